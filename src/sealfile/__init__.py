@@ -1,0 +1,59 @@
+"""sealfile: secrets in Git as readable YAML, each value sealed, the data key wrapped per recipient.
+
+``import sealfile`` stays light: no cloud SDK, no keyring, no CLI; ``load_secrets`` and the
+envelope are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sealfile.errors import (
+    ConfigError,
+    FormatError,
+    IntegrityError,
+    KeyPathError,
+    NoUsableKeyError,
+    ProviderError,
+    ProviderUnavailable,
+    SealfileError,
+    UnsupportedVersionError,
+    UnwrapError,
+)
+
+if TYPE_CHECKING:
+    from sealfile.envelope import forget_data_keys
+    from sealfile.loader import load_secrets
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_secrets": "sealfile.loader",
+    "forget_data_keys": "sealfile.envelope",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sealfile' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "ConfigError",
+    "FormatError",
+    "IntegrityError",
+    "KeyPathError",
+    "NoUsableKeyError",
+    "ProviderError",
+    "ProviderUnavailable",
+    "SealfileError",
+    "UnsupportedVersionError",
+    "UnwrapError",
+    "__version__",
+    "forget_data_keys",
+    "load_secrets",
+]

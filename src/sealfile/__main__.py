@@ -1,0 +1,3 @@
+from sealfile.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""The command group and its one error boundary.
+
+Any :class:`SealfileError` becomes one line on stderr and exit 1, with no traceback unless
+``--debug``. Unexpected exceptions print their type only: their text could quote input.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from sealfile.errors import SealfileError
+
+
+class SealfileGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except SealfileError as err:
+            if _debug(ctx):
+                raise
+            click.echo(f"sealfile: error: {err}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("sealfile: interrupted; no file was changed", err=True)
+            sys.exit(130)
+        except OSError as err:
+            if _debug(ctx):
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"sealfile: error: {where}{err.strerror or type(err).__name__}", err=True)
+            sys.exit(1)
+        except Exception as err:
+            if _debug(ctx):
+                raise
+            click.echo(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details", err=True)
+            sys.exit(70)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().params.get("debug"))
+
+
+@click.group(cls=SealfileGroup, context_settings={"auto_envvar_prefix": "SEALFILE", "help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
+@click.version_option(package_name="sealfile")
+def cli(debug: bool) -> None:
+    """Keep secrets in Git: readable YAML with every value sealed."""
+
+
+def main() -> None:
+    from sealfile.cli import commands  # noqa: F401  (registers the commands on ``cli``)
+
+    cli(prog_name="sealfile")

@@ -1,0 +1,47 @@
+"""Options shared by several commands, defined once (as pip-tools does)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from sealfile.envelope.rules import RULE_NAMES, EncryptionRules
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import PROVIDERS, key_from_cli
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _param_name(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def recipient_options(func: F) -> F:
+    """One repeatable option per registered provider (``--age``, ``--keyring``, ``--aws-kms``...)."""
+    for spec in reversed(list(PROVIDERS.values())):
+        func = click.option(
+            spec.cli_flag, _param_name(spec.cli_flag), multiple=True, metavar=spec.metavar, help=spec.help
+        )(func)
+    return func
+
+
+def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
+    keys = []
+    for spec in PROVIDERS.values():
+        for value in params.pop(_param_name(spec.cli_flag), ()) or ():
+            keys.append(key_from_cli(spec.type_id, value))
+    return keys
+
+
+def rule_options(func: F) -> F:
+    for name in reversed(RULE_NAMES):
+        func = click.option(f"--{name.replace('_', '-')}", name, metavar="PATTERN",
+                            help=f"Encryption rule: {name.replace('_', ' ')}.")(func)
+    return func
+
+
+def rules_from_options(params: dict[str, Any]) -> EncryptionRules | None:
+    given = {name: params.pop(name, None) for name in RULE_NAMES}
+    return EncryptionRules.from_mapping(given) if any(v is not None for v in given.values()) else None

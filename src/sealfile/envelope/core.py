@@ -1,0 +1,143 @@
+"""The envelope's verbs on a parsed document tree: seal, unseal, verify, reseal.
+
+Trees are mappings as a YAML (or other) store produced them: ruamel's round-trip types when a
+layout must be kept, plain dicts on the fast read path. Every verb walks leaves in document
+order with :func:`iter_leaves`, so the MAC means the same thing on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
+from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
+from sealfile.envelope.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
+from sealfile.envelope.paths import Path, encode_path, format_keypath, iter_leaves
+from sealfile.envelope.rules import EncryptionRules
+from sealfile.envelope.values import ValueCipher, encode_scalar, is_sealed
+from sealfile.errors import FormatError, IntegrityError
+from sealfile.kms.base import MasterKey, Recipient
+
+Styler = Callable[[Any, "str | None"], Any]
+"""Turns a decrypted ``(value, style)`` into what the tree should hold (e.g. a quoted string)."""
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What an earlier sealing of the same file lets us keep: its data key and its ciphertexts."""
+
+    data_key: bytes
+    stanzas: list[dict[str, Any]]
+    tokens: dict[bytes, tuple[str, bytes]]
+    """encoded path -> (sealed text, encoded plaintext) of every value the old file held."""
+
+
+def split_metadata(document: MutableMapping[Any, Any]) -> Metadata:
+    """Remove and parse the ``sealfile:`` key; the rest of ``document`` is the value tree."""
+    if METADATA_KEY not in document:
+        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
+    return Metadata.from_mapping(document.pop(METADATA_KEY))
+
+
+def check_plaintext(document: Any) -> None:
+    if not isinstance(document, MutableMapping):
+        raise FormatError("the top level must be a mapping of keys to values")
+    if METADATA_KEY in document:
+        raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")
+
+
+def set_at(tree: Any, path: Path, value: Any) -> None:
+    node = tree
+    for segment in path[:-1]:
+        node = node[segment]
+    node[path[-1]] = value
+
+
+def seal(
+    tree: MutableMapping[Any, Any],
+    keys: Iterable[MasterKey],
+    rules: EncryptionRules,
+    *,
+    reuse: Reuse | None = None,
+    clock: Callable[[], int] | None = None,
+) -> Metadata:
+    """Encrypt every leaf the rules select, in place, and return the metadata to store.
+
+    With ``reuse``, the data key and wrapped keys are kept and any value whose plaintext (type
+    and style included) is unchanged keeps its ciphertext byte for byte.
+    """
+    check_plaintext(tree)
+    keys = list(keys)
+    if reuse is None:
+        data_key = new_data_key()
+        stanzas = [r.to_stanza() for r in wrap_for(keys, data_key)]
+    else:
+        data_key, stanzas = reuse.data_key, reuse.stanzas
+    if not stanzas:
+        raise FormatError("a sealed file needs at least one recipient")
+    cipher = ValueCipher(data_key, clock)
+    old = reuse.tokens if reuse else {}
+    for path, value in list(iter_leaves(tree)):
+        if isinstance(value, (dict, list)) or not rules.encrypts(path):
+            continue
+        encoded_path = encode_path(path)
+        previous = old.get(encoded_path)
+        if previous is not None and previous[1] == encode_scalar(value):
+            set_at(tree, path, previous[0])
+        else:
+            set_at(tree, path, cipher.seal(encoded_path, value))
+    mac = compute_mac(mac_key(data_key), FORMAT_VERSION, rules, iter_leaves(tree))
+    return Metadata(FORMAT_VERSION, stanzas, rules, mac)
+
+
+def open_data_key(tree: Any, meta: Metadata) -> bytes:
+    """Unwrap the data key and verify the MAC with it, before any value is decrypted."""
+    data_key = unwrap_data_key(meta.recipients)
+    verify_mac(mac_key(data_key), meta.version, meta.rules, iter_leaves(tree), meta.mac)
+    return data_key
+
+
+def unseal(tree: Any, meta: Metadata, *, styler: Styler | None = None, data_key: bytes | None = None) -> bytes:
+    """Verify, then decrypt every sealed value in place. Returns the data key for reuse."""
+    if data_key is None:
+        data_key = open_data_key(tree, meta)
+    cipher = ValueCipher(data_key)
+    for path, value in list(iter_leaves(tree)):
+        if isinstance(value, (dict, list)) or not meta.rules.encrypts(path):
+            continue
+        if not is_sealed(value):
+            raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
+        try:
+            plain, style = cipher.open(encode_path(path), value)
+        except IntegrityError as err:
+            err.keypath = format_keypath(path)
+            raise
+        set_at(tree, path, styler(plain, style) if styler else plain)
+    return data_key
+
+
+def reuse_from(tree: Any, meta: Metadata, data_key: bytes) -> Reuse:
+    """Everything an unchanged re-seal needs from a verified sealed tree (decrypts each value)."""
+    cipher = ValueCipher(data_key)
+    tokens: dict[bytes, tuple[str, bytes]] = {}
+    for path, value in iter_leaves(tree):
+        if is_sealed(value) and meta.rules.encrypts(path):
+            encoded_path = encode_path(path)
+            tokens[encoded_path] = (value, cipher.open_encoded(encoded_path, value))
+    return Reuse(data_key, [dict(s) for s in meta.recipients], tokens)
+
+
+def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metadata:
+    """The same data key for a new set of recipients; stanzas of keys kept as they were."""
+    from sealfile.envelope.datakey import keys_of
+
+    current = list(zip(keys_of(meta.recipients), meta.recipients))
+    stanzas: list[dict[str, Any]] = []
+    for key in keys:
+        kept = next((s for k, s in current if k.same_key(key)), None)
+        stanzas.append(dict(kept) if kept is not None else Recipient(key, key.wrap(data_key)).to_stanza())
+    if not stanzas:
+        raise FormatError("a sealed file needs at least one recipient")
+    return Metadata(meta.version, stanzas, meta.rules, meta.mac)

@@ -1,0 +1,68 @@
+"""The file MAC: one HMAC-SHA256 over the version, the rules and every (path, value) in order.
+
+Keyed by HKDF from the data key, so only a holder of the data key can make a valid file. It
+covers ciphertexts as text (no decryption needed to check it) and plaintext values by their
+typed encoding, so verifying needs one pass and fails before any value is decrypted.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from sealfile.envelope.paths import Leaf, encode_path
+from sealfile.envelope.rules import EncryptionRules
+from sealfile.envelope.values import encode_scalar, is_sealed
+from sealfile.errors import IntegrityError
+
+MAC_INFO = b"sealfile v1 file mac"
+
+
+def mac_key(data_key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_INFO).derive(data_key)
+
+
+def _frame(part: bytes) -> bytes:
+    return len(part).to_bytes(4, "big") + part
+
+
+def leaf_bytes(value: Any) -> bytes:
+    """How one leaf enters the MAC: sealed text, a typed plaintext, or an empty container."""
+    if isinstance(value, dict):
+        return b"{"
+    if isinstance(value, list):
+        return b"["
+    if is_sealed(value):
+        return b"E" + value.encode("ascii")
+    return b"P" + encode_scalar(value)
+
+
+def _digest(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf]) -> hmac.HMAC:
+    parts = [_frame(b"sealfile-mac"), _frame(str(version).encode()), _frame(rules.canonical())]
+    for path, value in leaves:
+        parts.append(_frame(encode_path(path)))
+        parts.append(_frame(leaf_bytes(value)))
+    h = hmac.HMAC(key, hashes.SHA256())
+    h.update(b"".join(parts))
+    return h
+
+
+def compute_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf]) -> str:
+    return base64.b64encode(_digest(key, version, rules, leaves).finalize()).decode("ascii")
+
+
+def verify_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf], stored: str) -> None:
+    """Constant-time check (``HMAC.verify``); :class:`IntegrityError` on any difference."""
+    try:
+        expected = base64.b64decode(stored, validate=True)
+    except ValueError:
+        raise IntegrityError("the file MAC is malformed") from None
+    try:
+        _digest(key, version, rules, leaves).verify(expected)
+    except InvalidSignature:
+        raise IntegrityError("the file MAC does not match: the file was altered or damaged") from None

@@ -1,0 +1,97 @@
+"""Every error sealfile raises on purpose derives from :class:`SealfileError`.
+
+Messages never contain a secret value. An error may carry the file and key path it
+concerns; ``str(err)`` renders ``FILE: KEYPATH: cause`` so the CLI can print one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class SealfileError(Exception):
+    """Base class: catch this to handle any sealfile failure."""
+
+    def __init__(self, message: str, *, file: str | None = None, keypath: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.keypath = keypath
+
+    def in_file(self, file: str) -> SealfileError:
+        """Attach the file name if no deeper layer did; returns self for ``raise err.in_file(p)``."""
+        if self.file is None:
+            self.file = file
+        return self
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.keypath) if p]
+        return ": ".join([*parts, self.message])
+
+
+class FormatError(SealfileError, ValueError):
+    """The input is not a well-formed plaintext or sealed document."""
+
+
+class UnsupportedVersionError(FormatError):
+    """The sealed file declares a format version this sealfile does not read."""
+
+
+class IntegrityError(SealfileError):
+    """A MAC or a value's authentication failed: the file was altered or a key is wrong.
+
+    Deliberately opaque (like Fernet's ``InvalidToken``): it does not say which check failed.
+    """
+
+
+class KeyPathError(SealfileError, LookupError):
+    """A key path does not exist in the document or cannot be parsed."""
+
+
+class ConfigError(SealfileError, ValueError):
+    """A recipient specification or ``.sealfile.yaml`` is invalid."""
+
+
+class ProviderError(SealfileError):
+    """A master-key provider failed."""
+
+
+class ProviderUnavailable(ProviderError, ImportError):
+    """The provider's SDK is not installed; the message names the extra to install."""
+
+
+class WrapError(ProviderError):
+    """A master key could not wrap the data key."""
+
+    def __init__(self, message: str, *, type_id: str, key_id: str):
+        super().__init__(f"{type_id} {key_id}: {message}")
+        self.type_id = type_id
+        self.key_id = key_id
+        self.cause = message
+
+
+class UnwrapError(ProviderError):
+    """A master key could not unwrap the data key (absent, denied, wrong key, unreachable...)."""
+
+    def __init__(self, message: str, *, type_id: str, key_id: str):
+        super().__init__(f"{type_id} {key_id}: {message}")
+        self.type_id = type_id
+        self.key_id = key_id
+        self.cause = message
+
+
+class NoUsableKeyError(SealfileError):
+    """No recipient of the file could be unwrapped; lists every attempt and why it failed."""
+
+    def __init__(self, attempts: Sequence[UnwrapError]):
+        self.attempts = list(attempts)
+        if attempts:
+            detail = "; ".join(str(a) for a in attempts)
+            message = f"no recipient could open the data key ({detail})"
+        else:
+            message = "the file has no recipients"
+        super().__init__(message)
+
+
+class ConcurrentEditError(SealfileError):
+    """Another sealfile process is writing the same file."""

@@ -1,0 +1,170 @@
+"""File-level verbs shared by the CLI and the library: read, seal, open, verify, describe.
+
+Each reads the whole input first and writes only through :func:`atomic_write`, so a failure
+leaves every file as it was. Errors carry the file name (``err.in_file``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile.atomic import atomic_write
+from sealfile.envelope import (
+    METADATA_KEY,
+    EncryptionRules,
+    Metadata,
+    Reuse,
+    open_data_key,
+    reuse_from,
+    seal,
+    split_metadata,
+    unseal,
+)
+from sealfile.envelope.paths import format_keypath, iter_leaves, parse_keypath, resolve
+from sealfile.envelope.values import is_sealed, token_time
+from sealfile.errors import FormatError, SealfileError
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import key_from_config
+from sealfile.stores import yaml as yaml_store
+
+
+@contextmanager
+def about(file: str | os.PathLike[str]) -> Iterator[None]:
+    """Attach ``file`` to any sealfile error raised inside."""
+    try:
+        yield
+    except SealfileError as err:
+        raise err.in_file(os.fspath(file)) from None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise SealfileError("no such file", file=os.fspath(path)) from None
+    except IsADirectoryError:
+        raise SealfileError("is a directory", file=os.fspath(path)) from None
+    except PermissionError:
+        raise SealfileError("permission denied", file=os.fspath(path)) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
+
+
+def _attach_metadata(document: Any, meta: Metadata) -> None:
+    mapping = meta.to_mapping()
+    for stanza in mapping["recipients"]:
+        stanza["wrapped"] = yaml_store.literal(stanza["wrapped"])
+    document[METADATA_KEY] = mapping
+
+
+def seal_text(
+    plaintext: str,
+    keys: Iterable[MasterKey],
+    rules: EncryptionRules | None = None,
+    *,
+    previous: str | None = None,
+) -> str:
+    """Seal a plaintext YAML document. With ``previous`` (the same file sealed earlier), keep its
+    data key, recipients, rules and the ciphertext of every unchanged value."""
+    document = yaml_store.load_roundtrip(plaintext)
+    reuse: Reuse | None = None
+    if previous is not None:
+        old = yaml_store.load_fast(previous)
+        if not isinstance(old, dict):
+            raise FormatError("the previous file is not a sealed file")
+        old_meta = split_metadata(old)
+        reuse = reuse_from(old, old_meta, open_data_key(old, old_meta))
+        rules = rules or old_meta.rules
+    meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse)
+    _attach_metadata(document, meta)
+    return yaml_store.dump_roundtrip(document)
+
+
+def open_sealed_fast(text: str) -> tuple[dict[Any, Any], Metadata]:
+    """Parse a sealed file for reading (C parser) and split off its metadata."""
+    document = yaml_store.load_fast(text)
+    if not isinstance(document, dict):
+        raise FormatError("not a sealed file (the top level is not a mapping)")
+    return document, split_metadata(document)
+
+
+def decrypt_text(text: str, *, extract: str | None = None) -> str:
+    """The plaintext as YAML with the original layout, or one value/subtree with ``extract``."""
+    document = yaml_store.load_roundtrip(text)
+    if not isinstance(document, dict):
+        raise FormatError("not a sealed file (the top level is not a mapping)")
+    meta = split_metadata(document)
+    unseal(document, meta, styler=yaml_store.styled)
+    if extract is None:
+        return yaml_store.dump_roundtrip(document)
+    node = get_path(document, extract)
+    if isinstance(node, (dict, list)):
+        return yaml_store.dump_roundtrip(node)
+    return scalar_text(node) + "\n"
+
+
+def get_path(tree: Any, keypath: str) -> Any:
+    node = tree
+    for segment in resolve(tree, parse_keypath(keypath), keypath=keypath):
+        node = node[segment]
+    return node
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as a shell would want it: strings raw, YAML spelling for the rest."""
+    if isinstance(value, str):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, bytes):
+
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def verify_text(text: str) -> Metadata:
+    """Unwrap, check the MAC and authenticate every value; returns the metadata."""
+    document, meta = open_sealed_fast(text)
+    unseal(document, meta)
+    return meta
+
+
+@dataclass(frozen=True)
+class Status:
+    version: int
+    recipients: list[tuple[str, str]]
+    rules: EncryptionRules
+    values: int
+    encrypted: int
+    set_at: dict[str, int]
+    """key path -> Unix time the value was last set (from its token; no key needed)."""
+
+
+def describe(text: str) -> Status:
+    """What a reader without keys can learn: recipients, format, counts, when values were set."""
+    document, meta = open_sealed_fast(text)
+    recipients = []
+    for stanza in meta.recipients:
+        try:
+            recipients.append((stanza["type"], key_from_config(stanza).key_id))
+        except SealfileError:
+            recipients.append((str(stanza["type"]), "?"))
+    leaves = [(p, v) for p, v in iter_leaves(document) if not isinstance(v, (dict, list))]
+    set_at = {format_keypath(p): token_time(v) for p, v in leaves if is_sealed(v)}
+    return Status(meta.version, recipients, meta.rules, len(leaves), len(set_at), set_at)
+
+
+def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
+    """Plaintext output is created 0600; sealed output keeps the target's mode."""
+    atomic_write(path, text, mode=0o600 if private else None)
+
