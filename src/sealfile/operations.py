@@ -85,7 +85,7 @@ def seal_text(
         rules = rules or old_meta.rules
     meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse)
     _attach_metadata(document, meta)
-    return yaml_store.dump_roundtrip(document)
+    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
 
 
 def open_sealed_fast(text: str) -> tuple[dict[Any, Any], Metadata]:
@@ -103,11 +103,12 @@ def decrypt_text(text: str, *, extract: str | None = None) -> str:
         raise FormatError("not a sealed file (the top level is not a mapping)")
     meta = split_metadata(document)
     unseal(document, meta, styler=yaml_store.styled)
+    layout = yaml_store.guess_layout(text)
     if extract is None:
-        return yaml_store.dump_roundtrip(document)
+        return yaml_store.dump_roundtrip(document, layout)
     node = get_path(document, extract)
     if isinstance(node, (dict, list)):
-        return yaml_store.dump_roundtrip(node)
+        return yaml_store.dump_roundtrip(node, layout)
     return scalar_text(node) + "\n"
 
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sealfile.envelope.paths import Leaf, encode_path
 from sealfile.envelope.rules import EncryptionRules
-from sealfile.envelope.values import encode_scalar, is_sealed
+from sealfile.envelope.values import SpelledNull, encode_scalar, is_sealed
 from sealfile.errors import IntegrityError
 
 MAC_INFO = b"sealfile v1 file mac"
@@ -38,7 +38,9 @@ def leaf_bytes(value: Any) -> bytes:
     if isinstance(value, list):
         return b"["
     if is_sealed(value):
-        return b"E" + value.encode("ascii")
+        return b"E" + str(value).encode("ascii")
+    if isinstance(value, SpelledNull):
+        return b"Pn"
     return b"P" + encode_scalar(value)
 
 

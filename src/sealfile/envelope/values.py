@@ -34,17 +34,38 @@ _STYLE_BY_CLASS = {
 }
 
 
+class SpelledNull:
+    """A null that remembers how it was written (``null``, ``~``...), so rewriting keeps it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, SpelledNull)
+
+    def __hash__(self) -> int:
+        return hash(None)
+
+    def __repr__(self) -> str:
+        return f"SpelledNull({self.text!r})"
+
+
 def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and ENC_RE.match(value) is not None
 
 
 def encode_scalar(value: Any) -> bytes:
-    """``tag || text`` for any scalar YAML can hold; the same bytes for round-trip and safe loads."""
+    """``tag || text`` for any scalar YAML can hold; the same bytes for round-trip and safe loads
+    (except a null's spelling, which the MAC ignores: see :func:`sealfile.envelope.mac.leaf_bytes`)."""
     if isinstance(value, str):
         style = _STYLE_BY_CLASS.get(type(value).__name__, "s")
         return style.encode() + value.encode("utf-8", "surrogatepass")
     if value is None:
         return b"n"
+    if isinstance(value, SpelledNull):
+        return b"n" + value.text.encode()
     if isinstance(value, bool) or type(value).__name__ == "ScalarBoolean":
         return b"b1" if value else b"b0"
     if isinstance(value, int):
@@ -77,12 +98,12 @@ def _datetime(value: dt.datetime) -> dt.datetime:
 
 
 def decode_scalar(encoded: bytes) -> tuple[Any, str | None]:
-    """Inverse of :func:`encode_scalar`: ``(value, style)``; style is None except for strings."""
+    """Inverse of :func:`encode_scalar`: ``(value, style)``; style is a string's quoting or a null's spelling."""
     tag, text = chr(encoded[0]), encoded[1:]
     if tag in STR_STYLES:
         return text.decode("utf-8", "surrogatepass"), STR_STYLES[tag]
     if tag == "n":
-        return None, None
+        return None, text.decode() or None
     if tag == "b":
         return text == b"1", None
     if tag == "i":

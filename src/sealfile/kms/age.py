@@ -104,7 +104,7 @@ class AgeKey(MasterKey):
         return self.recipient
 
     def _wrap(self, data_key: bytes) -> str:
-        armored = pyrage.encrypt(data_key, [pyrage.x25519.Recipient.from_str(self.recipient)], armored=True)
+        armored: bytes = pyrage.encrypt(data_key, [pyrage.x25519.Recipient.from_str(self.recipient)], armored=True)
         return armored.decode("ascii")
 
     def _unwrap(self, wrapped: str) -> bytes:

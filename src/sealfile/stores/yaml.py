@@ -9,6 +9,8 @@ plaintext file may be a secret.
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -16,6 +18,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -24,17 +28,58 @@ from ruamel.yaml.scalarstring import (
 )
 
 from sealfile.envelope.paths import format_keypath, iter_leaves
+from sealfile.envelope.values import SpelledNull
 from sealfile.errors import FormatError
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Indentation as ruamel names it: mapping indent, sequence indent, dash offset."""
+
+    mapping: int = 2
+    sequence: int = 2
+    offset: int = 0
+
+
 @cache
-def _roundtrip() -> YAML:
+def _roundtrip(layout: Layout = Layout()) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long ENC[...] value onto a second line
+    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
     return yaml
+
+
+def guess_layout(text: str) -> Layout:
+    """The indentation a file uses, so that rewriting it changes only what changed.
+
+    ruamel keeps comments and quoting but not indentation; this reads the first nested
+    mapping and the first block sequence (as ruamel's own ``load_yaml_guess_indent`` does,
+    keeping the mapping indent apart from the sequence's).
+    """
+    mapping = sequence = offset = None
+    parent: int | None = None  # indent of the last line that was a key with no value
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if parent is not None and indent > parent:
+            if stripped.startswith("- ") and sequence is None:
+                offset = indent - parent
+                content = indent + 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
+                sequence = content - parent
+            elif not stripped.startswith("-") and mapping is None:
+                mapping = indent - parent
+        if mapping is not None and sequence is not None:
+            break
+        parent = indent if stripped.endswith(":") and not stripped.startswith("- ") else None
+    mapping = mapping or 2
+    if sequence is None or offset is None or sequence < offset + 2:
+        return Layout(mapping, mapping, 0)
+    return Layout(mapping, sequence, offset)
 
 
 @cache
@@ -61,6 +106,7 @@ def load_roundtrip(text: str) -> Any:
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     _refuse_anchors_and_tags(document)
+    _keep_null_spellings(document, text)
     return document
 
 
@@ -101,9 +147,33 @@ def _containers(document: Any) -> list[Any]:
     return found
 
 
-def dump_roundtrip(document: Any) -> str:
+_NULL_SPELLING = re.compile(r"(null|Null|NULL|~)(?=[ \t]*(?:#|$|,|\}|\]))")
+
+
+def _keep_null_spellings(document: Any, text: str) -> None:
+    """ruamel writes every null back as an empty value; keep ``null``/``~`` as written."""
+    lines = text.splitlines()
+    for node in _containers(document):
+        slots = node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        for key, value in list(slots):
+            if value is not None:
+                continue
+            line, column = node.lc.value(key) if isinstance(node, CommentedMap) else node.lc.item(key)
+            match = _NULL_SPELLING.match(lines[line], column) if line < len(lines) else None
+            if match:
+                node[key] = SpelledNull(match.group(1))
+
+
+def _represent_spelled_null(representer: RoundTripRepresenter, data: SpelledNull) -> ScalarNode:
+    return representer.represent_scalar("tag:yaml.org,2002:null", data.text)
+
+
+RoundTripRepresenter.add_representer(SpelledNull, _represent_spelled_null)
+
+
+def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
     stream = io.StringIO()
-    _roundtrip().dump(document, stream)
+    _roundtrip(layout or Layout()).dump(document, stream)
     return stream.getvalue()
 
 
@@ -116,7 +186,9 @@ _STYLED = {
 
 
 def styled(value: Any, style: str | None) -> Any:
-    """A decrypted string in the quoting or block style it was written with."""
+    """A decrypted value in the quoting, block or null style it was written with."""
+    if value is None:
+        return SpelledNull(style) if style else None
     cls = _STYLED.get(style or "")
     return cls(value) if cls is not None and isinstance(value, str) else value
 
