@@ -25,6 +25,9 @@ class SealfileGroup(click.Group):
                 raise
             click.echo(f"sealfile: error: {err}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # e.g. piped into head: not an error worth a message
+            sys.stderr.close()
+            sys.exit(141)
         except KeyboardInterrupt:
             click.echo("sealfile: interrupted; no file was changed", err=True)
             sys.exit(130)

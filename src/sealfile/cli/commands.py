@@ -94,8 +94,10 @@ def status(file: Path) -> None:
 
 
 def _age(seconds: float) -> str:
-    days = int(seconds // 86400)
-    return f"{days}d" if days else f"{int(seconds // 3600)}h"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(max(seconds, 0))}s"
 
 
 def _emit(text: str, output: Path | None, *, private: bool) -> None:

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test suite, from a fresh machine: system packages for the real components, a virtualenv, pytest.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/kms -k age).
+set -euo pipefail
+need=()
+command -v age >/dev/null || need+=(age)
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v dbus-daemon >/dev/null || need+=(dbus dbus-x11)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+. "$(dirname "$0")/bootstrap.sh" "all,test"
+cd "$ROOT"
+python -m pytest -q "$@"
