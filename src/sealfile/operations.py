@@ -58,7 +58,7 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
 
 
-def _attach_metadata(document: Any, meta: Metadata) -> None:
+def attach_metadata(document: Any, meta: Metadata) -> None:
     mapping = meta.to_mapping()
     for stanza in mapping["recipients"]:
         stanza["wrapped"] = yaml_store.literal(stanza["wrapped"])
@@ -84,7 +84,7 @@ def seal_text(
         reuse = reuse_from(old, old_meta, open_data_key(old, old_meta))
         rules = rules or old_meta.rules
     meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse)
-    _attach_metadata(document, meta)
+    attach_metadata(document, meta)
     return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
 
 

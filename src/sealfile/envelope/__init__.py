@@ -1,6 +1,16 @@
 """The sealed format and its crypto (docs/format.md). Raw key bytes stay in here and in kms/."""
 
-from sealfile.envelope.core import Reuse, open_data_key, reuse_from, rewrap, seal, split_metadata, unseal
+from sealfile.envelope.core import (
+    Reuse,
+    open_data_key,
+    reuse_from,
+    rewrap,
+    seal,
+    seal_subtree,
+    split_metadata,
+    unseal,
+    update_mac,
+)
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.envelope.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
 from sealfile.envelope.rules import EncryptionRules
@@ -16,6 +26,8 @@ __all__ = [
     "reuse_from",
     "rewrap",
     "seal",
+    "seal_subtree",
     "split_metadata",
     "unseal",
+    "update_mac",
 ]

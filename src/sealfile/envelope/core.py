@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
+from sealfile.envelope.datakey import keys_of, new_data_key, unwrap_data_key, wrap_for
 from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
 from sealfile.envelope.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
 from sealfile.envelope.paths import Path, encode_path, format_keypath, iter_leaves
@@ -92,6 +92,21 @@ def seal(
     return Metadata(FORMAT_VERSION, stanzas, rules, mac)
 
 
+def update_mac(tree: Any, meta: Metadata, data_key: bytes) -> None:
+    """Recompute the MAC after a change made with the data key (set, unset, rotate)."""
+    meta.mac = compute_mac(mac_key(data_key), meta.version, meta.rules, iter_leaves(tree))
+
+
+def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRules) -> None:
+    """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
+    node = tree
+    for segment in path:
+        node = node[segment]
+    for leaf_path, value in list(iter_leaves(node, path)):
+        if not isinstance(value, (dict, list)) and rules.encrypts(leaf_path):
+            set_at(tree, leaf_path, cipher.seal(encode_path(leaf_path), value))
+
+
 def open_data_key(tree: Any, meta: Metadata) -> bytes:
     """Unwrap the data key and verify the MAC with it, before any value is decrypted."""
     data_key = unwrap_data_key(meta.recipients)
@@ -131,8 +146,6 @@ def reuse_from(tree: Any, meta: Metadata, data_key: bytes) -> Reuse:
 
 def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metadata:
     """The same data key for a new set of recipients; stanzas of keys kept as they were."""
-    from sealfile.envelope.datakey import keys_of
-
     current = list(zip(keys_of(meta.recipients), meta.recipients, strict=False))
     stanzas: list[dict[str, Any]] = []
     for key in keys:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from sealfile.errors import FormatError, IntegrityError
 
@@ -152,6 +152,17 @@ class ValueCipher:
 
     def open(self, encoded_path: bytes, sealed: str) -> tuple[Any, str | None]:
         return decode_scalar(self.open_encoded(encoded_path, sealed))
+
+    def rotate(self, sealed: str, old: ValueCipher) -> str:
+        """Re-encrypt under this cipher's key, keeping the payload and the time it was set."""
+        match = ENC_RE.match(sealed)
+        if match is None:
+            raise IntegrityError("not a sealed value")
+        try:
+            token = MultiFernet([self._fernet, old._fernet]).rotate(match.group(1))
+        except InvalidToken:
+            raise IntegrityError("a value failed authentication") from None
+        return f"ENC[{token.decode('ascii')}]"
 
 
 def token_time(sealed: str) -> int:

@@ -1,0 +1,243 @@
+"""Changing sealed files: set, unset, rotate, recipients, and re-sealing an edited plaintext.
+
+Each function maps the sealed text to the new sealed text (or the same text when nothing
+changes), so callers write only when something changed, and atomically. The data key is
+unwrapped and the MAC verified before any change; ciphertexts of untouched values are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from sealfile.envelope import (
+    EncryptionRules,
+    Metadata,
+    open_data_key,
+    reuse_from,
+    rewrap,
+    seal,
+    seal_subtree,
+    split_metadata,
+    unseal,
+    update_mac,
+)
+from sealfile.envelope.datakey import keys_of, new_data_key, wrap_for
+from sealfile.envelope.paths import ListIndex, Path, Segment, encode_path, iter_leaves, parse_keypath, resolve
+from sealfile.envelope.values import SpelledNull, ValueCipher, encode_scalar, is_sealed
+from sealfile.errors import FormatError, KeyPathError
+from sealfile.kms.base import MasterKey
+from sealfile.operations import attach_metadata
+from sealfile.stores import yaml as yaml_store
+
+VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
+
+
+@dataclass
+class _Opened:
+    document: Any
+    meta: Metadata
+    data_key: bytes
+    layout: yaml_store.Layout
+
+    def dump(self) -> str:
+        attach_metadata(self.document, self.meta)
+        return yaml_store.dump_roundtrip(self.document, self.layout)
+
+
+def _open(text: str) -> _Opened:
+    document = yaml_store.load_roundtrip(text)
+    if not isinstance(document, dict):
+        raise FormatError("not a sealed file (the top level is not a mapping)")
+    meta = split_metadata(document)
+    return _Opened(document, meta, open_data_key(document, meta), yaml_store.guess_layout(text))
+
+
+def parse_value(text: str, value_type: str) -> Any:
+    """The typed value for ``set --type``; errors never echo the value."""
+    try:
+        if value_type == "str":
+            return text
+        if value_type == "int":
+            return int(text.strip())
+        if value_type == "float":
+            return float(text.strip())
+        if value_type == "bool":
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false"):
+                raise ValueError
+            return lowered == "true"
+        if value_type == "null":
+            if text.strip() not in ("", "null", "~"):
+                raise ValueError
+            return None
+        if value_type == "yaml":
+            return yaml_store.load_roundtrip(text)
+    except ValueError:
+        raise FormatError(f"the value is not a valid {value_type}") from None
+    raise FormatError(f"unknown value type {value_type!r} (one of {', '.join(VALUE_TYPES)})")
+
+
+def set_value(text: str, keypath: str, value: Any) -> str:
+    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text.
+
+    A new string keeps the quoting of the value it replaces; one with line breaks becomes a
+    literal block, so ``decrypt`` prints it readably.
+    """
+    opened = _open(text)
+    path, existing = _place(opened.document, parse_keypath(keypath), keypath)
+    if existing is not None and not isinstance(existing, (dict, list)) and not isinstance(value, (dict, list)):
+        old_value, old_style = _current(opened, path, existing)
+        if _comparable(old_value) == _comparable(value):
+            return text
+        if isinstance(value, str):
+            value = yaml_store.styled(value, "|" if "\n" in value else old_style)
+    elif isinstance(value, str) and "\n" in value:
+        value = yaml_store.styled(value, "|")
+    _set(opened.document, path, value)
+    seal_subtree(opened.document, path, ValueCipher(opened.data_key), opened.meta.rules)
+    update_mac(opened.document, opened.meta, opened.data_key)
+    return opened.dump()
+
+
+def _current(opened: _Opened, path: Path, existing: Any) -> tuple[Any, str | None]:
+    if is_sealed(existing) and opened.meta.rules.encrypts(path):
+        return ValueCipher(opened.data_key).open(encode_path(path), existing)
+    return existing, None
+
+
+def _comparable(value: Any) -> bytes:
+    """A value's type and content, ignoring its YAML spelling (quotes, block style, ``~``)."""
+    if isinstance(value, SpelledNull):
+        value = None
+    return encode_scalar(str(value) if isinstance(value, str) else value)
+
+
+def _place(tree: Any, raw: list[str | int], keypath: str) -> tuple[Path, Any]:
+    """Resolve ``raw`` in ``tree``, creating missing mappings; returns the path and current value."""
+    node = tree
+    path: list[Segment] = []
+    for position, segment in enumerate(raw):
+        last = position == len(raw) - 1
+        if isinstance(node, list):
+            if not isinstance(segment, int) or not 0 <= segment <= len(node):
+                raise KeyPathError("no such list index (use the next index to append)", keypath=keypath)
+            if segment == len(node):
+                node.append(None if last else CommentedMap())
+            path.append(ListIndex(segment))
+        elif isinstance(node, dict):
+            key: Segment = _existing_key(node, segment)
+            if key not in node:
+                node[key] = None if last else CommentedMap()
+            path.append(key)
+        else:
+            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
+        node = node[path[-1]]
+    return tuple(path), node
+
+
+def _existing_key(mapping: dict[Any, Any], segment: str | int) -> Segment:
+    if segment in mapping:
+        return segment
+    if isinstance(segment, int) and str(segment) in mapping:
+        return str(segment)
+    return str(segment)
+
+
+def _set(tree: Any, path: Path, value: Any) -> None:
+    node = tree
+    for segment in path[:-1]:
+        node = node[segment]
+    node[path[-1]] = value
+
+
+def unset_value(text: str, keypath: str) -> str:
+    opened = _open(text)
+    path = resolve(opened.document, parse_keypath(keypath), keypath=keypath)
+    node = opened.document
+    for segment in path[:-1]:
+        node = node[segment]
+    del node[path[-1]]
+    update_mac(opened.document, opened.meta, opened.data_key)
+    return opened.dump()
+
+
+def rotate(text: str) -> str:
+    """A new data key, every value re-encrypted (keeping when it was set), wrapped for every recipient."""
+    opened = _open(text)
+    keys = keys_of(opened.meta.recipients)
+    data_key = new_data_key()
+    old, new = ValueCipher(opened.data_key), ValueCipher(data_key)
+    for path, value in list(iter_leaves(opened.document)):
+        if is_sealed(value) and opened.meta.rules.encrypts(path):
+            _set(opened.document, path, new.rotate(value, old))
+    opened.meta.recipients = [r.to_stanza() for r in wrap_for(keys, data_key)]
+    update_mac(opened.document, opened.meta, data_key)
+    return opened.dump()
+
+
+@dataclass(frozen=True)
+class RecipientChange:
+    text: str
+    added: list[MasterKey]
+    removed: list[MasterKey]
+
+
+def change_recipients(
+    text: str,
+    *,
+    add: Iterable[MasterKey] = (),
+    remove: Iterable[MasterKey] = (),
+    exact: Iterable[MasterKey] | None = None,
+) -> RecipientChange:
+    """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
+    opened = _open(text)
+    current = keys_of(opened.meta.recipients)
+    if exact is not None:
+        wanted = list(exact)
+    else:
+        removing = list(remove)
+        missing = [k for k in removing if not any(k.same_key(c) for c in current)]
+        if missing:
+            raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
+        wanted = [c for c in current if not any(c.same_key(r) for r in removing)]
+        wanted += [k for k in add if not any(k.same_key(w) for w in wanted)]
+    if not wanted:
+        raise FormatError("refusing to remove the last recipient: nobody could open the file")
+    added = [k for k in wanted if not any(k.same_key(c) for c in current)]
+    removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
+    if not added and not removed:
+        return RecipientChange(text, [], [])
+    opened.meta = rewrap(opened.meta, opened.data_key, wanted)
+    return RecipientChange(opened.dump(), added, removed)
+
+
+def plaintext_for_editing(text: str) -> str:
+    """The decrypted document as the user wrote it (styles, comments), without the metadata."""
+    document = yaml_store.load_roundtrip(text)
+    if not isinstance(document, dict):
+        raise FormatError("not a sealed file (the top level is not a mapping)")
+    meta = split_metadata(document)
+    unseal(document, meta, styler=yaml_store.styled)
+    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(text))
+
+
+def reseal_edited(old_sealed: str, plaintext: str) -> str:
+    """Seal an edited plaintext, keeping the data key and every unchanged ciphertext."""
+    old = yaml_store.load_fast(old_sealed)
+    meta = split_metadata(old)
+    reuse = reuse_from(old, meta, open_data_key(old, meta))
+    document = yaml_store.load_roundtrip(plaintext)
+    new_meta = seal(document, [], meta.rules, reuse=reuse)
+    attach_metadata(document, new_meta)
+    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
+
+
+def seal_new(plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None) -> str:
+    document = yaml_store.load_roundtrip(plaintext)
+    meta = seal(document, keys, rules or EncryptionRules())
+    attach_metadata(document, meta)
+    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
