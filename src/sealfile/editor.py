@@ -129,7 +129,8 @@ def edit_plaintext(
                     return accept(edited)
                 except FormatError as err:
                     if not reopen(err):
-                        raise
+                        raise FormatError(f"edited text: {err.message}; the sealed file was not changed",
+                                          keypath=err.keypath) from None
     except _Terminated:
         raise SealfileError("terminated by a signal; nothing was changed") from None
     finally:

@@ -12,7 +12,13 @@ import click
 
 from sealfile import operations
 from sealfile.cli.app import cli
-from sealfile.cli.options import keys_from_options, recipient_options, rule_options, rules_from_options
+from sealfile.cli.options import (
+    creation_defaults,
+    keys_from_options,
+    recipient_options,
+    rule_options,
+    rules_from_options,
+)
 
 
 @cli.command()
@@ -43,8 +49,10 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     keys = keys_from_options(params)
     rules = rules_from_options(params)
     previous_text = operations.read_text(previous) if previous else None
+    if previous_text is not None and keys:
+        raise click.UsageError("--previous keeps the previous file's recipients; change them with 'recipients'")
     if not keys and previous_text is None:
-        raise click.UsageError("name at least one recipient (e.g. --age age1...) or --previous")
+        keys, rules = creation_defaults(output or file, keys, rules)
     with operations.about(file):
         sealed = operations.seal_text(operations.read_text(file), keys, rules, previous=previous_text)
     _emit(sealed, output or (file if in_place else None), private=False)

@@ -11,7 +11,13 @@ import click
 
 from sealfile import editing, operations
 from sealfile.cli.app import cli
-from sealfile.cli.options import keys_from_options, recipient_options, rule_options, rules_from_options
+from sealfile.cli.options import (
+    creation_defaults,
+    keys_from_options,
+    recipient_options,
+    rule_options,
+    rules_from_options,
+)
 from sealfile.config import load_config
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.base import MasterKey
@@ -44,8 +50,11 @@ def edit(file: Path, allow_disk: bool, **params: Any) -> None:
     rules = rules_from_options(params)
 
     def reopen(err: FormatError) -> bool:
+        if not sys.stdin.isatty():
+            return False  # the error is reported once, by the boundary; the sealed file is untouched
         click.echo(f"sealfile: {err}", err=True)
-        return sys.stdin.isatty() and click.confirm("Reopen the editor to fix it?", default=True, err=True)
+        return click.confirm("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)",
+                             default=True, err=True)
 
     with operations.about(file), locked(file):
         if file.exists():
@@ -55,7 +64,7 @@ def edit(file: Path, allow_disk: bool, **params: Any) -> None:
             def accept(edited: str) -> str | None:
                 return None if edited == plaintext else editing.reseal_edited(sealed, edited)
         else:
-            keys, rules = _creation(file, keys, rules)
+            keys, rules = creation_defaults(file, keys, rules)
             plaintext = "# New sealfile secrets: write YAML here; every value is sealed on save.\n"
 
             def accept(edited: str) -> str | None:
@@ -67,16 +76,6 @@ def edit(file: Path, allow_disk: bool, **params: Any) -> None:
             return
         operations.write_output(file, result, private=False)
     click.echo(f"{file}: saved", err=True)
-
-
-def _creation(file: Path, keys: list[MasterKey], rules: Any) -> tuple[list[MasterKey], Any]:
-    """Recipients and rules for a new file: the flags, else the first matching creation rule."""
-    if keys:
-        return keys, rules
-    rule = load_config(file).rule_for(file)
-    if rule is None or not rule.keys:
-        raise click.UsageError("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
-    return rule.keys, rules or rule.rules
 
 
 @cli.command("set")

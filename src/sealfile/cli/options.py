@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from sealfile.config import load_config
 from sealfile.envelope.rules import RULE_NAMES, EncryptionRules
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import PROVIDERS, key_from_cli
@@ -45,3 +47,15 @@ def rule_options(func: F) -> F:
 def rules_from_options(params: dict[str, Any]) -> EncryptionRules | None:
     given = {name: params.pop(name, None) for name in RULE_NAMES}
     return EncryptionRules.from_mapping(given) if any(v is not None for v in given.values()) else None
+
+
+def creation_defaults(
+    file: Path, keys: list[MasterKey], rules: EncryptionRules | None
+) -> tuple[list[MasterKey], EncryptionRules | None]:
+    """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
+    if keys:
+        return keys, rules
+    rule = load_config(file).rule_for(file)
+    if rule is None or not rule.keys:
+        raise click.UsageError("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
+    return rule.keys, rules or rule.rules
