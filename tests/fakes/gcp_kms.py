@@ -32,7 +32,8 @@ number, a 12-byte nonce, then AES-GCM output; the request's AAD is the GCM assoc
 
 Fault switches on :class:`FakeGcpKms`: ``deny`` (403 for every KMS call), ``set_state`` (DISABLED
 or DESTROYED versions), ``corrupt_crc`` (wrong response checksums), ``answer_name`` (encrypt
-reports another key version, as a misrouted request would), ``fail_next`` (e.g. 503
+reports another key version, as a misrouted request would), ``lose_request_crc`` (encrypt acts as
+if ``plaintextCrc32c`` never arrived, so ``verifiedPlaintextCrc32c`` is false), ``fail_next`` (e.g. 503
 UNAVAILABLE a few times) and ``down()`` (stop listening: connection refused).
 """
 
@@ -116,6 +117,7 @@ class FakeGcpKms:
         self.deny = False
         self.corrupt_crc = False
         self.answer_name: str | None = None
+        self.lose_request_crc = False
         self.calls: Counter[str] = Counter()
         self._failures: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -145,6 +147,7 @@ class FakeGcpKms:
     def reset(self) -> None:
         self.deny = self.corrupt_crc = False
         self.answer_name = None
+        self.lose_request_crc = False
         self.calls.clear()
         with self._lock:
             self._failures.clear()
@@ -161,7 +164,7 @@ class FakeGcpKms:
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -218,6 +221,8 @@ class FakeGcpKms:
         aad = _bytes_field(body, "additionalAuthenticatedData")
         if len(plaintext) > MAX_PLAINTEXT:
             raise KmsFault("INVALID_ARGUMENT", "The plaintext must be no larger than 64KiB.")
+        if self.lose_request_crc:  # as if the field never reached KMS
+            body.pop("plaintextCrc32c", None)
         verified_plaintext = _check_crc(body, "plaintextCrc32c", plaintext, "plaintext")
         verified_aad = _check_crc(body, "additionalAuthenticatedDataCrc32c", aad, "additional_authenticated_data")
         _require_enabled(key, version)

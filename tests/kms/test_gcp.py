@@ -180,6 +180,13 @@ def test_response_checksum_mismatch_fails_unwrap(fake: FakeGcpKms, key: GcpKmsKe
         key.wrap(data_key)
 
 
+def test_unverified_request_checksum_fails_wrap(fake: FakeGcpKms, key: GcpKmsKey) -> None:
+    fake.lose_request_crc = True
+    with pytest.raises(WrapError, match="did not confirm the plaintext checksum"):
+        key.wrap(os.urandom(32))
+    assert fake.calls["encrypt"] == 3
+
+
 def test_response_from_another_key_is_refused(fake: FakeGcpKms, key: GcpKmsKey) -> None:
     fake.answer_name = f"{OTHER}/cryptoKeyVersions/1"
     with pytest.raises(WrapError, match="not a version of the requested key"):
