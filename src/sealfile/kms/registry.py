@@ -32,6 +32,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
     for spec in (
         ProviderSpec("age", "sealfile.kms.age:AgeKey", "--age", "RECIPIENT", "age X25519 recipient (age1...)"),
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "--keyring", "NAME", "key in the OS keyring"),
+        ProviderSpec("gcp_kms", "sealfile.kms.gcp:GcpKmsKey", "--gcp-kms", "RESOURCE",
+                     "GCP Cloud KMS CryptoKey resource name", extra="gcp"),
     )
 }
 
