@@ -120,8 +120,10 @@ def test_one_value_changes_touch_only_its_line_and_the_mac(repo: Path, env: dict
     commit(repo)
 
     editor = repo.parent / "editor.py"
-    editor.write_text("import sys\np = sys.argv[1]\ns = open(p).read().replace('key5: value-0-5-', 'key5: edited-', 1)\n"
-                      "open(p, 'w').write(s)\n")
+    editor.write_text(
+        "import sys\np = sys.argv[1]\n"
+        "s = open(p).read().replace('key5: value-0-5-', 'key5: edited-', 1)\nopen(p, 'w').write(s)\n"
+    )
     edited = cli("edit", "s.enc.yaml", env={**env, "EDITOR": f"{sys.executable} {editor}"}, cwd=repo)
     assert edited.returncode == 0, edited.stderr
     only_value_and_mac(changed_lines(repo), ["key5"])
