@@ -1,0 +1,37 @@
+"""The one small interface a file syntax implements, so the envelope never sees syntax.
+
+A store reads text into a value tree (mappings, lists, scalars) whose top level is a mapping
+with the metadata under ``sealfile`` (whatever the syntax stores it as), and writes such a tree
+back keeping the layout of the text it came from.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+
+class Store(ABC):
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+    """File name endings that select this store (``.enc.json`` ends with ``.json``)."""
+
+    @abstractmethod
+    def load_editable(self, text: str) -> Any:
+        """A tree to change and write back: keeps whatever layout the syntax has (comments, quoting)."""
+
+    @abstractmethod
+    def load_fast(self, text: str) -> Any:
+        """A plain tree for reading only: as fast as the syntax allows, the same data as ``load_editable``."""
+
+    @abstractmethod
+    def dump(self, document: Any, like: str | None = None) -> str:
+        """Text for ``document``, laid out like ``like`` (the text it was read from) where possible."""
+
+    def styled(self, value: Any, style: str | None) -> Any:
+        """A decrypted value in the style it was written with (quoting, block, null spelling)."""
+        return value
+
+    def metadata_text(self, text: str) -> Any:
+        """How a long metadata string (an armored age file) is best written."""
+        return text

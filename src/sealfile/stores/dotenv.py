@@ -1,0 +1,187 @@
+"""dotenv files (``*.enc.env``, ``.env.enc``): ``KEY=value`` lines, comments and blank lines kept.
+
+Lines are parsed by python-dotenv (so we read them exactly as applications do); an unchanged line
+is written back byte for byte. Values are always strings. The metadata is kept as ordinary,
+valid dotenv lines under the reserved ``sealfile_`` prefix, one recipient per line::
+
+    # sealfile metadata: written by sealfile, do not edit
+    sealfile_version=1
+    sealfile_recipient_0='{"type": "age", "recipient": "age1...", "wrapped": "-----BEGIN..."}'
+    sealfile_unencrypted_suffix=_unencrypted
+    sealfile_mac=...
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from sealfile.errors import FormatError
+from sealfile.stores.base import Store
+
+PREFIX = "sealfile_"
+METADATA_KEY = "sealfile"
+HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
+_SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
+_LINE = re.compile(
+    r"(?P<lead>\s*)(?P<export>export\s+)?(?P<key>[^=\s]+)\s*=\s*"
+    r"(?P<value>'(?:\\'|[^'])*'|\"(?:\\\"|[^\"])*\"|[^\r\n]*?)(?P<rest>(?:\s+#[^\r\n]*)?\s*)\Z",
+    re.DOTALL,
+)
+
+
+@dataclass
+class _Entry:
+    raw: str
+    key: str | None = None
+    value: str | None = None
+
+
+class DotenvDocument(dict[str, Any]):
+    """A flat mapping that remembers the lines it came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[_Entry] = []
+
+
+def _style(raw: str, key: str) -> str | None:
+    match = _LINE.match(raw)
+    if match is None:
+        return None
+    value = match.group("value")
+    return value[0] if value[:1] in ("'", '"') else None
+
+
+class DotenvStore(Store):
+    name = "dotenv"
+    suffixes = (".env", ".env.enc")
+
+    def load_editable(self, text: str) -> DotenvDocument:
+        from dotenv.parser import parse_stream
+
+        document = DotenvDocument()
+        metadata: dict[str, str] = {}
+        for binding in parse_stream(io.StringIO(text)):
+            if binding.error:
+                raise FormatError(f"invalid dotenv line {binding.original.line}")
+            raw = binding.original.string
+            if binding.key is None:
+                document.entries.append(_Entry(raw))
+                continue
+            key, value = binding.key, binding.value or ""
+            if key in document or key in metadata:
+                raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key")
+            if key.startswith(PREFIX):
+                metadata[key[len(PREFIX):]] = value
+                continue
+            style = _style(raw, key)
+            document[key] = self.styled(value, style)
+            document.entries.append(_Entry(raw, key, value))
+        if metadata:
+            document[METADATA_KEY] = _metadata_from_lines(metadata)
+        return document
+
+    load_fast = load_editable
+
+    def dump(self, document: Any, like: str | None = None) -> str:
+        if not isinstance(document, dict):
+            raise FormatError("a dotenv file holds a flat mapping of names to values")
+        entries = document.entries if isinstance(document, DotenvDocument) else []
+        out: list[str] = []
+        written: set[str] = set()
+        for entry in entries:
+            if entry.key is None:
+                out.append(entry.raw)
+            elif entry.key in document:
+                out.append(self._line(entry, document[entry.key]))
+                written.add(entry.key)
+        for key, value in document.items():
+            if key != METADATA_KEY and key not in written:
+                out.append(f"{_check_key(key)}={_format(value)}\n")
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+        if METADATA_KEY in document:
+            out.append(("\n" if out else "") + HEADER + _metadata_lines(document[METADATA_KEY]))
+        return "".join(out)
+
+    def _line(self, entry: _Entry, value: Any) -> str:
+        if isinstance(value, str) and value == entry.value and _style(entry.raw, entry.raw) == _style_of(value):
+            return entry.raw
+        match = _LINE.match(entry.raw)
+        lead, export, rest = (match.group("lead"), match.group("export") or "", match.group("rest")) if match else (
+            "", "", "\n")
+        rest = rest if rest.endswith("\n") else rest + "\n"
+        return f"{lead}{export}{entry.key}={_format(value)}{rest}"
+
+    def styled(self, value: Any, style: str | None) -> Any:
+        if style == '"':
+            return DoubleQuotedScalarString(value)
+        if style == "'":
+            return SingleQuotedScalarString(value)
+        return value
+
+
+def _style_of(value: str) -> str | None:
+    if isinstance(value, DoubleQuotedScalarString):
+        return '"'
+    if isinstance(value, SingleQuotedScalarString):
+        return "'"
+    return None
+
+
+def _check_key(key: Any) -> str:
+    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
+        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=str(key))
+    if key.startswith(PREFIX):
+        raise FormatError(f"names starting with {PREFIX!r} are reserved", keypath=key)
+    return key
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise FormatError("a dotenv file is flat: values cannot be mappings or lists")
+    if not isinstance(value, str):
+        raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
+    style = _style_of(value)
+    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value:
+        return f"'{value}'"
+    if style is None and _SAFE_BARE.match(value):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def _metadata_lines(metadata: dict[str, Any]) -> str:
+    lines = []
+    for field, value in metadata.items():
+        if field == "recipients":
+            for index, stanza in enumerate(value):
+                encoded = json.dumps({k: str(v) if k == "wrapped" else v for k, v in stanza.items()})
+                quoted = f"'{encoded}'" if "'" not in encoded else _format(encoded)
+                lines.append(f"{PREFIX}recipient_{index}={quoted}\n")
+        else:
+            lines.append(f"{PREFIX}{field}={_format(str(value))}\n")
+    return "".join(lines)
+
+
+def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
+    metadata: dict[str, Any] = {}
+    recipients: list[tuple[int, Any]] = []
+    for field, value in fields.items():
+        if field.startswith("recipient_") and field[len("recipient_"):].isdigit():
+            try:
+                recipients.append((int(field[len("recipient_"):]), json.loads(value)))
+            except ValueError:
+                raise FormatError("a recipient line is not valid JSON", keypath=PREFIX + field) from None
+        elif field == "version":
+            metadata[field] = int(value) if value.isdigit() else value
+        else:
+            metadata[field] = value
+    metadata["recipients"] = [stanza for _, stanza in sorted(recipients)]
+    return metadata

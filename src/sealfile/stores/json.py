@@ -1,0 +1,55 @@
+"""JSON files (``*.enc.json``): order and types kept, duplicate keys refused, indentation kept.
+
+JSON has no comments or quoting styles to keep; the only layout is the indentation, read from
+the file so a one-value change is a one-line diff.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.stores.base import Store
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise FormatError("invalid JSON: duplicate key")
+        result[key] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise FormatError(f"invalid JSON: {name} is not allowed")
+
+
+class JsonStore(Store):
+    name = "json"
+    suffixes = (".json",)
+
+    def load_editable(self, text: str) -> Any:
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+        except json.JSONDecodeError as err:
+            # err.msg never quotes the input; lineno/colno say where
+            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+        except RecursionError:
+            raise FormatError("nesting too deep to parse") from None
+
+    load_fast = load_editable
+
+    def dump(self, document: Any, like: str | None = None) -> str:
+        return json.dumps(document, indent=_indent(like), ensure_ascii=False) + "\n"
+
+
+def _indent(text: str | None) -> int | None:
+    if text is None:
+        return 2
+    if "\n" not in text.strip():
+        return None if text.strip() else 2
+    match = re.search(r"\n( +)\S", text)
+    return len(match.group(1)) if match else 2
