@@ -55,7 +55,8 @@ def load_secrets(
     """
     tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
     if env:
-        _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
+        with about(path):
+            _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
     return redacted_view(tree) if redacted else tree
 
 
@@ -75,7 +76,8 @@ def load_env(
     :class:`Secrets`, which does not print its values), whether set now or kept.
     """
     tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
-    names = flatten(tree, check_prefix(prefix))
+    with about(path):
+        names = flatten(tree, check_prefix(prefix))
     _export(names, override=override)
     return Secrets(names)
 

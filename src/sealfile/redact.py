@@ -31,6 +31,10 @@ from sealfile.flatten import env_value
 REDACTED = "[REDACTED]"
 MIN_LENGTH = 4
 
+# LogRecord attributes that hold no logged data (or are redacted on their own): left as they are.
+_OWN_FIELDS = frozenset({"name", "levelname", "pathname", "filename", "module", "funcName", "processName",
+                         "threadName", "taskName", "msg", "exc_text", "stack_info"})
+
 
 def leaf_values(tree: Any) -> Iterable[Any]:
     """Every scalar in a mapping/list tree (iterative: loaded trees can be deep)."""
@@ -119,10 +123,6 @@ class RedactingFilter(logging.Filter):
         for target in self._installed:
             target.removeFilter(self)
         self._installed.clear()
-
-
-_OWN_FIELDS = frozenset({"name", "levelname", "pathname", "filename", "module", "funcName", "processName",
-                         "threadName", "taskName", "msg", "exc_text", "stack_info"})
 
 
 def redact_logs(secrets: Any, logger: logging.Logger | str | None = None) -> RedactingFilter:
