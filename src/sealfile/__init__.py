@@ -23,13 +23,22 @@ from sealfile.errors import (
 
 if TYPE_CHECKING:
     from sealfile.envelope import forget_data_keys
-    from sealfile.loader import load_secrets
+    from sealfile.freshness import SecretAgeWarning, StaleSecretError
+    from sealfile.loader import load_env, load_secrets
+    from sealfile.redact import RedactingFilter, redact_logs
+    from sealfile.view import Secrets
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "load_secrets": "sealfile.loader",
     "forget_data_keys": "sealfile.envelope",
+    "load_env": "sealfile.loader",
+    "redact_logs": "sealfile.redact",
+    "RedactingFilter": "sealfile.redact",
+    "Secrets": "sealfile.view",
+    "SecretAgeWarning": "sealfile.freshness",
+    "StaleSecretError": "sealfile.freshness",
 }
 
 
@@ -50,10 +59,16 @@ __all__ = [
     "NoUsableKeyError",
     "ProviderError",
     "ProviderUnavailable",
+    "RedactingFilter",
     "SealfileError",
+    "SecretAgeWarning",
+    "Secrets",
+    "StaleSecretError",
     "UnsupportedVersionError",
     "UnwrapError",
     "__version__",
     "forget_data_keys",
+    "load_env",
     "load_secrets",
+    "redact_logs",
 ]

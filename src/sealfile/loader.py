@@ -1,26 +1,105 @@
-"""``load_secrets``: the one call an application makes at start-up.
+"""``load_secrets`` and ``load_env``: the calls an application makes at start-up.
 
 Reads with the C-backed YAML 1.2 parser, unwraps the data key (cached per process), verifies
-the file MAC before decrypting anything, and returns plain dicts and lists. Nothing is written.
+the file MAC before decrypting anything, and returns the values. Nothing is written.
+
+What ``load_secrets`` returns (a deliberate choice): by default a :class:`sealfile.Secrets`,
+which *is* a ``dict`` (so code written for the plain-dict return keeps working: indexing,
+``.get``, iteration, ``==``, ``json.dumps``, ``isinstance(x, dict)``) but whose ``repr`` and
+``str`` show key names only, so ``print(secrets)`` or a crash report never shows a value.
+``redacted=False`` returns plain ``dict``/``list`` instead; ``secrets.to_dict()`` converts later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
 from sealfile.envelope import unseal
+from sealfile.flatten import check_prefix, flatten
+from sealfile.freshness import OnStale, enforce, set_times
 from sealfile.operations import about, get_path, open_sealed_fast, read_text
+from sealfile.view import Secrets
+from sealfile.view import redacted as redacted_view
 
 
-def load_secrets(path: str | os.PathLike[str], *, extract: str | None = None) -> Any:
+def load_secrets(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None = None,
+    redacted: bool = True,
+    env: bool = False,
+    env_prefix: str = "",
+    env_override: bool = False,
+    max_age: dt.timedelta | str | None = None,
+    on_stale: OnStale = "warn",
+) -> Any:
     """Decrypt a sealed file in memory.
 
-    Returns a ``dict`` (or, with ``extract="database"``, that subtree or value). Raises a
-    :class:`sealfile.SealfileError` subclass if the file is missing, malformed, tampered with,
-    or no recipient key is usable here; the message names the file and never a value.
+    Returns the values as a :class:`Secrets` mapping (a ``dict`` that never prints a value;
+    ``redacted=False`` for plain dicts), or with ``extract="database"`` that subtree or value.
+
+    ``env=True`` also sets one environment variable per value with the names of
+    :mod:`sealfile.flatten` (``DATABASE_PASSWORD``), ``env_prefix`` in front; variables already
+    set are kept unless ``env_override=True``.
+
+    ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
+    longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
+    :class:`sealfile.StaleSecretError` when ``on_stale="raise"``. The check uses the time
+    recorded in each value's token (authenticated with the file).
+
+    Raises a :class:`sealfile.SealfileError` subclass if the file is missing, malformed,
+    tampered with, or no recipient key is usable here; the message names the file and never
+    a value.
     """
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
+    if env:
+        with about(path):
+            _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
+    return redacted_view(tree) if redacted else tree
+
+
+def load_env(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None = None,
+    prefix: str = "",
+    override: bool = False,
+    max_age: dt.timedelta | str | None = None,
+    on_stale: OnStale = "warn",
+) -> Secrets:
+    """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
+
+    Variables already set keep their value unless ``override=True``, so the deployment can
+    override a file. Returns ``NAME -> value`` of everything the file holds (as a
+    :class:`Secrets`, which does not print its values), whether set now or kept.
+    """
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
+    with about(path):
+        names = flatten(tree, check_prefix(prefix))
+    _export(names, override=override)
+    return Secrets(names)
+
+
+def _open(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None,
+    max_age: dt.timedelta | str | None,
+    on_stale: OnStale,
+    stacklevel: int,
+) -> Any:
     with about(path):
         document, meta = open_sealed_fast(read_text(path))
-        unseal(document, meta)
+        times = set_times(document) if max_age is not None else None
+        unseal(document, meta)  # verified first: a stale verdict on a forged file would mislead
+        if times is not None and max_age is not None:
+            enforce(os.fspath(path), times, max_age, on_stale, stacklevel=stacklevel)
         return document if extract is None else get_path(document, extract)
+
+
+def _export(names: dict[str, str], *, override: bool) -> None:
+    for name, value in names.items():
+        if override or name not in os.environ:
+            os.environ[name] = value

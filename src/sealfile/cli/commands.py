@@ -19,6 +19,10 @@ from sealfile.cli.options import (
     rule_options,
     rules_from_options,
 )
+from sealfile.errors import SealfileError
+from sealfile.freshness import describe_age, parse_age, stale_paths
+from sealfile.loader import load_secrets
+from sealfile.outputs import FORMATS, render
 
 
 @cli.command()
@@ -61,12 +65,28 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True,
+              help="yaml keeps the file's layout; dotenv and k8s-secret use flattened names (DATABASE_PASSWORD).")
+@click.option("--name", help="metadata.name of the Kubernetes Secret (--format k8s-secret).")
+@click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--format k8s-secret).")
+@click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the plaintext here (created 0600) instead of stdout.")
-def decrypt(file: Path, extract: str | None, output: Path | None) -> None:
+def decrypt(file: Path, extract: str | None, fmt: str, name: str | None, namespace: str | None, prefix: str,
+            output: Path | None) -> None:
     """Print the plaintext of a sealed file (verified first)."""
+    if fmt != "k8s-secret" and (name or namespace):
+        raise click.UsageError("--name and --namespace go with --format k8s-secret")
+    if fmt == "k8s-secret" and not name:
+        raise click.UsageError("--format k8s-secret needs --name")
+    if fmt not in ("dotenv", "k8s-secret") and prefix:
+        raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
     with operations.about(file):
-        plaintext = operations.decrypt_text(operations.read_text(file), extract=extract)
+        if fmt == "yaml":
+            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract)
+        else:
+            data = load_secrets(file, extract=extract, redacted=False)
+            plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
     _emit(plaintext, output, private=True)
 
 
@@ -80,9 +100,18 @@ def verify(files: tuple[Path, ...]) -> None:
         click.echo(f"{file}: OK")
 
 
+def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
+    try:
+        return None if value is None else parse_age(value)
+    except SealfileError as err:
+        raise click.BadParameter(err.message) from None
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def status(file: Path) -> None:
+@click.option("--older-than", callback=_age_option, metavar="AGE",
+              help="Exit 1 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
+def status(file: Path, older_than: dt.timedelta | None) -> None:
     """Recipients, format version and values of a sealed file; needs no key."""
     with operations.about(file):
         info = operations.describe(operations.read_text(file))
@@ -99,6 +128,19 @@ def status(file: Path) -> None:
         for keypath, when in info.set_at.items():
             stamp = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
             click.echo(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
+    if older_than is not None:
+        _fail_if_stale(file, info.set_at, older_than)
+
+
+def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta) -> None:
+    stale = stale_paths(set_at, older_than)
+    if not stale:
+        return
+    click.echo(f"values last set more than {describe_age(older_than)} ago:")
+    for keypath in stale:
+        click.echo(f"  - {keypath}")
+    click.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
+    sys.exit(1)
 
 
 def _age(seconds: float) -> str:

@@ -1,0 +1,44 @@
+"""exec: run a program with the secrets in its environment, no plaintext file anywhere."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from sealfile.cli.app import cli
+
+
+@cli.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--prefix", default="", metavar="PREFIX", help="Put PREFIX before every variable name (e.g. APP_).")
+@click.option("--extract", metavar="KEYPATH", help="Only the variables of this subtree.")
+@click.option("--no-override", is_flag=True, help="Keep variables already set in the environment.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool, command: tuple[str, ...]) -> None:
+    """Run COMMAND with FILE's values as environment variables (database.password -> DATABASE_PASSWORD).
+
+    The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
+    Put `--` before COMMAND if it has options of its own.
+    """
+    from sealfile.flatten import flatten
+    from sealfile.loader import load_secrets
+    from sealfile.operations import about
+
+    with about(file):
+        variables = flatten(load_secrets(file, extract=extract), prefix)
+    environment = dict(os.environ)
+    for name, value in variables.items():
+        if not (no_override and name in environment):
+            environment[name] = value
+    sys.stdout.flush()
+    try:
+        os.execvpe(command[0], list(command), environment)
+    except FileNotFoundError:
+        click.echo(f"sealfile: error: {command[0]}: command not found", err=True)
+        sys.exit(127)
+    except PermissionError:
+        click.echo(f"sealfile: error: {command[0]}: permission denied", err=True)
+        sys.exit(126)

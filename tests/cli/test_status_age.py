@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from sealfile.cli import commands  # noqa: F401  (registers the commands)
+from sealfile.cli.app import cli
+from tests.sealing import SealFile
+
+pytest_plugins = ["tests.sealed_files"]
+
+PLAINTEXT = "database:\n  password: pw-value\napi:\n  key: key-value\n"
+DAY = 86400
+
+
+def test_old_values_fail_and_are_listed(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT, set_at=int(time.time()) - 120 * DAY)
+    result = CliRunner().invoke(cli, ["status", "--older-than", "90d", str(path)])
+    assert result.exit_code == 1
+    assert "  - database.password\n  - api.key\n" in result.stdout
+    assert "2 value(s) older than 90d" in result.stderr
+    assert "pw-value" not in result.output
+
+
+def test_recent_values_pass(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT, set_at=int(time.time()) - 10 * DAY)
+    result = CliRunner().invoke(cli, ["status", "--older-than", "2w", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "older than" not in result.output
+
+
+def test_status_needs_no_key(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = seal_file(PLAINTEXT, set_at=int(time.time()) - 100 * DAY)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", os.devnull + ".absent")
+    result = CliRunner().invoke(cli, ["status", "--older-than", "90d", str(path)])
+    assert result.exit_code == 1 and "database.password" in result.stdout
+
+
+def test_a_bad_age_is_a_usage_error(seal_file: SealFile) -> None:
+    result = CliRunner().invoke(cli, ["status", "--older-than", "3 months", str(seal_file(PLAINTEXT))])
+    assert result.exit_code == 2 and "not an age" in result.stderr
+
+
+def test_exit_code_in_a_real_process(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT, set_at=int(time.time()) - 100 * DAY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    done = subprocess.run([sys.executable, "-m", "sealfile", "status", "--older-than", "90d", str(path)],
+                          capture_output=True, text=True, env=env, check=False, timeout=60)
+    assert done.returncode == 1 and "database.password" in done.stdout

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from sealfile.errors import ConfigError, IntegrityError, SealfileError
+from sealfile.pydantic import SealedFileSettingsSource, SealedSettingsConfigDict
+from tests.sealing import SealFile, tamper
+
+pytest_plugins = ["tests.sealed_files"]
+
+PLAINTEXT = """\
+app:
+  database:
+    host: db.internal
+    password: db-password-123
+    port: 5432
+  api_key: sk-live-abcdef
+  debug: false
+"""
+
+
+class Database(BaseModel):
+    host: str
+    password: SecretStr
+    port: int = 5432
+
+
+def settings_class(path: Path | None, *, env_first: bool = True, section: str | None = "app") -> type[BaseSettings]:
+    class Settings(BaseSettings):
+        model_config = SealedSettingsConfigDict(
+            sealed_file=path, sealed_file_section=section, env_prefix="MYAPP_", env_nested_delimiter="__"
+        )
+        database: Database
+        api_key: SecretStr
+        debug: bool = True
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sealed = SealedFileSettingsSource(settings_cls)
+            return (init_settings, env_settings, sealed) if env_first else (init_settings, sealed, env_settings)
+
+    return Settings
+
+
+def test_secretstr_and_nested_fields_are_filled(seal_file: SealFile) -> None:
+    settings = settings_class(seal_file(PLAINTEXT))()
+    assert settings.api_key.get_secret_value() == "sk-live-abcdef"
+    database = settings.database
+    assert isinstance(database.password, SecretStr)
+    assert database.password.get_secret_value() == "db-password-123"
+    assert (database.host, database.port, settings.debug) == ("db.internal", 5432, False)
+    assert "db-password-123" not in repr(settings) and "sk-live" not in repr(settings)
+
+
+def test_environment_wins_when_listed_first(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = seal_file(PLAINTEXT)
+    monkeypatch.setenv("MYAPP_DATABASE__HOST", "override.internal")
+    assert settings_class(path)().database.host == "override.internal"
+    assert settings_class(path, env_first=False)().database.host == "db.internal"
+
+
+def test_a_tampered_file_is_an_error(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT)
+    tamper(path)
+    with pytest.raises(IntegrityError):
+        settings_class(path)()
+
+
+def test_a_missing_file_is_an_error_not_a_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MYAPP_API_KEY", "from-env")
+    monkeypatch.setenv("MYAPP_DATABASE__HOST", "h")
+    monkeypatch.setenv("MYAPP_DATABASE__PASSWORD", "p")
+    with pytest.raises(SealfileError, match="no such file"):
+        settings_class(tmp_path / "absent.enc.yaml")()
+
+
+def test_no_file_configured_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="no sealed file"):
+        settings_class(None)()
+
+
+def test_source_repr_names_the_file_not_the_values(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT)
+    source = SealedFileSettingsSource(settings_class(path), sealed_file=path)
+    assert str(path) in repr(source) and "db-password" not in repr(source)
+    assert source()["database"]["password"] == "db-password-123"
+
+
+def test_later_files_override_earlier_ones(seal_file: SealFile) -> None:
+    base = seal_file(PLAINTEXT)
+    extra = seal_file("app:\n  database:\n    host: replica.internal\n", name="override.enc.yaml")
+    source = SealedFileSettingsSource(settings_class(base), sealed_file=[base, extra])
+    data = source()
+    assert data["database"]["host"] == "replica.internal" and data["database"]["password"] == "db-password-123"
