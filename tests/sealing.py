@@ -6,9 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sealfile import operations
-from sealfile.envelope import EncryptionRules, seal
 from sealfile.kms.age import AgeKey
-from sealfile.stores import yaml as yaml_store
 
 SealFile = Callable[..., Path]
 """``seal_file(plaintext, name="secrets.enc.yaml", set_at=None) -> path`` (the fixture)."""
@@ -16,10 +14,7 @@ SealFile = Callable[..., Path]
 
 def seal_with_clock(plaintext: str, key: AgeKey, set_at: int) -> str:
     """Like ``operations.seal_text`` but every value records ``set_at`` as when it was set."""
-    document = yaml_store.load_roundtrip(plaintext)
-    meta = seal(document, [key], EncryptionRules(), clock=lambda: set_at)
-    operations._attach_metadata(document, meta)
-    return yaml_store.dump_roundtrip(document)
+    return operations.seal_text(plaintext, [key], clock=lambda: set_at)
 
 
 def tamper(path: Path) -> None:

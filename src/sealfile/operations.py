@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +71,7 @@ def seal_text(
     rules: EncryptionRules | None = None,
     *,
     previous: str | None = None,
+    clock: Callable[[], int] | None = None,
 ) -> str:
     """Seal a plaintext YAML document. With ``previous`` (the same file sealed earlier), keep its
     data key, recipients, rules and the ciphertext of every unchanged value."""
@@ -83,7 +84,7 @@ def seal_text(
         old_meta = split_metadata(old)
         reuse = reuse_from(old, old_meta, open_data_key(old, old_meta))
         rules = rules or old_meta.rules
-    meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse)
+    meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse, clock=clock)
     attach_metadata(document, meta)
     return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
 

@@ -23,6 +23,10 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
     The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
     Put `--` before COMMAND if it has options of its own.
     """
+    if command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise click.UsageError("name the command to run after --")
     from sealfile.flatten import flatten
     from sealfile.loader import load_secrets
     from sealfile.operations import about
