@@ -17,12 +17,8 @@ from sealfile.envelope import (
     EncryptionRules,
     Metadata,
     open_data_key,
-    reuse_from,
     rewrap,
-    seal,
     seal_subtree,
-    split_metadata,
-    unseal,
     update_mac,
 )
 from sealfile.envelope.datakey import keys_of, new_data_key, wrap_for
@@ -30,8 +26,8 @@ from sealfile.envelope.paths import ListIndex, Path, Segment, encode_path, iter_
 from sealfile.envelope.values import SpelledNull, ValueCipher, encode_scalar, is_sealed
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
-from sealfile.operations import attach_metadata
-from sealfile.stores import yaml as yaml_store
+from sealfile.operations import attach_metadata, decrypt_text, open_sealed_editable, seal_text
+from sealfile.stores import Store, get_store
 
 VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
 
@@ -41,19 +37,18 @@ class _Opened:
     document: Any
     meta: Metadata
     data_key: bytes
-    layout: yaml_store.Layout
+    store: Store
+    text: str
 
     def dump(self) -> str:
-        attach_metadata(self.document, self.meta)
-        return yaml_store.dump_roundtrip(self.document, self.layout)
+        attach_metadata(self.document, self.meta, self.store)
+        return self.store.dump(self.document, like=self.text)
 
 
-def _open(text: str) -> _Opened:
-    document = yaml_store.load_roundtrip(text)
-    if not isinstance(document, dict):
-        raise FormatError("not a sealed file (the top level is not a mapping)")
-    meta = split_metadata(document)
-    return _Opened(document, meta, open_data_key(document, meta), yaml_store.guess_layout(text))
+def _open(text: str, store: Store | None) -> _Opened:
+    store = store or get_store("yaml")
+    document, meta = open_sealed_editable(text, store)
+    return _Opened(document, meta, open_data_key(document, meta), store, text)
 
 
 def parse_value(text: str, value_type: str) -> Any:
@@ -75,28 +70,28 @@ def parse_value(text: str, value_type: str) -> Any:
                 raise ValueError
             return None
         if value_type == "yaml":
-            return yaml_store.load_roundtrip(text)
+            return get_store("yaml").load_editable(text)
     except ValueError:
         raise FormatError(f"the value is not a valid {value_type}") from None
     raise FormatError(f"unknown value type {value_type!r} (one of {', '.join(VALUE_TYPES)})")
 
 
-def set_value(text: str, keypath: str, value: Any) -> str:
+def set_value(text: str, keypath: str, value: Any, store: Store | None = None) -> str:
     """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text.
 
     A new string keeps the quoting of the value it replaces; one with line breaks becomes a
     literal block, so ``decrypt`` prints it readably.
     """
-    opened = _open(text)
+    opened = _open(text, store)
     path, existing = _place(opened.document, parse_keypath(keypath), keypath)
     if existing is not None and not isinstance(existing, (dict, list)) and not isinstance(value, (dict, list)):
         old_value, old_style = _current(opened, path, existing)
         if _comparable(old_value) == _comparable(value):
             return text
         if isinstance(value, str):
-            value = yaml_store.styled(value, "|" if "\n" in value else old_style)
+            value = opened.store.styled(value, "|" if "\n" in value else old_style)
     elif isinstance(value, str) and "\n" in value:
-        value = yaml_store.styled(value, "|")
+        value = opened.store.styled(value, "|")
     _set(opened.document, path, value)
     seal_subtree(opened.document, path, ValueCipher(opened.data_key), opened.meta.rules)
     update_mac(opened.document, opened.meta, opened.data_key)
@@ -154,8 +149,8 @@ def _set(tree: Any, path: Path, value: Any) -> None:
     node[path[-1]] = value
 
 
-def unset_value(text: str, keypath: str) -> str:
-    opened = _open(text)
+def unset_value(text: str, keypath: str, store: Store | None = None) -> str:
+    opened = _open(text, store)
     path = resolve(opened.document, parse_keypath(keypath), keypath=keypath)
     node = opened.document
     for segment in path[:-1]:
@@ -165,9 +160,9 @@ def unset_value(text: str, keypath: str) -> str:
     return opened.dump()
 
 
-def rotate(text: str) -> str:
+def rotate(text: str, store: Store | None = None) -> str:
     """A new data key, every value re-encrypted (keeping when it was set), wrapped for every recipient."""
-    opened = _open(text)
+    opened = _open(text, store)
     keys = keys_of(opened.meta.recipients)
     data_key = new_data_key()
     old, new = ValueCipher(opened.data_key), ValueCipher(data_key)
@@ -192,9 +187,10 @@ def change_recipients(
     add: Iterable[MasterKey] = (),
     remove: Iterable[MasterKey] = (),
     exact: Iterable[MasterKey] | None = None,
+    store: Store | None = None,
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
-    opened = _open(text)
+    opened = _open(text, store)
     current = keys_of(opened.meta.recipients)
     if exact is not None:
         wanted = list(exact)
@@ -215,29 +211,17 @@ def change_recipients(
     return RecipientChange(opened.dump(), added, removed)
 
 
-def plaintext_for_editing(text: str) -> str:
+def plaintext_for_editing(text: str, store: Store | None = None) -> str:
     """The decrypted document as the user wrote it (styles, comments), without the metadata."""
-    document = yaml_store.load_roundtrip(text)
-    if not isinstance(document, dict):
-        raise FormatError("not a sealed file (the top level is not a mapping)")
-    meta = split_metadata(document)
-    unseal(document, meta, styler=yaml_store.styled)
-    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(text))
+    return decrypt_text(text, store=store)
 
 
-def reseal_edited(old_sealed: str, plaintext: str) -> str:
+def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None) -> str:
     """Seal an edited plaintext, keeping the data key and every unchanged ciphertext."""
-    old = yaml_store.load_fast(old_sealed)
-    meta = split_metadata(old)
-    reuse = reuse_from(old, meta, open_data_key(old, meta))
-    document = yaml_store.load_roundtrip(plaintext)
-    new_meta = seal(document, [], meta.rules, reuse=reuse)
-    attach_metadata(document, new_meta)
-    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
+    return seal_text(plaintext, [], previous=old_sealed, store=store)
 
 
-def seal_new(plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None) -> str:
-    document = yaml_store.load_roundtrip(plaintext)
-    meta = seal(document, keys, rules or EncryptionRules())
-    attach_metadata(document, meta)
-    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
+def seal_new(
+    plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None, store: Store | None = None
+) -> str:
+    return seal_text(plaintext, keys, rules, store=store)

@@ -20,6 +20,7 @@ from sealfile.envelope import unseal
 from sealfile.flatten import check_prefix, flatten
 from sealfile.freshness import OnStale, enforce, set_times
 from sealfile.operations import about, get_path, open_sealed_fast, read_text
+from sealfile.stores import store_for
 from sealfile.view import Secrets
 from sealfile.view import redacted as redacted_view
 
@@ -34,6 +35,7 @@ def load_secrets(
     env_override: bool = False,
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
+    file_type: str | None = None,
 ) -> Any:
     """Decrypt a sealed file in memory.
 
@@ -49,11 +51,13 @@ def load_secrets(
     :class:`sealfile.StaleSecretError` when ``on_stale="raise"``. The check uses the time
     recorded in each value's token (authenticated with the file).
 
+    The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
+
     Raises a :class:`sealfile.SealfileError` subclass if the file is missing, malformed,
     tampered with, or no recipient key is usable here; the message names the file and never
     a value.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
     if env:
         with about(path):
             _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
@@ -68,6 +72,7 @@ def load_env(
     override: bool = False,
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
+    file_type: str | None = None,
 ) -> Secrets:
     """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
 
@@ -75,7 +80,7 @@ def load_env(
     override a file. Returns ``NAME -> value`` of everything the file holds (as a
     :class:`Secrets`, which does not print its values), whether set now or kept.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3)
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
     with about(path):
         names = flatten(tree, check_prefix(prefix))
     _export(names, override=override)
@@ -89,9 +94,10 @@ def _open(
     max_age: dt.timedelta | str | None,
     on_stale: OnStale,
     stacklevel: int,
+    file_type: str | None = None,
 ) -> Any:
     with about(path):
-        document, meta = open_sealed_fast(read_text(path))
+        document, meta = open_sealed_fast(read_text(path), store_for(path, file_type))
         times = set_times(document) if max_age is not None else None
         unseal(document, meta)  # verified first: a stale verdict on a forged file would mislead
         if times is not None and max_age is not None:

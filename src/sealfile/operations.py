@@ -30,7 +30,9 @@ from sealfile.envelope.values import is_sealed, token_time
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_from_config
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores import Store, get_store
+
+YAML = get_store("yaml")
 
 
 @contextmanager
@@ -58,10 +60,10 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
 
 
-def attach_metadata(document: Any, meta: Metadata) -> None:
+def attach_metadata(document: Any, meta: Metadata, store: Store | None = None) -> None:
     mapping = meta.to_mapping()
     for stanza in mapping["recipients"]:
-        stanza["wrapped"] = yaml_store.literal(stanza["wrapped"])
+        stanza["wrapped"] = (store or YAML).metadata_text(stanza["wrapped"])
     document[METADATA_KEY] = mapping
 
 
@@ -72,44 +74,53 @@ def seal_text(
     *,
     previous: str | None = None,
     clock: Callable[[], int] | None = None,
+    store: Store | None = None,
+    previous_store: Store | None = None,
+    output: Store | None = None,
 ) -> str:
-    """Seal a plaintext YAML document. With ``previous`` (the same file sealed earlier), keep its
-    data key, recipients, rules and the ciphertext of every unchanged value."""
-    document = yaml_store.load_roundtrip(plaintext)
+    """Seal a plaintext document (YAML unless ``store`` says otherwise). With ``previous`` (the
+    same file sealed earlier), keep its data key, recipients, rules and every unchanged ciphertext."""
+    store = store or YAML
+    document = store.load_editable(plaintext)
     reuse: Reuse | None = None
     if previous is not None:
-        old = yaml_store.load_fast(previous)
-        if not isinstance(old, dict):
-            raise FormatError("the previous file is not a sealed file")
-        old_meta = split_metadata(old)
+        old, old_meta = open_sealed_fast(previous, previous_store or store)
         reuse = reuse_from(old, old_meta, open_data_key(old, old_meta))
         rules = rules or old_meta.rules
     meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse, clock=clock)
-    attach_metadata(document, meta)
-    return yaml_store.dump_roundtrip(document, yaml_store.guess_layout(plaintext))
+    output = output or store
+    attach_metadata(document, meta, output)
+    return output.dump(document, like=plaintext if output is store else None)
 
 
-def open_sealed_fast(text: str) -> tuple[dict[Any, Any], Metadata]:
-    """Parse a sealed file for reading (C parser) and split off its metadata."""
-    document = yaml_store.load_fast(text)
+def open_sealed_fast(text: str, store: Store | None = None) -> tuple[dict[Any, Any], Metadata]:
+    """Parse a sealed file for reading (the fastest reader the syntax has) and split off its metadata."""
+    document = (store or YAML).load_fast(text)
     if not isinstance(document, dict):
         raise FormatError("not a sealed file (the top level is not a mapping)")
     return document, split_metadata(document)
 
 
-def decrypt_text(text: str, *, extract: str | None = None) -> str:
-    """The plaintext as YAML with the original layout, or one value/subtree with ``extract``."""
-    document = yaml_store.load_roundtrip(text)
+def open_sealed_editable(text: str, store: Store | None = None) -> tuple[dict[Any, Any], Metadata]:
+    """Parse a sealed file keeping its layout (comments, quoting) and split off its metadata."""
+    document = (store or YAML).load_editable(text)
     if not isinstance(document, dict):
         raise FormatError("not a sealed file (the top level is not a mapping)")
-    meta = split_metadata(document)
-    unseal(document, meta, styler=yaml_store.styled)
-    layout = yaml_store.guess_layout(text)
-    if extract is None:
-        return yaml_store.dump_roundtrip(document, layout)
-    node = get_path(document, extract)
+    return document, split_metadata(document)
+
+
+def decrypt_text(
+    text: str, *, extract: str | None = None, store: Store | None = None, output: Store | None = None
+) -> str:
+    """The plaintext with the original layout (in ``output`` syntax if given), or one value or
+    subtree with ``extract``."""
+    store = store or YAML
+    document, meta = open_sealed_editable(text, store)
+    unseal(document, meta, styler=(output or store).styled)
+    like = text if output is None or output is store else None
+    node = document if extract is None else get_path(document, extract)
     if isinstance(node, (dict, list)):
-        return yaml_store.dump_roundtrip(node, layout)
+        return (output or store).dump(node, like=like)
     return scalar_text(node) + "\n"
 
 
@@ -134,9 +145,9 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def verify_text(text: str) -> Metadata:
+def verify_text(text: str, store: Store | None = None) -> Metadata:
     """Unwrap, check the MAC and authenticate every value; returns the metadata."""
-    document, meta = open_sealed_fast(text)
+    document, meta = open_sealed_fast(text, store)
     unseal(document, meta)
     return meta
 
@@ -152,9 +163,9 @@ class Status:
     """key path -> Unix time the value was last set (from its token; no key needed)."""
 
 
-def describe(text: str) -> Status:
+def describe(text: str, store: Store | None = None) -> Status:
     """What a reader without keys can learn: recipients, format, counts, when values were set."""
-    document, meta = open_sealed_fast(text)
+    document, meta = open_sealed_fast(text, store)
     recipients = []
     for stanza in meta.recipients:
         try:

@@ -14,6 +14,7 @@ from sealfile import operations
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     creation_defaults,
+    input_type_option,
     keys_from_options,
     recipient_options,
     rule_options,
@@ -23,6 +24,7 @@ from sealfile.errors import SealfileError
 from sealfile.freshness import describe_age, parse_age, stale_paths
 from sealfile.loader import load_secrets
 from sealfile.outputs import FORMATS, render
+from sealfile.stores import STORE_NAMES, store_for
 
 
 @cli.command()
@@ -46,7 +48,11 @@ def keygen(output: Path | None) -> None:
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with its sealed form.")
-def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, **params: Any) -> None:
+@input_type_option
+@click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
+              help="Syntax of the sealed output [default: from the output's name, else the input's].")
+def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
+            output_type: str | None, **params: Any) -> None:
     """Seal a plaintext YAML file for the given recipients."""
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
@@ -57,23 +63,28 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("--previous keeps the previous file's recipients; change them with 'recipients'")
     if not keys and previous_text is None:
         keys, rules = creation_defaults(output or file, keys, rules)
+    store = store_for(file, input_type)
+    out_store = store_for(output, output_type) if output or output_type else store
     with operations.about(file):
-        sealed = operations.seal_text(operations.read_text(file), keys, rules, previous=previous_text)
+        sealed = operations.seal_text(operations.read_text(file), keys, rules, previous=previous_text, store=store,
+                                      previous_store=store_for(previous) if previous else None, output=out_store)
     _emit(sealed, output or (file if in_place else None), private=False)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="yaml", show_default=True,
-              help="yaml keeps the file's layout; dotenv and k8s-secret use flattened names (DATABASE_PASSWORD).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: the file's own syntax, layout kept]; dotenv and k8s-secret use "
+                   "flattened names (DATABASE_PASSWORD).")
+@input_type_option
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the plaintext here (created 0600) instead of stdout.")
-def decrypt(file: Path, extract: str | None, fmt: str, name: str | None, namespace: str | None, prefix: str,
-            output: Path | None) -> None:
+def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | None, name: str | None,
+            namespace: str | None, prefix: str, output: Path | None) -> None:
     """Print the plaintext of a sealed file (verified first)."""
     if fmt != "k8s-secret" and (name or namespace):
         raise click.UsageError("--name and --namespace go with --format k8s-secret")
@@ -81,22 +92,24 @@ def decrypt(file: Path, extract: str | None, fmt: str, name: str | None, namespa
         raise click.UsageError("--format k8s-secret needs --name")
     if fmt not in ("dotenv", "k8s-secret") and prefix:
         raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
+    store = store_for(file, input_type)
     with operations.about(file):
-        if fmt == "yaml":
-            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract)
+        if fmt is None or fmt == store.name:
+            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract, store=store)
         else:
-            data = load_secrets(file, extract=extract, redacted=False)
+            data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
     _emit(plaintext, output, private=True)
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def verify(files: tuple[Path, ...]) -> None:
+@input_type_option
+def verify(files: tuple[Path, ...], input_type: str | None) -> None:
     """Check that each file opens and that nothing in it was altered."""
     for file in files:
         with operations.about(file):
-            operations.verify_text(operations.read_text(file))
+            operations.verify_text(operations.read_text(file), store_for(file, input_type))
         click.echo(f"{file}: OK")
 
 
@@ -111,10 +124,11 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 1 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
-def status(file: Path, older_than: dt.timedelta | None) -> None:
+@input_type_option
+def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
     """Recipients, format version and values of a sealed file; needs no key."""
     with operations.about(file):
-        info = operations.describe(operations.read_text(file))
+        info = operations.describe(operations.read_text(file), store_for(file, input_type))
     click.echo(f"file: {file}")
     click.echo(f"format version: {info.version}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")

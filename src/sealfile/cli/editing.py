@@ -13,6 +13,7 @@ from sealfile import editing, operations
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     creation_defaults,
+    input_type_option,
     keys_from_options,
     recipient_options,
     rule_options,
@@ -22,6 +23,7 @@ from sealfile.config import load_config
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.base import MasterKey
 from sealfile.locking import locked
+from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -42,12 +44,14 @@ def _rewrite(file: Path, change: Callable[[str], str]) -> bool:
 @recipient_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
-def edit(file: Path, allow_disk: bool, **params: Any) -> None:
+@input_type_option
+def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
     from sealfile.editor import edit_plaintext
 
     keys = keys_from_options(params)
     rules = rules_from_options(params)
+    store = store_for(file, input_type)
 
     def reopen(err: FormatError) -> bool:
         if not sys.stdin.isatty():
@@ -59,16 +63,18 @@ def edit(file: Path, allow_disk: bool, **params: Any) -> None:
     with operations.about(file), locked(file):
         if file.exists():
             sealed = operations.read_text(file)
-            plaintext = editing.plaintext_for_editing(sealed)
+            plaintext = editing.plaintext_for_editing(sealed, store)
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else editing.reseal_edited(sealed, edited)
+                return None if edited == plaintext else editing.reseal_edited(sealed, edited, store)
         else:
             keys, rules = creation_defaults(file, keys, rules)
-            plaintext = "# New sealfile secrets: write YAML here; every value is sealed on save.\n"
+            plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
+            if store.name == "json":
+                plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else editing.seal_new(edited, keys, rules)
+                return None if edited == plaintext else editing.seal_new(edited, keys, rules, store)
 
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name)
         if result is None:
@@ -84,7 +90,8 @@ def edit(file: Path, allow_disk: bool, **params: Any) -> None:
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(editing.VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
-def set_command(file: Path, keypath: str, value: str | None, value_type: str) -> None:
+@input_type_option
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
     """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
     if value is None:
         if sys.stdin.isatty():
@@ -93,16 +100,19 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str) ->
             value = sys.stdin.read()
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = editing.parse_value(value, value_type)
-    changed = _rewrite(file, lambda text: editing.set_value(text, keypath, typed))
+    store = store_for(file, input_type)
+    changed = _rewrite(file, lambda text: editing.set_value(text, keypath, typed, store))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
 @cli.command()
 @click.argument("file", type=FILE)
 @click.argument("keypath")
-def unset(file: Path, keypath: str) -> None:
+@input_type_option
+def unset(file: Path, keypath: str, input_type: str | None) -> None:
     """Remove one value or subtree."""
-    _rewrite(file, lambda text: editing.unset_value(text, keypath))
+    store = store_for(file, input_type)
+    _rewrite(file, lambda text: editing.unset_value(text, keypath, store))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
@@ -127,9 +137,15 @@ def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> N
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=FILE)
-def rotate(files: tuple[Path, ...]) -> None:
+@input_type_option
+def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     """New data key per file: every value re-encrypted, re-wrapped for every recipient."""
-    _each(files, "rotating", lambda file: "rotated" if _rewrite(file, editing.rotate) else "unchanged")
+    _each(files, "rotating", lambda file: _rotate_one(file, input_type))
+
+
+def _rotate_one(file: Path, input_type: str | None) -> str:
+    store = store_for(file, input_type)
+    return "rotated" if _rewrite(file, lambda text: editing.rotate(text, store)) else "unchanged"
 
 
 def _describe(keys: list[MasterKey]) -> str:
@@ -146,17 +162,26 @@ def recipients() -> None:
 def recipients_list(files: tuple[Path, ...]) -> None:
     for file in files:
         with operations.about(file):
-            info = operations.describe(operations.read_text(file))
+            info = operations.describe(operations.read_text(file), store_for(file))
         for type_id, key_id in info.recipients:
             click.echo(f"{file}\t{type_id}\t{key_id}")
 
 
-def _recipient_change(files: tuple[Path, ...], label: str, **change: list[MasterKey]) -> None:
+def _recipient_change(
+    files: tuple[Path, ...],
+    label: str,
+    *,
+    add: list[MasterKey] | None = None,
+    remove: list[MasterKey] | None = None,
+    exact: list[MasterKey] | None = None,
+) -> None:
     def work(file: Path) -> str:
         outcome: list[editing.RecipientChange] = []
+        store = store_for(file)
 
         def apply(text: str) -> str:
-            outcome.append(editing.change_recipients(text, **change))
+            outcome.append(editing.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
+                                                     store=store))
             return outcome[-1].text
 
         _rewrite(file, apply)
@@ -188,7 +213,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
         raise click.UsageError("name at least one recipient to remove")
     _recipient_change(files, "removing", remove=keys)
     if then_rotate:
-        _each(files, "rotating", lambda file: "rotated" if _rewrite(file, editing.rotate) else "unchanged")
+        _each(files, "rotating", lambda file: _rotate_one(file, None))
     else:
         click.echo("warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
                    "(or use --rotate) so it cannot read future values", err=True)
@@ -204,7 +229,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = editing.change_recipients(operations.read_text(file), exact=rule.keys)
+            preview = editing.change_recipients(operations.read_text(file), exact=rule.keys, store=store_for(file))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
             continue

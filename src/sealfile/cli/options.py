@@ -12,6 +12,7 @@ from sealfile.config import load_config
 from sealfile.envelope.rules import RULE_NAMES, EncryptionRules
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import PROVIDERS, key_from_cli
+from sealfile.stores import STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,3 +60,10 @@ def creation_defaults(
     if rule is None or not rule.keys:
         raise click.UsageError("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
     return rule.keys, rules or rule.rules
+
+
+def input_type_option(func: F) -> F:
+    return click.option(
+        "--input-type", type=click.Choice(STORE_NAMES), default=None,
+        help="File syntax [default: from the name: .json, .env/.env.enc, else YAML].",
+    )(func)

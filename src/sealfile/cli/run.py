@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.options import input_type_option
 
 
 @cli.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -16,8 +17,10 @@ from sealfile.cli.app import cli
 @click.option("--prefix", default="", metavar="PREFIX", help="Put PREFIX before every variable name (e.g. APP_).")
 @click.option("--extract", metavar="KEYPATH", help="Only the variables of this subtree.")
 @click.option("--no-override", is_flag=True, help="Keep variables already set in the environment.")
+@input_type_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool, command: tuple[str, ...]) -> None:
+def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool, input_type: str | None,
+                 command: tuple[str, ...]) -> None:
     """Run COMMAND with FILE's values as environment variables (database.password -> DATABASE_PASSWORD).
 
     The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
@@ -32,7 +35,7 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
     from sealfile.operations import about
 
     with about(file):
-        variables = flatten(load_secrets(file, extract=extract), prefix)
+        variables = flatten(load_secrets(file, extract=extract, file_type=input_type), prefix)
     environment = dict(os.environ)
     for name, value in variables.items():
         if not (no_override and name in environment):

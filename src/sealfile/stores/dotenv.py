@@ -72,7 +72,8 @@ class DotenvStore(Store):
                 raise FormatError(f"invalid dotenv line {binding.original.line}")
             raw = binding.original.string
             if binding.key is None:
-                document.entries.append(_Entry(raw))
+                if raw.strip() != HEADER.strip():  # ours: written again with the metadata
+                    document.entries.append(_Entry(raw))
                 continue
             key, value = binding.key, binding.value or ""
             if key in document or key in metadata:

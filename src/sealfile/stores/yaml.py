@@ -30,6 +30,7 @@ from ruamel.yaml.scalarstring import (
 from sealfile.envelope.paths import format_keypath, iter_leaves
 from sealfile.envelope.values import SpelledNull
 from sealfile.errors import FormatError
+from sealfile.stores.base import Store
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
 
@@ -196,3 +197,23 @@ def styled(value: Any, style: str | None) -> Any:
 def literal(text: str) -> Any:
     """A multi-line metadata string (an armored age file) as a readable block scalar."""
     return LiteralScalarString(text) if "\n" in text else text
+
+
+class YamlStore(Store):
+    name = "yaml"
+    suffixes = (".yaml", ".yml")
+
+    def load_editable(self, text: str) -> Any:
+        return load_roundtrip(text)
+
+    def load_fast(self, text: str) -> Any:
+        return load_fast(text)
+
+    def dump(self, document: Any, like: str | None = None) -> str:
+        return dump_roundtrip(document, guess_layout(like) if like is not None else None)
+
+    def styled(self, value: Any, style: str | None) -> Any:
+        return styled(value, style)
+
+    def metadata_text(self, text: str) -> Any:
+        return literal(text)
