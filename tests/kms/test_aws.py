@@ -221,6 +221,25 @@ def test_sdk_not_imported_until_used() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
 
 
+def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] in ('boto3', 'botocore'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from sealfile.errors import ProviderUnavailable\n"
+        "from sealfile.kms.aws import AwsKmsKey\n"
+        "try:\n"
+        f"    AwsKmsKey.from_cli({kms_keys.arn!r}).unwrap('AAAA')\n"
+        "except ProviderUnavailable as err:\n"
+        "    print(err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+    assert "AWS KMS needs the 'boto3' package; install it with: pip install 'sealfile[aws]'" in done.stdout
+
+
 # --- what goes over the wire ----------------------------------------------------------------
 
 
@@ -337,9 +356,17 @@ def test_wrong_context(kms_keys: Keys) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
     data_key = os.urandom(32)
     wrapped = key.wrap(data_key)
-    message = unwrap_failure(key.with_context({"team": "other"}), wrapped)
-    assert "encryption context" in message
+    message = unwrap_failure(key.with_context({"team": "other\nline"}), wrapped)
+    assert 'encryption context {"sealfile": "data-key", "team": "other\\nline"} differs' in message
     assert data_key.hex() not in message
+
+
+def test_empty_context_round_trip(kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_config({"arn": kms_keys.arn})
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    assert key.unwrap(wrapped) == data_key
+    assert "encryption context" in unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
 
 
 def test_no_credentials(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_clients: None) -> None:
@@ -484,3 +511,6 @@ def test_cli_rejects_malformed_context(tmp_path: Path, kms_keys: Keys) -> None:
     done = run_cli("encrypt", "--age", AgeKey(generate_identity()[1]).recipient, "--aws-context", "a=b", str(plain))
     assert done.returncode == 2
     assert "--aws-context applies to --aws-kms keys" in done.stderr
+    done = run_cli("encrypt", "--aws-kms", "alias/app", str(plain))
+    assert (done.returncode, len(done.stderr.splitlines())) == (1, 1)
+    assert "not an AWS KMS key or alias ARN: 'alias/app'" in done.stderr

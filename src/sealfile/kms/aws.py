@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms.aws_client import current_settings, kms_client
 from sealfile.kms.base import MasterKey, import_sdk
 
@@ -110,8 +111,8 @@ class AwsKmsKey(MasterKey):
     @classmethod
     def from_cli(cls, value: str) -> AwsKmsKey:
         """``ARN`` or, as SOPS accepts, ``ARN+ROLE_ARN``; the context is :data:`DEFAULT_CONTEXT`."""
-        arn, _, role = value.strip().partition("+")
-        return cls(arn, dict(DEFAULT_CONTEXT), role=role or None)
+        arn, _, role = value.partition("+")
+        return cls(arn.strip(), dict(DEFAULT_CONTEXT), role=role.strip() or None)
 
     def with_context(self, pairs: Mapping[str, str]) -> AwsKmsKey:
         """This key with ``pairs`` added to its encryption context."""
@@ -139,7 +140,9 @@ class AwsKmsKey(MasterKey):
     def _wrap(self, data_key: bytes) -> str:
         try:
             client = self._client()
-            answer = client.encrypt(KeyId=self.arn, Plaintext=data_key, EncryptionContext=dict(self.context))
+            answer = client.encrypt(KeyId=self.arn, Plaintext=data_key, **self._context_argument())
+        except SealfileError:  # settings, or the SDK missing: the base reports these as they are
+            raise
         except Exception as err:
             raise self.wrap_error(self._explain(err, "Encrypt")) from None
         return base64.b64encode(answer["CiphertextBlob"]).decode("ascii")
@@ -151,11 +154,16 @@ class AwsKmsKey(MasterKey):
             raise self.unwrap_error("the wrapped data key is not valid base64 (corrupt file?)") from None
         try:
             client = self._client()
-            answer = client.decrypt(KeyId=self.arn, CiphertextBlob=blob, EncryptionContext=dict(self.context))
+            answer = client.decrypt(KeyId=self.arn, CiphertextBlob=blob, **self._context_argument())
+        except SealfileError:
+            raise
         except Exception as err:
             raise self.unwrap_error(self._explain(err, "Decrypt")) from None
         plaintext: bytes = answer["Plaintext"]
         return plaintext
+
+    def _context_argument(self) -> dict[str, Any]:
+        return {"EncryptionContext": dict(self.context)} if self.context else {}
 
     def _explain(self, err: Exception, operation: str) -> str:
         """One line saying why a KMS call failed, in words a user can act on."""
@@ -173,8 +181,6 @@ class AwsKmsKey(MasterKey):
             return self._explain_connection_error(err, exceptions)
         if isinstance(err, exceptions.BotoCoreError):
             return f"{operation} failed: {_one_line(str(err))}"
-        if isinstance(err, ConfigError):
-            return err.message
         return f"{operation} failed: {type(err).__name__}"
 
     def _explain_connection_error(self, err: Exception, exceptions: Any) -> str:
@@ -209,7 +215,7 @@ class AwsKmsKey(MasterKey):
         if code == "InvalidCiphertextException":
             return (
                 "KMS rejected the wrapped data key: it is corrupt, or the encryption context "
-                f"{dict(self.context)} differs from the one it was wrapped with"
+                f"{json.dumps(dict(self.context), sort_keys=True)} differs from the one it was wrapped with"
             )
         if code == "IncorrectKeyException":
             return "the data key was wrapped by a different KMS key"
