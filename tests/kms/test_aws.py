@@ -185,6 +185,7 @@ def test_from_cli_and_config_fields(kms_keys: Keys) -> None:
         ({"arn": "ARN", "contxt": {}}, "unknown field(s) contxt"),
         ({"arn": "ARN", "role": "admin"}, "not an IAM role ARN"),
         ({"arn": "ARN", "role": ROLE, "role_arn": ROLE + "x"}, "role and role_arn differ"),
+        ({"arn": "ARN", "profile": {"name": "team"}}, "profile must be a non-empty string"),
     ],
 )
 def test_bad_config_is_one_clear_line(kms_keys: Keys, config: dict[str, Any], words: str) -> None:

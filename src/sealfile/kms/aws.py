@@ -66,11 +66,12 @@ def _context(raw: Any) -> dict[str, str]:
 
 def _optional_text(config: Mapping[str, Any], *names: str) -> str | None:
     given = [config[name] for name in names if config.get(name) is not None]
-    if len(set(given)) > 1:
-        raise ConfigError(f"AWS KMS recipient: {' and '.join(names)} differ; give one")
-    if given and (not isinstance(given[0], str) or not given[0].strip()):
+    if not all(isinstance(value, str) and value.strip() for value in given):
         raise ConfigError(f"AWS KMS recipient: {names[0]} must be a non-empty string")
-    return given[0].strip() if given else None
+    distinct = {str(value).strip() for value in given}
+    if len(distinct) > 1:
+        raise ConfigError(f"AWS KMS recipient: {' and '.join(names)} differ; give one")
+    return distinct.pop() if distinct else None
 
 
 @dataclass(frozen=True, repr=False)
