@@ -7,10 +7,12 @@ count requests at the wire. The client finds it through boto3's own ``AWS_ENDPOI
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -309,6 +311,34 @@ def test_kms_refusals(proxy: KmsProxy, kms_keys: Keys, error: str, aws_message: 
     wrapped = key.wrap(os.urandom(32))
     proxy.fail("Decrypt", error, aws_message.replace("ARN", kms_keys.arn))
     assert words in unwrap_failure(key, wrapped)
+
+
+def test_real_iam_denial(monkeypatch: pytest.MonkeyPatch, fresh_clients: None) -> None:
+    """An IAM policy that denies kms:Decrypt, enforced by a moto server of its own with auth on."""
+    server, url = start_moto()
+    try:
+        admin: dict[str, Any] = {"region_name": REGION, "endpoint_url": url,
+                                 "aws_access_key_id": "admin", "aws_secret_access_key": "admin"}
+        arn = boto3.client("kms", **admin).create_key()["KeyMetadata"]["Arn"]
+        iam = boto3.client("iam", **admin)
+        iam.create_user(UserName="reader")
+        iam.put_user_policy(UserName="reader", PolicyName="no-decrypt", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                          {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}],
+        }))
+        access = iam.create_access_key(UserName="reader")["AccessKey"]
+        enable_auth = urllib.request.Request(f"{url}/moto-api/reset-auth", data=b"0", method="POST",
+                                             headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(enable_auth, timeout=10).close()
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", access["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", access["SecretAccessKey"])
+        key = AwsKmsKey.from_cli(arn)
+        message = unwrap_failure(key, key.wrap(os.urandom(32)))
+        assert "access denied: the AWS credentials in use may not call kms:Decrypt" in message
+    finally:
+        server.stop()
 
 
 def test_throttling_is_retried_then_succeeds(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
