@@ -313,32 +313,35 @@ def test_kms_refusals(proxy: KmsProxy, kms_keys: Keys, error: str, aws_message: 
     assert words in unwrap_failure(key, wrapped)
 
 
-def test_real_iam_denial(monkeypatch: pytest.MonkeyPatch, fresh_clients: None) -> None:
-    """An IAM policy that denies kms:Decrypt, enforced by a moto server of its own with auth on."""
-    server, url = start_moto()
+def test_real_iam_denial(monkeypatch: pytest.MonkeyPatch, moto_url: str, fresh_clients: None) -> None:
+    """An IAM policy that denies kms:Decrypt, enforced by moto with auth switched on."""
+    admin: dict[str, Any] = {"region_name": REGION, "endpoint_url": moto_url,
+                             "aws_access_key_id": "admin", "aws_secret_access_key": "admin"}
+    arn = boto3.client("kms", **admin).create_key()["KeyMetadata"]["Arn"]
+    iam = boto3.client("iam", **admin)
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="no-decrypt", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                      {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}],
+    }))
+    access = iam.create_access_key(UserName="reader")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", access["SecretAccessKey"])
+    set_moto_auth(moto_url, b"0")
     try:
-        admin: dict[str, Any] = {"region_name": REGION, "endpoint_url": url,
-                                 "aws_access_key_id": "admin", "aws_secret_access_key": "admin"}
-        arn = boto3.client("kms", **admin).create_key()["KeyMetadata"]["Arn"]
-        iam = boto3.client("iam", **admin)
-        iam.create_user(UserName="reader")
-        iam.put_user_policy(UserName="reader", PolicyName="no-decrypt", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
-                          {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}],
-        }))
-        access = iam.create_access_key(UserName="reader")["AccessKey"]
-        enable_auth = urllib.request.Request(f"{url}/moto-api/reset-auth", data=b"0", method="POST",
-                                             headers={"Content-Type": "text/plain"})
-        urllib.request.urlopen(enable_auth, timeout=10).close()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", access["AccessKeyId"])
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", access["SecretAccessKey"])
         key = AwsKmsKey.from_cli(arn)
         message = unwrap_failure(key, key.wrap(os.urandom(32)))
-        assert "access denied: the AWS credentials in use may not call kms:Decrypt" in message
     finally:
-        server.stop()
+        set_moto_auth(moto_url, b"inf")  # process-wide in moto: switch it off for the other tests
+    assert "access denied: the AWS credentials in use may not call kms:Decrypt" in message
+
+
+def set_moto_auth(url: str, free_requests: bytes) -> None:
+    """moto checks IAM after ``free_requests`` unauthenticated requests (``inf``: never)."""
+    request = urllib.request.Request(f"{url}/moto-api/reset-auth", data=free_requests, method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def test_throttling_is_retried_then_succeeds(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
