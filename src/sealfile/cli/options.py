@@ -23,6 +23,10 @@ def _param_name(flag: str) -> str:
 
 def recipient_options(func: F) -> F:
     """One repeatable option per registered provider (``--age``, ``--keyring``, ``--aws-kms``...)."""
+    func = click.option(
+        "--aws-context", "aws_context", multiple=True, metavar="KEY=VALUE", callback=_parse_pairs,
+        help="Add KEY=VALUE to the encryption context of every --aws-kms key (repeatable).",
+    )(func)
     for spec in reversed(list(PROVIDERS.values())):
         func = click.option(
             spec.cli_flag, _param_name(spec.cli_flag), multiple=True, metavar=spec.metavar, help=spec.help
@@ -35,7 +39,24 @@ def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
     for spec in PROVIDERS.values():
         for value in params.pop(_param_name(spec.cli_flag), ()) or ():
             keys.append(key_from_cli(spec.type_id, value))
+    aws_context: dict[str, str] = params.pop("aws_context", None) or {}
+    if aws_context:
+        from sealfile.kms.aws import AwsKmsKey  # no boto3 import: that happens on first KMS call
+
+        if not any(isinstance(key, AwsKmsKey) for key in keys):
+            raise click.UsageError("--aws-context applies to --aws-kms keys; give at least one --aws-kms")
+        keys = [key.with_context(aws_context) if isinstance(key, AwsKmsKey) else key for key in keys]
     return keys
+
+
+def _parse_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", ctx=ctx, param=param)
+        pairs[name] = text
+    return pairs
 
 
 def rule_options(func: F) -> F:

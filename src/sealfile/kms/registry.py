@@ -34,6 +34,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "--keyring", "NAME", "key in the OS keyring"),
         ProviderSpec("gcp_kms", "sealfile.kms.gcp:GcpKmsKey", "--gcp-kms", "RESOURCE",
                      "GCP Cloud KMS CryptoKey resource name", extra="gcp"),
+        ProviderSpec("aws_kms", "sealfile.kms.aws:AwsKmsKey", "--aws-kms", "ARN", "AWS KMS key ARN or alias ARN",
+                     extra="aws"),
     )
 }
 

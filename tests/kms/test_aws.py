@@ -1,0 +1,550 @@
+"""AWS KMS recipients against a real endpoint: real boto3 over HTTP to moto in server mode.
+
+A counting, fault-injecting proxy (tests/fakes/aws_kms_proxy.py) sits in front of moto to
+produce what moto cannot (disabled and pending-deletion keys, throttling, denial) and to
+count requests at the wire. The client finds it through boto3's own ``AWS_ENDPOINT_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from sealfile import load_secrets
+from sealfile.envelope import forget_data_keys
+from sealfile.errors import ConfigError, NoUsableKeyError, UnwrapError, WrapError
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.kms.aws import DEFAULT_CONTEXT, AwsKmsKey
+from sealfile.kms.aws_client import forget_clients, kms_client
+from sealfile.kms.registry import key_from_config
+from sealfile.operations import seal_text
+from sealfile.stores.yaml import load_fast
+from tests.fakes.aws_kms_proxy import KmsProxy, closed_port_url, start_moto
+from tests.kms.contract import ProviderContract
+
+REGION = "us-east-1"
+ROLE = "arn:aws:iam::123456789012:role/sealfile-ops"
+PLAINTEXT = "db:\n  user: app\n  password: hunter2\napi_token: t0ps3cret\n"
+
+
+@dataclass(frozen=True)
+class Keys:
+    arn: str
+    other_arn: str
+    alias_arn: str
+    mrk_arn: str
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server, url = start_moto()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(moto_url: str) -> Iterator[KmsProxy]:
+    running = KmsProxy(moto_url).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def kms_keys(moto_url: str) -> Keys:
+    admin = boto3.client(
+        "kms", region_name=REGION, endpoint_url=moto_url,
+        aws_access_key_id="admin", aws_secret_access_key="admin",
+    )
+    arn = admin.create_key(Description="sealfile test")["KeyMetadata"]["Arn"]
+    other = admin.create_key(Description="sealfile other")["KeyMetadata"]["Arn"]
+    admin.create_alias(AliasName="alias/sealfile-app", TargetKeyId=arn)
+    mrk = admin.create_key(MultiRegion=True)["KeyMetadata"]["Arn"]
+    return Keys(arn, other, arn.split(":key/")[0] + ":alias/sealfile-app", mrk)
+
+
+@pytest.fixture(scope="module")
+def aws_config(tmp_path_factory: pytest.TempPathFactory, proxy: KmsProxy) -> Path:
+    """An AWS config file: the default profile and 'team' reach the proxy, 'down' reaches nothing."""
+    path = tmp_path_factory.mktemp("aws") / "config"
+    path.write_text(
+        f"[default]\nendpoint_url = {proxy.url}\n\n"
+        "[profile team]\naws_access_key_id = AKIATEAMEXAMPLE00001\naws_secret_access_key = team\n"
+        f"endpoint_url = {proxy.url}\n\n"
+        "[profile down]\naws_access_key_id = AKIADOWNEXAMPLE00001\naws_secret_access_key = down\n"
+        f"endpoint_url = {closed_port_url()}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch, proxy: KmsProxy, aws_config: Path, tmp_path: Path) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_KMS", "AWS_REGION",
+                 "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "SEALFILE_KMS_TIMEOUT",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "SEALFILE_AGE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(aws_config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no backoff sleeps; retry tests raise it (default 4)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(tmp_path / "no-age-keys.txt"))
+    proxy.reset()
+    forget_data_keys()
+    yield
+    proxy.reset()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clients_of_this_module() -> Iterator[None]:
+    """Clients made here point at this module's proxy: drop them when the module ends."""
+    forget_clients()
+    yield
+    forget_clients()
+
+
+@pytest.fixture
+def fresh_clients() -> Iterator[None]:
+    """For tests that change what a client is made from (env, endpoint, settings): clients are
+    otherwise kept across tests, as in a real process."""
+    forget_clients()
+    yield
+    forget_clients()
+
+
+@pytest.fixture
+def retries(monkeypatch: pytest.MonkeyPatch, fresh_clients: None) -> int:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    return 2
+
+
+def unwrap_failure(key: AwsKmsKey, wrapped: str) -> str:
+    with pytest.raises(UnwrapError) as info:
+        key.unwrap(wrapped)
+    message = str(info.value)
+    assert key.arn in message
+    assert "\n" not in message
+    return message
+
+
+class TestAwsKmsContract(ProviderContract):
+    """The shared contract; the endpoint comes from the AWS config file's profiles here."""
+
+    @pytest.fixture(autouse=True)
+    def endpoint_from_profiles(self, monkeypatch: pytest.MonkeyPatch, fresh_clients: None) -> None:
+        monkeypatch.delenv("AWS_ENDPOINT_URL")
+
+    @pytest.fixture
+    def key(self, kms_keys: Keys) -> AwsKmsKey:
+        return AwsKmsKey.from_cli(kms_keys.arn)
+
+    @pytest.fixture
+    def other_key(self, kms_keys: Keys) -> AwsKmsKey:
+        return AwsKmsKey.from_cli(kms_keys.other_arn)
+
+    @pytest.fixture
+    def unreachable_key(self, kms_keys: Keys) -> AwsKmsKey:
+        return AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="down")
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+def test_from_cli_and_config_fields(kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_cli(f"{kms_keys.arn}+{ROLE}")
+    assert key.role == ROLE
+    assert key.to_config() == {"arn": kms_keys.arn, "region": REGION, "context": {"sealfile": "data-key"}, "role": ROLE}
+    rule = {"arn": kms_keys.alias_arn, "context": {"app": "x"}, "aws_profile": "team", "role_arn": ROLE}
+    from_rule = AwsKmsKey.from_config(rule)
+    assert (from_rule.context, from_rule.profile, from_rule.role) == ({"app": "x"}, "team", ROLE)
+    assert AwsKmsKey.from_config({"arn": kms_keys.arn}).context == {}
+    assert AwsKmsKey.from_cli(kms_keys.mrk_arn).region == REGION
+    assert AwsKmsKey.from_cli("arn:aws-cn:kms:cn-north-1:123456789012:key/abc").region == "cn-north-1"
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ({"arn": "alias/app"}, "not an AWS KMS key or alias ARN"),
+        ({"arn": "arn:aws:s3:::bucket"}, "not an AWS KMS key or alias ARN"),
+        ({}, "needs 'arn"),
+        ({"arn": "ARN", "region": "eu-west-1"}, "differs from the ARN's region"),
+        ({"arn": "ARN", "context": {"n": 1}}, "encryption context must map"),
+        ({"arn": "ARN", "contxt": {}}, "unknown field(s) contxt"),
+        ({"arn": "ARN", "role": "admin"}, "not an IAM role ARN"),
+        ({"arn": "ARN", "role": ROLE, "role_arn": ROLE + "x"}, "role and role_arn differ"),
+        ({"arn": "ARN", "profile": {"name": "team"}}, "profile must be a non-empty string"),
+    ],
+)
+def test_bad_config_is_one_clear_line(kms_keys: Keys, config: dict[str, Any], words: str) -> None:
+    config = {k: (kms_keys.arn if v == "ARN" else v) for k, v in config.items()}
+    with pytest.raises(ConfigError) as info:
+        AwsKmsKey.from_config(config)
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_one_client_per_region_profile_role_with_bounded_settings(
+    monkeypatch: pytest.MonkeyPatch, fresh_clients: None
+) -> None:
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    client = kms_client(REGION)
+    assert kms_client(REGION) is client
+    assert kms_client(REGION, "team") is not client
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (10.0, 10.0)
+    forget_clients()
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "2.5")
+    assert kms_client(REGION).meta.config.read_timeout == 2.5
+
+
+def test_bad_timeout_setting_is_reported(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_clients: None) -> None:
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "soon")
+    with pytest.raises(WrapError) as info:
+        AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    assert "SEALFILE_KMS_TIMEOUT must be a positive number of seconds" in str(info.value)
+
+
+def test_sdk_not_imported_until_used() -> None:
+    code = "import sys, sealfile.kms.aws, sealfile.cli.options; assert 'boto3' not in sys.modules, 'boto3 imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
+
+
+def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] in ('boto3', 'botocore'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from sealfile.errors import ProviderUnavailable\n"
+        "from sealfile.kms.aws import AwsKmsKey\n"
+        "try:\n"
+        f"    AwsKmsKey.from_cli({kms_keys.arn!r}).unwrap('AAAA')\n"
+        "except ProviderUnavailable as err:\n"
+        "    print(err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+    assert "AWS KMS needs the 'boto3' package; install it with: pip install 'sealfile[aws]'" in done.stdout
+
+
+# --- what goes over the wire ----------------------------------------------------------------
+
+
+def test_decrypt_names_the_key_and_sends_the_stored_context(proxy: KmsProxy, kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.alias_arn).with_context({"team": "x"})
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    stanza = {"type": "aws_kms", **key.to_config(), "wrapped": wrapped}
+    assert stanza["context"] == {"sealfile": "data-key", "team": "x"}
+    assert key_from_config(stanza).unwrap(wrapped) == data_key
+    decrypts = [s for s in proxy.seen if s.operation == "Decrypt"]
+    assert [s.key_id for s in decrypts] == [kms_keys.alias_arn]
+    assert decrypts[0].region == REGION
+
+
+def test_multi_region_key_arn_wraps(proxy: KmsProxy, kms_keys: Keys) -> None:
+    # moto truncates mrk- key ids inside its ciphertext, so it cannot Decrypt them: wrap only.
+    key = AwsKmsKey.from_cli(kms_keys.mrk_arn)
+    assert key.wrap(os.urandom(32))
+    assert [(s.operation, s.key_id, s.region) for s in proxy.seen] == [("Encrypt", kms_keys.mrk_arn, REGION)]
+
+
+def test_profile_credentials_are_used(proxy: KmsProxy, kms_keys: Keys) -> None:
+    key = AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="team")
+    data_key = os.urandom(32)
+    assert key.unwrap(key.wrap(data_key)) == data_key
+    assert {s.access_key for s in proxy.seen} == {"AKIATEAMEXAMPLE00001"}
+
+
+def test_role_is_assumed_once_and_its_credentials_sign_kms_calls(proxy: KmsProxy, kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_cli(f"{kms_keys.arn}+{ROLE}")
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    assert key.unwrap(wrapped) == data_key
+    assert key.unwrap(wrapped) == data_key
+    assert proxy.calls["AssumeRole"] == 1
+    assume = next(s for s in proxy.seen if s.operation == "AssumeRole")
+    kms_signers = {s.access_key for s in proxy.seen if s.operation in ("Encrypt", "Decrypt")}
+    assert assume.access_key == "testing"
+    assert len(kms_signers) == 1
+    assert kms_signers != {"testing"}
+
+
+def test_role_that_cannot_be_assumed(proxy: KmsProxy, kms_keys: Keys, fresh_clients: None) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    proxy.fail("AssumeRole", "AccessDenied", "not authorized to perform sts:AssumeRole", status=403)
+    message = unwrap_failure(AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), wrapped)
+    assert f"cannot assume role {ROLE}: AccessDenied" in message
+
+
+# --- errors: one line naming the ARN and the cause ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "aws_message", "words"),
+    [
+        ("AccessDeniedException", "User is not authorized to perform kms:Decrypt", "access denied"),
+        ("DisabledException", "ARN is disabled.", "the key is disabled"),
+        ("KMSInvalidStateException", "ARN is pending deletion.", "the key is pending deletion"),
+        ("ThrottlingException", "Rate exceeded", "KMS throttled the request; try again later"),
+        ("KMSInternalException", "internal error", "KMS is unavailable"),
+    ],
+)
+def test_kms_refusals(proxy: KmsProxy, kms_keys: Keys, error: str, aws_message: str, words: str) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.arn)
+    wrapped = key.wrap(os.urandom(32))
+    proxy.fail("Decrypt", error, aws_message.replace("ARN", kms_keys.arn))
+    assert words in unwrap_failure(key, wrapped)
+
+
+def test_real_iam_denial(monkeypatch: pytest.MonkeyPatch, moto_url: str, fresh_clients: None) -> None:
+    """An IAM policy that denies kms:Decrypt, enforced by moto with auth switched on."""
+    admin: dict[str, Any] = {"region_name": REGION, "endpoint_url": moto_url,
+                             "aws_access_key_id": "admin", "aws_secret_access_key": "admin"}
+    arn = boto3.client("kms", **admin).create_key()["KeyMetadata"]["Arn"]
+    iam = boto3.client("iam", **admin)
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="no-decrypt", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                      {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}],
+    }))
+    access = iam.create_access_key(UserName="reader")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", access["SecretAccessKey"])
+    set_moto_auth(moto_url, b"0")
+    try:
+        key = AwsKmsKey.from_cli(arn)
+        message = unwrap_failure(key, key.wrap(os.urandom(32)))
+    finally:
+        set_moto_auth(moto_url, b"inf")  # process-wide in moto: switch it off for the other tests
+    assert "access denied: the AWS credentials in use may not call kms:Decrypt" in message
+
+
+def set_moto_auth(url: str, free_requests: bytes) -> None:
+    """moto checks IAM after ``free_requests`` unauthenticated requests (``inf``: never)."""
+    request = urllib.request.Request(f"{url}/moto-api/reset-auth", data=free_requests, method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_throttling_is_retried_then_succeeds(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.arn)
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    proxy.fail("Decrypt", "ThrottlingException", "Rate exceeded", times=1)
+    assert key.unwrap(wrapped) == data_key
+    assert proxy.calls["Decrypt"] == 2
+
+
+def test_throttling_retries_are_bounded(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.arn)
+    wrapped = key.wrap(os.urandom(32))
+    proxy.fail("Decrypt", "ThrottlingException", "Rate exceeded")
+    assert f"KMS throttled the request (after {retries} attempts)" in unwrap_failure(key, wrapped)
+    assert proxy.calls["Decrypt"] == retries
+
+
+def test_unknown_key(kms_keys: Keys) -> None:
+    unknown = kms_keys.arn.split(":key/")[0] + f":key/{uuid.uuid4()}"
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    assert f"no such key in region {REGION}" in unwrap_failure(AwsKmsKey.from_cli(unknown), wrapped)
+    with pytest.raises(WrapError) as info:
+        AwsKmsKey.from_cli(unknown).wrap(os.urandom(32))
+    assert unknown in str(info.value)
+    assert "no such key" in str(info.value)
+
+
+def test_wrong_region_arn(proxy: KmsProxy, kms_keys: Keys) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    elsewhere = AwsKmsKey.from_cli(kms_keys.arn.replace(f":{REGION}:", ":eu-west-1:"))
+    assert "no such key in region eu-west-1" in unwrap_failure(elsewhere, wrapped)
+    assert proxy.seen[-1].region == "eu-west-1"
+
+
+def test_endpoint_serving_another_region(proxy: KmsProxy, kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.arn)
+    wrapped = key.wrap(os.urandom(32))
+    proxy.region = "eu-west-1"  # as if AWS_ENDPOINT_URL_KMS named kms.eu-west-1.amazonaws.com
+    message = unwrap_failure(key, wrapped)
+    assert f"wrong region: the KMS endpoint does not serve {REGION}" in message
+
+
+def test_wrong_context(kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_cli(kms_keys.arn)
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    message = unwrap_failure(key.with_context({"team": "other\nline"}), wrapped)
+    assert 'encryption context {"sealfile": "data-key", "team": "other\\nline"} differs' in message
+    assert data_key.hex() not in message
+
+
+def test_empty_context_round_trip(kms_keys: Keys) -> None:
+    key = AwsKmsKey.from_config({"arn": kms_keys.arn})
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key)
+    assert key.unwrap(wrapped) == data_key
+    assert "encryption context" in unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
+
+
+def test_no_credentials(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_clients: None) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    forget_clients()
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert "no AWS credentials found" in unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
+
+
+def test_unknown_profile(kms_keys: Keys) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    key = AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="nope")
+    assert "AWS profile 'nope' is not configured" in unwrap_failure(key, wrapped)
+
+
+def test_connection_refused(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, retries: int) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    forget_clients()
+    nowhere = closed_port_url()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", nowhere)
+    message = unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
+    assert f"cannot reach KMS at {nowhere}" in message
+    assert f"gave up after {retries} attempt(s)" in message
+
+
+def test_silent_endpoint_times_out(
+    monkeypatch: pytest.MonkeyPatch, proxy: KmsProxy, kms_keys: Keys, fresh_clients: None
+) -> None:
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    forget_clients()
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "0.3")
+    proxy.hang("Decrypt")
+    started = time.monotonic()
+    message = unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
+    assert "did not answer within 0.3 s" in message
+    assert time.monotonic() - started < 3
+    assert proxy.calls["Decrypt"] == 1
+
+
+# --- files with several recipients ----------------------------------------------------------
+
+
+@pytest.fixture
+def age_identity() -> tuple[str, AgeKey]:
+    identity, recipient = generate_identity()
+    return identity, AgeKey(recipient)
+
+
+@pytest.fixture
+def sealed_file(tmp_path: Path, kms_keys: Keys, age_identity: tuple[str, AgeKey]) -> Path:
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [AwsKmsKey.from_cli(kms_keys.arn), age_identity[1]]), encoding="utf-8")
+    forget_data_keys()
+    return path
+
+
+EXPECTED = {"db": {"user": "app", "password": "hunter2"}, "api_token": "t0ps3cret"}
+
+
+def test_open_with_aws_when_age_is_absent(proxy: KmsProxy, sealed_file: Path) -> None:
+    assert load_secrets(sealed_file) == EXPECTED
+    assert proxy.calls["Decrypt"] == 1
+
+
+def test_open_with_age_when_aws_is_down(
+    monkeypatch: pytest.MonkeyPatch, proxy: KmsProxy, sealed_file: Path, age_identity: tuple[str, AgeKey],
+    fresh_clients: None,
+) -> None:
+    forget_clients()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", closed_port_url())
+    monkeypatch.setenv("SEALFILE_AGE_KEY", age_identity[0])
+    assert load_secrets(sealed_file) == EXPECTED
+    assert proxy.calls["Decrypt"] == 0
+
+
+def test_no_usable_recipient_lists_both(
+    monkeypatch: pytest.MonkeyPatch, sealed_file: Path, kms_keys: Keys, fresh_clients: None
+) -> None:
+    forget_clients()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", closed_port_url())
+    with pytest.raises(NoUsableKeyError) as info:
+        load_secrets(sealed_file)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "age" in message and "no matching identity" in message
+    assert kms_keys.arn in message and "cannot reach KMS" in message
+
+
+def test_failing_aws_recipient_falls_back_to_the_next(proxy: KmsProxy, tmp_path: Path, kms_keys: Keys) -> None:
+    path = tmp_path / "two.enc.yaml"
+    keys = [AwsKmsKey.from_cli(kms_keys.arn), AwsKmsKey.from_cli(kms_keys.other_arn)]
+    path.write_text(seal_text(PLAINTEXT, keys), encoding="utf-8")
+    forget_data_keys()
+    proxy.fail("Decrypt", "DisabledException", f"{kms_keys.arn} is disabled.", key_id=kms_keys.arn)
+    assert load_secrets(path) == EXPECTED
+    assert [s.key_id for s in proxy.seen if s.operation == "Decrypt"] == [kms_keys.arn, kms_keys.other_arn]
+
+
+def test_many_loads_make_one_decrypt_call(proxy: KmsProxy, sealed_file: Path) -> None:
+    for _ in range(5):
+        assert load_secrets(sealed_file, extract="db.password") == "hunter2"
+    assert proxy.calls["Decrypt"] == 1
+
+
+# --- the CLI, as a user runs it --------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sealfile", *args], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=60)
+
+
+def test_cli_encrypt_decrypt_and_error_exit(proxy: KmsProxy, tmp_path: Path, kms_keys: Keys) -> None:
+    plain = tmp_path / "secrets.yaml"
+    plain.write_text(PLAINTEXT, encoding="utf-8")
+    sealed = tmp_path / "secrets.enc.yaml"
+    done = run_cli("encrypt", "--aws-kms", kms_keys.arn, "--aws-context", "team=x", str(plain), "-o", str(sealed))
+    assert done.returncode == 0, done.stderr
+    (stanza,) = load_fast(sealed.read_text(encoding="utf-8"))["sealfile"]["recipients"]
+    assert stanza["context"] == {"sealfile": "data-key", "team": "x"}
+    assert (stanza["type"], stanza["arn"], stanza["region"]) == ("aws_kms", kms_keys.arn, REGION)
+
+    done = run_cli("decrypt", str(sealed))
+    assert (done.returncode, done.stdout) == (0, PLAINTEXT), done.stderr
+
+    proxy.fail("Decrypt", "AccessDeniedException", "User is not authorized to perform kms:Decrypt")
+    done = run_cli("decrypt", str(sealed))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1
+    assert "Traceback" not in done.stderr
+    assert kms_keys.arn in done.stderr and "access denied" in done.stderr
+
+
+def test_cli_rejects_malformed_context(tmp_path: Path, kms_keys: Keys) -> None:
+    plain = tmp_path / "secrets.yaml"
+    plain.write_text(PLAINTEXT, encoding="utf-8")
+    done = run_cli("encrypt", "--aws-kms", kms_keys.arn, "--aws-context", "team", str(plain))
+    assert done.returncode == 2
+    assert "expected KEY=VALUE" in done.stderr
+    done = run_cli("encrypt", "--age", AgeKey(generate_identity()[1]).recipient, "--aws-context", "a=b", str(plain))
+    assert done.returncode == 2
+    assert "--aws-context applies to --aws-kms keys" in done.stderr
+    done = run_cli("encrypt", "--aws-kms", "alias/app", str(plain))
+    assert (done.returncode, len(done.stderr.splitlines())) == (1, 1)
+    assert "not an AWS KMS key or alias ARN: 'alias/app'" in done.stderr
