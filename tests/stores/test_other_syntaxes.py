@@ -1,0 +1,151 @@
+"""JSON and dotenv files get the YAML guarantees: exact round trips, path binding, MAC, minimal diffs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sealfile
+from sealfile import editing
+from sealfile.envelope import forget_data_keys
+from sealfile.errors import FormatError, SealfileError
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.operations import decrypt_text, seal_text, verify_text
+from sealfile.stores import get_store, store_for
+
+JSON = get_store("json")
+DOTENV = get_store("dotenv")
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgeKey]:
+    identity, recipient = generate_identity()
+    path = tmp_path_factory.mktemp("keys") / "keys.txt"
+    path.write_text(identity + "\n")
+    path.chmod(0o600)
+    old = os.environ.get("SEALFILE_AGE_KEY_FILE")
+    os.environ["SEALFILE_AGE_KEY_FILE"] = str(path)
+    forget_data_keys()
+    yield AgeKey(recipient)
+    forget_data_keys()
+    if old is None:
+        del os.environ["SEALFILE_AGE_KEY_FILE"]
+    else:
+        os.environ["SEALFILE_AGE_KEY_FILE"] = old
+
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
+)
+json_keys = st.text(max_size=12).filter(lambda k: k != "sealfile")
+json_trees = st.recursive(
+    json_scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(json_keys, children, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=st.dictionaries(json_keys, json_trees, max_size=5))
+def test_json_round_trips_exactly(key: AgeKey, tree: dict[str, Any]) -> None:
+    plaintext = json.dumps(tree, indent=2, ensure_ascii=False)
+    sealed = seal_text(plaintext, [key], store=JSON)
+    document, _ = JSON.load_fast(sealed), None
+    assert "sealfile" in document
+    assert json.loads(decrypt_text(sealed, store=JSON)) == tree
+    assert decrypt_text(sealed, store=JSON) == plaintext + "\n"
+    assert seal_text(decrypt_text(sealed, store=JSON), [], previous=sealed, store=JSON) == sealed
+
+
+dotenv_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True).filter(
+    lambda k: not k.startswith("sealfile_"))
+dotenv_values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\x00"),
+                        max_size=30) | st.sampled_from(["a b", "x=y", "#not comment", "multi\nline", "q'uote", 'd"q'])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.dictionaries(dotenv_names, dotenv_values, min_size=1, max_size=6))
+def test_dotenv_round_trips_exactly(key: AgeKey, values: dict[str, str]) -> None:
+    plaintext = DOTENV.dump(values)
+    assert DOTENV.load_fast(plaintext) == values  # our writer reads back as python-dotenv reads it
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    assert not any(v in sealed for v in values.values() if len(v) > 3 and v not in sealed.split("=")[0])
+    assert DOTENV.load_fast(decrypt_text(sealed, store=DOTENV)) == values
+    assert decrypt_text(sealed, store=DOTENV) == plaintext
+
+
+def test_dotenv_layout_is_kept(key: AgeKey) -> None:
+    plaintext = (
+        "# app settings\n"
+        'export DB_PASSWORD="s3cret with spaces"\n'
+        "API_KEY=abc123\n"
+        "\n"
+        "TOKEN='single $x'\n"
+        'MULTI="line1\\nline2"\n'
+        "PLAIN_unencrypted=visible # comment\n"
+    )
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    assert "export DB_PASSWORD=ENC[" in sealed and "PLAIN_unencrypted=visible # comment" in sealed
+    assert decrypt_text(sealed, store=DOTENV) == plaintext
+    changed = editing.set_value(sealed, "API_KEY", "new", DOTENV)
+    diff = [line for line in changed.splitlines() if line not in sealed.splitlines()]
+    assert len(diff) == 2 and diff[0].startswith("API_KEY=ENC[") and diff[1].startswith("sealfile_mac=")
+    with pytest.raises(FormatError):
+        editing.set_value(sealed, "nested.key", "x", DOTENV)
+
+
+def test_json_one_value_change_is_one_line(key: AgeKey) -> None:
+    plaintext = json.dumps({"db": {"user": "u", "password": "p"}, "port": 1}, indent=4)
+    sealed = seal_text(plaintext, [key], store=JSON)
+    changed = editing.set_value(sealed, "db.password", "q", JSON)
+    diff = [line for line in changed.splitlines() if line not in sealed.splitlines()]
+    assert len(diff) == 2 and '"password": "ENC[' in diff[0] and '"mac":' in diff[1]
+
+
+def _swap_first_two_tokens(text: str) -> str:
+    first = text.index("ENC[")
+    second = text.index("ENC[", first + 1)
+    end1, end2 = text.index("]", first) + 1, text.index("]", second) + 1
+    return text[:first] + text[second:end2] + text[end1:second] + text[first:end1] + text[end2:]
+
+
+@pytest.mark.parametrize("store_name", ["json", "dotenv"])
+@pytest.mark.parametrize("tamper", [
+    _swap_first_two_tokens,
+    lambda t: t.replace("ENC[gAAAAA", "ENC[gAAAAB", 1),
+    lambda t: t.replace("visible", "altered", 1),
+    lambda t: t.replace('"mac": "', '"mac": "A').replace("sealfile_mac=", "sealfile_mac=A"),
+    lambda t: t.replace('"version": 1', '"version": 9').replace("sealfile_version=1", "sealfile_version=9"),
+])
+def test_tampering_is_refused(key: AgeKey, tmp_path: Path, store_name: str, tamper: Any) -> None:
+    if store_name == "json":
+        plaintext, name = json.dumps({"a": "one", "b": "two", "c_unencrypted": "visible"}, indent=2), "s.enc.json"
+    else:
+        plaintext, name = "A=one\nB=two\nC_unencrypted=visible\n", "s.enc.env"
+    store = store_for(name)
+    sealed = seal_text(plaintext, [key], store=store)
+    verify_text(sealed, store)
+    forged = tamper(sealed)
+    assert forged != sealed
+    path = tmp_path / name
+    path.write_text(forged)
+    with pytest.raises(SealfileError):
+        sealfile.load_secrets(path)
+
+
+def test_formats_chosen_by_name_and_overridable() -> None:
+    assert store_for("x.enc.json").name == "json"
+    assert store_for("x.enc.env").name == "dotenv"
+    assert store_for(".env.enc").name == "dotenv"
+    assert store_for("x.enc.yaml").name == "yaml"
+    assert store_for("x.txt", "json").name == "json"
+    with pytest.raises(FormatError):
+        JSON.load_fast('{"a": 1, "a": 2}')
