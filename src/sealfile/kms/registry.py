@@ -32,6 +32,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
     for spec in (
         ProviderSpec("age", "sealfile.kms.age:AgeKey", "--age", "RECIPIENT", "age X25519 recipient (age1...)"),
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "--keyring", "NAME", "key in the OS keyring"),
+        ProviderSpec("azure_kv", "sealfile.kms.azure:AzureKeyVaultKey", "--azure-kv", "KEY_URL",
+                     "Azure Key Vault key identifier URL", extra="azure"),
     )
 }
 
