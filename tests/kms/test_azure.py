@@ -217,6 +217,10 @@ def test_disabled_key(vault: FakeKeyVault, key: AzureKeyVaultKey) -> None:
     with pytest.raises(UnwrapError) as info:
         AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
     assert "the key is disabled in the vault (KeyDisabled)" in assert_one_line(info.value, url(vault))
+    # Key Vault would wrap with it (the fake too: see its docstring); sealfile refuses
+    with pytest.raises(WrapError) as wrap_info:
+        AzureKeyVaultKey(url(vault)).wrap(DATA_KEY)
+    assert "the key is disabled in the vault" in assert_one_line(wrap_info.value, url(vault))
 
 
 def test_wrapped_key_that_is_not_base64(key: AzureKeyVaultKey) -> None:

@@ -20,8 +20,10 @@ What a caller may rely on:
 - Proxies and CA bundles follow the usual variables (``HTTPS_PROXY``, ``REQUESTS_CA_BUNDLE``).
 - The SDK keeps its check that the vault's authentication challenge names a resource matching
   the vault's host; nothing here turns it off.
-- Key Vault itself allows wrapping with a disabled key (wrapping needs only the public key), so
-  a disabled key is reported when unwrapping, with its own message.
+- Wrapping reads the key first (keys/get) and refuses a disabled key, although Key Vault itself
+  would wrap with it: a file sealed for a disabled key could not be opened through it. The SDK
+  then wraps locally with the public key; without keys/get it wraps in the vault instead, and
+  the key URL must then name a version (the SDK does not pass on the version the vault used).
 
 The SDK (~1 s to import with azure.identity) is imported on first use only.
 """
@@ -166,7 +168,8 @@ class AzureKeyVaultKey(MasterKey):
 
     def _wrap(self, data_key: bytes) -> str:
         algorithm = _sdk("azure.keyvault.keys.crypto").KeyWrapAlgorithm(ALGORITHM)
-        result = self._call("wrapKey", lambda: self._client(self._id.version).wrap_key(algorithm, data_key))
+        client = self._call("wrapKey", self._wrapping_client)
+        result = self._call("wrapKey", lambda: client.wrap_key(algorithm, data_key))
         used = KeyVaultKeyId.parse(result.key_id or self.key).version
         if used is None:
             # The SDK wraps remotely when it may not read the key, and then does not pass on the
@@ -177,6 +180,26 @@ class AzureKeyVaultKey(MasterKey):
             )
         self.version = used
         return base64.b64encode(result.encrypted_key).decode("ascii")
+
+    def _wrapping_client(self) -> Any:
+        """A client holding the key read from the vault, so the SDK wraps locally with exactly that
+        version, after we checked it is enabled (and the SDK that it is within its validity dates).
+
+        Without the keys/get permission: a client on the URL alone, which wraps in the vault.
+        """
+        keys = _sdk("azure.keyvault.keys")
+        core = _sdk("azure.core.exceptions")
+        try:
+            key = keys.KeyClient(self._id.vault_url, _credential(), **client_settings()).get_key(
+                self._id.name, self._id.version
+            )
+        except core.HttpResponseError as err:
+            if err.status_code != 403 or azure_errors.is_disabled(err):
+                raise
+            return self._client(self._id.version)
+        if not key.properties.enabled:
+            raise self.wrap_error("the key is disabled in the vault; enable it or choose another key")
+        return _sdk("azure.keyvault.keys.crypto").CryptographyClient(key, _credential(), **client_settings())
 
     def _unwrap(self, wrapped: str) -> bytes:
         try:

@@ -61,12 +61,16 @@ def _error_codes(err: Any) -> tuple[str, str]:
     return code, inner
 
 
+def is_disabled(err: Any) -> bool:
+    return _error_codes(err)[1] == "KeyDisabled" or "disabled key" in str(getattr(err, "message", ""))
+
+
 def http_cause(err: Any, operation: str, *, versioned: bool) -> str:
     """A Key Vault HTTP error (``HttpResponseError`` and subclasses) as one cause."""
     status = int(getattr(err, "status_code", 0) or 0)
     code, inner = _error_codes(err)
     label = f"HTTP {status} {code}".strip()
-    if inner == "KeyDisabled" or "disabled key" in str(getattr(err, "message", "")):
+    if is_disabled(err):
         return "the key is disabled in the vault (KeyDisabled); enable it to use it"
     if status == 404:
         what = "this key version does not exist" if versioned else "the key does not exist"
