@@ -116,7 +116,9 @@ def _credential() -> Any:
     # A NullHandler keeps Python's last-resort handler from printing it; apps that configure
     # logging still receive the records.
     logging.getLogger("azure").addHandler(logging.NullHandler())
-    return identity.DefaultAzureCredential()
+    # The same timeouts and retry budget for token requests as for the vault (the SDK's defaults
+    # allow minutes); the credential keeps the values it was created with.
+    return identity.DefaultAzureCredential(**client_settings())
 
 
 def forget_credential() -> None:
