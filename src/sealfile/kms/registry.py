@@ -36,6 +36,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
                      "GCP Cloud KMS CryptoKey resource name", extra="gcp"),
         ProviderSpec("aws_kms", "sealfile.kms.aws:AwsKmsKey", "--aws-kms", "ARN", "AWS KMS key ARN or alias ARN",
                      extra="aws"),
+        ProviderSpec("azure_kv", "sealfile.kms.azure:AzureKeyVaultKey", "--azure-kv", "KEY_URL",
+                     "Azure Key Vault key identifier URL", extra="azure"),
     )
 }
 
