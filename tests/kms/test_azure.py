@@ -128,7 +128,7 @@ def test_config_fields_and_aliases(vault: FakeKeyVault) -> None:
 
 def test_timeout_setting_is_checked(monkeypatch: pytest.MonkeyPatch, key: AzureKeyVaultKey) -> None:
     monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "soon")
-    with pytest.raises(WrapError, match="SEALFILE_KMS_TIMEOUT must be a number of seconds"):
+    with pytest.raises(WrapError, match="SEALFILE_KMS_TIMEOUT must be a positive number of seconds"):
         key.wrap(DATA_KEY)
 
 

@@ -25,10 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import ConfigError
-from sealfile.kms.base import import_sdk
+from sealfile.kms.base import import_sdk, kms_timeout
 
-TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
-DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 4
 ROLE_SESSION_NAME = "sealfile"
 
@@ -46,8 +44,7 @@ class ClientSettings:
 
     @classmethod
     def from_environment(cls) -> ClientSettings:
-        timeout = _positive(TIMEOUT_ENV, DEFAULT_TIMEOUT, float)
-        return cls(timeout, _positive("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, int))
+        return cls(kms_timeout(), _positive("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, int))
 
 
 def _positive(name: str, default: Any, kind: type[Any]) -> Any:

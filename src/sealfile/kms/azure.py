@@ -33,7 +33,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,10 +41,8 @@ from typing import Any, TypeVar
 
 from sealfile.errors import ConfigError
 from sealfile.kms import azure_errors
-from sealfile.kms.base import MasterKey, import_sdk
+from sealfile.kms.base import MasterKey, import_sdk, kms_timeout
 
-TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
-DEFAULT_TIMEOUT = 10.0
 ALGORITHM = "RSA-OAEP-256"
 URL_FORM = "https://VAULT.vault.azure.net/keys/NAME[/VERSION]"
 _KEY_URL = re.compile(
@@ -74,19 +71,6 @@ class KeyVaultKeyId:
     def url(self, version: str | None = None) -> str:
         chosen = version or self.version
         return f"{self.vault_url}/keys/{self.name}" + (f"/{chosen}" if chosen else "")
-
-
-def kms_timeout() -> float:
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 600:
-        raise ConfigError(f"{TIMEOUT_ENV} must be a number of seconds between 0 and 600, not {raw!r}")
-    return value
 
 
 def client_settings() -> dict[str, Any]:

@@ -8,14 +8,17 @@ implements ``_wrap``/``_unwrap``, ``from_config``/``to_config`` and ``key_id``.
 from __future__ import annotations
 
 import importlib
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
-from sealfile.errors import ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, UnwrapError, WrapError
 
+KMS_TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
+DEFAULT_KMS_TIMEOUT = 10.0
 DATA_KEY_BYTES = 32
 """A data key is 32 random bytes: the raw form of a Fernet key (see docs/format.md §3)."""
 
@@ -121,3 +124,21 @@ def import_sdk(module: str, *, extra: str, what: str) -> ModuleType:
         raise ProviderUnavailable(
             f"{what} needs the '{module}' package; install it with: pip install 'sealfile[{extra}]'"
         ) from None
+
+
+def kms_timeout() -> float:
+    """Seconds one cloud KMS request may take to connect and to answer (``SEALFILE_KMS_TIMEOUT``).
+
+    Shared by every cloud provider so one setting bounds how long an unreachable service can
+    hold up a load; retries are bounded separately by each provider.
+    """
+    raw = os.environ.get(KMS_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_KMS_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 600:
+        raise ConfigError(f"{KMS_TIMEOUT_ENV} must be a positive number of seconds (at most 600), not {raw!r}")
+    return value

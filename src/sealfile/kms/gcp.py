@@ -23,7 +23,7 @@ What a caller may rely on:
   URL) overrides the endpoint. The REST transport is used everywhere, so the code path the tests
   exercise is the one that runs in production, and gRPC is never imported.
 - UNAVAILABLE, RESOURCE_EXHAUSTED (429) and INTERNAL answers are retried with backoff until
-  ``SEALFILE_KMS_TIMEOUT`` seconds (default 20) have passed; a refused connection is not retried,
+  twice ``SEALFILE_KMS_TIMEOUT`` seconds (default 10) have passed; a refused connection is not retried,
   so a file with a local recipient opens at once when KMS is unreachable.
 
 The SDK (~1 s to import) is imported on first use; one client per endpoint per process.
@@ -41,11 +41,9 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError, SealfileError
-from sealfile.kms.base import MasterKey, import_sdk
+from sealfile.kms.base import MasterKey, import_sdk, kms_timeout
 
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
-TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
-DEFAULT_TIMEOUT = 20.0
 DEFAULT_AAD = "sealfile data key"
 CHECKSUM_ATTEMPTS = 3
 RESOURCE_PATTERN = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
@@ -53,20 +51,6 @@ RESOURCE_PATTERN = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/
 
 class ChecksumMismatch(Exception):
     """A CRC32C check failed: the request or the response was corrupted in transit."""
-
-
-def kms_timeout() -> float:
-    """The overall deadline for one KMS operation, retries included (``SEALFILE_KMS_TIMEOUT``)."""
-    raw = os.environ.get(TIMEOUT_ENV)
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ConfigError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
-    return value
 
 
 def crc32c(data: bytes) -> int:
@@ -178,7 +162,7 @@ class GcpKmsKey(MasterKey):
               error: Callable[[str], Exception]) -> Any:
         """Call KMS with bounded retries; turn every failure into one clear line via ``error``."""
         endpoint = self.endpoint or os.environ.get(ENDPOINT_ENV) or None
-        deadline = kms_timeout()
+        deadline = 2 * kms_timeout()  # retries included
         for attempt in range(1, CHECKSUM_ATTEMPTS + 1):
             try:
                 client = _client(endpoint)
