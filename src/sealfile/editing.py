@@ -19,6 +19,7 @@ from sealfile.envelope import (
     open_data_key,
     rewrap,
     seal_subtree,
+    set_at,
     update_mac,
 )
 from sealfile.envelope.datakey import keys_of, new_data_key, wrap_for
@@ -92,7 +93,7 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None) -
             value = opened.store.styled(value, "|" if "\n" in value else old_style)
     elif isinstance(value, str) and "\n" in value:
         value = opened.store.styled(value, "|")
-    _set(opened.document, path, value)
+    set_at(opened.document, path, value)
     seal_subtree(opened.document, path, ValueCipher(opened.data_key), opened.meta.rules)
     update_mac(opened.document, opened.meta, opened.data_key)
     return opened.dump()
@@ -142,13 +143,6 @@ def _existing_key(mapping: dict[Any, Any], segment: str | int) -> Segment:
     return str(segment)
 
 
-def _set(tree: Any, path: Path, value: Any) -> None:
-    node = tree
-    for segment in path[:-1]:
-        node = node[segment]
-    node[path[-1]] = value
-
-
 def unset_value(text: str, keypath: str, store: Store | None = None) -> str:
     opened = _open(text, store)
     path = resolve(opened.document, parse_keypath(keypath), keypath=keypath)
@@ -168,7 +162,7 @@ def rotate(text: str, store: Store | None = None) -> str:
     old, new = ValueCipher(opened.data_key), ValueCipher(data_key)
     for path, value in list(iter_leaves(opened.document)):
         if is_sealed(value) and opened.meta.rules.encrypts(path):
-            _set(opened.document, path, new.rotate(value, old))
+            set_at(opened.document, path, new.rotate(value, old))
     opened.meta.recipients = [r.to_stanza() for r in wrap_for(keys, data_key)]
     update_mac(opened.document, opened.meta, data_key)
     return opened.dump()

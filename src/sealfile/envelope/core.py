@@ -49,10 +49,18 @@ def check_plaintext(document: Any) -> None:
 
 
 def set_at(tree: Any, path: Path, value: Any) -> None:
+    """Replace one value, taking the style the new value carries (not the old one's).
+
+    ruamel's ``CommentedMap.__setitem__`` would re-apply the old value's quoting to a new plain
+    string; going through ``dict``/``list`` keeps the style that the token payload recorded.
+    """
     node = tree
     for segment in path[:-1]:
         node = node[segment]
-    node[path[-1]] = value
+    if isinstance(node, dict):
+        dict.__setitem__(node, path[-1], value)
+    else:
+        list.__setitem__(node, int(path[-1]), value)
 
 
 def seal(
