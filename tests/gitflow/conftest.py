@@ -31,7 +31,8 @@ class Sandbox:
     env: dict[str, str]
     recipient: str
 
-    def git(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def git(self, *args: str, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(["git", *args], cwd=self.repo, env=env or self.env, capture_output=True, text=True)
         if check and done.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed ({done.returncode}): {done.stderr}{done.stdout}")
@@ -64,7 +65,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     gitconfig = home / "gitconfig"
     gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SEALFILE_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SEALFILE_", "XDG_"))},
         "HOME": str(home),
         "TMPDIR": str(tmp),
         "GIT_CONFIG_GLOBAL": str(gitconfig),

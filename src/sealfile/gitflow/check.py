@@ -63,10 +63,10 @@ def _why_not_sealed(text: str, err: FormatError) -> str:
     try:
         document = yaml_store.load_fast(text)
     except FormatError:
-        return f"not a sealed file: {err.message}"
+        return f"not a sealed file: {err}"
     if isinstance(document, dict) and METADATA_KEY not in document:
         return "NOT SEALED: this file matches the sealed-file patterns but holds plaintext (run 'sealfile encrypt -i')"
-    return f"not a valid sealed file: {err.message}"
+    return f"not a valid sealed file: {err}"
 
 
 def sealed_candidates(files: list[Path], root: Path, patterns: tuple[str, ...]) -> list[Path]:

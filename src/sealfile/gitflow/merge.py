@@ -25,12 +25,12 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from sealfile.envelope import EncryptionRules, Metadata, Reuse, open_data_key, seal, split_metadata, unseal
+from sealfile.envelope import EncryptionRules, Metadata, Reuse, open_data_key, seal, split_metadata
 from sealfile.envelope.paths import Path, check_key, encode_path, iter_leaves
-from sealfile.envelope.values import SpelledNull, ValueCipher, encode_scalar, is_sealed
-from sealfile.errors import FormatError, SealfileError
+from sealfile.envelope.values import SpelledNull, ValueCipher, decode_scalar, encode_scalar, is_sealed
+from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.base import Recipient
 from sealfile.kms.registry import key_from_config
@@ -92,12 +92,13 @@ def _open_side(text: str | None, name: str) -> _Side:
         meta = split_metadata(document)
         data_key = open_data_key(document, meta)
         cipher = ValueCipher(data_key)
-        tokens = {
-            p: (v, cipher.open_encoded(encode_path(p), v))
-            for p, v in iter_leaves(document)
-            if is_sealed(v) and meta.rules.encrypts(p)
-        }
-        unseal(document, meta, styler=yaml_store.styled, data_key=data_key)
+        tokens: dict[Path, tuple[str, bytes]] = {}
+        for p, v in list(iter_leaves(document)):
+            if not isinstance(v, (dict, list)) and meta.rules.encrypts(p):
+                if not is_sealed(v):
+                    raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=keypath(p))
+                tokens[p] = (v, cipher.open_encoded(encode_path(p), v))
+                _set_exact(_node(document, p[:-1]), p[-1], yaml_store.styled(*decode_scalar(tokens[p][1])))
     except SealfileError as err:
         raise SealfileError(f"cannot open {name}'s version: {err}") from None
     return _Side(name, document, meta, data_key, tokens, _flatten(document))
@@ -180,10 +181,21 @@ def _has(tree: Any, path: Path) -> bool:
     return True
 
 
+def _set_exact(container: Any, key: Any, value: Any) -> None:
+    """Assign without ruamel's habit of giving a new string the quoting of the value it replaces
+    (a decrypted value must keep the style recorded in its token, or its ciphertext is not reused)."""
+    if isinstance(container, CommentedMap):
+        super(CommentedMap, container).__setitem__(key, value)
+    elif isinstance(container, CommentedSeq):
+        list.__setitem__(container, key, value)
+    else:
+        container[key] = value
+
+
 def _place(target: Any, source_parent: Any, key: Any, value: Any) -> None:
     """Set ``key`` in ours' mapping, new keys going after the key that precedes them in theirs."""
     if key in target:
-        target[key] = value
+        _set_exact(target, key, value)
         return
     keys = list(source_parent)
     before = [k for k in keys[: keys.index(key)] if k in target]
