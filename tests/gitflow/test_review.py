@@ -92,3 +92,14 @@ def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbo
     assert done.returncode == 1
     assert "secrets/x.yaml: NOT SEALED" in done.stdout
     assert "notes.yaml" not in done.stdout
+
+
+def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['nothing/*']\n")
+    (sandbox.repo / "new.enc.yaml").write_text("token: plain-a0\n")
+    sandbox.commit("sneaky")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
+    assert done.returncode == 1
+    assert "new.enc.yaml: NOT SEALED" in done.stdout
+    assert ".sealfile.yaml: changed" in done.stdout

@@ -8,7 +8,9 @@ Policy violations (the review fails, exit status 1):
 - with ``fail_on_recipient_change``: any recipient added or removed.
 Flagged for attention but not failing by default: recipients added or removed (shown first: a
 contributor adding their own key is the attack to catch), rule and format-version changes,
-values that were sealed before and are plaintext now.
+values that were sealed before and are plaintext now, and changes to ``.sealfile.yaml``.
+The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
+hide a plaintext file by narrowing them.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from sealfile.config import load_config
+from sealfile.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
 from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.stores.yaml import load_fast
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Review:
     head: str
     files: list[FileReview] = field(default_factory=list)
     fail_on_recipient_change: bool = False
+    config_changed: bool = False
+    """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
 
     @property
     def violations(self) -> list[str]:
@@ -60,14 +65,30 @@ class Review:
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
            fail_on_recipient_change: bool = False) -> Review:
     root = toplevel(cwd)
-    patterns = load_config(root).sealed_patterns
+    # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
+    base_config, head_config = show(base, CONFIG_NAME, root), show(head, CONFIG_NAME, root)
+    patterns = {*load_config(root).sealed_patterns, *_patterns(base_config), *_patterns(head_config)}
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
+    if base_config != head_config:
+        result.config_changed = True
     for change in changed_files(base, head, [], root):
         if not matches_patterns(change.path, patterns):
             continue
         old, new = show(base, change.path, root), show(head, change.path, root)
         result.files.append(review_file(change.path, old, new))
     return result
+
+
+def _patterns(config_text: str | None) -> tuple[str, ...]:
+    if config_text is None:
+        return DEFAULT_SEALED_PATTERNS
+    try:
+        raw = load_fast(config_text)
+    except FormatError:
+        return ()
+    found = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS)) if isinstance(raw, dict) else []
+    found = [found] if isinstance(found, str) else found
+    return tuple(p for p in found if isinstance(p, str)) if isinstance(found, list) else ()
 
 
 def review_file(path: str, old: str | None, new: str | None) -> FileReview:
@@ -117,6 +138,9 @@ def render(result: Review, fmt: str = "text") -> str:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:"]
         out += [f"- {line}" if markdown else f"  {line}" for line in result.violations]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention]
+    if result.config_changed:
+        attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
+                            "sealed_files chooses what must be sealed)")
     if attention:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:"]
         out += [f"- {line}" if markdown else f"  {line}" for line in attention]
@@ -139,5 +163,6 @@ def _as_json(result: Review) -> dict[str, object]:
         "ok": not result.violations,
         "violations": result.violations,
         "recipient_changes": result.recipient_changes,
+        "config_changed": result.config_changed,
         "files": [asdict(f) for f in result.files],
     }
