@@ -59,3 +59,13 @@ def test_the_pre_commit_hook_definition_runs_sealfile_check() -> None:
     assert hooks[0]["id"] == "sealfile-check"
     assert hooks[0]["entry"] == "sealfile check"
     assert hooks[0]["pass_filenames"] is True
+
+
+def test_a_damaged_token_is_an_error(sandbox: Sandbox) -> None:
+    path = seal_file(sandbox, "a.enc.yaml", "x: 1\ny: 2\n")
+    text = path.read_text()
+    start = text.index("x: ENC[") + len("x: ENC[")
+    path.write_text(text[:start] + "AAAA" + text[start + 8:])
+    findings = check_text(path.read_text(), "a.enc.yaml")
+    assert [(f.keypath, f.error) for f in findings] == [("x", True)]
+    assert check_text(text, "a.enc.yaml") == []

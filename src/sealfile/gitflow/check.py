@@ -8,6 +8,8 @@ about to be committed); a secret-looking key name left in plaintext is a warning
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.kms.registry import key_from_config
 from sealfile.stores import yaml as yaml_store
+
+FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ def check_text(text: str, file: str) -> list[Finding]:
     for p in sealed.plaintext_secrets():
         findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
     for p, value in sealed.leaves.items():
+        if is_sealed(value) and not _well_formed(value):
+            findings.append(Finding(file, "an ENC[...] value that is not a valid token (damaged or hand-made)",
+                                    keypath(p)))
         if is_sealed(value) and not sealed.meta.rules.encrypts(p):
             findings.append(Finding(file, "an ENC[...] token where the rule leaves values in plaintext "
                                           "(it would be read as text)", keypath(p), error=False))
@@ -57,6 +64,15 @@ def check_text(text: str, file: str) -> list[Finding]:
             findings.append(Finding(file, "named like a secret but left unencrypted by the rule", keypath(p),
                                     error=False))
     return findings
+
+
+def _well_formed(token: str) -> bool:
+    """Fernet's frame without its key: version byte 0x80, time, IV, at least one block, HMAC."""
+    try:
+        raw = base64.urlsafe_b64decode(token[4:-1])
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) >= FERNET_MIN_BYTES and raw[0] == 0x80 and (len(raw) - FERNET_MIN_BYTES + 16) % 16 == 0
 
 
 def _why_not_sealed(text: str, err: FormatError) -> str:
