@@ -96,3 +96,15 @@ def test_a_side_without_a_usable_key_keeps_ours_and_says_why(installed: Sandbox)
                      merge.stderr), merge.stderr
     assert "kept our version" in merge.stderr
     assert (box.repo / FILE).read_text() == ours
+
+
+def test_a_file_added_on_both_branches_merges(installed: Sandbox) -> None:
+    box = installed
+    box.git("checkout", "-q", "-b", "feature")
+    seal_file(box, "new.enc.yaml", "from_feature: 1\n")
+    box.commit("theirs adds")
+    box.git("checkout", "-q", "main")
+    seal_file(box, "new.enc.yaml", "from_main: 2\n")
+    box.commit("ours adds")
+    box.git("merge", "-q", "--no-edit", "feature")
+    assert box.sealfile("decrypt", "new.enc.yaml").stdout == "from_feature: 1\nfrom_main: 2\n"
