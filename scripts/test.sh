@@ -4,6 +4,7 @@
 set -euo pipefail
 need=()
 command -v age >/dev/null || need+=(age)
+command -v git >/dev/null || need+=(git)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-daemon >/dev/null || need+=(dbus dbus-x11)
 if [ ${#need[@]} -gt 0 ]; then

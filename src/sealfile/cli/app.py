@@ -59,6 +59,6 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
-    from sealfile.cli import commands, editing, run  # noqa: F401  (registers the commands on ``cli``)
+    from sealfile.cli import commands, editing, git, run  # noqa: F401  (registers the commands on ``cli``)
 
     cli(prog_name="sealfile")

@@ -1,0 +1,177 @@
+"""git (install/uninstall/textconv/merge-driver), diff, review, check: parse, call gitflow, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sealfile import operations
+from sealfile.cli.app import cli
+from sealfile.errors import SealfileError
+from sealfile.gitflow import install as installer
+from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
+from sealfile.gitflow.sealed import matches_patterns
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@cli.group("git")
+def git_group() -> None:
+    """Git integration: readable diffs and conflict-free merges of sealed files."""
+
+
+@git_group.command("install")
+@click.option("--global", "global_", is_flag=True, help="Configure your user (~/.gitconfig, global attributes).")
+@click.option("--command", metavar="CMD", envvar=installer.COMMAND_ENV,
+              help="How git should run sealfile [default: sealfile; env SEALFILE_GIT_COMMAND].")
+def git_install(global_: bool, command: str | None) -> None:
+    """Write .gitattributes entries and git config for the sealfile diff and merge drivers."""
+    done = installer.install(".", global_=global_, command=command)
+    click.echo(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile")
+    click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
+
+
+@git_group.command("uninstall")
+@click.option("--global", "global_", is_flag=True, help="Undo a --global install.")
+def git_uninstall(global_: bool) -> None:
+    """Remove the drivers' git config and the sealfile block of the attributes file."""
+    target = installer.uninstall(".", global_=global_)
+    click.echo(f"removed the sealfile drivers and the sealfile block of {target}")
+
+
+@git_group.command("textconv")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--redact", is_flag=True, help="Never decrypt, even with a key.")
+def git_textconv(file: str, redact: bool) -> None:
+    """(git diff driver) Print FILE decrypted if a key opens it, else redacted. Never fails."""
+    from sealfile.gitflow.textconv import textconv
+
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        sys.stdout.buffer.write(raw)
+        return
+    try:
+        sys.stdout.write(textconv(text, decrypt=not redact))
+    except Exception:  # a failing textconv breaks 'git diff': fall back to the file as stored
+        sys.stdout.write(text)
+
+
+@git_group.command("merge-driver")
+@click.argument("base", type=FILE)
+@click.argument("ours", type=FILE)
+@click.argument("theirs", type=FILE)
+@click.argument("path", required=False, default=None)
+def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
+    """(git merge driver) Three-way merge of sealed values into OURS; exit 1 on conflicts."""
+    from sealfile.gitflow.merge import merge_texts
+
+    name = path or str(ours)
+    try:
+        result = merge_texts(_read_optional(base), operations.read_text(ours), operations.read_text(theirs))
+    except SealfileError as err:
+        click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
+        click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"sealfile: {name}: warning: {warning}", err=True)
+    operations.write_output(ours, result.text, private=False)
+    if result.conflicts:
+        click.echo(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}", err=True)
+        click.echo(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
+                   "sides (still sealed, nothing decrypted was written)", err=True)
+        click.echo(f"sealfile: {name}: see theirs with 'git show :3:{name} | sealfile decrypt /dev/stdin', "
+                   f"fix with 'sealfile edit {name}', then 'git add {name}'", err=True)
+        sys.exit(1)
+
+
+def _read_optional(path: Path) -> str | None:
+    text = operations.read_text(path)
+    return text if text.strip() else None
+
+
+@cli.command("diff")
+@click.argument("args", nargs=-1)
+@click.option("--git", "rev", metavar="REV[..REV]",
+              help="Compare sealed files between revisions (REV alone: against the working tree); ARGS are paths.")
+@click.option("--reveal", is_flag=True, help="Decrypt both sides and show plaintext values (needs a key).")
+def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
+    """Semantic diff of sealed files: values, recipients, rules. Redacted unless --reveal.
+
+    \b
+    sealfile diff OLD.enc.yaml NEW.enc.yaml
+    sealfile diff --git main..HEAD [PATHS...]
+    """
+    from sealfile.config import load_config
+    from sealfile.gitflow.semantic_diff import diff_texts, render_text
+
+    if rev is None:
+        if len(args) != 2:
+            raise click.UsageError("give two files, or --git REV[..REV] [PATHS...]")
+        old, new = (Path(a) for a in args)
+        with operations.about(new):
+            result = diff_texts(str(new), operations.read_text(old), operations.read_text(new), reveal=reveal)
+        click.echo("\n".join(render_text(result)))
+        return
+    root = toplevel(".")
+    base, head = split_range(rev)
+    patterns = load_config(root).sealed_patterns
+    relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
+    for change in changed_files(base, head, relative, root):
+        if not matches_patterns(change.path, patterns):
+            continue
+        old_text = show(base, change.path, root)
+        new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
+        with operations.about(change.path):
+            result = diff_texts(change.path, old_text, new_text, reveal=reveal)
+        click.echo("\n".join(render_text(result)))
+
+
+def _working_copy(path: Path) -> str | None:
+    return operations.read_text(path) if path.exists() else None
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--fail-on-recipient-change", is_flag=True,
+              help="Count any recipient added or removed as a policy violation.")
+def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
+    """Summary of sealed-file changes between two revisions, for reviewers without keys.
+
+    Exit status 1 on a policy violation: a file matching the sealed-file patterns that is not
+    sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
+    plaintext, or (with --fail-on-recipient-change) any recipient change.
+    """
+    from sealfile.gitflow.review import render
+    from sealfile.gitflow.review import review as run_review
+
+    result = run_review(base, head, ".", fail_on_recipient_change=fail_on_recipient_change)
+    click.echo(render(result, fmt), nl=False)
+    if result.violations:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=FILE)
+def check(files: tuple[Path, ...]) -> None:
+    """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
+    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file."""
+    from sealfile.gitflow.check import check_files
+
+    chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]
+    checked, findings = check_files(chosen)
+    for finding in findings:
+        click.echo(f"sealfile: {finding}", err=True)
+    errors = [f for f in findings if f.error]
+    if errors:
+        click.echo(f"sealfile: check failed: {len(errors)} error(s) in {len(checked)} sealed file(s)", err=True)
+        sys.exit(1)

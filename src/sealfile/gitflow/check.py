@@ -1,0 +1,117 @@
+"""The pre-commit guard: files the ``sealed_files`` patterns cover must be sealed, and sealed properly.
+
+Structural only, so it needs no key and runs anywhere: the metadata parses, every recipient
+stanza names a known provider, and every value the recorded rule encrypts is an ``ENC[...]``
+token. A plaintext value where the rule requires encryption is an error (that is a secret
+about to be committed); a secret-looking key name left in plaintext is a warning.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sealfile.config import load_config
+from sealfile.envelope.metadata import METADATA_KEY
+from sealfile.envelope.values import is_sealed
+from sealfile.errors import FormatError, SealfileError
+from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
+from sealfile.kms.registry import key_from_config
+from sealfile.stores import yaml as yaml_store
+
+FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    message: str
+    keypath: str | None = None
+    error: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.keypath}: " if self.keypath else f"{self.file}: "
+        return f"{'error' if self.error else 'warning'}: {where}{self.message}"
+
+
+def check_text(text: str, file: str) -> list[Finding]:
+    """Every problem in one version of a file that should be sealed; never echoes a value."""
+    try:
+        sealed = view(text)
+    except FormatError as err:
+        return [Finding(file, _why_not_sealed(text, err))]
+    findings: list[Finding] = []
+    for index, stanza in enumerate(sealed.meta.recipients):
+        try:
+            key_from_config(stanza)
+        except SealfileError as err:
+            findings.append(Finding(file, f"recipient stanza is invalid: {err.message}",
+                                    f"{METADATA_KEY}.recipients.{index}"))
+    for p in sealed.plaintext_secrets():
+        findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
+    for p, value in sealed.leaves.items():
+        if is_sealed(value) and not _well_formed(value):
+            findings.append(Finding(file, "an ENC[...] value that is not a valid token (damaged or hand-made)",
+                                    keypath(p)))
+        if is_sealed(value) and not sealed.meta.rules.encrypts(p):
+            findings.append(Finding(file, "an ENC[...] token where the rule leaves values in plaintext "
+                                          "(it would be read as text)", keypath(p), error=False))
+    for p in sealed.unencrypted():
+        if not sealed.meta.rules.encrypts(p) and looks_secret(p):
+            findings.append(Finding(file, "named like a secret but left unencrypted by the rule", keypath(p),
+                                    error=False))
+    return findings
+
+
+def _well_formed(token: str) -> bool:
+    """Fernet's frame without its key: version byte 0x80, time, IV, at least one block, HMAC."""
+    try:
+        raw = base64.urlsafe_b64decode(token[4:-1])
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) >= FERNET_MIN_BYTES and raw[0] == 0x80 and (len(raw) - FERNET_MIN_BYTES + 16) % 16 == 0
+
+
+def _why_not_sealed(text: str, err: FormatError) -> str:
+    try:
+        document = yaml_store.load_fast(text)
+    except FormatError:
+        return f"not a sealed file: {err}"
+    if isinstance(document, dict) and METADATA_KEY not in document:
+        return "NOT SEALED: this file matches the sealed-file patterns but holds plaintext (run 'sealfile encrypt -i')"
+    return f"not a valid sealed file: {err}"
+
+
+def sealed_candidates(files: list[Path], root: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """The files (of those given) that the patterns say must be sealed."""
+    chosen = []
+    for file in files:
+        try:
+            relative = file.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            relative = file.as_posix()
+        if matches_patterns(relative, patterns):
+            chosen.append(file)
+    return chosen
+
+
+def check_files(files: list[Path], root: str | os.PathLike[str] | None = None) -> tuple[list[Path], list[Finding]]:
+    """Check the given files that match the ``sealed_files`` patterns of the config near ``root``.
+
+    Returns the files checked and the findings (errors and warnings).
+    """
+    config = load_config(root or Path.cwd())
+    base = Path(root) if root else config.root
+    checked = sealed_candidates(files, base, config.sealed_patterns)
+    findings: list[Finding] = []
+    for file in checked:
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            findings.append(Finding(str(file), f"cannot read: {type(err).__name__}"))
+            continue
+        findings.extend(check_text(text, str(file)))
+    return checked, findings

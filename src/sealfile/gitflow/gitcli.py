@@ -1,0 +1,62 @@
+"""The few ``git`` commands sealfile runs, through the real ``git`` CLI.
+
+Errors become one :class:`~sealfile.errors.SealfileError` line quoting git's own message
+(git's messages name revisions and paths, never file contents).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sealfile.errors import SealfileError
+
+
+def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,)) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise SealfileError("git is not installed (no 'git' on PATH)") from None
+    if done.returncode not in ok:
+        message = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise SealfileError(f"git {args[0]} failed: {message}")
+    return done.stdout
+
+
+def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
+    return Path(git(["rev-parse", "--show-toplevel"], cwd).strip())
+
+
+def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
+    """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there."""
+    done = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=cwd, capture_output=True, check=False)
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str
+    """``A`` added, ``D`` deleted, ``M`` modified (renames show as a delete and an add)."""
+    path: str
+
+
+def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.PathLike[str]) -> list[Change]:
+    """Files that differ between ``base`` and ``head`` (or the working tree when ``head`` is None)."""
+    revs = [base] if head is None else [base, head]
+    out = git(["diff", "--name-status", "--no-renames", "-z", *revs, "--", *paths], cwd)
+    fields = [f for f in out.split("\0") if f]
+    return [Change(fields[i][0], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+
+def split_range(spec: str) -> tuple[str, str | None]:
+    """``A..B`` -> (A, B); ``A`` -> (A, None) meaning A against the working tree."""
+    if "..." in spec:
+        raise SealfileError("use REV or REV..REV (three-dot ranges are not supported)")
+    if ".." in spec:
+        base, head = spec.split("..", 1)
+        return base or "HEAD", head or "HEAD"
+    return spec, None

@@ -1,0 +1,280 @@
+"""Three-way merge of sealed files: git's merge driver for ``*.enc.yaml``.
+
+SOPS files conflict on every concurrent change because each change rewrites the MAC line.
+Here all three versions are decrypted in memory, merged by key path, and re-sealed into the
+layout of "ours": every value that did not change keeps its ciphertext byte for byte (a value
+taken from "theirs" keeps theirs' ciphertext when both share the data key), so the result
+differs from each parent only in the other side's value lines and the MAC line.
+
+Items are compared by key path through mappings; a list is one item (index-wise merging of
+lists would invent conflicts). A path changed differently on both sides is a conflict: the
+result then keeps ours' value there (and every other change from both sides), still sealed,
+and the caller reports the paths. Nothing decrypted is ever written to disk.
+
+Data keys and recipients: when one side rotated the data key (the other kept the base's), the
+rotated key wins, so a rotation done to shut out a removed recipient survives the merge;
+otherwise ours' key is kept. Recipients merge three-way (an addition or a removal on either
+side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
+for the chosen one, which needs that recipient's public key or KMS access.
+"""
+
+from __future__ import annotations
+
+import copy
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from sealfile.envelope import EncryptionRules, Metadata, Reuse, open_data_key, seal, split_metadata
+from sealfile.envelope.paths import Path, check_key, encode_path, iter_leaves
+from sealfile.envelope.values import SpelledNull, ValueCipher, decode_scalar, encode_scalar, is_sealed
+from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.gitflow.sealed import keypath, rules_text
+from sealfile.kms.base import Recipient
+from sealfile.kms.registry import key_from_config
+from sealfile.operations import attach_metadata
+from sealfile.stores import yaml as yaml_store
+
+MAPPING = b"\0mapping"
+"""An item that is a mapping: two mappings are "the same item" whatever their keys."""
+
+
+@dataclass
+class MergeResult:
+    text: str
+    conflicts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Side:
+    name: str
+    document: Any
+    meta: Metadata | None = None
+    data_key: bytes | None = None
+    tokens: dict[Path, tuple[str, bytes]] = field(default_factory=dict)
+    items: dict[Path, bytes] = field(default_factory=dict)
+
+
+def merge_texts(base: str | None, ours: str, theirs: str) -> MergeResult:
+    """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it."""
+    b = _open_side(base, "base")
+    o = _open_side(ours, "ours")
+    t = _open_side(theirs, "theirs")
+    if o.meta is None or t.meta is None:
+        raise FormatError("ours and theirs must both be sealed files")
+    result = MergeResult("")
+    applied, conflicts = _plan(b, o, t)
+    for p in conflicts:
+        result.conflicts.append(keypath(p))
+    _apply(o.document, t.document, applied)
+    rules = _merge_rules(b, o, t, result)
+    primary = t if _rotated_by(t, b, o) else o
+    assert primary.data_key is not None and primary.meta is not None
+    stanzas = _merge_recipients(b, o, t, primary, result)
+    tokens = _tokens(o, t, primary.data_key, applied)
+    meta = seal(o.document, [], rules, reuse=Reuse(primary.data_key, stanzas, tokens))
+    attach_metadata(o.document, meta)
+    result.text = yaml_store.dump_roundtrip(o.document, yaml_store.guess_layout(ours))
+    return result
+
+
+def _open_side(text: str | None, name: str) -> _Side:
+    """Decrypt one version in memory (MAC verified first) and flatten it into items."""
+    if text is None or not text.strip():
+        return _Side(name, CommentedMap(), items={(): MAPPING})
+    try:
+        document = yaml_store.load_roundtrip(text)
+        if not isinstance(document, dict):
+            raise FormatError("not a sealed file (the top level is not a mapping)")
+        meta = split_metadata(document)
+        data_key = open_data_key(document, meta)
+        cipher = ValueCipher(data_key)
+        tokens: dict[Path, tuple[str, bytes]] = {}
+        for p, v in list(iter_leaves(document)):
+            if not isinstance(v, (dict, list)) and meta.rules.encrypts(p):
+                if not is_sealed(v):
+                    raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=keypath(p))
+                tokens[p] = (v, cipher.open_encoded(encode_path(p), v))
+                _set_exact(_node(document, p[:-1]), p[-1], yaml_store.styled(*decode_scalar(tokens[p][1])))
+    except SealfileError as err:
+        raise SealfileError(f"cannot open {name}'s version: {err}") from None
+    return _Side(name, document, meta, data_key, tokens, _flatten(document))
+
+
+def _flatten(tree: Any) -> dict[Path, bytes]:
+    """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
+    items: dict[Path, bytes] = {}
+    stack: list[tuple[Path, Any]] = [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            items[path] = MAPPING
+            stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
+        else:
+            items[path] = _content(node)
+    return items
+
+
+def _content(node: Any) -> bytes:
+    """Canonical bytes of a value (type and string style included, null spelling ignored)."""
+    if isinstance(node, list):
+        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
+    if isinstance(node, dict):
+        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
+    return encode_scalar(None if isinstance(node, SpelledNull) else node)
+
+
+def _framed(part: bytes) -> bytes:
+    return len(part).to_bytes(4, "big") + part
+
+
+def _plan(b: _Side, o: _Side, t: _Side) -> tuple[list[Path], list[Path]]:
+    """Which of theirs' changes to apply to ours, and which paths conflict."""
+    ours_changed = {p for p in {*o.items, *b.items} if o.items.get(p) != b.items.get(p)}
+    theirs_changed = [p for p in {**t.items, **b.items} if t.items.get(p) != b.items.get(p)]
+    # Changes of ours that theirs did not make identically: theirs must not touch them or their subtrees.
+    ours_only = {p for p in ours_changed if o.items.get(p) != t.items.get(p)}
+    ours_ancestors = {p[:i] for p in ours_only for i in range(len(p))}
+    applied: list[Path] = []
+    conflicts: list[Path] = []
+    for p in theirs_changed:
+        if t.items.get(p) == o.items.get(p):
+            continue
+        if p in ours_only or p in ours_ancestors or any(p[:i] in ours_only for i in range(len(p))):
+            if not any(c == p[: len(c)] for c in conflicts):
+                conflicts.append(p)
+            continue
+        applied.append(p)
+    return applied, conflicts
+
+
+def _node(tree: Any, path: Path) -> Any:
+    for segment in path:
+        tree = tree[segment]
+    return tree
+
+
+def _apply(ours: Any, theirs: Any, applied: list[Path]) -> None:
+    """Make ours hold theirs' item at each applied path: removals deepest first, then the rest."""
+    for p in sorted((p for p in applied if not _has(theirs, p)), key=len, reverse=True):
+        if _has(ours, p):
+            del _node(ours, p[:-1])[p[-1]]
+    for p in sorted((p for p in applied if _has(theirs, p)), key=len):
+        value = _node(theirs, p)
+        new = CommentedMap() if isinstance(value, dict) else copy.deepcopy(value)
+        if isinstance(value, dict) and _has(ours, p) and isinstance(_node(ours, p), dict):
+            continue
+        if not _has(ours, p[:-1]) or not isinstance(_node(ours, p[:-1]), dict):
+            raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
+        _place(_node(ours, p[:-1]), _node(theirs, p[:-1]), p[-1], new)
+
+
+def _has(tree: Any, path: Path) -> bool:
+    node = tree
+    for segment in path:
+        if not isinstance(node, dict) or segment not in node:
+            return False
+        node = node[segment]
+    return True
+
+
+def _set_exact(container: Any, key: Any, value: Any) -> None:
+    """Assign without ruamel's habit of giving a new string the quoting of the value it replaces
+    (a decrypted value must keep the style recorded in its token, or its ciphertext is not reused)."""
+    if isinstance(container, CommentedMap):
+        super(CommentedMap, container).__setitem__(key, value)
+    elif isinstance(container, CommentedSeq):
+        list.__setitem__(container, key, value)
+    else:
+        container[key] = value
+
+
+def _place(target: Any, source_parent: Any, key: Any, value: Any) -> None:
+    """Set ``key`` in ours' mapping, new keys going after the key that precedes them in theirs."""
+    if key in target:
+        _set_exact(target, key, value)
+        return
+    keys = list(source_parent)
+    before = [k for k in keys[: keys.index(key)] if k in target]
+    position = list(target).index(before[-1]) + 1 if before else 0
+    target.insert(position, key, value)
+
+
+def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> EncryptionRules:
+    assert o.meta is not None and t.meta is not None
+    ours, theirs = o.meta.rules, t.meta.rules
+    base = b.meta.rules if b.meta else None
+    if ours == theirs or base == theirs:
+        return ours
+    if base == ours:
+        result.warnings.append(f"encryption rule changed by theirs: {rules_text(theirs)}")
+        return theirs
+    result.conflicts.append(f"(encryption rule: ours {rules_text(ours)}, theirs {rules_text(theirs)})")
+    return ours
+
+
+def _same_key(a: bytes | None, b: bytes | None) -> bool:
+    return a is not None and b is not None and hmac.compare_digest(a, b)
+
+
+def _rotated_by(t: _Side, b: _Side, o: _Side) -> bool:
+    """Theirs rotated the data key while ours kept the base's: theirs' key must win."""
+    return b.data_key is not None and _same_key(o.data_key, b.data_key) and not _same_key(t.data_key, b.data_key)
+
+
+def _ids(side: _Side) -> dict[tuple[str, str], dict[str, Any]]:
+    if side.meta is None:
+        return {}
+    found = {}
+    for stanza in side.meta.recipients:
+        key = key_from_config(stanza)
+        found[(key.type_id, key.key_id)] = stanza
+    return found
+
+
+def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: MergeResult) -> list[dict[str, Any]]:
+    base, ours, theirs = _ids(b), _ids(o), _ids(t)
+    wanted = [i for i in ours if i in theirs or i not in base]
+    wanted += [i for i in theirs if i not in ours and i not in base]
+    for side, other, mine in (("theirs", ours, theirs), ("ours", theirs, ours)):
+        for i in mine:
+            if i not in base and i not in other:
+                result.warnings.append(f"recipient added by {side}: {i[0]} {i[1]}")
+        for i in base:
+            if i not in mine and i in other:
+                result.warnings.append(f"recipient removed by {side}: {i[0]} {i[1]} (run 'sealfile rotate' "
+                                       "if it may have kept the data key)")
+    if not wanted:
+        raise FormatError("the merge would leave no recipient")
+    assert primary.data_key is not None
+    own = _ids(primary)
+    stanzas = []
+    for i in wanted:
+        if i in own:
+            stanzas.append(dict(own[i]))
+            continue
+        source = ours.get(i) or theirs[i]
+        key = key_from_config(source)
+        stanzas.append(Recipient(key, key.wrap(primary.data_key)).to_stanza())
+    return stanzas
+
+
+def _tokens(o: _Side, t: _Side, data_key: bytes, applied: list[Path]) -> dict[bytes, tuple[str, bytes]]:
+    """Ciphertexts the re-seal may keep: theirs' for what came from theirs, ours' for the rest."""
+    taken = set(applied)
+
+    def from_theirs(p: Path) -> bool:
+        return any(p[:i] in taken for i in range(len(p) + 1))
+
+    tokens: dict[bytes, tuple[str, bytes]] = {}
+    if _same_key(o.data_key, data_key):
+        tokens.update((encode_path(p), tok) for p, tok in o.tokens.items() if not from_theirs(p))
+    if _same_key(t.data_key, data_key):
+        for p, tok in t.tokens.items():
+            encoded = encode_path(p)
+            if from_theirs(p) or encoded not in tokens:
+                tokens[encoded] = tok
+    return tokens

@@ -1,0 +1,106 @@
+"""What a sealed file shows without its key: leaves, fingerprints of tokens, recipients, rules.
+
+A fingerprint is a short hash of a token's ciphertext text. It tells a reader that a value
+changed (a re-seal of an unchanged value keeps its token, see ``reseal_edited``) and tells
+nothing about the value itself.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile.envelope.metadata import Metadata
+from sealfile.envelope.paths import Path, format_keypath, iter_leaves
+from sealfile.envelope.rules import EncryptionRules
+from sealfile.envelope.values import is_sealed
+from sealfile.errors import SealfileError
+from sealfile.kms.registry import key_from_config
+from sealfile.operations import open_sealed_fast
+
+FINGERPRINT_CHARS = 10
+
+# Key names that almost always hold a secret; left in plaintext they deserve a reviewer's eye.
+SECRET_NAME = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|"
+    r"signing[_-]?key|access[_-]?key|dsn|conn(ection)?[_-]?string|cert(ificate)?|pwd)"
+)
+
+
+def fingerprint(token: str) -> str:
+    """A short, stable, non-reversible name for one sealed value's ciphertext."""
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()[:FINGERPRINT_CHARS]
+
+
+def recipient_ids(meta: Metadata) -> list[str]:
+    """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only."""
+    ids = []
+    for stanza in meta.recipients:
+        try:
+            key = key_from_config(stanza)
+            ids.append(f"{key.type_id} {key.key_id}")
+        except SealfileError:
+            ids.append(f"{stanza.get('type')} (unreadable stanza)")
+    return ids
+
+
+def rules_text(rules: EncryptionRules) -> str:
+    return f"{rules.kind}: {rules.pattern}"
+
+
+def looks_secret(path: Path) -> bool:
+    """Whether the last mapping key on ``path`` is named like a secret."""
+    names = [s for s in path if isinstance(s, str)]
+    return bool(names) and SECRET_NAME.search(names[-1]) is not None
+
+
+@dataclass(frozen=True)
+class SealedView:
+    """A sealed file as a keyless reader sees it."""
+
+    leaves: dict[Path, Any]
+    meta: Metadata
+
+    @property
+    def recipients(self) -> list[str]:
+        return recipient_ids(self.meta)
+
+    def plaintext_secrets(self) -> list[Path]:
+        """Leaves the rules say to encrypt that are not sealed (a broken or forged file)."""
+        return [p for p, v in self.leaves.items() if _scalar(v) and self.meta.rules.encrypts(p) and not is_sealed(v)]
+
+    def unencrypted(self) -> Iterable[Path]:
+        return (p for p, v in self.leaves.items() if _scalar(v) and not is_sealed(v))
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def view(text: str) -> SealedView:
+    """Parse ``text`` as a sealed file; :class:`~sealfile.errors.FormatError` if it is not one."""
+    document, meta = open_sealed_fast(text)
+    return SealedView(dict(iter_leaves(document)), meta)
+
+
+def keypath(path: Path) -> str:
+    return format_keypath(path) or "(top level)"
+
+
+def matches_patterns(relative_path: str, patterns: Iterable[str]) -> bool:
+    """gitattributes-like matching: a pattern without ``/`` matches the file name at any depth."""
+    relative_path = relative_path.replace("\\", "/")
+    if relative_path.startswith("./"):
+        relative_path = relative_path[2:]
+    name = relative_path.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        if "/" in pattern.strip("/"):
+            if fnmatch.fnmatchcase(relative_path, pattern.lstrip("/")):
+                return True
+        elif fnmatch.fnmatchcase(name, pattern.strip("/")):
+            return True
+    return False

@@ -1,0 +1,144 @@
+"""What changed between two versions of a sealed file, by key path rather than by line.
+
+Redacted by default: a sealed value shows as ``ENC#<fingerprint>``, so a reader without keys
+still sees which values changed. ``reveal=True`` decrypts both sides (keys needed) and shows
+plaintext. Plaintext values that the rules say to encrypt are never shown, even redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sealfile.envelope.core import unseal
+from sealfile.envelope.mac import leaf_bytes
+from sealfile.envelope.paths import Path, iter_leaves
+from sealfile.envelope.values import is_sealed
+from sealfile.errors import FormatError
+from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
+from sealfile.operations import open_sealed_fast, scalar_text
+
+HIDDEN = "<plaintext, hidden>"
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    keypath: str
+    kind: str
+    """``added``, ``removed`` or ``changed``."""
+    old: str | None
+    new: str | None
+
+    @property
+    def symbol(self) -> str:
+        return {"added": "+", "removed": "-", "changed": "~"}[self.kind]
+
+
+@dataclass
+class FileDiff:
+    path: str
+    status: str
+    """``added``, ``deleted``, ``modified`` or ``unchanged``."""
+    values: list[ValueChange] = field(default_factory=list)
+    recipients_added: list[str] = field(default_factory=list)
+    recipients_removed: list[str] = field(default_factory=list)
+    rules_change: tuple[str, str] | None = None
+    version_change: tuple[int, int] | None = None
+    problem: str | None = None
+    """Why a side could not be read as a sealed file (then only the problem is reported)."""
+
+    @property
+    def recipients_changed(self) -> bool:
+        return bool(self.recipients_added or self.recipients_removed)
+
+
+def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = False) -> FileDiff:
+    """Compare two versions (``None`` = the file does not exist on that side)."""
+    status = "added" if old is None else "deleted" if new is None else "modified"
+    result = FileDiff(path, status)
+    try:
+        before = view(old) if old is not None else None
+        after = view(new) if new is not None else None
+    except FormatError as err:
+        result.problem = f"not a readable sealed file: {err}"
+        return result
+    old_leaves = _shown(before, old, reveal)
+    new_leaves = _shown(after, new, reveal)
+    for p in _ordered(old_leaves, new_leaves):
+        a, b = old_leaves.get(p), new_leaves.get(p)
+        if a is None and b is not None:
+            result.values.append(ValueChange(keypath(p), "added", None, b[1]))
+        elif b is None and a is not None:
+            result.values.append(ValueChange(keypath(p), "removed", a[1], None))
+        elif a is not None and b is not None and a[0] != b[0]:
+            result.values.append(ValueChange(keypath(p), "changed", a[1], b[1]))
+    old_ids = before.recipients if before else []
+    new_ids = after.recipients if after else []
+    if before and after:
+        result.recipients_added = [r for r in new_ids if r not in old_ids]
+        result.recipients_removed = [r for r in old_ids if r not in new_ids]
+        if before.meta.rules != after.meta.rules:
+            result.rules_change = (rules_text(before.meta.rules), rules_text(after.meta.rules))
+        if before.meta.version != after.meta.version:
+            result.version_change = (before.meta.version, after.meta.version)
+    elif after:
+        result.recipients_added = new_ids
+    else:
+        result.recipients_removed = old_ids
+    if status == "modified" and not (result.values or result.recipients_changed or result.rules_change):
+        result.status = "unchanged"
+    return result
+
+
+def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
+    """Paths of the new version in its order, then paths only the old version had."""
+    return [*second, *(p for p in first if p not in second)]
+
+
+def _shown(side: SealedView | None, text: str | None, reveal: bool) -> dict[Path, tuple[bytes, str]]:
+    """Per leaf: (what equality compares, what a reader is shown)."""
+    if side is None or text is None:
+        return {}
+    if reveal:
+        document, meta = open_sealed_fast(text)
+        unseal(document, meta)
+        return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(document)}
+    shown: dict[Path, tuple[bytes, str]] = {}
+    for p, v in side.leaves.items():
+        if is_sealed(v):
+            shown[p] = (leaf_bytes(v), f"ENC#{fingerprint(v)}")
+        elif not isinstance(v, (dict, list)) and side.meta.rules.encrypts(p):
+            shown[p] = (leaf_bytes(v), HIDDEN)
+        else:
+            shown[p] = (leaf_bytes(v), _plain(v))
+    return shown
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return scalar_text(value)
+
+
+def render_text(diff: FileDiff) -> list[str]:
+    """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules)."""
+    lines = [f"{diff.path} ({diff.status})"]
+    if diff.problem:
+        return [*lines, f"  ! {diff.problem}"]
+    lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]
+    lines += [f"  ! recipient removed: {r}" for r in diff.recipients_removed]
+    if diff.rules_change:
+        lines.append(f"  ! rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
+    if diff.version_change:
+        lines.append(f"  ! format version: {diff.version_change[0]} -> {diff.version_change[1]}")
+    for change in diff.values:
+        if change.kind == "changed":
+            lines.append(f"  ~ {change.keypath}: {change.old} -> {change.new}")
+        else:
+            lines.append(f"  {change.symbol} {change.keypath}: {change.old if change.new is None else change.new}")
+    return lines

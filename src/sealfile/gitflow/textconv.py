@@ -1,0 +1,62 @@
+"""The text ``git diff`` shows for a sealed file (git's ``textconv`` hook).
+
+Someone who can open the file sees the decrypted YAML; anyone else sees the file with each
+token replaced by a short fingerprint and the metadata reduced to recipients and rule. This
+never raises: a failing textconv makes ``git diff`` and ``git log -p`` fail outright.
+Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in its notes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
+from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
+from sealfile.operations import decrypt_text, open_sealed_fast
+
+_TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-]+=*\]")
+_METADATA_START = re.compile(r"^sealfile:")
+_TOP_LEVEL = re.compile(r"^[^\s#]")
+
+
+def textconv(text: str, *, decrypt: bool = True) -> str:
+    """The diffable view of one version of a sealed file; the input unchanged if it is not one."""
+    try:
+        _, meta = open_sealed_fast(text)
+    except Exception:
+        return text
+    footer = ["", "# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
+    footer += [f"#   {r}" for r in recipient_ids(meta)]
+    if decrypt:
+        try:
+            return _with_footer(decrypt_text(text), [*footer, "# (decrypted view)"])
+        except NoUsableKeyError:
+            note = "# (redacted view: no key to decrypt; ENC#... is a fingerprint of each sealed value)"
+        except IntegrityError as err:
+            note = f"# (redacted view: INTEGRITY CHECK FAILED: {err})"
+        except SealfileError as err:
+            note = f"# (redacted view: cannot decrypt: {err})"
+        except Exception as err:
+            note = f"# (redacted view: cannot decrypt: {type(err).__name__})"
+    else:
+        note = "# (redacted view; ENC#... is a fingerprint of each sealed value)"
+    return _with_footer(redact(text), [*footer, note])
+
+
+def redact(text: str) -> str:
+    """The file as written, each token replaced by its fingerprint, the metadata block removed."""
+    kept: list[str] = []
+    in_metadata = False
+    for line in text.splitlines():
+        if _METADATA_START.match(line):
+            in_metadata = True
+            continue
+        if in_metadata and _TOP_LEVEL.match(line):
+            in_metadata = False
+        if not in_metadata:
+            kept.append(_TOKEN.sub(lambda m: f"ENC#{fingerprint(m.group(0))}", line))
+    return "\n".join(kept) + "\n"
+
+
+def _with_footer(body: str, footer: list[str]) -> str:
+    return body.rstrip("\n") + "\n" + "\n".join(footer) + "\n"

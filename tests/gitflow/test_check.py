@@ -1,0 +1,71 @@
+"""``sealfile check``: the pre-commit guard, structural and keyless."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sealfile.gitflow.check import check_text
+from sealfile.stores.yaml import load_fast
+from tests.gitflow.conftest import Sandbox, seal_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_sealed_file_passes_without_any_key(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "a.enc.yaml", "db:\n  password: x-81\n  port_unencrypted: 5432\n")
+    done = sandbox.sealfile("check", "a.enc.yaml", env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_plaintext_under_the_pattern_fails_and_other_files_are_ignored(sandbox: Sandbox) -> None:
+    (sandbox.repo / "leak.enc.yaml").write_text("password: leaked-29\n")
+    (sandbox.repo / "plain.yaml").write_text("password: fine-here\n")
+    done = sandbox.sealfile("check", "leak.enc.yaml", "plain.yaml", check=False)
+    assert done.returncode == 1
+    assert "error: leak.enc.yaml: NOT SEALED" in done.stderr
+    assert "plain.yaml" not in done.stderr.replace("leak.enc.yaml", "")
+    assert "leaked-29" not in done.stderr
+
+
+def test_a_plaintext_value_where_the_rule_encrypts_fails(sandbox: Sandbox) -> None:
+    path = seal_file(sandbox, "a.enc.yaml", "db:\n  password: x-81\n  user: app\n")
+    lines = path.read_text().splitlines()
+    lines = ["  user: app" if line.startswith("  user: ENC[") else line for line in lines]
+    path.write_text("\n".join(lines) + "\n")
+    done = sandbox.sealfile("check", check=False)  # no FILES: every tracked file... none tracked yet
+    assert done.returncode == 0
+    sandbox.git("add", "a.enc.yaml")
+    done = sandbox.sealfile("check", check=False)
+    assert done.returncode == 1
+    assert "a.enc.yaml: db.user: plaintext value where the file's rule requires encryption" in done.stderr
+
+
+def test_broken_metadata_and_secret_names_are_reported() -> None:
+    assert [f.message for f in check_text("a: ENC[abc]\nsealfile: {version: 1}\n", "f")] == [
+        "not a valid sealed file: sealfile.mac: metadata has no 'mac'"]
+    assert check_text("{", "f")[0].message.startswith("not a sealed file: invalid YAML")
+    assert check_text("- a\n", "f")[0].error
+
+
+def test_secret_named_plaintext_is_a_warning(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "a.enc.yaml", "password_unencrypted: oops\n")
+    done = sandbox.sealfile("check", "a.enc.yaml")
+    assert "warning: a.enc.yaml: password_unencrypted: named like a secret" in done.stderr
+
+
+def test_the_pre_commit_hook_definition_runs_sealfile_check() -> None:
+    hooks = load_fast((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "sealfile-check"
+    assert hooks[0]["entry"] == "sealfile check"
+    assert hooks[0]["pass_filenames"] is True
+
+
+def test_a_damaged_token_is_an_error(sandbox: Sandbox) -> None:
+    path = seal_file(sandbox, "a.enc.yaml", "x: 1\ny: 2\n")
+    text = path.read_text()
+    start = text.index("x: ENC[") + len("x: ENC[")
+    path.write_text(text[:start] + "AAAA" + text[start + 8:])
+    findings = check_text(path.read_text(), "a.enc.yaml")
+    assert [(f.keypath, f.error) for f in findings] == [("x", True)]
+    assert check_text(text, "a.enc.yaml") == []

@@ -1,0 +1,72 @@
+"""``git diff`` through the installed textconv driver: decrypted for key holders, redacted otherwise."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from sealfile.gitflow.sealed import fingerprint
+from sealfile.gitflow.textconv import redact, textconv
+from tests.gitflow.conftest import Sandbox, seal_file
+
+FILE = "app.enc.yaml"
+PLAIN = "db:\n  # who connects\n  user: app\n  password: old-secret-31c\n  host_unencrypted: db.local\n"
+
+
+def _changed(installed: Sandbox) -> Sandbox:
+    seal_file(installed, FILE, PLAIN)
+    installed.commit("base")
+    installed.sealfile("set", FILE, "db.password", "new-secret-8d2")
+    return installed
+
+
+def test_git_diff_with_a_key_shows_decrypted_changes(installed: Sandbox) -> None:
+    box = _changed(installed)
+    out = box.git("diff").stdout
+    assert "-  password: old-secret-31c" in out
+    assert "+  password: new-secret-8d2" in out
+    assert "ENC[" not in out and "wrapped" not in out
+    assert re.findall(r"^[+-] ", out, re.MULTILINE) == ["- ", "+ "]  # nothing else changed
+    box.commit("rotate the password")
+    assert "+  password: new-secret-8d2" in box.git("log", "-p", "-1").stdout
+
+
+def test_git_diff_without_a_key_shows_a_redacted_view(installed: Sandbox) -> None:
+    box = _changed(installed)
+    diff = box.git("diff", "-U50", env=box.keyless_env())
+    assert diff.returncode == 0
+    out = diff.stdout
+    assert "old-secret" not in out and "new-secret" not in out
+    changed = [line for line in out.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2 and all(re.fullmatch(r"[+-]  password: ENC#[0-9a-f]{10}", line) for line in changed)
+    assert f"#   age {box.recipient}" in out  # the recipient list is part of the view (context line)
+    assert "redacted view: no key to decrypt" in out
+
+
+def test_redacted_view_keeps_layout_and_fingerprints_each_token(installed: Sandbox) -> None:
+    sealed = seal_file(installed, FILE, PLAIN).read_text()
+    view = textconv(sealed, decrypt=False)
+    assert "# who connects" in view
+    assert "host_unencrypted: db.local" in view
+    assert "sealfile:" not in view.splitlines() and "BEGIN AGE" not in view
+    token = re.search(r"password: (ENC\[[^\]]+\])", sealed)
+    assert token is not None
+    assert f"password: ENC#{fingerprint(token.group(1))}" in view
+    assert f"#   age {installed.recipient}" in view
+    assert redact("not: sealed\n") == "not: sealed\n"
+
+
+def test_textconv_never_fails(installed: Sandbox) -> None:
+    assert textconv("{ not yaml") == "{ not yaml"
+    assert textconv("plain: file\n") == "plain: file\n"
+    broken = installed.root / "broken.enc.yaml"
+    broken.write_bytes(b"\xff\xfe binary")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "git", "textconv", str(broken)],
+                          env=installed.env, capture_output=True)
+    assert done.returncode == 0 and done.stdout == b"\xff\xfe binary"
+    tampered = seal_file(installed, FILE, PLAIN).read_text().replace("  mac: ", "  mac: AAAA")
+    (installed.repo / FILE).write_text(tampered)
+    out = installed.sealfile("git", "textconv", FILE).stdout
+    assert "INTEGRITY CHECK FAILED" in out and "old-secret" not in out
+    assert installed.sealfile("git", "textconv", "missing.enc.yaml").returncode == 0

@@ -1,0 +1,47 @@
+"""``sealfile git install`` / ``uninstall``: attributes block and driver config, idempotent."""
+
+from __future__ import annotations
+
+from tests.gitflow.conftest import SEALFILE, Sandbox
+
+
+def _config(box: Sandbox, *args: str) -> str:
+    return box.git("config", *args, check=False).stdout
+
+
+def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
+    (sandbox.repo / ".gitattributes").write_text("*.png binary\n")
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['*.enc.yaml', 'secrets/*.yaml']\n")
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    attributes = (sandbox.repo / ".gitattributes").read_text()
+    assert attributes.startswith("*.png binary\n")
+    assert attributes.count("*.enc.yaml diff=sealfile merge=sealfile") == 1
+    assert "secrets/*.yaml diff=sealfile merge=sealfile" in attributes
+    assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == f"{SEALFILE} git textconv"
+    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
+        f"{SEALFILE} git merge-driver %O %A %B %P"
+    assert _config(sandbox, "--get", "diff.sealfile.cachetextconv") == ""  # never cache decrypted views
+    assert sandbox.git("check-attr", "diff", "merge", "--", "secrets/db.yaml").stdout.count("sealfile") == 2
+
+    sandbox.sealfile("git", "uninstall")
+    assert (sandbox.repo / ".gitattributes").read_text() == "*.png binary\n"
+    assert _config(sandbox, "--local", "--get-regexp", "sealfile") == ""
+    sandbox.sealfile("git", "uninstall")  # idempotent too
+
+
+def test_default_command_and_environment_override(sandbox: Sandbox) -> None:
+    sandbox.sealfile("git", "install")
+    assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == "sealfile git textconv"
+    sandbox.sealfile("git", "install", env={**sandbox.env, "SEALFILE_GIT_COMMAND": "/opt/sf/bin/sealfile"})
+    assert _config(sandbox, "--local", "merge.sealfile.driver").startswith("/opt/sf/bin/sealfile git merge-driver")
+
+
+def test_global_install_uses_the_global_config_and_attributes(sandbox: Sandbox) -> None:
+    sandbox.sealfile("git", "install", "--global", "--command", SEALFILE)
+    assert _config(sandbox, "--global", "merge.sealfile.name").strip() == "sealfile: three-way merge of sealed values"
+    attributes = sandbox.root / "home" / ".config" / "git" / "attributes"
+    assert "*.enc.yaml diff=sealfile merge=sealfile" in attributes.read_text()
+    assert not (sandbox.repo / ".gitattributes").exists()
+    sandbox.sealfile("git", "uninstall", "--global")
+    assert "sealfile" not in attributes.read_text()

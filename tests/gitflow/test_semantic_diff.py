@@ -1,0 +1,66 @@
+"""``sealfile diff``: by key path, redacted unless --reveal, between files or git revisions."""
+
+from __future__ import annotations
+
+from sealfile.gitflow.semantic_diff import diff_texts
+from sealfile.kms.age import generate_identity
+from tests.gitflow.conftest import Sandbox, seal_file
+
+PLAIN = "db:\n  password: pw-1a\n  user: app\n  host_unencrypted: db.local\nold: gone-2b\n"
+
+
+def _two_versions(box: Sandbox) -> None:
+    seal_file(box, "v1.enc.yaml", PLAIN)
+    (box.repo / "v2.enc.yaml").write_text((box.repo / "v1.enc.yaml").read_text())
+    box.sealfile("set", "v2.enc.yaml", "db.password", "pw-changed-3c")
+    box.sealfile("set", "v2.enc.yaml", "db.host_unencrypted", "db2.local")
+    box.sealfile("set", "v2.enc.yaml", "api.token", "tok-4d")
+    box.sealfile("unset", "v2.enc.yaml", "old")
+
+
+def test_diff_of_two_files_is_redacted_by_default(sandbox: Sandbox) -> None:
+    _two_versions(sandbox)
+    out = sandbox.sealfile("diff", "v1.enc.yaml", "v2.enc.yaml", env=sandbox.keyless_env()).stdout
+    lines = out.splitlines()
+    assert lines[0] == "v2.enc.yaml (modified)"
+    assert any(line.startswith("  ~ db.password: ENC#") and " -> ENC#" in line for line in lines)
+    assert '  ~ db.host_unencrypted: "db.local" -> "db2.local"' in lines
+    assert any(line.startswith("  + api.token: ENC#") for line in lines)
+    assert any(line.startswith("  - old: ENC#") for line in lines)
+    assert not any("user" in line for line in lines)
+    assert "pw-" not in out and "tok-" not in out and "gone-" not in out
+
+
+def test_reveal_shows_plaintext(sandbox: Sandbox) -> None:
+    _two_versions(sandbox)
+    out = sandbox.sealfile("diff", "--reveal", "v1.enc.yaml", "v2.enc.yaml").stdout
+    assert '  ~ db.password: "pw-1a" -> "pw-changed-3c"' in out
+    assert '  + api.token: "tok-4d"' in out
+    assert '  - old: "gone-2b"' in out
+
+
+def test_recipient_and_rule_changes_are_marked(sandbox: Sandbox) -> None:
+    old = seal_file(sandbox, "a.enc.yaml", "x: 1\n").read_text()
+    _, other = generate_identity()
+    sandbox.sealfile("recipients", "add", "a.enc.yaml", "--age", other)
+    result = diff_texts("a.enc.yaml", old, (sandbox.repo / "a.enc.yaml").read_text())
+    assert result.recipients_added == [f"age {other}"]
+    assert result.values == []
+    ruled = old.replace("unencrypted_suffix: _unencrypted", "encrypted_regex: ^x$")
+    assert diff_texts("a", old, ruled).rules_change == ("unencrypted_suffix: _unencrypted", "encrypted_regex: ^x$")
+    assert diff_texts("a", old, "not: sealed\n").problem is not None
+
+
+def test_diff_between_revisions_and_against_the_working_tree(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "conf/app.enc.yaml", PLAIN)
+    (sandbox.repo / "notes.yaml").write_text("a: 1\n")
+    sandbox.commit("one")
+    sandbox.sealfile("set", "conf/app.enc.yaml", "db.user", "admin")
+    (sandbox.repo / "notes.yaml").write_text("a: 2\n")
+    out = sandbox.sealfile("diff", "--git", "HEAD").stdout
+    assert out.splitlines()[0] == "conf/app.enc.yaml (modified)"
+    assert "~ db.user: ENC#" in out and "notes.yaml" not in out
+    sandbox.commit("two")
+    out = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", "--reveal", "conf").stdout
+    assert '~ db.user: "app" -> "admin"' in out
+    assert sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", "elsewhere").stdout == ""
