@@ -146,3 +146,26 @@ def test_rule_changes_merge_three_way(key: AgeKey) -> None:
     one_sided = merge_texts(base, base, theirs)
     assert one_sided.warnings == ["encryption rule changed by theirs: unencrypted_regex: ^a$"]
     assert "a: 1" in one_sided.text and describe(one_sided.text).encrypted == 1
+
+
+@pytest.mark.parametrize("name, plaintext, ours_path, theirs_path", [
+    ("s.enc.json", '{\n  "db": {"user": "app", "password": "pw"},\n  "token": "t"\n}\n', "db.user", "token"),
+    ("s.enc.env", "# settings\nDB_USER=app\nDB_PASSWORD=pw\nTOKEN=t\n", "DB_USER", "TOKEN"),
+])
+def test_json_and_dotenv_files_merge_too(key: AgeKey, name: str, plaintext: str, ours_path: str,
+                                         theirs_path: str) -> None:
+    from sealfile.gitflow.textconv import textconv
+    from sealfile.stores import store_for
+
+    store = store_for(name)
+    base = seal_text(plaintext, [key], store=store)
+    ours = editing.set_value(base, ours_path, "ours", store)
+    theirs = editing.set_value(base, theirs_path, "theirs", store)
+    result = merge_texts(base, ours, theirs, store)
+    assert result.conflicts == []
+    verify_text(result.text, store)
+    merged = store.load_fast(decrypt_text(result.text, store=store))
+    assert "ours" in str(merged) and "theirs" in str(merged)
+    assert len(_changed_lines(ours, result.text)) == 4  # theirs' value line and the MAC line
+    redacted = textconv(result.text, decrypt=False, store=store)
+    assert "ENC#" in redacted and "ENC[" not in redacted and "wrapped" not in redacted

@@ -13,6 +13,7 @@ from sealfile.errors import SealfileError
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
 from sealfile.gitflow.sealed import matches_patterns
+from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -59,7 +60,7 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.buffer.write(raw)
         return
     try:
-        sys.stdout.write(textconv(text, decrypt=not redact))
+        sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file)))
     except Exception:  # a failing textconv breaks 'git diff': fall back to the file as stored
         sys.stdout.write(text)
 
@@ -75,7 +76,8 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
     name = path or str(ours)
     try:
-        result = merge_texts(_read_optional(base), operations.read_text(ours), operations.read_text(theirs))
+        result = merge_texts(_read_optional(base), operations.read_text(ours), operations.read_text(theirs),
+                             store_for(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)

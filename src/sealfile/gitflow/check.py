@@ -20,7 +20,7 @@ from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.kms.registry import key_from_config
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores import Store, store_for
 
 FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
 
@@ -39,10 +39,11 @@ class Finding:
 
 def check_text(text: str, file: str) -> list[Finding]:
     """Every problem in one version of a file that should be sealed; never echoes a value."""
+    store = store_for(file)
     try:
-        sealed = view(text)
+        sealed = view(text, store)
     except FormatError as err:
-        return [Finding(file, _why_not_sealed(text, err))]
+        return [Finding(file, _why_not_sealed(text, err, store))]
     findings: list[Finding] = []
     for index, stanza in enumerate(sealed.meta.recipients):
         try:
@@ -75,9 +76,9 @@ def _well_formed(token: str) -> bool:
     return len(raw) >= FERNET_MIN_BYTES and raw[0] == 0x80 and (len(raw) - FERNET_MIN_BYTES + 16) % 16 == 0
 
 
-def _why_not_sealed(text: str, err: FormatError) -> str:
+def _why_not_sealed(text: str, err: FormatError, store: Store) -> str:
     try:
-        document = yaml_store.load_fast(text)
+        document = store.load_fast(text)
     except FormatError:
         return f"not a sealed file: {err}"
     if isinstance(document, dict) and METADATA_KEY not in document:

@@ -35,7 +35,7 @@ from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.base import Recipient
 from sealfile.kms.registry import key_from_config
 from sealfile.operations import attach_metadata
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores import Store, get_store
 
 MAPPING = b"\0mapping"
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
@@ -58,11 +58,12 @@ class _Side:
     items: dict[Path, bytes] = field(default_factory=dict)
 
 
-def merge_texts(base: str | None, ours: str, theirs: str) -> MergeResult:
+def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None) -> MergeResult:
     """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it."""
-    b = _open_side(base, "base")
-    o = _open_side(ours, "ours")
-    t = _open_side(theirs, "theirs")
+    store = store or get_store("yaml")
+    b = _open_side(base, "base", store)
+    o = _open_side(ours, "ours", store)
+    t = _open_side(theirs, "theirs", store)
     if o.meta is None or t.meta is None:
         raise FormatError("ours and theirs must both be sealed files")
     result = MergeResult("")
@@ -76,17 +77,17 @@ def merge_texts(base: str | None, ours: str, theirs: str) -> MergeResult:
     stanzas = _merge_recipients(b, o, t, primary, result)
     tokens = _tokens(o, t, primary.data_key, applied)
     meta = seal(o.document, [], rules, reuse=Reuse(primary.data_key, stanzas, tokens))
-    attach_metadata(o.document, meta)
-    result.text = yaml_store.dump_roundtrip(o.document, yaml_store.guess_layout(ours))
+    attach_metadata(o.document, meta, store)
+    result.text = store.dump(o.document, like=ours)
     return result
 
 
-def _open_side(text: str | None, name: str) -> _Side:
+def _open_side(text: str | None, name: str, store: Store) -> _Side:
     """Decrypt one version in memory (MAC verified first) and flatten it into items."""
     if text is None or not text.strip():
         return _Side(name, CommentedMap(), items={(): MAPPING})
     try:
-        document = yaml_store.load_roundtrip(text)
+        document = store.load_editable(text)
         if not isinstance(document, dict):
             raise FormatError("not a sealed file (the top level is not a mapping)")
         meta = split_metadata(document)
@@ -98,7 +99,7 @@ def _open_side(text: str | None, name: str) -> _Side:
                 if not is_sealed(v):
                     raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=keypath(p))
                 tokens[p] = (v, cipher.open_encoded(encode_path(p), v))
-                _set_exact(_node(document, p[:-1]), p[-1], yaml_store.styled(*decode_scalar(tokens[p][1])))
+                _set_exact(_node(document, p[:-1]), p[-1], store.styled(*decode_scalar(tokens[p][1])))
     except SealfileError as err:
         raise SealfileError(f"cannot open {name}'s version: {err}") from None
     return _Side(name, document, meta, data_key, tokens, _flatten(document))

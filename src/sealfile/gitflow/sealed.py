@@ -21,6 +21,7 @@ from sealfile.envelope.values import is_sealed
 from sealfile.errors import SealfileError
 from sealfile.kms.registry import key_from_config
 from sealfile.operations import open_sealed_fast
+from sealfile.stores import Store
 
 FINGERPRINT_CHARS = 10
 
@@ -81,9 +82,9 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list))
 
 
-def view(text: str) -> SealedView:
+def view(text: str, store: Store | None = None) -> SealedView:
     """Parse ``text`` as a sealed file; :class:`~sealfile.errors.FormatError` if it is not one."""
-    document, meta = open_sealed_fast(text)
+    document, meta = open_sealed_fast(text, store)
     return SealedView(dict(iter_leaves(document)), meta)
 
 

@@ -18,6 +18,7 @@ from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
 from sealfile.operations import open_sealed_fast, scalar_text
+from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"
 
@@ -57,14 +58,15 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     """Compare two versions (``None`` = the file does not exist on that side)."""
     status = "added" if old is None else "deleted" if new is None else "modified"
     result = FileDiff(path, status)
+    store = store_for(path)
     try:
-        before = view(old) if old is not None else None
-        after = view(new) if new is not None else None
+        before = view(old, store) if old is not None else None
+        after = view(new, store) if new is not None else None
     except FormatError as err:
         result.problem = f"not a readable sealed file: {err}"
         return result
-    old_leaves = _shown(before, old, reveal)
-    new_leaves = _shown(after, new, reveal)
+    old_leaves = _shown(before, old, reveal, store)
+    new_leaves = _shown(after, new, reveal, store)
     for p in _ordered(old_leaves, new_leaves):
         a, b = old_leaves.get(p), new_leaves.get(p)
         if a is None and b is not None:
@@ -96,12 +98,14 @@ def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
     return [*second, *(p for p in first if p not in second)]
 
 
-def _shown(side: SealedView | None, text: str | None, reveal: bool) -> dict[Path, tuple[bytes, str]]:
+def _shown(
+    side: SealedView | None, text: str | None, reveal: bool, store: Store
+) -> dict[Path, tuple[bytes, str]]:
     """Per leaf: (what equality compares, what a reader is shown)."""
     if side is None or text is None:
         return {}
     if reveal:
-        document, meta = open_sealed_fast(text)
+        document, meta = open_sealed_fast(text, store)
         unseal(document, meta)
         return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(document)}
     shown: dict[Path, tuple[bytes, str]] = {}

@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import re
 
+from sealfile.envelope import METADATA_KEY, set_at
+from sealfile.envelope.paths import iter_leaves
+from sealfile.envelope.values import is_sealed
 from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.operations import decrypt_text, open_sealed_fast
+from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-]+=*\]")
 _METADATA_START = re.compile(r"^sealfile:")
 _TOP_LEVEL = re.compile(r"^[^\s#]")
 
 
-def textconv(text: str, *, decrypt: bool = True) -> str:
+def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> str:
     """The diffable view of one version of a sealed file; the input unchanged if it is not one."""
     try:
-        _, meta = open_sealed_fast(text)
+        _, meta = open_sealed_fast(text, store)
     except Exception:
         return text
     footer = ["", "# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
     footer += [f"#   {r}" for r in recipient_ids(meta)]
     if decrypt:
         try:
-            return _with_footer(decrypt_text(text), [*footer, "# (decrypted view)"])
+            return _with_footer(decrypt_text(text, store=store), [*footer, "# (decrypted view)"])
         except NoUsableKeyError:
             note = "# (redacted view: no key to decrypt; ENC#... is a fingerprint of each sealed value)"
         except IntegrityError as err:
@@ -40,11 +44,18 @@ def textconv(text: str, *, decrypt: bool = True) -> str:
             note = f"# (redacted view: cannot decrypt: {type(err).__name__})"
     else:
         note = "# (redacted view; ENC#... is a fingerprint of each sealed value)"
-    return _with_footer(redact(text), [*footer, note])
+    return _with_footer(redact(text, store), [*footer, note])
 
 
-def redact(text: str) -> str:
+def redact(text: str, store: Store | None = None) -> str:
     """The file as written, each token replaced by its fingerprint, the metadata block removed."""
+    if store is not None and store.name != "yaml":
+        document = store.load_editable(text)
+        document.pop(METADATA_KEY, None)
+        for path, value in list(iter_leaves(document)):
+            if is_sealed(value):
+                set_at(document, path, f"ENC#{fingerprint(value)}")
+        return store.dump(document, like=text)
     kept: list[str] = []
     in_metadata = False
     for line in text.splitlines():
