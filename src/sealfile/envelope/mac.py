@@ -39,6 +39,9 @@ def leaf_bytes(value: Any) -> bytes:
         return b"["
     if is_sealed(value):
         return b"E" + value.encode("ascii")
+    if isinstance(value, str):
+        # Plain ``str``, not its quoting: the fast reader sees no style, the round-trip one does.
+        return b"P" + encode_scalar(str(value))
     return b"P" + encode_scalar(value)
 
 
