@@ -20,10 +20,10 @@ def typed(value: Any) -> Any:
         return ("seq", [typed(v) for v in value])
     if isinstance(value, float) and math.isnan(value):
         return ("float", "nan")
-    base = bool if isinstance(value, bool) else int if isinstance(value, int) else type(value)
-    if isinstance(value, str):
-        base = str
-    return (base.__name__, base(value) if value is not None else None)
+    for base in (bool, int, float, str):  # ruamel's subclasses (ScalarInt...) compare as their base
+        if isinstance(value, base):
+            return (base.__name__, base(value))
+    return (type(value).__name__, value)
 
 
 def safe_load(text: str) -> Any:
