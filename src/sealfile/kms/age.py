@@ -113,7 +113,11 @@ class AgeKey(MasterKey):
             raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
         try:
             return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
-        except (pyrage.DecryptError, UnicodeEncodeError):
+        except pyrage.DecryptError as err:
+            if "no matching keys" in str(err).lower():
+                raise self.unwrap_error("the wrapped data key was not made for this recipient") from None
+            raise self.unwrap_error("the wrapped data key is corrupt") from None
+        except UnicodeEncodeError:
             raise self.unwrap_error("the wrapped data key is corrupt") from None
 
     def _matching_identities(
