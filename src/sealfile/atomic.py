@@ -20,7 +20,9 @@ def _default_mode() -> int:
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> None:
-    target = Path(path)
+    # Write through a symlink to the file it names: replacing the link itself would leave the
+    # real file (e.g. a plaintext being sealed in place) as it was.
+    target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         final_mode = stat.S_IMODE(target.stat().st_mode)
