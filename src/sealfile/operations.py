@@ -160,7 +160,14 @@ def describe(text: str) -> Status:
         except SealfileError:
             recipients.append((str(stanza["type"]), "?"))
     leaves = [(p, v) for p, v in iter_leaves(document) if not isinstance(v, (dict, list))]
-    set_at = {format_keypath(p): token_time(v) for p, v in leaves if is_sealed(v)}
+    set_at: dict[str, int] = {}
+    for path, value in leaves:
+        if is_sealed(value):
+            try:
+                set_at[format_keypath(path)] = token_time(value)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
     return Status(meta.version, recipients, meta.rules, len(leaves), len(set_at), set_at)
 
 

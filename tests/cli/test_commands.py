@@ -282,3 +282,12 @@ def test_status_needs_no_key(run_cli: RunCli, sealed: Path, age_identity: AgeIde
 def test_status_of_a_plaintext_file(run_cli: RunCli, plain: Path) -> None:
     line = one_error_line(run_cli("status", plain))
     assert "not a sealed file" in line
+
+
+def test_status_of_a_malformed_token_names_its_path(run_cli: RunCli, sealed: Path) -> None:
+    text = sealed.read_text()
+    start = text.index("host: ENC[") + len("host: ")
+    end = text.index("]", start) + 1
+    sealed.write_text(text[:start] + "ENC[A]" + text[end:])
+    line = one_error_line(run_cli("status", sealed))
+    assert line == f"sealfile: error: {sealed}: database.host: a sealed value is malformed"
