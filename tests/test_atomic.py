@@ -54,3 +54,12 @@ def test_failure_leaves_the_target_and_no_temp_file(tmp_path: Path, monkeypatch:
         atomic_write(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.yaml"]  # home: isolated_env
+
+
+def test_missing_directory_names_the_target(tmp_path: Path) -> None:
+    from sealfile.errors import SealfileError
+
+    target = tmp_path / "absent" / "out.yaml"
+    with pytest.raises(SealfileError) as info:
+        atomic_write(target, "x")
+    assert str(info.value) == f"{target}: cannot write (No such file or directory)"
