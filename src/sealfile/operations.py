@@ -108,7 +108,8 @@ def decrypt_text(text: str, *, extract: str | None = None) -> str:
     node = get_path(document, extract)
     if isinstance(node, (dict, list)):
         return yaml_store.dump_roundtrip(node)
-    return scalar_text(node) + "\n"
+    text = scalar_text(node)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def get_path(tree: Any, keypath: str) -> Any:

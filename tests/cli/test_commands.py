@@ -234,6 +234,20 @@ def test_decrypt_extract(run_cli: RunCli, sealed: Path, keypath: str, stdout: st
     assert result.stdout == stdout
 
 
+def test_decrypt_extract_block_scalar_is_printed_as_is(run_cli: RunCli, age_identity: AgeIdentity,
+                                                       tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(seal_text("cert: |\n  -----BEGIN-----\n  abc\n  -----END-----\n", [age_identity.key]))
+    result = run_cli("decrypt", path, "--extract", "cert")
+    assert result.stdout == "-----BEGIN-----\nabc\n-----END-----\n"
+
+
+def test_decrypt_into_a_missing_directory(run_cli: RunCli, sealed: Path, tmp_path: Path) -> None:
+    target = tmp_path / "absent" / "out.yaml"
+    line = one_error_line(run_cli("decrypt", sealed, "-o", target))
+    assert line == f"sealfile: error: {target}: cannot write (No such file or directory)"
+
+
 def test_decrypt_extract_missing_path(run_cli: RunCli, sealed: Path) -> None:
     line = one_error_line(run_cli("decrypt", sealed, "--extract", "database.nope"))
     assert str(sealed) in line and "database.nope" in line and "no such key" in line
