@@ -287,19 +287,37 @@ def test_value_errors_name_the_key_path(age_identity: AgeIdentity) -> None:
     assert "another key path" in str(info.value)
 
 
+def _assert_one_line_refusal(path: Path, before: bytes, returncode: int, stdout: str, stderr: str) -> None:
+    assert returncode == 1
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"sealfile: error: {path}: ")
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert not any(secret in stderr for secret in SECRETS)
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("case", ALL_CASES)
-def test_cli_decrypt_refuses_with_one_line(sealed_text: str, tmp_path: Path, run_cli: RunCli, case: str) -> None:
+def test_cli_decrypt_refuses_with_one_line(sealed_text: str, tmp_path: Path, case: str) -> None:
+    """Every case through the real command group and error boundary, in-process (fast)."""
+    from click.testing import CliRunner
+
+    import sealfile.cli.commands  # noqa: F401  (registers the commands)
+    from sealfile.cli.app import cli
+
     path = tmp_path / "secrets.enc.yaml"
-    tampered = _tampered(sealed_text, case)
-    path.write_text(tampered)
+    path.write_text(_tampered(sealed_text, case))
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["decrypt", str(path)], prog_name="sealfile")
+    assert isinstance(result.exception, SystemExit), result.exception
+    _assert_one_line_refusal(path, before, result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("case", ["swap two values", "alter a wrapped key", "unknown version", "corrupt YAML"])
+def test_cli_decrypt_refuses_in_a_subprocess(sealed_text: str, tmp_path: Path, run_cli: RunCli, case: str) -> None:
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(_tampered(sealed_text, case))
     before = path.read_bytes()
     result = run_cli("decrypt", path)
-    assert result.returncode != 0
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("sealfile: error: ")
-    assert str(path) in lines[0]
-    assert "Traceback" not in result.stderr
-    assert result.stdout == ""
-    assert not any(secret in result.stderr for secret in SECRETS)
-    assert path.read_bytes() == before
+    _assert_one_line_refusal(path, before, result.returncode, result.stdout, result.stderr)
