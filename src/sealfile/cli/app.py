@@ -45,7 +45,10 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.find_root().params.get("debug"))
 
 
-@click.group(cls=SealfileGroup, context_settings={"auto_envvar_prefix": "SEALFILE", "help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=SealfileGroup,
+    context_settings={"auto_envvar_prefix": "SEALFILE", "help_option_names": ["-h", "--help"]},
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
 @click.version_option(package_name="sealfile")
 def cli(debug: bool) -> None:

@@ -133,7 +133,7 @@ def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metada
     """The same data key for a new set of recipients; stanzas of keys kept as they were."""
     from sealfile.envelope.datakey import keys_of
 
-    current = list(zip(keys_of(meta.recipients), meta.recipients))
+    current = list(zip(keys_of(meta.recipients), meta.recipients, strict=False))
     stanzas: list[dict[str, Any]] = []
     for key in keys:
         kept = next((s for k, s in current if k.same_key(key)), None)

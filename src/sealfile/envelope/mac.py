@@ -38,7 +38,7 @@ def leaf_bytes(value: Any) -> bytes:
     if isinstance(value, list):
         return b"["
     if is_sealed(value):
-        return b"E" + value.encode("ascii")
+        return b"E" + str(value).encode("ascii")
     if isinstance(value, str):
         # Plain ``str``, not its quoting: the fast reader sees no style, the round-trip one does.
         return b"P" + encode_scalar(str(value))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 
@@ -22,7 +22,7 @@ class ListIndex(int):
         return f"ListIndex({int(self)})"
 
 
-Segment = Union[str, int, bool, ListIndex]
+Segment = str | int | bool | ListIndex
 Path = tuple[Segment, ...]
 
 
@@ -152,9 +152,9 @@ def iter_leaves(tree: Any, prefix: Path = ()) -> Iterator[Leaf]:
                 yield path, node
                 continue
             if isinstance(node, dict):
-                children = [(path + (check_key(k, path),), v) for k, v in node.items()]
+                children = [((*path, check_key(k, path)), v) for k, v in node.items()]
             else:
-                children = [(path + (ListIndex(i),), v) for i, v in enumerate(node)]
+                children = [((*path, ListIndex(i)), v) for i, v in enumerate(node)]
             stack.extend(reversed(children))
         else:
             yield path, node

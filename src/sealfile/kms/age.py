@@ -105,7 +105,7 @@ class AgeKey(MasterKey):
 
     def _wrap(self, data_key: bytes) -> str:
         armored = pyrage.encrypt(data_key, [pyrage.x25519.Recipient.from_str(self.recipient)], armored=True)
-        return armored.decode("ascii")
+        return str(armored.decode("ascii"))
 
     def _unwrap(self, wrapped: str) -> bytes:
         identities = self._matching_identities(available_identities())
