@@ -7,6 +7,7 @@ variable from the caller, so nothing reads or writes the developer's real keys.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -131,10 +132,8 @@ def _bus_has_secrets(env: dict[str, str]) -> bool:
 
 
 def _stop(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +168,8 @@ def secret_service_bus() -> Iterator[SecretServiceBus]:
         deadline = time.monotonic() + 15
         while not _bus_has_secrets(env):
             if daemon.poll() is not None or time.monotonic() > deadline:
-                _fail_or_skip(f"gnome-keyring-daemon did not register: {(root / 'gnome-keyring.log').read_text()[-300:]}")
+                log_tail = (root / "gnome-keyring.log").read_text()[-300:]
+                _fail_or_skip(f"gnome-keyring-daemon did not register: {log_tail}")
             time.sleep(0.1)
         yield SecretServiceBus(address, home)
     finally:
@@ -197,4 +197,4 @@ def secret_service(secret_service_bus: SecretServiceBus, monkeypatch: pytest.Mon
     yield secret_service_bus.address
     from keyring.backends import fail
 
-    keyring.core.set_keyring(fail.Keyring())  # later tests must not reach this bus by accident
+    keyring.core.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]  # later tests must not reach this bus by accident

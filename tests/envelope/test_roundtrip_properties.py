@@ -79,9 +79,9 @@ def _styled(value: Any, style: int) -> Any:
             return SingleQuotedScalarString(value)
         if style % 4 == 2:
             return DoubleQuotedScalarString(value)
-        if style % 4 == 3 and value.endswith("\n") and value.strip() and "\t" not in value:
-            if not value[0].isspace() and all(line == line.rstrip() for line in value.splitlines()):
-                return LiteralScalarString(value)
+        blockable = value.endswith("\n") and value.strip() and "\t" not in value and not value[0].isspace()
+        if style % 4 == 3 and blockable and all(line == line.rstrip() for line in value.splitlines()):
+            return LiteralScalarString(value)
     return value
 
 
@@ -114,7 +114,7 @@ def _differing_leaves(a: Any, b: Any) -> list[tuple[Any, Any]]:
     if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
         return [d for k in a for d in _differing_leaves(a[k], b[k])]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for x, y in zip(a, b) for d in _differing_leaves(x, y)]
+        return [d for x, y in zip(a, b, strict=False) for d in _differing_leaves(x, y)]
     return [] if typed(a) == typed(b) else [(a, b)]
 
 

@@ -7,6 +7,7 @@ fail backend, in a subprocess so the choice of backend cannot leak into other te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -33,10 +34,8 @@ def keyring_name(secret_service: str) -> Iterator[str]:
 
     name = _fresh_name()
     yield name
-    try:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
-        pass
 
 
 class TestKeyringContract(ProviderContract):
