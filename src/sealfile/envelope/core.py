@@ -48,6 +48,15 @@ def check_plaintext(document: Any) -> None:
         raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")
 
 
+def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
+    """Each recipient once (``--age R --age R`` wraps the data key once), first mention kept."""
+    unique: list[MasterKey] = []
+    for key in keys:
+        if not any(key.same_key(seen) for seen in unique):
+            unique.append(key)
+    return unique
+
+
 def set_at(tree: Any, path: Path, value: Any) -> None:
     node = tree
     for segment in path[:-1]:
@@ -69,7 +78,7 @@ def seal(
     and style included) is unchanged keeps its ciphertext byte for byte.
     """
     check_plaintext(tree)
-    keys = list(keys)
+    keys = distinct_keys(keys)
     if reuse is None:
         data_key = new_data_key()
         stanzas = [r.to_stanza() for r in wrap_for(keys, data_key)]
@@ -135,7 +144,7 @@ def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metada
 
     current = list(zip(keys_of(meta.recipients), meta.recipients, strict=False))
     stanzas: list[dict[str, Any]] = []
-    for key in keys:
+    for key in distinct_keys(keys):
         kept = next((s for k, s in current if k.same_key(key)), None)
         stanzas.append(dict(kept) if kept is not None else Recipient(key, key.wrap(data_key)).to_stanza())
     if not stanzas:
