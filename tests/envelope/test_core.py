@@ -11,6 +11,7 @@ import pytest
 
 from sealfile.envelope import EncryptionRules, forget_data_keys
 from sealfile.errors import ConfigError, IntegrityError, NoUsableKeyError
+from sealfile.kms.age import AgeKey
 from sealfile.loader import load_secrets
 from sealfile.operations import decrypt_text, seal_text, verify_text
 from sealfile.stores.yaml import load_fast
@@ -173,3 +174,29 @@ def test_fast_and_round_trip_readers_verify_the_same_file(age_identity: AgeIdent
     sealed = seal_text(text, [age_identity.key])
     verify_text(sealed)  # fast reader
     assert safe_load(decrypt_text(sealed)) == load_fast(text)  # round-trip reader
+
+
+def test_a_recipient_named_twice_is_wrapped_once(age_identity: AgeIdentity) -> None:
+    sealed = seal_text(PLAINTEXT, [age_identity.key, AgeKey(age_identity.recipient), age_identity.key])
+    assert len(safe_load(sealed)["sealfile"]["recipients"]) == 1
+
+
+def test_no_value_is_decrypted_before_the_mac_is_checked(age_identity: AgeIdentity, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sealfile.envelope.values import ValueCipher
+
+    opened: list[bytes] = []
+    real = ValueCipher.open_encoded
+
+    def spy(self: ValueCipher, encoded_path: bytes, sealed: str) -> bytes:
+        opened.append(encoded_path)
+        return real(self, encoded_path, sealed)
+
+    monkeypatch.setattr(ValueCipher, "open_encoded", spy)
+    path = tmp_path / "s.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity.key]).replace("readable", "changed"))
+    with pytest.raises(IntegrityError):
+        load_secrets(path)
+    with pytest.raises(IntegrityError):
+        decrypt_text(path.read_text())
+    assert opened == []
