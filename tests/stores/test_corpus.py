@@ -32,6 +32,8 @@ NUMBER_SPELLING = ("the token stores an int/float/bool/timestamp by value, not b
                    "0x1F comes back as 31 (format change needed to keep it)")
 FOLDED = "the token does not store where a folded (>) scalar was folded; ruamel writes it on one line"
 ESCAPES = "ruamel does not keep escape spelling inside double quotes (\\u00e9 comes back as é)"
+DOCUMENT_START = "ruamel drops an explicit '---' and any comment before it"
+PLAIN_MULTILINE = "a plain scalar written over two lines comes back on one (its value is the same)"
 FLOW_QUOTES = ("in a flow collection a token must be quoted ('ENC[...]'); ruamel's preserve_quotes then keeps "
                "quoting the decrypted plain string at that position")
 
@@ -53,6 +55,9 @@ KNOWN_DIFFERENCES: dict[str, list[tuple[str, str, str]]] = {
          "    ports: [8080]\n",
          re.escape("servers:\n- host: one.example.com\n  ports:\n  - 80\n  - 443\n- host: two.example.com\n"
                    "  ports: [8080]\n"), SEQ_INDENT),
+    ],
+    "document_start.yaml": [
+        ("# comment before the document start marker\n---\n", "", DOCUMENT_START),
     ],
     "nulls.yaml": [
         ("explicit_null: null\n", "explicit_null:\n", NULL_SPELLING),
@@ -76,6 +81,8 @@ KNOWN_DIFFERENCES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "scalars.yaml": [
         ("  folded text that\n  wraps over lines\n", re.escape("  folded text that wraps over lines\n"), FOLDED),
+        ("plain_multiline: this plain scalar\n  continues on the next line\n",
+         re.escape("plain_multiline: this plain scalar continues on the next line\n"), PLAIN_MULTILINE),
         ('  escapes: "tab\\there\\nnewline \\u00e9 \\\\ backslash"\n',
          re.escape('  escapes: "tab\\there\\nnewline é \\\\ backslash"\n'), ESCAPES),
     ],
@@ -115,6 +122,10 @@ def test_data_round_trips_exactly(age_identity: AgeIdentity, tmp_path: Path, nam
     assert typed(safe_load(decrypt_text(sealed_path.read_text()))) == typed(safe_load(original))
 
 
+# Comments the sealed file loses (same ruamel limitation as DOCUMENT_START above).
+LOST_COMMENTS = {"document_start.yaml": ["# comment before the document start marker"]}
+
+
 def _layout_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.strip() or line.lstrip().startswith("#")]
 
@@ -126,6 +137,9 @@ def test_sealed_file_keeps_comments_blank_lines_and_keys(age_identity: AgeIdenti
     body = sealed[: sealed.index("\nsealfile:\n") + 1]
     layout = _layout_lines(body)
     for line in _layout_lines(original):
+        if line in LOST_COMMENTS.get(name, []):
+            assert line not in sealed  # still lost: when fixed, drop it from LOST_COMMENTS
+            continue
         if line.strip():  # block scalar contents may hold blank lines; comments must all stay, in order
             assert line in layout, line
             layout = layout[layout.index(line) + 1 :]

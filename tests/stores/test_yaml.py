@@ -6,6 +6,7 @@ refused both when sealing (round-trip reader) and when reading a sealed file (fa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,38 @@ def test_round_trip_keeps_float_digits(age_identity: AgeIdentity, tmp_path: Path
                    "(reported to the lead; the data is representable without the tag)")
 def test_standard_tags_are_accepted(age_identity: AgeIdentity) -> None:
     seal_text("a: !!str 12\n", [age_identity.key])
+
+
+@pytest.fixture
+def fresh_roundtrip_reader() -> Iterator[None]:
+    """Drop the cached round-trip YAML after a test that feeds it a %YAML directive, so the leak
+    under test cannot reach later tests."""
+    yield
+    from sealfile.stores import yaml as store
+
+    cached = getattr(store, "_roundtrip", None)
+    if cached is not None and hasattr(cached, "cache_clear"):
+        cached.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_roundtrip_reader")
+@pytest.mark.xfail(strict=True, reason="the cached round-trip YAML instance keeps the last document's %YAML "
+                   "version: every later load and dump in the process uses it (reported to the lead: build a "
+                   "fresh YAML() per call)")
+def test_a_yaml_directive_does_not_leak_into_later_documents() -> None:
+    load_roundtrip("%YAML 1.1\n---\na: yes\n")
+    assert load_roundtrip("a: yes\n") == {"a": "yes"}
+    assert dump_roundtrip(load_roundtrip("a: 1\n")) == "a: 1\n"
+
+
+@pytest.mark.usefixtures("fresh_roundtrip_reader")
+@pytest.mark.xfail(strict=True, reason="%YAML 1.1 makes the round-trip reader (seal, decrypt) read yes/0777 as "
+                   "bool/octal while the fast reader (load_secrets, verify) keeps YAML 1.2: the two disagree "
+                   "(reported to the lead: refuse any %YAML other than 1.2)")
+def test_both_readers_agree_under_a_yaml_1_1_directive() -> None:
+    text = "%YAML 1.1\n---\na: yes\nb: 0777\n"
+    try:
+        rt = load_roundtrip(text)
+    except FormatError:
+        return  # refusing the directive is a fine answer
+    assert dict(rt) == load_fast(text)
