@@ -73,7 +73,8 @@ def seal_text(
     previous: str | None = None,
 ) -> str:
     """Seal a plaintext YAML document. With ``previous`` (the same file sealed earlier), keep its
-    data key, recipients, rules and the ciphertext of every unchanged value."""
+    data key, rules and the ciphertext of every unchanged value, and its recipients unless
+    ``keys`` names the recipients to use instead."""
     document = yaml_store.load_roundtrip(plaintext)
     reuse: Reuse | None = None
     if previous is not None:

@@ -83,7 +83,9 @@ def seal(
         data_key = new_data_key()
         stanzas = [r.to_stanza() for r in wrap_for(keys, data_key)]
     else:
-        data_key, stanzas = reuse.data_key, reuse.stanzas
+        # Named recipients win over the previous file's; unchanged ones keep their stanza as is.
+        data_key = reuse.data_key
+        stanzas = stanzas_for(keys, data_key, reuse.stanzas) if keys else reuse.stanzas
     if not stanzas:
         raise FormatError("a sealed file needs at least one recipient")
     cipher = ValueCipher(data_key, clock)
@@ -140,13 +142,19 @@ def reuse_from(tree: Any, meta: Metadata, data_key: bytes) -> Reuse:
 
 def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metadata:
     """The same data key for a new set of recipients; stanzas of keys kept as they were."""
+    stanzas = stanzas_for(keys, data_key, meta.recipients)
+    if not stanzas:
+        raise FormatError("a sealed file needs at least one recipient")
+    return Metadata(meta.version, stanzas, meta.rules, meta.mac)
+
+
+def stanzas_for(keys: Iterable[MasterKey], data_key: bytes, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One stanza per distinct key: copied from ``existing`` if that key is there, else newly wrapped."""
     from sealfile.envelope.datakey import keys_of
 
-    current = list(zip(keys_of(meta.recipients), meta.recipients, strict=False))
+    current = list(zip(keys_of(existing), existing, strict=True))
     stanzas: list[dict[str, Any]] = []
     for key in distinct_keys(keys):
         kept = next((s for k, s in current if k.same_key(key)), None)
         stanzas.append(dict(kept) if kept is not None else Recipient(key, key.wrap(data_key)).to_stanza())
-    if not stanzas:
-        raise FormatError("a sealed file needs at least one recipient")
-    return Metadata(meta.version, stanzas, meta.rules, meta.mac)
+    return stanzas
