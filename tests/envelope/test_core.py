@@ -200,3 +200,20 @@ def test_no_value_is_decrypted_before_the_mac_is_checked(age_identity: AgeIdenti
     with pytest.raises(IntegrityError):
         decrypt_text(path.read_text())
     assert opened == []
+
+
+def test_reseal_with_named_recipients_uses_them(age_identity: AgeIdentity, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    old = seal_text(PLAINTEXT, [age_identity.key])
+    newcomer = write_identity(tmp_path / "new.txt")
+    new = seal_text(PLAINTEXT, [age_identity.key, newcomer.key], previous=old)
+    old_stanzas, new_stanzas = (safe_load(t)["sealfile"]["recipients"] for t in (old, new))
+    assert [s["recipient"] for s in new_stanzas] == [age_identity.recipient, newcomer.recipient]
+    assert new_stanzas[0] == old_stanzas[0]  # kept byte for byte
+    assert _tokens(new) == _tokens(old)  # same data key, same ciphertexts
+    path = tmp_path / "s.yaml"
+    path.write_text(new)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(newcomer.path))
+    assert load_secrets(path)["db"]["password"] == "hunter2"
+    only_newcomer = seal_text(PLAINTEXT, [newcomer.key], previous=new)
+    assert [s["recipient"] for s in safe_load(only_newcomer)["sealfile"]["recipients"]] == [newcomer.recipient]
