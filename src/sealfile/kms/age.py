@@ -80,6 +80,10 @@ class AgeKey(MasterKey):
     cost = 10
 
     def __post_init__(self) -> None:
+        if self.recipient.upper().startswith("AGE-SECRET-KEY-"):
+            # never echo it: someone pasted their private identity where the public key goes
+            raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
+                              "use its public key, printed by 'age-keygen -y KEYFILE'")
         try:
             pyrage.x25519.Recipient.from_str(self.recipient)
         except pyrage.RecipientError:
