@@ -305,3 +305,19 @@ def test_status_of_a_malformed_token_names_its_path(run_cli: RunCli, sealed: Pat
     sealed.write_text(text[:start] + "ENC[A]" + text[end:])
     line = one_error_line(run_cli("status", sealed))
     assert line == f"sealfile: error: {sealed}: database.host: a sealed value is malformed"
+
+
+def test_encrypt_with_an_identity_instead_of_a_recipient_never_echoes_it(
+    run_cli: RunCli, plain: Path, age_identity: AgeIdentity
+) -> None:
+    line = one_error_line(run_cli("encrypt", "--age", age_identity.identity, plain))
+    assert "secret key" in line and "age-keygen -y" in line
+    assert age_identity.identity not in line
+    assert age_identity.identity[len("AGE-SECRET-KEY-"):] not in line
+
+
+def test_decrypt_of_an_unknown_version_says_upgrade(run_cli: RunCli, sealed: Path) -> None:
+    sealed.write_text(sealed.read_text().replace("  version: 1\n", "  version: 2\n"))
+    line = one_error_line(run_cli("decrypt", sealed))
+    assert line == (f"sealfile: error: {sealed}: sealfile.version: format version 2 is not supported "
+                    "(this sealfile reads version 1); upgrade sealfile")
