@@ -48,6 +48,18 @@ def check_plaintext(document: Any) -> None:
         raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")
 
 
+def check_values(tree: Any) -> None:
+    """Refuse a value the format cannot hold (a YAML ``!!set``...) by its path, before any KMS call."""
+    for path, value in iter_leaves(tree):
+        if isinstance(value, (dict, list)):
+            continue
+        try:
+            encode_scalar(value)
+        except FormatError as err:
+            err.keypath = format_keypath(path)
+            raise
+
+
 def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
     """Each recipient once (``--age R --age R`` wraps the data key once), first mention kept."""
     unique: list[MasterKey] = []
@@ -78,6 +90,7 @@ def seal(
     and style included) is unchanged keeps its ciphertext byte for byte.
     """
     check_plaintext(tree)
+    check_values(tree)
     keys = distinct_keys(keys)
     if reuse is None:
         data_key = new_data_key()
