@@ -131,3 +131,11 @@ def test_both_readers_agree_under_a_yaml_1_1_directive() -> None:
     except FormatError:
         return  # refusing the directive is a fine answer
     assert dict(rt) == load_fast(text)
+
+
+def test_a_yaml_set_is_refused_by_path(age_identity: AgeIdentity) -> None:
+    for text in ("db:\n  s: !!set {a, b}\n", "db:\n  s_unencrypted: !!set {a, b}\n"):
+        with pytest.raises(FormatError) as info:
+            seal_text(text, [age_identity.key])
+        assert info.value.keypath in ("db.s", "db.s_unencrypted")
+        assert "CommentedSet" in str(info.value)
