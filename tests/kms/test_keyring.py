@@ -17,7 +17,7 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
 from sealfile.kms.keyring import SERVICE, KeyringKey
-from tests.conftest import RunCli
+from tests.conftest import AgeIdentity, RunCli, cli_env
 from tests.kms.contract import ProviderContract
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -119,3 +119,22 @@ def test_no_usable_keyring_on_decrypt_says_why(secret_service: str, keyring_name
     assert str(sealed) in line
     assert "no usable OS keyring" in line and keyring_name in line
     assert "secret-value" not in result.stderr
+
+
+def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str, age_identity: AgeIdentity,
+                                         tmp_path: Path) -> None:
+    """A file for both: opening it with an age identity at hand never even imports keyring."""
+    import json
+    import subprocess
+    import sys
+
+    from sealfile.operations import seal_text
+
+    path = tmp_path / "both.yaml"
+    path.write_text(seal_text("a: secret-value\n", [KeyringKey(keyring_name), age_identity.key]))
+    probe = ("import json, sys, sealfile; d = sealfile.load_secrets(sys.argv[1]); "
+             "print(json.dumps([d, sorted(m for m in sys.modules if m.startswith('keyring'))]))")
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
+                            env=cli_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"a": "secret-value"}, []]
