@@ -166,3 +166,22 @@ def test_no_plaintext_scalar_survives_sealing(age_identity: AgeIdentity, data: A
         if not plain:
             assert isinstance(value, str)
             assert value.startswith("ENC[") and value.endswith("]")
+
+
+@PROPERTY
+@given(data=DOCUMENTS, style=st.integers(min_value=0, max_value=3))
+def test_sealing_adds_no_layout_change_of_its_own(age_identity: AgeIdentity, data: Any, style: int) -> None:
+    """decrypt(seal(x)) is exactly what ruamel's own round trip of x gives: whatever layout ruamel
+    keeps, sealing keeps too (quoting and block styles included)."""
+    assume(not _has_exponent_float(data))  # ruamel rewrites their digits itself: see ruamel_rewrites_a_float
+    plaintext = to_yaml(data, style)
+    reference = dump_roundtrip(load_roundtrip(plaintext))
+    assert decrypt_text(seal_text(plaintext, [age_identity.key])) == reference
+
+
+def _has_exponent_float(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(_has_exponent_float(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_exponent_float(v) for v in node)
+    return isinstance(node, float) and "e" in repr(node)
