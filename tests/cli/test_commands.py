@@ -321,3 +321,25 @@ def test_decrypt_of_an_unknown_version_says_upgrade(run_cli: RunCli, sealed: Pat
     line = one_error_line(run_cli("decrypt", sealed))
     assert line == (f"sealfile: error: {sealed}: sealfile.version: format version 2 is not supported "
                     "(this sealfile reads version 1); upgrade sealfile")
+
+
+def test_verify_several_files_stops_at_the_first_bad_one(run_cli: RunCli, sealed: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.enc.yaml"
+    bad.write_text(sealed.read_text().replace("eu-west-1", "us-east-1"))
+    result = run_cli("verify", sealed, bad)
+    assert result.returncode == 1
+    assert result.stdout == f"{sealed}: OK\n"
+    assert result.stderr.splitlines() == [f"sealfile: error: {bad}: the file MAC does not match: the file was "
+                                          "altered or damaged"]
+
+
+def test_help_and_version(run_cli: RunCli) -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("keygen", "encrypt", "decrypt", "verify", "status"):
+        assert command in result.stdout
+    result = run_cli("encrypt", "--help")
+    assert "--age" in result.stdout and "--keyring" in result.stdout
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert re.search(r"\d+\.\d+", result.stdout)
