@@ -42,7 +42,11 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("use -o or -i, not both")
     keys = keys_from_options(params)
     rules = rules_from_options(params)
-    previous_text = operations.read_text(previous) if previous else None
+    previous_text = None
+    if previous is not None:
+        with operations.about(previous):  # a bad --previous is named as such, not as FILE
+            previous_text = operations.read_text(previous)
+            operations.verify_text(previous_text)
     if not keys and previous_text is None:
         raise click.UsageError("name at least one recipient (e.g. --age age1...) or --previous")
     with operations.about(file):
