@@ -343,3 +343,10 @@ def test_help_and_version(run_cli: RunCli) -> None:
     result = run_cli("--version")
     assert result.returncode == 0
     assert re.search(r"\d+\.\d+", result.stdout)
+
+
+def test_encrypt_with_a_tampered_previous_names_the_previous_file(run_cli: RunCli, plain: Path, sealed: Path) -> None:
+    sealed.write_text(sealed.read_text().replace("eu-west-1", "us-east-1"))
+    line = one_error_line(run_cli("encrypt", "--previous", sealed, "-i", plain))
+    assert line.startswith(f"sealfile: error: {sealed}: ")
+    assert plain.read_text() == PLAINTEXT
