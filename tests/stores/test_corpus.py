@@ -156,8 +156,8 @@ def test_rule_excluded_values_stay_readable_in_the_sealed_file(age_identity: Age
 
 
 def test_crlf_and_bom_known_difference(age_identity: AgeIdentity) -> None:
-    """Known difference (reported): ruamel writes LF line ends and no BOM, whatever it read.
-    The data is unchanged."""
+    """Known difference (reported): ruamel drops the BOM and writes LF line ends, except that a
+    comment keeps its CR, so a CRLF file comes back with mixed line ends. The data is unchanged."""
     original = "\ufeff# windows file\r\ndb:\r\n  password: hunter2\r\n  port: 5432\r\n"
     opened = decrypt_text(seal_text(original, [age_identity.key]))
-    assert opened == "# windows file\ndb:\n  password: hunter2\n  port: 5432\n"
+    assert opened == "# windows file\r\ndb:\n  password: hunter2\n  port: 5432\n"
