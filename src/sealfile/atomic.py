@@ -12,6 +12,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from sealfile.errors import SealfileError
+
 
 def _default_mode() -> int:
     umask = os.umask(0)
@@ -20,13 +22,18 @@ def _default_mode() -> int:
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> None:
-    target = Path(path)
+    # Write through a symlink to the file it names: replacing the link itself would leave the
+    # real file (e.g. a plaintext being sealed in place) as it was.
+    target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         final_mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         final_mode = mode if mode is not None else _default_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    except OSError as err:  # name the file the user asked for, not our temp file
+        raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

@@ -79,7 +79,8 @@ def seal_text(
     output: Store | None = None,
 ) -> str:
     """Seal a plaintext document (YAML unless ``store`` says otherwise). With ``previous`` (the
-    same file sealed earlier), keep its data key, recipients, rules and every unchanged ciphertext."""
+    same file sealed earlier), keep its data key, rules and every unchanged ciphertext, and its
+    recipients unless ``keys`` names the recipients to use instead."""
     store = store or YAML
     document = store.load_editable(plaintext)
     reuse: Reuse | None = None
@@ -121,7 +122,8 @@ def decrypt_text(
     node = document if extract is None else get_path(document, extract)
     if isinstance(node, (dict, list)):
         return (output or store).dump(node, like=like)
-    return scalar_text(node) + "\n"
+    text = scalar_text(node)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def get_path(tree: Any, keypath: str) -> Any:
@@ -173,7 +175,14 @@ def describe(text: str, store: Store | None = None) -> Status:
         except SealfileError:
             recipients.append((str(stanza["type"]), "?"))
     leaves = [(p, v) for p, v in iter_leaves(document) if not isinstance(v, (dict, list))]
-    set_at = {format_keypath(p): token_time(v) for p, v in leaves if is_sealed(v)}
+    set_at: dict[str, int] = {}
+    for path, value in leaves:
+        if is_sealed(value):
+            try:
+                set_at[format_keypath(path)] = token_time(value)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
     return Status(meta.version, recipients, meta.rules, len(leaves), len(set_at), set_at)
 
 

@@ -58,9 +58,11 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("use -o or -i, not both")
     keys = keys_from_options(params)
     rules = rules_from_options(params)
-    previous_text = operations.read_text(previous) if previous else None
-    if previous_text is not None and keys:
-        raise click.UsageError("--previous keeps the previous file's recipients; change them with 'recipients'")
+    previous_text = None
+    if previous is not None:
+        with operations.about(previous):  # a bad --previous is named as such, not as FILE
+            previous_text = operations.read_text(previous)
+            operations.verify_text(previous_text, store_for(previous))
     if not keys and previous_text is None:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)

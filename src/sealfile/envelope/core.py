@@ -48,6 +48,27 @@ def check_plaintext(document: Any) -> None:
         raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")
 
 
+def check_values(tree: Any) -> None:
+    """Refuse a value the format cannot hold (a YAML ``!!set``...) by its path, before any KMS call."""
+    for path, value in iter_leaves(tree):
+        if isinstance(value, (dict, list)):
+            continue
+        try:
+            encode_scalar(value)
+        except FormatError as err:
+            err.keypath = format_keypath(path)
+            raise
+
+
+def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
+    """Each recipient once (``--age R --age R`` wraps the data key once), first mention kept."""
+    unique: list[MasterKey] = []
+    for key in keys:
+        if not any(key.same_key(seen) for seen in unique):
+            unique.append(key)
+    return unique
+
+
 def set_at(tree: Any, path: Path, value: Any) -> None:
     """Replace one value, taking the style the new value carries (not the old one's).
 
@@ -77,12 +98,15 @@ def seal(
     and style included) is unchanged keeps its ciphertext byte for byte.
     """
     check_plaintext(tree)
-    keys = list(keys)
+    check_values(tree)
+    keys = distinct_keys(keys)
     if reuse is None:
         data_key = new_data_key()
         stanzas = [r.to_stanza() for r in wrap_for(keys, data_key)]
     else:
-        data_key, stanzas = reuse.data_key, reuse.stanzas
+        # Named recipients win over the previous file's; unchanged ones keep their stanza as is.
+        data_key = reuse.data_key
+        stanzas = stanzas_for(keys, data_key, reuse.stanzas) if keys else reuse.stanzas
     if not stanzas:
         raise FormatError("a sealed file needs at least one recipient")
     cipher = ValueCipher(data_key, clock)
@@ -154,11 +178,19 @@ def reuse_from(tree: Any, meta: Metadata, data_key: bytes) -> Reuse:
 
 def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metadata:
     """The same data key for a new set of recipients; stanzas of keys kept as they were."""
-    current = list(zip(keys_of(meta.recipients), meta.recipients, strict=False))
-    stanzas: list[dict[str, Any]] = []
-    for key in keys:
-        kept = next((s for k, s in current if k.same_key(key)), None)
-        stanzas.append(dict(kept) if kept is not None else Recipient(key, key.wrap(data_key)).to_stanza())
+    stanzas = stanzas_for(keys, data_key, meta.recipients)
     if not stanzas:
         raise FormatError("a sealed file needs at least one recipient")
     return Metadata(meta.version, stanzas, meta.rules, meta.mac)
+
+
+def stanzas_for(keys: Iterable[MasterKey], data_key: bytes, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One stanza per distinct key: copied from ``existing`` if that key is there, else newly wrapped."""
+    from sealfile.envelope.datakey import keys_of
+
+    current = list(zip(keys_of(existing), existing, strict=True))
+    stanzas: list[dict[str, Any]] = []
+    for key in distinct_keys(keys):
+        kept = next((s for k, s in current if k.same_key(key)), None)
+        stanzas.append(dict(kept) if kept is not None else Recipient(key, key.wrap(data_key)).to_stanza())
+    return stanzas

@@ -41,6 +41,9 @@ def leaf_bytes(value: Any) -> bytes:
         return b"E" + str(value).encode("ascii")
     if isinstance(value, SpelledNull):
         return b"Pn"
+    if isinstance(value, str):
+        # Plain ``str``, not its quoting: the fast reader sees no style, the round-trip one does.
+        return b"P" + encode_scalar(str(value))
     return b"P" + encode_scalar(value)
 
 

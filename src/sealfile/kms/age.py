@@ -80,6 +80,10 @@ class AgeKey(MasterKey):
     cost = 10
 
     def __post_init__(self) -> None:
+        if self.recipient.upper().startswith("AGE-SECRET-KEY-"):
+            # never echo it: someone pasted their private identity where the public key goes
+            raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
+                              "use its public key, printed by 'age-keygen -y KEYFILE'")
         try:
             pyrage.x25519.Recipient.from_str(self.recipient)
         except pyrage.RecipientError:
@@ -113,7 +117,11 @@ class AgeKey(MasterKey):
             raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
         try:
             return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
-        except (pyrage.DecryptError, UnicodeEncodeError):
+        except pyrage.DecryptError as err:
+            if "no matching keys" in str(err).lower():
+                raise self.unwrap_error("the wrapped data key was not made for this recipient") from None
+            raise self.unwrap_error("the wrapped data key is corrupt") from None
+        except UnicodeEncodeError:
             raise self.unwrap_error("the wrapped data key is corrupt") from None
 
     def _matching_identities(

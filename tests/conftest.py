@@ -1,0 +1,200 @@
+"""Shared fixtures: an isolated home per test, an age identity, the CLI in a subprocess, and a
+real Secret Service (gnome-keyring on a private D-Bus session bus) started once per session.
+
+Every test runs with HOME and the XDG directories in its own temp dir and no ``SEALFILE_*``
+variable from the caller, so nothing reads or writes the developer's real keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sealfile.envelope import forget_data_keys
+from sealfile.kms.age import AgeKey, generate_identity
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_ISOLATED_DIRS = {
+    "HOME": "home",
+    "XDG_CONFIG_HOME": "home/.config",
+    "XDG_DATA_HOME": "home/.local/share",
+    "XDG_CACHE_HOME": "home/.cache",
+    "XDG_STATE_HOME": "home/.local/state",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh HOME/XDG tree, no SEALFILE_* settings, no keyring bus, an empty data-key cache."""
+    for name, sub in _ISOLATED_DIRS.items():
+        directory = tmp_path / sub
+        directory.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(directory))
+    for name in list(os.environ):
+        if name.startswith("SEALFILE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    forget_data_keys()
+    yield tmp_path / "home"
+    forget_data_keys()
+
+
+@dataclass(frozen=True)
+class AgeIdentity:
+    identity: str
+    recipient: str
+    path: Path
+
+    @property
+    def key(self) -> AgeKey:
+        return AgeKey(self.recipient)
+
+
+def write_identity(path: Path) -> AgeIdentity:
+    identity, recipient = generate_identity()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# public key: {recipient}\n{identity}\n", encoding="utf-8")
+    path.chmod(0o600)
+    return AgeIdentity(identity, recipient, path)
+
+
+@pytest.fixture
+def age_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgeIdentity:
+    """A new age identity in a 0600 file named by SEALFILE_AGE_KEY_FILE (SEALFILE_AGE_KEY unset)."""
+    found = write_identity(tmp_path / "age" / "keys.txt")
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(found.path))
+    monkeypatch.delenv("SEALFILE_AGE_KEY", raising=False)
+    return found
+
+
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
+    env.pop("COVERAGE_PROCESS_START", None)
+    env.update(extra or {})
+    return env
+
+
+def _run_cli(*args: Any, input: str | None = None, env: dict[str, str] | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sealfile", *map(str, args)],
+        input=input, capture_output=True, text=True, env=cli_env(env), cwd=cwd, timeout=60,
+    )
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """``run_cli("decrypt", path)`` -> CompletedProcess (text, captured) of ``python -m sealfile``."""
+    return _run_cli
+
+
+# --- a real Secret Service: gnome-keyring on a private session bus -------------------------
+
+
+@dataclass(frozen=True)
+class SecretServiceBus:
+    address: str
+    home: Path
+
+
+def _fail_or_skip(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"Secret Service unavailable in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _bus_has_secrets(env: dict[str, str]) -> bool:
+    result = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
+        capture_output=True, text=True, env=env, timeout=10,
+    )
+    return "boolean true" in result.stdout
+
+
+def _stop(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+
+
+@pytest.fixture(scope="session")
+def secret_service_bus() -> Iterator[SecretServiceBus]:
+    """A private dbus-daemon plus an unlocked gnome-keyring-daemon, for the whole session."""
+    missing = [b for b in ("dbus-daemon", "dbus-send", "gnome-keyring-daemon") if shutil.which(b) is None]
+    if missing:
+        _fail_or_skip(f"needs {', '.join(missing)} (apt-get install dbus gnome-keyring)")
+    root = Path(tempfile.mkdtemp(prefix="sealfile-keyring-"))
+    home, runtime = root / "home", root / "run"
+    home.mkdir()
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime),
+           "XDG_DATA_HOME": str(home / ".local/share"), "XDG_CONFIG_HOME": str(home / ".config")}
+    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                         capture_output=True, text=True, env=env, timeout=20)
+    lines = bus.stdout.split()
+    if bus.returncode != 0 or len(lines) < 2:
+        shutil.rmtree(root, ignore_errors=True)
+        _fail_or_skip(f"dbus-daemon did not start: {bus.stderr.strip()[:200]}")
+    address, bus_pid = lines[0], int(lines[1])
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    log = open(root / "gnome-keyring.log", "wb")  # noqa: SIM115 - closed below
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    try:
+        assert daemon.stdin is not None
+        daemon.stdin.write(b"sealfile-test-password")
+        daemon.stdin.close()
+        deadline = time.monotonic() + 15
+        while not _bus_has_secrets(env):
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                log_tail = (root / "gnome-keyring.log").read_text()[-300:]
+                _fail_or_skip(f"gnome-keyring-daemon did not register: {log_tail}")
+            time.sleep(0.1)
+        yield SecretServiceBus(address, home)
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+        _stop(bus_pid)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def secret_service(secret_service_bus: SecretServiceBus, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point this test (and its subprocesses) at the private bus, with keyring re-detecting its backend."""
+    import keyring.core
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_bus.address)
+    keyring.core.init_backend()
+    backend = keyring.get_keyring()
+    if "SecretService" not in type(backend).__module__:
+        pytest.fail(f"keyring picked {type(backend).__module__}, not the Secret Service")
+    yield secret_service_bus.address
+    from keyring.backends import fail
+
+    keyring.core.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]  # later tests must not reach this bus by accident

@@ -1,0 +1,76 @@
+"""Fuzz: any edit of a sealed file either opens to the same data or fails as a SealfileError.
+
+No other exception type may escape (the CLI would call it an internal error), and no
+accepted edit may change the data the application receives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sealfile.errors import SealfileError
+from sealfile.loader import load_secrets
+from sealfile.operations import decrypt_text, describe, seal_text, verify_text
+from tests.conftest import AgeIdentity
+from tests.helpers import safe_load, typed
+
+PLAINTEXT = """\
+# comment
+db:
+  user: admin
+  password: "hunter2"
+  port: 5432
+  hosts: [a, b]
+  tls_unencrypted: true
+  empty: {}
+note_unencrypted: |
+  readable
+"""
+ALPHABET = "aA0 :-#\n'\"[]{}&*!|>%@`=_.,ENC\t\\"
+
+
+@pytest.fixture(scope="module")
+def sealed_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """One sealed file for all examples (identity text, sealed text)."""
+    from sealfile.kms.age import AgeKey, generate_identity
+
+    identity, recipient = generate_identity()
+    return identity, seal_text(PLAINTEXT, [AgeKey(recipient)])
+
+
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(data=st.data())
+def test_any_edit_opens_identically_or_fails_cleanly(sealed_once: tuple[str, str], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, data: st.DataObject,
+                                                    age_identity: AgeIdentity) -> None:
+    identity, sealed = sealed_once
+    monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
+    start = data.draw(st.integers(0, len(sealed) - 1))
+    length = data.draw(st.integers(0, 3))
+    insert = data.draw(st.text(ALPHABET, max_size=3))
+    edited = sealed[:start] + insert + sealed[start + length :]
+    path = tmp_path / "fuzzed.yaml"
+    path.write_text(edited, encoding="utf-8")
+    expected = typed(safe_load(PLAINTEXT))
+    for opener in (load_secrets, _decrypt_and_parse):
+        try:
+            assert typed(opener(path)) == expected
+        except SealfileError as err:
+            assert "\n" not in str(err)
+            assert "hunter2" not in str(err)
+    for check in (verify_text, describe):
+        with contextlib.suppress(SealfileError):
+            check(edited)
+
+
+def _decrypt_and_parse(path: Path) -> Any:
+    return safe_load(decrypt_text(path.read_text(encoding="utf-8")))

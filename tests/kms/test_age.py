@@ -1,0 +1,129 @@
+"""age recipients: the provider contract, and interop with the real ``age`` CLI both ways."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError, UnwrapError
+from sealfile.kms.age import AgeKey, add_identity, available_identities, generate_identity
+from tests.conftest import IN_CI, AgeIdentity, write_identity
+from tests.kms.contract import ProviderContract
+
+
+class TestAgeContract(ProviderContract):
+    @pytest.fixture
+    def key(self, age_identity: AgeIdentity) -> AgeKey:
+        return age_identity.key
+
+    @pytest.fixture
+    def other_key(self, age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> AgeKey:
+        identity, recipient = generate_identity()
+        monkeypatch.setenv("SEALFILE_AGE_KEY", identity)  # usable here, alongside the key file
+        return AgeKey(recipient)
+
+    @pytest.fixture
+    def unreachable_key(self) -> AgeKey:
+        return AgeKey(generate_identity()[1])  # no identity for it anywhere
+
+
+@pytest.fixture
+def age_cli() -> str:
+    path = shutil.which("age")
+    if path is None:
+        if IN_CI:
+            pytest.fail("the age CLI is required in CI (apt-get install age)")
+        pytest.skip("the age CLI is not installed (apt-get install age)")
+    return path
+
+
+def test_wrapped_key_opens_with_the_age_cli(age_identity: AgeIdentity, age_cli: str, tmp_path: Path) -> None:
+    data_key = os.urandom(32)
+    wrapped = tmp_path / "wrapped.age"
+    wrapped.write_text(age_identity.key.wrap(data_key))
+    result = subprocess.run([age_cli, "-d", "-i", str(age_identity.path), str(wrapped)],
+                            capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == data_key
+
+
+def test_age_cli_output_opens_with_unwrap(age_identity: AgeIdentity, age_cli: str) -> None:
+    data_key = os.urandom(32)
+    result = subprocess.run([age_cli, "-r", age_identity.recipient, "-a"], input=data_key,
+                            capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert age_identity.key.unwrap(result.stdout.decode("ascii")) == data_key
+
+
+def test_age_keygen_identity_file_is_usable(age_cli: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keygen = shutil.which("age-keygen")
+    assert keygen is not None
+    key_file = tmp_path / "keys.txt"
+    subprocess.run([keygen, "-o", str(key_file)], check=True, capture_output=True, timeout=30)
+    key_file.chmod(0o600)
+    recipient = subprocess.run([keygen, "-y", str(key_file)], check=True, capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key_file))
+    data_key = os.urandom(32)
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+
+
+def test_inline_identity_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    identity, recipient = generate_identity()
+    monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
+    data_key = os.urandom(32)
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+
+
+def test_default_identity_file_under_home(isolated_env: Path) -> None:
+    recipient = add_identity(isolated_env / ".config/sealfile/age/keys.txt")
+    data_key = os.urandom(32)
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+
+
+def test_identity_file_readable_by_others_is_refused(age_identity: AgeIdentity) -> None:
+    age_identity.path.chmod(0o644)
+    with pytest.raises(UnwrapError) as info:
+        age_identity.key.unwrap(age_identity.key.wrap(os.urandom(32)))
+    assert "chmod 600" in str(info.value)
+    assert age_identity.identity not in str(info.value)
+
+
+def test_garbage_identity_never_echoed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = "AGE-SECRET-KEY-1NOTAREALKEYBUTSECRETLOOKING"
+    path = tmp_path / "keys.txt"
+    path.write_text(f"{bad}\n")
+    path.chmod(0o600)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(path))
+    with pytest.raises(ConfigError) as info:
+        available_identities()
+    assert "line 1" in str(info.value)
+    assert bad not in str(info.value)
+
+
+def test_invalid_recipient_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        AgeKey("age1notvalid")
+
+
+def test_add_identity_creates_private_file(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "keys.txt"
+    recipient = add_identity(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert recipient in path.read_text()
+    second = write_identity(tmp_path / "other.txt")
+    assert second.recipient != recipient
+
+
+def test_wrong_recipient_is_named_as_such(age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
+    identity, recipient = generate_identity()
+    monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
+    wrapped = age_identity.key.wrap(os.urandom(32))
+    with pytest.raises(UnwrapError, match="not made for this recipient"):
+        AgeKey(recipient).unwrap(wrapped)
+    with pytest.raises(UnwrapError, match="corrupt"):
+        age_identity.key.unwrap(wrapped.replace("\n", "\nAAAA", 2))

@@ -1,0 +1,140 @@
+"""OS keyring recipients against a real Secret Service (gnome-keyring on a private bus).
+
+The bus and daemon start once per session (tests/conftest.py); in CI a missing daemon fails
+these tests instead of skipping them. "No usable keyring" is exercised with keyring's own
+fail backend, in a subprocess so the choice of backend cannot leak into other tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError, UnwrapError
+from sealfile.kms.keyring import SERVICE, KeyringKey
+from tests.conftest import AgeIdentity, RunCli, cli_env
+from tests.kms.contract import ProviderContract
+
+FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+
+def _fresh_name() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def keyring_name(secret_service: str) -> Iterator[str]:
+    import keyring
+    import keyring.errors
+
+    name = _fresh_name()
+    yield name
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        keyring.delete_password(SERVICE, name)
+
+
+class TestKeyringContract(ProviderContract):
+    @pytest.fixture
+    def key(self, keyring_name: str) -> KeyringKey:
+        return KeyringKey(keyring_name)
+
+    @pytest.fixture
+    def other_key(self, secret_service: str) -> KeyringKey:
+        other = KeyringKey(_fresh_name())
+        other.wrap(os.urandom(32))  # gives it a key-encryption key of its own
+        return other
+
+    @pytest.fixture
+    def unreachable_key(self, secret_service: str) -> KeyringKey:
+        return KeyringKey(_fresh_name())  # never created: absent from the keyring
+
+
+def test_wrap_creates_the_key_once_and_reuses_it(keyring_name: str) -> None:
+    import keyring
+
+    key = KeyringKey(keyring_name)
+    assert keyring.get_password(SERVICE, keyring_name) is None
+    first = key.wrap(os.urandom(32))
+    stored = keyring.get_password(SERVICE, keyring_name)
+    assert stored is not None
+    key.wrap(os.urandom(32))
+    assert keyring.get_password(SERVICE, keyring_name) == stored
+    assert stored not in first
+
+
+def test_absent_key_is_named_in_the_error(secret_service: str) -> None:
+    name = _fresh_name()
+    with pytest.raises(UnwrapError) as info:
+        KeyringKey(name).unwrap("gAAAA")
+    assert name in str(info.value)
+
+
+def test_names_with_spaces_are_refused() -> None:
+    with pytest.raises(ConfigError):
+        KeyringKey("has space")
+    with pytest.raises(ConfigError):
+        KeyringKey("")
+
+
+def test_cli_round_trip_through_the_secret_service(secret_service: str, keyring_name: str, tmp_path: Path,
+                                                   run_cli: RunCli) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("db:\n  password: hunter2\n")
+    sealed = tmp_path / "sealed.yaml"
+    result = run_cli("encrypt", "--keyring", keyring_name, plain, "-o", sealed)
+    assert result.returncode == 0, result.stderr
+    assert "hunter2" not in sealed.read_text()
+    result = run_cli("decrypt", sealed)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "db:\n  password: hunter2\n"
+
+
+def test_no_usable_keyring_on_encrypt_suggests_age(tmp_path: Path, run_cli: RunCli) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("a: secret-value\n")
+    result = run_cli("encrypt", "--keyring", "laptop", plain, env=FAIL_BACKEND)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "no usable OS keyring" in line
+    assert "age" in line
+    assert "laptop" in line
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_no_usable_keyring_on_decrypt_says_why(secret_service: str, keyring_name: str, tmp_path: Path,
+                                               run_cli: RunCli) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("a: secret-value\n")
+    sealed = tmp_path / "sealed.yaml"
+    assert run_cli("encrypt", "--keyring", keyring_name, plain, "-o", sealed).returncode == 0
+    result = run_cli("decrypt", sealed, env=FAIL_BACKEND)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert str(sealed) in line
+    assert "no usable OS keyring" in line and keyring_name in line
+    assert "secret-value" not in result.stderr
+
+
+def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str, age_identity: AgeIdentity,
+                                         tmp_path: Path) -> None:
+    """A file for both: opening it with an age identity at hand never even imports keyring."""
+    import json
+    import subprocess
+    import sys
+
+    from sealfile.operations import seal_text
+
+    path = tmp_path / "both.yaml"
+    path.write_text(seal_text("a: secret-value\n", [KeyringKey(keyring_name), age_identity.key]))
+    probe = ("import json, sys, sealfile; d = sealfile.load_secrets(sys.argv[1]); "
+             "print(json.dumps([d, sorted(m for m in sys.modules if m.startswith('keyring'))]))")
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
+                            env=cli_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"a": "secret-value"}, []]

@@ -1,0 +1,163 @@
+"""Tricky hand-written YAML (tests/corpus/*.yaml) survives seal -> decrypt as written.
+
+``decrypt_text(seal_text(x)) == x`` byte for byte, except for the differences listed in
+KNOWN_DIFFERENCES: each is exact (the original snippet and a pattern for what comes back), has
+a reason, and was reported to the lead. A difference that disappears (fixed) or a new one
+fails the test, so the list cannot silently go stale or grow.
+
+The data always round-trips exactly (types included); the listed differences are layout only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sealfile.loader import load_secrets
+from sealfile.operations import decrypt_text, seal_text
+from tests.conftest import AgeIdentity
+from tests.helpers import safe_load, typed
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+FILES = sorted(p.name for p in CORPUS.glob("*.yaml"))
+
+# Reasons (all reported to the lead):
+COMMENT_COLUMN = ("an end-of-line comment keeps the column it had in the sealed file, where it followed a long "
+                  "ENC[...] token, so it comes back far to the right (store: reset the column on decrypt)")
+SEQ_INDENT = "ruamel dumps every sequence with one indentation (lead is making the store keep it)"
+NULL_SPELLING = "ruamel's round-trip representer writes None as an empty value, whatever the spelling"
+NUMBER_SPELLING = ("the token stores an int/float/bool/timestamp by value, not by spelling, so an encrypted "
+                   "0x1F comes back as 31 (format change needed to keep it)")
+FOLDED = "the token does not store where a folded (>) scalar was folded; ruamel writes it on one line"
+ESCAPES = "ruamel does not keep escape spelling inside double quotes (\\u00e9 comes back as é)"
+DOCUMENT_START = "ruamel drops an explicit '---' and any comment before it"
+PLAIN_MULTILINE = "a plain scalar written over two lines comes back on one (its value is the same)"
+FLOW_QUOTES = ("in a flow collection a token must be quoted ('ENC[...]'); ruamel's preserve_quotes then keeps "
+               "quoting the decrypted plain string at that position")
+
+KNOWN_DIFFERENCES: dict[str, list[tuple[str, str, str]]] = {
+    "comments.yaml": [
+        ("  host: db.internal # end-of-line comment, one space\n",
+         r"  host: db\.internal {50,}# end-of-line comment, one space\n", COMMENT_COLUMN),
+        ('  password: "p@ss: #not-a-comment"   # three spaces before this one\n',
+         r'  password: "p@ss: #not-a-comment" {50,}# three spaces before this one\n', COMMENT_COLUMN),
+    ],
+    "nesting.yaml": [
+        ("flow_map: {a: 1, b: two, c: true}\n", re.escape("flow_map: {a: 1, b: 'two', c: true}\n"), FLOW_QUOTES),
+        ("flow_seq: [1, two, 3.5]\n", re.escape("flow_seq: [1, 'two', 3.5]\n"), FLOW_QUOTES),
+        ("nested_flow: {list: [a, b], map: {x: y}}\n",
+         re.escape("nested_flow: {list: ['a', 'b'], map: {x: 'y'}}\n"), FLOW_QUOTES),
+        ("seq_indented:\n  - first\n  - second\n  - name: item\n    value: 3\n",
+         re.escape("seq_indented:\n- first\n- second\n- name: item\n  value: 3\n"), SEQ_INDENT),
+        ("servers:\n  - host: one.example.com\n    ports:\n      - 80\n      - 443\n  - host: two.example.com\n"
+         "    ports: [8080]\n",
+         re.escape("servers:\n- host: one.example.com\n  ports:\n  - 80\n  - 443\n- host: two.example.com\n"
+                   "  ports: [8080]\n"), SEQ_INDENT),
+    ],
+    "document_start.yaml": [
+        ("# comment before the document start marker\n---\n", "", DOCUMENT_START),
+    ],
+    "nulls.yaml": [
+        ("explicit_null: null\n", "explicit_null:\n", NULL_SPELLING),
+        ("tilde: ~\n", "tilde:\n", NULL_SPELLING),
+        ("capital: Null\n", "capital:\n", NULL_SPELLING),
+        ("plain_null_unencrypted: null\n", "plain_null_unencrypted:\n", NULL_SPELLING),
+    ],
+    "numbers.yaml": [
+        ("hex: 0x1F\n", "hex: 31\n", NUMBER_SPELLING),
+        ("octal: 0o17\n", "octal: 15\n", NUMBER_SPELLING),
+        ("underscored: 1_000_000\n", "underscored: 1000000\n", NUMBER_SPELLING),
+        ("plus: +12\n", "plus: 12\n", NUMBER_SPELLING),
+        ("leading_zero: 012\n", "leading_zero: 12\n", NUMBER_SPELLING),
+        ("exponent: 1.5e+3\n", r"exponent: 1500\.0\n", NUMBER_SPELLING),
+        ("capital_true: True\n", "capital_true: true\n", NUMBER_SPELLING),
+        ("datetime: 2001-12-14 21:59:43.10\n", r"datetime: 2001-12-14 21:59:43\.100000\n", NUMBER_SPELLING),
+    ],
+    "rules.yaml": [
+        ("    - a.example.com\n    - b.example.com\n", re.escape("  - a.example.com\n  - b.example.com\n"),
+         SEQ_INDENT),
+    ],
+    "scalars.yaml": [
+        ("  folded text that\n  wraps over lines\n", re.escape("  folded text that wraps over lines\n"), FOLDED),
+        ("plain_multiline: this plain scalar\n  continues on the next line\n",
+         re.escape("plain_multiline: this plain scalar continues on the next line\n"), PLAIN_MULTILINE),
+        ('  escapes: "tab\\there\\nnewline \\u00e9 \\\\ backslash"\n',
+         re.escape('  escapes: "tab\\there\\nnewline é \\\\ backslash"\n'), ESCAPES),
+    ],
+}
+
+
+def expected_pattern(name: str, original: str) -> re.Pattern[str]:
+    """The original, escaped, with each known difference swapped for its pattern."""
+    pieces = [original]
+    for snippet, pattern, _reason in KNOWN_DIFFERENCES.get(name, []):
+        assert sum(p.count(snippet) for p in pieces if isinstance(p, str)) == 1, f"{name}: {snippet!r} not unique"
+        out: list[str] = []
+        for piece in pieces:
+            if piece.startswith("\0"):
+                out.append(piece)
+                continue
+            before, found, after = piece.partition(snippet)
+            out.extend([before, "\0" + pattern, after] if found else [piece])
+        pieces = out
+    regex = "".join(p[1:] if p.startswith("\0") else re.escape(p) for p in pieces)
+    return re.compile(regex, re.DOTALL)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_decrypt_of_seal_gives_back_the_file(age_identity: AgeIdentity, name: str) -> None:
+    original = (CORPUS / name).read_text(encoding="utf-8")
+    opened = decrypt_text(seal_text(original, [age_identity.key]))
+    assert expected_pattern(name, original).fullmatch(opened), opened
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_data_round_trips_exactly(age_identity: AgeIdentity, tmp_path: Path, name: str) -> None:
+    original = (CORPUS / name).read_text(encoding="utf-8")
+    sealed_path = tmp_path / name
+    sealed_path.write_text(seal_text(original, [age_identity.key]), encoding="utf-8")
+    assert typed(load_secrets(sealed_path)) == typed(safe_load(original))
+    assert typed(safe_load(decrypt_text(sealed_path.read_text()))) == typed(safe_load(original))
+
+
+# Comments the sealed file loses (same ruamel limitation as DOCUMENT_START above).
+LOST_COMMENTS = {"document_start.yaml": ["# comment before the document start marker"]}
+
+
+def _layout_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.strip() or line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_sealed_file_keeps_comments_blank_lines_and_keys(age_identity: AgeIdentity, name: str) -> None:
+    original = (CORPUS / name).read_text(encoding="utf-8")
+    sealed = seal_text(original, [age_identity.key])
+    body = sealed[: sealed.index("\nsealfile:\n") + 1]
+    layout = _layout_lines(body)
+    for line in _layout_lines(original):
+        if line in LOST_COMMENTS.get(name, []):
+            assert line not in sealed  # still lost: when fixed, drop it from LOST_COMMENTS
+            continue
+        if line.strip():  # block scalar contents may hold blank lines; comments must all stay, in order
+            assert line in layout, line
+            layout = layout[layout.index(line) + 1 :]
+    assert list(safe_load(sealed)) == [*safe_load(original), "sealfile"]
+
+
+def test_rule_excluded_values_stay_readable_in_the_sealed_file(age_identity: AgeIdentity) -> None:
+    sealed = seal_text((CORPUS / "rules.yaml").read_text(), [age_identity.key])
+    for line in ("region_unencrypted: eu-west-1\n", "  debug: false\n", "  replicas: 3\n", '  quoted: "0123"\n',
+                 "    plain block\n", "  name_unencrypted: visible\n"):
+        assert line in sealed
+    assert "hunter2" not in sealed
+    assert "hidden" not in sealed
+
+
+def test_crlf_and_bom_known_difference(age_identity: AgeIdentity) -> None:
+    """Known difference (reported): ruamel drops the BOM and writes LF line ends, except that a
+    comment keeps its CR, so a CRLF file comes back with mixed line ends. The data is unchanged."""
+    original = "\ufeff# windows file\r\ndb:\r\n  password: hunter2\r\n  port: 5432\r\n"
+    opened = decrypt_text(seal_text(original, [age_identity.key]))
+    assert opened == "# windows file\r\ndb:\n  password: hunter2\n  port: 5432\n"
