@@ -33,7 +33,7 @@ def files_containing(roots: list[Path], needles: list[bytes]) -> list[str]:
 def test_canary_never_reaches_a_disk(tmp_path: Path) -> None:
     home, repo, tmp = tmp_path / "home", tmp_path / "repo", tmp_path / "tmp"
     for directory in (home, repo, tmp):
-        directory.mkdir()
+        directory.mkdir(exist_ok=True)
     src = str(Path(sealfile.__file__).resolve().parents[1])
     env = {
         **os.environ,

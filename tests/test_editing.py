@@ -30,7 +30,7 @@ TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-=]+\]")
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """An isolated HOME with one age identity; returns the environment for subprocesses."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("SEALFILE_AGE_KEY", raising=False)
     monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(home / "keys.txt"))

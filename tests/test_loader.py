@@ -34,7 +34,8 @@ def sealed(age_identity: AgeIdentity, tmp_path: Path) -> Path:
 
 
 def test_returns_plain_python_types(sealed: Path) -> None:
-    data = load_secrets(sealed)
+    assert isinstance(load_secrets(sealed), dict)  # a Secrets view by default: a dict that prints no value
+    data = load_secrets(sealed, redacted=False)
     assert type(data) is dict
     assert type(data["database"]["replicas"]) is list
     assert type(data["database"]["password"]) is str

@@ -59,7 +59,7 @@ class Sandbox:
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     home, tmp, repo = tmp_path / "home", tmp_path / "tmp", tmp_path / "repo"
     for directory in (home, tmp, repo):
-        directory.mkdir()
+        directory.mkdir(exist_ok=True)
     key_file = home / "keys.txt"
     recipient = add_identity(key_file)
     gitconfig = home / "gitconfig"

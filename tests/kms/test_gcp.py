@@ -71,7 +71,10 @@ def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGcpKms]:
 
 
 @pytest.fixture(autouse=True)
-def clean_state(fake: FakeGcpKms) -> Iterator[None]:
+def clean_state(fake: FakeGcpKms, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # the shared conftest clears SEALFILE_* before each test: point this one at the fake again
+    monkeypatch.setenv(ENDPOINT_ENV, fake.url)
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "3")
     fake.reset()
     forget_data_keys()
     yield

@@ -186,7 +186,6 @@ def rewrap(meta: Metadata, data_key: bytes, keys: Iterable[MasterKey]) -> Metada
 
 def stanzas_for(keys: Iterable[MasterKey], data_key: bytes, existing: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One stanza per distinct key: copied from ``existing`` if that key is there, else newly wrapped."""
-    from sealfile.envelope.datakey import keys_of
 
     current = list(zip(keys_of(existing), existing, strict=True))
     stanzas: list[dict[str, Any]] = []

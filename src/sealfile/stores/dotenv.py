@@ -150,6 +150,11 @@ def _format(value: Any) -> str:
     if not isinstance(value, str):
         raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
     style = _style_of(value)
+    if value.endswith("\\"):
+        # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
+        if "\n" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
+            raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
+        return str(value)
     if style == "'" and "'" not in value and "\\" not in value and "\n" not in value:
         return f"'{value}'"
     if style is None and _SAFE_BARE.match(value):
