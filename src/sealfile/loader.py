@@ -21,6 +21,17 @@ def load_secrets(path: str | os.PathLike[str], *, extract: str | None = None) ->
     or no recipient key is usable here; the message names the file and never a value.
     """
     with about(path):
-        document, meta = open_sealed_fast(read_text(path))
-        unseal(document, meta)
+        text = read_text(path)
+        document = _open_if_sops(text, os.fspath(path))
+        if document is None:
+            document, meta = open_sealed_fast(text)
+            unseal(document, meta)
         return document if extract is None else get_path(document, extract)
+
+
+# --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
+def _open_if_sops(text: str, path: str) -> Any:
+    from sealfile import sops
+
+    found = sops.sniff(text, path)
+    return None if found is None else sops.open_tree(found[0], fmt=found[1]).data

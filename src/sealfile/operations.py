@@ -98,6 +98,9 @@ def open_sealed_fast(text: str) -> tuple[dict[Any, Any], Metadata]:
 
 def decrypt_text(text: str, *, extract: str | None = None) -> str:
     """The plaintext as YAML with the original layout, or one value/subtree with ``extract``."""
+    sops_plaintext = _decrypt_if_sops(text, extract=extract)
+    if sops_plaintext is not None:
+        return sops_plaintext
     document = yaml_store.load_roundtrip(text)
     if not isinstance(document, dict):
         raise FormatError("not a sealed file (the top level is not a mapping)")
@@ -109,6 +112,22 @@ def decrypt_text(text: str, *, extract: str | None = None) -> str:
     if isinstance(node, (dict, list)):
         return yaml_store.dump_roundtrip(node)
     return scalar_text(node) + "\n"
+
+
+# --- SOPS files (issue 10): YAML for SOPS YAML, JSON for SOPS JSON, as `sops decrypt` prints ---
+def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
+    from sealfile import sops
+    from sealfile.sops import render
+
+    found = sops.sniff(text)
+    if found is None:
+        return None
+    tree, fmt = found
+    plaintext, opened = render.plaintext(text, tree, fmt=fmt)
+    if extract is None:
+        return plaintext
+    node = get_path(opened.data, extract)
+    return render.extract_text(node, fmt=fmt) if isinstance(node, (dict, list)) else scalar_text(node) + "\n"
 
 
 def get_path(tree: Any, keypath: str) -> Any:

@@ -1,0 +1,54 @@
+"""The plaintext of a verified SOPS file as text: YAML with its comments, or JSON.
+
+``sops decrypt`` prints YAML for YAML files and JSON (tab-indented) for JSON files; so do we.
+The YAML is rebuilt from a second, layout-keeping parse of the same text, decrypted without a
+MAC (the MAC was checked on the first parse), so comments, order and block strings survive.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sealfile.sops import Format, Opened, open_tree
+from sealfile.sops.comments import container_aads, decrypt_comments
+from sealfile.sops.format import METADATA_KEY
+from sealfile.sops.tree import decrypt_document
+from sealfile.stores import yaml as yaml_store
+
+
+def multiline_as_block(value: Any) -> Any:
+    return yaml_store.literal(value) if isinstance(value, str) else value
+
+
+def yaml_with_comments(text: str, opened: Opened) -> Any:
+    """A ruamel round-trip tree of a SOPS YAML file, comments and values decrypted."""
+    plain_comments = decrypt_comments(text, opened.data_key, container_aads(opened.data))
+    document = yaml_store.load_roundtrip(plain_comments)
+    del document[METADATA_KEY]
+    decrypt_document(document, opened.meta, opened.data_key, hasher=None, styler=multiline_as_block)
+    return document
+
+
+def to_yaml_tree(data: Any) -> Any:
+    """Plain data with multi-line strings as block scalars, ready for the round-trip dumper."""
+    if isinstance(data, dict):
+        return {key: to_yaml_tree(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [to_yaml_tree(item) for item in data]
+    return multiline_as_block(data)
+
+
+def plaintext(text: str, tree: Any, *, fmt: Format) -> tuple[str, Opened]:
+    """Verify ``tree`` (``text`` parsed), then render the plaintext as ``sops decrypt`` would."""
+    opened = open_tree(tree, fmt=fmt)
+    if fmt == "json":
+        return json.dumps(opened.data, indent="\t", ensure_ascii=False) + "\n", opened
+    return yaml_store.dump_roundtrip(yaml_with_comments(text, opened)), opened
+
+
+def extract_text(node: Any, *, fmt: Format) -> str:
+    """One subtree or value, for ``decrypt --extract``."""
+    if fmt == "json" and isinstance(node, (dict, list)):
+        return json.dumps(node, indent="\t", ensure_ascii=False) + "\n"
+    return yaml_store.dump_roundtrip(to_yaml_tree(node))
