@@ -54,5 +54,6 @@ def cli(debug: bool) -> None:
 
 def main() -> None:
     from sealfile.cli import commands  # noqa: F401  (registers the commands on ``cli``)
+    from sealfile.cli import import_sops  # noqa: F401  (SOPS import, issue 10)
 
     cli(prog_name="sealfile")
