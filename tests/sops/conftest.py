@@ -82,7 +82,7 @@ def assert_same(ours: Any, theirs: Any, where: str = "") -> None:
             assert_same(ours[key], theirs[key], f"{where}.{key}")
     elif isinstance(ours, list):
         assert len(ours) == len(theirs), f"{where}: lengths differ"
-        for index, (a, b) in enumerate(zip(ours, theirs)):
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_same(a, b, f"{where}[{index}]")
     else:
         assert ours == theirs, f"{where}: values differ"

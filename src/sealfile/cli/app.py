@@ -53,7 +53,7 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
+    import sealfile.cli.import_sops  # noqa: F401  (registers import-sops, issue 10)
     from sealfile.cli import commands  # noqa: F401  (registers the commands on ``cli``)
-    from sealfile.cli import import_sops  # noqa: F401  (SOPS import, issue 10)
 
     cli(prog_name="sealfile")
