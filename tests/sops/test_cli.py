@@ -43,6 +43,7 @@ def test_decrypt_prints_what_sops_prints(name: str, sops_files: dict[str, Path],
 def test_decrypt_shows_comments_and_extracts(sops_files: dict[str, Path], env: dict[str, str]) -> None:
     done = sealfile_cli("decrypt", str(sops_files["app.yaml"]), env=env)
     assert "# top comment" in done.stdout and "# who connects" in done.stdout and "ENC[" not in done.stdout
+    assert "# the second replica" in done.stdout  # SOPS stores comments in lists as items
     done = sealfile_cli("decrypt", "--extract", "database.port", str(sops_files["app.yaml"]), env=env)
     assert (done.returncode, done.stdout) == (0, "5432\n")
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
+
 from sealfile.sops import Format, Opened, open_tree
 from sealfile.sops.comments import container_aads, decrypt_comments
 from sealfile.sops.format import METADATA_KEY
@@ -21,12 +25,33 @@ def multiline_as_block(value: Any) -> Any:
     return yaml_store.literal(value) if isinstance(value, str) else value
 
 
+def comment_list_items(items: Any, comments: list[tuple[int, str]]) -> None:
+    """Show comments SOPS kept as list items as YAML comments: before the item that followed
+    them, or after the last item. ``items`` is a ruamel round-trip sequence, items removed."""
+    if not items or not isinstance(items, CommentedSeq):
+        return
+    groups: dict[int, list[str]] = {}
+    for removed, (index, text) in enumerate(comments, 1):
+        line = " ".join(text.splitlines())
+        groups.setdefault(index - removed + 1, []).append(line[1:] if line.startswith(" ") else line)
+    column = items.lc.col or 0
+    for target, lines in groups.items():
+        if target < len(items):
+            items.yaml_set_comment_before_after_key(target, before="\n".join(lines), indent=column)
+            continue
+        slot = items.ca.items.setdefault(len(items) - 1, [None, None])
+        if slot[0] is None:  # the last item's end-of-line slot: ruamel prints it after the item
+            text = "".join(f"{' ' * column}# {line}\n" for line in lines)
+            slot[0] = CommentToken("\n" + text, CommentMark(0), None)
+
+
 def yaml_with_comments(text: str, opened: Opened) -> Any:
     """A ruamel round-trip tree of a SOPS YAML file, comments and values decrypted."""
     plain_comments = decrypt_comments(text, opened.data_key, container_aads(opened.data))
     document = yaml_store.load_roundtrip(plain_comments)
     del document[METADATA_KEY]
-    decrypt_document(document, opened.meta, opened.data_key, hasher=None, styler=multiline_as_block)
+    decrypt_document(document, opened.meta, opened.data_key, hasher=None, styler=multiline_as_block,
+                     on_list_comments=comment_list_items)
     return document
 
 

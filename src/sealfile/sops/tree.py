@@ -19,6 +19,7 @@ from sealfile.sops.cipher import Comment, MacHasher, decrypt_value, mac_bytes, p
 from sealfile.sops.format import SopsMetadata
 
 Styler = Callable[[Any], Any]
+ListComments = Callable[[Any, list[tuple[int, str]]], None]
 
 
 @dataclass
@@ -29,6 +30,8 @@ class TreeWalk:
     """``None`` when only decrypting (the MAC was verified on another parse of the same text)."""
     json_numbers: bool = False
     styler: Styler | None = None
+    on_list_comments: ListComments | None = None
+    """Called with a list and its removed comment items ``(index, text)``, to show them elsewhere."""
 
     def node(self, node: Any, keys: list[str], where: Path) -> Any:
         if isinstance(node, MutableMapping):
@@ -52,15 +55,17 @@ class TreeWalk:
                 mapping[key] = value
 
     def _sequence(self, items: MutableSequence[Any], keys: list[str], where: Path) -> None:
-        comments = []
+        comments: list[tuple[int, str]] = []
         for index, item in enumerate(items):
             value = self.node(item, keys, (*where, ListIndex(index)))
             if isinstance(value, Comment):
-                comments.append(index)
+                comments.append((index, value.text))
             else:
                 items[index] = value
-        for index in reversed(comments):
+        for index, _ in reversed(comments):
             del items[index]
+        if self.on_list_comments is not None and comments:
+            self.on_list_comments(items, comments)
 
     def _leaf(self, value: Any, keys: list[str], where: Path) -> Any:
         encrypted = self.meta.encrypts(keys)
@@ -89,6 +94,7 @@ def decrypt_document(
     hasher: MacHasher | None,
     json_numbers: bool = False,
     styler: Styler | None = None,
+    on_list_comments: ListComments | None = None,
 ) -> None:
     """Decrypt every value of ``tree`` (the ``sops`` key already removed) in place."""
-    TreeWalk(meta, data_key, hasher, json_numbers, styler).node(tree, [], ())
+    TreeWalk(meta, data_key, hasher, json_numbers, styler, on_list_comments).node(tree, [], ())
