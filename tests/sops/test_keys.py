@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 import sealfile
-from sealfile.errors import NoUsableKeyError
+from sealfile.errors import FormatError, NoUsableKeyError
+from sealfile.stores import yaml as yaml_store
 from tests.sops.conftest import AgeIdentity, make_identity, sops_encrypt
 from tests.sops.documents import SIMPLE_YAML
 
@@ -74,3 +76,34 @@ def test_identity_file_readable_by_others_is_refused(sops_file: Path, sops_ident
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(loose))
     with pytest.raises(NoUsableKeyError, match="readable by others"):
         sealfile.load_secrets(sops_file)
+
+
+def test_data_key_is_cached_per_process(sops_file: Path, sops_identity: AgeIdentity,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    assert opens(sops_file)
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE")
+    assert opens(sops_file)  # no identity now: the unwrapped key came from the cache
+    sealfile.forget_data_keys()
+    with pytest.raises(NoUsableKeyError):
+        sealfile.load_secrets(sops_file)
+
+
+def test_unsupported_recipients_are_named(sops_file: Path, tmp_path: Path) -> None:
+    text = sops_file.read_text()
+    assert "\n    age:\n" in text
+    pgp_only = tmp_path / "pgp.yaml"
+    pgp_only.write_text(text.replace("\n    age:\n", "\n    pgp:\n"))
+    with pytest.raises(NoUsableKeyError, match="does not read SOPS pgp keys"):
+        sealfile.load_secrets(pgp_only)
+
+
+def test_shamir_key_groups_are_refused_clearly(sops_file: Path, tmp_path: Path) -> None:
+    document = yaml_store.load_fast(sops_file.read_text())
+    group = {"age": document["sops"].pop("age")}
+    document["sops"]["key_groups"] = [group, group]
+    document["sops"]["shamir_threshold"] = 2
+    shamir = tmp_path / "shamir.json"
+    shamir.write_text(json.dumps(document))
+    with pytest.raises(FormatError, match="Shamir"):
+        sealfile.load_secrets(shamir)

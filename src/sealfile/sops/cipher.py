@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sealfile.errors import IntegrityError
 
-_ENC = re.compile(r"ENC\[AES256_GCM,data:(.*),iv:(.+),tag:(.+),type:(.+)\]", re.DOTALL)
+_B64 = r"[A-Za-z0-9+/=]"
+_ENC = re.compile(rf"ENC\[AES256_GCM,data:({_B64}*),iv:({_B64}+),tag:({_B64}+),type:(\w+)\]")
 _INTEGER = re.compile(r"[+-]?\d+")
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}

@@ -20,7 +20,7 @@ from sealfile.errors import FormatError
 METADATA_KEY = "sops"
 _PATH_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")
 _COMMENT_RULES = ("unencrypted_comment_regex", "encrypted_comment_regex")
-_UNSUPPORTED_KINDS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
+UNSUPPORTED_KINDS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def _stanzas(group: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]
             stanza["profile"] = entry["aws_profile"]
         stanza["wrapped"] = _text(entry, "enc", "kms")
         stanzas.append(stanza)
-    unsupported = [kind for kind in _UNSUPPORTED_KINDS if group.get(kind)]
+    unsupported = [kind for kind in UNSUPPORTED_KINDS if group.get(kind)]
     return stanzas, unsupported
 
 

@@ -19,10 +19,12 @@ from typing import Any
 
 import pyrage
 
-from sealfile.errors import NoUsableKeyError, ProviderUnavailable, SealfileError, UnwrapError
+from sealfile.envelope.datakey import unwrap_data_key
+from sealfile.errors import ConfigError
 from sealfile.kms.age import AgeKey, available_identities, check_private, parse_identities
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_from_config
+from sealfile.sops.format import UNSUPPORTED_KINDS
 
 
 def sops_default_key_file() -> Path:
@@ -81,26 +83,18 @@ class SopsAgeKey(AgeKey):
 
 def key_for(stanza: Mapping[str, Any]) -> MasterKey:
     """The provider for one converted SOPS entry (age gets SOPS's identity sources too)."""
-    if stanza.get("type") == "age":
+    kind = stanza.get("type")
+    if kind == "age":
         return SopsAgeKey(str(stanza["recipient"]))
+    if kind in UNSUPPORTED_KINDS:
+        raise ConfigError(f"sealfile does not read SOPS {kind} keys")
     return key_from_config(stanza)
 
 
 def unwrap_sops_data_key(stanzas: Sequence[Mapping[str, Any]], unsupported: Sequence[str] = ()) -> bytes:
-    """Try each entry, cheapest (local) first; one error listing every attempt if none opens."""
-    attempts: list[UnwrapError] = [
-        UnwrapError("sealfile does not support this SOPS key type", type_id=kind, key_id="?") for kind in unsupported
-    ]
-    candidates: list[tuple[MasterKey, Mapping[str, Any]]] = []
-    for stanza in stanzas:
-        try:
-            candidates.append((key_for(stanza), stanza))
-        except SealfileError as err:
-            attempts.append(UnwrapError(err.message, type_id=str(stanza.get("type")), key_id="?"))
-    candidates.sort(key=lambda pair: pair[0].cost)
-    for key, stanza in candidates:
-        try:
-            return key.unwrap(str(stanza["wrapped"]))
-        except (UnwrapError, ProviderUnavailable) as err:
-            attempts.append(err if isinstance(err, UnwrapError) else key.unwrap_error(err.message))
-    raise NoUsableKeyError(attempts)
+    """Try each entry, cheapest (local) first; one error listing every attempt if none opens.
+
+    Unwrapped keys share sealfile's per-process cache (``sealfile.forget_data_keys`` empties it).
+    """
+    placeholders = [{"type": kind, "wrapped": ""} for kind in unsupported]
+    return unwrap_data_key([*stanzas, *placeholders], key_for=key_for)
