@@ -40,6 +40,8 @@ schlüssel: "🔑"
 quoted_number: "0123"
 quoted_bool: "true"
 spaces: "  leading and trailing  "
+line_breaks: "crlf\r\nnel\x85ls\u2028end"
+indented_block: "  starts indented\n  and ends with spaces  \n"
 public_unencrypted:
   region: eu-west-1
   count: 3
@@ -59,6 +61,7 @@ JSON_DOCUMENT = """\
   "nested": {"deep": {"deeper": "v", "list": [1, [2, "three"]]}},
   "unicode": "ünï ✓ 日本",
   "multi": "a\\nb\\n",
+  "line_breaks": "crlf\\r\\nnel\\u0085end",
   "empty": "",
   "list_of_maps": [{"k": 1}, {"k": 2.5, "s": "x"}],
   "plain_unencrypted": {"n": 7, "f": 0.1, "b": true, "s": "visible"}

@@ -19,7 +19,7 @@ from sealfile.kms.age import AgeKey
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_from_config
 from sealfile.sops import sniff
-from sealfile.sops.render import plaintext, to_yaml_tree
+from sealfile.sops.render import plaintext, same_data, to_yaml_tree
 from sealfile.stores import yaml as yaml_store
 
 
@@ -47,6 +47,8 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     rendered, opened = plaintext(text, tree, fmt=fmt)
     if fmt == "json":
         rendered = yaml_store.dump_roundtrip(to_yaml_tree(opened.data))
+    if not same_data(yaml_store.load_fast(rendered), opened.data):
+        raise FormatError("the SOPS file's data cannot be written as YAML without change")
     keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
     if not keys:
         raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "

@@ -14,15 +14,31 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
+from sealfile.errors import IntegrityError
 from sealfile.sops import Format, Opened, open_tree
 from sealfile.sops.comments import container_aads, decrypt_comments
 from sealfile.sops.format import METADATA_KEY
 from sealfile.sops.tree import decrypt_document
 from sealfile.stores import yaml as yaml_store
 
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
 
 def multiline_as_block(value: Any) -> Any:
-    return yaml_store.literal(value) if isinstance(value, str) else value
+    """Multi-line strings as ``|`` blocks (as ``sops decrypt`` shows them), unless they hold a
+    line break a block cannot keep (CR, NEL, LS, PS): those stay quoted with escapes."""
+    if isinstance(value, str) and not any(c in value for c in _OTHER_BREAKS):
+        return yaml_store.literal(value)
+    return value
+
+
+def same_data(ours: Any, theirs: Any) -> bool:
+    """Equal data with equal kinds (``True`` is not ``1`` here), mapping order included."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return list(ours) == list(theirs) and all(same_data(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(same_data(a, b) for a, b in zip(ours, theirs, strict=True))
+    return isinstance(ours, bool) == isinstance(theirs, bool) and bool(ours == theirs)
 
 
 def comment_list_items(items: Any, comments: list[tuple[int, str]]) -> None:
@@ -52,6 +68,8 @@ def yaml_with_comments(text: str, opened: Opened) -> Any:
     del document[METADATA_KEY]
     decrypt_document(document, opened.meta, opened.data_key, hasher=None, styler=multiline_as_block,
                      on_list_comments=comment_list_items)
+    if not same_data(document, opened.data):  # two parsers, one text: show only what the MAC covered
+        raise IntegrityError("the file reads differently on a second parse")
     return document
 
 
