@@ -13,6 +13,10 @@ database:
   ratio: 0.25
   whole_float: 2.0
   tiny: 1.0e-7
+  million: 1000000.0
+  below_million: 999999.0
+  big_float: -123456789.0
+  huge: 1.0e+25
   enabled: true
   disabled: false
   empty: ""
@@ -57,6 +61,9 @@ JSON_DOCUMENT = """\
   "whole": 3.0,
   "negative": -3,
   "big": 12345678901234567891,
+  "e20": 1e20,
+  "e21": 1e21,
+  "small": 0.0000001,
   "flags": [true, false, null],
   "nested": {"deep": {"deeper": "v", "list": [1, [2, "three"]]}},
   "unicode": "ünï ✓ 日本",

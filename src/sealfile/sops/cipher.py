@@ -54,12 +54,18 @@ def path_aad(keys: Iterable[str]) -> bytes:
     return (":".join(keys) + ":").encode("utf-8")
 
 
-def decrypt_value(data_key: bytes, text: str, aad: bytes) -> Any:
+YAML_WHOLE_FLOATS_BELOW = 10**6
+"""``sops decrypt`` prints a YAML float64 with Go's ``%g``: ``1`` for 1.0, but ``1e+06`` from 1e6 up."""
+JSON_WHOLE_FLOATS_BELOW = 10**21
+"""...and a JSON float64 as ``encoding/json`` does: ``8080`` for 8080.0, ``1e+21`` from 1e21 up."""
+
+
+def decrypt_value(data_key: bytes, text: str, aad: bytes, *, whole_floats_below: int = YAML_WHOLE_FLOATS_BELOW) -> Any:
     """Decrypt one SOPS value to str, int, float, bool, bytes or :class:`Comment`.
 
-    ``float`` values whose decimal text is a whole number come back as ``int``: that is what
-    ``sops decrypt`` prints for them (it writes Go's float64 1 as ``1``), and SOPS's JSON store
-    types every number as float.
+    A ``float`` that is a whole number below ``whole_floats_below`` comes back as ``int``: that
+    is what ``sops decrypt`` prints for it (SOPS's JSON store types every number as a float, so
+    ``"port": 8080`` is stored as one), and ``load_secrets`` returns what ``sops decrypt`` shows.
     """
     if text == "":
         return ""  # SOPS leaves empty strings unencrypted
@@ -73,10 +79,10 @@ def decrypt_value(data_key: bytes, text: str, aad: bytes) -> Any:
         plain = AESGCM(data_key).decrypt(iv, data + tag, aad)
     except (InvalidTag, ValueError, binascii.Error):
         raise IntegrityError("a value does not authenticate (altered, moved, or another file's key)") from None
-    return _typed(plain, match.group(4))
+    return _typed(plain, match.group(4), whole_floats_below)
 
 
-def _typed(plain: bytes, kind: str) -> Any:
+def _typed(plain: bytes, kind: str, whole_floats_below: int) -> Any:
     if kind == "bytes":
         return plain
     try:
@@ -88,7 +94,9 @@ def _typed(plain: bytes, kind: str) -> Any:
         if kind in ("int", "int64"):
             return int(text, 10)
         if kind == "float":
-            return int(text, 10) if _INTEGER.fullmatch(text) else float(text)
+            if _INTEGER.fullmatch(text) and abs(int(text, 10)) < whole_floats_below:
+                return int(text, 10)
+            return float(text)
         if kind == "bool" and (text in _GO_TRUE or text in _GO_FALSE):
             return text in _GO_TRUE
     except ValueError:

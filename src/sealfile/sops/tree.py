@@ -15,7 +15,15 @@ from typing import Any
 
 from sealfile.envelope.paths import ListIndex, Path, format_keypath
 from sealfile.errors import FormatError, IntegrityError
-from sealfile.sops.cipher import Comment, MacHasher, decrypt_value, mac_bytes, path_aad
+from sealfile.sops.cipher import (
+    JSON_WHOLE_FLOATS_BELOW,
+    YAML_WHOLE_FLOATS_BELOW,
+    Comment,
+    MacHasher,
+    decrypt_value,
+    mac_bytes,
+    path_aad,
+)
 from sealfile.sops.format import SopsMetadata
 
 Styler = Callable[[Any], Any]
@@ -29,9 +37,14 @@ class TreeWalk:
     hasher: MacHasher | None
     """``None`` when only decrypting (the MAC was verified on another parse of the same text)."""
     json_numbers: bool = False
+    """A JSON document: SOPS read its numbers as float64 (hashing and display follow)."""
     styler: Styler | None = None
     on_list_comments: ListComments | None = None
     """Called with a list and its removed comment items ``(index, text)``, to show them elsewhere."""
+
+    @property
+    def _whole_floats(self) -> int:
+        return JSON_WHOLE_FLOATS_BELOW if self.json_numbers else YAML_WHOLE_FLOATS_BELOW
 
     def node(self, node: Any, keys: list[str], where: Path) -> Any:
         if isinstance(node, MutableMapping):
@@ -73,7 +86,7 @@ class TreeWalk:
             if not isinstance(value, str):
                 raise IntegrityError("a value SOPS encrypts is in plaintext", keypath=format_keypath(where))
             try:
-                value = decrypt_value(self.data_key, value, path_aad(keys))
+                value = decrypt_value(self.data_key, value, path_aad(keys), whole_floats_below=self._whole_floats)
             except IntegrityError as err:
                 err.keypath = format_keypath(where)
                 raise
