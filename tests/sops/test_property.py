@@ -1,0 +1,47 @@
+"""Random documents through the real SOPS: our reading (and MAC) agree with ``sops decrypt``.
+
+Random floats exercise our rendering of Go's ``FormatFloat`` (the MAC fails on any
+difference); random text exercises UTF-8, escapes and line breaks. Few examples, many values
+each: every example costs two SOPS runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sealfile
+from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_encrypt
+
+# yaml.v3 (inside SOPS) refuses escaped surrogate pairs, so text stays in the Basic Multilingual Plane.
+# A lone "=" is left out: SOPS writes it unquoted and ruamel reads a plain `=` as YAML 1.1's
+# "value" tag, which sealfile's YAML store refuses (a store issue, reported; not SOPS-specific).
+CHARS = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs", "Cn"))
+TEXT = st.text(CHARS, max_size=30).filter(lambda t: t != "=")
+SCALARS = (
+    st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | TEXT
+    | st.booleans()
+    | st.none()
+)
+KEYS = st.text(CHARS, min_size=1, max_size=12).filter(lambda k: k not in ("sops", "="))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=st.dictionaries(KEYS, st.lists(SCALARS, min_size=1, max_size=12) | SCALARS, min_size=1, max_size=8),
+       fmt=st.sampled_from(["yaml", "json"]))
+def test_random_documents_read_as_sops_decrypt_shows(
+    document: dict[str, Any], fmt: str, sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    sealfile.forget_data_keys()
+    plain = tmp_path / f"plain.{fmt}"
+    plain.write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML too; escapes keep SOPS happy
+    sealed = sops_encrypt(plain, tmp_path / f"sealed.{fmt}", "--age", sops_identity.recipient)
+    assert_same(sealfile.load_secrets(sealed), sops_decrypt(sealed, sops_identity.key_file))
