@@ -1,4 +1,5 @@
-"""Random documents through the real SOPS: our reading (and MAC) agree with ``sops decrypt``.
+"""Random documents through the real SOPS: our reading (and MAC) agree with ``sops decrypt``,
+and ``import-sops`` gives a sealed file holding the same data.
 
 Random floats exercise our rendering of Go's ``FormatFloat`` (the MAC fails on any
 difference); random text exercises UTF-8, escapes and line breaks. Few examples, many values
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sealfile
+from sealfile.sops.convert import import_sops
 from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_encrypt
 
 # yaml.v3 (inside SOPS) refuses escaped surrogate pairs, so text stays in the Basic Multilingual Plane.
@@ -40,8 +42,13 @@ def test_random_documents_read_as_sops_decrypt_shows(
     document: dict[str, Any], fmt: str, sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(sops_identity.key_file))
     sealfile.forget_data_keys()
     plain = tmp_path / f"plain.{fmt}"
     plain.write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML too; escapes keep SOPS happy
     sealed = sops_encrypt(plain, tmp_path / f"sealed.{fmt}", "--age", sops_identity.recipient)
-    assert_same(sealfile.load_secrets(sealed), sops_decrypt(sealed, sops_identity.key_file))
+    ours = sealfile.load_secrets(sealed)
+    assert_same(ours, sops_decrypt(sealed, sops_identity.key_file))
+    imported = tmp_path / "imported.yaml"
+    imported.write_text(import_sops(sealed.read_text(encoding="utf-8"), path=str(sealed)).sealed, encoding="utf-8")
+    assert_same(sealfile.load_secrets(imported), ours)
