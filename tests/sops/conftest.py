@@ -74,8 +74,14 @@ def parse(text: str, path: Path) -> Any:
 
 
 def assert_same(ours: Any, theirs: Any, where: str = "") -> None:
-    """Equal data of equal types (``1 == 1.0 == True`` in Python; not here), keys in the same order."""
-    assert type(ours) is type(theirs), f"{where or 'top'}: {type(ours).__name__} != {type(theirs).__name__}"
+    """Equal data of equal types (``1 == 1.0 == True`` in Python; not here), keys in the same order.
+
+    Mappings and lists may be subclasses (``load_secrets`` may return a redacting ``dict``)."""
+    if isinstance(ours, (dict, list)):
+        kind = dict if isinstance(ours, dict) else list
+        assert isinstance(theirs, kind), f"{where or 'top'}: {type(ours).__name__} != {type(theirs).__name__}"
+    else:
+        assert type(ours) is type(theirs), f"{where or 'top'}: {type(ours).__name__} != {type(theirs).__name__}"
     if isinstance(ours, dict):
         assert list(ours) == list(theirs), f"{where}: keys {list(ours)} != {list(theirs)}"
         for key in ours:

@@ -30,6 +30,15 @@ Styler = Callable[[Any], Any]
 ListComments = Callable[[Any, list[tuple[int, str]]], None]
 
 
+def is_null(value: Any) -> bool:
+    """``None``, or a YAML null that remembers its spelling (such objects compare equal to ``None``)."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, int, float, MutableMapping, MutableSequence)):
+        return False
+    return bool(value == None)  # noqa: E711  (the equality is the point)
+
+
 @dataclass
 class TreeWalk:
     meta: SopsMetadata
@@ -53,8 +62,8 @@ class TreeWalk:
         if isinstance(node, MutableSequence) and not isinstance(node, (str, bytes)):
             self._sequence(node, keys, where)
             return node
-        if node is None:
-            return None
+        if is_null(node):
+            return node
         return self._leaf(node, keys, where)
 
     def _mapping(self, mapping: MutableMapping[Any, Any], keys: list[str], where: Path) -> None:
