@@ -69,6 +69,8 @@ JSON_DOCUMENT = """\
   "unicode": "ünï ✓ 日本",
   "multi": "a\\nb\\n",
   "line_breaks": "crlf\\r\\nnel\\u0085end",
+  "leading_break": "\\n# not a comment\\n",
+  "control": "bell\\u0007\\u001f\\n",
   "empty": "",
   "list_of_maps": [{"k": 1}, {"k": 2.5, "s": "x"}],
   "plain_unencrypted": {"n": 7, "f": 0.1, "b": true, "s": "visible"}

@@ -20,11 +20,14 @@ import sealfile
 from sealfile.sops.convert import import_sops
 from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_encrypt
 
-# yaml.v3 (inside SOPS) refuses escaped surrogate pairs, so text stays in the Basic Multilingual Plane.
-# A lone "=" is left out: SOPS writes it unquoted and ruamel reads a plain `=` as YAML 1.1's
-# "value" tag, which sealfile's YAML store refuses (a store issue, reported; not SOPS-specific).
-CHARS = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs", "Cn"))
-TEXT = st.text(CHARS, max_size=30).filter(lambda t: t != "=")
+# Left out, because SOPS or the YAML parsers mishandle them (our reading is not the issue):
+# - astral characters: yaml.v3 (inside SOPS) refuses escaped surrogate pairs;
+# - control characters: `sops decrypt` prints them raw, which YAML forbids;
+# - text starting with a line break: `sops decrypt` prints it as YAML that does not read back;
+# - a lone "=": SOPS writes it unquoted and ruamel reads a plain `=` as YAML 1.1's "value" tag,
+#   which sealfile's YAML store refuses (a store issue, not SOPS-specific).
+CHARS = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs", "Cn", "Cc"), include_characters="\n\t")
+TEXT = st.text(CHARS, max_size=30).filter(lambda t: t != "=" and not t.startswith("\n"))
 SCALARS = (
     st.floats(allow_nan=False, allow_infinity=False)
     | st.integers(min_value=-(2**53), max_value=2**53)

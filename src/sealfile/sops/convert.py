@@ -47,7 +47,11 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     rendered, opened = plaintext(text, tree, fmt=fmt)
     if fmt == "json":
         rendered = yaml_store.dump_roundtrip(to_yaml_tree(opened.data))
-    if not same_data(yaml_store.load_fast(rendered), opened.data):
+    try:
+        unchanged = same_data(yaml_store.load_fast(rendered), opened.data)
+    except FormatError:
+        unchanged = False
+    if not unchanged:
         raise FormatError("the SOPS file's data cannot be written as YAML without change")
     keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
     if not keys:

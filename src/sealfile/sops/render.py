@@ -21,13 +21,16 @@ from sealfile.sops.format import METADATA_KEY
 from sealfile.sops.tree import decrypt_document
 from sealfile.stores import yaml as yaml_store
 
-_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+def _block_safe(text: str) -> bool:
+    """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps."""
+    return all(c.isprintable() or c in "\n\t" for c in text) and not any(c in text for c in "\u2028\u2029")
 
 
 def multiline_as_block(value: Any) -> Any:
-    """Multi-line strings as ``|`` blocks (as ``sops decrypt`` shows them), unless they hold a
-    line break a block cannot keep (CR, NEL, LS, PS): those stay quoted with escapes."""
-    if isinstance(value, str) and not any(c in value for c in _OTHER_BREAKS):
+    """Multi-line strings as ``|`` blocks (as ``sops decrypt`` shows them), unless a block cannot
+    keep them (CR, NEL, control characters...): those stay double-quoted with escapes."""
+    if isinstance(value, str) and _block_safe(value):
         return yaml_store.literal(value)
     return value
 
