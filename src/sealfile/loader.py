@@ -97,7 +97,11 @@ def _open(
     file_type: str | None = None,
 ) -> Any:
     with about(path):
-        document, meta = open_sealed_fast(read_text(path), store_for(path, file_type))
+        text = read_text(path)
+        sops_data = _open_if_sops(text, os.fspath(path))
+        if sops_data is not None:  # max_age does not apply: SOPS records no per-value time
+            return sops_data if extract is None else get_path(sops_data, extract)
+        document, meta = open_sealed_fast(text, store_for(path, file_type))
         times = set_times(document) if max_age is not None else None
         unseal(document, meta)  # verified first: a stale verdict on a forged file would mislead
         if times is not None and max_age is not None:
@@ -109,3 +113,11 @@ def _export(names: dict[str, str], *, override: bool) -> None:
     for name, value in names.items():
         if override or name not in os.environ:
             os.environ[name] = value
+
+
+# --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
+def _open_if_sops(text: str, path: str) -> Any:
+    from sealfile import sops
+
+    found = sops.sniff(text, path)
+    return None if found is None else sops.open_tree(found[0], fmt=found[1]).data

@@ -114,7 +114,10 @@ def decrypt_text(
     text: str, *, extract: str | None = None, store: Store | None = None, output: Store | None = None
 ) -> str:
     """The plaintext with the original layout (in ``output`` syntax if given), or one value or
-    subtree with ``extract``."""
+    subtree with ``extract``. A SOPS file is read natively."""
+    sops_plaintext = _decrypt_if_sops(text, extract=extract)
+    if sops_plaintext is not None:
+        return sops_plaintext
     store = store or YAML
     document, meta = open_sealed_editable(text, store)
     unseal(document, meta, styler=(output or store).styled)
@@ -124,6 +127,22 @@ def decrypt_text(
         return (output or store).dump(node, like=like)
     text = scalar_text(node)
     return text if text.endswith("\n") else text + "\n"
+
+
+# --- SOPS files (issue 10): YAML for SOPS YAML, JSON for SOPS JSON, as `sops decrypt` prints ---
+def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
+    from sealfile import sops
+    from sealfile.sops import render
+
+    found = sops.sniff(text)
+    if found is None:
+        return None
+    tree, fmt = found
+    plaintext, opened = render.plaintext(text, tree, fmt=fmt)
+    if extract is None:
+        return plaintext
+    node = get_path(opened.data, extract)
+    return render.extract_text(node, fmt=fmt) if isinstance(node, (dict, list)) else scalar_text(node) + "\n"
 
 
 def get_path(tree: Any, keypath: str) -> Any:

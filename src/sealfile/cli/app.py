@@ -59,6 +59,7 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
+    import sealfile.cli.import_sops  # noqa: F401  (registers import-sops)
     from sealfile.cli import commands, editing, git, run  # noqa: F401  (registers the commands on ``cli``)
 
     cli(prog_name="sealfile")

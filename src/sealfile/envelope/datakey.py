@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sealfile.errors import NoUsableKeyError, ProviderUnavailable, SealfileError, UnwrapError
@@ -36,8 +36,15 @@ def _stanza_id(stanza: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(json.dumps(stanza, sort_keys=True, default=str).encode()).digest()
 
 
-def unwrap_data_key(stanzas: Sequence[Mapping[str, Any]]) -> bytes:
-    """Try recipients cheapest first (local before cloud); raise one error listing every attempt."""
+def unwrap_data_key(
+    stanzas: Sequence[Mapping[str, Any]],
+    *,
+    key_for: Callable[[Mapping[str, Any]], MasterKey] = key_from_config,
+) -> bytes:
+    """Try recipients cheapest first (local before cloud); raise one error listing every attempt.
+
+    ``key_for`` builds the provider for a stanza (SOPS files use it to look for age identities
+    where SOPS looks too)."""
     for stanza in stanzas:
         cached = _cache.get(_stanza_id(stanza))
         if cached is not None:
@@ -46,7 +53,7 @@ def unwrap_data_key(stanzas: Sequence[Mapping[str, Any]]) -> bytes:
     candidates: list[tuple[MasterKey, Mapping[str, Any]]] = []
     for stanza in stanzas:
         try:
-            candidates.append((key_from_config(stanza), stanza))
+            candidates.append((key_for(stanza), stanza))
         except SealfileError as err:
             attempts.append(UnwrapError(err.message, type_id=str(stanza.get("type")), key_id="?"))
     candidates.sort(key=lambda pair: pair[0].cost)

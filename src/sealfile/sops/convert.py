@@ -1,0 +1,61 @@
+"""``import-sops``: a SOPS file becomes a sealed sealfile file for the same recipients.
+
+The SOPS file is verified first (its MAC, every value). Its age and AWS KMS entries become
+our recipients (a KMS entry keeps its ARN, encryption context, role and profile), its rule
+becomes ours (``encrypted_suffix`` as an anchored ``encrypted_regex``), and its plaintext
+(with comments, for YAML) is sealed afresh under a new data key: SOPS's key is not reused.
+Entries we have no provider for (PGP, GCP, Azure, Vault) are reported, not silently kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile import operations
+from sealfile.errors import FormatError
+from sealfile.kms.age import AgeKey
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import key_from_config
+from sealfile.sops import sniff
+from sealfile.sops.render import plaintext, same_data, to_yaml_tree
+from sealfile.stores import yaml as yaml_store
+
+
+@dataclass(frozen=True)
+class Imported:
+    sealed: str
+    """The sealed sealfile YAML text."""
+    skipped: list[str]
+    """SOPS key types present in the file that the sealed file does not carry over."""
+
+
+def recipient_key(stanza: Mapping[str, Any]) -> MasterKey:
+    """Our provider for a SOPS entry, without its wrapped key (it wraps a new data key)."""
+    if stanza.get("type") == "age":
+        return AgeKey(str(stanza["recipient"]))
+    return key_from_config({k: v for k, v in stanza.items() if k != "wrapped"})
+
+
+def import_sops(text: str, *, path: str | None = None) -> Imported:
+    """Convert a SOPS file's text (``path`` only picks YAML or JSON) to a sealed file's text."""
+    found = sniff(text, path)
+    if found is None:
+        raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
+    tree, fmt = found
+    rendered, opened = plaintext(text, tree, fmt=fmt)
+    if fmt == "json":
+        rendered = yaml_store.dump_roundtrip(to_yaml_tree(opened.data))
+    try:
+        unchanged = same_data(yaml_store.load_fast(rendered), opened.data)
+    except FormatError:
+        unchanged = False
+    if not unchanged:
+        raise FormatError("the SOPS file's data cannot be written as YAML without change")
+    keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
+    if not keys:
+        raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
+                          "is a kind sealfile supports")
+    sealed = operations.seal_text(rendered, keys, opened.meta.sealfile_rules())
+    return Imported(sealed, list(opened.meta.unsupported))

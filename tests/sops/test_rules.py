@@ -1,0 +1,62 @@
+"""SOPS's encryption rules and ``mac_only_encrypted``: the same values encrypted, the same MAC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.errors import IntegrityError
+from sealfile.sops.convert import import_sops
+from sealfile.stores import yaml as yaml_store
+from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
+
+PLAIN = """\
+user: admin
+password: hunter2
+port: 5432
+nested:
+  password_hash: abc
+  note: hello
+list: [1, two, 3.5]
+"""
+
+
+@pytest.mark.parametrize("flags", [
+    ["--encrypted-regex", "^pass"],
+    ["--encrypted-suffix", "word"],
+    ["--unencrypted-regex", "^(user|note)$"],
+    ["--mac-only-encrypted"],  # set through a .sops.yaml creation rule (no such CLI flag)
+])
+def test_rules_match_sops(flags: list[str], sops_identity: AgeIdentity, tmp_path: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(PLAIN)
+    if flags == ["--mac-only-encrypted"]:
+        config = tmp_path / ".sops.yaml"
+        config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n"
+                          "    encrypted_regex: ^pass\n    mac_only_encrypted: true\n")
+        done = run_sops(["--config", str(config), "encrypt", str(plain)])
+        assert done.returncode == 0, done.stderr
+        sealed = tmp_path / "s.yaml"
+        sealed.write_text(done.stdout)
+        assert "mac_only_encrypted: true" in sealed.read_text()
+    else:
+        sealed = sops_encrypt(plain, tmp_path / "s.yaml", "--age", sops_identity.recipient, *flags)
+    text = sealed.read_text()
+    assert "hunter2" not in text
+    assert_same(sealfile.load_secrets(sealed), sops_decrypt(sealed, sops_identity.key_file))
+
+    imported = yaml_store.load_fast(import_sops(text, path=str(sealed)).sealed)
+    assert (imported["user"] == "admin") == ("user: admin" in text)  # the same values stay readable
+
+    sealed.write_text(text.replace("note: hello", "note: changed"))
+    if "--mac-only-encrypted" in flags:  # plaintext values are outside the MAC, for SOPS too
+        assert sealfile.load_secrets(sealed)["nested"]["note"] == "changed"
+        assert run_sops(["decrypt", str(sealed)]).returncode == 0
+    else:
+        with pytest.raises(IntegrityError):
+            sealfile.load_secrets(sealed)
+        assert run_sops(["decrypt", str(sealed)]).returncode != 0
