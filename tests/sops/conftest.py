@@ -98,7 +98,7 @@ def assert_same(ours: Any, theirs: Any, where: str = "") -> None:
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No identity from the developer's machine: an empty HOME, no key variables."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     monkeypatch.setenv("HOME", str(home))
     for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
