@@ -11,6 +11,7 @@ from typing import Any
 
 from sealfile.envelope import unseal
 from sealfile.operations import about, get_path, open_sealed_fast, read_text
+from sealfile.reading import load_tree
 
 
 def load_secrets(path: str | os.PathLike[str], *, extract: str | None = None) -> Any:
@@ -21,6 +22,9 @@ def load_secrets(path: str | os.PathLike[str], *, extract: str | None = None) ->
     or no recipient key is usable here; the message names the file and never a value.
     """
     with about(path):
-        document, meta = open_sealed_fast(read_text(path))
-        unseal(document, meta)
+        text = read_text(path)
+        document = load_tree(text)  # the fast path; None when the file needs the general one
+        if document is None:
+            document, meta = open_sealed_fast(text)
+            unseal(document, meta)
         return document if extract is None else get_path(document, extract)
