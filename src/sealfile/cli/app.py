@@ -14,7 +14,33 @@ import click
 from sealfile.errors import SealfileError
 
 
+# Which module defines each command: only that one is imported to run it (the editing
+# commands pull in the round-trip YAML emitter, which ``decrypt`` no longer needs). A name
+# missing here still works: every command module is then imported.
+COMMAND_MODULES = {
+    **dict.fromkeys(("keygen", "encrypt", "decrypt", "verify", "status"), "sealfile.cli.commands"),
+    **dict.fromkeys(("edit", "set", "unset", "rotate", "recipients", "updatekeys"), "sealfile.cli.editing"),
+}
+
+
+def _import_commands(name: str | None = None) -> None:
+    import importlib
+
+    modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
+    for module in sorted(modules):
+        importlib.import_module(module)
+
+
 class SealfileGroup(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _import_commands(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _import_commands()
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -59,6 +85,4 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
-    from sealfile.cli import commands, editing  # noqa: F401  (registers the commands on ``cli``)
-
-    cli(prog_name="sealfile")
+    cli(prog_name="sealfile")  # commands are imported (and registered on ``cli``) on first use

@@ -38,7 +38,7 @@ SEQ_TAG = "tag:yaml.org,2002:seq"
 STYLE_TAGS = {None: "s", "": "s", '"': '"', "'": "'", "|": "|", ">": ">"}
 
 
-class _OnceVersionResolver(VersionedResolver):
+class OnceVersionResolver(VersionedResolver):
     """ruamel's resolver looks the YAML version up again for every scalar (two property calls
     that cost more than the regex match). The version cannot change inside one document, so
     look it up once per loader; the resolution tables and their order are ruamel's own."""
@@ -102,7 +102,7 @@ class _Unusual(Exception):
 
 def _loader_factory() -> YAML:
     yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _OnceVersionResolver
+    yaml.Resolver = OnceVersionResolver
     return yaml
 
 
@@ -146,11 +146,14 @@ def _scan(yaml: YAML, text: str) -> Scan | None:
 
 
 def _tag(node: Node) -> str:
-    """``node.tag`` without its per-call string building (implicit tags have no handle)."""
-    tag = node.ctag
-    if tag.handle is None and "%" not in tag.suffix:
+    return tag_text(node.ctag)
+
+
+def tag_text(tag: Any) -> str:
+    """``str(tag)`` without its per-call URI decoding (implicit tags have no handle, no ``%``)."""
+    if isinstance(tag, Tag) and tag.handle is None and "%" not in tag.suffix:
         return str(tag.suffix)
-    return str(node.tag)
+    return str(tag)
 
 
 class _Segments:

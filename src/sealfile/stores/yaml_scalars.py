@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.resolver import VersionedResolver
+
+from sealfile.stores.yaml_nodes import OnceVersionResolver, tag_text
 
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
@@ -24,25 +26,40 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
 _FLOW_INDICATORS = frozenset(",[]{}")
 _BREAKS = "\n\x85\u2028\u2029"
 
-_resolver = VersionedResolver()
+_resolver = OnceVersionResolver()
 _representer = RoundTripRepresenter()
+_SIMPLE_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
+
+
+_table = _resolver.versioned_resolver
+# First characters that some implicit type can start with; any other plain text is a string.
+_TYPED_FIRST = frozenset(_table) if None not in _table else None
 
 
 def implicit_tag(text: str) -> str:
     """The tag a plain scalar ``text`` resolves to (YAML 1.2 as ruamel reads it)."""
-    return str(_resolver.resolve(ScalarNode, text, (True, False)))
+    if _TYPED_FIRST is not None and text and text[0] not in _TYPED_FIRST:
+        return STR_TAG
+    return tag_text(_resolver.resolve(ScalarNode, text, (True, False)))
 
 
 def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
     """A scalar on one line (``None`` for block scalars, binary, or anything unusual)."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _string(value, style, flow)
     if value is None:
         return style if style in NULL_SPELLINGS else ""
+    if kind is bool:
+        return "true" if value else "false"  # as ruamel's representer writes them
+    if kind is int:
+        return str(value)
+    if kind is float and _SIMPLE_FLOAT.match(repr(value)):
+        return repr(value)
     if isinstance(value, (bool, int, float, dt.date)):
         node = _representer.represent_data(value)
         text = node.value
-        if node.style or not isinstance(text, str) or implicit_tag(text) != str(node.tag):
+        if node.style or not isinstance(text, str) or implicit_tag(text) != tag_text(node.ctag):
             return None
         return text
     return None
