@@ -13,7 +13,6 @@ import click
 
 from sealfile.errors import SealfileError
 
-
 # Which module defines each command: only that one is imported to run it (the editing
 # commands pull in the round-trip YAML emitter, which ``decrypt`` no longer needs). A name
 # missing here still works: every command module is then imported.
