@@ -150,7 +150,7 @@ def bench_size(bench: Bench, size: int, runs: int) -> None:
                        lambda: shutil.copyfile(sops, sops_copy))
     add(Row("CLI set, one value (s)", size, set_ours[0], set_sops[0]))
     add(Row("peak memory, set (MB)", size, set_ours[1], set_sops[1]))
-    add(Row("lines changed by that set", size, changed_lines(ours.read_text(), ours_copy.read_text()),
+    add(Row("lines changed by that set (+ and -)", size, changed_lines(ours.read_text(), ours_copy.read_text()),
             changed_lines(sops.read_text(), sops_copy.read_text())))
 
     inner = subprocess.run([sys.executable, __file__, "--inner-load", str(ours), str(sops), str(runs)],
