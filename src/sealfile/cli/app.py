@@ -13,20 +13,21 @@ import click
 
 from sealfile.errors import SealfileError
 
-# Which module defines each command: only that one is imported to run it (the editing
-# commands pull in the round-trip YAML emitter, which ``decrypt`` no longer needs). A name
-# missing here still works: every command module is then imported.
-COMMAND_MODULES = {
-    **dict.fromkeys(("keygen", "encrypt", "decrypt", "verify", "status"), "sealfile.cli.commands"),
-    **dict.fromkeys(("edit", "set", "unset", "rotate", "recipients", "updatekeys"), "sealfile.cli.editing"),
+# Modules that define commands; importing one registers its commands on ``cli``.
+COMMAND_MODULES = ("sealfile.cli.commands", "sealfile.cli.editing")
+# Commands that CI and start-up scripts run often import only their own module (``decrypt``
+# need not load the round-trip emitter and the editor); any other name imports them all.
+HOT_COMMANDS = {
+    "decrypt": "sealfile.cli.commands",
+    "verify": "sealfile.cli.commands",
+    "set": "sealfile.cli.editing",
 }
 
 
 def _import_commands(name: str | None = None) -> None:
     import importlib
 
-    modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
-    for module in sorted(modules):
+    for module in (HOT_COMMANDS[name],) if name in HOT_COMMANDS else COMMAND_MODULES:
         importlib.import_module(module)
 
 
