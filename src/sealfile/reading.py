@@ -31,14 +31,20 @@ class Opened:
     data_key: bytes
     sealed: list[Leaf]
     """The leaves the rules encrypt, in document order (each checked to be an ``ENC[...]`` text)."""
+    mac_input: list[EncodedLeaf]
+    """Every leaf of ``scan.leaves`` as the MAC sees it (a ``set`` replaces one entry)."""
 
 
 def mac_leaf(leaf: Leaf) -> EncodedLeaf:
     """How a leaf enters the MAC (docs/format.md §7); a plaintext string's style comes from its node."""
+    return _mac_leaf(leaf, type(leaf.value) is str and is_sealed(leaf.value))
+
+
+def _mac_leaf(leaf: Leaf, sealed: bool) -> EncodedLeaf:
     value = leaf.value
+    if sealed:
+        return leaf.encoded_path, b"E" + value.encode("ascii")
     if type(value) is str:
-        if is_sealed(value):
-            return leaf.encoded_path, b"E" + value.encode("ascii")
         style = STYLE_TAGS.get(leaf.node.style, "s")
         return leaf.encoded_path, b"P" + style.encode() + value.encode("utf-8", "surrogatepass")
     return leaf.encoded_path, leaf_bytes(value)
@@ -58,16 +64,18 @@ def _open_text(text: str) -> Opened | None:
         raise FormatError("not a sealed file (no 'sealfile' metadata key)")
     meta = Metadata.from_mapping(scanned.metadata)
     data_key = unwrap_data_key(meta.recipients)
-    verify_mac_encoded(mac_key(data_key), meta.version, meta.rules, map(mac_leaf, scanned.leaves), meta.mac)
+    is_token = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
+    mac_input = [_mac_leaf(leaf, token) for leaf, token in zip(scanned.leaves, is_token, strict=True)]
+    verify_mac_encoded(mac_key(data_key), meta.version, meta.rules, mac_input, meta.mac)
     sealed = []
     encrypts = _RuleMemo(meta.rules)
-    for leaf in scanned.leaves:
+    for leaf, token in zip(scanned.leaves, is_token, strict=True):
         if isinstance(leaf.value, (dict, list)) or not encrypts(leaf):
             continue
-        if not is_sealed(leaf.value):
+        if not token:
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(leaf.path))
         sealed.append(leaf)
-    return Opened(scanned, meta, data_key, sealed)
+    return Opened(scanned, meta, data_key, sealed, mac_input)
 
 
 class _RuleMemo:

@@ -149,8 +149,10 @@ def _replace_token_and_mac(text: str, opened: Opened, leaf: Leaf, sealed: str) -
     if token is None or mac is None or mac.block or not is_sealed(sealed):
         return None
     leaf.value = leaf.parent[leaf.slot] = sealed
+    index = next(i for i, candidate in enumerate(opened.scan.leaves) if candidate is leaf)
+    opened.mac_input[index] = mac_leaf(leaf)
     meta = opened.meta
-    new_mac = compute_mac_encoded(mac_key(opened.data_key), meta.version, meta.rules, map(mac_leaf, opened.scan.leaves))
+    new_mac = compute_mac_encoded(mac_key(opened.data_key), meta.version, meta.rules, opened.mac_input)
     return _apply(text, [(*token.token, sealed), (*mac.token, new_mac)])
 
 

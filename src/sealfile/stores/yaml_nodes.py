@@ -34,6 +34,7 @@ from sealfile.envelope.paths import ListIndex, Path, Segment, encode_path
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 # A scalar node's style -> the string style tag of docs/format.md §5 (plain is "s").
 STYLE_TAGS = {None: "s", "": "s", '"': '"', "'": "'", "|": "|", ">": ">"}
 
@@ -184,8 +185,11 @@ class _Walk:
         self._segments = _Segments()
 
     def scalar(self, node: Node) -> Any:
-        if not isinstance(node, ScalarNode):
+        if type(node) is not ScalarNode:
             raise _Unusual
+        tag = node.ctag
+        if tag.handle is None and tag.suffix == STR_TAG:  # the common case, without the calls below
+            return node.value
         if _tag(node) == STR_TAG:
             return node.value
         return self._constructor.construct_object(node, deep=True)
@@ -210,55 +214,40 @@ class _Walk:
         self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes, flow: bool,
         leaves: list[Leaf],
     ) -> None:
+        segments = self._segments
         for key_node, value_node in pairs:
             key = self.scalar(key_node)
-            if isinstance(key, bool):
-                segment: Segment = key
-            elif isinstance(key, (str, int)):
-                segment = key
-            else:
-                raise _Unusual
-            if key in into or _tag(key_node) == "tag:yaml.org,2002:merge":
-                raise _Unusual
-            place = _Place(into, key, key_node, (*path, segment), encoded + self._segments.key(segment), flow)
-            into[key] = self._value(value_node, place, leaves)
+            if not isinstance(key, (str, int)) or key in into or _tag(key_node) == MERGE_TAG:
+                raise _Unusual  # int includes bool; a float key is refused by the format
+            into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
+                                    flow, leaves)
 
-    def _value(self, node: Any, at: _Place, leaves: list[Leaf]) -> Any:
-        if isinstance(node, ScalarNode):
+    def _value(
+        self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
+        leaves: list[Leaf],
+    ) -> Any:
+        if type(node) is ScalarNode:
             value = self.scalar(node)
-            leaves.append(Leaf(at.path, at.encoded, value, node, at.key_node, at.parent, at.slot, at.flow))
+            leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow))
             return value
         if id(node) in self._seen:
             raise _Unusual
         self._seen.add(id(node))
-        inner_flow = at.flow or bool(node.flow_style)
+        inner_flow = flow or bool(node.flow_style)
         tag = _tag(node)
-        if isinstance(node, MappingNode) and tag == MAP_TAG:
+        if type(node) is MappingNode and tag == MAP_TAG:
             mapping: dict[Any, Any] = {}
             if not node.value:
-                leaves.append(Leaf(at.path, at.encoded, mapping, node, at.key_node, at.parent, at.slot, at.flow))
-            self._mapping(node.value, mapping, at.path, at.encoded, inner_flow, leaves)
+                leaves.append(Leaf(path, encoded, mapping, node, key_node, parent, slot, flow))
+            self._mapping(node.value, mapping, path, encoded, inner_flow, leaves)
             return mapping
-        if isinstance(node, SequenceNode) and tag == SEQ_TAG:
+        if type(node) is SequenceNode and tag == SEQ_TAG:
             sequence: list[Any] = []
             if not node.value:
-                leaves.append(Leaf(at.path, at.encoded, sequence, node, at.key_node, at.parent, at.slot, at.flow))
+                leaves.append(Leaf(path, encoded, sequence, node, key_node, parent, slot, flow))
             for index, item in enumerate(node.value):
                 sequence.append(None)
-                place = _Place(sequence, index, None, (*at.path, ListIndex(index)),
-                               at.encoded + self._segments.index(index), inner_flow)
-                sequence[index] = self._value(item, place, leaves)
+                sequence[index] = self._value(item, sequence, index, None, (*path, ListIndex(index)),
+                                              encoded + self._segments.index(index), inner_flow, leaves)
             return sequence
         raise _Unusual
-
-
-@dataclass(slots=True)
-class _Place:
-    """Where a value goes: its container and slot, its key node, its path, its context."""
-
-    parent: Any
-    slot: Any
-    key_node: Any
-    path: Path
-    encoded: bytes
-    flow: bool
