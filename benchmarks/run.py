@@ -186,20 +186,38 @@ def inner_load(ours: str, sops: str, runs: int) -> None:
     print(json.dumps(result))
 
 
+def import_seconds(code: str, env: dict[str, str]) -> float:
+    """What ``code`` imports, by ``python -X importtime``: the top-level imports after ``site``
+    (site's own .pth hooks belong to the interpreter's environment, not to the code)."""
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stderr
+    total, after_site = 0, False
+    for line in err.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line[len("import time:"):].split("|")
+        if name.startswith(" ") and not name.startswith("  "):  # top level
+            if name.strip() == "site":
+                after_site = True
+            elif after_site:
+                total += int(cumulative)
+    return total / 1e6
+
+
 def bench_imports(bench: Bench, runs: int) -> None:
-    probes = {
-        "bare": "pass",
-        "sealfile": "import sealfile",
-        "load_secrets": "from sealfile import load_secrets",
-        # what load_secrets cannot do without: ruamel's C loader, Fernet/HMAC/HKDF, age
-        "deps": "import ruamel.yaml, ruamel.yaml.cyaml, ruamel.yaml.constructor, cryptography.fernet, "
-                "cryptography.hazmat.primitives.hmac, cryptography.hazmat.primitives.kdf.hkdf, pyrage",
-    }
-    medians = {name: measure([sys.executable, "-c", code], bench.env, runs)[0] for name, code in probes.items()}
-    base = medians["bare"]
+    deps = ("import ruamel.yaml, ruamel.yaml.cyaml, ruamel.yaml.constructor, cryptography.fernet, "
+            "cryptography.hazmat.primitives.hmac, cryptography.hazmat.primitives.kdf.hkdf, pyrage")
+    probes = {"sealfile": "import sealfile", "load_secrets": "from sealfile import load_secrets", "deps": deps}
+    medians = {name: statistics.median(import_seconds(code, bench.env) for _ in range(runs))
+               for name, code in probes.items()}
     for name in ("sealfile", "load_secrets"):
-        bench.rows.append(Row(f"import `{name}` above bare python (s)", None, medians[name] - base,
-                              medians["deps"] - base, "compared with importing its core deps, not SOPS"))
+        bench.rows.append(Row(f"import `{name}` (s)", None, medians[name], medians["deps"],
+                              "python -X importtime; compared with importing its core dependencies "
+                              "(ruamel C loader, cryptography, pyrage), not with SOPS"))
+    start = measure([sys.executable, "-c", "pass"], bench.env, runs)[0]
+    sops = measure(["sops", "--version", "--disable-version-check"], bench.env, runs)[0]
+    bench.rows.append(Row("process start, no work (s)", None, start, sops,
+                          "`python -c pass` vs `sops --version`: the fixed cost in every CLI row"))
 
 
 def machine() -> list[str]:
@@ -238,7 +256,10 @@ def table(bench: Bench, sizes: list[int], runs: dict[int, int]) -> str:
         size = f"{row.size:,}" if row.size else "-"
         lines.append(f"| {row.metric} | {size} | {row.sealfile:.3f} | {row.sops:.3f} | {row.ratio:.2f} | {verdict} |")
     notes = sorted({f"- {row.metric}: {row.note}" for row in bench.rows if row.note})
-    return "\n".join([*lines, "", *notes, ""])
+    why = ["", "Targets are the issue's (ratio to SOPS in the same run). benchmarks/PROFILE.md says where the "
+           "time goes and why a row loses: every sealfile CLI row includes a Python start and its imports "
+           "(see the last rows), which a Go binary does not pay."]
+    return "\n".join([*lines, "", *notes, *why, ""])
 
 
 def main() -> None:
