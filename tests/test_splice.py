@@ -6,12 +6,18 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
 from sealfile import load_secrets, splice
 from sealfile.editing import set_value
+from sealfile.envelope import EncryptionRules
+from sealfile.envelope import seal as seal_tree
 from sealfile.kms.age import AgeKey
-from sealfile.operations import decrypt_text, verify_text
+from sealfile.operations import attach_metadata, decrypt_text, verify_text
+from sealfile.stores.yaml import dump_roundtrip, styled
 from tests.fast_path_support import age_key, benchmark_corpus, roundtrip_decrypt, seal
 
 __all__ = ["age_key"]
@@ -219,3 +225,30 @@ def test_set_inside_a_flow_mapping(age_key: AgeKey) -> None:
     spliced = splice.set_existing(sealed, "creds.password", "s3cret")
     assert spliced is not None
     assert decrypt_text(spliced).startswith("creds: {user: admin, password: s3cret}")
+
+
+_SCALAR_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.one_of(_SCALAR_TEXT, st.sampled_from(["on", "0123", "a: b", "x #y", "-", "?", "|x", "~"])),
+                       min_size=1, max_size=8),
+       styles=st.lists(st.sampled_from([None, '"', "'", "|"]), min_size=8, max_size=8),
+       flow=st.booleans())
+def test_any_string_in_any_style_decrypts_to_itself(values: list[str], styles: list[str | None], flow: bool,
+                                                    age_key: AgeKey) -> None:
+    """Plain strings that cannot stay plain, quotes, escapes, blocks: the spliced output reads
+    back (ruamel) as exactly the strings that were sealed, whenever it does not hand back."""
+    inner = CommentedMap()
+    for index, value in enumerate(values):
+        inner[f"k{index}"] = styled(value, None if flow and styles[index] == "|" else styles[index])
+    if flow:
+        inner.fa.set_flow_style()
+    document = CommentedMap(values=inner)
+    meta = seal_tree(document, [age_key], EncryptionRules())
+    attach_metadata(document, meta)
+    sealed = dump_roundtrip(document)
+    fast = splice.decrypt_text(sealed, None)
+    if fast is not None:
+        assert dict(rt.load(fast)["values"]) == {f"k{i}": v for i, v in enumerate(values)}
+        assert _same_data(fast, roundtrip_decrypt(sealed))
