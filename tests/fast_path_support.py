@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,7 @@ def roundtrip_decrypt(sealed: str) -> str:
 def benchmark_corpus(values: int) -> str:
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        import corpus
+        corpus = importlib.import_module("corpus")
     finally:
         sys.path.remove(str(BENCHMARKS))
     text: str = corpus.plaintext(values)
