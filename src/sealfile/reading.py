@@ -50,13 +50,16 @@ def _mac_leaf(leaf: Leaf, sealed: bool) -> EncodedLeaf:
     return leaf.encoded_path, leaf_bytes(value)
 
 
-def open_text(text: str) -> Opened | None:
-    """Parse, unwrap the data key, verify the MAC; nothing is decrypted yet."""
+def open_text(text: str, *, select: bool = True) -> Opened | None:
+    """Parse, unwrap the data key, verify the MAC; nothing is decrypted yet.
+
+    With ``select=False`` the sealed leaves are not gathered (nor each checked): a one-value
+    ``set`` needs only its own leaf, and the round-trip ``set`` does not check the others."""
     with gc_paused():
-        return _open_text(text)
+        return _open_text(text, select)
 
 
-def _open_text(text: str) -> Opened | None:
+def _open_text(text: str, select: bool = True) -> Opened | None:
     scanned = scan(text)
     if scanned is None:
         return None
@@ -67,9 +70,9 @@ def _open_text(text: str) -> Opened | None:
     is_token = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
     mac_input = [_mac_leaf(leaf, token) for leaf, token in zip(scanned.leaves, is_token, strict=True)]
     verify_mac_encoded(mac_key(data_key), meta.version, meta.rules, mac_input, meta.mac)
-    sealed = []
+    sealed: list[Leaf] = []
     encrypts = _RuleMemo(meta.rules)
-    for leaf, token in zip(scanned.leaves, is_token, strict=True):
+    for leaf, token in zip(scanned.leaves, is_token, strict=True) if select else ():
         if isinstance(leaf.value, (dict, list)) or not encrypts(leaf):
             continue
         if not token:

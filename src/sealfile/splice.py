@@ -86,7 +86,7 @@ def set_existing(text: str, keypath: str, value: Any) -> str | None:
     if isinstance(value, (dict, list)) or text.startswith("\ufeff"):
         return None
     with gc_paused():
-        opened = open_text(text)
+        opened = open_text(text, select=False)
         if opened is None or opened.scan.metadata_node is None:
             return None
         leaf = _find(opened, keypath)
@@ -123,7 +123,10 @@ def _find(opened: Opened, keypath: str) -> Leaf | None:
             return None
         node = node[segments[-1]]
     encoded = encode_path(tuple(segments))
-    return next((leaf for leaf in opened.sealed if leaf.encoded_path == encoded), None)
+    leaf = next((leaf for leaf in opened.scan.leaves if leaf.encoded_path == encoded), None)
+    if leaf is None or not is_sealed(leaf.value) or not opened.meta.rules.encrypts(leaf.path):
+        return None  # a plaintext value, or a container: the round-trip path
+    return leaf
 
 
 def _existing_key(mapping: dict[Any, Any], segment: str | int) -> Segment | None:
