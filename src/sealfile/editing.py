@@ -28,6 +28,7 @@ from sealfile.envelope.values import SpelledNull, ValueCipher, encode_scalar, is
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.operations import attach_metadata, decrypt_text, open_sealed_editable, seal_text
+from sealfile.splice import set_existing
 from sealfile.stores import Store, get_store
 
 VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
@@ -83,6 +84,10 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None) -
     A new string keeps the quoting of the value it replaces; one with line breaks becomes a
     literal block, so ``decrypt`` prints it readably.
     """
+    if store is None or store.name == "yaml":
+        spliced = set_existing(text, keypath, value)  # fast path: one token and the MAC replaced in place
+        if spliced is not None:
+            return spliced
     opened = _open(text, store)
     path, existing = _place(opened.document, parse_keypath(keypath), keypath)
     if existing is not None and not isinstance(existing, (dict, list)) and not isinstance(value, (dict, list)):

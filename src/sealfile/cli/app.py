@@ -13,8 +13,40 @@ import click
 
 from sealfile.errors import SealfileError
 
+# Modules that define commands; importing one registers its commands on ``cli``.
+COMMAND_MODULES = (
+    "sealfile.cli.commands",
+    "sealfile.cli.editing",
+    "sealfile.cli.git",
+    "sealfile.cli.run",
+    "sealfile.cli.import_sops",
+)
+# Commands that CI and start-up scripts run often import only their own module (``decrypt``
+# need not load the round-trip emitter and the editor); any other name imports them all.
+HOT_COMMANDS = {
+    "decrypt": "sealfile.cli.commands",
+    "verify": "sealfile.cli.commands",
+    "set": "sealfile.cli.editing",
+}
+
+
+def _import_commands(name: str | None = None) -> None:
+    import importlib
+
+    for module in (HOT_COMMANDS[name],) if name in HOT_COMMANDS else COMMAND_MODULES:
+        importlib.import_module(module)
+
 
 class SealfileGroup(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            _import_commands(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _import_commands()
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -59,7 +91,4 @@ def cli(debug: bool) -> None:
 
 
 def main() -> None:
-    import sealfile.cli.import_sops  # noqa: F401  (registers import-sops)
-    from sealfile.cli import commands, editing, git, run  # noqa: F401  (registers the commands on ``cli``)
-
-    cli(prog_name="sealfile")
+    cli(prog_name="sealfile")  # commands are imported (and registered on ``cli``) on first use

@@ -47,21 +47,39 @@ def leaf_bytes(value: Any) -> bytes:
     return b"P" + encode_scalar(value)
 
 
-def _digest(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf]) -> hmac.HMAC:
+EncodedLeaf = tuple[bytes, bytes]
+"""``(encode_path(path), leaf_bytes(value))``: a leaf as the MAC sees it."""
+
+
+def _digest(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf]) -> hmac.HMAC:
     parts = [_frame(b"sealfile-mac"), _frame(str(version).encode()), _frame(rules.canonical())]
-    for path, value in leaves:
-        parts.append(_frame(encode_path(path)))
-        parts.append(_frame(leaf_bytes(value)))
+    for encoded_path, leaf in leaves:  # _frame inlined: this loop runs once per value
+        parts += (len(encoded_path).to_bytes(4, "big"), encoded_path, len(leaf).to_bytes(4, "big"), leaf)
     h = hmac.HMAC(key, hashes.SHA256())
     h.update(b"".join(parts))
     return h
 
 
+def _encoded(leaves: Iterable[Leaf]) -> Iterable[EncodedLeaf]:
+    return ((encode_path(path), leaf_bytes(value)) for path, value in leaves)
+
+
 def compute_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf]) -> str:
-    return base64.b64encode(_digest(key, version, rules, leaves).finalize()).decode("ascii")
+    return compute_mac_encoded(key, version, rules, _encoded(leaves))
 
 
 def verify_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf], stored: str) -> None:
+    verify_mac_encoded(key, version, rules, _encoded(leaves), stored)
+
+
+def compute_mac_encoded(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf]) -> str:
+    """The MAC from leaves already encoded (the fast read path encodes paths as it walks)."""
+    return base64.b64encode(_digest(key, version, rules, leaves).finalize()).decode("ascii")
+
+
+def verify_mac_encoded(
+    key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf], stored: str
+) -> None:
     """Constant-time check (``HMAC.verify``); :class:`IntegrityError` on any difference."""
     try:
         expected = base64.b64decode(stored, validate=True)

@@ -1,0 +1,99 @@
+"""open_many against Fernet itself: same payloads for good tokens, IntegrityError for every bad one."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sealfile.envelope.bulk import open_many
+from sealfile.envelope.paths import encode_path
+from sealfile.envelope.values import ValueCipher
+from sealfile.errors import IntegrityError
+
+KEY = bytes(range(32))
+PATH = encode_path(("db", "password"))
+
+
+def _keypath(index: int) -> str:
+    return f"item{index}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=80), st.integers(), st.booleans(), st.none()), min_size=1, max_size=12))
+def test_same_payloads_as_fernet(values: list[object]) -> None:
+    cipher = ValueCipher(KEY)
+    items = [(encode_path(("k", str(i))), cipher.seal(encode_path(("k", str(i))), v)) for i, v in enumerate(values)]
+    assert open_many(KEY, items, _keypath) == [cipher.open_encoded(p, s) for p, s in items]
+
+
+def _fernet_rejects(token: str) -> bool:
+    try:
+        Fernet(base64.urlsafe_b64encode(KEY)).decrypt(token)
+    except (InvalidToken, ValueError):
+        return True
+    return False
+
+
+def _damaged(sealed: str) -> list[str]:
+    token = sealed[4:-1]
+    raw = bytearray(base64.urlsafe_b64decode(token))
+    variants = []
+    for position in range(0, len(raw), 7):
+        flipped = bytearray(raw)
+        flipped[position] ^= 0x01
+        variants.append(base64.urlsafe_b64encode(bytes(flipped)).decode())
+    variants += [base64.urlsafe_b64encode(bytes(raw[:-1])).decode(), base64.urlsafe_b64encode(bytes(raw[:40])).decode(),
+                 token[:-4], "A" + token[1:], ""]
+    return variants
+
+
+def test_every_damaged_token_is_refused_like_fernet() -> None:
+    sealed = ValueCipher(KEY).seal(PATH, "hunter2")
+    for token in _damaged(sealed):
+        assert _fernet_rejects(token)
+        with pytest.raises(IntegrityError) as caught:
+            open_many(KEY, [(PATH, sealed), (PATH, f"ENC[{token}]")], _keypath)
+        assert caught.value.keypath == "item1"
+        assert "hunter2" not in str(caught.value)
+
+
+def _token_with_padding(padded: bytes) -> str:
+    """A correctly signed token whose plaintext has the given (maybe invalid) padding."""
+    iv = os.urandom(16)
+    encryptor = Cipher(algorithms.AES(KEY[16:]), modes.CBC(iv)).encryptor()
+    body = b"\x80" + (1_700_000_000).to_bytes(8, "big") + iv + encryptor.update(padded) + encryptor.finalize()
+    return base64.urlsafe_b64encode(body + hmac.digest(KEY[:16], body, "sha256")).decode()
+
+
+@pytest.mark.parametrize("padded", [b"x" * 16, b"x" * 15 + b"\x00", b"x" * 14 + b"\x01\x02", b"x" * 15 + b"\x11"])
+def test_bad_padding_under_a_valid_signature_is_refused(padded: bytes) -> None:
+    token = _token_with_padding(hashlib.sha256(PATH).digest()[:16] + padded)
+    assert _fernet_rejects(token)
+    with pytest.raises(IntegrityError):
+        open_many(KEY, [(PATH, f"ENC[{token}]")], _keypath)
+
+
+def test_good_padding_is_accepted_like_fernet() -> None:
+    token = _token_with_padding(hashlib.sha256(PATH).digest()[:16] + b"sabc" + b"\x0c" * 12)
+    assert Fernet(base64.urlsafe_b64encode(KEY)).decrypt(token)[16:] == b"sabc"
+    assert open_many(KEY, [(PATH, f"ENC[{token}]")], _keypath) == [b"sabc"]
+
+
+def test_a_token_moved_to_another_path_is_refused() -> None:
+    sealed = ValueCipher(KEY).seal(PATH, "x")
+    with pytest.raises(IntegrityError, match="bound to another key path"):
+        open_many(KEY, [(encode_path(("other",)), sealed)], _keypath)
+
+
+def test_wrong_key_is_refused() -> None:
+    sealed = ValueCipher(KEY).seal(PATH, "x")
+    with pytest.raises(IntegrityError):
+        open_many(bytes(32), [(PATH, sealed)], _keypath)
