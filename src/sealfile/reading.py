@@ -21,7 +21,7 @@ from sealfile.envelope.paths import format_keypath
 from sealfile.envelope.rules import EncryptionRules
 from sealfile.envelope.values import decode_scalar, is_sealed
 from sealfile.errors import FormatError, IntegrityError
-from sealfile.stores.yaml_nodes import STYLE_TAGS, Leaf, Scan, gc_paused, scan
+from sealfile.stores.yaml_nodes import Leaf, Scan, gc_paused, scan
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Opened:
 
 
 def mac_leaf(leaf: Leaf) -> EncodedLeaf:
-    """How a leaf enters the MAC (docs/format.md §7); a plaintext string's style comes from its node."""
+    """How a leaf enters the MAC (docs/format.md §7): a plaintext string without its quoting style."""
     return _mac_leaf(leaf, type(leaf.value) is str and is_sealed(leaf.value))
 
 
@@ -44,9 +44,6 @@ def _mac_leaf(leaf: Leaf, sealed: bool) -> EncodedLeaf:
     value = leaf.value
     if sealed:
         return leaf.encoded_path, b"E" + value.encode("ascii")
-    if type(value) is str:
-        style = STYLE_TAGS.get(leaf.node.style, "s")
-        return leaf.encoded_path, b"P" + style.encode() + value.encode("utf-8", "surrogatepass")
     return leaf.encoded_path, leaf_bytes(value)
 
 

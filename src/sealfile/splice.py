@@ -182,7 +182,10 @@ def decrypt_text(text: str, extract: str | None) -> str | None:
     if tree is None:
         return None
     node = get_path(tree, extract)
-    return None if isinstance(node, (dict, list)) else scalar_text(node) + "\n"
+    if isinstance(node, (dict, list)):
+        return None
+    value = scalar_text(node)
+    return value if value.endswith("\n") else value + "\n"  # a block scalar is printed as it is
 
 
 def decrypt_in_place(text: str, mapping_indent: int) -> str | None:
