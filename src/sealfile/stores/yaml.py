@@ -28,7 +28,7 @@ from ruamel.yaml.scalarstring import (
 )
 
 from sealfile.envelope.paths import format_keypath, iter_leaves
-from sealfile.envelope.values import SpelledNull
+from sealfile.envelope.values import SpelledNull, is_sealed
 from sealfile.errors import FormatError
 from sealfile.stores.base import Store
 
@@ -172,6 +172,32 @@ def _represent_spelled_null(representer: RoundTripRepresenter, data: SpelledNull
 RoundTripRepresenter.add_representer(SpelledNull, _represent_spelled_null)
 
 
+def keep_comment_gaps(document: Any, source: str) -> None:
+    """Keep the spaces between a sealed value and its end-of-line comment as they were.
+
+    ruamel remembers a comment's column, so after a value got longer (a plaintext replaced by
+    its ``ENC[...]`` token) it can only put one space before the comment. Moving the column by
+    the value's new length keeps the user's gap, so a later decrypt gives the original line.
+    """
+    lines = source.splitlines()
+    for node in _containers(document):
+        is_map = isinstance(node, CommentedMap)
+        for key, entry in list(node.ca.items.items()):
+            token = entry[2] if is_map else entry[0]
+            value = node.get(key) if is_map else (node[key] if isinstance(key, int) and key < len(node) else None)
+            if token is None or getattr(token, "start_mark", None) is None or not is_sealed(value):
+                continue
+            line, column = token.start_mark.line, token.start_mark.column
+            try:
+                value_line, value_column = node.lc.value(key) if is_map else node.lc.item(key)
+            except (KeyError, IndexError, TypeError):
+                continue
+            if value_line != line or line >= len(lines):
+                continue
+            gap = column - len(lines[line][:column].rstrip())
+            token.column = value_column + len(str(value)) + max(gap, 1)
+
+
 def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
     stream = io.StringIO()
     _roundtrip(layout or Layout()).dump(document, stream)
@@ -210,7 +236,10 @@ class YamlStore(Store):
         return load_fast(text)
 
     def dump(self, document: Any, like: str | None = None) -> str:
-        return dump_roundtrip(document, guess_layout(like) if like is not None else None)
+        if like is None:
+            return dump_roundtrip(document)
+        keep_comment_gaps(document, like)
+        return dump_roundtrip(document, guess_layout(like))
 
     def styled(self, value: Any, style: str | None) -> Any:
         return styled(value, style)
