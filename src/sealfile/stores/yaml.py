@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
@@ -33,6 +34,8 @@ from sealfile.errors import FormatError
 from sealfile.stores.base import Store
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
+MAX_EDITABLE_DEPTH = 100
+"""Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
 
 
 @dataclass(frozen=True)
@@ -98,14 +101,37 @@ def _format_error(err: YAMLError) -> FormatError:
     return FormatError("invalid YAML")
 
 
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before the round-trip reader sees it.
+
+    The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
+    reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
+    measures the depth first; text the C parser rejects is left for the real reader to report.
+    """
+    depth = 0
+    try:
+        for event in _safe().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_EDITABLE_DEPTH:
+                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return
+
+
 def load_roundtrip(text: str) -> Any:
     """Parse for editing: comments, order, quoting kept. Refuses anchors and custom tags."""
+    _check_depth(text)
     try:
         document = _roundtrip().load(text)
     except YAMLError as err:
         raise _format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
     _refuse_anchors_and_tags(document)
     _keep_null_spellings(document, text)
     return document
@@ -119,6 +145,8 @@ def load_fast(text: str) -> Any:
         raise _format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
 
 
 def _refuse_anchors_and_tags(document: Any) -> None:
