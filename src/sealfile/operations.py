@@ -44,10 +44,21 @@ def about(file: str | os.PathLike[str]) -> Iterator[None]:
         raise err.in_file(os.fspath(file)) from None
 
 
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest file sealfile reads. Editing re-parses with a pure-Python reader (a few seconds per MB),
+so this bounds every command's time and memory; real secrets files are kilobytes."""
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                raise FormatError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not a secrets file?",
+                                  file=os.fspath(path))
+            raw = handle.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:  # not a regular file (a pipe, /dev/zero): its size was unknown
+                raise FormatError(f"input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not a secrets file?",
+                                  file=os.fspath(path))
     except FileNotFoundError:
         raise SealfileError("no such file", file=os.fspath(path)) from None
     except IsADirectoryError:
@@ -173,7 +184,14 @@ def describe(text: str, store: Store | None = None) -> Status:
         except SealfileError:
             recipients.append((str(stanza["type"]), "?"))
     leaves = [(p, v) for p, v in iter_leaves(document) if not isinstance(v, (dict, list))]
-    set_at = {format_keypath(p): token_time(v) for p, v in leaves if is_sealed(v)}
+    set_at = {}
+    for path, value in leaves:
+        if is_sealed(value):
+            try:
+                set_at[format_keypath(path)] = token_time(value)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
     return Status(meta.version, recipients, meta.rules, len(leaves), len(set_at), set_at)
 
 

@@ -170,5 +170,10 @@ def token_time(sealed: str) -> int:
     match = ENC_RE.match(sealed)
     if match is None:
         raise FormatError("not a sealed value")
-    raw = base64.urlsafe_b64decode(match.group(1))
+    try:
+        raw = base64.urlsafe_b64decode(match.group(1))
+    except ValueError:  # binascii.Error: bad padding in a damaged token
+        raise FormatError("a sealed value is damaged (not a Fernet token)") from None
+    if len(raw) < 9:
+        raise FormatError("a sealed value is damaged (not a Fernet token)")
     return int.from_bytes(raw[1:9], "big")
