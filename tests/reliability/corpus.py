@@ -138,7 +138,7 @@ def dotenv_cases(sealed_env: str) -> list[Case]:
     recipient = next(i for i, line in enumerate(lines) if line.startswith("sealfile_recipient_0="))
 
     def replace_line(index: int, text: str) -> str:
-        return "".join(lines[:index] + [text] + lines[index + 1:])
+        return "".join([*lines[:index], text, *lines[index + 1:]])
 
     cases = {
         "dotenv: binary": _bytes(b"\x00\x01\x02A=\xff\xfe\n" * 100),

@@ -13,6 +13,7 @@ Usage: ``python -m tests.reliability.forkrun JOBS.json`` prints a JSON list of r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -117,10 +118,8 @@ def _child(job: Job, out: str, err: str) -> None:
         traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # nothing left to report to
                 stream.flush()
-            except Exception:  # noqa: S110 (nothing left to report to)
-                pass
         os._exit(code)
 
 
