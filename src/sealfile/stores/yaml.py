@@ -91,12 +91,17 @@ def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 
 
+_QUOTED = re.compile(r"\s*'[^']*'")
+"""What ruamel quotes from the input (an alias, tag or character): an unquoted password such as
+``*S3cret`` or ``!S3cret`` parses as an alias or tag, so the quote would print the secret."""
+
+
 def _format_error(err: YAMLError) -> FormatError:
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
         where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
         if isinstance(err, DuplicateKeyError):
             return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
-        problem = (err.problem or "syntax error").split("\n")[0]
+        problem = _QUOTED.sub("", (err.problem or "syntax error").split("\n")[0]).strip()
         return FormatError(f"invalid YAML at {where}: {problem}")
     return FormatError("invalid YAML")
 
@@ -149,21 +154,25 @@ def load_fast(text: str) -> Any:
         raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
 
 
+_CONTAINER_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "set")}
+_TAG_REFUSED = "custom YAML tags are not supported (quote a value that starts with '!')"
+
+
 def _refuse_anchors_and_tags(document: Any) -> None:
     nodes: list[Any] = [document]
     if isinstance(document, (CommentedMap, CommentedSeq)):
         for path, value in iter_leaves(document):
             nodes.append(value)
             if isinstance(value, TaggedScalar):
-                raise FormatError(f"custom YAML tag {value.tag.value} is not supported", keypath=format_keypath(path))
+                raise FormatError(_TAG_REFUSED, keypath=format_keypath(path))  # the tag may be an unquoted secret
             anchor = getattr(value, "anchor", None)
             if anchor is not None and getattr(anchor, "value", None):
                 raise FormatError("YAML anchors and aliases are not supported", keypath=format_keypath(path))
     for node in _containers(document):
         if node.anchor.value:
             raise FormatError("YAML anchors and aliases are not supported")
-        if node.tag.value and not node.tag.value.startswith("tag:yaml.org,2002:"):
-            raise FormatError(f"custom YAML tag {node.tag.value} is not supported")
+        if node.tag.value and node.tag.value not in _CONTAINER_TAGS:  # !!python/object/apply:... too
+            raise FormatError(_TAG_REFUSED)
 
 
 def _containers(document: Any) -> list[Any]:
