@@ -4,8 +4,8 @@ The new content is written to an unnamed file in the target's directory (Linux `
 elsewhere a 0600 ``mkstemp`` file), fsynced, given the target's mode, linked under a temporary
 name and renamed over the target; then the directory is fsynced. An unnamed file vanishes with
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
-fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode; a new file gets
-``mode`` (0600 for plaintext, umask-default otherwise).
+fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
+other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
 """
 
 from __future__ import annotations
@@ -46,14 +46,20 @@ def _write_all(fd: int, payload: bytes) -> None:
         _test_pause()
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> None:
+def atomic_write(
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False
+) -> None:
+    """Replace ``path`` with ``data``. ``private`` (plaintext): the result is never readable by group
+    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise)."""
     target = Path(path)
     directory = target.parent
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         final_mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        final_mode = mode if mode is not None else _default_mode()
+        final_mode = mode if mode is not None else 0o600 if private else _default_mode()
+    if private:
+        final_mode &= ~0o077
     fd, tmp = _unnamed_file(directory, target.name)
     _test_pause()
     try:

@@ -196,6 +196,7 @@ def describe(text: str, store: Store | None = None) -> Status:
 
 
 def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
-    """Plaintext output is created 0600; sealed output keeps the target's mode."""
-    atomic_write(path, text, mode=0o600 if private else None)
+    """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
+    target's mode."""
+    atomic_write(path, text, private=private)
 
