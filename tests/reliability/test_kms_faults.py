@@ -8,11 +8,13 @@ the Azure fake vault) reached by the real SDKs:
   identity, the error is one line naming each recipient and its own cause;
 - any single working recipient opens the file while the others fail;
 - a KMS that never answers costs at most about ``SEALFILE_KMS_TIMEOUT`` (per attempt), not forever;
-- no message names a secret value or the data key.
+- no message names a secret value or the data key, and no SDK debug log holds the data key.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import subprocess
 import sys
@@ -203,3 +205,33 @@ def test_cli_prints_one_error_line_and_exit_1(clouds: Clouds, sealed: tuple[Path
                     assert name in done.stderr
             else:
                 assert "Traceback" in done.stderr and "NoUsableKeyError" in done.stderr
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> None:
+    """An application that turns the root logger to DEBUG gets every SDK's debug records; botocore's
+    hold whole request and response bodies, so the data key must be blanked out of them."""
+    key = {"aws": lambda: AwsKmsKey(clouds.aws_arn), "gcp": lambda: GcpKmsKey(GCP_KEY),
+           "azure": lambda: AzureKeyVaultKey(clouds.azure_url)}[cloud]()
+    data_key = os.urandom(32)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler, root = Keep(), logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        forget_all()
+        assert key.unwrap(key.wrap(data_key)) == data_key
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    text = "\n".join(record.getMessage() for record in records)
+    assert records, "no SDK logged anything at DEBUG: the test would prove nothing"
+    for encoding in (base64.b64encode(data_key).decode(), base64.urlsafe_b64encode(data_key).decode().rstrip("="),
+                     data_key.hex()):
+        assert encoding not in text
