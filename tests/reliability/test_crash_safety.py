@@ -1,6 +1,7 @@
 """Crash safety: ``kill -9`` a writer anywhere in its run; the file is the old or the new version.
 
-100 trials in all (``set``, ``edit``, ``rotate``, ``updatekeys``, 25 each): each starts from the
+100 trials in all (``set``, ``edit``, ``rotate``, ``updatekeys``, 25 each, more if the machine's
+load made every kill land on one side): each starts from the
 same sealed file, runs the real command in its own process with ``SEALFILE_TEST_WRITE_DELAY``
 widening every step of the write (see ``sealfile.atomic``), and is killed with SIGKILL at a
 random moment between its start and its calibrated end. Afterwards the sealed file must be the
@@ -118,30 +119,43 @@ def outcome(setup: Setup, command: str, result: Result) -> str:
     return "new"
 
 
-def test_kill_9_at_random_points_of_each_write(setup: Setup) -> None:
-    setup.secrets.write_text(setup.original)
-    setup.secrets.chmod(MODE)
-    calibration = run_jobs([job(setup, command, None) for command in COMMANDS])
-    durations = {}
-    for command, result in zip(COMMANDS, calibration, strict=True):
+def calibrate(setup: Setup, command: str) -> float:
+    """How long an unkilled run takes right now (the slowest of two: the machine is shared)."""
+    runs = run_jobs([job(setup, command, None)] * 2)
+    for result in runs:
         assert result.status == 0, f"{command}: {result.stderr}"
         assert outcome(setup, command, result) == "new"
-        durations[command] = result.seconds
-    rng = random.Random(int(os.environ.get("SEALFILE_CRASH_SEED", "9")))
-    jobs = [job(setup, command, rng.uniform(0, durations[command] * 1.1))
-            for command in COMMANDS for _ in range(TRIALS_PER_COMMAND)]
-    results = run_jobs(jobs)
-    tally: Counter[tuple[str, str]] = Counter()
+    return max(result.seconds for result in runs)
+
+
+def kill_trials(setup: Setup, command: str, count: int, rng: random.Random) -> tuple[Counter[str], int]:
+    """``count`` runs killed at uniform random moments over 1.5x the calibrated run time."""
+    duration = calibrate(setup, command)
+    jobs = [job(setup, command, rng.uniform(0, duration * 1.5)) for _ in range(count)]
+    tally: Counter[str] = Counter()
     killed = 0
-    for trial, result in zip(jobs, results, strict=True):
-        command = trial.args[0]
+    for result in run_jobs(jobs):
         assert result.status in (0, -9), f"{command}: exit {result.status}: {result.stderr}"
         killed += result.killed and result.status == -9
-        tally[command, outcome(setup, command, result)] += 1
-    print(f"calibrated run times {durations}; outcomes {dict(tally)}; {killed} killed", file=sys.stderr)
-    assert killed >= 50, "the kills landed after the commands had finished: calibration is off"
-    for command in COMMANDS:
-        assert tally[command, "old"] and tally[command, "new"], f"{command}: kills did not span the run {tally}"
+        tally[outcome(setup, command, result)] += 1
+    return tally, killed
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_kill_9_at_random_points_of_each_write(setup: Setup, command: str) -> None:
+    setup.secrets.write_text(setup.original)
+    setup.secrets.chmod(MODE)
+    rng = random.Random(int(os.environ.get("SEALFILE_CRASH_SEED", "9")))
+    tally, killed = kill_trials(setup, command, TRIALS_PER_COMMAND, rng)
+    for _ in range(3):  # the machine is shared: if load shifted every kill to one side, go again
+        if tally["old"] and tally["new"]:
+            break
+        more, more_killed = kill_trials(setup, command, 10, rng)
+        tally += more
+        killed += more_killed
+    print(f"{command}: outcomes {dict(tally)}; {killed} killed", file=sys.stderr)
+    assert tally["old"] and tally["new"], f"{command}: the kills did not span the run: {dict(tally)}"
+    assert killed >= TRIALS_PER_COMMAND // 2
 
 
 def test_a_killed_edit_leaves_no_plaintext_once_the_next_edit_ran(setup: Setup) -> None:
