@@ -91,9 +91,28 @@ def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 
 
-_QUOTED = re.compile(r"\s*'[^']*'")
-"""What ruamel quotes from the input (an alias, tag or character): an unquoted password such as
-``*S3cret`` or ``!S3cret`` parses as an alias or tag, so the quote would print the secret."""
+_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|<[a-z ]+>)'""")
+"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+
+
+def _scrub(problem: str) -> str:
+    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+
+    ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
+    ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
+    """
+    out, index = [], 0
+    while index < len(problem):
+        if problem[index] in "'\"":
+            safe = _SAFE_QUOTE.match(problem, index)
+            if safe is None:
+                break
+            out.append(safe.group(0))
+            index = safe.end()
+        else:
+            out.append(problem[index])
+            index += 1
+    return "".join(out).rstrip(" ,:")
 
 
 def _format_error(err: YAMLError) -> FormatError:
@@ -101,7 +120,7 @@ def _format_error(err: YAMLError) -> FormatError:
         where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
         if isinstance(err, DuplicateKeyError):
             return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
-        problem = _QUOTED.sub("", (err.problem or "syntax error").split("\n")[0]).strip()
+        problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
         return FormatError(f"invalid YAML at {where}: {problem}")
     return FormatError("invalid YAML")
 
