@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealfile import load_secrets, redact_logs
 from sealfile.envelope import forget_data_keys, open_data_key, reuse_from
@@ -233,3 +235,18 @@ def test_a_value_starting_with_star_or_bang_is_not_echoed_by_any_store(world: Wo
                 load(text)
             assert leaks(str(info.value)) == [], str(info.value)
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefix=st.sampled_from(["*", "!", "&", "!!", "@", "%", "`", "|", ">", "'", '"', "? ", "- "]),
+       secret=st.text(alphabet="Ss3cr'\"!*&:{}[]#\\qx ", min_size=6, max_size=16))
+def test_no_yaml_error_quotes_an_unquoted_secret(prefix: str, secret: str) -> None:
+    """Whatever an unquoted value starting with a YAML indicator parses as, an error never shows it."""
+    from sealfile.stores import get_store
+
+    marked = f"Zq{secret}Zq"  # a run of text no fixed message contains
+    for load in (get_store("yaml").load_fast, get_store("yaml").load_editable):
+        try:
+            load(f"a: {prefix}{marked}\nb: 1\n")
+        except SealfileError as err:
+            assert "Zq" not in str(err), str(err)
