@@ -76,8 +76,10 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
         "large value (1 MB, under the size limit)": _text("a: " + "v" * (1024 * 1024) + "\n" + "sealfile:" + meta),
         "huge integer (100,000 digits)": _text("a: " + "7" * 100_000 + "\n" + "sealfile:" + meta),
         "10,000-deep flow nesting": _text("a: " + "[" * 10_000 + "]" * 10_000 + "\n"),
-        "10,000-deep block nesting": _text("".join("  " * i + f"k{i}:\n" for i in range(10_000)) + "  " * 10_000
-                                          + "v: 1\n"),
+        "2,000-deep block nesting (one-space indent)": _text("".join(" " * i + f"k{i}:\n" for i in range(2_000))
+                                                            + " " * 2_000 + "v: 1\n"),
+        "10,000-deep block nesting (over 2 MiB)": _text("".join("  " * i + f"k{i}:\n" for i in range(10_000))
+                                                       + "  " * 10_000 + "v: 1\n"),
         "billion laughs (alias bomb)": _text(BILLION_LAUGHS + "sealfile:" + meta),
         "python/object/apply:os.system tag": _text(
             f"a: !!python/object/apply:os.system ['touch {marker}']\n" + "sealfile:" + meta),
