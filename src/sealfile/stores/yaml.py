@@ -91,7 +91,7 @@ def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 
 
-_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|<[a-z ]+>)'""")
+_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
 """A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
 
 
