@@ -103,6 +103,7 @@ def job(setup: Setup, command: str, kill_after: float | None) -> Job:
 
 def outcome(setup: Setup, command: str, result: Result) -> str:
     """'old' or 'new'; fails the test on anything else."""
+    assert CANARY not in result.stdout + result.stderr, f"{command} printed a value"
     files = result.extra["files"]
     sealed = files[str(setup.secrets)]
     assert sealed["mode"] == MODE, f"{command}: mode became {sealed['mode']:o}"

@@ -26,6 +26,7 @@ from tests.reliability.corpus import Case, dotenv_cases, json_cases, yaml_cases
 from tests.reliability.forkrun import Job, Result, run_jobs
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2-hostile\napi_token: t0ps3cret-hostile\n"
+SECRETS = ("hunter2-hostile", "t0ps3cret-hostile")
 MAX_SECONDS = 10.0
 MAX_RSS_KB = 1_500_000
 COMMANDS = ("load_secrets", "decrypt", "verify", "status", "set", "edit")
@@ -80,6 +81,8 @@ def jobs_for(case: Case, directory: Path, env: dict[str, str]) -> list[Job]:
 
 def judge(case: Case, command: str, result: Result) -> str | None:
     """Why ``result`` is not acceptable, or None."""
+    if any(secret in result.stdout + result.stderr for secret in SECRETS):
+        return "printed a secret value"
     if result.timed_out or result.seconds > MAX_SECONDS:
         return f"took {result.seconds:.1f} s"
     if result.maxrss_kb > MAX_RSS_KB:
