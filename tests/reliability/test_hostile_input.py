@@ -166,3 +166,15 @@ def test_the_driver_measures_what_it_claims(tmp_path: Path) -> None:
     assert 0.3 <= big.seconds < 5
     assert slow.timed_out and slow.status < 0 and slow.seconds < 2
     assert missing.status == 1 and "no such file" in missing.stderr
+
+
+def test_an_endless_input_is_refused_at_the_size_limit(tmp_path: Path) -> None:
+    """/dev/zero has no size to check first: reading stops at the limit."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    results = run_jobs([Job([command, "/dev/zero"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
+                        for command in ("verify", "status", "decrypt")]
+                       + [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))])
+    for result in results:
+        assert result.status == 1, result.stderr
+        assert "input is larger than 2 MiB" in result.stderr
+        assert result.seconds < MAX_SECONDS and result.maxrss_kb < 200_000
