@@ -151,6 +151,24 @@ def test_every_recipient_failing_gives_one_line_naming_each(clouds: Clouds, seal
     assert SECRET not in message
 
 
+def test_the_other_way_round_denied_down_throttled(clouds: Clouds, sealed: tuple[Path, str]) -> None:
+    """AWS denies, GCP is down (connection refused), Azure throttles every request: still one
+    line naming each, within the bounded retries."""
+    path, _ = sealed
+    clouds.proxy.fail("Decrypt", "AccessDeniedException", "not authorized to perform kms:Decrypt")
+    clouds.azure.fail_next(50, status=429)
+    started = time.monotonic()
+    with clouds.gcp.down(), pytest.raises(NoUsableKeyError) as info:
+        load_secrets(path)
+    elapsed = time.monotonic() - started
+    message = str(info.value)
+    assert "\n" not in message and SECRET not in message
+    assert [a.type_id for a in info.value.attempts] == ["age", "aws_kms", "gcp_kms", "azure_kv"]
+    assert f"aws_kms {clouds.aws_arn}: access denied" in message
+    assert f"gcp_kms {GCP_KEY}:" in message and f"azure_kv {clouds.azure_url}:" in message
+    assert elapsed < 30, f"took {elapsed:.1f} s"
+
+
 @pytest.mark.parametrize("working", ["age", "aws", "gcp", "azure"])
 def test_one_working_recipient_is_enough(
     clouds: Clouds, sealed: tuple[Path, str], working: str, monkeypatch: pytest.MonkeyPatch
