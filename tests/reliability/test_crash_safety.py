@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.envelope import forget_data_keys
+from sealfile.errors import SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.operations import decrypt_text, seal_text, verify_text
 from tests.reliability.forkrun import Job, Result, run_jobs
@@ -135,10 +136,14 @@ def kill_trials(setup: Setup, command: str, count: int, rng: random.Random) -> t
     jobs = [job(setup, command, rng.uniform(0, duration * 1.5)) for _ in range(count)]
     tally: Counter[str] = Counter()
     killed = 0
-    for result in run_jobs(jobs):
-        assert result.status in (0, -9), f"{command}: exit {result.status}: {result.stderr}"
+    for trial, result in zip(jobs, run_jobs(jobs), strict=True):
+        where = f"{command} killed at {trial.kill_after:.3f} s (calibrated run {duration:.3f} s)"
+        assert result.status in (0, -9), f"{where}: exit {result.status}: {result.stderr}"
         killed += result.killed and result.status == -9
-        tally[outcome(setup, command, result)] += 1
+        try:
+            tally[outcome(setup, command, result)] += 1
+        except (AssertionError, SealfileError) as failure:
+            raise AssertionError(f"{where}: {type(failure).__name__}: {failure}") from None
     return tally, killed
 
 
