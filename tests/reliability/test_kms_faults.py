@@ -34,6 +34,7 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.aws import AwsKmsKey
 from sealfile.kms.aws_client import forget_clients as forget_aws_clients
 from sealfile.kms.azure import AzureKeyVaultKey, forget_credential
+from sealfile.kms.base import MasterKey
 from sealfile.kms.gcp import ENDPOINT_ENV, GcpKmsKey
 from sealfile.kms.gcp import forget_clients as forget_gcp_clients
 from sealfile.operations import seal_text
@@ -229,8 +230,8 @@ def test_cli_prints_one_error_line_and_exit_1(clouds: Clouds, sealed: tuple[Path
 def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> None:
     """An application that turns the root logger to DEBUG gets every SDK's debug records; botocore's
     hold whole request and response bodies, so the data key must be blanked out of them."""
-    key = {"aws": lambda: AwsKmsKey(clouds.aws_arn), "gcp": lambda: GcpKmsKey(GCP_KEY),
-           "azure": lambda: AzureKeyVaultKey(clouds.azure_url)}[cloud]()
+    key: MasterKey = (AwsKmsKey(clouds.aws_arn) if cloud == "aws" else GcpKmsKey(GCP_KEY) if cloud == "gcp"
+                      else AzureKeyVaultKey(clouds.azure_url))
     data_key = os.urandom(32)
     records: list[logging.LogRecord] = []
 
