@@ -110,8 +110,10 @@ def outcome(setup: Setup, command: str, result: Result) -> str:
     assert sealed["mode"] == MODE, f"{command}: mode became {sealed['mode']:o}"
     for path, info in files.items():
         assert CANARY not in info["text"] or path.startswith(str(setup.ram)), f"{command}: plaintext in {path}"
-        if path.startswith(str(setup.repo)):
-            assert path in (str(setup.secrets), str(setup.config)), f"{command}: left {path}"
+        if path.startswith(str(setup.repo)) and path not in (str(setup.secrets), str(setup.config)):
+            # only possible in the instant between linking the finished file and renaming it
+            assert Path(path).name.startswith(f".{setup.secrets.name}.") and path.endswith(".tmp"), f"left {path}"
+            verify_text(info["text"])
     if sealed["text"] == setup.original:
         return "old"
     verify_text(sealed["text"])
