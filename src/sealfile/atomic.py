@@ -1,18 +1,28 @@
 """Atomic file replacement: a reader (or a crash) sees the old file or the new one, never half.
 
-Temp file in the same directory, fsync, rename over the target, fsync the directory. The
-target keeps its mode; a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
+The new content is written to an unnamed file in the target's directory (Linux ``O_TMPFILE``;
+elsewhere a 0600 ``mkstemp`` file), fsynced, given the target's mode, linked under a temporary
+name and renamed over the target; then the directory is fsynced. An unnamed file vanishes with
+the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
+fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
+other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from sealfile.errors import SealfileError
+
+WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
+_NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
 
 
 def _default_mode() -> int:
@@ -21,36 +31,92 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None) -> None:
+def _test_pause() -> None:
+    """Crash-test hook: ``SEALFILE_TEST_WRITE_DELAY=SECONDS`` pauses between the steps of a write, so
+    a test's ``kill -9`` can land inside each of them (tests/reliability). Unset, it costs a lookup."""
+    delay = os.environ.get(WRITE_DELAY_ENV)
+    if delay:
+        with contextlib.suppress(ValueError):
+            time.sleep(min(max(float(delay), 0.0), 5.0))
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    chunk = max(1, len(payload) // 4)
+    for start in range(0, len(payload), chunk):
+        view = memoryview(payload)[start:start + chunk]
+        while view:
+            view = view[os.write(fd, view):]
+        _test_pause()
+
+
+def atomic_write(
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False
+) -> None:
+    """Replace ``path`` with ``data``. ``private`` (plaintext): the result is never readable by group
+    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise)."""
     # Write through a symlink to the file it names: replacing the link itself would leave the
     # real file (e.g. a plaintext being sealed in place) as it was.
     target = Path(os.path.realpath(path))
+    directory = target.parent
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         final_mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        final_mode = mode if mode is not None else _default_mode()
+        final_mode = mode if mode is not None else 0o600 if private else _default_mode()
+    if private:
+        final_mode &= ~0o077
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+        fd, tmp = _unnamed_file(directory, target.name)
     except OSError as err:  # name the file the user asked for, not our temp file
         raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
+    _test_pause()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fchmod(handle.fileno(), final_mode)
-            os.fsync(handle.fileno())
+        try:
+            _write_all(fd, payload)
+            os.fchmod(fd, final_mode)
+            os.fsync(fd)
+            _test_pause()
+            if tmp is None:
+                tmp = str(directory / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+                _link_unnamed(fd, tmp)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    _test_pause()
+    _fsync_dir(directory)
+
+
+def _unnamed_file(directory: Path, name: str) -> tuple[int, str | None]:
+    """An fd for the new content, and its temporary name (None while it has none: ``O_TMPFILE``)."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(directory, flag | os.O_WRONLY, 0o600), None
+        except OSError as err:
+            if err.errno not in _NO_TMPFILE:
+                raise
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    return fd, tmp
+
+
+def _link_unnamed(fd: int, name: str) -> None:
+    """Give an ``O_TMPFILE`` file a name: ``linkat`` with ``AT_SYMLINK_FOLLOW`` through ``/proc``
+    (passing a dir fd makes Python call ``linkat`` rather than ``link``, which would not follow)."""
+    dir_fd = os.open(os.path.dirname(name) or ".", os.O_RDONLY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", os.path.basename(name), dst_dir_fd=dir_fd, follow_symlinks=True)
+    finally:
+        os.close(dir_fd)
 
 
 def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):
-        fd = os.open(directory or ".", os.O_RDONLY)
+        fd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:

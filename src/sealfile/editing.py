@@ -8,7 +8,7 @@ unwrapped and the MAC verified before any change; ciphertexts of untouched value
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -36,11 +36,13 @@ VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
 
 @dataclass
 class _Opened:
-    document: Any
+    """A sealed file opened for a change; its repr shows neither the decrypted tree nor the key."""
+
+    document: Any = field(repr=False)
     meta: Metadata
-    data_key: bytes
+    data_key: bytes = field(repr=False)
     store: Store
-    text: str
+    text: str = field(repr=False)
 
     def dump(self) -> str:
         attach_metadata(self.document, self.meta, self.store)

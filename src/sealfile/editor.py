@@ -64,7 +64,38 @@ def private_workspace(allow_disk: bool) -> Path:
                 "pass --allow-disk to use the temporary directory on disk instead"
             )
         base = Path(tempfile.gettempdir())
-    return Path(tempfile.mkdtemp(prefix="sealfile-", dir=base))  # mkdtemp makes it 0700
+    wipe_abandoned(base)
+    return Path(tempfile.mkdtemp(prefix=f"sealfile-{os.getpid()}-", dir=base))  # mkdtemp makes it 0700
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def wipe_abandoned(base: Path) -> None:
+    """Wipe workspaces left by an ``edit`` that was killed (``kill -9`` skips every cleanup).
+
+    Each workspace is named after its process id; one that is ours and whose process is gone
+    is overwritten and removed. A live process (or a reused pid) keeps its workspace.
+    """
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            parts = entry.name.split("-")
+            if len(parts) < 3 or parts[0] != "sealfile" or not parts[1].isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_symlink() or entry.stat().st_uid != os.getuid() or _alive(int(parts[1])):
+                    continue
+                for leftover in entry.iterdir():
+                    if leftover.is_file() and not leftover.is_symlink():
+                        wipe(leftover)
+                entry.rmdir()
 
 
 def wipe(path: Path) -> None:

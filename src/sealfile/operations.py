@@ -44,10 +44,33 @@ def about(file: str | os.PathLike[str]) -> Iterator[None]:
         raise err.in_file(os.fspath(file)) from None
 
 
+MAX_FILE_MB_ENV = "SEALFILE_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 8
+
+
+def max_file_bytes() -> int:
+    """Largest file sealfile reads: 8 MiB (about 50,000 values) unless ``SEALFILE_MAX_FILE_MB`` says.
+
+    Structural edits re-parse with a pure-Python reader (a few seconds per MB), so a bound keeps
+    every command's time and memory in check against a hostile or mistaken input."""
+    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
+    try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_FILE_MB
+    return int(max(megabytes, 0.001) * 1024 * 1024)
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
+    limit = max_file_bytes()
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
+            if os.fstat(handle.fileno()).st_size > limit:
+                raise FormatError(f"file is {too_big}", file=os.fspath(path))
+            raw = handle.read(limit + 1)
+            if len(raw) > limit:  # not a regular file (a pipe, /dev/zero): its size was unknown
+                raise FormatError(f"input is {too_big}", file=os.fspath(path))
     except FileNotFoundError:
         raise SealfileError("no such file", file=os.fspath(path)) from None
     except IsADirectoryError:
@@ -218,6 +241,7 @@ def describe(text: str, store: Store | None = None) -> Status:
 
 
 def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
-    """Plaintext output is created 0600; sealed output keeps the target's mode."""
-    atomic_write(path, text, mode=0o600 if private else None)
+    """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
+    target's mode."""
+    atomic_write(path, text, private=private)
 

@@ -8,7 +8,7 @@ order with :func:`iter_leaves`, so the MAC means the same thing on both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.datakey import keys_of, new_data_key, unwrap_data_key, wrap_for
@@ -28,10 +28,10 @@ Styler = Callable[[Any, "str | None"], Any]
 class Reuse:
     """What an earlier sealing of the same file lets us keep: its data key and its ciphertexts."""
 
-    data_key: bytes
+    data_key: bytes = field(repr=False)
     stanzas: list[dict[str, Any]]
-    tokens: dict[bytes, tuple[str, bytes]]
-    """encoded path -> (sealed text, encoded plaintext) of every value the old file held."""
+    tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
+    """encoded path -> (sealed text, encoded plaintext) of every value the old file held (never in a repr)."""
 
 
 def split_metadata(document: MutableMapping[Any, Any]) -> Metadata:

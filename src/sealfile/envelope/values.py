@@ -172,8 +172,8 @@ def token_time(sealed: str) -> int:
         raise FormatError("not a sealed value")
     try:
         raw = base64.urlsafe_b64decode(match.group(1))
-    except ValueError:
-        raise FormatError("a sealed value is malformed") from None
+    except ValueError:  # binascii.Error: bad padding in a damaged token
+        raise FormatError("a sealed value is damaged (not a Fernet token)") from None
     if len(raw) < 9:
-        raise FormatError("a sealed value is malformed")
+        raise FormatError("a sealed value is damaged (not a Fernet token)")
     return int.from_bytes(raw[1:9], "big")

@@ -43,10 +43,15 @@ def parse_identities(text: str, source: str) -> list[pyrage.x25519.Identity]:
     return identities
 
 
+def insecure_key_file_allowed() -> bool:
+    """``SEALFILE_ALLOW_INSECURE_KEY_FILE=1`` (or true/yes); ``0``, ``false`` or empty keep the check."""
+    return os.environ.get(INSECURE_OK_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
 def check_private(path: Path) -> None:
     """Refuse an identity file others can read, as ssh does, unless told otherwise."""
     mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not os.environ.get(INSECURE_OK_ENV):
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not insecure_key_file_allowed():
         raise ConfigError(
             f"{path}: identity file is readable by others (mode {stat.S_IMODE(mode):o}); "
             f"run 'chmod 600 {path}' or set {INSECURE_OK_ENV}=1"
@@ -140,6 +145,8 @@ def add_identity(path: Path) -> str:
     """Append a new identity to ``path`` (created 0600 in a 0700 directory); return its recipient."""
     identity, recipient = generate_identity()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.exists():
+        check_private(path)  # never append a new secret key to a file others can read
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(f"# public key: {recipient}\n{identity}\n")

@@ -19,6 +19,7 @@ boto3 is imported here only when the first client is made, never at ``import sea
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -83,8 +84,30 @@ def current_settings(client: Any) -> ClientSettings:
     return ClientSettings(float(config.read_timeout), int(config.retries.get("total_max_attempts", 1)))
 
 
+class HideKeyMaterial(logging.Filter):
+    """botocore logs whole request and response bodies at DEBUG: an ``Encrypt`` request and a
+    ``Decrypt`` response hold the data key (base64), an ``AssumeRole`` answer holds credentials.
+    Such a record keeps its logger and level but its text is replaced by a note."""
+
+    NOTE = "[sealfile: a KMS/STS body holding key material was not logged]"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "Plaintext" in text or "SecretAccessKey" in text:
+            record.msg, record.args = self.NOTE, ()
+        return True
+
+
+def _hide_key_material_from_sdk_logs() -> None:
+    for name in ("botocore.endpoint", "botocore.parsers"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HideKeyMaterial) for f in logger.filters):
+            logger.addFilter(HideKeyMaterial())
+
+
 def _new_client(region: str, profile: str | None, role: str | None) -> Any:
     boto3 = import_sdk("boto3", extra="aws", what="AWS KMS")
+    _hide_key_material_from_sdk_logs()
     botocore_config = import_sdk("botocore.config", extra="aws", what="AWS KMS")
     settings = ClientSettings.from_environment()
     config = botocore_config.Config(

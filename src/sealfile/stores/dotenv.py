@@ -183,7 +183,7 @@ def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
         if field.startswith("recipient_") and field[len("recipient_"):].isdigit():
             try:
                 recipients.append((int(field[len("recipient_"):]), json.loads(value)))
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise FormatError("a recipient line is not valid JSON", keypath=PREFIX + field) from None
         elif field == "version":
             metadata[field] = int(value) if value.isdigit() else value

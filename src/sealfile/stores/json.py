@@ -39,6 +39,10 @@ class JsonStore(Store):
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None
+        except FormatError:
+            raise
+        except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
+            raise FormatError("invalid JSON: a value cannot be read (a number too long?)") from None
 
     load_fast = load_editable
 

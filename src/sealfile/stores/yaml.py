@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
@@ -33,6 +34,8 @@ from sealfile.errors import FormatError
 from sealfile.stores.base import Store
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
+MAX_EDITABLE_DEPTH = 100
+"""Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
 
 
 @dataclass(frozen=True)
@@ -88,24 +91,71 @@ def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 
 
+_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
+"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+
+
+def _scrub(problem: str) -> str:
+    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+
+    ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
+    ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
+    """
+    out, index = [], 0
+    while index < len(problem):
+        if problem[index] in "'\"":
+            safe = _SAFE_QUOTE.match(problem, index)
+            if safe is None:
+                break
+            out.append(safe.group(0))
+            index = safe.end()
+        else:
+            out.append(problem[index])
+            index += 1
+    return "".join(out).rstrip(" ,:")
+
+
 def _format_error(err: YAMLError) -> FormatError:
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
         where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
         if isinstance(err, DuplicateKeyError):
             return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
-        problem = (err.problem or "syntax error").split("\n")[0]
+        problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
         return FormatError(f"invalid YAML at {where}: {problem}")
     return FormatError("invalid YAML")
 
 
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before the round-trip reader sees it.
+
+    The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
+    reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
+    measures the depth first; text the C parser rejects is left for the real reader to report.
+    """
+    depth = 0
+    try:
+        for event in _safe().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_EDITABLE_DEPTH:
+                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return
+
+
 def load_roundtrip(text: str) -> Any:
     """Parse for editing: comments, order, quoting kept. Refuses anchors and custom tags."""
+    _check_depth(text)
     try:
         document = _roundtrip().load(text)
     except YAMLError as err:
         raise _format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
     _refuse_anchors_and_tags(document)
     _keep_null_spellings(document, text)
     return document
@@ -119,6 +169,12 @@ def load_fast(text: str) -> Any:
         raise _format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
+
+
+_CONTAINER_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "set")}
+_TAG_REFUSED = "custom YAML tags are not supported (quote a value that starts with '!')"
 
 
 def _refuse_anchors_and_tags(document: Any) -> None:
@@ -127,15 +183,15 @@ def _refuse_anchors_and_tags(document: Any) -> None:
         for path, value in iter_leaves(document):
             nodes.append(value)
             if isinstance(value, TaggedScalar):
-                raise FormatError(f"custom YAML tag {value.tag.value} is not supported", keypath=format_keypath(path))
+                raise FormatError(_TAG_REFUSED, keypath=format_keypath(path))  # the tag may be an unquoted secret
             anchor = getattr(value, "anchor", None)
             if anchor is not None and getattr(anchor, "value", None):
                 raise FormatError("YAML anchors and aliases are not supported", keypath=format_keypath(path))
     for node in _containers(document):
         if node.anchor.value:
             raise FormatError("YAML anchors and aliases are not supported")
-        if node.tag.value and not node.tag.value.startswith("tag:yaml.org,2002:"):
-            raise FormatError(f"custom YAML tag {node.tag.value} is not supported")
+        if node.tag.value and node.tag.value not in _CONTAINER_TAGS:  # !!python/object/apply:... too
+            raise FormatError(_TAG_REFUSED)
 
 
 def _containers(document: Any) -> list[Any]:

@@ -1,0 +1,180 @@
+"""Hostile input: every broken or malicious file gets one clear error, in bounded time and memory.
+
+Each case of :mod:`tests.reliability.corpus` goes through ``load_secrets`` and the ``decrypt``,
+``verify``, ``status``, ``set`` and ``edit`` commands, each in its own process (forked from a
+preloaded driver, see :mod:`tests.reliability.forkrun`), whose wall time and peak RSS
+(``ru_maxrss``) are measured. A result passes if the process exited 1 with one
+``sealfile: error: FILE: ...`` line and no traceback, within 10 s and 1.5 GB; a few commands
+may legitimately succeed on some cases (``status`` needs no key and reads no value).
+The ``!!python/object/apply:os.system`` payload would create a marker file: it must not exist.
+
+Set ``SEALFILE_RELIABILITY_REPORT=FILE`` to append a Markdown table of the observed results
+(used to fill docs/security.md).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.operations import seal_text
+from sealfile.stores import get_store
+from tests.reliability.corpus import Case, dotenv_cases, json_cases, yaml_cases
+from tests.reliability.forkrun import Job, Result, run_jobs
+
+PLAINTEXT = "db:\n  user: app\n  password: hunter2-hostile\napi_token: t0ps3cret-hostile\n"
+SECRETS = ("hunter2-hostile", "t0ps3cret-hostile")
+MAX_SECONDS = 10.0
+MAX_RSS_KB = 1_500_000
+COMMANDS = ("load_secrets", "decrypt", "verify", "status", "set", "edit")
+# (case name prefix, command): cases where success is a correct answer, not a failure to notice.
+MAY_SUCCEED = {
+    # status needs no key: it reads recipients and token times, and verifies nothing (verify does)
+    ("token from nowhere", "status"),
+    ("token not base64", "status"),  # no longer ENC[...]-shaped: counted as a plaintext value
+    ("empty token", "status"),
+    ("recipient type unknown", "status"),  # listed with key id '?'
+    ("wrapped key truncated", "status"),
+    ("large value (1 MB", "status"),
+    ("huge integer (100,000 digits)", "status"),
+    ("non-string keys", "status"),
+    ("dotenv: truncated token", "status"),
+    ("JSON: huge integer", "status"),
+}
+
+
+@pytest.fixture(scope="module")
+def identity(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, AgeKey]:
+    secret, recipient = generate_identity()
+    path = tmp_path_factory.mktemp("keys") / "keys.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return path, AgeKey(recipient)
+
+
+def child_env(key_file: Path, home: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SEALFILE_")}
+    env.update({"SEALFILE_AGE_KEY_FILE": str(key_file), "HOME": str(home), "EDITOR": "true", "VISUAL": "true"})
+    return env
+
+
+def jobs_for(case: Case, directory: Path, env: dict[str, str]) -> list[Job]:
+    directory.mkdir()
+    path = directory / case.filename
+    case.write(path)
+    common = {"env": env, "cwd": str(directory), "timeout": 30.0, "memory_limit": 3 * 1024**3}
+    argv = {
+        "decrypt": ["decrypt", str(path)],
+        "verify": ["verify", str(path)],
+        "status": ["status", str(path)],
+        "set": ["set", str(path), "new_key", "new-value"],
+        "edit": ["edit", "--allow-disk", str(path)],
+    }
+    jobs = [Job([str(path)], kind="load", **common)]  # type: ignore[arg-type]
+    jobs += [Job(argv[command], **common) for command in COMMANDS[1:]]  # type: ignore[arg-type]
+    return jobs
+
+
+def judge(case: Case, command: str, result: Result) -> str | None:
+    """Why ``result`` is not acceptable, or None."""
+    if any(secret in result.stdout + result.stderr for secret in SECRETS):
+        return "printed a secret value"
+    if result.timed_out or result.seconds > MAX_SECONDS:
+        return f"took {result.seconds:.1f} s"
+    if result.maxrss_kb > MAX_RSS_KB:
+        return f"used {result.maxrss_kb // 1024} MB"
+    if "Traceback" in result.stderr or "internal error" in result.stderr:
+        return f"crashed: {result.stderr[-600:]}"
+    if result.status == 0:
+        allowed = any(case.name.startswith(p) and command == c for p, c in MAY_SUCCEED)
+        return None if allowed else "succeeded on a broken file"
+    lines = result.stderr.strip().splitlines()
+    if result.status != 1 or len(lines) != 1 or not lines[0].startswith("sealfile: error: "):
+        return f"exit {result.status}, stderr {result.stderr[-600:]!r}"
+    if case.filename not in lines[0]:
+        return f"error does not name the file: {lines[0]}"
+    return None
+
+
+def observed(result: Result) -> str:
+    if result.status == 0:
+        return "ok (no error)"
+    line = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.status}"
+    return line.split(".enc.", 1)[-1].split(": ", 1)[-1][:90]
+
+
+def run_corpus(cases: list[Case], tmp_path: Path, key_file: Path) -> None:
+    env = child_env(key_file, tmp_path)
+    jobs: list[Job] = []
+    for index, case in enumerate(cases):
+        jobs += jobs_for(case, tmp_path / f"case{index}", env)
+    results = run_jobs(jobs, timeout=900)
+    problems = []
+    rows = []
+    for index, case in enumerate(cases):
+        mine = results[index * len(COMMANDS):(index + 1) * len(COMMANDS)]
+        for command, result in zip(COMMANDS, mine, strict=True):
+            problem = judge(case, command, result)
+            if problem:
+                problems.append(f"{case.name} / {command}: {problem}")
+        worst = max(mine, key=lambda r: r.seconds)
+        reading, editing = observed(mine[2]), observed(mine[4])  # verify; set
+        rows.append(f"| {case.name} | {reading} | {'same' if editing == reading else editing} | "
+                    f"{worst.seconds:.2f} s | {max(r.maxrss_kb for r in mine) // 1024} MB |")
+    report = os.environ.get("SEALFILE_RELIABILITY_REPORT")
+    if report:
+        with open(report, "a", encoding="utf-8") as handle:
+            handle.write("\n".join(rows) + "\n")
+    assert problems == [], "\n".join(problems)
+
+
+def test_yaml_corpus(identity: tuple[Path, AgeKey], tmp_path: Path) -> None:
+    key_file, key = identity
+    marker = tmp_path / "CODE-RAN"
+    run_corpus(yaml_cases(seal_text(PLAINTEXT, [key]), marker), tmp_path, key_file)
+    assert not marker.exists(), "the os.system payload ran"
+
+
+def test_json_corpus(identity: tuple[Path, AgeKey], tmp_path: Path) -> None:
+    key_file, key = identity
+    sealed = seal_text(PLAINTEXT, [key], output=get_store("json"))
+    run_corpus(json_cases(sealed), tmp_path, key_file)
+
+
+def test_dotenv_corpus(identity: tuple[Path, AgeKey], tmp_path: Path) -> None:
+    key_file, key = identity
+    sealed = seal_text("USER=app\nPASSWORD=hunter2-hostile\n", [key], store=get_store("dotenv"))
+    run_corpus(dotenv_cases(sealed), tmp_path, key_file)
+
+
+def test_the_driver_measures_what_it_claims(tmp_path: Path) -> None:
+    """The bounds above mean something: a child that allocates 300 MB and sleeps is seen doing so,
+    and one that runs past its time budget is stopped and reported."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    code = "x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096]); import time; time.sleep(0.3)"
+    big, slow, missing = run_jobs([
+        Job([code], kind="python", env=env, cwd=str(tmp_path)),
+        Job(["import time; time.sleep(5)"], kind="python", env=env, cwd=str(tmp_path), timeout=0.5),
+        Job(["verify", str(tmp_path / "missing.yaml")], env=env, cwd=str(tmp_path)),
+    ])
+    assert big.status == 0, big.stderr
+    assert big.maxrss_kb > 300_000
+    assert 0.3 <= big.seconds < 5
+    assert slow.timed_out and slow.status < 0 and slow.seconds < 2
+    assert missing.status == 1 and "no such file" in missing.stderr
+
+
+def test_an_endless_input_is_refused_at_the_size_limit(tmp_path: Path) -> None:
+    """/dev/zero has no size to check first: reading stops at the limit."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    results = run_jobs([Job([command, "/dev/zero"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
+                        for command in ("verify", "status", "decrypt")]
+                       + [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))])
+    for result in results:
+        assert result.status == 1, result.stderr
+        assert "input is larger than 8 MiB" in result.stderr
+        assert result.seconds < MAX_SECONDS and result.maxrss_kb < 200_000
