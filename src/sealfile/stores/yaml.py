@@ -9,6 +9,7 @@ plaintext file may be a secret.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -145,17 +147,42 @@ def _check_depth(text: str) -> None:
         return
 
 
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+
+
+def _reader(text: str, cached: YAML) -> YAML:
+    """The reader for ``text``: YAML 1.2 only, one meaning everywhere.
+
+    A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
+    the other, and a directive sticks to the YAML instance that read it: refuse any other version,
+    and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
+    """
+    if "%" not in text:
+        return cached
+    found = _DIRECTIVE.search(text)
+    if found is None:
+        return cached
+    if found.group(1) != "1.2":
+        raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
+                          f"{text.count(chr(10), 0, found.start()) + 1})")
+    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    fresh.preserve_quotes = "rt" in cached.typ
+    return fresh
+
+
 def load_roundtrip(text: str) -> Any:
     """Parse for editing: comments, order, quoting kept. Refuses anchors and custom tags."""
     _check_depth(text)
+    reader = _reader(text, _roundtrip())
     try:
-        document = _roundtrip().load(text)
+        document = reader.load(text)
     except YAMLError as err:
         raise _format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
         raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
+    _untag_standard_scalars(document)
     _refuse_anchors_and_tags(document)
     _keep_null_spellings(document, text)
     return document
@@ -163,8 +190,9 @@ def load_roundtrip(text: str) -> Any:
 
 def load_fast(text: str) -> Any:
     """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
+    reader = _reader(text, _safe())
     try:
-        return _safe().load(text)
+        return reader.load(text)
     except YAMLError as err:
         raise _format_error(err) from None
     except RecursionError:
@@ -175,6 +203,31 @@ def load_fast(text: str) -> Any:
 
 _CONTAINER_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "set")}
 _TAG_REFUSED = "custom YAML tags are not supported (quote a value that starts with '!')"
+
+
+_STANDARD_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+}
+
+
+def _untag_standard_scalars(document: Any) -> None:
+    """``!!str 12`` is just the string "12": keep the value (the safe reader does the same)."""
+    for node in _containers(document):
+        slots = node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        for key, value in list(slots):
+            convert = _STANDARD_SCALARS.get(value.tag.value) if isinstance(value, TaggedScalar) else None
+            if convert is None:
+                continue
+            try:
+                plain = convert(value.value)
+            except ValueError:
+                raise FormatError(f"not a valid {value.tag.value.rsplit(':', 1)[-1]}") from None
+            if isinstance(node, CommentedMap):
+                dict.__setitem__(node, key, plain)
+            else:
+                list.__setitem__(node, key, plain)
 
 
 def _refuse_anchors_and_tags(document: Any) -> None:
@@ -226,6 +279,21 @@ def _represent_spelled_null(representer: RoundTripRepresenter, data: SpelledNull
 
 
 RoundTripRepresenter.add_representer(SpelledNull, _represent_spelled_null)
+
+
+def _represent_float(representer: RoundTripRepresenter, data: ScalarFloat) -> ScalarNode:
+    """ruamel re-spells a float from its parts and can lose a digit (1.1887518879447826e+142 came
+    back ...825e+142): keep its spelling only when it reads back as the same number."""
+    node: ScalarNode = representer.represent_scalar_float(data)
+    value = float(data)
+    try:
+        same = math.isnan(value) or math.isinf(value) or float(node.value) == value
+    except ValueError:
+        same = False
+    return node if same else representer.represent_scalar("tag:yaml.org,2002:float", repr(value))
+
+
+RoundTripRepresenter.add_representer(ScalarFloat, _represent_float)
 
 
 def keep_comment_gaps(document: Any, source: str) -> None:
