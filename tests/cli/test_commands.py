@@ -304,7 +304,7 @@ def test_status_of_a_malformed_token_names_its_path(run_cli: RunCli, sealed: Pat
     end = text.index("]", start) + 1
     sealed.write_text(text[:start] + "ENC[A]" + text[end:])
     line = one_error_line(run_cli("status", sealed))
-    assert line == f"sealfile: error: {sealed}: database.host: a sealed value is malformed"
+    assert line == f"sealfile: error: {sealed}: database.host: a sealed value is damaged (not a Fernet token)"
 
 
 def test_encrypt_with_an_identity_instead_of_a_recipient_never_echoes_it(

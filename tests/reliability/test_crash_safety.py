@@ -51,8 +51,8 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
     home, repo = tmp_path / "home", tmp_path / "repo"
-    home.mkdir()
-    repo.mkdir()
+    home.mkdir(exist_ok=True)
+    repo.mkdir(exist_ok=True)
     ram = Path(tempfile.mkdtemp(prefix="sealfile-crash-", dir="/dev/shm"))
     identities = [generate_identity() for _ in range(2)]
     key_file = home / "keys.txt"
@@ -73,7 +73,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
         "SEALFILE_AGE_KEY_FILE": str(key_file), "SEALFILE_TEST_WRITE_DELAY": STEP_DELAY,
         "EDITOR": editor, "VISUAL": editor,
     })
-    (tmp_path / "tmp").mkdir()
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     yield Setup(repo, ram, secrets, config, original, env, key_b)
     shutil.rmtree(ram, ignore_errors=True)
     forget_data_keys()

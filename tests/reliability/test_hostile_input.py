@@ -63,7 +63,7 @@ def child_env(key_file: Path, home: Path) -> dict[str, str]:
 
 
 def jobs_for(case: Case, directory: Path, env: dict[str, str]) -> list[Job]:
-    directory.mkdir()
+    directory.mkdir(exist_ok=True)
     path = directory / case.filename
     case.write(path)
     common = {"env": env, "cwd": str(directory), "timeout": 30.0, "memory_limit": 3 * 1024**3}

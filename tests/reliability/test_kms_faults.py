@@ -101,7 +101,9 @@ def forget_all() -> None:
 
 
 @pytest.fixture(autouse=True)
-def healthy(clouds: Clouds) -> Iterator[None]:
+def healthy(clouds: Clouds, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in clouds.env.items():  # the shared conftest cleared SEALFILE_* for this test
+        monkeypatch.setenv(name, value)
     clouds.proxy.reset()
     clouds.gcp.reset()
     clouds.azure.reset()

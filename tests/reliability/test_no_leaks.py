@@ -64,7 +64,7 @@ class World:
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     home, repo, tmp = tmp_path / "home", tmp_path / "repo", tmp_path / "tmp"
     for directory in (home, repo, tmp):
-        directory.mkdir()
+        directory.mkdir(exist_ok=True)
     ram = Path(tempfile.mkdtemp(prefix="sealfile-leaks-", dir="/dev/shm"))
     identity, recipient = generate_identity()
     key_file = home / "keys.txt"

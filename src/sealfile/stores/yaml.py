@@ -182,8 +182,8 @@ def load_roundtrip(text: str) -> Any:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
         raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
-    _untag_standard_scalars(document)
     _refuse_anchors_and_tags(document)
+    _untag_standard_scalars(document)
     _keep_null_spellings(document, text)
     return document
 
@@ -235,7 +235,7 @@ def _refuse_anchors_and_tags(document: Any) -> None:
     if isinstance(document, (CommentedMap, CommentedSeq)):
         for path, value in iter_leaves(document):
             nodes.append(value)
-            if isinstance(value, TaggedScalar):
+            if isinstance(value, TaggedScalar) and value.tag.value not in _STANDARD_SCALARS:
                 raise FormatError(_TAG_REFUSED, keypath=format_keypath(path))  # the tag may be an unquoted secret
             anchor = getattr(value, "anchor", None)
             if anchor is not None and getattr(anchor, "value", None):
@@ -248,10 +248,14 @@ def _refuse_anchors_and_tags(document: Any) -> None:
 
 
 def _containers(document: Any) -> list[Any]:
-    found, stack = [], [document]
+    """Every mapping and sequence once; a container met twice is an alias (a bomb, maybe): refused."""
+    found, stack, seen = [], [document], set()
     while stack:
         node = stack.pop()
         if isinstance(node, (CommentedMap, CommentedSeq)):
+            if id(node) in seen:
+                raise FormatError("YAML anchors and aliases are not supported")
+            seen.add(id(node))
             found.append(node)
             stack.extend(node.values() if isinstance(node, CommentedMap) else node)
     return found

@@ -118,7 +118,7 @@ def scan(text: str) -> Scan | None:
     try:
         with gc_paused():
             return _scan(_yaml, text)
-    except (_Unusual, YAMLError, RecursionError):
+    except (_Unusual, YAMLError, RecursionError, ValueError):  # ValueError: a number too long to convert
         return None
 
 
