@@ -11,10 +11,13 @@ escapes (valid YAML with the same meaning).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
+from types import SimpleNamespace
 from typing import Any
 
+from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 
@@ -27,6 +30,7 @@ _FLOW_INDICATORS = frozenset(",[]{}")
 _BREAKS = "\n\x85\u2028\u2029"
 
 _resolver = OnceVersionResolver()
+_emitter = Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
 _representer = RoundTripRepresenter()
 _SIMPLE_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
 
@@ -76,12 +80,24 @@ def _string(value: str, style: str | None, flow: bool) -> str | None:
 
 
 def plain_ok(value: str, *, flow: bool) -> bool:
-    """A conservative test that ``value`` may be written as a plain scalar and read back as this string."""
-    if not value or not value.isprintable() or value[0] in _INDICATORS or value[0] == " " or value[-1] in " :":
+    """Whether ``value`` may be written as a plain scalar and read back as this string: a quick
+    conservative test, and for what it refuses, ruamel's own emitter analysis (so ``<`` or
+    ``.hidden`` stay plain as ruamel would write them)."""
+    if not value or not value.isprintable():
         return False
-    if ": " in value or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)):
+    quick = not (value[0] in _INDICATORS or value[0] == " " or value[-1] in " :" or ": " in value
+                 or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
+    if not quick and not _emitter_allows_plain(value, flow):
         return False
     return implicit_tag(value) == STR_TAG
+
+
+def _emitter_allows_plain(value: str, flow: bool) -> bool:
+    try:
+        analysis = _emitter.analyze_scalar(value)
+    except Exception:  # an analysis ruamel cannot make here: stay conservative
+        return False
+    return bool(analysis.allow_flow_plain if flow else analysis.allow_block_plain)
 
 
 def double_quoted(value: str) -> str | None:
