@@ -21,12 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sealfile.envelope import forget_data_keys
 from sealfile.kms.age import AgeKey, generate_identity
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# CI replays the same examples every run (a red build is then reproducible); local runs explore.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 _ISOLATED_DIRS = {
     "HOME": "home",

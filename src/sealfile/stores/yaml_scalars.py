@@ -70,8 +70,8 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
 
 
 def _string(value: str, style: str | None, flow: bool) -> str | None:
-    if style == "'" and value.isprintable():
-        return "'" + value.replace("'", "''") + "'"
+    if style == "'":  # multi-line single-quoted text folds in ways only the emitter reproduces
+        return "'" + value.replace("'", "''") + "'" if value.isprintable() else None
     if style in (None, "'", '"'):
         if style is None and plain_ok(value, flow=flow):
             return value
