@@ -19,7 +19,7 @@ from typing import Any
 from sealfile.envelope import unseal
 from sealfile.flatten import check_prefix, flatten
 from sealfile.freshness import OnStale, enforce, set_times
-from sealfile.operations import about, get_path, open_sealed_fast, read_text
+from sealfile.operations import SOPS_MARKER, about, get_path, open_sealed_fast, read_text
 from sealfile.reading import load_tree
 from sealfile.stores import store_for
 from sealfile.view import Secrets
@@ -123,6 +123,8 @@ def _export(names: dict[str, str], *, override: bool) -> None:
 
 # --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
 def _open_if_sops(text: str, path: str) -> Any:
+    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
+        return None
     from sealfile import sops
 
     found = sops.sniff(text, path)

@@ -33,6 +33,7 @@ from sealfile.kms.registry import key_from_config
 from sealfile.stores import Store, get_store
 
 YAML = get_store("yaml")
+SOPS_MARKER = "ENC[AES256_GCM,"
 
 
 @contextmanager
@@ -160,6 +161,8 @@ def decrypt_text(
 
 # --- SOPS files (issue 10): YAML for SOPS YAML, JSON for SOPS JSON, as `sops decrypt` prints ---
 def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
+    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
+        return None
     from sealfile import sops
     from sealfile.sops import render
 
