@@ -17,7 +17,7 @@ from sealfile.sops.cipher import MacHasher, verify_mac
 from sealfile.sops.format import METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
 from sealfile.sops.keys import unwrap_sops_data_key
 from sealfile.sops.tree import decrypt_document
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores.yaml import roundtrip as yaml_store
 
 Format = Literal["yaml", "json"]
 

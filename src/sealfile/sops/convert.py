@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile import operations
 from sealfile.errors import FormatError
 from sealfile.kms.age import AgeKey
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_from_config
+from sealfile.ops import seal
 from sealfile.sops import sniff
 from sealfile.sops.render import plaintext, same_data, to_yaml_tree
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores.yaml import roundtrip as yaml_store
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     if not keys:
         raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                           "is a kind sealfile supports")
-    sealed = operations.seal_text(rendered, keys, opened.meta.sealfile_rules())
+    sealed = seal.seal_text(rendered, keys, opened.meta.sealfile_rules())
     return Imported(sealed, list(opened.meta.unsupported))

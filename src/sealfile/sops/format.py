@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.envelope.rules import EncryptionRules
 from sealfile.errors import FormatError
+from sealfile.model.rules import EncryptionRules
 
 METADATA_KEY = "sops"
 _PATH_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")

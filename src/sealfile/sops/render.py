@@ -19,7 +19,7 @@ from sealfile.sops import Format, Opened, open_tree
 from sealfile.sops.comments import container_aads, decrypt_comments
 from sealfile.sops.format import METADATA_KEY
 from sealfile.sops.tree import decrypt_document
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores.yaml import roundtrip as yaml_store
 
 
 def _block_safe(text: str) -> bool:

@@ -13,8 +13,8 @@ from collections.abc import Callable, MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.envelope.paths import ListIndex, Path, format_keypath
 from sealfile.errors import FormatError, IntegrityError
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.cipher import (
     JSON_WHOLE_FLOATS_BELOW,
     YAML_WHOLE_FLOATS_BELOW,
