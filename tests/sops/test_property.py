@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sealfile
-from sealfile.sops.convert import import_sops
+from sealfile.ops.import_sops import import_sops
 from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_encrypt
 
 # Left out, because SOPS or the YAML parsers mishandle them (our reading is not the issue):

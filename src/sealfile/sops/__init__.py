@@ -17,7 +17,7 @@ from sealfile.sops.cipher import MacHasher, verify_mac
 from sealfile.sops.format import METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
 from sealfile.sops.keys import unwrap_sops_data_key
 from sealfile.sops.tree import decrypt_document
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml import reader as yaml_reader
 
 Format = Literal["yaml", "json"]
 
@@ -50,8 +50,8 @@ def parse_text(text: str, *, fmt: Format) -> Any:
         except json.JSONDecodeError as err:
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}") from None
         except RecursionError:
-            raise FormatError(yaml_store.MAX_DEPTH_MESSAGE) from None
-    return yaml_store.load_fast(text)
+            raise FormatError(yaml_reader.MAX_DEPTH_MESSAGE) from None
+    return yaml_reader.load_fast(text)
 
 
 @dataclass(frozen=True)

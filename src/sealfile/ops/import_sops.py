@@ -9,18 +9,18 @@ Entries we have no provider for (PGP, GCP, Azure, Vault) are reported, not silen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.kms.age import AgeKey
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import key_from_config
-from sealfile.ops import seal
+from sealfile.kms.registry import key_for
+from sealfile.model.metadata import Stanza
+from sealfile.ops.seal import seal_plaintext
 from sealfile.sops import sniff
 from sealfile.sops.render import plaintext, same_data, to_yaml_tree
+from sealfile.stores import get_store
 from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml.reader import load_fast
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,9 @@ class Imported:
     """SOPS key types present in the file that the sealed file does not carry over."""
 
 
-def recipient_key(stanza: Mapping[str, Any]) -> MasterKey:
-    """Our provider for a SOPS entry, without its wrapped key (it wraps a new data key)."""
-    if stanza.get("type") == "age":
-        return AgeKey(str(stanza["recipient"]))
-    return key_from_config({k: v for k, v in stanza.items() if k != "wrapped"})
+def recipient_key(stanza: Stanza) -> MasterKey:
+    """Our provider for a SOPS entry (its wrapped key is not used: a new data key is wrapped)."""
+    return key_for(stanza)
 
 
 def import_sops(text: str, *, path: str | None = None) -> Imported:
@@ -48,7 +46,7 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     if fmt == "json":
         rendered = yaml_store.dump_roundtrip(to_yaml_tree(opened.data))
     try:
-        unchanged = same_data(yaml_store.load_fast(rendered), opened.data)
+        unchanged = same_data(load_fast(rendered), opened.data)
     except FormatError:
         unchanged = False
     if not unchanged:
@@ -57,5 +55,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     if not keys:
         raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                           "is a kind sealfile supports")
-    sealed = seal.seal_text(rendered, keys, opened.meta.sealfile_rules())
+    sealed = seal_plaintext(rendered, get_store("yaml"), keys, opened.meta.sealfile_rules())
     return Imported(sealed, list(opened.meta.unsupported))
