@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from sealfile.envelope import ssh_wire, sshsig
 from sealfile.envelope.ssh_keys import SshPublicKey
 
 # kind -> ssh-keygen arguments
@@ -117,6 +118,21 @@ def ssh_agent(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningAgent]:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def write_allowed_signers(directory: Path, key: SshKeyPair, principal: str = "alice") -> Path:
+    path = directory / "allowed_signers"
+    path.write_text(f"{principal} {key.public_key.to_line()}\n")
+    return path
+
+
+def sshsig_fields(armored: str) -> list[bytes]:
+    """The five string fields of an SSHSIG blob after magic and version: key, namespace, reserved,
+    hash algorithm, signature."""
+    reader = ssh_wire.WireReader(sshsig.dearmor(armored))
+    reader.raw(6)
+    reader.uint32()
+    return [reader.string() for _ in range(5)]
 
 
 def keygen_sign(key: SshKeyPair, message_path: Path, namespace: str = "sealfile") -> str:
