@@ -160,4 +160,4 @@ def keygen_find_principals(allowed_signers: Path, signature: str, directory: Pat
     signature_path.write_text(signature)
     result = subprocess.run(["ssh-keygen", "-Y", "find-principals", "-f", str(allowed_signers),
                              "-s", str(signature_path), *extra], capture_output=True, text=True, timeout=30)
-    return result.stdout.split() if result.returncode == 0 else None
+    return result.stdout.splitlines() if result.returncode == 0 else None
