@@ -14,7 +14,7 @@ import pytest
 
 from sealfile.envelope.allowed_signers import AllowedSigners, SignerInfo, matches_pattern_list, parse_line
 from sealfile.envelope.signing import Signer
-from sealfile.errors import ConfigError, SignatureError, UntrustedSignerError
+from sealfile.errors import ConfigError, SealfileError, SignatureError, UntrustedSignerError
 from tests.ssh_support import SshKeyPair, SshKeys, keygen_find_principals, keygen_sign, keygen_verify
 
 MESSAGE = b"the sealed file's signed digest\n"
@@ -225,8 +225,9 @@ def test_from_file(alice: SshKeyPair, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         AllowedSigners.from_file(path)
     assert str(err.value) == f"{path}: line 2: missing public key"
-    with pytest.raises(ConfigError, match="cannot read allowed signers: No such file or directory"):
+    with pytest.raises(SealfileError) as missing:
         AllowedSigners.from_file(tmp_path / "missing")
+    assert str(missing.value) == f"{tmp_path / 'missing'}: no such file"
     path.write_text(f"alice {alice.public_key.to_line()}\n")
     assert AllowedSigners.from_file(path).principal_for(alice.public_key) == "alice"
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from sealfile.envelope import sshsig
 from sealfile.envelope.ssh_keys import SshPublicKey
 from sealfile.errors import ConfigError, UntrustedSignerError
+from sealfile.files.io import read_text
 
 Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time`."""
 
-MAX_FILE_BYTES = 1024 * 1024
 _OPTION = re.compile(r'([A-Za-z-]+)(?:="((?:[^"\\]|\\.)*)")?')
 _TIME_FORMATS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
 
@@ -94,18 +94,7 @@ class AllowedSigners:
 
     @classmethod
     def from_file(cls, path: Path, *, clock: Clock = time.time) -> AllowedSigners:
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as err:
-            raise ConfigError(f"cannot read allowed signers: {err.strerror or err}", file=str(path)) from None
-        if len(data) > MAX_FILE_BYTES:
-            raise ConfigError("allowed signers file larger than 1 MiB", file=str(path))
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConfigError("allowed signers file is not UTF-8", file=str(path)) from None
-        return cls.from_text(text, source=str(path), clock=clock)
+        return cls.from_text(read_text(path), source=str(path), clock=clock)
 
     def __len__(self) -> int:
         return len(self.signers)

@@ -25,12 +25,11 @@ from sealfile.envelope.ssh_keys import (
     sign_with_private_key,
 )
 from sealfile.errors import ConfigError, SealfileError, SigningError
+from sealfile.files.io import read_text
 from sealfile.kms.age import check_private
 
 SIGNING_KEY_ENV = "SEALFILE_SIGNING_KEY"
 KEY_TEXT_PREFIX = "key::"
-# A private key file is a few KiB; refuse to read something that is plainly not one.
-MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 class Signer:
@@ -55,11 +54,11 @@ class Signer:
     @classmethod
     def from_private_key_file(cls, path: Path) -> Signer:
         """A signer for an unencrypted private key file (OpenSSH or PEM), refused if others can read it."""
-        return cls._from_private_key(path, _read_key_file(path))
+        return cls._from_private_key(path, read_text(path))
 
     @classmethod
-    def _from_private_key(cls, path: Path, data: bytes) -> Signer:
-        key = _load_private_key(path, data)
+    def _from_private_key(cls, path: Path, text: str) -> Signer:
+        key = _load_private_key(path, text.encode())
         return cls(SshPublicKey.of(key, path.name), lambda message: sign_with_private_key(key, message),
                    source=str(path))
 
@@ -86,13 +85,11 @@ def load_signer(spec: str, environ: Mapping[str, str] | None = None) -> Signer:
         return Signer.from_agent(SshPublicKey.from_line(spec.removeprefix(KEY_TEXT_PREFIX)),
                                  SshAgent.from_environment(environ))
     path = Path(spec).expanduser()
-    data = _read_key_file(path)
-    if b"PRIVATE KEY-----" in data:
-        return Signer._from_private_key(path, data)
+    text = read_text(path)
+    if "PRIVATE KEY-----" in text:
+        return Signer._from_private_key(path, text)
     try:
-        public_key = SshPublicKey.from_line(data.decode("ascii"))
-    except UnicodeDecodeError:
-        raise SigningError(f"{path}: not an SSH key file") from None
+        public_key = SshPublicKey.from_line(text)
     except ConfigError as err:
         raise SigningError(f"{path}: neither a private key nor a usable public key: {err}") from None
     return Signer.from_agent(public_key, SshAgent.from_environment(environ))
@@ -103,17 +100,6 @@ def _is_key_text(spec: str) -> bool:
         return True
     first = spec.split(maxsplit=1)[0]
     return " " in spec and (first in SUPPORTED_KEY_TYPES or first.startswith(("ssh-", "ecdsa-", "sk-")))
-
-
-def _read_key_file(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_FILE_BYTES + 1)
-    except OSError as err:
-        raise SigningError(f"{path}: cannot read the signing key: {err.strerror or err}") from None
-    if len(data) > MAX_KEY_FILE_BYTES:
-        raise SigningError(f"{path}: too large for an SSH key file")
-    return data
 
 
 def _load_private_key(path: Path, data: bytes) -> SigningKey:
