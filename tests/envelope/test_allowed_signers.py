@@ -3,6 +3,7 @@ and ``-Y verify``; ``verify`` says who signed or refuses in one line naming the 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import time
@@ -11,6 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealfile.envelope.allowed_signers import AllowedSigners, SignerInfo, matches_pattern_list, parse_line
 from sealfile.envelope.signing import Signer
@@ -117,10 +120,10 @@ def test_validity_window_against_the_injected_clock(alice: SshKeyPair, tmp_path:
 @pytest.fixture
 def tokyo_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Local time nine hours ahead of UTC, for this process and the ssh-keygen it runs."""
-    monkeypatch.setenv("TZ", "JST-9")
-    time.tzset()
-    yield
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "JST-9")
+        time.tzset()
+        yield
     time.tzset()
 
 
@@ -210,6 +213,15 @@ def test_malformed_lines(ssh_keys: SshKeys, tmp_path: Path, line: str, cause: st
                            capture_output=True, text=True, timeout=30)
     assert found.returncode != 0
     assert (f"{path}:1:" in found.stderr) is openssh_complains, found.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["alice", "*", ",", " ", "\t", '"', "=", "namespaces", "valid-after", "valid-before",
+                                 "cert-authority", "20300101", "Z", "\\", "#", KEY, "ssh-ed25519", "AAAA"]),
+                max_size=12))
+def test_any_line_parses_or_is_a_config_error(parts: list[str]) -> None:
+    with contextlib.suppress(ConfigError):
+        parse_line("".join(parts))
 
 
 def test_options_are_case_insensitive_and_quotes_may_be_escaped(alice: SshKeyPair) -> None:

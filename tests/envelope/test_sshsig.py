@@ -8,6 +8,7 @@ must fail with the one opaque :class:`SignatureError`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealfile.envelope import ssh_wire, sshsig
 from sealfile.envelope.ssh_keys import SIGNING_KEY_CLASSES, SigningKey, SshPublicKey, sign_with_private_key
@@ -229,6 +232,22 @@ def test_a_signer_returning_a_bad_signature_is_caught_before_it_is_written(ssh_k
         sshsig.sign(MESSAGE, "sealfile", alice.public_key, lambda data: sign_with_private_key(mallory_secret, data))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300) | st.binary(max_size=300).map(lambda raw: sshsig.armor(b"SSHSIG" + raw)))
+def test_any_text_is_one_opaque_error(text: str) -> None:
+    with pytest.raises(SignatureError, match=r"^signature does not verify$"):
+        sshsig.verify(MESSAGE, text, "sealfile")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200), st.text(max_size=200))
+def test_any_key_blob_or_line_is_a_config_error_at_worst(blob: bytes, line: str) -> None:
+    for parse in (lambda: SshPublicKey.from_blob(blob), lambda: SshPublicKey.from_line(line),
+                  lambda: SshPublicKey.from_line("ssh-ed25519 " + base64.b64encode(blob).decode())):
+        with contextlib.suppress(ConfigError):
+            parse()
+
+
 # -- public key lines ---------------------------------------------------------------------------
 
 def test_key_line_keeps_the_comment_out_of_equality(ssh_keys: SshKeys) -> None:
@@ -246,6 +265,8 @@ def test_key_line_keeps_the_comment_out_of_equality(ssh_keys: SshKeys) -> None:
     ("ssh-dss AAAAB3NzaC1kc3MAAACBAP", "'ssh-dss' is not supported"),
     ("sk-ssh-ed25519@openssh.com AAAA", "is not supported"),
     ("ssh-ed25519-cert-v01@openssh.com AAAA", "certificates"),
+    ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBdgpgGporhyx7acuMDKWtxb+v3ztEx9lT4rUomhA44d a\nssh-ed25519 AAAA",
+     "more than one line"),
 ])
 def test_malformed_key_lines_are_config_errors(line: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

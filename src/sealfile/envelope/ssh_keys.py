@@ -91,6 +91,8 @@ class SshPublicKey:
     def from_line(cls, line: str) -> SshPublicKey:
         """A line of ``id_ed25519.pub`` or ``authorized_keys`` without options: ``TYPE BASE64 [COMMENT]``."""
         fields = line.strip().split(maxsplit=2)
+        if "\n" in line.strip() or "\r" in line.strip():
+            raise ConfigError("more than one line where one OpenSSH public key belongs")
         if len(fields) < 2:
             raise ConfigError("not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')")
         if fields[0] not in SUPPORTED_KEY_TYPES:
