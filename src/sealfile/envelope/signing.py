@@ -114,7 +114,7 @@ def _load_private_key(path: Path, data: bytes) -> SigningKey:
         # cryptography's way of saying a password is needed; it never holds key material
         raise SigningError(f"{path}: the private key is passphrase-protected; add it to ssh-agent "
                            f"('ssh-add {path}') and set {SIGNING_KEY_ENV} to its public key ({path}.pub)") from None
-    except (ValueError, UnsupportedAlgorithm):
+    except (ValueError, NotImplementedError, UnsupportedAlgorithm):
         raise SigningError(f"{path}: not a usable SSH private key") from None
     if not isinstance(key, SIGNING_KEY_CLASSES):
         raise SigningError(f"{path}: this private key type cannot sign (use ed25519, ecdsa or rsa)")
