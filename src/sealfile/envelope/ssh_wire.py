@@ -43,9 +43,6 @@ class WireReader:
         self._offset = end
         return chunk
 
-    def byte(self) -> int:
-        return self.raw(1)[0]
-
     def uint32(self) -> int:
         return int.from_bytes(self.raw(4), "big")
 
