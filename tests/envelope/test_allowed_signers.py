@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sealfile.envelope.allowed_signers import AllowedSigners, SignerInfo, matches_pattern_list, parse_line
 from sealfile.envelope.signing import Signer
 from sealfile.errors import ConfigError, SealfileError, SignatureError, UntrustedSignerError
-from tests.ssh_support import SshKeyPair, SshKeys, keygen_find_principals, keygen_sign, keygen_verify
+from tests.support.ssh import SshKeyPair, SshKeys, keygen_find_principals, keygen_sign, keygen_verify
 
 MESSAGE = b"the sealed file's signed digest\n"
 NOW = datetime(2030, 6, 1, tzinfo=timezone.utc).timestamp()

@@ -15,7 +15,7 @@ import pytest
 
 from sealfile.envelope.signing import SIGNING_KEY_ENV, Signer, load_signer, signer_from_environment
 from sealfile.errors import ConfigError, SealfileError, SigningError
-from tests.ssh_support import RunningAgent, SshKeyPair, SshKeys, generate_key, keygen_verify, write_allowed_signers
+from tests.support.ssh import RunningAgent, SshKeyPair, SshKeys, generate_key, keygen_verify, write_allowed_signers
 
 MESSAGE = b"sealed file digest\n"
 

@@ -18,7 +18,7 @@ import pytest
 from sealfile.envelope import ssh_wire, sshsig
 from sealfile.envelope.ssh_agent import SshAgent
 from sealfile.errors import SigningError
-from tests.ssh_support import (
+from tests.support.ssh import (
     RunningAgent,
     SshKeyPair,
     SshKeys,

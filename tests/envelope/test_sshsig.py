@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sealfile.envelope import ssh_wire, sshsig
 from sealfile.envelope.ssh_keys import SIGNING_KEY_CLASSES, SigningKey, SshPublicKey, sign_with_private_key
 from sealfile.errors import ConfigError, SealfileError, SignatureError
-from tests.ssh_support import (
+from tests.support.ssh import (
     KEY_KINDS,
     SshKeyPair,
     SshKeys,

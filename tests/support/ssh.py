@@ -3,7 +3,7 @@
 
 Use the fixtures from any test package by importing them into its ``conftest.py``::
 
-    from tests.ssh_support import ssh_agent, ssh_keys  # noqa: F401
+    from tests.support.ssh import ssh_agent, ssh_keys  # noqa: F401
 
 ``ssh_keys`` is session-scoped (an RSA key takes seconds to make): treat its files as read-only.
 """
