@@ -159,9 +159,9 @@ def test_usage_errors_exit_2(run_cli: RunCli, plain: Path, age_identity: AgeIden
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("a: &x 1\nb: *x\n", "anchors and aliases"),
+        ("a: &x 1\nb: *x\n", "aliases are not supported"),
         ("a: 1\na: hunter2\n", "duplicate key"),
-        ("- hunter2\n", "top level must be a mapping"),
+        ("- hunter2\n", "top level of a document must be a mapping"),
         ("a: !secret hunter2\n", "custom YAML tag"),
         ("a: 'hunter2\n", "invalid YAML"),
     ],

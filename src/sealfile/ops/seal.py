@@ -18,8 +18,9 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.document import Reuse, check_plaintext_root
-from sealfile.ops.reader import read_document
+from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,
@@ -62,6 +63,8 @@ def seal_plaintext(
     output: Store | None = None,
 ) -> str:
     """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s)."""
+    if store.name == "yaml" and (output is None or output is store):
+        return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
     tree = store.load_editable(plaintext)
     meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
     target = output or store
@@ -102,7 +105,7 @@ def seal_tree(
         encoded_path = encode_path(path)
         previous = old.get(encoded_path)
         token = previous[0] if previous is not None and previous[1] == value_bytes else None
-        replace_leaf(tree, path, token or cipher.seal_encoded(encoded_path, value_bytes))
+        replace_leaf(tree, path, token or cipher.seal_payload(encoded_path, value_bytes))
     return seal_metadata(Metadata.single_group(stanzas, rules), data_key, encode_leaves(mac_leaves(tree, store)))
 
 
