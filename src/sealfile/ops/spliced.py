@@ -24,7 +24,7 @@ from sealfile.model.paths import Path, encode_path, format_keypath, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
-from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.sealing import seal_metadata, will_sign
 from sealfile.ops.tree import TreeOpen, TreeSealed
 from sealfile.stores import Store
 from sealfile.stores.yaml import splice
@@ -194,6 +194,8 @@ class SplicedOpen(OpenDocument):
         return None if leaf.flow and not leaf.node.style else leaf
 
     def _set_token(self, leaf: Leaf, value: Any) -> bool | None:
+        if will_sign():
+            return None  # a signature covers the whole seal: the general path writes it, signing once
         cipher = ValueCipher(self._data_key)
         previous = cipher.open(leaf.encoded_path, leaf.value)
         if same_value(previous.value, value):
