@@ -76,11 +76,12 @@ def git_textconv(file: str, redact: bool) -> None:
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
     """(git merge driver) Three-way merge of sealed values into OURS; exit 1 on conflicts."""
     from sealfile.gitflow.merge import merge_texts
+    from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     try:
         result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                             store_for(name))
+                             store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)

@@ -94,10 +94,16 @@ def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
     if path is None:
         return ProjectConfig(None)
     from sealfile.files.io import read_text
+
+    return config_from_text(read_text(path), path)
+
+
+def config_from_text(text: str, path: Path) -> ProjectConfig:
+    """A config's text, as if read from ``path`` (``review`` reads it from a revision)."""
     from sealfile.stores.yaml.reader import load_fast
 
     try:
-        raw = load_fast(read_text(path)) or {}
+        raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
         return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), _patterns(raw),

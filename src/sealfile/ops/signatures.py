@@ -160,6 +160,16 @@ class TrustPolicy:
             raise UntrustedSealError(self.refusal(check))
         return check
 
+    def problem(self, document: SealedDocument) -> str | None:
+        """For keyless checks (``check``, ``review``): why readers would refuse the file, or a
+        signature that does not verify (tampering, whatever the policy); ``None`` if neither."""
+        if not self.required and document.metadata.signature is None:
+            return None
+        check = self.check(document)
+        if self.required and not self.accepts(check):
+            return self.refusal(check)
+        return check.describe() if check.status == "invalid" else None
+
     def enforce_unsignable(self, kind: str) -> None:
         """For a file that cannot carry a signature (a SOPS file): refused whenever one is required."""
         if self.required:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from sealfile.envelope.allowed_signers import AllowedSigner, AllowedSigners
@@ -56,7 +57,13 @@ def allowed_signers_text(signers: AllowedSigners) -> str:
     """The same signers as an OpenSSH ``allowed_signers`` file."""
     lines = []
     for signer in signers.signers:
-        options = f'namespaces="{signer.namespaces}" ' if signer.namespaces else ""
+        options = [f'namespaces="{signer.namespaces}"'] if signer.namespaces else []
+        options += [f'{name}="{_utc(moment)}"' for name, moment in (
+            ("valid-after", signer.valid_after), ("valid-before", signer.valid_before)) if moment is not None]
         principals = f'"{signer.principals}"' if " " in signer.principals else signer.principals
-        lines.append(f"{principals} {options}{signer.key.to_line()}\n")
+        lines.append(" ".join([principals, *([",".join(options)] if options else []), signer.key.to_line()]) + "\n")
     return "".join(lines)
+
+
+def _utc(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y%m%d%H%M%SZ")
