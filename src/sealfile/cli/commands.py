@@ -23,7 +23,7 @@ from sealfile.cli.options import (
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.ops import read, seal, signatures
-from sealfile.ops.verify import allowed_signers_for, signature_of, signature_text, signed_message, verify_seal
+from sealfile.ops.verify import allowed_signers_for, signature_status, signature_text, signed_message, verify_seal
 from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
@@ -162,10 +162,10 @@ def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) 
     with io.about(file):
         text, store = io.read_text(file), store_for(file, input_type)
         info = read.describe(text, store)
-        signature = signature_of(text, store, signatures.for_file(file))
+        signature = signature_status(text, store, signatures.for_file(file))
     click.echo(f"file: {file}")
     click.echo(f"format version: {info.version}")
-    click.echo(f"signature: {signature.describe()}")
+    click.echo(f"signature: {signature}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
     click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
     click.echo("recipients:")

@@ -64,9 +64,12 @@ def _check_structure(document: SealedDocument) -> None:
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
 
 
-def signature_of(text: str, store: Store, policy: TrustPolicy) -> SignatureCheck:
-    """What the file's signature says, checked against ``policy``'s signers (for ``status``)."""
-    return policy.check(read_document(text, store))
+def signature_status(text: str, store: Store, policy: TrustPolicy) -> str:
+    """Who signed the file, and whether readers under ``policy`` would refuse it (for ``status``)."""
+    check = policy.check(read_document(text, store))
+    if policy.required and not policy.accepts(check):
+        return f"{policy.refusal(check)} (readers refuse it)"
+    return check.describe()
 
 
 def signed_message(text: str, store: Store) -> bytes:
