@@ -149,13 +149,14 @@ def _working_copy(path: Path) -> str | None:
 @click.argument("head")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--fail-on-recipient-change", is_flag=True,
-              help="Count any recipient added or removed as a policy violation.")
+              help="Count any recipient or trusted signer added or removed as a policy violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
     """Summary of sealed-file changes between two revisions, for reviewers without keys.
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
-    plaintext, or (with --fail-on-recipient-change) any recipient change.
+    plaintext, a file the trusted signers did not seal (a replaced data key above all), or
+    (with --fail-on-recipient-change) any change to recipients or to signers:.
     """
     from sealfile.gitflow.review import render
     from sealfile.gitflow.review import review as run_review
