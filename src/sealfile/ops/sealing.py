@@ -15,14 +15,17 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from sealfile.envelope.mac import EncodedLeaf, compute_mac, seal_digest, signed_message
-from sealfile.envelope.signing import SIGNING_KEY_ENV, Signer, signer_from_environment
-from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
 from sealfile.model.metadata import Metadata
+
+if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
+    from sealfile.envelope.signing import Signer
 
 _FROM_ENVIRONMENT = "environment"
 _signer: ContextVar[Signer | str | None] = ContextVar("sealfile_signer", default=_FROM_ENVIRONMENT)
+
 
 
 @contextmanager
@@ -39,15 +42,21 @@ def will_sign() -> bool:
     """Whether a write now would be signed (without loading the key)."""
     chosen = _signer.get()
     if chosen == _FROM_ENVIRONMENT:
+        from sealfile.envelope.signing import SIGNING_KEY_ENV
+
         return bool(os.environ.get(SIGNING_KEY_ENV, "").strip())
     return chosen is not None
 
 
 def current_signer() -> Signer | None:
     chosen = _signer.get()
-    if isinstance(chosen, Signer):
-        return chosen
-    return signer_from_environment() if chosen == _FROM_ENVIRONMENT else None
+    if chosen is None:
+        return None
+    if isinstance(chosen, str):
+        from sealfile.envelope.signing import signer_from_environment
+
+        return signer_from_environment()
+    return chosen
 
 
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:
@@ -59,5 +68,7 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
     signer = current_signer()
     if signer is None:
         return meta
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
     message = signed_message(seal_digest(meta, leaves), meta.mac)
     return meta.with_signature(signer.sign(message, SEALFILE_NAMESPACE))

@@ -18,6 +18,9 @@ Where the policy comes from: :func:`for_application` (``load_secrets(allowed_sig
 else ``SEALFILE_ALLOWED_SIGNERS``) and :func:`for_file` (the CLI and the Git tools: the same
 variable, which pins the signers for CI, else the ``.sealfile.yaml`` that governs the file).
 Without any, behaviour is as it was: files are read and written unsigned or signed alike.
+
+The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
+configured (its start-up time is measured, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -27,12 +30,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Union
 
-from sealfile.envelope.allowed_signers import AllowedSigners
 from sealfile.envelope.mac import signed_message
-from sealfile.envelope.signing import SIGNING_KEY_ENV, Signer, signer_from_environment
-from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, signer_key, verify
 from sealfile.errors import (
     ConfigError,
     SealfileError,
@@ -41,11 +41,14 @@ from sealfile.errors import (
     UntrustedSealError,
     UntrustedSignerError,
 )
-from sealfile.ops.config import load_config
 from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.sealing import signing_as
 from sealfile.stores import Store
+
+if TYPE_CHECKING:
+    from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.envelope.signing import Signer
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
 RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
@@ -98,6 +101,8 @@ def signed_message_of(document: SealedDocument) -> bytes:
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
     """Verify the file's signature, against ``signers`` when given."""
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
+
     armored = document.metadata.signature
     if armored is None:
         return SignatureCheck("unsigned")
@@ -114,6 +119,8 @@ def check_signature(document: SealedDocument, signers: AllowedSigners | None) ->
 
 
 def _claimed_key(armored: str) -> str | None:
+    from sealfile.envelope.sshsig import signer_key
+
     try:
         return signer_key(armored).fingerprint
     except SignatureError:
@@ -192,6 +199,9 @@ class TrustPolicy:
 
     def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
         """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
+        from sealfile.envelope.signing import SIGNING_KEY_ENV, signer_from_environment
+        from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
         signer = signer_from_environment(environ)
         if signer is None:
             if self.required:
@@ -244,7 +254,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> TrustPolicy:
     return TrustPolicy(_read_allowed_signers(path, ALLOWED_SIGNERS_ENV))
 
 
-AllowedSignersSource = str | os.PathLike[str] | AllowedSigners | TrustPolicy | None
+AllowedSignersSource = Union[str, os.PathLike[str], "AllowedSigners", TrustPolicy, None]
 
 
 def for_application(allowed_signers: AllowedSignersSource = None) -> TrustPolicy:
@@ -254,15 +264,17 @@ def for_application(allowed_signers: AllowedSignersSource = None) -> TrustPolicy
         return from_environment()
     if isinstance(allowed_signers, TrustPolicy):
         return allowed_signers
-    if isinstance(allowed_signers, AllowedSigners):
-        return TrustPolicy(allowed_signers)
-    return TrustPolicy(_read_allowed_signers(os.fspath(allowed_signers), "allowed_signers"))
+    if isinstance(allowed_signers, (str, os.PathLike)):
+        return TrustPolicy(_read_allowed_signers(os.fspath(allowed_signers), "allowed_signers"))
+    return TrustPolicy(allowed_signers)
 
 
 def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
     deployment's pin outranks the repository), else ``signers:`` of the ``.sealfile.yaml`` that
     governs it; ``require_signature`` from its creation rule."""
+    from sealfile.ops.config import load_config
+
     config = load_config(file)
     rule = config.rule_for(file)
     pinned = from_environment()
@@ -271,6 +283,8 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
+    from sealfile.envelope.allowed_signers import AllowedSigners
+
     try:
         signers = AllowedSigners.from_file(Path(path).expanduser())
     except SealfileError as err:
