@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import sealfile
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.signing import SIGNING_KEY_ENV
-from sealfile.errors import IntegrityError, SealfileError, SigningError, UntrustedSealError
+from sealfile.errors import ConfigError, IntegrityError, SealfileError, SigningError, UntrustedSealError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.paths import encode_path
@@ -101,6 +102,7 @@ def test_load_secrets_refuses_a_forged_file(signed_by: str | None, team: Team, t
     with pytest.raises(UntrustedSealError) as refused:
         load_secrets(forged, allowed_signers=team.allowed_signers)
     assert str(refused.value) == f"{forged}: {found}"
+    assert isinstance(refused.value, sealfile.UntrustedSealError)
     monkeypatch.setenv(ALLOWED_SIGNERS_ENV, str(team.allowed_signers))
     with pytest.raises(UntrustedSealError, match=re.escape(found)):
         load_secrets(forged)
@@ -203,3 +205,29 @@ def test_a_version_1_file_opens_and_is_written_back_as_version_2_signed(
     new = change.set_value(old, "database.port", 6543)
     assert verify_text(new, YAML, trusting_alice(team)).version == 2
     assert signer_of(new, trusting_alice(team)).startswith("signed by alice (")
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("signers:\n  alice: ssh-ed25519 AAAA-not-base64\n", "signers.alice: malformed ssh-ed25519 public key"),
+    ("signers:\n  'al ice': ssh-ed25519 AAAA\n", "signers.al ice: a signer's name must be one word"),
+    ("signers: [ssh-ed25519 AAAA]\n", "signers: must map each signer's name"),
+    ("creation_rules:\n  - require_signature: 'yes'\n", "creation_rules.0.require_signature: must be true or false"),
+])
+def test_a_malformed_signer_policy_is_one_line_naming_the_field(section: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / ".sealfile.yaml").write_text(section)
+    with pytest.raises(ConfigError) as refused:
+        signatures.for_file(tmp_path / "secrets.enc.yaml")
+    assert str(refused.value).startswith(f"{tmp_path / '.sealfile.yaml'}: {message}")
+
+
+def test_the_repositorys_signers_and_a_pinned_file(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "secrets.enc.yaml"
+    assert signatures.for_file(file) == signatures.NO_POLICY
+    team.config(tmp_path, require_signature=True)
+    policy = signatures.for_file(file)
+    assert policy.require_signature and policy.signers is not None
+    assert policy.signers.source == f"the signers of {tmp_path / '.sealfile.yaml'}"
+    monkeypatch.setenv(ALLOWED_SIGNERS_ENV, str(team.allowed_signers))
+    pinned = signatures.for_file(file)
+    assert pinned.signers is not None and pinned.signers.source == str(team.allowed_signers)
+    assert pinned.require_signature

@@ -171,7 +171,8 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 @click.argument("files", nargs=-1, type=FILE)
 def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
-    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file."""
+    hold no plaintext where their rule encrypts, and (with trusted signers) be sealed by one of them.
+    Needs no key. Without FILES: every tracked file."""
     from sealfile.gitflow.check import check_files
 
     chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]

@@ -158,7 +158,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
         raise ConfigError(err.message, keypath=where) from None
     require = entry.get(REQUIRE_SIGNATURE, False)
     if not isinstance(require, bool):
-        raise ConfigError("require_signature must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
+        raise ConfigError("must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
     return CreationRule(str(path_regex), keys, rules, require)
 
 

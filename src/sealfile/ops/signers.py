@@ -35,7 +35,7 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or not raw:
-        raise ConfigError("signers must map each signer's name to an SSH public key or a list of them",
+        raise ConfigError("must map each signer's name to an SSH public key or a list of them",
                           keypath=SIGNERS_KEY)
     signers = []
     for name, keys in raw.items():
