@@ -104,3 +104,19 @@ def test_a_pinned_allowed_signers_file_outranks_the_repository(run_cli: RunCli, 
     assert run_cli("decrypt", forged).returncode == 0  # the repository's own list now trusts mallory
     pinned = run_cli("decrypt", forged, env={ALLOWED_SIGNERS_ENV: str(team.allowed_signers)})
     assert f"a key not in {team.allowed_signers}" in one_line(pinned)
+
+
+def test_verify_without_a_key_says_who_signed(run_cli: RunCli, team: Team, tmp_path: Path) -> None:
+    team.config(tmp_path)
+    sealed = tmp_path / "secrets.enc.yaml"
+    sealed.write_text(team.seal(PLAIN))
+    keyless = {"SEALFILE_AGE_KEY_FILE": str(tmp_path / "no-keys.txt")}
+    done = run_cli("verify", sealed, env=keyless)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"{sealed}: signed by alice ({team.alice.public_key.fingerprint}); structure and "
+                           "signature OK, values not checked (no key here opens it)\n")
+    unsigned = tmp_path / "unsigned.enc.yaml"
+    unsigned.write_text(team.forge(PLAIN, signed_by=None))
+    (tmp_path / ".sealfile.yaml").unlink()
+    line = one_line(run_cli("verify", unsigned, env=keyless))
+    assert line.startswith(f"sealfile: error: {unsigned}: unsigned, and no recipient could open the data key")
