@@ -23,12 +23,14 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
-from sealfile.ops import change, read
+from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
+               "whoever sealed it may hold its key).")
 
 
 def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
@@ -47,14 +49,16 @@ def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 @recipient_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
+def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
     from sealfile.files.editor import edit_plaintext
 
     keys = keys_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
+    policy = signatures.for_file(file)
 
     def reopen(err: FormatError) -> bool:
         if not sys.stdin.isatty():
@@ -66,10 +70,12 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
     with io.about(file), locked(file):
         if file.exists():
             sealed = io.read_text(file)
-            plaintext = change.plaintext_for_editing(sealed, store)
+            plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.reseal_edited(sealed, edited, store)
+                if edited == plaintext and not rotate:
+                    return None
+                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             keys, rules = creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
@@ -77,7 +83,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
                 plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.seal_new(edited, keys, rules, store)
+                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name)
         if result is None:
@@ -93,8 +99,10 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, rotate: bool,
+                input_type: str | None) -> None:
     """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
     if value is None:
         if sys.stdin.isatty():
@@ -104,18 +112,21 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
-    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
+    policy = signatures.for_file(file)
+    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
 @cli.command()
 @click.argument("file", type=FILE)
 @click.argument("keypath")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def unset(file: Path, keypath: str, input_type: str | None) -> None:
+def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> None:
     """Remove one value or subtree."""
     store = store_for(file, input_type)
-    _rewrite(file, lambda text: change.unset_value(text, keypath, store))
+    policy = signatures.for_file(file)
+    _rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
@@ -148,7 +159,8 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
 
 def _rotate_one(file: Path, input_type: str | None) -> str:
     store = store_for(file, input_type)
-    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store)) else "unchanged"
+    policy = signatures.for_file(file)
+    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store, policy=policy)) else "unchanged"
 
 
 def _describe(keys: list[MasterKey]) -> str:
@@ -181,10 +193,11 @@ def _recipient_change(
     def work(file: Path) -> str:
         outcome: list[change.RecipientChange] = []
         store = store_for(file)
+        policy = signatures.for_file(file)
 
         def apply(text: str) -> str:
             outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     store=store))
+                                                     store=store, policy=policy))
             return outcome[-1].text
 
         _rewrite(file, apply)
@@ -232,7 +245,8 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
+            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file),
+                                               policy=signatures.for_file(file))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
             continue

@@ -22,7 +22,8 @@ from sealfile.cli.options import (
 )
 from sealfile.errors import SealfileError
 from sealfile.files import io
-from sealfile.ops import read, seal
+from sealfile.ops import read, seal, signatures
+from sealfile.ops.verify import allowed_signers_for, signature_status, signature_text, signed_message, verify_seal
 from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
@@ -60,17 +61,19 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("use -o or -i, not both")
     keys = keys_from_options(params)
     rules = rules_from_options(params)
+    policy = signatures.for_file(output or file)
     reuse = None
     if previous is not None:
         with io.about(previous):  # a bad --previous is named as such, not as FILE
-            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous))
+            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
         rules = rules or previous_rules
     elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
     out_store = store_for(output, output_type) if output or output_type else store
     with io.about(file):
-        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store)
+        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
+                                     policy=policy)
     _emit(sealed, output or (file if in_place else None), private=False)
 
 
@@ -97,10 +100,11 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
         raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
     store = store_for(file, input_type)
     with io.about(file):
+        policy = signatures.for_file(file)
         if fmt is None or fmt == store.name:
-            plaintext = read.decrypt_text(io.read_text(file), store=store, extract=extract)
+            plaintext = read.decrypt_text(io.read_text(file), store=store, extract=extract, policy=policy)
         else:
-            data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
+            data = load_secrets(file, extract=extract, redacted=False, file_type=input_type, allowed_signers=policy)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
     _emit(plaintext, output, private=True)
 
@@ -108,12 +112,37 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @input_type_option
-def verify(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Check that each file opens and that nothing in it was altered."""
+@click.option("--keyless", is_flag=True, help="Check structure and signature only; try no key.")
+@click.option("--print-signed-message", "show", flag_value="message",
+              help="Print the exact bytes the signature covers (stdin of 'ssh-keygen -Y verify').")
+@click.option("--print-signature", "show", flag_value="signature", help="Print the armored signature.")
+@click.option("--print-allowed-signers", "show", flag_value="signers",
+              help="Print the trusted signers for FILE as an OpenSSH allowed_signers file.")
+def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show: str | None) -> None:
+    """Check that each file was sealed by a trusted signer and that nothing in it was altered.
+
+    Without a key (or with --keyless) the structure and the signature are checked and the signer is
+    named; with a key, also the MAC and every value."""
+    if show is not None:
+        if len(files) != 1:
+            raise click.UsageError(f"--print-{'allowed-signers' if show == 'signers' else show} takes one FILE")
+        with io.about(files[0]):
+            _print_seal_part(files[0], show, input_type)
+        return
     for file in files:
         with io.about(file):
-            read.verify_text(io.read_text(file), store_for(file, input_type))
-        click.echo(f"{file}: OK")
+            result = verify_seal(io.read_text(file), store_for(file, input_type), signatures.for_file(file),
+                                 keyless=keyless)
+        click.echo(f"{file}: {result.summary()}")
+
+
+def _print_seal_part(file: Path, show: str, input_type: str | None) -> None:
+    if show == "signers":
+        sys.stdout.write(allowed_signers_for(file))
+    elif show == "message":
+        sys.stdout.buffer.write(signed_message(io.read_text(file), store_for(file, input_type)))
+    else:
+        sys.stdout.write(signature_text(io.read_text(file), store_for(file, input_type)))
 
 
 def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
@@ -131,9 +160,12 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
     """Recipients, format version and values of a sealed file; needs no key."""
     with io.about(file):
-        info = read.describe(io.read_text(file), store_for(file, input_type))
+        text, store = io.read_text(file), store_for(file, input_type)
+        info = read.describe(text, store)
+        signature = signature_status(text, store, signatures.for_file(file))
     click.echo(f"file: {file}")
     click.echo(f"format version: {info.version}")
+    click.echo(f"signature: {signature}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
     click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
     click.echo("recipients:")

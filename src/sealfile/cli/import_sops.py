@@ -21,11 +21,13 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
 
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
+    from sealfile.ops.signatures import for_file
+
+    target = output or (file if in_place else None)
     with io.about(file):
-        result = convert(io.read_text(file), path=str(file))
+        result = convert(io.read_text(file), path=str(file), policy=for_file(target or file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
-    target = output or (file if in_place else None)
     if target is None:
         sys.stdout.write(result.sealed)
     else:

@@ -16,6 +16,10 @@ rotated key wins, so a rotation done to shut out a removed recipient survives th
 otherwise ours' key is kept. Recipients merge three-way (an addition or a removal on either
 side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
 for the chosen one, which needs that recipient's public key or KMS access.
+
+Trust: where the signature policy applies (:mod:`sealfile.ops.signatures`), ours and theirs must
+each be sealed by a trusted signer, or the merge is refused: no data key, ciphertext or value
+is taken from a side whose seal is not trusted. The result is signed by whoever merges.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import FIRST, remove_path, set_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
 
 MAPPING = b"\0mapping"
@@ -63,12 +68,14 @@ class _Side:
         return self.reuse.data_key if self.reuse else None
 
 
-def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None) -> MergeResult:
+def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
+                policy: TrustPolicy | None = None) -> MergeResult:
     """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it."""
     store = store or get_store("yaml")
-    b = _open_side(base, "base", store)
-    o = _open_side(ours, "ours", store)
-    t = _open_side(theirs, "theirs", store)
+    policy = policy or from_environment()
+    b = _open_side(base, "base", store, None)
+    o = _open_side(ours, "ours", store, policy)
+    t = _open_side(theirs, "theirs", store, policy)
     if o.meta is None or t.meta is None:
         raise FormatError("ours and theirs must both be sealed files")
     result = MergeResult("")
@@ -81,16 +88,22 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     assert primary.reuse is not None
     stanzas = _merge_recipients(b, o, t, primary, result)
     tokens = _tokens(o, t, primary.reuse.data_key, applied)
-    result.text = seal_plaintext(merged, store, [], rules, reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
+    with policy.writing():
+        result.text = seal_plaintext(merged, store, [], rules,
+                                     reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
     return result
 
 
-def _open_side(text: str | None, name: str, store: Store) -> _Side:
-    """Decrypt one version in memory (MAC verified first) and flatten it into items."""
+def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | None) -> _Side:
+    """Decrypt one version in memory (its seal trusted by ``policy``, if given, and its MAC verified
+    first) and flatten it into items."""
     if text is None or not text.strip():
         return _Side(name, {}, items={(): MAPPING})
     try:
-        opened = read_document(text, store).open()
+        sealed = read_document(text, store)
+        if policy is not None:
+            policy.enforce(sealed)
+        opened = sealed.open()
         data = opened.data()
         side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())
     except SealfileError as err:

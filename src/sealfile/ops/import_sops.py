@@ -16,6 +16,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.signatures import TrustPolicy
 from sealfile.sops import sniff
 from sealfile.sops.render import plaintext, same_data, to_yaml_tree
 from sealfile.stores import get_store
@@ -36,8 +37,9 @@ def recipient_key(stanza: Stanza) -> MasterKey:
     return key_for(stanza)
 
 
-def import_sops(text: str, *, path: str | None = None) -> Imported:
-    """Convert a SOPS file's text (``path`` only picks YAML or JSON) to a sealed file's text."""
+def import_sops(text: str, *, path: str | None = None, policy: TrustPolicy | None = None) -> Imported:
+    """Convert a SOPS file's text (``path`` only picks YAML or JSON) to a sealed file's text, signed
+    as ``policy`` wants."""
     found = sniff(text, path)
     if found is None:
         raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
@@ -55,5 +57,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
     if not keys:
         raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                           "is a kind sealfile supports")
-    sealed = seal_plaintext(rendered, get_store("yaml"), keys, opened.meta.sealfile_rules())
+    sealed = seal_plaintext(rendered, get_store("yaml"), keys, opened.meta.sealfile_rules(), policy=policy)
     return Imported(sealed, list(opened.meta.unsupported))

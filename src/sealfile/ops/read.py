@@ -1,7 +1,8 @@
 """Reading sealed files: decrypt (layout kept), one value, verify, and what a keyless reader sees.
 
 Every function takes the file's text and its store; a SOPS file is read natively. Errors carry
-no file name (callers attach it with :func:`sealfile.files.io.about`).
+no file name (callers attach it with :func:`sealfile.files.io.about`). Readers go through a
+:class:`~sealfile.ops.signatures.TrustPolicy` (default: ``SEALFILE_ALLOWED_SIGNERS``, if set).
 """
 
 from __future__ import annotations
@@ -18,20 +19,23 @@ from sealfile.model.paths import format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 
 
 def decrypt_text(
-    text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None
+    text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None,
+    policy: TrustPolicy | None = None,
 ) -> str:
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
     ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively."""
-    sops_plaintext = _decrypt_if_sops(text, extract=extract)
+    policy = policy or from_environment()
+    sops_plaintext = _decrypt_if_sops(text, extract=extract, policy=policy)
     if sops_plaintext is not None:
         return sops_plaintext
-    document = read_document(text, store or get_store("yaml")).open()
+    document = policy.open(text, store or get_store("yaml"))
     if extract is None:
         return document.plaintext(output)
     path = resolve(document.data(), extract)
@@ -42,7 +46,7 @@ def decrypt_text(
     return value if value.endswith("\n") else value + "\n"
 
 
-def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
+def _decrypt_if_sops(text: str, *, extract: str | None, policy: TrustPolicy) -> str | None:
     """``sops decrypt``'s output for a SOPS file (YAML for SOPS YAML, JSON for SOPS JSON)."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
@@ -52,6 +56,7 @@ def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
     found = sops.sniff(text)
     if found is None:
         return None
+    policy.enforce_unsignable("a SOPS file")
     tree, fmt = found
     plaintext, opened = render.plaintext(text, tree, fmt=fmt)
     if extract is None:
@@ -78,9 +83,9 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def verify_text(text: str, store: Store | None = None) -> Metadata:
-    """Unwrap, check the MAC and authenticate every value; returns the metadata."""
-    document = read_document(text, store or get_store("yaml")).open()
+def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | None = None) -> Metadata:
+    """Enforce the signature policy, unwrap, check the MAC and authenticate every value; returns the metadata."""
+    document = (policy or from_environment()).open(text, store or get_store("yaml"))
     document.verify()
     return document.metadata
 

@@ -208,6 +208,8 @@ def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None
     mapping = meta.to_mapping()
     for stanza in mapping["recipients"]:
         stanza["wrapped"] = store.metadata_text(stanza["wrapped"])
+    if meta.signature is not None:
+        mapping["signature"] = store.metadata_text(meta.signature)
     tree[METADATA_KEY] = mapping
     try:
         return store.dump(tree, like=like)
