@@ -99,8 +99,8 @@ def _open(
 ) -> Any:
     with about(path):
         text = read_text(path)
-        sops_data = _open_if_sops(text, os.fspath(path))
-        if sops_data is not None:  # max_age does not apply: SOPS records no per-value time
+        sops_data = _open_if_sops(text, os.fspath(path), file_type)
+        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
             return sops_data if extract is None else get_path(sops_data, extract)
         store = store_for(path, file_type)
         if store.name == "yaml" and max_age is None:
@@ -121,11 +121,14 @@ def _export(names: dict[str, str], *, override: bool) -> None:
             os.environ[name] = value
 
 
-# --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
-def _open_if_sops(text: str, path: str) -> Any:
+_NOT_SOPS = object()
+
+
+def _open_if_sops(text: str, path: str, file_type: str | None) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
+        return _NOT_SOPS
     from sealfile import sops
 
-    found = sops.sniff(text, path)
-    return None if found is None else sops.open_tree(found[0], fmt=found[1]).data
+    kind = sops.detect(text, path, file_type)
+    return _NOT_SOPS if kind is None else sops.load(text, kind)

@@ -135,11 +135,12 @@ def open_sealed_editable(text: str, store: Store | None = None) -> tuple[dict[An
 
 
 def decrypt_text(
-    text: str, *, extract: str | None = None, store: Store | None = None, output: Store | None = None
+    text: str, *, extract: str | None = None, store: Store | None = None, output: Store | None = None,
+    path: str | None = None,
 ) -> str:
     """The plaintext with the original layout (in ``output`` syntax if given), or one value or
-    subtree with ``extract``. A SOPS file is read natively."""
-    sops_plaintext = _decrypt_if_sops(text, extract=extract)
+    subtree with ``extract``. A SOPS file is read natively (``path`` picks its store, as in SOPS)."""
+    sops_plaintext = _decrypt_if_sops(text, extract=extract, path=path)
     if sops_plaintext is not None:
         return sops_plaintext
     if (store is None or store.name == "yaml") and output is None:
@@ -159,22 +160,21 @@ def decrypt_text(
     return text if text.endswith("\n") else text + "\n"
 
 
-# --- SOPS files (issue 10): YAML for SOPS YAML, JSON for SOPS JSON, as `sops decrypt` prints ---
-def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
+def _decrypt_if_sops(text: str, *, extract: str | None, path: str | None) -> str | None:
+    """What ``sops decrypt`` prints for a SOPS file (a binary file's bytes escaped as text)."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
     from sealfile import sops
-    from sealfile.sops import render
+    from sealfile.sops import output
 
-    found = sops.sniff(text)
-    if found is None:
+    kind = sops.detect(text, path)
+    if kind is None:
         return None
-    tree, fmt = found
-    plaintext, opened = render.plaintext(text, tree, fmt=fmt)
-    if extract is None:
-        return plaintext
-    node = get_path(opened.data, extract)
-    return render.extract_text(node, fmt=fmt) if isinstance(node, (dict, list)) else scalar_text(node) + "\n"
+    opened = sops.open_text(text, kind, comments=kind == "yaml" and extract is None)
+    if extract is not None:
+        return output.extract(opened, extract)
+    shown = output.plaintext(opened)
+    return shown.decode("utf-8", "surrogateescape") if isinstance(shown, bytes) else shown
 
 
 def get_path(tree: Any, keypath: str) -> Any:

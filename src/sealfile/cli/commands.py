@@ -97,7 +97,8 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
     store = store_for(file, input_type)
     with operations.about(file):
         if fmt is None or fmt == store.name:
-            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract, store=store)
+            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract, store=store,
+                                                path=str(file))
         else:
             data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
@@ -168,6 +169,7 @@ def _age(seconds: float) -> str:
 
 def _emit(text: str, output: Path | None, *, private: bool) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))  # a SOPS binary file's raw bytes
     else:
         operations.write_output(output, text, private=private)

@@ -25,6 +25,8 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
         result = convert(operations.read_text(file), path=str(file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
+    for note in result.notes:
+        click.echo(f"sealfile: warning: {file}: {note}", err=True)
     target = output or (file if in_place else None)
     if target is None:
         sys.stdout.write(result.sealed)
