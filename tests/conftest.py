@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.kms.age import AgeKey, generate_identity
 
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from sealfile import forget_data_keys
-from sealfile.envelope import split_metadata, unseal
+from sealfile.envelope.core import split_metadata, unseal
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.operations import seal_text
-from sealfile.stores import yaml as yaml_store
+from sealfile.ops.seal import seal_text
+from sealfile.stores.yaml import roundtrip as yaml_store
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 

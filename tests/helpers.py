@@ -9,7 +9,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from sealfile.kms.base import MasterKey
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 
 
 def typed(value: Any) -> Any:

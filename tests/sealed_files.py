@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sealfile import operations
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.ops.seal import seal_text
 from tests.sealing import SealFile, seal_with_clock
 
 
@@ -38,10 +38,7 @@ def seal_file(age_key: AgeKey, tmp_path: Path) -> SealFile:
     """``seal_file(plaintext, name="secrets.enc.yaml", set_at=None) -> path`` of a sealed file."""
 
     def make(plaintext: str, name: str = "secrets.enc.yaml", set_at: int | None = None) -> Path:
-        if set_at is None:
-            sealed = operations.seal_text(plaintext, [age_key])
-        else:
-            sealed = seal_with_clock(plaintext, age_key, set_at)
+        sealed = seal_text(plaintext, [age_key]) if set_at is None else seal_with_clock(plaintext, age_key, set_at)
         path = tmp_path / name
         path.write_text(sealed, encoding="utf-8")
         return path

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sealfile import operations
 from sealfile.kms.age import AgeKey
+from sealfile.ops import seal
 
 SealFile = Callable[..., Path]
 """``seal_file(plaintext, name="secrets.enc.yaml", set_at=None) -> path`` (the fixture)."""
 
 
 def seal_with_clock(plaintext: str, key: AgeKey, set_at: int) -> str:
-    """Like ``operations.seal_text`` but every value records ``set_at`` as when it was set."""
-    return operations.seal_text(plaintext, [key], clock=lambda: set_at)
+    """Like ``seal.seal_text`` but every value records ``set_at`` as when it was set."""
+    return seal.seal_text(plaintext, [key], clock=lambda: set_at)
 
 
 def tamper(path: Path) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 from tests.conftest import SRC, AgeIdentity, cli_env
 
 HEAVY = ("boto3", "botocore", "google", "azure", "keyring", "secretstorage", "jeepney")

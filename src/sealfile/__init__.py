@@ -22,23 +22,23 @@ from sealfile.errors import (
 )
 
 if TYPE_CHECKING:
-    from sealfile.envelope import forget_data_keys
-    from sealfile.freshness import SecretAgeWarning, StaleSecretError
-    from sealfile.loader import load_env, load_secrets
-    from sealfile.redact import RedactingFilter, redact_logs
-    from sealfile.view import Secrets
+    from sealfile.envelope.datakey import forget_data_keys
+    from sealfile.runtime.freshness import SecretAgeWarning, StaleSecretError
+    from sealfile.runtime.loader import load_env, load_secrets
+    from sealfile.runtime.redact import RedactingFilter, redact_logs
+    from sealfile.runtime.view import Secrets
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_secrets": "sealfile.loader",
-    "forget_data_keys": "sealfile.envelope",
-    "load_env": "sealfile.loader",
-    "redact_logs": "sealfile.redact",
-    "RedactingFilter": "sealfile.redact",
-    "Secrets": "sealfile.view",
-    "SecretAgeWarning": "sealfile.freshness",
-    "StaleSecretError": "sealfile.freshness",
+    "load_secrets": "sealfile.runtime.loader",
+    "forget_data_keys": "sealfile.envelope.datakey",
+    "load_env": "sealfile.runtime.loader",
+    "redact_logs": "sealfile.runtime.redact",
+    "RedactingFilter": "sealfile.runtime.redact",
+    "Secrets": "sealfile.runtime.view",
+    "SecretAgeWarning": "sealfile.runtime.freshness",
+    "StaleSecretError": "sealfile.runtime.freshness",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 from tests.conftest import AgeIdentity, RunCli
 from tests.helpers import safe_load
 

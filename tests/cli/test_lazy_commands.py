@@ -19,7 +19,7 @@ try:
     cli(["decrypt", sys.argv[1]], prog_name="sealfile")
 except SystemExit as done:
     assert done.code in (0, None), done.code
-assert "sealfile.cli.editing" not in sys.modules and "sealfile.editing" not in sys.modules, "editing loaded"
+assert "sealfile.cli.change" not in sys.modules and "sealfile.ops.change" not in sys.modules, "editing loaded"
 """
 
 

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile.envelope.bulk import open_many
-from sealfile.envelope.paths import encode_path
-from sealfile.envelope.values import ValueCipher
+from sealfile.envelope.cipher import ValueCipher
 from sealfile.errors import IntegrityError
+from sealfile.model.paths import encode_path
 
 KEY = bytes(range(32))
 PATH = encode_path(("db", "password"))

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.envelope import EncryptionRules, forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import ConfigError, IntegrityError, NoUsableKeyError
 from sealfile.kms.age import AgeKey
-from sealfile.loader import load_secrets
-from sealfile.operations import decrypt_text, seal_text, verify_text
-from sealfile.stores.yaml import load_fast
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores.yaml.roundtrip import load_fast
 from tests.conftest import AgeIdentity, write_identity
 from tests.helpers import safe_load
 
@@ -183,7 +185,7 @@ def test_a_recipient_named_twice_is_wrapped_once(age_identity: AgeIdentity) -> N
 
 def test_no_value_is_decrypted_before_the_mac_is_checked(age_identity: AgeIdentity, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from sealfile.envelope.values import ValueCipher
+    from sealfile.envelope.cipher import ValueCipher
 
     opened: list[bytes] = []
     real = ValueCipher.open_encoded

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sealfile.errors import SealfileError
-from sealfile.loader import load_secrets
-from sealfile.operations import decrypt_text, describe, seal_text, verify_text
+from sealfile.ops.read import decrypt_text, describe, verify_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
 from tests.conftest import AgeIdentity
 from tests.helpers import safe_load, typed
 

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
-from sealfile.envelope import forget_data_keys
-from sealfile.loader import load_secrets
-from sealfile.operations import decrypt_text, seal_text
-from sealfile.stores.yaml import dump_roundtrip, load_roundtrip
+from sealfile.envelope.datakey import forget_data_keys
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores.yaml.roundtrip import dump_roundtrip, load_roundtrip
 from tests.conftest import AgeIdentity
 from tests.helpers import safe_load, typed
 

@@ -18,8 +18,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from sealfile.errors import FormatError, IntegrityError, SealfileError, UnsupportedVersionError
-from sealfile.loader import load_secrets
-from sealfile.operations import decrypt_text, seal_text, verify_text
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
 from tests.conftest import AgeIdentity, RunCli
 
 PLAINTEXT = """\
@@ -270,11 +271,10 @@ def test_decrypt_text_and_verify_refuse(sealed_text: str, case: str) -> None:
 
 def test_value_errors_name_the_key_path(age_identity: AgeIdentity) -> None:
     """With a valid MAC, a forged token is still caught, and the message names its path."""
-    from sealfile.envelope import split_metadata
-    from sealfile.envelope.core import open_data_key, unseal
+    from sealfile.envelope.core import open_data_key, split_metadata, unseal
     from sealfile.envelope.mac import compute_mac, mac_key
-    from sealfile.envelope.paths import iter_leaves
-    from sealfile.stores.yaml import load_fast
+    from sealfile.model.paths import iter_leaves
+    from sealfile.stores.yaml.roundtrip import load_fast
 
     document = load_fast(seal_text(PLAINTEXT, [age_identity.key]))
     meta = split_metadata(document)

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from sealfile import operations
 from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -26,7 +26,7 @@ def load_example(relative: str, name: str) -> ModuleType:
 def seal_example(relative: str, key: AgeKey, target: Path) -> Path:
     """Seal an example's plaintext demo file the way its README says, into ``target``."""
     plaintext = (EXAMPLES / relative).read_text(encoding="utf-8")
-    target.write_text(operations.seal_text(plaintext, [key]), encoding="utf-8")
+    target.write_text(seal_text(plaintext, [key]), encoding="utf-8")
     return target
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.kms.age import add_identity
 
 SRC = str(Path(sealfile.__file__).resolve().parents[1])
@@ -94,7 +94,7 @@ def installed(sandbox: Sandbox) -> Sandbox:
 def seal_file(box: Sandbox, name: str, plaintext: str) -> Path:
     """Seal ``plaintext`` for the sandbox's recipient into ``repo/name`` (in-process: faster)."""
     from sealfile.kms.age import AgeKey
-    from sealfile.operations import seal_text
+    from sealfile.ops.seal import seal_text
 
     target = box.repo / name
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sealfile import editing
-from sealfile.envelope import EncryptionRules, forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, add_identity
-from sealfile.operations import decrypt_text, describe, seal_text, verify_text
-from sealfile.stores.yaml import load_fast
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops import change as editing
+from sealfile.ops.read import decrypt_text, describe, verify_text
+from sealfile.ops.seal import seal_text
+from sealfile.stores.yaml.roundtrip import load_fast
 from tests.gitflow.conftest import Sandbox
 
 BASE = """\

@@ -23,14 +23,14 @@ import boto3
 import pytest
 
 from sealfile import load_secrets
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import ConfigError, NoUsableKeyError, UnwrapError, WrapError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.kms.aws import DEFAULT_CONTEXT, AwsKmsKey
-from sealfile.kms.aws_client import forget_clients, kms_client
+from sealfile.kms.aws.client import forget_clients, kms_client
+from sealfile.kms.aws.key import DEFAULT_CONTEXT, AwsKmsKey
 from sealfile.kms.registry import key_from_config
-from sealfile.operations import seal_text
-from sealfile.stores.yaml import load_fast
+from sealfile.ops.seal import seal_text
+from sealfile.stores.yaml.roundtrip import load_fast
 from tests.fakes.aws_kms_proxy import KmsProxy, closed_port_url, start_moto
 from tests.kms.contract import ProviderContract
 
@@ -233,7 +233,7 @@ def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "from sealfile.errors import ProviderUnavailable\n"
-        "from sealfile.kms.aws import AwsKmsKey\n"
+        "from sealfile.kms.aws.key import AwsKmsKey\n"
         "try:\n"
         f"    AwsKmsKey.from_cli({kms_keys.arn!r}).unwrap('AAAA')\n"
         "except ProviderUnavailable as err:\n"

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from sealfile import load_secrets
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import ConfigError, NoUsableKeyError, UnwrapError, WrapError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.kms.azure import AzureKeyVaultKey, forget_credential
+from sealfile.kms.azure.key import AzureKeyVaultKey, forget_credential
 from sealfile.kms.registry import key_from_config
-from sealfile.operations import seal_text
-from sealfile.stores.yaml import load_fast
+from sealfile.ops.seal import seal_text
+from sealfile.stores.yaml.roundtrip import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.kms.contract import ProviderContract
 

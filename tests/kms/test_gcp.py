@@ -21,12 +21,12 @@ import pytest
 import requests
 
 from sealfile import load_secrets
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import ConfigError, NoUsableKeyError, UnwrapError, WrapError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.kms.gcp import ENDPOINT_ENV, GcpKmsKey, forget_clients
+from sealfile.kms.gcp.key import ENDPOINT_ENV, GcpKmsKey, forget_clients
 from sealfile.kms.registry import key_from_cli, key_from_config
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 from tests.fakes.gcp_kms import FakeGcpKms, crc32c
 from tests.kms.contract import ProviderContract
 

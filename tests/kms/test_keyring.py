@@ -128,7 +128,7 @@ def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str,
     import subprocess
     import sys
 
-    from sealfile.operations import seal_text
+    from sealfile.ops.seal import seal_text
 
     path = tmp_path / "both.yaml"
     path.write_text(seal_text("a: secret-value\n", [KeyringKey(keyring_name), age_identity.key]))

@@ -83,15 +83,15 @@ def run_jobs(jobs: list[Job], *, env: dict[str, str] | None = None, timeout: flo
 
 
 def _preload() -> None:
+    import sealfile.cli.change
     import sealfile.cli.commands
-    import sealfile.cli.editing
     import sealfile.cli.run
-    import sealfile.editor
+    import sealfile.files.editor
     import sealfile.kms.age
-    import sealfile.loader
+    import sealfile.runtime.loader
     import sealfile.stores.dotenv
     import sealfile.stores.json
-    import sealfile.stores.yaml  # noqa: F401
+    import sealfile.stores.yaml.roundtrip  # noqa: F401
 
 
 def _child(job: Job, out: str, err: str) -> None:

@@ -3,7 +3,7 @@
 100 trials in all (``set``, ``edit``, ``rotate``, ``updatekeys``, 25 each, more if the machine's
 load made every kill land on one side): each starts from the
 same sealed file, runs the real command in its own process with ``SEALFILE_TEST_WRITE_DELAY``
-widening every step of the write (see ``sealfile.atomic``), and is killed with SIGKILL at a
+widening every step of the write (see ``sealfile.files.atomic``), and is killed with SIGKILL at a
 random moment between its start and its calibrated end. Afterwards the sealed file must be the
 old text byte for byte, or a new version that verifies and holds the expected plaintext, with
 the file's mode kept; no file anywhere under the test's directories may hold a plaintext value,
@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.operations import decrypt_text, seal_text, verify_text
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.seal import seal_text
 from tests.reliability.forkrun import Job, Result, run_jobs
 
 CANARY = "canary-crash-9f3b2c"

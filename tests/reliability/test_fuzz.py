@@ -18,11 +18,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sealfile.envelope import Metadata, forget_data_keys, unseal
-from sealfile.envelope.datakey import unwrap_data_key
+from sealfile.envelope.core import unseal
+from sealfile.envelope.datakey import forget_data_keys, unwrap_data_key
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.operations import describe, open_sealed_fast, seal_text, verify_text
+from sealfile.model.metadata import Metadata
+from sealfile.ops.read import describe, open_sealed_fast, verify_text
+from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

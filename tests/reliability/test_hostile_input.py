@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.reliability.corpus import Case, dotenv_cases, json_cases, yaml_cases
 from tests.reliability.forkrun import Job, Result, run_jobs

@@ -28,16 +28,16 @@ import boto3
 import pytest
 
 from sealfile import load_secrets
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import NoUsableKeyError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.kms.aws import AwsKmsKey
-from sealfile.kms.aws_client import forget_clients as forget_aws_clients
-from sealfile.kms.azure import AzureKeyVaultKey, forget_credential
+from sealfile.kms.aws.client import forget_clients as forget_aws_clients
+from sealfile.kms.aws.key import AwsKmsKey
+from sealfile.kms.azure.key import AzureKeyVaultKey, forget_credential
 from sealfile.kms.base import MasterKey
-from sealfile.kms.gcp import ENDPOINT_ENV, GcpKmsKey
-from sealfile.kms.gcp import forget_clients as forget_gcp_clients
-from sealfile.operations import seal_text
+from sealfile.kms.gcp.key import ENDPOINT_ENV, GcpKmsKey
+from sealfile.kms.gcp.key import forget_clients as forget_gcp_clients
+from sealfile.ops.seal import seal_text
 from tests.fakes.aws_kms_proxy import KmsProxy, start_moto
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.fakes.gcp_kms import FakeGcpKms

@@ -26,11 +26,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile import load_secrets, redact_logs
-from sealfile.envelope import forget_data_keys, open_data_key, reuse_from
+from sealfile.envelope.core import open_data_key, reuse_from
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.base import Recipient
-from sealfile.operations import open_sealed_fast, seal_text
+from sealfile.ops.read import open_sealed_fast
+from sealfile.ops.seal import seal_text
 from tests.reliability.forkrun import Job, run_jobs
 from tests.sealing import tamper
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 
 from sealfile import load_secrets
-from sealfile.envelope import forget_data_keys
+from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import NoUsableKeyError
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.operations import seal_text
+from sealfile.ops.seal import seal_text
 from tests.reliability.forkrun import Job, run_jobs
 
 PLAINTEXT = "db:\n  password: hunter2-perm\n"

@@ -19,10 +19,10 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 import sealfile
-from sealfile import operations
-from sealfile.kms import aws_client
+from sealfile.kms.aws import client as aws_client
+from sealfile.ops.read import verify_text
 from sealfile.sops.convert import import_sops
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores.yaml import roundtrip as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_encrypt
 from tests.sops.documents import SIMPLE_YAML
 
@@ -87,7 +87,7 @@ def test_import_keeps_arn_and_context(sops_kms_file: Path, key_arn: str) -> None
     result = import_sops(sops_kms_file.read_text(), path=str(sops_kms_file))
     recipients = yaml_store.load_fast(result.sealed)["sealfile"]["recipients"]
     assert [(r["type"], r["arn"], r["context"]) for r in recipients] == [("aws_kms", key_arn, CONTEXT)]
-    operations.verify_text(result.sealed)
+    verify_text(result.sealed)
     sealed = sops_kms_file.with_name("sealed.yaml")
     sealed.write_text(result.sealed)
     assert_same(sealfile.load_secrets(sealed), sealfile.load_secrets(sops_kms_file))

@@ -9,7 +9,7 @@ import pytest
 import sealfile
 from sealfile.errors import IntegrityError
 from sealfile.sops.convert import import_sops
-from sealfile.stores import yaml as yaml_store
+from sealfile.stores.yaml import roundtrip as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
 
 PLAIN = """\

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sealfile
-from sealfile import editing
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.age import AgeKey
-from sealfile.operations import decrypt_text, seal_text, verify_text
+from sealfile.ops import change
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store, store_for
 from tests.conftest import AgeIdentity
 
@@ -85,17 +86,17 @@ def test_dotenv_layout_is_kept(key: AgeKey) -> None:
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert "export DB_PASSWORD=ENC[" in sealed and "PLAIN_unencrypted=visible # comment" in sealed
     assert decrypt_text(sealed, store=DOTENV) == plaintext
-    changed = editing.set_value(sealed, "API_KEY", "new", DOTENV)
+    changed = change.set_value(sealed, "API_KEY", "new", DOTENV)
     diff = [line for line in changed.splitlines() if line not in sealed.splitlines()]
     assert len(diff) == 2 and diff[0].startswith("API_KEY=ENC[") and diff[1].startswith("sealfile_mac=")
     with pytest.raises(FormatError):
-        editing.set_value(sealed, "nested.key", "x", DOTENV)
+        change.set_value(sealed, "nested.key", "x", DOTENV)
 
 
 def test_json_one_value_change_is_one_line(key: AgeKey) -> None:
     plaintext = json.dumps({"db": {"user": "u", "password": "p"}, "port": 1}, indent=4)
     sealed = seal_text(plaintext, [key], store=JSON)
-    changed = editing.set_value(sealed, "db.password", "q", JSON)
+    changed = change.set_value(sealed, "db.password", "q", JSON)
     diff = [line for line in changed.splitlines() if line not in sealed.splitlines()]
     assert len(diff) == 2 and '"password": "ENC[' in diff[0] and '"mac":' in diff[1]
 

@@ -16,7 +16,7 @@ from sealfile.errors import SealfileError
 # Modules that define commands; importing one registers its commands on ``cli``.
 COMMAND_MODULES = (
     "sealfile.cli.commands",
-    "sealfile.cli.editing",
+    "sealfile.cli.change",
     "sealfile.cli.git",
     "sealfile.cli.run",
     "sealfile.cli.import_sops",
@@ -26,7 +26,7 @@ COMMAND_MODULES = (
 HOT_COMMANDS = {
     "decrypt": "sealfile.cli.commands",
     "verify": "sealfile.cli.commands",
-    "set": "sealfile.cli.editing",
+    "set": "sealfile.cli.change",
 }
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-from sealfile import operations
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     creation_defaults,
@@ -21,9 +20,11 @@ from sealfile.cli.options import (
     rules_from_options,
 )
 from sealfile.errors import SealfileError
-from sealfile.freshness import describe_age, parse_age, stale_paths
-from sealfile.loader import load_secrets
-from sealfile.outputs import FORMATS, render
+from sealfile.files import io
+from sealfile.ops import read, seal
+from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
+from sealfile.runtime.loader import load_secrets
+from sealfile.runtime.outputs import FORMATS, render
 from sealfile.stores import STORE_NAMES, store_for
 
 
@@ -60,15 +61,15 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     rules = rules_from_options(params)
     previous_text = None
     if previous is not None:
-        with operations.about(previous):  # a bad --previous is named as such, not as FILE
-            previous_text = operations.read_text(previous)
-            operations.verify_text(previous_text, store_for(previous))
+        with io.about(previous):  # a bad --previous is named as such, not as FILE
+            previous_text = io.read_text(previous)
+            read.verify_text(previous_text, store_for(previous))
     if not keys and previous_text is None:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
     out_store = store_for(output, output_type) if output or output_type else store
-    with operations.about(file):
-        sealed = operations.seal_text(operations.read_text(file), keys, rules, previous=previous_text, store=store,
+    with io.about(file):
+        sealed = seal.seal_text(io.read_text(file), keys, rules, previous=previous_text, store=store,
                                       previous_store=store_for(previous) if previous else None, output=out_store)
     _emit(sealed, output or (file if in_place else None), private=False)
 
@@ -95,10 +96,9 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
     if fmt not in ("dotenv", "k8s-secret") and prefix:
         raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
     store = store_for(file, input_type)
-    with operations.about(file):
+    with io.about(file):
         if fmt is None or fmt == store.name:
-            plaintext = operations.decrypt_text(operations.read_text(file), extract=extract, store=store,
-                                                path=str(file))
+            plaintext = read.decrypt_text(io.read_text(file), extract=extract, store=store, path=str(file))
         else:
             data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
@@ -111,8 +111,8 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
     """Check that each file opens and that nothing in it was altered."""
     for file in files:
-        with operations.about(file):
-            operations.verify_text(operations.read_text(file), store_for(file, input_type))
+        with io.about(file):
+            read.verify_text(io.read_text(file), store_for(file, input_type))
         click.echo(f"{file}: OK")
 
 
@@ -130,8 +130,8 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @input_type_option
 def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
     """Recipients, format version and values of a sealed file; needs no key."""
-    with operations.about(file):
-        info = operations.describe(operations.read_text(file), store_for(file, input_type))
+    with io.about(file):
+        info = read.describe(io.read_text(file), store_for(file, input_type))
     click.echo(f"file: {file}")
     click.echo(f"format version: {info.version}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
@@ -172,4 +172,4 @@ def _emit(text: str, output: Path | None, *, private: bool) -> None:
         sys.stdout.flush()
         sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))  # a SOPS binary file's raw bytes
     else:
-        operations.write_output(output, text, private=private)
+        io.write_output(output, text, private=private)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from sealfile import operations
 from sealfile.cli.app import cli
 from sealfile.errors import SealfileError
+from sealfile.files import io
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
 from sealfile.gitflow.sealed import matches_patterns
@@ -76,7 +76,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
     name = path or str(ours)
     try:
-        result = merge_texts(_read_optional(base), operations.read_text(ours), operations.read_text(theirs),
+        result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                              store_for(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
@@ -84,7 +84,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         sys.exit(1)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
-    operations.write_output(ours, result.text, private=False)
+    io.write_output(ours, result.text, private=False)
     if result.conflicts:
         click.echo(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}", err=True)
         click.echo(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
@@ -95,7 +95,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
 
 def _read_optional(path: Path) -> str | None:
-    text = operations.read_text(path)
+    text = io.read_text(path)
     return text if text.strip() else None
 
 
@@ -111,15 +111,15 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
-    from sealfile.config import load_config
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
+    from sealfile.ops.config import load_config
 
     if rev is None:
         if len(args) != 2:
             raise click.UsageError("give two files, or --git REV[..REV] [PATHS...]")
         old, new = (Path(a) for a in args)
-        with operations.about(new):
-            result = diff_texts(str(new), operations.read_text(old), operations.read_text(new), reveal=reveal)
+        with io.about(new):
+            result = diff_texts(str(new), io.read_text(old), io.read_text(new), reveal=reveal)
         click.echo("\n".join(render_text(result)))
         return
     root = toplevel(".")
@@ -131,13 +131,13 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
             continue
         old_text = show(base, change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
-        with operations.about(change.path):
+        with io.about(change.path):
             result = diff_texts(change.path, old_text, new_text, reveal=reveal)
         click.echo("\n".join(render_text(result)))
 
 
 def _working_copy(path: Path) -> str | None:
-    return operations.read_text(path) if path.exists() else None
+    return io.read_text(path) if path.exists() else None
 
 
 @cli.command()

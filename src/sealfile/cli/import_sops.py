@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from sealfile import operations
 from sealfile.cli.app import cli
+from sealfile.files import io
 
 
 @cli.command("import-sops")
@@ -21,8 +21,8 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
 
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
-    with operations.about(file):
-        result = convert(operations.read_text(file), path=str(file))
+    with io.about(file):
+        result = convert(io.read_text(file), path=str(file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
     for note in result.notes:
@@ -31,4 +31,4 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
     if target is None:
         sys.stdout.write(result.sealed)
     else:
-        operations.write_output(target, result.sealed, private=False)
+        io.write_output(target, result.sealed, private=False)

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
-from sealfile.config import load_config
-from sealfile.envelope.rules import RULE_NAMES, EncryptionRules
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import PROVIDERS, key_from_cli
+from sealfile.model.rules import RULE_NAMES, EncryptionRules
+from sealfile.ops.config import load_config
 from sealfile.stores import STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,7 +41,7 @@ def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
             keys.append(key_from_cli(spec.type_id, value))
     aws_context: dict[str, str] = params.pop("aws_context", None) or {}
     if aws_context:
-        from sealfile.kms.aws import AwsKmsKey  # no boto3 import: that happens on first KMS call
+        from sealfile.kms.aws.key import AwsKmsKey  # no boto3 import: that happens on first KMS call
 
         if not any(isinstance(key, AwsKmsKey) for key in keys):
             raise click.UsageError("--aws-context applies to --aws-kms keys; give at least one --aws-kms")

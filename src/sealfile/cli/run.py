@@ -30,9 +30,9 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
         command = command[1:]
     if not command:
         raise click.UsageError("name the command to run after --")
-    from sealfile.flatten import flatten
-    from sealfile.loader import load_secrets
-    from sealfile.operations import about
+    from sealfile.files.io import about
+    from sealfile.runtime.flatten import flatten
+    from sealfile.runtime.loader import load_secrets
 
     with about(file):
         variables = flatten(load_secrets(file, extract=extract, file_type=input_type), prefix)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from sealfile.envelope.values import DIGEST_BYTES, path_digest
+from sealfile.envelope.cipher import DIGEST_BYTES, path_digest
 from sealfile.errors import IntegrityError
 
 _VERSION = b"\x80"

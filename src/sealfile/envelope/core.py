@@ -11,14 +11,15 @@ from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import keys_of, new_data_key, unwrap_data_key, wrap_for
 from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
-from sealfile.envelope.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
-from sealfile.envelope.paths import Path, encode_path, format_keypath, iter_leaves
-from sealfile.envelope.rules import EncryptionRules
-from sealfile.envelope.values import ValueCipher, encode_scalar, is_sealed
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey, Recipient
+from sealfile.model.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
+from sealfile.model.paths import Path, encode_path, format_keypath, iter_leaves
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import encode_scalar, is_sealed
 
 Styler = Callable[[Any, "str | None"], Any]
 """Turns a decrypted ``(value, style)`` into what the tree should hold (e.g. a quoted string)."""

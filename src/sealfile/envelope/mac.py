@@ -15,10 +15,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from sealfile.envelope.paths import Leaf, encode_path
-from sealfile.envelope.rules import EncryptionRules
-from sealfile.envelope.values import SpelledNull, encode_scalar, is_sealed
 from sealfile.errors import IntegrityError
+from sealfile.model.paths import Leaf, encode_path
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import SpelledNull, encode_scalar, is_sealed
 
 MAC_INFO = b"sealfile v1 file mac"
 

@@ -14,12 +14,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.config import load_config
-from sealfile.envelope.metadata import METADATA_KEY
-from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.kms.registry import key_from_config
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.config import load_config
 from sealfile.stores import Store, store_for
 
 FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32

@@ -15,9 +15,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.atomic import atomic_write
-from sealfile.config import load_config
+from sealfile.files.atomic import atomic_write
 from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.ops.config import load_config
 
 DRIVER = "sealfile"
 COMMAND_ENV = "SEALFILE_GIT_COMMAND"

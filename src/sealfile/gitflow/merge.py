@@ -27,14 +27,17 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from sealfile.envelope import EncryptionRules, Metadata, Reuse, open_data_key, seal, split_metadata
-from sealfile.envelope.paths import Path, check_key, encode_path, iter_leaves
-from sealfile.envelope.values import SpelledNull, ValueCipher, decode_scalar, encode_scalar, is_sealed
+from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.core import Reuse, open_data_key, seal, split_metadata
 from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.base import Recipient
 from sealfile.kms.registry import key_from_config
-from sealfile.operations import attach_metadata
+from sealfile.model.metadata import Metadata
+from sealfile.model.paths import Path, check_key, encode_path, iter_leaves
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import SpelledNull, decode_scalar, encode_scalar, is_sealed
+from sealfile.ops.seal import attach_metadata
 from sealfile.stores import Store, get_store
 
 MAPPING = b"\0mapping"

@@ -19,14 +19,14 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
-from sealfile.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
-from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
-from sealfile.stores.yaml import load_fast
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
+from sealfile.stores.yaml.roundtrip import load_fast
 
 
 @dataclass

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.envelope.metadata import Metadata
-from sealfile.envelope.paths import Path, format_keypath, iter_leaves
-from sealfile.envelope.rules import EncryptionRules
-from sealfile.envelope.values import is_sealed
 from sealfile.errors import SealfileError
 from sealfile.kms.registry import key_from_config
-from sealfile.operations import open_sealed_fast
+from sealfile.model.metadata import Metadata
+from sealfile.model.paths import Path, format_keypath, iter_leaves
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.read import open_sealed_fast
 from sealfile.stores import Store
 
 FINGERPRINT_CHARS = 10

@@ -13,11 +13,11 @@ from typing import Any
 
 from sealfile.envelope.core import unseal
 from sealfile.envelope.mac import leaf_bytes
-from sealfile.envelope.paths import Path, iter_leaves
-from sealfile.envelope.values import is_sealed
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
-from sealfile.operations import open_sealed_fast, scalar_text
+from sealfile.model.paths import Path, iter_leaves
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.read import open_sealed_fast, scalar_text
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-from sealfile.envelope import METADATA_KEY, set_at
-from sealfile.envelope.paths import iter_leaves
-from sealfile.envelope.values import is_sealed
+from sealfile.envelope.core import set_at
 from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
-from sealfile.operations import decrypt_text, open_sealed_fast
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.paths import iter_leaves
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.read import decrypt_text, open_sealed_fast
 from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-]+=*\]")

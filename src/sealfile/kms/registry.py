@@ -32,11 +32,11 @@ PROVIDERS: dict[str, ProviderSpec] = {
     for spec in (
         ProviderSpec("age", "sealfile.kms.age:AgeKey", "--age", "RECIPIENT", "age X25519 recipient (age1...)"),
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "--keyring", "NAME", "key in the OS keyring"),
-        ProviderSpec("gcp_kms", "sealfile.kms.gcp:GcpKmsKey", "--gcp-kms", "RESOURCE",
+        ProviderSpec("gcp_kms", "sealfile.kms.gcp.key:GcpKmsKey", "--gcp-kms", "RESOURCE",
                      "GCP Cloud KMS CryptoKey resource name", extra="gcp"),
-        ProviderSpec("aws_kms", "sealfile.kms.aws:AwsKmsKey", "--aws-kms", "ARN", "AWS KMS key ARN or alias ARN",
+        ProviderSpec("aws_kms", "sealfile.kms.aws.key:AwsKmsKey", "--aws-kms", "ARN", "AWS KMS key ARN or alias ARN",
                      extra="aws"),
-        ProviderSpec("azure_kv", "sealfile.kms.azure:AzureKeyVaultKey", "--azure-kv", "KEY_URL",
+        ProviderSpec("azure_kv", "sealfile.kms.azure.key:AzureKeyVaultKey", "--azure-kv", "KEY_URL",
                      "Azure Key Vault key identifier URL", extra="azure"),
     )
 }

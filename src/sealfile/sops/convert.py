@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile import operations
-from sealfile.envelope.rules import EncryptionRules
 from sealfile.errors import FormatError
 from sealfile.kms.age import AgeKey
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_from_config
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops import seal
 from sealfile.sops import Opened, about, detect, open_text
 from sealfile.sops.data import to_data
 from sealfile.sops.format import suffix_as_regex
@@ -85,5 +85,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
             raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                               "is a kind sealfile supports")
         rules, notes = sealfile_rules(opened.meta.rule)
-        sealed = operations.seal_text(rendered, keys, rules)
+        sealed = seal.seal_text(rendered, keys, rules)
     return Imported(sealed, list(opened.meta.unsupported), notes)

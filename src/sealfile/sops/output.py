@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sealfile.envelope.paths import parse_keypath
 from sealfile.errors import FormatError, KeyPathError
+from sealfile.model.paths import parse_keypath
 from sealfile.sops import Kind, Opened, about, binary_payload
 from sealfile.sops.data import to_data
 from sealfile.sops.gonum import yaml_float

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.envelope.paths import ListIndex, Path, format_keypath
 from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.cipher import MacHasher, decrypt_value, mac_bytes, path_aad
 from sealfile.sops.format import SopsMetadata
 from sealfile.sops.goyaml import Unwalkable

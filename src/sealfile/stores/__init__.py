@@ -18,7 +18,7 @@ STORE_NAMES = ("yaml", "json", "dotenv")
 @cache
 def get_store(name: str) -> Store:
     if name == "yaml":
-        from sealfile.stores.yaml import YamlStore
+        from sealfile.stores.yaml.roundtrip import YamlStore
 
         return YamlStore()
     if name == "json":

@@ -1,0 +1,103 @@
+"""A pydantic-settings source that fills a ``BaseSettings`` from a sealed file.
+
+Install with ``pip install 'sealfile[pydantic]'``. Modelled on pydantic-settings' own
+``YamlConfigSettingsSource``: the file is read once, when the source is built, and its tree
+is handed to pydantic to validate, so ``SecretStr`` fields, nested models and aliases work as
+they do for init arguments.
+
+Unlike pydantic-settings' file sources, a missing, unreadable or tampered file is an error
+(a :class:`sealfile.SealfileError` raised while the settings are built), never a silent
+fall-back to other sources: a deployment that lost its secrets must not start on defaults.
+
+Precedence is the order of ``settings_customise_sources``; an earlier source wins::
+
+    class Settings(BaseSettings):
+        model_config = SealedSettingsConfigDict(sealed_file="secrets.enc.yaml")
+        database: Database
+        api_key: SecretStr
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                       dotenv_settings, file_secret_settings):
+            # arguments, then environment variables (to override in one deployment), then the file
+            return init_settings, env_settings, SealedFileSettingsSource(settings_cls)
+
+Put ``SealedFileSettingsSource`` first to make the sealed file win over the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sealfile.errors import ConfigError, ProviderUnavailable
+from sealfile.ops.read import get_path
+from sealfile.runtime.loader import load_secrets
+
+try:
+    from pydantic_settings import InitSettingsSource, SettingsConfigDict
+except ImportError:  # pragma: no cover - exercised only without the extra
+    raise ProviderUnavailable(
+        "pydantic-settings is not installed; run `pip install 'sealfile[pydantic]'`"
+    ) from None
+
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
+SealedPath = str | os.PathLike[str]
+
+
+class SealedSettingsConfigDict(SettingsConfigDict, total=False):
+    """``model_config`` keys the source reads when its arguments are not given."""
+
+    sealed_file: SealedPath | Sequence[SealedPath] | None
+    sealed_file_section: str | None
+
+
+class SealedFileSettingsSource(InitSettingsSource):
+    """Settings values from one or more sealed files (later files override earlier ones)."""
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        sealed_file: SealedPath | Sequence[SealedPath] | None = None,
+        section: str | None = None,
+    ) -> None:
+        config: dict[str, Any] = dict(settings_cls.model_config)
+        files = sealed_file if sealed_file is not None else config.get("sealed_file")
+        self.section: str | None = section if section is not None else config.get("sealed_file_section")
+        if not files:
+            raise ConfigError(f"{settings_cls.__name__}: no sealed file given (sealed_file=... or model_config)")
+        self.sealed_files: list[SealedPath] = (
+            [files] if isinstance(files, (str, os.PathLike)) else list(files)
+        )
+        data: dict[str, Any] = {}
+        for path in self.sealed_files:
+            data = _deep_merge(data, self._read(path))
+        super().__init__(settings_cls, data)
+
+    def _read(self, path: SealedPath) -> dict[str, Any]:
+        tree = load_secrets(path, redacted=False)
+        if self.section is not None:
+            tree = get_path(tree, self.section)
+        if not isinstance(tree, dict):
+            raise ConfigError(f"{os.fspath(path)}: settings must come from a mapping, not a single value")
+        return tree
+
+    def __repr__(self) -> str:
+        # InitSettingsSource's repr shows its values; this one names the files only.
+        return f"{type(self).__name__}(sealed_files={[os.fspath(p) for p in self.sealed_files]!r})"
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+__all__ = ["SealedFileSettingsSource", "SealedSettingsConfigDict"]

@@ -1,0 +1,1 @@
+"""AWS KMS recipients (boto3 is imported on first use, not here)."""

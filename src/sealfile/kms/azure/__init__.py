@@ -1,0 +1,1 @@
+"""Azure Key Vault recipients (the Azure SDK is imported on first use, not here)."""

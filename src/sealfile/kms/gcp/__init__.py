@@ -1,0 +1,1 @@
+"""GCP Cloud KMS recipients (google-cloud-kms is imported on first use, not here)."""

@@ -1,0 +1,64 @@
+"""Which values stay in plaintext: SOPS-compatible rules on key names, recorded in the file.
+
+Exactly one rule is active (as in SOPS); the default is ``unencrypted_suffix: _unencrypted``.
+A rule looks at every mapping key on a value's path, so it applies to whole subtrees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sealfile.errors import ConfigError
+from sealfile.model.paths import ListIndex, Path
+
+RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
+DEFAULT_SUFFIX = "_unencrypted"
+
+
+@dataclass(frozen=True)
+class EncryptionRules:
+    kind: str = "unencrypted_suffix"
+    pattern: str = DEFAULT_SUFFIX
+
+    def __post_init__(self) -> None:
+        if self.kind not in RULE_NAMES:
+            raise ConfigError(f"unknown encryption rule {self.kind!r}")
+        if self.kind != "unencrypted_suffix":
+            try:
+                re.compile(self.pattern)
+            except re.error as err:
+                raise ConfigError(f"{self.kind} is not a valid regular expression: {err}") from None
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> EncryptionRules:
+        """Pick the one rule named in ``mapping`` (metadata or a creation rule); default if none."""
+        given = {name: mapping[name] for name in RULE_NAMES if mapping.get(name) is not None}
+        if len(given) > 1:
+            raise ConfigError(f"only one of {', '.join(RULE_NAMES)} may be set, got {', '.join(given)}")
+        if not given:
+            return cls()
+        (kind, pattern), = given.items()
+        if not isinstance(pattern, str):
+            raise ConfigError(f"{kind} must be a string")
+        return cls(kind, pattern)
+
+    def to_mapping(self) -> dict[str, str]:
+        return {self.kind: self.pattern}
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    def encrypts(self, path: Path) -> bool:
+        keys = [s for s in path if isinstance(s, str) and not isinstance(s, ListIndex)]
+        if self.kind == "unencrypted_suffix":
+            return not any(k.endswith(self.pattern) for k in keys)
+        hit = any(self._regex.search(k) for k in keys)
+        return hit if self.kind == "encrypted_regex" else not hit
+
+    def canonical(self) -> bytes:
+        return f"{self.kind}\0{self.pattern}".encode()

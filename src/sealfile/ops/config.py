@@ -1,0 +1,152 @@
+"""``.sealfile.yaml``: creation rules that say who can open which files, and how to seal them.
+
+Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml``)::
+
+    creation_rules:
+      - path_regex: prod/.*\\.enc\\.yaml$
+        aws_kms:
+          - arn: arn:aws:kms:eu-west-1:111122223333:key/...
+            context: {team: payments}
+        age: [age1...]
+        encrypted_regex: ^(password|token|key)$
+      - path_regex: .*\\.enc\\.yaml$
+        age: age1..., age1...          # a list, or one comma-separated string
+    sealed_files: ["*.enc.yaml"]       # what the Git integration and `check` treat as sealed
+
+Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
+value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
+matches the file's path (relative to the config's directory, ``/``-separated) applies.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sealfile.errors import ConfigError, SealfileError
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import PROVIDERS, key_from_cli, key_from_config
+from sealfile.model.rules import RULE_NAMES, EncryptionRules
+
+CONFIG_NAME = ".sealfile.yaml"
+DEFAULT_SEALED_PATTERNS = ("*.enc.yaml",)
+
+
+@dataclass(frozen=True)
+class CreationRule:
+    path_regex: str
+    keys: list[MasterKey]
+    rules: EncryptionRules
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    path: Path | None
+    creation_rules: list[CreationRule] = field(default_factory=list)
+    sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def rule_for(self, file: str | os.PathLike[str]) -> CreationRule | None:
+        relative = _relative(Path(file), self.root)
+        for rule in self.creation_rules:
+            if re.search(rule.path_regex, relative):
+                return rule
+        return None
+
+
+def _relative(file: Path, root: Path) -> str:
+    absolute = file.resolve() if file.exists() else file.parent.resolve() / file.name
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def find_config(start: str | os.PathLike[str]) -> Path | None:
+    directory = Path(start).resolve()
+    directory = directory if directory.is_dir() else directory.parent
+    for candidate in (directory, *directory.parents):
+        config = candidate / CONFIG_NAME
+        if config.is_file():
+            return config
+    return None
+
+
+def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
+    """The config that governs ``near`` (a file or directory), or an empty one if there is none."""
+    path = find_config(near)
+    if path is None:
+        return ProjectConfig(None)
+    from sealfile.files.io import read_text
+    from sealfile.stores.yaml.roundtrip import load_fast
+
+    try:
+        raw = load_fast(read_text(path)) or {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError("the top level must be a mapping")
+        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), _patterns(raw))
+    except SealfileError as err:
+        raise err.in_file(str(path)) from None
+
+
+def _patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    patterns = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS))
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError("sealed_files must be a list of glob patterns", keypath="sealed_files")
+    return tuple(patterns)
+
+
+def _creation_rules(raw: Any) -> list[CreationRule]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError("creation_rules must be a list", keypath="creation_rules")
+    return [_creation_rule(entry, f"creation_rules.{i}") for i, entry in enumerate(raw)]
+
+
+def _creation_rule(entry: Any, where: str) -> CreationRule:
+    if not isinstance(entry, Mapping):
+        raise ConfigError("a creation rule must be a mapping", keypath=where)
+    known = {"path_regex", *RULE_NAMES, *PROVIDERS}
+    unknown = sorted(str(k) for k in entry if k not in known)
+    if unknown:
+        raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
+    path_regex = entry.get("path_regex", "")
+    try:
+        re.compile(path_regex)
+    except (re.error, TypeError):
+        raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
+    keys: list[MasterKey] = []
+    for type_id in PROVIDERS:
+        for item in _entries(entry.get(type_id)):
+            try:
+                if isinstance(item, Mapping):
+                    keys.append(key_from_config({"type": type_id, **item}))
+                else:
+                    keys.append(key_from_cli(type_id, str(item)))
+            except SealfileError as err:
+                raise ConfigError(err.message, keypath=f"{where}.{type_id}") from None
+    try:
+        rules = EncryptionRules.from_mapping(entry)
+    except ConfigError as err:
+        raise ConfigError(err.message, keypath=where) from None
+    return CreationRule(str(path_regex), keys, rules)
+
+
+def _entries(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return value
+    return [value]

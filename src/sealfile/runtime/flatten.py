@@ -1,0 +1,95 @@
+"""Nested secrets as environment-style names: ``database.password`` -> ``DATABASE_PASSWORD``.
+
+One mapping from a value tree to ``NAME -> text``, shared by ``load_env``, the dotenv and
+Kubernetes outputs and ``sealfile exec``, so a value has the same name everywhere.
+
+Rules a caller may rely on:
+
+- a name is the key path's segments joined by ``_``, each segment upper-cased with every
+  character outside ``A-Z a-z 0-9`` replaced by ``_``; list positions are their index
+  (``hosts.0`` -> ``HOSTS_0``); the prefix is put in front as given (``APP_``);
+- values become text: strings as they are, booleans ``true``/``false``, null the empty
+  string, numbers as YAML writes them, dates ISO 8601, binary base64;
+- empty mappings and lists hold no value and give no name;
+- two key paths that give the same name are an error naming both paths (never a value).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from sealfile.errors import ConfigError, FormatError
+from sealfile.model.paths import ListIndex, Path, format_keypath, iter_leaves
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_PREFIX = re.compile(r"[A-Za-z0-9_]*\Z")
+
+
+class NameCollisionError(FormatError):
+    """Two key paths flatten to the same environment name."""
+
+
+def segment_name(segment: Any) -> str:
+    if isinstance(segment, ListIndex):
+        return str(int(segment))
+    if isinstance(segment, bool):
+        return "TRUE" if segment else "FALSE"
+    return _NOT_ALNUM.sub("_", str(segment)).upper()
+
+
+def env_name(path: Path, prefix: str = "") -> str:
+    """The environment name of one key path."""
+    return prefix + "_".join(segment_name(s) for s in path)
+
+
+def env_value(value: Any) -> str:
+    """A scalar as the text an environment variable holds."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def check_prefix(prefix: str) -> str:
+    if not _PREFIX.match(prefix):
+        raise ConfigError(f"an environment prefix may hold only letters, digits and '_': {prefix!r}")
+    return prefix
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, str]:
+    """``NAME -> text`` for every value in ``tree`` (a mapping or list), in document order."""
+    check_prefix(prefix)
+    if not isinstance(tree, (dict, list)):
+        raise FormatError("only a mapping or a list can be flattened into names (extract a subtree, not a value)")
+    names: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path, value in iter_leaves(tree):
+        if isinstance(value, (dict, list)):
+            continue
+        name = env_name(path, prefix)
+        if not name:
+            raise FormatError("an empty key gives an empty environment name; use a prefix")
+        if name in origin:
+            raise NameCollisionError(
+                f"key paths {format_keypath(origin[name])} and {format_keypath(path)} both give the name {name}"
+            )
+        origin[name] = path
+        names[name] = env_value(value)
+    return names

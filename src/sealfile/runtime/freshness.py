@@ -1,0 +1,77 @@
+"""Secret age: which values were last set longer ago than a policy allows.
+
+Each sealed value's Fernet token records when it was last set (re-sealing an unchanged value
+keeps its token, so the time moves only when the value changes). Reading the times needs no
+key, so ``sealfile status --older-than 90d`` works in CI without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import warnings
+from typing import Any, Literal
+
+from sealfile.envelope.cipher import token_time
+from sealfile.errors import ConfigError, SealfileError
+from sealfile.model.paths import format_keypath, iter_leaves
+from sealfile.model.scalars import is_sealed
+
+OnStale = Literal["warn", "raise"]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"\s*(\d+)\s*([smhdw])\s*\Z")
+
+
+class SecretAgeWarning(UserWarning):
+    """A loaded secret was last set longer ago than ``max_age`` (see ``load_secrets``)."""
+
+
+class StaleSecretError(SealfileError):
+    """A loaded secret was last set longer ago than ``max_age`` and ``on_stale="raise"``."""
+
+
+def parse_age(value: dt.timedelta | str) -> dt.timedelta:
+    """``"90d"`` (units s, m, h, d, w) or a ``timedelta`` -> ``timedelta``."""
+    if isinstance(value, dt.timedelta):
+        return value
+    match = _DURATION.match(value)
+    if match is None:
+        raise ConfigError(f"not an age: {value!r} (use a number and a unit s, m, h, d or w, e.g. 90d)")
+    return dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def describe_age(age: dt.timedelta) -> str:
+    seconds = int(age.total_seconds())
+    for unit in "wdhm":
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def set_times(sealed_tree: Any) -> dict[str, int]:
+    """key path -> Unix time the value was last set, for every sealed value of a sealed tree."""
+    return {format_keypath(path): token_time(value) for path, value in iter_leaves(sealed_tree) if is_sealed(value)}
+
+
+def stale_paths(set_at: dict[str, int], max_age: dt.timedelta | str, *, now: float | None = None) -> list[str]:
+    """Key paths whose value was set more than ``max_age`` before ``now``, oldest first."""
+    limit = (time.time() if now is None else now) - parse_age(max_age).total_seconds()
+    return sorted((path for path, when in set_at.items() if when < limit), key=lambda p: set_at[p])
+
+
+def enforce(
+    file: str, set_at: dict[str, int], max_age: dt.timedelta | str, on_stale: OnStale, *,
+    now: float | None = None, stacklevel: int = 2,
+) -> None:
+    """Warn (``SecretAgeWarning``) or raise (``StaleSecretError``) if any value is too old."""
+    if on_stale not in ("warn", "raise"):
+        raise ConfigError(f"on_stale must be 'warn' or 'raise', not {on_stale!r}")
+    stale = stale_paths(set_at, max_age, now=now)
+    if not stale:
+        return
+    message = f"{len(stale)} value(s) last set more than {describe_age(parse_age(max_age))} ago: {', '.join(stale)}"
+    if on_stale == "raise":
+        raise StaleSecretError(message, file=file)
+    warnings.warn(f"{file}: {message}", SecretAgeWarning, stacklevel=stacklevel + 1)

@@ -1,0 +1,135 @@
+"""``load_secrets`` and ``load_env``: the calls an application makes at start-up.
+
+Reads with the C-backed YAML 1.2 parser, unwraps the data key (cached per process), verifies
+the file MAC before decrypting anything, and returns the values. Nothing is written.
+
+What ``load_secrets`` returns (a deliberate choice): by default a :class:`sealfile.Secrets`,
+which *is* a ``dict`` (so code written for the plain-dict return keeps working: indexing,
+``.get``, iteration, ``==``, ``json.dumps``, ``isinstance(x, dict)``) but whose ``repr`` and
+``str`` show key names only, so ``print(secrets)`` or a crash report never shows a value.
+``redacted=False`` returns plain ``dict``/``list`` instead; ``secrets.to_dict()`` converts later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from sealfile.envelope.core import unseal
+from sealfile.files.io import about, read_text
+from sealfile.ops.fastread import load_tree
+from sealfile.ops.read import SOPS_MARKER, get_path, open_sealed_fast
+from sealfile.runtime.flatten import check_prefix, flatten
+from sealfile.runtime.freshness import OnStale, enforce, set_times
+from sealfile.runtime.view import Secrets
+from sealfile.runtime.view import redacted as redacted_view
+from sealfile.stores import store_for
+
+
+def load_secrets(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None = None,
+    redacted: bool = True,
+    env: bool = False,
+    env_prefix: str = "",
+    env_override: bool = False,
+    max_age: dt.timedelta | str | None = None,
+    on_stale: OnStale = "warn",
+    file_type: str | None = None,
+) -> Any:
+    """Decrypt a sealed file in memory.
+
+    Returns the values as a :class:`Secrets` mapping (a ``dict`` that never prints a value;
+    ``redacted=False`` for plain dicts), or with ``extract="database"`` that subtree or value.
+
+    ``env=True`` also sets one environment variable per value with the names of
+    :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), ``env_prefix`` in front; variables already
+    set are kept unless ``env_override=True``.
+
+    ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
+    longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
+    :class:`sealfile.StaleSecretError` when ``on_stale="raise"``. The check uses the time
+    recorded in each value's token (authenticated with the file).
+
+    The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
+
+    Raises a :class:`sealfile.SealfileError` subclass if the file is missing, malformed,
+    tampered with, or no recipient key is usable here; the message names the file and never
+    a value.
+    """
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
+    if env:
+        with about(path):
+            _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
+    return redacted_view(tree) if redacted else tree
+
+
+def load_env(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None = None,
+    prefix: str = "",
+    override: bool = False,
+    max_age: dt.timedelta | str | None = None,
+    on_stale: OnStale = "warn",
+    file_type: str | None = None,
+) -> Secrets:
+    """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
+
+    Variables already set keep their value unless ``override=True``, so the deployment can
+    override a file. Returns ``NAME -> value`` of everything the file holds (as a
+    :class:`Secrets`, which does not print its values), whether set now or kept.
+    """
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
+    with about(path):
+        names = flatten(tree, check_prefix(prefix))
+    _export(names, override=override)
+    return Secrets(names)
+
+
+def _open(
+    path: str | os.PathLike[str],
+    *,
+    extract: str | None,
+    max_age: dt.timedelta | str | None,
+    on_stale: OnStale,
+    stacklevel: int,
+    file_type: str | None = None,
+) -> Any:
+    with about(path):
+        text = read_text(path)
+        sops_data = _open_if_sops(text, os.fspath(path), file_type)
+        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
+            return sops_data if extract is None else get_path(sops_data, extract)
+        store = store_for(path, file_type)
+        if store.name == "yaml" and max_age is None:
+            fast = load_tree(text)  # the fast path; None when the file needs the general one
+            if fast is not None:
+                return fast if extract is None else get_path(fast, extract)
+        document, meta = open_sealed_fast(text, store)
+        times = set_times(document) if max_age is not None else None
+        unseal(document, meta)  # verified first: a stale verdict on a forged file would mislead
+        if times is not None and max_age is not None:
+            enforce(os.fspath(path), times, max_age, on_stale, stacklevel=stacklevel)
+        return document if extract is None else get_path(document, extract)
+
+
+def _export(names: dict[str, str], *, override: bool) -> None:
+    for name, value in names.items():
+        if override or name not in os.environ:
+            os.environ[name] = value
+
+
+_NOT_SOPS = object()
+
+
+def _open_if_sops(text: str, path: str, file_type: str | None) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
+    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
+        return _NOT_SOPS
+    from sealfile import sops
+
+    kind = sops.detect(text, path, file_type)
+    return _NOT_SOPS if kind is None else sops.load(text, kind)

@@ -1,0 +1,140 @@
+"""Keep loaded secret values out of logs: a ``logging.Filter`` that rewrites each record.
+
+The filter knows every loaded value and the forms it commonly takes in text: URL-quoted
+(``quote`` and ``quote_plus``), base64 of the whole value (standard and URL-safe, with and
+without padding) and the escaped forms ``repr``/JSON give a string with quotes or newlines.
+Each occurrence in a record's message, its formatted exception traceback, its stack info
+and any string attribute added with ``extra=`` becomes ``[REDACTED]``.
+
+Values shorter than :data:`MIN_LENGTH` (4) characters are not redacted: hiding every ``on``
+or ``42`` would garble logs while protecting nothing a guess would not find. Booleans and
+nulls are never redacted.
+
+Where filters run: a filter on a *logger* sees only records logged through that very logger;
+records from child loggers reach the parent's *handlers* without passing its filters. So
+:func:`redact_logs` puts the filter on the logger and on each handler it has at that moment;
+a handler added later needs ``handler.addFilter(the_filter)`` (the filter is returned).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+from sealfile.runtime.flatten import env_value
+
+REDACTED = "[REDACTED]"
+MIN_LENGTH = 4
+
+# LogRecord attributes that hold no logged data (or are redacted on their own): left as they are.
+_OWN_FIELDS = frozenset({"name", "levelname", "pathname", "filename", "module", "funcName", "processName",
+                         "threadName", "taskName", "msg", "exc_text", "stack_info"})
+
+
+def leaf_values(tree: Any) -> Iterable[Any]:
+    """Every scalar in a mapping/list tree (iterative: loaded trees can be deep)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        else:
+            yield node
+
+
+def encodings(text: str) -> set[str]:
+    """The spellings of one value that are worth looking for in log text."""
+    raw = text.encode("utf-8", "surrogatepass")
+    forms = {
+        text,
+        urllib.parse.quote(text, safe=""),
+        urllib.parse.quote(text),
+        urllib.parse.quote_plus(text),
+        repr(text)[1:-1],
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+    }
+    for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        forms.add(b64.decode("ascii"))
+        forms.add(b64.decode("ascii").rstrip("="))
+    return {form for form in forms if len(form) >= MIN_LENGTH}
+
+
+def secret_pattern(values: Iterable[Any]) -> re.Pattern[str] | None:
+    """One regular expression matching any spelling of any value (longest first), or None."""
+    forms: set[str] = set()
+    for value in values:
+        if value is None or isinstance(value, bool):
+            continue
+        text = env_value(value)
+        if len(text) >= MIN_LENGTH:
+            forms |= encodings(text)
+    if not forms:
+        return None
+    return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces loaded secret values in every record it sees; never drops a record."""
+
+    def __init__(self, secrets: Any) -> None:
+        super().__init__()
+        self._pattern = secret_pattern(leaf_values(secrets) if isinstance(secrets, (dict, list)) else [secrets])
+        self._installed: list[logging.Filterer] = []
+
+    def redact(self, text: str) -> str:
+        return text if self._pattern is None else self._pattern.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._pattern is None:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: logging reports it later; keep the raw parts
+            message = str(record.msg)
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        # the formatted text is kept; the live exception (whose repr may show a value) is dropped
+        record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        for name, value in list(vars(record).items()):
+            if isinstance(value, str) and name not in _OWN_FIELDS:
+                setattr(record, name, self.redact(value))
+        return True
+
+    def install(self, target: logging.Filterer) -> None:
+        if self not in target.filters:
+            target.addFilter(self)
+            self._installed.append(target)
+
+    def remove(self) -> None:
+        """Take this filter off every logger and handler :func:`redact_logs` put it on."""
+        for target in self._installed:
+            target.removeFilter(self)
+        self._installed.clear()
+
+
+def redact_logs(secrets: Any, logger: logging.Logger | str | None = None) -> RedactingFilter:
+    """Redact every value of ``secrets`` (a loaded tree, or one value) from ``logger``'s output.
+
+    ``logger`` defaults to the root logger, whose handlers receive the records of every logger
+    that propagates. Call it after configuring logging (``logging.basicConfig``); returns the
+    filter so that handlers added later can take it too, and ``.remove()`` undoes it.
+    """
+    target = logger if isinstance(logger, logging.Logger) else logging.getLogger(logger)
+    redactor = RedactingFilter(secrets)
+    redactor.install(target)
+    for handler in target.handlers:
+        redactor.install(handler)
+    return redactor

@@ -1,0 +1,376 @@
+"""YAML 1.2 as ruamel.yaml reads it, on every path.
+
+Two readers with one meaning: the round-trip reader keeps comments, order and quoting for
+writes; the C-backed safe reader (ruamel's own ``CParser`` with its YAML 1.2 resolver) is for
+read-only paths. Parse errors report line and column but never the offending text, which in a
+plaintext file may be a secret.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarfloat import ScalarFloat
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath, iter_leaves
+from sealfile.model.scalars import SpelledNull, is_sealed
+from sealfile.stores.base import Store
+
+MAX_DEPTH_MESSAGE = "nesting too deep to parse"
+MAX_EDITABLE_DEPTH = 100
+"""Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Indentation as ruamel names it: mapping indent, sequence indent, dash offset."""
+
+    mapping: int = 2
+    sequence: int = 2
+    offset: int = 0
+
+
+@cache
+def _roundtrip(layout: Layout = Layout()) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 30  # never fold a long ENC[...] value onto a second line
+    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
+    return yaml
+
+
+def guess_layout(text: str) -> Layout:
+    """The indentation a file uses, so that rewriting it changes only what changed.
+
+    ruamel keeps comments and quoting but not indentation; this reads the first nested
+    mapping and the first block sequence (as ruamel's own ``load_yaml_guess_indent`` does,
+    keeping the mapping indent apart from the sequence's).
+    """
+    mapping = sequence = offset = None
+    parent: int | None = None  # indent of the last line that was a key with no value
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if parent is not None and indent > parent:
+            if stripped.startswith("- ") and sequence is None:
+                offset = indent - parent
+                content = indent + 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
+                sequence = content - parent
+            elif not stripped.startswith("-") and mapping is None:
+                mapping = indent - parent
+        if mapping is not None and sequence is not None:
+            break
+        parent = indent if stripped.endswith(":") and not stripped.startswith("- ") else None
+    mapping = mapping or 2
+    if sequence is None or offset is None or sequence < offset + 2:
+        return Layout(mapping, mapping, 0)
+    return Layout(mapping, sequence, offset)
+
+
+@cache
+def _safe() -> YAML:
+    return YAML(typ="safe", pure=False)
+
+
+_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
+"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+
+
+def _scrub(problem: str) -> str:
+    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+
+    ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
+    ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
+    """
+    out, index = [], 0
+    while index < len(problem):
+        if problem[index] in "'\"":
+            safe = _SAFE_QUOTE.match(problem, index)
+            if safe is None:
+                break
+            out.append(safe.group(0))
+            index = safe.end()
+        else:
+            out.append(problem[index])
+            index += 1
+    return "".join(out).rstrip(" ,:")
+
+
+def _format_error(err: YAMLError) -> FormatError:
+    if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+        where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
+        if isinstance(err, DuplicateKeyError):
+            return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
+        problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
+        return FormatError(f"invalid YAML at {where}: {problem}")
+    return FormatError("invalid YAML")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting before the round-trip reader sees it.
+
+    The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
+    reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
+    measures the depth first; text the C parser rejects is left for the real reader to report.
+    """
+    depth = 0
+    try:
+        for event in _safe().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_EDITABLE_DEPTH:
+                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return
+
+
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+
+
+def _reader(text: str, cached: YAML) -> YAML:
+    """The reader for ``text``: YAML 1.2 only, one meaning everywhere.
+
+    A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
+    the other, and a directive sticks to the YAML instance that read it: refuse any other version,
+    and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
+    """
+    if "%" not in text:
+        return cached
+    found = _DIRECTIVE.search(text)
+    if found is None:
+        return cached
+    if found.group(1) != "1.2":
+        raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
+                          f"{text.count(chr(10), 0, found.start()) + 1})")
+    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    fresh.preserve_quotes = "rt" in cached.typ
+    return fresh
+
+
+def load_roundtrip(text: str) -> Any:
+    """Parse for editing: comments, order, quoting kept. Refuses anchors and custom tags."""
+    _check_depth(text)
+    reader = _reader(text, _roundtrip())
+    try:
+        document = reader.load(text)
+    except YAMLError as err:
+        raise _format_error(err) from None
+    except RecursionError:
+        raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
+    _refuse_anchors_and_tags(document)
+    _untag_standard_scalars(document)
+    _keep_null_spellings(document, text)
+    return document
+
+
+def load_fast(text: str) -> Any:
+    """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
+    reader = _reader(text, _safe())
+    try:
+        return reader.load(text)
+    except YAMLError as err:
+        raise _format_error(err) from None
+    except RecursionError:
+        raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
+
+
+_CONTAINER_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "set")}
+_TAG_REFUSED = "custom YAML tags are not supported (quote a value that starts with '!')"
+
+
+_STANDARD_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+}
+
+
+def _untag_standard_scalars(document: Any) -> None:
+    """``!!str 12`` is just the string "12": keep the value (the safe reader does the same)."""
+    for node in _containers(document):
+        slots = node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        for key, value in list(slots):
+            convert = _STANDARD_SCALARS.get(value.tag.value) if isinstance(value, TaggedScalar) else None
+            if convert is None:
+                continue
+            try:
+                plain = convert(value.value)
+            except ValueError:
+                raise FormatError(f"not a valid {value.tag.value.rsplit(':', 1)[-1]}") from None
+            if isinstance(node, CommentedMap):
+                dict.__setitem__(node, key, plain)
+            else:
+                list.__setitem__(node, key, plain)
+
+
+def _refuse_anchors_and_tags(document: Any) -> None:
+    nodes: list[Any] = [document]
+    if isinstance(document, (CommentedMap, CommentedSeq)):
+        for path, value in iter_leaves(document):
+            nodes.append(value)
+            if isinstance(value, TaggedScalar) and value.tag.value not in _STANDARD_SCALARS:
+                raise FormatError(_TAG_REFUSED, keypath=format_keypath(path))  # the tag may be an unquoted secret
+            anchor = getattr(value, "anchor", None)
+            if anchor is not None and getattr(anchor, "value", None):
+                raise FormatError("YAML anchors and aliases are not supported", keypath=format_keypath(path))
+    for node in _containers(document):
+        if node.anchor.value:
+            raise FormatError("YAML anchors and aliases are not supported")
+        if node.tag.value and node.tag.value not in _CONTAINER_TAGS:  # !!python/object/apply:... too
+            raise FormatError(_TAG_REFUSED)
+
+
+def _containers(document: Any) -> list[Any]:
+    """Every mapping and sequence once; a container met twice is an alias (a bomb, maybe): refused."""
+    found, stack, seen = [], [document], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            if id(node) in seen:
+                raise FormatError("YAML anchors and aliases are not supported")
+            seen.add(id(node))
+            found.append(node)
+            stack.extend(node.values() if isinstance(node, CommentedMap) else node)
+    return found
+
+
+_NULL_SPELLING = re.compile(r"(null|Null|NULL|~)(?=[ \t]*(?:#|$|,|\}|\]))")
+
+
+def _keep_null_spellings(document: Any, text: str) -> None:
+    """ruamel writes every null back as an empty value; keep ``null``/``~`` as written."""
+    lines = text.splitlines()
+    for node in _containers(document):
+        slots = node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        for key, value in list(slots):
+            if value is not None:
+                continue
+            line, column = node.lc.value(key) if isinstance(node, CommentedMap) else node.lc.item(key)
+            match = _NULL_SPELLING.match(lines[line], column) if line < len(lines) else None
+            if match:
+                node[key] = SpelledNull(match.group(1))
+
+
+def _represent_spelled_null(representer: RoundTripRepresenter, data: SpelledNull) -> ScalarNode:
+    return representer.represent_scalar("tag:yaml.org,2002:null", data.text)
+
+
+RoundTripRepresenter.add_representer(SpelledNull, _represent_spelled_null)
+
+
+def _represent_float(representer: RoundTripRepresenter, data: ScalarFloat) -> ScalarNode:
+    """ruamel re-spells a float from its parts and can lose a digit (1.1887518879447826e+142 came
+    back ...825e+142): keep its spelling only when it reads back as the same number."""
+    node: ScalarNode = representer.represent_scalar_float(data)
+    value = float(data)
+    try:
+        same = math.isnan(value) or math.isinf(value) or float(node.value) == value
+    except ValueError:
+        same = False
+    return node if same else representer.represent_scalar("tag:yaml.org,2002:float", repr(value))
+
+
+RoundTripRepresenter.add_representer(ScalarFloat, _represent_float)
+
+
+def keep_comment_gaps(document: Any, source: str) -> None:
+    """Keep the spaces between a sealed value and its end-of-line comment as they were.
+
+    ruamel remembers a comment's column, so after a value got longer (a plaintext replaced by
+    its ``ENC[...]`` token) it can only put one space before the comment. Moving the column by
+    the value's new length keeps the user's gap, so a later decrypt gives the original line.
+    """
+    lines = source.splitlines()
+    for node in _containers(document):
+        is_map = isinstance(node, CommentedMap)
+        for key, entry in list(node.ca.items.items()):
+            token = entry[2] if is_map else entry[0]
+            value = node.get(key) if is_map else (node[key] if isinstance(key, int) and key < len(node) else None)
+            if token is None or getattr(token, "start_mark", None) is None or not is_sealed(value):
+                continue
+            line, column = token.start_mark.line, token.start_mark.column
+            try:
+                value_line, value_column = node.lc.value(key) if is_map else node.lc.item(key)
+            except (KeyError, IndexError, TypeError):
+                continue
+            if value_line != line or line >= len(lines):
+                continue
+            gap = column - len(lines[line][:column].rstrip())
+            token.column = value_column + len(str(value)) + max(gap, 1)
+
+
+def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
+    stream = io.StringIO()
+    _roundtrip(layout or Layout()).dump(document, stream)
+    return stream.getvalue()
+
+
+_STYLED = {
+    '"': DoubleQuotedScalarString,
+    "'": SingleQuotedScalarString,
+    "|": LiteralScalarString,
+    ">": FoldedScalarString,
+}
+
+
+def styled(value: Any, style: str | None) -> Any:
+    """A decrypted value in the quoting, block or null style it was written with."""
+    if value is None:
+        return SpelledNull(style) if style else None
+    cls = _STYLED.get(style or "")
+    return cls(value) if cls is not None and isinstance(value, str) else value
+
+
+def literal(text: str) -> Any:
+    """A multi-line metadata string (an armored age file) as a readable block scalar."""
+    return LiteralScalarString(text) if "\n" in text else text
+
+
+class YamlStore(Store):
+    name = "yaml"
+    suffixes = (".yaml", ".yml")
+
+    def load_editable(self, text: str) -> Any:
+        return load_roundtrip(text)
+
+    def load_fast(self, text: str) -> Any:
+        return load_fast(text)
+
+    def dump(self, document: Any, like: str | None = None) -> str:
+        if like is None:
+            return dump_roundtrip(document)
+        keep_comment_gaps(document, like)
+        return dump_roundtrip(document, guess_layout(like))
+
+    def styled(self, value: Any, style: str | None) -> Any:
+        return styled(value, style)
+
+    def metadata_text(self, text: str) -> Any:
+        return literal(text)

@@ -1,0 +1,128 @@
+"""One decrypted scalar as YAML text, in the style it was written, for splicing into a file.
+
+Why: ``decrypt`` keeps the file's layout by replacing each ``ENC[...]`` span with the value's
+text instead of re-emitting the whole document. Each function here returns the text only
+when it certainly reads back (YAML 1.2, ruamel's resolver) as the same value, and ``None``
+otherwise, so the caller falls back to the round-trip emitter. Plain and quoted strings come
+out as ruamel writes them; a plain string that cannot stay plain is double-quoted with JSON
+escapes (valid YAML with the same meaning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from types import SimpleNamespace
+from typing import Any
+
+from ruamel.yaml.emitter import Emitter
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+
+from sealfile.stores.yaml.scan import OnceVersionResolver, tag_text
+
+STR_TAG = "tag:yaml.org,2002:str"
+NULL_SPELLINGS = ("null", "Null", "NULL", "~")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
+_FLOW_INDICATORS = frozenset(",[]{}")
+_BREAKS = "\n\x85\u2028\u2029"
+
+_resolver = OnceVersionResolver()
+_emitter = Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
+_representer = RoundTripRepresenter()
+_SIMPLE_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
+
+
+_table = _resolver.versioned_resolver
+# First characters that some implicit type can start with; any other plain text is a string.
+_TYPED_FIRST = frozenset(_table) if None not in _table else None
+
+
+def implicit_tag(text: str) -> str:
+    """The tag a plain scalar ``text`` resolves to (YAML 1.2 as ruamel reads it)."""
+    if _TYPED_FIRST is not None and text and text[0] not in _TYPED_FIRST:
+        return STR_TAG
+    return tag_text(_resolver.resolve(ScalarNode, text, (True, False)))
+
+
+def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
+    """A scalar on one line (``None`` for block scalars, binary, or anything unusual)."""
+    kind = type(value)
+    if kind is str:
+        return _string(value, style, flow)
+    if value is None:
+        return style if style in NULL_SPELLINGS else ""
+    if kind is bool:
+        return "true" if value else "false"  # as ruamel's representer writes them
+    if kind is int:
+        return str(value)
+    if kind is float and _SIMPLE_FLOAT.match(repr(value)):
+        return repr(value)
+    if isinstance(value, (bool, int, float, dt.date)):
+        node = _representer.represent_data(value)
+        text = node.value
+        if node.style or not isinstance(text, str) or implicit_tag(text) != tag_text(node.ctag):
+            return None
+        return text
+    return None
+
+
+def _string(value: str, style: str | None, flow: bool) -> str | None:
+    if style == "'":  # multi-line single-quoted text folds in ways only the emitter reproduces
+        return "'" + value.replace("'", "''") + "'" if value.isprintable() else None
+    if style in (None, "'", '"'):
+        if style is None and plain_ok(value, flow=flow):
+            return value
+        return double_quoted(value)
+    return None
+
+
+def plain_ok(value: str, *, flow: bool) -> bool:
+    """Whether ``value`` may be written as a plain scalar and read back as this string: a quick
+    conservative test, and for what it refuses, ruamel's own emitter analysis (so ``<`` or
+    ``.hidden`` stay plain as ruamel would write them)."""
+    if not value or not value.isprintable():
+        return False
+    quick = not (value[0] in _INDICATORS or value[0] == " " or value[-1] in " :" or ": " in value
+                 or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
+    if not quick and not _emitter_allows_plain(value, flow):
+        return False
+    return implicit_tag(value) == STR_TAG
+
+
+def _emitter_allows_plain(value: str, flow: bool) -> bool:
+    try:
+        analysis = _emitter.analyze_scalar(value)
+    except Exception:  # an analysis ruamel cannot make here: stay conservative
+        return False
+    return bool(analysis.allow_flow_plain if flow else analysis.allow_block_plain)
+
+
+def double_quoted(value: str) -> str | None:
+    """JSON's escaping is valid YAML double-quoted text; refuse characters YAML reads as breaks."""
+    if not value.isprintable() and any(not c.isprintable() and c not in "\n\t" for c in value):
+        return None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def literal_block(value: str, indent: int) -> tuple[str, list[str]] | None:
+    """``(header, content lines)`` of a literal block scalar with content at column ``indent``.
+
+    The chomping indicator is ruamel's choice (``-`` no final break, ``+`` several); a value
+    that would need an indentation indicator (leading space or break) or has characters YAML
+    treats as breaks is refused.
+    """
+    if not value or value[0] in " " + _BREAKS or any(c in value for c in "\r\x85\u2028\u2029"):
+        return None
+    if any(not c.isprintable() and c not in "\n\t" for c in value):
+        return None
+    if value[-1] != "\n":
+        header, body = "|-", value
+    elif len(value) == 1 or value[-2] == "\n":
+        header, body = "|+", value[:-1]
+    else:
+        header, body = "|", value[:-1]
+    pad = " " * indent
+    return header, [pad + line if line else "" for line in body.split("\n")]

@@ -1,0 +1,65 @@
+"""Atomic writes: whole file or nothing, the target's mode kept, symlinks written through."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from sealfile.files.atomic import atomic_write
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_new_file_gets_the_requested_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.yaml"
+    atomic_write(target, "a: 1\n", mode=0o600)
+    assert target.read_text() == "a: 1\n"
+    assert mode(target) == 0o600
+
+
+def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.yaml"
+    target.write_text("old")
+    target.chmod(0o640)
+    atomic_write(target, "new", mode=0o600)
+    assert target.read_text() == "new"
+    assert mode(target) == 0o640
+
+
+def test_symlink_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_text("plain")
+    real.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real.name)
+    atomic_write(link, "sealed")
+    assert link.is_symlink()
+    assert real.read_text() == "sealed"
+    assert mode(real) == 0o640
+
+
+def test_failure_leaves_the_target_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.yaml"
+    target.write_text("old")
+
+    def boom(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("sealfile.files.atomic.os.replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(target, "new")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.yaml"]  # home: isolated_env
+
+
+def test_missing_directory_names_the_target(tmp_path: Path) -> None:
+    from sealfile.errors import SealfileError
+
+    target = tmp_path / "absent" / "out.yaml"
+    with pytest.raises(SealfileError) as info:
+        atomic_write(target, "x")
+    assert str(info.value) == f"{target}: cannot write (No such file or directory)"

@@ -1,0 +1,306 @@
+"""Editing keeps diffs minimal, never writes plaintext, and leaves files intact on failure (issue 3)."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.envelope.datakey import forget_data_keys
+from sealfile.errors import ConcurrentEditError, FormatError, KeyPathError
+from sealfile.files.locking import locked
+from sealfile.kms.age import AgeKey, add_identity
+from sealfile.ops import change as editing
+from sealfile.ops.seal import seal_text
+
+TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-=]+\]")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """An isolated HOME with one age identity; returns the environment for subprocesses."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SEALFILE_AGE_KEY", raising=False)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(home / "keys.txt"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "t")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "t@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "t")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "t@example.com")
+    src = str(Path(sealfile.__file__).resolve().parents[1])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p))
+    forget_data_keys()
+    yield dict(os.environ)
+    forget_data_keys()
+
+
+@pytest.fixture
+def recipient(env: dict[str, str]) -> str:
+    return add_identity(Path(env["SEALFILE_AGE_KEY_FILE"]))
+
+
+def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sealfile", *args], input=input, capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def plaintext(values: int) -> str:
+    rng = random.Random(values)
+    lines = ["# generated secrets", ""]
+    per_group = 10
+    for group in range(max(values // per_group, 1)):
+        lines.append(f"group{group}:")
+        lines.append(f"  # group {group}")
+        for item in range(min(per_group, values)):
+            lines.append(f"  key{item}: value-{group}-{item}-{rng.randrange(10**9)}")
+    return "\n".join(lines) + "\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+def changed_lines(repo: Path) -> list[str]:
+    diff = git(repo, "diff", "--unified=0")
+    return [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, env: dict[str, str]) -> Path:
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q")
+    return path
+
+
+def commit(repo: Path) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "step", "--allow-empty")
+
+
+def only_value_and_mac(lines: list[str], keys: list[str]) -> None:
+    """Each changed line is the MAC line or the line of one of ``keys``."""
+    allowed = ("mac:", *(f"{k}:" for k in keys))
+    assert lines, "expected a change"
+    for line in lines:
+        assert line[1:].strip().startswith(allowed), line[:80]
+    assert sum(1 for line in lines if line[1:].strip().startswith("mac:")) == 2
+
+
+@pytest.mark.parametrize("values", [10, pytest.param(10_000, marks=pytest.mark.slow)])
+def test_one_value_changes_touch_only_its_line_and_the_mac(repo: Path, env: dict[str, str], recipient: str,
+                                                           values: int) -> None:
+    (repo / "plain.yaml").write_text(plaintext(values))
+    assert cli("encrypt", "--age", recipient, "plain.yaml", "-o", "s.enc.yaml", env=env, cwd=repo).returncode == 0
+    (repo / "plain.yaml").unlink()
+    commit(repo)
+
+    result = cli("set", "s.enc.yaml", "group0.key3", "changed", env=env, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    only_value_and_mac(changed_lines(repo), ["key3"])
+    commit(repo)
+
+    assert cli("unset", "s.enc.yaml", "group0.key4", env=env, cwd=repo).returncode == 0
+    lines = changed_lines(repo)
+    only_value_and_mac(lines, ["key4"])
+    assert sum(1 for line in lines if line.startswith("-") and "key4:" in line) == 1
+    commit(repo)
+
+    editor = repo.parent / "editor.py"
+    editor.write_text(
+        "import sys\np = sys.argv[1]\n"
+        "s = open(p).read().replace('key5: value-0-5-', 'key5: edited-', 1)\nopen(p, 'w').write(s)\n"
+    )
+    edited = cli("edit", "s.enc.yaml", env={**env, "EDITOR": f"{sys.executable} {editor}"}, cwd=repo)
+    assert edited.returncode == 0, edited.stderr
+    only_value_and_mac(changed_lines(repo), ["key5"])
+    commit(repo)
+
+    # encrypt --previous: a plaintext edited elsewhere is re-sealed with every unchanged ciphertext kept
+    plain = cli("decrypt", "s.enc.yaml", env=env, cwd=repo).stdout
+    (repo.parent / "edited.yaml").write_text(plain.replace("key6: value-0-6-", "key6: elsewhere-", 1))
+    result = cli("encrypt", "--previous", "s.enc.yaml", str(repo.parent / "edited.yaml"), "-o", "s.enc.yaml",
+                 env=env, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    only_value_and_mac(changed_lines(repo), ["key6"])
+    assert cli("verify", "s.enc.yaml", env=env, cwd=repo).returncode == 0
+
+
+def test_set_types_and_new_parents(tmp_path: Path, recipient: str) -> None:
+    sealed = seal_text("a: 1\n", [AgeKey(recipient)])
+    sealed = editing.set_value(sealed, "db.port", editing.parse_value("5432", "int"))
+    sealed = editing.set_value(sealed, "db.tls", editing.parse_value("true", "bool"))
+    sealed = editing.set_value(sealed, "db.ratio", editing.parse_value("0.5", "float"))
+    sealed = editing.set_value(sealed, "db.none", editing.parse_value("", "null"))
+    sealed = editing.set_value(sealed, '["db"]["hosts"]', editing.parse_value("[a, b]", "yaml"))
+    sealed = editing.set_value(sealed, "db.hosts.2", "c")
+    sealed = editing.set_value(sealed, "db.cert", "line1\nline2\n")
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(sealed)
+    assert sealfile.load_secrets(path) == {
+        "a": 1,
+        "db": {"port": 5432, "tls": True, "ratio": 0.5, "none": None, "hosts": ["a", "b", "c"],
+               "cert": "line1\nline2\n"},
+    }
+    assert "line1" not in sealed
+    assert editing.set_value(sealed, "db.port", 5432) == sealed  # unchanged: same bytes
+    with pytest.raises(FormatError) as info:
+        editing.parse_value("not-a-number", "int")
+    assert "not-a-number" not in str(info.value)
+    with pytest.raises(KeyPathError):
+        editing.unset_value(sealed, "db.missing")
+    with pytest.raises(KeyPathError):
+        editing.set_value(sealed, "db.hosts.9", "x")
+
+
+def test_recipient_changes_keep_values_and_rotate_changes_all(recipient: str, env: dict[str, str]) -> None:
+    sealed = seal_text(plaintext(30), [AgeKey(recipient)])
+    second = AgeKey(add_identity(Path(env["SEALFILE_AGE_KEY_FILE"])))
+    added = editing.change_recipients(sealed, add=[second])
+    assert TOKEN.findall(added.text) == TOKEN.findall(sealed)
+    assert [k.key_id for k in added.added] == [second.key_id]
+    removed = editing.change_recipients(added.text, remove=[second])
+    assert TOKEN.findall(removed.text) == TOKEN.findall(sealed)
+    assert removed.text == sealed
+    with pytest.raises(FormatError):
+        editing.change_recipients(sealed, remove=[AgeKey(recipient)])
+    rotated = editing.rotate(added.text)
+    old, new = TOKEN.findall(added.text), TOKEN.findall(rotated)
+    assert len(old) == len(new) and not set(old) & set(new)
+    forget_data_keys()
+    from sealfile.ops.read import describe, verify_text
+
+    verify_text(rotated)
+    verify_text(added.text)
+    assert describe(rotated).set_at == describe(added.text).set_at  # rotation keeps when values were set
+
+
+def test_failed_edits_leave_the_file_byte_for_byte(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("password: hunter2-canary\nuser: app\n", [AgeKey(recipient)]))
+    before = path.read_bytes()
+    crash = tmp_path / "crash.py"
+    crash.write_text("import os, sys\nopen(sys.argv[1], 'a').write('garbage: [\\n')\nos.abort()\n")
+    invalid = tmp_path / "invalid.py"
+    invalid.write_text("import sys\nopen(sys.argv[1], 'w').write('a: [unclosed\\n')\n")
+    for editor in (crash, invalid):
+        result = cli("edit", str(path), env={**env, "EDITOR": f"{sys.executable} {editor}"})
+        assert result.returncode != 0
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+        assert path.read_bytes() == before
+    assert "edited text: invalid YAML at line 2" in result.stderr  # says where
+
+
+def test_ctrl_c_during_edit_leaves_the_file_and_no_plaintext(tmp_path: Path, env: dict[str, str],
+                                                              recipient: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("password: hunter2-canary\n", [AgeKey(recipient)]))
+    before = path.read_bytes()
+    ready = tmp_path / "ready"
+    slow = tmp_path / "slow.py"
+    slow.write_text("import signal, sys, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)  # as editors do\n"
+                    f"open({str(ready)!r}, 'w').write(sys.argv[1])\ntime.sleep(60)\n")
+    process = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(path)],
+                               env={**env, "EDITOR": f"{sys.executable} {slow}"}, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.time() + 30
+    while not ready.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    temp_file = Path(ready.read_text())
+    assert temp_file.exists() and temp_file.stat().st_mode & 0o777 == 0o600
+    assert temp_file.parent.stat().st_mode & 0o777 == 0o700
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert path.read_bytes() == before
+    assert not temp_file.exists() and not temp_file.parent.exists()
+
+
+def test_edit_creates_a_new_file_from_creation_rules(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    (tmp_path / ".sealfile.yaml").write_text(textwrap.dedent(f"""\
+        creation_rules:
+          - path_regex: prod/.*
+            age: {recipient}
+            encrypted_regex: ^password$
+    """))
+    (tmp_path / "prod").mkdir()
+    editor = tmp_path / "write.py"
+    editor.write_text("import sys\nopen(sys.argv[1], 'w').write('user: app\\npassword: s3cret\\n')\n")
+    result = cli("edit", "prod/new.enc.yaml", env={**env, "EDITOR": f"{sys.executable} {editor}"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "prod/new.enc.yaml").read_text()
+    assert "user: app" in text and "s3cret" not in text and "encrypted_regex: ^password$" in text
+    assert sealfile.load_secrets(tmp_path / "prod/new.enc.yaml") == {"user": "app", "password": "s3cret"}
+    # an editor that leaves the template untouched creates nothing
+    result = cli("edit", "prod/other.enc.yaml", env={**env, "EDITOR": "true"}, cwd=tmp_path)
+    assert result.returncode == 0 and not (tmp_path / "prod/other.enc.yaml").exists()
+    # encrypt without flags uses the rule too
+    (tmp_path / "plain.yaml").write_text("password: x\n")
+    result = cli("encrypt", "plain.yaml", "-o", "prod/enc.enc.yaml", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = cli("encrypt", "plain.yaml", "-o", "elsewhere.enc.yaml", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "creation rule" in result.stderr
+
+
+def test_updatekeys_matches_the_rule(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    other = add_identity(Path(env["SEALFILE_AGE_KEY_FILE"]))
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: .*\n    age: [{other}]\n")
+    tokens = TOKEN.findall(path.read_text())
+    result = cli("updatekeys", str(path), env=env)  # no tty, no -y: asks, defaults to no
+    assert f"+ age {other}" in result.stderr and f"- age {recipient}" in result.stderr
+    assert recipient in path.read_text()
+    result = cli("updatekeys", "-y", str(path), env=env)
+    assert result.returncode == 0, result.stderr
+    text = path.read_text()
+    assert other in text and recipient not in text and TOKEN.findall(text) == tokens
+
+
+def test_a_second_writer_fails_clearly(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    before = path.read_bytes()
+    with locked(path):
+        result = cli("set", str(path), "a", "2", env=env)
+        assert result.returncode == 1
+        assert "another sealfile process" in result.stderr and str(path) in result.stderr
+        with pytest.raises(ConcurrentEditError), locked(path):
+            pass
+    assert path.read_bytes() == before
+    assert cli("set", str(path), "a", "2", env=env).returncode == 0
+
+
+def test_multi_file_failure_leaves_each_file_whole(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    good = tmp_path / "good.enc.yaml"
+    good.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    bad = tmp_path / "bad.enc.yaml"
+    bad.write_text(good.read_text().replace("mac: ", "mac: AAAA"))
+    bad_before = bad.read_bytes()
+    result = cli("rotate", str(good), str(bad), env=env)
+    assert result.returncode == 1
+    assert "1 done, 1 failed" in result.stderr and "bad.enc.yaml" in result.stderr
+    assert bad.read_bytes() == bad_before
+    assert cli("verify", str(good), env=env).returncode == 0
+
+
+def test_value_from_stdin_stays_out_of_argv(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    assert cli("set", str(path), "token", input="from-stdin\n", env=env).returncode == 0
+    assert sealfile.load_secrets(path)["token"] == "from-stdin"

@@ -1,0 +1,111 @@
+"""``load_secrets``: the one call an application makes; plain types, extract, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.errors import FormatError, KeyPathError, SealfileError
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from tests.conftest import AgeIdentity
+
+PLAINTEXT = """\
+database:
+  host: db.internal
+  password: hunter2
+  replicas:
+    - host: r1.internal
+      port: 5433
+    - host: r2.internal
+      port: 5434
+"weird.key": dotted
+"10": string ten
+"""
+
+
+@pytest.fixture
+def sealed(age_identity: AgeIdentity, tmp_path: Path) -> Path:
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity.key]))
+    return path
+
+
+def test_returns_plain_python_types(sealed: Path) -> None:
+    assert isinstance(load_secrets(sealed), dict)  # a Secrets view by default: a dict that prints no value
+    data = load_secrets(sealed, redacted=False)
+    assert type(data) is dict
+    assert type(data["database"]["replicas"]) is list
+    assert type(data["database"]["password"]) is str
+    assert type(data["database"]["replicas"][0]["port"]) is int
+    assert "sealfile" not in data
+
+
+def test_is_reachable_from_the_package(sealed: Path) -> None:
+    assert sealfile.load_secrets(sealed)["database"]["host"] == "db.internal"
+
+
+@pytest.mark.parametrize(
+    ("keypath", "expected"),
+    [
+        ("database.password", "hunter2"),
+        ('["database"]["password"]', "hunter2"),
+        ("database.replicas.1.host", "r2.internal"),
+        ('["database"]["replicas"][1]["port"]', 5434),
+        ("database.replicas.0", {"host": "r1.internal", "port": 5433}),
+        ('["weird.key"]', "dotted"),
+        ("10", "string ten"),
+        ('["10"]', "string ten"),
+    ],
+)
+def test_extract(sealed: Path, keypath: str, expected: object) -> None:
+    assert load_secrets(sealed, extract=keypath) == expected
+
+
+@pytest.mark.parametrize("keypath", ["database.nope", "database.replicas.5", "database.password.x", "", "a..b",
+                                     '["database"', "database.replicas.x"])
+def test_extract_missing_path_is_a_keypath_error(sealed: Path, keypath: str) -> None:
+    with pytest.raises(KeyPathError) as info:
+        load_secrets(sealed, extract=keypath)
+    assert str(sealed) in str(info.value)
+    assert "hunter2" not in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SealfileError, match="no such file"):
+        load_secrets(tmp_path / "absent.yaml")
+
+
+def test_plaintext_file_is_not_a_sealed_file(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text("a: hunter2\n")
+    with pytest.raises(FormatError, match="not a sealed file") as info:
+        load_secrets(path)
+    assert "hunter2" not in str(info.value)
+
+
+def test_does_not_write_anything(sealed: Path) -> None:
+    before = (sealed.read_bytes(), sealed.stat().st_mtime_ns, sorted(sealed.parent.iterdir()))
+    load_secrets(sealed)
+    assert (sealed.read_bytes(), sealed.stat().st_mtime_ns, sorted(sealed.parent.iterdir())) == before
+
+
+def test_unwraps_once_per_process(sealed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sealfile.kms.age import AgeKey
+
+    calls: list[str] = []
+    real = AgeKey._unwrap
+
+    def counting(self: AgeKey, wrapped: str) -> bytes:
+        calls.append(self.recipient)
+        return real(self, wrapped)
+
+    monkeypatch.setattr(AgeKey, "_unwrap", counting)
+    for _ in range(3):
+        load_secrets(sealed)
+    assert len(calls) == 1
+    sealfile.forget_data_keys()
+    load_secrets(sealed)
+    assert len(calls) == 2

@@ -1,0 +1,79 @@
+"""scan() reads exactly what load_fast reads (one YAML meaning), or hands the file back (None)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sealfile.model.paths import encode_path, iter_leaves
+from sealfile.stores.yaml.roundtrip import load_fast
+from sealfile.stores.yaml.scan import scan
+from tests.fast_path_support import benchmark_corpus
+
+TRICKY = """\
+plain: on
+words: [yes, no, off, y, n]
+octal_like: 0123
+octal: 0o17
+hex: 0x1F
+exp: 1e3
+inf: .inf
+tilde: ~
+empty:
+date: 2024-01-01
+stamp: 2024-01-01 12:30:00+01:00
+quoted: "0123"
+single: 'yes'
+binary: !!binary aGVsbG8=
+tagged_str: !!str 12
+on: key named on
+1: integer key
+"1": string key
+false: boolean key
+nested: {a: [1, {b: c}], d: []}
+block: |
+  line one
+  line two
+folded: >-
+  folded
+  text
+unicode: "caf\\u00e9 \\U0001F600"
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [TRICKY, benchmark_corpus(200), "a: 1\n", "a: {}\nb: []\n", "%YAML 1.2\n---\na: 010\n"]
+)
+def test_same_tree_leaves_and_paths_as_load_fast(text: str) -> None:
+    scanned = scan(text + "sealfile: {version: 1}\n")
+    assert scanned is not None
+    expected = load_fast(text) or {}
+    assert scanned.tree == expected
+    assert [type(v) for v in scanned.tree.values()] == [type(v) for v in expected.values()]
+    assert scanned.metadata == {"version": 1}
+    leaves = list(iter_leaves(expected))
+    assert [(leaf.path, leaf.value) for leaf in scanned.leaves] == leaves
+    assert [leaf.encoded_path for leaf in scanned.leaves] == [encode_path(p) for p, _ in leaves]
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nc: *x\n",               # container alias
+    "base: &b {x: 1}\nd:\n  <<: *b\n",     # merge key
+    "a: !custom 1\n",                      # custom tag
+    "a: !!set {x, y}\n",                   # tagged container
+    "a: 1\na: 2\n",                        # duplicate key
+    "? [1, 2]\n: v\n",                     # non-scalar key
+    "1.5: v\n",                            # float key (the format refuses it)
+    "- a\n- b\n",                          # top level not a mapping
+    "a: [\n",                              # syntax error
+])
+def test_unusual_shapes_are_left_to_the_general_path(text: str) -> None:
+    assert scan(text) is None
+
+
+def test_spans_point_at_each_scalar() -> None:
+    text = 'a: x\nb: "y"\nc:\n  - z\n'
+    scanned = scan(text)
+    assert scanned is not None
+    spans = [text[leaf.node.start_mark.index:leaf.node.end_mark.index] for leaf in scanned.leaves]
+    assert spans == ["x", '"y"', "z"]
+    assert [leaf.flow for leaf in scan("a: [x, {b: y}]\nc: z\n").leaves] == [True, True, False]  # type: ignore[union-attr]
