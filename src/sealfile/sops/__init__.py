@@ -180,9 +180,11 @@ def _refuse_top_level_duplicates(documents: list[Branch]) -> None:
 
 
 def open_text(text: str, kind: Kind, *, comments: bool = False) -> Opened:
-    """Verify and decrypt a SOPS file's text: unwrap the data key, decrypt, check the MAC."""
+    """Verify and decrypt a SOPS file's text: unwrap the data key, decrypt, check the MAC.
+
+    YAML comments are read when asked for, and always under a comment rule, which needs them."""
     with about(kind):
-        documents, raw_meta = parse(text, kind, comments=comments)
+        documents, raw_meta = parse(text, kind, comments=comments or "_comment_regex" in text)
         meta = parse_metadata(raw_meta)
         data_key = unwrap_sops_data_key(meta.recipients, meta.unsupported)
         opened, computed = decrypt_branches(documents, meta, data_key)

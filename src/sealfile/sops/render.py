@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from sealfile.errors import FormatError
-from sealfile.sops.data import leaf, value_text
+from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment
@@ -117,11 +117,13 @@ def _yaml_node(node: Any, column: int) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                if key in container:
+                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else key
+                if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
-                container[key] = _yaml_node(value, column + INDENT)
+                container[name] = _yaml_node(value, column + INDENT)
+                slot = name
             else:
-                container.append(_yaml_node(value, column + INDENT))
+                container.append(_yaml_node(value, column + (2 if isinstance(value, Branch) else INDENT + 2)))
             if pending:
                 _before(container, slot, pending, column)
                 pending = []
