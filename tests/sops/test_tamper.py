@@ -21,6 +21,8 @@ from tests.sops.matrix import Case, Generated, generate, parse_output
 from tests.sops.tampering import TAMPERS, Tamper
 
 SECRETS = ("hunter2", "s3cr3t-token", "1234567")
+AMBIGUOUS_IN_SOPS_OUTPUT = {"plain_value_as_1e400"}
+"""Edits after which ``sops decrypt`` prints a string unquoted that YAML 1.2 reads as another type."""
 YAML = """\
 # who connects
 user: admin
@@ -108,6 +110,9 @@ def test_verdict_is_the_one_sops_gives(base: str, tamper: Tamper, bases: dict[st
         assert not any(secret in message for secret in SECRETS)
         return
     assert sops_accepts, "sops refuses it, sealfile accepts"
+    if tamper.__name__ in AMBIGUOUS_IN_SOPS_OUTPUT:
+        assert ours["public"] == "1e400"  # a string to SOPS; its output spells it plain, which YAML reads as a float
+        return
     if isinstance(sops_data, tuple):
         assert_same(_as_json(ours), sops_data[1])
     else:
