@@ -12,22 +12,19 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from sealfile.envelope.datakey import forget_data_keys
-from sealfile.kms.age import AgeKey, generate_identity
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.support import cli as cli_support
+from tests.support.cli import IN_CI, RunCli
+from tests.support.identities import AgeIdentity, write_identity
 
 # CI replays the same examples every run (a red build is then reproducible); local runs explore.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -60,25 +57,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     forget_data_keys()
 
 
-@dataclass(frozen=True)
-class AgeIdentity:
-    identity: str
-    recipient: str
-    path: Path
-
-    @property
-    def key(self) -> AgeKey:
-        return AgeKey(self.recipient)
-
-
-def write_identity(path: Path) -> AgeIdentity:
-    identity, recipient = generate_identity()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# public key: {recipient}\n{identity}\n", encoding="utf-8")
-    path.chmod(0o600)
-    return AgeIdentity(identity, recipient, path)
-
-
 @pytest.fixture
 def age_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgeIdentity:
     """A new age identity in a 0600 file named by SEALFILE_AGE_KEY_FILE (SEALFILE_AGE_KEY unset)."""
@@ -88,29 +66,10 @@ def age_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AgeIdentity
     return found
 
 
-RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
-
-
-def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
-    env.pop("COVERAGE_PROCESS_START", None)
-    env.update(extra or {})
-    return env
-
-
-def _run_cli(*args: Any, input: str | None = None, env: dict[str, str] | None = None,
-             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sealfile", *map(str, args)],
-        input=input, capture_output=True, text=True, env=cli_env(env), cwd=cwd, timeout=60,
-    )
-
-
 @pytest.fixture
 def run_cli() -> RunCli:
     """``run_cli("decrypt", path)`` -> CompletedProcess (text, captured) of ``python -m sealfile``."""
-    return _run_cli
+    return cli_support.run_cli
 
 
 # --- a real Secret Service: gnome-keyring on a private session bus -------------------------

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from sealfile.ops.seal import seal_text
-from tests.conftest import SRC, AgeIdentity, cli_env
+from tests.support.cli import SRC, cli_env
+from tests.support.identities import AgeIdentity
 
 HEAVY = ("boto3", "botocore", "google", "azure", "keyring", "secretstorage", "jeepney")
 

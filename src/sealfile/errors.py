@@ -95,3 +95,19 @@ class NoUsableKeyError(SealfileError):
 
 class ConcurrentEditError(SealfileError):
     """Another sealfile process is writing the same file."""
+
+
+class SignatureError(IntegrityError):
+    """A signature is malformed or does not verify; deliberately opaque, like :class:`IntegrityError`."""
+
+
+class UntrustedSignerError(SealfileError):
+    """A signature verifies, but its key is not an allowed signer (for this namespace, or at this time)."""
+
+    def __init__(self, message: str, *, fingerprint: str):
+        super().__init__(message)
+        self.fingerprint = fingerprint
+
+
+class SigningError(SealfileError):
+    """No signature could be made: the signing key is unusable, or ssh-agent is absent, refuses or lacks it."""

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from sealfile.ops.seal import seal_text
-from tests.conftest import AgeIdentity, RunCli
-from tests.helpers import safe_load
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+from tests.support.values import safe_load
 
 PLAINTEXT = """\
 # database settings

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
-from tests.k8s_schema import validate_secret_manifest
-from tests.sealing import SealFile
+from tests.support.k8s_schema import validate_secret_manifest
+from tests.support.sealing import SealFile
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = """\
 # the application's database

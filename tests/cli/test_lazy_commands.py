@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from sealfile.kms.age import AgeKey
-from tests.fast_path_support import age_key, seal
+from tests.support.fast_path import age_key, seal
 
 __all__ = ["age_key"]
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
-from tests.sealing import SealFile
+from tests.support.sealing import SealFile
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = "database:\n  password: pw-value\napi:\n  key: key-value\n"
 DAY = 86400

@@ -16,9 +16,9 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from sealfile.stores.yaml.roundtrip import load_fast
-from tests.conftest import AgeIdentity, write_identity
-from tests.helpers import safe_load
+from sealfile.stores.yaml.reader import load_fast
+from tests.support.identities import AgeIdentity, write_identity
+from tests.support.values import safe_load
 
 PLAINTEXT = """\
 # app secrets

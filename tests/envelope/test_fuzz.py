@@ -18,8 +18,8 @@ from sealfile.errors import SealfileError
 from sealfile.ops.read import decrypt_text, describe, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from tests.conftest import AgeIdentity
-from tests.helpers import safe_load, typed
+from tests.support.identities import AgeIdentity
+from tests.support.values import safe_load, typed
 
 PLAINTEXT = """\
 # comment

@@ -22,8 +22,8 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml.roundtrip import dump_roundtrip, load_roundtrip
-from tests.conftest import AgeIdentity
-from tests.helpers import safe_load, typed
+from tests.support.identities import AgeIdentity
+from tests.support.values import safe_load, typed
 
 LOOK_ALIKES = ["0123", "007", "1e3", "0x1F", "0o17", "1_000", "+1", "-0", ".5", "1.", ".inf", "-.Inf", ".nan",
                "true", "false", "True", "on", "off", "yes", "no", "y", "n", "null", "Null", "~", "", " ", "  x  ",

@@ -21,7 +21,9 @@ from sealfile.errors import FormatError, IntegrityError, SealfileError, Unsuppor
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from tests.conftest import AgeIdentity, RunCli
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+from tests.support.sealing import forge_with_valid_mac
 
 PLAINTEXT = """\
 # service credentials
@@ -271,18 +273,12 @@ def test_decrypt_text_and_verify_refuse(sealed_text: str, case: str) -> None:
 
 def test_value_errors_name_the_key_path(age_identity: AgeIdentity) -> None:
     """With a valid MAC, a forged token is still caught, and the message names its path."""
-    from sealfile.envelope.core import open_data_key, split_metadata, unseal
-    from sealfile.envelope.mac import compute_mac, mac_key
-    from sealfile.model.paths import iter_leaves
-    from sealfile.stores.yaml.roundtrip import load_fast
+    def swap(tree: Any) -> None:
+        tree["api"]["token"], tree["database"]["user"] = tree["database"]["user"], tree["api"]["token"]
 
-    document = load_fast(seal_text(PLAINTEXT, [age_identity.key]))
-    meta = split_metadata(document)
-    data_key = open_data_key(document, meta)
-    document["api"]["token"], document["database"]["user"] = document["database"]["user"], document["api"]["token"]
-    meta.mac = compute_mac(mac_key(data_key), meta.version, meta.rules, iter_leaves(document))
+    forged = forge_with_valid_mac(seal_text(PLAINTEXT, [age_identity.key]), swap)
     with pytest.raises(IntegrityError) as info:
-        unseal(document, meta)
+        verify_text(forged)
     assert info.value.keypath in ("database.user", "api.token")
     assert "another key path" in str(info.value)
 

@@ -11,7 +11,7 @@ from sealfile import forget_data_keys, load_secrets
 from sealfile.kms.age import AgeKey
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
-from tests.fast_path_support import age_key, seal
+from tests.support.fast_path import age_key, seal
 
 __all__ = ["age_key"]
 

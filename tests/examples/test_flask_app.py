@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sealfile.kms.age import AgeKey
 from tests.examples.loading import load_example, seal_example
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 DB_PASSWORD = "s3cret-db-password"
 API_KEY = "sk-demo-4f3e2d1c0b9a"

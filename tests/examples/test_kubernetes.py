@@ -12,10 +12,10 @@ from ruamel.yaml import YAML
 
 from sealfile.kms.age import AgeKey
 from tests.examples.loading import EXAMPLES, seal_example, subprocess_env
-from tests.k8s_schema import validate_secret_manifest
-from tests.sealing import seal_with_clock
+from tests.support.k8s_schema import validate_secret_manifest
+from tests.support.sealing import seal_with_clock
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 HERE = EXAMPLES / "kubernetes"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sealfile.kms.age import AgeKey
 from tests.examples.loading import EXAMPLES, seal_example, subprocess_env
-from tests.sealing import tamper
+from tests.support.sealing import tamper
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 SCRIPT = EXAMPLES / "pydantic_settings" / "settings.py"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sealfile.gitflow.check import check_text
-from sealfile.stores.yaml.roundtrip import load_fast
-from tests.gitflow.conftest import Sandbox, seal_file
+from sealfile.stores.yaml.reader import load_fast
+from tests.support.git import Sandbox, seal_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

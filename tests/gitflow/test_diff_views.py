@@ -8,7 +8,7 @@ import sys
 
 from sealfile.gitflow.sealed import fingerprint
 from sealfile.gitflow.textconv import redact, textconv
-from tests.gitflow.conftest import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file
 
 FILE = "app.enc.yaml"
 PLAIN = "db:\n  # who connects\n  user: app\n  password: old-secret-31c\n  host_unencrypted: db.local\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gitflow.conftest import SEALFILE, Sandbox
+from tests.support.git import SEALFILE, Sandbox
 
 
 def _config(box: Sandbox, *args: str) -> str:

@@ -14,8 +14,9 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops import change as editing
 from sealfile.ops.read import decrypt_text, describe, verify_text
 from sealfile.ops.seal import seal_text
-from sealfile.stores.yaml.roundtrip import load_fast
-from tests.gitflow.conftest import Sandbox
+from sealfile.ops.values import parse_value
+from sealfile.stores.yaml.reader import load_fast
+from tests.support.git import Sandbox
 
 BASE = """\
 # service secrets
@@ -76,8 +77,8 @@ def test_the_same_change_on_both_sides_is_no_conflict(key: AgeKey) -> None:
 
 def test_lists_merge_as_one_value(key: AgeKey) -> None:
     base = seal_text(BASE, [key])
-    ours = editing.set_value(base, "db.hosts", editing.parse_value("[a, b, c]", "yaml"))
-    theirs = editing.set_value(base, "db.hosts", editing.parse_value("[a]", "yaml"))
+    ours = editing.set_value(base, "db.hosts", parse_value("[a, b, c]", "yaml"))
+    theirs = editing.set_value(base, "db.hosts", parse_value("[a]", "yaml"))
     assert merge_texts(base, ours, theirs).conflicts == ["db.hosts"]
     merged = merge_texts(base, base, theirs)
     assert merged.conflicts == []

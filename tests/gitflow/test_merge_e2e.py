@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.gitflow.conftest import Sandbox, scan_for, scan_git_objects, seal_file
+from tests.support.git import Sandbox, scan_for, scan_git_objects, seal_file
 
 FILE = "secrets.enc.yaml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from sealfile.kms.age import generate_identity
-from tests.gitflow.conftest import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file
 
 FILE = "prod.enc.yaml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sealfile.gitflow.semantic_diff import diff_texts
 from sealfile.kms.age import generate_identity
-from tests.gitflow.conftest import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file
 
 PLAIN = "db:\n  password: pw-1a\n  user: app\n  host_unencrypted: db.local\nold: gone-2b\n"
 

@@ -8,9 +8,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from sealfile.errors import ConfigError, IntegrityError, SealfileError
 from sealfile.pydantic import SealedFileSettingsSource, SealedSettingsConfigDict
-from tests.sealing import SealFile, tamper
+from tests.support.sealing import SealFile, tamper
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = """\
 app:

@@ -11,34 +11,35 @@ fixtures backed by the real service or its real client against a local server:
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import pytest
 
 from sealfile.errors import UnwrapError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import key_from_config
+from sealfile.kms.registry import key_for
 
 
 class ProviderContract:
     def test_wrap_unwrap_round_trip(self, key: MasterKey) -> None:
         data_key = os.urandom(32)
-        wrapped = key.wrap(data_key)
-        assert isinstance(wrapped, str)
-        assert data_key.hex() not in wrapped
-        assert key.unwrap(wrapped) == data_key
+        before = key.to_config()
+        recipient = key.wrap(data_key)
+        assert isinstance(recipient.wrapped, str)
+        assert data_key.hex() not in recipient.wrapped
+        assert key.to_config() == before, "wrap must return a new recipient, never change the key"
+        assert recipient.key.unwrap(recipient.wrapped) == data_key
 
     def test_stanza_round_trip(self, key: MasterKey) -> None:
         data_key = os.urandom(32)
-        wrapped = key.wrap(data_key)
-        stanza: dict[str, Any] = {"type": key.type_id, **key.to_config(), "wrapped": wrapped}
-        rebuilt = key_from_config(stanza)
+        stanza = key.wrap(data_key).stanza
+        assert stanza.type == key.type_id
+        rebuilt = key_for(stanza)
         assert rebuilt.same_key(key)
-        assert rebuilt.unwrap(wrapped) == data_key
+        assert rebuilt.unwrap(stanza.wrapped) == data_key
 
     def test_wrong_key_fails_clearly(self, key: MasterKey, other_key: MasterKey) -> None:
         data_key = os.urandom(32)
-        wrapped = key.wrap(data_key)
+        wrapped = key.wrap(data_key).wrapped
         with pytest.raises(UnwrapError) as info:
             other_key.unwrap(wrapped)
         message = str(info.value)
@@ -47,7 +48,7 @@ class ProviderContract:
         assert data_key.hex() not in message
 
     def test_corrupt_wrapped_key_fails_clearly(self, key: MasterKey) -> None:
-        wrapped = key.wrap(os.urandom(32))
+        wrapped = key.wrap(os.urandom(32)).wrapped
         middle = len(wrapped) // 2
         corrupt = wrapped[:middle] + ("A" if wrapped[middle] != "A" else "B") + wrapped[middle + 1 :]
         with pytest.raises(UnwrapError) as info:
@@ -55,7 +56,7 @@ class ProviderContract:
         assert key.key_id in str(info.value)
 
     def test_unreachable_fails_clearly(self, key: MasterKey, unreachable_key: MasterKey) -> None:
-        wrapped = key.wrap(os.urandom(32))
+        wrapped = key.wrap(os.urandom(32)).wrapped
         with pytest.raises(UnwrapError) as info:
             unreachable_key.unwrap(wrapped)
         assert unreachable_key.key_id in str(info.value)

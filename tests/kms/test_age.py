@@ -11,8 +11,9 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
 from sealfile.kms.age import AgeKey, add_identity, available_identities, generate_identity
-from tests.conftest import IN_CI, AgeIdentity, write_identity
 from tests.kms.contract import ProviderContract
+from tests.support.cli import IN_CI
+from tests.support.identities import AgeIdentity, write_identity
 
 
 class TestAgeContract(ProviderContract):
@@ -44,7 +45,7 @@ def age_cli() -> str:
 def test_wrapped_key_opens_with_the_age_cli(age_identity: AgeIdentity, age_cli: str, tmp_path: Path) -> None:
     data_key = os.urandom(32)
     wrapped = tmp_path / "wrapped.age"
-    wrapped.write_text(age_identity.key.wrap(data_key))
+    wrapped.write_text(age_identity.key.wrap(data_key).wrapped)
     result = subprocess.run([age_cli, "-d", "-i", str(age_identity.path), str(wrapped)],
                             capture_output=True, timeout=30)
     assert result.returncode == 0, result.stderr
@@ -69,26 +70,26 @@ def test_age_keygen_identity_file_is_usable(age_cli: str, tmp_path: Path, monkey
                                timeout=30).stdout.strip()
     monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key_file))
     data_key = os.urandom(32)
-    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key).wrapped) == data_key
 
 
 def test_inline_identity_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     identity, recipient = generate_identity()
     monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
     data_key = os.urandom(32)
-    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key).wrapped) == data_key
 
 
 def test_default_identity_file_under_home(isolated_env: Path) -> None:
     recipient = add_identity(isolated_env / ".config/sealfile/age/keys.txt")
     data_key = os.urandom(32)
-    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key)) == data_key
+    assert AgeKey(recipient).unwrap(AgeKey(recipient).wrap(data_key).wrapped) == data_key
 
 
 def test_identity_file_readable_by_others_is_refused(age_identity: AgeIdentity) -> None:
     age_identity.path.chmod(0o644)
     with pytest.raises(UnwrapError) as info:
-        age_identity.key.unwrap(age_identity.key.wrap(os.urandom(32)))
+        age_identity.key.unwrap(age_identity.key.wrap(os.urandom(32)).wrapped)
     assert "chmod 600" in str(info.value)
     assert age_identity.identity not in str(info.value)
 
@@ -122,7 +123,7 @@ def test_add_identity_creates_private_file(tmp_path: Path) -> None:
 def test_wrong_recipient_is_named_as_such(age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
     identity, recipient = generate_identity()
     monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
-    wrapped = age_identity.key.wrap(os.urandom(32))
+    wrapped = age_identity.key.wrap(os.urandom(32)).wrapped
     with pytest.raises(UnwrapError, match="not made for this recipient"):
         AgeKey(recipient).unwrap(wrapped)
     with pytest.raises(UnwrapError, match="corrupt"):

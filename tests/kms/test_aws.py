@@ -30,7 +30,7 @@ from sealfile.kms.aws.client import forget_clients, kms_client
 from sealfile.kms.aws.key import DEFAULT_CONTEXT, AwsKmsKey
 from sealfile.kms.registry import key_from_config
 from sealfile.ops.seal import seal_text
-from sealfile.stores.yaml.roundtrip import load_fast
+from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.aws_kms_proxy import KmsProxy, closed_port_url, start_moto
 from tests.kms.contract import ProviderContract
 
@@ -249,7 +249,7 @@ def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
 def test_decrypt_names_the_key_and_sends_the_stored_context(proxy: KmsProxy, kms_keys: Keys) -> None:
     key = AwsKmsKey.from_cli(kms_keys.alias_arn).with_context({"team": "x"})
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     stanza = {"type": "aws_kms", **key.to_config(), "wrapped": wrapped}
     assert stanza["context"] == {"sealfile": "data-key", "team": "x"}
     assert key_from_config(stanza).unwrap(wrapped) == data_key
@@ -268,14 +268,14 @@ def test_multi_region_key_arn_wraps(proxy: KmsProxy, kms_keys: Keys) -> None:
 def test_profile_credentials_are_used(proxy: KmsProxy, kms_keys: Keys) -> None:
     key = AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="team")
     data_key = os.urandom(32)
-    assert key.unwrap(key.wrap(data_key)) == data_key
+    assert key.unwrap(key.wrap(data_key).wrapped) == data_key
     assert {s.access_key for s in proxy.seen} == {"AKIATEAMEXAMPLE00001"}
 
 
 def test_role_is_assumed_once_and_its_credentials_sign_kms_calls(proxy: KmsProxy, kms_keys: Keys) -> None:
     key = AwsKmsKey.from_cli(f"{kms_keys.arn}+{ROLE}")
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     assert key.unwrap(wrapped) == data_key
     assert key.unwrap(wrapped) == data_key
     assert proxy.calls["AssumeRole"] == 1
@@ -287,7 +287,7 @@ def test_role_is_assumed_once_and_its_credentials_sign_kms_calls(proxy: KmsProxy
 
 
 def test_role_that_cannot_be_assumed(proxy: KmsProxy, kms_keys: Keys, fresh_clients: None) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     proxy.fail("AssumeRole", "AccessDenied", "not authorized to perform sts:AssumeRole", status=403)
     message = unwrap_failure(AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), wrapped)
     assert f"cannot assume role {ROLE}: AccessDenied" in message
@@ -308,7 +308,7 @@ def test_role_that_cannot_be_assumed(proxy: KmsProxy, kms_keys: Keys, fresh_clie
 )
 def test_kms_refusals(proxy: KmsProxy, kms_keys: Keys, error: str, aws_message: str, words: str) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     proxy.fail("Decrypt", error, aws_message.replace("ARN", kms_keys.arn))
     assert words in unwrap_failure(key, wrapped)
 
@@ -331,7 +331,7 @@ def test_real_iam_denial(monkeypatch: pytest.MonkeyPatch, moto_url: str, fresh_c
     set_moto_auth(moto_url, b"0")
     try:
         key = AwsKmsKey.from_cli(arn)
-        message = unwrap_failure(key, key.wrap(os.urandom(32)))
+        message = unwrap_failure(key, key.wrap(os.urandom(32)).wrapped)
     finally:
         set_moto_auth(moto_url, b"inf")  # process-wide in moto: switch it off for the other tests
     assert "access denied: the AWS credentials in use may not call kms:Decrypt" in message
@@ -347,7 +347,7 @@ def set_moto_auth(url: str, free_requests: bytes) -> None:
 def test_throttling_is_retried_then_succeeds(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     proxy.fail("Decrypt", "ThrottlingException", "Rate exceeded", times=1)
     assert key.unwrap(wrapped) == data_key
     assert proxy.calls["Decrypt"] == 2
@@ -355,7 +355,7 @@ def test_throttling_is_retried_then_succeeds(proxy: KmsProxy, kms_keys: Keys, re
 
 def test_throttling_retries_are_bounded(proxy: KmsProxy, kms_keys: Keys, retries: int) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     proxy.fail("Decrypt", "ThrottlingException", "Rate exceeded")
     assert f"KMS throttled the request (after {retries} attempts)" in unwrap_failure(key, wrapped)
     assert proxy.calls["Decrypt"] == retries
@@ -363,7 +363,7 @@ def test_throttling_retries_are_bounded(proxy: KmsProxy, kms_keys: Keys, retries
 
 def test_unknown_key(kms_keys: Keys) -> None:
     unknown = kms_keys.arn.split(":key/")[0] + f":key/{uuid.uuid4()}"
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     assert f"no such key in region {REGION}" in unwrap_failure(AwsKmsKey.from_cli(unknown), wrapped)
     with pytest.raises(WrapError) as info:
         AwsKmsKey.from_cli(unknown).wrap(os.urandom(32))
@@ -372,7 +372,7 @@ def test_unknown_key(kms_keys: Keys) -> None:
 
 
 def test_wrong_region_arn(proxy: KmsProxy, kms_keys: Keys) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     elsewhere = AwsKmsKey.from_cli(kms_keys.arn.replace(f":{REGION}:", ":eu-west-1:"))
     assert "no such key in region eu-west-1" in unwrap_failure(elsewhere, wrapped)
     assert proxy.seen[-1].region == "eu-west-1"
@@ -380,7 +380,7 @@ def test_wrong_region_arn(proxy: KmsProxy, kms_keys: Keys) -> None:
 
 def test_endpoint_serving_another_region(proxy: KmsProxy, kms_keys: Keys) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     proxy.region = "eu-west-1"  # as if AWS_ENDPOINT_URL_KMS named kms.eu-west-1.amazonaws.com
     message = unwrap_failure(key, wrapped)
     assert f"wrong region: the KMS endpoint does not serve {REGION}" in message
@@ -389,7 +389,7 @@ def test_endpoint_serving_another_region(proxy: KmsProxy, kms_keys: Keys) -> Non
 def test_wrong_context(kms_keys: Keys) -> None:
     key = AwsKmsKey.from_cli(kms_keys.arn)
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     message = unwrap_failure(key.with_context({"team": "other\nline"}), wrapped)
     assert 'encryption context {"sealfile": "data-key", "team": "other\\nline"} differs' in message
     assert data_key.hex() not in message
@@ -398,13 +398,13 @@ def test_wrong_context(kms_keys: Keys) -> None:
 def test_empty_context_round_trip(kms_keys: Keys) -> None:
     key = AwsKmsKey.from_config({"arn": kms_keys.arn})
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     assert key.unwrap(wrapped) == data_key
     assert "encryption context" in unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
 
 
 def test_no_credentials(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_clients: None) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     forget_clients()
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
@@ -412,13 +412,13 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_c
 
 
 def test_unknown_profile(kms_keys: Keys) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     key = AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="nope")
     assert "AWS profile 'nope' is not configured" in unwrap_failure(key, wrapped)
 
 
 def test_connection_refused(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, retries: int) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     forget_clients()
     nowhere = closed_port_url()
     monkeypatch.setenv("AWS_ENDPOINT_URL", nowhere)
@@ -430,7 +430,7 @@ def test_connection_refused(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, ret
 def test_silent_endpoint_times_out(
     monkeypatch: pytest.MonkeyPatch, proxy: KmsProxy, kms_keys: Keys, fresh_clients: None
 ) -> None:
-    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32))
+    wrapped = AwsKmsKey.from_cli(kms_keys.arn).wrap(os.urandom(32)).wrapped
     forget_clients()
     monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "0.3")
     proxy.hang("Decrypt")

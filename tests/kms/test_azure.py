@@ -23,7 +23,7 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.azure.key import AzureKeyVaultKey, forget_credential
 from sealfile.kms.registry import key_from_config
 from sealfile.ops.seal import seal_text
-from sealfile.stores.yaml.roundtrip import load_fast
+from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.kms.contract import ProviderContract
 
@@ -136,24 +136,28 @@ def test_timeout_setting_is_checked(monkeypatch: pytest.MonkeyPatch, key: AzureK
 
 
 def test_wrap_records_the_version_and_unwrap_names_it(vault: FakeKeyVault, key: AzureKeyVaultKey) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     current = vault.current_version("sealfile")
-    assert key.to_config() == {"key": url(vault), "version": current}
+    assert recipient.key.to_config() == {"key": url(vault), "version": current}
+    assert key.version is None, "wrapping must not change the key"
     vault.requests.clear()
-    assert AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped) == DATA_KEY
+    assert AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped) == DATA_KEY
     assert ("POST", f"/keys/sealfile/{current}/unwrapkey") in vault.requests
 
 
 def test_rotation_keeps_old_files_open_and_new_wraps_use_the_new_version(vault: FakeKeyVault) -> None:
     vault.create_key("rotating")
-    first = AzureKeyVaultKey(url(vault, "rotating"))
-    wrapped_v1 = first.wrap(DATA_KEY)
+    first_recipient = AzureKeyVaultKey(url(vault, "rotating")).wrap(DATA_KEY)
+    first, wrapped_v1 = first_recipient.key, first_recipient.wrapped
+    assert isinstance(first, AzureKeyVaultKey)
     v1 = first.version
     v2 = vault.rotate("rotating")
     assert v2 != v1
     assert AzureKeyVaultKey.from_config(first.to_config()).unwrap(wrapped_v1) == DATA_KEY
-    second = AzureKeyVaultKey(url(vault, "rotating"))
-    wrapped_v2 = second.wrap(DATA_KEY)
+    second_recipient = AzureKeyVaultKey(url(vault, "rotating")).wrap(DATA_KEY)
+    second, wrapped_v2 = second_recipient.key, second_recipient.wrapped
+    assert isinstance(second, AzureKeyVaultKey)
     assert second.version == v2
     assert second.unwrap(wrapped_v2) == DATA_KEY
     with pytest.raises(UnwrapError, match="cannot unwrap the data key"):
@@ -165,7 +169,7 @@ def test_a_pinned_version_keeps_wrapping_with_that_version(vault: FakeKeyVault) 
     v1 = vault.current_version("pinned")
     vault.rotate("pinned")
     pinned = AzureKeyVaultKey(url(vault, "pinned", v1))
-    wrapped = pinned.wrap(DATA_KEY)
+    wrapped = pinned.wrap(DATA_KEY).wrapped
     assert pinned.version == v1
     assert AzureKeyVaultKey(url(vault, "pinned"), v1).unwrap(wrapped) == DATA_KEY
 
@@ -173,7 +177,7 @@ def test_a_pinned_version_keeps_wrapping_with_that_version(vault: FakeKeyVault) 
 def test_without_keys_get_a_versioned_url_wraps_in_the_vault(vault: FakeKeyVault) -> None:
     vault.deny.add("get")
     pinned = AzureKeyVaultKey(url(vault, version=vault.current_version("sealfile")))
-    wrapped = pinned.wrap(DATA_KEY)
+    wrapped = pinned.wrap(DATA_KEY).wrapped
     assert any(path.endswith("/wrapkey") for _, path in vault.requests)  # done remotely
     assert pinned.unwrap(wrapped) == DATA_KEY
 
@@ -189,10 +193,11 @@ def test_without_keys_get_a_versionless_url_cannot_record_a_version(vault: FakeK
 
 
 def test_permission_denied(vault: FakeKeyVault, key: AzureKeyVaultKey) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     vault.deny.update({"get", "wrapKey", "unwrapKey"})
     with pytest.raises(UnwrapError) as info:
-        AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
+        AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped)
     assert "permission denied (ForbiddenByPolicy): the caller needs keys/unwrapKey" in assert_one_line(
         info.value, url(vault)
     )
@@ -212,10 +217,11 @@ def test_key_not_found(vault: FakeKeyVault) -> None:
 
 
 def test_disabled_key(vault: FakeKeyVault, key: AzureKeyVaultKey) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     vault.disable("sealfile")
     with pytest.raises(UnwrapError) as info:
-        AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
+        AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped)
     assert "the key is disabled in the vault (KeyDisabled)" in assert_one_line(info.value, url(vault))
     # Key Vault would wrap with it (the fake too: see its docstring); sealfile refuses
     with pytest.raises(WrapError) as wrap_info:
@@ -229,27 +235,30 @@ def test_wrapped_key_that_is_not_base64(key: AzureKeyVaultKey) -> None:
 
 
 def test_vault_down(vault: FakeKeyVault, key: AzureKeyVaultKey) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     with vault.outage(), pytest.raises(UnwrapError) as info:
-        AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
+        AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped)
     assert f"cannot reach the vault at {vault.vault_url}" in assert_one_line(info.value, url(vault))
 
 
 @pytest.mark.parametrize("status", [503, 429])
 def test_transient_errors_are_retried(vault: FakeKeyVault, key: AzureKeyVaultKey, status: int) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     vault.fail_next(2, status)
-    assert AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped) == DATA_KEY
+    assert AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped) == DATA_KEY
 
 
 def test_persistent_unavailability_is_reported_after_bounded_retries(
     vault: FakeKeyVault, key: AzureKeyVaultKey
 ) -> None:
-    wrapped = key.wrap(DATA_KEY)
+    recipient = key.wrap(DATA_KEY)
+    wrapped = recipient.wrapped
     vault.requests.clear()
     vault.fail_next(100, 503)
     with pytest.raises(UnwrapError) as info:
-        AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
+        AzureKeyVaultKey.from_config(recipient.key.to_config()).unwrap(wrapped)
     assert "busy or unavailable (HTTP 503 ServiceUnavailable) after retrying" in assert_one_line(info.value, url(vault))
     # one key read and one unwrap, each tried at most 1 + 3 times
     assert 2 <= len(vault.requests) <= 8

@@ -129,22 +129,22 @@ def test_config_round_trip_and_cli() -> None:
 def test_unwrap_survives_key_rotation(fake: FakeGcpKms) -> None:
     key = GcpKmsKey(fake.add_key(KEY.replace("/main", "/rotating")))
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     fake.rotate(key.resource)
     assert key.unwrap(wrapped) == data_key
-    newer = key.wrap(data_key)
+    newer = key.wrap(data_key).wrapped
     assert base64.b64decode(newer)[:4] == (2).to_bytes(4, "big")  # the fake's version prefix
     assert fake.calls == {"encrypt": 2, "decrypt": 1}
 
 
 def test_aad_binds_the_wrapped_key(key: GcpKmsKey) -> None:
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     with pytest.raises(UnwrapError, match="wrong key, different 'aad'"):
         GcpKmsKey(KEY, aad="another tool").unwrap(wrapped)
 
 
 def test_permission_denied(fake: FakeGcpKms, key: GcpKmsKey) -> None:
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     fake.deny = True
     with pytest.raises(UnwrapError) as info:
         key.unwrap(wrapped)
@@ -160,7 +160,7 @@ def test_key_not_found() -> None:
 
 @pytest.mark.parametrize("state", ["DISABLED", "DESTROYED"])
 def test_unusable_key_version(fake: FakeGcpKms, key: GcpKmsKey, state: str) -> None:
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     fake.set_state(KEY, state)
     with pytest.raises(UnwrapError) as info:
         key.unwrap(wrapped)
@@ -172,7 +172,7 @@ def test_unusable_key_version(fake: FakeGcpKms, key: GcpKmsKey, state: str) -> N
 
 def test_response_checksum_mismatch_fails_unwrap(fake: FakeGcpKms, key: GcpKmsKey) -> None:
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     fake.corrupt_crc = True
     with pytest.raises(UnwrapError) as info:
         key.unwrap(wrapped)
@@ -199,7 +199,7 @@ def test_response_from_another_key_is_refused(fake: FakeGcpKms, key: GcpKmsKey) 
 @pytest.mark.parametrize("status", ["UNAVAILABLE", "RESOURCE_EXHAUSTED"])
 def test_transient_errors_are_retried(fake: FakeGcpKms, key: GcpKmsKey, status: str) -> None:
     data_key = os.urandom(32)
-    wrapped = key.wrap(data_key)
+    wrapped = key.wrap(data_key).wrapped
     fake.fail_next(2, status)
     assert key.unwrap(wrapped) == data_key
     assert fake.calls["decrypt"] == 3
@@ -208,7 +208,7 @@ def test_transient_errors_are_retried(fake: FakeGcpKms, key: GcpKmsKey, status: 
 def test_persistent_unavailability_is_reported_after_the_deadline(
     fake: FakeGcpKms, key: GcpKmsKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "1")
     fake.fail_next(1000)
     with pytest.raises(UnwrapError, match=r"kept failing until the 2s deadline \(.*UNAVAILABLE"):
@@ -217,7 +217,7 @@ def test_persistent_unavailability_is_reported_after_the_deadline(
 
 
 def test_endpoint_down(fake: FakeGcpKms, key: GcpKmsKey) -> None:
-    wrapped = key.wrap(os.urandom(32))
+    wrapped = key.wrap(os.urandom(32)).wrapped
     with fake.down(), pytest.raises(UnwrapError) as info:
         key.unwrap(wrapped)
     assert str(info.value) == f"gcp_kms {KEY}: cannot reach GCP KMS at {fake.url} (connection failed)"

@@ -17,8 +17,9 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
 from sealfile.kms.keyring import SERVICE, KeyringKey
-from tests.conftest import AgeIdentity, RunCli, cli_env
 from tests.kms.contract import ProviderContract
+from tests.support.cli import RunCli, cli_env
+from tests.support.identities import AgeIdentity
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -59,7 +60,7 @@ def test_wrap_creates_the_key_once_and_reuses_it(keyring_name: str) -> None:
 
     key = KeyringKey(keyring_name)
     assert keyring.get_password(SERVICE, keyring_name) is None
-    first = key.wrap(os.urandom(32))
+    first = key.wrap(os.urandom(32)).wrapped
     stored = keyring.get_password(SERVICE, keyring_name)
     assert stored is not None
     key.wrap(os.urandom(32))

@@ -22,6 +22,7 @@ from sealfile.files.locking import locked
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.ops import change as editing
 from sealfile.ops.seal import seal_text
+from sealfile.ops.values import parse_value
 
 TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-=]+\]")
 
@@ -141,11 +142,11 @@ def test_one_value_changes_touch_only_its_line_and_the_mac(repo: Path, env: dict
 
 def test_set_types_and_new_parents(tmp_path: Path, recipient: str) -> None:
     sealed = seal_text("a: 1\n", [AgeKey(recipient)])
-    sealed = editing.set_value(sealed, "db.port", editing.parse_value("5432", "int"))
-    sealed = editing.set_value(sealed, "db.tls", editing.parse_value("true", "bool"))
-    sealed = editing.set_value(sealed, "db.ratio", editing.parse_value("0.5", "float"))
-    sealed = editing.set_value(sealed, "db.none", editing.parse_value("", "null"))
-    sealed = editing.set_value(sealed, '["db"]["hosts"]', editing.parse_value("[a, b]", "yaml"))
+    sealed = editing.set_value(sealed, "db.port", parse_value("5432", "int"))
+    sealed = editing.set_value(sealed, "db.tls", parse_value("true", "bool"))
+    sealed = editing.set_value(sealed, "db.ratio", parse_value("0.5", "float"))
+    sealed = editing.set_value(sealed, "db.none", parse_value("", "null"))
+    sealed = editing.set_value(sealed, '["db"]["hosts"]', parse_value("[a, b]", "yaml"))
     sealed = editing.set_value(sealed, "db.hosts.2", "c")
     sealed = editing.set_value(sealed, "db.cert", "line1\nline2\n")
     path = tmp_path / "s.enc.yaml"
@@ -158,7 +159,7 @@ def test_set_types_and_new_parents(tmp_path: Path, recipient: str) -> None:
     assert "line1" not in sealed
     assert editing.set_value(sealed, "db.port", 5432) == sealed  # unchanged: same bytes
     with pytest.raises(FormatError) as info:
-        editing.parse_value("not-a-number", "int")
+        parse_value("not-a-number", "int")
     assert "not-a-number" not in str(info.value)
     with pytest.raises(KeyPathError):
         editing.unset_value(sealed, "db.missing")

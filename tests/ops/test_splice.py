@@ -12,15 +12,22 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from sealfile import load_secrets
-from sealfile.envelope.core import seal as seal_tree
+from sealfile.errors import KeyPathError
 from sealfile.kms.age import AgeKey
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops import splice
+from sealfile.model.scalars import Styled
 from sealfile.ops.change import set_value
 from sealfile.ops.read import decrypt_text, verify_text
-from sealfile.ops.seal import attach_metadata
-from sealfile.stores.yaml.roundtrip import dump_roundtrip, styled
-from tests.fast_path_support import age_key, benchmark_corpus, roundtrip_decrypt, seal
+from sealfile.stores.yaml.roundtrip import to_node
+from tests.support.fast_path import (
+    age_key,
+    benchmark_corpus,
+    general_decrypt,
+    seal,
+    seal_document,
+    spliced_decrypt,
+    spliced_set,
+)
 
 __all__ = ["age_key"]
 
@@ -97,8 +104,8 @@ def _same_data(left: str, right: str) -> bool:
 @pytest.mark.parametrize("plaintext", [PLAIN_SAFE, FLOW, AWKWARD, benchmark_corpus(120)])
 def test_spliced_decrypt_means_what_the_round_trip_decrypt_means(plaintext: str, age_key: AgeKey) -> None:
     sealed = seal(plaintext, age_key)
-    expected = roundtrip_decrypt(sealed)
-    fast = splice.decrypt_text(sealed, None)
+    expected = general_decrypt(sealed)
+    fast = spliced_decrypt(sealed)
     output = fast if fast is not None else expected  # None: this file takes the round-trip path
     assert _same_data(output, expected)
     assert decrypt_text(sealed) == output
@@ -106,9 +113,9 @@ def test_spliced_decrypt_means_what_the_round_trip_decrypt_means(plaintext: str,
 
 def test_plain_safe_files_decrypt_byte_identical(age_key: AgeKey) -> None:
     sealed = seal(PLAIN_SAFE, age_key)
-    fast = splice.decrypt_text(sealed, None)
+    fast = spliced_decrypt(sealed)
     assert fast is not None
-    assert fast == roundtrip_decrypt(sealed)
+    assert fast == general_decrypt(sealed)
     assert fast == PLAIN_SAFE
 
 
@@ -116,18 +123,18 @@ def test_flow_values_come_back_as_written(age_key: AgeKey) -> None:
     """The round-trip emitter turns ``admin`` into ``'admin'`` here (it keeps the quotes the
     token needed); the token records the plain style, so the spliced output is the original."""
     sealed = seal(FLOW, age_key)
-    assert splice.decrypt_text(sealed, None) == FLOW
-    assert _same_data(FLOW, roundtrip_decrypt(sealed))
+    assert spliced_decrypt(sealed) == FLOW
+    assert _same_data(FLOW, general_decrypt(sealed))
 
 
 def test_awkward_values_are_spliced_not_handed_back(age_key: AgeKey) -> None:
     """Only the folded scalar needs the round-trip emitter; without it the fast path does all."""
     plaintext = AWKWARD.replace("  folded: >\n    folded\n    text\n", "")
     sealed = seal(plaintext, age_key)
-    fast = splice.decrypt_text(sealed, None)
+    fast = spliced_decrypt(sealed)
     assert fast is not None
-    assert _same_data(fast, roundtrip_decrypt(sealed))
-    assert splice.decrypt_text(seal(AWKWARD, age_key), None) is None
+    assert _same_data(fast, general_decrypt(sealed))
+    assert spliced_decrypt(seal(AWKWARD, age_key)) is None
 
 
 MEANINGS = ["on", "yes", "no", "0123", "0o17", "1e3", ".inf", "~", "2024-01-01", "0x1F", "null", "true", "+1", "'on'",
@@ -152,10 +159,10 @@ def test_every_read_path_gives_the_round_trip_meaning(age_key: AgeKey, tmp_path:
     sealed = seal(_meanings_document(), age_key)
     path = tmp_path / "secrets.enc.yaml"
     path.write_text(sealed)
-    reference = rt.load(roundtrip_decrypt(sealed))
+    reference = rt.load(general_decrypt(sealed))
     assert load_secrets(path) == reference
     assert rt.load(decrypt_text(sealed)) == reference
-    fast = splice.decrypt_text(sealed, None)
+    fast = spliced_decrypt(sealed)
     assert fast is not None and rt.load(fast) == reference
     for index, text in enumerate(MEANINGS):
         extracted = decrypt_text(sealed, extract=f"as_values.v{index}")
@@ -178,7 +185,7 @@ def _changed(before: str, after: str) -> list[str]:
 def test_set_changes_one_token_and_the_mac(keypath: str, value: object, shown: str, age_key: AgeKey,
                                            tmp_path: Path) -> None:
     sealed = seal(benchmark_corpus(60), age_key)
-    spliced = splice.set_existing(sealed, keypath, value)
+    spliced = spliced_set(sealed, keypath, value)
     assert spliced is not None
     assert set_value(sealed, keypath, value) != sealed
     changed = _changed(sealed, spliced)
@@ -199,13 +206,13 @@ def test_set_changes_one_token_and_the_mac(keypath: str, value: object, shown: s
 
 def test_set_of_the_same_value_changes_nothing(age_key: AgeKey) -> None:
     sealed = seal("a: 1\nb: x\n", age_key)
-    assert splice.set_existing(sealed, "a", 1) == sealed
+    assert spliced_set(sealed, "a", 1) == sealed
     assert set_value(sealed, "b", "x") == sealed
 
 
 def test_a_multi_line_value_becomes_a_literal_block(age_key: AgeKey) -> None:
     sealed = seal("a: one\nb: 2\n", age_key)
-    spliced = splice.set_existing(sealed, "a", "line 1\nline 2\n")
+    spliced = spliced_set(sealed, "a", "line 1\nline 2\n")
     assert spliced is not None
     assert decrypt_text(spliced) == "a: |\n  line 1\n  line 2\nb: 2\n"
 
@@ -215,16 +222,21 @@ def test_a_multi_line_value_becomes_a_literal_block(age_key: AgeKey) -> None:
     ("a", {"sub": 1}),           # a subtree
     ("list.2", "x"),             # appending to a list
     ("plain_unencrypted", "y"),  # a plaintext value
-    ("a.b", "x"),                # through a scalar: the round-trip path raises the error
 ])
 def test_other_edits_are_left_to_the_round_trip_path(keypath: str, value: object, age_key: AgeKey) -> None:
     sealed = seal("a: 1\nlist: [x, y]\nplain_unencrypted: z\n", age_key)
-    assert splice.set_existing(sealed, keypath, value) is None
+    assert spliced_set(sealed, keypath, value) is None
+
+
+def test_a_path_through_a_scalar_is_the_same_error_on_both_paths(age_key: AgeKey) -> None:
+    sealed = seal("a: 1\n", age_key)
+    with pytest.raises(KeyPathError, match="not a mapping or list"):
+        spliced_set(sealed, "a.b", "x")
 
 
 def test_set_inside_a_flow_mapping(age_key: AgeKey) -> None:
     sealed = seal("creds: {user: admin, password: hunter2}\n", age_key)
-    spliced = splice.set_existing(sealed, "creds.password", "s3cret")
+    spliced = spliced_set(sealed, "creds.password", "s3cret")
     assert spliced is not None
     assert decrypt_text(spliced).startswith("creds: {user: admin, password: s3cret}")
 
@@ -243,14 +255,12 @@ def test_any_string_in_any_style_decrypts_to_itself(values: list[str], styles: l
     back (ruamel) as exactly the strings that were sealed, whenever it does not hand back."""
     inner = CommentedMap()
     for index, value in enumerate(values):
-        inner[f"k{index}"] = styled(value, None if flow and styles[index] == "|" else styles[index])
+        inner[f"k{index}"] = to_node(Styled(value, None if flow and styles[index] == "|" else styles[index]))
     if flow:
         inner.fa.set_flow_style()
     document = CommentedMap(values=inner)
-    meta = seal_tree(document, [age_key], EncryptionRules())
-    attach_metadata(document, meta)
-    sealed = dump_roundtrip(document)
-    fast = splice.decrypt_text(sealed, None)
+    sealed = seal_document(document, [age_key], EncryptionRules())
+    fast = spliced_decrypt(sealed)
     if fast is not None:
         assert dict(rt.load(fast)["values"]) == {f"k{i}": v for i, v in enumerate(values)}
-        assert _same_data(fast, roundtrip_decrypt(sealed))
+        assert _same_data(fast, general_decrypt(sealed))

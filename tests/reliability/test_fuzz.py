@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sealfile.envelope.core import unseal
 from sealfile.envelope.datakey import forget_data_keys, unwrap_data_key
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.metadata import Metadata
-from sealfile.ops.read import describe, open_sealed_fast, verify_text
+from sealfile.ops.document import read_document
+from sealfile.ops.read import describe, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 
@@ -63,7 +63,7 @@ def test_yaml_readers_never_raise_anything_else(text: str) -> None:
     store = get_store("yaml")
     for read in (store.load_fast, store.load_editable):
         only_sealfile_errors(read, text)
-    only_sealfile_errors(open_sealed_fast, text)
+    only_sealfile_errors(read_document, text, get_store("yaml"))
 
 
 @BOUNDED
@@ -71,7 +71,7 @@ def test_yaml_readers_never_raise_anything_else(text: str) -> None:
                                              max_size=60).map("".join))
 def test_json_reader_never_raises_anything_else(text: str) -> None:
     only_sealfile_errors(get_store("json").load_fast, text)
-    only_sealfile_errors(open_sealed_fast, text, get_store("json"))
+    only_sealfile_errors(read_document, text, get_store("json"))
 
 
 DOTENV_PIECES = st.sampled_from([*list("AB=\"'\\ #\n"), "export ", "sealfile_", "recipient_0="])
@@ -81,7 +81,7 @@ DOTENV_PIECES = st.sampled_from([*list("AB=\"'\\ #\n"), "export ", "sealfile_", 
 @given(text=st.text(max_size=120) | st.lists(DOTENV_PIECES, max_size=40).map("".join))
 def test_dotenv_reader_never_raises_anything_else(text: str) -> None:
     only_sealfile_errors(get_store("dotenv").load_fast, text)
-    only_sealfile_errors(open_sealed_fast, text, get_store("dotenv"))
+    only_sealfile_errors(read_document, text, get_store("dotenv"))
 
 
 STANZAS = st.dictionaries(
@@ -128,9 +128,7 @@ EDITS = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.sampled_from(["
 
 
 def values(text: str, name: str) -> Any:
-    document, meta = open_sealed_fast(text, get_store(name))
-    unseal(document, meta)
-    return document
+    return read_document(text, get_store(name)).open().data()
 
 
 @BOUNDED

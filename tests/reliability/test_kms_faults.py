@@ -247,7 +247,7 @@ def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> N
     root.setLevel(logging.DEBUG)
     try:
         forget_all()
-        assert key.unwrap(key.wrap(data_key)) == data_key
+        assert key.unwrap(key.wrap(data_key).wrapped) == data_key
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)

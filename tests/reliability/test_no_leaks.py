@@ -26,15 +26,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile import load_secrets, redact_logs
-from sealfile.envelope.core import open_data_key, reuse_from
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.base import Recipient
-from sealfile.ops.read import open_sealed_fast
+from sealfile.ops.document import read_document
 from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.reliability.forkrun import Job, run_jobs
-from tests.sealing import tamper
+from tests.support.sealing import tamper
 
 TAG = uuid.uuid4().hex[:12]
 PLAIN = f"canary-plain-{TAG}"
@@ -207,11 +207,11 @@ def test_library_errors_reprs_and_logs_hold_no_value(world: World) -> None:
         redact_logs(plain)
         logging.getLogger("app").warning("connecting with %s", plain["db"]["password"])
         logging.getLogger("app").info(f"config: {plain}")
-        document, meta = open_sealed_fast(sealed)
-        data_key = open_data_key(document, meta)
-        reuse = reuse_from(document, meta, data_key)
+        opened = read_document(sealed, get_store("yaml")).open()
+        meta, reuse = opened.metadata, opened.reuse()
+        data_key = reuse.data_key
         shown = [repr(secrets), str(secrets), repr(secrets["db"]), repr(meta), repr(reuse), repr(world.key),
-                 repr(Recipient(world.key, meta.recipients[0]["wrapped"])), stream.getvalue()]
+                 repr(Recipient(world.key, meta.recipients[0].wrapped)), repr(opened), stream.getvalue()]
         tamper(world.secrets)
         forget_data_keys()
         with pytest.raises(SealfileError) as info:

@@ -9,9 +9,9 @@ import pytest
 import sealfile
 from sealfile.errors import ConfigError
 from sealfile.runtime.freshness import SecretAgeWarning, StaleSecretError, parse_age, stale_paths
-from tests.sealing import SealFile
+from tests.support.sealing import SealFile
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = "database:\n  password: old-password\napi_key: old-key-value\n"
 HUNDRED_DAYS_AGO = int(time.time()) - 100 * 86400

@@ -6,9 +6,9 @@ import pytest
 
 import sealfile
 from sealfile.errors import IntegrityError
-from tests.sealing import SealFile, tamper
+from tests.support.sealing import SealFile, tamper
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = """\
 database:

@@ -10,7 +10,7 @@ import sealfile
 from sealfile.errors import FormatError, KeyPathError, SealfileError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from tests.conftest import AgeIdentity
+from tests.support.identities import AgeIdentity
 
 PLAINTEXT = """\
 database:

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 
 from sealfile.errors import ConfigError
 from sealfile.runtime.outputs import render, to_dotenv, to_k8s_secret
-from tests.k8s_schema import validate_secret_manifest
+from tests.support.k8s_schema import validate_secret_manifest
 
 DATA = {
     "database": {"password": "p@ss w0rd$HOME", "port": 5432, "hosts": ["a.internal", "b.internal"]},

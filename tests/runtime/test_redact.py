@@ -10,9 +10,9 @@ import pytest
 
 import sealfile
 from sealfile.runtime.redact import REDACTED, RedactingFilter, redact_logs
-from tests.sealing import SealFile
+from tests.support.sealing import SealFile
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PASSWORD = "correct horse/battery+staple"
 PLAINTEXT = f"""\

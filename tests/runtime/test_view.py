@@ -6,9 +6,9 @@ import traceback
 
 import sealfile
 from sealfile.runtime.view import SecretList, Secrets
-from tests.sealing import SealFile
+from tests.support.sealing import SealFile
 
-pytest_plugins = ["tests.sealed_files"]
+pytest_plugins = ["tests.support.sealed_files"]
 
 PLAINTEXT = """\
 database:

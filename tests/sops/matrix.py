@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, run_sops
 from tests.sops.matrix_documents import (
     BINARY,

@@ -20,9 +20,9 @@ from moto.server import ThreadedMotoServer
 
 import sealfile
 from sealfile.kms.aws import client as aws_client
+from sealfile.ops.import_sops import import_sops
 from sealfile.ops.read import verify_text
-from sealfile.sops.convert import import_sops
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_encrypt
 from tests.sops.documents import SIMPLE_YAML
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, parse, sealfile_cli, sops_decrypt, sops_encrypt
 from tests.sops.documents import JSON_DOCUMENT, YAML_DOCUMENT
 

@@ -9,7 +9,7 @@ import pytest
 
 import sealfile
 from sealfile.errors import FormatError, NoUsableKeyError
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, make_identity, sops_encrypt
 from tests.sops.documents import SIMPLE_YAML
 

@@ -8,8 +8,8 @@ import pytest
 
 import sealfile
 from sealfile.errors import IntegrityError
-from sealfile.sops.convert import import_sops
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.ops.import_sops import import_sops
+from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
 
 PLAIN = """\

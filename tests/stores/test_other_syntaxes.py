@@ -17,7 +17,7 @@ from sealfile.ops import change
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store, store_for
-from tests.conftest import AgeIdentity
+from tests.support.identities import AgeIdentity
 
 JSON = get_store("json")
 DOTENV = get_store("dotenv")

@@ -24,6 +24,7 @@ from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
 from sealfile.ops import change, read
 from sealfile.ops.config import load_config
+from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -89,7 +90,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 @click.argument("file", type=FILE)
 @click.argument("keypath")
 @click.argument("value", required=False)
-@click.option("--type", "value_type", type=click.Choice(change.VALUE_TYPES), default="str", show_default=True,
+@click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
 @input_type_option
 def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
@@ -100,7 +101,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
         else:
             value = sys.stdin.read()
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
-    typed = change.parse_value(value, value_type)
+    typed = parse_value(value, value_type)
     store = store_for(file, input_type)
     changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)

@@ -59,18 +59,17 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("use -o or -i, not both")
     keys = keys_from_options(params)
     rules = rules_from_options(params)
-    previous_text = None
+    reuse = None
     if previous is not None:
         with io.about(previous):  # a bad --previous is named as such, not as FILE
-            previous_text = io.read_text(previous)
-            read.verify_text(previous_text, store_for(previous))
-    if not keys and previous_text is None:
+            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous))
+        rules = rules or previous_rules
+    elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
     out_store = store_for(output, output_type) if output or output_type else store
     with io.about(file):
-        sealed = seal.seal_text(io.read_text(file), keys, rules, previous=previous_text, store=store,
-                                      previous_store=store_for(previous) if previous else None, output=out_store)
+        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store)
     _emit(sealed, output or (file if in_place else None), private=False)
 
 

@@ -1,4 +1,4 @@
-"""``sealfile import-sops``: convert a SOPS file to a sealed file (see sealfile.sops.convert)."""
+"""``sealfile import-sops``: convert a SOPS file to a sealed file (see sealfile.ops.import_sops)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sealfile.files import io
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the sealed file.")
 def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
     """Convert a SOPS file (YAML or JSON) to a sealed file for the same age/AWS KMS recipients."""
-    from sealfile.sops.convert import import_sops as convert
+    from sealfile.ops.import_sops import import_sops as convert
 
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")

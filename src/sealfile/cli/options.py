@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import PROVIDERS, key_from_cli
+from sealfile.kms.registry import BUILTIN, key_from_cli, key_from_spec
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config import load_config
 from sealfile.stores import STORE_NAMES
@@ -22,12 +23,18 @@ def _param_name(flag: str) -> str:
 
 
 def recipient_options(func: F) -> F:
-    """One repeatable option per registered provider (``--age``, ``--keyring``, ``--aws-kms``...)."""
+    """``--recipient KIND:VALUE`` for every kind (plug-ins too), and one repeatable flag per built-in
+    kind that has one (``--age``, ``--keyring``, ``--aws-kms``...)."""
     func = click.option(
         "--aws-context", "aws_context", multiple=True, metavar="KEY=VALUE", callback=_parse_pairs,
         help="Add KEY=VALUE to the encryption context of every --aws-kms key (repeatable).",
     )(func)
-    for spec in reversed(list(PROVIDERS.values())):
+    func = click.option(
+        "--recipient", "recipient_specs", multiple=True, metavar="KIND:VALUE",
+        help="A recipient of any kind, plug-ins included (e.g. age:age1..., aws_kms:arn:aws:kms:...).",
+    )(func)
+    for spec in reversed([s for s in BUILTIN.values() if s.cli_flag]):
+        assert spec.cli_flag is not None
         func = click.option(
             spec.cli_flag, _param_name(spec.cli_flag), multiple=True, metavar=spec.metavar, help=spec.help
         )(func)
@@ -36,9 +43,14 @@ def recipient_options(func: F) -> F:
 
 def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
     keys = []
-    for spec in PROVIDERS.values():
-        for value in params.pop(_param_name(spec.cli_flag), ()) or ():
+    for spec in BUILTIN.values():
+        for value in params.pop(_param_name(spec.cli_flag), ()) or () if spec.cli_flag else ():
             keys.append(key_from_cli(spec.type_id, value))
+    for text in params.pop("recipient_specs", ()) or ():
+        try:
+            keys.append(key_from_spec(text))
+        except ConfigError as err:
+            raise click.BadParameter(err.message, param_hint="--recipient") from None
     aws_context: dict[str, str] = params.pop("aws_context", None) or {}
     if aws_context:
         from sealfile.kms.aws.key import AwsKmsKey  # no boto3 import: that happens on first KMS call

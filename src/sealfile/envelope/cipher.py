@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from sealfile.errors import FormatError, IntegrityError
-from sealfile.model.scalars import ENC_RE, decode_scalar, encode_scalar
+from sealfile.model.scalars import ENC_RE, Styled, decode_scalar, encode_scalar
 
 DIGEST_BYTES = 16
 
@@ -33,8 +33,12 @@ class ValueCipher:
         self._fernet = Fernet(base64.urlsafe_b64encode(data_key))
         self._clock = clock or (lambda: int(time.time()))
 
-    def seal(self, encoded_path: bytes, value: Any) -> str:
-        payload = path_digest(encoded_path) + encode_scalar(value)
+    def seal(self, encoded_path: bytes, value: Any, style: str | None = None) -> str:
+        return self.seal_encoded(encoded_path, encode_scalar(value, style))
+
+    def seal_encoded(self, encoded_path: bytes, encoded_value: bytes) -> str:
+        """A token for a value already in its ``tag || text`` form (:func:`encode_scalar`)."""
+        payload = path_digest(encoded_path) + encoded_value
         token = self._fernet.encrypt_at_time(payload, self._clock())
         return f"ENC[{token.decode('ascii')}]"
 
@@ -53,7 +57,7 @@ class ValueCipher:
             raise IntegrityError("a value is bound to another key path")
         return payload[DIGEST_BYTES:]
 
-    def open(self, encoded_path: bytes, sealed: str) -> tuple[Any, str | None]:
+    def open(self, encoded_path: bytes, sealed: str) -> Styled:
         return decode_scalar(self.open_encoded(encoded_path, sealed))
 
     def rotate(self, sealed: str, old: ValueCipher) -> str:

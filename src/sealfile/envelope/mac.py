@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sealfile.errors import IntegrityError
 from sealfile.model.paths import Leaf, encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import SpelledNull, encode_scalar, is_sealed
+from sealfile.model.scalars import Styled, encode_scalar, is_sealed
 
 MAC_INFO = b"sealfile v1 file mac"
 
@@ -32,19 +32,17 @@ def _frame(part: bytes) -> bytes:
 
 
 def leaf_bytes(value: Any) -> bytes:
-    """How one leaf enters the MAC: sealed text, a typed plaintext, or an empty container."""
+    """How one leaf enters the MAC: sealed text, a typed plaintext, or an empty container.
+
+    A plaintext enters without its style (quoting, null spelling): that is layout, not data.
+    """
     if isinstance(value, dict):
         return b"{"
     if isinstance(value, list):
         return b"["
     if is_sealed(value):
         return b"E" + str(value).encode("ascii")
-    if isinstance(value, SpelledNull):
-        return b"Pn"
-    if isinstance(value, str):
-        # Plain ``str``, not its quoting: the fast reader sees no style, the round-trip one does.
-        return b"P" + encode_scalar(str(value))
-    return b"P" + encode_scalar(value)
+    return b"P" + encode_scalar(value.value if isinstance(value, Styled) else value)
 
 
 EncodedLeaf = tuple[bytes, bytes]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
-from sealfile.kms.registry import key_from_config
+from sealfile.kms.registry import key_for
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import load_config
@@ -47,7 +47,7 @@ def check_text(text: str, file: str) -> list[Finding]:
     findings: list[Finding] = []
     for index, stanza in enumerate(sealed.meta.recipients):
         try:
-            key_from_config(stanza)
+            key_for(stanza)
         except SealfileError as err:
             findings.append(Finding(file, f"recipient stanza is invalid: {err.message}",
                                     f"{METADATA_KEY}.recipients.{index}"))

@@ -25,19 +25,16 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.core import Reuse, open_data_key, seal, split_metadata
-from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, rules_text
-from sealfile.kms.base import Recipient
-from sealfile.kms.registry import key_from_config
-from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, check_key, encode_path, iter_leaves
+from sealfile.kms.registry import key_for
+from sealfile.model.metadata import Metadata, Stanza
+from sealfile.model.paths import Path, check_key, encode_path, get_at, has_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import SpelledNull, decode_scalar, encode_scalar, is_sealed
-from sealfile.ops.seal import attach_metadata
+from sealfile.model.scalars import encode_scalar
+from sealfile.ops.document import Reuse, read_document
+from sealfile.ops.seal import seal_tree
+from sealfile.ops.tree import dump_with_metadata
 from sealfile.stores import Store, get_store
 
 MAPPING = b"\0mapping"
@@ -55,10 +52,14 @@ class MergeResult:
 class _Side:
     name: str
     document: Any
+    """The decrypted tree as the store holds it (styles and comments kept)."""
     meta: Metadata | None = None
-    data_key: bytes | None = None
-    tokens: dict[Path, tuple[str, bytes]] = field(default_factory=dict)
+    reuse: Reuse | None = None
     items: dict[Path, bytes] = field(default_factory=dict)
+
+    @property
+    def data_key(self) -> bytes | None:
+        return self.reuse.data_key if self.reuse else None
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None) -> MergeResult:
@@ -73,42 +74,31 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     applied, conflicts = _plan(b, o, t)
     for p in conflicts:
         result.conflicts.append(keypath(p))
-    _apply(o.document, t.document, applied)
+    _apply(o.document, t.document, applied, store)
     rules = _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
-    assert primary.data_key is not None and primary.meta is not None
+    assert primary.reuse is not None
     stanzas = _merge_recipients(b, o, t, primary, result)
-    tokens = _tokens(o, t, primary.data_key, applied)
-    meta = seal(o.document, [], rules, reuse=Reuse(primary.data_key, stanzas, tokens))
-    attach_metadata(o.document, meta, store)
-    result.text = store.dump(o.document, like=ours)
+    tokens = _tokens(o, t, primary.reuse.data_key, applied)
+    meta = seal_tree(o.document, store, [], rules, reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
+    result.text = dump_with_metadata(o.document, meta, store, like=ours)
     return result
 
 
 def _open_side(text: str | None, name: str, store: Store) -> _Side:
     """Decrypt one version in memory (MAC verified first) and flatten it into items."""
     if text is None or not text.strip():
-        return _Side(name, CommentedMap(), items={(): MAPPING})
+        return _Side(name, store.new_mapping(), items={(): MAPPING})
     try:
-        document = store.load_editable(text)
-        if not isinstance(document, dict):
-            raise FormatError("not a sealed file (the top level is not a mapping)")
-        meta = split_metadata(document)
-        data_key = open_data_key(document, meta)
-        cipher = ValueCipher(data_key)
-        tokens: dict[Path, tuple[str, bytes]] = {}
-        for p, v in list(iter_leaves(document)):
-            if not isinstance(v, (dict, list)) and meta.rules.encrypts(p):
-                if not is_sealed(v):
-                    raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=keypath(p))
-                tokens[p] = (v, cipher.open_encoded(encode_path(p), v))
-                _set_exact(_node(document, p[:-1]), p[-1], store.styled(*decode_scalar(tokens[p][1])))
+        opened = read_document(text, store).open()
+        document = opened.editable_plaintext()
+        reuse = opened.reuse()
     except SealfileError as err:
         raise SealfileError(f"cannot open {name}'s version: {err}") from None
-    return _Side(name, document, meta, data_key, tokens, _flatten(document))
+    return _Side(name, document, opened.metadata, reuse, _flatten(document, store))
 
 
-def _flatten(tree: Any) -> dict[Path, bytes]:
+def _flatten(tree: Any, store: Store) -> dict[Path, bytes]:
     """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
     items: dict[Path, bytes] = {}
     stack: list[tuple[Path, Any]] = [((), tree)]
@@ -118,17 +108,19 @@ def _flatten(tree: Any) -> dict[Path, bytes]:
             items[path] = MAPPING
             stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
         else:
-            items[path] = _content(node)
+            items[path] = _content(node, store)
     return items
 
 
-def _content(node: Any) -> bytes:
+def _content(node: Any, store: Store) -> bytes:
     """Canonical bytes of a value (type and string style included, null spelling ignored)."""
     if isinstance(node, list):
-        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
+        return b"[" + b"".join(_framed(_content(x, store)) for x in node) + b"]"
     if isinstance(node, dict):
-        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
-    return encode_scalar(None if isinstance(node, SpelledNull) else node)
+        return b"{" + b"".join(_framed(_content(k, store)) + _framed(_content(v, store))
+                               for k, v in node.items()) + b"}"
+    scalar = store.read_scalar(node)
+    return encode_scalar(scalar.value, scalar.style if isinstance(scalar.value, str) else None)
 
 
 def _framed(part: bytes) -> bytes:
@@ -155,54 +147,40 @@ def _plan(b: _Side, o: _Side, t: _Side) -> tuple[list[Path], list[Path]]:
     return applied, conflicts
 
 
-def _node(tree: Any, path: Path) -> Any:
-    for segment in path:
-        tree = tree[segment]
-    return tree
-
-
-def _apply(ours: Any, theirs: Any, applied: list[Path]) -> None:
+def _apply(ours: Any, theirs: Any, applied: list[Path], store: Store) -> None:
     """Make ours hold theirs' item at each applied path: removals deepest first, then the rest."""
-    for p in sorted((p for p in applied if not _has(theirs, p)), key=len, reverse=True):
-        if _has(ours, p):
-            del _node(ours, p[:-1])[p[-1]]
-    for p in sorted((p for p in applied if _has(theirs, p)), key=len):
-        value = _node(theirs, p)
-        new = CommentedMap() if isinstance(value, dict) else copy.deepcopy(value)
-        if isinstance(value, dict) and _has(ours, p) and isinstance(_node(ours, p), dict):
+    for p in sorted((p for p in applied if not has_path(theirs, p)), key=len, reverse=True):
+        if has_path(ours, p):
+            del get_at(ours, p[:-1])[p[-1]]
+    for p in sorted((p for p in applied if has_path(theirs, p)), key=len):
+        value = get_at(theirs, p)
+        new = store.new_mapping() if isinstance(value, dict) else copy.deepcopy(value)
+        if isinstance(value, dict) and has_path(ours, p) and isinstance(get_at(ours, p), dict):
             continue
-        if not _has(ours, p[:-1]) or not isinstance(_node(ours, p[:-1]), dict):
+        if not has_path(ours, p[:-1]) or not isinstance(get_at(ours, p[:-1]), dict):
             raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
-        _place(_node(ours, p[:-1]), _node(theirs, p[:-1]), p[-1], new)
-
-
-def _has(tree: Any, path: Path) -> bool:
-    node = tree
-    for segment in path:
-        if not isinstance(node, dict) or segment not in node:
-            return False
-        node = node[segment]
-    return True
+        _place(get_at(ours, p[:-1]), get_at(theirs, p[:-1]), p[-1], new)
 
 
 def _set_exact(container: Any, key: Any, value: Any) -> None:
-    """Assign without ruamel's habit of giving a new string the quoting of the value it replaces
-    (a decrypted value must keep the style recorded in its token, or its ciphertext is not reused)."""
-    if isinstance(container, CommentedMap):
-        super(CommentedMap, container).__setitem__(key, value)
-    elif isinstance(container, CommentedSeq):
+    """Assign without a store's habit (ruamel's) of giving a new string the quoting of the value it
+    replaces: a decrypted value keeps the style recorded in its token, or its ciphertext is not reused."""
+    if isinstance(container, list):
         list.__setitem__(container, key, value)
     else:
-        container[key] = value
+        dict.__setitem__(container, key, value)
 
 
 def _place(target: Any, source_parent: Any, key: Any, value: Any) -> None:
     """Set ``key`` in ours' mapping, new keys going after the key that precedes them in theirs."""
-    if key in target:
+    if has_path(target, (key,)):
         _set_exact(target, key, value)
         return
+    if not hasattr(target, "insert"):  # a store whose mappings keep no layout: order is insertion order
+        target[key] = value
+        return
     keys = list(source_parent)
-    before = [k for k in keys[: keys.index(key)] if k in target]
+    before = [k for k in keys[: keys.index(key)] if has_path(target, (k,))]
     position = list(target).index(before[-1]) + 1 if before else 0
     target.insert(position, key, value)
 
@@ -229,17 +207,17 @@ def _rotated_by(t: _Side, b: _Side, o: _Side) -> bool:
     return b.data_key is not None and _same_key(o.data_key, b.data_key) and not _same_key(t.data_key, b.data_key)
 
 
-def _ids(side: _Side) -> dict[tuple[str, str], dict[str, Any]]:
+def _ids(side: _Side) -> dict[tuple[str, str], Stanza]:
     if side.meta is None:
         return {}
     found = {}
     for stanza in side.meta.recipients:
-        key = key_from_config(stanza)
+        key = key_for(stanza)
         found[(key.type_id, key.key_id)] = stanza
     return found
 
 
-def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: MergeResult) -> list[dict[str, Any]]:
+def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: MergeResult) -> tuple[Stanza, ...]:
     base, ours, theirs = _ids(b), _ids(o), _ids(t)
     wanted = [i for i in ours if i in theirs or i not in base]
     wanted += [i for i in theirs if i not in ours and i not in base]
@@ -257,28 +235,24 @@ def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: Merg
     own = _ids(primary)
     stanzas = []
     for i in wanted:
-        if i in own:
-            stanzas.append(dict(own[i]))
-            continue
-        source = ours.get(i) or theirs[i]
-        key = key_from_config(source)
-        stanzas.append(Recipient(key, key.wrap(primary.data_key)).to_stanza())
-    return stanzas
+        kept = own.get(i)
+        stanzas.append(kept if kept is not None else key_for(ours.get(i) or theirs[i]).wrap(primary.data_key).stanza)
+    return tuple(stanzas)
 
 
 def _tokens(o: _Side, t: _Side, data_key: bytes, applied: list[Path]) -> dict[bytes, tuple[str, bytes]]:
     """Ciphertexts the re-seal may keep: theirs' for what came from theirs, ours' for the rest."""
-    taken = set(applied)
+    # Encoded paths are self-delimiting, so a subtree's paths are exactly those its path's encoding prefixes.
+    taken = tuple(encode_path(p) for p in applied)
 
-    def from_theirs(p: Path) -> bool:
-        return any(p[:i] in taken for i in range(len(p) + 1))
+    def from_theirs(encoded: bytes) -> bool:
+        return encoded.startswith(taken)
 
     tokens: dict[bytes, tuple[str, bytes]] = {}
-    if _same_key(o.data_key, data_key):
-        tokens.update((encode_path(p), tok) for p, tok in o.tokens.items() if not from_theirs(p))
-    if _same_key(t.data_key, data_key):
-        for p, tok in t.tokens.items():
-            encoded = encode_path(p)
-            if from_theirs(p) or encoded not in tokens:
+    if o.reuse is not None and _same_key(o.data_key, data_key):
+        tokens.update((encoded, tok) for encoded, tok in o.reuse.tokens.items() if not from_theirs(encoded))
+    if t.reuse is not None and _same_key(t.data_key, data_key):
+        for encoded, tok in t.reuse.tokens.items():
+            if from_theirs(encoded) or encoded not in tokens:
                 tokens[encoded] = tok
     return tokens

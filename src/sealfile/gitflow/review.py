@@ -26,7 +26,7 @@ from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, vie
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
-from sealfile.stores.yaml.roundtrip import load_fast
+from sealfile.stores.yaml.reader import load_fast
 
 
 @dataclass

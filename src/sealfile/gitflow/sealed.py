@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import SealfileError
-from sealfile.kms.registry import key_from_config
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, format_keypath, iter_leaves
+from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import is_sealed
-from sealfile.ops.read import open_sealed_fast
-from sealfile.stores import Store
+from sealfile.model.scalars import Styled, is_sealed
+from sealfile.ops.document import read_document
+from sealfile.ops.read import recipient_names
+from sealfile.stores import Store, get_store
 
 FINGERPRINT_CHARS = 10
 
@@ -39,14 +38,8 @@ def fingerprint(token: str) -> str:
 
 def recipient_ids(meta: Metadata) -> list[str]:
     """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only."""
-    ids = []
-    for stanza in meta.recipients:
-        try:
-            key = key_from_config(stanza)
-            ids.append(f"{key.type_id} {key.key_id}")
-        except SealfileError:
-            ids.append(f"{stanza.get('type')} (unreadable stanza)")
-    return ids
+    return [f"{kind} {key_id}" if key_id != "?" else f"{kind} (unreadable stanza)"
+            for kind, key_id in recipient_names(meta)]
 
 
 def rules_text(rules: EncryptionRules) -> str:
@@ -84,8 +77,12 @@ def _scalar(value: Any) -> bool:
 
 def view(text: str, store: Store | None = None) -> SealedView:
     """Parse ``text`` as a sealed file; :class:`~sealfile.errors.FormatError` if it is not one."""
-    document, meta = open_sealed_fast(text, store)
-    return SealedView(dict(iter_leaves(document)), meta)
+    document = read_document(text, store or get_store("yaml"))
+    return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Styled) else value
 
 
 def keypath(path: Path) -> str:

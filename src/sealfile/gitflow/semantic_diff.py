@@ -11,13 +11,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.envelope.core import unseal
 from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.read import open_sealed_fast, scalar_text
+from sealfile.ops.document import read_document
+from sealfile.ops.read import scalar_text
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"
@@ -105,9 +105,8 @@ def _shown(
     if side is None or text is None:
         return {}
     if reveal:
-        document, meta = open_sealed_fast(text, store)
-        unseal(document, meta)
-        return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(document)}
+        data = read_document(text, store).open().data()
+        return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(data)}
     shown: dict[Path, tuple[bytes, str]] = {}
     for p, v in side.leaves.items():
         if is_sealed(v):

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 
-from sealfile.envelope.core import set_at
 from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.read import decrypt_text, open_sealed_fast
-from sealfile.stores import Store
+from sealfile.ops.document import read_document
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.tree import replace_leaf
+from sealfile.stores import Store, get_store
 
 _TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-]+=*\]")
 _METADATA_START = re.compile(r"^sealfile:")
@@ -26,8 +27,9 @@ _TOP_LEVEL = re.compile(r"^[^\s#]")
 
 def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> str:
     """The diffable view of one version of a sealed file; the input unchanged if it is not one."""
+    store = store or get_store("yaml")
     try:
-        _, meta = open_sealed_fast(text, store)
+        meta = read_document(text, store).metadata
     except Exception:
         return text
     footer = ["", "# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
@@ -55,7 +57,7 @@ def redact(text: str, store: Store | None = None) -> str:
         document.pop(METADATA_KEY, None)
         for path, value in list(iter_leaves(document)):
             if is_sealed(value):
-                set_at(document, path, f"ENC#{fingerprint(value)}")
+                replace_leaf(document, path, f"ENC#{fingerprint(value)}")
         return store.dump(document, like=text)
     kept: list[str] = []
     in_metadata = False

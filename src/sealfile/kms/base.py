@@ -1,8 +1,11 @@
-"""The one small interface every master-key provider implements.
+"""The one interface every master-key provider implements.
 
 Template method (as in aws-encryption-sdk's key providers): the public :meth:`MasterKey.wrap`
-and :meth:`MasterKey.unwrap` hold the checks and error translation once; a provider only
-implements ``_wrap``/``_unwrap``, ``from_config``/``to_config`` and ``key_id``.
+and :meth:`MasterKey.unwrap` hold the checks and the error handling once; a provider implements
+``_wrap``/``_unwrap`` (which just call its SDK and let its exceptions rise), :meth:`explain` (one
+line a user can act on, per SDK exception), ``from_config``/``to_config``, ``from_cli`` and
+``key_id``. A key is an immutable value: :meth:`wrap` returns a new :class:`Recipient` and never
+changes the key, so what a wrap learns (a key version) goes into the recipient it returns.
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.model.metadata import Stanza
 
 KMS_TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
 DEFAULT_KMS_TIMEOUT = 10.0
 DATA_KEY_BYTES = 32
 """A data key is 32 random bytes: the raw form of a Fernet key (see docs/format.md §3)."""
 
+Operation = Literal["wrap", "unwrap"]
 _K = TypeVar("_K", bound="MasterKey")
 
 
@@ -41,13 +46,13 @@ class MasterKey(ABC):
         """Build from stored metadata fields or a creation-rule entry (``type``/``wrapped`` removed)."""
 
     @classmethod
+    @abstractmethod
     def from_cli(cls: type[_K], value: str) -> _K:
-        """Build from the value of the provider's CLI flag; providers override to parse more."""
-        raise NotImplementedError
+        """Build from the text given on the command line (``--recipient KIND:VALUE`` or the kind's flag)."""
 
     @abstractmethod
     def to_config(self) -> dict[str, Any]:
-        """Fields to store in the metadata. Read after :meth:`wrap`, so it may record what wrap learnt."""
+        """The fields that name this key in the metadata (everything but ``type`` and ``wrapped``)."""
 
     @property
     @abstractmethod
@@ -55,24 +60,29 @@ class MasterKey(ABC):
         """A stable, human-readable identity (recipient, ARN, resource name): no secret in it."""
 
     @abstractmethod
-    def _wrap(self, data_key: bytes) -> str:
-        """Return the wrapped data key as printable text."""
+    def _wrap(self, data_key: bytes) -> str | Recipient:
+        """The wrapped data key as text, or a :class:`Recipient` when the wrap learnt more about the key."""
 
     @abstractmethod
     def _unwrap(self, wrapped: str) -> bytes:
-        """Return the data key; raise :class:`UnwrapError` (via :meth:`unwrap_error`) with a clear cause."""
+        """The data key; raise :meth:`unwrap_error` for a cause the provider itself detects."""
 
-    def wrap(self, data_key: bytes) -> str:
+    def explain(self, error: Exception, operation: Operation) -> str:
+        """One line saying why an SDK call failed; providers map their SDK's exceptions here."""
+        return describe_exception(error)
+
+    def wrap(self, data_key: bytes) -> Recipient:
         if len(data_key) != DATA_KEY_BYTES:
             raise ValueError("a data key is 32 bytes")
         try:
-            return self._wrap(data_key)
+            result = self._wrap(data_key)
         except (WrapError, ProviderUnavailable):
             raise
         except SealfileError as err:
             raise self.wrap_error(err.message) from None
-        except Exception as err:  # SDK errors: keep their text, never a key
-            raise self.wrap_error(_describe(err)) from None
+        except Exception as err:  # an SDK's error: the provider explains it, never with a key in it
+            raise self.wrap_error(self.explain(err, "wrap")) from None
+        return result if isinstance(result, Recipient) else Recipient(self, result)
 
     def unwrap(self, wrapped: str) -> bytes:
         try:
@@ -82,7 +92,7 @@ class MasterKey(ABC):
         except SealfileError as err:
             raise self.unwrap_error(err.message) from None
         except Exception as err:
-            raise self.unwrap_error(_describe(err)) from None
+            raise self.unwrap_error(self.explain(err, "unwrap")) from None
         if len(data_key) != DATA_KEY_BYTES:
             raise self.unwrap_error("the unwrapped data key has the wrong length")
         return data_key
@@ -100,9 +110,10 @@ class MasterKey(ABC):
         return f"<{type(self).__name__} {self.key_id}>"
 
 
-def _describe(err: Exception) -> str:
+def describe_exception(err: BaseException, limit: int = 300) -> str:
+    """An exception's text on one line, shortened; its type name when it has no text."""
     text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -112,8 +123,9 @@ class Recipient:
     key: MasterKey
     wrapped: str = field(repr=False)
 
-    def to_stanza(self) -> dict[str, Any]:
-        return {"type": self.key.type_id, **self.key.to_config(), "wrapped": self.wrapped}
+    @property
+    def stanza(self) -> Stanza:
+        return Stanza(self.key.type_id, self.key.to_config(), self.wrapped)
 
 
 def import_sdk(module: str, *, extra: str, what: str) -> ModuleType:

@@ -1,18 +1,24 @@
 """Providers by kind name, imported on first use (the fsspec registry pattern).
 
-Adding a provider is one module in this package and one ``ProviderSpec`` line below. Nothing
-here imports a provider module, so ``import sealfile`` never pulls in a cloud SDK.
+Built-in providers are listed below; third-party ones register an entry point in the group
+``sealfile.providers`` (name: the kind, value: ``module:Class`` of a :class:`MasterKey`), read
+only when a kind is not built in or when every kind is listed. Nothing here imports a provider
+module, so ``import sealfile`` never pulls in a cloud SDK.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable
 from sealfile.kms.base import MasterKey
+from sealfile.model.metadata import Stanza
+
+ENTRY_POINT_GROUP = "sealfile.providers"
 
 
 @dataclass(frozen=True)
@@ -20,52 +26,92 @@ class ProviderSpec:
     type_id: str
     target: str
     """``module:Class`` of the :class:`MasterKey` subclass."""
-    cli_flag: str
-    metavar: str
-    help: str
+    metavar: str = "VALUE"
+    help: str = ""
+    cli_flag: str | None = None
+    """A dedicated flag (``--age``); every kind is also reachable as ``--recipient KIND:VALUE``."""
     extra: str | None = None
     """The pip extra that installs the provider's SDK, if it is optional."""
 
 
-PROVIDERS: dict[str, ProviderSpec] = {
+BUILTIN: dict[str, ProviderSpec] = {
     spec.type_id: spec
     for spec in (
-        ProviderSpec("age", "sealfile.kms.age:AgeKey", "--age", "RECIPIENT", "age X25519 recipient (age1...)"),
-        ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "--keyring", "NAME", "key in the OS keyring"),
-        ProviderSpec("gcp_kms", "sealfile.kms.gcp.key:GcpKmsKey", "--gcp-kms", "RESOURCE",
-                     "GCP Cloud KMS CryptoKey resource name", extra="gcp"),
-        ProviderSpec("aws_kms", "sealfile.kms.aws.key:AwsKmsKey", "--aws-kms", "ARN", "AWS KMS key ARN or alias ARN",
+        ProviderSpec("age", "sealfile.kms.age:AgeKey", "RECIPIENT", "age X25519 recipient (age1...)", "--age"),
+        ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "NAME", "key in the OS keyring", "--keyring"),
+        ProviderSpec("gcp_kms", "sealfile.kms.gcp.key:GcpKmsKey", "RESOURCE",
+                     "GCP Cloud KMS CryptoKey resource name", "--gcp-kms", extra="gcp"),
+        ProviderSpec("aws_kms", "sealfile.kms.aws.key:AwsKmsKey", "ARN", "AWS KMS key ARN or alias ARN", "--aws-kms",
                      extra="aws"),
-        ProviderSpec("azure_kv", "sealfile.kms.azure.key:AzureKeyVaultKey", "--azure-kv", "KEY_URL",
-                     "Azure Key Vault key identifier URL", extra="azure"),
+        ProviderSpec("azure_kv", "sealfile.kms.azure.key:AzureKeyVaultKey", "KEY_URL",
+                     "Azure Key Vault key identifier URL", "--azure-kv", extra="azure"),
     )
 }
 
 
+@cache
+def _entry_points() -> dict[str, ProviderSpec]:
+    from importlib.metadata import entry_points
+
+    found: dict[str, ProviderSpec] = {}
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name not in BUILTIN:  # a plug-in cannot take over a built-in kind
+            found[point.name] = ProviderSpec(point.name, point.value, help=f"{point.name} recipient (plug-in)")
+    return found
+
+
+def all_providers() -> dict[str, ProviderSpec]:
+    """Built-in kinds first, then installed plug-ins."""
+    return {**BUILTIN, **_entry_points()}
+
+
+def spec_for(type_id: str) -> ProviderSpec:
+    spec = BUILTIN.get(type_id) or _entry_points().get(type_id)
+    if spec is None:
+        known = ", ".join(sorted(all_providers()))
+        raise ConfigError(f"unknown recipient type {type_id!r} (known: {known})")
+    return spec
+
+
 def provider_class(type_id: str) -> type[MasterKey]:
-    try:
-        spec = PROVIDERS[type_id]
-    except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
-        raise ConfigError(f"unknown recipient type {type_id!r} (known: {known})") from None
+    spec = spec_for(type_id)
     module_name, _, class_name = spec.target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
         hint = f"; install it with: pip install 'sealfile[{spec.extra}]'" if spec.extra else ""
         raise ProviderUnavailable(f"{type_id} support is not available ({err.name or err}){hint}") from None
-    cls: type[MasterKey] = getattr(module, class_name)
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, MasterKey)):
+        raise ConfigError(f"recipient type {type_id!r}: {spec.target} is not a sealfile MasterKey")
     return cls
 
 
-def key_from_config(stanza: Mapping[str, Any]) -> MasterKey:
-    """Build a key from a metadata stanza or creation-rule entry; ``type`` names the provider."""
-    type_id = stanza.get("type")
+def key_from_config(config: Mapping[str, Any]) -> MasterKey:
+    """A key from a creation-rule entry or stored fields; ``type`` names the provider."""
+    type_id = config.get("type")
     if not isinstance(type_id, str):
         raise ConfigError("a recipient has no 'type'")
-    config = {k: v for k, v in stanza.items() if k not in ("type", "wrapped")}
-    return provider_class(type_id).from_config(config)
+    return provider_class(type_id).from_config({k: v for k, v in config.items() if k not in ("type", "wrapped")})
+
+
+@lru_cache(maxsize=512)
+def key_for(stanza: Stanza) -> MasterKey:
+    """The master key a stored stanza names (built once per distinct stanza)."""
+    return provider_class(stanza.type).from_config(stanza.fields)
+
+
+def keys_for(stanzas: Iterable[Stanza]) -> list[MasterKey]:
+    return [key_for(stanza) for stanza in stanzas]
 
 
 def key_from_cli(type_id: str, value: str) -> MasterKey:
     return provider_class(type_id).from_cli(value)
+
+
+def key_from_spec(text: str) -> MasterKey:
+    """``KIND:VALUE`` as given to ``--recipient`` (``age:age1...``, ``aws_kms:arn:aws:kms:...``)."""
+    type_id, sep, value = text.partition(":")
+    if not sep or not type_id or not value:
+        raise ConfigError(f"expected KIND:VALUE (e.g. age:age1...), got {text!r}")
+    return key_from_cli(type_id.strip(), value.strip())

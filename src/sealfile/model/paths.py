@@ -1,16 +1,23 @@
-"""Key paths: how a value's position is named, encoded for binding, and parsed from the CLI.
+"""Key paths: how a value's position is named, encoded for binding, parsed and resolved.
 
 A path is a tuple of segments: ``str``/``int``/``bool`` mapping keys and ``ListIndex`` list
 positions. Its canonical encoding (docs/format.md §4) is what tokens and the MAC are bound to,
-so it must distinguish the key ``"1"``, the key ``1`` and list index ``1``.
+so it distinguishes the key ``"1"``, the key ``1``, the key ``true`` and list index ``1``.
+
+A key path typed by a user (``db.hosts.0.name`` or ``["db"]["hosts"][0]["name"]``) is resolved
+by :func:`resolve` alone, for every verb (get, set, unset, extract): a dotted segment ``1``
+names the list index 1, the string key ``"1"`` or the integer key ``1``; ``true``/``false`` also
+name a boolean key; a bracketed ``["1"]``, ``[1]`` or ``[true]`` names exactly one type. Keys are
+compared by type and value, never by Python equality (in which ``True == 1``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sealfile.errors import FormatError, KeyPathError
 
@@ -47,8 +54,12 @@ def encode_path(path: Path) -> bytes:
 
 def check_key(key: Any, parent: Path) -> Segment:
     """Mapping keys must be strings, integers or booleans: anything else has no stable name."""
-    if isinstance(key, (str, int)) and not isinstance(key, float):
-        return bool(key) if type(key).__name__ == "ScalarBoolean" else key
+    if isinstance(key, bool):
+        return bool(key)
+    if isinstance(key, str):
+        return str(key)
+    if isinstance(key, int):
+        return int(key)
     raise FormatError(
         f"mapping keys must be strings, integers or booleans, not {type(key).__name__}",
         keypath=format_keypath(parent) or None,
@@ -59,76 +70,190 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
 def format_keypath(path: Path) -> str:
-    """Human form: dotted where unambiguous (``db.hosts.0.name``), SOPS brackets otherwise."""
+    """Human form: dotted where unambiguous (``db.hosts.0.name``), brackets otherwise (``["a.b"]``, ``[1]``)."""
     parts: list[str] = []
     for segment in path:
         if isinstance(segment, ListIndex):
             parts.append(f".{int(segment)}" if parts else str(int(segment)))
-        elif isinstance(segment, str) and _PLAIN_SEGMENT.match(segment):
+        elif isinstance(segment, str) and _PLAIN_SEGMENT.match(segment) and segment not in ("true", "false"):
             parts.append(f".{segment}" if parts else segment)
         else:
             parts.append(f"[{json.dumps(segment, ensure_ascii=False)}]")
     return "".join(parts)
 
 
-_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+)\s*\]')
+@dataclass(frozen=True)
+class Selector:
+    """One segment of a typed key path: ``dotted`` text, or a bracketed string, integer or boolean."""
+
+    kind: Literal["dotted", "str", "int", "bool"]
+    value: str | int | bool
 
 
-def parse_keypath(text: str) -> list[str | int]:
-    """Parse ``a.b.0.c`` or ``["a"]["b"][0]["c"]``; digits may name a list index or a key.
+KeyPath = tuple[Selector, ...]
+_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
 
-    Returns raw segments; :func:`resolve` decides per container whether ``0`` is an index.
-    """
+
+def parse_keypath(text: str) -> KeyPath:
+    """Parse ``a.b.0.c`` or ``["a"]["b"][0]["c"]``; :class:`KeyPathError` if it is neither."""
     text = text.strip()
     if not text:
         raise KeyPathError("empty key path")
-    if text.startswith("["):
-        segments: list[str | int] = []
-        pos = 0
-        while pos < len(text):
-            match = _BRACKET.match(text, pos)
-            if not match:
-                raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-            token = match.group(1)
-            segments.append(json.loads(token))
-            pos = match.end()
-        return segments
-    if any(not part for part in text.split(".")):
-        raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
-    return [int(part) if part.isdigit() else part for part in text.split(".")]
+    if not text.startswith("["):
+        parts = text.split(".")
+        if any(not part for part in parts):
+            raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
+        return tuple(Selector("dotted", part) for part in parts)
+    selectors: list[Selector] = []
+    pos = 0
+    while pos < len(text):
+        match = _BRACKET.match(text, pos)
+        if not match:
+            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
+        value = json.loads(match.group(1))
+        kind: Literal["str", "int", "bool"] = (
+            "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+        )
+        selectors.append(Selector(kind, value))
+        pos = match.end()
+    return tuple(selectors)
 
 
-def resolve(tree: Any, raw: list[str | int], *, keypath: str) -> Path:
-    """Turn raw segments into a typed path that exists in ``tree``; raises :class:`KeyPathError`."""
+def _key_matches(selector: Selector, key: Any) -> bool:
+    if selector.kind == "dotted":
+        text = selector.value
+        if isinstance(key, bool):
+            return text == ("true" if key else "false")
+        if isinstance(key, int):
+            return text == str(key)
+        return isinstance(key, str) and key == text
+    if selector.kind == "bool":
+        return isinstance(key, bool) and key == selector.value
+    if selector.kind == "int":
+        return isinstance(key, int) and not isinstance(key, bool) and key == selector.value
+    return isinstance(key, str) and key == selector.value
+
+
+def find_key(mapping: Mapping[Any, Any], selector: Selector, keypath: str) -> Segment | None:
+    """The one key of ``mapping`` that ``selector`` names, ``None`` if none; ambiguity is an error."""
+    if selector.kind in ("dotted", "str") and selector.value in mapping and isinstance(selector.value, str):
+        direct: Segment = selector.value  # the common case: a string key, found without a scan
+        if selector.kind == "str" or not _digits_or_bool(selector.value):
+            return direct
+    found = [key for key in mapping if _key_matches(selector, key)]
+    if len(found) > 1:
+        text = selector.value
+        raise KeyPathError(f"{text!r} names keys of several types here; write [\"{text}\"] for the string "
+                           f"key or [{text}] for the other", keypath=keypath)
+    return check_key(found[0], ()) if found else None
+
+
+def _digits_or_bool(text: Any) -> bool:
+    return isinstance(text, str) and (text in ("true", "false") or re.fullmatch(r"-?\d+", text) is not None)
+
+
+def list_index(selector: Selector, length: int, keypath: str, *, append: bool = False) -> ListIndex:
+    """The list position ``selector`` names; with ``append``, one past the end is allowed too."""
+    value = selector.value
+    if selector.kind == "dotted" and isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if selector.kind not in ("dotted", "int") or not isinstance(value, int) or isinstance(value, bool):
+        raise KeyPathError("a list is indexed by a number", keypath=keypath)
+    if not 0 <= value < length + (1 if append else 0):
+        hint = " (use the next index to append)" if append else ""
+        raise KeyPathError(f"no such list index{hint}", keypath=keypath)
+    return ListIndex(value)
+
+
+def new_key(selector: Selector) -> Segment:
+    """The key a ``set`` creates for a selector that names no existing key: dotted text is a string."""
+    return selector.value
+
+
+def resolve(tree: Any, keypath: KeyPath | str) -> Path:
+    """The typed path of an existing value; :class:`KeyPathError` if there is none."""
+    selectors = parse_keypath(keypath) if isinstance(keypath, str) else keypath
+    shown = keypath if isinstance(keypath, str) else format_selectors(selectors)
     path: list[Segment] = []
     node = tree
-    for segment in raw:
+    for selector in selectors:
         if isinstance(node, list):
-            index = segment if isinstance(segment, int) else None
-            if index is None or not 0 <= index < len(node):
-                raise KeyPathError("no such list index", keypath=keypath)
-            path.append(ListIndex(index))
-            node = node[index]
-        elif isinstance(node, dict):
-            key = _find_key(node, segment)
+            path.append(list_index(selector, len(node), shown))
+        elif isinstance(node, Mapping):
+            key = find_key(node, selector, shown)
             if key is None:
-                raise KeyPathError("no such key", keypath=keypath)
+                raise KeyPathError("no such key", keypath=shown)
             path.append(key)
-            node = node[key]
         else:
-            raise KeyPathError("path goes through a value that is not a mapping or list", keypath=keypath)
+            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=shown)
+        node = child(node, path[-1])
     return tuple(path)
 
 
-def _find_key(mapping: dict[Any, Any], segment: str | int) -> Segment | None:
-    candidates: list[Any] = [segment, str(segment)] if isinstance(segment, int) else [segment]
-    if isinstance(segment, str) and re.fullmatch(r"-?\d+", segment):
-        candidates.append(int(segment))
-    for candidate in candidates:
-        if candidate in mapping:
-            found: Segment = candidate
-            return found
-    return None
+def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path, bool]:
+    """Resolve ``keypath`` for a ``set``: existing parts as :func:`resolve` does, missing mappings
+    made with ``new_mapping``, a missing last key (or the next list index) added holding ``None``.
+    Returns the typed path and whether the value existed."""
+    selectors = parse_keypath(keypath)
+    path: list[Segment] = []
+    node = tree
+    existed = True
+    for position, selector in enumerate(selectors):
+        last = position == len(selectors) - 1
+        if isinstance(node, list):
+            index = list_index(selector, len(node), keypath, append=True)
+            if index == len(node):
+                node.append(None if last else new_mapping())
+                existed = False
+            path.append(index)
+        elif isinstance(node, MutableMapping):
+            key = find_key(node, selector, keypath)
+            if key is None:
+                key = new_key(selector)
+                node[key] = None if last else new_mapping()
+                existed = False
+            path.append(key)
+        else:
+            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
+        node = node[path[-1]]
+    return tuple(path), existed
+
+
+def format_selectors(selectors: KeyPath) -> str:
+    return "".join(f"[{json.dumps(s.value)}]" if s.kind != "dotted" else f".{s.value}" for s in selectors).lstrip(".")
+
+
+def child(node: Any, segment: Segment) -> Any:
+    """``node[segment]`` for a mapping key or list index taken from a typed path."""
+    return node[segment]
+
+
+def get_at(tree: Any, path: Path) -> Any:
+    node = tree
+    for segment in path:
+        node = node[segment]
+    return node
+
+
+def has_path(tree: Any, path: Path) -> bool:
+    """Whether ``path`` exists in ``tree``, keys compared by type (``1`` is not ``true``)."""
+    node = tree
+    for segment in path:
+        if isinstance(segment, ListIndex):
+            if not isinstance(node, list) or not 0 <= segment < len(node):
+                return False
+        elif not isinstance(node, Mapping) or not _has_key(node, segment):
+            return False
+        node = node[segment]
+    return True
+
+
+def _has_key(mapping: Mapping[Any, Any], key: Segment) -> bool:
+    if key not in mapping:
+        return False
+    if isinstance(key, str):
+        return True
+    return any(type(k) is type(key) and k == key for k in mapping)
 
 
 Leaf = tuple[Path, Any]

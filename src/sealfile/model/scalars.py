@@ -1,8 +1,9 @@
-"""Scalars as the format stores them: a typed value with its YAML style, independent of any parser.
+"""Scalars as the format stores them: a typed value with its style, independent of any parser.
 
-A store turns its parser's scalars into plain Python values plus a style (a string's quoting,
-a null's spelling); :func:`encode_scalar` gives the canonical ``tag || text`` bytes that tokens
-and the MAC hold (docs/format.md §5).
+A store turns its parser's scalars into a :class:`Styled` (a plain Python value plus how it was
+written: a string's quoting or block style, a null's spelling) and back. :func:`encode_scalar`
+gives the canonical ``tag || text`` bytes that tokens and the MAC hold (docs/format.md §5), and
+:func:`comparable` the one notion of "the same value" (type and content, not spelling).
 """
 
 from __future__ import annotations
@@ -11,67 +12,65 @@ import base64
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import FormatError
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
 
-# Strings carry their YAML style so decrypting gives back what the user wrote.
-STR_STYLES = {"s": None, '"': '"', "'": "'", "|": "|", ">": ">"}
-_STYLE_BY_CLASS = {
-    "DoubleQuotedScalarString": '"',
-    "SingleQuotedScalarString": "'",
-    "LiteralScalarString": "|",
-    "FoldedScalarString": ">",
-}
+STRING_STYLES: dict[str, str | None] = {"s": None, '"': '"', "'": "'", "|": "|", ">": ">"}
+"""Tag byte -> a string's style: plain, double-quoted, single-quoted, literal block, folded block."""
+_STRING_TAGS = {style: tag for tag, style in STRING_STYLES.items()}
+NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 
 
-class SpelledNull:
-    """A null that remembers how it was written (``null``, ``~``...), so rewriting keeps it."""
+@dataclass(frozen=True, slots=True)
+class Styled:
+    """A scalar and how it was written. ``style`` is a string's quoting (``None`` plain, ``'"'``,
+    ``"'"``, ``"|"``, ``">"``) or a null's spelling (``"~"``, ``"null"``; ``None`` when empty)."""
 
-    __slots__ = ("text",)
+    value: Any
+    style: str | None = None
 
-    def __init__(self, text: str):
-        self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return other is None or isinstance(other, SpelledNull)
-
-    def __hash__(self) -> int:
-        return hash(None)
-
-    def __repr__(self) -> str:
-        return f"SpelledNull({self.text!r})"
+    def __repr__(self) -> str:  # a decrypted value must never reach a log through a repr
+        return f"Styled(<{type(self.value).__name__}>, style={self.style!r})"
 
 
 def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and ENC_RE.match(value) is not None
 
 
-def encode_scalar(value: Any) -> bytes:
-    """``tag || text`` for any scalar YAML can hold; the same bytes for round-trip and safe loads
-    (except a null's spelling, which the MAC ignores: see :func:`sealfile.envelope.mac.leaf_bytes`)."""
+def encode_scalar(value: Any, style: str | None = None) -> bytes:
+    """``tag || text`` for any scalar the format holds; ``style`` is kept for strings and nulls."""
     if isinstance(value, str):
-        style = _STYLE_BY_CLASS.get(type(value).__name__, "s")
-        return style.encode() + value.encode("utf-8", "surrogatepass")
+        tag = _STRING_TAGS.get(style, "s")
+        return tag.encode() + value.encode("utf-8", "surrogatepass")
     if value is None:
-        return b"n"
-    if isinstance(value, SpelledNull):
-        return b"n" + value.text.encode()
-    if isinstance(value, bool) or type(value).__name__ == "ScalarBoolean":
+        return b"n" + (style.encode() if style in NULL_SPELLINGS else b"")
+    if isinstance(value, bool):
         return b"b1" if value else b"b0"
     if isinstance(value, int):
         return b"i" + str(int(value)).encode()
     if isinstance(value, float):
         return b"f" + _float_text(float(value)).encode()
     if isinstance(value, dt.datetime):
-        return b"t" + _datetime(value).isoformat().encode()
+        return b"t" + _plain_datetime(value).isoformat().encode()
     if isinstance(value, dt.date):
         return b"d" + value.isoformat().encode()
     if isinstance(value, bytes):
         return b"x" + base64.b64encode(value)
     raise FormatError(f"cannot seal a value of type {type(value).__name__}")
+
+
+def comparable(value: Any) -> bytes:
+    """A value's type and content without its spelling: equal for "the same value"."""
+    return encode_scalar(value)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two scalars are the same value (``"1"`` is not ``1``; quoting is not part of a value)."""
+    return comparable(a) == comparable(b)
 
 
 def _float_text(value: float) -> str:
@@ -82,31 +81,31 @@ def _float_text(value: float) -> str:
     return repr(value)
 
 
-def _datetime(value: dt.datetime) -> dt.datetime:
-    # ruamel's TimeStamp subclass keeps extra attributes; a plain datetime is what we store.
+def _plain_datetime(value: dt.datetime) -> dt.datetime:
+    """A parser's datetime subclass (with its own attributes) as a plain ``datetime``."""
     return dt.datetime(
         value.year, value.month, value.day, value.hour, value.minute, value.second,
         value.microsecond, value.tzinfo,
     )
 
 
-def decode_scalar(encoded: bytes) -> tuple[Any, str | None]:
-    """Inverse of :func:`encode_scalar`: ``(value, style)``; style is a string's quoting or a null's spelling."""
+def decode_scalar(encoded: bytes) -> Styled:
+    """Inverse of :func:`encode_scalar`."""
     tag, text = chr(encoded[0]), encoded[1:]
-    if tag in STR_STYLES:
-        return text.decode("utf-8", "surrogatepass"), STR_STYLES[tag]
+    if tag in STRING_STYLES:
+        return Styled(text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag])
     if tag == "n":
-        return None, text.decode() or None
+        return Styled(None, text.decode() or None)
     if tag == "b":
-        return text == b"1", None
+        return Styled(text == b"1")
     if tag == "i":
-        return int(text), None
+        return Styled(int(text))
     if tag == "f":
-        return float(text), None
+        return Styled(float(text))
     if tag == "t":
-        return dt.datetime.fromisoformat(text.decode()), None
+        return Styled(dt.datetime.fromisoformat(text.decode()))
     if tag == "d":
-        return dt.date.fromisoformat(text.decode()), None
+        return Styled(dt.date.fromisoformat(text.decode()))
     if tag == "x":
-        return base64.b64decode(text), None
+        return Styled(base64.b64decode(text))
     raise ValueError("unknown value tag")

@@ -29,7 +29,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import PROVIDERS, key_from_cli, key_from_config
+from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
 CONFIG_NAME = ".sealfile.yaml"
@@ -85,7 +85,7 @@ def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
     if path is None:
         return ProjectConfig(None)
     from sealfile.files.io import read_text
-    from sealfile.stores.yaml.roundtrip import load_fast
+    from sealfile.stores.yaml.reader import load_fast
 
     try:
         raw = load_fast(read_text(path)) or {}
@@ -116,7 +116,8 @@ def _creation_rules(raw: Any) -> list[CreationRule]:
 def _creation_rule(entry: Any, where: str) -> CreationRule:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
-    known = {"path_regex", *RULE_NAMES, *PROVIDERS}
+    providers = all_providers()
+    known = {"path_regex", *RULE_NAMES, *providers}
     unknown = sorted(str(k) for k in entry if k not in known)
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
@@ -126,7 +127,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     except (re.error, TypeError):
         raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
     keys: list[MasterKey] = []
-    for type_id in PROVIDERS:
+    for type_id in providers:
         for item in _entries(entry.get(type_id)):
             try:
                 if isinstance(item, Mapping):

@@ -1,7 +1,7 @@
-"""File-level verbs shared by the CLI and the library: read, seal, open, verify, describe.
+"""Reading sealed files: decrypt (layout kept), one value, verify, and what a keyless reader sees.
 
-Each reads the whole input first and writes only through :func:`atomic_write`, so a failure
-leaves every file as it was. Errors carry the file name (``err.in_file``).
+Every function takes the file's text and its store; a SOPS file is read natively. Errors carry
+no file name (callers attach it with :func:`sealfile.files.io.about`).
 """
 
 from __future__ import annotations
@@ -11,59 +11,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from sealfile.envelope.cipher import token_time
-from sealfile.envelope.core import split_metadata, unseal
 from sealfile.errors import FormatError, SealfileError
-from sealfile.kms.registry import key_from_config
+from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import format_keypath, iter_leaves, parse_keypath, resolve
+from sealfile.model.paths import format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
+from sealfile.ops.document import read_document
 from sealfile.stores import Store, get_store
 
-YAML = get_store("yaml")
 SOPS_MARKER = "ENC[AES256_GCM,"
 
 
-def open_sealed_fast(text: str, store: Store | None = None) -> tuple[dict[Any, Any], Metadata]:
-    """Parse a sealed file for reading (the fastest reader the syntax has) and split off its metadata."""
-    document = (store or YAML).load_fast(text)
-    if not isinstance(document, dict):
-        raise FormatError("not a sealed file (the top level is not a mapping)")
-    return document, split_metadata(document)
-
-
-def open_sealed_editable(text: str, store: Store | None = None) -> tuple[dict[Any, Any], Metadata]:
-    """Parse a sealed file keeping its layout (comments, quoting) and split off its metadata."""
-    document = (store or YAML).load_editable(text)
-    if not isinstance(document, dict):
-        raise FormatError("not a sealed file (the top level is not a mapping)")
-    return document, split_metadata(document)
-
-
 def decrypt_text(
-    text: str, *, extract: str | None = None, store: Store | None = None, output: Store | None = None,
+    text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None,
     path: str | None = None,
 ) -> str:
-    """The plaintext with the original layout (in ``output`` syntax if given), or one value or
-    subtree with ``extract``. A SOPS file is read natively (``path`` picks its store, as in SOPS)."""
+    """The plaintext with the original layout (in ``output``'s syntax if given), or with
+    ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively
+    (``path`` picks its store, as in SOPS)."""
     sops_plaintext = _decrypt_if_sops(text, extract=extract, path=path)
     if sops_plaintext is not None:
         return sops_plaintext
-    if (store is None or store.name == "yaml") and output is None:
-        from sealfile.ops.splice import decrypt_text as spliced  # fast path: the file's own text, edited
-
-        fast = spliced(text, extract)
-        if fast is not None:
-            return fast
-    store = store or YAML
-    document, meta = open_sealed_editable(text, store)
-    unseal(document, meta, styler=(output or store).styled)
-    like = text if output is None or output is store else None
-    node = document if extract is None else get_path(document, extract)
+    document = read_document(text, store or get_store("yaml")).open()
+    if extract is None:
+        return document.plaintext(output)
+    where = resolve(document.data(), extract)
+    node = get_at(document.data(), where)
     if isinstance(node, (dict, list)):
-        return (output or store).dump(node, like=like)
-    text = scalar_text(node)
-    return text if text.endswith("\n") else text + "\n"
+        return document.subtree_text(where)
+    value = scalar_text(node)
+    return value if value.endswith("\n") else value + "\n"
 
 
 def _decrypt_if_sops(text: str, *, extract: str | None, path: str | None) -> str | None:
@@ -84,10 +62,8 @@ def _decrypt_if_sops(text: str, *, extract: str | None, path: str | None) -> str
 
 
 def get_path(tree: Any, keypath: str) -> Any:
-    node = tree
-    for segment in resolve(tree, parse_keypath(keypath), keypath=keypath):
-        node = node[segment]
-    return node
+    """The value at a user's key path in a decrypted tree."""
+    return get_at(tree, resolve(tree, keypath))
 
 
 def scalar_text(value: Any) -> str:
@@ -99,22 +75,15 @@ def scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, bytes):
-
         return base64.b64encode(value).decode()
     return str(value)
 
 
 def verify_text(text: str, store: Store | None = None) -> Metadata:
     """Unwrap, check the MAC and authenticate every value; returns the metadata."""
-    if store is None or store.name == "yaml":
-        from sealfile.ops.fastread import verify  # fast path; None when the file needs the general one
-
-        fast = verify(text)
-        if fast is not None:
-            return fast
-    document, meta = open_sealed_fast(text, store)
-    unseal(document, meta)
-    return meta
+    document = read_document(text, store or get_store("yaml")).open()
+    document.verify()
+    return document.metadata
 
 
 @dataclass(frozen=True)
@@ -128,16 +97,21 @@ class Status:
     """key path -> Unix time the value was last set (from its token; no key needed)."""
 
 
-def describe(text: str, store: Store | None = None) -> Status:
-    """What a reader without keys can learn: recipients, format, counts, when values were set."""
-    document, meta = open_sealed_fast(text, store)
-    recipients = []
+def recipient_names(meta: Metadata) -> list[tuple[str, str]]:
+    """``(type, key id)`` per recipient; ``"?"`` for a stanza this sealfile cannot read."""
+    names = []
     for stanza in meta.recipients:
         try:
-            recipients.append((stanza["type"], key_from_config(stanza).key_id))
+            names.append((stanza.type, key_for(stanza).key_id))
         except SealfileError:
-            recipients.append((str(stanza["type"]), "?"))
-    leaves = [(p, v) for p, v in iter_leaves(document) if not isinstance(v, (dict, list))]
+            names.append((stanza.type, "?"))
+    return names
+
+
+def describe(text: str, store: Store | None = None) -> Status:
+    """What a reader without keys can learn: recipients, format, counts, when values were set."""
+    document = read_document(text, store or get_store("yaml"))
+    leaves = [(p, v) for p, v in document.leaves() if not isinstance(v, (dict, list))]
     set_at: dict[str, int] = {}
     for path, value in leaves:
         if is_sealed(value):
@@ -146,4 +120,5 @@ def describe(text: str, store: Store | None = None) -> Status:
             except FormatError as err:
                 err.keypath = format_keypath(path)
                 raise
-    return Status(meta.version, recipients, meta.rules, len(leaves), len(set_at), set_at)
+    meta = document.metadata
+    return Status(meta.version, recipient_names(meta), meta.rules, len(leaves), len(set_at), set_at)

@@ -1,7 +1,7 @@
-"""Sealing a plaintext document: ``encrypt``, and re-sealing an edited plaintext.
+"""Sealing a plaintext document: ``encrypt``, a new file from ``edit``, and re-sealing an edit.
 
-With ``previous`` (the same file sealed earlier) the data key, rules and every unchanged
-ciphertext are kept, so a re-seal changes only what changed.
+With ``previous`` (the same file, opened) the data key, stanzas and every unchanged ciphertext
+are kept, so a re-seal changes only what changed (docs/format.md §8).
 """
 
 from __future__ import annotations
@@ -9,21 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sealfile.envelope.core import Reuse, open_data_key, reuse_from, seal
+from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.datakey import new_data_key, wrap_for
+from sealfile.envelope.mac import compute_mac, mac_key
+from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
-from sealfile.model.metadata import METADATA_KEY, Metadata
+from sealfile.model.metadata import FORMAT_VERSION, Metadata
+from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.read import open_sealed_fast
+from sealfile.ops.document import Reuse, check_plaintext_root, read_document
+from sealfile.ops.tree import dump_with_metadata, encode_leaf, mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store, get_store
-
-YAML = get_store("yaml")
-
-
-def attach_metadata(document: Any, meta: Metadata, store: Store | None = None) -> None:
-    mapping = meta.to_mapping()
-    for stanza in mapping["recipients"]:
-        stanza["wrapped"] = (store or YAML).metadata_text(stanza["wrapped"])
-    document[METADATA_KEY] = mapping
 
 
 def seal_text(
@@ -32,22 +28,79 @@ def seal_text(
     rules: EncryptionRules | None = None,
     *,
     previous: str | None = None,
-    clock: Callable[[], int] | None = None,
     store: Store | None = None,
-    previous_store: Store | None = None,
+    clock: Callable[[], int] | None = None,
     output: Store | None = None,
 ) -> str:
-    """Seal a plaintext document (YAML unless ``store`` says otherwise). With ``previous`` (the
-    same file sealed earlier), keep its data key, rules and every unchanged ciphertext, and its
-    recipients unless ``keys`` names the recipients to use instead."""
-    store = store or YAML
-    document = store.load_editable(plaintext)
-    reuse: Reuse | None = None
+    """Seal a plaintext document (YAML unless ``store`` says otherwise). With ``previous`` (the same
+    file sealed earlier) keep its data key, rules and unchanged ciphertexts, and its recipients
+    unless ``keys`` names others."""
+    store = store or get_store("yaml")
+    reuse = None
     if previous is not None:
-        old, old_meta = open_sealed_fast(previous, previous_store or store)
-        reuse = reuse_from(old, old_meta, open_data_key(old, old_meta))
-        rules = rules or old_meta.rules
-    meta = seal(document, keys, rules or EncryptionRules(), reuse=reuse, clock=clock)
-    output = output or store
-    attach_metadata(document, meta, output)
-    return output.dump(document, like=plaintext if output is store else None)
+        reuse, previous_rules = previous_seal(previous, store)
+        rules = rules or previous_rules
+    return seal_plaintext(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
+
+
+def seal_plaintext(
+    plaintext: str,
+    store: Store,
+    keys: Iterable[MasterKey],
+    rules: EncryptionRules | None = None,
+    *,
+    reuse: Reuse | None = None,
+    clock: Callable[[], int] | None = None,
+    output: Store | None = None,
+) -> str:
+    """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s)."""
+    tree = store.load_editable(plaintext)
+    meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
+    target = output or store
+    return dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
+
+
+def seal_tree(
+    tree: Any,
+    store: Store,
+    keys: Iterable[MasterKey],
+    rules: EncryptionRules | None = None,
+    *,
+    reuse: Reuse | None = None,
+    clock: Callable[[], int] | None = None,
+) -> Metadata:
+    """Seal a plaintext tree of ``store`` in place; the metadata to store with it.
+
+    With ``reuse`` the previous data key and stanzas are kept (``keys``, when given, name the
+    recipients instead), and a value whose plaintext is unchanged keeps its token.
+    """
+    check_plaintext_root(tree)
+    encoded = {path: encode_leaf(store, value, path) for path, value in scalar_leaves(tree)}
+    keys = list(keys)
+    if reuse is None:
+        data_key = new_data_key()
+        stanzas = wrap_for(keys, data_key)
+    else:
+        data_key = reuse.data_key
+        stanzas = wrap_for(keys, data_key, existing=reuse.stanzas) if keys else reuse.stanzas
+    if not stanzas:
+        raise FormatError("a sealed file needs at least one recipient")
+    rules = rules or EncryptionRules()
+    cipher = ValueCipher(data_key, clock)
+    old = reuse.tokens if reuse else {}
+    for path, value_bytes in encoded.items():
+        if not rules.encrypts(path):
+            continue
+        encoded_path = encode_path(path)
+        previous = old.get(encoded_path)
+        token = previous[0] if previous is not None and previous[1] == value_bytes else None
+        replace_leaf(tree, path, token or cipher.seal_encoded(encoded_path, value_bytes))
+    mac = compute_mac(mac_key(data_key), FORMAT_VERSION, rules, mac_leaves(tree, store))
+    return Metadata(FORMAT_VERSION, stanzas, rules, mac)
+
+
+def previous_seal(text: str, store: Store) -> tuple[Reuse, EncryptionRules]:
+    """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first)."""
+    opened = read_document(text, store).open()
+    opened.verify()
+    return opened.reuse(), opened.metadata.rules

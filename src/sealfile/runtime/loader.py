@@ -16,10 +16,9 @@ import datetime as dt
 import os
 from typing import Any
 
-from sealfile.envelope.core import unseal
 from sealfile.files.io import about, read_text
-from sealfile.ops.fastread import load_tree
-from sealfile.ops.read import SOPS_MARKER, get_path, open_sealed_fast
+from sealfile.ops.document import read_document
+from sealfile.ops.read import SOPS_MARKER, get_path
 from sealfile.runtime.flatten import check_prefix, flatten
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
@@ -103,17 +102,12 @@ def _open(
         sops_data = _open_if_sops(text, os.fspath(path), file_type)
         if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
             return sops_data if extract is None else get_path(sops_data, extract)
-        store = store_for(path, file_type)
-        if store.name == "yaml" and max_age is None:
-            fast = load_tree(text)  # the fast path; None when the file needs the general one
-            if fast is not None:
-                return fast if extract is None else get_path(fast, extract)
-        document, meta = open_sealed_fast(text, store)
-        times = set_times(document) if max_age is not None else None
-        unseal(document, meta)  # verified first: a stale verdict on a forged file would mislead
-        if times is not None and max_age is not None:
-            enforce(os.fspath(path), times, max_age, on_stale, stacklevel=stacklevel)
-        return document if extract is None else get_path(document, extract)
+        document = read_document(text, store_for(path, file_type))
+        opened = document.open()  # verified first: a stale verdict on a forged file would mislead
+        tree = opened.data()
+        if max_age is not None:
+            enforce(os.fspath(path), set_times(document.leaves()), max_age, on_stale, stacklevel=stacklevel)
+        return tree if extract is None else get_path(tree, extract)
 
 
 def _export(names: dict[str, str], *, override: bool) -> None:

@@ -29,7 +29,7 @@ MERGE_KEY = "<<"
 
 @lru_cache(maxsize=256)
 def _yaml_time(text: str) -> Any:
-    from sealfile.stores.yaml import roundtrip as yaml_store
+    from sealfile.stores.yaml import reader as yaml_store
 
     try:
         return yaml_store.load_fast(text)

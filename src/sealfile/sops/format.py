@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.metadata import Stanza
 from sealfile.sops.gotime import GoTime, rfc3339_seconds
 from sealfile.sops.rules import SopsRule, rule_from_metadata
 
@@ -23,7 +24,7 @@ UNSUPPORTED_KINDS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
 
 @dataclass(frozen=True)
 class SopsMetadata:
-    recipients: list[dict[str, Any]]
+    recipients: tuple[Stanza, ...]
     """sealfile stanzas (``type``, provider fields, ``wrapped``) for every entry we can use."""
     unsupported: list[str]
     """Kinds of entries present that sealfile cannot use (``pgp``, ``gcp_kms``...)."""
@@ -117,7 +118,7 @@ def parse_metadata(meta: Any) -> SopsMetadata:
     if not stanzas and not unsupported:
         raise FormatError("the SOPS file has no recipients")
     return SopsMetadata(
-        recipients=stanzas,
+        recipients=tuple(Stanza.from_mapping(stanza) for stanza in stanzas),
         unsupported=unsupported,
         lastmodified=go_rfc3339(meta.get("lastmodified")),
         mac=mac,

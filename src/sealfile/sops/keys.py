@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pyrage
 
@@ -23,7 +22,8 @@ from sealfile.envelope.datakey import unwrap_data_key
 from sealfile.errors import ConfigError
 from sealfile.kms.age import AgeKey, available_identities, check_private, parse_identities
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import key_from_config
+from sealfile.kms.registry import key_for as registry_key_for
+from sealfile.model.metadata import Stanza
 from sealfile.sops.format import UNSUPPORTED_KINDS
 
 
@@ -81,20 +81,19 @@ class SopsAgeKey(AgeKey):
             raise self.unwrap_error("the wrapped data key is corrupt") from None
 
 
-def key_for(stanza: Mapping[str, Any]) -> MasterKey:
+def key_for(stanza: Stanza) -> MasterKey:
     """The provider for one converted SOPS entry (age gets SOPS's identity sources too)."""
-    kind = stanza.get("type")
-    if kind == "age":
-        return SopsAgeKey(str(stanza["recipient"]))
-    if kind in UNSUPPORTED_KINDS:
-        raise ConfigError(f"sealfile does not read SOPS {kind} keys")
-    return key_from_config(stanza)
+    if stanza.type == "age":
+        return SopsAgeKey(str(stanza.fields["recipient"]))
+    if stanza.type in UNSUPPORTED_KINDS:
+        raise ConfigError(f"sealfile does not read SOPS {stanza.type} keys")
+    return registry_key_for(stanza)
 
 
-def unwrap_sops_data_key(stanzas: Sequence[Mapping[str, Any]], unsupported: Sequence[str] = ()) -> bytes:
+def unwrap_sops_data_key(stanzas: Sequence[Stanza], unsupported: Sequence[str] = ()) -> bytes:
     """Try each entry, cheapest (local) first; one error listing every attempt if none opens.
 
     Unwrapped keys share sealfile's per-process cache (``sealfile.forget_data_keys`` empties it).
     """
-    placeholders = [{"type": kind, "wrapped": ""} for kind in unsupported]
+    placeholders = [Stanza(kind, {}, "") for kind in unsupported]
     return unwrap_data_key([*stanzas, *placeholders], key_for=key_for)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.model.paths import parse_keypath
+from sealfile.model.paths import list_index, parse_keypath
 from sealfile.sops import Kind, Opened, about, binary_payload
 from sealfile.sops.data import to_data
 from sealfile.sops.gonum import yaml_float
@@ -44,19 +44,19 @@ def plaintext(opened: Opened, output_type: Kind | None = None) -> str | bytes:
 
 
 def _find(node: Any, keypath: str) -> Any:
-    for segment in parse_keypath(keypath):
+    """The node a key path names in a SOPS tree (keys are strings; a repeated key's last value)."""
+    for selector in parse_keypath(keypath):
         if isinstance(node, Branch):
-            matches = [value for key, value in node.entries() if key == str(segment)]
+            matches = [value for key, value in node.entries()
+                       if selector.kind in ("dotted", "str") and key == selector.value]
             if not matches:
                 raise KeyPathError("no such key", keypath=keypath)
             node = matches[-1]
         elif isinstance(node, list):
             items = [item for item in node if not isinstance(item, Comment)]
-            if not isinstance(segment, int) or not -len(items) <= segment < len(items):
-                raise KeyPathError("no such list item", keypath=keypath)
-            node = items[segment]
+            node = items[list_index(selector, len(items), keypath)]
         else:
-            raise KeyPathError("not a mapping or list", keypath=keypath)
+            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
     return node
 
 

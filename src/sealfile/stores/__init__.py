@@ -1,46 +1,41 @@
 """File syntaxes: each store turns text into value trees and back, so the envelope never sees syntax.
 
-The store is chosen by the file name (``.json`` -> JSON, ``.env``/``.env.enc`` -> dotenv,
-anything else YAML) unless a command is told ``--input-type``/``--output-type``.
+The store is chosen by the file name, from the suffixes each store declares (``.json`` -> JSON,
+``.env``/``.env.enc`` -> dotenv, anything else YAML), unless a command is told
+``--input-type``/``--output-type``.
 """
 
 from __future__ import annotations
 
 import os
-from functools import cache
 
 from sealfile.errors import ConfigError
 from sealfile.stores.base import Store
+from sealfile.stores.dotenv import DotenvStore
+from sealfile.stores.json import JsonStore
+from sealfile.stores.yaml.store import YamlStore
 
-STORE_NAMES = ("yaml", "json", "dotenv")
+STORES: dict[str, Store] = {store.name: store for store in (YamlStore(), JsonStore(), DotenvStore())}
+STORE_NAMES = tuple(STORES)
+DEFAULT_STORE = "yaml"
 
 
-@cache
 def get_store(name: str) -> Store:
-    if name == "yaml":
-        from sealfile.stores.yaml.roundtrip import YamlStore
-
-        return YamlStore()
-    if name == "json":
-        from sealfile.stores.json import JsonStore
-
-        return JsonStore()
-    if name == "dotenv":
-        from sealfile.stores.dotenv import DotenvStore
-
-        return DotenvStore()
-    raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)})")
+    try:
+        return STORES[name]
+    except KeyError:
+        raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)})") from None
 
 
 def store_for(path: str | os.PathLike[str] | None, override: str | None = None) -> Store:
+    """The store named by ``override``, else the one whose suffix the file name ends with, else YAML."""
     if override:
         return get_store(override)
     name = os.path.basename(os.fspath(path)) if path is not None else ""
-    if name.endswith(".json"):
-        return get_store("json")
-    if name.endswith((".env", ".env.enc")) or name == ".env":
-        return get_store("dotenv")
-    return get_store("yaml")
+    for store in STORES.values():
+        if name.endswith(store.suffixes):
+            return store
+    return STORES[DEFAULT_STORE]
 
 
-__all__ = ["STORE_NAMES", "Store", "get_store", "store_for"]
+__all__ = ["STORES", "STORE_NAMES", "Store", "get_store", "store_for"]

@@ -2,13 +2,17 @@
 
 A store reads text into a value tree (mappings, lists, scalars) whose top level is a mapping
 with the metadata under ``sealfile`` (whatever the syntax stores it as), and writes such a tree
-back keeping the layout of the text it came from.
+back keeping the layout of the text it came from. Scalars in its trees are the store's own;
+:meth:`Store.read_scalar` and :meth:`Store.write_scalar` translate them to and from the
+format's neutral :class:`~sealfile.model.scalars.Styled` values.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
+
+from sealfile.model.scalars import Styled
 
 
 class Store(ABC):
@@ -28,9 +32,17 @@ class Store(ABC):
     def dump(self, document: Any, like: str | None = None) -> str:
         """Text for ``document``, laid out like ``like`` (the text it was read from) where possible."""
 
-    def styled(self, value: Any, style: str | None) -> Any:
-        """A decrypted value in the style it was written with (quoting, block, null spelling)."""
-        return value
+    def read_scalar(self, raw: Any) -> Styled:
+        """A scalar of this store's trees as a neutral value and style."""
+        return Styled(raw)
+
+    def write_scalar(self, scalar: Styled) -> Any:
+        """A neutral scalar as this store's trees hold it (so :meth:`dump` writes its style)."""
+        return scalar.value
+
+    def new_mapping(self) -> Any:
+        """An empty mapping of the kind this store's editable trees hold."""
+        return {}
 
     def metadata_text(self, text: str) -> Any:
         """How a long metadata string (an armored age file) is best written."""

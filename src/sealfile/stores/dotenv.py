@@ -19,9 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
-
 from sealfile.errors import FormatError
+from sealfile.model.scalars import Styled
 from sealfile.stores.base import Store
 
 PREFIX = "sealfile_"
@@ -40,6 +39,24 @@ class _Entry:
     raw: str
     key: str | None = None
     value: str | None = None
+
+
+class QuotedValue(str):
+    """A value that was written in quotes (``'...'`` or ``"..."``), so it is written back that way."""
+
+    quote: str = '"'
+
+
+class _SingleQuoted(QuotedValue):
+    quote = "'"
+
+
+def _quoted(value: str, style: str | None) -> str:
+    if style == '"':
+        return QuotedValue(value)
+    if style == "'":
+        return _SingleQuoted(value)
+    return value
 
 
 class DotenvDocument(dict[str, Any]):
@@ -82,7 +99,7 @@ class DotenvStore(Store):
                 metadata[key[len(PREFIX):]] = value
                 continue
             style = _style(raw, key)
-            document[key] = self.styled(value, style)
+            document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if metadata:
             document[METADATA_KEY] = _metadata_from_lines(metadata)
@@ -120,20 +137,16 @@ class DotenvStore(Store):
         rest = rest if rest.endswith("\n") else rest + "\n"
         return f"{lead}{export}{entry.key}={_format(value)}{rest}"
 
-    def styled(self, value: Any, style: str | None) -> Any:
-        if style == '"':
-            return DoubleQuotedScalarString(value)
-        if style == "'":
-            return SingleQuotedScalarString(value)
-        return value
+    def read_scalar(self, raw: Any) -> Styled:
+        return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
+
+    def write_scalar(self, scalar: Styled) -> Any:
+        value = scalar.value
+        return _quoted(value, scalar.style) if isinstance(value, str) else value
 
 
 def _style_of(value: str) -> str | None:
-    if isinstance(value, DoubleQuotedScalarString):
-        return '"'
-    if isinstance(value, SingleQuotedScalarString):
-        return "'"
-    return None
+    return value.quote if isinstance(value, QuotedValue) else None
 
 
 def _check_key(key: Any) -> str:

@@ -18,8 +18,8 @@ import pytest
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from tests.conftest import AgeIdentity
-from tests.helpers import safe_load, typed
+from tests.support.identities import AgeIdentity
+from tests.support.values import safe_load, typed
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus"
 FILES = sorted(p.name for p in CORPUS.glob("*.yaml"))

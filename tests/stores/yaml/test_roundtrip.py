@@ -14,8 +14,9 @@ import pytest
 from sealfile.errors import FormatError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
-from sealfile.stores.yaml.roundtrip import dump_roundtrip, load_fast, load_roundtrip
-from tests.conftest import AgeIdentity
+from sealfile.stores.yaml.reader import load_fast
+from sealfile.stores.yaml.roundtrip import dump_roundtrip, load_roundtrip
+from tests.support.identities import AgeIdentity
 
 SECRET = "hunter2-do-not-print"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sealfile.model.paths import encode_path, iter_leaves
-from sealfile.stores.yaml.roundtrip import load_fast
+from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scan import scan
-from tests.fast_path_support import benchmark_corpus
+from tests.support.fast_path import benchmark_corpus
 
 TRICKY = """\
 plain: on

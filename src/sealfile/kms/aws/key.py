@@ -10,7 +10,7 @@ different one. Keys made from the CLI bind the wrapped key to sealfile (``{"seal
 the context given (SOPS files bring their own).
 
 Credentials come from the standard boto3 chain, or a named ``profile``, optionally followed by
-``AssumeRole`` into ``role``. Environment (see :mod:`sealfile.kms.aws_client`):
+``AssumeRole`` into ``role``. Environment (see :mod:`sealfile.kms.aws.client`):
 
 - ``SEALFILE_KMS_TIMEOUT``: connect and read timeout in seconds (default 10);
 - ``AWS_MAX_ATTEMPTS``: attempts per call including retries (default 4, botocore standard mode);
@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sealfile.errors import ConfigError, SealfileError
-from sealfile.kms.aws.client import current_settings, kms_client
-from sealfile.kms.base import MasterKey, import_sdk
+from sealfile.errors import ConfigError
+from sealfile.kms.aws.client import kms_client
+from sealfile.kms.base import MasterKey, Operation
 
 DEFAULT_CONTEXT: Mapping[str, str] = {"sealfile": "data-key"}
 """Encryption context of keys made from the CLI: ties the wrapped key to its use."""
@@ -135,17 +134,12 @@ class AwsKmsKey(MasterKey):
     def region(self) -> str:
         return region_of(self.arn)
 
-    def _client(self) -> Any:
+    def client(self) -> Any:
+        """The boto3 KMS client for this key's region and credentials (shared per process)."""
         return kms_client(self.region, self.profile, self.role)
 
     def _wrap(self, data_key: bytes) -> str:
-        try:
-            client = self._client()
-            answer = client.encrypt(KeyId=self.arn, Plaintext=data_key, **self._context_argument())
-        except SealfileError:  # settings, or the SDK missing: the base reports these as they are
-            raise
-        except Exception as err:
-            raise self.wrap_error(self._explain(err, "Encrypt")) from None
+        answer = self.client().encrypt(KeyId=self.arn, Plaintext=data_key, **self._context_argument())
         return base64.b64encode(answer["CiphertextBlob"]).decode("ascii")
 
     def _unwrap(self, wrapped: str) -> bytes:
@@ -153,90 +147,16 @@ class AwsKmsKey(MasterKey):
             blob = base64.b64decode(wrapped, validate=True)
         except (binascii.Error, ValueError):
             raise self.unwrap_error("the wrapped data key is not valid base64 (corrupt file?)") from None
-        try:
-            client = self._client()
-            answer = client.decrypt(KeyId=self.arn, CiphertextBlob=blob, **self._context_argument())
-        except SealfileError:
-            raise
-        except Exception as err:
-            raise self.unwrap_error(self._explain(err, "Decrypt")) from None
+        answer = self.client().decrypt(KeyId=self.arn, CiphertextBlob=blob, **self._context_argument())
         plaintext: bytes = answer["Plaintext"]
         return plaintext
 
     def _context_argument(self) -> dict[str, Any]:
         return {"EncryptionContext": dict(self.context)} if self.context else {}
 
-    def _explain(self, err: Exception, operation: str) -> str:
-        """One line saying why a KMS call failed, in words a user can act on."""
-        exceptions = import_sdk("botocore.exceptions", extra="aws", what="AWS KMS")
-        if isinstance(err, exceptions.ClientError):
-            return self._explain_client_error(err, operation)
-        if isinstance(err, exceptions.NoCredentialsError):
-            return (
-                "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-                "or log in, e.g. 'aws sso login')"
-            )
-        if isinstance(err, exceptions.ProfileNotFound):
-            return f"AWS profile {self.profile!r} is not configured (see ~/.aws/config or AWS_CONFIG_FILE)"
-        if isinstance(err, (exceptions.ConnectionError, exceptions.HTTPClientError)):
-            return self._explain_connection_error(err, exceptions)
-        if isinstance(err, exceptions.BotoCoreError):
-            return f"{operation} failed: {_one_line(str(err))}"
-        return f"{operation} failed: {type(err).__name__}"
+    def explain(self, error: Exception, operation: Operation) -> str:
+        from sealfile.kms.aws.errors import explain  # needs botocore, loaded by the failed call
 
-    def _explain_connection_error(self, err: Exception, exceptions: Any) -> str:
-        client = self._client()
-        settings = current_settings(client)
-        where = f"KMS at {client.meta.endpoint_url} (region {self.region})"
-        tries = f"gave up after {settings.max_attempts} attempt(s)"
-        if isinstance(err, exceptions.ConnectTimeoutError):
-            return f"cannot reach {where}: no connection within {settings.timeout:g} s; {tries}"
-        if isinstance(err, exceptions.ReadTimeoutError):
-            return f"{where} did not answer within {settings.timeout:g} s; {tries}"
-        return f"cannot reach {where}: connection failed ({type(err).__name__}); {tries}"
-
-    def _explain_client_error(self, err: Any, operation: str) -> str:
-        error = err.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        message = _one_line(str(error.get("Message", "")))
-        retries = int(err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
-        after = f" (after {retries + 1} attempts)" if retries else ""
-        if err.operation_name == "AssumeRole":
-            return f"cannot assume role {self.role}: {code}: {message}"
-        if code in ("AccessDeniedException", "AccessDenied", "403"):
-            return f"access denied: the AWS credentials in use may not call kms:{operation} on this key"
-        if code == "DisabledException":
-            return "the key is disabled (enable it in AWS KMS to use it)"
-        if code == "KMSInvalidStateException":
-            if "pending deletion" in message.lower() or "pendingdeletion" in message.lower():
-                return "the key is pending deletion (cancel the deletion to use it)"
-            return f"the key's state does not allow {operation}: {message}"
-        if code == "NotFoundException":
-            return f"no such key in region {self.region} (check the ARN: account, key id or alias, and region)"
-        if code == "InvalidCiphertextException":
-            return (
-                "KMS rejected the wrapped data key: it is corrupt, or the encryption context "
-                f"{json.dumps(dict(self.context), sort_keys=True)} differs from the one it was wrapped with"
-            )
-        if code == "IncorrectKeyException":
-            return "the data key was wrapped by a different KMS key"
-        if code == "InvalidKeyUsageException":
-            return f"the key cannot be used for {operation} (its key usage or key spec does not allow it)"
-        if code in ("ThrottlingException", "LimitExceededException", "TooManyRequestsException"):
-            return f"KMS throttled the request{after}; try again later"
-        if code == "InvalidSignatureException" and "region" in message.lower():
-            return (
-                f"wrong region: the KMS endpoint does not serve {self.region}, the region in the ARN "
-                "(check the ARN, or AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL)"
-            )
-        if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException"):
-            return f"AWS rejected the credentials ({code}): check the profile, access keys or session token"
-        status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        if code in ("KMSInternalException", "DependencyTimeoutException", "KeyUnavailableException") or status >= 500:
-            return f"KMS is unavailable ({code or status}){after}; try again later"
-        return f"{operation} failed: {code}: {message}{after}"
+        return explain(self, error, "Encrypt" if operation == "wrap" else "Decrypt")
 
 
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 200 else text[:197] + "..."

@@ -103,3 +103,21 @@ def network_cause(err: Exception, vault_url: str) -> str:
         if found:
             return f"cannot reach the vault at {vault_url} ({one_line(found.group(0).strip(), 120)})"
     return f"cannot reach the vault at {vault_url} ({one_line(text, 120)})"
+
+
+def explain(err: Exception, operation: str, *, vault_url: str, versioned: bool) -> str:
+    """One cause for any exception the Azure SDK raised during ``operation`` (wrapKey/unwrapKey)."""
+    from azure.core import exceptions as core
+    from azure.identity import CredentialUnavailableError
+
+    if isinstance(err, CredentialUnavailableError):
+        return NO_CREDENTIALS
+    if isinstance(err, core.ClientAuthenticationError) and err.status_code is None:
+        return credential_cause(err)  # raised by the credential, not by the vault
+    if isinstance(err, core.HttpResponseError):
+        return http_cause(err, operation, versioned=versioned)
+    if isinstance(err, core.ServiceRequestError):
+        return network_cause(err, vault_url)
+    if isinstance(err, core.ServiceResponseError):
+        return f"the vault at {vault_url} did not answer ({one_line(str(err), 160)})"
+    return one_line(str(err)) or type(err).__name__

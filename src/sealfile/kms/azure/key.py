@@ -34,14 +34,14 @@ import base64
 import binascii
 import logging
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.kms.azure import errors as azure_errors
-from sealfile.kms.base import MasterKey, import_sdk, kms_timeout
+from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
 
 ALGORITHM = "RSA-OAEP-256"
 URL_FORM = "https://VAULT.vault.azure.net/keys/NAME[/VERSION]"
@@ -50,7 +50,6 @@ _KEY_URL = re.compile(
     r"/keys/(?P<name>[0-9A-Za-z-]{1,127})(?:/(?P<version>[0-9A-Za-z]{1,64}))?/?$"
 )
 _VERSION = re.compile(r"^[0-9A-Za-z]{1,64}$")
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -110,22 +109,25 @@ def forget_credential() -> None:
     _credential.cache_clear()
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(frozen=True, repr=False)
 class AzureKeyVaultKey(MasterKey):
     key: str
     version: str | None = None
-    _id: KeyVaultKeyId = field(init=False)
 
     type_id = "azure_kv"
     cost = 50
 
     def __post_init__(self) -> None:
-        self._id = KeyVaultKeyId.parse(self.key)
+        parsed = KeyVaultKeyId.parse(self.key)
         if self.version is not None and not _VERSION.match(self.version):
             raise ConfigError(f"azure_kv {self.key}: not a key version: {self.version!r}")
-        if self._id.version and self.version and self.version != self._id.version:
+        if parsed.version and self.version and self.version != parsed.version:
             raise ConfigError(f"azure_kv {self.key}: version {self.version!r} contradicts the version in the URL")
-        self.version = self.version or self._id.version
+        object.__setattr__(self, "version", self.version or parsed.version)
+
+    @cached_property
+    def _id(self) -> KeyVaultKeyId:
+        return KeyVaultKeyId.parse(self.key)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AzureKeyVaultKey:
@@ -152,10 +154,9 @@ class AzureKeyVaultKey(MasterKey):
         crypto = _sdk("azure.keyvault.keys.crypto")
         return crypto.CryptographyClient(self._id.url(version), _credential(), **client_settings())
 
-    def _wrap(self, data_key: bytes) -> str:
+    def _wrap(self, data_key: bytes) -> Recipient:
         algorithm = _sdk("azure.keyvault.keys.crypto").KeyWrapAlgorithm(ALGORITHM)
-        client = self._call("wrapKey", self._wrapping_client)
-        result = self._call("wrapKey", lambda: client.wrap_key(algorithm, data_key))
+        result = self._wrapping_client().wrap_key(algorithm, data_key)
         used = KeyVaultKeyId.parse(result.key_id or self.key).version
         if used is None:
             # The SDK wraps remotely when it may not read the key, and then does not pass on the
@@ -164,8 +165,7 @@ class AzureKeyVaultKey(MasterKey):
                 "the vault did not say which key version was used (the caller lacks keys/get); "
                 "grant keys/get or give the key URL with its version"
             )
-        self.version = used
-        return base64.b64encode(result.encrypted_key).decode("ascii")
+        return Recipient(replace(self, version=used), base64.b64encode(result.encrypted_key).decode("ascii"))
 
     def _wrapping_client(self) -> Any:
         """A client holding the key read from the vault, so the SDK wraps locally with exactly that
@@ -193,28 +193,8 @@ class AzureKeyVaultKey(MasterKey):
         except (binascii.Error, ValueError):
             raise self.unwrap_error("the wrapped data key is not base64 (corrupt file?)") from None
         algorithm = _sdk("azure.keyvault.keys.crypto").KeyWrapAlgorithm(ALGORITHM)
-        result = self._call("unwrapKey", lambda: self._client(self.version).unwrap_key(algorithm, blob))
-        return bytes(result.key)
+        return bytes(self._client(self.version).unwrap_key(algorithm, blob).key)
 
-    def _call(self, operation: str, call: Callable[[], _T]) -> _T:
-        """Run one SDK call, turning its exceptions into a one-line WrapError/UnwrapError."""
-        core = _sdk("azure.core.exceptions")
-        identity = _sdk("azure.identity")
-        fail = self.wrap_error if operation == "wrapKey" else self.unwrap_error
-        try:
-            return call()
-        except identity.CredentialUnavailableError:
-            raise fail(azure_errors.NO_CREDENTIALS) from None
-        except core.ClientAuthenticationError as err:
-            if err.status_code is None:  # raised by the credential, not by the vault
-                raise fail(azure_errors.credential_cause(err)) from None
-            raise fail(azure_errors.http_cause(err, operation, versioned=bool(self.version))) from None
-        except core.HttpResponseError as err:
-            raise fail(azure_errors.http_cause(err, operation, versioned=bool(self.version))) from None
-        except core.ServiceRequestError as err:
-            raise fail(azure_errors.network_cause(err, self._id.vault_url)) from None
-        except core.ServiceResponseError as err:
-            reason = azure_errors.one_line(str(err), 160)
-            raise fail(f"the vault at {self._id.vault_url} did not answer ({reason})") from None
-        except core.AzureError as err:
-            raise fail(azure_errors.one_line(str(err))) from None
+    def explain(self, error: Exception, operation: Operation) -> str:
+        return azure_errors.explain(error, "wrapKey" if operation == "wrap" else "unwrapKey",
+                                    vault_url=self._id.vault_url, versioned=bool(self.version))

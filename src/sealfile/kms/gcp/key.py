@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sealfile.errors import ConfigError, ProviderError, SealfileError
-from sealfile.kms.base import MasterKey, import_sdk, kms_timeout
+from sealfile.errors import ConfigError, ProviderError
+from sealfile.kms.base import MasterKey, Operation, import_sdk, kms_timeout
 
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
 DEFAULT_AAD = "sealfile data key"
@@ -129,7 +129,7 @@ class GcpKmsKey(MasterKey):
             "plaintext_crc32c": crc32c(data_key),
             "additional_authenticated_data": self.aad.encode(),
         }
-        response = self._call("encrypt", request, self._check_encrypted, self.wrap_error)
+        response = self._call("encrypt", request, self._check_encrypted)
         return base64.b64encode(response.ciphertext).decode("ascii")
 
     def _unwrap(self, wrapped: str) -> bytes:
@@ -143,7 +143,7 @@ class GcpKmsKey(MasterKey):
             "ciphertext_crc32c": crc32c(ciphertext),
             "additional_authenticated_data": self.aad.encode(),
         }
-        response = self._call("decrypt", request, self._check_decrypted, self.unwrap_error)
+        response = self._call("decrypt", request, self._check_decrypted)
         return bytes(response.plaintext)
 
     def _check_encrypted(self, response: Any) -> None:
@@ -158,24 +158,27 @@ class GcpKmsKey(MasterKey):
         if response.plaintext_crc32c != crc32c(response.plaintext):
             raise ChecksumMismatch("the plaintext checksum in the KMS response does not match (corrupted in transit)")
 
-    def _call(self, method: str, request: dict[str, Any], check: Callable[[Any], None],
-              error: Callable[[str], Exception]) -> Any:
-        """Call KMS with bounded retries; turn every failure into one clear line via ``error``."""
-        endpoint = self.endpoint or os.environ.get(ENDPOINT_ENV) or None
+    def _call(self, method: str, request: dict[str, Any], check: Callable[[Any], None]) -> Any:
+        """Call KMS with bounded retries, and again (a few times) when a checksum does not match."""
         deadline = 2 * kms_timeout()  # retries included
         for attempt in range(1, CHECKSUM_ATTEMPTS + 1):
             try:
-                client = _client(endpoint)
+                client = _client(self._endpoint())
                 response = getattr(client, method)(request=request, retry=_retry_policy(deadline), timeout=deadline)
                 check(response)
                 return response
-            except ChecksumMismatch as err:
+            except ChecksumMismatch:
                 if attempt == CHECKSUM_ATTEMPTS:
-                    raise error(f"CRC32C mismatch after {attempt} attempts: {err}") from None
-            except SealfileError:
-                raise
-            except Exception as err:
-                from sealfile.kms.gcp.errors import describe_failure  # needs the SDK, loaded by now
-
-                raise error(describe_failure(err, method, endpoint, deadline)) from None
+                    raise
         raise AssertionError("unreachable")
+
+    def _endpoint(self) -> str | None:
+        return self.endpoint or os.environ.get(ENDPOINT_ENV) or None
+
+    def explain(self, error: Exception, operation: Operation) -> str:
+        if isinstance(error, ChecksumMismatch):
+            return f"CRC32C mismatch after {CHECKSUM_ATTEMPTS} attempts: {error}"
+        from sealfile.kms.gcp.errors import describe_failure  # needs the SDK, loaded by the failed call
+
+        method = "encrypt" if operation == "wrap" else "decrypt"
+        return describe_failure(error, method, self._endpoint(), 2 * kms_timeout())

@@ -1,9 +1,8 @@
-"""YAML 1.2 as ruamel.yaml reads it, on every path.
+"""The round-trip YAML reader and writer: comments, order, quoting and null spellings kept.
 
-Two readers with one meaning: the round-trip reader keeps comments, order and quoting for
-writes; the C-backed safe reader (ruamel's own ``CParser`` with its YAML 1.2 resolver) is for
-read-only paths. Parse errors report line and column but never the offending text, which in a
-plaintext file may be a secret.
+The same YAML 1.2 meaning as the fast reader (:mod:`sealfile.stores.yaml.reader`); this module
+also turns ruamel's styled scalars into the format's neutral :class:`~sealfile.model.scalars.Styled`
+values and back, so nothing outside the YAML store names a ruamel type.
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarfloat import ScalarFloat
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -32,12 +30,8 @@ from ruamel.yaml.scalarstring import (
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath, iter_leaves
-from sealfile.model.scalars import SpelledNull, is_sealed
-from sealfile.stores.base import Store
-
-MAX_DEPTH_MESSAGE = "nesting too deep to parse"
-MAX_EDITABLE_DEPTH = 100
-"""Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
+from sealfile.model.scalars import Styled, is_sealed
+from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, check_depth, format_error, reader_for
 
 
 @dataclass(frozen=True)
@@ -88,96 +82,14 @@ def guess_layout(text: str) -> Layout:
     return Layout(mapping, sequence, offset)
 
 
-@cache
-def _safe() -> YAML:
-    return YAML(typ="safe", pure=False)
-
-
-_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
-"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
-
-
-def _scrub(problem: str) -> str:
-    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
-
-    ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
-    ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
-    """
-    out, index = [], 0
-    while index < len(problem):
-        if problem[index] in "'\"":
-            safe = _SAFE_QUOTE.match(problem, index)
-            if safe is None:
-                break
-            out.append(safe.group(0))
-            index = safe.end()
-        else:
-            out.append(problem[index])
-            index += 1
-    return "".join(out).rstrip(" ,:")
-
-
-def _format_error(err: YAMLError) -> FormatError:
-    if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
-        where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
-        if isinstance(err, DuplicateKeyError):
-            return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
-        problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
-        return FormatError(f"invalid YAML at {where}: {problem}")
-    return FormatError("invalid YAML")
-
-
-def _check_depth(text: str) -> None:
-    """Refuse deep nesting before the round-trip reader sees it.
-
-    The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
-    reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
-    measures the depth first; text the C parser rejects is left for the real reader to report.
-    """
-    depth = 0
-    try:
-        for event in _safe().parse(text):
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_EDITABLE_DEPTH:
-                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-    except YAMLError:
-        return
-
-
-_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
-
-
-def _reader(text: str, cached: YAML) -> YAML:
-    """The reader for ``text``: YAML 1.2 only, one meaning everywhere.
-
-    A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
-    the other, and a directive sticks to the YAML instance that read it: refuse any other version,
-    and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
-    """
-    if "%" not in text:
-        return cached
-    found = _DIRECTIVE.search(text)
-    if found is None:
-        return cached
-    if found.group(1) != "1.2":
-        raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
-                          f"{text.count(chr(10), 0, found.start()) + 1})")
-    fresh = YAML(typ=cached.typ, pure=cached.pure)
-    fresh.preserve_quotes = "rt" in cached.typ
-    return fresh
-
-
 def load_roundtrip(text: str) -> Any:
     """Parse for editing: comments, order, quoting kept. Refuses anchors and custom tags."""
-    _check_depth(text)
-    reader = _reader(text, _roundtrip())
+    check_depth(text)
+    reader = reader_for(text, _roundtrip())
     try:
         document = reader.load(text)
     except YAMLError as err:
-        raise _format_error(err) from None
+        raise format_error(err) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
@@ -186,19 +98,6 @@ def load_roundtrip(text: str) -> Any:
     _untag_standard_scalars(document)
     _keep_null_spellings(document, text)
     return document
-
-
-def load_fast(text: str) -> Any:
-    """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
-    reader = _reader(text, _safe())
-    try:
-        return reader.load(text)
-    except YAMLError as err:
-        raise _format_error(err) from None
-    except RecursionError:
-        raise FormatError(MAX_DEPTH_MESSAGE) from None
-    except ValueError:
-        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
 
 
 _CONTAINER_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "omap", "set")}
@@ -259,6 +158,24 @@ def _containers(document: Any) -> list[Any]:
             found.append(node)
             stack.extend(node.values() if isinstance(node, CommentedMap) else node)
     return found
+
+
+class SpelledNull:
+    """A null that remembers how it was written (``null``, ``~``...), so rewriting keeps it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, SpelledNull)
+
+    def __hash__(self) -> int:
+        return hash(None)
+
+    def __repr__(self) -> str:
+        return f"SpelledNull({self.text!r})"
 
 
 _NULL_SPELLING = re.compile(r"(null|Null|NULL|~)(?=[ \t]*(?:#|$|,|\}|\]))")
@@ -338,39 +255,33 @@ _STYLED = {
     "|": LiteralScalarString,
     ">": FoldedScalarString,
 }
+_STYLE_OF = {cls: style for style, cls in _STYLED.items()}
 
 
-def styled(value: Any, style: str | None) -> Any:
-    """A decrypted value in the quoting, block or null style it was written with."""
+def to_node(scalar: Styled) -> Any:
+    """A neutral scalar as the round-trip writer should emit it (quoting, block style, null spelling)."""
+    value, style = scalar.value, scalar.style
     if value is None:
         return SpelledNull(style) if style else None
     cls = _STYLED.get(style or "")
     return cls(value) if cls is not None and isinstance(value, str) else value
 
 
+def from_node(value: Any) -> Styled:
+    """A scalar from a round-trip tree as a neutral value: plain Python type plus its style."""
+    if isinstance(value, str):
+        return Styled(str(value), _STYLE_OF.get(type(value)))
+    if isinstance(value, SpelledNull):
+        return Styled(None, value.text)
+    if isinstance(value, (bool, ScalarBoolean)):
+        return Styled(bool(value))
+    if isinstance(value, int):  # ScalarInt: hex, octal, underscores
+        return Styled(int(value))
+    if isinstance(value, float):
+        return Styled(float(value))
+    return Styled(value)
+
+
 def literal(text: str) -> Any:
     """A multi-line metadata string (an armored age file) as a readable block scalar."""
     return LiteralScalarString(text) if "\n" in text else text
-
-
-class YamlStore(Store):
-    name = "yaml"
-    suffixes = (".yaml", ".yml")
-
-    def load_editable(self, text: str) -> Any:
-        return load_roundtrip(text)
-
-    def load_fast(self, text: str) -> Any:
-        return load_fast(text)
-
-    def dump(self, document: Any, like: str | None = None) -> str:
-        if like is None:
-            return dump_roundtrip(document)
-        keep_comment_gaps(document, like)
-        return dump_roundtrip(document, guess_layout(like))
-
-    def styled(self, value: Any, style: str | None) -> Any:
-        return styled(value, style)
-
-    def metadata_text(self, text: str) -> Any:
-        return literal(text)

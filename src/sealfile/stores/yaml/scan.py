@@ -35,8 +35,8 @@ STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 MERGE_TAG = "tag:yaml.org,2002:merge"
-# A scalar node's style -> the string style tag of docs/format.md §5 (plain is "s").
-STYLE_TAGS = {None: "s", "": "s", '"': '"', "'": "'", "|": "|", ">": ">"}
+STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
+"""A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
 
 
 class OnceVersionResolver(VersionedResolver):

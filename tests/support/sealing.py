@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from sealfile.envelope.mac import compute_mac, mac_key
 from sealfile.kms.age import AgeKey
 from sealfile.ops import seal
+from sealfile.ops.document import read_document
+from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree
+from sealfile.stores import Store, get_store
 
 SealFile = Callable[..., Path]
 """``seal_file(plaintext, name="secrets.enc.yaml", set_at=None) -> path`` (the fixture)."""
@@ -26,3 +31,14 @@ def tamper(path: Path) -> None:
     head_b, _, token_b = lines[second].partition("ENC[")
     lines[first], lines[second] = head_a + "ENC[" + token_b, head_b + "ENC[" + token_a
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def forge_with_valid_mac(sealed: str, change: Callable[[Any], None], store: Store | None = None) -> str:
+    """What a holder of the data key could write: ``change`` applied to the sealed tree (tokens
+    moved, values added...) and the MAC recomputed, so only the per-value checks can catch it."""
+    store = store or get_store("yaml")
+    data_key = read_document(sealed, store).open().reuse().data_key
+    tree, meta = parse_sealed_tree(sealed, store)
+    change(tree)
+    mac = compute_mac(mac_key(data_key), meta.version, meta.rules, mac_leaves(tree, store))
+    return dump_with_metadata(tree, meta.with_mac(mac), store, like=sealed)

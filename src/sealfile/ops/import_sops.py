@@ -9,22 +9,21 @@ Entries we have no provider for (PGP, GCP, Azure, Vault) are reported, not silen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.kms.age import AgeKey
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import key_from_config
+from sealfile.kms.registry import key_for
+from sealfile.model.metadata import Stanza
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops import seal
+from sealfile.ops.seal import seal_plaintext
 from sealfile.sops import Opened, about, detect, open_text
 from sealfile.sops.data import to_data
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.nodes import Branch, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, go_regex
+from sealfile.stores import get_store
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,9 @@ class Imported:
     """Other differences the caller should tell the user about."""
 
 
-def recipient_key(stanza: Mapping[str, Any]) -> MasterKey:
-    """Our provider for a SOPS entry, without its wrapped key (it wraps a new data key)."""
-    if stanza.get("type") == "age":
-        return AgeKey(str(stanza["recipient"]))
-    return key_from_config({k: v for k, v in stanza.items() if k != "wrapped"})
+def recipient_key(stanza: Stanza) -> MasterKey:
+    """Our provider for a SOPS entry (its wrapped key is not used: a new data key is wrapped)."""
+    return key_for(stanza)
 
 
 def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
@@ -85,5 +82,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
             raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                               "is a kind sealfile supports")
         rules, notes = sealfile_rules(opened.meta.rule)
-        sealed = seal.seal_text(rendered, keys, rules)
+        sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules)
     return Imported(sealed, list(opened.meta.unsupported), notes)

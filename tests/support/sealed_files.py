@@ -1,6 +1,6 @@
 """Fixtures that make real sealed files for application-facing tests.
 
-Use them with ``pytest_plugins = ["tests.sealed_files"]`` in a test module.
+Use them with ``pytest_plugins = ["tests.support.sealed_files"]`` in a test module.
 Each test gets its own age identity in a 0600 file named by ``SEALFILE_AGE_KEY_FILE`` and a
 clean data-key cache, so nothing leaks between tests.
 """
@@ -16,7 +16,7 @@ import pytest
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.ops.seal import seal_text
-from tests.sealing import SealFile, seal_with_clock
+from tests.support.sealing import SealFile, seal_with_clock
 
 
 @pytest.fixture

@@ -1,0 +1,231 @@
+"""Trusted signers, in OpenSSH's ``allowed_signers`` format (ssh-keygen(1), "ALLOWED SIGNERS").
+
+Each line is ``PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]``: comma-separated principal patterns
+(``*``, ``?``, ``!`` as in ssh_config PATTERNS), then options ``namespaces="..."``, ``valid-after=
+"..."`` and ``valid-before="..."``. The same file works with ``ssh-keygen -Y verify`` and with git's
+``gpg.ssh.allowedSignersFile``. ``cert-authority`` lines are refused: SSH certificates are not
+supported, so every signer's own key is listed. Any malformed line is an error naming the line;
+nothing is skipped silently. Times are checked against an injectable clock.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sealfile.envelope import sshsig
+from sealfile.envelope.ssh_keys import SshPublicKey
+from sealfile.errors import ConfigError, UntrustedSignerError
+from sealfile.files.io import read_text
+
+Clock = Callable[[], float]
+"""Seconds since the epoch, like :func:`time.time`."""
+
+_OPTION = re.compile(r'([A-Za-z-]+)(?:="((?:[^"\\]|\\.)*)")?')
+_TIME_FORMATS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """Who made a signature that verifies and is allowed: the principals as written, and the key."""
+
+    principal: str
+    fingerprint: str
+    key_type: str
+
+
+@dataclass(frozen=True)
+class AllowedSigner:
+    """One line of the file."""
+
+    principals: str
+    key: SshPublicKey
+    namespaces: str | None = None
+    valid_after: float | None = None
+    valid_before: float | None = None
+    line: int = 0
+
+    def allows_namespace(self, namespace: str) -> bool:
+        return self.namespaces is None or matches_pattern_list(namespace, self.namespaces)
+
+    def valid_at(self, now: float) -> bool:
+        return (self.valid_after is None or now >= self.valid_after) and (
+            self.valid_before is None or now <= self.valid_before)
+
+
+def matches_pattern_list(value: str, patterns: str) -> bool:
+    """OpenSSH's ``match_pattern_list``: some pattern matches and no ``!``-negated one does."""
+    matched = False
+    for pattern in patterns.split(","):
+        negated = pattern.startswith("!")
+        body = pattern[1:] if negated else pattern
+        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in body)
+        if re.fullmatch(regex, value, re.DOTALL):
+            if negated:
+                return False
+            matched = True
+    return matched
+
+
+class AllowedSigners:
+    """The signers a deployment trusts; :meth:`verify` says who signed, or refuses."""
+
+    def __init__(self, signers: Sequence[AllowedSigner], *, source: str = "allowed signers",
+                 clock: Clock = time.time):
+        self.signers = tuple(signers)
+        self.source = source
+        self._clock = clock
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "allowed signers", clock: Clock = time.time) -> AllowedSigners:
+        signers = []
+        for number, line in enumerate(text.splitlines(), 1):
+            try:
+                signer = parse_line(line, number)
+            except ConfigError as err:
+                raise ConfigError(f"line {number}: {err.message}", file=source) from None
+            if signer is not None:
+                signers.append(signer)
+        return cls(signers, source=source, clock=clock)
+
+    @classmethod
+    def from_file(cls, path: Path, *, clock: Clock = time.time) -> AllowedSigners:
+        return cls.from_text(read_text(path), source=str(path), clock=clock)
+
+    def __len__(self) -> int:
+        return len(self.signers)
+
+    def principal_for(self, public_key: SshPublicKey, namespace: str | None = None) -> str | None:
+        """The principals of the first line listing this key, valid now (and for ``namespace``, if given)."""
+        return self._principal_at(public_key, namespace, self._clock())
+
+    def _principal_at(self, public_key: SshPublicKey, namespace: str | None, now: float) -> str | None:
+        for signer in self.signers:
+            if signer.key == public_key and signer.valid_at(now) and (
+                    namespace is None or signer.allows_namespace(namespace)):
+                return signer.principals
+        return None
+
+    def verify(self, message: bytes, armored_signature: str, namespace: str) -> SignerInfo:
+        """Who signed ``message`` under ``namespace``, if the signature verifies and its key is allowed.
+
+        A signature that does not verify raises the opaque :class:`SignatureError`; one that verifies
+        with a key not allowed here (unknown, other namespaces, outside its validity) raises
+        :class:`UntrustedSignerError` naming the key's fingerprint.
+        """
+        key = sshsig.verify(message, armored_signature, namespace)
+        now = self._clock()
+        principal = self._principal_at(key, namespace, now)
+        if principal is None:
+            raise UntrustedSignerError(self._refusal(key, namespace, now), fingerprint=key.fingerprint)
+        return SignerInfo(principal, key.fingerprint, key.key_type)
+
+    def _refusal(self, key: SshPublicKey, namespace: str, now: float) -> str:
+        listed = [signer for signer in self.signers if signer.key == key]
+        if not listed:
+            return f"signed by {key.fingerprint}, a key not in {self.source}"
+        who = f"signed by {listed[0].principals} ({key.fingerprint})"
+        usable = [signer for signer in listed if signer.allows_namespace(namespace)]
+        if not usable:
+            return f"{who}, whose key {self.source} does not allow for namespace {namespace!r}"
+        signer = usable[0]
+        if signer.valid_before is not None and now > signer.valid_before:
+            return f"{who}, whose key expired on {_format_time(signer.valid_before)} in {self.source}"
+        return f"{who}, whose key is not valid before {_format_time(signer.valid_after or now)} in {self.source}"
+
+
+def parse_line(line: str, number: int = 0) -> AllowedSigner | None:
+    """One line, or ``None`` for a blank or comment line; :class:`ConfigError` says what is wrong."""
+    rest = line.strip()
+    if not rest or rest.startswith("#"):
+        return None
+    principals, rest = _take_principals(rest)
+    options: dict[str, str] = {}
+    if _starts_with_options(rest):
+        options, rest = _take_options(rest)
+    if not rest:
+        raise ConfigError("missing public key")
+    namespaces = options.get("namespaces")
+    if namespaces is not None and not namespaces:
+        raise ConfigError('empty namespaces=""')
+    after, before = _time_option(options, "valid-after"), _time_option(options, "valid-before")
+    if after is not None and before is not None and before <= after:
+        raise ConfigError("valid-before is not after valid-after")
+    return AllowedSigner(principals, SshPublicKey.from_line(rest), namespaces, after, before, number)
+
+
+def _take_principals(text: str) -> tuple[str, str]:
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        if end < 0:
+            raise ConfigError("unterminated quoted principals")
+        principals, rest = text[1:end], text[end + 1:]
+        if rest and not rest[0].isspace():
+            raise ConfigError("no space after the quoted principals")
+    else:
+        principals, _, rest = text.replace("\t", " ").partition(" ")
+    if not principals:
+        raise ConfigError("empty principals")
+    if not rest.strip():
+        raise ConfigError("missing public key")
+    return principals, rest.strip()
+
+
+def _starts_with_options(text: str) -> bool:
+    first = text.split(maxsplit=1)[0]
+    return "=" in first or first.split(",", 1)[0].lower() == "cert-authority"
+
+
+def _take_options(text: str) -> tuple[dict[str, str], str]:
+    """``name="value"`` or flag options joined by commas, up to the first space outside quotes."""
+    options: dict[str, str] = {}
+    position = 0
+    while True:
+        match = _OPTION.match(text, position)
+        if match is None:
+            raise ConfigError("malformed options")
+        name, value = match.group(1).lower(), match.group(2)
+        _check_option(name, value, options)
+        options[name] = (value or "").replace('\\"', '"')
+        position = match.end()
+        if position == len(text) or text[position].isspace():
+            return options, text[position:].strip()
+        if text[position] != ",":
+            raise ConfigError(f"malformed option {name!r}")
+        position += 1
+
+
+def _check_option(name: str, value: str | None, seen: dict[str, str]) -> None:
+    if name == "cert-authority":
+        raise ConfigError("cert-authority is not supported (SSH certificates are not); list each signer's own key")
+    if name not in ("namespaces", "valid-after", "valid-before"):
+        raise ConfigError(f"unknown option {name!r}")
+    if value is None:
+        raise ConfigError(f'option {name} needs a quoted value ({name}="...")')
+    if name in seen:
+        raise ConfigError(f"option {name} given twice")
+
+
+def _time_option(options: dict[str, str], name: str) -> float | None:
+    """``YYYYMMDD[HHMM[SS]]``, local time unless it ends in ``Z`` (UTC), as OpenSSH reads it."""
+    text = options.get(name)
+    if text is None:
+        return None
+    utc = text[-1:] in ("Z", "z")
+    digits = text[:-1] if utc else text
+    fmt = _TIME_FORMATS.get(len(digits))
+    try:
+        if fmt is None or not digits.isdigit():
+            raise ValueError(text)
+        moment = datetime.strptime(digits, fmt)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not YYYYMMDD[HHMM[SS]][Z]") from None
+    return (moment.replace(tzinfo=timezone.utc) if utc else moment).timestamp()
+
+
+def _format_time(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")

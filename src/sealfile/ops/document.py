@@ -1,0 +1,146 @@
+"""The sealed-document model: one protocol for every verb on a sealed file, two implementations.
+
+A :class:`SealedDocument` is a sealed file as read (its text, store, metadata and leaves): what a
+reader without keys sees. :meth:`SealedDocument.open` unwraps the data key, checks the MAC and
+gives an :class:`OpenDocument`, which holds the data key privately and decrypts, changes and
+dumps. Readers (``load_secrets``, ``decrypt``, ``verify``), writers (``set``, ``edit``,
+``rotate``, recipient changes), the merge driver and the Git views all go through it.
+
+Two implementations keep one meaning: the general one works on the store's editable tree
+(:mod:`sealfile.ops.tree`, every syntax); the fast one edits a YAML file's text in place from one
+C parse (:mod:`sealfile.ops.spliced`). :func:`read_document` is the one place that chooses.
+``SEALFILE_FAST_PATH=0`` turns the fast one off, so the test suite runs every verb through both.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.kms.base import MasterKey
+from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
+from sealfile.model.paths import Path
+from sealfile.model.scalars import Styled
+from sealfile.stores import Store
+
+FAST_PATH_ENV = "SEALFILE_FAST_PATH"
+
+SealedLeaf = tuple[Path, Any]
+"""``(path, value)`` where value is an ``ENC[...]`` token, a plaintext :class:`Styled`, or ``{}``/``[]``."""
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What a re-seal of the same file may keep: its data key, stanzas and ciphertexts."""
+
+    data_key: bytes = field(repr=False)
+    stanzas: tuple[Stanza, ...]
+    tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
+    """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
+
+
+class SealedDocument(ABC):
+    """A sealed file as read: no key needed for anything here but :meth:`open`."""
+
+    text: str
+    store: Store
+    metadata: Metadata
+
+    @abstractmethod
+    def leaves(self) -> Sequence[SealedLeaf]:
+        """Every leaf in document order (the value tree without the metadata)."""
+
+    @abstractmethod
+    def open(self) -> OpenDocument:
+        """Unwrap the data key and verify the MAC (before anything is decrypted)."""
+
+
+class OpenDocument(ABC):
+    """A sealed file opened with its data key: decrypt, change, dump. The key never leaves it."""
+
+    store: Store
+    metadata: Metadata
+
+    @abstractmethod
+    def data(self) -> Any:
+        """The decrypted values as plain ``dict``/``list``/scalars (every value authenticated)."""
+
+    @abstractmethod
+    def plaintext(self, output: Store | None = None) -> str:
+        """The decrypted document as text, in ``output``'s syntax (default: its own, layout kept)."""
+
+    @abstractmethod
+    def editable_plaintext(self) -> Any:
+        """The decrypted document as the store's editable tree (comments and styles kept), for merges."""
+
+    @abstractmethod
+    def subtree_text(self, path: Path) -> str:
+        """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept."""
+
+    @abstractmethod
+    def set(self, keypath: str, value: Any) -> bool:
+        """Set a value or subtree (creating missing mappings); ``False`` if it held that value already."""
+
+    @abstractmethod
+    def unset(self, keypath: str) -> None:
+        """Remove one value or subtree."""
+
+    @abstractmethod
+    def rotate(self) -> None:
+        """A new data key: every value re-encrypted (keeping when it was set), re-wrapped for all."""
+
+    @abstractmethod
+    def rewrap(self, keys: Sequence[MasterKey]) -> None:
+        """The same data key for exactly ``keys``; stanzas of keys already present are kept."""
+
+    @abstractmethod
+    def reuse(self) -> Reuse:
+        """The data key, stanzas and every ciphertext with its plaintext, for a re-seal."""
+
+    @abstractmethod
+    def dump(self) -> str:
+        """The sealed text with every change made so far (the input text when nothing changed)."""
+
+    def verify(self) -> None:
+        """Authenticate every value (the MAC was checked by :meth:`SealedDocument.open`)."""
+        self.data()
+
+
+def fast_path_enabled() -> bool:
+    return os.environ.get(FAST_PATH_ENV, "1").strip() != "0"
+
+
+def read_document(text: str, store: Store) -> SealedDocument:
+    """Parse a sealed file; the fast implementation where it applies, else the general one."""
+    if store.name == "yaml" and fast_path_enabled() and not text.startswith("\ufeff"):
+        from sealfile.ops.spliced import scan_sealed
+
+        fast = scan_sealed(text, store)
+        if fast is not None:
+            return fast
+    from sealfile.ops.tree import TreeSealed
+
+    return TreeSealed(text, store)
+
+
+def styled_for(value: Any, previous: Styled | None) -> Styled:
+    """How a new value is written: a string keeps the quoting of the one it replaces, and one
+    with line breaks becomes a literal block (so ``decrypt`` prints it readably)."""
+    if isinstance(value, str):
+        if "\n" in value:
+            return Styled(value, "|")
+        if previous is not None and isinstance(previous.value, str):
+            return Styled(value, previous.style)
+    return Styled(value)
+
+
+def check_plaintext_root(document: Any) -> None:
+    """A document to seal: a mapping, without the reserved metadata key."""
+    if not isinstance(document, dict):
+        raise FormatError("the top level must be a mapping of keys to values")
+    if METADATA_KEY in document:
+        raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")

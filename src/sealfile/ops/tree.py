@@ -1,0 +1,223 @@
+"""The general sealed document: the store's editable tree (any syntax), re-emitted on dump.
+
+The tree holds the sealed file as the store read it (tokens in place, comments and quoting
+kept by the store); the data key stays in :class:`TreeOpen`. Values are turned into neutral
+:class:`~sealfile.model.scalars.Styled` values by the store before they meet the envelope.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
+from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
+from sealfile.errors import FormatError, IntegrityError
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import keys_for
+from sealfile.model.metadata import METADATA_KEY, Metadata
+from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import Styled, encode_scalar, is_sealed, same_value
+from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.stores import Store
+
+
+def replace_leaf(tree: Any, path: Path, value: Any) -> None:
+    """Replace an existing value in place, without a store's habit (ruamel's) of giving a new
+    string the quoting of the value it replaces: the value carries its own style."""
+    parent = get_at(tree, path[:-1])
+    if isinstance(parent, dict):
+        dict.__setitem__(parent, path[-1], value)
+    else:
+        list.__setitem__(parent, int(path[-1]), value)
+
+
+def scalar_leaves(tree: Any) -> list[tuple[Path, Any]]:
+    return [(path, value) for path, value in iter_leaves(tree) if not isinstance(value, (dict, list))]
+
+
+def mac_leaves(tree: Any, store: Store) -> list[tuple[Path, Any]]:
+    """Every leaf as the MAC sees it: tokens as text, plaintexts as neutral values."""
+    return [(path, value if isinstance(value, (dict, list)) or is_sealed(value) else store.read_scalar(value))
+            for path, value in iter_leaves(tree)]
+
+
+def parse_sealed_tree(text: str, store: Store) -> tuple[Any, Metadata]:
+    tree = store.load_editable(text)
+    if not isinstance(tree, dict):
+        raise FormatError("not a sealed file (the top level is not a mapping)")
+    if METADATA_KEY not in tree:
+        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
+    return tree, Metadata.from_mapping(tree.pop(METADATA_KEY))
+
+
+class TreeSealed(SealedDocument):
+    def __init__(self, text: str, store: Store):
+        self.text, self.store = text, store
+        self._tree, self.metadata = parse_sealed_tree(text, store)
+
+    def leaves(self) -> Sequence[SealedLeaf]:
+        return mac_leaves(self._tree, self.store)
+
+    def open(self) -> TreeOpen:
+        return self.open_with(unwrap_data_key(self.metadata.recipients))
+
+    def open_with(self, data_key: bytes) -> TreeOpen:
+        """Open with a data key already unwrapped (and verify the MAC with it)."""
+        meta = self.metadata
+        verify_mac(mac_key(data_key), meta.version, meta.rules, self.leaves(), meta.mac)
+        return TreeOpen(self, data_key)
+
+
+class TreeOpen(OpenDocument):
+    def __init__(self, sealed: TreeSealed, data_key: bytes):
+        self.store, self.metadata = sealed.store, sealed.metadata
+        self._text = sealed.text
+        self._tree = sealed._tree
+        self._data_key = data_key
+        self._changed = False
+
+    def __repr__(self) -> str:
+        return f"<TreeOpen {self.store.name} document>"
+
+    def _cipher(self) -> ValueCipher:
+        return ValueCipher(self._data_key)
+
+    def _open_values(self, each: Callable[[Path, Styled], None]) -> None:
+        """Decrypt every value the rules encrypt; a plaintext where the rules encrypt is a forgery."""
+        cipher, rules = self._cipher(), self.metadata.rules
+        for path, value in scalar_leaves(self._tree):
+            if not rules.encrypts(path):
+                each(path, self.store.read_scalar(value))
+                continue
+            if not is_sealed(value):
+                raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
+            try:
+                each(path, cipher.open(encode_path(path), value))
+            except IntegrityError as err:
+                err.keypath = format_keypath(path)
+                raise
+
+    def data(self) -> Any:
+        plain = _plain_copy(self._tree)
+        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value))
+        return plain
+
+    def editable_plaintext(self) -> Any:
+        styled = copy.deepcopy(self._tree)
+        self._open_values(lambda path, scalar: replace_leaf(styled, path, self.store.write_scalar(scalar)))
+        return styled
+
+    def plaintext(self, output: Store | None = None) -> str:
+        target = output or self.store
+        return target.dump(self.editable_plaintext(), like=self._text if target is self.store else None)
+
+    def subtree_text(self, path: Path) -> str:
+        return self.store.dump(get_at(self.editable_plaintext(), path), like=self._text)
+
+    def set(self, keypath: str, value: Any) -> bool:
+        path, existed = place(self._tree, keypath, self.store.new_mapping)
+        previous = self._current(path) if existed else None
+        if previous is not None and not isinstance(value, (dict, list)) and same_value(previous.value, value):
+            return False
+        replace_leaf(self._tree, path, _to_store(value, self.store, previous))
+        seal_subtree(self._tree, path, self._cipher(), self.metadata.rules, self.store)
+        self._changed = True
+        return True
+
+    def _current(self, path: Path) -> Styled | None:
+        existing = get_at(self._tree, path)
+        if isinstance(existing, (dict, list)):
+            return None
+        if is_sealed(existing) and self.metadata.rules.encrypts(path):
+            return self._cipher().open(encode_path(path), existing)
+        return self.store.read_scalar(existing)
+
+    def unset(self, keypath: str) -> None:
+        path = resolve(self._tree, keypath)
+        del get_at(self._tree, path[:-1])[path[-1]]
+        self._changed = True
+
+    def rotate(self) -> None:
+        data_key = new_data_key()
+        old, new = self._cipher(), ValueCipher(data_key)
+        for path, value in scalar_leaves(self._tree):
+            if is_sealed(value) and self.metadata.rules.encrypts(path):
+                replace_leaf(self._tree, path, new.rotate(value, old))
+        stanzas = wrap_for(keys_for(self.metadata.recipients), data_key)
+        self.metadata = self.metadata.with_recipients(stanzas)
+        self._data_key, self._changed = data_key, True
+
+    def rewrap(self, keys: Sequence[MasterKey]) -> None:
+        stanzas = wrap_for(keys, self._data_key, existing=self.metadata.recipients)
+        if stanzas != self.metadata.recipients:
+            self.metadata, self._changed = self.metadata.with_recipients(stanzas), True
+
+    def reuse(self) -> Reuse:
+        cipher, tokens = self._cipher(), {}
+        for path, value in scalar_leaves(self._tree):
+            if is_sealed(value) and self.metadata.rules.encrypts(path):
+                encoded = encode_path(path)
+                tokens[encoded] = (value, cipher.open_encoded(encoded, value))
+        return Reuse(self._data_key, self.metadata.recipients, tokens)
+
+    def dump(self) -> str:
+        if not self._changed:
+            return self._text
+        meta = self.metadata
+        self.metadata = meta.with_mac(compute_mac(mac_key(self._data_key), meta.version, meta.rules,
+                                                  mac_leaves(self._tree, self.store)))
+        return dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
+
+
+def _plain_copy(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {key: _plain_copy(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [_plain_copy(value) for value in tree]
+    return tree
+
+
+def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
+    """A plain value (or subtree) as the store's tree holds it, styled as :func:`styled_for` says."""
+    if isinstance(value, dict):
+        mapping = store.new_mapping()
+        for key, item in value.items():
+            mapping[key] = _to_store(item, store, None)
+        return mapping
+    if isinstance(value, list):
+        return [_to_store(item, store, None) for item in value]
+    return store.write_scalar(styled_for(value, previous))
+
+
+def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRules, store: Store) -> None:
+    """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
+    for leaf_path, value in scalar_leaves(get_at(tree, path)):
+        full = (*path, *leaf_path)
+        if rules.encrypts(full):
+            scalar = store.read_scalar(value)
+            replace_leaf(tree, full, cipher.seal(encode_path(full), scalar.value, scalar.style))
+
+
+def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:
+    mapping = meta.to_mapping()
+    for stanza in mapping["recipients"]:
+        stanza["wrapped"] = store.metadata_text(stanza["wrapped"])
+    tree[METADATA_KEY] = mapping
+    try:
+        return store.dump(tree, like=like)
+    finally:
+        del tree[METADATA_KEY]
+
+
+def encode_leaf(store: Store, value: Any, path: Path) -> bytes:
+    """A plaintext leaf's ``tag || text``; :class:`FormatError` naming the path if the format cannot hold it."""
+    scalar = store.read_scalar(value)
+    try:
+        return encode_scalar(scalar.value, scalar.style)
+    except FormatError as err:
+        err.keypath = format_keypath(path)
+        raise

@@ -1,0 +1,118 @@
+"""Reading YAML 1.2 as ruamel.yaml reads it: one reader choice, one error form, bounded depth.
+
+Parse errors report line and column but never the offending text, which in a plaintext file may
+be a secret. The C-backed safe reader (ruamel's own ``CParser`` with its YAML 1.2 resolver) is
+for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip`) for writes.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+from sealfile.errors import FormatError
+
+MAX_DEPTH_MESSAGE = "nesting too deep to parse"
+MAX_EDITABLE_DEPTH = 100
+"""Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
+
+
+@cache
+def _safe() -> YAML:
+    return YAML(typ="safe", pure=False)
+
+
+_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
+"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+
+
+def _scrub(problem: str) -> str:
+    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+
+    ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
+    ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
+    """
+    out, index = [], 0
+    while index < len(problem):
+        if problem[index] in "'\"":
+            safe = _SAFE_QUOTE.match(problem, index)
+            if safe is None:
+                break
+            out.append(safe.group(0))
+            index = safe.end()
+        else:
+            out.append(problem[index])
+            index += 1
+    return "".join(out).rstrip(" ,:")
+
+
+def format_error(err: YAMLError) -> FormatError:
+    if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+        where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
+        if isinstance(err, DuplicateKeyError):
+            return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
+        problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
+        return FormatError(f"invalid YAML at {where}: {problem}")
+    return FormatError("invalid YAML")
+
+
+def check_depth(text: str) -> None:
+    """Refuse deep nesting before the round-trip reader sees it.
+
+    The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
+    reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
+    measures the depth first; text the C parser rejects is left for the real reader to report.
+    """
+    depth = 0
+    try:
+        for event in _safe().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_EDITABLE_DEPTH:
+                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return
+
+
+_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+
+
+def reader_for(text: str, cached: YAML) -> YAML:
+    """The reader for ``text``: YAML 1.2 only, one meaning everywhere.
+
+    A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
+    the other, and a directive sticks to the YAML instance that read it: refuse any other version,
+    and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
+    """
+    if "%" not in text:
+        return cached
+    found = _DIRECTIVE.search(text)
+    if found is None:
+        return cached
+    if found.group(1) != "1.2":
+        raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
+                          f"{text.count(chr(10), 0, found.start()) + 1})")
+    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    fresh.preserve_quotes = "rt" in cached.typ
+    return fresh
+
+
+def load_fast(text: str) -> Any:
+    """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
+    reader = reader_for(text, _safe())
+    try:
+        return reader.load(text)
+    except YAMLError as err:
+        raise format_error(err) from None
+    except RecursionError:
+        raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None

@@ -1,0 +1,1 @@
+"""What tests share: identities, CLI runners, sealed-file helpers, real-component harnesses."""

@@ -1,0 +1,73 @@
+"""Real git in temporary repositories, sealfile run as ``python -m sealfile`` (as git runs the drivers)."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import sealfile
+
+SRC = str(Path(sealfile.__file__).resolve().parents[1])
+SEALFILE = f"{shlex.quote(sys.executable)} -m sealfile"
+
+
+@dataclass
+class Sandbox:
+    root: Path
+    repo: Path
+    env: dict[str, str]
+    recipient: str
+
+    def git(self, *args: str, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(["git", *args], cwd=self.repo, env=env or self.env, capture_output=True, text=True)
+        if check and done.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed ({done.returncode}): {done.stderr}{done.stdout}")
+        return done
+
+    def sealfile(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
+                 stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "-m", "sealfile", *args], cwd=self.repo, env=env or self.env,
+                              capture_output=True, text=True, input=stdin)
+        if check and done.returncode != 0:
+            raise AssertionError(f"sealfile {' '.join(args)} failed ({done.returncode}): {done.stderr}")
+        return done
+
+    def keyless_env(self) -> dict[str, str]:
+        """The same user without any usable key."""
+        return {**self.env, "SEALFILE_AGE_KEY_FILE": str(self.root / "no-such-keys.txt")}
+
+    def commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+
+
+def seal_file(box: Sandbox, name: str, plaintext: str) -> Path:
+    """Seal ``plaintext`` for the sandbox's recipient into ``repo/name`` (in-process: faster)."""
+    from sealfile.kms.age import AgeKey
+    from sealfile.ops.seal import seal_text
+
+    target = box.repo / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(seal_text(plaintext, [AgeKey.from_cli(box.recipient)]))
+    return target
+
+
+def scan_for(root: Path, needles: list[str]) -> list[str]:
+    """Files under ``root`` (and git objects, uncompressed) that contain any of ``needles``."""
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits += [f"{path}: {n}" for n in needles if n.encode() in data]
+    return hits
+
+
+def scan_git_objects(box: Sandbox, needles: list[str]) -> list[str]:
+    out = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=box.repo, env=box.env,
+                         capture_output=True, check=True).stdout
+    return [f"git object store: {n}" for n in needles if n.encode() in out]
