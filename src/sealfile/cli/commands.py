@@ -33,7 +33,8 @@ from sealfile.stores import STORE_NAMES, store_for
               help="Identity file to append to [default: $SEALFILE_AGE_KEY_FILE or ~/.config/sealfile/age/keys.txt].")
 def keygen(output: Path | None) -> None:
     """Create an age identity and print its public recipient."""
-    from sealfile.kms.age import add_identity, default_key_file
+    from sealfile.kms.age import add_identity
+    from sealfile.kms.age_identities import default_key_file
 
     path = output or default_key_file()
     recipient = add_identity(path)
