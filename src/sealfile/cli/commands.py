@@ -15,6 +15,7 @@ from sealfile.cli.options import (
     creation_defaults,
     input_type_option,
     keys_from_options,
+    output_type_option,
     recipient_options,
     rule_options,
     rules_from_options,
@@ -26,6 +27,8 @@ from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
 from sealfile.stores import STORE_NAMES, store_for
+
+DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
 
 
 @cli.command()
@@ -77,28 +80,37 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format [default: the file's own syntax, layout kept]; dotenv and k8s-secret use "
-                   "flattened names (DATABASE_PASSWORD).")
 @input_type_option
-@click.option("--name", help="metadata.name of the Kubernetes Secret (--format k8s-secret).")
-@click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--format k8s-secret).")
+@output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the file's own, layout kept]: yaml or json (a SOPS "
+                    "file as sops decrypt --output-type prints it), dotenv or k8s-secret (flattened names such as "
+                    "DATABASE_PASSWORD), ini or binary (SOPS files).")
+@click.option("--format", "legacy_format", type=click.Choice(FORMATS), default=None, hidden=True)
+@click.option("--name", help="metadata.name of the Kubernetes Secret (--output-type k8s-secret).")
+@click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the plaintext here (created 0600) instead of stdout.")
-def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | None, name: str | None,
-            namespace: str | None, prefix: str, output: Path | None) -> None:
-    """Print the plaintext of a sealed file (verified first)."""
+def decrypt(file: Path, extract: str | None, input_type: str | None, output_type: str | None,
+            legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
+            output: Path | None) -> None:
+    """Print the plaintext of a sealed or SOPS file (verified first)."""
+    fmt = output_type or legacy_format  # --format: the old spelling of --output-type, kept for scripts
     if fmt != "k8s-secret" and (name or namespace):
-        raise click.UsageError("--name and --namespace go with --format k8s-secret")
+        raise click.UsageError("--name and --namespace go with --output-type k8s-secret")
     if fmt == "k8s-secret" and not name:
-        raise click.UsageError("--format k8s-secret needs --name")
+        raise click.UsageError("--output-type k8s-secret needs --name")
     if fmt not in ("dotenv", "k8s-secret") and prefix:
-        raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
-    store = store_for(file, input_type)
+        raise click.UsageError("--prefix goes with --output-type dotenv or k8s-secret")
     with io.about(file):
-        if fmt is None or fmt == store.name:
-            plaintext = read.decrypt_text(io.read_text(file), extract=extract, store=store, path=str(file))
+        text = io.read_text(file)
+        sops_kind = read.sops_kind(text, str(file), input_type)
+        own = sops_kind or store_for(file, input_type).name
+        if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
+            plaintext = read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt)
+        elif fmt is None or fmt == own:
+            plaintext = read.decrypt_text(text, extract=extract, store=store_for(file, input_type))
+        elif fmt in ("ini", "binary"):
+            raise click.UsageError(f"--output-type {fmt} applies to SOPS files")
         else:
             data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
@@ -109,11 +121,16 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @input_type_option
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Check that each file opens and that nothing in it was altered."""
+    """Check that each file (sealed or SOPS) opens and that nothing in it was altered."""
     for file in files:
         with io.about(file):
-            read.verify_text(io.read_text(file), store_for(file, input_type))
-        click.echo(f"{file}: OK")
+            text = io.read_text(file)
+            sops_kind = read.sops_kind(text, str(file), input_type)
+            if sops_kind is None:
+                read.verify_text(text, store_for(file, input_type))
+            else:
+                read.verify_sops(text, sops_kind)
+        click.echo(f"{file}: OK" + (f" (SOPS {sops_kind} file)" if sops_kind else ""))
 
 
 def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
@@ -129,9 +146,16 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Exit 1 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
 def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of a sealed file; needs no key."""
+    """Recipients, format version and values of a sealed or SOPS file; needs no key."""
     with io.about(file):
-        info = read.describe(io.read_text(file), store_for(file, input_type))
+        text = io.read_text(file)
+        sops_kind = read.sops_kind(text, str(file), input_type)
+        if sops_kind is not None:
+            from sealfile.cli.sops import show_sops_status
+
+            show_sops_status(file, text, sops_kind, older_than)
+            return
+        info = read.describe(text, store_for(file, input_type))
     click.echo(f"file: {file}")
     click.echo(f"format version: {info.version}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
@@ -168,8 +192,9 @@ def _age(seconds: float) -> str:
 
 
 def _emit(text: str, output: Path | None, *, private: bool) -> None:
+    raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes, kept as they are
     if output is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))  # a SOPS binary file's raw bytes
+        sys.stdout.buffer.write(raw)
     else:
-        io.write_output(output, text, private=private)
+        io.write_output(output, raw, private=private)

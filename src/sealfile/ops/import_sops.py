@@ -23,7 +23,7 @@ from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.nodes import Branch, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, go_regex
-from sealfile.stores import get_store
+from sealfile.stores import Store, get_store
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,11 @@ def plaintext_yaml(opened: Opened) -> str:
     return text
 
 
-def import_sops(text: str, *, path: str | None = None) -> Imported:
-    """Convert a SOPS file's text (``path`` picks its store, as in SOPS) to a sealed file's text."""
-    kind = detect(text, path)
+def import_sops(text: str, *, path: str | None = None, input_type: str | None = None,
+                output: Store | None = None) -> Imported:
+    """Convert a SOPS file's text (``path`` or ``input_type`` picks its store, as in SOPS) to a sealed
+    file's text, in ``output``'s syntax (YAML by default)."""
+    kind = detect(text, path, input_type)
     if kind is None:
         raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
     opened = open_text(text, kind, comments=True)
@@ -82,5 +84,5 @@ def import_sops(text: str, *, path: str | None = None) -> Imported:
             raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
                               "is a kind sealfile supports")
         rules, notes = sealfile_rules(opened.meta.rule)
-        sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules)
+        sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output)
     return Imported(sealed, list(opened.meta.unsupported), notes)

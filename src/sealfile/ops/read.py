@@ -30,7 +30,8 @@ def decrypt_text(
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
     ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively
     (``path`` picks its store, as in SOPS)."""
-    sops_plaintext = _decrypt_if_sops(text, extract=extract, path=path)
+    kind = sops_kind(text, path)
+    sops_plaintext = None if kind is None else decrypt_sops(text, kind, extract=extract)
     if sops_plaintext is not None:
         return sops_plaintext
     document = read_document(text, store or get_store("yaml")).open()
@@ -44,21 +45,29 @@ def decrypt_text(
     return value if value.endswith("\n") else value + "\n"
 
 
-def _decrypt_if_sops(text: str, *, extract: str | None, path: str | None) -> str | None:
-    """What ``sops decrypt`` prints for a SOPS file (a binary file's bytes escaped as text)."""
-    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
+def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:
+    """What ``sops decrypt [--extract] [--output-type]`` prints for a SOPS file of store ``kind``
+    (a binary file's bytes kept as surrogate escapes)."""
     from sealfile import sops
     from sealfile.sops import output
 
-    kind = sops.detect(text, path)
-    if kind is None:
+    return output.decrypt(text, sops.checked_kind(kind), extract=extract, output_type=output_type)
+
+
+def verify_sops(text: str, kind: str) -> None:
+    """Open a SOPS file (data key, every value, MAC) as ``decrypt`` would; raise if anything fails."""
+    from sealfile import sops
+
+    sops.open_text(text, sops.checked_kind(kind))
+
+
+def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
+    """The SOPS store (``yaml``, ``json``, ``dotenv``, ``ini``, ``binary``) of a SOPS file, else ``None``."""
+    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
-    opened = sops.open_text(text, kind, comments=kind == "yaml" and extract is None)
-    if extract is not None:
-        return output.extract(opened, extract)
-    shown = output.plaintext(opened)
-    return shown.decode("utf-8", "surrogateescape") if isinstance(shown, bytes) else shown
+    from sealfile import sops
+
+    return sops.detect(text, path, input_type)
 
 
 def get_path(tree: Any, keypath: str) -> Any:

@@ -61,12 +61,14 @@ def detect(text: str, path: str | None = None, input_type: str | None = None) ->
     sealfile file never does; then the store's metadata marker must be present."""
     if ENC_PREFIX not in text:
         return None
-    kind = _checked_kind(input_type) if input_type else kind_for(path, text)
+    if input_type:  # the caller names the store: any SOPS file is read as that one
+        return checked_kind(input_type) if any(m.search(text) for m in _MARKERS.values()) else None
+    kind = kind_for(path, text)
     marker = _MARKERS["json" if kind == "binary" else kind]
     return kind if marker.search(text) else None
 
 
-def _checked_kind(name: str) -> Kind:
+def checked_kind(name: str) -> Kind:
     for kind in KINDS:
         if kind == name:
             return kind

@@ -11,7 +11,7 @@ from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import list_index, parse_keypath
-from sealfile.sops import Kind, Opened, about, binary_payload
+from sealfile.sops import Kind, Opened, about, binary_payload, checked_kind, open_text
 from sealfile.sops.data import to_data
 from sealfile.sops.gonum import yaml_float
 from sealfile.sops.gotime import GoTime
@@ -73,7 +73,7 @@ def scalar_text(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-def extract(opened: Opened, keypath: str) -> str:
+def extract_text(opened: Opened, keypath: str) -> str:
     """``decrypt --extract``: a subtree in the file's syntax, or a scalar on one line."""
     with about(opened.kind):
         if opened.kind in ("binary", "dotenv", "ini") or len(opened.documents) != 1:
@@ -84,3 +84,14 @@ def extract(opened: Opened, keypath: str) -> str:
         text = scalar_text(node)
         return text if text.endswith("\n") else text + "\n"
 
+
+
+def decrypt(text: str, kind: Kind, *, extract: str | None = None, output_type: str | None = None) -> str:
+    """``sealfile decrypt`` of a SOPS file: its plaintext (as ``sops decrypt [--output-type]``
+    prints it; a binary file's bytes kept as surrogate escapes) or one extracted value."""
+    target = checked_kind(output_type) if output_type else None
+    opened = open_text(text, kind, comments=kind == "yaml" and extract is None and target in (None, "yaml"))
+    if extract is not None:
+        return extract_text(opened, extract)
+    shown = plaintext(opened, target)
+    return shown.decode("utf-8", "surrogateescape") if isinstance(shown, bytes) else shown
