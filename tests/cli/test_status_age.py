@@ -21,7 +21,7 @@ DAY = 86400
 def test_old_values_fail_and_are_listed(seal_file: SealFile) -> None:
     path = seal_file(PLAINTEXT, set_at=int(time.time()) - 120 * DAY)
     result = CliRunner().invoke(cli, ["status", "--older-than", "90d", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "  - database.password\n  - api.key\n" in result.stdout
     assert "2 value(s) older than 90d" in result.stderr
     assert "pw-value" not in result.output
@@ -38,7 +38,7 @@ def test_status_needs_no_key(seal_file: SealFile, monkeypatch: pytest.MonkeyPatc
     path = seal_file(PLAINTEXT, set_at=int(time.time()) - 100 * DAY)
     monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", os.devnull + ".absent")
     result = CliRunner().invoke(cli, ["status", "--older-than", "90d", str(path)])
-    assert result.exit_code == 1 and "database.password" in result.stdout
+    assert result.exit_code == 3 and "database.password" in result.stdout
 
 
 def test_a_bad_age_is_a_usage_error(seal_file: SealFile) -> None:
@@ -51,4 +51,4 @@ def test_exit_code_in_a_real_process(seal_file: SealFile) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     done = subprocess.run([sys.executable, "-m", "sealfile", "status", "--older-than", "90d", str(path)],
                           capture_output=True, text=True, env=env, check=False, timeout=60)
-    assert done.returncode == 1 and "database.password" in done.stdout
+    assert done.returncode == 3 and "database.password" in done.stdout

@@ -72,7 +72,7 @@ def test_deploy_stops_on_stale_secrets(age_key: AgeKey, tmp_path: Path, tools: P
     sealed.write_text(seal_with_clock(plaintext, age_key, int(time.time()) - 100 * 86400))
     log = tmp_path / "kubectl"
     done = deploy(sealed, tools, log)
-    assert done.returncode == 1 and "older than 90d" in done.stderr
+    assert done.returncode == 3 and "older than 90d" in done.stderr
     assert not list(log.iterdir())  # nothing was applied
 
 

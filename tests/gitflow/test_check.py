@@ -22,7 +22,7 @@ def test_plaintext_under_the_pattern_fails_and_other_files_are_ignored(sandbox: 
     (sandbox.repo / "leak.enc.yaml").write_text("password: leaked-29\n")
     (sandbox.repo / "plain.yaml").write_text("password: fine-here\n")
     done = sandbox.sealfile("check", "leak.enc.yaml", "plain.yaml", check=False)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "error: leak.enc.yaml: NOT SEALED" in done.stderr
     assert "plain.yaml" not in done.stderr.replace("leak.enc.yaml", "")
     assert "leaked-29" not in done.stderr
@@ -37,7 +37,7 @@ def test_a_plaintext_value_where_the_rule_encrypts_fails(sandbox: Sandbox) -> No
     assert done.returncode == 0
     sandbox.git("add", "a.enc.yaml")
     done = sandbox.sealfile("check", check=False)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "a.enc.yaml: db.user: plaintext value where the file's rule requires encryption" in done.stderr
 
 

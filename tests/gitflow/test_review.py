@@ -28,7 +28,7 @@ def test_an_added_recipient_is_flagged_prominently(sandbox: Sandbox) -> None:
     assert done.stdout.index("RECIPIENTS CHANGED") < done.stdout.index("CHANGES:")
 
     strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
-    assert strict.returncode == 1
+    assert strict.returncode == 3
     report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json").stdout)
     assert report["ok"] is True
     assert report["recipient_changes"] == [f"{FILE}: ADDED age {intruder}"]
@@ -51,7 +51,7 @@ def test_a_plaintext_file_under_the_sealed_pattern_fails(sandbox: Sandbox) -> No
     (sandbox.repo / "staging.enc.yaml").write_text("db:\n  password: leaked-5e1\n")
     sandbox.commit("oops")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "POLICY VIOLATIONS" in done.stdout and "staging.enc.yaml: NOT SEALED" in done.stdout
     assert "leaked-5e1" not in done.stdout
 
@@ -65,7 +65,7 @@ def test_an_unsealed_secret_in_a_sealed_file_fails(sandbox: Sandbox) -> None:
     path.write_text(text[:start] + "hand-edited-0b3" + text[end:])  # what a careless hand edit does
     sandbox.commit("hand edit")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert f"{FILE}: db.password: plaintext value where the file's rule requires encryption" in done.stdout
     assert "hand-edited-0b3" not in done.stdout
 
@@ -76,7 +76,7 @@ def test_a_secret_named_key_newly_left_unencrypted_fails(sandbox: Sandbox) -> No
     sandbox.sealfile("set", FILE, "region_unencrypted", "eu-west-1")
     sandbox.commit("new keys")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "api_token_unencrypted: named like a secret and left unencrypted by this change" in done.stdout
     assert "region_unencrypted: named like" not in done.stdout
 
@@ -89,7 +89,7 @@ def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbo
     (sandbox.repo / "secrets" / "x.yaml").write_text("password: plain-7f\n")
     sandbox.commit("config")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "secrets/x.yaml: NOT SEALED" in done.stdout
     assert "notes.yaml" not in done.stdout
 
@@ -100,6 +100,6 @@ def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox)
     (sandbox.repo / "new.enc.yaml").write_text("token: plain-a0\n")
     sandbox.commit("sneaky")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "new.enc.yaml: NOT SEALED" in done.stdout
     assert ".sealfile.yaml: changed" in done.stdout

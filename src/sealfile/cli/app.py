@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 
 # Modules that define commands; importing one registers its commands on ``cli``.
@@ -56,24 +57,24 @@ class SealfileGroup(click.Group):
             if _debug(ctx):
                 raise
             click.echo(f"sealfile: error: {err}", err=True)
-            sys.exit(1)
+            sys.exit(ExitCode.ERROR)
         except BrokenPipeError:  # e.g. piped into head: not an error worth a message
             sys.stderr.close()
-            sys.exit(141)
+            sys.exit(ExitCode.BROKEN_PIPE)
         except KeyboardInterrupt:
             click.echo("sealfile: interrupted; no file was changed", err=True)
-            sys.exit(130)
+            sys.exit(ExitCode.INTERRUPTED)
         except OSError as err:
             if _debug(ctx):
                 raise
             where = f"{err.filename}: " if err.filename else ""
             click.echo(f"sealfile: error: {where}{err.strerror or type(err).__name__}", err=True)
-            sys.exit(1)
+            sys.exit(ExitCode.ERROR)
         except Exception as err:
             if _debug(ctx):
                 raise
             click.echo(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details", err=True)
-            sys.exit(70)
+            sys.exit(ExitCode.INTERNAL)
 
 
 def _debug(ctx: click.Context) -> bool:

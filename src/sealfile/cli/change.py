@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
     input_type_option,
@@ -134,7 +135,7 @@ def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> N
         click.echo(f"sealfile: error: {line}", err=True)
     click.echo(f"{len(done)} done, {len(failures)} failed", err=True)
     if failures:
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
     input_type_option,
@@ -143,7 +144,7 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--older-than", callback=_age_option, metavar="AGE",
-              help="Exit 1 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
+              help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
 def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
     """Recipients, format version and values of a sealed or SOPS file; needs no key."""
@@ -181,7 +182,7 @@ def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta)
     for keypath in stale:
         click.echo(f"  - {keypath}")
     click.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
-    sys.exit(1)
+    sys.exit(ExitCode.POLICY)
 
 
 def _age(seconds: float) -> str:

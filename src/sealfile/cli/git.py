@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer
@@ -16,6 +17,8 @@ from sealfile.gitflow.sealed import matches_patterns
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+MERGE_CONFLICT = 1
+"""git's merge-driver convention: any non-zero status leaves the file conflicted."""
 
 
 @cli.group("git")
@@ -81,7 +84,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
-        sys.exit(1)
+        sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
     io.write_output(ours, result.text, private=False)
@@ -91,7 +94,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
                    "sides (still sealed, nothing decrypted was written)", err=True)
         click.echo(f"sealfile: {name}: see theirs with 'git show :3:{name} | sealfile decrypt /dev/stdin', "
                    f"fix with 'sealfile edit {name}', then 'git add {name}'", err=True)
-        sys.exit(1)
+        sys.exit(MERGE_CONFLICT)
 
 
 def _read_optional(path: Path) -> str | None:
@@ -149,7 +152,7 @@ def _working_copy(path: Path) -> str | None:
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
     """Summary of sealed-file changes between two revisions, for reviewers without keys.
 
-    Exit status 1 on a policy violation: a file matching the sealed-file patterns that is not
+    Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
     plaintext, or (with --fail-on-recipient-change) any recipient change.
     """
@@ -159,7 +162,7 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
     result = run_review(base, head, ".", fail_on_recipient_change=fail_on_recipient_change)
     click.echo(render(result, fmt), nl=False)
     if result.violations:
-        sys.exit(1)
+        sys.exit(ExitCode.POLICY)
 
 
 @cli.command()
@@ -176,4 +179,4 @@ def check(files: tuple[Path, ...]) -> None:
     errors = [f for f in findings if f.error]
     if errors:
         click.echo(f"sealfile: check failed: {len(errors)} error(s) in {len(checked)} sealed file(s)", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.POLICY)

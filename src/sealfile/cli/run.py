@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import input_type_option
 
 
@@ -45,7 +46,7 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
         os.execvpe(command[0], list(command), environment)
     except FileNotFoundError:
         click.echo(f"sealfile: error: {command[0]}: command not found", err=True)
-        sys.exit(127)
+        sys.exit(ExitCode.COMMAND_NOT_FOUND)
     except PermissionError:
         click.echo(f"sealfile: error: {command[0]}: permission denied", err=True)
-        sys.exit(126)
+        sys.exit(ExitCode.CANNOT_EXECUTE)

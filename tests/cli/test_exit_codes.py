@@ -1,0 +1,39 @@
+"""One exit status per kind of result, as the README documents them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sealfile.cli.exit_codes import ExitCode, worst
+from sealfile.ops.seal import seal_text
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+PLAINTEXT = "database:\n  password: exit-code-secret\n"
+
+
+def test_check_on_an_unsealed_secrets_file_is_a_policy_finding(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "app.enc.yaml").write_text(PLAINTEXT)
+    done = run_cli("check", "app.enc.yaml", cwd=tmp_path)
+    assert done.returncode == ExitCode.POLICY == 3, done.stderr
+    assert "exit-code-secret" not in done.stderr
+
+
+def test_a_file_that_fails_to_verify_is_an_error(tmp_path: Path, run_cli: RunCli,
+                                                 age_identity: AgeIdentity) -> None:
+    sealed = seal_text(PLAINTEXT, [age_identity.key])
+    path = tmp_path / "app.enc.yaml"
+    path.write_text(sealed.replace("mac: ", "mac: A", 1))
+    done = run_cli("verify", path)
+    assert done.returncode == ExitCode.ERROR == 1
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_usage_errors_exit_2(run_cli: RunCli) -> None:
+    assert run_cli("verify").returncode == ExitCode.USAGE == 2
+
+
+def test_worst_orders_error_over_policy_over_ok() -> None:
+    assert worst([ExitCode.OK, ExitCode.POLICY]) is ExitCode.POLICY
+    assert worst([ExitCode.POLICY, ExitCode.ERROR, ExitCode.OK]) is ExitCode.ERROR
+    assert worst([]) is ExitCode.OK
