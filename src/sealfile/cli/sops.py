@@ -63,3 +63,27 @@ def show_sops_status(file: Path, text: str, kind: str, older_than: dt.timedelta 
         click.echo(f"  - {type_id}: {key_id}")
     click.echo(f"last modified: {info.lastmodified}")
     click.echo(f"MAC: {info.mac}")
+
+
+@cli.command("export-sops")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the SOPS file.")
+@input_type_option
+@output_type_option(("yaml", "json", "dotenv"), "Syntax of the SOPS file [default: from the output's name, else "
+                    "the sealed file's].")
+def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str | None,
+                output_type: str | None) -> None:
+    """Write a SOPS file with the same data for the same recipients (the way back to SOPS)."""
+    from sealfile.ops.export_sops import export_sops as convert
+    from sealfile.sops import checked_kind
+
+    if output and in_place:
+        raise click.UsageError("use -o or -i, not both")
+    store = store_for(file, input_type)
+    kind = checked_kind(output_type or (store_for(output).name if output else store.name))
+    with io.about(file):
+        result = convert(io.read_text(file), store, kind=kind)
+    for note in result.notes:
+        click.echo(f"sealfile: note: {file}: {note}", err=True)
+    _write(result.text, file, output, in_place)

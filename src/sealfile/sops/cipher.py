@@ -18,13 +18,14 @@ import base64
 import binascii
 import hashlib
 import hmac
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sealfile.errors import IntegrityError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.sops.gonum import atoi, format_f, parse_bool, parse_float
 from sealfile.sops.gotime import GoTime, unmarshal_text
 from sealfile.sops.nodes import Comment
@@ -89,6 +90,30 @@ def decrypt_value(data_key: bytes, text: str, aad: bytes) -> Any:
     except (InvalidTag, ValueError, binascii.Error):
         raise IntegrityError("a value does not authenticate (altered, moved, or another file's key)") from None
     return typed(plain, parts[3])
+
+
+def _label(value: Any) -> tuple[str, bytes]:
+    """A Go value's ``type:`` label and plaintext, as aes/cipher.go ``Encrypt`` writes them."""
+    if isinstance(value, Comment):
+        return "comment", go_bytes(value.text)
+    if isinstance(value, (bool, int, float)):
+        return {bool: "bool", int: "int", float: "float"}[type(value)], mac_bytes(value)
+    if isinstance(value, GoTime):
+        return "time", mac_bytes(value)
+    if isinstance(value, str):
+        return "str", go_bytes(value)
+    raise FormatError(f"a value of type {type(value).__name__} cannot be encrypted for SOPS")
+
+
+def encrypt_value(data_key: bytes, value: Any, aad: bytes) -> str:
+    """One value as SOPS encrypts it (a fresh 32-byte IV); an empty string or comment stays empty."""
+    kind, plain = _label(value)
+    if not plain and kind in ("str", "comment"):
+        return ""
+    iv = os.urandom(32)
+    sealed = AESGCM(data_key).encrypt(iv, plain, aad)
+    data, tag = (base64.b64encode(part).decode("ascii") for part in (sealed[:-16], sealed[-16:]))
+    return f"{_DATA}{data},iv:{base64.b64encode(iv).decode('ascii')},tag:{tag},type:{kind}]"
 
 
 def typed(plain: bytes, kind: str) -> Any:
