@@ -168,3 +168,15 @@ def test_input_type_names_the_sops_store(typed: dict[str, Path], env: dict[str, 
     assert wrong.returncode == 1 and "SOPS JSON file: invalid JSON" in wrong.stderr
     raw = sealfile_cli("decrypt", "--output-type", "binary", str(typed["t.txt"]), env=env)
     assert raw.stdout == "raw\n"
+
+
+@pytest.mark.parametrize(("name", "target"), [("t.env", "app.env"), ("t.ini", "app.yaml"), ("t.json", "app.json")])
+def test_import_sops_from_other_stores(name: str, target: str, typed: dict[str, Path], env: dict[str, str],
+                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / target
+    done = sealfile_cli("import-sops", str(typed[name]), "-o", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", env["SOPS_AGE_KEY_FILE"])
+    text = out.read_text()
+    assert "sealfile" in text and not any(marker in text for marker in ("sops:", '"sops"', "sops_mac", "[sops]"))
+    assert_same(sealfile.load_secrets(out, redacted=False), sealfile.load_secrets(typed[name], redacted=False))

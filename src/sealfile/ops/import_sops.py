@@ -18,7 +18,6 @@ from sealfile.model.metadata import Stanza
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
 from sealfile.sops import Opened, about, detect, open_text
-from sealfile.sops.data import to_data
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.nodes import Branch, Item
 from sealfile.sops.render import check_yaml, yaml_text
@@ -59,11 +58,11 @@ def plaintext_yaml(opened: Opened) -> str:
     """The plaintext as YAML sealfile seals (comments kept for a YAML file), read back first."""
     if len(opened.documents) != 1:
         raise FormatError(f"it holds {len(opened.documents)} YAML documents; a sealed file holds one")
-    if opened.kind in ("binary", "dotenv", "ini"):
-        raise FormatError(f"import-sops reads SOPS YAML and JSON files (this one is {opened.kind})")
+    if opened.kind == "binary":
+        raise FormatError("a SOPS binary file holds no keys and values to seal one by one")
     document = opened.documents[0]
-    if opened.kind == "json":
-        document = Branch(Item(key, value) for key, value in to_data(document, "json").items())
+    if opened.kind != "yaml":  # the data as their own reader gives it; comments stay behind
+        document = Branch(Item(key, value) for key, value in opened.data().items())
     text = yaml_text([document])
     check_yaml(text, [opened.data()])
     return text
