@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.ops.spliced import SplicedSealed
 from sealfile.ops.tree import TreeSealed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sealfile.ops.document import FAST_PATH_ENV
+from sealfile.ops.reader import FAST_PATH_ENV
 
 
 @pytest.fixture(autouse=True, params=["fast", "general"])

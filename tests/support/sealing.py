@@ -8,7 +8,7 @@ from typing import Any
 
 from sealfile.kms.age import AgeKey
 from sealfile.ops import seal
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree, reseal_metadata
 from sealfile.stores import Store, get_store
 

@@ -21,7 +21,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.ops.sops_entries import sops_entries
 from sealfile.sops import Kind
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, reads_as_int, yaml_float

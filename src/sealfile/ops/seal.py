@@ -16,7 +16,8 @@ from sealfile.kms.base import MasterKey
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import Reuse, check_plaintext_root, read_document
+from sealfile.ops.document import Reuse, check_plaintext_root
+from sealfile.ops.reader import read_document
 from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,

@@ -17,8 +17,8 @@ import os
 from typing import Any
 
 from sealfile.files.io import about, read_text
-from sealfile.ops.document import read_document
 from sealfile.ops.read import SOPS_MARKER, get_path
+from sealfile.ops.reader import read_document
 from sealfile.runtime.flatten import check_prefix, flatten
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
