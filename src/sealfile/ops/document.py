@@ -52,6 +52,10 @@ class SealedDocument(ABC):
         """Every leaf in document order (the value tree without the metadata)."""
 
     @abstractmethod
+    def digest(self) -> bytes:
+        """The keyless seal digest (docs/format.md §7): what a writer's signature covers."""
+
+    @abstractmethod
     def open(self) -> OpenDocument:
         """Unwrap the data key and verify the MAC (before anything is decrypted)."""
 
