@@ -174,10 +174,11 @@ def recipients() -> None:
 
 @recipients.command("list")
 @click.argument("files", nargs=-1, required=True, type=FILE)
-def recipients_list(files: tuple[Path, ...]) -> None:
+@input_type_option
+def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     for file in files:
         with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file))
+            info = read.describe(io.read_text(file), store_for(file, input_type))
         for type_id, key_id in info.recipients:
             click.echo(f"{file}\t{type_id}\t{key_id}")
 
@@ -189,10 +190,11 @@ def _recipient_change(
     add: list[MasterKey] | None = None,
     remove: list[MasterKey] | None = None,
     exact: list[MasterKey] | None = None,
+    input_type: str | None = None,
 ) -> None:
     def work(file: Path) -> str:
         outcome: list[change.RecipientChange] = []
-        store = store_for(file)
+        store = store_for(file, input_type)
         policy = signatures.for_file(file)
 
         def apply(text: str) -> str:
@@ -212,24 +214,26 @@ def _recipient_change(
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @recipient_options
-def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
+@input_type_option
+def recipients_add(files: tuple[Path, ...], input_type: str | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys)
+    _recipient_change(files, "adding", add=keys, input_type=input_type)
 
 
 @recipients.command("remove")
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @recipient_options
 @click.option("--rotate", "then_rotate", is_flag=True, help="Also rotate the data key (recommended).")
-def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
+@input_type_option
+def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: str | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to remove")
-    _recipient_change(files, "removing", remove=keys)
+    _recipient_change(files, "removing", remove=keys, input_type=input_type)
     if then_rotate:
-        _each(files, "rotating", lambda file: _rotate_one(file, None))
+        _each(files, "rotating", lambda file: _rotate_one(file, input_type))
     else:
         click.echo("warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
                    "(or use --rotate) so it cannot read future values", err=True)
@@ -238,14 +242,16 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
-def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
+@input_type_option
+def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> None:
     """Make each file's recipients match its creation rule in .sealfile.yaml."""
     for file in files:
         with io.about(file):
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file),
+            preview = change.change_recipients(io.read_text(file), exact=rule.keys,
+                                               store=store_for(file, input_type),
                                                policy=signatures.for_file(file))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
@@ -257,4 +263,4 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
         if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
             click.echo(f"{file}: skipped", err=True)
             continue
-        _recipient_change((file,), "updating", exact=rule.keys)
+        _recipient_change((file,), "updating", exact=rule.keys, input_type=input_type)

@@ -56,6 +56,19 @@ def verify_seal(text: str, store: Store, policy: TrustPolicy, *, keyless: bool =
     return Verification(check, True)
 
 
+def verify_file(text: str, path: str, store: Store, input_type: str | None, policy: TrustPolicy, *,
+                keyless: bool = False) -> str:
+    """``verify``'s one line for a sealed file or a SOPS file (which has no signature to check)."""
+    from sealfile.ops.read import sops_kind, verify_sops
+
+    kind = sops_kind(text, path, input_type)
+    if kind is None:
+        return verify_seal(text, store, policy, keyless=keyless).summary()
+    policy.enforce_unsignable("a SOPS file")
+    verify_sops(text, kind)
+    return f"OK (SOPS {kind} file)"
+
+
 def _check_structure(document: SealedDocument) -> None:
     """What a keyless reader can check besides the signature: every value the rule encrypts is sealed."""
     rules = document.metadata.rules

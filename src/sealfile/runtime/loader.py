@@ -113,8 +113,8 @@ def _open(
     with about(path):
         policy = for_application(allowed_signers)
         text = read_text(path)
-        sops_data = _open_if_sops(text, os.fspath(path), policy)
-        if sops_data is not None:  # max_age does not apply: SOPS records no per-value time
+        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
+        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
             return sops_data if extract is None else get_path(sops_data, extract)
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
@@ -131,14 +131,17 @@ def _export(names: dict[str, str], *, override: bool) -> None:
             os.environ[name] = value
 
 
-# A file written by SOPS 3.x opens natively (see sealfile.sops).
-def _open_if_sops(text: str, path: str, policy: TrustPolicy) -> Any:
+_NOT_SOPS = object()
+
+
+def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
+        return _NOT_SOPS
     from sealfile import sops
 
-    found = sops.sniff(text, path)
-    if found is None:
-        return None
+    kind = sops.detect(text, path, file_type)
+    if kind is None:
+        return _NOT_SOPS
     policy.enforce_unsignable("a SOPS file")
-    return sops.open_tree(found[0], fmt=found[1]).data
+    return sops.load(text, kind)
