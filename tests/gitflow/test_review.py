@@ -103,3 +103,15 @@ def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox)
     assert done.returncode == 3
     assert "new.enc.yaml: NOT SEALED" in done.stdout
     assert ".sealfile.yaml: changed" in done.stdout
+
+
+def test_a_blob_over_the_size_limit_is_a_violation_not_a_crash(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "a.enc.yaml", "password: p-1\n")
+    sandbox.commit("base")
+    (sandbox.repo / "a.enc.yaml").write_text("x: " + "y" * (2 * 1024 * 1024) + "\n")
+    sandbox.commit("huge")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False,
+                            env={**sandbox.env, "SEALFILE_MAX_FILE_MB": "1"})
+    assert done.returncode == 3, done.stderr
+    assert "a.enc.yaml: larger than 1 MiB at HEAD" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -168,13 +168,29 @@ def test_the_driver_measures_what_it_claims(tmp_path: Path) -> None:
     assert missing.status == 1 and "no such file" in missing.stderr
 
 
-def test_an_endless_input_is_refused_at_the_size_limit(tmp_path: Path) -> None:
-    """/dev/zero has no size to check first: reading stops at the limit."""
+def test_an_endless_input_is_refused(tmp_path: Path) -> None:
+    """/dev/zero, named or through a symlink, is a device: refused before a byte is read; an
+    endless pipe stops at the size limit."""
     env = {**os.environ, "HOME": str(tmp_path)}
-    results = run_jobs([Job([command, "/dev/zero"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
-                        for command in ("verify", "status", "decrypt")]
-                       + [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))])
-    for result in results:
-        assert result.status == 1, result.stderr
-        assert "input is larger than 8 MiB" in result.stderr
+    (tmp_path / "zero.enc.yaml").symlink_to("/dev/zero")
+    endless = "yes | head -c 100000000 | SEALFILE_MAX_FILE_MB=1 {} -m sealfile verify /dev/stdin"
+    jobs = [Job([command, path], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
+            for command in ("verify", "status", "decrypt") for path in ("/dev/zero", "zero.enc.yaml")]
+    jobs += [Job(["check", "zero.enc.yaml"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)]
+    jobs += [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))]
+    for result in run_jobs(jobs):
+        assert result.status in (1, 3), result.stderr
+        assert "is a device, not a file" in result.stderr
         assert result.seconds < MAX_SECONDS and result.maxrss_kb < 200_000
+    import subprocess
+    import sys
+
+    piped = subprocess.run(["sh", "-c", endless.format(sys.executable)], env={**env, **_pythonpath()},
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 1 and "input is larger than 1 MiB" in piped.stderr, piped.stderr
+
+
+def _pythonpath() -> dict[str, str]:
+    from tests.reliability.forkrun import ROOT
+
+    return {"PYTHONPATH": str(ROOT / "src")}

@@ -53,9 +53,9 @@ def git_textconv(file: str, redact: bool) -> None:
     from sealfile.gitflow.textconv import textconv
 
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read()
-    except OSError:
+        raw = io.read_bytes(file)
+    except SealfileError as err:  # too large, a device, unreadable: say so instead of failing 'git diff'
+        sys.stdout.write(f"# sealfile: not shown: {err.message}\n")
         return
     try:
         text = raw.decode("utf-8")

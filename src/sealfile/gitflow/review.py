@@ -74,7 +74,12 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
     for change in changed_files(base, head, [], root):
         if not matches_patterns(change.path, patterns):
             continue
-        old, new = show(base, change.path, root), show(head, change.path, root)
+        try:
+            old, new = show(base, change.path, root), show(head, change.path, root)
+        except FormatError as err:  # a blob too large to read is a finding, not a crash
+            unreadable = FileDiff(change.path, "modified", problem=err.message)
+            result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
+            continue
         result.files.append(review_file(change.path, old, new))
     return result
 
