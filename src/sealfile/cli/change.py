@@ -24,7 +24,7 @@ from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
 from sealfile.ops import change, read
-from sealfile.ops.config import load_config
+from sealfile.ops.config import load_config, trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
@@ -33,7 +33,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 
 def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
-    with io.about(file), locked(file):
+    with io.about(file), trust_near(file), locked(file):
         text = io.read_text(file)
         new_text = transform(text)
         if new_text == text:
@@ -63,7 +63,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
         return click.confirm("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)",
                              default=True, err=True)
 
-    with io.about(file), locked(file):
+    with io.about(file), trust_near(file), locked(file):
         if file.exists():
             sealed = io.read_text(file)
             plaintext = change.plaintext_for_editing(sealed, store)

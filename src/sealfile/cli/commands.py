@@ -23,6 +23,7 @@ from sealfile.cli.options import (
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.ops import read, seal
+from sealfile.ops.config import trust_near
 from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
@@ -62,7 +63,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     rules = rules_from_options(params)
     reuse = None
     if previous is not None:
-        with io.about(previous):  # a bad --previous is named as such, not as FILE
+        with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
             reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous))
         rules = rules or previous_rules
     elif not keys:
@@ -96,7 +97,7 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
     if fmt not in ("dotenv", "k8s-secret") and prefix:
         raise click.UsageError("--prefix goes with --format dotenv or k8s-secret")
     store = store_for(file, input_type)
-    with io.about(file):
+    with io.about(file), trust_near(file):
         if fmt is None or fmt == store.name:
             plaintext = read.decrypt_text(io.read_text(file), store=store, extract=extract)
         else:
@@ -111,7 +112,7 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
     """Check that each file opens and that nothing in it was altered."""
     for file in files:
-        with io.about(file):
+        with io.about(file), trust_near(file):
             read.verify_text(io.read_text(file), store_for(file, input_type))
         click.echo(f"{file}: OK")
 

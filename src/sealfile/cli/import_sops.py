@@ -9,6 +9,7 @@ import click
 
 from sealfile.cli.app import cli
 from sealfile.files import io
+from sealfile.ops.config import trust_near
 
 
 @cli.command("import-sops")
@@ -21,7 +22,7 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
 
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
-    with io.about(file):
+    with io.about(file), trust_near(file):
         result = convert(io.read_text(file), path=str(file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)

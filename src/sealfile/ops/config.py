@@ -12,22 +12,32 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
       - path_regex: .*\\.enc\\.yaml$
         age: age1..., age1...          # a list, or one comma-separated string
     sealed_files: ["*.enc.yaml"]       # what the Git integration and `check` treat as sealed
+    trust:                             # what recipients read from sealed files may make sealfile use
+      hosts: ["*.vault.example.internal"]
+      roles: ["arn:aws:iam::111122223333:role/sealfile-*"]
+      profiles: [deploy]
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
 value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
 matches the file's path (relative to the config's directory, ``/``-separated) applies.
+
+``trust`` adds to what a sealed file's recipients may name (:mod:`sealfile.kms.trust`); the hosts,
+roles and profiles of the creation rules' keys are trusted as well. Open files by path inside
+:func:`trust_near` so that a file's own configuration counts.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sealfile.errors import ConfigError, SealfileError
+from sealfile.kms import trust
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
@@ -48,6 +58,8 @@ class ProjectConfig:
     path: Path | None
     creation_rules: list[CreationRule] = field(default_factory=list)
     sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
+    trusted: trust.Trusted = field(default_factory=trust.Trusted)
+    """The ``trust`` section and the targets of every creation rule's keys."""
 
     @property
     def root(self) -> Path:
@@ -91,9 +103,19 @@ def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
         raw = load_fast(read_text(path)) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
-        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), _patterns(raw))
+        rules = _creation_rules(raw.get("creation_rules"))
+        named = trust.Trusted.exactly(target for rule in rules for key in rule.keys for target in key.targets())
+        return ProjectConfig(path, rules, _patterns(raw), trust.Trusted.from_mapping(raw.get("trust")).merged(named))
     except SealfileError as err:
         raise err.in_file(str(path)) from None
+
+
+@contextmanager
+def trust_near(file: str | os.PathLike[str]) -> Iterator[None]:
+    """Inside, recipients read from files may also use what the config governing ``file`` trusts
+    (read only if a recipient needs it, so a file that names nothing unusual never reads it)."""
+    with trust.configured(lambda: load_config(file).trusted):
+        yield
 
 
 def _patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from sealfile.files.io import about, read_text
+from sealfile.ops.config import trust_near
 from sealfile.ops.document import read_document
 from sealfile.ops.read import SOPS_MARKER, get_path
 from sealfile.runtime.flatten import check_prefix, flatten
@@ -97,7 +98,7 @@ def _open(
     stacklevel: int,
     file_type: str | None = None,
 ) -> Any:
-    with about(path):
+    with about(path), trust_near(path):
         text = read_text(path)
         sops_data = _open_if_sops(text, os.fspath(path))
         if sops_data is not None:  # max_age does not apply: SOPS records no per-value time
