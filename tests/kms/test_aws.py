@@ -548,3 +548,71 @@ def test_cli_rejects_malformed_context(tmp_path: Path, kms_keys: Keys) -> None:
     done = run_cli("encrypt", "--aws-kms", "alias/app", str(plain))
     assert (done.returncode, len(done.stderr.splitlines())) == (1, 1)
     assert "not an AWS KMS key or alias ARN: 'alias/app'" in done.stderr
+
+
+# --- a file must not choose the role or profile whose credentials are used -------------------
+
+
+def _file_naming(tmp_path: Path, key: AwsKmsKey, proxy: KmsProxy) -> Path:
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [key]), encoding="utf-8")  # the user's own key: used as given
+    forget_data_keys()
+    forget_clients()
+    proxy.reset()
+    return path
+
+
+def test_a_role_named_in_a_file_is_assumed_only_if_trusted(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), proxy)
+    with pytest.raises(NoUsableKeyError) as caught:
+        load_secrets(path)
+    assert f"the file names role '{ROLE}', which is not trusted here" in str(caught.value)
+    assert "SEALFILE_TRUSTED_ROLES" in str(caught.value)
+    assert proxy.calls == {}  # no sts:AssumeRole, no kms:Decrypt
+    monkeypatch.setenv("SEALFILE_TRUSTED_ROLES", "arn:aws:iam::999999999999:role/x, arn:aws:iam::123456789012:role/*")
+    assert load_secrets(path) == EXPECTED
+    assert proxy.calls["AssumeRole"] == 1
+
+
+def test_a_profile_named_in_a_file_is_used_only_if_trusted(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="team"), proxy)
+    with pytest.raises(NoUsableKeyError, match="the file names profile 'team', which is not trusted"):
+        load_secrets(path)
+    assert proxy.calls == {}
+    (tmp_path / ".sealfile.yaml").write_text("trust:\n  profiles: [team]\n")
+    assert load_secrets(path) == EXPECTED
+    assert {s.access_key for s in proxy.seen} == {"AKIATEAMEXAMPLE00001"}
+
+
+def test_a_role_in_a_creation_rule_is_trusted_for_files_it_governs(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), proxy)
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - aws_kms:\n      - arn: {kms_keys.arn}\n        role: {ROLE}\n")
+    assert load_secrets(path) == EXPECTED
+    elsewhere = tmp_path / "sub" / "other.enc.yaml"  # the same config governs it: trusted too
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(path.read_text())
+    assert load_secrets(elsewhere) == EXPECTED
+
+
+def test_rotate_does_not_wrap_for_an_untrusted_role(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey], fresh_clients: None
+) -> None:
+    """With an age key the file opens without AWS; rotating re-wraps for every recipient, and the
+    role the file names must not be assumed for that either."""
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity[1], AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE)]))
+    before = path.read_text()
+    proxy.reset()
+    done = subprocess.run([sys.executable, "-m", "sealfile", "rotate", str(path)], capture_output=True, text=True,
+                          env={**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}, timeout=60)
+    assert done.returncode == 1
+    assert f"names role '{ROLE}', which is not trusted" in done.stderr
+    assert proxy.calls == {}
+    assert path.read_text() == before
