@@ -616,3 +616,43 @@ def test_rotate_does_not_wrap_for_an_untrusted_role(
     assert f"names role '{ROLE}', which is not trusted" in done.stderr
     assert proxy.calls == {}
     assert path.read_text() == before
+
+
+# --- git's views of a sealed file work offline ------------------------------------------------
+
+
+def test_git_diff_log_and_review_never_contact_kms(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """Every revision git shows runs textconv: with a cloud recipient that would be a KMS call (or a
+    request to whatever host a file names) per revision. Only a local key may decrypt there."""
+    from tests.support.git import SEALFILE
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = T\n\temail = t@example.com\n")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+
+    def run(*args: str, extra: dict[str, str] | None = None) -> str:
+        done = subprocess.run(list(args), cwd=repo, env={**env, **(extra or {})}, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    keys = [AwsKmsKey.from_cli(kms_keys.arn), age_identity[1]]
+    run("git", "init", "-q")
+    run(*SEALFILE.split(), "git", "install", "--command", SEALFILE)
+    (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT, keys))
+    run("git", "add", "-A")
+    run("git", "commit", "-qm", "one")
+    (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT.replace("hunter2", "hunter3"), keys))
+    run("git", "commit", "-qam", "two")
+    proxy.reset()
+    shown = run("git", "log", "-p") + run("git", "diff", "HEAD~1", "HEAD") + run(*SEALFILE.split(), "review",
+                                                                                 "HEAD~1", "HEAD")
+    assert "no local key to decrypt" in shown and "hunter" not in shown
+    assert proxy.calls == {}
+    with_age = run("git", "diff", "HEAD~1", "HEAD", extra={"SEALFILE_AGE_KEY": age_identity[0]})
+    assert "+  password: hunter3" in with_age
+    assert proxy.calls == {}

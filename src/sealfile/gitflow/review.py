@@ -24,6 +24,7 @@ from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
 from sealfile.stores.yaml.reader import load_fast
@@ -64,6 +65,13 @@ class Review:
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
            fail_on_recipient_change: bool = False) -> Review:
+    """Needs no key and contacts no network service: it works from the files alone (offline, so a
+    key that would need a service cannot be used even by mistake)."""
+    with offline():
+        return _review(base, head, cwd, fail_on_recipient_change)
+
+
+def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
     root = toplevel(cwd)
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
     base_config, head_config = show(base, CONFIG_NAME, root), show(head, CONFIG_NAME, root)
