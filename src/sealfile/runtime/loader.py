@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Collection
 from typing import Any
 
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
 from sealfile.ops.document import read_document
 from sealfile.ops.read import SOPS_MARKER, get_path
-from sealfile.runtime.flatten import check_prefix, flatten
+from sealfile.runtime.environment import export, variables_for
+from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
@@ -35,6 +37,7 @@ def load_secrets(
     env: bool = False,
     env_prefix: str = "",
     env_override: bool = False,
+    env_allow: Collection[str] = (),
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
@@ -46,7 +49,9 @@ def load_secrets(
 
     ``env=True`` also sets one environment variable per value with the names of
     :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), ``env_prefix`` in front; variables already
-    set are kept unless ``env_override=True``.
+    set are kept unless ``env_override=True``. A name that changes how programs start or where
+    they connect (``LD_PRELOAD``, ``BASH_ENV``, ``PATH``...: :mod:`sealfile.runtime.environment`) is
+    refused unless a prefix is given or ``env_allow`` names it; nothing is set then.
 
     ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
     longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
@@ -62,7 +67,7 @@ def load_secrets(
     tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
     if env:
         with about(path):
-            _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
+            export(os.environ, variables_for(tree, check_prefix(env_prefix), env_allow), override=env_override)
     return redacted_view(tree) if redacted else tree
 
 
@@ -72,6 +77,7 @@ def load_env(
     extract: str | None = None,
     prefix: str = "",
     override: bool = False,
+    allow_env: Collection[str] = (),
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
@@ -79,13 +85,15 @@ def load_env(
     """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
 
     Variables already set keep their value unless ``override=True``, so the deployment can
-    override a file. Returns ``NAME -> value`` of everything the file holds (as a
-    :class:`Secrets`, which does not print its values), whether set now or kept.
+    override a file. A name that changes how programs start or where they connect (``LD_PRELOAD``,
+    ``BASH_ENV``, ``PATH``...: :mod:`sealfile.runtime.environment`) is refused, and nothing set,
+    unless ``prefix`` is given or ``allow_env`` names it. Returns ``NAME -> value`` of everything
+    the file holds (as a :class:`Secrets`, which does not print its values), set now or kept.
     """
     tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
     with about(path):
-        names = flatten(tree, check_prefix(prefix))
-    _export(names, override=override)
+        names = variables_for(tree, check_prefix(prefix), allow_env)
+    export(os.environ, names, override=override)
     return Secrets(names)
 
 
@@ -109,12 +117,6 @@ def _open(
         if max_age is not None:
             enforce(os.fspath(path), set_times(document.leaves()), max_age, on_stale, stacklevel=stacklevel)
         return tree if extract is None else get_path(tree, extract)
-
-
-def _export(names: dict[str, str], *, override: bool) -> None:
-    for name, value in names.items():
-        if override or name not in os.environ:
-            os.environ[name] = value
 
 
 # --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
