@@ -1,4 +1,4 @@
-"""Any change to a sealed file is detected before a value is returned (issue 2, "Done when").
+"""Any change to a sealed file is detected before a value is returned.
 
 Each case edits a sealed file as an attacker or a bad merge would: at the YAML level (swap,
 move, delete, add a value; flip a token byte; change a plaintext value, the MAC, a wrapped key,
@@ -144,11 +144,11 @@ def _rule_swapped(d: Any) -> None:
 
 
 def _version(d: Any) -> None:
-    d["sealfile"]["version"] = 2
+    d["sealfile"]["version"] = 3
 
 
 def _version_string(d: Any) -> None:
-    d["sealfile"]["version"] = "1"
+    d["sealfile"]["version"] = "2"
 
 
 def _recipients_not_list(d: Any) -> None:

@@ -16,7 +16,7 @@ from sealfile.errors import FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.stores import Store, get_store
 

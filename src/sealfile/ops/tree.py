@@ -13,7 +13,7 @@ from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
-from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
+from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
@@ -22,6 +22,7 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, encode_scalar, is_sealed, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 
 
@@ -62,13 +63,16 @@ class TreeSealed(SealedDocument):
     def leaves(self) -> Sequence[SealedLeaf]:
         return mac_leaves(self._tree, self.store)
 
+    def digest(self) -> bytes:
+        return seal_digest(self.metadata, encode_leaves(self.leaves()))
+
     def open(self) -> TreeOpen:
         return self.open_with(unwrap_data_key(self.metadata.recipients))
 
     def open_with(self, data_key: bytes) -> TreeOpen:
         """Open with a data key already unwrapped (and verify the MAC with it)."""
         meta = self.metadata
-        verify_mac(mac_key(data_key), meta.version, meta.rules, self.leaves(), meta.mac)
+        verify_mac(data_key, meta, encode_leaves(self.leaves()))
         return TreeOpen(self, data_key)
 
 
@@ -167,9 +171,7 @@ class TreeOpen(OpenDocument):
     def dump(self) -> str:
         if not self._changed:
             return self._text
-        meta = self.metadata
-        self.metadata = meta.with_mac(compute_mac(mac_key(self._data_key), meta.version, meta.rules,
-                                                  mac_leaves(self._tree, self.store)))
+        self.metadata = seal_metadata(self.metadata, self._data_key, encode_leaves(mac_leaves(self._tree, self.store)))
         return dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
 
 

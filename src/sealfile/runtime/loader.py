@@ -19,8 +19,8 @@ from typing import Any
 
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
-from sealfile.ops.document import read_document
 from sealfile.ops.read import SOPS_MARKER, get_path
+from sealfile.ops.reader import read_document
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.freshness import OnStale, enforce, set_times
@@ -119,7 +119,7 @@ def _open(
         return tree if extract is None else get_path(tree, extract)
 
 
-# --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
+# A file written by SOPS 3.x opens natively (see sealfile.sops).
 def _open_if_sops(text: str, path: str) -> Any:
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
