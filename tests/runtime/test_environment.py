@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,15 @@ from tests.support.sealing import SealFile
 pytest_plugins = ["tests.support.sealed_files"]
 
 PRINT_ENV = "import json, os, sys; json.dump(dict(os.environ), sys.stdout)"
+
+
+@pytest.fixture(autouse=True)
+def restored_environment() -> Iterator[None]:
+    """These tests set LD_PRELOAD, PATH... in this process on purpose: put everything back."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def run_exec(path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
