@@ -82,13 +82,39 @@ def _relative(file: Path, root: Path) -> str:
 
 
 def find_config(start: str | os.PathLike[str]) -> Path | None:
+    """The ``.sealfile.yaml`` that governs ``start``: in its directory or the nearest one above.
+
+    The walk ends at the repository root (the first directory holding ``.git``) or the user's
+    home, and at any directory another user owns: a config above those is not the project's, and
+    one another user could have written is not the user's. Found in such a place it is an error
+    rather than silently ignored (it names the file and the owner)."""
     directory = Path(start).resolve()
     directory = directory if directory.is_dir() else directory.parent
+    home = Path.home().resolve()
     for candidate in (directory, *directory.parents):
         config = candidate / CONFIG_NAME
         if config.is_file():
+            for place in (candidate, config):
+                _check_owner(place, config)
             return config
+        if (candidate / ".git").exists() or candidate == home or not _owned_by_us(candidate):
+            return None
     return None
+
+
+def _owned_by_us(path: Path) -> bool:
+    """Owned by this user, or by root (who can change anything anyway); always true where
+    files have no numeric owner."""
+    if not hasattr(os, "geteuid"):
+        return True
+    return path.stat().st_uid in (os.geteuid(), 0)
+
+
+def _check_owner(place: Path, config: Path) -> None:
+    if not _owned_by_us(place):
+        what = "its directory belongs" if place != config else "it belongs"
+        raise ConfigError(f"not used: {what} to another user (uid {place.stat().st_uid}); "
+                          "a project's .sealfile.yaml must be the user's own").in_file(str(config))
 
 
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
