@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
-from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
+from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, matches_patterns, view, visible
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
@@ -136,35 +136,41 @@ def review_file(path: str, old: str | None, new: str | None) -> FileReview:
 
 
 def render(result: Review, fmt: str = "text") -> str:
+    """The review as text for a terminal, Markdown for a pull-request comment, or JSON.
+
+    Paths, key names, recipients and messages come from the change under review, so they are
+    shown, never interpreted: every invisible or control character as an escape (a newline, a
+    terminal escape sequence, a bidirectional override), and in Markdown every punctuation
+    character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
+    than any run of backticks it holds."""
     if fmt == "json":
         return json.dumps(_as_json(result), indent=2) + "\n"
     markdown = fmt == "markdown"
+    shown = markdown_text if markdown else visible
+
+    def items(lines: list[str]) -> list[str]:
+        return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
+
     out: list[str] = []
-    title = f"sealfile review {result.base}..{result.head}"
+    title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
     out.append(f"## {title}" if markdown else title)
     out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
     if result.recipient_changes:
         out += ["", "### :warning: Recipients changed" if markdown else "!!! RECIPIENTS CHANGED !!!",
                 "Check that every added key belongs to someone who should read these secrets."]
-        out += [f"- {line}" if markdown else f"  {line}" for line in result.recipient_changes]
+        out += items(result.recipient_changes)
     if result.violations:
-        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:"]
-        out += [f"- {line}" if markdown else f"  {line}" for line in result.violations]
+        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention]
     if result.config_changed:
         attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
                             "sealed_files chooses what must be sealed)")
     if attention:
-        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:"]
-        out += [f"- {line}" if markdown else f"  {line}" for line in attention]
+        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
+        changes = [visible(line) for f in result.files for line in render_text(f.diff)]
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        if markdown:
-            out.append("```diff")
-        for f in result.files:
-            out += render_text(f.diff)
-        if markdown:
-            out.append("```")
+        out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"
 

@@ -110,7 +110,10 @@ def parse_keypath(text: str) -> KeyPath:
         match = _BRACKET.match(text, pos)
         if not match:
             raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-        value = json.loads(match.group(1))
+        try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
+            value = json.loads(match.group(1), strict=False)
+        except ValueError:
+            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
         kind: Literal["str", "int", "bool"] = (
             "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
         )
