@@ -19,6 +19,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
 from sealfile.stores import Store, get_store
+from sealfile.stores.yaml.portable import portable
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 
@@ -27,17 +28,23 @@ def decrypt_text(
     text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None
 ) -> str:
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
-    ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively."""
+    ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively.
+
+    YAML output is :func:`~sealfile.stores.yaml.portable.portable`: YAML 1.1 readers (PyYAML)
+    read the same data from it as ``load_secrets`` returns."""
     sops_plaintext = _decrypt_if_sops(text, extract=extract)
     if sops_plaintext is not None:
         return sops_plaintext
     document = read_document(text, store or get_store("yaml")).open()
+    yaml_out = (output or document.store).name == "yaml"
     if extract is None:
-        return document.plaintext(output)
+        plaintext = document.plaintext(output)
+        return portable(plaintext) if yaml_out else plaintext
     path = resolve(document.data(), extract)
     node = get_at(document.data(), path)
     if isinstance(node, (dict, list)):
-        return document.subtree_text(path)
+        subtree = document.subtree_text(path)
+        return portable(subtree) if yaml_out else subtree
     value = scalar_text(node)
     return value if value.endswith("\n") else value + "\n"
 
