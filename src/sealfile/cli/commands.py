@@ -72,7 +72,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     out_store = store_for(output, output_type) if output or output_type else store
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store)
-    _emit(sealed, output or (file if in_place else None), private=False)
+    _emit(sealed, output or (file if in_place else None), private=False, source=file)
 
 
 @cli.command()
@@ -103,7 +103,7 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
         else:
             data = load_secrets(file, extract=extract, redacted=False, file_type=input_type)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
-    _emit(plaintext, output, private=True)
+    _emit(plaintext, output, private=True, source=file)
 
 
 @cli.command()
@@ -168,7 +168,12 @@ def _age(seconds: float) -> str:
     return f"{int(max(seconds, 0))}s"
 
 
-def _emit(text: str, output: Path | None, *, private: bool) -> None:
+def _emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
+        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
+                            file=str(source)) from None
     if output is None:
         sys.stdout.write(text)
     else:
