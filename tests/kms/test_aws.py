@@ -656,3 +656,27 @@ def test_git_diff_log_and_review_never_contact_kms(
     with_age = run("git", "diff", "HEAD~1", "HEAD", extra={"SEALFILE_AGE_KEY": age_identity[0]})
     assert "+  password: hunter3" in with_age
     assert proxy.calls == {}
+
+
+def test_updatekeys_asks_before_contacting_a_new_recipients_service(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """The rule adds an AWS KMS key: nothing goes to KMS until the user says yes."""
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity[1]]))
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - age: {age_identity[1].recipient}\n    aws_kms: {kms_keys.arn}\n")
+    before = path.read_text()
+    env = {**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}
+
+    def updatekeys(answer: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sealfile", "updatekeys", str(path)], input=answer,
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    proxy.reset()
+    declined = updatekeys("n\n")
+    assert f"{path}: + aws_kms {kms_keys.arn}" in declined.stderr and f"{path}: skipped" in declined.stderr
+    assert proxy.calls == {} and path.read_text() == before
+    accepted = updatekeys("y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert proxy.calls["Encrypt"] == 1 and "aws_kms" in path.read_text()

@@ -226,13 +226,16 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
-    """Make each file's recipients match its creation rule in .sealfile.yaml."""
+    """Make each file's recipients match its creation rule in .sealfile.yaml.
+
+    The change is shown and confirmed (unless --yes) before anything is unwrapped or wrapped, so
+    no new recipient's service is contacted without the user's say."""
     for file in files:
         with io.about(file):
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
+            preview = change.plan_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
             continue

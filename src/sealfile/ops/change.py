@@ -52,6 +52,22 @@ class RecipientChange:
     removed: list[MasterKey]
 
 
+def plan_recipients(
+    text: str,
+    *,
+    add: Iterable[MasterKey] = (),
+    remove: Iterable[MasterKey] = (),
+    exact: Iterable[MasterKey] | None = None,
+    store: Store | None = None,
+) -> RecipientChange:
+    """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
+    alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
+    the user first."""
+    current = keys_for(read_document(text, _store(store)).metadata.recipients)
+    _, added, removed = _recipient_sets(current, add, remove, exact)
+    return RecipientChange(text, added, removed)
+
+
 def change_recipients(
     text: str,
     *,
@@ -63,6 +79,18 @@ def change_recipients(
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
     document = read_document(text, _store(store)).open()
     current = keys_for(document.metadata.recipients)
+    wanted, added, removed = _recipient_sets(current, add, remove, exact)
+    if not added and not removed:
+        return RecipientChange(text, [], [])
+    document.rewrap(wanted)
+    return RecipientChange(document.dump(), added, removed)
+
+
+def _recipient_sets(
+    current: list[MasterKey], add: Iterable[MasterKey], remove: Iterable[MasterKey],
+    exact: Iterable[MasterKey] | None,
+) -> tuple[list[MasterKey], list[MasterKey], list[MasterKey]]:
+    """(wanted, added, removed) for a change of ``current``."""
     if exact is not None:
         wanted = list(exact)
     else:
@@ -76,10 +104,7 @@ def change_recipients(
         raise FormatError("refusing to remove the last recipient: nobody could open the file")
     added = [k for k in wanted if not any(k.same_key(c) for c in current)]
     removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
-    if not added and not removed:
-        return RecipientChange(text, [], [])
-    document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed)
+    return wanted, added, removed
 
 
 def plaintext_for_editing(text: str, store: Store | None = None) -> str:
