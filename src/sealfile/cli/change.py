@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
-from sealfile.ops import change, read
+from sealfile.ops import change, read, sops_files
 from sealfile.ops.config import load_config, trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
@@ -31,10 +32,24 @@ from sealfile.stores import store_for
 FILE = click.Path(dir_okay=False, path_type=Path)
 
 
+@cache
+def _warn_about_sops() -> None:
+    click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
+
+
+def _read_sealed(file: Path) -> str:
+    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
+    text = io.read_text(file)
+    if sops_files.is_sops_text(text):
+        _warn_about_sops()
+        sops_files.refuse_to_write(text)
+    return text
+
+
 def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
     with io.about(file), trust_near(file), locked(file):
-        text = io.read_text(file)
+        text = _read_sealed(file)
         new_text = transform(text)
         if new_text == text:
             return False
@@ -65,7 +80,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = io.read_text(file)
+            sealed = _read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store)
 
             def accept(edited: str) -> str | None:
@@ -235,7 +250,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
+            preview = change.plan_recipients(_read_sealed(file), exact=rule.keys, store=store_for(file))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
             continue

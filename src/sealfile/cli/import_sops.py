@@ -10,6 +10,7 @@ import click
 from sealfile.cli.app import cli
 from sealfile.files import io
 from sealfile.ops.config import trust_near
+from sealfile.ops.sops_files import IMPORTED
 
 
 @cli.command("import-sops")
@@ -26,6 +27,7 @@ def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
         result = convert(io.read_text(file), path=str(file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
+    click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
     target = output or (file if in_place else None)
     if target is None:
         sys.stdout.write(result.sealed)
