@@ -105,8 +105,40 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
         "wrapped key truncated": _text(re.sub(r"(-----BEGIN AGE ENCRYPTED FILE-----\n\s*)\S+", r"\1AAAA", sealed)),
         "non-string keys": _text("? [a, b]\n: 1\n1: x\nnull: y\n" + "sealfile:" + meta),
         "100 MB file": _hundred_megabytes,
+        **hostile_recipients(sealed),
+        "%YAML 1.1 directive": _text("%YAML 1.1\n---\n" + sealed),
+        "key path with control characters": _text(sealed.replace("db:", '"db\\u001b[2J\\u202e":', 1)),
     }
     return [Case(name, "secrets.enc.yaml", write) for name, write in cases.items()]
+
+
+def hostile_recipients(sealed: str) -> dict[str, Writer]:
+    """Recipient stanzas that try to make the reader do something: contact a host, assume a role, use
+    a profile, or work through thousands of recipients or a huge wrapped key."""
+    head, _, rest = sealed.partition("  recipients:\n")
+    stanza = "  - type: {type}\n    {field}: {value}\n    wrapped: AAAA\n"
+
+    def prepend(*stanzas: str) -> Writer:
+        return _text(head + "  recipients:\n" + "".join(stanzas) + rest)
+
+    return {
+        "recipient names an untrusted Azure host": prepend(
+            stanza.format(type="azure_kv", field="key", value="https://attacker.example/keys/k")),
+        "recipient names an AWS role": prepend(
+            "  - type: aws_kms\n    arn: arn:aws:kms:us-east-1:111122223333:key/k\n"
+            "    role: arn:aws:iam::111122223333:role/attacker\n    wrapped: AAAA\n"),
+        "recipient names an AWS profile": prepend(
+            "  - type: aws_kms\n    arn: arn:aws:kms:us-east-1:111122223333:key/k\n    profile: admin\n"
+            "    wrapped: AAAA\n"),
+        "recipient names a GCP endpoint": prepend(
+            "  - type: gcp_kms\n    resource: projects/p/locations/l/keyRings/r/cryptoKeys/k\n"
+            "    endpoint: http://attacker.example\n    wrapped: AAAA\n"),
+        "2,000 recipients": prepend(*[stanza.format(type="keyring", field="name", value=f"k{i}")
+                                      for i in range(2000)]),
+        "wrapped key of 20,000 characters": _text(re.sub(
+            r"^( *)(-----BEGIN AGE ENCRYPTED FILE-----\n)", lambda m: m.group(0) + m.group(1) + "A" * 20_000 + "\n",
+            sealed, count=1, flags=re.MULTILINE)),
+    }
 
 
 def json_cases(sealed_json: str) -> list[Case]:
@@ -131,6 +163,8 @@ def json_cases(sealed_json: str) -> list[Case]:
         "JSON: recipients is null": _text(with_meta(recipients=None)),
         "JSON: wrapped is a number": _text(with_meta(recipients=[{"type": "age", "recipient": "x", "wrapped": 5}])),
         "JSON: truncated": _text(sealed_json[: len(sealed_json) // 2]),
+        "JSON: key with a lone surrogate": _text(sealed_json.replace('"db":', '"\\ud800":', 1)),
+        "JSON: value with a lone surrogate": _text(sealed_json.replace("{", '{"note_unencrypted": "\\udc80", ', 1)),
     }
     return [Case(name, "secrets.enc.json", write) for name, write in cases.items()]
 

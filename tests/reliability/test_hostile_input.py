@@ -43,6 +43,11 @@ MAY_SUCCEED = {
     ("non-string keys", "status"),
     ("dotenv: truncated token", "status"),
     ("JSON: huge integer", "status"),
+    # a recipient stanza is only read by status (listed), never used: nothing contacted, nothing unwrapped
+    ("recipient names", "status"),
+    ("2,000 recipients", "status"),
+    ("wrapped key of 20,000 characters", "status"),
+    ("key path with control characters", "status"),  # renamed keys: verify catches it, status shows it escaped
 }
 
 
@@ -89,6 +94,9 @@ def judge(case: Case, command: str, result: Result) -> str | None:
         return f"used {result.maxrss_kb // 1024} MB"
     if "Traceback" in result.stderr or "internal error" in result.stderr:
         return f"crashed: {result.stderr[-600:]}"
+    shown = (result.stdout + result.stderr).replace("\n", "").replace("\t", "")
+    if not shown.isprintable():
+        return f"printed a control character: {ascii(shown)[-300:]}"
     if result.status == 0:
         allowed = any(case.name.startswith(p) and command == c for p, c in MAY_SUCCEED)
         return None if allowed else "succeeded on a broken file"
@@ -194,3 +202,27 @@ def _pythonpath() -> dict[str, str]:
     from tests.reliability.forkrun import ROOT
 
     return {"PYTHONPATH": str(ROOT / "src")}
+
+
+EXEC_HOOKS = {"bash_env": "BASH_ENV", "ld_preload": "LD_PRELOAD", "path": "PATH", "pythonstartup": "PYTHONSTARTUP",
+              "node_options": "NODE_OPTIONS", "git_ssh_command": "GIT_SSH_COMMAND", "home": "HOME"}
+
+
+def test_exec_refuses_every_hook_a_file_names(identity: tuple[Path, AgeKey], tmp_path: Path) -> None:
+    """A file value must not become a loader or interpreter hook of exec's child: one error line,
+    nothing run (the bash_env payload would create the marker)."""
+    key_file, key = identity
+    marker = tmp_path / "CODE-RAN"
+    env = child_env(key_file, tmp_path)
+    jobs = []
+    for index, item in enumerate(EXEC_HOOKS):
+        path = tmp_path / f"hook{index}.enc.yaml"
+        path.write_text(seal_text(f'{item}: "$(touch {marker})"\ndb_password: hunter2-hostile\n', [key]))
+        jobs.append(Job(["exec", str(path), "--", "bash", "-c", "true"], env=env, cwd=str(tmp_path)))
+    for (item, name), result in zip(EXEC_HOOKS.items(), run_jobs(jobs), strict=True):
+        assert result.status == 1, result.stderr
+        assert result.stderr.strip().endswith(f"{item}: would set {name}, which changes how programs start or where "
+                                              f"they connect; refused (put a prefix in front of the names, or allow "
+                                              f"{name} explicitly)")
+        assert "hunter2" not in result.stderr and result.seconds < MAX_SECONDS
+    assert not marker.exists()
