@@ -113,32 +113,30 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
 
 
 def hostile_recipients(sealed: str) -> dict[str, Writer]:
-    """Recipient stanzas that try to make the reader do something: contact a host, assume a role, use
-    a profile, or work through thousands of recipients or a huge wrapped key."""
-    head, _, rest = sealed.partition("  recipients:\n")
-    stanza = "  - type: {type}\n    {field}: {value}\n    wrapped: AAAA\n"
+    """Files that try to make the reader do something through their recipients: contact a host,
+    assume a role, use a profile, or work through thousands of recipients or a huge wrapped key.
+    The first four are what anyone who can write to the repository can commit: values of their own
+    sealed under a data key of their own, with a valid MAC (the reader's own key is not among them)."""
+    from tests.support.sealing import forged
 
-    def prepend(*stanzas: str) -> Writer:
-        return _text(head + "  recipients:\n" + "".join(stanzas) + rest)
-
-    return {
-        "recipient names an untrusted Azure host": prepend(
-            stanza.format(type="azure_kv", field="key", value="https://attacker.example/keys/k")),
-        "recipient names an AWS role": prepend(
-            "  - type: aws_kms\n    arn: arn:aws:kms:us-east-1:111122223333:key/k\n"
-            "    role: arn:aws:iam::111122223333:role/attacker\n    wrapped: AAAA\n"),
-        "recipient names an AWS profile": prepend(
-            "  - type: aws_kms\n    arn: arn:aws:kms:us-east-1:111122223333:key/k\n    profile: admin\n"
-            "    wrapped: AAAA\n"),
-        "recipient names a GCP endpoint": prepend(
-            "  - type: gcp_kms\n    resource: projects/p/locations/l/keyRings/r/cryptoKeys/k\n"
-            "    endpoint: http://attacker.example\n    wrapped: AAAA\n"),
-        "2,000 recipients": prepend(*[stanza.format(type="keyring", field="name", value=f"k{i}")
-                                      for i in range(2000)]),
-        "wrapped key of 20,000 characters": _text(re.sub(
-            r"^( *)(-----BEGIN AGE ENCRYPTED FILE-----\n)", lambda m: m.group(0) + m.group(1) + "A" * 20_000 + "\n",
-            sealed, count=1, flags=re.MULTILINE)),
+    plaintext = "db:\n  password: attacker-chosen\n"
+    arn = "arn:aws:kms:us-east-1:111122223333:key/k"
+    stanzas = {
+        "recipient names an untrusted Azure host": {"type": "azure_kv", "key": "https://attacker.example/keys/k"},
+        "recipient names an AWS role": {"type": "aws_kms", "arn": arn, "role": "arn:aws:iam::111122223333:role/x"},
+        "recipient names an AWS profile": {"type": "aws_kms", "arn": arn, "profile": "admin"},
+        "recipient names a GCP endpoint": {"type": "gcp_kms", "resource": "projects/p/locations/l/keyRings/r/"
+                                           "cryptoKeys/k", "endpoint": "http://attacker.example"},
     }
+    cases: dict[str, Writer] = {name: _text(forged(plaintext, [{**stanza, "wrapped": "AAAA"}])[0])
+                                for name, stanza in stanzas.items()}
+    head, _, rest = sealed.partition("  recipients:\n")
+    crowd = "".join(f"  - type: keyring\n    name: k{i}\n    wrapped: AAAA\n" for i in range(2000))
+    cases["2,000 recipients"] = _text(head + "  recipients:\n" + crowd + rest)
+    cases["wrapped key of 20,000 characters"] = _text(re.sub(
+        r"^( *)(-----BEGIN AGE ENCRYPTED FILE-----\n)", lambda m: m.group(0) + m.group(1) + "A" * 20_000 + "\n",
+        sealed, count=1, flags=re.MULTILINE))
+    return cases
 
 
 def json_cases(sealed_json: str) -> list[Case]:
