@@ -27,6 +27,8 @@ from tests.reliability.forkrun import Job, Result, run_jobs
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2-hostile\napi_token: t0ps3cret-hostile\n"
 SECRETS = ("hunter2-hostile", "t0ps3cret-hostile")
+# Read at import: every test runs without SEALFILE_* variables (tests/conftest.py).
+REPORT = os.environ.get("SEALFILE_RELIABILITY_REPORT")
 MAX_SECONDS = 10.0
 MAX_RSS_KB = 1_500_000
 COMMANDS = ("load_secrets", "decrypt", "verify", "status", "set", "edit")
@@ -133,9 +135,8 @@ def run_corpus(cases: list[Case], tmp_path: Path, key_file: Path) -> None:
         reading, editing = observed(mine[2]), observed(mine[4])  # verify; set
         rows.append(f"| {case.name} | {reading} | {'same' if editing == reading else editing} | "
                     f"{worst.seconds:.2f} s | {max(r.maxrss_kb for r in mine) // 1024} MB |")
-    report = os.environ.get("SEALFILE_RELIABILITY_REPORT")
-    if report:
-        with open(report, "a", encoding="utf-8") as handle:
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as handle:
             handle.write("\n".join(rows) + "\n")
     assert problems == [], "\n".join(problems)
 
