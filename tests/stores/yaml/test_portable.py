@@ -105,3 +105,9 @@ def test_any_plain_scalar_reads_the_same_in_pyyaml_after_portable(pairs: list[tu
 def test_floats_are_written_so_both_versions_read_them_back(value: float) -> None:
     text = float_text(value)
     assert yaml.safe_load(f"a: {text}")["a"] == value == load_fast(f"a: {text}")["a"]
+
+
+def test_text_libyaml_cannot_parse_is_made_portable_with_ruamels_own_parser() -> None:
+    """A time inside a flow list is YAML 1.2 that libyaml refuses: decrypt must still print it."""
+    text = "in_flow: [on, 2024-01-01 10:00:00, 0o17]\n"
+    assert portable(text) == 'in_flow: ["on", 2024-01-01 10:00:00, 15]\n'

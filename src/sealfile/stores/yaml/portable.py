@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
@@ -51,7 +52,11 @@ def portable(text: str) -> str:
     """``text`` with every plain scalar a YAML 1.1 reader would read differently re-spelled."""
     if not any(_suspect(token) for token in _TOKEN.findall(text)):
         return text
-    edits = [edit for node in _plain_scalars(text) if (edit := _respelled(text, node)) is not None]
+    try:
+        pure, nodes = False, _plain_scalars(text, pure=False)
+    except YAMLError:  # libyaml is stricter than ruamel's own parser (a time inside a flow list)
+        pure, nodes = True, _plain_scalars(text, pure=True)
+    edits = [edit for node in nodes if (edit := _respelled(text, node)) is not None]
     if not edits:
         return text
     pieces: list[str] = []
@@ -60,7 +65,7 @@ def portable(text: str) -> str:
         pieces += (text[position:start], spelling)
         position = end
     result = "".join([*pieces, text[position:]])
-    if load_fast(result) != load_fast(text):  # never print something that means other than the file
+    if _load(result, pure) != _load(text, pure):  # never print something that means other than the file
         raise FormatError("cannot write this YAML so that YAML 1.1 readers read the same data")
     return result
 
@@ -70,8 +75,12 @@ def yaml_11_tag(plain: str) -> str:
     return tag_text(_YAML_11.resolve(ScalarNode, plain, (True, False)))
 
 
-def _plain_scalars(text: str) -> list[ScalarNode]:
-    loader, parser = YAML(typ="safe", pure=False).get_constructor_parser(text)
+def _load(text: str, pure: bool) -> Any:
+    return load_fast(text) if not pure else YAML(typ="safe", pure=True).load(text)
+
+
+def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:
+    loader, parser = YAML(typ="safe", pure=pure).get_constructor_parser(text)
     try:
         root = loader.composer.get_single_node()
     finally:
