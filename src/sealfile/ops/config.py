@@ -90,7 +90,10 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
     rather than silently ignored (it names the file and the owner)."""
     directory = Path(start).resolve()
     directory = directory if directory.is_dir() else directory.parent
-    home = Path.home().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk
+        home = None
     for candidate in (directory, *directory.parents):
         config = candidate / CONFIG_NAME
         if config.is_file():
