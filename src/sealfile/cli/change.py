@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
-from sealfile.ops import change, read, signatures
-from sealfile.ops.config import load_config
+from sealfile.ops import change, read, signatures, sops_files
+from sealfile.ops.config import load_config, trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
@@ -33,10 +34,24 @@ ROTATE_HELP = ("Also seal under a new data key (needed when the file is not sign
                "whoever sealed it may hold its key).")
 
 
+@cache
+def _warn_about_sops() -> None:
+    click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
+
+
+def _read_sealed(file: Path) -> str:
+    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
+    text = io.read_text(file)
+    if sops_files.is_sops_text(text):
+        _warn_about_sops()
+        sops_files.refuse_to_write(text)
+    return text
+
+
 def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
-    with io.about(file), locked(file):
-        text = io.read_text(file)
+    with io.about(file), trust_near(file), locked(file):
+        text = _read_sealed(file)
         new_text = transform(text)
         if new_text == text:
             return False
@@ -67,9 +82,9 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         return click.confirm("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)",
                              default=True, err=True)
 
-    with io.about(file), locked(file):
+    with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = io.read_text(file)
+            sealed = _read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
@@ -244,15 +259,16 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @input_type_option
 def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> None:
-    """Make each file's recipients match its creation rule in .sealfile.yaml."""
+    """Make each file's recipients match its creation rule in .sealfile.yaml.
+
+    The change is shown and confirmed (unless --yes) before anything is unwrapped or wrapped, so
+    no new recipient's service is contacted without the user's say."""
     for file in files:
         with io.about(file):
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys,
-                                               store=store_for(file, input_type),
-                                               policy=signatures.for_file(file))
+            preview = change.plan_recipients(_read_sealed(file), exact=rule.keys, store=store_for(file, input_type))
         if not preview.added and not preview.removed:
             click.echo(f"{file}: recipients already match", err=True)
             continue

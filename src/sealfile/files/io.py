@@ -7,6 +7,7 @@ mistaken input cannot exhaust memory) and writes only through :func:`write_outpu
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,9 @@ def about(file: str | os.PathLike[str]) -> Iterator[None]:
 
 MAX_FILE_MB_ENV = "SEALFILE_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 8
+# Opening a FIFO that has no writer blocks, and opening a terminal may make it ours: neither here.
+_NONBLOCKING = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | _NONBLOCKING
 
 
 def max_file_bytes() -> int:
@@ -41,25 +45,52 @@ def max_file_bytes() -> int:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    limit = max_file_bytes()
-    try:
-        with open(path, "rb") as handle:
-            too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
-            if os.fstat(handle.fileno()).st_size > limit:
-                raise FormatError(f"file is {too_big}", file=os.fspath(path))
-            raw = handle.read(limit + 1)
-            if len(raw) > limit:  # not a regular file (a pipe, /dev/zero): its size was unknown
-                raise FormatError(f"input is {too_big}", file=os.fspath(path))
-    except FileNotFoundError:
-        raise SealfileError("no such file", file=os.fspath(path)) from None
-    except IsADirectoryError:
-        raise SealfileError("is a directory", file=os.fspath(path)) from None
-    except PermissionError:
-        raise SealfileError("permission denied", file=os.fspath(path)) from None
+    """The whole file as UTF-8 text (see :func:`read_bytes`)."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The whole file, at most :func:`max_file_bytes` of it.
+
+    Only regular files and pipes are read (``<(cmd)`` and ``/dev/stdin`` from a pipe work): a
+    device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``, ``/dev/sda``), is
+    refused before a byte is read. The file is opened non-blocking, so a FIFO with no writer
+    reads as empty instead of hanging."""
+    limit = max_file_bytes()
+    name = os.fspath(path)
+    too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
+    try:
+        _refuse_device(os.stat(name).st_mode, name)  # before opening: opening a device can act (a tape rewinds)
+        descriptor = os.open(name, _READ_FLAGS)
+    except FileNotFoundError:
+        raise SealfileError("no such file", file=name) from None
+    except PermissionError:
+        raise SealfileError("permission denied", file=name) from None
+    except OSError as err:  # a socket (ENXIO), a name too long, a loop of symlinks...
+        raise SealfileError(f"cannot open: {err.strerror or type(err).__name__}", file=name) from None
+    info = os.fstat(descriptor)
+    if stat.S_ISDIR(info.st_mode):
+        os.close(descriptor)
+        raise SealfileError("is a directory", file=name)
+    with os.fdopen(descriptor, "rb") as handle:
+        _refuse_device(info.st_mode, name)  # again: it may have been swapped since
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise FormatError(f"file is {too_big}", file=name)
+        if _NONBLOCKING:
+            os.set_blocking(descriptor, True)
+        raw = handle.read(limit + 1)
+        if len(raw) > limit:  # a pipe: its size was unknown until now
+            raise FormatError(f"input is {too_big}", file=name)
+    return raw
+
+
+def _refuse_device(mode: int, name: str) -> None:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise FormatError("is a device, not a file (sealfile reads regular files and pipes)", file=name)
 
 
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import METADATA_KEY
@@ -118,9 +119,9 @@ def check_files(files: list[Path], root: str | os.PathLike[str] | None = None) -
     findings: list[Finding] = []
     for file in checked:
         try:
-            text = file.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            findings.append(Finding(str(file), f"cannot read: {type(err).__name__}"))
+            text = read_text(file)  # bounded, and never a device (a tracked symlink to /dev/zero)
+        except SealfileError as err:
+            findings.append(Finding(str(file), f"cannot read: {err.message}"))
             continue
         findings.extend(check_text(text, str(file), for_file(file)))
     return checked, findings

@@ -20,6 +20,7 @@ from sealfile.kms.registry import keys_for
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.stores import Store, get_store
@@ -62,6 +63,22 @@ class RecipientChange:
     removed: list[MasterKey]
 
 
+def plan_recipients(
+    text: str,
+    *,
+    add: Iterable[MasterKey] = (),
+    remove: Iterable[MasterKey] = (),
+    exact: Iterable[MasterKey] | None = None,
+    store: Store | None = None,
+) -> RecipientChange:
+    """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
+    alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
+    the user first."""
+    current = keys_for(read_document(text, _store(store)).metadata.recipients)
+    _, added, removed = _recipient_sets(current, add, remove, exact)
+    return RecipientChange(text, added, removed)
+
+
 def change_recipients(
     text: str,
     *,
@@ -79,6 +96,18 @@ def change_recipients(
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
             exact: Iterable[MasterKey] | None) -> RecipientChange:
     current = keys_for(document.metadata.recipients)
+    wanted, added, removed = _recipient_sets(current, add, remove, exact)
+    if not added and not removed:
+        return RecipientChange(text, [], [])
+    document.rewrap(wanted)
+    return RecipientChange(document.dump(), added, removed)
+
+
+def _recipient_sets(
+    current: list[MasterKey], add: Iterable[MasterKey], remove: Iterable[MasterKey],
+    exact: Iterable[MasterKey] | None,
+) -> tuple[list[MasterKey], list[MasterKey], list[MasterKey]]:
+    """(wanted, added, removed) for a change of ``current``."""
     if exact is not None:
         wanted = list(exact)
     else:
@@ -92,10 +121,7 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
         raise FormatError("refusing to remove the last recipient: nobody could open the file")
     added = [k for k in wanted if not any(k.same_key(c) for c in current)]
     removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
-    if not added and not removed:
-        return RecipientChange(text, [], [])
-    document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed)
+    return wanted, added, removed
 
 
 def plaintext_for_editing(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
