@@ -25,6 +25,8 @@ KMS_TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
 DEFAULT_KMS_TIMEOUT = 10.0
 DATA_KEY_BYTES = 32
 """A data key is 32 random bytes: the raw form of a Fernet key (see docs/format.md §3)."""
+SHARE_BYTES = DATA_KEY_BYTES + 1
+"""A key group's part of a split data key: 32 Shamir values and the share's x (docs/format.md §3)."""
 
 Operation = Literal["wrap", "unwrap"]
 _K = TypeVar("_K", bound="MasterKey")
@@ -72,8 +74,9 @@ class MasterKey(ABC):
         return describe_exception(error)
 
     def wrap(self, data_key: bytes) -> Recipient:
-        if len(data_key) != DATA_KEY_BYTES:
-            raise ValueError("a data key is 32 bytes")
+        """Wrap a data key, or a key group's part of one (:data:`SHARE_BYTES`)."""
+        if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
+            raise ValueError("a data key is 32 bytes (a key group's part of one, 33)")
         try:
             result = self._wrap(data_key)
         except (WrapError, ProviderUnavailable):
@@ -93,7 +96,7 @@ class MasterKey(ABC):
             raise self.unwrap_error(err.message) from None
         except Exception as err:
             raise self.unwrap_error(self.explain(err, "unwrap")) from None
-        if len(data_key) != DATA_KEY_BYTES:
+        if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
             raise self.unwrap_error("the unwrapped data key has the wrong length")
         return data_key
 

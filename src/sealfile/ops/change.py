@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import FormatError, KeyPathError
+from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import keys_for
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
@@ -57,29 +57,46 @@ def change_recipients(
     *,
     add: Iterable[MasterKey] = (),
     remove: Iterable[MasterKey] = (),
-    exact: Iterable[MasterKey] | None = None,
+    exact: Iterable[MasterKey] | KeyGroups | None = None,
+    group: int | None = None,
     store: Store | None = None,
 ) -> RecipientChange:
-    """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
+    """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
+
+    ``exact`` names every recipient (a list, or key groups); else ``add`` joins key group ``group``
+    (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it."""
     document = read_document(text, _store(store)).open()
-    current = keys_for(document.metadata.recipients)
-    if exact is not None:
-        wanted = list(exact)
-    else:
-        removing = list(remove)
-        missing = [k for k in removing if not any(k.same_key(c) for c in current)]
-        if missing:
-            raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
-        wanted = [c for c in current if not any(c.same_key(r) for r in removing)]
-        wanted += [k for k in add if not any(k.same_key(w) for w in wanted)]
-    if not wanted:
-        raise FormatError("refusing to remove the last recipient: nobody could open the file")
-    added = [k for k in wanted if not any(k.same_key(c) for c in current)]
-    removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
-    if not added and not removed:
+    meta = document.metadata
+    current = KeyGroups.from_stanzas(meta.groups, meta.threshold)
+    wanted = KeyGroups.of(exact) if exact is not None else _edited(current, list(add), list(remove), group)
+    added = [k for k in wanted.keys if not any(k.same_key(c) for c in current.keys)]
+    removed = [c for c in current.keys if not any(c.same_key(k) for k in wanted.keys)]
+    if not added and not removed and (wanted.same_as(current) or not (wanted.grouped or current.grouped)):
         return RecipientChange(text, [], [])
     document.rewrap(wanted)
     return RecipientChange(document.dump(), added, removed)
+
+
+def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], group: int | None) -> KeyGroups:
+    missing = [k for k in remove if not any(k.same_key(c) for c in current.keys)]
+    if missing:
+        raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
+    count = len(current.groups)
+    if add and group is None and current.grouped:
+        raise ConfigError(f"the file has {count} key groups: say which one the new recipients join (--group N)")
+    target = (group or 1) - 1
+    if not 0 <= target < count:
+        raise ConfigError(f"there is no key group {group} (the file has {count})")
+    groups = []
+    for index, keys in enumerate(current.groups):
+        kept = [k for k in keys if not any(k.same_key(r) for r in remove)]
+        if index == target:
+            kept += [k for k in add if not any(k.same_key(w) for w in kept)]
+        if not kept:
+            raise FormatError(f"refusing to leave key group {index + 1} without a recipient" if current.grouped
+                              else "refusing to remove the last recipient: nobody could open the file")
+        groups.append(tuple(kept))
+    return KeyGroups(tuple(groups), current.threshold)
 
 
 def plaintext_for_editing(text: str, store: Store | None = None) -> str:

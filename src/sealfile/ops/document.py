@@ -21,6 +21,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
@@ -32,12 +33,13 @@ SealedLeaf = tuple[Path, Any]
 
 @dataclass(frozen=True)
 class Reuse:
-    """What a re-seal of the same file may keep: its data key, stanzas and ciphertexts."""
+    """What a re-seal of the same file may keep: its data key, stanzas (in key groups) and ciphertexts."""
 
     data_key: bytes = field(repr=False)
-    stanzas: tuple[Stanza, ...]
+    groups: tuple[tuple[Stanza, ...], ...]
     tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
     """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
+    threshold: int = 1
 
 
 class SealedDocument(ABC):
@@ -95,8 +97,9 @@ class OpenDocument(ABC):
         """A new data key: every value re-encrypted (keeping when it was set), re-wrapped for all."""
 
     @abstractmethod
-    def rewrap(self, keys: Sequence[MasterKey]) -> None:
-        """The same data key for exactly ``keys``; stanzas of keys already present are kept."""
+    def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
+        """The same data key for exactly ``keys`` (one group, or key groups); stanzas of keys already
+        present are kept where the groups allow it (:func:`sealfile.envelope.datakey.wrap_groups`)."""
 
     @abstractmethod
     def reuse(self) -> Reuse:

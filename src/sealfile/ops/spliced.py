@@ -15,10 +15,11 @@ from typing import Any
 
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.datakey import unwrap_data_key
+from sealfile.envelope.datakey import open_data_key
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, resolve
 from sealfile.model.rules import EncryptionRules
@@ -59,7 +60,7 @@ class SplicedSealed(SealedDocument):
 
     def open(self) -> SplicedOpen:
         with gc_paused():
-            data_key = unwrap_data_key(self.metadata.recipients)
+            data_key = open_data_key(self.metadata)
             tokens, mac_input = self._encoded_leaves()
             meta = self.metadata
             verify_mac(data_key, meta, mac_input)
@@ -220,7 +221,7 @@ class SplicedOpen(OpenDocument):
     def rotate(self) -> None:
         self._handover().rotate()
 
-    def rewrap(self, keys: Sequence[MasterKey]) -> None:
+    def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         self._handover().rewrap(keys)
 
     def reuse(self) -> Reuse:
@@ -230,7 +231,7 @@ class SplicedOpen(OpenDocument):
         payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
                              lambda index: format_keypath(leaves[index].path))
         tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, payloads, strict=True)}
-        return Reuse(self._data_key, self.metadata.recipients, tokens)
+        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
     def dump(self) -> str:
         return self._general.dump() if self._general is not None else self._text
