@@ -13,9 +13,11 @@ from sealfile.cli.app import cli
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
+    group_options,
     input_type_option,
     keys_from_options,
     recipient_options,
+    recipients_from_options,
     rule_options,
     rules_from_options,
 )
@@ -23,6 +25,7 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, read
 from sealfile.ops.config import load_config
 from sealfile.ops.values import VALUE_TYPES, parse_value
@@ -45,6 +48,7 @@ def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 @cli.command()
 @click.argument("file", type=FILE)
 @recipient_options
+@group_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
 @input_type_option
@@ -52,7 +56,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
     """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
     from sealfile.files.editor import edit_plaintext
 
-    keys = keys_from_options(params)
+    keys = recipients_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
 
@@ -166,8 +170,10 @@ def recipients_list(files: tuple[Path, ...]) -> None:
     for file in files:
         with io.about(file):
             info = read.describe(io.read_text(file), store_for(file))
-        for type_id, key_id in info.recipients:
-            click.echo(f"{file}\t{type_id}\t{key_id}")
+        for number, group in enumerate(info.groups, 1):
+            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
+            for type_id, key_id in group:
+                click.echo(f"{file}\t{type_id}\t{key_id}{where}")
 
 
 def _recipient_change(
@@ -176,7 +182,8 @@ def _recipient_change(
     *,
     add: list[MasterKey] | None = None,
     remove: list[MasterKey] | None = None,
-    exact: list[MasterKey] | None = None,
+    exact: list[MasterKey] | KeyGroups | None = None,
+    group: int | None = None,
 ) -> None:
     def work(file: Path) -> str:
         outcome: list[change.RecipientChange] = []
@@ -184,7 +191,7 @@ def _recipient_change(
 
         def apply(text: str) -> str:
             outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     store=store))
+                                                     group=group, store=store))
             return outcome[-1].text
 
         _rewrite(file, apply)
@@ -199,11 +206,13 @@ def _recipient_change(
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @recipient_options
-def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
+@click.option("--group", type=click.IntRange(1), metavar="N",
+              help="The key group the recipients join (needed when a file has several).")
+def recipients_add(files: tuple[Path, ...], group: int | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys)
+    _recipient_change(files, "adding", add=keys, group=group)
 
 
 @recipients.command("remove")
@@ -230,12 +239,15 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
     for file in files:
         with io.about(file):
             rule = load_config(file).rule_for(file)
-            if rule is None or not rule.keys:
+            if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
-        if not preview.added and not preview.removed:
+            text = io.read_text(file)
+            preview = change.change_recipients(text, exact=rule.recipients, store=store_for(file))
+        if preview.text == text:
             click.echo(f"{file}: recipients already match", err=True)
             continue
+        if rule.recipients.grouped:
+            click.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
         for key in preview.added:
             click.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
         for key in preview.removed:
@@ -243,4 +255,4 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
         if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
             click.echo(f"{file}: skipped", err=True)
             continue
-        _recipient_change((file,), "updating", exact=rule.keys)
+        _recipient_change((file,), "updating", exact=rule.recipients)

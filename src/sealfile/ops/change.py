@@ -111,6 +111,6 @@ def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None) -
 
 
 def seal_new(
-    plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None, store: Store | None = None
+    plaintext: str, keys: Iterable[MasterKey] | KeyGroups, rules: EncryptionRules | None, store: Store | None = None
 ) -> str:
     return seal_plaintext(plaintext, _store(store), keys, rules)
