@@ -164,9 +164,9 @@ def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
     threshold = entry.get("threshold", len(groups))
     if not isinstance(threshold, int) or isinstance(threshold, bool):
         raise ConfigError("threshold must be a number of key groups", keypath=f"{where}.threshold")
-    keys = tuple(tuple(_keys(group, f"{where}.key_groups.{index}")) for index, group in enumerate(groups))
+    grouped = tuple(tuple(_keys(group, f"{where}.key_groups.{index}")) for index, group in enumerate(groups))
     try:
-        return KeyGroups(keys, threshold)
+        return KeyGroups(grouped, threshold)
     except ConfigError as err:
         raise ConfigError(err.message, keypath=f"{where}.key_groups") from None
 
