@@ -45,6 +45,11 @@ BUILTIN: dict[str, ProviderSpec] = {
                      extra="aws"),
         ProviderSpec("azure_kv", "sealfile.kms.azure.key:AzureKeyVaultKey", "KEY_URL",
                      "Azure Key Vault key identifier URL", "--azure-kv", extra="azure"),
+        ProviderSpec("hc_vault_transit", "sealfile.kms.vault:VaultTransitKey", "KEY_URI",
+                     "Vault/OpenBao Transit key URI (https://VAULT/v1/ENGINE/keys/NAME)", "--hc-vault-transit",
+                     extra="vault"),
+        ProviderSpec("pgp", "sealfile.kms.pgp:PgpKey", "FINGERPRINT", "OpenPGP key fingerprint (through gpg)",
+                     "--pgp", extra="pgp"),
     )
 }
 
