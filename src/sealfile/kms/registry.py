@@ -38,6 +38,8 @@ BUILTIN: dict[str, ProviderSpec] = {
     spec.type_id: spec
     for spec in (
         ProviderSpec("age", "sealfile.kms.age:AgeKey", "RECIPIENT", "age X25519 recipient (age1...)", "--age"),
+        ProviderSpec("ssh", "sealfile.kms.ssh:SshKey", "PUBKEY",
+                     "SSH public key: an ssh-ed25519/ssh-rsa line or its .pub file", "--ssh"),
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "NAME", "key in the OS keyring", "--keyring"),
         ProviderSpec("gcp_kms", "sealfile.kms.gcp.key:GcpKmsKey", "RESOURCE",
                      "GCP Cloud KMS CryptoKey resource name", "--gcp-kms", extra="gcp"),
