@@ -1,8 +1,9 @@
-"""age X25519 recipients, through pyrage (the Rust ``rage`` implementation).
+"""age recipients, X25519 and plugins (:mod:`sealfile.kms.age_plugin`), through pyrage (the Rust ``rage``).
 
 The wrapped data key is an ASCII-armored age file, so ``age -d -i KEYFILE`` opens it too.
 Identities come from ``SEALFILE_AGE_KEY`` (identity text, for CI), ``SEALFILE_AGE_KEY_FILE``,
-else ``~/.config/sealfile/age/keys.txt``; a file may hold several identities.
+else ``~/.config/sealfile/age/keys.txt``; a file may hold several identities, plugin
+identities (``AGE-PLUGIN-...``) among them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError
+from sealfile.kms import age_plugin
 from sealfile.kms.base import MasterKey
 
 DEFAULT_KEY_FILE = Path("~/.config/sealfile/age/keys.txt")
@@ -29,14 +31,18 @@ def default_key_file() -> Path:
     return Path(configured).expanduser() if configured else DEFAULT_KEY_FILE.expanduser()
 
 
-def parse_identities(text: str, source: str) -> list[pyrage.x25519.Identity]:
+def parse_identities(text: str, source: str) -> list[Any]:
+    """X25519 identities (``pyrage.x25519.Identity``) and plugin ones (``pyrage.plugin.Identity``)."""
     identities = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         try:
-            identities.append(pyrage.x25519.Identity.from_str(line))
+            if line.upper().startswith("AGE-PLUGIN-"):
+                identities.append(pyrage.plugin.Identity.from_str(line))
+            else:
+                identities.append(pyrage.x25519.Identity.from_str(line))
         except pyrage.IdentityError:
             # never echo the line: it is a secret key
             raise ConfigError(f"{source}: line {number} is not an age identity") from None
@@ -59,13 +65,13 @@ def check_private(path: Path) -> None:
 
 
 @lru_cache(maxsize=8)
-def _identities_from_file(path: Path, _mtime_ns: int) -> tuple[pyrage.x25519.Identity, ...]:
+def _identities_from_file(path: Path, _mtime_ns: int) -> tuple[Any, ...]:
     check_private(path)
     return tuple(parse_identities(path.read_text(encoding="utf-8"), str(path)))
 
 
-def available_identities() -> list[pyrage.x25519.Identity]:
-    identities: list[pyrage.x25519.Identity] = []
+def available_identities() -> list[Any]:
+    identities: list[Any] = []
     inline = os.environ.get("SEALFILE_AGE_KEY")
     if inline:
         identities += parse_identities(inline, "SEALFILE_AGE_KEY")
@@ -89,10 +95,16 @@ class AgeKey(MasterKey):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
                               "use its public key, printed by 'age-keygen -y KEYFILE'")
-        try:
-            pyrage.x25519.Recipient.from_str(self.recipient)
-        except pyrage.RecipientError:
-            raise ConfigError(f"not an age X25519 recipient: {self.recipient!r}") from None
+        if age_plugin.plugin_name(self.recipient) is None:
+            try:
+                pyrage.x25519.Recipient.from_str(self.recipient)
+            except pyrage.RecipientError:
+                raise ConfigError(f"not an age X25519 recipient: {self.recipient!r}") from None
+
+    @property
+    def plugin(self) -> str | None:
+        """The age plugin this recipient needs, if any (``yubikey`` for ``age1yubikey1...``)."""
+        return age_plugin.plugin_name(self.recipient)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AgeKey:
@@ -113,10 +125,14 @@ class AgeKey(MasterKey):
         return self.recipient
 
     def _wrap(self, data_key: bytes) -> str:
+        if self.plugin is not None:
+            return age_plugin.wrap(self.recipient, self.plugin, data_key)
         armored: bytes = pyrage.encrypt(data_key, [pyrage.x25519.Recipient.from_str(self.recipient)], armored=True)
         return armored.decode("ascii")
 
     def _unwrap(self, wrapped: str) -> bytes:
+        if self.plugin is not None:
+            return age_plugin.unwrap(self.plugin, [i for i in available_identities() if _is_plugin(i)], wrapped)
         identities = self._matching_identities(available_identities())
         if not identities:
             raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
@@ -129,10 +145,12 @@ class AgeKey(MasterKey):
         except UnicodeEncodeError:
             raise self.unwrap_error("the wrapped data key is corrupt") from None
 
-    def _matching_identities(
-        self, identities: Iterable[pyrage.x25519.Identity]
-    ) -> list[pyrage.x25519.Identity]:
-        return [i for i in identities if str(i.to_public()) == self.recipient]
+    def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
+        return [i for i in identities if not _is_plugin(i) and str(i.to_public()) == self.recipient]
+
+
+def _is_plugin(identity: Any) -> bool:
+    return isinstance(identity, pyrage.plugin.Identity)
 
 
 def generate_identity() -> tuple[str, str]:
