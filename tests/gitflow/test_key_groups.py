@@ -1,5 +1,6 @@
-"""Merging files whose data key is split in key groups: the groups survive, and a side that
-changed them wins over one that did not (re-split for the data key the merge keeps)."""
+"""Files whose data key is split in key groups, in Git: merges keep the groups (a side that changed
+them wins over one that did not, re-split for the data key the merge keeps), and reviews show a
+change of groups or threshold as a recipient change."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge import merge_texts
+from sealfile.gitflow.semantic_diff import diff_texts
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change as editing
@@ -66,3 +68,12 @@ def test_groups_changed_differently_on_both_sides_stop_the_merge(keys: list[AgeK
     theirs = editing.change_recipients(base, exact=KeyGroups(((keys[0],), (keys[1],), (keys[2],)), 3)).text
     with pytest.raises(FormatError, match="both sides changed the recipients or key groups"):
         merge_texts(base, ours, theirs)
+
+
+def test_review_flags_a_lowered_threshold(keys: list[AgeKey]) -> None:
+    base = seal_text(BASE, KeyGroups(((keys[0],), (keys[1],), (keys[2],)), threshold=3))
+    lowered = editing.change_recipients(base, exact=KeyGroups(((keys[0],), (keys[1],), (keys[2],)), 1)).text
+    diff = diff_texts("prod.enc.yaml", base, lowered)
+    assert diff.recipients_changed
+    assert f"age {keys[0].recipient} [group 1 of 3, any 1]" in diff.recipients_added
+    assert f"age {keys[0].recipient} [group 1 of 3, any 3]" in diff.recipients_removed
