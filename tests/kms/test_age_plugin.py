@@ -21,7 +21,7 @@ from tests.support import bech32
 from tests.support.age_plugins import FakePluginKey, fake_plugin
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
-from tests.support.values import safe_load
+from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["fake_plugin"]
 
@@ -121,28 +121,14 @@ def load_secrets_text(sealed: str, directory: Path) -> object:
     return load_secrets(path, redacted=False)
 
 
-def test_identity_files_hold_plugin_and_x25519_identities(
+def test_cli_load_secrets_and_creation_rules_next_to_age(
     fake_plugin: FakePluginKey, age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with age_identity.path.open("a") as handle:
-        handle.write(f"# a hardware key\n{fake_plugin.identity}\n")
-    plain = tmp_path / "secrets.yaml"
-    plain.write_text("db:\n  password: hunter2\n")
-    sealed = tmp_path / "secrets.enc.yaml"
-    done = run_cli("encrypt", "--age", fake_plugin.recipient, "--age", age_identity.recipient, plain, "-o", sealed)
-    assert done.returncode == 0, done.stderr
-    assert f"  - age: {fake_plugin.recipient}\n" in run_cli("status", sealed).stdout
-    stanzas = safe_load(sealed.read_text())["sealfile"]["recipients"]
-    plugin_only = seal_text(plain.read_text(), [AgeKey(fake_plugin.recipient)])
-    (tmp_path / "plugin.enc.yaml").write_text(plugin_only)
-    assert safe_load(run_cli("decrypt", tmp_path / "plugin.enc.yaml").stdout) == {"db": {"password": "hunter2"}}
-    assert load_secrets(tmp_path / "plugin.enc.yaml")["db"]["password"] == "hunter2"
-    assert [s["recipient"] for s in stanzas] == [fake_plugin.recipient, age_identity.recipient]
-
-    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: [{fake_plugin.recipient}]\n")
-    ruled = tmp_path / "ruled.enc.yaml"
-    assert run_cli("encrypt", plain, "-o", ruled).returncode == 0
-    assert safe_load(run_cli("decrypt", ruled).stdout) == {"db": {"password": "hunter2"}}
+    """The plugin's identity sits in the same identity file as X25519 ones (here: SEALFILE_AGE_KEY)."""
+    monkeypatch.setenv("SEALFILE_AGE_KEY", f"# a hardware key\n{fake_plugin.identity}\n")
+    ruled = sealed_every_way("age", ["--age", fake_plugin.recipient], f"      - {fake_plugin.recipient}\n",
+                             fake_plugin.recipient, run_cli=run_cli, age_identity=age_identity, directory=tmp_path,
+                             monkeypatch=monkeypatch)
     without = run_cli("decrypt", ruled, env={"PATH": os.environ["PATH"].split(os.pathsep, 1)[1]})
-    assert without.returncode == 1 and len(without.stderr.splitlines()) == 1
-    assert "the age plugin program 'age-plugin-fake' is not installed (not found on PATH)" in without.stderr
+    assert "the age plugin program 'age-plugin-fake' is not installed (not found on PATH)" in one_error_line(without)

@@ -13,12 +13,11 @@ import pytest
 from sealfile.errors import ConfigError, ProviderUnavailable, UnwrapError, WrapError
 from sealfile.kms import pgp
 from sealfile.kms.pgp import PgpKey
-from sealfile.runtime.loader import load_secrets
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.gpg import gnupg_home, gpg, make_key, refuse_pinentry, stop_agent
 from tests.support.identities import AgeIdentity
-from tests.support.values import safe_load
+from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["gnupg_home"]
 
@@ -104,23 +103,9 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     gnupg_home: Path, fingerprint: str, age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    plain = tmp_path / "secrets.yaml"
-    plain.write_text("db:\n  password: hunter2\n")
-    sealed = tmp_path / "secrets.enc.yaml"
-    done = run_cli("encrypt", "--pgp", fingerprint, "--age", age_identity.recipient, plain, "-o", sealed)
-    assert done.returncode == 0, done.stderr
-    assert f"  - pgp: {fingerprint}\n" in run_cli("status", sealed).stdout
-    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")  # only gpg can open it now
-    assert safe_load(run_cli("decrypt", sealed).stdout) == {"db": {"password": "hunter2"}}
-    assert load_secrets(sealed)["db"]["password"] == "hunter2"
-
-    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - pgp: [{fingerprint}]\n")
-    ruled = tmp_path / "ruled.enc.yaml"
-    assert run_cli("encrypt", plain, "-o", ruled).returncode == 0
-    assert [s["type"] for s in safe_load(ruled.read_text())["sealfile"]["recipients"]] == ["pgp"]
+    ruled = sealed_every_way("pgp", ["--pgp", fingerprint], f"      - {fingerprint}\n", fingerprint, run_cli=run_cli,
+                             age_identity=age_identity, directory=tmp_path, monkeypatch=monkeypatch)
     refuse_pinentry(gnupg_home)
-    assert safe_load(run_cli("decrypt", ruled).stdout) == {"db": {"password": "hunter2"}}
+    assert run_cli("decrypt", ruled).returncode == 0
     monkeypatch.setenv("GNUPGHOME", str(tmp_path / "empty"))
-    refused = run_cli("decrypt", ruled)
-    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
-    assert f"pgp {fingerprint}: no secret key for it in the gpg keyring" in refused.stderr
+    assert f"pgp {fingerprint}: no secret key for it in the gpg keyring" in one_error_line(run_cli("decrypt", ruled))

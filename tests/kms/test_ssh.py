@@ -13,12 +13,11 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
 from sealfile.kms.ssh import SshKey
-from sealfile.runtime.loader import load_secrets
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.ssh import SshKeyPair, generate_key
-from tests.support.values import safe_load
+from tests.support.whole_path import one_error_line, sealed_every_way
 
 
 @pytest.fixture
@@ -111,21 +110,9 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pair = home_keys[0]
-    plain = tmp_path / "secrets.yaml"
-    plain.write_text("db:\n  password: hunter2\n")
-    sealed = tmp_path / "secrets.enc.yaml"
-    done = run_cli("encrypt", "--ssh", pair.pub_path, "--age", age_identity.recipient, plain, "-o", sealed)
-    assert done.returncode == 0, done.stderr
-    assert f"  - ssh: ssh-ed25519 {pair.public_key.fingerprint}\n" in run_cli("status", sealed).stdout
-    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")  # only the SSH key can open it now
-    assert safe_load(run_cli("decrypt", sealed).stdout) == {"db": {"password": "hunter2"}}
-    assert load_secrets(sealed)["db"]["password"] == "hunter2"
-
-    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - ssh: ['{pair.public_key.to_line()}']\n")
-    ruled = tmp_path / "ruled.enc.yaml"
-    assert run_cli("encrypt", plain, "-o", ruled).returncode == 0
-    assert safe_load(run_cli("decrypt", ruled).stdout) == {"db": {"password": "hunter2"}}
+    key_id = f"ssh-ed25519 {pair.public_key.fingerprint}"
+    ruled = sealed_every_way("ssh", ["--ssh", str(pair.pub_path)], f"      - '{pair.public_key.to_line()}'\n",
+                             key_id, run_cli=run_cli, age_identity=age_identity, directory=tmp_path,
+                             monkeypatch=monkeypatch)
     pair.path.rename(pair.path.with_name("moved"))
-    refused = run_cli("decrypt", ruled)
-    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
-    assert f"ssh ssh-ed25519 {pair.public_key.fingerprint}: no matching SSH private key" in refused.stderr
+    assert f"ssh {key_id}: no matching SSH private key" in one_error_line(run_cli("decrypt", ruled))

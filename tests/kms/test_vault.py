@@ -12,12 +12,11 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError, WrapError
 from sealfile.kms.vault import VaultTransitKey
-from sealfile.runtime.loader import load_secrets
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.openbao import OpenBao, start_openbao, stop_openbao
-from tests.support.values import safe_load
+from tests.support.whole_path import one_error_line, sealed_every_way
 
 
 def transit_key(server: OpenBao, name: str) -> VaultTransitKey:
@@ -140,22 +139,8 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     vault_env: OpenBao, age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     transit_key(vault_env, "app")
-    plain = tmp_path / "secrets.yaml"
-    plain.write_text("db:\n  password: hunter2\n")
-    sealed = tmp_path / "secrets.enc.yaml"
-    done = run_cli("encrypt", "--hc-vault-transit", vault_env.key_uri("app"), "--age", age_identity.recipient,
-                   plain, "-o", sealed)
-    assert done.returncode == 0, done.stderr
-    assert f"  - hc_vault_transit: {vault_env.key_uri('app')}\n" in run_cli("status", sealed).stdout
-    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")  # only the vault can open it now
-    assert safe_load(run_cli("decrypt", sealed).stdout) == {"db": {"password": "hunter2"}}
-    assert load_secrets(sealed)["db"]["password"] == "hunter2"
-
-    rule = f"creation_rules:\n  - hc_vault_transit:\n      - {vault_env.key_uri('app')}\n"
-    (tmp_path / ".sealfile.yaml").write_text(rule)
-    ruled = tmp_path / "ruled.enc.yaml"
-    assert run_cli("encrypt", plain, "-o", ruled).returncode == 0
-    assert safe_load(run_cli("decrypt", ruled).stdout) == {"db": {"password": "hunter2"}}
+    uri = vault_env.key_uri("app")
+    ruled = sealed_every_way("hc_vault_transit", ["--hc-vault-transit", uri], f"      - {uri}\n", uri,
+                             run_cli=run_cli, age_identity=age_identity, directory=tmp_path, monkeypatch=monkeypatch)
     refused = run_cli("decrypt", ruled, env={"VAULT_ADDR": "https://vault.example.com"})
-    assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
-    assert "not sending the Vault token" in refused.stderr
+    assert "not sending the Vault token" in one_error_line(refused)

@@ -127,8 +127,7 @@ class AgeKey(MasterKey):
     def _wrap(self, data_key: bytes) -> str:
         if self.plugin is not None:
             return age_plugin.wrap(self.recipient, self.plugin, data_key)
-        armored: bytes = pyrage.encrypt(data_key, [pyrage.x25519.Recipient.from_str(self.recipient)], armored=True)
-        return armored.decode("ascii")
+        return age_encrypt(data_key, pyrage.x25519.Recipient.from_str(self.recipient))
 
     def _unwrap(self, wrapped: str) -> bytes:
         if self.plugin is not None:
@@ -136,14 +135,7 @@ class AgeKey(MasterKey):
         identities = self._matching_identities(available_identities())
         if not identities:
             raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
-        try:
-            return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
-        except pyrage.DecryptError as err:
-            if "no matching keys" in str(err).lower():
-                raise self.unwrap_error("the wrapped data key was not made for this recipient") from None
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
-        except UnicodeEncodeError:
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
+        return age_decrypt(self, wrapped, identities)
 
     def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
         return [i for i in identities if not _is_plugin(i) and str(i.to_public()) == self.recipient]
@@ -151,6 +143,24 @@ class AgeKey(MasterKey):
 
 def _is_plugin(identity: Any) -> bool:
     return isinstance(identity, pyrage.plugin.Identity)
+
+
+def age_encrypt(data_key: bytes, recipient: Any) -> str:
+    """An ASCII-armored age file of ``data_key`` for one pyrage recipient (X25519 or SSH)."""
+    armored: bytes = pyrage.encrypt(data_key, [recipient], armored=True)
+    return armored.decode("ascii")
+
+
+def age_decrypt(key: MasterKey, wrapped: str, identities: list[Any]) -> bytes:
+    """What an armored age file holds, opened with ``identities``; ``key``'s one-line error otherwise."""
+    try:
+        return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
+    except pyrage.DecryptError as err:
+        if "no matching keys" in str(err).lower():
+            raise key.unwrap_error("the wrapped data key was not made for this recipient") from None
+        raise key.unwrap_error("the wrapped data key is corrupt") from None
+    except UnicodeEncodeError:
+        raise key.unwrap_error("the wrapped data key is corrupt") from None
 
 
 def generate_identity() -> tuple[str, str]:

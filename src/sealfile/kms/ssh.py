@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError
-from sealfile.kms.age import check_private
+from sealfile.kms.age import age_decrypt, age_encrypt, check_private
 from sealfile.kms.base import MasterKey
 
 KEY_FILE_ENV = "SEALFILE_SSH_KEY_FILE"
@@ -147,8 +147,7 @@ class SshKey(MasterKey):
         return f"{self.public_key.key_type} {self.public_key.fingerprint}"
 
     def _wrap(self, data_key: bytes) -> str:
-        armored: bytes = pyrage.encrypt(data_key, [pyrage.ssh.Recipient.from_str(self.recipient)], armored=True)
-        return armored.decode("ascii")
+        return age_encrypt(data_key, pyrage.ssh.Recipient.from_str(self.recipient))
 
     def _unwrap(self, wrapped: str) -> bytes:
         identities, notes = find_identities()
@@ -157,11 +156,4 @@ class SshKey(MasterKey):
             looked = ", ".join(str(path) for path in identity_files())
             raise self.unwrap_error(f"no matching SSH private key (looked in {looked}"
                                     + "".join(f"; {note}" for note in notes) + ")")
-        try:
-            return bytes(pyrage.decrypt(wrapped.encode("ascii"), matching))
-        except pyrage.DecryptError as err:
-            if "no matching keys" in str(err).lower():
-                raise self.unwrap_error("the wrapped data key was not made for this SSH key") from None
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
-        except UnicodeEncodeError:
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
+        return age_decrypt(self, wrapped, matching)
