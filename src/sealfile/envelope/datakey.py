@@ -15,7 +15,14 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 
 from sealfile.envelope import shamir
-from sealfile.errors import NotEnoughGroupsError, NoUsableKeyError, ProviderUnavailable, SealfileError, UnwrapError
+from sealfile.errors import (
+    ConfigError,
+    NotEnoughGroupsError,
+    NoUsableKeyError,
+    ProviderUnavailable,
+    SealfileError,
+    UnwrapError,
+)
 from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
@@ -57,12 +64,19 @@ def wrap_groups(
     if not recipients.grouped:
         kept = existing_groups[0] if len(existing_groups) == 1 else ()
         return (wrap_for(recipients.groups[0], data_key, kept),), 1
-    if existing_groups and recipients.same_as(KeyGroups.from_stanzas(existing_groups, existing_threshold)):
+    if existing_groups and _same_groups(recipients, existing_groups, existing_threshold):
         return existing_groups, existing_threshold
     shares = shamir.split(data_key, len(recipients.groups), recipients.threshold)
     groups = tuple(tuple(key.wrap(share).stanza for key in group)
                    for group, share in zip(recipients.groups, shares, strict=True))
     return groups, recipients.threshold
+
+
+def _same_groups(recipients: KeyGroups, groups: Groups, threshold: int) -> bool:
+    try:
+        return recipients.same_as(KeyGroups.from_stanzas(groups, threshold))
+    except ConfigError:  # groups this sealfile would not write (a key in two groups): never kept
+        return False
 
 
 def open_data_key(meta: Metadata, *, key_for: KeyFor = key_for) -> bytes:
