@@ -171,13 +171,10 @@ def test_no_plaintext_scalar_survives_sealing(age_identity: AgeIdentity, data: A
 
 @PROPERTY
 @given(data=DOCUMENTS, style=st.integers(min_value=0, max_value=3))
-def test_sealing_adds_no_layout_change_of_its_own(age_identity: AgeIdentity, data: Any, style: int) -> None:
-    """decrypt(seal(x)) is exactly what ruamel's own round trip of x gives: whatever layout ruamel
-    keeps, sealing keeps too (quoting and block styles included)."""
-    assume(not _has_exponent_float(data))  # ruamel rewrites their digits itself: see ruamel_rewrites_a_float
+def test_sealing_keeps_every_byte(age_identity: AgeIdentity, data: Any, style: int) -> None:
+    """decrypt(seal(x)) == x: whatever the layout, quoting and block styles, every byte comes back."""
     plaintext = to_yaml(data, style)
-    reference = dump_roundtrip(load_roundtrip(plaintext))
-    assert decrypt_text(seal_text(plaintext, [age_identity.key])) == reference
+    assert decrypt_text(seal_text(plaintext, [age_identity.key])) == plaintext
 
 
 def _has_exponent_float(node: Any) -> bool:

@@ -26,12 +26,14 @@ from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.ops import change, read
+from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
+               "whoever sealed it may hold its key).")
 
 
 def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
@@ -51,14 +53,16 @@ def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 @group_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
+def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
     from sealfile.files.editor import edit_plaintext
 
     keys = recipients_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
+    policy = signatures.for_file(file)
 
     def reopen(err: FormatError) -> bool:
         if not sys.stdin.isatty():
@@ -70,10 +74,12 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
     with io.about(file), locked(file):
         if file.exists():
             sealed = io.read_text(file)
-            plaintext = change.plaintext_for_editing(sealed, store)
+            plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.reseal_edited(sealed, edited, store)
+                if edited == plaintext and not rotate:
+                    return None
+                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             keys, rules = creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
@@ -81,7 +87,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
                 plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.seal_new(edited, keys, rules, store)
+                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name)
         if result is None:
@@ -97,8 +103,10 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, rotate: bool,
+                input_type: str | None) -> None:
     """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
     if value is None:
         if sys.stdin.isatty():
@@ -108,18 +116,21 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
-    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
+    policy = signatures.for_file(file)
+    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
 @cli.command()
 @click.argument("file", type=FILE)
 @click.argument("keypath")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def unset(file: Path, keypath: str, input_type: str | None) -> None:
+def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> None:
     """Remove one value or subtree."""
     store = store_for(file, input_type)
-    _rewrite(file, lambda text: change.unset_value(text, keypath, store))
+    policy = signatures.for_file(file)
+    _rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
@@ -152,7 +163,8 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
 
 def _rotate_one(file: Path, input_type: str | None) -> str:
     store = store_for(file, input_type)
-    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store)) else "unchanged"
+    policy = signatures.for_file(file)
+    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store, policy=policy)) else "unchanged"
 
 
 def _describe(keys: list[MasterKey]) -> str:
@@ -166,10 +178,11 @@ def recipients() -> None:
 
 @recipients.command("list")
 @click.argument("files", nargs=-1, required=True, type=FILE)
-def recipients_list(files: tuple[Path, ...]) -> None:
+@input_type_option
+def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     for file in files:
         with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file))
+            info = read.describe(io.read_text(file), store_for(file, input_type))
         for number, group in enumerate(info.groups, 1):
             where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
             for type_id, key_id in group:
@@ -184,14 +197,16 @@ def _recipient_change(
     remove: list[MasterKey] | None = None,
     exact: list[MasterKey] | KeyGroups | None = None,
     group: int | None = None,
+    input_type: str | None = None,
 ) -> None:
     def work(file: Path) -> str:
         outcome: list[change.RecipientChange] = []
-        store = store_for(file)
+        store = store_for(file, input_type)
+        policy = signatures.for_file(file)
 
         def apply(text: str) -> str:
             outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     group=group, store=store))
+                                                     group=group, store=store, policy=policy))
             return outcome[-1].text
 
         _rewrite(file, apply)
@@ -208,24 +223,26 @@ def _recipient_change(
 @recipient_options
 @click.option("--group", type=click.IntRange(1), metavar="N",
               help="The key group the recipients join (needed when a file has several).")
-def recipients_add(files: tuple[Path, ...], group: int | None, **params: Any) -> None:
+@input_type_option
+def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys, group=group)
+    _recipient_change(files, "adding", add=keys, group=group, input_type=input_type)
 
 
 @recipients.command("remove")
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @recipient_options
 @click.option("--rotate", "then_rotate", is_flag=True, help="Also rotate the data key (recommended).")
-def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
+@input_type_option
+def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: str | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to remove")
-    _recipient_change(files, "removing", remove=keys)
+    _recipient_change(files, "removing", remove=keys, input_type=input_type)
     if then_rotate:
-        _each(files, "rotating", lambda file: _rotate_one(file, None))
+        _each(files, "rotating", lambda file: _rotate_one(file, input_type))
     else:
         click.echo("warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
                    "(or use --rotate) so it cannot read future values", err=True)
@@ -234,7 +251,8 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
-def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
+@input_type_option
+def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> None:
     """Make each file's recipients match its creation rule in .sealfile.yaml."""
     for file in files:
         with io.about(file):
@@ -242,7 +260,8 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
             if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
             text = io.read_text(file)
-            preview = change.change_recipients(text, exact=rule.recipients, store=store_for(file))
+            preview = change.change_recipients(text, exact=rule.recipients, store=store_for(file, input_type),
+                                               policy=signatures.for_file(file))
         if preview.text == text:
             click.echo(f"{file}: recipients already match", err=True)
             continue
@@ -255,4 +274,4 @@ def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
         if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
             click.echo(f"{file}: skipped", err=True)
             continue
-        _recipient_change((file,), "updating", exact=rule.recipients)
+        _recipient_change((file,), "updating", exact=rule.recipients, input_type=input_type)

@@ -76,11 +76,12 @@ def git_textconv(file: str, redact: bool) -> None:
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
     """(git merge driver) Three-way merge of sealed values into OURS; exit 1 on conflicts."""
     from sealfile.gitflow.merge import merge_texts
+    from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     try:
         result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                             store_for(name))
+                             store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
@@ -148,13 +149,14 @@ def _working_copy(path: Path) -> str | None:
 @click.argument("head")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--fail-on-recipient-change", is_flag=True,
-              help="Count any recipient added or removed as a policy violation.")
+              help="Count any recipient or trusted signer added or removed as a policy violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
     """Summary of sealed-file changes between two revisions, for reviewers without keys.
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
-    plaintext, or (with --fail-on-recipient-change) any recipient change.
+    plaintext, a file the trusted signers did not seal (a replaced data key above all), or
+    (with --fail-on-recipient-change) any change to recipients or to signers:.
     """
     from sealfile.gitflow.review import render
     from sealfile.gitflow.review import review as run_review
@@ -169,7 +171,8 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 @click.argument("files", nargs=-1, type=FILE)
 def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
-    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file."""
+    hold no plaintext where their rule encrypts, and (with trusted signers) be sealed by one of them.
+    Needs no key. Without FILES: every tracked file."""
     from sealfile.gitflow.check import check_files
 
     chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]

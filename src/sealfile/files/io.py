@@ -62,7 +62,7 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
 
 
-def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
+def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
     """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
     target's mode."""
     atomic_write(path, text, private=private)

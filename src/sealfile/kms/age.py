@@ -1,18 +1,16 @@
 """age recipients, X25519 and plugins (:mod:`sealfile.kms.age_plugin`), through pyrage (the Rust ``rage``).
 
 The wrapped data key is an ASCII-armored age file, so ``age -d -i KEYFILE`` opens it too.
-Identities come from ``SEALFILE_AGE_KEY`` (identity text, for CI), ``SEALFILE_AGE_KEY_FILE``,
-else ``~/.config/sealfile/age/keys.txt``; a file may hold several identities, plugin
-identities (``AGE-PLUGIN-...``) among them.
+Identities are looked for in sealfile's places and in SOPS's (:mod:`sealfile.kms.age_identities`);
+a file may hold several identities, plugin identities (``AGE-PLUGIN-...``) among them. SSH public
+keys are recipients of their own kind (:mod:`sealfile.kms.ssh`).
 """
 
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,67 +18,8 @@ import pyrage
 
 from sealfile.errors import ConfigError
 from sealfile.kms import age_plugin
+from sealfile.kms.age_identities import check_private, file_identities, is_plugin_identity, looked_in
 from sealfile.kms.base import MasterKey
-
-DEFAULT_KEY_FILE = Path("~/.config/sealfile/age/keys.txt")
-INSECURE_OK_ENV = "SEALFILE_ALLOW_INSECURE_KEY_FILE"
-
-
-def default_key_file() -> Path:
-    configured = os.environ.get("SEALFILE_AGE_KEY_FILE")
-    return Path(configured).expanduser() if configured else DEFAULT_KEY_FILE.expanduser()
-
-
-def parse_identities(text: str, source: str) -> list[Any]:
-    """X25519 identities (``pyrage.x25519.Identity``) and plugin ones (``pyrage.plugin.Identity``)."""
-    identities = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            if line.upper().startswith("AGE-PLUGIN-"):
-                identities.append(pyrage.plugin.Identity.from_str(line))
-            else:
-                identities.append(pyrage.x25519.Identity.from_str(line))
-        except pyrage.IdentityError:
-            # never echo the line: it is a secret key
-            raise ConfigError(f"{source}: line {number} is not an age identity") from None
-    return identities
-
-
-def insecure_key_file_allowed() -> bool:
-    """``SEALFILE_ALLOW_INSECURE_KEY_FILE=1`` (or true/yes); ``0``, ``false`` or empty keep the check."""
-    return os.environ.get(INSECURE_OK_ENV, "").strip().lower() in ("1", "true", "yes")
-
-
-def check_private(path: Path) -> None:
-    """Refuse an identity file others can read, as ssh does, unless told otherwise."""
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not insecure_key_file_allowed():
-        raise ConfigError(
-            f"{path}: identity file is readable by others (mode {stat.S_IMODE(mode):o}); "
-            f"run 'chmod 600 {path}' or set {INSECURE_OK_ENV}=1"
-        )
-
-
-@lru_cache(maxsize=8)
-def _identities_from_file(path: Path, _mtime_ns: int) -> tuple[Any, ...]:
-    check_private(path)
-    return tuple(parse_identities(path.read_text(encoding="utf-8"), str(path)))
-
-
-def available_identities() -> list[Any]:
-    identities: list[Any] = []
-    inline = os.environ.get("SEALFILE_AGE_KEY")
-    if inline:
-        identities += parse_identities(inline, "SEALFILE_AGE_KEY")
-    path = default_key_file()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return identities
-    return identities + list(_identities_from_file(path, mtime))
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,6 +34,8 @@ class AgeKey(MasterKey):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
                               "use its public key, printed by 'age-keygen -y KEYFILE'")
+        if self.recipient.startswith(("ssh-", "ecdsa-", "sk-")):
+            raise ConfigError("an SSH public key is a recipient of its own kind: use --ssh (or ssh:KEY)")
         if age_plugin.plugin_name(self.recipient) is None:
             try:
                 pyrage.x25519.Recipient.from_str(self.recipient)
@@ -131,18 +72,19 @@ class AgeKey(MasterKey):
 
     def _unwrap(self, wrapped: str) -> bytes:
         if self.plugin is not None:
-            return age_plugin.unwrap(self.plugin, [i for i in available_identities() if _is_plugin(i)], wrapped)
-        identities = self._matching_identities(available_identities())
+            return age_plugin.unwrap(self.plugin, [i for i in file_identities() if is_plugin_identity(i)], wrapped)
+        identities = self._matching_identities(file_identities())
         if not identities:
-            raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
+            raise self.unwrap_error(f"no matching identity (looked in {looked_in()})")
         return age_decrypt(self, wrapped, identities)
 
     def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
-        return [i for i in identities if not _is_plugin(i) and str(i.to_public()) == self.recipient]
+        return [i for i in identities if not is_plugin_identity(i) and str(i.to_public()) == self.recipient]
 
 
-def _is_plugin(identity: Any) -> bool:
-    return isinstance(identity, pyrage.plugin.Identity)
+def available_identities() -> list[Any]:
+    """Every age identity (X25519 and plugin) found in sealfile's and SOPS's places."""
+    return file_identities()
 
 
 def age_encrypt(data_key: bytes, recipient: Any) -> str:

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError
-from sealfile.kms.age import age_decrypt, age_encrypt, check_private
+from sealfile.kms.age import age_decrypt, age_encrypt
+from sealfile.kms.age_identities import check_private
 from sealfile.kms.base import MasterKey
 
 KEY_FILE_ENV = "SEALFILE_SSH_KEY_FILE"

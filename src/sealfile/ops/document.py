@@ -15,10 +15,11 @@ that chooses.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -77,10 +78,6 @@ class OpenDocument(ABC):
         """The decrypted document as text, in ``output``'s syntax (default: its own, layout kept)."""
 
     @abstractmethod
-    def editable_plaintext(self) -> Any:
-        """The decrypted document as the store's editable tree (comments and styles kept), for merges."""
-
-    @abstractmethod
     def subtree_text(self, path: Path) -> str:
         """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept."""
 
@@ -112,6 +109,20 @@ class OpenDocument(ABC):
     def verify(self) -> None:
         """Authenticate every value (the MAC was checked by :meth:`SealedDocument.open`)."""
         self.data()
+
+
+def sealing_key(keys: Iterable[MasterKey] | KeyGroups, reuse: Reuse | None) -> tuple[bytes, Groups, int]:
+    """The data key, stanzas (in key groups) and threshold a seal writes: a new key wrapped for
+    ``keys``, or ``reuse``'s key with its stanzas, re-wrapped only if ``keys`` names recipients."""
+    recipients = keys if isinstance(keys, KeyGroups) else list(keys)
+    if reuse is None:
+        if not recipients:
+            raise FormatError("a sealed file needs at least one recipient")
+        data_key = new_data_key()
+        return (data_key, *wrap_groups(KeyGroups.of(recipients), data_key))
+    if not recipients:
+        return reuse.data_key, reuse.groups, reuse.threshold
+    return (reuse.data_key, *wrap_groups(KeyGroups.of(recipients), reuse.data_key, reuse.groups, reuse.threshold))
 
 
 def styled_for(value: Any, previous: Styled | None) -> Styled:

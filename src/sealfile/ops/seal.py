@@ -1,26 +1,28 @@
 """Sealing a plaintext document: ``encrypt``, a new file from ``edit``, and re-sealing an edit.
 
 With ``previous`` (the same file, opened) the data key, stanzas and every unchanged ciphertext
-are kept, so a re-seal changes only what changed (docs/format.md §8).
+are kept, so a re-seal changes only what changed (docs/format.md §8); only if its seal is trusted
+(:mod:`sealfile.ops.signatures`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.datakey import new_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves
-from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import Reuse, check_plaintext_root
-from sealfile.ops.reader import read_document
+from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
+from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,
@@ -61,10 +63,16 @@ def seal_plaintext(
     reuse: Reuse | None = None,
     clock: Callable[[], int] | None = None,
     output: Store | None = None,
+    policy: TrustPolicy | None = None,
 ) -> str:
-    """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s)."""
+    """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s), signed as
+    ``policy`` wants (default: by the signer already in effect)."""
+    if store.name == "yaml" and (output is None or output is store):
+        with policy.writing() if policy is not None else nullcontext():
+            return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
     tree = store.load_editable(plaintext)
-    meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
+    with policy.writing() if policy is not None else nullcontext():
+        meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
     target = output or store
     return dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
 
@@ -86,17 +94,7 @@ def seal_tree(
     """
     check_plaintext_root(tree)
     encoded = {path: encode_leaf(store, value, path) for path, value in scalar_leaves(tree)}
-    recipients = keys if isinstance(keys, KeyGroups) else list(keys)
-    if not recipients and reuse is None:
-        raise FormatError("a sealed file needs at least one recipient")
-    if reuse is None:
-        data_key = new_data_key()
-        groups, threshold = wrap_groups(KeyGroups.of(recipients), data_key)
-    else:
-        data_key = reuse.data_key
-        groups, threshold = reuse.groups, reuse.threshold
-        if recipients:
-            groups, threshold = wrap_groups(KeyGroups.of(recipients), data_key, groups, threshold)
+    data_key, groups, threshold = sealing_key(keys, reuse)
     rules = rules or EncryptionRules()
     cipher = ValueCipher(data_key, clock)
     old = reuse.tokens if reuse else {}
@@ -106,13 +104,16 @@ def seal_tree(
         encoded_path = encode_path(path)
         previous = old.get(encoded_path)
         token = previous[0] if previous is not None and previous[1] == value_bytes else None
-        replace_leaf(tree, path, token or cipher.seal_encoded(encoded_path, value_bytes))
+        replace_leaf(tree, path, token or cipher.seal_payload(encoded_path, value_bytes))
     meta = Metadata(FORMAT_VERSION, groups, rules, "", threshold)
     return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store)))
 
 
-def previous_seal(text: str, store: Store) -> tuple[Reuse, EncryptionRules]:
-    """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first)."""
-    opened = read_document(text, store).open()
+def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:
+    """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
+    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``)."""
+    sealed = read_document(text, store)
+    (policy or from_environment()).check_reuse(sealed)
+    opened = sealed.open()
     opened.verify()
     return opened.reuse(), opened.metadata.rules

@@ -1,0 +1,121 @@
+"""Where age identities come from: sealfile's places, then the ones SOPS reads.
+
+A team moving from SOPS keeps its keys where they are, so every file (sealed or SOPS) opens
+with the same environment as before:
+
+- sealfile: ``SEALFILE_AGE_KEY`` (identity text, for CI), ``SEALFILE_AGE_KEY_FILE``, else
+  ``~/.config/sealfile/age/keys.txt``;
+- SOPS (age/keysource.go): ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_FILE`` and SOPS's default file
+  ``sops/age/keys.txt`` in the user config directory.
+
+A file may hold X25519 identities (``AGE-SECRET-KEY-1...``) and age plugin identities
+(``AGE-PLUGIN-...``). SSH private keys, which SOPS also uses, are found by the SSH recipient kind
+(:mod:`sealfile.kms.ssh`). An identity file readable by group or others is refused, as ssh
+refuses it, unless ``SEALFILE_ALLOW_INSECURE_KEY_FILE=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyrage
+
+from sealfile.errors import ConfigError
+
+DEFAULT_KEY_FILE = Path("~/.config/sealfile/age/keys.txt")
+INSECURE_OK_ENV = "SEALFILE_ALLOW_INSECURE_KEY_FILE"
+
+
+def default_key_file() -> Path:
+    configured = os.environ.get("SEALFILE_AGE_KEY_FILE")
+    return Path(configured).expanduser() if configured else DEFAULT_KEY_FILE.expanduser()
+
+
+def sops_default_key_file() -> Path:
+    """SOPS's default identity file: ``sops/age/keys.txt`` in Go's user config directory
+    (``$XDG_CONFIG_HOME`` first, on macOS too)."""
+    if os.environ.get("XDG_CONFIG_HOME"):
+        base = Path(os.environ["XDG_CONFIG_HOME"])
+    elif sys.platform == "darwin":
+        base = Path("~/Library/Application Support").expanduser()
+    elif os.name == "nt":
+        base = Path(os.environ.get("APPDATA", "~")).expanduser()
+    else:
+        base = Path("~/.config").expanduser()
+    return base / "sops" / "age" / "keys.txt"
+
+
+def parse_identities(text: str, source: str) -> list[Any]:
+    """X25519 identities (``pyrage.x25519.Identity``) and plugin ones (``pyrage.plugin.Identity``)."""
+    identities = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            if line.upper().startswith("AGE-PLUGIN-"):
+                identities.append(pyrage.plugin.Identity.from_str(line))
+            else:
+                identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            # never echo the line: it is a secret key
+            raise ConfigError(f"{source}: line {number} is not an age identity") from None
+    return identities
+
+
+def insecure_key_file_allowed() -> bool:
+    """``SEALFILE_ALLOW_INSECURE_KEY_FILE=1`` (or true/yes); ``0``, ``false`` or empty keep the check."""
+    return os.environ.get(INSECURE_OK_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def check_private(path: Path) -> None:
+    """Refuse an identity file others can read, as ssh does, unless told otherwise."""
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not insecure_key_file_allowed():
+        raise ConfigError(
+            f"{path}: identity file is readable by others (mode {stat.S_IMODE(mode):o}); "
+            f"run 'chmod 600 {path}' or set {INSECURE_OK_ENV}=1"
+        )
+
+
+def is_plugin_identity(identity: Any) -> bool:
+    return isinstance(identity, pyrage.plugin.Identity)
+
+
+@lru_cache(maxsize=16)
+def _age_file(path: Path, _mtime_ns: int) -> tuple[Any, ...]:
+    check_private(path)
+    return tuple(parse_identities(path.read_text(encoding="utf-8"), str(path)))
+
+
+def _cached(path: Path) -> tuple[Any, ...]:
+    try:
+        mtime = path.stat().st_mtime_ns
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    return _age_file(path, mtime)
+
+
+def file_identities() -> list[Any]:
+    """Every age identity (X25519 and plugin) sealfile's and SOPS's places hold, in that order."""
+    found: list[Any] = []
+    for variable in ("SEALFILE_AGE_KEY", "SOPS_AGE_KEY"):
+        inline = os.environ.get(variable)
+        if inline:
+            found += parse_identities(inline, variable)
+    files = [default_key_file(), Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser()
+             if os.environ.get("SOPS_AGE_KEY_FILE") else None, sops_default_key_file()]
+    for path in dict.fromkeys(p for p in files if p is not None):
+        found += _cached(path)
+    return found
+
+
+def looked_in() -> str:
+    """Where identities were looked for, for an error message."""
+    return (f"$SEALFILE_AGE_KEY, {default_key_file()}, $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, "
+            f"{sops_default_key_file()}")
