@@ -25,6 +25,9 @@ from sealfile.envelope.datakey import forget_data_keys
 from tests.support import cli as cli_support
 from tests.support.cli import IN_CI, RunCli
 from tests.support.identities import AgeIdentity, write_identity
+from tests.support.openbao import openbao, vault_env
+
+__all__ = ["openbao", "vault_env"]
 
 # CI replays the same examples every run (a red build is then reproducible); local runs explore.
 settings.register_profile("ci", derandomize=True, print_blob=True)

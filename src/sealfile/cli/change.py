@@ -14,9 +14,11 @@ from sealfile.cli.app import cli
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
+    group_options,
     input_type_option,
     keys_from_options,
     recipient_options,
+    recipients_from_options,
     rule_options,
     rules_from_options,
 )
@@ -24,6 +26,7 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, read, signatures, sops_files
 from sealfile.ops.config import load_config, trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
@@ -62,6 +65,7 @@ def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 @cli.command()
 @click.argument("file", type=FILE)
 @recipient_options
+@group_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
@@ -70,7 +74,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
     from sealfile.files.editor import edit_plaintext
 
-    keys = keys_from_options(params)
+    keys = recipients_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
@@ -194,8 +198,10 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     for file in files:
         with io.about(file):
             info = read.describe(io.read_text(file), store_for(file, input_type))
-        for type_id, key_id in info.recipients:
-            click.echo(f"{file}\t{type_id}\t{key_id}")
+        for number, group in enumerate(info.groups, 1):
+            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
+            for type_id, key_id in group:
+                click.echo(f"{file}\t{type_id}\t{key_id}{where}")
 
 
 def _recipient_change(
@@ -204,7 +210,8 @@ def _recipient_change(
     *,
     add: list[MasterKey] | None = None,
     remove: list[MasterKey] | None = None,
-    exact: list[MasterKey] | None = None,
+    exact: list[MasterKey] | KeyGroups | None = None,
+    group: int | None = None,
     input_type: str | None = None,
 ) -> None:
     def work(file: Path) -> str:
@@ -214,7 +221,7 @@ def _recipient_change(
 
         def apply(text: str) -> str:
             outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     store=store, policy=policy))
+                                                     group=group, store=store, policy=policy))
             return outcome[-1].text
 
         _rewrite(file, apply)
@@ -229,12 +236,14 @@ def _recipient_change(
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @recipient_options
+@click.option("--group", type=click.IntRange(1), metavar="N",
+              help="The key group the recipients join (needed when a file has several).")
 @input_type_option
-def recipients_add(files: tuple[Path, ...], input_type: str | None, **params: Any) -> None:
+def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str | None, **params: Any) -> None:
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys, input_type=input_type)
+    _recipient_change(files, "adding", add=keys, group=group, input_type=input_type)
 
 
 @recipients.command("remove")
@@ -266,12 +275,15 @@ def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> No
     for file in files:
         with io.about(file):
             rule = load_config(file).rule_for(file)
-            if rule is None or not rule.keys:
+            if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(_read_sealed(file), exact=rule.keys, store=store_for(file, input_type))
-        if not preview.added and not preview.removed:
+            preview = change.plan_recipients(_read_sealed(file), exact=rule.recipients,
+                                             store=store_for(file, input_type))
+        if not preview.changes:
             click.echo(f"{file}: recipients already match", err=True)
             continue
+        if rule.recipients.grouped:
+            click.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
         for key in preview.added:
             click.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
         for key in preview.removed:
@@ -279,4 +291,4 @@ def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> No
         if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
             click.echo(f"{file}: skipped", err=True)
             continue
-        _recipient_change((file,), "updating", exact=rule.keys, input_type=input_type)
+        _recipient_change((file,), "updating", exact=rule.recipients, input_type=input_type)

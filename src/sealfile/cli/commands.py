@@ -14,10 +14,11 @@ from sealfile.cli.app import cli
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
+    group_options,
     input_type_option,
-    keys_from_options,
     output_type_option,
     recipient_options,
+    recipients_from_options,
     rule_options,
     rules_from_options,
 )
@@ -51,6 +52,7 @@ def keygen(output: Path | None) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @recipient_options
+@group_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
@@ -64,7 +66,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     """Seal a plaintext YAML file for the given recipients."""
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
-    keys = keys_from_options(params)
+    keys = recipients_from_options(params)
     rules = rules_from_options(params)
     policy = signatures.for_file(output or file)
     reuse = None
@@ -193,9 +195,16 @@ def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) 
     click.echo(f"signature: {signature}")
     click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
     click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
-    click.echo("recipients:")
-    for type_id, key_id in info.recipients:
-        click.echo(f"  - {type_id}: {key_id}")
+    if len(info.groups) == 1:
+        click.echo("recipients:")
+        for type_id, key_id in info.recipients:
+            click.echo(f"  - {type_id}: {key_id}")
+    else:
+        click.echo(f"recipients: any {info.threshold} of {len(info.groups)} key groups")
+        for number, group in enumerate(info.groups, 1):
+            click.echo(f"  group {number}:")
+            for type_id, key_id in group:
+                click.echo(f"    - {type_id}: {key_id}")
     if info.set_at:
         now = time.time()
         click.echo("values last set:")
