@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import click
 
+from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
@@ -22,44 +22,20 @@ from sealfile.cli.options import (
     rule_options,
     rules_from_options,
 )
+from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.ops import change, read, signatures, sops_files
+from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config, trust_near
-from sealfile.ops.values import VALUE_TYPES, parse_value
+from sealfile.ops.values import VALUE_TYPES
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
-
-
-@cache
-def _warn_about_sops() -> None:
-    click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
-
-
-def _read_sealed(file: Path) -> str:
-    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
-    text = io.read_text(file)
-    if sops_files.is_sops_text(text):
-        _warn_about_sops()
-        sops_files.refuse_to_write(text)
-    return text
-
-
-def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
-    with io.about(file), trust_near(file), locked(file):
-        text = _read_sealed(file)
-        new_text = transform(text)
-        if new_text == text:
-            return False
-        io.write_output(file, new_text, private=False)
-        return True
 
 
 @cli.command()
@@ -88,7 +64,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = _read_sealed(file)
+            sealed = read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
@@ -124,16 +100,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, ro
                 input_type: str | None) -> None:
     """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
     if value is None:
-        if sys.stdin.isatty():
-            value = click.prompt("value", hide_input=True, err=True)
-        else:
-            value = sys.stdin.read()
-            value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
-    typed = parse_value(value, value_type)
-    store = store_for(file, input_type)
-    policy = signatures.for_file(file)
-    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate))
-    click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
+        value = click.prompt("value", hide_input=True, err=True) if sys.stdin.isatty() else hot.read_value(value_type)
+    hot.set_value(file, keypath, value, value_type, rotate, input_type)
 
 
 @cli.command()
@@ -145,20 +113,38 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     """Remove one value or subtree."""
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    _rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
+    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
+IN_FLIGHT = 8
+"""Files worked on at once: their KMS requests wait on the network together, not one after another."""
+
+
 def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> None:
-    """Run ``work`` per file with a progress bar; a failure on one leaves it untouched and the rest go on."""
-    failures: list[str] = []
-    done: list[str] = []
-    with click.progressbar(files, label=label, file=sys.stderr, show_pos=True) as bar:
-        for file in bar:
+    """Run ``work`` for every file, up to :data:`IN_FLIGHT` at a time, with a progress bar; a failure
+    on one leaves that file untouched and the rest go on. Results are reported in the files' order."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    unique = tuple(dict.fromkeys(files))  # one worker per file: two on the same file would contend for its lock
+    outcome: dict[Path, str | SealfileError] = {}
+
+    def one(file: Path) -> str:  # each in a copy of this context: trust settings apply in the worker too
+        return contextvars.copy_context().run(work, file)
+
+    with ThreadPoolExecutor(max_workers=min(IN_FLIGHT, len(unique)), thread_name_prefix="sealfile-file") as pool, \
+            click.progressbar(length=len(unique), label=label, file=sys.stderr, show_pos=True) as bar:
+        futures = {pool.submit(one, file): file for file in unique}
+        for future in as_completed(futures):
+            file = futures[future]
             try:
-                done.append(f"{file}: {work(file)}")
+                outcome[file] = future.result()
             except SealfileError as err:
-                failures.append(str(err.in_file(str(file))))
+                outcome[file] = err.in_file(str(file))
+            bar.update(1)
+    done = [f"{file}: {outcome[file]}" for file in unique if isinstance(outcome[file], str)]
+    failures = [str(outcome[file]) for file in unique if not isinstance(outcome[file], str)]
     for line in done:
         click.echo(line, err=True)
     for line in failures:
@@ -179,7 +165,7 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
 def _rotate_one(file: Path, input_type: str | None) -> str:
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store, policy=policy)) else "unchanged"
+    return "rotated" if rewrite(file, lambda text: change.rotate(text, store, policy=policy)) else "unchanged"
 
 
 def _describe(keys: list[MasterKey]) -> str:
@@ -224,7 +210,7 @@ def _recipient_change(
                                                      group=group, store=store, policy=policy))
             return outcome[-1].text
 
-        _rewrite(file, apply)
+        rewrite(file, apply)
         result = outcome[-1]
         parts = [f"added {_describe(result.added)}" if result.added else "",
                  f"removed {_describe(result.removed)}" if result.removed else ""]
@@ -277,7 +263,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> No
             rule = load_config(file).rule_for(file)
             if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(_read_sealed(file), exact=rule.recipients,
+            preview = change.plan_recipients(read_sealed(file), exact=rule.recipients,
                                              store=store_for(file, input_type))
         if not preview.changes:
             click.echo(f"{file}: recipients already match", err=True)

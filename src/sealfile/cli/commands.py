@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from sealfile.cli import hot
 from sealfile.cli.app import cli
-from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.hot import DECRYPT_OUTPUT_TYPES
 from sealfile.cli.options import (
     creation_defaults,
     group_options,
@@ -21,18 +21,16 @@ from sealfile.cli.options import (
     recipients_from_options,
     rule_options,
     rules_from_options,
+    usage_checked,
 )
 from sealfile.errors import SealfileError
 from sealfile.files import io
-from sealfile.ops import read, seal, signatures
+from sealfile.ops import seal, signatures
 from sealfile.ops.config import trust_near
-from sealfile.ops.verify import allowed_signers_for, signature_status, signature_text, signed_message, verify_file
-from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
-from sealfile.runtime.loader import load_secrets
-from sealfile.runtime.outputs import FORMATS, render
+from sealfile.ops.verify import allowed_signers_for, signature_text, signed_message
+from sealfile.runtime.freshness import parse_age
+from sealfile.runtime.outputs import FORMATS
 from sealfile.stores import STORE_NAMES, store_for
-
-DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
 
 
 @cli.command()
@@ -81,11 +79,11 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
                                      policy=policy)
-    _emit(sealed, output or (file if in_place else None), private=False, source=file)
+    hot.emit(sealed, output or (file if in_place else None), private=False, source=file)
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @input_type_option
 @output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the file's own, layout kept]: yaml or json (a SOPS "
@@ -100,34 +98,17 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--portable", is_flag=True,
               help="YAML: re-spell plain scalars (yes, 012, 12:30...) so YAML 1.1 readers (PyYAML, Go yaml.v2) "
                    "read the same data; the default prints the file's own text byte for byte.")
-def decrypt(file: Path, extract: str | None, input_type: str | None, output_type: str | None,
+@usage_checked
+def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None, output_type: str | None,
             legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
             output: Path | None, portable: bool) -> None:
-    """Print the plaintext of a sealed or SOPS file (verified first)."""
+    """Print the plaintext of a sealed or SOPS file (verified first).
+
+    Several files print their values merged in order (YAML unless --output-type says otherwise): a
+    later file's value replaces an earlier one's, mappings merge key by key, and each replaced value
+    is named on stderr (key path and both files)."""
     fmt = output_type or legacy_format  # --format: the old spelling of --output-type, kept for scripts
-    if fmt != "k8s-secret" and (name or namespace):
-        raise click.UsageError("--name and --namespace go with --output-type k8s-secret")
-    if fmt == "k8s-secret" and not name:
-        raise click.UsageError("--output-type k8s-secret needs --name")
-    if fmt not in ("dotenv", "k8s-secret") and prefix:
-        raise click.UsageError("--prefix goes with --output-type dotenv or k8s-secret")
-    with io.about(file), trust_near(file):
-        policy = signatures.for_file(file)
-        text = io.read_text(file)
-        sops_kind = read.sops_kind(text, str(file), input_type)
-        own = sops_kind or store_for(file, input_type).name
-        if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
-            policy.enforce_unsignable("a SOPS file")
-            plaintext = read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt)
-        elif fmt is None or fmt == own:
-            plaintext = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
-                                          portable_output=portable)
-        elif fmt in ("ini", "binary"):
-            raise click.UsageError(f"--output-type {fmt} applies to SOPS files")
-        else:
-            data = load_secrets(file, extract=extract, redacted=False, file_type=input_type, allowed_signers=policy)
-            plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
-    _emit(plaintext, output, private=True, source=file)
+    hot.decrypt(files, extract, input_type, fmt, name, namespace, prefix, output, portable)
 
 
 @cli.command()
@@ -150,11 +131,7 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show:
         with io.about(files[0]):
             _print_seal_part(files[0], show, input_type)
         return
-    for file in files:
-        with io.about(file), trust_near(file):
-            summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
-                                  signatures.for_file(file), keyless=keyless)
-        click.echo(f"{file}: {summary}")
+    hot.verify(files, input_type, keyless)
 
 
 def _print_seal_part(file: Path, show: str, input_type: str | None) -> None:
@@ -180,67 +157,4 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @input_type_option
 def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
     """Recipients, format version and values of a sealed or SOPS file; needs no key."""
-    with io.about(file):
-        text, store = io.read_text(file), store_for(file, input_type)
-        sops_kind = read.sops_kind(text, str(file), input_type)
-        if sops_kind is not None:
-            from sealfile.cli.sops import show_sops_status
-
-            show_sops_status(file, text, sops_kind, older_than)
-            return
-        info = read.describe(text, store)
-        signature = signature_status(text, store, signatures.for_file(file))
-    click.echo(f"file: {file}")
-    click.echo(f"format version: {info.version}")
-    click.echo(f"signature: {signature}")
-    click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
-    click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
-    if len(info.groups) == 1:
-        click.echo("recipients:")
-        for type_id, key_id in info.recipients:
-            click.echo(f"  - {type_id}: {key_id}")
-    else:
-        click.echo(f"recipients: any {info.threshold} of {len(info.groups)} key groups")
-        for number, group in enumerate(info.groups, 1):
-            click.echo(f"  group {number}:")
-            for type_id, key_id in group:
-                click.echo(f"    - {type_id}: {key_id}")
-    if info.set_at:
-        now = time.time()
-        click.echo("values last set:")
-        for keypath, when in info.set_at.items():
-            stamp = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-            click.echo(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
-    if older_than is not None:
-        _fail_if_stale(file, info.set_at, older_than)
-
-
-def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta) -> None:
-    stale = stale_paths(set_at, older_than)
-    if not stale:
-        return
-    click.echo(f"values last set more than {describe_age(older_than)} ago:")
-    for keypath in stale:
-        click.echo(f"  - {keypath}")
-    click.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
-    sys.exit(ExitCode.POLICY)
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(max(seconds, 0))}s"
-
-
-def _emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
-    try:
-        raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
-    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
-        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
-                            file=str(source)) from None
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(raw)
-    else:
-        io.write_output(output, raw, private=private)
+    hot.status(file, older_than, input_type)

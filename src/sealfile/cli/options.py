@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from sealfile.cli.boundary import UsageProblem
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -15,7 +17,7 @@ from sealfile.kms.registry import BUILTIN, key_from_cli, key_from_spec
 from sealfile.model.metadata import MAX_GROUPS
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config import load_config
-from sealfile.stores import STORE_NAMES
+from sealfile.stores import SOPS_ONLY_TYPES, STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,7 +127,6 @@ def creation_defaults(
     return rule.recipients, rules or rule.rules
 
 
-SOPS_ONLY_TYPES = ("ini", "binary")
 """Syntaxes sealfile reads in SOPS files only (SOPS's INI store, and its JSON envelope for any other file)."""
 
 
@@ -142,3 +143,15 @@ def output_type_option(choices: tuple[str, ...], help: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         return click.option("--output-type", type=click.Choice(choices), default=None, help=help)(func)
     return decorate
+
+
+def usage_checked(func: F) -> F:
+    """A command whose shared body (:mod:`sealfile.cli.hot`) reports a wrong command line as
+    :class:`UsageProblem`: click shows it with the command's usage, exit 2."""
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageProblem as problem:
+            raise click.UsageError(str(problem)) from None
+    return command  # type: ignore[return-value]

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.atomic import atomic_write
 
 
 @contextmanager
@@ -96,5 +95,7 @@ def _refuse_device(mode: int, name: str) -> None:
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
     """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
     target's mode."""
+    from sealfile.files.atomic import atomic_write  # tempfile and uuid: a reader never needs them
+
     atomic_write(path, text, private=private)
 
