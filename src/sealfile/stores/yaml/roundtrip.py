@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import re
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -31,12 +30,13 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath, iter_leaves
 from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores.yaml.layout import Layout
+from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, check_depth, format_error, reader_for
 
 _DEFAULT_LAYOUT = Layout()
 
 
-@cache
+@per_thread
 def _roundtrip(layout: Layout = _DEFAULT_LAYOUT) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
