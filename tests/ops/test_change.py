@@ -295,7 +295,7 @@ def test_multi_file_failure_leaves_each_file_whole(tmp_path: Path, env: dict[str
     bad_before = bad.read_bytes()
     result = cli("rotate", str(good), str(bad), env=env)
     assert result.returncode == 1
-    assert "1 done, 1 failed" in result.stderr and "bad.enc.yaml" in result.stderr
+    assert "sealfile: rotate: 2 files: 1 ok, 1 failed" in result.stderr and "bad.enc.yaml" in result.stderr
     assert bad.read_bytes() == bad_before
     assert cli("verify", str(good), env=env).returncode == 0
 

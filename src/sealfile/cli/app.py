@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from sealfile.cli.batch import os_error_line
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 
@@ -18,6 +19,7 @@ from sealfile.errors import SealfileError
 COMMAND_MODULES = (
     "sealfile.cli.commands",
     "sealfile.cli.change",
+    "sealfile.cli.recipients",
     "sealfile.cli.git",
     "sealfile.cli.run",
     "sealfile.cli.import_sops",
@@ -67,8 +69,7 @@ class SealfileGroup(click.Group):
         except OSError as err:
             if _debug(ctx):
                 raise
-            where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"sealfile: error: {where}{err.strerror or type(err).__name__}", err=True)
+            click.echo(f"sealfile: error: {os_error_line(err)}", err=True)
             sys.exit(ExitCode.ERROR)
         except Exception as err:
             if _debug(ctx):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.options import (
     creation_defaults,
     input_type_option,
@@ -19,27 +18,14 @@ from sealfile.cli.options import (
     rule_options,
     rules_from_options,
 )
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import FormatError
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.kms.base import MasterKey
-from sealfile.ops import change, read
-from sealfile.ops.config import load_config
+from sealfile.ops import change
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
-
-
-def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
-    with io.about(file), locked(file):
-        text = io.read_text(file)
-        new_text = transform(text)
-        if new_text == text:
-            return False
-        io.write_output(file, new_text, private=False)
-        return True
 
 
 @cli.command()
@@ -104,7 +90,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
-    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
+    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
@@ -115,27 +101,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
 def unset(file: Path, keypath: str, input_type: str | None) -> None:
     """Remove one value or subtree."""
     store = store_for(file, input_type)
-    _rewrite(file, lambda text: change.unset_value(text, keypath, store))
+    io.rewrite(file, lambda text: change.unset_value(text, keypath, store))
     click.echo(f"{file}: {keypath} removed", err=True)
-
-
-def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> None:
-    """Run ``work`` per file with a progress bar; a failure on one leaves it untouched and the rest go on."""
-    failures: list[str] = []
-    done: list[str] = []
-    with click.progressbar(files, label=label, file=sys.stderr, show_pos=True) as bar:
-        for file in bar:
-            try:
-                done.append(f"{file}: {work(file)}")
-            except SealfileError as err:
-                failures.append(str(err.in_file(str(file))))
-    for line in done:
-        click.echo(line, err=True)
-    for line in failures:
-        click.echo(f"sealfile: error: {line}", err=True)
-    click.echo(f"{len(done)} done, {len(failures)} failed", err=True)
-    if failures:
-        sys.exit(ExitCode.ERROR)
 
 
 @cli.command()
@@ -143,104 +110,12 @@ def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> N
 @input_type_option
 def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     """New data key per file: every value re-encrypted, re-wrapped for every recipient."""
-    _each(files, "rotating", lambda file: _rotate_one(file, input_type))
+
+    def one(file: Path, console: Console) -> None:
+        store = store_for(file, input_type)
+        changed = io.rewrite(file, lambda text: change.rotate(text, store))
+        console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
+
+    for_each_file(files, "rotate", one)
 
 
-def _rotate_one(file: Path, input_type: str | None) -> str:
-    store = store_for(file, input_type)
-    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store)) else "unchanged"
-
-
-def _describe(keys: list[MasterKey]) -> str:
-    return ", ".join(f"{k.type_id} {k.key_id}" for k in keys)
-
-
-@cli.group()
-def recipients() -> None:
-    """List, add or remove who can open files (re-wraps the data key; values untouched)."""
-
-
-@recipients.command("list")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-def recipients_list(files: tuple[Path, ...]) -> None:
-    for file in files:
-        with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file))
-        for type_id, key_id in info.recipients:
-            click.echo(f"{file}\t{type_id}\t{key_id}")
-
-
-def _recipient_change(
-    files: tuple[Path, ...],
-    label: str,
-    *,
-    add: list[MasterKey] | None = None,
-    remove: list[MasterKey] | None = None,
-    exact: list[MasterKey] | None = None,
-) -> None:
-    def work(file: Path) -> str:
-        outcome: list[change.RecipientChange] = []
-        store = store_for(file)
-
-        def apply(text: str) -> str:
-            outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     store=store))
-            return outcome[-1].text
-
-        _rewrite(file, apply)
-        result = outcome[-1]
-        parts = [f"added {_describe(result.added)}" if result.added else "",
-                 f"removed {_describe(result.removed)}" if result.removed else ""]
-        return "; ".join(p for p in parts if p) or "unchanged"
-
-    _each(files, label, work)
-
-
-@recipients.command("add")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@recipient_options
-def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
-    keys = keys_from_options(params)
-    if not keys:
-        raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys)
-
-
-@recipients.command("remove")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@recipient_options
-@click.option("--rotate", "then_rotate", is_flag=True, help="Also rotate the data key (recommended).")
-def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
-    keys = keys_from_options(params)
-    if not keys:
-        raise click.UsageError("name at least one recipient to remove")
-    _recipient_change(files, "removing", remove=keys)
-    if then_rotate:
-        _each(files, "rotating", lambda file: _rotate_one(file, None))
-    else:
-        click.echo("warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
-                   "(or use --rotate) so it cannot read future values", err=True)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
-def updatekeys(files: tuple[Path, ...], yes: bool) -> None:
-    """Make each file's recipients match its creation rule in .sealfile.yaml."""
-    for file in files:
-        with io.about(file):
-            rule = load_config(file).rule_for(file)
-            if rule is None or not rule.keys:
-                raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
-        if not preview.added and not preview.removed:
-            click.echo(f"{file}: recipients already match", err=True)
-            continue
-        for key in preview.added:
-            click.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
-        for key in preview.removed:
-            click.echo(f"{file}: - {key.type_id} {key.key_id}", err=True)
-        if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
-            click.echo(f"{file}: skipped", err=True)
-            continue
-        _recipient_change((file,), "updating", exact=rule.keys)

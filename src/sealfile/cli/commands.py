@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
     creation_defaults,
@@ -28,6 +28,9 @@ from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
 from sealfile.stores import STORE_NAMES, store_for
 
+STDIO_PATH = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+"""A file argument where ``-`` means standard input or output."""
+
 
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -43,21 +46,23 @@ def keygen(output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=STDIO_PATH)
 @recipient_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-o", "--output", type=STDIO_PATH, help="Write the sealed file here [default: stdout, or -].")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with its sealed form.")
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
             output_type: str | None, **params: Any) -> None:
-    """Seal a plaintext YAML file for the given recipients."""
+    """Seal a YAML, JSON or dotenv file (- for stdin) for the given recipients or the creation rule."""
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise click.UsageError("-i replaces a file: name the file, not -")
     keys = keys_from_options(params)
     rules = rules_from_options(params)
     reuse = None
@@ -68,14 +73,15 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
-    out_store = store_for(output, output_type) if output or output_type else store
+    named_output = output is not None and not io.is_stdio(output)
+    out_store = store_for(output, output_type) if named_output or output_type else store
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store)
     _emit(sealed, output or (file if in_place else None), private=False)
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=STDIO_PATH)
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format [default: the file's own syntax, layout kept]; dotenv and k8s-secret use "
@@ -84,11 +90,11 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the plaintext here (created 0600) instead of stdout.")
+@click.option("-o", "--output", type=STDIO_PATH,
+              help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | None, name: str | None,
             namespace: str | None, prefix: str, output: Path | None) -> None:
-    """Print the plaintext of a sealed file (verified first)."""
+    """Print the plaintext of a sealed file (- for stdin), verified first."""
     if fmt != "k8s-secret" and (name or namespace):
         raise click.UsageError("--name and --namespace go with --format k8s-secret")
     if fmt == "k8s-secret" and not name:
@@ -109,11 +115,14 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @input_type_option
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Check that each file opens and that nothing in it was altered."""
-    for file in files:
+    """Check that each file opens and that nothing in it was altered (needs a key)."""
+
+    def one(file: Path, console: Console) -> None:
         with io.about(file):
             read.verify_text(io.read_text(file), store_for(file, input_type))
-        click.echo(f"{file}: OK")
+        console.echo(f"{file}: OK")
+
+    for_each_file(files, "verify", one)
 
 
 def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.timedelta | None:
@@ -124,40 +133,47 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
-def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of a sealed file; needs no key."""
-    with io.about(file):
-        info = read.describe(io.read_text(file), store_for(file, input_type))
-    click.echo(f"file: {file}")
-    click.echo(f"format version: {info.version}")
-    click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
-    click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
-    click.echo("recipients:")
-    for type_id, key_id in info.recipients:
-        click.echo(f"  - {type_id}: {key_id}")
+def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
+    """Recipients, format version and values of sealed files, and when each value was set; needs no key."""
+
+    def one(file: Path, console: Console) -> ExitCode:
+        with io.about(file):
+            info = read.describe(io.read_text(file), store_for(file, input_type))
+        if file != files[0]:
+            console.echo()
+        for line in _status_lines(file, info):
+            console.echo(line)
+        return _stale(file, info.set_at, older_than, console) if older_than is not None else ExitCode.OK
+
+    for_each_file(files, "status", one)
+
+
+def _status_lines(file: Path, info: read.Status) -> list[str]:
+    lines = [f"file: {file}", f"format version: {info.version}", f"rule: {info.rules.kind} {info.rules.pattern}",
+             f"values: {info.values} ({info.encrypted} encrypted)", "recipients:"]
+    lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
     if info.set_at:
         now = time.time()
-        click.echo("values last set:")
+        lines.append("values last set:")
         for keypath, when in info.set_at.items():
             stamp = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-            click.echo(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
-    if older_than is not None:
-        _fail_if_stale(file, info.set_at, older_than)
+            lines.append(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
+    return lines
 
 
-def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta) -> None:
+def _stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta, console: Console) -> ExitCode:
     stale = stale_paths(set_at, older_than)
     if not stale:
-        return
-    click.echo(f"values last set more than {describe_age(older_than)} ago:")
+        return ExitCode.OK
+    console.echo(f"values last set more than {describe_age(older_than)} ago:")
     for keypath in stale:
-        click.echo(f"  - {keypath}")
-    click.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
-    sys.exit(ExitCode.POLICY)
+        console.echo(f"  - {keypath}")
+    console.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
+    return ExitCode.POLICY
 
 
 def _age(seconds: float) -> str:
@@ -168,7 +184,4 @@ def _age(seconds: float) -> str:
 
 
 def _emit(text: str, output: Path | None, *, private: bool) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        io.write_output(output, text, private=private)
+    io.write_output(output or io.STDIO, text, private=private)

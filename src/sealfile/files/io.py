@@ -7,11 +7,13 @@ mistaken input cannot exhaust memory) and writes only through :func:`write_outpu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.atomic import atomic_write
+from sealfile.files.locking import locked
 
 
 @contextmanager
@@ -40,11 +42,25 @@ def max_file_bytes() -> int:
     return int(max(megabytes, 0.001) * 1024 * 1024)
 
 
+STDIO = "-"
+"""The file name meaning standard input (read) or standard output (write), as Unix tools use it."""
+
+
+def is_stdio(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path) == STDIO
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
+    """The whole file as text (``-``: standard input), bounded by :func:`max_file_bytes`."""
     limit = max_file_bytes()
+    too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
+    if is_stdio(path):
+        raw = sys.stdin.buffer.read(limit + 1)
+        if len(raw) > limit:
+            raise FormatError(f"input is {too_big}", file=STDIO)
+        return _decode(raw, STDIO)
     try:
         with open(path, "rb") as handle:
-            too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
             if os.fstat(handle.fileno()).st_size > limit:
                 raise FormatError(f"file is {too_big}", file=os.fspath(path))
             raw = handle.read(limit + 1)
@@ -56,14 +72,35 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise SealfileError("is a directory", file=os.fspath(path)) from None
     except PermissionError:
         raise SealfileError("permission denied", file=os.fspath(path)) from None
+    return _decode(raw, os.fspath(path))
+
+
+def _decode(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
+        raise FormatError("not UTF-8 text (binary file?)", file=name) from None
 
 
 def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
-    """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
-    target's mode."""
+    """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
+    existing file keeps only its owner bits); sealed output keeps the target's mode."""
+    if is_stdio(path):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     atomic_write(path, text, private=private)
 
+
+
+def rewrite(path: str | os.PathLike[str], transform: Callable[[str], str]) -> bool:
+    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if the text changed."""
+    if is_stdio(path):
+        raise SealfileError("this command changes a file in place: name the file, not -", file=STDIO)
+    with about(path), locked(path):
+        text = read_text(path)
+        new_text = transform(text)
+        if new_text == text:
+            return False
+        write_output(path, new_text, private=False)
+        return True

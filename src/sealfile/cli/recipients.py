@@ -1,0 +1,163 @@
+"""recipients list|add|remove and updatekeys: who can open a file, changed one atomic write per file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file, run_each
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.options import keys_from_options, recipient_options
+from sealfile.errors import SealfileError
+from sealfile.files import io
+from sealfile.kms.base import MasterKey
+from sealfile.ops import change, read
+from sealfile.ops.config import load_config
+from sealfile.stores import store_for
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _describe(keys: list[MasterKey]) -> str:
+    return ", ".join(f"{k.type_id} {k.key_id}" for k in keys)
+
+
+@cli.group()
+def recipients() -> None:
+    """List, add or remove who can open files (re-wraps the data key; values untouched)."""
+
+
+@recipients.command("list")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+def recipients_list(files: tuple[Path, ...]) -> None:
+    """Print FILE, kind and key id of every recipient, one per line (tab-separated); needs no key."""
+
+    def one(file: Path, console: Console) -> None:
+        with io.about(file):
+            info = read.describe(io.read_text(file), store_for(file))
+        for type_id, key_id in info.recipients:
+            console.echo(f"{file}\t{type_id}\t{key_id}")
+
+    for_each_file(files, "recipients list", one)
+
+
+def _change_one(file: Path, console: Console, plan: Callable[[str], change.RecipientChange],
+                then_rotate: bool) -> list[MasterKey]:
+    """Apply one recipient change (and the rotation, in the same write); report it; return the removed."""
+    store = store_for(file)
+    outcome: list[change.RecipientChange] = []
+
+    def apply(text: str) -> str:
+        outcome.append(plan(text))
+        changed = outcome[-1]
+        return change.rotate(changed.text, store) if then_rotate and changed.removed else changed.text
+
+    io.rewrite(file, apply)
+    result = outcome[-1]
+    parts = [f"added {_describe(result.added)}" if result.added else "",
+             f"removed {_describe(result.removed)}" if result.removed else "",
+             "data key rotated" if then_rotate and result.removed else ""]
+    console.echo(f"{file}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
+    return result.removed
+
+
+@recipients.command("add")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@recipient_options
+def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
+    """Let more recipients open FILES: the data key is wrapped for them too (values untouched)."""
+    keys = keys_from_options(params)
+    if not keys:
+        raise click.UsageError("name at least one recipient to add")
+
+    def one(file: Path, console: Console) -> None:
+        _change_one(file, console, lambda text: change.change_recipients(text, add=keys, store=store_for(file)),
+                    then_rotate=False)
+
+    for_each_file(files, "recipients add", one)
+
+
+ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended: they may have kept it)."
+
+
+@recipients.command("remove")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@recipient_options
+@click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
+def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
+    """Stop recipients from opening FILES from now on; --rotate so they cannot read future values."""
+    keys = keys_from_options(params)
+    if not keys:
+        raise click.UsageError("name at least one recipient to remove")
+
+    def one(file: Path, console: Console) -> None:
+        still_listed = _listed_by_config(file, keys)
+        _change_one(file, console, lambda text: change.change_recipients(text, remove=keys, store=store_for(file)),
+                    then_rotate)
+        for key, config in still_listed:
+            console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
+                         "'sealfile updatekeys' would add it back; remove it there too")
+
+    outcome = run_each(files, "recipients remove", one)
+    if not then_rotate:
+        _warn_not_rotated()
+    _exit(outcome)
+
+
+def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:
+    """The keys that the creation rule for ``file`` still names."""
+    config = load_config(file)
+    rule = config.rule_for(file)
+    if rule is None or config.path is None:
+        return []
+    return [(key, config.path) for key in keys if any(key.same_key(listed) for listed in rule.keys)]
+
+
+def _warn_not_rotated() -> None:
+    click.echo("sealfile: warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
+               "(or use --rotate) so it cannot read future values", err=True)
+
+
+def _exit(outcome: ExitCode) -> None:
+    if outcome is not ExitCode.OK:
+        sys.exit(outcome)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
+@click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
+def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
+    """Make each file's recipients match its creation rule in .sealfile.yaml."""
+    removed_any: list[MasterKey] = []
+
+    def one(file: Path, console: Console) -> None:
+        with io.about(file):
+            rule = load_config(file).rule_for(file)
+            if rule is None or not rule.keys:
+                raise SealfileError("no creation rule with recipients matches this file")
+            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
+        if not preview.added and not preview.removed:
+            console.echo(f"{file}: recipients already match", err=True)
+            return
+        for key in preview.added:
+            console.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
+        for key in preview.removed:
+            console.echo(f"{file}: - {key.type_id} {key.key_id}", err=True)
+        if not yes and not console.confirm(f"Update {file}?"):
+            console.echo(f"{file}: skipped", err=True)
+            return
+        keys = rule.keys
+        removed_any.extend(_change_one(
+            file, console, lambda text: change.change_recipients(text, exact=keys, store=store_for(file)),
+            then_rotate))
+
+    outcome = run_each(files, "updatekeys", one)
+    if removed_any and not then_rotate:
+        _warn_not_rotated()
+    _exit(outcome)
