@@ -97,7 +97,7 @@ def test_encrypt_to_stdout(run_cli: RunCli, plain: Path, age_identity: AgeIdenti
     assert result.stderr == ""
     assert "hunter2" not in result.stdout
     assert "region_unencrypted: eu-west-1" in result.stdout
-    assert safe_load(result.stdout)["sealfile"]["version"] == 1
+    assert safe_load(result.stdout)["sealfile"]["version"] == 2
     assert plain.read_text() == PLAINTEXT
 
 
@@ -285,7 +285,7 @@ def test_status_needs_no_key(run_cli: RunCli, sealed: Path, age_identity: AgeIde
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"file: {sealed}\n" in out
-    assert "format version: 1\n" in out
+    assert "format version: 2\n" in out
     assert "rule: unencrypted_suffix _unencrypted\n" in out
     assert "values: 5 (4 encrypted)\n" in out
     assert f"  - age: {age_identity.recipient}\n" in out
@@ -318,10 +318,10 @@ def test_encrypt_with_an_identity_instead_of_a_recipient_never_echoes_it(
 
 
 def test_decrypt_of_an_unknown_version_says_upgrade(run_cli: RunCli, sealed: Path) -> None:
-    sealed.write_text(sealed.read_text().replace("  version: 1\n", "  version: 2\n"))
+    sealed.write_text(sealed.read_text().replace("  version: 2\n", "  version: 3\n"))
     line = one_error_line(run_cli("decrypt", sealed))
-    assert line == (f"sealfile: error: {sealed}: sealfile.version: format version 2 is not supported "
-                    "(this sealfile reads version 1); upgrade sealfile")
+    assert line == (f"sealfile: error: {sealed}: sealfile.version: format version 3 is not supported "
+                    "(this sealfile reads versions 1, 2); upgrade sealfile")
 
 
 def test_help_and_version(run_cli: RunCli) -> None:

@@ -41,7 +41,7 @@ def _tokens(sealed: str) -> dict[str, str]:
 
 def test_metadata_layout(age_identity: AgeIdentity) -> None:
     meta = safe_load(seal_text(PLAINTEXT, [age_identity.key]))["sealfile"]
-    assert meta["version"] == 1
+    assert meta["version"] == 2
     assert meta["unencrypted_suffix"] == "_unencrypted"
     assert isinstance(meta["mac"], str) and len(base64.b64decode(meta["mac"])) == 32
     (stanza,) = meta["recipients"]

@@ -144,11 +144,11 @@ def _rule_swapped(d: Any) -> None:
 
 
 def _version(d: Any) -> None:
-    d["sealfile"]["version"] = 2
+    d["sealfile"]["version"] = 3
 
 
 def _version_string(d: Any) -> None:
-    d["sealfile"]["version"] = "1"
+    d["sealfile"]["version"] = "2"
 
 
 def _recipients_not_list(d: Any) -> None:

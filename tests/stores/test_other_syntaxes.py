@@ -114,7 +114,7 @@ def _swap_first_two_tokens(text: str) -> str:
     lambda t: t.replace("ENC[gAAAAA", "ENC[gAAAAB", 1),
     lambda t: t.replace("visible", "altered", 1),
     lambda t: t.replace('"mac": "', '"mac": "A').replace("sealfile_mac=", "sealfile_mac=A"),
-    lambda t: t.replace('"version": 1', '"version": 9').replace("sealfile_version=1", "sealfile_version=9"),
+    lambda t: t.replace('"version": 2', '"version": 9').replace("sealfile_version=2", "sealfile_version=9"),
 ])
 def test_tampering_is_refused(key: AgeKey, tmp_path: Path, store_name: str, tamper: Any) -> None:
     if store_name == "json":

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sealfile.envelope.mac import compute_mac, mac_key
 from sealfile.kms.age import AgeKey
 from sealfile.ops import seal
 from sealfile.ops.document import read_document
-from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree
+from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree, reseal_metadata
 from sealfile.stores import Store, get_store
 
 SealFile = Callable[..., Path]
@@ -40,5 +39,4 @@ def forge_with_valid_mac(sealed: str, change: Callable[[Any], None], store: Stor
     data_key = read_document(sealed, store).open().reuse().data_key
     tree, meta = parse_sealed_tree(sealed, store)
     change(tree)
-    mac = compute_mac(mac_key(data_key), meta.version, meta.rules, mac_leaves(tree, store))
-    return dump_with_metadata(tree, meta.with_mac(mac), store, like=sealed)
+    return dump_with_metadata(tree, reseal_metadata(meta, data_key, mac_leaves(tree, store)), store, like=sealed)

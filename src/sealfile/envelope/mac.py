@@ -1,13 +1,22 @@
-"""The file MAC: one HMAC-SHA256 over the version, the rules and every (path, value) in order.
+"""The seal of a file: a digest anyone can compute, and a MAC only a data-key holder can.
 
-Keyed by HKDF from the data key, so only a holder of the data key can make a valid file. It
-covers ciphertexts as text (no decryption needed to check it) and plaintext values by their
-typed encoding, so verifying needs one pass and fails before any value is decrypted.
+Version 2 (docs/format.md §7): the **seal digest** is SHA-256 over the version, the rule, every
+recipient stanza with all its fields and its wrapped key (and the key groups' threshold), and
+every (path, value) leaf in document order; it needs no key, so a writer's signature can cover it
+and anyone can check that signature. The **MAC** is HMAC-SHA256 of that digest under a key
+derived from the data key: only a holder of the data key can make it.
+
+Version 1 (still read): the MAC was HMAC-SHA256 straight over version, rule and leaves, without
+the recipients.
+
+Both cover ciphertexts as text (no decryption needed) and plaintext values by their typed
+encoding, so verifying needs one pass and fails before any value is decrypted.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,23 +25,23 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sealfile.errors import IntegrityError
+from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Leaf, encode_path
-from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, encode_scalar, is_sealed
 
-MAC_INFO = b"sealfile v1 file mac"
+_MAC_INFO = {1: b"sealfile v1 file mac", 2: b"sealfile v2 file mac"}
+SIGNED_MESSAGE_HEADER = b"sealfile seal v2\n"
+
+EncodedLeaf = tuple[bytes, bytes]
+"""``(encode_path(path), leaf_bytes(value))``: a leaf as the seal sees it."""
 
 
-def mac_key(data_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MAC_INFO).derive(data_key)
-
-
-def _frame(part: bytes) -> bytes:
-    return len(part).to_bytes(4, "big") + part
+def mac_key(data_key: bytes, version: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_MAC_INFO[version]).derive(data_key)
 
 
 def leaf_bytes(value: Any) -> bytes:
-    """How one leaf enters the MAC: sealed text, a typed plaintext, or an empty container.
+    """How one leaf enters the seal: sealed text, a typed plaintext, or an empty container.
 
     A plaintext enters without its style (quoting, null spelling): that is layout, not data.
     """
@@ -45,45 +54,49 @@ def leaf_bytes(value: Any) -> bytes:
     return b"P" + encode_scalar(value.value if isinstance(value, Styled) else value)
 
 
-EncodedLeaf = tuple[bytes, bytes]
-"""``(encode_path(path), leaf_bytes(value))``: a leaf as the MAC sees it."""
-
-
-def _digest(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf]) -> hmac.HMAC:
-    parts = [_frame(b"sealfile-mac"), _frame(str(version).encode()), _frame(rules.canonical())]
-    for encoded_path, leaf in leaves:  # _frame inlined: this loop runs once per value
-        parts += (len(encoded_path).to_bytes(4, "big"), encoded_path, len(leaf).to_bytes(4, "big"), leaf)
-    h = hmac.HMAC(key, hashes.SHA256())
-    h.update(b"".join(parts))
-    return h
-
-
-def _encoded(leaves: Iterable[Leaf]) -> Iterable[EncodedLeaf]:
+def encode_leaves(leaves: Iterable[Leaf]) -> Iterable[EncodedLeaf]:
     return ((encode_path(path), leaf_bytes(value)) for path, value in leaves)
 
 
-def compute_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf]) -> str:
-    return compute_mac_encoded(key, version, rules, _encoded(leaves))
+def _content(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:
+    """Length-framed parts, one after another (a frame is a 4-byte big-endian length, then the part)."""
+    head = [b"sealfile-mac", str(meta.version).encode(), meta.rules.canonical()]
+    if meta.version >= 2:
+        head.append(meta.canonical_recipients())
+    parts = [piece for part in head for piece in (len(part).to_bytes(4, "big"), part)]
+    for encoded_path, leaf in leaves:  # framed inline: this loop runs once per value
+        parts += (len(encoded_path).to_bytes(4, "big"), encoded_path, len(leaf).to_bytes(4, "big"), leaf)
+    return b"".join(parts)
 
 
-def verify_mac(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[Leaf], stored: str) -> None:
-    verify_mac_encoded(key, version, rules, _encoded(leaves), stored)
+def seal_digest(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:
+    """The keyless digest of a version 2 seal: what a signature covers (the MAC and signature excluded)."""
+    return hashlib.sha256(_content(meta, leaves)).digest()
 
 
-def compute_mac_encoded(key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf]) -> str:
-    """The MAC from leaves already encoded (the fast read path encodes paths as it walks)."""
-    return base64.b64encode(_digest(key, version, rules, leaves).finalize()).decode("ascii")
+def _mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) -> hmac.HMAC:
+    h = hmac.HMAC(mac_key(data_key, meta.version), hashes.SHA256())
+    h.update(seal_digest(meta, leaves) if meta.version >= 2 else _content(meta, leaves))
+    return h
 
 
-def verify_mac_encoded(
-    key: bytes, version: int, rules: EncryptionRules, leaves: Iterable[EncodedLeaf], stored: str
-) -> None:
-    """Constant-time check (``HMAC.verify``); :class:`IntegrityError` on any difference."""
+def compute_mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) -> str:
+    """The MAC for ``meta`` (its own ``mac`` and ``signature`` are not part of it) and ``leaves``."""
+    return base64.b64encode(_mac(data_key, meta, leaves).finalize()).decode("ascii")
+
+
+def verify_mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) -> None:
+    """Constant-time check of ``meta.mac`` (``HMAC.verify``); :class:`IntegrityError` on any difference."""
     try:
-        expected = base64.b64decode(stored, validate=True)
+        expected = base64.b64decode(meta.mac, validate=True)
     except ValueError:
         raise IntegrityError("the file MAC is malformed") from None
     try:
-        _digest(key, version, rules, leaves).verify(expected)
+        _mac(data_key, meta, leaves).verify(expected)
     except InvalidSignature:
         raise IntegrityError("the file MAC does not match: the file was altered or damaged") from None
+
+
+def signed_message(digest: bytes, mac: str) -> bytes:
+    """The exact bytes a writer's SSH signature covers (docs/format.md §9)."""
+    return SIGNED_MESSAGE_HEADER + b"digest sha256:" + digest.hex().encode() + b"\nmac " + mac.encode() + b"\n"

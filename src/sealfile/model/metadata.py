@@ -18,9 +18,13 @@ from typing import Any
 from sealfile.errors import ConfigError, FormatError, UnsupportedVersionError
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Version 1 files still open; every write makes version 2 (docs/format.md §10)."""
 METADATA_KEY = "sealfile"
-_KNOWN_FIELDS = {"version", "recipients", "mac", *RULE_NAMES}
+MAX_GROUPS = 16
+_KNOWN_FIELDS_V1 = {"version", "recipients", "mac", *RULE_NAMES}
+_KNOWN_FIELDS_V2 = {*_KNOWN_FIELDS_V1, "key_groups", "threshold", "signature"}
 _RESERVED_STANZA_FIELDS = ("type", "wrapped")
 
 
@@ -77,10 +81,40 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Metadata:
+    """What the ``sealfile:`` mapping holds. Recipients come in key groups: the data key is split
+    so that any ``threshold`` groups open it, and any one stanza of a group opens that group's
+    share (docs/format.md §3). A file with one group and threshold 1 (the usual case) is written
+    as a flat ``recipients`` list: any one recipient opens it."""
+
     version: int
-    recipients: tuple[Stanza, ...]
+    groups: tuple[tuple[Stanza, ...], ...]
     rules: EncryptionRules
     mac: str = field(repr=False)
+    threshold: int = 1
+    signature: str | None = field(default=None, repr=False)
+    """An armored SSHSIG over the seal (docs/format.md §9), or ``None`` for an unsigned file."""
+
+    def __post_init__(self) -> None:
+        if not self.groups or any(not group for group in self.groups):
+            raise FormatError("a sealed file needs at least one recipient in every key group")
+        if not 1 <= self.threshold <= len(self.groups):
+            raise FormatError(f"the threshold must be between 1 and the number of key groups ({len(self.groups)})",
+                              keypath=f"{METADATA_KEY}.threshold")
+
+    @classmethod
+    def single_group(cls, stanzas: Iterable[Stanza], rules: EncryptionRules, mac: str = "",
+                     version: int = FORMAT_VERSION) -> Metadata:
+        """The usual file: one group, any one recipient opens it."""
+        return cls(version, (tuple(stanzas),), rules, mac)
+
+    @property
+    def recipients(self) -> tuple[Stanza, ...]:
+        """Every stanza of every group, in order."""
+        return tuple(stanza for group in self.groups for stanza in group)
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.groups) > 1 or self.threshold > 1
 
     @classmethod
     def from_mapping(cls, raw: Any) -> Metadata:
@@ -89,46 +123,92 @@ class Metadata:
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
             raise FormatError("metadata has no integer 'version'", keypath=f"{METADATA_KEY}.version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             raise UnsupportedVersionError(
-                f"format version {version} is not supported (this sealfile reads version {FORMAT_VERSION}); "
-                "upgrade sealfile",
+                f"format version {version} is not supported (this sealfile reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}); upgrade sealfile",
                 keypath=f"{METADATA_KEY}.version",
             )
-        unknown = sorted(str(k) for k in raw if k not in _KNOWN_FIELDS)
+        known = _KNOWN_FIELDS_V1 if version == 1 else _KNOWN_FIELDS_V2
+        unknown = sorted(str(k) for k in raw if k not in known)
         if unknown:
             raise FormatError(f"unknown metadata field(s): {', '.join(unknown)}", keypath=METADATA_KEY)
         mac = raw.get("mac")
         if not isinstance(mac, str):
             raise FormatError("metadata has no 'mac'", keypath=f"{METADATA_KEY}.mac")
+        signature = raw.get("signature")
+        if signature is not None and not isinstance(signature, str):
+            raise FormatError("the signature is not text", keypath=f"{METADATA_KEY}.signature")
         try:
             rules = EncryptionRules.from_mapping(raw)
         except ConfigError as err:
             raise FormatError(err.message, keypath=METADATA_KEY) from None
-        return cls(int(version), _recipients(raw.get("recipients")), rules, str(mac))
+        groups, threshold = _groups(raw)
+        return cls(int(version), groups, rules, str(mac), threshold, str(signature) if signature else None)
 
     def to_mapping(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "recipients": [s.to_mapping() for s in self.recipients],
-            **self.rules.to_mapping(),
-            "mac": self.mac,
-        }
+        mapping: dict[str, Any] = {"version": self.version}
+        if self.grouped:
+            mapping["key_groups"] = [[s.to_mapping() for s in group] for group in self.groups]
+            mapping["threshold"] = self.threshold
+        else:
+            mapping["recipients"] = [s.to_mapping() for s in self.recipients]
+        mapping.update(self.rules.to_mapping())
+        mapping["mac"] = self.mac
+        if self.signature is not None:
+            mapping["signature"] = self.signature
+        return mapping
+
+    def canonical_recipients(self) -> bytes:
+        """Every group, stanza and field (wrapped keys included), threshold last: what the MAC and
+        the signature cover of the recipients (docs/format.md §7)."""
+        groups = [[json.loads(s.canonical) for s in group] for group in self.groups]
+        return json.dumps({"groups": groups, "threshold": self.threshold}, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
 
     def with_mac(self, mac: str) -> Metadata:
         return replace(self, mac=mac)
 
+    def with_signature(self, signature: str | None) -> Metadata:
+        return replace(self, signature=signature)
+
+    def upgraded(self) -> Metadata:
+        """This metadata as the current format version writes it (its MAC must be computed again)."""
+        return replace(self, version=FORMAT_VERSION)
+
     def with_recipients(self, stanzas: Iterable[Stanza]) -> Metadata:
+        """One group of exactly ``stanzas`` (any one opens the file)."""
         stanzas = tuple(stanzas)
         if not stanzas:
             raise FormatError("a sealed file needs at least one recipient")
-        return replace(self, recipients=stanzas)
+        return replace(self, groups=(stanzas,), threshold=1)
+
+    def with_groups(self, groups: Iterable[Iterable[Stanza]], threshold: int) -> Metadata:
+        return replace(self, groups=tuple(tuple(group) for group in groups), threshold=threshold)
 
 
-def _recipients(raw: Any) -> tuple[Stanza, ...]:
-    where = f"{METADATA_KEY}.recipients"
+def _groups(raw: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int]:
+    has_flat, has_groups = "recipients" in raw, "key_groups" in raw
+    if has_flat == has_groups:
+        raise FormatError("metadata needs either 'recipients' or 'key_groups'", keypath=METADATA_KEY)
+    if has_flat:
+        if "threshold" in raw:
+            raise FormatError("'threshold' goes with 'key_groups'", keypath=f"{METADATA_KEY}.threshold")
+        return (_stanzas(raw.get("recipients"), f"{METADATA_KEY}.recipients"),), 1
+    where = f"{METADATA_KEY}.key_groups"
+    raw_groups = raw.get("key_groups")
+    if not isinstance(raw_groups, list) or not raw_groups or len(raw_groups) > MAX_GROUPS:
+        raise FormatError(f"key_groups must be a list of 1 to {MAX_GROUPS} groups", keypath=where)
+    groups = tuple(_stanzas(group, f"{where}.{index}") for index, group in enumerate(raw_groups))
+    threshold = raw.get("threshold")
+    if not isinstance(threshold, int) or isinstance(threshold, bool):
+        raise FormatError("key groups need an integer 'threshold'", keypath=f"{METADATA_KEY}.threshold")
+    return groups, int(threshold)
+
+
+def _stanzas(raw: Any, where: str) -> tuple[Stanza, ...]:
     if not isinstance(raw, list) or not raw:
-        raise FormatError("metadata has no recipients list", keypath=where)
+        raise FormatError("expected a non-empty list of recipients", keypath=where)
     stanzas = []
     for index, stanza in enumerate(raw):
         if not isinstance(stanza, Mapping):

@@ -16,10 +16,10 @@ from typing import Any
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import unwrap_data_key
-from sealfile.envelope.mac import EncodedLeaf, compute_mac_encoded, leaf_bytes, mac_key, verify_mac_encoded
+from sealfile.envelope.mac import EncodedLeaf, compute_mac, leaf_bytes, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
-from sealfile.model.metadata import Metadata
+from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_value
@@ -55,7 +55,7 @@ class SplicedSealed(SealedDocument):
             tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in self.scan.leaves]
             mac_input = [_mac_leaf(leaf, token) for leaf, token in zip(self.scan.leaves, tokens, strict=True)]
             meta = self.metadata
-            verify_mac_encoded(mac_key(data_key), meta.version, meta.rules, mac_input, meta.mac)
+            verify_mac(data_key, meta, mac_input)
             return SplicedOpen(self, data_key, tokens, mac_input)
 
 
@@ -187,6 +187,8 @@ class SplicedOpen(OpenDocument):
         return None if leaf.flow and not leaf.node.style else leaf
 
     def _set_token(self, leaf: Leaf, value: Any) -> bool | None:
+        if self.metadata.version != FORMAT_VERSION or self.metadata.signature is not None:
+            return None  # the version line or the signature changes too: the general path writes them
         cipher = ValueCipher(self._data_key)
         previous = cipher.open(leaf.encoded_path, leaf.value)
         if same_value(previous.value, value):
@@ -199,7 +201,7 @@ class SplicedOpen(OpenDocument):
             return None
         index = next(i for i, candidate in enumerate(scanned.leaves) if candidate is leaf)
         self._mac_input[index] = (leaf.encoded_path, b"E" + token.encode("ascii"))
-        new_mac = compute_mac_encoded(mac_key(self._data_key), meta.version, meta.rules, self._mac_input)
+        new_mac = compute_mac(self._data_key, meta, self._mac_input)
         self._text = splice.apply_edits(text, [(*token_span.token, token), (*mac.token, new_mac)])
         self.metadata = meta.with_mac(new_mac)
         self._scan_current = False

@@ -13,7 +13,7 @@ from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
-from sealfile.envelope.mac import compute_mac, mac_key, verify_mac
+from sealfile.envelope.mac import compute_mac, encode_leaves, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
@@ -68,7 +68,7 @@ class TreeSealed(SealedDocument):
     def open_with(self, data_key: bytes) -> TreeOpen:
         """Open with a data key already unwrapped (and verify the MAC with it)."""
         meta = self.metadata
-        verify_mac(mac_key(data_key), meta.version, meta.rules, self.leaves(), meta.mac)
+        verify_mac(data_key, meta, encode_leaves(self.leaves()))
         return TreeOpen(self, data_key)
 
 
@@ -167,9 +167,7 @@ class TreeOpen(OpenDocument):
     def dump(self) -> str:
         if not self._changed:
             return self._text
-        meta = self.metadata
-        self.metadata = meta.with_mac(compute_mac(mac_key(self._data_key), meta.version, meta.rules,
-                                                  mac_leaves(self._tree, self.store)))
+        self.metadata = reseal_metadata(self.metadata, self._data_key, mac_leaves(self._tree, self.store))
         return dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
 
 
@@ -200,6 +198,12 @@ def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRu
         if rules.encrypts(full):
             scalar = store.read_scalar(value)
             replace_leaf(tree, full, cipher.seal(encode_path(full), scalar.value, scalar.style))
+
+
+def reseal_metadata(meta: Metadata, data_key: bytes, leaves: Sequence[SealedLeaf]) -> Metadata:
+    """The metadata of a written file: the current format version and a MAC over what it now holds."""
+    meta = meta.upgraded().with_signature(None)
+    return meta.with_mac(compute_mac(data_key, meta, encode_leaves(leaves)))
 
 
 def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:

@@ -1,0 +1,74 @@
+"""Version 1 files still open and are written back as version 2; version 2 covers every stanza field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import IntegrityError
+from sealfile.ops.change import set_value
+from sealfile.ops.read import verify_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from tests.support.identities import AgeIdentity
+from tests.support.values import safe_load
+
+V1 = Path(__file__).resolve().parents[1] / "corpus" / "v1"
+
+
+@pytest.fixture
+def v1_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The identity the version 1 fixture was sealed for (written by sealfile 0.1's own code)."""
+    key = tmp_path / "keys.txt"
+    key.write_text((V1 / "age-key.txt").read_text())
+    key.chmod(0o600)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key))
+    return key
+
+
+def test_a_version_1_file_opens(v1_key: Path) -> None:
+    sealed = V1 / "secrets.enc.yaml"
+    assert "version: 1\n" in sealed.read_text()
+    assert load_secrets(sealed, redacted=False) == safe_load((V1 / "plain.yaml").read_text())
+    assert verify_text(sealed.read_text()).version == 1
+
+
+def test_any_write_upgrades_it_to_version_2(v1_key: Path) -> None:
+    old = (V1 / "secrets.enc.yaml").read_text()
+    new = set_value(old, "database.port", 6543)
+    assert verify_text(new).version == 2
+    expected = safe_load((V1 / "plain.yaml").read_text())
+    expected["database"]["port"] = 6543
+    assert load_secrets_text(new, v1_key.parent) == expected
+    unchanged = [line for line in old.splitlines() if "password: ENC[" in line]
+    assert unchanged and unchanged[0] in new.splitlines()  # other values keep their ciphertext
+
+
+def load_secrets_text(text: str, where: Path) -> object:
+    path = where / "upgraded.enc.yaml"
+    path.write_text(text)
+    return load_secrets(path, redacted=False)
+
+
+@pytest.mark.parametrize("change", [
+    lambda t: t.replace("  - type: age\n", "  - type: age\n    role: arn:aws:iam::111122223333:role/attacker\n", 1),
+    lambda t: t.replace("  - type: age\n", "  - type: age\n    profile: attacker\n", 1),
+    lambda t: t.replace("  unencrypted_suffix: _unencrypted\n", "  unencrypted_suffix: _plain\n"),
+], ids=["a role added to a stanza", "a profile added", "the rule"])
+def test_a_version_2_mac_covers_every_stanza_field(change: object, age_identity: AgeIdentity) -> None:
+    sealed = seal_text("a: 1\nb_unencrypted: 2\n", [age_identity.key])
+    assert callable(change)
+    forged = change(sealed)
+    assert forged != sealed
+    with pytest.raises(IntegrityError, match="MAC"):
+        verify_text(forged)
+
+
+def test_a_duplicated_stanza_is_detected(age_identity: AgeIdentity) -> None:
+    sealed = seal_text("a: 1\n", [age_identity.key])
+    head, _, stanza_and_rest = sealed.partition("  recipients:\n")
+    stanza, _, rest = stanza_and_rest.partition("  unencrypted_suffix:")
+    forged = head + "  recipients:\n" + stanza + stanza + "  unencrypted_suffix:" + rest
+    with pytest.raises(IntegrityError, match="MAC"):
+        verify_text(forged)
