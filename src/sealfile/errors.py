@@ -33,6 +33,20 @@ class FormatError(SealfileError, ValueError):
     """The input is not a well-formed plaintext or sealed document."""
 
 
+class ConflictMarkersError(FormatError):
+    """Git merged a sealed file as text and left conflict markers: this clone has no sealfile merge driver."""
+
+    def __init__(self, line: int):
+        super().__init__(f"git merged this sealed file as text and left conflict markers (line {line}): the "
+                         "sealfile merge driver did not run (is it set up in this clone?)")
+        self.line = line
+
+    def __str__(self) -> str:
+        file = self.file or "FILE"
+        return (f"{super().__str__()}; run 'sealfile git install', then 'git checkout -m {file}' to merge it "
+                "again with the driver")
+
+
 class UnsupportedVersionError(FormatError):
     """The sealed file declares a format version this sealfile does not read."""
 

@@ -11,6 +11,7 @@ import click
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.options import (
+    SEALED_FILE,
     creation_defaults,
     input_type_option,
     keys_from_options,
@@ -25,11 +26,9 @@ from sealfile.ops import change
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
-FILE = click.Path(dir_okay=False, path_type=Path)
-
 
 @cli.command()
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @recipient_options
 @rule_options
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
@@ -74,7 +73,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 
 
 @cli.command("set")
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
@@ -95,7 +94,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
 
 
 @cli.command()
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @input_type_option
 def unset(file: Path, keypath: str, input_type: str | None) -> None:
@@ -106,7 +105,7 @@ def unset(file: Path, keypath: str, input_type: str | None) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     """New data key per file: every value re-encrypted, re-wrapped for every recipient."""

@@ -13,6 +13,9 @@ from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
+    PATH_OR_STDIO,
+    SEALED_FILE,
+    SEALED_FILE_OR_STDIO,
     creation_defaults,
     input_type_option,
     keys_from_options,
@@ -27,9 +30,6 @@ from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.outputs import FORMATS, render
 from sealfile.stores import STORE_NAMES, store_for
-
-STDIO_PATH = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
-"""A file argument where ``-`` means standard input or output."""
 
 
 @cli.command()
@@ -46,12 +46,12 @@ def keygen(output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=STDIO_PATH)
+@click.argument("file", type=PATH_OR_STDIO)
 @recipient_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
-@click.option("-o", "--output", type=STDIO_PATH, help="Write the sealed file here [default: stdout, or -].")
+@click.option("-o", "--output", type=PATH_OR_STDIO, help="Write the sealed file here [default: stdout, or -].")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with its sealed form.")
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
@@ -81,7 +81,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 
 
 @cli.command()
-@click.argument("file", type=STDIO_PATH)
+@click.argument("file", type=SEALED_FILE_OR_STDIO)
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format [default: the file's own syntax, layout kept]; dotenv and k8s-secret use "
@@ -90,7 +90,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--format k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
-@click.option("-o", "--output", type=STDIO_PATH,
+@click.option("-o", "--output", type=PATH_OR_STDIO,
               help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | None, name: str | None,
             namespace: str | None, prefix: str, output: Path | None) -> None:
@@ -112,7 +112,7 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
     """Check that each file opens and that nothing in it was altered (needs a key)."""
@@ -133,7 +133,7 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option

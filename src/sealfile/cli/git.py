@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.options import SEALED_FILE, warn_if_clone_not_set_up
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
-from sealfile.gitflow.sealed import matches_patterns
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -114,8 +115,8 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
+    from sealfile.gitflow.patterns import at_revision, in_worktree, union
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
-    from sealfile.ops.config import load_config
 
     if rev is None:
         if len(args) != 2:
@@ -127,10 +128,10 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         return
     root = toplevel(".")
     base, head = split_range(rev)
-    patterns = load_config(root).sealed_patterns
+    patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
     for change in changed_files(base, head, relative, root):
-        if not matches_patterns(change.path, patterns):
+        if not patterns.matches(change.path):
             continue
         old_text = show(base, change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
@@ -166,17 +167,25 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=FILE)
+@click.argument("files", nargs=-1, type=SEALED_FILE)
 def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
-    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file."""
-    from sealfile.gitflow.check import check_files
+    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file.
 
+    The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
+    *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
+    """
+    from sealfile.gitflow.check import check_file
+    from sealfile.gitflow.patterns import sealed_files
+
+    if not files:
+        warn_if_clone_not_set_up(".")
     chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]
-    checked, findings = check_files(chosen)
-    for finding in findings:
-        click.echo(f"sealfile: {finding}", err=True)
-    errors = [f for f in findings if f.error]
-    if errors:
-        click.echo(f"sealfile: check failed: {len(errors)} error(s) in {len(checked)} sealed file(s)", err=True)
-        sys.exit(ExitCode.POLICY)
+
+    def one(file: Path, console: Console) -> ExitCode:
+        findings = check_file(file)
+        for finding in findings:
+            console.echo(f"sealfile: {finding}", err=True)
+        return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
+
+    for_each_file(sealed_files(chosen), "check", one)

@@ -12,15 +12,13 @@ import click
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file, run_each
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.cli.options import keys_from_options, recipient_options
+from sealfile.cli.options import SEALED_FILE, keys_from_options, recipient_options
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
 from sealfile.ops import change, read
 from sealfile.ops.config import load_config
 from sealfile.stores import store_for
-
-FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def _describe(keys: list[MasterKey]) -> str:
@@ -33,7 +31,7 @@ def recipients() -> None:
 
 
 @recipients.command("list")
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 def recipients_list(files: tuple[Path, ...]) -> None:
     """Print FILE, kind and key id of every recipient, one per line (tab-separated); needs no key."""
 
@@ -67,7 +65,7 @@ def _change_one(file: Path, console: Console, plan: Callable[[str], change.Recip
 
 
 @recipients.command("add")
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
 def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
     """Let more recipients open FILES: the data key is wrapped for them too (values untouched)."""
@@ -86,7 +84,7 @@ ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended
 
 
 @recipients.command("remove")
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
@@ -129,7 +127,7 @@ def _exit(outcome: ExitCode) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:

@@ -51,16 +51,12 @@ def is_stdio(path: str | os.PathLike[str]) -> bool:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The whole file as text (``-``: standard input), bounded by :func:`max_file_bytes`."""
-    limit = max_file_bytes()
-    too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
     if is_stdio(path):
-        raw = sys.stdin.buffer.read(limit + 1)
-        if len(raw) > limit:
-            raise FormatError(f"input is {too_big}", file=STDIO)
-        return _decode(raw, STDIO)
+        return _read_stdin()
+    limit = max_file_bytes()
     try:
         with open(path, "rb") as handle:
+            too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
             if os.fstat(handle.fileno()).st_size > limit:
                 raise FormatError(f"file is {too_big}", file=os.fspath(path))
             raw = handle.read(limit + 1)
@@ -72,14 +68,22 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise SealfileError("is a directory", file=os.fspath(path)) from None
     except PermissionError:
         raise SealfileError("permission denied", file=os.fspath(path)) from None
-    return _decode(raw, os.fspath(path))
-
-
-def _decode(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise FormatError("not UTF-8 text (binary file?)", file=name) from None
+        raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
+
+
+def _read_stdin() -> str:
+    """Standard input, within the same size limit as a file."""
+    limit = max_file_bytes()
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise FormatError(f"input is larger than {limit / (1024 * 1024):g} MiB (see {MAX_FILE_MB_ENV})", file=STDIO)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError("not UTF-8 text (binary input?)", file=STDIO) from None
 
 
 def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, field
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
-from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
+from sealfile.gitflow.patterns import at_revision, in_worktree, union
+from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
-from sealfile.stores.yaml.reader import load_fast
+from sealfile.ops.config import CONFIG_NAME
 
 
 @dataclass
@@ -66,29 +66,16 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
            fail_on_recipient_change: bool = False) -> Review:
     root = toplevel(cwd)
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
-    base_config, head_config = show(base, CONFIG_NAME, root), show(head, CONFIG_NAME, root)
-    patterns = {*load_config(root).sealed_patterns, *_patterns(base_config), *_patterns(head_config)}
+    patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
-    if base_config != head_config:
-        result.config_changed = True
     for change in changed_files(base, head, [], root):
-        if not matches_patterns(change.path, patterns):
+        if change.path == CONFIG_NAME or change.path.endswith(f"/{CONFIG_NAME}"):
+            result.config_changed = True
+        if not patterns.matches(change.path):
             continue
         old, new = show(base, change.path, root), show(head, change.path, root)
         result.files.append(review_file(change.path, old, new))
     return result
-
-
-def _patterns(config_text: str | None) -> tuple[str, ...]:
-    if config_text is None:
-        return DEFAULT_SEALED_PATTERNS
-    try:
-        raw = load_fast(config_text)
-    except FormatError:
-        return ()
-    found = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS)) if isinstance(raw, dict) else []
-    found = [found] if isinstance(found, str) else found
-    return tuple(p for p in found if isinstance(p, str)) if isinstance(found, list) else ()
 
 
 def review_file(path: str, old: str | None, new: str | None) -> FileReview:

@@ -33,7 +33,9 @@ from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
 CONFIG_NAME = ".sealfile.yaml"
-DEFAULT_SEALED_PATTERNS = ("*.enc.yaml",)
+DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
+"""Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
+too; it is listed for readers of the generated ``.gitattributes``)."""
 
 
 @dataclass(frozen=True)
@@ -69,21 +71,31 @@ def _relative(file: Path, root: Path) -> str:
         return absolute.as_posix()
 
 
-def find_config(start: str | os.PathLike[str]) -> Path | None:
+def _directories_searched(start: str | os.PathLike[str]) -> list[Path]:
+    """Where a config for ``start`` may be: its directory, then each parent, nearest first."""
     directory = Path(start).resolve()
     directory = directory if directory.is_dir() else directory.parent
-    for candidate in (directory, *directory.parents):
-        config = candidate / CONFIG_NAME
-        if config.is_file():
-            return config
-    return None
+    return [directory, *directory.parents]
+
+
+def find_config(start: str | os.PathLike[str]) -> Path | None:
+    """The nearest config that governs ``start``: its creation rules apply."""
+    return next(iter(config_files(start)), None)
+
+
+def config_files(start: str | os.PathLike[str]) -> list[Path]:
+    """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns)."""
+    return [d / CONFIG_NAME for d in _directories_searched(start) if (d / CONFIG_NAME).is_file()]
 
 
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
     """The config that governs ``near`` (a file or directory), or an empty one if there is none."""
     path = find_config(near)
-    if path is None:
-        return ProjectConfig(None)
+    return ProjectConfig(None) if path is None else read_config(path)
+
+
+def read_config(path: Path) -> ProjectConfig:
+    """One config file, validated; errors name the file and the key path."""
     from sealfile.files.io import read_text
     from sealfile.stores.yaml.reader import load_fast
 
@@ -91,12 +103,13 @@ def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
         raw = load_fast(read_text(path)) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
-        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), _patterns(raw))
+        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), sealed_patterns(raw))
     except SealfileError as err:
         raise err.in_file(str(path)) from None
 
 
-def _patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
+def sealed_patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``sealed_files`` globs of a parsed config (the defaults when it names none)."""
     patterns = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS))
     if isinstance(patterns, str):
         patterns = [patterns]

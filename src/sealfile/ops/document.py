@@ -22,6 +22,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
+from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
@@ -116,6 +117,7 @@ def fast_path_enabled() -> bool:
 
 def read_document(text: str, store: Store) -> SealedDocument:
     """Parse a sealed file; the fast implementation where it applies, else the general one."""
+    refuse_conflict_markers(text)
     if store.name == "yaml" and fast_path_enabled() and not text.startswith("\ufeff"):
         from sealfile.ops.spliced import scan_sealed
 
