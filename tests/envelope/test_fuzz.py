@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sealfile.errors import SealfileError
@@ -59,6 +59,7 @@ def test_any_edit_opens_identically_or_fails_cleanly(sealed_once: tuple[str, str
     length = data.draw(st.integers(0, 3))
     insert = data.draw(st.text(ALPHABET, max_size=3))
     edited = sealed[:start] + insert + sealed[start + length :]
+    assume("!\t" not in edited)  # the known reader disagreement pinned below
     path = tmp_path / "fuzzed.yaml"
     path.write_text(edited, encoding="utf-8")
     expected = typed(safe_load(PLAINTEXT))
@@ -75,3 +76,18 @@ def test_any_edit_opens_identically_or_fails_cleanly(sealed_once: tuple[str, str
 
 def _decrypt_and_parse(path: Path) -> Any:
     return safe_load(decrypt_text(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.xfail(strict=True, reason="found by exploring: the fast path (libyaml) opens a file starting with a tag "
+                                       "and a tab ('!\\t# comment') that the general path (ruamel) refuses as invalid "
+                                       "YAML, and decrypt then prints text ruamel cannot read back (stores/yaml and "
+                                       "ops/spliced.py, the lead's area)")
+def test_a_tag_followed_by_a_tab_means_the_same_to_every_reader(sealed_once: tuple[str, str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    identity, sealed = sealed_once
+    monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
+    try:
+        plaintext = decrypt_text("!\t" + sealed)
+    except SealfileError:
+        return  # refusing it is one consistent answer
+    assert typed(safe_load(plaintext)) == typed(safe_load(PLAINTEXT))
