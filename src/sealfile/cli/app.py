@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from sealfile.cli.batch import os_error_line
+from sealfile.cli.envvars import Group
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 
@@ -40,7 +41,9 @@ def _import_commands(name: str | None = None) -> None:
         importlib.import_module(module)
 
 
-class SealfileGroup(click.Group):
+class SealfileGroup(Group):
+    """The top level: loads command modules on first use, and is the one error boundary."""
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             _import_commands(cmd_name)
