@@ -92,7 +92,11 @@ def _debug(ctx: click.Context) -> bool:
 @click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
 @click.version_option(package_name="sealfile")
 def cli(debug: bool) -> None:
-    """Keep secrets in Git: readable YAML with every value sealed."""
+    """Keep secrets in Git: readable YAML, JSON or dotenv with every value sealed.
+
+    Run 'sealfile COMMAND --help' for a command's options; each option can also be set as
+    SEALFILE_<COMMAND>_<OPTION> (e.g. SEALFILE_SET_TYPE=int). Shell completion: see the README.
+    """
 
 
 def main() -> None:

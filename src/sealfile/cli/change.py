@@ -34,7 +34,11 @@ from sealfile.stores import store_for
 @click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
 @input_type_option
 def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
-    """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
+    """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
+
+    The plaintext lives in a private, wiped workspace only while the editor runs (see the README
+    for where, per platform). Editing a file that does not exist yet creates it.
+    """
     from sealfile.files.editor import edit_plaintext
 
     keys = keys_from_options(params)
@@ -80,7 +84,11 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
 @input_type_option
 def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
-    """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
+    """Set one value or subtree.
+
+    Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
+    KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
+    """
     if value is None:
         if sys.stdin.isatty():
             value = click.prompt("value", hide_input=True, err=True)
@@ -108,7 +116,7 @@ def unset(file: Path, keypath: str, input_type: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
-    """New data key per file: every value re-encrypted, re-wrapped for every recipient."""
+    """Give files a new data key; every value re-encrypted."""
 
     def one(file: Path, console: Console) -> None:
         store = store_for(file, input_type)

@@ -58,7 +58,10 @@ def keygen(output: Path | None) -> None:
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
             output_type: str | None, **params: Any) -> None:
-    """Seal a YAML, JSON or dotenv file (- for stdin) for the given recipients or the creation rule."""
+    """Seal a YAML, JSON or dotenv file (- reads stdin).
+
+    Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
+    """
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
     if in_place and io.is_stdio(file):
@@ -94,7 +97,10 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
               help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | None, name: str | None,
             namespace: str | None, prefix: str, output: Path | None) -> None:
-    """Print the plaintext of a sealed file (- for stdin), verified first."""
+    """Print a sealed file's plaintext (- reads stdin).
+
+    The whole file is verified (MAC, then every value) before anything is printed.
+    """
     if fmt != "k8s-secret" and (name or namespace):
         raise click.UsageError("--name and --namespace go with --format k8s-secret")
     if fmt == "k8s-secret" and not name:
@@ -115,7 +121,7 @@ def decrypt(file: Path, extract: str | None, fmt: str | None, input_type: str | 
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def verify(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Check that each file opens and that nothing in it was altered (needs a key)."""
+    """Check that files open and nothing in them was altered."""
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
@@ -138,7 +144,7 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
 def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of sealed files, and when each value was set; needs no key."""
+    """Show recipients, rule and value ages; needs no key."""
 
     def one(file: Path, console: Console) -> ExitCode:
         with io.about(file):

@@ -24,7 +24,7 @@ MERGE_CONFLICT = 1
 
 @cli.group("git")
 def git_group() -> None:
-    """Git integration: readable diffs and conflict-free merges of sealed files."""
+    """Git drivers: readable diffs and conflict-free merges."""
 
 
 @git_group.command("install")
@@ -32,7 +32,11 @@ def git_group() -> None:
 @click.option("--command", metavar="CMD", envvar=installer.COMMAND_ENV,
               help="How git should run sealfile [default: sealfile; env SEALFILE_GIT_COMMAND].")
 def git_install(global_: bool, command: str | None) -> None:
-    """Write .gitattributes entries and git config for the sealfile diff and merge drivers."""
+    """Set up the diff and merge drivers for this clone.
+
+    Writes the sealfile block of .gitattributes (commit it) and this clone's git config (or,
+    with --global, yours). The drivers run this installation by its absolute path.
+    """
     done = installer.install(".", global_=global_, command=command)
     click.echo(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile")
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
@@ -41,7 +45,7 @@ def git_install(global_: bool, command: str | None) -> None:
 @git_group.command("uninstall")
 @click.option("--global", "global_", is_flag=True, help="Undo a --global install.")
 def git_uninstall(global_: bool) -> None:
-    """Remove the drivers' git config and the sealfile block of the attributes file."""
+    """Remove the drivers' config and .gitattributes block."""
     target = installer.uninstall(".", global_=global_)
     click.echo(f"removed the sealfile drivers and the sealfile block of {target}")
 
@@ -50,7 +54,10 @@ def git_uninstall(global_: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--redact", is_flag=True, help="Never decrypt, even with a key.")
 def git_textconv(file: str, redact: bool) -> None:
-    """(git diff driver) Print FILE decrypted if a key opens it, else redacted. Never fails."""
+    """(run by git) A sealed file as git diff shows it.
+
+    Decrypted if a key opens FILE, else redacted; never fails.
+    """
     from sealfile.gitflow.textconv import textconv
 
     try:
@@ -75,7 +82,10 @@ def git_textconv(file: str, redact: bool) -> None:
 @click.argument("theirs", type=FILE)
 @click.argument("path", required=False, default=None)
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
-    """(git merge driver) Three-way merge of sealed values into OURS; exit 1 on conflicts."""
+    """(run by git) Three-way merge of sealed values.
+
+    Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
+    """
     from sealfile.gitflow.merge import merge_texts
 
     name = path or str(ours)
@@ -109,7 +119,7 @@ def _read_optional(path: Path) -> str | None:
               help="Compare sealed files between revisions (REV alone: against the working tree); ARGS are paths.")
 @click.option("--reveal", is_flag=True, help="Decrypt both sides and show plaintext values (needs a key).")
 def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
-    """Semantic diff of sealed files: values, recipients, rules. Redacted unless --reveal.
+    """Compare sealed files by key path; redacted unless --reveal.
 
     \b
     sealfile diff OLD.enc.yaml NEW.enc.yaml
@@ -147,11 +157,12 @@ def _working_copy(path: Path) -> str | None:
 @cli.command()
 @click.argument("base")
 @click.argument("head")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, json for tools.")
 @click.option("--fail-on-recipient-change", is_flag=True,
               help="Count any recipient added or removed as a policy violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
-    """Summary of sealed-file changes between two revisions, for reviewers without keys.
+    """Summarise sealed-file changes between revisions (no key).
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
@@ -169,8 +180,10 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 @cli.command()
 @click.argument("files", nargs=-1, type=SEALED_FILE)
 def check(files: tuple[Path, ...]) -> None:
-    """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
-    and hold no plaintext where their rule encrypts. Needs no key. Without FILES: every tracked file.
+    """Pre-commit guard: refuse unsealed secrets files (no key).
+
+    Files matching the sealed-file patterns must be sealed, structurally valid, and hold no
+    plaintext where their rule encrypts. Without FILES: every tracked file.
 
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.

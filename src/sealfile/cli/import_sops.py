@@ -16,7 +16,10 @@ from sealfile.files import io
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the sealed file.")
 def import_sops(file: Path, output: Path | None, in_place: bool) -> None:
-    """Convert a SOPS file (YAML or JSON) to a sealed file for the same age/AWS KMS recipients."""
+    """Convert a SOPS file to a sealed file for the same recipients.
+
+    SOPS YAML and JSON files with age or AWS KMS recipients; other kinds are left out, with a warning.
+    """
     from sealfile.ops.import_sops import import_sops as convert
 
     if output and in_place:

@@ -27,13 +27,16 @@ def _describe(keys: list[MasterKey]) -> str:
 
 @cli.group()
 def recipients() -> None:
-    """List, add or remove who can open files (re-wraps the data key; values untouched)."""
+    """List, add or remove who can open files."""
 
 
 @recipients.command("list")
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 def recipients_list(files: tuple[Path, ...]) -> None:
-    """Print FILE, kind and key id of every recipient, one per line (tab-separated); needs no key."""
+    """Print each file's recipients, one per line (no key).
+
+    Tab-separated: FILE, kind, key id.
+    """
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
@@ -68,7 +71,10 @@ def _change_one(file: Path, console: Console, plan: Callable[[str], change.Recip
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
 def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
-    """Let more recipients open FILES: the data key is wrapped for them too (values untouched)."""
+    """Let more recipients open FILES.
+
+    The data key is wrapped for them too; values are untouched.
+    """
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
@@ -88,7 +94,11 @@ ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended
 @recipient_options
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
-    """Stop recipients from opening FILES from now on; --rotate so they cannot read future values."""
+    """Stop recipients opening FILES (--rotate recommended).
+
+    Without --rotate a removed recipient who kept the data key could still read values set
+    later; --rotate re-encrypts every value under a new data key in the same write.
+    """
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to remove")
@@ -131,7 +141,7 @@ def _exit(outcome: ExitCode) -> None:
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
-    """Make each file's recipients match its creation rule in .sealfile.yaml."""
+    """Make recipients match .sealfile.yaml's creation rules."""
     removed_any: list[MasterKey] = []
 
     def one(file: Path, console: Console) -> None:
