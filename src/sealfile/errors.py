@@ -100,11 +100,18 @@ class NoUsableKeyError(SealfileError):
     def __init__(self, attempts: Sequence[UnwrapError]):
         self.attempts = list(attempts)
         if attempts:
-            detail = "; ".join(str(a) for a in attempts)
-            message = f"no recipient could open the data key ({detail})"
+            message = f"no recipient could open the data key ({_grouped(self.attempts)})"
         else:
             message = "the file has no recipients"
         super().__init__(message)
+
+
+def _grouped(attempts: list[UnwrapError]) -> str:
+    """``A, B: reason; C: other reason``: recipients that failed the same way share one reason."""
+    by_cause: dict[str, list[str]] = {}
+    for attempt in attempts:
+        by_cause.setdefault(attempt.cause, []).append(f"{attempt.type_id} {attempt.key_id}")
+    return "; ".join(f"{', '.join(names)}: {cause}" for cause, names in by_cause.items())
 
 
 class ConcurrentEditError(SealfileError):

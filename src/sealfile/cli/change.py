@@ -82,8 +82,10 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
+@click.option("--replace", is_flag=True, help="Replace a mapping or list at KEYPATH with a single value.")
 @input_type_option
-def set_command(file: Path, keypath: str, value: str | None, value_type: str, input_type: str | None) -> None:
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, replace: bool,
+                input_type: str | None) -> None:
     """Set one value or subtree.
 
     Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
@@ -97,7 +99,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, in
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
-    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store))
+    replace = replace or value_type == "yaml"
+    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store, replace=replace))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 

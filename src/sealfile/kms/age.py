@@ -77,6 +77,15 @@ def available_identities() -> list[pyrage.x25519.Identity]:
     return identities + list(_identities_from_file(path, mtime))
 
 
+def looked_in() -> str:
+    """Where identities were looked for, for an error message: variables only when set, a missing file as missing."""
+    places = ["SEALFILE_AGE_KEY"] if os.environ.get("SEALFILE_AGE_KEY") else []
+    path = default_key_file()
+    named = f"SEALFILE_AGE_KEY_FILE={path}" if os.environ.get("SEALFILE_AGE_KEY_FILE") else str(path)
+    places.append(named if path.exists() else f"{named}: no such file")
+    return ", ".join(places)
+
+
 @dataclass(frozen=True, repr=False)
 class AgeKey(MasterKey):
     recipient: str
@@ -119,7 +128,7 @@ class AgeKey(MasterKey):
     def _unwrap(self, wrapped: str) -> bytes:
         identities = self._matching_identities(available_identities())
         if not identities:
-            raise self.unwrap_error(f"no matching identity (looked in $SEALFILE_AGE_KEY and {default_key_file()})")
+            raise self.unwrap_error(f"no matching identity (looked in {looked_in()})")
         try:
             return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
         except pyrage.DecryptError as err:

@@ -94,29 +94,43 @@ KeyPath = tuple[Selector, ...]
 _BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
 
 
+_DOTTED = re.compile(r"[^.\[\]]+")
+
+
 def parse_keypath(text: str) -> KeyPath:
-    """Parse ``a.b.0.c`` or ``["a"]["b"][0]["c"]``; :class:`KeyPathError` if it is neither."""
+    """Parse ``a.b.0.c``, ``["a"]["b"][0]["c"]`` or a mix (``a.b[0].c``, ``hosts[0]``, ``a["x.y"]``);
+    :class:`KeyPathError` if it is none of these. A key holding ``.``, ``[`` or ``]`` is written in brackets."""
     text = text.strip()
     if not text:
         raise KeyPathError("empty key path")
-    if not text.startswith("["):
-        parts = text.split(".")
-        if any(not part for part in parts):
-            raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
-        return tuple(Selector("dotted", part) for part in parts)
     selectors: list[Selector] = []
     pos = 0
-    while pos < len(text):
-        match = _BRACKET.match(text, pos)
-        if not match:
-            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-        value = json.loads(match.group(1))
-        kind: Literal["str", "int", "bool"] = (
-            "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
-        )
-        selectors.append(Selector(kind, value))
-        pos = match.end()
+    need_name = not text.startswith("[")
+    while pos < len(text) or need_name:
+        if need_name:
+            match = _DOTTED.match(text, pos)
+            if not match:
+                raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
+            selectors.append(Selector("dotted", match.group(0)))
+            pos, need_name = match.end(), False
+        elif text[pos] == ".":
+            pos, need_name = pos + 1, True
+        else:
+            selector, pos = _bracketed(text, pos)
+            selectors.append(selector)
     return tuple(selectors)
+
+
+def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
+    """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos``, and where it ends."""
+    match = _BRACKET.match(text, pos)
+    if not match:
+        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
+    value = json.loads(match.group(1))
+    kind: Literal["str", "int", "bool"] = (
+        "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+    )
+    return Selector(kind, value), match.end()
 
 
 def _key_matches(selector: Selector, key: Any) -> bool:

@@ -8,15 +8,16 @@ ciphertext.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
+from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import read_document
+from sealfile.ops.document import SealedLeaf, read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.stores import Store, get_store
 
@@ -25,11 +26,42 @@ def _store(store: Store | None) -> Store:
     return store or get_store("yaml")
 
 
-def set_value(text: str, keypath: str, value: Any, store: Store | None = None) -> str:
-    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text."""
-    document = read_document(text, _store(store)).open()
+def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *, replace: bool = True) -> str:
+    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text.
+
+    ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
+    must not silently drop a whole subtree."""
+    sealed = read_document(text, _store(store))
+    if not replace and not isinstance(value, (dict, list)):
+        held = _container_at(sealed.leaves(), keypath)
+        if held:
+            raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
+                               f"that, or --type yaml to set a new {held})", keypath=keypath)
+    document = sealed.open()
     document.set(keypath, value)
     return document.dump()
+
+
+def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
+    """``"mapping"`` or ``"list"`` if ``keypath`` names one in the document's shape (read without a key)."""
+    shape: dict[Any, Any] = {}
+    for path, value in leaves:
+        node: Any = shape
+        for position, segment in enumerate(path):
+            last = position == len(path) - 1
+            fresh: Any = type(value)() if last and isinstance(value, (dict, list)) else None
+            if not last:
+                fresh = [] if isinstance(path[position + 1], ListIndex) else {}
+            if isinstance(node, list) and segment == len(node):
+                node.append(fresh)
+            elif isinstance(node, dict) and segment not in node:
+                node[segment] = fresh
+            node = node[segment]
+    try:
+        held = get_at(shape, resolve(shape, keypath))
+    except (KeyPathError, FormatError):
+        return None
+    return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
 
 
 def unset_value(text: str, keypath: str, store: Store | None = None) -> str:
