@@ -58,7 +58,8 @@ class Review:
         lines = []
         for f in self.files:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
-            lines += [f"{f.path}: removed {r}" for r in f.diff.recipients_removed]
+            rotation = "data key rotated" if f.diff.data_key_rotated else "data key NOT rotated: run 'sealfile rotate'"
+            lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
         return lines
 
 
