@@ -1,4 +1,4 @@
-"""A unique secret goes through every command; afterwards no file anywhere we look contains it (issue 3)."""
+"""A unique secret goes through every command; afterwards no file anywhere we look contains it."""
 
 from __future__ import annotations
 

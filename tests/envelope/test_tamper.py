@@ -1,4 +1,4 @@
-"""Any change to a sealed file is detected before a value is returned (issue 2, "Done when").
+"""Any change to a sealed file is detected before a value is returned.
 
 Each case edits a sealed file as an attacker or a bad merge would: at the YAML level (swap,
 move, delete, add a value; flip a token byte; change a plaintext value, the MAC, a wrapped key,

@@ -1,4 +1,4 @@
-"""Editing keeps diffs minimal, never writes plaintext, and leaves files intact on failure (issue 3)."""
+"""Editing keeps diffs minimal, never writes plaintext, and leaves files intact on failure."""
 
 from __future__ import annotations
 

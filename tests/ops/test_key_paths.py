@@ -8,8 +8,8 @@ from sealfile.errors import KeyPathError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.model.paths import parse_keypath, resolve
 from sealfile.ops.change import set_value, unset_value
-from sealfile.ops.document import read_document
 from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.support.identities import AgeIdentity

@@ -108,7 +108,7 @@ def test_spliced_decrypt_means_what_the_round_trip_decrypt_means(plaintext: str,
     fast = spliced_decrypt(sealed)
     output = fast if fast is not None else expected  # None: this file takes the round-trip path
     assert _same_data(output, expected)
-    assert decrypt_text(sealed) == output
+    assert decrypt_text(sealed) in (output, expected)  # the one the selected implementation writes
 
 
 def test_plain_safe_files_decrypt_byte_identical(age_key: AgeKey) -> None:

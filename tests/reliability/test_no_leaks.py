@@ -30,7 +30,7 @@ from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.base import Recipient
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.reliability.forkrun import Job, run_jobs

@@ -6,16 +6,11 @@ encryption context; ``import-sops`` keeps both on the new recipient.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-if importlib.util.find_spec("sealfile.kms.aws") is None:  # only until the aws_kms provider (issue 10) is merged
-    pytest.skip("sealfile.kms.aws is not in this checkout yet; this test runs once it is", allow_module_level=True)
-
 import boto3
+import pytest
 from moto.server import ThreadedMotoServer
 
 import sealfile

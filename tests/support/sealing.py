@@ -6,10 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sealfile.envelope.mac import encode_leaves
 from sealfile.kms.age import AgeKey
 from sealfile.ops import seal
-from sealfile.ops.document import read_document
-from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree, reseal_metadata
+from sealfile.ops.reader import read_document
+from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree
 from sealfile.stores import Store, get_store
 
 SealFile = Callable[..., Path]
@@ -39,4 +41,5 @@ def forge_with_valid_mac(sealed: str, change: Callable[[Any], None], store: Stor
     data_key = read_document(sealed, store).open().reuse().data_key
     tree, meta = parse_sealed_tree(sealed, store)
     change(tree)
-    return dump_with_metadata(tree, reseal_metadata(meta, data_key, mac_leaves(tree, store)), store, like=sealed)
+    return dump_with_metadata(tree, seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store))), store,
+                              like=sealed)

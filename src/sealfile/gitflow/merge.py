@@ -32,7 +32,8 @@ from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, check_key, encode_path, get_at, has_path
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import encode_scalar
-from sealfile.ops.document import Reuse, read_document
+from sealfile.ops.document import Reuse
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_tree
 from sealfile.ops.tree import dump_with_metadata
 from sealfile.stores import Store, get_store

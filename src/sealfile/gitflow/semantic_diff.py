@@ -16,8 +16,8 @@ from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.document import read_document
 from sealfile.ops.read import scalar_text
+from sealfile.ops.reader import read_document
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"

@@ -15,8 +15,8 @@ from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.document import read_document
 from sealfile.ops.read import decrypt_text
+from sealfile.ops.reader import read_document
 from sealfile.ops.tree import replace_leaf
 from sealfile.stores import Store, get_store
 

@@ -17,7 +17,8 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
 from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import SealedLeaf, read_document
+from sealfile.ops.document import SealedLeaf
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.stores import Store, get_store
 

@@ -8,13 +8,12 @@ dumps. Readers (``load_secrets``, ``decrypt``, ``verify``), writers (``set``, ``
 
 Two implementations keep one meaning: the general one works on the store's editable tree
 (:mod:`sealfile.ops.tree`, every syntax); the fast one edits a YAML file's text in place from one
-C parse (:mod:`sealfile.ops.spliced`). :func:`read_document` is the one place that chooses.
-``SEALFILE_FAST_PATH=0`` turns the fast one off, so the test suite runs every verb through both.
+C parse (:mod:`sealfile.ops.spliced`). :func:`sealfile.ops.reader.read_document` is the one place
+that chooses.
 """
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,13 +21,10 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
-from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
 from sealfile.stores import Store
-
-FAST_PATH_ENV = "SEALFILE_FAST_PATH"
 
 SealedLeaf = tuple[Path, Any]
 """``(path, value)`` where value is an ``ENC[...]`` token, a plaintext :class:`Styled`, or ``{}``/``[]``."""
@@ -54,6 +50,10 @@ class SealedDocument(ABC):
     @abstractmethod
     def leaves(self) -> Sequence[SealedLeaf]:
         """Every leaf in document order (the value tree without the metadata)."""
+
+    @abstractmethod
+    def digest(self) -> bytes:
+        """The keyless seal digest (docs/format.md §7): what a writer's signature covers."""
 
     @abstractmethod
     def open(self) -> OpenDocument:
@@ -109,24 +109,6 @@ class OpenDocument(ABC):
     def verify(self) -> None:
         """Authenticate every value (the MAC was checked by :meth:`SealedDocument.open`)."""
         self.data()
-
-
-def fast_path_enabled() -> bool:
-    return os.environ.get(FAST_PATH_ENV, "1").strip() != "0"
-
-
-def read_document(text: str, store: Store) -> SealedDocument:
-    """Parse a sealed file; the fast implementation where it applies, else the general one."""
-    refuse_conflict_markers(text)
-    if store.name == "yaml" and fast_path_enabled() and not text.startswith("\ufeff"):
-        from sealfile.ops.spliced import scan_sealed
-
-        fast = scan_sealed(text, store)
-        if fast is not None:
-            return fast
-    from sealfile.ops.tree import TreeSealed
-
-    return TreeSealed(text, store)
 
 
 def styled_for(value: Any, previous: Styled | None) -> Styled:

@@ -17,7 +17,7 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.document import read_document
+from sealfile.ops.reader import read_document
 from sealfile.stores import Store, get_store
 
 SOPS_MARKER = "ENC[AES256_GCM,"

@@ -11,18 +11,20 @@ from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import new_data_key, wrap_for
+from sealfile.envelope.mac import encode_leaves
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import Reuse, check_plaintext_root, read_document
+from sealfile.ops.document import Reuse, check_plaintext_root
+from sealfile.ops.reader import read_document
+from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,
     mac_leaves,
     replace_leaf,
-    reseal_metadata,
     scalar_leaves,
 )
 from sealfile.stores import Store, get_store
@@ -101,7 +103,7 @@ def seal_tree(
         previous = old.get(encoded_path)
         token = previous[0] if previous is not None and previous[1] == value_bytes else None
         replace_leaf(tree, path, token or cipher.seal_encoded(encoded_path, value_bytes))
-    return reseal_metadata(Metadata.single_group(stanzas, rules), data_key, mac_leaves(tree, store))
+    return seal_metadata(Metadata.single_group(stanzas, rules), data_key, encode_leaves(mac_leaves(tree, store)))
 
 
 def previous_seal(text: str, store: Store) -> tuple[Reuse, EncryptionRules]:

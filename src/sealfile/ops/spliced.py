@@ -16,14 +16,15 @@ from typing import Any
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import unwrap_data_key
-from sealfile.envelope.mac import EncodedLeaf, compute_mac, leaf_bytes, verify_mac
+from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
-from sealfile.model.metadata import FORMAT_VERSION, Metadata
+from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.tree import TreeOpen, TreeSealed
 from sealfile.stores import Store
 from sealfile.stores.yaml import splice
@@ -49,11 +50,17 @@ class SplicedSealed(SealedDocument):
     def leaves(self) -> Sequence[SealedLeaf]:
         return [(leaf.path, _sealed_view(leaf)) for leaf in self.scan.leaves]
 
+    def _encoded_leaves(self) -> tuple[list[bool], list[EncodedLeaf]]:
+        tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in self.scan.leaves]
+        return tokens, [_mac_leaf(leaf, token) for leaf, token in zip(self.scan.leaves, tokens, strict=True)]
+
+    def digest(self) -> bytes:
+        return seal_digest(self.metadata, self._encoded_leaves()[1])
+
     def open(self) -> SplicedOpen:
         with gc_paused():
             data_key = unwrap_data_key(self.metadata.recipients)
-            tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in self.scan.leaves]
-            mac_input = [_mac_leaf(leaf, token) for leaf, token in zip(self.scan.leaves, tokens, strict=True)]
+            tokens, mac_input = self._encoded_leaves()
             meta = self.metadata
             verify_mac(data_key, meta, mac_input)
             return SplicedOpen(self, data_key, tokens, mac_input)
@@ -187,8 +194,6 @@ class SplicedOpen(OpenDocument):
         return None if leaf.flow and not leaf.node.style else leaf
 
     def _set_token(self, leaf: Leaf, value: Any) -> bool | None:
-        if self.metadata.version != FORMAT_VERSION or self.metadata.signature is not None:
-            return None  # the version line or the signature changes too: the general path writes them
         cipher = ValueCipher(self._data_key)
         previous = cipher.open(leaf.encoded_path, leaf.value)
         if same_value(previous.value, value):
@@ -200,11 +205,13 @@ class SplicedOpen(OpenDocument):
         if token_span is None or mac is None:
             return None
         index = next(i for i, candidate in enumerate(scanned.leaves) if candidate is leaf)
-        self._mac_input[index] = (leaf.encoded_path, b"E" + token.encode("ascii"))
-        new_mac = compute_mac(self._data_key, meta, self._mac_input)
-        self._text = splice.apply_edits(text, [(*token_span.token, token), (*mac.token, new_mac)])
-        self.metadata = meta.with_mac(new_mac)
-        self._scan_current = False
+        leaves = [*self._mac_input[:index], (leaf.encoded_path, b"E" + token.encode("ascii")),
+                  *self._mac_input[index + 1:]]
+        written = seal_metadata(meta, self._data_key, leaves)
+        if written.with_mac(meta.mac) != meta:
+            return None  # more of the metadata changes (its version, a signature): the general path writes it
+        self._text = splice.apply_edits(text, [(*token_span.token, token), (*mac.token, written.mac)])
+        self.metadata, self._scan_current = written, False
         return True
 
     def unset(self, keypath: str) -> None:

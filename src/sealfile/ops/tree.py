@@ -13,7 +13,7 @@ from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
-from sealfile.envelope.mac import compute_mac, encode_leaves, verify_mac
+from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
@@ -22,6 +22,7 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, encode_scalar, is_sealed, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 
 
@@ -61,6 +62,9 @@ class TreeSealed(SealedDocument):
 
     def leaves(self) -> Sequence[SealedLeaf]:
         return mac_leaves(self._tree, self.store)
+
+    def digest(self) -> bytes:
+        return seal_digest(self.metadata, encode_leaves(self.leaves()))
 
     def open(self) -> TreeOpen:
         return self.open_with(unwrap_data_key(self.metadata.recipients))
@@ -167,7 +171,7 @@ class TreeOpen(OpenDocument):
     def dump(self) -> str:
         if not self._changed:
             return self._text
-        self.metadata = reseal_metadata(self.metadata, self._data_key, mac_leaves(self._tree, self.store))
+        self.metadata = seal_metadata(self.metadata, self._data_key, encode_leaves(mac_leaves(self._tree, self.store)))
         return dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
 
 
@@ -198,12 +202,6 @@ def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRu
         if rules.encrypts(full):
             scalar = store.read_scalar(value)
             replace_leaf(tree, full, cipher.seal(encode_path(full), scalar.value, scalar.style))
-
-
-def reseal_metadata(meta: Metadata, data_key: bytes, leaves: Sequence[SealedLeaf]) -> Metadata:
-    """The metadata of a written file: the current format version and a MAC over what it now holds."""
-    meta = meta.upgraded().with_signature(None)
-    return meta.with_mac(compute_mac(data_key, meta, encode_leaves(leaves)))
 
 
 def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:

@@ -17,8 +17,8 @@ import os
 from typing import Any
 
 from sealfile.files.io import about, read_text
-from sealfile.ops.document import read_document
 from sealfile.ops.read import SOPS_MARKER, get_path
+from sealfile.ops.reader import read_document
 from sealfile.runtime.flatten import check_prefix, flatten
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
@@ -116,7 +116,7 @@ def _export(names: dict[str, str], *, override: bool) -> None:
             os.environ[name] = value
 
 
-# --- SOPS files (issue 10): a file written by SOPS 3.x opens natively; see sealfile.sops ---
+# A file written by SOPS 3.x opens natively (see sealfile.sops).
 def _open_if_sops(text: str, path: str) -> Any:
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
