@@ -28,6 +28,7 @@ class Console:
     def __init__(self, *, progress: bool) -> None:
         self._progress = progress
         self._shown = False
+        self.deferred: list[str] = []
 
     def progress(self, text: str) -> None:
         if self._progress:
@@ -51,6 +52,11 @@ class Console:
 
     def warn(self, text: str) -> None:
         self.echo(f"sealfile: warning: {text}", err=True)
+
+    def warn_at_end(self, text: str) -> None:
+        """A warning that concerns the whole run: printed once, just before the summary."""
+        if text not in self.deferred:
+            self.deferred.append(text)
 
     def confirm(self, question: str) -> bool:
         self.clear()
@@ -86,6 +92,8 @@ def run_each(files: Sequence[Path], verb: str, work: Work) -> ExitCode:
             console.error(f"interrupted at {file}, which was left as it was; {index - 1} file(s) done before it")
             sys.exit(ExitCode.INTERRUPTED)
     console.clear()
+    for text in console.deferred:
+        console.warn(text)
     if len(files) > 1:
         click.echo(f"sealfile: {verb}: {summary(results)}", err=True)
     return worst(results)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,7 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.batch import Console, for_each_file, run_each
-from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.options import SEALED_FILE, keys_from_options, recipient_options
 from sealfile.errors import SealfileError
 from sealfile.files import io
@@ -47,9 +45,13 @@ def recipients_list(files: tuple[Path, ...]) -> None:
     for_each_file(files, "recipients list", one)
 
 
+NOT_ROTATED = ("a removed recipient may have kept the old data key; run 'sealfile rotate' (or use --rotate) so it "
+               "cannot read future values")
+
+
 def _change_one(file: Path, console: Console, plan: Callable[[str], change.RecipientChange],
-                then_rotate: bool) -> list[MasterKey]:
-    """Apply one recipient change (and the rotation, in the same write); report it; return the removed."""
+                then_rotate: bool) -> None:
+    """Apply one recipient change (and the rotation, in the same write) and report it."""
     store = store_for(file)
     outcome: list[change.RecipientChange] = []
 
@@ -64,7 +66,8 @@ def _change_one(file: Path, console: Console, plan: Callable[[str], change.Recip
              f"removed {_describe(result.removed)}" if result.removed else "",
              "data key rotated" if then_rotate and result.removed else ""]
     console.echo(f"{file}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
-    return result.removed
+    if result.removed and not then_rotate:
+        console.warn_at_end(NOT_ROTATED)
 
 
 @recipients.command("add")
@@ -111,10 +114,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
             console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
                          "'sealfile updatekeys' would add it back; remove it there too")
 
-    outcome = run_each(files, "recipients remove", one)
-    if not then_rotate:
-        _warn_not_rotated()
-    _exit(outcome)
+    for_each_file(files, "recipients remove", one)
 
 
 def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:
@@ -126,24 +126,12 @@ def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey
     return [(key, config.path) for key in keys if any(key.same_key(listed) for listed in rule.keys)]
 
 
-def _warn_not_rotated() -> None:
-    click.echo("sealfile: warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
-               "(or use --rotate) so it cannot read future values", err=True)
-
-
-def _exit(outcome: ExitCode) -> None:
-    if outcome is not ExitCode.OK:
-        sys.exit(outcome)
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
     """Make recipients match .sealfile.yaml's creation rules."""
-    removed_any: list[MasterKey] = []
-
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             rule = load_config(file).rule_for(file)
@@ -161,11 +149,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
             console.echo(f"{file}: skipped", err=True)
             return
         keys = rule.keys
-        removed_any.extend(_change_one(
-            file, console, lambda text: change.change_recipients(text, exact=keys, store=store_for(file)),
-            then_rotate))
+        _change_one(file, console, lambda text: change.change_recipients(text, exact=keys, store=store_for(file)),
+                    then_rotate)
 
-    outcome = run_each(files, "updatekeys", one)
-    if removed_any and not then_rotate:
-        _warn_not_rotated()
-    _exit(outcome)
+    for_each_file(files, "updatekeys", one)
