@@ -178,6 +178,7 @@ def test_sealing_adds_no_layout_change_of_its_own(age_identity: AgeIdentity, dat
     assume(not _has_exponent_float(data))  # ruamel rewrites their digits itself: see ruamel_rewrites_a_float
     assume(not _has_non_ascii_plain_candidate(data))  # the known quoting bug pinned below
     plaintext = to_yaml(data, style)
+    assume(not plaintext.endswith("\n...\n"))  # the known loss of the end marker pinned below
     reference = dump_roundtrip(load_roundtrip(plaintext))
     assert decrypt_text(seal_text(plaintext, [age_identity.key])) == reference
 
@@ -207,3 +208,11 @@ def _has_exponent_float(node: Any) -> bool:
                                        "and gains quotes that ruamel's own round trip does not add")
 def test_a_plain_non_ascii_scalar_after_an_indicator_stays_plain(age_identity: AgeIdentity) -> None:
     assert decrypt_text(seal_text("a: :¡\n", [age_identity.key])) == "a: :¡\n"
+
+
+@pytest.mark.xfail(strict=True, reason="found by exploring: a document whose last value is a keep-chomped block "
+                                       "(|+) ends with the '...' marker; decrypt drops it (the data is the same, "
+                                       "the layout is not; the lead's byte-exact splicing)")
+def test_the_document_end_marker_after_a_kept_block_survives(age_identity: AgeIdentity) -> None:
+    plaintext = "k: |+\n  a\n\n...\n"
+    assert decrypt_text(seal_text(plaintext, [age_identity.key])) == plaintext
