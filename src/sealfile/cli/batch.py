@@ -9,6 +9,7 @@ line on stderr, and the exit status is the worst result (see :func:`exit_codes.w
 from __future__ import annotations
 
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -83,9 +84,11 @@ def run_each(files: Sequence[Path], verb: str, work: Work) -> ExitCode:
         try:
             results.append(ExitCode(work(file, console) or ExitCode.OK))
         except SealfileError as err:
+            _traceback_if_debugging(console)
             console.error(str(err.in_file(str(file))))
             results.append(ExitCode.ERROR)
         except OSError as err:
+            _traceback_if_debugging(console)
             console.error(os_error_line(err, file))
             results.append(ExitCode.ERROR)
         except KeyboardInterrupt:
@@ -97,6 +100,14 @@ def run_each(files: Sequence[Path], verb: str, work: Work) -> ExitCode:
     if len(files) > 1:
         click.echo(f"sealfile: {verb}: {summary(results)}", err=True)
     return worst(results)
+
+
+def _traceback_if_debugging(console: Console) -> None:
+    """``--debug``: the traceback of the failure being handled (never secret values), then go on."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("debug"):
+        console.clear()
+        traceback.print_exc(file=sys.stderr)
 
 
 def summary(results: Sequence[ExitCode]) -> str:

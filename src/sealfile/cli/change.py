@@ -31,7 +31,8 @@ from sealfile.stores import store_for
 @click.argument("file", type=SEALED_FILE)
 @recipient_options
 @rule_options
-@click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
+@click.option("--allow-disk", is_flag=True,
+              help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
 @input_type_option
 def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
@@ -68,7 +69,8 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
             def accept(edited: str) -> str | None:
                 return None if edited == plaintext else change.seal_new(edited, keys, rules, store)
 
-        result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name)
+        result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
+                                note=lambda text: click.echo(f"sealfile: note: {text}", err=True))
         if result is None:
             click.echo(f"{file}: no change", err=True)
             return
