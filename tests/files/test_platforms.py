@@ -128,3 +128,16 @@ def test_icacls_failing_is_an_error_not_a_silently_open_directory(windows: Path,
     failing.write_text("#!/bin/sh\nexit 5\n")
     with pytest.raises(SealfileError, match=r"cannot restrict access to CORP\\alice \(icacls exit 5\)"):
         userdirs.private_directory("edit")
+
+
+def test_atomic_writes_without_fchmod_or_o_tmpfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sealfile.files.atomic import atomic_write
+
+    monkeypatch.delattr(os, "fchmod")  # Windows before Python 3.13
+    monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    target = tmp_path / "repo" / "s.enc.yaml"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    atomic_write(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["s.enc.yaml"]
