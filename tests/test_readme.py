@@ -14,10 +14,9 @@ identity in the default key file of a private HOME), with ``sealfile`` on PATH: 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,11 @@ import pytest
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.ops.seal import seal_text
 from tests.support.cli import cli_env
+from tests.support.markdown import Fence, fences
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 LANGUAGES = {"sh": "shell", "bash": "shell", "shell": "shell", "console": "shell", "python": "python",
              "py": "python", "pycon": "python"}
-MARKER = re.compile(r"<!-- snippet: (?P<mode>run|skip)(?:; (?P<arg>.*?))? -->")
-FENCE = re.compile(r"^(?P<indent>\s*)```(?P<lang>[\w-]*)\s*$")
 SECRETS = """\
 database:
   host: db.internal
@@ -43,39 +41,13 @@ api_key: key-1234567890
 """
 
 
-@dataclass(frozen=True)
-class Snippet:
-    line: int
-    language: str
-    text: str
-    mode: str | None
-    arg: str | None
-
-    @property
-    def name(self) -> str:
-        return f"README.md:{self.line}"
+def snippets(text: str) -> list[Fence]:
+    """Every shell and Python fence (the languages a reader would paste into a shell or Python)."""
+    return [replace(f, language=LANGUAGES[f.language]) for f in fences(text) if f.language in LANGUAGES]
 
 
-def snippets(text: str) -> list[Snippet]:
-    """Every shell and Python fence, with the marker on the line before it (if any)."""
-    lines = text.splitlines()
-    found: list[Snippet] = []
-    index = 0
-    while index < len(lines):
-        opening = FENCE.match(lines[index])
-        if not opening or not opening.group("lang"):
-            index += 1
-            continue
-        indent, end = opening.group("indent"), index + 1
-        while not lines[end].startswith(f"{indent}```"):
-            end += 1
-        if opening.group("lang") in LANGUAGES:
-            body = "\n".join(line[len(indent):] for line in lines[index + 1:end]) + "\n"
-            marker = MARKER.search(lines[index - 1]) if index else None
-            found.append(Snippet(index + 1, LANGUAGES[opening.group("lang")], body,
-                                 marker.group("mode") if marker else None, marker.group("arg") if marker else None))
-        index = end + 1
-    return found
+def _name(snippet: Fence) -> str:
+    return f"README.md:{snippet.line}"
 
 
 ALL = snippets(README.read_text(encoding="utf-8"))
@@ -84,15 +56,15 @@ RUNNABLE = [s for s in ALL if s.mode == "run"]
 
 def test_every_shell_and_python_snippet_is_marked() -> None:
     assert len(ALL) >= 15 and len(RUNNABLE) >= 8
-    unmarked = [s.name for s in ALL if s.mode is None]
+    unmarked = [_name(s) for s in ALL if s.mode is None]
     assert unmarked == [], "mark each snippet <!-- snippet: run --> or <!-- snippet: skip; REASON -->"
-    assert [s.name for s in ALL if s.mode == "skip" and not s.arg] == [], "a skipped snippet says why"
-    assert [s.name for s in RUNNABLE if s.arg and not s.arg.startswith("expect: ")] == []
+    assert [_name(s) for s in ALL if s.mode == "skip" and not s.arg] == [], "a skipped snippet says why"
+    assert [_name(s) for s in RUNNABLE if s.arg and not s.arg.startswith("expect: ")] == []
 
 
 def test_the_extractor_sees_indented_fences_and_markers() -> None:
     text = "- item\n\n  <!-- snippet: skip; why -->\n  ```sh\n  echo hi\n  ```\n```yaml\na: 1\n```\n"
-    assert snippets(text) == [Snippet(4, "shell", "echo hi\n", "skip", "why")]
+    assert snippets(text) == [Fence(4, "shell", "echo hi\n", "skip", "why")]
 
 
 @pytest.fixture
@@ -110,13 +82,13 @@ def sandbox(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return work, env
 
 
-@pytest.mark.parametrize("snippet", RUNNABLE, ids=[s.name for s in RUNNABLE])
-def test_runnable_snippets_run_as_written(snippet: Snippet, sandbox: tuple[Path, dict[str, str]]) -> None:
+@pytest.mark.parametrize("snippet", RUNNABLE, ids=[_name(s) for s in RUNNABLE])
+def test_runnable_snippets_run_as_written(snippet: Fence, sandbox: tuple[Path, dict[str, str]]) -> None:
     work, env = sandbox
     command = (["bash", "-e", "-o", "pipefail", "-c", snippet.text] if snippet.language == "shell"
                else [sys.executable, "-c", snippet.text])
     done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"{snippet.name} failed:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, f"{_name(snippet)} failed:\n{done.stdout}\n{done.stderr}"
     if snippet.arg:
         expected = snippet.arg.removeprefix("expect: ")
-        assert expected in done.stdout + done.stderr, f"{snippet.name} did not print {expected!r}"
+        assert expected in done.stdout + done.stderr, f"{_name(snippet)} did not print {expected!r}"
