@@ -11,7 +11,7 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
         encrypted_regex: ^(password|token|key)$
       - path_regex: .*\\.enc\\.yaml$
         age: age1..., age1...          # a list, or one comma-separated string
-    sealed_files: ["*.enc.yaml"]       # what the Git integration and `check` treat as sealed
+    sealed_files: ["*.enc.yaml"]       # what `check` and the Git drivers treat as sealed (at any depth)
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
 value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
