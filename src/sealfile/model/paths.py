@@ -92,8 +92,6 @@ class Selector:
 
 KeyPath = tuple[Selector, ...]
 _BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-
-
 _DOTTED = re.compile(r"[^.\[\]]+")
 
 
@@ -104,8 +102,7 @@ def parse_keypath(text: str) -> KeyPath:
     if not text:
         raise KeyPathError("empty key path")
     selectors: list[Selector] = []
-    pos = 0
-    need_name = not text.startswith("[")
+    pos, need_name = 0, not text.startswith("[")
     while pos < len(text) or need_name:
         if need_name:
             match = _DOTTED.match(text, pos)
@@ -128,8 +125,7 @@ def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
         raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
     value = json.loads(match.group(1))
     kind: Literal["str", "int", "bool"] = (
-        "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
-    )
+        "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
     return Selector(kind, value), match.end()
 
 
