@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from sealfile.files import editor, userdirs
 from sealfile.files.editor import edit_plaintext, workspace_base
 from sealfile.files.locking import lock_path, locked
 from sealfile.ops.seal import seal_text
-from tests.support.cli import cli_env
+from tests.support.cli import run_python
 from tests.support.identities import AgeIdentity
 
 NO_FCNTL = """
@@ -41,8 +40,7 @@ sealfile.cli.main()
 def test_the_cli_imports_and_locks_without_fcntl(tmp_path: Path, age_identity: AgeIdentity) -> None:
     path = tmp_path / "s.enc.yaml"
     path.write_text(seal_text("a: 1\n", [age_identity.key]))
-    done = subprocess.run([sys.executable, "-c", NO_FCNTL, str(path)], capture_output=True, text=True,
-                          env=cli_env(), timeout=60)
+    done = run_python(NO_FCNTL, path)
     assert done.returncode == 0, done.stderr
     assert "b set" in done.stderr
 
