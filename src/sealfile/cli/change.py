@@ -1,4 +1,4 @@
-"""edit, set, unset, rotate, recipients, updatekeys: parse, lock, call the library, write."""
+"""edit, set, unset, rotate: parse, lock, call the library, write."""
 
 from __future__ import annotations
 

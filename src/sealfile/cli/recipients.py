@@ -107,7 +107,11 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
         raise click.UsageError("name at least one recipient to remove")
 
     def one(file: Path, console: Console) -> None:
-        still_listed = _listed_by_config(file, keys)
+        try:
+            still_listed = _listed_by_config(file, keys)
+        except SealfileError as err:  # a broken config must not stop someone's removal
+            console.warn(f"{file}: cannot tell whether .sealfile.yaml still lists them: {err}")
+            still_listed = []
         _change_one(file, console, lambda text: change.change_recipients(text, remove=keys, store=store_for(file)),
                     then_rotate)
         for key, config in still_listed:
