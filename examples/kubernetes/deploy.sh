@@ -12,7 +12,7 @@ sealed=${1:-"$here/secrets.enc.yaml"}
 # Fail the deploy if a secret was not rotated for 90 days (sealfile status needs no key).
 sealfile status --older-than 90d "$sealed" >/dev/null
 
-sealfile decrypt --format k8s-secret --name worker-secrets --namespace jobs "$sealed" \
+sealfile decrypt --output-type k8s-secret --name worker-secrets --namespace jobs "$sealed" \
   | kubectl apply -f -
 kubectl apply -f "$here/deployment.yaml"
 kubectl -n jobs rollout restart deployment/worker

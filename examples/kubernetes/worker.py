@@ -1,7 +1,7 @@
 """The containerised app: it reads plain environment variables and knows nothing of sealfile.
 
 In the cluster the variables come from the Secret that ``deploy.sh`` renders with
-``sealfile decrypt --format k8s-secret`` (mounted with ``envFrom: secretRef``); the names are
+``sealfile decrypt --output-type k8s-secret`` (mounted with ``envFrom: secretRef``); the names are
 sealfile's flattened key paths (``database.url`` -> ``DATABASE_URL``).
 """
 

@@ -18,6 +18,7 @@ from sealfile.errors import (
     ProviderUnavailable,
     SealfileError,
     UnsupportedVersionError,
+    UntrustedSealError,
     UnwrapError,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "Secrets",
     "StaleSecretError",
     "UnsupportedVersionError",
+    "UntrustedSealError",
     "UnwrapError",
     "__version__",
     "forget_data_keys",

@@ -130,5 +130,10 @@ class UntrustedSignerError(SealfileError):
         self.fingerprint = fingerprint
 
 
+class UntrustedSealError(SealfileError):
+    """A file's seal is not one the configured trusted signers vouch for: unsigned, signed by a key
+    they do not list, or a signature that does not verify. Raised before its data key is used."""
+
+
 class SigningError(SealfileError):
     """No signature could be made: the signing key is unusable, or ssh-agent is absent, refuses or lacks it."""

@@ -159,9 +159,9 @@ def test_usage_errors_exit_2(run_cli: RunCli, plain: Path, age_identity: AgeIden
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("a: &x 1\nb: *x\n", "anchors and aliases"),
+        ("a: &x 1\nb: *x\n", "aliases are not supported"),
         ("a: 1\na: hunter2\n", "duplicate key"),
-        ("- hunter2\n", "top level must be a mapping"),
+        ("- hunter2\n", "top level of a document must be a mapping"),
         ("a: !secret hunter2\n", "custom YAML tag"),
         ("a: 'hunter2\n", "invalid YAML"),
     ],
@@ -271,7 +271,7 @@ def test_debug_shows_the_traceback(run_cli: RunCli, tmp_path: Path) -> None:
 def test_verify_ok(run_cli: RunCli, sealed: Path) -> None:
     result = run_cli("verify", sealed)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{sealed}: OK\n"
+    assert result.stdout == f"{sealed}: OK, unsigned\n"
 
 
 def test_verify_tampered(run_cli: RunCli, sealed: Path) -> None:

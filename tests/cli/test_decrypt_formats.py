@@ -45,30 +45,36 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_yaml_is_the_default_and_keeps_the_layout(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", str(seal_file(PLAINTEXT)))
     assert code == 0 and out == PLAINTEXT
-    code, same, _ = run("decrypt", "--format", "yaml", str(seal_file(PLAINTEXT, name="b.enc.yaml")))
+    code, same, _ = run("decrypt", "--output-type", "yaml", str(seal_file(PLAINTEXT, name="b.enc.yaml")))
     assert same == PLAINTEXT
 
 
 def test_json(seal_file: SealFile) -> None:
-    code, out, _ = run("decrypt", "--format", "json", str(seal_file(PLAINTEXT)))
+    code, out, _ = run("decrypt", "--output-type", "json", str(seal_file(PLAINTEXT)))
     assert code == 0 and json.loads(out)["database"] == {"password": "pa$$ word", "port": 5432}
 
 
+def test_format_is_still_read_as_the_old_spelling_of_output_type(seal_file: SealFile) -> None:
+    path = str(seal_file(PLAINTEXT))
+    assert run("decrypt", "--format", "json", path) == run("decrypt", "--output-type", "json", path)
+    assert "--format" not in run("decrypt", "--help")[1]  # one documented way
+
+
 def test_dotenv(seal_file: SealFile) -> None:
-    code, out, _ = run("decrypt", "--format", "dotenv", str(seal_file(PLAINTEXT)))
+    code, out, _ = run("decrypt", "--output-type", "dotenv", str(seal_file(PLAINTEXT)))
     assert code == 0
     assert dict(dotenv.dotenv_values(stream=io.StringIO(out), interpolate=False)) == FLAT
 
 
 def test_dotenv_with_prefix_and_extract(seal_file: SealFile) -> None:
-    code, out, _ = run("decrypt", "--format", "dotenv", "--prefix", "APP_", "--extract", "database",
+    code, out, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", "--extract", "database",
                        str(seal_file(PLAINTEXT)))
     assert code == 0 and out == "APP_PASSWORD='pa$$ word'\nAPP_PORT='5432'\n"
 
 
 def test_k8s_secret(seal_file: SealFile, tmp_path: Path) -> None:
     target = tmp_path / "secret.yaml"
-    code, _, _ = run("decrypt", "--format", "k8s-secret", "--name", "web-secrets", "--namespace", "prod",
+    code, _, _ = run("decrypt", "--output-type", "k8s-secret", "--name", "web-secrets", "--namespace", "prod",
                      "-o", str(target), str(seal_file(PLAINTEXT)))
     assert code == 0 and target.stat().st_mode & 0o777 == 0o600
     manifest = validate_secret_manifest(target.read_text())
@@ -77,10 +83,10 @@ def test_k8s_secret(seal_file: SealFile, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "complaint"), [
-    (["--format", "k8s-secret"], "needs --name"),
-    (["--format", "json", "--name", "x"], "go with --format k8s-secret"),
+    (["--output-type", "k8s-secret"], "needs --name"),
+    (["--output-type", "json", "--name", "x"], "go with --output-type k8s-secret"),
     (["--prefix", "APP_"], "--prefix goes with"),
-    (["--format", "toml"], "Invalid value for '--format'"),
+    (["--output-type", "toml"], "Invalid value for '--output-type'"),
 ])
 def test_usage_errors(seal_file: SealFile, args: list[str], complaint: str) -> None:
     code, _, err = run("decrypt", *args, str(seal_file(PLAINTEXT)))
@@ -88,13 +94,13 @@ def test_usage_errors(seal_file: SealFile, args: list[str], complaint: str) -> N
 
 
 def test_invalid_k8s_name_is_one_clear_line(seal_file: SealFile) -> None:
-    code, out, err = run("decrypt", "--format", "k8s-secret", "--name", "Web_Secrets", str(seal_file(PLAINTEXT)))
+    code, out, err = run("decrypt", "--output-type", "k8s-secret", "--name", "Web_Secrets", str(seal_file(PLAINTEXT)))
     assert code == 1 and out == ""
     assert err.startswith("sealfile: error: ") and "Web_Secrets" in err and err.count("\n") == 1
 
 
 def test_a_scalar_cannot_be_dotenv(seal_file: SealFile) -> None:
-    code, _, err = run("decrypt", "--format", "dotenv", "--extract", "database.port", str(seal_file(PLAINTEXT)))
+    code, _, err = run("decrypt", "--output-type", "dotenv", "--extract", "database.port", str(seal_file(PLAINTEXT)))
     assert code == 1 and "flattened" in err
 
 
@@ -102,7 +108,7 @@ def test_subprocess_k8s_secret_to_stdout(seal_file: SealFile) -> None:
     path = seal_file(PLAINTEXT)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     done = subprocess.run(
-        [sys.executable, "-m", "sealfile", "decrypt", "--format", "k8s-secret", "--name", "web", str(path)],
+        [sys.executable, "-m", "sealfile", "decrypt", "--output-type", "k8s-secret", "--name", "web", str(path)],
         capture_output=True, text=True, env=env, check=False, timeout=60,
     )
     assert done.returncode == 0, done.stderr

@@ -188,13 +188,13 @@ def test_no_value_is_decrypted_before_the_mac_is_checked(age_identity: AgeIdenti
     from sealfile.envelope.cipher import ValueCipher
 
     opened: list[bytes] = []
-    real = ValueCipher.open_encoded
+    real = ValueCipher.open_payload
 
     def spy(self: ValueCipher, encoded_path: bytes, sealed: str) -> bytes:
         opened.append(encoded_path)
         return real(self, encoded_path, sealed)
 
-    monkeypatch.setattr(ValueCipher, "open_encoded", spy)
+    monkeypatch.setattr(ValueCipher, "open_payload", spy)
     path = tmp_path / "s.yaml"
     path.write_text(seal_text(PLAINTEXT, [age_identity.key]).replace("readable", "changed"))
     with pytest.raises(IntegrityError):

@@ -22,6 +22,7 @@ What it implements (checked against the Key Vault REST reference, api-version 7.
     - ``POST /keys/{name}[/{version}]/wrapkey`` and ``/unwrapkey`` (…/wrap-key, …/unwrap-key): body
       ``{"alg", "value"}`` (base64url), answer a KeyOperationResult ``{"kid", "value"}``; real
       RSA-OAEP-256 (SHA-256, MGF1-SHA-256) with ``cryptography``. Other algorithms: 400 BadParameter.
+      ``/encrypt`` and ``/decrypt`` (what SOPS calls) are the same RSA operations for an RSA key.
     - ``api-version`` is required and must be a published version (else 400 BadParameter).
     - The bearer challenge: a request without ``Authorization`` gets 401 with
       ``WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/TENANT",
@@ -69,9 +70,10 @@ from tests.fakes.azure_wire import LOGIN_HOST, AzureWireHandler
 from tests.fakes.tls import LocalCA, make_test_ca
 
 VAULT_RESOURCE = "https://vault.azure.net"
+OIDC_SCOPES = ("openid", "offline_access", "profile")
 API_VERSIONS = {"2016-10-01", "7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", "2025-07-01"}
 _KEY_PATH = re.compile(
-    r"^/keys/(?P<name>[0-9A-Za-z-]+)(?:/(?P<version>[0-9A-Za-z]*))?(?:/(?P<op>wrapkey|unwrapkey))?/?$"
+    r"^/keys/(?P<name>[0-9A-Za-z-]+)(?:/(?P<version>[0-9A-Za-z]*))?(?:/(?P<op>wrapkey|unwrapkey|encrypt|decrypt))?/?$"
 )
 
 
@@ -215,7 +217,8 @@ class FakeKeyVault:
                 "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent "
                 "in the request is the client secret value, not the client secret ID.",
             }
-        if form.get("scope") != f"{VAULT_RESOURCE}/.default":
+        scopes = set(form.get("scope", "").split())  # MSAL for Go adds the OpenID scopes, as AAD allows
+        if f"{VAULT_RESOURCE}/.default" not in scopes or scopes - {f"{VAULT_RESOURCE}/.default", *OIDC_SCOPES}:
             return 400, {"error": "invalid_scope", "error_description": "AADSTS70011: The provided scope is invalid."}
         token = secrets.token_urlsafe(32)
         with self._lock:
@@ -245,7 +248,8 @@ class FakeKeyVault:
         if match is None:
             return 404, _error(Fault(404, "NotFound", "The requested resource was not found.")), {}
         name, version_id, op = match["name"], match["version"] or "", match["op"]
-        operation = {"wrapkey": "wrapKey", "unwrapkey": "unwrapKey"}.get(op or "", "get")
+        operation = {"wrapkey": "wrapKey", "unwrapkey": "unwrapKey", "encrypt": "encrypt",
+                     "decrypt": "decrypt"}.get(op or "", "get")
         if (method == "GET") != (op is None):
             return 405, _error(Fault(405, "BadParameter", "Method not allowed.")), {}
         status, payload = self._key_operation(operation, name, version_id, body or {})
@@ -278,7 +282,7 @@ class FakeKeyVault:
         kid = f"{self.vault_url}/keys/{name}/{key.version}"
         if operation == "get":
             return 200, self._key_bundle(kid, key)
-        if operation == "unwrapKey" and not key.enabled:
+        if operation in ("unwrapKey", "decrypt") and not key.enabled:
             disabled = Fault(403, "Forbidden", "Operation unwrapKey is not allowed on a disabled key.", "KeyDisabled")
             return 403, _error(disabled)
         if body.get("alg") != "RSA-OAEP-256":
@@ -287,7 +291,7 @@ class FakeKeyVault:
             value = unb64url(str(body.get("value", "")))
         except ValueError:
             return 400, _error(Fault(400, "BadParameter", "Content of 'value' is not base64url."))
-        if operation == "wrapKey":
+        if operation in ("wrapKey", "encrypt"):
             return 200, {"kid": kid, "value": b64url(key.private_key.public_key().encrypt(value, OAEP_256))}
         try:
             return 200, {"kid": kid, "value": b64url(key.private_key.decrypt(value, OAEP_256))}

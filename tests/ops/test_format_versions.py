@@ -52,8 +52,8 @@ def load_secrets_text(text: str, where: Path) -> object:
 
 
 @pytest.mark.parametrize("change", [
-    lambda t: t.replace("  - type: age\n", "  - type: age\n    role: arn:aws:iam::111122223333:role/attacker\n", 1),
-    lambda t: t.replace("  - type: age\n", "  - type: age\n    profile: attacker\n", 1),
+    lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1111:role/x\n", 1),
+    lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),
     lambda t: t.replace("  unencrypted_suffix: _unencrypted\n", "  unencrypted_suffix: _plain\n"),
 ], ids=["a role added to a stanza", "a profile added", "the rule"])
 def test_a_version_2_mac_covers_every_stanza_field(change: object, age_identity: AgeIdentity) -> None:

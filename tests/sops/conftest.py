@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -90,6 +91,8 @@ def assert_same(ours: Any, theirs: Any, where: str = "") -> None:
         assert len(ours) == len(theirs), f"{where}: lengths differ"
         for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_same(a, b, f"{where}[{index}]")
+    elif isinstance(ours, float) and math.isnan(ours):
+        assert math.isnan(theirs), f"{where}: values differ"
     else:
         assert ours == theirs, f"{where}: values differ"
 

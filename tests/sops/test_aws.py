@@ -86,3 +86,22 @@ def test_import_keeps_arn_and_context(sops_kms_file: Path, key_arn: str) -> None
     sealed = sops_kms_file.with_name("sealed.yaml")
     sealed.write_text(result.sealed)
     assert_same(sealfile.load_secrets(sealed), sealfile.load_secrets(sops_kms_file))
+
+
+def test_export_to_sops_for_the_same_kms_key(key_arn: str, tmp_path: Path) -> None:
+    """sealfile -> SOPS -> ``sops decrypt``: the same data, for the same key and encryption context."""
+    from sealfile.kms.aws.key import AwsKmsKey
+    from sealfile.ops.export_sops import export_sops
+    from sealfile.ops.seal import seal_plaintext
+    from sealfile.stores import get_store
+
+    sealed_text = seal_plaintext(SIMPLE_YAML, get_store("yaml"), [AwsKmsKey(key_arn, CONTEXT)])
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text(sealed_text)
+    exported = tmp_path / "exported.sops.yaml"
+    exported.write_text(export_sops(sealed_text, get_store("yaml"), kind="yaml").text)
+    entry = yaml_store.load_fast(exported.read_text())["sops"]["kms"][0]
+    assert (entry["arn"], entry["context"]) == (key_arn, CONTEXT)
+    done = run_sops(["decrypt", str(exported)])
+    assert done.returncode == 0, done.stderr
+    assert_same(yaml_store.load_fast(done.stdout), sealfile.load_secrets(sealed, redacted=False))

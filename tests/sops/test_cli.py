@@ -10,7 +10,15 @@ import pytest
 
 import sealfile
 from sealfile.stores.yaml import reader as yaml_store
-from tests.sops.conftest import AgeIdentity, assert_same, parse, sealfile_cli, sops_decrypt, sops_encrypt
+from tests.sops.conftest import (
+    AgeIdentity,
+    assert_same,
+    parse,
+    run_sops,
+    sealfile_cli,
+    sops_decrypt,
+    sops_encrypt,
+)
 from tests.sops.documents import JSON_DOCUMENT, YAML_DOCUMENT
 
 
@@ -83,3 +91,92 @@ def test_import_sops_keeps_comments_rule_and_in_place(sops_files: dict[str, Path
     assert "# top comment" in text and "# who connects" in text
     assert "region: eu-west-1" in text  # unencrypted_suffix, as in the SOPS file
     assert "admin" not in text
+
+
+TYPED_YAML = "when: 2024-05-01\nat: 2024-05-01T10:20:30.5+02:00\nratio: 1.0e-7\nbig: 1.0e+21\nport: 8080\n" \
+             "secret: <p&ss>\nlist: [1, 2.5, true, null]\n"
+
+
+@pytest.fixture(scope="module")
+def typed(sops_identity: AgeIdentity, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same data in each SOPS store the data fits: YAML (with times), JSON, dotenv, INI, binary."""
+    work = tmp_path_factory.mktemp("typed")
+    sources = {"t.yaml": TYPED_YAML, "t.json": json.dumps({"a": 1.5, "b": "x", "c": [1, None]}),
+               "t.env": "A=1\nB=two\n", "t.ini": "[s]\nk = v\n", "t.txt": "raw\n"}
+    files = {}
+    for name, text in sources.items():
+        plain = work / name
+        plain.write_text(text)
+        files[name] = sops_encrypt(plain, work / f"sealed-{name}", "--age", sops_identity.recipient)
+    return files
+
+
+def _sops_out(args: list[str], key_file: Path) -> str:
+    done = run_sops(args, {**os.environ, "SOPS_AGE_KEY_FILE": str(key_file)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_output_type_converts_as_sops_does(typed: dict[str, Path], sops_identity: AgeIdentity,
+                                           env: dict[str, str]) -> None:
+    as_json = sealfile_cli("decrypt", "--output-type", "json", str(typed["t.yaml"]), env=env)
+    assert as_json.stdout == _sops_out(["decrypt", "--output-type", "json", str(typed["t.yaml"])],
+                                       sops_identity.key_file)  # Go's spellings of times and floats
+    as_yaml = sealfile_cli("decrypt", "--output-type", "yaml", str(typed["t.json"]), env=env)
+    theirs = _sops_out(["decrypt", "--output-type", "yaml", str(typed["t.json"])], sops_identity.key_file)
+    assert_same(yaml_store.load_fast(as_yaml.stdout), yaml_store.load_fast(theirs))
+    flat = sealfile_cli("decrypt", "--output-type", "dotenv", str(typed["t.yaml"]), env=env)
+    assert flat.returncode == 0 and "LIST_1='2.5'" in flat.stdout  # the deployment shape: flattened names
+
+
+@pytest.mark.parametrize("name", ["t.yaml", "t.json", "t.env", "t.ini", "t.txt"])
+def test_verify_and_status_read_every_sops_store(name: str, typed: dict[str, Path], env: dict[str, str],
+                                                 sops_identity: AgeIdentity) -> None:
+    kind = {"t.yaml": "yaml", "t.json": "json", "t.env": "dotenv", "t.ini": "ini", "t.txt": "binary"}[name]
+    done = sealfile_cli("verify", str(typed[name]), env=env)
+    assert (done.returncode, done.stdout) == (0, f"{typed[name]}: OK (SOPS {kind} file)\n"), done.stderr
+    shown = sealfile_cli("status", str(typed[name]), env=env).stdout
+    assert "MAC: verified" in shown and f"  - age: {sops_identity.recipient}" in shown
+    assert "rule: unencrypted_suffix _unencrypted" in shown and "last modified: " in shown
+    keyless = sealfile_cli("status", str(typed[name]))
+    assert keyless.returncode == 0 and "MAC: not checked (no key here opens the data key)" in keyless.stdout
+
+
+def test_status_counts_values_and_refuses_what_sops_files_lack(typed: dict[str, Path], env: dict[str, str]) -> None:
+    shown = sealfile_cli("status", str(typed["t.yaml"]), env=env).stdout
+    assert "values: 9 (9 encrypted)" in shown and "format: SOPS YAML file (written by sops 3." in shown
+    stale = sealfile_cli("status", "--older-than", "1d", str(typed["t.yaml"]), env=env)
+    assert stale.returncode == 2 and "SOPS files do not record" in stale.stderr
+
+
+def test_a_tampered_sops_file_fails_verify_and_status(typed: dict[str, Path], env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    tampered = tmp_path / "t.yaml"
+    text = typed["t.yaml"].read_text()
+    tampered.write_text(text.replace("port: ENC[AES256_GCM,data:", "port: ENC[AES256_GCM,data:A"))
+    for command in ("verify", "status"):
+        done = sealfile_cli(command, str(tampered), env=env)
+        assert done.returncode == 1 and done.stderr.count("\n") == 1 and "SOPS YAML file" in done.stderr
+
+
+def test_input_type_names_the_sops_store(typed: dict[str, Path], env: dict[str, str], tmp_path: Path) -> None:
+    renamed = tmp_path / "secrets.sops"
+    renamed.write_text(typed["t.yaml"].read_text())
+    done = sealfile_cli("decrypt", "--input-type", "yaml", "--extract", "port", str(renamed), env=env)
+    assert (done.returncode, done.stdout) == (0, "8080\n"), done.stderr
+    wrong = sealfile_cli("decrypt", "--input-type", "json", str(renamed), env=env)
+    assert wrong.returncode == 1 and "SOPS JSON file: invalid JSON" in wrong.stderr
+    raw = sealfile_cli("decrypt", "--output-type", "binary", str(typed["t.txt"]), env=env)
+    assert raw.stdout == "raw\n"
+
+
+@pytest.mark.parametrize(("name", "target"), [("t.env", "app.env"), ("t.ini", "app.yaml"), ("t.json", "app.json")])
+def test_import_sops_from_other_stores(name: str, target: str, typed: dict[str, Path], env: dict[str, str],
+                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / target
+    done = sealfile_cli("import-sops", str(typed[name]), "-o", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", env["SOPS_AGE_KEY_FILE"])
+    text = out.read_text()
+    assert "sealfile" in text and not any(marker in text for marker in ("sops:", '"sops"', "sops_mac", "[sops]"))
+    assert_same(sealfile.load_secrets(out, redacted=False), sealfile.load_secrets(typed[name], redacted=False))

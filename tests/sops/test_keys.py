@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,7 @@ import pytest
 import sealfile
 from sealfile.errors import FormatError, NoUsableKeyError
 from sealfile.stores.yaml import reader as yaml_store
-from tests.sops.conftest import AgeIdentity, make_identity, sops_encrypt
+from tests.sops.conftest import AgeIdentity, make_identity, sealfile_cli, sops_encrypt, tool
 from tests.sops.documents import SIMPLE_YAML
 
 
@@ -107,3 +110,53 @@ def test_shamir_key_groups_are_refused_clearly(sops_file: Path, tmp_path: Path) 
     shamir.write_text(json.dumps(document))
     with pytest.raises(FormatError, match="Shamir"):
         sealfile.load_secrets(shamir)
+
+
+@pytest.fixture(scope="module")
+def ssh_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """An unencrypted ed25519 SSH key (private key path, public key line), made by ssh-keygen."""
+    directory = tmp_path_factory.mktemp("ssh")
+    private = directory / "id_ed25519"
+    subprocess.run([tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", "dev@example", "-f", str(private)],
+                   check=True, capture_output=True)
+    return private, private.with_suffix(".pub").read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def ssh_sops_file(ssh_key: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("ssh-sops")
+    plain = work / "plain.yaml"
+    plain.write_text(SIMPLE_YAML)
+    return sops_encrypt(plain, work / "s.sops.yaml", "--age", ssh_key[1])
+
+
+@pytest.mark.parametrize("where", ["SOPS_AGE_SSH_PRIVATE_KEY_FILE", "~/.ssh/id_ed25519"])
+def test_ssh_key_opens_a_file_sops_encrypted_to_it(where: str, ssh_key: tuple[Path, str], ssh_sops_file: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    if where.startswith("~"):
+        target = Path.home() / ".ssh" / "id_ed25519"
+        target.parent.mkdir(mode=0o700)
+        shutil.copy(ssh_key[0], target)
+        target.chmod(0o600)
+    else:
+        monkeypatch.setenv(where, str(ssh_key[0]))
+    assert opens(ssh_sops_file)
+
+
+def test_import_then_verify_and_decrypt_with_only_the_sops_key_variables(
+    sops_file: Path, ssh_sops_file: Path, sops_identity: AgeIdentity, ssh_key: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The environment that opened the SOPS files opens the imported ones: nothing sealfile-specific."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SEALFILE_")}
+    env.update(SOPS_AGE_KEY_FILE=str(sops_identity.key_file), SOPS_AGE_SSH_PRIVATE_KEY_FILE=str(ssh_key[0]))
+    for source in (sops_file, ssh_sops_file):
+        sealed = tmp_path / f"{source.parent.name}.enc.yaml"
+        done = sealfile_cli("import-sops", str(source), "-o", str(sealed), env=env)
+        assert done.returncode == 0, done.stderr
+        assert "sops:" not in sealed.read_text()
+        verified = sealfile_cli("verify", str(sealed), env=env)
+        assert verified.returncode == 0 and ": OK" in verified.stdout, verified.stderr
+        shown = sealfile_cli("decrypt", "--extract", "password", str(sealed), env=env)
+        assert (shown.returncode, shown.stdout) == (0, "hunter2\n"), shown.stderr
+    imported = yaml_store.load_fast((tmp_path / f"{ssh_sops_file.parent.name}.enc.yaml").read_text())
+    assert [r["recipient"] for r in imported["sealfile"]["recipients"]] == [ssh_key[1]]

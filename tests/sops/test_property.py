@@ -35,7 +35,7 @@ SCALARS = (
     | st.booleans()
     | st.none()
 )
-KEYS = st.text(CHARS, min_size=1, max_size=12).filter(lambda k: k not in ("sops", "="))
+KEYS = st.text(CHARS, min_size=1, max_size=12).filter(lambda k: k not in ("sops", "sealfile", "="))  # reserved
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.sops import is_sops_document, open_sops
-from sealfile.sops.cipher import go_float
+from sealfile.sops import is_sops_document, load
 from sealfile.sops.format import go_rfc3339
+from sealfile.sops.gonum import format_f
 from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_encrypt
 from tests.sops.documents import JSON_DOCUMENT, YAML_DOCUMENT
 
@@ -57,14 +57,14 @@ def test_open_sops_on_text(sops_files: dict[str, Path], sops_identity: AgeIdenti
     text = sops_files["secrets.json"].read_text(encoding="utf-8")
     assert is_sops_document(json.loads(text))
     assert not is_sops_document({"sops": "a value"})
-    assert open_sops(text, fmt="json")["nested"]["deep"]["deeper"] == "v"
+    assert load(text, "json")["nested"]["deep"]["deeper"] == "v"
 
 
 def test_go_float_formatting() -> None:
     """Go's FormatFloat(v, 'f', -1, 64), which SOPS hashes: no exponent, shortest digits."""
     cases = {1.0: "1", 0.25: "0.25", 1e-7: "0.0000001", 1e21: "1000000000000000000000", -0.0: "-0",
              12345678901234567891.0: "12345678901234567000", float("inf"): "+Inf", float("nan"): "NaN"}
-    assert [go_float(value) for value in cases] == list(cases.values())
+    assert [format_f(value) for value in cases] == list(cases.values())
 
 
 def test_lastmodified_as_go_formats_it() -> None:

@@ -12,12 +12,10 @@ import pytest
 
 from sealfile import forget_data_keys
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.kms.base import MasterKey
-from sealfile.model.rules import EncryptionRules
-from sealfile.ops.seal import seal_text, seal_tree
-from sealfile.ops.spliced import SplicedOpen, scan_sealed
-from sealfile.ops.tree import TreeSealed, dump_with_metadata
+from sealfile.ops.seal import seal_text
+from sealfile.ops.spliced import SplicedOpen, SplicedSealed
 from sealfile.stores import get_store
+from sealfile.stores.yaml.engines import Engine
 
 YAML = get_store("yaml")
 
@@ -38,33 +36,25 @@ def seal(plaintext: str, key: AgeKey) -> str:
     return seal_text(plaintext, [key])
 
 
+def engine_open(sealed: str, engine: Engine) -> SplicedOpen:
+    return SplicedSealed(sealed, YAML, engine).open()
+
+
 def general_decrypt(sealed: str) -> str:
-    """``decrypt`` as the general implementation writes it (what the fast one must match)."""
-    return TreeSealed(sealed, YAML).open().plaintext()
+    """``decrypt`` through the reference engine (the pure-Python parser, one token at a time)."""
+    return engine_open(sealed, "pure").plaintext()
 
 
-def fast_open(sealed: str) -> SplicedOpen:
-    document = scan_sealed(sealed, YAML)
-    assert document is not None, "the scan left this file to the general path"
-    return document.open()
+def spliced_decrypt(sealed: str) -> str:
+    """``decrypt`` through the fast engine (the C parser, bulk decryption)."""
+    return engine_open(sealed, "c").plaintext()
 
 
-def spliced_decrypt(sealed: str) -> str | None:
-    """The fast implementation's spliced plaintext, ``None`` where it would hand over."""
-    return fast_open(sealed).spliced_plaintext()
-
-
-def spliced_set(sealed: str, keypath: str, value: Any) -> str | None:
-    """A ``set`` through the fast implementation; ``None`` if it had to hand over to the general one."""
-    document = fast_open(sealed)
+def spliced_set(sealed: str, keypath: str, value: Any) -> str:
+    """A ``set`` through the fast engine."""
+    document = engine_open(sealed, "c")
     document.set(keypath, value)
-    return None if document.handed_over else document.dump()
-
-
-def seal_document(document: Any, keys: list[MasterKey], rules: EncryptionRules | None = None) -> str:
-    """A round-trip YAML tree built in a test, sealed and written as the general path writes it."""
-    meta = seal_tree(document, YAML, keys, rules)
-    return dump_with_metadata(document, meta, YAML, like=None)
+    return document.dump()
 
 
 def benchmark_corpus(values: int) -> str:

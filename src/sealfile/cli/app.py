@@ -23,7 +23,7 @@ COMMAND_MODULES = (
     "sealfile.cli.recipients",
     "sealfile.cli.git",
     "sealfile.cli.run",
-    "sealfile.cli.import_sops",
+    "sealfile.cli.sops",
 )
 # Commands that CI and start-up scripts run often import only their own module (``decrypt``
 # need not load the round-trip emitter and the editor); any other name imports them all.

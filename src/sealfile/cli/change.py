@@ -22,9 +22,12 @@ from sealfile.cli.options import (
 from sealfile.errors import FormatError
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.ops import change
+from sealfile.ops import change, signatures
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
+
+ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
+               "whoever sealed it may hold its key).")
 
 
 @cli.command()
@@ -33,8 +36,9 @@ from sealfile.stores import store_for
 @rule_options
 @click.option("--allow-disk", is_flag=True,
               help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) -> None:
+def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
 
     The plaintext lives in a private, wiped workspace only while the editor runs (see the README
@@ -45,6 +49,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
     keys = keys_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
+    policy = signatures.for_file(file)
 
     def reopen(err: FormatError) -> bool:
         if not sys.stdin.isatty():
@@ -56,10 +61,12 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
     with io.about(file), locked(file):
         if file.exists():
             sealed = io.read_text(file)
-            plaintext = change.plaintext_for_editing(sealed, store)
+            plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.reseal_edited(sealed, edited, store)
+                if edited == plaintext and not rotate:
+                    return None
+                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             keys, rules = creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
@@ -67,7 +74,7 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
                 plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.seal_new(edited, keys, rules, store)
+                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
                                 note=lambda text: click.echo(f"sealfile: note: {text}", err=True))
@@ -85,8 +92,9 @@ def edit(file: Path, allow_disk: bool, input_type: str | None, **params: Any) ->
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
 @click.option("--replace", is_flag=True, help="Replace a mapping or list at KEYPATH with a single value.")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def set_command(file: Path, keypath: str, value: str | None, value_type: str, replace: bool,
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, replace: bool, rotate: bool,
                 input_type: str | None) -> None:
     """Set one value or subtree.
 
@@ -101,19 +109,23 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
             value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
+    policy = signatures.for_file(file)
     replace = replace or value_type == "yaml"
-    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store, replace=replace))
+    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy,
+                                                             rotate=rotate, replace=replace))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
 @cli.command()
 @click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
+@click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def unset(file: Path, keypath: str, input_type: str | None) -> None:
+def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> None:
     """Remove one value or subtree."""
     store = store_for(file, input_type)
-    io.rewrite(file, lambda text: change.unset_value(text, keypath, store))
+    policy = signatures.for_file(file)
+    io.rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
@@ -125,9 +137,8 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
 
     def one(file: Path, console: Console) -> None:
         store = store_for(file, input_type)
-        changed = io.rewrite(file, lambda text: change.rotate(text, store))
+        policy = signatures.for_file(file)
+        changed = io.rewrite(file, lambda text: change.rotate(text, store, policy=policy))
         console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
 
     for_each_file(files, "rotate", one)
-
-

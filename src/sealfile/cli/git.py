@@ -87,11 +87,12 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
     """
     from sealfile.gitflow.merge import merge_texts
+    from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     try:
         result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                             store_for(name))
+                             store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
@@ -160,13 +161,14 @@ def _working_copy(path: Path) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="text for a terminal, markdown for a pull-request comment, json for tools.")
 @click.option("--fail-on-recipient-change", is_flag=True,
-              help="Count any recipient added or removed as a policy violation.")
+              help="Count any recipient or trusted signer added or removed as a policy violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
     """Summarise sealed-file changes between revisions (no key).
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
-    plaintext, or (with --fail-on-recipient-change) any recipient change.
+    plaintext, a file the trusted signers did not seal (a replaced data key above all), or
+    (with --fail-on-recipient-change) any change to recipients or to signers:.
     """
     from sealfile.gitflow.review import render
     from sealfile.gitflow.review import review as run_review
@@ -182,8 +184,9 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: refuse unsealed secrets files (no key).
 
-    Files matching the sealed-file patterns must be sealed, structurally valid, and hold no
-    plaintext where their rule encrypts. Without FILES: every tracked file.
+    Files matching the sealed-file patterns must be sealed, structurally valid, hold no plaintext
+    where their rule encrypts, and (with trusted signers) be sealed by one of them. Without FILES:
+    every tracked file.
 
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.

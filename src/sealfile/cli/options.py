@@ -124,8 +124,20 @@ def creation_defaults(
     return rule.keys, rules or rule.rules
 
 
+SOPS_ONLY_TYPES = ("ini", "binary")
+"""Syntaxes sealfile reads in SOPS files only (SOPS's INI store, and its JSON envelope for any other file)."""
+
+
 def input_type_option(func: F) -> F:
     return click.option(
-        "--input-type", type=click.Choice(STORE_NAMES), default=None,
-        help="File syntax [default: from the name: .json, .env/.env.enc, else YAML].",
+        "--input-type", type=click.Choice((*STORE_NAMES, *SOPS_ONLY_TYPES)), default=None,
+        help="File syntax [default: from the name: .json, .env/.env.enc, else YAML; for a SOPS file as "
+             "SOPS picks it: .ini is INI, another name its binary envelope].",
     )(func)
+
+
+def output_type_option(choices: tuple[str, ...], help: str) -> Callable[[F], F]:
+    """``--output-type``, the one way every command names the syntax it prints or writes."""
+    def decorate(func: F) -> F:
+        return click.option("--output-type", type=click.Choice(choices), default=None, help=help)(func)
+    return decorate

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +9,11 @@ import click
 
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
-from sealfile.cli.options import SEALED_FILE, keys_from_options, recipient_options
+from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
-from sealfile.ops import change, read
+from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config
 from sealfile.stores import store_for
 
@@ -30,7 +29,8 @@ def recipients() -> None:
 
 @recipients.command("list")
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
-def recipients_list(files: tuple[Path, ...]) -> None:
+@input_type_option
+def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     """Print each file's recipients, one per line (no key).
 
     Tab-separated: FILE, kind, key id.
@@ -38,7 +38,7 @@ def recipients_list(files: tuple[Path, ...]) -> None:
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file))
+            info = read.describe(io.read_text(file), store_for(file, input_type))
         for type_id, key_id in info.recipients:
             console.echo(f"{file}\t{type_id}\t{key_id}")
 
@@ -49,16 +49,19 @@ NOT_ROTATED = ("a removed recipient may have kept the old data key; run 'sealfil
                "cannot read future values")
 
 
-def _change_one(file: Path, console: Console, plan: Callable[[str], change.RecipientChange],
-                then_rotate: bool) -> None:
+def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
+                add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
+                exact: list[MasterKey] | None = None) -> None:
     """Apply one recipient change (and the rotation, in the same write) and report it."""
-    store = store_for(file)
+    store = store_for(file, input_type)
+    policy = signatures.for_file(file)
     outcome: list[change.RecipientChange] = []
 
     def apply(text: str) -> str:
-        outcome.append(plan(text))
+        outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, store=store,
+                                                policy=policy))
         changed = outcome[-1]
-        return change.rotate(changed.text, store) if then_rotate and changed.removed else changed.text
+        return change.rotate(changed.text, store, policy=policy) if then_rotate and changed.removed else changed.text
 
     io.rewrite(file, apply)
     result = outcome[-1]
@@ -73,7 +76,8 @@ def _change_one(file: Path, console: Console, plan: Callable[[str], change.Recip
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
-def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
+@input_type_option
+def recipients_add(files: tuple[Path, ...], input_type: str | None, **params: Any) -> None:
     """Let more recipients open FILES.
 
     The data key is wrapped for them too; values are untouched.
@@ -83,8 +87,7 @@ def recipients_add(files: tuple[Path, ...], **params: Any) -> None:
         raise click.UsageError("name at least one recipient to add")
 
     def one(file: Path, console: Console) -> None:
-        _change_one(file, console, lambda text: change.change_recipients(text, add=keys, store=store_for(file)),
-                    then_rotate=False)
+        _change_one(file, console, False, input_type, add=keys)
 
     for_each_file(files, "recipients add", one)
 
@@ -96,7 +99,8 @@ ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
-def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any) -> None:
+@input_type_option
+def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: str | None, **params: Any) -> None:
     """Stop recipients opening FILES (--rotate recommended).
 
     Without --rotate a removed recipient who kept the data key could still read values set
@@ -112,8 +116,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, **params: Any)
         except SealfileError as err:  # a broken config must not stop someone's removal
             console.warn(f"{file}: cannot tell whether .sealfile.yaml still lists them: {err}")
             still_listed = []
-        _change_one(file, console, lambda text: change.change_recipients(text, remove=keys, store=store_for(file)),
-                    then_rotate)
+        _change_one(file, console, then_rotate, input_type, remove=keys)
         for key, config in still_listed:
             console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
                          "'sealfile updatekeys' would add it back; remove it there too")
@@ -134,14 +137,17 @@ def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
-def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
+@input_type_option
+def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type: str | None) -> None:
     """Make recipients match .sealfile.yaml's creation rules."""
+
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys, store=store_for(file))
+            preview = change.change_recipients(io.read_text(file), exact=rule.keys,
+                                               store=store_for(file, input_type), policy=signatures.for_file(file))
         if not preview.added and not preview.removed:
             console.echo(f"{file}: recipients already match", err=True)
             return
@@ -152,8 +158,6 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool) -> None:
         if not yes and not console.confirm(f"Update {file}?"):
             console.echo(f"{file}: skipped", err=True)
             return
-        keys = rule.keys
-        _change_one(file, console, lambda text: change.change_recipients(text, exact=keys, store=store_for(file)),
-                    then_rotate)
+        _change_one(file, console, then_rotate, input_type, exact=rule.keys)
 
     for_each_file(files, "updatekeys", one)

@@ -32,11 +32,13 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
     if not command:
         raise click.UsageError("name the command to run after --")
     from sealfile.files.io import about
+    from sealfile.ops.signatures import for_file
     from sealfile.runtime.flatten import flatten
     from sealfile.runtime.loader import load_secrets
 
     with about(file):
-        variables = flatten(load_secrets(file, extract=extract, file_type=input_type), prefix)
+        secrets = load_secrets(file, extract=extract, file_type=input_type, allowed_signers=for_file(file))
+        variables = flatten(secrets, prefix)
     environment = dict(os.environ)
     for name, value in variables.items():
         if not (no_override and name in environment):

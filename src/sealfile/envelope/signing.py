@@ -26,7 +26,7 @@ from sealfile.envelope.ssh_keys import (
 )
 from sealfile.errors import ConfigError, SealfileError, SigningError
 from sealfile.files.io import read_text
-from sealfile.kms.age import check_private
+from sealfile.kms.age_identities import check_private
 
 SIGNING_KEY_ENV = "SEALFILE_SIGNING_KEY"
 KEY_TEXT_PREFIX = "key::"

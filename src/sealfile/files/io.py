@@ -86,12 +86,17 @@ def _read_stdin() -> str:
         raise FormatError("not UTF-8 text (binary input?)", file=STDIO) from None
 
 
-def write_output(path: str | os.PathLike[str], text: str, *, private: bool) -> None:
+def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
     existing file keeps only its owner bits); sealed output keeps the target's mode."""
     if is_stdio(path):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         return
     atomic_write(path, text, private=private)
 

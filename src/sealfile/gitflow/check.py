@@ -3,7 +3,9 @@
 Structural only, so it needs no key and runs anywhere: the metadata parses, every recipient
 stanza names a known provider, and every value the recorded rule encrypts is an ``ENC[...]``
 token. A plaintext value where the rule requires encryption is an error (that is a secret
-about to be committed); a secret-looking key name left in plaintext is a warning.
+about to be committed); a secret-looking key name left in plaintext is a warning. Where the
+signature policy applies (trusted signers, ``require_signature``), a file that readers would
+refuse for its seal is an error; so is a signature that does not verify, anywhere.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
+from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
 from sealfile.stores import Store, store_for
 
 FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
@@ -36,14 +40,18 @@ class Finding:
         return f"{'error' if self.error else 'warning'}: {where}{self.message}"
 
 
-def check_text(text: str, file: str) -> list[Finding]:
-    """Every problem in one version of a file that should be sealed; never echoes a value."""
+def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[Finding]:
+    """Every problem in one version of a file that should be sealed; never echoes a value.
+    ``policy`` (default: none) says whose seal it must carry."""
     store = store_for(file)
     try:
         sealed = view(text, store)
     except FormatError as err:
         return [Finding(file, _why_not_sealed(text, err, store))]
     findings: list[Finding] = []
+    seal_problem = (policy or NO_POLICY).problem(read_document(text, store))
+    if seal_problem is not None:
+        findings.append(Finding(file, seal_problem))
     for index, stanza in enumerate(sealed.meta.recipients):
         try:
             key_for(stanza)
@@ -86,9 +94,10 @@ def _why_not_sealed(text: str, err: FormatError, store: Store) -> str:
 
 
 def check_file(file: Path) -> list[Finding]:
-    """Every problem in a working-tree file that the patterns say must be sealed."""
+    """Every problem in a working-tree file that the patterns say must be sealed (under the signature
+    policy that governs it)."""
     try:
         text = read_text(file)
     except SealfileError as err:
         return [Finding(str(file), f"cannot read: {err.message}")]
-    return check_text(text, str(file))
+    return check_text(text, str(file), for_file(file))

@@ -16,11 +16,14 @@ rotated key wins, so a rotation done to shut out a removed recipient survives th
 otherwise ours' key is kept. Recipients merge three-way (an addition or a removal on either
 side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
 for the chosen one, which needs that recipient's public key or KMS access.
+
+Trust: where the signature policy applies (:mod:`sealfile.ops.signatures`), ours and theirs must
+each be sealed by a trusted signer, or the merge is refused: no data key, ciphertext or value
+is taken from a side whose seal is not trusted. The result is signed by whoever merges.
 """
 
 from __future__ import annotations
 
-import copy
 import hmac
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +34,12 @@ from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, check_key, encode_path, get_at, has_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import encode_scalar
+from sealfile.model.scalars import comparable
 from sealfile.ops.document import Reuse
+from sealfile.ops.plain_edit import FIRST, remove_path, set_path
 from sealfile.ops.reader import read_document
-from sealfile.ops.seal import seal_tree
-from sealfile.ops.tree import dump_with_metadata
+from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
 
 MAPPING = b"\0mapping"
@@ -52,8 +56,9 @@ class MergeResult:
 @dataclass
 class _Side:
     name: str
-    document: Any
-    """The decrypted tree as the store holds it (styles and comments kept)."""
+    data: Any
+    """The decrypted values (plain dicts, lists and scalars)."""
+    plaintext: str = ""
     meta: Metadata | None = None
     reuse: Reuse | None = None
     items: dict[Path, bytes] = field(default_factory=dict)
@@ -63,43 +68,51 @@ class _Side:
         return self.reuse.data_key if self.reuse else None
 
 
-def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None) -> MergeResult:
+def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
+                policy: TrustPolicy | None = None) -> MergeResult:
     """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it."""
     store = store or get_store("yaml")
-    b = _open_side(base, "base", store)
-    o = _open_side(ours, "ours", store)
-    t = _open_side(theirs, "theirs", store)
+    policy = policy or from_environment()
+    b = _open_side(base, "base", store, None)
+    o = _open_side(ours, "ours", store, policy)
+    t = _open_side(theirs, "theirs", store, policy)
     if o.meta is None or t.meta is None:
         raise FormatError("ours and theirs must both be sealed files")
     result = MergeResult("")
     applied, conflicts = _plan(b, o, t)
     for p in conflicts:
         result.conflicts.append(keypath(p))
-    _apply(o.document, t.document, applied, store)
+    merged = _apply(o, t, applied, store)
     rules = _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
     stanzas = _merge_recipients(b, o, t, primary, result)
     tokens = _tokens(o, t, primary.reuse.data_key, applied)
-    meta = seal_tree(o.document, store, [], rules, reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
-    result.text = dump_with_metadata(o.document, meta, store, like=ours)
+    with policy.writing():
+        result.text = seal_plaintext(merged, store, [], rules,
+                                     reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
     return result
 
 
-def _open_side(text: str | None, name: str, store: Store) -> _Side:
-    """Decrypt one version in memory (MAC verified first) and flatten it into items."""
+def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | None) -> _Side:
+    """Decrypt one version in memory (its seal trusted by ``policy``, if given, and its MAC verified
+    first) and flatten it into items."""
     if text is None or not text.strip():
-        return _Side(name, store.new_mapping(), items={(): MAPPING})
+        return _Side(name, {}, items={(): MAPPING})
     try:
-        opened = read_document(text, store).open()
-        document = opened.editable_plaintext()
-        reuse = opened.reuse()
+        sealed = read_document(text, store)
+        if policy is not None:
+            policy.enforce(sealed)
+        opened = sealed.open()
+        data = opened.data()
+        side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())
     except SealfileError as err:
         raise SealfileError(f"cannot open {name}'s version: {err}") from None
-    return _Side(name, document, opened.metadata, reuse, _flatten(document, store))
+    side.items = _flatten(data)
+    return side
 
 
-def _flatten(tree: Any, store: Store) -> dict[Path, bytes]:
+def _flatten(tree: Any) -> dict[Path, bytes]:
     """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
     items: dict[Path, bytes] = {}
     stack: list[tuple[Path, Any]] = [((), tree)]
@@ -109,19 +122,17 @@ def _flatten(tree: Any, store: Store) -> dict[Path, bytes]:
             items[path] = MAPPING
             stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
         else:
-            items[path] = _content(node, store)
+            items[path] = _content(node)
     return items
 
 
-def _content(node: Any, store: Store) -> bytes:
-    """Canonical bytes of a value (type and string style included, null spelling ignored)."""
+def _content(node: Any) -> bytes:
+    """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
     if isinstance(node, list):
-        return b"[" + b"".join(_framed(_content(x, store)) for x in node) + b"]"
+        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
     if isinstance(node, dict):
-        return b"{" + b"".join(_framed(_content(k, store)) + _framed(_content(v, store))
-                               for k, v in node.items()) + b"}"
-    scalar = store.read_scalar(node)
-    return encode_scalar(scalar.value, scalar.style if isinstance(scalar.value, str) else None)
+        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
+    return comparable(node)
 
 
 def _framed(part: bytes) -> bytes:
@@ -148,42 +159,35 @@ def _plan(b: _Side, o: _Side, t: _Side) -> tuple[list[Path], list[Path]]:
     return applied, conflicts
 
 
-def _apply(ours: Any, theirs: Any, applied: list[Path], store: Store) -> None:
-    """Make ours hold theirs' item at each applied path: removals deepest first, then the rest."""
-    for p in sorted((p for p in applied if not has_path(theirs, p)), key=len, reverse=True):
-        if has_path(ours, p):
-            del get_at(ours, p[:-1])[p[-1]]
-    for p in sorted((p for p in applied if has_path(theirs, p)), key=len):
-        value = get_at(theirs, p)
-        new = store.new_mapping() if isinstance(value, dict) else copy.deepcopy(value)
-        if isinstance(value, dict) and has_path(ours, p) and isinstance(get_at(ours, p), dict):
-            continue
-        if not has_path(ours, p[:-1]) or not isinstance(get_at(ours, p[:-1]), dict):
+def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str:
+    """Ours' plaintext with theirs' item at each applied path: removals deepest first, then the rest."""
+    text = ours.plaintext
+    for p in sorted((p for p in applied if not has_path(theirs.data, p)), key=len, reverse=True):
+        if has_path(ours.data, p):
+            text = remove_path(text, store, p)
+    done: list[Path] = []
+    for p in sorted((p for p in applied if has_path(theirs.data, p)), key=len):
+        if any(p[: len(d)] == d for d in done):
+            continue  # inside a subtree already taken whole from theirs
+        value = get_at(theirs.data, p)
+        if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
+            continue  # the mapping stays; what changed inside it is applied path by path
+        if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):
             raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
-        _place(get_at(ours, p[:-1]), get_at(theirs, p[:-1]), p[-1], new)
+        text = set_path(text, store, p, value, after=_preceding(get_at(theirs.data, p[:-1]), ours, p))
+        done.append(p)
+    return text
 
 
-def _set_exact(container: Any, key: Any, value: Any) -> None:
-    """Assign without a store's habit (ruamel's) of giving a new string the quoting of the value it
-    replaces: a decrypted value keeps the style recorded in its token, or its ciphertext is not reused."""
-    if isinstance(container, list):
-        list.__setitem__(container, key, value)
-    else:
-        dict.__setitem__(container, key, value)
-
-
-def _place(target: Any, source_parent: Any, key: Any, value: Any) -> None:
-    """Set ``key`` in ours' mapping, new keys going after the key that precedes them in theirs."""
-    if has_path(target, (key,)):
-        _set_exact(target, key, value)
-        return
-    if not hasattr(target, "insert"):  # a store whose mappings keep no layout: order is insertion order
-        target[key] = value
-        return
-    keys = list(source_parent)
-    before = [k for k in keys[: keys.index(key)] if has_path(target, (k,))]
-    position = list(target).index(before[-1]) + 1 if before else 0
-    target.insert(position, key, value)
+def _preceding(theirs_parent: dict[Any, Any], ours: _Side, path: Path) -> Any:
+    """The key a new key follows in theirs' order that ours has too (:data:`FIRST` when none does), so
+    new keys land where theirs put them."""
+    keys = list(theirs_parent)
+    index = next(i for i, k in enumerate(keys) if type(k) is type(path[-1]) and k == path[-1])
+    for key in reversed(keys[:index]):
+        if has_path(ours.data, (*path[:-1], key)):
+            return key
+    return FIRST
 
 
 def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> EncryptionRules:

@@ -62,3 +62,27 @@ class EncryptionRules:
 
     def canonical(self) -> bytes:
         return f"{self.kind}\0{self.pattern}".encode()
+
+
+class RuleMemo:
+    """``rules.encrypts(path)`` for the leaves of one document, computed once per parent container
+    and once per key: a rule looks at each string key on the path (docs/format.md §6), so the answer
+    for a path is its parent's answer combined with its last segment's own answer."""
+
+    def __init__(self, rules: EncryptionRules):
+        self._rules = rules
+        self._any = rules.kind == "encrypted_regex"
+        self._parents: dict[int, bool] = {}
+        self._segments: dict[Any, bool] = {}
+
+    def __call__(self, path: Path, parent_id: int) -> bool:
+        """``parent_id`` identifies the container holding the leaf (leaves sharing it share ``path[:-1]``)."""
+        parent = self._parents.get(parent_id)
+        if parent is None:
+            parent = self._parents[parent_id] = self._rules.encrypts(path[:-1])
+        last = path[-1]
+        key = (type(last), last)
+        own = self._segments.get(key)
+        if own is None:
+            own = self._segments[key] = self._rules.encrypts((last,))
+        return (parent or own) if self._any else (parent and own)

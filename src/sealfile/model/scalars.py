@@ -109,3 +109,15 @@ def decode_scalar(encoded: bytes) -> Styled:
     if tag == "x":
         return Styled(base64.b64decode(text))
     raise ValueError("unknown value tag")
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = [(type(k), k) for k in a]
+        return keys == [(type(k), k) for k in b] and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return comparable(a) == comparable(b)

@@ -3,7 +3,9 @@
 Each function maps the sealed text to the new sealed text (the same text when nothing changes),
 so callers write only when something changed, and atomically. The data key is unwrapped and the
 MAC verified before any change (by :meth:`SealedDocument.open`); untouched values keep their
-ciphertext.
+ciphertext. Each goes through a :class:`~sealfile.ops.signatures.TrustPolicy` (default: the one
+``SEALFILE_ALLOWED_SIGNERS`` names, if any), which refuses to keep the data key of a file whose
+seal it does not trust unless ``rotate`` replaces it, and signs what is written.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
 from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import SealedLeaf
+from sealfile.ops import signatures
+from sealfile.ops.document import OpenDocument, SealedLeaf
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.signatures import TrustPolicy
 from sealfile.stores import Store, get_store
 
 
@@ -27,20 +31,25 @@ def _store(store: Store | None) -> Store:
     return store or get_store("yaml")
 
 
-def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *, replace: bool = True) -> str:
-    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text.
+def _policy(policy: TrustPolicy | None) -> TrustPolicy:
+    return signatures.from_environment() if policy is None else policy
+
+
+def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *,
+              policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True) -> str:
+    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
+    (unless ``rotate`` also replaces the data key).
 
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
     must not silently drop a whole subtree."""
-    sealed = read_document(text, _store(store))
     if not replace and not isinstance(value, (dict, list)):
-        held = _container_at(sealed.leaves(), keypath)
+        held = _container_at(read_document(text, _store(store)).leaves(), keypath)
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
-    document = sealed.open()
-    document.set(keypath, value)
-    return document.dump()
+    with _policy(policy).changing(text, _store(store), rotate=rotate) as document:
+        document.set(keypath, value)
+        return document.dump()
 
 
 def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
@@ -65,17 +74,17 @@ def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
     return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
 
 
-def unset_value(text: str, keypath: str, store: Store | None = None) -> str:
-    document = read_document(text, _store(store)).open()
-    document.unset(keypath)
-    return document.dump()
+def unset_value(text: str, keypath: str, store: Store | None = None, *,
+                policy: TrustPolicy | None = None, rotate: bool = False) -> str:
+    with _policy(policy).changing(text, _store(store), rotate=rotate) as document:
+        document.unset(keypath)
+        return document.dump()
 
 
-def rotate(text: str, store: Store | None = None) -> str:
+def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None) -> str:
     """A new data key, every value re-encrypted (keeping when it was set), wrapped for every recipient."""
-    document = read_document(text, _store(store)).open()
-    document.rotate()
-    return document.dump()
+    with _policy(policy).changing(text, _store(store), rotate=True) as document:
+        return document.dump()
 
 
 @dataclass(frozen=True)
@@ -92,9 +101,15 @@ def change_recipients(
     remove: Iterable[MasterKey] = (),
     exact: Iterable[MasterKey] | None = None,
     store: Store | None = None,
+    policy: TrustPolicy | None = None,
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
-    document = read_document(text, _store(store)).open()
+    with _policy(policy).changing(text, _store(store)) as document:
+        return _rewrap(document, text, add, remove, exact)
+
+
+def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
+            exact: Iterable[MasterKey] | None) -> RecipientChange:
     current = keys_for(document.metadata.recipients)
     if exact is not None:
         wanted = list(exact)
@@ -115,18 +130,25 @@ def change_recipients(
     return RecipientChange(document.dump(), added, removed)
 
 
-def plaintext_for_editing(text: str, store: Store | None = None) -> str:
-    """The decrypted document as the user wrote it (styles, comments), without the metadata."""
-    return read_document(text, _store(store)).open().plaintext()
+def plaintext_for_editing(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
+                          rotate: bool = False) -> str:
+    """The decrypted document as the user wrote it (styles, comments), without the metadata.
+
+    Checked as the re-seal will be (trusted seal or ``rotate``, a usable signer), so an edit that
+    could not be saved is refused before the editor opens."""
+    return _policy(policy).open_to_change(text, _store(store), rotate=rotate).plaintext()
 
 
-def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None) -> str:
-    """Seal an edited plaintext, keeping the data key and every unchanged ciphertext."""
-    previous = read_document(old_sealed, _store(store)).open()
-    return seal_plaintext(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
+def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None, *,
+                  policy: TrustPolicy | None = None, rotate: bool = False) -> str:
+    """Seal an edited plaintext, keeping the data key (unless ``rotate``) and every unchanged ciphertext."""
+    with _policy(policy).changing(old_sealed, _store(store), rotate=rotate) as previous:
+        return seal_plaintext(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
 
 
 def seal_new(
-    plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None, store: Store | None = None
+    plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None, store: Store | None = None, *,
+    policy: TrustPolicy | None = None,
 ) -> str:
-    return seal_plaintext(plaintext, _store(store), keys, rules)
+    with _policy(policy).writing():
+        return seal_plaintext(plaintext, _store(store), keys, rules)

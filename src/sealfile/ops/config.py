@@ -12,10 +12,13 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
       - path_regex: .*\\.enc\\.yaml$
         age: age1..., age1...          # a list, or one comma-separated string
     sealed_files: ["*.enc.yaml"]       # what `check` and the Git drivers treat as sealed (at any depth)
+    signers:                           # who may seal (sealfile.ops.signers); readers refuse anyone else
+      alice: ssh-ed25519 AAAA...
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
 value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
 matches the file's path (relative to the config's directory, ``/``-separated) applies.
+A rule with ``require_signature: true`` makes writers of its files refuse to write them unsigned.
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sealfile.envelope.allowed_signers import AllowedSigners
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
+from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
 CONFIG_NAME = ".sealfile.yaml"
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
 """Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
 too; it is listed for readers of the generated ``.gitattributes``)."""
+REQUIRE_SIGNATURE = "require_signature"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class CreationRule:
     path_regex: str
     keys: list[MasterKey]
     rules: EncryptionRules
+    require_signature: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class ProjectConfig:
     path: Path | None
     creation_rules: list[CreationRule] = field(default_factory=list)
     sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
+    signers: AllowedSigners | None = None
+    """The trusted signers of ``signers:`` (docs/format.md §9), ``None`` when it names none."""
 
     @property
     def root(self) -> Path:
@@ -97,13 +106,20 @@ def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
 def read_config(path: Path) -> ProjectConfig:
     """One config file, validated; errors name the file and the key path."""
     from sealfile.files.io import read_text
+
+    return config_from_text(read_text(path), path)
+
+
+def config_from_text(text: str, path: Path) -> ProjectConfig:
+    """A config's text, as if read from ``path`` (``review`` reads it from a revision)."""
     from sealfile.stores.yaml.reader import load_fast
 
     try:
-        raw = load_fast(read_text(path)) or {}
+        raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
-        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), sealed_patterns(raw))
+        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), sealed_patterns(raw),
+                             signers_from_config(raw.get(SIGNERS_KEY), f"the signers of {path}"))
     except SealfileError as err:
         raise err.in_file(str(path)) from None
 
@@ -130,7 +146,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
     providers = all_providers()
-    known = {"path_regex", *RULE_NAMES, *providers}
+    known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers}
     unknown = sorted(str(k) for k in entry if k not in known)
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
@@ -153,7 +169,10 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
         rules = EncryptionRules.from_mapping(entry)
     except ConfigError as err:
         raise ConfigError(err.message, keypath=where) from None
-    return CreationRule(str(path_regex), keys, rules)
+    require = entry.get(REQUIRE_SIGNATURE, False)
+    if not isinstance(require, bool):
+        raise ConfigError("must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
+    return CreationRule(str(path_regex), keys, rules, require)
 
 
 def _entries(value: Any) -> list[Any]:

@@ -75,10 +75,6 @@ class OpenDocument(ABC):
         """The decrypted document as text, in ``output``'s syntax (default: its own, layout kept)."""
 
     @abstractmethod
-    def editable_plaintext(self) -> Any:
-        """The decrypted document as the store's editable tree (comments and styles kept), for merges."""
-
-    @abstractmethod
     def subtree_text(self, path: Path) -> str:
         """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept."""
 

@@ -9,18 +9,21 @@ Entries we have no provider for (PGP, GCP, Azure, Vault) are reported, not silen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
+from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
-from sealfile.sops import sniff
-from sealfile.sops.render import plaintext, same_data, to_yaml_tree
-from sealfile.stores import get_store
-from sealfile.stores.yaml import roundtrip as yaml_store
-from sealfile.stores.yaml.reader import load_fast
+from sealfile.ops.signatures import TrustPolicy
+from sealfile.sops import Opened, about, detect, open_text
+from sealfile.sops.format import suffix_as_regex
+from sealfile.sops.nodes import Branch, Item
+from sealfile.sops.render import check_yaml, yaml_text
+from sealfile.sops.rules import SopsRule, go_regex
+from sealfile.stores import Store, get_store
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class Imported:
     """The sealed sealfile YAML text."""
     skipped: list[str]
     """SOPS key types present in the file that the sealed file does not carry over."""
+    notes: list[str] = field(default_factory=list)
+    """Other differences the caller should tell the user about."""
 
 
 def recipient_key(stanza: Stanza) -> MasterKey:
@@ -36,24 +41,48 @@ def recipient_key(stanza: Stanza) -> MasterKey:
     return key_for(stanza)
 
 
-def import_sops(text: str, *, path: str | None = None) -> Imported:
-    """Convert a SOPS file's text (``path`` only picks YAML or JSON) to a sealed file's text."""
-    found = sniff(text, path)
-    if found is None:
+def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
+    """The same rule in sealfile's vocabulary, and what could not be kept."""
+    if rule.on_comments:
+        return EncryptionRules(), [f"SOPS's {rule.kind} has no sealfile equivalent: values are sealed by "
+                                   "sealfile's default rule instead"]
+    if rule.kind == "encrypted_suffix":
+        return EncryptionRules("encrypted_regex", suffix_as_regex(rule.pattern)), []
+    if rule.kind == "unencrypted_suffix":
+        return EncryptionRules(rule.kind, rule.pattern), []
+    compiled = go_regex(rule.pattern)
+    pattern = compiled.pattern if hasattr(compiled, "pattern") else "(?!)"  # Go cannot compile it: never matches
+    return EncryptionRules(rule.kind, pattern), []
+
+
+def plaintext_yaml(opened: Opened) -> str:
+    """The plaintext as YAML sealfile seals (comments kept for a YAML file), read back first."""
+    if len(opened.documents) != 1:
+        raise FormatError(f"it holds {len(opened.documents)} YAML documents; a sealed file holds one")
+    if opened.kind == "binary":
+        raise FormatError("a SOPS binary file holds no keys and values to seal one by one")
+    document = opened.documents[0]
+    if opened.kind != "yaml":  # the data as their own reader gives it; comments stay behind
+        document = Branch(Item(key, value) for key, value in opened.data().items())
+    text = yaml_text([document])
+    check_yaml(text, [opened.data()])
+    return text
+
+
+def import_sops(text: str, *, path: str | None = None, input_type: str | None = None,
+                output: Store | None = None, policy: TrustPolicy | None = None) -> Imported:
+    """Convert a SOPS file's text (``path`` or ``input_type`` picks its store, as in SOPS) to a sealed
+    file's text, in ``output``'s syntax (YAML by default), signed as ``policy`` wants."""
+    kind = detect(text, path, input_type)
+    if kind is None:
         raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
-    tree, fmt = found
-    rendered, opened = plaintext(text, tree, fmt=fmt)
-    if fmt == "json":
-        rendered = yaml_store.dump_roundtrip(to_yaml_tree(opened.data))
-    try:
-        unchanged = same_data(load_fast(rendered), opened.data)
-    except FormatError:
-        unchanged = False
-    if not unchanged:
-        raise FormatError("the SOPS file's data cannot be written as YAML without change")
-    keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
-    if not keys:
-        raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
-                          "is a kind sealfile supports")
-    sealed = seal_plaintext(rendered, get_store("yaml"), keys, opened.meta.sealfile_rules())
-    return Imported(sealed, list(opened.meta.unsupported))
+    opened = open_text(text, kind, comments=True)
+    with about(opened.kind):
+        rendered = plaintext_yaml(opened)
+        keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
+        if not keys:
+            raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
+                              "is a kind sealfile supports")
+        rules, notes = sealfile_rules(opened.meta.rule)
+        sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
+    return Imported(sealed, list(opened.meta.unsupported), notes)

@@ -1,7 +1,8 @@
 """Reading sealed files: decrypt (layout kept), one value, verify, and what a keyless reader sees.
 
 Every function takes the file's text and its store; a SOPS file is read natively. Errors carry
-no file name (callers attach it with :func:`sealfile.files.io.about`).
+no file name (callers attach it with :func:`sealfile.files.io.about`). Readers go through a
+:class:`~sealfile.ops.signatures.TrustPolicy` (default: ``SEALFILE_ALLOWED_SIGNERS``, if set).
 """
 
 from __future__ import annotations
@@ -18,46 +19,60 @@ from sealfile.model.paths import format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 
 
 def decrypt_text(
-    text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None
+    text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None,
+    path: str | None = None, policy: TrustPolicy | None = None,
 ) -> str:
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
-    ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively."""
-    sops_plaintext = _decrypt_if_sops(text, extract=extract)
+    ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively
+    (``path`` picks its store, as in SOPS)."""
+    policy = policy or from_environment()
+    kind = sops_kind(text, path)
+    if kind is not None:
+        policy.enforce_unsignable("a SOPS file")
+    sops_plaintext = None if kind is None else decrypt_sops(text, kind, extract=extract)
     if sops_plaintext is not None:
         return sops_plaintext
-    document = read_document(text, store or get_store("yaml")).open()
+    document = policy.open(text, store or get_store("yaml"))
     if extract is None:
         return document.plaintext(output)
-    path = resolve(document.data(), extract)
-    node = get_at(document.data(), path)
+    where = resolve(document.data(), extract)
+    node = get_at(document.data(), where)
     if isinstance(node, (dict, list)):
-        return document.subtree_text(path)
+        return document.subtree_text(where)
     value = scalar_text(node)
     return value if value.endswith("\n") else value + "\n"
 
 
-def _decrypt_if_sops(text: str, *, extract: str | None) -> str | None:
-    """``sops decrypt``'s output for a SOPS file (YAML for SOPS YAML, JSON for SOPS JSON)."""
+def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:
+    """What ``sops decrypt [--extract] [--output-type]`` prints for a SOPS file of store ``kind``
+    (a binary file's bytes kept as surrogate escapes)."""
+    from sealfile import sops
+    from sealfile.sops import output
+
+    return output.decrypt(text, sops.checked_kind(kind), extract=extract, output_type=output_type)
+
+
+def verify_sops(text: str, kind: str) -> None:
+    """Open a SOPS file (data key, every value, MAC) as ``decrypt`` would; raise if anything fails."""
+    from sealfile import sops
+
+    sops.open_text(text, sops.checked_kind(kind))
+
+
+def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
+    """The SOPS store (``yaml``, ``json``, ``dotenv``, ``ini``, ``binary``) of a SOPS file, else ``None``."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return None
     from sealfile import sops
-    from sealfile.sops import render
 
-    found = sops.sniff(text)
-    if found is None:
-        return None
-    tree, fmt = found
-    plaintext, opened = render.plaintext(text, tree, fmt=fmt)
-    if extract is None:
-        return plaintext
-    node = get_at(opened.data, resolve(opened.data, extract))
-    return render.extract_text(node, fmt=fmt) if isinstance(node, (dict, list)) else scalar_text(node) + "\n"
+    return sops.detect(text, path, input_type)
 
 
 def get_path(tree: Any, keypath: str) -> Any:
@@ -78,9 +93,9 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def verify_text(text: str, store: Store | None = None) -> Metadata:
-    """Unwrap, check the MAC and authenticate every value; returns the metadata."""
-    document = read_document(text, store or get_store("yaml")).open()
+def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | None = None) -> Metadata:
+    """Enforce the signature policy, unwrap, check the MAC and authenticate every value; returns the metadata."""
+    document = (policy or from_environment()).open(text, store or get_store("yaml"))
     document.verify()
     return document.metadata
 

@@ -9,9 +9,10 @@ import os
 
 from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.ops.document import SealedDocument
-from sealfile.ops.spliced import scan_sealed
+from sealfile.ops.spliced import SplicedSealed
 from sealfile.ops.tree import TreeSealed
 from sealfile.stores import Store
+from sealfile.stores.yaml.engines import Engine, c_parser_available
 
 FAST_PATH_ENV = "SEALFILE_FAST_PATH"
 
@@ -20,11 +21,15 @@ def fast_path_enabled() -> bool:
     return os.environ.get(FAST_PATH_ENV, "1").strip() != "0"
 
 
+def yaml_engine() -> Engine:
+    """ruamel's C parser and bulk decryption, unless turned off (or ruamel.yaml.clib is missing)."""
+    return "c" if fast_path_enabled() and c_parser_available() else "pure"
+
+
 def read_document(text: str, store: Store) -> SealedDocument:
-    """Parse a sealed file; the fast implementation where it applies, else the general one."""
+    """Parse a sealed file into the document model of its syntax."""
     refuse_conflict_markers(text)
-    if store.name == "yaml" and fast_path_enabled() and not text.startswith("\ufeff"):
-        fast = scan_sealed(text, store)
-        if fast is not None:
-            return fast
+    if store.name == "yaml":
+        engine = yaml_engine()
+        return SplicedSealed(text, store, engine)
     return TreeSealed(text, store)

@@ -1,12 +1,14 @@
 """Sealing a plaintext document: ``encrypt``, a new file from ``edit``, and re-sealing an edit.
 
 With ``previous`` (the same file, opened) the data key, stanzas and every unchanged ciphertext
-are kept, so a re-seal changes only what changed (docs/format.md §8).
+are kept, so a re-seal changes only what changed (docs/format.md §8); only if its seal is trusted
+(:mod:`sealfile.ops.signatures`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
@@ -18,8 +20,10 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.document import Reuse, check_plaintext_root
-from sealfile.ops.reader import read_document
+from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,
@@ -60,10 +64,16 @@ def seal_plaintext(
     reuse: Reuse | None = None,
     clock: Callable[[], int] | None = None,
     output: Store | None = None,
+    policy: TrustPolicy | None = None,
 ) -> str:
-    """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s)."""
+    """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s), signed as
+    ``policy`` wants (default: by the signer already in effect)."""
+    if store.name == "yaml" and (output is None or output is store):
+        with policy.writing() if policy is not None else nullcontext():
+            return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
     tree = store.load_editable(plaintext)
-    meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
+    with policy.writing() if policy is not None else nullcontext():
+        meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
     target = output or store
     return dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
 
@@ -102,12 +112,15 @@ def seal_tree(
         encoded_path = encode_path(path)
         previous = old.get(encoded_path)
         token = previous[0] if previous is not None and previous[1] == value_bytes else None
-        replace_leaf(tree, path, token or cipher.seal_encoded(encoded_path, value_bytes))
+        replace_leaf(tree, path, token or cipher.seal_payload(encoded_path, value_bytes))
     return seal_metadata(Metadata.single_group(stanzas, rules), data_key, encode_leaves(mac_leaves(tree, store)))
 
 
-def previous_seal(text: str, store: Store) -> tuple[Reuse, EncryptionRules]:
-    """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first)."""
-    opened = read_document(text, store).open()
+def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:
+    """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
+    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``)."""
+    sealed = read_document(text, store)
+    (policy or from_environment()).check_reuse(sealed)
+    opened = sealed.open()
     opened.verify()
     return opened.reuse(), opened.metadata.rules

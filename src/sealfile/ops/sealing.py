@@ -2,19 +2,62 @@
 
 Every writer (``encrypt``, each change, the merge driver) ends here, whatever implementation made
 the change, so a written file is always of the current format version with a MAC over exactly
-what it holds.
+what it holds, and signed whenever a signer is in effect (docs/format.md §9).
+
+Who signs: inside :func:`signing_as` the signer given there (``None``: nobody), which is how
+commands pass the signer their trust policy checked (:mod:`sealfile.ops.signatures`); outside
+it, the key ``SEALFILE_SIGNING_KEY`` names, if any, so library writes sign as commands do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
-from sealfile.envelope.mac import EncodedLeaf, compute_mac
+from sealfile.envelope.mac import EncodedLeaf, compute_mac, seal_digest, signed_message
 from sealfile.model.metadata import Metadata
+
+if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
+    from sealfile.envelope.signing import Signer
+
+_FROM_ENVIRONMENT = "environment"
+_signer: ContextVar[Signer | str | None] = ContextVar("sealfile_signer", default=_FROM_ENVIRONMENT)
+
+
+
+@contextmanager
+def signing_as(signer: Signer | None) -> Iterator[None]:
+    """Every write inside is signed by ``signer`` (``None``: left unsigned)."""
+    token = _signer.set(signer)
+    try:
+        yield
+    finally:
+        _signer.reset(token)
+
+
+def current_signer() -> Signer | None:
+    chosen = _signer.get()
+    if chosen is None:
+        return None
+    if isinstance(chosen, str):
+        from sealfile.envelope.signing import signer_from_environment
+
+        return signer_from_environment()
+    return chosen
 
 
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:
-    """``meta`` as written now: the current version, and a MAC over ``leaves`` (the signature of
-    the previous content no longer applies)."""
+    """``meta`` as written now: the current version, a MAC over ``leaves``, and the signature of
+    the current signer over the seal (the signature of the previous content no longer applies)."""
+    leaves = list(leaves)
     meta = meta.upgraded().with_signature(None)
-    return meta.with_mac(compute_mac(data_key, meta, leaves))
+    meta = meta.with_mac(compute_mac(data_key, meta, leaves))
+    signer = current_signer()
+    if signer is None:
+        return meta
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
+    message = signed_message(seal_digest(meta, leaves), meta.mac)
+    return meta.with_signature(signer.sign(message, SEALFILE_NAMESPACE))

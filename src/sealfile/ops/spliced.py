@@ -1,262 +1,261 @@
-"""The fast sealed document for YAML: one C parse, one MAC pass, bulk decryption, text splicing.
+"""The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
-Why: ``load_secrets`` runs at every application start and ``verify``/``decrypt``/``set`` in CI
-on many files (benchmarks/PROFILE.md). The checks are the general path's, in the same order:
-unwrap, the MAC before any decryption, every value the rules encrypt sealed and authentic.
-``decrypt`` and a one-value ``set`` edit the file's text in place; for any change splicing cannot
-make with certainty (a new key, a subtree, rotation...) the document hands over to the general
-implementation, opened with the same data key, and every later step goes there.
+Opening restores each value's recorded spelling in place and cuts the metadata block, so
+``decrypt`` gives back the plaintext byte for byte; ``set`` of an existing encrypted value
+replaces its token and writes the metadata block again (the MAC line changes, nothing else); any
+other change (a new key, a subtree, removing a value) edits the decrypted text and seals it again
+keeping every unchanged token. The ``"c"`` engine also opens every token of a file with one bulk
+decryption; the ``"pure"`` engine opens them one by one (the reference the fast one is checked
+against: the test suite runs every verb through both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sealfile.envelope.bulk import open_many
-from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.datakey import unwrap_data_key
+from sealfile.envelope.cipher import ValueCipher, unpack_payload
+from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import FormatError, IntegrityError, KeyPathError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import keys_for
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, resolve
-from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_value
+from sealfile.model.rules import EncryptionRules, RuleMemo
+from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
-from sealfile.ops.tree import TreeOpen, TreeSealed
+from sealfile.ops.yaml_seal import seal_yaml, styled
 from sealfile.stores import Store
-from sealfile.stores.yaml import splice
-from sealfile.stores.yaml.scan import STYLE_OF_NODE, Leaf, Scan, gc_paused, scan
-
-
-def scan_sealed(text: str, store: Store) -> SplicedSealed | None:
-    """The fast document, or ``None`` for a shape the scan leaves to the general path."""
-    with gc_paused():
-        scanned = scan(text)
-    if scanned is None:
-        return None
-    if scanned.metadata_node is None:
-        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
-    return SplicedSealed(text, store, scanned)
+from sealfile.stores.yaml import edit as yaml_edit
+from sealfile.stores.yaml import metablock, restore
+from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
+from sealfile.stores.yaml.scan import Leaf, scan
+from sealfile.stores.yaml.splice import Edit, apply_edits, token_text
 
 
 class SplicedSealed(SealedDocument):
-    def __init__(self, text: str, store: Store, scanned: Scan):
-        self.text, self.store, self.scan = text, store, scanned
+    def __init__(self, text: str, store: Store, engine: Engine):
+        self.text, self.store, self.engine = text, store, engine
+        self.bom, self.body = split_bom(text)
+        self.scan = scanned = scan(self.body, engine=engine)
+        if scanned.metadata_node is None:
+            raise FormatError("not a sealed file (no 'sealfile' metadata key)")
         self.metadata = Metadata.from_mapping(scanned.metadata)
+        self._tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
+        self.mac_input: list[EncodedLeaf] = [
+            (leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
+            for leaf, token in zip(scanned.leaves, self._tokens, strict=True)]
 
     def leaves(self) -> Sequence[SealedLeaf]:
-        return [(leaf.path, _sealed_view(leaf)) for leaf in self.scan.leaves]
-
-    def _encoded_leaves(self) -> tuple[list[bool], list[EncodedLeaf]]:
-        tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in self.scan.leaves]
-        return tokens, [_mac_leaf(leaf, token) for leaf, token in zip(self.scan.leaves, tokens, strict=True)]
+        return [(leaf.path, leaf.value if token or isinstance(leaf.value, (dict, list)) else styled(leaf))
+                for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
 
     def digest(self) -> bytes:
-        return seal_digest(self.metadata, self._encoded_leaves()[1])
+        return seal_digest(self.metadata, self.mac_input)
 
     def open(self) -> SplicedOpen:
+        return self.open_with(unwrap_data_key(self.metadata.recipients))
+
+    def open_with(self, data_key: bytes) -> SplicedOpen:
+        """Open with a data key already unwrapped (the MAC is checked with it before anything else)."""
         with gc_paused():
-            data_key = unwrap_data_key(self.metadata.recipients)
-            tokens, mac_input = self._encoded_leaves()
-            meta = self.metadata
-            verify_mac(data_key, meta, mac_input)
-            return SplicedOpen(self, data_key, tokens, mac_input)
+            verify_mac(data_key, self.metadata, self.mac_input)
+        return SplicedOpen(self, data_key)
 
-
-def _sealed_view(leaf: Leaf) -> Any:
-    value = leaf.value
-    if isinstance(value, (dict, list)) or (type(value) is str and is_sealed(value)):
-        return value
-    return Styled(value, STYLE_OF_NODE.get(leaf.node.style) if isinstance(value, str) else None)
-
-
-def _mac_leaf(leaf: Leaf, sealed: bool) -> EncodedLeaf:
-    """How a leaf enters the MAC (docs/format.md §7): a plaintext string without its quoting style."""
-    if sealed:
-        return leaf.encoded_path, b"E" + leaf.value.encode("ascii")
-    return leaf.encoded_path, leaf_bytes(leaf.value)
+    def encrypted_leaves(self) -> list[Leaf]:
+        """The leaves the rules encrypt, in document order, each checked to hold a token."""
+        encrypts = RuleMemo(self.metadata.rules)
+        found: list[Leaf] = []
+        for leaf, token in zip(self.scan.leaves, self._tokens, strict=True):
+            if isinstance(leaf.value, (dict, list)) or not encrypts(leaf.path, id(leaf.parent)):
+                continue
+            if not token:
+                raise IntegrityError("a value that the rules encrypt is in plaintext",
+                                     keypath=format_keypath(leaf.path))
+            found.append(leaf)
+        return found
 
 
 class SplicedOpen(OpenDocument):
-    def __init__(self, sealed: SplicedSealed, data_key: bytes, tokens: list[bool], mac_input: list[EncodedLeaf]):
-        self.store, self.metadata = sealed.store, sealed.metadata
-        self._sealed, self._text = sealed, sealed.text
+    def __init__(self, sealed: SplicedSealed, data_key: bytes):
+        self._load(sealed)
         self._data_key = data_key
-        self._tokens, self._mac_input = tokens, mac_input
+        self._original = sealed.text
+
+    def _load(self, sealed: SplicedSealed) -> None:
+        self._sealed, self.store, self.metadata = sealed, sealed.store, sealed.metadata
         self._encrypted: list[Leaf] | None = None
+        self._payloads: list[bytes] | None = None
         self._data: Any = None
-        self._general: TreeOpen | None = None
-        self._scan_current = True
-        """The scan still describes ``_text`` (false after a spliced change, until a handover)."""
 
     def __repr__(self) -> str:
         return "<SplicedOpen yaml document>"
 
-    def _handover(self) -> TreeOpen:
-        """The general implementation, from the current text, for what splicing cannot do."""
-        if self._general is None:
-            self._general = TreeSealed(self._text, self.store).open_with(self._data_key)
-            self._scan_current = False
-        return self._general
+    def _reload(self, text: str) -> None:
+        """Continue from a text this document wrote (its MAC is ours: no need to check it again)."""
+        self._load(SplicedSealed(text, self.store, self._sealed.engine))
 
-    def encrypted_leaves(self) -> list[Leaf]:
-        """The leaves the rules encrypt, in document order, each checked to hold a token."""
+    def _leaves(self) -> list[Leaf]:
         if self._encrypted is None:
-            encrypts = _RuleMemo(self.metadata.rules)
-            found: list[Leaf] = []
-            for leaf, token in zip(self._sealed.scan.leaves, self._tokens, strict=True):
-                if isinstance(leaf.value, (dict, list)) or not encrypts(leaf):
-                    continue
-                if not token:
-                    raise IntegrityError("a value that the rules encrypt is in plaintext",
-                                         keypath=format_keypath(leaf.path))
-                found.append(leaf)
-            self._encrypted = found
+            self._encrypted = self._sealed.encrypted_leaves()
         return self._encrypted
 
-    def _open_all(self) -> list[Styled]:
-        leaves = self.encrypted_leaves()
-        payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                             lambda index: format_keypath(leaves[index].path))
-        return [decode_scalar(payload) for payload in payloads]
+    def payloads(self) -> list[bytes]:
+        """The value payload of every encrypted leaf, in order (each authenticated, bound to its path)."""
+        if self._payloads is None:
+            leaves = self._leaves()
+            if self._sealed.engine == "c":
+                self._payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
+                                           lambda index: format_keypath(leaves[index].path))
+            else:
+                self._payloads = [_open_one(ValueCipher(self._data_key), leaf) for leaf in leaves]
+        return self._payloads
 
     def data(self) -> Any:
-        if not self._scan_current:
-            return self._handover().data()
         if self._data is None:
             with gc_paused():
-                for leaf, scalar in zip(self.encrypted_leaves(), self._open_all(), strict=True):
-                    leaf.parent[leaf.slot] = scalar.value
+                for leaf, payload in zip(self._leaves(), self.payloads(), strict=True):
+                    leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
                 self._data = self._sealed.scan.tree
         return self._data
 
     def plaintext(self, output: Store | None = None) -> str:
-        if self._scan_current and (output is None or output is self.store):
-            spliced = self.spliced_plaintext()
-            if spliced is not None:
-                return spliced
-        return self._handover().plaintext(output)
-
-    @property
-    def handed_over(self) -> bool:
-        """Whether a step needed the general implementation (from then on every step goes there)."""
-        return self._general is not None
-
-    def spliced_plaintext(self) -> str | None:
-        """The plaintext by editing the file's text, or ``None`` where splicing is not certain."""
+        if output is not None and output is not self.store:
+            return output.dump(self.data())
         with gc_paused():
-            return self._splice_plaintext()
-
-    def _splice_plaintext(self) -> str | None:
-        from sealfile.stores.yaml.roundtrip import guess_layout
-
-        text, scanned = self._text, self._sealed.scan
-        cut = splice.metadata_start(text, scanned)
-        if cut is None:
-            return None
-        indent = guess_layout(text).mapping if "\r" not in text else None  # block lines are joined with "\n"
-        edits: list[splice.Edit] = []
-        for leaf, scalar in zip(self.encrypted_leaves(), self._open_all(), strict=True):
-            edit = splice.value_edit(text, leaf, scalar, indent)
-            if edit is None:
-                return None
-            edits.append(edit)
-        return splice.apply_edits(text[:cut], edits)
-
-    def editable_plaintext(self) -> Any:
-        return self._handover().editable_plaintext()
+            values = [_decoded(payload) for payload in self.payloads()]
+            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, self._leaves(), values)
+        if not checked:
+            restore.ensure_same(text, self.data(), self._sealed.engine)
+        return self._sealed.bom + text
 
     def subtree_text(self, path: Path) -> str:
-        return self._handover().subtree_text(path)
+        _, plain = split_bom(self.plaintext())
+        return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
     def set(self, keypath: str, value: Any) -> bool:
-        if self._scan_current and not isinstance(value, (dict, list)):
-            leaf = self._sealed_leaf(keypath)
-            if leaf is not None:
-                changed = self._set_token(leaf, value)
-                if changed is not None:
-                    return changed
-        return self._handover().set(keypath, value)
+        leaf = None if isinstance(value, (dict, list)) else self._encrypted_leaf(keypath)
+        if leaf is None:
+            return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
+        cipher = ValueCipher(self._data_key)
+        previous = _open_one(cipher, leaf)
+        old = decode_scalar(unpack_payload(previous)[0])
+        if same_value(old.value, value):
+            return False
+        scalar = styled_for(value, old)
+        token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
+        index = self._sealed.scan.leaves.index(leaf)
+        self._rewrite([_token_edit(self._sealed.body, leaf, token)], {index: token})
+        return True
 
-    def _sealed_leaf(self, keypath: str) -> Leaf | None:
-        """The encrypted scalar leaf ``keypath`` names, or ``None`` (then the general path decides)."""
+    def _encrypted_leaf(self, keypath: str) -> Leaf | None:
         try:
             path = resolve(self._sealed.scan.tree, keypath)
         except (FormatError, LookupError):
             return None
         encoded = encode_path(path)
-        leaf = next((leaf for leaf in self._sealed.scan.leaves if leaf.encoded_path == encoded), None)
-        if leaf is None or not is_sealed(leaf.value) or not self.metadata.rules.encrypts(leaf.path):
-            return None
-        return None if leaf.flow and not leaf.node.style else leaf
-
-    def _set_token(self, leaf: Leaf, value: Any) -> bool | None:
-        cipher = ValueCipher(self._data_key)
-        previous = cipher.open(leaf.encoded_path, leaf.value)
-        if same_value(previous.value, value):
-            return False
-        scalar = styled_for(value, previous)
-        token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
-        text, scanned, meta = self._text, self._sealed.scan, self.metadata
-        token_span, mac = splice.span_of(text, leaf.node), splice.mac_span(text, scanned, meta.mac)
-        if token_span is None or mac is None:
-            return None
-        index = next(i for i, candidate in enumerate(scanned.leaves) if candidate is leaf)
-        leaves = [*self._mac_input[:index], (leaf.encoded_path, b"E" + token.encode("ascii")),
-                  *self._mac_input[index + 1:]]
-        written = seal_metadata(meta, self._data_key, leaves)
-        if written.with_mac(meta.mac) != meta:
-            return None  # more of the metadata changes (its version, a signature): the general path writes it
-        self._text = splice.apply_edits(text, [(*token_span.token, token), (*mac.token, written.mac)])
-        self.metadata, self._scan_current = written, False
-        return True
+        return next((leaf for leaf in self._leaves() if leaf.encoded_path == encoded), None)
 
     def unset(self, keypath: str) -> None:
-        self._handover().unset(keypath)
+        self._restructure(lambda plain, scanned: yaml_edit.remove(plain, scanned, keypath))
+
+    def _restructure(self, change: Any) -> bool:
+        """A structural change: made on the plaintext text, sealed again keeping unchanged tokens."""
+        bom, plain = split_bom(self.plaintext())
+        changed = bom + change(plain, scan(plain, engine=self._sealed.engine))
+        if changed == bom + plain:
+            return False
+        sealed = seal_checked(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
+                              engine=self._sealed.engine)
+        self._reload(sealed)
+        return True
 
     def rotate(self) -> None:
-        self._handover().rotate()
+        data_key = new_data_key()
+        old, new = ValueCipher(self._data_key), ValueCipher(data_key)
+        text, leaves = self._sealed.body, self._sealed.scan.leaves
+        edits, tokens = [], {}
+        for leaf in self._leaves():
+            token = new.rotate(leaf.value, old)
+            edits.append(_token_edit(text, leaf, token))
+            tokens[leaves.index(leaf)] = token
+        stanzas = wrap_for(keys_for(self.metadata.recipients), data_key)
+        self.metadata, self._data_key = self.metadata.with_recipients(stanzas), data_key
+        self._rewrite(edits, tokens)
 
     def rewrap(self, keys: Sequence[MasterKey]) -> None:
-        self._handover().rewrap(keys)
+        stanzas = wrap_for(keys, self._data_key, existing=self.metadata.recipients)
+        if stanzas != self.metadata.recipients:
+            self.metadata = self.metadata.with_recipients(stanzas)
+            self._rewrite([], {})
+
+    def _rewrite(self, edits: list[Edit], tokens: dict[int, str]) -> None:
+        """Apply token edits and write the metadata block again (new MAC; version and signature too)."""
+        sealed = self._sealed
+        mac_input = list(sealed.mac_input)
+        for index, token in tokens.items():
+            mac_input[index] = (mac_input[index][0], b"E" + token.encode("ascii"))
+        meta = seal_metadata(self.metadata, self._data_key, mac_input)
+        edits.append(metablock.replace_edit(sealed.body, sealed.scan, meta.to_mapping()))
+        expected = self.data() if tokens and len(tokens) < len(self._leaves()) else None
+        text = sealed.bom + apply_edits(sealed.body, edits)
+        self._reload(text)
+        if expected is not None:
+            ensure_reads_back(text, self.store, self._data_key, self.data(), self._sealed.engine)
 
     def reuse(self) -> Reuse:
-        if not self._scan_current:
-            return self._handover().reuse()
-        leaves = self.encrypted_leaves()
-        payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                             lambda index: format_keypath(leaves[index].path))
-        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, payloads, strict=True)}
+        leaves = self._leaves()
+        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, self.payloads(),
+                                                                                    strict=True)}
         return Reuse(self._data_key, self.metadata.recipients, tokens)
 
     def dump(self) -> str:
-        return self._general.dump() if self._general is not None else self._text
+        return self._sealed.text
 
 
-class _RuleMemo:
-    """``rules.encrypts(leaf.path)`` computed once per parent container and once per key.
+def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey], rules: EncryptionRules | None = None, *,
+                 reuse: Reuse | None = None, clock: Callable[[], int] | None = None, engine: Engine = "c") -> str:
+    """:func:`sealfile.ops.yaml_seal.seal_yaml`, refused unless its result opens as the plaintext's data."""
+    sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
+    ensure_reads_back(sealed.text, store, sealed.data_key, sealed.data, engine)
+    return sealed.text
 
-    A rule looks at each string key on the path (docs/format.md §6): the suffix rule and
-    ``unencrypted_regex`` encrypt when every key allows it, ``encrypted_regex`` when any key
-    matches; a non-string segment leaves the answer as it is. So the answer for a path is the
-    parent's answer combined with the last segment's own answer."""
 
-    def __init__(self, rules: EncryptionRules):
-        self._rules = rules
-        self._any = rules.kind == "encrypted_regex"
-        self._parents: dict[int, bool] = {}
-        self._segments: dict[Any, bool] = {}
+def ensure_reads_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> None:
+    """Refuse a sealed text that would not open, through the reader's own path, as ``expected``."""
+    try:
+        same = same_data(SplicedSealed(sealed, store, engine).open_with(data_key).data(), expected)
+    except FormatError:
+        same = False
+    if not same:
+        raise FormatError("refusing to write: the sealed result would not read back as the same data "
+                          "(a YAML shape sealfile cannot seal in place; please report it)")
 
-    def __call__(self, leaf: Leaf) -> bool:
-        parent = self._parents.get(id(leaf.parent))
-        if parent is None:
-            parent = self._parents[id(leaf.parent)] = self._rules.encrypts(leaf.path[:-1])
-        last = leaf.path[-1]
-        key = (type(last), last)
-        own = self._segments.get(key)
-        if own is None:
-            own = self._segments[key] = self._rules.encrypts((last,))
-        return (parent or own) if self._any else (parent and own)
+
+def _decoded(payload: bytes) -> tuple[Styled, bytes]:
+    encoded, layout = unpack_payload(payload)
+    return decode_scalar(encoded), layout
+
+
+def _open_one(cipher: ValueCipher, leaf: Leaf) -> bytes:
+    try:
+        return cipher.open_payload(leaf.encoded_path, leaf.value)
+    except IntegrityError as err:
+        err.keypath = format_keypath(leaf.path)
+        raise
+
+
+def _token_edit(text: str, leaf: Leaf, token: str) -> Edit:
+    """A new token where an old one is, keeping the old one's quoting."""
+    start, end = leaf.start, leaf.end
+    if leaf.node.style in ('"', "'"):
+        return start + 1, end - 1, token
+    if leaf.node.style:
+        raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
+                           keypath=format_keypath(leaf.path))
+    return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)
+
+

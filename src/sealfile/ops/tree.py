@@ -110,17 +110,17 @@ class TreeOpen(OpenDocument):
         self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value))
         return plain
 
-    def editable_plaintext(self) -> Any:
+    def _styled_tree(self) -> Any:
         styled = copy.deepcopy(self._tree)
         self._open_values(lambda path, scalar: replace_leaf(styled, path, self.store.write_scalar(scalar)))
         return styled
 
     def plaintext(self, output: Store | None = None) -> str:
         target = output or self.store
-        return target.dump(self.editable_plaintext(), like=self._text if target is self.store else None)
+        return target.dump(self._styled_tree(), like=self._text if target is self.store else None)
 
     def subtree_text(self, path: Path) -> str:
-        return self.store.dump(get_at(self.editable_plaintext(), path), like=self._text)
+        return self.store.dump(get_at(self._styled_tree(), path), like=self._text)
 
     def set(self, keypath: str, value: Any) -> bool:
         path, existed = place(self._tree, keypath, self.store.new_mapping)
@@ -165,7 +165,7 @@ class TreeOpen(OpenDocument):
         for path, value in scalar_leaves(self._tree):
             if is_sealed(value) and self.metadata.rules.encrypts(path):
                 encoded = encode_path(path)
-                tokens[encoded] = (value, cipher.open_encoded(encoded, value))
+                tokens[encoded] = (value, cipher.open_payload(encoded, value))
         return Reuse(self._data_key, self.metadata.recipients, tokens)
 
     def dump(self) -> str:
@@ -208,6 +208,8 @@ def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None
     mapping = meta.to_mapping()
     for stanza in mapping["recipients"]:
         stanza["wrapped"] = store.metadata_text(stanza["wrapped"])
+    if meta.signature is not None:
+        mapping["signature"] = store.metadata_text(meta.signature)
     tree[METADATA_KEY] = mapping
     try:
         return store.dump(tree, like=like)

@@ -19,6 +19,7 @@ from typing import Any
 from sealfile.files.io import about, read_text
 from sealfile.ops.read import SOPS_MARKER, get_path
 from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
 from sealfile.runtime.flatten import check_prefix, flatten
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
@@ -37,6 +38,7 @@ def load_secrets(
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
+    allowed_signers: AllowedSignersSource = None,
 ) -> Any:
     """Decrypt a sealed file in memory.
 
@@ -54,11 +56,18 @@ def load_secrets(
 
     The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
 
+    ``allowed_signers`` (an OpenSSH ``allowed_signers`` file; default ``$SEALFILE_ALLOWED_SIGNERS``):
+    only a file signed by one of them is read; one unsigned, signed by another key, or whose
+    signature does not verify raises :class:`sealfile.UntrustedSealError` naming the signer found,
+    before any key is used. ``.sealfile.yaml`` is not read here: the deployment, not the repository,
+    says whom an application trusts.
+
     Raises a :class:`sealfile.SealfileError` subclass if the file is missing, malformed,
     tampered with, or no recipient key is usable here; the message names the file and never
     a value.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type,
+                 allowed_signers=allowed_signers)
     if env:
         with about(path):
             _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
@@ -74,14 +83,17 @@ def load_env(
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
+    allowed_signers: AllowedSignersSource = None,
 ) -> Secrets:
     """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
 
     Variables already set keep their value unless ``override=True``, so the deployment can
     override a file. Returns ``NAME -> value`` of everything the file holds (as a
-    :class:`Secrets`, which does not print its values), whether set now or kept.
+    :class:`Secrets`, which does not print its values), whether set now or kept. ``allowed_signers``
+    as for :func:`load_secrets`.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type)
+    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type,
+                 allowed_signers=allowed_signers)
     with about(path):
         names = flatten(tree, check_prefix(prefix))
     _export(names, override=override)
@@ -96,13 +108,16 @@ def _open(
     on_stale: OnStale,
     stacklevel: int,
     file_type: str | None = None,
+    allowed_signers: AllowedSignersSource = None,
 ) -> Any:
     with about(path):
+        policy = for_application(allowed_signers)
         text = read_text(path)
-        sops_data = _open_if_sops(text, os.fspath(path))
-        if sops_data is not None:  # max_age does not apply: SOPS records no per-value time
+        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
+        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
             return sops_data if extract is None else get_path(sops_data, extract)
         document = read_document(text, store_for(path, file_type))
+        policy.enforce(document)
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
         tree = opened.data()
         if max_age is not None:
@@ -116,11 +131,17 @@ def _export(names: dict[str, str], *, override: bool) -> None:
             os.environ[name] = value
 
 
-# A file written by SOPS 3.x opens natively (see sealfile.sops).
-def _open_if_sops(text: str, path: str) -> Any:
+_NOT_SOPS = object()
+
+
+def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
+        return _NOT_SOPS
     from sealfile import sops
 
-    found = sops.sniff(text, path)
-    return None if found is None else sops.open_tree(found[0], fmt=found[1]).data
+    kind = sops.detect(text, path, file_type)
+    if kind is None:
+        return _NOT_SOPS
+    policy.enforce_unsignable("a SOPS file")
+    return sops.load(text, kind)

@@ -1,81 +1,207 @@
-"""Reading files written by SOPS 3.x (YAML and JSON) natively: see docs/sops-compat.md.
+"""Reading files written by SOPS 3.x natively: YAML, JSON, dotenv, INI and binary (docs/sops-compat.md).
 
-``open_sops`` unwraps the SOPS data key with sealfile's providers (age, AWS KMS), decrypts
-every value and verifies SOPS's MAC before returning anything: plain dicts and lists in the
-file's order, the same data ``sops decrypt`` prints. A tampered file raises
-:class:`sealfile.IntegrityError`, as SOPS refuses it with "MAC mismatch".
+Each store's file is read into SOPS's own tree (:mod:`sealfile.sops.nodes`), the data key is
+unwrapped with sealfile's providers (age, AWS KMS), every value is decrypted and SOPS's MAC
+verified before anything is returned. :func:`load` gives the data a program reading
+``sops decrypt``'s output would get; :mod:`sealfile.sops.render` prints what ``sops decrypt``
+prints. A tampered file raises :class:`sealfile.IntegrityError`, as SOPS refuses it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sealfile.errors import FormatError
-from sealfile.sops.cipher import MacHasher, verify_mac
+from sealfile.errors import FormatError, SealfileError
+from sealfile.sops.cipher import ENC_PREFIX, verify_mac
+from sealfile.sops.data import flat_data, to_data
+from sealfile.sops.flatstores import read_dotenv
 from sealfile.sops.format import METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
+from sealfile.sops.initree import read_ini
 from sealfile.sops.keys import unwrap_sops_data_key
-from sealfile.sops.tree import decrypt_document
-from sealfile.stores.yaml import reader as yaml_reader
+from sealfile.sops.nodes import Branch, Item, plain
+from sealfile.sops.tree import decrypt_branches
 
-Format = Literal["yaml", "json"]
+Kind = Literal["yaml", "json", "dotenv", "ini", "binary"]
+KINDS: tuple[Kind, ...] = ("yaml", "json", "dotenv", "ini", "binary")
+LABELS = {"yaml": "YAML", "json": "JSON", "dotenv": "dotenv", "ini": "INI", "binary": "binary"}
+_EXTENSIONS: dict[str, Kind] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".env": "dotenv", ".ini": "ini"}
+_MARKERS = {
+    "yaml": re.compile(r"^sops:", re.MULTILINE),
+    "json": re.compile(r'"sops"\s*:'),
+    "dotenv": re.compile(r"^sops_mac=", re.MULTILINE),
+    "ini": re.compile(r"^[ \t]*\[sops\]", re.MULTILINE),
+}
 
 
-def format_for(path: str | None, text: str) -> Format:
-    """SOPS picks the store by extension: ``.json`` is JSON, as is text that opens with ``{``
-    (SOPS writes YAML in block style); everything else is YAML."""
-    if path is not None and path.lower().endswith(".json"):
-        return "json"
-    return "json" if text.lstrip().startswith("{") else "yaml"
+def kind_for(path: str | None, text: str) -> Kind:
+    """The store SOPS would use: by extension (an unknown one means the binary store, a JSON
+    envelope), else by content for text without a name."""
+    if path is not None:
+        lowered = path.lower()
+        for extension, kind in _EXTENSIONS.items():
+            if lowered.endswith(extension):
+                return kind
+    start = text.lstrip()
+    if start.startswith("{"):
+        return "binary" if path is not None else "json"
+    if _MARKERS["dotenv"].search(text) and not _MARKERS["yaml"].search(text):
+        return "dotenv"
+    return "ini" if _MARKERS["ini"].search(text) and not _MARKERS["yaml"].search(text) else "yaml"
 
 
-def sniff(text: str, path: str | None = None) -> tuple[Any, Format] | None:
-    """``(parsed tree, format)`` if ``text`` is a SOPS document, else ``None``.
+def detect(text: str, path: str | None = None, input_type: str | None = None) -> Kind | None:
+    """The SOPS store kind if ``text`` is a SOPS file, else ``None``.
 
     Cheap for other files: a SOPS file always holds an ``ENC[AES256_GCM,`` value (its MAC), a
-    sealfile file never does, so only candidates are parsed here.
-    """
-    if "ENC[AES256_GCM," not in text:
+    sealfile file never does; then the store's metadata marker must be present."""
+    if ENC_PREFIX not in text:
         return None
-    fmt = format_for(path, text)
-    tree = parse_text(text, fmt=fmt)
-    return (tree, fmt) if is_sops_document(tree) else None
+    if input_type:  # the caller names the store: any SOPS file is read as that one
+        return checked_kind(input_type) if any(m.search(text) for m in _MARKERS.values()) else None
+    kind = kind_for(path, text)
+    marker = _MARKERS["json" if kind == "binary" else kind]
+    return kind if marker.search(text) else None
 
 
-def parse_text(text: str, *, fmt: Format) -> Any:
-    if fmt == "json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}") from None
-        except RecursionError:
-            raise FormatError(yaml_reader.MAX_DEPTH_MESSAGE) from None
-    return yaml_reader.load_fast(text)
+def checked_kind(name: str) -> Kind:
+    for kind in KINDS:
+        if kind == name:
+            return kind
+    raise FormatError(f"unknown SOPS file type {name!r} (one of {', '.join(KINDS)})")
+
+
+@contextmanager
+def about(kind: Kind) -> Iterator[None]:
+    """Name the SOPS store in any error: "SOPS YAML file: <why>"."""
+    try:
+        yield
+    except SealfileError as err:
+        prefix = f"SOPS {LABELS[kind]} file: "
+        if not err.message.startswith(prefix):
+            err.message = prefix + err.message
+            err.args = (err.message,)
+        raise
 
 
 @dataclass(frozen=True)
 class Opened:
-    data: dict[str, Any]
+    kind: Kind
+    documents: list[Branch]
+    """The decrypted trees (one per YAML document), comments included."""
     meta: SopsMetadata
-    data_key: bytes
+    data_key: bytes = b""
+
+    def data(self) -> Any:
+        """What a program reading ``sops decrypt``'s output gets (bytes for a binary file)."""
+        if self.kind == "binary":
+            return binary_payload(self.documents[0]).encode("utf-8", "surrogateescape")
+        if self.kind in ("dotenv", "ini"):
+            return flat_data(self.documents[0])
+        if len(self.documents) != 1:
+            raise FormatError(f"it holds {len(self.documents)} YAML documents; load_secrets reads files "
+                              "with one (sealfile decrypt prints them all)")
+        return to_data(self.documents[0], "json" if self.kind == "json" else "yaml")
 
 
-def open_tree(tree: Any, *, fmt: Format) -> Opened:
-    """Verify and decrypt a parsed SOPS document (consumed: decrypted in place)."""
-    if not is_sops_document(tree):
+def binary_payload(branch: Branch) -> str:
+    value = branch.get("data")
+    if not isinstance(value, str):
+        raise FormatError("no binary data ('data' string) in the file")
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_branch(text: str) -> Branch:
+    def number(literal: str) -> float:
+        value = float(literal)
+        if value in (float("inf"), float("-inf")):
+            raise FormatError("a JSON number is beyond float64's range")
+        return value
+
+    def constant(_name: str) -> None:
+        raise FormatError("invalid JSON (NaN and Infinity are not JSON)")
+
+    escapes = "\\ud" in text.lower()  # Go's decoder turns a lone surrogate escape into U+FFFD
+    try:
+        tree = json.loads(text, object_pairs_hook=lambda pairs: Branch(Item(k, v) for k, v in pairs),
+                          parse_float=number, parse_int=number, parse_constant=constant)
+    except json.JSONDecodeError as err:
+        raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}") from None
+    except RecursionError:
+        raise FormatError("nesting too deep to parse") from None
+    if not isinstance(tree, Branch):
+        raise FormatError("the top level is not a JSON object")
+    return _without_surrogates(tree) if escapes else tree
+
+
+def _without_surrogates(node: Any) -> Any:
+    if isinstance(node, Branch):
+        return Branch(Item(_without_surrogates(item.key), _without_surrogates(item.value)) for item in node)
+    if isinstance(node, list):
+        return [_without_surrogates(item) for item in node]
+    return _SURROGATE.sub("\ufffd", node) if isinstance(node, str) else node
+
+
+def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch], Mapping[str, Any]]:
+    """The documents (``sops`` metadata removed) and the metadata mapping, as SOPS's store reads them."""
+    if kind == "dotenv":
+        branch, meta = read_dotenv(text)
+        return [branch], meta
+    if kind == "ini":
+        branch, meta = read_ini(text)
+        return [branch], meta
+    if kind in ("json", "binary"):
+        documents = [_json_branch(text)]
+    else:
+        from sealfile.sops.yamltree import read_yaml
+
+        documents = read_yaml(text, comments=comments)
+        _refuse_top_level_duplicates(documents)
+    first = documents[0] if documents else Branch()
+    meta = plain(first.get(METADATA_KEY))
+    if not is_sops_document({METADATA_KEY: meta}):
         raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
-    meta = parse_metadata(tree.pop(METADATA_KEY))
-    data_key = unwrap_sops_data_key(meta.recipients, meta.unsupported)
-    hasher = MacHasher(only_encrypted=meta.mac_only_encrypted)
-    decrypt_document(tree, meta, data_key, hasher=hasher, json_numbers=fmt == "json")
-    verify_mac(data_key, meta.mac, hasher.hexdigest(), meta.lastmodified)
-    return Opened(tree, meta, data_key)
+    return [document.without(METADATA_KEY) for document in documents], meta
 
 
-def open_sops(text: str, *, fmt: Format) -> dict[str, Any]:
-    """The verified plaintext of a SOPS file's text, as plain dicts and lists in SOPS order."""
-    return open_tree(parse_text(text, fmt=fmt), fmt=fmt).data
+def _refuse_top_level_duplicates(documents: list[Branch]) -> None:
+    """SOPS reads a YAML file's metadata with Go's struct decoder, which refuses a repeated top-level key."""
+    if documents:
+        seen: set[str] = set()
+        for key, _ in documents[0].entries():
+            if key in seen:
+                raise FormatError("a top-level key appears twice (SOPS refuses this too)")
+            seen.add(key)
 
 
-__all__ = ["Format", "Opened", "format_for", "is_sops_document", "open_sops", "open_tree", "parse_text", "sniff"]
+def open_text(text: str, kind: Kind, *, comments: bool = False) -> Opened:
+    """Verify and decrypt a SOPS file's text: unwrap the data key, decrypt, check the MAC.
+
+    YAML comments are read when asked for, and always under a comment rule, which needs them."""
+    with about(kind):
+        documents, raw_meta = parse(text, kind, comments=comments or "_comment_regex" in text)
+        meta = parse_metadata(raw_meta)
+        data_key = unwrap_sops_data_key(meta.recipients, meta.unsupported)
+        opened, computed = decrypt_branches(documents, meta, data_key)
+        verify_mac(data_key, meta.mac, computed, meta.lastmodified)
+        if kind == "binary" and not isinstance(opened[0].get("data"), str):
+            kind = "json"  # a JSON file under another name, not SOPS's binary envelope
+        return Opened(kind, opened, meta, data_key)
+
+
+def load(text: str, kind: Kind) -> Any:
+    """The verified data of a SOPS file, as a program reading ``sops decrypt``'s output gets it."""
+    opened = open_text(text, kind)
+    with about(opened.kind):
+        return opened.data()
+
+
+__all__ = ["KINDS", "Kind", "Opened", "about", "detect", "is_sops_document", "kind_for", "load", "open_text",
+           "parse"]

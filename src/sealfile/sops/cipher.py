@@ -2,12 +2,14 @@
 
 Each value is AES-256-GCM under the file's data key with a 32-byte IV and, as associated data,
 the mapping keys on its path joined by ``:`` plus a trailing ``:`` (list positions add nothing).
-The MAC is SHA-512 over every value's plaintext in document order, written as upper-case hex,
-then itself encrypted with the data key, the ``lastmodified`` timestamp as associated data.
-Values are rendered to bytes as Go's ``sops.ToBytes`` does, so the MAC matches SOPS's own.
+The ``type`` label is outside the encryption: a value is parsed by its label as Go parses it
+(``strconv.Atoi``, ``ParseFloat``, ``ParseBool``, ``time.UnmarshalText``) and hashed into the
+MAC as Go prints the result (``sops.ToBytes``), so a relabelled value is accepted or refused
+exactly as SOPS accepts or refuses it. A Go string may hold any bytes: text that is not UTF-8
+is kept with ``surrogateescape`` and hashed as the original bytes.
 
-Every failure here is the one opaque :class:`IntegrityError`: a wrong key, an altered value or
-a value moved to another path look the same to a caller, as they should.
+Every authentication failure is the one opaque :class:`IntegrityError`: a wrong key, an altered
+value or a value moved to another path look the same to a caller, as they should.
 """
 
 from __future__ import annotations
@@ -16,121 +18,139 @@ import base64
 import binascii
 import hashlib
 import hmac
-import math
-import re
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sealfile.errors import IntegrityError
+from sealfile.errors import FormatError, IntegrityError
+from sealfile.sops.gonum import atoi, format_f, parse_bool, parse_float
+from sealfile.sops.gotime import GoTime, unmarshal_text
+from sealfile.sops.nodes import Comment
 
-_B64 = r"[A-Za-z0-9+/=]"
-_ENC = re.compile(rf"ENC\[AES256_GCM,data:({_B64}*),iv:({_B64}+),tag:({_B64}+),type:(\w+)\]")
-_INTEGER = re.compile(r"[+-]?\d+")
-_GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+ENC_PREFIX = "ENC[AES256_GCM,"
+_DATA = ENC_PREFIX + "data:"
 
 MAC_ONLY_ENCRYPTED_PREFIX = hashlib.sha256(b"sops").digest()
 """What SOPS feeds the hash first when ``mac_only_encrypted`` is set (sops.go)."""
 
 
-@dataclass(frozen=True)
-class Comment:
-    """A decrypted comment: SOPS encrypts YAML comments too, but they are not data."""
-
-    text: str
-
-
 def is_encrypted(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("ENC[AES256_GCM,")
+    return isinstance(value, str) and value.startswith(ENC_PREFIX)
 
 
 def path_aad(keys: Iterable[str]) -> bytes:
     """The associated data SOPS binds a value to: ``a:b:`` for ``a.b`` (``:`` at the top)."""
-    return (":".join(keys) + ":").encode("utf-8")
+    return go_bytes(":".join(keys) + ":")
 
 
-YAML_WHOLE_FLOATS_BELOW = 10**6
-"""``sops decrypt`` prints a YAML float64 with Go's ``%g``: ``1`` for 1.0, but ``1e+06`` from 1e6 up."""
-JSON_WHOLE_FLOATS_BELOW = 10**21
-"""...and a JSON float64 as ``encoding/json`` does: ``8080`` for 8080.0, ``1e+21`` from 1e21 up."""
+def go_bytes(text: str) -> bytes:
+    """A Go string's bytes (text read from bytes that were not UTF-8 keeps them, escaped)."""
+    return text.encode("utf-8", "surrogateescape")
 
 
-def decrypt_value(data_key: bytes, text: str, aad: bytes, *, whole_floats_below: int = YAML_WHOLE_FLOATS_BELOW) -> Any:
-    """Decrypt one SOPS value to str, int, float, bool, bytes or :class:`Comment`.
+def parse_token(text: str) -> tuple[str, str, str, str] | None:
+    """``(data, iv, tag, type)`` as Go's ``^ENC\\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\\]``
+    finds them: on the first line, every group non-empty and as long as it can be (greedy,
+    leftmost first), text after the last ``]`` ignored. Found right to left in linear time,
+    which is what the greedy match amounts to (a backtracking regex could take quadratic time
+    on a crafted value)."""
+    if not text.startswith(_DATA):
+        return None
+    line = text.split("\n", 1)[0]
+    close = line.rfind("]")
+    kind_at = line.rfind(",type:", 0, close - 1) if close > 0 else -1
+    tag_at = line.rfind(",tag:", 0, kind_at - 1) if kind_at > 0 else -1
+    iv_at = line.rfind(",iv:", len(_DATA) + 1, tag_at - 1) if tag_at > 0 else -1
+    if iv_at < 0:
+        return None
+    return line[len(_DATA):iv_at], line[iv_at + 4:tag_at], line[tag_at + 5:kind_at], line[kind_at + 6:close]
 
-    A ``float`` that is a whole number below ``whole_floats_below`` comes back as ``int``: that
-    is what ``sops decrypt`` prints for it (SOPS's JSON store types every number as a float, so
-    ``"port": 8080`` is stored as one), and ``load_secrets`` returns what ``sops decrypt`` shows.
-    """
+
+def _b64(text: str) -> bytes:
+    """Go's ``base64.StdEncoding.DecodeString``: padding required; CR and LF are skipped."""
+    return base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
+
+
+def decrypt_value(data_key: bytes, text: str, aad: bytes) -> Any:
+    """Decrypt one SOPS value to the Go value its label names: str, int, float, bool,
+    :class:`GoTime` or :class:`Comment` (an empty string stays empty, as SOPS leaves it)."""
     if text == "":
-        return ""  # SOPS leaves empty strings unencrypted
-    match = _ENC.fullmatch(text)
-    if match is None:
+        return ""
+    parts = parse_token(text)
+    if parts is None:
         raise IntegrityError("not a SOPS encrypted value")
     try:
-        data, iv, tag = (base64.b64decode(part, validate=True) for part in match.group(1, 2, 3))
-        if not iv or len(tag) != 16:
+        data, iv, tag = (_b64(part) for part in parts[:3])
+        if not iv or len(data + tag) < 16:
             raise ValueError
         plain = AESGCM(data_key).decrypt(iv, data + tag, aad)
     except (InvalidTag, ValueError, binascii.Error):
         raise IntegrityError("a value does not authenticate (altered, moved, or another file's key)") from None
-    return _typed(plain, match.group(4), whole_floats_below)
+    return typed(plain, parts[3])
 
 
-def _typed(plain: bytes, kind: str, whole_floats_below: int) -> Any:
-    if kind == "bytes":
-        return plain
+def _label(value: Any) -> tuple[str, bytes]:
+    """A Go value's ``type:`` label and plaintext, as aes/cipher.go ``Encrypt`` writes them."""
+    if isinstance(value, Comment):
+        return "comment", go_bytes(value.text)
+    if isinstance(value, (bool, int, float)):
+        return {bool: "bool", int: "int", float: "float"}[type(value)], mac_bytes(value)
+    if isinstance(value, GoTime):
+        return "time", mac_bytes(value)
+    if isinstance(value, str):
+        return "str", go_bytes(value)
+    raise FormatError(f"a value of type {type(value).__name__} cannot be encrypted for SOPS")
+
+
+def encrypt_value(data_key: bytes, value: Any, aad: bytes) -> str:
+    """One value as SOPS encrypts it (a fresh 32-byte IV); an empty string or comment stays empty."""
+    kind, plain = _label(value)
+    if not plain and kind in ("str", "comment"):
+        return ""
+    iv = os.urandom(32)
+    sealed = AESGCM(data_key).encrypt(iv, plain, aad)
+    data, tag = (base64.b64encode(part).decode("ascii") for part in (sealed[:-16], sealed[-16:]))
+    return f"{_DATA}{data},iv:{base64.b64encode(iv).decode('ascii')},tag:{tag},type:{kind}]"
+
+
+def typed(plain: bytes, kind: str) -> Any:
+    """A decrypted plaintext parsed as Go parses its label; what SOPS refuses is refused."""
+    if kind == "bytes":  # sops 3.x crashes on this label (it keys a map with the []byte)
+        raise IntegrityError("a value is labelled type:bytes, which SOPS cannot read either")
+    text = plain.decode("utf-8", "surrogateescape")
     try:
-        text = plain.decode("utf-8")
         if kind == "str":
             return text
         if kind == "comment":
             return Comment(text)
-        if kind in ("int", "int64"):
-            return int(text, 10)
+        if kind == "int":
+            return atoi(text)
         if kind == "float":
-            if _INTEGER.fullmatch(text) and abs(int(text, 10)) < whole_floats_below:
-                return int(text, 10)
-            return float(text)
-        if kind == "bool" and (text in _GO_TRUE or text in _GO_FALSE):
-            return text in _GO_TRUE
+            return parse_float(text)
+        if kind == "bool":
+            return parse_bool(text)
+        if kind == "time":
+            return unmarshal_text(text)
     except ValueError:
-        pass
-    raise IntegrityError(f"a value has an unreadable SOPS type {kind!r}")
+        raise IntegrityError(f"a value does not parse as its SOPS type {kind!r}") from None
+    raise IntegrityError("a value has an unknown SOPS type label")
 
 
-def go_float(value: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'f', -1, 64)``: shortest round-trip digits, never an exponent."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    text = format(Decimal(repr(value)), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def mac_bytes(value: Any, *, json_numbers: bool = False) -> bytes:
-    """A plaintext value as SOPS hashes it (``sops.ToBytes``); ``json_numbers``: SOPS's JSON
-    store reads every number as a float64, so an unencrypted JSON int is hashed as one."""
+def mac_bytes(value: Any) -> bytes:
+    """A Go value as SOPS hashes it into the MAC (``sops.ToBytes``)."""
     if isinstance(value, bool):
         return b"True" if value else b"False"
     if isinstance(value, int):
-        return (go_float(float(value)) if json_numbers else str(value)).encode()
+        return str(value).encode()
     if isinstance(value, float):
-        return go_float(value).encode()
+        return format_f(value).encode()
     if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, bytes):
-        return value
-    if hasattr(value, "isoformat"):  # a YAML timestamp SOPS (yaml.v3) kept as its text
-        return str(value.isoformat()).encode()
+        return go_bytes(value)
+    if isinstance(value, GoTime):
+        return value.text.encode()
     raise IntegrityError(f"a value of type {type(value).__name__} cannot be part of a SOPS MAC")
 
 
@@ -150,7 +170,11 @@ class MacHasher:
 
 
 def verify_mac(data_key: bytes, stored: str, computed_hex: str, lastmodified: str) -> None:
-    """Decrypt the stored MAC (associated data: the timestamp) and compare in constant time."""
-    expected = decrypt_value(data_key, stored, lastmodified.encode("utf-8"))
-    if not isinstance(expected, str) or not hmac.compare_digest(expected.upper(), computed_hex):
+    """Decrypt the stored MAC (associated data: the timestamp) and compare it as SOPS does:
+    the exact upper-case hex string."""
+    try:
+        expected = decrypt_value(data_key, stored, lastmodified.encode("utf-8"))
+    except IntegrityError:
+        expected = None
+    if not isinstance(expected, str) or not hmac.compare_digest(go_bytes(expected), computed_hex.encode()):
         raise IntegrityError("the SOPS MAC does not match the contents (the file was altered)")

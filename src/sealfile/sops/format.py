@@ -8,7 +8,6 @@ the data key. Entry kinds we have no provider for are kept by name, so an error 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,11 +15,10 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.metadata import Stanza
-from sealfile.model.rules import EncryptionRules
+from sealfile.sops.gotime import GoTime, rfc3339_seconds
+from sealfile.sops.rules import SopsRule, rule_from_metadata
 
 METADATA_KEY = "sops"
-_PATH_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")
-_COMMENT_RULES = ("unencrypted_comment_regex", "encrypted_comment_regex")
 UNSUPPORTED_KINDS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
 
 
@@ -33,27 +31,9 @@ class SopsMetadata:
     lastmodified: str
     """The timestamp as SOPS re-formats it (Go RFC 3339, seconds): the MAC's associated data."""
     mac: str = field(repr=False)
-    rule: tuple[str, str]
-    """The one encryption rule: (``unencrypted_suffix``|``encrypted_suffix``|..., pattern)."""
+    rule: SopsRule
     mac_only_encrypted: bool
     version: str
-
-    def encrypts(self, keys: list[str]) -> bool:
-        """Whether SOPS encrypted a value whose path has these mapping keys (sops.go shouldBeEncrypted)."""
-        kind, pattern = self.rule
-        if kind == "unencrypted_suffix":
-            return not any(k.endswith(pattern) for k in keys)
-        if kind == "encrypted_suffix":
-            return any(k.endswith(pattern) for k in keys)
-        hit = any(re.search(pattern, k) for k in keys)
-        return hit if kind == "encrypted_regex" else not hit
-
-    def sealfile_rules(self) -> EncryptionRules:
-        """The same rule in sealfile's vocabulary (``encrypted_suffix`` becomes an anchored regex)."""
-        kind, pattern = self.rule
-        if kind == "encrypted_suffix":
-            return EncryptionRules("encrypted_regex", re.escape(pattern) + r"\Z")
-        return EncryptionRules(kind, pattern)
 
 
 def is_sops_document(tree: Any) -> bool:
@@ -64,45 +44,22 @@ def is_sops_document(tree: Any) -> bool:
     return isinstance(meta, Mapping) and "mac" in meta
 
 
+def _text_field(value: Any) -> str:
+    """A string field as Go's decoder fills it from YAML (a timestamp keeps its spelling)."""
+    if isinstance(value, GoTime):
+        return value.source or value.text
+    return "" if value is None else str(value)
+
+
 def go_rfc3339(value: Any) -> str:
     """``lastmodified`` parsed and formatted as Go's ``time.RFC3339`` does (fractions dropped)."""
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = dt.datetime.fromisoformat(value.strip().replace("z", "Z").replace("Z", "+00:00"))
-        except ValueError:
-            raise FormatError("sops.lastmodified is not an RFC 3339 timestamp") from None
-    else:
+    text = _text_field(value)
+    if not text:
         raise FormatError("sops.lastmodified is missing")
-    offset = moment.utcoffset() if moment.tzinfo is not None else dt.timedelta(0)
-    assert offset is not None
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if not offset:
-        return text + "Z"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    return f"{text}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def _rule(meta: Mapping[str, Any]) -> tuple[str, str]:
-    comment_rules = [name for name in _COMMENT_RULES if meta.get(name)]
-    if comment_rules:
-        raise FormatError(f"SOPS files using {comment_rules[0]} are not supported")
-    given = [(name, meta[name]) for name in _PATH_RULES if meta.get(name)]
-    if len(given) > 1:
-        raise FormatError("sops metadata sets more than one encryption rule")
-    if not given:
-        return ("unencrypted_suffix", "_unencrypted")
-    name, pattern = given[0]
-    if not isinstance(pattern, str):
-        raise FormatError(f"sops.{name} must be a string")
-    if name.endswith("regex"):
-        try:
-            re.compile(pattern)
-        except re.error:
-            raise FormatError(f"sops.{name} is not a regular expression sealfile can read") from None
-    return (name, pattern)
+    try:
+        return rfc3339_seconds(text)
+    except ValueError:
+        raise FormatError("sops.lastmodified is not an RFC 3339 timestamp") from None
 
 
 def _entries(group: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
@@ -127,7 +84,7 @@ def _stanzas(group: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]
     for entry in _entries(group, "kms"):
         stanza: dict[str, Any] = {"type": "aws_kms", "arn": _text(entry, "arn", "kms").strip()}
         context = entry.get("context")
-        stanza["context"] = {str(k): "" if v is None else str(v) for k, v in (context or {}).items()}
+        stanza["context"] = {str(k): _text_field(v) for k, v in (context or {}).items()}
         if entry.get("role"):
             stanza["role"] = entry["role"]
         if entry.get("aws_profile"):
@@ -155,7 +112,7 @@ def parse_metadata(meta: Any) -> SopsMetadata:
     if not isinstance(meta, Mapping):
         raise FormatError("not a SOPS file (the 'sops' key is not a mapping)")
     mac = meta.get("mac")
-    if not isinstance(mac, str) or not mac:
+    if not isinstance(mac, str):
         raise FormatError("sops.mac is missing")
     stanzas, unsupported = _stanzas(_key_group(meta))
     if not stanzas and not unsupported:
@@ -165,7 +122,12 @@ def parse_metadata(meta: Any) -> SopsMetadata:
         unsupported=unsupported,
         lastmodified=go_rfc3339(meta.get("lastmodified")),
         mac=mac,
-        rule=_rule(meta),
+        rule=rule_from_metadata(meta),
         mac_only_encrypted=meta.get("mac_only_encrypted") is True,
-        version=str(meta.get("version", "")),
+        version=_text_field(meta.get("version")),
     )
+
+
+def suffix_as_regex(suffix: str) -> str:
+    """``encrypted_suffix: S`` as the equivalent ``encrypted_regex``."""
+    return re.escape(suffix) + r"\Z"

@@ -1,100 +1,245 @@
-"""The plaintext of a verified SOPS file as text: YAML with its comments, or JSON.
+"""A verified SOPS file printed as ``sops decrypt`` prints it, in its own store's syntax.
 
-``sops decrypt`` prints YAML for YAML files and JSON (tab-indented) for JSON files; so do we.
-The YAML is rebuilt from a second, layout-keeping parse of the same text, decrypted without a
-MAC (the MAC was checked on the first parse), so comments, order and block strings survive.
+Built from the decrypted tree (not from a second parse of the file): YAML with its comments,
+4-space indentation, numbers and times in Go's spelling (``1e+06``, ``-0``, ``.nan``,
+``2024-05-01T00:00:00Z``); JSON as Go's encoder writes it (tab indentation, ``1e-7``, HTML
+characters escaped); dotenv and INI lines; a binary file's raw bytes. Before YAML is returned
+it is read back and must hold the data :func:`sealfile.sops.data.to_data` gives.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import math
+import textwrap
+from functools import cache
 from typing import Any
 
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from sealfile.errors import IntegrityError
-from sealfile.sops import Format, Opened, open_tree
-from sealfile.sops.comments import container_aads, decrypt_comments
-from sealfile.sops.format import METADATA_KEY
-from sealfile.sops.tree import decrypt_document
-from sealfile.stores.yaml import roundtrip as yaml_store
+from sealfile.errors import FormatError
+from sealfile.sops.data import MERGE_KEY, leaf, value_text
+from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
+from sealfile.sops.gotime import GoTime
+from sealfile.sops.nodes import Branch, Comment
+
+INDENT = 4
+
+
+class GoScalar(str):
+    """A number or time printed in Go's spelling, as a plain YAML scalar."""
+
+    tag = "tag:yaml.org,2002:str"
+
+
+def _represent_go(representer: RoundTripRepresenter, data: GoScalar) -> ScalarNode:
+    return representer.represent_scalar(data.tag, str(data))
+
+
+RoundTripRepresenter.add_representer(GoScalar, _represent_go)
+
+
+def _go_scalar(text: str, kind: str) -> GoScalar:
+    scalar = GoScalar(text)
+    scalar.tag = f"tag:yaml.org,2002:{kind}"
+    return scalar
+
+
+@cache
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 30
+    yaml.indent(mapping=INDENT, sequence=INDENT + 2, offset=INDENT)
+    return yaml
 
 
 def _block_safe(text: str) -> bool:
     """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps."""
-    return all(c.isprintable() or c in "\n\t" for c in text) and not any(c in text for c in "\u2028\u2029")
+    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n"))
 
 
-def multiline_as_block(value: Any) -> Any:
-    """Multi-line strings as ``|`` blocks (as ``sops decrypt`` shows them), unless a block cannot
-    keep them (CR, NEL, control characters...): those stay double-quoted with escapes."""
-    if isinstance(value, str) and _block_safe(value):
-        return yaml_store.literal(value)
+def _yaml_leaf(value: Any) -> Any:
+    if isinstance(value, float):
+        text = yaml_float(value)
+        return _go_scalar(text, "int" if reads_as_int(text) else "float")
+    if isinstance(value, GoTime):
+        return _go_scalar(value.text, "timestamp")
+    if value is None:
+        return _go_scalar("null", "null")
+    if isinstance(value, str):
+        data = leaf(value, "yaml")
+        return LiteralScalarString(data) if isinstance(data, str) and "\n" in data and _block_safe(data) else data
     return value
 
 
-def same_data(ours: Any, theirs: Any) -> bool:
-    """Equal data with equal kinds (``True`` is not ``1`` here), mapping order included."""
-    if isinstance(ours, dict) and isinstance(theirs, dict):
-        return list(ours) == list(theirs) and all(same_data(ours[k], theirs[k]) for k in ours)
-    if isinstance(ours, list) and isinstance(theirs, list):
-        return len(ours) == len(theirs) and all(same_data(a, b) for a, b in zip(ours, theirs, strict=True))
-    return isinstance(ours, bool) == isinstance(theirs, bool) and bool(ours == theirs)
+def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
+    text = "".join(f"{' ' * column}#{line}\n" for line in lines)
+    return CommentToken(("\n" if leading else "") + text, CommentMark(column))
 
 
-def comment_list_items(items: Any, comments: list[tuple[int, str]]) -> None:
-    """Show comments SOPS kept as list items as YAML comments: before the item that followed
-    them, or after the last item. ``items`` is a ruamel round-trip sequence, items removed."""
-    if not items or not isinstance(items, CommentedSeq):
-        return
-    groups: dict[int, list[str]] = {}
-    for removed, (index, text) in enumerate(comments, 1):
-        line = " ".join(text.splitlines())
-        groups.setdefault(index - removed + 1, []).append(line[1:] if line.startswith(" ") else line)
-    column = items.lc.col or 0
-    for target, lines in groups.items():
-        if target < len(items):
-            items.yaml_set_comment_before_after_key(target, before="\n".join(lines), indent=column)
+def _before(container: Any, key: Any, lines: list[str], column: int) -> None:
+    slot = container.ca.items.setdefault(key, [None, [], None, None])
+    if slot[1] is None:
+        slot[1] = []
+    slot[1].extend(CommentToken(f"#{line}\n", CommentMark(column)) for line in lines)
+
+
+def _foot(container: Any, lines: list[str], column: int) -> bool:
+    """Comments after a container's last item; ``False`` if it has none to hang them on."""
+    if not container:
+        return False
+    last = list(container)[-1] if isinstance(container, CommentedMap) else len(container) - 1
+    inner = container[last]
+    if isinstance(inner, (CommentedMap, CommentedSeq)) and _foot(inner, lines, column):
+        return True
+    if isinstance(container, CommentedMap):
+        container.ca.items.setdefault(last, [None, None, None, None])[2] = _token(lines, column, leading=True)
+    else:
+        container.ca.items.setdefault(last, [None, []])[0] = _token(lines, column, leading=True)
+    return True
+
+
+def _yaml_node(node: Any, column: int) -> Any:
+    if isinstance(node, (Branch, list)):
+        container: Any = CommentedMap() if isinstance(node, Branch) else CommentedSeq()
+        pending: list[str] = []
+        entries = ((i.key, i.value) for i in node) if isinstance(node, Branch) else ((v, v) for v in node)
+        for key, value in entries:
+            if isinstance(key, Comment):
+                pending.append(key.text)
+                continue
+            slot = key if isinstance(container, CommentedMap) else len(container)
+            if isinstance(container, CommentedMap):
+                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else key
+                if name in container:
+                    raise FormatError("a mapping repeats a key, which YAML output cannot show")
+                container[name] = _yaml_node(value, column + INDENT)
+                slot = name
+            else:
+                container.append(_yaml_node(value, column + (2 if isinstance(value, Branch) else INDENT + 2)))
+            if pending:
+                _before(container, slot, pending, column)
+                pending = []
+        if pending:
+            _foot(container, pending, column)  # an empty container shows none: comments are not data
+        return container
+    return _yaml_leaf(node)
+
+
+def yaml_text(documents: list[Any]) -> str:
+    """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included."""
+    stream = io.StringIO()
+    nodes = [_yaml_node(document, 0) for document in documents]
+    if len(nodes) == 1:
+        _yaml().dump(nodes[0], stream)
+    else:
+        _yaml().dump_all(nodes, stream)
+    text = stream.getvalue()
+    return textwrap.dedent(text) if isinstance(nodes[0], CommentedSeq) else text
+
+
+def _json_string(text: str) -> str:
+    """``encoding/json``'s string: ``<``, ``>``, ``&``, U+2028 and U+2029 escaped too."""
+    out = json.dumps(text, ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        out = out.replace(char, escape)
+    return out
+
+
+def _json_value(node: Any, depth: int) -> str:
+    pad, inner = "\t" * depth, "\t" * (depth + 1)
+    if isinstance(node, (Branch, list)):
+        if isinstance(node, Branch):
+            parts = [f"{_json_string(k)}: {_json_value(v, depth + 1)}" for k, v in node.entries()]
+            opening, closing = "{", "}"
+        else:
+            parts = [_json_value(v, depth + 1) for v in node if not isinstance(v, Comment)]
+            opening, closing = "[", "]"
+        if not parts:
+            return opening + closing
+        return opening + "\n" + ",\n".join(inner + part for part in parts) + "\n" + pad + closing
+    if isinstance(node, bool):
+        return "true" if node else "false"
+    if node is None:
+        return "null"
+    if isinstance(node, float):
+        try:
+            return json_float(node)
+        except ValueError:
+            raise FormatError("SOPS cannot print NaN or an infinity as JSON") from None
+    if isinstance(node, int):
+        return str(node)
+    if isinstance(node, GoTime):
+        return _json_string(node.text)
+    return _json_string(leaf(node, "json"))
+
+
+def json_text(node: Any) -> str:
+    return _json_value(node, 0) + "\n"
+
+
+def dotenv_text(branch: Branch) -> str:
+    lines = []
+    for item in branch:
+        if isinstance(item.key, Comment):
+            lines.append(f"#{item.key.text}")
+        elif isinstance(item.value, (Branch, list)):
+            raise FormatError("a dotenv file cannot hold a mapping or list")
+        else:
+            lines.append(f"{item.key}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _ini_value(text: str) -> str:
+    if "\n" in text or "`" in text:
+        return f'"""{text}"""'
+    if any(c in text for c in "#;") or text != text.strip():
+        return f"`{text}`"
+    return text
+
+
+def ini_text(branch: Branch) -> str:
+    out: list[str] = []
+    for name, section in branch.entries():
+        if not isinstance(section, Branch) or (name == "DEFAULT" and not any(section.entries())):
             continue
-        slot = items.ca.items.setdefault(len(items) - 1, [None, None])
-        if slot[0] is None:  # the last item's end-of-line slot: ruamel prints it after the item
-            text = "".join(f"{' ' * column}# {line}\n" for line in lines)
-            slot[0] = CommentToken("\n" + text, CommentMark(0), None)
+        comments = [item.key.text for item in section[:1] if isinstance(item.key, Comment)]
+        out.extend(f"; {line}" for line in comments)
+        if name != "DEFAULT":
+            out.append(f"[{name}]")
+        for item in section[len(comments):]:
+            if isinstance(item.key, Comment):
+                out.insert(len(out) - 1, f"; {item.key.text}")
+            else:
+                out.append(f"{item.key} = {_ini_value(value_text(item.value))}")
+        out.append("")
+    return "\n".join(out) + ("\n" if out else "")
 
 
-def yaml_with_comments(text: str, opened: Opened) -> Any:
-    """A ruamel round-trip tree of a SOPS YAML file, comments and values decrypted."""
-    plain_comments = decrypt_comments(text, opened.data_key, container_aads(opened.data))
-    document = yaml_store.load_roundtrip(plain_comments)
-    del document[METADATA_KEY]
-    decrypt_document(document, opened.meta, opened.data_key, hasher=None, styler=multiline_as_block,
-                     on_list_comments=comment_list_items)
-    if not same_data(document, opened.data):  # two parsers, one text: show only what the MAC covered
-        raise IntegrityError("the file reads differently on a second parse")
-    return document
+def check_yaml(text: str, expected: list[Any]) -> None:
+    """The YAML printed reads back as the data of each document (NaN equal to itself): never
+    show other data than the MAC covered."""
+    from sealfile.stores.yaml import reader as yaml_store
+
+    reader = YAML(typ="safe", pure=False)
+    found = [yaml_store.load_fast(text)] if len(expected) == 1 else list(reader.load_all(text))
+    if not _same(found, expected):
+        raise FormatError("the decrypted YAML does not read back as the same data")
 
 
-def to_yaml_tree(data: Any) -> Any:
-    """Plain data with multi-line strings as block scalars, ready for the round-trip dumper."""
-    if isinstance(data, dict):
-        return {key: to_yaml_tree(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [to_yaml_tree(item) for item in data]
-    return multiline_as_block(data)
-
-
-def plaintext(text: str, tree: Any, *, fmt: Format) -> tuple[str, Opened]:
-    """Verify ``tree`` (``text`` parsed), then render the plaintext as ``sops decrypt`` would."""
-    opened = open_tree(tree, fmt=fmt)
-    if fmt == "json":
-        return json.dumps(opened.data, indent="\t", ensure_ascii=False) + "\n", opened
-    return yaml_store.dump_roundtrip(yaml_with_comments(text, opened)), opened
-
-
-def extract_text(node: Any, *, fmt: Format) -> str:
-    """One subtree or value, for ``decrypt --extract``."""
-    if fmt == "json" and isinstance(node, (dict, list)):
-        return json.dumps(node, indent="\t", ensure_ascii=False) + "\n"
-    return yaml_store.dump_roundtrip(to_yaml_tree(node))
+def _same(ours: Any, theirs: Any) -> bool:
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return list(ours) == list(theirs) and all(_same(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(_same(a, b) for a, b in zip(ours, theirs, strict=True))
+    if isinstance(ours, float) and isinstance(theirs, float) and math.isnan(ours):
+        return math.isnan(theirs)
+    return type(ours) is type(theirs) and bool(ours == theirs)

@@ -1,122 +1,108 @@
-"""Walking a SOPS document: decrypt its values in place and rebuild its MAC (sops.go Tree.Decrypt).
+"""Decrypting SOPS's tree and rebuilding its MAC, as sops.go ``Tree.Decrypt`` walks it.
 
-The walk visits mapping entries and list items in document order. A value's associated data
-and its encryption rule use the mapping keys on its path only; list positions do not count.
-``null`` values are not visited (SOPS neither encrypts nor hashes them), empty strings stay
-empty, and decrypted comments (SOPS stores comments inside lists as ``type:comment`` items)
-are removed from the data and left out of the MAC.
+Mapping items and list items are visited in document order; a value's associated data and the
+path rules use the mapping keys on its path only (list positions do not count). ``null`` is not
+visited, comments are decrypted where the rule says so (one that does not open is kept as it
+is, as SOPS does) and stay out of the MAC. The comment stack (the comments before a value in
+each enclosing container) is kept exactly as SOPS keeps it: with the comments' stored text.
+The walk returns a new tree; the input is not changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.sops.cipher import (
-    JSON_WHOLE_FLOATS_BELOW,
-    YAML_WHOLE_FLOATS_BELOW,
-    Comment,
-    MacHasher,
-    decrypt_value,
-    mac_bytes,
-    path_aad,
-)
+from sealfile.sops.cipher import MacHasher, decrypt_value, mac_bytes, path_aad
 from sealfile.sops.format import SopsMetadata
+from sealfile.sops.goyaml import Unwalkable
+from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
 
-Styler = Callable[[Any], Any]
-ListComments = Callable[[Any, list[tuple[int, str]]], None]
-
-
-def is_null(value: Any) -> bool:
-    """``None``, or a YAML null that remembers its spelling (such objects compare equal to ``None``)."""
-    if value is None:
-        return True
-    if isinstance(value, (str, bytes, int, float, MutableMapping, MutableSequence)):
-        return False
-    return bool(value == None)  # noqa: E711  (the equality is the point)
+Stack = list[list[str]]
 
 
 @dataclass
 class TreeWalk:
     meta: SopsMetadata
     data_key: bytes
-    hasher: MacHasher | None
-    """``None`` when only decrypting (the MAC was verified on another parse of the same text)."""
-    json_numbers: bool = False
-    """A JSON document: SOPS read its numbers as float64 (hashing and display follow)."""
-    styler: Styler | None = None
-    on_list_comments: ListComments | None = None
-    """Called with a list and its removed comment items ``(index, text)``, to show them elsewhere."""
+    hasher: MacHasher
 
-    @property
-    def _whole_floats(self) -> int:
-        return JSON_WHOLE_FLOATS_BELOW if self.json_numbers else YAML_WHOLE_FLOATS_BELOW
+    def value(self, node: Any, keys: tuple[str, ...], where: Path, stack: Stack) -> Any:
+        if len(where) > MAX_DEPTH:
+            raise too_deep()
+        if isinstance(node, Branch):
+            return self.branch(node, keys, where, stack)
+        if isinstance(node, list):
+            return self.sequence(node, keys, where, stack)
+        if node is None:
+            return None
+        if isinstance(node, Unwalkable):
+            raise FormatError(f"SOPS cannot read this value: {node.reason}", keypath=format_keypath(where))
+        return self.leaf(node, keys, where, stack)
 
-    def node(self, node: Any, keys: list[str], where: Path) -> Any:
-        if isinstance(node, MutableMapping):
-            self._mapping(node, keys, where)
-            return node
-        if isinstance(node, MutableSequence) and not isinstance(node, (str, bytes)):
-            self._sequence(node, keys, where)
-            return node
-        if is_null(node):
-            return node
-        return self._leaf(node, keys, where)
+    def branch(self, branch: Branch, keys: tuple[str, ...], where: Path, stack: Stack) -> Branch:
+        stack = [*stack, []]
+        out = Branch()
+        for item in branch:
+            if isinstance(item.key, Comment):
+                stack[-1].append(item.key.text)
+                opened = self.leaf(item.key, keys, where, stack)
+                if not isinstance(opened, (Comment, str)):
+                    raise IntegrityError("a comment decrypts to a non-text value", keypath=format_keypath(where))
+                out.append(Item(opened if isinstance(opened, Comment) else Comment(opened)))
+                continue
+            inner = (*where, item.key)
+            out.append(Item(item.key, self.value(item.value, (*keys, item.key), inner, stack)))
+            stack[-1] = []
+        return out
 
-    def _mapping(self, mapping: MutableMapping[Any, Any], keys: list[str], where: Path) -> None:
-        for key in list(mapping):
-            if not isinstance(key, str):
-                raise FormatError("SOPS files have only string keys", keypath=format_keypath((*where, key)))
-            value = self.node(mapping[key], [*keys, key], (*where, key))
-            if isinstance(value, Comment):
-                del mapping[key]
-            else:
-                mapping[key] = value
-
-    def _sequence(self, items: MutableSequence[Any], keys: list[str], where: Path) -> None:
-        comments: list[tuple[int, str]] = []
+    def sequence(self, items: list[Any], keys: tuple[str, ...], where: Path, stack: Stack) -> list[Any]:
+        stack = [*stack, []]
+        out = []
         for index, item in enumerate(items):
-            value = self.node(item, keys, (*where, ListIndex(index)))
-            if isinstance(value, Comment):
-                comments.append((index, value.text))
-            else:
-                items[index] = value
-        for index, _ in reversed(comments):
-            del items[index]
-        if self.on_list_comments is not None and comments:
-            self.on_list_comments(items, comments)
+            if isinstance(item, Comment):
+                stack[-1].append(item.text)
+            out.append(self.value(item, keys, (*where, ListIndex(index)), stack))
+            if not isinstance(item, Comment):
+                stack[-1] = []
+        return out
 
-    def _leaf(self, value: Any, keys: list[str], where: Path) -> Any:
-        encrypted = self.meta.encrypts(keys)
+    def leaf(self, value: Any, keys: tuple[str, ...], where: Path, stack: Stack) -> Any:
+        is_comment = isinstance(value, Comment)
+        encrypted = self.meta.rule.encrypts(keys, stack, is_comment)
         if encrypted:
-            if not isinstance(value, str):
-                raise IntegrityError("a value SOPS encrypts is in plaintext", keypath=format_keypath(where))
+            value = self._decrypt(value, keys, where)
+        if (encrypted or not self.meta.mac_only_encrypted) and not isinstance(value, Comment):
             try:
-                value = decrypt_value(self.data_key, value, path_aad(keys), whole_floats_below=self._whole_floats)
-            except IntegrityError as err:
+                self.hasher.add(mac_bytes(value))
+            except SealfileError as err:
                 err.keypath = format_keypath(where)
                 raise
-        if isinstance(value, Comment):
-            return value
-        if self.hasher is not None and (encrypted or not self.meta.mac_only_encrypted):
-            self.hasher.add(mac_bytes(value, json_numbers=self.json_numbers and not encrypted))
-        if encrypted and self.styler is not None:
-            return self.styler(value)
         return value
 
+    def _decrypt(self, value: Any, keys: tuple[str, ...], where: Path) -> Any:
+        if isinstance(value, Comment):
+            try:
+                return decrypt_value(self.data_key, value.text, path_aad(keys))
+            except IntegrityError:
+                return value  # SOPS keeps a comment it cannot decrypt (written by an older SOPS)
+        if not isinstance(value, str):
+            raise IntegrityError("a value SOPS encrypts is in plaintext", keypath=format_keypath(where))
+        try:
+            return decrypt_value(self.data_key, value, path_aad(keys))
+        except IntegrityError as err:
+            err.keypath = format_keypath(where)
+            raise
 
-def decrypt_document(
-    tree: MutableMapping[Any, Any],
-    meta: SopsMetadata,
-    data_key: bytes,
-    *,
-    hasher: MacHasher | None,
-    json_numbers: bool = False,
-    styler: Styler | None = None,
-    on_list_comments: ListComments | None = None,
-) -> None:
-    """Decrypt every value of ``tree`` (the ``sops`` key already removed) in place."""
-    TreeWalk(meta, data_key, hasher, json_numbers, styler, on_list_comments).node(tree, [], ())
+
+def decrypt_branches(branches: list[Branch], meta: SopsMetadata, data_key: bytes) -> tuple[list[Branch], str]:
+    """Every document decrypted, and the MAC (upper-case hex) SOPS would compute over them."""
+    hasher = MacHasher(only_encrypted=meta.mac_only_encrypted)
+    walk = TreeWalk(meta, data_key, hasher)
+    try:
+        opened = [walk.branch(branch, (), (), []) for branch in branches]
+    except RecursionError:
+        raise too_deep() from None
+    return opened, hasher.hexdigest()

@@ -1,10 +1,12 @@
-"""scan() reads exactly what load_fast reads (one YAML meaning), or hands the file back (None)."""
+"""scan() reads exactly what load_fast reads (one YAML meaning) on both engines, or refuses in one line."""
 
 from __future__ import annotations
 
 import pytest
 
+from sealfile.errors import FormatError
 from sealfile.model.paths import encode_path, iter_leaves
+from sealfile.stores.yaml.engines import Engine
 from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scan import scan
 from tests.support.fast_path import benchmark_corpus
@@ -43,9 +45,9 @@ unicode: "caf\\u00e9 \\U0001F600"
 @pytest.mark.parametrize(
     "text", [TRICKY, benchmark_corpus(200), "a: 1\n", "a: {}\nb: []\n", "%YAML 1.2\n---\na: 010\n"]
 )
-def test_same_tree_leaves_and_paths_as_load_fast(text: str) -> None:
-    scanned = scan(text + "sealfile: {version: 1}\n")
-    assert scanned is not None
+@pytest.mark.parametrize("engine", ["c", "pure"])
+def test_same_tree_leaves_and_paths_as_load_fast(text: str, engine: Engine) -> None:
+    scanned = scan(text + "sealfile: {version: 1}\n", engine=engine)
     expected = load_fast(text) or {}
     assert scanned.tree == expected
     assert [type(v) for v in scanned.tree.values()] == [type(v) for v in expected.values()]
@@ -66,14 +68,26 @@ def test_same_tree_leaves_and_paths_as_load_fast(text: str) -> None:
     "- a\n- b\n",                          # top level not a mapping
     "a: [\n",                              # syntax error
 ])
-def test_unusual_shapes_are_left_to_the_general_path(text: str) -> None:
-    assert scan(text) is None
+@pytest.mark.parametrize("engine", ["c", "pure"])
+def test_shapes_the_format_cannot_hold_are_refused_in_one_line(text: str, engine: Engine) -> None:
+    with pytest.raises(FormatError) as info:
+        scan(text, engine=engine)
+    assert "\n" not in str(info.value)
 
 
 def test_spans_point_at_each_scalar() -> None:
     text = 'a: x\nb: "y"\nc:\n  - z\n'
     scanned = scan(text)
     assert scanned is not None
-    spans = [text[leaf.node.start_mark.index:leaf.node.end_mark.index] for leaf in scanned.leaves]
+    spans = [text[leaf.start:leaf.end] for leaf in scanned.leaves]
     assert spans == ["x", '"y"', "z"]
-    assert [leaf.flow for leaf in scan("a: [x, {b: y}]\nc: z\n").leaves] == [True, True, False]  # type: ignore[union-attr]
+    assert [leaf.flow for leaf in scan("a: [x, {b: y}]\nc: z\n").leaves] == [True, True, False]
+
+
+@pytest.mark.parametrize("text", ["a:\nb: 1\n", "a:   # c\n", "m: {a: , b: 1}\n", "l:\n  -\n  - x\n"])
+def test_an_empty_value_is_placed_the_same_by_both_engines(text: str) -> None:
+    """Right after its ``:`` or ``-`` (the engines put empty nodes in different places)."""
+    spans = [[(leaf.start, leaf.end) for leaf in scan(text, engine=engine).leaves] for engine in ("c", "pure")]
+    assert spans[0] == spans[1]
+    empty = [start for start, end in spans[0] if start == end]
+    assert empty and all(text[start - 1] in ":-" for start in empty)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -31,55 +30,19 @@ from ruamel.yaml.scalarstring import (
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath, iter_leaves
 from sealfile.model.scalars import Styled, is_sealed
+from sealfile.stores.yaml.layout import Layout
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, check_depth, format_error, reader_for
 
-
-@dataclass(frozen=True)
-class Layout:
-    """Indentation as ruamel names it: mapping indent, sequence indent, dash offset."""
-
-    mapping: int = 2
-    sequence: int = 2
-    offset: int = 0
+_DEFAULT_LAYOUT = Layout()
 
 
 @cache
-def _roundtrip(layout: Layout = Layout()) -> YAML:
+def _roundtrip(layout: Layout = _DEFAULT_LAYOUT) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long ENC[...] value onto a second line
     yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
     return yaml
-
-
-def guess_layout(text: str) -> Layout:
-    """The indentation a file uses, so that rewriting it changes only what changed.
-
-    ruamel keeps comments and quoting but not indentation; this reads the first nested
-    mapping and the first block sequence (as ruamel's own ``load_yaml_guess_indent`` does,
-    keeping the mapping indent apart from the sequence's).
-    """
-    mapping = sequence = offset = None
-    parent: int | None = None  # indent of the last line that was a key with no value
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip(" "))
-        if parent is not None and indent > parent:
-            if stripped.startswith("- ") and sequence is None:
-                offset = indent - parent
-                content = indent + 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
-                sequence = content - parent
-            elif not stripped.startswith("-") and mapping is None:
-                mapping = indent - parent
-        if mapping is not None and sequence is not None:
-            break
-        parent = indent if stripped.endswith(":") and not stripped.startswith("- ") else None
-    mapping = mapping or 2
-    if sequence is None or offset is None or sequence < offset + 2:
-        return Layout(mapping, mapping, 0)
-    return Layout(mapping, sequence, offset)
 
 
 def load_roundtrip(text: str) -> Any:

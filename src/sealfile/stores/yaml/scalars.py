@@ -21,7 +21,7 @@ from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 
-from sealfile.stores.yaml.scan import OnceVersionResolver, tag_text
+from sealfile.stores.yaml.engines import OnceVersionResolver, tag_text
 
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
@@ -126,3 +126,22 @@ def literal_block(value: str, indent: int) -> tuple[str, list[str]] | None:
         header, body = "|", value[:-1]
     pad = " " * indent
     return header, [pad + line if line else "" for line in body.split("\n")]
+
+
+def double_quoted_any(value: str) -> str:
+    """Any string as one double-quoted line, escapes as ruamel's emitter writes them (line and
+    paragraph separators, control characters): the spelling that means this string anywhere."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 30
+    stream = io.StringIO()
+    yaml.dump({"k": DoubleQuotedScalarString(value)}, stream)
+    line = stream.getvalue()
+    if not line.startswith('k: "') or line.count("\n") != 1:
+        quoted = double_quoted(value)
+        if quoted is None:
+            raise ValueError("a string no YAML line can hold")
+        return quoted
+    return line[3:-1]

@@ -1,69 +1,46 @@
-"""A sealed file read once into its value tree, its leaves and where each leaf sits in the text.
+"""A YAML file read once into its value tree, its leaves, and where each leaf sits in the text.
 
-Why: ``load_secrets``, ``verify``, ``decrypt`` and a one-value ``set`` need the same things: the
-plain value tree (as :func:`sealfile.stores.yaml.load_fast` builds it), every leaf in document
-order with its canonical path encoding (for the MAC and the tokens), and, for the writers, the
-exact text span of each scalar so that one value can be replaced without re-emitting the file.
+Every verb on a YAML file starts here: the plain value tree (what ``load_secrets`` returns),
+every leaf in document order with its canonical path encoding (for the MAC and the tokens), and
+the exact text span of each node, so values can be sealed, opened and changed by editing the
+user's text in place (docs/format.md §1).
 
-The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel reads it: nodes come
-from ruamel's C parser with its own resolver, and every scalar that is not a plain string is
-built by ruamel's own safe constructor. The walk only re-does what ``construct_document`` does
-for the shapes a secrets file has (string-keyed block or flow mappings and sequences); for
-anything else (merge keys, tags on containers, duplicate keys, aliases of containers, key types
-the format refuses) :func:`scan` returns ``None`` and the caller uses the general path, which
-gives the proper error or result. ``tests/stores/test_yaml_nodes.py`` proves the trees equal.
+The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml reads it: nodes come
+from ruamel's parser with its own resolver, and every scalar that is not a plain string is built
+by ruamel's own safe constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib);
+``engine="pure"`` the pure-Python one, which gives the same nodes and marks (the test suite runs
+every verb through both). Shapes the format cannot hold are refused here with one precise line:
+aliases, merge keys, custom tags, keys that are not strings, integers or booleans, duplicate
+keys, a top level that is not a mapping, deep nesting.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.tag import Tag
 
+from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
-from sealfile.model.paths import ListIndex, Path, Segment, encode_path
+from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
+from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, format_error, reader_for
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("str", "int", "float", "bool", "null", "binary", "timestamp"))
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
 """A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
-
-
-class OnceVersionResolver(VersionedResolver):
-    """ruamel's resolver looks the YAML version up again for every scalar (two property calls
-    that cost more than the regex match). The version cannot change inside one document, so
-    look it up once per loader; the resolution tables and their order are ruamel's own."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._sealfile_table: Any = None
-
-    @property
-    def versioned_resolver(self) -> Any:
-        if self._sealfile_table is None:
-            self._sealfile_table = super().versioned_resolver
-        return self._sealfile_table
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        """ruamel's own ``resolve`` for a plain scalar with the table looked up once; any other
-        case (or a table with catch-all entries, which ruamel's 1.2 rules do not have) is ruamel's."""
-        table = self.versioned_resolver
-        if kind is not ScalarNode or not implicit[0] or None in table or self.yaml_path_resolvers:
-            return super().resolve(kind, value, implicit)
-        for tag, regexp in table.get(value[0] if value else "", ()):
-            if regexp.match(value):
-                return Tag(suffix=tag)
-        return self.DEFAULT_SCALAR_TAG
+CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
+ALIAS = ("YAML aliases are not supported: a value would be readable under two key paths, and each "
+         "sealed value is bound to one")
 
 
 @dataclass(slots=True)
@@ -74,7 +51,7 @@ class Leaf:
     encoded_path: bytes
     value: Any
     node: Any
-    """The value's ruamel node (``start_mark``/``end_mark`` give its span, ``style`` its quoting)."""
+    """The value's node (``start_mark``/``end_mark`` give its span, ``style`` its quoting)."""
     key_node: Any
     """The mapping key's node for a mapping value, ``None`` for a list item."""
     parent: Any
@@ -83,93 +60,81 @@ class Leaf:
     """The key or index of the value in ``parent``."""
     flow: bool
     """Inside a flow collection (``{...}`` / ``[...]``), where ``,[]{}`` are indicators."""
+    indent: int
+    """The indentation of the block collection holding it (the key's or the dash's column)."""
+    start: int
+    end: int
+    """The value's span in the text; for an empty value (a bare ``key:``), the empty span right after
+    its ``:`` or ``-`` (the engines put empty nodes in different places)."""
 
 
 @dataclass
 class Scan:
-    tree: dict[Any, Any]
-    """The value tree without the metadata key: plain dicts and lists."""
-    metadata: Any
-    """The constructed ``sealfile:`` value (``None`` if the key is missing)."""
-    metadata_key_node: Any
-    metadata_node: Any
-    root: MappingNode
+    text: str
+    tree: Any
+    """The value tree without the metadata: a mapping, or for a stream of several documents a list of them."""
+    multi: bool
+    """Several documents: the first path segment of every leaf is the document's index."""
+    roots: list[Any]
+    """The root node of each data document."""
+    metadata: Any = None
+    """The constructed ``sealfile:`` value (``None`` if there is none)."""
+    metadata_key_node: Any = None
+    metadata_node: Any = None
     leaves: list[Leaf] = field(default_factory=list)
+    containers: dict[bytes, tuple[Any, Any]] = field(default_factory=dict)
+    """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
 
 
-class _Unusual(Exception):
-    """A shape this walk does not handle; the general path decides what it means."""
-
-
-def _loader_factory() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = OnceVersionResolver
-    return yaml
-
-
-_yaml: YAML | None = None
-
-
-def scan(text: str) -> Scan | None:
-    """Parse ``text``; ``None`` when the general path must decide (see the module docstring)."""
-    global _yaml
-    if _yaml is None:
-        _yaml = _loader_factory()
+def scan(text: str, *, engine: Engine = "c") -> Scan:
+    """Parse ``text``; :class:`FormatError` (one line, never quoting the input) for what the format refuses."""
+    yaml = reader_for(text, engine_yaml(engine))
+    yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as ruamel's own load does
     try:
         with gc_paused():
-            return _scan(_yaml, text)
-    except (_Unusual, YAMLError, RecursionError, ValueError):  # ValueError: a number too long to convert
-        return None
+            loader, parser = yaml.get_constructor_parser(text)
+            try:
+                roots = []
+                while loader.composer.check_node():
+                    roots.append(loader.composer.get_node())
+                return _Walk(loader, text).run(roots)
+            finally:
+                _release(yaml, parser)
+    except FormatError:
+        raise
+    except YAMLError as err:
+        raise format_error(err) from None
+    except RecursionError:
+        raise FormatError(MAX_DEPTH_MESSAGE) from None
+    except ValueError:  # an integer longer than Python converts (4300 digits); never quote it
+        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
-    each full collection would walk all of them again (a third of the load time at 30,000 values)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+def _release(yaml: YAML, parser: Any) -> None:
+    """What ruamel's own ``load`` does after a document: the pure reader and scanner are reused."""
+    parser.dispose()
+    yaml.doc_infos.clear()
+    for part in ("reader", "scanner"):
+        reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
+        if reset is not None:
+            reset()
 
 
-def _scan(yaml: YAML, text: str) -> Scan | None:
-    loader, parser = yaml.get_constructor_parser(text)
-    try:
-        root = loader.composer.get_single_node()
-        if not isinstance(root, MappingNode) or _tag(root) != MAP_TAG:
-            return None
-        return _Walk(loader).run(root)
-    finally:
-        parser.dispose()
-
-
-def _tag(node: Node) -> str:
-    return tag_text(node.ctag)
-
-
-def tag_text(tag: Any) -> str:
-    """``str(tag)`` without its per-call URI decoding (implicit tags have no handle, no ``%``)."""
-    if isinstance(tag, Tag) and tag.handle is None and "%" not in tag.suffix:
-        return str(tag.suffix)
-    return str(tag)
+def _where(node: Node) -> str:
+    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
 
 
 class _Segments:
     """Canonical encodings of path segments, computed once per distinct key or index."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, bytes] = {}
+        self._keys: dict[Any, bytes] = {}
         self._indexes: list[bytes] = []
 
     def key(self, key: Segment) -> bytes:
-        if type(key) is not str:
-            return encode_path((key,))
-        found = self._keys.get(key)
+        found = self._keys.get((type(key), key))
         if found is None:
-            found = self._keys[key] = encode_path((key,))
+            found = self._keys[(type(key), key)] = encode_path((key,))
         return found
 
     def index(self, index: int) -> bytes:
@@ -179,75 +144,147 @@ class _Segments:
 
 
 class _Walk:
-    def __init__(self, constructor: Any):
+    def __init__(self, constructor: Any, text: str):
         self._constructor = constructor
+        self._text = text
         self._seen: set[int] = set()
         self._segments = _Segments()
+        self._leaves: list[Leaf] = []
+        self._containers: dict[bytes, tuple[Any, Any]] = {}
 
-    def scalar(self, node: Node) -> Any:
+    def run(self, roots: list[Any]) -> Scan:
+        if not roots or all(_empty(root) for root in roots):
+            raise FormatError("the file holds no YAML document (it is empty or only comments)")
+        if len(roots) > 1 and _metadata_document(roots[-1]):
+            *roots, metadata_root = roots
+        else:
+            metadata_root = None
+        multi = len(roots) > 1
+        scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
+                       containers=self._containers)
+        for index, root in enumerate(roots):
+            prefix: Path = (ListIndex(index),) if multi else ()
+            encoded = self._segments.index(index) if multi else b""
+            document = self._document(root, prefix, encoded, scanned, allow_metadata=not multi)
+            if multi:
+                scanned.tree.append(document)
+            else:
+                scanned.tree = document
+        if metadata_root is not None:
+            key, value = metadata_root.value[0]
+            scanned.metadata_key_node, scanned.metadata_node = key, value
+            scanned.metadata = self._constructor.construct_object(value, deep=True)
+        return scanned
+
+    def _document(self, root: Any, prefix: Path, encoded: bytes, scanned: Scan, *, allow_metadata: bool) -> Any:
+        if _empty(root):
+            return None
+        if type(root) is not MappingNode or tag_text(root.ctag) != MAP_TAG:
+            raise FormatError("the top level of a document must be a mapping of keys to values "
+                              f"({_where(root)})")
+        pairs = []
+        for key_node, value_node in root.value:
+            if (type(key_node) is ScalarNode and key_node.value == METADATA_KEY
+                    and self._scalar(key_node) == METADATA_KEY):
+                if not allow_metadata or scanned.metadata_node is not None:
+                    raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved ({_where(key_node)})")
+                scanned.metadata_key_node, scanned.metadata_node = key_node, value_node
+                scanned.metadata = self._constructor.construct_object(value_node, deep=True)
+            else:
+                pairs.append((key_node, value_node))
+        mapping: dict[Any, Any] = {}
+        self._containers[encoded] = (None, root)
+        self._mapping(pairs, mapping, prefix, encoded, bool(root.flow_style), root.start_mark.column, 1)
+        return mapping
+
+    def _scalar(self, node: Any) -> Any:
         if type(node) is not ScalarNode:
-            raise _Unusual
+            raise FormatError(self._not_a_key(node))
         tag = node.ctag
         if tag.handle is None and tag.suffix == STR_TAG:  # the common case, without the calls below
             return node.value
-        if _tag(node) == STR_TAG:
+        text = tag_text(tag)
+        if text == STR_TAG:
             return node.value
+        if text not in SCALAR_TAGS and text != MERGE_TAG:
+            raise FormatError(CUSTOM_TAG + f" ({_where(node)})")
         return self._constructor.construct_object(node, deep=True)
 
-    def run(self, root: MappingNode) -> Scan:
-        tree: dict[Any, Any] = {}
-        result = Scan(tree, None, None, None, root)
-        top: list[tuple[Node, Node]] = []
-        for key_node, value_node in root.value:
-            key = self.scalar(key_node)
-            if key == METADATA_KEY and isinstance(key, str):
-                if result.metadata_node is not None:
-                    raise _Unusual
-                result.metadata_key_node, result.metadata_node = key_node, value_node
-                result.metadata = self._constructor.construct_object(value_node, deep=True)
-            else:
-                top.append((key_node, value_node))
-        self._mapping(top, tree, (), b"", bool(root.flow_style), result.leaves)
-        return result
+    def _not_a_key(self, node: Any) -> str:
+        start = node.start_mark.index
+        if self._text.startswith("{{", start) or self._text.startswith("{{", max(start - 1, 0)):
+            return (f"a template placeholder ({{{{ ... }}}}) is not YAML ({_where(node)}): seal the rendered "
+                    "file, or quote the placeholder")
+        return f"mapping keys must be strings, integers or booleans ({_where(node)})"
 
-    def _mapping(
-        self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes, flow: bool,
-        leaves: list[Leaf],
-    ) -> None:
+    def _mapping(self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes,
+                 flow: bool, indent: int, depth: int) -> None:
         segments = self._segments
         for key_node, value_node in pairs:
-            key = self.scalar(key_node)
-            if not isinstance(key, (str, int)) or key in into or _tag(key_node) == MERGE_TAG:
-                raise _Unusual  # int includes bool; a float key is refused by the format
+            if type(key_node) is ScalarNode and tag_text(key_node.ctag) == MERGE_TAG:
+                raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})")
+            key = self._scalar(key_node)
+            if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
+                raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
+            if key in into:
+                raise FormatError(f"invalid YAML at {_where(key_node)}: duplicate key")
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
-                                    flow, leaves)
+                                    flow, key_node.start_mark.column if not flow else indent, depth)
 
-    def _value(
-        self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
-        leaves: list[Leaf],
-    ) -> Any:
-        if type(node) is ScalarNode:
-            value = self.scalar(node)
-            leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow))
-            return value
+    def _value(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
+               indent: int, depth: int) -> Any:
         if id(node) in self._seen:
-            raise _Unusual
+            raise FormatError(f"{ALIAS} (the anchor is at {_where(node)})", keypath=format_keypath(path))
         self._seen.add(id(node))
+        if type(node) is ScalarNode:
+            value = self._scalar(node)
+            start, end = node.start_mark.index, node.end_mark.index
+            if start == end:
+                start = end = self._after_indicator(node, key_node)
+            self._leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow, indent, start, end))
+            return value
+        if depth >= MAX_EDITABLE_DEPTH:
+            raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
         inner_flow = flow or bool(node.flow_style)
-        tag = _tag(node)
+        inner_indent = indent if inner_flow else node.start_mark.column
+        tag = tag_text(node.ctag)
+        self._containers[encoded] = (key_node, node)
         if type(node) is MappingNode and tag == MAP_TAG:
             mapping: dict[Any, Any] = {}
             if not node.value:
-                leaves.append(Leaf(path, encoded, mapping, node, key_node, parent, slot, flow))
-            self._mapping(node.value, mapping, path, encoded, inner_flow, leaves)
+                self._leaves.append(Leaf(path, encoded, mapping, node, key_node, parent, slot, flow, indent,
+                                         node.start_mark.index, node.end_mark.index))
+            self._mapping(node.value, mapping, path, encoded, inner_flow, inner_indent, depth + 1)
             return mapping
         if type(node) is SequenceNode and tag == SEQ_TAG:
             sequence: list[Any] = []
             if not node.value:
-                leaves.append(Leaf(path, encoded, sequence, node, key_node, parent, slot, flow))
+                self._leaves.append(Leaf(path, encoded, sequence, node, key_node, parent, slot, flow, indent,
+                                         node.start_mark.index, node.end_mark.index))
             for index, item in enumerate(node.value):
                 sequence.append(None)
                 sequence[index] = self._value(item, sequence, index, None, (*path, ListIndex(index)),
-                                              encoded + self._segments.index(index), inner_flow, leaves)
+                                              encoded + self._segments.index(index), inner_flow, inner_indent,
+                                              depth + 1)
             return sequence
-        raise _Unusual
+        if tag.startswith("tag:yaml.org,2002:"):
+            raise FormatError(f"YAML !!{tag.rsplit(':', 1)[1]} collections are not supported: use a mapping or a "
+                              f"list ({_where(node)})", keypath=format_keypath(path))
+        raise FormatError(CUSTOM_TAG + f" ({_where(node)})", keypath=format_keypath(path))
+
+
+    def _after_indicator(self, node: Any, key_node: Any) -> int:
+        """Where an empty value is: right after the ``:`` that follows its key, or the ``-`` before it."""
+        if key_node is not None:
+            return self._text.index(":", key_node.end_mark.index) + 1
+        return self._text.rfind("-", 0, node.start_mark.index + 1) + 1
+
+
+def _empty(root: Any) -> bool:
+    return type(root) is ScalarNode and tag_text(root.ctag) == "tag:yaml.org,2002:null" and root.value == ""
+
+
+def _metadata_document(root: Any) -> bool:
+    """The document sealfile appends to a stream of several: a mapping holding only ``sealfile``."""
+    return (type(root) is MappingNode and len(root.value) == 1 and type(root.value[0][0]) is ScalarNode
+            and root.value[0][0].value == METADATA_KEY and not root.value[0][0].style)

@@ -1,11 +1,16 @@
-"""Editing a YAML file's text in place: spans of scalars, and the text a value takes there.
+"""Sealing and opening a YAML file by editing the user's text in place (docs/format.md §1, §5).
 
-Why: a sealed file is the user's text; ``decrypt`` replaces each ``ENC[...]`` span with the
-value's YAML text and a one-value ``set`` replaces one token and the MAC, so every other byte
-stays as it was (and re-emitting a large document with the round-trip library takes seconds).
-Every function returns ``None`` when an edit would not certainly mean the same as the
-round-trip writer's output (a flow collection where the token is plain, a block scalar in an
-unusual place, a value YAML cannot show inline...); the caller then uses the general path.
+A sealed file is the user's text with each encrypted scalar's source span replaced by its token;
+opening puts back exactly that span. So everything the user wrote (comments, blank lines,
+indentation, flow spacing, quoting, line endings) survives by construction, and a change to one
+value rewrites that value's span only.
+
+The span of a scalar is its node's ``[start, end)``: anchors, tags and quotes included, and for
+a block scalar the header, every content line and the trailing blank lines. Its text is the
+value's **spelling**, recorded in the token (with the indentation and flow context it was
+written in) whenever it differs from how sealfile would write the value itself. Where a span is
+empty (a bare ``key:``) the token goes after one space; where it ends with a line break (a block
+scalar) the token is followed by that line break. Opening removes exactly what sealing inserted.
 """
 
 from __future__ import annotations
@@ -16,20 +21,80 @@ from typing import Any
 
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml import scalars as yaml_scalars
-from sealfile.stores.yaml.scan import Leaf, Scan
+from sealfile.stores.yaml.scan import Leaf
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
+_CONTEXT = re.compile(rb"(\d+),([01]):")
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
+        pieces += (text[position:start], replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def line_break_at_end(text: str) -> str:
+    if text.endswith("\r\n"):
+        return "\r\n"
+    return "\n" if text.endswith("\n") else ""
+
+
+def token_text(token: str, flow: bool) -> str:
+    """A token as a scalar: plain in block context, double-quoted in flow context (``[]`` are indicators)."""
+    return f'"{token}"' if flow else token
+
+
+def spelling(text: str, leaf: Leaf) -> str:
+    return text[leaf.start:leaf.end]
+
+
+def seal_edit(text: str, leaf: Leaf, token: str) -> Edit:
+    """The edit that puts ``token`` where ``leaf``'s value is written."""
+    start, end = leaf.start, leaf.end
+    written = text[start:end]
+    prefix = " " if start == end else ""
+    return start, end, prefix + token_text(token, leaf.flow) + line_break_at_end(written)
+
+
+def layout_of(text: str, leaf: Leaf, scalar: Styled) -> bytes:
+    """What the token must record to give back ``leaf``'s exact spelling: nothing when sealfile
+    would write the value that way anyway, else the context (indentation, flow) and the spelling."""
+    written = spelling(text, leaf)
+    if "\n" not in written and yaml_scalars.inline(scalar.value, scalar.style, flow=leaf.flow) == written:
+        return b""
+    return f"{leaf.indent},{int(leaf.flow)}:".encode() + written.encode("utf-8", "surrogatepass")
+
+
+def recorded_spelling(layout: bytes, leaf: Leaf) -> str | None:
+    """The recorded spelling, if the token still sits in the context it was written for."""
+    match = _CONTEXT.match(layout)
+    if match is None or int(match.group(1)) != leaf.indent or (match.group(2) == b"1") != leaf.flow:
+        return None
+    return layout[match.end():].decode("utf-8", "surrogatepass")
+
+
+def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:
+    """The edit that puts back a recorded spelling where ``leaf``'s token is (the inverse of :func:`seal_edit`)."""
+    start, end = leaf.start, leaf.end
+    if written == "" and start > 0 and text[start - 1] == " ":
+        start -= 1
+    after = line_break_at_end(written)
+    if after and text.startswith(after, end):
+        end += len(after)
+    return start, end, written
 
 
 @dataclass(frozen=True)
-class Span:
-    """Where a sealed scalar sits: ``ENC[...]`` plain, quoted, or alone in a literal block."""
+class _TokenSpan:
+    """Where a token of a file sealfile 0.1 wrote sits: plain, quoted, or alone in a literal block."""
 
     start: int
     end: int
-    token: tuple[int, int]
-    """The ``ENC[...]`` characters themselves."""
     block: tuple[int, int] | None = None
     """For a block node: the end of its indicator (``|-``) and the start of what follows its token line."""
 
@@ -37,66 +102,27 @@ class Span:
 _BLOCK_HEADER = re.compile(r"\|[-+0-9]*")
 
 
-def span_of(text: str, node: Any) -> Span | None:
-    """The scalar's span, checked against its value (a misplaced mark means ``None``)."""
+def _token_span(text: str, node: Any) -> _TokenSpan | None:
     start, end = int(node.start_mark.index), int(node.end_mark.index)
-    if node.style in ('"', "'"):
-        token = (start + 1, end - 1)
-    elif not node.style:
-        token = (start, end)
-    elif node.style == "|":
-        header = _BLOCK_HEADER.match(text, start)
-        line_end = text.find("\n", start, end)
-        if header is None or line_end < 0:
-            return None
-        value = node.value.strip()
-        token_start = text.find(value, line_end, end)
-        token_line_end = text.find("\n", token_start, end) + 1 or end
-        if token_start < 0 or text[line_end:token_start].strip() or text[token_start + len(value):end].strip():
-            return None
-        return Span(start, end, (token_start, token_start + len(value)), (header.end(), token_line_end))
-    else:
+    if node.style != "|":
+        return _TokenSpan(start, end)
+    header = _BLOCK_HEADER.match(text, start)
+    line_end = text.find("\n", start, end)
+    if header is None or line_end < 0:
         return None
-    return Span(start, end, token) if text[token[0]:token[1]] == node.value else None
-
-
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    pieces: list[str] = []
-    position = 0
-    for start, end, replacement in sorted(edits):
-        pieces += (text[position:start], replacement)
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
-
-
-def metadata_start(text: str, scanned: Scan) -> int | None:
-    """Where the ``sealfile:`` block starts, if it is the last top-level key of a block mapping."""
-    key = scanned.metadata_key_node
-    if key is None or scanned.root.flow_style or not scanned.tree or scanned.root.value[-1][0] is not key:
+    value = node.value.strip()
+    token_start = text.find(value, line_end, end)
+    token_line_end = text.find("\n", token_start, end) + 1 or end
+    if token_start < 0 or text[line_end:token_start].strip() or text[token_start + len(value):end].strip():
         return None
-    start = int(key.start_mark.index)
-    if key.start_mark.column != 0 or key.style or text[start:start + 9] != "sealfile:":
-        return None
-    return start
+    return _TokenSpan(start, end, (header.end(), token_line_end))
 
 
-def mac_span(text: str, scanned: Scan, mac: str) -> Span | None:
-    """Where the metadata's ``mac:`` value is, if it is a one-line scalar holding ``mac``."""
-    pairs = getattr(scanned.metadata_node, "value", None)
-    if not isinstance(pairs, list):
-        return None
-    found = [v for k, v in pairs if getattr(k, "value", None) == "mac"]
-    if len(found) != 1 or found[0].value != mac:
-        return None
-    span = span_of(text, found[0])
-    return None if span is None or span.block else span
-
-
-def value_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None) -> Edit | None:
-    """The edit that puts ``scalar``'s YAML text where ``leaf``'s token is; ``None`` if unsure."""
+def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None) -> Edit | None:
+    """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
+    token was moved); ``None`` when sealfile cannot write it there with certainty."""
     value, style = scalar.value, scalar.style
-    span = span_of(text, leaf.node)
+    span = _token_span(text, leaf.node)
     if span is None:
         return None
     if style == "|" and isinstance(value, str):
@@ -105,9 +131,8 @@ def value_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None
     if rendered is None:
         return None
     start = span.start
-    if rendered == "" and leaf.key_node is not None:  # "key:" as ruamel writes a bare null
-        while start > 0 and text[start - 1] == " ":
-            start -= 1
+    if rendered == "" and start > 0 and text[start - 1] == " ":  # "key:" as ruamel writes a bare null
+        start -= 1
     if span.block is not None:  # keep the header line's comment and the block's trailing lines
         header_end, after = span.block
         line_end = text.index("\n", header_end)
@@ -115,17 +140,16 @@ def value_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None
     return start, span.end, rendered
 
 
-def _block_edit(text: str, leaf: Leaf, span: Span, value: str, mapping_indent: int) -> Edit | None:
+def _block_edit(text: str, leaf: Leaf, span: _TokenSpan, value: str, mapping_indent: int) -> Edit | None:
     """``key: |`` and the content lines, at the indentation the file uses there."""
     node = leaf.node
     if leaf.flow:
         return None
     if span.block is not None:
         header_end, after = span.block
-        line_start = text.rindex("\n", 0, span.token[0]) + 1
-        indent, rest_start, rest_end, tail = span.token[0] - line_start, header_end, text.index("\n", header_end) + 1, (
-            text[after:span.end])
-        end = span.end
+        token_start = text.index(node.value.strip(), header_end)
+        indent = token_start - (text.rindex("\n", 0, token_start) + 1)
+        rest_start, rest_end, tail, end = header_end, text.index("\n", header_end) + 1, text[after:span.end], span.end
     else:
         if leaf.key_node is not None:
             if leaf.key_node.start_mark.line != node.start_mark.line:

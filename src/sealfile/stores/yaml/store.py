@@ -23,7 +23,8 @@ class YamlStore(Store):
         return load_fast(text)
 
     def dump(self, document: Any, like: str | None = None) -> str:
-        from sealfile.stores.yaml.roundtrip import dump_roundtrip, guess_layout, keep_comment_gaps
+        from sealfile.stores.yaml.layout import guess_layout
+        from sealfile.stores.yaml.roundtrip import dump_roundtrip, keep_comment_gaps
 
         if like is None:
             return dump_roundtrip(document)

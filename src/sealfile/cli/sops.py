@@ -1,0 +1,90 @@
+"""The way in from SOPS and the way back: ``import-sops``, ``export-sops``, and ``status`` of a SOPS file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from sealfile.cli.app import cli
+from sealfile.cli.options import input_type_option, output_type_option
+from sealfile.files import io
+from sealfile.stores import STORE_NAMES, store_for
+
+
+def _write(text: str, file: Path, output: Path | None, in_place: bool) -> None:
+    target = output or (file if in_place else None)
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        io.write_output(target, text, private=False)
+
+
+@cli.command("import-sops")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the sealed file.")
+@input_type_option
+@output_type_option(STORE_NAMES, "Syntax of the sealed file [default: from the output's name, else YAML].")
+def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str | None,
+                output_type: str | None) -> None:
+    """Convert a SOPS file to a sealed file for the same recipients (see docs/sops-compat.md)."""
+    from sealfile.ops.import_sops import import_sops as convert
+    from sealfile.ops.signatures import for_file
+
+    if output and in_place:
+        raise click.UsageError("use -o or -i, not both")
+    target = store_for(output, output_type) if output or output_type else store_for(None)
+    with io.about(file):
+        result = convert(io.read_text(file), path=str(file), input_type=input_type, output=target,
+                         policy=for_file(output or file))
+    for kind in result.skipped:
+        click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
+    for note in result.notes:
+        click.echo(f"sealfile: warning: {file}: {note}", err=True)
+    _write(result.sealed, file, output, in_place)
+
+
+def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
+    """``status`` of a SOPS file: what its metadata says, and whether the MAC holds (with a key)."""
+    from sealfile.sops import LABELS, checked_kind
+    from sealfile.sops.status import describe
+
+    if older_than is not None:
+        raise click.UsageError("--older-than needs per-value times, which SOPS files do not record")
+    info = describe(text, checked_kind(kind))
+    lines = [f"file: {file}",
+             f"format: SOPS {LABELS[info.kind]} file (written by sops {info.version or '?'})",
+             f"rule: {info.rule[0]} {info.rule[1]}" + (" (MAC over encrypted values only)"
+                                                     if info.mac_only_encrypted else ""),
+             f"values: {info.values} ({info.encrypted} encrypted)",
+             "recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else "")]
+    lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
+    return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
+
+
+@cli.command("export-sops")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the SOPS file.")
+@input_type_option
+@output_type_option(("yaml", "json", "dotenv"), "Syntax of the SOPS file [default: from the output's name, else "
+                    "the sealed file's].")
+def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str | None,
+                output_type: str | None) -> None:
+    """Write a SOPS file with the same data for the same recipients (the way back to SOPS)."""
+    from sealfile.ops.export_sops import export_sops as convert
+    from sealfile.ops.signatures import for_file
+    from sealfile.sops import checked_kind
+
+    if output and in_place:
+        raise click.UsageError("use -o or -i, not both")
+    store = store_for(file, input_type)
+    kind = checked_kind(output_type or (store_for(output).name if output else store.name))
+    with io.about(file):
+        result = convert(io.read_text(file), store, kind=kind, policy=for_file(file))
+    for note in result.notes:
+        click.echo(f"sealfile: note: {file}: {note}", err=True)
+    _write(result.text, file, output, in_place)

@@ -1,0 +1,117 @@
+"""What ``review`` says about seals, without any key: who signed each side of a change, whether the
+data key was replaced, and changes to the trusted signers.
+
+**Data key replaced**, told without the key: re-wrapping the *same* data key for a recipient the
+file already had never happens (``recipients add``, ``updatekeys`` and the merge driver keep the
+stanzas of recipients already present byte for byte), so a recipient present on both sides whose
+stanza changed means a new data key: a ``rotate``, or a file sealed afresh by someone else. When no
+recipient is on both sides, the key counts as replaced unless some stanza or ciphertext survives.
+A rotation and a forgery look the same here; the signature tells them apart, so with trusted
+signers configured a replaced key not sealed by one of them fails the review.
+
+Trust is judged by the signers in force *before* the change (the base revision's
+``.sealfile.yaml``, or ``SEALFILE_ALLOWED_SIGNERS``): a change cannot vouch for itself by adding
+its author to ``signers:`` (which is flagged as prominently as a recipient change).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import show
+from sealfile.model.metadata import Stanza
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.config import CONFIG_NAME, config_from_text
+from sealfile.ops.document import SealedDocument
+from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment
+from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
+from sealfile.stores import store_for
+from sealfile.stores.yaml.reader import load_fast
+
+
+@dataclass(frozen=True)
+class SealReview:
+    before: SignatureCheck | None
+    """The old version's signature (``None`` when the file is new)."""
+    after: SignatureCheck
+    data_key_replaced: bool
+    problem: str | None
+    """Why readers under the policy would refuse the new version (or its signature is broken)."""
+
+    def sealed_by(self) -> str:
+        after = f"sealed by {self.after.signer}" if self.after.status != "unsigned" else "unsigned"
+        if self.before is None:
+            return after
+        before = self.before.signer if self.before.status != "unsigned" else "unsigned"
+        return f"{after} (before: {before})"
+
+
+def review_seal(path: str, old: str | None, new: str, policy: TrustPolicy) -> SealReview | None:
+    """The seal findings for one changed file (``None`` if a side is not a readable sealed file)."""
+    store = store_for(path)
+    try:
+        after = read_document(new, store)
+        before = read_document(old, store) if old is not None else None
+    except SealfileError:
+        return None
+    replaced = before is not None and data_key_replaced(before, after)
+    return SealReview(policy.check(before) if before is not None else None, policy.check(after), replaced,
+                      policy.problem(after))
+
+
+def _identity(stanza: Stanza) -> str:
+    """A recipient without its wrapped key: the same master key on both sides of a change."""
+    return json.dumps({"type": stanza.type, **stanza.fields}, sort_keys=True, default=str)
+
+
+def data_key_replaced(before: SealedDocument, after: SealedDocument) -> bool:
+    """Whether ``after`` is sealed under another data key than ``before`` (see the module docstring)."""
+    old = {_identity(s): s for s in before.metadata.recipients}
+    new = {_identity(s): s for s in after.metadata.recipients}
+    kept = old.keys() & new.keys()
+    if kept:
+        return any(old[i] != new[i] for i in kept)
+    old_tokens = {value for _, value in before.leaves() if is_sealed(value)}
+    shares_stanza = bool(set(before.metadata.recipients) & set(after.metadata.recipients))
+    return not shares_stanza and not any(is_sealed(value) and value in old_tokens for _, value in after.leaves())
+
+
+def policy_at(revision: str, path: str, root: Path) -> TrustPolicy:
+    """The signature policy for ``path`` as of ``revision``: ``SEALFILE_ALLOWED_SIGNERS`` if set,
+    else the nearest ``.sealfile.yaml`` there (its ``signers:`` and the file's creation rule)."""
+    pinned = from_environment()
+    for directory in PurePosixPath(path).parents:
+        config_path = (directory / CONFIG_NAME).as_posix()
+        text = show(revision, config_path, root)
+        if text is None:
+            continue
+        config = config_from_text(text, root / config_path)
+        rule = config.rule_for(root / path)
+        signers = pinned.signers if pinned.signers is not None else config.signers
+        return TrustPolicy(signers, bool(rule and rule.require_signature))
+    return pinned
+
+
+def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
+    """``signers:`` entries added to or removed from one ``.sealfile.yaml`` (by name and key)."""
+    before, after = _signer_entries(old, config_path), _signer_entries(new, config_path)
+    return ([f"{config_path}: signer ADDED {entry}" for entry in after if entry not in before]
+            + [f"{config_path}: signer removed {entry}" for entry in before if entry not in after])
+
+
+def _signer_entries(text: str | None, config_path: str) -> list[str]:
+    if text is None:
+        return []
+    try:
+        raw = load_fast(text)
+        section = raw.get(SIGNERS_KEY) if isinstance(raw, dict) else None
+        signers = signers_from_config(section, config_path)
+    except SealfileError:
+        return ["(a signers: section that does not parse)"]
+    if signers is None:
+        return []
+    return [f"{signer.principals} ({signer.key.fingerprint})" for signer in signers.signers]

@@ -1,0 +1,196 @@
+"""``export-sops``: a sealed file becomes a SOPS file for the same recipients, so a team can walk back.
+
+The sealed file is verified first. Its data (with its comments, for YAML) is encrypted for SOPS
+under a new data key wrapped for each recipient SOPS has a key source for, with the same rule,
+and the SOPS text is read back before it is returned (:mod:`sealfile.sops.writer`). What SOPS
+cannot keep is said, never dropped silently: comments become encrypted ``#ENC[...]`` lines,
+per-value set-at times and a signature are lost, an integer beyond int64 or a binary value is
+refused, a whole float comes back from ``sops decrypt`` as an integer, and a date or a time
+without a zone becomes a UTC time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.model.metadata import Metadata
+from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_entries import sops_entries
+from sealfile.sops import Kind
+from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, reads_as_int, yaml_float
+from sealfile.sops.gotime import GoTime
+from sealfile.sops.nodes import Branch, Comment, Item
+from sealfile.sops.rules import SopsRule, rule_from_metadata
+from sealfile.sops.writer import write_sops
+from sealfile.sops.yamltree import read_yaml
+from sealfile.stores import Store
+
+_PYTHON_ONLY = ("(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?>", "*+", "++", "?+")
+
+
+@dataclass(frozen=True)
+class Exported:
+    text: str
+    """The SOPS file's text."""
+    notes: list[str]
+    """What SOPS does not keep as the sealed file had it."""
+
+
+@dataclass
+class _Notes:
+    found: dict[str, list[str]]
+
+    def add(self, what: str, where: Path) -> None:
+        self.found.setdefault(what, []).append(format_keypath(where) or "(top)")
+
+    def lines(self) -> list[str]:
+        return [f"{what}: {', '.join(paths[:5])}{' ...' if len(paths) > 5 else ''}"
+                for what, paths in self.found.items()]
+
+
+def _go_time(value: dt.date, where: Path, notes: _Notes) -> GoTime:
+    if not isinstance(value, dt.datetime):
+        notes.add("a date becomes a time at midnight UTC in SOPS", where)
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    elif value.tzinfo is None:
+        notes.add("a time without a zone is read as UTC by SOPS", where)
+        value = value.replace(tzinfo=dt.timezone.utc)
+    offset = value.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    zone = "Z" if not minutes else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
+    return GoTime(value.strftime("%Y-%m-%dT%H:%M:%S") + fraction + zone)
+
+
+def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
+    """A sealed file's value as the Go value SOPS will hold (plain ``str``/``int``/``float``, not a
+    reader's subclass of them)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise FormatError("an integer beyond int64, which SOPS cannot keep (quote it to keep it as text)",
+                              keypath=format_keypath(where))
+        return int(value)
+    if isinstance(value, float):
+        value = float(value)
+        try:
+            printed = yaml_float(value) if kind == "yaml" else json_float(value)
+        except ValueError:
+            raise FormatError("NaN or an infinity, which SOPS cannot write as JSON",
+                              keypath=format_keypath(where)) from None
+        if reads_as_int(printed):
+            notes.add("sops decrypt prints these floats as integers", where)
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _go_time(value, where, notes)
+    raise FormatError(f"a {type(value).__name__} value, which SOPS cannot keep", keypath=format_keypath(where))
+
+
+def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) -> Any:
+    """``data`` as SOPS's tree; ``shape`` (the plaintext read as SOPS reads it) adds its comments."""
+    if isinstance(data, dict):
+        if not all(isinstance(key, str) for key in data):
+            raise FormatError("SOPS files have only string keys", keypath=format_keypath(where) or None)
+        comments = _comments(shape)
+        out = Branch()
+        for key, value in data.items():
+            out.extend(Item(comment) for comment in comments.get(key, []))
+            inner = shape.get(key) if isinstance(shape, Branch) else None
+            out.append(Item(key, go_tree(value, inner, kind, notes, (*where, key))))
+        out.extend(Item(comment) for comment in comments.get(None, []))
+        return out
+    if isinstance(data, list):
+        items = [item for item in shape if not isinstance(item, Comment)] if isinstance(shape, list) else []
+        return [go_tree(value, items[index] if index < len(items) else None, kind, notes, (*where, ListIndex(index)))
+                for index, value in enumerate(data)]
+    return go_value(data, where, kind, notes)
+
+
+def _comments(shape: Any) -> dict[str | None, list[Comment]]:
+    """Comments before each key of a mapping (``None``: after the last one)."""
+    found: dict[str | None, list[Comment]] = {}
+    pending: list[Comment] = []
+    for item in shape if isinstance(shape, Branch) else ():
+        if isinstance(item.key, Comment):
+            pending.append(item.key)
+        else:
+            found[item.key], pending = pending, []
+    found[None] = pending
+    return found
+
+
+def _go_pattern(rules: EncryptionRules) -> str:
+    if rules.kind == "unencrypted_suffix":
+        return rules.pattern
+    if any(token in rules.pattern for token in _PYTHON_ONLY) or any(f"\\{d}" in rules.pattern for d in "123456789"):
+        raise FormatError(f"the {rules.kind} pattern uses syntax Go's regexp (SOPS) does not have")
+    return rules.pattern.replace("\\Z", "\\z")
+
+
+def sops_rule(rules: EncryptionRules, data: Any) -> SopsRule:
+    """The same rule for SOPS; it must select the same values on every path of ``data``."""
+    rule = rule_from_metadata({rules.kind: _go_pattern(rules)})
+    for path in _leaf_paths(data, ()):
+        keys = tuple(str(segment) for segment in path if not isinstance(segment, ListIndex))
+        if rule.encrypts(keys) != rules.encrypts(path):
+            raise FormatError(f"SOPS would read the {rules.kind} pattern otherwise here", keypath=format_keypath(path))
+    return rule
+
+
+def _leaf_paths(node: Any, where: Path) -> Iterator[Path]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaf_paths(value, (*where, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaf_paths(value, (*where, ListIndex(index)))
+    else:
+        yield where
+
+
+def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | None = None) -> Exported:
+    """The SOPS file (``kind``: yaml, json or dotenv) holding what the sealed ``text`` holds (its seal
+    checked by ``policy`` first, as every reader does)."""
+    document = (policy or from_environment()).open(text, store)
+    meta: Metadata = document.metadata
+    if meta.grouped:
+        raise FormatError("files with key groups are not exported to SOPS yet")
+    data = document.data()
+    notes = _Notes({})
+    keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
+    shape = read_yaml(document.plaintext(), comments=True)[0] if keeps_comments else None
+    tree = go_tree(data, shape, kind, notes)
+    rule = sops_rule(meta.rules, data)
+    data_key = os.urandom(32)
+    entries, skipped = sops_entries(meta.recipients, data_key)
+    if not entries:
+        raise FormatError("none of the file's recipients has a SOPS key source")
+    out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, entries=entries)
+    lines = [*skipped, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
+    if any(isinstance(item.key, Comment) for item in _all_items(tree)):
+        lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
+    elif store.name == "yaml" and kind == "json" and "#" in text:
+        lines.append("comments are not kept (a SOPS JSON file has none)")
+    if meta.signature:
+        lines.append("the file's signature is not kept (SOPS files are not signed)")
+    return Exported(out, lines)
+
+
+def _all_items(node: Any) -> Iterator[Item]:
+    if isinstance(node, Branch):
+        for item in node:
+            yield item
+            yield from _all_items(item.value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_items(value)

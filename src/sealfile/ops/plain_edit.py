@@ -1,0 +1,76 @@
+"""Structural changes to a plaintext document, made in its own syntax: set a value or subtree, remove one.
+
+YAML plaintexts are edited as text (only the lines that change are written; see
+:mod:`sealfile.stores.yaml.edit`); JSON and dotenv through the store's editable tree. The merge
+driver applies the other side's changes this way before sealing the result again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sealfile.model.paths import ListIndex, Path, get_at, has_path, place
+from sealfile.model.scalars import Styled
+from sealfile.stores import Store
+from sealfile.stores.yaml import edit as yaml_edit
+from sealfile.stores.yaml.edit import FIRST
+from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.scan import scan
+
+
+def keypath_of(path: Path) -> str:
+    """A typed path as a key path every verb resolves to exactly it (``["db"][0][true]``)."""
+    return "".join(f"[{int(s)}]" if isinstance(s, ListIndex) else f"[{json.dumps(s)}]" for s in path)
+
+
+def set_path(plaintext: str, store: Store, path: Path, value: Any, *, after: Any = None) -> str:
+    """The plaintext with ``value`` at ``path``; a new key goes after the key ``after`` of its mapping
+    (:data:`FIRST`: before the others), else last."""
+    if store.name == "yaml":
+        bom, body = split_bom(plaintext)
+        return bom + yaml_edit.set_value(body, scan(body), keypath_of(path), value, after=after)
+    tree = store.load_editable(plaintext)
+    placed, existed = place(tree, keypath_of(path), store.new_mapping)
+    parent = get_at(tree, placed[:-1])
+    new = _to_store(value, store)
+    if isinstance(parent, list):
+        list.__setitem__(parent, int(placed[-1]), new)
+    else:
+        parent[placed[-1]] = new
+        if not existed and after is not None:
+            _move_after(parent, placed[-1], after)
+    return store.dump(tree, like=plaintext)
+
+
+def _move_after(mapping: Any, key: Any, after: Any) -> None:
+    """Reorder ``mapping`` (insertion-ordered) so ``key`` follows ``after`` (or comes first)."""
+    items = [(k, v) for k, v in mapping.items() if k != key]
+    position = 0 if after is FIRST else next((i + 1 for i, (k, _) in enumerate(items) if k == after), len(items))
+    items.insert(position, (key, mapping[key]))
+    mapping.clear()
+    mapping.update(items)
+
+
+def remove_path(plaintext: str, store: Store, path: Path) -> str:
+    if store.name == "yaml":
+        bom, body = split_bom(plaintext)
+        return bom + yaml_edit.remove(body, scan(body), keypath_of(path))
+    tree = store.load_editable(plaintext)
+    if has_path(tree, path):
+        del get_at(tree, path[:-1])[path[-1]]
+    return store.dump(tree, like=plaintext)
+
+
+def _to_store(value: Any, store: Store) -> Any:
+    if isinstance(value, dict):
+        mapping = store.new_mapping()
+        for key, item in value.items():
+            mapping[key] = _to_store(item, store)
+        return mapping
+    if isinstance(value, list):
+        return [_to_store(item, store) for item in value]
+    return store.write_scalar(Styled(value))
+
+
+__all__ = ["FIRST", "keypath_of", "remove_path", "set_path"]

@@ -1,0 +1,294 @@
+"""Who sealed a file, and what readers and writers do about it: the one trust policy.
+
+A MAC keyed by the data key proves only that the writer had *a* data key: anyone who can write
+to the repository can seal a file of their own for the same (public) recipients. A signature
+(docs/format.md §9) proves who sealed it, and anyone can check it without a key.
+
+:class:`TrustPolicy` holds the trusted signers (an OpenSSH ``allowed_signers`` file, or
+``signers:`` in ``.sealfile.yaml``) and whether the file's creation rule requires a signature.
+Once either is configured:
+
+- readers (:meth:`TrustPolicy.open`) refuse a file that is unsigned, signed by a key not
+  trusted, or whose signature does not verify, before its data key is unwrapped;
+- writers that keep a file's data key (:meth:`TrustPolicy.changing`) refuse it on the same
+  grounds unless asked to rotate it, since whoever sealed the file may hold that key;
+- writers refuse to write a file unsigned, or signed by a key readers would refuse.
+
+Where the policy comes from: :func:`for_application` (``load_secrets(allowed_signers=...)``,
+else ``SEALFILE_ALLOWED_SIGNERS``) and :func:`for_file` (the CLI and the Git tools: the same
+variable, which pins the signers for CI, else the ``.sealfile.yaml`` that governs the file).
+Without any, behaviour is as it was: files are read and written unsigned or signed alike.
+
+The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
+configured (its start-up time is measured, benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Union
+
+from sealfile.envelope.mac import signed_message
+from sealfile.errors import (
+    ConfigError,
+    SealfileError,
+    SignatureError,
+    SigningError,
+    UntrustedSealError,
+    UntrustedSignerError,
+)
+from sealfile.ops.document import OpenDocument, SealedDocument
+from sealfile.ops.reader import read_document
+from sealfile.ops.sealing import signing_as
+from sealfile.stores import Store
+
+if TYPE_CHECKING:
+    from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.envelope.signing import Signer
+
+ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
+RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
+                     "(or 'sealfile rotate' first) to seal the change under a new data key")
+
+Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What a file's signature says, checked without any key.
+
+    ``trusted``: verifies, by a trusted signer; ``valid``: verifies, with no trusted signers to
+    name its key; ``untrusted``: verifies, by a key they do not allow; ``invalid``: does not verify.
+    """
+
+    status: Status
+    fingerprint: str | None = None
+    principal: str | None = None
+    detail: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.status in ("trusted", "valid")
+
+    @property
+    def signer(self) -> str:
+        """Who signed, as far as the signature says: ``alice (SHA256:...)``, a fingerprint, or ``nobody``."""
+        if self.principal:
+            return f"{self.principal} ({self.fingerprint})"
+        return self.fingerprint or "nobody"
+
+    def describe(self) -> str:
+        if self.status == "trusted":
+            return f"signed by {self.signer}"
+        if self.status == "valid":
+            return f"signed by {self.fingerprint} (no trusted signers configured to name it)"
+        if self.status == "untrusted":
+            return self.detail
+        if self.status == "invalid":
+            claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
+            return f"the signature{claimed} does not verify: the file changed after it was signed"
+        return "unsigned"
+
+
+def signed_message_of(document: SealedDocument) -> bytes:
+    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
+    return signed_message(document.digest(), document.metadata.mac)
+
+
+def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
+    """Verify the file's signature, against ``signers`` when given."""
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
+
+    armored = document.metadata.signature
+    if armored is None:
+        return SignatureCheck("unsigned")
+    message = signed_message_of(document)
+    try:
+        if signers is None:
+            return SignatureCheck("valid", verify(message, armored, SEALFILE_NAMESPACE).fingerprint)
+        found = signers.verify(message, armored, SEALFILE_NAMESPACE)
+        return SignatureCheck("trusted", found.fingerprint, found.principal)
+    except UntrustedSignerError as err:
+        return SignatureCheck("untrusted", err.fingerprint, detail=err.message)
+    except SignatureError:
+        return SignatureCheck("invalid", _claimed_key(armored))
+
+
+def _claimed_key(armored: str) -> str | None:
+    from sealfile.envelope.sshsig import signer_key
+
+    try:
+        return signer_key(armored).fingerprint
+    except SignatureError:
+        return None
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    signers: AllowedSigners | None = None
+    """Who may seal; ``None`` when no trusted signers are configured."""
+    require_signature: bool = False
+    """The file's creation rule requires a signature (``require_signature: true``)."""
+
+    @property
+    def required(self) -> bool:
+        """Whether the file must carry a signature that verifies (and, given signers, is theirs)."""
+        return self.signers is not None or self.require_signature
+
+    def check(self, document: SealedDocument) -> SignatureCheck:
+        return check_signature(document, self.signers)
+
+    def accepts(self, check: SignatureCheck) -> bool:
+        if self.signers is not None:
+            return check.status == "trusted"
+        return check.verified or (not self.require_signature and check.status == "unsigned")
+
+    def _who_must_sign(self) -> str:
+        if self.signers is not None:
+            return f"only a signer in {self.signers.source} may seal it"
+        return "its creation rule in .sealfile.yaml has require_signature"
+
+    def refusal(self, check: SignatureCheck) -> str:
+        """Why ``check`` is not good enough, naming the signer found (one line)."""
+        if check.status == "unsigned":
+            return f"unsigned, but {self._who_must_sign()}"
+        return check.describe()
+
+    def enforce(self, document: SealedDocument) -> SignatureCheck | None:
+        """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`."""
+        if not self.required:
+            return None
+        check = self.check(document)
+        if not self.accepts(check):
+            raise UntrustedSealError(self.refusal(check))
+        return check
+
+    def problem(self, document: SealedDocument) -> str | None:
+        """For keyless checks (``check``, ``review``): why readers would refuse the file, or a
+        signature that does not verify (tampering, whatever the policy); ``None`` if neither."""
+        if not self.required and document.metadata.signature is None:
+            return None
+        check = self.check(document)
+        if self.required and not self.accepts(check):
+            return self.refusal(check)
+        return check.describe() if check.status == "invalid" else None
+
+    def enforce_unsignable(self, kind: str) -> None:
+        """For a file that cannot carry a signature (a SOPS file): refused whenever one is required."""
+        if self.required:
+            raise UntrustedSealError(f"unsigned ({kind} cannot carry a sealfile signature), "
+                                     f"but {self._who_must_sign()}")
+
+    def open(self, text: str, store: Store) -> OpenDocument:
+        """Read, enforce the policy, then unwrap the data key and check the MAC: what readers call."""
+        document = read_document(text, store)
+        self.enforce(document)
+        return document.open()
+
+    def check_reuse(self, document: SealedDocument, *, rotate: bool = False) -> None:
+        """For a writer about to keep the file's data key (unless ``rotate`` replaces it)."""
+        if rotate or not self.required:
+            return
+        check = self.check(document)
+        if not self.accepts(check):
+            raise UntrustedSealError(f"{self.refusal(check)}; {RETRY_WITH_ROTATE}")
+
+    def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
+        """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
+        from sealfile.envelope.signing import SIGNING_KEY_ENV, signer_from_environment
+        from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
+        signer = signer_from_environment(environ)
+        if signer is None:
+            if self.required:
+                raise SigningError(f"refusing to write it unsigned: {self._who_must_sign()}; set {SIGNING_KEY_ENV} "
+                                   "to your SSH key (a private key file, or a public key whose private half is in "
+                                   "ssh-agent)")
+            return None
+        if self.signers is not None and self.signers.principal_for(signer.public_key, SEALFILE_NAMESPACE) is None:
+            raise SigningError(f"your signing key {signer.fingerprint} is not a trusted signer in "
+                               f"{self.signers.source}, so readers would refuse the file; add it there "
+                               "(through review)")
+        return signer
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Every file sealed inside is signed as this policy wants (checked before anything is done)."""
+        with signing_as(self.writer()):
+            yield
+
+    def open_to_change(self, text: str, store: Store, *, rotate: bool = False) -> OpenDocument:
+        """Open a sealed file whose change will be sealed later (``edit``): refused now, before any
+        work, if that change could not be written (an untrusted seal without ``rotate``, no usable signer)."""
+        sealed = read_document(text, store)
+        self.check_reuse(sealed, rotate=rotate)
+        self.writer()
+        return sealed.open()
+
+    @contextmanager
+    def changing(self, text: str, store: Store, *, rotate: bool = False) -> Iterator[OpenDocument]:
+        """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
+        ``rotate`` must replace it (done first, so every change is sealed under the new key)."""
+        sealed = read_document(text, store)
+        self.check_reuse(sealed, rotate=rotate)
+        with self.writing():
+            document = sealed.open()
+            if rotate:
+                document.rotate()
+            yield document
+
+
+NO_POLICY = TrustPolicy()
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> TrustPolicy:
+    """The signers ``SEALFILE_ALLOWED_SIGNERS`` names (an ``allowed_signers`` file), if set."""
+    environ = os.environ if environ is None else environ
+    path = environ.get(ALLOWED_SIGNERS_ENV, "").strip()
+    if not path:
+        return NO_POLICY
+    return TrustPolicy(_read_allowed_signers(path, ALLOWED_SIGNERS_ENV))
+
+
+AllowedSignersSource = Union[str, os.PathLike[str], "AllowedSigners", TrustPolicy, None]
+
+
+def for_application(allowed_signers: AllowedSignersSource = None) -> TrustPolicy:
+    """``load_secrets(allowed_signers=...)``: a path to an ``allowed_signers`` file, the parsed file,
+    or a whole policy; ``None``: ``SEALFILE_ALLOWED_SIGNERS``, else none."""
+    if allowed_signers is None:
+        return from_environment()
+    if isinstance(allowed_signers, TrustPolicy):
+        return allowed_signers
+    if isinstance(allowed_signers, (str, os.PathLike)):
+        return TrustPolicy(_read_allowed_signers(os.fspath(allowed_signers), "allowed_signers"))
+    return TrustPolicy(allowed_signers)
+
+
+def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
+    """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
+    deployment's pin outranks the repository), else ``signers:`` of the ``.sealfile.yaml`` that
+    governs it; ``require_signature`` from its creation rule."""
+    from sealfile.ops.config import load_config
+
+    config = load_config(file)
+    rule = config.rule_for(file)
+    pinned = from_environment()
+    signers = pinned.signers if pinned.signers is not None else config.signers
+    return TrustPolicy(signers, bool(rule and rule.require_signature))
+
+
+def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
+    from sealfile.envelope.allowed_signers import AllowedSigners
+
+    try:
+        signers = AllowedSigners.from_file(Path(path).expanduser())
+    except SealfileError as err:
+        raise ConfigError(f"{named_by}: {err}") from None
+    if not len(signers):
+        raise ConfigError(f"{named_by}: {path} lists no signer, so no file could be trusted")
+    return signers

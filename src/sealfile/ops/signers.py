@@ -1,0 +1,69 @@
+"""The ``signers:`` section of ``.sealfile.yaml``: each trusted signer's name and SSH public key(s).
+
+::
+
+    signers:
+      alice: ssh-ed25519 AAAAC3Nza... alice@laptop
+      bob:                                  # one name, several keys
+        - ssh-ed25519 AAAAC3Nza... bob@desktop
+        - ecdsa-sha2-nistp256 AAAAE2Vj... bob@ci
+
+The result is the same :class:`AllowedSigners` an ``allowed_signers`` file gives, each key allowed
+for the ``sealfile`` namespace only, so one trust check serves both (and
+:func:`allowed_signers_text` writes the file ``ssh-keygen -Y verify -f`` reads).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from sealfile.envelope.allowed_signers import AllowedSigner, AllowedSigners
+from sealfile.envelope.ssh_keys import SshPublicKey
+from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+from sealfile.errors import ConfigError
+
+SIGNERS_KEY = "signers"
+# A literal principal as allowed_signers and `ssh-keygen -Y verify -I` take it: no pattern characters.
+_PRINCIPAL = re.compile(r"[^\s,\"'*?!#]+")
+
+
+def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
+    """The ``signers:`` mapping of a parsed config (``None`` when there is none)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError("must map each signer's name to an SSH public key or a list of them",
+                          keypath=SIGNERS_KEY)
+    signers = []
+    for name, keys in raw.items():
+        where = f"{SIGNERS_KEY}.{name}"
+        if not isinstance(name, str) or not _PRINCIPAL.fullmatch(name):
+            raise ConfigError("a signer's name must be one word without quotes, commas or * ? ! #", keypath=where)
+        for line in keys if isinstance(keys, list) else [keys]:
+            if not isinstance(line, str):
+                raise ConfigError("expected an SSH public key line ('ssh-ed25519 AAAA... comment')", keypath=where)
+            try:
+                key = SshPublicKey.from_line(line)
+            except ConfigError as err:
+                raise ConfigError(err.message, keypath=where) from None
+            signers.append(AllowedSigner(name, key, namespaces=SEALFILE_NAMESPACE))
+    return AllowedSigners(signers, source=source)
+
+
+def allowed_signers_text(signers: AllowedSigners) -> str:
+    """The same signers as an OpenSSH ``allowed_signers`` file."""
+    lines = []
+    for signer in signers.signers:
+        options = [f'namespaces="{signer.namespaces}"'] if signer.namespaces else []
+        options += [f'{name}="{_utc(moment)}"' for name, moment in (
+            ("valid-after", signer.valid_after), ("valid-before", signer.valid_before)) if moment is not None]
+        principals = f'"{signer.principals}"' if " " in signer.principals else signer.principals
+        lines.append(" ".join([principals, *([",".join(options)] if options else []), signer.key.to_line()]) + "\n")
+    return "".join(lines)
+
+
+def _utc(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y%m%d%H%M%SZ")

@@ -1,0 +1,115 @@
+"""Sealing a YAML plaintext by splicing: each encrypted value's span becomes its token, the metadata
+block is added, and nothing else of the user's text changes (docs/format.md §1).
+
+Two engines give the same bytes: ``"c"`` (ruamel's C parser, bulk-friendly) and ``"pure"`` (the
+pure-Python parser); :mod:`sealfile.ops.reader` picks one. Callers read the result back through
+the reader's own path before using it (:func:`sealfile.ops.spliced.seal_checked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sealfile.envelope.cipher import ValueCipher, pack_payload
+from sealfile.envelope.datakey import new_data_key, wrap_for
+from sealfile.envelope.mac import EncodedLeaf, leaf_bytes
+from sealfile.errors import FormatError
+from sealfile.kms.base import MasterKey
+from sealfile.model.metadata import Metadata
+from sealfile.model.paths import format_keypath
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import Styled, encode_scalar
+from sealfile.ops.document import Reuse
+from sealfile.ops.sealing import seal_metadata
+from sealfile.stores import Store
+from sealfile.stores.yaml import metablock
+from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
+from sealfile.stores.yaml.scan import STYLE_OF_NODE, Leaf, scan
+from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
+
+
+def styled(leaf: Leaf) -> Styled:
+    """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
+    if type(leaf.value) is str:
+        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
+    if leaf.value is None:
+        return Styled(None, leaf.node.value or None)
+    return Styled(leaf.value)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A sealed text with what checking it needs: the data key and the data it must open as."""
+
+    text: str
+    data_key: bytes = field(repr=False)
+    data: Any = field(repr=False)
+
+
+def seal_yaml(
+    plaintext: str,
+    store: Store,
+    keys: Iterable[MasterKey],
+    rules: EncryptionRules | None = None,
+    *,
+    reuse: Reuse | None = None,
+    clock: Callable[[], int] | None = None,
+    engine: Engine = "c",
+) -> Sealed:
+    """The sealed text; with ``reuse`` the previous data key and stanzas are kept (``keys``, when
+    given, name the recipients instead) and a value whose payload is unchanged keeps its token."""
+    bom, plaintext = split_bom(plaintext)
+    with gc_paused():
+        scanned = scan(plaintext, engine=engine)
+        if scanned.metadata_node is not None:
+            raise FormatError("the top-level key 'sealfile' is reserved (is this file already sealed?)")
+        rules = rules or EncryptionRules()
+        payloads = _payloads(plaintext, scanned.leaves, rules)
+        keys = list(keys)
+        if reuse is None:
+            data_key = new_data_key()
+            stanzas = wrap_for(keys, data_key)
+        else:
+            data_key = reuse.data_key
+            stanzas = wrap_for(keys, data_key, existing=reuse.stanzas) if keys else reuse.stanzas
+        if not stanzas:
+            raise FormatError("a sealed file needs at least one recipient")
+        edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, ValueCipher(data_key, clock), reuse)
+        meta = seal_metadata(Metadata.single_group(stanzas, rules), data_key, mac_input)
+        edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
+        return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
+
+
+def _payloads(text: str, leaves: list[Leaf], rules: EncryptionRules) -> dict[int, bytes]:
+    """Leaf index -> value payload of every value the rules encrypt (refusing what the format cannot hold)."""
+    payloads: dict[int, bytes] = {}
+    for index, leaf in enumerate(leaves):
+        if isinstance(leaf.value, (dict, list)) or not rules.encrypts(leaf.path):
+            continue
+        scalar = styled(leaf)
+        try:
+            payloads[index] = pack_payload(encode_scalar(scalar.value, scalar.style), layout_of(text, leaf, scalar))
+        except FormatError as err:
+            err.keypath = format_keypath(leaf.path)
+            raise
+    return payloads
+
+
+def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], cipher: ValueCipher,
+                 reuse: Reuse | None) -> tuple[list[Edit], list[EncodedLeaf]]:
+    old = reuse.tokens if reuse else {}
+    edits: list[Edit] = []
+    mac_input: list[EncodedLeaf] = []
+    for index, leaf in enumerate(leaves):
+        payload = payloads.get(index)
+        if payload is None:
+            mac_input.append((leaf.encoded_path, leaf_bytes(leaf.value)))
+            continue
+        previous = old.get(leaf.encoded_path)
+        token = previous[0] if previous is not None and previous[1] == payload else None
+        token = token or cipher.seal_payload(leaf.encoded_path, payload)
+        edits.append(seal_edit(text, leaf, token))
+        mac_input.append((leaf.encoded_path, b"E" + token.encode("ascii")))
+    return edits, mac_input

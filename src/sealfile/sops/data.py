@@ -1,0 +1,116 @@
+"""A decrypted SOPS tree as Python data: what a program reading ``sops decrypt``'s output gets.
+
+``sops decrypt`` prints Go values; ``load_secrets`` returns what that output means when read
+back (YAML 1.2 as ruamel.yaml reads it, JSON as ``json`` reads it), so a team moving from
+``sops decrypt | yq`` or ``json.load`` sees the same values and types:
+
+- a float prints with Go's shortest digits and reads back as an ``int`` when it has neither a
+  point nor an exponent (``1`` for 1.0, ``-0`` for -0.0, but ``1e+06`` in YAML);
+- a YAML time prints in RFC 3339 and reads back as a ``datetime``; in JSON it is a string;
+- a duplicated key reads back as its last value; a YAML ``<<`` merge key merges as ruamel
+  merges it (merged keys first, the mapping's own keys win, earlier merged mappings win);
+- dotenv and INI values are strings, as those formats print them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+from sealfile.errors import FormatError
+from sealfile.sops.cipher import go_bytes
+from sealfile.sops.gonum import format_f, format_g, json_float, reads_as_int, yaml_float
+from sealfile.sops.gotime import GoTime, rfc3339_seconds
+from sealfile.sops.nodes import Branch, Comment
+
+Syntax = Literal["yaml", "json"]
+MERGE_KEY = "<<"
+
+
+@lru_cache(maxsize=256)
+def _yaml_time(text: str) -> Any:
+    from sealfile.stores.yaml import reader as yaml_store
+
+    try:
+        return yaml_store.load_fast(text)
+    except FormatError:
+        raise FormatError("a SOPS time value cannot be represented in Python (year 0?)") from None
+
+
+def _float(value: float, syntax: Syntax) -> int | float:
+    try:
+        text = yaml_float(value) if syntax == "yaml" else json_float(value)
+    except ValueError:
+        raise FormatError("SOPS cannot print NaN or an infinity in a JSON file") from None
+    return int(text) if reads_as_int(text) else value
+
+
+def _string(value: str, syntax: Syntax) -> str | bytes:
+    if not any("\udc80" <= char <= "\udcff" for char in value):
+        return value
+    raw = go_bytes(value)  # bytes that are not UTF-8: yaml.v3 writes !!binary, encoding/json U+FFFD
+    return raw if syntax == "yaml" else raw.decode("utf-8", "replace")
+
+
+def leaf(value: Any, syntax: Syntax) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return _float(value, syntax)
+    if isinstance(value, GoTime):
+        return _yaml_time(value.text) if syntax == "yaml" else value.text
+    if isinstance(value, str):
+        return _string(value, syntax)
+    raise FormatError(f"a SOPS value of type {type(value).__name__} has no data form")
+
+
+def _merged(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    merges = [value for key, value in pairs if key == MERGE_KEY]
+    if not merges:
+        return dict(pairs)
+    if len(merges) > 1:
+        raise FormatError("a mapping has more than one '<<' merge key")
+    sources = merges[0] if isinstance(merges[0], list) else [merges[0]]
+    if not all(isinstance(source, dict) for source in sources):
+        raise FormatError("a '<<' merge key's value is not a mapping or a list of mappings")
+    result: dict[str, Any] = {}
+    for source in reversed(sources):
+        result.update(source)
+    for key, value in pairs:
+        if key != MERGE_KEY:
+            result[key] = value
+    return result
+
+
+def to_data(node: Any, syntax: Syntax) -> Any:
+    """Plain dicts and lists (comments dropped), values as the syntax's reader sees them."""
+    if isinstance(node, Branch):
+        pairs = [(key, to_data(value, syntax)) for key, value in node.entries()]
+        return _merged(pairs) if syntax == "yaml" else dict(pairs)
+    if isinstance(node, list):
+        return [to_data(item, syntax) for item in node if not isinstance(item, Comment)]
+    return leaf(node, syntax)
+
+
+def value_text(value: Any) -> str:
+    """``stores.ValToString``: how the dotenv and INI stores print a value that is not a string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = format_g(value).replace("e", "E")  # FormatFloat(v, 'G', -1, 64)
+        if text in ("NaN", "+Inf", "-Inf") or "." in text or "E" in text:
+            return text
+        return format_f(value) + ".0"  # never confusable with an integer
+    if isinstance(value, GoTime):
+        return rfc3339_seconds(value.text)
+    return "<nil>" if value is None else str(value)
+
+
+def flat_data(branch: Branch) -> dict[str, Any]:
+    """A dotenv branch as ``{name: text}``; an INI branch as ``{section: {key: text}}``."""
+    out: dict[str, Any] = {}
+    for key, value in branch.entries():
+        out[key] = flat_data(value) if isinstance(value, Branch) else value_text(value)
+    return out

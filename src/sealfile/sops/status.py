@@ -1,0 +1,96 @@
+"""What ``sealfile status`` shows for a SOPS file: recipients, rule and counts without a key,
+and whether the MAC holds when a key here opens the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sealfile.errors import NoUsableKeyError
+from sealfile.sops import Kind, about, open_text, parse
+from sealfile.sops.cipher import is_encrypted
+from sealfile.sops.format import go_rfc3339
+from sealfile.sops.nodes import Branch, Comment
+from sealfile.sops.rules import rule_from_metadata
+
+RECIPIENT_FIELDS = {  # SOPS's entry kind -> the sealfile type name and the field that names the key
+    "age": ("age", "recipient"),
+    "kms": ("aws_kms", "arn"),
+    "gcp_kms": ("gcp_kms", "resource_id"),
+    "azure_kv": ("azure_kv", "name"),
+    "hc_vault": ("vault_transit", "key_name"),
+    "pgp": ("pgp", "fp"),
+}
+
+
+@dataclass(frozen=True)
+class SopsStatus:
+    kind: Kind
+    version: str
+    lastmodified: str
+    rule: tuple[str, str]
+    mac_only_encrypted: bool
+    recipients: list[tuple[str, str]]
+    """``(type, key id)`` per entry; entries of several key groups are prefixed ``group N``."""
+    threshold: int | None
+    values: int
+    encrypted: int
+    mac: str
+    """``verified``, or why it was not checked (no key here opens the data key)."""
+
+
+def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
+    if kind == "azure_kv":
+        return f"{entry.get('vault_url', '?')}/keys/{entry.get('name', '?')}/{entry.get('version', '')}".rstrip("/")
+    if kind == "hc_vault":
+        return f"{entry.get('vault_address', '?')}/v1/{entry.get('engine_path', '?')}/keys/{entry.get('key_name', '?')}"
+    return str(entry.get(RECIPIENT_FIELDS[kind][1], "?"))
+
+
+def _recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    groups = meta.get("key_groups") or [meta]
+    found = []
+    for number, group in enumerate(groups, 1):
+        prefix = f"group {number} " if len(groups) > 1 else ""
+        for kind, (name, _) in RECIPIENT_FIELDS.items():
+            for entry in group.get(kind) or []:
+                if isinstance(entry, Mapping):
+                    found.append((prefix + name, _key_id(kind, entry)))
+    return found
+
+
+def _count(node: Any, found: list[int]) -> None:
+    """``found``: [values, encrypted]; nulls and comments are not values (SOPS skips them)."""
+    if isinstance(node, Branch):
+        for _, value in node.entries():
+            _count(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _count(item, found)
+    elif node is not None and not isinstance(node, Comment) and not (isinstance(node, str) and "type:comment]" in node):
+        found[0] += 1
+        found[1] += is_encrypted(node)
+
+
+def describe(text: str, kind: Kind) -> SopsStatus:
+    """Everything a reader without keys can learn; the MAC is checked if a key here opens the file."""
+    with about(kind):
+        documents, meta = parse(text, kind)
+        rule = rule_from_metadata(meta)
+        counts = [0, 0]
+        for document in documents:
+            _count(document, counts)
+        groups = meta.get("key_groups") or []
+        if isinstance(groups, list) and len(groups) > 1:
+            mac = "not checked (sealfile does not open Shamir key groups)"
+        else:
+            try:
+                open_text(text, kind)
+                mac = "verified"
+            except NoUsableKeyError:
+                mac = "not checked (no key here opens the data key)"
+        threshold = meta.get("shamir_threshold")
+        return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
+                          (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, _recipients(meta),
+                          threshold if isinstance(threshold, int) else None, counts[0], counts[1], mac)

@@ -1,0 +1,179 @@
+"""Writing a SOPS file: SOPS's tree encrypted as sops.go ``Tree.Encrypt`` does, with its metadata.
+
+Every value the rule selects is encrypted under a fresh data key with its path as associated
+data, comments included; the MAC is SHA-512 over the values in Go's spelling, encrypted with
+``lastmodified`` as associated data. The text is read back through this package's reader with
+the same data key before it is returned, and must hold exactly the tree it was made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.sops import Kind, parse
+from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, verify_mac
+from sealfile.sops.format import METADATA_KEY, parse_metadata
+from sealfile.sops.gotime import GoTime
+from sealfile.sops.goyaml import STR, resolve
+from sealfile.sops.nodes import Branch, Comment, Item
+from sealfile.sops.render import dotenv_text, json_text, yaml_text
+from sealfile.sops.rules import SopsRule
+from sealfile.sops.tree import decrypt_branches
+
+SOPS_VERSION = "3.11.0"
+"""The SOPS release whose format is written (``sops.version`` is informational to SOPS)."""
+
+
+@dataclass
+class _Encrypt:
+    rule: SopsRule
+    data_key: bytes
+    hasher: MacHasher
+
+    def branch(self, branch: Branch, keys: tuple[str, ...], stack: list[list[str]]) -> Branch:
+        stack = [*stack, []]
+        out = Branch()
+        for item in branch:
+            if isinstance(item.key, Comment):
+                stack[-1].append(item.key.text)
+                sealed = self.leaf(item.key, keys, stack)
+                out.append(Item(sealed if isinstance(sealed, Comment) else Comment(sealed)))
+                continue
+            out.append(Item(item.key, self.value(item.value, (*keys, item.key), stack)))
+            stack[-1] = []
+        return out
+
+    def value(self, node: Any, keys: tuple[str, ...], stack: list[list[str]]) -> Any:
+        if isinstance(node, Branch):
+            return self.branch(node, keys, stack)
+        if isinstance(node, list):
+            stack = [*stack, []]
+            out = []
+            for item in node:
+                if isinstance(item, Comment):
+                    stack[-1].append(item.text)
+                out.append(self.value(item, keys, stack))
+                if not isinstance(item, Comment):
+                    stack[-1] = []
+            return out
+        return None if node is None else self.leaf(node, keys, stack)
+
+    def leaf(self, value: Any, keys: tuple[str, ...], stack: list[list[str]]) -> Any:
+        is_comment = isinstance(value, Comment)
+        encrypted = self.rule.encrypts(keys, stack, is_comment)
+        if not is_comment:
+            self.hasher.add(mac_bytes(value))
+        if not encrypted:
+            return value
+        return encrypt_value(self.data_key, value, path_aad(keys))
+
+
+def _plain_scalars(node: Any) -> Any:
+    """Quote a plaintext string yaml.v3 would read as another type (``017``, ``2024-5-1``...)."""
+    if isinstance(node, Branch):
+        return Branch(Item(item.key, _plain_scalars(item.value)) for item in node)
+    if isinstance(node, list):
+        return [_plain_scalars(item) for item in node]
+    if isinstance(node, str) and not node.startswith("ENC[") and resolve(node, None)[0] != STR:
+        return DoubleQuotedScalarString(node)
+    return node
+
+
+def _emit(document: Branch, kind: Kind) -> str:
+    if kind == "json":
+        return json_text(document)
+    if kind == "dotenv":
+        flat = Branch(item for item in document if not isinstance(item.key, str) or item.key != METADATA_KEY)
+        return dotenv_text(flat) + _flat_metadata(document.get(METADATA_KEY))
+    return yaml_text([_plain_scalars(document)])
+
+
+def _flat_metadata(meta: Branch) -> str:
+    """The metadata as SOPS's dotenv store writes it: ``sops_`` keys, flattened and sorted."""
+    flat: dict[str, str] = {}
+
+    def visit(node: Any, name: str) -> None:
+        if isinstance(node, Branch):
+            for key, value in node.entries():
+                visit(value, f"{name}__map_{key}" if name else key)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f"{name}__list_{index}")
+        elif node is not None:
+            flat[name] = ("true" if node else "false") if isinstance(node, bool) else str(node)
+
+    visit(meta, "")
+    return "".join(f"sops_{key}={flat[key].replace(chr(10), chr(92) + 'n')}\n" for key in sorted(flat))
+
+
+def write_sops(document: Branch, *, kind: Kind, data_key: bytes, rule: SopsRule,
+               entries: Sequence[tuple[str, Branch]], now: dt.datetime | None = None) -> str:
+    """The SOPS file text for ``document`` (Go values, comments), read back before it is returned.
+
+    ``entries``: ``(metadata key, entry)`` per recipient (``("age", {recipient, enc})``...)."""
+    if kind not in ("yaml", "json", "dotenv"):
+        raise FormatError(f"export-sops writes SOPS YAML, JSON or dotenv files, not {kind}")
+    hasher = MacHasher(only_encrypted=False)
+    sealed = _Encrypt(rule, data_key, hasher).branch(document, (), [])
+    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    lastmodified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta = Branch()
+    for name in dict.fromkeys(name for name, _ in entries):
+        meta.append(Item(name, [entry for key, entry in entries if key == name]))
+    meta.append(Item("lastmodified", lastmodified))
+    meta.append(Item("mac", encrypt_value(data_key, hasher.hexdigest(), lastmodified.encode())))
+    meta.append(Item(rule.kind, rule.pattern))
+    meta.append(Item("version", SOPS_VERSION))
+    text = _emit(Branch([*sealed, Item(METADATA_KEY, meta)]), kind)
+    _read_back(text, kind, data_key, document)
+    return text
+
+
+def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch) -> None:
+    documents, raw_meta = parse(text, kind, comments=True)
+    meta = parse_metadata(raw_meta)
+    opened, computed = decrypt_branches(documents, meta, data_key)
+    difference = _first_difference(opened[0], intended, (), json_numbers=kind == "json")
+    if difference is not None:
+        raise FormatError("SOPS would read this value back differently; it is not exported",
+                          keypath=format_keypath(difference) or None)
+    verify_mac(data_key, meta.mac, computed, meta.lastmodified)
+
+
+def _same_leaf(ours: Any, intended: Any, json_numbers: bool) -> bool:
+    """The same Go value; in JSON a plaintext number is a float64 and a plaintext time a string,
+    which SOPS hashes and prints as it does the int or the time."""
+    if type(ours) is type(intended):
+        return bool(ours == intended) or (ours != ours and intended != intended)  # NaN is NaN here
+    if json_numbers and isinstance(ours, float) and isinstance(intended, int) and not isinstance(intended, bool):
+        return ours == intended and abs(intended) <= 2**53
+    return json_numbers and isinstance(intended, GoTime) and ours == intended.text
+
+
+def _first_difference(ours: Any, intended: Any, where: Path, *, json_numbers: bool) -> Path | None:
+    if isinstance(intended, Branch):
+        if not isinstance(ours, Branch) or len(ours) != len(intended):
+            return where
+        for got, want in zip(ours, intended, strict=True):
+            if got.key != want.key:
+                return where
+            found = _first_difference(got.value, want.value, (*where, str(want.key)), json_numbers=json_numbers)
+            if found is not None:
+                return found
+        return None
+    if isinstance(intended, list):
+        if not isinstance(ours, list) or len(ours) != len(intended):
+            return where
+        for index, (got, want) in enumerate(zip(ours, intended, strict=True)):
+            found = _first_difference(got, want, (*where, ListIndex(index)), json_numbers=json_numbers)
+            if found is not None:
+                return found
+        return None
+    return None if _same_leaf(ours, intended, json_numbers) else where

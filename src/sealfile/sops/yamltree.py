@@ -1,0 +1,225 @@
+"""A SOPS YAML file read into SOPS's tree: ruamel's C event stream, yaml.v3's meanings.
+
+The events come from libyaml (yaml.v3 is a Go port of it); scalars are resolved as yaml.v3
+resolves them (:mod:`sealfile.sops.goyaml`). As in SOPS's YAML store, mapping keys keep their
+order and duplicates, a ``<<`` key is an ordinary key (SOPS binds merged values to the path
+holding ``<<``), aliases are expanded (within a budget: a file must not choose how much work a
+reader does), and each document is one branch.
+
+Comments (wanted for display and for the comment-regex rules) are placed in one pass: a
+comment line belongs to the innermost open mapping or list whose indentation it shares (where
+yaml.v3 attaches it in files SOPS writes), before the next item; an end-of-line comment goes
+before the item on its line, as SOPS stores yaml.v3's line comments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    DocumentStartEvent,
+    Event,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+)
+
+from sealfile.errors import FormatError
+from sealfile.sops.goyaml import scalar_value
+from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
+
+ALIAS_BUDGET = 1_000_000
+"""Most values aliases may expand to (a file a few kB long can otherwise ask for billions)."""
+_TRAILING = re.compile(r"(?:[ \t]*:)?[ \t]+#(.*)")
+
+
+@cache
+def _parser() -> YAML:
+    return YAML(typ="safe", pure=False)
+
+
+@dataclass(frozen=True)
+class _Comment:
+    line: int
+    column: int
+    text: str
+
+
+@dataclass
+class _Frame:
+    node: Branch | list[Any]
+    path: tuple[str, ...]
+    column: int | None
+    anchor: str | None
+    pending: Item | None = None
+    """A mapping's item whose key was read and whose value was not yet."""
+
+
+@dataclass
+class _Builder:
+    comments: list[_Comment]
+    trailing: dict[int, str]
+    documents: list[Branch] = field(default_factory=list)
+    stack: list[_Frame] = field(default_factory=list)
+    anchors: dict[str, Any] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)
+    expanded: int = 0
+    next_comment: int = 0
+
+    def flush(self, before_line: int) -> None:
+        """Place every comment above ``before_line`` in the innermost container at its indentation."""
+        while self.next_comment < len(self.comments) and self.comments[self.next_comment].line < before_line:
+            comment = self.comments[self.next_comment]
+            self.next_comment += 1
+            frames = [f for f in reversed(self.stack) if f.column is not None]
+            target = next((f for f in frames if f.column == comment.column), None)
+            target = target or next((f for f in frames if f.column is not None and f.column <= comment.column),
+                                    self.stack[-1] if self.stack else None)
+            if target is not None:
+                _append(target, Comment(comment.text))
+
+    def feed(self, event: Event) -> None:
+        line = event.start_mark.line
+        if isinstance(event, DocumentStartEvent):
+            self.documents.append(Branch())
+        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            self.start(event)
+            self.flush(line)
+        elif isinstance(event, CollectionEndEvent):
+            self.flush(line)
+            frame = self.stack.pop()
+            self.value(frame.node, frame.anchor, None)
+        elif isinstance(event, ScalarEvent):
+            self.flush(line)
+            value = scalar_value(event.value, event.style or None, event.tag)
+            self.value(value, event.anchor, event.end_mark.line)
+        elif isinstance(event, AliasEvent):
+            self.flush(line)
+            self.value(self.alias(event.anchor), None, event.end_mark.line)
+
+    def start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise too_deep()
+        parent = self.stack[-1] if self.stack else None
+        if parent is None:
+            path: tuple[str, ...] = ()
+        elif isinstance(parent.node, Branch):
+            if parent.pending is None:
+                raise FormatError("SOPS files have only string keys (a mapping or list is used as a key)")
+            path = (*parent.path, str(parent.pending.key))
+        else:
+            path = parent.path
+        node: Branch | list[Any] = Branch() if isinstance(event, MappingStartEvent) else []
+        if parent is None and not isinstance(node, Branch):
+            raise FormatError("YAML documents that are sequences are not supported by SOPS")
+        column = None if event.flow_style else event.start_mark.column
+        self.stack.append(_Frame(node, path, column, event.anchor))
+
+    def value(self, value: Any, anchor: str | None, line: int | None) -> None:
+        if anchor:
+            self.anchors[anchor] = value
+        if not self.stack:
+            self.document_root(value)
+            return
+        frame = self.stack[-1]
+        if not isinstance(frame.node, Branch):
+            frame.node.append(value)
+        elif frame.pending is None:
+            if not isinstance(value, str):
+                raise FormatError(f"SOPS files have only string keys (found a {_kind(value)} key)")
+            frame.pending = Item(value)
+            frame.node.append(frame.pending)
+        else:
+            frame.pending.value = value
+            frame.pending = None
+        if line is not None and line in self.trailing:
+            _insert_before_last(frame.node, Comment(self.trailing.pop(line)))
+
+    def document_root(self, value: Any) -> None:
+        if isinstance(value, Branch):
+            self.documents[-1].extend(value)
+        elif value is not None:
+            raise FormatError("YAML documents that are values are not supported by SOPS")
+
+    def alias(self, name: str) -> Any:
+        if name not in self.anchors:
+            raise FormatError("a YAML alias names no anchor defined before it")
+        node = self.anchors[name]
+        self.expanded += _size(node, self.sizes)
+        if self.expanded > ALIAS_BUDGET:
+            raise FormatError(f"YAML aliases expand to more than {ALIAS_BUDGET} values")
+        return node
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__.replace("GoTime", "time")
+
+
+def _append(frame: _Frame, comment: Comment) -> None:
+    node: list[Any] = frame.node
+    node.append(Item(comment) if isinstance(frame.node, Branch) else comment)
+
+
+def _insert_before_last(node: Branch | list[Any], comment: Comment) -> None:
+    entry: Any = Item(comment) if isinstance(node, Branch) else comment
+    node.insert(max(len(node) - 1, 0), entry)
+
+
+def _size(node: Any, memo: dict[int, int]) -> int:
+    """Values in ``node`` once aliases are expanded (shared subtrees are counted once per use)."""
+    if not isinstance(node, list):
+        return 1
+    known = memo.get(id(node))
+    if known is None:
+        children = (item.value for item in node) if isinstance(node, Branch) else iter(node)
+        known = 1 + sum(_size(child, memo) for child in children)
+        memo[id(node)] = known
+    return known
+
+
+def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict[int, str]]:
+    """Comment lines (outside multi-line scalars) and end-of-line comments after scalars."""
+    lines = text.split("\n")
+    inside: set[int] = set()
+    trailing: dict[int, str] = {}
+    for event in events:
+        if not isinstance(event, ScalarEvent):
+            continue
+        first, last = event.start_mark.line, event.end_mark.line
+        inside.update(range(first + 1, last + (1 if event.end_mark.column else 0)))
+        if event.style not in ("|", ">") and last < len(lines):
+            found = _TRAILING.match(lines[last], event.end_mark.column)
+            if found:
+                trailing[last] = found.group(1).rstrip("\r")
+    comments = []
+    for number, line in enumerate(lines):
+        stripped = line.lstrip(" \t")
+        if stripped.startswith("#") and number not in inside:
+            comments.append(_Comment(number, len(line) - len(stripped), stripped[1:].rstrip("\r")))
+    return comments, trailing
+
+
+def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
+    """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does."""
+    try:
+        events = list(_parser().parse(text))
+    except YAMLError as err:
+        raise _syntax_error(err) from None
+    found, trailing = _scan_comments(text, events) if comments else ([], {})
+    builder = _Builder(found, trailing)
+    for event in events:
+        builder.feed(event)
+    return builder.documents
+
+
+def _syntax_error(err: YAMLError) -> FormatError:
+    mark = err.problem_mark if isinstance(err, MarkedYAMLError) else None
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return FormatError(f"invalid YAML{where}")

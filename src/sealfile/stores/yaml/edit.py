@@ -1,0 +1,258 @@
+"""Changing a YAML plaintext's structure by editing its text: set a value or subtree, add keys, remove.
+
+Only the lines of what changes are written (new values spelled by ruamel's emitter, at the
+indentation the file uses there); every other byte stays. Key paths resolve as everywhere else
+(:func:`sealfile.model.paths.resolve`).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+from sealfile.errors import KeyPathError
+from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
+from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml.layout import Layout, guess_layout
+from sealfile.stores.yaml.scan import Scan
+from sealfile.stores.yaml.splice import Edit, apply_edits
+
+FIRST = object()
+"""``after=FIRST``: a new key goes before every other key of its mapping."""
+
+
+def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any = None) -> str:
+    """``text`` with the value at ``keypath`` set (missing mappings created, a list appended to).
+
+    A new key goes after the key ``after`` of its mapping (:data:`FIRST`: before all), else last."""
+    path, missing = _resolve_for_set(scanned, keypath)
+    for selector in reversed(missing[1:]):
+        value = {new_key(selector): value}
+    if not missing:
+        return apply_edits(text, [_replace(text, scanned, path, value)])
+    container = _container(scanned, path)
+    if container is None:
+        raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
+    first = missing[0]
+    key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
+    anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
+    return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+
+
+def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
+    """The key node of ``after`` in the mapping at ``path`` (``FIRST`` itself for before-all), or ``None``."""
+    if after is FIRST:
+        return FIRST
+    try:
+        return _node_at(scanned, (*path, after))[1]
+    except KeyPathError:
+        return None
+
+
+def remove(text: str, scanned: Scan, keypath: str) -> str:
+    path, missing = _resolve_for_set(scanned, keypath)
+    if missing or not path:
+        raise KeyPathError("no such key", keypath=keypath)
+    parent = _container(scanned, path[:-1])
+    if parent is None:
+        raise KeyPathError("a whole document cannot be removed by a key path", keypath=keypath)
+    if len(parent.value) == 1:
+        if len(path) == 1 or (scanned.multi and len(path) == 2):
+            raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
+        return apply_edits(text, [_replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])])
+    node, key_node, _ = _node_at(scanned, path)
+    return apply_edits(text, [_remove(text, parent, node, key_node)])
+
+
+def subtree_text(text: str, scanned: Scan, path: Path) -> str:
+    """The text of the mapping or list at ``path``, unindented to column 0."""
+    node = scanned.containers[encode_path(path)][1]
+    if node.flow_style:
+        return text[node.start_mark.index:node.end_mark.index] + "\n"
+    start, end = node.start_mark.index, _after(text, node)
+    column = node.start_mark.column
+    lines = text[start:end].splitlines(keepends=True)
+    return "".join([lines[0], *(line[column:] if line[:column].isspace() else line for line in lines[1:])])
+
+
+def _resolve_for_set(scanned: Scan, keypath: str) -> tuple[Path, list[Any]]:
+    """The longest existing typed path ``keypath`` names, and the selectors that name nothing yet."""
+    selectors = list(parse_keypath(keypath))
+    path: list[Segment] = []
+    node = scanned.tree
+    for position, selector in enumerate(selectors):
+        if isinstance(node, list):
+            index = list_index(selector, len(node), keypath, append=True)
+            if index == len(node):
+                return tuple(path), selectors[position:]
+            path.append(index)
+        elif isinstance(node, dict):
+            key = find_key(node, selector, keypath)
+            if key is None:
+                return tuple(path), selectors[position:]
+            path.append(key)
+        else:
+            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
+        node = node[path[-1]]
+    return tuple(path), []
+
+
+def _layout(text: str) -> Layout:
+    return guess_layout(text)
+
+
+def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
+    """``(node, key node or None, its span)`` of the value at ``path``."""
+    encoded = encode_path(path)
+    found = scanned.containers.get(encoded)
+    if found is not None:
+        node = found[1]
+        return node, found[0], (node.start_mark.index, node.end_mark.index)
+    leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
+    if leaf is None:
+        raise KeyPathError("no such key")
+    return leaf.node, leaf.key_node, (leaf.start, leaf.end)
+
+
+def _container(scanned: Scan, path: Path) -> Any:
+    found = scanned.containers.get(encode_path(path))
+    return None if found is None else found[1]
+
+
+def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
+    node, key_node, (start, end) = _node_at(scanned, path)
+    flow = _in_flow(scanned, path)
+    single = not isinstance(value, (dict, list)) and "\n" not in str(value)
+    if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
+        rendered = _flow(value) if flow else _scalar(value)
+        return start, end, (" " if start == end else "") + rendered
+    column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
+    start = _line_start(text, key_node.start_mark.index if key_node is not None else node.start_mark.index)
+    key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
+    return start, _after(text, node), _block_entry(key_text, value, column, _layout(text))
+
+
+def _in_flow(scanned: Scan, path: Path) -> bool:
+    """Whether the value at ``path`` sits inside a flow collection."""
+    return any(getattr(_container(scanned, path[:i]), "flow_style", False) for i in range(len(path)))
+
+
+def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None) -> Edit:
+    if container.flow_style or not container.value:
+        return _add_flow(container, key, value, anchor)
+    first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
+    if anchor is FIRST:
+        position = _line_start(text, first.start_mark.index)
+    elif anchor is not None:
+        position = _after(text, next(v for k, v in container.value if k is anchor))
+    else:
+        position = _after(text, container)
+    column = first.start_mark.column if key is not None else _dash_column(text, first)
+    rendered = _block_entry(None if key is None else _key_text(key), value, column, layout)
+    if position == len(text) and text and not text.endswith("\n"):
+        return position, position, "\n" + rendered.rstrip("\n")
+    return position, position, rendered
+
+
+def _add_flow(container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
+    entry = _flow(value) if key is None else f"{_key_text(key)}: {_flow(value)}"
+    if anchor is FIRST and container.value:
+        position = container.value[0][0].start_mark.index
+        return position, position, entry + ", "
+    if anchor is not None and anchor is not FIRST:
+        position = next(v for k, v in container.value if k is anchor).end_mark.index
+        return position, position, ", " + entry
+    close = container.end_mark.index - 1
+    return close, close, (", " if container.value else "") + entry
+
+
+def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
+    first = key_node if key_node is not None else node
+    if parent.flow_style:
+        start, end = first.start_mark.index, node.end_mark.index
+        after = text.find(",", end, parent.end_mark.index)
+        if after >= 0:
+            end = after + 1 + (len(text[after + 1:]) - len(text[after + 1:].lstrip(" ")))
+        else:
+            before = text.rfind(",", parent.start_mark.index, start)
+            start = before if before >= 0 else start
+        return start, end, ""
+    start = _line_start(text, key_node.start_mark.index if key_node is not None else _dash(text, node))
+    return start, _after(text, node), ""
+
+
+def _after(text: str, node: Any) -> int:
+    """The start of the line after ``node``'s last scalar (its deepest last value)."""
+    while isinstance(node.value, list) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    end = node.end_mark.index
+    if end > 0 and text[end - 1] == "\n":
+        return int(end)
+    line_end = text.find("\n", end)
+    return len(text) if line_end < 0 else line_end + 1
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _dash(text: str, node: Any) -> int:
+    return text.rfind("-", _line_start(text, node.start_mark.index), node.start_mark.index)
+
+
+def _dash_column(text: str, node: Any) -> int:
+    dash = _dash(text, node)
+    return dash - _line_start(text, dash)
+
+
+def _key_text(key: Segment) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    return _scalar(key)
+
+
+def _scalar(value: Any) -> str:
+    rendered = yaml_scalars.inline(value, None, flow=False)
+    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key_text(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    rendered = yaml_scalars.inline(value, None, flow=True)
+    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
+
+
+def _block_entry(key_text: str | None, value: Any, column: int, layout: Layout) -> str:
+    """``key: value`` (or ``- value``) as block lines at ``column``, ending with a line break."""
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 30
+    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
+    stream = io.StringIO()
+    marker = "sealfile_new_key_marker"  # a plain key the emitter writes as is, then swapped for the real one
+    yaml.dump([_literal(value)] if key_text is None else {marker: _literal(value)}, stream)
+    lines = stream.getvalue().splitlines(keepends=True)
+    if key_text is not None:
+        lines[0] = key_text + lines[0][len(marker):]
+    pad = " " * column
+    return "".join(pad + line if line.strip() else line for line in lines)
+
+
+def _literal(value: Any) -> Any:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(value, dict):
+        return {key: _literal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
+        return LiteralScalarString(value)
+    return value

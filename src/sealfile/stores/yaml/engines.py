@@ -1,0 +1,90 @@
+"""The two YAML engines (ruamel's C parser and its pure-Python one) set up for one meaning: YAML 1.2
+with ruamel's own resolver, looked up once per document. Both give the same nodes and marks,
+except that the C parser does not count a leading byte-order mark: positions are always counted
+after it (:func:`split_bom`)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
+
+Engine = Literal["c", "pure"]
+
+
+class OnceVersionResolver(VersionedResolver):
+    """ruamel's resolver looks the YAML version up again for every scalar (two property calls
+    that cost more than the regex match). The version cannot change inside one document, so
+    look it up once per loader; the resolution tables and their order are ruamel's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sealfile_table: Any = None
+
+    @property
+    def versioned_resolver(self) -> Any:
+        if self._sealfile_table is None:
+            self._sealfile_table = super().versioned_resolver
+        return self._sealfile_table
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """ruamel's own ``resolve`` for a plain scalar with the table looked up once; any other
+        case (or a table with catch-all entries, which ruamel's 1.2 rules do not have) is ruamel's."""
+        table = self.versioned_resolver
+        if kind is not ScalarNode or not implicit[0] or None in table or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        for tag, regexp in table.get(value[0] if value else "", ()):
+            if regexp.match(value):
+                return Tag(suffix=tag)
+        return self.DEFAULT_SCALAR_TAG
+
+
+BOM = "\ufeff"
+
+
+def split_bom(text: str) -> tuple[str, str]:
+    """``(byte-order mark or "", the rest)``: positions are counted in the rest (parsers disagree on the mark)."""
+    return (BOM, text[1:]) if text.startswith(BOM) else ("", text)
+
+
+@cache
+def c_parser_available() -> bool:
+    try:
+        import _ruamel_yaml  # type: ignore[import-not-found]  # noqa: F401  (ruamel.yaml.clib's extension)
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def engine_yaml(engine: Engine) -> YAML:
+    yaml = YAML(typ="safe", pure=engine == "pure")
+    yaml.Resolver = OnceVersionResolver
+    return yaml
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
+    each full collection would walk all of them again (a third of the load time at 30,000 values)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def tag_text(tag: Any) -> str:
+    """``str(tag)`` without its per-call URI decoding (implicit tags have no handle, no ``%``)."""
+    if isinstance(tag, Tag) and tag.handle is None and "%" not in tag.suffix:
+        return str(tag.suffix)
+    return str(tag)

@@ -1,0 +1,44 @@
+"""The indentation a YAML file uses, read from its text, so new lines sealfile writes fit in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Indentation as ruamel names it: mapping indent, sequence indent, dash offset."""
+
+    mapping: int = 2
+    sequence: int = 2
+    offset: int = 0
+
+
+def guess_layout(text: str) -> Layout:
+    """The indentation a file uses, so that rewriting it changes only what changed.
+
+    ruamel keeps comments and quoting but not indentation; this reads the first nested
+    mapping and the first block sequence (as ruamel's own ``load_yaml_guess_indent`` does,
+    keeping the mapping indent apart from the sequence's).
+    """
+    mapping = sequence = offset = None
+    parent: int | None = None  # indent of the last line that was a key with no value
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if parent is not None and indent > parent:
+            if stripped.startswith("- ") and sequence is None:
+                offset = indent - parent
+                content = indent + 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
+                sequence = content - parent
+            elif not stripped.startswith("-") and mapping is None:
+                mapping = indent - parent
+        if mapping is not None and sequence is not None:
+            break
+        parent = indent if stripped.endswith(":") and not stripped.startswith("- ") else None
+    mapping = mapping or 2
+    if sequence is None or offset is None or sequence < offset + 2:
+        return Layout(mapping, mapping, 0)
+    return Layout(mapping, sequence, offset)

@@ -1,0 +1,125 @@
+"""The ``sealfile:`` block of a YAML file: written by sealfile in one fixed form, added, found and cut.
+
+A one-document file gets the block as the last key of its top-level mapping, at that mapping's
+column, after the line of its last value (comments after that stay after the block). A stream of
+several documents gets it as a document of its own at the end (``---`` then the block). The
+block's own indentation is fixed (2 spaces, lists indented), so it parses whatever indentation the
+document uses, and its last line is always ``mac:``, so its end is found exactly. A file without a
+final line break keeps having none: the break that separates the block from the text before it
+is the one the text lacked. Cutting the block gives back the text exactly as it was before.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from sealfile.errors import FormatError
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.stores.yaml.scan import Scan
+from sealfile.stores.yaml.splice import Edit
+
+_ORDER = ("version", "recipients", "key_groups", "threshold")
+
+
+@cache
+def _emitter() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 30
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def render(mapping: dict[str, Any], indent: int = 0, newline: str = "\n") -> str:
+    """The block for a metadata mapping, every line indented by ``indent``, ending with a line break.
+
+    Keys in a fixed order, ``mac`` last; multi-line texts (armored keys, the signature) as literal blocks."""
+    ordered = {key: mapping[key] for key in _ORDER if key in mapping}
+    ordered.update({key: value for key, value in mapping.items() if key not in (*_ORDER, "mac")})
+    ordered["mac"] = mapping["mac"]
+    stream = io.StringIO()
+    _emitter().dump({METADATA_KEY: _literal(ordered)}, stream)
+    pad = " " * indent
+    return "".join(pad + line + newline if line else newline for line in stream.getvalue().split("\n")[:-1])
+
+
+def _literal(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _literal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal(item) for item in value]
+    if isinstance(value, str) and "\n" in value:
+        return LiteralScalarString(value)
+    return value
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
+    """The edit that adds the block to ``text`` (a document without one)."""
+    newline = newline_of(text)
+    if scanned.multi:
+        return _at(text, len(text), "---" + newline + render(mapping, 0, newline))
+    root = scanned.roots[0]
+    if root.flow_style:
+        raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
+                          "top level in block style (or name the file .json)")
+    return _at(text, _after_last_value(text, root), render(mapping, root.start_mark.column, newline))
+
+
+def _at(text: str, position: int, block: str) -> Edit:
+    """The block inserted at a line start; at the end of a text without a final line break, that
+    break goes before the block and the block's own last one is dropped."""
+    if position == len(text) and text and not text.endswith("\n"):
+        newline = block[-2:] if block.endswith("\r\n") else block[-1:]
+        return position, position, newline + block[: -len(newline)]
+    return position, position, block
+
+
+def _after_last_value(text: str, root: Any) -> int:
+    """The start of the line after a mapping's last value (its deepest last scalar)."""
+    node = root
+    while isinstance(node.value, list) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    end = node.end_mark.index
+    if end > 0 and text[end - 1] == "\n":
+        return int(end)
+    line_end = text.find("\n", end)
+    return len(text) if line_end < 0 else line_end + 1
+
+
+def cut_edit(text: str, scanned: Scan) -> Edit:
+    """The edit that removes the block :func:`add_edit` added: the text before it, byte for byte."""
+    key, value = scanned.metadata_key_node, scanned.metadata_node
+    if key is None or value is None:
+        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
+    start = text.rfind("\n", 0, key.start_mark.index) + 1
+    if text[start:key.start_mark.index].strip():
+        raise FormatError("the 'sealfile' metadata does not start on a line of its own")
+    if scanned.multi:
+        previous = text.rfind("\n", 0, max(start - 1, 0)) + 1
+        if text[previous:start].rstrip("\r\n") == "---":
+            start = previous
+    end = _after_last_value(text, value) if value.value else int(value.end_mark.index)
+    claimed = bool(scanned.leaves) and scanned.leaves[-1].end >= start  # the break ends the last value
+    if end == len(text) and not text.endswith("\n") and start > 0 and text[start - 1] == "\n" and not claimed:
+        start -= 2 if text[start - 2:start] == "\r\n" else 1
+    return start, end, ""
+
+
+def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
+    """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was)."""
+    start, end, _ = cut_edit(text, scanned)
+    newline = newline_of(text)
+    if scanned.multi:
+        block = "---" + newline + render(mapping, 0, newline)
+    else:
+        block = render(mapping, scanned.metadata_key_node.start_mark.column, newline)
+    return start, end, _at(text[:start], start, block)[2]

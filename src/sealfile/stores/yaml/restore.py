@@ -1,0 +1,76 @@
+"""Opening a sealed YAML text: every token replaced by its value's spelling, the metadata block cut.
+
+A value whose token recorded its spelling (and still sits in the context it was written in) gets
+that spelling back, byte for byte. One without (a value written by ``set``, a file from sealfile
+0.1) is written afresh as sealfile would write it; then the result is read once more to make sure
+it means what the sealed file holds (:func:`ensure_same`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.model.scalars import Styled, same_data
+from sealfile.stores.yaml import metablock
+from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.scan import Leaf, Scan, scan
+from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
+
+
+def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
+    """The decrypted text, and whether every value came back as recorded (so no check is needed)."""
+    edits: list[Edit] = []
+    exact = True
+    mapping_indent: int | None = None
+    for leaf, (scalar, layout) in zip(leaves, values, strict=True):
+        written = recorded_spelling(layout, leaf) if layout else None
+        if written is not None:
+            edits.append(restore_edit(text, leaf, written))
+            continue
+        exact = exact and not layout  # a spelling recorded for another place: written afresh, then checked
+        if mapping_indent is None:
+            mapping_indent = _mapping_indent(text)
+        edit = render_edit(text, leaf, scalar, mapping_indent if "\r" not in text else None)
+        if edit is None:
+            edit, exact = _double_quoted(leaf, scalar), False
+        edits.append(edit)
+    edits.append(_cut_after(metablock.cut_edit(text, scanned), edits))
+    return apply_edits(text, edits), exact
+
+
+def _cut_after(cut: Edit, edits: list[Edit]) -> Edit:
+    """The metadata cut, never taking what a value's edit covers (the line break that ends a block
+    scalar, when a file that lost its last line break ends with the metadata)."""
+    start, end, text = cut
+    for edit_start, edit_end, _ in edits:
+        if edit_start <= start < edit_end:
+            start = edit_end
+    return start, max(start, end), text
+
+
+def _mapping_indent(text: str) -> int:
+    from sealfile.stores.yaml.layout import guess_layout
+
+    return guess_layout(text).mapping
+
+
+def _double_quoted(leaf: Leaf, scalar: Styled) -> Edit:
+    """The value on one line, double-quoted: the one spelling that holds any string anywhere."""
+    from sealfile.stores.yaml.scalars import double_quoted_any
+
+    value = scalar.value
+    text = double_quoted_any(value) if isinstance(value, str) else json.dumps(str(value))
+    return leaf.start, leaf.end, text
+
+
+def ensure_same(text: str, expected: Any, engine: Engine) -> None:
+    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds)."""
+    try:
+        same = same_data(scan(text, engine=engine).tree, expected)
+    except FormatError:
+        same = False
+    if not same:
+        raise FormatError("the decrypted text would not read back as the sealed values (a value moved to a "
+                          "place where its recorded spelling does not fit); decrypt with --output-type json")

@@ -1,0 +1,120 @@
+"""Signed seals in the Git workflow, with real git and real ssh-keygen keys: ``review`` of a commit that
+replaces a file's data key, changes to ``signers:``, and the merge driver facing a forged side."""
+
+from __future__ import annotations
+
+import json
+
+from sealfile.envelope.signing import SIGNING_KEY_ENV, Signer
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.ops.seal import seal_text
+from sealfile.ops.sealing import signing_as
+from tests.support.git import Sandbox
+from tests.support.ssh import SshKeyPair, SshKeys, ssh_keys
+
+__all__ = ["ssh_keys"]
+
+FILE = "prod.enc.yaml"
+PLAIN = "db:\n  password: s3cret-a91\n  url: postgres://db.internal/app\n"
+EVIL = "db:\n  password: s3cret-a91\n  url: postgres://attacker.example/app\n"
+
+
+def setup(box: Sandbox, ssh_keys: SshKeys) -> tuple[SshKeyPair, SshKeyPair]:
+    """A repository trusting alice's key, with a file she sealed; mallory is the second identity."""
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    (box.repo / ".sealfile.yaml").write_text(f"signers:\n  alice: {alice.public_key.to_line()}\n"
+                                             f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "plain.yaml").write_text(PLAIN)
+    box.sealfile("encrypt", "plain.yaml", "-o", FILE, env=as_signer(box, alice))
+    (box.repo / "plain.yaml").unlink()
+    box.commit("alice seals the file")
+    return alice, mallory
+
+
+def as_signer(box: Sandbox, key: SshKeyPair) -> dict[str, str]:
+    return {**box.env, SIGNING_KEY_ENV: str(key.path)}
+
+
+def forge(box: Sandbox, mallory: SshKeyPair | None) -> None:
+    """Mallory's file for the same age recipient, with her own data key (she holds no recipient key)."""
+    signer = Signer.from_private_key_file(mallory.path) if mallory else None
+    with signing_as(signer):
+        (box.repo / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+
+
+def test_review_of_a_commit_that_replaces_the_data_key_fails_and_names_the_signer(sandbox: Sandbox,
+                                                                                   ssh_keys: SshKeys) -> None:
+    alice, mallory = setup(sandbox, ssh_keys)
+    forge(sandbox, mallory)
+    sandbox.commit("mallory replaces the file")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    found = f"signed by {mallory.public_key.fingerprint}, a key not in the signers of"
+    assert "!!! DATA KEY REPLACED !!!" in done.stdout
+    assert f"{FILE}: data key replaced: {found}" in done.stdout  # the violation
+    assert (f"@ sealed by {mallory.public_key.fingerprint} (before: alice ({alice.public_key.fingerprint}))"
+            in done.stdout)
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout)
+    assert report["ok"] is False and report["data_key_replaced"] == [
+        f"{FILE}: data key replaced, sealed by {mallory.public_key.fingerprint} "
+        f"(before: alice ({alice.public_key.fingerprint}))"]
+
+
+def test_a_rotation_by_a_trusted_signer_is_shown_but_passes(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    alice, _ = setup(sandbox, ssh_keys)
+    sandbox.sealfile("rotate", FILE, env=as_signer(sandbox, alice))
+    sandbox.commit("alice rotates")
+    _, intruder = generate_identity()
+    sandbox.sealfile("recipients", "add", FILE, "--age", intruder, env=as_signer(sandbox, alice))
+    sandbox.commit("alice adds a recipient")
+
+    rotation = sandbox.sealfile("review", "HEAD~2", "HEAD~1", env=sandbox.keyless_env())
+    assert "!!! DATA KEY REPLACED !!!" in rotation.stdout
+    assert f"{FILE}: data key replaced, sealed by alice ({alice.public_key.fingerprint})" in rotation.stdout
+    added = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert "DATA KEY REPLACED" not in added.stdout and "RECIPIENTS CHANGED" in added.stdout
+
+
+def test_a_forger_adding_herself_to_signers_is_flagged_and_still_fails(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    _, mallory = setup(sandbox, ssh_keys)
+    config = sandbox.repo / ".sealfile.yaml"
+    trusting_mallory = f"signers:\n  mallory: {mallory.public_key.to_line()}\n"
+    config.write_text(config.read_text().replace("signers:\n", trusting_mallory))
+    forge(sandbox, mallory)
+    sandbox.commit("mallory trusts herself")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3
+    assert "!!! SIGNERS CHANGED !!!" in done.stdout
+    assert f".sealfile.yaml: signer ADDED mallory ({mallory.public_key.fingerprint})" in done.stdout
+    assert done.stdout.index("SIGNERS CHANGED") < done.stdout.index("CHANGES:")
+    assert f"data key replaced: signed by {mallory.public_key.fingerprint}, a key not in" in done.stdout
+
+
+def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    alice, _ = setup(sandbox, ssh_keys)
+    (sandbox.repo / ".sealfile.yaml").unlink()
+    sandbox.commit("no more signers")
+    forge(sandbox, None)
+    sandbox.commit("anyone replaces the file")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert f"{FILE}: data key replaced, unsigned (before: {alice.public_key.fingerprint})" in done.stdout
+    assert "a rotation and a file forged by someone who can push look the same" in done.stdout
+
+
+def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: Sandbox, ssh_keys: SshKeys) -> None:
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    box.git("checkout", "-q", "-b", "forged")
+    forge(box, mallory)
+    box.commit("mallory's branch")
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", FILE, "db.password", "main-side", env=as_signer(box, alice))
+    box.commit("alice changes a value")
+    ours = (box.repo / FILE).read_text()
+
+    merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
+    assert merged.returncode != 0
+    assert f"cannot open theirs's version: signed by {mallory.public_key.fingerprint}" in merged.stderr
+    assert (box.repo / FILE).read_text() == ours  # kept ours: nothing of theirs, no data key of theirs

@@ -1,0 +1,233 @@
+"""Signed seals in the library: every writer signs, readers and writers enforce the trusted signers,
+and a signature is checked by the real ``ssh-keygen -Y verify`` on the message docs/format.md §9 gives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.signing import SIGNING_KEY_ENV
+from sealfile.errors import ConfigError, IntegrityError, SealfileError, SigningError, UntrustedSealError
+from sealfile.gitflow.merge import merge_texts
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.model.paths import encode_path
+from sealfile.ops import change, signatures
+from sealfile.ops.read import verify_text
+from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, TrustPolicy, check_signature, signed_message_of
+from sealfile.ops.verify import verify_seal
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores import get_store
+from tests.support.signed import Team, team
+from tests.support.ssh import RunningAgent, SshKeys, keygen_verify, ssh_agent, ssh_keys, write_allowed_signers
+
+__all__ = ["ssh_agent", "ssh_keys", "team"]
+
+YAML = get_store("yaml")
+PLAIN = "db:\n  password: s3cret-4b1\n  url: postgres://db.internal/app\nregion_unencrypted: eu\n"
+EVIL = "db:\n  password: s3cret-4b1\n  url: postgres://attacker.example/app\nregion_unencrypted: eu\n"
+V1 = Path(__file__).resolve().parents[1] / "corpus" / "v1"
+
+
+def trusting_alice(team: Team) -> TrustPolicy:
+    return signatures.for_application(team.allowed_signers)
+
+
+def signer_of(text: str, policy: TrustPolicy) -> str:
+    return check_signature(read_document(text, YAML), policy.signers).describe()
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "ecdsa256", "rsa"])
+def test_a_signed_file_verifies_with_ssh_keygen_on_the_documented_message(
+        kind: str, ssh_keys: SshKeys, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = ssh_keys.get(kind, "alice")
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(key.path))
+    sealed = change.seal_new(PLAIN, [AgeKey(team.age.recipient)], None)
+    document = read_document(sealed, YAML)
+    signature = document.metadata.signature
+    assert signature is not None
+    message = signed_message_of(document)
+    assert message.startswith(b"sealfile seal v2\ndigest sha256:")
+    assert message.endswith(f"\nmac {document.metadata.mac}\n".encode())
+    allowed = write_allowed_signers(tmp_path, key)
+    accepted = keygen_verify(allowed, "alice", "sealfile", signature, message, tmp_path)
+    assert accepted.returncode == 0, accepted.stderr
+    altered = message.replace(b"digest sha256:", b"digest sha256:0", 1)
+    assert keygen_verify(allowed, "alice", "sealfile", signature, altered, tmp_path).returncode != 0
+
+
+def test_signing_through_ssh_agent(ssh_agent: RunningAgent, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    ssh_agent.add(team.alice)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.pub_path))  # only the public half: the agent signs
+    sealed = change.seal_new(PLAIN, [AgeKey(team.age.recipient)], None)
+    assert signer_of(sealed, trusting_alice(team)) == f"signed by alice ({team.alice.public_key.fingerprint})"
+
+
+WRITERS: dict[str, Callable[[str], str]] = {
+    "set": lambda text: change.set_value(text, "db.password", "new-9c2"),
+    "set a new key": lambda text: change.set_value(text, "db.user", "app"),
+    "unset": lambda text: change.unset_value(text, "db.url"),
+    "rotate": lambda text: change.rotate(text),
+    "recipients": lambda text: change.change_recipients(text, add=[AgeKey(generate_identity()[1])]).text,
+    "edit": lambda text: change.reseal_edited(text, PLAIN.replace("eu", "us")),
+    "merge": lambda text: merge_texts(text, change.set_value(text, "db.password", "ours-1"),
+                                      change.set_value(text, "region_unencrypted", "us")).text,
+}
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_every_writer_signs_what_it_writes(write: Callable[[str], str], team: Team,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    unsigned = team.forge(PLAIN, signed_by=None)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    written = write(unsigned)
+    assert written != unsigned
+    assert signer_of(written, trusting_alice(team)).startswith("signed by alice (")
+    verify_text(written, YAML, trusting_alice(team))
+
+
+@pytest.mark.parametrize("signed_by", ["mallory", None])
+def test_load_secrets_refuses_a_forged_file(signed_by: str | None, team: Team, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    forged = tmp_path / "secrets.enc.yaml"
+    forged.write_text(team.forge(EVIL, signed_by=team.mallory if signed_by else None))
+    assert load_secrets(forged, redacted=False)["db"]["url"].startswith("postgres://attacker")  # no policy: as before
+    found = f"signed by {team.mallory.public_key.fingerprint}, a key not in {team.allowed_signers}" if signed_by \
+        else f"unsigned, but only a signer in {team.allowed_signers} may seal it"
+    with pytest.raises(UntrustedSealError) as refused:
+        load_secrets(forged, allowed_signers=team.allowed_signers)
+    assert str(refused.value) == f"{forged}: {found}"
+    assert isinstance(refused.value, sealfile.UntrustedSealError)
+    monkeypatch.setenv(ALLOWED_SIGNERS_ENV, str(team.allowed_signers))
+    with pytest.raises(UntrustedSealError, match=re.escape(found)):
+        load_secrets(forged)
+    genuine = tmp_path / "genuine.enc.yaml"
+    genuine.write_text(team.seal(PLAIN))
+    assert load_secrets(genuine, redacted=False)["db"]["url"] == "postgres://db.internal/app"
+
+
+def test_a_key_holders_set_refuses_a_forged_file_and_rotate_shuts_the_forger_out(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    forged = team.forge(EVIL, signed_by=team.mallory)
+    forgers_key = read_document(forged, YAML).open().reuse().data_key  # mallory chose it: she has it
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    policy = trusting_alice(team)
+    with pytest.raises(UntrustedSealError, match=r"refusing to keep its data key.*--rotate"):
+        change.set_value(forged, "db.password", "fresh-7d0", policy=policy)
+    with pytest.raises(UntrustedSealError, match="--rotate"):
+        change.plaintext_for_editing(forged, policy=policy)
+
+    rotated = change.set_value(forged, "db.password", "fresh-7d0", policy=policy, rotate=True)
+    document = read_document(rotated, YAML)
+    token = dict((path, value) for path, value in document.leaves())[("db", "password")]
+    with pytest.raises(IntegrityError):
+        ValueCipher(forgers_key).open(encode_path(("db", "password")), token)
+    assert document.open().data()["db"]["password"] == "fresh-7d0"
+    assert signer_of(rotated, policy).startswith("signed by alice (")
+
+
+STANZA_CHANGES: dict[str, Callable[[str], str]] = {
+    "a role added": lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1:role/x\n", 1),
+    "a profile added": lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),
+    "the recipient": lambda t: t.replace("recipient: age1", "recipient: age1q", 1),
+    "the wrapped key": lambda t: t.replace("-----BEGIN AGE ENCRYPTED FILE-----\n        ",
+                                           "-----BEGIN AGE ENCRYPTED FILE-----\n        A", 1),
+    "the rule": lambda t: t.replace("unencrypted_suffix: _unencrypted", "unencrypted_suffix: _plain"),
+    "the mac": lambda t: t.replace("  mac: ", "  mac: A", 1),
+}
+
+
+@pytest.mark.parametrize("alter", STANZA_CHANGES.values(), ids=STANZA_CHANGES.keys())
+def test_any_change_to_the_metadata_is_detected_without_a_key(alter: Callable[[str], str], team: Team) -> None:
+    sealed = team.seal(PLAIN)
+    altered = alter(sealed)
+    assert altered != sealed
+    assert verify_seal(sealed, YAML, trusting_alice(team), keyless=True).signature.status == "trusted"
+    for policy in (trusting_alice(team), signatures.NO_POLICY):
+        with pytest.raises(UntrustedSealError, match="does not verify"):
+            verify_seal(altered, YAML, policy, keyless=True)
+
+
+def test_a_duplicated_stanza_breaks_the_signature(team: Team) -> None:
+    sealed = team.seal(PLAIN)
+    head, _, rest = sealed.partition("  recipients:\n")
+    stanza, _, tail = rest.partition("  unencrypted_suffix:")
+    with pytest.raises(UntrustedSealError, match="does not verify"):
+        verify_seal(head + "  recipients:\n" + stanza + stanza + "  unencrypted_suffix:" + tail, YAML,
+                    signatures.NO_POLICY, keyless=True)
+
+
+def test_require_signature_without_a_signing_key_refuses_every_write(team: Team) -> None:
+    policy = TrustPolicy(require_signature=True)
+    unsigned = team.forge(PLAIN, signed_by=None)
+    unsigned_write = rf"refusing to write it unsigned: .*require_signature; set {SIGNING_KEY_ENV}"
+    with pytest.raises(SigningError, match=unsigned_write):
+        change.seal_new(PLAIN, [AgeKey(team.age.recipient)], None, policy=policy)
+    with pytest.raises(UntrustedSealError, match="unsigned, but its creation rule"):
+        change.set_value(unsigned, "db.password", "x", policy=policy)
+    with pytest.raises(SigningError, match="refusing to write it unsigned"):
+        change.rotate(unsigned, policy=policy)
+
+
+def test_a_writer_whose_key_readers_would_refuse_refuses_to_write(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.mallory.path))
+    with pytest.raises(SigningError, match=re.escape(f"{team.mallory.public_key.fingerprint} is not a trusted signer")):
+        change.rotate(team.seal(PLAIN), policy=trusting_alice(team))
+
+
+def test_the_merge_driver_takes_nothing_from_a_side_not_validly_signed(team: Team,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    base = team.seal(PLAIN)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    ours = change.set_value(base, "db.password", "ours-3", policy=trusting_alice(team))
+    theirs = team.forge(EVIL, signed_by=team.mallory)
+    refusal = f"cannot open theirs's version: signed by {team.mallory.public_key.fingerprint}, a key not in"
+    with pytest.raises(SealfileError, match=re.escape(refusal)):
+        merge_texts(base, ours, theirs, YAML, trusting_alice(team))
+    merged = merge_texts(base, ours, change.set_value(base, "region_unencrypted", "us"), YAML, trusting_alice(team))
+    assert signer_of(merged.text, trusting_alice(team)).startswith("signed by alice (")
+
+
+def test_a_version_1_file_opens_and_is_written_back_as_version_2_signed(
+        team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = tmp_path / "v1-keys.txt"
+    key.write_text((V1 / "age-key.txt").read_text())
+    key.chmod(0o600)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key))
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    old = (V1 / "secrets.enc.yaml").read_text()
+    assert verify_seal(old, YAML, signatures.NO_POLICY).summary() == "OK, unsigned"
+    new = change.set_value(old, "database.port", 6543)
+    assert verify_text(new, YAML, trusting_alice(team)).version == 2
+    assert signer_of(new, trusting_alice(team)).startswith("signed by alice (")
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("signers:\n  alice: ssh-ed25519 AAAA-not-base64\n", "signers.alice: malformed ssh-ed25519 public key"),
+    ("signers:\n  'al ice': ssh-ed25519 AAAA\n", "signers.al ice: a signer's name must be one word"),
+    ("signers: [ssh-ed25519 AAAA]\n", "signers: must map each signer's name"),
+    ("creation_rules:\n  - require_signature: 'yes'\n", "creation_rules.0.require_signature: must be true or false"),
+])
+def test_a_malformed_signer_policy_is_one_line_naming_the_field(section: str, message: str, tmp_path: Path) -> None:
+    (tmp_path / ".sealfile.yaml").write_text(section)
+    with pytest.raises(ConfigError) as refused:
+        signatures.for_file(tmp_path / "secrets.enc.yaml")
+    assert str(refused.value).startswith(f"{tmp_path / '.sealfile.yaml'}: {message}")
+
+
+def test_the_repositorys_signers_and_a_pinned_file(team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    file = tmp_path / "secrets.enc.yaml"
+    assert signatures.for_file(file) == signatures.NO_POLICY
+    team.config(tmp_path, require_signature=True)
+    policy = signatures.for_file(file)
+    assert policy.require_signature and policy.signers is not None
+    assert policy.signers.source == f"the signers of {tmp_path / '.sealfile.yaml'}"
+    monkeypatch.setenv(ALLOWED_SIGNERS_ENV, str(team.allowed_signers))
+    pinned = signatures.for_file(file)
+    assert pinned.signers is not None and pinned.signers.source == str(team.allowed_signers)
+    assert pinned.require_signature

@@ -1,0 +1,168 @@
+"""The YAML document edits the user's text: both engines give the same bytes, decrypt gives back the
+original exactly, and a change rewrites the lines it changes (plus the ``mac:`` line) only."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml.comments import CommentedMap
+
+from sealfile import load_secrets
+from sealfile.errors import FormatError, KeyPathError
+from sealfile.kms.age import AgeKey
+from sealfile.model.scalars import Styled
+from sealfile.ops.change import set_value, unset_value
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.stores.yaml.roundtrip import dump_roundtrip, to_node
+from sealfile.stores.yaml.scan import scan
+from tests.support.fast_path import age_key, benchmark_corpus, general_decrypt, seal, spliced_decrypt, spliced_set
+
+__all__ = ["age_key"]
+
+AWKWARD = """\
+# top comment
+values:
+  needs_quotes: "a: b"
+  hash: "x #y"
+  looks_int: "0123"
+  leading_space: " x"
+  unicode: "caf\u00e9 \U0001F600"
+  escapes: "tab\\there\\nnewline \\u00e9"
+  single_quote: 'it''s'
+  folded: >
+    folded
+    text
+  plain_multiline: this plain scalar
+    continues here
+  hex: 0x1F
+  stamp: 2024-01-01 12:00:00.10
+  big: 123456789012345678901234567890
+  exp: 1.5e-20
+  inf: -.inf
+  comment: value    # with a comment
+  empty:
+  seq_null:
+    -
+    - ~
+flow: {user: admin, pass: "p w", list: [ a, 1 ]}   # spaced flow
+literal: |+
+  kept
+
+tail: end
+"""
+
+
+@pytest.mark.parametrize("plaintext", [AWKWARD, benchmark_corpus(120)], ids=["awkward", "corpus"])
+def test_both_engines_give_back_the_original_byte_for_byte(plaintext: str, age_key: AgeKey) -> None:
+    sealed = seal(plaintext, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == decrypt_text(sealed) == plaintext
+
+
+def _changed(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+@pytest.mark.parametrize(("keypath", "value", "shown"), [
+    ("services.svc-00003.password", "new-secret", "password: new-secret"),
+    ("services.svc-00001.password", "new secret", 'password: "new secret"'),  # keeps its double quotes
+    ("services.svc-00002.password", "it's", "password: 'it''s'"),
+    ("services.svc-00001.port", 6543, "port: 6543"),
+    ("services.svc-00001.tags.1", "team-x", "- team-x"),
+])
+def test_set_changes_one_token_and_the_mac(keypath: str, value: object, shown: str, age_key: AgeKey,
+                                           tmp_path: Path) -> None:
+    sealed = seal(benchmark_corpus(60), age_key)
+    spliced = spliced_set(sealed, keypath, value)
+    assert decrypt_text(spliced) == decrypt_text(set_value(sealed, keypath, value)) != decrypt_text(sealed)
+    changed = _changed(sealed, spliced)
+    assert len(changed) == 4 and changed[-1].lstrip("+ ").startswith("mac: ")  # one value line, one mac line
+    verify_text(spliced)
+    path = tmp_path / "s.yaml"
+    path.write_text(sealed)
+    expected = load_secrets(path, redacted=False)
+    node = expected
+    parts = keypath.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[int(parts[-1]) if isinstance(node, list) else parts[-1]] = value
+    path.write_text(spliced)
+    assert load_secrets(path, redacted=False) == expected
+    assert shown in decrypt_text(spliced)
+
+
+def test_set_of_the_same_value_changes_nothing(age_key: AgeKey) -> None:
+    sealed = seal("a: 1\nb: x\n", age_key)
+    assert spliced_set(sealed, "a", 1) == sealed
+    assert set_value(sealed, "b", "x") == sealed
+
+
+def test_a_multi_line_value_becomes_a_literal_block(age_key: AgeKey) -> None:
+    sealed = seal("a: one\nb: 2\n", age_key)
+    assert decrypt_text(spliced_set(sealed, "a", "line 1\nline 2\n")) == "a: |\n  line 1\n  line 2\nb: 2\n"
+
+
+@pytest.mark.parametrize(("keypath", "value", "plaintext"), [
+    ("new_key", "x", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\nnew_key: x\n"),
+    ("a", {"sub": 1}, "a:\n  sub: 1\nlist: [x, y]\nplain_unencrypted: z\n"),
+    ("list.2", "q", "a: 1  # first\nlist: [x, y, q]\nplain_unencrypted: z\n"),
+    ("plain_unencrypted", "y", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: y\n"),
+    ("deep.er.key", 7, "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\ndeep:\n  er:\n    key: 7\n"),
+])
+def test_structural_changes_write_only_what_changes(keypath: str, value: object, plaintext: str,
+                                                    age_key: AgeKey) -> None:
+    sealed = seal("a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\n", age_key)
+    changed = set_value(sealed, keypath, value)
+    verify_text(changed)
+    assert decrypt_text(changed) == plaintext
+    kept = [line for line in sealed.splitlines() if "ENC[" in line and line.split(":")[0].strip() != keypath]
+    assert all(line in changed.splitlines() for line in kept if not line.startswith("list"))
+
+
+def test_unset_removes_the_lines_of_the_value(age_key: AgeKey) -> None:
+    sealed = seal("a: 1\nb:\n  c: 2  # note\n  d: |\n    text\n# after\ne: 3\n", age_key)
+    assert decrypt_text(unset_value(sealed, "b.d")) == "a: 1\nb:\n  c: 2  # note\n# after\ne: 3\n"
+    assert decrypt_text(unset_value(sealed, "b.c")) == "a: 1\nb:\n  d: |\n    text\n# after\ne: 3\n"
+    with pytest.raises(KeyPathError):
+        unset_value(sealed, "b.missing")
+
+
+def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
+    sealed = seal("a: 1\n", age_key)
+    with pytest.raises(KeyPathError, match="not a mapping or list"):
+        set_value(sealed, "a.b", "x")
+
+
+def test_set_inside_a_flow_mapping(age_key: AgeKey) -> None:
+    sealed = seal("creds: {user: admin, password: hunter2}\n", age_key)
+    assert decrypt_text(spliced_set(sealed, "creds.password", "s3cret")) == "creds: {user: admin, password: s3cret}\n"
+
+
+_SCALAR_TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.one_of(_SCALAR_TEXT, st.sampled_from(["on", "0123", "a: b", "x #y", "-", "?", "|x", "~"])),
+                       min_size=1, max_size=8),
+       styles=st.lists(st.sampled_from([None, '"', "'", "|"]), min_size=8, max_size=8),
+       flow=st.booleans())
+def test_any_string_in_any_style_comes_back_byte_for_byte(values: list[str], styles: list[str | None], flow: bool,
+                                                          age_key: AgeKey) -> None:
+    inner = CommentedMap()
+    for index, value in enumerate(values):
+        inner[f"k{index}"] = to_node(Styled(value, None if flow and styles[index] == "|" else styles[index]))
+    if flow:
+        inner.fa.set_flow_style()
+    plaintext = dump_roundtrip(CommentedMap(values=inner))
+    try:
+        scan(plaintext)
+    except FormatError:  # ruamel's emitter wrote text its own C parser refuses: sealing must refuse it too
+        with pytest.raises(FormatError):
+            seal(plaintext, age_key)
+        return
+    sealed = seal(plaintext, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == plaintext

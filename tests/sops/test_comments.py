@@ -1,0 +1,64 @@
+"""Encrypted comments: each is matched to the container SOPS bound it to, in one pass.
+
+A comment is bound to the path of the mapping or list holding it; SOPS keeps one it cannot
+decrypt as it is. Reading must not try every comment against every container: a file an
+attacker shapes with many of both would take minutes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from sealfile import sops
+from sealfile.sops import output
+from tests.sops.conftest import AgeIdentity, run_sops, sops_encrypt
+
+CONTAINERS = 1000
+TIME_BUDGET_S = 5.0
+"""Generous for a shared two-core machine; trying every comment against every container took 71 s."""
+
+
+@pytest.fixture(scope="module")
+def many_comments(sops_identity: AgeIdentity, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SOPS file with a thousand mappings, each holding a comment that does not decrypt.
+
+    SOPS writes the comments; flipping a byte of each leaves the MAC valid (comments are not in it)
+    and makes every comment one that no container opens: the most work for a reader that guesses."""
+    work = tmp_path_factory.mktemp("comments")
+    plain = work / "plain.yaml"
+    plain.write_text("".join(f"k{i}:\n  # note {i}\n  v: x{i}\n" for i in range(CONTAINERS)))
+    sealed = sops_encrypt(plain, work / "sealed.yaml", "--age", sops_identity.recipient)
+    text = re.sub(r"#ENC\[AES256_GCM,data:(.)", lambda m: f"#ENC[AES256_GCM,data:{'B' if m[1] == 'A' else 'A'}",
+                  sealed.read_text())
+    sealed.write_text(text)
+    assert len(text) > 200_000
+    return sealed
+
+
+def test_many_unopenable_comments_read_in_linear_time(many_comments: Path, sops_identity: AgeIdentity,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    text = many_comments.read_text()
+    started = time.perf_counter()
+    shown = output.plaintext(sops.open_text(text, "yaml", comments=True))
+    elapsed = time.perf_counter() - started
+    assert elapsed < TIME_BUDGET_S, f"{elapsed:.1f} s"
+    assert isinstance(shown, str) and shown.count("#ENC[AES256_GCM,") == CONTAINERS  # kept, as SOPS keeps them
+    assert run_sops(["decrypt", str(many_comments)]).stdout.count("#ENC[AES256_GCM,") == CONTAINERS
+
+
+def test_comments_decrypt_in_their_own_container(sops_identity: AgeIdentity, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("# top\na:\n  # in a\n  b:\n    # in b\n    c: 1\n  # end of a\nlist:\n  # in list\n  - x\n")
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    shown = output.plaintext(sops.open_text(sealed.read_text(), "yaml", comments=True))
+    assert isinstance(shown, str)
+    for comment in ("# top", "# in a", "# in b", "# end of a", "# in list"):
+        assert comment in shown
+    assert "ENC[" not in shown

@@ -1,0 +1,157 @@
+"""``export-sops``: the way back. The real ``sops decrypt`` opens the SOPS file with the data
+``sealfile decrypt`` shows, and sealfile says what SOPS does not keep."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_plaintext
+from sealfile.stores import get_store
+from sealfile.stores.yaml import reader as yaml_store
+from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sealfile_cli
+
+ROUND_TRIP_YAML = """\
+# who connects
+database:
+  # the user
+  user: admin
+  password: "p@ss: w0rd #1"
+  port: 5432
+  ratio: 0.25
+  tiny: 1.0e-7
+  huge: 1.0e+300
+  enabled: true
+  nothing: null
+  empty: ""
+  since: 2024-05-01T10:20:30.123456+02:00
+  hosts:
+    - a.example
+    - b.example
+  replicas: [{host: r1, weight: 1.5}, {host: r2}]
+certificate: |
+  -----BEGIN CERTIFICATE-----
+  MIIB
+  -----END CERTIFICATE-----
+unicode: "héllo ✓ 日本 🔑"
+quoted_number: "017"
+looks_like_a_date: "2024-5-1"
+public_unencrypted:
+  region: eu-west-1
+  count: 3
+  code: "0x1F"
+  when: 2024-05-01T00:00:00Z
+"""
+FLAT_YAML = "NAME: svc\nPASSWORD: hunter2\nPORT: 8080\nMULTILINE: |\n  one\n  two\n"
+
+
+@pytest.fixture
+def keys(sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Only the SOPS variable: the environment a team leaving sealfile has."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    return {**os.environ}
+
+
+def _seal(text: str, identity: AgeIdentity, path: Path, store: str = "yaml") -> Path:
+    path.write_text(seal_plaintext(text, get_store("yaml"), [AgeKey(identity.recipient)], output=get_store(store)))
+    return path
+
+
+def _sops_data(path: Path, env: dict[str, str], *args: str) -> object:
+    done = run_sops(["decrypt", *args, str(path)], env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if path.suffix == ".json" or "json" in args else yaml_store.load_fast(done.stdout)
+
+
+@pytest.mark.parametrize("output", ["out.sops.yaml", "out.sops.json"])
+def test_sops_decrypt_shows_what_sealfile_decrypt_shows(output: str, sops_identity: AgeIdentity,
+                                                       keys: dict[str, str], tmp_path: Path) -> None:
+    sealed = _seal(ROUND_TRIP_YAML, sops_identity, tmp_path / "secrets.enc.yaml")
+    target = tmp_path / output
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    ours = sealfile.load_secrets(sealed, redacted=False)
+    if target.suffix == ".json":  # JSON has no times: SOPS writes RFC 3339 text, with Z for UTC
+        ours = json.loads(json.dumps(ours, default=lambda moment: moment.isoformat().replace("+00:00", "Z")))
+    assert_same(_sops_data(target, keys), ours)
+    text = target.read_text()
+    assert "admin" not in text and "eu-west-1" in text  # the same rule: public_unencrypted stays readable
+    assert_same(sealfile.load_secrets(target, redacted=False), _sops_data(target, keys))
+
+
+def test_comments_survive_encrypted_and_the_notes_say_so(sops_identity: AgeIdentity, keys: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    sealed = _seal(ROUND_TRIP_YAML, sops_identity, tmp_path / "secrets.enc.yaml")
+    done = sealfile_cli("export-sops", str(sealed), env=keys)
+    assert done.returncode == 0 and "# who connects" not in done.stdout and "#ENC[AES256_GCM," in done.stdout
+    assert "comments are encrypted by SOPS" in done.stderr and "set-at times are not kept" in done.stderr
+    target = tmp_path / "out.yaml"
+    target.write_text(done.stdout)
+    shown = run_sops(["decrypt", str(target)], keys).stdout
+    assert "# who connects" in shown and "    # the user" in shown
+
+
+def test_dotenv_and_json_sealed_files_export(sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
+    flat = _seal(FLAT_YAML, sops_identity, tmp_path / "app.enc.yaml")
+    target = tmp_path / "app.env"
+    assert sealfile_cli("export-sops", str(flat), "-o", str(target), env=keys).returncode == 0
+    shown = run_sops(["decrypt", str(target)], keys)
+    assert (shown.returncode, shown.stdout) == (0, "NAME=svc\nPASSWORD=hunter2\nPORT=8080\nMULTILINE=one\\ntwo\\n\n")
+    sealed_json = _seal(FLAT_YAML, sops_identity, tmp_path / "app.enc.json", store="json")
+    done = sealfile_cli("export-sops", str(sealed_json), "--output-type", "yaml", env=keys)
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "from-json.yaml"
+    target.write_text(done.stdout)
+    assert_same(_sops_data(target, keys), sealfile.load_secrets(sealed_json, redacted=False))
+
+
+def test_what_sops_changes_is_named(sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
+    sealed = _seal("whole: 2.0\nday: 2024-05-01\nlocal: 2024-05-01 10:20:30\n", sops_identity, tmp_path / "s.yaml")
+    done = sealfile_cli("export-sops", str(sealed), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert "sops decrypt prints these floats as integers: whole" in done.stderr
+    assert "a date becomes a time at midnight UTC in SOPS: day" in done.stderr
+    assert "a time without a zone is read as UTC by SOPS: local" in done.stderr
+
+
+@pytest.mark.parametrize(("plaintext", "cause"), [
+    ("big: 123456789012345678901234567890\n", "big: an integer beyond int64"),
+    ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: SOPS would read this value back differently"),
+    ("1: numeric key\n", "SOPS files have only string keys"),
+])
+def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
+                                          keys: dict[str, str], tmp_path: Path) -> None:
+    sealed = _seal(plaintext, sops_identity, tmp_path / "s.yaml")
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(tmp_path / "out.yaml"), env=keys)
+    assert done.returncode == 1 and cause in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_the_rule_goes_with_the_file(sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
+    from sealfile.model.rules import EncryptionRules
+
+    sealed = tmp_path / "s.yaml"
+    sealed.write_text(seal_plaintext("password: x\nuser: admin\nlist: [a]\n", get_store("yaml"),
+                                     [AgeKey(sops_identity.recipient)], EncryptionRules("encrypted_regex", r"^pass\Z")))
+    done = sealfile_cli("export-sops", str(sealed), env=keys)
+    exported = yaml_store.load_fast(done.stdout)
+    assert exported["sops"]["encrypted_regex"] == r"^pass\z" and exported["user"] == "admin"
+    target = tmp_path / "out.yaml"
+    target.write_text(done.stdout)
+    assert_same(_sops_data(target, keys), {"password": "x", "user": "admin", "list": ["a"]})
+
+
+def test_import_of_the_export_gives_the_same_data(sops_identity: AgeIdentity, keys: dict[str, str],
+                                                  tmp_path: Path) -> None:
+    sealed = _seal(ROUND_TRIP_YAML, sops_identity, tmp_path / "secrets.enc.yaml")
+    exported = tmp_path / "exported.yaml"
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(exported), env=keys).returncode == 0
+    back = tmp_path / "back.enc.yaml"
+    assert sealfile_cli("import-sops", str(exported), "-o", str(back), env=keys).returncode == 0
+    assert_same(sealfile.load_secrets(back, redacted=False), sealfile.load_secrets(sealed, redacted=False))
+    assert "# who connects" in sealfile_cli("decrypt", str(back), env=keys).stdout

@@ -1,0 +1,142 @@
+"""The Go behaviour SOPS files depend on, ported: value tokens, number and time spellings, yaml.v3's resolver.
+
+The matrix checks these end to end against the real sops; here each rule is pinned on its own,
+with the values Go gives (``strconv``, ``encoding/json``, ``time``, yaml.v3 ``resolve.go``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sealfile.sops.cipher import parse_token
+from sealfile.sops.gonum import atoi, format_f, format_g, json_float, parse_bool, parse_float
+from sealfile.sops.gotime import GoTime, rfc3339_seconds, unmarshal_text, yaml_timestamp
+from sealfile.sops.goyaml import FLOAT, Unwalkable, resolve, scalar_value
+
+GO_TOKEN = re.compile(r"ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
+"""aes/cipher.go's pattern; Python's backtracking ``re`` finds the same groups (leftmost, greedy)."""
+PIECES = st.sampled_from([",iv:", ",tag:", ",type:", "]", "[", ",", ":", "a", "=", "\n", "str"])
+
+
+@settings(max_examples=800)
+@given(st.lists(PIECES, max_size=16).map("".join))
+def test_value_token_is_split_as_go_splits_it(rest: str) -> None:
+    text = "ENC[AES256_GCM,data:" + rest
+    match = GO_TOKEN.match(text)
+    assert parse_token(text) == (match.groups() if match else None)
+
+
+def test_value_token_split_is_linear_on_a_crafted_value() -> None:
+    crafted = "ENC[AES256_GCM,data:" + ",iv:,tag:,type:" * 50_000
+    assert parse_token(crafted) is None
+
+
+FLOATS = [  # value, FormatFloat 'f', FormatFloat 'g', encoding/json
+    (1.0, "1", "1", "1"),
+    (-0.0, "-0", "-0", "-0"),
+    (0.1, "0.1", "0.1", "0.1"),
+    (1e-7, "0.0000001", "1e-07", "1e-7"),
+    (0.0001, "0.0001", "0.0001", "0.0001"),
+    (0.00001, "0.00001", "1e-05", "0.00001"),
+    (123456.0, "123456", "123456", "123456"),
+    (1e6, "1000000", "1e+06", "1000000"),
+    (123456789.0, "123456789", "1.23456789e+08", "123456789"),
+    (1e21, "1000000000000000000000", "1e+21", "1e+21"),
+    (1.2345678901234568e29, "123456789012345680000000000000", "1.2345678901234568e+29", "1.2345678901234568e+29"),
+    (5e-324, "0." + "0" * 323 + "5", "5e-324", "5e-324"),
+]
+
+
+@pytest.mark.parametrize(("value", "fixed", "general", "as_json"), FLOATS)
+def test_float_spellings(value: float, fixed: str, general: str, as_json: str) -> None:
+    assert (format_f(value), format_g(value), json_float(value)) == (fixed, general, as_json)
+
+
+def test_special_floats() -> None:
+    assert [format_f(v) for v in (math.inf, -math.inf, math.nan)] == ["+Inf", "-Inf", "NaN"]
+    with pytest.raises(ValueError):
+        json_float(math.nan)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("42", 42), ("+7", 7), ("-0", 0), ("007", 7), ("9223372036854775807", 2**63 - 1),
+    ("9223372036854775808", None), ("1_000", None), (" 1", None), ("0x1F", None), ("1.0", None),
+])
+def test_atoi(text: str, value: int | None) -> None:
+    if value is None:
+        with pytest.raises(ValueError):
+            atoi(text)
+    else:
+        assert atoi(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1.5", 1.5), ("-0", -0.0), ("1e3", 1000.0), (".5", 0.5), ("5.", 5.0), ("Inf", math.inf), ("-infinity", -math.inf),
+    ("0x1p-2", 0.25), ("1e400", None), ("1_000.5", None), ("+nan", None), ("", None), ("1e", None),
+])
+def test_parse_float(text: str, value: float | None) -> None:
+    if value is None:
+        with pytest.raises(ValueError):
+            parse_float(text)
+    else:
+        assert parse_float(text) == value and math.copysign(1, parse_float(text)) == math.copysign(1, value)
+
+
+def test_parse_bool() -> None:
+    assert [parse_bool(t) for t in ("1", "t", "TRUE", "True", "0", "F", "false")] == [True] * 4 + [False] * 3
+    with pytest.raises(ValueError):
+        parse_bool("yes")
+
+
+@pytest.mark.parametrize(("text", "canonical"), [
+    ("2024-05-01T10:20:30Z", "2024-05-01T10:20:30Z"),
+    ("2024-05-01T10:20:30.100+00:00", "2024-05-01T10:20:30.1Z"),
+    ("2024-05-01T10:20:30.123456789123-02:30", "2024-05-01T10:20:30.123456789-02:30"),
+    ("2024-05-01T10:20:30,5Z", "2024-05-01T10:20:30.5Z"),
+    ("2024-02-30T10:20:30Z", None), ("2024-05-01t10:20:30Z", None), ("2024-05-01T10:20:30", None),
+    ("2024-05-01", None), ("2024-05-01T10:20:30z", None),
+])
+def test_time_unmarshal_text(text: str, canonical: str | None) -> None:
+    if canonical is None:
+        with pytest.raises(ValueError):
+            unmarshal_text(text)
+    else:
+        assert unmarshal_text(text).text == canonical
+
+
+def test_lastmodified_associated_data() -> None:
+    assert rfc3339_seconds("2024-05-01T10:20:30.999Z") == "2024-05-01T10:20:30Z"
+    assert rfc3339_seconds("2024-05-01T12:20:30+02:00") == "2024-05-01T12:20:30+02:00"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("017", 15), ("08", 8.0), ("0b101", 5), ("-0b101", -5), ("0o17", 15), ("0x1F", 31), ("1_000", 1000),
+    ("+5", 5), (".5", 0.5), ("1e3", 1000.0), ("-0", 0), ("-0.0", -0.0), ("1e400", "1e400"),
+    ("9223372036854775808", Unwalkable), ("-9223372036854775809", -9223372036854775809.0),
+    ("yes", "yes"), ("on", "on"), ("True", True), ("TRUE", True), ("tRue", "tRue"), ("~", None), ("", None),
+    ("<<", "<<"), ("2024-5-1", GoTime("2024-05-01T00:00:00Z")),
+    ("2001-12-14 21:59:43.10", GoTime("2001-12-14T21:59:43.1Z")),
+    ("2001-12-14 21:59:43.10 -5", "2001-12-14 21:59:43.10 -5"), ("2024-05-01T10:20:30", "2024-05-01T10:20:30"),
+])
+def test_yaml_v3_plain_scalars(text: str, value: Any) -> None:
+    found = scalar_value(text, None, None)
+    if value is Unwalkable:
+        assert isinstance(found, Unwalkable)
+    else:
+        assert found == value and type(found) is type(value)
+
+
+def test_yaml_v3_tags_and_quotes() -> None:
+    assert scalar_value("017", '"', None) == "017"
+    assert scalar_value("12", None, "tag:yaml.org,2002:str") == "12"
+    assert scalar_value("1", None, FLOAT) == 1.0 and isinstance(scalar_value("1", None, FLOAT), float)
+    assert scalar_value("aGk=", None, "tag:yaml.org,2002:binary") == "hi"
+    assert scalar_value("x", None, "!custom") == "x"
+    assert resolve(".nan", None)[0] == FLOAT and math.isnan(resolve(".nan", None)[1])
+    assert yaml_timestamp("2024-13-01") is None

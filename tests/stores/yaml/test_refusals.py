@@ -1,0 +1,106 @@
+"""The YAML scan refuses what the format cannot represent, with one clear line and no secret, and
+accepts what real files hold (anchors never aliased, standard tags, several documents)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import FormatError
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores.yaml.scan import scan
+from tests.support.identities import AgeIdentity
+
+SECRET = "hunter2-do-not-print"
+
+REFUSED_PLAINTEXTS = {
+    "alias of a mapping": (f"a: &x {{b: {SECRET}}}\nc: *x\n", "aliases are not supported"),
+    "alias of a scalar": (f"a: &x {SECRET}\nc: *x\n", "aliases are not supported"),
+    "merge key": (f"base: &b {{x: {SECRET}}}\nd:\n  <<: *b\n", "not supported"),
+    "duplicate key": (f"password: {SECRET}\npassword: other\n", "duplicate key"),
+    "nested duplicate key": (f"a:\n  b: {SECRET}\n  b: 2\n", "duplicate key"),
+    "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key"),
+    "top-level sequence": (f"- {SECRET}\n", "must be a mapping"),
+    "top-level scalar": (f"{SECRET}\n", "must be a mapping"),
+    "empty file": ("", "holds no YAML document"),
+    "comments only": ("# nothing here\n\n# at all\n", "holds no YAML document"),
+    "custom tag on a scalar": (f"a: !secret {SECRET}\n", "custom YAML tags are not supported"),
+    "custom tag on a mapping": (f"a: !obj {{b: {SECRET}}}\n", "custom YAML tags are not supported"),
+    "custom tag on a sequence": (f"a: !obj [{SECRET}]\n", "custom YAML tags are not supported"),
+    "a set": (f"a: !!set {{{SECRET}}}\n", "!!set"),
+    "syntax error": (f"password: '{SECRET}\n", "invalid YAML at line"),
+    "tab indentation": (f"a:\n\tb: {SECRET}\n", "invalid YAML at line 2"),
+    "float key": (f"1.5: {SECRET}\n", "mapping keys must be"),
+    "null key": (f"~: {SECRET}\n", "mapping keys must be"),
+    "complex key": (f"? [a]\n: {SECRET}\n", "mapping keys must be"),
+    "template placeholder": ("password: {{ .Values.password }}\n", "template placeholder"),
+    "reserved sealfile key": ("sealfile: 1\n", "reserved"),
+    "absurd nesting": ("a: " + "[" * 600 + "]" * 600 + "\n", "too deep"),
+    "YAML 1.1 directive": (f"%YAML 1.1\n---\na: {SECRET}\n", "only YAML 1.2"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_PLAINTEXTS))
+def test_sealing_refuses_with_a_clear_message(age_identity: AgeIdentity, case: str) -> None:
+    text, expected = REFUSED_PLAINTEXTS[case]
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    message = str(info.value)
+    assert expected in message
+    assert SECRET not in message
+    assert "\n" not in message
+
+
+def test_alias_error_names_the_key_path(age_identity: AgeIdentity) -> None:
+    with pytest.raises(FormatError) as info:
+        seal_text("db:\n  a: &x {b: 1}\n  c: *x\n", [age_identity.key])
+    assert info.value.keypath == "db.c"
+
+
+def test_an_alias_smuggled_into_a_sealed_file_is_refused(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    sealed = seal_text("a:\n  b: 1\nc: 2\n", [age_identity.key])
+    path = tmp_path / "s.yaml"
+    path.write_text(sealed.replace("a:\n", "a: &x\n", 1).replace("c: ", "c: *x #", 1))
+    with pytest.raises(FormatError, match="aliases are not supported"):
+        load_secrets(path)
+
+
+ACCEPTED = {
+    "an anchor never aliased": (f"a: &x {SECRET}\n", {"a": SECRET}),
+    "an anchor on a sequence": (f"a: &x [{SECRET}]\n", {"a": [SECRET]}),
+    "standard tags": ("a: !!str 12\nb: !!int '7'\nc: !!map {d: !!float 1}\n", {"a": "12", "b": 7, "c": {"d": 1.0}}),
+    "several documents": (f"a: {SECRET}\n---\nb: 2\n", [{"a": SECRET}, {"b": 2}]),
+    "YAML 1.2 directive": (f"%YAML 1.2\n---\na: {SECRET}\n", {"a": SECRET}),
+}
+
+
+@pytest.mark.parametrize("case", list(ACCEPTED))
+def test_what_real_files_hold_is_accepted(age_identity: AgeIdentity, tmp_path: Path, case: str) -> None:
+    text, expected = ACCEPTED[case]
+    path = tmp_path / "s.yaml"
+    path.write_text(seal_text(text, [age_identity.key]))
+    assert load_secrets(path, redacted=False) == expected
+
+
+def test_both_parsers_agree_on_yaml_1_2() -> None:
+    """YAML 1.2 on both engines: ``on``/``yes`` are strings, ``0o17`` is octal, ``017`` decimal."""
+    text = "a: on\nb: yes\nc: 0o17\nd: 017\ne: 1_000\nf: .5\ng: 2001-12-14\nh: ~\n"
+    fast, pure = scan(text, engine="c").tree, scan(text, engine="pure").tree
+    assert fast == {"a": "on", "b": "yes", "c": 15, "d": 17, "e": 1000, "f": 0.5, "g": pure["g"], "h": None}
+    assert fast == pure
+
+
+def test_a_yaml_directive_does_not_leak_into_later_documents() -> None:
+    with pytest.raises(FormatError, match=r"only YAML 1\.2"):
+        scan("%YAML 1.1\n---\na: yes\n")
+    assert scan("%YAML 1.2\n---\na: yes\n").tree == {"a": "yes"}
+    assert scan("a: yes\n").tree == {"a": "yes"}
+
+
+def test_a_yaml_set_is_refused_by_path(age_identity: AgeIdentity) -> None:
+    for text in ("db:\n  s: !!set {a, b}\n", "db:\n  s_unencrypted: !!set {a, b}\n"):
+        with pytest.raises(FormatError) as info:
+            seal_text(text, [age_identity.key])
+        assert info.value.keypath in ("db.s", "db.s_unencrypted")
