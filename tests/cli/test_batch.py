@@ -36,7 +36,7 @@ def test_verify_a_b_c_with_a_bad_b_checks_all_three(run_cli: RunCli, three: list
     a, b, c = three
     done = run_cli("verify", a, b, c)
     assert done.returncode == ExitCode.ERROR
-    assert done.stdout == f"{a}: OK\n{c}: OK\n"
+    assert done.stdout == f"{a}: OK, unsigned\n{c}: OK, unsigned\n"
     lines = done.stderr.splitlines()
     assert lines[0].startswith(f"sealfile: error: {b}: ")
     assert lines[1:] == ["sealfile: verify: 3 files: 2 ok, 1 failed"]

@@ -65,7 +65,8 @@ def test_every_option_of_every_command_is_covered() -> None:
     assert len(OPTIONS) > 40
     assert all(isinstance(option, PublicNameOption) for _, option in OPTIONS)
     names = {_env_name(path, option) for path, option in OPTIONS}
-    assert {"SEALFILE_SET_TYPE", "SEALFILE_RECIPIENTS_REMOVE_ROTATE", "SEALFILE_GIT_INSTALL_GLOBAL",
+    assert {"SEALFILE_SET_TYPE", "SEALFILE_DECRYPT_OUTPUT_TYPE", "SEALFILE_RECIPIENTS_REMOVE_ROTATE",
+            "SEALFILE_GIT_INSTALL_GLOBAL",
             "SEALFILE_REVIEW_FORMAT", "SEALFILE_ENCRYPT_IN_PLACE", "SEALFILE_DEBUG"} <= names
 
 

@@ -111,11 +111,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
         raise click.UsageError("name at least one recipient to remove")
 
     def one(file: Path, console: Console) -> None:
-        try:
-            still_listed = _listed_by_config(file, keys)
-        except SealfileError as err:  # a broken config must not stop someone's removal
-            console.warn(f"{file}: cannot tell whether .sealfile.yaml still lists them: {err}")
-            still_listed = []
+        still_listed = _listed_by_config(file, keys)
         _change_one(file, console, then_rotate, input_type, remove=keys)
         for key, config in still_listed:
             console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
