@@ -192,25 +192,6 @@ def _signals_unwind() -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _run_editor(target: Path) -> int:
-    """Run the editor on ``target`` and wait. Ctrl-C while it is being started is held until it has
-    started, so the editor is always stopped with us, never left running on a wiped file."""
-    interrupted: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
-    try:
-        process = subprocess.Popen([*editor_command(), str(target)])  # the child gets the default handler
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    try:
-        if interrupted:
-            raise KeyboardInterrupt
-        return process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-
-
 def editor_command() -> list[str]:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     return shlex.split(editor)
@@ -241,7 +222,7 @@ def edit_plaintext(
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(plaintext)
             while True:
-                status = _run_editor(target)
+                status = subprocess.call([*editor_command(), str(target)])
                 if status != 0:
                     raise SealfileError(f"the editor exited with status {status}; nothing was changed")
                 edited = target.read_text(encoding="utf-8")
