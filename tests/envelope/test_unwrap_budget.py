@@ -1,17 +1,28 @@
-"""Loading many files sealed under one data key costs one KMS (here: age) unwrap per process."""
+"""Unwrapping is bounded work: one unwrap per data key per process, at most 64 recipients, and one
+time budget for all attempts together, even against a tarpit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from sealfile import forget_data_keys, load_secrets
-from sealfile.kms.age import AgeKey
+from sealfile.envelope.datakey import MAX_RECIPIENTS, unwrap_budget
+from sealfile.errors import FormatError, UnwrapError
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.kms.base import DEFAULT_KMS_TIMEOUT
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
+from tests.fakes.tarpit import Tarpit
+from tests.support.cli import cli_env
 from tests.support.fast_path import age_key, seal
+from tests.support.sealing import forged
 
 __all__ = ["age_key"]
 
@@ -62,3 +73,64 @@ def test_files_with_their_own_data_keys_unwrap_once_each(tmp_path: Path, age_key
     for path in paths * 2:
         load_secrets(path)
     assert len(unwraps) == 3
+
+
+# --- bounded work, whatever the file says -----------------------------------------------------
+
+TARPIT_TIMEOUT = 1.0
+
+
+@pytest.fixture
+def tarpit() -> Iterator[Tarpit]:
+    pit = Tarpit().start()
+    yield pit
+    pit.stop()
+
+
+def _aws_stanza(region: str, key_id: str) -> dict[str, object]:
+    return {"type": "aws_kms", "arn": f"arn:aws:kms:{region}:111122223333:key/{key_id}", "region": region,
+            "context": {}, "wrapped": base64.b64encode(b"x" * 200).decode()}
+
+
+def test_a_tarpit_holds_a_load_no_longer_than_the_budget(tarpit: Tarpit, tmp_path: Path, age_key: AgeKey) -> None:
+    """Two KMS recipients whose endpoint answers a byte at a time (every read within the timeout)
+    and an age recipient without an identity: the load fails after about SEALFILE_KMS_TIMEOUT + 5 s
+    in all, not per recipient and not forever, and the process exits at once after."""
+    sealed, _ = forged("password: never-shown\n", [_aws_stanza("eu-west-1", "one"), _aws_stanza("us-east-1", "two"),
+                                                   {"type": "age", "recipient": age_key.recipient, "wrapped": "x"}])
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(sealed)
+    env = cli_env({"AWS_ENDPOINT_URL": tarpit.url, "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+                   "AWS_MAX_ATTEMPTS": "3", "SEALFILE_KMS_TIMEOUT": str(TARPIT_TIMEOUT),
+                   "SEALFILE_AGE_KEY_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"})
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "sealfile", "verify", str(path)], env=env, capture_output=True,
+                          text=True, timeout=120)
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert "no answer within the 6 s all unwrap attempts may take" in done.stderr
+    assert "not tried: all attempts together may take 6 s" in done.stderr  # the second KMS recipient
+    assert tarpit.connections >= 1
+    assert unwrap_budget() == DEFAULT_KMS_TIMEOUT + 5
+    assert took < TARPIT_TIMEOUT + 5 + 6, f"took {took:.1f} s"  # + interpreter start-up on a loaded machine
+
+
+def test_at_most_64_recipients_are_read_or_written(tmp_path: Path, age_key: AgeKey) -> None:
+    stanzas = [{"type": "age", "recipient": age_key.recipient, "wrapped": str(i)} for i in range(65)]
+    sealed, _ = forged("a: b\n", stanzas[:1])
+    crowded = sealed.replace("  recipients:\n", "  recipients:\n" + "".join(
+        f"    - type: keyring\n      name: k{i}\n      wrapped: x\n" for i in range(64)), 1)
+    path = tmp_path / "crowded.enc.yaml"
+    path.write_text(crowded)
+    with pytest.raises(FormatError, match="65 recipients: a sealed file may have at most 64"):
+        load_secrets(path)
+    keys = [AgeKey(generate_identity()[1]) for _ in range(65)]
+    with pytest.raises(FormatError, match="at most 64"):
+        seal_text("a: b\n", keys)
+    assert MAX_RECIPIENTS == 64
+
+
+def test_a_wrapped_key_is_bounded_before_any_provider_sees_it(age_key: AgeKey) -> None:
+    """An age file with thousands of stanzas costs a trial decryption each: refused by length."""
+    with pytest.raises(UnwrapError, match="longer than 16384 characters"):
+        age_key.unwrap("-----BEGIN AGE ENCRYPTED FILE-----\n" + "A" * 20_000)

@@ -46,7 +46,13 @@ What it implements (checked against the Key Vault REST reference, api-version 7.
 
 Fault switches: ``deny`` (a set of operations answered 403), ``disable(name)``, ``fail_next(n,
 status)`` (the next n vault requests get 503/429), ``down`` (CONNECT to the vault host gets 502).
-``requests`` records ``(method, path)`` of every vault request, to assert what went over the wire.
+``requests`` records ``(method, path)`` of every vault request, to assert what went over the wire;
+``connects`` every host a client asked the proxy to reach (served or not).
+
+An attacker's server, for the hardening tests: ``host=`` serves the vault under any name (e.g.
+``attacker.example``), and with ``answer_without_token`` (bytes) every request that carries no
+token is answered 200 (a key for a GET, those bytes for an unwrap), as a server that wants its
+own data key accepted would.
 """
 
 from __future__ import annotations
@@ -108,11 +114,11 @@ class Fault:
 class FakeKeyVault:
     """One fake vault (``https://{vault_name}.vault.azure.net``) plus its Entra ID tenant."""
 
-    def __init__(self, directory: Path, vault_name: str | None = None) -> None:
+    def __init__(self, directory: Path, vault_name: str | None = None, host: str | None = None) -> None:
         # A fresh vault name per instance: the SDK caches each vault's challenge (and so its
         # tenant) for the whole process, so two fakes must never share a host name.
         self.vault_name = vault_name or f"sealfile-{uuid.uuid4().hex[:8]}"
-        self.vault_host = f"{self.vault_name}.vault.azure.net"
+        self.vault_host = host or f"{self.vault_name}.vault.azure.net"
         self.vault_url = f"https://{self.vault_host}"
         self.tenant_id = str(uuid.uuid4())
         self.client_id = str(uuid.uuid4())
@@ -122,6 +128,8 @@ class FakeKeyVault:
         self.deny: set[str] = set()
         self.down = False
         self.requests: list[tuple[str, str]] = []
+        self.connects: list[str] = []
+        self.answer_without_token: bytes | None = None
         self.token_requests = 0
         self._failures: list[Fault] = []
         self._tokens: set[str] = set()
@@ -190,6 +198,8 @@ class FakeKeyVault:
         with self._lock:
             self.deny.clear()
             self.down = False
+            self.answer_without_token = None
+            self.connects.clear()
             self._failures.clear()
             self.requests.clear()
             for versions in self.keys.values():
@@ -231,7 +241,10 @@ class FakeKeyVault:
         """Return (status, JSON body, extra headers) for one vault request."""
         with self._lock:
             self.requests.append((method, path))
-            if auth is None or not auth.startswith("Bearer ") or auth[7:] not in self._tokens:
+            unauthenticated = auth is None or not auth.startswith("Bearer ") or auth[7:] not in self._tokens
+            if unauthenticated and self.answer_without_token is not None:
+                return self._answer_anyone(method, path)
+            if unauthenticated:
                 challenge = (
                     f'Bearer authorization="https://{LOGIN_HOST}/{self.tenant_id}", resource="{VAULT_RESOURCE}"'
                 )
@@ -254,6 +267,18 @@ class FakeKeyVault:
             return 405, _error(Fault(405, "BadParameter", "Method not allowed.")), {}
         status, payload = self._key_operation(operation, name, version_id, body or {})
         return status, payload, {}
+
+    def _answer_anyone(self, method: str, path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """An attacker's server: the key for any GET, ``answer_without_token`` for any unwrap."""
+        assert self.answer_without_token is not None
+        match = _KEY_PATH.match(path)
+        name = match["name"] if match else "k"
+        versions = self.keys.get(name) or [KeyVersion("0", rsa.generate_private_key(public_exponent=65537,
+                                                                                    key_size=2048))]
+        kid = f"{self.vault_url}/keys/{name}/{versions[-1].version}"
+        if method == "GET":
+            return 200, self._key_bundle(kid, versions[-1]), {}
+        return 200, {"kid": kid, "value": b64url(self.answer_without_token)}, {}
 
     def _key_operation(
         self, operation: str, name: str, version_id: str, body: dict[str, Any]

@@ -36,6 +36,7 @@ class AzureWireHandler(BaseHTTPRequestHandler):
 
     def do_CONNECT(self) -> None:
         host, _, port = self.path.rpartition(":")
+        self.fake.connects.append(host)
         served = host in (self.fake.vault_host, LOGIN_HOST) and port == "443"
         if not served or (host == self.fake.vault_host and self.fake.down):
             self.send_response(502, "Bad Gateway")

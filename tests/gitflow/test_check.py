@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from sealfile.gitflow.check import check_text
@@ -69,6 +71,27 @@ def test_a_damaged_token_is_an_error(sandbox: Sandbox) -> None:
     findings = check_text(path.read_text(), "a.enc.yaml")
     assert [(f.keypath, f.error) for f in findings] == [("x", True)]
     assert check_text(text, "a.enc.yaml") == []
+
+
+def test_a_tracked_symlink_to_dev_zero_is_one_error_not_out_of_memory(sandbox: Sandbox) -> None:
+    """Without FILES, check reads every tracked file: a symlink to a device must not be read."""
+    (sandbox.repo / "zero.enc.yaml").symlink_to("/dev/zero")
+    sandbox.commit("a symlink")
+    done = subprocess.run([sys.executable, "-c", LIMITED_CHECK], cwd=sandbox.repo, env=sandbox.env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "zero.enc.yaml: cannot read: is a device, not a file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# The check runs with 1 GiB of address space: reading /dev/zero without a bound would fail.
+LIMITED_CHECK = (
+    "import resource, sys\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+    "sys.argv = ['sealfile', 'check']\n"
+    "from sealfile.cli import main\n"
+    "main()\n"
+)
 
 
 def test_patterns_come_from_every_sealfile_yaml_above_a_file(sandbox: Sandbox) -> None:

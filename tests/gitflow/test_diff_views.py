@@ -41,7 +41,7 @@ def test_git_diff_without_a_key_shows_a_redacted_view(installed: Sandbox) -> Non
     changed = [line for line in out.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert len(changed) == 2 and all(re.fullmatch(r"[+-]  password: ENC#[0-9a-f]{10}", line) for line in changed)
     assert f"#   age {box.recipient}" in out  # the recipient list is part of the view (context line)
-    assert "redacted view: no key to decrypt" in out
+    assert "redacted view: no local key to decrypt" in out
 
 
 def test_redacted_view_keeps_layout_and_fingerprints_each_token(installed: Sandbox) -> None:

@@ -103,3 +103,57 @@ def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox)
     assert done.returncode == 3
     assert "new.enc.yaml: NOT SEALED" in done.stdout
     assert ".sealfile.yaml: changed" in done.stdout
+
+
+def test_a_blob_over_the_size_limit_is_a_violation_not_a_crash(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "a.enc.yaml", "password: p-1\n")
+    sandbox.commit("base")
+    (sandbox.repo / "a.enc.yaml").write_text("x: " + "y" * (2 * 1024 * 1024) + "\n")
+    sandbox.commit("huge")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False,
+                            env={**sandbox.env, "SEALFILE_MAX_FILE_MB": "1"})
+    assert done.returncode == 3, done.stderr
+    assert "a.enc.yaml: larger than 1 MiB at HEAD" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+HIDING = "```\n<!--"
+"""A directory name: a fence closer, a line break, then an HTML comment opener that would hide the rest."""
+
+
+def _crafted_change(box: Sandbox) -> str:
+    """Recipients added to a file under a directory named to hide what follows (in path order, before
+    the other file) and to another file (what the hiding would have swallowed), and keys named with
+    a terminal escape and a bidirectional override."""
+    crafted = f"{HIDING}/a.enc.yaml"
+    seal_file(box, crafted, "v: 1\n")
+    seal_file(box, "b.enc.yaml", "w: 2\n")
+    box.commit("base")
+    _, benign = generate_identity()
+    _, intruder = generate_identity()
+    box.sealfile("recipients", "add", crafted, "--age", benign)
+    box.sealfile("set", crafted, '["\u202eevil\u001b[2J"]', "4")
+    box.sealfile("recipients", "add", "b.enc.yaml", "--age", intruder)
+    box.commit("the change under review")
+    return intruder
+
+
+def test_markdown_shows_crafted_paths_and_keys_as_text(sandbox: Sandbox) -> None:
+    from markdown_it import MarkdownIt
+
+    intruder = _crafted_change(sandbox)
+    markdown = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "markdown").stdout
+    html = MarkdownIt("commonmark").render(markdown)  # raw HTML on, as in a GitHub comment
+    assert "<!--" not in html and "\u202e" not in html and "\x1b" not in html
+    assert f"b.enc.yaml: ADDED age {intruder}" in html
+    assert html.count("<pre>") == 1 and html.index("ADDED age") < html.index("<pre>")  # one diff, closed
+    assert "```\\n&lt;!--/a.enc.yaml (modified)" in html  # the path, shown as it is
+    assert '  + [&quot;\\u202eevil\\u001b[2J&quot;]: ENC#' in html
+
+
+def test_text_output_shows_control_characters_as_escapes(sandbox: Sandbox) -> None:
+    intruder = _crafted_change(sandbox)
+    text = sandbox.sealfile("review", "HEAD~1", "HEAD").stdout
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "\n```\\n<!--/a.enc.yaml (modified)\n" in text and f"b.enc.yaml: ADDED age {intruder}" in text
+    assert all(line.isprintable() for line in text.splitlines())

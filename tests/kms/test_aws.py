@@ -548,3 +548,135 @@ def test_cli_rejects_malformed_context(tmp_path: Path, kms_keys: Keys) -> None:
     done = run_cli("encrypt", "--aws-kms", "alias/app", str(plain))
     assert (done.returncode, len(done.stderr.splitlines())) == (1, 1)
     assert "not an AWS KMS key or alias ARN: 'alias/app'" in done.stderr
+
+
+# --- a file must not choose the role or profile whose credentials are used -------------------
+
+
+def _file_naming(tmp_path: Path, key: AwsKmsKey, proxy: KmsProxy) -> Path:
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [key]), encoding="utf-8")  # the user's own key: used as given
+    forget_data_keys()
+    forget_clients()
+    proxy.reset()
+    return path
+
+
+def test_a_role_named_in_a_file_is_assumed_only_if_trusted(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), proxy)
+    with pytest.raises(NoUsableKeyError) as caught:
+        load_secrets(path)
+    assert f"the file names role '{ROLE}', which is not trusted here" in str(caught.value)
+    assert "SEALFILE_TRUSTED_ROLES" in str(caught.value)
+    assert proxy.calls == {}  # no sts:AssumeRole, no kms:Decrypt
+    monkeypatch.setenv("SEALFILE_TRUSTED_ROLES", "arn:aws:iam::999999999999:role/x, arn:aws:iam::123456789012:role/*")
+    assert load_secrets(path) == EXPECTED
+    assert proxy.calls["AssumeRole"] == 1
+
+
+def test_a_profile_named_in_a_file_is_used_only_if_trusted(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, profile="team"), proxy)
+    with pytest.raises(NoUsableKeyError, match="the file names profile 'team', which is not trusted"):
+        load_secrets(path)
+    assert proxy.calls == {}
+    (tmp_path / ".sealfile.yaml").write_text("trust:\n  profiles: [team]\n")
+    assert load_secrets(path) == EXPECTED
+    assert {s.access_key for s in proxy.seen} == {"AKIATEAMEXAMPLE00001"}
+
+
+def test_a_role_in_a_creation_rule_is_trusted_for_files_it_governs(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, fresh_clients: None
+) -> None:
+    path = _file_naming(tmp_path, AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE), proxy)
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - aws_kms:\n      - arn: {kms_keys.arn}\n        role: {ROLE}\n")
+    assert load_secrets(path) == EXPECTED
+    elsewhere = tmp_path / "sub" / "other.enc.yaml"  # the same config governs it: trusted too
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(path.read_text())
+    assert load_secrets(elsewhere) == EXPECTED
+
+
+def test_rotate_does_not_wrap_for_an_untrusted_role(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey], fresh_clients: None
+) -> None:
+    """With an age key the file opens without AWS; rotating re-wraps for every recipient, and the
+    role the file names must not be assumed for that either."""
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity[1], AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT, role=ROLE)]))
+    before = path.read_text()
+    proxy.reset()
+    done = subprocess.run([sys.executable, "-m", "sealfile", "rotate", str(path)], capture_output=True, text=True,
+                          env={**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}, timeout=60)
+    assert done.returncode == 1
+    assert f"names role '{ROLE}', which is not trusted" in done.stderr
+    assert proxy.calls == {}
+    assert path.read_text() == before
+
+
+# --- git's views of a sealed file work offline ------------------------------------------------
+
+
+def test_git_diff_log_and_review_never_contact_kms(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """Every revision git shows runs textconv: with a cloud recipient that would be a KMS call (or a
+    request to whatever host a file names) per revision. Only a local key may decrypt there."""
+    from tests.support.git import SEALFILE
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = T\n\temail = t@example.com\n")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+
+    def run(*args: str, extra: dict[str, str] | None = None) -> str:
+        done = subprocess.run(list(args), cwd=repo, env={**env, **(extra or {})}, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    keys = [AwsKmsKey.from_cli(kms_keys.arn), age_identity[1]]
+    run("git", "init", "-q")
+    run(*SEALFILE.split(), "git", "install", "--command", SEALFILE)
+    (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT, keys))
+    run("git", "add", "-A")
+    run("git", "commit", "-qm", "one")
+    (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT.replace("hunter2", "hunter3"), keys))
+    run("git", "commit", "-qam", "two")
+    proxy.reset()
+    shown = run("git", "log", "-p") + run("git", "diff", "HEAD~1", "HEAD") + run(*SEALFILE.split(), "review",
+                                                                                 "HEAD~1", "HEAD")
+    assert "no local key to decrypt" in shown and "hunter" not in shown
+    assert proxy.calls == {}
+    with_age = run("git", "diff", "HEAD~1", "HEAD", extra={"SEALFILE_AGE_KEY": age_identity[0]})
+    assert "+  password: hunter3" in with_age
+    assert proxy.calls == {}
+
+
+def test_updatekeys_asks_before_contacting_a_new_recipients_service(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """The rule adds an AWS KMS key: nothing goes to KMS until the user says yes."""
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity[1]]))
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - age: {age_identity[1].recipient}\n    aws_kms: {kms_keys.arn}\n")
+    before = path.read_text()
+    env = {**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}
+
+    def updatekeys(answer: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sealfile", "updatekeys", str(path)], input=answer,
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    proxy.reset()
+    declined = updatekeys("n\n")
+    assert f"{path}: + aws_kms {kms_keys.arn}" in declined.stderr and f"{path}: skipped" in declined.stderr
+    assert proxy.calls == {} and path.read_text() == before
+    accepted = updatekeys("y\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert proxy.calls["Encrypt"] == 1 and "aws_kms" in path.read_text()

@@ -362,3 +362,71 @@ def test_sdk_is_imported_on_first_use_only() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")})
     assert done.stdout.strip() == "[]"
+
+
+# -- a file must not choose where requests go, nor have an answer accepted without a token -------
+
+
+def _attacker_file(tmp_path: Path, key_url: str) -> tuple[Path, bytes]:
+    """What someone who can write to the repository (and holds no key) can commit: values of their
+    choosing, sealed under a data key of their own, for one Azure recipient they name."""
+    from tests.support.sealing import forged
+
+    sealed, data_key = forged("db:\n  password: attacker-chosen\n",
+                              [{"type": "azure_kv", "key": key_url, "wrapped": "AAAA"}])
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(sealed)
+    return path, data_key
+
+
+def test_an_answer_obtained_without_a_token_is_refused(vault: FakeKeyVault, tmp_path: Path) -> None:
+    """The SDK's first request to a vault (in a new process: here, after forgetting the challenge)
+    carries no token; a server that answers it must not have its answer taken as the data key."""
+    from azure.keyvault.keys._shared import http_challenge_cache
+
+    path, attacker_key = _attacker_file(tmp_path, url(vault))
+    sign_ins = vault.token_requests
+    vault.answer_without_token = attacker_key  # the server hands out the attacker's data key to anyone
+    for _ in range(2):  # and nothing was cached the first time
+        http_challenge_cache.clear()
+        with pytest.raises(NoUsableKeyError) as caught:
+            load_secrets(path)
+        assert "answered a request that carried no token" in str(caught.value)
+    assert vault.requests and vault.token_requests == sign_ins  # the attack was really made, without any sign-in
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "vault.azure.net.attacker.example",
+                                  "sealfile.vault.azure.net:8443", "login.microsoftonline.com"])
+def test_a_host_outside_the_key_vault_clouds_is_never_contacted(
+        vault: FakeKeyVault, tmp_path: Path, host: str) -> None:
+    path, _ = _attacker_file(tmp_path, f"https://{host}/keys/k")
+    with pytest.raises(NoUsableKeyError) as caught:
+        load_secrets(path)
+    message = str(caught.value)
+    assert f"names host '{host}', which is not trusted here" in message
+    assert "SEALFILE_TRUSTED_HOSTS" in message
+    assert vault.connects == []  # not even a connection
+
+
+def test_a_host_the_user_trusts_is_used(vault: FakeKeyVault, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = _attacker_file(tmp_path, "https://kv.corp.example/keys/k")
+    monkeypatch.setenv("SEALFILE_TRUSTED_HOSTS", "other.example, *.corp.example")
+    with pytest.raises(NoUsableKeyError, match="cannot reach the vault"):
+        load_secrets(path)
+    assert set(vault.connects) == {"kv.corp.example"}
+    monkeypatch.delenv("SEALFILE_TRUSTED_HOSTS")
+    (tmp_path / ".sealfile.yaml").write_text("trust:\n  hosts: ['kv.corp.example']\n")
+    vault.connects.clear()
+    with pytest.raises(NoUsableKeyError, match="cannot reach the vault"):
+        load_secrets(path)
+    assert set(vault.connects) == {"kv.corp.example"}
+
+
+def test_keys_the_user_names_need_no_trust_setting(vault: FakeKeyVault) -> None:
+    """The allow-list is for what a file names; a key built in code or given on the command line
+    is the user's own choice (here a fake on a normal vault host, so it works)."""
+    key = AzureKeyVaultKey(url(vault))
+    assert key.unwrap(key.wrap(DATA_KEY).wrapped) == DATA_KEY
+    stored = key_from_config({"type": "azure_kv", "key": url(vault)})
+    assert not stored.named_by_file

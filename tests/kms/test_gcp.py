@@ -326,3 +326,28 @@ def test_cli_encrypt_and_decrypt(fake: FakeGcpKms, tmp_path: Path, monkeypatch: 
     assert refused.stderr.count("\n") == 1
     assert f"gcp_kms {KEY}: the key version cannot be used" in refused.stderr
     assert fake.calls == {"encrypt": 1, "decrypt": 2}
+
+
+@pytest.mark.parametrize("field", ["endpoint", "api_endpoint", "url"])
+def test_a_file_cannot_name_an_endpoint(fake: FakeGcpKms, tmp_path: Path, field: str) -> None:
+    """The endpoint is the user's (SEALFILE_GCP_KMS_ENDPOINT): a stanza naming one is refused, and
+    nothing connects to what it names."""
+    import socket
+
+    from tests.support.sealing import forged
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    attacker = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    sealed, _ = forged("a: b\n", [{"type": "gcp_kms", "resource": KEY, field: attacker, "wrapped": "AAAA"}])
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(sealed)
+    try:
+        with pytest.raises(NoUsableKeyError, match=f"unknown field.s. {field}"):
+            load_secrets(path)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()

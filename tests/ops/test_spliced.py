@@ -110,7 +110,7 @@ def test_a_multi_line_value_becomes_a_literal_block(age_key: AgeKey) -> None:
     ("new_key", "x", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\nnew_key: x\n"),
     ("a", {"sub": 1}, "a:\n  sub: 1\nlist: [x, y]\nplain_unencrypted: z\n"),
     ("list.2", "q", "a: 1  # first\nlist: [x, y, q]\nplain_unencrypted: z\n"),
-    ("plain_unencrypted", "y", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: y\n"),
+    ("plain_unencrypted", "y", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: \"y\"\n"),  # YAML 1.1: y is true
     ("deep.er.key", 7, "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\ndeep:\n  er:\n    key: 7\n"),
 ])
 def test_structural_changes_write_only_what_changes(keypath: str, value: object, plaintext: str,

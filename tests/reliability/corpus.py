@@ -105,8 +105,38 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
         "wrapped key truncated": _text(re.sub(r"(-----BEGIN AGE ENCRYPTED FILE-----\n\s*)\S+", r"\1AAAA", sealed)),
         "non-string keys": _text("? [a, b]\n: 1\n1: x\nnull: y\n" + "sealfile:" + meta),
         "100 MB file": _hundred_megabytes,
+        **hostile_recipients(sealed),
+        "%YAML 1.1 directive": _text("%YAML 1.1\n---\n" + sealed),
+        "key path with control characters": _text(sealed.replace("db:", '"db\\u001b[2J\\u202e":', 1)),
     }
     return [Case(name, "secrets.enc.yaml", write) for name, write in cases.items()]
+
+
+def hostile_recipients(sealed: str) -> dict[str, Writer]:
+    """Files that try to make the reader do something through their recipients: contact a host,
+    assume a role, use a profile, or work through thousands of recipients or a huge wrapped key.
+    The first four are what anyone who can write to the repository can commit: values of their own
+    sealed under a data key of their own, with a valid MAC (the reader's own key is not among them)."""
+    from tests.support.sealing import forged
+
+    plaintext = "db:\n  password: attacker-chosen\n"
+    arn = "arn:aws:kms:us-east-1:111122223333:key/k"
+    stanzas = {
+        "recipient names an untrusted Azure host": {"type": "azure_kv", "key": "https://attacker.example/keys/k"},
+        "recipient names an AWS role": {"type": "aws_kms", "arn": arn, "role": "arn:aws:iam::111122223333:role/x"},
+        "recipient names an AWS profile": {"type": "aws_kms", "arn": arn, "profile": "admin"},
+        "recipient names a GCP endpoint": {"type": "gcp_kms", "resource": "projects/p/locations/l/keyRings/r/"
+                                           "cryptoKeys/k", "endpoint": "http://attacker.example"},
+    }
+    cases: dict[str, Writer] = {name: _text(forged(plaintext, [{**stanza, "wrapped": "AAAA"}])[0])
+                                for name, stanza in stanzas.items()}
+    head, _, rest = sealed.partition("  recipients:\n")
+    crowd = "".join(f"  - type: keyring\n    name: k{i}\n    wrapped: AAAA\n" for i in range(2000))
+    cases["2,000 recipients"] = _text(head + "  recipients:\n" + crowd + rest)
+    cases["wrapped key of 20,000 characters"] = _text(re.sub(
+        r"^( *)(-----BEGIN AGE ENCRYPTED FILE-----\n)", lambda m: m.group(0) + m.group(1) + "A" * 20_000 + "\n",
+        sealed, count=1, flags=re.MULTILINE))
+    return cases
 
 
 def json_cases(sealed_json: str) -> list[Case]:
@@ -131,6 +161,8 @@ def json_cases(sealed_json: str) -> list[Case]:
         "JSON: recipients is null": _text(with_meta(recipients=None)),
         "JSON: wrapped is a number": _text(with_meta(recipients=[{"type": "age", "recipient": "x", "wrapped": 5}])),
         "JSON: truncated": _text(sealed_json[: len(sealed_json) // 2]),
+        "JSON: key with a lone surrogate": _text(sealed_json.replace('"db":', '"\\ud800":', 1)),
+        "JSON: value with a lone surrogate": _text(sealed_json.replace("{", '{"note_unencrypted": "\\udc80", ', 1)),
     }
     return [Case(name, "secrets.enc.json", write) for name, write in cases.items()]
 

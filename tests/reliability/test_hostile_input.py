@@ -27,6 +27,8 @@ from tests.reliability.forkrun import Job, Result, run_jobs
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2-hostile\napi_token: t0ps3cret-hostile\n"
 SECRETS = ("hunter2-hostile", "t0ps3cret-hostile")
+# Read at import: every test runs without SEALFILE_* variables (tests/conftest.py).
+REPORT = os.environ.get("SEALFILE_RELIABILITY_REPORT")
 MAX_SECONDS = 10.0
 MAX_RSS_KB = 1_500_000
 COMMANDS = ("load_secrets", "decrypt", "verify", "status", "set", "edit")
@@ -43,6 +45,11 @@ MAY_SUCCEED = {
     ("non-string keys", "status"),
     ("dotenv: truncated token", "status"),
     ("JSON: huge integer", "status"),
+    # a recipient stanza is only read by status (listed), never used: nothing contacted, nothing unwrapped
+    ("recipient names", "status"),
+    ("2,000 recipients", "status"),
+    ("wrapped key of 20,000 characters", "status"),
+    ("key path with control characters", "status"),  # renamed keys: verify catches it, status shows it escaped
 }
 
 
@@ -89,6 +96,9 @@ def judge(case: Case, command: str, result: Result) -> str | None:
         return f"used {result.maxrss_kb // 1024} MB"
     if "Traceback" in result.stderr or "internal error" in result.stderr:
         return f"crashed: {result.stderr[-600:]}"
+    shown = (result.stdout + result.stderr).replace("\n", "").replace("\t", "")
+    if not shown.isprintable():
+        return f"printed a control character: {ascii(shown)[-300:]}"
     if result.status == 0:
         allowed = any(case.name.startswith(p) and command == c for p, c in MAY_SUCCEED)
         return None if allowed else "succeeded on a broken file"
@@ -125,9 +135,8 @@ def run_corpus(cases: list[Case], tmp_path: Path, key_file: Path) -> None:
         reading, editing = observed(mine[2]), observed(mine[4])  # verify; set
         rows.append(f"| {case.name} | {reading} | {'same' if editing == reading else editing} | "
                     f"{worst.seconds:.2f} s | {max(r.maxrss_kb for r in mine) // 1024} MB |")
-    report = os.environ.get("SEALFILE_RELIABILITY_REPORT")
-    if report:
-        with open(report, "a", encoding="utf-8") as handle:
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as handle:
             handle.write("\n".join(rows) + "\n")
     assert problems == [], "\n".join(problems)
 
@@ -168,13 +177,53 @@ def test_the_driver_measures_what_it_claims(tmp_path: Path) -> None:
     assert missing.status == 1 and "no such file" in missing.stderr
 
 
-def test_an_endless_input_is_refused_at_the_size_limit(tmp_path: Path) -> None:
-    """/dev/zero has no size to check first: reading stops at the limit."""
+def test_an_endless_input_is_refused(tmp_path: Path) -> None:
+    """/dev/zero, named or through a symlink, is a device: refused before a byte is read; an
+    endless pipe stops at the size limit."""
     env = {**os.environ, "HOME": str(tmp_path)}
-    results = run_jobs([Job([command, "/dev/zero"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
-                        for command in ("verify", "status", "decrypt")]
-                       + [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))])
-    for result in results:
-        assert result.status == 1, result.stderr
-        assert "input is larger than 8 MiB" in result.stderr
+    (tmp_path / "zero.enc.yaml").symlink_to("/dev/zero")
+    endless = "yes | head -c 100000000 | SEALFILE_MAX_FILE_MB=1 {} -m sealfile verify /dev/stdin"
+    jobs = [Job([command, path], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)
+            for command in ("verify", "status", "decrypt") for path in ("/dev/zero", "zero.enc.yaml")]
+    jobs += [Job(["check", "zero.enc.yaml"], env=env, cwd=str(tmp_path), memory_limit=3 * 1024**3)]
+    jobs += [Job(["/dev/zero"], kind="load", env=env, cwd=str(tmp_path))]
+    for result in run_jobs(jobs):
+        assert result.status in (1, 3), result.stderr
+        assert "is a device, not a file" in result.stderr
         assert result.seconds < MAX_SECONDS and result.maxrss_kb < 200_000
+    import subprocess
+    import sys
+
+    piped = subprocess.run(["sh", "-c", endless.format(sys.executable)], env={**env, **_pythonpath()},
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 1 and "input is larger than 1 MiB" in piped.stderr, piped.stderr
+
+
+def _pythonpath() -> dict[str, str]:
+    from tests.reliability.forkrun import ROOT
+
+    return {"PYTHONPATH": str(ROOT / "src")}
+
+
+EXEC_HOOKS = {"bash_env": "BASH_ENV", "ld_preload": "LD_PRELOAD", "path": "PATH", "pythonstartup": "PYTHONSTARTUP",
+              "node_options": "NODE_OPTIONS", "git_ssh_command": "GIT_SSH_COMMAND", "home": "HOME"}
+
+
+def test_exec_refuses_every_hook_a_file_names(identity: tuple[Path, AgeKey], tmp_path: Path) -> None:
+    """A file value must not become a loader or interpreter hook of exec's child: one error line,
+    nothing run (the bash_env payload would create the marker)."""
+    key_file, key = identity
+    marker = tmp_path / "CODE-RAN"
+    env = child_env(key_file, tmp_path)
+    jobs = []
+    for index, item in enumerate(EXEC_HOOKS):
+        path = tmp_path / f"hook{index}.enc.yaml"
+        path.write_text(seal_text(f'{item}: "$(touch {marker})"\ndb_password: hunter2-hostile\n', [key]))
+        jobs.append(Job(["exec", str(path), "--", "bash", "-c", "true"], env=env, cwd=str(tmp_path)))
+    for (item, name), result in zip(EXEC_HOOKS.items(), run_jobs(jobs), strict=True):
+        assert result.status == 1, result.stderr
+        assert result.stderr.strip().endswith(f"{item}: would set {name}, which changes how programs start or where "
+                                              f"they connect; refused (put a prefix in front of the names, or allow "
+                                              f"{name} explicitly)")
+        assert "hunter2" not in result.stderr and result.seconds < MAX_SECONDS
+    assert not marker.exists()

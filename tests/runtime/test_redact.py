@@ -110,3 +110,57 @@ def test_remove_undoes_it(captured: tuple[logging.Logger, io.StringIO]) -> None:
     redactor.remove()
     parent.info("visible-again")
     assert "visible-again" in stream.getvalue()
+
+
+def _b64(text: str, urlsafe: bool = False) -> str:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    return encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("user", ["u", "admin", "svc-account-7", ""])
+def test_basic_authorization_headers_are_redacted(user: str) -> None:
+    """base64 of user:password does not contain base64 of the password: the run is decoded."""
+    redactor = RedactingFilter({"password": PASSWORD, "key": "sk-live-0123456789"})
+    for secret in (PASSWORD, "sk-live-0123456789"):
+        credentials = _b64(f"{user}:{secret}")
+        for header in (f"Authorization: Basic {credentials}", f"proxy-authorization=Basic {credentials.rstrip('=')}",
+                       f"headers={{'Authorization': 'Basic {credentials}'}}"):
+            shown = redactor.redact(header)
+            assert credentials.rstrip("=") not in shown and REDACTED in shown, header
+
+
+def test_base64_of_a_larger_text_holding_a_value_is_redacted() -> None:
+    """A JWT payload or a base64 config blob: the value sits at any offset inside."""
+    redactor = RedactingFilter({"key": "sk-live-0123456789"})
+    payload = _b64('{"sub": "app", "api_key": "sk-live-0123456789", "iat": 1}', urlsafe=True).rstrip("=")
+    jwt = f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2lnbmF0dXJl"
+    assert payload not in redactor.redact(f"bearer {jwt}")
+    assert redactor.redact("eyJhbGciOiJIUzI1NiJ9 connecting normally") == "eyJhbGciOiJIUzI1NiJ9 connecting normally"
+
+
+def test_upper_case_and_hex_forms_are_redacted() -> None:
+    secret = "pässwörd/Mixed+Case-9"
+    redactor = RedactingFilter({"password": secret})
+    raw = secret.encode()
+    forms = [secret.upper(), secret.lower(), urllib.parse.quote(secret, safe=""),
+             urllib.parse.quote(secret, safe="").lower(), raw.hex(), raw.hex().upper(), repr(raw), repr(raw).upper(),
+             secret.encode("unicode_escape").decode(), base64.b16encode(raw).decode()]
+    for form in forms:
+        assert REDACTED in redactor.redact(f"value={form}"), form
+        assert form not in redactor.redact(f"value={form}"), form
+
+
+def test_extra_values_of_any_type_are_redacted(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    parent, stream = captured
+    handler = parent.handlers[-1]
+    handler.setFormatter(logging.Formatter("%(message)s ctx=%(ctx)s items=%(items)s port=%(port)s n=%(n)s"))
+    redactor = redact_logs({"password": PASSWORD, "port": 5432}, parent)
+    try:
+        parent.info("request", extra={"ctx": {"user": "app", "password": PASSWORD}, "items": [PASSWORD, 1],
+                                      "port": 5432, "n": 7})
+    finally:
+        redactor.remove()
+    text = stream.getvalue()
+    assert PASSWORD not in text and "5432" not in text
+    assert text.strip() == (f"request ctx={{'user': 'app', 'password': '{REDACTED}'}} items=['{REDACTED}', 1] "
+                            f"port={REDACTED} n=7")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import pprint
 import traceback
 
@@ -60,3 +62,38 @@ def test_extract_keeps_the_view_for_subtrees_and_gives_scalars_as_they_are(seal_
     path = seal_file(PLAINTEXT)
     assert "hunter2" not in repr(sealfile.load_secrets(path, extract="database"))
     assert sealfile.load_secrets(path, extract="database.password") == "hunter2-but-longer"
+
+
+def _derived(secrets: Secrets) -> dict[str, object]:
+    """Every way of getting a new object out of a loaded view that keeps the view."""
+    items = secrets["hosts"]
+    grown = secrets.copy()
+    grown |= {"extra": "q-secret-5"}
+    return {
+        "copy()": secrets.copy(), "|": secrets | {"extra": "q-secret-5"}, "| (right)": {"extra": "x"} | secrets,
+        "|=": grown, "copy.copy": copy.copy(secrets), "copy.deepcopy": copy.deepcopy(secrets),
+        "pickle": pickle.loads(pickle.dumps(secrets)), "fromkeys": Secrets.fromkeys(["k"], "q-secret-5"),
+        "values()": secrets.values(), "items()": secrets.items(), "list slice": items[:1], "list copy()": items.copy(),
+        "list +": items + ["q-secret-5"], "list + (right)": ["q-secret-5"] + items,  # noqa: RUF005 "list *": items * 2,
+        "list * (right)": 2 * items, "list pickle": pickle.loads(pickle.dumps(items)),
+    }
+
+
+def test_copies_merges_views_and_pickles_stay_redacted(seal_file: SealFile) -> None:
+    secrets = sealfile.load_secrets(seal_file(PLAINTEXT))
+    for operation, result in _derived(secrets).items():
+        shown = repr(result) + str(result) + pprint.pformat(result) + f"{result}"
+        assert not [s for s in (*VALUES, "q-secret") if s in shown], operation
+        assert "***" in shown, operation
+    assert pickle.loads(pickle.dumps(secrets)) == secrets
+    assert copy.deepcopy(secrets)["database"] == secrets["database"]
+    assert next(iter(secrets.items())) == ("database", secrets["database"])
+
+
+def test_what_python_builds_from_the_items_is_plain_data_by_design(seal_file: SealFile) -> None:
+    """``dict(s)``, ``{**s}`` and ``list(...)`` make new builtin containers without asking the class:
+    documented as plain data (top level), like to_dict(); nested containers stay redacted."""
+    secrets = sealfile.load_secrets(seal_file("token: t-secret-9\nnested:\n  password: n-secret-9\n"))
+    for plain in (dict(secrets), {**secrets}):
+        assert type(plain) is dict and "t-secret-9" in repr(plain)
+        assert "n-secret-9" not in repr(plain)

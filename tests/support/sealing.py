@@ -43,3 +43,17 @@ def forge_with_valid_mac(sealed: str, change: Callable[[Any], None], store: Stor
     change(tree)
     return dump_with_metadata(tree, seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store))), store,
                               like=sealed)
+
+
+def forged(plaintext: str, stanzas: list[dict[str, Any]], store: Store | None = None) -> tuple[str, bytes]:
+    """What anyone who can write to the repository can commit without holding any key: values of
+    their choosing sealed under a data key of their own, with recipient stanzas of their choosing
+    (naming a host, role or profile). Returns the sealed text and that data key."""
+    import os
+
+    from sealfile.model.metadata import Stanza
+    from sealfile.ops.document import Reuse
+
+    data_key = os.urandom(32)
+    reuse = Reuse(data_key, tuple(Stanza.from_mapping(s) for s in stanzas), {})
+    return seal.seal_plaintext(plaintext, store or get_store("yaml"), [], None, reuse=reuse), data_key

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +21,43 @@ from sealfile.cli.options import (
     rule_options,
     rules_from_options,
 )
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.ops import change, signatures
+from sealfile.ops import change, signatures, sops_files
+from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
+
+
+@cache
+def _warn_about_sops() -> None:
+    click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
+
+
+def read_sealed(file: Path) -> str:
+    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
+    text = io.read_text(file)
+    if sops_files.is_sops_text(text):
+        _warn_about_sops()
+        sops_files.refuse_to_write(text)
+    return text
+
+
+def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
+    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
+    if io.is_stdio(file):
+        raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
+    with io.about(file), trust_near(file), locked(file):
+        text = read_sealed(file)
+        new_text = transform(text)
+        if new_text == text:
+            return False
+        io.write_output(file, new_text, private=False)
+        return True
 
 
 @cli.command()
@@ -58,9 +88,9 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         return click.confirm("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)",
                              default=True, err=True)
 
-    with io.about(file), locked(file):
+    with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = io.read_text(file)
+            sealed = read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
@@ -111,8 +141,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     replace = replace or value_type == "yaml"
-    changed = io.rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy,
-                                                             rotate=rotate, replace=replace))
+    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
+                                                          replace=replace))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
@@ -125,7 +155,7 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     """Remove one value or subtree."""
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    io.rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
+    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
@@ -138,7 +168,7 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     def one(file: Path, console: Console) -> None:
         store = store_for(file, input_type)
         policy = signatures.for_file(file)
-        changed = io.rewrite(file, lambda text: change.rotate(text, store, policy=policy))
+        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
         console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
 
     for_each_file(files, "rotate", one)

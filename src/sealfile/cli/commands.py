@@ -28,6 +28,7 @@ from sealfile.cli.options import (
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.ops import read, seal, signatures
+from sealfile.ops.config import trust_near
 from sealfile.ops.verify import allowed_signers_for, signature_status, signature_text, signed_message, verify_file
 from sealfile.runtime.freshness import describe_age, parse_age, stale_paths
 from sealfile.runtime.loader import load_secrets
@@ -77,7 +78,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     policy = signatures.for_file(output or file)
     reuse = None
     if previous is not None:
-        with io.about(previous):  # a bad --previous is named as such, not as FILE
+        with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
             reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
         rules = rules or previous_rules
     elif not keys:
@@ -88,7 +89,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
                                      policy=policy)
-    _emit(sealed, output or (file if in_place else None), private=False)
+    _emit(sealed, output or (file if in_place else None), private=False, source=file)
 
 
 @cli.command()
@@ -104,9 +105,12 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
 @click.option("-o", "--output", type=PATH_OR_STDIO,
               help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
+@click.option("--portable", is_flag=True,
+              help="YAML: re-spell plain scalars (yes, 012, 12:30...) so YAML 1.1 readers (PyYAML, Go yaml.v2) "
+                   "read the same data; the default prints the file's own text byte for byte.")
 def decrypt(file: Path, extract: str | None, input_type: str | None, output_type: str | None,
             legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
-            output: Path | None) -> None:
+            output: Path | None, portable: bool) -> None:
     """Print a sealed or SOPS file's plaintext (- reads stdin).
 
     The whole file is verified (MAC, then every value) before anything is printed.
@@ -118,7 +122,7 @@ def decrypt(file: Path, extract: str | None, input_type: str | None, output_type
         raise click.UsageError("--output-type k8s-secret needs --name")
     if fmt not in ("dotenv", "k8s-secret") and prefix:
         raise click.UsageError("--prefix goes with --output-type dotenv or k8s-secret")
-    with io.about(file):
+    with io.about(file), trust_near(file):
         policy = signatures.for_file(file)
         text = io.read_text(file)
         sops_kind = read.sops_kind(text, str(file), input_type)
@@ -127,13 +131,14 @@ def decrypt(file: Path, extract: str | None, input_type: str | None, output_type
             policy.enforce_unsignable("a SOPS file")
             plaintext = read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt)
         elif fmt is None or fmt == own:
-            plaintext = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy)
+            plaintext = read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
+                                          portable_output=portable)
         elif fmt in ("ini", "binary"):
             raise click.UsageError(f"--output-type {fmt} applies to SOPS files")
         else:
             data = load_secrets(file, extract=extract, redacted=False, file_type=input_type, allowed_signers=policy)
             plaintext = render(data, fmt, name=name, namespace=namespace, prefix=prefix)
-    _emit(plaintext, output, private=True)
+    _emit(plaintext, output, private=True, source=file)
 
 
 @cli.command()
@@ -158,7 +163,7 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show:
         return
 
     def one(file: Path, console: Console) -> None:
-        with io.about(file):
+        with io.about(file), trust_near(file):
             summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
                                   signatures.for_file(file), keyless=keyless)
         console.echo(f"{file}: {summary}")
@@ -243,6 +248,10 @@ def _age(seconds: float) -> str:
     return f"{int(max(seconds, 0))}s"
 
 
-def _emit(text: str, output: Path | None, *, private: bool) -> None:
-    raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes, kept as they are
+def _emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
+    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
+        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
+                            file=str(source)) from None
     io.write_output(output or io.STDIO, raw, private=private)

@@ -15,6 +15,7 @@ from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
+from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -61,9 +62,9 @@ def git_textconv(file: str, redact: bool) -> None:
     from sealfile.gitflow.textconv import textconv
 
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read()
-    except OSError:
+        raw = io.read_bytes(file)
+    except SealfileError as err:  # too large, a device, unreadable: say so instead of failing 'git diff'
+        sys.stdout.write(f"# sealfile: not shown: {err.message}\n")
         return
     try:
         text = raw.decode("utf-8")
@@ -91,8 +92,9 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
     name = path or str(ours)
     try:
-        result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                             store_for(name), for_file(name))
+        with trust_near(ours):
+            result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
+                                 store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
         click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
@@ -133,7 +135,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         if len(args) != 2:
             raise click.UsageError("give two files, or --git REV[..REV] [PATHS...]")
         old, new = (Path(a) for a in args)
-        with io.about(new):
+        with io.about(new), trust_near(new):
             result = diff_texts(str(new), io.read_text(old), io.read_text(new), reveal=reveal)
         click.echo("\n".join(render_text(result)))
         return
@@ -146,7 +148,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
             continue
         old_text = show(base, change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
-        with io.about(change.path):
+        with io.about(change.path), trust_near(root / change.path):
             result = diff_texts(change.path, old_text, new_text, reveal=reveal)
         click.echo("\n".join(render_text(result)))
 

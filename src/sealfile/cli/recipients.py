@@ -9,6 +9,7 @@ import click
 
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.change import read_sealed, rewrite
 from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
 from sealfile.errors import SealfileError
 from sealfile.files import io
@@ -63,7 +64,7 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
         changed = outcome[-1]
         return change.rotate(changed.text, store, policy=policy) if then_rotate and changed.removed else changed.text
 
-    io.rewrite(file, apply)
+    rewrite(file, apply)
     result = outcome[-1]
     parts = [f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
@@ -135,15 +136,18 @@ def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey
 @click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
 def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type: str | None) -> None:
-    """Make recipients match .sealfile.yaml's creation rules."""
+    """Make recipients match .sealfile.yaml's creation rules.
+
+    The change is shown and confirmed (unless --yes) before anything is unwrapped or wrapped, so
+    no new recipient's service is contacted without the user's say.
+    """
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             rule = load_config(file).rule_for(file)
             if rule is None or not rule.keys:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.change_recipients(io.read_text(file), exact=rule.keys,
-                                               store=store_for(file, input_type), policy=signatures.for_file(file))
+            preview = change.plan_recipients(read_sealed(file), exact=rule.keys, store=store_for(file, input_type))
         if not preview.added and not preview.removed:
             console.echo(f"{file}: recipients already match", err=True)
             return

@@ -17,12 +17,22 @@ from sealfile.cli.options import input_type_option
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prefix", default="", metavar="PREFIX", help="Put PREFIX before every variable name (e.g. APP_).")
 @click.option("--extract", metavar="KEYPATH", help="Only the variables of this subtree.")
-@click.option("--no-override", is_flag=True, help="Keep variables already set in the environment.")
+@click.option("--override/--no-override", default=False,
+              help="Replace variables already set in the environment [default: keep them].")
+@click.option("--allow-env", "allow_env", multiple=True, metavar="NAME",
+              help="Let the file set NAME although it changes how programs start or connect (e.g. PATH).")
+@click.option("--keep-key-env", is_flag=True,
+              help="Pass sealfile's identity variables (SEALFILE_AGE_KEY...) on to COMMAND [default: removed].")
 @input_type_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool, input_type: str | None,
-                 command: tuple[str, ...]) -> None:
+def exec_command(file: Path, prefix: str, extract: str | None, override: bool, allow_env: tuple[str, ...],
+                 keep_key_env: bool, input_type: str | None, command: tuple[str, ...]) -> None:
     """Run COMMAND with FILE's values as environment variables (database.password -> DATABASE_PASSWORD).
+
+    Variables already set keep their value unless --override. A value whose name would change how
+    programs start or where they connect (LD_PRELOAD, BASH_ENV, PATH, PYTHON*, GIT_*...) is refused
+    unless --prefix is given or --allow-env names it. COMMAND does not inherit sealfile's own
+    identity variables (SEALFILE_AGE_KEY, SOPS_AGE_KEY, their key files) unless --keep-key-env.
 
     The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
     Put `--` before COMMAND if it has options of its own.
@@ -33,16 +43,14 @@ def exec_command(file: Path, prefix: str, extract: str | None, no_override: bool
         raise click.UsageError("name the command to run after --")
     from sealfile.files.io import about
     from sealfile.ops.signatures import for_file
-    from sealfile.runtime.flatten import flatten
+    from sealfile.runtime.environment import child_environment, variables_for
+    from sealfile.runtime.flatten import check_prefix
     from sealfile.runtime.loader import load_secrets
 
     with about(file):
         secrets = load_secrets(file, extract=extract, file_type=input_type, allowed_signers=for_file(file))
-        variables = flatten(secrets, prefix)
-    environment = dict(os.environ)
-    for name, value in variables.items():
-        if not (no_override and name in environment):
-            environment[name] = value
+        variables = variables_for(secrets, check_prefix(prefix), allow_env)
+    environment = child_environment(variables, override=override, keep_key_material=keep_key_env)
     sys.stdout.flush()
     try:
         os.execvpe(command[0], list(command), environment)

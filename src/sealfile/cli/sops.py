@@ -11,6 +11,8 @@ import click
 from sealfile.cli.app import cli
 from sealfile.cli.options import input_type_option, output_type_option
 from sealfile.files import io
+from sealfile.ops.config import trust_near
+from sealfile.ops.sops_files import IMPORTED
 from sealfile.stores import STORE_NAMES, store_for
 
 
@@ -37,13 +39,14 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
     target = store_for(output, output_type) if output or output_type else store_for(None)
-    with io.about(file):
+    with io.about(file), trust_near(file):
         result = convert(io.read_text(file), path=str(file), input_type=input_type, output=target,
                          policy=for_file(output or file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
     for note in result.notes:
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
+    click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
     _write(result.sealed, file, output, in_place)
 
 
@@ -83,7 +86,7 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         raise click.UsageError("use -o or -i, not both")
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if output else store.name))
-    with io.about(file):
+    with io.about(file), trust_near(file):
         result = convert(io.read_text(file), store, kind=kind, policy=for_file(file))
     for note in result.notes:
         click.echo(f"sealfile: note: {file}: {note}", err=True)

@@ -7,13 +7,13 @@ mistaken input cannot exhaust memory) and writes only through :func:`write_outpu
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.atomic import atomic_write
-from sealfile.files.locking import locked
 
 
 @contextmanager
@@ -27,6 +27,9 @@ def about(file: str | os.PathLike[str]) -> Iterator[None]:
 
 MAX_FILE_MB_ENV = "SEALFILE_MAX_FILE_MB"
 DEFAULT_MAX_FILE_MB = 8
+# Opening a FIFO that has no writer blocks, and opening a terminal may make it ours: neither here.
+_NONBLOCKING = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | _NONBLOCKING
 
 
 def max_file_bytes() -> int:
@@ -51,39 +54,63 @@ def is_stdio(path: str | os.PathLike[str]) -> bool:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    if is_stdio(path):
-        return _read_stdin()
-    limit = max_file_bytes()
-    try:
-        with open(path, "rb") as handle:
-            too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
-            if os.fstat(handle.fileno()).st_size > limit:
-                raise FormatError(f"file is {too_big}", file=os.fspath(path))
-            raw = handle.read(limit + 1)
-            if len(raw) > limit:  # not a regular file (a pipe, /dev/zero): its size was unknown
-                raise FormatError(f"input is {too_big}", file=os.fspath(path))
-    except FileNotFoundError:
-        raise SealfileError("no such file", file=os.fspath(path)) from None
-    except IsADirectoryError:
-        raise SealfileError("is a directory", file=os.fspath(path)) from None
-    except PermissionError:
-        raise SealfileError("permission denied", file=os.fspath(path)) from None
+    """The whole file (``-``: standard input) as UTF-8 text (see :func:`read_bytes`)."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
 
 
-def _read_stdin() -> str:
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The whole file (``-``: standard input), at most :func:`max_file_bytes` of it.
+
+    Only regular files and pipes are read (``<(cmd)`` and ``/dev/stdin`` from a pipe work): a
+    device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``, ``/dev/sda``), is
+    refused before a byte is read. The file is opened non-blocking, so a FIFO with no writer
+    reads as empty instead of hanging."""
+    if is_stdio(path):
+        return _read_stdin()
+    limit = max_file_bytes()
+    name = os.fspath(path)
+    too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
+    try:
+        _refuse_device(os.stat(name).st_mode, name)  # before opening: opening a device can act (a tape rewinds)
+        descriptor = os.open(name, _READ_FLAGS)
+    except FileNotFoundError:
+        raise SealfileError("no such file", file=name) from None
+    except PermissionError:
+        raise SealfileError("permission denied", file=name) from None
+    except OSError as err:  # a socket (ENXIO), a name too long, a loop of symlinks...
+        raise SealfileError(f"cannot open: {err.strerror or type(err).__name__}", file=name) from None
+    info = os.fstat(descriptor)
+    if stat.S_ISDIR(info.st_mode):
+        os.close(descriptor)
+        raise SealfileError("is a directory", file=name)
+    with os.fdopen(descriptor, "rb") as handle:
+        _refuse_device(info.st_mode, name)  # again: it may have been swapped since
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise FormatError(f"file is {too_big}", file=name)
+        if _NONBLOCKING:
+            os.set_blocking(descriptor, True)
+        raw = handle.read(limit + 1)
+        if len(raw) > limit:  # a pipe: its size was unknown until now
+            raise FormatError(f"input is {too_big}", file=name)
+    return raw
+
+
+def _refuse_device(mode: int, name: str) -> None:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise FormatError("is a device, not a file (sealfile reads regular files and pipes)", file=name)
+
+
+def _read_stdin() -> bytes:
     """Standard input, within the same size limit as a file."""
     limit = max_file_bytes()
     raw = sys.stdin.buffer.read(limit + 1)
     if len(raw) > limit:
         raise FormatError(f"input is larger than {limit / (1024 * 1024):g} MiB (see {MAX_FILE_MB_ENV})", file=STDIO)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FormatError("not UTF-8 text (binary input?)", file=STDIO) from None
+    return raw
 
 
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
@@ -99,17 +126,3 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
             sys.stdout.flush()
         return
     atomic_write(path, text, private=private)
-
-
-
-def rewrite(path: str | os.PathLike[str], transform: Callable[[str], str]) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if the text changed."""
-    if is_stdio(path):
-        raise SealfileError("this command changes a file in place: name the file, not -", file=STDIO)
-    with about(path), locked(path):
-        text = read_text(path)
-        new_text = transform(text)
-        if new_text == text:
-            return False
-        write_output(path, new_text, private=False)
-        return True

@@ -11,7 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import SealfileError
+from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import max_file_bytes
 
 
 def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,)) -> str:
@@ -30,11 +31,21 @@ def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
 
 
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
-    """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there."""
-    done = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=cwd, capture_output=True, check=False)
+    """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there.
+
+    Read with the same size limit as any file (a commit can hold a blob of any size)."""
+    limit = max_file_bytes()
+    with subprocess.Popen(["git", "show", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as done:
+        assert done.stdout is not None
+        data = done.stdout.read(limit + 1)
+        if len(data) > limit:
+            done.kill()
+            raise FormatError(f"larger than {limit / (1024 * 1024):g} MiB at {rev}; not a secrets file?",
+                              file=path)
     if done.returncode != 0:
         return None
-    return done.stdout.decode("utf-8", "replace")
+    return data.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
-from sealfile.gitflow.sealed import keypath, looks_secret, view
+from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
 from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
@@ -81,6 +82,13 @@ class Review:
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
            fail_on_recipient_change: bool = False) -> Review:
+    """Needs no key and contacts no network service: it works from the files alone (offline, so a
+    key that would need a service cannot be used even by mistake)."""
+    with offline():
+        return _review(base, head, cwd, fail_on_recipient_change)
+
+
+def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
     root = toplevel(cwd)
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
     patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
@@ -92,7 +100,12 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
                                                     show(head, change.path, root))
         if not patterns.matches(change.path):
             continue
-        old, new = show(base, change.path, root), show(head, change.path, root)
+        try:
+            old, new = show(base, change.path, root), show(head, change.path, root)
+        except FormatError as err:  # a blob too large to read is a finding, not a crash
+            unreadable = FileDiff(change.path, "modified", problem=err.message)
+            result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
+            continue
         result.files.append(review_file(change.path, old, new, policy_at(base, change.path, root)))
     return result
 
@@ -141,47 +154,50 @@ def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPoli
                                "forged by someone who can push look the same (see 'signers:' in .sealfile.yaml)")
 
 
-def _section(out: list[str], markdown: bool, title: str, text_title: str, advice: str, lines: list[str]) -> None:
-    if lines:
-        out += ["", f"### :warning: {title}" if markdown else text_title, advice]
-        out += [f"- {line}" if markdown else f"  {line}" for line in lines]
-
-
 def render(result: Review, fmt: str = "text") -> str:
+    """The review as text for a terminal, Markdown for a pull-request comment, or JSON.
+
+    Paths, key names, recipients and messages come from the change under review, so they are
+    shown, never interpreted: every invisible or control character as an escape (a newline, a
+    terminal escape sequence, a bidirectional override), and in Markdown every punctuation
+    character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
+    than any run of backticks it holds."""
     if fmt == "json":
         return json.dumps(_as_json(result), indent=2) + "\n"
     markdown = fmt == "markdown"
+    shown = markdown_text if markdown else visible
+
+    def items(lines: list[str]) -> list[str]:
+        return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
+
     out: list[str] = []
-    title = f"sealfile review {result.base}..{result.head}"
+    title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
     out.append(f"## {title}" if markdown else title)
     out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
-    _section(out, markdown, "Recipients changed", "!!! RECIPIENTS CHANGED !!!",
-             "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes)
-    _section(out, markdown, "Signers changed", "!!! SIGNERS CHANGED !!!",
-             "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes)
-    _section(out, markdown, "Data key replaced", "!!! DATA KEY REPLACED !!!",
-             "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
-             "signer.", result.key_replacements)
+    for title, text_title, advice, lines in (
+        ("Recipients changed", "!!! RECIPIENTS CHANGED !!!",
+         "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes),
+        ("Signers changed", "!!! SIGNERS CHANGED !!!",
+         "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes),
+        ("Data key replaced", "!!! DATA KEY REPLACED !!!",
+         "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
+         "signer.", result.key_replacements),
+    ):
+        if lines:
+            out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
     if result.violations:
-        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:"]
-        out += [f"- {line}" if markdown else f"  {line}" for line in result.violations]
+        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention]
     if result.config_changed:
         attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
                             "sealed_files chooses what must be sealed)")
     if attention:
-        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:"]
-        out += [f"- {line}" if markdown else f"  {line}" for line in attention]
+        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        if markdown:
-            out.append("```diff")
-        for f in result.files:
-            out += render_text(f.diff)
-            if f.sealed_by:
-                out.append(f"  @ {f.sealed_by}")
-        if markdown:
-            out.append("```")
+        changes = [visible(line) for f in result.files
+                   for line in [*render_text(f.diff), *([f"  @ {f.sealed_by}"] if f.sealed_by else [])]]
+        out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"
 

@@ -85,6 +85,33 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Styled) else value
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that is not printable (line breaks, terminal escapes,
+    bidirectional overrides, zero-width characters) written as an escape: what a file names is
+    shown as it is, on one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _ESCAPES.get(c, f"\\u{ord(c):04x}") for c in text)
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown that renders as exactly that text (:func:`visible`, then every ASCII
+    punctuation character backslash-escaped, as CommonMark allows: no link, HTML or comment)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", visible(text))
+
+
+def fenced(lines: list[str], info: str) -> list[str]:
+    """A fenced code block around ``lines`` (already :func:`visible`) that no line can close."""
+    longest = max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, *lines, fence]
+
+
 def keypath(path: Path) -> str:
     return format_keypath(path) or "(top level)"
 

@@ -1,8 +1,11 @@
 """The text ``git diff`` shows for a sealed file (git's ``textconv`` hook).
 
-Someone who can open the file sees the decrypted YAML; anyone else sees the file with each
-token replaced by a short fingerprint and the metadata reduced to recipients and rule. This
-never raises: a failing textconv makes ``git diff`` and ``git log -p`` fail outright.
+Someone whose local key (age, OS keyring) opens the file sees the decrypted YAML; anyone else
+sees the file with each token replaced by a short fingerprint and the metadata reduced to
+recipients and rule. No network service is ever contacted (:func:`sealfile.kms.trust.offline`):
+``git log -p`` on a file whose recipients name cloud keys (or an attacker's host) stays offline
+and costs no KMS call per revision. This never raises: a failing textconv makes ``git diff``
+and ``git log -p`` fail outright.
 Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in its notes.
 """
 
@@ -12,6 +15,7 @@ import re
 
 from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
+from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
@@ -36,9 +40,10 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> 
     footer += [f"#   {r}" for r in recipient_ids(meta)]
     if decrypt:
         try:
-            return _with_footer(decrypt_text(text, store=store), [*footer, "# (decrypted view)"])
+            with offline():
+                return _with_footer(decrypt_text(text, store=store), [*footer, "# (decrypted view)"])
         except NoUsableKeyError:
-            note = "# (redacted view: no key to decrypt; ENC#... is a fingerprint of each sealed value)"
+            note = "# (redacted view: no local key to decrypt; ENC#... is a fingerprint of each sealed value)"
         except IntegrityError as err:
             note = f"# (redacted view: INTEGRITY CHECK FAILED: {err})"
         except SealfileError as err:

@@ -28,6 +28,7 @@ class AgeKey(MasterKey):
 
     type_id = "age"
     cost = 10
+    local = True
 
     def __post_init__(self) -> None:
         if self.recipient.upper().startswith("AGE-SECRET-KEY-"):

@@ -6,6 +6,11 @@ and :meth:`MasterKey.unwrap` hold the checks and the error handling once; a prov
 line a user can act on, per SDK exception), ``from_config``/``to_config``, ``from_cli`` and
 ``key_id``. A key is an immutable value: :meth:`wrap` returns a new :class:`Recipient` and never
 changes the key, so what a wrap learns (a key version) goes into the recipient it returns.
+
+A provider whose key names a host, an endpoint, a role or a profile returns them from
+:meth:`MasterKey.targets`: the base refuses to use a key read from a file unless the user trusts
+each of them (:mod:`sealfile.kms.trust`), so no provider decides that on its own. A key that
+works on this machine alone (no network service) says so with ``local = True``.
 """
 
 from __future__ import annotations
@@ -19,12 +24,17 @@ from types import ModuleType
 from typing import Any, ClassVar, Literal, TypeVar
 
 from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.kms import trust
+from sealfile.kms.trust import Target
 from sealfile.model.metadata import Stanza
 
 KMS_TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
 DEFAULT_KMS_TIMEOUT = 10.0
 DATA_KEY_BYTES = 32
 """A data key is 32 random bytes: the raw form of a Fernet key (see docs/format.md §3)."""
+MAX_WRAPPED_CHARS = 16 * 1024
+"""Longest wrapped data key a provider is given (a real one is under 2 KiB: an age file for many
+recipients, or for one with thousands of stanzas, would cost a trial decryption per stanza)."""
 
 Operation = Literal["wrap", "unwrap"]
 _K = TypeVar("_K", bound="MasterKey")
@@ -39,6 +49,10 @@ class MasterKey(ABC):
 
     type_id: ClassVar[str]
     cost: ClassVar[int] = 50
+    local: ClassVar[bool] = False
+    """Works on this machine alone (no network service): tried even where work must stay offline."""
+    named_by_file: ClassVar[bool] = False
+    """Set on keys built from a stanza read from a file (:func:`sealfile.kms.trust.mark_named_by_file`)."""
 
     @classmethod
     @abstractmethod
@@ -71,10 +85,15 @@ class MasterKey(ABC):
         """One line saying why an SDK call failed; providers map their SDK's exceptions here."""
         return describe_exception(error)
 
+    def targets(self) -> tuple[Target, ...]:
+        """Every host, endpoint, role or profile this key would use, for :mod:`sealfile.kms.trust`."""
+        return ()
+
     def wrap(self, data_key: bytes) -> Recipient:
         if len(data_key) != DATA_KEY_BYTES:
             raise ValueError("a data key is 32 bytes")
         try:
+            trust.check_use(self)
             result = self._wrap(data_key)
         except (WrapError, ProviderUnavailable):
             raise
@@ -86,6 +105,9 @@ class MasterKey(ABC):
 
     def unwrap(self, wrapped: str) -> bytes:
         try:
+            trust.check_use(self)
+            if len(wrapped) > MAX_WRAPPED_CHARS:
+                raise self.unwrap_error(f"the wrapped data key is longer than {MAX_WRAPPED_CHARS} characters")
             data_key = self._unwrap(wrapped)
         except (UnwrapError, ProviderUnavailable):
             raise

@@ -39,6 +39,7 @@ class KeyringKey(MasterKey):
 
     type_id = "keyring"
     cost = 20
+    local = True
 
     def __post_init__(self) -> None:
         if not self.name or any(c.isspace() for c in self.name):

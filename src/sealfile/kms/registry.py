@@ -16,6 +16,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable
 from sealfile.kms.base import MasterKey
+from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
 
 ENTRY_POINT_GROUP = "sealfile.providers"
@@ -97,8 +98,9 @@ def key_from_config(config: Mapping[str, Any]) -> MasterKey:
 
 @lru_cache(maxsize=512)
 def key_for(stanza: Stanza) -> MasterKey:
-    """The master key a stored stanza names (built once per distinct stanza)."""
-    return provider_class(stanza.type).from_config(stanza.fields)
+    """The master key a stored stanza names (built once per distinct stanza); what it names is used
+    only if the user trusts it (:mod:`sealfile.kms.trust`)."""
+    return mark_named_by_file(provider_class(stanza.type).from_config(stanza.fields))
 
 
 def keys_for(stanzas: Iterable[Stanza]) -> list[MasterKey]:

@@ -78,8 +78,15 @@ def format_keypath(path: Path) -> str:
         elif isinstance(segment, str) and _PLAIN_SEGMENT.match(segment) and segment not in ("true", "false"):
             parts.append(f".{segment}" if parts else segment)
         else:
-            parts.append(f"[{json.dumps(segment, ensure_ascii=False)}]")
+            parts.append(f"[{_shown_segment(segment)}]")
     return "".join(parts)
+
+
+def _shown_segment(segment: Any) -> str:
+    """JSON text of a key, with every character a terminal would not show as itself (escapes, bidi
+    overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
+    text = json.dumps(segment, ensure_ascii=False)
+    return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,10 @@ def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
     match = _BRACKET.match(text, pos)
     if not match:
         raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-    value = json.loads(match.group(1))
+    try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
+        value = json.loads(match.group(1), strict=False)
+    except ValueError:
+        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
     kind: Literal["str", "int", "bool"] = (
         "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
     return Selector(kind, value), match.end()

@@ -94,6 +94,22 @@ class RecipientChange:
     removed: list[MasterKey]
 
 
+def plan_recipients(
+    text: str,
+    *,
+    add: Iterable[MasterKey] = (),
+    remove: Iterable[MasterKey] = (),
+    exact: Iterable[MasterKey] | None = None,
+    store: Store | None = None,
+) -> RecipientChange:
+    """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
+    alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
+    the user first."""
+    current = keys_for(read_document(text, _store(store)).metadata.recipients)
+    _, added, removed = _recipient_sets(current, add, remove, exact)
+    return RecipientChange(text, added, removed)
+
+
 def change_recipients(
     text: str,
     *,
@@ -111,6 +127,18 @@ def change_recipients(
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
             exact: Iterable[MasterKey] | None) -> RecipientChange:
     current = keys_for(document.metadata.recipients)
+    wanted, added, removed = _recipient_sets(current, add, remove, exact)
+    if not added and not removed:
+        return RecipientChange(text, [], [])
+    document.rewrap(wanted)
+    return RecipientChange(document.dump(), added, removed)
+
+
+def _recipient_sets(
+    current: list[MasterKey], add: Iterable[MasterKey], remove: Iterable[MasterKey],
+    exact: Iterable[MasterKey] | None,
+) -> tuple[list[MasterKey], list[MasterKey], list[MasterKey]]:
+    """(wanted, added, removed) for a change of ``current``."""
     if exact is not None:
         wanted = list(exact)
     else:
@@ -124,10 +152,7 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
         raise FormatError("refusing to remove the last recipient: nobody could open the file")
     added = [k for k in wanted if not any(k.same_key(c) for c in current)]
     removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
-    if not added and not removed:
-        return RecipientChange(text, [], [])
-    document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed)
+    return wanted, added, removed
 
 
 def plaintext_for_editing(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None,

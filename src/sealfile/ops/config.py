@@ -14,24 +14,34 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
     sealed_files: ["*.enc.yaml"]       # what `check` and the Git drivers treat as sealed (at any depth)
     signers:                           # who may seal (sealfile.ops.signers); readers refuse anyone else
       alice: ssh-ed25519 AAAA...
+    trust:                             # what recipients read from sealed files may make sealfile use
+      hosts: ["*.vault.example.internal"]
+      roles: ["arn:aws:iam::111122223333:role/sealfile-*"]
+      profiles: [deploy]
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
 value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
 matches the file's path (relative to the config's directory, ``/``-separated) applies.
 A rule with ``require_signature: true`` makes writers of its files refuse to write them unsigned.
+
+``trust`` adds to what a sealed file's recipients may name (:mod:`sealfile.kms.trust`); the hosts,
+roles and profiles of the creation rules' keys are trusted as well. Open files by path inside
+:func:`trust_near` so that a file's own configuration counts.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sealfile.envelope.allowed_signers import AllowedSigners
 from sealfile.errors import ConfigError, SealfileError
+from sealfile.kms import trust
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
@@ -59,6 +69,8 @@ class ProjectConfig:
     sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
     signers: AllowedSigners | None = None
     """The trusted signers of ``signers:`` (docs/format.md §9), ``None`` when it names none."""
+    trusted: trust.Trusted = field(default_factory=trust.Trusted)
+    """The ``trust`` section and the targets of every creation rule's keys."""
 
     @property
     def root(self) -> Path:
@@ -80,21 +92,53 @@ def _relative(file: Path, root: Path) -> str:
         return absolute.as_posix()
 
 
-def _directories_searched(start: str | os.PathLike[str]) -> list[Path]:
-    """Where a config for ``start`` may be: its directory, then each parent, nearest first."""
-    directory = Path(start).resolve()
-    directory = directory if directory.is_dir() else directory.parent
-    return [directory, *directory.parents]
-
-
 def find_config(start: str | os.PathLike[str]) -> Path | None:
-    """The nearest config that governs ``start``: its creation rules apply."""
+    """The ``.sealfile.yaml`` that governs ``start``: in its directory or the nearest one above.
+
+    The walk ends at the repository root (the first directory holding ``.git``) or the user's
+    home, and at any directory another user owns: a config above those is not the project's, and
+    one another user could have written is not the user's. Found in such a place it is an error
+    rather than silently ignored (it names the file and the owner)."""
     return next(iter(config_files(start)), None)
 
 
 def config_files(start: str | os.PathLike[str]) -> list[Path]:
-    """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns)."""
-    return [d / CONFIG_NAME for d in _directories_searched(start) if (d / CONFIG_NAME).is_file()]
+    """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
+    found by the walk :func:`find_config` describes; above the nearest one, a directory another user
+    owns ends the walk without a word."""
+    directory = Path(start).resolve()
+    directory = directory if directory.is_dir() else directory.parent
+    try:
+        home: Path | None = Path.home().resolve()
+    except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk
+        home = None
+    found: list[Path] = []
+    for candidate in (directory, *directory.parents):
+        if found and not _owned_by_us(candidate):
+            break
+        config = candidate / CONFIG_NAME
+        if config.is_file():
+            for place in (candidate, config):
+                _check_owner(place, config)
+            found.append(config)
+        if (candidate / ".git").exists() or candidate == home or not _owned_by_us(candidate):
+            break
+    return found
+
+
+def _owned_by_us(path: Path) -> bool:
+    """Owned by this user, or by root (who can change anything anyway); always true where
+    files have no numeric owner."""
+    if not hasattr(os, "geteuid"):
+        return True
+    return path.stat().st_uid in (os.geteuid(), 0)
+
+
+def _check_owner(place: Path, config: Path) -> None:
+    if not _owned_by_us(place):
+        what = "its directory belongs" if place != config else "it belongs"
+        raise ConfigError(f"not used: {what} to another user (uid {place.stat().st_uid}); "
+                          "a project's .sealfile.yaml must be the user's own").in_file(str(config))
 
 
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
@@ -118,10 +162,21 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
         raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
-        return ProjectConfig(path, _creation_rules(raw.get("creation_rules")), sealed_patterns(raw),
-                             signers_from_config(raw.get(SIGNERS_KEY), f"the signers of {path}"))
+        rules = _creation_rules(raw.get("creation_rules"))
+        named = trust.Trusted.exactly(target for rule in rules for key in rule.keys for target in key.targets())
+        return ProjectConfig(path, rules, sealed_patterns(raw),
+                             signers_from_config(raw.get(SIGNERS_KEY), f"the signers of {path}"),
+                             trust.Trusted.from_mapping(raw.get("trust")).merged(named))
     except SealfileError as err:
         raise err.in_file(str(path)) from None
+
+
+@contextmanager
+def trust_near(file: str | os.PathLike[str]) -> Iterator[None]:
+    """Inside, recipients read from files may also use what the config governing ``file`` trusts
+    (read only if a recipient needs it, so a file that names nothing unusual never reads it)."""
+    with trust.configured(lambda: load_config(file).trusted):
+        yield
 
 
 def sealed_patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:

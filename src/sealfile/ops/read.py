@@ -21,17 +21,22 @@ from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
+from sealfile.stores.yaml.portable import portable
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 
 
 def decrypt_text(
     text: str, *, store: Store | None = None, extract: str | None = None, output: Store | None = None,
-    path: str | None = None, policy: TrustPolicy | None = None,
+    path: str | None = None, policy: TrustPolicy | None = None, portable_output: bool = False,
 ) -> str:
     """The plaintext with the original layout (in ``output``'s syntax if given), or with
     ``extract`` one value (as a shell wants it) or subtree. A SOPS file is read natively
-    (``path`` picks its store, as in SOPS)."""
+    (``path`` picks its store, as in SOPS).
+
+    A YAML file comes back as it was written, byte for byte. With ``portable``, YAML output is
+    :func:`~sealfile.stores.yaml.portable.portable` instead: YAML 1.1 readers (PyYAML, Go's yaml.v2)
+    read the same data from it as ``load_secrets`` returns."""
     policy = policy or from_environment()
     kind = sops_kind(text, path)
     if kind is not None:
@@ -40,14 +45,19 @@ def decrypt_text(
     if sops_plaintext is not None:
         return sops_plaintext
     document = policy.open(text, store or get_store("yaml"))
+    respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
-        return document.plaintext(output)
+        return respell(document.plaintext(output))
     where = resolve(document.data(), extract)
     node = get_at(document.data(), where)
     if isinstance(node, (dict, list)):
-        return document.subtree_text(where)
+        return respell(document.subtree_text(where))
     value = scalar_text(node)
     return value if value.endswith("\n") else value + "\n"
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:

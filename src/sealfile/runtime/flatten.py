@@ -75,6 +75,11 @@ def check_prefix(prefix: str) -> str:
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, str]:
     """``NAME -> text`` for every value in ``tree`` (a mapping or list), in document order."""
+    return flatten_with_origins(tree, prefix)[0]
+
+
+def flatten_with_origins(tree: Any, prefix: str = "") -> tuple[dict[str, str], dict[str, Path]]:
+    """:func:`flatten`, and the key path each name comes from (for errors that name it)."""
     check_prefix(prefix)
     if not isinstance(tree, (dict, list)):
         raise FormatError("only a mapping or a list can be flattened into names (extract a subtree, not a value)")
@@ -92,4 +97,4 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, str]:
             )
         origin[name] = path
         names[name] = env_value(value)
-    return names
+    return names, origin

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Collection
 from typing import Any
 
 from sealfile.files.io import about, read_text
+from sealfile.ops.config import trust_near
 from sealfile.ops.read import SOPS_MARKER, get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
-from sealfile.runtime.flatten import check_prefix, flatten
+from sealfile.runtime.environment import export, variables_for
+from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.freshness import OnStale, enforce, set_times
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
@@ -35,6 +38,7 @@ def load_secrets(
     env: bool = False,
     env_prefix: str = "",
     env_override: bool = False,
+    env_allow: Collection[str] = (),
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
@@ -47,7 +51,9 @@ def load_secrets(
 
     ``env=True`` also sets one environment variable per value with the names of
     :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), ``env_prefix`` in front; variables already
-    set are kept unless ``env_override=True``.
+    set are kept unless ``env_override=True``. A name that changes how programs start or where
+    they connect (``LD_PRELOAD``, ``BASH_ENV``, ``PATH``...: :mod:`sealfile.runtime.environment`) is
+    refused unless a prefix is given or ``env_allow`` names it; nothing is set then.
 
     ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
     longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
@@ -70,7 +76,7 @@ def load_secrets(
                  allowed_signers=allowed_signers)
     if env:
         with about(path):
-            _export(flatten(tree, check_prefix(env_prefix)), override=env_override)
+            export(os.environ, variables_for(tree, check_prefix(env_prefix), env_allow), override=env_override)
     return redacted_view(tree) if redacted else tree
 
 
@@ -80,6 +86,7 @@ def load_env(
     extract: str | None = None,
     prefix: str = "",
     override: bool = False,
+    allow_env: Collection[str] = (),
     max_age: dt.timedelta | str | None = None,
     on_stale: OnStale = "warn",
     file_type: str | None = None,
@@ -88,15 +95,17 @@ def load_env(
     """Put every value of a sealed file into ``os.environ`` (names as ``DATABASE_PASSWORD``).
 
     Variables already set keep their value unless ``override=True``, so the deployment can
-    override a file. Returns ``NAME -> value`` of everything the file holds (as a
-    :class:`Secrets`, which does not print its values), whether set now or kept. ``allowed_signers``
+    override a file. A name that changes how programs start or where they connect (``LD_PRELOAD``,
+    ``BASH_ENV``, ``PATH``...: :mod:`sealfile.runtime.environment`) is refused, and nothing set,
+    unless ``prefix`` is given or ``allow_env`` names it. Returns ``NAME -> value`` of everything
+    the file holds (as a :class:`Secrets`, which does not print its values), set now or kept. ``allowed_signers``
     as for :func:`load_secrets`.
     """
     tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type,
                  allowed_signers=allowed_signers)
     with about(path):
-        names = flatten(tree, check_prefix(prefix))
-    _export(names, override=override)
+        names = variables_for(tree, check_prefix(prefix), allow_env)
+    export(os.environ, names, override=override)
     return Secrets(names)
 
 
@@ -110,7 +119,7 @@ def _open(
     file_type: str | None = None,
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
-    with about(path):
+    with about(path), trust_near(path):
         policy = for_application(allowed_signers)
         text = read_text(path)
         sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
@@ -123,12 +132,6 @@ def _open(
         if max_age is not None:
             enforce(os.fspath(path), set_times(document.leaves()), max_age, on_stale, stacklevel=stacklevel)
         return tree if extract is None else get_path(tree, extract)
-
-
-def _export(names: dict[str, str], *, override: bool) -> None:
-    for name, value in names.items():
-        if override or name not in os.environ:
-            os.environ[name] = value
 
 
 _NOT_SOPS = object()

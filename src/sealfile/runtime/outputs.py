@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 
 from sealfile.errors import ConfigError
 from sealfile.runtime.flatten import flatten
+from sealfile.stores.yaml.portable import portable
 
 FORMATS = ("yaml", "json", "dotenv", "k8s-secret")
 
@@ -55,7 +56,7 @@ def to_yaml(data: Any) -> str:
     yaml.representer.sort_base_mapping_type_on_output = False  # keep the file's order
     stream = io.StringIO()
     yaml.dump(data, stream)
-    return stream.getvalue()
+    return portable(stream.getvalue())  # a plain yes, 0o12 or 12:30 would mean otherwise to YAML 1.1 readers
 
 
 def _json_default(value: Any) -> Any:

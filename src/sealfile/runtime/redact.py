@@ -2,9 +2,13 @@
 
 The filter knows every loaded value and the forms it commonly takes in text: URL-quoted
 (``quote`` and ``quote_plus``), base64 of the whole value (standard and URL-safe, with and
-without padding) and the escaped forms ``repr``/JSON give a string with quotes or newlines.
-Each occurrence in a record's message, its formatted exception traceback, its stack info
-and any string attribute added with ``extra=`` becomes ``[REDACTED]``.
+without padding), hex, the escaped forms ``repr``/JSON give a string with quotes or newlines
+(and ``repr`` of its bytes), each matched without regard to case (``%2F`` and ``%2f``, an
+upper-cased value, upper-case hex). A base64 run that decodes to text holding a value
+(``Authorization: Basic`` of ``user:password``, a JWT payload) is redacted whole. Each
+occurrence in a record's message, its formatted exception traceback, its stack info and any
+attribute added with ``extra=`` (a mapping or number as much as a string: it becomes the
+redacted text of its ``str()``) becomes ``[REDACTED]``.
 
 Values shorter than :data:`MIN_LENGTH` (4) characters are not redacted: hiding every ``on``
 or ``42`` would garble logs while protecting nothing a guess would not find. Booleans and
@@ -34,6 +38,10 @@ MIN_LENGTH = 4
 # LogRecord attributes that hold no logged data (or are redacted on their own): left as they are.
 _OWN_FIELDS = frozenset({"name", "levelname", "pathname", "filename", "module", "funcName", "processName",
                          "threadName", "taskName", "msg", "exc_text", "stack_info"})
+# Every attribute a LogRecord has before ``extra=`` adds its own (numbers, tuples, exc_info).
+_STANDARD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Runs of base64 (either alphabet) long enough to hold something worth hiding.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
 
 def leaf_values(tree: Any) -> Iterable[Any]:
@@ -58,8 +66,11 @@ def encodings(text: str) -> set[str]:
         urllib.parse.quote(text),
         urllib.parse.quote_plus(text),
         repr(text)[1:-1],
+        ascii(text)[1:-1],
+        repr(raw)[2:-1],
         json.dumps(text)[1:-1],
         json.dumps(text, ensure_ascii=False)[1:-1],
+        raw.hex(),
     }
     for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         forms.add(b64.decode("ascii"))
@@ -67,18 +78,45 @@ def encodings(text: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_LENGTH}
 
 
-def secret_pattern(values: Iterable[Any]) -> re.Pattern[str] | None:
-    """One regular expression matching any spelling of any value (longest first), or None."""
-    forms: set[str] = set()
+def _texts(values: Iterable[Any]) -> list[str]:
+    texts = []
     for value in values:
         if value is None or isinstance(value, bool):
             continue
         text = env_value(value)
         if len(text) >= MIN_LENGTH:
-            forms |= encodings(text)
+            texts.append(text)
+    return texts
+
+
+def secret_pattern(values: Iterable[Any]) -> re.Pattern[str] | None:
+    """One regular expression matching any spelling of any value (longest first, case ignored), or None."""
+    forms: set[str] = set()
+    for text in _texts(values):
+        forms |= encodings(text)
     if not forms:
         return None
-    return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
+    return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _raw_pattern(values: Iterable[Any]) -> re.Pattern[bytes] | None:
+    """The values as bytes, for what a base64 run decodes to."""
+    raw = {text.encode("utf-8", "surrogatepass") for text in _texts(values)}
+    if not raw:
+        return None
+    return re.compile(b"|".join(re.escape(r) for r in sorted(raw, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _decoded(run: str) -> bytes:
+    """A base64 run's bytes in either alphabet (padding added, a stray last character dropped)."""
+    body = run.rstrip("=")
+    body = body[: len(body) - 1] if len(body) % 4 == 1 else body
+    padded = body + "=" * (-len(body) % 4)
+    altchars = b"-_" if ("-" in body or "_" in body) else None
+    try:
+        return base64.b64decode(padded, altchars=altchars)
+    except ValueError:
+        return b""
 
 
 class RedactingFilter(logging.Filter):
@@ -86,11 +124,20 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Any) -> None:
         super().__init__()
-        self._pattern = secret_pattern(leaf_values(secrets) if isinstance(secrets, (dict, list)) else [secrets])
+        values = list(leaf_values(secrets) if isinstance(secrets, (dict, list)) else [secrets])
+        self._pattern = secret_pattern(values)
+        self._raw = _raw_pattern(values)
         self._installed: list[logging.Filterer] = []
 
     def redact(self, text: str) -> str:
-        return text if self._pattern is None else self._pattern.sub(REDACTED, text)
+        if self._pattern is None:
+            return text
+        text = self._pattern.sub(REDACTED, text)
+        return _BASE64_RUN.sub(self._redact_run, text)
+
+    def _redact_run(self, run: re.Match[str]) -> str:
+        assert self._raw is not None
+        return REDACTED if self._raw.search(_decoded(run.group(0))) else run.group(0)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._pattern is None:
@@ -111,7 +158,20 @@ class RedactingFilter(logging.Filter):
         for name, value in list(vars(record).items()):
             if isinstance(value, str) and name not in _OWN_FIELDS:
                 setattr(record, name, self.redact(value))
+            elif name not in _STANDARD_FIELDS and not isinstance(value, (str, bool)) and value is not None:
+                self._redact_extra(record, name, value)
         return True
+
+    def _redact_extra(self, record: logging.LogRecord, name: str, value: Any) -> None:
+        """An ``extra=`` value that is not a string (a mapping, a list, a number): a formatter shows its
+        ``str()``, so when that holds a secret the attribute becomes the redacted text."""
+        try:
+            text = str(value)
+        except Exception:  # an object whose str() fails cannot be shown by a formatter either
+            return
+        redacted = self.redact(text)
+        if redacted != text:
+            setattr(record, name, redacted)
 
     def install(self, target: logging.Filterer) -> None:
         if self not in target.filters:

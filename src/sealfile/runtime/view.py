@@ -7,13 +7,22 @@ because ``Secrets`` subclasses ``dict``; nested mappings are ``Secrets`` and nes
 ``SecretList``, so ``secrets["database"]`` does not print its values either. A string you take
 out is an ordinary ``str``: keep it out of logs with :func:`sealfile.redact_logs`.
 
-``to_dict()`` gives plain ``dict``/``list`` copies for libraries that refuse subclasses (e.g.
-``yaml.safe_dump``).
+What a caller may rely on (``tests/runtime/test_view.py`` checks each):
+
+- Redacted views again: ``.copy()``, ``|`` and ``|=`` (either side), ``copy.copy``,
+  ``copy.deepcopy``, ``pickle`` round trips, ``Secrets.fromkeys``, ``.values()`` and ``.items()``
+  (views whose ``repr`` hides values), and for lists slicing, ``.copy()``, ``+`` and ``*``.
+- Plain data, by design: what Python builds from the items without asking the class:
+  ``dict(s)``, ``{**s}``, ``list(s_list)``, ``[*s_list]``, ``sorted(...)``, ``json.dumps``; their top-level
+  values are plain (nested mappings and lists stay redacted), as they are for ``to_dict()``
+  (plain all the way down, for libraries that refuse subclasses such as ``yaml.safe_dump``).
+  Pickling writes the values into the pickle, as any serialisation must.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import ItemsView, Iterable, ValuesView
+from typing import Any, SupportsIndex, overload
 
 MASK = "***"
 
@@ -22,6 +31,20 @@ def _masked(value: Any) -> str:
     if isinstance(value, (Secrets, SecretList)):
         return value._masked()
     return MASK
+
+
+class SecretValues(ValuesView[Any]):
+    """``Secrets.values()``: a live view whose text shows how many values, never what they are."""
+
+    def __repr__(self) -> str:
+        return "SecretValues([" + ", ".join(_masked(value) for value in self) + "])"
+
+
+class SecretItems(ItemsView[Any, Any]):
+    """``Secrets.items()``: a live view whose text shows keys only."""
+
+    def __repr__(self) -> str:
+        return "SecretItems([" + ", ".join(f"({key!r}, {_masked(value)})" for key, value in self) + "])"
 
 
 class Secrets(dict[Any, Any]):
@@ -34,6 +57,25 @@ class Secrets(dict[Any, Any]):
         return f"Secrets({self._masked()})"
 
     __str__ = __repr__
+
+    def values(self) -> SecretValues:  # type: ignore[override]
+        return SecretValues(self)
+
+    def items(self) -> SecretItems:  # type: ignore[override]
+        return SecretItems(self)
+
+    def copy(self) -> Secrets:
+        return Secrets(self)
+
+    def __or__(self, other: Any) -> Secrets:
+        if not isinstance(other, dict):
+            return NotImplemented
+        return Secrets(dict.__or__(self, other))
+
+    def __ror__(self, other: Any) -> Secrets:
+        if not isinstance(other, dict):
+            return NotImplemented
+        return Secrets(dict.__or__(other, self))
 
     def to_dict(self) -> dict[Any, Any]:
         """A deep copy made of plain ``dict`` and ``list`` (whose ``repr`` shows values)."""
@@ -52,6 +94,30 @@ class SecretList(list[Any]):
         return f"SecretList({self._masked()})"
 
     __str__ = __repr__
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> SecretList: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:
+        item = super().__getitem__(index)
+        return SecretList(item) if isinstance(index, slice) else item
+
+    def copy(self) -> SecretList:
+        return SecretList(self)
+
+    def __add__(self, other: Iterable[Any]) -> SecretList:
+        return SecretList([*self, *other])
+
+    def __radd__(self, other: Iterable[Any]) -> SecretList:
+        return SecretList([*other, *self])
+
+    def __mul__(self, times: SupportsIndex) -> SecretList:
+        return SecretList(list.__mul__(self, times))
+
+    __rmul__ = __mul__
 
     def to_list(self) -> list[Any]:
         plain = to_plain(self)

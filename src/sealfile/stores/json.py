@@ -13,14 +13,28 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.stores.base import Store
 
+# A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
             raise FormatError("invalid JSON: duplicate key")
+        if _LONE_SURROGATE.search(key):
+            raise FormatError(f"invalid JSON: the key {key!a} holds a lone surrogate, which is not text")
+        if _holds_lone_surrogate(value):  # the value is never shown, only its key
+            raise FormatError(f"invalid JSON: the value of {key!a} holds a lone surrogate, which is not text")
         result[key] = value
     return result
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """In a string, or a string inside lists (a mapping's own strings were checked when it was built)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    return isinstance(value, list) and any(_holds_lone_surrogate(item) for item in value)
 
 
 def _refuse_constant(name: str) -> Any:

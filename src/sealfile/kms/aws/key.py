@@ -32,6 +32,7 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.kms.aws.client import kms_client
 from sealfile.kms.base import MasterKey, Operation
+from sealfile.kms.trust import Target
 
 DEFAULT_CONTEXT: Mapping[str, str] = {"sealfile": "data-key"}
 """Encryption context of keys made from the CLI: ties the wrapped key to its use."""
@@ -133,6 +134,16 @@ class AwsKmsKey(MasterKey):
     @property
     def region(self) -> str:
         return region_of(self.arn)
+
+    def targets(self) -> tuple[Target, ...]:
+        """The role and profile a file could name: the endpoint follows from the ARN's region (AWS's
+        own hosts) or from the user's ``AWS_ENDPOINT_URL*``, never from the file."""
+        found = []
+        if self.role is not None:
+            found.append(Target("roles", self.role))
+        if self.profile is not None:
+            found.append(Target("profiles", self.profile))
+        return tuple(found)
 
     def client(self) -> Any:
         """The boto3 KMS client for this key's region and credentials (shared per process)."""

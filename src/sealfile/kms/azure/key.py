@@ -41,9 +41,14 @@ from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.kms.azure import errors as azure_errors
+from sealfile.kms.azure.pipeline import vault_only_with_token
 from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
+from sealfile.kms.trust import Target
 
 ALGORITHM = "RSA-OAEP-256"
+KEY_VAULT_HOSTS = tuple(f"*.{service}.{cloud}" for service in ("vault", "managedhsm")
+                        for cloud in ("azure.net", "azure.cn", "usgovcloudapi.net", "microsoftazure.de"))
+"""Key Vault and Managed HSM hosts of Azure's public and sovereign clouds: trusted without configuration."""
 URL_FORM = "https://VAULT.vault.azure.net/keys/NAME[/VERSION]"
 _KEY_URL = re.compile(
     r"^https://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?)"
@@ -66,6 +71,11 @@ class KeyVaultKeyId:
         if match is None:
             raise ConfigError(f"not an Azure Key Vault key URL: {url!r} (expected {URL_FORM})")
         return cls(f"https://{match['host'].lower()}", match["name"], match["version"])
+
+    @property
+    def host(self) -> str:
+        """``HOST`` or ``HOST:PORT``, lower case."""
+        return self.vault_url.removeprefix("https://")
 
     def url(self, version: str | None = None) -> str:
         chosen = version or self.version
@@ -150,9 +160,16 @@ class AzureKeyVaultKey(MasterKey):
     def key_id(self) -> str:
         return self.key
 
+    def targets(self) -> tuple[Target, ...]:
+        return (Target("hosts", self._id.host, builtin=KEY_VAULT_HOSTS),)
+
+    def _vault_settings(self) -> dict[str, Any]:
+        """Settings for clients that talk to the vault (not to Entra ID): see :mod:`.pipeline`."""
+        return {**client_settings(), "per_retry_policies": [vault_only_with_token(self._id.vault_url)]}
+
     def _client(self, version: str | None) -> Any:
         crypto = _sdk("azure.keyvault.keys.crypto")
-        return crypto.CryptographyClient(self._id.url(version), _credential(), **client_settings())
+        return crypto.CryptographyClient(self._id.url(version), _credential(), **self._vault_settings())
 
     def _wrap(self, data_key: bytes) -> Recipient:
         algorithm = _sdk("azure.keyvault.keys.crypto").KeyWrapAlgorithm(ALGORITHM)
@@ -176,7 +193,7 @@ class AzureKeyVaultKey(MasterKey):
         keys = _sdk("azure.keyvault.keys")
         core = _sdk("azure.core.exceptions")
         try:
-            key = keys.KeyClient(self._id.vault_url, _credential(), **client_settings()).get_key(
+            key = keys.KeyClient(self._id.vault_url, _credential(), **self._vault_settings()).get_key(
                 self._id.name, self._id.version
             )
         except core.HttpResponseError as err:
@@ -185,7 +202,7 @@ class AzureKeyVaultKey(MasterKey):
             return self._client(self._id.version)
         if not key.properties.enabled:
             raise self.wrap_error("the key is disabled in the vault; enable it or choose another key")
-        return _sdk("azure.keyvault.keys.crypto").CryptographyClient(key, _credential(), **client_settings())
+        return _sdk("azure.keyvault.keys.crypto").CryptographyClient(key, _credential(), **self._vault_settings())
 
     def _unwrap(self, wrapped: str) -> bytes:
         try:

@@ -247,12 +247,16 @@ def _block_entry(key_text: str | None, value: Any, column: int, layout: Layout) 
 
 
 def _literal(value: Any) -> Any:
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    """``value`` with the styles sealfile writes: a multi-line string as a literal block, a string
+    that cannot be plain (or that YAML 1.1 readers would read as ``on`` → true) double-quoted."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
     if isinstance(value, dict):
-        return {key: _literal(item) for key, item in value.items()}
+        return {_literal(key) if isinstance(key, str) else key: _literal(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_literal(item) for item in value]
     if isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
         return LiteralScalarString(value)
+    if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
+        return DoubleQuotedScalarString(value)
     return value

@@ -6,14 +6,17 @@ after it (:func:`split_bom`)."""
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, Literal
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import StringMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scanner import Scanner, ScannerError
 from ruamel.yaml.tag import Tag
 
 Engine = Literal["c", "pure"]
@@ -46,6 +49,30 @@ class OnceVersionResolver(VersionedResolver):
         return self.DEFAULT_SCALAR_TAG
 
 
+class SurrogateRefusingScanner(Scanner):
+    """ruamel's pure scanner, refusing a ``\\u`` escape of a UTF-16 surrogate (paired or lone) as
+    libyaml does: such a value is not text, and both engines must agree on what a file holds."""
+
+    def scan_flow_scalar_non_spaces(self, double: Any, start_mark: Any) -> Any:
+        begin = self.reader.index
+        chunks = super().scan_flow_scalar_non_spaces(double, start_mark)
+        if double and any(_SURROGATE.search(chunk) for chunk in chunks):
+            raw = self.reader.buffer[begin:self.reader.index]
+            escape = next((m for m in _ESCAPE.finditer(raw)
+                           if 0xD800 <= int(m.group(1) or m.group(2) or "0", 16) <= 0xDFFF), None)
+            if escape is None:  # written as it is in the text, not escaped: nothing libyaml refuses here
+                return chunks
+            index = begin + escape.start(1 if escape.group(1) else 2)
+            line_start = self.reader.buffer.rfind("\n", 0, index) + 1
+            line = self.reader.buffer.count("\n", 0, index)
+            mark = StringMark(self.reader.name, index, line, index - line_start, self.reader.buffer, index)
+            raise ScannerError("while parsing a quoted scalar", start_mark,
+                               "found invalid Unicode character escape code", mark)
+        return chunks
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|.)", re.DOTALL)
 BOM = "\ufeff"
 
 
@@ -67,6 +94,8 @@ def c_parser_available() -> bool:
 def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver
+    if engine == "pure":
+        yaml.Scanner = SurrogateRefusingScanner
     return yaml
 
 

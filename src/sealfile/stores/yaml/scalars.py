@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
+import math
 from types import SimpleNamespace
 from typing import Any
 
 from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.resolver import VersionedResolver
 
 from sealfile.stores.yaml.engines import OnceVersionResolver, tag_text
 
@@ -30,14 +31,15 @@ _FLOW_INDICATORS = frozenset(",[]{}")
 _BREAKS = "\n\x85\u2028\u2029"
 
 _resolver = OnceVersionResolver()
+_resolver_11 = VersionedResolver(version=(1, 1))
 _emitter = Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
 _representer = RoundTripRepresenter()
-_SIMPLE_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
 
 
 _table = _resolver.versioned_resolver
 # First characters that some implicit type can start with; any other plain text is a string.
 _TYPED_FIRST = frozenset(_table) if None not in _table else None
+_TYPED_FIRST_11 = frozenset(_resolver_11.versioned_resolver)
 
 
 def implicit_tag(text: str) -> str:
@@ -58,8 +60,8 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
         return "true" if value else "false"  # as ruamel's representer writes them
     if kind is int:
         return str(value)
-    if kind is float and _SIMPLE_FLOAT.match(repr(value)):
-        return repr(value)
+    if kind is float:
+        return float_text(value)
     if isinstance(value, (bool, int, float, dt.date)):
         node = _representer.represent_data(value)
         text = node.value
@@ -82,14 +84,22 @@ def _string(value: str, style: str | None, flow: bool) -> str | None:
 def plain_ok(value: str, *, flow: bool) -> bool:
     """Whether ``value`` may be written as a plain scalar and read back as this string: a quick
     conservative test, and for what it refuses, ruamel's own emitter analysis (so ``<`` or
-    ``.hidden`` stay plain as ruamel would write them)."""
+    ``.hidden`` stay plain as ruamel would write them). A string YAML 1.1 readers would take for
+    something else (``yes``, ``on``, ``0o12``, ``12:30``) is never written plain by sealfile."""
     if not value or not value.isprintable():
         return False
     quick = not (value[0] in _INDICATORS or value[0] == " " or value[-1] in " :" or ": " in value
                  or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
     if not quick and not _emitter_allows_plain(value, flow):
         return False
-    return implicit_tag(value) == STR_TAG
+    return implicit_tag(value) == STR_TAG and yaml_11_tag(value) == STR_TAG
+
+
+def yaml_11_tag(plain: str) -> str:
+    """The tag a YAML 1.1 reader gives a plain scalar (ruamel's 1.1 rules: a superset of PyYAML's)."""
+    if plain and plain[0] not in _TYPED_FIRST_11:
+        return STR_TAG
+    return tag_text(_resolver_11.resolve(ScalarNode, plain, (True, False)))
 
 
 def _emitter_allows_plain(value: str, flow: bool) -> bool:
@@ -145,3 +155,15 @@ def double_quoted_any(value: str) -> str:
             raise ValueError("a string no YAML line can hold")
         return quoted
     return line[3:-1]
+
+
+def float_text(value: float) -> str:
+    """A float both YAML versions read as this value: a dot always, the exponent signed."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    mantissa, e, exponent = repr(value).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if e else "")

@@ -1,0 +1,37 @@
+"""What sealfile tells a user about SOPS files: it reads them, but they are weaker than sealed files.
+
+SOPS's MAC hashes the values alone, in order: no key names, and nothing at all for empty
+values, nulls and comments (docs/sops-compat.md §5). An encrypted value is bound to its path by
+AES-GCM, but a plaintext value can be renamed or moved, and empty values added, removed or
+renamed, by anyone who can write the file, and both SOPS and sealfile accept the result.
+"""
+
+from __future__ import annotations
+
+from sealfile.errors import FormatError
+from sealfile.ops.read import SOPS_MARKER
+
+WEAKER = ("SOPS files are weaker than sealed files: their MAC covers neither key names nor empty values, so "
+          "whoever can write one can rename plaintext values and add, remove or rename empty ones undetected "
+          "(docs/sops-compat.md)")
+IMPORTED = ("the sealed result is only as trustworthy as the SOPS file it came from (its MAC covers neither key "
+            "names nor empty values): check its keys and values before you rely on it")
+
+
+def is_sops_text(text: str, path: str | None = None) -> bool:
+    """Whether ``text`` is a file SOPS wrote (a cheap test first: every SOPS file holds its marker)."""
+    if SOPS_MARKER not in text:
+        return False
+    from sealfile import sops
+
+    try:
+        return sops.detect(text, path) is not None
+    except FormatError:
+        return False
+
+
+def refuse_to_write(text: str) -> None:
+    """Writers change sealed files only: a SOPS file is converted once, with ``import-sops``."""
+    if is_sops_text(text):
+        raise FormatError("a SOPS file: sealfile reads SOPS files but changes only sealed files; "
+                          "convert it first with 'sealfile import-sops -i FILE'")

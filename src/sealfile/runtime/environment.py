@@ -1,0 +1,111 @@
+"""Secrets into a process environment: the one trust boundary of ``exec``, ``load_env`` and
+``load_secrets(env=True)``.
+
+A sealed file is attacker-controlled input (docs/security.md §1), and an environment variable
+can do more than hold a value: ``BASH_ENV`` makes every bash script source a file, ``LD_PRELOAD``
+loads a library into every program, ``PYTHONSTARTUP``, ``NODE_OPTIONS``, ``PERL5OPT``,
+``GIT_SSH_COMMAND`` and many more run code, ``HOME``/``XDG_*``/``KUBECONFIG`` choose the
+configuration files programs read (some run commands), proxies and CA bundles choose where
+requests go. What a caller may rely on:
+
+- **No hook from a file.** A value whose name is in :data:`HOOK_NAMES` or starts with one of
+  :data:`HOOK_PREFIXES` (case ignored) is refused with an error naming its key path, unless that
+  name is allowed explicitly (``--allow-env NAME``, ``allow_env=[...]``). The check is on the final
+  name, so a prefix such as ``APP_`` makes every name safe, and a prefix cannot make one unsafe.
+- **One default for variables already set:** they are kept (as dotenvx and python-dotenv do, so
+  the deployment can override a file); ``override=True`` (``exec --override``) replaces them.
+- **The child of exec does not inherit the master identity:** :data:`KEY_MATERIAL` (age identities
+  and the files that hold them, the signing key) is removed from its environment unless the user
+  asks to keep it (``exec --keep-key-env``).
+- A value no environment can hold (a NUL character, a lone surrogate) is an error naming its key
+  path, never a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Collection, Mapping, MutableMapping
+from typing import Any
+
+from sealfile.errors import ConfigError
+from sealfile.model.paths import format_keypath
+from sealfile.runtime.flatten import flatten_with_origins
+
+HOOK_NAMES = frozenset({
+    # shells: files they source, code they run while starting or prompting, where they look up commands
+    "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
+    "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME",
+    # programs other programs start
+    "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
+    # the C library and dynamic loader
+    "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR",
+    # interpreters and tool chains
+    "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
+    # configuration files programs read (some of which run commands)
+    "KUBECONFIG", "DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "BOTO_CONFIG",
+    "CLOUDSDK_CONFIG", "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC",
+    # where requests go, whom TLS trusts, where TLS keys are written
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "SSLKEYLOGFILE",
+    "AZURE_AUTHORITY_HOST",
+})
+HOOK_PREFIXES = (
+    "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "NODE_", "NPM_CONFIG_", "YARN_", "PERL", "RUBY", "GEM_", "BUNDLE_",
+    "JAVA_", "_JAVA_", "JDK_JAVA_", "DOTNET_", "CORECLR_", "COMPLUS_", "COR_", "PHP", "LUA_", "R_PROFILE",
+    "R_ENVIRON", "PIP_", "CARGO_", "GIT_", "MALLOC_", "OPENSSL_", "XDG_", "AWS_ENDPOINT_URL",
+    "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
+)
+KEY_MATERIAL = ("SEALFILE_AGE_KEY", "SEALFILE_AGE_KEY_FILE", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",
+                "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SEALFILE_SIGNING_KEY")
+"""Variables through which sealfile finds its identities: not passed to the child of ``exec``."""
+
+
+class UnsafeVariableError(ConfigError):
+    """A file value would set a variable that changes how programs start or where they connect."""
+
+
+def is_hook(name: str) -> bool:
+    upper = name.upper()
+    return upper in HOOK_NAMES or upper.startswith(HOOK_PREFIXES)
+
+
+def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> dict[str, str]:
+    """``NAME -> value`` for every value of ``tree``, checked (see the module docstring)."""
+    names, origins = flatten_with_origins(tree, prefix)
+    allowed = {name.upper() for name in allow}
+    for name, value in names.items():
+        where = format_keypath(origins[name])
+        if is_hook(name) and name.upper() not in allowed:
+            raise UnsafeVariableError(
+                f"would set {name}, which changes how programs start or where they connect; refused "
+                f"(put a prefix in front of the names, or allow {name} explicitly)", keypath=where)
+        _check_value(value, where)
+    return names
+
+
+def _check_value(value: str, where: str) -> None:
+    if "\0" in value:
+        raise UnsafeVariableError("holds a NUL character, which no environment variable can", keypath=where)
+    try:
+        value.encode(sys.getfilesystemencoding(), "surrogateescape")
+    except UnicodeEncodeError:
+        raise UnsafeVariableError("holds text no environment variable can (a lone surrogate?)",
+                                  keypath=where) from None
+
+
+def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> None:
+    """Set ``names`` in ``environment``; a variable already set is kept unless ``override``."""
+    for name, value in names.items():
+        if override or name not in environment:
+            environment[name] = value
+
+
+def child_environment(names: Mapping[str, str], *, override: bool, keep_key_material: bool) -> dict[str, str]:
+    """The environment for ``exec``'s child: ours without :data:`KEY_MATERIAL` (unless kept), plus ``names``."""
+    environment = dict(os.environ)
+    if not keep_key_material:
+        for name in KEY_MATERIAL:
+            environment.pop(name, None)
+    export(environment, names, override=override)
+    return environment

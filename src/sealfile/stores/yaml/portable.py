@@ -1,0 +1,136 @@
+"""YAML text that a YAML 1.1 reader (PyYAML, Go's yaml.v2, older tools) reads as the same data.
+
+Why: ``decrypt`` prints the file's own text, and what ``load_secrets`` returns is YAML 1.2 as
+ruamel reads it; but the output is piped into tools that read YAML 1.1, where a plain ``yes``,
+``on`` or ``n`` is a boolean, ``12:30`` is 750 (base 60), ``012`` is 10 (octal), and ``0o12`` or
+``1e3`` stay strings. So every plain scalar whose YAML 1.1 reading could differ is re-spelled
+with the same YAML 1.2 meaning: a string double-quoted, an integer in plain decimal, a float with
+a dot and a signed exponent. Everything else (layout, comments, quoted and block scalars) is left
+as it is, and the result is checked to hold the very same data as the input before it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+from sealfile.errors import FormatError
+from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.reader import load_fast
+from sealfile.stores.yaml.scalars import double_quoted, float_text, yaml_11_tag
+
+_TAG = "tag:yaml.org,2002:"
+_YAML_11 = VersionedResolver(version=(1, 1))
+_YAML_12 = VersionedResolver(version=(1, 2))
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_SAME_IN_BOTH = {_TAG + "bool", _TAG + "null", _TAG + "timestamp"}
+
+
+# Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator) and end
+# (end of line, a comment, ": ", or a flow indicator): a superset of the places a whole plain scalar
+# takes, so a text with no suspect token there needs no parse (most files: decrypt stays fast).
+_TOKEN = re.compile(r"(?:^[ \t]*|[-?:][ \t]+|[\[{,][ \t]*)([^\s,\[\]{}#][^\s,\[\]{}]*?)"
+                    r"(?=[ \t]*(?:\r?$|#|:(?:[ \t]|\r?$)|[,\]}]))", re.MULTILINE)
+# First characters some implicit type can start with, in either version: any other token is a string in both.
+_TYPED_START = frozenset(k for table in (_YAML_11, _YAML_12) for k in table.versioned_resolver if k)
+# The only implicit types a letter starts are booleans and null: the words whose reading differs.
+_WORDS_READ_OTHERWISE = frozenset(
+    word for word in ("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+                      "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL")
+    if _YAML_11.resolve(ScalarNode, word, (True, False)) != _YAML_12.resolve(ScalarNode, word, (True, False))
+)
+
+
+def portable(text: str) -> str:
+    """``text`` with every plain scalar a YAML 1.1 reader would read differently re-spelled."""
+    if not any(_suspect(token) for token in _TOKEN.findall(text)):
+        return text
+    try:
+        pure, nodes = False, _plain_scalars(text, pure=False)
+    except YAMLError:  # libyaml is stricter than ruamel's own parser (a time inside a flow list)
+        pure, nodes = True, _plain_scalars(text, pure=True)
+    edits = [edit for node in nodes if (edit := _respelled(text, node)) is not None]
+    if not edits:
+        return text
+    pieces: list[str] = []
+    position = 0
+    for start, end, spelling in sorted(edits):
+        pieces += (text[position:start], spelling)
+        position = end
+    result = "".join([*pieces, text[position:]])
+    if _load(result, pure) != _load(text, pure):  # never print something that means other than the file
+        raise FormatError("cannot write this YAML so that YAML 1.1 readers read the same data")
+    return result
+
+
+def _load(text: str, pure: bool) -> Any:
+    return load_fast(text) if not pure else YAML(typ="safe", pure=True).load(text)
+
+
+def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:
+    loader, parser = YAML(typ="safe", pure=pure).get_constructor_parser(text)
+    try:
+        root = loader.composer.get_single_node()
+    finally:
+        parser.dispose()
+    found: list[ScalarNode] = []
+    stack: list[Node] = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, ScalarNode) and not node.style:
+            found.append(node)
+    return found
+
+
+def _respelled(text: str, node: ScalarNode) -> tuple[int, int, str] | None:
+    start, end = int(node.start_mark.index), int(node.end_mark.index)
+    if text[start:end] != node.value:  # a tagged or multi-line scalar: nothing a 1.1 reader reads otherwise
+        return None
+    spelling = _spelling(node)
+    return None if spelling is None else (start, end, spelling)
+
+
+def _suspect(token: str) -> bool:
+    """Whether ``token``, if it is a whole plain scalar, would be re-spelled (see :func:`_spelling`)."""
+    first = token[0]
+    if first.isalpha():
+        return token in _WORDS_READ_OTHERWISE
+    if first not in _TYPED_START or _DECIMAL.match(token) or _FLOAT.match(token):
+        return False
+    return _spelling_of(token, tag_text(_YAML_12.resolve(ScalarNode, token, (True, False))), None) is not None
+
+
+def _spelling(node: ScalarNode) -> str | None:
+    return _spelling_of(node.value, tag_text(node.ctag), node)
+
+
+def _spelling_of(plain: str, tag: str, node: ScalarNode | None) -> str | None:
+    """The portable spelling of a plain scalar with YAML 1.2 ``tag``, ``None`` if it is one already
+    (without a node, any non-``None`` answer only says that it is not)."""
+    if tag == _TAG + "str":
+        return double_quoted(plain) if yaml_11_tag(plain) != tag else None
+    if tag in _SAME_IN_BOTH:
+        return None
+    if tag == _TAG + "int":
+        return None if _DECIMAL.match(plain) else str(_construct(node)) if node else plain
+    if tag == _TAG + "float":
+        return None if _FLOAT.match(plain) else float_text(_construct(node)) if node else plain
+    return None
+
+
+def _construct(node: ScalarNode) -> Any:
+    loader, parser = YAML(typ="safe", pure=False).get_constructor_parser("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        parser.dispose()

@@ -1,0 +1,84 @@
+"""Every reader is bounded: regular files and pipes only, never more than the size limit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import read_bytes, read_text
+from tests.support.cli import cli_env
+
+DEVICES = ["/dev/zero", "/dev/null", "/dev/urandom", "/dev/tty"]
+
+
+@pytest.mark.parametrize("device", [d for d in DEVICES if os.path.exists(d)])
+def test_a_symlink_to_a_device_is_refused_before_reading(tmp_path: Path, device: str) -> None:
+    link = tmp_path / "secrets.enc.yaml"
+    link.symlink_to(device)
+    started = time.monotonic()
+    with pytest.raises(FormatError, match="is a device, not a file"):
+        read_text(link)
+    with pytest.raises(FormatError, match="is a device"):
+        read_text(device)
+    assert time.monotonic() - started < 2
+
+
+def test_a_fifo_without_a_writer_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "secrets.enc.yaml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert read_text(fifo) == ""
+    assert time.monotonic() - started < 2
+
+
+def test_a_pipe_is_read_up_to_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEALFILE_MAX_FILE_MB", "0.5")
+    reader, writer = os.pipe()
+    feeder = subprocess.Popen([sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('x' * 4096)"],
+                              stdout=writer)
+    os.close(writer)
+    try:
+        with pytest.raises(FormatError, match=r"input is larger than 0\.5 MiB"):
+            read_bytes(f"/dev/fd/{reader}")
+    finally:
+        feeder.kill()
+        feeder.wait()
+        os.close(reader)
+
+
+def test_other_file_kinds_give_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with pytest.raises(SealfileError, match="no such file"):
+        read_text(tmp_path / "missing")
+    with pytest.raises(SealfileError, match="is a directory"):
+        read_text(tmp_path)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sock"))
+    try:
+        with pytest.raises(SealfileError, match="cannot open"):
+            read_text(tmp_path / "sock")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("command", ["verify", "decrypt", "status", "set", "check", "git textconv"])
+def test_every_command_refuses_a_symlink_to_dev_zero_quickly(tmp_path: Path, command: str) -> None:
+    link = tmp_path / "secrets.enc.yaml"
+    link.symlink_to("/dev/zero")
+    argv = {"set": ["set", link.name, "a", "b"], "git textconv": ["git", "textconv", link.name]}
+    args = argv.get(command, [command, link.name])
+    done = subprocess.run([sys.executable, "-m", "sealfile", *args], cwd=tmp_path, env=cli_env(),
+                          capture_output=True, text=True, timeout=30)
+    assert "Traceback" not in done.stderr
+    assert "is a device, not a file" in done.stderr + done.stdout
+    if command == "git textconv":  # git diff must not fail: one note instead of the content
+        assert done.returncode == 0 and done.stdout.startswith("# sealfile: not shown:")
+    else:
+        assert done.returncode in (1, 3)

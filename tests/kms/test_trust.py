@@ -1,0 +1,118 @@
+"""One rule for every provider: what a file names is used only if the user trusts it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sealfile.errors import ConfigError, UnwrapError, WrapError
+from sealfile.kms import trust
+from sealfile.kms.base import MasterKey
+from sealfile.kms.trust import Target, Trusted
+from sealfile.ops.config import load_config, trust_near
+
+
+@dataclass(frozen=True, repr=False)
+class PluginKey(MasterKey):
+    """A third-party provider: it only declares its targets; the base enforces the rule."""
+
+    endpoint: str
+    type_id = "plugin_kms"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PluginKey:
+        return cls(str(config["endpoint"]))
+
+    @classmethod
+    def from_cli(cls, value: str) -> PluginKey:
+        return cls(value)
+
+    def to_config(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint}
+
+    @property
+    def key_id(self) -> str:
+        return self.endpoint
+
+    def targets(self) -> tuple[Target, ...]:
+        return (Target("hosts", self.endpoint),)
+
+    def _wrap(self, data_key: bytes) -> str:
+        return data_key.hex()
+
+    def _unwrap(self, wrapped: str) -> bytes:
+        return bytes.fromhex(wrapped)
+
+
+DATA_KEY = bytes(range(32))
+
+
+def test_a_key_read_from_a_file_is_checked_before_any_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = trust.mark_named_by_file(PluginKey("kms.attacker.example"))
+    with pytest.raises(UnwrapError, match=r"names host 'kms\.attacker\.example', which is not trusted"):
+        key.unwrap(DATA_KEY.hex())
+    with pytest.raises(WrapError, match="not trusted"):
+        key.wrap(DATA_KEY)
+    monkeypatch.setenv("SEALFILE_TRUSTED_HOSTS", "*.ATTACKER.example")  # hosts ignore case
+    assert key.unwrap(DATA_KEY.hex()) == DATA_KEY
+    assert PluginKey("anything").unwrap(DATA_KEY.hex()) == DATA_KEY  # built by the user: theirs to use
+
+
+def test_patterns_match_whole_values_and_literal_values_are_escaped() -> None:
+    trusted = Trusted({"hosts": ("*.vault.example",), "roles": ("arn:aws:iam::1:role/app-*",)})
+    assert trusted.allows(Target("hosts", "a.vault.example"))
+    assert not trusted.allows(Target("hosts", "a.vault.example.attacker.net"))
+    assert not trusted.allows(Target("hosts", "vault.example"))
+    assert trusted.allows(Target("roles", "arn:aws:iam::1:role/app-ci"))
+    assert not trusted.allows(Target("roles", "arn:aws:iam::1:role/APP-ci"))  # roles keep their case
+    assert not trusted.allows(Target("profiles", "app-ci"))
+    exact = Trusted.exactly([Target("roles", "arn:aws:iam::1:role/a*"), Target("hosts", "h?[x]")])
+    assert exact.allows(Target("roles", "arn:aws:iam::1:role/a*"))
+    assert not exact.allows(Target("roles", "arn:aws:iam::1:role/anything"))
+    assert exact.allows(Target("hosts", "h?[x]")) and not exact.allows(Target("hosts", "hax"))
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("trust: [a]\n", "trust: trust must be a mapping"),
+    ("trust: {endpoints: [a]}\n", "unknown field(s) endpoints"),
+    ("trust: {hosts: [1]}\n", "trust.hosts: must be a list of patterns"),
+    ("trust: {roles: ['']}\n", "trust.roles: must be a list of patterns"),
+])
+def test_a_malformed_trust_section_is_one_clear_error(tmp_path: Path, text: str, words: str) -> None:
+    (tmp_path / ".sealfile.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert words in str(caught.value)
+
+
+def test_the_config_is_read_only_when_a_target_needs_it(tmp_path: Path) -> None:
+    """A broken .sealfile.yaml does not stop files that name nothing unusual from opening, and is
+    reported (naming it) when a target needs it."""
+    (tmp_path / ".sealfile.yaml").write_text("trust: [broken\n")
+    with trust_near(tmp_path / "a.enc.yaml"):
+        assert PluginKey("x").unwrap(DATA_KEY.hex()) == DATA_KEY
+        with pytest.raises(UnwrapError, match=r"cannot read the trust settings \(.*\.sealfile\.yaml: invalid YAML"):
+            trust.mark_named_by_file(PluginKey("y")).unwrap(DATA_KEY.hex())
+
+
+def test_offline_work_tries_local_keys_only() -> None:
+    from sealfile.kms.age import AgeKey, generate_identity
+
+    _, recipient = generate_identity()
+    age = AgeKey(recipient)
+    wrapped = age.wrap(DATA_KEY).wrapped
+    with trust.offline():
+        with pytest.raises(UnwrapError, match="not tried: this command works offline"):
+            PluginKey("x").unwrap(DATA_KEY.hex())
+        with pytest.raises(UnwrapError, match="no matching identity"):  # tried (and fails: no identity here)
+            age.unwrap(wrapped)
+    assert PluginKey("x").unwrap(DATA_KEY.hex()) == DATA_KEY
+
+
+def test_target_kinds_are_fixed() -> None:
+    with pytest.raises(ValueError, match="unknown target kind"):
+        Target("endpoint", "x")

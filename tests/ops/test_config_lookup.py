@@ -1,0 +1,79 @@
+"""Where ``.sealfile.yaml`` is looked up: the file's directory and up, but never above the
+repository root or the user's home, and never from a place another user owns. A config found
+elsewhere could add its own recipients to every new file (or trust its own hosts)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError
+from sealfile.kms.age import generate_identity
+from sealfile.ops.config import CONFIG_NAME, find_config, load_config
+from tests.support.cli import cli_env
+
+as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                             reason="making a directory another user owns needs root")
+OTHER_UID = 54321
+
+
+def _rule(recipient: str) -> str:
+    return f"creation_rules:\n  - age: {recipient}\n"
+
+
+def test_a_config_above_the_repository_root_is_not_used(tmp_path: Path) -> None:
+    _, attacker = generate_identity()
+    (tmp_path / CONFIG_NAME).write_text(_rule(attacker))
+    repo = tmp_path / "work" / "repo"
+    (repo / "app").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert find_config(repo / "app" / "secrets.enc.yaml") is None
+    (repo / "app" / "plain.yaml").write_text("password: p-1\n")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "encrypt", "app/plain.yaml"], cwd=repo,
+                          env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "add a creation rule" in done.stderr  # not sealed for the attacker
+    (repo / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    assert find_config(repo / "app" / "secrets.enc.yaml") == repo / CONFIG_NAME
+
+
+def test_outside_a_repository_the_walk_ends_at_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    (home / "proj").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    assert load_config(home / "proj" / "a.enc.yaml").path is None
+    (home / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    assert load_config(home / "proj" / "a.enc.yaml").path == home / CONFIG_NAME
+
+
+@as_root
+def test_a_config_in_another_users_directory_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    (shared / "proj").mkdir(parents=True)
+    (shared / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    os.chown(shared, OTHER_UID, OTHER_UID)
+    with pytest.raises(ConfigError, match=rf"{CONFIG_NAME}: not used: its directory belongs to another user "
+                                          rf"\(uid {OTHER_UID}\)"):
+        load_config(shared / "proj" / "a.enc.yaml")
+
+
+@as_root
+def test_a_config_file_another_user_owns_is_refused(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    os.chown(tmp_path / CONFIG_NAME, OTHER_UID, OTHER_UID)
+    with pytest.raises(ConfigError, match=r"not used: it belongs to another user"):
+        find_config(tmp_path / "a.enc.yaml")
+
+
+@as_root
+def test_the_walk_stops_at_a_directory_another_user_owns(tmp_path: Path) -> None:
+    """Above a directory someone else controls, nothing is the user's project any more."""
+    (tmp_path / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    theirs = tmp_path / "theirs"
+    (theirs / "mine").mkdir(parents=True)
+    os.chown(theirs, OTHER_UID, OTHER_UID)
+    assert find_config(theirs / "mine" / "a.enc.yaml") is None

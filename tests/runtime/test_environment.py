@@ -1,0 +1,150 @@
+"""exec, load_env and load_secrets(env=True) are a trust boundary: a file's values become variables,
+never hooks that change how programs start or where they connect, and exec's child does not
+inherit the master identity."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.errors import ConfigError
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.environment import KEY_MATERIAL, UnsafeVariableError, is_hook, variables_for
+from sealfile.stores import get_store
+from tests.support.cli import cli_env
+from tests.support.sealing import SealFile
+
+pytest_plugins = ["tests.support.sealed_files"]
+
+PRINT_ENV = "import json, os, sys; json.dump(dict(os.environ), sys.stdout)"
+
+
+@pytest.fixture(autouse=True)
+def restored_environment() -> Iterator[None]:
+    """These tests set LD_PRELOAD, PATH... in this process on purpose: put everything back."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def run_exec(path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``sealfile exec [OPTIONS] PATH -- COMMAND``: ``args`` up to ``--`` are options."""
+    split = args.index("--")
+    argv = ["exec", *args[:split], str(path), *args[split:]]
+    return subprocess.run([sys.executable, "-m", "sealfile", *argv], capture_output=True, text=True,
+                          env=cli_env(env), timeout=60)
+
+
+def test_bash_env_from_a_file_does_not_run_code(seal_file: SealFile, tmp_path: Path) -> None:
+    """bash expands BASH_ENV (command substitution included) before any script it runs."""
+    marker = tmp_path / "CODE-RAN"
+    path = seal_file(f'bash_env: "$(touch {marker})"\ndb_password: p-1\n')
+    done = run_exec(path, "--", "bash", "-c", "true")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"sealfile: error: {path}: bash_env: would set BASH_ENV, which changes how "
+                                   "programs start or where they connect; refused (put a prefix in front of the "
+                                   "names, or allow BASH_ENV explicitly)")
+    assert not marker.exists()
+    prefixed = run_exec(path, "--prefix", "APP_", "--", "bash", "-c", 'test -n "$APP_BASH_ENV"')
+    assert prefixed.returncode == 0, prefixed.stderr
+    assert not marker.exists()
+    allowed = run_exec(path, "--allow-env", "bash_env", "--", sys.executable, "-c", PRINT_ENV)
+    assert json.loads(allowed.stdout)["BASH_ENV"] == f"$(touch {marker})"  # the user asked for it
+
+
+HOOKS = {
+    "ld_preload": "LD_PRELOAD", "LD_AUDIT": "LD_AUDIT", "dyld_insert_libraries": "DYLD_INSERT_LIBRARIES",
+    "env": "ENV", "path": "PATH", "ps4": "PS4", "prompt_command": "PROMPT_COMMAND", "shellopts": "SHELLOPTS",
+    "bash_func_ls%%": "BASH_FUNC_LS__", "pythonstartup": "PYTHONSTARTUP", "pythonpath": "PYTHONPATH",
+    "node_options": "NODE_OPTIONS", "perl5opt": "PERL5OPT", "perl5lib": "PERL5LIB", "rubyopt": "RUBYOPT",
+    "java_tool_options": "JAVA_TOOL_OPTIONS", "_java_options": "_JAVA_OPTIONS", "jdk_java_options":
+    "JDK_JAVA_OPTIONS", "git": {"ssh_command": "GIT_SSH_COMMAND"}, "git_config_global": "GIT_CONFIG_GLOBAL",
+    "home": "HOME", "xdg_config_home": "XDG_CONFIG_HOME", "https_proxy": "HTTPS_PROXY", "glibc_tunables":
+    "GLIBC_TUNABLES", "gconv_path": "GCONV_PATH", "lessopen": "LESSOPEN", "editor": "EDITOR", "kubeconfig":
+    "KUBECONFIG", "dotnet_startup_hooks": "DOTNET_STARTUP_HOOKS", "sealfile_age_key_file": "SEALFILE_AGE_KEY_FILE",
+    "sealfile_trusted": {"hosts": "SEALFILE_TRUSTED_HOSTS"}, "npm_config_registry": "NPM_CONFIG_REGISTRY",
+    "pip_index_url": "PIP_INDEX_URL", "aws_endpoint_url": "AWS_ENDPOINT_URL", "ssl_cert_file": "SSL_CERT_FILE",
+}
+
+
+@pytest.mark.parametrize("key", list(HOOKS), ids=str)
+def test_no_loader_or_interpreter_hook_from_a_file(age_key: AgeKey, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    value = HOOKS[key]
+    name = value if isinstance(value, str) else next(iter(value.values()))
+    text = json.dumps({"a_safe_one": "v-1", key: {k: "x" for k in value} if isinstance(value, dict) else "x"})
+    path = tmp_path / "secrets.enc.json"
+    path.write_text(seal_text(text, [age_key], store=get_store("json")))
+    monkeypatch.delenv("A_SAFE_ONE", raising=False)
+    before = dict(os.environ)
+    for load in (lambda: sealfile.load_env(path), lambda: sealfile.load_secrets(path, env=True)):
+        with pytest.raises(UnsafeVariableError, match=f"would set {name}, which changes how programs start"):
+            load()
+        assert dict(os.environ) == before  # all or nothing: not even the safe one was set
+    assert sealfile.load_env(path, prefix="APP_")[f"APP_{name}"] == "x"
+    assert sealfile.load_env(path, allow_env=[name.lower()])[name] == "x"
+
+
+def test_the_rule_is_on_the_final_name() -> None:
+    assert is_hook("APP_" + "LD_PRELOAD") is False
+    assert is_hook("ld_preload") and is_hook("Path") and is_hook("PYTHONWARNINGS") and is_hook("GIT_DIR")
+    assert not any(is_hook(n) for n in ("DATABASE_PASSWORD", "API_KEY", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDS",
+                                         "ENVIRONMENT", "PATH_PREFIX", "HOMEPAGE_URL", "NODE", "GITHUB_TOKEN"))
+
+
+def test_existing_variables_are_kept_by_every_entry_point(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    path = seal_file("db_password: from-the-file\n")
+    monkeypatch.setenv("DB_PASSWORD", "from-the-deployment")
+    sealfile.load_env(path)
+    sealfile.load_secrets(path, env=True)
+    assert os.environ["DB_PASSWORD"] == "from-the-deployment"
+    kept = run_exec(path, "--", sys.executable, "-c", PRINT_ENV)
+    assert json.loads(kept.stdout)["DB_PASSWORD"] == "from-the-deployment"
+    replaced = run_exec(path, "--override", "--", sys.executable, "-c", PRINT_ENV)
+    assert json.loads(replaced.stdout)["DB_PASSWORD"] == "from-the-file"
+    sealfile.load_secrets(path, env=True, env_override=True)
+    assert os.environ["DB_PASSWORD"] == "from-the-file"
+    monkeypatch.setenv("DB_PASSWORD", "again")
+    sealfile.load_env(path, override=True)
+    assert os.environ["DB_PASSWORD"] == "from-the-file"
+
+
+def test_the_child_does_not_inherit_the_master_identity(tmp_path: Path, age_key: AgeKey) -> None:
+    identity = Path(os.environ["SEALFILE_AGE_KEY_FILE"]).read_text().strip()
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("db_password: p-2\n", [age_key]))
+    env = {"SEALFILE_AGE_KEY": identity, "SOPS_AGE_KEY": identity, "SOPS_AGE_KEY_FILE": "/k",
+           "SEALFILE_KMS_TIMEOUT": "3"}
+    child = json.loads(run_exec(path, "--", sys.executable, "-c", PRINT_ENV, env=env).stdout)
+    assert child["DB_PASSWORD"] == "p-2"
+    assert not set(KEY_MATERIAL) & set(child)
+    assert child["SEALFILE_KMS_TIMEOUT"] == "3"  # settings pass; only key material is removed
+    kept = json.loads(run_exec(path, "--keep-key-env", "--", sys.executable, "-c", PRINT_ENV, env=env).stdout)
+    assert kept["SEALFILE_AGE_KEY"] == identity and kept["SOPS_AGE_KEY_FILE"] == "/k"
+
+
+def test_a_value_no_environment_can_hold_is_one_error(age_key: AgeKey, tmp_path: Path) -> None:
+    path = tmp_path / "s.enc.yaml"  # YAML's escapes can hold a NUL
+    path.write_text(seal_text('ok: v\nbad: "a\\0b"\n', [age_key]))
+    done = run_exec(path, "--", "true")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{path}: bad: holds a NUL character" in done.stderr
+    with pytest.raises(ConfigError, match="holds a NUL character"):
+        sealfile.load_env(path)
+
+
+def test_a_lone_surrogate_never_reaches_the_environment() -> None:
+    """No store reads one (YAML and JSON refuse the escape, SOPS turns it into U+FFFD), but a value
+    from elsewhere (a plugin store) is still checked before any variable is set."""
+    with pytest.raises(UnsafeVariableError, match="holds text no environment variable can"):
+        variables_for({"ok": "v", "bad": "s3cret-\ud800"})
