@@ -4,6 +4,8 @@
 set -euo pipefail
 need=()
 command -v age >/dev/null || need+=(age)
+command -v gpg-agent >/dev/null || need+=(gnupg)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v git >/dev/null || need+=(git)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-daemon >/dev/null || need+=(dbus dbus-x11)

@@ -25,6 +25,9 @@ from sealfile.envelope.datakey import forget_data_keys
 from tests.support import cli as cli_support
 from tests.support.cli import IN_CI, RunCli
 from tests.support.identities import AgeIdentity, write_identity
+from tests.support.openbao import openbao, vault_env
+
+__all__ = ["openbao", "vault_env"]
 
 # The test command replays the same examples on every run, so a red run is reproducible and a new
 # user's first run finds nothing CI never saw. Exploring is explicit, ``--hypothesis-profile=explore``

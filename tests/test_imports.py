@@ -12,7 +12,7 @@ from sealfile.ops.seal import seal_text
 from tests.support.cli import SRC, cli_env
 from tests.support.identities import AgeIdentity
 
-HEAVY = ("boto3", "botocore", "google", "azure", "keyring", "secretstorage", "jeepney")
+HEAVY = ("boto3", "botocore", "google", "azure", "keyring", "secretstorage", "jeepney", "hvac", "requests", "gnupg")
 
 PROBE = """
 import json, sys

@@ -114,6 +114,18 @@ def _grouped(attempts: list[UnwrapError]) -> str:
     return "; ".join(f"{', '.join(names)}: {cause}" for cause, names in by_cause.items())
 
 
+class NotEnoughGroupsError(NoUsableKeyError):
+    """Fewer key groups opened than the file's threshold: how many parts were recovered of how many
+    needed, and every recipient of the groups that did not open, with why."""
+
+    def __init__(self, failed: Sequence[tuple[int, UnwrapError]], *, recovered: int, needed: int, groups: int):
+        self.attempts = [attempt for _, attempt in failed]
+        self.recovered, self.needed = recovered, needed
+        detail = "; ".join(f"group {number}: {attempt}" for number, attempt in failed)
+        SealfileError.__init__(self, f"recovered {recovered} of the {needed} key-group parts needed to open the "
+                                     f"data key ({groups} groups; {detail or 'no other group has a recipient'})")
+
+
 class ConcurrentEditError(SealfileError):
     """Another sealfile process is writing the same file."""
 

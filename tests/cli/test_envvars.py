@@ -16,7 +16,7 @@ from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 
 # Values the options' callbacks accept; any other option takes the generic value below.
-VALID = {"older_than": "90d", "aws_context": "team=payments", "previous": __file__}
+VALID = {"older_than": "90d", "aws_context": "team=payments", "previous": __file__, "threshold": "2", "group": "2"}
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:

@@ -15,7 +15,7 @@ import os
 import pytest
 
 from sealfile.errors import UnwrapError
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import SHARE_BYTES, MasterKey
 from sealfile.kms.registry import key_for
 
 
@@ -28,6 +28,11 @@ class ProviderContract:
         assert data_key.hex() not in recipient.wrapped
         assert key.to_config() == before, "wrap must return a new recipient, never change the key"
         assert recipient.key.unwrap(recipient.wrapped) == data_key
+
+    def test_key_group_part_round_trip(self, key: MasterKey) -> None:
+        """A key group's part of a data key (a 33-byte Shamir share) wraps and unwraps like a data key."""
+        share = os.urandom(SHARE_BYTES)
+        assert key.unwrap(key.wrap(share).wrapped) == share
 
     def test_stanza_round_trip(self, key: MasterKey) -> None:
         data_key = os.urandom(32)

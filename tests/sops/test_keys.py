@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.errors import FormatError, NoUsableKeyError
+from sealfile.errors import NoUsableKeyError
 from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, make_identity, sealfile_cli, sops_encrypt, tool
 from tests.sops.documents import SIMPLE_YAML
@@ -92,23 +92,26 @@ def test_data_key_is_cached_per_process(sops_file: Path, sops_identity: AgeIdent
         sealfile.load_secrets(sops_file)
 
 
-def test_unsupported_recipients_are_named(sops_file: Path, tmp_path: Path) -> None:
+def test_unknown_recipient_kinds_are_named(sops_file: Path, tmp_path: Path) -> None:
     text = sops_file.read_text()
     assert "\n    age:\n" in text
-    pgp_only = tmp_path / "pgp.yaml"
-    pgp_only.write_text(text.replace("\n    age:\n", "\n    pgp:\n"))
-    with pytest.raises(NoUsableKeyError, match="does not read SOPS pgp keys"):
-        sealfile.load_secrets(pgp_only)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(text.replace("\n    age:\n", "\n    future_kms:\n"))
+    with pytest.raises(NoUsableKeyError, match="does not read SOPS future_kms keys"):
+        sealfile.load_secrets(unknown)
 
 
-def test_shamir_key_groups_are_refused_clearly(sops_file: Path, tmp_path: Path) -> None:
+def test_a_whole_data_key_in_a_key_group_is_refused(sops_file: Path, tmp_path: Path,
+                                                   sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups hold parts of the data key: an entry that unwraps to the whole key does not fit them."""
     document = yaml_store.load_fast(sops_file.read_text())
     group = {"age": document["sops"].pop("age")}
     document["sops"]["key_groups"] = [group, group]
     document["sops"]["shamir_threshold"] = 2
     shamir = tmp_path / "shamir.json"
     shamir.write_text(json.dumps(document))
-    with pytest.raises(FormatError, match="Shamir"):
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    with pytest.raises(NoUsableKeyError, match=r"recovered 0 of the 2 .* holds a whole data key"):
         sealfile.load_secrets(shamir)
 
 

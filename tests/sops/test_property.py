@@ -24,7 +24,8 @@ from tests.sops.conftest import AgeIdentity, assert_same, sops_decrypt, sops_enc
 # - astral characters: yaml.v3 (inside SOPS) refuses escaped surrogate pairs;
 # - control characters: `sops decrypt` prints them raw, which YAML forbids;
 # - text starting with a line break: `sops decrypt` prints it as YAML that does not read back;
-# - a key of tabs then line breaks: yaml.v3 writes it as `null`, and SOPS cannot read its own file;
+# - a key starting with a tab and holding a line break: yaml.v3 writes it as `null`, and SOPS cannot
+#   read its own file back;
 # - a lone "=": SOPS writes it unquoted and ruamel reads a plain `=` as YAML 1.1's "value" tag,
 #   which sealfile's YAML store refuses (a store issue, not SOPS-specific).
 CHARS = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs", "Cn", "Cc"), include_characters="\n\t")
@@ -38,7 +39,7 @@ SCALARS = (
 )
 KEYS = st.text(CHARS, min_size=1, max_size=12).filter(
     lambda k: k not in ("sops", "sealfile", "=")  # reserved, or see above
-    and not (k.startswith("\t") and "\n" in k and not k.strip("\t\n")))
+    and not (k.startswith("\t") and "\n" in k))
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

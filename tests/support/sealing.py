@@ -55,5 +55,5 @@ def forged(plaintext: str, stanzas: list[dict[str, Any]], store: Store | None = 
     from sealfile.ops.document import Reuse
 
     data_key = os.urandom(32)
-    reuse = Reuse(data_key, tuple(Stanza.from_mapping(s) for s in stanzas), {})
+    reuse = Reuse(data_key, (tuple(Stanza.from_mapping(s) for s in stanzas),), {})
     return seal.seal_plaintext(plaintext, store or get_store("yaml"), [], None, reuse=reuse), data_key

@@ -15,9 +15,10 @@ from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.options import (
     SEALED_FILE,
     creation_defaults,
+    group_options,
     input_type_option,
-    keys_from_options,
     recipient_options,
+    recipients_from_options,
     rule_options,
     rules_from_options,
 )
@@ -63,6 +64,7 @@ def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 @cli.command()
 @click.argument("file", type=SEALED_FILE)
 @recipient_options
+@group_options
 @rule_options
 @click.option("--allow-disk", is_flag=True,
               help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
@@ -76,7 +78,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     """
     from sealfile.files.editor import edit_plaintext
 
-    keys = keys_from_options(params)
+    keys = recipients_from_options(params)
     rules = rules_from_options(params)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)

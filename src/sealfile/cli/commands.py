@@ -18,10 +18,11 @@ from sealfile.cli.options import (
     SEALED_FILE,
     SEALED_FILE_OR_STDIO,
     creation_defaults,
+    group_options,
     input_type_option,
-    keys_from_options,
     output_type_option,
     recipient_options,
+    recipients_from_options,
     rule_options,
     rules_from_options,
 )
@@ -55,6 +56,7 @@ def keygen(output: Path | None) -> None:
 @cli.command()
 @click.argument("file", type=PATH_OR_STDIO)
 @recipient_options
+@group_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
@@ -73,7 +75,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
         raise click.UsageError("use -o or -i, not both")
     if in_place and io.is_stdio(file):
         raise click.UsageError("-i replaces a file: name the file, not -")
-    keys = keys_from_options(params)
+    keys = recipients_from_options(params)
     rules = rules_from_options(params)
     policy = signatures.for_file(output or file)
     reuse = None
@@ -219,14 +221,22 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
 def _status_lines(file: Path, info: read.Status, signature: str) -> list[str]:
     lines = [f"file: {file}", f"format version: {info.version}", f"signature: {signature}",
              f"rule: {info.rules.kind} {info.rules.pattern}", f"values: {info.values} ({info.encrypted} encrypted)",
-             "recipients:"]
-    lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
+             *_recipient_lines(info)]
     if info.set_at:
         now = time.time()
         lines.append("values last set:")
         for keypath, when in info.set_at.items():
             stamp = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
             lines.append(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
+    return lines
+
+
+def _recipient_lines(info: read.Status) -> list[str]:
+    if len(info.groups) == 1:
+        return ["recipients:", *(f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients)]
+    lines = [f"recipients: any {info.threshold} of {len(info.groups)} key groups"]
+    for number, group in enumerate(info.groups, 1):
+        lines += [f"  group {number}:", *(f"    - {type_id}: {key_id}" for type_id, key_id in group)]
     return lines
 
 

@@ -11,7 +11,9 @@ import click
 
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import BUILTIN, key_from_cli, key_from_spec
+from sealfile.model.metadata import MAX_GROUPS
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config import load_config
 from sealfile.stores import STORE_NAMES
@@ -90,6 +92,34 @@ def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
     return keys
 
 
+def group_options(func: F) -> F:
+    """``--key-group`` (repeatable) and ``--threshold``: recipients in key groups."""
+    func = click.option("--threshold", type=click.IntRange(1, MAX_GROUPS), metavar="N",
+                        help="How many of the --key-group groups it takes to open the file [default: all].")(func)
+    return click.option(
+        "--key-group", "key_groups", multiple=True, metavar="KIND:VALUE,...",
+        help="One key group: its recipients as KIND:VALUE, comma-separated; repeat for each group.",
+    )(func)
+
+
+def recipients_from_options(params: dict[str, Any]) -> list[MasterKey] | KeyGroups:
+    """The recipient flags as a list (any one opens the file), or ``--key-group``s with a threshold."""
+    keys = keys_from_options(params)
+    texts: tuple[str, ...] = params.pop("key_groups", ()) or ()
+    threshold: int | None = params.pop("threshold", None)
+    if not texts:
+        if threshold is not None:
+            raise click.UsageError("--threshold goes with --key-group")
+        return keys
+    if keys:
+        raise click.UsageError("name recipients either in --key-group groups or with the other flags, not both")
+    try:
+        groups = tuple(tuple(key_from_spec(spec) for spec in text.split(",") if spec.strip()) for text in texts)
+        return KeyGroups(groups, len(groups) if threshold is None else threshold)
+    except ConfigError as err:
+        raise click.BadParameter(err.message, param_hint="--key-group") from None
+
+
 def _parse_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for value in values:
@@ -113,15 +143,15 @@ def rules_from_options(params: dict[str, Any]) -> EncryptionRules | None:
 
 
 def creation_defaults(
-    file: Path, keys: list[MasterKey], rules: EncryptionRules | None
-) -> tuple[list[MasterKey], EncryptionRules | None]:
+    file: Path, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
+) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
     """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
     if keys:
         return keys, rules
     rule = load_config(file).rule_for(file)
-    if rule is None or not rule.keys:
+    if rule is None or rule.recipients is None:
         raise click.UsageError("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
-    return rule.keys, rules or rule.rules
+    return rule.recipients, rules or rule.rules
 
 
 SOPS_ONLY_TYPES = ("ini", "binary")

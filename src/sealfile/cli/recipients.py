@@ -14,6 +14,7 @@ from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_optio
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config
 from sealfile.stores import store_for
@@ -34,14 +35,16 @@ def recipients() -> None:
 def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     """Print each file's recipients, one per line (no key).
 
-    Tab-separated: FILE, kind, key id.
+    Tab-separated: FILE, kind, key id, and for files with key groups the group and its threshold.
     """
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             info = read.describe(io.read_text(file), store_for(file, input_type))
-        for type_id, key_id in info.recipients:
-            console.echo(f"{file}\t{type_id}\t{key_id}")
+        for number, group in enumerate(info.groups, 1):
+            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
+            for type_id, key_id in group:
+                console.echo(f"{file}\t{type_id}\t{key_id}{where}")
 
     for_each_file(files, "recipients list", one)
 
@@ -52,21 +55,22 @@ NOT_ROTATED = ("a removed recipient may have kept the old data key; run 'sealfil
 
 def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
                 add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
-                exact: list[MasterKey] | None = None) -> None:
+                exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None) -> None:
     """Apply one recipient change (and the rotation, in the same write) and report it."""
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     outcome: list[change.RecipientChange] = []
 
     def apply(text: str) -> str:
-        outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, store=store,
-                                                policy=policy))
+        outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
+                                                store=store, policy=policy))
         changed = outcome[-1]
         return change.rotate(changed.text, store, policy=policy) if then_rotate and changed.removed else changed.text
 
     rewrite(file, apply)
     result = outcome[-1]
-    parts = [f"added {_describe(result.added)}" if result.added else "",
+    parts = ["key groups changed" if result.regrouped else "",
+             f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
              "data key rotated" if then_rotate and result.removed else ""]
     console.echo(f"{file}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
@@ -77,8 +81,10 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
+@click.option("--group", type=click.IntRange(1), metavar="N",
+              help="The key group the recipients join (needed when a file has several).")
 @input_type_option
-def recipients_add(files: tuple[Path, ...], input_type: str | None, **params: Any) -> None:
+def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str | None, **params: Any) -> None:
     """Let more recipients open FILES.
 
     The data key is wrapped for them too; values are untouched.
@@ -88,7 +94,7 @@ def recipients_add(files: tuple[Path, ...], input_type: str | None, **params: An
         raise click.UsageError("name at least one recipient to add")
 
     def one(file: Path, console: Console) -> None:
-        _change_one(file, console, False, input_type, add=keys)
+        _change_one(file, console, False, input_type, add=keys, group=group)
 
     for_each_file(files, "recipients add", one)
 
@@ -145,12 +151,15 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             rule = load_config(file).rule_for(file)
-            if rule is None or not rule.keys:
+            if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(read_sealed(file), exact=rule.keys, store=store_for(file, input_type))
-        if not preview.added and not preview.removed:
+            preview = change.plan_recipients(read_sealed(file), exact=rule.recipients,
+                                             store=store_for(file, input_type))
+        if not preview.changes:
             console.echo(f"{file}: recipients already match", err=True)
             return
+        if rule.recipients.grouped:
+            console.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
         for key in preview.added:
             console.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
         for key in preview.removed:
@@ -158,6 +167,6 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
         if not yes and not console.confirm(f"Update {file}?"):
             console.echo(f"{file}: skipped", err=True)
             return
-        _change_one(file, console, then_rotate, input_type, exact=rule.keys)
+        _change_one(file, console, then_rotate, input_type, exact=rule.recipients)
 
     for_each_file(files, "updatekeys", one)

@@ -1,14 +1,18 @@
-"""Data keys: made fresh per file, wrapped once per recipient, unwrapped by any one of them.
+"""Data keys: made fresh per file, wrapped for each recipient, unwrapped by the recipients that can.
 
-Unwrapped keys are cached per process, keyed by the exact recipient stanza that opened them
-(a stanza always unwraps to the same key), so loading many files that share a data key makes
-one KMS call. :func:`forget_data_keys` empties the cache.
+One key group (the usual file): the data key itself is wrapped once per recipient, and any one
+recipient opens it. Several key groups: the data key is split (:mod:`sealfile.envelope.shamir`),
+share ``i`` wrapped for every recipient of group ``i``, and any ``threshold`` groups open it.
 
-Bounded work, whatever a file says: at most :data:`MAX_RECIPIENTS` stanzas are read (and
-written), and all unwrap attempts together stop after :func:`unwrap_budget` seconds, even
-against a service that keeps a connection open and answers a byte at a time (which no
-per-request timeout catches): each network call runs in a worker thread that is abandoned when
-the budget runs out.
+What each stanza unwrapped to is cached per process, keyed by the exact stanza (a stanza
+always unwraps to the same bytes), so loading many files that share a data key makes one KMS
+call. :func:`forget_data_keys` empties the cache.
+
+Bounded work, whatever a file says: at most :data:`MAX_RECIPIENTS` stanzas (in all groups) are
+read (and written), and all unwrap attempts for one file together stop after
+:func:`unwrap_budget` seconds, even against a service that keeps a connection open and answers
+a byte at a time (which no per-request timeout catches): each network call runs in a worker
+thread that is abandoned when the budget runs out.
 """
 
 from __future__ import annotations
@@ -18,16 +22,30 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from sealfile.errors import FormatError, NoUsableKeyError, ProviderUnavailable, SealfileError, UnwrapError
-from sealfile.kms.base import DATA_KEY_BYTES, MasterKey, kms_timeout
+from sealfile.envelope import shamir
+from sealfile.errors import (
+    ConfigError,
+    FormatError,
+    NotEnoughGroupsError,
+    NoUsableKeyError,
+    ProviderUnavailable,
+    SealfileError,
+    UnwrapError,
+)
+from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, kms_timeout
+from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
-from sealfile.model.metadata import Stanza
+from sealfile.model.metadata import Metadata, Stanza
+
+Groups = tuple[tuple[Stanza, ...], ...]
+KeyFor = Callable[[Stanza], MasterKey]
 
 _cache: dict[Stanza, bytes] = {}
 
 MAX_RECIPIENTS = 64
-"""Most recipient stanzas a file may have (a team's keys fit many times over)."""
+"""Most recipient stanzas a file may have, all key groups together (a team's keys fit many times over)."""
 BUDGET_MARGIN = 5.0
 """Seconds beyond ``SEALFILE_KMS_TIMEOUT`` that all unwrap attempts of one file may take together."""
 
@@ -42,21 +60,26 @@ def check_recipient_count(count: int) -> None:
         raise FormatError(f"{count} recipients: a sealed file may have at most {MAX_RECIPIENTS}")
 
 
+@dataclass
+class _Budget:
+    """The time left for one file's unwrap attempts, shared by all its groups."""
+
+    seconds: float = field(default_factory=unwrap_budget)
+    deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 def new_data_key() -> bytes:
     return os.urandom(DATA_KEY_BYTES)
 
 
 def forget_data_keys() -> None:
     _cache.clear()
-
-
-def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
-    """Each recipient once (``--age R --age R`` wraps the data key once), first mention kept."""
-    unique: list[MasterKey] = []
-    for key in keys:
-        if not any(key.same_key(seen) for seen in unique):
-            unique.append(key)
-    return unique
 
 
 def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stanza] = ()) -> tuple[Stanza, ...]:
@@ -71,18 +94,79 @@ def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stan
     return tuple(stanzas)
 
 
-def unwrap_data_key(
-    stanzas: Sequence[Stanza], *, key_for: Callable[[Stanza], MasterKey] = key_for
-) -> bytes:
+def wrap_groups(
+    recipients: KeyGroups, data_key: bytes, existing: Sequence[Sequence[Stanza]] = (), existing_threshold: int = 1
+) -> tuple[Groups, int]:
+    """The stanzas (per group) and threshold that give ``data_key`` to ``recipients``.
+
+    One group keeps each stanza of ``existing`` whose key stays. Several groups keep ``existing``
+    only when nothing changes: a new share for one group needs the polynomial of the others, so
+    any change splits the data key afresh and wraps every share (values and MAC stay the same)."""
+    existing_groups = tuple(tuple(group) for group in existing)
+    if not recipients.grouped:
+        kept = existing_groups[0] if len(existing_groups) == 1 else ()
+        return (wrap_for(recipients.groups[0], data_key, kept),), 1
+    if existing_groups and _same_groups(recipients, existing_groups, existing_threshold):
+        return existing_groups, existing_threshold
+    check_recipient_count(sum(len(group) for group in recipients.groups))
+    shares = shamir.split(data_key, len(recipients.groups), recipients.threshold)
+    groups = tuple(tuple(key.wrap(share).stanza for key in group)
+                   for group, share in zip(recipients.groups, shares, strict=True))
+    return groups, recipients.threshold
+
+
+def _same_groups(recipients: KeyGroups, groups: Groups, threshold: int) -> bool:
+    try:
+        return recipients.same_as(KeyGroups.from_stanzas(groups, threshold))
+    except ConfigError:  # groups this sealfile would not write (a key in two groups): never kept
+        return False
+
+
+def open_data_key(meta: Metadata, *, key_for: KeyFor = key_for) -> bytes:
+    """The data key of a file, from its recipients or from enough of its key groups."""
+    if meta.grouped:
+        return unwrap_grouped(meta.groups, meta.threshold, key_for=key_for)
+    return unwrap_data_key(meta.recipients, key_for=key_for)
+
+
+def unwrap_data_key(stanzas: Sequence[Stanza], *, key_for: KeyFor = key_for) -> bytes:
     """Try recipients cheapest first (local before cloud); raise one error listing every attempt.
 
     ``key_for`` builds the provider for a stanza (SOPS files use it to look for age identities
     where SOPS looks too)."""
     check_recipient_count(len(stanzas))
-    for stanza in stanzas:
-        cached = _cache.get(stanza)
-        if cached is not None:
-            return cached
+    attempts: list[UnwrapError] = []
+    data_key = _open_group(stanzas, DATA_KEY_BYTES, key_for, attempts, _Budget())
+    if data_key is None:
+        raise NoUsableKeyError(attempts)
+    return data_key
+
+
+def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_for: KeyFor = key_for) -> bytes:
+    """Open ``threshold`` groups' parts (cheapest groups first, stopping there) and combine them."""
+    check_recipient_count(sum(len(group) for group in groups))
+    budget = _Budget()
+    candidates = [_candidates(group, key_for) for group in groups]
+    order = sorted(range(len(groups)), key=lambda index: _cheapest(candidates[index][0]))
+    parts: list[bytes] = []
+    failed: list[tuple[int, UnwrapError]] = []
+    for index in order:
+        if len(parts) == threshold:
+            break
+        attempts = list(candidates[index][1])
+        part = _open_group(groups[index], SHARE_BYTES, key_for, attempts, budget, candidates[index][0])
+        if part is None:
+            failed += [(index + 1, attempt) for attempt in attempts]
+        else:
+            parts.append(part)
+    if len(parts) < threshold:
+        raise NotEnoughGroupsError(sorted(failed, key=lambda pair: pair[0]), recovered=len(parts),
+                                   needed=threshold, groups=len(groups))
+    return shamir.combine(parts)
+
+
+def _candidates(stanzas: Sequence[Stanza], key_for: KeyFor) -> tuple[list[tuple[MasterKey, Stanza]], list[UnwrapError]]:
+    """The providers for ``stanzas``, cheapest first, and an attempt for each stanza none can read."""
     attempts: list[UnwrapError] = []
     candidates: list[tuple[MasterKey, Stanza]] = []
     for stanza in stanzas:
@@ -91,22 +175,48 @@ def unwrap_data_key(
         except SealfileError as err:
             attempts.append(UnwrapError(err.message, type_id=stanza.type, key_id="?"))
     candidates.sort(key=lambda pair: pair[0].cost)
-    budget = unwrap_budget()
-    deadline = time.monotonic() + budget
+    return candidates, attempts
+
+
+def _cheapest(candidates: Sequence[tuple[MasterKey, Stanza]]) -> int:
+    return min((key.cost for key, _ in candidates), default=1_000_000)
+
+
+def _open_group(
+    stanzas: Sequence[Stanza],
+    size: int,
+    key_for: KeyFor,
+    attempts: list[UnwrapError],
+    budget: _Budget,
+    candidates: Sequence[tuple[MasterKey, Stanza]] | None = None,
+) -> bytes | None:
+    """What one of ``stanzas`` unwraps to (``size`` bytes), from the cache or the cheapest key that
+    can; ``None`` with each failure appended to ``attempts``."""
+    for stanza in stanzas:
+        cached = _cache.get(stanza)
+        if cached is not None and len(cached) == size:
+            return cached
+    if candidates is None:
+        candidates, unreadable = _candidates(stanzas, key_for)
+        attempts += unreadable
     for key, stanza in candidates:
-        left = deadline - time.monotonic()
+        left = budget.left()
         if left <= 0:
-            attempts.append(key.unwrap_error(f"not tried: all attempts together may take {budget:g} s "
+            attempts.append(key.unwrap_error(f"not tried: all attempts together may take {budget.seconds:g} s "
                                              "(SEALFILE_KMS_TIMEOUT + 5)"))
             continue
         try:
-            data_key = key.unwrap(stanza.wrapped) if key.local else _within(left, budget, key, stanza.wrapped)
+            unwrapped = key.unwrap(stanza.wrapped) if key.local else _within(left, budget.seconds, key, stanza.wrapped)
         except (UnwrapError, ProviderUnavailable) as err:
             attempts.append(err if isinstance(err, UnwrapError) else key.unwrap_error(err.message))
             continue
-        _cache[stanza] = data_key
-        return data_key
-    raise NoUsableKeyError(attempts)
+        if len(unwrapped) != size:
+            what = "a key group's part" if size == DATA_KEY_BYTES else "a whole data key"
+            attempts.append(key.unwrap_error(f"this recipient holds {what}, which does not fit the file's key groups"))
+            continue
+        _cache[stanza] = unwrapped
+        return unwrapped
+    return None
 
 
 def _within(seconds: float, budget: float, key: MasterKey, wrapped: str) -> bytes:

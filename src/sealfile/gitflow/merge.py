@@ -28,8 +28,10 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.datakey import Groups, wrap_groups
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.sealed import keypath, rules_text
+from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, check_key, encode_path, get_at, has_path
@@ -86,11 +88,14 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     rules = _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
-    stanzas = _merge_recipients(b, o, t, primary, result)
+    if any(side.meta is not None and side.meta.grouped for side in (b, o, t)):
+        groups, threshold = _merge_groups(b, o, t, primary, result)
+    else:
+        groups, threshold = (_merge_recipients(b, o, t, primary, result),), 1
     tokens = _tokens(o, t, primary.reuse.data_key, applied)
     with policy.writing():
         result.text = seal_plaintext(merged, store, [], rules,
-                                     reuse=Reuse(primary.reuse.data_key, stanzas, tokens))
+                                     reuse=Reuse(primary.reuse.data_key, groups, tokens, threshold))
     return result
 
 
@@ -243,6 +248,35 @@ def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: Merg
         kept = own.get(i)
         stanzas.append(kept if kept is not None else key_for(ours.get(i) or theirs[i]).wrap(primary.data_key).stanza)
     return tuple(stanzas)
+
+
+def _structure(side: _Side) -> tuple[tuple[tuple[tuple[str, str], ...], ...], int] | None:
+    if side.meta is None:
+        return None
+    return tuple(tuple(_ids_of(group)) for group in side.meta.groups), side.meta.threshold
+
+
+def _ids_of(stanzas: tuple[Stanza, ...]) -> list[tuple[str, str]]:
+    return [(key.type_id, key.key_id) for key in map(key_for, stanzas)]
+
+
+def _merge_groups(b: _Side, o: _Side, t: _Side, primary: _Side, result: MergeResult) -> tuple[Groups, int]:
+    """Key groups merge as a whole: the side that changed them (from the base) wins; both changing
+    them differently cannot be merged. Groups made for another data key are split and wrapped again."""
+    base, ours, theirs = _structure(b), _structure(o), _structure(t)
+    chosen = o if ours == theirs or base == theirs else t if base == ours else None
+    if chosen is None:
+        raise FormatError("both sides changed the recipients or key groups differently; merge by hand "
+                          "(sealfile recipients / updatekeys on one side first)")
+    if chosen is t and ours != theirs:
+        result.warnings.append("recipients / key groups changed by theirs")
+    elif ours != theirs:
+        result.warnings.append("recipients / key groups changed by ours")
+    assert chosen.meta is not None and primary.data_key is not None
+    if chosen is primary:
+        return chosen.meta.groups, chosen.meta.threshold
+    wanted = KeyGroups.from_stanzas(chosen.meta.groups, chosen.meta.threshold)
+    return wrap_groups(wanted, primary.data_key)
 
 
 def _tokens(o: _Side, t: _Side, data_key: bytes, applied: list[Path]) -> dict[bytes, tuple[str, bytes]]:

@@ -18,7 +18,7 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
-from sealfile.ops.read import recipient_names
+from sealfile.ops.read import group_names
 from sealfile.ops.reader import read_document
 from sealfile.stores import Store, get_store
 
@@ -37,9 +37,14 @@ def fingerprint(token: str) -> str:
 
 
 def recipient_ids(meta: Metadata) -> list[str]:
-    """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only."""
-    return [f"{kind} {key_id}" if key_id != "?" else f"{kind} (unreadable stanza)"
-            for kind, key_id in recipient_names(meta)]
+    """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only. In
+    key groups each also names its group and the threshold, so moving a key to another group or
+    changing the threshold shows as a recipient change."""
+    groups = group_names(meta)
+    where = [f" [group {n} of {len(groups)}, any {meta.threshold}]" if meta.grouped else "" for n in
+             range(1, len(groups) + 1)]
+    return [(f"{kind} {key_id}" if key_id != "?" else f"{kind} (unreadable stanza)") + where[index]
+            for index, group in enumerate(groups) for kind, key_id in group]
 
 
 def rules_text(rules: EncryptionRules) -> str:

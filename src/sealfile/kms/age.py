@@ -1,14 +1,15 @@
-"""age recipients (X25519, and SSH keys as SOPS allows them), through pyrage (the Rust ``rage``).
+"""age recipients, X25519 and plugins (:mod:`sealfile.kms.age_plugin`), through pyrage (the Rust ``rage``).
 
 The wrapped data key is an ASCII-armored age file, so ``age -d -i KEYFILE`` opens it too.
 Identities are looked for in sealfile's places and in SOPS's (:mod:`sealfile.kms.age_identities`);
-a file may hold several identities.
+a file may hold several identities, plugin identities (``AGE-PLUGIN-...``) among them. SSH public
+keys are recipients of their own kind (:mod:`sealfile.kms.ssh`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,9 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError
-from sealfile.kms.age_identities import check_private, looked_in, ssh_identities, x25519_identities
+from sealfile.kms import age_plugin
+from sealfile.kms.age_identities import check_private, file_identities, is_plugin_identity, looked_in
 from sealfile.kms.base import MasterKey
-
-SSH_PREFIXES = ("ssh-ed25519 ", "ssh-rsa ")
 
 
 @dataclass(frozen=True, repr=False)
@@ -35,19 +35,18 @@ class AgeKey(MasterKey):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
                               "use its public key, printed by 'age-keygen -y KEYFILE'")
-        try:
-            self._recipient()
-        except pyrage.RecipientError:
-            raise ConfigError(f"not an age recipient (age1... or an SSH public key): {self.recipient!r}") from None
+        if self.recipient.startswith(("ssh-", "ecdsa-", "sk-")):
+            raise ConfigError("an SSH public key is a recipient of its own kind: use --ssh (or ssh:KEY)")
+        if age_plugin.plugin_name(self.recipient) is None:
+            try:
+                pyrage.x25519.Recipient.from_str(self.recipient)
+            except pyrage.RecipientError:
+                raise ConfigError(f"not an age X25519 recipient: {self.recipient!r}") from None
 
     @property
-    def is_ssh(self) -> bool:
-        return self.recipient.startswith(SSH_PREFIXES)
-
-    def _recipient(self) -> Any:
-        if self.is_ssh:
-            return pyrage.ssh.Recipient.from_str(self.recipient)
-        return pyrage.x25519.Recipient.from_str(self.recipient)
+    def plugin(self) -> str | None:
+        """The age plugin this recipient needs, if any (``yubikey`` for ``age1yubikey1...``)."""
+        return age_plugin.plugin_name(self.recipient)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AgeKey:
@@ -68,32 +67,43 @@ class AgeKey(MasterKey):
         return self.recipient
 
     def _wrap(self, data_key: bytes) -> str:
-        armored: bytes = pyrage.encrypt(data_key, [self._recipient()], armored=True)
-        return armored.decode("ascii")
+        if self.plugin is not None:
+            return age_plugin.wrap(self.recipient, self.plugin, data_key)
+        return age_encrypt(data_key, pyrage.x25519.Recipient.from_str(self.recipient))
 
     def _unwrap(self, wrapped: str) -> bytes:
-        identities = self._matching_identities()
+        if self.plugin is not None:
+            return age_plugin.unwrap(self.plugin, [i for i in file_identities() if is_plugin_identity(i)], wrapped)
+        identities = self._matching_identities(file_identities())
         if not identities:
             raise self.unwrap_error(f"no matching identity (looked in {looked_in()})")
-        try:
-            return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
-        except pyrage.DecryptError as err:
-            if "no matching keys" in str(err).lower():
-                raise self.unwrap_error("the wrapped data key was not made for this recipient") from None
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
-        except UnicodeEncodeError:
-            raise self.unwrap_error("the wrapped data key is corrupt") from None
+        return age_decrypt(self, wrapped, identities)
 
-    def _matching_identities(self) -> list[Any]:
-        if self.is_ssh:
-            wanted = " ".join(self.recipient.split()[:2])  # an SSH public key without its comment
-            return [ssh.identity for ssh in ssh_identities() if ssh.public == wanted]
-        return [i for i in x25519_identities() if str(i.to_public()) == self.recipient]
+    def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
+        return [i for i in identities if not is_plugin_identity(i) and str(i.to_public()) == self.recipient]
 
 
-def available_identities() -> list[pyrage.x25519.Identity]:
-    """Every X25519 identity found in sealfile's and SOPS's places."""
-    return x25519_identities()
+def available_identities() -> list[Any]:
+    """Every age identity (X25519 and plugin) found in sealfile's and SOPS's places."""
+    return file_identities()
+
+
+def age_encrypt(data_key: bytes, recipient: Any) -> str:
+    """An ASCII-armored age file of ``data_key`` for one pyrage recipient (X25519 or SSH)."""
+    armored: bytes = pyrage.encrypt(data_key, [recipient], armored=True)
+    return armored.decode("ascii")
+
+
+def age_decrypt(key: MasterKey, wrapped: str, identities: list[Any]) -> bytes:
+    """What an armored age file holds, opened with ``identities``; ``key``'s one-line error otherwise."""
+    try:
+        return bytes(pyrage.decrypt(wrapped.encode("ascii"), identities))
+    except pyrage.DecryptError as err:
+        if "no matching keys" in str(err).lower():
+            raise key.unwrap_error("the wrapped data key was not made for this recipient") from None
+        raise key.unwrap_error("the wrapped data key is corrupt") from None
+    except UnicodeEncodeError:
+        raise key.unwrap_error("the wrapped data key is corrupt") from None
 
 
 def generate_identity() -> tuple[str, str]:

@@ -5,13 +5,13 @@ with the same environment as before:
 
 - sealfile: ``SEALFILE_AGE_KEY`` (identity text, for CI), ``SEALFILE_AGE_KEY_FILE``, else
   ``~/.config/sealfile/age/keys.txt``;
-- SOPS (age/keysource.go): ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_FILE``, SOPS's default file
-  ``sops/age/keys.txt`` in the user config directory, and an SSH key as an age identity:
-  ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``, else ``~/.ssh/id_ed25519`` and ``~/.ssh/id_rsa``.
+- SOPS (age/keysource.go): ``SOPS_AGE_KEY``, ``SOPS_AGE_KEY_FILE`` and SOPS's default file
+  ``sops/age/keys.txt`` in the user config directory.
 
-An identity file (SSH keys included) readable by group or others is refused, as ssh refuses it,
-unless ``SEALFILE_ALLOW_INSECURE_KEY_FILE=1``. A passphrase-protected SSH key is skipped (SOPS
-would prompt for it; sealfile never prompts).
+A file may hold X25519 identities (``AGE-SECRET-KEY-1...``) and age plugin identities
+(``AGE-PLUGIN-...``). SSH private keys, which SOPS also uses, are found by the SSH recipient kind
+(:mod:`sealfile.kms.ssh`). An identity file readable by group or others is refused, as ssh
+refuses it, unless ``SEALFILE_ALLOW_INSECURE_KEY_FILE=1``.
 """
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pyrage
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_ssh_private_key
 
 from sealfile.errors import ConfigError
 
 DEFAULT_KEY_FILE = Path("~/.config/sealfile/age/keys.txt")
 INSECURE_OK_ENV = "SEALFILE_ALLOW_INSECURE_KEY_FILE"
-SOPS_SSH_KEY_ENV = "SOPS_AGE_SSH_PRIVATE_KEY_FILE"
 
 
 def default_key_file() -> Path:
@@ -53,14 +50,18 @@ def sops_default_key_file() -> Path:
     return base / "sops" / "age" / "keys.txt"
 
 
-def parse_identities(text: str, source: str) -> list[pyrage.x25519.Identity]:
+def parse_identities(text: str, source: str) -> list[Any]:
+    """X25519 identities (``pyrage.x25519.Identity``) and plugin ones (``pyrage.plugin.Identity``)."""
     identities = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         try:
-            identities.append(pyrage.x25519.Identity.from_str(line))
+            if line.upper().startswith("AGE-PLUGIN-"):
+                identities.append(pyrage.plugin.Identity.from_str(line))
+            else:
+                identities.append(pyrage.x25519.Identity.from_str(line))
         except pyrage.IdentityError:
             # never echo the line: it is a secret key
             raise ConfigError(f"{source}: line {number} is not an age identity") from None
@@ -82,45 +83,27 @@ def check_private(path: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class SshIdentity:
-    """An SSH private key used as an age identity, with the public key (``ssh-ed25519 AAAA...``)
-    it answers to."""
-
-    identity: Any = None
-    public: str = ""
+def is_plugin_identity(identity: Any) -> bool:
+    return isinstance(identity, pyrage.plugin.Identity)
 
 
 @lru_cache(maxsize=16)
-def _age_file(path: Path, _mtime_ns: int) -> tuple[pyrage.x25519.Identity, ...]:
+def _age_file(path: Path, _mtime_ns: int) -> tuple[Any, ...]:
     check_private(path)
     return tuple(parse_identities(path.read_text(encoding="utf-8"), str(path)))
 
 
-@lru_cache(maxsize=16)
-def _ssh_file(path: Path, _mtime_ns: int) -> tuple[SshIdentity, ...]:
-    check_private(path)
-    data = path.read_bytes()
-    try:
-        public = load_ssh_private_key(data, password=None).public_key()
-        text = public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode("ascii")
-        return (SshIdentity(pyrage.ssh.Identity.from_buffer(data), text),)
-    except (ValueError, TypeError, pyrage.IdentityError):
-        return ()  # passphrase-protected or not a key age can use: SOPS would prompt, we skip it
-
-
-def _cached(path: Path, reader: Any) -> tuple[Any, ...]:
+def _cached(path: Path) -> tuple[Any, ...]:
     try:
         mtime = path.stat().st_mtime_ns
     except (FileNotFoundError, NotADirectoryError):
         return ()
-    result: tuple[Any, ...] = reader(path, mtime)
-    return result
+    return _age_file(path, mtime)
 
 
-def x25519_identities() -> list[pyrage.x25519.Identity]:
-    """Every age identity sealfile's and SOPS's places hold, in that order."""
-    found: list[pyrage.x25519.Identity] = []
+def file_identities() -> list[Any]:
+    """Every age identity (X25519 and plugin) sealfile's and SOPS's places hold, in that order."""
+    found: list[Any] = []
     for variable in ("SEALFILE_AGE_KEY", "SOPS_AGE_KEY"):
         inline = os.environ.get(variable)
         if inline:
@@ -128,30 +111,20 @@ def x25519_identities() -> list[pyrage.x25519.Identity]:
     files = [default_key_file(), Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser()
              if os.environ.get("SOPS_AGE_KEY_FILE") else None, sops_default_key_file()]
     for path in dict.fromkeys(p for p in files if p is not None):
-        found += _cached(path, _age_file)
+        found += _cached(path)
     return found
-
-
-def ssh_identities() -> list[SshIdentity]:
-    """SSH keys SOPS uses as age identities: the named one, else the default ed25519 and RSA keys."""
-    named = os.environ.get(SOPS_SSH_KEY_ENV)
-    home = Path("~/.ssh").expanduser()
-    paths = [Path(named).expanduser()] if named else [home / "id_ed25519", home / "id_rsa"]
-    return [identity for path in paths for identity in _cached(path, _ssh_file)]
 
 
 def looked_in() -> str:
     """Where identities were looked for, for an error message: a variable only when it is set, a file a
-    variable names (and sealfile's own default file) even when missing, saying so, and the other default
-    files only when they exist."""
+    variable names (and sealfile's own default file) even when missing, saying so, and SOPS's default file
+    only when it exists."""
     places = [name for name in ("SEALFILE_AGE_KEY", "SOPS_AGE_KEY") if os.environ.get(name)]
     places.append(_place(default_key_file(), "SEALFILE_AGE_KEY_FILE"))
-    named_ssh = os.environ.get(SOPS_SSH_KEY_ENV)
-    for variable in ("SOPS_AGE_KEY_FILE", SOPS_SSH_KEY_ENV):
-        if os.environ.get(variable):
-            places.append(_place(Path(os.environ[variable]).expanduser(), variable))
-    ssh_defaults = [] if named_ssh else [Path("~/.ssh/id_ed25519").expanduser(), Path("~/.ssh/id_rsa").expanduser()]
-    places += [str(path) for path in (sops_default_key_file(), *ssh_defaults) if path.exists()]
+    if os.environ.get("SOPS_AGE_KEY_FILE"):
+        places.append(_place(Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser(), "SOPS_AGE_KEY_FILE"))
+    if sops_default_key_file().exists():
+        places.append(str(sops_default_key_file()))
     return ", ".join(places)
 
 

@@ -35,6 +35,8 @@ DATA_KEY_BYTES = 32
 MAX_WRAPPED_CHARS = 16 * 1024
 """Longest wrapped data key a provider is given (a real one is under 2 KiB: an age file for many
 recipients, or for one with thousands of stanzas, would cost a trial decryption per stanza)."""
+SHARE_BYTES = DATA_KEY_BYTES + 1
+"""A key group's part of a split data key: 32 Shamir values and the share's x (docs/format.md §3)."""
 
 Operation = Literal["wrap", "unwrap"]
 _K = TypeVar("_K", bound="MasterKey")
@@ -90,8 +92,9 @@ class MasterKey(ABC):
         return ()
 
     def wrap(self, data_key: bytes) -> Recipient:
-        if len(data_key) != DATA_KEY_BYTES:
-            raise ValueError("a data key is 32 bytes")
+        """Wrap a data key, or a key group's part of one (:data:`SHARE_BYTES`)."""
+        if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
+            raise ValueError("a data key is 32 bytes (a key group's part of one, 33)")
         try:
             trust.check_use(self)
             result = self._wrap(data_key)
@@ -115,7 +118,7 @@ class MasterKey(ABC):
             raise self.unwrap_error(err.message) from None
         except Exception as err:
             raise self.unwrap_error(self.explain(err, "unwrap")) from None
-        if len(data_key) != DATA_KEY_BYTES:
+        if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
             raise self.unwrap_error("the unwrapped data key has the wrong length")
         return data_key
 

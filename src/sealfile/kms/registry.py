@@ -39,6 +39,8 @@ BUILTIN: dict[str, ProviderSpec] = {
     spec.type_id: spec
     for spec in (
         ProviderSpec("age", "sealfile.kms.age:AgeKey", "RECIPIENT", "age X25519 recipient (age1...)", "--age"),
+        ProviderSpec("ssh", "sealfile.kms.ssh:SshKey", "PUBKEY",
+                     "SSH public key: an ssh-ed25519/ssh-rsa line or its .pub file", "--ssh"),
         ProviderSpec("keyring", "sealfile.kms.keyring:KeyringKey", "NAME", "key in the OS keyring", "--keyring"),
         ProviderSpec("gcp_kms", "sealfile.kms.gcp.key:GcpKmsKey", "RESOURCE",
                      "GCP Cloud KMS CryptoKey resource name", "--gcp-kms", extra="gcp"),
@@ -46,6 +48,11 @@ BUILTIN: dict[str, ProviderSpec] = {
                      extra="aws"),
         ProviderSpec("azure_kv", "sealfile.kms.azure.key:AzureKeyVaultKey", "KEY_URL",
                      "Azure Key Vault key identifier URL", "--azure-kv", extra="azure"),
+        ProviderSpec("hc_vault_transit", "sealfile.kms.vault:VaultTransitKey", "KEY_URI",
+                     "Vault/OpenBao Transit key URI (https://VAULT/v1/ENGINE/keys/NAME)", "--hc-vault-transit",
+                     extra="vault"),
+        ProviderSpec("pgp", "sealfile.kms.pgp:PgpKey", "FINGERPRINT", "OpenPGP key fingerprint (through gpg)",
+                     "--pgp", extra="pgp"),
     )
 }
 

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import FormatError, KeyPathError
+from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import keys_for
+from sealfile.kms.groups import KeyGroups
+from sealfile.model.metadata import Metadata
 from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
@@ -92,6 +93,12 @@ class RecipientChange:
     text: str
     added: list[MasterKey]
     removed: list[MasterKey]
+    regrouped: bool = False
+    """The key groups or threshold change (whether or not any recipient comes or goes)."""
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.added or self.removed or self.regrouped)
 
 
 def plan_recipients(
@@ -99,15 +106,15 @@ def plan_recipients(
     *,
     add: Iterable[MasterKey] = (),
     remove: Iterable[MasterKey] = (),
-    exact: Iterable[MasterKey] | None = None,
+    exact: Iterable[MasterKey] | KeyGroups | None = None,
+    group: int | None = None,
     store: Store | None = None,
 ) -> RecipientChange:
     """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
     alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
     the user first."""
-    current = keys_for(read_document(text, _store(store)).metadata.recipients)
-    _, added, removed = _recipient_sets(current, add, remove, exact)
-    return RecipientChange(text, added, removed)
+    _, added, removed, same = _planned(read_document(text, _store(store)).metadata, add, remove, exact, group)
+    return RecipientChange(text, added, removed, regrouped=not same and not added and not removed)
 
 
 def change_recipients(
@@ -115,44 +122,61 @@ def change_recipients(
     *,
     add: Iterable[MasterKey] = (),
     remove: Iterable[MasterKey] = (),
-    exact: Iterable[MasterKey] | None = None,
+    exact: Iterable[MasterKey] | KeyGroups | None = None,
+    group: int | None = None,
     store: Store | None = None,
     policy: TrustPolicy | None = None,
 ) -> RecipientChange:
-    """Re-wrap the existing data key for a new recipient set; values and MAC are untouched."""
+    """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
+
+    ``exact`` names every recipient (a list, or key groups); else ``add`` joins key group ``group``
+    (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it."""
     with _policy(policy).changing(text, _store(store)) as document:
-        return _rewrap(document, text, add, remove, exact)
+        return _rewrap(document, text, add, remove, exact, group)
 
 
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
-            exact: Iterable[MasterKey] | None) -> RecipientChange:
-    current = keys_for(document.metadata.recipients)
-    wanted, added, removed = _recipient_sets(current, add, remove, exact)
-    if not added and not removed:
+            exact: Iterable[MasterKey] | KeyGroups | None, group: int | None) -> RecipientChange:
+    wanted, added, removed, same = _planned(document.metadata, add, remove, exact, group)
+    if same:
         return RecipientChange(text, [], [])
     document.rewrap(wanted)
     return RecipientChange(document.dump(), added, removed)
 
 
-def _recipient_sets(
-    current: list[MasterKey], add: Iterable[MasterKey], remove: Iterable[MasterKey],
-    exact: Iterable[MasterKey] | None,
-) -> tuple[list[MasterKey], list[MasterKey], list[MasterKey]]:
-    """(wanted, added, removed) for a change of ``current``."""
-    if exact is not None:
-        wanted = list(exact)
-    else:
-        removing = list(remove)
-        missing = [k for k in removing if not any(k.same_key(c) for c in current)]
-        if missing:
-            raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
-        wanted = [c for c in current if not any(c.same_key(r) for r in removing)]
-        wanted += [k for k in add if not any(k.same_key(w) for w in wanted)]
-    if not wanted:
-        raise FormatError("refusing to remove the last recipient: nobody could open the file")
-    added = [k for k in wanted if not any(k.same_key(c) for c in current)]
-    removed = [c for c in current if not any(c.same_key(k) for k in wanted)]
-    return wanted, added, removed
+def _planned(
+    meta: Metadata, add: Iterable[MasterKey], remove: Iterable[MasterKey],
+    exact: Iterable[MasterKey] | KeyGroups | None, group: int | None,
+) -> tuple[KeyGroups, list[MasterKey], list[MasterKey], bool]:
+    """(wanted groups, added, removed, whether nothing changes) for a change of ``meta``'s recipients."""
+    current = KeyGroups.from_stanzas(meta.groups, meta.threshold)
+    wanted = KeyGroups.of(exact) if exact is not None else _edited(current, list(add), list(remove), group)
+    added = [k for k in wanted.keys if not any(k.same_key(c) for c in current.keys)]
+    removed = [c for c in current.keys if not any(c.same_key(k) for k in wanted.keys)]
+    same = not added and not removed and (wanted.same_as(current) or not (wanted.grouped or current.grouped))
+    return wanted, added, removed, same
+
+
+def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], group: int | None) -> KeyGroups:
+    missing = [k for k in remove if not any(k.same_key(c) for c in current.keys)]
+    if missing:
+        raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
+    count = len(current.groups)
+    if add and group is None and current.grouped:
+        raise ConfigError(f"the file has {count} key groups: say which one the new recipients join (--group N)")
+    target = (group or 1) - 1
+    if not 0 <= target < count:
+        raise ConfigError(f"there is no key group {group} (the file has {count})")
+    groups = []
+    for index, keys in enumerate(current.groups):
+        kept = [k for k in keys if not any(k.same_key(r) for r in remove)]
+        if index == target:
+            kept += [k for k in add if not any(k.same_key(w) for w in kept)]
+        if not kept:
+            raise FormatError(f"refusing to leave key group {index + 1} without a recipient" if current.grouped
+                              else "refusing to remove the last recipient: nobody could open the file")
+        groups.append(tuple(kept))
+    return KeyGroups(tuple(groups), current.threshold)
 
 
 def plaintext_for_editing(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
@@ -172,8 +196,8 @@ def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None, *
 
 
 def seal_new(
-    plaintext: str, keys: Iterable[MasterKey], rules: EncryptionRules | None, store: Store | None = None, *,
-    policy: TrustPolicy | None = None,
+    plaintext: str, keys: Iterable[MasterKey] | KeyGroups, rules: EncryptionRules | None,
+    store: Store | None = None, *, policy: TrustPolicy | None = None,
 ) -> str:
     with _policy(policy).writing():
         return seal_plaintext(plaintext, _store(store), keys, rules)

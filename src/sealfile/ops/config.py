@@ -9,6 +9,12 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
             context: {team: payments}
         age: [age1...]
         encrypted_regex: ^(password|token|key)$
+      - path_regex: ^prod/
+        key_groups:                    # any `threshold` groups open a file (default: all of them)
+          - age: [age1ops...]
+          - pgp: [FINGERPRINT]
+          - aws_kms: [arn:aws:kms:...]
+        threshold: 2
       - path_regex: .*\\.enc\\.yaml$
         age: age1..., age1...          # a list, or one comma-separated string
     sealed_files: ["*.enc.yaml"]       # what `check` and the Git drivers treat as sealed (at any depth)
@@ -43,6 +49,7 @@ from sealfile.envelope.allowed_signers import AllowedSigners
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
@@ -57,9 +64,14 @@ REQUIRE_SIGNATURE = "require_signature"
 @dataclass(frozen=True)
 class CreationRule:
     path_regex: str
-    keys: list[MasterKey]
+    recipients: KeyGroups | None
+    """Who opens files the rule makes (``None``: the rule names no recipient)."""
     rules: EncryptionRules
     require_signature: bool = False
+
+    @property
+    def keys(self) -> list[MasterKey]:
+        return list(self.recipients.keys) if self.recipients else []
 
 
 @dataclass(frozen=True)
@@ -201,7 +213,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
     providers = all_providers()
-    known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers}
+    known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
     unknown = sorted(str(k) for k in entry if k not in known)
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
@@ -210,8 +222,45 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
         re.compile(path_regex)
     except (re.error, TypeError):
         raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
+    try:
+        rules = EncryptionRules.from_mapping(entry)
+    except ConfigError as err:
+        raise ConfigError(err.message, keypath=where) from None
+    require = entry.get(REQUIRE_SIGNATURE, False)
+    if not isinstance(require, bool):
+        raise ConfigError("must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
+    return CreationRule(str(path_regex), _recipients(entry, where), rules, require)
+
+
+def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
+    """One group from the rule's own recipient fields, or its ``key_groups`` and ``threshold``."""
+    groups = entry.get("key_groups")
+    if groups is None:
+        if "threshold" in entry:
+            raise ConfigError("threshold goes with key_groups", keypath=f"{where}.threshold")
+        keys = _keys(entry, where)
+        return KeyGroups((tuple(keys),)) if keys else None
+    if any(type_id in entry for type_id in all_providers()):
+        raise ConfigError("name recipients either in key_groups or beside them, not both", keypath=where)
+    if not isinstance(groups, list) or not groups or not all(isinstance(group, Mapping) for group in groups):
+        raise ConfigError("key_groups must be a list of mappings of recipients", keypath=f"{where}.key_groups")
+    for index, group in enumerate(groups):
+        unknown = sorted(str(k) for k in group if k not in all_providers())
+        if unknown:
+            raise ConfigError(f"unknown recipient kind(s) {', '.join(unknown)}", keypath=f"{where}.key_groups.{index}")
+    threshold = entry.get("threshold", len(groups))
+    if not isinstance(threshold, int) or isinstance(threshold, bool):
+        raise ConfigError("threshold must be a number of key groups", keypath=f"{where}.threshold")
+    grouped = tuple(tuple(_keys(group, f"{where}.key_groups.{index}")) for index, group in enumerate(groups))
+    try:
+        return KeyGroups(grouped, threshold)
+    except ConfigError as err:
+        raise ConfigError(err.message, keypath=f"{where}.key_groups") from None
+
+
+def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
     keys: list[MasterKey] = []
-    for type_id in providers:
+    for type_id in all_providers():
         for item in _entries(entry.get(type_id)):
             try:
                 if isinstance(item, Mapping):
@@ -220,14 +269,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
                     keys.append(key_from_cli(type_id, str(item)))
             except SealfileError as err:
                 raise ConfigError(err.message, keypath=f"{where}.{type_id}") from None
-    try:
-        rules = EncryptionRules.from_mapping(entry)
-    except ConfigError as err:
-        raise ConfigError(err.message, keypath=where) from None
-    require = entry.get(REQUIRE_SIGNATURE, False)
-    if not isinstance(require, bool):
-        raise ConfigError("must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
-    return CreationRule(str(path_regex), keys, rules, require)
+    return keys
 
 
 def _entries(value: Any) -> list[Any]:

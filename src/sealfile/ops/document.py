@@ -15,12 +15,14 @@ that chooses.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
@@ -32,12 +34,13 @@ SealedLeaf = tuple[Path, Any]
 
 @dataclass(frozen=True)
 class Reuse:
-    """What a re-seal of the same file may keep: its data key, stanzas and ciphertexts."""
+    """What a re-seal of the same file may keep: its data key, stanzas (in key groups) and ciphertexts."""
 
     data_key: bytes = field(repr=False)
-    stanzas: tuple[Stanza, ...]
+    groups: tuple[tuple[Stanza, ...], ...]
     tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
     """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
+    threshold: int = 1
 
 
 class SealedDocument(ABC):
@@ -91,8 +94,9 @@ class OpenDocument(ABC):
         """A new data key: every value re-encrypted (keeping when it was set), re-wrapped for all."""
 
     @abstractmethod
-    def rewrap(self, keys: Sequence[MasterKey]) -> None:
-        """The same data key for exactly ``keys``; stanzas of keys already present are kept."""
+    def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
+        """The same data key for exactly ``keys`` (one group, or key groups); stanzas of keys already
+        present are kept where the groups allow it (:func:`sealfile.envelope.datakey.wrap_groups`)."""
 
     @abstractmethod
     def reuse(self) -> Reuse:
@@ -105,6 +109,20 @@ class OpenDocument(ABC):
     def verify(self) -> None:
         """Authenticate every value (the MAC was checked by :meth:`SealedDocument.open`)."""
         self.data()
+
+
+def sealing_key(keys: Iterable[MasterKey] | KeyGroups, reuse: Reuse | None) -> tuple[bytes, Groups, int]:
+    """The data key, stanzas (in key groups) and threshold a seal writes: a new key wrapped for
+    ``keys``, or ``reuse``'s key with its stanzas, re-wrapped only if ``keys`` names recipients."""
+    recipients = keys if isinstance(keys, KeyGroups) else list(keys)
+    if reuse is None:
+        if not recipients:
+            raise FormatError("a sealed file needs at least one recipient")
+        data_key = new_data_key()
+        return (data_key, *wrap_groups(KeyGroups.of(recipients), data_key))
+    if not recipients:
+        return reuse.data_key, reuse.groups, reuse.threshold
+    return (reuse.data_key, *wrap_groups(KeyGroups.of(recipients), reuse.data_key, reuse.groups, reuse.threshold))
 
 
 def styled_for(value: Any, previous: Styled | None) -> Styled:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 from sealfile.model.rules import EncryptionRules
@@ -79,10 +80,12 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
     opened = open_text(text, kind, comments=True)
     with about(opened.kind):
         rendered = plaintext_yaml(opened)
-        keys = [recipient_key(stanza) for stanza in opened.meta.recipients]
-        if not keys:
-            raise FormatError(f"none of the SOPS file's recipients ({', '.join(opened.meta.unsupported)}) "
+        meta = opened.meta
+        groups = [[recipient_key(s) for s in group if s.type not in meta.unsupported] for group in meta.groups]
+        if not any(groups):
+            raise FormatError(f"none of the SOPS file's recipients ({', '.join(meta.unsupported)}) "
                               "is a kind sealfile supports")
+        keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         rules, notes = sealfile_rules(opened.meta.rule)
         sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
     return Imported(sealed, list(opened.meta.unsupported), notes)

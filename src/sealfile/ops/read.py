@@ -14,7 +14,7 @@ from typing import Any
 from sealfile.envelope.cipher import token_time
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.registry import key_for
-from sealfile.model.metadata import Metadata
+from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
@@ -119,17 +119,27 @@ class Status:
     encrypted: int
     set_at: dict[str, int]
     """key path -> Unix time the value was last set (from its token; no key needed)."""
+    groups: list[list[tuple[str, str]]]
+    """``recipients`` in their key groups (one group unless the data key is split)."""
+    threshold: int
+    """How many key groups open the file."""
 
 
 def recipient_names(meta: Metadata) -> list[tuple[str, str]]:
     """``(type, key id)`` per recipient; ``"?"`` for a stanza this sealfile cannot read."""
-    names = []
-    for stanza in meta.recipients:
-        try:
-            names.append((stanza.type, key_for(stanza).key_id))
-        except SealfileError:
-            names.append((stanza.type, "?"))
-    return names
+    return [name for group in group_names(meta) for name in group]
+
+
+def group_names(meta: Metadata) -> list[list[tuple[str, str]]]:
+    """``(type, key id)`` per recipient of each key group."""
+    return [[_name(stanza) for stanza in group] for group in meta.groups]
+
+
+def _name(stanza: Stanza) -> tuple[str, str]:
+    try:
+        return stanza.type, key_for(stanza).key_id
+    except SealfileError:
+        return stanza.type, "?"
 
 
 def describe(text: str, store: Store | None = None) -> Status:
@@ -145,4 +155,5 @@ def describe(text: str, store: Store | None = None) -> Status:
                 err.keypath = format_keypath(path)
                 raise
     meta = document.metadata
-    return Status(meta.version, recipient_names(meta), meta.rules, len(leaves), len(set_at), set_at)
+    return Status(meta.version, recipient_names(meta), meta.rules, len(leaves), len(set_at), set_at,
+                  group_names(meta), meta.threshold)

@@ -12,14 +12,13 @@ from contextlib import nullcontext
 from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.datakey import new_data_key, wrap_for
 from sealfile.envelope.mac import encode_leaves
-from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
-from sealfile.model.metadata import Metadata
+from sealfile.kms.groups import KeyGroups
+from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import Reuse, check_plaintext_root
+from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import TrustPolicy, from_environment
@@ -36,7 +35,7 @@ from sealfile.stores import Store, get_store
 
 def seal_text(
     plaintext: str,
-    keys: Iterable[MasterKey],
+    keys: Iterable[MasterKey] | KeyGroups,
     rules: EncryptionRules | None = None,
     *,
     previous: str | None = None,
@@ -58,7 +57,7 @@ def seal_text(
 def seal_plaintext(
     plaintext: str,
     store: Store,
-    keys: Iterable[MasterKey],
+    keys: Iterable[MasterKey] | KeyGroups,
     rules: EncryptionRules | None = None,
     *,
     reuse: Reuse | None = None,
@@ -81,7 +80,7 @@ def seal_plaintext(
 def seal_tree(
     tree: Any,
     store: Store,
-    keys: Iterable[MasterKey],
+    keys: Iterable[MasterKey] | KeyGroups,
     rules: EncryptionRules | None = None,
     *,
     reuse: Reuse | None = None,
@@ -90,19 +89,12 @@ def seal_tree(
     """Seal a plaintext tree of ``store`` in place; the metadata to store with it.
 
     With ``reuse`` the previous data key and stanzas are kept (``keys``, when given, name the
-    recipients instead), and a value whose plaintext is unchanged keeps its token.
+    recipients instead), and a value whose plaintext is unchanged keeps its token. ``keys`` is a
+    list (any one opens the file) or :class:`KeyGroups`.
     """
     check_plaintext_root(tree)
     encoded = {path: encode_leaf(store, value, path) for path, value in scalar_leaves(tree)}
-    keys = list(keys)
-    if reuse is None:
-        data_key = new_data_key()
-        stanzas = wrap_for(keys, data_key)
-    else:
-        data_key = reuse.data_key
-        stanzas = wrap_for(keys, data_key, existing=reuse.stanzas) if keys else reuse.stanzas
-    if not stanzas:
-        raise FormatError("a sealed file needs at least one recipient")
+    data_key, groups, threshold = sealing_key(keys, reuse)
     rules = rules or EncryptionRules()
     cipher = ValueCipher(data_key, clock)
     old = reuse.tokens if reuse else {}
@@ -113,7 +105,8 @@ def seal_tree(
         previous = old.get(encoded_path)
         token = previous[0] if previous is not None and previous[1] == value_bytes else None
         replace_leaf(tree, path, token or cipher.seal_payload(encoded_path, value_bytes))
-    return seal_metadata(Metadata.single_group(stanzas, rules), data_key, encode_leaves(mac_leaves(tree, store)))
+    meta = Metadata(FORMAT_VERSION, groups, rules, "", threshold)
+    return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store)))
 
 
 def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:

@@ -29,7 +29,7 @@ def _branch(*pairs: tuple[str, object]) -> Branch:
 def _entry(recipient: Recipient, created_at: str) -> Entry | None:
     key, wrapped = recipient.key, recipient.wrapped
     fields = key.to_config()
-    if key.type_id == "age":
+    if key.type_id in ("age", "ssh"):  # SOPS keeps SSH recipients among its age ones
         return "age", _branch(("recipient", fields["recipient"]), ("enc", wrapped))
     if key.type_id == "aws_kms":
         context = Branch(Item(name, value) for name, value in fields.get("context", {}).items()) or None
@@ -46,11 +46,12 @@ def _entry(recipient: Recipient, created_at: str) -> Entry | None:
 
 
 _LEFT_OUT = {"keyring": "SOPS has no OS-keyring key source",
+             "pgp": "exporting them is not done yet", "hc_vault_transit": "exporting them is not done yet",
              "gcp_kms": "sealfile binds its GCP KMS wraps to associated data, which SOPS does not send"}
 
 
 def _sops_can_use(key: MasterKey) -> bool:
-    return key.type_id in ("age", "aws_kms", "azure_kv")
+    return key.type_id in ("age", "ssh", "aws_kms", "azure_kv")
 
 
 def sops_entries(stanzas: Sequence[Stanza], data_key: bytes) -> tuple[list[Entry], list[str]]:

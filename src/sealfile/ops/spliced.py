@@ -16,11 +16,11 @@ from typing import Any
 
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher, unpack_payload
-from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
+from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError, KeyPathError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import keys_for
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
@@ -57,7 +57,7 @@ class SplicedSealed(SealedDocument):
         return seal_digest(self.metadata, self.mac_input)
 
     def open(self) -> SplicedOpen:
-        return self.open_with(unwrap_data_key(self.metadata.recipients))
+        return self.open_with(open_data_key(self.metadata))
 
     def open_with(self, data_key: bytes) -> SplicedOpen:
         """Open with a data key already unwrapped (the MAC is checked with it before anything else)."""
@@ -182,14 +182,16 @@ class SplicedOpen(OpenDocument):
             token = new.rotate(leaf.value, old)
             edits.append(_token_edit(text, leaf, token))
             tokens[leaves.index(leaf)] = token
-        stanzas = wrap_for(keys_for(self.metadata.recipients), data_key)
-        self.metadata, self._data_key = self.metadata.with_recipients(stanzas), data_key
+        meta = self.metadata
+        groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
+        self.metadata, self._data_key = meta.with_groups(groups, threshold), data_key
         self._rewrite(edits, tokens)
 
-    def rewrap(self, keys: Sequence[MasterKey]) -> None:
-        stanzas = wrap_for(keys, self._data_key, existing=self.metadata.recipients)
-        if stanzas != self.metadata.recipients:
-            self.metadata = self.metadata.with_recipients(stanzas)
+    def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
+        meta = self.metadata
+        groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
+        if (groups, threshold) != (meta.groups, meta.threshold):
+            self.metadata = meta.with_groups(groups, threshold)
             self._rewrite([], {})
 
     def _rewrite(self, edits: list[Edit], tokens: dict[int, str]) -> None:
@@ -210,14 +212,15 @@ class SplicedOpen(OpenDocument):
         leaves = self._leaves()
         tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, self.payloads(),
                                                                                     strict=True)}
-        return Reuse(self._data_key, self.metadata.recipients, tokens)
+        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
     def dump(self) -> str:
         return self._sealed.text
 
 
-def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey], rules: EncryptionRules | None = None, *,
-                 reuse: Reuse | None = None, clock: Callable[[], int] | None = None, engine: Engine = "c") -> str:
+def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
+                 rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
+                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> str:
     """:func:`sealfile.ops.yaml_seal.seal_yaml`, refused unless its result opens as the plaintext's data."""
     sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
     ensure_reads_back(sealed.text, store, sealed.data_key, sealed.data, engine)
@@ -257,5 +260,3 @@ def _token_edit(text: str, leaf: Leaf, token: str) -> Edit:
         raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
                            keypath=format_keypath(leaf.path))
     return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)
-
-

@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher
-from sealfile.envelope.datakey import new_data_key, unwrap_data_key, wrap_for
+from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import keys_for
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
 from sealfile.model.rules import EncryptionRules
@@ -67,7 +67,7 @@ class TreeSealed(SealedDocument):
         return seal_digest(self.metadata, encode_leaves(self.leaves()))
 
     def open(self) -> TreeOpen:
-        return self.open_with(unwrap_data_key(self.metadata.recipients))
+        return self.open_with(open_data_key(self.metadata))
 
     def open_with(self, data_key: bytes) -> TreeOpen:
         """Open with a data key already unwrapped (and verify the MAC with it)."""
@@ -151,14 +151,16 @@ class TreeOpen(OpenDocument):
         for path, value in scalar_leaves(self._tree):
             if is_sealed(value) and self.metadata.rules.encrypts(path):
                 replace_leaf(self._tree, path, new.rotate(value, old))
-        stanzas = wrap_for(keys_for(self.metadata.recipients), data_key)
-        self.metadata = self.metadata.with_recipients(stanzas)
+        meta = self.metadata
+        groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
+        self.metadata = meta.with_groups(groups, threshold)
         self._data_key, self._changed = data_key, True
 
-    def rewrap(self, keys: Sequence[MasterKey]) -> None:
-        stanzas = wrap_for(keys, self._data_key, existing=self.metadata.recipients)
-        if stanzas != self.metadata.recipients:
-            self.metadata, self._changed = self.metadata.with_recipients(stanzas), True
+    def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
+        meta = self.metadata
+        groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
+        if (groups, threshold) != (meta.groups, meta.threshold):
+            self.metadata, self._changed = meta.with_groups(groups, threshold), True
 
     def reuse(self) -> Reuse:
         cipher, tokens = self._cipher(), {}
@@ -166,7 +168,7 @@ class TreeOpen(OpenDocument):
             if is_sealed(value) and self.metadata.rules.encrypts(path):
                 encoded = encode_path(path)
                 tokens[encoded] = (value, cipher.open_payload(encoded, value))
-        return Reuse(self._data_key, self.metadata.recipients, tokens)
+        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
     def dump(self) -> str:
         if not self._changed:
@@ -206,8 +208,9 @@ def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRu
 
 def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:
     mapping = meta.to_mapping()
-    for stanza in mapping["recipients"]:
-        stanza["wrapped"] = store.metadata_text(stanza["wrapped"])
+    for group in mapping.get("key_groups") or [mapping["recipients"]]:
+        for stanza in group:
+            stanza["wrapped"] = store.metadata_text(stanza["wrapped"])
     if meta.signature is not None:
         mapping["signature"] = store.metadata_text(meta.signature)
     tree[METADATA_KEY] = mapping

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.cipher import ValueCipher, pack_payload
-from sealfile.envelope.datakey import new_data_key, wrap_for
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
-from sealfile.model.metadata import Metadata
+from sealfile.kms.groups import KeyGroups
+from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, encode_scalar
-from sealfile.ops.document import Reuse
+from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
@@ -51,7 +51,7 @@ class Sealed:
 def seal_yaml(
     plaintext: str,
     store: Store,
-    keys: Iterable[MasterKey],
+    keys: Iterable[MasterKey] | KeyGroups,
     rules: EncryptionRules | None = None,
     *,
     reuse: Reuse | None = None,
@@ -67,17 +67,9 @@ def seal_yaml(
             raise FormatError("the top-level key 'sealfile' is reserved (is this file already sealed?)")
         rules = rules or EncryptionRules()
         payloads = _payloads(plaintext, scanned.leaves, rules)
-        keys = list(keys)
-        if reuse is None:
-            data_key = new_data_key()
-            stanzas = wrap_for(keys, data_key)
-        else:
-            data_key = reuse.data_key
-            stanzas = wrap_for(keys, data_key, existing=reuse.stanzas) if keys else reuse.stanzas
-        if not stanzas:
-            raise FormatError("a sealed file needs at least one recipient")
+        data_key, groups, threshold = sealing_key(keys, reuse)
         edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, ValueCipher(data_key, clock), reuse)
-        meta = seal_metadata(Metadata.single_group(stanzas, rules), data_key, mac_input)
+        meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key, mac_input)
         edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
 

@@ -188,7 +188,7 @@ def open_text(text: str, kind: Kind, *, comments: bool = False) -> Opened:
     with about(kind):
         documents, raw_meta = parse(text, kind, comments=comments or "_comment_regex" in text)
         meta = parse_metadata(raw_meta)
-        data_key = unwrap_sops_data_key(meta.recipients, meta.unsupported)
+        data_key = unwrap_sops_data_key(meta)
         opened, computed = decrypt_branches(documents, meta, data_key)
         verify_mac(data_key, meta.mac, computed, meta.lastmodified)
         if kind == "binary" and not isinstance(opened[0].get("data"), str):

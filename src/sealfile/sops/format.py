@@ -8,32 +8,40 @@ the data key. Entry kinds we have no provider for are kept by name, so an error 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.metadata import Stanza
+from sealfile.model.metadata import MAX_GROUPS, Stanza
 from sealfile.sops.gotime import GoTime, rfc3339_seconds
 from sealfile.sops.rules import SopsRule, rule_from_metadata
 
 METADATA_KEY = "sops"
-UNSUPPORTED_KINDS = ("pgp", "gcp_kms", "azure_kv", "hc_vault")
 
 
 @dataclass(frozen=True)
 class SopsMetadata:
-    recipients: tuple[Stanza, ...]
-    """sealfile stanzas (``type``, provider fields, ``wrapped``) for every entry we can use."""
+    groups: tuple[tuple[Stanza, ...], ...]
+    """sealfile stanzas (``type``, provider fields, ``wrapped``) per key group (one without groups)."""
+    threshold: int
+    """How many groups open the file (SOPS's ``shamir_threshold``; 1 for one group)."""
     unsupported: list[str]
-    """Kinds of entries present that sealfile cannot use (``pgp``, ``gcp_kms``...)."""
+    """Recipient kinds present that sealfile does not know (each also an empty stanza in its group)."""
     lastmodified: str
     """The timestamp as SOPS re-formats it (Go RFC 3339, seconds): the MAC's associated data."""
     mac: str = field(repr=False)
     rule: SopsRule
     mac_only_encrypted: bool
     version: str
+
+    @property
+    def recipients(self) -> tuple[Stanza, ...]:
+        """The stanzas sealfile can use, of every group."""
+        return tuple(s for group in self.groups for s in group if s.type not in self.unsupported)
 
 
 def is_sops_document(tree: Any) -> bool:
@@ -76,35 +84,81 @@ def _text(entry: Mapping[str, Any], name: str, kind: str) -> str:
     return value
 
 
-def _stanzas(group: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    stanzas: list[dict[str, Any]] = []
-    for entry in _entries(group, "age"):
-        recipient = _text(entry, "recipient", "age").strip()
-        stanzas.append({"type": "age", "recipient": recipient, "wrapped": _text(entry, "enc", "age")})
-    for entry in _entries(group, "kms"):
-        stanza: dict[str, Any] = {"type": "aws_kms", "arn": _text(entry, "arn", "kms").strip()}
-        context = entry.get("context")
-        stanza["context"] = {str(k): _text_field(v) for k, v in (context or {}).items()}
-        if entry.get("role"):
-            stanza["role"] = entry["role"]
-        if entry.get("aws_profile"):
-            stanza["profile"] = entry["aws_profile"]
-        stanza["wrapped"] = _text(entry, "enc", "kms")
-        stanzas.append(stanza)
-    unsupported = [kind for kind in UNSUPPORTED_KINDS if group.get(kind)]
-    return stanzas, unsupported
+def _age(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``age`` entry: an X25519 or plugin recipient, or an SSH public key (a kind of its own here)."""
+    recipient = _text(entry, "recipient", "age").strip()
+    kind = "ssh" if recipient.startswith(("ssh-", "ecdsa-", "sk-")) else "age"
+    return {"type": kind, "recipient": recipient, "wrapped": _text(entry, "enc", "age")}
 
 
-def _key_group(meta: Mapping[str, Any]) -> Mapping[str, Any]:
-    groups = meta.get("key_groups")
-    if not groups:
-        return meta
-    if not isinstance(groups, list) or not all(isinstance(g, Mapping) for g in groups):
-        raise FormatError("sops.key_groups must be a list of mappings")
-    if len(groups) > 1:
-        raise FormatError("SOPS files with several key groups (Shamir secret sharing) are not supported")
-    group: Mapping[str, Any] = groups[0]
-    return group
+def _kms(entry: Mapping[str, Any]) -> dict[str, Any]:
+    stanza: dict[str, Any] = {"type": "aws_kms", "arn": _text(entry, "arn", "kms").strip()}
+    context = entry.get("context")
+    stanza["context"] = {str(k): _text_field(v) for k, v in (context or {}).items()}
+    if entry.get("role"):
+        stanza["role"] = entry["role"]
+    if entry.get("aws_profile"):
+        stanza["profile"] = entry["aws_profile"]
+    return {**stanza, "wrapped": _text(entry, "enc", "kms")}
+
+
+def _gcp_kms(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """SOPS sends no additional authenticated data (an empty ``aad``); ``enc`` is standard base64."""
+    return {"type": "gcp_kms", "resource": _text(entry, "resource_id", "gcp_kms").strip(), "aad": "",
+            "wrapped": _text(entry, "enc", "gcp_kms")}
+
+
+def _azure_kv(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``enc`` is unpadded URL-safe base64 in SOPS (azkv/keysource.go), standard base64 in our stanzas."""
+    url = f"{_text(entry, 'vault_url', 'azure_kv').strip().rstrip('/')}/keys/{_text(entry, 'name', 'azure_kv')}"
+    enc = _text(entry, "enc", "azure_kv")
+    try:
+        wrapped = base64.b64encode(base64.urlsafe_b64decode(enc + "=" * (-len(enc) % 4))).decode("ascii")
+    except (binascii.Error, ValueError):
+        wrapped = enc  # the provider says it is corrupt, naming the key
+    version = _text_field(entry.get("version")).strip()
+    return {"type": "azure_kv", "key": url, **({"version": version} if version else {}), "wrapped": wrapped}
+
+
+def _hc_vault(entry: Mapping[str, Any]) -> dict[str, Any]:
+    names = ("vault_address", "engine_path", "key_name")
+    return {"type": "hc_vault_transit", **{name: _text(entry, name, "hc_vault").strip() for name in names},
+            "wrapped": _text(entry, "enc", "hc_vault")}
+
+
+def _pgp(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "pgp", "fingerprint": _text(entry, "fp", "pgp"), "wrapped": _text(entry, "enc", "pgp")}
+
+
+_KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "age": _age, "kms": _kms, "gcp_kms": _gcp_kms, "azure_kv": _azure_kv, "hc_vault": _hc_vault, "pgp": _pgp}
+"""SOPS's recipient lists and how each entry becomes one of our stanzas."""
+
+
+def _stanzas(group: Mapping[str, Any]) -> tuple[list[Stanza], list[str]]:
+    """The stanzas of one key group, and the names of recipient lists of kinds sealfile does not know
+    (each kept as an empty stanza of that type, so a failed unwrap names it)."""
+    stanzas = [Stanza.from_mapping(read(entry)) for kind, read in _KINDS.items() for entry in _entries(group, kind)]
+    unknown = [str(k) for k, v in group.items() if k not in _KINDS and k != "key_groups" and isinstance(v, list) and v]
+    return stanzas + [Stanza(kind, {}, "") for kind in unknown], unknown
+
+
+def _groups(meta: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int, list[str]]:
+    """The key groups (one, without ``key_groups``), the threshold, and the unknown kinds met."""
+    raw = meta.get("key_groups")
+    if not raw:
+        stanzas, unknown = _stanzas(meta)
+        return (tuple(stanzas),), 1, unknown
+    if not isinstance(raw, list) or not all(isinstance(g, Mapping) for g in raw) or len(raw) > MAX_GROUPS:
+        raise FormatError(f"sops.key_groups must be a list of 1 to {MAX_GROUPS} mappings")
+    read = [_stanzas(group) for group in raw]
+    threshold = meta.get("shamir_threshold") or len(raw)  # what SOPS reads an absent or zero threshold as
+    if isinstance(threshold, float) and threshold.is_integer():  # a JSON number
+        threshold = int(threshold)
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= len(raw):
+        raise FormatError(f"sops.shamir_threshold must be a number of key groups, 1 to {len(raw)}")
+    unknown = list(dict.fromkeys(kind for _, kinds in read for kind in kinds))
+    return tuple(tuple(stanzas) for stanzas, _ in read), threshold if len(raw) > 1 else 1, unknown
 
 
 def parse_metadata(meta: Any) -> SopsMetadata:
@@ -114,11 +168,12 @@ def parse_metadata(meta: Any) -> SopsMetadata:
     mac = meta.get("mac")
     if not isinstance(mac, str):
         raise FormatError("sops.mac is missing")
-    stanzas, unsupported = _stanzas(_key_group(meta))
-    if not stanzas and not unsupported:
+    groups, threshold, unsupported = _groups(meta)
+    if not any(groups):
         raise FormatError("the SOPS file has no recipients")
     return SopsMetadata(
-        recipients=tuple(Stanza.from_mapping(stanza) for stanza in stanzas),
+        groups=groups,
+        threshold=threshold,
         unsupported=unsupported,
         lastmodified=go_rfc3339(meta.get("lastmodified")),
         mac=mac,

@@ -9,6 +9,9 @@ valid dotenv lines under the reserved ``sealfile_`` prefix, one recipient per li
     sealfile_recipient_0='{"type": "age", "recipient": "age1...", "wrapped": "-----BEGIN..."}'
     sealfile_unencrypted_suffix=_unencrypted
     sealfile_mac=...
+
+A file with key groups has ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``) and a
+``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines.
 """
 
 from __future__ import annotations
@@ -176,31 +179,49 @@ def _format(value: Any) -> str:
     return f'"{escaped}"'
 
 
+def _stanza_line(name: str, stanza: dict[str, Any]) -> str:
+    encoded = json.dumps({k: str(v) if k == "wrapped" else v for k, v in stanza.items()})
+    quoted = f"'{encoded}'" if "'" not in encoded else _format(encoded)
+    return f"{PREFIX}{name}={quoted}\n"
+
+
 def _metadata_lines(metadata: dict[str, Any]) -> str:
+    """One line per field; a stanza per line as JSON (``recipient_I``, or ``key_group_G_I`` in key groups)."""
     lines = []
     for field, value in metadata.items():
         if field == "recipients":
-            for index, stanza in enumerate(value):
-                encoded = json.dumps({k: str(v) if k == "wrapped" else v for k, v in stanza.items()})
-                quoted = f"'{encoded}'" if "'" not in encoded else _format(encoded)
-                lines.append(f"{PREFIX}recipient_{index}={quoted}\n")
+            lines += [_stanza_line(f"recipient_{index}", stanza) for index, stanza in enumerate(value)]
+        elif field == "key_groups":
+            lines += [_stanza_line(f"key_group_{group}_{index}", stanza)
+                      for group, stanzas in enumerate(value) for index, stanza in enumerate(stanzas)]
         else:
             lines.append(f"{PREFIX}{field}={_format(str(value))}\n")
     return "".join(lines)
 
 
+_STANZA_FIELD = re.compile(r"(?:recipient|key_group_(\d+))_(\d+)\Z")
+
+
 def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     recipients: list[tuple[int, Any]] = []
+    grouped: dict[int, list[tuple[int, Any]]] = {}
     for field, value in fields.items():
-        if field.startswith("recipient_") and field[len("recipient_"):].isdigit():
+        stanza_field = _STANZA_FIELD.match(field)
+        if stanza_field:
             try:
-                recipients.append((int(field[len("recipient_"):]), json.loads(value)))
+                entry = (int(stanza_field[2]), json.loads(value))
             except (ValueError, RecursionError):
                 raise FormatError("a recipient line is not valid JSON", keypath=PREFIX + field) from None
-        elif field == "version":
+            group = stanza_field[1]
+            (recipients if group is None else grouped.setdefault(int(group), [])).append(entry)
+        elif field in ("version", "threshold"):
             metadata[field] = int(value) if value.isdigit() else value
         else:
             metadata[field] = value
-    metadata["recipients"] = [stanza for _, stanza in sorted(recipients)]
+    if recipients or not grouped:
+        metadata["recipients"] = [stanza for _, stanza in sorted(recipients, key=lambda pair: pair[0])]
+    if grouped:
+        metadata["key_groups"] = [[stanza for _, stanza in sorted(grouped[g], key=lambda pair: pair[0])]
+                                  for g in sorted(grouped)]
     return metadata

@@ -8,7 +8,8 @@ What a caller may rely on:
 - Additional authenticated data (``aad``, default ``"sealfile data key"``) binds the ciphertext
   to sealfile: a ciphertext some other tool made with the same key does not unwrap here, and ours
   does not decrypt elsewhere without it. It is stored in the metadata, so decryption sends back
-  exactly what encryption used.
+  exactly what encryption used. An empty ``aad`` sends none: how SOPS wraps with Cloud KMS, so its
+  files open here.
 - Google's documented integrity checks are applied both ways: the request carries
   ``plaintext_crc32c``/``ciphertext_crc32c`` (KMS rejects a request corrupted in transit and says
   it verified it), and the response's ``ciphertext_crc32c``/``plaintext_crc32c`` are checked here;
@@ -98,8 +99,6 @@ class GcpKmsKey(MasterKey):
                 f"not a GCP KMS CryptoKey resource name: {self.resource!r} "
                 "(expected projects/P/locations/L/keyRings/R/cryptoKeys/K)"
             )
-        if not self.aad:
-            raise ConfigError(f"gcp_kms {self.resource}: 'aad' must be non-empty text")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> GcpKmsKey:

@@ -49,9 +49,24 @@ class OnceVersionResolver(VersionedResolver):
         return self.DEFAULT_SCALAR_TAG
 
 
-class SurrogateRefusingScanner(Scanner):
-    """ruamel's pure scanner, refusing a ``\\u`` escape of a UTF-16 surrogate (paired or lone) as
-    libyaml does: such a value is not text, and both engines must agree on what a file holds."""
+class LibyamlStrictScanner(Scanner):
+    """ruamel's pure scanner, refusing what libyaml (the C engine, which defines what a file holds)
+    refuses and the pure one would read: a ``\\u`` escape of a UTF-16 surrogate (paired or lone:
+    not text), and a ``:`` inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``)."""
+
+    def scan_plain(self) -> Any:
+        flow = bool(self.flow_level)
+        token = super().scan_plain()
+        if flow and ":" in token.value:
+            index = self.reader.buffer.index(":", token.start_mark.index, token.end_mark.index)
+            raise ScannerError("while scanning a plain scalar", token.start_mark, "found unexpected ':'",
+                               self._mark_at(index))
+        return token
+
+    def _mark_at(self, index: int) -> StringMark:
+        buffer = self.reader.buffer
+        line_start = buffer.rfind("\n", 0, index) + 1
+        return StringMark(self.reader.name, index, buffer.count("\n", 0, index), index - line_start, buffer, index)
 
     def scan_flow_scalar_non_spaces(self, double: Any, start_mark: Any) -> Any:
         begin = self.reader.index
@@ -63,11 +78,8 @@ class SurrogateRefusingScanner(Scanner):
             if escape is None:  # written as it is in the text, not escaped: nothing libyaml refuses here
                 return chunks
             index = begin + escape.start(1 if escape.group(1) else 2)
-            line_start = self.reader.buffer.rfind("\n", 0, index) + 1
-            line = self.reader.buffer.count("\n", 0, index)
-            mark = StringMark(self.reader.name, index, line, index - line_start, self.reader.buffer, index)
             raise ScannerError("while parsing a quoted scalar", start_mark,
-                               "found invalid Unicode character escape code", mark)
+                               "found invalid Unicode character escape code", self._mark_at(index))
         return chunks
 
 
@@ -95,7 +107,7 @@ def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver
     if engine == "pure":
-        yaml.Scanner = SurrogateRefusingScanner
+        yaml.Scanner = LibyamlStrictScanner
     return yaml
 
 

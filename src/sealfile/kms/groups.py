@@ -1,0 +1,92 @@
+"""Who can open a file: master keys in key groups, and how many groups it takes.
+
+The usual file has one group and a threshold of 1: any one of its keys opens it. With several
+groups the data key is split (:mod:`sealfile.envelope.shamir`) so that any ``threshold`` groups
+together open it, and any one key of a group opens that group's part: a two-person rule for
+production is three teams' keys in three groups with a threshold of 2 (docs/format.md §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sealfile.errors import ConfigError
+from sealfile.kms.base import MasterKey
+from sealfile.kms.registry import keys_for
+from sealfile.model.metadata import MAX_GROUPS, Stanza
+
+
+def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
+    """Each key once (``--age R --age R`` wraps the data key once), first mention kept."""
+    unique: list[MasterKey] = []
+    for key in keys:
+        if not any(key.same_key(seen) for seen in unique):
+            unique.append(key)
+    return unique
+
+
+def _in_two_groups(groups: Sequence[Sequence[MasterKey]]) -> MasterKey | None:
+    for index, group in enumerate(groups):
+        for key in group:
+            if any(key.same_key(other) for later in groups[index + 1:] for other in later):
+                return key
+    return None
+
+
+@dataclass(frozen=True)
+class KeyGroups:
+    """Master keys in groups (each key once per group) and the number of groups that opens a file."""
+
+    groups: tuple[tuple[MasterKey, ...], ...]
+    threshold: int = 1
+
+    def __post_init__(self) -> None:
+        groups = tuple(tuple(distinct_keys(group)) for group in self.groups)
+        object.__setattr__(self, "groups", groups)
+        if not groups or not groups[0]:
+            raise ConfigError("a sealed file needs at least one recipient")
+        empty = next((number for number, group in enumerate(groups, 1) if not group), None)
+        if empty is not None:
+            raise ConfigError(f"key group {empty} has no recipient")
+        if len(groups) > MAX_GROUPS:
+            raise ConfigError(f"at most {MAX_GROUPS} key groups, not {len(groups)}")
+        repeated = _in_two_groups(groups)
+        if repeated is not None:
+            raise ConfigError(f"{repeated.type_id} {repeated.key_id} is in two key groups: it would count twice "
+                              "toward the threshold")
+        if not 1 <= self.threshold <= len(groups):
+            raise ConfigError(f"the threshold must be between 1 and the number of key groups ({len(groups)}), "
+                              f"not {self.threshold}")
+
+    @classmethod
+    def of(cls, recipients: Iterable[MasterKey] | KeyGroups) -> KeyGroups:
+        """``recipients`` as they are, or a plain list of keys as one group (any one opens the file)."""
+        return recipients if isinstance(recipients, KeyGroups) else cls((tuple(recipients),))
+
+    @classmethod
+    def from_stanzas(cls, groups: Sequence[Sequence[Stanza]], threshold: int) -> KeyGroups:
+        """The keys a file's metadata names, grouped as it groups them."""
+        return cls(tuple(tuple(keys_for(group)) for group in groups), threshold)
+
+    @property
+    def keys(self) -> tuple[MasterKey, ...]:
+        """Every key of every group, in order (a key in two groups is listed twice)."""
+        return tuple(key for group in self.groups for key in group)
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the data key is split (more than one group)."""
+        return len(self.groups) > 1
+
+    def same_as(self, other: KeyGroups) -> bool:
+        """The same keys in the same groups, in the same order, with the same threshold."""
+        return self.threshold == other.threshold and len(self.groups) == len(other.groups) and all(
+            len(mine) == len(theirs) and all(a.same_key(b) for a, b in zip(mine, theirs, strict=True))
+            for mine, theirs in zip(self.groups, other.groups, strict=True))
+
+    def describe(self) -> str:
+        """``any one recipient`` or ``any 2 of 3 key groups``: for ``status`` and messages."""
+        if not self.grouped:
+            return "any one recipient"
+        return f"any {self.threshold} of {len(self.groups)} key groups"

@@ -1,0 +1,121 @@
+"""OpenPGP keys through the user's own ``gpg`` (python-gnupg): SOPS's ``pgp`` recipients.
+
+The data key is encrypted to the key's fingerprint as an ASCII-armored OpenPGP message, so
+``gpg --decrypt`` opens it too. gpg runs with the user's keyring, configuration and agent
+(``GNUPGHOME``, else ``~/.gnupg``): a passphrase-protected key is unlocked by gpg-agent (its
+pinentry asks, or the passphrase is already cached); sealfile never asks for or handles one.
+
+A stanza holds only the fingerprint, checked to be 40 or 64 hex digits, so nothing a sealed
+file says reaches gpg's command line but that; the options are fixed here. The message itself
+comes from the file: gpg's output is capped (no decompression bomb), keys are never fetched
+from the network on its account, and a message that some other key of the user's keyring
+opens is refused, as an age recipient refuses another identity's stanza.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
+from sealfile.kms.base import MasterKey, import_sdk
+
+_FINGERPRINT = re.compile(r"(?:[0-9A-F]{40}|[0-9A-F]{64})\Z")
+_DECRYPTION_KEY = re.compile(r"^\[GNUPG:\] DECRYPTION_KEY ([0-9A-F]+) ([0-9A-F]+)", re.MULTILINE)
+MAX_OUTPUT = 1024
+"""Bytes gpg may write when opening a wrapped key (a data key is 32)."""
+WRAP_OPTIONS = ["--no-auto-key-locate", "--no-encrypt-to"]
+UNWRAP_OPTIONS = ["--max-output", str(MAX_OUTPUT), "--no-auto-key-retrieve"]
+
+
+def normalize_fingerprint(text: str) -> str:
+    """Upper-case hex without spaces or a ``0x`` prefix; :class:`ConfigError` unless a full fingerprint."""
+    compact = "".join(text.split()).upper()
+    compact = compact[2:] if compact.startswith("0X") else compact
+    if not _FINGERPRINT.match(compact):
+        raise ConfigError(f"not an OpenPGP fingerprint (40 or 64 hex digits): {text!r}")
+    return compact
+
+
+@cache
+def _gpg() -> Any:
+    """One python-gnupg handle per process (creating one runs ``gpg --version``)."""
+    gnupg = import_sdk("gnupg", extra="pgp", what="a pgp recipient")
+    try:
+        return gnupg.GPG()
+    except OSError:
+        raise ProviderUnavailable("a pgp recipient needs GnuPG: install the 'gpg' program (GnuPG 2.2 or later) "
+                                  "and put it on PATH") from None
+
+
+@dataclass(frozen=True, repr=False)
+class PgpKey(MasterKey):
+    fingerprint: str
+
+    type_id = "pgp"
+    cost = 30
+    """Local, but gpg-agent may ask for a passphrase: after age and the OS keyring, before cloud KMS."""
+    local = True  # gpg and its agent on this machine; a file never makes gpg fetch a key
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", normalize_fingerprint(self.fingerprint))
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PgpKey:
+        fingerprint = config.get("fingerprint")
+        if not isinstance(fingerprint, str):
+            raise ConfigError("a pgp recipient needs 'fingerprint: <40 hex digits>'")
+        return cls(fingerprint)
+
+    @classmethod
+    def from_cli(cls, value: str) -> PgpKey:
+        return cls(value)
+
+    def to_config(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint}
+
+    @property
+    def key_id(self) -> str:
+        return self.fingerprint
+
+    def _wrap(self, data_key: bytes) -> str:
+        result = _gpg().encrypt(data_key, [self.fingerprint], armor=True, always_trust=True, extra_args=WRAP_OPTIONS)
+        if not result.ok:
+            raise ProviderError(_wrap_failure(str(result.status), str(result.stderr)))
+        return str(result)
+
+    def _unwrap(self, wrapped: str) -> bytes:
+        result = _gpg().decrypt(wrapped, extra_args=UNWRAP_OPTIONS)
+        if not result.ok:
+            raise self.unwrap_error(_unwrap_failure(str(result.status), str(result.stderr)))
+        opened_by = _DECRYPTION_KEY.search(str(result.stderr))
+        if opened_by and self.fingerprint not in opened_by.groups():
+            raise self.unwrap_error("the wrapped data key was made for another OpenPGP key")
+        return bytes(result.data)
+
+
+def _wrap_failure(status: str, stderr: str) -> str:
+    if "INV_RECP" in stderr or status == "invalid recipient":
+        return "gpg has no usable public key with this fingerprint (import it with 'gpg --import', or check " \
+               "that it is not expired or revoked)"
+    return f"gpg could not encrypt ({_last_gpg_line(stderr) or status})"
+
+
+def _unwrap_failure(status: str, stderr: str) -> str:
+    if "No pinentry" in stderr or "Bad passphrase" in stderr or "Operation cancelled" in stderr:
+        return ("the secret key is protected by a passphrase that gpg-agent did not get; unlock it (e.g. decrypt "
+                "anything with gpg in a terminal) and try again")
+    if status == "no secret key" or "NO_SECKEY" in stderr:
+        return "no secret key for it in the gpg keyring (GNUPGHOME or ~/.gnupg)"
+    if status == "no data was provided" or "NODATA" in stderr:
+        return "the wrapped data key is not an OpenPGP message"
+    return f"gpg could not decrypt the wrapped data key, which may be corrupt ({_last_gpg_line(stderr) or status})"
+
+
+def _last_gpg_line(stderr: str) -> str:
+    """gpg's last human-readable message (status lines are for programs)."""
+    lines = [line for line in stderr.splitlines() if line.startswith("gpg: ")]
+    return lines[-1][len("gpg: "):].strip()[:200] if lines else ""

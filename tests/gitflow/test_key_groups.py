@@ -1,0 +1,79 @@
+"""Files whose data key is split in key groups, in Git: merges keep the groups (a side that changed
+them wins over one that did not, re-split for the data key the merge keeps), and reviews show a
+change of groups or threshold as a recipient change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.envelope.datakey import forget_data_keys
+from sealfile.errors import FormatError
+from sealfile.gitflow.merge import merge_texts
+from sealfile.gitflow.semantic_diff import diff_texts
+from sealfile.kms.age import AgeKey, add_identity
+from sealfile.kms.groups import KeyGroups
+from sealfile.ops import change as editing
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.reader import read_document
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from sealfile.stores.yaml.reader import load_fast
+
+BASE = "db:\n  password: base-pw\n  user: app\napi:\n  token: base-token\n"
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[AgeKey]:
+    """Four age keys, all usable here."""
+    key_file = tmp_path / "keys.txt"
+    found = [AgeKey(add_identity(key_file)) for _ in range(4)]
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key_file))
+    forget_data_keys()
+    return found
+
+
+def groups_of(text: str) -> list[list[str]]:
+    meta = read_document(text, get_store("yaml")).metadata
+    return [[stanza.fields["recipient"] for stanza in group] for group in meta.groups] + [[str(meta.threshold)]]
+
+
+def test_value_changes_merge_and_keep_the_groups(keys: list[AgeKey]) -> None:
+    base = seal_text(BASE, KeyGroups(((keys[0],), (keys[1],), (keys[2],)), threshold=2))
+    ours = editing.set_value(base, "db.user", "ours-user")
+    theirs = editing.set_value(base, "api.token", "theirs-token")
+    result = merge_texts(base, ours, theirs)
+    assert result.conflicts == [] and result.warnings == []
+    verify_text(result.text)
+    assert groups_of(result.text) == groups_of(base)
+    assert load_fast(decrypt_text(result.text)) == {"db": {"password": "base-pw", "user": "ours-user"},
+                                                    "api": {"token": "theirs-token"}}
+
+
+def test_groups_changed_on_one_side_win(keys: list[AgeKey]) -> None:
+    base = seal_text(BASE, KeyGroups(((keys[0],), (keys[1],), (keys[2],)), threshold=2))
+    ours = editing.rotate(editing.set_value(base, "db.user", "ours-user"))
+    theirs = editing.change_recipients(base, add=[keys[3]], group=3).text
+    result = merge_texts(base, ours, theirs)
+    assert result.warnings == ["recipients / key groups changed by theirs"]
+    assert groups_of(result.text) == groups_of(theirs)
+    verify_text(result.text)  # ours rotated: theirs' groups were split again for ours' data key
+    assert "ours-user" in decrypt_text(result.text)
+
+
+def test_groups_changed_differently_on_both_sides_stop_the_merge(keys: list[AgeKey]) -> None:
+    base = seal_text(BASE, KeyGroups(((keys[0],), (keys[1],), (keys[2],)), threshold=2))
+    ours = editing.change_recipients(base, add=[keys[3]], group=1).text
+    theirs = editing.change_recipients(base, exact=KeyGroups(((keys[0],), (keys[1],), (keys[2],)), 3)).text
+    with pytest.raises(FormatError, match="both sides changed the recipients or key groups"):
+        merge_texts(base, ours, theirs)
+
+
+def test_review_flags_a_lowered_threshold(keys: list[AgeKey]) -> None:
+    base = seal_text(BASE, KeyGroups(((keys[0],), (keys[1],), (keys[2],)), threshold=3))
+    lowered = editing.change_recipients(base, exact=KeyGroups(((keys[0],), (keys[1],), (keys[2],)), 1)).text
+    diff = diff_texts("prod.enc.yaml", base, lowered)
+    assert diff.recipients_changed
+    assert f"age {keys[0].recipient} [group 1 of 3, any 1]" in diff.recipients_added
+    assert f"age {keys[0].recipient} [group 1 of 3, any 3]" in diff.recipients_removed

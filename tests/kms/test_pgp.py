@@ -1,0 +1,111 @@
+"""pgp recipients through the real gpg: the provider contract, interop with ``gpg`` both ways,
+passphrase-protected keys through gpg-agent, each error as one line, and the whole path (CLI,
+``load_secrets``, ``.sealfile.yaml``) next to an age recipient."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError, ProviderUnavailable, UnwrapError, WrapError
+from sealfile.kms import pgp
+from sealfile.kms.pgp import PgpKey
+from tests.kms.contract import ProviderContract
+from tests.support.cli import RunCli
+from tests.support.gpg import gnupg_home, gpg, make_key, refuse_pinentry, stop_agent
+from tests.support.identities import AgeIdentity
+from tests.support.whole_path import one_error_line, sealed_every_way
+
+__all__ = ["gnupg_home"]
+
+
+@pytest.fixture
+def fingerprint(gnupg_home: Path) -> str:
+    return make_key(gnupg_home, "Alice <alice@example.com>")
+
+
+class TestPgpContract(ProviderContract):
+    @pytest.fixture
+    def key(self, fingerprint: str) -> PgpKey:
+        return PgpKey(fingerprint)
+
+    @pytest.fixture
+    def other_key(self, gnupg_home: Path, fingerprint: str) -> PgpKey:
+        return PgpKey(make_key(gnupg_home, "Bob <bob@example.com>"))  # its secret key is here too
+
+    @pytest.fixture
+    def unreachable_key(self, gnupg_home: Path, fingerprint: str, tmp_path: Path) -> PgpKey:
+        """A key whose public half is in the keyring but whose secret key is elsewhere."""
+        elsewhere = Path(os.environ["GNUPGHOME"] + "x")
+        elsewhere.mkdir(mode=0o700)
+        try:
+            other = make_key(elsewhere, "Carol <carol@example.com>")
+            public = gpg(elsewhere, "--export", "--armor", other).stdout
+        finally:
+            stop_agent(elsewhere)
+            shutil.rmtree(elsewhere, ignore_errors=True)
+        assert gpg(gnupg_home, "--import", input=public).returncode == 0
+        return PgpKey(other)
+
+
+def test_gpg_opens_what_we_wrap_and_we_open_what_gpg_encrypts(gnupg_home: Path, fingerprint: str) -> None:
+    data_key = os.urandom(32)
+    wrapped = PgpKey(fingerprint).wrap(data_key).wrapped
+    assert wrapped.startswith("-----BEGIN PGP MESSAGE-----")
+    assert gpg(gnupg_home, "--decrypt", input=wrapped.encode()).stdout == data_key
+    theirs = gpg(gnupg_home, "--encrypt", "--armor", "--trust-model", "always", "-r", fingerprint, input=data_key)
+    assert PgpKey(fingerprint).unwrap(theirs.stdout.decode()) == data_key
+
+
+def test_passphrase_protected_key_through_the_agent(gnupg_home: Path) -> None:
+    fingerprint = make_key(gnupg_home, "Dana <dana@example.com>", passphrase="correct horse")
+    refuse_pinentry(gnupg_home)
+    wrapped = PgpKey(fingerprint).wrap(os.urandom(32)).wrapped
+    with pytest.raises(UnwrapError) as info:
+        PgpKey(fingerprint).unwrap(wrapped)
+    assert f"pgp {fingerprint}: the secret key is protected by a passphrase that gpg-agent did not get" \
+        in str(info.value)
+    # the user unlocks the key once (as gpg in a terminal would ask); the agent then answers for it
+    unlock = gpg(gnupg_home, "--pinentry-mode", "loopback", "--passphrase", "correct horse", "--decrypt",
+                 input=wrapped.encode())
+    assert unlock.returncode == 0, unlock.stderr
+    assert len(PgpKey(fingerprint).unwrap(wrapped)) == 32
+
+
+def test_errors_are_one_line(gnupg_home: Path, fingerprint: str) -> None:
+    unknown = "0123456789ABCDEF0123456789ABCDEF01234567"
+    with pytest.raises(WrapError) as wrap:
+        PgpKey(unknown).wrap(os.urandom(32))
+    assert str(wrap.value) == (f"pgp {unknown}: gpg has no usable public key with this fingerprint (import it with "
+                               "'gpg --import', or check that it is not expired or revoked)")
+    with pytest.raises(UnwrapError, match="not an OpenPGP message"):
+        PgpKey(fingerprint).unwrap("-----BEGIN PGP MESSAGE-----\n\nnot base64\n-----END PGP MESSAGE-----\n")
+    for text in ("alice@example.com", "--exec-path=/tmp/x", "0123ABCD0123ABCD"):
+        with pytest.raises(ConfigError, match="not an OpenPGP fingerprint"):
+            PgpKey(text)
+    assert PgpKey(f"0x{fingerprint.lower()[:20]} {fingerprint[20:]}").fingerprint == fingerprint
+
+
+def test_missing_gpg_names_the_program(gnupg_home: Path, fingerprint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(gnupg_home))
+    pgp._gpg.cache_clear()
+    try:
+        with pytest.raises(ProviderUnavailable, match="install the 'gpg' program"):
+            PgpKey(fingerprint).wrap(os.urandom(32))
+    finally:
+        pgp._gpg.cache_clear()
+
+
+def test_cli_load_secrets_and_creation_rules_next_to_age(
+    gnupg_home: Path, fingerprint: str, age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ruled = sealed_every_way("pgp", ["--pgp", fingerprint], f"      - {fingerprint}\n", fingerprint, run_cli=run_cli,
+                             age_identity=age_identity, directory=tmp_path, monkeypatch=monkeypatch)
+    refuse_pinentry(gnupg_home)
+    assert run_cli("decrypt", ruled).returncode == 0
+    monkeypatch.setenv("GNUPGHOME", str(tmp_path / "empty"))
+    assert f"pgp {fingerprint}: no secret key for it in the gpg keyring" in one_error_line(run_cli("decrypt", ruled))

@@ -1,0 +1,118 @@
+"""SSH keys as recipients: the provider contract, interop with the real ``age`` CLI both ways
+(``age -R key.pub`` / ``age -d -i key``), keys made by ``ssh-keygen``, each error as one line,
+and the whole path (CLI, ``load_secrets``, ``.sealfile.yaml``) next to an age recipient."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError, UnwrapError
+from sealfile.kms.ssh import SshKey
+from tests.kms.contract import ProviderContract
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+from tests.support.ssh import SshKeyPair, generate_key
+from tests.support.whole_path import one_error_line, sealed_every_way
+
+
+@pytest.fixture
+def home_keys(isolated_env: Path) -> tuple[SshKeyPair, SshKeyPair]:
+    """``~/.ssh/id_ed25519`` and ``~/.ssh/id_rsa``, as ssh-keygen makes them by default."""
+    ssh = isolated_env / ".ssh"
+    ssh.mkdir(mode=0o700)
+    return generate_key(ssh, "ed25519", "id_ed25519"), generate_key(ssh, "rsa", "id_rsa")
+
+
+def age_cli() -> str:
+    found = shutil.which("age")
+    assert found, "the age CLI is required (apt-get install age)"
+    return found
+
+
+class TestSshContract(ProviderContract):
+    @pytest.fixture
+    def key(self, home_keys: tuple[SshKeyPair, SshKeyPair]) -> SshKey:
+        return SshKey.from_cli(str(home_keys[0].pub_path))
+
+    @pytest.fixture
+    def other_key(self, home_keys: tuple[SshKeyPair, SshKeyPair]) -> SshKey:
+        return SshKey.from_cli(str(home_keys[1].pub_path))
+
+    @pytest.fixture
+    def unreachable_key(self, tmp_path: Path) -> SshKey:
+        return SshKey.from_cli(str(generate_key(tmp_path, "ed25519", "elsewhere").pub_path))
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["ed25519", "rsa"])
+def test_interop_with_the_age_cli(home_keys: tuple[SshKeyPair, SshKeyPair], which: int, tmp_path: Path) -> None:
+    pair = home_keys[which]
+    key = SshKey.from_cli(str(pair.pub_path))
+    data_key = os.urandom(32)
+    wrapped = tmp_path / "wrapped.age"
+    wrapped.write_text(key.wrap(data_key).wrapped)
+    opened = subprocess.run([age_cli(), "-d", "-i", str(pair.path), str(wrapped)], capture_output=True, timeout=30)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout == data_key
+    theirs = subprocess.run([age_cli(), "-R", str(pair.pub_path), "-a"], input=data_key, capture_output=True,
+                            timeout=30)
+    assert theirs.returncode == 0, theirs.stderr
+    assert key.unwrap(theirs.stdout.decode("ascii")) == data_key
+
+
+def test_key_id_is_the_fingerprint_ssh_keygen_prints(home_keys: tuple[SshKeyPair, SshKeyPair]) -> None:
+    pair = home_keys[0]
+    printed = subprocess.run(["ssh-keygen", "-l", "-f", str(pair.pub_path)], capture_output=True, text=True,
+                             check=True).stdout.split()
+    key = SshKey.from_cli(str(pair.pub_path))
+    assert key.key_id == f"ssh-ed25519 {printed[1]}"
+    assert key.same_key(SshKey(pair.pub_path.read_text().split(" id_ed25519")[0] + " another comment"))
+    assert key.to_config() == {"recipient": pair.pub_path.read_text().strip()}
+
+
+def test_a_named_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pair = generate_key(tmp_path, "ed25519", "deploy")
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(pair.path))
+    key = SshKey.from_cli(pair.public_key.to_line())
+    data_key = os.urandom(32)
+    assert key.unwrap(key.wrap(data_key).wrapped) == data_key
+
+
+def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    protected = generate_key(tmp_path, "ed25519", "protected", passphrase="secret words")
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(protected.path))
+    key = SshKey.from_cli(str(protected.pub_path))
+    wrapped = key.wrap(os.urandom(32)).wrapped
+    with pytest.raises(UnwrapError) as info:
+        key.unwrap(wrapped)
+    assert str(info.value) == (f"ssh {key.key_id}: no matching SSH private key (looked in {protected.path}; "
+                               f"{protected.path} is passphrase-protected)")
+    plain = generate_key(tmp_path, "ed25519", "loose")
+    plain.path.chmod(0o644)
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(plain.path))
+    with pytest.raises(UnwrapError, match="readable by others"):
+        SshKey.from_cli(str(plain.pub_path)).unwrap(wrapped)
+    ecdsa = generate_key(tmp_path, "ecdsa256", "curve")
+    with pytest.raises(ConfigError, match="ecdsa-sha2-nistp256 keys cannot be age recipients"):
+        SshKey.from_cli(str(ecdsa.pub_path))
+    with pytest.raises(ConfigError, match="private key was given where its public key belongs"):
+        SshKey.from_cli(protected.path.read_text())
+    with pytest.raises(ConfigError, match=r"nor a readable \.pub file"):
+        SshKey.from_cli(str(tmp_path / "missing.pub"))
+
+
+def test_cli_load_secrets_and_creation_rules_next_to_age(
+    home_keys: tuple[SshKeyPair, SshKeyPair], age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pair = home_keys[0]
+    key_id = f"ssh-ed25519 {pair.public_key.fingerprint}"
+    ruled = sealed_every_way("ssh", ["--ssh", str(pair.pub_path)], f"      - '{pair.public_key.to_line()}'\n",
+                             key_id, run_cli=run_cli, age_identity=age_identity, directory=tmp_path,
+                             monkeypatch=monkeypatch)
+    pair.path.rename(pair.path.with_name("moved"))
+    assert f"ssh {key_id}: no matching SSH private key" in one_error_line(run_cli("decrypt", ruled))

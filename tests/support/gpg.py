@@ -1,0 +1,53 @@
+"""Real GnuPG for the pgp tests: a private GNUPGHOME per test and keys made in it with ``gpg``.
+
+The home is under /tmp with a short name on purpose: gpg-agent's socket path must stay under
+108 bytes, which pytest's ``tmp_path`` can exceed. Its agent is stopped when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+GPG = shutil.which("gpg") or "gpg"
+GPGCONF = shutil.which("gpgconf") or "gpgconf"
+
+def gpg(home: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([GPG, "--homedir", str(home), "--batch", *args], input=input, capture_output=True,
+                          timeout=60, check=False)
+
+
+def make_key(home: Path, uid: str, passphrase: str = "") -> str:
+    """A new ed25519/cv25519 key (protected by ``passphrase`` if given); its fingerprint."""
+    done = gpg(home, "--pinentry-mode", "loopback", "--passphrase", passphrase,
+               "--quick-gen-key", uid, "future-default", "default", "never")
+    assert done.returncode == 0, done.stderr
+    listing = gpg(home, "--list-keys", "--with-colons", uid).stdout.decode()
+    return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+
+
+def stop_agent(home: Path) -> None:
+    subprocess.run([GPGCONF, "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+
+
+def refuse_pinentry(home: Path) -> None:
+    """No passphrase prompt can be shown (as on a server): gpg-agent fails at once instead."""
+    (home / "gpg-agent.conf").write_text("pinentry-program /bin/false\n")
+    stop_agent(home)
+
+
+@pytest.fixture
+def gnupg_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty private GNUPGHOME, set in the environment (so subprocesses use it too)."""
+    home = Path(tempfile.mkdtemp(prefix="g", dir="/tmp"))
+    os.chmod(home, 0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    yield home
+    stop_agent(home)
+    shutil.rmtree(home, ignore_errors=True)
