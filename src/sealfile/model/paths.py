@@ -74,16 +74,16 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
 def format_keypath(path: Path) -> str:
-    """Human form: dotted where unambiguous (``db.hosts.0.name``), brackets otherwise (``["a.b"]``, ``[1]``)."""
-    parts: list[str] = []
-    for segment in path:
-        if isinstance(segment, ListIndex):
-            parts.append(f".{int(segment)}" if parts else str(int(segment)))
-        elif isinstance(segment, str) and _PLAIN_SEGMENT.match(segment) and segment not in ("true", "false"):
-            parts.append(f".{segment}" if parts else segment)
-        else:
-            parts.append(f"[{_shown_segment(segment)}]")
-    return "".join(parts)
+    """Human form that :func:`parse_keypath` reads back: dotted when every segment can be
+    (``db.hosts.0.name``), else brackets throughout (``["db"]["a.b"]``, ``[0][1]``)."""
+    if all(isinstance(segment, ListIndex) or _dotted_ok(segment) for segment in path):
+        return ".".join(str(int(segment)) if isinstance(segment, ListIndex) else str(segment) for segment in path)
+    return "".join(f"[{int(segment) if isinstance(segment, ListIndex) else _shown_segment(segment)}]"
+                   for segment in path)
+
+
+def _dotted_ok(segment: Any) -> bool:
+    return isinstance(segment, str) and bool(_PLAIN_SEGMENT.match(segment)) and segment not in ("true", "false")
 
 
 def _shown_segment(segment: Any) -> str:
