@@ -13,7 +13,7 @@ import pytest
 from sealfile.cli import fast
 from sealfile.cli.app import COMMAND_MODULE, COMMAND_MODULES, _import_commands, cli
 from sealfile.kms.age import AgeKey
-from tests.support.cli import cli_env
+from tests.support.cli import cli_env, run_cli, run_python
 from tests.support.fast_path import age_key, seal
 
 __all__ = ["age_key"]
@@ -31,11 +31,20 @@ LINES = [
     ["decrypt", "--input-type", "json", "a.enc"],
     ["decrypt", "--", "-odd-name.yaml"],
     ["decrypt", "-", "a.yaml"],
+    ["decrypt", "-"],
+    ["decrypt", "-o", "-", "a.yaml", "b.yaml"],
+    ["decrypt", "--output-type", "dotenv", "-", "--output=-"],
     ["verify", "a.yaml", "b.yaml"],
+    ["verify", "a.yaml", "--input-type", "json", "b.yaml", "c.yaml"],
     ["verify", "--keyless", "a.yaml"],
     ["status", "a.yaml"],
-    ["status", "--older-than", "90d", "a.yaml"],
+    ["status", "a.yaml", "b.yaml"],
+    ["status", "--older-than", "90d", "a.yaml", "b.yaml", "c.yaml"],
+    ["status", "a.yaml", "--older-than=2w"],
     ["set", "a.yaml", "db.password", "v"],
+    ["set", "a.yaml", "db", "v", "--replace"],
+    ["set", "--replace", "--type", "yaml", "a.yaml", "db", "{a: 1}"],
+    ["set", "-", "k", "v"],
     ["set", "a.yaml", "db.port", "5432", "--type", "int", "--rotate"],
     ["set", "--input-type=dotenv", "a.env", "KEY", "--", "-starts-with-dash"],
     ["exec", "a.yaml", "env"],
@@ -56,8 +65,12 @@ CLICK_ONLY = [
     ["decrypt", "--portable=yes", "a.yaml"],
     ["decrypt", "--unknown", "a.yaml"],
     ["decrypt", "--extract"],
-    ["status", "a.yaml", "b.yaml"],
+    ["status"],
+    ["status", "--older-than", "ninety days", "a.yaml"],
     ["set", "a.yaml"],
+    ["set", "a.yaml", "k", "v", "--replace", "--replace"],
+    ["set", "a.yaml", "k", "v", "--replace=1"],
+    ["verify", "--print-signature", "a.yaml"],
     ["exec", "a.yaml"],
     ["encrypt", "a.yaml"],
     ["recipients", "add", "a.yaml"],
@@ -84,9 +97,16 @@ def test_anything_unusual_goes_to_click(args: list[str]) -> None:
     assert fast.parse(args) is None
 
 
-def test_an_option_from_the_environment_goes_to_click(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SEALFILE_DECRYPT_EXTRACT", "db")
-    assert fast.parse(["decrypt", "a.yaml"]) is None
+@pytest.mark.parametrize(("variable", "args"), [
+    ("SEALFILE_DECRYPT_EXTRACT", ["decrypt", "a.yaml"]),
+    ("SEALFILE_DECRYPT_OUTPUT_TYPE", ["decrypt", "a.yaml"]),  # named after the flag, not the parameter
+    ("SEALFILE_SET_REPLACE", ["set", "a.yaml", "k", "v"]),
+    ("SEALFILE_STATUS_OLDER_THAN", ["status", "a.yaml", "b.yaml"]),
+])
+def test_an_option_from_the_environment_goes_to_click(monkeypatch: pytest.MonkeyPatch, variable: str,
+                                                      args: list[str]) -> None:
+    monkeypatch.setenv(variable, "1")
+    assert fast.parse(args) is None
 
 
 def test_a_directory_goes_to_click(tmp_path: Path) -> None:
@@ -142,3 +162,26 @@ def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str]
     loaded = set(json.loads(result.stderr.splitlines()[-1]))
     assert sorted(m for m in loaded if m in never or m.split(".")[0] in never
                   or any(m.startswith(n + ".") for n in never)) == []
+
+
+CLICK_MAIN = "import sys; from sealfile.cli.app import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize("args", [
+    ["decrypt", "--name", "n", "{f}"],
+    ["decrypt", "--prefix", "APP_", "{f}", "{f}"],
+    ["decrypt", "-", "-"],
+    ["decrypt", "--output-type", "binary", "{f}", "{f}"],
+    ["exec", "{f}", "--"],
+], ids=" ".join)
+def test_a_usage_problem_is_worded_as_click_words_it(args: list[str], age_key: AgeKey, tmp_path: Path) -> None:
+    sealed = tmp_path / "s.yaml"
+    sealed.write_text(seal("a: secret-value\n", age_key))
+    line = [str(sealed) if arg == "{f}" else arg for arg in args]
+    assert fast.parse(line) is not None  # the fast path runs it, and the body finds the problem
+    through_fast_path = run_cli(*line, input="")
+    through_click = run_python(CLICK_MAIN, *line)
+    assert through_fast_path.returncode == through_click.returncode == 2
+    assert through_fast_path.stderr == through_click.stderr
+    assert through_fast_path.stderr.startswith(f"Usage: sealfile {args[0]} [OPTIONS]")
+    assert "secret-value" not in through_fast_path.stdout + through_fast_path.stderr

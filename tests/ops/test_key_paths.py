@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealfile.errors import KeyPathError
 from sealfile.gitflow.merge import merge_texts
-from sealfile.model.paths import parse_keypath, resolve
+from sealfile.model.paths import ListIndex, format_keypath, parse_keypath, resolve
 from sealfile.ops.change import set_value, unset_value
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import read_document
@@ -86,3 +88,19 @@ def test_the_resolver_is_the_one_every_verb_uses() -> None:
     assert resolve(tree, "list.0") == ("list", 0)
     with pytest.raises(KeyPathError):
         resolve(tree, "list.x")
+
+
+SEGMENTS = st.one_of(st.text(max_size=6), st.integers(min_value=-3, max_value=3), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(path=st.lists(st.one_of(SEGMENTS, st.integers(min_value=0, max_value=2).map(ListIndex)), min_size=1,
+                     max_size=4))
+def test_every_shown_key_path_reads_back_as_the_same_path(path: list[object]) -> None:
+    """What errors and reviews show is what the user types back: the same typed path, also when
+    dotted and bracketed segments meet (a list index before an integer key, ``0[1]``, used to
+    read as one dotted key)."""
+    tree: object = "leaf"
+    for segment in reversed(path):
+        tree = [*([None] * int(segment)), tree] if isinstance(segment, ListIndex) else {segment: tree}
+    assert resolve(tree, format_keypath(tuple(path))) == tuple(path)  # type: ignore[arg-type]

@@ -7,11 +7,13 @@ from typing import Any
 import click
 
 from sealfile.cli.boundary import reported
+from sealfile.cli.envvars import Group
 
 # Modules that define commands; importing one registers its commands on ``cli``.
 COMMAND_MODULES = (
     "sealfile.cli.commands",
     "sealfile.cli.change",
+    "sealfile.cli.recipients",
     "sealfile.cli.git",
     "sealfile.cli.run",
     "sealfile.cli.sops",
@@ -20,7 +22,8 @@ COMMAND_MODULES = (
 # the Git tools); ``--help`` and an unknown name import them all.
 COMMAND_MODULE = {
     **dict.fromkeys(("keygen", "encrypt", "decrypt", "verify", "status"), "sealfile.cli.commands"),
-    **dict.fromkeys(("edit", "set", "unset", "rotate", "recipients", "updatekeys"), "sealfile.cli.change"),
+    **dict.fromkeys(("edit", "set", "unset", "rotate"), "sealfile.cli.change"),
+    **dict.fromkeys(("recipients", "updatekeys"), "sealfile.cli.recipients"),
     **dict.fromkeys(("git", "diff", "review", "check"), "sealfile.cli.git"),
     "exec": "sealfile.cli.run",
     **dict.fromkeys(("import-sops", "export-sops"), "sealfile.cli.sops"),
@@ -34,7 +37,9 @@ def _import_commands(name: str | None = None) -> None:
         importlib.import_module(module)
 
 
-class SealfileGroup(click.Group):
+class SealfileGroup(Group):
+    """The top level: loads command modules on first use, and is the one error boundary."""
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             _import_commands(cmd_name)
@@ -60,7 +65,11 @@ def _debug(ctx: click.Context) -> bool:
 @click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
 @click.version_option(package_name="sealfile")
 def cli(debug: bool) -> None:
-    """Keep secrets in Git: readable YAML with every value sealed."""
+    """Keep secrets in Git: readable YAML, JSON or dotenv with every value sealed.
+
+    Run 'sealfile COMMAND --help' for a command's options; each option can also be set as
+    SEALFILE_<COMMAND>_<OPTION> (e.g. SEALFILE_SET_TYPE=int). Shell completion: see the README.
+    """
 
 
 def main(args: list[str] | None = None) -> None:

@@ -24,6 +24,13 @@ def say(line: str) -> None:
     sys.stderr.flush()
 
 
+def os_error_line(err: OSError, file: object = None) -> str:
+    """``FILE: cause`` for an operating-system error (the file it names, else ``file``), quoting no content."""
+    where = err.filename or file
+    cause = err.strerror or type(err).__name__
+    return f"{where}: {cause}" if where else cause
+
+
 @contextmanager
 def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Turn what escapes a command into one line and its exit status (``passthrough`` escapes as is)."""
@@ -45,8 +52,7 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
     except OSError as err:
         if debug:
             raise
-        where = f"{err.filename}: " if err.filename else ""
-        say(f"sealfile: error: {where}{err.strerror or type(err).__name__}")
+        say(f"sealfile: error: {os_error_line(err)}")
         sys.exit(ExitCode.ERROR)
     except Exception as err:
         if debug:

@@ -13,6 +13,9 @@ from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.hot import DECRYPT_OUTPUT_TYPES
 from sealfile.cli.options import (
+    PATH_OR_STDIO,
+    SEALED_FILE,
+    SEALED_FILE_OR_STDIO,
     creation_defaults,
     group_options,
     input_type_option,
@@ -23,6 +26,7 @@ from sealfile.cli.options import (
     rules_from_options,
     usage_checked,
 )
+from sealfile.cli.status import status as show_status
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.ops import seal, signatures
@@ -48,22 +52,27 @@ def keygen(output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=PATH_OR_STDIO)
 @recipient_options
 @group_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-o", "--output", type=PATH_OR_STDIO, help="Write the sealed file here [default: stdout, or -].")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with its sealed form.")
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
             output_type: str | None, **params: Any) -> None:
-    """Seal a plaintext YAML file for the given recipients."""
+    """Seal a YAML, JSON or dotenv file (- reads stdin).
+
+    Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
+    """
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise click.UsageError("-i replaces a file: name the file, not -")
     keys = recipients_from_options(params)
     rules = rules_from_options(params)
     policy = signatures.for_file(output or file)
@@ -75,7 +84,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
-    out_store = store_for(output, output_type) if output or output_type else store
+    named_output = output is not None and not io.is_stdio(output)
+    out_store = store_for(output, output_type) if named_output or output_type else store
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
                                      policy=policy)
@@ -83,7 +93,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE_OR_STDIO)
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @input_type_option
 @output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the file's own, layout kept]: yaml or json (a SOPS "
@@ -93,8 +103,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the plaintext here (created 0600) instead of stdout.")
+@click.option("-o", "--output", type=PATH_OR_STDIO,
+              help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 @click.option("--portable", is_flag=True,
               help="YAML: re-spell plain scalars (yes, 012, 12:30...) so YAML 1.1 readers (PyYAML, Go yaml.v2) "
                    "read the same data; the default prints the file's own text byte for byte.")
@@ -102,17 +112,20 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None, output_type: str | None,
             legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
             output: Path | None, portable: bool) -> None:
-    """Print the plaintext of a sealed or SOPS file (verified first).
+    """Print a sealed or SOPS file's plaintext (- reads stdin).
+
+    The whole file is verified (MAC, then every value) before anything is printed.
 
     Several files print their values merged in order (YAML unless --output-type says otherwise): a
     later file's value replaces an earlier one's, mappings merge key by key, and each replaced value
-    is named on stderr (key path and both files)."""
+    is named on stderr (key path and both files).
+    """
     fmt = output_type or legacy_format  # --format: the old spelling of --output-type, kept for scripts
     hot.decrypt(files, extract, input_type, fmt, name, namespace, prefix, output, portable)
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 @click.option("--keyless", is_flag=True, help="Check structure and signature only; try no key.")
 @click.option("--print-signed-message", "show", flag_value="message",
@@ -121,7 +134,7 @@ def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None
 @click.option("--print-allowed-signers", "show", flag_value="signers",
               help="Print the trusted signers for FILE as an OpenSSH allowed_signers file.")
 def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show: str | None) -> None:
-    """Check that each file was sealed by a trusted signer and that nothing in it was altered.
+    """Check that files were sealed by a trusted signer and nothing in them was altered.
 
     Without a key (or with --keyless) the structure and the signature are checked and the signer is
     named; with a key, also the MAC and every value."""
@@ -151,10 +164,11 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
-def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of a sealed or SOPS file; needs no key."""
-    hot.status(file, older_than, input_type)
+@usage_checked
+def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
+    """Show recipients, rule and value ages of sealed or SOPS files; no key."""
+    show_status(files, older_than, input_type)

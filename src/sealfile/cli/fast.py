@@ -2,11 +2,13 @@
 
 Importing click costs a CLI start as much as the YAML parser does, so a plain invocation of
 ``decrypt``, ``verify``, ``status``, ``set`` or ``exec`` is parsed here and runs the same body as
-its click command (:mod:`sealfile.cli.hot`). Anything this parser is not sure of (``--help``, an
-unknown or repeated option, ``-xVALUE`` clusters, a bad choice, a ``SEALFILE_<COMMAND>_*``
-variable that click would read as an option, a usage error, a prompt) goes to click instead,
-which parses it again and answers as it always has: the fast path never decides what a command
-line means differently. ``tests/cli/test_fast_path.py`` compares both parsers on many lines.
+its click command (:mod:`sealfile.cli.hot`, :mod:`sealfile.cli.status`). Anything this parser is
+not sure of (``--help``, an unknown or repeated option, ``-xVALUE`` clusters, a bad choice, a
+``SEALFILE_<COMMAND>_*`` variable that click would read as an option, a prompt) goes to click
+instead, which parses it again and answers as it always has: the fast path never decides what a
+command line means differently. ``tests/cli/test_fast_path.py`` compares both parsers on many
+lines. A usage problem the body finds while running is worded by click, with the command's usage,
+but the command is not run again: a multi-file command may already have shown some files.
 """
 
 from __future__ import annotations
@@ -59,12 +61,13 @@ def _specs() -> dict[str, Spec]:
             "namespace": None, "prefix": "", "output": None, "portable": False}),
         "verify": Spec(("files*",), {"--input-type": _input_type(), "--keyless": Option("keyless", "flag")},
                        {"input_type": None, "keyless": False, "show": None}),
-        "status": Spec(("file",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type()},
+        "status": Spec(("files*",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type()},
                        {"older_than": None, "input_type": None}),
         "set": Spec(("file", "keypath", "value?"), {
             "--type": Option("value_type", "choice", VALUE_TYPES),
-            "--rotate": Option("rotate", "flag"), "--input-type": _input_type(),
-        }, {"value_type": "str", "rotate": False, "input_type": None, "value": None}),
+            "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),
+            "--input-type": _input_type(),
+        }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None}),
         "exec": Spec(("file", "command*"), {
             "--prefix": Option("prefix", "value"), "--extract": Option("extract", "value"),
             "--override": Option("override", "flag"), "--no-override": Option("override", "off"),
@@ -78,6 +81,8 @@ def _specs() -> dict[str, Spec]:
 HOT = ("decrypt", "verify", "status", "set", "exec")
 Parsed = tuple[str, dict[str, Any]]
 PATH_PARAMS = ("file", "files", "output")
+SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file"}
+"""The arguments click reads as sealed files (:class:`sealfile.cli.options.SealedFilePath`)."""
 
 
 def parse(args: list[str]) -> Parsed | None:
@@ -160,7 +165,9 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
         params.pop("show")
         return lambda: hot.verify(**params)
     if command == "status":
-        return lambda: hot.status(**params)
+        from sealfile.cli.status import status
+
+        return lambda: status(**params)
     if command == "set":
         if params["value"] is None:
             if sys.stdin.isatty():
@@ -182,15 +189,42 @@ def _age(value: str) -> Any:
         return None
 
 
+def _warn_about_clones(command: str, params: dict[str, Any]) -> None:
+    """What click's sealed-file arguments say while parsing, in the same order."""
+    from sealfile.cli.setup_warning import warn_if_clone_not_set_up
+
+    value = params[SEALED_FILES[command]]
+    for path in value if isinstance(value, tuple) else (value,):
+        warn_if_clone_not_set_up(path)
+
+
 def run(args: list[str]) -> bool:
     """Run a hot command without click; ``False`` (nothing done) if click must handle ``args``."""
     parsed = parse(args)
-    runner = None if parsed is None else _runner(*parsed)
+    if parsed is None:
+        return False
+    if parsed[0] in SEALED_FILES:
+        _warn_about_clones(*parsed)
+    runner = _runner(*parsed)
     if runner is None:
         return False
     try:
-        with reported(debug=False, passthrough=(UsageProblem, hot.NeedsClick)):
+        with reported(debug=False, passthrough=(UsageProblem,)):
             runner()
-    except (UsageProblem, hot.NeedsClick):
-        return False  # nothing was written yet: click runs the command again and reports it its way
+    except UsageProblem as problem:
+        _report_usage(args[0], problem)
     return True
+
+
+def _report_usage(command: str, problem: UsageProblem) -> None:
+    """Exit 2 with ``problem`` worded exactly as click words a usage error of ``command``."""
+    import click
+
+    from sealfile.cli.app import cli
+
+    parent = cli.make_context("sealfile", [command], resilient_parsing=True)
+    found = cli.get_command(parent, command)
+    assert found is not None  # the fast path runs only commands click has
+    error = click.UsageError(str(problem), found.make_context(command, [], parent=parent, resilient_parsing=True))
+    error.show()
+    sys.exit(error.exit_code)

@@ -1,4 +1,5 @@
-"""What the commands run most often do: ``decrypt``, ``verify``, ``status``, ``set`` and ``exec``.
+"""What the commands run most often do: ``decrypt``, ``verify``, ``set`` and ``exec`` (``status``:
+:mod:`sealfile.cli.status`).
 
 Each function is a command's body, called by its click command and by the fast path
 (:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
@@ -9,7 +10,6 @@ command line raises :class:`UsageProblem`; click reports it.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -31,6 +31,8 @@ def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None
         raise UsageProblem("--output-type k8s-secret needs --name")
     if fmt not in ("dotenv", "k8s-secret") and prefix:
         raise UsageProblem("--prefix goes with --output-type dotenv or k8s-secret")
+    if sum(str(file) == "-" for file in files) > 1:
+        raise UsageProblem("- (standard input) can be read once")
     if len(files) > 1:
         if fmt not in (None, *MERGED_OUTPUT_TYPES):
             raise UsageProblem(f"--output-type {fmt} takes one FILE")
@@ -94,109 +96,41 @@ def merged_values(files: tuple[Path, ...], extract: str | None, input_type: str 
 
 
 def emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
-    """``text`` on stdout, or written atomically to ``output`` (0600 if ``private``)."""
+    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``)."""
     try:
         raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
     except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
         raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
                             file=str(source)) from None
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(raw)
-        sys.stdout.flush()
-    else:
-        from sealfile.files import io
+    from sealfile.files import io
 
-        io.write_output(output, raw, private=private)
+    io.write_output(output or io.STDIO, raw, private=private)
 
 
 def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> None:
-    """One line per file: who sealed it and that nothing in it was altered."""
+    """One line per file: who sealed it and that nothing in it was altered (every file tried, see batch)."""
+    from sealfile.cli.batch import Console, for_each_file
     from sealfile.files import io
     from sealfile.ops import signatures
     from sealfile.ops.config import trust_near
     from sealfile.ops.verify import verify_file
     from sealfile.stores import store_for
 
-    for file in files:
+    def one(file: Path, console: Console) -> None:
         with io.about(file), trust_near(file):
             summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
                                   signatures.for_file(file), keyless=keyless)
-        print(f"{file}: {summary}", flush=True)
+        console.echo(f"{file}: {summary}")
+
+    for_each_file(files, "verify", one)
 
 
-class NeedsClick(Exception):
-    """The fast path cannot do this (a prompt, a SOPS file's status): the click command will."""
+def set_value(file: Path, keypath: str, value: str, value_type: str, replace: bool, rotate: bool,
+              input_type: str | None) -> None:
+    """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed.
 
-
-def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of a sealed file; exit 3 if ``older_than`` finds stale values."""
-    from sealfile.files import io
-    from sealfile.ops import read
-    from sealfile.ops.signatures import for_file
-    from sealfile.ops.verify import signature_status
-    from sealfile.stores import store_for
-
-    with io.about(file):
-        text, store = io.read_text(file), store_for(file, input_type)
-        sops_kind = read.sops_kind(text, str(file), input_type)
-        if sops_kind is not None:
-            if "click" not in sys.modules:
-                raise NeedsClick
-            from sealfile.cli.sops import show_sops_status
-
-            show_sops_status(file, text, sops_kind, older_than)
-            return
-        info = read.describe(text, store)
-        signature = signature_status(text, store, for_file(file))
-    lines = [f"file: {file}", f"format version: {info.version}", f"signature: {signature}",
-             f"rule: {info.rules.kind} {info.rules.pattern}", f"values: {info.values} ({info.encrypted} encrypted)"]
-    if len(info.groups) == 1:
-        lines += ["recipients:", *(f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients)]
-    else:
-        lines.append(f"recipients: any {info.threshold} of {len(info.groups)} key groups")
-        for number, group in enumerate(info.groups, 1):
-            lines += [f"  group {number}:", *(f"    - {type_id}: {key_id}" for type_id, key_id in group)]
-    if info.set_at:
-        lines += ["values last set:", *_set_at_lines(info.set_at)]
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
-    if older_than is not None:
-        _fail_if_stale(file, info.set_at, older_than)
-
-
-def _set_at_lines(set_at: dict[str, int]) -> list[str]:
-    import time
-
-    now = time.time()
-    return [f"  {keypath}: {time.strftime('%Y-%m-%d %H:%M:%SZ', time.gmtime(when))} ({_age(now - when)} ago)"
-            for keypath, when in set_at.items()]
-
-
-def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta) -> None:
-    from sealfile.cli.exit_codes import ExitCode
-    from sealfile.runtime.freshness import describe_age, stale_paths
-
-    stale = stale_paths(set_at, older_than)
-    if not stale:
-        return
-    print(f"values last set more than {describe_age(older_than)} ago:")
-    for keypath in stale:
-        print(f"  - {keypath}")
-    sys.stdout.flush()
-    say(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}")
-    sys.exit(ExitCode.POLICY)
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(max(seconds, 0))}s"
-
-
-def set_value(file: Path, keypath: str, value: str, value_type: str, rotate: bool, input_type: str | None) -> None:
-    """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed."""
+    A mapping or list at ``keypath`` is replaced only with ``replace`` or a YAML value (which says
+    what it holds), so a plain ``set`` cannot drop a subtree by mistake."""
     from sealfile.cli.writes import rewrite
     from sealfile.ops import change, signatures
     from sealfile.ops.values import parse_value
@@ -205,7 +139,9 @@ def set_value(file: Path, keypath: str, value: str, value_type: str, rotate: boo
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate))
+    replace = replace or value_type == "yaml"
+    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
+                                                          replace=replace))
     say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -20,6 +21,24 @@ from sealfile.ops.config import load_config
 from sealfile.stores import SOPS_ONLY_TYPES, STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SealedFilePath(click.Path):
+    """A sealed file argument. In a Git clone whose ``.gitattributes`` uses the sealfile drivers that this
+    clone has not configured, say so once per command (git would merge such files as text)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        if isinstance(path, Path) and not (ctx and ctx.resilient_parsing):
+            warn_if_clone_not_set_up(path)
+        return path
+
+
+PATH_OR_STDIO = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+"""A plaintext input or any output: ``-`` is standard input or output."""
+SEALED_FILE = SealedFilePath(dir_okay=False, path_type=Path)
+SEALED_FILE_OR_STDIO = SealedFilePath(dir_okay=False, allow_dash=True, path_type=Path)
+"""``-`` is standard input."""
 
 
 def _param_name(flag: str) -> str:

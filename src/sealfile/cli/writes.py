@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from sealfile.cli.boundary import say
+from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import sops_files
@@ -29,6 +30,8 @@ def read_sealed(file: Path) -> str:
 
 def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
+    if io.is_stdio(file):
+        raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
     with io.about(file), trust_near(file), locked(file):
         text = read_sealed(file)
         new_text = transform(text)

@@ -16,10 +16,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
+
+# The typed syntax lives in its own module; every verb imports it from here with the resolver.
+from sealfile.model.keypath_syntax import KeyPath as KeyPath
+from sealfile.model.keypath_syntax import Selector as Selector
+from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
 
 
 class ListIndex(int):
@@ -70,16 +74,16 @@ _PLAIN_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
 def format_keypath(path: Path) -> str:
-    """Human form: dotted where unambiguous (``db.hosts.0.name``), brackets otherwise (``["a.b"]``, ``[1]``)."""
-    parts: list[str] = []
-    for segment in path:
-        if isinstance(segment, ListIndex):
-            parts.append(f".{int(segment)}" if parts else str(int(segment)))
-        elif isinstance(segment, str) and _PLAIN_SEGMENT.match(segment) and segment not in ("true", "false"):
-            parts.append(f".{segment}" if parts else segment)
-        else:
-            parts.append(f"[{_shown_segment(segment)}]")
-    return "".join(parts)
+    """Human form that :func:`parse_keypath` reads back: dotted when every segment can be
+    (``db.hosts.0.name``), else brackets throughout (``["db"]["a.b"]``, ``[0][1]``)."""
+    if all(isinstance(segment, ListIndex) or _dotted_ok(segment) for segment in path):
+        return ".".join(str(int(segment)) if isinstance(segment, ListIndex) else str(segment) for segment in path)
+    return "".join(f"[{int(segment) if isinstance(segment, ListIndex) else _shown_segment(segment)}]"
+                   for segment in path)
+
+
+def _dotted_ok(segment: Any) -> bool:
+    return isinstance(segment, str) and bool(_PLAIN_SEGMENT.match(segment)) and segment not in ("true", "false")
 
 
 def _shown_segment(segment: Any) -> str:
@@ -87,46 +91,6 @@ def _shown_segment(segment: Any) -> str:
     overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
     text = json.dumps(segment, ensure_ascii=False)
     return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
-
-
-@dataclass(frozen=True)
-class Selector:
-    """One segment of a typed key path: ``dotted`` text, or a bracketed string, integer or boolean."""
-
-    kind: Literal["dotted", "str", "int", "bool"]
-    value: str | int | bool
-
-
-KeyPath = tuple[Selector, ...]
-_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-
-
-def parse_keypath(text: str) -> KeyPath:
-    """Parse ``a.b.0.c`` or ``["a"]["b"][0]["c"]``; :class:`KeyPathError` if it is neither."""
-    text = text.strip()
-    if not text:
-        raise KeyPathError("empty key path")
-    if not text.startswith("["):
-        parts = text.split(".")
-        if any(not part for part in parts):
-            raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
-        return tuple(Selector("dotted", part) for part in parts)
-    selectors: list[Selector] = []
-    pos = 0
-    while pos < len(text):
-        match = _BRACKET.match(text, pos)
-        if not match:
-            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-        try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
-            value = json.loads(match.group(1), strict=False)
-        except ValueError:
-            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
-        kind: Literal["str", "int", "bool"] = (
-            "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
-        )
-        selectors.append(Selector(kind, value))
-        pos = match.end()
-    return tuple(selectors)
 
 
 def _key_matches(selector: Selector, key: Any) -> bool:

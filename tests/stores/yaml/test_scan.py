@@ -91,3 +91,26 @@ def test_an_empty_value_is_placed_the_same_by_both_engines(text: str) -> None:
     assert spans[0] == spans[1]
     empty = [start for start, end in spans[0] if start == end]
     assert empty and all(text[start - 1] in ":-" for start in empty)
+
+
+@pytest.mark.parametrize("text", [
+    "a: main\t# a tab before the comment\n",
+    "a:\tb\n",
+    "a: !!str\tb\n",
+    "a: !\tb\n",
+    "a: !<tag:yaml.org,2002:str>\tb\n",
+    "a: !!str\t# c\n",
+    "l: [x,\ty]\n",
+])
+def test_a_tab_as_separation_reads_the_same_on_both_engines(text: str) -> None:
+    """libyaml (the C engine, which defines what a file holds) separates with tabs where YAML 1.2
+    allows; the pure engine reads the same, so the decrypted text of a sealed file reads back."""
+    trees = [scan(text, engine=engine).tree for engine in ("c", "pure")]
+    assert trees[0] == trees[1]
+
+
+@pytest.mark.parametrize("text", ['a: "\\ud800"\n', "l: [a:b]\n", "m: {k: 0:0}\n"])
+def test_what_libyaml_refuses_the_pure_engine_refuses(text: str) -> None:
+    for engine in ("c", "pure"):
+        with pytest.raises(FormatError):
+            scan(text, engine=engine)

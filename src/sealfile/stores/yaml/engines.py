@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import StringMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.scanner import Scanner, ScannerError
+from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
 from ruamel.yaml.tag import Tag
 
 from sealfile.stores.yaml.per_thread import per_thread
@@ -51,10 +51,44 @@ class OnceVersionResolver(VersionedResolver):
         return self.DEFAULT_SCALAR_TAG
 
 
-class LibyamlStrictScanner(Scanner):
-    """ruamel's pure scanner, refusing what libyaml (the C engine, which defines what a file holds)
-    refuses and the pure one would read: a ``\\u`` escape of a UTF-16 surrogate (paired or lone:
-    not text), and a ``:`` inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``)."""
+class LibyamlScanner(Scanner):
+    """ruamel's pure scanner, reading what libyaml (the C engine, which defines what a file holds)
+    reads: it refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text) and a ``:``
+    inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``), and accepts a tab as
+    separation where no simple key can start (``a: b\t# note``, ``a:\tb``) and after a tag
+    (``a: !!str\tb``)."""
+
+    def scan_tag(self) -> Any:
+        """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
+        reader = self.reader
+        peek = reader.peek
+
+        def tab_as_space(index: int = 0) -> Any:
+            char = peek(index)
+            return " " if char == "\t" else char
+
+        reader.peek = tab_as_space
+        try:
+            return super().scan_tag()
+        finally:
+            del reader.peek
+
+    def scan_to_next_token(self) -> Any:
+        """ruamel's own, with libyaml's rule for tabs: skipped in flow context, and in block context
+        wherever a simple key is not allowed (after a value indicator or a scalar on its line)."""
+        reader = self.reader
+        if reader.index == 0 and reader.peek() == BOM:
+            reader.forward()
+        while True:
+            while reader.peek() == " " or (reader.peek() == "\t" and (self.flow_level or not self.allow_simple_key)):
+                reader.forward()
+            if reader.peek() == "#":
+                while reader.peek() not in _THE_END:
+                    reader.forward()
+            if not self.scan_line_break():
+                return None
+            if not self.flow_level:
+                self.allow_simple_key = True
 
     def scan_plain(self) -> Any:
         flow = bool(self.flow_level)
@@ -109,7 +143,7 @@ def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver
     if engine == "pure":
-        yaml.Scanner = LibyamlStrictScanner
+        yaml.Scanner = LibyamlScanner
     return yaml
 
 

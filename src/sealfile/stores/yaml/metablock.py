@@ -7,6 +7,11 @@ block's own indentation is fixed (2 spaces, lists indented), so it parses whatev
 document uses, and its last line is always ``mac:``, so its end is found exactly. A file without a
 final line break keeps having none: the break that separates the block from the text before it
 is the one the text lacked. Cutting the block gives back the text exactly as it was before.
+
+A text that ends in a block scalar (``|``, ``>``) without a final line break is the exception:
+a break written after it would join the value. There the block goes first: before the first key
+of a one-document file, and as the first document of a stream (``---`` before it when the first
+document starts with its own ``---``, after it when not).
 """
 
 from __future__ import annotations
@@ -64,13 +69,34 @@ def newline_of(text: str) -> str:
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that adds the block to ``text`` (a document without one)."""
     newline = newline_of(text)
+    # A block scalar that ends the text without a line break holds no final break; one written
+    # after it for the block would become part of the value.
+    open_block = not text.endswith("\n") and getattr(_last_value(scanned.roots[-1]), "style", None) in ("|", ">")
     if scanned.multi:
+        if open_block:
+            return _first_document(text, scanned.roots[0], render(mapping, 0, newline), newline)
         return _at(text, len(text), "---" + newline + render(mapping, 0, newline))
     root = scanned.roots[0]
     if root.flow_style:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
-    return _at(text, _after_last_value(text, root), render(mapping, root.start_mark.column, newline))
+    block = render(mapping, root.start_mark.column, newline)
+    if open_block:
+        first_line = text.rfind("\n", 0, root.start_mark.index) + 1
+        if text[first_line:root.start_mark.index].strip():
+            raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
+        return first_line, first_line, block
+    return _at(text, _after_last_value(text, root), block)
+
+
+def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
+    head = [line.strip() for line in text[:first_root.start_mark.index].splitlines()]
+    if any(line.startswith("%") for line in head):
+        raise FormatError("a stream with directives (%YAML, %TAG) that ends in a block scalar (| or >) without a "
+                          "final line break cannot hold sealfile's metadata; add the final line break")
+    if any(line == "---" or line.startswith(("--- ", "---\t")) for line in head):
+        return 0, 0, "---" + newline + block
+    return 0, 0, block + "---" + newline
 
 
 def _at(text: str, position: int, block: str) -> Edit:
@@ -82,13 +108,18 @@ def _at(text: str, position: int, block: str) -> Edit:
     return position, position, block
 
 
-def _after_last_value(text: str, root: Any) -> int:
-    """The start of the line after a mapping's last value (its deepest last scalar)."""
+def _last_value(root: Any) -> Any:
+    """A block collection's deepest last node (itself when it is a scalar or in flow style)."""
     node = root
     while isinstance(node.value, list) and node.value and not node.flow_style:
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
-    end = node.end_mark.index
+    return node
+
+
+def _after_last_value(text: str, root: Any) -> int:
+    """The start of the line after a mapping's last value (its deepest last scalar)."""
+    end = _last_value(root).end_mark.index
     if end > 0 and text[end - 1] == "\n":
         return int(end)
     line_end = text.find("\n", end)
@@ -103,21 +134,35 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     start = text.rfind("\n", 0, key.start_mark.index) + 1
     if text[start:key.start_mark.index].strip():
         raise FormatError("the 'sealfile' metadata does not start on a line of its own")
+    end = _after_last_value(text, value) if value.value else int(value.end_mark.index)
+    if _leads(scanned):
+        if start == 0:  # the first document's own '---' follows: ours came after the block
+            end = text.find("\n", end) + 1 or len(text)
+        else:  # ours came before it; the first document's own '---' follows the block
+            start = 0
+        return start, end, ""
     if scanned.multi:
         previous = text.rfind("\n", 0, max(start - 1, 0)) + 1
         if text[previous:start].rstrip("\r\n") == "---":
             start = previous
-    end = _after_last_value(text, value) if value.value else int(value.end_mark.index)
     claimed = bool(scanned.leaves) and scanned.leaves[-1].end >= start  # the break ends the last value
     if end == len(text) and not text.endswith("\n") and start > 0 and text[start - 1] == "\n" and not claimed:
         start -= 2 if text[start - 2:start] == "\r\n" else 1
     return start, end, ""
 
 
+def _leads(scanned: Scan) -> bool:
+    """The block is a stream's first document (written so before a final open block scalar)."""
+    return scanned.multi and scanned.metadata_key_node.start_mark.index < scanned.roots[0].start_mark.index
+
+
 def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was)."""
-    start, end, _ = cut_edit(text, scanned)
     newline = newline_of(text)
+    if _leads(scanned):  # only the block itself; the '---' around it stays
+        start = text.rfind("\n", 0, scanned.metadata_key_node.start_mark.index) + 1
+        return start, _after_last_value(text, scanned.metadata_node), render(mapping, 0, newline)
+    start, end, _ = cut_edit(text, scanned)
     if scanned.multi:
         block = "---" + newline + render(mapping, 0, newline)
     else:

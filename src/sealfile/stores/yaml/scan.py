@@ -155,10 +155,11 @@ class _Walk:
     def run(self, roots: list[Any]) -> Scan:
         if not roots or all(_empty(root) for root in roots):
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
+        metadata_root = None
         if len(roots) > 1 and _metadata_document(roots[-1]):
             *roots, metadata_root = roots
-        else:
-            metadata_root = None
+        elif len(roots) > 1 and _metadata_document(roots[0]):  # before a last document's open block scalar
+            metadata_root, *roots = roots
         multi = len(roots) > 1
         scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
                        containers=self._containers)
@@ -285,6 +286,6 @@ def _empty(root: Any) -> bool:
 
 
 def _metadata_document(root: Any) -> bool:
-    """The document sealfile appends to a stream of several: a mapping holding only ``sealfile``."""
+    """The document sealfile adds to a stream of several: a mapping holding only ``sealfile``."""
     return (type(root) is MappingNode and len(root.value) == 1 and type(root.value[0][0]) is ScalarNode
             and root.value[0][0].value == METADATA_KEY and not root.value[0][0].style)

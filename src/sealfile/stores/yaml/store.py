@@ -13,9 +13,17 @@ class YamlStore(Store):
     suffixes = (".yaml", ".yml")
 
     def load_editable(self, text: str) -> Any:
-        from sealfile.stores.yaml.roundtrip import load_roundtrip
+        """The tree as every YAML path reads it (:func:`~sealfile.stores.yaml.scan.scan`), with a
+        sealed file's metadata under its key as in the text: a YAML file is converted to another
+        syntax from this; YAML itself is edited as text."""
+        from sealfile.model.metadata import METADATA_KEY
+        from sealfile.stores.yaml.engines import c_parser_available, split_bom
+        from sealfile.stores.yaml.scan import scan
 
-        return load_roundtrip(text)
+        scanned = scan(split_bom(text)[1], engine="c" if c_parser_available() else "pure")
+        if scanned.metadata is None or scanned.multi:
+            return scanned.tree
+        return {**scanned.tree, METADATA_KEY: scanned.metadata}
 
     def load_fast(self, text: str) -> Any:
         from sealfile.stores.yaml.reader import load_fast
@@ -23,13 +31,11 @@ class YamlStore(Store):
         return load_fast(text)
 
     def dump(self, document: Any, like: str | None = None) -> str:
-        from sealfile.stores.yaml.layout import guess_layout
-        from sealfile.stores.yaml.roundtrip import dump_roundtrip, keep_comment_gaps
+        """YAML written afresh (from another syntax): a YAML file itself is only ever spliced, so
+        there is no earlier text of this syntax whose layout ``like`` could give."""
+        from sealfile.stores.yaml.roundtrip import dump_roundtrip
 
-        if like is None:
-            return dump_roundtrip(document)
-        keep_comment_gaps(document, like)
-        return dump_roundtrip(document, guess_layout(like))
+        return dump_roundtrip(document)
 
     def read_scalar(self, raw: Any) -> Styled:
         from sealfile.stores.yaml.roundtrip import from_node
