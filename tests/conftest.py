@@ -29,10 +29,20 @@ from tests.support.openbao import openbao, vault_env
 
 __all__ = ["openbao", "vault_env"]
 
-# CI replays the same examples every run (a red build is then reproducible); local runs explore.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if IN_CI:
-    settings.load_profile("ci")
+# The test command replays the same examples on every run, so a red run is reproducible and a new
+# user's first run finds nothing CI never saw. Exploring is explicit, ``--hypothesis-profile=explore``
+# (hypothesis' pytest option, applied after this file), as .ci/run does in a separate, time-boxed step.
+settings.register_profile("replay", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile("replay")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property``, so the exploring step can select them (-m property)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+
 
 _ISOLATED_DIRS = {
     "HOME": "home",

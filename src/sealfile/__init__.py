@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sealfile.runtime.redact import RedactingFilter, redact_logs
     from sealfile.runtime.view import Secrets
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "load_secrets": "sealfile.runtime.loader",

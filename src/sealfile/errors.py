@@ -33,6 +33,20 @@ class FormatError(SealfileError, ValueError):
     """The input is not a well-formed plaintext or sealed document."""
 
 
+class ConflictMarkersError(FormatError):
+    """Git merged a sealed file as text and left conflict markers: this clone has no sealfile merge driver."""
+
+    def __init__(self, line: int):
+        super().__init__(f"git merged this sealed file as text and left conflict markers (line {line}): the "
+                         "sealfile merge driver did not run (is it set up in this clone?)")
+        self.line = line
+
+    def __str__(self) -> str:
+        file = self.file or "FILE"
+        return (f"{super().__str__()}; run 'sealfile git install', then 'git checkout -m {file}' to merge it "
+                "again with the driver")
+
+
 class UnsupportedVersionError(FormatError):
     """The sealed file declares a format version this sealfile does not read."""
 
@@ -86,11 +100,18 @@ class NoUsableKeyError(SealfileError):
     def __init__(self, attempts: Sequence[UnwrapError]):
         self.attempts = list(attempts)
         if attempts:
-            detail = "; ".join(str(a) for a in attempts)
-            message = f"no recipient could open the data key ({detail})"
+            message = f"no recipient could open the data key ({_grouped(self.attempts)})"
         else:
             message = "the file has no recipients"
         super().__init__(message)
+
+
+def _grouped(attempts: list[UnwrapError]) -> str:
+    """``A, B: reason; C: other reason``: recipients that failed the same way share one reason."""
+    by_cause: dict[str, list[str]] = {}
+    for attempt in attempts:
+        by_cause.setdefault(attempt.cause, []).append(f"{attempt.type_id} {attempt.key_id}")
+    return "; ".join(f"{', '.join(names)}: {cause}" for cause, names in by_cause.items())
 
 
 class NotEnoughGroupsError(NoUsableKeyError):

@@ -77,3 +77,19 @@ def test_any_edit_opens_identically_or_fails_cleanly(sealed_once: tuple[str, str
 def _decrypt_and_parse(path: Path) -> Any:
     """decrypt's output read as sealfile reads YAML (ruamel's C parser, which some inputs only it accepts)."""
     return scan(decrypt_text(path.read_text(encoding="utf-8"))).tree
+
+
+def test_a_tag_followed_by_a_tab_means_the_same_to_both_engines(sealed_once: tuple[str, str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by exploring: a file starting with a tag and a tab ('!\t# comment'); both engines
+    read a tab after a tag as libyaml does."""
+    identity, sealed = sealed_once
+    monkeypatch.setenv("SEALFILE_AGE_KEY", identity)
+    outcomes = []
+    for fast_path in ("1", "0"):
+        monkeypatch.setenv("SEALFILE_FAST_PATH", fast_path)
+        try:
+            outcomes.append(decrypt_text("!\t" + sealed))
+        except SealfileError as err:
+            outcomes.append(f"refused: {type(err).__name__}")
+    assert outcomes[0] == outcomes[1]

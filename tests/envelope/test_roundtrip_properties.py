@@ -147,3 +147,11 @@ def test_sealing_keeps_every_byte(age_identity: AgeIdentity, data: Any, style: i
     plaintext = to_yaml(data, style)
     assert decrypt_text(seal_text(plaintext, [age_identity.key])) == plaintext
 
+
+def test_a_plain_non_ascii_scalar_after_an_indicator_stays_plain(age_identity: AgeIdentity) -> None:
+    assert decrypt_text(seal_text("a: :¡\n", [age_identity.key])) == "a: :¡\n"
+
+
+def test_the_document_end_marker_after_a_kept_block_survives(age_identity: AgeIdentity) -> None:
+    plaintext = "k: |+\n  a\n\n...\n"
+    assert decrypt_text(seal_text(plaintext, [age_identity.key])) == plaintext

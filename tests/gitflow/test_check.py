@@ -92,3 +92,29 @@ LIMITED_CHECK = (
     "from sealfile.cli import main\n"
     "main()\n"
 )
+
+
+def test_patterns_come_from_every_sealfile_yaml_above_a_file(sandbox: Sandbox) -> None:
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['*.enc.yaml', 'config/*.yaml']\n")
+    service = sandbox.repo / "services" / "api"
+    (service / "deep").mkdir(parents=True)
+    (service / ".sealfile.yaml").write_text("sealed_files: ['*.secret']\n")
+    leaks = ["config/db.yaml", "services/api/deep/token.secret", "services/api/x.enc.yaml"]
+    fine = ["other/config/db.yaml", "token.secret", "services/api/notes.yaml"]
+    for name in leaks + fine:
+        (sandbox.repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (sandbox.repo / name).write_text("password: leaked\n")
+    done = sandbox.sealfile("check", *leaks, *fine, check=False)
+    assert done.returncode == 3
+    assert sorted(line.split(": ")[2] for line in done.stderr.splitlines() if "NOT SEALED" in line) == sorted(leaks)
+    assert done.stderr.splitlines()[-1] == "sealfile: check: 3 files: 0 ok, 3 with findings"
+
+
+def test_json_and_dotenv_are_sealed_files_by_default(sandbox: Sandbox) -> None:
+    names = ["app.enc.json", ".env.enc", "deploy/prod.env.enc", "x.enc.yml", "y.enc.env"]
+    for name in names:
+        (sandbox.repo / name).parent.mkdir(parents=True, exist_ok=True)
+        text = "{}\n" if name.endswith(".json") else "password: leaked\n" if name.endswith(".yml") else "TOKEN=x\n"
+        (sandbox.repo / name).write_text(text)
+    done = sandbox.sealfile("check", *names, check=False)
+    assert done.stderr.count("NOT SEALED") == len(names), done.stderr

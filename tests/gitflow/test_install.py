@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+
+from sealfile.gitflow.install import textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
 
@@ -18,7 +22,8 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
     assert attributes.startswith("*.png binary\n")
     assert attributes.count("*.enc.yaml diff=sealfile merge=sealfile") == 1
     assert "secrets/*.yaml diff=sealfile merge=sealfile" in attributes
-    assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == f"{SEALFILE} git textconv"
+    assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == textconv_command(SEALFILE)
+    assert f"{SEALFILE} git textconv" in textconv_command(SEALFILE)
     assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
         f"{SEALFILE} git merge-driver %O %A %B %P"
     assert _config(sandbox, "--get", "diff.sealfile.cachetextconv") == ""  # never cache decrypted views
@@ -30,11 +35,27 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
     sandbox.sealfile("git", "uninstall")  # idempotent too
 
 
-def test_default_command_and_environment_override(sandbox: Sandbox) -> None:
+def test_default_command_is_this_interpreter_and_the_environment_overrides_it(sandbox: Sandbox) -> None:
     sandbox.sealfile("git", "install")
-    assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == "sealfile git textconv"
-    sandbox.sealfile("git", "install", env={**sandbox.env, "SEALFILE_GIT_COMMAND": "/opt/sf/bin/sealfile"})
-    assert _config(sandbox, "--local", "merge.sealfile.driver").startswith("/opt/sf/bin/sealfile git merge-driver")
+    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
+        f"{shlex.quote(sys.executable)} -m sealfile git merge-driver %O %A %B %P"
+    wrapper = sandbox.root / "bin" / "sf"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f"#!/bin/sh\nexec {SEALFILE} \"$@\"\n")
+    wrapper.chmod(0o755)
+    sandbox.sealfile("git", "install", env={**sandbox.env, "SEALFILE_GIT_COMMAND": str(wrapper)})
+    assert _config(sandbox, "--local", "merge.sealfile.driver").startswith(f"{wrapper} git merge-driver")
+
+
+def test_every_syntax_and_nested_configs_reach_the_attributes(sandbox: Sandbox) -> None:
+    (sandbox.repo / "services" / "api").mkdir(parents=True)
+    (sandbox.repo / "services" / "api" / ".sealfile.yaml").write_text("sealed_files: ['*.secret', 'prod/*.yaml']\n")
+    sandbox.sealfile("git", "install")
+    for path in ("secrets/app.enc.json", ".env.enc", "deploy/prod.env.enc", "x.enc.yml", "a/b.enc.env",
+                 "services/api/deep/x.secret", "services/api/prod/db.yaml"):
+        assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("merge: sealfile"), path
+    for path in ("notes.yaml", "other/x.secret", "services/api/deep/prod/db.yaml"):
+        assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("unspecified"), path
 
 
 def test_global_install_uses_the_global_config_and_attributes(sandbox: Sandbox) -> None:

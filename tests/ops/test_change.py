@@ -215,9 +215,12 @@ def test_ctrl_c_during_edit_leaves_the_file_and_no_plaintext(tmp_path: Path, env
     slow = tmp_path / "slow.py"
     slow.write_text("import signal, sys, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)  # as editors do\n"
                     f"open({str(ready)!r}, 'w').write(sys.argv[1])\ntime.sleep(60)\n")
+    # Ctrl-C's default action, even when this suite itself was started with SIGINT ignored (a
+    # background job of a shell without job control): an ignored SIGINT is inherited, and respected.
     process = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(path)],
                                env={**env, "EDITOR": f"{sys.executable} {slow}"}, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 30
     while not ready.exists() and time.time() < deadline:
         time.sleep(0.05)
@@ -295,7 +298,7 @@ def test_multi_file_failure_leaves_each_file_whole(tmp_path: Path, env: dict[str
     bad_before = bad.read_bytes()
     result = cli("rotate", str(good), str(bad), env=env)
     assert result.returncode == 1
-    assert "1 done, 1 failed" in result.stderr and "bad.enc.yaml" in result.stderr
+    assert "sealfile: rotate: 2 files: 1 ok, 1 failed" in result.stderr and "bad.enc.yaml" in result.stderr
     assert bad.read_bytes() == bad_before
     assert cli("verify", str(good), env=env).returncode == 0
 

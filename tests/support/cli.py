@@ -30,3 +30,9 @@ def run_cli(*args: Any, input: str | None = None, env: dict[str, str] | None = N
         [sys.executable, "-m", "sealfile", *map(str, args)],
         input=input, capture_output=True, text=True, env=cli_env(env), cwd=cwd, timeout=60,
     )
+
+
+def run_python(code: str, *args: Any) -> subprocess.CompletedProcess[str]:
+    """``python -c CODE ARGS...`` with this checkout's code, as a fresh process (imports start from nothing)."""
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+                          env=cli_env(), timeout=60)

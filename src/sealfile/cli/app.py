@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from sealfile.cli.batch import os_error_line
+from sealfile.cli.envvars import Group
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 
@@ -18,6 +20,7 @@ from sealfile.errors import SealfileError
 COMMAND_MODULES = (
     "sealfile.cli.commands",
     "sealfile.cli.change",
+    "sealfile.cli.recipients",
     "sealfile.cli.git",
     "sealfile.cli.run",
     "sealfile.cli.sops",
@@ -38,7 +41,9 @@ def _import_commands(name: str | None = None) -> None:
         importlib.import_module(module)
 
 
-class SealfileGroup(click.Group):
+class SealfileGroup(Group):
+    """The top level: loads command modules on first use, and is the one error boundary."""
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             _import_commands(cmd_name)
@@ -67,8 +72,7 @@ class SealfileGroup(click.Group):
         except OSError as err:
             if _debug(ctx):
                 raise
-            where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"sealfile: error: {where}{err.strerror or type(err).__name__}", err=True)
+            click.echo(f"sealfile: error: {os_error_line(err)}", err=True)
             sys.exit(ExitCode.ERROR)
         except Exception as err:
             if _debug(ctx):
@@ -88,7 +92,11 @@ def _debug(ctx: click.Context) -> bool:
 @click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
 @click.version_option(package_name="sealfile")
 def cli(debug: bool) -> None:
-    """Keep secrets in Git: readable YAML with every value sealed."""
+    """Keep secrets in Git: readable YAML, JSON or dotenv with every value sealed.
+
+    Run 'sealfile COMMAND --help' for a command's options; each option can also be set as
+    SEALFILE_<COMMAND>_<OPTION> (e.g. SEALFILE_SET_TYPE=int). Shell completion: see the README.
+    """
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""edit, set, unset, rotate, recipients, updatekeys: parse, lock, call the library, write."""
+"""edit, set, unset, rotate: parse, lock, call the library, write."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.options import (
+    SEALED_FILE,
     creation_defaults,
     group_options,
     input_type_option,
-    keys_from_options,
     recipient_options,
     recipients_from_options,
     rule_options,
@@ -25,14 +25,11 @@ from sealfile.cli.options import (
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.kms.base import MasterKey
-from sealfile.kms.groups import KeyGroups
-from sealfile.ops import change, read, signatures, sops_files
-from sealfile.ops.config import load_config, trust_near
+from sealfile.ops import change, signatures, sops_files
+from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES, parse_value
 from sealfile.stores import store_for
 
-FILE = click.Path(dir_okay=False, path_type=Path)
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
 
@@ -42,7 +39,7 @@ def _warn_about_sops() -> None:
     click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
 
 
-def _read_sealed(file: Path) -> str:
+def read_sealed(file: Path) -> str:
     """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
     text = io.read_text(file)
     if sops_files.is_sops_text(text):
@@ -51,10 +48,12 @@ def _read_sealed(file: Path) -> str:
     return text
 
 
-def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
+def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
+    if io.is_stdio(file):
+        raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
     with io.about(file), trust_near(file), locked(file):
-        text = _read_sealed(file)
+        text = read_sealed(file)
         new_text = transform(text)
         if new_text == text:
             return False
@@ -63,15 +62,20 @@ def _rewrite(file: Path, transform: Callable[[str], str]) -> bool:
 
 
 @cli.command()
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @recipient_options
 @group_options
 @rule_options
-@click.option("--allow-disk", is_flag=True, help="Allow the plaintext on disk if no RAM-backed directory exists.")
+@click.option("--allow-disk", is_flag=True,
+              help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
 def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
-    """Edit a sealed file in $VISUAL/$EDITOR; the plaintext stays on a RAM-backed filesystem."""
+    """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
+
+    The plaintext lives in a private, wiped workspace only while the editor runs (see the README
+    for where, per platform). Editing a file that does not exist yet creates it.
+    """
     from sealfile.files.editor import edit_plaintext
 
     keys = recipients_from_options(params)
@@ -88,7 +92,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = _read_sealed(file)
+            sealed = read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
@@ -104,7 +108,8 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             def accept(edited: str) -> str | None:
                 return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
-        result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name)
+        result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
+                                note=lambda text: click.echo(f"sealfile: note: {text}", err=True))
         if result is None:
             click.echo(f"{file}: no change", err=True)
             return
@@ -113,16 +118,21 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
 
 
 @cli.command("set")
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @click.argument("value", required=False)
 @click.option("--type", "value_type", type=click.Choice(VALUE_TYPES), default="str", show_default=True,
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
+@click.option("--replace", is_flag=True, help="Replace a mapping or list at KEYPATH with a single value.")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
-def set_command(file: Path, keypath: str, value: str | None, value_type: str, rotate: bool,
+def set_command(file: Path, keypath: str, value: str | None, value_type: str, replace: bool, rotate: bool,
                 input_type: str | None) -> None:
-    """Set one value. Without VALUE it is read from stdin, so it stays out of shell history."""
+    """Set one value or subtree.
+
+    Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
+    KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
+    """
     if value is None:
         if sys.stdin.isatty():
             value = click.prompt("value", hide_input=True, err=True)
@@ -132,12 +142,14 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, ro
     typed = parse_value(value, value_type)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    changed = _rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate))
+    replace = replace or value_type == "yaml"
+    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
+                                                          replace=replace))
     click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
 
 
 @cli.command()
-@click.argument("file", type=FILE)
+@click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
@@ -145,150 +157,20 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     """Remove one value or subtree."""
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    _rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
+    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
     click.echo(f"{file}: {keypath} removed", err=True)
 
 
-def _each(files: tuple[Path, ...], label: str, work: Callable[[Path], str]) -> None:
-    """Run ``work`` per file with a progress bar; a failure on one leaves it untouched and the rest go on."""
-    failures: list[str] = []
-    done: list[str] = []
-    with click.progressbar(files, label=label, file=sys.stderr, show_pos=True) as bar:
-        for file in bar:
-            try:
-                done.append(f"{file}: {work(file)}")
-            except SealfileError as err:
-                failures.append(str(err.in_file(str(file))))
-    for line in done:
-        click.echo(line, err=True)
-    for line in failures:
-        click.echo(f"sealfile: error: {line}", err=True)
-    click.echo(f"{len(done)} done, {len(failures)} failed", err=True)
-    if failures:
-        sys.exit(ExitCode.ERROR)
-
-
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
-    """New data key per file: every value re-encrypted, re-wrapped for every recipient."""
-    _each(files, "rotating", lambda file: _rotate_one(file, input_type))
+    """Give files a new data key; every value re-encrypted."""
 
-
-def _rotate_one(file: Path, input_type: str | None) -> str:
-    store = store_for(file, input_type)
-    policy = signatures.for_file(file)
-    return "rotated" if _rewrite(file, lambda text: change.rotate(text, store, policy=policy)) else "unchanged"
-
-
-def _describe(keys: list[MasterKey]) -> str:
-    return ", ".join(f"{k.type_id} {k.key_id}" for k in keys)
-
-
-@cli.group()
-def recipients() -> None:
-    """List, add or remove who can open files (re-wraps the data key; values untouched)."""
-
-
-@recipients.command("list")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@input_type_option
-def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
-    for file in files:
-        with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file, input_type))
-        for number, group in enumerate(info.groups, 1):
-            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
-            for type_id, key_id in group:
-                click.echo(f"{file}\t{type_id}\t{key_id}{where}")
-
-
-def _recipient_change(
-    files: tuple[Path, ...],
-    label: str,
-    *,
-    add: list[MasterKey] | None = None,
-    remove: list[MasterKey] | None = None,
-    exact: list[MasterKey] | KeyGroups | None = None,
-    group: int | None = None,
-    input_type: str | None = None,
-) -> None:
-    def work(file: Path) -> str:
-        outcome: list[change.RecipientChange] = []
+    def one(file: Path, console: Console) -> None:
         store = store_for(file, input_type)
         policy = signatures.for_file(file)
+        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
+        console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
 
-        def apply(text: str) -> str:
-            outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact,
-                                                     group=group, store=store, policy=policy))
-            return outcome[-1].text
-
-        _rewrite(file, apply)
-        result = outcome[-1]
-        parts = [f"added {_describe(result.added)}" if result.added else "",
-                 f"removed {_describe(result.removed)}" if result.removed else ""]
-        return "; ".join(p for p in parts if p) or "unchanged"
-
-    _each(files, label, work)
-
-
-@recipients.command("add")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@recipient_options
-@click.option("--group", type=click.IntRange(1), metavar="N",
-              help="The key group the recipients join (needed when a file has several).")
-@input_type_option
-def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str | None, **params: Any) -> None:
-    keys = keys_from_options(params)
-    if not keys:
-        raise click.UsageError("name at least one recipient to add")
-    _recipient_change(files, "adding", add=keys, group=group, input_type=input_type)
-
-
-@recipients.command("remove")
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@recipient_options
-@click.option("--rotate", "then_rotate", is_flag=True, help="Also rotate the data key (recommended).")
-@input_type_option
-def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: str | None, **params: Any) -> None:
-    keys = keys_from_options(params)
-    if not keys:
-        raise click.UsageError("name at least one recipient to remove")
-    _recipient_change(files, "removing", remove=keys, input_type=input_type)
-    if then_rotate:
-        _each(files, "rotating", lambda file: _rotate_one(file, input_type))
-    else:
-        click.echo("warning: a removed recipient may have kept the old data key; run 'sealfile rotate' "
-                   "(or use --rotate) so it cannot read future values", err=True)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
-@click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
-@input_type_option
-def updatekeys(files: tuple[Path, ...], yes: bool, input_type: str | None) -> None:
-    """Make each file's recipients match its creation rule in .sealfile.yaml.
-
-    The change is shown and confirmed (unless --yes) before anything is unwrapped or wrapped, so
-    no new recipient's service is contacted without the user's say."""
-    for file in files:
-        with io.about(file):
-            rule = load_config(file).rule_for(file)
-            if rule is None or rule.recipients is None:
-                raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(_read_sealed(file), exact=rule.recipients,
-                                             store=store_for(file, input_type))
-        if not preview.changes:
-            click.echo(f"{file}: recipients already match", err=True)
-            continue
-        if rule.recipients.grouped:
-            click.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
-        for key in preview.added:
-            click.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
-        for key in preview.removed:
-            click.echo(f"{file}: - {key.type_id} {key.key_id}", err=True)
-        if not yes and not click.confirm(f"Update {file}?", default=False, err=True):
-            click.echo(f"{file}: skipped", err=True)
-            continue
-        _recipient_change((file,), "updating", exact=rule.recipients, input_type=input_type)
+    for_each_file(files, "rotate", one)

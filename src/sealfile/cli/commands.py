@@ -11,8 +11,12 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import (
+    PATH_OR_STDIO,
+    SEALED_FILE,
+    SEALED_FILE_OR_STDIO,
     creation_defaults,
     group_options,
     input_type_option,
@@ -50,22 +54,27 @@ def keygen(output: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=PATH_OR_STDIO)
 @recipient_options
 @group_options
 @rule_options
 @click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same file sealed earlier: keep its data key and every unchanged ciphertext.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-o", "--output", type=PATH_OR_STDIO, help="Write the sealed file here [default: stdout, or -].")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with its sealed form.")
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
             output_type: str | None, **params: Any) -> None:
-    """Seal a plaintext YAML file for the given recipients."""
+    """Seal a YAML, JSON or dotenv file (- reads stdin).
+
+    Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
+    """
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise click.UsageError("-i replaces a file: name the file, not -")
     keys = recipients_from_options(params)
     rules = rules_from_options(params)
     policy = signatures.for_file(output or file)
@@ -77,7 +86,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
-    out_store = store_for(output, output_type) if output or output_type else store
+    named_output = output is not None and not io.is_stdio(output)
+    out_store = store_for(output, output_type) if named_output or output_type else store
     with io.about(file):
         sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
                                      policy=policy)
@@ -85,7 +95,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=SEALED_FILE_OR_STDIO)
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @input_type_option
 @output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the file's own, layout kept]: yaml or json (a SOPS "
@@ -95,15 +105,18 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the plaintext here (created 0600) instead of stdout.")
+@click.option("-o", "--output", type=PATH_OR_STDIO,
+              help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 @click.option("--portable", is_flag=True,
               help="YAML: re-spell plain scalars (yes, 012, 12:30...) so YAML 1.1 readers (PyYAML, Go yaml.v2) "
                    "read the same data; the default prints the file's own text byte for byte.")
 def decrypt(file: Path, extract: str | None, input_type: str | None, output_type: str | None,
             legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
             output: Path | None, portable: bool) -> None:
-    """Print the plaintext of a sealed or SOPS file (verified first)."""
+    """Print a sealed or SOPS file's plaintext (- reads stdin).
+
+    The whole file is verified (MAC, then every value) before anything is printed.
+    """
     fmt = output_type or legacy_format  # --format: the old spelling of --output-type, kept for scripts
     if fmt != "k8s-secret" and (name or namespace):
         raise click.UsageError("--name and --namespace go with --output-type k8s-secret")
@@ -131,7 +144,7 @@ def decrypt(file: Path, extract: str | None, input_type: str | None, output_type
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 @click.option("--keyless", is_flag=True, help="Check structure and signature only; try no key.")
 @click.option("--print-signed-message", "show", flag_value="message",
@@ -140,7 +153,7 @@ def decrypt(file: Path, extract: str | None, input_type: str | None, output_type
 @click.option("--print-allowed-signers", "show", flag_value="signers",
               help="Print the trusted signers for FILE as an OpenSSH allowed_signers file.")
 def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show: str | None) -> None:
-    """Check that each file was sealed by a trusted signer and that nothing in it was altered.
+    """Check that files were sealed by a trusted signer and nothing in them was altered.
 
     Without a key (or with --keyless) the structure and the signature are checked and the signer is
     named; with a key, also the MAC and every value."""
@@ -150,11 +163,14 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show:
         with io.about(files[0]):
             _print_seal_part(files[0], show, input_type)
         return
-    for file in files:
+
+    def one(file: Path, console: Console) -> None:
         with io.about(file), trust_near(file):
             summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
                                   signatures.for_file(file), keyless=keyless)
-        click.echo(f"{file}: {summary}")
+        console.echo(f"{file}: {summary}")
+
+    for_each_file(files, "verify", one)
 
 
 def _print_seal_part(file: Path, show: str, input_type: str | None) -> None:
@@ -174,56 +190,65 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
 @input_type_option
-def status(file: Path, older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Recipients, format version and values of a sealed or SOPS file; needs no key."""
-    with io.about(file):
-        text, store = io.read_text(file), store_for(file, input_type)
-        sops_kind = read.sops_kind(text, str(file), input_type)
-        if sops_kind is not None:
-            from sealfile.cli.sops import show_sops_status
+def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
+    """Show recipients, rule and value ages of sealed or SOPS files; no key."""
+    shown: list[Path] = []
 
-            show_sops_status(file, text, sops_kind, older_than)
-            return
-        info = read.describe(text, store)
-        signature = signature_status(text, store, signatures.for_file(file))
-    click.echo(f"file: {file}")
-    click.echo(f"format version: {info.version}")
-    click.echo(f"signature: {signature}")
-    click.echo(f"rule: {info.rules.kind} {info.rules.pattern}")
-    click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
-    if len(info.groups) == 1:
-        click.echo("recipients:")
-        for type_id, key_id in info.recipients:
-            click.echo(f"  - {type_id}: {key_id}")
-    else:
-        click.echo(f"recipients: any {info.threshold} of {len(info.groups)} key groups")
-        for number, group in enumerate(info.groups, 1):
-            click.echo(f"  group {number}:")
-            for type_id, key_id in group:
-                click.echo(f"    - {type_id}: {key_id}")
+    def one(file: Path, console: Console) -> ExitCode:
+        with io.about(file):
+            text, store = io.read_text(file), store_for(file, input_type)
+            sops_kind = read.sops_kind(text, str(file), input_type)
+            if sops_kind is not None:
+                from sealfile.cli.sops import sops_status_lines
+
+                lines, set_at = sops_status_lines(file, text, sops_kind, older_than), {}
+            else:
+                info = read.describe(text, store)
+                lines = _status_lines(file, info, signature_status(text, store, signatures.for_file(file)))
+                set_at = info.set_at
+        for line in ([""] if shown else []) + lines:
+            console.echo(line)
+        shown.append(file)
+        return _stale(file, set_at, older_than, console) if older_than is not None else ExitCode.OK
+
+    for_each_file(files, "status", one)
+
+
+def _status_lines(file: Path, info: read.Status, signature: str) -> list[str]:
+    lines = [f"file: {file}", f"format version: {info.version}", f"signature: {signature}",
+             f"rule: {info.rules.kind} {info.rules.pattern}", f"values: {info.values} ({info.encrypted} encrypted)",
+             *_recipient_lines(info)]
     if info.set_at:
         now = time.time()
-        click.echo("values last set:")
+        lines.append("values last set:")
         for keypath, when in info.set_at.items():
             stamp = dt.datetime.fromtimestamp(when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-            click.echo(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
-    if older_than is not None:
-        _fail_if_stale(file, info.set_at, older_than)
+            lines.append(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
+    return lines
 
 
-def _fail_if_stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta) -> None:
+def _recipient_lines(info: read.Status) -> list[str]:
+    if len(info.groups) == 1:
+        return ["recipients:", *(f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients)]
+    lines = [f"recipients: any {info.threshold} of {len(info.groups)} key groups"]
+    for number, group in enumerate(info.groups, 1):
+        lines += [f"  group {number}:", *(f"    - {type_id}: {key_id}" for type_id, key_id in group)]
+    return lines
+
+
+def _stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta, console: Console) -> ExitCode:
     stale = stale_paths(set_at, older_than)
     if not stale:
-        return
-    click.echo(f"values last set more than {describe_age(older_than)} ago:")
+        return ExitCode.OK
+    console.echo(f"values last set more than {describe_age(older_than)} ago:")
     for keypath in stale:
-        click.echo(f"  - {keypath}")
-    click.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
-    sys.exit(ExitCode.POLICY)
+        console.echo(f"  - {keypath}")
+    console.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
+    return ExitCode.POLICY
 
 
 def _age(seconds: float) -> str:
@@ -239,8 +264,4 @@ def _emit(text: str, output: Path | None, *, private: bool, source: Path) -> Non
     except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
         raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
                             file=str(source)) from None
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(raw)
-    else:
-        io.write_output(output, raw, private=private)
+    io.write_output(output or io.STDIO, raw, private=private)

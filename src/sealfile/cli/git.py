@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
+from sealfile.cli.options import SEALED_FILE, warn_if_clone_not_set_up
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
-from sealfile.gitflow.sealed import matches_patterns
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
@@ -24,7 +25,7 @@ MERGE_CONFLICT = 1
 
 @cli.group("git")
 def git_group() -> None:
-    """Git integration: readable diffs and conflict-free merges of sealed files."""
+    """Git drivers: readable diffs and conflict-free merges."""
 
 
 @git_group.command("install")
@@ -32,7 +33,11 @@ def git_group() -> None:
 @click.option("--command", metavar="CMD", envvar=installer.COMMAND_ENV,
               help="How git should run sealfile [default: sealfile; env SEALFILE_GIT_COMMAND].")
 def git_install(global_: bool, command: str | None) -> None:
-    """Write .gitattributes entries and git config for the sealfile diff and merge drivers."""
+    """Set up the diff and merge drivers for this clone.
+
+    Writes the sealfile block of .gitattributes (commit it) and this clone's git config (or,
+    with --global, yours). The drivers run this installation by its absolute path.
+    """
     done = installer.install(".", global_=global_, command=command)
     click.echo(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile")
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
@@ -41,7 +46,7 @@ def git_install(global_: bool, command: str | None) -> None:
 @git_group.command("uninstall")
 @click.option("--global", "global_", is_flag=True, help="Undo a --global install.")
 def git_uninstall(global_: bool) -> None:
-    """Remove the drivers' git config and the sealfile block of the attributes file."""
+    """Remove the drivers' config and .gitattributes block."""
     target = installer.uninstall(".", global_=global_)
     click.echo(f"removed the sealfile drivers and the sealfile block of {target}")
 
@@ -50,7 +55,10 @@ def git_uninstall(global_: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--redact", is_flag=True, help="Never decrypt, even with a key.")
 def git_textconv(file: str, redact: bool) -> None:
-    """(git diff driver) Print FILE decrypted if a key opens it, else redacted. Never fails."""
+    """(run by git) A sealed file as git diff shows it.
+
+    Decrypted if a key opens FILE, else redacted; never fails.
+    """
     from sealfile.gitflow.textconv import textconv
 
     try:
@@ -75,7 +83,10 @@ def git_textconv(file: str, redact: bool) -> None:
 @click.argument("theirs", type=FILE)
 @click.argument("path", required=False, default=None)
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
-    """(git merge driver) Three-way merge of sealed values into OURS; exit 1 on conflicts."""
+    """(run by git) Three-way merge of sealed values.
+
+    Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
+    """
     from sealfile.gitflow.merge import merge_texts
     from sealfile.ops.signatures import for_file
 
@@ -111,14 +122,14 @@ def _read_optional(path: Path) -> str | None:
               help="Compare sealed files between revisions (REV alone: against the working tree); ARGS are paths.")
 @click.option("--reveal", is_flag=True, help="Decrypt both sides and show plaintext values (needs a key).")
 def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
-    """Semantic diff of sealed files: values, recipients, rules. Redacted unless --reveal.
+    """Compare sealed files by key path; redacted unless --reveal.
 
     \b
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
+    from sealfile.gitflow.patterns import at_revision, in_worktree, union
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
-    from sealfile.ops.config import load_config
 
     if rev is None:
         if len(args) != 2:
@@ -130,10 +141,10 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         return
     root = toplevel(".")
     base, head = split_range(rev)
-    patterns = load_config(root).sealed_patterns
+    patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
     for change in changed_files(base, head, relative, root):
-        if not matches_patterns(change.path, patterns):
+        if not patterns.matches(change.path):
             continue
         old_text = show(base, change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
@@ -149,11 +160,12 @@ def _working_copy(path: Path) -> str | None:
 @cli.command()
 @click.argument("base")
 @click.argument("head")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, json for tools.")
 @click.option("--fail-on-recipient-change", is_flag=True,
               help="Count any recipient or trusted signer added or removed as a policy violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
-    """Summary of sealed-file changes between two revisions, for reviewers without keys.
+    """Summarise sealed-file changes between revisions (no key).
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
@@ -170,18 +182,28 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=FILE)
+@click.argument("files", nargs=-1, type=SEALED_FILE)
 def check(files: tuple[Path, ...]) -> None:
-    """Pre-commit guard: files matching the sealed-file patterns must be sealed, structurally valid,
-    hold no plaintext where their rule encrypts, and (with trusted signers) be sealed by one of them.
-    Needs no key. Without FILES: every tracked file."""
-    from sealfile.gitflow.check import check_files
+    """Pre-commit guard: refuse unsealed secrets files (no key).
 
+    Files matching the sealed-file patterns must be sealed, structurally valid, hold no plaintext
+    where their rule encrypts, and (with trusted signers) be sealed by one of them. Without FILES:
+    every tracked file.
+
+    The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
+    *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
+    """
+    from sealfile.gitflow.check import check_file
+    from sealfile.gitflow.patterns import sealed_files
+
+    if not files:
+        warn_if_clone_not_set_up(".")
     chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]
-    checked, findings = check_files(chosen)
-    for finding in findings:
-        click.echo(f"sealfile: {finding}", err=True)
-    errors = [f for f in findings if f.error]
-    if errors:
-        click.echo(f"sealfile: check failed: {len(errors)} error(s) in {len(checked)} sealed file(s)", err=True)
-        sys.exit(ExitCode.POLICY)
+
+    def one(file: Path, console: Console) -> ExitCode:
+        findings = check_file(file)
+        for finding in findings:
+            console.echo(f"sealfile: {finding}", err=True)
+        return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
+
+    for_each_file(sealed_files(chosen), "check", one)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +19,34 @@ from sealfile.ops.config import load_config
 from sealfile.stores import STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
+_warned_setup: set[str] = set()
+
+
+class SealedFilePath(click.Path):
+    """A sealed file argument. In a Git clone whose ``.gitattributes`` uses the sealfile drivers that this
+    clone has not configured, say so once per command (git would merge such files as text)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        if isinstance(path, Path) and str(path) != "-" and not (ctx and ctx.resilient_parsing):
+            warn_if_clone_not_set_up(path)
+        return path
+
+
+def warn_if_clone_not_set_up(path: str | os.PathLike[str]) -> None:
+    from sealfile.gitflow.drivers import missing_driver
+
+    warning = missing_driver(path)
+    if warning and warning not in _warned_setup:
+        _warned_setup.add(warning)
+        click.echo(f"sealfile: warning: {warning}", err=True)
+
+
+PATH_OR_STDIO = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+"""A plaintext input or any output: ``-`` is standard input or output."""
+SEALED_FILE = SealedFilePath(dir_okay=False, path_type=Path)
+SEALED_FILE_OR_STDIO = SealedFilePath(dir_okay=False, allow_dash=True, path_type=Path)
+"""``-`` is standard input."""
 
 
 def _param_name(flag: str) -> str:

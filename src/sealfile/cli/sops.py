@@ -50,7 +50,7 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     _write(result.sealed, file, output, in_place)
 
 
-def show_sops_status(file: Path, text: str, kind: str, older_than: dt.timedelta | None) -> None:
+def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
     """``status`` of a SOPS file: what its metadata says, and whether the MAC holds (with a key)."""
     from sealfile.sops import LABELS, checked_kind
     from sealfile.sops.status import describe
@@ -58,16 +58,14 @@ def show_sops_status(file: Path, text: str, kind: str, older_than: dt.timedelta 
     if older_than is not None:
         raise click.UsageError("--older-than needs per-value times, which SOPS files do not record")
     info = describe(text, checked_kind(kind))
-    click.echo(f"file: {file}")
-    click.echo(f"format: SOPS {LABELS[info.kind]} file (written by sops {info.version or '?'})")
-    click.echo(f"rule: {info.rule[0]} {info.rule[1]}" + (" (MAC over encrypted values only)"
-                                                         if info.mac_only_encrypted else ""))
-    click.echo(f"values: {info.values} ({info.encrypted} encrypted)")
-    click.echo("recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else ""))
-    for type_id, key_id in info.recipients:
-        click.echo(f"  - {type_id}: {key_id}")
-    click.echo(f"last modified: {info.lastmodified}")
-    click.echo(f"MAC: {info.mac}")
+    lines = [f"file: {file}",
+             f"format: SOPS {LABELS[info.kind]} file (written by sops {info.version or '?'})",
+             f"rule: {info.rule[0]} {info.rule[1]}" + (" (MAC over encrypted values only)"
+                                                     if info.mac_only_encrypted else ""),
+             f"values: {info.values} ({info.encrypted} encrypted)",
+             "recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else "")]
+    lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
+    return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
 
 
 @cli.command("export-sops")

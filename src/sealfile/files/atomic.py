@@ -73,7 +73,7 @@ def atomic_write(
     try:
         try:
             _write_all(fd, payload)
-            os.fchmod(fd, final_mode)
+            _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
             if tmp is None:
@@ -89,6 +89,14 @@ def atomic_write(
         raise
     _test_pause()
     _fsync_dir(directory)
+
+
+def _set_mode(fd: int, mode: int) -> None:
+    """Mode bits where they exist; Windows (before Python 3.13, no ``fchmod``) protects files by the
+    access list they inherit from their directory instead."""
+    fchmod = getattr(os, "fchmod", None)
+    if fchmod is not None:
+        fchmod(fd, mode)
 
 
 def _unnamed_file(directory: Path, name: str) -> tuple[int, str | None]:

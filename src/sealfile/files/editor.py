@@ -1,9 +1,20 @@
-"""Editing plaintext without it touching a disk: a private file on a RAM-backed filesystem.
+"""Editing plaintext in a private workspace that is wiped on every way out.
 
-The plaintext lives in a 0600 file inside a 0700 directory on tmpfs (``$XDG_RUNTIME_DIR`` or
-``/dev/shm``) only while the editor runs; on every way out (success, invalid YAML, editor
-crash, Ctrl-C, SIGTERM/SIGHUP) it is overwritten with zeros and removed. With no RAM-backed
-place we refuse unless the user explicitly allows a disk.
+Where the workspace is, per platform (the README documents it):
+
+- Linux: a RAM-backed filesystem (``$XDG_RUNTIME_DIR`` or ``/dev/shm``, checked to be tmpfs), so
+  the plaintext never reaches a disk. Without one, ``edit`` refuses unless ``--allow-disk``: on
+  Linux its absence means an unusual environment (a container), not the platform's norm.
+- macOS and Windows have no RAM-backed directory by default; refusing would make ``edit`` unusable
+  there, so the workspace is a private per-user directory on disk (:mod:`sealfile.files.userdirs`:
+  0700, or on Windows an access list for the user alone), with a one-line note saying so.
+
+Either way the workspace is a fresh 0700 directory holding the 0600 plaintext only while the
+editor runs. On every way out (saved, invalid text, an editor that fails, Ctrl-C, SIGTERM/SIGHUP)
+every file in it is overwritten with zeros and removed: the plaintext and whatever the editor left
+beside it (``FILE~``, ``.FILE.swp``, ``#FILE#``, ``4913``...). A workspace holds a lock while in use;
+one whose lock is free belongs to an ``edit`` that was killed (``kill -9`` skips every cleanup) and
+the next ``edit`` wipes it.
 """
 
 from __future__ import annotations
@@ -13,15 +24,24 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
+from filelock import FileLock, Timeout
+
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.userdirs import private_directory, restrict_to_owner
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
+PREFIX = "sealfile-edit-"
+LOCK_NAME = ".sealfile-edit.lock"
+CREATION_GRACE_SECONDS = 60
+"""A workspace without its lock yet is being created; after this long it was abandoned."""
 T = TypeVar("T")
 
 
@@ -55,51 +75,95 @@ def ram_directory() -> Path | None:
     return None
 
 
-def private_workspace(allow_disk: bool) -> Path:
-    base = ram_directory()
-    if base is None:
-        if not allow_disk:
-            raise SealfileError(
-                "no RAM-backed directory ($XDG_RUNTIME_DIR or /dev/shm on tmpfs) for the plaintext; "
-                "pass --allow-disk to use the temporary directory on disk instead"
-            )
-        base = Path(tempfile.gettempdir())
+def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
+    """Where workspaces go on this platform, and a note to show when that is on a disk."""
+    ram = ram_directory()
+    if ram is not None:
+        return ram, None
+    if sys.platform not in ("darwin", "win32") and not allow_disk:
+        raise SealfileError(
+            "no RAM-backed directory ($XDG_RUNTIME_DIR or /dev/shm on tmpfs) for the plaintext; "
+            "pass --allow-disk to use a private directory on disk instead"
+        )
+    base = private_directory("edit")
+    return base, (f"no RAM-backed directory here: the plaintext is on disk in {base} (private to you) while "
+                  "the editor runs, then overwritten and removed")
+
+
+@contextlib.contextmanager
+def private_workspace(base: Path) -> Iterator[Path]:
+    """A fresh private directory under ``base``, locked while in use, wiped and removed on the way out."""
     wipe_abandoned(base)
-    return Path(tempfile.mkdtemp(prefix=f"sealfile-{os.getpid()}-", dir=base))  # mkdtemp makes it 0700
-
-
-def _alive(pid: int) -> bool:
+    directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))  # 0700 where modes apply
+    lock = FileLock(str(directory / LOCK_NAME), timeout=0)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+        restrict_to_owner(directory)
+        lock.acquire()
+        yield directory
+    finally:
+        wipe_tree(directory, keep=LOCK_NAME)
+        lock.release()
+        with contextlib.suppress(OSError):
+            (directory / LOCK_NAME).unlink()
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _owned_by_someone_else(entry: Path) -> bool:
+    getuid = getattr(os, "getuid", None)  # Windows: the base directory is the user's own already
+    return getuid is not None and entry.stat().st_uid != getuid()
+
+
+def _abandoned(entry: Path) -> bool:
+    """A workspace of an ``edit`` that is gone: its lock is free, or it never got one and is old."""
+    lock_file = entry / LOCK_NAME
+    if not lock_file.exists():
+        return time.time() - entry.stat().st_mtime > CREATION_GRACE_SECONDS
+    lock = FileLock(str(lock_file), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return False  # an edit is running
+    lock.release()
     return True
 
 
 def wipe_abandoned(base: Path) -> None:
-    """Wipe workspaces left by an ``edit`` that was killed (``kill -9`` skips every cleanup).
-
-    Each workspace is named after its process id; one that is ours and whose process is gone
-    is overwritten and removed. A live process (or a reused pid) keeps its workspace.
-    """
+    """Wipe workspaces left by an ``edit`` that was killed (``kill -9`` skips every cleanup)."""
     with contextlib.suppress(OSError):
         for entry in base.iterdir():
-            parts = entry.name.split("-")
-            if len(parts) < 3 or parts[0] != "sealfile" or not parts[1].isdigit():
-                continue
             with contextlib.suppress(OSError):
-                if entry.is_symlink() or entry.stat().st_uid != os.getuid() or _alive(int(parts[1])):
+                if (not entry.name.startswith(PREFIX) or entry.is_symlink() or not entry.is_dir()
+                        or _owned_by_someone_else(entry) or not _abandoned(entry)):
                     continue
-                for leftover in entry.iterdir():
-                    if leftover.is_file() and not leftover.is_symlink():
-                        wipe(leftover)
+                wipe_tree(entry)
                 entry.rmdir()
 
 
+def wipe_tree(directory: Path, *, keep: str | None = None) -> None:
+    """Overwrite every file below ``directory`` with zeros and remove it, then the subdirectories:
+    the plaintext and any backup, swap or autosave file an editor made beside it. Symbolic links are
+    removed, never followed."""
+    for root, dirs, files in os.walk(directory, topdown=False):
+        for name in files:
+            path = Path(root) / name
+            if name == keep and Path(root) == directory:
+                continue
+            if path.is_symlink():
+                path.unlink()
+            else:
+                wipe(path)
+        for name in dirs:
+            path = Path(root) / name
+            with contextlib.suppress(OSError):
+                if path.is_symlink():
+                    path.unlink()
+                else:
+                    path.rmdir()
+
+
 def wipe(path: Path) -> None:
-    """Overwrite with zeros, then remove: the plaintext's pages don't linger in the tmpfs."""
+    """Overwrite with zeros, then remove: the plaintext's pages do not linger in the tmpfs or on disk."""
     with contextlib.suppress(FileNotFoundError):
         size = path.stat().st_size
         with open(path, "r+b") as handle:
@@ -118,7 +182,9 @@ def _signals_unwind() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise _Terminated(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # SIGHUP does not exist on Windows
+    wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if sig is not None]
+    previous = {sig: signal.signal(sig, handler) for sig in wanted}
     try:
         yield
     finally:
@@ -138,16 +204,20 @@ def edit_plaintext(
     allow_disk: bool = False,
     reopen: Callable[[FormatError], bool] = lambda err: False,
     name: str = "secrets.yaml",
+    note: Callable[[str], None] = lambda text: None,
 ) -> T:
     """Let the user edit ``plaintext``; ``accept`` turns the result into T or raises FormatError.
 
     On FormatError, ``reopen(err)`` decides whether to reopen the editor (the user's text is kept)
-    or give up (the error propagates and nothing was written).
+    or give up (the error propagates and nothing was written). ``note`` is told, once, when the
+    workspace is on a disk.
     """
-    workspace = private_workspace(allow_disk)
-    target = workspace / name
+    base, disk_note = workspace_base(allow_disk)
+    if disk_note:
+        note(disk_note)
     try:
-        with _signals_unwind():
+        with private_workspace(base) as workspace, _signals_unwind():
+            target = workspace / name
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(plaintext)
@@ -164,7 +234,3 @@ def edit_plaintext(
                                           keypath=err.keypath) from None
     except _Terminated:
         raise SealfileError("terminated by a signal; nothing was changed") from None
-    finally:
-        wipe(target)
-        with contextlib.suppress(OSError):
-            workspace.rmdir()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,8 +45,16 @@ def max_file_bytes() -> int:
     return int(max(megabytes, 0.001) * 1024 * 1024)
 
 
+STDIO = "-"
+"""The file name meaning standard input (read) or standard output (write), as Unix tools use it."""
+
+
+def is_stdio(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path) == STDIO
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The whole file as UTF-8 text (see :func:`read_bytes`)."""
+    """The whole file (``-``: standard input) as UTF-8 text (see :func:`read_bytes`)."""
     raw = read_bytes(path)
     try:
         return raw.decode("utf-8")
@@ -54,12 +63,14 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The whole file, at most :func:`max_file_bytes` of it.
+    """The whole file (``-``: standard input), at most :func:`max_file_bytes` of it.
 
     Only regular files and pipes are read (``<(cmd)`` and ``/dev/stdin`` from a pipe work): a
     device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``, ``/dev/sda``), is
     refused before a byte is read. The file is opened non-blocking, so a FIFO with no writer
     reads as empty instead of hanging."""
+    if is_stdio(path):
+        return _read_stdin()
     limit = max_file_bytes()
     name = os.fspath(path)
     too_big = f"larger than {limit / (1024 * 1024):g} MiB; not a secrets file? (see {MAX_FILE_MB_ENV})"
@@ -93,8 +104,25 @@ def _refuse_device(mode: int, name: str) -> None:
         raise FormatError("is a device, not a file (sealfile reads regular files and pipes)", file=name)
 
 
-def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
-    """Plaintext output is 0600 (an existing file keeps only its owner bits); sealed output keeps the
-    target's mode."""
-    atomic_write(path, text, private=private)
+def _read_stdin() -> bytes:
+    """Standard input, within the same size limit as a file."""
+    limit = max_file_bytes()
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise FormatError(f"input is larger than {limit / (1024 * 1024):g} MiB (see {MAX_FILE_MB_ENV})", file=STDIO)
+    return raw
 
+
+def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
+    """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
+    existing file keeps only its owner bits); sealed output keeps the target's mode."""
+    if is_stdio(path):
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        return
+    atomic_write(path, text, private=private)

@@ -1,41 +1,41 @@
 """One writer per sealed file: a second ``edit``/``set`` fails at once instead of losing a change.
 
-An exclusive, non-blocking ``flock`` on the file itself (or, for a file not created yet, on
-its directory). Writers replace the file atomically, which gives it a new inode; a process
-that locked the old inode notices and retries, so two writers never both proceed.
+A ``filelock`` lock (``flock`` on Unix, ``LockFileEx`` on Windows, a lock file where neither
+exists) on a lock file named after the sealed file's real path, kept in the user's private
+lock directory (:mod:`sealfile.files.userdirs`): never next to the sealed file, where it would
+show in ``git status``, and independent of the atomic replacement that gives the sealed file a
+new inode on every write.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import hashlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from sealfile.errors import ConcurrentEditError
+from sealfile.files.userdirs import private_directory
+
+
+def lock_path(path: str | os.PathLike[str]) -> str:
+    """The lock file for ``path``: one per real path, so two spellings of one file share it."""
+    digest = hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return os.path.join(private_directory("locks"), f"{digest}.lock")
 
 
 @contextlib.contextmanager
 def locked(path: str | os.PathLike[str]) -> Iterator[None]:
-    target = Path(path)
-    for _ in range(20):
-        existing = target.exists()
-        fd = os.open(target if existing else (target.parent or Path(".")), os.O_RDONLY)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ConcurrentEditError(
-                    "another sealfile process is changing this file; try again when it has finished",
-                    file=os.fspath(path),
-                ) from None
-            if existing and (not target.exists() or os.stat(target).st_ino != os.fstat(fd).st_ino):
-                continue  # replaced while we waited: lock the new file instead
-            if not existing and target.exists():
-                continue  # created meanwhile: lock the file itself
-            yield
-            return
-        finally:
-            os.close(fd)
-    raise ConcurrentEditError("the file keeps changing under us", file=os.fspath(path))
+    lock = FileLock(lock_path(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ConcurrentEditError(
+            "another sealfile process is changing this file; try again when it has finished", file=os.fspath(path)
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

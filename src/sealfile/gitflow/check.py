@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.io import read_text
-from sealfile.gitflow.sealed import keypath, looks_secret, matches_patterns, view
+from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import load_config
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
 from sealfile.stores import Store, store_for
@@ -95,33 +93,11 @@ def _why_not_sealed(text: str, err: FormatError, store: Store) -> str:
     return f"not a valid sealed file: {err}"
 
 
-def sealed_candidates(files: list[Path], root: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """The files (of those given) that the patterns say must be sealed."""
-    chosen = []
-    for file in files:
-        try:
-            relative = file.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            relative = file.as_posix()
-        if matches_patterns(relative, patterns):
-            chosen.append(file)
-    return chosen
-
-
-def check_files(files: list[Path], root: str | os.PathLike[str] | None = None) -> tuple[list[Path], list[Finding]]:
-    """Check the given files that match the ``sealed_files`` patterns of the config near ``root``.
-
-    Returns the files checked and the findings (errors and warnings).
-    """
-    config = load_config(root or Path.cwd())
-    base = Path(root) if root else config.root
-    checked = sealed_candidates(files, base, config.sealed_patterns)
-    findings: list[Finding] = []
-    for file in checked:
-        try:
-            text = read_text(file)  # bounded, and never a device (a tracked symlink to /dev/zero)
-        except SealfileError as err:
-            findings.append(Finding(str(file), f"cannot read: {err.message}"))
-            continue
-        findings.extend(check_text(text, str(file), for_file(file)))
-    return checked, findings
+def check_file(file: Path) -> list[Finding]:
+    """Every problem in a working-tree file that the patterns say must be sealed (under the signature
+    policy that governs it)."""
+    try:
+        text = read_text(file)
+    except SealfileError as err:
+        return [Finding(str(file), f"cannot read: {err.message}")]
+    return check_text(text, str(file), for_file(file))

@@ -5,18 +5,27 @@ removes; the config is two sections (``diff.sealfile``, ``merge.sealfile``) set 
 CLI. ``diff.sealfile.cachetextconv`` is deliberately left unset: git would cache decrypted
 views in its notes.
 
-The drivers run ``sealfile`` from PATH; ``command`` (or ``SEALFILE_GIT_COMMAND``) replaces it,
-e.g. ``"/path/to/python" -m sealfile`` for a virtualenv git does not see.
+The drivers run this very installation, ``'/abs/path/to/python' -m sealfile``, so they work from
+git's environment whatever its PATH (a virtualenv that is not activated, pipx); ``command`` (or
+``SEALFILE_GIT_COMMAND``) replaces it. Install first runs ``COMMAND --version`` through the shell,
+as git will, and refuses a command that does not work. The diff driver falls back to showing the
+file as stored if the command cannot run later (a deleted virtualenv): a failing textconv would
+make every ``git diff`` fail.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write
 from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
 
 DRIVER = "sealfile"
@@ -34,12 +43,35 @@ class Installed:
 
 
 def driver_command(command: str | None = None) -> str:
-    return command or os.environ.get(COMMAND_ENV) or "sealfile"
+    return command or os.environ.get(COMMAND_ENV) or this_installation()
+
+
+def this_installation() -> str:
+    """This interpreter running sealfile: absolute, so it needs nothing from git's PATH."""
+    return f"{shlex.quote(sys.executable)} -m sealfile"
+
+
+def check_command(command: str, cwd: Path) -> None:
+    """Run ``COMMAND --version`` through the shell as git would; refuse a command that fails there."""
+    try:
+        done = subprocess.run(f"{command} --version", shell=True, cwd=cwd, capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise SealfileError(f"git could not run the driver command {command!r}: {type(err).__name__}") from None
+    if done.returncode != 0 or "sealfile" not in done.stdout:
+        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise SealfileError(f"git could not run the driver command {command!r} ({said}); pass --command with one "
+                            f"that works from a plain shell, e.g. --command {this_installation()!r}")
+
+
+def textconv_command(command: str) -> str:
+    """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead."""
+    return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
 
 
 def driver_config(command: str) -> dict[str, str]:
     return {
-        f"diff.{DRIVER}.textconv": f"{command} git textconv",
+        f"diff.{DRIVER}.textconv": textconv_command(command),
         f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
         f"merge.{DRIVER}.driver": f"{command} git merge-driver %O %A %B %P",
     }
@@ -57,8 +89,12 @@ def attributes_file(cwd: Path, global_: bool) -> Path:
 
 def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command: str | None = None) -> Installed:
     where = Path(cwd)
-    patterns = load_config(toplevel(where) if not global_ else where).sealed_patterns
+    if global_:
+        patterns = load_config(where).sealed_patterns
+    else:
+        patterns = tuple(in_worktree(toplevel(where)).attribute_patterns())
     command = driver_command(command)
+    check_command(command, where)
     scope = "--global" if global_ else "--local"
     for name, value in driver_config(command).items():
         git(["config", scope, name, value], where)

@@ -27,14 +27,14 @@ from pathlib import PurePosixPath
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import changed_files, show, toplevel
-from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, matches_patterns, view, visible
+from sealfile.gitflow.patterns import at_revision, in_worktree, union
+from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
 from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, load_config
+from sealfile.ops.config import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
-from sealfile.stores.yaml.reader import load_fast
 
 
 @dataclass
@@ -75,7 +75,8 @@ class Review:
         lines = []
         for f in self.files:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
-            lines += [f"{f.path}: removed {r}" for r in f.diff.recipients_removed]
+            rotation = "data key rotated" if f.diff.data_key_rotated else "data key NOT rotated: run 'sealfile rotate'"
+            lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
         return lines
 
 
@@ -90,16 +91,14 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
     root = toplevel(cwd)
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
-    base_config, head_config = show(base, CONFIG_NAME, root), show(head, CONFIG_NAME, root)
-    patterns = {*load_config(root).sealed_patterns, *_patterns(base_config), *_patterns(head_config)}
+    patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
-    if base_config != head_config:
-        result.config_changed = True
     for change in changed_files(base, head, [], root):
         if PurePosixPath(change.path).name == CONFIG_NAME:
+            result.config_changed = True
             result.signer_changes += signer_changes(change.path, show(base, change.path, root),
                                                     show(head, change.path, root))
-        if not matches_patterns(change.path, patterns):
+        if not patterns.matches(change.path):
             continue
         try:
             old, new = show(base, change.path, root), show(head, change.path, root)
@@ -109,18 +108,6 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
             continue
         result.files.append(review_file(change.path, old, new, policy_at(base, change.path, root)))
     return result
-
-
-def _patterns(config_text: str | None) -> tuple[str, ...]:
-    if config_text is None:
-        return DEFAULT_SEALED_PATTERNS
-    try:
-        raw = load_fast(config_text)
-    except FormatError:
-        return ()
-    found = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS)) if isinstance(raw, dict) else []
-    found = [found] if isinstance(found, str) else found
-    return tuple(p for p in found if isinstance(p, str)) if isinstance(found, list) else ()
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY) -> FileReview:

@@ -48,6 +48,8 @@ class FileDiff:
     version_change: tuple[int, int] | None = None
     problem: str | None = None
     """Why a side could not be read as a sealed file (then only the problem is reported)."""
+    data_key_rotated: bool = False
+    """Read without a key: no wrapped data key and no ciphertext of the old version survives."""
 
     @property
     def recipients_changed(self) -> bool:
@@ -84,6 +86,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
             result.rules_change = (rules_text(before.meta.rules), rules_text(after.meta.rules))
         if before.meta.version != after.meta.version:
             result.version_change = (before.meta.version, after.meta.version)
+        result.data_key_rotated = data_key_rotated(before, after)
     elif after:
         result.recipients_added = new_ids
     else:
@@ -91,6 +94,15 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     if status == "modified" and not (result.values or result.recipients_changed or result.rules_change):
         result.status = "unchanged"
     return result
+
+
+def data_key_rotated(before: SealedView, after: SealedView) -> bool:
+    """Whether the data key changed, told without it: a recipient change alone keeps every other wrapped
+    stanza and every value's ciphertext; a rotation re-wraps every stanza and re-encrypts every value."""
+    kept_stanza = any(stanza in before.meta.recipients for stanza in after.meta.recipients)
+    old_tokens = {value for value in before.leaves.values() if is_sealed(value)}
+    kept_token = any(is_sealed(value) and value in old_tokens for value in after.leaves.values())
+    return not kept_stanza and not kept_token
 
 
 def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
@@ -135,6 +147,10 @@ def render_text(diff: FileDiff) -> list[str]:
         return [*lines, f"  ! {diff.problem}"]
     lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]
     lines += [f"  ! recipient removed: {r}" for r in diff.recipients_removed]
+    if diff.recipients_removed and not diff.data_key_rotated:
+        lines.append("  ! data key NOT rotated: a removed recipient who kept it can read values set later")
+    elif diff.data_key_rotated:
+        lines.append("  ! data key rotated: every value re-encrypted")
     if diff.rules_change:
         lines.append(f"  ! rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
     if diff.version_change:

@@ -116,6 +116,18 @@ def file_identities() -> list[Any]:
 
 
 def looked_in() -> str:
-    """Where identities were looked for, for an error message."""
-    return (f"$SEALFILE_AGE_KEY, {default_key_file()}, $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, "
-            f"{sops_default_key_file()}")
+    """Where identities were looked for, for an error message: a variable only when it is set, a file a
+    variable names (and sealfile's own default file) even when missing, saying so, and SOPS's default file
+    only when it exists."""
+    places = [name for name in ("SEALFILE_AGE_KEY", "SOPS_AGE_KEY") if os.environ.get(name)]
+    places.append(_place(default_key_file(), "SEALFILE_AGE_KEY_FILE"))
+    if os.environ.get("SOPS_AGE_KEY_FILE"):
+        places.append(_place(Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser(), "SOPS_AGE_KEY_FILE"))
+    if sops_default_key_file().exists():
+        places.append(str(sops_default_key_file()))
+    return ", ".join(places)
+
+
+def _place(path: Path, variable: str) -> str:
+    named = f"{variable}={path}" if os.environ.get(variable) else str(path)
+    return named if path.exists() else f"{named}: no such file"

@@ -16,10 +16,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
+
+# The typed syntax lives in its own module; every verb imports it from here with the resolver.
+from sealfile.model.keypath_syntax import KeyPath as KeyPath
+from sealfile.model.keypath_syntax import Selector as Selector
+from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
 
 
 class ListIndex(int):
@@ -87,46 +91,6 @@ def _shown_segment(segment: Any) -> str:
     overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
     text = json.dumps(segment, ensure_ascii=False)
     return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
-
-
-@dataclass(frozen=True)
-class Selector:
-    """One segment of a typed key path: ``dotted`` text, or a bracketed string, integer or boolean."""
-
-    kind: Literal["dotted", "str", "int", "bool"]
-    value: str | int | bool
-
-
-KeyPath = tuple[Selector, ...]
-_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-
-
-def parse_keypath(text: str) -> KeyPath:
-    """Parse ``a.b.0.c`` or ``["a"]["b"][0]["c"]``; :class:`KeyPathError` if it is neither."""
-    text = text.strip()
-    if not text:
-        raise KeyPathError("empty key path")
-    if not text.startswith("["):
-        parts = text.split(".")
-        if any(not part for part in parts):
-            raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
-        return tuple(Selector("dotted", part) for part in parts)
-    selectors: list[Selector] = []
-    pos = 0
-    while pos < len(text):
-        match = _BRACKET.match(text, pos)
-        if not match:
-            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-        try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
-            value = json.loads(match.group(1), strict=False)
-        except ValueError:
-            raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
-        kind: Literal["str", "int", "bool"] = (
-            "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
-        )
-        selectors.append(Selector(kind, value))
-        pos = match.end()
-    return tuple(selectors)
 
 
 def _key_matches(selector: Selector, key: Any) -> bool:

@@ -10,7 +10,7 @@ seal it does not trust unless ``rotate`` replaces it, and signs what is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,10 @@ from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
+from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
-from sealfile.ops.document import OpenDocument
+from sealfile.ops.document import OpenDocument, SealedLeaf
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
@@ -36,12 +37,42 @@ def _policy(policy: TrustPolicy | None) -> TrustPolicy:
 
 
 def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *,
-              policy: TrustPolicy | None = None, rotate: bool = False) -> str:
+              policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True) -> str:
     """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
-    (unless ``rotate`` also replaces the data key)."""
+    (unless ``rotate`` also replaces the data key).
+
+    ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
+    must not silently drop a whole subtree."""
+    if not replace and not isinstance(value, (dict, list)):
+        held = _container_at(read_document(text, _store(store)).leaves(), keypath)
+        if held:
+            raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
+                               f"that, or --type yaml to set a new {held})", keypath=keypath)
     with _policy(policy).changing(text, _store(store), rotate=rotate) as document:
         document.set(keypath, value)
         return document.dump()
+
+
+def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
+    """``"mapping"`` or ``"list"`` if ``keypath`` names one in the document's shape (read without a key)."""
+    shape: dict[Any, Any] = {}
+    for path, value in leaves:
+        node: Any = shape
+        for position, segment in enumerate(path):
+            last = position == len(path) - 1
+            fresh: Any = type(value)() if last and isinstance(value, (dict, list)) else None
+            if not last:
+                fresh = [] if isinstance(path[position + 1], ListIndex) else {}
+            if isinstance(node, list) and segment == len(node):
+                node.append(fresh)
+            elif isinstance(node, dict) and segment not in node:
+                node[segment] = fresh
+            node = node[segment]
+    try:
+        held = get_at(shape, resolve(shape, keypath))
+    except (KeyPathError, FormatError):
+        return None
+    return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
 
 
 def unset_value(text: str, keypath: str, store: Store | None = None, *,

@@ -17,7 +17,7 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
         threshold: 2
       - path_regex: .*\\.enc\\.yaml$
         age: age1..., age1...          # a list, or one comma-separated string
-    sealed_files: ["*.enc.yaml"]       # what the Git integration and `check` treat as sealed
+    sealed_files: ["*.enc.yaml"]       # what `check` and the Git drivers treat as sealed (at any depth)
     signers:                           # who may seal (sealfile.ops.signers); readers refuse anyone else
       alice: ssh-ed25519 AAAA...
     trust:                             # what recipients read from sealed files may make sealfile use
@@ -55,7 +55,9 @@ from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
 CONFIG_NAME = ".sealfile.yaml"
-DEFAULT_SEALED_PATTERNS = ("*.enc.yaml",)
+DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
+"""Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
+too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
 
 
@@ -109,21 +111,31 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
     home, and at any directory another user owns: a config above those is not the project's, and
     one another user could have written is not the user's. Found in such a place it is an error
     rather than silently ignored (it names the file and the owner)."""
+    return next(iter(config_files(start)), None)
+
+
+def config_files(start: str | os.PathLike[str]) -> list[Path]:
+    """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
+    found by the walk :func:`find_config` describes; above the nearest one, a directory another user
+    owns ends the walk without a word."""
     directory = Path(start).resolve()
     directory = directory if directory.is_dir() else directory.parent
     try:
         home: Path | None = Path.home().resolve()
     except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk
         home = None
+    found: list[Path] = []
     for candidate in (directory, *directory.parents):
+        if found and not _owned_by_us(candidate):
+            break
         config = candidate / CONFIG_NAME
         if config.is_file():
             for place in (candidate, config):
                 _check_owner(place, config)
-            return config
+            found.append(config)
         if (candidate / ".git").exists() or candidate == home or not _owned_by_us(candidate):
-            return None
-    return None
+            break
+    return found
 
 
 def _owned_by_us(path: Path) -> bool:
@@ -144,8 +156,11 @@ def _check_owner(place: Path, config: Path) -> None:
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
     """The config that governs ``near`` (a file or directory), or an empty one if there is none."""
     path = find_config(near)
-    if path is None:
-        return ProjectConfig(None)
+    return ProjectConfig(None) if path is None else read_config(path)
+
+
+def read_config(path: Path) -> ProjectConfig:
+    """One config file, validated; errors name the file and the key path."""
     from sealfile.files.io import read_text
 
     return config_from_text(read_text(path), path)
@@ -161,7 +176,7 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
             raise ConfigError("the top level must be a mapping")
         rules = _creation_rules(raw.get("creation_rules"))
         named = trust.Trusted.exactly(target for rule in rules for key in rule.keys for target in key.targets())
-        return ProjectConfig(path, rules, _patterns(raw),
+        return ProjectConfig(path, rules, sealed_patterns(raw),
                              signers_from_config(raw.get(SIGNERS_KEY), f"the signers of {path}"),
                              trust.Trusted.from_mapping(raw.get("trust")).merged(named))
     except SealfileError as err:
@@ -176,7 +191,8 @@ def trust_near(file: str | os.PathLike[str]) -> Iterator[None]:
         yield
 
 
-def _patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
+def sealed_patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``sealed_files`` globs of a parsed config (the defaults when it names none)."""
     patterns = raw.get("sealed_files", list(DEFAULT_SEALED_PATTERNS))
     if isinstance(patterns, str):
         patterns = [patterns]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.spliced import SplicedSealed
 from sealfile.ops.tree import TreeSealed
@@ -27,6 +28,7 @@ def yaml_engine() -> Engine:
 
 def read_document(text: str, store: Store) -> SealedDocument:
     """Parse a sealed file into the document model of its syntax."""
+    refuse_conflict_markers(text)
     if store.name == "yaml":
         engine = yaml_engine()
         return SplicedSealed(text, store, engine)

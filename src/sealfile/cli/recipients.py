@@ -1,0 +1,172 @@
+"""recipients list|add|remove and updatekeys: who can open a file, changed one atomic write per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sealfile.cli.app import cli
+from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.change import read_sealed, rewrite
+from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
+from sealfile.errors import SealfileError
+from sealfile.files import io
+from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import KeyGroups
+from sealfile.ops import change, read, signatures
+from sealfile.ops.config import load_config
+from sealfile.stores import store_for
+
+
+def _describe(keys: list[MasterKey]) -> str:
+    return ", ".join(f"{k.type_id} {k.key_id}" for k in keys)
+
+
+@cli.group()
+def recipients() -> None:
+    """List, add or remove who can open files."""
+
+
+@recipients.command("list")
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
+@input_type_option
+def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
+    """Print each file's recipients, one per line (no key).
+
+    Tab-separated: FILE, kind, key id, and for files with key groups the group and its threshold.
+    """
+
+    def one(file: Path, console: Console) -> None:
+        with io.about(file):
+            info = read.describe(io.read_text(file), store_for(file, input_type))
+        for number, group in enumerate(info.groups, 1):
+            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
+            for type_id, key_id in group:
+                console.echo(f"{file}\t{type_id}\t{key_id}{where}")
+
+    for_each_file(files, "recipients list", one)
+
+
+NOT_ROTATED = ("a removed recipient may have kept the old data key; run 'sealfile rotate' (or use --rotate) so it "
+               "cannot read future values")
+
+
+def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
+                add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
+                exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None) -> None:
+    """Apply one recipient change (and the rotation, in the same write) and report it."""
+    store = store_for(file, input_type)
+    policy = signatures.for_file(file)
+    outcome: list[change.RecipientChange] = []
+
+    def apply(text: str) -> str:
+        outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
+                                                store=store, policy=policy))
+        changed = outcome[-1]
+        return change.rotate(changed.text, store, policy=policy) if then_rotate and changed.removed else changed.text
+
+    rewrite(file, apply)
+    result = outcome[-1]
+    parts = ["key groups changed" if result.regrouped else "",
+             f"added {_describe(result.added)}" if result.added else "",
+             f"removed {_describe(result.removed)}" if result.removed else "",
+             "data key rotated" if then_rotate and result.removed else ""]
+    console.echo(f"{file}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
+    if result.removed and not then_rotate:
+        console.warn_at_end(NOT_ROTATED)
+
+
+@recipients.command("add")
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
+@recipient_options
+@click.option("--group", type=click.IntRange(1), metavar="N",
+              help="The key group the recipients join (needed when a file has several).")
+@input_type_option
+def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str | None, **params: Any) -> None:
+    """Let more recipients open FILES.
+
+    The data key is wrapped for them too; values are untouched.
+    """
+    keys = keys_from_options(params)
+    if not keys:
+        raise click.UsageError("name at least one recipient to add")
+
+    def one(file: Path, console: Console) -> None:
+        _change_one(file, console, False, input_type, add=keys, group=group)
+
+    for_each_file(files, "recipients add", one)
+
+
+ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended: they may have kept it)."
+
+
+@recipients.command("remove")
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
+@recipient_options
+@click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
+@input_type_option
+def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: str | None, **params: Any) -> None:
+    """Stop recipients opening FILES (--rotate recommended).
+
+    Without --rotate a removed recipient who kept the data key could still read values set
+    later; --rotate re-encrypts every value under a new data key in the same write.
+    """
+    keys = keys_from_options(params)
+    if not keys:
+        raise click.UsageError("name at least one recipient to remove")
+
+    def one(file: Path, console: Console) -> None:
+        still_listed = _listed_by_config(file, keys)
+        _change_one(file, console, then_rotate, input_type, remove=keys)
+        for key, config in still_listed:
+            console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
+                         "'sealfile updatekeys' would add it back; remove it there too")
+
+    for_each_file(files, "recipients remove", one)
+
+
+def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:
+    """The keys that the creation rule for ``file`` still names."""
+    config = load_config(file)
+    rule = config.rule_for(file)
+    if rule is None or config.path is None:
+        return []
+    return [(key, config.path) for key in keys if any(key.same_key(listed) for listed in rule.keys)]
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
+@click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
+@click.option("--rotate", "then_rotate", is_flag=True, help=ROTATE_HELP)
+@input_type_option
+def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type: str | None) -> None:
+    """Make recipients match .sealfile.yaml's creation rules.
+
+    The change is shown and confirmed (unless --yes) before anything is unwrapped or wrapped, so
+    no new recipient's service is contacted without the user's say.
+    """
+
+    def one(file: Path, console: Console) -> None:
+        with io.about(file):
+            rule = load_config(file).rule_for(file)
+            if rule is None or rule.recipients is None:
+                raise SealfileError("no creation rule with recipients matches this file")
+            preview = change.plan_recipients(read_sealed(file), exact=rule.recipients,
+                                             store=store_for(file, input_type))
+        if not preview.changes:
+            console.echo(f"{file}: recipients already match", err=True)
+            return
+        if rule.recipients.grouped:
+            console.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
+        for key in preview.added:
+            console.echo(f"{file}: + {key.type_id} {key.key_id}", err=True)
+        for key in preview.removed:
+            console.echo(f"{file}: - {key.type_id} {key.key_id}", err=True)
+        if not yes and not console.confirm(f"Update {file}?"):
+            console.echo(f"{file}: skipped", err=True)
+            return
+        _change_one(file, console, then_rotate, input_type, exact=rule.recipients)
+
+    for_each_file(files, "updatekeys", one)

@@ -1,0 +1,47 @@
+"""Is this clone set up? ``.gitattributes`` is versioned, the drivers' git config is not.
+
+A repository whose ``.gitattributes`` sends sealed files to the sealfile drivers, in a clone that
+never ran ``sealfile git install``, merges them as text (conflict markers in a sealed file) and
+diffs them as ciphertext. :func:`missing_driver` spots that cheaply: nothing runs unless the
+attributes name a sealfile driver, then one ``git config`` call.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import git
+
+_USES_DRIVER = ("merge=sealfile", "diff=sealfile")
+
+
+def _repository_root(start: Path) -> Path | None:
+    directory = start if start.is_dir() else start.parent
+    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
+
+
+def missing_driver(path: str | os.PathLike[str]) -> str | None:
+    """A one-line warning if ``path`` is in a clone whose attributes use the drivers it has not configured."""
+    root = _repository_root(Path(os.path.abspath(path)))
+    return None if root is None else _missing_in(root)
+
+
+@lru_cache(maxsize=8)
+def _missing_in(root: Path) -> str | None:
+    try:
+        attributes = (root / ".gitattributes").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not any(name in attributes for name in _USES_DRIVER):
+        return None
+    try:
+        configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()
+    except SealfileError:
+        return None  # no git here: nothing it could merge either
+    if configured:
+        return None
+    return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
+            "run 'sealfile git install' (until then git merges sealed files as text)")

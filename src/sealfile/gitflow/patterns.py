@@ -1,0 +1,139 @@
+"""Which files must be sealed: the ``sealed_files`` patterns of every ``.sealfile.yaml``, at any depth.
+
+A config names patterns for the files under its own directory, with gitattributes' meaning: a
+pattern without ``/`` matches a file name at any depth below that directory, one with ``/`` a
+path relative to it. Every config between a file and the top applies (a nested config adds
+patterns for its subtree; none narrows another's, so a config cannot hide a file from ``check``);
+without a config at the top, the defaults apply there. ``check`` (and so the pre-commit hook),
+``review``, ``sealfile diff --git`` and the ``.gitattributes`` block of ``git install`` (diff and
+merge drivers) all decide through :class:`SealedPatterns`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import git, show
+from sealfile.gitflow.sealed import matches_patterns
+from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, config_files, read_config, sealed_patterns
+from sealfile.stores.yaml.reader import load_fast
+
+TOP = ""
+"""The directory of a scope that covers every path."""
+
+
+@dataclass(frozen=True)
+class SealedPatterns:
+    scopes: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(directory, patterns)``: ``/``-separated directory (``""`` for the top) and its globs."""
+
+    def matches(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` (in the scopes' coordinates: absolute, or relative to the top) must be sealed."""
+        text = PurePosixPath(Path(path).as_posix()).as_posix()
+        for directory, patterns in self.scopes:
+            if directory == TOP:
+                relative = text
+            elif text.startswith(directory.rstrip("/") + "/"):
+                relative = text[len(directory.rstrip("/")) + 1:]
+            else:
+                continue
+            if matches_patterns(relative, patterns):
+                return True
+        return False
+
+    def attribute_patterns(self) -> list[str]:
+        """The same set as patterns for one ``.gitattributes`` at the top (``dir/**/NAME`` for a nested scope)."""
+        found: list[str] = []
+        for directory, patterns in self.scopes:
+            for pattern in patterns:
+                if directory == TOP:
+                    line = pattern
+                elif "/" in pattern.strip("/"):
+                    line = f"{directory}/{pattern.lstrip('/')}"
+                else:
+                    line = f"{directory}/**/{pattern.strip('/')}"
+                if line not in found:
+                    found.append(line)
+        return found
+
+
+def _with_top_default(scopes: Mapping[str, tuple[str, ...]]) -> SealedPatterns:
+    ordered = dict(scopes) if TOP in scopes else {TOP: DEFAULT_SEALED_PATTERNS, **scopes}
+    return SealedPatterns(tuple(sorted(ordered.items())))
+
+
+def for_file(file: str | os.PathLike[str]) -> SealedPatterns:
+    """The patterns that govern ``file`` in the working tree (absolute coordinates)."""
+    absolute = Path(os.path.abspath(file))
+    scopes = {config.parent.as_posix(): read_config(config).sealed_patterns for config in config_files(absolute)}
+    top = _repository_root(absolute)
+    if top is not None and top.as_posix() in scopes:
+        return SealedPatterns(tuple(sorted(scopes.items())))
+    return _with_top_default(scopes)
+
+
+def _repository_root(path: Path) -> Path | None:
+    return next((d for d in path.parents if (d / ".git").exists()), None)
+
+
+def sealed_files(files: Iterable[Path]) -> list[Path]:
+    """The files (of those given) that some config's patterns say must be sealed."""
+    by_directory: dict[Path, SealedPatterns] = {}
+    chosen = []
+    for file in files:
+        absolute = Path(os.path.abspath(file))
+        if absolute.parent not in by_directory:
+            by_directory[absolute.parent] = for_file(absolute)
+        if by_directory[absolute.parent].matches(absolute):
+            chosen.append(file)
+    return chosen
+
+
+def in_worktree(root: Path) -> SealedPatterns:
+    """Every config in the repository at ``root`` (tracked or not, unless ignored), top-relative."""
+    listed = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
+                  f":(glob)**/{CONFIG_NAME}"], root)
+    scopes = {}
+    for name in sorted({n for n in listed.split("\0") if n}):
+        config = root / name
+        if config.is_file():
+            scopes[_directory_of(name)] = read_config(config).sealed_patterns
+    return _with_top_default(scopes)
+
+
+def at_revision(rev: str, root: Path) -> SealedPatterns:
+    """Every config as committed at ``rev`` (top-relative). A config that does not parse counts with
+    the defaults: a review must not lose its patterns to a broken file."""
+    listed = git(["ls-tree", "-r", "-z", "--name-only", rev], root, ok=(0, 128))
+    scopes = {}
+    for name in listed.split("\0"):
+        if name == CONFIG_NAME or name.endswith(f"/{CONFIG_NAME}"):
+            scopes[_directory_of(name)] = _lenient_patterns(show(rev, name, root))
+    return _with_top_default(scopes)
+
+
+def _lenient_patterns(text: str | None) -> tuple[str, ...]:
+    try:
+        raw = load_fast(text or "") or {}
+        return sealed_patterns(raw) if isinstance(raw, Mapping) else DEFAULT_SEALED_PATTERNS
+    except SealfileError:
+        return DEFAULT_SEALED_PATTERNS
+
+
+def _directory_of(name: str) -> str:
+    parent = PurePosixPath(name).parent.as_posix()
+    return TOP if parent == "." else parent
+
+
+def union(*sets: SealedPatterns) -> SealedPatterns:
+    """Every scope of every set: a file any of them covers is covered."""
+    merged: dict[str, list[str]] = {}
+    for patterns in sets:
+        for directory, globs in patterns.scopes:
+            merged.setdefault(directory, [])
+            merged[directory] += [g for g in globs if g not in merged[directory]]
+    return SealedPatterns(tuple(sorted((d, tuple(g)) for d, g in merged.items())))

@@ -1,0 +1,25 @@
+"""Git conflict markers in a sealed file: what a text merge leaves when this clone has no merge driver.
+
+A clone that never ran ``sealfile git install`` merges sealed files as text, and a conflict leaves
+``<<<<<<<``/``=======``/``>>>>>>>`` lines around the metadata and values. Parsing that would
+only say "invalid YAML at line 3"; recognising it lets every reader say what happened and how to
+recover (docs/git.md, "A clone without the merge driver").
+"""
+
+from __future__ import annotations
+
+import re
+
+from sealfile.errors import ConflictMarkersError
+
+_MARKERS = re.compile(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
+
+
+def refuse_conflict_markers(text: str) -> None:
+    """Raise :class:`ConflictMarkersError` if ``text`` holds a complete git conflict (all three markers at
+    the start of lines, in order); a value that merely contains ``<<<<<<<`` is left alone."""
+    if "<<<<<<<" not in text:  # the common case, at memchr speed
+        return
+    found = _MARKERS.search(text)
+    if found:
+        raise ConflictMarkersError(text.count("\n", 0, found.start()) + 1)

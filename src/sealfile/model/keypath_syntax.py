@@ -1,0 +1,65 @@
+"""The key-path syntax users type: ``a.b.0.c``, ``["a"]["b"][0]["c"]``, or a mix (``a.b[0].c``).
+
+Parsing only; :mod:`sealfile.model.paths` resolves the selectors against a document, where a
+dotted segment may name a string, integer or boolean key or a list index, and a bracketed one
+names exactly one type.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sealfile.errors import KeyPathError
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One segment of a typed key path: ``dotted`` text, or a bracketed string, integer or boolean."""
+
+    kind: Literal["dotted", "str", "int", "bool"]
+    value: str | int | bool
+
+
+KeyPath = tuple[Selector, ...]
+_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
+_DOTTED = re.compile(r"[^.\[\]]+")
+
+
+def parse_keypath(text: str) -> KeyPath:
+    """Parse ``a.b.0.c``, ``["a"]["b"][0]["c"]`` or a mix (``a.b[0].c``, ``hosts[0]``, ``a["x.y"]``);
+    :class:`KeyPathError` if it is none of these. A key holding ``.``, ``[`` or ``]`` is written in brackets."""
+    text = text.strip()
+    if not text:
+        raise KeyPathError("empty key path")
+    selectors: list[Selector] = []
+    pos, need_name = 0, not text.startswith("[")
+    while pos < len(text) or need_name:
+        if need_name:
+            match = _DOTTED.match(text, pos)
+            if not match:
+                raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
+            selectors.append(Selector("dotted", match.group(0)))
+            pos, need_name = match.end(), False
+        elif text[pos] == ".":
+            pos, need_name = pos + 1, True
+        else:
+            selector, pos = _bracketed(text, pos)
+            selectors.append(selector)
+    return tuple(selectors)
+
+
+def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
+    """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos``, and where it ends."""
+    match = _BRACKET.match(text, pos)
+    if not match:
+        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
+    try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
+        value = json.loads(match.group(1), strict=False)
+    except ValueError:
+        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
+    kind: Literal["str", "int", "bool"] = (
+        "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
+    return Selector(kind, value), match.end()

@@ -1,0 +1,133 @@
+"""One behaviour for every command on several files: go on after a failure, progress on a terminal only,
+one summary line, the exit status of the worst result."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.cli.batch import Console, run_each
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.kms.age import generate_identity
+from sealfile.ops.seal import seal_text
+from tests.support.cli import RunCli, cli_env
+from tests.support.identities import AgeIdentity
+
+
+@pytest.fixture
+def three(age_identity: AgeIdentity, tmp_path: Path) -> list[Path]:
+    """a and c are sealed; b is damaged (its MAC no longer matches)."""
+    files = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / f"{name}.enc.yaml"
+        path.write_text(seal_text(f"{name}_key: value-{name}\n", [age_identity.key]))
+        files.append(path)
+    damaged = files[1].read_text().replace("mac: ", "mac: AAAA", 1)
+    files[1].write_text(damaged)
+    return files
+
+
+def test_verify_a_b_c_with_a_bad_b_checks_all_three(run_cli: RunCli, three: list[Path]) -> None:
+    a, b, c = three
+    done = run_cli("verify", a, b, c)
+    assert done.returncode == ExitCode.ERROR
+    assert done.stdout == f"{a}: OK, unsigned\n{c}: OK, unsigned\n"
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"sealfile: error: {b}: ")
+    assert lines[1:] == ["sealfile: verify: 3 files: 2 ok, 1 failed"]
+
+
+_, OTHER = generate_identity()
+
+
+# Each command on [a, FAILING, c]; where a command reads only the metadata, a missing file fails it.
+COMMANDS = {
+    "status": (["status"], "missing"),
+    "rotate": (["rotate"], "damaged"),
+    "recipients list": (["recipients", "list"], "missing"),
+    "recipients add": (["recipients", "add", "--age", OTHER], "damaged"),
+    "recipients remove": (["recipients", "remove", "--age", OTHER], "damaged"),
+    "updatekeys": (["updatekeys", "-y"], "missing"),  # it reads only the metadata before asking
+}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_multi_file_command_goes_on_after_a_failure(run_cli: RunCli, three: list[Path], name: str,
+                                                          age_identity: AgeIdentity) -> None:
+    a, b, c = three
+    args, failing = COMMANDS[name]
+    if name == "recipients remove":
+        for path in (a, c):  # something to remove
+            assert run_cli("recipients", "add", path, "--age", OTHER).returncode == 0
+    (a.parent / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    middle = b if failing == "damaged" else b.parent / "missing.enc.yaml"
+    done = run_cli(*args, a, middle, c)
+    assert done.returncode == ExitCode.ERROR, done.stderr
+    assert f"sealfile: error: {middle}: " in done.stderr
+    assert done.stderr.splitlines()[-1] == f"sealfile: {name}: 3 files: 2 ok, 1 failed"
+    assert str(c) in done.stdout + done.stderr  # the file after the failure was handled too
+
+
+def test_the_worst_result_decides_the_exit_status(run_cli: RunCli, three: list[Path], tmp_path: Path) -> None:
+    a, _, c = three
+    stale = run_cli("status", "--older-than", "0s", a, c)
+    assert stale.returncode == ExitCode.POLICY
+    assert stale.stderr.splitlines()[-1] == "sealfile: status: 2 files: 0 ok, 2 with findings"
+    worse = run_cli("status", "--older-than", "0s", a, tmp_path / "missing.enc.yaml")
+    assert worse.returncode == ExitCode.ERROR
+    assert worse.stderr.splitlines()[-1] == "sealfile: status: 2 files: 0 ok, 1 with findings, 1 failed"
+    (tmp_path / "plain.enc.yaml").write_text("password: leaked\n")
+    check = run_cli("check", a, tmp_path / "plain.enc.yaml", c, cwd=tmp_path)
+    assert check.returncode == ExitCode.POLICY
+    assert check.stderr.splitlines()[-1] == "sealfile: check: 3 files: 2 ok, 1 with findings"
+
+
+def test_one_file_gets_no_summary(run_cli: RunCli, three: list[Path]) -> None:
+    done = run_cli("verify", three[0])
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def _stderr_through_a_terminal(args: list[str]) -> tuple[int, str]:
+    leader, follower = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "sealfile", *args], stdout=subprocess.PIPE, stderr=follower,
+                          env=cli_env()) as process:
+        os.close(follower)
+        process.wait(timeout=60)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return process.returncode, output.decode()
+
+
+def test_progress_is_shown_on_a_terminal_only(run_cli: RunCli, three: list[Path]) -> None:
+    a, _, c = three
+    code, terminal = _stderr_through_a_terminal(["verify", str(a), str(c)])
+    assert code == 0
+    assert f"[1/2] verify {a}" in terminal and f"[2/2] verify {c}" in terminal
+    assert "\r\x1b[K" in terminal  # the progress line is erased before the summary
+    piped = run_cli("verify", a, c)
+    assert "[1/2]" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_an_interrupt_reports_what_was_done(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def work(file: Path, console: Console) -> None:
+        if file.name == "b":
+            raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stopped:
+        run_each([tmp_path / "a", tmp_path / "b", tmp_path / "c"], "rotate", work)
+    assert stopped.value.code == ExitCode.INTERRUPTED
+    assert f"interrupted at {tmp_path / 'b'}, which was left as it was; 1 file(s) done before it" in \
+        capsys.readouterr().err

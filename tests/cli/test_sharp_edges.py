@@ -1,0 +1,106 @@
+"""Sharp edges a new team hit: set over a subtree, list items in key paths, ``-`` for stdin/stdout, and
+error messages about keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import KeyPathError, NoUsableKeyError, UnwrapError
+from sealfile.model.paths import ListIndex, parse_keypath, resolve
+from sealfile.ops.seal import seal_text
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+PLAINTEXT = "db:\n  hosts:\n  - a.internal\n  - b.internal\n  user: app\n"
+
+
+@pytest.fixture
+def sealed(age_identity: AgeIdentity, tmp_path: Path) -> Path:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity.key]))
+    return path
+
+
+# --- set over a mapping or list -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("keypath", "kind"), [("db", "mapping"), ("db.hosts", "list")])
+def test_set_refuses_to_replace_a_subtree_with_one_value(run_cli: RunCli, sealed: Path, keypath: str,
+                                                         kind: str) -> None:
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, keypath, "oops")
+    assert done.returncode == 1
+    assert done.stderr == (f"sealfile: error: {sealed}: {keypath}: holds a {kind}; a single value would replace all "
+                           f"of it (use --replace to do that, or --type yaml to set a new {kind})\n")
+    assert sealed.read_bytes() == before
+
+
+def test_set_replaces_a_subtree_when_told(run_cli: RunCli, sealed: Path) -> None:
+    assert run_cli("set", sealed, "db.hosts", "[c.internal]", "--type", "yaml").returncode == 0
+    assert "hosts:\n  - c.internal\n" in run_cli("decrypt", sealed).stdout
+    assert run_cli("set", sealed, "db", "gone", "--replace").returncode == 0
+    assert run_cli("decrypt", sealed).stdout == "db: gone\n"
+
+
+@pytest.mark.parametrize("keypath", ["db.hosts[0]", "db.hosts.0", '["db"]["hosts"][0]', 'db["hosts"][0]'])
+def test_a_list_item_is_addressed_in_every_spelling(run_cli: RunCli, sealed: Path, keypath: str) -> None:
+    assert run_cli("set", sealed, keypath, "c.internal").returncode == 0
+    assert run_cli("decrypt", sealed).stdout == PLAINTEXT.replace("a.internal", "c.internal")
+    assert run_cli("decrypt", sealed, "--extract", keypath).stdout == "c.internal\n"
+
+
+def test_mixed_key_paths_parse_to_the_same_selectors() -> None:
+    tree = {"db": {"hosts": ["a", "b"], "x.y": {"z": 1}}}
+    assert resolve(tree, "db.hosts[1]") == resolve(tree, '["db"]["hosts"][1]') == ("db", "hosts", ListIndex(1))
+    assert resolve(tree, 'db["x.y"].z') == ("db", "x.y", "z")
+    for bad in ("db..hosts", "db.", "hosts[0]x", "a[x]", ".a"):
+        with pytest.raises(KeyPathError):
+            parse_keypath(bad)
+
+
+# --- "-" is standard input or output ------------------------------------------------------------
+
+
+def test_dash_reads_stdin_and_writes_stdout(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    sealed = run_cli("encrypt", "--age", age_identity.recipient, "-", "-o", "-", input="a: 1\n", cwd=tmp_path)
+    assert sealed.returncode == 0, sealed.stderr
+    assert sealed.stdout.startswith("a: ENC[")
+    opened = run_cli("decrypt", "-", "-o", "-", input=sealed.stdout, cwd=tmp_path)
+    assert (opened.returncode, opened.stdout) == (0, "a: 1\n")
+    as_json = run_cli("encrypt", "--age", age_identity.recipient, "--input-type", "json", "-", input='{"a": 1}',
+                      cwd=tmp_path)
+    assert as_json.stdout.startswith('{"a": "ENC[')  # -o - keeps the input's syntax
+    assert not (tmp_path / "-").exists()
+
+
+def test_decrypt_to_dash_never_creates_a_file_named_dash(run_cli: RunCli, sealed: Path) -> None:
+    done = run_cli("decrypt", sealed, "-o", "-", cwd=sealed.parent)
+    assert (done.returncode, done.stdout) == (0, PLAINTEXT)
+    assert not (sealed.parent / "-").exists()
+
+
+def test_dash_is_refused_where_a_file_is_changed_in_place(run_cli: RunCli, age_identity: AgeIdentity) -> None:
+    assert run_cli("encrypt", "--age", age_identity.recipient, "-i", "-", input="a: 1\n").returncode == 2
+    done = run_cli("set", "-", "a", "2", input="a: 1\n")
+    assert done.returncode == 1
+    assert "name the file, not -" in done.stderr
+
+
+# --- errors about keys ---------------------------------------------------------------------------
+
+
+def test_a_missing_key_file_is_named_as_missing(run_cli: RunCli, sealed: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "x" / "keys.txt"
+    done = run_cli("decrypt", sealed, env={"SEALFILE_AGE_KEY_FILE": str(missing)})
+    assert done.returncode == 1
+    assert f"SEALFILE_AGE_KEY_FILE={missing}: no such file" in done.stderr
+    assert "SEALFILE_AGE_KEY," not in done.stderr and "$SEALFILE_AGE_KEY " not in done.stderr  # unset: not a place
+
+
+def test_recipients_failing_for_the_same_reason_share_one_reason() -> None:
+    attempts = [UnwrapError("no matching identity", type_id="age", key_id=name) for name in ("age1a", "age1b")]
+    attempts.append(UnwrapError("access denied", type_id="aws_kms", key_id="arn:k"))
+    assert str(NoUsableKeyError(attempts)) == ("no recipient could open the data key (age age1a, age age1b: no "
+                                               "matching identity; aws_kms arn:k: access denied)")

@@ -1,0 +1,118 @@
+"""edit's workspace: private, wiped on every way out with whatever the editor left beside the plaintext,
+and abandoned workspaces of killed edits wiped by the next one."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from sealfile.errors import FormatError, SealfileError
+from sealfile.files import editor
+from sealfile.files.editor import LOCK_NAME, PREFIX, edit_plaintext, private_workspace, wipe_abandoned
+
+PLAINTEXT = "password: plaintext-canary-5521\n"
+
+# An editor that, like vim and emacs, leaves backup, swap and autosave files (and a directory) beside
+# the file, each holding the plaintext, then saves an edit.
+MESSY_EDITOR = """
+import os, sys
+target = sys.argv[1]
+text = open(target).read()
+folder, name = os.path.split(target)
+for leftover in (name + "~", "." + name + ".swp", "#" + name + "#", "4913"):
+    open(os.path.join(folder, leftover), "w").write(text)
+os.mkdir(os.path.join(folder, ".backups"))
+open(os.path.join(folder, ".backups", name), "w").write(text)
+os.symlink(target, os.path.join(folder, "link"))
+open(target, "a").write("more: yes\\n")
+"""
+
+
+@pytest.fixture
+def messy_editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    script = tmp_path / "messy_editor.py"
+    script.write_text(MESSY_EDITOR)
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    return script
+
+
+def test_every_way_out_wipes_the_whole_workspace(messy_editor: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    assert edit_plaintext(PLAINTEXT, lambda text: text) == PLAINTEXT + "more: yes\n"
+    assert list(base.iterdir()) == []
+
+    def invalid(text: str) -> str:
+        raise FormatError("invalid YAML at line 2")
+
+    with pytest.raises(FormatError):
+        edit_plaintext(PLAINTEXT, invalid)
+    assert list(base.iterdir()) == []
+
+    monkeypatch.setenv("VISUAL", f"{sys.executable} -c 'import sys; open(sys.argv[1] + \"~\", \"w\"); sys.exit(3)'")
+    with pytest.raises(SealfileError, match="exited with status 3"):
+        edit_plaintext(PLAINTEXT, lambda text: text)
+    assert list(base.iterdir()) == []
+
+
+def test_the_workspace_is_private(tmp_path: Path) -> None:
+    with private_workspace(tmp_path) as workspace:
+        assert stat.S_IMODE(workspace.stat().st_mode) == 0o700
+        assert workspace.name.startswith(PREFIX)
+    assert not workspace.exists()
+
+
+def _abandoned_workspace(base: Path, *, with_lock: bool, age: float = 0) -> Path:
+    workspace = base / f"{PREFIX}killed"
+    workspace.mkdir(mode=0o700)
+    (workspace / "s.enc.yaml").write_text(PLAINTEXT)
+    (workspace / ".s.enc.yaml.swp").write_text(PLAINTEXT)
+    if with_lock:
+        (workspace / LOCK_NAME).write_text("")
+    past = time.time() - age
+    os.utime(workspace, (past, past))
+    return workspace
+
+
+def test_a_killed_edits_workspace_is_wiped_unless_its_lock_is_held(tmp_path: Path) -> None:
+    held = _abandoned_workspace(tmp_path, with_lock=True)
+    lock = FileLock(str(held / LOCK_NAME), timeout=0)
+    lock.acquire()  # an edit still running in another process holds it
+    try:
+        wipe_abandoned(tmp_path)
+        assert (held / "s.enc.yaml").exists()
+    finally:
+        lock.release()
+    wipe_abandoned(tmp_path)
+    assert not held.exists()
+
+
+def test_a_workspace_without_its_lock_is_left_while_it_may_be_starting(tmp_path: Path) -> None:
+    starting = _abandoned_workspace(tmp_path, with_lock=False)
+    wipe_abandoned(tmp_path)
+    assert starting.exists()
+    old = starting.rename(tmp_path / f"{PREFIX}old")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    wipe_abandoned(tmp_path)
+    assert not old.exists()
+
+
+def test_other_directories_are_never_touched(tmp_path: Path) -> None:
+    mine = tmp_path / "sealfile-something-else"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("x")
+    target = tmp_path / "outside"
+    target.mkdir()
+    (target / "keep.txt").write_text("x")
+    (tmp_path / f"{PREFIX}link").symlink_to(target)
+    wipe_abandoned(tmp_path)
+    assert (mine / "keep.txt").exists() and (target / "keep.txt").exists()

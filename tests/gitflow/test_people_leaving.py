@@ -1,0 +1,72 @@
+"""Someone leaves the team: removing their key warns until the data key is rotated, .sealfile.yaml that
+would add them back is named, and a review tells a removal with rotation from one without."""
+
+from __future__ import annotations
+
+import re
+
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.ops.seal import seal_text
+from tests.support.git import Sandbox
+
+FILE = "prod.enc.yaml"
+NOT_ROTATED = "a removed recipient may have kept the old data key; run 'sealfile rotate' (or use --rotate)"
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"ENC\[[^\]]+\]", text))
+
+
+def _team_file(box: Sandbox) -> str:
+    """FILE sealed for the sandbox's key and a leaver's; returns the leaver's recipient."""
+    _, leaver = generate_identity()
+    (box.repo / FILE).write_text(seal_text("db:\n  password: p-1\n  user: u-1\n",
+                                           [AgeKey(box.recipient), AgeKey(leaver)]))
+    box.commit("team file")
+    return leaver
+
+
+def test_updatekeys_that_removes_a_recipient_warns_and_offers_rotate(sandbox: Sandbox) -> None:
+    leaver = _team_file(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {sandbox.recipient}\n")
+    before = _tokens((sandbox.repo / FILE).read_text())
+    done = sandbox.sealfile("updatekeys", "-y", FILE)
+    assert f"{FILE}: - age {leaver}" in done.stderr
+    assert NOT_ROTATED in done.stderr
+    assert _tokens((sandbox.repo / FILE).read_text()) == before  # re-wrapped only
+
+    sandbox.git("checkout", FILE)
+    done = sandbox.sealfile("updatekeys", "-y", "--rotate", FILE)
+    assert f"{FILE}: removed age {leaver}; data key rotated" in done.stderr
+    assert NOT_ROTATED not in done.stderr
+    assert not _tokens((sandbox.repo / FILE).read_text()) & before
+    assert sandbox.sealfile("decrypt", FILE).stdout == "db:\n  password: p-1\n  user: u-1\n"
+
+
+def test_recipients_remove_names_the_config_that_would_add_them_back(sandbox: Sandbox) -> None:
+    leaver = _team_file(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: [{sandbox.recipient}, {leaver}]\n")
+    done = sandbox.sealfile("recipients", "remove", FILE, "--age", leaver, "--rotate")
+    config = sandbox.repo / ".sealfile.yaml"
+    assert (f"sealfile: warning: {FILE}: {config.resolve()} still lists age {leaver} for this file: the next "
+            "'sealfile updatekeys' would add it back; remove it there too") in done.stderr
+    assert NOT_ROTATED not in done.stderr
+
+
+def test_review_tells_a_rotated_removal_from_one_that_was_not(sandbox: Sandbox) -> None:
+    leaver = _team_file(sandbox)
+    sandbox.git("checkout", "-q", "-b", "not-rotated")
+    sandbox.sealfile("recipients", "remove", FILE, "--age", leaver)
+    sandbox.commit("remove, no rotation")
+    sandbox.git("checkout", "-q", "-b", "rotated", "main")
+    sandbox.sealfile("recipients", "remove", FILE, "--age", leaver, "--rotate")
+    sandbox.commit("remove and rotate")
+
+    plain = sandbox.sealfile("review", "main", "not-rotated", env=sandbox.keyless_env()).stdout
+    assert f"{FILE}: removed age {leaver} (data key NOT rotated: run 'sealfile rotate')" in plain
+    assert "! data key NOT rotated: a removed recipient who kept it can read values set later" in plain
+    rotated = sandbox.sealfile("review", "main", "rotated", env=sandbox.keyless_env()).stdout
+    assert f"{FILE}: removed age {leaver} (data key rotated)" in rotated
+    assert "! data key rotated: every value re-encrypted" in rotated
+    assert "NOT rotated" not in rotated
+

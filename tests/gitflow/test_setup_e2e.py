@@ -1,0 +1,114 @@
+"""Git set-up that cannot half-work, with real git: a clone without ``git install``, a virtualenv git
+cannot see, a driver command that stops working."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from tests.support.git import SRC, Sandbox, seal_file
+
+FILE = "secrets.enc.yaml"
+
+
+def _clone(box: Sandbox, name: str) -> Sandbox:
+    target = box.root / name
+    box.git("clone", "-q", str(box.repo), str(target))
+    return Sandbox(box.root, target, box.env, box.recipient)
+
+
+def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documented(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: one\nb: two\n")
+    installed.commit("secrets")
+    clone = _clone(installed, "clone")  # git config is not cloned: no drivers here
+    clone.git("checkout", "-q", "-b", "other")
+    warned = clone.sealfile("set", FILE, "a", "one-other")
+    assert warned.stderr.count("this clone has none configured: run 'sealfile git install'") == 1
+    clone.git("commit", "-q", "-am", "a")
+    clone.git("checkout", "-q", "main")
+    clone.sealfile("set", FILE, "b", "two-main")
+    clone.git("commit", "-q", "-am", "b")
+
+    merged = clone.git("merge", "other", check=False)
+    assert merged.returncode != 0 and "CONFLICT" in merged.stdout
+    assert "<<<<<<<" in (clone.repo / FILE).read_text()
+    for command in (("decrypt", FILE), ("edit", FILE), ("verify", FILE)):
+        done = clone.sealfile(*command, check=False)
+        assert done.returncode == 1
+        assert done.stderr.splitlines()[-1] == (
+            f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
+            "sealfile merge driver did not run (is it set up in this clone?); run 'sealfile git install', then "
+            f"'git checkout -m {FILE}' to merge it again with the driver")
+
+    # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.
+    clone.sealfile("git", "install")
+    clone.git("checkout", "-m", FILE)
+    assert clone.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+    clone.git("add", FILE)
+    clone.git("commit", "-q", "--no-edit")
+    assert "warning" not in clone.sealfile("check").stderr
+
+
+def test_check_warns_once_in_a_clone_without_drivers(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: one\n")
+    seal_file(installed, "other.enc.yaml", "b: two\n")
+    installed.commit("secrets")
+    clone = _clone(installed, "clone")
+    done = clone.sealfile("check")
+    assert done.stderr.count("sealfile: warning:") == 1
+    assert "this clone has none configured" in done.stderr
+    assert installed.sealfile("check").stderr == "sealfile: check: 2 files: 2 ok\n"
+
+
+def _off_path_virtualenv(where: Path) -> Path:
+    """A real virtualenv, not on PATH, whose interpreter sees this checkout and the test venv's packages."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, timeout=120)
+    python = where / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "sealfile-test.pth").write_text(f"{SRC}\n{sysconfig.get_paths()['purelib']}\n")
+    return python
+
+
+def _plain_env(box: Sandbox) -> dict[str, str]:
+    """git's environment from a shell where no sealfile is on PATH and nothing points at this checkout."""
+    env = {k: v for k, v in box.env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join(d for d in ("/usr/local/bin", "/usr/bin", "/bin") if Path(d).is_dir())
+    assert shutil.which("sealfile", path=env["PATH"]) is None
+    assert shutil.which("git", path=env["PATH"]) is not None
+    return env
+
+
+def test_install_from_an_off_path_virtualenv_leaves_a_working_git_diff(sandbox: Sandbox) -> None:
+    python = _off_path_virtualenv(sandbox.root / "venv")
+    env = _plain_env(sandbox)
+    installed = subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    seal_file(sandbox, FILE, "db:\n  password: old-pass-31\n")
+    sandbox.commit("secrets")
+    subprocess.run([str(python), "-m", "sealfile", "set", FILE, "db.password", "new-pass-32"], cwd=sandbox.repo,
+                   env=env, check=True, capture_output=True, timeout=60)
+
+    diff = sandbox.git("diff", env=env)
+    assert "-  password: old-pass-31" in diff.stdout and "+  password: new-pass-32" in diff.stdout
+
+    # The virtualenv goes away: 'git diff' still works, showing the file as stored.
+    shutil.rmtree(sandbox.root / "venv")
+    diff = sandbox.git("diff", env=env)
+    assert "+  password: ENC[" in diff.stdout
+    assert "new-pass-32" not in diff.stdout
+
+
+def test_install_refuses_a_command_git_could_not_run(sandbox: Sandbox) -> None:
+    done = sandbox.sealfile("git", "install", check=False,
+                            env={**sandbox.env, "SEALFILE_GIT_COMMAND": str(sandbox.root / "no-such" / "sealfile")})
+    assert done.returncode == 1
+    assert "git could not run the driver command" in done.stderr
+    assert "pass --command with one that works from a plain shell" in done.stderr
+    assert sandbox.git("config", "--get", "merge.sealfile.driver", check=False).stdout == ""
+    assert not (sandbox.repo / ".gitattributes").exists()
