@@ -6,6 +6,7 @@ encryption context; ``import-sops`` keeps both on the new recipient.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +106,32 @@ def test_export_to_sops_for_the_same_kms_key(key_arn: str, tmp_path: Path) -> No
     done = run_sops(["decrypt", str(exported)])
     assert done.returncode == 0, done.stderr
     assert_same(yaml_store.load_fast(done.stdout), sealfile.load_secrets(sealed, redacted=False))
+
+
+def test_export_of_kms_and_age_groups_needs_both(key_arn: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KMS group and an age group, both needed: sops opens the export with both keys, not with KMS alone."""
+    from sealfile.kms.age import AgeKey, generate_identity
+    from sealfile.kms.aws.key import AwsKmsKey
+    from sealfile.kms.groups import KeyGroups
+    from sealfile.ops.export_sops import export_sops
+    from sealfile.ops.seal import seal_plaintext
+    from sealfile.stores import get_store
+
+    identity, recipient = generate_identity()
+    monkeypatch.setenv("SOPS_AGE_KEY", identity)
+    groups = KeyGroups(((AwsKmsKey(key_arn, CONTEXT),), (AgeKey(recipient),)), threshold=2)
+    sealed_text = seal_plaintext(SIMPLE_YAML, get_store("yaml"), groups)
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text(sealed_text)
+    exported = tmp_path / "exported.sops.json"
+    exported.write_text(export_sops(sealed_text, get_store("yaml"), kind="json").text)
+    meta = json.loads(exported.read_text())["sops"]
+    assert meta["shamir_threshold"] == 2
+    assert [(entry["arn"], entry["context"]) for entry in meta["key_groups"][0]["kms"]] == [(key_arn, CONTEXT)]
+    done = run_sops(["decrypt", str(exported)])
+    assert done.returncode == 0, done.stderr
+    assert_same(json.loads(done.stdout), sealfile.load_secrets(sealed, redacted=False))
+    monkeypatch.delenv("SOPS_AGE_KEY")
+    refused = run_sops(["decrypt", str(exported)])
+    assert refused.returncode != 0 and "threshold" in refused.stderr

@@ -39,7 +39,7 @@ def test_gcp_kms_entry(fake: FakeGcpKms, tmp_path: Path, monkeypatch: pytest.Mon
     document = Branch([Item("db", Branch([Item("password", "hunter2"), Item("port", 5432)]))])
     sealed = tmp_path / "gcp.sops.yaml"
     sealed.write_text(write_sops(document, kind="yaml", data_key=data_key, rule=rule_from_metadata({}),
-                                 entries=[("gcp_kms", entry)]))
+                                 groups=[[("gcp_kms", entry)]]))
     assert load_fast(sealed.read_text())["sops"]["gcp_kms"][0]["resource_id"] == KEY
     assert sealfile.load_secrets(sealed, redacted=False) == load_fast(PLAINTEXT)
     with pytest.raises(UnwrapError, match="wrong key, different 'aad'"):

@@ -1,28 +1,30 @@
 """``export-sops``: a sealed file becomes a SOPS file for the same recipients, so a team can walk back.
 
 The sealed file is verified first. Its data (with its comments, for YAML) is encrypted for SOPS
-under a new data key wrapped for each recipient SOPS has a key source for, with the same rule,
-and the SOPS text is read back before it is returned (:mod:`sealfile.sops.writer`). What SOPS
-cannot keep is said, never dropped silently: comments become encrypted ``#ENC[...]`` lines,
-per-value set-at times and a signature are lost, an integer beyond int64 or a binary value is
-refused, a whole float comes back from ``sops decrypt`` as an integer, and a date or a time
-without a zone becomes a UTC time.
+under a new data key wrapped for each recipient SOPS has a key source for (age and SSH, AWS KMS,
+Azure Key Vault, PGP, Vault Transit), in the same key groups with the same threshold
+(:mod:`sealfile.ops.sops_entries`), with the same rule, and the SOPS text is read back before it
+is returned (:mod:`sealfile.sops.writer`). What SOPS cannot keep is said, never dropped silently:
+recipients SOPS has no key source for (the OS keyring, plug-ins; GCP KMS: see sops_entries) are
+named, comments become encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are
+lost, an integer beyond int64 or a binary value is refused, a whole float comes back from ``sops
+decrypt`` as an integer, and a date or a time without a zone becomes a UTC time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sealfile.envelope.datakey import new_data_key
 from sealfile.errors import FormatError
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
-from sealfile.ops.sops_entries import sops_entries
+from sealfile.ops.sops_entries import sops_keys
 from sealfile.sops import Kind
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
@@ -163,20 +165,16 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     checked by ``policy`` first, as every reader does)."""
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
-    if meta.grouped:
-        raise FormatError("files with key groups are not exported to SOPS yet")
     data = document.data()
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     shape = read_yaml(document.plaintext(), comments=True)[0] if keeps_comments else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
-    data_key = os.urandom(32)
-    entries, skipped = sops_entries(meta.recipients, data_key)
-    if not entries:
-        raise FormatError("none of the file's recipients has a SOPS key source")
-    out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, entries=entries)
-    lines = [*skipped, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
+    data_key = new_data_key()
+    keys = sops_keys(meta, data_key)
+    out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
+    lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
     if any(isinstance(item.key, Comment) for item in _all_items(tree)):
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif store.name == "yaml" and kind == "json" and "#" in text:

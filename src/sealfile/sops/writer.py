@@ -3,7 +3,8 @@
 Every value the rule selects is encrypted under a fresh data key with its path as associated
 data, comments included; the MAC is SHA-512 over the values in Go's spelling, encrypted with
 ``lastmodified`` as associated data. The text is read back through this package's reader with
-the same data key before it is returned, and must hold exactly the tree it was made from.
+the same data key before it is returned, and must hold exactly the tree it was made from, and the
+recipients in the same key groups with the same threshold.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import dotenv_text, json_text, yaml_text
 from sealfile.sops.rules import SopsRule
 from sealfile.sops.tree import decrypt_branches
+
+Entry = tuple[str, Branch]
+"""``(sops metadata key, entry)`` for one recipient: ``("age", {recipient, enc})``, ``("pgp", {...})``..."""
 
 SOPS_VERSION = "3.11.0"
 """The SOPS release whose format is written (``sops.version`` is informational to SOPS)."""
@@ -114,31 +118,49 @@ def _flat_metadata(meta: Branch) -> str:
 
 
 def write_sops(document: Branch, *, kind: Kind, data_key: bytes, rule: SopsRule,
-               entries: Sequence[tuple[str, Branch]], now: dt.datetime | None = None) -> str:
+               groups: Sequence[Sequence[Entry]], threshold: int = 1, now: dt.datetime | None = None) -> str:
     """The SOPS file text for ``document`` (Go values, comments), read back before it is returned.
 
-    ``entries``: ``(metadata key, entry)`` per recipient (``("age", {recipient, enc})``...)."""
+    ``groups``: per key group, ``(metadata key, entry)`` per recipient (``("age", {recipient, enc})``...);
+    one group is written as SOPS's flat lists, several as ``key_groups`` that ``threshold`` of open."""
     if kind not in ("yaml", "json", "dotenv"):
         raise FormatError(f"export-sops writes SOPS YAML, JSON or dotenv files, not {kind}")
     hasher = MacHasher(only_encrypted=False)
     sealed = _Encrypt(rule, data_key, hasher).branch(document, (), [])
     moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     lastmodified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    meta = Branch()
-    for name in dict.fromkeys(name for name, _ in entries):
-        meta.append(Item(name, [entry for key, entry in entries if key == name]))
+    meta = Branch(_key_metadata(groups, threshold))
     meta.append(Item("lastmodified", lastmodified))
     meta.append(Item("mac", encrypt_value(data_key, hasher.hexdigest(), lastmodified.encode())))
     meta.append(Item(rule.kind, rule.pattern))
     meta.append(Item("version", SOPS_VERSION))
     text = _emit(Branch([*sealed, Item(METADATA_KEY, meta)]), kind)
-    _read_back(text, kind, data_key, document)
+    _read_back(text, kind, data_key, document, groups, threshold)
     return text
 
 
-def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch) -> None:
+def _by_kind(entries: Sequence[Entry]) -> list[Item]:
+    """One list per entry kind, in the order the kinds first come: SOPS's layout of a key group."""
+    return [Item(name, [entry for key, entry in entries if key == name])
+            for name in dict.fromkeys(name for name, _ in entries)]
+
+
+def _key_metadata(groups: Sequence[Sequence[Entry]], threshold: int) -> list[Item]:
+    if not groups or not all(groups):
+        raise ValueError("every key group needs at least one recipient entry")
+    if len(groups) == 1:
+        return _by_kind(groups[0])
+    return [Item("shamir_threshold", threshold), Item("key_groups", [Branch(_by_kind(group)) for group in groups])]
+
+
+def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch,
+               groups: Sequence[Sequence[Entry]], threshold: int) -> None:
     documents, raw_meta = parse(text, kind, comments=True)
     meta = parse_metadata(raw_meta)
+    read = [len(group) for group in meta.groups]
+    if meta.unsupported or read != [len(group) for group in groups] or meta.threshold != threshold:
+        raise FormatError("SOPS would read the recipients or key groups back otherwise; it is not exported",
+                          keypath=f"{METADATA_KEY}.key_groups" if len(groups) > 1 else METADATA_KEY)
     opened, computed = decrypt_branches(documents, meta, data_key)
     difference = _first_difference(opened[0], intended, (), json_numbers=kind == "json")
     if difference is not None:
