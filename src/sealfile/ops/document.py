@@ -24,7 +24,7 @@ from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
-from sealfile.model.paths import Path
+from sealfile.model.paths import Path, get_at, resolve
 from sealfile.model.scalars import Styled
 from sealfile.stores import Store
 
@@ -70,8 +70,24 @@ class OpenDocument(ABC):
     metadata: Metadata
 
     @abstractmethod
-    def data(self) -> Any:
-        """The decrypted values as plain ``dict``/``list``/scalars (every value authenticated)."""
+    def data(self, under: Path = ()) -> Any:
+        """The decrypted values as plain ``dict``/``list``/scalars (every value authenticated); with
+        ``under``, the value or subtree there, and no token outside it opened."""
+
+    @abstractmethod
+    def _shape(self) -> Any:
+        """The value tree as read: keys and nesting are plaintext, a scalar may still be a token."""
+
+    def locate(self, keypath: str) -> tuple[Path, bool]:
+        """The typed path of an existing value, and whether a mapping or list is there: keys and
+        nesting need no decryption, so a reader of one value decrypts only that value."""
+        shape = self._shape()
+        path = resolve(shape, keypath)
+        return path, isinstance(get_at(shape, path), (dict, list))
+
+    def value_at(self, keypath: str) -> Any:
+        """The decrypted value or subtree at a user's key path, decrypting nothing else."""
+        return self.data(self.locate(keypath)[0])
 
     @abstractmethod
     def plaintext(self, output: Store | None = None) -> str:
@@ -79,7 +95,8 @@ class OpenDocument(ABC):
 
     @abstractmethod
     def subtree_text(self, path: Path) -> str:
-        """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept."""
+        """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept (only
+        the values inside it decrypted)."""
 
     @abstractmethod
     def set(self, keypath: str, value: Any) -> bool:

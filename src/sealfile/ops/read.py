@@ -48,11 +48,10 @@ def decrypt_text(
     respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))
-    where = resolve(document.data(), extract)
-    node = get_at(document.data(), where)
-    if isinstance(node, (dict, list)):
+    where, container = document.locate(extract)
+    if container:
         return respell(document.subtree_text(where))
-    value = scalar_text(node)
+    value = scalar_text(document.data(where))
     return value if value.endswith("\n") else value + "\n"
 
 

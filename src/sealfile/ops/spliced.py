@@ -22,7 +22,7 @@ from sealfile.errors import FormatError, IntegrityError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, encode_path, format_keypath, resolve
+from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
@@ -106,34 +106,64 @@ class SplicedOpen(OpenDocument):
     def payloads(self) -> list[bytes]:
         """The value payload of every encrypted leaf, in order (each authenticated, bound to its path)."""
         if self._payloads is None:
-            leaves = self._leaves()
-            if self._sealed.engine == "c":
-                self._payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                                           lambda index: format_keypath(leaves[index].path))
-            else:
-                self._payloads = [_open_one(ValueCipher(self._data_key), leaf) for leaf in leaves]
+            self._payloads = self._open(self._leaves())
         return self._payloads
 
-    def data(self) -> Any:
+    def _open(self, leaves: list[Leaf]) -> list[bytes]:
+        if self._sealed.engine == "c":
+            return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
+                             lambda index: format_keypath(leaves[index].path))
+        cipher = ValueCipher(self._data_key)
+        return [_open_one(cipher, leaf) for leaf in leaves]
+
+    def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
+        """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
+        MAC, checked on open, already vouches for every token's text)."""
+        leaves = self._leaves()
+        if not under:
+            return leaves, self.payloads()
+        prefix = encode_path(under)  # segments are self-delimiting: a byte prefix is a path prefix
+        inside = [index for index, leaf in enumerate(leaves) if leaf.encoded_path.startswith(prefix)]
+        chosen = [leaves[index] for index in inside]
+        if self._payloads is not None:
+            return chosen, [self._payloads[index] for index in inside]
+        return chosen, self._open(chosen)
+
+    def data(self, under: Path = ()) -> Any:
         if self._data is None:
-            with gc_paused():
-                for leaf, payload in zip(self._leaves(), self.payloads(), strict=True):
-                    leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
-                self._data = self._sealed.scan.tree
-        return self._data
+            self._fill(*self._opened_under(under))
+            if under:  # this subtree now holds its values; other places may still hold tokens
+                return get_at(self._sealed.scan.tree, under)
+            self._data = self._sealed.scan.tree
+        return get_at(self._data, under)
+
+    def _fill(self, leaves: list[Leaf], payloads: list[bytes]) -> None:
+        """Put each leaf's value in place of its token in the scanned tree."""
+        with gc_paused():
+            for leaf, payload in zip(leaves, payloads, strict=True):
+                leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
+
+    def _shape(self) -> Any:
+        return self._sealed.scan.tree
 
     def plaintext(self, output: Store | None = None) -> str:
         if output is not None and output is not self.store:
             return output.dump(self.data())
+        return self._sealed.bom + self._restored(())
+
+    def _restored(self, under: Path) -> str:
+        """The text without its metadata, the values at or below ``under`` in place of their tokens."""
+        leaves, payloads = self._opened_under(under)
         with gc_paused():
-            values = [_decoded(payload) for payload in self.payloads()]
-            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, self._leaves(), values)
+            values = [_decoded(payload) for payload in payloads]
+            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, leaves, values)
         if not checked:
-            restore.ensure_same(text, self.data(), self._sealed.engine)
-        return self._sealed.bom + text
+            self._fill(leaves, payloads)
+            restore.ensure_same(text, get_at(self._sealed.scan.tree, under), self._sealed.engine, under)
+        return text
 
     def subtree_text(self, path: Path) -> str:
-        _, plain = split_bom(self.plaintext())
+        plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
     def set(self, keypath: str, value: Any) -> bool:

@@ -183,10 +183,10 @@ def _open(
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
-        tree = opened.data()
+        tree = opened.data() if extract is None else opened.value_at(extract)
         if max_age is not None:
             enforce(os.fspath(path), set_times(document.leaves()), max_age, on_stale, stacklevel=stacklevel)
-        return tree if extract is None else get_path(tree, extract)
+        return tree
 
 
 _NOT_SOPS = object()
