@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.cipher import token_time
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
-from sealfile.model.paths import Path, get_at, resolve
-from sealfile.model.scalars import Styled
+from sealfile.model.paths import Path, format_keypath, get_at, resolve
+from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores import Store
 
 SealedLeaf = tuple[Path, Any]
@@ -61,6 +62,25 @@ class SealedDocument(ABC):
     @abstractmethod
     def open(self) -> OpenDocument:
         """Unwrap the data key and verify the MAC (before anything is decrypted)."""
+
+    def tokens(self) -> list[tuple[Path, str]]:
+        """Every sealed value's path and ``ENC[...]`` text, in document order."""
+        return [(path, value) for path, value in self.leaves() if isinstance(value, str) and is_sealed(value)]
+
+    def value_count(self) -> int:
+        """How many scalars the file holds, sealed or not."""
+        return sum(not isinstance(value, (dict, list)) for _, value in self.leaves())
+
+    def set_times(self) -> dict[str, int]:
+        """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
+        times: dict[str, int] = {}
+        for path, token in self.tokens():
+            try:
+                times[format_keypath(path)] = token_time(token)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
+        return times
 
 
 class OpenDocument(ABC):

@@ -12,13 +12,14 @@ against: the test suite runs every verb through both).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from typing import Any
 
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
-from sealfile.errors import FormatError, IntegrityError, KeyPathError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
@@ -33,7 +34,7 @@ from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import metablock, restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, scan
-from sealfile.stores.yaml.splice import Edit, apply_edits, token_text
+from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
@@ -45,13 +46,23 @@ class SplicedSealed(SealedDocument):
             raise FormatError("not a sealed file (no 'sealfile' metadata key)")
         self.metadata = Metadata.from_mapping(scanned.metadata)
         self._tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
-        self.mac_input: list[EncodedLeaf] = [
-            (leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
-            for leaf, token in zip(scanned.leaves, self._tokens, strict=True)]
+
+    @cached_property
+    def mac_input(self) -> list[EncodedLeaf]:
+        """Every leaf as the MAC and the signature digest cover it (built when first needed: a
+        keyless ``status`` of an unsigned file never needs it)."""
+        return [(leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
+                for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
 
     def leaves(self) -> Sequence[SealedLeaf]:
         return [(leaf.path, leaf.value if token or isinstance(leaf.value, (dict, list)) else styled(leaf))
                 for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
+
+    def tokens(self) -> list[tuple[Path, str]]:
+        return [(leaf.path, leaf.value) for leaf, token in zip(self.scan.leaves, self._tokens, strict=True) if token]
+
+    def value_count(self) -> int:
+        return sum(not isinstance(leaf.value, (dict, list)) for leaf in self.scan.leaves)
 
     def digest(self) -> bytes:
         return seal_digest(self.metadata, self.mac_input)
@@ -178,7 +189,7 @@ class SplicedOpen(OpenDocument):
         scalar = styled_for(value, old)
         token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
         index = self._sealed.scan.leaves.index(leaf)
-        self._rewrite([_token_edit(self._sealed.body, leaf, token)], {index: token})
+        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token})
         return True
 
     def _encrypted_leaf(self, keypath: str) -> Leaf | None:
@@ -210,7 +221,7 @@ class SplicedOpen(OpenDocument):
         edits, tokens = [], {}
         for leaf in self._leaves():
             token = new.rotate(leaf.value, old)
-            edits.append(_token_edit(text, leaf, token))
+            edits.append(replace_token_edit(text, leaf, token))
             tokens[leaves.index(leaf)] = token
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
@@ -279,14 +290,3 @@ def _open_one(cipher: ValueCipher, leaf: Leaf) -> bytes:
     except IntegrityError as err:
         err.keypath = format_keypath(leaf.path)
         raise
-
-
-def _token_edit(text: str, leaf: Leaf, token: str) -> Edit:
-    """A new token where an old one is, keeping the old one's quoting."""
-    start, end = leaf.start, leaf.end
-    if leaf.node.style in ('"', "'"):
-        return start + 1, end - 1, token
-    if leaf.node.style:
-        raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
-                           keypath=format_keypath(leaf.path))
-    return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)
