@@ -91,16 +91,24 @@ def terminal_present() -> bool:
 
 
 def _from_terminal(prompt: str) -> bytes:
+    typed = read_hidden(prompt)
+    if typed is None:
+        raise NoWayToAsk(f"the terminal cannot hide what is typed; {HOW_TO_PROVIDE}")
+    return typed.encode("utf-8")
+
+
+def read_hidden(prompt: str) -> str | None:
+    """What is typed on the terminal after ``prompt``, not echoed ("" at end of input); ``None`` when
+    the terminal cannot hide it. Call only when :func:`terminal_present`."""
     try:
         with warnings.catch_warnings():
             # getpass warns, then reads with echo on, when it cannot hide input: refuse instead
             warnings.simplefilter("error", getpass.GetPassWarning)
-            typed = getpass.getpass(prompt)
+            return getpass.getpass(prompt)
     except EOFError:
-        return b""
+        return ""
     except getpass.GetPassWarning:
-        raise NoWayToAsk(f"the terminal cannot hide what is typed; {HOW_TO_PROVIDE}") from None
-    return typed.encode("utf-8")
+        return None
 
 
 def _from_askpass(program: str, prompt: str) -> bytes:
