@@ -47,10 +47,11 @@ def use_askpass(askpass: Askpass, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def sealed_for(pair: SshKeyPair, directory: Path, run_cli: RunCli, *extra: str) -> Path:
+def sealed_for(pair: SshKeyPair, directory: Path, run_cli: RunCli, plaintext: str = PLAINTEXT) -> Path:
     plain, sealed = directory / "secrets.yaml", directory / "secrets.enc.yaml"
-    plain.write_text(PLAINTEXT)
-    done = run_cli("encrypt", "--ssh", pair.pub_path, *extra, plain, "-o", sealed)
+    directory.mkdir(exist_ok=True)
+    plain.write_text(plaintext)
+    done = run_cli("encrypt", "--ssh", pair.pub_path, plain, "-o", sealed)
     assert done.returncode == 0, done.stderr
     return sealed
 
@@ -181,11 +182,14 @@ def test_typed_on_the_terminal_hidden_and_asked_once(
 ) -> None:
     pair = protect(tmp_path, monkeypatch)
     sealed = sealed_for(pair, tmp_path, run_cli)
-    command = [sys.executable, "-m", "sealfile", "decrypt", str(sealed)]
-    status, shown = run_on_terminal(command, asking_env(), {PROMPT: PASSPHRASE})
+    another = sealed_for(pair, tmp_path / "another", run_cli, "api_token: t-0ken\n")  # its own data key
+    both = [sys.executable, "-m", "sealfile", "decrypt", str(sealed), str(another)]
+    status, shown = run_on_terminal(both, asking_env(), {PROMPT: PASSPHRASE})
     assert status == 0, shown
-    assert shown.count(PROMPT.decode()) == 1 and "hunter2" in shown
+    assert shown.count(PROMPT.decode()) == 1 and "hunter2" in shown and "t-0ken" in shown
     assert PASSPHRASE not in shown  # echo was off while it was typed
+
+    command = [sys.executable, "-m", "sealfile", "decrypt", str(sealed)]
 
     status, shown = run_on_terminal(command, asking_env(), {PROMPT: "not the passphrase"})
     assert status == 1
