@@ -119,10 +119,10 @@ def bench_aws(bench: Bench, count: int, size: int, runs: int) -> None:
                 times, requests, in_flight = _measure(kms, latency, ((ours_cmd, ours), (sops_cmd, sops)), runs)
                 label = f"AWS {work}, {count} files, {latency} ms latency"
                 bench.rows.append(Row(f"{label} (s)", size, times[0], times[1],
-                                      f"{label}: sealfile {work} of all files vs a shell loop of sops"))
+                                      f"sealfile {work} of all files in one process vs a shell loop of sops"))
                 bench.rows.append(Row(f"{label}: KMS requests per file", size, sum(requests[0].values()) / count,
                                       sum(requests[1].values()) / count,
-                                      f"{label}: KMS requests per file: sealfile {_per_file(requests[0], count)}, "
+                                      f"by operation: sealfile {_per_file(requests[0], count)}, "
                                       f"sops {_per_file(requests[1], count)}"))
                 bench.rows.append(Row(f"{label}: most KMS requests in flight", size, in_flight[0], in_flight[1]))
 
