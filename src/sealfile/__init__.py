@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sealfile.envelope.datakey import forget_data_keys
     from sealfile.runtime.freshness import SecretAgeWarning, StaleSecretError
     from sealfile.runtime.loader import load_env, load_secrets
+    from sealfile.runtime.merge import OverriddenSecretWarning
     from sealfile.runtime.redact import RedactingFilter, redact_logs
     from sealfile.runtime.view import Secrets
 
@@ -40,6 +41,7 @@ _LAZY = {
     "Secrets": "sealfile.runtime.view",
     "SecretAgeWarning": "sealfile.runtime.freshness",
     "StaleSecretError": "sealfile.runtime.freshness",
+    "OverriddenSecretWarning": "sealfile.runtime.merge",
 }
 
 
@@ -58,6 +60,7 @@ __all__ = [
     "IntegrityError",
     "KeyPathError",
     "NoUsableKeyError",
+    "OverriddenSecretWarning",
     "ProviderError",
     "ProviderUnavailable",
     "RedactingFilter",

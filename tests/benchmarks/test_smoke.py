@@ -13,14 +13,15 @@ RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
 def test_benchmark_script_writes_a_table(tmp_path: Path) -> None:
     output = tmp_path / "RESULTS.md"
     result = subprocess.run(
-        [sys.executable, str(RUN), "--sizes", "30", "--runs", "1", "--output", str(output)],
+        [sys.executable, str(RUN), "--sizes", "30", "--runs", "1", "--files", "3", "--output", str(output)],
         env=dict(os.environ), capture_output=True, text=True, timeout=240,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     table = output.read_text()
     for metric in ("CLI decrypt (s)", "CLI set, one value (s)", "load in a running app (s)",
                    "peak memory, decrypt (MB)", "sealed file size (KB)", "lines changed by that set (+ and -)",
-                   "import `sealfile` (s)", "process start, no work (s)"):
+                   "import `sealfile` (s)", "process start, no work (s)", "CLI decrypt --extract (s)",
+                   "CLI encrypt (s)", "CLI rotate (s)", "CLI status (s)", "rotate 3 files, one process (s)"):
         assert f"| {metric} |" in table
     assert "| lines changed by that set (+ and -) | 30 | 4.000 |" in table  # the value line and the MAC line
     assert "CPU:" in table and "sops" in table

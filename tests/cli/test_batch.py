@@ -7,12 +7,15 @@ import os
 import pty
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from sealfile.cli.batch import Console, run_each
 from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import SealfileError
 from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
 from tests.support.cli import RunCli, cli_env
@@ -131,3 +134,35 @@ def test_an_interrupt_reports_what_was_done(capsys: pytest.CaptureFixture[str], 
     assert stopped.value.code == ExitCode.INTERRUPTED
     assert f"interrupted at {tmp_path / 'b'}, which was left as it was; 1 file(s) done before it" in \
         capsys.readouterr().err
+
+
+def test_files_worked_on_at_once_report_in_order_as_if_one_after_another(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    files = [tmp_path / name for name in ("a", "b", "c", "d")]
+    started = threading.Barrier(len(files), timeout=10)  # passes only if all four run at the same time
+
+    def work(file: Path, console: Console) -> ExitCode | None:
+        started.wait()
+        time.sleep(0.05 * (len(files) - files.index(file)))  # the last file finishes first
+        console.echo(f"{file.name}: out")
+        console.warn_at_end("said once, before the summary")
+        if file.name == "b":
+            raise SealfileError("damaged", file=str(file))
+        return ExitCode.POLICY if file.name == "c" else None
+
+    outcome = run_each(files, "rotate", work, in_flight=4)
+    assert outcome == ExitCode.ERROR
+    out, err = capsys.readouterr()
+    assert out == "a: out\nb: out\nc: out\nd: out\n"
+    assert err.splitlines() == [f"sealfile: error: {files[1]}: damaged", "sealfile: warning: said once, before the "
+                                "summary", "sealfile: rotate: 4 files: 2 ok, 1 with findings, 1 failed"]
+
+
+def test_one_file_named_twice_is_worked_on_in_turn(tmp_path: Path) -> None:
+    threads: list[str] = []
+
+    def work(file: Path, console: Console) -> None:
+        threads.append(threading.current_thread().name)
+
+    run_each([tmp_path / "a", tmp_path / "./a"], "rotate", work, in_flight=4)
+    assert threads == [threading.current_thread().name] * 2  # two workers would contend for its lock

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 import sealfile
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import (
     AgeIdentity,
@@ -20,6 +23,7 @@ from tests.sops.conftest import (
     sops_encrypt,
 )
 from tests.sops.documents import JSON_DOCUMENT, YAML_DOCUMENT
+from tests.support.cli import run_python
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +151,25 @@ def test_status_counts_values_and_refuses_what_sops_files_lack(typed: dict[str, 
     assert "values: 9 (9 encrypted)" in shown and "format: SOPS YAML file (written by sops 3." in shown
     stale = sealfile_cli("status", "--older-than", "1d", str(typed["t.yaml"]), env=env)
     assert stale.returncode == 2 and "SOPS files do not record" in stale.stderr
+
+
+def _without_ages(status: str) -> str:
+    return re.sub(r" \(\d+[smhd] ago\)", "", status)
+
+
+def test_a_usage_problem_after_the_first_files_is_worded_by_click_and_nothing_shows_twice(
+        typed: dict[str, Path], tmp_path: Path) -> None:
+    sealed = tmp_path / "own.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [AgeKey(generate_identity()[1])]))
+    args = ["status", "--older-than", "90d", str(sealed), str(typed["t.yaml"])]
+    fast = sealfile_cli(*args)
+    by_click = run_python("import sys; from sealfile.cli.app import main; main(sys.argv[1:])", *args)
+    assert fast.returncode == by_click.returncode == 2
+    assert fast.stderr == by_click.stderr
+    assert _without_ages(fast.stdout) == _without_ages(by_click.stdout)  # the runs are a second or so apart
+    assert fast.stdout.count(f"file: {sealed}") == 1
+    assert fast.stderr.startswith("Usage: sealfile status [OPTIONS] FILES...") and "SOPS files do not record" in \
+        fast.stderr
 
 
 def test_a_tampered_sops_file_fails_verify_and_status(typed: dict[str, Path], env: dict[str, str],

@@ -1,20 +1,13 @@
-"""The command group and its one error boundary.
-
-Any :class:`SealfileError` becomes one line on stderr and exit 1, with no traceback unless
-``--debug``. Unexpected exceptions print their type only: their text could quote input.
-"""
+"""The command group: commands imported on first use, errors through :mod:`sealfile.cli.boundary`."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
-from sealfile.cli.batch import os_error_line
+from sealfile.cli.boundary import reported
 from sealfile.cli.envvars import Group
-from sealfile.cli.exit_codes import ExitCode
-from sealfile.errors import SealfileError
 
 # Modules that define commands; importing one registers its commands on ``cli``.
 COMMAND_MODULES = (
@@ -25,19 +18,22 @@ COMMAND_MODULES = (
     "sealfile.cli.run",
     "sealfile.cli.sops",
 )
-# Commands that CI and start-up scripts run often import only their own module (``decrypt``
-# need not load the round-trip emitter and the editor); any other name imports them all.
-HOT_COMMANDS = {
-    "decrypt": "sealfile.cli.commands",
-    "verify": "sealfile.cli.commands",
-    "set": "sealfile.cli.change",
+# Each command imports only its own module (``decrypt`` need not load the editor, ``encrypt`` not
+# the Git tools); ``--help`` and an unknown name import them all.
+COMMAND_MODULE = {
+    **dict.fromkeys(("keygen", "encrypt", "decrypt", "verify", "status"), "sealfile.cli.commands"),
+    **dict.fromkeys(("edit", "set", "unset", "rotate"), "sealfile.cli.change"),
+    **dict.fromkeys(("recipients", "updatekeys"), "sealfile.cli.recipients"),
+    **dict.fromkeys(("git", "diff", "review", "check"), "sealfile.cli.git"),
+    "exec": "sealfile.cli.run",
+    **dict.fromkeys(("import-sops", "export-sops"), "sealfile.cli.sops"),
 }
 
 
 def _import_commands(name: str | None = None) -> None:
     import importlib
 
-    for module in (HOT_COMMANDS[name],) if name in HOT_COMMANDS else COMMAND_MODULES:
+    for module in (COMMAND_MODULE[name],) if name in COMMAND_MODULE else COMMAND_MODULES:
         importlib.import_module(module)
 
 
@@ -54,31 +50,8 @@ class SealfileGroup(Group):
         return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with reported(_debug(ctx), passthrough=(click.exceptions.Exit, click.ClickException, click.Abort)):
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except SealfileError as err:
-            if _debug(ctx):
-                raise
-            click.echo(f"sealfile: error: {err}", err=True)
-            sys.exit(ExitCode.ERROR)
-        except BrokenPipeError:  # e.g. piped into head: not an error worth a message
-            sys.stderr.close()
-            sys.exit(ExitCode.BROKEN_PIPE)
-        except KeyboardInterrupt:
-            click.echo("sealfile: interrupted; no file was changed", err=True)
-            sys.exit(ExitCode.INTERRUPTED)
-        except OSError as err:
-            if _debug(ctx):
-                raise
-            click.echo(f"sealfile: error: {os_error_line(err)}", err=True)
-            sys.exit(ExitCode.ERROR)
-        except Exception as err:
-            if _debug(ctx):
-                raise
-            click.echo(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details", err=True)
-            sys.exit(ExitCode.INTERNAL)
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -99,5 +72,5 @@ def cli(debug: bool) -> None:
     """
 
 
-def main() -> None:
-    cli(prog_name="sealfile")  # commands are imported (and registered on ``cli``) on first use
+def main(args: list[str] | None = None) -> None:
+    cli(args, prog_name="sealfile")  # commands are imported (and registered on ``cli``) on first use

@@ -4,21 +4,33 @@
 :func:`for_each_file`: every file is tried even after one fails (a failed file is left exactly
 as it was), a progress line is shown on a terminal only, several files end with one summary
 line on stderr, and the exit status is the worst result (see :func:`exit_codes.worst`).
+
+Commands whose work per file waits on key services (rotate, recipient changes) pass
+``in_flight``: up to that many files are then worked on at once, in threads, so their requests
+wait on the network together. Each file's lines are held and shown in the files' order, so the
+output, the summary and the exit status are those of running the files one after another.
+
+Nothing here imports click: ``verify`` and ``status`` run on the fast path (:mod:`sealfile.cli.fast`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import click
-
+from sealfile.cli.boundary import os_error_line
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+IN_FLIGHT = 8
+"""Files worked on at once by commands that wait on key services."""
 _CLEAR_LINE = "\r\033[K"
 _OUTCOME_WORDS = ((ExitCode.OK, "ok"), (ExitCode.POLICY, "with findings"), (ExitCode.ERROR, "failed"))
 
@@ -46,7 +58,9 @@ class Console:
 
     def echo(self, text: str = "", *, err: bool = False) -> None:
         self.clear()
-        click.echo(text, err=err)
+        stream = sys.stderr if err else sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
 
     def error(self, text: str) -> None:
         self.echo(f"sealfile: error: {text}", err=True)
@@ -61,51 +75,125 @@ class Console:
 
     def confirm(self, question: str) -> bool:
         self.clear()
+        import click  # only commands that ask load it, and they run under click
+
         return click.confirm(question, default=False, err=True)
+
+
+class HeldConsole(Console):
+    """A worker thread's console: its lines wait for the main thread to show them in the files' order."""
+
+    def __init__(self) -> None:
+        super().__init__(progress=False)
+        self.lines: list[tuple[str, bool]] = []
+        self.code: ExitCode | None = None
+        self.failure: Exception | None = None
+
+    def echo(self, text: str = "", *, err: bool = False) -> None:
+        self.lines.append((text, err))
+
+    def confirm(self, question: str) -> bool:
+        raise RuntimeError("work that asks questions cannot run several files at once")
+
+    def replay(self, console: Console) -> ExitCode | None:
+        """Show the held lines, then report the file's result (re-raising its failure)."""
+        for text, err in self.lines:
+            console.echo(text, err=err)
+        for text in self.deferred:
+            console.warn_at_end(text)
+        if self.failure is not None:
+            raise self.failure
+        return self.code
 
 
 Work = Callable[[Path, Console], "ExitCode | None"]
 """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
 
-def os_error_line(err: OSError, file: object = None) -> str:
-    """``FILE: cause`` for an operating-system error (the file it names, else ``file``), quoting no content."""
-    where = err.filename or file
-    cause = err.strerror or type(err).__name__
-    return f"{where}: {cause}" if where else cause
+def _held(work: Work, file: Path) -> HeldConsole:
+    held = HeldConsole()
+    try:
+        held.code = work(file, held)
+    except Exception as err:  # reported by the main thread, in order, as if it had run there
+        held.failure = err
+    return held
 
 
-def run_each(files: Sequence[Path], verb: str, work: Work) -> ExitCode:
+class _Schedule:
+    """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads."""
+
+    def __init__(self, files: Sequence[Path], work: Work, in_flight: int) -> None:
+        self._files, self._work = files, work
+        # Two workers on one file would contend for its lock: overlap distinct files only.
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future[HeldConsole]] = []
+        if in_flight > 1 and len(files) > 1 and len({os.path.realpath(file) for file in files}) == len(files):
+            import contextvars  # each worker runs in a copy of this context: trust settings apply there too
+            from concurrent.futures import ThreadPoolExecutor  # threads cost start-up time: only when used
+
+            self._pool = ThreadPoolExecutor(max_workers=min(in_flight, len(files)), thread_name_prefix="sealfile-file")
+            self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file) for file in files]
+
+    def __enter__(self) -> _Schedule:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def result(self, index: int, console: Console) -> ExitCode | None:
+        if self._pool is None:
+            return self._work(self._files[index], console)
+        return self._futures[index].result().replay(console)
+
+    def interrupted(self, index: int) -> str:
+        if self._pool is None:
+            return (f"interrupted at {self._files[index]}, which was left as it was; "
+                    f"{index} file(s) done before it")
+        self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
+        done = sum(1 for future in self._futures
+                   if future.done() and not future.cancelled() and future.result().failure is None)
+        return f"interrupted: {done} of {len(self._files)} file(s) done, every other file left as it was"
+
+
+def run_each(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1) -> ExitCode:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
-    for index, file in enumerate(files, 1):
-        console.progress(f"[{index}/{len(files)}] {verb} {file}")
-        try:
-            results.append(ExitCode(work(file, console) or ExitCode.OK))
-        except SealfileError as err:
-            _traceback_if_debugging(console)
-            console.error(str(err.in_file(str(file))))
-            results.append(ExitCode.ERROR)
-        except OSError as err:
-            _traceback_if_debugging(console)
-            console.error(os_error_line(err, file))
-            results.append(ExitCode.ERROR)
-        except KeyboardInterrupt:
-            console.error(f"interrupted at {file}, which was left as it was; {index - 1} file(s) done before it")
-            sys.exit(ExitCode.INTERRUPTED)
+    with _Schedule(files, work, in_flight) as schedule:
+        for index, file in enumerate(files, 1):
+            console.progress(f"[{index}/{len(files)}] {verb} {file}")
+            try:
+                results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+            except SealfileError as err:
+                _traceback_if_debugging(console)
+                console.error(str(err.in_file(str(file))))
+                results.append(ExitCode.ERROR)
+            except OSError as err:
+                _traceback_if_debugging(console)
+                console.error(os_error_line(err, file))
+                results.append(ExitCode.ERROR)
+            except KeyboardInterrupt:
+                console.error(schedule.interrupted(index - 1))
+                sys.exit(ExitCode.INTERRUPTED)
     console.clear()
     for text in console.deferred:
         console.warn(text)
     if len(files) > 1:
-        click.echo(f"sealfile: {verb}: {summary(results)}", err=True)
+        console.echo(f"sealfile: {verb}: {summary(results)}", err=True)
     return worst(results)
 
 
 def _traceback_if_debugging(console: Console) -> None:
     """``--debug``: the traceback of the failure being handled (never secret values), then go on."""
-    ctx = click.get_current_context(silent=True)
+    if "click" not in sys.modules:
+        return  # the fast path: it hands --debug to click
+    import click
+
+    ctx: Any = click.get_current_context(silent=True)
     if ctx is not None and ctx.find_root().params.get("debug"):
+        import traceback
+
         console.clear()
         traceback.print_exc(file=sys.stderr)
 
@@ -116,8 +204,8 @@ def summary(results: Sequence[ExitCode]) -> str:
     return f"{len(results)} files: {', '.join(parts)}"
 
 
-def for_each_file(files: Sequence[Path], verb: str, work: Work) -> None:
+def for_each_file(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1) -> None:
     """:func:`run_each`, then exit with the worst result unless every file succeeded."""
-    outcome = run_each(files, verb, work)
+    outcome = run_each(files, verb, work, in_flight=in_flight)
     if outcome is not ExitCode.OK:
         sys.exit(outcome)

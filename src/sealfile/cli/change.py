@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import click
 
+from sealfile.cli import hot
 from sealfile.cli.app import cli
-from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
 from sealfile.cli.options import (
     SEALED_FILE,
     creation_defaults,
@@ -22,43 +21,17 @@ from sealfile.cli.options import (
     rule_options,
     rules_from_options,
 )
-from sealfile.errors import FormatError, SealfileError
+from sealfile.cli.writes import read_sealed, rewrite
+from sealfile.errors import FormatError
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.ops import change, signatures, sops_files
+from sealfile.ops import change, signatures
 from sealfile.ops.config import trust_near
-from sealfile.ops.values import VALUE_TYPES, parse_value
+from sealfile.ops.values import VALUE_TYPES
 from sealfile.stores import store_for
 
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
-
-
-@cache
-def _warn_about_sops() -> None:
-    click.echo(f"sealfile: warning: {sops_files.WEAKER}", err=True)
-
-
-def read_sealed(file: Path) -> str:
-    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
-    text = io.read_text(file)
-    if sops_files.is_sops_text(text):
-        _warn_about_sops()
-        sops_files.refuse_to_write(text)
-    return text
-
-
-def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
-    if io.is_stdio(file):
-        raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
-    with io.about(file), trust_near(file), locked(file):
-        text = read_sealed(file)
-        new_text = transform(text)
-        if new_text == text:
-            return False
-        io.write_output(file, new_text, private=False)
-        return True
 
 
 @cli.command()
@@ -134,18 +107,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
     """
     if value is None:
-        if sys.stdin.isatty():
-            value = click.prompt("value", hide_input=True, err=True)
-        else:
-            value = sys.stdin.read()
-            value = value[:-1] if value.endswith("\n") and value_type != "yaml" else value
-    typed = parse_value(value, value_type)
-    store = store_for(file, input_type)
-    policy = signatures.for_file(file)
-    replace = replace or value_type == "yaml"
-    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
-                                                          replace=replace))
-    click.echo(f"{file}: {keypath} {'set' if changed else 'unchanged'}", err=True)
+        value = click.prompt("value", hide_input=True, err=True) if sys.stdin.isatty() else hot.read_value(value_type)
+    hot.set_value(file, keypath, value, value_type, replace, rotate, input_type)
 
 
 @cli.command()
@@ -173,4 +136,4 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
         changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
         console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
 
-    for_each_file(files, "rotate", one)
+    for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)

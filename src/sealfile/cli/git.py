@@ -10,7 +10,8 @@ import click
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.cli.options import SEALED_FILE, warn_if_clone_not_set_up
+from sealfile.cli.options import SEALED_FILE
+from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer

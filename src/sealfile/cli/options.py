@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -16,10 +18,9 @@ from sealfile.kms.registry import BUILTIN, key_from_cli, key_from_spec
 from sealfile.model.metadata import MAX_GROUPS
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config import load_config
-from sealfile.stores import STORE_NAMES
+from sealfile.stores import SOPS_ONLY_TYPES, STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
-_warned_setup: set[str] = set()
 
 
 class SealedFilePath(click.Path):
@@ -28,18 +29,9 @@ class SealedFilePath(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         path = super().convert(value, param, ctx)
-        if isinstance(path, Path) and str(path) != "-" and not (ctx and ctx.resilient_parsing):
+        if isinstance(path, Path) and not (ctx and ctx.resilient_parsing):
             warn_if_clone_not_set_up(path)
         return path
-
-
-def warn_if_clone_not_set_up(path: str | os.PathLike[str]) -> None:
-    from sealfile.gitflow.drivers import missing_driver
-
-    warning = missing_driver(path)
-    if warning and warning not in _warned_setup:
-        _warned_setup.add(warning)
-        click.echo(f"sealfile: warning: {warning}", err=True)
 
 
 PATH_OR_STDIO = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
@@ -154,7 +146,6 @@ def creation_defaults(
     return rule.recipients, rules or rule.rules
 
 
-SOPS_ONLY_TYPES = ("ini", "binary")
 """Syntaxes sealfile reads in SOPS files only (SOPS's INI store, and its JSON envelope for any other file)."""
 
 
@@ -171,3 +162,15 @@ def output_type_option(choices: tuple[str, ...], help: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         return click.option("--output-type", type=click.Choice(choices), default=None, help=help)(func)
     return decorate
+
+
+def usage_checked(func: F) -> F:
+    """A command whose shared body (:mod:`sealfile.cli.hot`) reports a wrong command line as
+    :class:`UsageProblem`: click shows it with the command's usage, exit 2."""
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageProblem as problem:
+            raise click.UsageError(str(problem)) from None
+    return command  # type: ignore[return-value]

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.batch import Console, for_each_file
-from sealfile.cli.change import read_sealed, rewrite
+from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
 from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
+from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
@@ -96,7 +96,7 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
     def one(file: Path, console: Console) -> None:
         _change_one(file, console, False, input_type, add=keys, group=group)
 
-    for_each_file(files, "recipients add", one)
+    for_each_file(files, "recipients add", one, in_flight=IN_FLIGHT)
 
 
 ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended: they may have kept it)."
@@ -124,7 +124,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
             console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
                          "'sealfile updatekeys' would add it back; remove it there too")
 
-    for_each_file(files, "recipients remove", one)
+    for_each_file(files, "recipients remove", one, in_flight=IN_FLIGHT)
 
 
 def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:
@@ -169,4 +169,4 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
             return
         _change_one(file, console, then_rotate, input_type, exact=rule.recipients)
 
-    for_each_file(files, "updatekeys", one)
+    for_each_file(files, "updatekeys", one, in_flight=IN_FLIGHT if yes else 1)  # a question waits its turn

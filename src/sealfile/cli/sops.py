@@ -1,8 +1,7 @@
-"""The way in from SOPS and the way back: ``import-sops``, ``export-sops``, and ``status`` of a SOPS file."""
+"""The way in from SOPS and the way back: ``import-sops`` and ``export-sops``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -48,24 +47,6 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
     click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
     _write(result.sealed, file, output, in_place)
-
-
-def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
-    """``status`` of a SOPS file: what its metadata says, and whether the MAC holds (with a key)."""
-    from sealfile.sops import LABELS, checked_kind
-    from sealfile.sops.status import describe
-
-    if older_than is not None:
-        raise click.UsageError("--older-than needs per-value times, which SOPS files do not record")
-    info = describe(text, checked_kind(kind))
-    lines = [f"file: {file}",
-             f"format: SOPS {LABELS[info.kind]} file (written by sops {info.version or '?'})",
-             f"rule: {info.rule[0]} {info.rule[1]}" + (" (MAC over encrypted values only)"
-                                                     if info.mac_only_encrypted else ""),
-             f"values: {info.values} ({info.encrypted} encrypted)",
-             "recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else "")]
-    lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
-    return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
 
 
 @cli.command("export-sops")

@@ -8,7 +8,6 @@ inside a closure: no repr, error or log line ever shows it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from sealfile.envelope import sshsig
+from sealfile.envelope.signing_env import SIGNING_KEY_ENV, signing_key_spec
 from sealfile.envelope.ssh_agent import SshAgent
 from sealfile.envelope.ssh_keys import (
     SIGNING_KEY_CLASSES,
@@ -28,7 +28,6 @@ from sealfile.errors import ConfigError, SealfileError, SigningError
 from sealfile.files.io import read_text
 from sealfile.kms.age_identities import check_private
 
-SIGNING_KEY_ENV = "SEALFILE_SIGNING_KEY"
 KEY_TEXT_PREFIX = "key::"
 
 
@@ -69,8 +68,7 @@ class Signer:
 
 def signer_from_environment(environ: Mapping[str, str] | None = None) -> Signer | None:
     """The signer ``SEALFILE_SIGNING_KEY`` names, or ``None`` when it is unset or empty."""
-    environ = os.environ if environ is None else environ
-    spec = environ.get(SIGNING_KEY_ENV, "").strip()
+    spec = signing_key_spec(environ)
     if not spec:
         return None
     try:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.atomic import atomic_write
 
 
 @contextmanager
@@ -125,4 +124,6 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
             sys.stdout.write(text)
             sys.stdout.flush()
         return
+    from sealfile.files.atomic import atomic_write  # tempfile and uuid: a reader never needs them
+
     atomic_write(path, text, private=private)

@@ -43,9 +43,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sealfile.envelope.allowed_signers import AllowedSigners
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
 from sealfile.kms.base import MasterKey
@@ -53,6 +52,9 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
+
+if TYPE_CHECKING:
+    from sealfile.envelope.allowed_signers import AllowedSigners
 
 CONFIG_NAME = ".sealfile.yaml"
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")

@@ -101,11 +101,11 @@ def signed_message_of(document: SealedDocument) -> bytes:
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
     """Verify the file's signature, against ``signers`` when given."""
-    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
-
     armored = document.metadata.signature
     if armored is None:
         return SignatureCheck("unsigned")
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
+
     message = signed_message_of(document)
     try:
         if signers is None:
@@ -199,16 +199,21 @@ class TrustPolicy:
 
     def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
         """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
-        from sealfile.envelope.signing import SIGNING_KEY_ENV, signer_from_environment
-        from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+        from sealfile.envelope.signing_env import SIGNING_KEY_ENV, signing_key_spec
 
-        signer = signer_from_environment(environ)
+        signer = None
+        if signing_key_spec(environ):  # else the SSH modules are not needed: most writes are unsigned
+            from sealfile.envelope.signing import signer_from_environment
+
+            signer = signer_from_environment(environ)
         if signer is None:
             if self.required:
                 raise SigningError(f"refusing to write it unsigned: {self._who_must_sign()}; set {SIGNING_KEY_ENV} "
                                    "to your SSH key (a private key file, or a public key whose private half is in "
                                    "ssh-agent)")
             return None
+        from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
         if self.signers is not None and self.signers.principal_for(signer.public_key, SEALFILE_NAMESPACE) is None:
             raise SigningError(f"your signing key {signer.fingerprint} is not a trusted signer in "
                                f"{self.signers.source}, so readers would refuse the file; add it there "

@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sealfile.envelope.allowed_signers import AllowedSigner, AllowedSigners
-from sealfile.envelope.ssh_keys import SshPublicKey
-from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
 from sealfile.errors import ConfigError
+
+if TYPE_CHECKING:  # the SSH modules load when a config has signers: every CLI start reads the config
+    from sealfile.envelope.allowed_signers import AllowedSigners
 
 SIGNERS_KEY = "signers"
 # A literal principal as allowed_signers and `ssh-keygen -Y verify -I` take it: no pattern characters.
@@ -34,6 +34,10 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
     """The ``signers:`` mapping of a parsed config (``None`` when there is none)."""
     if raw is None:
         return None
+    from sealfile.envelope.allowed_signers import AllowedSigner, AllowedSigners
+    from sealfile.envelope.ssh_keys import SshPublicKey
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE
+
     if not isinstance(raw, Mapping) or not raw:
         raise ConfigError("must map each signer's name to an SSH public key or a list of them",
                           keypath=SIGNERS_KEY)

@@ -17,7 +17,6 @@ from sealfile.model.scalars import is_sealed
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPolicy, for_file, signed_message_of
-from sealfile.ops.signers import allowed_signers_text
 from sealfile.stores import Store
 
 
@@ -104,4 +103,6 @@ def allowed_signers_for(file: str | os.PathLike[str]) -> str:
     if signers is None:
         raise ConfigError("no trusted signers are configured for it (signers: in .sealfile.yaml, or "
                           f"{ALLOWED_SIGNERS_ENV})")
+    from sealfile.ops.signers import allowed_signers_text  # the SSH modules: only for this printout
+
     return allowed_signers_text(signers)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Collection
+import warnings
+from collections.abc import Collection, Sequence
 from typing import Any
 
+from sealfile.errors import ConfigError
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
 from sealfile.ops.read import SOPS_MARKER, get_path
@@ -25,13 +27,18 @@ from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_appli
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.freshness import OnStale, enforce, set_times
+from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
 
+FilePath = str | os.PathLike[str]
+Files = FilePath | Sequence[FilePath]
+"""One file, or several merged in order (:mod:`sealfile.runtime.merge`)."""
+
 
 def load_secrets(
-    path: str | os.PathLike[str],
+    path: Files,
     *,
     extract: str | None = None,
     redacted: bool = True,
@@ -48,6 +55,11 @@ def load_secrets(
 
     Returns the values as a :class:`Secrets` mapping (a ``dict`` that never prints a value;
     ``redacted=False`` for plain dicts), or with ``extract="database"`` that subtree or value.
+
+    ``path`` may be a list of files: each is read and verified as one file is, and their values
+    merged in order, a later file's value replacing an earlier one's (mappings merge key by key).
+    Each replaced value that differs is reported with :class:`sealfile.OverriddenSecretWarning`
+    (the key path and both files; never a value).
 
     ``env=True`` also sets one environment variable per value with the names of
     :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), ``env_prefix`` in front; variables already
@@ -72,16 +84,16 @@ def load_secrets(
     tampered with, or no recipient key is usable here; the message names the file and never
     a value.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type,
-                 allowed_signers=allowed_signers)
+    tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
+                     allowed_signers=allowed_signers)
     if env:
-        with about(path):
+        with about(_name(path)):
             export(os.environ, variables_for(tree, check_prefix(env_prefix), env_allow), override=env_override)
     return redacted_view(tree) if redacted else tree
 
 
 def load_env(
-    path: str | os.PathLike[str],
+    path: Files,
     *,
     extract: str | None = None,
     prefix: str = "",
@@ -101,16 +113,59 @@ def load_env(
     the file holds (as a :class:`Secrets`, which does not print its values), set now or kept. ``allowed_signers``
     as for :func:`load_secrets`.
     """
-    tree = _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=3, file_type=file_type,
-                 allowed_signers=allowed_signers)
-    with about(path):
+    tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
+                     allowed_signers=allowed_signers)
+    with about(_name(path)):
         names = variables_for(tree, check_prefix(prefix), allow_env)
     export(os.environ, names, override=override)
     return Secrets(names)
 
 
+def _open_all(
+    path: Files,
+    *,
+    extract: str | None,
+    max_age: dt.timedelta | str | None,
+    on_stale: OnStale,
+    file_type: str | None,
+    allowed_signers: AllowedSignersSource,
+) -> Any:
+    """One file's values, or several files' merged (overrides warned about, at the caller's caller)."""
+    if isinstance(path, (str, os.PathLike)):
+        return _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=4, file_type=file_type,
+                     allowed_signers=allowed_signers)
+    trees, overrides = merged_files(path, max_age=max_age, on_stale=on_stale, file_type=file_type,
+                                    allowed_signers=allowed_signers)
+    for override in overrides:
+        warnings.warn(str(override), OverriddenSecretWarning, stacklevel=4)
+    if extract is None:
+        return trees
+    with about(_name(path)):
+        return get_path(trees, extract)
+
+
+def merged_files(
+    paths: Sequence[FilePath],
+    *,
+    max_age: dt.timedelta | str | None = None,
+    on_stale: OnStale = "warn",
+    file_type: str | None = None,
+    allowed_signers: AllowedSignersSource = None,
+) -> tuple[Any, list[Override]]:
+    """Every file read (verified) and merged in order: the merged values and the overrides."""
+    if not paths:
+        raise ConfigError("no file to read")
+    return merge_trees([(os.fspath(p), _open(p, extract=None, max_age=max_age, on_stale=on_stale, stacklevel=5,
+                                             file_type=file_type, allowed_signers=allowed_signers)) for p in paths])
+
+
+def _name(path: Files) -> str:
+    """How errors name the input: the file, or the files joined."""
+    return os.fspath(path) if isinstance(path, (str, os.PathLike)) else " + ".join(os.fspath(p) for p in path)
+
+
 def _open(
-    path: str | os.PathLike[str],
+    path: FilePath,
     *,
     extract: str | None,
     max_age: dt.timedelta | str | None,

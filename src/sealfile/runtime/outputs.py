@@ -21,8 +21,6 @@ import json
 import re
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from sealfile.errors import ConfigError
 from sealfile.runtime.flatten import flatten
 from sealfile.stores.yaml.portable import portable
@@ -50,6 +48,7 @@ def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | Non
 
 
 def to_yaml(data: Any) -> str:
+    from ruamel.yaml import YAML  # its pure-Python emitter: only for this output, not for every decrypt
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.width = 1 << 30

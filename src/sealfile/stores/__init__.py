@@ -17,6 +17,8 @@ from sealfile.stores.yaml.store import YamlStore
 
 STORES: dict[str, Store] = {store.name: store for store in (YamlStore(), JsonStore(), DotenvStore())}
 STORE_NAMES = tuple(STORES)
+SOPS_ONLY_TYPES = ("ini", "binary")
+"""``--input-type`` values that only a SOPS file can have (read by :mod:`sealfile.sops`)."""
 DEFAULT_STORE = "yaml"
 
 

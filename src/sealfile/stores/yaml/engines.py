@@ -19,6 +19,8 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
 from ruamel.yaml.tag import Tag
 
+from sealfile.stores.yaml.per_thread import per_thread
+
 Engine = Literal["c", "pure"]
 
 
@@ -136,7 +138,7 @@ def c_parser_available() -> bool:
     return True
 
 
-@cache
+@per_thread
 def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver

@@ -17,7 +17,6 @@ document starts with its own ``---``, after it when not).
 from __future__ import annotations
 
 import io
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -25,13 +24,14 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
+from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.splice import Edit
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
 
 
-@cache
+@per_thread
 def _emitter() -> YAML:
     yaml = YAML(typ="rt")
     yaml.width = 1 << 30

@@ -8,7 +8,6 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -17,13 +16,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from sealfile.errors import FormatError
+from sealfile.stores.yaml.per_thread import per_thread
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
 MAX_EDITABLE_DEPTH = 100
 """Deepest nesting the (pure-Python, recursive) round-trip reader is given; the C pre-pass refuses more at once."""
 
 
-@cache
+@per_thread
 def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 

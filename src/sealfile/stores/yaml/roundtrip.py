@@ -8,7 +8,6 @@ values into ruamel's styled scalars and back, so nothing outside the YAML store 
 from __future__ import annotations
 
 import io
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -24,11 +23,12 @@ from ruamel.yaml.scalarstring import (
 
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.layout import Layout
+from sealfile.stores.yaml.per_thread import per_thread
 
 _DEFAULT_LAYOUT = Layout()
 
 
-@cache
+@per_thread
 def _roundtrip(layout: Layout = _DEFAULT_LAYOUT) -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True

@@ -1,0 +1,61 @@
+"""The command line's one error boundary, shared by click and the fast path (no click import here).
+
+Any :class:`SealfileError` becomes one line on stderr and exit 1, with no traceback unless
+``--debug``. Unexpected exceptions print their type only: their text could quote input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import SealfileError
+
+
+class UsageProblem(Exception):
+    """A command line that is wrong: click reports it as a usage error (exit 2)."""
+
+
+def say(line: str) -> None:
+    """One line on stderr (warnings, progress, summaries)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def os_error_line(err: OSError, file: object = None) -> str:
+    """``FILE: cause`` for an operating-system error (the file it names, else ``file``), quoting no content."""
+    where = err.filename or file
+    cause = err.strerror or type(err).__name__
+    return f"{where}: {cause}" if where else cause
+
+
+@contextmanager
+def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Turn what escapes a command into one line and its exit status (``passthrough`` escapes as is)."""
+    try:
+        yield
+    except passthrough:
+        raise
+    except SealfileError as err:
+        if debug:
+            raise
+        say(f"sealfile: error: {err}")
+        sys.exit(ExitCode.ERROR)
+    except BrokenPipeError:  # e.g. piped into head: not an error worth a message
+        sys.stderr.close()
+        sys.exit(ExitCode.BROKEN_PIPE)
+    except KeyboardInterrupt:
+        say("sealfile: interrupted; no file was changed")
+        sys.exit(ExitCode.INTERRUPTED)
+    except OSError as err:
+        if debug:
+            raise
+        say(f"sealfile: error: {os_error_line(err)}")
+        sys.exit(ExitCode.ERROR)
+    except Exception as err:
+        if debug:
+            raise
+        say(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details")
+        sys.exit(ExitCode.INTERNAL)

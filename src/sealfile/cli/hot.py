@@ -1,0 +1,186 @@
+"""What the commands run most often do: ``decrypt``, ``verify``, ``set`` and ``exec`` (``status``:
+:mod:`sealfile.cli.status`).
+
+Each function is a command's body, called by its click command and by the fast path
+(:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
+a start-up script that runs ``sealfile decrypt`` pays for the modules that decrypt, not for the
+command-line library. Imports sit in the functions that use them for the same reason. A wrong
+command line raises :class:`UsageProblem`; click reports it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sealfile.cli.boundary import UsageProblem, say
+from sealfile.errors import SealfileError
+
+DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
+MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
+
+
+def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None, output_type: str | None,
+            name: str | None, namespace: str | None, prefix: str, output: Path | None, portable: bool) -> None:
+    """Print (or write to ``output``) the plaintext of one file, or several files' merged values."""
+    fmt = output_type
+    if fmt != "k8s-secret" and (name or namespace):
+        raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
+    if fmt == "k8s-secret" and not name:
+        raise UsageProblem("--output-type k8s-secret needs --name")
+    if fmt not in ("dotenv", "k8s-secret") and prefix:
+        raise UsageProblem("--prefix goes with --output-type dotenv or k8s-secret")
+    if sum(str(file) == "-" for file in files) > 1:
+        raise UsageProblem("- (standard input) can be read once")
+    if len(files) > 1:
+        if fmt not in (None, *MERGED_OUTPUT_TYPES):
+            raise UsageProblem(f"--output-type {fmt} takes one FILE")
+        plaintext = _merged_plaintext(files, extract, input_type, fmt or "yaml", name, namespace, prefix)
+    else:
+        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable)
+    emit(plaintext, output, private=True, source=files[0])
+
+
+def _plaintext(file: Path, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
+               namespace: str | None, prefix: str, portable: bool) -> str:
+    from sealfile.files import io
+    from sealfile.ops import read, signatures
+    from sealfile.ops.config import trust_near
+    from sealfile.stores import store_for
+
+    with io.about(file), trust_near(file):
+        policy = signatures.for_file(file)
+        text = io.read_text(file)
+        sops_kind = read.sops_kind(text, str(file), input_type)
+        own = sops_kind or store_for(file, input_type).name
+        if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
+            policy.enforce_unsignable("a SOPS file")
+            return str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+        if fmt is None or fmt == own:
+            return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
+                                     portable_output=portable)
+        if fmt in ("ini", "binary"):
+            raise UsageProblem(f"--output-type {fmt} applies to SOPS files")
+    return _merged_plaintext((file,), extract, input_type, fmt, name, namespace, prefix)
+
+
+def _merged_plaintext(files: tuple[Path, ...], extract: str | None, input_type: str | None, fmt: str,
+                      name: str | None, namespace: str | None, prefix: str) -> str:
+    from sealfile.runtime.outputs import render
+
+    return render(merged_values(files, extract, input_type), fmt, name=name, namespace=namespace, prefix=prefix)
+
+
+def merged_values(files: tuple[Path, ...], extract: str | None, input_type: str | None) -> object:
+    """Every file read with its own trust policy and merged in order; each override named on stderr."""
+    from sealfile.files.io import about
+    from sealfile.ops.config import trust_near
+    from sealfile.ops.read import get_path
+    from sealfile.ops.signatures import for_file
+    from sealfile.runtime.loader import load_secrets
+    from sealfile.runtime.merge import merge_trees
+
+    trees = []
+    for file in files:
+        with about(file), trust_near(file):
+            trees.append((str(file), load_secrets(file, redacted=False, file_type=input_type,
+                                                  allowed_signers=for_file(file))))
+    merged, overrides = (trees[0][1], []) if len(trees) == 1 else merge_trees(trees)
+    for override in overrides:
+        say(f"sealfile: warning: {override}")
+    if extract is None:
+        return merged
+    with about(" + ".join(map(str, files))):
+        return get_path(merged, extract)
+
+
+def emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
+    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``)."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
+    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
+        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
+                            file=str(source)) from None
+    from sealfile.files import io
+
+    io.write_output(output or io.STDIO, raw, private=private)
+
+
+def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> None:
+    """One line per file: who sealed it and that nothing in it was altered (every file tried, see batch)."""
+    from sealfile.cli.batch import Console, for_each_file
+    from sealfile.files import io
+    from sealfile.ops import signatures
+    from sealfile.ops.config import trust_near
+    from sealfile.ops.verify import verify_file
+    from sealfile.stores import store_for
+
+    def one(file: Path, console: Console) -> None:
+        with io.about(file), trust_near(file):
+            summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
+                                  signatures.for_file(file), keyless=keyless)
+        console.echo(f"{file}: {summary}")
+
+    for_each_file(files, "verify", one)
+
+
+def set_value(file: Path, keypath: str, value: str, value_type: str, replace: bool, rotate: bool,
+              input_type: str | None) -> None:
+    """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed.
+
+    A mapping or list at ``keypath`` is replaced only with ``replace`` or a YAML value (which says
+    what it holds), so a plain ``set`` cannot drop a subtree by mistake."""
+    from sealfile.cli.writes import rewrite
+    from sealfile.ops import change, signatures
+    from sealfile.ops.values import parse_value
+    from sealfile.stores import store_for
+
+    typed = parse_value(value, value_type)
+    store = store_for(file, input_type)
+    policy = signatures.for_file(file)
+    replace = replace or value_type == "yaml"
+    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
+                                                          replace=replace))
+    say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
+
+
+def exec_files(files: tuple[Path, ...], prefix: str, extract: str | None, override: bool,
+               allow_env: tuple[str, ...], keep_key_env: bool, input_type: str | None,
+               command: tuple[str, ...]) -> None:
+    """Replace this process with ``command``, the files' merged values in its environment."""
+    from sealfile.cli.exit_codes import ExitCode
+    from sealfile.files.io import about
+    from sealfile.runtime.environment import child_environment, variables_for
+    from sealfile.runtime.flatten import check_prefix
+
+    if not command:
+        raise UsageProblem("name the command to run after --")
+    secrets = merged_values(files, extract, input_type)
+    with about(" + ".join(map(str, files))):
+        variables = variables_for(secrets, check_prefix(prefix), allow_env)
+    environment = child_environment(variables, override=override, keep_key_material=keep_key_env)
+    sys.stdout.flush()
+    try:
+        os.execvpe(command[0], list(command), environment)
+    except FileNotFoundError:
+        say(f"sealfile: error: {command[0]}: command not found")
+        sys.exit(ExitCode.COMMAND_NOT_FOUND)
+    except PermissionError:
+        say(f"sealfile: error: {command[0]}: permission denied")
+        sys.exit(ExitCode.CANNOT_EXECUTE)
+
+
+def split_exec_args(file: Path, rest: tuple[str, ...]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """``exec FILE [FILE...] -- COMMAND...``: files stand before the first ``--`` when one follows
+    them; without ``--`` (or with it right after FILE) FILE is the one file and the rest the command."""
+    if "--" in rest and rest[0] != "--":
+        cut = rest.index("--")
+        return (file, *map(Path, rest[:cut])), rest[cut + 1:]
+    return (file,), rest[1:] if rest[:1] == ("--",) else rest
+
+
+def read_value(value_type: str) -> str:
+    """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML."""
+    value = sys.stdin.read()
+    return value[:-1] if value.endswith("\n") and value_type != "yaml" else value

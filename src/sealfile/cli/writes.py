@@ -1,0 +1,41 @@
+"""How every command that changes a sealed file writes it: under its lock, atomically, only if changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from sealfile.cli.boundary import say
+from sealfile.errors import SealfileError
+from sealfile.files import io
+from sealfile.files.locking import locked
+from sealfile.ops import sops_files
+from sealfile.ops.config import trust_near
+
+
+@cache
+def _warn_about_sops() -> None:
+    say(f"sealfile: warning: {sops_files.WEAKER}")
+
+
+def read_sealed(file: Path) -> str:
+    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
+    text = io.read_text(file)
+    if sops_files.is_sops_text(text):
+        _warn_about_sops()
+        sops_files.refuse_to_write(text)
+    return text
+
+
+def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
+    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
+    if io.is_stdio(file):
+        raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
+    with io.about(file), trust_near(file), locked(file):
+        text = read_sealed(file)
+        new_text = transform(text)
+        if new_text == text:
+            return False
+        io.write_output(file, new_text, private=False)
+        return True

@@ -1,0 +1,26 @@
+"""One configured ruamel ``YAML`` per thread: an instance keeps its parser's and emitter's state
+while it works, so two threads sharing one (bulk commands work on several files at once) would
+interleave that state. Building one costs little; each thread keeps its own."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def per_thread(factory: Callable[..., T]) -> Callable[..., T]:
+    """Like :func:`functools.cache`, but each thread has its own cache."""
+    local = threading.local()
+
+    @functools.wraps(factory)
+    def cached(*args: Hashable) -> T:
+        made: dict[tuple[Any, ...], T] = local.__dict__.setdefault("made", {})
+        if args not in made:
+            made[args] = factory(*args)
+        return made[args]
+
+    return cached

@@ -1,0 +1,187 @@
+"""The click-free fast path: it parses a command line as click does, or leaves it to click, and
+the commands people run most load only what they use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.cli import fast
+from sealfile.cli.app import COMMAND_MODULE, COMMAND_MODULES, _import_commands, cli
+from sealfile.kms.age import AgeKey
+from tests.support.cli import cli_env, run_cli, run_python
+from tests.support.fast_path import age_key, seal
+
+__all__ = ["age_key"]
+
+# Command lines the fast path must read exactly as click does (or hand to click).
+LINES = [
+    ["decrypt", "a.yaml"],
+    ["decrypt", "a.yaml", "b.yaml", "c.yaml"],
+    ["decrypt", "--extract", "db.password", "a.yaml"],
+    ["decrypt", "a.yaml", "--extract=db.password"],
+    ["decrypt", "-o", "out.yaml", "a.yaml", "--portable"],
+    ["decrypt", "--output=out.yaml", "--output-type", "dotenv", "--prefix", "APP_", "a.yaml"],
+    ["decrypt", "--format", "json", "a.yaml"],
+    ["decrypt", "--output-type", "k8s-secret", "--name", "n", "--namespace", "ns", "a.yaml"],
+    ["decrypt", "--input-type", "json", "a.enc"],
+    ["decrypt", "--", "-odd-name.yaml"],
+    ["decrypt", "-", "a.yaml"],
+    ["decrypt", "-"],
+    ["decrypt", "-o", "-", "a.yaml", "b.yaml"],
+    ["decrypt", "--output-type", "dotenv", "-", "--output=-"],
+    ["verify", "a.yaml", "b.yaml"],
+    ["verify", "a.yaml", "--input-type", "json", "b.yaml", "c.yaml"],
+    ["verify", "--keyless", "a.yaml"],
+    ["status", "a.yaml"],
+    ["status", "a.yaml", "b.yaml"],
+    ["status", "--older-than", "90d", "a.yaml", "b.yaml", "c.yaml"],
+    ["status", "a.yaml", "--older-than=2w"],
+    ["set", "a.yaml", "db.password", "v"],
+    ["set", "a.yaml", "db", "v", "--replace"],
+    ["set", "--replace", "--type", "yaml", "a.yaml", "db", "{a: 1}"],
+    ["set", "-", "k", "v"],
+    ["set", "a.yaml", "db.port", "5432", "--type", "int", "--rotate"],
+    ["set", "--input-type=dotenv", "a.env", "KEY", "--", "-starts-with-dash"],
+    ["exec", "a.yaml", "env"],
+    ["exec", "a.yaml", "--", "env", "-i"],
+    ["exec", "--prefix", "APP_", "--allow-env", "PATH", "--allow-env", "HOME", "a.yaml", "env"],
+    ["exec", "--override", "--keep-key-env", "a.yaml", "b.yaml", "--", "sh", "-c", "echo $X"],
+    ["exec", "--no-override", "a.yaml", "prog", "--prefix", "x"],
+    ["exec", "--", "a.yaml", "prog"],
+]
+# Command lines the fast path must leave to click (which answers with help or a usage error).
+CLICK_ONLY = [
+    ["--debug", "decrypt", "a.yaml"],
+    ["decrypt", "--help"],
+    ["decrypt"],
+    ["decrypt", "-oout.yaml", "a.yaml"],
+    ["decrypt", "--extract", "a", "--extract", "b", "a.yaml"],
+    ["decrypt", "--output-type", "xml", "a.yaml"],
+    ["decrypt", "--portable=yes", "a.yaml"],
+    ["decrypt", "--unknown", "a.yaml"],
+    ["decrypt", "--extract"],
+    ["status"],
+    ["status", "--older-than", "ninety days", "a.yaml"],
+    ["set", "a.yaml"],
+    ["set", "a.yaml", "k", "v", "--replace", "--replace"],
+    ["set", "a.yaml", "k", "v", "--replace=1"],
+    ["verify", "--print-signature", "a.yaml"],
+    ["exec", "a.yaml"],
+    ["encrypt", "a.yaml"],
+    ["recipients", "add", "a.yaml"],
+]
+
+
+def _click_params(args: list[str]) -> dict[str, object]:
+    _import_commands(args[0])
+    command = cli.commands[args[0]]
+    return dict(command.make_context(args[0], list(args[1:])).params)
+
+
+@pytest.mark.parametrize("args", LINES, ids=" ".join)
+def test_the_fast_parser_reads_a_line_as_click_does(args: list[str]) -> None:
+    parsed = fast.parse(args)
+    assert parsed is not None, "the fast path gave up on a plain command line"
+    command, params = parsed
+    assert command == args[0]
+    assert params == _click_params(args)
+
+
+@pytest.mark.parametrize("args", CLICK_ONLY, ids=" ".join)
+def test_anything_unusual_goes_to_click(args: list[str]) -> None:
+    assert fast.parse(args) is None
+
+
+@pytest.mark.parametrize(("variable", "args"), [
+    ("SEALFILE_DECRYPT_EXTRACT", ["decrypt", "a.yaml"]),
+    ("SEALFILE_DECRYPT_OUTPUT_TYPE", ["decrypt", "a.yaml"]),  # named after the flag, not the parameter
+    ("SEALFILE_SET_REPLACE", ["set", "a.yaml", "k", "v"]),
+    ("SEALFILE_STATUS_OLDER_THAN", ["status", "a.yaml", "b.yaml"]),
+])
+def test_an_option_from_the_environment_goes_to_click(monkeypatch: pytest.MonkeyPatch, variable: str,
+                                                      args: list[str]) -> None:
+    monkeypatch.setenv(variable, "1")
+    assert fast.parse(args) is None
+
+
+def test_a_directory_goes_to_click(tmp_path: Path) -> None:
+    assert fast.parse(["decrypt", str(tmp_path)]) is None
+
+
+def test_every_command_names_its_module() -> None:
+    _import_commands()
+    assert sorted(COMMAND_MODULE) == sorted(cli.commands)
+    assert set(COMMAND_MODULE.values()) == set(COMMAND_MODULES)
+
+
+# What each hot command must not load: the command-line library, every cloud SDK and the other
+# providers' clients, the signature modules (no policy is configured here), the writers' modules,
+# the pure-Python YAML round trip's dumping and the atomic writer (a reader writes nothing).
+NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyring", "requests",
+         "sealfile.cli.app", "sealfile.cli.options", "sealfile.envelope.sshsig", "sealfile.envelope.ssh_keys",
+         "sealfile.envelope.allowed_signers", "sealfile.stores.yaml.roundtrip",
+         "sealfile.files.editor", "sealfile.sops", "sealfile.kms.aws", "sealfile.kms.gcp",
+         "sealfile.kms.azure", "sealfile.kms.vault", "sealfile.kms.pgp"]
+READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "tempfile", "uuid", "platform"]
+
+PROBE = """
+import json, os, runpy, sys
+sys.argv = ["sealfile", *json.loads(sys.argv[1])]
+os.execvp = os.execvpe = lambda *args: sys.exit(0)  # exec: stop where the command would start
+try:
+    runpy.run_module("sealfile", run_name="__main__")
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("args", "never"), [
+    (["decrypt", "{f}"], READERS_NEVER),
+    (["decrypt", "--extract", "a", "{f}"], READERS_NEVER),
+    (["decrypt", "{f}", "{f}"], READERS_NEVER),
+    (["verify", "{f}"], READERS_NEVER),
+    (["status", "{f}"], READERS_NEVER),
+    (["exec", "{f}", "--", "true"], READERS_NEVER),
+    (["set", "{f}", "a", "new-value"], NEVER),
+], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")
+def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str], age_key: AgeKey,
+                                               tmp_path: Path) -> None:
+    sealed = tmp_path / "s.yaml"
+    sealed.write_text(seal("a: secret-value\n", age_key))
+    line = [str(sealed) if arg == "{f}" else arg for arg in args]
+    result = subprocess.run([sys.executable, "-c", PROBE, json.dumps(line)], capture_output=True, text=True,
+                            env=cli_env(),
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stderr.splitlines()[-1]))
+    assert sorted(m for m in loaded if m in never or m.split(".")[0] in never
+                  or any(m.startswith(n + ".") for n in never)) == []
+
+
+CLICK_MAIN = "import sys; from sealfile.cli.app import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize("args", [
+    ["decrypt", "--name", "n", "{f}"],
+    ["decrypt", "--prefix", "APP_", "{f}", "{f}"],
+    ["decrypt", "-", "-"],
+    ["decrypt", "--output-type", "binary", "{f}", "{f}"],
+    ["exec", "{f}", "--"],
+], ids=" ".join)
+def test_a_usage_problem_is_worded_as_click_words_it(args: list[str], age_key: AgeKey, tmp_path: Path) -> None:
+    sealed = tmp_path / "s.yaml"
+    sealed.write_text(seal("a: secret-value\n", age_key))
+    line = [str(sealed) if arg == "{f}" else arg for arg in args]
+    assert fast.parse(line) is not None  # the fast path runs it, and the body finds the problem
+    through_fast_path = run_cli(*line, input="")
+    through_click = run_python(CLICK_MAIN, *line)
+    assert through_fast_path.returncode == through_click.returncode == 2
+    assert through_fast_path.stderr == through_click.stderr
+    assert through_fast_path.stderr.startswith(f"Usage: sealfile {args[0]} [OPTIONS]")
+    assert "secret-value" not in through_fast_path.stdout + through_fast_path.stderr
