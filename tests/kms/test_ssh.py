@@ -89,8 +89,7 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     wrapped = key.wrap(os.urandom(32)).wrapped
     with pytest.raises(UnwrapError) as info:
         key.unwrap(wrapped)
-    assert str(info.value) == (f"ssh {key.key_id}: no matching SSH private key (looked in {protected.path}; "
-                               f"{protected.path} is passphrase-protected)")
+    assert str(info.value).startswith(f"ssh {key.key_id}: {protected.path} is passphrase-protected and ")
     plain = generate_key(tmp_path, "ed25519", "loose")
     plain.path.chmod(0o644)
     monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(plain.path))

@@ -73,6 +73,7 @@ HOOKS = {
     "KUBECONFIG", "dotnet_startup_hooks": "DOTNET_STARTUP_HOOKS", "sealfile_age_key_file": "SEALFILE_AGE_KEY_FILE",
     "sealfile_trusted": {"hosts": "SEALFILE_TRUSTED_HOSTS"}, "npm_config_registry": "NPM_CONFIG_REGISTRY",
     "pip_index_url": "PIP_INDEX_URL", "aws_endpoint_url": "AWS_ENDPOINT_URL", "ssl_cert_file": "SSL_CERT_FILE",
+    "ssh_askpass_require": "SSH_ASKPASS_REQUIRE", "display": "DISPLAY",
 }
 
 

@@ -11,6 +11,7 @@ Use the fixtures from any test package by importing them into its ``conftest.py`
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -161,3 +162,27 @@ def keygen_find_principals(allowed_signers: Path, signature: str, directory: Pat
     result = subprocess.run(["ssh-keygen", "-Y", "find-principals", "-f", str(allowed_signers),
                              "-s", str(signature_path), *extra], capture_output=True, text=True, timeout=30)
     return result.stdout.splitlines() if result.returncode == 0 else None
+
+
+@dataclass(frozen=True)
+class Askpass:
+    """An ``SSH_ASKPASS`` program that prints ``answer`` (or exits with ``status``) and logs each prompt."""
+
+    program: Path
+    log: Path
+
+    @property
+    def prompts(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def env(self, require: str = "force") -> dict[str, str]:
+        return {"SSH_ASKPASS": str(self.program), "SSH_ASKPASS_REQUIRE": require}
+
+
+def write_askpass(directory: Path, answer: str, status: int = 0) -> Askpass:
+    directory.mkdir(parents=True, exist_ok=True)
+    program, log = directory / "askpass", directory / "askpass.log"
+    program.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> {shlex.quote(str(log))}\n"
+                       f"printf '%s\\n' {shlex.quote(answer)}\nexit {status}\n")
+    program.chmod(0o700)
+    return Askpass(program, log)

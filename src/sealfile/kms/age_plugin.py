@@ -10,7 +10,6 @@ key") go to stderr; a PIN or passphrase is asked on the terminal, and refused wi
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError, ProviderError
+from sealfile.kms import passphrase
 
 
 def plugin_name(recipient: str) -> str | None:
@@ -52,10 +52,11 @@ class _Callbacks:
         return self._ask(description, hidden=True)
 
     def _ask(self, description: str, *, hidden: bool) -> str | None:
-        if not sys.stdin.isatty():
-            return None  # the plugin then fails, and says it needed an answer
+        # without an answer the plugin fails, and says it needed one
         prompt = f"age-plugin: {description}: "
-        return getpass.getpass(prompt) if hidden else input(prompt)
+        if hidden:
+            return passphrase.read_hidden(prompt) if passphrase.terminal_present() else None
+        return input(prompt) if sys.stdin.isatty() else None
 
 
 def wrap(recipient: str, name: str, data_key: bytes) -> str:

@@ -6,89 +6,26 @@ The wrapped data key is an ASCII-armored age file for the SSH key, exactly what
 ``.pub`` file; it is stored as the public key line and known by its fingerprint
 (``ssh-ed25519 SHA256:...``, as ``ssh-keygen -l`` prints it).
 
-Private keys are looked for in ``SEALFILE_SSH_KEY_FILE`` (a path) when set, else in
-``SOPS_AGE_SSH_PRIVATE_KEY_FILE`` (SOPS's setting), else ``~/.ssh/id_ed25519`` and
-``~/.ssh/id_rsa``; one readable by group or others is refused, as ssh refuses it. age cannot use
-an SSH key through ssh-agent, and sealfile never asks for a passphrase: a passphrase-protected
-key is named as such in the error.
+Private keys, passphrase-protected ones too, are found and opened by
+:mod:`sealfile.kms.ssh_identities`; a passphrase is asked as OpenSSH asks it, on the terminal or
+through ``SSH_ASKPASS`` (:mod:`sealfile.kms.passphrase`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pyrage
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError
 from sealfile.kms.age import age_decrypt, age_encrypt
-from sealfile.kms.age_identities import check_private
 from sealfile.kms.base import MasterKey
-
-KEY_FILE_ENV = "SEALFILE_SSH_KEY_FILE"
-SOPS_KEY_FILE_ENV = "SOPS_AGE_SSH_PRIVATE_KEY_FILE"
-DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_rsa")
-MAX_KEY_FILE_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class SshIdentity:
-    """A private key age can use, and the public key it answers to."""
-
-    public: SshPublicKey
-    identity: Any
-
-
-def identity_files() -> list[Path]:
-    for variable in (KEY_FILE_ENV, SOPS_KEY_FILE_ENV):
-        named = os.environ.get(variable, "").strip()
-        if named:
-            return [Path(named).expanduser()]
-    return [Path(path).expanduser() for path in DEFAULT_KEY_FILES]
-
-
-@lru_cache(maxsize=16)
-def _read_identity(path: Path, _mtime_ns: int) -> SshIdentity | str:
-    """The identity in ``path``, or why it cannot be used (never the key's text)."""
-    check_private(path)
-    data = path.read_bytes()[:MAX_KEY_FILE_BYTES]
-    try:
-        key = load_ssh_private_key(data, password=None)
-    except TypeError:  # cryptography's way of saying the key is encrypted
-        return f"{path} is passphrase-protected"
-    except (ValueError, NotImplementedError):
-        return f"{path} is not an OpenSSH private key"
-    try:
-        if not isinstance(key, (Ed25519PrivateKey, RSAPrivateKey)):
-            raise TypeError
-        return SshIdentity(SshPublicKey.of(key), pyrage.ssh.Identity.from_buffer(data))
-    except (ConfigError, pyrage.IdentityError, TypeError):
-        return f"{path} is not an ed25519 or RSA key"
-
-
-def find_identities() -> tuple[list[SshIdentity], list[str]]:
-    """The usable private keys, and a note per key file that exists but cannot be used."""
-    found: list[SshIdentity] = []
-    notes: list[str] = []
-    for path in identity_files():
-        try:
-            mtime = path.stat().st_mtime_ns
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        result = _read_identity(path, mtime)
-        if isinstance(result, str):
-            notes.append(result)
-        else:
-            found.append(result)
-    return found, notes
+from sealfile.kms.ssh_identities import MAX_KEY_FILE_BYTES, find_identities, identity_files, unlock
 
 
 def _public_key_text(value: str) -> str:
@@ -113,7 +50,7 @@ class SshKey(MasterKey):
     """The public key line, ``ssh-ed25519 AAAA... [comment]``."""
 
     type_id = "ssh"
-    cost = 10
+    cost = 15  # after age, which never asks: a protected key's passphrase is asked only if age cannot open it
     local = True
 
     def __post_init__(self) -> None:
@@ -152,10 +89,11 @@ class SshKey(MasterKey):
         return age_encrypt(data_key, pyrage.ssh.Recipient.from_str(self.recipient))
 
     def _unwrap(self, wrapped: str) -> bytes:
-        identities, notes = find_identities()
-        matching = [found.identity for found in identities if found.public == self.public_key]
+        keys, notes = find_identities()
+        matching = [key for key in keys if key.public == self.public_key]
         if not matching:
             looked = ", ".join(str(path) for path in identity_files())
             raise self.unwrap_error(f"no matching SSH private key (looked in {looked}"
                                     + "".join(f"; {note}" for note in notes) + ")")
-        return age_decrypt(self, wrapped, matching)
+        # only a key this data key was wrapped for is unlocked: a passphrase is never asked in vain
+        return age_decrypt(self, wrapped, [unlock(key) for key in matching])

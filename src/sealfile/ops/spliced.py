@@ -176,12 +176,13 @@ class SplicedOpen(OpenDocument):
     def rotate(self) -> None:
         data_key = new_data_key()
         old, new = ValueCipher(self._data_key), ValueCipher(data_key)
-        text, leaves = self._sealed.body, self._sealed.scan.leaves
+        text = self._sealed.body
+        position = {id(leaf): index for index, leaf in enumerate(self._sealed.scan.leaves)}
         edits, tokens = [], {}
         for leaf in self._leaves():
             token = new.rotate(leaf.value, old)
             edits.append(_token_edit(text, leaf, token))
-            tokens[leaves.index(leaf)] = token
+            tokens[position[id(leaf)]] = token
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
         self.metadata, self._data_key = meta.with_groups(groups, threshold), data_key

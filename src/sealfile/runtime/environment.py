@@ -37,7 +37,8 @@ HOOK_NAMES = frozenset({
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
     "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME",
     # programs other programs start
-    "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
+    "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
+    "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS",
     # the C library and dynamic loader
     "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR",
     # interpreters and tool chains
@@ -49,6 +50,8 @@ HOOK_NAMES = frozenset({
     "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "SSLKEYLOGFILE",
     "AZURE_AUTHORITY_HOST",
+    # which display a GUI (an askpass dialog asking for a key's passphrase) appears on
+    "DISPLAY", "WAYLAND_DISPLAY",
 })
 HOOK_PREFIXES = (
     "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "NODE_", "NPM_CONFIG_", "YARN_", "PERL", "RUBY", "GEM_", "BUNDLE_",

@@ -24,6 +24,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
     edits: list[Edit] = []
     exact = True
     mapping_indent: int | None = None
+    crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     for leaf, (scalar, layout) in zip(leaves, values, strict=True):
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:
@@ -32,7 +33,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         exact = exact and not layout  # a spelling recorded for another place: written afresh, then checked
         if mapping_indent is None:
             mapping_indent = _mapping_indent(text)
-        edit = render_edit(text, leaf, scalar, mapping_indent if "\r" not in text else None)
+        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent)
         if edit is None:
             edit, exact = _double_quoted(leaf, scalar), False
         edits.append(edit)

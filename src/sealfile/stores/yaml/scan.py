@@ -43,9 +43,10 @@ ALIAS = ("YAML aliases are not supported: a value would be readable under two ke
          "sealed value is bound to one")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Leaf:
-    """One scalar (or empty container) of the value tree, where it is and how to replace it."""
+    """One scalar (or empty container) of the value tree, where it is and how to replace it; a
+    place in one text, so two leaves are equal only when they are the same object."""
 
     path: Path
     encoded_path: bytes
