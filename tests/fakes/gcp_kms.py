@@ -2,7 +2,8 @@
 
 No KMS emulator exists, so this fake serves the two methods sealfile calls, plus the OAuth 2.0
 token-exchange endpoint that Application Default Credentials use for an ``external_account``
-credentials file. Keys are real AES-256-GCM keys (``cryptography``), one per key version.
+credentials file. Keys are real AES-256-GCM keys (``cryptography``), one per key version. The
+same service is served over gRPC for the sops binary by :mod:`tests.fakes.gcp_grpc`.
 
 How it was checked against Google's documentation (the cloudkms v1 REST reference read with the
 ``search`` tool: ``projects.locations.keyRings.cryptoKeys/encrypt`` and ``/decrypt``, and the
@@ -215,6 +216,17 @@ class FakeGcpKms:
         return {"access_token": token, "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
                 "token_type": "Bearer", "expires_in": 3600}
 
+    def kms_call(self, method: str, name: str, authorization: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``encrypt`` or ``decrypt`` with its REST JSON body, as either wire (REST or gRPC) received it."""
+        self.calls[method] += 1
+        if authorization.removeprefix("Bearer ") not in self.access_tokens:
+            raise KmsFault("UNAUTHENTICATED", "Request had invalid authentication credentials. "
+                                              "Expected OAuth 2 access token.")
+        failure = self.next_failure()
+        if failure:
+            raise KmsFault(*failure)
+        return self.encrypt(name, body) if method == "encrypt" else self.decrypt(name, body)
+
     def encrypt(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         key, version = self._key_for_encrypt(name)
         plaintext = _bytes_field(body, "plaintext", required=True)
@@ -353,16 +365,7 @@ def _handler_for(fake: FakeGcpKms) -> type[BaseHTTPRequestHandler]:
             name, _, method = path.removeprefix("/v1/").rpartition(":")
             if not path.startswith("/v1/") or method not in ("encrypt", "decrypt"):
                 raise KmsFault("NOT_FOUND", f"Method not found: {path}")
-            fake.calls[method] += 1
-            auth = self.headers.get("Authorization", "")
-            if auth.removeprefix("Bearer ") not in fake.access_tokens:
-                raise KmsFault("UNAUTHENTICATED", "Request had invalid authentication credentials. "
-                                                  "Expected OAuth 2 access token.")
-            failure = fake.next_failure()
-            if failure:
-                raise KmsFault(*failure)
-            body = json.loads(raw or b"{}")
-            return fake.encrypt(name, body) if method == "encrypt" else fake.decrypt(name, body)
+            return fake.kms_call(method, name, self.headers.get("Authorization", ""), json.loads(raw or b"{}"))
 
         def _reply(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()

@@ -1,10 +1,9 @@
-"""SOPS files whose keys are in GCP Cloud KMS or Azure Key Vault, through the local fakes of those
-services: sealfile's providers open them as SOPS wraps them (no associated data for Cloud KMS,
-unpadded URL-safe base64 for Key Vault)."""
+"""SOPS files the real sops wrote with keys in GCP Cloud KMS or Azure Key Vault, through the local
+fakes of those services: sealfile's providers open them as SOPS wraps them (no associated data for
+Cloud KMS, unpadded URL-safe base64 for Key Vault)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,34 +13,29 @@ import pytest
 import sealfile
 from sealfile.errors import UnwrapError
 from sealfile.kms.azure.key import forget_credential
-from sealfile.kms.gcp.key import ENDPOINT_ENV, GcpKmsKey
-from sealfile.sops.nodes import Branch, Item
-from sealfile.sops.rules import rule_from_metadata
-from sealfile.sops.writer import write_sops
+from sealfile.kms.gcp.key import GcpKmsKey
 from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
-from tests.fakes.gcp_kms import FakeGcpKms
-from tests.kms.test_gcp import KEY, fake
+from tests.kms.test_gcp import KEY, clean_state, fake
+from tests.sops.test_export_gcp import grpc_front, sops_env
 from tests.support.sops_binary import run_sops
 
-__all__ = ["fake"]
+__all__ = ["clean_state", "fake", "grpc_front", "sops_env"]
 
 PLAINTEXT = "db:\n  password: hunter2\n  port: 5432\n"
 
 
-def test_gcp_kms_entry(fake: FakeGcpKms, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file as SOPS writes one for Cloud KMS: the data key encrypted without associated data."""
-    monkeypatch.setenv(ENDPOINT_ENV, fake.url)
-    data_key = os.urandom(32)
-    enc = GcpKmsKey(KEY, aad="").wrap(data_key).wrapped
-    created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    entry = Branch([Item("resource_id", KEY), Item("created_at", created), Item("enc", enc)])
-    document = Branch([Item("db", Branch([Item("password", "hunter2"), Item("port", 5432)]))])
+def test_gcp_kms_entry_written_by_sops(sops_env: dict[str, str], tmp_path: Path) -> None:
+    """The real sops wraps the data key with Cloud KMS (through the fake) without associated data."""
+    (tmp_path / "secrets.yaml").write_text(PLAINTEXT)
+    done = run_sops(["encrypt", "--gcp-kms", KEY, "secrets.yaml"], sops_env, cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr
     sealed = tmp_path / "gcp.sops.yaml"
-    sealed.write_text(write_sops(document, kind="yaml", data_key=data_key, rule=rule_from_metadata({}),
-                                 groups=[[("gcp_kms", entry)]]))
-    assert load_fast(sealed.read_text())["sops"]["gcp_kms"][0]["resource_id"] == KEY
-    assert sealfile.load_secrets(sealed, redacted=False) == load_fast(PLAINTEXT)
+    sealed.write_text(done.stdout)
+    enc = load_fast(done.stdout)["sops"]["gcp_kms"][0]["enc"]
+    decrypted = run_sops(["decrypt", str(sealed)], sops_env)
+    assert decrypted.returncode == 0, decrypted.stderr
+    assert sealfile.load_secrets(sealed, redacted=False) == load_fast(decrypted.stdout) == load_fast(PLAINTEXT)
     with pytest.raises(UnwrapError, match="wrong key, different 'aad'"):
         GcpKmsKey(KEY).unwrap(enc)  # sealfile's own wraps bind associated data: not interchangeable
 

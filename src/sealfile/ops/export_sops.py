@@ -2,13 +2,13 @@
 
 The sealed file is verified first. Its data (with its comments, for YAML) is encrypted for SOPS
 under a new data key wrapped for each recipient SOPS has a key source for (age and SSH, AWS KMS,
-Azure Key Vault, PGP, Vault Transit), in the same key groups with the same threshold
+GCP Cloud KMS, Azure Key Vault, PGP, Vault Transit), in the same key groups with the same threshold
 (:mod:`sealfile.ops.sops_entries`), with the same rule, and the SOPS text is read back before it
 is returned (:mod:`sealfile.sops.writer`). What SOPS cannot keep is said, never dropped silently:
-recipients SOPS has no key source for (the OS keyring, plug-ins; GCP KMS: see sops_entries) are
-named, comments become encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are
-lost, an integer beyond int64 or a binary value is refused, a whole float comes back from ``sops
-decrypt`` as an integer, and a date or a time without a zone becomes a UTC time.
+recipients SOPS has no key source for (the OS keyring, plug-ins) are named, comments become
+encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are lost, an integer beyond
+int64 or a binary value is refused, a whole float comes back from ``sops decrypt`` as an integer,
+and a date or a time without a zone becomes a UTC time.
 """
 
 from __future__ import annotations

@@ -4,10 +4,13 @@ data key (or, with several groups, that group's Shamir part of it).
 SOPS keeps a wrapped data key per recipient as we do; only the spelling differs
 (:mod:`sealfile.sops.format` reads each entry back into one of our stanzas, this module is its
 reverse): an age entry is ``{recipient, enc}`` with the same armored age file, an AWS KMS entry
-``{arn, role, context, created_at, enc, aws_profile}`` with the same base64 blob, an Azure Key Vault
-entry ``{vault_url, name, version, created_at, enc}`` with the RSA-OAEP-256 result in unpadded
-URL-safe base64 (azkv/keysource.go), a PGP entry ``{fp, created_at, enc}`` with the same armored
-OpenPGP message gpg makes for the fingerprint (pgp/keysource.go), and a Vault Transit entry
+``{arn, role, context, created_at, enc, aws_profile}`` with the same base64 blob, a GCP Cloud KMS
+entry ``{resource_id, created_at, enc}`` with the base64 KMS ciphertext of a wrap made without
+associated data (SOPS sends none, and sealfile's own GCP stanzas bind some by default, so the new
+data key is wrapped for SOPS without it; gcpkms/keysource.go), an Azure Key Vault entry
+``{vault_url, name, version, created_at, enc}`` with the RSA-OAEP-256 result in unpadded URL-safe
+base64 (azkv/keysource.go), a PGP entry ``{fp, created_at, enc}`` with the same armored OpenPGP
+message gpg makes for the fingerprint (pgp/keysource.go), and a Vault Transit entry
 ``{vault_address, engine_path, key_name, created_at, enc}`` with the Transit ciphertext
 ``vault:vN:...`` as the engine returned it (hcvault/keysource.go).
 
@@ -23,15 +26,17 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sealfile.envelope.datakey import wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
+from sealfile.kms.gcp.key import GcpKmsKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import keys_for
 from sealfile.model.metadata import Metadata, Stanza
+from sealfile.sops.format import GCP_KMS_AAD
 from sealfile.sops.nodes import Branch, Item
 from sealfile.sops.writer import Entry
 
@@ -67,6 +72,10 @@ def _azure_kv(fields: Mapping[str, Any], wrapped: str, created_at: str) -> Entry
                                ("version", fields.get("version") or ""), ("created_at", created_at), ("enc", raw))
 
 
+def _gcp_kms(fields: Mapping[str, Any], wrapped: str, created_at: str) -> Entry:
+    return "gcp_kms", _branch(("resource_id", fields["resource"]), ("created_at", created_at), ("enc", wrapped))
+
+
 def _pgp(fields: Mapping[str, Any], wrapped: str, created_at: str) -> Entry:
     return "pgp", _branch(("fp", fields["fingerprint"]), ("created_at", created_at), ("enc", wrapped))
 
@@ -79,14 +88,16 @@ def _hc_vault(fields: Mapping[str, Any], wrapped: str, created_at: str) -> Entry
 
 _KINDS: dict[str, Callable[[Mapping[str, Any], str, str], Entry]] = {
     "age": _age, "ssh": _age,  # SOPS keeps SSH recipients among its age ones
-    "aws_kms": _aws_kms, "azure_kv": _azure_kv, "pgp": _pgp, "hc_vault_transit": _hc_vault}
+    "aws_kms": _aws_kms, "gcp_kms": _gcp_kms, "azure_kv": _azure_kv, "pgp": _pgp, "hc_vault_transit": _hc_vault}
 """Our recipient kinds SOPS has a key source for, and how a stanza of each becomes a SOPS entry."""
 
-_LEFT_OUT = {"keyring": "SOPS has no OS-keyring key source",
-             # SOPS would take a new wrap without sealfile's associated data, but no test here reaches
-             # Cloud KMS from the real sops (it has no endpoint setting), so none is written unverified
-             "gcp_kms": "SOPS wraps without the associated data sealfile binds, and that wrap is not verified "
-                        "against the real sops here"}
+_LEFT_OUT = {"keyring": "SOPS has no OS-keyring key source"}
+
+
+def _as_sops_unwraps(key: MasterKey) -> MasterKey:
+    """``key`` wrapping as SOPS's key source unwraps: a Cloud KMS key binds no associated data, since
+    SOPS sends none (a wrap bound to sealfile's ``aad`` would not open in SOPS)."""
+    return replace(key, aad=GCP_KMS_AAD) if isinstance(key, GcpKmsKey) else key
 
 
 def _usable(group: tuple[Stanza, ...], notes: dict[str, None]) -> list[MasterKey]:
@@ -94,7 +105,7 @@ def _usable(group: tuple[Stanza, ...], notes: dict[str, None]) -> list[MasterKey
     usable = []
     for stanza, key in zip(group, keys_for(group), strict=True):
         if key.type_id in _KINDS:
-            usable.append(key)
+            usable.append(_as_sops_unwraps(key))
         else:
             why = _LEFT_OUT.get(key.type_id, "SOPS has no key source for them")
             notes[f"{stanza.type} recipients are left out: {why}"] = None

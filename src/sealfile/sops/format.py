@@ -21,6 +21,9 @@ from sealfile.sops.gotime import GoTime, rfc3339_seconds
 from sealfile.sops.rules import SopsRule, rule_from_metadata
 
 METADATA_KEY = "sops"
+GCP_KMS_AAD = ""
+"""The associated data SOPS sends with its Cloud KMS calls: none (gcpkms/keysource.go), so a
+``gcp_kms`` stanza holding SOPS's wrap has an empty ``aad``, and only such a wrap opens in SOPS."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,8 @@ def _kms(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _gcp_kms(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """SOPS sends no additional authenticated data (an empty ``aad``); ``enc`` is standard base64."""
-    return {"type": "gcp_kms", "resource": _text(entry, "resource_id", "gcp_kms").strip(), "aad": "",
+    """``enc`` is standard base64 (gcpkms/keysource.go)."""
+    return {"type": "gcp_kms", "resource": _text(entry, "resource_id", "gcp_kms").strip(), "aad": GCP_KMS_AAD,
             "wrapped": _text(entry, "enc", "gcp_kms")}
 
 
