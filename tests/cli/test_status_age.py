@@ -52,3 +52,33 @@ def test_exit_code_in_a_real_process(seal_file: SealFile) -> None:
     done = subprocess.run([sys.executable, "-m", "sealfile", "status", "--older-than", "90d", str(path)],
                           capture_output=True, text=True, env=env, check=False, timeout=60)
     assert done.returncode == 3 and "database.password" in done.stdout
+
+
+def test_status_parses_each_file_once_and_decodes_no_whole_token(seal_file: SealFile,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recipients, the counts, the signature and every value's time come from one scan, and a
+    token's time from its first 12 characters (its 9-byte header), not the whole token decoded."""
+    import base64
+
+    from sealfile.stores.yaml import scan as scan_module
+
+    path = seal_file(PLAINTEXT, set_at=int(time.time()) - 10 * DAY)
+    scans: list[int] = []
+    decoded: list[int] = []
+    real_scan, real_decode = scan_module.scan, base64.urlsafe_b64decode
+
+    def counting_scan(*args: object, **kwargs: object) -> object:
+        scans.append(1)
+        return real_scan(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_decode(data: str | bytes) -> bytes:
+        decoded.append(len(data))
+        return real_decode(data)
+
+    monkeypatch.setattr("sealfile.ops.spliced.scan", counting_scan)
+    monkeypatch.setattr(base64, "urlsafe_b64decode", counting_decode)
+    result = CliRunner().invoke(cli, ["status", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "values: 2 (2 encrypted)" in result.stdout
+    assert scans == [1]
+    assert decoded == [12, 12]

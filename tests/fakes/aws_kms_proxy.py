@@ -11,7 +11,12 @@ moto serves KMS faithfully enough for round trips but ignores key state and cann
   ``ErrorResponse``), optionally only for requests naming a given key, a given number of
   times; or holds the request unanswered;
 - with ``region`` set it behaves like a regional endpoint and refuses requests signed for
-  another region, as AWS does (``InvalidSignatureException``).
+  another region, as AWS does (``InvalidSignatureException``);
+- with ``delay`` set it holds each request that long before answering (a distant endpoint), and
+  it records the most requests it held at once (``most_in_flight``).
+
+Its sockets set ``TCP_NODELAY``: without it Nagle's algorithm and delayed ACKs add ~40 ms to each
+request on a kept-alive connection, which would hide the costs a benchmark through it measures.
 
 Use :func:`start_moto` for the server behind it; both listen on 127.0.0.1 with a free port.
 """
@@ -23,6 +28,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +75,9 @@ class KmsProxy:
         self.calls: Counter[str] = Counter()
         self.seen: list[Seen] = []
         self.region: str | None = None
+        self.delay = 0.0
+        self.most_in_flight = 0
+        self._in_flight = 0
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -108,6 +117,8 @@ class KmsProxy:
             self.calls.clear()
             self.seen.clear()
             self.region = None
+            self.delay = 0.0
+            self.most_in_flight = 0
             self._release.set()
             self._release = threading.Event()
 
@@ -118,6 +129,8 @@ class KmsProxy:
         with self._lock:
             self.calls[operation] += 1
             self.seen.append(seen)
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
             for fault in self._faults:
                 if fault.matches(operation, body):
                     if fault.remaining is not None:
@@ -125,10 +138,15 @@ class KmsProxy:
                     return seen, fault
         return seen, None
 
+    def _done(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
 
 def _handler_for(proxy: KmsProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # TCP_NODELAY (see the module docstring)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -144,6 +162,14 @@ def _handler_for(proxy: KmsProxy) -> type[BaseHTTPRequestHandler]:
                 operation = parse_qs(raw.decode("utf-8", "replace")).get("Action", ["?"])[0]
                 body = {}
             seen, fault = proxy._record(operation, self.headers.get("Authorization", ""), body)
+            try:
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                self._respond(is_kms, seen, fault, raw)
+            finally:
+                proxy._done()
+
+        def _respond(self, is_kms: bool, seen: Seen, fault: Fault | None, raw: bytes) -> None:
             if is_kms and proxy.region is not None and seen.region != proxy.region:
                 self._kms_error(400, "InvalidSignatureException", "Credential should be scoped to a valid region.")
             elif fault is not None and fault.hang:

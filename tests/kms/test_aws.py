@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 from sealfile import load_secrets
+from sealfile.cli.batch import IN_FLIGHT
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import ConfigError, NoUsableKeyError, UnwrapError, WrapError
 from sealfile.kms.age import AgeKey, generate_identity
@@ -680,3 +681,32 @@ def test_updatekeys_asks_before_contacting_a_new_recipients_service(
     accepted = updatekeys("y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert proxy.calls["Encrypt"] == 1 and "aws_kms" in path.read_text()
+
+
+def test_bulk_changes_wrap_once_per_new_recipient_with_files_in_flight_together(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """Over several files, ``updatekeys``, ``recipients add`` and ``rotate`` send one ``Encrypt`` per
+    AWS recipient wrapped per file, as SOPS does, and no ``Decrypt`` (the age key opens each file);
+    requests for different files are in flight together, never more than the bound."""
+    files = [tmp_path / f"s{number}.enc.yaml" for number in range(4)]
+    for path in files:
+        path.write_text(seal_text(PLAINTEXT, [age_identity[1]]))
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - age: {age_identity[1].recipient}\n    aws_kms: {kms_keys.arn},{kms_keys.other_arn}\n")
+    env = {**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}
+
+    def sealfile(*args: str) -> dict[str, int]:
+        proxy.reset()
+        proxy.delay = 0.3  # long enough that files overlap if they are worked on together
+        done = subprocess.run([sys.executable, "-m", "sealfile", *args, *map(str, files)], capture_output=True,
+                              text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert 2 <= proxy.most_in_flight <= IN_FLIGHT
+        return dict(proxy.calls)
+
+    assert sealfile("updatekeys", "-y") == {"Encrypt": 2 * len(files)}
+    assert sorted(seen.key_id or "" for seen in proxy.seen) == sorted([kms_keys.arn, kms_keys.other_arn] * len(files))
+    assert sealfile("recipients", "add", "--aws-kms", kms_keys.mrk_arn) == {"Encrypt": len(files)}
+    assert sealfile("rotate") == {"Encrypt": 3 * len(files)}
+    assert all(load_secrets(path, redacted=False) == load_fast(PLAINTEXT) for path in files)

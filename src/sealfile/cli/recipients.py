@@ -17,6 +17,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, read, signatures
 from sealfile.ops.config import load_config
+from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
 
 
@@ -40,9 +41,10 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
-            info = read.describe(io.read_text(file), store_for(file, input_type))
-        for number, group in enumerate(info.groups, 1):
-            where = f"\tgroup {number} (any {info.threshold} of {len(info.groups)})" if len(info.groups) > 1 else ""
+            meta = read_document(io.read_text(file), store_for(file, input_type)).metadata
+        groups = read.group_names(meta)
+        for number, group in enumerate(groups, 1):
+            where = f"\tgroup {number} (any {meta.threshold} of {len(groups)})" if len(groups) > 1 else ""
             for type_id, key_id in group:
                 console.echo(f"{file}\t{type_id}\t{key_id}{where}")
 

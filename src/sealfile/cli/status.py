@@ -23,6 +23,7 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
     """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values."""
     from sealfile.files import io
     from sealfile.ops import read
+    from sealfile.ops.reader import read_document
     from sealfile.ops.signatures import for_file
     from sealfile.ops.verify import signature_status
     from sealfile.stores import store_for
@@ -36,8 +37,9 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
             if sops_kind is not None:
                 lines, set_at = sops_status_lines(file, text, sops_kind, older_than), {}
             else:
-                info = read.describe(text, store)
-                lines = _status_lines(file, info, signature_status(text, store, for_file(file)))
+                document = read_document(text, store)
+                info = read.describe_document(document)
+                lines = _status_lines(file, info, signature_status(document, for_file(file)))
                 set_at = info.set_at
         for line in ([""] if shown else []) + lines:
             console.echo(line)

@@ -24,13 +24,11 @@ from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from sealfile.envelope.cipher import DIGEST_BYTES, path_digest
+from sealfile.envelope.cipher import AES_BLOCK as _BLOCK
+from sealfile.envelope.cipher import DIGEST_BYTES, fernet_shaped, path_digest
+from sealfile.envelope.cipher import FERNET_HEADER as _HEADER
+from sealfile.envelope.cipher import FERNET_TAG as _TAG
 from sealfile.errors import IntegrityError
-
-_VERSION = b"\x80"
-_HEADER = 1 + 8 + 16  # version, timestamp, IV
-_TAG = 32
-_BLOCK = 16
 
 
 def open_many(
@@ -78,10 +76,7 @@ def _token_bytes(sealed: str) -> bytes | None:
         data = base64.urlsafe_b64decode(sealed[4:-1])
     except (TypeError, binascii.Error):
         return None
-    size = len(data) - _HEADER - _TAG
-    if data[:1] != _VERSION or size < _BLOCK or size % _BLOCK:
-        return None
-    return data
+    return data if fernet_shaped(len(data), data) else None
 
 
 def _decrypt_cbc_all(key: bytes, tokens: list[bytes]) -> bytes:

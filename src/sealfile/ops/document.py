@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sealfile.envelope.cipher import token_time
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
-from sealfile.model.paths import Path
-from sealfile.model.scalars import Styled
+from sealfile.model.paths import Path, format_keypath, get_at, resolve
+from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores import Store
 
 SealedLeaf = tuple[Path, Any]
@@ -62,6 +63,25 @@ class SealedDocument(ABC):
     def open(self) -> OpenDocument:
         """Unwrap the data key and verify the MAC (before anything is decrypted)."""
 
+    def tokens(self) -> list[tuple[Path, str]]:
+        """Every sealed value's path and ``ENC[...]`` text, in document order."""
+        return [(path, value) for path, value in self.leaves() if isinstance(value, str) and is_sealed(value)]
+
+    def value_count(self) -> int:
+        """How many scalars the file holds, sealed or not."""
+        return sum(not isinstance(value, (dict, list)) for _, value in self.leaves())
+
+    def set_times(self) -> dict[str, int]:
+        """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
+        times: dict[str, int] = {}
+        for path, token in self.tokens():
+            try:
+                times[format_keypath(path)] = token_time(token)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
+        return times
+
 
 class OpenDocument(ABC):
     """A sealed file opened with its data key: decrypt, change, dump. The key never leaves it."""
@@ -70,8 +90,24 @@ class OpenDocument(ABC):
     metadata: Metadata
 
     @abstractmethod
-    def data(self) -> Any:
-        """The decrypted values as plain ``dict``/``list``/scalars (every value authenticated)."""
+    def data(self, under: Path = ()) -> Any:
+        """The decrypted values as plain ``dict``/``list``/scalars (every value authenticated); with
+        ``under``, the value or subtree there, and no token outside it opened."""
+
+    @abstractmethod
+    def _shape(self) -> Any:
+        """The value tree as read: keys and nesting are plaintext, a scalar may still be a token."""
+
+    def locate(self, keypath: str) -> tuple[Path, bool]:
+        """The typed path of an existing value, and whether a mapping or list is there: keys and
+        nesting need no decryption, so a reader of one value decrypts only that value."""
+        shape = self._shape()
+        path = resolve(shape, keypath)
+        return path, isinstance(get_at(shape, path), (dict, list))
+
+    def value_at(self, keypath: str) -> Any:
+        """The decrypted value or subtree at a user's key path, decrypting nothing else."""
+        return self.data(self.locate(keypath)[0])
 
     @abstractmethod
     def plaintext(self, output: Store | None = None) -> str:
@@ -79,7 +115,8 @@ class OpenDocument(ABC):
 
     @abstractmethod
     def subtree_text(self, path: Path) -> str:
-        """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept."""
+        """The decrypted mapping or list at ``path`` as text in the file's syntax, styles kept (only
+        the values inside it decrypted)."""
 
     @abstractmethod
     def set(self, keypath: str, value: Any) -> bool:

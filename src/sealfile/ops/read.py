@@ -11,13 +11,12 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.envelope.cipher import token_time
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import SealfileError
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
-from sealfile.model.paths import format_keypath, get_at, resolve
+from sealfile.model.paths import get_at, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import is_sealed
+from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
@@ -48,11 +47,10 @@ def decrypt_text(
     respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))
-    where = resolve(document.data(), extract)
-    node = get_at(document.data(), where)
-    if isinstance(node, (dict, list)):
+    where, container = document.locate(extract)
+    if container:
         return respell(document.subtree_text(where))
-    value = scalar_text(node)
+    value = scalar_text(document.data(where))
     return value if value.endswith("\n") else value + "\n"
 
 
@@ -144,16 +142,12 @@ def _name(stanza: Stanza) -> tuple[str, str]:
 
 def describe(text: str, store: Store | None = None) -> Status:
     """What a reader without keys can learn: recipients, format, counts, when values were set."""
-    document = read_document(text, store or get_store("yaml"))
-    leaves = [(p, v) for p, v in document.leaves() if not isinstance(v, (dict, list))]
-    set_at: dict[str, int] = {}
-    for path, value in leaves:
-        if is_sealed(value):
-            try:
-                set_at[format_keypath(path)] = token_time(value)
-            except FormatError as err:
-                err.keypath = format_keypath(path)
-                raise
+    return describe_document(read_document(text, store or get_store("yaml")))
+
+
+def describe_document(document: SealedDocument) -> Status:
+    """:func:`describe` of a file already read (``status`` reads it once for this and its signature)."""
+    set_at = document.set_times()
     meta = document.metadata
-    return Status(meta.version, recipient_names(meta), meta.rules, len(leaves), len(set_at), set_at,
+    return Status(meta.version, recipient_names(meta), meta.rules, document.value_count(), len(set_at), set_at,
                   group_names(meta), meta.threshold)

@@ -12,17 +12,18 @@ against: the test suite runs every verb through both).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from typing import Any
 
 from sealfile.envelope.bulk import open_many
 from sealfile.envelope.cipher import ValueCipher, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
-from sealfile.errors import FormatError, IntegrityError, KeyPathError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, encode_path, format_keypath, resolve
+from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
@@ -33,7 +34,7 @@ from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import metablock, restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, scan
-from sealfile.stores.yaml.splice import Edit, apply_edits, token_text
+from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
@@ -45,13 +46,23 @@ class SplicedSealed(SealedDocument):
             raise FormatError("not a sealed file (no 'sealfile' metadata key)")
         self.metadata = Metadata.from_mapping(scanned.metadata)
         self._tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
-        self.mac_input: list[EncodedLeaf] = [
-            (leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
-            for leaf, token in zip(scanned.leaves, self._tokens, strict=True)]
+
+    @cached_property
+    def mac_input(self) -> list[EncodedLeaf]:
+        """Every leaf as the MAC and the signature digest cover it (built when first needed: a
+        keyless ``status`` of an unsigned file never needs it)."""
+        return [(leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
+                for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
 
     def leaves(self) -> Sequence[SealedLeaf]:
         return [(leaf.path, leaf.value if token or isinstance(leaf.value, (dict, list)) else styled(leaf))
                 for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
+
+    def tokens(self) -> list[tuple[Path, str]]:
+        return [(leaf.path, leaf.value) for leaf, token in zip(self.scan.leaves, self._tokens, strict=True) if token]
+
+    def value_count(self) -> int:
+        return sum(not isinstance(leaf.value, (dict, list)) for leaf in self.scan.leaves)
 
     def digest(self) -> bytes:
         return seal_digest(self.metadata, self.mac_input)
@@ -106,34 +117,64 @@ class SplicedOpen(OpenDocument):
     def payloads(self) -> list[bytes]:
         """The value payload of every encrypted leaf, in order (each authenticated, bound to its path)."""
         if self._payloads is None:
-            leaves = self._leaves()
-            if self._sealed.engine == "c":
-                self._payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                                           lambda index: format_keypath(leaves[index].path))
-            else:
-                self._payloads = [_open_one(ValueCipher(self._data_key), leaf) for leaf in leaves]
+            self._payloads = self._open(self._leaves())
         return self._payloads
 
-    def data(self) -> Any:
+    def _open(self, leaves: list[Leaf]) -> list[bytes]:
+        if self._sealed.engine == "c":
+            return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
+                             lambda index: format_keypath(leaves[index].path))
+        cipher = ValueCipher(self._data_key)
+        return [_open_one(cipher, leaf) for leaf in leaves]
+
+    def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
+        """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
+        MAC, checked on open, already vouches for every token's text)."""
+        leaves = self._leaves()
+        if not under:
+            return leaves, self.payloads()
+        prefix = encode_path(under)  # segments are self-delimiting: a byte prefix is a path prefix
+        inside = [index for index, leaf in enumerate(leaves) if leaf.encoded_path.startswith(prefix)]
+        chosen = [leaves[index] for index in inside]
+        if self._payloads is not None:
+            return chosen, [self._payloads[index] for index in inside]
+        return chosen, self._open(chosen)
+
+    def data(self, under: Path = ()) -> Any:
         if self._data is None:
-            with gc_paused():
-                for leaf, payload in zip(self._leaves(), self.payloads(), strict=True):
-                    leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
-                self._data = self._sealed.scan.tree
-        return self._data
+            self._fill(*self._opened_under(under))
+            if under:  # this subtree now holds its values; other places may still hold tokens
+                return get_at(self._sealed.scan.tree, under)
+            self._data = self._sealed.scan.tree
+        return get_at(self._data, under)
+
+    def _fill(self, leaves: list[Leaf], payloads: list[bytes]) -> None:
+        """Put each leaf's value in place of its token in the scanned tree."""
+        with gc_paused():
+            for leaf, payload in zip(leaves, payloads, strict=True):
+                leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
+
+    def _shape(self) -> Any:
+        return self._sealed.scan.tree
 
     def plaintext(self, output: Store | None = None) -> str:
         if output is not None and output is not self.store:
             return output.dump(self.data())
+        return self._sealed.bom + self._restored(())
+
+    def _restored(self, under: Path) -> str:
+        """The text without its metadata, the values at or below ``under`` in place of their tokens."""
+        leaves, payloads = self._opened_under(under)
         with gc_paused():
-            values = [_decoded(payload) for payload in self.payloads()]
-            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, self._leaves(), values)
+            values = [_decoded(payload) for payload in payloads]
+            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, leaves, values)
         if not checked:
-            restore.ensure_same(text, self.data(), self._sealed.engine)
-        return self._sealed.bom + text
+            self._fill(leaves, payloads)
+            restore.ensure_same(text, get_at(self._sealed.scan.tree, under), self._sealed.engine, under)
+        return text
 
     def subtree_text(self, path: Path) -> str:
-        _, plain = split_bom(self.plaintext())
+        plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
     def set(self, keypath: str, value: Any) -> bool:
@@ -148,7 +189,7 @@ class SplicedOpen(OpenDocument):
         scalar = styled_for(value, old)
         token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
         index = self._sealed.scan.leaves.index(leaf)
-        self._rewrite([_token_edit(self._sealed.body, leaf, token)], {index: token})
+        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token})
         return True
 
     def _encrypted_leaf(self, keypath: str) -> Leaf | None:
@@ -181,7 +222,7 @@ class SplicedOpen(OpenDocument):
         edits, tokens = [], {}
         for leaf in self._leaves():
             token = new.rotate(leaf.value, old)
-            edits.append(_token_edit(text, leaf, token))
+            edits.append(replace_token_edit(text, leaf, token))
             tokens[position[id(leaf)]] = token
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
@@ -250,14 +291,3 @@ def _open_one(cipher: ValueCipher, leaf: Leaf) -> bytes:
     except IntegrityError as err:
         err.keypath = format_keypath(leaf.path)
         raise
-
-
-def _token_edit(text: str, leaf: Leaf, token: str) -> Edit:
-    """A new token where an old one is, keeping the old one's quoting."""
-    start, end = leaf.start, leaf.end
-    if leaf.node.style in ('"', "'"):
-        return start + 1, end - 1, token
-    if leaf.node.style:
-        raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
-                           keypath=format_keypath(leaf.path))
-    return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)

@@ -36,8 +36,10 @@ def replace_leaf(tree: Any, path: Path, value: Any) -> None:
         list.__setitem__(parent, int(path[-1]), value)
 
 
-def scalar_leaves(tree: Any) -> list[tuple[Path, Any]]:
-    return [(path, value) for path, value in iter_leaves(tree) if not isinstance(value, (dict, list))]
+def scalar_leaves(tree: Any, under: Path = ()) -> list[tuple[Path, Any]]:
+    """Every scalar at or below ``under``, with its full path."""
+    return [(path, value) for path, value in iter_leaves(get_at(tree, under), under)
+            if not isinstance(value, (dict, list))]
 
 
 def mac_leaves(tree: Any, store: Store) -> list[tuple[Path, Any]]:
@@ -90,10 +92,11 @@ class TreeOpen(OpenDocument):
     def _cipher(self) -> ValueCipher:
         return ValueCipher(self._data_key)
 
-    def _open_values(self, each: Callable[[Path, Styled], None]) -> None:
-        """Decrypt every value the rules encrypt; a plaintext where the rules encrypt is a forgery."""
+    def _open_values(self, each: Callable[[Path, Styled], None], under: Path = ()) -> None:
+        """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the
+        MAC, checked on open, already vouches for them); a plaintext where the rules encrypt is a forgery."""
         cipher, rules = self._cipher(), self.metadata.rules
-        for path, value in scalar_leaves(self._tree):
+        for path, value in scalar_leaves(self._tree, under):
             if not rules.encrypts(path):
                 each(path, self.store.read_scalar(value))
                 continue
@@ -105,14 +108,17 @@ class TreeOpen(OpenDocument):
                 err.keypath = format_keypath(path)
                 raise
 
-    def data(self) -> Any:
+    def data(self, under: Path = ()) -> Any:
         plain = _plain_copy(self._tree)
-        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value))
-        return plain
+        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value), under)
+        return get_at(plain, under)
 
-    def _styled_tree(self) -> Any:
+    def _shape(self) -> Any:
+        return self._tree
+
+    def _styled_tree(self, under: Path = ()) -> Any:
         styled = copy.deepcopy(self._tree)
-        self._open_values(lambda path, scalar: replace_leaf(styled, path, self.store.write_scalar(scalar)))
+        self._open_values(lambda path, scalar: replace_leaf(styled, path, self.store.write_scalar(scalar)), under)
         return styled
 
     def plaintext(self, output: Store | None = None) -> str:
@@ -120,7 +126,7 @@ class TreeOpen(OpenDocument):
         return target.dump(self._styled_tree(), like=self._text if target is self.store else None)
 
     def subtree_text(self, path: Path) -> str:
-        return self.store.dump(get_at(self._styled_tree(), path), like=self._text)
+        return self.store.dump(get_at(self._styled_tree(path), path), like=self._text)
 
     def set(self, keypath: str, value: Any) -> bool:
         path, existed = place(self._tree, keypath, self.store.new_mapping)

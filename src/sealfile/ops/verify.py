@@ -76,9 +76,9 @@ def _check_structure(document: SealedDocument) -> None:
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
 
 
-def signature_status(text: str, store: Store, policy: TrustPolicy) -> str:
+def signature_status(document: SealedDocument, policy: TrustPolicy) -> str:
     """Who signed the file, and whether readers under ``policy`` would refuse it (for ``status``)."""
-    check = policy.check(read_document(text, store))
+    check = policy.check(document)
     if policy.required and not policy.accepts(check):
         return f"{policy.refusal(check)} (readers refuse it)"
     return check.describe()

@@ -11,13 +11,9 @@ import datetime as dt
 import re
 import time
 import warnings
-from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
-from sealfile.envelope.cipher import token_time
 from sealfile.errors import ConfigError, SealfileError
-from sealfile.model.paths import Path, format_keypath
-from sealfile.model.scalars import is_sealed
 
 OnStale = Literal["warn", "raise"]
 
@@ -49,11 +45,6 @@ def describe_age(age: dt.timedelta) -> str:
         if seconds and seconds % _UNITS[unit] == 0:
             return f"{seconds // _UNITS[unit]}{unit}"
     return f"{seconds}s"
-
-
-def set_times(leaves: Iterable[tuple[Path, Any]]) -> dict[str, int]:
-    """key path -> Unix time the value was last set, for every sealed value among a document's leaves."""
-    return {format_keypath(path): token_time(value) for path, value in leaves if is_sealed(value)}
 
 
 def stale_paths(set_at: dict[str, int], max_age: dt.timedelta | str, *, now: float | None = None) -> list[str]:

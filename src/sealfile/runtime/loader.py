@@ -26,7 +26,7 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
-from sealfile.runtime.freshness import OnStale, enforce, set_times
+from sealfile.runtime.freshness import OnStale, enforce
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
@@ -183,10 +183,10 @@ def _open(
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
-        tree = opened.data()
+        tree = opened.data() if extract is None else opened.value_at(extract)
         if max_age is not None:
-            enforce(os.fspath(path), set_times(document.leaves()), max_age, on_stale, stacklevel=stacklevel)
-        return tree if extract is None else get_path(tree, extract)
+            enforce(os.fspath(path), document.set_times(), max_age, on_stale, stacklevel=stacklevel)
+        return tree
 
 
 _NOT_SOPS = object()

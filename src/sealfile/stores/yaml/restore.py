@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import Path, get_at
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.engines import Engine
@@ -66,11 +67,11 @@ def _double_quoted(leaf: Leaf, scalar: Styled) -> Edit:
     return leaf.start, leaf.end, text
 
 
-def ensure_same(text: str, expected: Any, engine: Engine) -> None:
-    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds)."""
+def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> None:
+    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``)."""
     try:
-        same = same_data(scan(text, engine=engine).tree, expected)
-    except FormatError:
+        same = same_data(get_at(scan(text, engine=engine).tree, under), expected)
+    except (FormatError, LookupError):  # LookupError: the text lost the place ``under`` names
         same = False
     if not same:
         raise FormatError("the decrypted text would not read back as the sealed values (a value moved to a "

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sealfile.errors import KeyPathError
+from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
@@ -168,3 +170,14 @@ def _block_edit(text: str, leaf: Leaf, span: _TokenSpan, value: str, mapping_ind
         return None
     header, lines = block
     return span.start, end, header + rest + "".join(f"{line}\n" for line in lines) + tail
+
+
+def replace_token_edit(text: str, leaf: Leaf, token: str) -> Edit:
+    """A new token where an old one is, keeping the old one's quoting."""
+    start, end = leaf.start, leaf.end
+    if leaf.node.style in ('"', "'"):
+        return start + 1, end - 1, token
+    if leaf.node.style:
+        raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
+                           keypath=format_keypath(leaf.path))
+    return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)
