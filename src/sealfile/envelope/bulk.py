@@ -1,4 +1,4 @@
-"""Opening every sealed value of a file at once: the same Fernet tokens, the same checks, fewer calls.
+"""Opening and sealing every value of a file at once: the same Fernet tokens, the same checks, fewer calls.
 
 Why: ``Fernet.decrypt`` costs ~27 us per value, mostly in building a fresh HMAC and a fresh
 AES-CBC context for each token; a 30,000-value file spent most of its load time there. This
@@ -11,8 +11,18 @@ one ECB pass over every ciphertext plus one XOR gives every plaintext. PKCS7 pad
 checked per token; after the HMAC check a padding difference cannot be an oracle.
 
 Any failure is the same opaque :class:`IntegrityError` that :class:`ValueCipher` raises, with
-the key path of the value. ``tests/envelope/test_bulk.py`` compares this with ``Fernet`` on
-valid and damaged tokens.
+the key path of the value.
+
+Sealing is the same in reverse, and the same cost split: ``Fernet.encrypt`` takes ~35 us per value.
+:func:`seal_many` builds exactly the token ``Fernet.encrypt_at_time`` builds (version 0x80, the
+8-byte big-endian time, a 16-byte random IV, AES-128-CBC of the PKCS7-padded plaintext, then
+HMAC-SHA256 under the signing half over all of that, urlsafe base64 with padding). CBC encryption
+is sequential within a token (block r is AES(plaintext r XOR ciphertext r-1), the IV before block
+0) but independent across tokens, so it runs in rounds: round r XORs block r of every token that
+has one with that token's previous ciphertext block and encrypts them all with one ECB call. The
+IVs come from one ``os.urandom`` call, as ``Fernet`` takes each from ``os.urandom``.
+``tests/envelope/test_bulk.py`` checks both directions against ``Fernet`` itself: valid and
+damaged tokens opened, sealed tokens decrypted by ``Fernet.decrypt``.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import os
 from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -28,6 +39,7 @@ from sealfile.envelope.cipher import AES_BLOCK as _BLOCK
 from sealfile.envelope.cipher import DIGEST_BYTES, fernet_shaped, path_digest
 from sealfile.envelope.cipher import FERNET_HEADER as _HEADER
 from sealfile.envelope.cipher import FERNET_TAG as _TAG
+from sealfile.envelope.cipher import FERNET_VERSION as _VERSION
 from sealfile.errors import IntegrityError
 
 
@@ -88,3 +100,59 @@ def _decrypt_cbc_all(key: bytes, tokens: list[bytes]) -> bytes:
     blocks = decryptor.update(ciphertext) + decryptor.finalize()
     xored = int.from_bytes(blocks, "big") ^ int.from_bytes(previous, "big")
     return xored.to_bytes(len(blocks), "big")
+
+
+def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int | Sequence[int]) -> list[str]:
+    """For each ``(encoded path, value payload)``, its ``ENC[...]`` token: what
+    :meth:`ValueCipher.seal_payload` gives, sealed at ``times`` (one Unix time for all, or one per item)."""
+    if not items:
+        return []
+    stamps = [times] * len(items) if isinstance(times, int) else list(times)
+    if len(stamps) != len(items):
+        raise ValueError("one time per item, or one for all")
+    signing_key, encryption_key = data_key[:16], data_key[16:]
+    padded = [_padded(path_digest(path) + payload) for path, payload in items]
+    ivs = os.urandom(_BLOCK * len(items))
+    ciphertexts = _encrypt_cbc_all(encryption_key, padded, ivs)
+    tokens: list[str] = []
+    for index, ciphertext in enumerate(ciphertexts):
+        body = b"".join((_VERSION, stamps[index].to_bytes(8, "big"),
+                         ivs[index * _BLOCK:(index + 1) * _BLOCK], ciphertext))
+        token = base64.urlsafe_b64encode(body + hmac.digest(signing_key, body, "sha256"))
+        tokens.append(f"ENC[{token.decode('ascii')}]")
+    return tokens
+
+
+def _padded(plaintext: bytes) -> bytes:
+    """PKCS7 to the AES block, as ``Fernet`` pads (a whole block of padding after a full one)."""
+    pad = _BLOCK - len(plaintext) % _BLOCK
+    return plaintext + bytes((pad,)) * pad
+
+
+def _encrypt_cbc_all(key: bytes, padded: list[bytes], ivs: bytes) -> list[bytes]:
+    """AES-CBC of each padded plaintext under its IV (``ivs[16 i:16 i + 16]``), in rounds of one block.
+
+    Tokens are taken longest first, so the tokens with a block ``r`` are a prefix of that order and
+    round ``r``'s ciphertext is, block for block, the previous blocks of round ``r + 1``."""
+    order = sorted(range(len(padded)), key=lambda index: -len(padded[index]))
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    previous = b"".join(ivs[index * _BLOCK:(index + 1) * _BLOCK] for index in order)
+    rounds: list[bytes] = []
+    count = len(order)
+    offset = 0
+    while count:
+        plain = b"".join(padded[index][offset:offset + _BLOCK] for index in order[:count])
+        size = len(plain)
+        mixed = int.from_bytes(plain, "big") ^ int.from_bytes(previous[:size], "big")
+        previous = encryptor.update(mixed.to_bytes(size, "big"))
+        rounds.append(previous)
+        offset += _BLOCK
+        while count and len(padded[order[count - 1]]) <= offset:
+            count -= 1
+    encryptor.finalize()
+    ciphertexts = [b""] * len(padded)
+    for rank, index in enumerate(order):
+        start = rank * _BLOCK
+        ciphertexts[index] = b"".join(blocks[start:start + _BLOCK]
+                                      for blocks in rounds[:len(padded[index]) // _BLOCK])
+    return ciphertexts

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
 
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.scalars import ENC_RE, Styled, decode_scalar, encode_scalar
@@ -42,6 +42,11 @@ def unpack_payload(payload: bytes) -> tuple[bytes, bytes]:
     return payload[5:5 + size], payload[5 + size:]
 
 
+def now() -> int:
+    """The time a value sealed now records (Fernet's: whole seconds since the epoch)."""
+    return int(time.time())
+
+
 def path_digest(encoded_path: bytes) -> bytes:
     return hashlib.sha256(encoded_path).digest()[:DIGEST_BYTES]
 
@@ -51,7 +56,7 @@ class ValueCipher:
 
     def __init__(self, data_key: bytes, clock: Callable[[], int] | None = None):
         self._fernet = Fernet(base64.urlsafe_b64encode(data_key))
-        self._clock = clock or (lambda: int(time.time()))
+        self._clock = clock or now
 
     def seal(self, encoded_path: bytes, value: Any, style: str | None = None, layout: bytes = b"") -> str:
         return self.seal_payload(encoded_path, pack_payload(encode_scalar(value, style), layout))
@@ -80,18 +85,8 @@ class ValueCipher:
     def open(self, encoded_path: bytes, sealed: str) -> Styled:
         return decode_scalar(unpack_payload(self.open_payload(encoded_path, sealed))[0])
 
-    def rotate(self, sealed: str, old: ValueCipher) -> str:
-        """Re-encrypt under this cipher's key, keeping the payload and the time it was set."""
-        match = ENC_RE.match(sealed)
-        if match is None:
-            raise IntegrityError("not a sealed value")
-        try:
-            token = MultiFernet([self._fernet, old._fernet]).rotate(match.group(1))
-        except InvalidToken:
-            raise IntegrityError("a value failed authentication") from None
-        return f"ENC[{token.decode('ascii')}]"
 
-
+FERNET_VERSION = b"\x80"
 FERNET_HEADER, FERNET_TAG, AES_BLOCK = 1 + 8 + 16, 32, 16
 """A Fernet token's version, timestamp and IV; its HMAC tag; the AES block its ciphertext fills."""
 
@@ -100,7 +95,7 @@ def fernet_shaped(size: int, head: bytes) -> bool:
     """Whether ``size`` bytes starting with ``head`` can be a Fernet token: version byte 0x80,
     timestamp, IV, whole AES blocks (at least one) and the HMAC tag."""
     body = size - FERNET_HEADER - FERNET_TAG
-    return head[:1] == b"\x80" and body >= AES_BLOCK and body % AES_BLOCK == 0
+    return head[:1] == FERNET_VERSION and body >= AES_BLOCK and body % AES_BLOCK == 0
 
 
 def token_time(sealed: str) -> int:

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
 
-from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.bulk import seal_many
+from sealfile.envelope.cipher import now
 from sealfile.envelope.mac import encode_leaves
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
-from sealfile.model.paths import encode_path
+from sealfile.model.paths import Path, encode_path
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
@@ -96,15 +97,20 @@ def seal_tree(
     encoded = {path: encode_leaf(store, value, path) for path, value in scalar_leaves(tree)}
     data_key, groups, threshold = sealing_key(keys, reuse)
     rules = rules or EncryptionRules()
-    cipher = ValueCipher(data_key, clock)
     old = reuse.tokens if reuse else {}
+    fresh: list[tuple[Path, tuple[bytes, bytes]]] = []
     for path, value_bytes in encoded.items():
         if not rules.encrypts(path):
             continue
         encoded_path = encode_path(path)
         previous = old.get(encoded_path)
-        token = previous[0] if previous is not None and previous[1] == value_bytes else None
-        replace_leaf(tree, path, token or cipher.seal_payload(encoded_path, value_bytes))
+        if previous is not None and previous[1] == value_bytes:
+            replace_leaf(tree, path, previous[0])
+        else:
+            fresh.append((path, (encoded_path, value_bytes)))
+    tokens = seal_many(data_key, [item for _, item in fresh], (clock or now)())
+    for (path, _), token in zip(fresh, tokens, strict=True):
+        replace_leaf(tree, path, token)
     meta = Metadata(FORMAT_VERSION, groups, rules, "", threshold)
     return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store)))
 

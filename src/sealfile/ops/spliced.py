@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from sealfile.envelope.bulk import open_many
-from sealfile.envelope.cipher import ValueCipher, unpack_payload
+from sealfile.envelope.bulk import open_many, seal_many
+from sealfile.envelope.cipher import ValueCipher, token_time, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
@@ -105,10 +105,6 @@ class SplicedOpen(OpenDocument):
     def __repr__(self) -> str:
         return "<SplicedOpen yaml document>"
 
-    def _reload(self, text: str) -> None:
-        """Continue from a text this document wrote (its MAC is ours: no need to check it again)."""
-        self._load(SplicedSealed(text, self.store, self._sealed.engine))
-
     def _leaves(self) -> list[Leaf]:
         if self._encrypted is None:
             self._encrypted = self._sealed.encrypted_leaves()
@@ -189,7 +185,9 @@ class SplicedOpen(OpenDocument):
         scalar = styled_for(value, old)
         token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
         index = self._sealed.scan.leaves.index(leaf)
-        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token})
+        expected = self.data()
+        leaf.parent[leaf.slot] = scalar.value
+        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token}, expected)
         return True
 
     def _encrypted_leaf(self, keypath: str) -> Leaf | None:
@@ -209,46 +207,45 @@ class SplicedOpen(OpenDocument):
         changed = bom + change(plain, scan(plain, engine=self._sealed.engine))
         if changed == bom + plain:
             return False
-        sealed = seal_checked(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
-                              engine=self._sealed.engine)
-        self._reload(sealed)
+        self._adopt(seal_opened(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
+                                engine=self._sealed.engine))
         return True
 
     def rotate(self) -> None:
-        data_key = new_data_key()
-        old, new = ValueCipher(self._data_key), ValueCipher(data_key)
-        text = self._sealed.body
+        expected = self.data()  # every token opened and checked before any is replaced
+        leaves, payloads, data_key = self._leaves(), self.payloads(), new_data_key()
+        items = [(leaf.encoded_path, payload) for leaf, payload in zip(leaves, payloads, strict=True)]
+        tokens = seal_many(data_key, items, [token_time(leaf.value) for leaf in leaves])
         position = {id(leaf): index for index, leaf in enumerate(self._sealed.scan.leaves)}
-        edits, tokens = [], {}
-        for leaf in self._leaves():
-            token = new.rotate(leaf.value, old)
-            edits.append(replace_token_edit(text, leaf, token))
-            tokens[position[id(leaf)]] = token
+        edits = [replace_token_edit(self._sealed.body, leaf, token) for leaf, token in zip(leaves, tokens, strict=True)]
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
         self.metadata, self._data_key = meta.with_groups(groups, threshold), data_key
-        self._rewrite(edits, tokens)
+        self._rewrite(edits, {position[id(leaf)]: token for leaf, token in zip(leaves, tokens, strict=True)}, expected)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
         if (groups, threshold) != (meta.groups, meta.threshold):
             self.metadata = meta.with_groups(groups, threshold)
-            self._rewrite([], {})
+            self._rewrite([], {}, self.data())
 
-    def _rewrite(self, edits: list[Edit], tokens: dict[int, str]) -> None:
-        """Apply token edits and write the metadata block again (new MAC; version and signature too)."""
+    def _rewrite(self, edits: list[Edit], tokens: dict[int, str], expected: Any) -> None:
+        """Apply token edits and write the metadata block again (new MAC; version and signature too),
+        then continue from the result as read back: refused unless it opens as ``expected``."""
         sealed = self._sealed
         mac_input = list(sealed.mac_input)
         for index, token in tokens.items():
             mac_input[index] = (mac_input[index][0], b"E" + token.encode("ascii"))
         meta = seal_metadata(self.metadata, self._data_key, mac_input)
         edits.append(metablock.replace_edit(sealed.body, sealed.scan, meta.to_mapping()))
-        expected = self.data() if tokens and len(tokens) < len(self._leaves()) else None
         text = sealed.bom + apply_edits(sealed.body, edits)
-        self._reload(text)
-        if expected is not None:
-            ensure_reads_back(text, self.store, self._data_key, self.data(), self._sealed.engine)
+        self._adopt(read_back(text, self.store, self._data_key, expected, sealed.engine))
+
+    def _adopt(self, opened: SplicedOpen) -> None:
+        """Continue from a text this document wrote, as read back (parsed, checked and opened once)."""
+        self._sealed, self.metadata = opened._sealed, opened.metadata
+        self._encrypted, self._payloads, self._data = opened._encrypted, opened._payloads, opened._data
 
     def reuse(self) -> Reuse:
         leaves = self._leaves()
@@ -264,20 +261,29 @@ def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGr
                  rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
                  clock: Callable[[], int] | None = None, engine: Engine = "c") -> str:
     """:func:`sealfile.ops.yaml_seal.seal_yaml`, refused unless its result opens as the plaintext's data."""
+    return seal_opened(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine).dump()
+
+
+def seal_opened(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
+                rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
+                clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
+    """:func:`seal_checked`'s result as read back, open (a caller that goes on changing it parses it once)."""
     sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
-    ensure_reads_back(sealed.text, store, sealed.data_key, sealed.data, engine)
-    return sealed.text
+    return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
 
 
-def ensure_reads_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> None:
-    """Refuse a sealed text that would not open, through the reader's own path, as ``expected``."""
+def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:
+    """A sealed text about to be written, opened through the reader's own path (parsed, MAC checked,
+    every token opened); refused unless it holds exactly ``expected``."""
     try:
-        same = same_data(SplicedSealed(sealed, store, engine).open_with(data_key).data(), expected)
+        opened = SplicedSealed(sealed, store, engine).open_with(data_key)
+        same = same_data(opened.data(), expected)
     except (FormatError, IntegrityError):  # a MAC over other bytes than were sealed: a splice changed a value
         same = False
     if not same:
         raise FormatError("refusing to write: the sealed result would not read back as the same data "
                           "(a YAML shape sealfile cannot seal in place; please report it)")
+    return opened
 
 
 def _decoded(payload: bytes) -> tuple[Styled, bytes]:

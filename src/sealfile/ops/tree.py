@@ -11,7 +11,8 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sealfile.envelope.cipher import ValueCipher
+from sealfile.envelope.bulk import open_many, seal_many
+from sealfile.envelope.cipher import ValueCipher, token_time, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
@@ -20,7 +21,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import Styled, encode_scalar, is_sealed, same_value
+from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
@@ -85,6 +86,8 @@ class TreeOpen(OpenDocument):
         self._tree = sealed._tree
         self._data_key = data_key
         self._changed = False
+        self._expected: Any = None
+        """The data a rotated document must read back as (else the data as it is when dumped)."""
 
     def __repr__(self) -> str:
         return f"<TreeOpen {self.store.name} document>"
@@ -92,21 +95,36 @@ class TreeOpen(OpenDocument):
     def _cipher(self) -> ValueCipher:
         return ValueCipher(self._data_key)
 
-    def _open_values(self, each: Callable[[Path, Styled], None], under: Path = ()) -> None:
+    def _open_values(self, each: Callable[[Path, Styled], None], under: Path = (),
+                     opened: dict[Path, bytes] | None = None) -> None:
         """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the
-        MAC, checked on open, already vouches for them); a plaintext where the rules encrypt is a forgery."""
-        cipher, rules = self._cipher(), self.metadata.rules
-        for path, value in scalar_leaves(self._tree, under):
-            if not rules.encrypts(path):
-                each(path, self.store.read_scalar(value))
-                continue
-            if not is_sealed(value):
+        MAC, checked on open, already vouches for them; ``opened`` holds payloads opened already); a
+        plaintext where the rules encrypt is a forgery."""
+        rules = self.metadata.rules
+        leaves = [(path, value, rules.encrypts(path)) for path, value in scalar_leaves(self._tree, under)]
+        for path, value, encrypted in leaves:
+            if encrypted and not is_sealed(value):
                 raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
-            try:
-                each(path, cipher.open(encode_path(path), value))
-            except IntegrityError as err:
-                err.keypath = format_keypath(path)
-                raise
+        if opened is None:
+            sealed = [(path, value) for path, value, encrypted in leaves if encrypted]
+            opened = dict(zip((path for path, _ in sealed), self._open_many(sealed), strict=True))
+        for path, value, encrypted in leaves:
+            each(path, decode_scalar(unpack_payload(opened[path])[0]) if encrypted else self.store.read_scalar(value))
+
+    def _open_many(self, sealed: list[tuple[Path, str]]) -> list[bytes]:
+        return open_many(self._data_key, [(encode_path(path), token) for path, token in sealed],
+                         lambda index: format_keypath(sealed[index][0]))
+
+    def _opened_tokens(self) -> tuple[list[tuple[Path, str]], list[bytes]]:
+        """Every sealed value the rules encrypt, and its payload (all opened together)."""
+        encrypts = self.metadata.rules.encrypts
+        sealed = [(path, value) for path, value in scalar_leaves(self._tree) if is_sealed(value) and encrypts(path)]
+        return sealed, self._open_many(sealed)
+
+    def _plain_data(self, opened: dict[Path, bytes] | None = None) -> Any:
+        plain = _plain_copy(self._tree)
+        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value), (), opened)
+        return plain
 
     def data(self, under: Path = ()) -> Any:
         plain = _plain_copy(self._tree)
@@ -135,7 +153,7 @@ class TreeOpen(OpenDocument):
             return False
         replace_leaf(self._tree, path, _to_store(value, self.store, previous))
         seal_subtree(self._tree, path, self._cipher(), self.metadata.rules, self.store)
-        self._changed = True
+        self._changed, self._expected = True, None
         return True
 
     def _current(self, path: Path) -> Styled | None:
@@ -149,14 +167,17 @@ class TreeOpen(OpenDocument):
     def unset(self, keypath: str) -> None:
         path = resolve(self._tree, keypath)
         del get_at(self._tree, path[:-1])[path[-1]]
-        self._changed = True
+        self._changed, self._expected = True, None
 
     def rotate(self) -> None:
+        sealed, payloads = self._opened_tokens()  # every token checked before any is replaced
+        self._expected = self._plain_data(dict(zip((path for path, _ in sealed), payloads, strict=True)))
         data_key = new_data_key()
-        old, new = self._cipher(), ValueCipher(data_key)
-        for path, value in scalar_leaves(self._tree):
-            if is_sealed(value) and self.metadata.rules.encrypts(path):
-                replace_leaf(self._tree, path, new.rotate(value, old))
+        tokens = seal_many(data_key, [(encode_path(path), payload) for (path, _), payload in zip(sealed, payloads,
+                                                                                                 strict=True)],
+                           [token_time(token) for _, token in sealed])
+        for (path, _), token in zip(sealed, tokens, strict=True):
+            replace_leaf(self._tree, path, token)
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
         self.metadata = meta.with_groups(groups, threshold)
@@ -169,18 +190,26 @@ class TreeOpen(OpenDocument):
             self.metadata, self._changed = meta.with_groups(groups, threshold), True
 
     def reuse(self) -> Reuse:
-        cipher, tokens = self._cipher(), {}
-        for path, value in scalar_leaves(self._tree):
-            if is_sealed(value) and self.metadata.rules.encrypts(path):
-                encoded = encode_path(path)
-                tokens[encoded] = (value, cipher.open_payload(encoded, value))
+        sealed, payloads = self._opened_tokens()
+        tokens = {encode_path(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
         return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
     def dump(self) -> str:
+        """The sealed text, refused unless it reads back, through the reader's path, as the data it
+        should hold (after :meth:`rotate`, the values as they were before it)."""
         if not self._changed:
             return self._text
+        expected = self.data() if self._expected is None else self._expected
         self.metadata = seal_metadata(self.metadata, self._data_key, encode_leaves(mac_leaves(self._tree, self.store)))
-        return dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
+        text = dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
+        try:
+            same = same_data(TreeSealed(text, self.store).open_with(self._data_key).data(), expected)
+        except (FormatError, IntegrityError):
+            same = False
+        if not same:
+            raise FormatError(f"refusing to write: the sealed result would not read back as the same data "
+                              f"in {self.store.name} syntax (please report it)")
+        return text
 
 
 def _plain_copy(tree: Any) -> Any:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.envelope.cipher import ValueCipher, pack_payload
+from sealfile.envelope.bulk import seal_many
+from sealfile.envelope.cipher import now, pack_payload
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
@@ -68,7 +69,7 @@ def seal_yaml(
         rules = rules or EncryptionRules()
         payloads = _payloads(plaintext, scanned.leaves, rules)
         data_key, groups, threshold = sealing_key(keys, reuse)
-        edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, ValueCipher(data_key, clock), reuse)
+        edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, data_key, (clock or now)(), reuse)
         meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key, mac_input)
         edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
@@ -89,19 +90,28 @@ def _payloads(text: str, leaves: list[Leaf], rules: EncryptionRules) -> dict[int
     return payloads
 
 
-def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], cipher: ValueCipher,
+def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], data_key: bytes, sealed_at: int,
                  reuse: Reuse | None) -> tuple[list[Edit], list[EncodedLeaf]]:
+    """The edits that put a token where each payload's value is (a value whose payload is unchanged
+    keeps its token, the others sealed together), and every leaf as the MAC covers it."""
     old = reuse.tokens if reuse else {}
+    tokens: dict[int, str] = {}
+    fresh: list[int] = []
+    for index, payload in payloads.items():
+        previous = old.get(leaves[index].encoded_path)
+        if previous is not None and previous[1] == payload:
+            tokens[index] = previous[0]
+        else:
+            fresh.append(index)
+    sealed = seal_many(data_key, [(leaves[index].encoded_path, payloads[index]) for index in fresh], sealed_at)
+    tokens.update(zip(fresh, sealed, strict=True))
     edits: list[Edit] = []
     mac_input: list[EncodedLeaf] = []
     for index, leaf in enumerate(leaves):
-        payload = payloads.get(index)
-        if payload is None:
+        token = tokens.get(index)
+        if token is None:
             mac_input.append((leaf.encoded_path, leaf_bytes(leaf.value)))
             continue
-        previous = old.get(leaf.encoded_path)
-        token = previous[0] if previous is not None and previous[1] == payload else None
-        token = token or cipher.seal_payload(leaf.encoded_path, payload)
         edits.append(seal_edit(text, leaf, token))
         mac_input.append((leaf.encoded_path, b"E" + token.encode("ascii")))
     return edits, mac_input
