@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sealfile.envelope.bulk import open_many
+from sealfile.envelope.bulk import open_many, seal_many
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.errors import IntegrityError
 from sealfile.model.paths import encode_path
@@ -97,3 +97,71 @@ def test_wrong_key_is_refused() -> None:
     sealed = ValueCipher(KEY).seal(PATH, "x")
     with pytest.raises(IntegrityError):
         open_many(bytes(32), [(PATH, sealed)], _keypath)
+
+
+def _fernet() -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(KEY))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=100), st.sampled_from([16, 32, 48, 64, 96]).map(bytes)),
+                min_size=1, max_size=20),
+       st.integers(min_value=0, max_value=2**40))
+def test_sealed_tokens_are_fernet_tokens(payloads: list[bytes], first_time: int) -> None:
+    """Fernet itself opens each token to the path digest and payload, at the time it was sealed
+    (every payload size from 0 to 100 bytes, whole AES blocks among them)."""
+    paths = [encode_path(("k", str(index))) for index in range(len(payloads))]
+    times = [first_time + index for index in range(len(payloads))]
+    tokens = seal_many(KEY, list(zip(paths, payloads, strict=True)), times)
+    for path, payload, at, sealed in zip(paths, payloads, times, tokens, strict=True):
+        assert sealed.startswith("ENC[") and sealed.endswith("]")
+        assert _fernet().decrypt(sealed[4:-1]) == hashlib.sha256(path).digest()[:16] + payload
+        assert _fernet().extract_timestamp(sealed[4:-1]) == at
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=100), min_size=1, max_size=20))
+def test_sealed_tokens_open_together(payloads: list[bytes]) -> None:
+    items = [(encode_path(("k", str(index))), payload) for index, payload in enumerate(payloads)]
+    tokens = seal_many(KEY, items, 1_700_000_000)
+    assert open_many(KEY, [(path, sealed) for (path, _), sealed in zip(items, tokens, strict=True)],
+                     _keypath) == payloads
+
+
+def test_a_long_payload_among_short_ones() -> None:
+    """Tokens of many blocks next to tokens of one: each CBC chain stays its own."""
+    payloads = [b"s", os.urandom(5000), b"", b"x" * 16, os.urandom(3001)]
+    items = [(encode_path(("k", str(index))), payload) for index, payload in enumerate(payloads)]
+    tokens = seal_many(KEY, items, 7)
+    assert [_fernet().decrypt(sealed[4:-1])[16:] for sealed in tokens] == payloads
+    assert open_many(KEY, list(zip([path for path, _ in items], tokens, strict=True))[:2], _keypath) == payloads[:2]
+
+
+def test_the_same_payload_sealed_twice_differs() -> None:
+    """A fresh IV for every token, also within one call."""
+    first = seal_many(KEY, [(PATH, b"shunter2"), (PATH, b"shunter2")], 7)
+    second = seal_many(KEY, [(PATH, b"shunter2")], 7)
+    assert len({*first, *second}) == 3
+    assert {_fernet().decrypt(sealed[4:-1]) for sealed in [*first, *second]} == {
+        hashlib.sha256(PATH).digest()[:16] + b"shunter2"}
+
+
+def test_nothing_to_seal() -> None:
+    assert seal_many(KEY, [], 7) == []
+    assert seal_many(KEY, [], []) == []
+
+
+def test_one_time_per_item() -> None:
+    with pytest.raises(ValueError):
+        seal_many(KEY, [(PATH, b"s1"), (PATH, b"s2")], [7])
+
+
+def test_the_same_token_as_value_cipher() -> None:
+    """What ValueCipher seals and what seal_many seals open alike, to the same payload and time."""
+    cipher = ValueCipher(KEY, clock=lambda: 1_234)
+    payload = b"shunter2"
+    ours = seal_many(KEY, [(PATH, payload)], 1_234)[0]
+    theirs = cipher.seal_payload(PATH, payload)
+    assert len(ours) == len(theirs)
+    assert cipher.open_payload(PATH, ours) == cipher.open_payload(PATH, theirs) == payload
+    assert _fernet().extract_timestamp(ours[4:-1]) == _fernet().extract_timestamp(theirs[4:-1])

@@ -1,0 +1,59 @@
+"""Every write is read back before it is kept: rotate too, where every token is new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from sealfile.envelope import bulk
+from sealfile.envelope.cipher import token_time
+from sealfile.errors import FormatError
+from sealfile.ops import change, spliced, tree
+from sealfile.ops.reader import read_document
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from tests.support.identities import AgeIdentity
+
+PLAIN = {
+    "yaml": "db:\n  user: admin\n  password: hunter2\nport: 5432\nflags: [a, 'b']\n",
+    "json": '{"db": {"user": "admin", "password": "hunter2"}, "port": 5432, "flags": ["a", "b"]}\n',
+    "dotenv": "DB_USER=admin\nDB_PASSWORD=hunter2\nPORT=5432\n",
+}
+
+
+def _sealed(syntax: str, identity: AgeIdentity) -> str:
+    times = iter(range(1_600_000_000, 1_600_000_100))
+    return seal_text(PLAIN[syntax], [identity.key], store=get_store(syntax), clock=lambda: next(times))
+
+
+@pytest.mark.parametrize("syntax", sorted(PLAIN))
+def test_rotate_keeps_every_value_and_when_it_was_set(syntax: str, age_identity: AgeIdentity) -> None:
+    store = get_store(syntax)
+    before = read_document(_sealed(syntax, age_identity), store)
+    rotated = read_document(change.rotate(before.text, store), store)
+    old_tokens, new_tokens = before.tokens(), rotated.tokens()
+    assert [path for path, _ in new_tokens] == [path for path, _ in old_tokens]
+    assert not {token for _, token in old_tokens} & {token for _, token in new_tokens}
+    assert [token_time(token) for _, token in new_tokens] == [token_time(token) for _, token in old_tokens]
+    assert rotated.open().data() == before.open().data()
+
+
+def _swapping_seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int | Sequence[int]) -> list[str]:
+    """A broken sealer: the first two values change places (each token still bound to its own path)."""
+    payloads = [payload for _, payload in items]
+    payloads[0], payloads[1] = payloads[1], payloads[0]
+    return bulk.seal_many(data_key, [(path, payload) for (path, _), payload in zip(items, payloads, strict=True)],
+                          times)
+
+
+@pytest.mark.parametrize("syntax", sorted(PLAIN))
+def test_a_rotate_that_would_not_read_back_is_refused(syntax: str, age_identity: AgeIdentity,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    store = get_store(syntax)
+    sealed = _sealed(syntax, age_identity)
+    monkeypatch.setattr(spliced, "seal_many", _swapping_seal_many)
+    monkeypatch.setattr(tree, "seal_many", _swapping_seal_many)
+    with pytest.raises(FormatError, match="refusing to write") as caught:
+        change.rotate(sealed, store)
+    assert "hunter2" not in str(caught.value)
