@@ -70,7 +70,7 @@ def seal_plaintext(
     ``policy`` wants (default: by the signer already in effect)."""
     if store.name == "yaml" and (output is None or output is store):
         with policy.writing() if policy is not None else nullcontext():
-            return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
+            return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine()).dump()
     tree = store.load_editable(plaintext)
     with policy.writing() if policy is not None else nullcontext():
         meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)

@@ -118,8 +118,9 @@ class SplicedOpen(OpenDocument):
 
     def _open(self, leaves: list[Leaf]) -> list[bytes]:
         if self._sealed.engine == "c":
-            return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                             lambda index: format_keypath(leaves[index].path))
+            with gc_paused():
+                return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
+                                 lambda index: format_keypath(leaves[index].path))
         cipher = ValueCipher(self._data_key)
         return [_open_one(cipher, leaf) for leaf in leaves]
 
@@ -207,11 +208,15 @@ class SplicedOpen(OpenDocument):
         changed = bom + change(plain, scan(plain, engine=self._sealed.engine))
         if changed == bom + plain:
             return False
-        self._adopt(seal_opened(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
-                                engine=self._sealed.engine))
+        self._adopt(seal_checked(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
+                                 engine=self._sealed.engine))
         return True
 
     def rotate(self) -> None:
+        with gc_paused():
+            self._rotate()
+
+    def _rotate(self) -> None:
         expected = self.data()  # every token opened and checked before any is replaced
         leaves, payloads, data_key = self._leaves(), self.payloads(), new_data_key()
         items = [(leaf.encoded_path, payload) for leaf, payload in zip(leaves, payloads, strict=True)]
@@ -259,17 +264,12 @@ class SplicedOpen(OpenDocument):
 
 def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
                  rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
-                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> str:
-    """:func:`sealfile.ops.yaml_seal.seal_yaml`, refused unless its result opens as the plaintext's data."""
-    return seal_opened(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine).dump()
-
-
-def seal_opened(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
-                rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
-                clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
-    """:func:`seal_checked`'s result as read back, open (a caller that goes on changing it parses it once)."""
-    sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
-    return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
+                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
+    """:func:`sealfile.ops.yaml_seal.seal_yaml`'s result as read back (refused unless it opens as the
+    plaintext's data), open: a caller that goes on changing it parses it once."""
+    with gc_paused():
+        sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
+        return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
 
 
 def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:

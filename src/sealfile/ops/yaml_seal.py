@@ -20,7 +20,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
-from sealfile.model.rules import EncryptionRules
+from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import Styled, encode_scalar
 from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
@@ -78,8 +78,9 @@ def seal_yaml(
 def _payloads(text: str, leaves: list[Leaf], rules: EncryptionRules) -> dict[int, bytes]:
     """Leaf index -> value payload of every value the rules encrypt (refusing what the format cannot hold)."""
     payloads: dict[int, bytes] = {}
+    encrypts = RuleMemo(rules)
     for index, leaf in enumerate(leaves):
-        if isinstance(leaf.value, (dict, list)) or not rules.encrypts(leaf.path):
+        if isinstance(leaf.value, (dict, list)) or not encrypts(leaf.path, id(leaf.parent)):
             continue
         scalar = styled(leaf)
         try:
