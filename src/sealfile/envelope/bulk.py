@@ -48,7 +48,7 @@ def open_many(
 ) -> list[bytes]:
     """For each ``(encoded path, "ENC[...]" text)``, the value's ``tag || text`` bytes (docs/format.md §5).
 
-    The same result as :meth:`ValueCipher.open_encoded` on each item; on the first bad item,
+    The same result as :meth:`ValueCipher.open_payload` on each item; on the first bad item,
     :class:`IntegrityError` naming ``keypath_of(index)``.
     """
     signing_key, encryption_key = data_key[:16], data_key[16:]
@@ -103,8 +103,9 @@ def _decrypt_cbc_all(key: bytes, tokens: list[bytes]) -> bytes:
 
 
 def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int | Sequence[int]) -> list[str]:
-    """For each ``(encoded path, value payload)``, its ``ENC[...]`` token: what
-    :meth:`ValueCipher.seal_payload` gives, sealed at ``times`` (one Unix time for all, or one per item)."""
+    """For each ``(encoded path, value payload)`` (:func:`pack_payload`), its ``ENC[...]`` token:
+    Fernet's token of ``path digest || payload`` sealed at ``times`` (one Unix time for all, or one
+    per item), which :meth:`ValueCipher.open_payload` and :func:`open_many` open."""
     if not items:
         return []
     stamps = [times] * len(items) if isinstance(times, int) else list(times)

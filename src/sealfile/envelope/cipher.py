@@ -13,13 +13,11 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Callable
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from sealfile.errors import FormatError, IntegrityError
-from sealfile.model.scalars import ENC_RE, Styled, decode_scalar, encode_scalar
+from sealfile.model.scalars import ENC_RE, Styled, decode_scalar
 
 DIGEST_BYTES = 16
 _LAYOUT_TAG = b"L"
@@ -52,20 +50,11 @@ def path_digest(encoded_path: bytes) -> bytes:
 
 
 class ValueCipher:
-    """Fernet under the file's data key, with path binding. ``clock`` is injectable for tests."""
+    """Opening one token: Fernet under the file's data key, with path binding (tokens are sealed,
+    one or many, by :func:`sealfile.envelope.bulk.seal_many`)."""
 
-    def __init__(self, data_key: bytes, clock: Callable[[], int] | None = None):
+    def __init__(self, data_key: bytes):
         self._fernet = Fernet(base64.urlsafe_b64encode(data_key))
-        self._clock = clock or now
-
-    def seal(self, encoded_path: bytes, value: Any, style: str | None = None, layout: bytes = b"") -> str:
-        return self.seal_payload(encoded_path, pack_payload(encode_scalar(value, style), layout))
-
-    def seal_payload(self, encoded_path: bytes, value_payload: bytes) -> str:
-        """A token for a value payload (:func:`pack_payload`)."""
-        payload = path_digest(encoded_path) + value_payload
-        token = self._fernet.encrypt_at_time(payload, self._clock())
-        return f"ENC[{token.decode('ascii')}]"
 
     def open_payload(self, encoded_path: bytes, sealed: str) -> bytes:
         """The value payload (:func:`unpack_payload` splits it); :class:`IntegrityError` if forged or moved."""

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, token_time, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, token_time, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
@@ -25,7 +25,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_data, same_value
+from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.yaml_seal import seal_yaml, styled
@@ -184,7 +184,7 @@ class SplicedOpen(OpenDocument):
         if same_value(old.value, value):
             return False
         scalar = styled_for(value, old)
-        token = cipher.seal(leaf.encoded_path, scalar.value, scalar.style)
+        token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index = self._sealed.scan.leaves.index(leaf)
         expected = self.data()
         leaf.parent[leaf.slot] = scalar.value

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, token_time, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, token_time, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.errors import FormatError, IntegrityError
@@ -152,7 +152,7 @@ class TreeOpen(OpenDocument):
         if previous is not None and not isinstance(value, (dict, list)) and same_value(previous.value, value):
             return False
         replace_leaf(self._tree, path, _to_store(value, self.store, previous))
-        seal_subtree(self._tree, path, self._cipher(), self.metadata.rules, self.store)
+        seal_subtree(self._tree, path, self._data_key, self.metadata.rules, self.store)
         self._changed, self._expected = True, None
         return True
 
@@ -232,13 +232,14 @@ def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
     return store.write_scalar(styled_for(value, previous))
 
 
-def seal_subtree(tree: Any, path: Path, cipher: ValueCipher, rules: EncryptionRules, store: Store) -> None:
+def seal_subtree(tree: Any, path: Path, data_key: bytes, rules: EncryptionRules, store: Store) -> None:
     """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
-    for leaf_path, value in scalar_leaves(get_at(tree, path)):
-        full = (*path, *leaf_path)
-        if rules.encrypts(full):
-            scalar = store.read_scalar(value)
-            replace_leaf(tree, full, cipher.seal(encode_path(full), scalar.value, scalar.style))
+    placed = [((*path, *leaf_path), store.read_scalar(value)) for leaf_path, value in scalar_leaves(get_at(tree, path))]
+    sealed = [(full, scalar) for full, scalar in placed if rules.encrypts(full)]
+    tokens = seal_many(data_key, [(encode_path(full), encode_scalar(scalar.value, scalar.style))
+                                  for full, scalar in sealed], now())
+    for (full, _), token in zip(sealed, tokens, strict=True):
+        replace_leaf(tree, full, token)
 
 
 def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:
