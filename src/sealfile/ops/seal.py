@@ -28,6 +28,8 @@ from sealfile.ops.tree import (
     dump_with_metadata,
     encode_leaf,
     mac_leaves,
+    plain_values,
+    read_back,
     replace_leaf,
     scalar_leaves,
 )
@@ -72,10 +74,13 @@ def seal_plaintext(
         with policy.writing() if policy is not None else nullcontext():
             return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine()).dump()
     tree = store.load_editable(plaintext)
+    check_plaintext_root(tree)
+    expected = plain_values(tree, store)
     with policy.writing() if policy is not None else nullcontext():
-        meta = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
+        meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
     target = output or store
-    return dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
+    text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
+    return read_back(text, target, data_key, expected)
 
 
 def seal_tree(
@@ -86,8 +91,9 @@ def seal_tree(
     *,
     reuse: Reuse | None = None,
     clock: Callable[[], int] | None = None,
-) -> Metadata:
-    """Seal a plaintext tree of ``store`` in place; the metadata to store with it.
+) -> tuple[Metadata, bytes]:
+    """Seal a plaintext tree of ``store`` in place; the metadata to store with it, and the data key
+    (for reading the result back).
 
     With ``reuse`` the previous data key and stanzas are kept (``keys``, when given, name the
     recipients instead), and a value whose plaintext is unchanged keeps its token. ``keys`` is a
@@ -112,7 +118,7 @@ def seal_tree(
     for (path, _), token in zip(fresh, tokens, strict=True):
         replace_leaf(tree, path, token)
     meta = Metadata(FORMAT_VERSION, groups, rules, "", threshold)
-    return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store)))
+    return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store))), data_key
 
 
 def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:

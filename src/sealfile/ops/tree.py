@@ -202,14 +202,27 @@ class TreeOpen(OpenDocument):
         expected = self.data() if self._expected is None else self._expected
         self.metadata = seal_metadata(self.metadata, self._data_key, encode_leaves(mac_leaves(self._tree, self.store)))
         text = dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
-        try:
-            same = same_data(TreeSealed(text, self.store).open_with(self._data_key).data(), expected)
-        except (FormatError, IntegrityError):
-            same = False
-        if not same:
-            raise FormatError(f"refusing to write: the sealed result would not read back as the same data "
-                              f"in {self.store.name} syntax (please report it)")
-        return text
+        return read_back(text, self.store, self._data_key, expected)
+
+
+def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
+    """``text``, refused unless it opens, through the reader's own path, as exactly ``expected``."""
+    try:
+        same = same_data(TreeSealed(text, store).open_with(data_key).data(), expected)
+    except (FormatError, IntegrityError):
+        same = False
+    if not same:
+        raise FormatError(f"refusing to write: the sealed result would not read back as the same data "
+                          f"in {store.name} syntax (please report it)")
+    return text
+
+
+def plain_values(tree: Any, store: Store) -> Any:
+    """A plaintext tree of ``store`` as plain data: what the sealed file must open as."""
+    plain = _plain_copy(tree)
+    for path, value in scalar_leaves(tree):
+        replace_leaf(plain, path, store.read_scalar(value).value)
+    return plain
 
 
 def _plain_copy(tree: Any) -> Any:
