@@ -9,9 +9,8 @@ import pytest
 from sealfile.envelope import bulk
 from sealfile.envelope.cipher import token_time
 from sealfile.errors import FormatError
-from sealfile.ops import change, spliced, tree
+from sealfile.ops import change, seal, spliced, tree, yaml_seal
 from sealfile.ops.reader import read_document
-from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.support.identities import AgeIdentity
 
@@ -24,7 +23,7 @@ PLAIN = {
 
 def _sealed(syntax: str, identity: AgeIdentity) -> str:
     times = iter(range(1_600_000_000, 1_600_000_100))
-    return seal_text(PLAIN[syntax], [identity.key], store=get_store(syntax), clock=lambda: next(times))
+    return seal.seal_text(PLAIN[syntax], [identity.key], store=get_store(syntax), clock=lambda: next(times))
 
 
 @pytest.mark.parametrize("syntax", sorted(PLAIN))
@@ -57,3 +56,26 @@ def test_a_rotate_that_would_not_read_back_is_refused(syntax: str, age_identity:
     with pytest.raises(FormatError, match="refusing to write") as caught:
         change.rotate(sealed, store)
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("syntax", sorted(PLAIN))
+def test_an_encrypt_that_would_not_read_back_is_refused(syntax: str, age_identity: AgeIdentity,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seal, "seal_many", _swapping_seal_many)
+    monkeypatch.setattr(yaml_seal, "seal_many", _swapping_seal_many)
+    with pytest.raises(FormatError, match="refusing to write") as caught:
+        _sealed(syntax, age_identity)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("syntax", sorted(PLAIN))
+def test_a_set_keeps_the_other_values_and_reads_back(syntax: str, age_identity: AgeIdentity) -> None:
+    store = get_store(syntax)
+    sealed = _sealed(syntax, age_identity)
+    keypath = "DB_PASSWORD" if syntax == "dotenv" else "db.password"
+    before = read_document(sealed, store).open().data()
+    after = read_document(change.set_value(sealed, keypath, "s3cret", store), store).open().data()
+    if syntax == "dotenv":
+        assert after == {**before, "DB_PASSWORD": "s3cret"}
+    else:
+        assert after == {**before, "db": {**before["db"], "password": "s3cret"}}
