@@ -61,8 +61,9 @@ def _specs() -> dict[str, Spec]:
             "namespace": None, "prefix": "", "output": None, "portable": False}),
         "verify": Spec(("files*",), {"--input-type": _input_type(), "--keyless": Option("keyless", "flag")},
                        {"input_type": None, "keyless": False, "show": None}),
-        "status": Spec(("files*",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type()},
-                       {"older_than": None, "input_type": None}),
+        "status": Spec(("files*",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type(),
+                                     "--values": Option("values", "flag")},
+                       {"older_than": None, "input_type": None, "values": False}),
         "set": Spec(("file", "keypath", "value?"), {
             "--type": Option("value_type", "choice", VALUE_TYPES),
             "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),

@@ -47,14 +47,13 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
-from sealfile.kms.base import MasterKey
-from sealfile.kms.groups import KeyGroups
-from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the providers are imported only to read creation rules: readers need none
     from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.kms.base import MasterKey
+    from sealfile.kms.groups import KeyGroups
 
 CONFIG_NAME = ".sealfile.yaml"
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
@@ -214,6 +213,8 @@ def _creation_rules(raw: Any) -> list[CreationRule]:
 def _creation_rule(entry: Any, where: str) -> CreationRule:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
+    from sealfile.kms.registry import all_providers
+
     providers = all_providers()
     known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
     unknown = sorted(str(k) for k in entry if k not in known)
@@ -236,6 +237,9 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
 
 def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
     """One group from the rule's own recipient fields, or its ``key_groups`` and ``threshold``."""
+    from sealfile.kms.groups import KeyGroups
+    from sealfile.kms.registry import all_providers
+
     groups = entry.get("key_groups")
     if groups is None:
         if "threshold" in entry:
@@ -261,6 +265,8 @@ def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
 
 
 def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
+    from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
+
     keys: list[MasterKey] = []
     for type_id in all_providers():
         for item in _entries(entry.get(type_id)):

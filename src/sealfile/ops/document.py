@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.envelope.cipher import token_time
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -73,14 +73,8 @@ class SealedDocument(ABC):
 
     def set_times(self) -> dict[str, int]:
         """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
-        times: dict[str, int] = {}
-        for path, token in self.tokens():
-            try:
-                times[format_keypath(path)] = token_time(token)
-            except FormatError as err:
-                err.keypath = format_keypath(path)
-                raise
-        return times
+        tokens = self.tokens()
+        return {format_keypath(path): when for (path, _), when in zip(tokens, token_times(tokens), strict=True)}
 
 
 class OpenDocument(ABC):

@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from sealfile.envelope.mac import EncodedLeaf, compute_mac, seal_digest, signed_message
 from sealfile.model.metadata import Metadata
 
 if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
+    from sealfile.envelope.mac import EncodedLeaf
     from sealfile.envelope.signing import Signer
 
 _FROM_ENVIRONMENT = "environment"
@@ -51,6 +51,8 @@ def current_signer() -> Signer | None:
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:
     """``meta`` as written now: the current version, a MAC over ``leaves``, and the signature of
     the current signer over the seal (the signature of the previous content no longer applies)."""
+    from sealfile.envelope.mac import compute_mac, seal_digest, signed_message  # keyless readers need none
+
     leaves = list(leaves)
     meta = meta.upgraded().with_signature(None)
     meta = meta.with_mac(compute_mac(data_key, meta, leaves))

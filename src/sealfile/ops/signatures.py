@@ -20,7 +20,7 @@ variable, which pins the signers for CI, else the ``.sealfile.yaml`` that govern
 Without any, behaviour is as it was: files are read and written unsigned or signed alike.
 
 The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
-configured (its start-up time is measured, benchmarks/RESULTS.md).
+configured, ``status`` only for a signed file (start-up time is measured, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
-from sealfile.envelope.mac import signed_message
 from sealfile.errors import (
     ConfigError,
     SealfileError,
@@ -41,14 +40,14 @@ from sealfile.errors import (
     UntrustedSealError,
     UntrustedSignerError,
 )
-from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.sealing import signing_as
-from sealfile.stores import Store
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.envelope.signing import Signer
+    from sealfile.ops.document import OpenDocument, SealedDocument
+    from sealfile.stores import Store
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
 RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
@@ -96,6 +95,8 @@ class SignatureCheck:
 
 def signed_message_of(document: SealedDocument) -> bytes:
     """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
+    from sealfile.envelope.mac import signed_message  # with cryptography: only for a signed file
+
     return signed_message(document.digest(), document.metadata.mac)
 
 

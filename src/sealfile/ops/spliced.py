@@ -25,7 +25,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import Styled, decode_scalar, is_sealed, same_data, same_value
+from sealfile.model.scalars import Styled, decode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.yaml_seal import seal_yaml, styled
@@ -33,19 +33,18 @@ from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import metablock, restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import Leaf, scan
+from sealfile.stores.yaml.scan import Leaf, Scan, scan
+from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
-    def __init__(self, text: str, store: Store, engine: Engine):
+    def __init__(self, text: str, store: Store, engine: Engine,
+                 read: tuple[str, str, Scan, Metadata] | None = None):
+        """``read``: :func:`~sealfile.stores.yaml.sealed.scan_sealed_yaml` of ``text``, if done already."""
         self.text, self.store, self.engine = text, store, engine
-        self.bom, self.body = split_bom(text)
-        self.scan = scanned = scan(self.body, engine=engine)
-        if scanned.metadata_node is None:
-            raise FormatError("not a sealed file (no 'sealfile' metadata key)")
-        self.metadata = Metadata.from_mapping(scanned.metadata)
-        self._tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
+        self.bom, self.body, self.scan, self.metadata = read or scan_sealed_yaml(text, engine)
+        self._tokens = token_flags(self.scan.leaves)
 
     @cached_property
     def mac_input(self) -> list[EncodedLeaf]:

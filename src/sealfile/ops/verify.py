@@ -76,14 +76,6 @@ def _check_structure(document: SealedDocument) -> None:
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
 
 
-def signature_status(document: SealedDocument, policy: TrustPolicy) -> str:
-    """Who signed the file, and whether readers under ``policy`` would refuse it (for ``status``)."""
-    check = policy.check(document)
-    if policy.required and not policy.accepts(check):
-        return f"{policy.refusal(check)} (readers refuse it)"
-    return check.describe()
-
-
 def signed_message(text: str, store: Store) -> bytes:
     """The exact bytes the file's signature covers, as ``ssh-keygen -Y verify`` reads them from stdin."""
     return signed_message_of(read_document(text, store))

@@ -21,7 +21,8 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
-from sealfile.ops.read import SOPS_MARKER, get_path
+from sealfile.ops.keyless import SOPS_MARKER
+from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
 from sealfile.runtime.environment import export, variables_for
