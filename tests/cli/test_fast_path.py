@@ -128,6 +128,12 @@ NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyr
          "sealfile.files.editor", "sealfile.sops", "sealfile.kms.aws", "sealfile.kms.gcp",
          "sealfile.kms.azure", "sealfile.kms.vault", "sealfile.kms.pgp"]
 READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "tempfile", "uuid", "platform"]
+# status needs no key: it decrypts nothing, builds no document (its file is unsigned and no policy is
+# configured), runs nothing, and reads no creation rules (there is no .sealfile.yaml).
+STATUS_NEVER = [*READERS_NEVER, "cryptography", "sealfile.envelope.cipher", "sealfile.envelope.bulk",
+                "sealfile.envelope.mac", "sealfile.envelope.datakey", "sealfile.ops.document",
+                "sealfile.ops.spliced", "sealfile.ops.tree", "sealfile.ops.read", "sealfile.ops.verify",
+                "sealfile.ops.config", "sealfile.runtime.freshness", "subprocess"]
 
 PROBE = """
 import json, os, runpy, sys
@@ -146,7 +152,8 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
     (["decrypt", "--extract", "a", "{f}"], READERS_NEVER),
     (["decrypt", "{f}", "{f}"], READERS_NEVER),
     (["verify", "{f}"], READERS_NEVER),
-    (["status", "{f}"], READERS_NEVER),
+    (["status", "{f}"], STATUS_NEVER),
+    (["status", "--values", "{f}"], STATUS_NEVER),
     (["exec", "{f}", "--", "true"], READERS_NEVER),
     (["set", "{f}", "a", "new-value"], NEVER),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")

@@ -6,7 +6,8 @@ what it holds, and signed whenever a signer is in effect (docs/format.md §9).
 
 Who signs: inside :func:`signing_as` the signer given there (``None``: nobody), which is how
 commands pass the signer their trust policy checked (:mod:`sealfile.ops.signatures`); outside
-it, the key ``SEALFILE_SIGNING_KEY`` names, if any, so library writes sign as commands do.
+it, the key ``SEALFILE_SIGNING_KEY`` names, if any, so library writes sign as commands do. What a
+signature covers (:func:`signed_message_of`) is the same bytes for the writer and for every reader.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sealfile.model.metadata import Metadata
 if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
     from sealfile.envelope.mac import EncodedLeaf
     from sealfile.envelope.signing import Signer
+    from sealfile.ops.document import SealedDocument
 
 _FROM_ENVIRONMENT = "environment"
 _signer: ContextVar[Signer | str | None] = ContextVar("sealfile_signer", default=_FROM_ENVIRONMENT)
@@ -46,6 +48,13 @@ def current_signer() -> Signer | None:
 
         return signer_from_environment()
     return chosen
+
+
+def signed_message_of(document: SealedDocument) -> bytes:
+    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
+    from sealfile.envelope.mac import signed_message
+
+    return signed_message(document.digest(), document.metadata.mac)
 
 
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:

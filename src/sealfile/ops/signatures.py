@@ -41,7 +41,7 @@ from sealfile.errors import (
     UntrustedSignerError,
 )
 from sealfile.ops.reader import read_document
-from sealfile.ops.sealing import signing_as
+from sealfile.ops.sealing import signed_message_of, signing_as
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
@@ -91,13 +91,6 @@ class SignatureCheck:
             claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
             return f"the signature{claimed} does not verify: the file changed after it was signed"
         return "unsigned"
-
-
-def signed_message_of(document: SealedDocument) -> bytes:
-    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
-    from sealfile.envelope.mac import signed_message  # with cryptography: only for a signed file
-
-    return signed_message(document.digest(), document.metadata.mac)
 
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
@@ -279,11 +272,15 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
     deployment's pin outranks the repository), else ``signers:`` of the ``.sealfile.yaml`` that
     governs it; ``require_signature`` from its creation rule."""
-    from sealfile.ops.config import load_config
+    from sealfile.ops.config_files import find_config
 
-    config = load_config(file)
+    pinned, config_path = from_environment(), find_config(file)
+    if config_path is None:  # most readers: no creation rules to import and read
+        return pinned
+    from sealfile.ops.config import read_config
+
+    config = read_config(config_path)
     rule = config.rule_for(file)
-    pinned = from_environment()
     signers = pinned.signers if pinned.signers is not None else config.signers
     return TrustPolicy(signers, bool(rule and rule.require_signature))
 

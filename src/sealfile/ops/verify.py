@@ -16,7 +16,8 @@ from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
-from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPolicy, for_file, signed_message_of
+from sealfile.ops.sealing import signed_message_of
+from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPolicy, for_file
 from sealfile.stores import Store
 
 
