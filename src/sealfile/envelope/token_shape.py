@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
-from sealfile.model.scalars import ENC_RE
 
 FERNET_HEADER, FERNET_TAG, AES_BLOCK = 1 + 8 + 16, 32, 16
 """A Fernet token's version, timestamp and IV; its HMAC tag; the AES block its ciphertext fills."""
@@ -33,19 +32,15 @@ def fernet_sized(size: int) -> bool:
     return body >= AES_BLOCK and body % AES_BLOCK == 0
 
 
-def token_time(sealed: str) -> int:
-    """When a value was last set: Fernet's timestamp, readable without the key (bytes 1..9).
-
-    Only the token's first 12 base64 characters (9 bytes) are decoded, and its length checked for
-    a Fernet token's shape: ``status`` dates every value of a file, and decoding whole tokens to
-    read 8 bytes of each was most of its work. A truncated or foreign token is still refused."""
-    return _time_of(sealed, {})
-
-
 def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
-    """:func:`token_time` of each ``(path, token)``, in order; a damaged token is refused naming its
-    path. Tokens sealed in the same second share their first 12 characters (version and
-    timestamp), so each distinct header is decoded once."""
+    """When each value was last set, in order: Fernet's timestamp (bytes 1..9), readable without
+    the key. Each ``(path, token)`` holds a sealed value (:func:`~sealfile.model.scalars.is_sealed`,
+    which every reader checks first); a token too damaged to date is refused naming its path.
+
+    Only a token's first 12 base64 characters (its 9-byte header) are decoded, and its length
+    checked for a Fernet token's shape: ``status`` dates every value of a file, and decoding whole
+    tokens to read 8 bytes of each was most of its work. Tokens sealed in the same second share
+    those 12 characters, so each distinct header is decoded once."""
     headers: dict[str, int] = {}
     times: list[int] = []
     for path, token in tokens:
@@ -58,10 +53,9 @@ def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
 
 
 def _time_of(sealed: str, headers: dict[str, int]) -> int:
-    match = ENC_RE.match(sealed)
-    if match is None:
+    if not (sealed.startswith("ENC[") and sealed.endswith("]")):
         raise FormatError("not a sealed value")
-    text = match.group(1)
+    text = sealed[4:-1]
     padding = len(text) - len(text.rstrip("="))
     if len(text) % 4 or not fernet_sized(len(text) * 3 // 4 - padding):
         raise FormatError(_DAMAGED)
