@@ -44,8 +44,7 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
                 described = read_keyless(text, store)
                 info = described.status
                 lines = _status_lines(file, info, signature_status(file, described), values)
-        for line in ([""] if shown else []) + lines:
-            console.echo(line)
+        console.echo("\n".join(([""] if shown else []) + lines))  # one write: --values may list thousands
         shown.append(file)
         return _stale(file, info, older_than, console) if older_than is not None and info is not None else ExitCode.OK
 
