@@ -17,26 +17,30 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sealfile.cli import hot
 from sealfile.cli.boundary import UsageProblem, reported
 
 
-class Option(NamedTuple):
-    dest: str
-    kind: str
-    """``value``, ``path``, ``age``, ``flag`` (``off`` for its ``--no-`` twin), ``multiple`` or ``choice``."""
-    choices: tuple[str, ...] = ()
+class Option:
+    __slots__ = ("choices", "dest", "kind")
+
+    def __init__(self, dest: str, kind: str, choices: tuple[str, ...] = ()) -> None:
+        self.dest, self.kind, self.choices = dest, kind, choices
+        """``kind``: ``value``, ``path``, ``age``, ``flag`` (``off`` for its ``--no-`` twin), ``multiple``
+        or ``choice``."""
 
 
-class Spec(NamedTuple):
-    positionals: tuple[str, ...]
-    """Names in order; a name ending in ``*`` takes every remaining argument (at least one)."""
-    options: dict[str, Option]
-    defaults: dict[str, Any]
-    interspersed: bool = True
-    """Options may follow positionals (``exec`` stops at its first positional, as its click command does)."""
+class Spec:
+    __slots__ = ("defaults", "interspersed", "options", "positionals")
+
+    def __init__(self, positionals: tuple[str, ...], options: dict[str, Option], defaults: dict[str, Any],
+                 interspersed: bool = True) -> None:
+        self.positionals, self.options, self.defaults = positionals, options, defaults
+        """``positionals``: names in order; a name ending in ``*`` takes every remaining argument (at least one)."""
+        self.interspersed = interspersed
+        """Options may follow positionals (``exec`` stops at its first positional, as its click command does)."""
 
 
 def _input_type() -> Option:
@@ -47,7 +51,7 @@ def _input_type() -> Option:
 
 def _specs() -> dict[str, Spec]:
     from sealfile.ops.values import VALUE_TYPES
-    from sealfile.runtime.outputs import FORMATS
+    from sealfile.runtime.formats import FORMATS
 
     return {
         "decrypt": Spec(("files*",), {

@@ -8,19 +8,18 @@ no file name (callers attach it with :func:`sealfile.files.io.about`). Readers g
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import SealfileError
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import get_at, resolve
+from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
-from sealfile.stores.yaml.portable import portable
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 
@@ -44,7 +43,7 @@ def decrypt_text(
     if sops_plaintext is not None:
         return sops_plaintext
     document = policy.open(text, store or get_store("yaml"))
-    respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
+    respell = _portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))
     where, container = document.locate(extract)
@@ -56,6 +55,12 @@ def decrypt_text(
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _portable(text: str) -> str:
+    from sealfile.stores.yaml.portable import portable
+
+    return portable(text)
 
 
 def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:
@@ -108,8 +113,8 @@ def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | Non
     return document.metadata
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(Record):
+    _fields = ("version", "recipients", "rules", "values", "encrypted", "set_at", "groups", "threshold")
     version: int
     recipients: list[tuple[str, str]]
     rules: EncryptionRules
@@ -121,6 +126,10 @@ class Status:
     """``recipients`` in their key groups (one group unless the data key is split)."""
     threshold: int
     """How many key groups open the file."""
+
+    def __init__(self, version: int, recipients: list[tuple[str, str]], rules: EncryptionRules, values: int,
+                 encrypted: int, set_at: dict[str, int], groups: list[list[tuple[str, str]]], threshold: int) -> None:
+        self._fill(version, recipients, rules, values, encrypted, set_at, groups, threshold)
 
 
 def recipient_names(meta: Metadata) -> list[tuple[str, str]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -37,11 +36,11 @@ _LINE = re.compile(
 )
 
 
-@dataclass
 class _Entry:
-    raw: str
-    key: str | None = None
-    value: str | None = None
+    __slots__ = ("key", "raw", "value")
+
+    def __init__(self, raw: str, key: str | None = None, value: str | None = None) -> None:
+        self.raw, self.key, self.value = raw, key, value
 
 
 class QuotedValue(str):
