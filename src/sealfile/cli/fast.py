@@ -1,7 +1,7 @@
 """The command line's fast path: the commands run most often, parsed without click.
 
 Importing click costs a CLI start as much as the YAML parser does, so a plain invocation of
-``decrypt``, ``verify``, ``status``, ``set`` or ``exec`` is parsed here and runs the same body as
+``decrypt``, ``verify``, ``status``, ``set``, ``rotate`` or ``exec`` is parsed here and runs the same body as
 its click command (:mod:`sealfile.cli.hot`, :mod:`sealfile.cli.status`). Anything this parser is
 not sure of (``--help``, an unknown or repeated option, ``-xVALUE`` clusters, a bad choice, a
 ``SEALFILE_<COMMAND>_*`` variable that click would read as an option, a prompt) goes to click
@@ -72,6 +72,7 @@ def _specs() -> dict[str, Spec]:
             "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),
             "--input-type": _input_type(),
         }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None}),
+        "rotate": Spec(("files*",), {"--input-type": _input_type()}, {"input_type": None}),
         "exec": Spec(("file", "command*"), {
             "--prefix": Option("prefix", "value"), "--extract": Option("extract", "value"),
             "--override": Option("override", "flag"), "--no-override": Option("override", "off"),
@@ -82,10 +83,10 @@ def _specs() -> dict[str, Spec]:
     }
 
 
-HOT = ("decrypt", "verify", "status", "set", "exec")
+HOT = ("decrypt", "verify", "status", "set", "rotate", "exec")
 Parsed = tuple[str, dict[str, Any]]
 PATH_PARAMS = ("file", "files", "output")
-SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file"}
+SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file", "rotate": "files"}
 """The arguments click reads as sealed files (:class:`sealfile.cli.options.SealedFilePath`)."""
 
 
@@ -172,6 +173,8 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
         from sealfile.cli.status import status
 
         return lambda: status(**params)
+    if command == "rotate":
+        return lambda: hot.rotate(**params)
     if command == "set":
         if params["value"] is None:
             if sys.stdin.isatty():
