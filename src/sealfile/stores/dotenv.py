@@ -23,7 +23,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.scalars import Styled
-from sealfile.stores.base import Store
+from sealfile.stores.base import SUFFIXES, Store
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -79,7 +79,7 @@ def _style(raw: str, key: str) -> str | None:
 
 class DotenvStore(Store):
     name = "dotenv"
-    suffixes = (".env", ".env.enc")
+    suffixes = SUFFIXES["dotenv"]
 
     def load_editable(self, text: str) -> DotenvDocument:
         from dotenv.parser import parse_stream
