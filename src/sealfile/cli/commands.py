@@ -32,8 +32,8 @@ from sealfile.files import io
 from sealfile.ops import seal, signatures
 from sealfile.ops.config import trust_near
 from sealfile.ops.verify import allowed_signers_for, signature_text, signed_message
+from sealfile.runtime.formats import FORMATS
 from sealfile.runtime.freshness import parse_age
-from sealfile.runtime.outputs import FORMATS
 from sealfile.stores import STORE_NAMES, store_for
 
 

@@ -36,7 +36,7 @@ def _missing_in(root: Path) -> str | None:
         return None
     if not any(name in attributes for name in _USES_DRIVER):
         return None
-    from sealfile.gitflow.gitcli import git  # subprocess: only where the attributes name a driver
+    from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers
 
     try:
         configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()

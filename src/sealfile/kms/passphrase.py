@@ -25,8 +25,10 @@ it prints nor what is typed is ever shown or kept.
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
+import warnings
 from collections.abc import Callable
 from functools import partial
 
@@ -97,9 +99,6 @@ def _from_terminal(prompt: str) -> bytes:
 def read_hidden(prompt: str) -> str | None:
     """What is typed on the terminal after ``prompt``, not echoed ("" at end of input); ``None`` when
     the terminal cannot hide it. Call only when :func:`terminal_present`."""
-    import getpass  # this and subprocess only when asking: every age key loads this module
-    import warnings
-
     try:
         with warnings.catch_warnings():
             # getpass warns, then reads with echo on, when it cannot hide input: refuse instead
@@ -112,7 +111,7 @@ def read_hidden(prompt: str) -> str | None:
 
 
 def _from_askpass(program: str, prompt: str) -> bytes:
-    import subprocess
+    import subprocess  # only when an askpass program is configured
 
     try:
         # stdin is not the askpass program's: it may be the data sealfile is reading

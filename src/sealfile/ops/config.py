@@ -41,12 +41,12 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
+from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config_files import find_config
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
@@ -62,28 +62,38 @@ too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
 
 
-@dataclass(frozen=True)
-class CreationRule:
+class CreationRule(Record):
+    _fields = ("path_regex", "recipients", "rules", "require_signature")
     path_regex: str
     recipients: KeyGroups | None
     """Who opens files the rule makes (``None``: the rule names no recipient)."""
     rules: EncryptionRules
-    require_signature: bool = False
+    require_signature: bool
+
+    def __init__(self, path_regex: str, recipients: KeyGroups | None, rules: EncryptionRules,
+                 require_signature: bool = False) -> None:
+        self._fill(path_regex, recipients, rules, require_signature)
 
     @property
     def keys(self) -> list[MasterKey]:
         return list(self.recipients.keys) if self.recipients else []
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(Record):
+    _fields = ("path", "creation_rules", "sealed_patterns", "signers", "trusted")
     path: Path | None
-    creation_rules: list[CreationRule] = field(default_factory=list)
-    sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
-    signers: AllowedSigners | None = None
+    creation_rules: list[CreationRule]
+    sealed_patterns: tuple[str, ...]
+    signers: AllowedSigners | None
     """The trusted signers of ``signers:`` (docs/format.md §9), ``None`` when it names none."""
-    trusted: trust.Trusted = field(default_factory=trust.Trusted)
+    trusted: trust.Trusted
     """The ``trust`` section and the targets of every creation rule's keys."""
+
+    def __init__(self, path: Path | None, creation_rules: list[CreationRule] | None = None,
+                 sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS, signers: AllowedSigners | None = None,
+                 trusted: trust.Trusted | None = None) -> None:
+        self._fill(path, [] if creation_rules is None else creation_rules, sealed_patterns, signers,
+                   trust.Trusted() if trusted is None else trusted)
 
     @property
     def root(self) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
@@ -26,6 +25,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath, get_at, resolve
+from sealfile.model.record import Record
 from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores import Store
 
@@ -33,15 +33,20 @@ SealedLeaf = tuple[Path, Any]
 """``(path, value)`` where value is an ``ENC[...]`` token, a plaintext :class:`Styled`, or ``{}``/``[]``."""
 
 
-@dataclass(frozen=True)
-class Reuse:
+class Reuse(Record):
     """What a re-seal of the same file may keep: its data key, stanzas (in key groups) and ciphertexts."""
 
-    data_key: bytes = field(repr=False)
+    _fields = ("data_key", "groups", "tokens", "threshold")
+    _hidden = frozenset({"data_key", "tokens"})
+    data_key: bytes
     groups: tuple[tuple[Stanza, ...], ...]
-    tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
+    tokens: dict[bytes, tuple[str, bytes]]
     """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
-    threshold: int = 1
+    threshold: int
+
+    def __init__(self, data_key: bytes, groups: tuple[tuple[Stanza, ...], ...],
+                 tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1) -> None:
+        self._fill(data_key, groups, tokens, threshold)
 
 
 class SealedDocument(ABC):

@@ -15,7 +15,6 @@ from sealfile.model.paths import get_at, resolve
 from sealfile.ops.keyless import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
-from sealfile.stores.yaml.portable import portable
 
 
 def decrypt_text(
@@ -37,7 +36,7 @@ def decrypt_text(
     if sops_plaintext is not None:
         return sops_plaintext
     document = policy.open(text, store or get_store("yaml"))
-    respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
+    respell = _portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))
     where, container = document.locate(extract)
@@ -49,6 +48,12 @@ def decrypt_text(
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _portable(text: str) -> str:
+    from sealfile.stores.yaml.portable import portable
+
+    return portable(text)
 
 
 def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:

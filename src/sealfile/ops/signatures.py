@@ -28,9 +28,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Union
 
 from sealfile.errors import (
     ConfigError,
@@ -40,8 +39,10 @@ from sealfile.errors import (
     UntrustedSealError,
     UntrustedSignerError,
 )
+from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
 from sealfile.ops.sealing import signed_message_of, signing_as
+from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
@@ -52,45 +53,6 @@ if TYPE_CHECKING:
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
 RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
                      "(or 'sealfile rotate' first) to seal the change under a new data key")
-
-Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
-
-
-@dataclass(frozen=True)
-class SignatureCheck:
-    """What a file's signature says, checked without any key.
-
-    ``trusted``: verifies, by a trusted signer; ``valid``: verifies, with no trusted signers to
-    name its key; ``untrusted``: verifies, by a key they do not allow; ``invalid``: does not verify.
-    """
-
-    status: Status
-    fingerprint: str | None = None
-    principal: str | None = None
-    detail: str = ""
-
-    @property
-    def verified(self) -> bool:
-        return self.status in ("trusted", "valid")
-
-    @property
-    def signer(self) -> str:
-        """Who signed, as far as the signature says: ``alice (SHA256:...)``, a fingerprint, or ``nobody``."""
-        if self.principal:
-            return f"{self.principal} ({self.fingerprint})"
-        return self.fingerprint or "nobody"
-
-    def describe(self) -> str:
-        if self.status == "trusted":
-            return f"signed by {self.signer}"
-        if self.status == "valid":
-            return f"signed by {self.fingerprint} (no trusted signers configured to name it)"
-        if self.status == "untrusted":
-            return self.detail
-        if self.status == "invalid":
-            claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
-            return f"the signature{claimed} does not verify: the file changed after it was signed"
-        return "unsigned"
 
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
@@ -121,12 +83,15 @@ def _claimed_key(armored: str) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class TrustPolicy:
-    signers: AllowedSigners | None = None
+class TrustPolicy(Record):
+    _fields = ("signers", "require_signature")
+    signers: AllowedSigners | None
     """Who may seal; ``None`` when no trusted signers are configured."""
-    require_signature: bool = False
+    require_signature: bool
     """The file's creation rule requires a signature (``require_signature: true``)."""
+
+    def __init__(self, signers: AllowedSigners | None = None, require_signature: bool = False) -> None:
+        self._fill(signers, require_signature)
 
     @property
     def required(self) -> bool:

@@ -9,10 +9,10 @@ verify is always an error, whatever the policy: the file changed after it was si
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from sealfile.errors import ConfigError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
 from sealfile.model.paths import format_keypath
+from sealfile.model.record import Record
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
@@ -21,12 +21,15 @@ from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPo
 from sealfile.stores import Store
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(Record):
+    _fields = ("signature", "values_checked", "why_not")
     signature: SignatureCheck
     values_checked: bool
     """The data key opened the file: the MAC and every value were checked too."""
-    why_not: str = ""
+    why_not: str
+
+    def __init__(self, signature: SignatureCheck, values_checked: bool, why_not: str = "") -> None:
+        self._fill(signature, values_checked, why_not)
 
     def summary(self) -> str:
         if self.values_checked:

@@ -32,6 +32,7 @@ from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_tree
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
+from sealfile.stores.yaml.engines import gc_paused
 
 FilePath = str | os.PathLike[str]
 Files = FilePath | Sequence[FilePath]
@@ -175,7 +176,7 @@ def _open(
     file_type: str | None = None,
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
-    with about(path), trust_near(path):
+    with about(path), trust_near(path), gc_paused():  # one pause for parse, open and fill: see gc_paused
         policy = for_application(allowed_signers)
         text = read_text(path)
         sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
