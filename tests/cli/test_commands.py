@@ -281,7 +281,7 @@ def test_verify_tampered(run_cli: RunCli, sealed: Path) -> None:
 
 
 def test_status_needs_no_key(run_cli: RunCli, sealed: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
-    result = run_cli("status", sealed, env={"SEALFILE_AGE_KEY_FILE": str(tmp_path / "none.txt")})
+    result = run_cli("status", "--values", sealed, env={"SEALFILE_AGE_KEY_FILE": str(tmp_path / "none.txt")})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"file: {sealed}\n" in out

@@ -41,12 +41,16 @@ LINES = [
     ["status", "a.yaml", "b.yaml"],
     ["status", "--older-than", "90d", "a.yaml", "b.yaml", "c.yaml"],
     ["status", "a.yaml", "--older-than=2w"],
+    ["status", "--values", "a.yaml", "b.yaml"],
+    ["status", "a.yaml", "--values", "--older-than", "90d"],
     ["set", "a.yaml", "db.password", "v"],
     ["set", "a.yaml", "db", "v", "--replace"],
     ["set", "--replace", "--type", "yaml", "a.yaml", "db", "{a: 1}"],
     ["set", "-", "k", "v"],
     ["set", "a.yaml", "db.port", "5432", "--type", "int", "--rotate"],
     ["set", "--input-type=dotenv", "a.env", "KEY", "--", "-starts-with-dash"],
+    ["rotate", "a.yaml"],
+    ["rotate", "a.yaml", "--input-type", "json", "b.enc"],
     ["exec", "a.yaml", "env"],
     ["exec", "a.yaml", "--", "env", "-i"],
     ["exec", "--prefix", "APP_", "--allow-env", "PATH", "--allow-env", "HOME", "a.yaml", "env"],
@@ -67,11 +71,14 @@ CLICK_ONLY = [
     ["decrypt", "--extract"],
     ["status"],
     ["status", "--older-than", "ninety days", "a.yaml"],
+    ["status", "--values=yes", "a.yaml"],
     ["set", "a.yaml"],
     ["set", "a.yaml", "k", "v", "--replace", "--replace"],
     ["set", "a.yaml", "k", "v", "--replace=1"],
     ["verify", "--print-signature", "a.yaml"],
     ["exec", "a.yaml"],
+    ["rotate"],
+    ["rotate", "--in-place", "a.yaml"],
     ["encrypt", "a.yaml"],
     ["recipients", "add", "a.yaml"],
 ]
@@ -121,13 +128,23 @@ def test_every_command_names_its_module() -> None:
 
 # What each hot command must not load: the command-line library, every cloud SDK and the other
 # providers' clients, the signature modules (no policy is configured here), the writers' modules,
-# the pure-Python YAML round trip's dumping and the atomic writer (a reader writes nothing).
+# the pure-Python YAML round trip's dumping and the atomic writer (a reader writes nothing), and
+# what costs a start-up milliseconds for nothing here: dataclasses (inspect), filelock (the lock is
+# flock), subprocess, tempfile, the git and key-splitting modules.
 NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyring", "requests",
+         "dataclasses", "inspect", "filelock", "subprocess", "tempfile", "uuid", "sealfile.gitflow.gitcli",
+         "sealfile.envelope.shamir",
          "sealfile.cli.app", "sealfile.cli.options", "sealfile.envelope.sshsig", "sealfile.envelope.ssh_keys",
          "sealfile.envelope.allowed_signers", "sealfile.stores.yaml.roundtrip",
          "sealfile.files.editor", "sealfile.sops", "sealfile.kms.aws", "sealfile.kms.gcp",
          "sealfile.kms.azure", "sealfile.kms.vault", "sealfile.kms.pgp"]
 READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "tempfile", "uuid", "platform"]
+# status needs no key: it decrypts nothing, builds no document (its file is unsigned and no policy is
+# configured), runs nothing, and reads no creation rules (there is no .sealfile.yaml).
+STATUS_NEVER = [*READERS_NEVER, "cryptography", "sealfile.envelope.cipher", "sealfile.envelope.bulk",
+                "sealfile.envelope.mac", "sealfile.envelope.datakey", "sealfile.ops.document",
+                "sealfile.ops.spliced", "sealfile.ops.tree", "sealfile.ops.read", "sealfile.ops.verify",
+                "sealfile.ops.config", "sealfile.runtime.freshness", "subprocess"]
 
 PROBE = """
 import json, os, runpy, sys
@@ -146,9 +163,11 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
     (["decrypt", "--extract", "a", "{f}"], READERS_NEVER),
     (["decrypt", "{f}", "{f}"], READERS_NEVER),
     (["verify", "{f}"], READERS_NEVER),
-    (["status", "{f}"], READERS_NEVER),
+    (["status", "{f}"], STATUS_NEVER),
+    (["status", "--values", "{f}"], STATUS_NEVER),
     (["exec", "{f}", "--", "true"], READERS_NEVER),
     (["set", "{f}", "a", "new-value"], NEVER),
+    (["rotate", "{f}"], NEVER),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")
 def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str], age_key: AgeKey,
                                                tmp_path: Path) -> None:

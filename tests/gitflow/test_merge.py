@@ -12,7 +12,8 @@ from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import change as editing
-from sealfile.ops.read import decrypt_text, describe, verify_text
+from sealfile.ops.keyless import describe
+from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.ops.values import parse_value
 from sealfile.stores.yaml.reader import load_fast

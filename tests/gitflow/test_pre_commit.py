@@ -84,7 +84,7 @@ def test_the_hook_from_the_repository_at_the_release_tag(hooked: Sandbox, tmp_pa
     assert f"rev: v{version}\n" in REMOTE, "the README's rev is the tag of this version"
     release = tmp_path_factory.mktemp("release") / "sealfile"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(release)], check=True, env=hooked.env)
-    subprocess.run(["git", "tag", f"v{version}"], cwd=release, check=True, env=hooked.env)
+    subprocess.run(["git", "tag", "-f", f"v{version}"], cwd=release, check=True, env=hooked.env)  # a clone may have it
     (hooked.repo / ".pre-commit-config.yaml").write_text(REMOTE.replace(url, str(release)))
     _stage_leaks(hooked)
     done = _pre_commit(hooked, "run")

@@ -13,7 +13,8 @@ import pytest
 
 from sealfile.errors import ConfigError
 from sealfile.kms.age import generate_identity
-from sealfile.ops.config import CONFIG_NAME, find_config, load_config
+from sealfile.ops.config import load_config
+from sealfile.ops.config_files import CONFIG_NAME, find_config
 from tests.support.cli import cli_env
 
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,

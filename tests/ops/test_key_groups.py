@@ -16,7 +16,8 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.ops import change
-from sealfile.ops.read import decrypt_text, describe
+from sealfile.ops.keyless import describe
+from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.ops.tree import dump_with_metadata, parse_sealed_tree

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from sealfile.envelope import bulk
-from sealfile.envelope.cipher import token_time
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
 from sealfile.ops import change, seal, spliced, tree, yaml_seal
 from sealfile.ops.reader import read_document
@@ -34,7 +34,7 @@ def test_rotate_keeps_every_value_and_when_it_was_set(syntax: str, age_identity:
     old_tokens, new_tokens = before.tokens(), rotated.tokens()
     assert [path for path, _ in new_tokens] == [path for path, _ in old_tokens]
     assert not {token for _, token in old_tokens} & {token for _, token in new_tokens}
-    assert [token_time(token) for _, token in new_tokens] == [token_time(token) for _, token in old_tokens]
+    assert token_times(new_tokens) == token_times(old_tokens)
     assert rotated.open().data() == before.open().data()
 
 

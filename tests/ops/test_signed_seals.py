@@ -19,7 +19,8 @@ from sealfile.model.paths import encode_path
 from sealfile.ops import change, signatures
 from sealfile.ops.read import verify_text
 from sealfile.ops.reader import read_document
-from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, TrustPolicy, check_signature, signed_message_of
+from sealfile.ops.sealing import signed_message_of
+from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, TrustPolicy, check_signature
 from sealfile.ops.verify import verify_seal
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores import get_store

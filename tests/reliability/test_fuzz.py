@@ -22,7 +22,8 @@ from sealfile.envelope.datakey import forget_data_keys, unwrap_data_key
 from sealfile.errors import FormatError, SealfileError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.metadata import Metadata
-from sealfile.ops.read import describe, verify_text
+from sealfile.ops.keyless import describe
+from sealfile.ops.read import verify_text
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store

@@ -10,7 +10,6 @@ import click
 
 from sealfile.cli import hot
 from sealfile.cli.app import cli
-from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
 from sealfile.cli.options import (
     SEALED_FILE,
     creation_defaults,
@@ -129,11 +128,4 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
 @input_type_option
 def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     """Give files a new data key; every value re-encrypted."""
-
-    def one(file: Path, console: Console) -> None:
-        store = store_for(file, input_type)
-        policy = signatures.for_file(file)
-        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
-        console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
-
-    for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)
+    hot.rotate(files, input_type)

@@ -32,8 +32,8 @@ from sealfile.files import io
 from sealfile.ops import seal, signatures
 from sealfile.ops.config import trust_near
 from sealfile.ops.verify import allowed_signers_for, signature_text, signed_message
+from sealfile.runtime.formats import FORMATS
 from sealfile.runtime.freshness import parse_age
-from sealfile.runtime.outputs import FORMATS
 from sealfile.stores import STORE_NAMES, store_for
 
 
@@ -167,8 +167,9 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @click.option("--older-than", callback=_age_option, metavar="AGE",
               help="Exit 3 listing the values last set longer ago than AGE (e.g. 90d; units s, m, h, d, w).")
+@click.option("--values", is_flag=True, help="List when each value was last set, not only the summary.")
 @input_type_option
 @usage_checked
-def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Show recipients, rule and value ages of sealed or SOPS files; no key."""
-    show_status(files, older_than, input_type)
+def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None, values: bool) -> None:
+    """Show recipients, rule and when values were last set, of sealed or SOPS files; no key."""
+    show_status(files, older_than, input_type, values)

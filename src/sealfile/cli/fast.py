@@ -1,7 +1,7 @@
 """The command line's fast path: the commands run most often, parsed without click.
 
 Importing click costs a CLI start as much as the YAML parser does, so a plain invocation of
-``decrypt``, ``verify``, ``status``, ``set`` or ``exec`` is parsed here and runs the same body as
+``decrypt``, ``verify``, ``status``, ``set``, ``rotate`` or ``exec`` is parsed here and runs the same body as
 its click command (:mod:`sealfile.cli.hot`, :mod:`sealfile.cli.status`). Anything this parser is
 not sure of (``--help``, an unknown or repeated option, ``-xVALUE`` clusters, a bad choice, a
 ``SEALFILE_<COMMAND>_*`` variable that click would read as an option, a prompt) goes to click
@@ -17,26 +17,30 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sealfile.cli import hot
 from sealfile.cli.boundary import UsageProblem, reported
 
 
-class Option(NamedTuple):
-    dest: str
-    kind: str
-    """``value``, ``path``, ``age``, ``flag`` (``off`` for its ``--no-`` twin), ``multiple`` or ``choice``."""
-    choices: tuple[str, ...] = ()
+class Option:
+    __slots__ = ("choices", "dest", "kind")
+
+    def __init__(self, dest: str, kind: str, choices: tuple[str, ...] = ()) -> None:
+        self.dest, self.kind, self.choices = dest, kind, choices
+        """``kind``: ``value``, ``path``, ``age``, ``flag`` (``off`` for its ``--no-`` twin), ``multiple``
+        or ``choice``."""
 
 
-class Spec(NamedTuple):
-    positionals: tuple[str, ...]
-    """Names in order; a name ending in ``*`` takes every remaining argument (at least one)."""
-    options: dict[str, Option]
-    defaults: dict[str, Any]
-    interspersed: bool = True
-    """Options may follow positionals (``exec`` stops at its first positional, as its click command does)."""
+class Spec:
+    __slots__ = ("defaults", "interspersed", "options", "positionals")
+
+    def __init__(self, positionals: tuple[str, ...], options: dict[str, Option], defaults: dict[str, Any],
+                 interspersed: bool = True) -> None:
+        self.positionals, self.options, self.defaults = positionals, options, defaults
+        """``positionals``: names in order; a name ending in ``*`` takes every remaining argument (at least one)."""
+        self.interspersed = interspersed
+        """Options may follow positionals (``exec`` stops at its first positional, as its click command does)."""
 
 
 def _input_type() -> Option:
@@ -47,7 +51,7 @@ def _input_type() -> Option:
 
 def _specs() -> dict[str, Spec]:
     from sealfile.ops.values import VALUE_TYPES
-    from sealfile.runtime.outputs import FORMATS
+    from sealfile.runtime.formats import FORMATS
 
     return {
         "decrypt": Spec(("files*",), {
@@ -61,13 +65,15 @@ def _specs() -> dict[str, Spec]:
             "namespace": None, "prefix": "", "output": None, "portable": False}),
         "verify": Spec(("files*",), {"--input-type": _input_type(), "--keyless": Option("keyless", "flag")},
                        {"input_type": None, "keyless": False, "show": None}),
-        "status": Spec(("files*",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type()},
-                       {"older_than": None, "input_type": None}),
+        "status": Spec(("files*",), {"--older-than": Option("older_than", "age"), "--input-type": _input_type(),
+                                     "--values": Option("values", "flag")},
+                       {"older_than": None, "input_type": None, "values": False}),
         "set": Spec(("file", "keypath", "value?"), {
             "--type": Option("value_type", "choice", VALUE_TYPES),
             "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),
             "--input-type": _input_type(),
         }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None}),
+        "rotate": Spec(("files*",), {"--input-type": _input_type()}, {"input_type": None}),
         "exec": Spec(("file", "command*"), {
             "--prefix": Option("prefix", "value"), "--extract": Option("extract", "value"),
             "--override": Option("override", "flag"), "--no-override": Option("override", "off"),
@@ -78,10 +84,10 @@ def _specs() -> dict[str, Spec]:
     }
 
 
-HOT = ("decrypt", "verify", "status", "set", "exec")
+HOT = ("decrypt", "verify", "status", "set", "rotate", "exec")
 Parsed = tuple[str, dict[str, Any]]
 PATH_PARAMS = ("file", "files", "output")
-SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file"}
+SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file", "rotate": "files"}
 """The arguments click reads as sealed files (:class:`sealfile.cli.options.SealedFilePath`)."""
 
 
@@ -168,6 +174,8 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
         from sealfile.cli.status import status
 
         return lambda: status(**params)
+    if command == "rotate":
+        return lambda: hot.rotate(**params)
     if command == "set":
         if params["value"] is None:
             if sys.stdin.isatty():

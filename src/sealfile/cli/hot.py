@@ -1,4 +1,4 @@
-"""What the commands run most often do: ``decrypt``, ``verify``, ``set`` and ``exec`` (``status``:
+"""What the commands run most often do: ``decrypt``, ``verify``, ``set``, ``rotate`` and ``exec`` (``status``:
 :mod:`sealfile.cli.status`).
 
 Each function is a command's body, called by its click command and by the fast path
@@ -143,6 +143,22 @@ def set_value(file: Path, keypath: str, value: str, value_type: str, replace: bo
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
                                                           replace=replace))
     say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
+
+
+def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
+    """Give each file a new data key, every value re-encrypted (files in flight together: see batch)."""
+    from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
+    from sealfile.cli.writes import rewrite
+    from sealfile.ops import change, signatures
+    from sealfile.stores import store_for
+
+    def one(file: Path, console: Console) -> None:
+        store = store_for(file, input_type)
+        policy = signatures.for_file(file)
+        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
+        console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
+
+    for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)
 
 
 def exec_files(files: tuple[Path, ...], prefix: str, extract: str | None, override: bool,

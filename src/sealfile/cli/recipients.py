@@ -15,7 +15,7 @@ from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.ops import change, read, signatures
+from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
@@ -42,7 +42,7 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             meta = read_document(io.read_text(file), store_for(file, input_type)).metadata
-        groups = read.group_names(meta)
+        groups = keyless.group_names(meta)
         for number, group in enumerate(groups, 1):
             where = f"\tgroup {number} (any {meta.threshold} of {len(groups)})" if len(groups) > 1 else ""
             for type_id, key_id in group:

@@ -1,6 +1,8 @@
-"""``status``'s body: recipients, rule and value ages of sealed and SOPS files, without a key.
+"""``status``'s body: recipients, rule and when values were set, of sealed and SOPS files, without a key.
 
 Called by its click command and by the fast path (:mod:`sealfile.cli.fast`) alike; no click import.
+When values were last set is summed up (the times, newest first, and how many values each); the
+value-by-value list is shown on request (``--values``), and ``--older-than`` lists the stale ones.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path
 
-    from sealfile.ops.read import Status
+    from sealfile.ops.keyless import Status
+
+SHOWN_TIMES = 5
+"""Times the summary shows, newest first; values set at older times are counted on one line."""
 
 
-def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None) -> None:
-    """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values."""
+def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None,
+           values: bool = False) -> None:
+    """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values.
+    ``values``: list when each value was last set, not only the summary."""
     from sealfile.files import io
-    from sealfile.ops import read
-    from sealfile.ops.reader import read_document
-    from sealfile.ops.signatures import for_file
-    from sealfile.ops.verify import signature_status
+    from sealfile.ops.keyless import read_keyless, signature_status, sops_kind
     from sealfile.stores import store_for
 
     shown: list[Path] = []
@@ -33,18 +37,16 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
     def one(file: Path, console: Console) -> ExitCode:
         with io.about(file):
             text, store = io.read_text(file), store_for(file, input_type)
-            sops_kind = read.sops_kind(text, str(file), input_type)
-            if sops_kind is not None:
-                lines, set_at = sops_status_lines(file, text, sops_kind, older_than), {}
+            kind = sops_kind(text, str(file), input_type)
+            if kind is not None:
+                lines, info = sops_status_lines(file, text, kind, older_than), None
             else:
-                document = read_document(text, store)
-                info = read.describe_document(document)
-                lines = _status_lines(file, info, signature_status(document, for_file(file)))
-                set_at = info.set_at
-        for line in ([""] if shown else []) + lines:
-            console.echo(line)
+                described = read_keyless(text, store)
+                info = described.status
+                lines = _status_lines(file, info, signature_status(file, described), values)
+        console.echo("\n".join(([""] if shown else []) + lines))  # one write: --values may list thousands
         shown.append(file)
-        return _stale(file, set_at, older_than, console) if older_than is not None else ExitCode.OK
+        return _stale(file, info, older_than, console) if older_than is not None and info is not None else ExitCode.OK
 
     for_each_file(files, "status", one)
 
@@ -67,17 +69,54 @@ def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta
     return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
 
 
-def _status_lines(file: Path, info: Status, signature: str) -> list[str]:
+def _status_lines(file: Path, info: Status, signature: str, every_value: bool) -> list[str]:
     lines = [f"file: {file}", f"format version: {info.version}", f"signature: {signature}",
              f"rule: {info.rules.kind} {info.rules.pattern}", f"values: {info.values} ({info.encrypted} encrypted)",
              *_recipient_lines(info)]
-    if info.set_at:
-        now = time.time()
+    if not info.times:
+        return lines
+    now = time.time()
+    if every_value:
         lines.append("values last set:")
-        for keypath, when in info.set_at.items():
-            stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(when))
-            lines.append(f"  {keypath}: {stamp} ({_age(now - when)} ago)")
+        lines += [f"  {keypath}: {_stamp(when, '%H:%M:%S')} ({_age(now - when)} ago)"
+                  for keypath, when in info.set_at.items()]
+        return lines
+    return lines + _times_summary(info.times, now)
+
+
+def _times_summary(times: list[int], now: float) -> list[str]:
+    """The range of times values were last set, then each time (to the minute), newest first,
+    with how many values were set then."""
+    newest: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for when in times:
+        minute = when // 60
+        counts[minute] = counts.get(minute, 0) + 1
+        if when > newest.get(minute, -1):
+            newest[minute] = when
+    total, first, last = len(times), min(times), max(times)
+    if len(counts) == 1:
+        return [f"values last set: {_count(total, 'sealed value')}, all {_when(last, now)}"]
+    lines = [f"values last set: {_count(total, 'sealed value')}, {_when(first, now)} to {_when(last, now)}"]
+    minutes = sorted(counts, reverse=True)
+    lines += [f"  {_count(counts[m], 'value')} set {_when(newest[m], now)}" for m in minutes[:SHOWN_TIMES]]
+    older = minutes[SHOWN_TIMES:]
+    if older:
+        lines.append(f"  {_count(sum(counts[m] for m in older), 'value')} set at {len(older)} earlier times "
+                     "(--values lists every value)")
     return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _when(unix_time: int, now: float) -> str:
+    return f"{_stamp(unix_time)} ({_age(now - unix_time)} ago)"
+
+
+def _stamp(unix_time: int, clock: str = "%H:%M") -> str:
+    return time.strftime(f"%Y-%m-%d {clock}Z", time.gmtime(unix_time))
 
 
 def _recipient_lines(info: Status) -> list[str]:
@@ -89,10 +128,10 @@ def _recipient_lines(info: Status) -> list[str]:
     return lines
 
 
-def _stale(file: Path, set_at: dict[str, int], older_than: dt.timedelta, console: Console) -> ExitCode:
+def _stale(file: Path, info: Status, older_than: dt.timedelta, console: Console) -> ExitCode:
     from sealfile.runtime.freshness import describe_age, stale_paths
 
-    stale = stale_paths(set_at, older_than)
+    stale = stale_paths(info.set_at, older_than)
     if not stale:
         return ExitCode.OK
     console.echo(f"values last set more than {describe_age(older_than)} ago:")

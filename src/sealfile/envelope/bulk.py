@@ -35,11 +35,12 @@ from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from sealfile.envelope.cipher import AES_BLOCK as _BLOCK
-from sealfile.envelope.cipher import DIGEST_BYTES, fernet_shaped, path_digest
-from sealfile.envelope.cipher import FERNET_HEADER as _HEADER
-from sealfile.envelope.cipher import FERNET_TAG as _TAG
-from sealfile.envelope.cipher import FERNET_VERSION as _VERSION
+from sealfile.envelope.cipher import DIGEST_BYTES, path_digest
+from sealfile.envelope.token_shape import AES_BLOCK as _BLOCK
+from sealfile.envelope.token_shape import FERNET_HEADER as _HEADER
+from sealfile.envelope.token_shape import FERNET_TAG as _TAG
+from sealfile.envelope.token_shape import FERNET_VERSION as _VERSION
+from sealfile.envelope.token_shape import fernet_shaped
 from sealfile.errors import IntegrityError
 
 

@@ -16,7 +16,7 @@ import time
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import IntegrityError
 from sealfile.model.scalars import ENC_RE, Styled, decode_scalar
 
 DIGEST_BYTES = 16
@@ -73,35 +73,3 @@ class ValueCipher:
 
     def open(self, encoded_path: bytes, sealed: str) -> Styled:
         return decode_scalar(unpack_payload(self.open_payload(encoded_path, sealed))[0])
-
-
-FERNET_VERSION = b"\x80"
-FERNET_HEADER, FERNET_TAG, AES_BLOCK = 1 + 8 + 16, 32, 16
-"""A Fernet token's version, timestamp and IV; its HMAC tag; the AES block its ciphertext fills."""
-
-
-def fernet_shaped(size: int, head: bytes) -> bool:
-    """Whether ``size`` bytes starting with ``head`` can be a Fernet token: version byte 0x80,
-    timestamp, IV, whole AES blocks (at least one) and the HMAC tag."""
-    body = size - FERNET_HEADER - FERNET_TAG
-    return head[:1] == FERNET_VERSION and body >= AES_BLOCK and body % AES_BLOCK == 0
-
-
-def token_time(sealed: str) -> int:
-    """When a value was last set: Fernet's timestamp, readable without the key (bytes 1..9).
-
-    Only the token's first 12 base64 characters (9 bytes) are decoded, and its length checked for
-    a Fernet token's shape: ``status`` dates every value of a file, and decoding whole tokens to
-    read 8 bytes of each was most of its work. A truncated or foreign token is still refused."""
-    match = ENC_RE.match(sealed)
-    if match is None:
-        raise FormatError("not a sealed value")
-    text = match.group(1)
-    try:
-        head = base64.urlsafe_b64decode(text[:12])
-    except ValueError:  # binascii.Error: a damaged token
-        raise FormatError("a sealed value is damaged (not a Fernet token)") from None
-    size = len(text) * 3 // 4 - (len(text) - len(text.rstrip("=")))
-    if len(text) % 4 or len(head) < 9 or not fernet_shaped(size, head):
-        raise FormatError("a sealed value is damaged (not a Fernet token)")
-    return int.from_bytes(head[1:9], "big")

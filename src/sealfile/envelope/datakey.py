@@ -22,9 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
-from sealfile.envelope import shamir
 from sealfile.errors import (
     ConfigError,
     FormatError,
@@ -60,14 +58,11 @@ def check_recipient_count(count: int) -> None:
         raise FormatError(f"{count} recipients: a sealed file may have at most {MAX_RECIPIENTS}")
 
 
-@dataclass
 class _Budget:
     """The time left for one file's unwrap attempts, shared by all its groups."""
 
-    seconds: float = field(default_factory=unwrap_budget)
-    deadline: float = 0.0
-
-    def __post_init__(self) -> None:
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = unwrap_budget() if seconds is None else seconds
         self.deadline = time.monotonic() + self.seconds
 
     def left(self) -> float:
@@ -109,6 +104,8 @@ def wrap_groups(
     if existing_groups and _same_groups(recipients, existing_groups, existing_threshold):
         return existing_groups, existing_threshold
     check_recipient_count(sum(len(group) for group in recipients.groups))
+    from sealfile.envelope import shamir  # only for a key split between groups
+
     shares = shamir.split(data_key, len(recipients.groups), recipients.threshold)
     groups = tuple(tuple(key.wrap(share).stanza for key in group)
                    for group, share in zip(recipients.groups, shares, strict=True))
@@ -162,6 +159,8 @@ def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_fo
     if len(parts) < threshold:
         raise NotEnoughGroupsError(sorted(failed, key=lambda pair: pair[0]), recovered=len(parts),
                                    needed=threshold, groups=len(groups))
+    from sealfile.envelope import shamir
+
     return shamir.combine(parts)
 
 

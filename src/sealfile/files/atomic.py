@@ -14,9 +14,7 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sealfile.errors import SealfileError
@@ -77,7 +75,7 @@ def atomic_write(
             os.fsync(fd)
             _test_pause()
             if tmp is None:
-                tmp = str(directory / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+                tmp = str(directory / f".{target.name}.{os.urandom(6).hex()}.tmp")
                 _link_unnamed(fd, tmp)
         finally:
             os.close(fd)
@@ -108,6 +106,8 @@ def _unnamed_file(directory: Path, name: str) -> tuple[int, str | None]:
         except OSError as err:
             if err.errno not in _NO_TMPFILE:
                 raise
+    import tempfile  # only where O_TMPFILE is missing: a start-up cost most writes need not pay
+
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     return fd, tmp
 

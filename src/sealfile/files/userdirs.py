@@ -12,7 +12,6 @@ control for the current user only).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -46,6 +45,8 @@ def restrict_to_owner(directory: Path) -> None:
         raise SealfileError(f"{directory}: cannot restrict access: USERNAME is not set")
     domain = os.environ.get("USERDOMAIN")
     account = f"{domain}\\{user}" if domain else user
+    import subprocess  # Windows only
+
     done = subprocess.run(["icacls", str(directory), "/inheritance:r", "/grant:r", f"{account}:(OI)(CI)F"],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:

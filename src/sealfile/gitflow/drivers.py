@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git
 
 _USES_DRIVER = ("merge=sealfile", "diff=sealfile")
 
@@ -37,6 +36,8 @@ def _missing_in(root: Path) -> str | None:
         return None
     if not any(name in attributes for name in _USES_DRIVER):
         return None
+    from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers
+
     try:
         configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()
     except SealfileError:

@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import git, show
 from sealfile.gitflow.sealed import matches_patterns
-from sealfile.ops.config import CONFIG_NAME, DEFAULT_SEALED_PATTERNS, config_files, read_config, sealed_patterns
+from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, sealed_patterns
+from sealfile.ops.config_files import CONFIG_NAME, config_files
 from sealfile.stores.yaml.reader import load_fast
 
 TOP = ""

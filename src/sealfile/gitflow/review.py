@@ -33,7 +33,7 @@ from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import CONFIG_NAME
+from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 
 

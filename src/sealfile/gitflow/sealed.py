@@ -18,7 +18,7 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
-from sealfile.ops.read import group_names
+from sealfile.ops.keyless import group_names
 from sealfile.ops.reader import read_document
 from sealfile.stores import Store, get_store
 

@@ -24,7 +24,8 @@ from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import show
 from sealfile.model.metadata import Stanza
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import CONFIG_NAME, config_from_text
+from sealfile.ops.config import config_from_text
+from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,20 @@ from sealfile.errors import ConfigError
 from sealfile.kms import age_plugin
 from sealfile.kms.age_identities import check_private, file_identities, is_plugin_identity, looked_in
 from sealfile.kms.base import MasterKey
+from sealfile.model.record import Record
 
 
-@dataclass(frozen=True, repr=False)
-class AgeKey(MasterKey):
+class AgeKey(Record, MasterKey):
+    _fields = ("recipient",)
     recipient: str
 
     type_id = "age"
     cost = 10
     local = True
+    __repr__ = MasterKey.__repr__
 
-    def __post_init__(self) -> None:
+    def __init__(self, recipient: str) -> None:
+        self._fill(recipient)
         if self.recipient.upper().startswith("AGE-SECRET-KEY-"):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "

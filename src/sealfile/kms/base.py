@@ -19,7 +19,6 @@ import importlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -27,6 +26,7 @@ from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, Unw
 from sealfile.kms import trust
 from sealfile.kms.trust import Target
 from sealfile.model.metadata import Stanza
+from sealfile.model.record import Record
 
 KMS_TIMEOUT_ENV = "SEALFILE_KMS_TIMEOUT"
 DEFAULT_KMS_TIMEOUT = 10.0
@@ -141,12 +141,16 @@ def describe_exception(err: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(Record):
     """A master key together with the data key it wrapped: one entry of ``sealfile.recipients``."""
 
+    _fields = ("key", "wrapped")
+    _hidden = frozenset({"wrapped"})
     key: MasterKey
-    wrapped: str = field(repr=False)
+    wrapped: str
+
+    def __init__(self, key: MasterKey, wrapped: str) -> None:
+        self._fill(key, wrapped)
 
     @property
     def stanza(self) -> Stanza:

@@ -9,12 +9,12 @@ production is three teams' keys in three groups with a threshold of 2 (docs/form
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import keys_for
 from sealfile.model.metadata import MAX_GROUPS, Stanza
+from sealfile.model.record import Record
 
 
 def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
@@ -34,30 +34,30 @@ def _in_two_groups(groups: Sequence[Sequence[MasterKey]]) -> MasterKey | None:
     return None
 
 
-@dataclass(frozen=True)
-class KeyGroups:
+class KeyGroups(Record):
     """Master keys in groups (each key once per group) and the number of groups that opens a file."""
 
+    _fields = ("groups", "threshold")
     groups: tuple[tuple[MasterKey, ...], ...]
-    threshold: int = 1
+    threshold: int
 
-    def __post_init__(self) -> None:
-        groups = tuple(tuple(distinct_keys(group)) for group in self.groups)
-        object.__setattr__(self, "groups", groups)
-        if not groups or not groups[0]:
+    def __init__(self, groups: Iterable[Iterable[MasterKey]], threshold: int = 1) -> None:
+        distinct = tuple(tuple(distinct_keys(group)) for group in groups)  # each key once per group
+        if not distinct or not distinct[0]:
             raise ConfigError("a sealed file needs at least one recipient")
-        empty = next((number for number, group in enumerate(groups, 1) if not group), None)
+        empty = next((number for number, group in enumerate(distinct, 1) if not group), None)
         if empty is not None:
             raise ConfigError(f"key group {empty} has no recipient")
-        if len(groups) > MAX_GROUPS:
-            raise ConfigError(f"at most {MAX_GROUPS} key groups, not {len(groups)}")
-        repeated = _in_two_groups(groups)
+        if len(distinct) > MAX_GROUPS:
+            raise ConfigError(f"at most {MAX_GROUPS} key groups, not {len(distinct)}")
+        repeated = _in_two_groups(distinct)
         if repeated is not None:
             raise ConfigError(f"{repeated.type_id} {repeated.key_id} is in two key groups: it would count twice "
                               "toward the threshold")
-        if not 1 <= self.threshold <= len(groups):
-            raise ConfigError(f"the threshold must be between 1 and the number of key groups ({len(groups)}), "
-                              f"not {self.threshold}")
+        if not 1 <= threshold <= len(distinct):
+            raise ConfigError(f"the threshold must be between 1 and the number of key groups ({len(distinct)}), "
+                              f"not {threshold}")
+        self._fill(distinct, threshold)
 
     @classmethod
     def of(cls, recipients: Iterable[MasterKey] | KeyGroups) -> KeyGroups:

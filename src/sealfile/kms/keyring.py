@@ -8,13 +8,13 @@ the data key is wrapped with it. Wrapping for a name that has no key yet creates
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from sealfile.errors import ConfigError, ProviderError
 from sealfile.kms.base import MasterKey
+from sealfile.model.record import Record
 
 SERVICE = "sealfile"
 
@@ -33,17 +33,19 @@ def _keyring() -> Any:
     return keyring
 
 
-@dataclass(frozen=True, repr=False)
-class KeyringKey(MasterKey):
+class KeyringKey(Record, MasterKey):
+    _fields = ("name",)
     name: str
 
     type_id = "keyring"
     cost = 20
     local = True
+    __repr__ = MasterKey.__repr__
 
-    def __post_init__(self) -> None:
-        if not self.name or any(c.isspace() for c in self.name):
-            raise ConfigError(f"a keyring key name must be non-empty with no spaces: {self.name!r}")
+    def __init__(self, name: str) -> None:
+        if not name or any(c.isspace() for c in name):
+            raise ConfigError(f"a keyring key name must be non-empty with no spaces: {name!r}")
+        self._fill(name)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> KeyringKey:

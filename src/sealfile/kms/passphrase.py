@@ -28,7 +28,6 @@ from __future__ import annotations
 import getpass
 import os
 import re
-import subprocess
 import warnings
 from collections.abc import Callable
 from functools import partial
@@ -112,6 +111,8 @@ def read_hidden(prompt: str) -> str | None:
 
 
 def _from_askpass(program: str, prompt: str) -> bytes:
+    import subprocess  # only when an askpass program is configured
+
     try:
         # stdin is not the askpass program's: it may be the data sealfile is reading
         done = subprocess.run([program, prompt], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=False)

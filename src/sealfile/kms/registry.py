@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -18,21 +17,26 @@ from sealfile.errors import ConfigError, ProviderUnavailable
 from sealfile.kms.base import MasterKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
+from sealfile.model.record import Record
 
 ENTRY_POINT_GROUP = "sealfile.providers"
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+class ProviderSpec(Record):
+    _fields = ("type_id", "target", "metavar", "help", "cli_flag", "extra")
     type_id: str
     target: str
     """``module:Class`` of the :class:`MasterKey` subclass."""
-    metavar: str = "VALUE"
-    help: str = ""
-    cli_flag: str | None = None
+    metavar: str
+    help: str
+    cli_flag: str | None
     """A dedicated flag (``--age``); every kind is also reachable as ``--recipient KIND:VALUE``."""
-    extra: str | None = None
+    extra: str | None
     """The pip extra that installs the provider's SDK, if it is optional."""
+
+    def __init__(self, type_id: str, target: str, metavar: str = "VALUE", help: str = "",
+                 cli_flag: str | None = None, extra: str | None = None) -> None:
+        self._fill(type_id, target, metavar, help, cli_flag, extra)
 
 
 BUILTIN: dict[str, ProviderSpec] = {

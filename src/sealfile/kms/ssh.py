@@ -14,7 +14,6 @@ through ``SSH_ASKPASS`` (:mod:`sealfile.kms.passphrase`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sealfile.errors import ConfigError
 from sealfile.kms.age import age_decrypt, age_encrypt
 from sealfile.kms.base import MasterKey
 from sealfile.kms.ssh_identities import MAX_KEY_FILE_BYTES, find_identities, identity_files, unlock
+from sealfile.model.record import Record
 
 
 def _public_key_text(value: str) -> str:
@@ -44,24 +44,25 @@ def _public_key_text(value: str) -> str:
     return lines[0]
 
 
-@dataclass(frozen=True, repr=False)
-class SshKey(MasterKey):
+class SshKey(Record, MasterKey):
+    _fields = ("recipient",)
     recipient: str
     """The public key line, ``ssh-ed25519 AAAA... [comment]``."""
 
     type_id = "ssh"
     cost = 15  # after age, which never asks: a protected key's passphrase is asked only if age cannot open it
     local = True
+    __repr__ = MasterKey.__repr__
 
-    def __post_init__(self) -> None:
-        text = self.recipient.strip()
+    def __init__(self, recipient: str) -> None:
+        text = recipient.strip()
         if "PRIVATE KEY" in text:
             # never echo it: someone pasted a private key where the public key goes
             raise ConfigError("an SSH private key was given where its public key belongs (the .pub file)")
         public = SshPublicKey.from_line(text)
         if public.key_type not in (ED25519, RSA):
             raise ConfigError(f"{public.key_type} keys cannot be age recipients (use an ed25519 or RSA key)")
-        object.__setattr__(self, "recipient", public.to_line())
+        self._fill(public.to_line())
 
     @cached_property
     def public_key(self) -> SshPublicKey:

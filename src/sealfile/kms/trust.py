@@ -29,10 +29,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sealfile.errors import ConfigError, ProviderError, SealfileError
+from sealfile.model.record import Record
 
 if TYPE_CHECKING:
     from sealfile.kms.base import MasterKey
@@ -45,18 +45,19 @@ def environment_variable(kind: str) -> str:
     return f"SEALFILE_TRUSTED_{kind.upper()}"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """One thing a key would use: ``kind`` is one of :data:`TARGET_KINDS`."""
 
+    _fields = ("kind", "value", "builtin")
     kind: str
     value: str
-    builtin: tuple[str, ...] = ()
+    builtin: tuple[str, ...]
     """Patterns the provider trusts without any configuration."""
 
-    def __post_init__(self) -> None:
-        if self.kind not in TARGET_KINDS:
-            raise ValueError(f"unknown target kind {self.kind!r}")
+    def __init__(self, kind: str, value: str, builtin: tuple[str, ...] = ()) -> None:
+        if kind not in TARGET_KINDS:
+            raise ValueError(f"unknown target kind {kind!r}")
+        self._fill(kind, value, builtin)
 
     def matches(self, pattern: str) -> bool:
         if self.kind == "hosts":
@@ -64,11 +65,14 @@ class Target:
         return fnmatch.fnmatchcase(self.value, pattern)
 
 
-@dataclass(frozen=True)
-class Trusted:
+class Trusted(Record):
     """Patterns per target kind."""
 
-    patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _fields = ("patterns",)
+    patterns: Mapping[str, tuple[str, ...]]
+
+    def __init__(self, patterns: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self._fill({} if patterns is None else patterns)
 
     def allows(self, target: Target) -> bool:
         return any(target.matches(p) for p in self.patterns.get(target.kind, ()))

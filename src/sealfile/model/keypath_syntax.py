@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from sealfile.errors import KeyPathError
+from sealfile.model.record import Record
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(Record):
     """One segment of a typed key path: ``dotted`` text, or a bracketed string, integer or boolean."""
 
+    __slots__ = ("kind", "value")
+    _fields = ("kind", "value")
     kind: Literal["dotted", "str", "int", "bool"]
     value: str | int | bool
+
+    def __init__(self, kind: Literal["dotted", "str", "int", "bool"], value: str | int | bool) -> None:
+        self._fill(kind, value)
 
 
 KeyPath = tuple[Selector, ...]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, UnsupportedVersionError
+from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
 FORMAT_VERSION = 2
@@ -28,17 +28,18 @@ _KNOWN_FIELDS_V2 = {*_KNOWN_FIELDS_V1, "key_groups", "threshold", "signature"}
 _RESERVED_STANZA_FIELDS = ("type", "wrapped")
 
 
-@dataclass(frozen=True, eq=False)
-class Stanza:
+class Stanza(Record):
     """One recipient entry: the provider ``type``, the fields that name its master key, and the
     data key ``wrapped`` by that key. Equal stanzas have equal canonical forms."""
 
+    _fields = ("type", "fields", "wrapped")
+    _hidden = frozenset({"wrapped"})
     type: str
     fields: Mapping[str, Any]
-    wrapped: str = field(repr=False)
+    wrapped: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "fields", MappingProxyType(copy.deepcopy(dict(self.fields))))
+    def __init__(self, type: str, fields: Mapping[str, Any], wrapped: str) -> None:
+        self._fill(type, MappingProxyType(copy.deepcopy(dict(fields))), wrapped)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Stanza:
@@ -79,27 +80,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Metadata:
+class Metadata(Record):
     """What the ``sealfile:`` mapping holds. Recipients come in key groups: the data key is split
     so that any ``threshold`` groups open it, and any one stanza of a group opens that group's
     share (docs/format.md §3). A file with one group and threshold 1 (the usual case) is written
     as a flat ``recipients`` list: any one recipient opens it."""
 
+    _fields = ("version", "groups", "rules", "mac", "threshold", "signature")
+    _hidden = frozenset({"mac", "signature"})
     version: int
     groups: tuple[tuple[Stanza, ...], ...]
     rules: EncryptionRules
-    mac: str = field(repr=False)
-    threshold: int = 1
-    signature: str | None = field(default=None, repr=False)
+    mac: str
+    threshold: int
+    signature: str | None
     """An armored SSHSIG over the seal (docs/format.md §9), or ``None`` for an unsigned file."""
 
-    def __post_init__(self) -> None:
-        if not self.groups or any(not group for group in self.groups):
+    def __init__(self, version: int, groups: tuple[tuple[Stanza, ...], ...], rules: EncryptionRules, mac: str,
+                 threshold: int = 1, signature: str | None = None) -> None:
+        if not groups or any(not group for group in groups):
             raise FormatError("a sealed file needs at least one recipient in every key group")
-        if not 1 <= self.threshold <= len(self.groups):
-            raise FormatError(f"the threshold must be between 1 and the number of key groups ({len(self.groups)})",
+        if not 1 <= threshold <= len(groups):
+            raise FormatError(f"the threshold must be between 1 and the number of key groups ({len(groups)})",
                               keypath=f"{METADATA_KEY}.threshold")
+        self._fill(version, groups, rules, mac, threshold, signature)
 
     @classmethod
     def single_group(cls, stanzas: Iterable[Stanza], rules: EncryptionRules, mac: str = "",
@@ -167,24 +171,24 @@ class Metadata:
                           separators=(",", ":")).encode("utf-8")
 
     def with_mac(self, mac: str) -> Metadata:
-        return replace(self, mac=mac)
+        return self.replace(mac=mac)
 
     def with_signature(self, signature: str | None) -> Metadata:
-        return replace(self, signature=signature)
+        return self.replace(signature=signature)
 
     def upgraded(self) -> Metadata:
         """This metadata as the current format version writes it (its MAC must be computed again)."""
-        return replace(self, version=FORMAT_VERSION)
+        return self.replace(version=FORMAT_VERSION)
 
     def with_recipients(self, stanzas: Iterable[Stanza]) -> Metadata:
         """One group of exactly ``stanzas`` (any one opens the file)."""
         stanzas = tuple(stanzas)
         if not stanzas:
             raise FormatError("a sealed file needs at least one recipient")
-        return replace(self, groups=(stanzas,), threshold=1)
+        return self.replace(groups=(stanzas,), threshold=1)
 
     def with_groups(self, groups: Iterable[Iterable[Stanza]], threshold: int) -> Metadata:
-        return replace(self, groups=tuple(tuple(group) for group in groups), threshold=threshold)
+        return self.replace(groups=tuple(tuple(group) for group in groups), threshold=threshold)
 
 
 def _groups(raw: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int]:

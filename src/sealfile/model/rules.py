@@ -8,30 +8,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.model.paths import ListIndex, Path
+from sealfile.model.record import Record
 
 RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
 DEFAULT_SUFFIX = "_unencrypted"
 
 
-@dataclass(frozen=True)
-class EncryptionRules:
-    kind: str = "unencrypted_suffix"
-    pattern: str = DEFAULT_SUFFIX
+class EncryptionRules(Record):
+    _fields = ("kind", "pattern")
+    kind: str
+    pattern: str
 
-    def __post_init__(self) -> None:
-        if self.kind not in RULE_NAMES:
-            raise ConfigError(f"unknown encryption rule {self.kind!r}")
-        if self.kind != "unencrypted_suffix":
+    def __init__(self, kind: str = "unencrypted_suffix", pattern: str = DEFAULT_SUFFIX) -> None:
+        if kind not in RULE_NAMES:
+            raise ConfigError(f"unknown encryption rule {kind!r}")
+        if kind != "unencrypted_suffix":
             try:
-                re.compile(self.pattern)
+                re.compile(pattern)
             except re.error as err:
-                raise ConfigError(f"{self.kind} is not a valid regular expression: {err}") from None
+                raise ConfigError(f"{kind} is not a valid regular expression: {err}") from None
+        self._fill(kind, pattern)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> EncryptionRules:

@@ -12,10 +12,10 @@ import base64
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.record import Record
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
 
@@ -25,13 +25,18 @@ _STRING_TAGS = {style: tag for tag, style in STRING_STYLES.items()}
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 
 
-@dataclass(frozen=True, slots=True)
-class Styled:
+class Styled(Record):
     """A scalar and how it was written. ``style`` is a string's quoting (``None`` plain, ``'"'``,
     ``"'"``, ``"|"``, ``">"``) or a null's spelling (``"~"``, ``"null"``; ``None`` when empty)."""
 
+    __slots__ = ("style", "value")
+    _fields = ("value", "style")
     value: Any
-    style: str | None = None
+    style: str | None
+
+    def __init__(self, value: Any, style: str | None = None) -> None:
+        object.__setattr__(self, "value", value)  # one per value of a file: no loop here
+        object.__setattr__(self, "style", style)
 
     def __repr__(self) -> str:  # a decrypted value must never reach a log through a repr
         return f"Styled(<{type(self.value).__name__}>, style={self.style!r})"

@@ -11,7 +11,6 @@ seal it does not trust unless ``rotate`` replaces it, and signs what is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, KeyPathError
@@ -19,6 +18,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import ListIndex, get_at, resolve
+from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedLeaf
@@ -88,13 +88,16 @@ def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None 
         return document.dump()
 
 
-@dataclass(frozen=True)
-class RecipientChange:
+class RecipientChange(Record):
+    _fields = ("text", "added", "removed", "regrouped")
     text: str
     added: list[MasterKey]
     removed: list[MasterKey]
-    regrouped: bool = False
+    regrouped: bool
     """The key groups or threshold change (whether or not any recipient comes or goes)."""
+
+    def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False) -> None:
+        self._fill(text, added, removed, regrouped)
 
     @property
     def changes(self) -> bool:

@@ -41,50 +41,59 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
-from sealfile.kms.base import MasterKey
-from sealfile.kms.groups import KeyGroups
-from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
+from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
+from sealfile.ops.config_files import find_config
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the providers are imported only to read creation rules: readers need none
     from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.kms.base import MasterKey
+    from sealfile.kms.groups import KeyGroups
 
-CONFIG_NAME = ".sealfile.yaml"
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
 """Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
 too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
 
 
-@dataclass(frozen=True)
-class CreationRule:
+class CreationRule(Record):
+    _fields = ("path_regex", "recipients", "rules", "require_signature")
     path_regex: str
     recipients: KeyGroups | None
     """Who opens files the rule makes (``None``: the rule names no recipient)."""
     rules: EncryptionRules
-    require_signature: bool = False
+    require_signature: bool
+
+    def __init__(self, path_regex: str, recipients: KeyGroups | None, rules: EncryptionRules,
+                 require_signature: bool = False) -> None:
+        self._fill(path_regex, recipients, rules, require_signature)
 
     @property
     def keys(self) -> list[MasterKey]:
         return list(self.recipients.keys) if self.recipients else []
 
 
-@dataclass(frozen=True)
-class ProjectConfig:
+class ProjectConfig(Record):
+    _fields = ("path", "creation_rules", "sealed_patterns", "signers", "trusted")
     path: Path | None
-    creation_rules: list[CreationRule] = field(default_factory=list)
-    sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS
-    signers: AllowedSigners | None = None
+    creation_rules: list[CreationRule]
+    sealed_patterns: tuple[str, ...]
+    signers: AllowedSigners | None
     """The trusted signers of ``signers:`` (docs/format.md §9), ``None`` when it names none."""
-    trusted: trust.Trusted = field(default_factory=trust.Trusted)
+    trusted: trust.Trusted
     """The ``trust`` section and the targets of every creation rule's keys."""
+
+    def __init__(self, path: Path | None, creation_rules: list[CreationRule] | None = None,
+                 sealed_patterns: tuple[str, ...] = DEFAULT_SEALED_PATTERNS, signers: AllowedSigners | None = None,
+                 trusted: trust.Trusted | None = None) -> None:
+        self._fill(path, [] if creation_rules is None else creation_rules, sealed_patterns, signers,
+                   trust.Trusted() if trusted is None else trusted)
 
     @property
     def root(self) -> Path:
@@ -104,55 +113,6 @@ def _relative(file: Path, root: Path) -> str:
         return absolute.relative_to(root.resolve()).as_posix()
     except ValueError:
         return absolute.as_posix()
-
-
-def find_config(start: str | os.PathLike[str]) -> Path | None:
-    """The ``.sealfile.yaml`` that governs ``start``: in its directory or the nearest one above.
-
-    The walk ends at the repository root (the first directory holding ``.git``) or the user's
-    home, and at any directory another user owns: a config above those is not the project's, and
-    one another user could have written is not the user's. Found in such a place it is an error
-    rather than silently ignored (it names the file and the owner)."""
-    return next(iter(config_files(start)), None)
-
-
-def config_files(start: str | os.PathLike[str]) -> list[Path]:
-    """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
-    found by the walk :func:`find_config` describes; above the nearest one, a directory another user
-    owns ends the walk without a word."""
-    directory = Path(start).resolve()
-    directory = directory if directory.is_dir() else directory.parent
-    try:
-        home: Path | None = Path.home().resolve()
-    except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk
-        home = None
-    found: list[Path] = []
-    for candidate in (directory, *directory.parents):
-        if found and not _owned_by_us(candidate):
-            break
-        config = candidate / CONFIG_NAME
-        if config.is_file():
-            for place in (candidate, config):
-                _check_owner(place, config)
-            found.append(config)
-        if (candidate / ".git").exists() or candidate == home or not _owned_by_us(candidate):
-            break
-    return found
-
-
-def _owned_by_us(path: Path) -> bool:
-    """Owned by this user, or by root (who can change anything anyway); always true where
-    files have no numeric owner."""
-    if not hasattr(os, "geteuid"):
-        return True
-    return path.stat().st_uid in (os.geteuid(), 0)
-
-
-def _check_owner(place: Path, config: Path) -> None:
-    if not _owned_by_us(place):
-        what = "its directory belongs" if place != config else "it belongs"
-        raise ConfigError(f"not used: {what} to another user (uid {place.stat().st_uid}); "
-                          "a project's .sealfile.yaml must be the user's own").in_file(str(config))
 
 
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:
@@ -214,6 +174,8 @@ def _creation_rules(raw: Any) -> list[CreationRule]:
 def _creation_rule(entry: Any, where: str) -> CreationRule:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
+    from sealfile.kms.registry import all_providers
+
     providers = all_providers()
     known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
     unknown = sorted(str(k) for k in entry if k not in known)
@@ -236,6 +198,9 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
 
 def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
     """One group from the rule's own recipient fields, or its ``key_groups`` and ``threshold``."""
+    from sealfile.kms.groups import KeyGroups
+    from sealfile.kms.registry import all_providers
+
     groups = entry.get("key_groups")
     if groups is None:
         if "threshold" in entry:
@@ -261,6 +226,8 @@ def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
 
 
 def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
+    from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
+
     keys: list[MasterKey] = []
     for type_id in all_providers():
         for item in _entries(entry.get(type_id)):

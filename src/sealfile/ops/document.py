@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.envelope.cipher import token_time
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath, get_at, resolve
+from sealfile.model.record import Record
 from sealfile.model.scalars import Styled, is_sealed
 from sealfile.stores import Store
 
@@ -33,15 +33,20 @@ SealedLeaf = tuple[Path, Any]
 """``(path, value)`` where value is an ``ENC[...]`` token, a plaintext :class:`Styled`, or ``{}``/``[]``."""
 
 
-@dataclass(frozen=True)
-class Reuse:
+class Reuse(Record):
     """What a re-seal of the same file may keep: its data key, stanzas (in key groups) and ciphertexts."""
 
-    data_key: bytes = field(repr=False)
+    _fields = ("data_key", "groups", "tokens", "threshold")
+    _hidden = frozenset({"data_key", "tokens"})
+    data_key: bytes
     groups: tuple[tuple[Stanza, ...], ...]
-    tokens: dict[bytes, tuple[str, bytes]] = field(repr=False)
+    tokens: dict[bytes, tuple[str, bytes]]
     """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
-    threshold: int = 1
+    threshold: int
+
+    def __init__(self, data_key: bytes, groups: tuple[tuple[Stanza, ...], ...],
+                 tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1) -> None:
+        self._fill(data_key, groups, tokens, threshold)
 
 
 class SealedDocument(ABC):
@@ -73,14 +78,8 @@ class SealedDocument(ABC):
 
     def set_times(self) -> dict[str, int]:
         """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
-        times: dict[str, int] = {}
-        for path, token in self.tokens():
-            try:
-                times[format_keypath(path)] = token_time(token)
-            except FormatError as err:
-                err.keypath = format_keypath(path)
-                raise
-        return times
+        tokens = self.tokens()
+        return {format_keypath(path): when for (path, _), when in zip(tokens, token_times(tokens), strict=True)}
 
 
 class OpenDocument(ABC):

@@ -1,4 +1,4 @@
-"""Reading sealed files: decrypt (layout kept), one value, verify, and what a keyless reader sees.
+"""Reading sealed files: decrypt (layout kept), one value, verify (a keyless reader: :mod:`sealfile.ops.keyless`).
 
 Every function takes the file's text and its store; a SOPS file is read natively. Errors carry
 no file name (callers attach it with :func:`sealfile.files.io.about`). Readers go through a
@@ -8,21 +8,13 @@ no file name (callers attach it with :func:`sealfile.files.io.about`). Readers g
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import SealfileError
-from sealfile.kms.registry import key_for
-from sealfile.model.metadata import Metadata, Stanza
+from sealfile.model.metadata import Metadata
 from sealfile.model.paths import get_at, resolve
-from sealfile.model.rules import EncryptionRules
-from sealfile.ops.document import SealedDocument
-from sealfile.ops.reader import read_document
+from sealfile.ops.keyless import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
-from sealfile.stores.yaml.portable import portable
-
-SOPS_MARKER = "ENC[AES256_GCM,"
 
 
 def decrypt_text(
@@ -44,7 +36,7 @@ def decrypt_text(
     if sops_plaintext is not None:
         return sops_plaintext
     document = policy.open(text, store or get_store("yaml"))
-    respell = portable if portable_output and (output or document.store).name == "yaml" else _as_is
+    respell = _portable if portable_output and (output or document.store).name == "yaml" else _as_is
     if extract is None:
         return respell(document.plaintext(output))
     where, container = document.locate(extract)
@@ -56,6 +48,12 @@ def decrypt_text(
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _portable(text: str) -> str:
+    from sealfile.stores.yaml.portable import portable
+
+    return portable(text)
 
 
 def decrypt_sops(text: str, kind: str, *, extract: str | None = None, output_type: str | None = None) -> str:
@@ -72,15 +70,6 @@ def verify_sops(text: str, kind: str) -> None:
     from sealfile import sops
 
     sops.open_text(text, sops.checked_kind(kind))
-
-
-def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
-    """The SOPS store (``yaml``, ``json``, ``dotenv``, ``ini``, ``binary``) of a SOPS file, else ``None``."""
-    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
-    from sealfile import sops
-
-    return sops.detect(text, path, input_type)
 
 
 def get_path(tree: Any, keypath: str) -> Any:
@@ -106,48 +95,3 @@ def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | Non
     document = (policy or from_environment()).open(text, store or get_store("yaml"))
     document.verify()
     return document.metadata
-
-
-@dataclass(frozen=True)
-class Status:
-    version: int
-    recipients: list[tuple[str, str]]
-    rules: EncryptionRules
-    values: int
-    encrypted: int
-    set_at: dict[str, int]
-    """key path -> Unix time the value was last set (from its token; no key needed)."""
-    groups: list[list[tuple[str, str]]]
-    """``recipients`` in their key groups (one group unless the data key is split)."""
-    threshold: int
-    """How many key groups open the file."""
-
-
-def recipient_names(meta: Metadata) -> list[tuple[str, str]]:
-    """``(type, key id)`` per recipient; ``"?"`` for a stanza this sealfile cannot read."""
-    return [name for group in group_names(meta) for name in group]
-
-
-def group_names(meta: Metadata) -> list[list[tuple[str, str]]]:
-    """``(type, key id)`` per recipient of each key group."""
-    return [[_name(stanza) for stanza in group] for group in meta.groups]
-
-
-def _name(stanza: Stanza) -> tuple[str, str]:
-    try:
-        return stanza.type, key_for(stanza).key_id
-    except SealfileError:
-        return stanza.type, "?"
-
-
-def describe(text: str, store: Store | None = None) -> Status:
-    """What a reader without keys can learn: recipients, format, counts, when values were set."""
-    return describe_document(read_document(text, store or get_store("yaml")))
-
-
-def describe_document(document: SealedDocument) -> Status:
-    """:func:`describe` of a file already read (``status`` reads it once for this and its signature)."""
-    set_at = document.set_times()
-    meta = document.metadata
-    return Status(meta.version, recipient_names(meta), meta.rules, document.value_count(), len(set_at), set_at,
-                  group_names(meta), meta.threshold)

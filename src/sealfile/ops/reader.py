@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from sealfile.model.conflicts import refuse_conflict_markers
-from sealfile.ops.document import SealedDocument
-from sealfile.ops.spliced import SplicedSealed
-from sealfile.ops.tree import TreeSealed
-from sealfile.stores import Store
 from sealfile.stores.yaml.engines import Engine, c_parser_available
+
+if TYPE_CHECKING:
+    from sealfile.ops.document import SealedDocument
+    from sealfile.stores import Store
 
 FAST_PATH_ENV = "SEALFILE_FAST_PATH"
 
@@ -29,7 +30,10 @@ def yaml_engine() -> Engine:
 def read_document(text: str, store: Store) -> SealedDocument:
     """Parse a sealed file into the document model of its syntax."""
     refuse_conflict_markers(text)
-    if store.name == "yaml":
-        engine = yaml_engine()
-        return SplicedSealed(text, store, engine)
+    if store.name == "yaml":  # each implementation imported when first used: keyless readers need neither
+        from sealfile.ops.spliced import SplicedSealed
+
+        return SplicedSealed(text, store, yaml_engine())
+    from sealfile.ops.tree import TreeSealed
+
     return TreeSealed(text, store)

@@ -6,7 +6,8 @@ what it holds, and signed whenever a signer is in effect (docs/format.md §9).
 
 Who signs: inside :func:`signing_as` the signer given there (``None``: nobody), which is how
 commands pass the signer their trust policy checked (:mod:`sealfile.ops.signatures`); outside
-it, the key ``SEALFILE_SIGNING_KEY`` names, if any, so library writes sign as commands do.
+it, the key ``SEALFILE_SIGNING_KEY`` names, if any, so library writes sign as commands do. What a
+signature covers (:func:`signed_message_of`) is the same bytes for the writer and for every reader.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from sealfile.envelope.mac import EncodedLeaf, compute_mac, seal_digest, signed_message
 from sealfile.model.metadata import Metadata
 
 if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
+    from sealfile.envelope.mac import EncodedLeaf
     from sealfile.envelope.signing import Signer
+    from sealfile.ops.document import SealedDocument
 
 _FROM_ENVIRONMENT = "environment"
 _signer: ContextVar[Signer | str | None] = ContextVar("sealfile_signer", default=_FROM_ENVIRONMENT)
@@ -48,9 +50,18 @@ def current_signer() -> Signer | None:
     return chosen
 
 
+def signed_message_of(document: SealedDocument) -> bytes:
+    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
+    from sealfile.envelope.mac import signed_message
+
+    return signed_message(document.digest(), document.metadata.mac)
+
+
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:
     """``meta`` as written now: the current version, a MAC over ``leaves``, and the signature of
     the current signer over the seal (the signature of the previous content no longer applies)."""
+    from sealfile.envelope.mac import compute_mac, seal_digest, signed_message  # keyless readers need none
+
     leaves = list(leaves)
     meta = meta.upgraded().with_signature(None)
     meta = meta.with_mac(compute_mac(data_key, meta, leaves))

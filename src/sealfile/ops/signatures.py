@@ -20,7 +20,7 @@ variable, which pins the signers for CI, else the ``.sealfile.yaml`` that govern
 Without any, behaviour is as it was: files are read and written unsigned or signed alike.
 
 The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
-configured (its start-up time is measured, benchmarks/RESULTS.md).
+configured, ``status`` only for a signed file (start-up time is measured, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -28,11 +28,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Union
 
-from sealfile.envelope.mac import signed_message
 from sealfile.errors import (
     ConfigError,
     SealfileError,
@@ -41,62 +39,20 @@ from sealfile.errors import (
     UntrustedSealError,
     UntrustedSignerError,
 )
-from sealfile.ops.document import OpenDocument, SealedDocument
+from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
-from sealfile.ops.sealing import signing_as
-from sealfile.stores import Store
+from sealfile.ops.sealing import signed_message_of, signing_as
+from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.envelope.signing import Signer
+    from sealfile.ops.document import OpenDocument, SealedDocument
+    from sealfile.stores import Store
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
 RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
                      "(or 'sealfile rotate' first) to seal the change under a new data key")
-
-Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
-
-
-@dataclass(frozen=True)
-class SignatureCheck:
-    """What a file's signature says, checked without any key.
-
-    ``trusted``: verifies, by a trusted signer; ``valid``: verifies, with no trusted signers to
-    name its key; ``untrusted``: verifies, by a key they do not allow; ``invalid``: does not verify.
-    """
-
-    status: Status
-    fingerprint: str | None = None
-    principal: str | None = None
-    detail: str = ""
-
-    @property
-    def verified(self) -> bool:
-        return self.status in ("trusted", "valid")
-
-    @property
-    def signer(self) -> str:
-        """Who signed, as far as the signature says: ``alice (SHA256:...)``, a fingerprint, or ``nobody``."""
-        if self.principal:
-            return f"{self.principal} ({self.fingerprint})"
-        return self.fingerprint or "nobody"
-
-    def describe(self) -> str:
-        if self.status == "trusted":
-            return f"signed by {self.signer}"
-        if self.status == "valid":
-            return f"signed by {self.fingerprint} (no trusted signers configured to name it)"
-        if self.status == "untrusted":
-            return self.detail
-        if self.status == "invalid":
-            claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
-            return f"the signature{claimed} does not verify: the file changed after it was signed"
-        return "unsigned"
-
-
-def signed_message_of(document: SealedDocument) -> bytes:
-    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
-    return signed_message(document.digest(), document.metadata.mac)
 
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
@@ -127,12 +83,15 @@ def _claimed_key(armored: str) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
-class TrustPolicy:
-    signers: AllowedSigners | None = None
+class TrustPolicy(Record):
+    _fields = ("signers", "require_signature")
+    signers: AllowedSigners | None
     """Who may seal; ``None`` when no trusted signers are configured."""
-    require_signature: bool = False
+    require_signature: bool
     """The file's creation rule requires a signature (``require_signature: true``)."""
+
+    def __init__(self, signers: AllowedSigners | None = None, require_signature: bool = False) -> None:
+        self._fill(signers, require_signature)
 
     @property
     def required(self) -> bool:
@@ -278,11 +237,15 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
     deployment's pin outranks the repository), else ``signers:`` of the ``.sealfile.yaml`` that
     governs it; ``require_signature`` from its creation rule."""
-    from sealfile.ops.config import load_config
+    from sealfile.ops.config_files import find_config
 
-    config = load_config(file)
+    pinned, config_path = from_environment(), find_config(file)
+    if config_path is None:  # most readers: no creation rules to import and read
+        return pinned
+    from sealfile.ops.config import read_config
+
+    config = read_config(config_path)
     rule = config.rule_for(file)
-    pinned = from_environment()
     signers = pinned.signers if pinned.signers is not None else config.signers
     return TrustPolicy(signers, bool(rule and rule.require_signature))
 

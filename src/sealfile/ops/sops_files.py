@@ -9,7 +9,7 @@ renamed, by anyone who can write the file, and both SOPS and sealfile accept the
 from __future__ import annotations
 
 from sealfile.errors import FormatError
-from sealfile.ops.read import SOPS_MARKER
+from sealfile.ops.keyless import SOPS_MARKER
 
 WEAKER = ("SOPS files are weaker than sealed files: their MAC covers neither key names nor empty values, so "
           "whoever can write one can rename plaintext values and add, remove or rename empty ones undetected "

@@ -16,16 +16,17 @@ from functools import cached_property
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, now, token_time, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, same_data, same_value
+from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.yaml_seal import seal_yaml, styled
@@ -33,19 +34,18 @@ from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import metablock, restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import Leaf, scan
+from sealfile.stores.yaml.scan import Leaf, Scan, scan
+from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
-    def __init__(self, text: str, store: Store, engine: Engine):
+    def __init__(self, text: str, store: Store, engine: Engine,
+                 read: tuple[str, str, Scan, Metadata] | None = None):
+        """``read``: :func:`~sealfile.stores.yaml.sealed.scan_sealed_yaml` of ``text``, if done already."""
         self.text, self.store, self.engine = text, store, engine
-        self.bom, self.body = split_bom(text)
-        self.scan = scanned = scan(self.body, engine=engine)
-        if scanned.metadata_node is None:
-            raise FormatError("not a sealed file (no 'sealfile' metadata key)")
-        self.metadata = Metadata.from_mapping(scanned.metadata)
-        self._tokens = [type(leaf.value) is str and is_sealed(leaf.value) for leaf in scanned.leaves]
+        self.bom, self.body, self.scan, self.metadata = read or scan_sealed_yaml(text, engine)
+        self._tokens = token_flags(self.scan.leaves)
 
     @cached_property
     def mac_input(self) -> list[EncodedLeaf]:
@@ -220,7 +220,7 @@ class SplicedOpen(OpenDocument):
         expected = self.data()  # every token opened and checked before any is replaced
         leaves, payloads, data_key = self._leaves(), self.payloads(), new_data_key()
         items = [(leaf.encoded_path, payload) for leaf, payload in zip(leaves, payloads, strict=True)]
-        tokens = seal_many(data_key, items, [token_time(leaf.value) for leaf in leaves])
+        tokens = seal_many(data_key, items, token_times((leaf.path, leaf.value) for leaf in leaves))
         position = {id(leaf): index for index, leaf in enumerate(self._sealed.scan.leaves)}
         edits = [replace_token_edit(self._sealed.body, leaf, token) for leaf, token in zip(leaves, tokens, strict=True)]
         meta = self.metadata

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, now, token_time, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -175,7 +176,7 @@ class TreeOpen(OpenDocument):
         data_key = new_data_key()
         tokens = seal_many(data_key, [(encode_path(path), payload) for (path, _), payload in zip(sealed, payloads,
                                                                                                  strict=True)],
-                           [token_time(token) for _, token in sealed])
+                           token_times(sealed))
         for (path, _), token in zip(sealed, tokens, strict=True):
             replace_leaf(self._tree, path, token)
         meta = self.metadata

@@ -9,23 +9,27 @@ verify is always an error, whatever the policy: the file changed after it was si
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from sealfile.errors import ConfigError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
 from sealfile.model.paths import format_keypath
+from sealfile.model.record import Record
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
-from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPolicy, for_file, signed_message_of
+from sealfile.ops.sealing import signed_message_of
+from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, SignatureCheck, TrustPolicy, for_file
 from sealfile.stores import Store
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(Record):
+    _fields = ("signature", "values_checked", "why_not")
     signature: SignatureCheck
     values_checked: bool
     """The data key opened the file: the MAC and every value were checked too."""
-    why_not: str = ""
+    why_not: str
+
+    def __init__(self, signature: SignatureCheck, values_checked: bool, why_not: str = "") -> None:
+        self._fill(signature, values_checked, why_not)
 
     def summary(self) -> str:
         if self.values_checked:
@@ -74,14 +78,6 @@ def _check_structure(document: SealedDocument) -> None:
     for path, value in document.leaves():
         if not isinstance(value, (dict, list)) and rules.encrypts(path) and not is_sealed(value):
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
-
-
-def signature_status(document: SealedDocument, policy: TrustPolicy) -> str:
-    """Who signed the file, and whether readers under ``policy`` would refuse it (for ``status``)."""
-    check = policy.check(document)
-    if policy.required and not policy.accepts(check):
-        return f"{policy.refusal(check)} (readers refuse it)"
-    return check.describe()
 
 
 def signed_message(text: str, store: Store) -> bytes:

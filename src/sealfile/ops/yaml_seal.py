@@ -9,7 +9,6 @@ the reader's own path before using it (:func:`sealfile.ops.spliced.seal_checked`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.bulk import seal_many
@@ -20,6 +19,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
+from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import Styled, encode_scalar
 from sealfile.ops.document import Reuse, sealing_key
@@ -40,13 +40,17 @@ def styled(leaf: Leaf) -> Styled:
     return Styled(leaf.value)
 
 
-@dataclass(frozen=True)
-class Sealed:
+class Sealed(Record):
     """A sealed text with what checking it needs: the data key and the data it must open as."""
 
+    _fields = ("text", "data_key", "data")
+    _hidden = frozenset({"data_key", "data"})
     text: str
-    data_key: bytes = field(repr=False)
-    data: Any = field(repr=False)
+    data_key: bytes
+    data: Any
+
+    def __init__(self, text: str, data_key: bytes, data: Any) -> None:
+        self._fill(text, data_key, data)
 
 
 def seal_yaml(

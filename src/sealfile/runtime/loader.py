@@ -21,7 +21,8 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
-from sealfile.ops.read import SOPS_MARKER, get_path
+from sealfile.ops.keyless import SOPS_MARKER
+from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
 from sealfile.runtime.environment import export, variables_for
@@ -31,6 +32,7 @@ from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_tree
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
+from sealfile.stores.yaml.engines import gc_paused
 
 FilePath = str | os.PathLike[str]
 Files = FilePath | Sequence[FilePath]
@@ -174,7 +176,7 @@ def _open(
     file_type: str | None = None,
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
-    with about(path), trust_near(path):
+    with about(path), trust_near(path), gc_paused():  # one pause for parse, open and fill: see gc_paused
         policy = for_application(allowed_signers)
         text = read_text(path)
         sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)

@@ -23,9 +23,8 @@ from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.runtime.flatten import flatten
+from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
-
-FORMATS = ("yaml", "json", "dotenv", "k8s-secret")
 
 # Kubernetes object names (DNS-1123 subdomain) and namespaces (DNS-1123 label).
 DNS1123_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"

@@ -128,9 +128,13 @@ class SecretList(list[Any]):
 def redacted(tree: Any) -> Any:
     """The same tree with every mapping a :class:`Secrets` and every list a :class:`SecretList`."""
     if isinstance(tree, dict):
-        return Secrets((key, redacted(value)) for key, value in tree.items())
+        mapping = Secrets(tree)  # scalars copied in one call; only containers are walked
+        for key, value in tree.items():
+            if isinstance(value, (dict, list)):
+                mapping[key] = redacted(value)
+        return mapping
     if isinstance(tree, list):
-        return SecretList(redacted(value) for value in tree)
+        return SecretList([redacted(value) if isinstance(value, (dict, list)) else value for value in tree])
     return tree
 
 

@@ -7,26 +7,33 @@ The store is chosen by the file name, from the suffixes each store declares (``.
 
 from __future__ import annotations
 
+import importlib
 import os
 
 from sealfile.errors import ConfigError
-from sealfile.stores.base import Store
-from sealfile.stores.dotenv import DotenvStore
-from sealfile.stores.json import JsonStore
-from sealfile.stores.yaml.store import YamlStore
+from sealfile.stores.base import SUFFIXES, Store
 
-STORES: dict[str, Store] = {store.name: store for store in (YamlStore(), JsonStore(), DotenvStore())}
-STORE_NAMES = tuple(STORES)
+_CLASSES = {"yaml": "sealfile.stores.yaml.store:YamlStore", "json": "sealfile.stores.json:JsonStore",
+            "dotenv": "sealfile.stores.dotenv:DotenvStore"}
+"""Each store's class, imported when a file of its syntax is first met (a YAML reader never loads the others)."""
+STORE_NAMES = tuple(_CLASSES)
 SOPS_ONLY_TYPES = ("ini", "binary")
 """``--input-type`` values that only a SOPS file can have (read by :mod:`sealfile.sops`)."""
 DEFAULT_STORE = "yaml"
+_loaded: dict[str, Store] = {}
 
 
 def get_store(name: str) -> Store:
-    try:
-        return STORES[name]
-    except KeyError:
-        raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)})") from None
+    store = _loaded.get(name)
+    if store is not None:
+        return store
+    target = _CLASSES.get(name)
+    if target is None:
+        raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)})")
+    module, _, cls = target.partition(":")
+    made: Store = getattr(importlib.import_module(module), cls)()
+    _loaded[name] = made
+    return made
 
 
 def store_for(path: str | os.PathLike[str] | None, override: str | None = None) -> Store:
@@ -34,10 +41,10 @@ def store_for(path: str | os.PathLike[str] | None, override: str | None = None) 
     if override:
         return get_store(override)
     name = os.path.basename(os.fspath(path)) if path is not None else ""
-    for store in STORES.values():
-        if name.endswith(store.suffixes):
-            return store
-    return STORES[DEFAULT_STORE]
+    for store_name in STORE_NAMES:
+        if name.endswith(SUFFIXES[store_name]):
+            return get_store(store_name)
+    return get_store(DEFAULT_STORE)
 
 
-__all__ = ["STORES", "STORE_NAMES", "Store", "get_store", "store_for"]
+__all__ = ["STORE_NAMES", "Store", "get_store", "store_for"]

@@ -14,6 +14,9 @@ from typing import Any, ClassVar
 
 from sealfile.model.scalars import Styled
 
+SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
+"""Each store's file name endings, here so a command can choose a store without importing the others."""
+
 
 class Store(ABC):
     name: ClassVar[str]

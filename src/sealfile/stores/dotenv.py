@@ -19,12 +19,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.scalars import Styled
-from sealfile.stores.base import Store
+from sealfile.stores.base import SUFFIXES, Store
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -37,11 +36,11 @@ _LINE = re.compile(
 )
 
 
-@dataclass
 class _Entry:
-    raw: str
-    key: str | None = None
-    value: str | None = None
+    __slots__ = ("key", "raw", "value")
+
+    def __init__(self, raw: str, key: str | None = None, value: str | None = None) -> None:
+        self.raw, self.key, self.value = raw, key, value
 
 
 class QuotedValue(str):
@@ -80,7 +79,7 @@ def _style(raw: str, key: str) -> str | None:
 
 class DotenvStore(Store):
     name = "dotenv"
-    suffixes = (".env", ".env.enc")
+    suffixes = SUFFIXES["dotenv"]
 
     def load_editable(self, text: str) -> DotenvDocument:
         from dotenv.parser import parse_stream

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.stores.base import Store
+from sealfile.stores.base import SUFFIXES, Store
 
 # A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -43,7 +43,7 @@ def _refuse_constant(name: str) -> Any:
 
 class JsonStore(Store):
     name = "json"
-    suffixes = (".json",)
+    suffixes = SUFFIXES["json"]
 
     def load_editable(self, text: str) -> Any:
         try:

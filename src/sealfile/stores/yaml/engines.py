@@ -24,14 +24,22 @@ from sealfile.stores.yaml.per_thread import per_thread
 Engine = Literal["c", "pure"]
 
 
+_MEMO_LONGEST = 64
+"""Plain scalars up to this length have their tag remembered for the rest of the parse (keys and
+short values repeat; tokens, which do not, are longer)."""
+
+
 class OnceVersionResolver(VersionedResolver):
     """ruamel's resolver looks the YAML version up again for every scalar (two property calls
     that cost more than the regex match). The version cannot change inside one document, so
-    look it up once per loader; the resolution tables and their order are ruamel's own."""
+    look it up once per loader; the resolution tables and their order are ruamel's own. A
+    loader reads one text, so a plain scalar's tag is also remembered for the next time the
+    same text comes (every key of a list of similar mappings, ``true``, ``5432``...)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sealfile_table: Any = None
+        self._sealfile_plain: dict[str, Any] = {}
 
     @property
     def versioned_resolver(self) -> Any:
@@ -42,13 +50,24 @@ class OnceVersionResolver(VersionedResolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """ruamel's own ``resolve`` for a plain scalar with the table looked up once; any other
         case (or a table with catch-all entries, which ruamel's 1.2 rules do not have) is ruamel's."""
-        table = self.versioned_resolver
-        if kind is not ScalarNode or not implicit[0] or None in table or self.yaml_path_resolvers:
+        if kind is not ScalarNode or self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
+        if not implicit[0]:  # quoted or block: a string, as ruamel's own resolve says
+            return self.DEFAULT_SCALAR_TAG
+        known = self._sealfile_plain.get(value)
+        if known is not None:
+            return known
+        table = self.versioned_resolver
+        if None in table:
+            return super().resolve(kind, value, implicit)
+        found = self.DEFAULT_SCALAR_TAG
         for tag, regexp in table.get(value[0] if value else "", ()):
             if regexp.match(value):
-                return Tag(suffix=tag)
-        return self.DEFAULT_SCALAR_TAG
+                found = Tag(suffix=tag)
+                break
+        if len(value) <= _MEMO_LONGEST:
+            self._sealfile_plain[value] = found
+        return found
 
 
 class LibyamlScanner(Scanner):
@@ -150,7 +169,9 @@ def engine_yaml(engine: Engine) -> YAML:
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
-    each full collection would walk all of them again (a third of the load time at 30,000 values)."""
+    each full collection would walk all of them again (a third of the load time at 30,000 values).
+    Objects made inside are still counted: a collection soon after walks the survivors once, so a
+    reader pauses over everything it does with the parse, not over the parse alone."""
     collecting = gc.isenabled()
     gc.disable()
     try:

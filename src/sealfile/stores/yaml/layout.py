@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sealfile.model.record import Record
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """Indentation as ruamel names it: mapping indent, sequence indent, dash offset."""
 
-    mapping: int = 2
-    sequence: int = 2
-    offset: int = 0
+    _fields = ("mapping", "sequence", "offset")
+    mapping: int
+    sequence: int
+    offset: int
+
+    def __init__(self, mapping: int = 2, sequence: int = 2, offset: int = 0) -> None:
+        self._fill(mapping, sequence, offset)
 
 
 def guess_layout(text: str) -> Layout:

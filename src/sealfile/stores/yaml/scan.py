@@ -16,7 +16,6 @@ keys, a top level that is not a mapping, deep nesting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -29,6 +28,8 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, format_error, reader_for
+from sealfile.stores.yaml.scanned import Leaf as Leaf
+from sealfile.stores.yaml.scanned import Scan as Scan
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -41,50 +42,6 @@ STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
 ALIAS = ("YAML aliases are not supported: a value would be readable under two key paths, and each "
          "sealed value is bound to one")
-
-
-@dataclass(slots=True, eq=False)
-class Leaf:
-    """One scalar (or empty container) of the value tree, where it is and how to replace it; a
-    place in one text, so two leaves are equal only when they are the same object."""
-
-    path: Path
-    encoded_path: bytes
-    value: Any
-    node: Any
-    """The value's node (``start_mark``/``end_mark`` give its span, ``style`` its quoting)."""
-    key_node: Any
-    """The mapping key's node for a mapping value, ``None`` for a list item."""
-    parent: Any
-    """The dict or list holding the value, so it can be replaced in place."""
-    slot: Any
-    """The key or index of the value in ``parent``."""
-    flow: bool
-    """Inside a flow collection (``{...}`` / ``[...]``), where ``,[]{}`` are indicators."""
-    indent: int
-    """The indentation of the block collection holding it (the key's or the dash's column)."""
-    start: int
-    end: int
-    """The value's span in the text; for an empty value (a bare ``key:``), the empty span right after
-    its ``:`` or ``-`` (the engines put empty nodes in different places)."""
-
-
-@dataclass
-class Scan:
-    text: str
-    tree: Any
-    """The value tree without the metadata: a mapping, or for a stream of several documents a list of them."""
-    multi: bool
-    """Several documents: the first path segment of every leaf is the document's index."""
-    roots: list[Any]
-    """The root node of each data document."""
-    metadata: Any = None
-    """The constructed ``sealfile:`` value (``None`` if there is none)."""
-    metadata_key_node: Any = None
-    metadata_node: Any = None
-    leaves: list[Leaf] = field(default_factory=list)
-    containers: dict[bytes, tuple[Any, Any]] = field(default_factory=dict)
-    """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
 
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sealfile.model.scalars import Styled
-from sealfile.stores.base import Store
+from sealfile.stores.base import SUFFIXES, Store
 
 
 class YamlStore(Store):
     name = "yaml"
-    suffixes = (".yaml", ".yml")
+    suffixes = SUFFIXES["yaml"]
 
     def load_editable(self, text: str) -> Any:
         """The tree as every YAML path reads it (:func:`~sealfile.stores.yaml.scan.scan`), with a

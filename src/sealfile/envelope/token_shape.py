@@ -1,0 +1,75 @@
+"""What a Fernet token shows without its key: its shape and when it was made.
+
+Kept apart from :mod:`sealfile.envelope.cipher` so that keyless readers (``status``, the age
+checks of ``load_secrets``) date values without importing ``cryptography``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import Path, format_keypath
+
+FERNET_HEADER, FERNET_TAG, AES_BLOCK = 1 + 8 + 16, 32, 16
+"""A Fernet token's version, timestamp and IV; its HMAC tag; the AES block its ciphertext fills."""
+_DAMAGED = "a sealed value is damaged (not a Fernet token)"
+
+
+FERNET_VERSION = b"\x80"
+
+
+def fernet_shaped(size: int, head: bytes) -> bool:
+    """Whether ``size`` bytes starting with ``head`` can be a Fernet token: version byte 0x80,
+    timestamp, IV, whole AES blocks (at least one) and the HMAC tag."""
+    return head[:1] == FERNET_VERSION and fernet_sized(size)
+
+
+def fernet_sized(size: int) -> bool:
+    """Whether a Fernet token can be ``size`` bytes long (see :func:`fernet_shaped`)."""
+    body = size - FERNET_HEADER - FERNET_TAG
+    return body >= AES_BLOCK and body % AES_BLOCK == 0
+
+
+def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
+    """When each value was last set, in order: Fernet's timestamp (bytes 1..9), readable without
+    the key. Each ``(path, token)`` holds a sealed value (:func:`~sealfile.model.scalars.is_sealed`,
+    which every reader checks first); a token too damaged to date is refused naming its path.
+
+    Only a token's first 12 base64 characters (its 9-byte header) are decoded, and its length
+    checked for a Fernet token's shape: ``status`` dates every value of a file, and decoding whole
+    tokens to read 8 bytes of each was most of its work. Tokens sealed in the same second share
+    those 12 characters, so each distinct header is decoded once."""
+    headers: dict[str, int] = {}
+    times: list[int] = []
+    for path, token in tokens:
+        try:
+            times.append(_time_of(token, headers))
+        except FormatError as err:
+            err.keypath = format_keypath(path)
+            raise
+    return times
+
+
+def _time_of(sealed: str, headers: dict[str, int]) -> int:
+    if not (sealed.startswith("ENC[") and sealed.endswith("]")):
+        raise FormatError("not a sealed value")
+    text = sealed[4:-1]
+    padding = len(text) - len(text.rstrip("="))
+    if len(text) % 4 or not fernet_sized(len(text) * 3 // 4 - padding):
+        raise FormatError(_DAMAGED)
+    when = headers.get(text[:12])
+    if when is None:
+        when = headers[text[:12]] = _header_time(text[:12])
+    return when
+
+
+def _header_time(head_text: str) -> int:
+    try:
+        head = base64.urlsafe_b64decode(head_text)
+    except ValueError:  # binascii.Error: a damaged token
+        raise FormatError(_DAMAGED) from None
+    if len(head) < 9 or head[:1] != FERNET_VERSION:
+        raise FormatError(_DAMAGED)
+    return int.from_bytes(head[1:9], "big")

@@ -1,0 +1,69 @@
+"""What reading a YAML file gives (:mod:`sealfile.stores.yaml.scan`): its value tree, and every leaf
+with its path, its node and its span in the text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sealfile.model.paths import Path, format_keypath
+
+
+class Leaf:
+    """One scalar (or empty container) of the value tree, where it is and how to replace it; a
+    place in one text, so two leaves are equal only when they are the same object."""
+
+    __slots__ = ("encoded_path", "end", "flow", "indent", "key_node", "node", "parent", "path", "slot", "start",
+                 "value")
+    path: Path
+    encoded_path: bytes
+    value: Any
+    node: Any
+    """The value's node (``start_mark``/``end_mark`` give its span, ``style`` its quoting)."""
+    key_node: Any
+    """The mapping key's node for a mapping value, ``None`` for a list item."""
+    parent: Any
+    """The dict or list holding the value, so it can be replaced in place."""
+    slot: Any
+    """The key or index of the value in ``parent``."""
+    flow: bool
+    """Inside a flow collection (``{...}`` / ``[...]``), where ``,[]{}`` are indicators."""
+    indent: int
+    """The indentation of the block collection holding it (the key's or the dash's column)."""
+    start: int
+    end: int
+    """The value's span in the text; for an empty value (a bare ``key:``), the empty span right after
+    its ``:`` or ``-`` (the engines put empty nodes in different places)."""
+
+    def __init__(self, path: Path, encoded_path: bytes, value: Any, node: Any, key_node: Any, parent: Any, slot: Any,
+                 flow: bool, indent: int, start: int, end: int) -> None:
+        self.path, self.encoded_path, self.value, self.node, self.key_node = path, encoded_path, value, node, key_node
+        self.parent, self.slot, self.flow, self.indent, self.start, self.end = parent, slot, flow, indent, start, end
+
+    def __repr__(self) -> str:  # never the value: it may be a decrypted secret
+        return f"<Leaf {format_keypath(self.path)!r} at {self.start}:{self.end}>"
+
+
+class Scan:
+    text: str
+    tree: Any
+    """The value tree without the metadata: a mapping, or for a stream of several documents a list of them."""
+    multi: bool
+    """Several documents: the first path segment of every leaf is the document's index."""
+    roots: list[Any]
+    """The root node of each data document."""
+    metadata: Any
+    """The constructed ``sealfile:`` value (``None`` if there is none)."""
+    metadata_key_node: Any
+    metadata_node: Any
+    leaves: list[Leaf]
+    containers: dict[bytes, tuple[Any, Any]]
+    """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
+
+    def __init__(self, text: str, tree: Any, multi: bool, roots: list[Any], *, leaves: list[Leaf],
+                 containers: dict[bytes, tuple[Any, Any]]) -> None:
+        self.text, self.tree, self.multi, self.roots = text, tree, multi, roots
+        self.metadata = self.metadata_key_node = self.metadata_node = None
+        self.leaves, self.containers = leaves, containers
+
+    def __repr__(self) -> str:
+        return f"<Scan of {len(self.leaves)} leaves>"
