@@ -3,8 +3,8 @@
 Why: ``Fernet.decrypt`` costs ~27 us per value, mostly in building a fresh HMAC and a fresh
 AES-CBC context for each token; a 30,000-value file spent most of its load time there. This
 module checks exactly what ``Fernet.decrypt`` (cryptography 4x, no TTL) checks, in the same
-order: version byte, length, then the HMAC-SHA256 over everything before the tag (stdlib
-``hmac.digest``, OpenSSL's one-shot HMAC, compared in constant time), and only when every
+order: version byte, length, then the HMAC-SHA256 over everything before the tag (a copy of one
+keyed context per token, :mod:`sealfile.envelope.hashing`, compared in constant time), and only when every
 token of the file has passed, decrypts all of them with one AES call. CBC decryption of a
 block is its ECB decryption XOR the previous ciphertext block (the IV for the first block), so
 one ECB pass over every ciphertext plus one XOR gives every plaintext. PKCS7 padding is then
@@ -27,15 +27,14 @@ damaged tokens opened, sealed tokens decrypted by ``Fernet.decrypt``.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hmac
 import os
 from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from sealfile.envelope.cipher import DIGEST_BYTES, path_digest
+from sealfile.envelope.hashing import HmacSha256
 from sealfile.envelope.token_shape import AES_BLOCK as _BLOCK
 from sealfile.envelope.token_shape import FERNET_HEADER as _HEADER
 from sealfile.envelope.token_shape import FERNET_TAG as _TAG
@@ -52,11 +51,11 @@ def open_many(
     The same result as :meth:`ValueCipher.open_payload` on each item; on the first bad item,
     :class:`IntegrityError` naming ``keypath_of(index)``.
     """
-    signing_key, encryption_key = data_key[:16], data_key[16:]
+    signing, encryption_key = HmacSha256(data_key[:16]), data_key[16:]
     tokens: list[bytes] = []
     for index, (_, sealed) in enumerate(items):
         data = _token_bytes(sealed)
-        if data is None or not hmac.compare_digest(hmac.digest(signing_key, data[:-_TAG], "sha256"), data[-_TAG:]):
+        if data is None or not signing.matches(data[:-_TAG], data[-_TAG:]):
             raise IntegrityError("a value failed authentication", keypath=keypath_of(index))
         tokens.append(data)
     plain = _decrypt_cbc_all(encryption_key, tokens)
@@ -70,9 +69,8 @@ def open_many(
         if not 1 <= pad <= _BLOCK or padded[-pad:] != bytes([pad]) * pad:
             raise IntegrityError("a value failed authentication", keypath=keypath_of(index))
         payload = padded[:-pad]
-        if len(payload) <= DIGEST_BYTES or not hmac.compare_digest(
-            payload[:DIGEST_BYTES], path_digest(items[index][0])
-        ):
+        # a plain comparison: the digest is public (anyone can hash the path) and the token authenticated
+        if len(payload) <= DIGEST_BYTES or payload[:DIGEST_BYTES] != path_digest(items[index][0]):
             raise IntegrityError("a value is bound to another key path", keypath=keypath_of(index))
         payloads.append(payload[DIGEST_BYTES:])
     return payloads
@@ -85,11 +83,15 @@ def _token_bytes(sealed: str) -> bytes | None:
     text from being decoded (Fernet's base64 decoding skips foreign characters, as here)."""
     if not (sealed.startswith("ENC[") and sealed.endswith("]")):
         return None
-    try:
-        data = base64.urlsafe_b64decode(sealed[4:-1])
-    except (TypeError, binascii.Error):
+    try:  # base64.urlsafe_b64decode without its wrappers (a third of the cost of opening a token)
+        data = binascii.a2b_base64(sealed[4:-1].translate(_FROM_URLSAFE))
+    except (ValueError, binascii.Error):  # ValueError: a character that is not ASCII
         return None
     return data if fernet_shaped(len(data), data) else None
+
+
+_FROM_URLSAFE = str.maketrans("-_", "+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def _decrypt_cbc_all(key: bytes, tokens: list[bytes]) -> bytes:
@@ -112,7 +114,7 @@ def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int 
     stamps = [times] * len(items) if isinstance(times, int) else list(times)
     if len(stamps) != len(items):
         raise ValueError("one time per item, or one for all")
-    signing_key, encryption_key = data_key[:16], data_key[16:]
+    signing, encryption_key = HmacSha256(data_key[:16]), data_key[16:]
     padded = [_padded(path_digest(path) + payload) for path, payload in items]
     ivs = os.urandom(_BLOCK * len(items))
     ciphertexts = _encrypt_cbc_all(encryption_key, padded, ivs)
@@ -120,7 +122,7 @@ def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int 
     for index, ciphertext in enumerate(ciphertexts):
         body = b"".join((_VERSION, stamps[index].to_bytes(8, "big"),
                          ivs[index * _BLOCK:(index + 1) * _BLOCK], ciphertext))
-        token = base64.urlsafe_b64encode(body + hmac.digest(signing_key, body, "sha256"))
+        token = binascii.b2a_base64(body + signing.digest(body), newline=False).translate(_TO_URLSAFE)
         tokens.append(f"ENC[{token.decode('ascii')}]")
     return tokens
 

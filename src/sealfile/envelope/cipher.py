@@ -10,12 +10,11 @@ time Fernet records is when the value was last set (kept when a value is re-seal
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import time
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
 from sealfile.model.scalars import ENC_RE, Styled, decode_scalar
 
@@ -46,7 +45,7 @@ def now() -> int:
 
 
 def path_digest(encoded_path: bytes) -> bytes:
-    return hashlib.sha256(encoded_path).digest()[:DIGEST_BYTES]
+    return sha256(encoded_path)[:DIGEST_BYTES]
 
 
 class ValueCipher:
@@ -65,9 +64,8 @@ class ValueCipher:
             payload = self._fernet.decrypt(match.group(1))
         except InvalidToken:
             raise IntegrityError("a value failed authentication") from None
-        if len(payload) <= DIGEST_BYTES or not hmac.compare_digest(
-            payload[:DIGEST_BYTES], path_digest(encoded_path)
-        ):
+        # a plain comparison: the digest is public (anyone can hash the path) and the token authenticated
+        if len(payload) <= DIGEST_BYTES or payload[:DIGEST_BYTES] != path_digest(encoded_path):
             raise IntegrityError("a value is bound to another key path")
         return payload[DIGEST_BYTES:]
 

@@ -16,7 +16,6 @@ encoding, so verifying needs one pass and fails before any value is decrypted.
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Leaf, encode_path
@@ -71,7 +71,7 @@ def _content(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:
 
 def seal_digest(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:
     """The keyless digest of a version 2 seal: what a signature covers (the MAC and signature excluded)."""
-    return hashlib.sha256(_content(meta, leaves)).digest()
+    return sha256(_content(meta, leaves))
 
 
 def _mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) -> hmac.HMAC:

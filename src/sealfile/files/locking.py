@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 from collections.abc import Iterator
 
@@ -25,7 +24,11 @@ from sealfile.files.userdirs import private_directory
 
 def lock_path(path: str | os.PathLike[str]) -> str:
     """The lock file for ``path``: one per real path, so two spellings of one file share it."""
-    digest = hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    from cryptography.hazmat.primitives import hashes  # not hashlib: a second OpenSSL, loaded for one digest
+
+    hasher = hashes.Hash(hashes.SHA256())
+    hasher.update(os.path.realpath(path).encode("utf-8", "surrogateescape"))
+    digest = hasher.finalize().hex()[:32]
     return os.path.join(private_directory("locks"), f"{digest}.lock")
 
 
