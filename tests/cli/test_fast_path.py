@@ -132,13 +132,15 @@ def test_every_command_names_its_module() -> None:
 # what costs a start-up milliseconds for nothing here: dataclasses (inspect), filelock (the lock is
 # flock), subprocess, tempfile, the git and key-splitting modules.
 NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyring", "requests",
-         "dataclasses", "inspect", "filelock", "subprocess", "tempfile", "uuid", "sealfile.gitflow.gitcli",
+         "dataclasses", "inspect", "filelock", "subprocess", "tempfile", "uuid", "hashlib", "sealfile.gitflow.gitcli",
          "sealfile.envelope.shamir",
          "sealfile.cli.app", "sealfile.cli.options", "sealfile.envelope.sshsig", "sealfile.envelope.ssh_keys",
          "sealfile.envelope.allowed_signers", "sealfile.stores.yaml.roundtrip",
          "sealfile.files.editor", "sealfile.sops", "sealfile.kms.aws", "sealfile.kms.gcp",
          "sealfile.kms.azure", "sealfile.kms.vault", "sealfile.kms.pgp"]
-READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "tempfile", "uuid", "platform"]
+READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "platform", "sealfile.stores.dotenv",
+                 "sealfile.stores.json"]
+ONE_FILE_NEVER = [*READERS_NEVER, "sealfile.runtime.outputs"]  # the file's own text, rendered by no one
 # status needs no key: it decrypts nothing, builds no document (its file is unsigned and no policy is
 # configured), runs nothing, and reads no creation rules (there is no .sealfile.yaml).
 STATUS_NEVER = [*READERS_NEVER, "cryptography", "sealfile.envelope.cipher", "sealfile.envelope.bulk",
@@ -159,8 +161,8 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 
 
 @pytest.mark.parametrize(("args", "never"), [
-    (["decrypt", "{f}"], READERS_NEVER),
-    (["decrypt", "--extract", "a", "{f}"], READERS_NEVER),
+    (["decrypt", "{f}"], ONE_FILE_NEVER),
+    (["decrypt", "--extract", "a", "{f}"], ONE_FILE_NEVER),
     (["decrypt", "{f}", "{f}"], READERS_NEVER),
     (["verify", "{f}"], READERS_NEVER),
     (["status", "{f}"], STATUS_NEVER),
