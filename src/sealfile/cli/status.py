@@ -29,7 +29,8 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
     """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values.
     ``values``: list when each value was last set, not only the summary."""
     from sealfile.files import io
-    from sealfile.ops.keyless import read_keyless, signature_status, sops_kind
+    from sealfile.ops.keyless import read_keyless, signature_status
+    from sealfile.ops.sops_files import sops_kind
     from sealfile.stores import store_for
 
     shown: list[Path] = []

@@ -25,7 +25,6 @@ it prints nor what is typed is ever shown or kept.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import warnings
@@ -99,6 +98,8 @@ def _from_terminal(prompt: str) -> bytes:
 def read_hidden(prompt: str) -> str | None:
     """What is typed on the terminal after ``prompt``, not echoed ("" at end of input); ``None`` when
     the terminal cannot hide it. Call only when :func:`terminal_present`."""
+    import getpass  # only when asking: it loads termios
+
     try:
         with warnings.catch_warnings():
             # getpass warns, then reads with echo on, when it cannot hide input: refuse instead

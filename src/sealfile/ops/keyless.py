@@ -9,7 +9,7 @@ document is built from the same scan). Recipients are named by their providers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
     from sealfile.ops.document import SealedDocument
     from sealfile.stores import Store
-
-SOPS_MARKER = "ENC[AES256_GCM,"
-
 
 class Status(NamedTuple):
     metadata: Metadata
@@ -71,15 +68,6 @@ class Described(NamedTuple):
     status: Status
     document: Callable[[], SealedDocument]
     """The file in the document model (for its signature), built from what was already read."""
-
-
-def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
-    """The SOPS store (``yaml``, ``json``, ``dotenv``, ``ini``, ``binary``) of a SOPS file, else ``None``."""
-    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
-        return None
-    from sealfile import sops
-
-    return sops.detect(text, path, input_type)
 
 
 def describe(text: str, store: Store | None = None) -> Status:

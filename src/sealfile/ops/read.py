@@ -12,8 +12,8 @@ from typing import Any
 
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import get_at, resolve
-from sealfile.ops.keyless import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_files import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.stores import Store, get_store
 
 

@@ -8,8 +8,12 @@ renamed, by anyone who can write the file, and both SOPS and sealfile accept the
 
 from __future__ import annotations
 
+from typing import Any
+
 from sealfile.errors import FormatError
-from sealfile.ops.keyless import SOPS_MARKER
+
+SOPS_MARKER = "ENC[AES256_GCM,"
+"""In every file SOPS writes (its MAC, at least): without it, no SOPS reader is imported."""
 
 WEAKER = ("SOPS files are weaker than sealed files: their MAC covers neither key names nor empty values, so "
           "whoever can write one can rename plaintext values and add, remove or rename empty ones undetected "
@@ -35,3 +39,12 @@ def refuse_to_write(text: str) -> None:
     if is_sops_text(text):
         raise FormatError("a SOPS file: sealfile reads SOPS files but changes only sealed files; "
                           "convert it first with 'sealfile import-sops -i FILE'")
+
+
+def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
+    """The SOPS store (``yaml``, ``json``, ``dotenv``, ``ini``, ``binary``) of a SOPS file, else ``None``."""
+    if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
+        return None
+    from sealfile import sops
+
+    return sops.detect(text, path, input_type)

@@ -29,12 +29,12 @@ from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
-from sealfile.ops.yaml_seal import seal_yaml, styled
+from sealfile.ops.yaml_seal import seal_yaml
 from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import metablock, restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import Leaf, Scan, scan
+from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 

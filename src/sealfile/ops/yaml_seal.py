@@ -21,23 +21,14 @@ from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import Styled, encode_scalar
+from sealfile.model.scalars import encode_scalar
 from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import STYLE_OF_NODE, Leaf, scan
+from sealfile.stores.yaml.scan import Leaf, scan, styled
 from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
-
-
-def styled(leaf: Leaf) -> Styled:
-    """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
-    if type(leaf.value) is str:
-        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
-    if leaf.value is None:
-        return Styled(None, leaf.node.value or None)
-    return Styled(leaf.value)
 
 
 class Sealed(Record):

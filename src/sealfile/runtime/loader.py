@@ -21,10 +21,10 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
-from sealfile.ops.keyless import SOPS_MARKER
 from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
+from sealfile.ops.sops_files import SOPS_MARKER
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.freshness import OnStale, enforce

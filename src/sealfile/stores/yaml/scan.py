@@ -26,6 +26,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
+from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, format_error, reader_for
 from sealfile.stores.yaml.scanned import Leaf as Leaf
@@ -42,6 +43,15 @@ STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
 ALIAS = ("YAML aliases are not supported: a value would be readable under two key paths, and each "
          "sealed value is bound to one")
+
+
+def styled(leaf: Leaf) -> Styled:
+    """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
+    if type(leaf.value) is str:
+        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
+    if leaf.value is None:
+        return Styled(None, leaf.node.value or None)
+    return Styled(leaf.value)
 
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
