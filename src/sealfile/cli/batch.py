@@ -7,8 +7,10 @@ line on stderr, and the exit status is the worst result (see :func:`exit_codes.w
 
 Commands whose work per file waits on key services (rotate, recipient changes) pass
 ``in_flight``: up to that many files are then worked on at once, in threads, so their requests
-wait on the network together. Each file's lines are held and shown in the files' order, so the
-output, the summary and the exit status are those of running the files one after another.
+wait on the network together; with many files, they are also shared out over processes, one per
+core, where the work is Python that threads cannot overlap (:mod:`sealfile.cli.forked`). Each
+file's lines are held and shown in the files' order, so the output, the summary and the exit
+status are those of running the files one after another.
 
 Nothing here imports click: ``verify`` and ``status`` run on the fast path (:mod:`sealfile.cli.fast`).
 """
@@ -19,6 +21,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +109,24 @@ class HeldConsole(Console):
         return self.code
 
 
+Outcome = tuple[list[tuple[str, bool]], list[str], "ExitCode | None", "str | None", str]
+"""A file's work done in a worker process: its lines, its deferred warnings, its result, and for a
+failure its error line and traceback (exceptions do not travel between processes; their lines do)."""
+
+
+class _Reported(Exception):
+    """A file's failure in a worker process, as its error line."""
+
+    def __init__(self, line: str, trace: str) -> None:
+        super().__init__(line)
+        self.line, self.trace = line, trace
+
+
+def failure_line(err: SealfileError | OSError, file: Path) -> str:
+    """How a file's failure is reported: the error with the file (and key path) it concerns."""
+    return str(err.in_file(str(file))) if isinstance(err, SealfileError) else os_error_line(err, file)
+
+
 Work = Callable[[Path, Console], "ExitCode | None"]
 """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
@@ -119,15 +140,46 @@ def _held(work: Work, file: Path) -> HeldConsole:
     return held
 
 
-class _Schedule:
-    """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads."""
+def _outcome(held: HeldConsole, file: Path) -> Outcome:
+    failure, line, trace = held.failure, None, ""
+    if failure is not None:
+        if not isinstance(failure, (SealfileError, OSError)):
+            raise failure  # a bug: the worker ends without results, and the command says so
+        import traceback
 
-    def __init__(self, files: Sequence[Path], work: Work, in_flight: int) -> None:
+        line, trace = failure_line(failure, file), "".join(traceback.format_exception(failure))
+    return held.lines, held.deferred, held.code, line, trace
+
+
+def _share(work: Work, in_flight: int, files: Sequence[Path]) -> list[Outcome]:
+    """One process's share of the files, in its own threads."""
+    schedule = _Schedule(files, work, in_flight, processes=False)
+    with schedule:
+        return [_outcome(schedule.held(index), file) for index, file in enumerate(files)]
+
+
+class _Schedule:
+    """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads
+    (over several processes when there are many files and cores: :mod:`sealfile.cli.forked`)."""
+
+    def __init__(self, files: Sequence[Path], work: Work, in_flight: int, *, processes: bool = True) -> None:
         self._files, self._work = files, work
         # Two workers on one file would contend for its lock: overlap distinct files only.
         self._pool: ThreadPoolExecutor | None = None
         self._futures: list[Future[HeldConsole]] = []
+        self._outcomes: list[Outcome] | None = None
+        self._interrupted: KeyboardInterrupt | None = None
         if in_flight > 1 and len(files) > 1 and len({os.path.realpath(file) for file in files}) == len(files):
+            from sealfile.cli import forked
+
+            workers = forked.worker_count(len(files)) if processes else 1
+            if workers > 1:
+                try:
+                    self._outcomes = forked.map_shares(partial(_share, work, max(1, in_flight // workers)), files,
+                                                       workers)
+                except KeyboardInterrupt as interrupt:  # every file is whole: done, or left as it was
+                    self._interrupted = interrupt
+                return
             import contextvars  # each worker runs in a copy of this context: trust settings apply there too
             from concurrent.futures import ThreadPoolExecutor  # threads cost start-up time: only when used
 
@@ -141,12 +193,31 @@ class _Schedule:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def held(self, index: int) -> HeldConsole:
+        """The file's work, its lines held (this process's threads, or here and now)."""
+        if self._pool is not None:
+            return self._futures[index].result()
+        return _held(self._work, self._files[index])
+
     def result(self, index: int, console: Console) -> ExitCode | None:
+        if self._interrupted is not None:
+            raise self._interrupted
+        if self._outcomes is not None:
+            lines, deferred, code, line, trace = self._outcomes[index]
+            for text, err in lines:
+                console.echo(text, err=err)
+            for text in deferred:
+                console.warn_at_end(text)
+            if line is not None:
+                raise _Reported(line, trace)
+            return code
         if self._pool is None:
             return self._work(self._files[index], console)
         return self._futures[index].result().replay(console)
 
     def interrupted(self, index: int) -> str:
+        if self._outcomes is not None or self._interrupted is not None:
+            return "interrupted: every file was either done or left as it was"
         if self._pool is None:
             return (f"interrupted at {self._files[index]}, which was left as it was; "
                     f"{index} file(s) done before it")
@@ -165,13 +236,13 @@ def run_each(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
             try:
                 results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
-            except SealfileError as err:
+            except (SealfileError, OSError) as err:
                 _traceback_if_debugging(console)
-                console.error(str(err.in_file(str(file))))
+                console.error(failure_line(err, file))
                 results.append(ExitCode.ERROR)
-            except OSError as err:
-                _traceback_if_debugging(console)
-                console.error(os_error_line(err, file))
+            except _Reported as failed:
+                _traceback_if_debugging(console, failed.trace)
+                console.error(failed.line)
                 results.append(ExitCode.ERROR)
             except KeyboardInterrupt:
                 console.error(schedule.interrupted(index - 1))
@@ -184,8 +255,9 @@ def run_each(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1
     return worst(results)
 
 
-def _traceback_if_debugging(console: Console) -> None:
-    """``--debug``: the traceback of the failure being handled (never secret values), then go on."""
+def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
+    """``--debug``: the traceback of the failure being handled (``trace``: one from a worker process;
+    never secret values), then go on."""
     if "click" not in sys.modules:
         return  # the fast path: it hands --debug to click
     import click
@@ -195,7 +267,10 @@ def _traceback_if_debugging(console: Console) -> None:
         import traceback
 
         console.clear()
-        traceback.print_exc(file=sys.stderr)
+        if trace is not None:
+            sys.stderr.write(trace)
+        else:
+            traceback.print_exc(file=sys.stderr)
 
 
 def summary(results: Sequence[ExitCode]) -> str:

@@ -1,0 +1,98 @@
+"""Independent pieces of work spread over processes, for Python work that threads cannot overlap.
+
+Threads (:mod:`sealfile.cli.batch`) overlap waits on key services but not Python work: the
+interpreter runs one thread at a time, and sealing a small file is ~9 ms of it. Here the work is
+split into contiguous shares; this process forks a worker for every share but the first, works on
+the first itself, then collects each worker's results (pickled through a pipe) in order.
+
+Only where it is safe and pays (:func:`worker_count`): ``fork`` exists, no other thread runs yet
+(a fork copies only the calling thread), nothing could ask a question (no terminal, no askpass
+program: two processes would ask at once), and there are enough items to share.
+``SEALFILE_WORKERS`` caps the processes (``1``: none).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+WORKERS_ENV = "SEALFILE_WORKERS"
+ITEMS_PER_WORKER = 8
+"""Fewer items than this per process do not pay for a fork."""
+MAX_WORKERS = 8
+
+T = TypeVar("T")
+
+
+class WorkerLost(RuntimeError):
+    """A worker process ended without its results (killed, or interrupted)."""
+
+
+def worker_count(items: int) -> int:
+    """How many processes should share ``items`` pieces of work here (1: stay in this one)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1 or _could_ask():
+        return 1
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    cap = int(configured) if configured.isdigit() and int(configured) > 0 else MAX_WORKERS
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cap, cores, items // ITEMS_PER_WORKER))
+
+
+def _could_ask() -> bool:
+    from sealfile.kms.passphrase import ASKPASS_ENV, terminal_present
+
+    return bool(os.environ.get(ASKPASS_ENV)) or terminal_present()
+
+
+def shares(items: Sequence[T], workers: int) -> list[Sequence[T]]:
+    """``items`` cut into ``workers`` contiguous shares of nearly equal size, in order."""
+    size, extra = divmod(len(items), workers)
+    cuts = [0]
+    for index in range(workers):
+        cuts.append(cuts[-1] + size + (index < extra))
+    return [items[start:end] for start, end in itertools.pairwise(cuts)]
+
+
+def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], workers: int) -> list[Any]:
+    """``work`` on each share of ``items`` (the first here, the others in forked workers); the
+    results in the items' order. :class:`WorkerLost` if a worker ended without its results."""
+    parts = shares(items, workers)
+    sys.stdout.flush()
+    sys.stderr.flush()  # a forked child must not write again what this process had buffered
+    readers = [_fork(work, part) for part in parts[1:]]
+    results = list(work(parts[0]))
+    for reader in readers:
+        results.extend(_collect(*reader))
+    return results
+
+
+def _fork(work: Callable[[Sequence[T]], list[Any]], part: Sequence[T]) -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: its share, its results down the pipe, then gone (no atexit, no flush)
+        os.close(read_end)
+        status = 1
+        try:
+            payload = pickle.dumps(work(part))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, read_end: int) -> list[Any]:
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        raise WorkerLost("a worker process ended before it finished its files")
+    results: list[Any] = pickle.loads(payload)  # our own child's, never a file's
+    return results

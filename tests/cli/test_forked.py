@@ -1,0 +1,114 @@
+"""Many files over several processes: the same output, order, results and files as one after another."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from sealfile.cli import forked
+from sealfile.cli.batch import Console, run_each
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import SealfileError
+from sealfile.ops.seal import seal_text
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+
+@pytest.fixture
+def unattended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in CI or a script: no terminal and no askpass program to ask on (pytest may run on a terminal)."""
+    monkeypatch.setattr(forked, "_could_ask", lambda: False)
+
+
+def test_shares_are_contiguous_and_even() -> None:
+    assert forked.shares(list(range(10)), 3) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert forked.shares(list(range(2)), 3) == [[0], [1], []]
+    assert [item for share in forked.shares(list(range(1000)), 7) for item in share] == list(range(1000))
+
+
+def test_worker_count_only_where_it_is_safe_and_pays(unattended: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert forked.worker_count(200) == 4
+    assert forked.worker_count(16) == 2  # at least ITEMS_PER_WORKER items each
+    assert forked.worker_count(7) == 1
+    monkeypatch.setenv(forked.WORKERS_ENV, "1")
+    assert forked.worker_count(200) == 1
+    monkeypatch.setenv(forked.WORKERS_ENV, "3")
+    assert forked.worker_count(200) == 3
+    monkeypatch.setattr(forked, "_could_ask", lambda: True)  # a passphrase asked twice at once: never
+    assert forked.worker_count(200) == 1
+    monkeypatch.setattr(forked, "_could_ask", lambda: False)
+    stop = threading.Event()
+    running = threading.Thread(target=stop.wait)
+    running.start()  # a fork copies only the calling thread: never with another one running
+    try:
+        assert forked.worker_count(200) == 1
+    finally:
+        stop.set()
+        running.join()
+
+
+def test_files_shared_over_processes_report_in_order_as_if_one_after_another(
+        unattended: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setenv(forked.WORKERS_ENV, "3")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    files = [tmp_path / f"f{index:02}" for index in range(30)]
+
+    def work(file: Path, console: Console) -> ExitCode | None:
+        file.write_text(str(os.getpid()))  # each file's work, wherever it runs, changes that file
+        console.echo(f"{file.name}: out")
+        console.warn_at_end("said once, before the summary")
+        if file.name == "f07":
+            raise SealfileError("damaged", keypath="a.b")
+        if file.name == "f21":
+            raise FileNotFoundError(2, "No such file or directory", str(file))
+        return ExitCode.POLICY if file.name == "f12" else None
+
+    assert run_each(files, "rotate", work, in_flight=8) == ExitCode.ERROR
+    out, err = capsys.readouterr()
+    assert out == "".join(f"{file.name}: out\n" for file in files)
+    assert err.splitlines() == [f"sealfile: error: {files[7]}: a.b: damaged",
+                                f"sealfile: error: {files[21]}: No such file or directory",
+                                "sealfile: warning: said once, before the summary",
+                                "sealfile: rotate: 30 files: 27 ok, 1 with findings, 2 failed"]
+    workers = {file.read_text() for file in files}
+    assert len(workers) == 3 and str(os.getpid()) in workers  # this process took the first share
+
+
+def test_a_worker_that_dies_is_an_error_not_a_silent_success(unattended: None, monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    monkeypatch.setenv(forked.WORKERS_ENV, "2")
+    files = [tmp_path / f"f{index:02}" for index in range(16)]
+
+    def work(file: Path, console: Console) -> None:
+        if file.name == "f12":
+            raise TypeError("a bug")  # not a file's failure: the command must not report success
+
+    with pytest.raises(forked.WorkerLost):
+        run_each(files, "rotate", work, in_flight=8)
+
+
+def test_rotate_of_many_files_over_processes(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    files = []
+    for index in range(20):
+        path = tmp_path / f"s{index:02}.enc.yaml"
+        path.write_text(seal_text(f"key_{index}: value-{index}\n", [age_identity.key]))
+        files.append(path)
+    damaged = files[13].read_text().replace("mac: ", "mac: AAAA", 1)
+    files[13].write_text(damaged)
+    before = [path.read_text() for path in files]
+    done = run_cli("rotate", *files, input="", env={forked.WORKERS_ENV: "2"})  # no terminal to ask on
+    assert done.returncode == ExitCode.ERROR
+    lines = done.stderr.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        *(str(path) for path in files[:13]), "sealfile", *(str(path) for path in files[14:])]
+    assert lines[13].startswith(f"sealfile: error: {files[13]}: ")
+    assert lines[-1] == "sealfile: rotate: 20 files: 19 ok, 1 failed"
+    assert files[13].read_text() == damaged  # the failed file is exactly as it was
+    for index, path in enumerate(files):
+        if index != 13:
+            assert path.read_text() != before[index]
+            assert run_cli("decrypt", path).stdout == f"key_{index}: value-{index}\n"
