@@ -116,6 +116,8 @@ class _Walk:
         self._constructor = constructor
         self._text = text
         self._seen: set[int] = set()
+        self._anchors = "&" in text
+        """An alias needs an anchor (``&name``): a text without ``&`` has none to check for."""
         self._segments = _Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
@@ -177,7 +179,10 @@ class _Walk:
             return node.value
         if text not in SCALAR_TAGS and text != MERGE_TAG:
             raise FormatError(CUSTOM_TAG + f" ({_where(node)})")
-        return self._constructor.construct_object(node, deep=True)
+        # ruamel's own constructor for the tag, called as construct_object calls it, without its
+        # per-node bookkeeping (kept for aliases, which are refused, and which costs a third here)
+        build = self._constructor.yaml_constructors.get(text)
+        return build(self._constructor, node) if build is not None else self._constructor.construct_object(node, True)
 
     def _not_a_key(self, node: Any) -> str:
         start = node.start_mark.index
@@ -190,11 +195,15 @@ class _Walk:
                  flow: bool, indent: int, depth: int) -> None:
         segments = self._segments
         for key_node, value_node in pairs:
-            if type(key_node) is ScalarNode and tag_text(key_node.ctag) == MERGE_TAG:
-                raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})")
-            key = self._scalar(key_node)
-            if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
-                raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
+            tag = key_node.ctag if type(key_node) is ScalarNode else None
+            if tag is not None and tag.handle is None and tag.suffix == STR_TAG:  # the common case: a string
+                key = key_node.value
+            else:
+                if tag is not None and tag_text(tag) == MERGE_TAG:
+                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})")
+                key = self._scalar(key_node)
+                if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
+                    raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
                 raise FormatError(f"invalid YAML at {_where(key_node)}: duplicate key")
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
@@ -202,11 +211,13 @@ class _Walk:
 
     def _value(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
                indent: int, depth: int) -> Any:
-        if id(node) in self._seen:
-            raise FormatError(f"{ALIAS} (the anchor is at {_where(node)})", keypath=format_keypath(path))
-        self._seen.add(id(node))
+        if self._anchors:
+            if id(node) in self._seen:
+                raise FormatError(f"{ALIAS} (the anchor is at {_where(node)})", keypath=format_keypath(path))
+            self._seen.add(id(node))
         if type(node) is ScalarNode:
-            value = self._scalar(node)
+            ctag = node.ctag
+            value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
             start, end = node.start_mark.index, node.end_mark.index
             if start == end:
                 start = end = self._after_indicator(node, key_node)
