@@ -20,7 +20,6 @@ from typing import Any
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import format_keypath
-from sealfile.model.record import Record
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
@@ -91,18 +90,15 @@ def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:
     return start, end, written
 
 
-class _TokenSpan(Record):
+class _TokenSpan:
     """Where a token of a file sealfile 0.1 wrote sits: plain, quoted, or alone in a literal block."""
 
     __slots__ = ("block", "end", "start")
-    _fields = ("start", "end", "block")
-    start: int
-    end: int
-    block: tuple[int, int] | None
-    """For a block node: the end of its indicator (``|-``) and the start of what follows its token line."""
 
     def __init__(self, start: int, end: int, block: tuple[int, int] | None = None) -> None:
-        self._fill(start, end, block)
+        self.start, self.end = start, end
+        self.block = block
+        """For a block node: the end of its indicator (``|-``) and the start of what follows its token line."""
 
 
 _BLOCK_HEADER = re.compile(r"\|[-+0-9]*")
