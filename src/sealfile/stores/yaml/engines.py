@@ -39,6 +39,7 @@ class OnceVersionResolver(VersionedResolver):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sealfile_table: Any = None
+        self._sealfile_version: Any = None
         self._sealfile_plain: dict[str, Any] = {}
 
     @property
@@ -46,6 +47,13 @@ class OnceVersionResolver(VersionedResolver):
         if self._sealfile_table is None:
             self._sealfile_table = super().versioned_resolver
         return self._sealfile_table
+
+    @property
+    def processing_version(self) -> Any:
+        """ruamel's own, looked up once (its constructors ask again for every number they build)."""
+        if self._sealfile_version is None:
+            self._sealfile_version = super().processing_version
+        return self._sealfile_version
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """ruamel's own ``resolve`` for a plain scalar with the table looked up once; any other
