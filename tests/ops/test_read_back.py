@@ -9,7 +9,7 @@ import pytest
 from sealfile.envelope import bulk
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
-from sealfile.ops import change, seal, spliced, tree, yaml_seal
+from sealfile.ops import change, seal, spliced, tree, yaml_rewrite, yaml_seal
 from sealfile.ops.reader import read_document
 from sealfile.stores import get_store
 from tests.support.identities import AgeIdentity
@@ -51,7 +51,7 @@ def test_a_rotate_that_would_not_read_back_is_refused(syntax: str, age_identity:
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     store = get_store(syntax)
     sealed = _sealed(syntax, age_identity)
-    monkeypatch.setattr(spliced, "seal_many", _swapping_seal_many)
+    monkeypatch.setattr(yaml_rewrite, "seal_many", _swapping_seal_many)
     monkeypatch.setattr(tree, "seal_many", _swapping_seal_many)
     with pytest.raises(FormatError, match="refusing to write") as caught:
         change.rotate(sealed, store)
@@ -79,3 +79,41 @@ def test_a_set_keeps_the_other_values_and_reads_back(syntax: str, age_identity: 
         assert after == {**before, "DB_PASSWORD": "s3cret"}
     else:
         assert after == {**before, "db": {**before["db"], "password": "s3cret"}}
+
+
+def test_a_write_lets_go_of_the_old_parse_before_reading_back(age_identity: AgeIdentity,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write's peak memory is one parse: the old one is released before the new text is read back."""
+    document = read_document(_sealed("yaml", age_identity), get_store("yaml")).open()
+    old_scan = document._sealed.scan  # type: ignore[attr-defined]
+    seen: list[tuple[int, int, int]] = []
+    real = spliced.read_back
+
+    def spy(*args: object) -> object:
+        seen.append((len(old_scan.leaves), len(old_scan.roots), len(old_scan.containers)))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(spliced, "read_back", spy)
+    document.set("db.password", "hunter3")
+    document.rotate()
+    assert seen[0] == (0, 0, 0)
+    assert document.data()["db"]["password"] == "hunter3"
+
+
+@pytest.mark.parametrize("change_it", ["set", "rotate"])
+def test_a_refused_write_leaves_the_document_as_it_was(change_it: str, age_identity: AgeIdentity,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    sealed = _sealed("yaml", age_identity)
+    document = read_document(sealed, get_store("yaml")).open()
+
+    def refuse(*args: object) -> object:
+        raise FormatError("refusing to write: test")
+
+    monkeypatch.setattr(spliced, "read_back", refuse)
+    with pytest.raises(FormatError, match="refusing to write"):
+        document.set("db.password", "hunter3") if change_it == "set" else document.rotate()
+    assert document.dump() == sealed
+    assert document.data() == {"db": {"user": "admin", "password": "hunter2"}, "port": 5432, "flags": ["a", "b"]}
+    monkeypatch.undo()
+    document.set("db.password", "hunter4")
+    assert read_document(document.dump(), get_store("yaml")).open().data()["db"]["password"] == "hunter4"

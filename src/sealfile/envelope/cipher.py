@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
+from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import ENC_RE, Styled, decode_scalar
 
 DIGEST_BYTES = 16
@@ -55,18 +56,19 @@ class ValueCipher:
     def __init__(self, data_key: bytes):
         self._fernet = Fernet(base64.urlsafe_b64encode(data_key))
 
-    def open_payload(self, encoded_path: bytes, sealed: str) -> bytes:
-        """The value payload (:func:`unpack_payload` splits it); :class:`IntegrityError` if forged or moved."""
+    def open_payload(self, encoded_path: bytes, sealed: str, path: Path = ()) -> bytes:
+        """The value payload (:func:`unpack_payload` splits it); :class:`IntegrityError` (naming
+        ``path``, the value's key path, if given) if forged or moved."""
         match = ENC_RE.match(sealed)
         if match is None:
-            raise IntegrityError("not a sealed value")
+            raise IntegrityError("not a sealed value", keypath=format_keypath(path) or None)
         try:
             payload = self._fernet.decrypt(match.group(1))
         except InvalidToken:
-            raise IntegrityError("a value failed authentication") from None
+            raise IntegrityError("a value failed authentication", keypath=format_keypath(path) or None) from None
         # a plain comparison: the digest is public (anyone can hash the path) and the token authenticated
         if len(payload) <= DIGEST_BYTES or payload[:DIGEST_BYTES] != path_digest(encoded_path):
-            raise IntegrityError("a value is bound to another key path")
+            raise IntegrityError("a value is bound to another key path", keypath=format_keypath(path) or None)
         return payload[DIGEST_BYTES:]
 
     def open(self, encoded_path: bytes, sealed: str) -> Styled:

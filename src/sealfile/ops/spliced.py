@@ -19,24 +19,23 @@ from sealfile.envelope.bulk import open_many, seal_many
 from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
-from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, same_data, same_value
+from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
-from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.yaml_rewrite import resealed, rewritten
 from sealfile.ops.yaml_seal import seal_yaml
 from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
-from sealfile.stores.yaml import metablock, restore
+from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
-from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
+from sealfile.stores.yaml.splice import Edit, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
@@ -60,6 +59,12 @@ class SplicedSealed(SealedDocument):
 
     def tokens(self) -> list[tuple[Path, str]]:
         return [(leaf.path, leaf.value) for leaf, token in zip(self.scan.leaves, self._tokens, strict=True) if token]
+
+    def release(self) -> None:
+        """Let go of the parse (the text is kept): this document can no longer be read or changed."""
+        self.scan.release()
+        self.__dict__.pop("mac_input", None)
+        self._tokens = []
 
     def value_count(self) -> int:
         return sum(not isinstance(leaf.value, (dict, list)) for leaf in self.scan.leaves)
@@ -122,7 +127,7 @@ class SplicedOpen(OpenDocument):
                 return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
                                  lambda index: format_keypath(leaves[index].path))
         cipher = ValueCipher(self._data_key)
-        return [_open_one(cipher, leaf) for leaf in leaves]
+        return [cipher.open_payload(leaf.encoded_path, leaf.value, leaf.path) for leaf in leaves]
 
     def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
         """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
@@ -163,7 +168,7 @@ class SplicedOpen(OpenDocument):
         """The text without its metadata, the values at or below ``under`` in place of their tokens."""
         leaves, payloads = self._opened_under(under)
         with gc_paused():
-            values = [_decoded(payload) for payload in payloads]
+            values = [(decode_scalar(encoded), layout) for encoded, layout in map(unpack_payload, payloads)]
             text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, leaves, values)
         if not checked:
             self._fill(leaves, payloads)
@@ -179,7 +184,7 @@ class SplicedOpen(OpenDocument):
         if leaf is None:
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
         cipher = ValueCipher(self._data_key)
-        previous = _open_one(cipher, leaf)
+        previous = cipher.open_payload(leaf.encoded_path, leaf.value, leaf.path)
         old = decode_scalar(unpack_payload(previous)[0])
         if same_value(old.value, value):
             return False
@@ -218,34 +223,41 @@ class SplicedOpen(OpenDocument):
 
     def _rotate(self) -> None:
         expected = self.data()  # every token opened and checked before any is replaced
-        leaves, payloads, data_key = self._leaves(), self.payloads(), new_data_key()
-        items = [(leaf.encoded_path, payload) for leaf, payload in zip(leaves, payloads, strict=True)]
-        tokens = seal_many(data_key, items, token_times((leaf.path, leaf.value) for leaf in leaves))
-        position = {id(leaf): index for index, leaf in enumerate(self._sealed.scan.leaves)}
-        edits = [replace_token_edit(self._sealed.body, leaf, token) for leaf, token in zip(leaves, tokens, strict=True)]
+        data_key = new_data_key()
+        edits, tokens = resealed(self._sealed, self._leaves(), self.payloads(), data_key)
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
-        self.metadata, self._data_key = meta.with_groups(groups, threshold), data_key
-        self._rewrite(edits, {position[id(leaf)]: token for leaf, token in zip(leaves, tokens, strict=True)}, expected)
+        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
         if (groups, threshold) != (meta.groups, meta.threshold):
-            self.metadata = meta.with_groups(groups, threshold)
-            self._rewrite([], {}, self.data())
+            self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold))
 
-    def _rewrite(self, edits: list[Edit], tokens: dict[int, str], expected: Any) -> None:
-        """Apply token edits and write the metadata block again (new MAC; version and signature too),
-        then continue from the result as read back: refused unless it opens as ``expected``."""
+    def _rewrite(self, edits: list[Edit], tokens: dict[int, str], expected: Any,
+                 metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
+        """Apply token edits and write the metadata block again for ``metadata`` under ``data_key`` (default:
+        this document's), then continue from the result as read back: refused unless it opens as ``expected``.
+        The old parse is let go first (a write's peak memory is one parse, not two); on a refusal the
+        document is read again from its old text."""
+        metadata = self.metadata if metadata is None else metadata
+        data_key = self._data_key if data_key is None else data_key
         sealed = self._sealed
-        mac_input = list(sealed.mac_input)
-        for index, token in tokens.items():
-            mac_input[index] = (mac_input[index][0], b"E" + token.encode("ascii"))
-        meta = seal_metadata(self.metadata, self._data_key, mac_input)
-        edits.append(metablock.replace_edit(sealed.body, sealed.scan, meta.to_mapping()))
-        text = sealed.bom + apply_edits(sealed.body, edits)
-        self._adopt(read_back(text, self.store, self._data_key, expected, sealed.engine))
+        text = rewritten(sealed, edits, tokens, metadata, data_key)
+        edits.clear()
+        self._release()
+        try:
+            opened = read_back(text, self.store, data_key, expected, sealed.engine)
+        except BaseException:
+            self._load(SplicedSealed(sealed.text, self.store, sealed.engine))
+            raise
+        self._adopt(opened)
+        self._data_key = data_key
+
+    def _release(self) -> None:
+        self._sealed.release()
+        self._encrypted = self._payloads = None
 
     def _adopt(self, opened: SplicedOpen) -> None:
         """Continue from a text this document wrote, as read back (parsed, checked and opened once)."""
@@ -285,15 +297,3 @@ def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine:
                           "(a YAML shape sealfile cannot seal in place; please report it)")
     return opened
 
-
-def _decoded(payload: bytes) -> tuple[Styled, bytes]:
-    encoded, layout = unpack_payload(payload)
-    return decode_scalar(encoded), layout
-
-
-def _open_one(cipher: ValueCipher, leaf: Leaf) -> bytes:
-    try:
-        return cipher.open_payload(leaf.encoded_path, leaf.value)
-    except IntegrityError as err:
-        err.keypath = format_keypath(leaf.path)
-        raise

@@ -65,5 +65,15 @@ class Scan:
         self.metadata = self.metadata_key_node = self.metadata_node = None
         self.leaves, self.containers = leaves, containers
 
+    def release(self) -> None:
+        """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that
+        has made its new text reads it back while this scan's parse would otherwise still be alive
+        (twice the memory at the peak). The scan cannot be edited or restored afterwards."""
+        for leaf in self.leaves:
+            leaf.node = leaf.key_node = leaf.parent = None
+        self.leaves = []
+        self.roots, self.containers = [], {}
+        self.metadata_key_node = self.metadata_node = None
+
     def __repr__(self) -> str:
         return f"<Scan of {len(self.leaves)} leaves>"
