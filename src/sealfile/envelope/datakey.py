@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
@@ -221,6 +220,8 @@ def _open_group(
 def _within(seconds: float, budget: float, key: MasterKey, wrapped: str) -> bytes:
     """``key.unwrap(wrapped)`` in a daemon thread, given up after ``seconds`` (the thread is left to
     finish or hang on its own: a daemon never holds up the process's exit)."""
+    import threading  # only for a key held by a service: local keys (age, SSH) unwrap in this thread
+
     outcome: list[bytes | BaseException] = []
     done = threading.Event()
     context = contextvars.copy_context()  # the caller's trust settings and offline mode apply there too
