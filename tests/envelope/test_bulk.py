@@ -72,6 +72,23 @@ def test_every_damaged_token_is_refused_like_fernet() -> None:
         assert "hunter2" not in str(caught.value)
 
 
+@pytest.mark.parametrize("stray", ["\n", "\u00e9", "\n\n", "]\nENC["])
+def test_a_token_with_a_line_break_or_a_foreign_character_is_read_as_fernet_reads_it(stray: str) -> None:
+    """Tokens are decoded together when they can be; a text that could confuse that (a line break,
+    a character that is not ASCII) is read on its own, with base64's own leniency, as before."""
+    good, other = _fernet_sealed(PATH, "hunter2"), _fernet_sealed(PATH, "x")
+    token = other[4:-1]
+    strayed = f"ENC[{token[:20]}{stray}{token[20:]}]"
+    expected_ok = _fernet_rejects(strayed[4:-1]) is False
+    items = [(PATH, good), (PATH, strayed), (PATH, good)]
+    if expected_ok:
+        assert open_many(KEY, items, _keypath) == [b"shunter2", b"sx", b"shunter2"]
+    else:
+        with pytest.raises(IntegrityError) as caught:
+            open_many(KEY, items, _keypath)
+        assert caught.value.keypath == "item1"
+
+
 def _token_with_padding(padded: bytes) -> str:
     """A correctly signed token whose plaintext has the given (maybe invalid) padding."""
     iv = os.urandom(16)
