@@ -14,7 +14,6 @@ back (YAML 1.2 as ruamel.yaml reads it, JSON as ``json`` reads it), so a team mo
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
 from sealfile.errors import FormatError
@@ -27,8 +26,8 @@ Syntax = Literal["yaml", "json"]
 MERGE_KEY = "<<"
 
 
-@lru_cache(maxsize=256)
 def _yaml_time(text: str) -> Any:
+    """A decrypted time value as ruamel reads it (never cached: it is a secret's plaintext)."""
     from sealfile.stores.yaml import reader as yaml_store
 
     try:

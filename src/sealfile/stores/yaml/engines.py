@@ -32,15 +32,20 @@ short values repeat; tokens, which do not, are longer)."""
 class OnceVersionResolver(VersionedResolver):
     """ruamel's resolver looks the YAML version up again for every scalar (two property calls
     that cost more than the regex match). The version cannot change inside one document, so
-    look it up once per loader; the resolution tables and their order are ruamel's own. A
-    loader reads one text, so a plain scalar's tag is also remembered for the next time the
-    same text comes (every key of a list of similar mappings, ``true``, ``5432``...)."""
+    look it up once per loader; the resolution tables and their order are ruamel's own. While a
+    loader reads one text, a plain scalar's tag is also remembered for the next time the same
+    text comes (every key of a list of similar mappings, ``true``, ``5432``...); the scalars may
+    be secrets, so :func:`forget` drops them when the parse ends (``remember=False``: never kept)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, remember: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sealfile_table: Any = None
         self._sealfile_version: Any = None
         self._sealfile_plain: dict[str, Any] = {}
+        self._sealfile_longest = _MEMO_LONGEST if remember else -1
+
+    def forget(self) -> None:
+        self._sealfile_plain.clear()
 
     @property
     def versioned_resolver(self) -> Any:
@@ -73,7 +78,7 @@ class OnceVersionResolver(VersionedResolver):
             if regexp.match(value):
                 found = Tag(suffix=tag)
                 break
-        if len(value) <= _MEMO_LONGEST:
+        if len(value) <= self._sealfile_longest:
             self._sealfile_plain[value] = found
         return found
 

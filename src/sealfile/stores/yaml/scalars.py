@@ -20,7 +20,6 @@ from typing import Any
 from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.resolver import VersionedResolver
 
 from sealfile.stores.yaml.engines import OnceVersionResolver, tag_text
 
@@ -30,8 +29,8 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
 _FLOW_INDICATORS = frozenset(",[]{}")
 _BREAKS = "\n\x85\u2028\u2029"
 
-_resolver = OnceVersionResolver()
-_resolver_11 = VersionedResolver(version=(1, 1))
+_resolver = OnceVersionResolver(remember=False)  # the scalars here are decrypted values: none is kept
+_resolver_11 = OnceVersionResolver(version=(1, 1), remember=False)
 _emitter = Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
 _representer = RoundTripRepresenter()
 

@@ -27,7 +27,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
-from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, format_error, reader_for
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
@@ -82,6 +82,9 @@ def _release(yaml: YAML, parser: Any) -> None:
     """What ruamel's own ``load`` does after a document: the pure reader and scanner are reused."""
     parser.dispose()
     yaml.doc_infos.clear()
+    for resolver in (parser, getattr(yaml, "_resolver", None)):  # the C loader is its own resolver
+        if isinstance(resolver, OnceVersionResolver):
+            resolver.forget()
     for part in ("reader", "scanner"):
         reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
         if reset is not None:
