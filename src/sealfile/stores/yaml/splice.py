@@ -16,7 +16,6 @@ scalar) the token is followed by that line break. Opening removes exactly what s
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import format_keypath
@@ -90,24 +89,18 @@ def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:
     return start, end, written
 
 
-class _TokenSpan:
-    """Where a token of a file sealfile 0.1 wrote sits: plain, quoted, or alone in a literal block."""
-
-    __slots__ = ("block", "end", "start")
-
-    def __init__(self, start: int, end: int, block: tuple[int, int] | None = None) -> None:
-        self.start, self.end = start, end
-        self.block = block
-        """For a block node: the end of its indicator (``|-``) and the start of what follows its token line."""
-
+TokenSpan = tuple[int, int, "tuple[int, int] | None"]
+"""Where a token sits: its span, and for a token alone in a literal block (sealfile 0.1 wrote those)
+the end of the block's indicator (``|-``) and the start of what follows the token's line."""
 
 _BLOCK_HEADER = re.compile(r"\|[-+0-9]*")
 
 
-def _token_span(text: str, node: Any) -> _TokenSpan | None:
+def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
+    node = leaf.node
+    if node.style != "|":  # plain or quoted: the leaf's own span (a token is never empty)
+        return leaf.start, leaf.end, None
     start, end = int(node.start_mark.index), int(node.end_mark.index)
-    if node.style != "|":
-        return _TokenSpan(start, end)
     header = _BLOCK_HEADER.match(text, start)
     line_end = text.find("\n", start, end)
     if header is None or line_end < 0:
@@ -117,14 +110,14 @@ def _token_span(text: str, node: Any) -> _TokenSpan | None:
     token_line_end = text.find("\n", token_start, end) + 1 or end
     if token_start < 0 or text[line_end:token_start].strip() or text[token_start + len(value):end].strip():
         return None
-    return _TokenSpan(start, end, (header.end(), token_line_end))
+    return start, end, (header.end(), token_line_end)
 
 
 def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None) -> Edit | None:
     """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
     token was moved); ``None`` when sealfile cannot write it there with certainty."""
     value, style = scalar.value, scalar.style
-    span = _token_span(text, leaf.node)
+    span = _token_span(text, leaf)
     if span is None:
         return None
     if style == "|" and isinstance(value, str):
@@ -132,26 +125,27 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
     if rendered is None:
         return None
-    start = span.start
+    start, end, block = span
     if rendered == "" and start > 0 and text[start - 1] == " ":  # "key:" as ruamel writes a bare null
         start -= 1
-    if span.block is not None:  # keep the header line's comment and the block's trailing lines
-        header_end, after = span.block
+    if block is not None:  # keep the header line's comment and the block's trailing lines
+        header_end, after = block
         line_end = text.index("\n", header_end)
-        return start, span.end, rendered + text[header_end:line_end + 1] + text[after:span.end]
-    return start, span.end, rendered
+        return start, end, rendered + text[header_end:line_end + 1] + text[after:end]
+    return start, end, rendered
 
 
-def _block_edit(text: str, leaf: Leaf, span: _TokenSpan, value: str, mapping_indent: int) -> Edit | None:
+def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int) -> Edit | None:
     """``key: |`` and the content lines, at the indentation the file uses there."""
     node = leaf.node
     if leaf.flow:
         return None
-    if span.block is not None:
-        header_end, after = span.block
+    span_start, span_end, token_block = span
+    if token_block is not None:
+        header_end, after = token_block
         token_start = text.index(node.value.strip(), header_end)
         indent = token_start - (text.rindex("\n", 0, token_start) + 1)
-        rest_start, rest_end, tail, end = header_end, text.index("\n", header_end) + 1, text[after:span.end], span.end
+        rest_start, rest_end, tail, end = header_end, text.index("\n", header_end) + 1, text[after:span_end], span_end
     else:
         if leaf.key_node is not None:
             if leaf.key_node.start_mark.line != node.start_mark.line:
@@ -159,8 +153,8 @@ def _block_edit(text: str, leaf: Leaf, span: _TokenSpan, value: str, mapping_ind
             indent = leaf.key_node.start_mark.column + mapping_indent
         else:
             indent = node.start_mark.column
-        rest_start = span.end
-        rest_end = text.find("\n", span.end) + 1
+        rest_start = span_end
+        rest_end = text.find("\n", span_end) + 1
         if rest_end == 0:
             return None
         tail, end = "", rest_end
@@ -169,7 +163,7 @@ def _block_edit(text: str, leaf: Leaf, span: _TokenSpan, value: str, mapping_ind
     if block is None or (rest.strip() and not rest.strip().startswith("#")):
         return None
     header, lines = block
-    return span.start, end, header + rest + "".join(f"{line}\n" for line in lines) + tail
+    return span_start, end, header + rest + "".join(f"{line}\n" for line in lines) + tail
 
 
 def replace_token_edit(text: str, leaf: Leaf, token: str) -> Edit:
