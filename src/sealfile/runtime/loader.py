@@ -188,6 +188,7 @@ def _open(
         tree = opened.data() if extract is None else opened.value_at(extract)
         if max_age is not None:
             enforce(os.fspath(path), document.set_times(), max_age, on_stale, stacklevel=stacklevel)
+        del document, opened  # the parse goes now, by reference counting: collection would walk it all again
         return tree
 
 
