@@ -74,7 +74,9 @@ class RuleMemo:
         self._rules = rules
         self._any = rules.kind == "encrypted_regex"
         self._parents: dict[int, bool] = {}
-        self._segments: dict[Any, bool] = {}
+        self._keys: dict[str, bool] = {}
+        self._index = rules.encrypts((ListIndex(0),))
+        """A list index's own answer: the rules look at string keys only, so every index has this one."""
 
     def __call__(self, path: Path, parent_id: int) -> bool:
         """``parent_id`` identifies the container holding the leaf (leaves sharing it share ``path[:-1]``)."""
@@ -82,8 +84,10 @@ class RuleMemo:
         if parent is None:
             parent = self._parents[parent_id] = self._rules.encrypts(path[:-1])
         last = path[-1]
-        key = (type(last), last)
-        own = self._segments.get(key)
-        if own is None:
-            own = self._segments[key] = self._rules.encrypts((last,))
+        if isinstance(last, str):
+            own = self._keys.get(last)
+            if own is None:
+                own = self._keys[last] = self._rules.encrypts((last,))
+        else:
+            own = self._index
         return (parent or own) if self._any else (parent and own)

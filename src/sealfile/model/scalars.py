@@ -116,8 +116,20 @@ def decode_scalar(encoded: bytes) -> Styled:
     raise ValueError("unknown value tag")
 
 
+_STRING_TAG_BYTES = frozenset(tag.encode()[0] for tag in STRING_STYLES)
+
+
+def decode_value(encoded: bytes) -> Any:
+    """:func:`decode_scalar`'s value without its style: what a value tree holds."""
+    if encoded[0] in _STRING_TAG_BYTES:  # most values: no :class:`Styled` made for them
+        return encoded[1:].decode("utf-8", "surrogatepass")
+    return decode_scalar(encoded).value
+
+
 def same_data(a: Any, b: Any) -> bool:
     """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN)."""
+    if type(a) is str and type(b) is str:  # most leaves: their comparable forms are equal exactly when they are
+        return a == b
     if isinstance(a, dict) and isinstance(b, dict):
         keys = [(type(k), k) for k in a]
         return keys == [(type(k), k) for k in b] and all(same_data(a[k], b[k]) for k in a)

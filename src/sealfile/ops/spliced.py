@@ -25,7 +25,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
+from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.yaml_rewrite import resealed, rewritten
 from sealfile.ops.yaml_seal import seal_yaml
@@ -86,12 +86,12 @@ class SplicedSealed(SealedDocument):
         encrypts = RuleMemo(self.metadata.rules)
         found: list[Leaf] = []
         for leaf, token in zip(self.scan.leaves, self._tokens, strict=True):
-            if isinstance(leaf.value, (dict, list)) or not encrypts(leaf.path, id(leaf.parent)):
-                continue
-            if not token:
+            if token:  # a token is a string: no container check
+                if encrypts(leaf.path, id(leaf.parent)):
+                    found.append(leaf)
+            elif not isinstance(leaf.value, (dict, list)) and encrypts(leaf.path, id(leaf.parent)):
                 raise IntegrityError("a value that the rules encrypt is in plaintext",
                                      keypath=format_keypath(leaf.path))
-            found.append(leaf)
         return found
 
 
@@ -154,7 +154,7 @@ class SplicedOpen(OpenDocument):
         """Put each leaf's value in place of its token in the scanned tree."""
         with gc_paused():
             for leaf, payload in zip(leaves, payloads, strict=True):
-                leaf.parent[leaf.slot] = decode_scalar(unpack_payload(payload)[0]).value
+                leaf.parent[leaf.slot] = decode_value(unpack_payload(payload)[0])
 
     def _shape(self) -> Any:
         return self._sealed.scan.tree
