@@ -57,6 +57,13 @@ LINES = [
     ["exec", "--override", "--keep-key-env", "a.yaml", "b.yaml", "--", "sh", "-c", "echo $X"],
     ["exec", "--no-override", "a.yaml", "prog", "--prefix", "x"],
     ["exec", "--", "a.yaml", "prog"],
+    ["encrypt", "a.yaml"],
+    ["encrypt", "--age", "age1x", "--age", "age1y", "-o", "a.enc.yaml", "a.yaml"],
+    ["encrypt", "-i", "--unencrypted-suffix", "_plain", "a.yaml", "--aws-kms", "arn:aws:kms:x"],
+    ["encrypt", "--encrypted-regex=^pass", "--input-type", "json", "--output-type", "yaml", "a.json"],
+    ["encrypt", "--ssh", "ssh-ed25519 AAAA", "--pgp", "FPR", "--output=-", "-"],
+    ["encrypt", "--in-place", "--keyring", "team", "--gcp-kms", "projects/p", "--azure-kv", "https://v/k/1",
+     "--hc-vault-transit", "https://vault/v1/transit/keys/k", "a.yaml"],
 ]
 # Command lines the fast path must leave to click (which answers with help or a usage error).
 CLICK_ONLY = [
@@ -79,7 +86,13 @@ CLICK_ONLY = [
     ["exec", "a.yaml"],
     ["rotate"],
     ["rotate", "--in-place", "a.yaml"],
-    ["encrypt", "a.yaml"],
+    ["encrypt", "--recipient", "age:age1x", "a.yaml"],
+    ["encrypt", "--key-group", "age:age1x", "--threshold", "1", "a.yaml"],
+    ["encrypt", "--aws-kms", "arn", "--aws-context", "a=b", "a.yaml"],
+    ["encrypt", "--previous", "old.yaml", "a.yaml"],
+    ["encrypt", "-io", "out.yaml", "a.yaml"],
+    ["encrypt", "--output-type", "toml", "a.yaml"],
+    ["encrypt", "a.yaml", "b.yaml"],
     ["recipients", "add", "a.yaml"],
 ]
 
@@ -170,12 +183,15 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
     (["exec", "{f}", "--", "true"], READERS_NEVER),
     (["set", "{f}", "a", "new-value"], NEVER),
     (["rotate", "{f}"], NEVER),
+    (["encrypt", "--age", "{r}", "-o", "{o}", "{p}"], NEVER),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")
 def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str], age_key: AgeKey,
                                                tmp_path: Path) -> None:
-    sealed = tmp_path / "s.yaml"
+    sealed, plain = tmp_path / "s.yaml", tmp_path / "p.yaml"
     sealed.write_text(seal("a: secret-value\n", age_key))
-    line = [str(sealed) if arg == "{f}" else arg for arg in args]
+    plain.write_text("a: secret-value\n")
+    named = {"{f}": str(sealed), "{p}": str(plain), "{o}": str(tmp_path / "o.yaml"), "{r}": age_key.recipient}
+    line = [named.get(arg, arg) for arg in args]
     result = subprocess.run([sys.executable, "-c", PROBE, json.dumps(line)], capture_output=True, text=True,
                             env=cli_env(),
                             cwd=tmp_path, timeout=60)
@@ -194,6 +210,8 @@ CLICK_MAIN = "import sys; from sealfile.cli.app import main; main(sys.argv[1:])"
     ["decrypt", "-", "-"],
     ["decrypt", "--output-type", "binary", "{f}", "{f}"],
     ["exec", "{f}", "--"],
+    ["encrypt", "-o", "x.yaml", "-i", "{f}"],
+    ["encrypt", "-i", "-"],
 ], ids=" ".join)
 def test_a_usage_problem_is_worded_as_click_words_it(args: list[str], age_key: AgeKey, tmp_path: Path) -> None:
     sealed = tmp_path / "s.yaml"

@@ -12,13 +12,12 @@ from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     SEALED_FILE,
-    creation_defaults,
     group_options,
     input_type_option,
     recipient_options,
     recipients_from_options,
     rule_options,
-    rules_from_options,
+    usage_checked,
 )
 from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import FormatError
@@ -42,6 +41,7 @@ ROTATE_HELP = ("Also seal under a new data key (needed when the file is not sign
               help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
 @input_type_option
+@usage_checked
 def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
 
@@ -51,7 +51,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     from sealfile.files.editor import edit_plaintext
 
     keys = recipients_from_options(params)
-    rules = rules_from_options(params)
+    rules = hot.flag_rules(params)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
 
@@ -72,7 +72,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                     return None
                 return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
-            keys, rules = creation_defaults(file, keys, rules)
+            keys, rules = hot.creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
             if store.name == "json":
                 plaintext = "{}\n"

@@ -16,21 +16,17 @@ from sealfile.cli.options import (
     PATH_OR_STDIO,
     SEALED_FILE,
     SEALED_FILE_OR_STDIO,
-    creation_defaults,
     group_options,
     input_type_option,
     output_type_option,
     recipient_options,
     recipients_from_options,
     rule_options,
-    rules_from_options,
     usage_checked,
 )
 from sealfile.cli.status import status as show_status
 from sealfile.errors import SealfileError
 from sealfile.files import io
-from sealfile.ops import seal, signatures
-from sealfile.ops.config import trust_near
 from sealfile.ops.verify import allowed_signers_for, signature_text, signed_message
 from sealfile.runtime.formats import FORMATS
 from sealfile.runtime.freshness import parse_age
@@ -63,33 +59,15 @@ def keygen(output: Path | None) -> None:
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
+@usage_checked
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
             output_type: str | None, **params: Any) -> None:
     """Seal a YAML, JSON or dotenv file (- reads stdin).
 
     Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
     """
-    if output and in_place:
-        raise click.UsageError("use -o or -i, not both")
-    if in_place and io.is_stdio(file):
-        raise click.UsageError("-i replaces a file: name the file, not -")
-    keys = recipients_from_options(params)
-    rules = rules_from_options(params)
-    policy = signatures.for_file(output or file)
-    reuse = None
-    if previous is not None:
-        with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
-            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
-        rules = rules or previous_rules
-    elif not keys:
-        keys, rules = creation_defaults(output or file, keys, rules)
-    store = store_for(file, input_type)
-    named_output = output is not None and not io.is_stdio(output)
-    out_store = store_for(output, output_type) if named_output or output_type else store
-    with io.about(file):
-        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
-                                     policy=policy)
-    hot.emit(sealed, output or (file if in_place else None), private=False, source=file)
+    hot.encrypt(file, output, in_place, input_type, output_type, recipients_from_options(params),
+                hot.flag_rules(params), previous)
 
 
 @cli.command()

@@ -1,8 +1,8 @@
 """The command line's fast path: the commands run most often, parsed without click.
 
 Importing click costs a CLI start as much as the YAML parser does, so a plain invocation of
-``decrypt``, ``verify``, ``status``, ``set``, ``rotate`` or ``exec`` is parsed here and runs the same body as
-its click command (:mod:`sealfile.cli.hot`, :mod:`sealfile.cli.status`). Anything this parser is
+``decrypt``, ``verify``, ``status``, ``set``, ``rotate``, ``exec`` or ``encrypt`` is parsed here and runs
+the same body as its click command (:mod:`sealfile.cli.hot`, :mod:`sealfile.cli.status`). Anything this parser is
 not sure of (``--help``, an unknown or repeated option, ``-xVALUE`` clusters, a bad choice, a
 ``SEALFILE_<COMMAND>_*`` variable that click would read as an option, a prompt) goes to click
 instead, which parses it again and answers as it always has: the fast path never decides what a
@@ -49,6 +49,25 @@ def _input_type() -> Option:
     return Option("input_type", "choice", (*STORE_NAMES, *SOPS_ONLY_TYPES))
 
 
+def _encrypt_spec() -> Spec:
+    """``encrypt`` with each provider's own recipient flag and a rule; ``--recipient``, key groups,
+    ``--aws-context`` and ``--previous`` (whose values click checks itself) go to click."""
+    from sealfile.kms.registry import BUILTIN
+    from sealfile.model.rules import RULE_NAMES
+    from sealfile.stores import STORE_NAMES
+
+    flags = [spec.cli_flag for spec in BUILTIN.values() if spec.cli_flag]
+    return Spec(("file",), {
+        **{flag: Option(hot.flag_param(flag), "multiple") for flag in flags},
+        **{f"--{name.replace('_', '-')}": Option(name, "value") for name in RULE_NAMES},
+        "-o": Option("output", "path"), "--output": Option("output", "path"),
+        "-i": Option("in_place", "flag"), "--in-place": Option("in_place", "flag"),
+        "--input-type": _input_type(), "--output-type": Option("output_type", "choice", STORE_NAMES),
+    }, {**{hot.flag_param(flag): () for flag in flags}, "recipient_specs": (), "aws_context": {}, "key_groups": (),
+        "threshold": None, **dict.fromkeys(RULE_NAMES), "previous": None, "output": None, "in_place": False,
+        "input_type": None, "output_type": None})
+
+
 def _specs() -> dict[str, Spec]:
     from sealfile.ops.values import VALUE_TYPES
     from sealfile.runtime.formats import FORMATS
@@ -84,7 +103,7 @@ def _specs() -> dict[str, Spec]:
     }
 
 
-HOT = ("decrypt", "verify", "status", "set", "rotate", "exec")
+HOT = ("decrypt", "verify", "status", "set", "rotate", "exec", "encrypt")
 Parsed = tuple[str, dict[str, Any]]
 PATH_PARAMS = ("file", "files", "output")
 SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file", "rotate": "files"}
@@ -95,7 +114,7 @@ def parse(args: list[str]) -> Parsed | None:
     """``(command, params as its click command receives them)``, or ``None``: let click parse it."""
     if not args or args[0] not in HOT or _environment_sets_options(args[0]):
         return None
-    spec = _specs()[args[0]]
+    spec = _encrypt_spec() if args[0] == "encrypt" else _specs()[args[0]]
     params = dict(spec.defaults)
     seen: set[str] = set()
     positionals: list[str] = []
@@ -176,6 +195,15 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
         return lambda: status(**params)
     if command == "rotate":
         return lambda: hot.rotate(**params)
+    if command == "encrypt":
+        for unused in ("recipient_specs", "aws_context", "key_groups", "threshold", "previous"):
+            params.pop(unused)
+
+        def encrypt() -> None:
+            keys, rules = hot.flag_keys(params), hot.flag_rules(params)
+            hot.encrypt(keys=keys, rules=rules, **params)
+
+        return encrypt
     if command == "set":
         if params["value"] is None:
             if sys.stdin.isatty():

@@ -1,5 +1,5 @@
-"""What the commands run most often do: ``decrypt``, ``verify``, ``set``, ``rotate`` and ``exec`` (``status``:
-:mod:`sealfile.cli.status`).
+"""What the commands run most often do: ``decrypt``, ``verify``, ``set``, ``rotate``, ``exec`` and ``encrypt``
+(``status``: :mod:`sealfile.cli.status`).
 
 Each function is a command's body, called by its click command and by the fast path
 (:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
@@ -13,9 +13,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.errors import SealfileError
+
+if TYPE_CHECKING:
+    from sealfile.kms.base import MasterKey
+    from sealfile.kms.groups import KeyGroups
+    from sealfile.model.rules import EncryptionRules
 
 DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
 MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
@@ -105,6 +111,72 @@ def emit(text: str, output: Path | None, *, private: bool, source: Path) -> None
     from sealfile.files import io
 
     io.write_output(output or io.STDIO, raw, private=private)
+
+
+def encrypt(file: Path, output: Path | None, in_place: bool, input_type: str | None, output_type: str | None,
+            keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: Path | None = None) -> None:
+    """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
+    unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``."""
+    from sealfile.files import io
+    from sealfile.ops import seal, signatures
+    from sealfile.ops.config import trust_near
+    from sealfile.stores import store_for
+
+    if output and in_place:
+        raise UsageProblem("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise UsageProblem("-i replaces a file: name the file, not -")
+    policy = signatures.for_file(output or file)
+    reuse = None
+    if previous is not None:
+        with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
+            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
+        rules = rules or previous_rules
+    elif not keys:
+        keys, rules = creation_defaults(output or file, keys, rules)
+    store = store_for(file, input_type)
+    named_output = output is not None and not io.is_stdio(output)
+    out_store = store_for(output, output_type) if named_output or output_type else store
+    with io.about(file):
+        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
+                                     policy=policy)
+    emit(sealed, output or (file if in_place else None), private=False, source=file)
+
+
+def flag_param(flag: str) -> str:
+    """The parameter a provider's own recipient flag fills (``--aws-kms`` -> ``aws_kms``)."""
+    return flag.lstrip("-").replace("-", "_")
+
+
+def flag_keys(params: dict[str, Any]) -> list[MasterKey]:
+    """The recipients each provider's own flag names (``--age``, ``--aws-kms``...), taken out of
+    ``params`` in the providers' order."""
+    from sealfile.kms.registry import BUILTIN, key_from_cli
+
+    return [key_from_cli(spec.type_id, value) for spec in BUILTIN.values() if spec.cli_flag
+            for value in params.pop(flag_param(spec.cli_flag), ()) or ()]
+
+
+def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
+    """The encryption rule the rule flags name (``--unencrypted-suffix``...), taken out of ``params``."""
+    from sealfile.model.rules import RULE_NAMES, EncryptionRules
+
+    given = {name: params.pop(name, None) for name in RULE_NAMES}
+    return EncryptionRules.from_mapping(given) if any(v is not None for v in given.values()) else None
+
+
+def creation_defaults(
+    file: Path, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
+) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
+    """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
+    from sealfile.ops.config import load_config
+
+    if keys:
+        return keys, rules
+    rule = load_config(file).rule_for(file)
+    if rule is None or rule.recipients is None:
+        raise UsageProblem("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
+    return rule.recipients, rules or rule.rules
 
 
 def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> None:

@@ -10,14 +10,14 @@ from typing import Any, TypeVar
 import click
 
 from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.hot import flag_keys, flag_param
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.kms.registry import BUILTIN, key_from_cli, key_from_spec
+from sealfile.kms.registry import BUILTIN, key_from_spec
 from sealfile.model.metadata import MAX_GROUPS
-from sealfile.model.rules import RULE_NAMES, EncryptionRules
-from sealfile.ops.config import load_config
+from sealfile.model.rules import RULE_NAMES
 from sealfile.stores import SOPS_ONLY_TYPES, STORE_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,10 +41,6 @@ SEALED_FILE_OR_STDIO = SealedFilePath(dir_okay=False, allow_dash=True, path_type
 """``-`` is standard input."""
 
 
-def _param_name(flag: str) -> str:
-    return flag.lstrip("-").replace("-", "_")
-
-
 def recipient_options(func: F) -> F:
     """``--recipient KIND:VALUE`` for every kind (plug-ins too), and one repeatable flag per built-in
     kind that has one (``--age``, ``--keyring``, ``--aws-kms``...)."""
@@ -59,16 +55,13 @@ def recipient_options(func: F) -> F:
     for spec in reversed([s for s in BUILTIN.values() if s.cli_flag]):
         assert spec.cli_flag is not None
         func = click.option(
-            spec.cli_flag, _param_name(spec.cli_flag), multiple=True, metavar=spec.metavar, help=spec.help
+            spec.cli_flag, flag_param(spec.cli_flag), multiple=True, metavar=spec.metavar, help=spec.help
         )(func)
     return func
 
 
 def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
-    keys = []
-    for spec in BUILTIN.values():
-        for value in params.pop(_param_name(spec.cli_flag), ()) or () if spec.cli_flag else ():
-            keys.append(key_from_cli(spec.type_id, value))
+    keys = flag_keys(params)
     for text in params.pop("recipient_specs", ()) or ():
         try:
             keys.append(key_from_spec(text))
@@ -129,21 +122,6 @@ def rule_options(func: F) -> F:
     return func
 
 
-def rules_from_options(params: dict[str, Any]) -> EncryptionRules | None:
-    given = {name: params.pop(name, None) for name in RULE_NAMES}
-    return EncryptionRules.from_mapping(given) if any(v is not None for v in given.values()) else None
-
-
-def creation_defaults(
-    file: Path, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
-) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
-    """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
-    if keys:
-        return keys, rules
-    rule = load_config(file).rule_for(file)
-    if rule is None or rule.recipients is None:
-        raise click.UsageError("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
-    return rule.recipients, rules or rule.rules
 
 
 """Syntaxes sealfile reads in SOPS files only (SOPS's INI store, and its JSON envelope for any other file)."""
