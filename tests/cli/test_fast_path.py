@@ -4,6 +4,7 @@ the commands people run most load only what they use."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ LINES = [
     ["decrypt", "--output-type", "k8s-secret", "--name", "n", "--namespace", "ns", "a.yaml"],
     ["decrypt", "--input-type", "json", "a.enc"],
     ["decrypt", "--", "-odd-name.yaml"],
+    ["decrypt", "./a.yaml", "dir//b.yaml", "c.yaml/", "./dir/./d.yaml/.", "../e.yaml", "dir/../f.yaml"],
+    ["decrypt", "-o", "./out//plain.yaml", "a.yaml"],
     ["decrypt", "-", "a.yaml"],
     ["decrypt", "-"],
     ["decrypt", "-o", "-", "a.yaml", "b.yaml"],
@@ -51,6 +54,10 @@ LINES = [
     ["set", "--input-type=dotenv", "a.env", "KEY", "--", "-starts-with-dash"],
     ["rotate", "a.yaml"],
     ["rotate", "a.yaml", "--input-type", "json", "b.enc"],
+    ["rotate", ".//a.yaml", "./b.yaml"],
+    ["set", "./a.yaml", "k", "v"],
+    ["status", "//a.yaml", "///b.yaml", "~/c.yaml"],
+    ["exec", "./a.yaml", "./b.yaml", "--", "env"],
     ["exec", "a.yaml", "env"],
     ["exec", "a.yaml", "--", "env", "-i"],
     ["exec", "--prefix", "APP_", "--allow-env", "PATH", "--allow-env", "HOME", "a.yaml", "env"],
@@ -98,9 +105,13 @@ CLICK_ONLY = [
 
 
 def _click_params(args: list[str]) -> dict[str, object]:
+    """The parameters click gives the command, its ``Path`` objects as the fast path passes them: their
+    text (``str(Path(name))``), which the bodies print and open alike."""
     _import_commands(args[0])
     command = cli.commands[args[0]]
-    return dict(command.make_context(args[0], list(args[1:])).params)
+    params = dict(command.make_context(args[0], list(args[1:])).params)
+    return {name: tuple(map(str, value)) if isinstance(value, tuple) and value and isinstance(value[0], Path)
+            else str(value) if isinstance(value, Path) else value for name, value in params.items()}
 
 
 @pytest.mark.parametrize("args", LINES, ids=" ".join)
@@ -143,9 +154,11 @@ def test_every_command_names_its_module() -> None:
 # providers' clients, the signature modules (no policy is configured here), the writers' modules,
 # the pure-Python YAML round trip's dumping and the atomic writer (a reader writes nothing), and
 # what costs a start-up milliseconds for nothing here: dataclasses (inspect), filelock (the lock is
-# flock), subprocess, tempfile, the git and key-splitting modules.
+# flock), subprocess, tempfile, pathlib (with urllib.parse and ipaddress: file names are strings, see
+# sealfile.files.pathnames), the git and key-splitting modules.
 NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyring", "requests",
          "dataclasses", "inspect", "filelock", "subprocess", "tempfile", "uuid", "hashlib", "sealfile.gitflow.gitcli",
+         "pathlib", "urllib.parse", "ipaddress",
          "sealfile.envelope.shamir",
          "sealfile.cli.app", "sealfile.cli.options", "sealfile.envelope.sshsig", "sealfile.envelope.ssh_keys",
          "sealfile.envelope.allowed_signers", "sealfile.stores.yaml.roundtrip",
@@ -224,3 +237,30 @@ def test_a_usage_problem_is_worded_as_click_words_it(args: list[str], age_key: A
     assert through_fast_path.stderr == through_click.stderr
     assert through_fast_path.stderr.startswith(f"Usage: sealfile {args[0]} [OPTIONS]")
     assert "secret-value" not in through_fast_path.stdout + through_fast_path.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["status", "./dir//s.yaml"],
+    ["verify", "./dir//s.yaml", "dir/./t.yaml/"],
+    ["set", ".//dir/s.yaml", "b", "v"],
+    ["rotate", "./dir//s.yaml", "dir/../dir/t.yaml"],
+    ["decrypt", "./dir//s.yaml", "dir/./t.yaml"],
+    ["decrypt", "./dir//missing.yaml"],
+    ["exec", "./dir//s.yaml", "./dir/./missing.yaml/", "--", "true"],
+], ids=" ".join)
+def test_a_file_is_named_as_click_names_it(args: list[str], age_key: AgeKey, tmp_path: Path) -> None:
+    """click passes ``Path`` objects, the fast path strings: messages name a file as ``str(Path(name))`` does."""
+    (tmp_path / "dir").mkdir()
+
+    def run(program: list[str]) -> tuple[int, str, str]:
+        for name in ("s.yaml", "t.yaml"):  # each run changes a fresh copy
+            (tmp_path / "dir" / name).write_text(sealed)
+        done = subprocess.run([sys.executable, *program, *args], capture_output=True, text=True, env=cli_env(),
+                              cwd=tmp_path, timeout=60)
+        return done.returncode, re.sub(r"\d+s ago", "now", done.stdout), done.stderr  # status: values' ages
+
+    sealed = seal("a: secret-value\n", age_key)
+    assert fast.parse(args) is not None
+    through_fast_path, through_click = run(["-m", "sealfile"]), run(["-c", CLICK_MAIN])
+    assert through_fast_path == through_click
+    assert re.search(r"(^|\s)\./|//|/\./", through_fast_path[1] + through_fast_path[2], re.MULTILINE) is None

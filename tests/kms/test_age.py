@@ -94,6 +94,27 @@ def test_identity_file_readable_by_others_is_refused(age_identity: AgeIdentity) 
     assert age_identity.identity not in str(info.value)
 
 
+def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The places are plain strings now; messages name them as ``Path(...).expanduser()`` did."""
+    found = write_identity(tmp_path / "keys" / "k.txt")
+    found.path.chmod(0o644)
+    odd = f"{tmp_path}//keys/./k.txt/"
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", odd)
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", "~//sops/./keys.txt")
+    with pytest.raises(UnwrapError) as info:
+        found.key.unwrap(found.key.wrap(os.urandom(32)).wrapped)
+    assert str(info.value).endswith(f"{found.path}: identity file is readable by others (mode 644); "
+                                    f"run 'chmod 600 {found.path}' or set SEALFILE_ALLOW_INSECURE_KEY_FILE=1")
+    found.path.chmod(0o600)
+    assert available_identities()  # found under its odd spelling
+    monkeypatch.setenv("SEALFILE_AGE_KEY", generate_identity()[0])
+    with pytest.raises(UnwrapError) as info:
+        AgeKey(generate_identity()[1]).unwrap(found.key.wrap(os.urandom(32)).wrapped)
+    sops_file = Path("~//sops/./keys.txt").expanduser()
+    assert str(info.value).endswith(f"(looked in SEALFILE_AGE_KEY, SEALFILE_AGE_KEY_FILE={Path(odd)}, "
+                                    f"SOPS_AGE_KEY_FILE={sops_file}: no such file)")
+
+
 def test_garbage_identity_never_echoed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = "AGE-SECRET-KEY-1NOTAREALKEYBUTSECRETLOOKING"
     path = tmp_path / "keys.txt"

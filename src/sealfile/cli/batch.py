@@ -22,12 +22,12 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sealfile.cli.boundary import os_error_line
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError
+from sealfile.files.pathnames import PathName
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -122,16 +122,18 @@ class _Reported(Exception):
         self.line, self.trace = line, trace
 
 
-def failure_line(err: SealfileError | OSError, file: Path) -> str:
+def failure_line(err: SealfileError | OSError, file: PathName) -> str:
     """How a file's failure is reported: the error with the file (and key path) it concerns."""
     return str(err.in_file(str(file))) if isinstance(err, SealfileError) else os_error_line(err, file)
 
 
-Work = Callable[[Path, Console], "ExitCode | None"]
+FileT = TypeVar("FileT", bound=PathName)
+"""A file as the command names it: a ``Path`` from click, a ``str`` from the fast path."""
+Work = Callable[[FileT, Console], "ExitCode | None"]
 """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
 
-def _held(work: Work, file: Path) -> HeldConsole:
+def _held(work: Work[FileT], file: FileT) -> HeldConsole:
     held = HeldConsole()
     try:
         held.code = work(file, held)
@@ -140,7 +142,7 @@ def _held(work: Work, file: Path) -> HeldConsole:
     return held
 
 
-def _outcome(held: HeldConsole, file: Path) -> Outcome:
+def _outcome(held: HeldConsole, file: PathName) -> Outcome:
     failure, line, trace = held.failure, None, ""
     if failure is not None:
         if not isinstance(failure, (SealfileError, OSError)):
@@ -151,25 +153,29 @@ def _outcome(held: HeldConsole, file: Path) -> Outcome:
     return held.lines, held.deferred, held.code, line, trace
 
 
-def _share(work: Work, in_flight: int, files: Sequence[Path]) -> list[Outcome]:
+def _share(work: Work[FileT], in_flight: int, files: Sequence[FileT]) -> list[Outcome]:
     """One process's share of the files, in its own threads."""
     schedule = _Schedule(files, work, in_flight, processes=False)
     with schedule:
         return [_outcome(schedule.held(index), file) for index, file in enumerate(files)]
 
 
-class _Schedule:
+def _distinct(files: Sequence[PathName]) -> bool:
+    return len({os.path.realpath(file) for file in files}) == len(files)
+
+
+class _Schedule(Generic[FileT]):
     """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads
     (over several processes when there are many files and cores: :mod:`sealfile.cli.forked`)."""
 
-    def __init__(self, files: Sequence[Path], work: Work, in_flight: int, *, processes: bool = True) -> None:
+    def __init__(self, files: Sequence[FileT], work: Work[FileT], in_flight: int, *, processes: bool = True) -> None:
         self._files, self._work = files, work
         # Two workers on one file would contend for its lock: overlap distinct files only.
         self._pool: ThreadPoolExecutor | None = None
         self._futures: list[Future[HeldConsole]] = []
         self._outcomes: list[Outcome] | None = None
         self._interrupted: KeyboardInterrupt | None = None
-        if in_flight > 1 and len(files) > 1 and len({os.path.realpath(file) for file in files}) == len(files):
+        if in_flight > 1 and len(files) > 1 and _distinct(files):
             from sealfile.cli import forked
 
             workers = forked.worker_count(len(files)) if processes else 1
@@ -186,7 +192,7 @@ class _Schedule:
             self._pool = ThreadPoolExecutor(max_workers=min(in_flight, len(files)), thread_name_prefix="sealfile-file")
             self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file) for file in files]
 
-    def __enter__(self) -> _Schedule:
+    def __enter__(self) -> _Schedule[FileT]:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -227,7 +233,7 @@ class _Schedule:
         return f"interrupted: {done} of {len(self._files)} file(s) done, every other file left as it was"
 
 
-def run_each(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1) -> ExitCode:
+def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight: int = 1) -> ExitCode:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
@@ -279,7 +285,7 @@ def summary(results: Sequence[ExitCode]) -> str:
     return f"{len(results)} files: {', '.join(parts)}"
 
 
-def for_each_file(files: Sequence[Path], verb: str, work: Work, *, in_flight: int = 1) -> None:
+def for_each_file(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight: int = 1) -> None:
     """:func:`run_each`, then exit with the worst result unless every file succeeded."""
     outcome = run_each(files, verb, work, in_flight=in_flight)
     if outcome is not ExitCode.OK:

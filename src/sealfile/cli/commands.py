@@ -41,7 +41,7 @@ def keygen(output: Path | None) -> None:
     from sealfile.kms.age import add_identity
     from sealfile.kms.age_identities import default_key_file
 
-    path = output or default_key_file()
+    path = output or Path(default_key_file())
     recipient = add_identity(path)
     click.echo(f"identity written to {path}", err=True)
     click.echo(recipient)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from sealfile.cli import hot
 from sealfile.cli.boundary import UsageProblem, reported
+from sealfile.files.pathnames import is_dir, spelled
 
 
 class Option:
@@ -167,8 +167,9 @@ def _bind(command: str, spec: Spec, params: dict[str, Any], positionals: list[st
         value = params.get(name)
         if value is None:
             continue
-        paths = tuple(map(Path, value)) if isinstance(value, tuple) else Path(value)
-        if any(p.is_dir() for p in (paths if isinstance(paths, tuple) else (paths,))):
+        # click passes Path objects: strings spelled as str(Path(name)) is print and open the same names
+        paths = tuple(map(spelled, value)) if isinstance(value, tuple) else spelled(value)
+        if any(map(is_dir, paths if isinstance(paths, tuple) else (paths,))):
             return None
         params[name] = paths
     return command, params

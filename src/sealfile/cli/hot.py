@@ -5,18 +5,20 @@ Each function is a command's body, called by its click command and by the fast p
 (:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
 a start-up script that runs ``sealfile decrypt`` pays for the modules that decrypt, not for the
 command-line library. Imports sit in the functions that use them for the same reason. A wrong
-command line raises :class:`UsageProblem`; click reports it.
+command line raises :class:`UsageProblem`; click reports it. Files come as click's ``Path`` objects
+or as the fast path's strings spelled the same way (:mod:`sealfile.files.pathnames`), so both print
+the same names.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.errors import SealfileError
+from sealfile.files.pathnames import PathName, spelled
 
 if TYPE_CHECKING:
     from sealfile.kms.base import MasterKey
@@ -27,8 +29,8 @@ DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
 MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
 
 
-def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None, output_type: str | None,
-            name: str | None, namespace: str | None, prefix: str, output: Path | None, portable: bool) -> None:
+def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | None, output_type: str | None,
+            name: str | None, namespace: str | None, prefix: str, output: PathName | None, portable: bool) -> None:
     """Print (or write to ``output``) the plaintext of one file, or several files' merged values."""
     fmt = output_type
     if fmt != "k8s-secret" and (name or namespace):
@@ -48,7 +50,7 @@ def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None
     emit(plaintext, output, private=True, source=files[0])
 
 
-def _plaintext(file: Path, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
+def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
                namespace: str | None, prefix: str, portable: bool) -> str:
     from sealfile.files import io
     from sealfile.ops import read, signatures
@@ -71,14 +73,14 @@ def _plaintext(file: Path, extract: str | None, input_type: str | None, fmt: str
     return _merged_plaintext((file,), extract, input_type, fmt, name, namespace, prefix)
 
 
-def _merged_plaintext(files: tuple[Path, ...], extract: str | None, input_type: str | None, fmt: str,
+def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
                       name: str | None, namespace: str | None, prefix: str) -> str:
     from sealfile.runtime.outputs import render
 
     return render(merged_values(files, extract, input_type), fmt, name=name, namespace=namespace, prefix=prefix)
 
 
-def merged_values(files: tuple[Path, ...], extract: str | None, input_type: str | None) -> object:
+def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: str | None) -> object:
     """Every file read with its own trust policy and merged in order; each override named on stderr."""
     from sealfile.files.io import about
     from sealfile.ops.config import trust_near
@@ -101,7 +103,7 @@ def merged_values(files: tuple[Path, ...], extract: str | None, input_type: str 
         return get_path(merged, extract)
 
 
-def emit(text: str, output: Path | None, *, private: bool, source: Path) -> None:
+def emit(text: str, output: PathName | None, *, private: bool, source: PathName) -> None:
     """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``)."""
     try:
         raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
@@ -113,8 +115,8 @@ def emit(text: str, output: Path | None, *, private: bool, source: Path) -> None
     io.write_output(output or io.STDIO, raw, private=private)
 
 
-def encrypt(file: Path, output: Path | None, in_place: bool, input_type: str | None, output_type: str | None,
-            keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: Path | None = None) -> None:
+def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
+            keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
     unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``."""
     from sealfile.files import io
@@ -166,7 +168,7 @@ def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
 
 
 def creation_defaults(
-    file: Path, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
+    file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
 ) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
     """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
     from sealfile.ops.config import load_config
@@ -179,7 +181,7 @@ def creation_defaults(
     return rule.recipients, rules or rule.rules
 
 
-def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> None:
+def verify(files: tuple[PathName, ...], input_type: str | None, keyless: bool) -> None:
     """One line per file: who sealed it and that nothing in it was altered (every file tried, see batch)."""
     from sealfile.cli.batch import Console, for_each_file
     from sealfile.files import io
@@ -188,7 +190,7 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> No
     from sealfile.ops.verify import verify_file
     from sealfile.stores import store_for
 
-    def one(file: Path, console: Console) -> None:
+    def one(file: PathName, console: Console) -> None:
         with io.about(file), trust_near(file):
             summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
                                   signatures.for_file(file), keyless=keyless)
@@ -197,7 +199,7 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool) -> No
     for_each_file(files, "verify", one)
 
 
-def set_value(file: Path, keypath: str, value: str, value_type: str, replace: bool, rotate: bool,
+def set_value(file: PathName, keypath: str, value: str, value_type: str, replace: bool, rotate: bool,
               input_type: str | None) -> None:
     """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed.
 
@@ -217,14 +219,14 @@ def set_value(file: Path, keypath: str, value: str, value_type: str, replace: bo
     say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
 
 
-def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
+def rotate(files: tuple[PathName, ...], input_type: str | None) -> None:
     """Give each file a new data key, every value re-encrypted (files in flight together: see batch)."""
     from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
     from sealfile.cli.writes import rewrite
     from sealfile.ops import change, signatures
     from sealfile.stores import store_for
 
-    def one(file: Path, console: Console) -> None:
+    def one(file: PathName, console: Console) -> None:
         store = store_for(file, input_type)
         policy = signatures.for_file(file)
         changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
@@ -233,7 +235,7 @@ def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
     for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)
 
 
-def exec_files(files: tuple[Path, ...], prefix: str, extract: str | None, override: bool,
+def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, override: bool,
                allow_env: tuple[str, ...], keep_key_env: bool, input_type: str | None,
                command: tuple[str, ...]) -> None:
     """Replace this process with ``command``, the files' merged values in its environment."""
@@ -259,12 +261,13 @@ def exec_files(files: tuple[Path, ...], prefix: str, extract: str | None, overri
         sys.exit(ExitCode.CANNOT_EXECUTE)
 
 
-def split_exec_args(file: Path, rest: tuple[str, ...]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+def split_exec_args(file: PathName, rest: tuple[str, ...]) -> tuple[tuple[PathName, ...], tuple[str, ...]]:
     """``exec FILE [FILE...] -- COMMAND...``: files stand before the first ``--`` when one follows
-    them; without ``--`` (or with it right after FILE) FILE is the one file and the rest the command."""
+    them; without ``--`` (or with it right after FILE) FILE is the one file and the rest the command.
+    The other files are spelled as FILE is (``str(Path(name))``), so messages name them alike."""
     if "--" in rest and rest[0] != "--":
         cut = rest.index("--")
-        return (file, *map(Path, rest[:cut])), rest[cut + 1:]
+        return (file, *map(spelled, rest[:cut])), rest[cut + 1:]
     return (file,), rest[1:] if rest[:1] == ("--",) else rest
 
 

@@ -16,15 +16,15 @@ from sealfile.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     import datetime as dt
-    from pathlib import Path
 
+    from sealfile.files.pathnames import PathName
     from sealfile.ops.keyless import Status
 
 SHOWN_TIMES = 5
 """Times the summary shows, newest first; values set at older times are counted on one line."""
 
 
-def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None,
+def status(files: tuple[PathName, ...], older_than: dt.timedelta | None, input_type: str | None,
            values: bool = False) -> None:
     """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values.
     ``values``: list when each value was last set, not only the summary."""
@@ -33,9 +33,9 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
     from sealfile.ops.sops_files import sops_kind
     from sealfile.stores import store_for
 
-    shown: list[Path] = []
+    shown: list[PathName] = []
 
-    def one(file: Path, console: Console) -> ExitCode:
+    def one(file: PathName, console: Console) -> ExitCode:
         with io.about(file):
             text, store = io.read_text(file), store_for(file, input_type)
             kind = sops_kind(text, str(file), input_type)
@@ -52,7 +52,7 @@ def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type:
     for_each_file(files, "status", one)
 
 
-def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
+def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
     """``status`` of a SOPS file: what its metadata says, and whether the MAC holds (with a key)."""
     from sealfile.sops import LABELS, checked_kind
     from sealfile.sops.status import describe
@@ -70,7 +70,7 @@ def sops_status_lines(file: Path, text: str, kind: str, older_than: dt.timedelta
     return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
 
 
-def _status_lines(file: Path, info: Status, signature: str, every_value: bool) -> list[str]:
+def _status_lines(file: PathName, info: Status, signature: str, every_value: bool) -> list[str]:
     lines = [f"file: {file}", f"format version: {info.version}", f"signature: {signature}",
              f"rule: {info.rules.kind} {info.rules.pattern}", f"values: {info.values} ({info.encrypted} encrypted)",
              *_recipient_lines(info)]
@@ -129,7 +129,7 @@ def _recipient_lines(info: Status) -> list[str]:
     return lines
 
 
-def _stale(file: Path, info: Status, older_than: dt.timedelta, console: Console) -> ExitCode:
+def _stale(file: PathName, info: Status, older_than: dt.timedelta, console: Console) -> ExitCode:
     from sealfile.runtime.freshness import describe_age, stale_paths
 
     stale = stale_paths(info.set_at, older_than)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 
 from sealfile.cli.boundary import say
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
+from sealfile.files.pathnames import PathName
 from sealfile.ops import sops_files
 from sealfile.ops.config import trust_near
 
@@ -19,7 +19,7 @@ def _warn_about_sops() -> None:
     say(f"sealfile: warning: {sops_files.WEAKER}")
 
 
-def read_sealed(file: Path) -> str:
+def read_sealed(file: PathName) -> str:
     """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
     text = io.read_text(file)
     if sops_files.is_sops_text(text):
@@ -28,7 +28,7 @@ def read_sealed(file: Path) -> str:
     return text
 
 
-def rewrite(file: Path, transform: Callable[[str], str]) -> bool:
+def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
     """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
     if io.is_stdio(file):
         raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)

@@ -15,7 +15,6 @@ import errno
 import os
 import stat
 import time
-from pathlib import Path
 
 from sealfile.errors import SealfileError
 
@@ -54,17 +53,17 @@ def atomic_write(
     or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise)."""
     # Write through a symlink to the file it names: replacing the link itself would leave the
     # real file (e.g. a plaintext being sealed in place) as it was.
-    target = Path(os.path.realpath(path))
-    directory = target.parent
+    target = os.path.realpath(path)
+    directory, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        final_mode = stat.S_IMODE(target.stat().st_mode)
+        final_mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
     if private:
         final_mode &= ~0o077
     try:
-        fd, tmp = _unnamed_file(directory, target.name)
+        fd, tmp = _unnamed_file(directory, name)
     except OSError as err:  # name the file the user asked for, not our temp file
         raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
     _test_pause()
@@ -75,7 +74,7 @@ def atomic_write(
             os.fsync(fd)
             _test_pause()
             if tmp is None:
-                tmp = str(directory / f".{target.name}.{os.urandom(6).hex()}.tmp")
+                tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
                 _link_unnamed(fd, tmp)
         finally:
             os.close(fd)
@@ -97,7 +96,7 @@ def _set_mode(fd: int, mode: int) -> None:
         fchmod(fd, mode)
 
 
-def _unnamed_file(directory: Path, name: str) -> tuple[int, str | None]:
+def _unnamed_file(directory: str, name: str) -> tuple[int, str | None]:
     """An fd for the new content, and its temporary name (None while it has none: ``O_TMPFILE``)."""
     flag = getattr(os, "O_TMPFILE", 0)
     if flag and os.path.isdir("/proc/self/fd"):
@@ -122,7 +121,7 @@ def _link_unnamed(fd: int, name: str) -> None:
         os.close(dir_fd)
 
 
-def _fsync_dir(directory: Path) -> None:
+def _fsync_dir(directory: str) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
         try:

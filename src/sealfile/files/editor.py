@@ -85,7 +85,7 @@ def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
             "no RAM-backed directory ($XDG_RUNTIME_DIR or /dev/shm on tmpfs) for the plaintext; "
             "pass --allow-disk to use a private directory on disk instead"
         )
-    base = private_directory("edit")
+    base = Path(private_directory("edit"))
     return base, (f"no RAM-backed directory here: the plaintext is on disk in {base} (private to you) while "
                   "the editor runs, then overwritten and removed")
 

@@ -13,29 +13,32 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from sealfile.errors import SealfileError
+from sealfile.files.pathnames import PathName, home, spelled
+
+# Directory names are strings spelled as pathlib spells them (sealfile.files.pathnames): every
+# command that writes takes its lock here.
 
 
-def base_directory() -> Path:
+def base_directory() -> str:
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA") or os.path.expanduser(r"~\AppData\Local")
-        return Path(local) / "sealfile"
+        return spelled(os.path.join(local, "sealfile"))
     if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "sealfile"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sealfile"
+        return spelled(os.path.join(home(), "Library", "Caches", "sealfile"))
+    return spelled(os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(home(), ".cache"), "sealfile"))
 
 
-def private_directory(purpose: str) -> Path:
+def private_directory(purpose: str) -> str:
     """``<base>/<purpose>``, created if needed and restricted to the current user."""
-    directory = base_directory() / purpose
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory = spelled(os.path.join(base_directory(), purpose))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     restrict_to_owner(directory)
     return directory
 
 
-def restrict_to_owner(directory: Path) -> None:
+def restrict_to_owner(directory: PathName) -> None:
     """Only the current user may list or open what ``directory`` holds."""
     if sys.platform != "win32":
         os.chmod(directory, 0o700)

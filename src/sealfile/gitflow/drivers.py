@@ -10,28 +10,30 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from sealfile.errors import SealfileError
+from sealfile.files.pathnames import exists, is_dir, parents
 
 _USES_DRIVER = ("merge=sealfile", "diff=sealfile")
 
 
-def _repository_root(start: Path) -> Path | None:
-    directory = start if start.is_dir() else start.parent
-    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
+def _repository_root(start: str) -> str | None:
+    """The nearest directory holding ``.git``, from ``start`` (absolute) up."""
+    directory = start if is_dir(start) else os.path.dirname(start)
+    return next((d for d in parents(directory) if exists(os.path.join(d, ".git"))), None)
 
 
 def missing_driver(path: str | os.PathLike[str]) -> str | None:
     """A one-line warning if ``path`` is in a clone whose attributes use the drivers it has not configured."""
-    root = _repository_root(Path(os.path.abspath(path)))
+    root = _repository_root(os.path.abspath(path))
     return None if root is None else _missing_in(root)
 
 
 @lru_cache(maxsize=8)
-def _missing_in(root: Path) -> str | None:
+def _missing_in(root: str) -> str | None:
     try:
-        attributes = (root / ".gitattributes").read_text(encoding="utf-8", errors="replace")
+        with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:
+            attributes = handle.read()
     except OSError:
         return None
     if not any(name in attributes for name in _USES_DRIVER):

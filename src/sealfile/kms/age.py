@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyrage
 
@@ -20,6 +19,9 @@ from sealfile.kms import age_plugin
 from sealfile.kms.age_identities import check_private, file_identities, is_plugin_identity, looked_in
 from sealfile.kms.base import MasterKey
 from sealfile.model.record import Record
+
+if TYPE_CHECKING:  # keygen's path; reading keys needs no pathlib
+    from pathlib import Path
 
 
 class AgeKey(Record, MasterKey):

@@ -20,34 +20,36 @@ import os
 import stat
 import sys
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyrage
 
 from sealfile.errors import ConfigError
+from sealfile.files.pathnames import exists, expanded, spelled
 
-DEFAULT_KEY_FILE = Path("~/.config/sealfile/age/keys.txt")
+DEFAULT_KEY_FILE = "~/.config/sealfile/age/keys.txt"
 INSECURE_OK_ENV = "SEALFILE_ALLOW_INSECURE_KEY_FILE"
+# File names are strings spelled as pathlib spells them (sealfile.files.pathnames): every command that
+# opens a file looks here, and messages name the files as they always have.
 
 
-def default_key_file() -> Path:
+def default_key_file() -> str:
     configured = os.environ.get("SEALFILE_AGE_KEY_FILE")
-    return Path(configured).expanduser() if configured else DEFAULT_KEY_FILE.expanduser()
+    return expanded(configured or DEFAULT_KEY_FILE)
 
 
-def sops_default_key_file() -> Path:
+def sops_default_key_file() -> str:
     """SOPS's default identity file: ``sops/age/keys.txt`` in Go's user config directory
     (``$XDG_CONFIG_HOME`` first, on macOS too)."""
     if os.environ.get("XDG_CONFIG_HOME"):
-        base = Path(os.environ["XDG_CONFIG_HOME"])
+        base = os.environ["XDG_CONFIG_HOME"]
     elif sys.platform == "darwin":
-        base = Path("~/Library/Application Support").expanduser()
+        base = expanded("~/Library/Application Support")
     elif os.name == "nt":
-        base = Path(os.environ.get("APPDATA", "~")).expanduser()
+        base = expanded(os.environ.get("APPDATA", "~"))
     else:
-        base = Path("~/.config").expanduser()
-    return base / "sops" / "age" / "keys.txt"
+        base = expanded("~/.config")
+    return spelled(os.path.join(base, "sops", "age", "keys.txt"))
 
 
 def parse_identities(text: str, source: str) -> list[Any]:
@@ -73,9 +75,9 @@ def insecure_key_file_allowed() -> bool:
     return os.environ.get(INSECURE_OK_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def check_private(path: Path) -> None:
+def check_private(path: str | os.PathLike[str]) -> None:
     """Refuse an identity file others can read, as ssh does, unless told otherwise."""
-    mode = path.stat().st_mode
+    mode = os.stat(path).st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO) and not insecure_key_file_allowed():
         raise ConfigError(
             f"{path}: identity file is readable by others (mode {stat.S_IMODE(mode):o}); "
@@ -88,14 +90,15 @@ def is_plugin_identity(identity: Any) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _age_file(path: Path, _mtime_ns: int) -> tuple[Any, ...]:
+def _age_file(path: str, _mtime_ns: int) -> tuple[Any, ...]:
     check_private(path)
-    return tuple(parse_identities(path.read_text(encoding="utf-8"), str(path)))
+    with open(path, encoding="utf-8") as handle:
+        return tuple(parse_identities(handle.read(), path))
 
 
-def _cached(path: Path) -> tuple[Any, ...]:
+def _cached(path: str) -> tuple[Any, ...]:
     try:
-        mtime = path.stat().st_mtime_ns
+        mtime = os.stat(path).st_mtime_ns
     except (FileNotFoundError, NotADirectoryError):
         return ()
     return _age_file(path, mtime)
@@ -108,7 +111,7 @@ def file_identities() -> list[Any]:
         inline = os.environ.get(variable)
         if inline:
             found += parse_identities(inline, variable)
-    files = [default_key_file(), Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser()
+    files = [default_key_file(), expanded(os.environ["SOPS_AGE_KEY_FILE"])
              if os.environ.get("SOPS_AGE_KEY_FILE") else None, sops_default_key_file()]
     for path in dict.fromkeys(p for p in files if p is not None):
         found += _cached(path)
@@ -122,12 +125,12 @@ def looked_in() -> str:
     places = [name for name in ("SEALFILE_AGE_KEY", "SOPS_AGE_KEY") if os.environ.get(name)]
     places.append(_place(default_key_file(), "SEALFILE_AGE_KEY_FILE"))
     if os.environ.get("SOPS_AGE_KEY_FILE"):
-        places.append(_place(Path(os.environ["SOPS_AGE_KEY_FILE"]).expanduser(), "SOPS_AGE_KEY_FILE"))
-    if sops_default_key_file().exists():
-        places.append(str(sops_default_key_file()))
+        places.append(_place(expanded(os.environ["SOPS_AGE_KEY_FILE"]), "SOPS_AGE_KEY_FILE"))
+    if exists(sops_default_key_file()):
+        places.append(sops_default_key_file())
     return ", ".join(places)
 
 
-def _place(path: Path, variable: str) -> str:
-    named = f"{variable}={path}" if os.environ.get(variable) else str(path)
-    return named if path.exists() else f"{named}: no such file"
+def _place(path: str, variable: str) -> str:
+    named = f"{variable}={path}" if os.environ.get(variable) else path
+    return named if exists(path) else f"{named}: no such file"

@@ -41,7 +41,6 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
@@ -52,6 +51,8 @@ from sealfile.ops.config_files import find_config
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
 if TYPE_CHECKING:  # the providers are imported only to read creation rules: readers need none
+    from pathlib import Path  # nor pathlib: most commands find no config
+
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.kms.base import MasterKey
     from sealfile.kms.groups import KeyGroups
@@ -97,9 +98,13 @@ class ProjectConfig(Record):
 
     @property
     def root(self) -> Path:
+        from pathlib import Path
+
         return self.path.parent if self.path else Path.cwd()
 
     def rule_for(self, file: str | os.PathLike[str]) -> CreationRule | None:
+        from pathlib import Path
+
         relative = _relative(Path(file), self.root)
         for rule in self.creation_rules:
             if re.search(rule.path_regex, relative):

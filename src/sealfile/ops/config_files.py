@@ -7,9 +7,13 @@ rules name) so that a reader that finds no config, the usual case, imports none 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sealfile.errors import ConfigError
+from sealfile.files.pathnames import exists, home, is_dir, is_file, parents, resolved
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONFIG_NAME = ".sealfile.yaml"
 
@@ -28,36 +32,40 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
     """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
     found by the walk :func:`find_config` describes; above the nearest one, a directory another user
     owns ends the walk without a word."""
-    directory = Path(start).resolve()
-    directory = directory if directory.is_dir() else directory.parent
+    directory = resolved(start)  # strings, not Paths: every command walks here, most find nothing
+    directory = directory if is_dir(directory) else os.path.dirname(directory)
     try:
-        home: Path | None = Path.home().resolve()
+        home_directory: str | None = resolved(home())
     except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk
-        home = None
-    found: list[Path] = []
-    for candidate in (directory, *directory.parents):
+        home_directory = None
+    found: list[str] = []
+    for candidate in parents(directory):
         if found and not _owned_by_us(candidate):
             break
-        config = candidate / CONFIG_NAME
-        if config.is_file():
+        config = os.path.join(candidate, CONFIG_NAME)
+        if is_file(config):
             for place in (candidate, config):
                 _check_owner(place, config)
             found.append(config)
-        if (candidate / ".git").exists() or candidate == home or not _owned_by_us(candidate):
+        if exists(os.path.join(candidate, ".git")) or candidate == home_directory or not _owned_by_us(candidate):
             break
-    return found
+    if not found:
+        return []
+    from pathlib import Path  # a config was found, and will be read
+
+    return [Path(config) for config in found]
 
 
-def _owned_by_us(path: Path) -> bool:
+def _owned_by_us(path: str) -> bool:
     """Owned by this user, or by root (who can change anything anyway); always true where
     files have no numeric owner."""
     if not hasattr(os, "geteuid"):
         return True
-    return path.stat().st_uid in (os.geteuid(), 0)
+    return os.stat(path).st_uid in (os.geteuid(), 0)
 
 
-def _check_owner(place: Path, config: Path) -> None:
+def _check_owner(place: str, config: str) -> None:
     if not _owned_by_us(place):
         what = "its directory belongs" if place != config else "it belongs"
-        raise ConfigError(f"not used: {what} to another user (uid {place.stat().st_uid}); "
-                          "a project's .sealfile.yaml must be the user's own").in_file(str(config))
+        raise ConfigError(f"not used: {what} to another user (uid {os.stat(place).st_uid}); "
+                          "a project's .sealfile.yaml must be the user's own").in_file(config)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from sealfile.errors import (
@@ -251,6 +250,8 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
+    from pathlib import Path  # only when a policy names a file: most commands read none
+
     from sealfile.envelope.allowed_signers import AllowedSigners
 
     try:

@@ -1,0 +1,116 @@
+"""Path names as pathlib spells and tests them, without importing pathlib: for code every command runs.
+
+Importing pathlib costs each start of the command line about 4 ms (it imports ``urllib.parse`` and
+``ipaddress``), as much as the rest of ``sealfile status`` on a small file. Click hands a command's
+body ``Path`` objects, the fast path (:mod:`sealfile.cli.fast`) plain strings; both must name, print
+and find files alike, so each function here answers as the pathlib call it names does, errors
+included (``tests/files/test_pathnames.py`` compares them on many names). On Windows, where drives,
+shares and both slashes make the spelling rules longer, the spelling functions ask pathlib itself.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+from collections.abc import Iterator
+
+PathName = str | os.PathLike[str]
+"""A path as the commands' bodies take it: a ``Path`` from click, a ``str`` from the fast path."""
+
+_WINDOWS = sys.platform == "win32"
+# The errors after which pathlib's is_dir, is_file and exists answer False (any other, such as
+# "permission denied", is raised): a missing file, a file where a directory was expected, a bad
+# descriptor, a symlink loop; on Windows a drive not ready, an invalid name, an unresolvable link.
+_MISSING_ERRNOS = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+_MISSING_WINERRORS = (21, 123, 1921)
+_LOOP_CHECKED_BY_RESOLVE = sys.version_info < (3, 13)
+"""Before Python 3.13, ``Path.resolve`` stats its result and turns a symlink loop into a RuntimeError."""
+
+
+def spelled(name: PathName) -> str:
+    """``str(Path(name))``: empty and ``.`` parts and a trailing slash dropped, ``..`` kept; a leading
+    ``//`` kept only if exactly two slashes (POSIX leaves their meaning to the system)."""
+    text = os.fspath(name)
+    if _WINDOWS:
+        from pathlib import Path
+
+        return str(Path(text))
+    root = "//" if text.startswith("//") and not text.startswith("///") else "/" if text.startswith("/") else ""
+    return root + "/".join(part for part in text.split("/") if part not in ("", ".")) or "."
+
+
+def expanded(name: PathName) -> str:
+    """``str(Path(name).expanduser())``: a leading ``~`` or ``~user`` replaced by that home directory
+    (a RuntimeError where it cannot be found, as pathlib raises)."""
+    text = spelled(name)
+    if _WINDOWS:
+        from pathlib import Path
+
+        return str(Path(text).expanduser())
+    if not text.startswith("~"):
+        return text
+    first, _, rest = text.partition("/")
+    home = os.path.expanduser(first)
+    if home.startswith("~"):
+        raise RuntimeError("Could not determine home directory.")
+    return spelled(os.path.join(home, rest) if rest else home)
+
+
+def home() -> str:
+    """``str(Path.home())`` (a RuntimeError where there is none)."""
+    return expanded("~")
+
+
+def resolved(name: PathName) -> str:
+    """``str(Path(name).resolve())``: absolute, every symlink followed; a loop is a RuntimeError before
+    Python 3.13, as pathlib raises it there."""
+    real = spelled(os.path.realpath(spelled(name)))
+    if _LOOP_CHECKED_BY_RESOLVE:
+        try:
+            os.stat(real)
+        except OSError as err:
+            if err.errno == errno.ELOOP or getattr(err, "winerror", 0) == 1921:
+                raise RuntimeError(f"Symlink loop from {err.filename!r}") from None
+    return real
+
+
+def parents(directory: str) -> Iterator[str]:
+    """``directory`` (absolute, as :func:`resolved` spells it), then each directory above it to the root,
+    as ``(Path(directory), *Path(directory).parents)`` lists them."""
+    while True:
+        yield directory
+        above = os.path.dirname(directory)
+        if above == directory:
+            return
+        directory = above
+
+
+def _stat(name: PathName) -> os.stat_result | None:
+    """``os.stat`` of the name as pathlib spells it; ``None`` where pathlib's tests answer False."""
+    try:
+        return os.stat(spelled(name))
+    except OSError as err:
+        if err.errno in _MISSING_ERRNOS or getattr(err, "winerror", None) in _MISSING_WINERRORS:
+            return None
+        raise
+    except ValueError:  # a name the system cannot take (a NUL in it)
+        return None
+
+
+def is_dir(name: PathName) -> bool:
+    """``Path(name).is_dir()``."""
+    found = _stat(name)
+    return found is not None and stat.S_ISDIR(found.st_mode)
+
+
+def is_file(name: PathName) -> bool:
+    """``Path(name).is_file()``."""
+    found = _stat(name)
+    return found is not None and stat.S_ISREG(found.st_mode)
+
+
+def exists(name: PathName) -> bool:
+    """``Path(name).exists()``."""
+    return _stat(name) is not None
