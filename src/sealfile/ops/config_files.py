@@ -32,7 +32,10 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
     """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
     found by the walk :func:`find_config` describes; above the nearest one, a directory another user
     owns ends the walk without a word."""
-    directory = resolved(start)  # strings, not Paths: every command walks here, most find nothing
+    try:
+        directory = resolved(start)  # strings, not Paths: every command walks here, most find nothing
+    except RuntimeError:  # a symlink loop: reading the file fails too, and says so in one line
+        directory = os.path.abspath(os.fspath(start))
     directory = directory if is_dir(directory) else os.path.dirname(directory)
     try:
         home_directory: str | None = resolved(home())
