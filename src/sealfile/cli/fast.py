@@ -167,12 +167,13 @@ def _bind(command: str, spec: Spec, params: dict[str, Any], positionals: list[st
         value = params.get(name)
         if value is None:
             continue
-        # click passes Path objects: strings spelled as str(Path(name)) is print and open the same names
+        # click passes Path objects: strings spelled as str(Path(name)) print and open the same names
         paths = tuple(map(spelled, value)) if isinstance(value, tuple) else spelled(value)
         if any(map(is_dir, paths if isinstance(paths, tuple) else (paths,))):
             return None
         params[name] = paths
     return command, params
+
 
 
 def _environment_sets_options(command: str) -> bool:

@@ -20,11 +20,6 @@ PathName = str | os.PathLike[str]
 """A path as the commands' bodies take it: a ``Path`` from click, a ``str`` from the fast path."""
 
 _WINDOWS = sys.platform == "win32"
-# The errors after which pathlib's is_dir, is_file and exists answer False (any other, such as
-# "permission denied", is raised): a missing file, a file where a directory was expected, a bad
-# descriptor, a symlink loop; on Windows a drive not ready, an invalid name, an unresolvable link.
-_MISSING_ERRNOS = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
-_MISSING_WINERRORS = (21, 123, 1921)
 _LOOP_CHECKED_BY_RESOLVE = sys.version_info < (3, 13)
 """Before Python 3.13, ``Path.resolve`` stats its result and turns a symlink loop into a RuntimeError."""
 
@@ -88,14 +83,14 @@ def parents(directory: str) -> Iterator[str]:
 
 
 def _stat(name: PathName) -> os.stat_result | None:
-    """``os.stat`` of the name as pathlib spells it; ``None`` where pathlib's tests answer False."""
+    """``os.stat`` of the name as pathlib spells it; ``None`` where it cannot be had.
+
+    Unlike pathlib, which raises for errors other than "not there" (permission denied, a name too
+    long), the tests here then answer False: each asks whether a config, a clone or a key file is
+    there, and the command's own opening of the file it names reports why it cannot, in one line."""
     try:
         return os.stat(spelled(name))
-    except OSError as err:
-        if err.errno in _MISSING_ERRNOS or getattr(err, "winerror", None) in _MISSING_WINERRORS:
-            return None
-        raise
-    except ValueError:  # a name the system cannot take (a NUL in it)
+    except (OSError, ValueError):  # ValueError: a name the system cannot take (a NUL in it)
         return None
 
 
