@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sealfile.envelope.sharing import Work
 
 
 def main() -> None:
@@ -19,9 +14,6 @@ def main() -> None:
     while each collection walks every object of the parse again: ~20% of a 30,000-value decrypt,
     and ~10 ms of a small one's start-up. Reference counting still frees everything else."""
     gc.disable()
-    from sealfile.envelope import sharing
-
-    sharing.install(_map_crypto)
     from sealfile.cli import fast
 
     if fast.run(sys.argv[1:]):
@@ -29,13 +21,6 @@ def main() -> None:
     from sealfile.cli.app import main as click_main
 
     click_main()
-
-
-def _map_crypto(work: Work, items: Sequence[Any]) -> list[Any]:
-    """A big file's token work over this process and forked workers (:mod:`sealfile.cli.forked`)."""
-    from sealfile.cli.forked import map_crypto
-
-    return map_crypto(work, items)
 
 
 __all__ = ["main"]

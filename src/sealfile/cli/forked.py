@@ -33,24 +33,14 @@ class WorkerLost(RuntimeError):
     """A worker process ended without its results (killed, or interrupted)."""
 
 
-def worker_count(items: int, per_worker: int = ITEMS_PER_WORKER, *, may_ask: bool = True) -> int:
-    """How many processes should share ``items`` pieces of work here (1: stay in this one), each
-    with ``per_worker`` items at least. ``may_ask``: the work may ask the user something."""
-    if not hasattr(os, "fork") or threading.active_count() > 1 or (may_ask and _could_ask()):
+def worker_count(items: int) -> int:
+    """How many processes should share ``items`` pieces of work here (1: stay in this one)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1 or _could_ask():
         return 1
     configured = os.environ.get(WORKERS_ENV, "").strip()
     cap = int(configured) if configured.isdigit() and int(configured) > 0 else MAX_WORKERS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cap, cores, items // per_worker))
-
-
-def map_crypto(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T]) -> list[Any]:
-    """The command line's mapper for a file's bulk token work (:mod:`sealfile.envelope.sharing`):
-    pure computation on a key already unwrapped, so nothing can ask the user anything."""
-    from sealfile.envelope.sharing import MIN_ITEMS
-
-    workers = worker_count(len(items), MIN_ITEMS // 2, may_ask=False)
-    return map_shares(work, items, workers) if workers > 1 else work(items)
+    return max(1, min(cap, cores, items // ITEMS_PER_WORKER))
 
 
 def _could_ask() -> bool:

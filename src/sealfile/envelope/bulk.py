@@ -30,14 +30,11 @@ from __future__ import annotations
 import binascii
 import os
 from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from sealfile.envelope.cipher import DIGEST_BYTES, path_digest
 from sealfile.envelope.hashing import HmacSha256
-from sealfile.envelope.sharing import map_shares
 from sealfile.envelope.token_shape import AES_BLOCK as _BLOCK
 from sealfile.envelope.token_shape import FERNET_HEADER as _HEADER
 from sealfile.envelope.token_shape import FERNET_TAG as _TAG
@@ -52,32 +49,14 @@ def open_many(
     """For each ``(encoded path, "ENC[...]" text)``, the value's ``tag || text`` bytes (docs/format.md §5).
 
     The same result as :meth:`ValueCipher.open_payload` on each item; on the first bad item,
-    :class:`IntegrityError` naming ``keypath_of(index)``: the first whose HMAC fails, else the
-    first whose padding or path binding does, whether or not the work was shared out."""
-    payloads: list[bytes] = []
-    failures: list[tuple[int, bool, str]] = []
-    offset = 0
-    for share_payloads, failure, size in map_shares(partial(_open_share, data_key), items):
-        if failure is not None:
-            failures.append((offset + failure[0], *failure[1:]))
-        payloads += share_payloads
-        offset += size
-    if failures:
-        index, _, message = min(failures, key=lambda failure: (not failure[1], failure[0]))
-        raise IntegrityError(message, keypath=keypath_of(index))
-    return payloads
-
-
-def _open_share(data_key: bytes, items: Sequence[tuple[bytes, str]]) -> list[tuple[list[bytes], Any, int]]:
-    """``[(payloads, None, len(items))]``, or with the first item that fails as ``(index, forged,
-    message)`` in the middle: every HMAC is checked before anything is decrypted, as ``Fernet``
-    does for one token, so ``forged`` failures come before any other."""
+    :class:`IntegrityError` naming ``keypath_of(index)``.
+    """
     signing, encryption_key = HmacSha256(data_key[:16]), data_key[16:]
     tokens = _tokens_bytes([sealed for _, sealed in items])
     for index, data in enumerate(tokens):
         if data is None or not signing.matches(data[:-_TAG], data[-_TAG:]):
-            return [([], (index, True, "a value failed authentication"), len(items))]
-    checked: list[bytes] = tokens  # type: ignore[assignment]  # every one decoded (None returned above)
+            raise IntegrityError("a value failed authentication", keypath=keypath_of(index))
+    checked: list[bytes] = tokens  # type: ignore[assignment]  # every one decoded (None raised above)
     plain = _decrypt_cbc_all(encryption_key, checked)
     payloads: list[bytes] = []
     offset = 0
@@ -85,13 +64,13 @@ def _open_share(data_key: bytes, items: Sequence[tuple[bytes, str]]) -> list[tup
         end = offset + len(data) - _HEADER - _TAG
         pad = plain[end - 1]
         if not 1 <= pad <= _BLOCK or plain[end - pad:end] != _PADDING[pad]:
-            return [(payloads, (index, False, "a value failed authentication"), len(items))]
+            raise IntegrityError("a value failed authentication", keypath=keypath_of(index))
         # a plain comparison: the digest is public (anyone can hash the path) and the token authenticated
         if end - pad - offset <= DIGEST_BYTES or plain[offset:offset + DIGEST_BYTES] != path_digest(items[index][0]):
-            return [(payloads, (index, False, "a value is bound to another key path"), len(items))]
+            raise IntegrityError("a value is bound to another key path", keypath=keypath_of(index))
         payloads.append(plain[offset + DIGEST_BYTES:end - pad])
         offset = end
-    return [(payloads, None, len(items))]
+    return payloads
 
 
 _PADDING = [bytes((pad,)) * pad for pad in range(_BLOCK + 1)]
@@ -155,18 +134,13 @@ def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int 
     stamps = [times] * len(items) if isinstance(times, int) else list(times)
     if len(stamps) != len(items):
         raise ValueError("one time per item, or one for all")
-    stamped = [(path, payload, stamp) for (path, payload), stamp in zip(items, stamps, strict=True)]
-    return map_shares(partial(_seal_share, data_key), stamped)
-
-
-def _seal_share(data_key: bytes, items: Sequence[tuple[bytes, bytes, int]]) -> list[str]:
     signing, encryption_key = HmacSha256(data_key[:16]), data_key[16:]
-    padded = [_padded(path_digest(path) + payload) for path, payload, _ in items]
+    padded = [_padded(path_digest(path) + payload) for path, payload in items]
     ivs = os.urandom(_BLOCK * len(items))
     ciphertexts = _encrypt_cbc_all(encryption_key, padded, ivs)
     tokens: list[str] = []
     for index, ciphertext in enumerate(ciphertexts):
-        body = b"".join((_VERSION, items[index][2].to_bytes(8, "big"),
+        body = b"".join((_VERSION, stamps[index].to_bytes(8, "big"),
                          ivs[index * _BLOCK:(index + 1) * _BLOCK], ciphertext))
         token = binascii.b2a_base64(body + signing.digest(body), newline=False).translate(_TO_URLSAFE)
         tokens.append(f"ENC[{token.decode('ascii')}]")
