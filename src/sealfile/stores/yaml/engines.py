@@ -85,25 +85,63 @@ class OnceVersionResolver(VersionedResolver):
 
 class LibyamlScanner(Scanner):
     """ruamel's pure scanner, reading what libyaml (the C engine, which defines what a file holds)
-    reads: it refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text) and a ``:``
-    inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``), and accepts a tab as
-    separation where no simple key can start (``a: b\t# note``, ``a:\tb``) and after a tag
-    (``a: !!str\tb``)."""
+    reads: it refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text), a ``:`` or
+    ``?`` inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``, ``[a?]``) and a tab
+    in a block scalar's indentation, and accepts a tab as separation where no simple key can start
+    (``a: b\t# note``, ``a:\tb``), after a tag (``a: !!str\tb``) and after a block scalar's header
+    (``a: |\t# note``) and between the words of a plain scalar (``a: b\tc``), and a comment right
+    after a block scalar's header (``a: |# note``)."""
+
+    def check_value(self) -> Any:
+        """libyaml's: inside brackets every ``:`` that starts a token is a value indicator
+        (``["a":1]`` is a one-pair mapping; ruamel alone wants a space after it inside ``[]``)."""
+        return True if self.flow_level else super().check_value()
 
     def scan_tag(self) -> Any:
         """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
-        reader = self.reader
-        peek = reader.peek
-
-        def tab_as_space(index: int = 0) -> Any:
-            char = peek(index)
-            return " " if char == "\t" else char
-
-        reader.peek = tab_as_space
-        try:
+        with _tabs_read_as_spaces(self.reader):
             return super().scan_tag()
-        finally:
-            del reader.peek
+
+    def scan_block_scalar_indicators(self, start_mark: Any) -> Any:
+        """ruamel's own, with a tab after a block scalar's ``|`` or ``>`` and its indicators as
+        separation, as a space (``key: |\t# note``), and a ``#`` there as a comment's start."""
+        with _tabs_read_as_spaces(self.reader, comment_ends_header=True):
+            return super().scan_block_scalar_indicators(start_mark)
+
+    def scan_block_scalar_ignored_line(self, start_mark: Any) -> Any:
+        with _tabs_read_as_spaces(self.reader):
+            return super().scan_block_scalar_ignored_line(start_mark)
+
+    def scan_block_scalar_indentation(self) -> Any:
+        """libyaml's measure of a block scalar's indentation (the most spaces before its first
+        line with text, empty lines included), where ruamel's own also refuses an empty line less
+        indented than a later one (``|``, two spaces, then three and text: libyaml reads ``\ntext``),
+        and libyaml's refusal of a tab in that indentation."""
+        reader = self.reader
+        chunks: list[str] = []
+        max_indent = 0
+        end_mark = reader.get_mark()
+        while reader.peek() in " \r\n":
+            if reader.peek() == " ":
+                reader.forward()
+                max_indent = max(max_indent, reader.column)
+            else:
+                chunks.append(self.scan_line_break())
+                end_mark = reader.get_mark()
+        self._refuse_tab_in_indentation()
+        return chunks, max_indent, end_mark
+
+    def scan_block_scalar_breaks(self, indent: int) -> Any:
+        """ruamel's own, refusing a tab before a line reaches the block scalar's indentation."""
+        found = super().scan_block_scalar_breaks(indent)
+        if self.reader.column < indent:
+            self._refuse_tab_in_indentation()
+        return found
+
+    def _refuse_tab_in_indentation(self) -> None:
+        if self.reader.peek() == "\t":
+            raise ScannerError("while scanning a block scalar", None,
+                               "found a tab character where an indentation space is expected", self.reader.get_mark())
 
     def scan_to_next_token(self) -> Any:
         """ruamel's own, with libyaml's rule for tabs: skipped in flow context, and in block context
@@ -125,11 +163,34 @@ class LibyamlScanner(Scanner):
     def scan_plain(self) -> Any:
         flow = bool(self.flow_level)
         token = super().scan_plain()
-        if flow and ":" in token.value:
-            index = self.reader.buffer.index(":", token.start_mark.index, token.end_mark.index)
-            raise ScannerError("while scanning a plain scalar", token.start_mark, "found unexpected ':'",
-                               self._mark_at(index))
+        for indicator in ":?" if flow else ():
+            if indicator in token.value:
+                index = self.reader.buffer.index(indicator, token.start_mark.index, token.end_mark.index)
+                raise ScannerError("while scanning a plain scalar", token.start_mark,
+                                   f"found unexpected '{indicator}'", self._mark_at(index))
         return token
+
+    def scan_plain_spaces(self, indent: Any, start_mark: Any) -> Any:
+        """ruamel's own, with libyaml's blanks around the words of a plain scalar: tabs as well as
+        spaces (``key: a\tb`` is ``a\tb``; ruamel alone ends the scalar at the tab), refused only
+        in a continuation line's indentation."""
+        reader = self.reader
+        peek = reader.peek
+
+        def tab_as_blank(index: int = 0) -> Any:
+            char = peek(index)
+            if char != "\t":
+                return char
+            if index == 0 and reader.column < indent:
+                raise ScannerError("while scanning a plain scalar", start_mark,
+                                   "found a tab character that violates indentation", reader.get_mark())
+            return " "
+
+        reader.peek = tab_as_blank
+        try:
+            return super().scan_plain_spaces(indent, start_mark)
+        finally:
+            del reader.peek
 
     def _mark_at(self, index: int) -> StringMark:
         buffer = self.reader.buffer
@@ -149,6 +210,24 @@ class LibyamlScanner(Scanner):
             raise ScannerError("while parsing a quoted scalar", start_mark,
                                "found invalid Unicode character escape code", self._mark_at(index))
         return chunks
+
+
+@contextmanager
+def _tabs_read_as_spaces(reader: Any, *, comment_ends_header: bool = False) -> Iterator[None]:
+    """Inside, the pure reader's ``peek`` shows a tab as a space (libyaml separates with either);
+    ``comment_ends_header``: a ``#`` as the end of the text, which ends a block scalar's header."""
+    peek = reader.peek
+    shown = {"\t": " ", "#": "\0"} if comment_ends_header else {"\t": " "}
+
+    def tab_as_space(index: int = 0) -> Any:
+        char = peek(index)
+        return shown.get(char, char)
+
+    reader.peek = tab_as_space
+    try:
+        yield
+    finally:
+        del reader.peek
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

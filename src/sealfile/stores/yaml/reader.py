@@ -85,13 +85,41 @@ def check_depth(text: str) -> None:
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
+_READ_APART = {
+    "\x85": ("U+0085 (next line)", "\\N"),
+    "\u2028": ("U+2028 (line separator)", "\\L"),
+    "\u2029": ("U+2029 (paragraph separator)", "\\P"),
+    "\ufeff": ("U+FEFF (byte-order mark)", "\\uFEFF"),
+}
+"""Characters YAML parsers read apart, with their escape inside double quotes. libyaml (ruamel's C
+engine, PyYAML's and Go's parsers) breaks lines at the first three, YAML 1.2 (ruamel's pure engine)
+does not, and the parsers disagree on a byte-order mark after the start of the text."""
+
+
+def refuse_characters_read_apart(text: str) -> None:
+    """Refuse a raw :data:`_READ_APART` character (a leading byte-order mark aside): the same text
+    would hold other keys or values for another reader, or for the other engine."""
+    found = [index for char in _READ_APART if (index := text.find(char, 1 if char == "\ufeff" else 0)) >= 0]
+    if not found:
+        return
+    index = min(found)
+    name, escape = _READ_APART[text[index]]
+    line_start = text.rfind("\n", 0, index) + 1
+    raise FormatError(f"invalid YAML at line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}: "
+                      f"a raw {name} character, which YAML parsers read differently (write it as {escape} "
+                      "inside double quotes)")
+
+
 def reader_for(text: str, cached: YAML) -> YAML:
     """The reader for ``text``: YAML 1.2 only, one meaning everywhere.
 
     A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
     the other, and a directive sticks to the YAML instance that read it: refuse any other version,
     and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
+    Characters parsers read apart are refused (:func:`refuse_characters_read_apart`).
     """
+    if not text.isascii():
+        refuse_characters_read_apart(text)
     if "%" not in text:
         return cached
     found = _DIRECTIVE.search(text)

@@ -26,7 +26,8 @@ from sealfile.stores.yaml.engines import OnceVersionResolver, tag_text
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
-_FLOW_INDICATORS = frozenset(",[]{}")
+_FLOW_INDICATORS = frozenset(",[]{}:?")
+"""Characters a plain scalar inside brackets never holds here (libyaml ends or refuses it at ``:`` and ``?``)."""
 _BREAKS = "\n\x85\u2028\u2029"
 
 _resolver = OnceVersionResolver(remember=False)  # the scalars here are decrypted values: none is kept
@@ -89,8 +90,8 @@ def plain_ok(value: str, *, flow: bool) -> bool:
         return False
     quick = not (value[0] in _INDICATORS or value[0] == " " or value[-1] in " :" or ": " in value
                  or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
-    if not quick and not _emitter_allows_plain(value, flow):
-        return False
+    if not quick and (flow or not _emitter_allows_plain(value, flow)):
+        return False  # inside brackets libyaml refuses more than ruamel's analysis does (``[a:b]``, ``[a?]``)
     return implicit_tag(value) == STR_TAG and yaml_11_tag(value) == STR_TAG
 
 
@@ -120,10 +121,11 @@ def literal_block(value: str, indent: int) -> tuple[str, list[str]] | None:
     """``(header, content lines)`` of a literal block scalar with content at column ``indent``.
 
     The chomping indicator is ruamel's choice (``-`` no final break, ``+`` several); a value
-    that would need an indentation indicator (leading space or break) or has characters YAML
+    that would need an indentation indicator (leading space or break), starts with a tab
+    (libyaml refuses one where the indentation is still being measured) or has characters YAML
     treats as breaks is refused.
     """
-    if not value or value[0] in " " + _BREAKS or any(c in value for c in "\r\x85\u2028\u2029"):
+    if not value or value[0] in " \t" + _BREAKS or any(c in value for c in "\r\x85\u2028\u2029"):
         return None
     if any(not c.isprintable() and c not in "\n\t" for c in value):
         return None

@@ -16,6 +16,7 @@ keys, a top level that is not a mapping, deep nesting.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -121,6 +122,8 @@ class _Walk:
         self._seen: set[int] = set()
         self._anchors = "&" in text
         """An alias needs an anchor (``&name``): a text without ``&`` has none to check for."""
+        self._tags = "!" in text
+        """Likewise a tag (:meth:`_check_bare_tag`)."""
         self._segments = _Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
@@ -198,6 +201,8 @@ class _Walk:
                  flow: bool, indent: int, depth: int) -> None:
         segments = self._segments
         for key_node, value_node in pairs:
+            if self._tags and type(key_node) is ScalarNode:
+                self._check_bare_tag(key_node)
             tag = key_node.ctag if type(key_node) is ScalarNode else None
             if tag is not None and tag.handle is None and tag.suffix == STR_TAG:  # the common case: a string
                 key = key_node.value
@@ -219,6 +224,8 @@ class _Walk:
                 raise FormatError(f"{ALIAS} (the anchor is at {_where(node)})", keypath=format_keypath(path))
             self._seen.add(id(node))
         if type(node) is ScalarNode:
+            if self._tags:
+                self._check_bare_tag(node)
             ctag = node.ctag
             value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
             start, end = node.start_mark.index, node.end_mark.index
@@ -255,12 +262,32 @@ class _Walk:
                               f"list ({_where(node)})", keypath=format_keypath(path))
         raise FormatError(CUSTOM_TAG + f" ({_where(node)})", keypath=format_keypath(path))
 
+    def _check_bare_tag(self, node: Any) -> None:
+        """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
+        scalar is a string, ruamel reads it by its spelling (``! 1`` an integer), and its two engines
+        read ``!`` with nothing after it as an empty string (C) or a null (pure)."""
+        text, start = self._text, node.start_mark.index
+        anchor = _ANCHOR.match(text, start)  # the tag may come after the anchor
+        start = _PROPERTY_GAP.match(text, anchor.end() if anchor else start).end()  # type: ignore[union-attr]
+        if (_BARE_TAG.match(text, start) and node.style in (None, "")
+                and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
+            raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({_where(node)}): "
+                              "quote the value, or remove the '!'")
 
     def _after_indicator(self, node: Any, key_node: Any) -> int:
         """Where an empty value is: right after the ``:`` that follows its key, or the ``-`` before it."""
         if key_node is not None:
-            return self._text.index(":", key_node.end_mark.index) + 1
+            gap = _PROPERTY_GAP.match(self._text, key_node.end_mark.index).end()  # type: ignore[union-attr]
+            if not self._text.startswith(":", gap):
+                raise FormatError(f"a key without ':' after it (an explicit '?' key with no value) is not supported "
+                                  f"({_where(key_node)}): write ':' after the key")
+            return gap + 1
         return self._text.rfind("-", 0, node.start_mark.index + 1) + 1
+
+
+_PROPERTY_GAP = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")  # spaces, line breaks, comments: always matches
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]*")
+_BARE_TAG = re.compile(r"!(?:[\s,\]}]|\Z)")
 
 
 def _empty(root: Any) -> bool:

@@ -1,0 +1,150 @@
+"""Both YAML engines read one meaning: the same verdict (read, or refused in one line), the same
+tree, and every value at the same place in the text. libyaml (the C engine) defines what a file
+holds; where it and ruamel's pure reader differ, the pure one reads as libyaml does, and where
+other YAML readers would read a text differently from both, both refuse it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sealfile.errors import FormatError
+from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.reader import load_fast
+from sealfile.stores.yaml.scalars import inline, literal_block
+from sealfile.stores.yaml.scan import scan
+
+
+def _reading(text: str, engine: Engine) -> Any:
+    try:
+        scanned = scan(text, engine=engine)
+    except FormatError as err:
+        assert "\n" not in str(err)
+        return "refused"
+    return scanned.tree, [(leaf.path, leaf.start, leaf.end) for leaf in scanned.leaves]
+
+
+def _same_on_both_engines(text: str) -> Any:
+    c = _reading(text, "c")
+    assert _reading(text, "pure") == c, text
+    return c
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("k: a\tb\n", "a\tb"),                # a tab between the words of a plain scalar
+    ("k: [x\t+]\n", ["x\t+"]),
+    ("k: a\n  \tb\n", "a b"),             # ... and after a continuation line's indentation
+    ("k: |\t# note\n  x\n", "x\n"),      # a tab after a block scalar's header
+    ("k: |-#note\n  x\n", "x"),          # a comment right after it
+    ("k: |\n  \n   x\n", "\nx\n"),       # an empty line less indented than the text after it
+    ('k: ["a":1]\n', [{"a": 1}]),         # a ':' right after a quoted key inside brackets
+    ("k: ! x\n", "x"),
+])
+def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any) -> None:
+    tree, _ = _same_on_both_engines(text)
+    assert tree == {"k": value}
+
+
+@pytest.mark.parametrize("text", [
+    "k: |\n  \tx\n",          # a tab where a block scalar's indentation is measured
+    "k: |\n  a\n \tb\n",      # ... or before a line reaches it
+    "k: a\n\tb\n",            # a tab in a continuation line's indentation
+    "k: {a: 2x\r\tb}\n",
+    "k: [a?b]\n",             # '?' inside a plain scalar inside brackets
+    "k: {a: b?}\n",
+    "k: [a:b]\n",
+])
+def test_what_libyaml_refuses_both_engines_refuse(text: str) -> None:
+    assert _same_on_both_engines(text) == "refused"
+
+
+@pytest.mark.parametrize(("text", "where", "name"), [
+    ("a: 1\nk: x\x85y\n", "line 2, column 5", "U+0085"),
+    ("k: [x\u2028y]\n", "line 1, column 6", "U+2028"),
+    ("k: |\n  x\u2029\n", "line 2, column 4", "U+2029"),
+    ("k: 'x'\n\ufeffj: 1\n", "line 2, column 1", "U+FEFF"),
+    ('k: "s3cret\u2028"\n', "line 1, column 11", "U+2028"),
+])
+def test_characters_yaml_readers_read_apart_are_refused_everywhere(text: str, where: str, name: str) -> None:
+    """libyaml (and PyYAML, Go's yaml) break lines at NEL, LS and PS; YAML 1.2 does not; and the
+    readers disagree on a byte-order mark after the start: the text would hold other values for
+    another reader. The escape that holds the character is named; the value is not quoted."""
+    for read in (lambda t: scan(t, engine="c"), lambda t: scan(t, engine="pure"), load_fast):
+        with pytest.raises(FormatError, match=re.escape(f"at {where}: a raw {name} ")) as caught:
+            read(text)
+        assert "s3cret" not in str(caught.value) and "inside double quotes" in str(caught.value)
+
+
+def test_a_leading_byte_order_mark_and_escapes_are_read() -> None:
+    assert load_fast("\ufeffk: 1\n") == {"k": 1}
+    tree, _ = _same_on_both_engines('k: "a\\Lb\\N\\P\\uFEFF"\n')
+    assert tree == {"k": "a\u2028b\x85\u2029\ufeff"}
+
+
+@pytest.mark.parametrize("text", ["k: !\n", "k: ! 1\n", "k: ! true\n", "k:\n- !\n", "! 1: a\n", "k: &a !\n",
+                                  "k: {a: ! , b: 1}\n"])
+def test_a_plain_value_tagged_bare_bang_that_is_not_a_string_is_refused(text: str) -> None:
+    """YAML says ``! 1`` is the string "1", ruamel reads an integer; a bare ``!`` is an empty
+    string to the C engine and a null to the pure one."""
+    for engine in ("c", "pure"):
+        with pytest.raises(FormatError, match="tagged '!'"):
+            scan(text, engine=engine)
+
+
+@pytest.mark.parametrize("text", ["? a\n", "? a\nb: 1\n", "k:\n  ? a\n  b: 1\n", "k: {? a, b: 1}\n"])
+def test_an_explicit_key_without_a_colon_is_refused_not_misplaced(text: str) -> None:
+    """Its empty value has no place in the text to be sealed at (it was put after the next key's ':')."""
+    for engine in ("c", "pure"):
+        with pytest.raises(FormatError, match="key without ':'"):
+            scan(text, engine=engine)
+
+
+def test_an_explicit_key_with_its_colon_places_its_empty_value_after_it() -> None:
+    text = "? a # note\n:\nb: 1\n"
+    tree, leaves = _same_on_both_engines(text)
+    assert tree == {"a": None, "b": 1}
+    assert leaves[0][1] == text.index("\n:") + 2
+
+
+_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  "])
+_STARTS = st.sampled_from(["k: ", "k:\n  ", "k: |\n  ", "k: |2+\n", "k: >\n  ", 'k: "', "- ", "", "k: [",
+                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- "])
+
+
+@settings(max_examples=400)
+@given(start=_STARTS, pieces=st.lists(_PIECES, max_size=14), end=st.sampled_from(["\n", ""]))
+def test_any_text_gets_one_reading_on_both_engines(start: str, pieces: list[str], end: str) -> None:
+    _same_on_both_engines(start + "".join(pieces) + end)
+
+
+_VALUE = st.text(st.sampled_from([*"a \t\n#:-'\"!?,[]{}&*%@`|>.0~", "é"]), min_size=1, max_size=10)
+
+
+@settings(max_examples=300)
+@given(value=_VALUE, style=st.sampled_from([None, '"', "'"]), flow=st.booleans())
+def test_a_value_sealfile_spells_on_one_line_reads_back_as_itself(value: str, style: str | None, flow: bool) -> None:
+    """decrypt writes a value ``set`` changed afresh without reading it back: its spelling must be
+    certain (a plain ``:x`` or ``a?`` inside brackets is not YAML to libyaml)."""
+    spelled = inline(value, style, flow=flow)
+    if spelled is None:
+        return
+    text = f"k: [{spelled}]\n" if flow else f"k: {spelled}\n"
+    tree, _ = _same_on_both_engines(text)
+    assert tree == {"k": [value] if flow else value}
+
+
+@settings(max_examples=300)
+@given(value=_VALUE, indent=st.integers(1, 4))
+def test_a_value_sealfile_spells_as_a_literal_block_reads_back_as_itself(value: str, indent: int) -> None:
+    """A block whose text starts with a tab is not one (libyaml refuses the tab where it measures
+    the indentation)."""
+    block = literal_block(value, indent)
+    if block is None:
+        return
+    header, lines = block
+    tree, _ = _same_on_both_engines(f"k: {header}\n" + "".join(f"{line}\n" for line in lines))
+    assert tree == {"k": value}
