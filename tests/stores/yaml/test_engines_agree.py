@@ -43,13 +43,17 @@ def _same_on_both_engines(text: str) -> Any:
     ("k: |\n  \n   x\n", "\nx\n"),       # an empty line less indented than the text after it
     ('k: ["a":1]\n', [{"a": 1}]),         # a ':' right after a quoted key inside brackets
     ("k: ! x\n", "x"),
+    ("k: &a-b_1 x\n", "x"),
+    ("&ax:y: v\n", None),              # an anchor name ends at ':' (the key is ':y')
 ])
 def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any) -> None:
     tree, _ = _same_on_both_engines(text)
-    assert tree == {"k": value}
+    assert tree == ({"k": value} if value is not None else {":y": "v"})
 
 
 @pytest.mark.parametrize("text", [
+    "k: &é x\n",              # an anchor name that is not ASCII letters, digits, '-' or '_'
+    "k: &a{c: d}\n",
     "k: |\n  \tx\n",          # a tab where a block scalar's indentation is measured
     "k: |\n  a\n \tb\n",      # ... or before a line reaches it
     "k: a\n\tb\n",            # a tab in a continuation line's indentation

@@ -85,17 +85,33 @@ class OnceVersionResolver(VersionedResolver):
 
 class LibyamlScanner(Scanner):
     """ruamel's pure scanner, reading what libyaml (the C engine, which defines what a file holds)
-    reads: it refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text), a ``:`` or
+    reads. It refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text), a ``:`` or
     ``?`` inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``, ``[a?]``) and a tab
-    in a block scalar's indentation, and accepts a tab as separation where no simple key can start
-    (``a: b\t# note``, ``a:\tb``), after a tag (``a: !!str\tb``) and after a block scalar's header
-    (``a: |\t# note``) and between the words of a plain scalar (``a: b\tc``), and a comment right
-    after a block scalar's header (``a: |# note``)."""
+    in a block scalar's indentation; it ends anchor names where libyaml does; and it accepts a tab
+    as separation where no simple key can start (``a: b\t# note``, ``a:\tb``), after a tag
+    (``a: !!str\tb``), after a block scalar's header (``a: |\t# note``) and between the words of a
+    plain scalar (``a: b\tc``), and a comment right after a block scalar's header (``a: |# note``)."""
 
     def check_value(self) -> Any:
         """libyaml's: inside brackets every ``:`` that starts a token is a value indicator
         (``["a":1]`` is a one-pair mapping; ruamel alone wants a space after it inside ``[]``)."""
         return True if self.flow_level else super().check_value()
+
+    def scan_anchor(self, TokenClass: Any) -> Any:
+        """libyaml's anchor and alias names: ASCII letters, digits, ``-`` and ``_``, then a blank or
+        one of ``?:,]}%@``` (ruamel's own takes any printable character but ``,[]{}``)."""
+        reader = self.reader
+        start_mark = reader.get_mark()
+        length = 1  # the & or * itself
+        while reader.peek(length) in _NAME_CHARACTERS:
+            length += 1
+        if length == 1 or reader.peek(length) not in "\0 \t\r\n?:,]}%@`":
+            reader.forward(length)
+            raise ScannerError("while scanning an anchor or alias", start_mark,
+                               "did not find expected alphabetic or numeric character", reader.get_mark())
+        name = reader.prefix(length)[1:]
+        reader.forward(length)
+        return TokenClass(name, start_mark, reader.get_mark())
 
     def scan_tag(self) -> Any:
         """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
@@ -210,6 +226,9 @@ class LibyamlScanner(Scanner):
             raise ScannerError("while parsing a quoted scalar", start_mark,
                                "found invalid Unicode character escape code", self._mark_at(index))
         return chunks
+
+
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @contextmanager
