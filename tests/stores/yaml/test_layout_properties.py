@@ -201,6 +201,19 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     assert decrypt_text(changed) == text.replace("a: x", "a: changed")
 
 
+@pytest.mark.parametrize("text", [
+    "&root\n  a: 1\n",
+    "    &root\n   a: 1\n",
+    "!!map\n  a: x\n",
+    "&root\n  a: |\n    x",
+])
+def test_a_top_level_mapping_with_an_anchor_or_tag_on_its_own_line(text: str, age_key: AgeKey) -> None:
+    """The metadata is written at its keys' column, not the anchor's (which made the result unreadable)."""
+    sealed = seal(text, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == text
+    assert scan(decrypt_text(set_value(sealed, "a", "changed"))).tree == {"a": "changed"}
+
+
 def test_a_stream_with_directives_ending_in_an_open_block_scalar_is_refused(age_key: AgeKey) -> None:
     with pytest.raises(FormatError, match="without a final line break"):
         seal("%YAML 1.2\n---\na: 1\n---\nb: |\n x", age_key)

@@ -80,10 +80,11 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if root.flow_style:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
-    block = render(mapping, root.start_mark.column, newline)
+    first_key = root.value[0][0] if root.value else root  # not the root's own start: an anchor may come first
+    block = render(mapping, first_key.start_mark.column, newline)
     if open_block:
-        first_line = text.rfind("\n", 0, root.start_mark.index) + 1
-        if text[first_line:root.start_mark.index].strip():
+        first_line = text.rfind("\n", 0, first_key.start_mark.index) + 1
+        if text[first_line:first_key.start_mark.index].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
     return _at(text, _after_last_value(text, root), block)
