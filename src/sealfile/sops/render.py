@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from sealfile.errors import FormatError
@@ -29,6 +29,7 @@ from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment
+from sealfile.stores.yaml.reader import READ_APART
 
 INDENT = 4
 
@@ -75,6 +76,8 @@ def _yaml_leaf(value: Any) -> Any:
         return _go_scalar("null", "null")
     if isinstance(value, str):
         data = leaf(value, "yaml")
+        if isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART):
+            return DoubleQuotedScalarString(data)  # escaped: YAML readers read these characters apart
         return LiteralScalarString(data) if isinstance(data, str) and "\n" in data and _block_safe(data) else data
     return value
 

@@ -85,7 +85,7 @@ def check_depth(text: str) -> None:
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
-_READ_APART = {
+READ_APART = {
     "\x85": ("U+0085 (next line)", "\\N"),
     "\u2028": ("U+2028 (line separator)", "\\L"),
     "\u2029": ("U+2029 (paragraph separator)", "\\P"),
@@ -96,14 +96,17 @@ engine, PyYAML's and Go's parsers) breaks lines at the first three, YAML 1.2 (ru
 does not, and the parsers disagree on a byte-order mark after the start of the text."""
 
 
-def refuse_characters_read_apart(text: str) -> None:
-    """Refuse a raw :data:`_READ_APART` character (a leading byte-order mark aside): the same text
-    would hold other keys or values for another reader, or for the other engine."""
-    found = [index for char in _READ_APART if (index := text.find(char, 1 if char == "\ufeff" else 0)) >= 0]
+def refuse_read_apart(text: str) -> None:
+    """Refuse a raw :data:`READ_APART` character (a leading byte-order mark aside) in a document
+    sealfile reads and writes: the same text would hold other keys or values for another reader,
+    or for the other engine. (A SOPS file is read as libyaml reads it, as SOPS's Go reader does.)"""
+    if text.isascii():
+        return
+    found = [index for char in READ_APART if (index := text.find(char, 1 if char == "\ufeff" else 0)) >= 0]
     if not found:
         return
     index = min(found)
-    name, escape = _READ_APART[text[index]]
+    name, escape = READ_APART[text[index]]
     line_start = text.rfind("\n", 0, index) + 1
     raise FormatError(f"invalid YAML at line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}: "
                       f"a raw {name} character, which YAML parsers read differently (write it as {escape} "
@@ -116,10 +119,7 @@ def reader_for(text: str, cached: YAML) -> YAML:
     A ``%YAML 1.1`` directive would make ruamel read ``yes`` as a boolean on one path and not on
     the other, and a directive sticks to the YAML instance that read it: refuse any other version,
     and read a document that declares 1.2 with a fresh instance, so nothing leaks to the next one.
-    Characters parsers read apart are refused (:func:`refuse_characters_read_apart`).
     """
-    if not text.isascii():
-        refuse_characters_read_apart(text)
     if "%" not in text:
         return cached
     found = _DIRECTIVE.search(text)
@@ -131,6 +131,13 @@ def reader_for(text: str, cached: YAML) -> YAML:
     fresh = YAML(typ=cached.typ, pure=cached.pure)
     fresh.preserve_quotes = "rt" in cached.typ
     return fresh
+
+
+def document_reader(text: str, cached: YAML) -> YAML:
+    """:func:`reader_for` a document sealfile seals, opens or changes, once no character in it
+    reads apart (:func:`refuse_read_apart`)."""
+    refuse_read_apart(text)
+    return reader_for(text, cached)
 
 
 def load_fast(text: str) -> Any:

@@ -29,7 +29,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
-from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, format_error, reader_for
+from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
 
@@ -57,7 +57,7 @@ def styled(leaf: Leaf) -> Styled:
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
     """Parse ``text``; :class:`FormatError` (one line, never quoting the input) for what the format refuses."""
-    yaml = reader_for(text, engine_yaml(engine))
+    yaml = document_reader(text, engine_yaml(engine))
     yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as ruamel's own load does
     try:
         with gc_paused():
