@@ -202,6 +202,21 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
 
 
 @pytest.mark.parametrize("text", [
+    "a:\n|\n x\n",
+    "a: # note\n>-\n x\nb: 2\n",
+    "b:\n  a:\n  |+\n   x\n\n",
+    "a:\n|\n x",
+    "? a\n: 1\n",
+    " ? a\n : |\n  x",
+])
+def test_a_block_header_under_its_key_and_an_explicit_key_come_back(text: str, age_key: AgeKey) -> None:
+    """A token where the header was would start a new key: it goes after the key's ':' instead."""
+    sealed = seal(text, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == text
+    assert decrypt_text(rotate(sealed, get_store("yaml"))) == text
+
+
+@pytest.mark.parametrize("text", [
     "&root\n  a: 1\n",
     "    &root\n   a: 1\n",
     "!!map\n  a: x\n",

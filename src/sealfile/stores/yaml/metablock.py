@@ -80,11 +80,14 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if root.flow_style:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
-    first_key = root.value[0][0] if root.value else root  # not the root's own start: an anchor may come first
-    block = render(mapping, first_key.start_mark.column, newline)
+    first_key = root.value[0][0] if root.value else root
+    # the first entry starts the mapping (at its '?', if any), unless an anchor or tag of the
+    # mapping's own sits on a line before it
+    entry = root if first_key.start_mark.line == root.start_mark.line else first_key
+    block = render(mapping, entry.start_mark.column, newline)
     if open_block:
-        first_line = text.rfind("\n", 0, first_key.start_mark.index) + 1
-        if text[first_line:first_key.start_mark.index].strip():
+        first_line = text.rfind("\n", 0, entry.start_mark.index) + 1
+        if text[first_line:entry.start_mark.index].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
     return _at(text, _after_last_value(text, root), block)

@@ -16,7 +16,6 @@ keys, a top level that is not a mapping, deep nesting.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -32,6 +31,7 @@ from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yam
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
+from sealfile.stores.yaml.spans import bare_tag_at, value_span
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -228,9 +228,7 @@ class _Walk:
                 self._check_bare_tag(node)
             ctag = node.ctag
             value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
-            start, end = node.start_mark.index, node.end_mark.index
-            if start == end:
-                start = end = self._after_indicator(node, key_node)
+            start, end = value_span(self._text, node, key_node)
             self._leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow, indent, start, end))
             return value
         if depth >= MAX_EDITABLE_DEPTH:
@@ -266,28 +264,10 @@ class _Walk:
         """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
         scalar is a string, ruamel reads it by its spelling (``! 1`` an integer), and its two engines
         read ``!`` with nothing after it as an empty string (C) or a null (pure)."""
-        text, start = self._text, node.start_mark.index
-        anchor = _ANCHOR.match(text, start)  # the tag may come after the anchor
-        start = _PROPERTY_GAP.match(text, anchor.end() if anchor else start).end()  # type: ignore[union-attr]
-        if (_BARE_TAG.match(text, start) and node.style in (None, "")
+        if (node.style in (None, "") and bare_tag_at(self._text, node)
                 and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
             raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({_where(node)}): "
                               "quote the value, or remove the '!'")
-
-    def _after_indicator(self, node: Any, key_node: Any) -> int:
-        """Where an empty value is: right after the ``:`` that follows its key, or the ``-`` before it."""
-        if key_node is not None:
-            gap = _PROPERTY_GAP.match(self._text, key_node.end_mark.index).end()  # type: ignore[union-attr]
-            if not self._text.startswith(":", gap):
-                raise FormatError(f"a key without ':' after it (an explicit '?' key with no value) is not supported "
-                                  f"({_where(key_node)}): write ':' after the key")
-            return gap + 1
-        return self._text.rfind("-", 0, node.start_mark.index + 1) + 1
-
-
-_PROPERTY_GAP = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")  # spaces, line breaks, comments: always matches
-_ANCHOR = re.compile(r"&[^\s,\[\]{}]*")
-_BARE_TAG = re.compile(r"!(?:[\s,\]}]|\Z)")
 
 
 def _empty(root: Any) -> bool:

@@ -10,7 +10,9 @@ a block scalar the header, every content line and the trailing blank lines. Its 
 value's **spelling**, recorded in the token (with the indentation and flow context it was
 written in) whenever it differs from how sealfile would write the value itself. Where a span is
 empty (a bare ``key:``) the token goes after one space; where it ends with a line break (a block
-scalar) the token is followed by that line break. Opening removes exactly what sealing inserted.
+scalar) the token is followed by that line break; where it starts right after its key's ``:`` (a
+block scalar's header under its key) the token goes after one space too. Opening removes exactly
+what sealing inserted.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sealfile.stores.yaml.scan import Leaf
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
 _CONTEXT = re.compile(rb"(\d+),([01]):")
+_AFTER_COLON = " \t\r\n"
+"""A span that starts with one of these starts right after its key's ``:`` (:mod:`sealfile.stores.yaml.spans`)."""
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -57,7 +61,7 @@ def seal_edit(text: str, leaf: Leaf, token: str) -> Edit:
     """The edit that puts ``token`` where ``leaf``'s value is written."""
     start, end = leaf.start, leaf.end
     written = text[start:end]
-    prefix = " " if start == end else ""
+    prefix = " " if start == end or written[0] in _AFTER_COLON else ""
     return start, end, prefix + token_text(token, leaf.flow) + line_break_at_end(written)
 
 
@@ -81,7 +85,7 @@ def recorded_spelling(layout: bytes, leaf: Leaf) -> str | None:
 def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:
     """The edit that puts back a recorded spelling where ``leaf``'s token is (the inverse of :func:`seal_edit`)."""
     start, end = leaf.start, leaf.end
-    if written == "" and start > 0 and text[start - 1] == " ":
+    if (written == "" or written[0] in _AFTER_COLON) and start > 0 and text[start - 1] == " ":
         start -= 1
     after = line_break_at_end(written)
     if after and text.startswith(after, end):

@@ -1,0 +1,55 @@
+"""Where a scalar's value is written, when its node's marks do not say: the spans sealing replaces.
+
+A node's ``[start, end)`` is its value's text, except for an empty value (``key:``, a bare ``-``),
+whose span is the empty place right after the ``:`` or ``-``, and a block scalar whose header sits
+under its key at the key's column or left of it (``key:`` then ``|`` on the next line, which libyaml
+reads): a token there would start a new key, so its span starts right after the key's ``:``.
+Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sealfile.errors import FormatError
+
+_GAP = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+"""Spaces, line breaks and comments: always matches."""
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]*")
+_BARE_TAG = re.compile(r"!(?:[\s,\]}]|\Z)")
+
+
+def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
+    """Where ``node``'s value is written (``key_node``: its key's node, ``None`` in a sequence)."""
+    start, end = node.start_mark.index, node.end_mark.index
+    if start == end:
+        start = end = _after_indicator(text, node, key_node)
+    elif (node.style in ("|", ">") and key_node is not None and node.start_mark.line > key_node.start_mark.line
+          and node.start_mark.column <= key_node.start_mark.column):
+        start = _after_indicator(text, node, key_node)
+    return start, end
+
+
+def bare_tag_at(text: str, node: Any) -> bool:
+    """Whether ``node`` is tagged ``!`` alone (before or after an anchor)."""
+    start = node.start_mark.index
+    anchor = _ANCHOR.match(text, start)
+    return _BARE_TAG.match(text, _gap_end(text, anchor.end()) if anchor else start) is not None
+
+
+def _after_indicator(text: str, node: Any, key_node: Any) -> int:
+    """Right after the ``:`` that follows the key, or the ``-`` before the value."""
+    if key_node is None:
+        return text.rfind("-", 0, node.start_mark.index + 1) + 1
+    colon = _gap_end(text, key_node.end_mark.index)
+    if not text.startswith(":", colon):
+        where = f"line {key_node.start_mark.line + 1}, column {key_node.start_mark.column + 1}"
+        raise FormatError(f"a key without ':' after it (an explicit '?' key with no value) is not supported "
+                          f"({where}): write ':' after the key")
+    return colon + 1
+
+
+def _gap_end(text: str, index: int) -> int:
+    found = _GAP.match(text, index)
+    return found.end() if found else index
