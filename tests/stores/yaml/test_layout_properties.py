@@ -208,6 +208,7 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     "a:\n|\n x",
     "? a\n: 1\n",
     " ? a\n : |\n  x",
+    "a: x\n \t\n",          # a blank line with a tab: the metadata goes after it
 ])
 def test_a_block_header_under_its_key_and_an_explicit_key_come_back(text: str, age_key: AgeKey) -> None:
     """A token where the header was would start a new key: it goes after the key's ':' instead."""

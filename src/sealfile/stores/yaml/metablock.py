@@ -17,6 +17,7 @@ document starts with its own ``---``, after it when not).
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -90,7 +91,7 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
         if text[first_line:entry.start_mark.index].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
-    return _at(text, _after_last_value(text, root), block)
+    return _at(text, _after_blank_lines(text, _after_last_value(text, root)), block)
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
@@ -110,6 +111,16 @@ def _at(text: str, position: int, block: str) -> Edit:
         newline = block[-2:] if block.endswith("\r\n") else block[-1:]
         return position, position, newline + block[: -len(newline)]
     return position, position, block
+
+
+def _after_blank_lines(text: str, position: int) -> int:
+    """Past the lines holding only spaces and tabs from ``position`` on: after the block, one with a
+    tab left of the block's indentation would be read as a tab in the indentation of its last value."""
+    found = _BLANK_LINES.match(text, position)
+    return found.end() if found else position
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*")
 
 
 def _last_value(root: Any) -> Any:
