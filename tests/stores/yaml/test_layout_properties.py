@@ -209,9 +209,12 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     "? a\n: 1\n",
     " ? a\n : |\n  x",
     "a: x\n \t\n",          # a blank line with a tab: the metadata goes after it
+    "a: ''#c\n",             # libyaml: a comment right after a quoted value (the token stays quoted)
+    'a: "x"#c\nb: 1\n',
 ])
-def test_a_block_header_under_its_key_and_an_explicit_key_come_back(text: str, age_key: AgeKey) -> None:
-    """A token where the header was would start a new key: it goes after the key's ':' instead."""
+def test_shapes_a_plain_token_would_break_come_back(text: str, age_key: AgeKey) -> None:
+    """A plain token where a block header under its key was would start a new key (it goes after
+    the key's ':'), and one right before a '#' would take the comment in."""
     sealed = seal(text, age_key)
     assert spliced_decrypt(sealed) == general_decrypt(sealed) == text
     assert decrypt_text(rotate(sealed, get_store("yaml"))) == text

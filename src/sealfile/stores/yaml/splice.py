@@ -62,7 +62,9 @@ def seal_edit(text: str, leaf: Leaf, token: str) -> Edit:
     start, end = leaf.start, leaf.end
     written = text[start:end]
     prefix = " " if start == end or written[0] in _AFTER_COLON else ""
-    return start, end, prefix + token_text(token, leaf.flow) + line_break_at_end(written)
+    # libyaml reads a '#' right after a quoted value as a comment, after a plain one as more of it
+    quoted = leaf.flow or text.startswith("#", end)
+    return start, end, prefix + token_text(token, quoted) + line_break_at_end(written)
 
 
 def layout_of(text: str, leaf: Leaf, scalar: Styled) -> bytes:
