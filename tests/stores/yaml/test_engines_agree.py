@@ -44,6 +44,8 @@ def _same_on_both_engines(text: str) -> Any:
     ('k: ["a":1]\n', [{"a": 1}]),         # a ':' right after a quoted key inside brackets
     ("k: ! x\n", "x"),
     ("k: &a-b_1 x\n", "x"),
+    ("k: !!str &a x\n", "x"),          # the value starts at its tag, before its anchor
+    ("k: !!int &a 1\n", 1),
     ("&ax:y: v\n", None),              # an anchor name ends at ':' (the key is ':y')
 ])
 def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any) -> None:
@@ -95,7 +97,7 @@ def test_a_leading_byte_order_mark_and_escapes_are_read() -> None:
 
 
 @pytest.mark.parametrize("text", ["k: !\n", "k: ! 1\n", "k: ! true\n", "k:\n- !\n", "! 1: a\n", "k: &a !\n",
-                                  "k: {a: ! , b: 1}\n"])
+                                  "k: ! &a\n", "k: {a: ! , b: 1}\n"])
 def test_a_plain_value_tagged_bare_bang_that_is_not_a_string_is_refused(text: str) -> None:
     """YAML says ``! 1`` is the string "1", ruamel reads an integer; a bare ``!`` is an empty
     string to the C engine and a null to the pure one."""
