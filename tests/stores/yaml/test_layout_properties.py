@@ -209,6 +209,7 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     "? a\n: 1\n",
     " ? a\n : |\n  x",
     "a: x\n \t\n",          # a blank line with a tab: the metadata goes after it
+    "a: x\n\n \t",
     "a: ''#c\n",             # libyaml: a comment right after a quoted value (the token stays quoted)
     'a: "x"#c\nb: 1\n',
 ])

@@ -120,7 +120,7 @@ def _after_blank_lines(text: str, position: int) -> int:
     return found.end() if found else position
 
 
-_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*")
+_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
 
 
 def _last_value(root: Any) -> Any:
