@@ -228,7 +228,9 @@ class _Walk:
                 self._check_bare_tag(node)
             ctag = node.ctag
             value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
-            start, end = value_span(self._text, node, key_node)
+            start, end = node.start_mark.index, node.end_mark.index
+            if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
+                start, end = value_span(self._text, node, key_node)
             self._leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow, indent, start, end))
             return value
         if depth >= MAX_EDITABLE_DEPTH:
