@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap
 from sealfile import load_secrets
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.kms.age import AgeKey
+from sealfile.model.paths import get_at, resolve
 from sealfile.model.scalars import Styled
 from sealfile.ops.change import set_value, unset_value
 from sealfile.ops.read import decrypt_text, verify_text
@@ -166,3 +167,30 @@ def test_any_string_in_any_style_comes_back_byte_for_byte(values: list[str], sty
         return
     sealed = seal(plaintext, age_key)
     assert spliced_decrypt(sealed) == general_decrypt(sealed) == plaintext
+
+
+@pytest.mark.parametrize(("text", "keypath", "value"), [
+    ("a: x\n    # a comment further right\nb: 1\n", "a", "two\nlines\n"),   # a block would take the comment in
+    (" k: x\n    #c", "k", "x\n"),                                           # ... with the metadata cut between
+    ("a: x\n\nb: 1\n", "a", "kept\n\n"),
+    ("a: [x]\n", "a.0", "two\nlines\n"),
+])
+def test_a_value_set_afresh_decrypts_to_itself(text: str, keypath: str, value: str, age_key: AgeKey) -> None:
+    """A spelling written afresh (no recorded layout) must mean the value where it lands."""
+    changed = spliced_set(seal(text, age_key), keypath, value)
+    for opened in (spliced_decrypt(changed), general_decrypt(changed)):
+        assert _value_at(opened, keypath) == value
+
+
+def test_a_set_whose_spelling_would_not_fit_is_refused(age_key: AgeKey) -> None:
+    """Only a plain value takes in a following line of blanks with a tab; a quoted one is refused
+    where it lands, so the set is refused rather than written undecryptable."""
+    sealed = seal(" a:\n    null\n  \t\n", age_key)
+    with pytest.raises(FormatError, match="would not read back"):
+        spliced_set(sealed, "a", "x\ty")
+    assert spliced_decrypt(sealed) == " a:\n    null\n  \t\n"
+
+
+def _value_at(text: str, keypath: str) -> object:
+    tree = scan(text).tree
+    return get_at(tree, resolve(tree, keypath))

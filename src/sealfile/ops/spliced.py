@@ -1,12 +1,11 @@
 """The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
-Opening restores each value's recorded spelling in place and cuts the metadata block, so
-``decrypt`` gives back the plaintext byte for byte; ``set`` of an existing encrypted value
-replaces its token and writes the metadata block again (the MAC line changes, nothing else); any
-other change (a new key, a subtree, removing a value) edits the decrypted text and seals it again
-keeping every unchanged token. The ``"c"`` engine also opens every token of a file with one bulk
-decryption; the ``"pure"`` engine opens them one by one (the reference the fast one is checked
-against: the test suite runs every verb through both).
+Opening restores each value's recorded spelling in place and cuts the metadata block, so ``decrypt``
+gives back the plaintext byte for byte; ``set`` of an existing encrypted value replaces its token and
+writes the metadata block again (the MAC line changes, nothing else); any other change (a new key, a
+subtree, removing a value) edits the decrypted text and seals it again keeping every unchanged token.
+The ``"c"`` engine opens every token of a file with one bulk decryption; the ``"pure"`` engine opens
+them one by one (the reference the fast one is checked against; the tests run every verb on both).
 """
 
 from __future__ import annotations
@@ -194,6 +193,8 @@ class SplicedOpen(OpenDocument):
         expected = self.data()
         leaf.parent[leaf.slot] = scalar.value
         self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token}, expected)
+        if "\t" in self._sealed.body:  # a new spelling may not fit before a line of blanks with a tab: check
+            self.plaintext()
         return True
 
     def _encrypted_leaf(self, keypath: str) -> Leaf | None:

@@ -26,19 +26,21 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
     exact = True
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
+    tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
+    cut = metablock.cut_edit(text, scanned)
     for leaf, (scalar, layout) in zip(leaves, values, strict=True):
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:
             edits.append(restore_edit(text, leaf, written))
             continue
-        exact = exact and not layout  # a spelling recorded for another place: written afresh, then checked
+        exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
             mapping_indent = _mapping_indent(text)
-        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent)
+        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent, cut[:2])
         if edit is None:
             edit, exact = _double_quoted(leaf, scalar), False
         edits.append(edit)
-    edits.append(_cut_after(metablock.cut_edit(text, scanned), edits))
+    edits.append(_cut_after(cut, edits))
     return apply_edits(text, edits), exact
 
 
@@ -74,5 +76,5 @@ def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> N
     except (FormatError, LookupError):  # LookupError: the text lost the place ``under`` names
         same = False
     if not same:
-        raise FormatError("the decrypted text would not read back as the sealed values (a value moved to a "
-                          "place where its recorded spelling does not fit); decrypt with --output-type json")
+        raise FormatError("the decrypted text would not read back as the sealed values (a value's spelling "
+                          "does not fit where it is); decrypt with --output-type json")

@@ -119,15 +119,17 @@ def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
     return start, end, (header.end(), token_line_end)
 
 
-def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None) -> Edit | None:
+def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None,
+                cut: tuple[int, int] = (0, 0)) -> Edit | None:
     """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
-    token was moved); ``None`` when sealfile cannot write it there with certainty."""
+    token was moved); ``None`` when sealfile cannot write it there with certainty. ``cut``: the span
+    the opened text leaves out (the metadata block)."""
     value, style = scalar.value, scalar.style
     span = _token_span(text, leaf)
     if span is None:
         return None
     if style == "|" and isinstance(value, str):
-        return None if mapping_indent is None else _block_edit(text, leaf, span, value, mapping_indent)
+        return None if mapping_indent is None else _block_edit(text, leaf, span, value, mapping_indent, cut)
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
     if rendered is None:
         return None
@@ -141,7 +143,8 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
     return start, end, rendered
 
 
-def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int) -> Edit | None:
+def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int,
+                cut: tuple[int, int]) -> Edit | None:
     """``key: |`` and the content lines, at the indentation the file uses there."""
     node = leaf.node
     if leaf.flow:
@@ -168,8 +171,19 @@ def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_inde
     rest = text[rest_start:rest_end]  # spaces, maybe a comment, the line break
     if block is None or (rest.strip() and not rest.strip().startswith("#")):
         return None
+    if not _block_ends_at(text, cut[1] if end == cut[0] else end, indent):
+        return None
     header, lines = block
     return span_start, end, header + rest + "".join(f"{line}\n" for line in lines) + tail
+
+
+def _block_ends_at(text: str, position: int, indent: int) -> bool:
+    """Whether a block scalar with its text at column ``indent`` ends at ``position``: the text ends,
+    or the next line has text left of that column (a blank line, or a comment further right, would
+    become part of the value)."""
+    line = text[position:text.find("\n", position) % (len(text) + 1)].rstrip("\r")
+    content = line.lstrip(" ")
+    return position >= len(text) or (content != "" and content[0] != "\t" and len(line) - len(content) < indent)
 
 
 def replace_token_edit(text: str, leaf: Leaf, token: str) -> Edit:
