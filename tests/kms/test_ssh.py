@@ -82,6 +82,30 @@ def test_a_named_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert key.unwrap(key.wrap(data_key).wrapped) == data_key
 
 
+def test_an_rsa_key_in_the_older_pem_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ssh-keygen -m PEM`` (tools that want ``BEGIN RSA PRIVATE KEY``), as the age CLI reads it."""
+    pair = generate_key(tmp_path, "rsa", "legacy")
+    subprocess.run(["ssh-keygen", "-q", "-p", "-m", "PEM", "-N", "", "-P", "", "-f", str(pair.path)],
+                   check=True, capture_output=True, timeout=60)
+    assert pair.path.read_bytes().startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(pair.path))
+    key = SshKey.from_cli(str(pair.pub_path))
+    data_key = os.urandom(32)
+    assert key.unwrap(key.wrap(data_key).wrapped) == data_key
+
+
+def test_a_passphrase_protected_pem_key_is_one_line_saying_how_to_convert_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pair = generate_key(tmp_path, "rsa", "legacy", passphrase="secret words")
+    subprocess.run(["ssh-keygen", "-q", "-p", "-m", "PEM", "-N", "secret words", "-P", "secret words", "-f",
+                    str(pair.path)], check=True, capture_output=True, timeout=60)
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(pair.path))
+    key = SshKey.from_cli(str(pair.pub_path))
+    with pytest.raises(UnwrapError, match="passphrase-protected PEM key; 'ssh-keygen -p -f ") as info:
+        key.unwrap(key.wrap(os.urandom(32)).wrapped)
+    assert "\n" not in str(info.value) and "secret words" not in str(info.value)
+
+
 def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     protected = generate_key(tmp_path, "ed25519", "protected", passphrase="secret words")
     monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(protected.path))

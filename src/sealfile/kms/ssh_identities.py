@@ -3,7 +3,8 @@ one is opened.
 
 Key files: ``SEALFILE_SSH_KEY_FILE`` (a path) when set, else ``SOPS_AGE_SSH_PRIVATE_KEY_FILE``
 (SOPS's setting), else ``~/.ssh/id_ed25519`` and ``~/.ssh/id_rsa``; one readable by group or
-others is refused, as ssh refuses it. Only the OpenSSH format (what ``ssh-keygen`` writes) is read.
+others is refused, as ssh refuses it. The OpenSSH format (what ``ssh-keygen`` writes) is read, and
+the older PEM one (``-m PEM``) unless it is passphrase-protected.
 
 A passphrase-protected key is opened as the ``age`` CLI opens one. Its public key is read from the
 file's unencrypted header (OpenSSH's ``PROTOCOL.key``), so the passphrase is asked only when a
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
+    load_pem_private_key,
     load_ssh_private_key,
 )
 
@@ -105,7 +107,7 @@ def _read_key_file(path: Path, mtime_ns: int) -> SshIdentity | LockedKey | str:
     except TypeError:  # cryptography's way of saying the key is encrypted
         pass
     except (ValueError, NotImplementedError, UnsupportedAlgorithm):
-        return f"{path} is not an OpenSSH private key"
+        return _pem_identity(path, data)
     try:
         public = header_public_key(data)
     except (FormatError, ConfigError):
@@ -113,6 +115,21 @@ def _read_key_file(path: Path, mtime_ns: int) -> SshIdentity | LockedKey | str:
     if public.key_type not in (ED25519, RSA):
         return f"{path} is not an ed25519 or RSA key"
     return LockedKey(path, mtime_ns, public, data)
+
+
+def _pem_identity(path: Path, data: bytes) -> SshIdentity | str:
+    """A key in the older PEM format (``ssh-keygen -m PEM``: ``BEGIN RSA PRIVATE KEY``), which age
+    reads too; age gets it re-encoded as an OpenSSH key, in memory."""
+    try:
+        key = load_pem_private_key(data, password=None)
+    except TypeError:  # encrypted: its public key is not readable before the passphrase is asked
+        return (f"{path} is a passphrase-protected PEM key; 'ssh-keygen -p -f {path}' rewrites it in the "
+                "OpenSSH format, which sealfile opens")
+    except (ValueError, UnsupportedAlgorithm):
+        return f"{path} is not an OpenSSH private key"
+    if not isinstance(key, (Ed25519PrivateKey, RSAPrivateKey)):
+        return f"{path} is not an ed25519 or RSA key"
+    return _identity(path, key, key.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()))
 
 
 def _identity(path: Path, key: object, unencrypted_openssh: bytes) -> SshIdentity | str:
