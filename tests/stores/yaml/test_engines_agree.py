@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile.errors import FormatError
-from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.engines import Engine, engine_yaml
 from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scalars import inline, literal_block
 from sealfile.stores.yaml.scan import scan
@@ -159,3 +159,12 @@ def test_a_value_sealfile_spells_as_a_literal_block_reads_back_as_itself(value: 
     header, lines = block
     tree, _ = _same_on_both_engines(f"k: {header}\n" + "".join(f"{line}\n" for line in lines))
     assert tree == {"k": value}
+
+
+def test_a_tag_read_in_one_text_neither_moves_a_node_of_the_next_nor_keeps_the_text() -> None:
+    """The pure scanner remembers the last tag (a node's tag before its anchor); a parse forgets it."""
+    with pytest.raises(FormatError):
+        scan("- !!str x\n", engine="pure")  # a top level that is not a mapping: refused after the parse
+    assert engine_yaml("pure").scanner._sealfile_tag is None
+    _same_on_both_engines("k: &a ")
+    _same_on_both_engines("k: &a x\n")

@@ -28,6 +28,9 @@ class LibyamlScanner(Scanner):
     (``a: !!str\tb``), after a block scalar's header (``a: |\t# note``) and between the words of a
     plain scalar (``a: b\tc``), and a comment right after a block scalar's header (``a: |# note``)."""
 
+    _sealfile_tag: tuple[Any, int] | None = None
+    """The mark of the last tag scanned, and where it ended (:meth:`scan_anchor`)."""
+
     def check_value(self) -> Any:
         """libyaml's: inside brackets every ``:`` that starts a token is a value indicator
         (``["a":1]`` is a one-pair mapping; ruamel alone wants a space after it inside ``[]``)."""
@@ -47,10 +50,16 @@ class LibyamlScanner(Scanner):
                                "did not find expected alphabetic or numeric character", reader.get_mark())
         name = reader.prefix(length)[1:]
         reader.forward(length)
-        tag = getattr(self, "_sealfile_tag", None)
-        if tag is not None and tag[0].line == start_mark.line and not reader.buffer[tag[1]:start_mark.index].strip():
+        tag = self._sealfile_tag
+        if (tag is not None and tag[0].buffer is reader.buffer and tag[0].line == start_mark.line
+                and not reader.buffer[tag[1]:start_mark.index].strip()):
             start_mark = tag[0]  # after its node's tag: the node starts at the tag, as libyaml says
         return TokenClass(name, start_mark, reader.get_mark())
+
+    def reset_scanner(self) -> None:
+        """ruamel's own, forgetting the last tag too (its mark holds the text, which may be a secret)."""
+        self._sealfile_tag = None
+        super().reset_scanner()
 
     def scan_tag(self) -> Any:
         """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
