@@ -50,7 +50,7 @@ class LibyamlScanner(Scanner):
                                "did not find expected alphabetic or numeric character", reader.get_mark())
         name = reader.prefix(length)[1:]
         reader.forward(length)
-        tag = self._sealfile_tag
+        tag, self._sealfile_tag = self._sealfile_tag, None  # each tag looked at once: a hostile line stays linear
         if (tag is not None and tag[0].buffer is reader.buffer and tag[0].line == start_mark.line
                 and not reader.buffer[tag[1]:start_mark.index].strip()):
             start_mark = tag[0]  # after its node's tag: the node starts at the tag, as libyaml says
