@@ -48,7 +48,7 @@ def test_json_round_trips_exactly(key: AgeKey, tree: dict[str, Any]) -> None:
     document, _ = JSON.load_fast(sealed), None
     assert "sealfile" in document
     assert json.loads(decrypt_text(sealed, store=JSON)) == tree
-    assert decrypt_text(sealed, store=JSON) == plaintext + "\n"
+    assert decrypt_text(sealed, store=JSON) == plaintext
     assert seal_text(decrypt_text(sealed, store=JSON), [], previous=sealed, store=JSON) == sealed
 
 

@@ -68,6 +68,23 @@ def encode_scalar(value: Any, style: str | None = None) -> bytes:
     raise FormatError(f"cannot seal a value of type {type(value).__name__}")
 
 
+def layout_record(spelling: str, indent: int = 0, flow: bool = False) -> bytes:
+    """A layout record (docs/format.md §5.1): the context a value was written in, then its exact
+    source text. JSON and dotenv files have no context to record (0 and 0)."""
+    return f"{indent},{int(flow)}:".encode() + spelling.encode("utf-8", "surrogatepass")
+
+
+def recorded_layout(layout: bytes) -> tuple[int, bool, str] | None:
+    """``(indent, flow, spelling)`` of a layout record; ``None`` if it is not one."""
+    match = _LAYOUT_CONTEXT.match(layout)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2) == b"1", layout[match.end():].decode("utf-8", "surrogatepass")
+
+
+_LAYOUT_CONTEXT = re.compile(rb"(\d+),([01]):")
+
+
 def comparable(value: Any) -> bytes:
     """A value's type and content without its spelling: equal for "the same value"."""
     return encode_scalar(value)

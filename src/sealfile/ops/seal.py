@@ -76,9 +76,10 @@ def seal_plaintext(
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree)
     expected = plain_values(tree, store)
-    with policy.writing() if policy is not None else nullcontext():
-        meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock)
     target = output or store
+    spellings = store.spellings(plaintext) if target is store else None  # another syntax spells afresh
+    with policy.writing() if policy is not None else nullcontext():
+        meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings)
     text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
     return read_back(text, target, data_key, expected)
 
@@ -91,16 +92,19 @@ def seal_tree(
     *,
     reuse: Reuse | None = None,
     clock: Callable[[], int] | None = None,
+    spellings: dict[Path, str] | None = None,
 ) -> tuple[Metadata, bytes]:
     """Seal a plaintext tree of ``store`` in place; the metadata to store with it, and the data key
     (for reading the result back).
 
     With ``reuse`` the previous data key and stanzas are kept (``keys``, when given, name the
     recipients instead), and a value whose plaintext is unchanged keeps its token. ``keys`` is a
-    list (any one opens the file) or :class:`KeyGroups`.
+    list (any one opens the file) or :class:`KeyGroups`. ``spellings`` (:meth:`Store.spellings`):
+    how values were written, recorded in their tokens.
     """
     check_plaintext_root(tree)
-    encoded = {path: encode_leaf(store, value, path) for path, value in scalar_leaves(tree)}
+    spellings = spellings or {}
+    encoded = {path: encode_leaf(store, value, path, spellings.get(path)) for path, value in scalar_leaves(tree)}
     data_key, groups, threshold = sealing_key(keys, reuse)
     rules = rules or EncryptionRules()
     old = reuse.tokens if reuse else {}

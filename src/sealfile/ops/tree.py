@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, pack_payload, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.envelope.token_shape import token_times
@@ -22,7 +22,8 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, same_data, same_value
+from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, layout_record
+from sealfile.model.scalars import recorded_layout, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
@@ -96,11 +97,12 @@ class TreeOpen(OpenDocument):
     def _cipher(self) -> ValueCipher:
         return ValueCipher(self._data_key)
 
-    def _open_values(self, each: Callable[[Path, Styled], None], under: Path = (),
+    def _open_values(self, each: Callable[[Path, Styled, bytes], None], under: Path = (),
                      opened: dict[Path, bytes] | None = None) -> None:
         """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the
         MAC, checked on open, already vouches for them; ``opened`` holds payloads opened already); a
-        plaintext where the rules encrypt is a forgery."""
+        plaintext where the rules encrypt is a forgery. ``each`` gets a value's path, the value, and
+        its layout record (empty for a plaintext)."""
         rules = self.metadata.rules
         leaves = [(path, value, rules.encrypts(path)) for path, value in scalar_leaves(self._tree, under)]
         for path, value, encrypted in leaves:
@@ -110,7 +112,11 @@ class TreeOpen(OpenDocument):
             sealed = [(path, value) for path, value, encrypted in leaves if encrypted]
             opened = dict(zip((path for path, _ in sealed), self._open_many(sealed), strict=True))
         for path, value, encrypted in leaves:
-            each(path, decode_scalar(unpack_payload(opened[path])[0]) if encrypted else self.store.read_scalar(value))
+            if encrypted:
+                encoded, layout = unpack_payload(opened[path])
+                each(path, decode_scalar(encoded), layout)
+            else:
+                each(path, self.store.read_scalar(value), b"")
 
     def _open_many(self, sealed: list[tuple[Path, str]]) -> list[bytes]:
         return open_many(self._data_key, [(encode_path(path), token) for path, token in sealed],
@@ -124,28 +130,36 @@ class TreeOpen(OpenDocument):
 
     def _plain_data(self, opened: dict[Path, bytes] | None = None) -> Any:
         plain = _plain_copy(self._tree)
-        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value), (), opened)
+        self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), (), opened)
         return plain
 
     def data(self, under: Path = ()) -> Any:
         plain = _plain_copy(self._tree)
-        self._open_values(lambda path, scalar: replace_leaf(plain, path, scalar.value), under)
+        self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), under)
         return get_at(plain, under)
 
     def _shape(self) -> Any:
         return self._tree
 
-    def _styled_tree(self, under: Path = ()) -> Any:
+    def _styled_tree(self, under: Path = (), *, spelled: bool = False) -> Any:
+        """The tree with the values at or below ``under`` opened as the store holds them (``spelled``:
+        with the spellings their tokens recorded)."""
         styled = copy.deepcopy(self._tree)
-        self._open_values(lambda path, scalar: replace_leaf(styled, path, self.store.write_scalar(scalar)), under)
+
+        def put(path: Path, scalar: Styled, layout: bytes) -> None:
+            record = recorded_layout(layout) if spelled and layout else None
+            replace_leaf(styled, path, self.store.write_scalar(scalar, record[2] if record else None))
+
+        self._open_values(put, under)
         return styled
 
     def plaintext(self, output: Store | None = None) -> str:
-        target = output or self.store
-        return target.dump(self._styled_tree(), like=self._text if target is self.store else None)
+        if output is not None and output is not self.store:
+            return output.dump(self._styled_tree())
+        return self.store.dump(self._styled_tree(spelled=True), like=self._text)
 
     def subtree_text(self, path: Path) -> str:
-        return self.store.dump(get_at(self._styled_tree(path), path), like=self._text)
+        return self.store.dump_part(get_at(self._styled_tree(path), path), like=self._text)
 
     def set(self, keypath: str, value: Any) -> bool:
         path, existed = place(self._tree, keypath, self.store.new_mapping)
@@ -270,11 +284,13 @@ def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None
         del tree[METADATA_KEY]
 
 
-def encode_leaf(store: Store, value: Any, path: Path) -> bytes:
-    """A plaintext leaf's ``tag || text``; :class:`FormatError` naming the path if the format cannot hold it."""
+def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = None) -> bytes:
+    """A plaintext leaf's value payload: ``tag || text``, with the layout record of ``spelling`` if
+    given; :class:`FormatError` naming the path if the format cannot hold it."""
     scalar = store.read_scalar(value)
     try:
-        return encode_scalar(scalar.value, scalar.style)
+        encoded = encode_scalar(scalar.value, scalar.style)
     except FormatError as err:
         err.keypath = format_keypath(path)
         raise
+    return pack_payload(encoded, layout_record(spelling)) if spelling is not None else encoded

@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
@@ -35,13 +36,24 @@ class Store(ABC):
     def dump(self, document: Any, like: str | None = None) -> str:
         """Text for ``document``, laid out like ``like`` (the text it was read from) where possible."""
 
+    def dump_part(self, value: Any, like: str) -> str:
+        """A part of a document (a subtree), written afresh in the style of ``like``."""
+        return self.dump(value, like=like)
+
     def read_scalar(self, raw: Any) -> Styled:
         """A scalar of this store's trees as a neutral value and style."""
         return Styled(raw)
 
-    def write_scalar(self, scalar: Styled) -> Any:
-        """A neutral scalar as this store's trees hold it (so :meth:`dump` writes its style)."""
+    def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
+        """A neutral scalar as this store's trees hold it (so :meth:`dump` writes its style), and
+        with ``spelling``, the source text it was read from (written again if it still reads as
+        the value, docs/format.md §5.1)."""
         return scalar.value
+
+    def spellings(self, text: str) -> dict[Path, str]:
+        """The source text of each scalar of ``text`` that :meth:`dump` would not write the same way
+        afresh, by path: what a token records so the file opens byte for byte."""
+        return {}
 
     def new_mapping(self) -> Any:
         """An empty mapping of the kind this store's editable trees hold."""

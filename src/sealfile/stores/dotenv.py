@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import SUFFIXES, Store
 
@@ -30,7 +31,7 @@ METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
 _SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
 _LINE = re.compile(
-    r"(?P<lead>\s*)(?P<export>export\s+)?(?P<key>[^=\s]+)\s*=\s*"
+    r"(?P<lead>\s*)(?P<export>export\s+)?(?P<key>[^=\s]+)[ \t]*=[ \t]*"
     r"(?P<value>'(?:\\'|[^'])*'|\"(?:\\\"|[^\"])*\"|[^\r\n]*?)(?P<rest>(?:\s+#[^\r\n]*)?\s*)\Z",
     re.DOTALL,
 )
@@ -46,11 +47,22 @@ class _Entry:
 class QuotedValue(str):
     """A value that was written in quotes (``'...'`` or ``"..."``), so it is written back that way."""
 
-    quote: str = '"'
+    quote: str | None = '"'
 
 
 class _SingleQuoted(QuotedValue):
     quote = "'"
+
+
+class _SpelledValue(QuotedValue):
+    """A value with the line it was read from (docs/format.md §5.1), written again if it still fits."""
+
+    spelling: str
+
+    def __new__(cls, value: str, quote: str | None, spelling: str) -> _SpelledValue:
+        made = super().__new__(cls, value)
+        made.quote, made.spelling = quote, spelling
+        return made
 
 
 def _quoted(value: str, style: str | None) -> str:
@@ -62,11 +74,12 @@ def _quoted(value: str, style: str | None) -> str:
 
 
 class DotenvDocument(dict[str, Any]):
-    """A flat mapping that remembers the lines it came from."""
+    """A flat mapping that remembers the lines it came from, and whether the last one ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, final_newline: bool = True) -> None:
         super().__init__()
         self.entries: list[_Entry] = []
+        self.final_newline = final_newline
 
 
 def _style(raw: str, key: str) -> str | None:
@@ -84,14 +97,18 @@ class DotenvStore(Store):
     def load_editable(self, text: str) -> DotenvDocument:
         from dotenv.parser import parse_stream
 
-        document = DotenvDocument()
+        document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")))
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise FormatError(f"invalid dotenv line {binding.original.line}")
             raw = binding.original.string
             if binding.key is None:
-                if raw.strip() != HEADER.strip():  # ours: written again with the metadata
+                if raw.endswith(HEADER) and not raw[:-len(HEADER)].strip():
+                    # ours, written again with the metadata; before it the user's blank lines, then one of ours
+                    raw = raw[:-len(HEADER)]
+                    raw = raw[:-1] if raw.endswith("\n") else raw
+                if raw:
                     document.entries.append(_Entry(raw))
                 continue
             key, value = binding.key, binding.value or ""
@@ -124,27 +141,73 @@ class DotenvStore(Store):
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
                 out.append(f"{_check_key(key)}={_format(value)}\n")
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
+        text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in out)
         if METADATA_KEY in document:
-            out.append(("\n" if out else "") + HEADER + _metadata_lines(document[METADATA_KEY]))
-        return "".join(out)
+            text += ("\n" if text else "") + HEADER + _metadata_lines(document[METADATA_KEY])
+        if not getattr(document, "final_newline", True) and text.endswith("\n"):
+            text = text[:-1]  # the file's last line had no line break: the written one has none either
+        return text
 
     def _line(self, entry: _Entry, value: Any) -> str:
         if isinstance(value, str) and value == entry.value and _style(entry.raw, entry.raw) == _style_of(value):
             return entry.raw
-        match = _LINE.match(entry.raw)
-        lead, export, rest = (match.group("lead"), match.group("export") or "", match.group("rest")) if match else (
-            "", "", "\n")
-        rest = rest if rest.endswith("\n") else rest + "\n"
-        return f"{lead}{export}{entry.key}={_format(value)}{rest}"
+        spelled = _spelled_line(entry, value)
+        return spelled if spelled is not None else _fresh_line(entry.raw, entry.key or "", value)
 
     def read_scalar(self, raw: Any) -> Styled:
         return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
 
-    def write_scalar(self, scalar: Styled) -> Any:
+    def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         value = scalar.value
-        return _quoted(value, scalar.style) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        return _quoted(value, scalar.style) if spelling is None else _SpelledValue(value, scalar.style, spelling)
+
+    def spellings(self, text: str) -> dict[Path, str]:
+        """Each line (with the blank lines python-dotenv reads with it) that sealfile would not write
+        the same way: ``KEY = value``, a bare value with spaces around it, a quoted line break..."""
+        from dotenv.parser import parse_stream
+
+        found: dict[Path, str] = {}
+        for binding in parse_stream(io.StringIO(text)):
+            key, raw = binding.key, binding.original.string
+            if key is None or binding.error or key.startswith(PREFIX):
+                continue
+            try:
+                fresh = _fresh_line(raw, key, _quoted(binding.value or "", _style(raw, key)))
+            except FormatError:  # a value sealfile cannot spell (a backslash at its end): only the record can
+                fresh = None
+            if fresh != raw:
+                found[(key,)] = raw
+        return found
+
+
+def _fresh_line(raw: str, key: str, value: Any) -> str:
+    """``raw`` (the line ``key`` was read from) with ``value`` written afresh in place of its value:
+    what comes before the value (``export``, spaces around ``=``) and after it (a comment) kept."""
+    match = _LINE.match(raw)
+    if match is None:  # ``KEY`` alone
+        return f"{key}={_format(value)}\n"
+    return f"{raw[:match.start('value')]}{_format(value)}{match.group('rest')}"
+
+
+def _spelled_line(entry: _Entry, value: Any) -> str | None:
+    """The line ``value`` was read from, if it still reads as ``value`` and the sealed line around
+    the token is that line's own (the token was not moved or its line rewritten)."""
+    spelling = getattr(value, "spelling", None)
+    if spelling is None or entry.key is None:
+        return None
+    from dotenv.parser import parse_stream
+
+    read = list(parse_stream(io.StringIO(spelling)))
+    if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
+        return None
+    try:
+        expected = _fresh_line(spelling, entry.key, "")
+        written = _fresh_line(entry.raw, entry.key, "")
+    except FormatError:
+        return None
+    return spelling if expected.rstrip("\r\n") == written.rstrip("\r\n") else None
 
 
 def _style_of(value: str) -> str | None:

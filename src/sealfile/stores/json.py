@@ -1,16 +1,22 @@
-"""JSON files (``*.enc.json``): order and types kept, duplicate keys refused, indentation kept.
+"""JSON files (``*.enc.json``): the user's text kept byte for byte, duplicate keys refused.
 
-JSON has no comments or quoting styles to keep; the only layout is the indentation, read from
-the file so a one-value change is a one-line diff.
+Sealing and opening splice values into the text they came from (:mod:`sealfile.stores.json_layout`):
+spacing, indentation, key order and escapes stay as written, and a value spelled otherwise than
+sealfile would write it (``1.50``, ``1e3``, ``"\u00e9"``) has its spelling recorded in its token.
+A number too large for a 64-bit float is refused: other JSON readers disagree on what it is.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.model.scalars import Styled, same_data
+from sealfile.stores import json_layout
 from sealfile.stores.base import SUFFIXES, Store
 
 # A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
@@ -41,13 +47,21 @@ def _refuse_constant(name: str) -> Any:
     raise FormatError(f"invalid JSON: {name} is not allowed")
 
 
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # never quote it: the number may be a secret
+        raise FormatError("invalid JSON: a number is too large for a 64-bit float (Go and jq read it otherwise)")
+    return number
+
+
 class JsonStore(Store):
     name = "json"
     suffixes = SUFFIXES["json"]
 
     def load_editable(self, text: str) -> Any:
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant,
+                              parse_float=_finite_float)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
@@ -61,13 +75,61 @@ class JsonStore(Store):
     load_fast = load_editable
 
     def dump(self, document: Any, like: str | None = None) -> str:
-        return json.dumps(document, indent=_indent(like), ensure_ascii=False) + "\n"
+        if like is not None:
+            root = json_layout.layout(like)
+            if root is not None and root.members is not None:
+                spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
+                if _reads_as(spliced, document):
+                    return spliced
+        return self.dump_part(document, like)
+
+    def dump_part(self, value: Any, like: str | None) -> str:
+        unit = json_layout.indent_unit(like) if like is not None and like.strip() else "  "
+        try:
+            return json_layout.fresh(value, unit) + "\n"
+        except ValueError:
+            raise FormatError("JSON cannot hold NaN or infinity", keypath=_non_finite(value)) from None
+
+    def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
+        return scalar.value if spelling is None else json_layout.Spelled(scalar.value, spelling)
+
+    def spellings(self, text: str) -> dict[Path, str]:
+        root = json_layout.layout(text)
+        found: dict[Path, str] = {}
+        if root is not None:
+            _collect_spellings(text, root, (), found)
+        return found
 
 
-def _indent(text: str | None) -> int | None:
-    if text is None:
-        return 2
-    if "\n" not in text.strip():
-        return None if text.strip() else 2
-    match = re.search(r"\n( +)\S", text)
-    return len(match.group(1)) if match else 2
+def _collect_spellings(text: str, node: json_layout.Node, path: Path, found: dict[Path, str]) -> None:
+    if node.members is not None:
+        for key, _, _, child in node.members:
+            _collect_spellings(text, child, (*path, key), found)
+    elif node.items is not None:
+        for index, item in enumerate(node.items):
+            _collect_spellings(text, item, (*path, ListIndex(index)), found)
+    else:
+        spelling = text[node.start:node.end]
+        if json_layout.fresh(json.loads(spelling), None) != spelling:
+            found[path] = spelling
+
+
+def _reads_as(text: str, document: Any) -> bool:
+    try:
+        return same_data(json.loads(text), json_layout.plain(document))
+    except ValueError:
+        return False
+
+
+def _non_finite(tree: Any, path: Path = ()) -> str | None:
+    """The key path of the first NaN or infinity in ``tree``."""
+    if isinstance(tree, json_layout.Spelled):
+        tree = tree.value
+    if isinstance(tree, float) and not math.isfinite(tree):
+        return format_keypath(path)
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for key, child in children:
+        found = _non_finite(child, (*path, ListIndex(key) if isinstance(tree, list) else key))
+        if found is not None:
+            return found
+    return None

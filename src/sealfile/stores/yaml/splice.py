@@ -21,13 +21,12 @@ import re
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import format_keypath
-from sealfile.model.scalars import Styled
+from sealfile.model.scalars import Styled, layout_record, recorded_layout
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
-_CONTEXT = re.compile(rb"(\d+),([01]):")
 _AFTER_COLON = " \t\r\n"
 """A span that starts with one of these starts right after its key's ``:`` (:mod:`sealfile.stores.yaml.spans`)."""
 
@@ -73,15 +72,15 @@ def layout_of(text: str, leaf: Leaf, scalar: Styled) -> bytes:
     written = spelling(text, leaf)
     if "\n" not in written and yaml_scalars.inline(scalar.value, scalar.style, flow=leaf.flow) == written:
         return b""
-    return f"{leaf.indent},{int(leaf.flow)}:".encode() + written.encode("utf-8", "surrogatepass")
+    return layout_record(written, leaf.indent, leaf.flow)
 
 
 def recorded_spelling(layout: bytes, leaf: Leaf) -> str | None:
     """The recorded spelling, if the token still sits in the context it was written for."""
-    match = _CONTEXT.match(layout)
-    if match is None or int(match.group(1)) != leaf.indent or (match.group(2) == b"1") != leaf.flow:
+    record = recorded_layout(layout)
+    if record is None or record[0] != leaf.indent or record[1] != leaf.flow:
         return None
-    return layout[match.end():].decode("utf-8", "surrogatepass")
+    return record[2]
 
 
 def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:

@@ -42,7 +42,8 @@ class YamlStore(Store):
 
         return from_node(raw)
 
-    def write_scalar(self, scalar: Styled) -> Any:
+    def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
+        """Afresh: a YAML file's own spellings are restored by splicing (:mod:`~sealfile.stores.yaml.restore`)."""
         from sealfile.stores.yaml.roundtrip import to_node
 
         return to_node(scalar)

@@ -1,0 +1,229 @@
+"""Where each value of a JSON text is, so a change is spliced into the user's own text.
+
+``json.loads`` says what a file holds; this walk only finds where, in a text ``json.loads`` has
+read already. Strings are read by the standard library's own ``scanstring`` and numbers by its
+number pattern, so a span holds what ``json.loads`` read there. :func:`splice` writes a value
+tree into the text it came from: an unchanged scalar keeps its bytes, a changed one is written
+afresh (or with the spelling its token recorded), a mapping keeps its members' text and spacing
+(members removed are cut, new ones written afresh) unless its members changed order, and anything
+else is written afresh at its place.
+The caller checks the result reads back as the tree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, untyped in typeshed
+from json.scanner import NUMBER_RE
+from typing import Any
+
+from sealfile.model.scalars import same_data
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_LITERALS = ("true", "false", "null")
+_LINE_INDENT = re.compile(r"[ \t]*")
+
+
+class Node:
+    """A value's span ``[start, end)``; a mapping's members as ``(key, key start, key end, value)``, a
+    list's items."""
+
+    __slots__ = ("end", "items", "members", "start")
+
+    def __init__(self, start: int, end: int, members: list[tuple[str, int, int, Node]] | None = None,
+                 items: list[Node] | None = None) -> None:
+        self.start, self.end, self.members, self.items = start, end, members, items
+
+
+class Spelled:
+    """A scalar with the source text it was sealed from (docs/format.md §5.1)."""
+
+    __slots__ = ("spelling", "value")
+
+    def __init__(self, value: Any, spelling: str) -> None:
+        self.value, self.spelling = value, spelling
+
+    def __repr__(self) -> str:  # a decrypted value must never reach a log through a repr
+        return f"Spelled(<{type(self.value).__name__}>)"
+
+
+def layout(text: str) -> Node | None:
+    """The spans of a text ``json.loads`` reads; ``None`` if the walk does not agree it is JSON."""
+    try:
+        start = _skip(text, 0)
+        node = _value(text, start)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return node if _skip(text, node.end) == len(text) else None
+
+
+def _skip(text: str, index: int) -> int:
+    match = _SPACE.match(text, index)
+    return match.end() if match else index
+
+
+def _value(text: str, start: int) -> Node:
+    char = text[start]
+    if char == "{":
+        return _mapping(text, start)
+    if char == "[":
+        return _sequence(text, start)
+    if char == '"':
+        return Node(start, scanstring(text, start + 1, True)[1])
+    number = NUMBER_RE.match(text, start)
+    if number is not None:
+        return Node(start, number.end())
+    for literal in _LITERALS:
+        if text.startswith(literal, start):
+            return Node(start, start + len(literal))
+    raise ValueError("not a JSON value")
+
+
+def _mapping(text: str, start: int) -> Node:
+    members: list[tuple[str, int, int, Node]] = []
+    index = _skip(text, start + 1)
+    if text[index] == "}":
+        return Node(start, index + 1, members=members)
+    while True:
+        if text[index] != '"':
+            raise ValueError("not a key")
+        key, key_end = scanstring(text, index + 1, True)
+        colon = _skip(text, key_end)
+        if text[colon] != ":":
+            raise ValueError("no colon")
+        value = _value(text, _skip(text, colon + 1))
+        members.append((key, index, key_end, value))
+        index = _skip(text, value.end)
+        if text[index] == "}":
+            return Node(start, index + 1, members=members)
+        if text[index] != ",":
+            raise ValueError("no comma")
+        index = _skip(text, index + 1)
+
+
+def _sequence(text: str, start: int) -> Node:
+    items: list[Node] = []
+    index = _skip(text, start + 1)
+    if text[index] == "]":
+        return Node(start, index + 1, items=items)
+    while True:
+        item = _value(text, index)
+        items.append(item)
+        index = _skip(text, item.end)
+        if text[index] == "]":
+            return Node(start, index + 1, items=items)
+        if text[index] != ",":
+            raise ValueError("no comma")
+        index = _skip(text, index + 1)
+
+
+def fresh(value: Any, indent: str | None, line_indent: str = "") -> str:
+    """``value`` written afresh: ``indent`` per level (``None``: on one line), continuation lines
+    after ``line_indent`` (the indentation of the line it starts on)."""
+    written = json.dumps(plain(value), indent=indent, ensure_ascii=False, allow_nan=False)
+    return written.replace("\n", "\n" + line_indent) if line_indent else written
+
+
+def plain(value: Any) -> Any:
+    """The tree without :class:`Spelled` wrappers."""
+    if isinstance(value, Spelled):
+        return value.value
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def indent_unit(text: str) -> str | None:
+    """The indentation one level adds in ``text`` (its first indented line's), ``None`` if the text is one line."""
+    if "\n" not in text.strip():
+        return None
+    match = re.search(r"\n([ \t]+)\S", text)
+    return match.group(1) if match else "  "
+
+
+def splice(text: str, root: Node, tree: Any, unit: str | None) -> str:
+    """``text`` (whose layout is ``root``) holding ``tree``: see the module docstring."""
+    out: list[str] = [text[:root.start]]
+    _write(text, root, tree, unit, out)
+    out.append(text[root.end:])
+    return "".join(out)
+
+
+def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str]) -> None:
+    if node.members is not None and isinstance(value, dict) and _keeps_order(node.members, value):
+        _write_mapping(text, node, value, unit, out)
+    elif node.items is not None and isinstance(value, list) and len(value) == len(node.items):
+        position = node.start
+        for item, item_value in zip(node.items, value, strict=True):
+            out.append(text[position:item.start])
+            _write(text, item, item_value, unit, out)
+            position = item.end
+        out.append(text[position:node.end])
+    elif node.members is None and node.items is None and not isinstance(value, (dict, list)):
+        out.append(_scalar(text[node.start:node.end], value))
+    else:
+        out.append(fresh(value, unit, _indent_at(text, node.start)))
+
+
+def _keeps_order(members: list[tuple[str, int, int, Node]], value: dict[Any, Any]) -> bool:
+    """Whether the members ``value`` keeps are in their old order (others may be removed or added anywhere)."""
+    old = {member[0] for member in members}
+    return [member[0] for member in members if member[0] in value] == [key for key in value if key in old]
+
+
+def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | None, out: list[str]) -> None:
+    """Kept members with their own text and the text before them, removed ones cut with the text
+    before them, new ones written afresh, separated and indented as the last two members are."""
+    members = node.members or []
+    if members:
+        lead = text[node.start + 1:members[0][1]]
+        trail = text[members[-1][3].end:node.end - 1]
+        separator = (text[members[-2][3].end:members[-1][1]] if len(members) > 1
+                     else "," + lead if "\n" in lead else ", ")
+        colon = text[members[-1][2]:members[-1][3].start]
+    else:
+        lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
+    on_lines = "\n" in separator or "\n" in lead
+    line_indent = _indent_at(text, members[-1][1] if members else node.start)
+    index_of = {member[0]: index for index, member in enumerate(members)}
+    out.append("{")
+    for written, key in enumerate(value):
+        index = index_of.get(key)
+        if index is None:
+            out.append(separator if written else lead)
+            out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
+                                                                             line_indent))
+            continue
+        _, key_start, _, child = members[index]
+        out.append(lead if not written else text[members[index - 1][3].end:key_start] if index else separator)
+        out.append(text[key_start:child.start])
+        _write(text, child, value[key], unit, out)
+    out.append(("" if value else lead) + trail + "}")
+
+
+def _indent_at(text: str, position: int) -> str:
+    line_start = text.rfind("\n", 0, position) + 1
+    match = _LINE_INDENT.match(text, line_start)
+    return match.group(0) if match else ""
+
+
+def _scalar(source: str, value: Any) -> str:
+    """A scalar's text: its recorded spelling, else its own bytes if they still read as it, else afresh."""
+    if isinstance(value, Spelled):
+        if _reads_as(value.spelling, value.value):
+            return value.spelling
+        value = value.value
+    if _reads_as(source, value):
+        return source
+    return fresh(value, None)
+
+
+def _reads_as(spelling: str, value: Any) -> bool:
+    try:
+        read = json.loads(spelling)
+    except ValueError:
+        return False
+    return type(read) is type(value) and same_data(read, value)

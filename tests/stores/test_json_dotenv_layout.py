@@ -1,0 +1,231 @@
+"""JSON and dotenv files keep the user's text byte for byte, as YAML files do (docs/format.md §1).
+
+Texts are generated as people write them (any spacing, tabs, CRLF, escapes, number spellings,
+inline and multi-line containers; ``KEY = value``, ``export``, quotes, comments, bare keys, a
+missing final line break), and each must come back from ``decrypt`` exactly; a one-value ``set``
+changes that value's line only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from dotenv.parser import parse_stream
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from sealfile.errors import FormatError
+from sealfile.kms.age import AgeKey
+from sealfile.model.paths import format_keypath
+from sealfile.ops import change
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.reader import read_document
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from tests.support.identities import AgeIdentity
+
+JSON = get_store("json")
+DOTENV = get_store("dotenv")
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def key(age_identity: AgeIdentity) -> AgeKey:
+    return age_identity.key
+
+
+def _data(sealed: str, store: Any) -> Any:
+    return read_document(sealed, store).open().data()
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+space = st.sampled_from(["", " ", "  ", "\n", "\n  ", "\n\t", "\r\n    ", " \n ", "\t"])
+
+
+def _spell_string(text: str, ascii_only: bool, escaped_slash: bool) -> str:
+    spelled = json.dumps(text, ensure_ascii=ascii_only)
+    return spelled.replace("/", "\\/") if escaped_slash else spelled
+
+
+strings = st.builds(_spell_string, st.text(max_size=10), st.booleans(), st.booleans())
+numbers = st.one_of(
+    st.sampled_from(["0", "-0", "1", "-12", "1.0", "1.50", "1e3", "1E+2", "2.5e-3", "0.1000", "1.0e308",
+                     "12345678901234567890123", "0.30000000000000004"]),
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+)
+scalars = st.one_of(strings, numbers, st.sampled_from(["true", "false", "null"]))
+keys = st.text(max_size=6)
+
+
+def _array(items: list[tuple[str, str, str]], inner: str) -> str:
+    if not items:
+        return "[" + inner + "]"
+    return "[" + "".join(f"{before}{item}{after}" + ("," if i < len(items) - 1 else "")
+                         for i, (before, item, after) in enumerate(items)) + "]"
+
+
+def _object(members: list[tuple[str, str, str, str, str]], inner: str) -> str:
+    if not members:
+        return "{" + inner + "}"
+    written = [f"{before}{json.dumps(name)}{colon_before}:{colon_after}{value}{after}"
+               for name, before, colon_before, colon_after, value, after in members]
+    return "{" + ",".join(written) + "}"
+
+
+def _members(children: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
+    return st.lists(st.tuples(keys, space, st.sampled_from(["", " "]), st.sampled_from(["", " ", "\t"]),
+                              children, space), max_size=4, unique_by=lambda member: member[0])
+
+
+values = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.builds(_array, st.lists(st.tuples(space, children, space), max_size=4), space),
+        st.builds(_object, _members(children), space),
+    ),
+    max_leaves=12,
+)
+documents = st.builds(
+    lambda members, inner, before, after: before + _object(members, inner) + after,
+    _members(values).filter(lambda ms: all(m[0] != "sealfile" for m in ms)),
+    space, st.sampled_from(["", "\n", " \n"]), st.sampled_from(["", "\n", "\r\n", "\n\n"]),
+)
+
+
+def _scalar_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(tree, dict):
+        return [found for k, v in tree.items() for found in _scalar_paths(v, (*path, k))]
+    if isinstance(tree, list):
+        return [found for i, v in enumerate(tree) for found in _scalar_paths(v, (*path, i))]
+    return [path]
+
+
+@SETTINGS
+@given(plaintext=documents)
+def test_json_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> None:
+    sealed = seal_text(plaintext, [key], store=JSON)
+    assert decrypt_text(sealed, store=JSON) == plaintext
+    assert _data(sealed, JSON) == json.loads(plaintext)
+
+
+@SETTINGS
+@given(plaintext=documents, choice=st.integers(min_value=0))
+def test_json_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -> None:
+    tree = json.loads(plaintext)
+    paths = _scalar_paths(tree)
+    assume(paths)
+    path = paths[choice % len(paths)]
+    keypath = format_keypath(tuple(path))
+    sealed = seal_text(plaintext, [key], store=JSON)
+    changed = change.set_value(sealed, keypath, "a new value ⁂", JSON)
+    opened = decrypt_text(changed, store=JSON)
+    before, after = plaintext.split("\n"), opened.split("\n")
+    assert len(before) == len(after)
+    assert sum(old != new for old, new in zip(before, after, strict=True)) == 1
+    assert '"a new value ⁂"' in opened
+    sealed_lines, changed_lines = sealed.split("\n"), changed.split("\n")
+    differing = [new for old, new in zip(sealed_lines, changed_lines, strict=True) if old != new]
+    assert len(sealed_lines) == len(changed_lines)
+    assert all("ENC[" in line or '"mac":' in line for line in differing)
+
+
+def test_json_layout_examples(key: AgeKey) -> None:
+    plaintext = ('{\n    "a" : "\\u00e9\\/x",\n\t"b": 1.0e3, "c": 1.50, "big": 12345678901234567890123,\n'
+                 '  "n": null, "t": true, "arr": [1, "two",{"x":"y"}], "neg": -0\n}')
+    sealed = seal_text(plaintext, [key], store=JSON)
+    assert sealed.startswith('{\n    "a" : "ENC[')
+    assert decrypt_text(sealed, store=JSON) == plaintext
+    added = change.set_value(sealed, "extra", "x", JSON)
+    assert decrypt_text(added, store=JSON) == plaintext[:-2] + ', "extra": "x"\n}'
+    removed = change.unset_value(added, "arr", JSON)
+    assert decrypt_text(removed, store=JSON) == plaintext.replace(' "arr": [1, "two",{"x":"y"}],', "")[:-2] + (
+        ', "extra": "x"\n}')
+
+
+@pytest.mark.parametrize("text", ['{"a": 1E400}', '{"a": [-1e999]}'])
+def test_json_numbers_beyond_a_float_are_refused(key: AgeKey, text: str) -> None:
+    with pytest.raises(FormatError, match="too large for a 64-bit float"):
+        seal_text(text, [key], store=JSON)
+
+
+# --- dotenv -----------------------------------------------------------------------------------
+
+names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True).filter(lambda n: not n.startswith("sealfile"))
+bare = st.from_regex(r"[A-Za-z0-9_./:@+,=-]{0,8}( [A-Za-z0-9]{1,3})?", fullmatch=True)
+single = st.from_regex(r"'[^'\\\r\n]{0,8}'", fullmatch=True)
+double = st.builds(lambda parts: '"' + "".join(parts) + '"', st.lists(
+    st.sampled_from(["a", " ", "\\n", "\\t", '\\"', "\\\\", "\n", "é", "#", "$x"]), max_size=5))
+dotenv_values = st.one_of(bare, single, double)
+line_ends = st.sampled_from(["\n", "\n", "\r\n"])
+
+
+@st.composite
+def dotenv_lines(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["value", "value", "value", "comment", "blank", "bare key"]))
+    end = draw(line_ends)
+    if kind == "comment":
+        return "# " + draw(st.text(alphabet="abc #=", max_size=6)) + end
+    if kind == "blank":
+        return draw(st.sampled_from(["", " ", "\t"])) + end
+    name = draw(names)
+    if kind == "bare key":
+        return name + end
+    lead = draw(st.sampled_from(["", "", "export ", " "]))
+    before, after = draw(st.sampled_from(["", " "])), draw(st.sampled_from(["", " ", "  "]))
+    comment = draw(st.sampled_from(["", "", " # note", "  #n"]))
+    return f"{lead}{name}{before}={after}{draw(dotenv_values)}{comment}" + end
+
+
+dotenv_texts = st.builds(lambda lines, final: "".join(lines) if final else "".join(lines).rstrip("\r\n"),
+                         st.lists(dotenv_lines(), min_size=1, max_size=8), st.booleans())
+
+
+def _dotenv_reading(text: str) -> dict[str, str] | None:
+    """What python-dotenv reads (``None`` for a text it refuses or with a name twice)."""
+    read: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or binding.key in read:
+            return None
+        if binding.key is not None:
+            read[binding.key] = binding.value or ""
+    return read
+
+
+@SETTINGS
+@given(plaintext=dotenv_texts)
+def test_dotenv_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> None:
+    reading = _dotenv_reading(plaintext)
+    assume(reading)
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    assert decrypt_text(sealed, store=DOTENV) == plaintext
+    assert _data(sealed, DOTENV) == reading
+
+
+@SETTINGS
+@given(plaintext=dotenv_texts, choice=st.integers(min_value=0))
+def test_dotenv_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -> None:
+    reading = _dotenv_reading(plaintext)
+    assume(reading)
+    assert reading is not None
+    name = sorted(reading)[choice % len(reading)]
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    changed = change.set_value(sealed, name, "fresh", DOTENV)
+    assert _data(changed, DOTENV) == {**reading, name: "fresh"}
+    differing = [new for old, new in zip(sealed.split("\n"), changed.split("\n"), strict=False) if old != new]
+    assert all(line.split("=", 1)[0].strip().removeprefix("export ").strip() in (name, "sealfile_mac")
+               for line in differing)
+
+
+def test_dotenv_layout_examples(key: AgeKey) -> None:
+    plaintext = ("# app\nexport DB_URL=\"postgres://u:p@h/db\"\nAPI_KEY = 'abc def'   # note\nEMPTY=\nNOVAL\n"
+                 'MULTI="line1\nline2"\nSPACED=  padded value  \nLAST=no final line break')
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    assert "API_KEY = ENC[" in sealed and "   # note\n" in sealed and not sealed.endswith("\n")
+    assert decrypt_text(sealed, store=DOTENV) == plaintext
+    changed = change.set_value(sealed, "API_KEY", "new", DOTENV)
+    assert decrypt_text(changed, store=DOTENV) == plaintext.replace("'abc def'", "'new'")
