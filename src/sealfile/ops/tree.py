@@ -22,8 +22,16 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import Styled, decode_scalar, encode_scalar, is_sealed, layout_record
-from sealfile.model.scalars import recorded_layout, same_data, same_value
+from sealfile.model.scalars import (
+    Styled,
+    decode_scalar,
+    encode_scalar,
+    is_sealed,
+    layout_record,
+    recorded_layout,
+    same_data,
+    same_value,
+)
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
