@@ -12,13 +12,15 @@ from contextlib import nullcontext
 from typing import Any
 
 from sealfile.envelope.bulk import seal_many
-from sealfile.envelope.cipher import now
+from sealfile.envelope.cipher import now, pack_payload
 from sealfile.envelope.mac import encode_leaves
+from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
-from sealfile.model.paths import Path, encode_path
+from sealfile.model.paths import Path, encode_path, format_keypath
 from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import encode_scalar, layout_record
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
@@ -26,7 +28,6 @@ from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
-    encode_leaf,
     mac_leaves,
     plain_values,
     read_back,
@@ -123,6 +124,18 @@ def seal_tree(
         replace_leaf(tree, path, token)
     meta = Metadata(FORMAT_VERSION, groups, rules, "", threshold)
     return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store))), data_key
+
+
+def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = None) -> bytes:
+    """A plaintext leaf's value payload: ``tag || text``, with the layout record of ``spelling`` if
+    given; :class:`FormatError` naming the path if the format cannot hold it."""
+    scalar = store.read_scalar(value)
+    try:
+        encoded = encode_scalar(scalar.value, scalar.style)
+    except FormatError as err:
+        err.keypath = format_keypath(path)
+        raise
+    return pack_payload(encoded, layout_record(spelling)) if spelling is not None else encoded
 
 
 def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, now, pack_payload, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.envelope.token_shape import token_times
@@ -27,7 +27,6 @@ from sealfile.model.scalars import (
     decode_scalar,
     encode_scalar,
     is_sealed,
-    layout_record,
     recorded_layout,
     same_data,
     same_value,
@@ -136,15 +135,13 @@ class TreeOpen(OpenDocument):
         sealed = [(path, value) for path, value in scalar_leaves(self._tree) if is_sealed(value) and encrypts(path)]
         return sealed, self._open_many(sealed)
 
-    def _plain_data(self, opened: dict[Path, bytes] | None = None) -> Any:
+    def _plain_data(self, opened: dict[Path, bytes] | None = None, under: Path = ()) -> Any:
         plain = _plain_copy(self._tree)
-        self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), (), opened)
+        self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), under, opened)
         return plain
 
     def data(self, under: Path = ()) -> Any:
-        plain = _plain_copy(self._tree)
-        self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), under)
-        return get_at(plain, under)
+        return get_at(self._plain_data(None, under), under)
 
     def _shape(self) -> Any:
         return self._tree
@@ -155,8 +152,8 @@ class TreeOpen(OpenDocument):
         styled = copy.deepcopy(self._tree)
 
         def put(path: Path, scalar: Styled, layout: bytes) -> None:
-            record = recorded_layout(layout) if spelled and layout else None
-            replace_leaf(styled, path, self.store.write_scalar(scalar, record[2] if record else None))
+            record = (recorded_layout(layout) if spelled and layout else None) or (0, False, None)
+            replace_leaf(styled, path, self.store.write_scalar(scalar, record[2]))
 
         self._open_values(put, under)
         return styled
@@ -291,14 +288,3 @@ def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None
     finally:
         del tree[METADATA_KEY]
 
-
-def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = None) -> bytes:
-    """A plaintext leaf's value payload: ``tag || text``, with the layout record of ``spelling`` if
-    given; :class:`FormatError` naming the path if the format cannot hold it."""
-    scalar = store.read_scalar(value)
-    try:
-        encoded = encode_scalar(scalar.value, scalar.style)
-    except FormatError as err:
-        err.keypath = format_keypath(path)
-        raise
-    return pack_payload(encoded, layout_record(spelling)) if spelling is not None else encoded
