@@ -75,9 +75,12 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
 
 def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
                       name: str | None, namespace: str | None, prefix: str) -> str:
+    from sealfile.files.io import about
     from sealfile.runtime.outputs import render
 
-    return render(merged_values(files, extract, input_type), fmt, name=name, namespace=namespace, prefix=prefix)
+    values = merged_values(files, extract, input_type)
+    with about(" + ".join(map(str, files))):
+        return render(values, fmt, name=name, namespace=namespace, prefix=prefix)
 
 
 def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: str | None) -> object:

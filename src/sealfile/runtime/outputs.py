@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, FormatError
 from sealfile.runtime.flatten import flatten
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
@@ -66,7 +66,14 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    """JSON any JSON reader reads: NaN and infinity are refused (as Go's encoder refuses them), not
+    written as the ``NaN`` Python's encoder writes and other readers reject."""
+    try:
+        return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
+    except ValueError:
+        from sealfile.stores.json_layout import non_finite_path
+
+        raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
 
 
 _DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

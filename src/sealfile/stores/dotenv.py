@@ -74,12 +74,13 @@ def _quoted(value: str, style: str | None) -> str:
 
 
 class DotenvDocument(dict[str, Any]):
-    """A flat mapping that remembers the lines it came from, and whether the last one ended."""
+    """A flat mapping that remembers the lines it came from, whether the last one ended, and a
+    byte-order mark before them (python-dotenv reads past it)."""
 
-    def __init__(self, final_newline: bool = True) -> None:
+    def __init__(self, final_newline: bool = True, bom: str = "") -> None:
         super().__init__()
         self.entries: list[_Entry] = []
-        self.final_newline = final_newline
+        self.final_newline, self.bom = final_newline, bom
 
 
 def _style(raw: str, key: str) -> str | None:
@@ -97,7 +98,8 @@ class DotenvStore(Store):
     def load_editable(self, text: str) -> DotenvDocument:
         from dotenv.parser import parse_stream
 
-        document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")))
+        document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
+                                  text.startswith("\ufeff") else "")
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
@@ -146,7 +148,7 @@ class DotenvStore(Store):
             text += ("\n" if text else "") + HEADER + _metadata_lines(document[METADATA_KEY])
         if not getattr(document, "final_newline", True) and text.endswith("\n"):
             text = text[:-1]  # the file's last line had no line break: the written one has none either
-        return text
+        return getattr(document, "bom", "") + text
 
     def _line(self, entry: _Entry, value: Any) -> str:
         if isinstance(value, str) and value == entry.value and _style(entry.raw, entry.raw) == _style_of(value):

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores import json_layout
 from sealfile.stores.base import SUFFIXES, Store
@@ -60,8 +60,8 @@ class JsonStore(Store):
 
     def load_editable(self, text: str) -> Any:
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant,
-                              parse_float=_finite_float)
+            return json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_no_duplicates,
+                              parse_constant=_refuse_constant, parse_float=_finite_float)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
@@ -88,7 +88,7 @@ class JsonStore(Store):
         try:
             return json_layout.fresh(value, unit) + "\n"
         except ValueError:
-            raise FormatError("JSON cannot hold NaN or infinity", keypath=_non_finite(value)) from None
+            raise FormatError("JSON cannot hold NaN or infinity", keypath=json_layout.non_finite_path(value)) from None
 
     def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         return scalar.value if spelling is None else json_layout.Spelled(scalar.value, spelling)
@@ -116,20 +116,7 @@ def _collect_spellings(text: str, node: json_layout.Node, path: Path, found: dic
 
 def _reads_as(text: str, document: Any) -> bool:
     try:
-        return same_data(json.loads(text), json_layout.plain(document))
+        return same_data(json.loads(text.removeprefix("\ufeff")), json_layout.plain(document))
     except ValueError:
         return False
 
-
-def _non_finite(tree: Any, path: Path = ()) -> str | None:
-    """The key path of the first NaN or infinity in ``tree``."""
-    if isinstance(tree, json_layout.Spelled):
-        tree = tree.value
-    if isinstance(tree, float) and not math.isfinite(tree):
-        return format_keypath(path)
-    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
-    for key, child in children:
-        found = _non_finite(child, (*path, ListIndex(key) if isinstance(tree, list) else key))
-        if found is not None:
-            return found
-    return None

@@ -13,11 +13,13 @@ The caller checks the result reads back as the tree.
 from __future__ import annotations
 
 import json
+import math
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, untyped in typeshed
 from json.scanner import NUMBER_RE
 from typing import Any
 
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import same_data
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -51,7 +53,7 @@ class Spelled:
 def layout(text: str) -> Node | None:
     """The spans of a text ``json.loads`` reads; ``None`` if the walk does not agree it is JSON."""
     try:
-        start = _skip(text, 0)
+        start = _skip(text, 1 if text.startswith("\ufeff") else 0)  # a byte-order mark stays before the value
         node = _value(text, start)
     except (ValueError, IndexError, RecursionError):
         return None
@@ -227,3 +229,17 @@ def _reads_as(spelling: str, value: Any) -> bool:
     except ValueError:
         return False
     return type(read) is type(value) and same_data(read, value)
+
+
+def non_finite_path(tree: Any, path: Path = ()) -> str | None:
+    """The key path of the first NaN or infinity in ``tree``."""
+    if isinstance(tree, Spelled):
+        tree = tree.value
+    if isinstance(tree, float) and not math.isfinite(tree):
+        return format_keypath(path)
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for key, child in children:
+        found = non_finite_path(child, (*path, ListIndex(key) if isinstance(tree, list) else key))
+        if found is not None:
+            return found
+    return None
