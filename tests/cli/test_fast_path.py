@@ -199,7 +199,9 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
     (["encrypt", "--age", "{r}", "-o", "{o}", "{p}"], NEVER),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")
 def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str], age_key: AgeKey,
-                                               tmp_path: Path) -> None:
+                                               tmp_path: Path, both_implementations: str) -> None:
+    if both_implementations == "fast":  # the pure engine's scanner: the C engine reads without it
+        never = [*never, "sealfile.stores.yaml.libyaml_scanner"]
     sealed, plain = tmp_path / "s.yaml", tmp_path / "p.yaml"
     sealed.write_text(seal("a: secret-value\n", age_key))
     plain.write_text("a: secret-value\n")

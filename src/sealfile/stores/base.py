@@ -17,6 +17,8 @@ from sealfile.model.scalars import Styled
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
 """Each store's file name endings, here so a command can choose a store without importing the others."""
+BOM = "\ufeff"
+"""A byte-order mark: every store keeps one that starts a file, and reads what follows it."""
 
 
 class Store(ABC):

@@ -24,7 +24,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
-from sealfile.stores.base import SUFFIXES, Store
+from sealfile.stores.base import BOM, SUFFIXES, Store
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -99,7 +99,7 @@ class DotenvStore(Store):
         from dotenv.parser import parse_stream
 
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
-                                  text.startswith("\ufeff") else "")
+                                  text.startswith(BOM) else "")
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
@@ -188,8 +188,10 @@ def _fresh_line(raw: str, key: str, value: Any) -> str:
     """``raw`` (the line ``key`` was read from) with ``value`` written afresh in place of its value:
     what comes before the value (``export``, spaces around ``=``) and after it (a comment) kept."""
     match = _LINE.match(raw)
-    if match is None:  # ``KEY`` alone
-        return f"{key}={_format(value)}\n"
+    if match is None:  # ``KEY`` alone: the value goes right after it
+        after_key = raw.find(key) + len(key)
+        rest = raw[after_key:] if raw[after_key:].endswith(("\n", "\r")) else raw[after_key:] + "\n"
+        return f"{raw[:after_key]}={_format(value)}{rest}"
     return f"{raw[:match.start('value')]}{_format(value)}{match.group('rest')}"
 
 

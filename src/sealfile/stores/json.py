@@ -17,7 +17,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores import json_layout
-from sealfile.stores.base import SUFFIXES, Store
+from sealfile.stores.base import BOM, SUFFIXES, Store
 
 # A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -60,7 +60,7 @@ class JsonStore(Store):
 
     def load_editable(self, text: str) -> Any:
         try:
-            return json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_no_duplicates,
+            return json.loads(text.removeprefix(BOM), object_pairs_hook=_no_duplicates,
                               parse_constant=_refuse_constant, parse_float=_finite_float)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
@@ -116,7 +116,7 @@ def _collect_spellings(text: str, node: json_layout.Node, path: Path, found: dic
 
 def _reads_as(text: str, document: Any) -> bool:
     try:
-        return same_data(json.loads(text.removeprefix("\ufeff")), json_layout.plain(document))
+        return same_data(json.loads(text.removeprefix(BOM)), json_layout.plain(document))
     except ValueError:
         return False
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import same_data
+from sealfile.stores.base import BOM
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _LITERALS = ("true", "false", "null")
@@ -53,7 +54,7 @@ class Spelled:
 def layout(text: str) -> Node | None:
     """The spans of a text ``json.loads`` reads; ``None`` if the walk does not agree it is JSON."""
     try:
-        start = _skip(text, 1 if text.startswith("\ufeff") else 0)  # a byte-order mark stays before the value
+        start = _skip(text, 1 if text.startswith(BOM) else 0)  # a byte-order mark stays before the value
         node = _value(text, start)
     except (ValueError, IndexError, RecursionError):
         return None

@@ -16,7 +16,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from sealfile.stores.yaml.libyaml_scanner import BOM, LibyamlScanner
+from sealfile.stores.base import BOM
 from sealfile.stores.yaml.per_thread import per_thread
 
 Engine = Literal["c", "pure"]
@@ -99,7 +99,9 @@ def c_parser_available() -> bool:
 def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver
-    if engine == "pure":
+    if engine == "pure":  # the C engine never needs the pure scanner: imported only here
+        from sealfile.stores.yaml.libyaml_scanner import LibyamlScanner
+
         yaml.Scanner = LibyamlScanner
     return yaml
 

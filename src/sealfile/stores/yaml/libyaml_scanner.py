@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml.error import StringMark
 from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
 
-BOM = "\ufeff"
+from sealfile.stores.base import BOM
 
 
 class LibyamlScanner(Scanner):
