@@ -203,3 +203,17 @@ def test_import_sops_from_other_stores(name: str, target: str, typed: dict[str, 
     text = out.read_text()
     assert "sealfile" in text and not any(marker in text for marker in ("sops:", '"sops"', "sops_mac", "[sops]"))
     assert_same(sealfile.load_secrets(out, redacted=False), sealfile.load_secrets(typed[name], redacted=False))
+
+
+@pytest.mark.parametrize("name", ["t.yaml", "t.json", "t.env"])
+def test_encrypt_refuses_a_sops_file(name: str, typed: dict[str, Path], env: dict[str, str], tmp_path: Path) -> None:
+    """Sealed as plaintext, a SOPS file's ciphertexts would be the data (and a dotenv one, whose
+    comment keeps SOPS's marker, would not open): encrypt names import-sops and writes nothing."""
+    target = tmp_path / name
+    target.write_bytes(typed[name].read_bytes())
+    _, recipient = generate_identity()
+    result = sealfile_cli("encrypt", "--age", recipient, "-i", str(target), env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"sealfile: error: {target}: a SOPS file: sealfile reads SOPS files but "
+                                     "changes only sealed files; convert it first with 'sealfile import-sops -i FILE'")
+    assert target.read_bytes() == typed[name].read_bytes()

@@ -25,6 +25,7 @@ from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_files import refuse_to_write
 from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
@@ -70,10 +71,14 @@ def seal_plaintext(
     policy: TrustPolicy | None = None,
 ) -> str:
     """The sealed text of a plaintext document in ``store``'s syntax (or ``output``'s), signed as
-    ``policy`` wants (default: by the signer already in effect)."""
+    ``policy`` wants (default: by the signer already in effect). A SOPS file is refused: sealed,
+    its ciphertexts would be the data, and where SOPS's marks stay readable (an encrypted comment)
+    every reader would take the result for a SOPS file and fail."""
+    refuse_to_write(plaintext)
     if store.name == "yaml" and (output is None or output is store):
         with policy.writing() if policy is not None else nullcontext():
-            return seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine()).dump()
+            sealed = seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
+        return sealed.dump()
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree)
     expected = plain_values(tree, store)
