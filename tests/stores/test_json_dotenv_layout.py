@@ -231,3 +231,23 @@ def test_dotenv_layout_examples(key: AgeKey) -> None:
     assert decrypt_text(sealed, store=DOTENV) == plaintext
     changed = change.set_value(sealed, "API_KEY", "new", DOTENV)
     assert decrypt_text(changed, store=DOTENV) == plaintext.replace("'abc def'", "'new'")
+
+
+@pytest.mark.parametrize("plaintext", [
+    "'quoted key'=value\n",       # python-dotenv reads 'KEY' as KEY
+    "KEY#comment right after\n",  # a bare key, then a comment
+    "export export \n",            # the key named export, no value
+    "KEY= #only a comment\n",      # an empty value
+    "A=1\rB='two'\rC\r",           # lone CR line breaks
+    "A=1\r",
+    "'}'\nX=a\\\n",                # a value ending in a backslash: only its recorded line spells it
+])
+def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -> None:
+    reading = _dotenv_reading(plaintext)
+    assert reading
+    sealed = seal_text(plaintext, [key], store=DOTENV)
+    assert decrypt_text(sealed, store=DOTENV) == plaintext
+    assert _data(sealed, DOTENV) == reading
+    name = next(iter(reading))
+    changed = change.set_value(sealed, format_keypath((name,)), "new value", DOTENV)
+    assert _dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}

@@ -30,11 +30,6 @@ PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
 _SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
-_LINE = re.compile(
-    r"(?P<lead>\s*)(?P<export>export\s+)?(?P<key>[^=\s]+)[ \t]*=[ \t]*"
-    r"(?P<value>'(?:\\'|[^'])*'|\"(?:\\\"|[^\"])*\"|[^\r\n]*?)(?P<rest>(?:\s+#[^\r\n]*)?\s*)\Z",
-    re.DOTALL,
-)
 
 
 class _Entry:
@@ -83,12 +78,34 @@ class DotenvDocument(dict[str, Any]):
         self.final_newline, self.bom = final_newline, bom
 
 
-def _style(raw: str, key: str) -> str | None:
-    match = _LINE.match(raw)
-    if match is None:
-        return None
-    value = match.group("value")
-    return value[0] if value[:1] in ("'", '"') else None
+def _style(raw: str) -> str | None:
+    """The quote a binding's value was written in (``None``: bare)."""
+    where = _where(raw)
+    return raw[where[1]] if where[1] is not None and raw[where[1]:where[1] + 1] in ("'", '"') else None
+
+
+def _where(raw: str) -> tuple[int, int | None, int | None]:
+    """Where a binding's key ends and its value starts and ends in ``raw`` (one binding as python-dotenv
+    read it), found by python-dotenv's own grammar; no value (``KEY`` alone): ``None`` for both."""
+    from dotenv import parser
+
+    reader = parser.Reader(io.StringIO(raw))
+    reader.read_regex(parser._multiline_whitespace)
+    reader.read_regex(parser._export)
+    parser.parse_key(reader)
+    key_end = reader.position.chars
+    reader.read_regex(parser._whitespace)
+    if reader.peek(1) != "=":
+        return key_end, None, None
+    (equal_sign,) = reader.read_regex(parser._equal_sign)
+    start = reader.position.chars
+    if len(equal_sign) > 1 and reader.peek(1) == "#":  # ``KEY= # comment``: empty
+        return key_end, start, start
+    if reader.peek(1) in ("'", '"'):
+        parser.parse_value(reader)
+        return key_end, start, reader.position.chars
+    bare = re.match(r"[^\r\n]*", raw[start:])
+    return key_end, start, start + len(re.sub(r"\s+#.*", "", bare.group(0) if bare else "").rstrip())
 
 
 class DotenvStore(Store):
@@ -109,7 +126,7 @@ class DotenvStore(Store):
                 if raw.endswith(HEADER) and not raw[:-len(HEADER)].strip():
                     # ours, written again with the metadata; before it the user's blank lines, then one of ours
                     raw = raw[:-len(HEADER)]
-                    raw = raw[:-1] if raw.endswith("\n") else raw
+                    raw = raw[:-1] if raw.endswith(("\n", "\r")) else raw
                 if raw:
                     document.entries.append(_Entry(raw))
                 continue
@@ -119,7 +136,7 @@ class DotenvStore(Store):
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
-            style = _style(raw, key)
+            style = _style(raw)
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if metadata:
@@ -144,14 +161,15 @@ class DotenvStore(Store):
             if key != METADATA_KEY and key not in written:
                 out.append(f"{_check_key(key)}={_format(value)}\n")
         text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in out)
-        if METADATA_KEY in document:
-            text += ("\n" if text else "") + HEADER + _metadata_lines(document[METADATA_KEY])
+        if METADATA_KEY in document:  # after a blank line, in the last line's own line break if it is a lone CR
+            text += ("\r" if text.endswith("\r") else "\n" if text else "") + HEADER + _metadata_lines(
+                document[METADATA_KEY])
         if not getattr(document, "final_newline", True) and text.endswith("\n"):
             text = text[:-1]  # the file's last line had no line break: the written one has none either
         return getattr(document, "bom", "") + text
 
     def _line(self, entry: _Entry, value: Any) -> str:
-        if isinstance(value, str) and value == entry.value and _style(entry.raw, entry.raw) == _style_of(value):
+        if isinstance(value, str) and value == entry.value and _style(entry.raw) == _style_of(value):
             return entry.raw
         spelled = _spelled_line(entry, value)
         return spelled if spelled is not None else _fresh_line(entry.raw, entry.key or "", value)
@@ -176,7 +194,7 @@ class DotenvStore(Store):
             if key is None or binding.error or key.startswith(PREFIX):
                 continue
             try:
-                fresh = _fresh_line(raw, key, _quoted(binding.value or "", _style(raw, key)))
+                fresh = _fresh_line(raw, key, _quoted(binding.value or "", _style(raw)))
             except FormatError:  # a value sealfile cannot spell (a backslash at its end): only the record can
                 fresh = None
             if fresh != raw:
@@ -187,12 +205,16 @@ class DotenvStore(Store):
 def _fresh_line(raw: str, key: str, value: Any) -> str:
     """``raw`` (the line ``key`` was read from) with ``value`` written afresh in place of its value:
     what comes before the value (``export``, spaces around ``=``) and after it (a comment) kept."""
-    match = _LINE.match(raw)
-    if match is None:  # ``KEY`` alone: the value goes right after it
-        after_key = raw.find(key) + len(key)
-        rest = raw[after_key:] if raw[after_key:].endswith(("\n", "\r")) else raw[after_key:] + "\n"
-        return f"{raw[:after_key]}={_format(value)}{rest}"
-    return f"{raw[:match.start('value')]}{_format(value)}{match.group('rest')}"
+    key_end, start, end = _where(raw)
+    if start is None or end is None:  # ``KEY`` alone: ``=`` and the value go right after the key
+        start = end = key_end
+        head = raw[:key_end] + "="
+    else:
+        head = raw[:start]
+    rest = raw[end:]
+    rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
+    rest = rest if rest.endswith(("\n", "\r")) else rest + "\n"
+    return f"{head}{_format(value)}{rest}"
 
 
 def _spelled_line(entry: _Entry, value: Any) -> str | None:
