@@ -1,8 +1,12 @@
 """dotenv files (``*.enc.env``, ``.env.enc``): ``KEY=value`` lines, comments and blank lines kept.
 
-Lines are parsed by python-dotenv (so we read them exactly as applications do); an unchanged line
-is written back byte for byte. Values are always strings. The metadata is kept as ordinary,
-valid dotenv lines under the reserved ``sealfile_`` prefix, one recipient per line::
+Lines are parsed by python-dotenv (so we read them exactly as applications do, with
+``interpolate=False``), and where a value starts and ends on its line is found by python-dotenv's
+own grammar: a sealed line is the user's line with the value replaced by its token (``export``,
+spaces around ``=``, a comment kept), an unchanged line is written back byte for byte, and a line
+sealfile would not write the same way afresh is recorded whole in its token, so ``decrypt`` gives
+it back exactly. Values are always strings. The metadata is kept as ordinary, valid dotenv lines
+under the reserved ``sealfile_`` prefix, one recipient per line::
 
     # sealfile metadata: written by sealfile, do not edit
     sealfile_version=1
