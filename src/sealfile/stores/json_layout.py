@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, untyped in typeshed
 from json.scanner import NUMBER_RE
 from typing import Any
@@ -69,9 +70,11 @@ def _skip(text: str, index: int) -> int:
 def _value(text: str, start: int) -> Node:
     char = text[start]
     if char == "{":
-        return _mapping(text, start)
+        members, end = _container(text, start, "}", _member)
+        return Node(start, end, members=members)
     if char == "[":
-        return _sequence(text, start)
+        items, end = _container(text, start, "]", _item)
+        return Node(start, end, items=items)
     if char == '"':
         return Node(start, scanstring(text, start + 1, True)[1])
     number = NUMBER_RE.match(text, start)
@@ -83,42 +86,38 @@ def _value(text: str, start: int) -> Node:
     raise ValueError("not a JSON value")
 
 
-def _mapping(text: str, start: int) -> Node:
-    members: list[tuple[str, int, int, Node]] = []
+def _container(text: str, start: int, close: str,
+               entry: Callable[[str, int], tuple[Any, int]]) -> tuple[list[Any], int]:
+    """The entries of the mapping or list whose bracket is at ``start``, and where it ends."""
+    entries: list[Any] = []
     index = _skip(text, start + 1)
-    if text[index] == "}":
-        return Node(start, index + 1, members=members)
+    if text[index] == close:
+        return entries, index + 1
     while True:
-        if text[index] != '"':
-            raise ValueError("not a key")
-        key, key_end = scanstring(text, index + 1, True)
-        colon = _skip(text, key_end)
-        if text[colon] != ":":
-            raise ValueError("no colon")
-        value = _value(text, _skip(text, colon + 1))
-        members.append((key, index, key_end, value))
-        index = _skip(text, value.end)
-        if text[index] == "}":
-            return Node(start, index + 1, members=members)
+        found, end = entry(text, index)
+        entries.append(found)
+        index = _skip(text, end)
+        if text[index] == close:
+            return entries, index + 1
         if text[index] != ",":
             raise ValueError("no comma")
         index = _skip(text, index + 1)
 
 
-def _sequence(text: str, start: int) -> Node:
-    items: list[Node] = []
-    index = _skip(text, start + 1)
-    if text[index] == "]":
-        return Node(start, index + 1, items=items)
-    while True:
-        item = _value(text, index)
-        items.append(item)
-        index = _skip(text, item.end)
-        if text[index] == "]":
-            return Node(start, index + 1, items=items)
-        if text[index] != ",":
-            raise ValueError("no comma")
-        index = _skip(text, index + 1)
+def _member(text: str, index: int) -> tuple[tuple[str, int, int, Node], int]:
+    if text[index] != '"':
+        raise ValueError("not a key")
+    key, key_end = scanstring(text, index + 1, True)
+    colon = _skip(text, key_end)
+    if text[colon] != ":":
+        raise ValueError("no colon")
+    value = _value(text, _skip(text, colon + 1))
+    return (key, index, key_end, value), value.end
+
+
+def _item(text: str, index: int) -> tuple[Node, int]:
+    node = _value(text, index)
+    return node, node.end
 
 
 def fresh(value: Any, indent: str | None, line_indent: str = "") -> str:
