@@ -147,10 +147,11 @@ def test_json_layout_examples(key: AgeKey) -> None:
         ', "extra": "x"\n}')
 
 
-@pytest.mark.parametrize("text", ['{"a": 1E400}', '{"a": [-1e999]}'])
-def test_json_numbers_beyond_a_float_are_refused(key: AgeKey, text: str) -> None:
-    with pytest.raises(FormatError, match="too large for a 64-bit float"):
+@pytest.mark.parametrize(("text", "where"), [('{"a": 1E400}', "a"), ('{"a": {"b": [0, -1e999]}}', "a.b.1")])
+def test_json_numbers_beyond_a_float_are_refused(key: AgeKey, text: str, where: str) -> None:
+    with pytest.raises(FormatError, match="too large for a 64-bit float") as refused:
         seal_text(text, [key], store=JSON)
+    assert refused.value.keypath == where and "999" not in str(refused.value)
 
 
 # --- dotenv -----------------------------------------------------------------------------------

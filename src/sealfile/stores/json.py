@@ -9,7 +9,6 @@ A number too large for a 64-bit float is refused: other JSON readers disagree on
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -47,21 +46,14 @@ def _refuse_constant(name: str) -> Any:
     raise FormatError(f"invalid JSON: {name} is not allowed")
 
 
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):  # never quote it: the number may be a secret
-        raise FormatError("invalid JSON: a number is too large for a 64-bit float (Go and jq read it otherwise)")
-    return number
-
-
 class JsonStore(Store):
     name = "json"
     suffixes = SUFFIXES["json"]
 
     def load_editable(self, text: str) -> Any:
         try:
-            return json.loads(text.removeprefix(BOM), object_pairs_hook=_no_duplicates,
-                              parse_constant=_refuse_constant, parse_float=_finite_float)
+            tree = json.loads(text.removeprefix(BOM), object_pairs_hook=_no_duplicates,
+                              parse_constant=_refuse_constant)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
@@ -71,6 +63,11 @@ class JsonStore(Store):
             raise
         except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
             raise FormatError("invalid JSON: a value cannot be read (a number too long?)") from None
+        beyond = json_layout.non_finite_path(tree)  # a number literal reads as infinity: never quote it
+        if beyond is not None:
+            raise FormatError("invalid JSON: a number is too large for a 64-bit float (Go and jq read it otherwise)",
+                              keypath=beyond)
+        return tree
 
     load_fast = load_editable
 

@@ -231,15 +231,17 @@ def _reads_as(spelling: str, value: Any) -> bool:
     return type(read) is type(value) and same_data(read, value)
 
 
-def non_finite_path(tree: Any, path: Path = ()) -> str | None:
-    """The key path of the first NaN or infinity in ``tree``."""
-    if isinstance(tree, Spelled):
-        tree = tree.value
-    if isinstance(tree, float) and not math.isfinite(tree):
-        return format_keypath(path)
-    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
-    for key, child in children:
-        found = non_finite_path(child, (*path, ListIndex(key) if isinstance(tree, list) else key))
-        if found is not None:
-            return found
+def non_finite_path(tree: Any) -> str | None:
+    """The key path of the first NaN or infinity in ``tree`` (a walk without recursion: any depth)."""
+    stack: list[tuple[Path, Any]] = [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, Spelled):
+            node = node.value
+        if isinstance(node, float) and not math.isfinite(node):
+            return format_keypath(path)
+        if isinstance(node, dict):
+            stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, ListIndex(index)), child) for index, child in enumerate(node)]))
     return None
