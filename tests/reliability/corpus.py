@@ -185,6 +185,9 @@ def dotenv_cases(sealed_env: str) -> list[Case]:
                                                           + "]" * 100_000 + "'\n")),
         "dotenv: version is text": _text(sealed_env.replace("sealfile_version=2", "sealfile_version=one")),
         "dotenv: 8 MB line": _text("A=" + "v" * (8 * 1024 * 1024) + "\n"),
+        "dotenv: a million blanks in a value": _text("A=x" + " " * 1_000_000 + "y\n"),
+        "dotenv: 20,000 lines of 64-blank runs": _text("".join(f"A{i}=x{' ' * 64}y\n" for i in range(20_000))),
+        "dotenv: a million short lines": _text("A=x\n" * 1_000_000),
         "dotenv: truncated token": _text(re.sub(r"(ENC\[[A-Za-z0-9_\-]{20})[^\]]*\]", r"\1]", sealed_env, count=1)),
     }
     return [Case(name, "secrets.enc.env", write) for name, write in cases.items()]

@@ -29,13 +29,11 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import Path
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM, SUFFIXES, Store
+from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line, quote_of
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
-_SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
-
-
 class _Entry:
     __slots__ = ("key", "raw", "value")
 
@@ -82,36 +80,6 @@ class DotenvDocument(dict[str, Any]):
         self.final_newline, self.bom = final_newline, bom
 
 
-def _style(raw: str) -> str | None:
-    """The quote a binding's value was written in (``None``: bare)."""
-    where = _where(raw)
-    return raw[where[1]] if where[1] is not None and raw[where[1]:where[1] + 1] in ("'", '"') else None
-
-
-def _where(raw: str) -> tuple[int, int | None, int | None]:
-    """Where a binding's key ends and its value starts and ends in ``raw`` (one binding as python-dotenv
-    read it), found by python-dotenv's own grammar; no value (``KEY`` alone): ``None`` for both."""
-    from dotenv import parser
-
-    reader = parser.Reader(io.StringIO(raw))
-    reader.read_regex(parser._multiline_whitespace)
-    reader.read_regex(parser._export)
-    parser.parse_key(reader)
-    key_end = reader.position.chars
-    reader.read_regex(parser._whitespace)
-    if reader.peek(1) != "=":
-        return key_end, None, None
-    (equal_sign,) = reader.read_regex(parser._equal_sign)
-    start = reader.position.chars
-    if len(equal_sign) > 1 and reader.peek(1) == "#":  # ``KEY= # comment``: empty
-        return key_end, start, start
-    if reader.peek(1) in ("'", '"'):
-        parser.parse_value(reader)
-        return key_end, start, reader.position.chars
-    bare = re.match(r"[^\r\n]*", raw[start:])
-    return key_end, start, start + len(re.sub(r"\s+#.*", "", bare.group(0) if bare else "").rstrip())
-
-
 class DotenvStore(Store):
     name = "dotenv"
     suffixes = SUFFIXES["dotenv"]
@@ -119,6 +87,7 @@ class DotenvStore(Store):
     def load_editable(self, text: str) -> DotenvDocument:
         from dotenv.parser import parse_stream
 
+        check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "")
         metadata: dict[str, str] = {}
@@ -140,7 +109,7 @@ class DotenvStore(Store):
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
-            style = _style(raw)
+            style = quote_of(raw)
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if metadata:
@@ -163,7 +132,7 @@ class DotenvStore(Store):
                 written.add(entry.key)
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
-                out.append(f"{_check_key(key)}={_format(value)}\n")
+                out.append(f"{_check_key(key)}={format_value(value)}\n")
         text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in out)
         if METADATA_KEY in document:  # after a blank line, in the last line's own line break if it is a lone CR
             text += ("\r" if text.endswith("\r") else "\n" if text else "") + HEADER + _metadata_lines(
@@ -173,10 +142,10 @@ class DotenvStore(Store):
         return getattr(document, "bom", "") + text
 
     def _line(self, entry: _Entry, value: Any) -> str:
-        if isinstance(value, str) and value == entry.value and _style(entry.raw) == _style_of(value):
+        if isinstance(value, str) and value == entry.value and quote_of(entry.raw) == _style_of(value):
             return entry.raw
         spelled = _spelled_line(entry, value)
-        return spelled if spelled is not None else _fresh_line(entry.raw, entry.key or "", value)
+        return spelled if spelled is not None else fresh_line(entry.raw, entry.key or "", value)
 
     def read_scalar(self, raw: Any) -> Styled:
         return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
@@ -198,27 +167,12 @@ class DotenvStore(Store):
             if key is None or binding.error or key.startswith(PREFIX):
                 continue
             try:
-                fresh = _fresh_line(raw, key, _quoted(binding.value or "", _style(raw)))
+                fresh = fresh_line(raw, key, _quoted(binding.value or "", quote_of(raw)))
             except FormatError:  # a value sealfile cannot spell (a backslash at its end): only the record can
                 fresh = None
             if fresh != raw:
                 found[(key,)] = raw
         return found
-
-
-def _fresh_line(raw: str, key: str, value: Any) -> str:
-    """``raw`` (the line ``key`` was read from) with ``value`` written afresh in place of its value:
-    what comes before the value (``export``, spaces around ``=``) and after it (a comment) kept."""
-    key_end, start, end = _where(raw)
-    if start is None or end is None:  # ``KEY`` alone: ``=`` and the value go right after the key
-        start = end = key_end
-        head = raw[:key_end] + "="
-    else:
-        head = raw[:start]
-    rest = raw[end:]
-    rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
-    rest = rest if rest.endswith(("\n", "\r")) else rest + "\n"
-    return f"{head}{_format(value)}{rest}"
 
 
 def _spelled_line(entry: _Entry, value: Any) -> str | None:
@@ -233,8 +187,8 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
     if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
         return None
     try:
-        expected = _fresh_line(spelling, entry.key, "")
-        written = _fresh_line(entry.raw, entry.key, "")
+        expected = fresh_line(spelling, entry.key, "")
+        written = fresh_line(entry.raw, entry.key, "")
     except FormatError:
         return None
     return spelling if expected.rstrip("\r\n") == written.rstrip("\r\n") else None
@@ -252,28 +206,9 @@ def _check_key(key: Any) -> str:
     return key
 
 
-def _format(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        raise FormatError("a dotenv file is flat: values cannot be mappings or lists")
-    if not isinstance(value, str):
-        raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
-    style = _style_of(value)
-    if value.endswith("\\"):
-        # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
-        if "\n" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
-            raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
-        return str(value)
-    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value:
-        return f"'{value}'"
-    if style is None and _SAFE_BARE.match(value):
-        return str(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
 def _stanza_line(name: str, stanza: dict[str, Any]) -> str:
     encoded = json.dumps({k: str(v) if k == "wrapped" else v for k, v in stanza.items()})
-    quoted = f"'{encoded}'" if "'" not in encoded else _format(encoded)
+    quoted = f"'{encoded}'" if "'" not in encoded else format_value(encoded)
     return f"{PREFIX}{name}={quoted}\n"
 
 
@@ -287,7 +222,7 @@ def _metadata_lines(metadata: dict[str, Any]) -> str:
             lines += [_stanza_line(f"key_group_{group}_{index}", stanza)
                       for group, stanzas in enumerate(value) for index, stanza in enumerate(stanzas)]
         else:
-            lines.append(f"{PREFIX}{field}={_format(str(value))}\n")
+            lines.append(f"{PREFIX}{field}={format_value(str(value))}\n")
     return "".join(lines)
 
 

@@ -1,0 +1,92 @@
+"""One dotenv line: where its value is (by python-dotenv's own grammar), a value spelled afresh in
+its place, and the bounds that keep python-dotenv's reading of a hostile file short."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from sealfile.errors import FormatError
+
+MAX_LINES = 20_000
+"""A dotenv file's lines at most: python-dotenv reads ~50,000 a second, and every reader reads them all."""
+_LONG_BLANKS = re.compile(r"(?<![^\S\r\n])(?=([^\S\r\n]{65,}))\1(?!#)")
+"""More than 64 blanks in a row, not before a comment: python-dotenv's reader takes time quadratic in such a
+run. Linear itself: tried only where a run starts, and matched whole (a lookahead and a back-reference)."""
+_SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
+
+
+def quote_of(raw: str) -> str | None:
+    """The quote a binding's value was written in (``None``: bare)."""
+    start = where(raw)[1]
+    return raw[start] if start is not None and raw[start:start + 1] in ("'", '"') else None
+
+
+def where(raw: str) -> tuple[int, int | None, int | None]:
+    """Where a binding's key ends and its value starts and ends in ``raw`` (one binding as python-dotenv
+    read it), found by python-dotenv's own grammar; no value (``KEY`` alone): ``None`` for both."""
+    from dotenv import parser
+
+    reader = parser.Reader(io.StringIO(raw))
+    reader.read_regex(parser._multiline_whitespace)
+    reader.read_regex(parser._export)
+    parser.parse_key(reader)
+    key_end = reader.position.chars
+    reader.read_regex(parser._whitespace)
+    if reader.peek(1) != "=":
+        return key_end, None, None
+    (equal_sign,) = reader.read_regex(parser._equal_sign)
+    start = reader.position.chars
+    if len(equal_sign) > 1 and reader.peek(1) == "#":  # ``KEY= # comment``: empty
+        return key_end, start, start
+    if reader.peek(1) in ("'", '"'):
+        parser.parse_value(reader)
+        return key_end, start, reader.position.chars
+    bare = re.match(r"[^\r\n]*", raw[start:])
+    return key_end, start, start + len(re.sub(r"\s+#.*", "", bare.group(0) if bare else "").rstrip())
+
+
+def check_bounds(text: str) -> None:
+    """Refuse what would make python-dotenv work for minutes: a hostile file must not choose a reader's work."""
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if lines > MAX_LINES:
+        raise FormatError(f"a dotenv file of more than {MAX_LINES:,} lines; not a secrets file?")
+    long_blanks = _LONG_BLANKS.search(text)
+    if long_blanks is not None:
+        line = text.count("\n", 0, long_blanks.start()) + 1
+        raise FormatError(f"invalid dotenv line {line}: more than 64 blanks in a row (not right before a #)")
+
+
+def fresh_line(raw: str, key: str, value: Any) -> str:
+    """``raw`` (the line ``key`` was read from) with ``value`` written afresh in place of its value:
+    what comes before the value (``export``, spaces around ``=``) and after it (a comment) kept."""
+    key_end, start, end = where(raw)
+    if start is None or end is None:  # ``KEY`` alone: ``=`` and the value go right after the key
+        start = end = key_end
+        head = raw[:key_end] + "="
+    else:
+        head = raw[:start]
+    rest = raw[end:]
+    rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
+    rest = rest if rest.endswith(("\n", "\r")) else rest + "\n"
+    return f"{head}{format_value(value)}{rest}"
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise FormatError("a dotenv file is flat: values cannot be mappings or lists")
+    if not isinstance(value, str):
+        raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
+    style = getattr(value, "quote", None)
+    if value.endswith("\\"):
+        # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
+        if "\n" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
+            raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
+        return str(value)
+    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value:
+        return f"'{value}'"
+    if style is None and _SAFE_BARE.match(value):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
