@@ -14,7 +14,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path
-from sealfile.model.scalars import Styled, same_data
+from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
 from sealfile.stores.base import BOM, SUFFIXES, Store
 
@@ -107,13 +107,14 @@ def _collect_spellings(text: str, node: json_layout.Node, path: Path, found: dic
             _collect_spellings(text, item, (*path, ListIndex(index)), found)
     else:
         spelling = text[node.start:node.end]
-        if json_layout.fresh(json.loads(spelling), None) != spelling:
+        if json_layout.spelled_otherwise(spelling):
             found[path] = spelling
 
 
 def _reads_as(text: str, document: Any) -> bool:
+    """Whether ``text`` holds ``document`` exactly: equal canonical JSON (types, key order and all)."""
     try:
-        return same_data(json.loads(text.removeprefix(BOM)), json_layout.plain(document))
+        return json_layout.canonical(json.loads(text.removeprefix(BOM))) == json_layout.canonical(document)
     except ValueError:
         return False
 

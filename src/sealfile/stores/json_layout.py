@@ -25,6 +25,12 @@ from sealfile.model.scalars import same_data
 from sealfile.stores.base import BOM
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+_SIMPLE_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+_SIMPLE_SCALAR = re.compile(r'"[^"\\]*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null')
+"""A string without escapes, a number or a literal: JSON's own grammar for them (in ASCII digits, as the
+C decoder reads them)."""
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_CANONICAL = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 _LITERALS = ("true", "false", "null")
 _LINE_INDENT = re.compile(r"[ \t]*")
 
@@ -63,11 +69,13 @@ def layout(text: str) -> Node | None:
 
 
 def _skip(text: str, index: int) -> int:
-    match = _SPACE.match(text, index)
-    return match.end() if match else index
+    return _SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches anywhere (it may be empty)
 
 
 def _value(text: str, start: int) -> Node:
+    simple = _SIMPLE_SCALAR.match(text, start)  # most values: one match, read again by nothing
+    if simple is not None:
+        return Node(start, simple.end())
     char = text[start]
     if char == "{":
         members, end = _container(text, start, "}", _member)
@@ -105,13 +113,18 @@ def _container(text: str, start: int, close: str,
 
 
 def _member(text: str, index: int) -> tuple[tuple[str, int, int, Node], int]:
-    if text[index] != '"':
-        raise ValueError("not a key")
-    key, key_end = scanstring(text, index + 1, True)
-    colon = _skip(text, key_end)
-    if text[colon] != ":":
-        raise ValueError("no colon")
-    value = _value(text, _skip(text, colon + 1))
+    simple = _SIMPLE_KEY.match(text, index)  # a key without escapes, its colon and the blanks around it
+    if simple is not None:
+        key, key_end, value_start = simple.group(1), simple.end(1) + 1, simple.end()
+    else:
+        if text[index] != '"':
+            raise ValueError("not a key")
+        key, key_end = scanstring(text, index + 1, True)
+        colon = _skip(text, key_end)
+        if text[colon] != ":":
+            raise ValueError("no colon")
+        value_start = _skip(text, colon + 1)
+    value = _value(text, value_start)
     return (key, index, key_end, value), value.end
 
 
@@ -123,6 +136,8 @@ def _item(text: str, index: int) -> tuple[Node, int]:
 def fresh(value: Any, indent: str | None, line_indent: str = "") -> str:
     """``value`` written afresh: ``indent`` per level (``None``: on one line), continuation lines
     after ``line_indent`` (the indentation of the line it starts on)."""
+    if indent is None:
+        return _ONE_LINE(plain(value))
     written = json.dumps(plain(value), indent=indent, ensure_ascii=False, allow_nan=False)
     return written.replace("\n", "\n" + line_indent) if line_indent else written
 
@@ -218,9 +233,26 @@ def _scalar(source: str, value: Any) -> str:
         if _reads_as(value.spelling, value.value):
             return value.spelling
         value = value.value
-    if _reads_as(source, value):
+    written = fresh(value, None)
+    if source == written or (spelled_otherwise(source) and _reads_as(source, value)):
         return source
-    return fresh(value, None)
+    return written
+
+
+def spelled_otherwise(spelling: str) -> bool:
+    """Whether a scalar's JSON text is not what sealfile writes for its value (an escape, ``1.50``,
+    ``-0``), without reading it when it cannot be: a string without a backslash and an integer are
+    written as they read, and ``true``, ``false`` and ``null`` have one spelling."""
+    if (spelling[0] == '"' and "\\" not in spelling) or spelling in _LITERALS:
+        return False
+    if spelling[0] != '"' and not any(mark in spelling for mark in ".eE") and spelling != "-0":
+        return False
+    return fresh(json.loads(spelling), None) != spelling
+
+
+def canonical(tree: Any) -> str:
+    """One text per JSON value: equal exactly when the values are (types and key order included)."""
+    return _CANONICAL(plain(tree))
 
 
 def _reads_as(spelling: str, value: Any) -> bool:
