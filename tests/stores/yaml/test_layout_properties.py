@@ -212,6 +212,8 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     "a: x\n\n \t",
     "a: ''#c\n",             # libyaml: a comment right after a quoted value (the token stays quoted)
     'a: "x"#c\nb: 1\n',
+    "?\n  k\n: v\nb: 2\n",  # the key on the line after its '?': the metadata goes at the '?' column
+    "?   # c\n  k\n:\n  v\n",
 ])
 def test_shapes_a_plain_token_would_break_come_back(text: str, age_key: AgeKey) -> None:
     """A plain token where a block header under its key was would start a new key (it goes after

@@ -82,9 +82,10 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
     first_key = root.value[0][0] if root.value else root
-    # the first entry starts the mapping (at its '?', if any), unless an anchor or tag of the
-    # mapping's own sits on a line before it
-    entry = root if first_key.start_mark.line == root.start_mark.line else first_key
+    # the first entry starts the mapping (at its '?', if any, even with the key on a later line),
+    # unless an anchor or tag of the mapping's own sits on a line before it
+    entry = root if first_key.start_mark.line == root.start_mark.line or text.startswith(
+        "?", root.start_mark.index) else first_key
     block = render(mapping, entry.start_mark.column, newline)
     if open_block:
         first_line = text.rfind("\n", 0, entry.start_mark.index) + 1
