@@ -5,28 +5,7 @@ token-exchange endpoint that Application Default Credentials use for an ``extern
 credentials file. Keys are real AES-256-GCM keys (``cryptography``), one per key version. The
 same service is served over gRPC for the sops binary by :mod:`tests.fakes.gcp_grpc`.
 
-How it was checked against Google's documentation (the cloudkms v1 REST reference read with the
-``search`` tool: ``projects.locations.keyRings.cryptoKeys/encrypt`` and ``/decrypt``, and the
-Python reference of ``EncryptRequest``/``EncryptResponse``/``DecryptRequest``/``DecryptResponse``):
-
-- ``POST /v1/{name=projects/*/locations/*/keyRings/*/cryptoKeys/**}:encrypt``: ``name`` is a
-  CryptoKey (its primary version is used) or a CryptoKeyVersion. Body ``plaintext`` (base64,
-  required, at most 64 KiB), ``additionalAuthenticatedData`` (base64), ``plaintextCrc32c`` and
-  ``additionalAuthenticatedDataCrc32c`` (Int64Value, i.e. decimal strings). "KeyManagementService
-  will report an error if the checksum verification fails": 400 ``INVALID_ARGUMENT``. Response:
-  ``name`` (the CryptoKeyVersion used), ``ciphertext``, ``ciphertextCrc32c``,
-  ``verifiedPlaintextCrc32c``, ``verifiedAdditionalAuthenticatedDataCrc32c``, ``protectionLevel``.
-- ``POST /v1/{name=projects/*/locations/*/keyRings/*/cryptoKeys/*}:decrypt``: ``name`` is a
-  CryptoKey only ("the server will choose the appropriate version"). Body ``ciphertext``,
-  ``additionalAuthenticatedData`` ("must match the data originally supplied"),
-  ``ciphertextCrc32c``, ``additionalAuthenticatedDataCrc32c``. Response ``plaintext``,
-  ``plaintextCrc32c``, ``usedPrimary``, ``protectionLevel``.
-- Errors use the documented JSON error shape ``{"error": {"code", "message", "status"}}`` with
-  the matching HTTP status. Messages follow the ones real KMS returns, as quoted in public issue
-  threads: a version that is not ENABLED gives FAILED_PRECONDITION "<version> is not enabled,
-  current state is: DESTROYED."; a ciphertext from another key gives INVALID_ARGUMENT "Decryption
-  failed: verify that 'name' refers to the correct CryptoKey."; IAM denial is 403
-  PERMISSION_DENIED "Permission 'cloudkms.cryptoKeyVersions.useToDecrypt' denied on resource ...".
+The REST wire, and how it was checked against Google's documentation: :mod:`tests.fakes.gcp_rest`.
 
 The ciphertext format is the fake's own (real KMS ciphertexts are opaque too): a 4-byte version
 number, a 12-byte nonce, then AES-GCM output; the request's AAD is the GCM associated data.
@@ -42,24 +21,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
 import re
 import secrets
 import socket
 import struct
 import threading
-import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import google_crc32c
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from tests.fakes.gcp_rest import KmsFault, handler_for
 
 KEY_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 VERSION_NAME = re.compile(r"^(?P<key>projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+)"
@@ -67,18 +46,6 @@ VERSION_NAME = re.compile(r"^(?P<key>projects/[^/]+/locations/[^/]+/keyRings/[^/
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 MAX_PLAINTEXT = 64 * 1024
 SOFTWARE = 1  # ProtectionLevel.SOFTWARE; the client asks for enum-encoding=int
-_HTTP_STATUS = {"INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "UNAUTHENTICATED": 401,
-                "PERMISSION_DENIED": 403, "NOT_FOUND": 404, "RESOURCE_EXHAUSTED": 429,
-                "INTERNAL": 500, "UNAVAILABLE": 503}
-
-
-class KmsFault(Exception):
-    """An error answer: ``status`` is the canonical code name."""
-
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def crc32c(data: bytes) -> int:
@@ -162,7 +129,7 @@ class FakeGcpKms:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> FakeGcpKms:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler_for(self))
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
@@ -326,53 +293,3 @@ def _require_enabled(key: CryptoKey, version: KeyVersion) -> None:
     if version.state != "ENABLED":
         raise KmsFault("FAILED_PRECONDITION", f"{key.version_name(version.number)} is not enabled, "
                                               f"current state is: {version.state}.")
-
-
-def _handler_for(fake: FakeGcpKms) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            fake.track(self.connection, True)
-
-        def finish(self) -> None:
-            fake.track(self.connection, False)
-            super().finish()
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
-            pass
-
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-            try:
-                if path == "/token":
-                    self._token(raw)
-                    return
-                self._reply(200, self._kms_call(path, raw))
-            except KmsFault as fault:
-                self._reply(_HTTP_STATUS[fault.status], {"error": {
-                    "code": _HTTP_STATUS[fault.status], "message": fault.message, "status": fault.status}})
-
-        def _token(self, raw: bytes) -> None:
-            try:
-                self._reply(200, fake.exchange_token(dict(urllib.parse.parse_qsl(raw.decode()))))
-            except KmsFault:  # the OAuth 2.0 error shape (RFC 6749 section 5.2), not Google's
-                self._reply(400, {"error": "invalid_grant", "error_description": "The subject token is invalid."})
-
-        def _kms_call(self, path: str, raw: bytes) -> dict[str, Any]:
-            name, _, method = path.removeprefix("/v1/").rpartition(":")
-            if not path.startswith("/v1/") or method not in ("encrypt", "decrypt"):
-                raise KmsFault("NOT_FOUND", f"Method not found: {path}")
-            return fake.kms_call(method, name, self.headers.get("Authorization", ""), json.loads(raw or b"{}"))
-
-        def _reply(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
