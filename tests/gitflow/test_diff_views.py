@@ -6,9 +6,15 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sealfile.gitflow.sealed import fingerprint
 from sealfile.gitflow.textconv import redact, textconv
+from sealfile.kms.age import AgeKey
+from tests.support.fast_path import age_key, seal
 from tests.support.git import Sandbox, seal_file
+
+__all__ = ["age_key"]
 
 FILE = "app.enc.yaml"
 PLAIN = "db:\n  # who connects\n  user: app\n  password: old-secret-31c\n  host_unencrypted: db.local\n"
@@ -70,3 +76,22 @@ def test_textconv_never_fails(installed: Sandbox) -> None:
     out = installed.sealfile("git", "textconv", FILE).stdout
     assert "INTEGRITY CHECK FAILED" in out and "old-secret" not in out
     assert installed.sealfile("git", "textconv", "missing.enc.yaml").returncode == 0
+
+
+REDACTED_LAYOUTS = {
+    "indented top level": "  a: s3cr3t-a1\n  b: s3cr3t-b2\n  # trailing comment\n",
+    "several documents": "---\na: s3cr3t-a1\n---\nb: s3cr3t-b2\n",
+    "CRLF, a comment after the metadata": "a: s3cr3t-a1\r\nb: s3cr3t-b2\r\n# end\r\n",
+    "no final line break": "a: s3cr3t-a1\nlist:\n  - s3cr3t-b2",
+    "flow values and plaintext kept": "a: {x: s3cr3t-a1, y_unencrypted: shown}\nb: [s3cr3t-b2]\n",
+    "byte-order mark": "\ufeffa: s3cr3t-a1\nb: s3cr3t-b2\n",
+}
+
+
+@pytest.mark.parametrize("plaintext", REDACTED_LAYOUTS.values(), ids=REDACTED_LAYOUTS.keys())
+def test_redacted_view_is_the_plaintext_with_a_fingerprint_for_each_secret(plaintext: str, age_key: AgeKey) -> None:
+    """The view is cut as ``decrypt`` cuts the file: the metadata block goes wherever it stands, every
+    other byte stays."""
+    view = redact(seal(plaintext, age_key))
+    expected = re.sub(r"s3cr3t\\-[ab][12]", lambda _: "ENC#[0-9a-f]{10}", re.escape(plaintext))
+    assert re.fullmatch(expected, view), view

@@ -11,22 +11,18 @@ Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in
 
 from __future__ import annotations
 
-import re
-
-from sealfile.errors import IntegrityError, NoUsableKeyError, SealfileError
+from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import decrypt_text
-from sealfile.ops.reader import read_document
+from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.tree import replace_leaf
 from sealfile.stores import Store, get_store
-
-_TOKEN = re.compile(r"ENC\[[A-Za-z0-9_\-]+=*\]")
-_METADATA_START = re.compile(r"^sealfile:")
-_TOP_LEVEL = re.compile(r"^[^\s#]")
+from sealfile.stores.yaml.restore import redacted
+from sealfile.stores.yaml.sealed import scan_sealed_yaml
 
 
 def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> str:
@@ -56,25 +52,24 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> 
 
 
 def redact(text: str, store: Store | None = None) -> str:
-    """The file as written, each token replaced by its fingerprint, the metadata block removed."""
+    """The file as written, each token replaced by its fingerprint, the metadata block removed
+    (cut as ``decrypt`` cuts it); a text that is not a sealed file, unchanged."""
     if store is not None and store.name != "yaml":
         document = store.load_editable(text)
         document.pop(METADATA_KEY, None)
         for path, value in list(iter_leaves(document)):
             if is_sealed(value):
-                replace_leaf(document, path, f"ENC#{fingerprint(value)}")
+                replace_leaf(document, path, _stand_in(value))
         return store.dump(document, like=text)
-    kept: list[str] = []
-    in_metadata = False
-    for line in text.splitlines():
-        if _METADATA_START.match(line):
-            in_metadata = True
-            continue
-        if in_metadata and _TOP_LEVEL.match(line):
-            in_metadata = False
-        if not in_metadata:
-            kept.append(_TOKEN.sub(lambda m: f"ENC#{fingerprint(m.group(0))}", line))
-    return "\n".join(kept) + "\n"
+    try:
+        bom, body, scanned, _ = scan_sealed_yaml(text, yaml_engine())
+    except FormatError:
+        return text
+    return bom + redacted(body, scanned, _stand_in)
+
+
+def _stand_in(token: str) -> str:
+    return f"ENC#{fingerprint(token)}"
 
 
 def _with_footer(body: str, footer: list[str]) -> str:

@@ -9,6 +9,7 @@ it means what the sealed file holds (:func:`ensure_same`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -17,6 +18,7 @@ from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.engines import Engine
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
+from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
 
 
@@ -42,6 +44,14 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         edits.append(edit)
     edits.append(_cut_after(cut, edits))
     return apply_edits(text, edits), exact
+
+
+def redacted(text: str, scanned: Scan, stand_in: Callable[[str], str]) -> str:
+    """The text :func:`plaintext` gives, with ``stand_in(token)`` where each sealed value would be:
+    what ``git diff`` shows someone without a key. Values kept in plaintext stay as written."""
+    edits = [(leaf.start, leaf.end, stand_in(leaf.value))
+             for leaf, sealed in zip(scanned.leaves, token_flags(scanned.leaves), strict=True) if sealed]
+    return apply_edits(text, [*edits, _cut_after(metablock.cut_edit(text, scanned), edits)])
 
 
 def _cut_after(cut: Edit, edits: list[Edit]) -> Edit:
