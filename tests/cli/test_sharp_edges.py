@@ -37,6 +37,32 @@ def test_set_refuses_to_replace_a_subtree_with_one_value(run_cli: RunCli, sealed
     assert sealed.read_bytes() == before
 
 
+LAUGHS = "{a: &a [x,x,x,x,x,x,x,x,x,x]" + "".join(  # each level ten aliases of the one before: 10^8 entries
+    f", {name}: &{name} [{','.join([f'*{previous}'] * 10)}]"
+    for previous, name in zip("abcdefg", "bcdefgh", strict=True)) + "}"
+
+
+@pytest.mark.parametrize(("value", "value_type", "cause"), [
+    ("hunter2-not-a-number", "int", "the value is not a valid int"),
+    ("hunter2", "bool", "the value is not a valid bool"),
+    ("{user: hunter2", "yaml", "the value is not valid YAML: invalid YAML at line 2, column 1: did not find expected "
+                               "',' or '}'"),
+    ("&a [hunter2, *a]", "yaml", "the value holds itself (a YAML alias to a collection around it)"),
+    (LAUGHS, "yaml", "the value expands to more than 1,000,000 entries (YAML aliases are written out as copies)"),
+])
+def test_a_value_that_cannot_be_read_as_its_type_is_refused_naming_file_and_key_path(
+        run_cli: RunCli, sealed: Path, value: str, value_type: str, cause: str) -> None:
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, "db.user", value, "--type", value_type)
+    assert (done.returncode, done.stderr) == (1, f"sealfile: error: {sealed}: db.user: {cause}\n")
+    assert sealed.read_bytes() == before
+
+
+def test_aliases_in_a_yaml_value_are_written_out_as_copies(run_cli: RunCli, sealed: Path) -> None:
+    assert run_cli("set", sealed, "db.pair", "{x: &a [1, 2], y: *a}", "--type", "yaml").returncode == 0
+    assert "  pair:\n    x:\n    - 1\n    - 2\n    \"y\":\n    - 1\n    - 2\n" in run_cli("decrypt", sealed).stdout
+
+
 def test_set_replaces_a_subtree_when_told(run_cli: RunCli, sealed: Path) -> None:
     assert run_cli("set", sealed, "db.hosts", "[c.internal]", "--type", "yaml").returncode == 0
     assert "hosts:\n  - c.internal\n" in run_cli("decrypt", sealed).stdout

@@ -209,11 +209,13 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     A mapping or list at ``keypath`` is replaced only with ``replace`` or a YAML value (which says
     what it holds), so a plain ``set`` cannot drop a subtree by mistake."""
     from sealfile.cli.writes import rewrite
+    from sealfile.files import io
     from sealfile.ops import change, signatures
     from sealfile.ops.values import parse_value
     from sealfile.stores import store_for
 
-    typed = parse_value(value, value_type)
+    with io.about(file):
+        typed = parse_value(value, value_type, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     replace = replace or value_type == "yaml"

@@ -7,30 +7,68 @@ from typing import Any
 from sealfile.errors import FormatError
 
 VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
+MAX_VALUE_NODES = 1_000_000
+"""Entries a ``--type yaml`` value may expand to: its aliases are written out as copies, so
+``&a [*a]`` would never end and nested aliases can multiply (a few lines, billions of entries)."""
 
 
-def parse_value(text: str, value_type: str) -> Any:
-    """The typed value for ``set --type``; ``yaml`` parses YAML 1.2 (a mapping or list sets a subtree)."""
+def parse_value(text: str, value_type: str, keypath: str | None = None) -> Any:
+    """The typed value for ``set --type``; ``yaml`` parses YAML 1.2 (a mapping or list sets a subtree).
+    An error names ``keypath`` and the type, never the text (it may be the secret)."""
+    if value_type not in VALUE_TYPES:
+        raise FormatError(f"unknown value type {value_type!r} (one of {', '.join(VALUE_TYPES)})")
+    if value_type == "yaml":
+        from sealfile.stores.yaml.reader import load_fast
+
+        try:
+            value = load_fast(text)
+        except FormatError as err:  # the reader's messages give a position, never a value
+            raise FormatError(f"the value is not valid YAML: {err.message}", keypath=keypath) from None
+        _check_expansion(value, keypath)
+        return value
     try:
-        if value_type == "str":
-            return text
-        if value_type == "int":
-            return int(text.strip())
-        if value_type == "float":
-            return float(text.strip())
-        if value_type == "bool":
-            lowered = text.strip().lower()
-            if lowered not in ("true", "false"):
-                raise ValueError
-            return lowered == "true"
-        if value_type == "null":
-            if text.strip() not in ("", "null", "~"):
-                raise ValueError
-            return None
-        if value_type == "yaml":
-            from sealfile.stores.yaml.reader import load_fast
-
-            return load_fast(text)
+        return _scalar(text, value_type)
     except ValueError:
-        raise FormatError(f"the value is not a valid {value_type}") from None
-    raise FormatError(f"unknown value type {value_type!r} (one of {', '.join(VALUE_TYPES)})")
+        raise FormatError(f"the value is not a valid {value_type}", keypath=keypath) from None
+
+
+def _check_expansion(value: Any, keypath: str | None) -> None:
+    """Refuse a value that holds itself or expands beyond :data:`MAX_VALUE_NODES` entries."""
+    around: set[int] = set()  # the collections from the top down to the one being looked at
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    visited = 0
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            around.discard(id(node))
+            continue
+        visited += 1
+        if visited > MAX_VALUE_NODES:
+            raise FormatError(f"the value expands to more than {MAX_VALUE_NODES:,} entries (YAML aliases "
+                              "are written out as copies)", keypath=keypath)
+        if not isinstance(node, (dict, list)):
+            continue
+        if id(node) in around:
+            raise FormatError("the value holds itself (a YAML alias to a collection around it)", keypath=keypath)
+        around.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in (node.values() if isinstance(node, dict) else node))
+
+
+def _scalar(text: str, value_type: str) -> Any:
+    if value_type == "str":
+        return text
+    if value_type == "int":
+        return int(text.strip())
+    if value_type == "float":
+        return float(text.strip())
+    if value_type == "bool":
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false"):
+            raise ValueError
+        return lowered == "true"
+    if value_type == "null":
+        if text.strip() not in ("", "null", "~"):
+            raise ValueError
+        return None
+    raise AssertionError(value_type)
