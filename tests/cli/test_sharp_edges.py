@@ -10,6 +10,7 @@ import pytest
 from sealfile.errors import KeyPathError, NoUsableKeyError, UnwrapError
 from sealfile.model.paths import ListIndex, parse_keypath, resolve
 from sealfile.ops.seal import seal_text
+from sealfile.stores import store_for
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 
@@ -56,6 +57,21 @@ def test_a_value_that_cannot_be_read_as_its_type_is_refused_naming_file_and_key_
     done = run_cli("set", sealed, "db.user", value, "--type", value_type)
     assert (done.returncode, done.stderr) == (1, f"sealfile: error: {sealed}: db.user: {cause}\n")
     assert sealed.read_bytes() == before
+
+
+@pytest.mark.parametrize(("name", "plaintext"), [("s.enc.yaml", "a: 1\n"), ("s.enc.json", '{"a": 1}'),
+                                                  ("s.enc.env", "A=1\n")])
+@pytest.mark.parametrize("keypath", ["sealfile", "sealfile.version", '["sealfile"]["mac"]'])
+def test_set_refuses_the_metadata_key_in_every_syntax(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                     name: str, plaintext: str, keypath: str) -> None:
+    path = tmp_path / name
+    path.write_text(seal_text(plaintext, [age_identity.key], store=store_for(name, None)))
+    before = path.read_bytes()
+    done = run_cli("set", path, keypath, "3")
+    assert (done.returncode, done.stderr) == (
+        1, f"sealfile: error: {path}: {keypath}: the top-level key 'sealfile' holds the file's metadata and cannot be "
+           "set\n")
+    assert path.read_bytes() == before
 
 
 def test_aliases_in_a_yaml_value_are_written_out_as_copies(run_cli: RunCli, sealed: Path) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.model.metadata import Metadata
-from sealfile.model.paths import ListIndex, get_at, resolve
+from sealfile.model.metadata import METADATA_KEY, Metadata
+from sealfile.model.paths import ListIndex, get_at, parse_keypath, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
@@ -43,6 +43,10 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
 
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
     must not silently drop a whole subtree."""
+    first = parse_keypath(keypath)[0]
+    if first.kind in ("dotted", "str") and first.value == METADATA_KEY:
+        raise KeyPathError(f"the top-level key '{METADATA_KEY}' holds the file's metadata and cannot be set",
+                           keypath=keypath)
     if not replace and not isinstance(value, (dict, list)):
         held = _container_at(read_document(text, _store(store)).leaves(), keypath)
         if held:
