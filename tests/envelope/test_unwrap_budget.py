@@ -134,3 +134,27 @@ def test_a_wrapped_key_is_bounded_before_any_provider_sees_it(age_key: AgeKey) -
     """An age file with thousands of stanzas costs a trial decryption each: refused by length."""
     with pytest.raises(UnwrapError, match="longer than 16384 characters"):
         age_key.unwrap("-----BEGIN AGE ENCRYPTED FILE-----\n" + "A" * 20_000)
+
+
+def test_a_key_listed_many_times_is_tried_once_per_file(tmp_path: Path, age_key: AgeKey, unwraps: list[str]) -> None:
+    """A file may list one key in 63 stanzas, each with a wrapped key of its own: one attempt (one
+    prompt, one request), not 63. Another key of the file is still tried after it."""
+    import os
+
+    from sealfile.model.metadata import Stanza
+    from sealfile.ops.document import Reuse
+    from sealfile.ops.seal import seal_plaintext
+    from sealfile.stores import get_store
+
+    stranger = AgeKey(generate_identity()[1])
+    data_key = os.urandom(32)
+    theirs = [Stanza("age", {"recipient": stranger.recipient}, stranger.wrap(os.urandom(32)).wrapped)] * 40
+    theirs += [Stanza("age", {"recipient": stranger.recipient}, "not an age file")] * 23
+    mine = age_key.wrap(data_key).stanza
+    reuse = Reuse(data_key, ((*theirs, mine),), {})
+    path = tmp_path / "many.enc.yaml"
+    path.write_text(seal_plaintext("db:\n  password: mine\n", get_store("yaml"), [], None, reuse=reuse))
+    forget_data_keys()
+    unwraps.clear()
+    assert load_secrets(path, redacted=False) == {"db": {"password": "mine"}}
+    assert sorted(unwraps) == sorted([stranger.recipient, age_key.recipient])

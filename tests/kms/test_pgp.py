@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.errors import ConfigError, ProviderUnavailable, UnwrapError, WrapError
+from sealfile import load_secrets
+from sealfile.errors import ConfigError, NoUsableKeyError, ProviderUnavailable, UnwrapError, WrapError
 from sealfile.kms import pgp
 from sealfile.kms.pgp import PgpKey
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
-from tests.support.gpg import gnupg_home, gpg, make_key, refuse_pinentry, stop_agent
+from tests.support.gpg import counting_pinentry, gnupg_home, gpg, make_key, prompts, refuse_pinentry, stop_agent
 from tests.support.identities import AgeIdentity
+from tests.support.sealing import forged
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["gnupg_home"]
@@ -109,3 +111,60 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     assert run_cli("decrypt", ruled).returncode == 0
     monkeypatch.setenv("GNUPGHOME", str(tmp_path / "empty"))
     assert f"pgp {fingerprint}: no secret key for it in the gpg keyring" in one_error_line(run_cli("decrypt", ruled))
+
+
+def _forged_with(tmp_path: Path, stanzas: list[dict[str, str]]) -> Path:
+    path = tmp_path / "forged.enc.yaml"
+    path.write_text(forged("db:\n  password: attacker-chosen\n", stanzas)[0])
+    return path
+
+
+def test_a_file_cannot_make_gpg_ask_for_a_passphrase_it_chose(gnupg_home: Path, fingerprint: str,
+                                                              tmp_path: Path) -> None:
+    """A message encrypted to a passphrase (anyone can write one) made gpg-agent show a passphrase
+    prompt per stanza: 64 stanzas, 64 prompts, even under git's offline textconv."""
+    prompted = counting_pinentry(gnupg_home)
+    symmetric = gpg(gnupg_home, "--pinentry-mode", "loopback", "--passphrase", "x", "--symmetric", "--armor",
+                    input=os.urandom(32)).stdout.decode()
+    fingerprints = [fingerprint] + [f"{index:040X}" for index in range(63)]
+    path = _forged_with(tmp_path, [{"type": "pgp", "fingerprint": fp, "wrapped": symmetric} for fp in fingerprints])
+    with pytest.raises(NoUsableKeyError) as info:
+        load_secrets(path)
+    assert prompts(prompted) == 0
+    assert f"pgp {fingerprint}" in str(info.value)
+    assert str(info.value).endswith(": the OpenPGP message is encrypted to a passphrase, not to a key)")
+
+
+def test_a_message_for_other_keys_or_a_hidden_recipient_never_reaches_gpg(gnupg_home: Path, fingerprint: str) -> None:
+    other = make_key(gnupg_home, "Bob <bob@example.com>", passphrase="bob's")
+    prompted = counting_pinentry(gnupg_home)
+    data_key = os.urandom(32)
+
+    def encrypted(*options: str) -> str:
+        done = gpg(gnupg_home, "--encrypt", "--armor", "--trust-model", "always", *options, input=data_key)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.decode()
+
+    refused = {
+        "for this key and another": (encrypted("-r", fingerprint, "-r", other), "not made for this OpenPGP key alone"),
+        "for another key": (encrypted("-r", other), "not made for this OpenPGP key alone"),
+        "hidden recipient": (encrypted("--throw-keyids", "-r", fingerprint), "hides its recipient"),
+        "not a message": ("-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n", "not an OpenPGP message"),
+    }
+    for name, (message, cause) in refused.items():
+        with pytest.raises(UnwrapError) as info:
+            PgpKey(fingerprint).unwrap(message)
+        assert cause in str(info.value), name
+    assert prompts(prompted) == 0
+    assert PgpKey(fingerprint).unwrap(encrypted("-r", fingerprint)) == data_key
+
+
+def test_a_protected_key_listed_many_times_is_asked_for_once(gnupg_home: Path, tmp_path: Path) -> None:
+    protected = make_key(gnupg_home, "Dana <dana@example.com>", passphrase="correct horse")
+    prompted = counting_pinentry(gnupg_home)
+    message = PgpKey(protected).wrap(os.urandom(32)).wrapped
+    stanzas = [{"type": "pgp", "fingerprint": protected, "wrapped": message.replace("\n\n", f"\nComment: {i}\n\n", 1)}
+               for i in range(64)]
+    with pytest.raises(NoUsableKeyError, match="passphrase that gpg-agent did not get"):
+        load_secrets(_forged_with(tmp_path, stanzas))
+    assert prompts(prompted) == 1

@@ -54,6 +54,10 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
+def _indented(text: str, indent: str) -> str:
+    return "".join(indent + line + "\n" for line in text.splitlines())
+
+
 def yaml_cases(sealed: str, marker: Path) -> list[Case]:
     """``sealed``: a valid sealed YAML file to damage; ``marker``: the file a code-execution payload would create."""
     body, _, meta = sealed.partition("sealfile:")
@@ -81,6 +85,10 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
         "10,000-deep block nesting (over 2 MiB)": _text("".join("  " * i + f"k{i}:\n" for i in range(10_000))
                                                        + "  " * 10_000 + "v: 1\n"),
         "billion laughs (alias bomb)": _text(BILLION_LAUGHS + "sealfile:" + meta),
+        "billion laughs inside the metadata": _text(body + "sealfile:" + meta.replace(
+            "      recipient: ", _indented(BILLION_LAUGHS, "      ") + "      recipient: ", 1)),
+        "merge key in the metadata": _text(body + "sealfile:" + meta.replace("  version: 2\n",
+                                                                             "  <<: {version: 2}\n", 1)),
         "python/object/apply:os.system tag": _text(
             f"a: !!python/object/apply:os.system ['touch {marker}']\n" + "sealfile:" + meta),
         "python/object/new tag at the top": _text(

@@ -73,7 +73,13 @@ HOOKS = {
     "KUBECONFIG", "dotnet_startup_hooks": "DOTNET_STARTUP_HOOKS", "sealfile_age_key_file": "SEALFILE_AGE_KEY_FILE",
     "sealfile_trusted": {"hosts": "SEALFILE_TRUSTED_HOSTS"}, "npm_config_registry": "NPM_CONFIG_REGISTRY",
     "pip_index_url": "PIP_INDEX_URL", "aws_endpoint_url": "AWS_ENDPOINT_URL", "ssl_cert_file": "SSL_CERT_FILE",
-    "ssh_askpass_require": "SSH_ASKPASS_REQUIRE", "display": "DISPLAY",
+    "ssh_askpass_require": "SSH_ASKPASS_REQUIRE", "display": "DISPLAY", "vault_addr": "VAULT_ADDR",
+    "bao_addr": "BAO_ADDR", "docker_host": "DOCKER_HOST", "aws_ec2_metadata_service_endpoint":
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "aws_profile": "AWS_PROFILE", "google_application_credentials":
+    "GOOGLE_APPLICATION_CREDENTIALS", "cloudsdk_api_endpoint_overrides_storage":
+    "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", "identity_endpoint": "IDENTITY_ENDPOINT", "viminit": "VIMINIT",
+    "tf_cli_config_file": "TF_CLI_CONFIG_FILE", "otel_exporter_otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "kubernetes_service_host": "KUBERNETES_SERVICE_HOST", "ssh_auth_sock": "SSH_AUTH_SOCK",
 }
 
 
@@ -99,7 +105,9 @@ def test_the_rule_is_on_the_final_name() -> None:
     assert is_hook("APP_" + "LD_PRELOAD") is False
     assert is_hook("ld_preload") and is_hook("Path") and is_hook("PYTHONWARNINGS") and is_hook("GIT_DIR")
     assert not any(is_hook(n) for n in ("DATABASE_PASSWORD", "API_KEY", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDS",
-                                         "ENVIRONMENT", "PATH_PREFIX", "HOMEPAGE_URL", "NODE", "GITHUB_TOKEN"))
+                                         "ENVIRONMENT", "PATH_PREFIX", "HOMEPAGE_URL", "NODE", "GITHUB_TOKEN",
+                                         "VAULT_TOKEN", "AWS_ACCESS_KEY_ID", "AZURE_CLIENT_SECRET", "TF_VAR_DB",
+                                         "KUBERNETES_TOKEN", "DOCKER_PASSWORD"))
 
 
 def test_existing_variables_are_kept_by_every_entry_point(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch
@@ -149,3 +157,46 @@ def test_a_lone_surrogate_never_reaches_the_environment() -> None:
     from elsewhere (a plugin store) is still checked before any variable is set."""
     with pytest.raises(UnsafeVariableError, match="holds text no environment variable can"):
         variables_for({"ok": "v", "bad": "s3cret-\ud800"})
+
+
+def test_a_file_cannot_send_the_users_vault_token_elsewhere(age_key: AgeKey, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """hvac (as the vault CLI) sends the token of ~/.vault-token to VAULT_ADDR: a file that set it made
+    exec's child send the user's own token to the file's host."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    tokens: list[str | None] = []
+
+    class Vault(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            tokens.append(self.headers.get("X-Vault-Token"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"data": {"id": "t"}}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Vault)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    home = tmp_path / "vault-user"
+    home.mkdir()
+    (home / ".vault-token").write_text("s.the-users-own-token")
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(f"vault_addr: http://127.0.0.1:{server.server_port}\ndb_password: p\n", [age_key]))
+    client = "import hvac; print(hvac.Client().is_authenticated())"
+    for name in ("VAULT_ADDR", "VAULT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        done = run_exec(path, "--", sys.executable, "-c", client, env={"HOME": str(home)})
+        assert done.returncode == 1
+        assert "vault_addr: would set VAULT_ADDR, which changes how programs start or where they connect" in done.stderr
+        assert tokens == []
+        allowed = run_exec(path, "--allow-env", "VAULT_ADDR", "--", sys.executable, "-c", client,
+                           env={"HOME": str(home)})
+        assert allowed.returncode == 0, allowed.stderr
+        assert tokens == ["s.the-users-own-token"]  # what the user allowed explicitly
+    finally:
+        server.shutdown()

@@ -140,3 +140,17 @@ def test_formats_chosen_by_name_and_overridable() -> None:
     assert store_for("x.txt", "json").name == "json"
     with pytest.raises(FormatError):
         JSON.load_fast('{"a": 1, "a": 2}')
+
+
+@pytest.mark.parametrize("field", ["sealfile_version", "sealfile_mac", "sealfile_recipient_0",
+                                   "sealfile_unencrypted_suffix"])
+def test_a_dotenv_metadata_line_given_twice_is_refused(key: AgeKey, field: str) -> None:
+    """python-dotenv keeps the last of two lines, a person reading the file the first: like a value
+    given twice, one metadata field given twice has no one reading."""
+    sealed = seal_text("USER=app\nPASSWORD=p\n", [key], store=get_store("dotenv"))
+    line = next(line for line in sealed.splitlines(keepends=True) if line.startswith(field + "="))
+    with pytest.raises(FormatError, match=r"invalid dotenv line \d+: duplicate key"):
+        verify_text(sealed + line, get_store("dotenv"))
+    head, sep, tail = sealed.partition("# sealfile metadata")
+    with pytest.raises(FormatError, match="duplicate key"):
+        verify_text(head + line + sep + tail, get_store("dotenv"))

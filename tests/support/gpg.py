@@ -42,6 +42,24 @@ def refuse_pinentry(home: Path) -> None:
     stop_agent(home)
 
 
+def counting_pinentry(home: Path) -> Path:
+    """A pinentry that records each time it is started (each prompt a user would see) and answers
+    every request for a passphrase as a user who cancels; returns the file it records in."""
+    log = home / "prompts.log"
+    program = home / "pinentry.sh"
+    program.write_text(f"#!/bin/sh\necho prompt >> {log}\necho 'OK ready'\nwhile read line; do case \"$line\" in "
+                       "GETPIN*) echo 'ERR 83886179 Operation cancelled';; BYE*) echo OK; exit 0;; *) echo OK;; "
+                       "esac; done\n")
+    program.chmod(0o755)
+    (home / "gpg-agent.conf").write_text(f"pinentry-program {program}\n")
+    stop_agent(home)
+    return log
+
+
+def prompts(log: Path) -> int:
+    return log.read_text().count("prompt") if log.exists() else 0
+
+
 @pytest.fixture
 def gnupg_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty private GNUPGHOME, set in the environment (so subprocesses use it too)."""

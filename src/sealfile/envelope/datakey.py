@@ -58,11 +58,16 @@ def check_recipient_count(count: int) -> None:
 
 
 class _Budget:
-    """The time left for one file's unwrap attempts, shared by all its groups."""
+    """The time left for one file's unwrap attempts, shared by all its groups, and the keys that failed.
+
+    A key is tried once per file: stanzas naming a key that already failed are skipped, so a file
+    listing one key many times (each with its own wrapped key) costs one prompt for its passphrase,
+    PIN or touch, and one request to its service, not one per stanza."""
 
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = unwrap_budget() if seconds is None else seconds
         self.deadline = time.monotonic() + self.seconds
+        self.failed: set[tuple[str, str]] = set()
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -198,6 +203,8 @@ def _open_group(
         candidates, unreadable = _candidates(stanzas, key_for)
         attempts += unreadable
     for key, stanza in candidates:
+        if (key.type_id, key.key_id) in budget.failed:
+            continue  # its failure is listed already
         left = budget.left()
         if left <= 0:
             attempts.append(key.unwrap_error(f"not tried: all attempts together may take {budget.seconds:g} s "
@@ -207,6 +214,7 @@ def _open_group(
             unwrapped = key.unwrap(stanza.wrapped) if key.local else _within(left, budget.seconds, key, stanza.wrapped)
         except (UnwrapError, ProviderUnavailable) as err:
             attempts.append(err if isinstance(err, UnwrapError) else key.unwrap_error(err.message))
+            budget.failed.add((key.type_id, key.key_id))
             continue
         if len(unwrapped) != size:
             what = "a key group's part" if size == DATA_KEY_BYTES else "a whole data key"

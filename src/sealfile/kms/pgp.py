@@ -7,9 +7,12 @@ pinentry asks, or the passphrase is already cached); sealfile never asks for or 
 
 A stanza holds only the fingerprint, checked to be 40 or 64 hex digits, so nothing a sealed
 file says reaches gpg's command line but that; the options are fixed here. The message itself
-comes from the file: gpg's output is capped (no decompression bomb), keys are never fetched
-from the network on its account, and a message that some other key of the user's keyring
-opens is refused, as an age recipient refuses another identity's stanza.
+comes from the file: gpg runs on it only when it is encrypted to the stanza's key alone, a key
+whose secret part the keyring holds (:mod:`sealfile.kms.pgp_packets`), so a file cannot make
+gpg-agent ask for a passphrase it chose (a message encrypted to a passphrase) or for the user's
+other keys; gpg's output is capped (no decompression bomb), keys are never fetched from the
+network on its account, and a message that some other key of the user's keyring opens is refused,
+as an age recipient refuses another identity's stanza.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
+from sealfile.kms import pgp_packets
 from sealfile.kms.base import MasterKey, import_sdk
 
 _FINGERPRINT = re.compile(r"(?:[0-9A-F]{40}|[0-9A-F]{64})\Z")
@@ -88,6 +92,13 @@ class PgpKey(MasterKey):
         return str(result)
 
     def _unwrap(self, wrapped: str) -> bytes:
+        # gpg decrypts with whatever it has or can ask for: it runs only on a message for this key alone
+        addressed = set(pgp_packets.recipient_key_ids(wrapped))
+        mine = _secret_key_ids(self.fingerprint)
+        if not mine:
+            raise self.unwrap_error("no secret key for it in the gpg keyring (GNUPGHOME or ~/.gnupg)")
+        if not addressed <= mine:
+            raise self.unwrap_error("the wrapped data key was not made for this OpenPGP key alone")
         result = _gpg().decrypt(wrapped, extra_args=UNWRAP_OPTIONS)
         if not result.ok:
             raise self.unwrap_error(_unwrap_failure(str(result.status), str(result.stderr)))
@@ -95,6 +106,16 @@ class PgpKey(MasterKey):
         if opened_by and self.fingerprint not in opened_by.groups():
             raise self.unwrap_error("the wrapped data key was made for another OpenPGP key")
         return bytes(result.data)
+
+
+def _secret_key_ids(fingerprint: str) -> set[str]:
+    """The key IDs of the secret key ``fingerprint`` and its subkeys in the user's keyring (none: no secret key)."""
+    found: set[str] = set()
+    for key in _gpg().list_keys(secret=True, keys=[fingerprint]):
+        if str(key.get("fingerprint", "")).upper() == fingerprint:
+            found.add(str(key.get("keyid", "")).upper())
+            found.update(str(sub[0]).upper() for sub in key.get("subkeys", ()) if sub)
+    return found
 
 
 def _wrap_failure(status: str, stderr: str) -> str:

@@ -6,7 +6,9 @@ can do more than hold a value: ``BASH_ENV`` makes every bash script source a fil
 loads a library into every program, ``PYTHONSTARTUP``, ``NODE_OPTIONS``, ``PERL5OPT``,
 ``GIT_SSH_COMMAND`` and many more run code, ``HOME``/``XDG_*``/``KUBECONFIG`` choose the
 configuration files programs read (some run commands), proxies and CA bundles choose where
-requests go. What a caller may rely on:
+requests go, and ``VAULT_ADDR``, ``DOCKER_HOST``, ``AWS_EC2_METADATA_SERVICE_ENDPOINT``... choose where
+a client sends the token or credentials it finds on its own (``~/.vault-token``, the instance's role).
+What a caller may rely on:
 
 - **No hook from a file.** A value whose name is in :data:`HOOK_NAMES` or starts with one of
   :data:`HOOK_PREFIXES` (case ignored) is refused with an error naming its key path, unless that
@@ -36,16 +38,29 @@ HOOK_NAMES = frozenset({
     # shells: files they source, code they run while starting or prompting, where they look up commands
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
     "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME",
-    # programs other programs start
+    # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
-    "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS",
+    "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
+    "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC",
     # the C library and dynamic loader
     "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR",
     # interpreters and tool chains
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
     # configuration files programs read (some of which run commands)
     "KUBECONFIG", "DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "BOTO_CONFIG",
-    "CLOUDSDK_CONFIG", "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC",
+    "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC", "HELM_PLUGINS", "HELM_CONFIG_HOME", "HELM_DATA_HOME",
+    "TF_PLUGIN_CACHE_DIR",
+    # where a client sends the token or credentials it finds on its own (~/.vault-token, the instance's
+    # role...), and which credentials or identity it uses: as a sealed file may not choose them for sealfile
+    "VAULT_ADDR", "VAULT_AGENT_ADDR", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_SKIP_VERIFY", "BAO_ADDR",
+    "BAO_AGENT_ADDR", "BAO_CACERT", "BAO_CAPATH", "BAO_SKIP_VERIFY", "CONSUL_HTTP_ADDR", "NOMAD_ADDR",
+    "DOCKER_HOST", "DOCKER_CERT_PATH", "CONTAINER_HOST", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+    "KUBERNETES_SERVICE_PORT_HTTPS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT",
+    "AZURE_FEDERATED_TOKEN_FILE", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "SSH_AUTH_SOCK",
     # where requests go, whom TLS trusts, where TLS keys are written
     "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
     "SSL_CERT_FILE", "SSL_CERT_DIR", "AWS_CA_BUNDLE", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "SSLKEYLOGFILE",
@@ -56,7 +71,8 @@ HOOK_NAMES = frozenset({
 HOOK_PREFIXES = (
     "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "NODE_", "NPM_CONFIG_", "YARN_", "PERL", "RUBY", "GEM_", "BUNDLE_",
     "JAVA_", "_JAVA_", "JDK_JAVA_", "DOTNET_", "CORECLR_", "COMPLUS_", "COR_", "PHP", "LUA_", "R_PROFILE",
-    "R_ENVIRON", "PIP_", "CARGO_", "GIT_", "MALLOC_", "OPENSSL_", "XDG_", "AWS_ENDPOINT_URL",
+    "R_ENVIRON", "PIP_", "CARGO_", "GIT_", "MALLOC_", "OPENSSL_", "XDG_", "AWS_ENDPOINT_URL", "CLOUDSDK_",
+    "TF_CLI_",
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
 )
 KEY_MATERIAL = ("SEALFILE_AGE_KEY", "SEALFILE_AGE_KEY_FILE", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",

@@ -104,7 +104,7 @@ class DotenvStore(Store):
                     document.entries.append(_Entry(raw))
                 continue
             key, value = binding.key, binding.value or ""
-            if key in document or key in metadata:
+            if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
                 raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key")
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value

@@ -104,3 +104,37 @@ def test_a_yaml_set_is_refused_by_path(age_identity: AgeIdentity) -> None:
         with pytest.raises(FormatError) as info:
             seal_text(text, [age_identity.key])
         assert info.value.keypath in ("db.s", "db.s_unencrypted")
+
+
+def _laughs(levels: int, indent: str) -> str:
+    """Nine aliases of nine aliases ..., ``levels`` deep: 9 ** levels values once expanded."""
+    lines = [f"{indent}l0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{indent}l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("engine", ["c", "pure"])
+def test_aliases_in_the_metadata_are_refused_before_they_expand(age_identity: AgeIdentity, engine: str) -> None:
+    """An unknown field of a stanza is read and spelt out (copied into plain data, written into the
+    seal digest): aliases there once cost time and memory exponential in the file's size (nine
+    levels: minutes and gigabytes)."""
+    sealed = seal_text("db:\n  password: x\n", [age_identity.key])
+    bomb = sealed.replace("      recipient: ", _laughs(9, "      ") + "      recipient: ", 1)
+    with pytest.raises(FormatError, match="aliases are not supported in the metadata") as info:
+        scan(bomb, engine=engine)
+    assert str(info.value.keypath).startswith("sealfile.recipients.0.l")
+
+
+@pytest.mark.parametrize("engine", ["c", "pure"])
+def test_merge_keys_and_shared_nodes_in_the_metadata_are_refused(age_identity: AgeIdentity, engine: str) -> None:
+    sealed = seal_text("db:\n  password: x\n", [age_identity.key])
+    merged = sealed.replace("  version: 2\n", "  <<: {version: 2}\n", 1)
+    with pytest.raises(FormatError, match=r"merge keys \(<<\) are not supported in the metadata"):
+        scan(merged, engine=engine)
+    # the data may not alias a node of the block either (here the block comes first, its anchor before the alias)
+    body, _, meta = sealed.partition("sealfile:\n")
+    first = "sealfile:\n" + meta.replace("  version: 2\n", "  version: &v 2\n", 1) + body + "copy: *v\n"
+    with pytest.raises(FormatError, match="aliases are not supported"):
+        scan(first, engine=engine)
+    # an anchor alone is kept, as in the data
+    assert scan(sealed.replace("sealfile:\n", "sealfile: &m\n", 1), engine=engine).metadata["version"] == 2

@@ -28,6 +28,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.metanodes import check_metadata_nodes
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
@@ -150,8 +151,12 @@ class _Walk:
         if metadata_root is not None:
             key, value = metadata_root.value[0]
             scanned.metadata_key_node, scanned.metadata_node = key, value
-            scanned.metadata = self._constructor.construct_object(value, deep=True)
+            scanned.metadata = self._metadata(value)
         return scanned
+
+    def _metadata(self, node: Node) -> Any:
+        check_metadata_nodes(node, self._seen)  # before ruamel resolves aliases and merge keys
+        return self._constructor.construct_object(node, deep=True)
 
     def _document(self, root: Any, prefix: Path, encoded: bytes, scanned: Scan, *, allow_metadata: bool) -> Any:
         if _empty(root):
@@ -166,7 +171,7 @@ class _Walk:
                 if not allow_metadata or scanned.metadata_node is not None:
                     raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved ({_where(key_node)})")
                 scanned.metadata_key_node, scanned.metadata_node = key_node, value_node
-                scanned.metadata = self._constructor.construct_object(value_node, deep=True)
+                scanned.metadata = self._metadata(value_node)
             else:
                 pairs.append((key_node, value_node))
         mapping: dict[Any, Any] = {}

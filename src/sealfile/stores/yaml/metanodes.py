@@ -1,0 +1,43 @@
+"""The ``sealfile:`` block's nodes, checked before ruamel builds them.
+
+The block is built by ruamel's safe constructor, which resolves aliases and merge keys. Built
+objects share what aliases share, but the metadata reader copies every field into plain data and
+the seal digest spells every field out, so nine aliases of nine aliases ... nested a few levels
+deep (a billion laughs inside an unknown stanza field) would cost time and memory exponential in
+the file's size. A sealfile writer never puts an anchor, alias or merge key in the block, so each
+is refused here, as in the rest of the document: every node is visited once, and a node met again
+(an alias, also one between the block and the data) is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sealfile.errors import FormatError
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.stores.yaml.engines import tag_text
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+ALIAS_IN_METADATA = "YAML aliases are not supported in the metadata (a sealfile writer never writes one)"
+MERGE_IN_METADATA = "YAML merge keys (<<) are not supported in the metadata (a sealfile writer never writes one)"
+
+
+def check_metadata_nodes(root: Node, seen: set[int]) -> None:
+    """Refuse an alias (a node met twice, here or in ``seen``) or a merge key under ``root``; every
+    node visited is added to ``seen``, so the data cannot alias the block's nodes either."""
+    stack: list[tuple[Any, str]] = [(root, METADATA_KEY)]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen:
+            raise FormatError(f"{ALIAS_IN_METADATA} (line {node.start_mark.line + 1})", keypath=where)
+        seen.add(id(node))
+        if type(node) is MappingNode:
+            for key, value in node.value:
+                if type(key) is ScalarNode and tag_text(key.ctag) == MERGE_TAG:
+                    raise FormatError(f"{MERGE_IN_METADATA} (line {key.start_mark.line + 1})", keypath=where)
+                inner = f"{where}.{key.value}" if type(key) is ScalarNode else where
+                stack += ((value, inner), (key, where))
+        elif type(node) is SequenceNode:
+            stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
