@@ -139,3 +139,24 @@ def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str,
                             env=cli_env(), timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"a": "secret-value"}, []]
+
+
+def test_rotate_never_creates_a_keyring_key_a_file_names(secret_service: str, keyring_name: str,
+                                                         age_identity: AgeIdentity, tmp_path: Path,
+                                                         run_cli: RunCli) -> None:
+    """The file's keyring recipient is another machine's key: re-wrapping for a key made here under its
+    name would seal a data key that machine cannot open (and let a file plant entries in the keyring)."""
+    import keyring
+
+    from sealfile.ops.seal import seal_text
+
+    path = tmp_path / "both.enc.yaml"
+    path.write_text(seal_text("a: secret-value\n", [age_identity.key, KeyringKey(keyring_name)]))
+    keyring.delete_password(SERVICE, keyring_name)  # as on a teammate's machine
+    before = path.read_bytes()
+    result = run_cli("rotate", path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"sealfile: error: {path}: ") and result.stderr.count("\n") == 1
+    assert f"keyring {keyring_name}" in result.stderr and "no key named" in result.stderr
+    assert path.read_bytes() == before
+    assert keyring.get_password(SERVICE, keyring_name) is None

@@ -1,8 +1,10 @@
 """A key-encryption key kept in the OS keyring (Secret Service, macOS Keychain, Windows).
 
 The keyring holds a random Fernet key under service ``sealfile`` and the recipient's name;
-the data key is wrapped with it. Wrapping for a name that has no key yet creates one, so
-``sealfile encrypt --keyring laptop`` just works on the machine that owns that keyring.
+the data key is wrapped with it. Wrapping for a name the user gives that has no key yet creates
+one, so ``sealfile encrypt --keyring laptop`` just works on the machine that owns that keyring.
+A name read from a file's stanza (``rotate``, ``recipients add`` keeping the others) is never
+created: it is another machine's key, and one made here would not open there.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class KeyringKey(Record, MasterKey):
     def key_id(self) -> str:
         return self.name
 
-    def _load_kek(self, *, create: bool) -> str:
+    def _load_kek(self, *, create: bool) -> str | None:
         keyring = _keyring()
         try:
             kek: str | None = keyring.get_password(SERVICE, self.name)
@@ -74,15 +76,22 @@ class KeyringKey(Record, MasterKey):
                 keyring.set_password(SERVICE, self.name, kek)
         except keyring.errors.KeyringError as err:
             raise ProviderError(f"the OS keyring failed: {type(err).__name__}") from None
-        if kek is None:
-            raise self.unwrap_error(f"no key named {self.name!r} in the OS keyring (service {SERVICE!r})")
         return kek
 
     def _wrap(self, data_key: bytes) -> str:
-        return Fernet(self._load_kek(create=True)).encrypt(data_key).decode("ascii")
+        # A name read from a file is another keyring's key (or an attacker's choice): a key made
+        # here under that name would wrap a data key its owner cannot open.
+        kek = self._load_kek(create=not self.named_by_file)
+        if kek is None:
+            raise self.wrap_error(f"no key named {self.name!r} in this machine's OS keyring (service {SERVICE!r}); a "
+                                  "keyring recipient is wrapped for on the machine that holds its key")
+        return Fernet(kek).encrypt(data_key).decode("ascii")
 
     def _unwrap(self, wrapped: str) -> bytes:
+        kek = self._load_kek(create=False)
+        if kek is None:
+            raise self.unwrap_error(f"no key named {self.name!r} in the OS keyring (service {SERVICE!r})")
         try:
-            return Fernet(self._load_kek(create=False)).decrypt(wrapped)
+            return Fernet(kek).decrypt(wrapped)
         except (InvalidToken, ValueError):
             raise self.unwrap_error("the keyring key does not open this data key (wrong key or corrupt)") from None
