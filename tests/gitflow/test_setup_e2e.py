@@ -41,8 +41,8 @@ def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documente
         assert done.returncode == 1
         assert done.stderr.splitlines()[-1] == (
             f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-            "sealfile merge driver did not run (is it set up in this clone?); run 'sealfile git install', then "
-            f"'git checkout -m {FILE}' to merge it again with the driver")
+            "sealfile merge driver did not run (is it set up in this clone?); to merge it again with the driver, run "
+            f"'sealfile git install', then: git checkout -m {FILE}")
 
     # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.
     clone.sealfile("git", "install")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -92,13 +93,14 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
+    word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
         with trust_near(ours):
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
-        click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
+        click.echo(f"sealfile: {name}: kept our version; combine the changes with: sealfile edit {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
@@ -107,8 +109,10 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         click.echo(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}", err=True)
         click.echo(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
                    "sides (still sealed, nothing decrypted was written)", err=True)
-        click.echo(f"sealfile: {name}: see theirs with 'git show :3:{name} | sealfile decrypt /dev/stdin', "
-                   f"fix with 'sealfile edit {name}', then 'git add {name}'", err=True)
+        # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
+        click.echo(f"sealfile: {name}: see theirs with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
+                   f"--input-type {store_for(name).name} -", err=True)
+        click.echo(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}", err=True)
         sys.exit(MERGE_CONFLICT)
 
 
