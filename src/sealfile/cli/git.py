@@ -192,8 +192,9 @@ def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: refuse unsealed secrets files (no key).
 
     Files matching the sealed-file patterns must be sealed, structurally valid, hold no plaintext
-    where their rule encrypts, and (with trusted signers) be sealed by one of them. Without FILES:
-    every tracked file.
+    where their rule encrypts, and (with trusted signers) be sealed by one of them. Where a local
+    key opens a file, its MAC must verify (a file staged in part with 'git add -p' does not).
+    Without FILES: every tracked file.
 
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.

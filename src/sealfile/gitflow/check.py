@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
+from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
@@ -100,4 +102,20 @@ def check_file(file: Path) -> list[Finding]:
         text = read_text(file)
     except SealfileError as err:
         return [Finding(str(file), f"cannot read: {err.message}")]
-    return check_text(text, str(file), for_file(file))
+    findings = check_text(text, str(file), for_file(file))
+    if not any(f.error for f in findings):
+        findings += _integrity(text, str(file))
+    return findings
+
+
+def _integrity(text: str, file: str) -> list[Finding]:
+    """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
+    try:
+        with offline():
+            read_document(text, store_for(file)).open()
+    except IntegrityError as err:
+        return [Finding(file, f"{err.message}; staged in part ('git add -p' takes value lines without the 'mac' line)? "
+                              f"stage the whole file: git add {shlex.quote(file)}")]
+    except SealfileError:
+        return []  # no local key opens it (CI, a reviewer): the MAC cannot be checked here, nor need it be
+    return []
