@@ -134,6 +134,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff --git main..HEAD [PATHS...]
     """
     from sealfile.gitflow.patterns import at_revision, in_worktree, union
+    from sealfile.gitflow.review import moves_between_sealed_paths
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
 
     if rev is None:
@@ -148,13 +149,13 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     base, head = split_range(rev)
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
-    for change in changed_files(base, head, relative, root):
+    for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue
-        old_text = show(base, change.path, root)
+        old_text = show(base, change.old_path or change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
-            result = diff_texts(change.path, old_text, new_text, reveal=reveal)
+            result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path)
         click.echo("\n".join(render_text(result)))
 
 
