@@ -200,17 +200,18 @@ def check(files: tuple[Path, ...]) -> None:
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
     """
-    from sealfile.gitflow.check import check_file
+    from sealfile.gitflow.check import check_file, merged_as_text
     from sealfile.gitflow.patterns import sealed_files
 
     if not files:
         warn_if_clone_not_set_up(".")
-    chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]
+    chosen = sealed_files(list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p])
+    as_text = merged_as_text(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
-        findings = check_file(file)
+        findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
 
-    for_each_file(sealed_files(chosen), "check", one)
+    for_each_file(chosen, "check", one)

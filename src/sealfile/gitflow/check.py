@@ -108,6 +108,18 @@ def check_file(file: Path) -> list[Finding]:
     return findings
 
 
+def merged_as_text(files: list[Path]) -> dict[str, Finding]:
+    """A finding per sealed file git would merge as text although the repository uses the merge
+    driver (``.gitattributes`` older than a ``sealed_files`` pattern): everything works until two
+    branches change it, and then the merge leaves conflict markers in ciphertext."""
+    from sealfile.gitflow.drivers import not_sent_to_driver
+
+    return {path: Finding(path, "git would merge this sealed file as text: .gitattributes does not give it "
+                                "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run "
+                                "'sealfile git install' and commit .gitattributes")
+            for path in not_sent_to_driver([str(f) for f in files])}
+
+
 def _integrity(text: str, file: str) -> list[Finding]:
     """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
     try:
