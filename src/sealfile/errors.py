@@ -42,9 +42,11 @@ class ConflictMarkersError(FormatError):
         self.line = line
 
     def __str__(self) -> str:
-        file = self.file or "FILE"
-        return (f"{super().__str__()}; run 'sealfile git install', then 'git checkout -m {file}' to merge it "
-                "again with the driver")
+        import shlex  # only here: the one error whose message is a command to paste
+
+        file = shlex.quote(str(self.file)) if self.file else "FILE"
+        return (f"{super().__str__()}; to merge it again with the driver, run 'sealfile git install', then: "
+                f"git checkout -m {file}")
 
 
 class UnsupportedVersionError(FormatError):

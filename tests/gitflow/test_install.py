@@ -66,3 +66,19 @@ def test_global_install_uses_the_global_config_and_attributes(sandbox: Sandbox) 
     assert not (sandbox.repo / ".gitattributes").exists()
     sandbox.sealfile("git", "uninstall", "--global")
     assert "sealfile" not in attributes.read_text()
+
+
+def test_names_with_spaces_and_glob_characters_reach_the_attributes_as_written(sandbox: Sandbox) -> None:
+    """A pattern ends at a space in .gitattributes, and '[' in a directory's name is a glob there."""
+    nested = sandbox.repo / "my svc [eu]"
+    nested.mkdir()
+    (nested / ".sealfile.yaml").write_text("sealed_files: ['*.secret', 'prod files/*.yaml']\n")
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['*.enc.yaml', 'team secrets/*.yaml']\n")
+    sandbox.sealfile("git", "install")
+    attributes = sandbox.git("check-attr", "merge", "--", "x.enc.yaml").stderr
+    assert "not a valid attribute name" not in attributes
+    for path in ("my svc [eu]/x.secret", "my svc [eu]/deep/x.secret", "my svc [eu]/prod files/db.yaml",
+                 "team secrets/db.yaml", "x.enc.yaml"):
+        assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("merge: sealfile"), path
+    for path in ("my svc e/x.secret", "team/db.yaml", "secrets/db.yaml"):
+        assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("unspecified"), path

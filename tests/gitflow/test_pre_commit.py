@@ -3,6 +3,7 @@ plaintext ``secrets/app.enc.json`` or ``.env.enc`` cannot be committed."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -74,6 +75,36 @@ def test_the_local_hook_blocks_plaintext_json_and_dotenv_at_commit(hooked: Sandb
     hooked.git("add", "-A")
     hooked.git("commit", "-q", "-m", "sealed")
 
+
+
+@pytest.mark.parametrize("name", ["secrets.enc.yaml", "app.enc.json", ".env.enc"])
+def test_a_sealed_file_staged_in_part_is_refused_by_whoever_has_a_key(hooked: Sandbox, name: str) -> None:
+    """'git add -p' can take a value's line and leave the 'mac' line (or the reverse): the blob committed
+    would open for nobody. The committer's key finds it."""
+    (hooked.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    assert _pre_commit(hooked, "install").returncode == 0
+    names = [f"key_{i}" for i in range(12)]  # the first value and the mac line: hunks of their own
+    plaintext = (json.dumps({n: f"v{i}" for i, n in enumerate(names)}, indent=2) + "\n" if name.endswith(".json")
+                 else "".join(f"{n}={'v' + str(i)}\n" for i, n in enumerate(names)) if name.endswith(".enc")
+                 else "".join(f"{n}: v{i}\n" for i, n in enumerate(names)))
+    seal_file(hooked, name, plaintext)
+    hooked.git("add", "-A")
+    hooked.git("commit", "-q", "-m", "secrets")
+    hooked.sealfile("set", name, "key_0", "changed-81")
+    staged = subprocess.run(["git", "add", "-p", name], cwd=hooked.repo, env=hooked.env, input="y\nn\n",
+                            capture_output=True, text=True, timeout=60)
+    assert staged.returncode == 0, staged.stderr
+    assert len(hooked.git("diff", "--no-textconv", "-U0", name).stdout.split("\n@@")) == 2  # the mac line left
+
+    refused = hooked.git("commit", "-q", "-m", "half", check=False)
+    assert refused.returncode != 0
+    output = refused.stdout + refused.stderr
+    assert f"error: {name}: the file MAC does not match" in output
+    assert f"stage the whole file: git add {name}" in output
+    assert "changed-81" not in output
+    hooked.git("add", name)
+    hooked.git("commit", "-q", "-m", "whole")
+    assert hooked.sealfile("decrypt", name, "--extract", "key_0").stdout == "changed-81\n"
 
 @pytest.mark.slow
 def test_the_hook_from_the_repository_at_the_release_tag(hooked: Sandbox, tmp_path_factory: pytest.TempPathFactory

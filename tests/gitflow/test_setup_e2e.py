@@ -41,8 +41,8 @@ def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documente
         assert done.returncode == 1
         assert done.stderr.splitlines()[-1] == (
             f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-            "sealfile merge driver did not run (is it set up in this clone?); run 'sealfile git install', then "
-            f"'git checkout -m {FILE}' to merge it again with the driver")
+            "sealfile merge driver did not run (is it set up in this clone?); to merge it again with the driver, run "
+            f"'sealfile git install', then: git checkout -m {FILE}")
 
     # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.
     clone.sealfile("git", "install")
@@ -112,3 +112,41 @@ def test_install_refuses_a_command_git_could_not_run(sandbox: Sandbox) -> None:
     assert "pass --command with one that works from a plain shell" in done.stderr
     assert sandbox.git("config", "--get", "merge.sealfile.driver", check=False).stdout == ""
     assert not (sandbox.repo / ".gitattributes").exists()
+
+
+def test_a_sealed_files_pattern_added_after_install_is_refused_until_gitattributes_follows(installed: Sandbox) -> None:
+    """Without the check, everything works until two branches change such a file: then git merges it
+    as text and leaves conflict markers in ciphertext."""
+    box = installed
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / ".sealfile.yaml").write_text(f'sealed_files: ["*.secret"]\ncreation_rules:\n'
+                                                     f"  - age: {box.recipient}\n")
+    seal_file(box, "svc/db.secret", "a: one\nb: two\n")
+    box.git("add", "-A")
+    done = box.sealfile("check", check=False)
+    assert done.returncode == 3
+    assert done.stderr.splitlines()[0] == (
+        "sealfile: error: svc/db.secret: git would merge this sealed file as text: .gitattributes does not give it "
+        "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run 'sealfile git install' and "
+        "commit .gitattributes")
+    in_subdirectory = subprocess.run([sys.executable, "-m", "sealfile", "check", "db.secret"], cwd=box.repo / "svc",
+                                     env=box.env, capture_output=True, text=True, timeout=60)
+    assert in_subdirectory.returncode == 3 and "db.secret: git would merge" in in_subdirectory.stderr
+
+    box.sealfile("git", "install")
+    assert box.sealfile("check").returncode == 0
+    box.commit("a nested config and its file")
+    box.git("checkout", "-q", "-b", "other")
+    box.sealfile("set", "svc/db.secret", "a", "one-other")
+    box.commit("a")
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", "svc/db.secret", "b", "two-main")
+    box.commit("b")
+    box.git("merge", "-q", "--no-edit", "other")
+    assert box.sealfile("decrypt", "svc/db.secret").stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_repository_that_does_not_use_the_drivers_is_not_told_to(sandbox: Sandbox) -> None:
+    seal_file(sandbox, FILE, "a: one\n")
+    (sandbox.repo / ".gitattributes").write_text("*.png binary\n")
+    assert sandbox.sealfile("check", FILE).stderr == ""

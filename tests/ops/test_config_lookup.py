@@ -78,3 +78,12 @@ def test_the_walk_stops_at_a_directory_another_user_owns(tmp_path: Path) -> None
     (theirs / "mine").mkdir(parents=True)
     os.chown(theirs, OTHER_UID, OTHER_UID)
     assert find_config(theirs / "mine" / "a.enc.yaml") is None
+
+
+def test_a_file_in_a_directory_that_does_not_exist_yet_is_governed_by_the_config_above(tmp_path: Path) -> None:
+    """A merge can name a file in a directory the checkout does not have yet; 'edit' and '-o' create files."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    assert find_config(repo / "new dir" / "deeper" / "secrets.enc.yaml") == repo / CONFIG_NAME

@@ -252,3 +252,18 @@ def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -
     name = next(iter(reading))
     changed = change.set_value(sealed, format_keypath((name,)), "new value", DOTENV)
     assert _dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}
+
+
+@pytest.mark.parametrize("line_break", ["\r\n", "\r"])
+def test_a_dotenv_file_whose_line_breaks_changed_after_sealing_keeps_one_metadata_block(
+        key: AgeKey, line_break: str) -> None:
+    """git's core.autocrlf checks out a file sealed with LF as CRLF: 'set' writes the metadata again
+    in the file's own line breaks, once, and the header stays out of the values."""
+    plaintext = "A=1\n# c\nB=2\n"
+    checked_out = seal_text(plaintext, [key], store=DOTENV).replace("\n", line_break)
+    changed = change.set_value(checked_out, "A", "5", DOTENV)
+    assert changed.count("# sealfile metadata") == 1
+    rest = changed.replace(line_break, "")
+    assert "\n" not in rest and "\r" not in rest  # no other line break anywhere, the metadata's included
+    assert decrypt_text(changed, store=DOTENV) == "A=5\n# c\nB=2\n".replace("\n", line_break)
+    assert decrypt_text(checked_out, store=DOTENV) == plaintext.replace("\n", line_break)

@@ -47,13 +47,15 @@ class Sandbox:
 
 
 def seal_file(box: Sandbox, name: str, plaintext: str) -> Path:
-    """Seal ``plaintext`` for the sandbox's recipient into ``repo/name`` (in-process: faster)."""
+    """Seal ``plaintext`` for the sandbox's recipient into ``repo/name`` (in-process: faster), in the
+    syntax its name says."""
     from sealfile.kms.age import AgeKey
     from sealfile.ops.seal import seal_text
+    from sealfile.stores import store_for
 
     target = box.repo / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(seal_text(plaintext, [AgeKey.from_cli(box.recipient)]))
+    target.write_text(seal_text(plaintext, [AgeKey.from_cli(box.recipient)], store=store_for(name)))
     return target
 
 

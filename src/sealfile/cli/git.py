@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -92,13 +93,14 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
+    word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
         with trust_near(ours):
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
-        click.echo(f"sealfile: {name}: kept our version; combine the changes with 'sealfile edit {name}'", err=True)
+        click.echo(f"sealfile: {name}: kept our version; combine the changes with: sealfile edit {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
@@ -107,8 +109,10 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         click.echo(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}", err=True)
         click.echo(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
                    "sides (still sealed, nothing decrypted was written)", err=True)
-        click.echo(f"sealfile: {name}: see theirs with 'git show :3:{name} | sealfile decrypt /dev/stdin', "
-                   f"fix with 'sealfile edit {name}', then 'git add {name}'", err=True)
+        # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
+        click.echo(f"sealfile: {name}: see theirs with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
+                   f"--input-type {store_for(name).name} -", err=True)
+        click.echo(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}", err=True)
         sys.exit(MERGE_CONFLICT)
 
 
@@ -130,6 +134,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff --git main..HEAD [PATHS...]
     """
     from sealfile.gitflow.patterns import at_revision, in_worktree, union
+    from sealfile.gitflow.review import moves_between_sealed_paths
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
 
     if rev is None:
@@ -144,13 +149,13 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     base, head = split_range(rev)
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
-    for change in changed_files(base, head, relative, root):
+    for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue
-        old_text = show(base, change.path, root)
+        old_text = show(base, change.old_path or change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
-            result = diff_texts(change.path, old_text, new_text, reveal=reveal)
+            result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path)
         click.echo("\n".join(render_text(result)))
 
 
@@ -188,23 +193,25 @@ def check(files: tuple[Path, ...]) -> None:
     """Pre-commit guard: refuse unsealed secrets files (no key).
 
     Files matching the sealed-file patterns must be sealed, structurally valid, hold no plaintext
-    where their rule encrypts, and (with trusted signers) be sealed by one of them. Without FILES:
-    every tracked file.
+    where their rule encrypts, and (with trusted signers) be sealed by one of them. Where a local
+    key opens a file, its MAC must verify (a file staged in part with 'git add -p' does not).
+    Without FILES: every tracked file.
 
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
     """
-    from sealfile.gitflow.check import check_file
+    from sealfile.gitflow.check import check_file, merged_as_text
     from sealfile.gitflow.patterns import sealed_files
 
     if not files:
         warn_if_clone_not_set_up(".")
-    chosen = list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p]
+    chosen = sealed_files(list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p])
+    as_text = merged_as_text(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
-        findings = check_file(file)
+        findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
 
-    for_each_file(sealed_files(chosen), "check", one)
+    for_each_file(chosen, "check", one)

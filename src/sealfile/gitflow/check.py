@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
+from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
@@ -100,4 +102,32 @@ def check_file(file: Path) -> list[Finding]:
         text = read_text(file)
     except SealfileError as err:
         return [Finding(str(file), f"cannot read: {err.message}")]
-    return check_text(text, str(file), for_file(file))
+    findings = check_text(text, str(file), for_file(file))
+    if not any(f.error for f in findings):
+        findings += _integrity(text, str(file))
+    return findings
+
+
+def merged_as_text(files: list[Path]) -> dict[str, Finding]:
+    """A finding per sealed file git would merge as text although the repository uses the merge
+    driver (``.gitattributes`` older than a ``sealed_files`` pattern): everything works until two
+    branches change it, and then the merge leaves conflict markers in ciphertext."""
+    from sealfile.gitflow.drivers import not_sent_to_driver
+
+    return {path: Finding(path, "git would merge this sealed file as text: .gitattributes does not give it "
+                                "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run "
+                                "'sealfile git install' and commit .gitattributes")
+            for path in not_sent_to_driver([str(f) for f in files])}
+
+
+def _integrity(text: str, file: str) -> list[Finding]:
+    """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
+    try:
+        with offline():
+            read_document(text, store_for(file)).open()
+    except IntegrityError as err:
+        return [Finding(file, f"{err.message}; staged in part ('git add -p' takes value lines without the 'mac' line)? "
+                              f"stage the whole file: git add {shlex.quote(file)}")]
+    except SealfileError:
+        return []  # no local key opens it (CI, a reviewer): the MAC cannot be checked here, nor need it be
+    return []

@@ -14,7 +14,8 @@ from functools import lru_cache
 from sealfile.errors import SealfileError
 from sealfile.files.pathnames import exists, is_dir, parents
 
-_USES_DRIVER = ("merge=sealfile", "diff=sealfile")
+DRIVER_NAME = "sealfile"
+_USES_DRIVER = (f"merge={DRIVER_NAME}", f"diff={DRIVER_NAME}")
 
 
 def _repository_root(start: str) -> str | None:
@@ -31,12 +32,7 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    try:
-        with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:
-            attributes = handle.read()
-    except OSError:
-        return None
-    if not any(name in attributes for name in _USES_DRIVER):
+    if not _uses_drivers(root):
         return None
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers
 
@@ -48,3 +44,30 @@ def _missing_in(root: str) -> str | None:
         return None
     return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
             "run 'sealfile git install' (until then git merges sealed files as text)")
+
+
+def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
+    """Those of ``files`` (sealed files) that git would merge as text in a repository whose
+    ``.gitattributes`` sends other files to the sealfile merge driver: a ``sealed_files`` pattern added
+    to a ``.sealfile.yaml`` after the last ``sealfile git install``. Empty where the repository does
+    not use the drivers at all, or git cannot answer."""
+    root = _repository_root(os.path.abspath(cwd))
+    if not files or root is None or not _uses_drivers(root):
+        return []
+    from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
+
+    try:
+        out = git(["check-attr", "-z", "merge", "--", *files], cwd)
+    except SealfileError:
+        return []
+    fields = out.split("\0")
+    # -z: path, attribute, value for each file, in the order given
+    return [path for path, value in zip(fields[0::3], fields[2::3], strict=False) if value != DRIVER_NAME]
+
+
+def _uses_drivers(root: str) -> bool:
+    try:
+        with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:
+            return any(name in handle.read() for name in _USES_DRIVER)
+    except OSError:
+        return False

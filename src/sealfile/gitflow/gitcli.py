@@ -51,16 +51,37 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
 @dataclass(frozen=True)
 class Change:
     status: str
-    """``A`` added, ``D`` deleted, ``M`` modified (renames show as a delete and an add)."""
+    """``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed (from ``old_path``)."""
     path: str
+    old_path: str | None = None
+
+    def split(self) -> list[Change]:
+        """A rename as what it also is: a delete of the old path and an add of the new one."""
+        if self.old_path is None:
+            return [self]
+        return [Change("D", self.old_path), Change("A", self.path)]
 
 
 def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.PathLike[str]) -> list[Change]:
-    """Files that differ between ``base`` and ``head`` (or the working tree when ``head`` is None)."""
+    """Files that differ between ``base`` and ``head`` (or the working tree when ``head`` is None); a file
+    moved (git's rename detection: mostly the same content at another path) is one ``R`` change."""
     revs = [base] if head is None else [base, head]
-    out = git(["diff", "--name-status", "--no-renames", "-z", *revs, "--", *paths], cwd)
-    fields = [f for f in out.split("\0") if f]
-    return [Change(fields[i][0], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+    out = git(["diff", "--name-status", "--find-renames", "-z", *revs, "--", *paths], cwd)
+    fields = out.split("\0")
+    changes: list[Change] = []
+    i = 0
+    while i + 1 < len(fields) and fields[i]:
+        status = fields[i][0]
+        if status in "RC":  # a score, then two paths: from, to
+            if status == "R":
+                changes.append(Change("R", fields[i + 2], fields[i + 1]))
+            else:
+                changes.append(Change("A", fields[i + 2]))
+            i += 3
+        else:
+            changes.append(Change(status, fields[i + 1]))
+            i += 2
+    return changes
 
 
 def split_range(spec: str) -> tuple[str, str | None]:

@@ -16,6 +16,7 @@ make every ``git diff`` fail.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -99,9 +100,28 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     for name, value in driver_config(command).items():
         git(["config", scope, name, value], where)
     target = attributes_file(where, global_)
-    lines = [f"{pattern} diff={DRIVER} merge={DRIVER}" for pattern in patterns]
+    lines = [f"{attribute_pattern(pattern)} diff={DRIVER} merge={DRIVER}" for pattern in patterns]
     _write_block(target, [BEGIN, *lines, END])
     return Installed(target, patterns, "global" if global_ else "repository", command)
+
+
+def attribute_pattern(pattern: str) -> str:
+    """``pattern`` as a ``.gitattributes`` line spells it: a pattern ends at the first space or tab, and one
+    starting with ``#`` or ``!`` is a comment or not allowed, so such a pattern (a directory named with a
+    space) is written in double quotes, C-style, which git reads back as the pattern itself."""
+    if not _NEEDS_QUOTES.search(pattern):
+        return pattern
+    return '"' + "".join(_c_style(c) for c in pattern) + '"'
+
+
+def _c_style(c: str) -> str:
+    if c in _C_ESCAPES:
+        return _C_ESCAPES[c]
+    return c if c.isprintable() else "".join(f"\\{byte:03o}" for byte in c.encode("utf-8", "surrogatepass"))
+
+
+_NEEDS_QUOTES = re.compile(r'^[#!"]|\s|[^\x20-\x7e\u00a0-\U0010ffff]')
+_C_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Path:

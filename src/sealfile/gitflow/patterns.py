@@ -12,6 +12,7 @@ merge drivers) all decide through :class:`SealedPatterns`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,8 @@ from sealfile.gitflow.sealed import matches_patterns
 from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, sealed_patterns
 from sealfile.ops.config_files import CONFIG_NAME, config_files
 from sealfile.stores.yaml.reader import load_fast
+
+_GLOB_SPECIAL = re.compile(r"[][*?\\]")
 
 TOP = ""
 """The directory of a scope that covers every path."""
@@ -51,12 +54,14 @@ class SealedPatterns:
         found: list[str] = []
         for directory, patterns in self.scopes:
             for pattern in patterns:
+                # A directory's name is literal: a '[' or '*' in it must not turn into a glob git expands.
+                literal = _GLOB_SPECIAL.sub(r"\\\g<0>", directory)
                 if directory == TOP:
                     line = pattern
                 elif "/" in pattern.strip("/"):
-                    line = f"{directory}/{pattern.lstrip('/')}"
+                    line = f"{literal}/{pattern.lstrip('/')}"
                 else:
-                    line = f"{directory}/**/{pattern.strip('/')}"
+                    line = f"{literal}/**/{pattern.strip('/')}"
                 if line not in found:
                     found.append(line)
         return found

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import changed_files, show, toplevel
+from sealfile.gitflow.gitcli import Change, changed_files, show, toplevel
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
 from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
@@ -93,7 +94,10 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
     patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
-    for change in changed_files(base, head, [], root):
+    changes = changed_files(base, head, [], root)
+    moved_out = {c.old_path: c.path for c in changes
+                 if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
+    for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
             result.signer_changes += signer_changes(change.path, show(base, change.path, root),
@@ -101,18 +105,35 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
         if not patterns.matches(change.path):
             continue
         try:
-            old, new = show(base, change.path, root), show(head, change.path, root)
+            old, new = show(base, change.old_path or change.path, root), show(head, change.path, root)
         except FormatError as err:  # a blob too large to read is a finding, not a crash
             unreadable = FileDiff(change.path, "modified", problem=err.message)
             result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
             continue
-        result.files.append(review_file(change.path, old, new, policy_at(base, change.path, root)))
+        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path)
+        if change.path in moved_out:
+            entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
+                                   "cover: nothing checks that it stays sealed")
+        result.files.append(entry)
     return result
 
 
-def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY) -> FileReview:
+def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bool]) -> list[Change]:
+    """Renames kept whole only from a sealed path to a sealed path (reviewed as one file that moved,
+    its recipients and values compared with where it came from); any other, a config file's among
+    them, is reviewed as the delete and the add it also is, so leaving the patterns hides nothing."""
+    kept: list[Change] = []
+    for change in changes:
+        paths = [change.path, change.old_path or change.path]
+        whole = all(sealed(p) and PurePosixPath(p).name != CONFIG_NAME for p in paths)
+        kept += [change] if whole else change.split()
+    return kept
+
+
+def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
+                renamed_from: str | None = None) -> FileReview:
     """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry)."""
-    entry = FileReview(path, diff_texts(path, old, new))
+    entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"

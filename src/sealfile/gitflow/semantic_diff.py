@@ -50,16 +50,20 @@ class FileDiff:
     """Why a side could not be read as a sealed file (then only the problem is reported)."""
     data_key_rotated: bool = False
     """Read without a key: no wrapped data key and no ciphertext of the old version survives."""
+    renamed_from: str | None = None
+    """The path the old version had, when the file moved."""
 
     @property
     def recipients_changed(self) -> bool:
         return bool(self.recipients_added or self.recipients_removed)
 
 
-def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = False) -> FileDiff:
-    """Compare two versions (``None`` = the file does not exist on that side)."""
+def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = False,
+               renamed_from: str | None = None) -> FileDiff:
+    """Compare two versions (``None`` = the file does not exist on that side; ``renamed_from``: the old
+    version's path, if the file moved)."""
     status = "added" if old is None else "deleted" if new is None else "modified"
-    result = FileDiff(path, status)
+    result = FileDiff(path, status, renamed_from=renamed_from)
     store = store_for(path)
     try:
         before = view(old, store) if old is not None else None
@@ -89,8 +93,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         result.data_key_rotated = data_key_rotated(before, after)
     elif after:
         result.recipients_added = new_ids
-    else:
-        result.recipients_removed = old_ids
+    # A deleted file changes no one's access to anything set later: its recipients are not "removed".
     if status == "modified" and not (result.values or result.recipients_changed or result.rules_change):
         result.status = "unchanged"
     return result
@@ -142,7 +145,8 @@ def _plain(value: Any) -> str:
 
 def render_text(diff: FileDiff) -> list[str]:
     """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules)."""
-    lines = [f"{diff.path} ({diff.status})"]
+    moved = f", renamed from {diff.renamed_from}" if diff.renamed_from else ""
+    lines = [f"{diff.path} ({diff.status}{moved})"]
     if diff.problem:
         return [*lines, f"  ! {diff.problem}"]
     lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]

@@ -36,7 +36,10 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
         directory = resolved(start)  # strings, not Paths: every command walks here, most find nothing
     except RuntimeError:  # a symlink loop: reading the file fails too, and says so in one line
         directory = os.path.abspath(os.fspath(start))
-    directory = directory if is_dir(directory) else os.path.dirname(directory)
+    # The file, or even its directory, may not exist yet (a file git's merge renames into a new
+    # directory, one 'edit' is about to create): no config can live in a directory that does not
+    # exist, so the walk starts at the nearest one that does.
+    directory = next(d for d in parents(directory) if is_dir(d))
     try:
         home_directory: str | None = resolved(home())
     except RuntimeError:  # no HOME and no password entry: the repository root or ownership ends the walk

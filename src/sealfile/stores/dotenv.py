@@ -34,6 +34,31 @@ from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line,
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
+def _line_break(text: str) -> str:
+    """The line break the file's last line ends with, which the metadata after it repeats: a file
+    checked out with CRLF (git's ``core.autocrlf``) is written back with CRLF throughout. The last,
+    not the first: a quoted value can hold a bare line break of its own."""
+    last = max(text.rfind("\n"), text.rfind("\r"))
+    if last < 0:
+        return "\n"
+    if text[last] == "\r":
+        return "\r"
+    return "\r\n" if text[last - 1:last] == "\r" else "\n"
+
+
+def _without_header(raw: str) -> str | None:
+    """``raw`` (a comment with the user's blank lines before it) without our header line and the line
+    break we wrote before it, whatever the line breaks; ``None`` if it is not our header."""
+    body = raw.rstrip("\r\n")
+    if not body.endswith(HEADER[:-1]) or body[:-len(HEADER) + 1].strip():
+        return None
+    before = body[:-len(HEADER) + 1]
+    for line_break in ("\r\n", "\n", "\r"):
+        if before.endswith(line_break):
+            return before[:-len(line_break)]
+    return before
+
+
 class _Entry:
     __slots__ = ("key", "raw", "value")
 
@@ -74,10 +99,10 @@ class DotenvDocument(dict[str, Any]):
     """A flat mapping that remembers the lines it came from, whether the last one ended, and a
     byte-order mark before them (python-dotenv reads past it)."""
 
-    def __init__(self, final_newline: bool = True, bom: str = "") -> None:
+    def __init__(self, final_newline: bool = True, bom: str = "", newline: str = "\n") -> None:
         super().__init__()
         self.entries: list[_Entry] = []
-        self.final_newline, self.bom = final_newline, bom
+        self.final_newline, self.bom, self.newline = final_newline, bom, newline
 
 
 class DotenvStore(Store):
@@ -89,17 +114,16 @@ class DotenvStore(Store):
 
         check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
-                                  text.startswith(BOM) else "")
+                                  text.startswith(BOM) else "", newline=_line_break(text))
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
                 raise FormatError(f"invalid dotenv line {binding.original.line}")
             raw = binding.original.string
             if binding.key is None:
-                if raw.endswith(HEADER) and not raw[:-len(HEADER)].strip():
-                    # ours, written again with the metadata; before it the user's blank lines, then one of ours
-                    raw = raw[:-len(HEADER)]
-                    raw = raw[:-1] if raw.endswith(("\n", "\r")) else raw
+                before_header = _without_header(raw)
+                if before_header is not None:  # ours, written again with the metadata
+                    raw = before_header
                 if raw:
                     document.entries.append(_Entry(raw))
                 continue
@@ -130,15 +154,16 @@ class DotenvStore(Store):
             elif entry.key in document:
                 out.append(self._line(entry, document[entry.key]))
                 written.add(entry.key)
+        newline = getattr(document, "newline", "\n")
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
-                out.append(f"{_check_key(key)}={format_value(value)}\n")
-        text = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in out)
+                out.append(f"{_check_key(key)}={format_value(value)}{newline}")
+        text = "".join(line if line.endswith(("\n", "\r")) else line + newline for line in out)
         if METADATA_KEY in document:  # after a blank line, in the last line's own line break if it is a lone CR
-            text += ("\r" if text.endswith("\r") else "\n" if text else "") + HEADER + _metadata_lines(
-                document[METADATA_KEY])
-        if not getattr(document, "final_newline", True) and text.endswith("\n"):
-            text = text[:-1]  # the file's last line had no line break: the written one has none either
+            text += ("\r" if text.endswith("\r") else newline if text else "") + HEADER[:-1] + newline + \
+                _metadata_lines(document[METADATA_KEY], newline)
+        if not getattr(document, "final_newline", True) and text.endswith(newline):
+            text = text[:-len(newline)]  # the file's last line had no line break: the written one has none either
         return getattr(document, "bom", "") + text
 
     def _line(self, entry: _Entry, value: Any) -> str:
@@ -206,23 +231,23 @@ def _check_key(key: Any) -> str:
     return key
 
 
-def _stanza_line(name: str, stanza: dict[str, Any]) -> str:
+def _stanza_line(name: str, stanza: dict[str, Any], newline: str) -> str:
     encoded = json.dumps({k: str(v) if k == "wrapped" else v for k, v in stanza.items()})
     quoted = f"'{encoded}'" if "'" not in encoded else format_value(encoded)
-    return f"{PREFIX}{name}={quoted}\n"
+    return f"{PREFIX}{name}={quoted}{newline}"
 
 
-def _metadata_lines(metadata: dict[str, Any]) -> str:
+def _metadata_lines(metadata: dict[str, Any], newline: str) -> str:
     """One line per field; a stanza per line as JSON (``recipient_I``, or ``key_group_G_I`` in key groups)."""
     lines = []
     for field, value in metadata.items():
         if field == "recipients":
-            lines += [_stanza_line(f"recipient_{index}", stanza) for index, stanza in enumerate(value)]
+            lines += [_stanza_line(f"recipient_{index}", stanza, newline) for index, stanza in enumerate(value)]
         elif field == "key_groups":
-            lines += [_stanza_line(f"key_group_{group}_{index}", stanza)
+            lines += [_stanza_line(f"key_group_{group}_{index}", stanza, newline)
                       for group, stanzas in enumerate(value) for index, stanza in enumerate(stanzas)]
         else:
-            lines.append(f"{PREFIX}{field}={format_value(str(value))}\n")
+            lines.append(f"{PREFIX}{field}={format_value(str(value))}{newline}")
     return "".join(lines)
 
 

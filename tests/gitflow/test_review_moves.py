@@ -1,0 +1,76 @@
+"""``review`` and ``diff --git`` on files that moved or went away, with real git: a move is one file
+compared with where it came from, so only what really changed is flagged; a deleted file takes
+nobody's access away."""
+
+from __future__ import annotations
+
+import json
+
+from sealfile.kms.age import generate_identity
+from tests.support.git import Sandbox, seal_file
+
+FILE = "prod.enc.yaml"
+MOVED = "config dir/prod ü.enc.yaml"
+
+
+def _base(box: Sandbox) -> None:
+    # Enough values that a move with a few changes stays mostly the same text: git pairs a move by content.
+    services = "".join(f"service_{i}:\n  token: t-{i}\n" for i in range(30))
+    seal_file(box, FILE, f"db:\n  password: s3cret-a91\n  user: app\n  host_unencrypted: db.local\n{services}")
+    box.commit("base")
+
+
+def _move(box: Sandbox, to: str = MOVED) -> None:
+    (box.repo / to).parent.mkdir(parents=True, exist_ok=True)
+    box.git("mv", FILE, to)
+
+
+def test_a_moved_file_is_not_a_recipient_change(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    _move(sandbox)
+    sandbox.commit("move")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False,
+                            env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stdout
+    assert "RECIPIENTS CHANGED" not in done.stdout
+    assert f"{MOVED} (unchanged, renamed from {FILE})" in done.stdout
+    assert ": ENC#" not in done.stdout  # no value shown as removed and added again
+
+
+def test_a_moved_file_shows_what_changed_with_it(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    _move(sandbox)
+    _, intruder = generate_identity()
+    sandbox.sealfile("recipients", "add", MOVED, "--age", intruder)
+    sandbox.sealfile("set", MOVED, "db.user", "other")
+    sandbox.commit("move, add a key, change a value")
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json",
+                                         env=sandbox.keyless_env()).stdout)
+    assert report["recipient_changes"] == [f"{MOVED}: ADDED age {intruder}"]
+    [moved] = report["files"]
+    assert moved["diff"]["renamed_from"] == FILE
+    assert [v["keypath"] for v in moved["diff"]["values"]] == ["db.user"]
+    diff = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env()).stdout
+    assert diff.splitlines()[0] == f"{MOVED} (modified, renamed from {FILE})"
+    assert "  ~ db.user: ENC#" in diff and "db.password" not in diff and "service_" not in diff
+
+
+def test_a_deleted_file_takes_nobodys_access_away(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    sandbox.git("rm", "-q", FILE)
+    sandbox.commit("delete")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False,
+                            env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stdout
+    assert f"{FILE} (deleted)" in done.stdout
+    assert "RECIPIENTS CHANGED" not in done.stdout and "sealfile rotate" not in done.stdout
+
+
+def test_a_file_moved_out_of_the_sealed_patterns_is_reviewed_as_deleted_and_flagged(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    _move(sandbox, "prod.yaml")
+    sandbox.commit("move out")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert f"{FILE} (deleted)" in done.stdout
+    assert (f"{FILE}: moved to prod.yaml, which the sealed_files patterns do not cover: nothing checks that it "
+            "stays sealed") in done.stdout
