@@ -68,3 +68,22 @@ def test_the_recovery_command_for_a_text_merged_file_quotes_its_name() -> None:
     error = ConflictMarkersError(3).in_file("prod configs/it's.enc.yaml")
     command = str(error).split("then: ", 1)[1]
     assert shlex.split(command) == ["git", "checkout", "-m", "prod configs/it's.enc.yaml"]
+
+
+def test_the_merge_driver_trusts_what_the_config_near_the_merged_file_trusts(installed: Sandbox) -> None:
+    """git hands the driver temporary copies at the top of the repository; the ``trust:`` of the
+    ``.sealfile.yaml`` governing the merged path applies, as for every other command on that path."""
+    box = installed
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / ".sealfile.yaml").write_text('trust:\n  hosts: ["127.0.0.2:9"]\n')
+    sealed = seal_file(box, "svc/app.enc.yaml", "token: base-token\n").read_text()
+    vault = ("  recipients:\n    - type: hc_vault_transit\n      vault_address: http://127.0.0.2:9\n"
+             "      engine_path: transit\n      key_name: app\n      wrapped: vault:v1:AAAA\n")
+    start, end = sealed.index("  recipients:\n"), sealed.index("  unencrypted_suffix:")
+    for name in ("base", "ours", "theirs"):
+        (box.repo / f".merge_file_{name}").write_text(sealed[:start] + vault + sealed[end:])
+    done = box.sealfile("git", "merge-driver", ".merge_file_base", ".merge_file_ours", ".merge_file_theirs",
+                        "svc/app.enc.yaml", check=False, env={**box.env, "VAULT_TOKEN": "dummy-token",
+                                                              "SEALFILE_KMS_TIMEOUT": "2"})
+    assert done.returncode != 0  # nothing listens there: the point is that it was allowed to try
+    assert "127.0.0.2:9" in done.stderr and "not trusted" not in done.stderr, done.stderr

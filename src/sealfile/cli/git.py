@@ -95,7 +95,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     name = path or str(ours)
     word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
-        with trust_near(ours):
+        with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
