@@ -215,7 +215,9 @@ def test_ctrl_c_during_edit_leaves_the_file_and_no_plaintext(tmp_path: Path, env
     ready = tmp_path / "ready"
     slow = tmp_path / "slow.py"
     slow.write_text("import signal, sys, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)  # as editors do\n"
-                    f"open({str(ready)!r}, 'w').write(sys.argv[1])\ntime.sleep(60)\n")
+                    f"open({str(ready)!r} + '.part', 'w').write(sys.argv[1])\n"
+                    f"import os; os.rename({str(ready)!r} + '.part', {str(ready)!r})  # seen whole, or not at all\n"
+                    "time.sleep(60)\n")
     # Ctrl-C's default action, even when this suite itself was started with SIGINT ignored (a
     # background job of a shell without job control): an ignored SIGINT is inherited, and respected.
     process = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(path)],
