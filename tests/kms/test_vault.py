@@ -102,6 +102,18 @@ def test_a_sealed_vault_is_named_as_such(monkeypatch: pytest.MonkeyPatch) -> Non
         stop_openbao(server)
 
 
+def test_a_trusted_host_named_by_a_file_over_plain_http_never_gets_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trusting ``vault.corp.test:8200`` (the team's https vault) must not let a file send the token to
+    ``http://vault.corp.test:8200``, in the clear to anyone on the way."""
+    monkeypatch.setenv("VAULT_TOKEN", "the-users-token")
+    monkeypatch.setenv("SEALFILE_TRUSTED_HOSTS", "vault.corp.test:8200")
+    downgraded = mark_named_by_file(VaultTransitKey.from_cli("http://vault.corp.test:8200/v1/transit/keys/k"))
+    with pytest.raises(UnwrapError, match=r"\(plain http\): the Vault token would cross the network unencrypted"):
+        downgraded.unwrap("vault:v1:AAAA")
+    with pytest.raises(WrapError, match="plain http"):
+        downgraded.wrap(os.urandom(32))
+
+
 def test_the_token_goes_only_to_a_vault_the_user_names(vault_env: OpenBao, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sealed file naming another vault cannot make sealfile send it the user's token."""
     key = transit_key(vault_env, "named")

@@ -16,7 +16,8 @@ What a caller may rely on:
   (:mod:`sealfile.kms.trust`: ``SEALFILE_TRUSTED_HOSTS``, ``trust: {hosts: [...]}``, where an
   address with a port is ``HOST:PORT``, e.g. ``vault.example.com:8200`` or ``vault.example.com:*``); any other,
   as a sealed file may name one, is refused before any request. Redirects are not followed,
-  for the same reason.
+  for the same reason. A trusted host named by a file with plain ``http://`` gets the token only
+  over loopback or as the user's ``VAULT_ADDR``: trust says where, not how.
 - Each request times out after ``SEALFILE_KMS_TIMEOUT`` seconds (default 10).
 
 hvac (and requests) are imported on first use only.
@@ -71,6 +72,23 @@ def _user_vault(address: str) -> tuple[str, ...]:
     return ("".join(f"[{c}]" if c in "*?[" else c for c in urlsplit(address).netloc),)
 
 
+def _may_carry_token(address: str) -> bool:
+    """Whether the token may go to ``address`` when a file names it: trusting a host says where,
+    not how, and a file must not turn the user's https into plain http to the same host."""
+    parts = urlsplit(address)
+    if parts.scheme == "https" or _user_vault(address):
+        return True
+    host = parts.hostname or ""
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True, repr=False)
 class VaultTransitKey(MasterKey):
     vault_address: str
@@ -123,6 +141,10 @@ class VaultTransitKey(MasterKey):
         return (Target("hosts", urlsplit(self.vault_address).netloc, builtin=_user_vault(self.vault_address)),)
 
     def _client(self) -> Any:
+        if self.named_by_file and not _may_carry_token(self.vault_address):
+            raise ProviderError(f"the file names {self.vault_address} (plain http): the Vault token would cross the "
+                                "network unencrypted; a file's vault is reached over https, over loopback, or as "
+                                "the user's VAULT_ADDR")
         return _hvac().Client(url=self.vault_address, token=token(), namespace=os.environ.get("VAULT_NAMESPACE"),
                               verify=os.environ.get("VAULT_CACERT") or True, timeout=kms_timeout(),
                               allow_redirects=False)
