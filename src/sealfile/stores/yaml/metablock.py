@@ -81,18 +81,28 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if root.flow_style:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
-    first_key = root.value[0][0] if root.value else root
-    # the first entry starts the mapping (at its '?', if any, even with the key on a later line),
-    # unless an anchor or tag of the mapping's own sits on a line before it
-    entry = root if first_key.start_mark.line == root.start_mark.line or text.startswith(
-        "?", root.start_mark.index) else first_key
-    block = render(mapping, entry.start_mark.column, newline)
+    entry = _first_entry(text, root)
+    first_line = text.rfind("\n", 0, entry) + 1
+    block = render(mapping, entry - first_line, newline)
     if open_block:
-        first_line = text.rfind("\n", 0, entry.start_mark.index) + 1
-        if text[first_line:entry.start_mark.index].strip():
+        if text[first_line:entry].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
     return _at(text, _after_blank_lines(text, _after_last_value(text, root)), block)
+
+
+def _first_entry(text: str, root: Any) -> int:
+    """Where a block mapping's first entry starts: its '?' if it has one (the key may be on a later
+    line), past the anchor and tag of the mapping's own, which may sit on lines before it."""
+    first_key = root.value[0][0] if root.value else root
+    if first_key.start_mark.line == root.start_mark.line:
+        return int(root.start_mark.index)
+    properties = _PROPERTIES.match(text, root.start_mark.index)
+    return properties.end() if properties else int(root.start_mark.index)
+
+
+# anchors and tags (no blanks inside either), each followed by blanks, line breaks and comments
+_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
