@@ -174,6 +174,11 @@ def test_any_string_in_any_style_comes_back_byte_for_byte(values: list[str], sty
     (" k: x\n    #c", "k", "x\n"),                                           # ... with the metadata cut between
     ("a: x\n\nb: 1\n", "a", "kept\n\n"),
     ("a: [x]\n", "a.0", "two\nlines\n"),
+    # before a blank line with a tab only a plain scalar may stand: one is written, tagged if need be
+    ("a: x\n \t\nb: 1\n", "a", "yes"),
+    (" a:\n    null\n  \t\n", "a", "0123"),
+    ("a: x\r\n \t\r\nb: 1\r\n", "a", "two\n\nlines"),
+    ("a:\n  - x\n   \t", "a.0", "on"),
 ])
 def test_a_value_set_afresh_decrypts_to_itself(text: str, keypath: str, value: str, age_key: AgeKey) -> None:
     """A spelling written afresh (no recorded layout) must mean the value where it lands."""
@@ -182,12 +187,14 @@ def test_a_value_set_afresh_decrypts_to_itself(text: str, keypath: str, value: s
         assert _value_at(opened, keypath) == value
 
 
-def test_a_set_whose_spelling_would_not_fit_is_refused(age_key: AgeKey) -> None:
-    """Only a plain value takes in a following line of blanks with a tab; a quoted one is refused
-    where it lands, so the set is refused rather than written undecryptable."""
+@pytest.mark.parametrize("value", ["x\ty", "", "a: b", " x", "two\nlines\n"])
+def test_a_set_whose_spelling_would_not_fit_is_refused(value: str, age_key: AgeKey) -> None:
+    """Only a plain value takes in a following line of blanks with a tab; a value with no plain
+    spelling is refused naming its key path and that line, rather than written undecryptable."""
     sealed = seal(" a:\n    null\n  \t\n", age_key)
-    with pytest.raises(FormatError, match="would not read back"):
-        spliced_set(sealed, "a", "x\ty")
+    with pytest.raises(KeyPathError, match="line 3, blank after this value, holds a tab") as refused:
+        spliced_set(sealed, "a", value)
+    assert refused.value.keypath == "a"
     assert spliced_decrypt(sealed) == " a:\n    null\n  \t\n"
 
 

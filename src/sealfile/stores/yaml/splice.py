@@ -119,14 +119,17 @@ def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
 
 
 def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None,
-                cut: tuple[int, int] = (0, 0)) -> Edit | None:
+                cut: tuple[int, int] = (0, 0), *, tabs: bool = True) -> Edit | None:
     """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
     token was moved); ``None`` when sealfile cannot write it there with certainty. ``cut``: the span
-    the opened text leaves out (the metadata block)."""
+    the opened text leaves out (the metadata block); ``tabs``: whether the text holds a tab at all."""
     value, style = scalar.value, scalar.style
     span = _token_span(text, leaf)
     if span is None:
         return None
+    if tabs and span[2] is None and plain_only_at(text, leaf):
+        plain = yaml_scalars.plain_only(value, leaf.node.start_mark.column, _newline_at(text, leaf.end))
+        return None if plain is None else (leaf.start, leaf.end, plain)
     if style == "|" and isinstance(value, str):
         return None if mapping_indent is None else _block_edit(text, leaf, span, value, mapping_indent, cut)
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
@@ -140,6 +143,33 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
         line_end = text.index("\n", header_end)
         return start, end, rendered + text[header_end:line_end + 1] + text[after:end]
     return start, end, rendered
+
+
+def plain_only_at(text: str, leaf: Leaf) -> bool:
+    """Whether only a plain scalar may stand where ``leaf`` is: in block context, before blank lines
+    one of which holds a tab (libyaml reads them as a plain scalar's trailing space and refuses a
+    tab there after any other token)."""
+    if leaf.flow:
+        return False
+    after = _BLANK_LINES_AFTER.match(text, leaf.end)
+    return after is not None and "\t" in after.group(1)
+
+
+def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
+    """Refuse a new value that cannot be written where ``leaf`` is (naming the line with the tab)."""
+    if plain_only_at(text, leaf) and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
+        line = text.count("\n", 0, text.index("\t", text.index("\n", leaf.end))) + 1
+        raise KeyPathError(f"line {line}, blank after this value, holds a tab, so only a plain scalar may "
+                           "stand here, and the new value has none (it is empty, has a line break or space at "
+                           "an end, or words like ': ' or ' #'); remove the tab from that line",
+                           keypath=format_keypath(leaf.path))
+
+
+_BLANK_LINES_AFTER = re.compile(r"[ \t]*\r?\n((?:[ \t]*\r?\n)*(?:[ \t]+\Z)?)")
+
+
+def _newline_at(text: str, position: int) -> str:
+    return "\r\n" if text.startswith("\r\n", text.find("\n", position) - 1) else "\n"
 
 
 def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int,
