@@ -132,6 +132,22 @@ def test_unset_removes_the_lines_of_the_value(age_key: AgeKey) -> None:
         unset_value(sealed, "b.missing")
 
 
+@pytest.mark.parametrize(("text", "keypath", "value", "plaintext"), [
+    ("a: x\n \t\nb: 1\n", "a", None, "b: 1\n"),
+    ("b: 1\na: x\n \t\n", "c", "yes", 'b: 1\na: x\n \t\nc: "yes"\n'),
+    ("b: 1\na: x\n \t\n", "a", {"q": 1}, "b: 1\na:\n  q: 1\n"),
+    ("a:\n  b: x\n    \t\n  c: y\n", "a.b", ["z"], "a:\n  b:\n  - z\n  c: y\n"),
+    ("a: x\n  \t", "c", 1, "a: x\n  \t\nc: 1"),
+])
+def test_blank_lines_with_a_tab_go_with_the_plain_value_before_them(text: str, keypath: str, value: object,
+                                                                   plaintext: str, age_key: AgeKey) -> None:
+    """libyaml reads them as that value's trailing space and refuses them after anything else, so a
+    new entry goes after them and a removed or restructured value takes them along."""
+    sealed = seal(text, age_key)
+    changed = unset_value(sealed, keypath) if value is None else set_value(sealed, keypath, value)
+    assert decrypt_text(changed) == plaintext
+
+
 def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
     sealed = seal("a: 1\n", age_key)
     with pytest.raises(KeyPathError, match="not a mapping or list"):

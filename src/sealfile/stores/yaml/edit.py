@@ -18,7 +18,7 @@ from sealfile.model.paths import Path, Segment, encode_path, find_key, list_inde
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit, apply_edits
+from sealfile.stores.yaml.splice import Edit, apply_edits, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -132,7 +132,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
     column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
     start = _line_start(text, key_node.start_mark.index if key_node is not None else node.start_mark.index)
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    return start, _after(text, node), _block_entry(key_text, value, column, _layout(text))
+    return start, past_tab_blank_lines(text, _after(text, node)), _block_entry(key_text, value, column, _layout(text))
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -150,6 +150,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         position = _after(text, next(v for k, v in container.value if k is anchor))
     else:
         position = _after(text, container)
+    position = past_tab_blank_lines(text, position)
     column = first.start_mark.column if key is not None else _dash_column(text, first)
     rendered = _block_entry(None if key is None else _key_text(key), value, column, layout)
     if position == len(text) and text and not text.endswith("\n"):
@@ -181,7 +182,7 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             start = before if before >= 0 else start
         return start, end, ""
     start = _line_start(text, key_node.start_mark.index if key_node is not None else _dash(text, node))
-    return start, _after(text, node), ""
+    return start, past_tab_blank_lines(text, _after(text, node)), ""
 
 
 def _after(text: str, node: Any) -> int:

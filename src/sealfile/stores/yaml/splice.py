@@ -165,6 +165,15 @@ def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
                            keypath=format_keypath(leaf.path))
 
 
+def past_tab_blank_lines(text: str, position: int) -> int:
+    """Past the blank lines from ``position`` (a line start) if one holds a tab, else ``position``:
+    libyaml reads them as the trailing space of the plain scalar before them and refuses them after
+    anything else, so what is written or removed there takes them along."""
+    found = _BLANK_LINES.match(text, position)
+    return found.end() if found and "\t" in found.group() else position
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
 _BLANK_LINES_AFTER = re.compile(r"[ \t]*\r?\n((?:[ \t]*\r?\n)*(?:[ \t]+\Z)?)")
 
 
