@@ -148,6 +148,31 @@ def test_blank_lines_with_a_tab_go_with_the_plain_value_before_them(text: str, k
     assert decrypt_text(changed) == plaintext
 
 
+ITEMS = "m:\n  - python: '3.6'  # c\n    env: A\n  - - x\n    - y\n"
+
+
+@pytest.mark.parametrize(("keypath", "value", "plaintext"), [
+    ("m.0.python", None, "m:\n  - env: A\n  - - x\n    - y\n"),
+    ("m.1.0", None, "m:\n  - python: '3.6'  # c\n    env: A\n  - - y\n"),
+    ("m.0.python", {"v": 3}, "m:\n  - python:\n      v: 3\n    env: A\n  - - x\n    - y\n"),
+    ("m.0.python", "two\nlines", "m:\n  - python: |-  # c\n      two\n      lines\n    env: A\n  - - x\n    - y\n"),
+    ("m.1.0", ["z"], "m:\n  - python: '3.6'  # c\n    env: A\n  - -   - z\n    - y\n"),
+    # an item written at its dash's column, not that column plus the emitter's own offset (a new
+    # plain item there read as more of the plain item before it: ['x - z'])
+    ("m.1.2", "z", "m:\n  - python: '3.6'  # c\n    env: A\n  - - x\n    - y\n    - z\n"),
+    ("m.2", {"k": 1}, ITEMS + "  - k: 1\n"),
+    ("m.1", {"k": 1}, "m:\n  - python: '3.6'  # c\n    env: A\n  - k: 1\n"),
+])
+def test_the_first_entry_of_an_item_keeps_its_dash(keypath: str, value: object, plaintext: str,
+                                                   age_key: AgeKey) -> None:
+    """Removing or restructuring the entry on a '- ' line keeps the dash (the item's other entries
+    joined the one before, or the item became a mapping: other data, silently written), and a new
+    or replaced item goes at its list's dash column."""
+    sealed = seal(ITEMS, age_key)
+    changed = unset_value(sealed, keypath) if value is None else set_value(sealed, keypath, value)
+    assert decrypt_text(changed) == plaintext
+
+
 def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
     sealed = seal("a: 1\n", age_key)
     with pytest.raises(KeyPathError, match="not a mapping or list"):

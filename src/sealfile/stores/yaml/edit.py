@@ -130,9 +130,13 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
         rendered = _flow(value) if flow else _scalar(value)
         return start, end, (" " if start == end else "") + rendered
     column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
-    start = _line_start(text, key_node.start_mark.index if key_node is not None else node.start_mark.index)
+    first = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    start = _line_start(text, first)
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    return start, past_tab_blank_lines(text, _after(text, node)), _block_entry(key_text, value, column, _layout(text))
+    entry = _block_entry(key_text, value, column, _layout(text))
+    if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
+        start, entry = first, entry[column:]
+    return start, past_tab_blank_lines(text, _after(text, node)), entry
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -181,8 +185,23 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             before = text.rfind(",", parent.start_mark.index, start)
             start = before if before >= 0 else start
         return start, end, ""
-    start = _line_start(text, key_node.start_mark.index if key_node is not None else _dash(text, node))
+    first_start = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    start = _line_start(text, first_start)
+    following = _following(text, parent, node)
+    if text[start:first_start].strip() and following is not None:
+        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
+        return first_start, following, ""
     return start, past_tab_blank_lines(text, _after(text, node)), ""
+
+
+def _following(text: str, parent: Any, node: Any) -> int | None:
+    """Where the entry after ``node``'s starts in the block collection ``parent`` (``None``: it is the last)."""
+    if isinstance(parent, MappingNode):
+        keys = [key for key, value in parent.value]
+        index = next(i for i, (_, value) in enumerate(parent.value) if value is node) + 1
+        return int(keys[index].start_mark.index) if index < len(keys) else None
+    index = next(i for i, item in enumerate(parent.value) if item is node) + 1
+    return _dash(text, parent.value[index]) if index < len(parent.value) else None
 
 
 def _after(text: str, node: Any) -> int:
@@ -243,6 +262,9 @@ def _block_entry(key_text: str | None, value: Any, column: int, layout: Layout) 
     lines = stream.getvalue().splitlines(keepends=True)
     if key_text is not None:
         lines[0] = key_text + lines[0][len(marker):]
+    else:  # the emitter indents its own dash by the offset; here the dash goes at ``column`` itself
+        offset = " " * (len(lines[0]) - len(lines[0].lstrip(" ")))
+        lines = [line[len(offset):] if line.startswith(offset) else line for line in lines]
     pad = " " * column
     return "".join(pad + line if line.strip() else line for line in lines)
 
