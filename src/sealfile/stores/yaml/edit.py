@@ -16,6 +16,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml.intended import changed_tree, checked
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.splice import Edit, apply_edits, past_tab_blank_lines
@@ -32,14 +33,19 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return apply_edits(text, [_replace(text, scanned, path, value)])
+        return checked(apply_edits(text, [_replace(text, scanned, path, value)]),
+                       changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
     first = missing[0]
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+    changed = apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+    if anchor is not None:  # a key placed among others: their order is the caller's to check
+        return changed
+    return checked(changed, changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
+                                         else node.__setitem__(key, value)), keypath)
 
 
 def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
@@ -62,9 +68,11 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
     if len(parent.value) == 1:
         if len(path) == 1 or (scanned.multi and len(path) == 2):
             raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
-        return apply_edits(text, [_replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])])
-    node, key_node, _ = _node_at(scanned, path)
-    return apply_edits(text, [_remove(text, parent, node, key_node)])
+        edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
+    else:
+        edit = _remove(text, parent, *_node_at(scanned, path)[:2])
+    return checked(apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
+                                                           lambda node: node.__delitem__(path[-1])), keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
