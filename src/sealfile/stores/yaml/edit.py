@@ -7,15 +7,13 @@ indentation the file uses there); every other byte stays. Key paths resolve as e
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
-from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml import entries
 from sealfile.stores.yaml.intended import changed_tree, checked
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
@@ -135,13 +133,13 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
     flow = _in_flow(scanned, path)
     single = not isinstance(value, (dict, list)) and "\n" not in str(value)
     if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
-        rendered = _flow(value) if flow else _scalar(value)
+        rendered = entries.flow(value) if flow else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
     column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
     first = key_node.start_mark.index if key_node is not None else _dash(text, node)
     start = _line_start(text, first)
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    entry = _block_entry(key_text, value, column, _layout(text))
+    entry = entries.block_entry(key_text, value, column, _layout(text))
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
     return start, past_tab_blank_lines(text, _after(text, node)), entry
@@ -164,14 +162,14 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         position = _after(text, container)
     position = past_tab_blank_lines(text, position)
     column = first.start_mark.column if key is not None else _dash_column(text, first)
-    rendered = _block_entry(None if key is None else _key_text(key), value, column, layout)
+    rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout)
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 
 
 def _add_flow(container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
-    entry = _flow(value) if key is None else f"{_key_text(key)}: {_flow(value)}"
+    entry = entries.flow(value) if key is None else f"{entries.key_text(key)}: {entries.flow(value)}"
     if anchor is FIRST and container.value:
         position = container.value[0][0].start_mark.index
         return position, position, entry + ", "
@@ -235,59 +233,3 @@ def _dash(text: str, node: Any) -> int:
 def _dash_column(text: str, node: Any) -> int:
     dash = _dash(text, node)
     return dash - _line_start(text, dash)
-
-
-def _key_text(key: Segment) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, int):
-        return str(key)
-    return _scalar(key)
-
-
-def _scalar(value: Any) -> str:
-    rendered = yaml_scalars.inline(value, None, flow=False)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
-
-
-def _flow(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key_text(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(item) for item in value) + "]"
-    rendered = yaml_scalars.inline(value, None, flow=True)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
-
-
-def _block_entry(key_text: str | None, value: Any, column: int, layout: Layout) -> str:
-    """``key: value`` (or ``- value``) as block lines at ``column``, ending with a line break."""
-    yaml = YAML(typ="rt")
-    yaml.width = 1 << 30
-    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
-    stream = io.StringIO()
-    marker = "sealfile_new_key_marker"  # a plain key the emitter writes as is, then swapped for the real one
-    yaml.dump([_literal(value)] if key_text is None else {marker: _literal(value)}, stream)
-    lines = stream.getvalue().splitlines(keepends=True)
-    if key_text is not None:
-        lines[0] = key_text + lines[0][len(marker):]
-    else:  # the emitter indents its own dash by the offset; here the dash goes at ``column`` itself
-        offset = " " * (len(lines[0]) - len(lines[0].lstrip(" ")))
-        lines = [line[len(offset):] if line.startswith(offset) else line for line in lines]
-    pad = " " * column
-    return "".join(pad + line if line.strip() else line for line in lines)
-
-
-def _literal(value: Any) -> Any:
-    """``value`` with the styles sealfile writes: a multi-line string as a literal block, a string
-    that cannot be plain (or that YAML 1.1 readers would read as ``on`` → true) double-quoted."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-
-    if isinstance(value, dict):
-        return {_literal(key) if isinstance(key, str) else key: _literal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_literal(item) for item in value]
-    if isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
-        return LiteralScalarString(value)
-    if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
-        return DoubleQuotedScalarString(value)
-    return value
