@@ -173,6 +173,18 @@ def test_the_first_entry_of_an_item_keeps_its_dash(keypath: str, value: object, 
     assert decrypt_text(changed) == plaintext
 
 
+@pytest.mark.parametrize(("text", "keypath", "plaintext"), [
+    ("c:\n    d: 1\n    # note\ne: 2\n", "c", 'c: "two\\nlines\\n"\n    # note\ne: 2\n'),
+    ("a:\n  b: 1\n      # note\n", "a.x", 'a:\n  b: 1\n  x: "two\\nlines\\n"\n      # note\n'),
+])
+def test_a_multi_line_string_that_a_comment_would_join_is_double_quoted(text: str, keypath: str, plaintext: str,
+                                                                        age_key: AgeKey) -> None:
+    """A literal block written before a comment indented under it takes the comment in as text
+    (of a value that may be a secret); there the string is written on one line instead."""
+    changed = set_value(seal(text, age_key), keypath, "two\nlines\n")
+    assert decrypt_text(changed) == plaintext
+
+
 def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
     sealed = seal("a: 1\n", age_key)
     with pytest.raises(KeyPathError, match="not a mapping or list"):

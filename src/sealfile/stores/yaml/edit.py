@@ -7,6 +7,7 @@ indentation the file uses there); every other byte stays. Key paths resolve as e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
@@ -31,19 +32,28 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return checked(apply_edits(text, [_replace(text, scanned, path, value)]),
-                       changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
+        return _fitting(lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
+                        changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
     first = missing[0]
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    changed = apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
     if anchor is not None:  # a key placed among others: their order is the caller's to check
-        return changed
-    return checked(changed, changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
-                                         else node.__setitem__(key, value)), keypath)
+        return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, _layout(text), None, blocks)]),
+                    changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
+                                 else node.__setitem__(key, value)), keypath)
+
+
+def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
+    """The edit with multi-line strings as literal blocks; where a block would take in the lines
+    after it (a comment indented under it), with every string on one line, double-quoted."""
+    try:
+        return checked(edited(True), intended, keypath)
+    except KeyPathError:
+        return checked(edited(False), intended, keypath)
 
 
 def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
@@ -128,7 +138,7 @@ def _container(scanned: Scan, path: Path) -> Any:
     return None if found is None else found[1]
 
 
-def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
+def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = True) -> Edit:
     node, key_node, (start, end) = _node_at(scanned, path)
     flow = _in_flow(scanned, path)
     single = not isinstance(value, (dict, list)) and "\n" not in str(value)
@@ -139,7 +149,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
     first = key_node.start_mark.index if key_node is not None else _dash(text, node)
     start = _line_start(text, first)
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    entry = entries.block_entry(key_text, value, column, _layout(text))
+    entry = entries.block_entry(key_text, value, column, _layout(text), blocks=blocks)
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
     return start, past_tab_blank_lines(text, _after(text, node)), entry
@@ -150,7 +160,8 @@ def _in_flow(scanned: Scan, path: Path) -> bool:
     return any(getattr(_container(scanned, path[:i]), "flow_style", False) for i in range(len(path)))
 
 
-def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None) -> Edit:
+def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None,
+         blocks: bool = True) -> Edit:
     if container.flow_style or not container.value:
         return _add_flow(container, key, value, anchor)
     first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
@@ -162,7 +173,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         position = _after(text, container)
     position = past_tab_blank_lines(text, position)
     column = first.start_mark.column if key is not None else _dash_column(text, first)
-    rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout)
+    rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
