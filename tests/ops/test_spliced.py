@@ -185,6 +185,12 @@ def test_a_multi_line_string_that_a_comment_would_join_is_double_quoted(text: st
     assert decrypt_text(changed) == plaintext
 
 
+def test_unset_takes_the_comments_indented_under_the_entry_along(age_key: AgeKey) -> None:
+    """Left after a literal block, a comment indented under the removed entry became the block's text."""
+    sealed = seal("a: |\n  x\nb:\n  c: 1\n  # under b\n# top\nd: 1\n", age_key)
+    assert decrypt_text(unset_value(sealed, "b")) == "a: |\n  x\n# top\nd: 1\n"
+
+
 def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
     sealed = seal("a: 1\n", age_key)
     with pytest.raises(KeyPathError, match="not a mapping or list"):

@@ -208,7 +208,20 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
-    return start, past_tab_blank_lines(text, _after(text, node)), ""
+    end = past_tab_blank_lines(text, _after(text, node))
+    return start, _past_comments_under(text, end, first_start - start), ""
+
+
+def _past_comments_under(text: str, position: int, column: int) -> int:
+    """Past the comment lines from ``position`` on indented deeper than ``column``: they sit inside
+    the entry removed, and after the value before it (a block scalar) they would become its text."""
+    while position < len(text):
+        line_end = text.find("\n", position) + 1 or len(text)
+        words = text[position:line_end].lstrip(" ")
+        if not words.startswith("#") or line_end - position - len(words) <= column:
+            break
+        position = line_end
+    return position
 
 
 def _following(text: str, parent: Any, node: Any) -> int | None:
