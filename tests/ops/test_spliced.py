@@ -138,6 +138,7 @@ def test_unset_removes_the_lines_of_the_value(age_key: AgeKey) -> None:
     ("b: 1\na: x\n \t\n", "a", {"q": 1}, "b: 1\na:\n  q: 1\n"),
     ("a:\n  b: x\n    \t\n  c: y\n", "a.b", ["z"], "a:\n  b:\n  - z\n  c: y\n"),
     ("a: x\n  \t", "c", 1, "a: x\n  \t\nc: 1"),
+    ("b: 1\na: x\n  \t# c\n", "c", "yes", 'b: 1\na: x\n  \t# c\nc: "yes"\n'),
 ])
 def test_blank_lines_with_a_tab_go_with_the_plain_value_before_them(text: str, keypath: str, value: object,
                                                                    plaintext: str, age_key: AgeKey) -> None:
@@ -238,6 +239,7 @@ def test_any_string_in_any_style_comes_back_byte_for_byte(values: list[str], sty
     (" a:\n    null\n  \t\n", "a", "0123"),
     ("a: x\r\n \t\r\nb: 1\r\n", "a", "two\n\nlines"),
     ("a:\n  - x\n   \t", "a.0", "on"),
+    ("a: x\n  \t# c\nb: 1\n", "a", "yes"),
 ])
 def test_a_value_set_afresh_decrypts_to_itself(text: str, keypath: str, value: str, age_key: AgeKey) -> None:
     """A spelling written afresh (no recorded layout) must mean the value where it lands."""
@@ -251,7 +253,7 @@ def test_a_set_whose_spelling_would_not_fit_is_refused(value: str, age_key: AgeK
     """Only a plain value takes in a following line of blanks with a tab; a value with no plain
     spelling is refused naming its key path and that line, rather than written undecryptable."""
     sealed = seal(" a:\n    null\n  \t\n", age_key)
-    with pytest.raises(KeyPathError, match="line 3, blank after this value, holds a tab") as refused:
+    with pytest.raises(KeyPathError, match="line 3, after this value, has a tab before its text") as refused:
         spliced_set(sealed, "a", value)
     assert refused.value.keypath == "a"
     assert spliced_decrypt(sealed) == " a:\n    null\n  \t\n"

@@ -210,6 +210,8 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     " ? a\n : |\n  x",
     "a: x\n \t\n",          # a blank line with a tab: the metadata goes after it
     "a: x\n\n \t",
+    "a: x\n  \t# c\n",      # ... and so does a comment line with a tab before its text
+    "a: x\n\n  \t #c\n# d",
     "a: ''#c\n",             # libyaml: a comment right after a quoted value (the token stays quoted)
     'a: "x"#c\nb: 1\n',
     "?\n  k\n: v\nb: 2\n",  # the key on the line after its '?': the metadata goes at the '?' column

@@ -27,7 +27,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit
+from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
 
@@ -125,10 +125,11 @@ def _at(text: str, position: int, block: str) -> Edit:
 
 
 def _after_blank_lines(text: str, position: int) -> int:
-    """Past the lines holding only spaces and tabs from ``position`` on: after the block, one with a
-    tab left of the block's indentation would be read as a tab in the indentation of its last value."""
+    """Past the lines holding only spaces and tabs from ``position`` on, and the comment lines among
+    them if one has a tab before its text: after the block, a tab left of the block's indentation
+    would be read as a tab in the indentation of its last value."""
     found = _BLANK_LINES.match(text, position)
-    return found.end() if found else position
+    return past_tab_blank_lines(text, found.end() if found else position)
 
 
 _BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")

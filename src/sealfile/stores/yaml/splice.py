@@ -146,35 +146,48 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
 
 
 def plain_only_at(text: str, leaf: Leaf) -> bool:
-    """Whether only a plain scalar may stand where ``leaf`` is: in block context, before blank lines
-    one of which holds a tab (libyaml reads them as a plain scalar's trailing space and refuses a
-    tab there after any other token)."""
-    if leaf.flow:
-        return False
-    after = _BLANK_LINES_AFTER.match(text, leaf.end)
-    return after is not None and "\t" in after.group(1)
+    """Whether only a plain scalar may stand where ``leaf`` is: in block context, before blank or
+    comment lines one of which has a tab before its text (libyaml reads them as a plain scalar's
+    trailing space and refuses a tab there after any other token)."""
+    return not leaf.flow and _tab_line_after(text, leaf.end) is not None
+
+
+def _tab_line_after(text: str, end: int) -> int | None:
+    """Where the first blank or comment line after the line of ``end`` with a tab before its text starts."""
+    rest = _REST_OF_LINE.match(text, end)
+    if rest is None:
+        return None
+    tab = _TAB_INDENTED.search(_quiet_lines(text, rest.end()))
+    return None if tab is None else rest.end() + tab.start()
 
 
 def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
     """Refuse a new value that cannot be written where ``leaf`` is (naming the line with the tab)."""
-    if plain_only_at(text, leaf) and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
-        line = text.count("\n", 0, text.index("\t", text.index("\n", leaf.end))) + 1
-        raise KeyPathError(f"line {line}, blank after this value, holds a tab, so only a plain scalar may "
-                           "stand here, and the new value has none (it is empty, has a line break or space at "
-                           "an end, or words like ': ' or ' #'); remove the tab from that line",
-                           keypath=format_keypath(leaf.path))
+    tab_line = None if leaf.flow else _tab_line_after(text, leaf.end)
+    if tab_line is not None and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
+        raise KeyPathError(f"line {text.count(chr(10), 0, tab_line) + 1}, after this value, has a tab before "
+                           "its text, so only a plain scalar may stand here, and the new value has none (it is "
+                           "empty, has a line break or space at an end, or words like ': ' or ' #'); remove "
+                           "the tab from that line", keypath=format_keypath(leaf.path))
 
 
 def past_tab_blank_lines(text: str, position: int) -> int:
-    """Past the blank lines from ``position`` (a line start) if one holds a tab, else ``position``:
-    libyaml reads them as the trailing space of the plain scalar before them and refuses them after
-    anything else, so what is written or removed there takes them along."""
-    found = _BLANK_LINES.match(text, position)
-    return found.end() if found and "\t" in found.group() else position
+    """Past the blank and comment lines from ``position`` (a line start) if one has a tab before its
+    text, else ``position``: libyaml reads them as the trailing space of the plain scalar before them
+    and refuses them after anything else, so what is written or removed there takes them along."""
+    found = _quiet_lines(text, position)
+    return position + len(found) if _TAB_INDENTED.search(found) else position
 
 
-_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
-_BLANK_LINES_AFTER = re.compile(r"[ \t]*\r?\n((?:[ \t]*\r?\n)*(?:[ \t]+\Z)?)")
+def _quiet_lines(text: str, position: int) -> str:
+    found = _QUIET_LINES.match(text, position)
+    return found.group() if found else ""
+
+
+_REST_OF_LINE = re.compile(r"[ \t]*\r?\n")
+# blank and comment-only lines (the last one may lack its line break)
+_QUIET_LINES = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+_TAB_INDENTED = re.compile(r"^ *\t", re.MULTILINE)
 
 
 def _newline_at(text: str, position: int) -> str:
