@@ -192,6 +192,19 @@ def test_unset_takes_the_comments_indented_under_the_entry_along(age_key: AgeKey
     assert decrypt_text(unset_value(sealed, "b")) == "a: |\n  x\n# top\nd: 1\n"
 
 
+@pytest.mark.parametrize(("keypath", "value", "plaintext"), [
+    ("a.0", {"k": 1}, "a:\n- k: 1\n- y\n"),
+    ("a.0", None, "a:\n- y\n"),
+    ("a.1", {"k": 1}, "a:\n- # note-1\n  x: 1\n- k: 1\n"),
+])
+def test_an_item_whose_text_starts_below_its_dash(keypath: str, value: object, plaintext: str,
+                                                  age_key: AgeKey) -> None:
+    """The item's '-' is found on the line above (past a comment holding a '-' of its own)."""
+    sealed = seal("a:\n- # note-1\n  x: 1\n- y\n", age_key)
+    changed = unset_value(sealed, keypath) if value is None else set_value(sealed, keypath, value)
+    assert decrypt_text(changed) == plaintext
+
+
 def test_a_path_through_a_scalar_is_an_error(age_key: AgeKey) -> None:
     sealed = seal("a: 1\n", age_key)
     with pytest.raises(KeyPathError, match="not a mapping or list"):

@@ -7,6 +7,7 @@ indentation the file uses there); every other byte stays. Key paths resolve as e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -251,7 +252,20 @@ def _line_start(text: str, index: int) -> int:
 
 
 def _dash(text: str, node: Any) -> int:
-    return text.rfind("-", _line_start(text, node.start_mark.index), node.start_mark.index)
+    """The '-' of the block sequence item ``node``: on its line, or on a line above it (``-`` alone, or
+    with a comment) when the item's text starts on the next line."""
+    end = int(node.start_mark.index)
+    start = _line_start(text, end)
+    found = text.rfind("-", start, end)
+    while found < 0 and start > 0:
+        end = start - 1
+        start = _line_start(text, end)
+        comment = _COMMENT.search(text, start, end)
+        found = text.rfind("-", start, comment.start() if comment else end)
+    return found
+
+
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
 
 
 def _dash_column(text: str, node: Any) -> int:
