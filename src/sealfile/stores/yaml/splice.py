@@ -166,9 +166,9 @@ def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
     tab_line = None if leaf.flow else _tab_line_after(text, leaf.end)
     if tab_line is not None and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
         raise KeyPathError(f"line {text.count(chr(10), 0, tab_line) + 1}, after this value, has a tab before "
-                           "its text, so only a plain scalar may stand here, and the new value has none (it is "
-                           "empty, has a line break or space at an end, or words like ': ' or ' #'); remove "
-                           "the tab from that line", keypath=format_keypath(leaf.path))
+                           "its text, so only a plain scalar may stand here, and the new value has none (empty, a "
+                           "space or line break at an end, an indicator first like '%' or '- ', or ': ' or ' #' "
+                           "inside); remove the tab from that line", keypath=format_keypath(leaf.path))
 
 
 def past_tab_blank_lines(text: str, position: int) -> int:
