@@ -34,7 +34,7 @@ from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
-from sealfile.stores.yaml.splice import Edit, replace_token_edit
+from sealfile.stores.yaml.splice import Edit, refuse_unfit, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
@@ -182,12 +182,12 @@ class SplicedOpen(OpenDocument):
         leaf = None if isinstance(value, (dict, list)) else self._encrypted_leaf(keypath)
         if leaf is None:
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
-        cipher = ValueCipher(self._data_key)
-        previous = cipher.open_payload(leaf.encoded_path, leaf.value, leaf.path)
+        previous = ValueCipher(self._data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path)
         old = decode_scalar(unpack_payload(previous)[0])
         if same_value(old.value, value):
             return False
         scalar = styled_for(value, old)
+        refuse_unfit(self._sealed.body, leaf, scalar.value)
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index = self._sealed.scan.leaves.index(leaf)
         expected = self.data()

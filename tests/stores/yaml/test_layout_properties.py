@@ -210,6 +210,8 @@ def test_a_stream_ending_in_an_open_block_scalar_gets_the_metadata_first(text: s
     " ? a\n : |\n  x",
     "a: x\n \t\n",          # a blank line with a tab: the metadata goes after it
     "a: x\n\n \t",
+    "a: x\n  \t# c\n",      # ... and so does a comment line with a tab before its text
+    "a: x\n\n  \t #c\n# d",
     "a: ''#c\n",             # libyaml: a comment right after a quoted value (the token stays quoted)
     'a: "x"#c\nb: 1\n',
     "?\n  k\n: v\nb: 2\n",  # the key on the line after its '?': the metadata goes at the '?' column
@@ -228,12 +230,17 @@ def test_shapes_a_plain_token_would_break_come_back(text: str, age_key: AgeKey) 
     "    &root\n   a: 1\n",
     "!!map\n  a: x\n",
     "&root\n  a: |\n    x",
+    "&root\n?\n  a\n: v\n",          # and its first key explicit: the metadata goes at the '?' column
+    "&root\n? a\n: v\nb: 1",
+    "!!map\n?\n  a\n: v\n",
+    "--- &root !!map # c\n\n  # d\n ? a\n : v\n",
+    "&root\r\n?\r\n  a\r\n: |\r\n  v",
 ])
 def test_a_top_level_mapping_with_an_anchor_or_tag_on_its_own_line(text: str, age_key: AgeKey) -> None:
     """The metadata is written at its keys' column, not the anchor's (which made the result unreadable)."""
     sealed = seal(text, age_key)
     assert spliced_decrypt(sealed) == general_decrypt(sealed) == text
-    assert scan(decrypt_text(set_value(sealed, "a", "changed"))).tree == {"a": "changed"}
+    assert scan(decrypt_text(set_value(sealed, "a", "changed"))).tree == {**scan(text).tree, "a": "changed"}
 
 
 def test_a_stream_with_directives_ending_in_an_open_block_scalar_is_refused(age_key: AgeKey) -> None:

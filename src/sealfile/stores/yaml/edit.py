@@ -7,18 +7,19 @@ indentation the file uses there); every other byte stays. Key paths resolve as e
 
 from __future__ import annotations
 
-import io
+import re
+from collections.abc import Callable
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
-from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml import entries
+from sealfile.stores.yaml.intended import changed_tree, checked
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit, apply_edits
+from sealfile.stores.yaml.splice import Edit, apply_edits, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -32,14 +33,28 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return apply_edits(text, [_replace(text, scanned, path, value)])
+        return _fitting(lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
+                        changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
     first = missing[0]
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+    if anchor is not None:  # a key placed among others: their order is the caller's to check
+        return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
+    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, _layout(text), None, blocks)]),
+                    changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
+                                 else node.__setitem__(key, value)), keypath)
+
+
+def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
+    """The edit with multi-line strings as literal blocks; where a block would take in the lines
+    after it (a comment indented under it), with every string on one line, double-quoted."""
+    try:
+        return checked(edited(True), intended, keypath)
+    except KeyPathError:
+        return checked(edited(False), intended, keypath)
 
 
 def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
@@ -62,9 +77,11 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
     if len(parent.value) == 1:
         if len(path) == 1 or (scanned.multi and len(path) == 2):
             raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
-        return apply_edits(text, [_replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])])
-    node, key_node, _ = _node_at(scanned, path)
-    return apply_edits(text, [_remove(text, parent, node, key_node)])
+        edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
+    else:
+        edit = _remove(text, parent, *_node_at(scanned, path)[:2])
+    return checked(apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
+                                                           lambda node: node.__delitem__(path[-1])), keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
@@ -122,17 +139,21 @@ def _container(scanned: Scan, path: Path) -> Any:
     return None if found is None else found[1]
 
 
-def _replace(text: str, scanned: Scan, path: Path, value: Any) -> Edit:
+def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = True) -> Edit:
     node, key_node, (start, end) = _node_at(scanned, path)
     flow = _in_flow(scanned, path)
     single = not isinstance(value, (dict, list)) and "\n" not in str(value)
     if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
-        rendered = _flow(value) if flow else _scalar(value)
+        rendered = entries.flow(value) if flow else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
     column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
-    start = _line_start(text, key_node.start_mark.index if key_node is not None else node.start_mark.index)
+    first = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    start = _line_start(text, first)
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    return start, _after(text, node), _block_entry(key_text, value, column, _layout(text))
+    entry = entries.block_entry(key_text, value, column, _layout(text), blocks=blocks)
+    if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
+        start, entry = first, entry[column:]
+    return start, past_tab_blank_lines(text, _after(text, node)), entry
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -140,7 +161,8 @@ def _in_flow(scanned: Scan, path: Path) -> bool:
     return any(getattr(_container(scanned, path[:i]), "flow_style", False) for i in range(len(path)))
 
 
-def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None) -> Edit:
+def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None,
+         blocks: bool = True) -> Edit:
     if container.flow_style or not container.value:
         return _add_flow(container, key, value, anchor)
     first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
@@ -150,15 +172,16 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         position = _after(text, next(v for k, v in container.value if k is anchor))
     else:
         position = _after(text, container)
+    position = past_tab_blank_lines(text, position)
     column = first.start_mark.column if key is not None else _dash_column(text, first)
-    rendered = _block_entry(None if key is None else _key_text(key), value, column, layout)
+    rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 
 
 def _add_flow(container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
-    entry = _flow(value) if key is None else f"{_key_text(key)}: {_flow(value)}"
+    entry = entries.flow(value) if key is None else f"{entries.key_text(key)}: {entries.flow(value)}"
     if anchor is FIRST and container.value:
         position = container.value[0][0].start_mark.index
         return position, position, entry + ", "
@@ -180,8 +203,36 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             before = text.rfind(",", parent.start_mark.index, start)
             start = before if before >= 0 else start
         return start, end, ""
-    start = _line_start(text, key_node.start_mark.index if key_node is not None else _dash(text, node))
-    return start, _after(text, node), ""
+    first_start = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    start = _line_start(text, first_start)
+    following = _following(text, parent, node)
+    if text[start:first_start].strip() and following is not None:
+        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
+        return first_start, following, ""
+    end = past_tab_blank_lines(text, _after(text, node))
+    return start, _past_comments_under(text, end, first_start - start), ""
+
+
+def _past_comments_under(text: str, position: int, column: int) -> int:
+    """Past the comment lines from ``position`` on indented deeper than ``column``: they sit inside
+    the entry removed, and after the value before it (a block scalar) they would become its text."""
+    while position < len(text):
+        line_end = text.find("\n", position) + 1 or len(text)
+        words = text[position:line_end].lstrip(" ")
+        if not words.startswith("#") or line_end - position - len(words) <= column:
+            break
+        position = line_end
+    return position
+
+
+def _following(text: str, parent: Any, node: Any) -> int | None:
+    """Where the entry after ``node``'s starts in the block collection ``parent`` (``None``: it is the last)."""
+    if isinstance(parent, MappingNode):
+        keys = [key for key, value in parent.value]
+        index = next(i for i, (_, value) in enumerate(parent.value) if value is node) + 1
+        return int(keys[index].start_mark.index) if index < len(keys) else None
+    index = next(i for i, item in enumerate(parent.value) if item is node) + 1
+    return _dash(text, parent.value[index]) if index < len(parent.value) else None
 
 
 def _after(text: str, node: Any) -> int:
@@ -201,62 +252,22 @@ def _line_start(text: str, index: int) -> int:
 
 
 def _dash(text: str, node: Any) -> int:
-    return text.rfind("-", _line_start(text, node.start_mark.index), node.start_mark.index)
+    """The '-' of the block sequence item ``node``: on its line, or on a line above it (``-`` alone, or
+    with a comment) when the item's text starts on the next line."""
+    end = int(node.start_mark.index)
+    start = _line_start(text, end)
+    found = text.rfind("-", start, end)
+    while found < 0 and start > 0:
+        end = start - 1
+        start = _line_start(text, end)
+        comment = _COMMENT.search(text, start, end)
+        found = text.rfind("-", start, comment.start() if comment else end)
+    return found
+
+
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
 
 
 def _dash_column(text: str, node: Any) -> int:
     dash = _dash(text, node)
     return dash - _line_start(text, dash)
-
-
-def _key_text(key: Segment) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, int):
-        return str(key)
-    return _scalar(key)
-
-
-def _scalar(value: Any) -> str:
-    rendered = yaml_scalars.inline(value, None, flow=False)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
-
-
-def _flow(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_key_text(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(item) for item in value) + "]"
-    rendered = yaml_scalars.inline(value, None, flow=True)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
-
-
-def _block_entry(key_text: str | None, value: Any, column: int, layout: Layout) -> str:
-    """``key: value`` (or ``- value``) as block lines at ``column``, ending with a line break."""
-    yaml = YAML(typ="rt")
-    yaml.width = 1 << 30
-    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
-    stream = io.StringIO()
-    marker = "sealfile_new_key_marker"  # a plain key the emitter writes as is, then swapped for the real one
-    yaml.dump([_literal(value)] if key_text is None else {marker: _literal(value)}, stream)
-    lines = stream.getvalue().splitlines(keepends=True)
-    if key_text is not None:
-        lines[0] = key_text + lines[0][len(marker):]
-    pad = " " * column
-    return "".join(pad + line if line.strip() else line for line in lines)
-
-
-def _literal(value: Any) -> Any:
-    """``value`` with the styles sealfile writes: a multi-line string as a literal block, a string
-    that cannot be plain (or that YAML 1.1 readers would read as ``on`` → true) double-quoted."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-
-    if isinstance(value, dict):
-        return {_literal(key) if isinstance(key, str) else key: _literal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_literal(item) for item in value]
-    if isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
-        return LiteralScalarString(value)
-    if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
-        return DoubleQuotedScalarString(value)
-    return value

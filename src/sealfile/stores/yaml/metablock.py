@@ -27,7 +27,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit
+from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
 
@@ -81,18 +81,28 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if root.flow_style:
         raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
                           "top level in block style (or name the file .json)")
-    first_key = root.value[0][0] if root.value else root
-    # the first entry starts the mapping (at its '?', if any, even with the key on a later line),
-    # unless an anchor or tag of the mapping's own sits on a line before it
-    entry = root if first_key.start_mark.line == root.start_mark.line or text.startswith(
-        "?", root.start_mark.index) else first_key
-    block = render(mapping, entry.start_mark.column, newline)
+    entry = _first_entry(text, root)
+    first_line = text.rfind("\n", 0, entry) + 1
+    block = render(mapping, entry - first_line, newline)
     if open_block:
-        first_line = text.rfind("\n", 0, entry.start_mark.index) + 1
-        if text[first_line:entry.start_mark.index].strip():
+        if text[first_line:entry].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
     return _at(text, _after_blank_lines(text, _after_last_value(text, root)), block)
+
+
+def _first_entry(text: str, root: Any) -> int:
+    """Where a block mapping's first entry starts: its '?' if it has one (the key may be on a later
+    line), past the anchor and tag of the mapping's own, which may sit on lines before it."""
+    first_key = root.value[0][0] if root.value else root
+    if first_key.start_mark.line == root.start_mark.line:
+        return int(root.start_mark.index)
+    properties = _PROPERTIES.match(text, root.start_mark.index)
+    return properties.end() if properties else int(root.start_mark.index)
+
+
+# anchors and tags (no blanks inside either), each followed by blanks, line breaks and comments
+_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
@@ -115,10 +125,11 @@ def _at(text: str, position: int, block: str) -> Edit:
 
 
 def _after_blank_lines(text: str, position: int) -> int:
-    """Past the lines holding only spaces and tabs from ``position`` on: after the block, one with a
-    tab left of the block's indentation would be read as a tab in the indentation of its last value."""
+    """Past the lines holding only spaces and tabs from ``position`` on, and the comment lines among
+    them if one has a tab before its text: after the block, a tab left of the block's indentation
+    would be read as a tab in the indentation of its last value."""
     found = _BLANK_LINES.match(text, position)
-    return found.end() if found else position
+    return past_tab_blank_lines(text, found.end() if found else position)
 
 
 _BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")

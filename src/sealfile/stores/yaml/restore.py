@@ -38,7 +38,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
             mapping_indent = _mapping_indent(text)
-        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent, cut[:2])
+        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent, cut[:2], tabs=tabs)
         if edit is None:
             edit, exact = _double_quoted(leaf, scalar), False
         edits.append(edit)

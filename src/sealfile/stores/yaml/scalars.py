@@ -102,6 +102,33 @@ def yaml_11_tag(plain: str) -> str:
     return tag_text(_resolver_11.resolve(ScalarNode, plain, (True, False)))
 
 
+def plain_only(value: Any, indent: int, newline: str) -> str | None:
+    """``value`` as a plain scalar, for the one place only a plain scalar may stand: before a blank
+    line holding a tab (libyaml reads that line as the plain scalar's trailing space, and refuses it
+    after any other token). Words that mean another type get ``!!str``; a multi-line string is
+    folded over blank lines, its later lines at column ``indent``. ``None`` when there is no such
+    spelling: an empty string, or a line break, space or tab at either end of a line."""
+    if value is None:
+        return "null"
+    if not isinstance(value, str):
+        rendered = inline(value, None, flow=False)
+        return rendered if rendered and rendered[0] not in "\"'" else None
+    words = value.split("\n")
+    if not words[0] or not words[-1] or not all(_plain_words(line) for line in words if line):
+        return None
+    pad = " " * indent
+    # folding: n breaks in the value are n + 1 in the text, the last one before the next words
+    text = words[0] + "".join(newline + (newline + pad + line if line else "") for line in words[1:])
+    typed = implicit_tag(value) != STR_TAG or yaml_11_tag(value) != STR_TAG
+    return "!!str " + text if typed else text
+
+
+def _plain_words(line: str) -> bool:
+    return line.isprintable() and line.strip(" ") == line and (
+        (line[0] not in _INDICATORS and line[-1] != ":" and ": " not in line and " #" not in line)
+        or _emitter_allows_plain(line, False))
+
+
 def _emitter_allows_plain(value: str, flow: bool) -> bool:
     try:
         analysis = _emitter.analyze_scalar(value)

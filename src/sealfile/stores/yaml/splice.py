@@ -119,14 +119,17 @@ def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
 
 
 def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None,
-                cut: tuple[int, int] = (0, 0)) -> Edit | None:
+                cut: tuple[int, int] = (0, 0), *, tabs: bool = True) -> Edit | None:
     """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
     token was moved); ``None`` when sealfile cannot write it there with certainty. ``cut``: the span
-    the opened text leaves out (the metadata block)."""
+    the opened text leaves out (the metadata block); ``tabs``: whether the text holds a tab at all."""
     value, style = scalar.value, scalar.style
     span = _token_span(text, leaf)
     if span is None:
         return None
+    if tabs and span[2] is None and plain_only_at(text, leaf):
+        plain = yaml_scalars.plain_only(value, leaf.node.start_mark.column, _newline_at(text, leaf.end))
+        return None if plain is None else (leaf.start, leaf.end, plain)
     if style == "|" and isinstance(value, str):
         return None if mapping_indent is None else _block_edit(text, leaf, span, value, mapping_indent, cut)
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
@@ -140,6 +143,55 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
         line_end = text.index("\n", header_end)
         return start, end, rendered + text[header_end:line_end + 1] + text[after:end]
     return start, end, rendered
+
+
+def plain_only_at(text: str, leaf: Leaf) -> bool:
+    """Whether only a plain scalar may stand where ``leaf`` is: in block context, before blank or
+    comment lines one of which has a tab before its text (libyaml reads them as a plain scalar's
+    trailing space and refuses a tab there after any other token)."""
+    return not leaf.flow and _tab_line_after(text, leaf.end) is not None
+
+
+def _tab_line_after(text: str, end: int) -> int | None:
+    """Where the first blank or comment line after the line of ``end`` with a tab before its text starts."""
+    rest = _REST_OF_LINE.match(text, end)
+    if rest is None:
+        return None
+    tab = _TAB_INDENTED.search(_quiet_lines(text, rest.end()))
+    return None if tab is None else rest.end() + tab.start()
+
+
+def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
+    """Refuse a new value that cannot be written where ``leaf`` is (naming the line with the tab)."""
+    tab_line = None if leaf.flow else _tab_line_after(text, leaf.end)
+    if tab_line is not None and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
+        raise KeyPathError(f"line {text.count(chr(10), 0, tab_line) + 1}, after this value, has a tab before "
+                           "its text, so only a plain scalar may stand here, and the new value has none (empty, a "
+                           "space or line break at an end, an indicator first like '%' or '- ', or ': ' or ' #' "
+                           "inside); remove the tab from that line", keypath=format_keypath(leaf.path))
+
+
+def past_tab_blank_lines(text: str, position: int) -> int:
+    """Past the blank and comment lines from ``position`` (a line start) if one has a tab before its
+    text, else ``position``: libyaml reads them as the trailing space of the plain scalar before them
+    and refuses them after anything else, so what is written or removed there takes them along."""
+    found = _quiet_lines(text, position)
+    return position + len(found) if _TAB_INDENTED.search(found) else position
+
+
+def _quiet_lines(text: str, position: int) -> str:
+    found = _QUIET_LINES.match(text, position)
+    return found.group() if found else ""
+
+
+_REST_OF_LINE = re.compile(r"[ \t]*\r?\n")
+# blank and comment-only lines (the last one may lack its line break)
+_QUIET_LINES = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+_TAB_INDENTED = re.compile(r"^ *\t", re.MULTILINE)
+
+
+def _newline_at(text: str, position: int) -> str:
+    return "\r\n" if text.startswith("\r\n", text.find("\n", position) - 1) else "\n"
 
 
 def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int,

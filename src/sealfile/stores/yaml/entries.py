@@ -1,0 +1,71 @@
+"""New YAML text for ``set``: keys, flow values and block entries as ruamel's emitter writes them,
+in the styles sealfile writes (so YAML 1.1 readers read the same values)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from sealfile.model.paths import Segment
+from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml.layout import Layout
+
+
+def key_text(key: Segment) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    return scalar_text(key)
+
+
+def scalar_text(value: Any) -> str:
+    rendered = yaml_scalars.inline(value, None, flow=False)
+    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
+
+
+def flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key_text(k)}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    rendered = yaml_scalars.inline(value, None, flow=True)
+    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
+
+
+def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *, blocks: bool = True) -> str:
+    """``key: value`` (or ``- value``) as block lines at ``column``, ending with a line break."""
+    yaml = YAML(typ="rt")
+    yaml.width = 1 << 30
+    yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)
+    stream = io.StringIO()
+    marker = "sealfile_new_key_marker"  # a plain key the emitter writes as is, then swapped for the real one
+    styled = _literal(value, blocks)
+    yaml.dump([styled] if key_text is None else {marker: styled}, stream)
+    lines = stream.getvalue().splitlines(keepends=True)
+    if key_text is not None:
+        lines[0] = key_text + lines[0][len(marker):]
+    else:  # the emitter indents its own dash by the offset; here the dash goes at ``column`` itself
+        offset = " " * (len(lines[0]) - len(lines[0].lstrip(" ")))
+        lines = [line[len(offset):] if line.startswith(offset) else line for line in lines]
+    pad = " " * column
+    return "".join(pad + line if line.strip() else line for line in lines)
+
+
+def _literal(value: Any, blocks: bool) -> Any:
+    """``value`` with the styles sealfile writes: a multi-line string as a literal block, a string
+    that cannot be plain (or that YAML 1.1 readers would read as ``on`` → true) double-quoted."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    if isinstance(value, dict):
+        return {_literal(key, blocks) if isinstance(key, str) else key: _literal(item, blocks)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal(item, blocks) for item in value]
+    if blocks and isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
+        return LiteralScalarString(value)
+    if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
+        return DoubleQuotedScalarString(value)
+    return value
