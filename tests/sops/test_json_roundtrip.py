@@ -1,0 +1,45 @@
+"""A SOPS JSON file in and back out: ``import-sops`` then ``export-sops`` gives what ``sops decrypt`` gave.
+
+SOPS's JSON store holds every number as a float64 and the strings as they are; the way through a
+sealed file must keep both, nested values included.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.ops.import_sops import import_sops
+from sealfile.stores import store_for
+from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_encrypt
+
+
+@pytest.fixture(autouse=True)
+def sops_key(sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+
+
+def _sops_json(plain_text: str, tmp_path: Path, identity: AgeIdentity, *flags: str) -> tuple[Path, str]:
+    plain = tmp_path / "plain.json"
+    plain.write_text(plain_text)
+    sealed = sops_encrypt(plain, tmp_path / "sops.json", "--age", identity.recipient, *flags)
+    shown = run_sops(["decrypt", str(sealed)])
+    assert shown.returncode == 0, shown.stderr
+    return sealed, shown.stdout
+
+
+LINE_BREAKING = {"top": "a\u2028b", "nested": {"line": "a\u2028b", "paragraph": "c\u2029d", "next": "e\u0085f",
+                                             "list": ["g\u2028h", {"deep": "i\u2029j"}]}}
+"""Characters YAML emitters may fold as line breaks (the sealed file is YAML by default)."""
+
+
+@pytest.mark.parametrize("output", ["sealed.yaml", "sealed.json"])
+def test_nested_line_breaking_characters_import(output: str, sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    sops_file, shown = _sops_json(json.dumps(LINE_BREAKING), tmp_path, sops_identity)
+    imported = import_sops(sops_file.read_text(), path=str(sops_file), output=store_for(Path(output)))
+    target = tmp_path / output
+    target.write_text(imported.sealed)
+    assert_same(sealfile.load_secrets(target, redacted=False), json.loads(shown))
