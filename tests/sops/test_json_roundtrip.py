@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
+from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
 from sealfile.stores import store_for
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_encrypt
@@ -43,3 +44,29 @@ def test_nested_line_breaking_characters_import(output: str, sops_identity: AgeI
     target = tmp_path / output
     target.write_text(imported.sealed)
     assert_same(sealfile.load_secrets(target, redacted=False), json.loads(shown))
+
+
+BIG_NUMBERS = """{
+  "beyond_int64": 1e20,
+  "uint64_max": 18446744073709551615,
+  "id": 123456789012345678,
+  "plain_unencrypted": {"beyond_int64": 1e20, "id": 123456789012345678, "exact": 9007199254740993}
+}
+"""
+"""JSON numbers SOPS reads as float64s that print as integers beyond 2**53 (and beyond int64)."""
+
+
+@pytest.mark.parametrize("sealed_name", ["sealed.json", "sealed.yaml"])
+def test_big_json_numbers_go_back_to_sops(sealed_name: str, sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    sops_file, shown = _sops_json(BIG_NUMBERS, tmp_path, sops_identity)
+    assert '"uint64_max": 18446744073709552000' in shown and '"exact": 9007199254740992' in shown
+    sealed = tmp_path / sealed_name
+    sealed.write_text(import_sops(sops_file.read_text(), path=str(sops_file), output=store_for(sealed)).sealed)
+
+    back = tmp_path / "back.json"
+    back.write_text(export_sops(sealed.read_text(), store_for(sealed), kind="json").text)
+    again = run_sops(["decrypt", str(back)])
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == shown
+    assert run_sops(["rotate", "-i", str(back)]).returncode == 0
+    assert run_sops(["decrypt", str(back)]).stdout == shown

@@ -21,6 +21,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops import Kind, parse
 from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, verify_mac
 from sealfile.sops.format import METADATA_KEY, parse_metadata
+from sealfile.sops.gonum import json_keeps_int
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import STR, resolve
 from sealfile.sops.nodes import Branch, Comment, Item
@@ -175,7 +176,7 @@ def _same_leaf(ours: Any, intended: Any, json_numbers: bool) -> bool:
     if type(ours) is type(intended):
         return bool(ours == intended) or (ours != ours and intended != intended)  # NaN is NaN here
     if json_numbers and isinstance(ours, float) and isinstance(intended, int) and not isinstance(intended, bool):
-        return ours == intended and abs(intended) <= 2**53
+        return ours == intended and json_keeps_int(intended)
     return json_numbers and isinstance(intended, GoTime) and ours == intended.text
 
 
