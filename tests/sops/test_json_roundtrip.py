@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
+from sealfile.errors import FormatError
 from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
 from sealfile.stores import store_for
@@ -70,3 +71,25 @@ def test_big_json_numbers_go_back_to_sops(sealed_name: str, sops_identity: AgeId
     assert again.stdout == shown
     assert run_sops(["rotate", "-i", str(back)]).returncode == 0
     assert run_sops(["decrypt", str(back)]).stdout == shown
+
+
+@pytest.mark.parametrize(("name", "plain_text"), [("empty.json", "{}\n"), ("empty.yaml", "{}\n"), ("empty.env", "")])
+def test_a_sops_file_without_values_imports_where_it_can(name: str, plain_text: str, sops_identity: AgeIdentity,
+                                                         tmp_path: Path) -> None:
+    """A sealed YAML file needs a key to hold its metadata: the import says so and names the way
+    that works, rather than asking to rewrite a flow mapping the user never wrote."""
+    plain = tmp_path / f"plain-{name}"
+    plain.write_text(plain_text)
+    suffix = Path(name).suffix.lstrip(".").replace("env", "dotenv")
+    sops_file = sops_encrypt(plain, tmp_path / name, "--age", sops_identity.recipient,
+                             "--input-type", suffix, "--output-type", suffix)
+    with pytest.raises(FormatError, match=r"holds no values.*--output-type json or dotenv") as refused:
+        import_sops(sops_file.read_text(), path=str(sops_file))
+    assert "flow mapping" not in str(refused.value)
+
+    sealed = tmp_path / "sealed.json"
+    sealed.write_text(import_sops(sops_file.read_text(), path=str(sops_file), output=store_for(sealed)).sealed)
+    assert dict(sealfile.load_secrets(sealed, redacted=False)) == {}
+    back = tmp_path / "back.json"
+    back.write_text(export_sops(sealed.read_text(), store_for(sealed), kind="json").text)
+    assert json.loads(run_sops(["decrypt", str(back)]).stdout) == {}
