@@ -140,6 +140,7 @@ def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys
     ("big: 123456789012345678901234567890\n", "big: an integer beyond int64"),
     ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: SOPS would read this value back differently"),
     ("1: numeric key\n", "SOPS files have only string keys"),
+    ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:

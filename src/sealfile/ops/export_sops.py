@@ -170,6 +170,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     data = document.data()
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
+    go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     shape = read_yaml(document.plaintext(), comments=True)[0] if keeps_comments else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
