@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+import sealfile
 from sealfile import sops
 from sealfile.sops import output
-from tests.sops.conftest import AgeIdentity, run_sops, sops_encrypt
+from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
 
 CONTAINERS = 1000
 TIME_BUDGET_S = 5.0
@@ -62,3 +63,37 @@ def test_comments_decrypt_in_their_own_container(sops_identity: AgeIdentity, tmp
     for comment in ("# top", "# in a", "# in b", "# end of a", "# in list"):
         assert comment in shown
     assert "ENC[" not in shown
+
+
+PLAIN_COMMENTS_IN_LISTS = [
+    # A comment after the dash of an item that is a list ("- # note"), as SOPS writes it back.
+    ("encrypted_comment_regex: secret", "a:\n  - # other\n    - # secret\n      - x\n    - y\n"),
+    # A comment line after an item that is a mapping or a list belongs before the next item.
+    ("encrypted_comment_regex: secret", "a:\n  - k: v\n  # secret\n  - - x\n  - y\n"),
+    ("encrypted_comment_regex: secret", "a:\n  - - x\n  # secret\n  - y\n  - z\n"),
+    ("encrypted_comment_regex: secret", "a:\n  - k: v\n  # secret\n  - y\n"),
+    ("unencrypted_comment_regex: plain", "a:\n  - - x\n  # plain\n  - y\nb: z\n"),
+]
+
+
+@pytest.mark.parametrize(("rule", "plain_text"), PLAIN_COMMENTS_IN_LISTS)
+def test_plaintext_comments_in_lists_are_where_sops_reads_them(rule: str, plain_text: str, sops_identity: AgeIdentity,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a comment rule SOPS leaves comments in plaintext; which values it encrypted depends on
+    the list each comment is in, so a comment read into another list makes the file unreadable."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    config = tmp_path / ".sops.yaml"
+    config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n    {rule}\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plain_text)
+    done = run_sops(["--config", str(config), "encrypt", str(plain)])
+    assert done.returncode == 0, done.stderr
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text(done.stdout)
+    assert "type:str]" in done.stdout and re.search(r"(- |k: )\"?[vxyz]\"?$", done.stdout, re.M)  # some of each
+    assert_same(sealfile.load_secrets(sealed, redacted=False), sops_decrypt(sealed, sops_identity.key_file))
+    shown = output.plaintext(sops.open_text(done.stdout, "yaml", comments=True))
+    assert isinstance(shown, str)
+    for line in plain_text.splitlines():
+        if "#" in line:
+            assert "# " + line.split("# ", 1)[1] in shown

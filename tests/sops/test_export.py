@@ -119,10 +119,28 @@ def test_what_sops_changes_is_named(sops_identity: AgeIdentity, keys: dict[str, 
     assert "a time without a zone is read as UTC by SOPS: local" in done.stderr
 
 
+def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys: dict[str, str],
+                                                tmp_path: Path) -> None:
+    """yaml.v3 prints a whole float64 as ``1`` and reads it back as an int, which SOPS hashes and
+    prints alike: as for an encrypted whole float, a note, not a refusal."""
+    sealed = _seal("public_unencrypted:\n  version: 1.0\n  sizes: [2.0, 2.5]\nsecret: 3.0\n", sops_identity,
+                   tmp_path / "s.yaml")
+    target = tmp_path / "out.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert "sops decrypt prints these floats as integers: public_unencrypted.version" in done.stderr
+    assert "version: 1\n" in target.read_text()  # in plaintext, as SOPS writes it
+    expected = {"public_unencrypted": {"version": 1, "sizes": [2, 2.5]}, "secret": 3}
+    assert_same(_sops_data(target, keys), expected)
+    assert run_sops(["rotate", "-i", str(target)], keys).returncode == 0
+    assert_same(_sops_data(target, keys), expected)
+
+
 @pytest.mark.parametrize(("plaintext", "cause"), [
     ("big: 123456789012345678901234567890\n", "big: an integer beyond int64"),
     ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: SOPS would read this value back differently"),
     ("1: numeric key\n", "SOPS files have only string keys"),
+    ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:

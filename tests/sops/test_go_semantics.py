@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile.sops.cipher import parse_token
-from sealfile.sops.gonum import atoi, format_f, format_g, json_float, parse_bool, parse_float
+from sealfile.sops.gonum import atoi, format_f, format_g, json_float, json_keeps_int, parse_bool, parse_float
 from sealfile.sops.gotime import GoTime, rfc3339_seconds, unmarshal_text, yaml_timestamp
 from sealfile.sops.goyaml import FLOAT, Unwalkable, resolve, scalar_value
 
@@ -56,6 +56,16 @@ FLOATS = [  # value, FormatFloat 'f', FormatFloat 'g', encoding/json
 @pytest.mark.parametrize(("value", "fixed", "general", "as_json"), FLOATS)
 def test_float_spellings(value: float, fixed: str, general: str, as_json: str) -> None:
     assert (format_f(value), format_g(value), json_float(value)) == (fixed, general, as_json)
+
+
+@pytest.mark.parametrize(("value", "kept"), [
+    (2**53, True), (2**53 + 1, False), (123456789012345680, True), (123456789012345678, False),
+    (2**60, False),  # Go prints the float64 as 1152921504606847000
+    (10**20, True), (-(10**20), True), (10**21, False), (10**400, False),
+])
+def test_json_keeps_int(value: int, kept: bool) -> None:
+    """Whether SOPS's JSON store, a float64 per number, prints the integer back with the same digits."""
+    assert json_keeps_int(value) is kept
 
 
 def test_special_floats() -> None:

@@ -26,7 +26,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
 from sealfile.sops import Kind
-from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, reads_as_int, yaml_float
+from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.rules import SopsRule, rule_from_metadata
@@ -79,6 +79,8 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX and kind == "json" and json_keeps_int(value):
+            return float(value)  # a JSON number is a float64 to SOPS: this one prints as the same integer
         if not INT64_MIN <= value <= INT64_MAX:
             raise FormatError("an integer beyond int64, which SOPS cannot keep (quote it to keep it as text)",
                               keypath=format_keypath(where))
@@ -168,6 +170,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     data = document.data()
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
+    go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     shape = read_yaml(document.plaintext(), comments=True)[0] if keeps_comments else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)

@@ -137,6 +137,15 @@ def json_float(value: float) -> str:
     return _fixed(negative, digits, point)
 
 
+def json_keeps_int(value: int) -> bool:
+    """Whether SOPS's JSON store, which holds every number as a float64, prints ``value`` back as
+    the same integer (exact up to 2**53, and beyond when Go's shortest spelling has those digits)."""
+    try:
+        return json_float(float(value)) == str(value)
+    except OverflowError:
+        return False
+
+
 def reads_as_int(text: str) -> bool:
     """Whether a printed number reads back as an integer in YAML 1.2 and JSON (no point, no exponent)."""
     return bool(_DECIMAL_INT.fullmatch(text))

@@ -28,7 +28,7 @@ from sealfile.errors import FormatError
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
-from sealfile.sops.nodes import Branch, Comment
+from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.stores.yaml.reader import READ_APART
 
 INDENT = 4
@@ -110,6 +110,8 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
 
 
 def _yaml_node(node: Any, column: int) -> Any:
+    if isinstance(node, dict):  # a store reader's data (JSON, INI): its strings need the same escaping
+        node = Branch(Item(key, value) for key, value in node.items())
     if isinstance(node, (Branch, list)):
         container: Any = CommentedMap() if isinstance(node, Branch) else CommentedSeq()
         pending: list[str] = []

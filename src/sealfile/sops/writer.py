@@ -21,6 +21,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops import Kind, parse
 from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, verify_mac
 from sealfile.sops.format import METADATA_KEY, parse_metadata
+from sealfile.sops.gonum import json_keeps_int
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import STR, resolve
 from sealfile.sops.nodes import Branch, Comment, Item
@@ -171,11 +172,16 @@ def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch,
 
 def _same_leaf(ours: Any, intended: Any, json_numbers: bool) -> bool:
     """The same Go value; in JSON a plaintext number is a float64 and a plaintext time a string,
-    which SOPS hashes and prints as it does the int or the time."""
+    which SOPS hashes and prints as it does the int or the time; in YAML a whole plaintext float
+    reads back as the int SOPS hashes and prints as it does the float."""
     if type(ours) is type(intended):
         return bool(ours == intended) or (ours != ours and intended != intended)  # NaN is NaN here
     if json_numbers and isinstance(ours, float) and isinstance(intended, int) and not isinstance(intended, bool):
-        return ours == intended and abs(intended) <= 2**53
+        return ours == intended and json_keeps_int(intended)
+    if isinstance(ours, int) and not isinstance(ours, bool) and isinstance(intended, float):
+        # yaml.v3 prints a whole plaintext float64 as "1", read back as an int: SOPS hashes and
+        # prints the two alike (a -0.0 it does not: "-0" reads back as 0)
+        return ours == intended and mac_bytes(ours) == mac_bytes(intended)
     return json_numbers and isinstance(intended, GoTime) and ours == intended.text
 
 

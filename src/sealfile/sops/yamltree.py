@@ -38,6 +38,9 @@ from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
 ALIAS_BUDGET = 1_000_000
 """Most values aliases may expand to (a file a few kB long can otherwise ask for billions)."""
 _TRAILING = re.compile(r"(?:[ \t]*:)?[ \t]+#(.*)")
+_AFTER_DASHES = re.compile(r"[ \t]*(?:-[ \t]+)+#")
+"""A comment after sequence dashes (``- # note``): SOPS writes one where a list item is a list or
+mapping whose comment it kept in plaintext; yaml.v3 gives it to that inner collection."""
 
 
 @cache
@@ -73,10 +76,13 @@ class _Builder:
     expanded: int = 0
     next_comment: int = 0
 
-    def flush(self, before_line: int) -> None:
-        """Place every comment above ``before_line`` in the innermost container at its indentation."""
+    def flush(self, before_line: int, min_column: int | None = None) -> None:
+        """Place every comment above ``before_line`` in the innermost container at its indentation;
+        with ``min_column``, stop at the first comment left of it (it follows the closing collection)."""
         while self.next_comment < len(self.comments) and self.comments[self.next_comment].line < before_line:
             comment = self.comments[self.next_comment]
+            if min_column is not None and comment.column < min_column:
+                return
             self.next_comment += 1
             frames = [f for f in reversed(self.stack) if f.column is not None]
             target = next((f for f in frames if f.column == comment.column), None)
@@ -93,9 +99,10 @@ class _Builder:
             self.start(event)
             self.flush(line)
         elif isinstance(event, CollectionEndEvent):
-            self.flush(line)
+            self.flush(line, self.stack[-1].column)
             frame = self.stack.pop()
             self.value(frame.node, frame.anchor, None)
+            self.flush(line)
         elif isinstance(event, ScalarEvent):
             self.flush(line)
             value = scalar_value(event.value, event.style or None, event.tag)
@@ -201,8 +208,10 @@ def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict
     comments = []
     for number, line in enumerate(lines):
         stripped = line.lstrip(" \t")
-        if stripped.startswith("#") and number not in inside:
-            comments.append(_Comment(number, len(line) - len(stripped), stripped[1:].rstrip("\r")))
+        dashes = None if stripped.startswith("#") else _AFTER_DASHES.match(line)
+        if (dashes or stripped.startswith("#")) and number not in inside:
+            column = dashes.end() - 1 if dashes else len(line) - len(stripped)
+            comments.append(_Comment(number, column, line[column + 1:].rstrip("\r")))
     return comments, trailing
 
 
