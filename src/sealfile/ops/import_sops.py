@@ -1,10 +1,11 @@
 """``import-sops``: a SOPS file becomes a sealed sealfile file for the same recipients.
 
-The SOPS file is verified first (its MAC, every value). Its age and AWS KMS entries become
-our recipients (a KMS entry keeps its ARN, encryption context, role and profile), its rule
-becomes ours (``encrypted_suffix`` as an anchored ``encrypted_regex``), and its plaintext
-(with comments, for YAML) is sealed afresh under a new data key: SOPS's key is not reused.
-Entries we have no provider for (PGP, GCP, Azure, Vault) are reported, not silently kept.
+The SOPS file is verified first (its MAC, every value). Its entries (age, PGP, AWS KMS with its
+ARN, encryption context, role and profile, GCP KMS, Azure Key Vault, Vault Transit) become our
+recipients in the same key groups, its rule becomes ours (``encrypted_suffix`` as an anchored
+``encrypted_regex``), and its plaintext (with comments, for YAML) is sealed afresh under a new
+data key: SOPS's key is not reused. An entry of a kind we have no provider for is reported, not
+silently kept.
 """
 
 from __future__ import annotations

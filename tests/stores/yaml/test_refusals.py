@@ -39,6 +39,10 @@ REFUSED_PLAINTEXTS = {
     "reserved sealfile key": ("sealfile: 1\n", "reserved"),
     "absurd nesting": ("a: " + "[" * 600 + "]" * 600 + "\n", "too deep"),
     "YAML 1.1 directive": (f"%YAML 1.1\n---\na: {SECRET}\n", "only YAML 1.2"),
+    "a date that does not exist": ("a: 1\nd: 2024-02-30\n", "d: a date or time that does not exist at line 2, "
+                                                             "column 4 (quote it to keep it as text)"),
+    "a time that does not exist": ("l:\n  - 1\n  - 2024-01-01 25:61:00\n", "l.1: a date or time that does not exist"),
+    "an integer past Python's limit": ("n: " + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
 }
 
 

@@ -150,4 +150,5 @@ def load_fast(text: str) -> Any:
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:
-        raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
+        raise FormatError("a value cannot be read as the type its spelling gives it (a date that does not exist, or "
+                          "an integer of more than 4,300 digits?): quote it to keep it as text") from None

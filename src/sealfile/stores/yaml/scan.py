@@ -43,6 +43,8 @@ SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
 """A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
+UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
+              "tag:yaml.org,2002:int": "an integer of more than 4,300 digits"}
 ALIAS = ("YAML aliases are not supported: a value would be readable under two key paths, and each "
          "sealed value is bound to one")
 
@@ -193,7 +195,11 @@ class _Walk:
         # ruamel's own constructor for the tag, called as construct_object calls it, without its
         # per-node bookkeeping (kept for aliases, which are refused, and which costs a third here)
         build = self._constructor.yaml_constructors.get(text)
-        return build(self._constructor, node) if build is not None else self._constructor.construct_object(node, True)
+        try:
+            return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
+        except ValueError:  # spelled as its type but not one (never quote it: it may be the secret)
+            what = UNREADABLE.get(text, "a value that cannot be read as the type its spelling gives it")
+            raise FormatError(f"{what} at {_where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:
         start = node.start_mark.index
@@ -232,7 +238,11 @@ class _Walk:
             if self._tags:
                 self._check_bare_tag(node)
             ctag = node.ctag
-            value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
+            try:
+                value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
+            except FormatError as err:
+                err.keypath = err.keypath or format_keypath(path)
+                raise
             start, end = node.start_mark.index, node.end_mark.index
             if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
                 start, end = value_span(self._text, node, key_node)
