@@ -165,7 +165,8 @@ NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyr
          "sealfile.files.editor", "sealfile.sops", "sealfile.kms.aws", "sealfile.kms.gcp",
          "sealfile.kms.azure", "sealfile.kms.vault", "sealfile.kms.pgp"]
 READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "platform", "sealfile.stores.dotenv",
-                 "sealfile.stores.json", "threading"]  # threads: only where a bulk command or a KMS call needs them
+                 "sealfile.stores.json", "threading",  # threads: only where a bulk command or a KMS call needs them
+                 "sealfile.stores.yaml.edit"]  # structural edits (a new key, a subtree, a removal)
 ONE_FILE_NEVER = [*READERS_NEVER, "sealfile.runtime.outputs"]  # the file's own text, rendered by no one
 # status needs no key: it decrypts nothing, builds no document (its file is unsigned and no policy is
 # configured), runs nothing, and reads no creation rules (there is no .sealfile.yaml).

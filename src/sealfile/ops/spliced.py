@@ -1,11 +1,9 @@
 """The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
-Opening restores each value's recorded spelling in place and cuts the metadata block, so ``decrypt``
-gives back the plaintext byte for byte; ``set`` of an existing encrypted value replaces its token and
-writes the metadata block again (the MAC line changes, nothing else); any other change (a new key, a
-subtree, removing a value) edits the decrypted text and seals it again keeping every unchanged token.
-The ``"c"`` engine opens every token of a file with one bulk decryption; the ``"pure"`` engine opens
-them one by one (the reference the fast one is checked against; the tests run every verb on both).
+Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back
+the plaintext byte for byte. ``set`` of an encrypted value replaces its token and the MAC line; any
+other change edits the decrypted text and seals it again keeping every unchanged token. The ``"c"``
+engine opens all tokens in one bulk decryption, the ``"pure"`` one one by one (the reference).
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLea
 from sealfile.ops.yaml_rewrite import resealed, rewritten
 from sealfile.ops.yaml_seal import seal_yaml
 from sealfile.stores import Store
-from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
@@ -175,12 +172,14 @@ class SplicedOpen(OpenDocument):
         return text
 
     def subtree_text(self, path: Path) -> str:
+        from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
     def set(self, keypath: str, value: Any) -> bool:
         leaf = None if isinstance(value, (dict, list)) else self._encrypted_leaf(keypath)
         if leaf is None:
+            from sealfile.stores.yaml import edit as yaml_edit
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
         previous = ValueCipher(self._data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path)
         old = decode_scalar(unpack_payload(previous)[0])
@@ -206,6 +205,7 @@ class SplicedOpen(OpenDocument):
         return next((leaf for leaf in self._leaves() if leaf.encoded_path == encoded), None)
 
     def unset(self, keypath: str) -> None:
+        from sealfile.stores.yaml import edit as yaml_edit
         self._restructure(lambda plain, scanned: yaml_edit.remove(plain, scanned, keypath))
 
     def _restructure(self, change: Any) -> bool:
