@@ -95,3 +95,14 @@ def test_redacted_view_is_the_plaintext_with_a_fingerprint_for_each_secret(plain
     view = redact(seal(plaintext, age_key))
     expected = re.sub(r"s3cr3t\\-[ab][12]", lambda _: "ENC#[0-9a-f]{10}", re.escape(plaintext))
     assert re.fullmatch(expected, view), view
+
+
+def test_a_file_the_redaction_cannot_cut_is_shown_as_written(age_key: AgeKey) -> None:
+    """A hand-made or hostile file whose metadata key does not start its line reads as sealed, but its
+    block cannot be cut: the view is the text as committed, never an error that fails 'git log -p'."""
+    sealed = seal("a: s3cr3t-a1\n", age_key)
+    hostile = sealed.replace("sealfile:", "? sealfile\n:", 1)
+    assert redact(hostile) == hostile
+    view = textconv(hostile, decrypt=False)
+    assert view.startswith(hostile.rstrip("\n")) and "# (the file as written" not in view
+    assert "s3cr3t" not in view

@@ -48,7 +48,11 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> 
             note = f"# (redacted view: cannot decrypt: {type(err).__name__})"
     else:
         note = "# (redacted view; ENC#... is a fingerprint of each sealed value)"
-    return _with_footer(redact(text, store), [*footer, note])
+    try:
+        body = redact(text, store)
+    except Exception:  # a failing textconv fails 'git diff' and 'git log -p' outright, for everyone
+        body, note = text, "# (the file as written: it cannot be redacted)"
+    return _with_footer(body, [*footer, note])
 
 
 def redact(text: str, store: Store | None = None) -> str:
@@ -63,9 +67,9 @@ def redact(text: str, store: Store | None = None) -> str:
         return store.dump(document, like=text)
     try:
         bom, body, scanned, _ = scan_sealed_yaml(text, yaml_engine())
-    except FormatError:
+        return bom + redacted(body, scanned, _stand_in)
+    except FormatError:  # a file its reader refuses (hand-made, hostile): shown as it is, ciphertext and all
         return text
-    return bom + redacted(body, scanned, _stand_in)
 
 
 def _stand_in(token: str) -> str:
