@@ -34,6 +34,8 @@ from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line,
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
+
+
 def _line_break(text: str) -> str:
     """The line break the file's last line ends with, which the metadata after it repeats: a file
     checked out with CRLF (git's ``core.autocrlf``) is written back with CRLF throughout. The last,
