@@ -30,21 +30,20 @@ from typing import Any
 
 from sealfile.envelope.datakey import Groups, wrap_groups
 from sealfile.errors import FormatError, SealfileError
+from sealfile.gitflow.merge_plan import check_merged, flatten, plan
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
-from sealfile.model.paths import Path, check_key, encode_path, get_at, has_path
+from sealfile.model.paths import Path, encode_path, get_at, has_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import comparable
 from sealfile.ops.document import Reuse
-from sealfile.ops.plain_edit import FIRST, remove_path, set_path
+from sealfile.ops.plain_edit import FIRST, plain_data, remove_path, set_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.stores import Store, get_store
 
-MAPPING = b"\0mapping"
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
 
 
@@ -81,10 +80,11 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     if o.meta is None or t.meta is None:
         raise FormatError("ours and theirs must both be sealed files")
     result = MergeResult("")
-    applied, conflicts = _plan(b, o, t)
+    applied, conflicts = plan(b.items, o.items, t.items)
     for p in conflicts:
         result.conflicts.append(keypath(p))
     merged = _apply(o, t, applied, store)
+    check_merged(flatten(plain_data(merged, store)), o.items, t.items, applied)
     rules = _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
@@ -103,7 +103,7 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
     """Decrypt one version in memory (its seal trusted by ``policy``, if given, and its MAC verified
     first) and flatten it into items."""
     if text is None or not text.strip():
-        return _Side(name, {}, items={(): MAPPING})
+        return _Side(name, {}, items=flatten({}))
     try:
         sealed = read_document(text, store)
         if policy is not None:
@@ -113,55 +113,8 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
         side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())
     except SealfileError as err:
         raise SealfileError(f"cannot open {name}'s version: {err}") from None
-    side.items = _flatten(data)
+    side.items = flatten(data)
     return side
-
-
-def _flatten(tree: Any) -> dict[Path, bytes]:
-    """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
-    items: dict[Path, bytes] = {}
-    stack: list[tuple[Path, Any]] = [((), tree)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            items[path] = MAPPING
-            stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
-        else:
-            items[path] = _content(node)
-    return items
-
-
-def _content(node: Any) -> bytes:
-    """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
-    if isinstance(node, list):
-        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
-    if isinstance(node, dict):
-        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
-    return comparable(node)
-
-
-def _framed(part: bytes) -> bytes:
-    return len(part).to_bytes(4, "big") + part
-
-
-def _plan(b: _Side, o: _Side, t: _Side) -> tuple[list[Path], list[Path]]:
-    """Which of theirs' changes to apply to ours, and which paths conflict."""
-    ours_changed = {p for p in {*o.items, *b.items} if o.items.get(p) != b.items.get(p)}
-    theirs_changed = [p for p in {**t.items, **b.items} if t.items.get(p) != b.items.get(p)]
-    # Changes of ours that theirs did not make identically: theirs must not touch them or their subtrees.
-    ours_only = {p for p in ours_changed if o.items.get(p) != t.items.get(p)}
-    ours_ancestors = {p[:i] for p in ours_only for i in range(len(p))}
-    applied: list[Path] = []
-    conflicts: list[Path] = []
-    for p in theirs_changed:
-        if t.items.get(p) == o.items.get(p):
-            continue
-        if p in ours_only or p in ours_ancestors or any(p[:i] in ours_only for i in range(len(p))):
-            if not any(c == p[: len(c)] for c in conflicts):
-                conflicts.append(p)
-            continue
-        applied.append(p)
-    return applied, conflicts
 
 
 def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sealfile.model.paths import ListIndex, Path, get_at, has_path, place
 from sealfile.model.scalars import Styled
+from sealfile.ops.tree import plain_values
 from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
 from sealfile.stores.yaml.edit import FIRST
@@ -52,6 +53,13 @@ def _move_after(mapping: Any, key: Any, after: Any) -> None:
     mapping.update(items)
 
 
+def plain_data(plaintext: str, store: Store) -> Any:
+    """The data a plaintext holds, as every reader of ``store`` reads it."""
+    if store.name == "yaml":
+        return scan(split_bom(plaintext)[1]).tree
+    return plain_values(store.load_editable(plaintext), store)
+
+
 def remove_path(plaintext: str, store: Store, path: Path) -> str:
     if store.name == "yaml":
         bom, body = split_bom(plaintext)
@@ -73,4 +81,4 @@ def _to_store(value: Any, store: Store) -> Any:
     return store.write_scalar(Styled(value))
 
 
-__all__ = ["FIRST", "keypath_of", "remove_path", "set_path"]
+__all__ = ["FIRST", "keypath_of", "plain_data", "remove_path", "set_path"]

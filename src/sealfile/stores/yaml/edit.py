@@ -41,11 +41,10 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     first = missing[0]
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    if anchor is not None:  # a key placed among others: their order is the caller's to check
-        return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
-    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, _layout(text), None, blocks)]),
+    layout = _layout(text)
+    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, layout, anchor, blocks)]),
                     changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
-                                 else node.__setitem__(key, value)), keypath)
+                                 else _insert(node, key, value, after if anchor is not None else None)), keypath)
 
 
 def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
@@ -55,6 +54,21 @@ def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
         return checked(edited(True), intended, keypath)
     except KeyPathError:
         return checked(edited(False), intended, keypath)
+
+
+def _insert(mapping: dict[Any, Any], key: Any, value: Any, after: Any) -> None:
+    """``key: value`` added to ``mapping`` where :func:`_add` writes it: after the key ``after``,
+    first for :data:`FIRST`, last for ``None``."""
+    items = list(mapping.items())
+    if after is None:
+        position = len(items)
+    elif after is FIRST:
+        position = 0
+    else:
+        position = next(i + 1 for i, (k, _) in enumerate(items) if type(k) is type(after) and k == after)
+    items.insert(position, (key, value))
+    mapping.clear()
+    mapping.update(items)
 
 
 def _anchor(scanned: Scan, path: Path, after: Any) -> Any:

@@ -1,0 +1,84 @@
+"""What a three-way merge of sealed files does, by key path: each side's items, which of theirs'
+changes apply to ours and which conflict, and the check that the merged text holds exactly that.
+
+The merge writes its result by editing ours' text (:mod:`sealfile.ops.plain_edit`); the check reads
+that text back and compares it with what the plan means, so an edit that lands where the text
+reads otherwise (a comment taken into a new block scalar, a lost line break) is refused, not sealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.gitflow.sealed import keypath
+from sealfile.model.paths import Path, check_key
+from sealfile.model.scalars import comparable
+
+MAPPING = b"\0mapping"
+"""An item that is a mapping: two mappings are "the same item" whatever their keys."""
+
+Items = dict[Path, bytes]
+
+
+def flatten(tree: Any) -> Items:
+    """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
+    items: Items = {}
+    stack: list[tuple[Path, Any]] = [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            items[path] = MAPPING
+            stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
+        else:
+            items[path] = _content(node)
+    return items
+
+
+def _content(node: Any) -> bytes:
+    """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
+    if isinstance(node, list):
+        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
+    if isinstance(node, dict):
+        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
+    return comparable(node)
+
+
+def _framed(part: bytes) -> bytes:
+    return len(part).to_bytes(4, "big") + part
+
+
+def plan(base: Items, ours: Items, theirs: Items) -> tuple[list[Path], list[Path]]:
+    """Which of theirs' changes to apply to ours, and which paths conflict."""
+    ours_changed = {p for p in {*ours, *base} if ours.get(p) != base.get(p)}
+    theirs_changed = [p for p in {**theirs, **base} if theirs.get(p) != base.get(p)]
+    # Changes of ours that theirs did not make identically: theirs must not touch them or their subtrees.
+    ours_only = {p for p in ours_changed if ours.get(p) != theirs.get(p)}
+    ours_ancestors = {p[:i] for p in ours_only for i in range(len(p))}
+    applied: list[Path] = []
+    conflicts: list[Path] = []
+    for p in theirs_changed:
+        if theirs.get(p) == ours.get(p):
+            continue
+        if p in ours_only or p in ours_ancestors or any(p[:i] in ours_only for i in range(len(p))):
+            if not any(c == p[: len(c)] for c in conflicts):
+                conflicts.append(p)
+            continue
+        applied.append(p)
+    return applied, conflicts
+
+
+def check_merged(merged: Items, ours: Items, theirs: Items, applied: list[Path]) -> None:
+    """Refuse a merged text that does not hold ours' items with theirs' at (and under) each applied
+    path, naming the first key path that differs."""
+    taken = set(applied)
+
+    def from_theirs(path: Path) -> bool:
+        return any(path[:i] in taken for i in range(len(path) + 1))
+
+    intended = {p: item for p, item in ours.items() if not from_theirs(p)}
+    intended.update((p, item) for p, item in theirs.items() if from_theirs(p))
+    if merged != intended:
+        differing = sorted((p for p in {*merged, *intended} if merged.get(p) != intended.get(p)), key=len)
+        raise FormatError(f"the merged text would hold other data at {keypath(differing[0])} than the merge "
+                          "means; please report it")
