@@ -21,6 +21,7 @@ from sealfile.errors import ConcurrentEditError, FormatError, KeyPathError
 from sealfile.files.locking import locked
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.ops import change as editing
+from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.ops.values import parse_value
 
@@ -165,6 +166,22 @@ def test_set_types_and_new_parents(tmp_path: Path, recipient: str) -> None:
         editing.unset_value(sealed, "db.missing")
     with pytest.raises(KeyPathError):
         editing.set_value(sealed, "db.hosts.9", "x")
+
+
+@pytest.mark.parametrize(("keypath", "value", "plain"), [
+    ("b", {"x": 1, "z": [1, 2]}, "a: 1\nb:\n  x: 1\n  z:\n  - 1\n  - 2"),
+    ("d", "new", "a: 1\nb:\n  c: 2\nd: new"),
+    ("d", "two\nlines\n", 'a: 1\nb:\n  c: 2\nd: "two\\nlines\\n"'),
+    ("b.e", "x", "a: 1\nb:\n  c: 2\n  e: x"),
+    ("b", None, "a: 1"),  # unset
+])
+def test_a_structural_edit_keeps_a_missing_final_line_break(recipient: str, keypath: str, value: object,
+                                                             plain: str) -> None:
+    """A file that ends without a line break keeps ending so after its last lines change (unless
+    the value read that way would be another: then the line break stays)."""
+    sealed = seal_text("a: 1\nb:\n  c: 2", [AgeKey(recipient)])
+    changed = editing.unset_value(sealed, keypath) if value is None else editing.set_value(sealed, keypath, value)
+    assert decrypt_text(changed) == plain
 
 
 def test_recipient_changes_keep_values_and_rotate_changes_all(recipient: str, env: dict[str, str]) -> None:

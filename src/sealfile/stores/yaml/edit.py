@@ -19,7 +19,7 @@ from sealfile.stores.yaml import entries
 from sealfile.stores.yaml.intended import changed_tree, checked
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit, apply_edits, past_tab_blank_lines
+from sealfile.stores.yaml.splice import Edit, apply_edits, line_break_at_end, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -33,7 +33,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return _fitting(lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
+        return _fitting(text, lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
                         changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
@@ -42,18 +42,30 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
     layout = _layout(text)
-    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, layout, anchor, blocks)]),
+    return _fitting(text, lambda blocks: apply_edits(text, [_add(text, container, key, value, layout, anchor, blocks)]),
                     changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
                                  else _insert(node, key, value, after if anchor is not None else None)), keypath)
 
 
-def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
+def _fitting(text: str, edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
     """The edit with multi-line strings as literal blocks; where a block would take in the lines
     after it (a comment indented under it), with every string on one line, double-quoted."""
     try:
-        return checked(edited(True), intended, keypath)
+        return _checked(text, edited(True), intended, keypath)
     except KeyPathError:
-        return checked(edited(False), intended, keypath)
+        return _checked(text, edited(False), intended, keypath)
+
+
+def _checked(text: str, changed: str, intended: Any, keypath: str) -> str:
+    """``changed`` checked against ``intended``; a text that ends without a line break keeps ending
+    so after an edit of its last lines, where it reads the same that way."""
+    ending = line_break_at_end(changed)
+    if ending and not line_break_at_end(text):
+        try:
+            return checked(changed[: -len(ending)], intended, keypath)
+        except KeyPathError:
+            pass
+    return checked(changed, intended, keypath)
 
 
 def _insert(mapping: dict[Any, Any], key: Any, value: Any, after: Any) -> None:
@@ -94,8 +106,8 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2])
-    return checked(apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
-                                                           lambda node: node.__delitem__(path[-1])), keypath)
+    return _checked(text, apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
+                                                                  lambda node: node.__delitem__(path[-1])), keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
