@@ -17,7 +17,7 @@ from tests.support.k8s_schema import validate_secret_manifest
 DATA = {
     "database": {"password": "p@ss w0rd$HOME", "port": 5432, "hosts": ["a.internal", "b.internal"]},
     "tls": {"key": "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----\n"},
-    "quote": "it's \"quoted\" \\ and ${NOT_EXPANDED}",
+    "quote": "it's \"quoted\" \\ and %NOT_EXPANDED%",
     "enabled": True,
     "nothing": None,
     "since": dt.date(2024, 1, 2),
@@ -26,7 +26,7 @@ FLAT = {
     "DATABASE_PASSWORD": "p@ss w0rd$HOME", "DATABASE_PORT": "5432",
     "DATABASE_HOSTS_0": "a.internal", "DATABASE_HOSTS_1": "b.internal",
     "TLS_KEY": "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----\n",
-    "QUOTE": "it's \"quoted\" \\ and ${NOT_EXPANDED}",
+    "QUOTE": "it's \"quoted\" \\ and %NOT_EXPANDED%",
     "ENABLED": "true", "NOTHING": "", "SINCE": "2024-01-02",
 }
 

@@ -20,13 +20,12 @@ What a caller may rely on:
   and the files that hold them, the signing key) is removed from its environment unless the user
   asks to keep it (``exec --keep-key-env``).
 - A value no environment can hold (a NUL character, a lone surrogate) is an error naming its key
-  path, never a crash.
+  path, never a crash (:mod:`sealfile.runtime.flatten` refuses it for every output).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Collection, Mapping, MutableMapping
 from typing import Any
 
@@ -93,24 +92,13 @@ def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> d
     """``NAME -> value`` for every value of ``tree``, checked (see the module docstring)."""
     names, origins = flatten_with_origins(tree, prefix)
     allowed = {name.upper() for name in allow}
-    for name, value in names.items():
+    for name in names:
         where = format_keypath(origins[name])
         if is_hook(name) and name.upper() not in allowed:
             raise UnsafeVariableError(
                 f"would set {name}, which changes how programs start or where they connect; refused "
                 f"(put a prefix in front of the names, or allow {name} explicitly)", keypath=where)
-        _check_value(value, where)
     return names
-
-
-def _check_value(value: str, where: str) -> None:
-    if "\0" in value:
-        raise UnsafeVariableError("holds a NUL character, which no environment variable can", keypath=where)
-    try:
-        value.encode(sys.getfilesystemencoding(), "surrogateescape")
-    except UnicodeEncodeError:
-        raise UnsafeVariableError("holds text no environment variable can (a lone surrogate?)",
-                                  keypath=where) from None
 
 
 def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> None:

@@ -4,12 +4,14 @@ Input is plain data (what ``load_secrets(..., redacted=False)`` returns). ``dote
 ``k8s-secret`` use the names of :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), so a
 container gets the same variables from ``envFrom: secretRef`` as from ``load_env``.
 
-dotenv syntax is the one python-dotenv and Docker Compose read: a value without ``'`` or
-``\\`` is single-quoted (newlines included; Compose takes it literally); any other value is
-double-quoted with ``\\\\``, ``\\"``, ``\\n``, ``\\r`` and ``\\t`` escapes. python-dotenv expands
-``${NAME}`` in every value, quoted or not: load with ``interpolate=False`` to get the values
-back exactly. ``docker run --env-file`` does not read quotes at all: use Compose or the
-Kubernetes output instead.
+A dotenv value is spelled so that python-dotenv (with or without ``interpolate``), Docker Compose
+and a shell (``set -a; . ./.env``) all read the same text: single-quoted where that is literal to all
+three (no ``'``, no ``\\\\``, no final ``\\``), else double-quoted with only ``\\\\`` and ``\\"``
+escapes, newlines kept as they are. A value none of the spellings carries for all three is an error
+naming its key path: a carriage return (python-dotenv reads a line break), ``${...}`` (python-dotenv
+puts a variable there), or ``$`` or a backquote in a value that must be double-quoted (a shell would
+expand or run it, Compose would expand it). ``docker run --env-file`` and ``kubectl create secret
+--from-env-file`` read no quotes at all: use Compose, or the Kubernetes output, there.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import re
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
-from sealfile.runtime.flatten import flatten
+from sealfile.model.paths import format_keypath
+from sealfile.runtime.flatten import flatten, flatten_with_origins
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
 
@@ -76,17 +79,29 @@ def to_json(data: Any) -> str:
         raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
 
 
-_DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
+_INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
 
 
-def dotenv_quote(value: str) -> str:
-    if "'" not in value and "\\" not in value:
+def dotenv_quote(value: str, keypath: str | None = None) -> str:
+    """``value`` as a dotenv value python-dotenv, Compose and a shell read back alike (module docstring)."""
+    if "\r" in value:
+        raise FormatError("holds a carriage return, which python-dotenv reads as a line break; dotenv cannot "
+                          "carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    if _INTERPOLATED.search(value):
+        raise FormatError("holds ${...}, which python-dotenv replaces by a variable's value; dotenv cannot carry "
+                          "it (use --output-type json or k8s-secret)", keypath=keypath)
+    if "'" not in value and "\\\\" not in value and not value.endswith("\\"):
         return f"'{value}'"
-    return '"' + "".join(_DOUBLE_ESCAPES.get(char, char) for char in value) + '"'
+    if "$" in value or "`" in value:
+        raise FormatError("holds ' or \\ and also $ or `, which a shell expands or runs inside double quotes; "
+                          "dotenv cannot carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def to_dotenv(data: Any, *, prefix: str = "") -> str:
-    return "".join(f"{key}={dotenv_quote(value)}\n" for key, value in flatten(data, prefix).items())
+    names, origins = flatten_with_origins(data, prefix)
+    return "".join(f"{name}={dotenv_quote(value, format_keypath(origins[name]))}\n" for name, value in names.items())
 
 
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "") -> str:
