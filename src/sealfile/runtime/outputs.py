@@ -21,10 +21,11 @@ import datetime as dt
 import io
 import json
 import re
+from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
-from sealfile.model.paths import format_keypath
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.runtime.flatten import flatten, flatten_with_origins
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
@@ -50,14 +51,44 @@ def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | Non
 
 
 def to_yaml(data: Any) -> str:
+    """YAML that YAML 1.2 (ruamel) and YAML 1.1 (PyYAML, Go's yaml.v2) readers read as ``data``; checked
+    by reading it back before it is returned."""
     from ruamel.yaml import YAML  # its pure-Python emitter: only for this output, not for every decrypt
+
+    from sealfile.model.scalars import same_data
+    from sealfile.stores.yaml.reader import load_fast
+
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _representer()
     yaml.default_flow_style = False
     yaml.width = 1 << 30
     yaml.representer.sort_base_mapping_type_on_output = False  # keep the file's order
     stream = io.StringIO()
     yaml.dump(data, stream)
-    return portable(stream.getvalue())  # a plain yes, 0o12 or 12:30 would mean otherwise to YAML 1.1 readers
+    text = portable(stream.getvalue())  # a plain yes, 0o12 or 12:30 would mean otherwise to YAML 1.1 readers
+    if not same_data(load_fast(text), data):
+        raise FormatError("cannot write these values as YAML that reads back as the same data")
+    return text
+
+
+@cache
+def _representer() -> type:
+    from ruamel.yaml.representer import SafeRepresenter
+
+    from sealfile.stores.yaml.reader import READ_APART
+
+    class Representer(SafeRepresenter):
+        """Strings with a character YAML readers read apart (U+0085, U+2028, U+2029, U+FEFF) double-quoted,
+        where they are escapes: the emitter writes them raw in a quoted scalar, and there PyYAML reads
+        a U+0085 as a line break, folded to a space."""
+
+        def represent_str(self, data: str) -> Any:
+            if not data.isascii() and any(char in data for char in READ_APART):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+            return super().represent_str(data)
+
+    Representer.add_representer(str, Representer.represent_str)
+    return Representer
 
 
 def _json_default(value: Any) -> Any:
@@ -70,13 +101,32 @@ def _json_default(value: Any) -> Any:
 
 def to_json(data: Any) -> str:
     """JSON any JSON reader reads: NaN and infinity are refused (as Go's encoder refuses them), not
-    written as the ``NaN`` Python's encoder writes and other readers reject."""
+    written as the ``NaN`` Python's encoder writes and other readers reject; so are two keys of one
+    mapping that JSON spells alike (``1`` and ``"1"``), of which a reader would keep one."""
+    _refuse_json_key_clash(data)
     try:
         return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
     except ValueError:
         from sealfile.stores.json_layout import non_finite_path
 
         raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
+
+
+def _refuse_json_key_clash(data: Any) -> None:
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            spelled: dict[str, Any] = {}
+            for key in node:
+                text = ("true" if key else "false") if isinstance(key, bool) else str(key)
+                if text in spelled:
+                    raise FormatError(f"the keys {format_keypath((spelled[text],))} and {format_keypath((key,))} "
+                                      f"are both the JSON key {json.dumps(text)}", keypath=format_keypath(path) or None)
+                spelled[text] = key
+            stack.extend(((*path, key), child) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, ListIndex(index)), child) for index, child in enumerate(node))
 
 
 # python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
