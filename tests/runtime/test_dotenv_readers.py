@@ -69,3 +69,16 @@ def test_what_no_reader_would_read_alike_is_refused_with_its_key_path(value: str
         to_dotenv({"ok": "x", "app": {"secret": value}})
     assert str(refused.value).startswith(f"app.secret: {cause}")
     assert value not in str(refused.value)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("key", ["uid", "random", "seconds", "_", "lineno", "ppid", "shlvl"])
+def test_a_name_bash_keeps_for_itself_is_refused(key: str, tmp_path: Path) -> None:
+    """``uid: 1000`` gave ``UID='1000'``, which a sourced file cannot set: bash kept its own value."""
+    path = tmp_path / "out.env"
+    path.write_text(f"{key.upper()}='s3cret-1'\n")
+    assert _bash_reads(path).get(key.upper()) != "s3cret-1"  # what bash does with it
+    with pytest.raises(FormatError) as refused:
+        to_dotenv({"app": "x", key: "s3cret-1"})
+    assert str(refused.value).startswith(f"{key}: gives the name {key.upper()}, which bash keeps for itself")
+    assert to_dotenv({key: "s3cret-1"}, prefix="APP_") == f"APP_{key.upper()}='s3cret-1'\n"

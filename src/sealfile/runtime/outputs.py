@@ -10,8 +10,9 @@ three (no ``'``, no ``\\\\``, no final ``\\``), else double-quoted with only ``\
 escapes, newlines kept as they are. A value none of the spellings carries for all three is an error
 naming its key path: a carriage return (python-dotenv reads a line break), ``${...}`` (python-dotenv
 puts a variable there), or ``$`` or a backquote in a value that must be double-quoted (a shell would
-expand or run it, Compose would expand it). ``docker run --env-file`` and ``kubectl create secret
---from-env-file`` read no quotes at all: use Compose, or the Kubernetes output, there.
+expand or run it, Compose would expand it); so is a name bash keeps for itself (``UID``, ``RANDOM``).
+``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
+Compose, or the Kubernetes output, there.
 """
 
 from __future__ import annotations
@@ -149,9 +150,25 @@ def dotenv_quote(value: str, keypath: str | None = None) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Names bash keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves bash's own value (or an error).
+_BASH_OWN = frozenset({
+    "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0", "BASH_CMDS", "BASH_LINENO",
+    "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS", "EUID",
+    "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OPTIND", "PIPESTATUS", "PPID", "RANDOM", "SECONDS", "SHELLOPTS",
+    "SHLVL", "SRANDOM", "UID",
+})
+
+
 def to_dotenv(data: Any, *, prefix: str = "") -> str:
     names, origins = flatten_with_origins(data, prefix)
-    return "".join(f"{name}={dotenv_quote(value, format_keypath(origins[name]))}\n" for name, value in names.items())
+    lines = []
+    for name, value in names.items():
+        where = format_keypath(origins[name])
+        if name in _BASH_OWN:
+            raise FormatError(f"gives the name {name}, which bash keeps for itself: a sourced .env cannot set it "
+                              "(use a prefix)", keypath=where)
+        lines.append(f"{name}={dotenv_quote(value, where)}\n")
+    return "".join(lines)
 
 
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "") -> str:
