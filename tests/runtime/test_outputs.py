@@ -67,7 +67,8 @@ def test_the_schema_check_can_fail() -> None:
 
 
 @pytest.mark.parametrize(("name", "namespace"), [("Upper", None), ("-dash", None), ("a" * 254, None),
-                                                 ("ok", "has.dot"), ("ok", "x" * 64)])
+                                                 ("ok", "has.dot"), ("ok", "x" * 64), ("web\n", None),
+                                                 ("ok", "prod\n")])
 def test_k8s_secret_refuses_invalid_names(name: str, namespace: str | None) -> None:
     with pytest.raises(ConfigError):
         to_k8s_secret({"a": "b"}, name=name, namespace=namespace)
@@ -114,3 +115,10 @@ def test_json_refuses_keys_it_would_spell_alike() -> None:
     with pytest.raises(FormatError, match=r'^the keys \[true\] and \["true"\] are both the JSON key "true"'):
         render({True: 1, "true": 2}, "json")
     assert json.loads(render({1: "a", "2": "b", False: "c"}, "json")) == {"1": "a", "2": "b", "false": "c"}
+
+
+def test_k8s_secret_refuses_a_key_the_api_server_would() -> None:
+    with pytest.raises(FormatError) as refused:
+        to_k8s_secret({"app": {"k" * 250: "s3cret"}}, name="web")
+    assert str(refused.value) == (f"app.{'k' * 250}: gives a name of 254 characters; a Kubernetes Secret's keys "
+                                  "hold at most 253")

@@ -27,7 +27,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.runtime.flatten import flatten, flatten_with_origins
+from sealfile.runtime.flatten import flatten_with_origins
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
 
@@ -173,17 +173,19 @@ def to_dotenv(data: Any, *, prefix: str = "") -> str:
 
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "") -> str:
     """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
-    if not re.match(DNS1123_SUBDOMAIN, name):
+    if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
         raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
-    if namespace is not None and not re.match(DNS1123_LABEL, namespace):
+    if namespace is not None and not re.fullmatch(DNS1123_LABEL, namespace):
         raise ConfigError(f"not a valid Kubernetes namespace (lower-case DNS-1123 label): {namespace!r}")
     metadata: dict[str, Any] = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
-    encoded = {
-        key: base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii")
-        for key, value in flatten(data, prefix).items()
-    }
+    names, origins = flatten_with_origins(data, prefix)
+    for key in names:
+        if len(key) > 253:  # what the API server accepts as a data key (as for a ConfigMap's)
+            raise FormatError(f"gives a name of {len(key)} characters; a Kubernetes Secret's keys hold at most 253",
+                              keypath=format_keypath(origins[key]))
+    encoded = {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in names.items()}
     manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque", "data": encoded}
     return to_yaml(manifest)
 
