@@ -14,6 +14,9 @@ from click.testing import CliRunner
 
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.k8s_schema import validate_secret_manifest
 from tests.support.sealing import SealFile
 
@@ -113,3 +116,19 @@ def test_subprocess_k8s_secret_to_stdout(seal_file: SealFile) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert validate_secret_manifest(done.stdout)["metadata"]["name"] == "web"
+
+
+@pytest.mark.parametrize("output_type", [[], ["--output-type", "yaml"], ["--output-type", "json"]])
+def test_one_extracted_value_prints_alike_from_every_syntax_and_output_type(
+        seal_file: SealFile, age_key: AgeKey, tmp_path: Path, output_type: list[str]) -> None:
+    """It printed raw from a file of the output's own syntax but as a document from another (``"yes"``
+    then ``...`` for YAML, ``"yes"`` for JSON) or from several files."""
+    yaml_file = str(seal_file("word: 'yes'\nlines: \"a  \\nb\\n\"\nhalf: 0.5\n"))
+    json_path = tmp_path / "s.enc.json"
+    json_path.write_text(seal_text('{"word": "yes", "lines": "a  \\nb\\n", "half": 0.5}\n', [age_key],
+                                   store=get_store("json")))
+    json_file = str(json_path)
+    for key, shown in (("word", "yes\n"), ("lines", "a  \nb\n"), ("half", "0.5\n")):
+        for files in ([yaml_file], [json_file], [yaml_file, json_file]):
+            code, out, _ = run("decrypt", "--extract", key, *output_type, *files)
+            assert (code, out) == (0, shown), (key, files)

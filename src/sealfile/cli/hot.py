@@ -79,6 +79,10 @@ def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_ty
     from sealfile.runtime.outputs import render
 
     values = merged_values(files, extract, input_type)
+    if fmt in ("yaml", "json") and not isinstance(values, (dict, list)):
+        from sealfile.ops.read import extracted_scalar  # one value prints alike from every file and syntax
+
+        return extracted_scalar(values)
     with about(" + ".join(map(str, files))):
         return render(values, fmt, name=name, namespace=namespace, prefix=prefix)
 
