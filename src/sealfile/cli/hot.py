@@ -64,7 +64,12 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
         own = sops_kind or store_for(file, input_type).name
         if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
             policy.enforce_unsignable("a SOPS file")
-            return str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+            shown = str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+            if portable and extract is None and (fmt or sops_kind) == "yaml":
+                from sealfile.stores.yaml.portable import portable as respelled
+
+                return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
+            return shown
         if fmt is None or fmt == own:
             return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
                                      portable_output=portable)
