@@ -30,7 +30,7 @@ from collections.abc import Collection, Mapping, MutableMapping
 from typing import Any
 
 from sealfile.errors import ConfigError
-from sealfile.model.paths import format_keypath
+from sealfile.model.paths import Path, format_keypath
 from sealfile.runtime.flatten import flatten_with_origins
 
 HOOK_NAMES = frozenset({
@@ -90,6 +90,13 @@ def is_hook(name: str) -> bool:
 
 def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> dict[str, str]:
     """``NAME -> value`` for every value of ``tree``, checked (see the module docstring)."""
+    return checked_variables(tree, prefix, allow)[0]
+
+
+def checked_variables(tree: Any, prefix: str = "",
+                      allow: Collection[str] = ()) -> tuple[dict[str, str], dict[str, Path]]:
+    """:func:`variables_for`, and the key path each name comes from; also for the outputs a deployment
+    turns into an environment (dotenv, a Kubernetes Secret for ``envFrom``)."""
     names, origins = flatten_with_origins(tree, prefix)
     allowed = {name.upper() for name in allow}
     for name in names:
@@ -98,7 +105,7 @@ def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> d
             raise UnsafeVariableError(
                 f"would set {name}, which changes how programs start or where they connect; refused "
                 f"(put a prefix in front of the names, or allow {name} explicitly)", keypath=where)
-    return names
+    return names, origins
 
 
 def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> None:

@@ -2,7 +2,9 @@
 
 Input is plain data (what ``load_secrets(..., redacted=False)`` returns). ``dotenv`` and
 ``k8s-secret`` use the names of :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), so a
-container gets the same variables from ``envFrom: secretRef`` as from ``load_env``.
+container gets the same variables from ``envFrom: secretRef`` as from ``load_env``, checked as
+``load_env`` checks them (:mod:`sealfile.runtime.environment`): a name such as ``LD_PRELOAD``,
+``NODE_OPTIONS`` or ``HTTPS_PROXY`` is refused unless a prefix is given or ``allow_env`` names it.
 
 A dotenv value is spelled so that python-dotenv (with or without ``interpolate``), Docker Compose
 and a shell (``set -a; . ./.env``) all read the same text: single-quoted where that is literal to all
@@ -22,12 +24,13 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.runtime.flatten import flatten_with_origins
+from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
 
@@ -36,18 +39,20 @@ DNS1123_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a
 DNS1123_LABEL = r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
-def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | None = None, prefix: str = "") -> str:
-    """``data`` as text in ``fmt`` (one of :data:`FORMATS`); ``name``/``namespace`` for k8s."""
+def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | None = None, prefix: str = "",
+           allow_env: Collection[str] = ()) -> str:
+    """``data`` as text in ``fmt`` (one of :data:`FORMATS`); ``name``/``namespace`` for k8s; ``prefix``
+    and ``allow_env`` for the outputs that become an environment (as for ``load_env``)."""
     if fmt == "yaml":
         return to_yaml(data)
     if fmt == "json":
         return to_json(data)
     if fmt == "dotenv":
-        return to_dotenv(data, prefix=prefix)
+        return to_dotenv(data, prefix=prefix, allow_env=allow_env)
     if fmt == "k8s-secret":
         if not name:
             raise ConfigError("a Kubernetes Secret needs a name (--name)")
-        return to_k8s_secret(data, name=name, namespace=namespace, prefix=prefix)
+        return to_k8s_secret(data, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
     raise ConfigError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
@@ -159,8 +164,8 @@ _BASH_OWN = frozenset({
 })
 
 
-def to_dotenv(data: Any, *, prefix: str = "") -> str:
-    names, origins = flatten_with_origins(data, prefix)
+def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> str:
+    names, origins = checked_variables(data, prefix, allow_env)
     lines = []
     for name, value in names.items():
         where = format_keypath(origins[name])
@@ -171,7 +176,8 @@ def to_dotenv(data: Any, *, prefix: str = "") -> str:
     return "".join(lines)
 
 
-def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "") -> str:
+def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "",
+                  allow_env: Collection[str] = ()) -> str:
     """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
     if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
         raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
@@ -180,7 +186,7 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
     metadata: dict[str, Any] = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
-    names, origins = flatten_with_origins(data, prefix)
+    names, origins = checked_variables(data, prefix, allow_env)
     for key in names:
         if len(key) > 253:  # what the API server accepts as a data key (as for a ConfigMap's)
             raise FormatError(f"gives a name of {len(key)} characters; a Kubernetes Secret's keys hold at most 253",
