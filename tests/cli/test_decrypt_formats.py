@@ -14,6 +14,9 @@ from click.testing import CliRunner
 
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.k8s_schema import validate_secret_manifest
 from tests.support.sealing import SealFile
 
@@ -85,7 +88,8 @@ def test_k8s_secret(seal_file: SealFile, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "complaint"), [
     (["--output-type", "k8s-secret"], "needs --name"),
     (["--output-type", "json", "--name", "x"], "go with --output-type k8s-secret"),
-    (["--prefix", "APP_"], "--prefix goes with"),
+    (["--prefix", "APP_"], "--prefix and --allow-env go with"),
+    (["--allow-env", "PATH"], "--prefix and --allow-env go with"),
     (["--output-type", "toml"], "Invalid value for '--output-type'"),
 ])
 def test_usage_errors(seal_file: SealFile, args: list[str], complaint: str) -> None:
@@ -113,3 +117,36 @@ def test_subprocess_k8s_secret_to_stdout(seal_file: SealFile) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert validate_secret_manifest(done.stdout)["metadata"]["name"] == "web"
+
+
+@pytest.mark.parametrize("output_type", [[], ["--output-type", "yaml"], ["--output-type", "json"]])
+def test_one_extracted_value_prints_alike_from_every_syntax_and_output_type(
+        seal_file: SealFile, age_key: AgeKey, tmp_path: Path, output_type: list[str]) -> None:
+    """It printed raw from a file of the output's own syntax but as a document from another (``"yes"``
+    then ``...`` for YAML, ``"yes"`` for JSON) or from several files."""
+    yaml_file = str(seal_file("word: 'yes'\nlines: \"a  \\nb\\n\"\nhalf: 0.5\n"))
+    json_path = tmp_path / "s.enc.json"
+    json_path.write_text(seal_text('{"word": "yes", "lines": "a  \\nb\\n", "half": 0.5}\n', [age_key],
+                                   store=get_store("json")))
+    json_file = str(json_path)
+    for key, shown in (("word", "yes\n"), ("lines", "a  \nb\n"), ("half", "0.5\n")):
+        for files in ([yaml_file], [json_file], [yaml_file, json_file]):
+            code, out, _ = run("decrypt", "--extract", key, *output_type, *files)
+            assert (code, out) == (0, shown), (key, files)
+
+
+@pytest.mark.parametrize("output_type", [["--output-type", "dotenv"], ["--output-type", "k8s-secret", "--name", "web"]])
+def test_a_name_load_env_refuses_is_refused_in_the_outputs_that_become_an_environment(
+        seal_file: SealFile, output_type: list[str]) -> None:
+    """The dotenv and Kubernetes outputs wrote LD_PRELOAD, NODE_OPTIONS or HTTPS_PROXY from the file, which
+    load_env and exec refuse: sourced, or given to a Pod with envFrom, they ran code or redirected traffic."""
+    path = str(seal_file("db_password: s3cret\napp:\n  x: 1\nnode_options: --inspect=0.0.0.0:9229\n"))
+    code, out, err = run("decrypt", *output_type, path)
+    assert (code, out) == (1, "")
+    assert err == (f"sealfile: error: {path}: node_options: would set NODE_OPTIONS, which changes how programs start "
+                   "or where they connect; refused (put a prefix in front of the names, or allow NODE_OPTIONS "
+                   "explicitly)\n")
+    for escape in (["--prefix", "APP_"], ["--allow-env", "NODE_OPTIONS"]):
+        code, out, err = run("decrypt", *output_type, *escape, path)
+        assert code == 0, err
+        assert ("NODE_OPTIONS=" in out) if output_type[1] == "dotenv" else ("NODE_OPTIONS: " in out)

@@ -100,6 +100,22 @@ def test_source_repr_names_the_file_not_the_values(seal_file: SealFile) -> None:
 def test_later_files_override_earlier_ones(seal_file: SealFile) -> None:
     base = seal_file(PLAINTEXT)
     extra = seal_file("app:\n  database:\n    host: replica.internal\n", name="override.enc.yaml")
-    source = SealedFileSettingsSource(settings_class(base), sealed_file=[base, extra])
+    with pytest.warns(UserWarning, match="database.host: set in"):
+        source = SealedFileSettingsSource(settings_class(base), sealed_file=[base, extra])
     data = source()
     assert data["database"]["host"] == "replica.internal" and data["database"]["password"] == "db-password-123"
+
+
+def test_each_overridden_value_is_reported_as_load_secrets_reports_it(seal_file: SealFile) -> None:
+    """The source merged files with a merge of its own, which replaced values silently."""
+    from sealfile import OverriddenSecretWarning, load_secrets
+
+    base = seal_file(PLAINTEXT)
+    extra = seal_file("app:\n  database:\n    host: replica.internal\n    port: 5432\n", name="override.enc.yaml")
+    with pytest.warns(OverriddenSecretWarning) as caught:
+        data = SealedFileSettingsSource(settings_class(base), sealed_file=[base, extra])()
+    assert [str(w.message) for w in caught] == [
+        f"database.host: set in {base} and in {extra}; the value from {extra} is used"]
+    assert "db.internal" not in str(caught[0].message) and "replica" not in str(caught[0].message)
+    with pytest.warns(OverriddenSecretWarning):
+        assert data == load_secrets([base, extra], extract="app", redacted=False)

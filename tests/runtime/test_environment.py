@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.errors import ConfigError
+from sealfile.errors import FormatError
 from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.environment import KEY_MATERIAL, UnsafeVariableError, is_hook, variables_for
@@ -148,14 +148,14 @@ def test_a_value_no_environment_can_hold_is_one_error(age_key: AgeKey, tmp_path:
     done = run_exec(path, "--", "true")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"{path}: bad: holds a NUL character" in done.stderr
-    with pytest.raises(ConfigError, match="holds a NUL character"):
+    with pytest.raises(FormatError, match="holds a NUL character"):
         sealfile.load_env(path)
 
 
 def test_a_lone_surrogate_never_reaches_the_environment() -> None:
     """No store reads one (YAML and JSON refuse the escape, SOPS turns it into U+FFFD), but a value
     from elsewhere (a plugin store) is still checked before any variable is set."""
-    with pytest.raises(UnsafeVariableError, match="holds text no environment variable can"):
+    with pytest.raises(FormatError, match="holds text no environment variable can"):
         variables_for({"ok": "v", "bad": "s3cret-\ud800"})
 
 

@@ -53,3 +53,26 @@ def test_collision_names_both_paths_and_no_value() -> None:
 def test_a_scalar_cannot_be_flattened() -> None:
     with pytest.raises(FormatError):
         flatten("just a value")
+
+
+@pytest.mark.parametrize(("tree", "keypath", "name"), [
+    ({"2fa": {"secret": "s3cret-one"}}, "[\"2fa\"][\"secret\"]", "2FA_SECRET"),
+    (["s3cret-one"], "0", "0"),
+    ({7: "s3cret-one"}, "[7]", "7"),
+])
+def test_a_name_no_shell_can_set_is_refused_with_its_key_path(tree: object, keypath: str, name: str) -> None:
+    with pytest.raises(FormatError) as refused:
+        flatten(tree)
+    assert str(refused.value) == (f"{keypath}: gives the name {name}, which starts with a digit: no shell can set "
+                                  "it (use a prefix)")
+    assert flatten(tree, prefix="APP_") == {f"APP_{name}": "s3cret-one"}
+
+
+@pytest.mark.parametrize("value", ["a\0b", "s3cret-\ud800"])
+def test_a_value_no_environment_can_hold_is_refused_for_every_output(value: str) -> None:
+    """The dotenv and Kubernetes outputs give the same variables as load_env, or none."""
+    from sealfile.runtime.outputs import to_dotenv, to_k8s_secret
+
+    for render in (flatten, to_dotenv, lambda tree: to_k8s_secret(tree, name="web")):
+        with pytest.raises(FormatError, match=r"^db\.pw: holds .*no environment variable can"):
+            render({"db": {"pw": value}})

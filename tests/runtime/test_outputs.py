@@ -10,14 +10,14 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, FormatError
 from sealfile.runtime.outputs import render, to_dotenv, to_k8s_secret
 from tests.support.k8s_schema import validate_secret_manifest
 
 DATA = {
     "database": {"password": "p@ss w0rd$HOME", "port": 5432, "hosts": ["a.internal", "b.internal"]},
     "tls": {"key": "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----\n"},
-    "quote": "it's \"quoted\" \\ and ${NOT_EXPANDED}",
+    "quote": "it's \"quoted\" \\ and %NOT_EXPANDED%",
     "enabled": True,
     "nothing": None,
     "since": dt.date(2024, 1, 2),
@@ -26,7 +26,7 @@ FLAT = {
     "DATABASE_PASSWORD": "p@ss w0rd$HOME", "DATABASE_PORT": "5432",
     "DATABASE_HOSTS_0": "a.internal", "DATABASE_HOSTS_1": "b.internal",
     "TLS_KEY": "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----\n",
-    "QUOTE": "it's \"quoted\" \\ and ${NOT_EXPANDED}",
+    "QUOTE": "it's \"quoted\" \\ and %NOT_EXPANDED%",
     "ENABLED": "true", "NOTHING": "", "SINCE": "2024-01-02",
 }
 
@@ -67,7 +67,8 @@ def test_the_schema_check_can_fail() -> None:
 
 
 @pytest.mark.parametrize(("name", "namespace"), [("Upper", None), ("-dash", None), ("a" * 254, None),
-                                                 ("ok", "has.dot"), ("ok", "x" * 64)])
+                                                 ("ok", "has.dot"), ("ok", "x" * 64), ("web\n", None),
+                                                 ("ok", "prod\n")])
 def test_k8s_secret_refuses_invalid_names(name: str, namespace: str | None) -> None:
     with pytest.raises(ConfigError):
         to_k8s_secret({"a": "b"}, name=name, namespace=namespace)
@@ -78,3 +79,46 @@ def test_k8s_secret_needs_a_name_and_unknown_formats_are_refused() -> None:
         render({"a": "b"}, "k8s-secret")
     with pytest.raises(ConfigError):
         render({"a": "b"}, "toml")
+
+
+# Strings a YAML 1.1 or 1.2 reader could read as something else, and values of every YAML type.
+EVERY_TYPE = {
+    "looks_like": ["yes", "on", "N", "0755", "0o755", "1_000", "2024-01-01", ".inf", "~", "null", "0x1F", "1:20",
+                   "1e3", "=", "<<", "", " x ", "a #b", "- x", "! t"],
+    "line_breaks_apart": ["\x85", "a\u2028b", "\u2029", "x\ufeffy", "one\x85two\n", "\x85 \x85"],
+    "text": ["multi\nline  \n\n", "tab\t", "\U0001f600 \u202eRTL\u200f", "\x01\x1b[0m\x7f", "a\0b", "it's \"q\" \\"],
+    "numbers": [0, -1, 2**70, -(2**100), 0.5, -0.0, 1e20, 5e-324, float("inf"), float("nan")],
+    "times": [dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 10, 0), dt.datetime(2024, 1, 1, 10, 0, 0, 123456,
+              tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30)))],
+    "other": [True, False, None, b"\x00\xff", {}, []],
+    1: "an integer key", "1": "a string key", False: "a boolean key",
+}
+
+
+def test_yaml_means_the_same_to_yaml_1_1_and_1_2_readers() -> None:
+    """U+0085 was written raw inside single quotes, where PyYAML reads a line break (folded to a space)."""
+    import yaml as pyyaml
+
+    from sealfile.model.scalars import same_data
+
+    text = render(EVERY_TYPE, "yaml")
+    assert same_data(YAML(typ="safe", pure=True).load(text), EVERY_TYPE)
+    by_pyyaml = pyyaml.safe_load(text)
+    assert same_data(by_pyyaml, EVERY_TYPE), by_pyyaml["line_breaks_apart"]
+
+
+def test_json_refuses_keys_it_would_spell_alike() -> None:
+    """``1`` and ``"1"`` were both written as ``"1"``: a reader kept one and lost the other value."""
+    with pytest.raises(FormatError) as refused:
+        render({"db": [{"port": 1, 5432: "s3cret-a", "5432": "s3cret-b"}]}, "json")
+    assert str(refused.value) == 'db.0: the keys [5432] and ["5432"] are both the JSON key "5432"'
+    with pytest.raises(FormatError, match=r'^the keys \[true\] and \["true"\] are both the JSON key "true"'):
+        render({True: 1, "true": 2}, "json")
+    assert json.loads(render({1: "a", "2": "b", False: "c"}, "json")) == {"1": "a", "2": "b", "false": "c"}
+
+
+def test_k8s_secret_refuses_a_key_the_api_server_would() -> None:
+    with pytest.raises(FormatError) as refused:
+        to_k8s_secret({"app": {"k" * 250: "s3cret"}}, name="web")
+    assert str(refused.value) == (f"app.{'k' * 250}: gives a name of 254 characters; a Kubernetes Secret's keys "
+                                  "hold at most 253")

@@ -217,3 +217,32 @@ def test_encrypt_refuses_a_sops_file(name: str, typed: dict[str, Path], env: dic
     assert result.stderr.strip() == (f"sealfile: error: {target}: a SOPS file: sealfile reads SOPS files but "
                                      "changes only sealed files; convert it first with 'sealfile import-sops -i FILE'")
     assert target.read_bytes() == typed[name].read_bytes()
+
+
+def test_decrypt_means_to_pyyaml_what_it_means_to_sops(sops_identity: AgeIdentity, tmp_path: Path,
+                                                       env: dict[str, str]) -> None:
+    """Strings YAML 1.1 reads as other types were printed plain (``on: yes``, ``1:20``): PyYAML read
+    booleans and base-60 numbers; SOPS's yaml.v3 prints them double-quoted."""
+    import yaml as pyyaml
+
+    plain = tmp_path / "words.yaml"
+    plain.write_text('on: yes\nno: "off"\ny: [n, 1:20, "0755", "1_000", plain]\n', encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "words.sops.yaml", "--age", sops_identity.recipient)
+    done = sealfile_cli("decrypt", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    expected = {"on": "yes", "no": "off", "y": ["n", "1:20", "0755", "1_000", "plain"]}
+    assert pyyaml.safe_load(done.stdout) == expected == sops_decrypt(sealed, sops_identity.key_file)
+    assert done.stdout == run_sops(["decrypt", str(sealed)], env).stdout
+
+
+def test_portable_applies_to_a_sops_file_too(sops_identity: AgeIdentity, tmp_path: Path,
+                                             env: dict[str, str]) -> None:
+    """--portable was ignored for a SOPS file: PyYAML read its ``1e+20`` (Go's spelling) as a string."""
+    import yaml as pyyaml
+
+    plain = tmp_path / "numbers.yaml"
+    plain.write_text("big: 1e+20\nsmall: -2.5e-07\nword: yes\n", encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "numbers.sops.yaml", "--age", sops_identity.recipient)
+    done = sealfile_cli("decrypt", "--portable", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    assert pyyaml.safe_load(done.stdout) == {"big": 1e20, "small": -2.5e-07, "word": "yes"}

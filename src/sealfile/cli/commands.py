@@ -81,6 +81,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.option("--name", help="metadata.name of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--namespace", help="metadata.namespace of the Kubernetes Secret (--output-type k8s-secret).")
 @click.option("--prefix", default="", help="Put this in front of every flattened name (dotenv, k8s-secret).")
+@click.option("--allow-env", "allow_env", multiple=True, metavar="NAME",
+              help="dotenv, k8s-secret: write NAME although it changes how programs start or connect (e.g. PATH).")
 @click.option("-o", "--output", type=PATH_OR_STDIO,
               help="Write the plaintext to this file (created 0600) [default: stdout, or -].")
 @click.option("--portable", is_flag=True,
@@ -89,7 +91,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @usage_checked
 def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None, output_type: str | None,
             legacy_format: str | None, name: str | None, namespace: str | None, prefix: str,
-            output: Path | None, portable: bool) -> None:
+            output: Path | None, portable: bool, allow_env: tuple[str, ...]) -> None:
     """Print a sealed or SOPS file's plaintext (- reads stdin).
 
     The whole file is verified (MAC, then every value) before anything is printed.
@@ -99,7 +101,7 @@ def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None
     is named on stderr (key path and both files).
     """
     fmt = output_type or legacy_format  # --format: the old spelling of --output-type, kept for scripts
-    hot.decrypt(files, extract, input_type, fmt, name, namespace, prefix, output, portable)
+    hot.decrypt(files, extract, input_type, fmt, name, namespace, prefix, output, portable, allow_env)
 
 
 @cli.command()

@@ -30,28 +30,29 @@ MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
 
 
 def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | None, output_type: str | None,
-            name: str | None, namespace: str | None, prefix: str, output: PathName | None, portable: bool) -> None:
+            name: str | None, namespace: str | None, prefix: str, output: PathName | None, portable: bool,
+            allow_env: tuple[str, ...] = ()) -> None:
     """Print (or write to ``output``) the plaintext of one file, or several files' merged values."""
     fmt = output_type
     if fmt != "k8s-secret" and (name or namespace):
         raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
     if fmt == "k8s-secret" and not name:
         raise UsageProblem("--output-type k8s-secret needs --name")
-    if fmt not in ("dotenv", "k8s-secret") and prefix:
-        raise UsageProblem("--prefix goes with --output-type dotenv or k8s-secret")
+    if fmt not in ("dotenv", "k8s-secret") and (prefix or allow_env):
+        raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
     if sum(str(file) == "-" for file in files) > 1:
         raise UsageProblem("- (standard input) can be read once")
     if len(files) > 1:
         if fmt not in (None, *MERGED_OUTPUT_TYPES):
             raise UsageProblem(f"--output-type {fmt} takes one FILE")
-        plaintext = _merged_plaintext(files, extract, input_type, fmt or "yaml", name, namespace, prefix)
+        plaintext = _merged_plaintext(files, extract, input_type, fmt or "yaml", name, namespace, prefix, allow_env)
     else:
-        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable)
+        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env)
     emit(plaintext, output, private=True, source=files[0])
 
 
 def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
-               namespace: str | None, prefix: str, portable: bool) -> str:
+               namespace: str | None, prefix: str, portable: bool, allow_env: tuple[str, ...]) -> str:
     from sealfile.files import io
     from sealfile.ops import read, signatures
     from sealfile.ops.config import trust_near
@@ -64,23 +65,32 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
         own = sops_kind or store_for(file, input_type).name
         if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
             policy.enforce_unsignable("a SOPS file")
-            return str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+            shown = str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
+            if portable and extract is None and (fmt or sops_kind) == "yaml":
+                from sealfile.stores.yaml.portable import portable as respelled
+
+                return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
+            return shown
         if fmt is None or fmt == own:
             return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
                                      portable_output=portable)
         if fmt in ("ini", "binary"):
             raise UsageProblem(f"--output-type {fmt} applies to SOPS files")
-    return _merged_plaintext((file,), extract, input_type, fmt, name, namespace, prefix)
+    return _merged_plaintext((file,), extract, input_type, fmt, name, namespace, prefix, allow_env)
 
 
 def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
-                      name: str | None, namespace: str | None, prefix: str) -> str:
+                      name: str | None, namespace: str | None, prefix: str, allow_env: tuple[str, ...]) -> str:
     from sealfile.files.io import about
     from sealfile.runtime.outputs import render
 
     values = merged_values(files, extract, input_type)
+    if fmt in ("yaml", "json") and not isinstance(values, (dict, list)):
+        from sealfile.ops.read import extracted_scalar  # one value prints alike from every file and syntax
+
+        return extracted_scalar(values)
     with about(" + ".join(map(str, files))):
-        return render(values, fmt, name=name, namespace=namespace, prefix=prefix)
+        return render(values, fmt, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
 
 
 def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: str | None) -> object:

@@ -28,12 +28,14 @@ Put ``SealedFileSettingsSource`` first to make the sealed file win over the envi
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable
 from sealfile.ops.read import get_path
 from sealfile.runtime.loader import load_secrets
+from sealfile.runtime.merge import OverriddenSecretWarning, merge_trees
 
 try:
     from pydantic_settings import InitSettingsSource, SettingsConfigDict
@@ -56,7 +58,9 @@ class SealedSettingsConfigDict(SettingsConfigDict, total=False):
 
 
 class SealedFileSettingsSource(InitSettingsSource):
-    """Settings values from one or more sealed files (later files override earlier ones)."""
+    """Settings values from one or more sealed files, merged as ``load_secrets`` merges them: a later
+    file's value replaces an earlier one's, mappings merge key by key, and each replaced value is
+    reported with :class:`sealfile.OverriddenSecretWarning`."""
 
     def __init__(
         self,
@@ -72,9 +76,9 @@ class SealedFileSettingsSource(InitSettingsSource):
         self.sealed_files: list[SealedPath] = (
             [files] if isinstance(files, (str, os.PathLike)) else list(files)
         )
-        data: dict[str, Any] = {}
-        for path in self.sealed_files:
-            data = _deep_merge(data, self._read(path))
+        data, overrides = merge_trees([(os.fspath(path), self._read(path)) for path in self.sealed_files])
+        for override in overrides:  # as load_secrets reports them: the key path and both files, never a value
+            warnings.warn(str(override), OverriddenSecretWarning, stacklevel=2)
         super().__init__(settings_cls, data)
 
     def _read(self, path: SealedPath) -> dict[str, Any]:
@@ -88,16 +92,6 @@ class SealedFileSettingsSource(InitSettingsSource):
     def __repr__(self) -> str:
         # InitSettingsSource's repr shows its values; this one names the files only.
         return f"{type(self).__name__}(sealed_files={[os.fspath(p) for p in self.sealed_files]!r})"
-
-
-def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 __all__ = ["SealedFileSettingsSource", "SealedSettingsConfigDict"]

@@ -42,8 +42,7 @@ def decrypt_text(
     where, container = document.locate(extract)
     if container:
         return respell(document.subtree_text(where))
-    value = scalar_text(document.data(where))
-    return value if value.endswith("\n") else value + "\n"
+    return extracted_scalar(document.data(where))
 
 
 def _as_is(text: str) -> str:
@@ -75,6 +74,13 @@ def verify_sops(text: str, kind: str) -> None:
 def get_path(tree: Any, keypath: str) -> Any:
     """The value at a user's key path in a decrypted tree."""
     return get_at(tree, resolve(tree, keypath))
+
+
+def extracted_scalar(value: Any) -> str:
+    """What ``decrypt --extract`` prints for one value, whatever the output syntax (as SOPS prints it):
+    the text on its own line."""
+    text = scalar_text(value)
+    return text if text.endswith("\n") else text + "\n"
 
 
 def scalar_text(value: Any) -> str:

@@ -20,18 +20,17 @@ What a caller may rely on:
   and the files that hold them, the signing key) is removed from its environment unless the user
   asks to keep it (``exec --keep-key-env``).
 - A value no environment can hold (a NUL character, a lone surrogate) is an error naming its key
-  path, never a crash.
+  path, never a crash (:mod:`sealfile.runtime.flatten` refuses it for every output).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Collection, Mapping, MutableMapping
 from typing import Any
 
 from sealfile.errors import ConfigError
-from sealfile.model.paths import format_keypath
+from sealfile.model.paths import Path, format_keypath
 from sealfile.runtime.flatten import flatten_with_origins
 
 HOOK_NAMES = frozenset({
@@ -91,26 +90,22 @@ def is_hook(name: str) -> bool:
 
 def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> dict[str, str]:
     """``NAME -> value`` for every value of ``tree``, checked (see the module docstring)."""
+    return checked_variables(tree, prefix, allow)[0]
+
+
+def checked_variables(tree: Any, prefix: str = "",
+                      allow: Collection[str] = ()) -> tuple[dict[str, str], dict[str, Path]]:
+    """:func:`variables_for`, and the key path each name comes from; also for the outputs a deployment
+    turns into an environment (dotenv, a Kubernetes Secret for ``envFrom``)."""
     names, origins = flatten_with_origins(tree, prefix)
     allowed = {name.upper() for name in allow}
-    for name, value in names.items():
+    for name in names:
         where = format_keypath(origins[name])
         if is_hook(name) and name.upper() not in allowed:
             raise UnsafeVariableError(
                 f"would set {name}, which changes how programs start or where they connect; refused "
                 f"(put a prefix in front of the names, or allow {name} explicitly)", keypath=where)
-        _check_value(value, where)
-    return names
-
-
-def _check_value(value: str, where: str) -> None:
-    if "\0" in value:
-        raise UnsafeVariableError("holds a NUL character, which no environment variable can", keypath=where)
-    try:
-        value.encode(sys.getfilesystemencoding(), "surrogateescape")
-    except UnicodeEncodeError:
-        raise UnsafeVariableError("holds text no environment variable can (a lone surrogate?)",
-                                  keypath=where) from None
+    return names, origins
 
 
 def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> None:

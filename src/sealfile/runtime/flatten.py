@@ -11,7 +11,11 @@ Rules a caller may rely on:
 - values become text: strings as they are, booleans ``true``/``false``, null the empty
   string, numbers as YAML writes them, dates ISO 8601, binary base64;
 - empty mappings and lists hold no value and give no name;
-- two key paths that give the same name are an error naming both paths (never a value).
+- two key paths that give the same name are an error naming both paths (never a value);
+- a name that starts with a digit (a key ``2fa``, a top-level list) is an error naming its key path:
+  no shell can set or read it, and Kubernetes leaves it out of ``envFrom``; a prefix avoids it;
+- a value no environment variable can hold (a NUL character, a lone surrogate) is an error naming
+  its key path, whatever the output: a shell drops the NUL, so the variable would differ.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import base64
 import datetime as dt
 import math
 import re
+import sys
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
@@ -91,10 +96,24 @@ def flatten_with_origins(tree: Any, prefix: str = "") -> tuple[dict[str, str], d
         name = env_name(path, prefix)
         if not name:
             raise FormatError("an empty key gives an empty environment name; use a prefix")
+        if name[0].isdigit():
+            raise FormatError(f"gives the name {name}, which starts with a digit: no shell can set it (use a prefix)",
+                              keypath=format_keypath(path))
         if name in origin:
             raise NameCollisionError(
                 f"key paths {format_keypath(origin[name])} and {format_keypath(path)} both give the name {name}"
             )
         origin[name] = path
-        names[name] = env_value(value)
+        names[name] = _holdable(env_value(value), path)
     return names, origin
+
+
+def _holdable(value: str, path: Path) -> str:
+    if "\0" in value:
+        raise FormatError("holds a NUL character, which no environment variable can", keypath=format_keypath(path))
+    try:
+        value.encode(sys.getfilesystemencoding(), "surrogateescape")
+    except UnicodeEncodeError:
+        raise FormatError("holds text no environment variable can (a lone surrogate?)",
+                          keypath=format_keypath(path)) from None
+    return value

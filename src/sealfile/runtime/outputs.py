@@ -2,14 +2,19 @@
 
 Input is plain data (what ``load_secrets(..., redacted=False)`` returns). ``dotenv`` and
 ``k8s-secret`` use the names of :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), so a
-container gets the same variables from ``envFrom: secretRef`` as from ``load_env``.
+container gets the same variables from ``envFrom: secretRef`` as from ``load_env``, checked as
+``load_env`` checks them (:mod:`sealfile.runtime.environment`): a name such as ``LD_PRELOAD``,
+``NODE_OPTIONS`` or ``HTTPS_PROXY`` is refused unless a prefix is given or ``allow_env`` names it.
 
-dotenv syntax is the one python-dotenv and Docker Compose read: a value without ``'`` or
-``\\`` is single-quoted (newlines included; Compose takes it literally); any other value is
-double-quoted with ``\\\\``, ``\\"``, ``\\n``, ``\\r`` and ``\\t`` escapes. python-dotenv expands
-``${NAME}`` in every value, quoted or not: load with ``interpolate=False`` to get the values
-back exactly. ``docker run --env-file`` does not read quotes at all: use Compose or the
-Kubernetes output instead.
+A dotenv value is spelled so that python-dotenv (with or without ``interpolate``), Docker Compose
+and a shell (``set -a; . ./.env``) all read the same text: single-quoted where that is literal to all
+three (no ``'``, no ``\\\\``, no final ``\\``), else double-quoted with only ``\\\\`` and ``\\"``
+escapes, newlines kept as they are. A value none of the spellings carries for all three is an error
+naming its key path: a carriage return (python-dotenv reads a line break), ``${...}`` (python-dotenv
+puts a variable there), or ``$`` or a backquote in a value that must be double-quoted (a shell would
+expand or run it, Compose would expand it); so is a name bash keeps for itself (``UID``, ``RANDOM``).
+``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
+Compose, or the Kubernetes output, there.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Collection
+from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
-from sealfile.runtime.flatten import flatten
+from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.yaml.portable import portable
 
@@ -31,30 +39,62 @@ DNS1123_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a
 DNS1123_LABEL = r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
-def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | None = None, prefix: str = "") -> str:
-    """``data`` as text in ``fmt`` (one of :data:`FORMATS`); ``name``/``namespace`` for k8s."""
+def render(data: Any, fmt: str, *, name: str | None = None, namespace: str | None = None, prefix: str = "",
+           allow_env: Collection[str] = ()) -> str:
+    """``data`` as text in ``fmt`` (one of :data:`FORMATS`); ``name``/``namespace`` for k8s; ``prefix``
+    and ``allow_env`` for the outputs that become an environment (as for ``load_env``)."""
     if fmt == "yaml":
         return to_yaml(data)
     if fmt == "json":
         return to_json(data)
     if fmt == "dotenv":
-        return to_dotenv(data, prefix=prefix)
+        return to_dotenv(data, prefix=prefix, allow_env=allow_env)
     if fmt == "k8s-secret":
         if not name:
             raise ConfigError("a Kubernetes Secret needs a name (--name)")
-        return to_k8s_secret(data, name=name, namespace=namespace, prefix=prefix)
+        return to_k8s_secret(data, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
     raise ConfigError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
 def to_yaml(data: Any) -> str:
+    """YAML that YAML 1.2 (ruamel) and YAML 1.1 (PyYAML, Go's yaml.v2) readers read as ``data``; checked
+    by reading it back before it is returned."""
     from ruamel.yaml import YAML  # its pure-Python emitter: only for this output, not for every decrypt
+
+    from sealfile.model.scalars import same_data
+    from sealfile.stores.yaml.reader import load_fast
+
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _representer()
     yaml.default_flow_style = False
     yaml.width = 1 << 30
     yaml.representer.sort_base_mapping_type_on_output = False  # keep the file's order
     stream = io.StringIO()
     yaml.dump(data, stream)
-    return portable(stream.getvalue())  # a plain yes, 0o12 or 12:30 would mean otherwise to YAML 1.1 readers
+    text = portable(stream.getvalue())  # a plain yes, 0o12 or 12:30 would mean otherwise to YAML 1.1 readers
+    if not same_data(load_fast(text), data):
+        raise FormatError("cannot write these values as YAML that reads back as the same data")
+    return text
+
+
+@cache
+def _representer() -> type:
+    from ruamel.yaml.representer import SafeRepresenter
+
+    from sealfile.stores.yaml.reader import READ_APART
+
+    class Representer(SafeRepresenter):
+        """Strings with a character YAML readers read apart (U+0085, U+2028, U+2029, U+FEFF) double-quoted,
+        where they are escapes: the emitter writes them raw in a quoted scalar, and there PyYAML reads
+        a U+0085 as a line break, folded to a space."""
+
+        def represent_str(self, data: str) -> Any:
+            if not data.isascii() and any(char in data for char in READ_APART):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+            return super().represent_str(data)
+
+    Representer.add_representer(str, Representer.represent_str)
+    return Representer
 
 
 def _json_default(value: Any) -> Any:
@@ -67,7 +107,9 @@ def _json_default(value: Any) -> Any:
 
 def to_json(data: Any) -> str:
     """JSON any JSON reader reads: NaN and infinity are refused (as Go's encoder refuses them), not
-    written as the ``NaN`` Python's encoder writes and other readers reject."""
+    written as the ``NaN`` Python's encoder writes and other readers reject; so are two keys of one
+    mapping that JSON spells alike (``1`` and ``"1"``), of which a reader would keep one."""
+    _refuse_json_key_clash(data)
     try:
         return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
     except ValueError:
@@ -76,32 +118,80 @@ def to_json(data: Any) -> str:
         raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
 
 
-_DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+def _refuse_json_key_clash(data: Any) -> None:
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            spelled: dict[str, Any] = {}
+            for key in node:
+                text = ("true" if key else "false") if isinstance(key, bool) else str(key)
+                if text in spelled:
+                    raise FormatError(f"the keys {format_keypath((spelled[text],))} and {format_keypath((key,))} "
+                                      f"are both the JSON key {json.dumps(text)}", keypath=format_keypath(path) or None)
+                spelled[text] = key
+            stack.extend(((*path, key), child) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, ListIndex(index)), child) for index, child in enumerate(node))
 
 
-def dotenv_quote(value: str) -> str:
-    if "'" not in value and "\\" not in value:
+# python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
+_INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
+
+
+def dotenv_quote(value: str, keypath: str | None = None) -> str:
+    """``value`` as a dotenv value python-dotenv, Compose and a shell read back alike (module docstring)."""
+    if "\r" in value:
+        raise FormatError("holds a carriage return, which python-dotenv reads as a line break; dotenv cannot "
+                          "carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    if _INTERPOLATED.search(value):
+        raise FormatError("holds ${...}, which python-dotenv replaces by a variable's value; dotenv cannot carry "
+                          "it (use --output-type json or k8s-secret)", keypath=keypath)
+    if "'" not in value and "\\\\" not in value and not value.endswith("\\"):
         return f"'{value}'"
-    return '"' + "".join(_DOUBLE_ESCAPES.get(char, char) for char in value) + '"'
+    if "$" in value or "`" in value:
+        raise FormatError("holds ' or \\ and also $ or `, which a shell expands or runs inside double quotes; "
+                          "dotenv cannot carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_dotenv(data: Any, *, prefix: str = "") -> str:
-    return "".join(f"{key}={dotenv_quote(value)}\n" for key, value in flatten(data, prefix).items())
+# Names bash keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves bash's own value (or an error).
+_BASH_OWN = frozenset({
+    "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0", "BASH_CMDS", "BASH_LINENO",
+    "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS", "EUID",
+    "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OPTIND", "PIPESTATUS", "PPID", "RANDOM", "SECONDS", "SHELLOPTS",
+    "SHLVL", "SRANDOM", "UID",
+})
 
 
-def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "") -> str:
+def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> str:
+    names, origins = checked_variables(data, prefix, allow_env)
+    lines = []
+    for name, value in names.items():
+        where = format_keypath(origins[name])
+        if name in _BASH_OWN:
+            raise FormatError(f"gives the name {name}, which bash keeps for itself: a sourced .env cannot set it "
+                              "(use a prefix)", keypath=where)
+        lines.append(f"{name}={dotenv_quote(value, where)}\n")
+    return "".join(lines)
+
+
+def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "",
+                  allow_env: Collection[str] = ()) -> str:
     """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
-    if not re.match(DNS1123_SUBDOMAIN, name):
+    if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
         raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
-    if namespace is not None and not re.match(DNS1123_LABEL, namespace):
+    if namespace is not None and not re.fullmatch(DNS1123_LABEL, namespace):
         raise ConfigError(f"not a valid Kubernetes namespace (lower-case DNS-1123 label): {namespace!r}")
     metadata: dict[str, Any] = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
-    encoded = {
-        key: base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii")
-        for key, value in flatten(data, prefix).items()
-    }
+    names, origins = checked_variables(data, prefix, allow_env)
+    for key in names:
+        if len(key) > 253:  # what the API server accepts as a data key (as for a ConfigMap's)
+            raise FormatError(f"gives a name of {len(key)} characters; a Kubernetes Secret's keys hold at most 253",
+                              keypath=format_keypath(origins[key]))
+    encoded = {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in names.items()}
     manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque", "data": encoded}
     return to_yaml(manifest)
 

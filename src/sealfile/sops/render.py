@@ -30,6 +30,7 @@ from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.stores.yaml.reader import READ_APART
+from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
 INDENT = 4
 
@@ -78,8 +79,16 @@ def _yaml_leaf(value: Any) -> Any:
         data = leaf(value, "yaml")
         if isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART):
             return DoubleQuotedScalarString(data)  # escaped: YAML readers read these characters apart
-        return LiteralScalarString(data) if isinstance(data, str) and "\n" in data and _block_safe(data) else data
+        if isinstance(data, str) and "\n" in data and _block_safe(data):
+            return LiteralScalarString(data)
+        return _string_11(data)
     return value
+
+
+def _string_11(data: Any) -> Any:
+    """A string a YAML 1.1 reader (PyYAML) would take for another type if plain (``yes``, ``on``, ``1:20``)
+    double-quoted, as SOPS's yaml.v3 prints it."""
+    return DoubleQuotedScalarString(data) if isinstance(data, str) and yaml_11_tag(data) != STR_TAG else data
 
 
 def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
@@ -122,7 +131,7 @@ def _yaml_node(node: Any, column: int) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else key
+                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _string_11(key)
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
                 container[name] = _yaml_node(value, column + INDENT)

@@ -115,3 +115,16 @@ def test_text_libyaml_cannot_parse_is_made_portable_with_ruamels_own_parser() ->
     """A time inside a flow list is YAML 1.2 that libyaml refuses: decrypt must still print it."""
     text = "in_flow: [on, 2024-01-01 10:00:00, 0o17]\n"
     assert portable(text) == 'in_flow: ["on", 2024-01-01 10:00:00, 15]\n'
+
+
+@pytest.mark.parametrize(("written", "portable_text"), [
+    ("2024-01-01T23:59:59.9999999Z", "2024-01-02T00:00:00+00:00"),
+    ("2024-01-01 10:00:00.123456789 +5", "2024-01-01T10:00:00.123457+05:00"),
+    ("2024-01-01T10:00:00.1234567", "2024-01-01T10:00:00.123457"),
+    ("2024-01-01T10:00:00.123456Z", "2024-01-01T10:00:00.123456Z"),
+])
+def test_a_time_finer_than_a_microsecond_is_written_as_ruamel_reads_it(written: str, portable_text: str) -> None:
+    """ruamel rounds the fraction (a day later, here), PyYAML cuts it: each read its own time."""
+    text = f"at: {written}\n"
+    assert portable(text) == f"at: {portable_text}\n"
+    assert yaml.safe_load(portable(text)) == load_fast(text)

@@ -2,11 +2,13 @@
 
 Why: ``decrypt`` prints the file's own text, and what ``load_secrets`` returns is YAML 1.2 as
 ruamel reads it; but the output is piped into tools that read YAML 1.1, where a plain ``yes``,
-``on`` or ``n`` is a boolean, ``12:30`` is 750 (base 60), ``012`` is 10 (octal), and ``0o12`` or
-``1e3`` stay strings. So every plain scalar whose YAML 1.1 reading could differ is re-spelled
-with the same YAML 1.2 meaning: a string double-quoted, an integer in plain decimal, a float with
-a dot and a signed exponent. Everything else (layout, comments, quoted and block scalars) is left
-as it is, and the result is checked to hold the very same data as the input before it is used.
+``on`` or ``n`` is a boolean, ``12:30`` is 750 (base 60), ``012`` is 10 (octal), ``0o12`` or
+``1e3`` stay strings, and a time's fraction beyond microseconds is cut where ruamel rounds it. So
+every plain scalar whose YAML 1.1 reading could differ is re-spelled with the same YAML 1.2 meaning:
+a string double-quoted, an integer in plain decimal, a float with a dot and a signed exponent, a
+time as ruamel reads it (to the microsecond). Everything else (layout, comments, quoted and block
+scalars) is left as it is, and the result is checked to hold the very same data as the input
+before it is used.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ _YAML_11 = VersionedResolver(version=(1, 1))
 _YAML_12 = VersionedResolver(version=(1, 2))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
-_SAME_IN_BOTH = {_TAG + "bool", _TAG + "null", _TAG + "timestamp"}
+_SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
+# A fraction of a second beyond microseconds: ruamel rounds it (to the next day, even), PyYAML cuts it.
+# Looked for in the whole text: a time may hold spaces, which no token of _TOKEN does.
+_SUB_MICROSECOND = re.compile(r"\.[0-9]{7}")
 
 
 # Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator) and end
@@ -49,7 +54,7 @@ _WORDS_READ_OTHERWISE = frozenset(
 
 def portable(text: str) -> str:
     """``text`` with every plain scalar a YAML 1.1 reader would read differently re-spelled."""
-    if not any(_suspect(token) for token in _TOKEN.findall(text)):
+    if not any(_suspect(token) for token in _TOKEN.findall(text)) and not _SUB_MICROSECOND.search(text):
         return text
     try:
         pure, nodes = False, _plain_scalars(text, pure=False)
@@ -121,6 +126,8 @@ def _spelling_of(plain: str, tag: str, node: ScalarNode | None) -> str | None:
         return double_quoted(plain) if yaml_11_tag(plain) != tag else None
     if tag in _SAME_IN_BOTH:
         return None
+    if tag == _TAG + "timestamp":
+        return None if not _SUB_MICROSECOND.search(plain) else _construct(node).isoformat() if node else plain
     if tag == _TAG + "int":
         return None if _DECIMAL.match(plain) else str(_construct(node)) if node else plain
     if tag == _TAG + "float":

@@ -1,0 +1,84 @@
+"""The dotenv output read back by the programs that read it: python-dotenv (as ``load_dotenv`` opens a
+file, with and without interpolation) and bash (``set -a; . ./.env``). Each value comes back exactly,
+or the output is refused with its key path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import dotenv
+import pytest
+
+from sealfile.errors import FormatError
+from sealfile.runtime.outputs import to_dotenv
+
+READ_ALIKE = [
+    "plain", "", " spaced ", "pa$$ word", "$HOME and $(id) and `id`", "it's", 'say "hi"', "back\\slash",
+    "ends in \\", "two \\\\ backslashes", "\\n is not a newline", "it's \\ both", "multi\nline\n\n",
+    "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----\n", "tab\there", "# not a comment", "a=b", "\u2028\x85\xa0",
+    "\U0001f600 \u202eRTL\u200f", "\x01\x1b[31m\x7f", "'", '"', "''", "\\'", "{}", "$", "${", "$}",
+]
+
+
+def _bash_reads(path: Path) -> dict[str, str]:
+    script = 'set -a; . "$1"; env -0'
+    done = subprocess.run(["bash", "-c", script, "bash", str(path)], capture_output=True, env={}, check=True)
+    pairs = (item.split(b"=", 1) for item in done.stdout.split(b"\0") if b"=" in item)
+    return {name.decode(): value.decode("utf-8", "surrogateescape") for name, value in pairs}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_every_value_reads_back_alike(tmp_path: Path) -> None:
+    values = {f"v{i}": value for i, value in enumerate(READ_ALIKE)}
+    path = tmp_path / "out.env"
+    path.write_bytes(to_dotenv(values).encode("utf-8"))
+    want = {name.upper(): value for name, value in values.items()}
+    for interpolate in (False, True):
+        assert dict(dotenv.dotenv_values(path, interpolate=interpolate)) == want
+    by_bash = _bash_reads(path)
+    assert {name: by_bash.get(name) for name in want} == want
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_sourcing_the_output_never_runs_a_value(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "out.env"
+    try:
+        text = to_dotenv({"db": {"password": f"it's $(touch {marker}) `touch {marker}`"}})
+    except FormatError as refused:
+        assert str(refused).startswith("db.password: holds ' or \\ and also $ or `")
+        return
+    path.write_text(text)
+    _bash_reads(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("value", "cause"), [
+    ("a\r\nb", "holds a carriage return"),
+    ("lone \r", "holds a carriage return"),
+    ("x${HOME}y", "holds ${...}"),
+    ("x${A:-b}y", "holds ${...}"),
+    ("it's $HOME", "holds ' or \\ and also $ or `"),
+    ("`id` ends in \\", "holds ' or \\ and also $ or `"),
+    ("a\0b", "holds a NUL character"),
+])
+def test_what_no_reader_would_read_alike_is_refused_with_its_key_path(value: str, cause: str) -> None:
+    with pytest.raises(FormatError) as refused:
+        to_dotenv({"ok": "x", "app": {"secret": value}})
+    assert str(refused.value).startswith(f"app.secret: {cause}")
+    assert value not in str(refused.value)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("key", ["uid", "random", "seconds", "_", "lineno", "ppid", "shlvl"])
+def test_a_name_bash_keeps_for_itself_is_refused(key: str, tmp_path: Path) -> None:
+    """``uid: 1000`` gave ``UID='1000'``, which a sourced file cannot set: bash kept its own value."""
+    path = tmp_path / "out.env"
+    path.write_text(f"{key.upper()}='s3cret-1'\n")
+    assert _bash_reads(path).get(key.upper()) != "s3cret-1"  # what bash does with it
+    with pytest.raises(FormatError) as refused:
+        to_dotenv({"app": "x", key: "s3cret-1"})
+    assert str(refused.value).startswith(f"{key}: gives the name {key.upper()}, which bash keeps for itself")
+    assert to_dotenv({key: "s3cret-1"}, prefix="APP_") == f"APP_{key.upper()}='s3cret-1'\n"
