@@ -64,8 +64,8 @@ def atomic_write(
         final_mode &= ~0o077
     try:
         fd, tmp = _unnamed_file(directory, name)
-    except OSError as err:  # name the file the user asked for, not our temp file
-        raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
+    except OSError as err:
+        raise _cannot_write(err, path) from None
     _test_pause()
     try:
         try:
@@ -79,13 +79,20 @@ def atomic_write(
         finally:
             os.close(fd)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        if isinstance(err, OSError):  # a full disk, a quota, an I/O error: the target is as it was
+            raise _cannot_write(err, path) from None
         raise
     _test_pause()
     _fsync_dir(directory)
+
+
+def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
+    """The error naming the file the user asked for (never our temporary file, which is gone)."""
+    return SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path))
 
 
 def _set_mode(fd: int, mode: int) -> None:
