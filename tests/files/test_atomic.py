@@ -84,3 +84,13 @@ def test_missing_directory_names_the_target(tmp_path: Path) -> None:
     with pytest.raises(SealfileError) as info:
         atomic_write(target, "x")
     assert str(info.value) == f"{target}: cannot write (No such file or directory)"
+
+
+def test_a_hard_linked_target_is_refused_and_both_names_kept(tmp_path: Path) -> None:
+    target, other = tmp_path / "out.yaml", tmp_path / "other.yaml"
+    target.write_text("old")
+    other.hardlink_to(target)
+    with pytest.raises(SealfileError, match="has 2 hard links"):
+        atomic_write(target, "new")
+    assert target.read_text() == other.read_text() == "old"
+    assert target.stat().st_ino == other.stat().st_ino
