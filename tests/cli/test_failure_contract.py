@@ -121,3 +121,16 @@ def test_edit_never_saves_over_a_change_made_while_the_editor_was_open(files: di
     assert "changed by another program while the editor was open" in the_one_line(result, work / name)
     assert {path.name: path.read_bytes() for path in work.iterdir()} == \
         {path.name: path.read_bytes() for path in twin.iterdir()}
+
+
+def test_keygen_never_leaves_half_an_identity_in_a_key_file(age_identity: AgeIdentity,
+                                                             files: dict[str, Path]) -> None:
+    """A key file cut in the middle of a line would make every later command fail to read it."""
+    before = age_identity.path.read_bytes()
+    result = run(["keygen", "-o", str(age_identity.path)], files, file_size_limit=len(before) + 20)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"sealfile: error: {age_identity.path}: cannot write (File too large)\n"
+    assert age_identity.path.read_bytes() == before
+    assert stat.S_IMODE(age_identity.path.stat().st_mode) == 0o600
+    assert run(["keygen", "-o", str(age_identity.path)], files).returncode == 0
+    assert age_identity.path.read_bytes().startswith(before) and age_identity.path.read_text().count("AGE-SECRET") == 2
