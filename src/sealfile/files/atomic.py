@@ -20,6 +20,8 @@ import time
 from sealfile.errors import SealfileError
 
 WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
+REPLACED: list[str] = []
+"""Every file this process has replaced, as named: an interruption after a write says which."""
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
 
 
@@ -83,6 +85,7 @@ def atomic_write(
         finally:
             os.close(fd)
         os.replace(tmp, target)
+        REPLACED.append(os.fspath(path))
     except BaseException as err:
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
