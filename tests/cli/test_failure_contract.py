@@ -134,3 +134,17 @@ def test_keygen_never_leaves_half_an_identity_in_a_key_file(age_identity: AgeIde
     assert stat.S_IMODE(age_identity.path.stat().st_mode) == 0o600
     assert run(["keygen", "-o", str(age_identity.path)], files).returncode == 0
     assert age_identity.path.read_bytes().startswith(before) and age_identity.path.read_text().count("AGE-SECRET") == 2
+
+
+@pytest.mark.parametrize("args", [["set", "{S}", "db.password", "new-value"], ["unset", "{S}", "db.user"],
+                                  ["rotate", "{S}"], ["edit", "{S}"]], ids=" ".join)
+def test_a_lock_that_cannot_be_taken_names_the_file(args: list[str], files: dict[str, Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The locks live in the user's cache directory; where it cannot be made, the line names FILE."""
+    (tmp_path / "not-a-directory").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-directory"))
+    before = snapshot(files["S"].parent)
+    line = the_one_line(run(args, files), files["S"])
+    assert line.endswith(f"cannot take its lock ({tmp_path / 'not-a-directory'}/sealfile: Not a directory); "
+                         "nothing was changed")
+    assert snapshot(files["S"].parent) == before
