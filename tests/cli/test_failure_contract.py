@@ -148,3 +148,18 @@ def test_a_lock_that_cannot_be_taken_names_the_file(args: list[str], files: dict
     assert line.endswith(f"cannot take its lock ({tmp_path / 'not-a-directory'}/sealfile: Not a directory); "
                          "nothing was changed")
     assert snapshot(files["S"].parent) == before
+
+
+@pytest.mark.parametrize("command", ["verify", "status", "recipients list"])
+def test_a_reader_gone_from_a_pipe_is_no_files_failure(files: dict[str, Path], command: str) -> None:
+    """``sealfile verify *.yaml | head -1``: the broken pipe ends the command quietly (141, as the
+    boundary answers it), instead of each later file being reported as failing with 'Broken pipe'."""
+    line = [sys.executable, "-m", "sealfile", *command.split(), *[str(files["S"])] * 4]
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first line written fails with EPIPE
+    try:
+        done = subprocess.run(line, stdout=writer, stderr=subprocess.PIPE, text=True, env=cli_env(), timeout=60)
+    finally:
+        os.close(writer)
+    assert "Broken pipe" not in done.stderr and "failed" not in done.stderr, done.stderr
+    assert done.returncode == 141

@@ -242,6 +242,8 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
             try:
                 results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+            except BrokenPipeError:  # the reader of our output is gone (| head): no file's failure
+                raise
             except (SealfileError, OSError) as err:
                 _traceback_if_debugging(console)
                 console.error(failure_line(err, file))
