@@ -136,6 +136,41 @@ def test_an_interrupt_reports_what_was_done(capsys: pytest.CaptureFixture[str], 
         capsys.readouterr().err
 
 
+def test_an_interrupt_just_after_a_file_was_written_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C can land between the rename and the end of the write (the directory's fsync)."""
+    from sealfile.files import atomic
+
+    monkeypatch.setattr(atomic, "REPLACED", [])
+
+    def work(file: Path, console: Console) -> None:
+        atomic.atomic_write(file, "new")
+        if file.name == "b":
+            raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit):
+        run_each([tmp_path / "a", tmp_path / "b", tmp_path / "c"], "rotate", work)
+    assert f"interrupted at {tmp_path / 'b'}, which was just written; 1 file(s) done before it" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("written", [[], ["s.yaml"]])
+def test_an_interrupt_says_which_file_was_written(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, written: list[str]) -> None:
+    from sealfile.cli.boundary import reported
+    from sealfile.files import atomic
+
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped, reported(debug=False):
+        for name in written:
+            atomic.atomic_write(name, "new")
+        raise KeyboardInterrupt
+    assert stopped.value.code == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err == ("sealfile: interrupted after writing s.yaml; no other file was changed\n"
+                                       if written else "sealfile: interrupted; no file was changed\n")
+
+
 def test_files_worked_on_at_once_report_in_order_as_if_one_after_another(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     files = [tmp_path / name for name in ("a", "b", "c", "d")]

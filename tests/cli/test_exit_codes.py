@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.ops.seal import seal_text
 from tests.support.cli import RunCli
@@ -37,3 +39,21 @@ def test_worst_orders_error_over_policy_over_ok() -> None:
     assert worst([ExitCode.OK, ExitCode.POLICY]) is ExitCode.POLICY
     assert worst([ExitCode.POLICY, ExitCode.ERROR, ExitCode.OK]) is ExitCode.ERROR
     assert worst([]) is ExitCode.OK
+
+
+def test_ctrl_c_while_the_command_line_is_read_is_one_line_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sealfile.cli import fast, main
+    from sealfile.files import atomic
+
+    def interrupted(args: list[str]) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fast, "run", interrupted)
+    monkeypatch.setattr("gc.disable", lambda: None)  # main's setting for a CLI run, not for this test session
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    monkeypatch.setattr("sys.argv", ["sealfile", "decrypt", "s.yaml"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"

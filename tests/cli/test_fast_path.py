@@ -4,11 +4,13 @@ the commands people run most load only what they use."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from sealfile.cli import fast
@@ -267,3 +269,65 @@ def test_a_file_is_named_as_click_names_it(args: list[str], age_key: AgeKey, tmp
     through_fast_path, through_click = run(["-m", "sealfile"]), run(["-c", CLICK_MAIN])
     assert through_fast_path == through_click
     assert re.search(r"(^|\s)\./|//|/\./", through_fast_path[1] + through_fast_path[2], re.MULTILINE) is None
+
+
+def _click_command(name: str) -> click.Command:
+    _import_commands(name)
+    return cli.commands[name]
+
+
+@pytest.mark.parametrize("name", fast.HOT)
+def test_the_fast_spec_agrees_with_the_click_command(name: str) -> None:
+    """Every option the fast path reads is the click command's, with its parameter, kind and choices
+    (the defaults: each command's plainest line in LINES)."""
+    spec = fast._encrypt_spec() if name == "encrypt" else fast._specs()[name]
+    params = {param.name: param for param in _click_command(name).params}
+    for flag, option in spec.options.items():
+        param = params[option.dest]
+        assert isinstance(param, click.Option) and flag in (*param.opts, *param.secondary_opts), flag
+        assert param.multiple == (option.kind == "multiple"), flag
+        assert param.is_flag == (option.kind in ("flag", "off")), flag
+        if option.kind == "off":
+            assert flag in param.secondary_opts
+        if option.choices:
+            assert isinstance(param.type, click.Choice) and set(option.choices) <= set(param.type.choices), flag
+
+
+def _random_line(rng: random.Random, name: str) -> list[str]:
+    values = ["a.yaml", "-", "--", "", "x=y", "-x", "90d", "2w", "yaml", "json", "dotenv", "int", "age1x", "-o", "ü"]
+    positionals = ["a.yaml", "b.yaml", "-", "--", "", "-odd.yaml", "env", "k", "v", "./a.yaml", "a.yaml/", "--help"]
+    options = [(flag, param) for param in _click_command(name).params if isinstance(param, click.Option)
+               for flag in (*param.opts, *param.secondary_opts)]
+    line = [name]
+    for _ in range(rng.randint(0, 7)):
+        if rng.random() < 0.45:
+            flag, param = rng.choice(options)
+            choices = list(param.type.choices) if isinstance(param.type, click.Choice) else []
+            value = rng.choice(values + choices * 3)
+            if param.is_flag:
+                line.append(flag + "=" + value if rng.random() < 0.1 else flag)
+            elif flag.startswith("--") and rng.random() < 0.3:
+                line.append(f"{flag}={value}")
+            else:
+                line += [flag + value] if rng.random() < 0.05 else [flag, value]
+        else:
+            line.append(rng.choice(positionals))
+    return line
+
+
+@pytest.mark.parametrize("name", fast.HOT)
+def test_random_lines_read_the_same_by_both_parsers(name: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options, values, ``--opt=value``, ``--``, ``-``, repeats and clusters in random order: wherever
+    the fast path reads a line, click reads it without error and to the same parameters."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").mkdir()  # a directory among the names: click refuses it
+    rng = random.Random(name)
+    read = 0
+    for _ in range(1500):
+        line = _random_line(rng, name)
+        parsed = fast.parse(line)
+        if parsed is not None:
+            read += 1
+            assert parsed == (name, _click_params(line)), line
+    assert read > 50  # the lines exercise the fast path, not only its refusals

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write
 
 
@@ -50,16 +53,44 @@ def test_failure_leaves_the_target_and_no_temp_file(tmp_path: Path, monkeypatch:
         raise OSError("disk full")
 
     monkeypatch.setattr("sealfile.files.atomic.os.replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SealfileError, match="cannot write"):
         atomic_write(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.yaml"]  # home: isolated_env
 
 
-def test_missing_directory_names_the_target(tmp_path: Path) -> None:
-    from sealfile.errors import SealfileError
+@pytest.mark.parametrize("step", ["write", "fsync"])
+def test_a_full_disk_is_one_error_naming_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 step: str) -> None:
+    """ENOSPC (or EDQUOT, EIO) while writing is the command's one error line: it names the file
+    the user gave (through a symlink too), never our temporary file, and leaves the target as it was."""
+    (tmp_path / "real.yaml").write_text("old")
+    link = tmp_path / "out.yaml"
+    link.symlink_to("real.yaml")
 
+    def full(*_: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(f"sealfile.files.atomic.os.{step}", full)
+    with pytest.raises(SealfileError) as info:
+        atomic_write(link, "new")
+    assert str(info.value) == f"{link}: cannot write (No space left on device)"
+    assert (tmp_path / "real.yaml").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.yaml", "real.yaml"]
+
+
+def test_missing_directory_names_the_target(tmp_path: Path) -> None:
     target = tmp_path / "absent" / "out.yaml"
     with pytest.raises(SealfileError) as info:
         atomic_write(target, "x")
     assert str(info.value) == f"{target}: cannot write (No such file or directory)"
+
+
+def test_a_hard_linked_target_is_refused_and_both_names_kept(tmp_path: Path) -> None:
+    target, other = tmp_path / "out.yaml", tmp_path / "other.yaml"
+    target.write_text("old")
+    other.hardlink_to(target)
+    with pytest.raises(SealfileError, match="has 2 hard links"):
+        atomic_write(target, "new")
+    assert target.read_text() == other.read_text() == "old"
+    assert target.stat().st_ino == other.stat().st_ino

@@ -116,3 +116,41 @@ def test_other_directories_are_never_touched(tmp_path: Path) -> None:
     (tmp_path / f"{PREFIX}link").symlink_to(target)
     wipe_abandoned(tmp_path)
     assert (mine / "keep.txt").exists() and (target / "keep.txt").exists()
+
+
+@pytest.mark.parametrize(("visual", "error", "message"), [
+    ("sh -c 'printf \"b: \\\\377\\\\n\" >> \"$0\"'", FormatError, "edited text: not UTF-8 text (byte 36)"),
+    ("no-such-editor-9d2", SealfileError, "cannot run the editor no-such-editor-9d2 (No such file or directory)"),
+    ("sh -c 'kill -9 $$'", SealfileError, "the editor was killed by signal 9; nothing was changed"),
+    ("sh -c 'rm \"$0\"'", SealfileError, "the editor left no file to read back (No such file or directory)"),
+])
+def test_an_editor_that_fails_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, visual: str,
+                                                 error: type[SealfileError], message: str) -> None:
+    """Not an internal error, nor an error naming the workspace's file; the workspace is wiped."""
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    monkeypatch.setenv("VISUAL", visual)
+    with pytest.raises(error) as info:
+        edit_plaintext(PLAINTEXT, lambda text: text)
+    assert type(info.value) is error and message in str(info.value)
+    assert str(base) not in str(info.value) and "canary" not in str(info.value)
+    assert list(base.iterdir()) == []
+
+
+def test_a_workspace_that_cannot_be_written_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+
+    real_open = os.open
+
+    def full(path: str, *args: int, **kwargs: int) -> int:
+        if str(path).endswith("secrets.yaml"):
+            raise OSError(28, os.strerror(28))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(editor.os, "open", full)
+    with pytest.raises(SealfileError, match=r"cannot write the plaintext for the editor in .*ram "
+                                            r"\(No space left on device\); nothing was changed"):
+        edit_plaintext(PLAINTEXT, lambda text: text)

@@ -14,13 +14,20 @@ def main() -> None:
     while each collection walks every object of the parse again: ~20% of a 30,000-value decrypt,
     and ~10 ms of a small one's start-up. Reference counting still frees everything else."""
     gc.disable()
-    from sealfile.cli import fast
+    try:
+        from sealfile.cli import fast
 
-    if fast.run(sys.argv[1:]):
-        return
-    from sealfile.cli.app import main as click_main
+        if fast.run(sys.argv[1:]):
+            return
+        from sealfile.cli.app import main as click_main
 
-    click_main()
+        click_main()
+    except KeyboardInterrupt:  # while modules load or a line is parsed: before any command's own boundary
+        from sealfile.cli.boundary import interrupted, say
+        from sealfile.cli.exit_codes import ExitCode
+
+        say(f"sealfile: {interrupted()}")
+        sys.exit(ExitCode.INTERRUPTED)
 
 
 __all__ = ["main"]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sealfile.cli.boundary import os_error_line
+from sealfile.cli.boundary import os_error_line, replaced_files
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError
 from sealfile.files.pathnames import PathName
@@ -225,8 +225,8 @@ class _Schedule(Generic[FileT]):
         if self._outcomes is not None or self._interrupted is not None:
             return "interrupted: every file was either done or left as it was"
         if self._pool is None:
-            return (f"interrupted at {self._files[index]}, which was left as it was; "
-                    f"{index} file(s) done before it")
+            state = "just written" if str(self._files[index]) in replaced_files() else "left as it was"
+            return f"interrupted at {self._files[index]}, which was {state}; {index} file(s) done before it"
         self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
         done = sum(1 for future in self._futures
                    if future.done() and not future.cancelled() and future.result().failure is None)
@@ -242,6 +242,8 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
             try:
                 results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+            except BrokenPipeError:  # the reader of our output is gone (| head): no file's failure
+                raise
             except (SealfileError, OSError) as err:
                 _traceback_if_debugging(console)
                 console.error(failure_line(err, file))

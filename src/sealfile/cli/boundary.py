@@ -31,6 +31,20 @@ def os_error_line(err: OSError, file: object = None) -> str:
     return f"{where}: {cause}" if where else cause
 
 
+def replaced_files() -> list[str]:
+    """The files this process has written (none if the writer was never loaded)."""
+    atomic = sys.modules.get("sealfile.files.atomic")
+    return list(getattr(atomic, "REPLACED", ()))
+
+
+def interrupted() -> str:
+    """What an interruption left: Ctrl-C may land just after a file was replaced."""
+    written = replaced_files()
+    if written:
+        return f"interrupted after writing {', '.join(written)}; no other file was changed"
+    return "interrupted; no file was changed"
+
+
 @contextmanager
 def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Turn what escapes a command into one line and its exit status (``passthrough`` escapes as is)."""
@@ -47,7 +61,7 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
         sys.stderr.close()
         sys.exit(ExitCode.BROKEN_PIPE)
     except KeyboardInterrupt:
-        say("sealfile: interrupted; no file was changed")
+        say(f"sealfile: {interrupted()}")
         sys.exit(ExitCode.INTERRUPTED)
     except OSError as err:
         if debug:

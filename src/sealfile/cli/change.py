@@ -20,7 +20,7 @@ from sealfile.cli.options import (
     usage_checked,
 )
 from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
@@ -64,7 +64,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
-            sealed = read_sealed(file)
+            sealed = original = read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 
             def accept(edited: str) -> str | None:
@@ -72,6 +72,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                     return None
                 return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
+            original = None
             keys, rules = hot.creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
             if store.name == "json":
@@ -85,8 +86,18 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         if result is None:
             click.echo(f"{file}: no change", err=True)
             return
+        _refuse_if_changed_meanwhile(file, original)
         io.write_output(file, result, private=False)
     click.echo(f"{file}: saved", err=True)
+
+
+def _refuse_if_changed_meanwhile(file: Path, original: str | None) -> None:
+    """The lock keeps other sealfile commands out while the editor runs, not git or another editor:
+    saving over their change would lose it without a word."""
+    now = io.read_text(file) if file.exists() else None
+    if now != original:
+        raise SealfileError("changed by another program while the editor was open; nothing was written "
+                          "(run edit again to edit the new version)")
 
 
 @cli.command("set")

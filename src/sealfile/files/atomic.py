@@ -6,6 +6,7 @@ name and renamed over the target; then the directory is fsynced. An unnamed file
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
 other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
+A file with several hard links is refused: the new file would take one name only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import time
 from sealfile.errors import SealfileError
 
 WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
+REPLACED: list[str] = []
+"""Every file this process has replaced, as named: an interruption after a write says which."""
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
 
 
@@ -57,15 +60,18 @@ def atomic_write(
     directory, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        final_mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except FileNotFoundError:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
+    else:
+        final_mode = stat.S_IMODE(info.st_mode)
+        _refuse_hard_links(info, path)
     if private:
         final_mode &= ~0o077
     try:
         fd, tmp = _unnamed_file(directory, name)
-    except OSError as err:  # name the file the user asked for, not our temp file
-        raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
+    except OSError as err:
+        raise _cannot_write(err, path) from None
     _test_pause()
     try:
         try:
@@ -79,13 +85,31 @@ def atomic_write(
         finally:
             os.close(fd)
         os.replace(tmp, target)
-    except BaseException:
+        REPLACED.append(os.fspath(path))
+    except BaseException as err:
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        if isinstance(err, OSError):  # a full disk, a quota, an I/O error: the target is as it was
+            raise _cannot_write(err, path) from None
         raise
     _test_pause()
     _fsync_dir(directory)
+
+
+def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> None:
+    """A file with other names is not replaced: a new file in its place would leave those names with
+    the old content (e.g. the values a removed recipient can still open), and writing it in place
+    would not be atomic."""
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        raise SealfileError(f"has {info.st_nlink} hard links; replacing it would leave the other names with the "
+                            "old content, so nothing was written (give it a file of its own first)",
+                            file=os.fspath(path))
+
+
+def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
+    """The error naming the file the user asked for (never our temporary file, which is gone)."""
+    return SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path))
 
 
 def _set_mode(fd: int, mode: int) -> None:

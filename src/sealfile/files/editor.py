@@ -94,7 +94,11 @@ def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
 def private_workspace(base: Path) -> Iterator[Path]:
     """A fresh private directory under ``base``, locked while in use, wiped and removed on the way out."""
     wipe_abandoned(base)
-    directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))  # 0700 where modes apply
+    try:
+        directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))  # 0700 where modes apply
+    except OSError as err:
+        raise SealfileError(f"cannot make a workspace for the editor in {base} "
+                            f"({err.strerror or type(err).__name__}); nothing was changed") from None
     lock = FileLock(str(directory / LOCK_NAME), timeout=0)
     try:
         restrict_to_owner(directory)
@@ -197,6 +201,42 @@ def editor_command() -> list[str]:
     return shlex.split(editor)
 
 
+def _write_workspace(target: Path, plaintext: str) -> None:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(plaintext)
+    except OSError as err:  # a full tmpfs, a quota
+        raise SealfileError(f"cannot write the plaintext for the editor in {target.parent.parent} "
+                            f"({err.strerror or type(err).__name__}); nothing was changed") from None
+
+
+def _run_editor(target: Path) -> None:
+    command = editor_command()
+    try:
+        status = subprocess.call([*command, str(target)])
+    except OSError as err:
+        raise SealfileError(f"cannot run the editor {command[0] if command else '(empty)'} "
+                            f"({err.strerror or type(err).__name__}); set VISUAL or EDITOR") from None
+    if status < 0:
+        raise SealfileError(f"the editor was killed by signal {-status}; nothing was changed")
+    if status != 0:
+        raise SealfileError(f"the editor exited with status {status}; nothing was changed")
+
+
+def _read_edited(target: Path) -> str:
+    """The text the editor saved: a :class:`FormatError` (so the user may fix it) unless it is gone."""
+    try:
+        raw = target.read_bytes()
+    except OSError as err:  # the editor removed or renamed it
+        raise SealfileError(f"the editor left no file to read back ({err.strerror or type(err).__name__}); "
+                            "nothing was changed") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FormatError(f"not UTF-8 text (byte {err.start + 1})") from None
+
+
 def edit_plaintext(
     plaintext: str,
     accept: Callable[[str], T],
@@ -218,16 +258,11 @@ def edit_plaintext(
     try:
         with private_workspace(base) as workspace, _signals_unwind():
             target = workspace / name
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(plaintext)
+            _write_workspace(target, plaintext)
             while True:
-                status = subprocess.call([*editor_command(), str(target)])
-                if status != 0:
-                    raise SealfileError(f"the editor exited with status {status}; nothing was changed")
-                edited = target.read_text(encoding="utf-8")
+                _run_editor(target)
                 try:
-                    return accept(edited)
+                    return accept(_read_edited(target))
                 except FormatError as err:
                     if not reopen(err):
                         raise FormatError(f"edited text: {err.message}; the sealed file was not changed",

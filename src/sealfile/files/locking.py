@@ -18,7 +18,7 @@ import errno
 import os
 from collections.abc import Iterator
 
-from sealfile.errors import ConcurrentEditError
+from sealfile.errors import ConcurrentEditError, SealfileError
 from sealfile.files.userdirs import private_directory
 
 
@@ -40,16 +40,29 @@ def _busy(path: str | os.PathLike[str]) -> ConcurrentEditError:
                                file=os.fspath(path))
 
 
+def _cannot_lock(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
+    """The file the command was about to change, with where its lock would be and why it is not."""
+    where = f"{err.filename}: " if err.filename else ""
+    return SealfileError(f"cannot take its lock ({where}{err.strerror or type(err).__name__}); nothing was changed",
+                         file=os.fspath(path))
+
+
 @contextlib.contextmanager
 def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold the file's lock for the block; :class:`ConcurrentEditError` at once if another process holds it."""
-    target = lock_path(path)
+    try:
+        target = lock_path(path)
+    except OSError as err:  # no private directory for locks (HOME unset, read-only, full)
+        raise _cannot_lock(err, path) from None
     try:
         import fcntl
     except ImportError:
         fcntl = None  # type: ignore[assignment]
     if fcntl is not None:
-        handle = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            handle = os.open(target, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise _cannot_lock(err, path) from None
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -8,7 +8,6 @@ keys are recipients of their own kind (:mod:`sealfile.kms.ssh`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +121,14 @@ def add_identity(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.exists():
         check_private(path)  # never append a new secret key to a file others can read
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(f"# public key: {recipient}\n{identity}\n")
+    from sealfile.files.atomic import atomic_write
+    from sealfile.files.locking import locked
+
+    # The whole file replaced, not appended to: a full disk must not leave half a key line in it,
+    # which would make the file unreadable to every later command.
+    with locked(path):
+        existing = path.read_bytes() if path.exists() else b""
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        atomic_write(path, existing + f"# public key: {recipient}\n{identity}\n".encode(), private=True)
     return recipient

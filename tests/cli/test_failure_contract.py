@@ -1,0 +1,165 @@
+"""Every command that writes a file either succeeds or leaves every file as it was, and says why in
+one line naming the file, with no traceback and no secret value.
+
+The failures are real: a file with a second hard link, and a write the kernel refuses half-way
+(``RLIMIT_FSIZE`` makes every write past a few bytes fail with EFBIG, as a full disk fails with ENOSPC).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.age import generate_identity
+from sealfile.ops.seal import seal_text
+from tests.support.cli import cli_env
+from tests.support.identities import AgeIdentity
+
+SECRET = "planted-secret-4f1c"
+PLAINTEXT = f"db:\n  password: {SECRET}\n  user: admin\n"
+_, OTHER = generate_identity()
+
+# Each command that writes, and which file it writes: S (sealed), P (plaintext) or O (a new output).
+WRITERS = [
+    (["set", "{S}", "db.password", "new-value"], "S"),
+    (["set", "{S}", "db.port", "5432", "--type", "int"], "S"),
+    (["unset", "{S}", "db.user"], "S"),
+    (["rotate", "{S}"], "S"),
+    (["edit", "{S}"], "S"),
+    (["recipients", "add", "--age", OTHER, "{S}"], "S"),
+    (["updatekeys", "-y", "{S}"], "S"),
+    (["encrypt", "-i", "{P}"], "P"),
+    (["encrypt", "-o", "{O}", "{P}"], "O"),
+    (["decrypt", "-o", "{O}", "{S}"], "O"),
+    (["export-sops", "-o", "{O}", "{S}"], "O"),
+]
+IDS = [" ".join(args) for args, _ in WRITERS]
+
+
+@pytest.fixture
+def files(age_identity: AgeIdentity, tmp_path: Path) -> dict[str, Path]:
+    work = tmp_path / "work"
+    work.mkdir()
+    sealed, plain = work / "s.yaml", work / "p.yaml"
+    sealed.write_text(seal_text(PLAINTEXT, [age_identity.key]))
+    plain.write_text(PLAINTEXT)
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}, {OTHER}\n")
+    return {"S": sealed, "P": plain, "O": work / "o.yaml"}
+
+
+def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int]]:
+    return {path.name: (path.read_bytes(), stat.S_IMODE(path.stat().st_mode), path.stat().st_ino)
+            for path in sorted(directory.iterdir())}
+
+
+def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None = None,
+        editor: str = "sh -c 'echo added: 1 >> \"$0\"'") -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        if file_size_limit is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
+    line = [arg.format(**{name: str(path) for name, path in files.items()}) for arg in args]
+    env = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1"})
+    env.pop("VISUAL", None)
+    return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=env,
+                          cwd=files["S"].parent, timeout=60, preexec_fn=limit)
+
+
+def the_one_line(result: subprocess.CompletedProcess[str], target: Path) -> str:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    # before it, only what the command says it is about to do (updatekeys' plan, export-sops' note)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("sealfile: error:")]
+    assert errors == result.stderr.splitlines()[-1:], result.stderr
+    assert "Traceback" not in result.stderr and SECRET not in result.stdout + result.stderr
+    assert errors[0].startswith(f"sealfile: error: {target}: ")
+    return errors[0]
+
+
+@pytest.mark.parametrize(("args", "target"), WRITERS, ids=IDS)
+def test_a_file_with_another_hard_link_is_left_as_it_was(args: list[str], target: str,
+                                                         files: dict[str, Path]) -> None:
+    """Replacing it would leave its other name with the old content (the old key, a removed recipient)."""
+    written = files[target]
+    if not written.exists():
+        written.write_text("old: output\n")
+    os.link(written, written.parent / "other-name.yaml")
+    before = snapshot(written.parent)
+    line = the_one_line(run(args, files), written)
+    assert "2 hard links" in line
+    assert snapshot(written.parent) == before
+
+
+@pytest.mark.parametrize(("args", "target"), WRITERS, ids=IDS)
+def test_a_write_the_system_refuses_leaves_every_file_as_it_was(args: list[str], target: str,
+                                                                files: dict[str, Path]) -> None:
+    before = snapshot(files["S"].parent)
+    line = the_one_line(run(args, files, file_size_limit=16), files[target])
+    assert ": cannot write " in line and "(File too large)" in line  # edit: its workspace is written first
+    assert snapshot(files["S"].parent) == before
+
+
+@pytest.mark.parametrize(("meanwhile", "name"), [('echo "# a comment" >> s.yaml', "s.yaml"), ("rm s.yaml", "s.yaml"),
+                                                 ('echo "b: 2" > new.yaml', "new.yaml")])
+def test_edit_never_saves_over_a_change_made_while_the_editor_was_open(files: dict[str, Path], meanwhile: str,
+                                                                       name: str) -> None:
+    """The lock keeps sealfile out, not git or another editor: their change is not lost without a word."""
+    work = files["S"].parent
+    twin = work.parent / "twin"  # the same files, changed by the other program alone
+    shutil.copytree(work, twin)
+    subprocess.run(["sh", "-c", meanwhile], cwd=twin, check=True)
+    editor = f"sh -c 'echo added: 1 >> \"$0\"; cd {work} && {meanwhile}'"
+    result = run(["edit", "--age", OTHER, str(work / name)], files, editor=editor)
+    assert "changed by another program while the editor was open" in the_one_line(result, work / name)
+    assert {path.name: path.read_bytes() for path in work.iterdir()} == \
+        {path.name: path.read_bytes() for path in twin.iterdir()}
+
+
+def test_keygen_never_leaves_half_an_identity_in_a_key_file(age_identity: AgeIdentity,
+                                                             files: dict[str, Path]) -> None:
+    """A key file cut in the middle of a line would make every later command fail to read it."""
+    before = age_identity.path.read_bytes()
+    result = run(["keygen", "-o", str(age_identity.path)], files, file_size_limit=len(before) + 20)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f"sealfile: error: {age_identity.path}: cannot write (File too large)\n"
+    assert age_identity.path.read_bytes() == before
+    assert stat.S_IMODE(age_identity.path.stat().st_mode) == 0o600
+    assert run(["keygen", "-o", str(age_identity.path)], files).returncode == 0
+    assert age_identity.path.read_bytes().startswith(before) and age_identity.path.read_text().count("AGE-SECRET") == 2
+
+
+@pytest.mark.parametrize("args", [["set", "{S}", "db.password", "new-value"], ["unset", "{S}", "db.user"],
+                                  ["rotate", "{S}"], ["edit", "{S}"]], ids=" ".join)
+def test_a_lock_that_cannot_be_taken_names_the_file(args: list[str], files: dict[str, Path], tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The locks live in the user's cache directory; where it cannot be made, the line names FILE."""
+    (tmp_path / "not-a-directory").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-directory"))
+    before = snapshot(files["S"].parent)
+    line = the_one_line(run(args, files), files["S"])
+    assert line.endswith(f"cannot take its lock ({tmp_path / 'not-a-directory'}/sealfile: Not a directory); "
+                         "nothing was changed")
+    assert snapshot(files["S"].parent) == before
+
+
+@pytest.mark.parametrize("command", ["verify", "status", "recipients list"])
+def test_a_reader_gone_from_a_pipe_is_no_files_failure(files: dict[str, Path], command: str) -> None:
+    """``sealfile verify *.yaml | head -1``: the broken pipe ends the command quietly (141, as the
+    boundary answers it), instead of each later file being reported as failing with 'Broken pipe'."""
+    line = [sys.executable, "-m", "sealfile", *command.split(), *[str(files["S"])] * 4]
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first line written fails with EPIPE
+    try:
+        done = subprocess.run(line, stdout=writer, stderr=subprocess.PIPE, text=True, env=cli_env(), timeout=60)
+    finally:
+        os.close(writer)
+    assert "Broken pipe" not in done.stderr and "failed" not in done.stderr, done.stderr
+    assert done.returncode == 141
