@@ -132,6 +132,23 @@ def test_a_key_holders_set_refuses_a_forged_file_and_rotate_shuts_the_forger_out
     assert signer_of(rotated, policy).startswith("signed by alice (")
 
 
+@pytest.mark.parametrize("signed_by", ["mallory", None])
+def test_rotate_does_not_sign_a_forged_file_unless_told_to_adopt_it(signed_by: str | None, team: Team,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A routine rotation by a key holder must not turn a forger's values and recipients into a file
+    the trusted signers vouch for: it refuses, and --adopt (an explicit decision) does it."""
+    forged = team.forge(EVIL, signed_by=team.mallory if signed_by else None)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    policy = trusting_alice(team)
+    with pytest.raises(UntrustedSealError, match=r"refusing to sign its values and recipients as yours: --adopt"):
+        change.rotate(forged, policy=policy)
+    adopted = change.rotate(forged, policy=policy, adopt=True)
+    assert signer_of(adopted, policy).startswith("signed by alice (")
+    assert read_document(adopted, YAML).open().data()["db"]["url"] == "postgres://attacker.example/app"
+    trusted = team.seal(PLAIN)
+    assert signer_of(change.rotate(trusted, policy=policy), policy).startswith("signed by alice (")
+
+
 STANZA_CHANGES: dict[str, Callable[[str], str]] = {
     "a role added": lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1:role/x\n", 1),
     "a profile added": lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),
@@ -171,8 +188,10 @@ def test_require_signature_without_a_signing_key_refuses_every_write(team: Team)
         change.seal_new(PLAIN, [AgeKey(team.age.recipient)], None, policy=policy)
     with pytest.raises(UntrustedSealError, match="unsigned, but its creation rule"):
         change.set_value(unsigned, "db.password", "x", policy=policy)
-    with pytest.raises(SigningError, match="refusing to write it unsigned"):
+    with pytest.raises(UntrustedSealError, match="unsigned, but its creation rule"):
         change.rotate(unsigned, policy=policy)
+    with pytest.raises(SigningError, match="refusing to write it unsigned"):
+        change.rotate(unsigned, policy=policy, adopt=True)
 
 
 def test_a_writer_whose_key_readers_would_refuse_refuses_to_write(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:

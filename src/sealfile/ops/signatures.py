@@ -50,8 +50,14 @@ if TYPE_CHECKING:
     from sealfile.stores import Store
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
-RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
-                     "(or 'sealfile rotate' first) to seal the change under a new data key")
+# A new data key shuts out whoever sealed the file, but the values and recipients stay theirs: the writer
+# signs them as its own. So that is never done without being asked for (a routine 'rotate' refuses too).
+_CHECK_FIRST = ("check its values and recipients first ('sealfile edit --rotate' shows them), "
+                "or restore a trusted version")
+RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: --rotate seals the change "
+                     f"under a new data key and signs the file's values and recipients as yours; {_CHECK_FIRST}")
+RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adopt does that, under a new data key; "
+                    f"{_CHECK_FIRST}")
 
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
@@ -147,13 +153,14 @@ class TrustPolicy(Record):
         self.enforce(document)
         return document.open()
 
-    def check_reuse(self, document: SealedDocument, *, rotate: bool = False) -> None:
-        """For a writer about to keep the file's data key (unless ``rotate`` replaces it)."""
+    def check_reuse(self, document: SealedDocument, *, rotate: bool = False, retry: str = RETRY_WITH_ROTATE) -> None:
+        """For a writer about to keep the file's data key, or to sign its content: refused for a seal
+        not trusted, unless ``rotate`` (asked for by the user) replaces the key and adopts the content."""
         if rotate or not self.required:
             return
         check = self.check(document)
         if not self.accepts(check):
-            raise UntrustedSealError(f"{self.refusal(check)}; {RETRY_WITH_ROTATE}")
+            raise UntrustedSealError(f"{self.refusal(check)}; {retry}")
 
     def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
         """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
@@ -193,11 +200,17 @@ class TrustPolicy(Record):
         return sealed.open()
 
     @contextmanager
-    def changing(self, text: str, store: Store, *, rotate: bool = False) -> Iterator[OpenDocument]:
+    def changing(self, text: str, store: Store, *, rotate: bool = False,
+                 adopt: bool | None = None) -> Iterator[OpenDocument]:
         """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
-        ``rotate`` must replace it (done first, so every change is sealed under the new key)."""
+        ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
+        not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
+        the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not."""
         sealed = read_document(text, store)
-        self.check_reuse(sealed, rotate=rotate)
+        if adopt is None:
+            self.check_reuse(sealed, rotate=rotate)
+        else:
+            self.check_reuse(sealed, rotate=adopt, retry=RETRY_WITH_ADOPT)
         with self.writing():
             document = sealed.open()
             if rotate:
