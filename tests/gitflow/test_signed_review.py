@@ -61,6 +61,24 @@ def test_review_of_a_commit_that_replaces_the_data_key_fails_and_names_the_signe
         f"(before: alice ({alice.public_key.fingerprint}))"]
 
 
+def test_a_trusted_signers_signature_copied_onto_a_forged_file_is_not_shown_as_who_sealed_it(
+        sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    alice, _ = setup(sandbox, ssh_keys)
+    genuine = (sandbox.repo / FILE).read_text()
+    signature = genuine[genuine.index("  signature: |\n"):genuine.index("  mac: ")]
+    forge(sandbox, None)
+    forged = (sandbox.repo / FILE).read_text()
+    (sandbox.repo / FILE).write_text(forged.replace("  mac: ", signature + "  mac: ", 1))
+    sandbox.commit("mallory pastes alice's signature")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    claimed = f"nobody (a signature naming {alice.public_key.fingerprint} that does not verify)"
+    assert f"{FILE}: data key replaced, sealed by {claimed} (before: alice ({alice.public_key.fingerprint}))" \
+        in done.stdout
+    assert f"sealed by {alice.public_key.fingerprint}" not in done.stdout
+
+
 def test_a_rotation_by_a_trusted_signer_is_shown_but_passes(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
     alice, _ = setup(sandbox, ssh_keys)
     sandbox.sealfile("rotate", FILE, env=as_signer(sandbox, alice))

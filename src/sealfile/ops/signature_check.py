@@ -32,7 +32,12 @@ class SignatureCheck(Record):
 
     @property
     def signer(self) -> str:
-        """Who signed, as far as the signature says: ``alice (SHA256:...)``, a fingerprint, or ``nobody``."""
+        """Who signed, as far as the signature proves: ``alice (SHA256:...)``, a fingerprint, or ``nobody``.
+        A signature that does not verify proves nothing: the key it names (anyone can copy a signature
+        into a file) is shown only as a claim."""
+        if self.status == "invalid":
+            claimed = f" naming {self.fingerprint}" if self.fingerprint else ""
+            return f"nobody (a signature{claimed} that does not verify)"
         if self.principal:
             return f"{self.principal} ({self.fingerprint})"
         return self.fingerprint or "nobody"
