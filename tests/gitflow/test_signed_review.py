@@ -136,3 +136,24 @@ def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: S
     assert merged.returncode != 0
     assert f"cannot open theirs's version: signed by {mallory.public_key.fingerprint}" in merged.stderr
     assert (box.repo / FILE).read_text() == ours  # kept ours: nothing of theirs, no data key of theirs
+
+
+def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed: Sandbox, ssh_keys: SshKeys) -> None:
+    """textconv and 'sealfile diff --reveal' are readers too: a key holder sees who sealed each version and
+    no forged value as if it were a trusted change (older versions come to textconv as temporary files)."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    forge(box, mallory)
+    box.commit("mallory replaces the file")
+
+    shown = box.git("log", "-p", "-2", "--", FILE).stdout
+    assert "url: postgres://db.internal/app" in shown  # alice's version, decrypted
+    assert f"# signature: signed by alice ({alice.public_key.fingerprint})" in shown
+    assert "attacker" not in shown
+    assert (f"# signature: signed by {mallory.public_key.fingerprint}, a key not in the signers of "
+            f"{box.repo / '.sealfile.yaml'} (readers refuse it)") in shown
+    assert "# (redacted view: not decrypted, as readers refuse this seal" in shown
+
+    revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
+    assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
+    assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr

@@ -116,6 +116,13 @@ class TrustPolicy(Record):
             return f"only a signer in {self.signers.source} may seal it"
         return "its creation rule in .sealfile.yaml has require_signature"
 
+    def verdict(self, document: SealedDocument) -> str:
+        """Who sealed the file, and whether readers under this policy refuse it (``status``, ``git diff``)."""
+        check = self.check(document)
+        if self.required and not self.accepts(check):
+            return f"{self.refusal(check)} (readers refuse it)"
+        return check.describe()
+
     def refusal(self, check: SignatureCheck) -> str:
         """Why ``check`` is not good enough, naming the signer found (one line)."""
         if check.status == "unsigned":
