@@ -149,6 +149,35 @@ def test_rotate_does_not_sign_a_forged_file_unless_told_to_adopt_it(signed_by: s
     assert signer_of(change.rotate(trusted, policy=policy), policy).startswith("signed by alice (")
 
 
+def with_pasted_signature(forged: str, signed: str) -> str:
+    """``forged`` carrying the signature block of ``signed``: anyone can copy it, it does not verify there."""
+    signature = signed[signed.index("  signature: |\n"):signed.index("  mac: ")]
+    return forged.replace("  mac: ", signature + "  mac: ", 1)
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_no_writer_signs_over_a_signature_that_does_not_verify_even_without_trusted_signers(
+        write: Callable[[str], str], team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify and check refuse such a file whatever the policy; a routine write must not make it pass."""
+    pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), team.seal(PLAIN))
+    assert check_signature(read_document(pasted, YAML), None).status == "invalid"
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    with pytest.raises(UntrustedSealError, match="does not verify: the file changed after it was signed; refusing"):
+        write(pasted)
+    adopted = change.rotate(pasted, adopt=True)
+    assert signer_of(adopted, signatures.NO_POLICY).startswith(f"signed by {team.alice.public_key.fingerprint} ")
+
+
+def test_the_merge_driver_takes_nothing_from_a_side_whose_signature_does_not_verify(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = team.seal(PLAIN)
+    pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), base)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    for ours, theirs, side in ((base, pasted, "theirs"), (pasted, base, "ours")):
+        with pytest.raises(SealfileError, match=f"cannot open {side}'s version: the signature .* does not verify"):
+            merge_texts(base, ours, theirs, YAML, signatures.NO_POLICY)
+
+
 STANZA_CHANGES: dict[str, Callable[[str], str]] = {
     "a role added": lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1:role/x\n", 1),
     "a profile added": lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),

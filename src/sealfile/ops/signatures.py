@@ -129,9 +129,13 @@ class TrustPolicy(Record):
             return f"unsigned, but {self._who_must_sign()}"
         return check.describe()
 
-    def enforce(self, document: SealedDocument) -> SignatureCheck | None:
-        """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`."""
-        if not self.required:
+    def enforce(self, document: SealedDocument, *, writing: bool = False) -> SignatureCheck | None:
+        """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`.
+
+        A writer (``writing``: it keeps the data key, or signs the content as its own) refuses a
+        signature that does not verify even without a policy: ``verify`` and ``check`` refuse that
+        file, and a routine write must not turn it into one they pass."""
+        if not self.required and not (writing and document.metadata.signature is not None):
             return None
         check = self.check(document)
         if not self.accepts(check):
@@ -163,11 +167,12 @@ class TrustPolicy(Record):
     def check_reuse(self, document: SealedDocument, *, rotate: bool = False, retry: str = RETRY_WITH_ROTATE) -> None:
         """For a writer about to keep the file's data key, or to sign its content: refused for a seal
         not trusted, unless ``rotate`` (asked for by the user) replaces the key and adopts the content."""
-        if rotate or not self.required:
+        if rotate:
             return
-        check = self.check(document)
-        if not self.accepts(check):
-            raise UntrustedSealError(f"{self.refusal(check)}; {retry}")
+        try:
+            self.enforce(document, writing=True)
+        except UntrustedSealError as err:
+            raise UntrustedSealError(f"{err.message}; {retry}") from None
 
     def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
         """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
