@@ -160,9 +160,12 @@ def test_no_writer_signs_over_a_signature_that_does_not_verify_even_without_trus
         write: Callable[[str], str], team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
     """verify and check refuse such a file whatever the policy; a routine write must not make it pass."""
     pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), team.seal(PLAIN))
-    assert check_signature(read_document(pasted, YAML), None).status == "invalid"
+    check = check_signature(read_document(pasted, YAML), None)
+    assert check.status == "invalid"
+    assert check.describe() == (f"the signature (naming {team.alice.public_key.fingerprint}) does not verify: "
+                                "the file is not what was signed")  # the key is a claim, not who made the file
     monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
-    with pytest.raises(UntrustedSealError, match="does not verify: the file changed after it was signed; refusing"):
+    with pytest.raises(UntrustedSealError, match="does not verify: the file is not what was signed; refusing"):
         write(pasted)
     adopted = change.rotate(pasted, adopt=True)
     assert signer_of(adopted, signatures.NO_POLICY).startswith(f"signed by {team.alice.public_key.fingerprint} ")

@@ -50,6 +50,7 @@ class SignatureCheck(Record):
         if self.status == "untrusted":
             return self.detail
         if self.status == "invalid":
-            claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
-            return f"the signature{claimed} does not verify: the file changed after it was signed"
+            # the key a broken signature names is a claim (anyone can copy a signature), not a fact
+            claimed = f" (naming {self.fingerprint})" if self.fingerprint else ""
+            return f"the signature{claimed} does not verify: the file is not what was signed"
         return "unsigned"
