@@ -12,7 +12,7 @@ import pytest
 import sealfile
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.signing import SIGNING_KEY_ENV
-from sealfile.errors import ConfigError, IntegrityError, SealfileError, SigningError, UntrustedSealError
+from sealfile.errors import ConfigError, FormatError, IntegrityError, SealfileError, SigningError, UntrustedSealError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.paths import encode_path
@@ -179,6 +179,15 @@ def test_the_merge_driver_takes_nothing_from_a_side_whose_signature_does_not_ver
     for ours, theirs, side in ((base, pasted, "theirs"), (pasted, base, "ours")):
         with pytest.raises(SealfileError, match=f"cannot open {side}'s version: the signature .* does not verify"):
             merge_texts(base, ours, theirs, YAML, signatures.NO_POLICY)
+
+
+@pytest.mark.parametrize("spelled", ["''", "null", "", "' '"])
+def test_an_empty_signature_field_is_malformed_not_unsigned(spelled: str, team: Team) -> None:
+    """A reader MUST refuse a malformed signature (docs/format.md §9); an empty one is not an absent one."""
+    signed = team.seal(PLAIN)
+    emptied = signed[:signed.index("  signature: |\n")] + f"  signature: {spelled}\n" + signed[signed.index("  mac: "):]
+    with pytest.raises(FormatError, match=r"sealfile\.signature: the signature is empty"):
+        read_document(emptied, YAML)
 
 
 STANZA_CHANGES: dict[str, Callable[[str], str]] = {
