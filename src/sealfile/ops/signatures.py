@@ -54,8 +54,9 @@ ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
 # signs them as its own. So that is never done without being asked for (a routine 'rotate' refuses too).
 _CHECK_FIRST = ("check its values and recipients first ('sealfile edit --rotate' shows them), "
                 "or restore a trusted version")
-RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: --rotate seals the change "
-                     f"under a new data key and signs the file's values and recipients as yours; {_CHECK_FIRST}")
+RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: --rotate (or 'sealfile rotate "
+                     "--adopt' first) seals the change under a new data key and signs the file's values and recipients "
+                     f"as yours; {_CHECK_FIRST}")
 RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adopt does that, under a new data key; "
                     f"{_CHECK_FIRST}")
 
