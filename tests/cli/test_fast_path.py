@@ -57,6 +57,7 @@ LINES = [
     ["rotate", "a.yaml"],
     ["rotate", "a.yaml", "--input-type", "json", "b.enc"],
     ["rotate", ".//a.yaml", "./b.yaml"],
+    ["rotate", "--adopt", "a.yaml", "b.yaml"],
     ["set", "./a.yaml", "k", "v"],
     ["status", "//a.yaml", "///b.yaml", "~/c.yaml"],
     ["exec", "./a.yaml", "./b.yaml", "--", "env"],

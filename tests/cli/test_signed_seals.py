@@ -76,7 +76,29 @@ def test_a_key_holders_set_refuses_a_forged_file_until_told_to_rotate(run_cli: R
     refused = one_line(run_cli("set", forged, "db.password", "fresh-7d0", env=team.as_alice()))
     assert "refusing to keep its data key" in refused and "--rotate" in refused
     assert forged.read_bytes() == before
+    key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    refused = one_line(run_cli("recipients", "add", "--age", key, forged, env=team.as_alice()))
+    assert "'sealfile rotate --adopt' first" in refused  # recipients has no --rotate of its own
+    assert forged.read_bytes() == before
     done = run_cli("set", "--rotate", forged, "db.password", "fresh-7d0", env=team.as_alice())
+    assert done.returncode == 0, done.stderr
+    verified = run_cli("verify", forged)
+    assert verified.stdout == f"{forged}: OK, signed by alice ({team.alice.public_key.fingerprint})\n"
+
+
+@pytest.mark.parametrize("fast_path", ["1", "0"])
+def test_a_key_holders_rotate_refuses_a_forged_file_until_told_to_adopt_it(fast_path: str, run_cli: RunCli,
+                                                                          team: Team, tmp_path: Path) -> None:
+    team.config(tmp_path)
+    forged = tmp_path / "secrets.enc.yaml"
+    forged.write_text(team.forge(EVIL, signed_by=team.mallory))
+    before = forged.read_bytes()
+    env = {**team.as_alice(), "SEALFILE_FAST_PATH": fast_path}
+    refused = one_line(run_cli("rotate", forged, env=env))
+    assert refused.startswith(f"sealfile: error: {forged}: signed by {team.mallory.public_key.fingerprint}, a key not")
+    assert "refusing to sign its values and recipients as yours" in refused and "--adopt" in refused
+    assert forged.read_bytes() == before
+    done = run_cli("rotate", "--adopt", forged, env=env)
     assert done.returncode == 0, done.stderr
     verified = run_cli("verify", forged)
     assert verified.stdout == f"{forged}: OK, signed by alice ({team.alice.public_key.fingerprint})\n"

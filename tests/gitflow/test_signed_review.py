@@ -61,6 +61,24 @@ def test_review_of_a_commit_that_replaces_the_data_key_fails_and_names_the_signe
         f"(before: alice ({alice.public_key.fingerprint}))"]
 
 
+def test_a_trusted_signers_signature_copied_onto_a_forged_file_is_not_shown_as_who_sealed_it(
+        sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    alice, _ = setup(sandbox, ssh_keys)
+    genuine = (sandbox.repo / FILE).read_text()
+    signature = genuine[genuine.index("  signature: |\n"):genuine.index("  mac: ")]
+    forge(sandbox, None)
+    forged = (sandbox.repo / FILE).read_text()
+    (sandbox.repo / FILE).write_text(forged.replace("  mac: ", signature + "  mac: ", 1))
+    sandbox.commit("mallory pastes alice's signature")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    claimed = f"nobody (a signature naming {alice.public_key.fingerprint} that does not verify)"
+    assert f"{FILE}: data key replaced, sealed by {claimed} (before: alice ({alice.public_key.fingerprint}))" \
+        in done.stdout
+    assert f"sealed by {alice.public_key.fingerprint}" not in done.stdout
+
+
 def test_a_rotation_by_a_trusted_signer_is_shown_but_passes(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
     alice, _ = setup(sandbox, ssh_keys)
     sandbox.sealfile("rotate", FILE, env=as_signer(sandbox, alice))
@@ -118,3 +136,24 @@ def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: S
     assert merged.returncode != 0
     assert f"cannot open theirs's version: signed by {mallory.public_key.fingerprint}" in merged.stderr
     assert (box.repo / FILE).read_text() == ours  # kept ours: nothing of theirs, no data key of theirs
+
+
+def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed: Sandbox, ssh_keys: SshKeys) -> None:
+    """textconv and 'sealfile diff --reveal' are readers too: a key holder sees who sealed each version and
+    no forged value as if it were a trusted change (older versions come to textconv as temporary files)."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    forge(box, mallory)
+    box.commit("mallory replaces the file")
+
+    shown = box.git("log", "-p", "-2", "--", FILE).stdout
+    assert "url: postgres://db.internal/app" in shown  # alice's version, decrypted
+    assert f"# signature: signed by alice ({alice.public_key.fingerprint})" in shown
+    assert "attacker" not in shown
+    assert (f"# signature: signed by {mallory.public_key.fingerprint}, a key not in the signers of "
+            f"{box.repo / '.sealfile.yaml'} (readers refuse it)") in shown
+    assert "# (redacted view: not decrypted, as readers refuse this seal" in shown
+
+    revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
+    assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
+    assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr

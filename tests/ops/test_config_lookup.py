@@ -87,3 +87,14 @@ def test_a_file_in_a_directory_that_does_not_exist_yet_is_governed_by_the_config
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     (repo / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
     assert find_config(repo / "new dir" / "deeper" / "secrets.enc.yaml") == repo / CONFIG_NAME
+
+
+@pytest.mark.parametrize("target", ["/nonexistent/team.yaml", "/dev/null", "."])
+def test_a_config_that_is_not_a_regular_file_is_an_error_not_skipped(target: str, tmp_path: Path) -> None:
+    """Skipped, it would drop the signers it names (and the walk would go on to a config above)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / CONFIG_NAME).write_text(_rule(generate_identity()[1]))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / CONFIG_NAME).symlink_to(target)
+    with pytest.raises(ConfigError, match=rf"app/{CONFIG_NAME}: cannot be read: not a regular file"):
+        find_config(tmp_path / "app" / "secrets.enc.yaml")

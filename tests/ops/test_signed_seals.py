@@ -12,7 +12,7 @@ import pytest
 import sealfile
 from sealfile.envelope.cipher import ValueCipher
 from sealfile.envelope.signing import SIGNING_KEY_ENV
-from sealfile.errors import ConfigError, IntegrityError, SealfileError, SigningError, UntrustedSealError
+from sealfile.errors import ConfigError, FormatError, IntegrityError, SealfileError, SigningError, UntrustedSealError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.model.paths import encode_path
@@ -132,6 +132,64 @@ def test_a_key_holders_set_refuses_a_forged_file_and_rotate_shuts_the_forger_out
     assert signer_of(rotated, policy).startswith("signed by alice (")
 
 
+@pytest.mark.parametrize("signed_by", ["mallory", None])
+def test_rotate_does_not_sign_a_forged_file_unless_told_to_adopt_it(signed_by: str | None, team: Team,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A routine rotation by a key holder must not turn a forger's values and recipients into a file
+    the trusted signers vouch for: it refuses, and --adopt (an explicit decision) does it."""
+    forged = team.forge(EVIL, signed_by=team.mallory if signed_by else None)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    policy = trusting_alice(team)
+    with pytest.raises(UntrustedSealError, match=r"refusing to sign its values and recipients as yours: --adopt"):
+        change.rotate(forged, policy=policy)
+    adopted = change.rotate(forged, policy=policy, adopt=True)
+    assert signer_of(adopted, policy).startswith("signed by alice (")
+    assert read_document(adopted, YAML).open().data()["db"]["url"] == "postgres://attacker.example/app"
+    trusted = team.seal(PLAIN)
+    assert signer_of(change.rotate(trusted, policy=policy), policy).startswith("signed by alice (")
+
+
+def with_pasted_signature(forged: str, signed: str) -> str:
+    """``forged`` carrying the signature block of ``signed``: anyone can copy it, it does not verify there."""
+    signature = signed[signed.index("  signature: |\n"):signed.index("  mac: ")]
+    return forged.replace("  mac: ", signature + "  mac: ", 1)
+
+
+@pytest.mark.parametrize("write", WRITERS.values(), ids=WRITERS.keys())
+def test_no_writer_signs_over_a_signature_that_does_not_verify_even_without_trusted_signers(
+        write: Callable[[str], str], team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify and check refuse such a file whatever the policy; a routine write must not make it pass."""
+    pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), team.seal(PLAIN))
+    check = check_signature(read_document(pasted, YAML), None)
+    assert check.status == "invalid"
+    assert check.describe() == (f"the signature (naming {team.alice.public_key.fingerprint}) does not verify: "
+                                "the file is not what was signed")  # the key is a claim, not who made the file
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    with pytest.raises(UntrustedSealError, match="does not verify: the file is not what was signed; refusing"):
+        write(pasted)
+    adopted = change.rotate(pasted, adopt=True)
+    assert signer_of(adopted, signatures.NO_POLICY).startswith(f"signed by {team.alice.public_key.fingerprint} ")
+
+
+def test_the_merge_driver_takes_nothing_from_a_side_whose_signature_does_not_verify(
+        team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = team.seal(PLAIN)
+    pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), base)
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    for ours, theirs, side in ((base, pasted, "theirs"), (pasted, base, "ours")):
+        with pytest.raises(SealfileError, match=f"cannot open {side}'s version: the signature .* does not verify"):
+            merge_texts(base, ours, theirs, YAML, signatures.NO_POLICY)
+
+
+@pytest.mark.parametrize("spelled", ["''", "null", "", "' '"])
+def test_an_empty_signature_field_is_malformed_not_unsigned(spelled: str, team: Team) -> None:
+    """A reader MUST refuse a malformed signature (docs/format.md §9); an empty one is not an absent one."""
+    signed = team.seal(PLAIN)
+    emptied = signed[:signed.index("  signature: |\n")] + f"  signature: {spelled}\n" + signed[signed.index("  mac: "):]
+    with pytest.raises(FormatError, match=r"sealfile\.signature: the signature is empty"):
+        read_document(emptied, YAML)
+
+
 STANZA_CHANGES: dict[str, Callable[[str], str]] = {
     "a role added": lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1:role/x\n", 1),
     "a profile added": lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),
@@ -171,8 +229,10 @@ def test_require_signature_without_a_signing_key_refuses_every_write(team: Team)
         change.seal_new(PLAIN, [AgeKey(team.age.recipient)], None, policy=policy)
     with pytest.raises(UntrustedSealError, match="unsigned, but its creation rule"):
         change.set_value(unsigned, "db.password", "x", policy=policy)
-    with pytest.raises(SigningError, match="refusing to write it unsigned"):
+    with pytest.raises(UntrustedSealError, match="unsigned, but its creation rule"):
         change.rotate(unsigned, policy=policy)
+    with pytest.raises(SigningError, match="refusing to write it unsigned"):
+        change.rotate(unsigned, policy=policy, adopt=True)
 
 
 def test_a_writer_whose_key_readers_would_refuse_refuses_to_write(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:

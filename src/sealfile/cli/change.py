@@ -136,7 +136,10 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
+@click.option("--adopt", is_flag=True,
+              help="Also rotate files not sealed by a trusted signer, signing their values and recipients as yours "
+                   "(check them first).")
 @input_type_option
-def rotate(files: tuple[Path, ...], input_type: str | None) -> None:
+def rotate(files: tuple[Path, ...], adopt: bool, input_type: str | None) -> None:
     """Give files a new data key; every value re-encrypted."""
-    hot.rotate(files, input_type)
+    hot.rotate(files, input_type, adopt)

@@ -92,7 +92,8 @@ def _specs() -> dict[str, Spec]:
             "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),
             "--input-type": _input_type(),
         }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None}),
-        "rotate": Spec(("files*",), {"--input-type": _input_type()}, {"input_type": None}),
+        "rotate": Spec(("files*",), {"--input-type": _input_type(), "--adopt": Option("adopt", "flag")},
+                       {"input_type": None, "adopt": False}),
         "exec": Spec(("file", "command*"), {
             "--prefix": Option("prefix", "value"), "--extract": Option("extract", "value"),
             "--override": Option("override", "flag"), "--no-override": Option("override", "off"),

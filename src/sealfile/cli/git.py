@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ def git_textconv(file: str, redact: bool) -> None:
     Decrypted if a key opens FILE, else redacted; never fails.
     """
     from sealfile.gitflow.textconv import textconv
+    from sealfile.ops.signatures import for_file
 
     try:
         raw = io.read_bytes(file)
@@ -74,9 +76,22 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.buffer.write(raw)
         return
     try:
-        sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file)))
+        policy = for_file(_governed(file))
+    except SealfileError as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
+        policy, redact = None, True
+        sys.stdout.write(f"# sealfile: not decrypted: {err}\n")
+    try:
+        sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file), policy=policy))
     except Exception:  # a failing textconv breaks 'git diff': fall back to the file as stored
         sys.stdout.write(text)
+
+
+def _governed(file: str) -> str:
+    """Where the file git hands textconv lives, for its .sealfile.yaml: the work-tree file itself, or, for
+    an older version git wrote to a temporary file outside the repository, the top of the work tree
+    (where git runs textconv)."""
+    absolute, top = os.path.abspath(file), os.getcwd()
+    return absolute if absolute.startswith(os.path.join(top, "")) else top
 
 
 @git_group.command("merge-driver")
@@ -136,13 +151,15 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     from sealfile.gitflow.patterns import at_revision, in_worktree, union
     from sealfile.gitflow.review import moves_between_sealed_paths
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
+    from sealfile.ops.signatures import for_file
 
     if rev is None:
         if len(args) != 2:
             raise click.UsageError("give two files, or --git REV[..REV] [PATHS...]")
         old, new = (Path(a) for a in args)
         with io.about(new), trust_near(new):
-            result = diff_texts(str(new), io.read_text(old), io.read_text(new), reveal=reveal)
+            result = diff_texts(str(new), io.read_text(old), io.read_text(new), reveal=reveal,
+                                policy=for_file(new) if reveal else None)
         click.echo("\n".join(render_text(result)))
         return
     root = toplevel(".")
@@ -155,7 +172,8 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         old_text = show(base, change.old_path or change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
-            result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path)
+            result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path,
+                                policy=for_file(root / change.path) if reveal else None)
         click.echo("\n".join(render_text(result)))
 
 

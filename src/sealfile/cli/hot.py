@@ -234,8 +234,9 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
 
 
-def rotate(files: tuple[PathName, ...], input_type: str | None) -> None:
-    """Give each file a new data key, every value re-encrypted (files in flight together: see batch)."""
+def rotate(files: tuple[PathName, ...], input_type: str | None, adopt: bool = False) -> None:
+    """Give each file a new data key, every value re-encrypted (files in flight together: see batch);
+    a file not sealed by a trusted signer only with ``adopt``."""
     from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
     from sealfile.cli.writes import rewrite
     from sealfile.ops import change, signatures
@@ -244,7 +245,7 @@ def rotate(files: tuple[PathName, ...], input_type: str | None) -> None:
     def one(file: PathName, console: Console) -> None:
         store = store_for(file, input_type)
         policy = signatures.for_file(file)
-        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy))
+        changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy, adopt=adopt))
         console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
 
     for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)

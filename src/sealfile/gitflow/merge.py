@@ -106,8 +106,8 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
         return _Side(name, {}, items=flatten({}))
     try:
         sealed = read_document(text, store)
-        if policy is not None:
-            policy.enforce(sealed)
+        if policy is not None:  # ours and theirs: what the merge keeps (a data key) and signs
+            policy.enforce(sealed, writing=True)
         opened = sealed.open()
         data = opened.data()
         side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())

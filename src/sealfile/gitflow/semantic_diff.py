@@ -17,7 +17,7 @@ from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import scalar_text
-from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import NO_POLICY, TrustPolicy, from_environment
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"
@@ -59,9 +59,10 @@ class FileDiff:
 
 
 def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = False,
-               renamed_from: str | None = None) -> FileDiff:
+               renamed_from: str | None = None, policy: TrustPolicy | None = None) -> FileDiff:
     """Compare two versions (``None`` = the file does not exist on that side; ``renamed_from``: the old
-    version's path, if the file moved)."""
+    version's path, if the file moved). ``reveal`` decrypts only sides whose seal ``policy`` (default:
+    ``SEALFILE_ALLOWED_SIGNERS``) accepts, as every reader does."""
     status = "added" if old is None else "deleted" if new is None else "modified"
     result = FileDiff(path, status, renamed_from=renamed_from)
     store = store_for(path)
@@ -71,8 +72,10 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     except FormatError as err:
         result.problem = f"not a readable sealed file: {err}"
         return result
-    old_leaves = _shown(before, old, reveal, store)
-    new_leaves = _shown(after, new, reveal, store)
+    if reveal:
+        policy = policy or from_environment()
+    old_leaves = _shown(before, old, reveal, store, policy)
+    new_leaves = _shown(after, new, reveal, store, policy)
     for p in _ordered(old_leaves, new_leaves):
         a, b = old_leaves.get(p), new_leaves.get(p)
         if a is None and b is not None:
@@ -114,13 +117,13 @@ def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
 
 
 def _shown(
-    side: SealedView | None, text: str | None, reveal: bool, store: Store
+    side: SealedView | None, text: str | None, reveal: bool, store: Store, policy: TrustPolicy | None
 ) -> dict[Path, tuple[bytes, str]]:
     """Per leaf: (what equality compares, what a reader is shown)."""
     if side is None or text is None:
         return {}
     if reveal:
-        data = read_document(text, store).open().data()
+        data = (policy or NO_POLICY).open(text, store).data()
         return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(data)}
     shown: dict[Path, tuple[bytes, str]] = {}
     for p, v in side.leaves.items():

@@ -11,7 +11,7 @@ Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in
 
 from __future__ import annotations
 
-from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError
+from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
@@ -19,25 +19,38 @@ from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document, yaml_engine
+from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.tree import replace_leaf
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.restore import redacted
 from sealfile.stores.yaml.sealed import scan_sealed_yaml
 
 
-def textconv(text: str, *, decrypt: bool = True, store: Store | None = None) -> str:
-    """The diffable view of one version of a sealed file; the input unchanged if it is not one."""
+def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, policy: TrustPolicy | None = None) -> str:
+    """The diffable view of one version of a sealed file; the input unchanged if it is not one.
+
+    Like every reader, it decrypts only a file whose seal ``policy`` (default: ``SEALFILE_ALLOWED_SIGNERS``)
+    accepts, and it says who sealed it: a forged file is shown redacted, not as a trusted change."""
     store = store or get_store("yaml")
     try:
-        meta = read_document(text, store).metadata
+        document = read_document(text, store)
     except Exception:
         return text
+    meta = document.metadata
     footer = ["", "# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
     footer += [f"#   {r}" for r in recipient_ids(meta)]
+    try:
+        policy = policy or from_environment()
+        footer.append(f"# signature: {policy.verdict(document)}")
+    except SealfileError as err:  # a broken SEALFILE_ALLOWED_SIGNERS: nothing can be trusted, so nothing is decrypted
+        footer.append(f"# signature: cannot be checked: {err}")
+        decrypt = False
     if decrypt:
         try:
             with offline():
-                return _with_footer(decrypt_text(text, store=store), [*footer, "# (decrypted view)"])
+                return _with_footer(decrypt_text(text, store=store, policy=policy), [*footer, "# (decrypted view)"])
+        except UntrustedSealError:
+            note = "# (redacted view: not decrypted, as readers refuse this seal: see the signature line)"
         except NoUsableKeyError:
             note = "# (redacted view: no local key to decrypt; ENC#... is a fingerprint of each sealed value)"
         except IntegrityError as err:

@@ -141,8 +141,11 @@ class Metadata(Record):
         if not isinstance(mac, str):
             raise FormatError("metadata has no 'mac'", keypath=f"{METADATA_KEY}.mac")
         signature = raw.get("signature")
-        if signature is not None and not isinstance(signature, str):
-            raise FormatError("the signature is not text", keypath=f"{METADATA_KEY}.signature")
+        if "signature" in raw and not (isinstance(signature, str) and signature.strip()):
+            # an empty one is no signature spelled as one: a malformed signature, refused like any other
+            empty = signature is None or isinstance(signature, str)
+            raise FormatError("the signature is empty" if empty else "the signature is not text",
+                              keypath=f"{METADATA_KEY}.signature")
         try:
             rules = EncryptionRules.from_mapping(raw)
         except ConfigError as err:

@@ -86,9 +86,12 @@ def unset_value(text: str, keypath: str, store: Store | None = None, *,
         return document.dump()
 
 
-def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None) -> str:
-    """A new data key, every value re-encrypted (keeping when it was set), wrapped for every recipient."""
-    with _policy(policy).changing(text, _store(store), rotate=True) as document:
+def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None, adopt: bool = False) -> str:
+    """A new data key, every value re-encrypted (keeping when it was set), wrapped for every recipient.
+
+    A file whose seal ``policy`` does not trust is refused unless ``adopt``: the rotation would sign
+    its values and recipients, which whoever sealed it chose, as the writer's own."""
+    with _policy(policy).changing(text, _store(store), rotate=True, adopt=adopt) as document:
         return document.dump()
 
 

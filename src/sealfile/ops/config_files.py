@@ -49,6 +49,10 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
         if found and not _owned_by_us(candidate):
             break
         config = os.path.join(candidate, CONFIG_NAME)
+        if not is_file(config) and os.path.lexists(config):
+            # a dangling link, a directory, a device: skipping it would drop its signers and trust silently
+            raise ConfigError("cannot be read: not a regular file (a dangling symlink, a directory or a device?)"
+                              ).in_file(config)
         if is_file(config):
             for place in (candidate, config):
                 _check_owner(place, config)

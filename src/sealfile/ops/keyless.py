@@ -133,7 +133,4 @@ def signature_status(file: str | os.PathLike[str], described: Described) -> str:
     policy = for_file(file)
     if described.status.metadata.signature is None and not policy.required:
         return SignatureCheck("unsigned").describe()
-    check = policy.check(described.document())
-    if policy.required and not policy.accepts(check):
-        return f"{policy.refusal(check)} (readers refuse it)"
-    return check.describe()
+    return policy.verdict(described.document())

@@ -32,7 +32,12 @@ class SignatureCheck(Record):
 
     @property
     def signer(self) -> str:
-        """Who signed, as far as the signature says: ``alice (SHA256:...)``, a fingerprint, or ``nobody``."""
+        """Who signed, as far as the signature proves: ``alice (SHA256:...)``, a fingerprint, or ``nobody``.
+        A signature that does not verify proves nothing: the key it names (anyone can copy a signature
+        into a file) is shown only as a claim."""
+        if self.status == "invalid":
+            claimed = f" naming {self.fingerprint}" if self.fingerprint else ""
+            return f"nobody (a signature{claimed} that does not verify)"
         if self.principal:
             return f"{self.principal} ({self.fingerprint})"
         return self.fingerprint or "nobody"
@@ -45,6 +50,7 @@ class SignatureCheck(Record):
         if self.status == "untrusted":
             return self.detail
         if self.status == "invalid":
-            claimed = f" (made with {self.fingerprint})" if self.fingerprint else ""
-            return f"the signature{claimed} does not verify: the file changed after it was signed"
+            # the key a broken signature names is a claim (anyone can copy a signature), not a fact
+            claimed = f" (naming {self.fingerprint})" if self.fingerprint else ""
+            return f"the signature{claimed} does not verify: the file is not what was signed"
         return "unsigned"

@@ -50,8 +50,15 @@ if TYPE_CHECKING:
     from sealfile.stores import Store
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
-RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: run with --rotate "
-                     "(or 'sealfile rotate' first) to seal the change under a new data key")
+# A new data key shuts out whoever sealed the file, but the values and recipients stay theirs: the writer
+# signs them as its own. So that is never done without being asked for (a routine 'rotate' refuses too).
+_CHECK_FIRST = ("check its values and recipients first ('sealfile edit --rotate' shows them), "
+                "or restore a trusted version")
+RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: --rotate (or 'sealfile rotate "
+                     "--adopt' first) seals the change under a new data key and signs the file's values and recipients "
+                     f"as yours; {_CHECK_FIRST}")
+RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adopt does that, under a new data key; "
+                    f"{_CHECK_FIRST}")
 
 
 def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
@@ -110,15 +117,26 @@ class TrustPolicy(Record):
             return f"only a signer in {self.signers.source} may seal it"
         return "its creation rule in .sealfile.yaml has require_signature"
 
+    def verdict(self, document: SealedDocument) -> str:
+        """Who sealed the file, and whether readers under this policy refuse it (``status``, ``git diff``)."""
+        check = self.check(document)
+        if self.required and not self.accepts(check):
+            return f"{self.refusal(check)} (readers refuse it)"
+        return check.describe()
+
     def refusal(self, check: SignatureCheck) -> str:
         """Why ``check`` is not good enough, naming the signer found (one line)."""
         if check.status == "unsigned":
             return f"unsigned, but {self._who_must_sign()}"
         return check.describe()
 
-    def enforce(self, document: SealedDocument) -> SignatureCheck | None:
-        """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`."""
-        if not self.required:
+    def enforce(self, document: SealedDocument, *, writing: bool = False) -> SignatureCheck | None:
+        """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`.
+
+        A writer (``writing``: it keeps the data key, or signs the content as its own) refuses a
+        signature that does not verify even without a policy: ``verify`` and ``check`` refuse that
+        file, and a routine write must not turn it into one they pass."""
+        if not self.required and not (writing and document.metadata.signature is not None):
             return None
         check = self.check(document)
         if not self.accepts(check):
@@ -147,13 +165,15 @@ class TrustPolicy(Record):
         self.enforce(document)
         return document.open()
 
-    def check_reuse(self, document: SealedDocument, *, rotate: bool = False) -> None:
-        """For a writer about to keep the file's data key (unless ``rotate`` replaces it)."""
-        if rotate or not self.required:
+    def check_reuse(self, document: SealedDocument, *, rotate: bool = False, retry: str = RETRY_WITH_ROTATE) -> None:
+        """For a writer about to keep the file's data key, or to sign its content: refused for a seal
+        not trusted, unless ``rotate`` (asked for by the user) replaces the key and adopts the content."""
+        if rotate:
             return
-        check = self.check(document)
-        if not self.accepts(check):
-            raise UntrustedSealError(f"{self.refusal(check)}; {RETRY_WITH_ROTATE}")
+        try:
+            self.enforce(document, writing=True)
+        except UntrustedSealError as err:
+            raise UntrustedSealError(f"{err.message}; {retry}") from None
 
     def writer(self, environ: Mapping[str, str] | None = None) -> Signer | None:
         """The signer for a write (``SEALFILE_SIGNING_KEY``), refused if readers would refuse its files."""
@@ -193,11 +213,17 @@ class TrustPolicy(Record):
         return sealed.open()
 
     @contextmanager
-    def changing(self, text: str, store: Store, *, rotate: bool = False) -> Iterator[OpenDocument]:
+    def changing(self, text: str, store: Store, *, rotate: bool = False,
+                 adopt: bool | None = None) -> Iterator[OpenDocument]:
         """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
-        ``rotate`` must replace it (done first, so every change is sealed under the new key)."""
+        ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
+        not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
+        the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not."""
         sealed = read_document(text, store)
-        self.check_reuse(sealed, rotate=rotate)
+        if adopt is None:
+            self.check_reuse(sealed, rotate=rotate)
+        else:
+            self.check_reuse(sealed, rotate=adopt, retry=RETRY_WITH_ADOPT)
         with self.writing():
             document = sealed.open()
             if rotate:

@@ -3,7 +3,7 @@
 Without a key, a file's structure and its signature are all there is to check, and a valid
 signature covers everything (docs/format.md §9): the values, every recipient stanza, the rule,
 and the MAC. With a key the MAC and every value are checked as well. A signature that does not
-verify is always an error, whatever the policy: the file changed after it was signed.
+verify is always an error, whatever the policy: the file is not what was signed.
 """
 
 from __future__ import annotations
