@@ -112,6 +112,27 @@ def test_load_secrets_refuses_a_forged_file(signed_by: str | None, team: Team, t
     assert load_secrets(genuine, redacted=False)["db"]["url"] == "postgres://db.internal/app"
 
 
+def test_load_secrets_applies_the_repositorys_signers_as_decrypt_does(team: Team, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application reading a file of a repository that lists its signers refuses a forged file,
+    as ``sealfile decrypt`` there does; a pin outside the repository still outranks the list."""
+    team.config(tmp_path)
+    forged, genuine = tmp_path / "forged.enc.yaml", tmp_path / "genuine.enc.yaml"
+    forged.write_text(team.forge(EVIL, signed_by=team.mallory))
+    genuine.write_text(team.seal(PLAIN))
+    with pytest.raises(UntrustedSealError, match=f"signed by {re.escape(team.mallory.public_key.fingerprint)}"):
+        load_secrets(forged)
+    assert load_secrets(genuine, redacted=False)["db"]["url"] == "postgres://db.internal/app"
+    (tmp_path / "deploy").mkdir()
+    trusting_mallory = write_allowed_signers(tmp_path / "deploy", team.mallory, "mallory")
+    assert load_secrets(forged, allowed_signers=trusting_mallory, redacted=False)["db"]["url"].endswith("attacker"
+                                                                                                        ".example/app")
+    monkeypatch.setenv(ALLOWED_SIGNERS_ENV, str(trusting_mallory))
+    assert load_secrets(forged, redacted=False)["db"]["password"] == "s3cret-4b1"
+    with pytest.raises(UntrustedSealError):
+        load_secrets(genuine)
+
+
 def test_a_key_holders_set_refuses_a_forged_file_and_rotate_shuts_the_forger_out(
         team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
     forged = team.forge(EVIL, signed_by=team.mallory)

@@ -14,9 +14,10 @@ Once either is configured:
   grounds unless asked to rotate it, since whoever sealed the file may hold that key;
 - writers refuse to write a file unsigned, or signed by a key readers would refuse.
 
-Where the policy comes from: :func:`for_application` (``load_secrets(allowed_signers=...)``,
-else ``SEALFILE_ALLOWED_SIGNERS``) and :func:`for_file` (the CLI and the Git tools: the same
-variable, which pins the signers for CI, else the ``.sealfile.yaml`` that governs the file).
+Where the policy comes from: :func:`for_file` (the CLI, the Git tools and ``load_secrets``:
+``SEALFILE_ALLOWED_SIGNERS``, which pins the signers for CI and deployments, else the
+``.sealfile.yaml`` that governs the file), or :func:`for_application` when an application passes
+``load_secrets(allowed_signers=...)`` itself.
 Without any, behaviour is as it was: files are read and written unsigned or signed alike.
 
 The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
@@ -246,11 +247,13 @@ def from_environment(environ: Mapping[str, str] | None = None) -> TrustPolicy:
 AllowedSignersSource = Union[str, os.PathLike[str], "AllowedSigners", TrustPolicy, None]
 
 
-def for_application(allowed_signers: AllowedSignersSource = None) -> TrustPolicy:
+def for_application(allowed_signers: AllowedSignersSource = None,
+                    file: str | os.PathLike[str] | None = None) -> TrustPolicy:
     """``load_secrets(allowed_signers=...)``: a path to an ``allowed_signers`` file, the parsed file,
-    or a whole policy; ``None``: ``SEALFILE_ALLOWED_SIGNERS``, else none."""
+    or a whole policy; ``None``: the policy the CLI applies to ``file`` (:func:`for_file`), so an
+    application never reads a file that ``sealfile decrypt`` would refuse."""
     if allowed_signers is None:
-        return from_environment()
+        return from_environment() if file is None else for_file(file)
     if isinstance(allowed_signers, TrustPolicy):
         return allowed_signers
     if isinstance(allowed_signers, (str, os.PathLike)):

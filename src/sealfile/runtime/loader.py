@@ -76,11 +76,12 @@ def load_secrets(
 
     The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
 
-    ``allowed_signers`` (an OpenSSH ``allowed_signers`` file; default ``$SEALFILE_ALLOWED_SIGNERS``):
-    only a file signed by one of them is read; one unsigned, signed by another key, or whose
-    signature does not verify raises :class:`sealfile.UntrustedSealError` naming the signer found,
-    before any key is used. ``.sealfile.yaml`` is not read here: the deployment, not the repository,
-    says whom an application trusts.
+    ``allowed_signers`` (an OpenSSH ``allowed_signers`` file; default ``$SEALFILE_ALLOWED_SIGNERS``,
+    else the ``signers:`` and ``require_signature`` of the ``.sealfile.yaml`` governing the file, as
+    for ``sealfile decrypt``): only a file signed by one of them is read; one unsigned, signed by
+    another key, or whose signature does not verify raises :class:`sealfile.UntrustedSealError`
+    naming the signer found, before any key is used. Pin the signers outside the repository (the
+    variable or this argument) where a push must not be able to change whom the application trusts.
 
     Raises a :class:`sealfile.SealfileError` subclass if the file is missing, malformed,
     tampered with, or no recipient key is usable here; the message names the file and never
@@ -177,7 +178,7 @@ def _open(
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
     with about(path), trust_near(path), gc_paused():  # one pause for parse, open and fill: see gc_paused
-        policy = for_application(allowed_signers)
+        policy = for_application(allowed_signers, path)
         text = read_text(path)
         sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
         if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
