@@ -19,6 +19,7 @@ from sealfile.stores.yaml import entries
 from sealfile.stores.yaml.intended import changed_tree, checked
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
+from sealfile.stores.yaml.spans import line_after, value_span
 from sealfile.stores.yaml.splice import Edit, apply_edits, past_tab_blank_lines
 
 FIRST = object()
@@ -89,7 +90,7 @@ def subtree_text(text: str, scanned: Scan, path: Path) -> str:
     node = scanned.containers[encode_path(path)][1]
     if node.flow_style:
         return text[node.start_mark.index:node.end_mark.index] + "\n"
-    start, end = node.start_mark.index, _after(text, node)
+    start, end = node.start_mark.index, line_after(text, node)
     column = node.start_mark.column
     lines = text[start:end].splitlines(keepends=True)
     return "".join([lines[0], *(line[column:] if line[:column].isspace() else line for line in lines[1:])])
@@ -146,14 +147,14 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
         rendered = entries.flow(value) if flow else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
-    column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
-    first = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = _line_start(text, first)
+    column = first - start
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
     entry = entries.block_entry(key_text, value, column, _layout(text), blocks=blocks)
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
-    return start, past_tab_blank_lines(text, _after(text, node)), entry
+    return start, past_tab_blank_lines(text, line_after(text, node, key_node)), entry
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -164,29 +165,30 @@ def _in_flow(scanned: Scan, path: Path) -> bool:
 def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None,
          blocks: bool = True) -> Edit:
     if container.flow_style or not container.value:
-        return _add_flow(container, key, value, anchor)
+        return _add_flow(text, container, key, value, anchor)
     first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
     if anchor is FIRST:
-        position = _line_start(text, first.start_mark.index)
+        position = _line_start(text, _entry_start(text, first) if key is not None else first.start_mark.index)
     elif anchor is not None:
-        position = _after(text, next(v for k, v in container.value if k is anchor))
+        position = line_after(text, *next((v, k) for k, v in container.value if k is anchor))
     else:
-        position = _after(text, container)
+        position = line_after(text, container)
     position = past_tab_blank_lines(text, position)
-    column = first.start_mark.column if key is not None else _dash_column(text, first)
+    entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
+    column = entry_start - _line_start(text, entry_start)
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 
 
-def _add_flow(container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
+def _add_flow(text: str, container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
     entry = entries.flow(value) if key is None else f"{entries.key_text(key)}: {entries.flow(value)}"
     if anchor is FIRST and container.value:
         position = container.value[0][0].start_mark.index
         return position, position, entry + ", "
     if anchor is not None and anchor is not FIRST:
-        position = next(v for k, v in container.value if k is anchor).end_mark.index
+        position = value_span(text, *next((v, k) for k, v in container.value if k is anchor))[1]
         return position, position, ", " + entry
     close = container.end_mark.index - 1
     return close, close, (", " if container.value else "") + entry
@@ -203,13 +205,13 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             before = text.rfind(",", parent.start_mark.index, start)
             start = before if before >= 0 else start
         return start, end, ""
-    first_start = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = _line_start(text, first_start)
     following = _following(text, parent, node)
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
-    end = past_tab_blank_lines(text, _after(text, node))
+    end = past_tab_blank_lines(text, line_after(text, node, key_node))
     return start, _past_comments_under(text, end, first_start - start), ""
 
 
@@ -230,21 +232,19 @@ def _following(text: str, parent: Any, node: Any) -> int | None:
     if isinstance(parent, MappingNode):
         keys = [key for key, value in parent.value]
         index = next(i for i, (_, value) in enumerate(parent.value) if value is node) + 1
-        return int(keys[index].start_mark.index) if index < len(keys) else None
+        return _entry_start(text, keys[index]) if index < len(keys) else None
     index = next(i for i, item in enumerate(parent.value) if item is node) + 1
     return _dash(text, parent.value[index]) if index < len(parent.value) else None
 
 
-def _after(text: str, node: Any) -> int:
-    """The start of the line after ``node``'s last scalar (its deepest last value)."""
-    while isinstance(node.value, list) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if isinstance(last, tuple) else last
-    end = node.end_mark.index
-    if end > 0 and text[end - 1] == "\n":
-        return int(end)
-    line_end = text.find("\n", end)
-    return len(text) if line_end < 0 else line_end + 1
+def _entry_start(text: str, key_node: Any) -> int:
+    """Where a block mapping's entry starts: at its key, or at the '?' before an explicit key."""
+    start = int(key_node.start_mark.index)
+    line_start = _line_start(text, start)
+    before = text[line_start:start].rstrip(" \t")
+    if before.endswith("?") and before[:-1].strip(" \t-") == "":
+        return line_start + len(before) - 1
+    return start
 
 
 def _line_start(text: str, index: int) -> int:
@@ -266,8 +266,3 @@ def _dash(text: str, node: Any) -> int:
 
 
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
-
-
-def _dash_column(text: str, node: Any) -> int:
-    dash = _dash(text, node)
-    return dash - _line_start(text, dash)
