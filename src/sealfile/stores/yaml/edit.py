@@ -16,7 +16,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.yaml import entries
-from sealfile.stores.yaml.intended import changed_tree, checked
+from sealfile.stores.yaml.intended import changed_tree, checked_edit, in_line_breaks_of, put_first
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import line_after, value_span
@@ -34,7 +34,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return _fitting(lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
+        return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
                         changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
@@ -43,19 +43,29 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
     if anchor is not None:  # a key placed among others: their order is the caller's to check
-        return apply_edits(text, [_add(text, container, key, value, _layout(text), anchor)])
-    return _fitting(lambda blocks: apply_edits(text, [_add(text, container, key, value, _layout(text), None, blocks)]),
-                    changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
-                                 else node.__setitem__(key, value)), keypath)
+        return apply_edits(text, [in_line_breaks_of(text, _add(text, container, key, value, _layout(text), anchor))])
+    intended = changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
+                            else node.__setitem__(key, value))
+    try:
+        return _fitting(text, lambda blocks: _add(text, container, key, value, _layout(text), None, blocks),
+                        intended, keypath)
+    except KeyPathError:
+        if key is None or text.endswith("\n"):
+            raise
+    # the text ends in a block scalar without a final line break: a key after it would add one to
+    # that value, so the key goes first
+    first_key = changed_tree(scanned.tree, path, lambda node: put_first(node, key, value))
+    return checked_edit(text, _add(text, container, key, value, _layout(text), FIRST), first_key, keypath)
 
 
-def _fitting(edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
+
+def _fitting(text: str, edit: Callable[[bool], Edit], intended: Any, keypath: str) -> str:
     """The edit with multi-line strings as literal blocks; where a block would take in the lines
     after it (a comment indented under it), with every string on one line, double-quoted."""
     try:
-        return checked(edited(True), intended, keypath)
+        return checked_edit(text, edit(True), intended, keypath)
     except KeyPathError:
-        return checked(edited(False), intended, keypath)
+        return checked_edit(text, edit(False), intended, keypath)
 
 
 def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
@@ -81,8 +91,8 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2])
-    return checked(apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
-                                                           lambda node: node.__delitem__(path[-1])), keypath)
+    return checked_edit(text, edit, changed_tree(scanned.tree, path[:-1], lambda node: node.__delitem__(path[-1])),
+                        keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
