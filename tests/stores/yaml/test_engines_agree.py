@@ -13,10 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
+from sealfile.stores.yaml import edit, metablock
 from sealfile.stores.yaml.engines import Engine, engine_yaml
 from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scalars import inline, literal_block
 from sealfile.stores.yaml.scan import scan
+from sealfile.stores.yaml.splice import apply_edits
 
 
 def _reading(text: str, engine: Engine) -> Any:
@@ -168,3 +171,19 @@ def test_a_tag_read_in_one_text_neither_moves_a_node_of_the_next_nor_keeps_the_t
     assert engine_yaml("pure").scanner._sealfile_tag is None
     _same_on_both_engines("k: &a ")
     _same_on_both_engines("k: &a x\n")
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb:\n \n", "a: 1\nb: # note\n \n", "a: 1\nb:\n\n# trailing\n",
+                                  "a: 1\nb:\n  # under b\n\n", "a:\n  b: 1\n  c:\n\n  # about d\nd: 2\n",
+                                  "a: 1\nb: ~\nc:\n\n\n"])
+def test_an_edit_after_an_empty_value_goes_to_one_place_on_both_engines(text: str) -> None:
+    """The engines put an empty value's marks in different places (the pure one at the next token,
+    past blank and comment lines): a key added after it, the value replaced or removed, and the
+    metadata block added after it must not depend on the engine."""
+    def edits(engine: Engine) -> list[str]:
+        scanned = scan(text, engine=engine)
+        last = scanned.leaves[-1].path
+        return [edit.set_value(text, scanned, "added", "x"), edit.set_value(text, scanned, format_keypath(last), [1]),
+                edit.remove(text, scanned, format_keypath(last)),
+                apply_edits(text, [metablock.add_edit(text, scanned, {"version": 2, "mac": "m"})])]
+    assert edits("pure") == edits("c")

@@ -275,3 +275,24 @@ def test_a_one_value_set_changes_that_value_and_the_mac_line_only(text: str, pic
     assert len(differing) == 2, differing
     assert [old.lstrip().startswith("mac: ") for old, _ in differing].count(True) == 1
     assert decrypt_text(changed) == text[:leaf.start] + leaf.value + "-changed" + text[leaf.end:]
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a: [x, b]\n", "a.1", {"a": ["x", None]}),
+    ("a: [b]\n", "a.0", {"a": [None]}),
+    ("a: [b]\n", "a.1", {"a": ["b", None]}),
+    ("a: {k: b, j: 1}\n", "a.k", {"a": {"k": None, "j": 1}}),
+    ("a: {j: 1, k: b}\n", "a.k", {"a": {"j": 1, "k": None}}),
+])
+def test_a_null_set_inside_brackets_reads_back_as_null(text: str, keypath: str, expected: Any,
+                                                       age_key: AgeKey) -> None:
+    """An empty spelling there is no item at all ('[x, ]' is one item) or not YAML ('{k:, j: 1}')."""
+    changed = set_value(seal(text, age_key), keypath, None)
+    assert spliced_decrypt(changed) == general_decrypt(changed)
+    assert scan(decrypt_text(changed)).tree == expected
+
+
+@pytest.mark.parametrize("text", ["a: {k: }\n", "a: {k: , j: 1}\n", "a: {j: 1, k: }\n"])
+def test_an_empty_null_inside_braces_comes_back_as_written(text: str, age_key: AgeKey) -> None:
+    sealed = seal(text, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == text

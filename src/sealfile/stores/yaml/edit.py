@@ -16,10 +16,11 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.yaml import entries
-from sealfile.stores.yaml.intended import changed_tree, checked
+from sealfile.stores.yaml.intended import changed_tree, checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.splice import Edit, apply_edits, line_break_at_end, past_tab_blank_lines
+from sealfile.stores.yaml.spans import line_after, value_span
+from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -33,7 +34,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
-        return _fitting(text, lambda blocks: apply_edits(text, [_replace(text, scanned, path, value, blocks)]),
+        return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
                         changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
     if container is None:
@@ -41,31 +42,27 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     first = missing[0]
     key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    layout = _layout(text)
-    return _fitting(text, lambda blocks: apply_edits(text, [_add(text, container, key, value, layout, anchor, blocks)]),
-                    changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
-                                 else _insert(node, key, value, after if anchor is not None else None)), keypath)
+    intended = changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
+                            else _insert(node, key, value, after if anchor is not None else None))
+    try:
+        return _fitting(text, lambda blocks: _add(text, container, key, value, _layout(text), anchor, blocks),
+                        intended, keypath)
+    except KeyPathError:
+        if key is None or anchor is not None or text.endswith("\n"):
+            raise
+    # the text ends in a block scalar without a final line break: a key after it would add one to
+    # that value, so the key goes first
+    first_key = changed_tree(scanned.tree, path, lambda node: _insert(node, key, value, FIRST))
+    return checked_edit(text, _add(text, container, key, value, _layout(text), FIRST), first_key, keypath)
 
 
-def _fitting(text: str, edited: Callable[[bool], str], intended: Any, keypath: str) -> str:
+def _fitting(text: str, edit: Callable[[bool], Edit], intended: Any, keypath: str) -> str:
     """The edit with multi-line strings as literal blocks; where a block would take in the lines
     after it (a comment indented under it), with every string on one line, double-quoted."""
     try:
-        return _checked(text, edited(True), intended, keypath)
+        return checked_edit(text, edit(True), intended, keypath)
     except KeyPathError:
-        return _checked(text, edited(False), intended, keypath)
-
-
-def _checked(text: str, changed: str, intended: Any, keypath: str) -> str:
-    """``changed`` checked against ``intended``; a text that ends without a line break keeps ending
-    so after an edit of its last lines, where it reads the same that way."""
-    ending = line_break_at_end(changed)
-    if ending and not line_break_at_end(text):
-        try:
-            return checked(changed[: -len(ending)], intended, keypath)
-        except KeyPathError:
-            pass
-    return checked(changed, intended, keypath)
+        return checked_edit(text, edit(False), intended, keypath)
 
 
 def _insert(mapping: dict[Any, Any], key: Any, value: Any, after: Any) -> None:
@@ -106,8 +103,8 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2])
-    return _checked(text, apply_edits(text, [edit]), changed_tree(scanned.tree, path[:-1],
-                                                                  lambda node: node.__delitem__(path[-1])), keypath)
+    return checked_edit(text, edit, changed_tree(scanned.tree, path[:-1], lambda node: node.__delitem__(path[-1])),
+                        keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
@@ -115,7 +112,7 @@ def subtree_text(text: str, scanned: Scan, path: Path) -> str:
     node = scanned.containers[encode_path(path)][1]
     if node.flow_style:
         return text[node.start_mark.index:node.end_mark.index] + "\n"
-    start, end = node.start_mark.index, _after(text, node)
+    start, end = node.start_mark.index, line_after(text, node)
     column = node.start_mark.column
     lines = text[start:end].splitlines(keepends=True)
     return "".join([lines[0], *(line[column:] if line[:column].isspace() else line for line in lines[1:])])
@@ -172,14 +169,14 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
         rendered = entries.flow(value) if flow else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
-    column = key_node.start_mark.column if key_node is not None else _dash_column(text, node)
-    first = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = _line_start(text, first)
+    column = first - start
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
     entry = entries.block_entry(key_text, value, column, _layout(text), blocks=blocks)
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
-    return start, past_tab_blank_lines(text, _after(text, node)), entry
+    return start, past_tab_blank_lines(text, line_after(text, node, key_node)), entry
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -190,29 +187,30 @@ def _in_flow(scanned: Scan, path: Path) -> bool:
 def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Layout, anchor: Any = None,
          blocks: bool = True) -> Edit:
     if container.flow_style or not container.value:
-        return _add_flow(container, key, value, anchor)
+        return _add_flow(text, container, key, value, anchor)
     first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
     if anchor is FIRST:
-        position = _line_start(text, first.start_mark.index)
+        position = _line_start(text, _entry_start(text, first) if key is not None else first.start_mark.index)
     elif anchor is not None:
-        position = _after(text, next(v for k, v in container.value if k is anchor))
+        position = line_after(text, *next((v, k) for k, v in container.value if k is anchor))
     else:
-        position = _after(text, container)
+        position = line_after(text, container)
     position = past_tab_blank_lines(text, position)
-    column = first.start_mark.column if key is not None else _dash_column(text, first)
+    entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
+    column = entry_start - _line_start(text, entry_start)
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 
 
-def _add_flow(container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
+def _add_flow(text: str, container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
     entry = entries.flow(value) if key is None else f"{entries.key_text(key)}: {entries.flow(value)}"
     if anchor is FIRST and container.value:
         position = container.value[0][0].start_mark.index
         return position, position, entry + ", "
     if anchor is not None and anchor is not FIRST:
-        position = next(v for k, v in container.value if k is anchor).end_mark.index
+        position = value_span(text, *next((v, k) for k, v in container.value if k is anchor))[1]
         return position, position, ", " + entry
     close = container.end_mark.index - 1
     return close, close, (", " if container.value else "") + entry
@@ -229,13 +227,13 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             before = text.rfind(",", parent.start_mark.index, start)
             start = before if before >= 0 else start
         return start, end, ""
-    first_start = key_node.start_mark.index if key_node is not None else _dash(text, node)
+    first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = _line_start(text, first_start)
     following = _following(text, parent, node)
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
-    end = past_tab_blank_lines(text, _after(text, node))
+    end = past_tab_blank_lines(text, line_after(text, node, key_node))
     return start, _past_comments_under(text, end, first_start - start), ""
 
 
@@ -256,21 +254,19 @@ def _following(text: str, parent: Any, node: Any) -> int | None:
     if isinstance(parent, MappingNode):
         keys = [key for key, value in parent.value]
         index = next(i for i, (_, value) in enumerate(parent.value) if value is node) + 1
-        return int(keys[index].start_mark.index) if index < len(keys) else None
+        return _entry_start(text, keys[index]) if index < len(keys) else None
     index = next(i for i, item in enumerate(parent.value) if item is node) + 1
     return _dash(text, parent.value[index]) if index < len(parent.value) else None
 
 
-def _after(text: str, node: Any) -> int:
-    """The start of the line after ``node``'s last scalar (its deepest last value)."""
-    while isinstance(node.value, list) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if isinstance(last, tuple) else last
-    end = node.end_mark.index
-    if end > 0 and text[end - 1] == "\n":
-        return int(end)
-    line_end = text.find("\n", end)
-    return len(text) if line_end < 0 else line_end + 1
+def _entry_start(text: str, key_node: Any) -> int:
+    """Where a block mapping's entry starts: at its key, or at the '?' before an explicit key."""
+    start = int(key_node.start_mark.index)
+    line_start = _line_start(text, start)
+    before = text[line_start:start].rstrip(" \t")
+    if before.endswith("?") and before[:-1].strip(" \t-") == "":
+        return line_start + len(before) - 1
+    return start
 
 
 def _line_start(text: str, index: int) -> int:
@@ -292,8 +288,3 @@ def _dash(text: str, node: Any) -> int:
 
 
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
-
-
-def _dash_column(text: str, node: Any) -> int:
-    dash = _dash(text, node)
-    return dash - _line_start(text, dash)

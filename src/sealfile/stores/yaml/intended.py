@@ -13,6 +13,7 @@ from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import Path
 from sealfile.model.scalars import same_data
 from sealfile.stores.yaml.scan import scan
+from sealfile.stores.yaml.splice import Edit, apply_edits
 
 
 def changed_tree(tree: Any, path: Path, change: Callable[[Any], None]) -> Any:
@@ -42,3 +43,27 @@ def checked(changed: str, intended: Any, keypath: str) -> str:
         raise KeyPathError("this change cannot be written in place here (the edited text would hold other "
                            "data); please report it", keypath=keypath)
     return changed
+
+
+def checked_edit(text: str, edit: Edit, intended: Any, keypath: str) -> str:
+    """``text`` edited (in its own line breaks) and checked; a text without a final line break keeps
+    having none, unless the break is then needed (it ends a block scalar's value)."""
+    start, end, new = in_line_breaks_of(text, edit)
+    unbroken = None
+    if end == len(text) and text and not text.endswith("\n"):
+        if new.endswith("\n"):
+            unbroken = start, end, new[:-2] if new.endswith("\r\n") else new[:-1]
+        elif not new and start > 0 and text[start - 1] == "\n":
+            unbroken = start - (2 if text[start - 2:start] == "\r\n" else 1), end, new
+    if unbroken is not None:
+        try:
+            return checked(apply_edits(text, [unbroken]), intended, keypath)
+        except KeyPathError:
+            pass
+    return checked(apply_edits(text, [(start, end, new)]), intended, keypath)
+
+
+def in_line_breaks_of(text: str, edit: Edit) -> Edit:
+    """``edit`` with CRLF line breaks in a text that has them (the emitter writes LF)."""
+    start, end, new = edit
+    return (start, end, new.replace("\r\n", "\n").replace("\n", "\r\n")) if "\r\n" in text else edit

@@ -27,6 +27,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
+from sealfile.stores.yaml.spans import line_after
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
@@ -88,7 +89,7 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
         if text[first_line:entry].strip():
             raise FormatError("the text ends in a block scalar (| or >) without a final line break; add one")
         return first_line, first_line, block
-    return _at(text, _after_blank_lines(text, _after_last_value(text, root)), block)
+    return _at(text, _after_blank_lines(text, line_after(text, root)), block)
 
 
 def _first_entry(text: str, root: Any) -> int:
@@ -144,15 +145,6 @@ def _last_value(root: Any) -> Any:
     return node
 
 
-def _after_last_value(text: str, root: Any) -> int:
-    """The start of the line after a mapping's last value (its deepest last scalar)."""
-    end = _last_value(root).end_mark.index
-    if end > 0 and text[end - 1] == "\n":
-        return int(end)
-    line_end = text.find("\n", end)
-    return len(text) if line_end < 0 else line_end + 1
-
-
 def cut_edit(text: str, scanned: Scan) -> Edit:
     """The edit that removes the block :func:`add_edit` added: the text before it, byte for byte."""
     key, value = scanned.metadata_key_node, scanned.metadata_node
@@ -161,7 +153,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     start = text.rfind("\n", 0, key.start_mark.index) + 1
     if text[start:key.start_mark.index].strip():
         raise FormatError("the 'sealfile' metadata does not start on a line of its own")
-    end = _after_last_value(text, value) if value.value else int(value.end_mark.index)
+    end = line_after(text, value) if value.value else int(value.end_mark.index)
     if _leads(scanned):
         if start == 0:  # the first document's own '---' follows: ours came after the block
             end = text.find("\n", end) + 1 or len(text)
@@ -188,7 +180,7 @@ def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     newline = newline_of(text)
     if _leads(scanned):  # only the block itself; the '---' around it stays
         start = text.rfind("\n", 0, scanned.metadata_key_node.start_mark.index) + 1
-        return start, _after_last_value(text, scanned.metadata_node), render(mapping, 0, newline)
+        return start, line_after(text, scanned.metadata_node), render(mapping, 0, newline)
     start, end, _ = cut_edit(text, scanned)
     if scanned.multi:
         block = "---" + newline + render(mapping, 0, newline)

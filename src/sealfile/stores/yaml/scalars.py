@@ -54,8 +54,8 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
     kind = type(value)
     if kind is str:
         return _string(value, style, flow)
-    if value is None:
-        return style if style in NULL_SPELLINGS else ""
+    if value is None:  # inside brackets an empty value is no item at all ('[x, ]' is one item)
+        return style if style in NULL_SPELLINGS else "null" if flow else ""
     if kind is bool:
         return "true" if value else "false"  # as ruamel's representer writes them
     if kind is int:

@@ -31,6 +31,23 @@ def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
     return start, end
 
 
+def line_after(text: str, node: Any, key_node: Any = None) -> int:
+    """The start of the line after ``node``'s text; for a block collection, after its deepest last
+    value. An empty value ends where its span is (right after its ``:``): ruamel's engines put its
+    marks in different places (the pure one at the next token, past blank and comment lines), and
+    every edit placed after it must be the same on both."""
+    while isinstance(node.value, list) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node, key_node = (last[1], last[0]) if isinstance(last, tuple) else (last, None)
+    end = int(node.end_mark.index)
+    if end == node.start_mark.index and isinstance(node.value, str):
+        end = value_span(text, node, key_node)[1]
+    if end > 0 and text[end - 1] == "\n":
+        return end
+    line_end = text.find("\n", end)
+    return len(text) if line_end < 0 else line_end + 1
+
+
 def bare_tag_at(text: str, node: Any) -> bool:
     """Whether ``node`` is tagged ``!`` alone (before or after an anchor)."""
     start = node.start_mark.index

@@ -1,0 +1,80 @@
+"""Structural edits of a YAML text (set a subtree, add a key, remove one) find where a mapping's
+entry starts: at its key, or at the ``?`` of an explicit key, whose value is on the next line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sealfile.stores.yaml import edit
+from sealfile.stores.yaml.scan import scan
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a: 1\n? b\n: 2\nc: 3\n", "b", "a: 1\nc: 3\n"),
+    ("a: 1\n? b\n: 2\n", "b", "a: 1\n"),
+    ("x:\n  ? b\n  : 2\n  c: 3\n", "x.b", "x:\n  c: 3\n"),
+    ("x:\n  - ? b\n    : 2\n    c: 3\n", "x.0.b", "x:\n  - c: 3\n"),
+    ("x:\n  - a: 1\n    ? b\n    : 2\n", "x.0.a", "x:\n  - ? b\n    : 2\n"),
+    ("? b # note\n: 2\n? c\n:   3\n", "b", "? c\n:   3\n"),
+])
+def test_an_explicit_key_is_removed_with_its_question_mark(text: str, keypath: str, expected: str) -> None:
+    assert edit.remove(text, scan(text), keypath) == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "value", "expected"), [
+    ("a: 1\n? b\n: 2\nc: 3\n", "b", {"x": 1}, "a: 1\nb:\n  x: 1\nc: 3\n"),
+    ("x:\n  ? b\n  : 2\n", "x.b", ["p"], "x:\n  b:\n  - p\n"),
+    ("x:\n  ? b\n  : 2\n", "x.d", 1, "x:\n  ? b\n  : 2\n  d: 1\n"),
+])
+def test_a_subtree_or_a_new_key_next_to_an_explicit_key_is_at_its_column(
+        text: str, keypath: str, value: Any, expected: str) -> None:
+    assert edit.set_value(text, scan(text), keypath, value) == expected
+
+
+def test_a_new_first_key_before_an_explicit_key_is_at_its_column() -> None:
+    text = "x:\n  ? b\n  : 2\n"
+    assert edit.set_value(text, scan(text), "x.a", 1, after=edit.FIRST) == "x:\n  a: 1\n  ? b\n  : 2\n"
+
+
+@pytest.mark.parametrize(("text", "keypath", "value", "expected"), [
+    ("a: 1\nb: x", "b", None, "a: 1"),
+    ("a: 1\r\nb: x", "b", None, "a: 1"),
+    ("a:\n  b: 1\n  c: 2", "a.c", None, "a:\n  b: 1"),
+    ("a: 1\nb: x", "b", {"q": 1}, "a: 1\nb:\n  q: 1"),
+    ("a: 1\nb:\n  c: x", "b.c", None, "a: 1\nb: {}"),
+])
+def test_a_text_without_a_final_line_break_keeps_having_none(text: str, keypath: str, value: Any,
+                                                              expected: str) -> None:
+    """A key added then removed gives the text back (removing left the break before the key)."""
+    scanned = scan(text)
+    changed = edit.remove(text, scanned, keypath) if value is None else edit.set_value(text, scanned, keypath, value)
+    assert changed == expected
+    added = edit.set_value(text, scanned, "z", 1)
+    assert edit.remove(added, scan(added), "z") == text
+
+
+def test_the_break_that_ends_a_block_scalar_stays() -> None:
+    text = "a: |\n  x\nb: 1"
+    assert edit.remove(text, scan(text), "b") == "a: |\n  x\n"
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a: 1\nb: |\n  x", "z", 'z: "y"\na: 1\nb: |\n  x'),
+    ("a: 1\r\nb: >\r\n  x", "z", 'z: "y"\r\na: 1\r\nb: >\r\n  x'),
+    ("# c\na: 1\nb:\n  c: |\n    x", "b.z", '# c\na: 1\nb:\n  z: "y"\n  c: |\n    x'),
+])
+def test_a_key_added_to_a_text_ending_in_an_open_block_scalar_goes_first(text: str, keypath: str,
+                                                                          expected: str) -> None:
+    """After it, the line break before the new key would become part of the block's value."""
+    assert edit.set_value(text, scan(text), keypath, "y") == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "value", "expected"), [
+    ("a: 1\r\nb: x\r\n", "z", "y", 'a: 1\r\nb: x\r\nz: "y"\r\n'),
+    ("a: 1\r\nb: x\r\n", "b", {"q": [1]}, "a: 1\r\nb:\r\n  q:\r\n  - 1\r\n"),
+    ("a:\r\n  b: 1\r\n", "a.c", "two\nlines", "a:\r\n  b: 1\r\n  c: |-\r\n    two\r\n    lines\r\n"),
+])
+def test_lines_written_into_a_crlf_text_end_in_crlf(text: str, keypath: str, value: Any, expected: str) -> None:
+    assert edit.set_value(text, scan(text), keypath, value) == expected
