@@ -174,6 +174,18 @@ class DotenvStore(Store):
         spelled = _spelled_line(entry, value)
         return spelled if spelled is not None else fresh_line(entry.raw, entry.key or "", value)
 
+    def unfit(self, value: Any, key: bool = False) -> str | None:
+        if key:
+            try:
+                _check_key(value)
+            except FormatError as err:
+                return err.message
+        elif isinstance(value, (dict, list)):
+            return "a dotenv file is flat: values cannot be mappings or lists"
+        elif not isinstance(value, str):
+            return f"dotenv values are strings, not {self.kind(value)}"
+        return super().unfit(value, key)
+
     def read_scalar(self, raw: Any) -> Styled:
         return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
 

@@ -8,18 +8,16 @@ A number too large for a 64-bit float is refused: other JSON readers disagree on
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
+import math
 from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
-from sealfile.stores.base import BOM, SUFFIXES, Store
-
-# A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from sealfile.stores.base import _LONE_SURROGATE, BOM, SUFFIXES, Store  # JSON's "\ud800" escapes read as one
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -86,6 +84,15 @@ class JsonStore(Store):
             return json_layout.fresh(value, unit) + "\n"
         except ValueError:
             raise FormatError("JSON cannot hold NaN or infinity", keypath=json_layout.non_finite_path(value)) from None
+
+    def unfit(self, value: Any, key: bool = False) -> str | None:
+        if key and not isinstance(value, str):
+            return f"JSON keys are strings, not {self.kind(value)} (quote the key)"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "JSON cannot hold NaN or infinity"
+        if isinstance(value, (dt.date, bytes)):  # YAML's dates and !!binary: text in JSON, so give them as text
+            return f"JSON has no {self.kind(value)} values (give it as a string)"
+        return super().unfit(value, key)
 
     def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         return scalar.value if spelling is None else json_layout.Spelled(scalar.value, spelling)
