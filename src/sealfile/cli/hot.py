@@ -17,7 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     replace = replace or value_type == "yaml"
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
                                                           replace=replace))
-    say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
+    say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
 
 
 def rotate(files: tuple[PathName, ...], input_type: str | None) -> None:

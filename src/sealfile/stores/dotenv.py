@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path
+from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM, SUFFIXES, Store
 from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line, quote_of
@@ -239,7 +239,7 @@ def _style_of(value: str) -> str | None:
 
 def _check_key(key: Any) -> str:
     if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
-        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=str(key))
+        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=format_keypath((key,)))
     if key.startswith(PREFIX):
         raise FormatError(f"names starting with {PREFIX!r} are reserved", keypath=key)
     return key
