@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import ListIndex, Path
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
 from sealfile.stores.base import _LONE_SURROGATE, BOM, SUFFIXES, Store  # JSON's "\ud800" escapes read as one
@@ -61,7 +61,7 @@ class JsonStore(Store):
             raise
         except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
             raise FormatError("invalid JSON: a value cannot be read (a number too long?)") from None
-        beyond = json_layout.non_finite_path(tree)  # a number literal reads as infinity: never quote it
+        beyond = non_finite_path(tree)  # a number literal reads as infinity: never quote it
         if beyond is not None:
             raise FormatError("invalid JSON: a number is too large for a 64-bit float (Go and jq read it otherwise)",
                               keypath=beyond)
@@ -73,8 +73,11 @@ class JsonStore(Store):
         if like is not None:
             root = json_layout.layout(like)
             if root is not None and root.members is not None:
-                spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
-                if _reads_as(spliced, document):
+                try:
+                    spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
+                except (ValueError, TypeError):  # a value JSON cannot hold: named below
+                    spliced = None
+                if spliced is not None and _reads_as(spliced, document):
                     return spliced
         return self.dump_part(document, like)
 
@@ -82,10 +85,12 @@ class JsonStore(Store):
         unit = json_layout.indent_unit(like) if like is not None and like.strip() else "  "
         try:
             return json_layout.fresh(value, unit) + "\n"
-        except ValueError:
-            raise FormatError("JSON cannot hold NaN or infinity", keypath=json_layout.non_finite_path(value)) from None
+        except (ValueError, TypeError):  # a file sealed before such values were refused, or forged
+            unfit = self.first_unfit(value, document=True) or ((), "JSON cannot hold one of the values")
+            raise FormatError(unfit[1], keypath=format_keypath(unfit[0]) or None) from None
 
     def unfit(self, value: Any, key: bool = False) -> str | None:
+        value = value.value if isinstance(value, json_layout.Spelled) else value
         if key and not isinstance(value, str):
             return f"JSON keys are strings, not {self.kind(value)} (quote the key)"
         if isinstance(value, float) and not math.isfinite(value):
@@ -125,3 +130,18 @@ def _reads_as(text: str, document: Any) -> bool:
     except ValueError:
         return False
 
+
+def non_finite_path(tree: Any) -> str | None:
+    """The key path of the first NaN or infinity in ``tree`` (a walk without recursion: any depth)."""
+    stack: list[tuple[Path, Any]] = [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, json_layout.Spelled):
+            node = node.value
+        if isinstance(node, float) and not math.isfinite(node):
+            return format_keypath(path)
+        if isinstance(node, dict):
+            stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, ListIndex(index)), child) for index, child in enumerate(node)]))
+    return None
