@@ -65,7 +65,7 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
         if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
             policy.enforce_unsignable("a SOPS file")
             return str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))
-        if fmt is None or fmt == own:
+        if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
             return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
                                      portable_output=portable)
         if fmt in ("ini", "binary"):
