@@ -24,13 +24,33 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise FormatError("invalid JSON: duplicate key")
+            raise _DuplicateKey("duplicate key")
         if _LONE_SURROGATE.search(key):
             raise FormatError(f"invalid JSON: the key {key!a} holds a lone surrogate, which is not text")
         if _holds_lone_surrogate(value):  # the value is never shown, only its key
             raise FormatError(f"invalid JSON: the value of {key!a} holds a lone surrogate, which is not text")
         result[key] = value
     return result
+
+
+class _DuplicateKey(FormatError):
+    """Named with its place by :func:`_duplicate_at`, which the hook raising it cannot know."""
+
+
+def _duplicate_at(text: str) -> tuple[str | None, str]:
+    """The key path of the first member whose key its mapping had already, and its line."""
+    root = json_layout.layout(text)
+    stack: list[tuple[Path, json_layout.Node]] = [((), root)] if root is not None else []
+    while stack:
+        path, node = stack.pop()
+        children: list[tuple[Path, json_layout.Node]] = []
+        for key, key_start, _, child in node.members or []:
+            if any(key == earlier[-1] for earlier, _ in children):
+                return format_keypath((*path, key)), f" at line {text.count(chr(10), 0, key_start) + 1}"
+            children.append(((*path, key), child))
+        children += [((*path, ListIndex(index)), item) for index, item in enumerate(node.items or [])]
+        stack.extend(reversed(children))
+    return None, ""
 
 
 def _holds_lone_surrogate(value: Any) -> bool:
@@ -57,6 +77,9 @@ class JsonStore(Store):
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None
+        except _DuplicateKey as err:
+            keypath, line = _duplicate_at(text)
+            raise FormatError(f"invalid JSON{line}: {err.message}", keypath=keypath) from None
         except FormatError:
             raise
         except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
