@@ -25,8 +25,14 @@ class SealfileError(Exception):
         return self
 
     def __str__(self) -> str:
-        parts = [p for p in (self.file, self.keypath) if p]
+        parts = [one_line(p) for p in (self.file, self.keypath) if p]
         return ": ".join([*parts, self.message])
+
+
+def one_line(text: str) -> str:
+    """``text`` with each character a terminal would not show as itself (a line break in a key, an
+    escape sequence) written as its escape, so a file name or key path never breaks or forges a line."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class FormatError(SealfileError, ValueError):

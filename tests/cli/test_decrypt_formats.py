@@ -17,6 +17,7 @@ from sealfile.cli.app import cli
 from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
+from tests.support.cli import RunCli
 from tests.support.k8s_schema import validate_secret_manifest
 from tests.support.sealing import SealFile
 
@@ -73,6 +74,20 @@ def test_dotenv_with_prefix_and_extract(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", "--extract", "database",
                        str(seal_file(PLAINTEXT)))
     assert code == 0 and out == "APP_PASSWORD='pa$$ word'\nAPP_PORT='5432'\n"
+
+
+def test_dotenv_output_of_a_dotenv_file_has_load_envs_names_and_the_prefix(age_key: AgeKey, tmp_path: Path,
+                                                                            run_cli: RunCli) -> None:
+    """As for every other file: the names exec and load_env give (db.url -> DB_URL), --prefix applied;
+    the file's own text, layout kept, is what decrypt prints without --output-type."""
+    plaintext = "db.url=x  # a comment\nexport K='1'\n"
+    path = str(tmp_path / "app.env")
+    Path(path).write_text(seal_text(plaintext, [age_key], store=get_store("dotenv")), encoding="utf-8")
+    assert run("decrypt", path)[1] == plaintext
+    assert run("decrypt", "--output-type", "dotenv", path)[1] == "DB_URL='x'\nK='1'\n"
+    assert run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", path)[1] == "APP_DB_URL='x'\nAPP_K='1'\n"
+    result = run_cli("decrypt", "--output-type", "dotenv", "--prefix", "APP_", path)  # the fast path too
+    assert result.stdout == "APP_DB_URL='x'\nAPP_K='1'\n"
 
 
 def test_k8s_secret(seal_file: SealFile, tmp_path: Path) -> None:

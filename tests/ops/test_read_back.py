@@ -117,3 +117,14 @@ def test_a_refused_write_leaves_the_document_as_it_was(change_it: str, age_ident
     monkeypatch.undo()
     document.set("db.password", "hunter4")
     assert read_document(document.dump(), get_store("yaml")).open().data()["db"]["password"] == "hunter4"
+
+
+@pytest.mark.parametrize(("syntax", "value"), [("json", float("nan")), ("json", b"\x01"), ("dotenv", 5)])
+def test_a_write_whose_decrypted_text_would_not_read_back_is_refused(
+        syntax: str, value: object, age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sealed text opening as the data is not enough: ``decrypt`` must print a text that reads as it
+    too. With the value check bypassed, a value the syntax cannot spell is caught when read back."""
+    store = get_store(syntax)
+    monkeypatch.setattr(type(store), "unfit", lambda self, value, key=False: None)
+    with pytest.raises(FormatError, match="or its decrypted text, would not read back"):
+        change.set_value(_sealed(syntax, age_identity), "new", value, store)

@@ -20,7 +20,7 @@ from sealfile.cli.options import (
     usage_checked,
 )
 from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
@@ -131,7 +131,7 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
-    click.echo(f"{file}: {keypath} removed", err=True)
+    click.echo(f"{one_line(str(file))}: {one_line(keypath)} removed", err=True)
 
 
 @cli.command()

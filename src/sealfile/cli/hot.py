@@ -17,7 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
 
                 return respelled(shown)  # as for a sealed file: what YAML 1.1 readers read is the data
             return shown
-        if fmt is None or fmt == own:
+        if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
             return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
                                      portable_output=portable)
         if fmt in ("ini", "binary"):
@@ -231,7 +231,7 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     replace = replace or value_type == "yaml"
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
                                                           replace=replace))
-    say(f"{file}: {keypath} {'set' if changed else 'unchanged'}")
+    say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
 
 
 def rotate(files: tuple[PathName, ...], input_type: str | None, adopt: bool = False) -> None:

@@ -17,7 +17,7 @@ from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import ListIndex, get_at, parse_keypath, resolve
+from sealfile.model.paths import ListIndex, format_keypath, get_at, parse_keypath, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
@@ -47,6 +47,11 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
     if first.kind in ("dotted", "str") and first.value == METADATA_KEY:
         raise KeyPathError(f"the top-level key '{METADATA_KEY}' holds the file's metadata and cannot be set",
                            keypath=keypath)
+    unfit = _store(store).first_unfit(value)
+    if unfit is not None:  # refused before anything is opened: written, no reader would open it
+        inside = format_keypath(unfit[0])
+        raise FormatError(unfit[1], keypath=keypath + ("" if not inside else inside if inside[0] == "[" else
+                                                        "." + inside))
     if not replace and not isinstance(value, (dict, list)):
         held = _container_at(read_document(text, _store(store)).leaves(), keypath)
         if held:

@@ -83,6 +83,9 @@ def seal_plaintext(
     check_plaintext_root(tree)
     expected = plain_values(tree, store)
     target = output or store
+    unfit = None if target is store else target.first_unfit(expected, document=True)
+    if unfit is not None:  # another syntax: its reader must read what this one held
+        raise FormatError(unfit[1], keypath=format_keypath(unfit[0]))
     spellings = store.spellings(plaintext) if target is store else None  # another syntax spells afresh
     with policy.writing() if policy is not None else nullcontext():
         meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings)

@@ -20,7 +20,7 @@ from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
+from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import (
     Styled,
@@ -129,11 +129,10 @@ class TreeOpen(OpenDocument):
         return open_many(self._data_key, [(encode_path(path), token) for path, token in sealed],
                          lambda index: format_keypath(sealed[index][0]))
 
-    def _opened_tokens(self) -> tuple[list[tuple[Path, str]], list[bytes]]:
-        """Every sealed value the rules encrypt, and its payload (all opened together)."""
+    def _sealed(self, under: Path = ()) -> list[tuple[Path, str]]:
+        """Every sealed value the rules encrypt at or below ``under``."""
         encrypts = self.metadata.rules.encrypts
-        sealed = [(path, value) for path, value in scalar_leaves(self._tree) if is_sealed(value) and encrypts(path)]
-        return sealed, self._open_many(sealed)
+        return [leaf for leaf in scalar_leaves(self._tree, under) if is_sealed(leaf[1]) and encrypts(leaf[0])]
 
     def _plain_data(self, opened: dict[Path, bytes] | None = None, under: Path = ()) -> Any:
         plain = _plain_copy(self._tree)
@@ -186,18 +185,22 @@ class TreeOpen(OpenDocument):
 
     def unset(self, keypath: str) -> None:
         path = resolve(self._tree, keypath)
-        del get_at(self._tree, path[:-1])[path[-1]]
+        parent, depth = get_at(self._tree, path[:-1]), len(path) - 1
+        # a list's later items move up one place: their tokens are bound to their old paths, so seal them again
+        moving = [(leaf, token) for leaf, token in self._sealed(path[:-1]) if int(leaf[depth]) > int(path[-1])
+                  ] if isinstance(parent, list) else []
+        up = [((*leaf[:depth], ListIndex(int(leaf[depth]) - 1), *leaf[depth + 1:]), payload)
+              for (leaf, _), payload in zip(moving, self._open_many(moving), strict=True)]
+        del parent[path[-1]]
+        seal_at(self._tree, self._data_key, up, token_times(moving))
         self._changed, self._expected = True, None
 
     def rotate(self) -> None:
-        sealed, payloads = self._opened_tokens()  # every token checked before any is replaced
+        payloads = self._open_many(sealed := self._sealed())  # every token checked before any is replaced
         self._expected = self._plain_data(dict(zip((path for path, _ in sealed), payloads, strict=True)))
         data_key = new_data_key()
-        tokens = seal_many(data_key, [(encode_path(path), payload) for (path, _), payload in zip(sealed, payloads,
-                                                                                                 strict=True)],
-                           token_times(sealed))
-        for (path, _), token in zip(sealed, tokens, strict=True):
-            replace_leaf(self._tree, path, token)
+        seal_at(self._tree, data_key, [(path, payload) for (path, _), payload in zip(sealed, payloads, strict=True)],
+                token_times(sealed))
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
         self.metadata = meta.with_groups(groups, threshold)
@@ -210,7 +213,7 @@ class TreeOpen(OpenDocument):
             self.metadata, self._changed = meta.with_groups(groups, threshold), True
 
     def reuse(self) -> Reuse:
-        sealed, payloads = self._opened_tokens()
+        payloads = self._open_many(sealed := self._sealed())
         tokens = {encode_path(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
         return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
@@ -226,14 +229,17 @@ class TreeOpen(OpenDocument):
 
 
 def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
-    """``text``, refused unless it opens, through the reader's own path, as exactly ``expected``."""
+    """``text``, refused unless it opens, through the reader's own path, as exactly ``expected``, and so does its
+    decrypted text (a value the syntax cannot spell fails there)."""
     try:
-        same = same_data(TreeSealed(text, store).open_with(data_key).data(), expected)
-    except (FormatError, IntegrityError):
+        opened = TreeSealed(text, store).open_with(data_key)
+        same = same_data(opened.data(), expected) and same_data(
+            plain_values(store.load_editable(opened.plaintext()), store), expected)
+    except (FormatError, IntegrityError, TypeError, ValueError):  # the emitter refusing a value: ValueError, TypeError
         same = False
     if not same:
-        raise FormatError(f"refusing to write: the sealed result would not read back as the same data "
-                          f"in {store.name} syntax (please report it)")
+        raise FormatError(f"refusing to write: the sealed result, or its decrypted text, would not read back as "
+                          f"the same data in {store.name} syntax (please report it)")
     return text
 
 
@@ -268,11 +274,15 @@ def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
 def seal_subtree(tree: Any, path: Path, data_key: bytes, rules: EncryptionRules, store: Store) -> None:
     """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
     placed = [((*path, *leaf_path), store.read_scalar(value)) for leaf_path, value in scalar_leaves(get_at(tree, path))]
-    sealed = [(full, scalar) for full, scalar in placed if rules.encrypts(full)]
-    tokens = seal_many(data_key, [(encode_path(full), encode_scalar(scalar.value, scalar.style))
-                                  for full, scalar in sealed], now())
-    for (full, _), token in zip(sealed, tokens, strict=True):
-        replace_leaf(tree, full, token)
+    seal_at(tree, data_key, [(full, encode_scalar(scalar.value, scalar.style)) for full, scalar in placed
+                             if rules.encrypts(full)], now())
+
+
+def seal_at(tree: Any, data_key: bytes, items: list[tuple[Path, bytes]], times: int | list[int]) -> None:
+    """Seal each ``(path, value payload)`` under ``data_key`` at ``times`` and put its token at its path."""
+    tokens = seal_many(data_key, [(encode_path(path), payload) for path, payload in items], times)
+    for (path, _), token in zip(items, tokens, strict=True):
+        replace_leaf(tree, path, token)
 
 
 def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:

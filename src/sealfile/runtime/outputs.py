@@ -113,7 +113,7 @@ def to_json(data: Any) -> str:
     try:
         return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
     except ValueError:
-        from sealfile.stores.json_layout import non_finite_path
+        from sealfile.stores.json import non_finite_path
 
         raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
 

@@ -9,14 +9,17 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from sealfile.model.paths import Path
+from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
 """Each store's file name endings, here so a command can choose a store without importing the others."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 half on its own: not text (UTF-8 cannot encode it); an undecodable byte on a command line reads as one."""
 BOM = "\ufeff"
 """A byte-order mark: every store keeps one that starts a file, and reads what follows it."""
 
@@ -56,6 +59,38 @@ class Store(ABC):
         """The source text of each scalar of ``text`` that :meth:`dump` would not write the same way
         afresh, by path: what a token records so the file opens byte for byte."""
         return {}
+
+    def unfit(self, value: Any, key: bool = False) -> str | None:
+        """Why this syntax cannot hold ``value`` (a mapping key if ``key``), ``None`` if it can. No
+        syntax holds a lone surrogate: written, it would be a file no reader opens."""
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            return f"{'a key' if key else 'the value'} holds a lone surrogate (an undecodable byte or half a UTF-16 " \
+                "pair), which is not text"
+        return None
+
+    def first_unfit(self, value: Any, *, document: bool = False) -> tuple[Path, str] | None:
+        """Where in ``value`` (a whole document's mapping if ``document``) the first thing this syntax
+        cannot hold is (a key: the path of its mapping), and why; ``None`` if it holds all of it."""
+        stack: list[tuple[Path, Any]] = [((), value)]
+        while stack:
+            path, node = stack.pop()
+            reason = None if document and not path else self.unfit(node)
+            if reason is not None:
+                return path, reason
+            if isinstance(node, dict):
+                for key in node:
+                    reason = self.unfit(key, key=True)
+                    if reason is not None:
+                        return path, reason
+                stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
+            elif isinstance(node, list):
+                stack.extend(reversed([((*path, ListIndex(index)), child) for index, child in enumerate(node)]))
+        return None
+
+    @staticmethod
+    def kind(value: Any) -> str:
+        """A value's type as an error names it."""
+        return "null" if value is None else type(value).__name__
 
     def new_mapping(self) -> Any:
         """An empty mapping of the kind this store's editable trees hold."""

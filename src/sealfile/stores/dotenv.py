@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path
+from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM, SUFFIXES, Store
 from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line, quote_of
@@ -174,6 +174,18 @@ class DotenvStore(Store):
         spelled = _spelled_line(entry, value)
         return spelled if spelled is not None else fresh_line(entry.raw, entry.key or "", value)
 
+    def unfit(self, value: Any, key: bool = False) -> str | None:
+        if key:
+            try:
+                _check_key(value)
+            except FormatError as err:
+                return err.message
+        elif isinstance(value, (dict, list)):
+            return "a dotenv file is flat: values cannot be mappings or lists"
+        elif not isinstance(value, str):
+            return f"dotenv values are strings, not {self.kind(value)}"
+        return super().unfit(value, key)
+
     def read_scalar(self, raw: Any) -> Styled:
         return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
 
@@ -227,7 +239,7 @@ def _style_of(value: str) -> str | None:
 
 def _check_key(key: Any) -> str:
     if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
-        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=str(key))
+        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=format_keypath((key,)))
     if key.startswith(PREFIX):
         raise FormatError(f"names starting with {PREFIX!r} are reserved", keypath=key)
     return key

@@ -8,31 +8,49 @@ A number too large for a 64-bit float is refused: other JSON readers disagree on
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
+import math
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import ListIndex, Path
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
-from sealfile.stores.base import BOM, SUFFIXES, Store
-
-# A code point of a UTF-16 surrogate: JSON's "\ud800" escapes decode to one when not part of a pair.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from sealfile.stores.base import _LONE_SURROGATE, BOM, SUFFIXES, Store  # JSON's "\ud800" escapes read as one
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise FormatError("invalid JSON: duplicate key")
+            raise _DuplicateKey("duplicate key")
         if _LONE_SURROGATE.search(key):
             raise FormatError(f"invalid JSON: the key {key!a} holds a lone surrogate, which is not text")
         if _holds_lone_surrogate(value):  # the value is never shown, only its key
             raise FormatError(f"invalid JSON: the value of {key!a} holds a lone surrogate, which is not text")
         result[key] = value
     return result
+
+
+class _DuplicateKey(FormatError):
+    """Named with its place by :func:`_duplicate_at`, which the hook raising it cannot know."""
+
+
+def _duplicate_at(text: str) -> tuple[str | None, str]:
+    """The key path of the first member whose key its mapping had already, and its line."""
+    root = json_layout.layout(text)
+    stack: list[tuple[Path, json_layout.Node]] = [((), root)] if root is not None else []
+    while stack:
+        path, node = stack.pop()
+        children: list[tuple[Path, json_layout.Node]] = []
+        for key, key_start, _, child in node.members or []:
+            if any(key == earlier[-1] for earlier, _ in children):
+                return format_keypath((*path, key)), f" at line {text.count(chr(10), 0, key_start) + 1}"
+            children.append(((*path, key), child))
+        children += [((*path, ListIndex(index)), item) for index, item in enumerate(node.items or [])]
+        stack.extend(reversed(children))
+    return None, ""
 
 
 def _holds_lone_surrogate(value: Any) -> bool:
@@ -59,11 +77,14 @@ class JsonStore(Store):
             raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None
+        except _DuplicateKey as err:
+            keypath, line = _duplicate_at(text)
+            raise FormatError(f"invalid JSON{line}: {err.message}", keypath=keypath) from None
         except FormatError:
             raise
         except ValueError:  # e.g. an integer longer than Python converts (4300 digits); never quote it
             raise FormatError("invalid JSON: a value cannot be read (a number too long?)") from None
-        beyond = json_layout.non_finite_path(tree)  # a number literal reads as infinity: never quote it
+        beyond = non_finite_path(tree)  # a number literal reads as infinity: never quote it
         if beyond is not None:
             raise FormatError("invalid JSON: a number is too large for a 64-bit float (Go and jq read it otherwise)",
                               keypath=beyond)
@@ -75,8 +96,11 @@ class JsonStore(Store):
         if like is not None:
             root = json_layout.layout(like)
             if root is not None and root.members is not None:
-                spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
-                if _reads_as(spliced, document):
+                try:
+                    spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
+                except (ValueError, TypeError):  # a value JSON cannot hold: named below
+                    spliced = None
+                if spliced is not None and _reads_as(spliced, document):
                     return spliced
         return self.dump_part(document, like)
 
@@ -84,8 +108,19 @@ class JsonStore(Store):
         unit = json_layout.indent_unit(like) if like is not None and like.strip() else "  "
         try:
             return json_layout.fresh(value, unit) + "\n"
-        except ValueError:
-            raise FormatError("JSON cannot hold NaN or infinity", keypath=json_layout.non_finite_path(value)) from None
+        except (ValueError, TypeError):  # a file sealed before such values were refused, or forged
+            unfit = self.first_unfit(value, document=True) or ((), "JSON cannot hold one of the values")
+            raise FormatError(unfit[1], keypath=format_keypath(unfit[0]) or None) from None
+
+    def unfit(self, value: Any, key: bool = False) -> str | None:
+        value = value.value if isinstance(value, json_layout.Spelled) else value
+        if key and not isinstance(value, str):
+            return f"JSON keys are strings, not {self.kind(value)} (quote the key)"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "JSON cannot hold NaN or infinity"
+        if isinstance(value, (dt.date, bytes)):  # YAML's dates and !!binary: text in JSON, so give them as text
+            return f"JSON has no {self.kind(value)} values (give it as a string)"
+        return super().unfit(value, key)
 
     def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         return scalar.value if spelling is None else json_layout.Spelled(scalar.value, spelling)
@@ -118,3 +153,18 @@ def _reads_as(text: str, document: Any) -> bool:
     except ValueError:
         return False
 
+
+def non_finite_path(tree: Any) -> str | None:
+    """The key path of the first NaN or infinity in ``tree`` (a walk without recursion: any depth)."""
+    stack: list[tuple[Path, Any]] = [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, json_layout.Spelled):
+            node = node.value
+        if isinstance(node, float) and not math.isfinite(node):
+            return format_keypath(path)
+        if isinstance(node, dict):
+            stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, ListIndex(index)), child) for index, child in enumerate(node)]))
+    return None

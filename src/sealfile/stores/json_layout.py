@@ -13,14 +13,12 @@ The caller checks the result reads back as the tree.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, untyped in typeshed
 from json.scanner import NUMBER_RE
 from typing import Any
 
-from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import same_data
 from sealfile.stores.base import BOM
 
@@ -33,6 +31,7 @@ _ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _CANONICAL = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 _LITERALS = ("true", "false", "null")
 _LINE_INDENT = re.compile(r"[ \t]*")
+_ANY_TOKEN = re.compile(r'"ENC\[[A-Za-z0-9_=-]*\]"')
 
 
 class Node:
@@ -133,13 +132,19 @@ def _item(text: str, index: int) -> tuple[Node, int]:
     return node, node.end
 
 
-def fresh(value: Any, indent: str | None, line_indent: str = "") -> str:
+def fresh(value: Any, indent: str | None, line_indent: str = "", newline: str = "\n") -> str:
     """``value`` written afresh: ``indent`` per level (``None``: on one line), continuation lines
-    after ``line_indent`` (the indentation of the line it starts on)."""
+    after ``newline`` (the text's line break) and ``line_indent`` (the indentation of the line it starts on)."""
     if indent is None:
         return _ONE_LINE(plain(value))
     written = json.dumps(plain(value), indent=indent, ensure_ascii=False, allow_nan=False)
-    return written.replace("\n", "\n" + line_indent) if line_indent else written
+    return written.replace("\n", newline + line_indent) if line_indent or newline != "\n" else written
+
+
+def _newline(text: str) -> str:
+    """The text's line break (its first): a CRLF file gets CRLF in what is written into it."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
 def plain(value: Any) -> Any:
@@ -172,17 +177,42 @@ def splice(text: str, root: Node, tree: Any, unit: str | None) -> str:
 def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str]) -> None:
     if node.members is not None and isinstance(value, dict) and _keeps_order(node.members, value):
         _write_mapping(text, node, value, unit, out)
-    elif node.items is not None and isinstance(value, list) and len(value) == len(node.items):
-        position = node.start
-        for item, item_value in zip(node.items, value, strict=True):
-            out.append(text[position:item.start])
-            _write(text, item, item_value, unit, out)
-            position = item.end
-        out.append(text[position:node.end])
+    elif node.items is not None and isinstance(value, list) and (node.items or not value):
+        _write_list(text, node, node.items, value, unit, out)
     elif node.members is None and node.items is None and not isinstance(value, (dict, list)):
         out.append(_scalar(text[node.start:node.end], value))
     else:
-        out.append(fresh(value, unit, _indent_at(text, node.start)))
+        out.append(fresh(value, unit, _indent_at(text, node.start), _newline(text)))
+
+
+def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit: str | None, out: list[str]) -> None:
+    """Items kept at their places with the separators before them: those the old list starts and ends
+    with (by value) in their own text, the rest written over the old items in order; items beyond
+    them written afresh after the last separator; the brackets' inner spacing kept. Tokens match any
+    token: a token sealed again for its item's new place still finds that item's old text."""
+    if not items:
+        out.append(text[node.start:node.end])
+        return
+    old = [_ANY_TOKEN.sub("T", canonical(json.loads(text[item.start:item.end]))) for item in items]
+    new = [_ANY_TOKEN.sub("T", canonical(item)) for item in value]
+    shift, head = len(items) - len(value), 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    separator = text[items[-2].end:items[-1].start] if len(items) > 1 else ", "
+    out.append(text[node.start:items[0].start] if value else "[")
+    for index, item_value in enumerate(value):
+        at = index + shift if index >= len(value) - tail else index
+        if index:
+            out.append(text[items[at - 1].end:items[at].start] if 0 < at < len(items) else separator)
+        if at < len(items):
+            _write(text, items[at], item_value, unit, out)
+        else:
+            out.append(fresh(item_value, unit if "\n" in separator else None, _indent_at(text, items[-1].start),
+                             _newline(text)))
+    out.append(text[items[-1].end:node.end])
 
 
 def _keeps_order(members: list[tuple[str, int, int, Node]], value: dict[Any, Any]) -> bool:
@@ -212,7 +242,7 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         if index is None:
             out.append(separator if written else lead)
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
-                                                                             line_indent))
+                                                                             line_indent, _newline(text)))
             continue
         _, key_start, _, child = members[index]
         out.append(lead if not written else text[members[index - 1][3].end:key_start] if index else separator)
@@ -261,19 +291,3 @@ def _reads_as(spelling: str, value: Any) -> bool:
     except ValueError:
         return False
     return type(read) is type(value) and same_data(read, value)
-
-
-def non_finite_path(tree: Any) -> str | None:
-    """The key path of the first NaN or infinity in ``tree`` (a walk without recursion: any depth)."""
-    stack: list[tuple[Path, Any]] = [((), tree)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, Spelled):
-            node = node.value
-        if isinstance(node, float) and not math.isfinite(node):
-            return format_keypath(path)
-        if isinstance(node, dict):
-            stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
-        elif isinstance(node, list):
-            stack.extend(reversed([((*path, ListIndex(index)), child) for index, child in enumerate(node)]))
-    return None

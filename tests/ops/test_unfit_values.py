@@ -1,0 +1,92 @@
+"""A value the file's syntax cannot hold is refused before anything is written, naming its key path.
+
+Written, such a value (a date, NaN or !!binary in JSON; anything but a string in dotenv; a lone
+surrogate anywhere, as an undecodable byte on a command line reads) would give a file that opens
+as data but that ``decrypt`` cannot print, or prints as text no reader reads back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sealfile.errors import FormatError
+from sealfile.ops import change
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+PLAIN = {"yaml": "a: 1\n", "json": '{"a": 1}\n', "dotenv": "A=1\n"}
+
+UNFIT: list[tuple[str, Any, str, str]] = [
+    ("json", dt.date(2020, 1, 2), "d", "JSON has no date values"),
+    ("json", dt.datetime(2020, 1, 2, 3, 4, tzinfo=dt.timezone.utc), "d", "JSON has no datetime values"),
+    ("json", b"\x00\x01", "d", "JSON has no bytes values"),
+    ("json", float("nan"), "d", "JSON cannot hold NaN or infinity"),
+    ("json", {"x": [1, float("-inf")]}, "d.x.1", "JSON cannot hold NaN or infinity"),
+    ("json", {1: "one"}, "d", "JSON keys are strings, not int"),
+    ("json", {None: "x"}, "d", "JSON keys are strings, not null"),
+    ("dotenv", 5, "d", "dotenv values are strings, not int"),
+    ("dotenv", None, "d", "dotenv values are strings, not null"),
+    ("dotenv", True, "d", "dotenv values are strings, not bool"),
+    ("dotenv", 1.5, "d", "dotenv values are strings, not float"),
+    ("dotenv", dt.date(2020, 1, 2), "d", "dotenv values are strings, not date"),
+    ("dotenv", {"x": "y"}, "d", "a dotenv file is flat"),
+    ("yaml", "x\udcff", "d", "lone surrogate"),
+    ("yaml", {"k": ["\ud800"]}, "d.k.0", "lone surrogate"),
+    ("yaml", {"\udcff": 1}, "d", "a key holds a lone surrogate"),
+    ("json", "x\udcff", "d", "lone surrogate"),
+    ("dotenv", "x\udcff", "d", "lone surrogate"),
+]
+
+
+@pytest.mark.parametrize(("syntax", "value", "where", "cause"), UNFIT)
+def test_set_refuses_a_value_the_syntax_cannot_hold(age_identity: AgeIdentity, syntax: str, value: Any,
+                                                     where: str, cause: str) -> None:
+    store = get_store(syntax)
+    sealed = seal_text(PLAIN[syntax], [age_identity.key], store=store)
+    with pytest.raises(FormatError, match=cause) as refused:
+        change.set_value(sealed, "d", value, store)
+    assert refused.value.keypath == where
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("syntax", "value"), [("json", "2020-01-02"), ("json", 1.5), ("json", {"x": [1, None]}),
+                                               ("dotenv", "5"), ("yaml", dt.date(2020, 1, 2))])
+def test_set_keeps_writing_what_the_syntax_holds(age_identity: AgeIdentity, syntax: str, value: Any) -> None:
+    store = get_store(syntax)
+    changed = change.set_value(seal_text(PLAIN[syntax], [age_identity.key], store=store), "d", value, store)
+    decrypt_text(changed, store=store)  # prints: the file reads back through decrypt too
+
+
+def test_encrypt_into_another_syntax_refuses_what_it_cannot_hold(age_identity: AgeIdentity) -> None:
+    yaml = get_store("yaml")
+    text = "name: x\nwhen:\n  day: 2020-01-02\n"
+    with pytest.raises(FormatError, match="JSON has no date values") as refused:
+        seal_text(text, [age_identity.key], store=yaml, output=get_store("json"))
+    assert refused.value.keypath == "when.day"
+    with pytest.raises(FormatError, match="a dotenv file is flat") as refused:
+        seal_text(text, [age_identity.key], store=yaml, output=get_store("dotenv"))
+    assert refused.value.keypath == "when"
+
+
+@pytest.mark.parametrize(("name", "args"), [("s.json", ["d", "2020-01-02", "--type", "yaml"]),
+                                            ("s.json", ["d", "inf", "--type", "float"]),
+                                            ("s.env", ["d", "5", "--type", "int"]),
+                                            ("s.enc.yaml", ["d", "x\udcff"])])
+def test_the_cli_leaves_the_file_as_it_was(age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
+                                           name: str, args: list[str]) -> None:
+    syntax = {"json": "json", "env": "dotenv", "yaml": "yaml"}[name.rsplit(".", 1)[1]]
+    path = tmp_path / name
+    path.write_text(seal_text(PLAIN[syntax], [age_identity.key], store=get_store(syntax)), encoding="utf-8")
+    before = path.read_bytes()
+    result = run_cli("set", path, *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and f"{name}: d: " in result.stderr
+    assert path.read_bytes() == before
+    assert run_cli("decrypt", path).returncode == 0

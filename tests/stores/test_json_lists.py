@@ -1,0 +1,63 @@
+"""A JSON list that gains or loses items keeps its own text: the other items' spellings, the
+separators and brackets as written; what is written afresh into a CRLF file uses CRLF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from sealfile.envelope.bulk import seal_many
+from sealfile.errors import FormatError
+from sealfile.model.paths import ListIndex, encode_path
+from sealfile.model.scalars import encode_scalar
+from sealfile.ops import change
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.reader import read_document
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from tests.support.identities import AgeIdentity
+from tests.support.sealing import forge_with_valid_mac
+
+JSON = get_store("json")
+
+
+@pytest.mark.parametrize(("plain", "edit", "expected"), [
+    ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.0"), '{"a": ["\\u00e9", 3], "b": 1}'),
+    ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.1"), '{"a": [1.50, 3], "b": 1}'),
+    ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.2"), '{"a": [1.50, "\\u00e9"], "b": 1}'),
+    ('{"a": [1,2]}', ("set", "a.2", 3), '{"a": [1,2,3]}'),
+    ('{"a": [ 1 ]}', ("unset", "a.0"), '{"a": [ ]}'),
+    ('{"x_unencrypted": [1.50, 2.50, 1E3]}', ("unset", "x_unencrypted.0"), '{"x_unencrypted": [2.50, 1E3]}'),
+    ('{\n  "a": [\n    1,\n    {"k": 2.0}\n  ]\n}', ("unset", "a.0"), '{\n  "a": [\n    {"k": 2.0}\n  ]\n}'),
+    ('{\r\n  "a": [\r\n    1,\r\n    2\r\n  ]\r\n}', ("set", "a.2", {"x": 1}),
+     '{\r\n  "a": [\r\n    1,\r\n    2,\r\n    {\r\n      "x": 1\r\n    }\r\n  ]\r\n}'),
+    ('{\r\n  "a": 1\r\n}', ("set", "b", {"x": [1]}),
+     '{\r\n  "a": 1,\r\n  "b": {\r\n    "x": [\r\n      1\r\n    ]\r\n  }\r\n}'),
+])
+def test_list_edits_keep_the_text_around_them(age_identity: AgeIdentity, plain: str, edit: tuple[object, ...],
+                                              expected: str) -> None:
+    sealed = seal_text(plain, [age_identity.key], store=JSON)
+    if edit[0] == "unset":
+        changed = change.unset_value(sealed, str(edit[1]), JSON)
+    else:
+        changed = change.set_value(sealed, str(edit[1]), edit[2], JSON)
+    assert decrypt_text(changed, store=JSON) == expected
+
+
+@pytest.mark.parametrize(("value", "cause"), [(float("nan"), "JSON cannot hold NaN"),
+                                            (dt.date(2020, 1, 2), "JSON has no date values")])
+def test_a_json_file_holding_a_value_json_cannot_hold_is_named_on_decrypt(age_identity: AgeIdentity, value: object,
+                                                                          cause: str) -> None:
+    """Such a file (sealed before these values were refused, or forged by a key holder) fails
+    with its key path, not an internal error."""
+    sealed = seal_text('{"a": [1, 2]}', [age_identity.key], store=JSON)
+    data_key = read_document(sealed, JSON).open().reuse().data_key
+
+    def put(tree: Any) -> None:
+        tree["a"][1] = seal_many(data_key, [(encode_path(("a", ListIndex(1))), encode_scalar(value))], 1)[0]
+
+    with pytest.raises(FormatError, match=cause) as refused:
+        decrypt_text(forge_with_valid_mac(sealed, put, JSON), store=JSON)
+    assert refused.value.keypath == "a.1"
