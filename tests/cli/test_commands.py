@@ -221,12 +221,12 @@ def test_decrypt_output_file_is_private(run_cli: RunCli, sealed: Path, tmp_path:
 @pytest.mark.parametrize(
     ("keypath", "stdout"),
     [
-        ("database.password", "hunter2\n"),
-        ('["database"]["password"]', "hunter2\n"),
-        ("database.replicas.1.host", "r2.internal\n"),
-        ('["database"]["replicas"][1]["host"]', "r2.internal\n"),
+        ("database.password", "hunter2"),
+        ('["database"]["password"]', "hunter2"),
+        ("database.replicas.1.host", "r2.internal"),
+        ('["database"]["replicas"][1]["host"]', "r2.internal"),
         ("database.replicas.0", "host: r1.internal\n"),
-        ("region_unencrypted", "eu-west-1\n"),
+        ("region_unencrypted", "eu-west-1"),
     ],
 )
 def test_decrypt_extract(run_cli: RunCli, sealed: Path, keypath: str, stdout: str) -> None:

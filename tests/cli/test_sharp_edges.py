@@ -90,7 +90,7 @@ def test_set_replaces_a_subtree_when_told(run_cli: RunCli, sealed: Path) -> None
 def test_a_list_item_is_addressed_in_every_spelling(run_cli: RunCli, sealed: Path, keypath: str) -> None:
     assert run_cli("set", sealed, keypath, "c.internal").returncode == 0
     assert run_cli("decrypt", sealed).stdout == PLAINTEXT.replace("a.internal", "c.internal")
-    assert run_cli("decrypt", sealed, "--extract", keypath).stdout == "c.internal\n"
+    assert run_cli("decrypt", sealed, "--extract", keypath).stdout == "c.internal"
 
 
 def test_mixed_key_paths_parse_to_the_same_selectors() -> None:

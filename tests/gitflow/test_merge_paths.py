@@ -59,7 +59,7 @@ def test_a_conflict_prints_commands_that_work_when_pasted(installed: Sandbox, na
     shown = subprocess.run(["sh", "-c", f"{see_theirs} --extract {key}"], cwd=box.repo, env=box.env,
                            capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout == "theirs-token-51\n"
+    assert shown.stdout == "theirs-token-51"
     fix = commands[f"sealfile: {name}: fix"]
     assert fix.startswith("sealfile edit ") and shlex.split(fix.split(" && ")[0])[2] == name
 

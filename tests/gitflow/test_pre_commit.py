@@ -104,7 +104,7 @@ def test_a_sealed_file_staged_in_part_is_refused_by_whoever_has_a_key(hooked: Sa
     assert "changed-81" not in output
     hooked.git("add", name)
     hooked.git("commit", "-q", "-m", "whole")
-    assert hooked.sealfile("decrypt", name, "--extract", "key_0").stdout == "changed-81\n"
+    assert hooked.sealfile("decrypt", name, "--extract", "key_0").stdout == "changed-81"
 
 @pytest.mark.slow
 def test_the_hook_from_the_repository_at_the_release_tag(hooked: Sandbox, tmp_path_factory: pytest.TempPathFactory

@@ -83,7 +83,7 @@ def test_extracting_one_value_decrypts_exactly_one(name: str, keypath: str, age_
                                                    decryptions: list[int]) -> None:
     sealed, store = _sealed(name, age_identity)
     decryptions.clear()
-    assert decrypt_text(sealed, store=store, extract=keypath) == "s3cret\n"
+    assert decrypt_text(sealed, store=store, extract=keypath) == "s3cret"
     assert len(decryptions) == 1
 
 

@@ -29,12 +29,12 @@ def sealed(age_identity: AgeIdentity) -> str:
 
 
 def test_extract_names_each_key_by_its_own_spelling(sealed: str) -> None:
-    assert decrypt_text(sealed, extract="flags.true") == "on-value\n"
-    assert decrypt_text(sealed, extract="flags.2") == "two-value\n"
-    assert decrypt_text(sealed, extract="flags.3") == "three-value\n"
-    assert decrypt_text(sealed, extract='["flags"][true]') == "on-value\n"
-    assert decrypt_text(sealed, extract='["flags"][2]') == "two-value\n"
-    assert decrypt_text(sealed, extract='["flags"]["3"]') == "three-value\n"
+    assert decrypt_text(sealed, extract="flags.true") == "on-value"
+    assert decrypt_text(sealed, extract="flags.2") == "two-value"
+    assert decrypt_text(sealed, extract="flags.3") == "three-value"
+    assert decrypt_text(sealed, extract='["flags"][true]') == "on-value"
+    assert decrypt_text(sealed, extract='["flags"][2]') == "two-value"
+    assert decrypt_text(sealed, extract='["flags"]["3"]') == "three-value"
 
 
 @pytest.mark.parametrize("keypath", ["flags.1", '["flags"][1]', '["flags"]["2"]', '["flags"][3]', '["flags"]["true"]'])
@@ -70,8 +70,8 @@ def test_a_dotted_segment_naming_two_keys_is_ambiguous(age_identity: AgeIdentity
     sealed = seal_text('m:\n  1: int-key\n  "1": str-key\n', [age_identity.key])
     with pytest.raises(KeyPathError, match="several types"):
         decrypt_text(sealed, extract="m.1")
-    assert decrypt_text(sealed, extract='["m"]["1"]') == "str-key\n"
-    assert decrypt_text(sealed, extract='["m"][1]') == "int-key\n"
+    assert decrypt_text(sealed, extract='["m"]["1"]') == "str-key"
+    assert decrypt_text(sealed, extract='["m"][1]') == "int-key"
 
 
 def test_merge_keeps_the_keys_apart(sealed: str) -> None:

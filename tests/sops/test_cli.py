@@ -246,3 +246,19 @@ def test_portable_applies_to_a_sops_file_too(sops_identity: AgeIdentity, tmp_pat
     done = sealfile_cli("decrypt", "--portable", str(sealed), env=env)
     assert done.returncode == 0, done.stderr
     assert pyyaml.safe_load(done.stdout) == {"big": 1e20, "small": -2.5e-07, "word": "yes"}
+
+
+def test_extract_prints_one_value_byte_for_byte_as_sops_does(sops_identity: AgeIdentity, tmp_path: Path,
+                                                             env: dict[str, str]) -> None:
+    """A string is printed exactly as it is (a script writes it to a password file that a program
+    reads whole), any other value on its own line; from a SOPS file and a sealed file alike."""
+    plain = tmp_path / "values.yaml"
+    plain.write_text('password: "hunter2"\ncert: "line\\n"\nport: 5432\non: true\n', encoding="utf-8")
+    sops_file = sops_encrypt(plain, tmp_path / "values.sops.yaml", "--age", sops_identity.recipient)
+    sealed = tmp_path / "values.enc.yaml"
+    sealed.write_text(seal_text(plain.read_text(encoding="utf-8"), [AgeKey(sops_identity.recipient)]))
+    for key, shown in (("password", "hunter2"), ("cert", "line\n"), ("port", "5432\n"), ("on", "true\n")):
+        assert run_sops(["decrypt", "--extract", f'["{key}"]', str(sops_file)], env).stdout == shown
+        for path in (sops_file, sealed):
+            done = sealfile_cli("decrypt", "--extract", key, str(path), env=env)
+            assert (done.returncode, done.stdout) == (0, shown), done.stderr

@@ -160,6 +160,6 @@ def test_import_then_verify_and_decrypt_with_only_the_sops_key_variables(
         verified = sealfile_cli("verify", str(sealed), env=env)
         assert verified.returncode == 0 and ": OK" in verified.stdout, verified.stderr
         shown = sealfile_cli("decrypt", "--extract", "password", str(sealed), env=env)
-        assert (shown.returncode, shown.stdout) == (0, "hunter2\n"), shown.stderr
+        assert (shown.returncode, shown.stdout) == (0, "hunter2"), shown.stderr
     imported = yaml_store.load_fast((tmp_path / f"{ssh_sops_file.parent.name}.enc.yaml").read_text())
     assert [r["recipient"] for r in imported["sealfile"]["recipients"]] == [ssh_key[1]]

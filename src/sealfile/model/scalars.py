@@ -143,6 +143,13 @@ def decode_value(encoded: bytes) -> Any:
     return decode_scalar(encoded).value
 
 
+def printed_alone(text: str, is_string: bool) -> str:
+    """A scalar printed on its own (``decrypt --extract``), as SOPS prints it: a string's exact text,
+    which a script may write to a file that a program reads whole (a password file), so nothing is
+    added; any other value on a line of its own."""
+    return text if is_string else text + "\n"
+
+
 def same_data(a: Any, b: Any) -> bool:
     """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN)."""
     if type(a) is str and type(b) is str:  # most leaves: their comparable forms are equal exactly when they are

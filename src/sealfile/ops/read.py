@@ -12,6 +12,7 @@ from typing import Any
 
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import get_at, resolve
+from sealfile.model.scalars import printed_alone
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.stores import Store, get_store
@@ -77,10 +78,9 @@ def get_path(tree: Any, keypath: str) -> Any:
 
 
 def extracted_scalar(value: Any) -> str:
-    """What ``decrypt --extract`` prints for one value, whatever the output syntax (as SOPS prints it):
-    the text on its own line."""
-    text = scalar_text(value)
-    return text if text.endswith("\n") else text + "\n"
+    """What ``decrypt --extract`` prints for one value, whatever the output syntax: as SOPS prints it
+    (:func:`~sealfile.model.scalars.printed_alone`)."""
+    return printed_alone(scalar_text(value), isinstance(value, str))
 
 
 def scalar_text(value: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import list_index, parse_keypath
+from sealfile.model.scalars import printed_alone
 from sealfile.sops import Kind, Opened, about, binary_payload, checked_kind, open_text
 from sealfile.sops.data import to_data
 from sealfile.sops.gonum import yaml_float
@@ -81,8 +82,7 @@ def extract_text(opened: Opened, keypath: str) -> str:
         node = _find(opened.documents[0], keypath)
         if isinstance(node, (Branch, list)):
             return json_text(node) if opened.kind == "json" else yaml_text([node])
-        text = scalar_text(node)
-        return text if text.endswith("\n") else text + "\n"
+        return printed_alone(scalar_text(node), isinstance(node, str))
 
 
 
