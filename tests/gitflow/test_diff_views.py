@@ -78,6 +78,26 @@ def test_textconv_never_fails(installed: Sandbox) -> None:
     assert installed.sealfile("git", "textconv", "missing.enc.yaml").returncode == 0
 
 
+def test_textconv_shows_the_file_redacted_when_its_policy_cannot_be_read(
+        installed: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong finding whom to trust, 'git diff' goes on: nothing decrypted, one note."""
+    from click.testing import CliRunner
+
+    from sealfile.cli.app import cli
+    from sealfile.ops import signatures
+
+    sealed = seal_file(installed, FILE, PLAIN)
+
+    def unreadable(file: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(signatures, "for_file", unreadable)
+    done = CliRunner().invoke(cli, ["git", "textconv", str(sealed)], env=installed.env)
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("# sealfile: not decrypted: PermissionError\n")
+    assert "old-secret" not in done.output and "ENC#" in done.output
+
+
 REDACTED_LAYOUTS = {
     "indented top level": "  a: s3cr3t-a1\n  b: s3cr3t-b2\n  # trailing comment\n",
     "several documents": "---\na: s3cr3t-a1\n---\nb: s3cr3t-b2\n",

@@ -77,9 +77,10 @@ def git_textconv(file: str, redact: bool) -> None:
         return
     try:
         policy = for_file(_governed(file))
-    except SealfileError as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
+    except Exception as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
         policy, redact = None, True
-        sys.stdout.write(f"# sealfile: not decrypted: {err}\n")
+        cause = err if isinstance(err, SealfileError) else type(err).__name__
+        sys.stdout.write(f"# sealfile: not decrypted: {cause}\n")
     try:
         sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file), policy=policy))
     except Exception:  # a failing textconv breaks 'git diff': fall back to the file as stored
