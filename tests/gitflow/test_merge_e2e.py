@@ -72,8 +72,8 @@ def test_same_key_changed_on_both_sides_stops_without_plaintext(installed: Sandb
 
     # The working file is still sealed: ours at the conflict, theirs' other change applied.
     box.sealfile("verify", FILE)
-    assert box.sealfile("decrypt", FILE, "--extract", "db.password").stdout == canaries[1] + "\n"
-    assert box.sealfile("decrypt", FILE, "--extract", "db.user").stdout == "feature-user\n"
+    assert box.sealfile("decrypt", FILE, "--extract", "db.password").stdout == canaries[1]
+    assert box.sealfile("decrypt", FILE, "--extract", "db.user").stdout == "feature-user"
     assert scan_for(box.root, canaries) == []
     assert scan_git_objects(box, canaries) == []
 
