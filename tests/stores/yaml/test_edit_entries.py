@@ -78,3 +78,15 @@ def test_a_key_added_to_a_text_ending_in_an_open_block_scalar_goes_first(text: s
 ])
 def test_lines_written_into_a_crlf_text_end_in_crlf(text: str, keypath: str, value: Any, expected: str) -> None:
     assert edit.set_value(text, scan(text), keypath, value) == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a: 1\nzz: |\n  multi\n  line\n\n# c\n", "zz", "a: 1\n\n# c\n"),
+    ("a: 1\nzz: >-\n  folded\n\n\nb: 2\n", "zz", "a: 1\n\n\nb: 2\n"),
+    ("a: 1\r\nzz: |\r\n  x\r\n\r\nb: 2\r\n", "zz", "a: 1\r\n\r\nb: 2\r\n"),
+    ("a: 1\nzz: |+\n  kept\n\nb: 2\n", "zz", "a: 1\nb: 2\n"),  # |+ holds its blank line: it goes with it
+])
+def test_removing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keypath: str, expected: str) -> None:
+    """libyaml ends a block scalar after the blank lines that follow its text; they separate the
+    entry from the next one, and stay when it goes (as after any other value)."""
+    assert edit.remove(text, scan(text), keypath) == expected

@@ -233,8 +233,18 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
-    end = past_tab_blank_lines(text, line_after(text, node, key_node))
+    end = past_tab_blank_lines(text, _before_blank_lines(text, first_start, line_after(text, node, key_node)))
     return start, _past_comments_under(text, end, first_start - start), ""
+
+
+def _before_blank_lines(text: str, start: int, end: int) -> int:
+    """``end`` back over the blank lines a block scalar's span takes in (not ``|+``): they part entries."""
+    while end > start and text[end - 1] == "\n":
+        line = text.rfind("\n", start, end - 1) + 1
+        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
+            break
+        end = line
+    return end
 
 
 def _past_comments_under(text: str, position: int, column: int) -> int:
