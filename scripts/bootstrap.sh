@@ -16,3 +16,6 @@ if [ ! -e "$stamp" ]; then
   touch "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
+# Bytecode for the editable sources: where PYTHONDONTWRITEBYTECODE is set, every sealfile process
+# would otherwise compile each module it imports again (~0.1 s of CPU per command).
+"$VENV/bin/python" -m compileall -q "$ROOT/src" >/dev/null
