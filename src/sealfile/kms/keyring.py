@@ -45,8 +45,9 @@ class KeyringKey(Record, MasterKey):
     __repr__ = MasterKey.__repr__
 
     def __init__(self, name: str) -> None:
-        if not name or any(c.isspace() for c in name):
-            raise ConfigError(f"a keyring key name must be non-empty with no spaces: {name!r}")
+        if not name or not name.isprintable() or any(c.isspace() for c in name):
+            # a file names it, and messages and status print it: no blank, no escape sequence
+            raise ConfigError(f"a keyring key name must be non-empty with no spaces or control characters: {name!r}")
         self._fill(name)
 
     @classmethod
