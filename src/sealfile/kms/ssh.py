@@ -27,11 +27,36 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.ssh_identities import MAX_KEY_FILE_BYTES, find_identities, identity_files, unlock
 from sealfile.model.record import Record
 
+_KEY_TYPE_STARTS = (ED25519 + " ", RSA + " ", "ssh-", "ecdsa-", "sk-")
+
+
+def without_options(line: str) -> str:
+    """An ``authorized_keys`` line without its options (``from="10.0.0.0/8",no-pty ssh-ed25519 AAAA...``):
+    options say what a login may do and mean nothing to encryption, so the line a teammate's server lists
+    is their recipient (the file stores the key alone, which ``age -R`` reads too). A line starting with a
+    key type is returned as it is; so is one that is not options then a key, for the key parser to refuse."""
+    text = line.strip()
+    if text.startswith(_KEY_TYPE_STARTS):
+        return text
+    quoted = escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char.isspace() and not quoted:
+            rest = text[index:].lstrip()
+            return rest if rest.startswith(_KEY_TYPE_STARTS) and len(rest.split(maxsplit=1)) == 2 else text
+    return text
+
 
 def _public_key_text(value: str) -> str:
-    """The key line itself, or the first key line of a ``.pub`` file it names."""
-    value = value.strip()
-    if value.startswith((ED25519 + " ", RSA + " ", "ssh-", "ecdsa-", "sk-")) or "-----BEGIN" in value:
+    """The key line itself (options dropped), or the first key line of a ``.pub`` or ``authorized_keys`` file
+    it names."""
+    value = without_options(value)
+    if value.startswith(_KEY_TYPE_STARTS) or "-----BEGIN" in value:
         return value
     path = Path(value).expanduser()
     try:
@@ -41,7 +66,7 @@ def _public_key_text(value: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
         raise ConfigError(f"{path}: no SSH public key in it")
-    return lines[0]
+    return without_options(lines[0])
 
 
 class SshKey(Record, MasterKey):
@@ -59,7 +84,7 @@ class SshKey(Record, MasterKey):
         if "PRIVATE KEY" in text:
             # never echo it: someone pasted a private key where the public key goes
             raise ConfigError("an SSH private key was given where its public key belongs (the .pub file)")
-        public = SshPublicKey.from_line(text)
+        public = SshPublicKey.from_line(without_options(text))
         if public.key_type not in (ED25519, RSA):
             raise ConfigError(f"{public.key_type} keys cannot be age recipients (use an ed25519 or RSA key)")
         self._fill(public.to_line())
