@@ -16,8 +16,10 @@ from sealfile.kms.ssh import SshKey
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
-from tests.support.ssh import SshKeyPair, generate_key
+from tests.support.ssh import RunningAgent, SshKeyPair, generate_key, ssh_agent
 from tests.support.whole_path import one_error_line, sealed_every_way
+
+__all__ = ["ssh_agent"]
 
 
 @pytest.fixture
@@ -171,3 +173,20 @@ def test_a_path_with_a_blank_is_still_a_path(home_keys: tuple[SshKeyPair, SshKey
     named.parent.mkdir()
     named.write_text(home_keys[0].pub_path.read_text())
     assert SshKey.from_cli(str(named)).same_key(SshKey.from_cli(str(home_keys[0].pub_path)))
+
+
+def test_a_key_only_in_ssh_agent_is_named_as_such(ssh_agent: RunningAgent, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """age cannot decrypt through an agent: the error says the key is there, and how to name its file."""
+    pair = generate_key(tmp_path, "ed25519", "in_agent")
+    ssh_agent.add(pair)
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(tmp_path / "absent"))
+    key = SshKey.from_cli(str(pair.pub_path))
+    wrapped = key.wrap(os.urandom(32)).wrapped
+    with pytest.raises(UnwrapError) as caught:
+        key.unwrap(wrapped)
+    assert "the key is in ssh-agent" in str(caught.value) and "SEALFILE_SSH_KEY_FILE" in str(caught.value)
+    other = SshKey.from_cli(str(generate_key(tmp_path, "ed25519", "not_in_agent").pub_path))
+    with pytest.raises(UnwrapError) as caught:
+        other.unwrap(other.wrap(os.urandom(32)).wrapped)
+    assert "ssh-agent" not in str(caught.value)

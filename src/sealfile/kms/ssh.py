@@ -120,6 +120,19 @@ class SshKey(Record, MasterKey):
         if not matching:
             looked = ", ".join(str(path) for path in identity_files())
             raise self.unwrap_error(f"no matching SSH private key (looked in {looked}"
-                                    + "".join(f"; {note}" for note in notes) + ")")
+                                    + "".join(f"; {note}" for note in notes) + ")" + self._in_agent())
         # only a key this data key was wrapped for is unlocked: a passphrase is never asked in vain
         return age_decrypt(self, wrapped, [unlock(key) for key in matching])
+
+    def _in_agent(self) -> str:
+        """A hint when the key is loaded in ssh-agent: age decrypts with the key itself, which an agent never
+        gives out, so its file must be named. Nothing when there is no agent or it does not answer."""
+        from sealfile.envelope.ssh_agent import SshAgent
+        from sealfile.errors import SealfileError
+
+        try:
+            loaded = self.public_key in SshAgent.from_environment(timeout=1.0).identities()
+        except SealfileError:
+            return ""
+        return ("; the key is in ssh-agent, which cannot decrypt (age needs the key itself): point "
+                "SEALFILE_SSH_KEY_FILE at its private key file") if loaded else ""
