@@ -13,8 +13,9 @@ through ``SSH_ASKPASS`` (:mod:`sealfile.kms.passphrase`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -126,13 +127,21 @@ class SshKey(Record, MasterKey):
 
     def _in_agent(self) -> str:
         """A hint when the key is loaded in ssh-agent: age decrypts with the key itself, which an agent never
-        gives out, so its file must be named. Nothing when there is no agent or it does not answer."""
-        from sealfile.envelope.ssh_agent import SshAgent
-        from sealfile.errors import SealfileError
-
-        try:
-            loaded = self.public_key in SshAgent.from_environment(timeout=1.0).identities()
-        except SealfileError:
+        gives out, so its file must be named."""
+        if self.public_key not in _agent_keys(os.environ.get("SSH_AUTH_SOCK", "")):
             return ""
         return ("; the key is in ssh-agent, which cannot decrypt (age needs the key itself): point "
-                "SEALFILE_SSH_KEY_FILE at its private key file") if loaded else ""
+                "SEALFILE_SSH_KEY_FILE at its private key file")
+
+
+@lru_cache(maxsize=4)
+def _agent_keys(socket_path: str) -> tuple[SshPublicKey, ...]:
+    """The keys of the agent at ``socket_path``, asked once per process (a file may list many SSH keys);
+    none when there is no agent or it does not answer within a second."""
+    from sealfile.envelope.ssh_agent import SshAgent
+    from sealfile.errors import SealfileError
+
+    try:
+        return tuple(SshAgent(socket_path, timeout=1.0).identities()) if socket_path else ()
+    except SealfileError:
+        return ()
