@@ -75,6 +75,9 @@ class KeyringKey(Record, MasterKey):
             if kek is None and create:
                 kek = Fernet.generate_key().decode("ascii")
                 keyring.set_password(SERVICE, self.name, kek)
+        except keyring.errors.KeyringLocked:
+            raise ProviderError("the OS keyring is locked and nothing here could unlock it (unlock it in your desktop "
+                                "session, or with 'gnome-keyring-daemon --unlock' on a headless machine)") from None
         except keyring.errors.KeyringError as err:
             raise ProviderError(f"the OS keyring failed: {type(err).__name__}") from None
         return kek
