@@ -41,6 +41,7 @@ class KeyringKey(Record, MasterKey):
 
     type_id = "keyring"
     cost = 20
+    config_fields = frozenset({"name"})
     local = True
     __repr__ = MasterKey.__repr__
 

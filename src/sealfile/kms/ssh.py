@@ -76,6 +76,7 @@ class SshKey(Record, MasterKey):
     """The public key line, ``ssh-ed25519 AAAA... [comment]``."""
 
     type_id = "ssh"
+    config_fields = frozenset({"recipient"})
     cost = 15  # after age, which never asks: a protected key's passphrase is asked only if age cannot open it
     local = True
     __repr__ = MasterKey.__repr__

@@ -92,6 +92,7 @@ class GcpKmsKey(MasterKey):
 
     type_id = "gcp_kms"
     cost = 50
+    config_fields = frozenset({"resource", "aad"})  # never an endpoint: that is the user's setting
 
     def __post_init__(self) -> None:
         if not RESOURCE_PATTERN.match(self.resource):
@@ -104,9 +105,6 @@ class GcpKmsKey(MasterKey):
     def from_config(cls, config: Mapping[str, Any]) -> GcpKmsKey:
         """Only ``resource`` and ``aad``: the endpoint is the user's (``SEALFILE_GCP_KMS_ENDPOINT``),
         never a file's, so a stanza naming one is refused rather than quietly ignored."""
-        unknown = sorted(str(k) for k in config if k not in ("resource", "aad"))
-        if unknown:
-            raise ConfigError(f"gcp_kms recipient: unknown field(s) {', '.join(unknown)}")
         resource = config.get("resource")
         if not isinstance(resource, str):
             raise ConfigError("a gcp_kms recipient needs 'resource: projects/P/locations/L/keyRings/R/cryptoKeys/K'")
