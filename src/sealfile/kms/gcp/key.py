@@ -47,7 +47,9 @@ from sealfile.kms.base import MasterKey, Operation, import_sdk, kms_timeout
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
 DEFAULT_AAD = "sealfile data key"
 CHECKSUM_ATTEMPTS = 3
-RESOURCE_PATTERN = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
+_ID = r"(?!\.\.?/|\.\.?$)[A-Za-z0-9._:-]+"  # GCP's IDs ("example.com:project" too); never "." or ".."
+RESOURCE_PATTERN = re.compile(rf"^projects/{_ID}/locations/{_ID}/keyRings/{_ID}/cryptoKeys/{_ID}$")
+"""A file names the resource: '?', '#', '%' or a '..' segment would make the request's path another one."""
 
 
 class ChecksumMismatch(Exception):
