@@ -25,8 +25,9 @@ class SealfileError(Exception):
         return self
 
     def __str__(self) -> str:
+        # the message too: it may quote what a file names (a recipient's key id, a plug-in's or an SDK's text)
         parts = [one_line(p) for p in (self.file, self.keypath) if p]
-        return ": ".join([*parts, self.message])
+        return ": ".join([*parts, one_line(self.message)])
 
 
 def one_line(text: str) -> str:

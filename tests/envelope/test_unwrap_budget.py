@@ -158,3 +158,25 @@ def test_a_key_listed_many_times_is_tried_once_per_file(tmp_path: Path, age_key:
     unwraps.clear()
     assert load_secrets(path, redacted=False) == {"db": {"password": "mine"}}
     assert sorted(unwraps) == sorted([stranger.recipient, age_key.recipient])
+
+
+def test_a_key_in_two_groups_is_tried_once_and_named_for_both(age_key: AgeKey, unwraps: list[str]) -> None:
+    """SOPS lets one key sit in two groups: it is tried once, and the error names it for each group that
+    did not open (every recipient of those groups, with its reason: docs/format.md §3.1)."""
+    import os
+
+    from sealfile.envelope import shamir
+    from sealfile.envelope.datakey import unwrap_grouped
+    from sealfile.errors import NotEnoughGroupsError
+
+    stranger = AgeKey(generate_identity()[1])
+    shares = shamir.split(os.urandom(32), 3, 3)
+    groups = [[stranger.wrap(shares[0]).stanza], [stranger.wrap(shares[1]).stanza], [age_key.wrap(shares[2]).stanza]]
+    forget_data_keys()
+    unwraps.clear()
+    with pytest.raises(NotEnoughGroupsError) as caught:
+        unwrap_grouped(groups, 3)
+    assert unwraps.count(stranger.recipient) == 1
+    message = str(caught.value)
+    assert f"group 1: age {stranger.recipient}: no matching identity" in message
+    assert f"group 2: age {stranger.recipient}: failed for another key group (above)" in message

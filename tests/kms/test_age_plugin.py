@@ -132,3 +132,25 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
                              monkeypatch=monkeypatch)
     without = run_cli("decrypt", ruled, env={"PATH": os.environ["PATH"].split(os.pathsep, 1)[1]})
     assert "the age plugin program 'age-plugin-fake' is not installed (not found on PATH)" in one_error_line(without)
+
+
+@pytest.mark.parametrize("relative", ["bin", ""], ids=["relative-dir", "empty-entry"])
+def test_no_plugin_runs_from_a_relative_path_directory(
+    relative: str, fake_plugin: FakePluginKey, tmp_path: Path, age_identity: AgeIdentity, run_cli: RunCli,
+) -> None:
+    """A file names a plugin whose program its writer committed beside it; a PATH with a relative entry
+    (``bin``, or an empty one: the current directory) would find that program first on ``rotate``."""
+    marker = tmp_path / "ran"
+    directory = tmp_path / relative
+    directory.mkdir(exist_ok=True)
+    planted = directory / "age-plugin-fake"
+    planted.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    planted.chmod(0o755)
+    sealed = tmp_path / "s.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [age_identity.key, AgeKey(fake_plugin.recipient)]))
+    before = sealed.read_bytes()
+    result = run_cli("rotate", sealed, cwd=tmp_path, env={"PATH": f"{relative}{os.pathsep}{os.environ['PATH']}"})
+    assert not marker.exists()
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "relative PATH directory" in result.stderr and "age-plugin-fake" in result.stderr
+    assert sealed.read_bytes() == before

@@ -194,7 +194,7 @@ def test_from_cli_and_config_fields(kms_keys: Keys) -> None:
 def test_bad_config_is_one_clear_line(kms_keys: Keys, config: dict[str, Any], words: str) -> None:
     config = {k: (kms_keys.arn if v == "ARN" else v) for k, v in config.items()}
     with pytest.raises(ConfigError) as info:
-        AwsKmsKey.from_config(config)
+        key_from_config({"type": "aws_kms", **config})
     assert words in str(info.value)
     assert "\n" not in str(info.value)
 

@@ -109,6 +109,11 @@ class TestGcpContract(ProviderContract):
     "projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1",
     "p/l/r/k",
     "projects//locations/l/keyRings/r/cryptoKeys/k",
+    "projects/../locations/l/keyRings/r/cryptoKeys/k",
+    "projects/p/locations/l/keyRings/r/cryptoKeys/..",
+    "projects/p/locations/l/keyRings/r/cryptoKeys/?cryptoKeyId=x",
+    "projects/p/locations/l/keyRings/r/cryptoKeys/k#x",
+    "projects/p/locations/l/keyRings/..%2F..%2Fx/cryptoKeys/k",
 ])
 def test_resource_shape_is_checked(resource: str) -> None:
     with pytest.raises(ConfigError, match="projects/P/locations/L/keyRings/R/cryptoKeys/K"):

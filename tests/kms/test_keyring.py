@@ -160,3 +160,19 @@ def test_rotate_never_creates_a_keyring_key_a_file_names(secret_service: str, ke
     assert f"keyring {keyring_name}" in result.stderr and "no key named" in result.stderr
     assert path.read_bytes() == before
     assert keyring.get_password(SERVICE, keyring_name) is None
+
+
+def test_a_locked_keyring_says_so(secret_service: str, keyring_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the Secret Service backend raises when its collection is locked and no prompt can be shown."""
+    import keyring
+    import keyring.errors
+
+    key = KeyringKey(keyring_name)
+    wrapped = key.wrap(os.urandom(32)).wrapped
+
+    def locked(service: str, name: str) -> str:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    monkeypatch.setattr(keyring, "get_password", locked)
+    with pytest.raises(UnwrapError, match=rf"^keyring {keyring_name}: the OS keyring is locked"):
+        key.unwrap(wrapped)

@@ -16,8 +16,10 @@ from sealfile.kms.ssh import SshKey
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
-from tests.support.ssh import SshKeyPair, generate_key
+from tests.support.ssh import RunningAgent, SshKeyPair, generate_key, ssh_agent
 from tests.support.whole_path import one_error_line, sealed_every_way
+
+__all__ = ["ssh_agent"]
 
 
 @pytest.fixture
@@ -139,3 +141,52 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
                              monkeypatch=monkeypatch)
     pair.path.rename(pair.path.with_name("moved"))
     assert f"ssh {key_id}: no matching SSH private key" in one_error_line(run_cli("decrypt", ruled))
+
+
+AUTHORIZED_KEYS_OPTIONS = ('from="10.0.0.0/8,192.168.1.1",no-pty', 'restrict,command="echo \\"a b\\" c"', "no-pty")
+
+
+@pytest.mark.parametrize("options", AUTHORIZED_KEYS_OPTIONS)
+def test_an_authorized_keys_line_with_options_is_the_key_it_lists(
+        home_keys: tuple[SshKeyPair, SshKeyPair], options: str, tmp_path: Path) -> None:
+    """``--ssh`` given a line of a server's ``authorized_keys`` (or the file) skips the line's options and
+    stores the key alone, which ``age -d -i`` opens with the private key."""
+    pair = home_keys[0]
+    line = f"{options} {pair.pub_path.read_text().strip()}"
+    authorized = tmp_path / "authorized_keys"
+    authorized.write_text(f"# team\n{line}\n")
+    plain = SshKey.from_cli(str(pair.pub_path))
+    for given in (line, str(authorized)):
+        key = SshKey.from_cli(given)
+        assert key.same_key(plain) and key.recipient == plain.recipient  # stored without the options
+    assert SshKey.from_config({"recipient": line}).recipient == plain.recipient
+    data_key = os.urandom(32)
+    wrapped = tmp_path / "wrapped.age"
+    wrapped.write_text(SshKey.from_cli(line).wrap(data_key).wrapped)
+    opened = subprocess.run([age_cli(), "-d", "-i", str(pair.path), str(wrapped)], capture_output=True, timeout=30)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout == data_key
+
+
+def test_a_path_with_a_blank_is_still_a_path(home_keys: tuple[SshKeyPair, SshKeyPair], tmp_path: Path) -> None:
+    named = tmp_path / "my keys" / "ssh-ed25519.pub"
+    named.parent.mkdir()
+    named.write_text(home_keys[0].pub_path.read_text())
+    assert SshKey.from_cli(str(named)).same_key(SshKey.from_cli(str(home_keys[0].pub_path)))
+
+
+def test_a_key_only_in_ssh_agent_is_named_as_such(ssh_agent: RunningAgent, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """age cannot decrypt through an agent: the error says the key is there, and how to name its file."""
+    pair = generate_key(tmp_path, "ed25519", "in_agent")
+    ssh_agent.add(pair)
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(tmp_path / "absent"))
+    key = SshKey.from_cli(str(pair.pub_path))
+    wrapped = key.wrap(os.urandom(32)).wrapped
+    with pytest.raises(UnwrapError) as caught:
+        key.unwrap(wrapped)
+    assert "the key is in ssh-agent" in str(caught.value) and "SEALFILE_SSH_KEY_FILE" in str(caught.value)
+    other = SshKey.from_cli(str(generate_key(tmp_path, "ed25519", "not_in_agent").pub_path))
+    with pytest.raises(UnwrapError) as caught:
+        other.unwrap(other.wrap(os.urandom(32)).wrapped)
+    assert "ssh-agent" not in str(caught.value)

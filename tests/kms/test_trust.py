@@ -11,6 +11,7 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError, WrapError
 from sealfile.kms import trust
+from sealfile.kms.age import generate_identity
 from sealfile.kms.base import MasterKey
 from sealfile.kms.trust import Target, Trusted
 from sealfile.ops.config import load_config, trust_near
@@ -116,3 +117,31 @@ def test_offline_work_tries_local_keys_only() -> None:
 def test_target_kinds_are_fixed() -> None:
     with pytest.raises(ValueError, match="unknown target kind"):
         Target("endpoint", "x")
+
+
+BUILTIN_STANZAS = {
+    "age": {"recipient": generate_identity()[1]},
+    "ssh": {"recipient": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtOvEajHpFNtVGzNyjvaQq4D11+PrZwQ1xq0pMNbT7R"},
+    "keyring": {"name": "laptop"},
+    "pgp": {"fingerprint": "A" * 40},
+    "aws_kms": {"arn": "arn:aws:kms:us-east-1:111122223333:key/k"},
+    "gcp_kms": {"resource": "projects/p/locations/l/keyRings/r/cryptoKeys/k"},
+    "azure_kv": {"key": "https://team.vault.azure.net/keys/k/v1"},
+    "hc_vault_transit": {"vault_address": "https://vault.example.com:8200", "engine_path": "transit", "key_name": "k"},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BUILTIN_STANZAS))
+def test_every_builtin_kind_refuses_a_field_it_does_not_read(kind: str) -> None:
+    """A stanza naming an endpoint, a tenant or an authority that the provider would ignore is refused
+    (a reader must not believe a setting is used when it is not), from a file and from a creation rule."""
+    from sealfile.kms.registry import key_for, key_from_config
+    from sealfile.model.metadata import Stanza
+
+    fields = BUILTIN_STANZAS[kind]
+    assert key_for(Stanza.from_mapping({"type": kind, **fields, "wrapped": "x"})).type_id == kind
+    for extra in ("endpoint", "tenant_id"):
+        with pytest.raises(ConfigError, match=rf"^{kind} recipient: unknown field\(s\) {extra}$"):
+            key_for(Stanza.from_mapping({"type": kind, **fields, extra: "https://attacker.example", "wrapped": "x"}))
+        with pytest.raises(ConfigError, match=rf"unknown field\(s\) {extra}"):
+            key_from_config({"type": kind, **fields, extra: "https://attacker.example"})

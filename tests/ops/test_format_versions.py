@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from sealfile.errors import IntegrityError
+from sealfile.model.metadata import Stanza
 from sealfile.ops.change import set_value
+from sealfile.ops.document import Reuse
 from sealfile.ops.read import verify_text
-from sealfile.ops.seal import seal_text
+from sealfile.ops.seal import seal_plaintext, seal_text
 from sealfile.runtime.loader import load_secrets
+from sealfile.stores import get_store
 from tests.support.identities import AgeIdentity
 from tests.support.values import safe_load
 
@@ -51,13 +55,23 @@ def load_secrets_text(text: str, where: Path) -> object:
     return load_secrets(path, redacted=False)
 
 
+ROLE = "arn:aws:iam::111122223333:role/x"
+
+
 @pytest.mark.parametrize("change", [
-    lambda t: t.replace("    - type: age\n", "    - type: age\n      role: arn:aws:iam::1111:role/x\n", 1),
-    lambda t: t.replace("    - type: age\n", "    - type: age\n      profile: attacker\n", 1),
+    lambda t: t.replace("    - type: aws_kms\n", f"    - type: aws_kms\n      role: {ROLE}\n", 1),
+    lambda t: t.replace("    - type: aws_kms\n", "    - type: aws_kms\n      profile: attacker\n", 1),
     lambda t: t.replace("  unencrypted_suffix: _unencrypted\n", "  unencrypted_suffix: _plain\n"),
 ], ids=["a role added to a stanza", "a profile added", "the rule"])
 def test_a_version_2_mac_covers_every_stanza_field(change: object, age_identity: AgeIdentity) -> None:
-    sealed = seal_text("a: 1\nb_unencrypted: 2\n", [age_identity.key])
+    """The age stanza opens the data key; a field added to the AWS stanza beside it (one that provider
+    reads, so it is not refused as unknown) is caught by the MAC."""
+    data_key = os.urandom(32)
+    stanzas = (age_identity.key.wrap(data_key).stanza,
+               Stanza.from_mapping({"type": "aws_kms", "arn": "arn:aws:kms:us-east-1:111122223333:key/k",
+                                    "wrapped": "AAAA"}))
+    sealed = seal_plaintext("a: 1\nb_unencrypted: 2\n", get_store("yaml"), [], None,
+                            reuse=Reuse(data_key, (stanzas,), {}))
     assert callable(change)
     forged = change(sealed)
     assert forged != sealed

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.boundary import UsageProblem
 from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import one_line
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -121,11 +122,13 @@ def _stamp(unix_time: int, clock: str = "%H:%M") -> str:
 
 
 def _recipient_lines(info: Status) -> list[str]:
+    # a file names its recipients' kinds and keys: shown escaped, never as terminal control
     if len(info.groups) == 1:
-        return ["recipients:", *(f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients)]
+        return ["recipients:", *(f"  - {one_line(type_id)}: {one_line(key_id)}" for type_id, key_id in info.recipients)]
     lines = [f"recipients: any {info.threshold} of {len(info.groups)} key groups"]
     for number, group in enumerate(info.groups, 1):
-        lines += [f"  group {number}:", *(f"    - {type_id}: {key_id}" for type_id, key_id in group)]
+        lines += [f"  group {number}:",
+                  *(f"    - {one_line(type_id)}: {one_line(key_id)}" for type_id, key_id in group)]
     return lines
 
 

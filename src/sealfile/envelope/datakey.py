@@ -157,6 +157,10 @@ def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_fo
         attempts = list(candidates[index][1])
         part = _open_group(groups[index], SHARE_BYTES, key_for, attempts, budget, candidates[index][0])
         if part is None:
+            named = {(attempt.type_id, attempt.key_id) for attempt in attempts}
+            # a key in two groups (SOPS allows it) is tried once: say so for the later group too
+            attempts += [key.unwrap_error("failed for another key group (above)") for key, _ in candidates[index][0]
+                         if (key.type_id, key.key_id) not in named and (key.type_id, key.key_id) in budget.failed]
             failed += [(index + 1, attempt) for attempt in attempts]
         else:
             parts.append(part)

@@ -29,6 +29,7 @@ class AgeKey(Record, MasterKey):
 
     type_id = "age"
     cost = 10
+    config_fields = frozenset({"recipient"})
     local = True
     __repr__ = MasterKey.__repr__
 

@@ -4,12 +4,14 @@ pyrage's plugin support, so hardware keys work wherever their plugin is installe
 The plugin is the program ``age-plugin-<name>`` on PATH, as age runs it. Its identities are the
 ``AGE-PLUGIN-<NAME>-1...`` lines of the age identity files (the same places as X25519 identities).
 Unwrapping runs a plugin only for the identities the user has for it, so a sealed file cannot
-make sealfile run a plugin the user did not set up. What a plugin asks for: messages ("touch your
+make sealfile run a plugin the user did not set up; and no plugin runs from a relative PATH directory
+(the current directory may be the repository a file came from). What a plugin asks for: messages ("touch your
 key") go to stderr; a PIN or passphrase is asked on the terminal, and refused without one.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +35,24 @@ def plugin_name(recipient: str) -> str | None:
 
 def program(name: str) -> str:
     return f"age-plugin-{name}"
+
+
+def refuse_relative_program(name: str) -> None:
+    """Refuse to run a plugin that PATH finds through a relative directory (``.``, ``bin``, an empty entry).
+
+    A file names the plugin (``age1<name>1...``), and a relative PATH entry is looked up in the current
+    directory, often the repository the file came from: that would run a program its writer committed.
+    Go's exec.LookPath refuses the same (so age and SOPS do). pyrage finds the program as this does, the
+    first executable file along PATH."""
+    wanted = program(name)
+    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(entry or os.curdir, wanted)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            if not os.path.isabs(entry):
+                raise ProviderError(f"the age plugin program '{wanted}' would run from the relative PATH directory "
+                                    f"{entry or '(empty: the current directory)'!r}; refused (only absolute PATH "
+                                    "directories are used for plugins)")
+            return
 
 
 class _Callbacks:
@@ -60,6 +80,7 @@ class _Callbacks:
 
 
 def wrap(recipient: str, name: str, data_key: bytes) -> str:
+    refuse_relative_program(name)
     try:  # creating the plugin's recipient looks for its program already
         target = pyrage.plugin.RecipientPluginV1(name, [pyrage.plugin.Recipient.from_str(recipient)], [],
                                                  _Callbacks())
@@ -75,6 +96,7 @@ def unwrap(name: str, identities: Sequence[Any], wrapped: str) -> bytes:
     if not mine:
         raise ProviderError(f"no identity for the age plugin '{name}' (add its AGE-PLUGIN-{name.upper()}-1... "
                             "line to your age identity file or SEALFILE_AGE_KEY)")
+    refuse_relative_program(name)
     try:
         plugin = pyrage.plugin.IdentityPluginV1(name, mine, _Callbacks())
         return bytes(pyrage.decrypt(wrapped.encode("ascii"), [plugin]))

@@ -55,6 +55,9 @@ class MasterKey(ABC):
     """Works on this machine alone (no network service): tried even where work must stay offline."""
     named_by_file: ClassVar[bool] = False
     """Set on keys built from a stanza read from a file (:func:`sealfile.kms.trust.mark_named_by_file`)."""
+    config_fields: ClassVar[frozenset[str] | None] = None
+    """Every field ``from_config`` reads: a stanza or creation-rule entry with another is refused (by the
+    registry), so nothing a file adds (an endpoint, a tenant) is ignored silently. ``None``: unchecked."""
 
     @classmethod
     @abstractmethod

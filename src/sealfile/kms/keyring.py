@@ -41,12 +41,14 @@ class KeyringKey(Record, MasterKey):
 
     type_id = "keyring"
     cost = 20
+    config_fields = frozenset({"name"})
     local = True
     __repr__ = MasterKey.__repr__
 
     def __init__(self, name: str) -> None:
-        if not name or any(c.isspace() for c in name):
-            raise ConfigError(f"a keyring key name must be non-empty with no spaces: {name!r}")
+        if not name or not name.isprintable() or any(c.isspace() for c in name):
+            # a file names it, and messages and status print it: no blank, no escape sequence
+            raise ConfigError(f"a keyring key name must be non-empty with no spaces or control characters: {name!r}")
         self._fill(name)
 
     @classmethod
@@ -74,6 +76,9 @@ class KeyringKey(Record, MasterKey):
             if kek is None and create:
                 kek = Fernet.generate_key().decode("ascii")
                 keyring.set_password(SERVICE, self.name, kek)
+        except keyring.errors.KeyringLocked:
+            raise ProviderError("the OS keyring is locked and nothing here could unlock it (unlock it in your desktop "
+                                "session, or with 'gnome-keyring-daemon --unlock' on a headless machine)") from None
         except keyring.errors.KeyringError as err:
             raise ProviderError(f"the OS keyring failed: {type(err).__name__}") from None
         return kek

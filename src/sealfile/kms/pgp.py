@@ -60,6 +60,7 @@ class PgpKey(MasterKey):
     fingerprint: str
 
     type_id = "pgp"
+    config_fields = frozenset({"fingerprint"})
     cost = 30
     """Local, but gpg-agent may ask for a passphrase: after age and the OS keyring, before cloud KMS."""
     local = True  # gpg and its agent on this machine; a file never makes gpg fetch a key

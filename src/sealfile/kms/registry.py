@@ -104,14 +104,23 @@ def key_from_config(config: Mapping[str, Any]) -> MasterKey:
     type_id = config.get("type")
     if not isinstance(type_id, str):
         raise ConfigError("a recipient has no 'type'")
-    return provider_class(type_id).from_config({k: v for k, v in config.items() if k not in ("type", "wrapped")})
+    return _from_config(type_id, {k: v for k, v in config.items() if k not in ("type", "wrapped")})
 
 
 @lru_cache(maxsize=512)
 def key_for(stanza: Stanza) -> MasterKey:
     """The master key a stored stanza names (built once per distinct stanza); what it names is used
     only if the user trusts it (:mod:`sealfile.kms.trust`)."""
-    return mark_named_by_file(provider_class(stanza.type).from_config(stanza.fields))
+    return mark_named_by_file(_from_config(stanza.type, stanza.fields))
+
+
+def _from_config(type_id: str, config: Mapping[str, Any]) -> MasterKey:
+    cls = provider_class(type_id)
+    known = cls.config_fields
+    unknown = [] if known is None else sorted(str(name) for name in config if name not in known)
+    if unknown:
+        raise ConfigError(f"{type_id} recipient: unknown field(s) {', '.join(unknown)}")
+    return cls.from_config(config)
 
 
 def keys_for(stanzas: Iterable[Stanza]) -> list[MasterKey]:

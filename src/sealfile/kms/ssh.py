@@ -13,8 +13,9 @@ through ``SSH_ASKPASS`` (:mod:`sealfile.kms.passphrase`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,36 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.ssh_identities import MAX_KEY_FILE_BYTES, find_identities, identity_files, unlock
 from sealfile.model.record import Record
 
+_KEY_TYPE_STARTS = (ED25519 + " ", RSA + " ", "ssh-", "ecdsa-", "sk-")
+
+
+def without_options(line: str) -> str:
+    """An ``authorized_keys`` line without its options (``from="10.0.0.0/8",no-pty ssh-ed25519 AAAA...``):
+    options say what a login may do and mean nothing to encryption, so the line a teammate's server lists
+    is their recipient (the file stores the key alone, which ``age -R`` reads too). A line starting with a
+    key type is returned as it is; so is one that is not options then a key, for the key parser to refuse."""
+    text = line.strip()
+    if text.startswith(_KEY_TYPE_STARTS):
+        return text
+    quoted = escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quoted:
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char.isspace() and not quoted:
+            rest = text[index:].lstrip()
+            return rest if rest.startswith(_KEY_TYPE_STARTS) and len(rest.split(maxsplit=1)) == 2 else text
+    return text
+
 
 def _public_key_text(value: str) -> str:
-    """The key line itself, or the first key line of a ``.pub`` file it names."""
-    value = value.strip()
-    if value.startswith((ED25519 + " ", RSA + " ", "ssh-", "ecdsa-", "sk-")) or "-----BEGIN" in value:
+    """The key line itself (options dropped), or the first key line of a ``.pub`` or ``authorized_keys`` file
+    it names."""
+    value = without_options(value)
+    if value.startswith(_KEY_TYPE_STARTS) or "-----BEGIN" in value:
         return value
     path = Path(value).expanduser()
     try:
@@ -41,7 +67,7 @@ def _public_key_text(value: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
         raise ConfigError(f"{path}: no SSH public key in it")
-    return lines[0]
+    return without_options(lines[0])
 
 
 class SshKey(Record, MasterKey):
@@ -50,6 +76,7 @@ class SshKey(Record, MasterKey):
     """The public key line, ``ssh-ed25519 AAAA... [comment]``."""
 
     type_id = "ssh"
+    config_fields = frozenset({"recipient"})
     cost = 15  # after age, which never asks: a protected key's passphrase is asked only if age cannot open it
     local = True
     __repr__ = MasterKey.__repr__
@@ -59,7 +86,7 @@ class SshKey(Record, MasterKey):
         if "PRIVATE KEY" in text:
             # never echo it: someone pasted a private key where the public key goes
             raise ConfigError("an SSH private key was given where its public key belongs (the .pub file)")
-        public = SshPublicKey.from_line(text)
+        public = SshPublicKey.from_line(without_options(text))
         if public.key_type not in (ED25519, RSA):
             raise ConfigError(f"{public.key_type} keys cannot be age recipients (use an ed25519 or RSA key)")
         self._fill(public.to_line())
@@ -95,6 +122,27 @@ class SshKey(Record, MasterKey):
         if not matching:
             looked = ", ".join(str(path) for path in identity_files())
             raise self.unwrap_error(f"no matching SSH private key (looked in {looked}"
-                                    + "".join(f"; {note}" for note in notes) + ")")
+                                    + "".join(f"; {note}" for note in notes) + ")" + self._in_agent())
         # only a key this data key was wrapped for is unlocked: a passphrase is never asked in vain
         return age_decrypt(self, wrapped, [unlock(key) for key in matching])
+
+    def _in_agent(self) -> str:
+        """A hint when the key is loaded in ssh-agent: age decrypts with the key itself, which an agent never
+        gives out, so its file must be named."""
+        if self.public_key not in _agent_keys(os.environ.get("SSH_AUTH_SOCK", "")):
+            return ""
+        return ("; the key is in ssh-agent, which cannot decrypt (age needs the key itself): point "
+                "SEALFILE_SSH_KEY_FILE at its private key file")
+
+
+@lru_cache(maxsize=4)
+def _agent_keys(socket_path: str) -> tuple[SshPublicKey, ...]:
+    """The keys of the agent at ``socket_path``, asked once per process (a file may list many SSH keys);
+    none when there is no agent or it does not answer within a second."""
+    from sealfile.envelope.ssh_agent import SshAgent
+    from sealfile.errors import SealfileError
+
+    try:
+        return tuple(SshAgent(socket_path, timeout=1.0).identities()) if socket_path else ()
+    except SealfileError:
+        return ()

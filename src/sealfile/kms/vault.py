@@ -98,6 +98,7 @@ class VaultTransitKey(MasterKey):
 
     type_id = "hc_vault_transit"
     cost = 50
+    config_fields = frozenset({"uri", "vault_address", "engine_path", "key_name", "key_version"})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vault_address", self.vault_address.strip().rstrip("/"))

@@ -42,7 +42,6 @@ _KEY_ARN = re.compile(
     r"(?P<resource>key/(?:mrk-)?[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
 )
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
-_FIELDS = {"arn", "region", "context", "profile", "aws_profile", "role", "role_arn"}
 
 
 def region_of(arn: str) -> str:
@@ -83,6 +82,7 @@ class AwsKmsKey(MasterKey):
 
     type_id = "aws_kms"
     cost = 50
+    config_fields = frozenset({"arn", "region", "context", "profile", "aws_profile", "role", "role_arn"})
 
     def __post_init__(self) -> None:
         region_of(self.arn)
@@ -92,9 +92,6 @@ class AwsKmsKey(MasterKey):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AwsKmsKey:
-        unknown = sorted(str(k) for k in config if k not in _FIELDS)
-        if unknown:
-            raise ConfigError(f"AWS KMS recipient: unknown field(s) {', '.join(unknown)}")
         arn = config.get("arn")
         if not isinstance(arn, str):
             raise ConfigError("an AWS KMS recipient needs 'arn: arn:aws:kms:...'")

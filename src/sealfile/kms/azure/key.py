@@ -126,6 +126,7 @@ class AzureKeyVaultKey(MasterKey):
 
     type_id = "azure_kv"
     cost = 50
+    config_fields = frozenset({"key", "url", "version"})
 
     def __post_init__(self) -> None:
         parsed = KeyVaultKeyId.parse(self.key)

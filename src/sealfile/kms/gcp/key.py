@@ -47,7 +47,9 @@ from sealfile.kms.base import MasterKey, Operation, import_sdk, kms_timeout
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
 DEFAULT_AAD = "sealfile data key"
 CHECKSUM_ATTEMPTS = 3
-RESOURCE_PATTERN = re.compile(r"^projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+$")
+_ID = r"(?!\.\.?/|\.\.?$)[A-Za-z0-9._:-]+"  # GCP's IDs ("example.com:project" too); never "." or ".."
+RESOURCE_PATTERN = re.compile(rf"^projects/{_ID}/locations/{_ID}/keyRings/{_ID}/cryptoKeys/{_ID}$")
+"""A file names the resource: '?', '#', '%' or a '..' segment would make the request's path another one."""
 
 
 class ChecksumMismatch(Exception):
@@ -92,6 +94,7 @@ class GcpKmsKey(MasterKey):
 
     type_id = "gcp_kms"
     cost = 50
+    config_fields = frozenset({"resource", "aad"})  # never an endpoint: that is the user's setting
 
     def __post_init__(self) -> None:
         if not RESOURCE_PATTERN.match(self.resource):
@@ -104,9 +107,6 @@ class GcpKmsKey(MasterKey):
     def from_config(cls, config: Mapping[str, Any]) -> GcpKmsKey:
         """Only ``resource`` and ``aad``: the endpoint is the user's (``SEALFILE_GCP_KMS_ENDPOINT``),
         never a file's, so a stanza naming one is refused rather than quietly ignored."""
-        unknown = sorted(str(k) for k in config if k not in ("resource", "aad"))
-        if unknown:
-            raise ConfigError(f"gcp_kms recipient: unknown field(s) {', '.join(unknown)}")
         resource = config.get("resource")
         if not isinstance(resource, str):
             raise ConfigError("a gcp_kms recipient needs 'resource: projects/P/locations/L/keyRings/R/cryptoKeys/K'")
