@@ -1,0 +1,64 @@
+"""``sealfile check`` guards what ``git commit`` takes (the index), not only the working copy: a plain
+``.git/hooks/pre-commit`` running it sees the working tree, where a staged plaintext may already be
+sealed again."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.support.git import Sandbox, seal_file
+
+
+def _plain_hook(box: Sandbox) -> None:
+    hook = box.repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec '{sys.executable}' -m sealfile check\n")
+    hook.chmod(0o755)
+
+
+@pytest.mark.parametrize("name", ["prod.enc.yaml", "cfg/app.enc.json", ".env.enc"])
+def test_plaintext_staged_then_sealed_in_place_is_refused_by_a_plain_hook(sandbox: Sandbox, name: str) -> None:
+    _plain_hook(sandbox)
+    plaintext = {"prod.enc.yaml": "password: staged-leak-41\n", "cfg/app.enc.json": '{"password": "staged-leak-41"}\n',
+                 ".env.enc": "PASSWORD=staged-leak-41\n"}[name]
+    (sandbox.repo / name).parent.mkdir(exist_ok=True)
+    (sandbox.repo / name).write_text(plaintext)
+    sandbox.git("add", name)
+    sandbox.sealfile("encrypt", "-i", "--age", sandbox.recipient, name)  # the working copy is sealed, the index is not
+
+    done = sandbox.git("commit", "-q", "-m", "secrets", check=False)
+    assert done.returncode != 0
+    assert (f"sealfile: error: {name} (staged version): NOT SEALED" in done.stderr
+            and f"stage it: git add {name}" in done.stderr), done.stderr
+    assert "staged-leak-41" not in done.stderr + done.stdout
+    assert sandbox.git("rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0  # nothing committed
+
+    sandbox.git("add", name)
+    sandbox.git("commit", "-q", "-m", "secrets")
+    assert "staged-leak-41" not in sandbox.git("show", f"HEAD:{name}").stdout
+
+
+def test_an_unstaged_change_or_crlf_checkout_is_no_finding(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "a.enc.yaml", "password: x-42\n")
+    sandbox.commit("sealed")
+    sandbox.git("config", "core.autocrlf", "true")
+    (sandbox.repo / "a.enc.yaml").unlink()
+    sandbox.git("checkout", "--", "a.enc.yaml")
+    assert b"\r\n" in (sandbox.repo / "a.enc.yaml").read_bytes()
+    assert sandbox.sealfile("check").stderr == ""
+    sandbox.sealfile("set", "a.enc.yaml", "password", "y-43")  # changed, not staged: the index holds a sealed file
+    assert sandbox.sealfile("check", "a.enc.yaml").stderr == ""
+
+
+def test_a_file_in_conflict_is_checked_once(installed: Sandbox) -> None:
+    seal_file(installed, "a.enc.yaml", "password: base\n")
+    installed.commit("base")
+    installed.git("checkout", "-q", "-b", "other")
+    installed.sealfile("set", "a.enc.yaml", "password", "theirs")
+    installed.commit("theirs")
+    installed.git("checkout", "-q", "main")
+    installed.sealfile("set", "a.enc.yaml", "password", "ours")
+    installed.commit("ours")
+    assert installed.git("merge", "other", check=False).returncode != 0
+    assert installed.sealfile("check").stderr == ""  # one file: no summary line
