@@ -40,10 +40,26 @@ def _missing_in(root: str) -> str | None:
         configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()
     except SealfileError:
         return None  # no git here: nothing it could merge either
-    if configured:
+    if not configured:
+        return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
+                "run 'sealfile git install' (until then git merges sealed files as text)")
+    program = _program(configured)
+    if program is not None and not os.access(program, os.X_OK):
+        return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
+                "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
+                "stops in a conflict that keeps our version)")
+    return None
+
+
+def _program(command: str) -> str | None:
+    """The absolute path ``command`` (a shell command line) runs, if it names one."""
+    import shlex  # only here: clones that use the drivers
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
         return None
-    return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
-            "run 'sealfile git install' (until then git merges sealed files as text)")
+    return words[0] if words and os.path.isabs(words[0]) else None
 
 
 def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
