@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
@@ -48,6 +48,8 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     store = store_for(file)
     try:
         sealed = view(text, store)
+    except ConflictMarkersError as err:
+        return [Finding(file, f"{err.message}; {err.recovery(file)}")]
     except FormatError as err:
         return [Finding(file, _why_not_sealed(text, err, store))]
     findings: list[Finding] = []
