@@ -157,3 +157,40 @@ def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed:
     revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
     assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
     assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr
+
+
+def test_a_sparse_checkout_without_the_nested_config_does_not_merge_a_forged_side(installed: Sandbox,
+                                                                                 ssh_keys: SshKeys) -> None:
+    """svc/.sealfile.yaml names the signers of svc/; a sparse checkout leaves it out of the work tree.
+    Merging with the top config alone would take mallory's data key and sign her values as alice's."""
+    box = installed
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    (box.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / ".sealfile.yaml").write_text(f"signers:\n  alice: {alice.public_key.to_line()}\n"
+                                                     f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc" / "plain.yaml").write_text(PLAIN)
+    box.sealfile("encrypt", "svc/plain.yaml", "-o", f"svc/{FILE}", env=as_signer(box, alice))
+    (box.repo / "svc" / "plain.yaml").unlink()
+    box.commit("alice seals svc's file")
+    box.git("checkout", "-q", "-b", "forged")
+    with signing_as(Signer.from_private_key_file(mallory.path)):
+        (box.repo / "svc" / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.commit("mallory's branch")
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", f"svc/{FILE}", "db.password", "main-side", env=as_signer(box, alice))
+    box.commit("alice changes a value")
+    box.git("sparse-checkout", "set", "--cone", "elsewhere")
+    assert not (box.repo / "svc").exists()
+
+    merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
+    assert merged.returncode != 0
+    assert (f"sealfile: svc/{FILE}: cannot merge automatically: svc/.sealfile.yaml, whose signers say whose seals "
+            "to trust here, is not in the work tree (a sparse checkout?); bring it back with: git sparse-checkout "
+            f"add svc, then: git checkout -m svc/{FILE}") in merged.stderr
+    assert "attacker.example" not in box.sealfile("decrypt", f"svc/{FILE}", env=as_signer(box, alice)).stdout
+
+    box.git("sparse-checkout", "add", "svc")  # as the message says: now the merge is judged by svc's signers
+    again = box.git("checkout", "-m", f"svc/{FILE}", check=False, env=as_signer(box, alice))
+    assert f"signed by {mallory.public_key.fingerprint}, a key not in the signers of" in again.stderr
+    assert "attacker.example" not in box.sealfile("decrypt", f"svc/{FILE}", env=as_signer(box, alice)).stdout

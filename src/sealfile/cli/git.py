@@ -105,18 +105,23 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
     Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
     """
+    from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
+        missing = governing_configs_missing(name) if path else None
+        if missing:
+            raise SealfileError(missing)
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
-        click.echo(f"sealfile: {name}: kept our version; combine the changes with: sealfile edit {word}", err=True)
+        click.echo(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
+                   f"{word}; or combine the changes by hand: sealfile edit {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)

@@ -87,3 +87,37 @@ def _uses_drivers(root: str) -> bool:
             return any(name in handle.read() for name in _USES_DRIVER)
     except OSError:
         return False
+
+
+def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".") -> str | None:
+    """Why the merge driver cannot tell whose seals to trust for ``path`` (relative to the work tree's
+    top ``top``, as git names it), or ``None``: a tracked ``.sealfile.yaml`` of one of its directories is
+    not in the work tree (outside a sparse checkout, or deleted by hand), so its ``signers:`` would go
+    unread and the merge would take, and sign, a version they do not trust."""
+    from pathlib import PurePosixPath
+
+    from sealfile.gitflow.gitcli import git  # only here: the merge driver
+    from sealfile.ops.config_files import CONFIG_NAME
+
+    directories = [PurePosixPath(path).parents[i].as_posix() for i in range(len(PurePosixPath(path).parts))]
+    configs = [CONFIG_NAME if d == "." else f"{d}/{CONFIG_NAME}" for d in reversed(directories)]
+    absent = [c for c in configs if not os.path.lexists(os.path.join(top, c))]
+    if not absent:
+        return None
+    listed = git(["--literal-pathspecs", "ls-files", "-t", "-z", "--", *absent], top)
+    for entry in listed.split("\0"):
+        tag, _, config = entry.partition(" ")
+        if not config:
+            continue
+        directory = PurePosixPath(config).parent.as_posix()
+        restore = (f"git sparse-checkout add {_quote(directory if directory != '.' else '/' + CONFIG_NAME)}"
+                   if tag == "S" else f"git checkout -- {_quote(config)}")
+        return (f"{config}, whose signers say whose seals to trust here, is not in the work tree (a sparse "
+                f"checkout?); bring it back with: {restore}, then: git checkout -m {_quote(path)}")
+    return None
+
+
+def _quote(word: str) -> str:
+    import shlex  # only here: clones that use the drivers
+
+    return shlex.quote(word)
