@@ -194,3 +194,28 @@ def test_a_sparse_checkout_without_the_nested_config_does_not_merge_a_forged_sid
     again = box.git("checkout", "-m", f"svc/{FILE}", check=False, env=as_signer(box, alice))
     assert f"signed by {mallory.public_key.fingerprint}, a key not in the signers of" in again.stderr
     assert "attacker.example" not in box.sealfile("decrypt", f"svc/{FILE}", env=as_signer(box, alice)).stdout
+
+
+def test_git_log_p_judges_an_older_version_by_the_signers_of_every_config(installed: Sandbox,
+                                                                          ssh_keys: SshKeys) -> None:
+    """git hands textconv an older version as a temporary file, without its path: the signers of
+    svc/.sealfile.yaml must still keep a forged svc file from being shown decrypted."""
+    box = installed
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    (box.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / ".sealfile.yaml").write_text(f"signers:\n  alice: {alice.public_key.to_line()}\n"
+                                                     f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc" / "plain.yaml").write_text(PLAIN)
+    box.sealfile("encrypt", "svc/plain.yaml", "-o", f"svc/{FILE}", env=as_signer(box, alice))
+    (box.repo / "svc" / "plain.yaml").unlink()
+    box.commit("alice seals svc's file")
+    with signing_as(Signer.from_private_key_file(mallory.path)):
+        (box.repo / "svc" / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.commit("mallory's file")
+
+    shown = box.git("log", "-p", "--", f"svc/{FILE}").stdout
+    assert "attacker.example" not in shown
+    assert f"+# signature: signed by {mallory.public_key.fingerprint}, a key not in the signers of" in shown
+    assert "+  url: postgres://db.internal/app" in shown  # alice's version, decrypted
+    assert f"# signature: signed by alice ({alice.public_key.fingerprint})" in shown

@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
+
+if TYPE_CHECKING:
+    from sealfile.ops.signatures import TrustPolicy
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 MERGE_CONFLICT = 1
@@ -62,8 +66,7 @@ def git_textconv(file: str, redact: bool) -> None:
 
     Decrypted if a key opens FILE, else redacted; never fails.
     """
-    from sealfile.gitflow.textconv import textconv
-    from sealfile.ops.signatures import for_file
+    from sealfile.gitflow.textconv import strictest, textconv
 
     try:
         raw = io.read_bytes(file)
@@ -76,7 +79,7 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.buffer.write(raw)
         return
     try:
-        policy = for_file(_governed(file))
+        policy = strictest(text, store_for(file), _policies(file))
     except Exception as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
         policy, redact = None, True
         cause = err if isinstance(err, SealfileError) else type(err).__name__
@@ -87,12 +90,22 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.write(text)
 
 
-def _governed(file: str) -> str:
-    """Where the file git hands textconv lives, for its .sealfile.yaml: the work-tree file itself, or, for
-    an older version git wrote to a temporary file outside the repository, the top of the work tree
-    (where git runs textconv)."""
+def _policies(file: str) -> list[TrustPolicy]:
+    """Whose seals textconv may decrypt: for the work-tree file, the policy of its .sealfile.yaml; for an
+    older version git wrote to a temporary file outside the repository (git runs textconv at the top of
+    the work tree and does not say where the version lives), that of every .sealfile.yaml in the work
+    tree, so a version is decrypted only if the signers of each directory would accept it."""
+    from sealfile.gitflow.patterns import in_worktree
+    from sealfile.ops.signatures import for_file
+
     absolute, top = os.path.abspath(file), os.getcwd()
-    return absolute if absolute.startswith(os.path.join(top, "")) else top
+    if absolute.startswith(os.path.join(top, "")):
+        return [for_file(absolute)]
+    try:
+        directories = [directory for directory, _ in in_worktree(Path(top)).scopes]
+    except SealfileError:  # not a work tree git can list: the top's config alone
+        directories = []
+    return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
 
 
 @git_group.command("merge-driver")
