@@ -95,7 +95,7 @@ def _policies(file: str) -> list[TrustPolicy]:
     older version git wrote to a temporary file outside the repository (git runs textconv at the top of
     the work tree and does not say where the version lives), that of every .sealfile.yaml in the work
     tree, so a version is decrypted only if the signers of each directory would accept it."""
-    from sealfile.gitflow.patterns import in_worktree
+    from sealfile.gitflow.patterns import configs_not_checked_out, in_worktree
     from sealfile.ops.signatures import for_file
 
     absolute, top = os.path.abspath(file), os.getcwd()
@@ -103,8 +103,12 @@ def _policies(file: str) -> list[TrustPolicy]:
         return [for_file(absolute)]
     try:
         directories = [directory for directory, _ in in_worktree(Path(top)).scopes]
+        missing = configs_not_checked_out(Path(top))
     except SealfileError:  # not a work tree git can list: the top's config alone
-        directories = []
+        directories, missing = [], []
+    if missing:
+        raise SealfileError(f"{missing[0]} is not in the work tree (a sparse checkout?), so whose seals to trust "
+                            "is not known here; 'sealfile diff --reveal --git REV' shows each file by its own")
     return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
 
 
@@ -125,7 +129,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     name = path or str(ours)
     word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
-        missing = governing_configs_missing(name) if path else None
+        missing = governing_configs_missing(name, then=f"git checkout -m {word}") if path else None
         if missing:
             raise SealfileError(missing)
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
@@ -167,6 +171,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
+    from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.patterns import at_revision, in_worktree, union
     from sealfile.gitflow.review import moves_between_sealed_paths
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
@@ -188,6 +193,9 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue
+        missing = governing_configs_missing(change.path, root) if reveal else None
+        if missing:
+            raise SealfileError(missing, file=change.path)
         old_text = show(base, change.old_path or change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):

@@ -89,11 +89,12 @@ def _uses_drivers(root: str) -> bool:
         return False
 
 
-def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".") -> str | None:
-    """Why the merge driver cannot tell whose seals to trust for ``path`` (relative to the work tree's
-    top ``top``, as git names it), or ``None``: a tracked ``.sealfile.yaml`` of one of its directories is
-    not in the work tree (outside a sparse checkout, or deleted by hand), so its ``signers:`` would go
-    unread and the merge would take, and sign, a version they do not trust."""
+def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, then: str = "") -> str | None:
+    """Why whose seals to trust for ``path`` (relative to the work tree's top ``top``, as git names it)
+    cannot be told, or ``None``: a tracked ``.sealfile.yaml`` of one of its directories is not in the
+    work tree (outside a sparse checkout, or deleted by hand), so its ``signers:`` would go unread and
+    a version they do not trust would be taken (by the merge driver, which signs its result) or shown.
+    ``then``: the command to run once the config is back."""
     from pathlib import PurePosixPath
 
     from sealfile.gitflow.gitcli import git  # only here: the merge driver
@@ -113,7 +114,7 @@ def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".") -> s
         restore = (f"git sparse-checkout add {_quote(directory if directory != '.' else '/' + CONFIG_NAME)}"
                    if tag == "S" else f"git checkout -- {_quote(config)}")
         return (f"{config}, whose signers say whose seals to trust here, is not in the work tree (a sparse "
-                f"checkout?); bring it back with: {restore}, then: git checkout -m {_quote(path)}")
+                f"checkout?); bring it back with: {restore}" + (f", then: {then}" if then else ""))
     return None
 
 
