@@ -154,6 +154,12 @@ def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed:
             f"{box.repo / '.sealfile.yaml'} (readers refuse it)") in shown
     assert "# (redacted view: not decrypted, as readers refuse this seal" in shown
 
+    # A file of svc/ in the work tree without its config (as a conflict outside the sparse cone leaves it)
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / FILE).write_text(box.git("show", f"HEAD:svc/{FILE}").stdout)
+    own = box.sealfile("git", "textconv", f"svc/{FILE}").stdout
+    assert "attacker.example" not in own and own.startswith("# sealfile: not decrypted: svc/.sealfile.yaml, whose")
+    (box.repo / "svc" / FILE).unlink()
     revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
     assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
     assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr
@@ -236,6 +242,12 @@ def test_a_sparse_checkout_without_the_nested_config_shows_no_forged_value(insta
     assert "attacker.example" not in shown
     assert ("# sealfile: not decrypted: svc/.sealfile.yaml is not in the work tree (a sparse checkout?), so whose "
             "seals to trust is not known here") in shown
+    # A file of svc/ in the work tree without its config (as a conflict outside the sparse cone leaves it)
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / FILE).write_text(box.git("show", f"HEAD:svc/{FILE}").stdout)
+    own = box.sealfile("git", "textconv", f"svc/{FILE}").stdout
+    assert "attacker.example" not in own and own.startswith("# sealfile: not decrypted: svc/.sealfile.yaml, whose")
+    (box.repo / "svc" / FILE).unlink()
     revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
     assert revealed.returncode == 1 and "attacker.example" not in revealed.stdout
     assert revealed.stderr == (f"sealfile: error: svc/{FILE}: svc/.sealfile.yaml, whose signers say whose seals to "

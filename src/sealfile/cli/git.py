@@ -95,11 +95,18 @@ def _policies(file: str) -> list[TrustPolicy]:
     older version git wrote to a temporary file outside the repository (git runs textconv at the top of
     the work tree and does not say where the version lives), that of every .sealfile.yaml in the work
     tree, so a version is decrypted only if the signers of each directory would accept it."""
+    from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.patterns import configs_not_checked_out, in_worktree
     from sealfile.ops.signatures import for_file
 
     absolute, top = os.path.abspath(file), os.getcwd()
     if absolute.startswith(os.path.join(top, "")):
+        try:
+            unread = governing_configs_missing(os.path.relpath(absolute, top), top)
+        except SealfileError:  # git cannot list this directory (run by hand, outside a work tree)
+            unread = None
+        if unread:
+            raise SealfileError(unread)
         return [for_file(absolute)]
     try:
         directories = [directory for directory, _ in in_worktree(Path(top)).scopes]
