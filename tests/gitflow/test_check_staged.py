@@ -4,6 +4,7 @@ sealed again."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -62,3 +63,24 @@ def test_a_file_in_conflict_is_checked_once(installed: Sandbox) -> None:
     installed.commit("ours")
     assert installed.git("merge", "other", check=False).returncode != 0
     assert installed.sealfile("check").stderr == ""  # one file: no summary line
+
+
+def test_a_file_staged_in_part_is_refused_by_a_plain_hook(sandbox: Sandbox) -> None:
+    """'git add -p' taking a value's line but not the 'mac' line: the working copy is whole, the index not."""
+    _plain_hook(sandbox)
+    seal_file(sandbox, "a.enc.yaml", "password: old-44\ntoken: t\n")
+    sandbox.commit("sealed")
+    sandbox.sealfile("set", "a.enc.yaml", "password", "new-45")
+    patch = sandbox.git("diff", "--no-textconv", "-U0", "a.enc.yaml").stdout
+    head, first, *_ = patch.split("\n@@")
+    assert patch.count("\n@@") == 2  # the value's line and the mac line
+    done = subprocess.run(["git", "apply", "--cached", "--unidiff-zero", "-"], cwd=sandbox.repo, env=sandbox.env,
+                          input=f"{head}\n@@{first}\n", text=True, capture_output=True)
+    assert done.returncode == 0, done.stderr
+
+    committed = sandbox.git("commit", "-q", "-m", "part", check=False)
+    assert committed.returncode != 0
+    assert committed.stderr.splitlines()[0] == (
+        "sealfile: error: a.enc.yaml (staged version): the file MAC does not match: the file was altered or damaged; "
+        "staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: git add "
+        "a.enc.yaml")

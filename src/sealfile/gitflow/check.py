@@ -111,14 +111,15 @@ def check_staged(file: Path, staged: bytes | None) -> list[Finding]:
     """Every problem in the staged version of ``file`` (what ``git commit`` takes; its working copy
     differs), each naming it as that, with what to run when the working copy is the one to commit."""
     where = f"{file} (staged version)"
-    fix = f"; if the working copy is what you mean to commit, stage it: git add {shlex.quote(str(file))}"
+    stage = f"git add {shlex.quote(str(file))}"
+    fix = f"; if the working copy is what you mean to commit, stage it: {stage}"
     if staged is None:
         return [Finding(where, "larger than the size limit; not a secrets file?" + fix)]
     try:
         text = staged.decode("utf-8")
     except UnicodeDecodeError:
         return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
-    return [Finding(where, f.message + (fix if f.error else ""), f.keypath, f.error)
+    return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
             for f in _check_version(text, file)]
 
 
