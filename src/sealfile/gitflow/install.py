@@ -137,7 +137,9 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
 def _write_block(target: Path, block: list[str]) -> None:
     """Replace our marked block (or append it); other lines stay as they were. A file left with
     nothing is removed, so uninstall undoes an install that created it."""
-    existing = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+    text = target.read_bytes().decode("utf-8") if target.exists() else ""
+    newline = "\r\n" if "\r\n" in text else "\n"  # a file written on Windows keeps its line breaks
+    existing = text.splitlines()
     kept: list[str] = []
     inside = False
     for line in existing:
@@ -156,4 +158,4 @@ def _write_block(target: Path, block: list[str]) -> None:
             target.unlink()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, "\n".join(kept) + "\n")
+    atomic_write(target, newline.join(kept) + newline)
