@@ -84,3 +84,13 @@ def test_a_file_staged_in_part_is_refused_by_a_plain_hook(sandbox: Sandbox) -> N
         "sealfile: error: a.enc.yaml (staged version): the file MAC does not match: the file was altered or damaged; "
         "staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: git add "
         "a.enc.yaml")
+
+
+def test_a_file_added_with_intent_to_add_is_judged_by_its_working_copy(sandbox: Sandbox) -> None:
+    """'git add -N' stages an empty placeholder, which git does not commit: it is no staged version."""
+    seal_file(sandbox, "a.enc.yaml", "password: x-46\n")
+    sandbox.git("add", "-N", "a.enc.yaml")
+    assert sandbox.sealfile("check").stderr == ""
+    (sandbox.repo / "a.enc.yaml").write_text("password: plain-47\n")
+    done = sandbox.sealfile("check", check=False)
+    assert done.returncode == 3 and done.stderr.startswith("sealfile: error: a.enc.yaml: NOT SEALED")

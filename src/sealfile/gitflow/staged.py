@@ -47,6 +47,10 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
     worktree = _run(["hash-object", "--stdin-paths"], top, [p.encode() for p in present]).split()
     differing = [p for p, sha in zip(present, worktree, strict=True) if sha.decode() != blobs[p]]
     differing += [p for p in blobs if "\n" not in p and p not in present]
+    if differing:  # 'git add -N' stages an empty placeholder that git commits as nothing: not a version
+        placeholders = git(["--literal-pathspecs", "diff-files", "-z", "--name-only", "--diff-filter=A", "--",
+                            *differing], top)
+        differing = [p for p in differing if p not in set(placeholders.split("\0"))]
     return {named[p]: content for p, content in zip(differing, _blobs([blobs[p] for p in differing], top),
                                                      strict=True)}
 
