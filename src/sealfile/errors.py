@@ -45,15 +45,19 @@ class ConflictMarkersError(FormatError):
 
     def __init__(self, line: int):
         super().__init__(f"git merged this sealed file as text and left conflict markers (line {line}): the "
-                         "sealfile merge driver did not run (is it set up in this clone?)")
+                         "sealfile merge driver did not run (is it set up in this clone? an octopus merge runs none)")
         self.line = line
 
     def __str__(self) -> str:
+        return f"{super().__str__()}; {self.recovery(self.file)}"
+
+    @staticmethod
+    def recovery(file: str | None) -> str:
+        """The commands that merge ``file`` again, through the driver."""
         import shlex  # only here: the one error whose message is a command to paste
 
-        file = shlex.quote(str(self.file)) if self.file else "FILE"
-        return (f"{super().__str__()}; to merge it again with the driver, run 'sealfile git install', then: "
-                f"git checkout -m {file}")
+        name = shlex.quote(file) if file else "FILE"
+        return f"to merge it again with the driver, run 'sealfile git install', then: git checkout -m {name}"
 
 
 class UnsupportedVersionError(FormatError):

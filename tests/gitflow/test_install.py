@@ -65,7 +65,14 @@ def test_global_install_uses_the_global_config_and_attributes(sandbox: Sandbox) 
     assert "*.enc.yaml diff=sealfile merge=sealfile" in attributes.read_text()
     assert not (sandbox.repo / ".gitattributes").exists()
     sandbox.sealfile("git", "uninstall", "--global")
-    assert "sealfile" not in attributes.read_text()
+    assert not attributes.exists()  # install created it: undone, not left empty
+    assert _config(sandbox, "--global", "--get-regexp", "sealfile") == ""
+
+
+def test_uninstall_undoes_an_install_that_created_gitattributes(installed: Sandbox) -> None:
+    installed.sealfile("git", "uninstall")
+    assert not (installed.repo / ".gitattributes").exists()
+    assert installed.git("status", "--porcelain").stdout == " D .gitattributes\n"
 
 
 def test_names_with_spaces_and_glob_characters_reach_the_attributes_as_written(sandbox: Sandbox) -> None:
@@ -82,3 +89,13 @@ def test_names_with_spaces_and_glob_characters_reach_the_attributes_as_written(s
         assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("merge: sealfile"), path
     for path in ("my svc e/x.secret", "team/db.yaml", "secrets/db.yaml"):
         assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("unspecified"), path
+
+
+def test_install_and_uninstall_keep_the_line_breaks_of_a_windows_gitattributes(sandbox: Sandbox) -> None:
+    (sandbox.repo / ".gitattributes").write_bytes(b"*.png binary\r\n*.sh text eol=lf\r\n")
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    written = (sandbox.repo / ".gitattributes").read_bytes()
+    assert written.startswith(b"*.png binary\r\n*.sh text eol=lf\r\n\r\n# >>> sealfile")
+    assert written.count(b"\n") == written.count(b"\r\n")
+    sandbox.sealfile("git", "uninstall")
+    assert (sandbox.repo / ".gitattributes").read_bytes() == b"*.png binary\r\n*.sh text eol=lf\r\n"

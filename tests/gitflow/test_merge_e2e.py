@@ -94,8 +94,12 @@ def test_a_side_without_a_usable_key_keeps_ours_and_says_why(installed: Sandbox)
     assert merge.returncode != 0
     assert re.search(r"cannot merge automatically: cannot open base's version: no recipient could open",
                      merge.stderr), merge.stderr
-    assert "kept our version" in merge.stderr
+    assert (f"sealfile: {FILE}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
+            f"{FILE}; or combine the changes by hand: sealfile edit {FILE}") in merge.stderr
     assert (box.repo / FILE).read_text() == ours
+
+    box.git("checkout", "-m", FILE)  # with the key back, as the message says
+    assert box.sealfile("decrypt", FILE).stdout == 'a: "10"\nb: "20"\n'
 
 
 def test_a_file_added_on_both_branches_merges(installed: Sandbox) -> None:

@@ -56,3 +56,23 @@ def test_a_new_multi_line_value_merged_after_a_value_with_a_comment_under_it(san
     result = merge_texts(base, ours, theirs)
     assert result.conflicts == []
     assert load_fast(decrypt_text(result.text)) == {"a": "x", "zz": "line one\nline two\n", "b": "3"}
+
+
+@pytest.mark.parametrize("theirs_db", [None, "now-a-scalar"], ids=["deleted", "replaced-by-a-scalar"])
+def test_a_conflict_at_a_subtree_takes_nothing_of_theirs_inside_it(theirs_db: str | None) -> None:
+    """Ours changed db.pw, theirs removed db (or replaced it): the conflict is at db and the file keeps
+    ours' db whole, db.user included, which theirs' change also removed."""
+    ours = dict(BASE, db={"user": "u", "pw": "p2"})
+    theirs = {"a": "x", "n": 1} if theirs_db is None else dict(BASE, db=theirs_db)
+    applied, conflicts = plan(flatten(BASE), flatten(ours), flatten(theirs))
+    assert (applied, conflicts) == ([], [("db",)])
+
+
+def test_a_subtree_conflict_merged_keeps_ours_whole_there(sandbox: Sandbox) -> None:
+    key = AgeKey.from_cli(sandbox.recipient)
+    base = seal_text("db:\n  user: u\n  pw: p\nn: 1\n", [key])
+    ours = editing.set_value(base, "db.pw", "p2")
+    theirs = editing.set_value(editing.unset_value(base, "db"), "n", "2")
+    result = merge_texts(base, ours, theirs)
+    assert result.conflicts == ["db"]
+    assert load_fast(decrypt_text(result.text)) == {"db": {"user": "u", "pw": "p2"}, "n": "2"}

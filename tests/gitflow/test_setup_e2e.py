@@ -41,8 +41,14 @@ def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documente
         assert done.returncode == 1
         assert done.stderr.splitlines()[-1] == (
             f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-            "sealfile merge driver did not run (is it set up in this clone?); to merge it again with the driver, run "
-            f"'sealfile git install', then: git checkout -m {FILE}")
+            "sealfile merge driver did not run (is it set up in this clone? an octopus merge runs none); to merge it "
+            f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
+    checked = clone.sealfile("check", FILE, check=False)  # the pre-commit hook, if the file were added as it is
+    assert checked.returncode == 3
+    assert checked.stderr.splitlines()[-1] == (
+        f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
+        "sealfile merge driver did not run (is it set up in this clone? an octopus merge runs none); to merge it "
+        f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
 
     # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.
     clone.sealfile("git", "install")
@@ -150,3 +156,32 @@ def test_a_repository_that_does_not_use_the_drivers_is_not_told_to(sandbox: Sand
     seal_file(sandbox, FILE, "a: one\n")
     (sandbox.repo / ".gitattributes").write_text("*.png binary\n")
     assert sandbox.sealfile("check", FILE).stderr == ""
+
+
+def test_a_clone_whose_driver_command_is_gone_is_told_to_install_again(sandbox: Sandbox) -> None:
+    """git runs a merge driver that cannot start as one that found a conflict: the file keeps our version
+    and the rest of git's output scrolls past; every command that reads a sealed file says why."""
+    python = _off_path_virtualenv(sandbox.root / "venv")
+    env = _plain_env(sandbox)
+    subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env, check=True,
+                   capture_output=True, timeout=60)
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    assert "warning" not in sandbox.sealfile("decrypt", FILE).stderr
+    shutil.rmtree(sandbox.root / "venv")
+
+    sandbox.git("checkout", "-q", "-b", "other")
+    done = sandbox.sealfile("set", FILE, "a", "one-other")
+    assert done.stderr.count("sealfile: warning:") == 1
+    assert (f"the sealfile merge driver of this clone runs {python}, which is not there (a moved or deleted "
+            "virtualenv?): run 'sealfile git install' again") in done.stderr
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    assert sandbox.git("merge", "other", check=False).returncode != 0
+    assert "which is not there" in sandbox.sealfile("check").stderr
+
+    sandbox.sealfile("git", "install")
+    sandbox.git("checkout", "-m", FILE)
+    assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"

@@ -157,3 +157,93 @@ def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed:
     revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
     assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
     assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr
+
+
+def nested_signers(box: Sandbox, alice: SshKeyPair) -> None:
+    """svc/.sealfile.yaml names alice as svc's signer, the top config none; svc/FILE sealed by alice."""
+    (box.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / ".sealfile.yaml").write_text(f"signers:\n  alice: {alice.public_key.to_line()}\n"
+                                                     f"creation_rules:\n  - age: {box.recipient}\n")
+    (box.repo / "svc" / "plain.yaml").write_text(PLAIN)
+    box.sealfile("encrypt", "svc/plain.yaml", "-o", f"svc/{FILE}", env=as_signer(box, alice))
+    (box.repo / "svc" / "plain.yaml").unlink()
+    box.commit("alice seals svc's file")
+
+
+def forge_in_svc(box: Sandbox, mallory: SshKeyPair) -> None:
+    with signing_as(Signer.from_private_key_file(mallory.path)):
+        (box.repo / "svc" / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.commit("mallory's file")
+
+
+def test_a_sparse_checkout_without_the_nested_config_does_not_merge_a_forged_side(installed: Sandbox,
+                                                                                 ssh_keys: SshKeys) -> None:
+    """svc/.sealfile.yaml names the signers of svc/; a sparse checkout leaves it out of the work tree.
+    Merging with the top config alone would take mallory's data key and sign her values as alice's."""
+    box = installed
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    nested_signers(box, alice)
+    box.git("checkout", "-q", "-b", "forged")
+    forge_in_svc(box, mallory)
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", f"svc/{FILE}", "db.password", "main-side", env=as_signer(box, alice))
+    box.commit("alice changes a value")
+    box.git("sparse-checkout", "set", "--cone", "elsewhere")
+    assert not (box.repo / "svc").exists()
+
+    merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
+    assert merged.returncode != 0
+    assert (f"sealfile: svc/{FILE}: cannot merge automatically: svc/.sealfile.yaml, whose signers say whose seals "
+            "to trust here, is not in the work tree (a sparse checkout?); bring it back with: git sparse-checkout "
+            f"add svc, then: git checkout -m svc/{FILE}") in merged.stderr
+    assert "attacker.example" not in box.sealfile("decrypt", f"svc/{FILE}", env=as_signer(box, alice)).stdout
+
+    box.git("sparse-checkout", "add", "svc")  # as the message says: now the merge is judged by svc's signers
+    again = box.git("checkout", "-m", f"svc/{FILE}", check=False, env=as_signer(box, alice))
+    assert f"signed by {mallory.public_key.fingerprint}, a key not in the signers of" in again.stderr
+    assert "attacker.example" not in box.sealfile("decrypt", f"svc/{FILE}", env=as_signer(box, alice)).stdout
+
+
+def test_git_log_p_judges_an_older_version_by_the_signers_of_every_config(installed: Sandbox,
+                                                                          ssh_keys: SshKeys) -> None:
+    """git hands textconv an older version as a temporary file, without its path: the signers of
+    svc/.sealfile.yaml must still keep a forged svc file from being shown decrypted."""
+    box = installed
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    nested_signers(box, alice)
+    forge_in_svc(box, mallory)
+
+    shown = box.git("log", "-p", "--", f"svc/{FILE}").stdout
+    assert "attacker.example" not in shown
+    assert f"+# signature: signed by {mallory.public_key.fingerprint}, a key not in the signers of" in shown
+    assert "+  url: postgres://db.internal/app" in shown  # alice's version, decrypted
+    assert f"# signature: signed by alice ({alice.public_key.fingerprint})" in shown
+
+
+
+def test_a_sparse_checkout_without_the_nested_config_shows_no_forged_value(installed: Sandbox,
+                                                                          ssh_keys: SshKeys) -> None:
+    """With svc/.sealfile.yaml out of the work tree, neither textconv nor 'sealfile diff --reveal' can
+    tell whose seals svc trusts: they must not fall back to the top config, which trusts anyone."""
+    box = installed
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    nested_signers(box, alice)
+    forge_in_svc(box, mallory)
+    box.git("sparse-checkout", "set", "--cone", "elsewhere")
+
+    shown = box.git("log", "-p", "--", f"svc/{FILE}").stdout
+    assert "attacker.example" not in shown
+    assert ("# sealfile: not decrypted: svc/.sealfile.yaml is not in the work tree (a sparse checkout?), so whose "
+            "seals to trust is not known here") in shown
+    # A file of svc/ in the work tree without its config (as a conflict outside the sparse cone leaves it)
+    (box.repo / "svc").mkdir()
+    (box.repo / "svc" / FILE).write_text(box.git("show", f"HEAD:svc/{FILE}").stdout)
+    own = box.sealfile("git", "textconv", f"svc/{FILE}").stdout
+    assert "attacker.example" not in own and own.startswith("# sealfile: not decrypted: svc/.sealfile.yaml, whose")
+    (box.repo / "svc" / FILE).unlink()
+    revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
+    assert revealed.returncode == 1 and "attacker.example" not in revealed.stdout
+    assert revealed.stderr == (f"sealfile: error: svc/{FILE}: svc/.sealfile.yaml, whose signers say whose seals to "
+                               "trust here, is not in the work tree (a sparse checkout?); bring it back with: git "
+                               "sparse-checkout add svc\n")

@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,9 @@ from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
+
+if TYPE_CHECKING:
+    from sealfile.ops.signatures import TrustPolicy
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 MERGE_CONFLICT = 1
@@ -62,8 +66,7 @@ def git_textconv(file: str, redact: bool) -> None:
 
     Decrypted if a key opens FILE, else redacted; never fails.
     """
-    from sealfile.gitflow.textconv import textconv
-    from sealfile.ops.signatures import for_file
+    from sealfile.gitflow.textconv import strictest, textconv
 
     try:
         raw = io.read_bytes(file)
@@ -76,7 +79,7 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.buffer.write(raw)
         return
     try:
-        policy = for_file(_governed(file))
+        policy = strictest(text, store_for(file), _policies(file))
     except Exception as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
         policy, redact = None, True
         cause = err if isinstance(err, SealfileError) else type(err).__name__
@@ -87,12 +90,33 @@ def git_textconv(file: str, redact: bool) -> None:
         sys.stdout.write(text)
 
 
-def _governed(file: str) -> str:
-    """Where the file git hands textconv lives, for its .sealfile.yaml: the work-tree file itself, or, for
-    an older version git wrote to a temporary file outside the repository, the top of the work tree
-    (where git runs textconv)."""
+def _policies(file: str) -> list[TrustPolicy]:
+    """Whose seals textconv may decrypt: for the work-tree file, the policy of its .sealfile.yaml; for an
+    older version git wrote to a temporary file outside the repository (git runs textconv at the top of
+    the work tree and does not say where the version lives), that of every .sealfile.yaml in the work
+    tree, so a version is decrypted only if the signers of each directory would accept it."""
+    from sealfile.gitflow.drivers import governing_configs_missing
+    from sealfile.gitflow.patterns import configs_not_checked_out, in_worktree
+    from sealfile.ops.signatures import for_file
+
     absolute, top = os.path.abspath(file), os.getcwd()
-    return absolute if absolute.startswith(os.path.join(top, "")) else top
+    if absolute.startswith(os.path.join(top, "")):
+        try:
+            unread = governing_configs_missing(os.path.relpath(absolute, top), top)
+        except SealfileError:  # git cannot list this directory (run by hand, outside a work tree)
+            unread = None
+        if unread:
+            raise SealfileError(unread)
+        return [for_file(absolute)]
+    try:
+        directories = [directory for directory, _ in in_worktree(Path(top)).scopes]
+        missing = configs_not_checked_out(Path(top))
+    except SealfileError:  # not a work tree git can list: the top's config alone
+        directories, missing = [], []
+    if missing:
+        raise SealfileError(f"{missing[0]} is not in the work tree (a sparse checkout?), so whose seals to trust "
+                            "is not known here; 'sealfile diff --reveal --git REV' shows each file by its own")
+    return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
 
 
 @git_group.command("merge-driver")
@@ -105,18 +129,23 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
 
     Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
     """
+    from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
     try:
+        missing = governing_configs_missing(name, then=f"git checkout -m {word}") if path else None
+        if missing:
+            raise SealfileError(missing)
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
-        click.echo(f"sealfile: {name}: kept our version; combine the changes with: sealfile edit {word}", err=True)
+        click.echo(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
+                   f"{word}; or combine the changes by hand: sealfile edit {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
@@ -149,6 +178,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
+    from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.patterns import at_revision, in_worktree, union
     from sealfile.gitflow.review import moves_between_sealed_paths
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
@@ -170,6 +200,9 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue
+        missing = governing_configs_missing(change.path, root) if reveal else None
+        if missing:
+            raise SealfileError(missing, file=change.path)
         old_text = show(base, change.old_path or change.path, root)
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
@@ -219,16 +252,22 @@ def check(files: tuple[Path, ...]) -> None:
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
     """
-    from sealfile.gitflow.check import check_file, merged_as_text
+    from sealfile.gitflow.check import check_file, check_staged, merged_as_text
     from sealfile.gitflow.patterns import sealed_files
+    from sealfile.gitflow.staged import staged_versions
 
     if not files:
         warn_if_clone_not_set_up(".")
-    chosen = sealed_files(list(files) or [Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p])
+    # ls-files names an unmerged file once per stage: each file is checked once
+    tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
+    chosen = sealed_files(list(dict.fromkeys(files)) or list(tracked))
     as_text = merged_as_text(chosen)
+    staged = staged_versions(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
+        if str(file) in staged:
+            findings += check_staged(file, staged[str(file)])
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK

@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
@@ -48,6 +48,8 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     store = store_for(file)
     try:
         sealed = view(text, store)
+    except ConflictMarkersError as err:
+        return [Finding(file, f"{err.message}; {err.recovery(file)}")]
     except FormatError as err:
         return [Finding(file, _why_not_sealed(text, err, store))]
     findings: list[Finding] = []
@@ -102,6 +104,26 @@ def check_file(file: Path) -> list[Finding]:
         text = read_text(file)
     except SealfileError as err:
         return [Finding(str(file), f"cannot read: {err.message}")]
+    return _check_version(text, file)
+
+
+def check_staged(file: Path, staged: bytes | None) -> list[Finding]:
+    """Every problem in the staged version of ``file`` (what ``git commit`` takes; its working copy
+    differs), each naming it as that, with what to run when the working copy is the one to commit."""
+    where = f"{file} (staged version)"
+    stage = f"git add {shlex.quote(str(file))}"
+    fix = f"; if the working copy is what you mean to commit, stage it: {stage}"
+    if staged is None:
+        return [Finding(where, "larger than the size limit; not a secrets file?" + fix)]
+    try:
+        text = staged.decode("utf-8")
+    except UnicodeDecodeError:
+        return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
+    return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
+            for f in _check_version(text, file)]
+
+
+def _check_version(text: str, file: Path) -> list[Finding]:
     findings = check_text(text, str(file), for_file(file))
     if not any(f.error for f in findings):
         findings += _integrity(text, str(file))

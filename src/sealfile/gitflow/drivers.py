@@ -40,10 +40,26 @@ def _missing_in(root: str) -> str | None:
         configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()
     except SealfileError:
         return None  # no git here: nothing it could merge either
-    if configured:
+    if not configured:
+        return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
+                "run 'sealfile git install' (until then git merges sealed files as text)")
+    program = _program(configured)
+    if program is not None and not os.access(program, os.X_OK):
+        return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
+                "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
+                "stops in a conflict that keeps our version)")
+    return None
+
+
+def _program(command: str) -> str | None:
+    """The absolute path ``command`` (a shell command line) runs, if it names one."""
+    import shlex  # only here: clones that use the drivers
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
         return None
-    return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
-            "run 'sealfile git install' (until then git merges sealed files as text)")
+    return words[0] if words and os.path.isabs(words[0]) else None
 
 
 def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
@@ -71,3 +87,38 @@ def _uses_drivers(root: str) -> bool:
             return any(name in handle.read() for name in _USES_DRIVER)
     except OSError:
         return False
+
+
+def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, then: str = "") -> str | None:
+    """Why whose seals to trust for ``path`` (relative to the work tree's top ``top``, as git names it)
+    cannot be told, or ``None``: a tracked ``.sealfile.yaml`` of one of its directories is not in the
+    work tree (outside a sparse checkout, or deleted by hand), so its ``signers:`` would go unread and
+    a version they do not trust would be taken (by the merge driver, which signs its result) or shown.
+    ``then``: the command to run once the config is back."""
+    from pathlib import PurePosixPath
+
+    from sealfile.gitflow.gitcli import git  # only here: the merge driver
+    from sealfile.ops.config_files import CONFIG_NAME
+
+    directories = [PurePosixPath(path).parents[i].as_posix() for i in range(len(PurePosixPath(path).parts))]
+    configs = [CONFIG_NAME if d == "." else f"{d}/{CONFIG_NAME}" for d in reversed(directories)]
+    absent = [c for c in configs if not os.path.lexists(os.path.join(top, c))]
+    if not absent:
+        return None
+    listed = git(["--literal-pathspecs", "ls-files", "-t", "-z", "--", *absent], top)
+    for entry in listed.split("\0"):
+        tag, _, config = entry.partition(" ")
+        if not config:
+            continue
+        directory = PurePosixPath(config).parent.as_posix()
+        restore = (f"git sparse-checkout add {_quote(directory if directory != '.' else '/' + CONFIG_NAME)}"
+                   if tag == "S" else f"git checkout -- {_quote(config)}")
+        return (f"{config}, whose signers say whose seals to trust here, is not in the work tree (a sparse "
+                f"checkout?); bring it back with: {restore}" + (f", then: {then}" if then else ""))
+    return None
+
+
+def _quote(word: str) -> str:
+    import shlex  # only here: clones that use the drivers
+
+    return shlex.quote(word)

@@ -135,8 +135,11 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
 
 
 def _write_block(target: Path, block: list[str]) -> None:
-    """Replace our marked block (or append it); other lines stay as they were."""
-    existing = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+    """Replace our marked block (or append it); other lines stay as they were. A file left with
+    nothing is removed, so uninstall undoes an install that created it."""
+    text = target.read_bytes().decode("utf-8") if target.exists() else ""
+    newline = "\r\n" if "\r\n" in text else "\n"  # a file written on Windows keeps its line breaks
+    existing = text.splitlines()
     kept: list[str] = []
     inside = False
     for line in existing:
@@ -150,7 +153,9 @@ def _write_block(target: Path, block: list[str]) -> None:
         kept.pop()
     if block:
         kept += ([""] if kept else []) + block
-    if not kept and not target.exists():
+    if not kept:
+        if target.exists():
+            target.unlink()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, "\n".join(kept) + "\n" if kept else "")
+    atomic_write(target, newline.join(kept) + newline)

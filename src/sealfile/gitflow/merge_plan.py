@@ -56,16 +56,24 @@ def plan(base: Items, ours: Items, theirs: Items) -> tuple[list[Path], list[Path
     ours_only = {p for p in ours_changed if ours.get(p) != theirs.get(p)}
     ours_ancestors = {p[:i] for p in ours_only for i in range(len(p))}
     applied: list[Path] = []
-    conflicts: list[Path] = []
+    found: list[Path] = []
     for p in theirs_changed:
         if theirs.get(p) == ours.get(p):
             continue
         if p in ours_only or p in ours_ancestors or any(p[:i] in ours_only for i in range(len(p))):
-            if not any(c == p[: len(c)] for c in conflicts):
-                conflicts.append(p)
-            continue
-        applied.append(p)
-    return applied, conflicts
+            found.append(p)
+        else:
+            applied.append(p)
+    # A conflict covers its subtree: the file keeps ours' whole value there, so nothing theirs changed
+    # inside it (a sibling their deletion of the subtree also removed) is applied, and it is named once.
+    conflicting = set(found)
+    conflicts = [p for p in found if not _under(p, conflicting)]
+    return [p for p in applied if not _under(p, conflicting)], conflicts
+
+
+def _under(path: Path, tops: set[Path]) -> bool:
+    """Whether a proper ancestor of ``path`` is one of ``tops``."""
+    return any(path[:i] in tops for i in range(len(path)))
 
 
 def check_merged(merged: Items, ours: Items, theirs: Items, applied: list[Path]) -> None:

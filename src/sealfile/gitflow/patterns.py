@@ -111,6 +111,13 @@ def in_worktree(root: Path) -> SealedPatterns:
     return _with_top_default(scopes)
 
 
+def configs_not_checked_out(root: Path) -> list[str]:
+    """The configs git tracks at ``root`` that are not in the work tree (a sparse checkout leaving their
+    directory out, a file deleted by hand): what they say (signers, patterns) goes unread there."""
+    listed = git(["ls-files", "-z", "--cached", "--", f":(glob)**/{CONFIG_NAME}"], root)
+    return [n for n in sorted({n for n in listed.split("\0") if n}) if not (root / n).is_file()]
+
+
 def at_revision(rev: str, root: Path) -> SealedPatterns:
     """Every config as committed at ``rev`` (top-relative). A config that does not parse counts with
     the defaults: a review must not lose its patterns to a broken file."""

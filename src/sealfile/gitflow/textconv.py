@@ -68,6 +68,20 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
     return _with_footer(body, [*footer, note])
 
 
+def strictest(text: str, store: Store, policies: list[TrustPolicy]) -> TrustPolicy:
+    """Of ``policies`` (at least one), the first whose readers would refuse this version's seal, else the
+    first that names trusted signers (to name who sealed it), else the first: a version that any of them
+    refuses is shown redacted, with that refusal."""
+    try:
+        document = read_document(text, store)
+    except Exception:  # not a sealed file: textconv shows it as it is, whatever the policy
+        return policies[0]
+    for policy in policies:
+        if policy.required and not policy.accepts(policy.check(document)):
+            return policy
+    return next((policy for policy in policies if policy.signers is not None), policies[0])
+
+
 def redact(text: str, store: Store | None = None) -> str:
     """The file as written, each token replaced by its fingerprint, the metadata block removed
     (cut as ``decrypt`` cuts it); a text that is not a sealed file, unchanged."""
