@@ -92,7 +92,7 @@ def test_a_side_without_a_usable_key_keeps_ours_and_says_why(installed: Sandbox)
 
     merge = box.git("merge", "--no-edit", "feature", check=False, env=box.keyless_env())
     assert merge.returncode != 0
-    assert re.search(r"cannot merge automatically: cannot open base's version: no recipient could open",
+    assert re.search(r"cannot merge automatically: cannot open the common ancestor: no recipient could open",
                      merge.stderr), merge.stderr
     assert (f"sealfile: {FILE}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
             f"{FILE}; or combine the changes by hand: sealfile edit {FILE}") in merge.stderr

@@ -134,7 +134,7 @@ def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: S
 
     merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
     assert merged.returncode != 0
-    assert f"cannot open theirs's version: signed by {mallory.public_key.fingerprint}" in merged.stderr
+    assert f"cannot open their version: signed by {mallory.public_key.fingerprint}" in merged.stderr
     assert (box.repo / FILE).read_text() == ours  # kept ours: nothing of theirs, no data key of theirs
 
 

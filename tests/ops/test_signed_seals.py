@@ -197,8 +197,8 @@ def test_the_merge_driver_takes_nothing_from_a_side_whose_signature_does_not_ver
     base = team.seal(PLAIN)
     pasted = with_pasted_signature(team.forge(EVIL, signed_by=None), base)
     monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
-    for ours, theirs, side in ((base, pasted, "theirs"), (pasted, base, "ours")):
-        with pytest.raises(SealfileError, match=f"cannot open {side}'s version: the signature .* does not verify"):
+    for ours, theirs, side in ((base, pasted, "their version"), (pasted, base, "our version")):
+        with pytest.raises(SealfileError, match=f"cannot open {side}: the signature .* does not verify"):
             merge_texts(base, ours, theirs, YAML, signatures.NO_POLICY)
 
 
@@ -268,7 +268,7 @@ def test_the_merge_driver_takes_nothing_from_a_side_not_validly_signed(team: Tea
     monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
     ours = change.set_value(base, "db.password", "ours-3", policy=trusting_alice(team))
     theirs = team.forge(EVIL, signed_by=team.mallory)
-    refusal = f"cannot open theirs's version: signed by {team.mallory.public_key.fingerprint}, a key not in"
+    refusal = f"cannot open their version: signed by {team.mallory.public_key.fingerprint}, a key not in"
     with pytest.raises(SealfileError, match=re.escape(refusal)):
         merge_texts(base, ours, theirs, YAML, trusting_alice(team))
     merged = merge_texts(base, ours, change.set_value(base, "region_unencrypted", "us"), YAML, trusting_alice(team))

@@ -99,6 +99,9 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     return result
 
 
+_VERSION_NAMES = {"ours": "our version", "theirs": "their version", "base": "the common ancestor"}
+
+
 def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | None) -> _Side:
     """Decrypt one version in memory (its seal trusted by ``policy``, if given, and its MAC verified
     first) and flatten it into items."""
@@ -112,7 +115,7 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
         data = opened.data()
         side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())
     except SealfileError as err:
-        raise SealfileError(f"cannot open {name}'s version: {err}") from None
+        raise SealfileError(f"cannot open {_VERSION_NAMES.get(name, name)}: {err}") from None
     side.items = flatten(data)
     return side
 
