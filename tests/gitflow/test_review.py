@@ -157,3 +157,26 @@ def test_text_output_shows_control_characters_as_escapes(sandbox: Sandbox) -> No
     assert "\x1b" not in text and "\u202e" not in text
     assert "\n```\\n<!--/a.enc.yaml (modified)\n" in text and f"b.enc.yaml: ADDED age {intruder}" in text
     assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_a_file_named_with_glob_characters_is_reviewed_as_added_with_its_recipients(sandbox: Sandbox) -> None:
+    """``git show REV:PATH`` reads a missing path holding ``[`` as a pathspec and prints nothing: the
+    added file would be "modified" from an empty version, its recipients never listed."""
+    _base(sandbox)
+    _, intruder = generate_identity()
+    added = "team[eu]/prod*.enc.yaml"
+    (sandbox.repo / "team[eu]").mkdir()
+    (sandbox.repo / added).write_text("password: p-8e1\n")
+    sandbox.sealfile("encrypt", "-i", added, "--age", intruder)
+    sandbox.commit("a file for the intruder")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False,
+                            env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert f"{added}: ADDED age {intruder}" in done.stdout
+    assert f"{added} (added)" in done.stdout and "not a readable sealed file" not in done.stdout
+
+    sandbox.git("rm", "-q", added)
+    sandbox.commit("removed again")
+    gone = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert f"{added} (deleted)" in gone.stdout and "0 policy violation(s)" in gone.stdout

@@ -157,3 +157,22 @@ def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed:
     revealed = box.sealfile("diff", "--reveal", "--git", "HEAD~1..HEAD", check=False)
     assert revealed.returncode == 1 and "attacker" not in revealed.stdout + revealed.stderr
     assert f"signed by {mallory.public_key.fingerprint}, a key not in" in revealed.stderr
+
+
+def test_the_signers_apply_to_a_file_in_a_directory_named_with_glob_characters(sandbox: Sandbox,
+                                                                              ssh_keys: SshKeys) -> None:
+    """The policy is read from the nearest ``.sealfile.yaml`` at the base revision; a directory such as
+    ``team[eu]`` holds none, and must not read as an empty one that trusts anyone."""
+    _, mallory = setup(sandbox, ssh_keys)
+    nested = "team[eu]/" + FILE
+    (sandbox.repo / "team[eu]").mkdir()
+    (sandbox.repo / FILE).rename(sandbox.repo / nested)
+    sandbox.commit("moved")
+    signer = Signer.from_private_key_file(mallory.path)
+    with signing_as(signer):
+        (sandbox.repo / nested).write_text(seal_text(EVIL, [AgeKey(sandbox.recipient)]))
+    sandbox.commit("mallory replaces the file")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"{nested}: data key replaced: signed by {mallory.public_key.fingerprint}, a key not in" in done.stdout

@@ -33,9 +33,12 @@ def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there.
 
-    Read with the same size limit as any file (a commit can hold a blob of any size)."""
+    Read with the same size limit as any file (a commit can hold a blob of any size). ``git
+    cat-file blob``, not ``git show``: ``show`` takes an argument holding ``[``, ``*`` or ``?`` for
+    a pathspec when no such file exists at ``rev``, and prints nothing with success, so a file
+    named ``prod[eu].enc.yaml`` added by a change would read as an empty old version."""
     limit = max_file_bytes()
-    with subprocess.Popen(["git", "show", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
+    with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL) as done:
         assert done.stdout is not None
         data = done.stdout.read(limit + 1)
