@@ -11,7 +11,7 @@ from sealfile.cli.app import cli
 from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
 from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
 from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -46,7 +46,7 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
         for number, group in enumerate(groups, 1):
             where = f"\tgroup {number} (any {meta.threshold} of {len(groups)})" if len(groups) > 1 else ""
             for type_id, key_id in group:
-                console.echo(f"{file}\t{type_id}\t{key_id}{where}")
+                console.echo(f"{one_line(str(file))}\t{type_id}\t{key_id}{where}")
 
     for_each_file(files, "recipients list", one)
 

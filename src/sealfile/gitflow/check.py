@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.errors import FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
@@ -38,8 +38,9 @@ class Finding:
     error: bool = True
 
     def __str__(self) -> str:
+        """One line: the file's name (from ``git ls-files`` too) and the message may hold anything."""
         where = f"{self.file}: {self.keypath}: " if self.keypath else f"{self.file}: "
-        return f"{'error' if self.error else 'warning'}: {where}{self.message}"
+        return one_line(f"{'error' if self.error else 'warning'}: {where}{self.message}")
 
 
 def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[Finding]:

@@ -216,8 +216,8 @@ def render(result: Review, fmt: str = "text") -> str:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        changes = [visible(line) for f in result.files
-                   for line in [*render_text(f.diff), *([f"  @ {f.sealed_by}"] if f.sealed_by else [])]]
+        changes = [line for f in result.files
+                   for line in [*render_text(f.diff), *([visible(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
         out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"

@@ -48,7 +48,8 @@ def recipient_ids(meta: Metadata) -> list[str]:
 
 
 def rules_text(rules: EncryptionRules) -> str:
-    return f"{rules.kind}: {rules.pattern}"
+    """The rule as shown to a reader: its pattern is the file's text, so on one line (:func:`visible`)."""
+    return f"{rules.kind}: {visible(rules.pattern)}"
 
 
 def looks_secret(path: Path) -> bool:

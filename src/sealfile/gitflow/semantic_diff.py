@@ -13,7 +13,7 @@ from typing import Any
 
 from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError
-from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
+from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view, visible
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import scalar_text
@@ -147,7 +147,12 @@ def _plain(value: Any) -> str:
 
 
 def render_text(diff: FileDiff) -> list[str]:
-    """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules)."""
+    """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules). Paths, keys
+    and values are the change's text: each line is :func:`visible`, so none can break or forge a line."""
+    return [visible(line) for line in _lines(diff)]
+
+
+def _lines(diff: FileDiff) -> list[str]:
     moved = f", renamed from {diff.renamed_from}" if diff.renamed_from else ""
     lines = [f"{diff.path} ({diff.status}{moved})"]
     if diff.problem:

@@ -12,7 +12,7 @@ Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in
 from __future__ import annotations
 
 from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
-from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
+from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text, visible
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
@@ -90,4 +90,5 @@ def _stand_in(token: str) -> str:
 
 
 def _with_footer(body: str, footer: list[str]) -> str:
-    return body.rstrip("\n") + "\n" + "\n".join(footer) + "\n"
+    """The footer's names, rule and messages come from the file (its escapes decoded): one line each."""
+    return body.rstrip("\n") + "\n" + "\n".join(visible(line) for line in footer) + "\n"
