@@ -1,6 +1,6 @@
 """A pull-request summary of sealed-file changes that a reviewer (or CI) reads without keys.
 
-Policy violations (the review fails, exit status 1):
+Policy violations (the review fails, exit status 3):
 - a file matching the ``sealed_files`` patterns that is not a valid sealed file (e.g. plaintext);
 - a value stored in plaintext where the file's rule requires encryption;
 - a key named like a secret (password, token, api_key...) that this change leaves in plaintext:
@@ -8,11 +8,14 @@ Policy violations (the review fails, exit status 1):
 - where trusted signers are configured (or a creation rule requires a signature): a new version
   that readers would refuse for its seal (unsigned, an unknown signer, a broken signature), and
   in particular a **data key replaced** by anyone but a trusted signer (:mod:`sealfile.gitflow.seals`);
+- a sealed file edited by hand, which no reader opens: a token copied to another key path, a
+  ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
 - with ``fail_on_recipient_change``: any recipient added or removed, and any change to ``signers:``.
 Flagged for attention but not failing by default: recipients added or removed and trusted signers
 added or removed (shown first: a contributor adding their own key is the attack to catch), data
 keys replaced, rule and format-version changes, values that were sealed before and are plaintext
-now, and changes to ``.sealfile.yaml``. Every file's line says who sealed each side.
+now, values set back to an older ciphertext (a replay), and changes to ``.sealfile.yaml``. Every
+file's line says who sealed each side.
 The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
 hide a plaintext file by narrowing them.
 """
@@ -32,6 +35,7 @@ from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
 from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
@@ -97,6 +101,7 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     changes = changed_files(base, head, [], root)
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
+    sealed: list[tuple[Change, str | None, str | None]] = []
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
@@ -105,12 +110,16 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
         if not patterns.matches(change.path):
             continue
         try:
-            old, new = show(base, change.old_path or change.path, root), show(head, change.path, root)
+            sealed.append((change, show(base, change.old_path or change.path, root), show(head, change.path, root)))
         except FormatError as err:  # a blob too large to read is a finding, not a crash
             unreadable = FileDiff(change.path, "modified", problem=err.message)
             result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
-            continue
-        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path)
+    # every token of the change, to tell one copied from another key path, of any file
+    locations = token_locations(version for change, old, new in sealed
+                                for version in ((change.old_path or change.path, old), (change.path, new)))
+    for change, old, new in sealed:
+        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path,
+                            locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
@@ -131,14 +140,20 @@ def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bo
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
-                renamed_from: str | None = None) -> FileReview:
-    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry)."""
+                renamed_from: str | None = None, locations: Locations | None = None) -> FileReview:
+    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry;
+    ``locations``: the tokens of the whole change, default this file's two versions)."""
     entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
                          for f in check_text(new, path) if f.error]
     _review_seal(entry, old, new, policy)
+    if locations is None:
+        locations = token_locations([(renamed_from or path, old), (path, new)])
+    hand_violations, hand_attention = hand_edits(path, old, new, locations)
+    entry.violations += hand_violations
+    entry.attention += hand_attention
     try:
         after = view(new)
     except FormatError:
