@@ -81,7 +81,7 @@ def test_a_secret_named_key_newly_left_unencrypted_fails(sandbox: Sandbox) -> No
     assert "region_unencrypted: named like" not in done.stdout
 
 
-def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbox: Sandbox) -> None:
+def test_files_outside_the_patterns_fail_nothing_and_config_patterns_apply(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['secrets/*.yaml']\n")
     (sandbox.repo / "notes.yaml").write_text("password: not-our-business\n")
@@ -91,7 +91,9 @@ def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbo
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
     assert done.returncode == 3
     assert "secrets/x.yaml: NOT SEALED" in done.stdout
-    assert "notes.yaml" not in done.stdout
+    violations, attention = done.stdout.split("NEEDS ATTENTION:")
+    assert "notes.yaml" not in violations and "not-our-business" not in done.stdout
+    assert "notes.yaml: password: named like a secret, in plaintext in a file no sealed_files pattern" in attention
 
 
 def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox) -> None:
@@ -180,3 +182,4 @@ def test_a_file_named_with_glob_characters_is_reviewed_as_added_with_its_recipie
     sandbox.commit("removed again")
     gone = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
     assert f"{added} (deleted)" in gone.stdout and "0 policy violation(s)" in gone.stdout
+

@@ -31,6 +31,7 @@ from pathlib import PurePosixPath
 from sealfile.errors import FormatError
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, show, toplevel
+from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
 from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
@@ -40,6 +41,7 @@ from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
+from sealfile.stores import store_for
 
 
 @dataclass
@@ -62,10 +64,14 @@ class Review:
     """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
     signer_changes: list[str] = field(default_factory=list)
     """Trusted signers added to or removed from a ``.sealfile.yaml``."""
+    plaintext: list[str] = field(default_factory=list)
+    """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
+    plaintext_notes: list[str] = field(default_factory=list)
+    """Keys named like secrets in plaintext in the change's other files."""
 
     @property
     def violations(self) -> list[str]:
-        found = [f"{f.path}: {v}" for f in self.files for v in f.violations]
+        found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes
@@ -102,12 +108,14 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
+    outside: list[str] = []
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
             result.signer_changes += signer_changes(change.path, show(base, change.path, root),
                                                     show(head, change.path, root))
         if not patterns.matches(change.path):
+            outside += [change.path] if change.status != "D" else []
             continue
         try:
             sealed.append((change, show(base, change.old_path or change.path, root), show(head, change.path, root)))
@@ -124,6 +132,8 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    result.plaintext, result.plaintext_notes = review_unsealed(
+        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
 
 
@@ -154,6 +164,8 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     hand_violations, hand_attention = hand_edits(path, old, new, locations)
     entry.violations += hand_violations
     entry.attention += hand_attention
+    if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
+        entry.attention += added_comments(old, new)
     try:
         after = view(new)
     except FormatError:
@@ -223,7 +235,7 @@ def render(result: Review, fmt: str = "text") -> str:
             out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
-    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention]
+    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
     if result.config_changed:
         attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
                             "sealed_files chooses what must be sealed)")
@@ -247,6 +259,7 @@ def _as_json(result: Review) -> dict[str, object]:
         "recipient_changes": result.recipient_changes,
         "config_changed": result.config_changed,
         "signer_changes": result.signer_changes,
+        "plaintext_notes": result.plaintext_notes,
         "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],
     }
