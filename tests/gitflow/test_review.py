@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
@@ -183,3 +184,13 @@ def test_a_file_named_with_glob_characters_is_reviewed_as_added_with_its_recipie
     gone = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
     assert f"{added} (deleted)" in gone.stdout and "0 policy violation(s)" in gone.stdout
 
+
+def test_a_sops_file_under_the_patterns_is_named_as_one_not_as_plaintext(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    vector = Path(__file__).parents[1] / "sops" / "vectors" / "pgp.enc.yaml"
+    (sandbox.repo / "legacy.enc.yaml").write_text(vector.read_text())
+    sandbox.commit("a SOPS file")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3
+    assert "legacy.enc.yaml: a SOPS file, not a sealed file:" in done.stdout
+    assert "plaintext" not in done.stdout and "sealfile import-sops -i legacy.enc.yaml" in done.stdout
