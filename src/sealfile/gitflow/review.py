@@ -161,7 +161,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     _review_seal(entry, old, new, policy)
     if locations is None:
         locations = token_locations([(renamed_from or path, old), (path, new)])
-    hand_violations, hand_attention = hand_edits(path, old, new, locations)
+    hand_violations, hand_attention = hand_edits(path, old, new, locations, old_file=renamed_from)
     entry.violations += hand_violations
     entry.attention += hand_attention
     if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows

@@ -28,29 +28,51 @@ from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
 
-Locations = dict[str, set[tuple[str, Path]]]
-"""token -> every (file, key path) it sits at, in either version of every file of the change."""
-
 REFUSED = "readers refuse this file"
+
+
+class Locations:
+    """Every token of a change: where it sits (token -> every (file, key path), in either version of
+    every file), and each version as read, so that nothing is parsed twice."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, set[tuple[str, Path]]] = {}
+        self._read: dict[tuple[str, str], SealedDocument | None] = {}
+
+    def document(self, file: str, text: str | None) -> SealedDocument | None:
+        """``text`` (a version of ``file``) as a sealed document; ``None`` if absent or not one."""
+        if text is None:
+            return None
+        if (file, text) not in self._read:
+            self._read[file, text] = _document(file, text)
+        return self._read[file, text]
+
+    def take(self, file: str, text: str | None) -> SealedDocument | None:
+        """:meth:`document`, no longer kept (each version is compared once: its memory is freed then)."""
+        document = self.document(file, text)
+        self._read.pop((file, text or ""), None)
+        return document
 
 
 def token_locations(versions: Iterable[tuple[str, str | None]]) -> Locations:
     """Index the tokens of ``(file, text)`` pairs (texts that are not sealed files are skipped)."""
-    found: Locations = {}
+    found = Locations()
     for file, text in versions:
-        document = _document(file, text)
+        document = found.document(file, text)
         for path, token in document.tokens() if document is not None else ():
-            found.setdefault(token, set()).add((file, path))
+            found.tokens.setdefault(token, set()).add((file, path))
     return found
 
 
-def hand_edits(file: str, old: str | None, new: str, locations: Locations) -> tuple[list[str], list[str]]:
-    """``(violations, attention)`` for the new version of ``file``: copied tokens and a ``mac`` line
-    that cannot match fail the review; values set back to older ciphertexts are flagged."""
-    after = _document(file, new)
+def hand_edits(file: str, old: str | None, new: str, locations: Locations, *,
+               old_file: str | None = None) -> tuple[list[str], list[str]]:
+    """``(violations, attention)`` for the new version of ``file`` (``old_file``: where the old one
+    was): copied tokens and a ``mac`` line that cannot match fail the review; values set back to
+    older ciphertexts are flagged."""
+    after = locations.take(file, new)
+    before = locations.take(old_file or file, old)
     if after is None:
         return [], []
-    before = _document(file, old)
     kept = set(before.tokens()) if before is not None else set()
     violations = _copies(file, after, locations, kept)
     if before is None:
@@ -59,9 +81,7 @@ def hand_edits(file: str, old: str | None, new: str, locations: Locations) -> tu
     return violations, _replays(before, after)
 
 
-def _document(file: str, text: str | None) -> SealedDocument | None:
-    if text is None:
-        return None
+def _document(file: str, text: str) -> SealedDocument | None:
     try:
         return read_document(text, store_for(file))
     except SealfileError:
@@ -74,7 +94,7 @@ def _copies(file: str, after: SealedDocument, locations: Locations, kept: set[tu
     for path, token in after.tokens():
         if (path, token) in kept:
             continue
-        others = sorted((keypath(q), f) for f, q in locations.get(token, ()) if q != path)
+        others = sorted((keypath(q), f) for f, q in locations.tokens.get(token, ()) if q != path)
         if others:
             where, other_file = others[0]
             source = where if other_file == file else f"{where} of {other_file}"
