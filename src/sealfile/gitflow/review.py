@@ -200,6 +200,11 @@ def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPoli
     elif seal.data_key_replaced and not policy.required:
         entry.attention.append("data key replaced, and no trusted signers are configured: a rotation and a file "
                                "forged by someone who can push look the same (see 'signers:' in .sealfile.yaml)")
+    before = seal.before
+    if seal.problem is None and before is not None and before.verified and before.fingerprint != seal.after.fingerprint:
+        # no trusted signers to fail it, but whoever signed before vouches for this version no longer
+        now = "unsigned now" if seal.after.status == "unsigned" else f"signed by {seal.after.signer} now"
+        entry.attention.append(f"{now}, no longer by {before.signer}")
 
 
 def render(result: Review, fmt: str = "text") -> str:
