@@ -194,3 +194,19 @@ def test_a_sops_file_under_the_patterns_is_named_as_one_not_as_plaintext(sandbox
     assert done.returncode == 3
     assert "legacy.enc.yaml: a SOPS file, not a sealed file:" in done.stdout
     assert "plaintext" not in done.stdout and "sealfile import-sops -i legacy.enc.yaml" in done.stdout
+
+
+def test_a_recipient_added_to_a_creation_rule_is_a_recipient_change(sandbox: Sandbox) -> None:
+    """Whoever a creation rule names opens every file it makes, and every file it matches after
+    'sealfile updatekeys': as prominent as a recipient added to a file."""
+    rule = f"creation_rules:\n  - path_regex: prod/\n    age: {sandbox.recipient}"
+    (sandbox.repo / ".sealfile.yaml").write_text(rule + "\n")
+    _base(sandbox)
+    _, intruder = generate_identity()
+    (sandbox.repo / ".sealfile.yaml").write_text(f"{rule}, {intruder}\n")
+    sandbox.commit("one more reader")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    recipients = done.stdout.split("!!! RECIPIENTS CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    assert f".sealfile.yaml: creation rule recipient ADDED age {intruder} (path_regex 'prod/')" in recipients
+    strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+    assert strict.returncode == 3

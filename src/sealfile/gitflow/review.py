@@ -34,7 +34,7 @@ from sealfile.gitflow.gitcli import Change, changed_files, show, toplevel
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
-from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
+from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
@@ -64,6 +64,8 @@ class Review:
     """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
     signer_changes: list[str] = field(default_factory=list)
     """Trusted signers added to or removed from a ``.sealfile.yaml``."""
+    rule_recipient_changes: list[str] = field(default_factory=list)
+    """Recipients added to or removed from the creation rules of a ``.sealfile.yaml``."""
     plaintext: list[str] = field(default_factory=list)
     """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
     plaintext_notes: list[str] = field(default_factory=list)
@@ -74,7 +76,7 @@ class Review:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
-            found += self.signer_changes
+            found += self.signer_changes + self.rule_recipient_changes
         return found
 
     @property
@@ -88,7 +90,7 @@ class Review:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
             rotation = "data key rotated" if f.diff.data_key_rotated else "data key NOT rotated: run 'sealfile rotate'"
             lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
-        return lines
+        return lines + self.rule_recipient_changes
 
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
@@ -112,8 +114,9 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
-            result.signer_changes += signer_changes(change.path, show(base, change.path, root),
-                                                    show(head, change.path, root))
+            old_config, new_config = show(base, change.path, root), show(head, change.path, root)
+            result.signer_changes += signer_changes(change.path, old_config, new_config)
+            result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
             continue
