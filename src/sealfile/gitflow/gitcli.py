@@ -51,38 +51,45 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+SYMLINK_MODE = "120000"
+
+
 @dataclass(frozen=True)
 class Change:
     status: str
     """``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed (from ``old_path``)."""
     path: str
     old_path: str | None = None
+    link: bool = False
+    """The new version is a symbolic link (git stores its target's name, not a file)."""
 
     def split(self) -> list[Change]:
         """A rename as what it also is: a delete of the old path and an add of the new one."""
         if self.old_path is None:
             return [self]
-        return [Change("D", self.old_path), Change("A", self.path)]
+        return [Change("D", self.old_path), Change("A", self.path, link=self.link)]
 
 
 def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.PathLike[str]) -> list[Change]:
     """Files that differ between ``base`` and ``head`` (or the working tree when ``head`` is None); a file
     moved (git's rename detection: mostly the same content at another path) is one ``R`` change."""
     revs = [base] if head is None else [base, head]
-    out = git(["diff", "--name-status", "--find-renames", "-z", *revs, "--", *paths], cwd)
+    out = git(["diff", "--raw", "--find-renames", "-z", *revs, "--", *paths], cwd)
     fields = out.split("\0")
     changes: list[Change] = []
     i = 0
     while i + 1 < len(fields) and fields[i]:
-        status = fields[i][0]
+        # ":OLD_MODE NEW_MODE OLD_SHA NEW_SHA STATUS[SCORE]", then the path(s)
+        meta = fields[i].split()
+        status, link = meta[-1][0], meta[1] == SYMLINK_MODE
         if status in "RC":  # a score, then two paths: from, to
             if status == "R":
-                changes.append(Change("R", fields[i + 2], fields[i + 1]))
+                changes.append(Change("R", fields[i + 2], fields[i + 1], link))
             else:
-                changes.append(Change("A", fields[i + 2]))
+                changes.append(Change("A", fields[i + 2], link=link))
             i += 3
         else:
-            changes.append(Change(status, fields[i + 1]))
+            changes.append(Change(status, fields[i + 1], link=link))
             i += 2
     return changes
 

@@ -43,6 +43,9 @@ from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.stores import store_for
 
+LINK_SHOWN = 200
+"""Characters of a symbolic link's target shown (git stores any blob as one)."""
+
 
 @dataclass
 class FileReview:
@@ -119,6 +122,12 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
             result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
+            continue
+        if change.link and change.status != "D":
+            target = (show(head, change.path, root) or "")[:LINK_SHOWN]
+            link = f"a symbolic link (to {target}), not a sealed file: git stores the link; nothing sealed is reviewed"
+            status = "added" if change.status == "A" else "modified"
+            result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=link), violations=[link]))
             continue
         try:
             sealed.append((change, show(base, change.old_path or change.path, root), show(head, change.path, root)))
