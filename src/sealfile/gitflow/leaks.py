@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git, show
+from sealfile.gitflow.gitcli import git, show_many
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
@@ -119,17 +119,18 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     attention: list[str] = []
     leaves = {path: _sealed_leaves(path, text) for path, text in sealed.items()}
     directories: set[str] = set()
-    for path in paths:
-        store = data_store(path)
-        text = _shown_or_none(head, path, root) if store is not None else None
+    candidates = [path for path in paths if data_store(path) is not None]
+    texts = show_many(head, candidates, root)  # one git process, not one per file
+    for path in candidates:
+        store, text = data_store(path), texts[path]
         if store is None or text is None or not leaf_paths(text, store):
             continue
         directory = PurePosixPath(path).parent.as_posix()
         if directory not in directories:  # each directory's sealed files read once
             directories.add(directory)
-            for neighbour in _files_in(head, directory, root):
-                if covered(neighbour) and neighbour not in leaves:
-                    leaves[neighbour] = _sealed_leaves(neighbour, _shown_or_none(head, neighbour, root))
+            neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
+            for neighbour, neighbour_text in show_many(head, neighbours, root).items():
+                leaves[neighbour] = _sealed_leaves(neighbour, neighbour_text)
         found, noted = plaintext_findings(path, text, {p: v for p, v in leaves.items() if v})
         violations += [f"{path}: {v}" for v in found]
         attention += [f"{path}: {n}" for n in noted]
@@ -143,14 +144,6 @@ def _sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
         return dict(view(text, store_for(path)).leaves)
     except SealfileError:
         return {}
-
-
-def _shown_or_none(rev: str, path: str, root: str | os.PathLike[str]) -> str | None:
-    """The file at ``rev``; ``None`` if absent or too large to be a secrets file."""
-    try:
-        return show(rev, path, root)
-    except SealfileError:
-        return None
 
 
 def _files_in(rev: str, directory: str, root: str | os.PathLike[str]) -> list[str]:
