@@ -45,7 +45,8 @@ class ConflictMarkersError(FormatError):
 
     def __init__(self, line: int):
         super().__init__(f"git merged this sealed file as text and left conflict markers (line {line}): the "
-                         "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs none)")
+                         "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve "
+                         "merge runs none)")
         self.line = line
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
@@ -81,7 +82,7 @@ def test_a_secret_named_key_newly_left_unencrypted_fails(sandbox: Sandbox) -> No
     assert "region_unencrypted: named like" not in done.stdout
 
 
-def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbox: Sandbox) -> None:
+def test_files_outside_the_patterns_fail_nothing_and_config_patterns_apply(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['secrets/*.yaml']\n")
     (sandbox.repo / "notes.yaml").write_text("password: not-our-business\n")
@@ -91,7 +92,9 @@ def test_files_outside_the_patterns_are_ignored_and_config_patterns_apply(sandbo
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False)
     assert done.returncode == 3
     assert "secrets/x.yaml: NOT SEALED" in done.stdout
-    assert "notes.yaml" not in done.stdout
+    violations, attention = done.stdout.split("NEEDS ATTENTION:")
+    assert "notes.yaml" not in violations and "not-our-business" not in done.stdout
+    assert "notes.yaml: password: named like a secret, in plaintext in a file no sealed_files pattern" in attention
 
 
 def test_narrowing_the_patterns_does_not_hide_a_plaintext_file(sandbox: Sandbox) -> None:
@@ -157,3 +160,53 @@ def test_text_output_shows_control_characters_as_escapes(sandbox: Sandbox) -> No
     assert "\x1b" not in text and "\u202e" not in text
     assert "\n```\\n<!--/a.enc.yaml (modified)\n" in text and f"b.enc.yaml: ADDED age {intruder}" in text
     assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_a_file_named_with_glob_characters_is_reviewed_as_added_with_its_recipients(sandbox: Sandbox) -> None:
+    """``git show REV:PATH`` reads a missing path holding ``[`` as a pathspec and prints nothing: the
+    added file would be "modified" from an empty version, its recipients never listed."""
+    _base(sandbox)
+    _, intruder = generate_identity()
+    added = "team[eu]/prod*.enc.yaml"
+    (sandbox.repo / "team[eu]").mkdir()
+    (sandbox.repo / added).write_text("password: p-8e1\n")
+    sandbox.sealfile("encrypt", "-i", added, "--age", intruder)
+    sandbox.commit("a file for the intruder")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False,
+                            env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert f"{added}: ADDED age {intruder}" in done.stdout
+    assert f"{added} (added)" in done.stdout and "not a readable sealed file" not in done.stdout
+
+    sandbox.git("rm", "-q", added)
+    sandbox.commit("removed again")
+    gone = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert f"{added} (deleted)" in gone.stdout and "0 policy violation(s)" in gone.stdout
+
+
+def test_a_sops_file_under_the_patterns_is_named_as_one_not_as_plaintext(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    vector = Path(__file__).parents[1] / "sops" / "vectors" / "pgp.enc.yaml"
+    (sandbox.repo / "legacy.enc.yaml").write_text(vector.read_text())
+    sandbox.commit("a SOPS file")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3
+    assert "legacy.enc.yaml: a SOPS file, not a sealed file:" in done.stdout
+    assert "plaintext" not in done.stdout and "sealfile import-sops -i legacy.enc.yaml" in done.stdout
+
+
+def test_a_recipient_added_to_a_creation_rule_is_a_recipient_change(sandbox: Sandbox) -> None:
+    """Whoever a creation rule names opens every file it makes, and every file it matches after
+    'sealfile updatekeys': as prominent as a recipient added to a file."""
+    rule = f"creation_rules:\n  - path_regex: prod/\n    age: {sandbox.recipient}"
+    (sandbox.repo / ".sealfile.yaml").write_text(rule + "\n")
+    _base(sandbox)
+    _, intruder = generate_identity()
+    (sandbox.repo / ".sealfile.yaml").write_text(f"{rule}, {intruder}\n")
+    sandbox.commit("one more reader")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    recipients = done.stdout.split("!!! RECIPIENTS CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    assert f".sealfile.yaml: creation rule recipient ADDED age {intruder} (path_regex 'prod/')" in recipients
+    strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+    assert strict.returncode == 3

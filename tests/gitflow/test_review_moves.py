@@ -74,3 +74,17 @@ def test_a_file_moved_out_of_the_sealed_patterns_is_reviewed_as_deleted_and_flag
     assert f"{FILE} (deleted)" in done.stdout
     assert (f"{FILE}: moved to prod.yaml, which the sealed_files patterns do not cover: nothing checks that it "
             "stays sealed") in done.stdout
+
+
+def test_a_symbolic_link_at_a_sealed_path_is_named_as_one(sandbox: Sandbox) -> None:
+    """git stores a link's target, not a file: the review says so, rather than that the target's
+    name is not a mapping."""
+    seal_file(sandbox, "prod.enc.yaml", "password: p-1\n")
+    sandbox.commit("base")
+    (sandbox.repo / "staging.enc.yaml").symlink_to("../plain/staging.yaml")
+    sandbox.commit("a link")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3
+    assert ("staging.enc.yaml: a symbolic link (to ../plain/staging.yaml), not a sealed file: git stores the link; "
+            "nothing sealed is reviewed") in done.stdout
+    assert "staging.enc.yaml (added)" in done.stdout

@@ -41,13 +41,15 @@ def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documente
         assert done.returncode == 1
         assert done.stderr.splitlines()[-1] == (
             f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-            "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs none); to merge it "
+            "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs "
+            "none); to merge it "
             f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
     checked = clone.sealfile("check", FILE, check=False)  # the pre-commit hook, if the file were added as it is
     assert checked.returncode == 3
     assert checked.stderr.splitlines()[-1] == (
         f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-        "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs none); to merge it "
+        "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs none); "
+        "to merge it "
         f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
 
     # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.

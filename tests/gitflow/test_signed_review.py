@@ -247,3 +247,42 @@ def test_a_sparse_checkout_without_the_nested_config_shows_no_forged_value(insta
     assert revealed.stderr == (f"sealfile: error: svc/{FILE}: svc/.sealfile.yaml, whose signers say whose seals to "
                                "trust here, is not in the work tree (a sparse checkout?); bring it back with: git "
                                "sparse-checkout add svc\n")
+
+
+def test_the_signers_apply_to_a_file_in_a_directory_named_with_glob_characters(sandbox: Sandbox,
+                                                                              ssh_keys: SshKeys) -> None:
+    """The policy is read from the nearest ``.sealfile.yaml`` at the base revision; a directory such as
+    ``team[eu]`` holds none, and must not read as an empty one that trusts anyone."""
+    _, mallory = setup(sandbox, ssh_keys)
+    nested = "team[eu]/" + FILE
+    (sandbox.repo / "team[eu]").mkdir()
+    (sandbox.repo / FILE).rename(sandbox.repo / nested)
+    sandbox.commit("moved")
+    signer = Signer.from_private_key_file(mallory.path)
+    with signing_as(signer):
+        (sandbox.repo / nested).write_text(seal_text(EVIL, [AgeKey(sandbox.recipient)]))
+    sandbox.commit("mallory replaces the file")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"{nested}: data key replaced: signed by {mallory.public_key.fingerprint}, a key not in" in done.stdout
+
+
+def test_without_trusted_signers_a_signature_dropped_or_changed_is_flagged(sandbox: Sandbox,
+                                                                          ssh_keys: SshKeys) -> None:
+    alice, mallory = ssh_keys.get("ed25519", "alice"), ssh_keys.get("ed25519", "mallory")
+    (sandbox.repo / "plain.yaml").write_text(PLAIN)
+    sandbox.sealfile("encrypt", "plain.yaml", "--age", sandbox.recipient, "-o", FILE, env=as_signer(sandbox, alice))
+    sandbox.sealfile("encrypt", "plain.yaml", "--age", sandbox.recipient, "-o", "b.enc.yaml",
+                     env=as_signer(sandbox, alice))
+    (sandbox.repo / "plain.yaml").unlink()
+    sandbox.commit("signed by alice; no signers: configured")
+    sandbox.sealfile("set", FILE, "db.password", "n3w")
+    sandbox.sealfile("set", "b.enc.yaml", "db.password", "n3w", env=as_signer(sandbox, mallory))
+    sandbox.commit("one unsigned, one signed by another key")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    attention = done.stdout.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0]
+    assert f"{FILE}: unsigned now, no longer by {alice.public_key.fingerprint}" in attention
+    assert (f"b.enc.yaml: signed by {mallory.public_key.fingerprint} now, no longer by "
+            f"{alice.public_key.fingerprint}") in attention

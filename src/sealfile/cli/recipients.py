@@ -46,7 +46,7 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
         for number, group in enumerate(groups, 1):
             where = f"\tgroup {number} (any {meta.threshold} of {len(groups)})" if len(groups) > 1 else ""
             for type_id, key_id in group:
-                console.echo(f"{file}\t{one_line(type_id)}\t{one_line(key_id)}{where}")
+                console.echo(f"{one_line(str(file))}\t{one_line(type_id)}\t{one_line(key_id)}{where}")
 
     for_each_file(files, "recipients list", one)
 

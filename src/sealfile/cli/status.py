@@ -29,6 +29,7 @@ def status(files: tuple[PathName, ...], older_than: dt.timedelta | None, input_t
            values: bool = False) -> None:
     """Each file's status, a blank line between files; exit 3 if ``older_than`` finds stale values.
     ``values``: list when each value was last set, not only the summary."""
+    from sealfile.errors import one_line
     from sealfile.files import io
     from sealfile.ops.keyless import read_keyless, signature_status
     from sealfile.ops.sops_files import sops_kind
@@ -46,7 +47,8 @@ def status(files: tuple[PathName, ...], older_than: dt.timedelta | None, input_t
                 described = read_keyless(text, store)
                 info = described.status
                 lines = _status_lines(file, info, signature_status(file, described), values)
-        console.echo("\n".join(([""] if shown else []) + lines))  # one write: --values may list thousands
+        # one write: --values may list thousands; each line one line, whatever a name or field holds
+        console.echo("\n".join(([""] if shown else []) + [one_line(line) for line in lines]))
         shown.append(file)
         return _stale(file, info, older_than, console) if older_than is not None and info is not None else ExitCode.OK
 

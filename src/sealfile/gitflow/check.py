@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError
+from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.registry import key_for
@@ -25,6 +25,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
+from sealfile.ops.sops_files import is_sops_text
 from sealfile.stores import Store, store_for
 
 FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
@@ -38,8 +39,9 @@ class Finding:
     error: bool = True
 
     def __str__(self) -> str:
+        """One line: the file's name (from ``git ls-files`` too) and the message may hold anything."""
         where = f"{self.file}: {self.keypath}: " if self.keypath else f"{self.file}: "
-        return f"{'error' if self.error else 'warning'}: {where}{self.message}"
+        return one_line(f"{'error' if self.error else 'warning'}: {where}{self.message}")
 
 
 def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[Finding]:
@@ -51,7 +53,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     except ConflictMarkersError as err:
         return [Finding(file, f"{err.message}; {err.recovery(file)}")]
     except FormatError as err:
-        return [Finding(file, _why_not_sealed(text, err, store))]
+        return [Finding(file, _why_not_sealed(text, err, store, file))]
     findings: list[Finding] = []
     seal_problem = (policy or NO_POLICY).problem(read_document(text, store))
     if seal_problem is not None:
@@ -87,7 +89,11 @@ def _well_formed(token: str) -> bool:
     return len(raw) >= FERNET_MIN_BYTES and raw[0] == 0x80 and (len(raw) - FERNET_MIN_BYTES + 16) % 16 == 0
 
 
-def _why_not_sealed(text: str, err: FormatError, store: Store) -> str:
+def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str:
+    if is_sops_text(text, file):  # encrypted, but its recipients and MAC are not what sealfile checks
+        return ("a SOPS file, not a sealed file: what it holds is encrypted, but its recipients are not checked "
+                "here and its MAC covers neither key names nor empty values; convert it with "
+                f"'sealfile import-sops -i {shlex.quote(file)}'")
     try:
         document = store.load_fast(text)
     except FormatError:

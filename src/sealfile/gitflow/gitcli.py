@@ -33,9 +33,12 @@ def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there.
 
-    Read with the same size limit as any file (a commit can hold a blob of any size)."""
+    Read with the same size limit as any file (a commit can hold a blob of any size). ``git
+    cat-file blob``, not ``git show``: ``show`` takes an argument holding ``[``, ``*`` or ``?`` for
+    a pathspec when no such file exists at ``rev``, and prints nothing with success, so a file
+    named ``prod[eu].enc.yaml`` added by a change would read as an empty old version."""
     limit = max_file_bytes()
-    with subprocess.Popen(["git", "show", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
+    with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL) as done:
         assert done.stdout is not None
         data = done.stdout.read(limit + 1)
@@ -48,38 +51,83 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def show_many(rev: str, paths: list[str], cwd: str | os.PathLike[str]) -> dict[str, str | None]:
+    """:func:`show` of many files through one ``git cat-file --batch``; a file that is absent, not a
+    blob or over the size limit reads as ``None``."""
+    limit = max_file_bytes()
+    shown: dict[str, str | None] = {path: _shown_or_none(rev, path, cwd) if "\n" in path else None
+                                    for path in paths}  # --batch reads one name a line
+    asked = [path for path in paths if "\n" not in path]
+    if not asked:
+        return shown
+    with subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as batch:
+        assert batch.stdin is not None and batch.stdout is not None
+        for path in asked:  # one name, then its answer (git flushes each): no pipe fills up unread
+            batch.stdin.write(f"{rev}:{path}\n".encode("utf-8", "surrogateescape"))
+            batch.stdin.flush()
+            header = batch.stdout.readline().split()
+            if len(header) != 3:  # "<name> missing" or "ambiguous"
+                continue
+            size, remaining, data = int(header[2]), int(header[2]) + 1, b""
+            while remaining:  # the object and its line break, kept only if a blob within the limit
+                chunk = batch.stdout.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                data += chunk if header[1] == b"blob" and size <= limit else b""
+            if header[1] == b"blob" and size <= limit:
+                shown[path] = data[:size].decode("utf-8", "replace")
+        batch.stdin.close()
+    return shown
+
+
+def _shown_or_none(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
+    try:
+        return show(rev, path, cwd)
+    except FormatError:  # too large to be a secrets file
+        return None
+
+
+SYMLINK_MODE = "120000"
+
+
 @dataclass(frozen=True)
 class Change:
     status: str
     """``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed (from ``old_path``)."""
     path: str
     old_path: str | None = None
+    link: bool = False
+    """The new version is a symbolic link (git stores its target's name, not a file)."""
 
     def split(self) -> list[Change]:
         """A rename as what it also is: a delete of the old path and an add of the new one."""
         if self.old_path is None:
             return [self]
-        return [Change("D", self.old_path), Change("A", self.path)]
+        return [Change("D", self.old_path), Change("A", self.path, link=self.link)]
 
 
 def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.PathLike[str]) -> list[Change]:
     """Files that differ between ``base`` and ``head`` (or the working tree when ``head`` is None); a file
     moved (git's rename detection: mostly the same content at another path) is one ``R`` change."""
     revs = [base] if head is None else [base, head]
-    out = git(["diff", "--name-status", "--find-renames", "-z", *revs, "--", *paths], cwd)
+    out = git(["diff", "--raw", "--find-renames", "-z", *revs, "--", *paths], cwd)
     fields = out.split("\0")
     changes: list[Change] = []
     i = 0
     while i + 1 < len(fields) and fields[i]:
-        status = fields[i][0]
+        # ":OLD_MODE NEW_MODE OLD_SHA NEW_SHA STATUS[SCORE]", then the path(s)
+        meta = fields[i].split()
+        status, link = meta[-1][0], meta[1] == SYMLINK_MODE
         if status in "RC":  # a score, then two paths: from, to
             if status == "R":
-                changes.append(Change("R", fields[i + 2], fields[i + 1]))
+                changes.append(Change("R", fields[i + 2], fields[i + 1], link))
             else:
-                changes.append(Change("A", fields[i + 2]))
+                changes.append(Change("A", fields[i + 2], link=link))
             i += 3
         else:
-            changes.append(Change(status, fields[i + 1]))
+            changes.append(Change(status, fields[i + 1], link=link))
             i += 2
     return changes
 

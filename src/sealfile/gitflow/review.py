@@ -1,6 +1,6 @@
 """A pull-request summary of sealed-file changes that a reviewer (or CI) reads without keys.
 
-Policy violations (the review fails, exit status 1):
+Policy violations (the review fails, exit status 3):
 - a file matching the ``sealed_files`` patterns that is not a valid sealed file (e.g. plaintext);
 - a value stored in plaintext where the file's rule requires encryption;
 - a key named like a secret (password, token, api_key...) that this change leaves in plaintext:
@@ -8,11 +8,14 @@ Policy violations (the review fails, exit status 1):
 - where trusted signers are configured (or a creation rule requires a signature): a new version
   that readers would refuse for its seal (unsigned, an unknown signer, a broken signature), and
   in particular a **data key replaced** by anyone but a trusted signer (:mod:`sealfile.gitflow.seals`);
+- a sealed file edited by hand, which no reader opens: a token copied to another key path, a
+  ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
 - with ``fail_on_recipient_change``: any recipient added or removed, and any change to ``signers:``.
 Flagged for attention but not failing by default: recipients added or removed and trusted signers
 added or removed (shown first: a contributor adding their own key is the attack to catch), data
 keys replaced, rule and format-version changes, values that were sealed before and are plaintext
-now, and changes to ``.sealfile.yaml``. Every file's line says who sealed each side.
+now, values set back to an older ciphertext (a replay), and changes to ``.sealfile.yaml``. Every
+file's line says who sealed each side.
 The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
 hide a plaintext file by narrowing them.
 """
@@ -25,17 +28,23 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, show, toplevel
+from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
-from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view, visible
-from sealfile.gitflow.seals import policy_at, review_seal, signer_changes
+from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
+from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
+from sealfile.stores import store_for
+
+LINK_SHOWN = 200
+"""Characters of a symbolic link's target shown (git stores any blob as one)."""
 
 
 @dataclass
@@ -58,13 +67,19 @@ class Review:
     """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
     signer_changes: list[str] = field(default_factory=list)
     """Trusted signers added to or removed from a ``.sealfile.yaml``."""
+    rule_recipient_changes: list[str] = field(default_factory=list)
+    """Recipients added to or removed from the creation rules of a ``.sealfile.yaml``."""
+    plaintext: list[str] = field(default_factory=list)
+    """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
+    plaintext_notes: list[str] = field(default_factory=list)
+    """Keys named like secrets in plaintext in the change's other files."""
 
     @property
     def violations(self) -> list[str]:
-        found = [f"{f.path}: {v}" for f in self.files for v in f.violations]
+        found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
-            found += self.signer_changes
+            found += self.signer_changes + self.rule_recipient_changes
         return found
 
     @property
@@ -78,7 +93,7 @@ class Review:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
             rotation = "data key rotated" if f.diff.data_key_rotated else "data key NOT rotated: run 'sealfile rotate'"
             lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
-        return lines
+        return lines + self.rule_recipient_changes
 
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
@@ -97,24 +112,40 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     changes = changed_files(base, head, [], root)
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
+    sealed: list[tuple[Change, str | None, str | None]] = []
+    outside: list[str] = []
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
-            result.signer_changes += signer_changes(change.path, show(base, change.path, root),
-                                                    show(head, change.path, root))
+            old_config, new_config = show(base, change.path, root), show(head, change.path, root)
+            result.signer_changes += signer_changes(change.path, old_config, new_config)
+            result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
+            outside += [change.path] if change.status != "D" else []
+            continue
+        if change.link and change.status != "D":
+            target = (show(head, change.path, root) or "")[:LINK_SHOWN]
+            link = f"a symbolic link (to {target}), not a sealed file: git stores the link; nothing sealed is reviewed"
+            status = "added" if change.status == "A" else "modified"
+            result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=link), violations=[link]))
             continue
         try:
-            old, new = show(base, change.old_path or change.path, root), show(head, change.path, root)
+            sealed.append((change, show(base, change.old_path or change.path, root), show(head, change.path, root)))
         except FormatError as err:  # a blob too large to read is a finding, not a crash
             unreadable = FileDiff(change.path, "modified", problem=err.message)
             result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
-            continue
-        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path)
+    # every token of the change, to tell one copied from another key path, of any file
+    locations = token_locations(version for change, old, new in sealed
+                                for version in ((change.old_path or change.path, old), (change.path, new)))
+    for change, old, new in sealed:
+        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path,
+                            locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    result.plaintext, result.plaintext_notes = review_unsealed(
+        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
 
 
@@ -131,14 +162,22 @@ def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bo
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
-                renamed_from: str | None = None) -> FileReview:
-    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry)."""
+                renamed_from: str | None = None, locations: Locations | None = None) -> FileReview:
+    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry;
+    ``locations``: the tokens of the whole change, default this file's two versions)."""
     entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
                          for f in check_text(new, path) if f.error]
     _review_seal(entry, old, new, policy)
+    if locations is None:
+        locations = token_locations([(renamed_from or path, old), (path, new)])
+    hand_violations, hand_attention = hand_edits(path, old, new, locations, old_file=renamed_from)
+    entry.violations += hand_violations
+    entry.attention += hand_attention
+    if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
+        entry.attention += added_comments(old, new)
     try:
         after = view(new)
     except FormatError:
@@ -173,6 +212,11 @@ def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPoli
     elif seal.data_key_replaced and not policy.required:
         entry.attention.append("data key replaced, and no trusted signers are configured: a rotation and a file "
                                "forged by someone who can push look the same (see 'signers:' in .sealfile.yaml)")
+    before = seal.before
+    if seal.problem is None and before is not None and before.verified and before.fingerprint != seal.after.fingerprint:
+        # no trusted signers to fail it, but whoever signed before vouches for this version no longer
+        now = "unsigned now" if seal.after.status == "unsigned" else f"signed by {seal.after.signer} now"
+        entry.attention.append(f"{now}, no longer by {before.signer}")
 
 
 def render(result: Review, fmt: str = "text") -> str:
@@ -186,7 +230,7 @@ def render(result: Review, fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(_as_json(result), indent=2) + "\n"
     markdown = fmt == "markdown"
-    shown = markdown_text if markdown else visible
+    shown = markdown_text if markdown else one_line
 
     def items(lines: list[str]) -> list[str]:
         return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
@@ -208,7 +252,7 @@ def render(result: Review, fmt: str = "text") -> str:
             out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
-    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention]
+    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
     if result.config_changed:
         attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
                             "sealed_files chooses what must be sealed)")
@@ -216,8 +260,8 @@ def render(result: Review, fmt: str = "text") -> str:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        changes = [visible(line) for f in result.files
-                   for line in [*render_text(f.diff), *([f"  @ {f.sealed_by}"] if f.sealed_by else [])]]
+        changes = [line for f in result.files
+                   for line in [*render_text(f.diff), *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
         out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"
@@ -232,6 +276,7 @@ def _as_json(result: Review) -> dict[str, object]:
         "recipient_changes": result.recipient_changes,
         "config_changed": result.config_changed,
         "signer_changes": result.signer_changes,
+        "plaintext_notes": result.plaintext_notes,
         "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],
     }

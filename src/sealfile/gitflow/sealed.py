@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sealfile.errors import one_line
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
@@ -48,7 +49,9 @@ def recipient_ids(meta: Metadata) -> list[str]:
 
 
 def rules_text(rules: EncryptionRules) -> str:
-    return f"{rules.kind}: {rules.pattern}"
+    """The rule as shown to a reader: its pattern is the file's text, so on one line
+    (:func:`~sealfile.errors.one_line`)."""
+    return f"{rules.kind}: {one_line(rules.pattern)}"
 
 
 def looks_secret(path: Path) -> bool:
@@ -90,28 +93,18 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Styled) else value
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _BACKTICKS = re.compile(r"`+")
 
 
-def visible(text: str) -> str:
-    """``text`` with every character that is not printable (line breaks, terminal escapes,
-    bidirectional overrides, zero-width characters) written as an escape: what a file names is
-    shown as it is, on one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _ESCAPES.get(c, f"\\u{ord(c):04x}") for c in text)
-
-
 def markdown_text(text: str) -> str:
-    """``text`` as Markdown that renders as exactly that text (:func:`visible`, then every ASCII
+    """``text`` as Markdown that renders as exactly that text (:func:`~sealfile.errors.one_line`, then every ASCII
     punctuation character backslash-escaped, as CommonMark allows: no link, HTML or comment)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", visible(text))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text))
 
 
 def fenced(lines: list[str], info: str) -> list[str]:
-    """A fenced code block around ``lines`` (already :func:`visible`) that no line can close."""
+    """A fenced code block around ``lines`` (already :func:`~sealfile.errors.one_line`) that no line can close."""
     longest = max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + info, *lines, fence]

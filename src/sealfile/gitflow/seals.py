@@ -116,3 +116,28 @@ def _signer_entries(text: str | None, config_path: str) -> list[str]:
     if signers is None:
         return []
     return [f"{signer.principals} ({signer.key.fingerprint})" for signer in signers.signers]
+
+
+def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
+    """Recipients added to or removed from the creation rules of one ``.sealfile.yaml``: who will open
+    every file those rules make (and, after ``updatekeys``, every file they match)."""
+    before = _creation_entries(old, root / config_path)
+    after = _creation_entries(new, root / config_path)
+    return ([f"{config_path}: creation rule recipient ADDED {entry}" for entry in after if entry not in before]
+            + [f"{config_path}: creation rule recipient removed {entry}" for entry in before if entry not in after])
+
+
+def _creation_entries(text: str | None, path: Path) -> list[str]:
+    if text is None:
+        return []
+    try:
+        rules = config_from_text(text, path).creation_rules
+    except SealfileError:
+        return ["(creation rules that do not parse)"]
+    entries = []
+    for rule in rules:
+        groups = rule.recipients.groups if rule.recipients is not None else ()
+        where = f" [{rule.recipients.describe()}]" if rule.recipients is not None and rule.recipients.grouped else ""
+        entries += [f"{key.type_id} {key.key_id} (path_regex {rule.path_regex!r}){where}"
+                    for group in groups for key in group]
+    return entries

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.mac import leaf_bytes
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
@@ -147,7 +147,13 @@ def _plain(value: Any) -> str:
 
 
 def render_text(diff: FileDiff) -> list[str]:
-    """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules)."""
+    """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules). Paths, keys
+    and values are the change's text: each line is :func:`~sealfile.errors.one_line`, so none can break
+    or forge a line."""
+    return [one_line(line) for line in _lines(diff)]
+
+
+def _lines(diff: FileDiff) -> list[str]:
     moved = f", renamed from {diff.renamed_from}" if diff.renamed_from else ""
     lines = [f"{diff.path} ({diff.status}{moved})"]
     if diff.problem:

@@ -11,7 +11,7 @@ Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in
 
 from __future__ import annotations
 
-from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
+from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError, one_line
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
@@ -104,4 +104,5 @@ def _stand_in(token: str) -> str:
 
 
 def _with_footer(body: str, footer: list[str]) -> str:
-    return body.rstrip("\n") + "\n" + "\n".join(footer) + "\n"
+    """The footer's names, rule and messages come from the file (its escapes decoded): one line each."""
+    return body.rstrip("\n") + "\n" + "\n".join(one_line(line) for line in footer) + "\n"

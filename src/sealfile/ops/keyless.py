@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from sealfile.envelope.token_shape import token_times
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
@@ -117,12 +117,14 @@ def group_names(meta: Metadata) -> list[list[tuple[str, str]]]:
 
 
 def _name(stanza: Stanza) -> tuple[str, str]:
+    """For display (``status``, ``recipients list``, ``review``, ``git diff``): a stanza's type and
+    key id are the file's text, shown on one line with every control character escaped."""
     from sealfile.kms.registry import key_for
 
     try:
-        return stanza.type, key_for(stanza).key_id
+        return one_line(stanza.type), one_line(key_for(stanza).key_id)
     except SealfileError:
-        return stanza.type, "?"
+        return one_line(stanza.type), "?"
 
 
 def signature_status(file: str | os.PathLike[str], described: Described) -> str:

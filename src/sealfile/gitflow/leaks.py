@@ -1,0 +1,152 @@
+"""Plaintext a change commits next to its sealed files, found without any key.
+
+What the ``sealed_files`` patterns do not cover, nothing else checks, so ``review`` looks at the
+data files of the change outside them (YAML, JSON, dotenv by name, ``.env.*`` too):
+
+- **a decrypted copy** of a sealed file (``sealfile decrypt -o prod.yaml``, a ``.env`` next to
+  ``.env.enc``): every key path of a sealed file with two or more sealed values, in plaintext;
+- a key **named like a secret** holding a plaintext value.
+
+In the sealed files themselves, a comment is plaintext that no rule seals: every comment line a
+change adds is shown, so a value moved into a comment is seen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import git, show_many
+from sealfile.gitflow.sealed import keypath, looks_secret, view
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.paths import Path, iter_leaves
+from sealfile.model.scalars import is_sealed
+from sealfile.stores import Store, get_store, store_for
+from sealfile.stores.base import SUFFIXES
+
+SHOWN_CHARS = 160
+"""A comment longer than this is cut where it is shown (a line of megabytes would bury the review)."""
+
+
+def data_store(path: str) -> Store | None:
+    """The store that reads ``path`` if its name says it holds data (YAML, JSON, dotenv), else ``None``."""
+    name = PurePosixPath(path).name
+    if name == ".env" or name.startswith(".env."):
+        return get_store("dotenv")
+    if name.endswith(tuple(suffix for suffixes in SUFFIXES.values() for suffix in suffixes)):
+        return store_for(name)
+    return None
+
+
+def leaf_paths(text: str, store: Store) -> dict[Path, Any] | None:
+    """Every leaf of a plaintext data file (``None`` if it is not one: unreadable, or sealed)."""
+    try:
+        data = store.load_fast(text)
+    except SealfileError:
+        return None
+    except Exception:  # a file a syntax's parser refuses in its own way: not data this check reads
+        return None
+    if not isinstance(data, dict) or METADATA_KEY in data:
+        return None
+    return dict(iter_leaves(data))
+
+
+def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any]]) -> tuple[list[str], list[str]]:
+    """``(violations, attention)`` for a changed file outside the patterns; ``sealed``: the leaves of
+    sealed files it may copy (file -> key path -> value, tokens as ``ENC[...]``)."""
+    store = data_store(path)
+    leaves = leaf_paths(text, store) if store is not None else None
+    if not leaves:
+        return [], []
+    for source, sealed_leaves in sealed.items():  # the subset test stops at the first key path missing
+        if sealed_leaves.keys() <= leaves.keys() and sum(map(_token, sealed_leaves.values())) >= 2 and not any(
+                _token(leaves[p]) for p in sealed_leaves):
+            return [f"holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt -o')? "
+                    "remove it from the history and rotate its values"], []
+    named = [p for p, value in leaves.items() if looks_secret(p) and _filled(value)]
+    return [], [f"{keypath(p)}: named like a secret, in plaintext in a file no sealed_files pattern covers"
+                for p in named]
+
+
+def _token(value: Any) -> bool:
+    return isinstance(value, str) and is_sealed(value)
+
+
+def _filled(value: Any) -> bool:
+    """A string that may be a secret: not empty, not a reference (``${DB_PASSWORD}``, ``{{ .token }}``)."""
+    text = value.strip() if isinstance(value, str) else ""
+    return bool(text) and not (text.startswith("${") and text.endswith("}")) and not (
+        text.startswith("{{") and text.endswith("}}"))
+
+
+def added_comments(old: str | None, new: str) -> list[str]:
+    """Comment lines (whole-line, or after a value) that ``new`` has and ``old`` did not."""
+    before = Counter(_comments(old or ""))
+    found = []
+    for comment in _comments(new):
+        if before[comment]:
+            before[comment] -= 1
+            continue
+        shown = comment if len(comment) <= SHOWN_CHARS else (
+            f"{comment[:SHOWN_CHARS]}... ({len(comment) - SHOWN_CHARS} more characters)")
+        found.append(f"comment added: {shown}")
+    return found
+
+
+def _comments(text: str) -> list[str]:
+    found = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            found.append(stripped)
+        elif "ENC[" in line:  # a comment after a token (ENC[...] holds no '#' nor ']')
+            rest = line[line.find("]", line.index("ENC[")) + 1:]
+            if "#" in rest:
+                found.append(rest[rest.index("#"):].strip())
+    return found
+
+
+def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None], root: str | os.PathLike[str],
+                    covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """``(violations, attention)``, each ``"PATH: ..."``, for the data files of a change that the
+    patterns do not cover (``paths``), compared with the change's sealed files (``sealed``: path ->
+    head text) and the sealed files in their own directories at ``head``."""
+    violations: list[str] = []
+    attention: list[str] = []
+    leaves = {path: _sealed_leaves(path, text) for path, text in sealed.items()}
+    directories: set[str] = set()
+    candidates = [path for path in paths if data_store(path) is not None]
+    texts = show_many(head, candidates, root)  # one git process, not one per file
+    for path in candidates:
+        store, text = data_store(path), texts[path]
+        if store is None or text is None or not leaf_paths(text, store):
+            continue
+        directory = PurePosixPath(path).parent.as_posix()
+        if directory not in directories:  # each directory's sealed files read once
+            directories.add(directory)
+            neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
+            for neighbour, neighbour_text in show_many(head, neighbours, root).items():
+                leaves[neighbour] = _sealed_leaves(neighbour, neighbour_text)
+        found, noted = plaintext_findings(path, text, {p: v for p, v in leaves.items() if v})
+        violations += [f"{path}: {v}" for v in found]
+        attention += [f"{path}: {n}" for n in noted]
+    return violations, attention
+
+
+def _sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
+    if text is None:
+        return {}
+    try:
+        return dict(view(text, store_for(path)).leaves)
+    except SealfileError:
+        return {}
+
+
+def _files_in(rev: str, directory: str, root: str | os.PathLike[str]) -> list[str]:
+    """The files directly in ``directory`` at ``rev`` (toplevel-relative paths)."""
+    where = [] if directory == "." else ["--", f"{directory}/"]
+    return [name for name in git(["ls-tree", "-z", "--name-only", rev, *where], root).split("\0") if name]

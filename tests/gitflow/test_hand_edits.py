@@ -1,0 +1,95 @@
+"""``review`` of sealed files edited by hand, told without a key (``sealfile.gitflow.tampering``): a
+token copied to another key path (docs/format.md §5 binds it to its path), a ``mac`` line that cannot
+match (§7), a value set back to an older ciphertext (a replay); and no such finding for sealfile's
+own changes."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.support.git import Sandbox, seal_file
+
+FILE = "prod.enc.yaml"
+TOKEN = re.compile(r"ENC\[[^\]]*\]")
+
+
+def _base(box: Sandbox) -> None:
+    seal_file(box, FILE, "db:\n  password: s3cret-a91\n  user: app\napi:\n  token: t-77\n  keys: [k1, k2, k3]\n")
+    box.commit("base")
+
+
+def _token(text: str, key: str) -> str:
+    found = re.search(rf"\b{key}: (ENC\[[^\]]*\])", text)
+    assert found is not None
+    return found.group(1)
+
+
+def _paste(box: Sandbox, key: str, token: str) -> None:
+    text = (box.repo / FILE).read_text()
+    (box.repo / FILE).write_text(text.replace(_token(text, key), token))
+
+
+def _review(box: Sandbox) -> tuple[int, str]:
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    return done.returncode, done.stdout
+
+
+def test_a_token_pasted_over_another_key_fails_the_review(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    _paste(sandbox, "password", _token((sandbox.repo / FILE).read_text(), "token"))
+    sandbox.commit("swap")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert ("db.password: holds the ciphertext sealed for api.token; a token opens only at the key path it was "
+            "sealed for: copied by hand, readers refuse this file") in shown
+    assert "the content changed but its 'mac' line did not" in shown
+
+
+def test_a_token_copied_from_another_file_of_the_change_is_named_with_its_file(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    seal_file(sandbox, "other.enc.yaml", "api:\n  token: t-1\n")
+    sandbox.commit("another file")
+    other = sandbox.repo / "other.enc.yaml"
+    other.write_text(other.read_text() + "\n")  # in the change, so its tokens are compared
+    _paste(sandbox, "user", _token(other.read_text(), "token"))
+    sandbox.commit("swap from another file")
+    status, shown = _review(sandbox)
+    assert status == 3 and "db.user: holds the ciphertext sealed for api.token of other.enc.yaml" in shown
+
+
+def test_a_mac_line_changed_over_the_same_content_fails_the_review(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    text = (sandbox.repo / FILE).read_text()
+    mac = re.search(r"  mac: (\S+)", text)
+    assert mac is not None
+    (sandbox.repo / FILE).write_text(text.replace(mac.group(1), "A" * 43 + "="))
+    sandbox.commit("a new mac")
+    status, shown = _review(sandbox)
+    assert status == 3 and "the 'mac' line changed but nothing it covers did, under the same data key" in shown
+
+
+def test_a_value_set_back_to_an_older_ciphertext_is_flagged_as_a_replay(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    old = _token((sandbox.repo / FILE).read_text(), "password")
+    time.sleep(1.1)  # Fernet times count seconds
+    sandbox.sealfile("set", FILE, "db.password", "n3w-value")
+    sandbox.commit("a new password")
+    _paste(sandbox, "password", old)
+    sandbox.commit("the old one again")
+    _, shown = _review(sandbox)
+    assert "db.password: set back to an older ciphertext (sealed " in shown
+    assert "a value replayed from history?" in shown.split("NEEDS ATTENTION:")[1]
+
+
+def test_sealfiles_own_changes_raise_no_hand_edit_finding(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    sandbox.sealfile("unset", FILE, "api.keys.0")  # every later item moves to a new key path
+    sandbox.sealfile("set", FILE, "db.user", "app2")
+    sandbox.sealfile("rotate", FILE)
+    copy = sandbox.repo / "copy.enc.yaml"
+    copy.write_text((sandbox.repo / FILE).read_text())  # the same tokens at the same key paths: they open
+    sandbox.commit("changes")
+    status, shown = _review(sandbox)
+    assert status == 0 and "0 policy violation(s)" in shown, shown
+    assert "by hand" not in shown and "older ciphertext" not in shown

@@ -1,0 +1,53 @@
+"""Text a sealed file (or its name) holds, printed to a reviewer's terminal by the keyless commands:
+``diff``, ``status``, ``recipients list``, ``check`` and ``git diff``'s footer. YAML's escapes decode
+``"\\e[2J"`` into a live terminal escape; a file's name may hold a line break. Every line printed
+must be printable, so nothing a file holds can clear the screen, reorder text or forge a line."""
+
+from __future__ import annotations
+
+from tests.support.git import SEALFILE, Sandbox, seal_file
+
+# A line break, a terminal escape (CSI and OSC), the 8-bit CSI, a right-to-left override.
+HOSTILE = "\\n\\e[2J\\e]0;x\\a\\x9b2J\u202e"
+NAME = "dir\u202e/x\nforged.enc.yaml"
+
+
+def _hostile_files(box: Sandbox) -> None:
+    seal_file(box, "a.enc.yaml", f'n_unencrypted: "v{HOSTILE}"\n"k{HOSTILE}": s\n')
+    seal_file(box, NAME, "k: s\n")
+    box.commit("base")
+    text = (box.repo / "a.enc.yaml").read_text()
+    text = text.replace("unencrypted_suffix: _unencrypted", f'unencrypted_suffix: "_unencrypted{HOSTILE}"')
+    text = text.replace("  recipients:\n", f'  recipients:\n    - type: keyring\n      name: "n{HOSTILE}"\n'
+                                          f'      wrapped: x\n    - type: "t{HOSTILE}"\n      wrapped: y\n', 1)
+    (box.repo / "a.enc.yaml").write_text(text.replace('"v\\n', '"w\\n'))
+    (box.repo / NAME).write_text((box.repo / NAME).read_text().replace("k: ENC[", "k2: ENC["))
+    box.commit("the change")
+
+
+def _printable(text: str) -> bool:
+    return all(field.isprintable() for line in text.splitlines() for field in line.split("\t"))
+
+
+def test_keyless_commands_print_what_a_file_holds_on_one_printable_line(sandbox: Sandbox) -> None:
+    _hostile_files(sandbox)
+    keyless = sandbox.keyless_env()
+    for args in (["diff", "--git", "HEAD~1..HEAD"], ["status", "a.enc.yaml", NAME],
+                 ["recipients", "list", "a.enc.yaml", NAME], ["check"]):
+        done = sandbox.sealfile(*args, check=False, env=keyless)
+        assert _printable(done.stdout) and _printable(done.stderr), (args, done.stdout, done.stderr)
+        assert "forged.enc.yaml" not in (done.stdout + done.stderr).replace("x\\nforged.enc.yaml", ""), args
+    shown = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=keyless).stdout
+    assert "dir\\u202e/x\\nforged.enc.yaml (modified)" in shown and "! recipient added: t\\n\\x1b[2J\\x1b]0;x" in shown
+    assert sandbox.sealfile("status", "a.enc.yaml", env=keyless).stdout.count("\n- ") == 0
+
+
+def test_git_diff_footer_shows_recipients_and_rule_on_printable_lines(sandbox: Sandbox) -> None:
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    _hostile_files(sandbox)
+    done = sandbox.git("-c", "color.ui=never", "diff", "HEAD~1", "HEAD", "--", "a.enc.yaml",
+                       env=sandbox.keyless_env())
+    footer = done.stdout[done.stdout.index("# --- sealfile ---"):]
+    assert _printable(footer), footer
+    assert "+#   t\\n\\x1b[2J\\x1b]0;x\\x07\\x9b2J\\u202e (unreadable stanza)" in footer
+    assert "+# rule: unencrypted_suffix: _unencrypted\\n\\x1b[2J\\x1b]0;x\\x07\\x9b2J\\u202e" in footer

@@ -1,0 +1,63 @@
+"""``review`` of plaintext a change commits beside its sealed files (``sealfile.gitflow.leaks``): a
+decrypted copy (``decrypt -o``, a ``.env`` next to ``.env.enc``), a key named like a secret in a file
+no pattern covers, a value moved into a comment of a sealed file."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support.git import Sandbox, seal_file
+
+FILE = "config/prod.enc.yaml"
+
+
+def _base(box: Sandbox) -> None:
+    seal_file(box, FILE, "# prod\ndb:\n  password: s3cret-a91\n  user: app\n  host_unencrypted: db.local\n")
+    seal_file(box, ".env.enc", "API_KEY=k-123\nDB_PASS=p-456\n")
+    (box.repo / "config" / "app.yaml").write_text("password_min_length: 12\nlisten: 8080\n")
+    box.commit("base")
+
+
+def _review(box: Sandbox) -> tuple[int, str]:
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    return done.returncode, done.stdout
+
+
+def test_a_decrypted_copy_committed_beside_its_sealed_file_fails_the_review(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    sandbox.sealfile("decrypt", FILE, "-o", "config/prod.yaml")
+    sandbox.sealfile("decrypt", ".env.enc", "-o", ".env")
+    sandbox.commit("oops")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert (f"config/prod.yaml: holds every key path of {FILE} in plaintext: a decrypted copy ('sealfile "
+            "decrypt -o')? remove it from the history and rotate its values") in shown
+    assert ".env: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
+    assert "s3cret" not in shown and "p-456" not in shown
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout)
+    assert report["ok"] is False and any(v.startswith("config/prod.yaml: holds every key path") for v in
+                                         report["violations"])
+
+
+def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    (sandbox.repo / "config" / "app.yaml").write_text(
+        "password_min_length: 12\nlisten: 8080\nsmtp:\n  password: hunter2\n  token: ${SMTP_TOKEN}\n")
+    (sandbox.repo / ".env.local").write_text("STRIPE_API_KEY=sk_live_1\n")
+    sandbox.commit("settings")
+    status, shown = _review(sandbox)
+    assert status == 0, shown  # flagged, not failed: a key name alone proves nothing
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    assert ("config/app.yaml: smtp.password: named like a secret, in plaintext in a file no sealed_files "
+            "pattern covers") in attention
+    assert ".env.local: STRIPE_API_KEY: named like a secret" in attention
+    assert "smtp.token" not in shown and "password_min_length" not in shown
+
+
+def test_a_comment_added_to_a_sealed_file_is_shown(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    text = (sandbox.repo / FILE).read_text()
+    (sandbox.repo / FILE).write_text(text.replace("# prod\n", "# prod\n# the old password was hunter2\n"))
+    sandbox.commit("a note")
+    _, shown = _review(sandbox)
+    assert f"{FILE}: comment added: # the old password was hunter2" in shown.split("NEEDS ATTENTION:")[1]
