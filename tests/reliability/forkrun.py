@@ -63,6 +63,8 @@ class Result:
     timed_out: bool = False
     killed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
+    """User and system time of the child: the work it did, whatever else the machine was doing."""
 
 
 def run_jobs(jobs: list[Job], *, env: dict[str, str] | None = None, timeout: float = 600) -> list[Result]:
@@ -207,7 +209,8 @@ def _one(job: Job) -> Result:
         seconds = time.monotonic() - start
         code = os.waitstatus_to_exitcode(status)
         text = [Path(name).read_text(encoding="utf-8", errors="replace") for name in (out.name, err.name)]
-        return Result(code, text[0], text[1], seconds, usage.ru_maxrss, timed_out, killed, _snapshot(job))
+        return Result(code, text[0], text[1], seconds, usage.ru_maxrss, timed_out, killed, _snapshot(job),
+                      usage.ru_utime + usage.ru_stime)
     finally:
         os.unlink(out.name)
         os.unlink(err.name)
