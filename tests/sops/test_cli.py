@@ -316,3 +316,20 @@ def test_ini_output_refuses_what_an_ini_file_cannot_hold(text: str, sops_identit
     assert (done.returncode, done.stdout) == (1, "")
     where = "port" if "port" in text else "db.hosts"
     assert done.stderr.count("\n") == 1 and f"app.sops.json: {where}: " in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("a.ini", "[db]\nuser = x\n; the password\npassword = with space\nclé = é\n\n[app]\nport = 1\n"),
+    ("a.ini", "[only]\nk = v\n"),
+    ("a.json", '{"db": {"user": "x", "password_long": 1.5}, "app": {"on": true, "n": null}}\n'),
+])
+def test_ini_output_is_what_sops_prints(name: str, text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                        env: dict[str, str]) -> None:
+    """go-ini aligns the ``=`` of a section's keys and writes no blank line after the last section."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
+    args = ["decrypt", "--output-type", "ini", str(sealed)]
+    theirs, ours = run_sops(args, env), sealfile_cli(*args, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

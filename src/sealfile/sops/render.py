@@ -234,15 +234,17 @@ def ini_text(branch: Branch) -> str:
         out.extend(f"; {line}" for line in comments)
         if name != "DEFAULT":
             out.append(f"[{name}]")
+        width = max((len(key.encode()) for key, _ in section.entries()), default=0)  # go-ini aligns the "="
         for item in section[len(comments):]:
             if isinstance(item.key, Comment):
                 out.insert(len(out) - 1, f"; {item.key.text}")
             elif isinstance(item.value, (Branch, list)):  # SOPS prints Go's %v of it, which no reader reads back
                 raise FormatError("an INI value cannot be a mapping or list", keypath=format_keypath((name, item.key)))
             else:
-                out.append(f"{item.key} = {_ini_value(value_text(item.value))}")
+                pad = " " * (width - len(item.key.encode()))
+                out.append(f"{item.key}{pad} = {_ini_value(value_text(item.value))}")
         out.append("")
-    return "\n".join(out) + ("\n" if out else "")
+    return "\n".join(out[:-1]) + "\n" if out else ""  # a blank line between sections, none after the last
 
 
 def check_yaml(text: str, expected: list[Any]) -> None:
