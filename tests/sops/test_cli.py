@@ -333,3 +333,17 @@ def test_ini_output_is_what_sops_prints(name: str, text: str, sops_identity: Age
     theirs, ours = run_sops(args, env), sealfile_cli(*args, env=env)
     assert theirs.returncode == 0, theirs.stderr
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize(("name", "text", "target"), [("c.env", "# the port\nPORT=1\n", "c.enc.env"),
+                                                      ("c.ini", "[s]\n; the key\nk = v\n", "c.enc.yaml")])
+def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
+        name: str, text: str, target: str, sops_identity: AgeIdentity, tmp_path: Path, env: dict[str, str]) -> None:
+    """The sealed file is written without them; that was said nowhere (the docs promise comments)."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
+    done = sealfile_cli("import-sops", str(sealed), "-o", str(tmp_path / target), env=env)
+    assert done.returncode == 0, done.stderr
+    kind = name.split(".")[1].replace("env", "dotenv")
+    assert f"the comments of a SOPS {kind} file are not carried over" in done.stderr
