@@ -105,8 +105,8 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
     if isinstance(data, dict):
         for key in data:
             if not isinstance(key, str):
-                kind = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
-                raise FormatError(f"{kind} key; SOPS files have only string keys",
+                named = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
+                raise FormatError(f"{named} key; SOPS files have only string keys",
                                   keypath=format_keypath((*where, key)))
         comments = _comments(shape)
         out = Branch()
