@@ -347,3 +347,15 @@ def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
     assert done.returncode == 0, done.stderr
     kind = name.split(".")[1].replace("env", "dotenv")
     assert f"the comments of a SOPS {kind} file are not carried over" in done.stderr
+
+
+@pytest.mark.parametrize("text", ["a: 1\nkeep: |+\n  kept\n\n", "a:\n  - |+\n    kept\n\n---\nb: 2\n"])
+def test_a_kept_final_line_break_prints_no_document_end(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    """ruamel ended such a document with a "..." line, which sops decrypt does not print."""
+    plain = tmp_path / "keep.yaml"
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "keep.sops.yaml", "--age", sops_identity.recipient)
+    theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

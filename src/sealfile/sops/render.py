@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import textwrap
 from functools import cache
 from typing import Any
@@ -34,6 +35,7 @@ from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
 INDENT = 4
+_DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
 
 
 class GoScalar(str):
@@ -158,7 +160,9 @@ def yaml_text(documents: list[Any]) -> str:
         _yaml().dump(nodes[0], stream)
     else:
         _yaml().dump_all(nodes, stream)
-    text = stream.getvalue()
+    # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
+    # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
+    text = _DOCUMENT_END.sub("", stream.getvalue())
     return textwrap.dedent(text) if isinstance(nodes[0], CommentedSeq) else text
 
 
