@@ -262,3 +262,100 @@ def test_extract_prints_one_value_byte_for_byte_as_sops_does(sops_identity: AgeI
         for path in (sops_file, sealed):
             done = sealfile_cli("decrypt", "--extract", key, str(path), env=env)
             assert (done.returncode, done.stdout) == (0, shown), done.stderr
+
+
+EXTRACTED = {
+    "x.yaml": "# top\nl:\n  # in the list\n  - 1\n  - 1.0e-7\n  - s\n  - null\n  - {a: 1}\n"
+              "m:\n  # in the mapping\n  x: [2.5]\n  y: z\nn: null\nb: false\nf: 1e-7\nt: 2024-01-01\ns: text\n"
+              "---\nother: document\n",
+    "x.json": '{"l": [1, 1e-7, "s", null, true, {"a": 1e21}], "m": {"x": [2.5], "y": "z"}, "n": null,'
+              ' "b": false, "s": "str", "f": 1e-7}\n',
+    "x.env": "A=1\nB=x y\n",
+    "x.ini": "[s]\nk = v\n",
+    "x.txt": "raw text\n",
+}
+EXTRACTS = [(name, key, out) for name, keys in (("x.yaml", ["l", "m", "n", "b", "f", "t", "s"]),
+                                                ("x.json", ["l", "m", "n", "b", "s", "f"]),
+                                                ("x.env", ["A", "B"]), ("x.ini", ['s"]["k']), ("x.txt", ["data"]))
+            for key in keys for out in (None, "json", "yaml")]
+
+
+@pytest.fixture(scope="module")
+def extracted_files(sops_identity: AgeIdentity, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("extract")
+    files = {}
+    for name, text in EXTRACTED.items():
+        plain = work / name
+        plain.write_text(text, encoding="utf-8")
+        files[name] = sops_encrypt(plain, work / f"{plain.stem}.sops{plain.suffix}", "--age", sops_identity.recipient)
+    return files
+
+
+@pytest.mark.parametrize(("name", "key", "output_type"), EXTRACTS)
+def test_extract_prints_what_sops_prints_for_every_store_and_output_type(
+        name: str, key: str, output_type: str | None, extracted_files: dict[str, Path], env: dict[str, str]) -> None:
+    """``--extract`` from the first document, a mapping as a file of the output store (comments
+    kept), a string's exact text, another value as the output store encodes one value: JSON in
+    ``encoding/json``'s spelling and no line end, YAML a top-level list and its comments unindented."""
+    args = ["decrypt", "--extract", f'["{key}"]', *(["--output-type", output_type] if output_type else []),
+            str(extracted_files[name])]
+    theirs, ours = run_sops(args, env), sealfile_cli(*args, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize("text", ["{\"port\": 1, \"db\": {\"a\": \"b\"}}\n", "{\"db\": {\"hosts\": [\"a\"]}}\n"])
+def test_ini_output_refuses_what_an_ini_file_cannot_hold(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    """A top-level value that is not a section was left out unsaid (SOPS refuses it); a list in a
+    section was printed as Python's repr of it (SOPS prints Go's %v of it, which no reader reads back)."""
+    plain = tmp_path / "app.json"
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "app.sops.json", "--age", sops_identity.recipient)
+    done = sealfile_cli("decrypt", "--output-type", "ini", str(sealed), env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    where = "port" if "port" in text else "db.hosts"
+    assert done.stderr.count("\n") == 1 and f"app.sops.json: {where}: " in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("a.ini", "[db]\nuser = x\n; the password\npassword = with space\nclé = é\n\n[app]\nport = 1\n"),
+    ("a.ini", "[only]\nk = v\n"),
+    ("a.json", '{"db": {"user": "x", "password_long": 1.5}, "app": {"on": true, "n": null}}\n'),
+])
+def test_ini_output_is_what_sops_prints(name: str, text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                        env: dict[str, str]) -> None:
+    """go-ini aligns the ``=`` of a section's keys and writes no blank line after the last section."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
+    args = ["decrypt", "--output-type", "ini", str(sealed)]
+    theirs, ours = run_sops(args, env), sealfile_cli(*args, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize(("name", "text", "target"), [("c.env", "# the port\nPORT=1\n", "c.enc.env"),
+                                                      ("c.ini", "[s]\n; the key\nk = v\n", "c.enc.yaml")])
+def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
+        name: str, text: str, target: str, sops_identity: AgeIdentity, tmp_path: Path, env: dict[str, str]) -> None:
+    """The sealed file is written without them; that was said nowhere (the docs promise comments)."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
+    done = sealfile_cli("import-sops", str(sealed), "-o", str(tmp_path / target), env=env)
+    assert done.returncode == 0, done.stderr
+    kind = name.split(".")[1].replace("env", "dotenv")
+    assert f"the comments of a SOPS {kind} file are not carried over" in done.stderr
+
+
+@pytest.mark.parametrize("text", ["a: 1\nkeep: |+\n  kept\n\n", "a:\n  - |+\n    kept\n\n---\nb: 2\n"])
+def test_a_kept_final_line_break_prints_no_document_end(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    """ruamel ended such a document with a "..." line, which sops decrypt does not print."""
+    plain = tmp_path / "keep.yaml"
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "keep.sops.yaml", "--age", sops_identity.recipient)
+    theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

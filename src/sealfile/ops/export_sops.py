@@ -103,8 +103,11 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
 def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) -> Any:
     """``data`` as SOPS's tree; ``shape`` (the plaintext read as SOPS reads it) adds its comments."""
     if isinstance(data, dict):
-        if not all(isinstance(key, str) for key in data):
-            raise FormatError("SOPS files have only string keys", keypath=format_keypath(where) or None)
+        for key in data:
+            if not isinstance(key, str):
+                named = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
+                raise FormatError(f"{named} key; SOPS files have only string keys",
+                                  keypath=format_keypath((*where, key)))
         comments = _comments(shape)
         out = Branch()
         for key, value in data.items():

@@ -22,7 +22,7 @@ from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.sops import Opened, about, detect, open_text
 from sealfile.sops.format import suffix_as_regex
-from sealfile.sops.nodes import Branch, Item
+from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, go_regex
 from sealfile.stores import Store, get_store
@@ -91,5 +91,11 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
                               "is a kind sealfile supports")
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         rules, notes = sealfile_rules(opened.meta.rule)
+        if opened.kind != "yaml" and _has_comments(opened.documents[0]):
+            notes.append(f"the comments of a SOPS {opened.kind} file are not carried over")
         sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
     return Imported(sealed, list(opened.meta.unsupported), notes)
+
+
+def _has_comments(node: object) -> bool:
+    return isinstance(node, Branch) and any(isinstance(item.key, Comment) or _has_comments(item.value) for item in node)

@@ -26,7 +26,14 @@ def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
         parts = _SEPARATORS.split(name)
         tokens: list[str | int] = [parts[0]]
         for separator, token in zip(parts[1::2], parts[2::2], strict=True):
-            tokens.append(int(token) if separator == "__list_" and token.isdigit() else token)
+            if separator == "__list_" and token.isascii() and token.isdigit():
+                # SOPS numbers list items from 0 without gaps: a larger index would only make the reader
+                # allocate what the file asks for (a billion items)
+                if len(token) > 9 or int(token) >= len(flat):
+                    raise FormatError("malformed flattened SOPS metadata (a list index past its entries)")
+                tokens.append(int(token))
+            else:
+                tokens.append(token)
         node: Any = root
         for token, following in zip(tokens, [*tokens[1:], None], strict=True):
             if following is None:
@@ -68,7 +75,10 @@ def flat_metadata(flat: dict[str, str]) -> dict[str, Any]:
         try:
             decoded["shamir_threshold"] = atoi(text)
         except ValueError:
-            number = parse_float(text) if text else float("nan")
+            try:
+                number = parse_float(text) if text else float("nan")
+            except ValueError:  # beyond float64 (1e400)
+                number = float("nan")
             if not number.is_integer():
                 raise FormatError("sops.shamir_threshold is not an integer") from None
             decoded["shamir_threshold"] = int(number)

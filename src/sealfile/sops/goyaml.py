@@ -59,6 +59,8 @@ def _go_int(text: str) -> int | None:
         value = int(digits[2:], {"x": 16, "o": 8, "b": 2}[lowered[1]])
     elif digits.startswith("0") and len(digits) > 1:
         value = int(digits[1:], 8)
+    elif len(digits) > 20:  # past uint64 whatever the digits (and past Python's 4,300-digit int())
+        value = 1 << 64
     else:
         value = int(digits)
     return -value if sign == "-" else value

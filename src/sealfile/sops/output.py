@@ -74,24 +74,32 @@ def scalar_text(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-def extract_text(opened: Opened, keypath: str) -> str:
-    """``decrypt --extract``: a subtree in the file's syntax, or a scalar on one line."""
+def extract_text(opened: Opened, keypath: str, output_type: Kind | None = None) -> str | bytes:
+    """``decrypt --extract`` as ``sops decrypt --extract`` prints it, from the first document: a
+    mapping as a file of the output store, a string's exact text, any other value as that store
+    encodes one value (JSON: as ``encoding/json`` spells it, no line end; YAML: a line of its own)."""
+    kind = output_type or opened.kind
     with about(opened.kind):
-        if opened.kind in ("binary", "dotenv", "ini") or len(opened.documents) != 1:
-            raise FormatError("--extract reads SOPS YAML and JSON files holding one document")
         node = _find(opened.documents[0], keypath)
-        if isinstance(node, (Branch, list)):
-            return json_text(node) if opened.kind == "json" else yaml_text([node])
-        return printed_alone(scalar_text(node), isinstance(node, str))
-
+        if isinstance(node, Branch):  # in place of the first document: SOPS's YAML prints the others after it
+            return document_text([node, *(opened.documents[1:] if kind == "yaml" else [])], kind)
+        if isinstance(node, str):
+            return printed_alone(node, True)
+        if kind == "json":
+            return json_text(node).removesuffix("\n")
+        if kind != "yaml":
+            raise FormatError(f"SOPS prints a single value that is not a string only as YAML or JSON, not {kind}")
+        if isinstance(node, list):
+            text = yaml_text([node])
+            check_yaml(text, [to_data(node, "yaml")])
+            return text
+        return printed_alone(scalar_text(node), False)
 
 
 def decrypt(text: str, kind: Kind, *, extract: str | None = None, output_type: str | None = None) -> str:
     """``sealfile decrypt`` of a SOPS file: its plaintext (as ``sops decrypt [--output-type]``
     prints it; a binary file's bytes kept as surrogate escapes) or one extracted value."""
     target = checked_kind(output_type) if output_type else None
-    opened = open_text(text, kind, comments=kind == "yaml" and extract is None and target in (None, "yaml"))
-    if extract is not None:
-        return extract_text(opened, extract)
-    shown = plaintext(opened, target)
+    opened = open_text(text, kind, comments=kind == "yaml" and target in (None, "yaml"))
+    shown = plaintext(opened, target) if extract is None else extract_text(opened, extract, target)
     return shown.decode("utf-8", "surrogateescape") if isinstance(shown, bytes) else shown

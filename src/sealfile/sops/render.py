@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import textwrap
 from functools import cache
 from typing import Any
@@ -25,6 +26,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarStri
 from ruamel.yaml.tokens import CommentToken
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
@@ -33,6 +35,7 @@ from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
 INDENT = 4
+_DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
 
 
 class GoScalar(str):
@@ -150,12 +153,16 @@ def _yaml_node(node: Any, column: int) -> Any:
 def yaml_text(documents: list[Any]) -> str:
     """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included."""
     stream = io.StringIO()
-    nodes = [_yaml_node(document, 0) for document in documents]
+    # ruamel indents a top-level list by its offset; its comments are placed there too, then all dedented
+    nodes = [_yaml_node(document, INDENT if isinstance(document, list) and not isinstance(document, Branch) else 0)
+             for document in documents]
     if len(nodes) == 1:
         _yaml().dump(nodes[0], stream)
     else:
         _yaml().dump_all(nodes, stream)
-    text = stream.getvalue()
+    # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
+    # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
+    text = _DOCUMENT_END.sub("", stream.getvalue())
     return textwrap.dedent(text) if isinstance(nodes[0], CommentedSeq) else text
 
 
@@ -206,7 +213,7 @@ def dotenv_text(branch: Branch) -> str:
         if isinstance(item.key, Comment):
             lines.append(f"#{item.key.text}")
         elif isinstance(item.value, (Branch, list)):
-            raise FormatError("a dotenv file cannot hold a mapping or list")
+            raise FormatError("a dotenv file cannot hold a mapping or list", keypath=format_keypath((item.key,)))
         else:
             lines.append(f"{item.key}={value_text(item.value).replace(chr(10), chr(92) + 'n')}")
     return "".join(line + "\n" for line in lines)
@@ -223,19 +230,25 @@ def _ini_value(text: str) -> str:
 def ini_text(branch: Branch) -> str:
     out: list[str] = []
     for name, section in branch.entries():
-        if not isinstance(section, Branch) or (name == "DEFAULT" and not any(section.entries())):
+        if not isinstance(section, Branch):  # SOPS refuses it too; leaving it out would drop data unsaid
+            raise FormatError("an INI file holds only sections (mappings) at the top", keypath=format_keypath((name,)))
+        if name == "DEFAULT" and not any(section.entries()):
             continue
         comments = [item.key.text for item in section[:1] if isinstance(item.key, Comment)]
         out.extend(f"; {line}" for line in comments)
         if name != "DEFAULT":
             out.append(f"[{name}]")
+        width = max((len(key.encode()) for key, _ in section.entries()), default=0)  # go-ini aligns the "="
         for item in section[len(comments):]:
             if isinstance(item.key, Comment):
                 out.insert(len(out) - 1, f"; {item.key.text}")
+            elif isinstance(item.value, (Branch, list)):  # SOPS prints Go's %v of it, which no reader reads back
+                raise FormatError("an INI value cannot be a mapping or list", keypath=format_keypath((name, item.key)))
             else:
-                out.append(f"{item.key} = {_ini_value(value_text(item.value))}")
+                pad = " " * (width - len(item.key.encode()))
+                out.append(f"{item.key}{pad} = {_ini_value(value_text(item.value))}")
         out.append("")
-    return "\n".join(out) + ("\n" if out else "")
+    return "\n".join(out[:-1]) + "\n" if out else ""  # a blank line between sections, none after the last
 
 
 def check_yaml(text: str, expected: list[Any]) -> None:

@@ -81,15 +81,11 @@ def describe(text: str, kind: Kind) -> SopsStatus:
         counts = [0, 0]
         for document in documents:
             _count(document, counts)
-        groups = meta.get("key_groups") or []
-        if isinstance(groups, list) and len(groups) > 1:
-            mac = "not checked (sealfile does not open Shamir key groups)"
-        else:
-            try:
-                open_text(text, kind)
-                mac = "verified"
-            except NoUsableKeyError:
-                mac = "not checked (no key here opens the data key)"
+        try:
+            open_text(text, kind)
+            mac = "verified"
+        except NoUsableKeyError:  # a key group file too: fewer groups opened than its threshold
+            mac = "not checked (no key here opens the data key)"
         threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
                           (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, _recipients(meta),

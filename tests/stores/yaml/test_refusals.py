@@ -3,6 +3,8 @@ accepts what real files hold (anchors never aliased, standard tags, several docu
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from sealfile.errors import FormatError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml.scan import scan
+from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
 
 SECRET = "hunter2-do-not-print"
@@ -142,3 +145,28 @@ def test_merge_keys_and_shared_nodes_in_the_metadata_are_refused(age_identity: A
         scan(first, engine=engine)
     # an anchor alone is kept, as in the data
     assert scan(sealed.replace("sealfile:\n", "sealfile: &m\n", 1), engine=engine).metadata["version"] == 2
+
+
+DEEP = {"flow sequences": "a: " + "[" * 40000 + "]" * 40000 + "\n",
+        "flow mappings": "a: " + "[a: " * 40000 + "]" * 40000 + "\n",
+        "block sequences on one line": "a:\n" + "- " * 40000 + "x\n",
+        "explicit keys on one line": "a:\n" + "? " * 40000 + "x\n"}
+READERS = {"scan": "from sealfile.stores.yaml.scan import scan as read",
+           "load_fast": "from sealfile.stores.yaml.reader import load_fast as read",
+           "SOPS": "from sealfile.sops.yamltree import read_yaml as read"}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_deep_nesting_is_refused_at_once_by_every_c_reader(shape: str, reader: str) -> None:
+    """40,000 levels crashed the process (the C composer recurses in C: a segmentation fault, not a
+    RecursionError) in scan and load_fast, so ``status`` of a crafted file crashed; the SOPS reader
+    took 22 s (the C scanner slows quadratically with flow depth)."""
+    code = (f"import sys, time\n{READERS[reader]}\nfrom sealfile.errors import FormatError\n"
+            "text = sys.stdin.read()\nstart = time.monotonic()\n"
+            "try:\n    read(text)\nexcept FormatError as err:\n    print(err, round(time.monotonic() - start, 3))\n")
+    done = subprocess.run([sys.executable, "-c", code], input=DEEP[shape], capture_output=True, text=True,
+                          env=cli_env(), timeout=120)
+    assert done.returncode == 0, done.stderr[-300:]
+    message, seconds = done.stdout.rsplit(" ", 1)
+    assert "too deep" in message and float(seconds) < 1.0, done.stdout

@@ -62,7 +62,27 @@ def format_error(err: YAMLError) -> FormatError:
     return FormatError("invalid YAML")
 
 
-def check_depth(text: str) -> None:
+MAX_READ_DEPTH = 1000
+"""Deepest nesting :func:`load_fast` reads."""
+
+_MEASURED_ABOVE = 2000
+"""A text that could nest deeper has its depth measured before a C reader composes it: the C composer
+recurses in C (past some 20,000 levels the process crashes instead of raising RecursionError) and
+the C scanner slows quadratically with flow depth. Shallower texts are refused by the readers' own
+depth checks, and indentation alone cannot nest much deeper within the size limit."""
+
+_SAME_LINE = re.compile(r"[-?](?=[ \t]+[-?][ \t\r\n])")
+"""A block collection opened on its parent's line (``- - x``, ``? - x``)."""
+
+
+def refuse_deep(text: str, limit: int) -> None:
+    """:func:`check_depth` for a text whose nesting a C-speed count cannot keep under
+    :data:`_MEASURED_ABOVE` (``[`` and ``{`` open at most two levels each: ``[a: [b: ...]]``)."""
+    if 2 * (text.count("[") + text.count("{")) + len(_SAME_LINE.findall(text)) > _MEASURED_ABOVE:
+        check_depth(text, limit)
+
+
+def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
     """Refuse deep nesting before the round-trip reader sees it.
 
     The round-trip reader is pure Python and recursive: 10,000 nested ``[`` take it seconds to
@@ -74,8 +94,8 @@ def check_depth(text: str) -> None:
         for event in _safe().parse(text):
             if isinstance(event, CollectionStartEvent):
                 depth += 1
-                if depth > MAX_EDITABLE_DEPTH:
-                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels)")
+                if depth > limit:
+                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except YAMLError:
@@ -135,14 +155,16 @@ def reader_for(text: str, cached: YAML) -> YAML:
 
 def document_reader(text: str, cached: YAML) -> YAML:
     """:func:`reader_for` a document sealfile seals, opens or changes, once no character in it
-    reads apart (:func:`refuse_read_apart`)."""
+    reads apart (:func:`refuse_read_apart`) and none nests deeper than sealfile edits (:func:`refuse_deep`)."""
     refuse_read_apart(text)
+    refuse_deep(text, MAX_EDITABLE_DEPTH)
     return reader_for(text, cached)
 
 
 def load_fast(text: str) -> Any:
     """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
     reader = reader_for(text, _safe())
+    refuse_deep(text, MAX_READ_DEPTH)
     try:
         return reader.load(text)
     except YAMLError as err:

@@ -1,0 +1,45 @@
+"""A SOPS file is attacker-controlled: its metadata decides neither how much a reader allocates nor
+whether it crashes; each refusal is one FormatError line."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sealfile.errors import FormatError
+from sealfile.sops.flatstores import flat_metadata
+from sealfile.sops.goyaml import resolve
+
+ENTRY = {"age__list_0__map_recipient": "age1x", "age__list_0__map_enc": "x", "lastmodified": "2024-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("index", ["5000000", "9" * 5000, "4"])
+def test_a_flattened_list_index_past_the_entries_is_refused(index: str) -> None:
+    """``age__list_999999999__map_enc`` in a dotenv or INI file made the reader build a list of a
+    billion items (23 GB, killed); 5,000 digits crashed it (Python's int() limit)."""
+    flat = {**ENTRY, f"age__list_{index}__map_recipient": "age1y"}
+    started = time.monotonic()
+    with pytest.raises(FormatError, match="a list index past its entries"):
+        flat_metadata(flat)
+    assert time.monotonic() - started < 0.5
+
+
+def test_dense_flattened_lists_still_read() -> None:
+    flat = {**ENTRY, "age__list_1__map_recipient": "age1y", "age__list_1__map_enc": "y"}
+    assert [entry["recipient"] for entry in flat_metadata(flat)["age"]] == ["age1x", "age1y"]
+
+
+@pytest.mark.parametrize("threshold", ["1e400", "-1e999"])
+def test_a_threshold_past_float64_is_refused_in_one_line(threshold: str) -> None:
+    """It escaped as an internal error (ParseFloat's range error was not caught)."""
+    with pytest.raises(FormatError, match="shamir_threshold is not an integer"):
+        flat_metadata({**ENTRY, "shamir_threshold": threshold})
+
+
+@pytest.mark.parametrize("digits", ["9" * 21, "9" * 400, "9" * 5000, "-" + "1" * 100000])
+def test_a_plain_integer_past_uint64_reads_as_yaml_v3_reads_it(digits: str) -> None:
+    """Past Python's 4,300-digit int() limit, any plain integer (``version: 999...``) crashed the
+    reader; yaml.v3 reads it as a float (or a string past float64), as for 21 digits."""
+    expected = float(digits) if abs(float(digits)) != float("inf") else digits
+    assert resolve(digits, None)[1] == expected
