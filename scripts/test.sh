@@ -19,4 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 . "$(dirname "$0")/bootstrap.sh" "all,test"
 cd "$ROOT"
-python -m pytest -q "$@"
+# Two processes (pytest-xdist): each test is independent of the others and of their order, and most of a
+# test's time is a child process (the CLI, git, gpg, a server) that a single pytest process would wait on.
+# "-n 0" among the arguments runs everything in this one process (for --pdb, say).
+python -m pytest -q -n 2 --dist worksteal "$@"

@@ -41,7 +41,8 @@ WRITERS = [
     (["decrypt", "-o", "{O}", "{S}"], "O"),
     (["export-sops", "-o", "{O}", "{S}"], "O"),
 ]
-IDS = [" ".join(args) for args, _ in WRITERS]
+# OTHER is new each run: the ids name it, so that every run (and every xdist worker) collects the same tests
+IDS = [" ".join(arg if arg != OTHER else "{OTHER}" for arg in args) for args, _ in WRITERS]
 
 
 @pytest.fixture

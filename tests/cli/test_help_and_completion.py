@@ -27,6 +27,13 @@ def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[
 COMMANDS = list(_commands(cli))
 
 
+@pytest.fixture(autouse=True)
+def both_implementations() -> str:
+    """Once, not once per implementation (tests/cli/conftest.py): help and completion read no sealed
+    file, so the choice of document model is never made here."""
+    return "fast"
+
+
 @pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
 def test_every_command_and_option_has_help(name: str, command: click.Command) -> None:
     assert command.help and command.help.strip(), f"sealfile {name} has no help"

@@ -34,7 +34,7 @@ def test_a_rule_without_recipients(tmp_path: Path) -> None:
     assert rule_for(tmp_path, "    encrypted_regex: ^pw$\n").recipients is None  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("body", "message"), [
+ERRORS = [
     (f"    age: [{A}]\n    threshold: 1\n", "creation_rules.0.threshold: threshold goes with key_groups"),
     (f"    age: [{A}]\n    key_groups:\n      - age: [{B}]\n", "either in key_groups or beside them"),
     ("    key_groups: []\n", "key_groups must be a list of mappings"),
@@ -44,7 +44,12 @@ def test_a_rule_without_recipients(tmp_path: Path) -> None:
     (f"    key_groups:\n      - age: [{A}]\n    threshold: two\n", "threshold must be a number"),
     (f"    key_groups:\n      - age: [{A}]\n      - age: [{A}]\n", "is in two key groups"),
     ("    key_groups:\n      - age: [age1nope]\n", "creation_rules.0.key_groups.0.age: not an age"),
-])
+]
+
+
+# named by the message: a body names keys that are new each run, and every run (and every xdist
+# worker) must collect the same tests
+@pytest.mark.parametrize(("body", "message"), ERRORS, ids=[message for _, message in ERRORS])
 def test_errors_name_the_field(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         rule_for(tmp_path, body)
