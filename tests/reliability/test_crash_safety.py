@@ -167,14 +167,18 @@ def test_kill_9_at_random_points_of_each_write(setup: Setup, command: str) -> No
     assert killed >= 5  # an 'old' outcome needs a kill anyway; this guards against calibration gone wrong
 
 
+EDITOR_OPEN = 5.0
+"""Seconds before the kill: the edit has decrypted and started the editor by then, even on a loaded machine."""
+
+
 def test_a_killed_edit_leaves_no_plaintext_once_the_next_edit_ran(setup: Setup) -> None:
     """kill -9 while the editor is open skips every cleanup: the plaintext stays in the RAM-backed
     workspace; the next edit wipes it (it is never on disk)."""
     setup.secrets.write_text(setup.original)
     setup.secrets.chmod(MODE)
-    slow = {**setup.env, "EDITOR": "sh -c 'sleep 1'", "VISUAL": "sh -c 'sleep 1'"}
+    slow = {**setup.env, "EDITOR": "sh -c 'sleep 30'", "VISUAL": "sh -c 'sleep 30'"}  # killed while it waits
     idle = {**setup.env, "EDITOR": "true", "VISUAL": "true"}
-    killed = Job(["edit", str(setup.secrets)], env=slow, cwd=str(setup.repo), kill_after=0.5)
+    killed = Job(["edit", str(setup.secrets)], env=slow, cwd=str(setup.repo), kill_after=EDITOR_OPEN)
     again = Job(["edit", str(setup.secrets)], env=idle, cwd=str(setup.repo))
     after_kill, after_next = run_jobs([killed, again])
     assert after_kill.status == -9
@@ -188,7 +192,7 @@ def test_a_killed_edit_leaves_no_plaintext_once_the_next_edit_ran(setup: Setup) 
 def test_the_kill_lands_inside_the_workspace_of_a_killed_edit(setup: Setup) -> None:
     """The premise of the test above: without the next edit, the killed one's plaintext is there."""
     setup.secrets.write_text(setup.original)
-    slow = {**setup.env, "EDITOR": "sh -c 'sleep 1'", "VISUAL": "sh -c 'sleep 1'"}
-    (result,) = run_jobs([Job(["edit", str(setup.secrets)], env=slow, cwd=str(setup.repo), kill_after=0.5)])
+    slow = {**setup.env, "EDITOR": "sh -c 'sleep 30'", "VISUAL": "sh -c 'sleep 30'"}  # killed while it waits
+    (result,) = run_jobs([Job(["edit", str(setup.secrets)], env=slow, cwd=str(setup.repo), kill_after=EDITOR_OPEN)])
     assert result.status == -9
     assert any(CANARY.encode() in p.read_bytes() for p in setup.ram.rglob("*") if p.is_file())

@@ -44,10 +44,10 @@ def test_many_unopenable_comments_read_in_linear_time(many_comments: Path, sops_
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
     text = many_comments.read_text()
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, whatever else the machine runs meanwhile
     shown = output.plaintext(sops.open_text(text, "yaml", comments=True))
-    elapsed = time.perf_counter() - started
-    assert elapsed < TIME_BUDGET_S, f"{elapsed:.1f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < TIME_BUDGET_S, f"{elapsed:.1f} s of CPU"
     assert isinstance(shown, str) and shown.count("#ENC[AES256_GCM,") == CONTAINERS  # kept, as SOPS keeps them
     assert run_sops(["decrypt", str(many_comments)]).stdout.count("#ENC[AES256_GCM,") == CONTAINERS
 
