@@ -11,6 +11,7 @@ from sealfile.errors import IntegrityError
 from sealfile.ops.import_sops import import_sops
 from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
+from tests.support.cli import run_python
 
 PLAIN = """\
 user: admin
@@ -60,3 +61,18 @@ def test_rules_match_sops(flags: list[str], sops_identity: AgeIdentity, tmp_path
         with pytest.raises(IntegrityError):
             sealfile.load_secrets(sealed)
         assert run_sops(["decrypt", str(sealed)]).returncode != 0
+
+
+def test_a_backtracking_rule_is_searched_in_linear_time(sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    """Go searches ``(a*)*b`` in linear time, so sops writes such a file without a pause; Python's
+    ``re`` would take forever on the key below (a reader is a fresh process given a minute)."""
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f"{'a' * 40}: hunter2\nother: value\n")
+    sealed = sops_encrypt(plain, tmp_path / "s.yaml", "--age", sops_identity.recipient,
+                          "--unencrypted-regex", "(a*)*b")
+    code = ("import sys, time, sealfile\nstart = time.process_time()\n"
+            "print(sealfile.load_secrets(sys.argv[1], redacted=False)['other'], round(time.process_time() - start, 2))")
+    done = run_python(f"import os; os.environ['SOPS_AGE_KEY_FILE'] = {str(sops_identity.key_file)!r}\n{code}", sealed)
+    assert done.returncode == 0, done.stderr
+    value, seconds = done.stdout.split()
+    assert value == "value" and float(seconds) < 5

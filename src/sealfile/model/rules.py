@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from sealfile.errors import ConfigError
+from sealfile.model.linear_regex import LinearRegex, compile_linear
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.record import Record
 
@@ -29,9 +30,11 @@ class EncryptionRules(Record):
             raise ConfigError(f"unknown encryption rule {kind!r}")
         if kind != "unencrypted_suffix":
             try:
-                re.compile(pattern)
+                compile_linear(pattern)
             except re.error as err:
                 raise ConfigError(f"{kind} is not a valid regular expression: {err}") from None
+            except ValueError as err:  # a file names its rule: no pattern may make a reader backtrack
+                raise ConfigError(f"{kind} cannot be used: {err}") from None
         self._fill(kind, pattern)
 
     @classmethod
@@ -51,8 +54,8 @@ class EncryptionRules(Record):
         return {self.kind: self.pattern}
 
     @cached_property
-    def _regex(self) -> re.Pattern[str]:
-        return re.compile(self.pattern)
+    def _regex(self) -> LinearRegex:
+        return compile_linear(self.pattern)
 
     def encrypts(self, path: Path) -> bool:
         keys = [s for s in path if isinstance(s, str) and not isinstance(s, ListIndex)]

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
+from sealfile.model.linear_regex import compile_linear
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config_files import find_config
@@ -107,7 +108,7 @@ class ProjectConfig(Record):
 
         relative = _relative(Path(file), self.root)
         for rule in self.creation_rules:
-            if re.search(rule.path_regex, relative):
+            if compile_linear(rule.path_regex).search(relative):
                 return rule
         return None
 
@@ -188,9 +189,11 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
     path_regex = entry.get("path_regex", "")
     try:
-        re.compile(path_regex)
+        compile_linear(path_regex)
     except (re.error, TypeError):
         raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
+    except ValueError as err:  # a config in the repository is anyone's with write access: no backtracking
+        raise ConfigError(f"path_regex cannot be used: {err}", keypath=f"{where}.path_regex") from None
     try:
         rules = EncryptionRules.from_mapping(entry)
     except ConfigError as err:

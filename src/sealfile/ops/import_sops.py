@@ -16,6 +16,7 @@ from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
+from sealfile.model.linear_regex import NEVER_MATCHES, LinearRegex
 from sealfile.model.metadata import Stanza
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
@@ -53,7 +54,7 @@ def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
     if rule.kind == "unencrypted_suffix":
         return EncryptionRules(rule.kind, rule.pattern), []
     compiled = go_regex(rule.pattern)
-    pattern = compiled.pattern if hasattr(compiled, "pattern") else "(?!)"  # Go cannot compile it: never matches
+    pattern = compiled.pattern if isinstance(compiled, LinearRegex) else NEVER_MATCHES  # Go cannot compile it
     return EncryptionRules(rule.kind, pattern), []
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.linear_regex import LinearRegex
 
 PATH_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")
 COMMENT_RULES = ("unencrypted_comment_regex", "encrypted_comment_regex")
@@ -31,8 +32,8 @@ _GO_INVALID = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "\\Z", "*+", "++", "?+", "}+
 class _NeverMatches:
     """A pattern Go's ``regexp`` rejects: SOPS ignores the error, so the pattern never matches."""
 
-    def search(self, _text: str) -> None:
-        return None
+    def search(self, _text: str) -> bool:
+        return False
 
 
 def _translate(pattern: str) -> str:
@@ -76,22 +77,27 @@ def _translate(pattern: str) -> str:
     return "".join(out)
 
 
-def go_regex(pattern: str) -> re.Pattern[str] | _NeverMatches:
+def go_regex(pattern: str) -> LinearRegex | _NeverMatches:
     if any(token in pattern for token in _GO_ONLY):
         raise FormatError("the SOPS rule uses Go regular expression syntax sealfile cannot evaluate")
     if any(token in pattern for token in _GO_INVALID):
         return _NeverMatches()
     try:
-        return re.compile(_translate(pattern))
+        translated = _translate(pattern)
+        re.compile(translated)
     except (re.error, ValueError):
         return _NeverMatches()
+    try:  # searched as Go searches, in time linear in the text: the file names the pattern
+        return LinearRegex(translated)
+    except ValueError as err:
+        raise FormatError(f"the SOPS rule's pattern cannot be used: {err}") from None
 
 
 @dataclass(frozen=True)
 class SopsRule:
     kind: str
     pattern: str
-    _regex: re.Pattern[str] | _NeverMatches | None = field(default=None, compare=False, repr=False)
+    _regex: LinearRegex | _NeverMatches | None = field(default=None, compare=False, repr=False)
     _hits: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -105,7 +111,7 @@ class SopsRule:
                 hit = text.endswith(self.pattern)
             else:
                 assert self._regex is not None
-                hit = self._regex.search(text) is not None
+                hit = self._regex.search(text)
             self._hits[text] = hit
         return hit
 

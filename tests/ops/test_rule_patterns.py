@@ -1,0 +1,56 @@
+"""A file names its rule's pattern (and a repository's config its path patterns): none may make a
+reader backtrack. Each case took Python's ``re`` minutes to forever; the reader is a fresh process
+given a minute, and must finish in a few seconds of CPU."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError
+from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops.seal import seal_text
+from tests.support.cli import run_cli, run_python
+
+BACKTRACKS = r"(a*)*b"
+KEY = "a" * 40
+
+
+def test_a_sealed_files_backtracking_rule_is_searched_in_linear_time(tmp_path: Path) -> None:
+    identity, recipient = generate_identity()
+    sealed = seal_text(f"{KEY}: hunter2\nother: value\n", [AgeKey(recipient)],
+                       rules=EncryptionRules("unencrypted_regex", BACKTRACKS))
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(sealed)
+    code = ("import sys, time, sealfile\nstart = time.process_time()\n"
+            "data = sealfile.load_secrets(sys.argv[1], redacted=False)\n"
+            "print(data['other'], round(time.process_time() - start, 2))")
+    done = run_python(f"import os; os.environ['SEALFILE_AGE_KEY'] = {identity!r}\n{code}", path)
+    assert done.returncode == 0, done.stderr
+    value, seconds = done.stdout.split()
+    assert value == "value" and float(seconds) < 5
+    checked = run_cli("check", path, env={"SEALFILE_AGE_KEY": identity})  # the pre-commit guard, in CI
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_configs_backtracking_path_regex_is_searched_in_linear_time(tmp_path: Path) -> None:
+    _, recipient = generate_identity()
+    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: '{BACKTRACKS}'\n"
+                                             f"    age: {recipient}\n  - age: {recipient}\n")
+    (tmp_path / f"{KEY}.yaml").write_text("password: hunter2\n")
+    done = run_cli("encrypt", f"{KEY}.yaml", "-o", "out.enc.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ENC[" in (tmp_path / "out.enc.yaml").read_text()
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=secret)", r"a{9000}"])
+def test_a_rule_with_no_linear_bound_is_refused_with_one_line(pattern: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="encrypted_regex cannot be used: "):
+        EncryptionRules("encrypted_regex", pattern)
+    _, recipient = generate_identity()
+    (tmp_path / "plain.yaml").write_text("password: hunter2\n")
+    done = run_cli("encrypt", "--age", recipient, "--encrypted-regex", pattern, "plain.yaml", cwd=tmp_path)
+    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1
+    assert "encrypted_regex cannot be used" in done.stderr and "hunter2" not in done.stderr
