@@ -12,6 +12,7 @@ import pytest
 from sealfile.errors import FormatError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
+from sealfile.stores.yaml import reader as yaml_reader
 from sealfile.stores.yaml.scan import scan
 from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
@@ -170,3 +171,19 @@ def test_deep_nesting_is_refused_at_once_by_every_c_reader(shape: str, reader: s
     assert done.returncode == 0, done.stderr[-300:]
     message, seconds = done.stdout.rsplit(" ", 1)
     assert "too deep" in message and float(seconds) < 1.0, done.stdout
+
+
+def test_a_big_sealed_file_is_not_parsed_twice_for_its_depth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every token holds a ``[`` (``ENC[...]``) and base64url ``-``: neither opens a collection, so a
+    sealed file of thousands of values is not measured by a second, event-by-event parse."""
+    token = "ENC[gAAAAABp-x-_-Q-" + "A" * 60 + "]"
+    text = "".join(f"key{i}:\n  - {token}\n  - [a, {{b: c}}]\n" for i in range(300))
+    text += "".join(f"value{i}: {token}\n" for i in range(5000))
+
+    def measured(*_args: object) -> None:
+        raise AssertionError("measured by a second parse")
+
+    monkeypatch.setattr(yaml_reader, "check_depth", measured)
+    yaml_reader.refuse_deep(text, yaml_reader.MAX_READ_DEPTH)
+    with pytest.raises(AssertionError, match="second parse"):
+        yaml_reader.refuse_deep("- " * 2100 + "x\n", yaml_reader.MAX_READ_DEPTH)
