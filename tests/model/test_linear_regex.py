@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from sealfile.errors import FormatError
 from sealfile.model.linear_regex import NEVER_MATCHES, compile_linear
 
 PATTERNS = [
@@ -63,3 +64,13 @@ def test_what_has_no_linear_bound_is_refused(pattern: str) -> None:
 def test_the_never_matching_pattern_matches_nothing() -> None:
     assert not any(compile_linear(NEVER_MATCHES).search(text) for text in ("", "a", "\n", "ENC[x]"))
     assert re.compile(NEVER_MATCHES).search("anything\n") is None
+
+
+def test_a_text_made_to_defeat_the_cache_is_refused_within_a_bound() -> None:
+    """``a[ab]{500}c`` over a megabyte of random a/b: every position a new set of states. The work is
+    bounded by the pattern's size, and past a budget the search stops with one error line."""
+    text = "".join(random.Random(1).choice("ab") for _ in range(1_000_000))
+    started = time.process_time()
+    with pytest.raises(FormatError, match="takes too long to search"):
+        compile_linear(r"a[ab]{500}c").search(text)
+    assert time.process_time() - started < 10

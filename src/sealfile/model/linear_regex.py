@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sealfile.errors import FormatError
+
 try:  # re's parser and compiler, public in all but name (Python 3.11+), sre_* before
     from re import _compiler as sre_compile  # type: ignore[attr-defined]
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -28,6 +30,9 @@ except ImportError:  # pragma: no cover
 
 MAX_STATES = 5_000
 """A pattern's size once counted repeats are spelled out (``x{1000}`` is a thousand states)."""
+WORK_LIMIT = 10_000_000
+"""States visited, over a pattern's life, outside the cache: a few seconds at most. Past it, a text and
+pattern made to defeat the cache (``[ab]{0,500}a[ab]{500}`` against a megabyte) are refused."""
 _CACHE_LIMIT = 20_000
 """Cached steps kept at most; past that the cache starts again (the work per step stays bounded)."""
 
@@ -59,6 +64,7 @@ class LinearRegex:
         """Every zero-width test is ^, $, \\A or \\Z: all fail between the second and the last position."""
         self._closures: dict[tuple[frozenset[int], tuple[bool, ...]], tuple[bool, tuple[int, ...]]] = {}
         self._steps: dict[tuple[tuple[int, ...], str], frozenset[int]] = {}
+        self._work = 0
 
     def search(self, text: str) -> bool:
         tests = [self._test[state] for state in self._asserts]
@@ -108,6 +114,7 @@ class LinearRegex:
             else:
                 chars.append(state)
         result = (matched, tuple(sorted(chars)))
+        self._charge(len(seen))
         self._remember(self._closures, key, result)
         return result
 
@@ -116,8 +123,14 @@ class LinearRegex:
         known = self._steps.get(key)
         if known is None:
             known = frozenset(self._out[s][0] for s in chars if self._test[s].match(char))
+            self._charge(len(chars) + 1)
             self._remember(self._steps, key, known)
         return known
+
+    def _charge(self, work: int) -> None:
+        self._work += work
+        if self._work > WORK_LIMIT:
+            raise FormatError(f"the pattern {self.pattern!r} takes too long to search in this file's keys")
 
     @staticmethod
     def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
