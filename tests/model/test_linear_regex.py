@@ -69,7 +69,8 @@ def test_the_never_matching_pattern_matches_nothing() -> None:
 def test_a_text_made_to_defeat_the_cache_is_refused_within_a_bound() -> None:
     """``a[ab]{500}c`` over a megabyte of random a/b: every position a new set of states. The work is
     bounded by the pattern's size, and past a budget the search stops with one error line."""
-    text = "".join(random.Random(1).choice("ab") for _ in range(1_000_000))
+    rng = random.Random(1)
+    text = "".join(rng.choice("ab") for _ in range(1_000_000))
     started = time.process_time()
     with pytest.raises(FormatError, match="takes too long to search"):
         compile_linear(r"a[ab]{500}c").search(text)
