@@ -29,7 +29,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM, SUFFIXES, Store
-from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line, quote_of
+from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -156,6 +156,8 @@ class DotenvStore(Store):
             elif entry.key in document:
                 out.append(self._line(entry, document[entry.key]))
                 written.add(entry.key)
+            elif blank_lines_before(entry.raw):  # removed: its line goes, the blank lines read with it stay
+                out.append(blank_lines_before(entry.raw))
         newline = getattr(document, "newline", "\n")
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
