@@ -171,6 +171,9 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
     data = document.data()
+    if isinstance(data, list):  # several YAML documents (each one's top level is a mapping)
+        raise FormatError(f"it holds {len(data)} YAML documents; export-sops writes files of one, as "
+                          "import-sops reads them")
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
