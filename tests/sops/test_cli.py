@@ -359,3 +359,22 @@ def test_a_kept_final_line_break_prints_no_document_end(text: str, sops_identity
     theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
     assert theirs.returncode == 0, theirs.stderr
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "updates:\n  - ecosystem: pip\n    schedule:\n      interval: monthly\n",  # a mapping under a list item's key
+    "spec:\n  containers:\n  - name: app\n    args:\n    - -c\n    - |\n      echo hi\n    env:\n    - name: A\n"
+    "      value: x\n",                                                        # lists and a block in list items
+    "steps:\n  - if: |\n      failure()\n      && true\n    with:\n      # the version\n      v: 3\n",
+    "matrix:\n  - - a\n    - b\n  - - {}\n    - []\n",                         # lists in lists, empty collections
+])
+def test_decrypt_prints_a_sops_files_nesting_as_sops_does(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                           env: dict[str, str]) -> None:
+    """yaml.v3 puts a block nested under a list item's key at the next multiple of 4 (column 8), not 4
+    past the key (column 10): real Kubernetes manifests and workflows printed otherwise than sops did."""
+    plain = tmp_path / "nested.yaml"
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "nested.sops.yaml", "--age", sops_identity.recipient)
+    theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

@@ -13,12 +13,12 @@ import io
 import json
 import math
 import re
-import textwrap
 from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
@@ -57,11 +57,30 @@ def _go_scalar(text: str, kind: str) -> GoScalar:
     return scalar
 
 
+def _nested(column: int) -> int:
+    """Where yaml.v3 (``SetIndent(4)``) puts a block nested in one at ``column``: the next multiple of
+    the indent, so a mapping under a list item's key at column 6 starts at 8, not 10."""
+    return INDENT * ((column + INDENT) // INDENT)
+
+
+class _GoEmitter(Emitter):
+    """yaml.v3's block indentation: a collection or block scalar that is a list item starts two
+    columns after its dash; any other nested block at :func:`_nested` of its parent's column."""
+
+    def increase_indent(self, flow: bool = False, sequence: bool | None = None, indentless: bool = False) -> None:
+        if self.indent is None or (flow and sequence is not None):  # the top level, or a flow {} or []
+            super().increase_indent(flow, sequence, indentless)
+            return
+        self.indents.append(self.indent, sequence)
+        self.indent = self.indent + 2 if self.indents.last_seq() else _nested(self.indent)
+
+
 @cache
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Emitter = _GoEmitter
     yaml.width = 1 << 30
-    yaml.indent(mapping=INDENT, sequence=INDENT + 2, offset=INDENT)
+    yaml.indent(mapping=INDENT, sequence=2, offset=0)
     return yaml
 
 
@@ -137,10 +156,10 @@ def _yaml_node(node: Any, column: int) -> Any:
                 name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _string_11(key)
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
-                container[name] = _yaml_node(value, column + INDENT)
+                container[name] = _yaml_node(value, _nested(column))
                 slot = name
             else:
-                container.append(_yaml_node(value, column + (2 if isinstance(value, Branch) else INDENT + 2)))
+                container.append(_yaml_node(value, column + 2))
             if pending:
                 _before(container, slot, pending, column)
                 pending = []
@@ -153,17 +172,14 @@ def _yaml_node(node: Any, column: int) -> Any:
 def yaml_text(documents: list[Any]) -> str:
     """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included."""
     stream = io.StringIO()
-    # ruamel indents a top-level list by its offset; its comments are placed there too, then all dedented
-    nodes = [_yaml_node(document, INDENT if isinstance(document, list) and not isinstance(document, Branch) else 0)
-             for document in documents]
+    nodes = [_yaml_node(document, 0) for document in documents]
     if len(nodes) == 1:
         _yaml().dump(nodes[0], stream)
     else:
         _yaml().dump_all(nodes, stream)
     # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
     # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
-    text = _DOCUMENT_END.sub("", stream.getvalue())
-    return textwrap.dedent(text) if isinstance(nodes[0], CommentedSeq) else text
+    return _DOCUMENT_END.sub("", stream.getvalue())
 
 
 def _json_string(text: str) -> str:
