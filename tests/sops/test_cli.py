@@ -353,9 +353,14 @@ def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
 def test_a_kept_final_line_break_prints_no_document_end(text: str, sops_identity: AgeIdentity, tmp_path: Path,
                                                          env: dict[str, str]) -> None:
     """ruamel ended such a document with a "..." line, which sops decrypt does not print."""
-    plain = tmp_path / "keep.yaml"
+    _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)
+
+
+def _assert_decrypt_prints_what_sops_prints(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                            env: dict[str, str]) -> None:
+    plain = tmp_path / "plain.yaml"
     plain.write_text(text, encoding="utf-8")
-    sealed = sops_encrypt(plain, tmp_path / "keep.sops.yaml", "--age", sops_identity.recipient)
+    sealed = sops_encrypt(plain, tmp_path / "plain.sops.yaml", "--age", sops_identity.recipient)
     theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
     assert theirs.returncode == 0, theirs.stderr
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
@@ -372,9 +377,4 @@ def test_decrypt_prints_a_sops_files_nesting_as_sops_does(text: str, sops_identi
                                                            env: dict[str, str]) -> None:
     """yaml.v3 puts a block nested under a list item's key at the next multiple of 4 (column 8), not 4
     past the key (column 10): real Kubernetes manifests and workflows printed otherwise than sops did."""
-    plain = tmp_path / "nested.yaml"
-    plain.write_text(text, encoding="utf-8")
-    sealed = sops_encrypt(plain, tmp_path / "nested.sops.yaml", "--age", sops_identity.recipient)
-    theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
-    assert theirs.returncode == 0, theirs.stderr
-    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+    _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)

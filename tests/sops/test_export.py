@@ -175,3 +175,19 @@ def test_import_of_the_export_gives_the_same_data(sops_identity: AgeIdentity, ke
     assert sealfile_cli("import-sops", str(exported), "-o", str(back), env=keys).returncode == 0
     assert_same(sealfile.load_secrets(back, redacted=False), sealfile.load_secrets(sealed, redacted=False))
     assert "# who connects" in sealfile_cli("decrypt", str(back), env=keys).stdout
+
+
+@pytest.mark.parametrize("plaintext", [
+    "updates:\n  - ecosystem: pip # see the docs\n    # where\n    directory: /\n",
+    "jobs:\n  test:\n    steps:\n      # v4\n      - uses: actions/checkout@v4\n        with:\n          depth: 1\n",
+])
+def test_an_exported_file_prints_as_sops_prints_it(plaintext: str, sops_identity: AgeIdentity,
+                                                   keys: dict[str, str], tmp_path: Path) -> None:
+    """A comment heading a list item's mapping is written before its dash, where yaml.v3 prints it
+    (it was written after a lone dash), and nested blocks at yaml.v3's columns."""
+    sealed = _seal(plaintext, sops_identity, tmp_path / "s.yaml")
+    target = tmp_path / "out.yaml"
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys).returncode == 0
+    theirs, ours = run_sops(["decrypt", str(target)], keys), sealfile_cli("decrypt", str(target), env=keys)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

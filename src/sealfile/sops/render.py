@@ -18,7 +18,6 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
@@ -28,13 +27,13 @@ from ruamel.yaml.tokens import CommentToken
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
+from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_column
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
-INDENT = 4
 _DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
 
 
@@ -57,28 +56,10 @@ def _go_scalar(text: str, kind: str) -> GoScalar:
     return scalar
 
 
-def _nested(column: int) -> int:
-    """Where yaml.v3 (``SetIndent(4)``) puts a block nested in one at ``column``: the next multiple of
-    the indent, so a mapping under a list item's key at column 6 starts at 8, not 10."""
-    return INDENT * ((column + INDENT) // INDENT)
-
-
-class _GoEmitter(Emitter):
-    """yaml.v3's block indentation: a collection or block scalar that is a list item starts two
-    columns after its dash; any other nested block at :func:`_nested` of its parent's column."""
-
-    def increase_indent(self, flow: bool = False, sequence: bool | None = None, indentless: bool = False) -> None:
-        if self.indent is None or (flow and sequence is not None):  # the top level, or a flow {} or []
-            super().increase_indent(flow, sequence, indentless)
-            return
-        self.indents.append(self.indent, sequence)
-        self.indent = self.indent + 2 if self.indents.last_seq() else _nested(self.indent)
-
-
 @cache
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
-    yaml.Emitter = _GoEmitter
+    yaml.Emitter = GoEmitter
     yaml.width = 1 << 30
     yaml.indent(mapping=INDENT, sequence=2, offset=0)
     return yaml
@@ -140,7 +121,7 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
     return True
 
 
-def _yaml_node(node: Any, column: int) -> Any:
+def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
     if isinstance(node, dict):  # a store reader's data (JSON, INI): its strings need the same escaping
         node = Branch(Item(key, value) for key, value in node.items())
     if isinstance(node, (Branch, list)):
@@ -156,10 +137,12 @@ def _yaml_node(node: Any, column: int) -> Any:
                 name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _string_11(key)
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
-                container[name] = _yaml_node(value, _nested(column))
+                container[name] = _yaml_node(value, nested_column(column), sops_file)
                 slot = name
             else:
-                container.append(_yaml_node(value, column + 2))
+                heading, value = ([], value) if sops_file else heading_comments(value)
+                pending += heading
+                container.append(_yaml_node(value, column + 2, sops_file))
             if pending:
                 _before(container, slot, pending, column)
                 pending = []
@@ -169,10 +152,12 @@ def _yaml_node(node: Any, column: int) -> Any:
     return _yaml_leaf(node)
 
 
-def yaml_text(documents: list[Any]) -> str:
-    """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included."""
+def yaml_text(documents: list[Any], *, sops_file: bool = False) -> str:
+    """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included.
+    ``sops_file``: the text of a SOPS file, whose comments stay where SOPS's reader finds them again
+    (yaml.v3 prints a list item's heading comment before the dash, but reads it back into the list)."""
     stream = io.StringIO()
-    nodes = [_yaml_node(document, 0) for document in documents]
+    nodes = [_yaml_node(document, 0, sops_file) for document in documents]
     if len(nodes) == 1:
         _yaml().dump(nodes[0], stream)
     else:

@@ -97,7 +97,7 @@ def _emit(document: Branch, kind: Kind) -> str:
     if kind == "dotenv":
         flat = Branch(item for item in document if not isinstance(item.key, str) or item.key != METADATA_KEY)
         return dotenv_text(flat) + _flat_metadata(document.get(METADATA_KEY))
-    return yaml_text([_plain_scalars(document)])
+    return yaml_text([_plain_scalars(document)], sops_file=True)
 
 
 def _flat_metadata(meta: Branch) -> str:
