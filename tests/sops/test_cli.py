@@ -372,6 +372,7 @@ def _assert_decrypt_prints_what_sops_prints(text: str, sops_identity: AgeIdentit
     "      value: x\n",                                                        # lists and a block in list items
     "steps:\n  - if: |\n      failure()\n      && true\n    with:\n      # the version\n      v: 3\n",
     "matrix:\n  - - a\n    - b\n  - - {}\n    - []\n",                         # lists in lists, empty collections
+    "on:\n  push:\n    tags: ['*', '&', '!', 'yes']\n",                       # indicators alone: single quotes
 ])
 def test_decrypt_prints_a_sops_files_nesting_as_sops_does(text: str, sops_identity: AgeIdentity, tmp_path: Path,
                                                            env: dict[str, str]) -> None:

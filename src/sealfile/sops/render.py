@@ -35,6 +35,7 @@ from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
 _DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
+_INDICATOR = "tag:yaml.org,2002:yaml"  # PyYAML's tag for a lone ``*``, ``&`` or ``!``
 
 
 class GoScalar(str):
@@ -90,8 +91,9 @@ def _yaml_leaf(value: Any) -> Any:
 
 def _string_11(data: Any) -> Any:
     """A string a YAML 1.1 reader (PyYAML) would take for another type if plain (``yes``, ``on``, ``1:20``)
-    double-quoted, as SOPS's yaml.v3 prints it."""
-    return DoubleQuotedScalarString(data) if isinstance(data, str) and yaml_11_tag(data) != STR_TAG else data
+    double-quoted, as SOPS's yaml.v3 prints it; ``*``, ``&`` and ``!`` alone are strings to yaml.v3, single-quoted."""
+    return DoubleQuotedScalarString(data) if isinstance(data, str) and yaml_11_tag(data) not in (STR_TAG, _INDICATOR) \
+        else data
 
 
 def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
