@@ -53,6 +53,16 @@ def _duplicate_at(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
+def _not_json(text: str, at: int) -> str:
+    """What a JSON-like file holds there that JSON has not: JSONC's comments and trailing commas
+    (tsconfig.json, VS Code's settings), which Python's message names only as a missing name."""
+    if text.startswith(("//", "/*"), at):
+        return " (a comment: JSON has none; is this JSONC?)"
+    if text[at:at + 1] in ("}", "]") and text[:at].rstrip().endswith(","):
+        return " (a comma before the end: JSON allows none; is this JSONC?)"
+    return ""
+
+
 def _holds_lone_surrogate(value: Any) -> bool:
     """In a string, or a string inside lists (a mapping's own strings were checked when it was built)."""
     if isinstance(value, str):
@@ -74,7 +84,8 @@ class JsonStore(Store):
                               parse_constant=_refuse_constant)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
-            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+                              f"{_not_json(err.doc, err.pos)}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None
         except _DuplicateKey as err:
