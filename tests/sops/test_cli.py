@@ -373,9 +373,11 @@ def _assert_decrypt_prints_what_sops_prints(text: str, sops_identity: AgeIdentit
     "steps:\n  - if: |\n      failure()\n      && true\n    with:\n      # the version\n      v: 3\n",
     "matrix:\n  - - a\n    - b\n  - - {}\n    - []\n",                         # lists in lists, empty collections
     "on:\n  push:\n    tags: ['*', '&', '!', 'yes']\n",                       # indicators alone: single quotes
+    "if: \"!contains(labels, 'skip')\"\nsay: \"it's: here\"\n",                    # a quote inside: single quotes
+    "config: \"receivers: \\n  otlp:\\n\"\nend: \"ends \"\n",                       # a blank before a break: no block
 ])
-def test_decrypt_prints_a_sops_files_nesting_as_sops_does(text: str, sops_identity: AgeIdentity, tmp_path: Path,
-                                                           env: dict[str, str]) -> None:
-    """yaml.v3 puts a block nested under a list item's key at the next multiple of 4 (column 8), not 4
-    past the key (column 10): real Kubernetes manifests and workflows printed otherwise than sops did."""
+def test_decrypt_prints_a_sops_yaml_file_byte_for_byte_as_sops_does(text: str, sops_identity: AgeIdentity,
+                                                                    tmp_path: Path, env: dict[str, str]) -> None:
+    """Shapes of real files that printed otherwise than sops did: yaml.v3 puts a block nested under a list
+    item's key at the next multiple of 4 (column 8, not 10), and quotes as libyaml chooses."""
     _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)

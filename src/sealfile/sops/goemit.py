@@ -2,8 +2,8 @@
 
 yaml.v3 nests a block at the next multiple of the indent, not a fixed step past its parent: a
 mapping under a list item's key at column 6 starts at 8 (ruamel's fixed step gives 10). A list
-item's own block starts two columns past its dash, and comments heading a list item's mapping
-are printed before the dash.
+item's own block starts two columns past its dash, comments heading a list item's mapping are
+printed before the dash, and a string quoted for its ``'`` is single-quoted.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ class GoEmitter(Emitter):
             return
         self.indents.append(self.indent, sequence)
         self.indent = self.indent + 2 if self.indents.last_seq() else nested_column(self.indent)
+
+    def choose_scalar_style(self) -> Any:
+        """Single quotes (``''`` inside) for a one-line string with a ``'`` that cannot be plain, as yaml.v3
+        picks them; ruamel double-quotes it."""
+        style = super().choose_scalar_style()
+        value, analysis = self.event.value, self.analysis
+        if style == '"' and not self.event.style and "'" in value and "\n" not in value and analysis is not None \
+                and analysis.allow_single_quoted:
+            return "'"
+        return style
 
 
 def heading_comments(value: Any) -> tuple[list[str], Any]:

@@ -68,7 +68,8 @@ def _yaml() -> YAML:
 
 def _block_safe(text: str) -> bool:
     """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps."""
-    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n"))
+    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n")) \
+        and " \n" not in text and not text.endswith(" ")  # yaml.v3 writes no block with a blank at a line's end
 
 
 def _yaml_leaf(value: Any) -> Any:
