@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import math
 import re
+from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -76,13 +77,15 @@ def layout_record(spelling: str, indent: int = 0, flow: bool = False) -> bytes:
 
 def recorded_layout(layout: bytes) -> tuple[int, bool, str] | None:
     """``(indent, flow, spelling)`` of a layout record; ``None`` if it is not one."""
-    match = _LAYOUT_CONTEXT.match(layout)
+    match = _layout_context().match(layout)
     if match is None:
         return None
     return int(match.group(1)), match.group(2) == b"1", layout[match.end():].decode("utf-8", "surrogatepass")
 
 
-_LAYOUT_CONTEXT = re.compile(rb"(\d+),([01]):")
+@cache
+def _layout_context() -> re.Pattern[bytes]:
+    return re.compile(rb"(\d+),([01]):")
 
 
 def comparable(value: Any) -> bytes:

@@ -8,6 +8,7 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -28,12 +29,14 @@ def _safe() -> YAML:
     return YAML(typ="safe", pure=False)
 
 
-_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
-"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+@cache
+def _safe_quote() -> re.Pattern[str]:
+    """A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+    return re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
 
 
 def _scrub(problem: str) -> str:
-    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+    """ruamel's problem text up to the first quote that is not a :data:`_safe_quote()`.
 
     ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
     ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
@@ -41,7 +44,7 @@ def _scrub(problem: str) -> str:
     out, index = [], 0
     while index < len(problem):
         if problem[index] in "'\"":
-            safe = _SAFE_QUOTE.match(problem, index)
+            safe = _safe_quote().match(problem, index)
             if safe is None:
                 break
             out.append(safe.group(0))
@@ -105,7 +108,9 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
         return
 
 
-_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+@cache
+def _directive() -> re.Pattern[str]:
+    return re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
 READ_APART = {
@@ -145,7 +150,7 @@ def reader_for(text: str, cached: YAML) -> YAML:
     """
     if "%" not in text:
         return cached
-    found = _DIRECTIVE.search(text)
+    found = _directive().search(text)
     if found is None:
         return cached
     if found.group(1) != "1.2":
