@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
-from sealfile.model.linear_regex import compile_linear
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config_files import find_config
@@ -107,6 +106,8 @@ class ProjectConfig(Record):
         from pathlib import Path
 
         relative = _relative(Path(file), self.root)
+        from sealfile.model.linear_regex import compile_linear
+
         for rule in self.creation_rules:
             if compile_linear(rule.path_regex).search(relative):
                 return rule
@@ -188,6 +189,8 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
     path_regex = entry.get("path_regex", "")
+    from sealfile.model.linear_regex import compile_linear
+
     try:
         compile_linear(path_regex)
     except (re.error, TypeError):
