@@ -7,13 +7,14 @@ GCP Cloud KMS, Azure Key Vault, PGP, Vault Transit), in the same key groups with
 is returned (:mod:`sealfile.sops.writer`). What SOPS cannot keep is said, never dropped silently:
 recipients SOPS has no key source for (the OS keyring, plug-ins) are named, comments become
 encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are lost, an integer beyond
-int64 or a binary value is refused, a whole float comes back from ``sops decrypt`` as an integer,
-and a date or a time without a zone becomes a UTC time.
+int64, a binary value or a negative zero (printed ``-0``) is refused, a whole float comes back from
+``sops decrypt`` as an integer, and a date or a time without a zone becomes a UTC time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
         except ValueError:
             raise FormatError("NaN or an infinity, which SOPS cannot write as JSON",
                               keypath=format_keypath(where)) from None
+        if reads_as_int(printed) and math.copysign(1.0, value) < 0 and value == 0:
+            raise FormatError("a negative zero, which sops decrypt prints as -0: the integer 0 to its readers",
+                              keypath=format_keypath(where))
         if reads_as_int(printed):
             notes.add("sops decrypt prints these floats as integers", where)
         return value
