@@ -143,6 +143,8 @@ def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys
     ("1: numeric key\n", "s.yaml: [1]: an integer key; SOPS files have only string keys"),
     ("db:\n  true: boolean key\n", 's.yaml: ["db"][true]: a boolean key; SOPS files have only string keys'),
     ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
+    ("'<<': v\n", '["<<"]: a \'<<\' key, which SOPS writes plain'),  # sops itself cannot open the file then
+    ("a:\n  '<<': {x: 1}\n", '["a"]["<<"]: a \'<<\' key'),  # yaml.v3 would merge {x: 1} into a
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:

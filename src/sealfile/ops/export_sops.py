@@ -27,6 +27,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
 from sealfile.sops import Kind
+from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
@@ -112,6 +113,9 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
                 named = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
                 raise FormatError(f"{named} key; SOPS files have only string keys",
                                   keypath=format_keypath((*where, key)))
+            if key == MERGE_KEY and kind == "yaml":
+                raise FormatError("a '<<' key, which SOPS writes plain: yaml.v3 then reads a merge key (or "
+                                  "cannot read the file)", keypath=format_keypath((*where, key)))
         comments = _comments(shape)
         out = Branch()
         for key, value in data.items():
