@@ -145,6 +145,7 @@ def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys
     ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
     ("'<<': v\n", '["<<"]: a \'<<\' key, which SOPS writes plain'),  # sops itself cannot open the file then
     ("a:\n  '<<': {x: 1}\n", '["a"]["<<"]: a \'<<\' key'),  # yaml.v3 would merge {x: 1} into a
+    ("a: 1\n---\nb: 2\n", "s.yaml: a file of several YAML documents; export-sops writes one document"),
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:

@@ -179,6 +179,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
     data = document.data()
+    if isinstance(data, list):  # a stream's documents (a file's top level is always a mapping)
+        raise FormatError("a file of several YAML documents; export-sops writes one document (split the file)")
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
