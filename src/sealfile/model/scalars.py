@@ -146,6 +146,33 @@ def decode_value(encoded: bytes) -> Any:
     return decode_scalar(encoded).value
 
 
+def scalar_text(value: Any) -> str:
+    """A scalar as one line of text that a YAML 1.2 reader takes back as the same value, and that a
+    shell or an environment variable holds: a string as it is, ``true``/``false``, ``null``, an
+    integer in decimal, a float as ``repr`` spells it or ``.inf``/``-.inf``/``.nan`` (YAML reads
+    ``inf`` and ``nan`` as strings), a date or time in ISO 8601, binary as base64. The one spelling
+    of ``decrypt --extract``, ``diff`` and the environment names (where null is the empty string)."""
+    if isinstance(value, str):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(float(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise FormatError(f"cannot print a value of type {type(value).__name__}")
+
+
 def printed_alone(text: str, is_string: bool) -> str:
     """A scalar printed on its own (``decrypt --extract``), as SOPS prints it: a string's exact text,
     which a script may write to a file that a program reads whole (a password file), so nothing is

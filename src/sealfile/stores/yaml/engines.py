@@ -100,9 +100,10 @@ def engine_yaml(engine: Engine) -> YAML:
     yaml = YAML(typ="safe", pure=engine == "pure")
     yaml.Resolver = OnceVersionResolver
     if engine == "pure":  # the C engine never needs the pure scanner: imported only here
-        from sealfile.stores.yaml.libyaml_scanner import LibyamlScanner
+        from sealfile.stores.yaml.libyaml_scanner import LibyamlComposer, LibyamlScanner
 
         yaml.Scanner = LibyamlScanner
+        yaml.Composer = LibyamlComposer
     return yaml
 
 
