@@ -62,6 +62,10 @@ DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env",
 """Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
 too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
+MAX_CONFIG_CHARS = 256 * 1024
+"""Longest config read. Anyone who can push may write it, and every reader of the files it governs
+reads it whole (each rule's patterns compiled, its keys parsed): about 2 s of work at this size, over
+a minute at the 8 MiB a sealed file may have. A real config is a few KiB."""
 
 
 class CreationRule(Record):
@@ -139,6 +143,9 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
     from sealfile.stores.yaml.reader import load_fast
 
     try:
+        if len(text) > MAX_CONFIG_CHARS:
+            raise ConfigError(f"longer than {MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files it "
+                              "governs would read it whole (a real config is a few KiB)")
         raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
