@@ -96,8 +96,10 @@ def judge(argv: list[str], code: int, stderr: str, name: str) -> None:
         problems.append("printed a secret")
     if not stderr.replace("\n", "").isprintable():
         problems.append("printed a control character")
-    lines = stderr.strip().splitlines()
-    if code == 1 and (len(lines) != 1 or not lines[0].startswith("sealfile: error: ") or name not in lines[0]):
+    lines, prefix = stderr.strip().splitlines(), "sealfile: error: "
+    if argv[:2] == ["git", "merge-driver"] and lines and "kept our version" in lines[-1]:
+        lines, prefix = lines[:-1], "sealfile: "  # a conflict: its cause, then what git is left with
+    if code == 1 and (len(lines) != 1 or not lines[0].startswith(prefix) or name not in lines[0]):
         problems.append("not one error line naming the file")
     if code not in (0, 1, 3):
         problems.append(f"exit {code}")
