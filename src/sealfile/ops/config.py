@@ -26,7 +26,8 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
       profiles: [deploy]
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
-value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
+value as a string (the key itself: never a file to read, such as an SSH ``.pub`` file), or a
+mapping of the provider's fields. The first rule whose ``path_regex``
 matches the file's path (relative to the config's directory, ``/``-separated) applies.
 A rule with ``require_signature: true`` makes writers of its files refuse to write them unsigned.
 
@@ -241,7 +242,7 @@ def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
 
 
 def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
-    from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
+    from sealfile.kms.registry import all_providers, key_from_config, key_from_text
 
     keys: list[MasterKey] = []
     for type_id in all_providers():
@@ -250,7 +251,7 @@ def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
                 if isinstance(item, Mapping):
                     keys.append(key_from_config({"type": type_id, **item}))
                 else:
-                    keys.append(key_from_cli(type_id, str(item)))
+                    keys.append(key_from_text(type_id, str(item)))
             except SealfileError as err:
                 raise ConfigError(err.message, keypath=f"{where}.{type_id}") from None
     return keys
