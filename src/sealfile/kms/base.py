@@ -70,6 +70,14 @@ class MasterKey(ABC):
     def from_cli(cls: type[_K], value: str) -> _K:
         """Build from the text given on the command line (``--recipient KIND:VALUE`` or the kind's flag)."""
 
+    @classmethod
+    def from_text(cls: type[_K], value: str) -> _K:
+        """Build from a creation rule's text (``age: age1...`` in ``.sealfile.yaml``): what :meth:`from_cli`
+        takes, except a file the text names, which is never read. Anyone who can push writes the config,
+        and every reader below it reads it: a path there would read the reader's files (``/dev/zero``,
+        ``/proc/self/environ``) and quote them in an error."""
+        return cls.from_cli(value)
+
     @abstractmethod
     def to_config(self) -> dict[str, Any]:
         """The fields that name this key in the metadata (everything but ``type`` and ``wrapped``)."""

@@ -106,6 +106,11 @@ class SshKey(Record, MasterKey):
     def from_cli(cls, value: str) -> SshKey:
         return cls(_public_key_text(value))
 
+    @classmethod
+    def from_text(cls, value: str) -> SshKey:
+        """The key line itself: a config's ``ssh:`` entry names no file (see :meth:`MasterKey.from_text`)."""
+        return cls(value)
+
     def to_config(self) -> dict[str, Any]:
         return {"recipient": self.recipient}
 

@@ -15,7 +15,7 @@ import re
 from functools import cache
 from typing import Any
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.record import Record
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
@@ -115,7 +115,18 @@ def _plain_datetime(value: dt.datetime) -> dt.datetime:
 
 
 def decode_scalar(encoded: bytes) -> Styled:
-    """Inverse of :func:`encode_scalar`."""
+    """Inverse of :func:`encode_scalar`; :class:`IntegrityError` for what it never writes.
+
+    A token authenticates under the file's data key, which whoever wrote the file chose: anyone who
+    can push can seal any bytes for the reader's recipient (an integer of 5,000 digits, a date that
+    does not exist, text that is not UTF-8), so these bytes are input like any other."""
+    try:
+        return _decoded(encoded)
+    except (ValueError, IndexError, OverflowError):  # UnicodeDecodeError and binascii.Error among them
+        raise IntegrityError("a sealed value is malformed") from None
+
+
+def _decoded(encoded: bytes) -> Styled:
     tag, text = chr(encoded[0]), encoded[1:]
     if tag in STRING_STYLES:
         return Styled(text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag])
@@ -141,8 +152,11 @@ _STRING_TAG_BYTES = frozenset(tag.encode()[0] for tag in STRING_STYLES)
 
 def decode_value(encoded: bytes) -> Any:
     """:func:`decode_scalar`'s value without its style: what a value tree holds."""
-    if encoded[0] in _STRING_TAG_BYTES:  # most values: no :class:`Styled` made for them
-        return encoded[1:].decode("utf-8", "surrogatepass")
+    if encoded[:1] and encoded[0] in _STRING_TAG_BYTES:  # most values: no :class:`Styled` made for them
+        try:
+            return encoded[1:].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise IntegrityError("a sealed value is malformed") from None
     return decode_scalar(encoded).value
 
 

@@ -17,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from sealfile.errors import FormatError
+from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
@@ -26,7 +27,7 @@ MAX_EDITABLE_DEPTH = 100
 
 @per_thread
 def _safe() -> YAML:
-    return YAML(typ="safe", pure=False)
+    return limit_integers(YAML(typ="safe", pure=False))
 
 
 @cache
@@ -156,7 +157,7 @@ def reader_for(text: str, cached: YAML) -> YAML:
     if found.group(1) != "1.2":
         raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
                           f"{text.count(chr(10), 0, found.start()) + 1})")
-    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    fresh = limit_integers(YAML(typ=cached.typ, pure=cached.pure))
     fresh.preserve_quotes = "rt" in cached.typ
     return fresh
 
