@@ -83,3 +83,12 @@ def test_a_config_entry_naming_a_file_never_reads_it(tmp_path: Path) -> None:
         assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "creation_rules.0.ssh: not an OpenSSH public key" in done.stderr
         assert "tok3n" not in done.stderr
+
+
+def test_a_config_entry_naming_a_pub_file_says_to_write_the_key_line(tmp_path: Path) -> None:
+    (tmp_path / ".sealfile.yaml").write_text("creation_rules:\n  - ssh: ~/.ssh/id_ed25519.pub\n")
+    (tmp_path / "p.yaml").write_text("a: 1\n")
+    done = run_cli("encrypt", "p.yaml", "-o", "s.enc.yaml", cwd=tmp_path)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "creation_rules.0.ssh: a .sealfile.yaml holds the public key line itself" in done.stderr
+    assert not (tmp_path / "s.enc.yaml").exists()

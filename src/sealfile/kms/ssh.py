@@ -109,6 +109,9 @@ class SshKey(Record, MasterKey):
     @classmethod
     def from_text(cls, value: str) -> SshKey:
         """The key line itself: a config's ``ssh:`` entry names no file (see :meth:`MasterKey.from_text`)."""
+        if value.strip().endswith(".pub") and " " not in value.strip():
+            raise ConfigError("a .sealfile.yaml holds the public key line itself (the text of the .pub file), "
+                              "never a file name: a pushed config would make every reader read that file")
         return cls(value)
 
     def to_config(self) -> dict[str, Any]:
