@@ -235,6 +235,25 @@ def test_decrypt_means_to_pyyaml_what_it_means_to_sops(sops_identity: AgeIdentit
     assert done.stdout == run_sops(["decrypt", str(sealed)], env).stdout
 
 
+def test_decrypt_output_means_to_sops_what_the_file_holds(sops_identity: AgeIdentity, tmp_path: Path,
+                                                          env: dict[str, str]) -> None:
+    """Strings yaml.v3 reads as other types though YAML 1.2 and 1.1 read strings (``0X1F``, ``0O17``,
+    ``0B101``, ``2001-1-1``) were printed plain, keys too: the output given back to ``sops encrypt`` held
+    numbers and a time, or was refused for its integer key. SOPS prints them double-quoted."""
+    plain = tmp_path / "words.yaml"
+    plain.write_text('"0X1F": a\n"0o17": b\n"00:00": c\nc: ["0B101", "0O17", "2001-1-1", "08", plain]\n',
+                     encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "words.sops.yaml", "--age", sops_identity.recipient)
+    done = sealfile_cli("decrypt", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run_sops(["decrypt", str(sealed)], env).stdout
+    again = tmp_path / "again.yaml"
+    again.write_text(done.stdout, encoding="utf-8")
+    resealed = sops_encrypt(again, tmp_path / "again.sops.yaml", "--age", sops_identity.recipient)
+    expected = {"0X1F": "a", "0o17": "b", "00:00": "c", "c": ["0B101", "0O17", "2001-1-1", "08", "plain"]}
+    assert sops_decrypt(resealed, sops_identity.key_file) == expected == sops_decrypt(sealed, sops_identity.key_file)
+
+
 def test_portable_applies_to_a_sops_file_too(sops_identity: AgeIdentity, tmp_path: Path,
                                              env: dict[str, str]) -> None:
     """--portable was ignored for a SOPS file: PyYAML read its ``1e+20`` (Go's spelling) as a string."""

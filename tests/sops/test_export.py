@@ -138,11 +138,14 @@ def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys
 
 @pytest.mark.parametrize(("plaintext", "cause"), [
     ("big: 123456789012345678901234567890\n", "big: an integer beyond int64"),
-    ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: SOPS would read this value back differently"),
+    ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: a negative zero"),
+    ("zero: -0.0\n", "zero: a negative zero, which sops decrypt prints as -0"),  # encrypted: SOPS keeps -0.0, prints -0
     ("1: numeric key\n", "s.yaml: [1]: an integer key; SOPS files have only string keys"),
     ("db:\n  true: boolean key\n", 's.yaml: ["db"][true]: a boolean key; SOPS files have only string keys'),
     ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
-    ("kind: Service\n---\nkind: Deployment\n", "s.yaml: it holds 2 YAML documents"),  # was an internal error
+    ("'<<': v\n", '["<<"]: a \'<<\' key, which SOPS writes plain'),  # sops itself cannot open the file then
+    ("a:\n  '<<': {x: 1}\n", '["a"]["<<"]: a \'<<\' key'),  # yaml.v3 would merge {x: 1} into a
+    ("a: 1\n---\nb: 2\n", "s.yaml: a file of several YAML documents; export-sops writes one document"),
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:

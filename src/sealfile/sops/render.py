@@ -30,6 +30,7 @@ from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_column
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
+from sealfile.sops.goyaml import double_quoted_by_go
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
@@ -86,15 +87,19 @@ def _yaml_leaf(value: Any) -> Any:
             return DoubleQuotedScalarString(data)  # escaped: YAML readers read these characters apart
         if isinstance(data, str) and "\n" in data and _block_safe(data):
             return LiteralScalarString(data)
-        return _string_11(data)
+        return _typed_quoted(data)
     return value
 
 
-def _string_11(data: Any) -> Any:
-    """A string a YAML 1.1 reader (PyYAML) would take for another type if plain (``yes``, ``on``, ``1:20``)
-    double-quoted, as SOPS's yaml.v3 prints it; ``*``, ``&`` and ``!`` alone are strings to yaml.v3, single-quoted."""
-    return DoubleQuotedScalarString(data) if isinstance(data, str) and yaml_11_tag(data) not in (STR_TAG, _INDICATOR) \
-        else data
+def _typed_quoted(data: Any) -> Any:
+    """A string that yaml.v3 (SOPS itself, reading this text back) or a YAML 1.1 reader (PyYAML) would
+    take for another type if plain double-quoted, as yaml.v3 prints it: ``0X1F``, ``0O17`` and
+    ``2001-1-1`` are a number and a time to yaml.v3 though strings to YAML 1.2; ``yes``, ``on`` and
+    ``1:20`` are a boolean and a number to YAML 1.1 (yaml.v3 also quotes ``00:00``, ``y``, ``n``).
+    ``*``, ``&`` and ``!`` alone are strings to yaml.v3, which single-quotes them."""
+    if isinstance(data, str) and (double_quoted_by_go(data) or yaml_11_tag(data) not in (STR_TAG, _INDICATOR)):
+        return DoubleQuotedScalarString(data)
+    return data
 
 
 def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
@@ -137,7 +142,7 @@ def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _string_11(key)
+                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _typed_quoted(key)
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
                 container[name] = _yaml_node(value, nested_column(column), sops_file)
