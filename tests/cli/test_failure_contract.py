@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shlex
 import shutil
 import signal
 import stat
@@ -22,6 +23,7 @@ from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
 from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.ssh import generate_key
 
 SECRET = "planted-secret-4f1c"
 PLAINTEXT = f"db:\n  password: {SECRET}\n  user: admin\n"
@@ -62,16 +64,17 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int]]:
 
 
 def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None = None,
-        editor: str = "sh -c 'echo added: 1 >> \"$0\"'") -> subprocess.CompletedProcess[str]:
+        editor: str = "sh -c 'echo added: 1 >> \"$0\"'", env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
     def limit() -> None:
         if file_size_limit is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     line = [arg.format(**{name: str(path) for name, path in files.items()}) for arg in args]
-    env = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1"})
-    env.pop("VISUAL", None)
-    return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=env,
+    environment = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
+    environment.pop("VISUAL", None)
+    return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=environment,
                           cwd=files["S"].parent, timeout=60, preexec_fn=limit)
 
 
@@ -119,7 +122,7 @@ def test_edit_never_saves_over_a_change_made_while_the_editor_was_open(files: di
     subprocess.run(["sh", "-c", meanwhile], cwd=twin, check=True)
     editor = f"sh -c 'echo added: 1 >> \"$0\"; cd {work} && {meanwhile}'"
     result = run(["edit", "--age", OTHER, str(work / name)], files, editor=editor)
-    assert "changed by another program while the editor was open" in the_one_line(result, work / name)
+    assert "changed by another program while sealfile was working on it" in the_one_line(result, work / name)
     assert {path.name: path.read_bytes() for path in work.iterdir()} == \
         {path.name: path.read_bytes() for path in twin.iterdir()}
 
@@ -164,3 +167,30 @@ def test_a_reader_gone_from_a_pipe_is_no_files_failure(files: dict[str, Path], c
         os.close(writer)
     assert "Broken pipe" not in done.stderr and "failed" not in done.stderr, done.stderr
     assert done.returncode == 141
+
+
+CHANGED_MEANWHILE = ["set {S} db.password new-value", "unset {S} db.user", "rotate {S}", "edit {S}",
+                     "recipients add --age {OTHER} {S}", "export-sops -i {S}"]
+
+
+@pytest.mark.parametrize("args", CHANGED_MEANWHILE)
+def test_a_change_another_program_makes_while_a_key_is_asked_for_is_not_lost(args: str, tmp_path: Path) -> None:
+    """Between reading a file and writing it a command waits for a passphrase (or a key service), a
+    while in which git or an editor may change the file: the lock keeps only sealfile out. The SSH
+    passphrase prompt here changes the file as it answers, and the write must not replace that change."""
+    work = tmp_path / "meanwhile"
+    key = generate_key(tmp_path, "ed25519", "protected", passphrase="pass phrase")
+    sealed, plain = work / "s.yaml", work / "p.yaml"
+    work.mkdir()
+    plain.write_text(PLAINTEXT)
+    assert run(["encrypt", "--ssh", str(key.pub_path), str(plain), "-o", str(sealed)], {"S": sealed}).returncode == 0
+    askpass = tmp_path / "askpass"
+    askpass.write_text(f"#!/bin/sh\nprintf '# changed meanwhile\\n' >> {shlex.quote(str(sealed))}\necho 'pass phrase'\n")
+    askpass.chmod(0o700)
+    expected = sealed.read_bytes() + b"# changed meanwhile\n"
+    env = {"SEALFILE_SSH_KEY_FILE": str(key.path), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"}
+    line = args.format(S=sealed, OTHER=OTHER).split()
+    result = run(line, {"S": sealed}, env=env)
+    assert "changed by another program while sealfile was working on it" in the_one_line(result, sealed)
+    assert sealed.read_bytes() == expected
+    assert sorted(path.name for path in work.iterdir()) == ["p.yaml", "s.yaml"]

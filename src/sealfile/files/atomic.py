@@ -6,12 +6,15 @@ name and renamed over the target; then the directory is fsynced. An unnamed file
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
 other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
-A file with several hard links is refused: the new file would take one name only.
+A file with several hard links is refused: the new file would take one name only. A caller that
+read the file first passes what it read (``replacing``): a change another program made since (git,
+an editor, a second ``encrypt -i``) is checked for just before the rename and refused, not lost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import os
 import stat
@@ -23,6 +26,15 @@ WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
 REPLACED: list[str] = []
 """Every file this process has replaced, as named: an interruption after a write says which."""
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
+
+
+class Unread(enum.Enum):
+    """``replacing``'s default: the caller did not read the file, so there is nothing to compare."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 def _default_mode() -> int:
@@ -50,10 +62,13 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False,
+    replacing: bytes | Unread | None = UNREAD,
 ) -> None:
     """Replace ``path`` with ``data``. ``private`` (plaintext): the result is never readable by group
-    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise)."""
+    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise).
+    ``replacing``: the bytes the caller read at ``path`` (None: there was no file); if it holds
+    anything else when the new file is ready, nothing is written."""
     # Write through a symlink to the file it names: replacing the link itself would leave the
     # real file (e.g. a plaintext being sealed in place) as it was.
     target = os.path.realpath(path)
@@ -84,6 +99,7 @@ def atomic_write(
                 _link_unnamed(fd, tmp)
         finally:
             os.close(fd)
+        _refuse_if_changed(target, replacing, path)
         os.replace(tmp, target)
         REPLACED.append(os.fspath(path))
     except BaseException as err:
@@ -105,6 +121,21 @@ def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> No
         raise SealfileError(f"has {info.st_nlink} hard links; replacing it would leave the other names with the "
                             "old content, so nothing was written (give it a file of its own first)",
                             file=os.fspath(path))
+
+
+def _refuse_if_changed(target: str, replacing: bytes | Unread | None, path: str | os.PathLike[str]) -> None:
+    """The lock keeps other sealfile commands out, not git or an editor: a change they made while this
+    command worked (an editor open, a key service or a passphrase prompt answering) is not saved over."""
+    if replacing is UNREAD:
+        return
+    try:
+        with open(target, "rb") as handle:
+            now: bytes | None = handle.read(len(replacing) + 1 if replacing is not None else 1)
+    except FileNotFoundError:
+        now = None
+    if now != replacing:
+        raise SealfileError("changed by another program while sealfile was working on it; nothing was written "
+                            "(run the command again to change the new version)", file=os.fspath(path))
 
 
 def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:

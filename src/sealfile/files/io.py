@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.atomic import UNREAD as UNREAD  # re-exported: callers that read nothing first pass it
+from sealfile.files.atomic import Unread
 
 
 @contextmanager
@@ -112,9 +114,11 @@ def _read_stdin() -> bytes:
     return raw
 
 
-def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
+def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool,
+                 replacing: str | Unread | None = UNREAD) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
-    existing file keeps only its owner bits); sealed output keeps the target's mode."""
+    existing file keeps only its owner bits); sealed output keeps the target's mode. ``replacing``:
+    the text read from ``path`` (None: it did not exist), refused if another program changed it since."""
     if is_stdio(path):
         if isinstance(text, bytes):
             sys.stdout.flush()
@@ -124,6 +128,7 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
             sys.stdout.write(text)
             sys.stdout.flush()
         return
-    from sealfile.files.atomic import atomic_write  # tempfile and uuid: a reader never needs them
+    from sealfile.files.atomic import atomic_write
 
-    atomic_write(path, text, private=private)
+    atomic_write(path, text, private=private,
+                 replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)
