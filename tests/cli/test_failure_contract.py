@@ -7,6 +7,7 @@ The failures are real: a file with a second hard link, and a write the kernel re
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shlex
@@ -21,6 +22,7 @@ import pytest
 
 from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
+from sealfile.stores import store_for
 from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
 from tests.support.ssh import generate_key
@@ -65,7 +67,7 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int]]:
 
 def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None = None,
         editor: str = "sh -c 'echo added: 1 >> \"$0\"'", env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     def limit() -> None:
         if file_size_limit is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
@@ -75,7 +77,7 @@ def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None 
     environment = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
     environment.pop("VISUAL", None)
     return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=environment,
-                          cwd=files["S"].parent, timeout=60, preexec_fn=limit)
+                          cwd=files["S"].parent, timeout=60, preexec_fn=limit, input=stdin)
 
 
 def the_one_line(result: subprocess.CompletedProcess[str], target: Path) -> str:
@@ -185,7 +187,8 @@ def test_a_change_another_program_makes_while_a_key_is_asked_for_is_not_lost(arg
     plain.write_text(PLAINTEXT)
     assert run(["encrypt", "--ssh", str(key.pub_path), str(plain), "-o", str(sealed)], {"S": sealed}).returncode == 0
     askpass = tmp_path / "askpass"
-    askpass.write_text(f"#!/bin/sh\nprintf '# changed meanwhile\\n' >> {shlex.quote(str(sealed))}\necho 'pass phrase'\n")
+    change = f"printf '# changed meanwhile\\n' >> {shlex.quote(str(sealed))}"
+    askpass.write_text(f"#!/bin/sh\n{change}\necho 'pass phrase'\n")
     askpass.chmod(0o700)
     expected = sealed.read_bytes() + b"# changed meanwhile\n"
     env = {"SEALFILE_SSH_KEY_FILE": str(key.path), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"}
@@ -194,3 +197,33 @@ def test_a_change_another_program_makes_while_a_key_is_asked_for_is_not_lost(arg
     assert "changed by another program while sealfile was working on it" in the_one_line(result, sealed)
     assert sealed.read_bytes() == expected
     assert sorted(path.name for path in work.iterdir()) == ["p.yaml", "s.yaml"]
+
+
+def _document(values: dict[str, str], syntax: str) -> str:
+    if syntax == "json":
+        return json.dumps(values)
+    return "".join(f"{key}{'=' if syntax == 'env' else ': '}{value}\n" for key, value in values.items())
+
+
+@pytest.mark.parametrize("syntax", ["yaml", "json", "env"])
+@pytest.mark.parametrize("command", ["encrypt -o {O} {P}", "encrypt {P}", "set {S} big"])
+def test_a_result_too_large_for_any_reader_is_not_written(command: str, syntax: str, age_identity: AgeIdentity,
+                                                           tmp_path: Path) -> None:
+    """Sealing makes a file about twice as large as its plaintext: a result past the size every reader
+    accepts (SEALFILE_MAX_FILE_MB) would be a file no command opens again."""
+    work = tmp_path / "big"
+    work.mkdir()
+    plain, sealed, output = work / f"p.{syntax}", work / f"s.{syntax}", work / f"o.{syntax}"
+    values = {f"k{index}": f"value number {index}" for index in range(300)}
+    plain.write_text(_document(values, syntax))
+    sealed.write_text(seal_text(_document({"small": "x"}, syntax), [age_identity.key], store=store_for(sealed)))
+    limit = {"SEALFILE_MAX_FILE_MB": str(1.5 * plain.stat().st_size / (1024 * 1024))}  # the plaintext fits
+    before = snapshot(work)
+    name, *rest = command.format(O=output, P=plain, S=sealed).split()
+    recipient = ["--age", age_identity.recipient] if name == "encrypt" else []
+    result = run([name, *recipient, *rest], {"S": sealed}, env=limit,
+                 stdin=" ".join(values.values()) * 2 if name == "set" else None)
+    target = output if "-o" in rest else sealed if name == "set" else Path("-")
+    assert "any sealfile command reads; nothing was written" in the_one_line(result, target)
+    assert result.stdout == ""
+    assert snapshot(work) == before

@@ -118,17 +118,21 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
                  replacing: str | Unread | None = UNREAD) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
     existing file keeps only its owner bits); sealed output keeps the target's mode. ``replacing``:
-    the text read from ``path`` (None: it did not exist), refused if another program changed it since."""
+    the text read from ``path`` (None: it did not exist), refused if another program changed it since.
+
+    A sealed or SOPS file (not ``private``) larger than :func:`max_file_bytes` is refused: no reader
+    would open it (sealing makes a file about twice as large as its plaintext)."""
+    payload = text.encode("utf-8") if isinstance(text, str) else text
+    if not private and len(payload) > max_file_bytes():
+        raise FormatError(f"the result would be {len(payload) / (1024 * 1024):.3g} MiB, larger than the "
+                          f"{max_file_bytes() / (1024 * 1024):g} MiB any sealfile command reads; nothing was "
+                          f"written (see {MAX_FILE_MB_ENV})", file=os.fspath(path))
     if is_stdio(path):
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
         return
     from sealfile.files.atomic import atomic_write
 
-    atomic_write(path, text, private=private,
+    atomic_write(path, payload, private=private,
                  replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)
