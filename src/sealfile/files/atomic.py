@@ -94,12 +94,12 @@ def atomic_write(
             _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
+            _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
             if tmp is None:
                 tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
                 _link_unnamed(fd, tmp)
         finally:
             os.close(fd)
-        _refuse_if_changed(target, replacing, path)
         os.replace(tmp, target)
         REPLACED.append(os.fspath(path))
     except BaseException as err:
