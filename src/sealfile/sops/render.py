@@ -80,12 +80,18 @@ def _yaml_leaf(value: Any) -> Any:
         return _go_scalar("null", "null")
     if isinstance(value, str):
         data = leaf(value, "yaml")
-        if isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART):
-            return DoubleQuotedScalarString(data)  # escaped: YAML readers read these characters apart
+        if _read_apart(data):
+            return DoubleQuotedScalarString(data)
         if isinstance(data, str) and "\n" in data and _block_safe(data):
             return LiteralScalarString(data)
         return _string_11(data)
     return value
+
+
+def _read_apart(data: Any) -> bool:
+    """A string holding a character YAML readers read apart (U+0085, U+2028...), which must be escaped: in
+    double quotes, a key as much as a value."""
+    return isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART)
 
 
 def _string_11(data: Any) -> Any:
@@ -134,7 +140,8 @@ def _yaml_node(node: Any, column: int) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _string_11(key)
+                name = (_go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else
+                        DoubleQuotedScalarString(key) if _read_apart(key) else _string_11(key))
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
                 container[name] = _yaml_node(value, column + INDENT)
