@@ -164,3 +164,15 @@ def test_recipients_failing_for_the_same_reason_share_one_reason() -> None:
     attempts.append(UnwrapError("access denied", type_id="aws_kms", key_id="arn:k"))
     assert str(NoUsableKeyError(attempts)) == ("no recipient could open the data key (age age1a, age age1b: no "
                                                "matching identity; aws_kms arn:k: access denied)")
+
+
+@pytest.mark.parametrize("args", [["--s3cr3t-pass"], ["-s3cr3t"], ["correct", "s3cr3t", "staple"],
+                                  ["v", "--s3cr3t"]], ids=" ".join)
+def test_a_usage_error_of_set_never_quotes_the_value(run_cli: RunCli, sealed: Path, args: list[str]) -> None:
+    """A value given as an argument that starts with '-', or unquoted with spaces, is a usage error whose
+    wording click would take from the arguments: the secret itself, on stderr and in CI logs."""
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, "db.password", *args)
+    assert done.returncode == 2
+    assert "s3cr3t" not in done.stderr + done.stdout and "Try 'sealfile set --help'" in done.stderr
+    assert sealed.read_bytes() == before

@@ -12,6 +12,7 @@ from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     SEALED_FILE,
+    SecretArgumentCommand,
     group_options,
     input_type_option,
     recipient_options,
@@ -90,7 +91,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     click.echo(f"{file}: saved", err=True)
 
 
-@cli.command("set")
+@cli.command("set", cls=SecretArgumentCommand)
 @click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @click.argument("value", required=False)

@@ -126,7 +126,7 @@ def emit(text: str, output: PathName | None, *, private: bool, source: PathName,
                             file=str(source)) from None
     from sealfile.files import io
 
-    io.write_output(output or io.STDIO, raw, private=private, replacing=io.UNREAD if replacing is None else replacing)
+    io.write_output(output or io.STDIO, raw, private=private, replacing=False if replacing is None else replacing)
 
 
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,

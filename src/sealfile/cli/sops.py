@@ -21,7 +21,7 @@ def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str
     if target is None:
         sys.stdout.write(text)
     else:
-        io.write_output(target, text, private=False, replacing=read if target is file else io.UNREAD)
+        io.write_output(target, text, private=False, replacing=read if target is file else False)
 
 
 @cli.command("import-sops")

@@ -14,11 +14,11 @@ an editor, a second ``encrypt -i``) is checked for just before the rename and re
 from __future__ import annotations
 
 import contextlib
-import enum
 import errno
 import os
 import stat
 import time
+from typing import Literal
 
 from sealfile.errors import SealfileError
 
@@ -26,15 +26,6 @@ WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
 REPLACED: list[str] = []
 """Every file this process has replaced, as named: an interruption after a write says which."""
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
-
-
-class Unread(enum.Enum):
-    """``replacing``'s default: the caller did not read the file, so there is nothing to compare."""
-
-    UNREAD = "unread"
-
-
-UNREAD = Unread.UNREAD
 
 
 def _default_mode() -> int:
@@ -63,11 +54,11 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 def atomic_write(
     path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False,
-    replacing: bytes | Unread | None = UNREAD,
+    replacing: bytes | Literal[False] | None = False,
 ) -> None:
     """Replace ``path`` with ``data``. ``private`` (plaintext): the result is never readable by group
     or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise).
-    ``replacing``: the bytes the caller read at ``path`` (None: there was no file); if it holds
+    ``replacing``: the bytes the caller read at ``path`` (None: there was no file; False: not read); if it holds
     anything else when the new file is ready, nothing is written."""
     # Write through a symlink to the file it names: replacing the link itself would leave the
     # real file (e.g. a plaintext being sealed in place) as it was.
@@ -123,10 +114,10 @@ def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> No
                             file=os.fspath(path))
 
 
-def _refuse_if_changed(target: str, replacing: bytes | Unread | None, path: str | os.PathLike[str]) -> None:
+def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, path: str | os.PathLike[str]) -> None:
     """The lock keeps other sealfile commands out, not git or an editor: a change they made while this
     command worked (an editor open, a key service or a passphrase prompt answering) is not saved over."""
-    if replacing is UNREAD:
+    if replacing is False:
         return
     try:
         with open(target, "rb") as handle:

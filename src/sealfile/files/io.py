@@ -11,10 +11,9 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.atomic import UNREAD as UNREAD  # re-exported: callers that read nothing first pass it
-from sealfile.files.atomic import Unread
 
 
 @contextmanager
@@ -115,10 +114,11 @@ def _read_stdin() -> bytes:
 
 
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool,
-                 replacing: str | Unread | None = UNREAD) -> None:
+                 replacing: str | Literal[False] | None = False) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
     existing file keeps only its owner bits); sealed output keeps the target's mode. ``replacing``:
-    the text read from ``path`` (None: it did not exist), refused if another program changed it since.
+    the text read from ``path`` (None: it did not exist; False: not read), refused if another program changed it
+    since.
 
     A sealed or SOPS file (not ``private``) larger than :func:`max_file_bytes` is refused: no reader
     would open it (sealing makes a file about twice as large as its plaintext)."""
