@@ -24,9 +24,10 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from types import FrameType
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from sealfile.files.termination import unwinding_on
 
 WORKERS_ENV = "SEALFILE_WORKERS"
 ITEMS_PER_WORKER = 8
@@ -76,7 +77,7 @@ def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], wor
     sys.stdout.flush()
     sys.stderr.flush()  # a forked child must not write again what this process had buffered
     running: dict[int, int] = {}  # each worker's pid and the read end of its pipe
-    with _terminating_unwinds():  # installed before the forks: the workers unwind alike
+    with unwinding_on(Terminated):  # installed before the forks: the workers unwind alike
         try:
             for part in parts[1:]:
                 pid, read_end = _fork(work, part)
@@ -87,21 +88,6 @@ def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], wor
         finally:
             _stop(running)
     return results
-
-
-@contextlib.contextmanager
-def _terminating_unwinds() -> Iterator[None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signum, signal.SIG_IGN)  # once: the unwinding itself must not be cut short
-        raise Terminated(signum)
-
-    wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if sig is not None]
-    previous = {sig: signal.signal(sig, handler) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _stop(running: dict[int, int]) -> None:
