@@ -227,3 +227,49 @@ def test_a_result_too_large_for_any_reader_is_not_written(command: str, syntax: 
     assert "any sealfile command reads; nothing was written" in the_one_line(result, target)
     assert result.stdout == ""
     assert snapshot(work) == before
+
+
+OUTPUTS = [["decrypt", "-o", "{T}", "{S}"], ["encrypt", "--age", "{R}", "-o", "{T}", "{P}"],
+           ["export-sops", "-o", "{T}", "{S}"]]
+
+
+def _not_a_file(kind: str, where: Path) -> Path:
+    """A socket (anyone may make one) or a character device like /dev/null (root may make one here)."""
+    if kind == "socket":
+        import socket
+
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(where))
+        server.close()  # the name stays, a socket
+    else:
+        try:
+            os.mknod(where, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device's numbers
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    return where
+
+
+@pytest.mark.parametrize("kind", ["socket", "device"])
+@pytest.mark.parametrize("args", OUTPUTS, ids=lambda args: args[0])
+def test_a_device_or_socket_is_never_replaced_by_a_file(args: list[str], kind: str, files: dict[str, Path],
+                                                        age_identity: AgeIdentity) -> None:
+    """``-o /dev/null`` replaced /dev/null with a regular file holding the plaintext."""
+    target = _not_a_file(kind, files["S"].parent.parent / "target")  # beside the snapshotted directory
+    before = snapshot(files["S"].parent)
+    line = [arg.format(T=target, S=files["S"], P=files["P"], R=age_identity.recipient) for arg in args]
+    result = run(line, files)
+    assert the_one_line(result, target).endswith(f"is a {kind}, not a file; nothing was written (- writes to "
+                                                 "standard output)")
+    assert snapshot(files["S"].parent) == before
+    assert (stat.S_ISSOCK if kind == "socket" else stat.S_ISCHR)(target.lstat().st_mode)
+
+
+def test_a_named_pipe_is_written_into_not_replaced(files: dict[str, Path]) -> None:
+    """``-o /dev/stdout`` into a pipe, or a named pipe: the output streams into it, as into stdout."""
+    fifo = files["S"].parent / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    result = run(["decrypt", "-o", str(fifo), str(files["S"])], files)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert reader.communicate(timeout=60)[0] == PLAINTEXT
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

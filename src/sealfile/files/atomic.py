@@ -66,12 +66,13 @@ def atomic_write(
     directory, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        info = os.stat(target)
+        info = os.stat(path)  # not ``target``: /dev/stdout's link names a pipe by no path
     except FileNotFoundError:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
     else:
         final_mode = stat.S_IMODE(info.st_mode)
         _refuse_hard_links(info, path)
+        _refuse_not_a_file(info, path)
     if private:
         final_mode &= ~0o077
     try:
@@ -127,6 +128,16 @@ def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, pa
     if now != replacing:
         raise SealfileError("changed by another program while sealfile was working on it; nothing was written "
                             "(run the command again to change the new version)", file=os.fspath(path))
+
+
+def _refuse_not_a_file(info: os.stat_result, path: str | os.PathLike[str]) -> None:
+    """A device, pipe or socket is never replaced by a file: ``-o /dev/null`` made /dev/null a regular file
+    holding the plaintext. (:func:`sealfile.files.io.write_output` streams into a pipe itself.)"""
+    if not stat.S_ISREG(info.st_mode):
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode) else \
+            "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+        raise SealfileError(f"is {what}, not a file; nothing was written (- writes to standard output)",
+                            file=os.fspath(path))
 
 
 def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:

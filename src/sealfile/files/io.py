@@ -99,6 +99,13 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     return raw
 
 
+def _is_pipe(path: str | os.PathLike[str]) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _refuse_device(mode: int, name: str) -> None:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         raise FormatError("is a device, not a file (sealfile reads regular files and pipes)", file=name)
@@ -131,6 +138,13 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
         sys.stdout.flush()
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
+        return
+    if _is_pipe(path):  # a named pipe, or /dev/stdout into a pipe: streamed, as to standard output
+        try:
+            with open(path, "wb") as stream:
+                stream.write(payload)
+        except OSError as err:  # the reader went away (EPIPE)...
+            raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
         return
     from sealfile.files.atomic import atomic_write
 
