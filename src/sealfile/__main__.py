@@ -1,3 +1,3 @@
-from sealfile.cli import main
+from sealfile.cli import console
 
-main()
+console()

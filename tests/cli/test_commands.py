@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import stat
 from pathlib import Path
@@ -306,6 +307,20 @@ def test_status_of_a_malformed_token_names_its_path(run_cli: RunCli, sealed: Pat
     sealed.write_text(text[:start] + "ENC[A]" + text[end:])
     line = one_error_line(run_cli("status", sealed))
     assert line == f"sealfile: error: {sealed}: database.host: a sealed value is damaged (not a Fernet token)"
+
+
+@pytest.mark.parametrize("when", [2**64 - 1, 2**63, 253_402_300_800])
+def test_status_of_a_token_dated_past_any_calendar_names_its_path(run_cli: RunCli, sealed: Path, when: int) -> None:
+    """A token's time is readable (and writable) without its key; one past the year 9999 made status fail
+    with an internal error (OverflowError) where it printed the date."""
+    text = sealed.read_text()
+    start = text.index("host: ENC[") + len("host: ENC[")
+    end = text.index("]", start)
+    raw = bytearray(base64.urlsafe_b64decode(text[start:end]))
+    raw[1:9] = when.to_bytes(8, "big")
+    sealed.write_text(text[:start] + base64.urlsafe_b64encode(bytes(raw)).decode() + text[end:])
+    line = one_error_line(run_cli("status", sealed))
+    assert line == f"sealfile: error: {sealed}: database.host: a sealed value is damaged (sealed after the year 9999)"
 
 
 def test_encrypt_with_an_identity_instead_of_a_recipient_never_echoes_it(

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
 from sealfile.kms.age import AgeKey
+from sealfile.model.scalars import same_data
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.support.cli import RunCli
@@ -165,3 +166,34 @@ def test_a_name_load_env_refuses_is_refused_in_the_outputs_that_become_an_enviro
         code, out, err = run("decrypt", *output_type, *escape, path)
         assert code == 0, err
         assert ("NODE_OPTIONS=" in out) if output_type[1] == "dotenv" else ("NODE_OPTIONS: " in out)
+
+
+EVERY_KIND = """\
+inf: .inf
+minus_inf: -.Inf
+nan: .NaN
+float: 1.0e+20
+when: 2001-12-14 21:59:43.10 -5
+day: 2001-12-14
+blob: !!binary aGVsbG8=
+nothing: ~
+yes_: yes
+"""
+
+
+def test_an_extracted_value_reads_back_as_itself_and_is_the_text_the_environment_gets(seal_file: SealFile) -> None:
+    """An extracted infinity or NaN printed as ``inf``/``nan``, which YAML reads as strings, and a time
+    printed with a space where the environment names got ``T``: two spellings of one value."""
+    from sealfile.stores.yaml.reader import load_fast
+
+    path = str(seal_file(EVERY_KIND))
+    data = load_fast(EVERY_KIND)
+    code, env_text, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "X_", path)
+    environment = dotenv.dotenv_values(stream=io.StringIO(env_text), interpolate=False)
+    for key, value in data.items():
+        code, out, err = run("decrypt", "--extract", key, path)
+        assert code == 0, err
+        if not isinstance(value, (str, bytes)):
+            assert same_data(load_fast(f"v: {out}")["v"], value), key
+        if value is not None:
+            assert out.removesuffix("\n") == environment[f"X_{key.upper()}"], key

@@ -17,10 +17,14 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from sealfile.envelope.bulk import seal_many
 from sealfile.errors import FormatError, IntegrityError, SealfileError, UnsupportedVersionError
+from sealfile.model.paths import encode_path
 from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
+from sealfile.stores import get_store
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.sealing import forge_with_valid_mac
@@ -317,3 +321,22 @@ def test_cli_decrypt_refuses_in_a_subprocess(sealed_text: str, tmp_path: Path, r
     before = path.read_bytes()
     result = run_cli("decrypt", path)
     _assert_one_line_refusal(path, before, result.returncode, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("payload", [b"i" + b"9" * 5000, b"iabc", b"i\xd9\xa2", b"t2024-13-45", b"d0000-00-00",
+                                     b"s\xff\xfe", b"\xff", b"Z", b"n\xff"], ids=repr)
+def test_a_token_holding_bytes_no_writer_makes_is_refused_in_one_line(age_identity: AgeIdentity, tmp_path: Path,
+                                                                      run_cli: RunCli, payload: bytes) -> None:
+    """Whoever writes a file chooses its data key, so a token authenticates whatever bytes they sealed:
+    an integer of 5,000 digits, a date that does not exist or text that is not UTF-8 was an internal
+    error (ValueError, UnicodeDecodeError) for load_secrets, decrypt and verify."""
+    sealed = seal_text("a: 1\nb: hunter2-secret-value\n", [age_identity.key])
+    data_key = read_document(sealed, get_store("yaml")).open().reuse().data_key
+    token = seal_many(data_key, [(encode_path(("a",)), payload)], 1_700_000_000)[0]
+    path = tmp_path / "forged.enc.yaml"
+    path.write_text(forge_with_valid_mac(sealed, lambda tree: tree.__setitem__("a", token)))
+    with pytest.raises(IntegrityError, match="a sealed value is malformed"):
+        load_secrets(path)
+    for command in ("decrypt", "verify"):
+        done = run_cli(command, path)
+        assert done.returncode == 1 and done.stderr == f"sealfile: error: {path}: a sealed value is malformed\n"

@@ -126,3 +126,17 @@ def test_a_file_the_redaction_cannot_cut_is_shown_as_written(age_key: AgeKey) ->
     view = textconv(hostile, decrypt=False)
     assert view.startswith(hostile.rstrip("\n")) and "# (the file as written" not in view
     assert "s3cr3t" not in view
+
+
+@pytest.mark.parametrize("plaintext", [
+    "l:\n  - |+\n    a\n  \n", "l:\n  - |+\n    a\n\n\n", "l:\n  - |+\n", "k: |+\n  a\n\n",
+])
+def test_the_decrypted_view_holds_the_file_s_data(plaintext: str, age_key: AgeKey) -> None:
+    """The footer came after a blank line, and the body's final line breaks were cut: a block scalar that
+    keeps them (``|+``) showed one line break more or fewer than the file holds."""
+    from sealfile.model.scalars import same_data
+    from sealfile.stores.yaml.reader import load_fast
+
+    view = textconv(seal(plaintext, age_key))
+    assert view.endswith("# (decrypted view)\n"), view
+    assert same_data(load_fast(view), load_fast(plaintext)), view

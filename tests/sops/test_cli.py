@@ -235,6 +235,25 @@ def test_decrypt_means_to_pyyaml_what_it_means_to_sops(sops_identity: AgeIdentit
     assert done.stdout == run_sops(["decrypt", str(sealed)], env).stdout
 
 
+def test_decrypt_output_means_to_sops_what_the_file_holds(sops_identity: AgeIdentity, tmp_path: Path,
+                                                          env: dict[str, str]) -> None:
+    """Strings yaml.v3 reads as other types though YAML 1.2 and 1.1 read strings (``0X1F``, ``0O17``,
+    ``0B101``, ``2001-1-1``) were printed plain, keys too: the output given back to ``sops encrypt`` held
+    numbers and a time, or was refused for its integer key. SOPS prints them double-quoted."""
+    plain = tmp_path / "words.yaml"
+    plain.write_text('"0X1F": a\n"0o17": b\n"00:00": c\nc: ["0B101", "0O17", "2001-1-1", "08", plain]\n',
+                     encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "words.sops.yaml", "--age", sops_identity.recipient)
+    done = sealfile_cli("decrypt", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run_sops(["decrypt", str(sealed)], env).stdout
+    again = tmp_path / "again.yaml"
+    again.write_text(done.stdout, encoding="utf-8")
+    resealed = sops_encrypt(again, tmp_path / "again.sops.yaml", "--age", sops_identity.recipient)
+    expected = {"0X1F": "a", "0o17": "b", "00:00": "c", "c": ["0B101", "0O17", "2001-1-1", "08", "plain"]}
+    assert sops_decrypt(resealed, sops_identity.key_file) == expected == sops_decrypt(sealed, sops_identity.key_file)
+
+
 def test_portable_applies_to_a_sops_file_too(sops_identity: AgeIdentity, tmp_path: Path,
                                              env: dict[str, str]) -> None:
     """--portable was ignored for a SOPS file: PyYAML read its ``1e+20`` (Go's spelling) as a string."""
@@ -353,9 +372,31 @@ def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
 def test_a_kept_final_line_break_prints_no_document_end(text: str, sops_identity: AgeIdentity, tmp_path: Path,
                                                          env: dict[str, str]) -> None:
     """ruamel ended such a document with a "..." line, which sops decrypt does not print."""
-    plain = tmp_path / "keep.yaml"
+    _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)
+
+
+def _assert_decrypt_prints_what_sops_prints(text: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                            env: dict[str, str]) -> None:
+    plain = tmp_path / "plain.yaml"
     plain.write_text(text, encoding="utf-8")
-    sealed = sops_encrypt(plain, tmp_path / "keep.sops.yaml", "--age", sops_identity.recipient)
+    sealed = sops_encrypt(plain, tmp_path / "plain.sops.yaml", "--age", sops_identity.recipient)
     theirs, ours = run_sops(["decrypt", str(sealed)], env), sealfile_cli("decrypt", str(sealed), env=env)
     assert theirs.returncode == 0, theirs.stderr
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "updates:\n  - ecosystem: pip\n    schedule:\n      interval: monthly\n",  # a mapping under a list item's key
+    "spec:\n  containers:\n  - name: app\n    args:\n    - -c\n    - |\n      echo hi\n    env:\n    - name: A\n"
+    "      value: x\n",                                                        # lists and a block in list items
+    "steps:\n  - if: |\n      failure()\n      && true\n    with:\n      # the version\n      v: 3\n",
+    "matrix:\n  - - a\n    - b\n  - - {}\n    - []\n",                         # lists in lists, empty collections
+    "on:\n  push:\n    tags: ['*', '&', '!', 'yes']\n",                       # indicators alone: single quotes
+    "if: \"!contains(labels, 'skip')\"\nsay: \"it's: here\"\n",                    # a quote inside: single quotes
+    "config: \"receivers: \\n  otlp:\\n\"\nend: \"ends \"\n",                       # a blank before a break: no block
+])
+def test_decrypt_prints_a_sops_yaml_file_byte_for_byte_as_sops_does(text: str, sops_identity: AgeIdentity,
+                                                                    tmp_path: Path, env: dict[str, str]) -> None:
+    """Shapes of real files that printed otherwise than sops did: yaml.v3 puts a block nested under a list
+    item's key at the next multiple of 4 (column 8, not 10), and quotes as libyaml chooses."""
+    _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)

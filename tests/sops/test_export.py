@@ -138,10 +138,14 @@ def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys
 
 @pytest.mark.parametrize(("plaintext", "cause"), [
     ("big: 123456789012345678901234567890\n", "big: an integer beyond int64"),
-    ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: SOPS would read this value back differently"),
+    ("public_unencrypted:\n  zero: -0.0\n", "public_unencrypted.zero: a negative zero"),
+    ("zero: -0.0\n", "zero: a negative zero, which sops decrypt prints as -0"),  # encrypted: SOPS keeps -0.0, prints -0
     ("1: numeric key\n", "s.yaml: [1]: an integer key; SOPS files have only string keys"),
     ("db:\n  true: boolean key\n", 's.yaml: ["db"][true]: a boolean key; SOPS files have only string keys'),
     ("nested:\n  blob: !!binary /w==\n", "nested.blob: a bytes value, which SOPS cannot keep"),  # not UTF-8
+    ("'<<': v\n", '["<<"]: a \'<<\' key, which SOPS writes plain'),  # sops itself cannot open the file then
+    ("a:\n  '<<': {x: 1}\n", '["a"]["<<"]: a \'<<\' key'),  # yaml.v3 would merge {x: 1} into a
+    ("a: 1\n---\nb: 2\n", "s.yaml: a file of several YAML documents; export-sops writes one document"),
 ])
 def test_what_sops_cannot_keep_is_refused(plaintext: str, cause: str, sops_identity: AgeIdentity,
                                           keys: dict[str, str], tmp_path: Path) -> None:
@@ -191,3 +195,19 @@ def test_keys_yaml_readers_read_apart_come_back_from_the_export(output: str, sop
     data = sealfile.load_secrets(sealed, redacted=False)
     assert_same(sealfile.load_secrets(back, redacted=False), data)
     assert_same(_sops_data(exported, keys), data)
+
+
+@pytest.mark.parametrize("plaintext", [
+    "updates:\n  - ecosystem: pip # see the docs\n    # where\n    directory: /\n",
+    "jobs:\n  test:\n    steps:\n      # v4\n      - uses: actions/checkout@v4\n        with:\n          depth: 1\n",
+])
+def test_an_exported_file_prints_as_sops_prints_it(plaintext: str, sops_identity: AgeIdentity,
+                                                   keys: dict[str, str], tmp_path: Path) -> None:
+    """A comment heading a list item's mapping is written before its dash, where yaml.v3 prints it
+    (it was written after a lone dash), and nested blocks at yaml.v3's columns."""
+    sealed = _seal(plaintext, sops_identity, tmp_path / "s.yaml")
+    target = tmp_path / "out.yaml"
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys).returncode == 0
+    theirs, ours = run_sops(["decrypt", str(target)], keys), sealfile_cli("decrypt", str(target), env=keys)
+    assert theirs.returncode == 0, theirs.stderr
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

@@ -9,7 +9,9 @@ import pytest
 
 from sealfile.errors import FormatError
 from sealfile.sops.flatstores import flat_metadata
+from sealfile.sops.format import parse_metadata
 from sealfile.sops.goyaml import resolve
+from sealfile.stores.yaml.reader import load_fast
 
 ENTRY = {"age__list_0__map_recipient": "age1x", "age__list_0__map_enc": "x", "lastmodified": "2024-01-01T00:00:00Z"}
 
@@ -43,3 +45,13 @@ def test_a_plain_integer_past_uint64_reads_as_yaml_v3_reads_it(digits: str) -> N
     reader; yaml.v3 reads it as a float (or a string past float64), as for 21 digits."""
     expected = float(digits) if abs(float(digits)) != float("inf") else digits
     assert resolve(digits, None)[1] == expected
+
+
+@pytest.mark.parametrize("context", ["[1, 2]", "5", "{a: [1]}", "{a: {b: c}}"])
+def test_an_encryption_context_that_is_not_names_to_text_is_refused(context: str) -> None:
+    """A ``context`` that was a list or a number escaped ``status``/``decrypt`` as an internal error
+    (AttributeError); Go's decoder refuses it too."""
+    meta = load_fast(f"kms:\n  - arn: arn:aws:kms:us-east-1:111122223333:key/k\n    context: {context}\n    enc: AAAA\n"
+                     "lastmodified: '2024-01-01T00:00:00Z'\nmac: x\n")
+    with pytest.raises(FormatError, match="'context' is not a mapping of names to text"):
+        parse_metadata(meta)

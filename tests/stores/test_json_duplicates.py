@@ -1,4 +1,5 @@
-"""A JSON duplicate key is refused naming its key path and line (the parser's hook cannot know them)."""
+"""What JSON does not allow is refused naming its place: a duplicate key with its key path and line (the
+parser's hook cannot know them), JSONC's comments and trailing commas with what they are."""
 
 from __future__ import annotations
 
@@ -19,3 +20,16 @@ def test_a_duplicate_key_is_named_with_its_place(text: str, keypath: str, line: 
         get_store("json").load_editable(text)
     assert refused.value.keypath == keypath
     assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    ('{\n  // the compiler\n  "strict": true\n}\n', "line 2, column 3: Expecting property name enclosed in double "
+                                                   "quotes (a comment: JSON has none; is this JSONC?)"),
+    ('{\n  "a": 1, /* why */ "b": 2\n}', "(a comment: JSON has none; is this JSONC?)"),
+    ('{\n  "a": [1, 2,],\n  "b": 2,\n}\n', "(a comma before the end: JSON allows none; is this JSONC?)"),
+])
+def test_jsonc_is_refused_naming_what_json_has_not(text: str, cause: str) -> None:
+    """tsconfig.json and VS Code's settings.json are JSONC: Python's message alone named a missing name."""
+    with pytest.raises(FormatError) as refused:
+        get_store("json").load_editable(text)
+    assert cause in str(refused.value) and "\n" not in str(refused.value)

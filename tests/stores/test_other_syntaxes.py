@@ -154,3 +154,22 @@ def test_a_dotenv_metadata_line_given_twice_is_refused(key: AgeKey, field: str) 
     head, sep, tail = sealed.partition("# sealfile metadata")
     with pytest.raises(FormatError, match="duplicate key"):
         verify_text(head + line + sep + tail, get_store("dotenv"))
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("sealfile_version=" + "9" * 5000, "no integer 'version'"),  # past int()'s limit: an internal error
+    ("sealfile_version=\u00b2", "no integer 'version'"),  # a superscript: isdigit() but not int()
+    ("sealfile_version=\u0662", "no integer 'version'"),  # an Arabic-Indic 2: it read as version 2
+    ("sealfile_key_group_" + "9" * 5000 + "_0={}", "unknown metadata field"),
+    ("sealfile_recipient_\u0663={}", "unknown metadata field"),
+])
+def test_a_dotenv_metadata_number_is_ascii_digits(key: AgeKey, line: str, expected: str) -> None:
+    """Numbers and indexes in the metadata lines are read as a writer spells them, else refused in one line."""
+    sealed = seal_text("USER=app\nPASSWORD=p\n", [key], store=get_store("dotenv"))
+    stanza = next(text for text in sealed.splitlines() if text.startswith("sealfile_recipient_0="))
+    lines = [text for text in sealed.splitlines() if not text.startswith(("sealfile_version=", "sealfile_recipient_0"))]
+    version = [] if line.startswith("sealfile_version") else ["sealfile_version=2"]
+    text = "\n".join([*lines, *version, line.replace("{}", stanza.partition("=")[2]),
+                      *([stanza] if "recipient_0" not in line else [])]) + "\n"
+    with pytest.raises(FormatError, match=expected):
+        verify_text(text, get_store("dotenv"))

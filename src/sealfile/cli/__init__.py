@@ -44,4 +44,38 @@ def _no_core_dumps() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
-__all__ = ["main"]
+def console() -> None:
+    """The ``sealfile`` program: :func:`main`, then exit without the interpreter's teardown when it
+    has nothing left to do.
+
+    The teardown runs a full garbage collection and frees every module and object one by one: ~20 M
+    instructions, a tenth of a small ``decrypt``. It is skipped only when it would do nothing else:
+    no ``atexit`` callback registered, no other Python thread alive, and the standard streams flushed.
+    Otherwise, or if a flush fails (a closed pipe), Python exits as always and reports what it does."""
+    try:
+        main()
+        code = 0
+    except SystemExit as done:
+        if done.code is not None and not isinstance(done.code, int):
+            raise  # ``sys.exit("text")``: Python prints it
+        code = done.code or 0
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    import atexit
+    import os
+
+    callbacks = getattr(atexit, "_ncallbacks", None)  # CPython's; elsewhere, the usual exit
+    threading = sys.modules.get("threading")
+    if callbacks is None or callbacks() or (threading is not None and threading.active_count() > 1):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        sys.exit(code)
+    os._exit(code)
+
+
+__all__ = ["console", "main"]

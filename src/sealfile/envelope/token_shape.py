@@ -15,6 +15,9 @@ from sealfile.model.paths import Path, format_keypath
 FERNET_HEADER, FERNET_TAG, AES_BLOCK = 1 + 8 + 16, 32, 16
 """A Fernet token's version, timestamp and IV; its HMAC tag; the AES block its ciphertext fills."""
 _DAMAGED = "a sealed value is damaged (not a Fernet token)"
+LATEST_TIME = 253_402_300_799
+"""The last second of the year 9999: no clock seals later, and no date shows a later time (``status``
+failed on one, an internal error: OverflowError)."""
 
 
 FERNET_VERSION = b"\x80"
@@ -72,4 +75,7 @@ def _header_time(head_text: str) -> int:
         raise FormatError(_DAMAGED) from None
     if len(head) < 9 or head[:1] != FERNET_VERSION:
         raise FormatError(_DAMAGED)
-    return int.from_bytes(head[1:9], "big")
+    when = int.from_bytes(head[1:9], "big")
+    if when > LATEST_TIME:
+        raise FormatError("a sealed value is damaged (sealed after the year 9999)")
+    return when

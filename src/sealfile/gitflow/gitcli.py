@@ -44,49 +44,14 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
         data = done.stdout.read(limit + 1)
         if len(data) > limit:
             done.kill()
-            raise FormatError(f"larger than {limit / (1024 * 1024):g} MiB at {rev}; not a secrets file?",
-                              file=path)
+            raise too_large(rev, path, limit)
     if done.returncode != 0:
         return None
     return data.decode("utf-8", "replace")
 
 
-def show_many(rev: str, paths: list[str], cwd: str | os.PathLike[str]) -> dict[str, str | None]:
-    """:func:`show` of many files through one ``git cat-file --batch``; a file that is absent, not a
-    blob or over the size limit reads as ``None``."""
-    limit = max_file_bytes()
-    shown: dict[str, str | None] = {path: _shown_or_none(rev, path, cwd) if "\n" in path else None
-                                    for path in paths}  # --batch reads one name a line
-    asked = [path for path in paths if "\n" not in path]
-    if not asked:
-        return shown
-    with subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as batch:
-        assert batch.stdin is not None and batch.stdout is not None
-        for path in asked:  # one name, then its answer (git flushes each): no pipe fills up unread
-            batch.stdin.write(f"{rev}:{path}\n".encode("utf-8", "surrogateescape"))
-            batch.stdin.flush()
-            header = batch.stdout.readline().split()
-            if len(header) != 3:  # "<name> missing" or "ambiguous"
-                continue
-            size, remaining, data = int(header[2]), int(header[2]) + 1, b""
-            while remaining:  # the object and its line break, kept only if a blob within the limit
-                chunk = batch.stdout.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                data += chunk if header[1] == b"blob" and size <= limit else b""
-            if header[1] == b"blob" and size <= limit:
-                shown[path] = data[:size].decode("utf-8", "replace")
-        batch.stdin.close()
-    return shown
-
-
-def _shown_or_none(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
-    try:
-        return show(rev, path, cwd)
-    except FormatError:  # too large to be a secrets file
-        return None
+def too_large(rev: str, path: str, limit: int) -> FormatError:
+    return FormatError(f"larger than {limit / (1024 * 1024):g} MiB at {rev}; not a secrets file?", file=path)
 
 
 SYMLINK_MODE = "120000"

@@ -20,7 +20,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git, show_many
+from sealfile.gitflow.blobs import show_many
+from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves

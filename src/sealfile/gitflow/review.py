@@ -26,11 +26,12 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError, one_line
+from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, show, toplevel
+from sealfile.gitflow.gitcli import Change, changed_files, toplevel
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
@@ -106,6 +107,12 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
     root = toplevel(cwd)
+    with Blobs(base, root) as old_blobs, Blobs(head, root) as new_blobs:
+        return _review_versions(old_blobs, new_blobs, root, fail_on_recipient_change)
+
+
+def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_recipient_change: bool) -> Review:
+    base, head = old_blobs.rev, new_blobs.rev
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
     patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
@@ -117,20 +124,20 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.config_changed = True
-            old_config, new_config = show(base, change.path, root), show(head, change.path, root)
+            old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += signer_changes(change.path, old_config, new_config)
             result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
             continue
         if change.link and change.status != "D":
-            target = (show(head, change.path, root) or "")[:LINK_SHOWN]
+            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
             link = f"a symbolic link (to {target}), not a sealed file: git stores the link; nothing sealed is reviewed"
             status = "added" if change.status == "A" else "modified"
             result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=link), violations=[link]))
             continue
         try:
-            sealed.append((change, show(base, change.old_path or change.path, root), show(head, change.path, root)))
+            sealed.append((change, old_blobs.read(change.old_path or change.path), new_blobs.read(change.path)))
         except FormatError as err:  # a blob too large to read is a finding, not a crash
             unreadable = FileDiff(change.path, "modified", problem=err.message)
             result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
@@ -138,8 +145,8 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
     for change, old, new in sealed:
-        entry = review_file(change.path, old, new, policy_at(base, change.path, root), renamed_from=change.old_path,
-                            locations=locations)
+        entry = review_file(change.path, old, new, policy_at(old_blobs, change.path, root),
+                            renamed_from=change.old_path, locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")

@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import show
 from sealfile.model.metadata import Stanza
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import config_from_text
@@ -32,6 +32,9 @@ from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environmen
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 from sealfile.stores import store_for
 from sealfile.stores.yaml.reader import load_fast
+
+if TYPE_CHECKING:
+    from sealfile.gitflow.blobs import Blobs
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,13 @@ def data_key_replaced(before: SealedDocument, after: SealedDocument) -> bool:
     return not shares_stanza and not any(is_sealed(value) and value in old_tokens for _, value in after.leaves())
 
 
-def policy_at(revision: str, path: str, root: Path) -> TrustPolicy:
+def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     """The signature policy for ``path`` as of ``revision``: ``SEALFILE_ALLOWED_SIGNERS`` if set,
     else the nearest ``.sealfile.yaml`` there (its ``signers:`` and the file's creation rule)."""
     pinned = from_environment()
     for directory in PurePosixPath(path).parents:
         config_path = (directory / CONFIG_NAME).as_posix()
-        text = show(revision, config_path, root)
+        text = revision.read(config_path)
         if text is None:
             continue
         config = config_from_text(text, root / config_path)

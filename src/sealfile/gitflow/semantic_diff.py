@@ -15,8 +15,7 @@ from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
 from sealfile.model.paths import Path, iter_leaves
-from sealfile.model.scalars import is_sealed
-from sealfile.ops.read import scalar_text
+from sealfile.model.scalars import is_sealed, scalar_text
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, from_environment
 from sealfile.stores import Store, store_for
 

@@ -37,7 +37,7 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
     except Exception:
         return text
     meta = document.metadata
-    footer = ["", "# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
+    footer = ["# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
     footer += [f"#   {r}" for r in recipient_ids(meta)]
     try:
         policy = policy or from_environment()
@@ -104,5 +104,7 @@ def _stand_in(token: str) -> str:
 
 
 def _with_footer(body: str, footer: list[str]) -> str:
-    """The footer's names, rule and messages come from the file (its escapes decoded): one line each."""
-    return body.rstrip("\n") + "\n" + "\n".join(one_line(line) for line in footer) + "\n"
+    """The footer's names, rule and messages come from the file (its escapes decoded): one line each.
+    It follows the body's last line as it is: a blank line cut or added there would change a block
+    scalar that keeps its final line breaks (``|+``)."""
+    return body + ("" if body.endswith("\n") else "\n") + "\n".join(one_line(line) for line in footer) + "\n"

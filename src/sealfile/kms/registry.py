@@ -131,6 +131,11 @@ def key_from_cli(type_id: str, value: str) -> MasterKey:
     return provider_class(type_id).from_cli(value)
 
 
+def key_from_text(type_id: str, value: str) -> MasterKey:
+    """A key from a creation rule's text, never a file it names (:meth:`MasterKey.from_text`)."""
+    return provider_class(type_id).from_text(value)
+
+
 def key_from_spec(text: str) -> MasterKey:
     """``KIND:VALUE`` as given to ``--recipient`` (``age:age1...``, ``aws_kms:arn:aws:kms:...``)."""
     type_id, sep, value = text.partition(":")

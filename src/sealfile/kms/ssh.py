@@ -106,6 +106,14 @@ class SshKey(Record, MasterKey):
     def from_cli(cls, value: str) -> SshKey:
         return cls(_public_key_text(value))
 
+    @classmethod
+    def from_text(cls, value: str) -> SshKey:
+        """The key line itself: a config's ``ssh:`` entry names no file (see :meth:`MasterKey.from_text`)."""
+        if value.strip().endswith(".pub") and " " not in value.strip():
+            raise ConfigError("a .sealfile.yaml holds the public key line itself (the text of the .pub file), "
+                              "never a file name: a pushed config would make every reader read that file")
+        return cls(value)
+
     def to_config(self) -> dict[str, Any]:
         return {"recipient": self.recipient}
 

@@ -127,7 +127,8 @@ class UntrustedTargetError(ConfigError):
 
 _config: ContextVar[Callable[[], Trusted] | None] = ContextVar("sealfile_trust_config", default=None)
 _offline: ContextVar[bool] = ContextVar("sealfile_offline", default=False)
-_K = TypeVar("_K", bound="MasterKey")
+if TYPE_CHECKING:  # a string bound compiles its text when made (~1 ms of a start)
+    _K = TypeVar("_K", bound="MasterKey")
 
 
 @contextmanager

@@ -9,10 +9,14 @@ recover (docs/git.md, "A clone without the merge driver").
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sealfile.errors import ConflictMarkersError
 
-_MARKERS = re.compile(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
+
+@cache
+def _markers() -> re.Pattern[str]:
+    return re.compile(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
 
 
 def refuse_conflict_markers(text: str) -> None:
@@ -20,6 +24,6 @@ def refuse_conflict_markers(text: str) -> None:
     the start of lines, in order); a value that merely contains ``<<<<<<<`` is left alone."""
     if "<<<<<<<" not in text:  # the common case, at memchr speed
         return
-    found = _MARKERS.search(text)
+    found = _markers().search(text)
     if found:
         raise ConflictMarkersError(text.count("\n", 0, found.start()) + 1)

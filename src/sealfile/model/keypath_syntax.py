@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Literal
 
 from sealfile.errors import KeyPathError
@@ -28,8 +29,16 @@ class Selector(Record):
 
 
 KeyPath = tuple[Selector, ...]
-_BRACKET = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-_DOTTED = re.compile(r"[^.\[\]]+")
+
+
+@cache
+def _bracket() -> re.Pattern[str]:
+    return re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
+
+
+@cache
+def _dotted() -> re.Pattern[str]:
+    return re.compile(r"[^.\[\]]+")
 
 
 def parse_keypath(text: str) -> KeyPath:
@@ -42,7 +51,7 @@ def parse_keypath(text: str) -> KeyPath:
     pos, need_name = 0, not text.startswith("[")
     while pos < len(text) or need_name:
         if need_name:
-            match = _DOTTED.match(text, pos)
+            match = _dotted().match(text, pos)
             if not match:
                 raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
             selectors.append(Selector("dotted", match.group(0)))
@@ -70,7 +79,7 @@ def _refuse_unwritable(selector: Selector, text: str) -> None:
 
 def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
     """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos``, and where it ends."""
-    match = _BRACKET.match(text, pos)
+    match = _bracket().match(text, pos)
     if not match:
         raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
     try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error

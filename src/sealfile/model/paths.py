@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
@@ -70,7 +71,9 @@ def check_key(key: Any, parent: Path) -> Segment:
     )
 
 
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+@cache
+def _plain_segment() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
 def format_keypath(path: Path) -> str:
@@ -83,7 +86,7 @@ def format_keypath(path: Path) -> str:
 
 
 def _dotted_ok(segment: Any) -> bool:
-    return isinstance(segment, str) and bool(_PLAIN_SEGMENT.match(segment)) and segment not in ("true", "false")
+    return isinstance(segment, str) and bool(_plain_segment().match(segment)) and segment not in ("true", "false")
 
 
 def _shown_segment(segment: Any) -> str:

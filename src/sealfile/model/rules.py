@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError
-from sealfile.model.linear_regex import LinearRegex, compile_linear
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.record import Record
+
+if TYPE_CHECKING:
+    from sealfile.model.linear_regex import LinearRegex
 
 RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
 DEFAULT_SUFFIX = "_unencrypted"
@@ -29,6 +31,8 @@ class EncryptionRules(Record):
         if kind not in RULE_NAMES:
             raise ConfigError(f"unknown encryption rule {kind!r}")
         if kind != "unencrypted_suffix":
+            from sealfile.model.linear_regex import compile_linear  # regex rules only: off most starts
+
             try:
                 compile_linear(pattern)
             except re.error as err:
@@ -55,6 +59,8 @@ class EncryptionRules(Record):
 
     @cached_property
     def _regex(self) -> LinearRegex:
+        from sealfile.model.linear_regex import compile_linear
+
         return compile_linear(self.pattern)
 
     def encrypts(self, path: Path) -> bool:

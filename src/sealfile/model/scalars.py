@@ -12,9 +12,10 @@ import base64
 import datetime as dt
 import math
 import re
+from functools import cache
 from typing import Any
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.record import Record
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
@@ -76,13 +77,15 @@ def layout_record(spelling: str, indent: int = 0, flow: bool = False) -> bytes:
 
 def recorded_layout(layout: bytes) -> tuple[int, bool, str] | None:
     """``(indent, flow, spelling)`` of a layout record; ``None`` if it is not one."""
-    match = _LAYOUT_CONTEXT.match(layout)
+    match = _layout_context().match(layout)
     if match is None:
         return None
     return int(match.group(1)), match.group(2) == b"1", layout[match.end():].decode("utf-8", "surrogatepass")
 
 
-_LAYOUT_CONTEXT = re.compile(rb"(\d+),([01]):")
+@cache
+def _layout_context() -> re.Pattern[bytes]:
+    return re.compile(rb"(\d+),([01]):")
 
 
 def comparable(value: Any) -> bytes:
@@ -112,7 +115,18 @@ def _plain_datetime(value: dt.datetime) -> dt.datetime:
 
 
 def decode_scalar(encoded: bytes) -> Styled:
-    """Inverse of :func:`encode_scalar`."""
+    """Inverse of :func:`encode_scalar`; :class:`IntegrityError` for what it never writes.
+
+    A token authenticates under the file's data key, which whoever wrote the file chose: anyone who
+    can push can seal any bytes for the reader's recipient (an integer of 5,000 digits, a date that
+    does not exist, text that is not UTF-8), so these bytes are input like any other."""
+    try:
+        return _decoded(encoded)
+    except (ValueError, IndexError, OverflowError):  # UnicodeDecodeError and binascii.Error among them
+        raise IntegrityError("a sealed value is malformed") from None
+
+
+def _decoded(encoded: bytes) -> Styled:
     tag, text = chr(encoded[0]), encoded[1:]
     if tag in STRING_STYLES:
         return Styled(text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag])
@@ -138,9 +152,39 @@ _STRING_TAG_BYTES = frozenset(tag.encode()[0] for tag in STRING_STYLES)
 
 def decode_value(encoded: bytes) -> Any:
     """:func:`decode_scalar`'s value without its style: what a value tree holds."""
-    if encoded[0] in _STRING_TAG_BYTES:  # most values: no :class:`Styled` made for them
-        return encoded[1:].decode("utf-8", "surrogatepass")
+    if encoded[:1] and encoded[0] in _STRING_TAG_BYTES:  # most values: no :class:`Styled` made for them
+        try:
+            return encoded[1:].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise IntegrityError("a sealed value is malformed") from None
     return decode_scalar(encoded).value
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as one line of text that a YAML 1.2 reader takes back as the same value, and that a
+    shell or an environment variable holds: a string as it is, ``true``/``false``, ``null``, an
+    integer in decimal, a float as ``repr`` spells it or ``.inf``/``-.inf``/``.nan`` (YAML reads
+    ``inf`` and ``nan`` as strings), a date or time in ISO 8601, binary as base64. The one spelling
+    of ``decrypt --extract``, ``diff`` and the environment names (where null is the empty string)."""
+    if isinstance(value, str):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(float(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise FormatError(f"cannot print a value of type {type(value).__name__}")
 
 
 def printed_alone(text: str, is_string: bool) -> str:

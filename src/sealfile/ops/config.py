@@ -26,7 +26,8 @@ Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml
       profiles: [deploy]
 
 Each recipient kind is named by its provider ``type_id`` (the registry); an entry is the CLI
-value as a string, or a mapping of the provider's fields. The first rule whose ``path_regex``
+value as a string (the key itself: never a file to read, such as an SSH ``.pub`` file), or a
+mapping of the provider's fields. The first rule whose ``path_regex``
 matches the file's path (relative to the config's directory, ``/``-separated) applies.
 A rule with ``require_signature: true`` makes writers of its files refuse to write them unsigned.
 
@@ -45,7 +46,6 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import trust
-from sealfile.model.linear_regex import compile_linear
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config_files import find_config
@@ -62,6 +62,10 @@ DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env",
 """Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
 too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
+MAX_CONFIG_CHARS = 256 * 1024
+"""Longest config read. Anyone who can push may write it, and every reader of the files it governs
+reads it whole (each rule's patterns compiled, its keys parsed): about 2 s of work at this size, over
+a minute at the 8 MiB a sealed file may have. A real config is a few KiB."""
 
 
 class CreationRule(Record):
@@ -107,6 +111,8 @@ class ProjectConfig(Record):
         from pathlib import Path
 
         relative = _relative(Path(file), self.root)
+        from sealfile.model.linear_regex import compile_linear
+
         for rule in self.creation_rules:
             if compile_linear(rule.path_regex).search(relative):
                 return rule
@@ -139,6 +145,9 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
     from sealfile.stores.yaml.reader import load_fast
 
     try:
+        if len(text) > MAX_CONFIG_CHARS:
+            raise ConfigError(f"longer than {MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files it "
+                              "governs would read it whole (a real config is a few KiB)")
         raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
@@ -188,6 +197,8 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
     path_regex = entry.get("path_regex", "")
+    from sealfile.model.linear_regex import compile_linear
+
     try:
         compile_linear(path_regex)
     except (re.error, TypeError):
@@ -234,7 +245,7 @@ def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
 
 
 def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
-    from sealfile.kms.registry import all_providers, key_from_cli, key_from_config
+    from sealfile.kms.registry import all_providers, key_from_config, key_from_text
 
     keys: list[MasterKey] = []
     for type_id in all_providers():
@@ -243,7 +254,7 @@ def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
                 if isinstance(item, Mapping):
                     keys.append(key_from_config({"type": type_id, **item}))
                 else:
-                    keys.append(key_from_cli(type_id, str(item)))
+                    keys.append(key_from_text(type_id, str(item)))
             except SealfileError as err:
                 raise ConfigError(err.message, keypath=f"{where}.{type_id}") from None
     return keys

@@ -7,13 +7,14 @@ GCP Cloud KMS, Azure Key Vault, PGP, Vault Transit), in the same key groups with
 is returned (:mod:`sealfile.sops.writer`). What SOPS cannot keep is said, never dropped silently:
 recipients SOPS has no key source for (the OS keyring, plug-ins) are named, comments become
 encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are lost, an integer beyond
-int64 or a binary value is refused, a whole float comes back from ``sops decrypt`` as an integer,
-and a date or a time without a zone becomes a UTC time.
+int64, a binary value or a negative zero (printed ``-0``) is refused, a whole float comes back from
+``sops decrypt`` as an integer, and a date or a time without a zone becomes a UTC time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
 from sealfile.sops import Kind
+from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
@@ -92,6 +94,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
         except ValueError:
             raise FormatError("NaN or an infinity, which SOPS cannot write as JSON",
                               keypath=format_keypath(where)) from None
+        if reads_as_int(printed) and math.copysign(1.0, value) < 0 and value == 0:
+            raise FormatError("a negative zero, which sops decrypt prints as -0: the integer 0 to its readers",
+                              keypath=format_keypath(where))
         if reads_as_int(printed):
             notes.add("sops decrypt prints these floats as integers", where)
         return value
@@ -108,6 +113,9 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
                 named = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
                 raise FormatError(f"{named} key; SOPS files have only string keys",
                                   keypath=format_keypath((*where, key)))
+            if key == MERGE_KEY and kind == "yaml":
+                raise FormatError("a '<<' key, which SOPS writes plain: yaml.v3 then reads a merge key (or "
+                                  "cannot read the file)", keypath=format_keypath((*where, key)))
         comments = _comments(shape)
         out = Branch()
         for key, value in data.items():
@@ -171,6 +179,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
     data = document.data()
+    if isinstance(data, list):  # a stream's documents (a file's top level is always a mapping)
+        raise FormatError("a file of several YAML documents; export-sops writes one document (split the file)")
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read

@@ -7,12 +7,11 @@ no file name (callers attach it with :func:`sealfile.files.io.about`). Readers g
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import get_at, resolve
-from sealfile.model.scalars import printed_alone
+from sealfile.model.scalars import printed_alone, scalar_text
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind as sops_kind  # for the readers that detect a SOPS file here
 from sealfile.stores import Store, get_store
@@ -81,19 +80,6 @@ def extracted_scalar(value: Any) -> str:
     """What ``decrypt --extract`` prints for one value, whatever the output syntax: as SOPS prints it
     (:func:`~sealfile.model.scalars.printed_alone`)."""
     return printed_alone(scalar_text(value), isinstance(value, str))
-
-
-def scalar_text(value: Any) -> str:
-    """A scalar as a shell would want it: strings raw, YAML spelling for the rest."""
-    if isinstance(value, str):
-        return str(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return str(value)
 
 
 def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | None = None) -> Metadata:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from sealfile.errors import (
     ConfigError,
@@ -244,7 +244,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> TrustPolicy:
     return TrustPolicy(_read_allowed_signers(path, ALLOWED_SIGNERS_ENV))
 
 
-AllowedSignersSource = Union[str, os.PathLike[str], "AllowedSigners", TrustPolicy, None]
+if TYPE_CHECKING:  # only in annotations: a string member compiles its text when the alias is made (~1 ms of a start)
+    AllowedSignersSource = str | os.PathLike[str] | AllowedSigners | TrustPolicy | None
 
 
 def for_application(allowed_signers: AllowedSignersSource = None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError
@@ -27,7 +28,11 @@ if TYPE_CHECKING:  # the SSH modules load when a config has signers: every CLI s
 
 SIGNERS_KEY = "signers"
 # A literal principal as allowed_signers and `ssh-keygen -Y verify -I` take it: no pattern characters.
-_PRINCIPAL = re.compile(r"[^\s,\"'*?!#]+")
+
+
+@cache
+def _principal() -> re.Pattern[str]:
+    return re.compile(r"[^\s,\"'*?!#]+")
 
 
 def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
@@ -44,7 +49,7 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
     signers = []
     for name, keys in raw.items():
         where = f"{SIGNERS_KEY}.{name}"
-        if not isinstance(name, str) or not _PRINCIPAL.fullmatch(name):
+        if not isinstance(name, str) or not _principal().fullmatch(name):
             raise ConfigError("a signer's name must be one word without quotes, commas or * ? ! #", keypath=where)
         for line in keys if isinstance(keys, list) else [keys]:
             if not isinstance(line, str):

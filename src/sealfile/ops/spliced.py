@@ -23,8 +23,6 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at, reso
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
-from sealfile.ops.yaml_rewrite import resealed, rewritten
-from sealfile.ops.yaml_seal import seal_yaml
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
@@ -222,6 +220,7 @@ class SplicedOpen(OpenDocument):
             self._rotate()
 
     def _rotate(self) -> None:
+        from sealfile.ops.yaml_rewrite import resealed  # writes only: off the read path
         expected = self.data()  # every token opened and checked before any is replaced
         data_key = new_data_key()
         edits, tokens = resealed(self._sealed, self._leaves(), self.payloads(), data_key)
@@ -241,6 +240,7 @@ class SplicedOpen(OpenDocument):
         this document's), then continue from the result as read back: refused unless it opens as ``expected``.
         The old parse is let go first (a write's peak memory is one parse, not two); on a refusal the document
         is read again from its old text."""
+        from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata = self.metadata if metadata is None else metadata
         data_key = self._data_key if data_key is None else data_key
         sealed = self._sealed
@@ -277,8 +277,8 @@ class SplicedOpen(OpenDocument):
 def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
                  rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
                  clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
-    """:func:`sealfile.ops.yaml_seal.seal_yaml`'s result as read back (refused unless it opens as the
-    plaintext's data), open: a caller that goes on changing it parses it once."""
+    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data), open."""
+    from sealfile.ops.yaml_seal import seal_yaml  # writes only: off the read path
     with gc_paused():
         sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
         return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)

@@ -20,15 +20,13 @@ Rules a caller may rely on:
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import math
 import re
 import sys
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath, iter_leaves
+from sealfile.model.scalars import scalar_text
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9_]*\Z")
@@ -52,24 +50,8 @@ def env_name(path: Path, prefix: str = "") -> str:
 
 
 def env_value(value: Any) -> str:
-    """A scalar as the text an environment variable holds."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return str(value)
+    """A scalar as the text an environment variable holds: its one text spelling, null as the empty string."""
+    return "" if value is None else scalar_text(value)
 
 
 def check_prefix(prefix: str) -> str:

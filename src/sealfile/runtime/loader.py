@@ -16,14 +16,14 @@ import datetime as dt
 import os
 import warnings
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
 from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
-from sealfile.ops.signatures import AllowedSignersSource, TrustPolicy, for_application
+from sealfile.ops.signatures import TrustPolicy, for_application
 from sealfile.ops.sops_files import SOPS_MARKER
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
@@ -33,6 +33,9 @@ from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
 from sealfile.stores.yaml.engines import gc_paused
+
+if TYPE_CHECKING:
+    from sealfile.ops.signatures import AllowedSignersSource
 
 FilePath = str | os.PathLike[str]
 Files = FilePath | Sequence[FilePath]

@@ -95,14 +95,21 @@ def _age(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _kms(entry: Mapping[str, Any]) -> dict[str, Any]:
-    stanza: dict[str, Any] = {"type": "aws_kms", "arn": _text(entry, "arn", "kms").strip()}
-    context = entry.get("context")
-    stanza["context"] = {str(k): _text_field(v) for k, v in (context or {}).items()}
+    stanza: dict[str, Any] = {"type": "aws_kms", "arn": _text(entry, "arn", "kms").strip(), "context": _context(entry)}
     if entry.get("role"):
         stanza["role"] = entry["role"]
     if entry.get("aws_profile"):
         stanza["profile"] = entry["aws_profile"]
     return {**stanza, "wrapped": _text(entry, "enc", "kms")}
+
+
+def _context(entry: Mapping[str, Any]) -> dict[str, str]:
+    """The encryption context, a mapping of names to text as Go decodes it (``map[string]*string``:
+    anything else, a list or a nested mapping, fails there too)."""
+    context = entry.get("context") or {}
+    if not isinstance(context, Mapping) or any(isinstance(v, (Mapping, list)) for v in context.values()):
+        raise FormatError("a sops.kms entry's 'context' is not a mapping of names to text")
+    return {str(k): _text_field(v) for k, v in context.items()}
 
 
 def _gcp_kms(entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -103,6 +103,17 @@ def resolve(text: str, tag: str | None) -> tuple[str, Any]:
     return STR, text
 
 
+_OLD_BOOL = frozenset(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+                       "n", "N", "no", "No", "NO", "off", "Off", "OFF"])
+_BASE_60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+
+
+def double_quoted_by_go(text: str) -> bool:
+    """Whether yaml.v3 prints this one-line string double-quoted (``encode.go`` ``stringv``): when it
+    would read the plain text as another type, or YAML 1.1 would (a base-60 number, an old boolean)."""
+    return resolve(text, None)[0] != STR or text in _OLD_BOOL or _BASE_60_FLOAT.fullmatch(text) is not None
+
+
 def _check_tag(asked: str, found: str, value: Any) -> Any:
     if asked == found:
         return value

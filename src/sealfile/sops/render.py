@@ -13,7 +13,6 @@ import io
 import json
 import math
 import re
-import textwrap
 from functools import cache
 from typing import Any
 
@@ -28,14 +27,16 @@ from ruamel.yaml.tokens import CommentToken
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
+from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_column
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
+from sealfile.sops.goyaml import double_quoted_by_go
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG, yaml_11_tag
 
-INDENT = 4
 _DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
+_INDICATOR = "tag:yaml.org,2002:yaml"  # PyYAML's tag for a lone ``*``, ``&`` or ``!``
 
 
 class GoScalar(str):
@@ -60,14 +61,16 @@ def _go_scalar(text: str, kind: str) -> GoScalar:
 @cache
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Emitter = GoEmitter
     yaml.width = 1 << 30
-    yaml.indent(mapping=INDENT, sequence=INDENT + 2, offset=INDENT)
+    yaml.indent(mapping=INDENT, sequence=2, offset=0)
     return yaml
 
 
 def _block_safe(text: str) -> bool:
     """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps."""
-    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n"))
+    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n")) \
+        and " \n" not in text and not text.endswith(" ")  # yaml.v3 writes no block with a blank at a line's end
 
 
 def _yaml_leaf(value: Any) -> Any:
@@ -84,7 +87,7 @@ def _yaml_leaf(value: Any) -> Any:
             return DoubleQuotedScalarString(data)
         if isinstance(data, str) and "\n" in data and _block_safe(data):
             return LiteralScalarString(data)
-        return _string_11(data)
+        return _typed_quoted(data)
     return value
 
 
@@ -94,10 +97,15 @@ def _read_apart(data: Any) -> bool:
     return isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART)
 
 
-def _string_11(data: Any) -> Any:
-    """A string a YAML 1.1 reader (PyYAML) would take for another type if plain (``yes``, ``on``, ``1:20``)
-    double-quoted, as SOPS's yaml.v3 prints it."""
-    return DoubleQuotedScalarString(data) if isinstance(data, str) and yaml_11_tag(data) != STR_TAG else data
+def _typed_quoted(data: Any) -> Any:
+    """A string that yaml.v3 (SOPS itself, reading this text back) or a YAML 1.1 reader (PyYAML) would
+    take for another type if plain double-quoted, as yaml.v3 prints it: ``0X1F``, ``0O17`` and
+    ``2001-1-1`` are a number and a time to yaml.v3 though strings to YAML 1.2; ``yes``, ``on`` and
+    ``1:20`` are a boolean and a number to YAML 1.1 (yaml.v3 also quotes ``00:00``, ``y``, ``n``).
+    ``*``, ``&`` and ``!`` alone are strings to yaml.v3, which single-quotes them."""
+    if isinstance(data, str) and (double_quoted_by_go(data) or yaml_11_tag(data) not in (STR_TAG, _INDICATOR)):
+        return DoubleQuotedScalarString(data)
+    return data
 
 
 def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
@@ -127,7 +135,7 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
     return True
 
 
-def _yaml_node(node: Any, column: int) -> Any:
+def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
     if isinstance(node, dict):  # a store reader's data (JSON, INI): its strings need the same escaping
         node = Branch(Item(key, value) for key, value in node.items())
     if isinstance(node, (Branch, list)):
@@ -141,13 +149,15 @@ def _yaml_node(node: Any, column: int) -> Any:
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
                 name = (_go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else
-                        DoubleQuotedScalarString(key) if _read_apart(key) else _string_11(key))
+                        DoubleQuotedScalarString(key) if _read_apart(key) else _typed_quoted(key))
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
-                container[name] = _yaml_node(value, column + INDENT)
+                container[name] = _yaml_node(value, nested_column(column), sops_file)
                 slot = name
             else:
-                container.append(_yaml_node(value, column + (2 if isinstance(value, Branch) else INDENT + 2)))
+                heading, value = ([], value) if sops_file else heading_comments(value)
+                pending += heading
+                container.append(_yaml_node(value, column + 2, sops_file))
             if pending:
                 _before(container, slot, pending, column)
                 pending = []
@@ -157,20 +167,19 @@ def _yaml_node(node: Any, column: int) -> Any:
     return _yaml_leaf(node)
 
 
-def yaml_text(documents: list[Any]) -> str:
-    """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included."""
+def yaml_text(documents: list[Any], *, sops_file: bool = False) -> str:
+    """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included.
+    ``sops_file``: the text of a SOPS file, whose comments stay where SOPS's reader finds them again
+    (yaml.v3 prints a list item's heading comment before the dash, but reads it back into the list)."""
     stream = io.StringIO()
-    # ruamel indents a top-level list by its offset; its comments are placed there too, then all dedented
-    nodes = [_yaml_node(document, INDENT if isinstance(document, list) and not isinstance(document, Branch) else 0)
-             for document in documents]
+    nodes = [_yaml_node(document, 0, sops_file) for document in documents]
     if len(nodes) == 1:
         _yaml().dump(nodes[0], stream)
     else:
         _yaml().dump_all(nodes, stream)
     # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
     # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
-    text = _DOCUMENT_END.sub("", stream.getvalue())
-    return textwrap.dedent(text) if isinstance(nodes[0], CommentedSeq) else text
+    return _DOCUMENT_END.sub("", stream.getvalue())
 
 
 def _json_string(text: str) -> str:

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
 from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops import Kind, parse
@@ -23,7 +21,6 @@ from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, 
 from sealfile.sops.format import METADATA_KEY, parse_metadata
 from sealfile.sops.gonum import json_keeps_int
 from sealfile.sops.gotime import GoTime
-from sealfile.sops.goyaml import STR, resolve
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import dotenv_text, json_text, yaml_text
 from sealfile.sops.rules import SopsRule
@@ -80,24 +77,13 @@ class _Encrypt:
         return encrypt_value(self.data_key, value, path_aad(keys))
 
 
-def _plain_scalars(node: Any) -> Any:
-    """Quote a plaintext string yaml.v3 would read as another type (``017``, ``2024-5-1``...)."""
-    if isinstance(node, Branch):
-        return Branch(Item(item.key, _plain_scalars(item.value)) for item in node)
-    if isinstance(node, list):
-        return [_plain_scalars(item) for item in node]
-    if isinstance(node, str) and not node.startswith("ENC[") and resolve(node, None)[0] != STR:
-        return DoubleQuotedScalarString(node)
-    return node
-
-
 def _emit(document: Branch, kind: Kind) -> str:
     if kind == "json":
         return json_text(document)
     if kind == "dotenv":
         flat = Branch(item for item in document if not isinstance(item.key, str) or item.key != METADATA_KEY)
         return dotenv_text(flat) + _flat_metadata(document.get(METADATA_KEY))
-    return yaml_text([_plain_scalars(document)])
+    return yaml_text([document], sops_file=True)
 
 
 def _flat_metadata(meta: Branch) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from functools import cache
 from typing import Any, ClassVar
 
 from sealfile.model.paths import ListIndex, Path
@@ -18,10 +19,19 @@ from sealfile.model.scalars import Styled
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
 """Each store's file name endings, here so a command can choose a store without importing the others."""
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-"""A UTF-16 half on its own: not text (UTF-8 cannot encode it); an undecodable byte on a command line reads as one."""
 BOM = "\ufeff"
 """A byte-order mark: every store keeps one that starts a file, and reads what follows it."""
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a UTF-16 half on its own: not text (UTF-8 cannot encode it); an undecodable
+    byte on a command line reads as one."""
+    return _lone_surrogate().search(text) is not None
+
+
+@cache
+def _lone_surrogate() -> re.Pattern[str]:
+    return re.compile("[\ud800-\udfff]")
 
 
 class Store(ABC):
@@ -63,7 +73,7 @@ class Store(ABC):
     def unfit(self, value: Any, key: bool = False) -> str | None:
         """Why this syntax cannot hold ``value`` (a mapping key if ``key``), ``None`` if it can. No
         syntax holds a lone surrogate: written, it would be a file no reader opens."""
-        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        if isinstance(value, str) and has_lone_surrogate(value):
             return f"{'a key' if key else 'the value'} holds a lone surrogate (an undecodable byte or half a UTF-16 " \
                 "pair), which is not text"
         return None

@@ -29,7 +29,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM, SUFFIXES, Store
-from sealfile.stores.dotenv_lines import check_bounds, format_value, fresh_line, quote_of
+from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -156,6 +156,8 @@ class DotenvStore(Store):
             elif entry.key in document:
                 out.append(self._line(entry, document[entry.key]))
                 written.add(entry.key)
+            elif blank_lines_before(entry.raw):  # removed: its line goes, the blank lines read with it stay
+                out.append(blank_lines_before(entry.raw))
         newline = getattr(document, "newline", "\n")
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
@@ -265,7 +267,11 @@ def _metadata_lines(metadata: dict[str, Any], newline: str) -> str:
     return "".join(lines)
 
 
-_STANZA_FIELD = re.compile(r"(?:recipient|key_group_(\d+))_(\d+)\Z")
+_STANZA_FIELD = re.compile(r"(?:recipient|key_group_([0-9]{1,6}))_([0-9]{1,6})\Z")
+_NUMBER = re.compile(r"[0-9]{1,6}\Z")
+"""A metadata number or index as a writer spells it: ASCII digits, few of them (``\\d`` and ``str.isdigit``
+take other scripts' digits, and superscripts that ``int()`` refuses; a long run passes ``int()``'s limit).
+Anything else stays text, which the metadata reader refuses in one line."""
 
 
 def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
@@ -282,7 +288,7 @@ def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
             group = stanza_field[1]
             (recipients if group is None else grouped.setdefault(int(group), [])).append(entry)
         elif field in ("version", "threshold"):
-            metadata[field] = int(value) if value.isdigit() else value
+            metadata[field] = int(value) if _NUMBER.match(value) else value
         else:
             metadata[field] = value
     if recipients or not grouped:

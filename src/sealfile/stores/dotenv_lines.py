@@ -47,6 +47,13 @@ def where(raw: str) -> tuple[int, int | None, int | None]:
     return key_end, start, start + len(re.sub(r"\s+#.*", "", bare.group(0) if bare else "").rstrip())
 
 
+def blank_lines_before(raw: str) -> str:
+    """The whole blank lines at the start of ``raw``: python-dotenv reads them with the binding after them,
+    so a removed binding leaves them where they were."""
+    blank = raw[:len(raw) - len(raw.lstrip())]
+    return blank[:max(blank.rfind("\n"), blank.rfind("\r")) + 1]
+
+
 def check_bounds(text: str) -> None:
     """Refuse what would make python-dotenv work for minutes: a hostile file must not choose a reader's work."""
     lines = text.count("\n") + text.count("\r") - text.count("\r\n")
@@ -69,8 +76,7 @@ def fresh_line(raw: str, key: str, value: Any) -> str:
         head = raw[:start]
     rest = raw[end:]
     rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
-    rest = rest if rest.endswith(("\n", "\r")) else rest + "\n"
-    return f"{head}{format_value(value)}{rest}"
+    return f"{head}{format_value(value)}{rest}"  # a last line without a line break stays without one
 
 
 def format_value(value: Any) -> str:

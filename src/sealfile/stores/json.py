@@ -17,7 +17,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
-from sealfile.stores.base import _LONE_SURROGATE, BOM, SUFFIXES, Store  # JSON's "\ud800" escapes read as one
+from sealfile.stores.base import BOM, SUFFIXES, Store, has_lone_surrogate  # JSON's "\ud800" escapes read as one
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in result:
             raise _DuplicateKey("duplicate key")
-        if _LONE_SURROGATE.search(key):
+        if has_lone_surrogate(key):
             raise FormatError(f"invalid JSON: the key {key!a} holds a lone surrogate, which is not text")
         if _holds_lone_surrogate(value):  # the value is never shown, only its key
             raise FormatError(f"invalid JSON: the value of {key!a} holds a lone surrogate, which is not text")
@@ -53,10 +53,20 @@ def _duplicate_at(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
+def _not_json(text: str, at: int) -> str:
+    """What a JSON-like file holds there that JSON has not: JSONC's comments and trailing commas
+    (tsconfig.json, VS Code's settings), which Python's message names only as a missing name."""
+    if text.startswith(("//", "/*"), at):
+        return " (a comment: JSON has none; is this JSONC?)"
+    if text[at:at + 1] in ("}", "]") and text[:at].rstrip().endswith(","):
+        return " (a comma before the end: JSON allows none; is this JSONC?)"
+    return ""
+
+
 def _holds_lone_surrogate(value: Any) -> bool:
     """In a string, or a string inside lists (a mapping's own strings were checked when it was built)."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.search(value) is not None
+        return has_lone_surrogate(value)
     return isinstance(value, list) and any(_holds_lone_surrogate(item) for item in value)
 
 
@@ -74,7 +84,8 @@ class JsonStore(Store):
                               parse_constant=_refuse_constant)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
-            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+                              f"{_not_json(err.doc, err.pos)}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None
         except _DuplicateKey as err:

@@ -66,6 +66,8 @@ def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any
     "k: [a?b]\n",             # '?' inside a plain scalar inside brackets
     "k: {a: b?}\n",
     "k: [a:b]\n",
+    "k: &a x\nj: &a y\n",     # one anchor name twice (the pure composer only warned, quoting the lines)
+    "k: &a [1]\nj:\n  - &a {b: 1}\n",
 ])
 def test_what_libyaml_refuses_both_engines_refuse(text: str) -> None:
     assert _same_on_both_engines(text) == "refused"

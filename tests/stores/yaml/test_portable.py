@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 import sealfile
 from sealfile.errors import FormatError
@@ -65,6 +66,16 @@ def test_decrypt_output_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path
     subprocess.run([sys.executable, "-m", "sealfile", "set", str(path), "new", "on"], env=cli_env(), check=True,
                    capture_output=True)
     assert _pyyaml(_decrypt(str(path)))["new"] == "on"
+
+
+@pytest.mark.parametrize("plaintext", ["a: yes\n---\nb: 1:20\n", "a: x\tyes\nb: [c\td]\n"])
+def test_streams_and_tabs_mean_the_same_to_pyyaml(plaintext: str, age_key: AgeKey, tmp_path: Path) -> None:
+    """--portable of a stream of documents failed with an internal error; a plain value holding a tab was
+    left plain, where PyYAML ends the value at the tab and then cannot read on."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(plaintext, [age_key]))
+    output = _decrypt("--portable", str(path))
+    assert list(yaml.safe_load_all(output)) == list(YAML(typ="safe").load_all(plaintext))
 
 
 def test_an_extracted_subtree_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ REFUSED_PLAINTEXTS = {
                                                              "column 4 (quote it to keep it as text)"),
     "a time that does not exist": ("l:\n  - 1\n  - 2024-01-01 25:61:00\n", "l.1: a date or time that does not exist"),
     "an integer past Python's limit": ("n: " + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
+    "a hexadecimal integer past it": ("n: 0x" + "f" * 3600 + "\n", "n: an integer of more than 4,300 digits"),
+    "an octal integer past it": ("n: 0o" + "7" * 4800 + "\n", "n: an integer of more than 4,300 digits"),
 }
 
 
@@ -73,6 +75,26 @@ def test_an_alias_smuggled_into_a_sealed_file_is_refused(age_identity: AgeIdenti
     path.write_text(sealed.replace("a:\n", "a: &x\n", 1).replace("c: ", "c: *x #", 1))
     with pytest.raises(FormatError, match="aliases are not supported"):
         load_secrets(path)
+
+
+@pytest.mark.parametrize("spelling", ["0x" + "f" * 3600, "0o" + "7" * 4800, "-0x" + "f" * 3600])
+@pytest.mark.parametrize("where", ["host_unencrypted: {}\n", "sealfile:\n  version: {}\n"])
+def test_an_integer_too_long_for_text_in_any_spelling_is_refused_by_every_reader(
+        age_identity: AgeIdentity, tmp_path: Path, spelling: str, where: str) -> None:
+    """Only a decimal spelling was refused as it was read: ``0x`` and 3,600 ``f`` (no limit on int()
+    in a power-of-two base) made every reader and writer fail later, an internal error (ValueError)
+    where the MAC or a message wrote the value as decimal text."""
+    sealed = seal_text(f"password: {SECRET}\nhost_unencrypted: db\n", [age_identity.key])
+    if where.startswith("sealfile"):
+        text = sealed.replace("  version: 2\n", "  version: " + spelling + "\n", 1)
+    else:
+        text = sealed.replace("host_unencrypted: db\n", where.format(spelling), 1)
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(text)
+    for read in (lambda: load_secrets(path), lambda: yaml_reader.load_fast(text), lambda: scan(text)):
+        with pytest.raises(FormatError) as info:
+            read()
+        assert "\n" not in str(info.value) and "f" * 20 not in str(info.value)
 
 
 ACCEPTED = {

@@ -17,6 +17,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
 from sealfile.stores.base import BOM
+from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
 Engine = Literal["c", "pure"]
@@ -97,12 +98,13 @@ def c_parser_available() -> bool:
 
 @per_thread
 def engine_yaml(engine: Engine) -> YAML:
-    yaml = YAML(typ="safe", pure=engine == "pure")
+    yaml = limit_integers(YAML(typ="safe", pure=engine == "pure"))
     yaml.Resolver = OnceVersionResolver
     if engine == "pure":  # the C engine never needs the pure scanner: imported only here
-        from sealfile.stores.yaml.libyaml_scanner import LibyamlScanner
+        from sealfile.stores.yaml.libyaml_scanner import LibyamlComposer, LibyamlScanner
 
         yaml.Scanner = LibyamlScanner
+        yaml.Composer = LibyamlComposer
     return yaml
 
 

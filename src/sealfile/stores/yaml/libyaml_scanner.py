@@ -1,4 +1,4 @@
-"""ruamel's pure-Python scanner, reading what libyaml reads.
+"""ruamel's pure-Python scanner (and composer), reading what libyaml reads.
 
 ruamel's C engine is libyaml, which defines what a file holds; the pure engine (no compiler, or
 the fast path turned off) must read every text the same way or refuse it the same way. Each
@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import StringMark
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
 
 from sealfile.stores.base import BOM
@@ -201,3 +203,16 @@ def _tabs_read_as_spaces(reader: Any, *, comment_ends_header: bool = False) -> I
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|.)", re.DOTALL)
+
+
+class LibyamlComposer(Composer):
+    """ruamel's pure composer, refusing a second anchor of one name as libyaml does: the pure one
+    only warns, and its warning quotes the lines around both (values included) on stderr."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if not self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            if event.anchor is not None and event.anchor in self.anchors:
+                raise ComposerError("found duplicate anchor; first occurrence", self.anchors[event.anchor].start_mark,
+                                    "second occurrence", event.start_mark)
+        return super().compose_node(parent, index)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -98,12 +99,16 @@ def _first_entry(text: str, root: Any) -> int:
     first_key = root.value[0][0] if root.value else root
     if first_key.start_mark.line == root.start_mark.line:
         return int(root.start_mark.index)
-    properties = _PROPERTIES.match(text, root.start_mark.index)
+    properties = _properties().match(text, root.start_mark.index)
     return properties.end() if properties else int(root.start_mark.index)
 
 
 # anchors and tags (no blanks inside either), each followed by blanks, line breaks and comments
-_PROPERTIES = re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
+
+
+@cache
+def _properties() -> re.Pattern[str]:
+    return re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
@@ -129,11 +134,13 @@ def _after_blank_lines(text: str, position: int) -> int:
     """Past the lines holding only spaces and tabs from ``position`` on, and the comment lines among
     them if one has a tab before its text: after the block, a tab left of the block's indentation
     would be read as a tab in the indentation of its last value."""
-    found = _BLANK_LINES.match(text, position)
+    found = _blank_lines().match(text, position)
     return past_tab_blank_lines(text, found.end() if found else position)
 
 
-_BLANK_LINES = re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
+@cache
+def _blank_lines() -> re.Pattern[str]:
+    return re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
 
 
 def _last_value(root: Any) -> Any:

@@ -5,10 +5,11 @@ ruamel reads it; but the output is piped into tools that read YAML 1.1, where a 
 ``on`` or ``n`` is a boolean, ``12:30`` is 750 (base 60), ``012`` is 10 (octal), ``0o12`` or
 ``1e3`` stay strings, and a time's fraction beyond microseconds is cut where ruamel rounds it. So
 every plain scalar whose YAML 1.1 reading could differ is re-spelled with the same YAML 1.2 meaning:
-a string double-quoted, an integer in plain decimal, a float with a dot and a signed exponent, a
-time as ruamel reads it (to the microsecond). Everything else (layout, comments, quoted and block
-scalars) is left as it is, and the result is checked to hold the very same data as the input
-before it is used.
+a string double-quoted (as is one holding a tab, where PyYAML stops reading), an integer in plain
+decimal, a float with a dot and a signed exponent, a time as ruamel reads it (to the microsecond).
+Everything else (layout, comments, quoted and block scalars, every document of a stream) is left as
+it is, and the result is checked to hold the very same data as the input before it is used. A tab
+between a key and its value is left too: PyYAML refuses that text outright (it never reads it otherwise).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.engines import tag_text
-from sealfile.stores.yaml.reader import load_fast
-from sealfile.stores.yaml.scalars import double_quoted, float_text, yaml_11_tag
+from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text, yaml_11_tag
 
 _TAG = "tag:yaml.org,2002:"
 _YAML_11 = VersionedResolver(version=(1, 1))
@@ -54,7 +54,8 @@ _WORDS_READ_OTHERWISE = frozenset(
 
 def portable(text: str) -> str:
     """``text`` with every plain scalar a YAML 1.1 reader would read differently re-spelled."""
-    if not any(_suspect(token) for token in _TOKEN.findall(text)) and not _SUB_MICROSECOND.search(text):
+    if not any(_suspect(token) for token in _TOKEN.findall(text)) and not _SUB_MICROSECOND.search(text) \
+            and "\t" not in text:
         return text
     try:
         pure, nodes = False, _plain_scalars(text, pure=False)
@@ -75,17 +76,19 @@ def portable(text: str) -> str:
 
 
 def _load(text: str, pure: bool) -> Any:
-    return load_fast(text) if not pure else YAML(typ="safe", pure=True).load(text)
+    """Every document of ``text`` (a Kubernetes stream has several)."""
+    return list(YAML(typ="safe", pure=pure).load_all(text))
 
 
 def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:
     loader, parser = YAML(typ="safe", pure=pure).get_constructor_parser(text)
+    stack: list[Node] = []
     try:
-        root = loader.composer.get_single_node()
+        while loader.composer.check_node():
+            stack.append(loader.composer.get_node())
     finally:
         parser.dispose()
     found: list[ScalarNode] = []
-    stack: list[Node] = [root] if root is not None else []
     while stack:
         node = stack.pop()
         if isinstance(node, MappingNode):
@@ -101,6 +104,8 @@ def _respelled(text: str, node: ScalarNode) -> tuple[int, int, str] | None:
     start, end = int(node.start_mark.index), int(node.end_mark.index)
     if text[start:end] != node.value:  # a tagged or multi-line scalar: nothing a 1.1 reader reads otherwise
         return None
+    if "\t" in node.value:  # PyYAML ends a plain scalar at a tab, then cannot read on
+        return start, end, double_quoted_any(node.value)
     spelling = _spelling(node)
     return None if spelling is None else (start, end, spelling)
 

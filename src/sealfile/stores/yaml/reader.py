@@ -8,6 +8,7 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -16,6 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from sealfile.errors import FormatError
+from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
@@ -25,15 +27,17 @@ MAX_EDITABLE_DEPTH = 100
 
 @per_thread
 def _safe() -> YAML:
-    return YAML(typ="safe", pure=False)
+    return limit_integers(YAML(typ="safe", pure=False))
 
 
-_SAFE_QUOTE = re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
-"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+@cache
+def _safe_quote() -> re.Pattern[str]:
+    """A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
+    return re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
 
 
 def _scrub(problem: str) -> str:
-    """ruamel's problem text up to the first quote that is not a :data:`_SAFE_QUOTE`.
+    """ruamel's problem text up to the first quote that is not a :data:`_safe_quote()`.
 
     ruamel quotes aliases, tags, escape characters from the input: an unquoted password such as
     ``*S3cret`` or ``!S3cret`` parses as an alias or a tag, so the quote would print the secret.
@@ -41,7 +45,7 @@ def _scrub(problem: str) -> str:
     out, index = [], 0
     while index < len(problem):
         if problem[index] in "'\"":
-            safe = _SAFE_QUOTE.match(problem, index)
+            safe = _safe_quote().match(problem, index)
             if safe is None:
                 break
             out.append(safe.group(0))
@@ -105,7 +109,9 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
         return
 
 
-_DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+@cache
+def _directive() -> re.Pattern[str]:
+    return re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
 READ_APART = {
@@ -145,13 +151,13 @@ def reader_for(text: str, cached: YAML) -> YAML:
     """
     if "%" not in text:
         return cached
-    found = _DIRECTIVE.search(text)
+    found = _directive().search(text)
     if found is None:
         return cached
     if found.group(1) != "1.2":
         raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
                           f"{text.count(chr(10), 0, found.start()) + 1})")
-    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    fresh = limit_integers(YAML(typ=cached.typ, pure=cached.pure))
     fresh.preserve_quotes = "rt" in cached.typ
     return fresh
 

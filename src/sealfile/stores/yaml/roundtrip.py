@@ -22,6 +22,7 @@ from ruamel.yaml.scalarstring import (
 )
 
 from sealfile.model.scalars import Styled
+from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.layout import Layout
 from sealfile.stores.yaml.per_thread import per_thread
 
@@ -30,7 +31,7 @@ _DEFAULT_LAYOUT = Layout()
 
 @per_thread
 def _roundtrip(layout: Layout = _DEFAULT_LAYOUT) -> YAML:
-    yaml = YAML(typ="rt")
+    yaml = limit_integers(YAML(typ="rt"))
     yaml.preserve_quotes = True
     yaml.width = 1 << 30  # never fold a long ENC[...] value onto a second line
     yaml.indent(mapping=layout.mapping, sequence=layout.sequence, offset=layout.offset)

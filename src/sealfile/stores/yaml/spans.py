@@ -10,14 +10,26 @@ Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
 
-_GAP = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
-"""Spaces, line breaks and comments: always matches."""
-_ANCHOR = re.compile(r"&[^\s,\[\]{}]*")
-_BARE_TAG = re.compile(r"!(?:[\s,\]}]|\Z)")
+
+@cache
+def _gap() -> re.Pattern[str]:
+    """Spaces, line breaks and comments: always matches."""
+    return re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+
+
+@cache
+def _anchor() -> re.Pattern[str]:
+    return re.compile(r"&[^\s,\[\]{}]*")
+
+
+@cache
+def _bare_tag() -> re.Pattern[str]:
+    return re.compile(r"!(?:[\s,\]}]|\Z)")
 
 
 def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
@@ -51,8 +63,8 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
 def bare_tag_at(text: str, node: Any) -> bool:
     """Whether ``node`` is tagged ``!`` alone (before or after an anchor)."""
     start = node.start_mark.index
-    anchor = _ANCHOR.match(text, start)
-    return _BARE_TAG.match(text, _gap_end(text, anchor.end()) if anchor else start) is not None
+    anchor = _anchor().match(text, start)
+    return _bare_tag().match(text, _gap_end(text, anchor.end()) if anchor else start) is not None
 
 
 def _after_indicator(text: str, node: Any, key_node: Any) -> int:
@@ -68,5 +80,5 @@ def _after_indicator(text: str, node: Any, key_node: Any) -> int:
 
 
 def _gap_end(text: str, index: int) -> int:
-    found = _GAP.match(text, index)
+    found = _gap().match(text, index)
     return found.end() if found else index

@@ -18,6 +18,7 @@ what sealing inserted.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import format_keypath
@@ -98,7 +99,10 @@ TokenSpan = tuple[int, int, "tuple[int, int] | None"]
 """Where a token sits: its span, and for a token alone in a literal block (sealfile 0.1 wrote those)
 the end of the block's indicator (``|-``) and the start of what follows the token's line."""
 
-_BLOCK_HEADER = re.compile(r"\|[-+0-9]*")
+
+@cache
+def _block_header() -> re.Pattern[str]:
+    return re.compile(r"\|[-+0-9]*")
 
 
 def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
@@ -106,7 +110,7 @@ def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
     if node.style != "|":  # plain or quoted: the leaf's own span (a token is never empty)
         return leaf.start, leaf.end, None
     start, end = int(node.start_mark.index), int(node.end_mark.index)
-    header = _BLOCK_HEADER.match(text, start)
+    header = _block_header().match(text, start)
     line_end = text.find("\n", start, end)
     if header is None or line_end < 0:
         return None
@@ -154,10 +158,10 @@ def plain_only_at(text: str, leaf: Leaf) -> bool:
 
 def _tab_line_after(text: str, end: int) -> int | None:
     """Where the first blank or comment line after the line of ``end`` with a tab before its text starts."""
-    rest = _REST_OF_LINE.match(text, end)
+    rest = _rest_of_line().match(text, end)
     if rest is None:
         return None
-    tab = _TAB_INDENTED.search(_quiet_lines(text, rest.end()))
+    tab = _tab_indented().search(_quiet_lines(text, rest.end()))
     return None if tab is None else rest.end() + tab.start()
 
 
@@ -176,18 +180,28 @@ def past_tab_blank_lines(text: str, position: int) -> int:
     text, else ``position``: libyaml reads them as the trailing space of the plain scalar before them
     and refuses them after anything else, so what is written or removed there takes them along."""
     found = _quiet_lines(text, position)
-    return position + len(found) if _TAB_INDENTED.search(found) else position
+    return position + len(found) if _tab_indented().search(found) else position
 
 
 def _quiet_lines(text: str, position: int) -> str:
-    found = _QUIET_LINES.match(text, position)
+    found = _quiet_lines_pattern().match(text, position)
     return found.group() if found else ""
 
 
-_REST_OF_LINE = re.compile(r"[ \t]*\r?\n")
-# blank and comment-only lines (the last one may lack its line break)
-_QUIET_LINES = re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
-_TAB_INDENTED = re.compile(r"^ *\t", re.MULTILINE)
+@cache
+def _rest_of_line() -> re.Pattern[str]:
+    return re.compile(r"[ \t]*\r?\n")
+
+
+@cache
+def _quiet_lines_pattern() -> re.Pattern[str]:
+    """Blank and comment-only lines (the last one may lack its line break)."""
+    return re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+
+
+@cache
+def _tab_indented() -> re.Pattern[str]:
+    return re.compile(r"^ *\t", re.MULTILINE)
 
 
 def _newline_at(text: str, position: int) -> str:

@@ -1,0 +1,53 @@
+"""yaml.v3's block layout (``SetIndent(4)``, as SOPS prints), for ruamel's emitter.
+
+yaml.v3 nests a block at the next multiple of the indent, not a fixed step past its parent: a
+mapping under a list item's key at column 6 starts at 8 (ruamel's fixed step gives 10). A list
+item's own block starts two columns past its dash, comments heading a list item's mapping are
+printed before the dash, and a string quoted for its ``'`` is single-quoted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.emitter import Emitter
+
+from sealfile.sops.nodes import Branch, Comment
+
+INDENT = 4
+
+
+def nested_column(column: int) -> int:
+    """Where yaml.v3 puts a block nested in one at ``column``: the next multiple of :data:`INDENT`."""
+    return INDENT * ((column + INDENT) // INDENT)
+
+
+class GoEmitter(Emitter):
+    """ruamel's emitter with yaml.v3's indentation: a collection or block scalar that is a list item
+    starts two columns after its dash; any other nested block at :func:`nested_column`."""
+
+    def increase_indent(self, flow: bool = False, sequence: bool | None = None, indentless: bool = False) -> None:
+        if self.indent is None or (flow and sequence is not None):  # the top level, or a flow {} or []
+            super().increase_indent(flow, sequence, indentless)
+            return
+        self.indents.append(self.indent, sequence)
+        self.indent = self.indent + 2 if self.indents.last_seq() else nested_column(self.indent)
+
+    def choose_scalar_style(self) -> Any:
+        """Single quotes (``''`` inside) for a one-line string with a ``'`` that cannot be plain, as yaml.v3
+        picks them; ruamel double-quotes it."""
+        style = super().choose_scalar_style()
+        value, analysis = self.event.value, self.analysis
+        if style == '"' and not self.event.style and "'" in value and "\n" not in value and analysis is not None \
+                and analysis.allow_single_quoted:
+            return "'"
+        return style
+
+
+def heading_comments(value: Any) -> tuple[list[str], Any]:
+    """The comments before a list item mapping's first key, which yaml.v3 prints before the item's
+    dash, and the mapping without them (a mapping of comments alone keeps them)."""
+    if not isinstance(value, Branch):
+        return [], value
+    count = next((index for index, item in enumerate(value) if not isinstance(item.key, Comment)), 0)
+    return [item.key.text for item in value[:count] if isinstance(item.key, Comment)], Branch(value[count:])
