@@ -7,8 +7,10 @@ The failures are real: a file with a second hard link, and a write the kernel re
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import shlex
 import shutil
 import signal
 import stat
@@ -20,8 +22,10 @@ import pytest
 
 from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
+from sealfile.stores import store_for
 from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.ssh import generate_key
 
 SECRET = "planted-secret-4f1c"
 PLAINTEXT = f"db:\n  password: {SECRET}\n  user: admin\n"
@@ -62,17 +66,18 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int, int]]:
 
 
 def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None = None,
-        editor: str = "sh -c 'echo added: 1 >> \"$0\"'") -> subprocess.CompletedProcess[str]:
+        editor: str = "sh -c 'echo added: 1 >> \"$0\"'", env: dict[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     def limit() -> None:
         if file_size_limit is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
     line = [arg.format(**{name: str(path) for name, path in files.items()}) for arg in args]
-    env = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1"})
-    env.pop("VISUAL", None)
-    return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=env,
-                          cwd=files["S"].parent, timeout=60, preexec_fn=limit)
+    environment = cli_env({"EDITOR": editor, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
+    environment.pop("VISUAL", None)
+    return subprocess.run([sys.executable, "-m", "sealfile", *line], capture_output=True, text=True, env=environment,
+                          cwd=files["S"].parent, timeout=60, preexec_fn=limit, input=stdin)
 
 
 def the_one_line(result: subprocess.CompletedProcess[str], target: Path) -> str:
@@ -119,7 +124,7 @@ def test_edit_never_saves_over_a_change_made_while_the_editor_was_open(files: di
     subprocess.run(["sh", "-c", meanwhile], cwd=twin, check=True)
     editor = f"sh -c 'echo added: 1 >> \"$0\"; cd {work} && {meanwhile}'"
     result = run(["edit", "--age", OTHER, str(work / name)], files, editor=editor)
-    assert "changed by another program while the editor was open" in the_one_line(result, work / name)
+    assert "changed by another program while sealfile was working on it" in the_one_line(result, work / name)
     assert {path.name: path.read_bytes() for path in work.iterdir()} == \
         {path.name: path.read_bytes() for path in twin.iterdir()}
 
@@ -164,3 +169,107 @@ def test_a_reader_gone_from_a_pipe_is_no_files_failure(files: dict[str, Path], c
         os.close(writer)
     assert "Broken pipe" not in done.stderr and "failed" not in done.stderr, done.stderr
     assert done.returncode == 141
+
+
+CHANGED_MEANWHILE = ["set {S} db.password new-value", "unset {S} db.user", "rotate {S}", "edit {S}",
+                     "recipients add --age {OTHER} {S}", "export-sops -i {S}"]
+
+
+@pytest.mark.parametrize("args", CHANGED_MEANWHILE)
+def test_a_change_another_program_makes_while_a_key_is_asked_for_is_not_lost(args: str, tmp_path: Path) -> None:
+    """Between reading a file and writing it a command waits for a passphrase (or a key service), a
+    while in which git or an editor may change the file: the lock keeps only sealfile out. The SSH
+    passphrase prompt here changes the file as it answers, and the write must not replace that change."""
+    work = tmp_path / "meanwhile"
+    key = generate_key(tmp_path, "ed25519", "protected", passphrase="pass phrase")
+    sealed, plain = work / "s.yaml", work / "p.yaml"
+    work.mkdir()
+    plain.write_text(PLAINTEXT)
+    assert run(["encrypt", "--ssh", str(key.pub_path), str(plain), "-o", str(sealed)], {"S": sealed}).returncode == 0
+    askpass = tmp_path / "askpass"
+    change = f"printf '# changed meanwhile\\n' >> {shlex.quote(str(sealed))}"
+    askpass.write_text(f"#!/bin/sh\n{change}\necho 'pass phrase'\n")
+    askpass.chmod(0o700)
+    expected = sealed.read_bytes() + b"# changed meanwhile\n"
+    env = {"SEALFILE_SSH_KEY_FILE": str(key.path), "SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force"}
+    line = args.format(S=sealed, OTHER=OTHER).split()
+    result = run(line, {"S": sealed}, env=env)
+    assert "changed by another program while sealfile was working on it" in the_one_line(result, sealed)
+    assert sealed.read_bytes() == expected
+    assert sorted(path.name for path in work.iterdir()) == ["p.yaml", "s.yaml"]
+
+
+def _document(values: dict[str, str], syntax: str) -> str:
+    if syntax == "json":
+        return json.dumps(values)
+    return "".join(f"{key}{'=' if syntax == 'env' else ': '}{value}\n" for key, value in values.items())
+
+
+@pytest.mark.parametrize("syntax", ["yaml", "json", "env"])
+@pytest.mark.parametrize("command", ["encrypt -o {O} {P}", "encrypt {P}", "set {S} big"])
+def test_a_result_too_large_for_any_reader_is_not_written(command: str, syntax: str, age_identity: AgeIdentity,
+                                                           tmp_path: Path) -> None:
+    """Sealing makes a file about twice as large as its plaintext: a result past the size every reader
+    accepts (SEALFILE_MAX_FILE_MB) would be a file no command opens again."""
+    work = tmp_path / "big"
+    work.mkdir()
+    plain, sealed, output = work / f"p.{syntax}", work / f"s.{syntax}", work / f"o.{syntax}"
+    values = {f"k{index}": f"value number {index}" for index in range(300)}
+    plain.write_text(_document(values, syntax))
+    sealed.write_text(seal_text(_document({"small": "x"}, syntax), [age_identity.key], store=store_for(sealed)))
+    limit = {"SEALFILE_MAX_FILE_MB": str(1.5 * plain.stat().st_size / (1024 * 1024))}  # the plaintext fits
+    before = snapshot(work)
+    name, *rest = command.format(O=output, P=plain, S=sealed).split()
+    recipient = ["--age", age_identity.recipient] if name == "encrypt" else []
+    result = run([name, *recipient, *rest], {"S": sealed}, env=limit,
+                 stdin=" ".join(values.values()) * 2 if name == "set" else None)
+    target = output if "-o" in rest else sealed if name == "set" else Path("-")
+    assert "any sealfile command reads; nothing was written" in the_one_line(result, target)
+    assert result.stdout == ""
+    assert snapshot(work) == before
+
+
+OUTPUTS = [["decrypt", "-o", "{T}", "{S}"], ["encrypt", "--age", "{R}", "-o", "{T}", "{P}"],
+           ["export-sops", "-o", "{T}", "{S}"]]
+
+
+def _not_a_file(kind: str, where: Path) -> Path:
+    """A socket (anyone may make one) or a character device like /dev/null (root may make one here)."""
+    if kind == "socket":
+        import socket
+
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(where))
+        server.close()  # the name stays, a socket
+    else:
+        try:
+            os.mknod(where, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # the null device's numbers
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+    return where
+
+
+@pytest.mark.parametrize("kind", ["socket", "device"])
+@pytest.mark.parametrize("args", OUTPUTS, ids=lambda args: args[0])
+def test_a_device_or_socket_is_never_replaced_by_a_file(args: list[str], kind: str, files: dict[str, Path],
+                                                        age_identity: AgeIdentity) -> None:
+    """``-o /dev/null`` replaced /dev/null with a regular file holding the plaintext."""
+    target = _not_a_file(kind, files["S"].parent.parent / "target")  # beside the snapshotted directory
+    before = snapshot(files["S"].parent)
+    line = [arg.format(T=target, S=files["S"], P=files["P"], R=age_identity.recipient) for arg in args]
+    result = run(line, files)
+    assert the_one_line(result, target).endswith(f"is a {kind}, not a file; nothing was written (- writes to "
+                                                 "standard output)")
+    assert snapshot(files["S"].parent) == before
+    assert (stat.S_ISSOCK if kind == "socket" else stat.S_ISCHR)(target.lstat().st_mode)
+
+
+def test_a_named_pipe_is_written_into_not_replaced(files: dict[str, Path]) -> None:
+    """``-o /dev/stdout`` into a pipe, or a named pipe: the output streams into it, as into stdout."""
+    fifo = files["S"].parent / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    result = run(["decrypt", "-o", str(fifo), str(files["S"])], files)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert reader.communicate(timeout=60)[0] == PLAINTEXT
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

@@ -13,7 +13,7 @@ from sealfile.cli.batch import Console, run_each
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 from sealfile.ops.seal import seal_text
-from tests.support.cli import RunCli
+from tests.support.cli import RunCli, run_python
 from tests.support.identities import AgeIdentity
 
 
@@ -112,3 +112,41 @@ def test_rotate_of_many_files_over_processes(run_cli: RunCli, age_identity: AgeI
         if index != 13:
             assert path.read_text() != before[index]
             assert run_cli("decrypt", path).stdout == f"key_{index}: value-{index}\n"
+
+
+STOPPED_WORKERS = """
+import os, signal, sys, time
+from pathlib import Path
+from sealfile.cli import forked
+
+markers, parent = Path(sys.argv[1]), os.getpid()
+
+def work(part):
+    if os.getpid() == parent:  # the command is told to stop once every worker is under way
+        while len(list(markers.iterdir())) < 2:
+            time.sleep(0.01)
+        os.kill(parent, signal.SIGTERM)
+        time.sleep(60)
+    (markers / str(os.getpid())).write_text("")
+    for _ in range(200):  # a worker's long share: a few seconds, then done
+        time.sleep(0.05)
+    return part
+
+try:
+    forked.map_shares(work, list(range(30)), 3)
+except KeyboardInterrupt as interrupt:
+    print(type(interrupt).__name__, *sorted(path.name for path in markers.iterdir()))
+"""
+
+
+def test_a_command_told_to_stop_stops_its_workers_first(tmp_path: Path) -> None:
+    """``timeout`` or a CI runner sends SIGTERM to the command alone: its workers must not go on
+    changing files after it has exited (and been reported as failed)."""
+    (tmp_path / "markers").mkdir()
+    result = run_python(STOPPED_WORKERS, tmp_path / "markers")
+    assert result.returncode == 0, result.stderr
+    name, *workers = result.stdout.split()
+    assert name == "Terminated" and len(workers) == 2
+    for pid in map(int, workers):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped before the command went on

@@ -74,6 +74,24 @@ def test_set_refuses_the_metadata_key_in_every_syntax(run_cli: RunCli, age_ident
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize(("name", "plaintext"), [("s.enc.yaml", "a: 1\n"), ("s.enc.json", '{"a": 1}'),
+                                                  ("s.enc.env", "A=1\n")])
+@pytest.mark.parametrize("command", [["set", '["\\ud800"]', "3"], ["set", 'a["x\\udc80"]', "3"],
+                                     ["unset", '["\\ud800"]']], ids=" ".join)
+def test_a_key_that_is_not_text_is_refused_naming_it(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                     name: str, plaintext: str, command: list[str]) -> None:
+    """A lone surrogate in a key (a JSON escape in brackets, or an argument's bytes that are not UTF-8) cannot
+    be written in any syntax: one line, not an internal error while the MAC encodes the path."""
+    path = tmp_path / name
+    path.write_text(seal_text(plaintext, [age_identity.key], store=store_for(name, None)))
+    before = path.read_bytes()
+    done = run_cli(command[0], path, *command[1:])
+    assert (done.returncode, done.stderr) == (
+        1, f"sealfile: error: {path}: {command[1]}: a key holding a lone surrogate (or bytes that are not UTF-8) is "
+           "not text: no file can hold it\n")
+    assert path.read_bytes() == before
+
+
 def test_aliases_in_a_yaml_value_are_written_out_as_copies(run_cli: RunCli, sealed: Path) -> None:
     assert run_cli("set", sealed, "db.pair", "{x: &a [1, 2], y: *a}", "--type", "yaml").returncode == 0
     assert "  pair:\n    x:\n    - 1\n    - 2\n    \"y\":\n    - 1\n    - 2\n" in run_cli("decrypt", sealed).stdout
@@ -146,3 +164,15 @@ def test_recipients_failing_for_the_same_reason_share_one_reason() -> None:
     attempts.append(UnwrapError("access denied", type_id="aws_kms", key_id="arn:k"))
     assert str(NoUsableKeyError(attempts)) == ("no recipient could open the data key (age age1a, age age1b: no "
                                                "matching identity; aws_kms arn:k: access denied)")
+
+
+@pytest.mark.parametrize("args", [["--s3cr3t-pass"], ["-s3cr3t"], ["correct", "s3cr3t", "staple"],
+                                  ["v", "--s3cr3t"]], ids=" ".join)
+def test_a_usage_error_of_set_never_quotes_the_value(run_cli: RunCli, sealed: Path, args: list[str]) -> None:
+    """A value given as an argument that starts with '-', or unquoted with spaces, is a usage error whose
+    wording click would take from the arguments: the secret itself, on stderr and in CI logs."""
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, "db.password", *args)
+    assert done.returncode == 2
+    assert "s3cr3t" not in done.stderr + done.stdout and "Try 'sealfile set --help'" in done.stderr
+    assert sealed.read_bytes() == before

@@ -151,6 +151,7 @@ def test_exact_groups_change_the_threshold_or_flatten(teams: list[Team], use: Us
     use(0, 1)
     all_three = change.change_recipients(sealed, exact=KeyGroups(two_of_three(teams).groups, threshold=3))
     assert all_three.text != sealed and not all_three.added and not all_three.removed
+    assert all_three.regrouped and all_three.changes  # said so: updatekeys reported such a change as "unchanged"
     assert metadata(all_three.text).threshold == 3
     unchanged = change.change_recipients(sealed, exact=two_of_three(teams))
     assert unchanged.text == sealed

@@ -126,5 +126,18 @@ def test_a_write_whose_decrypted_text_would_not_read_back_is_refused(
     too. With the value check bypassed, a value the syntax cannot spell is caught when read back."""
     store = get_store(syntax)
     monkeypatch.setattr(type(store), "unfit", lambda self, value, key=False: None)
-    with pytest.raises(FormatError, match="or its decrypted text, would not read back"):
+    with pytest.raises(FormatError, match=r"refusing to write: the result would not read back \((JSON cannot hold|"
+                                          r"dotenv values are strings)"):
         change.set_value(_sealed(syntax, age_identity), "new", value, store)
+
+
+def test_a_result_a_reader_refuses_is_refused_with_the_readers_cause(age_identity: AgeIdentity) -> None:
+    """A dotenv plaintext just under the line limit every reader applies, once its metadata lines are added, is
+    over it: the refusal says so (not 'please report it', as for a sealer's bug)."""
+    from sealfile.stores.dotenv_lines import MAX_LINES
+
+    plaintext = "".join(f"KEY_{index}=value\n" for index in range(MAX_LINES - 2))
+    with pytest.raises(FormatError, match="refusing to write") as caught:
+        seal.seal_text(plaintext, [age_identity.key], store=get_store("dotenv"))
+    assert f"would not read back (a dotenv file of more than {MAX_LINES:,} lines" in str(caught.value)
+    assert "please report it" not in str(caught.value)

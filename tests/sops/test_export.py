@@ -180,6 +180,23 @@ def test_import_of_the_export_gives_the_same_data(sops_identity: AgeIdentity, ke
     assert "# who connects" in sealfile_cli("decrypt", str(back), env=keys).stdout
 
 
+@pytest.mark.parametrize("output", ["exported.yaml", "exported.json"])
+def test_keys_yaml_readers_read_apart_come_back_from_the_export(output: str, sops_identity: AgeIdentity,
+                                                                 keys: dict[str, str], tmp_path: Path) -> None:
+    """A key holding U+2028, U+0085 or U+2029 was written raw, which sealfile's own YAML reader refuses
+    (YAML 1.1 readers take them for line breaks): import-sops failed on the file export-sops wrote."""
+    sealed = _seal('"\\L": line separator\nouter:\n  "a\\Nb": next line\n  "\\P": [1]\n', sops_identity,
+                   tmp_path / "secrets.enc.yaml")
+    exported = tmp_path / output
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(exported), env=keys).returncode == 0
+    back = tmp_path / "back.enc.yaml"
+    done = sealfile_cli("import-sops", str(exported), "-o", str(back), env=keys)
+    assert done.returncode == 0, done.stderr
+    data = sealfile.load_secrets(sealed, redacted=False)
+    assert_same(sealfile.load_secrets(back, redacted=False), data)
+    assert_same(_sops_data(exported, keys), data)
+
+
 @pytest.mark.parametrize("plaintext", [
     "updates:\n  - ecosystem: pip # see the docs\n    # where\n    directory: /\n",
     "jobs:\n  test:\n    steps:\n      # v4\n      - uses: actions/checkout@v4\n        with:\n          depth: 1\n",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 
@@ -14,6 +15,7 @@ def main() -> None:
     while each collection walks every object of the parse again: ~20% of a 30,000-value decrypt,
     and ~10 ms of a small one's start-up. Reference counting still frees everything else."""
     gc.disable()
+    _no_core_dumps()
     try:
         from sealfile.cli import fast
 
@@ -28,6 +30,18 @@ def main() -> None:
 
         say(f"sealfile: {interrupted()}")
         sys.exit(ExitCode.INTERRUPTED)
+
+
+def _no_core_dumps() -> None:
+    """A core dump (Ctrl-\\ sends SIGQUIT; a crash) would write this process's memory, its identities, data keys
+    and plaintext, to a file, by default in the current directory: a repository. Off for this process and what
+    it runs (the editor); the hard limit is left, so a debugging session may raise it again."""
+    try:
+        import resource
+    except ImportError:  # Windows: no core files
+        return
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
 
 
 def console() -> None:

@@ -12,6 +12,7 @@ from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     SEALED_FILE,
+    SecretArgumentCommand,
     group_options,
     input_type_option,
     recipient_options,
@@ -20,7 +21,7 @@ from sealfile.cli.options import (
     usage_checked,
 )
 from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import FormatError, SealfileError, one_line
+from sealfile.errors import FormatError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
@@ -86,21 +87,11 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         if result is None:
             click.echo(f"{file}: no change", err=True)
             return
-        _refuse_if_changed_meanwhile(file, original)
-        io.write_output(file, result, private=False)
+        io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
     click.echo(f"{file}: saved", err=True)
 
 
-def _refuse_if_changed_meanwhile(file: Path, original: str | None) -> None:
-    """The lock keeps other sealfile commands out while the editor runs, not git or another editor:
-    saving over their change would lose it without a word."""
-    now = io.read_text(file) if file.exists() else None
-    if now != original:
-        raise SealfileError("changed by another program while the editor was open; nothing was written "
-                          "(run edit again to edit the new version)")
-
-
-@cli.command("set")
+@cli.command("set", cls=SecretArgumentCommand)
 @click.argument("file", type=SEALED_FILE)
 @click.argument("keypath")
 @click.argument("value", required=False)

@@ -9,17 +9,25 @@ Only where it is safe and pays (:func:`worker_count`): ``fork`` exists, no other
 (a fork copies only the calling thread), nothing could ask a question (no terminal, no askpass
 program: two processes would ask at once), and there are enough items to share.
 ``SEALFILE_WORKERS`` caps the processes (``1``: none).
+
+No worker outlives the command: interrupted (Ctrl-C, or SIGTERM/SIGHUP sent to this process alone, as
+``timeout`` and CI runners send it) or failing, this process stops the workers and waits for them, each
+finishing or abandoning its file whole; a worker whose parent is killed outright is sent SIGTERM (Linux).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from sealfile.files.termination import unwinding_on
 
 WORKERS_ENV = "SEALFILE_WORKERS"
 ITEMS_PER_WORKER = 8
@@ -31,6 +39,10 @@ T = TypeVar("T")
 
 class WorkerLost(RuntimeError):
     """A worker process ended without its results (killed, or interrupted)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while workers run: unwound as Ctrl-C is (the same message and exit status)."""
 
 
 def worker_count(items: int) -> int:
@@ -64,20 +76,51 @@ def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], wor
     parts = shares(items, workers)
     sys.stdout.flush()
     sys.stderr.flush()  # a forked child must not write again what this process had buffered
-    readers = [_fork(work, part) for part in parts[1:]]
-    results = list(work(parts[0]))
-    for reader in readers:
-        results.extend(_collect(*reader))
+    running: dict[int, int] = {}  # each worker's pid and the read end of its pipe
+    with unwinding_on(Terminated):  # installed before the forks: the workers unwind alike
+        try:
+            for part in parts[1:]:
+                pid, read_end = _fork(work, part)
+                running[pid] = read_end
+            results = list(work(parts[0]))
+            for pid in list(running):
+                results.extend(_collect(pid, running))
+        finally:
+            _stop(running)
     return results
+
+
+def _stop(running: dict[int, int]) -> None:
+    """Workers still running (this process was interrupted, or failed): told to stop, then waited for."""
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid, read_end in list(running.items()):
+        os.waitpid(pid, 0)
+        del running[pid]
+        os.close(read_end)
+
+
+def _die_with(parent: int) -> None:
+    """Linux: SIGTERM this worker when its parent dies, even killed outright (``kill -9``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # already gone before that took effect
+        os._exit(1)
 
 
 def _fork(work: Callable[[Sequence[T]], list[Any]], part: Sequence[T]) -> tuple[int, int]:
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the worker: its share, its results down the pipe, then gone (no atexit, no flush)
         os.close(read_end)
         status = 1
         try:
+            _die_with(parent)
             payload = pickle.dumps(work(part))
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(payload)
@@ -88,10 +131,12 @@ def _fork(work: Callable[[Sequence[T]], list[Any]], part: Sequence[T]) -> tuple[
     return pid, read_end
 
 
-def _collect(pid: int, read_end: int) -> list[Any]:
-    with os.fdopen(read_end, "rb") as pipe:
+def _collect(pid: int, running: dict[int, int]) -> list[Any]:
+    """A worker's results, once it has ended (then no longer ``running``)."""
+    with os.fdopen(running[pid], "rb", closefd=False) as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
+    os.close(running.pop(pid))
     if status != 0 or not payload:
         raise WorkerLost("a worker process ended before it finished its files")
     results: list[Any] = pickle.loads(payload)  # our own child's, never a file's

@@ -116,8 +116,9 @@ def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: 
         return get_path(merged, extract)
 
 
-def emit(text: str, output: PathName | None, *, private: bool, source: PathName) -> None:
-    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``)."""
+def emit(text: str, output: PathName | None, *, private: bool, source: PathName, replacing: str | None = None) -> None:
+    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``;
+    ``replacing``: what was read from ``output``, refused if another program changed it since)."""
     try:
         raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
     except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
@@ -125,7 +126,7 @@ def emit(text: str, output: PathName | None, *, private: bool, source: PathName)
                             file=str(source)) from None
     from sealfile.files import io
 
-    io.write_output(output or io.STDIO, raw, private=private)
+    io.write_output(output or io.STDIO, raw, private=private, replacing=False if replacing is None else replacing)
 
 
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
@@ -153,9 +154,10 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     named_output = output is not None and not io.is_stdio(output)
     out_store = store_for(output, output_type) if named_output or output_type else store
     with io.about(file):
-        sealed = seal.seal_plaintext(io.read_text(file), store, keys, rules, reuse=reuse, output=out_store,
-                                     policy=policy)
-    emit(sealed, output or (file if in_place else None), private=False, source=file)
+        plaintext = io.read_text(file)
+        sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
+    emit(sealed, output or (file if in_place else None), private=False, source=file,
+         replacing=plaintext if in_place else None)
 
 
 def flag_param(flag: str) -> str:

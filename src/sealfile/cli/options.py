@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.envvars import Command
 from sealfile.cli.hot import flag_keys, flag_param
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import ConfigError
@@ -37,6 +38,24 @@ class SealedFilePath(click.Path):
 PATH_OR_STDIO = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
 """A plaintext input or any output: ``-`` is standard input or output."""
 SEALED_FILE = SealedFilePath(dir_okay=False, path_type=Path)
+
+
+class SecretArgumentCommand(Command):
+    """A command whose arguments may hold a secret (``set FILE KEY VALUE``): click would quote an unknown
+    option or the extra arguments in its error, and those can be the value (``--p4ss``, or ``correct horse``
+    unquoted). The error names neither."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption:
+            raise click.UsageError("an argument starts with '-' but is no option of this command (a value that "
+                                   "starts with '-' goes after --, or on stdin)", ctx=ctx) from None
+        except click.UsageError as err:
+            if "unexpected extra argument" not in err.message:
+                raise
+            raise click.UsageError("more arguments than the command takes (a value with spaces needs quotes, or "
+                                   "give it on stdin)", ctx=ctx) from None
 SEALED_FILE_OR_STDIO = SealedFilePath(dir_okay=False, allow_dash=True, path_type=Path)
 """``-`` is standard input."""
 

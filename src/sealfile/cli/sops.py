@@ -15,12 +15,13 @@ from sealfile.ops.sops_files import IMPORTED
 from sealfile.stores import STORE_NAMES, store_for
 
 
-def _write(text: str, file: Path, output: Path | None, in_place: bool) -> None:
+def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str) -> None:
+    """``text`` to stdout, ``output``, or (``in_place``) over ``file``, which must still hold ``read``."""
     target = output or (file if in_place else None)
     if target is None:
         sys.stdout.write(text)
     else:
-        io.write_output(target, text, private=False)
+        io.write_output(target, text, private=False, replacing=read if target is file else False)
 
 
 @cli.command("import-sops")
@@ -39,14 +40,14 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         raise click.UsageError("use -o or -i, not both")
     target = store_for(output, output_type) if output or output_type else store_for(None)
     with io.about(file), trust_near(file):
-        result = convert(io.read_text(file), path=str(file), input_type=input_type, output=target,
-                         policy=for_file(output or file))
+        read = io.read_text(file)
+        result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
     for note in result.notes:
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
     click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
-    _write(result.sealed, file, output, in_place)
+    _write(result.sealed, file, output, in_place, read)
 
 
 @cli.command("export-sops")
@@ -68,7 +69,8 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if output else store.name))
     with io.about(file), trust_near(file):
-        result = convert(io.read_text(file), store, kind=kind, policy=for_file(file))
+        read = io.read_text(file)
+        result = convert(read, store, kind=kind, policy=for_file(file))
     for note in result.notes:
         click.echo(f"sealfile: note: {file}: {note}", err=True)
-    _write(result.text, file, output, in_place)
+    _write(result.text, file, output, in_place, read)

@@ -37,5 +37,5 @@ def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
         new_text = transform(text)
         if new_text == text:
             return False
-        io.write_output(file, new_text, private=False)
+        io.write_output(file, new_text, private=False, replacing=text)
         return True

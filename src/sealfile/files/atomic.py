@@ -6,7 +6,9 @@ name and renamed over the target; then the directory is fsynced. An unnamed file
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
 other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
-A file with several hard links is refused: the new file would take one name only.
+A file with several hard links is refused: the new file would take one name only. A caller that
+read the file first passes what it read (``replacing``): a change another program made since (git,
+an editor, a second ``encrypt -i``) is checked for just before the rename and refused, not lost.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import errno
 import os
 import stat
 import time
+from typing import Literal
 
 from sealfile.errors import SealfileError
 
@@ -50,22 +53,26 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None, private: bool = False,
+    replacing: bytes | Literal[False] | None = False,
 ) -> None:
     """Replace ``path`` with ``data``. ``private`` (plaintext): the result is never readable by group
-    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise)."""
+    or others, even if the file it replaces was (a new file gets 0600 unless ``mode`` says otherwise).
+    ``replacing``: the bytes the caller read at ``path`` (None: there was no file; False: not read); if it holds
+    anything else when the new file is ready, nothing is written."""
     # Write through a symlink to the file it names: replacing the link itself would leave the
     # real file (e.g. a plaintext being sealed in place) as it was.
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        info = os.stat(target)
+        info = os.stat(path)  # not ``target``: /dev/stdout's link names a pipe by no path
     except FileNotFoundError:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
     else:
         final_mode = stat.S_IMODE(info.st_mode)
         _refuse_hard_links(info, path)
+        _refuse_not_a_file(info, path)
     if private:
         final_mode &= ~0o077
     try:
@@ -79,6 +86,7 @@ def atomic_write(
             _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
+            _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
             if tmp is None:
                 tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
                 _link_unnamed(fd, tmp)
@@ -104,6 +112,31 @@ def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> No
     if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
         raise SealfileError(f"has {info.st_nlink} hard links; replacing it would leave the other names with the "
                             "old content, so nothing was written (give it a file of its own first)",
+                            file=os.fspath(path))
+
+
+def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, path: str | os.PathLike[str]) -> None:
+    """The lock keeps other sealfile commands out, not git or an editor: a change they made while this
+    command worked (an editor open, a key service or a passphrase prompt answering) is not saved over."""
+    if replacing is False:
+        return
+    try:
+        with open(target, "rb") as handle:
+            now: bytes | None = handle.read(len(replacing) + 1 if replacing is not None else 1)
+    except FileNotFoundError:
+        now = None
+    if now != replacing:
+        raise SealfileError("changed by another program while sealfile was working on it; nothing was written "
+                            "(run the command again to change the new version)", file=os.fspath(path))
+
+
+def _refuse_not_a_file(info: os.stat_result, path: str | os.PathLike[str]) -> None:
+    """A device, pipe or socket is never replaced by a file: ``-o /dev/null`` made /dev/null a regular file
+    holding the plaintext. (:func:`sealfile.files.io.write_output` streams into a pipe itself.)"""
+    if not stat.S_ISREG(info.st_mode):
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode) else \
+            "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+        raise SealfileError(f"is {what}, not a file; nothing was written (- writes to standard output)",
                             file=os.fspath(path))
 
 

@@ -22,19 +22,18 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.termination import unwinding_on
 from sealfile.files.userdirs import private_directory, restrict_to_owner
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
@@ -181,21 +180,6 @@ class _Terminated(BaseException):
     """SIGTERM/SIGHUP while editing: unwind through the cleanup like Ctrl-C does."""
 
 
-@contextlib.contextmanager
-def _signals_unwind() -> Iterator[None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated(signum)
-
-    # SIGHUP does not exist on Windows
-    wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if sig is not None]
-    previous = {sig: signal.signal(sig, handler) for sig in wanted}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def editor_command() -> list[str]:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     return shlex.split(editor)
@@ -256,7 +240,7 @@ def edit_plaintext(
     if disk_note:
         note(disk_note)
     try:
-        with private_workspace(base) as workspace, _signals_unwind():
+        with private_workspace(base) as workspace, unwinding_on(_Terminated):
             target = workspace / name
             _write_workspace(target, plaintext)
             while True:

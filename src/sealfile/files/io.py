@@ -11,6 +11,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 from sealfile.errors import FormatError, SealfileError
 
@@ -98,6 +99,13 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     return raw
 
 
+def _is_pipe(path: str | os.PathLike[str]) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _refuse_device(mode: int, name: str) -> None:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         raise FormatError("is a device, not a file (sealfile reads regular files and pipes)", file=name)
@@ -112,18 +120,33 @@ def _read_stdin() -> bytes:
     return raw
 
 
-def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool) -> None:
+def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool,
+                 replacing: str | Literal[False] | None = False) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
-    existing file keeps only its owner bits); sealed output keeps the target's mode."""
-    if is_stdio(path):
-        if isinstance(text, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        return
-    from sealfile.files.atomic import atomic_write  # tempfile and uuid: a reader never needs them
+    existing file keeps only its owner bits); sealed output keeps the target's mode. ``replacing``:
+    the text read from ``path`` (None: it did not exist; False: not read), refused if another program changed it
+    since.
 
-    atomic_write(path, text, private=private)
+    A sealed or SOPS file (not ``private``) larger than :func:`max_file_bytes` is refused: no reader
+    would open it (sealing makes a file about twice as large as its plaintext)."""
+    payload = text.encode("utf-8") if isinstance(text, str) else text
+    if not private and len(payload) > max_file_bytes():
+        raise FormatError(f"the result would be {len(payload) / (1024 * 1024):.3g} MiB, larger than the "
+                          f"{max_file_bytes() / (1024 * 1024):g} MiB any sealfile command reads; nothing was "
+                          f"written (see {MAX_FILE_MB_ENV})", file=os.fspath(path))
+    if is_stdio(path):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    if _is_pipe(path):  # a named pipe, or /dev/stdout into a pipe: streamed, as to standard output
+        try:
+            with open(path, "wb") as stream:
+                stream.write(payload)
+        except OSError as err:  # the reader went away (EPIPE)...
+            raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
+        return
+    from sealfile.files.atomic import atomic_write
+
+    atomic_write(path, payload, private=private,
+                 replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)

@@ -61,7 +61,20 @@ def parse_keypath(text: str) -> KeyPath:
         else:
             selector, pos = _bracketed(text, pos)
             selectors.append(selector)
+    for selector in selectors:
+        _refuse_unwritable(selector, text)
     return tuple(selectors)
+
+
+def _refuse_unwritable(selector: Selector, text: str) -> None:
+    """A key holding a lone surrogate (``["\\ud800"]``, or bytes that are not UTF-8 in an argument) is
+    one no file can hold: UTF-8 cannot encode it."""
+    if isinstance(selector.value, str):
+        try:
+            selector.value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise KeyPathError("a key holding a lone surrogate (or bytes that are not UTF-8) is not text: no file "
+                               "can hold it", keypath=text) from None
 
 
 def _bracketed(text: str, pos: int) -> tuple[Selector, int]:

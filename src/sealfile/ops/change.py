@@ -156,7 +156,7 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
     if same:
         return RecipientChange(text, [], [])
     document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed)
+    return RecipientChange(document.dump(), added, removed, regrouped=not added and not removed)
 
 
 def _planned(

@@ -161,6 +161,14 @@ def sealing_key(keys: Iterable[MasterKey] | KeyGroups, reuse: Reuse | None) -> t
     return (reuse.data_key, *wrap_groups(KeyGroups.of(recipients), reuse.data_key, reuse.groups, reuse.threshold))
 
 
+def refused_read_back(err: Exception | None, otherwise: str) -> FormatError:
+    """Why a text about to be written is refused: the reader's own cause if it refused the text (a limit such
+    as a dotenv file's lines, a spelling; reader messages never quote a value), else ``otherwise``."""
+    if isinstance(err, FormatError):
+        return FormatError(f"refusing to write: the result would not read back ({err.message})", keypath=err.keypath)
+    return FormatError(f"refusing to write: {otherwise}")
+
+
 def styled_for(value: Any, previous: Styled | None) -> Styled:
     """How a new value is written: a string keeps the quoting of the one it replaces, and one
     with line breaks becomes a literal block (so ``decrypt`` prints it readably)."""

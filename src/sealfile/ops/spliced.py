@@ -3,8 +3,7 @@
 Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back
 the plaintext byte for byte. ``set`` of an encrypted value replaces its token and the MAC line; any
 other change edits the decrypted text and seals it again keeping every unchanged token. The ``"c"``
-engine opens all tokens in one bulk decryption, the ``"pure"`` one one by one (the reference).
-"""
+engine opens all tokens in one bulk decryption, the ``"pure"`` one one by one (the reference)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
-from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
@@ -239,8 +238,8 @@ class SplicedOpen(OpenDocument):
                  metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
         """Apply token edits and write the metadata block again for ``metadata`` under ``data_key`` (default:
         this document's), then continue from the result as read back: refused unless it opens as ``expected``.
-        The old parse is let go first (a write's peak memory is one parse, not two); on a refusal the
-        document is read again from its old text."""
+        The old parse is let go first (a write's peak memory is one parse, not two); on a refusal the document
+        is read again from its old text."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata = self.metadata if metadata is None else metadata
         data_key = self._data_key if data_key is None else data_key
@@ -288,13 +287,14 @@ def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGr
 def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:
     """A sealed text about to be written, opened through the reader's own path (parsed, MAC checked,
     every token opened); refused unless it holds exactly ``expected``."""
+    unsealable = ("the sealed result would not read back as the same data (a YAML shape sealfile cannot seal in "
+                  "place; please report it)")
     try:
         opened = SplicedSealed(sealed, store, engine).open_with(data_key)
         same = same_data(opened.data(), expected)
-    except (FormatError, IntegrityError):  # a MAC over other bytes than were sealed: a splice changed a value
-        same = False
+    except (FormatError, IntegrityError) as err:  # IntegrityError: a MAC over other bytes: a splice changed a value
+        raise refused_read_back(err, unsealable) from None
     if not same:
-        raise FormatError("refusing to write: the sealed result would not read back as the same data "
-                          "(a YAML shape sealfile cannot seal in place; please report it)")
+        raise refused_read_back(None, unsealable)
     return opened
 

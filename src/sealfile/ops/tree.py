@@ -1,9 +1,8 @@
 """The general sealed document: the store's editable tree (any syntax), re-emitted on dump.
 
-The tree holds the sealed file as the store read it (tokens in place, comments and quoting
-kept by the store); the data key stays in :class:`TreeOpen`. Values are turned into neutral
-:class:`~sealfile.model.scalars.Styled` values by the store before they meet the envelope.
-"""
+The tree holds the sealed file as the store read it (tokens in place, comments and quoting kept by the
+store); the data key stays in :class:`TreeOpen`. Values are turned into neutral
+:class:`~sealfile.model.scalars.Styled` values by the store before they meet the envelope."""
 
 from __future__ import annotations
 
@@ -31,7 +30,7 @@ from sealfile.model.scalars import (
     same_data,
     same_value,
 )
-from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, styled_for
+from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 
@@ -106,10 +105,9 @@ class TreeOpen(OpenDocument):
 
     def _open_values(self, each: Callable[[Path, Styled, bytes], None], under: Path = (),
                      opened: dict[Path, bytes] | None = None) -> None:
-        """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the
-        MAC, checked on open, already vouches for them; ``opened`` holds payloads opened already); a
-        plaintext where the rules encrypt is a forgery. ``each`` gets a value's path, the value, and
-        its layout record (empty for a plaintext)."""
+        """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the MAC,
+        checked on open, already vouches for them; ``opened`` holds payloads opened already); a plaintext where
+        the rules encrypt is a forgery. ``each`` gets a value's path, the value, its layout record (or b"")."""
         rules = self.metadata.rules
         leaves = [(path, value, rules.encrypts(path)) for path, value in scalar_leaves(self._tree, under)]
         for path, value, encrypted in leaves:
@@ -146,8 +144,8 @@ class TreeOpen(OpenDocument):
         return self._tree
 
     def _styled_tree(self, under: Path = (), *, spelled: bool = False) -> Any:
-        """The tree with the values at or below ``under`` opened as the store holds them (``spelled``:
-        with the spellings their tokens recorded)."""
+        """The tree with the values at or below ``under`` opened as the store holds them (``spelled``: with
+        the spellings their tokens recorded)."""
         styled = copy.deepcopy(self._tree)
 
         def put(path: Path, scalar: Styled, layout: bytes) -> None:
@@ -231,16 +229,18 @@ class TreeOpen(OpenDocument):
 def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
     """``text``, refused unless it opens, through the reader's own path, as exactly ``expected``, and so does its
     decrypted text (a value the syntax cannot spell fails there)."""
+    unreadable = (f"the sealed result, or its decrypted text, would not read back as the same data in {store.name} "
+                  "syntax (please report it)")
     try:
         opened = TreeSealed(text, store).open_with(data_key)
         same = same_data(opened.data(), expected) and same_data(
             plain_values(store.load_editable(opened.plaintext()), store), expected)
-    except (FormatError, IntegrityError, TypeError, ValueError):  # the emitter refusing a value: ValueError, TypeError
-        same = False
+    except (FormatError, IntegrityError, TypeError, ValueError) as err:  # an emitter refusing a value: Type/ValueError
+        raise refused_read_back(err, unreadable) from None
     if not same:
-        raise FormatError(f"refusing to write: the sealed result, or its decrypted text, would not read back as "
-                          f"the same data in {store.name} syntax (please report it)")
+        raise refused_read_back(None, unreadable)
     return text
+
 
 
 def plain_values(tree: Any, store: Store) -> Any:

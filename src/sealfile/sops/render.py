@@ -83,12 +83,18 @@ def _yaml_leaf(value: Any) -> Any:
         return _go_scalar("null", "null")
     if isinstance(value, str):
         data = leaf(value, "yaml")
-        if isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART):
-            return DoubleQuotedScalarString(data)  # escaped: YAML readers read these characters apart
+        if _read_apart(data):
+            return DoubleQuotedScalarString(data)
         if isinstance(data, str) and "\n" in data and _block_safe(data):
             return LiteralScalarString(data)
         return _typed_quoted(data)
     return value
+
+
+def _read_apart(data: Any) -> bool:
+    """A string holding a character YAML readers read apart (U+0085, U+2028...), which must be escaped: in
+    double quotes, a key as much as a value."""
+    return isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART)
 
 
 def _typed_quoted(data: Any) -> Any:
@@ -142,7 +148,8 @@ def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                name = _go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else _typed_quoted(key)
+                name = (_go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else
+                        DoubleQuotedScalarString(key) if _read_apart(key) else _typed_quoted(key))
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
                 container[name] = _yaml_node(value, nested_column(column), sops_file)
