@@ -13,6 +13,10 @@ from pathlib import Path
 from tests.support.git import SRC, Sandbox, seal_file
 
 FILE = "secrets.enc.yaml"
+MARKERS_LEFT = (f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): "
+                "the sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge "
+                "runs none); to merge it again with the driver, run 'sealfile git install', then: "
+                f"git checkout -m {FILE}")
 
 
 def _clone(box: Sandbox, name: str) -> Sandbox:
@@ -39,18 +43,10 @@ def test_a_clone_without_install_is_told_what_happened_and_recovers_as_documente
     for command in (("decrypt", FILE), ("edit", FILE), ("verify", FILE)):
         done = clone.sealfile(*command, check=False)
         assert done.returncode == 1
-        assert done.stderr.splitlines()[-1] == (
-            f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-            "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs "
-            "none); to merge it "
-            f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
+        assert done.stderr.splitlines()[-1] == MARKERS_LEFT
     checked = clone.sealfile("check", FILE, check=False)  # the pre-commit hook, if the file were added as it is
     assert checked.returncode == 3
-    assert checked.stderr.splitlines()[-1] == (
-        f"sealfile: error: {FILE}: git merged this sealed file as text and left conflict markers (line 1): the "
-        "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve merge runs none); "
-        "to merge it "
-        f"again with the driver, run 'sealfile git install', then: git checkout -m {FILE}")
+    assert checked.stderr.splitlines()[-1] == MARKERS_LEFT
 
     # The documented recovery (docs/git.md): install, re-run the merge of that file, commit.
     clone.sealfile("git", "install")

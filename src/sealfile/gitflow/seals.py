@@ -102,9 +102,13 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
 
 def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
     """``signers:`` entries added to or removed from one ``.sealfile.yaml`` (by name and key)."""
-    before, after = _signer_entries(old, config_path), _signer_entries(new, config_path)
-    return ([f"{config_path}: signer ADDED {entry}" for entry in after if entry not in before]
-            + [f"{config_path}: signer removed {entry}" for entry in before if entry not in after])
+    return _added_and_removed(config_path, "signer", _signer_entries(old, config_path),
+                              _signer_entries(new, config_path))
+
+
+def _added_and_removed(config_path: str, what: str, before: list[str], after: list[str]) -> list[str]:
+    return ([f"{config_path}: {what} ADDED {entry}" for entry in after if entry not in before]
+            + [f"{config_path}: {what} removed {entry}" for entry in before if entry not in after])
 
 
 def _signer_entries(text: str | None, config_path: str) -> list[str]:
@@ -124,10 +128,8 @@ def _signer_entries(text: str | None, config_path: str) -> list[str]:
 def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
     """Recipients added to or removed from the creation rules of one ``.sealfile.yaml``: who will open
     every file those rules make (and, after ``updatekeys``, every file they match)."""
-    before = _creation_entries(old, root / config_path)
-    after = _creation_entries(new, root / config_path)
-    return ([f"{config_path}: creation rule recipient ADDED {entry}" for entry in after if entry not in before]
-            + [f"{config_path}: creation rule recipient removed {entry}" for entry in before if entry not in after])
+    return _added_and_removed(config_path, "creation rule recipient", _creation_entries(old, root / config_path),
+                              _creation_entries(new, root / config_path))
 
 
 def _creation_entries(text: str | None, path: Path) -> list[str]:

@@ -9,14 +9,11 @@ recover (docs/git.md, "A clone without the merge driver").
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from sealfile.errors import ConflictMarkersError
+from sealfile.model.lazy_pattern import compiled_when_used
 
-
-@cache
-def _markers() -> re.Pattern[str]:
-    return re.compile(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
+_markers = compiled_when_used(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
 
 
 def refuse_conflict_markers(text: str) -> None:

@@ -8,11 +8,10 @@ names exactly one type.
 from __future__ import annotations
 
 import json
-import re
-from functools import cache
 from typing import Literal
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
 
 
@@ -31,14 +30,8 @@ class Selector(Record):
 KeyPath = tuple[Selector, ...]
 
 
-@cache
-def _bracket() -> re.Pattern[str]:
-    return re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-
-
-@cache
-def _dotted() -> re.Pattern[str]:
-    return re.compile(r"[^.\[\]]+")
+_bracket = compiled_when_used(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
+_dotted = compiled_when_used(r"[^.\[\]]+")
 
 
 def parse_keypath(text: str) -> KeyPath:

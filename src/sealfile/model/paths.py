@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
@@ -25,6 +24,7 @@ from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.keypath_syntax import KeyPath as KeyPath
 from sealfile.model.keypath_syntax import Selector as Selector
 from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
+from sealfile.model.lazy_pattern import compiled_when_used
 
 
 class ListIndex(int):
@@ -71,9 +71,7 @@ def check_key(key: Any, parent: Path) -> Segment:
     )
 
 
-@cache
-def _plain_segment() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+_plain_segment = compiled_when_used(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 
 
 def format_keypath(path: Path) -> str:

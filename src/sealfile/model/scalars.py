@@ -12,10 +12,10 @@ import base64
 import datetime as dt
 import math
 import re
-from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
@@ -83,9 +83,7 @@ def recorded_layout(layout: bytes) -> tuple[int, bool, str] | None:
     return int(match.group(1)), match.group(2) == b"1", layout[match.end():].decode("utf-8", "surrogatepass")
 
 
-@cache
-def _layout_context() -> re.Pattern[bytes]:
-    return re.compile(rb"(\d+),([01]):")
+_layout_context = compiled_when_used(rb"(\d+),([01]):")
 
 
 def comparable(value: Any) -> bytes:

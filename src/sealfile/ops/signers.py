@@ -15,13 +15,12 @@ for the ``sealfile`` namespace only, so one trust check serves both (and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError
+from sealfile.model.lazy_pattern import compiled_when_used
 
 if TYPE_CHECKING:  # the SSH modules load when a config has signers: every CLI start reads the config
     from sealfile.envelope.allowed_signers import AllowedSigners
@@ -30,9 +29,7 @@ SIGNERS_KEY = "signers"
 # A literal principal as allowed_signers and `ssh-keygen -Y verify -I` take it: no pattern characters.
 
 
-@cache
-def _principal() -> re.Pattern[str]:
-    return re.compile(r"[^\s,\"'*?!#]+")
+_principal = compiled_when_used(r"[^\s,\"'*?!#]+")
 
 
 def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:

@@ -9,11 +9,10 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from functools import cache
 from typing import Any, ClassVar
 
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
 
@@ -29,9 +28,7 @@ def has_lone_surrogate(text: str) -> bool:
     return _lone_surrogate().search(text) is not None
 
 
-@cache
-def _lone_surrogate() -> re.Pattern[str]:
-    return re.compile("[\ud800-\udfff]")
+_lone_surrogate = compiled_when_used("[\ud800-\udfff]")
 
 
 class Store(ABC):

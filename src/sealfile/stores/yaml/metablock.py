@@ -17,14 +17,13 @@ document starts with its own ``---``, after it when not).
 from __future__ import annotations
 
 import io
-import re
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from sealfile.errors import FormatError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
@@ -106,9 +105,7 @@ def _first_entry(text: str, root: Any) -> int:
 # anchors and tags (no blanks inside either), each followed by blanks, line breaks and comments
 
 
-@cache
-def _properties() -> re.Pattern[str]:
-    return re.compile(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
+_properties = compiled_when_used(r"(?:[&!][^ \t\r\n]*(?:[ \t]|\r?\n|#[^\r\n]*)*)*")
 
 
 def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edit:
@@ -138,9 +135,7 @@ def _after_blank_lines(text: str, position: int) -> int:
     return past_tab_blank_lines(text, found.end() if found else position)
 
 
-@cache
-def _blank_lines() -> re.Pattern[str]:
-    return re.compile(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
+_blank_lines = compiled_when_used(r"(?:[ \t]*\r?\n)*(?:[ \t]+\Z)?")
 
 
 def _last_value(root: Any) -> Any:

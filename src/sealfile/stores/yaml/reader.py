@@ -8,7 +8,6 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -17,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from sealfile.errors import FormatError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
@@ -30,10 +30,8 @@ def _safe() -> YAML:
     return limit_integers(YAML(typ="safe", pure=False))
 
 
-@cache
-def _safe_quote() -> re.Pattern[str]:
-    """A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
-    return re.compile(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
+_safe_quote = compiled_when_used(r"""'(?:[,\[\]{}:?#&*!|>%@`-]|\\t|<[a-z ]+>)'""")
+"""A quoted YAML indicator or token name (``expected ',' or ']'``, ``found '<scalar>'``): syntax, not input."""
 
 
 def _scrub(problem: str) -> str:
@@ -109,9 +107,7 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
         return
 
 
-@cache
-def _directive() -> re.Pattern[str]:
-    return re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+_directive = compiled_when_used(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
 READ_APART = {

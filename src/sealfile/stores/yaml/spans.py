@@ -9,27 +9,15 @@ Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.lazy_pattern import compiled_when_used
 
-
-@cache
-def _gap() -> re.Pattern[str]:
-    """Spaces, line breaks and comments: always matches."""
-    return re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
-
-
-@cache
-def _anchor() -> re.Pattern[str]:
-    return re.compile(r"&[^\s,\[\]{}]*")
-
-
-@cache
-def _bare_tag() -> re.Pattern[str]:
-    return re.compile(r"!(?:[\s,\]}]|\Z)")
+_gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\n]*)*")
+"""Spaces, line breaks and comments: always matches."""
+_anchor = compiled_when_used(r"&[^\s,\[\]{}]*")
+_bare_tag = compiled_when_used(r"!(?:[\s,\]}]|\Z)")
 
 
 def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:

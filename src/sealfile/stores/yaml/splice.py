@@ -18,9 +18,9 @@ what sealing inserted.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import Styled, layout_record, recorded_layout
 from sealfile.stores.yaml import scalars as yaml_scalars
@@ -100,9 +100,7 @@ TokenSpan = tuple[int, int, "tuple[int, int] | None"]
 the end of the block's indicator (``|-``) and the start of what follows the token's line."""
 
 
-@cache
-def _block_header() -> re.Pattern[str]:
-    return re.compile(r"\|[-+0-9]*")
+_block_header = compiled_when_used(r"\|[-+0-9]*")
 
 
 def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
@@ -188,20 +186,12 @@ def _quiet_lines(text: str, position: int) -> str:
     return found.group() if found else ""
 
 
-@cache
-def _rest_of_line() -> re.Pattern[str]:
-    return re.compile(r"[ \t]*\r?\n")
+_rest_of_line = compiled_when_used(r"[ \t]*\r?\n")
+_quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+"""Blank and comment-only lines (the last one may lack its line break)."""
 
 
-@cache
-def _quiet_lines_pattern() -> re.Pattern[str]:
-    """Blank and comment-only lines (the last one may lack its line break)."""
-    return re.compile(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
-
-
-@cache
-def _tab_indented() -> re.Pattern[str]:
-    return re.compile(r"^ *\t", re.MULTILINE)
+_tab_indented = compiled_when_used(r"^ *\t", re.MULTILINE)
 
 
 def _newline_at(text: str, position: int) -> str:
