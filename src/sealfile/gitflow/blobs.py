@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import suppress
 from types import TracebackType
 from typing import IO
 
@@ -43,10 +44,12 @@ class Blobs:
 
     def close(self) -> None:
         if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
+            batch, self._batch = self._batch, None
+            assert batch.stdin is not None and batch.stdout is not None
+            with suppress(OSError):  # killed: its end of the pipe is gone
+                batch.stdin.close()
+            batch.stdout.close()
+            batch.wait()
 
     def read(self, path: str) -> str | None:
         """The file at this revision, ``None`` if it is absent or not a file; :class:`FormatError` if
@@ -74,22 +77,17 @@ class Blobs:
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (the name may hold spaces)
             return None
         kind, size = header[1], int(header[2])
-        kept = _answer(self._batch.stdout, size, keep=kind == b"blob" and size <= self._limit)
-        if kind != b"blob":
+        if size > self._limit:  # never read through: the process goes, and the next name starts another
+            self._batch.kill()
+            self.close()
+            if kind == b"blob":
+                raise too_large(self.rev, path, self._limit)
             return None
-        if kept is None:
-            raise too_large(self.rev, path, self._limit)
-        return kept.decode("utf-8", "replace")
+        data = _answer(self._batch.stdout, size)
+        return data.decode("utf-8", "replace") if kind == b"blob" else None
 
 
-def _answer(stream: IO[bytes], size: int, *, keep: bool) -> bytes | None:
-    """The ``size`` bytes of an object and the line break after them, read whole; kept only if ``keep``."""
-    remaining, data = size + 1, bytearray()
-    while remaining:
-        chunk = stream.read(min(remaining, 1 << 20))
-        if not chunk:
-            break
-        remaining -= len(chunk)
-        if keep:
-            data += chunk
-    return bytes(data[:size]) if keep else None
+def _answer(stream: IO[bytes], size: int) -> bytes:
+    """The ``size`` bytes of an object, and the line break after them read too."""
+    data = stream.read(size + 1)
+    return data[:size]
