@@ -40,6 +40,8 @@ class OnceVersionResolver(VersionedResolver):
         super().__init__(*args, **kwargs)
         self._sealfile_table: Any = None
         self._sealfile_version: Any = None
+        self._sealfile_by_first: Any = None
+        """The table by first character, or ``False`` where ruamel's own ``resolve`` must decide."""
         self._sealfile_plain: dict[str, Any] = {}
         self._sealfile_longest = _MEMO_LONGEST if remember else -1
 
@@ -61,25 +63,32 @@ class OnceVersionResolver(VersionedResolver):
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """ruamel's own ``resolve`` for a plain scalar with the table looked up once; any other
-        case (or a table with catch-all entries, which ruamel's 1.2 rules do not have) is ruamel's."""
-        if kind is not ScalarNode or self.yaml_path_resolvers:
+        case (or a table with catch-all entries, which ruamel's 1.2 rules do not have) is ruamel's.
+        Called once per node of every parse: the common cases come first and look nothing up twice."""
+        by_first = self._sealfile_by_first
+        if by_first is None:
+            table = self.versioned_resolver
+            by_first = self._sealfile_by_first = False if None in table or self.yaml_path_resolvers else table
+        if kind is not ScalarNode or by_first is False:
             return super().resolve(kind, value, implicit)
         if not implicit[0]:  # quoted or block: a string, as ruamel's own resolve says
-            return self.DEFAULT_SCALAR_TAG
-        known = self._sealfile_plain.get(value)
-        if known is not None:
-            return known
-        table = self.versioned_resolver
-        if None in table:
-            return super().resolve(kind, value, implicit)
-        found = self.DEFAULT_SCALAR_TAG
-        for tag, regexp in table.get(value[0] if value else "", ()):
+            return _STRING_TAG
+        remembered = len(value) <= self._sealfile_longest
+        if remembered:
+            known = self._sealfile_plain.get(value)
+            if known is not None:
+                return known
+        found = _STRING_TAG
+        for tag, regexp in by_first.get(value[:1], ()):  # value[:1]: "" for an empty value, as ruamel keys it
             if regexp.match(value):
                 found = Tag(suffix=tag)
                 break
-        if len(value) <= self._sealfile_longest:
+        if remembered:
             self._sealfile_plain[value] = found
         return found
+
+
+_STRING_TAG = OnceVersionResolver.DEFAULT_SCALAR_TAG
 
 
 def split_bom(text: str) -> tuple[str, str]:
