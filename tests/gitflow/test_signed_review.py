@@ -286,3 +286,29 @@ def test_without_trusted_signers_a_signature_dropped_or_changed_is_flagged(sandb
     assert f"{FILE}: unsigned now, no longer by {alice.public_key.fingerprint}" in attention
     assert (f"b.enc.yaml: signed by {mallory.public_key.fingerprint} now, no longer by "
             f"{alice.public_key.fingerprint}") in attention
+
+
+def test_a_nested_config_without_signers_does_not_let_a_later_forgery_through(sandbox: Sandbox,
+                                                                             ssh_keys: SshKeys) -> None:
+    """Anyone who can push adds prod/.sealfile.yaml with a creation rule alone (review flags a config
+    change, no signer change), then, in a later change judged by it, replaces prod's file: the top
+    config's signers still govern prod/, for review and for every reader."""
+    setup(sandbox, ssh_keys)
+    box = sandbox
+    (box.repo / "prod").mkdir()
+    box.git("mv", FILE, f"prod/{FILE}")
+    box.commit("prod's file moves to prod/")
+    (box.repo / "prod" / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {box.recipient}\n")
+    box.commit("a creation rule for prod")
+    with signing_as(None):
+        (box.repo / "prod" / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.commit("prod's file replaced")
+
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert (f"prod/{FILE}: data key replaced: unsigned, but only a signer in the signers of "
+            f"{box.repo / '.sealfile.yaml'} may seal it") in done.stdout
+    refused = box.sealfile("decrypt", f"prod/{FILE}", check=False)
+    assert refused.returncode == 1 and "attacker.example" not in refused.stdout + refused.stderr
+    assert refused.stderr == (f"sealfile: error: prod/{FILE}: unsigned, but only a signer in the signers of "
+                              f"{box.repo / '.sealfile.yaml'} may seal it\n")

@@ -313,3 +313,40 @@ def test_the_repositorys_signers_and_a_pinned_file(team: Team, tmp_path: Path, m
     pinned = signatures.for_file(file)
     assert pinned.signers is not None and pinned.signers.source == str(team.allowed_signers)
     assert pinned.require_signature
+
+
+@pytest.mark.parametrize("top", ["signers", "require_signature"])
+def test_a_nested_config_does_not_drop_the_signer_policy_of_the_config_above(
+        top: str, team: Team, tmp_path: Path) -> None:
+    """Anyone who can push can add prod/.sealfile.yaml: its own creation rule (no signers:, no
+    require_signature) must not make readers of prod/ accept a file sealed by anyone, unsigned."""
+    (tmp_path / ".git").mkdir()
+    team.config(tmp_path, signers=top == "signers", require_signature=top == "require_signature")
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "prod" / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {team.age.recipient}\n")
+    forged = tmp_path / "prod" / "secrets.enc.yaml"
+    forged.write_text(team.forge(EVIL, signed_by=None))
+    policy = signatures.for_file(forged)
+    assert policy.required
+    found = (f"unsigned, but only a signer in the signers of {tmp_path / '.sealfile.yaml'} may seal it"
+             if top == "signers" else "unsigned, but its creation rule in .sealfile.yaml has require_signature")
+    with pytest.raises(UntrustedSealError) as refused:
+        load_secrets(forged)
+    assert str(refused.value) == f"{forged}: {found}"
+    genuine = tmp_path / "prod" / "genuine.enc.yaml"
+    genuine.write_text(team.seal(PLAIN))
+    assert load_secrets(genuine, redacted=False)["db"]["url"] == "postgres://db.internal/app"
+
+
+def test_a_nested_config_adds_signers_for_its_directory(team: Team, tmp_path: Path) -> None:
+    """Both configs' signers count below the nested one (a signer added there is flagged by review)."""
+    (tmp_path / ".git").mkdir()
+    team.config(tmp_path)
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / ".sealfile.yaml").write_text(f"signers:\n  mallory: {team.mallory.public_key.to_line()}\n")
+    policy = signatures.for_file(tmp_path / "svc" / "secrets.enc.yaml")
+    assert policy.signers is not None and {s.principals for s in policy.signers.signers} == {"alice", "mallory"}
+    assert policy.signers.source == (f"the signers of {tmp_path / 'svc' / '.sealfile.yaml'} and the signers of "
+                                     f"{tmp_path / '.sealfile.yaml'}")
+    top = signatures.for_file(tmp_path / "secrets.enc.yaml")
+    assert top.signers is not None and [s.principals for s in top.signers.signers] == ["alice"]

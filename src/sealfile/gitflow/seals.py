@@ -10,7 +10,7 @@ A rotation and a forgery look the same here; the signature tells them apart, so 
 signers configured a replaced key not sealed by one of them fails the review.
 
 Trust is judged by the signers in force *before* the change (the base revision's
-``.sealfile.yaml``, or ``SEALFILE_ALLOWED_SIGNERS``): a change cannot vouch for itself by adding
+``.sealfile.yaml`` files, or ``SEALFILE_ALLOWED_SIGNERS``): a change cannot vouch for itself by adding
 its author to ``signers:`` (which is flagged as prominently as a recipient change).
 """
 
@@ -28,7 +28,7 @@ from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
-from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment
+from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment, governing
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 from sealfile.stores import store_for
 from sealfile.stores.yaml.reader import load_fast
@@ -86,18 +86,14 @@ def data_key_replaced(before: SealedDocument, after: SealedDocument) -> bool:
 
 def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     """The signature policy for ``path`` as of ``revision``: ``SEALFILE_ALLOWED_SIGNERS`` if set,
-    else the nearest ``.sealfile.yaml`` there (its ``signers:`` and the file's creation rule)."""
-    pinned = from_environment()
+    else that of every ``.sealfile.yaml`` between it and the top there (:func:`governing`)."""
+    configs = []
     for directory in PurePosixPath(path).parents:
         config_path = (directory / CONFIG_NAME).as_posix()
         text = revision.read(config_path)
-        if text is None:
-            continue
-        config = config_from_text(text, root / config_path)
-        rule = config.rule_for(root / path)
-        signers = pinned.signers if pinned.signers is not None else config.signers
-        return TrustPolicy(signers, bool(rule and rule.require_signature))
-    return pinned
+        if text is not None:
+            configs.append(config_from_text(text, root / config_path))
+    return governing(from_environment(), configs, root / path)
 
 
 def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:

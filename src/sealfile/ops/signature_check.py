@@ -1,10 +1,16 @@
-"""What a sealed file's signature says, checked without a key (:mod:`sealfile.ops.signatures` checks it)."""
+"""What a sealed file's signature says, checked without a key (:mod:`sealfile.ops.signatures` acts on it)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from sealfile.errors import SignatureError, UntrustedSignerError
 from sealfile.model.record import Record
+from sealfile.ops.sealing import signed_message_of
+
+if TYPE_CHECKING:
+    from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.ops.document import SealedDocument
 
 Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
 
@@ -54,3 +60,31 @@ class SignatureCheck(Record):
             claimed = f" (naming {self.fingerprint})" if self.fingerprint else ""
             return f"the signature{claimed} does not verify: the file is not what was signed"
         return "unsigned"
+
+
+def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
+    """Verify the file's signature, against ``signers`` when given."""
+    armored = document.metadata.signature
+    if armored is None:
+        return SignatureCheck("unsigned")
+    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
+
+    message = signed_message_of(document)
+    try:
+        if signers is None:
+            return SignatureCheck("valid", verify(message, armored, SEALFILE_NAMESPACE).fingerprint)
+        found = signers.verify(message, armored, SEALFILE_NAMESPACE)
+        return SignatureCheck("trusted", found.fingerprint, found.principal)
+    except UntrustedSignerError as err:
+        return SignatureCheck("untrusted", err.fingerprint, detail=err.message)
+    except SignatureError:
+        return SignatureCheck("invalid", _claimed_key(armored))
+
+
+def _claimed_key(armored: str) -> str | None:
+    from sealfile.envelope.sshsig import signer_key
+
+    try:
+        return signer_key(armored).fingerprint
+    except SignatureError:
+        return None

@@ -31,22 +31,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sealfile.errors import (
-    ConfigError,
-    SealfileError,
-    SignatureError,
-    SigningError,
-    UntrustedSealError,
-    UntrustedSignerError,
-)
+from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedSealError
 from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
-from sealfile.ops.sealing import signed_message_of, signing_as
+from sealfile.ops.sealing import signing_as
 from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
+from sealfile.ops.signature_check import check_signature as check_signature
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.envelope.signing import Signer
+    from sealfile.ops.config import ProjectConfig
     from sealfile.ops.document import OpenDocument, SealedDocument
     from sealfile.stores import Store
 
@@ -60,34 +55,6 @@ RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may
                      f"as yours; {_CHECK_FIRST}")
 RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adopt does that, under a new data key; "
                     f"{_CHECK_FIRST}")
-
-
-def check_signature(document: SealedDocument, signers: AllowedSigners | None) -> SignatureCheck:
-    """Verify the file's signature, against ``signers`` when given."""
-    armored = document.metadata.signature
-    if armored is None:
-        return SignatureCheck("unsigned")
-    from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
-
-    message = signed_message_of(document)
-    try:
-        if signers is None:
-            return SignatureCheck("valid", verify(message, armored, SEALFILE_NAMESPACE).fingerprint)
-        found = signers.verify(message, armored, SEALFILE_NAMESPACE)
-        return SignatureCheck("trusted", found.fingerprint, found.principal)
-    except UntrustedSignerError as err:
-        return SignatureCheck("untrusted", err.fingerprint, detail=err.message)
-    except SignatureError:
-        return SignatureCheck("invalid", _claimed_key(armored))
-
-
-def _claimed_key(armored: str) -> str | None:
-    from sealfile.envelope.sshsig import signer_key
-
-    try:
-        return signer_key(armored).fingerprint
-    except SignatureError:
-        return None
 
 
 class TrustPolicy(Record):
@@ -264,19 +231,29 @@ def for_application(allowed_signers: AllowedSignersSource = None,
 
 def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
-    deployment's pin outranks the repository), else ``signers:`` of the ``.sealfile.yaml`` that
-    governs it; ``require_signature`` from its creation rule."""
-    from sealfile.ops.config_files import find_config
+    deployment's pin outranks the repository), else what the ``.sealfile.yaml`` files that govern it
+    say (:func:`governing`)."""
+    from sealfile.ops.config_files import config_files
 
-    pinned, config_path = from_environment(), find_config(file)
-    if config_path is None:  # most readers: no creation rules to import and read
+    pinned, paths = from_environment(), config_files(file)
+    if not paths:  # most readers: no creation rules to import and read
         return pinned
     from sealfile.ops.config import read_config
 
-    config = read_config(config_path)
-    rule = config.rule_for(file)
-    signers = pinned.signers if pinned.signers is not None else config.signers
-    return TrustPolicy(signers, bool(rule and rule.require_signature))
+    return governing(pinned, [read_config(path) for path in paths], file)
+
+
+def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.PathLike[str]) -> TrustPolicy:
+    """The policy of every config between ``file`` and the top (nearest first), not of the nearest alone:
+    the signers of each (a nested config may add signers for its directory, shown by ``review``, but
+    never drops those above: anyone who can push can add a config), and ``require_signature`` if any of
+    their creation rules for ``file`` has it. ``pinned`` signers replace the configs' signers."""
+    from sealfile.ops.signers import combined
+
+    required = any(rule.require_signature for config in configs if (rule := config.rule_for(file)) is not None)
+    if pinned.signers is not None:
+        return TrustPolicy(pinned.signers, required)
+    return TrustPolicy(combined([config.signers for config in configs if config.signers is not None]), required)
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
