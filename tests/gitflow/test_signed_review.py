@@ -312,3 +312,28 @@ def test_a_nested_config_without_signers_does_not_let_a_later_forgery_through(sa
     assert refused.returncode == 1 and "attacker.example" not in refused.stdout + refused.stderr
     assert refused.stderr == (f"sealfile: error: prod/{FILE}: unsigned, but only a signer in the signers of "
                               f"{box.repo / '.sealfile.yaml'} may seal it\n")
+
+
+def test_a_submodule_does_not_end_the_walk_to_the_signers_of_the_superproject(sandbox: Sandbox,
+                                                                             ssh_keys: SshKeys) -> None:
+    """A repository ends the walk for configs at its top: a submodule's checkout (its '.git' a file naming
+    the superproject's .git/modules) is not a repository of its own for that. Anyone who can push can
+    replace prod/ by a submodule of theirs holding a forged file; once a clone runs 'git submodule
+    update --init' (as CI with recursive checkout does), the top config's signers still govern it."""
+    setup(sandbox, ssh_keys)
+    box = sandbox
+    evil = box.root / "evil"
+    evil.mkdir()
+    box.git("-C", str(evil), "init", "-q")
+    with signing_as(None):
+        (evil / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.git("-C", str(evil), "add", "-A")
+    box.git("-C", str(evil), "commit", "-q", "-m", "forged")
+    box.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(evil), "prod")
+    box.commit("prod is a submodule")
+    assert (box.repo / "prod" / ".git").is_file()
+
+    refused = box.sealfile("decrypt", f"prod/{FILE}", check=False)
+    assert refused.returncode == 1 and "attacker.example" not in refused.stdout + refused.stderr
+    assert refused.stderr == (f"sealfile: error: prod/{FILE}: unsigned, but only a signer in the signers of "
+                              f"{box.repo / '.sealfile.yaml'} may seal it\n")

@@ -21,9 +21,10 @@ CONFIG_NAME = ".sealfile.yaml"
 def find_config(start: str | os.PathLike[str]) -> Path | None:
     """The ``.sealfile.yaml`` that governs ``start``: in its directory or the nearest one above.
 
-    The walk ends at the repository root (the first directory holding ``.git``) or the user's
-    home, and at any directory another user owns: a config above those is not the project's, and
-    one another user could have written is not the user's. Found in such a place it is an error
+    The walk ends at the repository root (the first directory holding ``.git``, a submodule's
+    checkout aside: :func:`_repository_top`) or the user's home, and at any directory another user
+    owns: a config above those is not the project's, and one another user could have written is not
+    the user's. Found in such a place it is an error
     rather than silently ignored (it names the file and the owner)."""
     return next(iter(config_files(start)), None)
 
@@ -57,13 +58,33 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
             for place in (candidate, config):
                 _check_owner(place, config)
             found.append(config)
-        if exists(os.path.join(candidate, ".git")) or candidate == home_directory or not _owned_by_us(candidate):
+        if _repository_top(candidate) or candidate == home_directory or not _owned_by_us(candidate):
             break
     if not found:
         return []
     from pathlib import Path  # a config was found, and will be read
 
     return [Path(config) for config in found]
+
+
+def _repository_top(directory: str) -> bool:
+    """Whether ``directory`` is the top of a repository, for the walk: it holds ``.git``, and is not
+    the checkout of a submodule (whose ``.git`` is a file naming ``TOP/.git/modules/NAME``). Anyone who
+    can push can make a directory a submodule of their own: ended there, the walk would drop the
+    superproject's signers for the files git checks out in it."""
+    marker = os.path.join(directory, ".git")
+    if not is_file(marker):
+        return exists(marker)
+    try:
+        with open(marker, encoding="utf-8", errors="replace") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return True
+    if not first.startswith("gitdir:"):
+        return True
+    git_dir = os.path.normpath(os.path.join(directory, first[len("gitdir:"):].strip()))
+    top, found, _ = git_dir.partition(os.sep + os.path.join(".git", "modules") + os.sep)
+    return not (found and directory.startswith(os.path.join(top, "")))
 
 
 def _owned_by_us(path: str) -> bool:
