@@ -273,3 +273,25 @@ def test_a_named_pipe_is_written_into_not_replaced(files: dict[str, Path]) -> No
     assert (result.returncode, result.stderr) == (0, "")
     assert reader.communicate(timeout=60)[0] == PLAINTEXT
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+@pytest.mark.parametrize("existing", [True, False])
+@pytest.mark.parametrize("output_type", ["dotenv", "yaml"])
+def test_plaintext_is_never_written_through_a_link_a_clone_holds(existing: bool, output_type: str,
+                                                                files: dict[str, Path]) -> None:
+    """A repository can hold '.env' as a symbolic link to anywhere (a directory a CI job publishes, the
+    user's ~/.bashrc): 'decrypt --output-type dotenv -o .env', as the README shows, put the plaintext there."""
+    published = files["S"].parent.parent / "public"
+    published.mkdir()
+    if existing:
+        (published / "robots.txt").write_text("User-agent: *\n")
+    link = files["S"].parent / ".env"
+    link.symlink_to("../public/robots.txt")
+    before = snapshot(published) if existing else {}
+    result = run(["decrypt", "--output-type", output_type, "-o", ".env", str(files["S"])], files)
+    assert result.returncode == 1 and result.stderr == (
+        "sealfile: error: .env: is a symbolic link (to ../public/robots.txt); nothing was written through it, as a "
+        "link a repository holds could point anywhere (name the file it points to, if that is what you mean)\n")
+    assert snapshot(published) == before and link.is_symlink()
+    shown = run(["decrypt", "--output-type", output_type, "-o", "/dev/stdout", str(files["S"])], files)
+    assert shown.returncode == 0 and SECRET in shown.stdout  # /dev/stdout is a link too, and still works

@@ -99,3 +99,27 @@ def test_install_and_uninstall_keep_the_line_breaks_of_a_windows_gitattributes(s
     assert written.count(b"\n") == written.count(b"\r\n")
     sandbox.sealfile("git", "uninstall")
     assert (sandbox.repo / ".gitattributes").read_bytes() == b"*.png binary\r\n*.sh text eol=lf\r\n"
+
+
+def test_a_gitattributes_link_is_never_written_through(sandbox: Sandbox) -> None:
+    """A clone's .gitattributes can be a symbolic link (git reads none that is one, but checks it out),
+    and sealed_files patterns are the repository's too: written through the link, install put
+    '$(command)' lines into the user's ~/.bashrc, run by the next shell."""
+    bashrc = sandbox.root / "home" / ".bashrc"
+    bashrc.write_text("echo hi\n")
+    (sandbox.repo / ".gitattributes").symlink_to("../home/.bashrc")
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['$(touch${IFS}pwned)', '*.enc.yaml', \"\\e[2Jx\"]\n")
+    sandbox.commit("a link and a pattern")
+
+    for command in (["install", "--command", SEALFILE], ["uninstall"]):
+        done = sandbox.sealfile("git", *command, check=False)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert done.stderr == (f"sealfile: error: {sandbox.repo / '.gitattributes'}: is a symbolic link (to "
+                               "../home/.bashrc); nothing was written through it, as a link a repository holds could "
+                               "point anywhere (name the file it points to, if that is what you mean)\n")
+        assert bashrc.read_text() == "echo hi\n"
+        assert _config(sandbox, "--local", "--get-regexp", "sealfile") == ""  # nothing configured either
+
+    (sandbox.repo / ".gitattributes").unlink()
+    shown = sandbox.sealfile("git", "install", "--command", SEALFILE).stdout
+    assert "\x1b" not in shown and "\\x1b[2Jx" in shown

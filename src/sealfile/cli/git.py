@@ -15,7 +15,7 @@ from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import SEALED_FILE
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
 from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
@@ -46,7 +46,8 @@ def git_install(global_: bool, command: str | None) -> None:
     with --global, yours). The drivers run this installation by its absolute path.
     """
     done = installer.install(".", global_=global_, command=command)
-    click.echo(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile")
+    # the patterns come from the repository's configs: shown, never interpreted by the terminal
+    click.echo(one_line(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile"))
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
 
 

@@ -105,6 +105,23 @@ def atomic_write(
     _fsync_dir(directory)
 
 
+def refuse_link(path: str | os.PathLike[str]) -> None:
+    """Refuse ``path`` if it is a symbolic link (one under ``/dev`` or ``/proc``, such as ``/dev/stdout``,
+    aside): for writes whose name a repository can plant. A link a clone holds can point anywhere,
+    ``~/.bashrc`` or a directory a web server or a CI artifact publishes: writing through it would put the
+    content there, and :func:`atomic_write` follows links (so that ``encrypt -i`` seals the file a link names)."""
+    name = os.fspath(path)
+    if not os.path.islink(name) or os.path.dirname(os.path.abspath(name)).startswith(("/dev", "/proc")):
+        return
+    try:
+        target = os.readlink(name)
+    except OSError:
+        target = "?"
+    raise SealfileError(f"is a symbolic link (to {target}); nothing was written through it, as a link a repository "
+                        "holds could point anywhere (name the file it points to, if that is what you mean)",
+                        file=name)
+
+
 def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> None:
     """A file with other names is not replaced: a new file in its place would leave those names with
     the old content (e.g. the values a removed recipient can still open), and writing it in place

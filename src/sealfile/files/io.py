@@ -139,6 +139,10 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
         return
+    from sealfile.files.atomic import atomic_write, refuse_link
+
+    if private:  # plaintext goes where the user named, never where a link in a clone sends it
+        refuse_link(path)
     if _is_pipe(path):  # a named pipe, or /dev/stdout into a pipe: streamed, as to standard output
         try:
             with open(path, "wb") as stream:
@@ -146,7 +150,5 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
         except OSError as err:  # the reader went away (EPIPE)...
             raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
         return
-    from sealfile.files.atomic import atomic_write
-
     atomic_write(path, payload, private=private,
                  replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealfile.errors import SealfileError
-from sealfile.files.atomic import atomic_write
+from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
@@ -79,8 +79,12 @@ def driver_config(command: str) -> dict[str, str]:
 
 
 def attributes_file(cwd: Path, global_: bool) -> Path:
+    """The attributes file to write; the repository's is refused if it is a symbolic link (git reads none
+    that is one, and a clone's link can point anywhere: written through, it could be ~/.bashrc)."""
     if not global_:
-        return toplevel(cwd) / ".gitattributes"
+        target = toplevel(cwd) / ".gitattributes"
+        refuse_link(target)
+        return target
     configured = git(["config", "--global", "--get", "core.attributesFile"], cwd, ok=(0, 1)).strip()
     if configured:
         return Path(configured).expanduser()
@@ -96,10 +100,10 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
         patterns = tuple(in_worktree(toplevel(where)).attribute_patterns())
     command = driver_command(command)
     check_command(command, where)
+    target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
     for name, value in driver_config(command).items():
         git(["config", scope, name, value], where)
-    target = attributes_file(where, global_)
     lines = [f"{attribute_pattern(pattern)} diff={DRIVER} merge={DRIVER}" for pattern in patterns]
     _write_block(target, [BEGIN, *lines, END])
     return Installed(target, patterns, "global" if global_ else "repository", command)
@@ -126,10 +130,10 @@ _C_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Path:
     where = Path(cwd)
+    target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
     for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
         git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
-    target = attributes_file(where, global_)
     _write_block(target, [])
     return target
 
