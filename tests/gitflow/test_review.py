@@ -210,3 +210,24 @@ def test_a_recipient_added_to_a_creation_rule_is_a_recipient_change(sandbox: San
     assert f".sealfile.yaml: creation rule recipient ADDED age {intruder} (path_regex 'prod/')" in recipients
     strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
     assert strict.returncode == 3
+
+
+def test_hosts_trusted_by_a_nested_config_are_flagged_and_the_config_named(sandbox: Sandbox) -> None:
+    """A config anyone can add at any depth may trust a host, role or profile: a sealed file naming it
+    then sends its readers' requests and credentials there. Review named only '.sealfile.yaml: changed'
+    (not which one) and nothing of the trust section."""
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {sandbox.recipient}\n")
+    _base(sandbox)
+    (sandbox.repo / "prod").mkdir()
+    (sandbox.repo / "prod" / ".sealfile.yaml").write_text(
+        "trust:\n  hosts: ['*.attacker.example']\n  roles: ['arn:aws:iam::999999999999:role/x']\n")
+    sandbox.commit("prod trusts a host")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    trusted = done.stdout.split("!!! TRUST CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    assert "prod/.sealfile.yaml: trust ADDED host *.attacker.example" in trusted
+    assert "prod/.sealfile.yaml: trust ADDED role arn:aws:iam::999999999999:role/x" in trusted
+    assert "  prod/.sealfile.yaml: changed (creation rules" in done.stdout.split("NEEDS ATTENTION:")[1]
+    strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+    assert strict.returncode == 3
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert report["config_changed"] is True and len(report["trust_changes"]) == 2

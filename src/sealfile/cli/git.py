@@ -222,14 +222,15 @@ def _working_copy(path: Path) -> str | None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="text for a terminal, markdown for a pull-request comment, json for tools.")
 @click.option("--fail-on-recipient-change", is_flag=True,
-              help="Count any recipient or trusted signer added or removed as a policy violation.")
+              help="Count any recipient, trusted signer or trusted host/role/profile added or removed as a policy "
+                   "violation.")
 def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> None:
     """Summarise sealed-file changes between revisions (no key).
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
     plaintext, a file the trusted signers did not seal (a replaced data key above all), or
-    (with --fail-on-recipient-change) any change to recipients or to signers:.
+    (with --fail-on-recipient-change) any change to recipients, signers: or trust:.
     """
     from sealfile.gitflow.review import render
     from sealfile.gitflow.review import review as run_review

@@ -10,12 +10,12 @@ Policy violations (the review fails, exit status 3):
   in particular a **data key replaced** by anyone but a trusted signer (:mod:`sealfile.gitflow.seals`);
 - a sealed file edited by hand, which no reader opens: a token copied to another key path, a
   ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
-- with ``fail_on_recipient_change``: any recipient added or removed, and any change to ``signers:``.
-Flagged for attention but not failing by default: recipients added or removed and trusted signers
-added or removed (shown first: a contributor adding their own key is the attack to catch), data
-keys replaced, rule and format-version changes, values that were sealed before and are plaintext
-now, values set back to an older ciphertext (a replay), and changes to ``.sealfile.yaml``. Every
-file's line says who sealed each side.
+- with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
+Flagged for attention but not failing by default: recipients added or removed, trusted signers and
+trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
+is the attack to catch), data keys replaced, rule and format-version changes, values that were
+sealed before and are plaintext now, values set back to an older ciphertext (a replay), and changes
+to each ``.sealfile.yaml``. Every file's line says who sealed each side.
 The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
 hide a plaintext file by narrowing them.
 """
@@ -35,7 +35,7 @@ from sealfile.gitflow.gitcli import Change, changed_files, toplevel
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
-from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes
+from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes, trust_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
@@ -64,10 +64,12 @@ class Review:
     head: str
     files: list[FileReview] = field(default_factory=list)
     fail_on_recipient_change: bool = False
-    config_changed: bool = False
-    """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
+    configs_changed: list[str] = field(default_factory=list)
+    """Each ``.sealfile.yaml`` changed (at any depth): creation rules decide who can open future files."""
     signer_changes: list[str] = field(default_factory=list)
     """Trusted signers added to or removed from a ``.sealfile.yaml``."""
+    trust_changes: list[str] = field(default_factory=list)
+    """Hosts, roles and profiles added to or removed from the ``trust:`` of a ``.sealfile.yaml``."""
     rule_recipient_changes: list[str] = field(default_factory=list)
     """Recipients added to or removed from the creation rules of a ``.sealfile.yaml``."""
     plaintext: list[str] = field(default_factory=list)
@@ -80,7 +82,7 @@ class Review:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
-            found += self.signer_changes + self.rule_recipient_changes
+            found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
         return found
 
     @property
@@ -123,9 +125,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     outside: list[str] = []
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
-            result.config_changed = True
+            result.configs_changed.append(change.path)
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += signer_changes(change.path, old_config, new_config)
+            result.trust_changes += trust_changes(change.path, old_config, new_config)
             result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
@@ -251,6 +254,8 @@ def render(result: Review, fmt: str = "text") -> str:
          "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes),
         ("Signers changed", "!!! SIGNERS CHANGED !!!",
          "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes),
+        ("Trust changed", "!!! TRUST CHANGED !!!", "Check that every added host, role and profile is yours: a sealed "
+         "file naming one makes its readers send requests and credentials there.", result.trust_changes),
         ("Data key replaced", "!!! DATA KEY REPLACED !!!",
          "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
          "signer.", result.key_replacements),
@@ -260,9 +265,8 @@ def render(result: Review, fmt: str = "text") -> str:
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
-    if result.config_changed:
-        attention.insert(0, f"{CONFIG_NAME}: changed (creation rules choose the recipients of new files; "
-                            "sealed_files chooses what must be sealed)")
+    attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
+                     "what must be sealed)" for path in result.configs_changed]
     if attention:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
@@ -281,8 +285,9 @@ def _as_json(result: Review) -> dict[str, object]:
         "ok": not result.violations,
         "violations": result.violations,
         "recipient_changes": result.recipient_changes,
-        "config_changed": result.config_changed,
+        "config_changed": bool(result.configs_changed),
         "signer_changes": result.signer_changes,
+        "trust_changes": result.trust_changes,
         "plaintext_notes": result.plaintext_notes,
         "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
+from sealfile.kms import trust
 from sealfile.model.metadata import Stanza
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import config_from_text
@@ -119,6 +120,23 @@ def _signer_entries(text: str | None, config_path: str) -> list[str]:
     if signers is None:
         return []
     return [f"{signer.principals} ({signer.key.fingerprint})" for signer in signers.signers]
+
+
+def trust_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
+    """Hosts, roles and profiles added to or removed from the ``trust:`` section of one ``.sealfile.yaml``:
+    a sealed file naming one makes its readers send requests and credentials there."""
+    return _added_and_removed(config_path, "trust", _trust_entries(old), _trust_entries(new))
+
+
+def _trust_entries(text: str | None) -> list[str]:
+    if text is None:
+        return []
+    try:
+        raw = load_fast(text)
+        trusted = trust.Trusted.from_mapping(raw.get("trust") if isinstance(raw, dict) else None)
+    except SealfileError:
+        return ["(a trust: section that does not parse)"]
+    return [f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS for pattern in trusted.patterns.get(kind, ())]
 
 
 def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
