@@ -142,3 +142,20 @@ def test_verify_without_a_key_says_who_signed(run_cli: RunCli, team: Team, tmp_p
     (tmp_path / ".sealfile.yaml").unlink()
     line = one_line(run_cli("verify", unsigned, env=keyless))
     assert line.startswith(f"sealfile: error: {unsigned}: unsigned, and no recipient could open the data key")
+
+
+@pytest.mark.parametrize("name", ["\\e[2K\\e[1Galice", "mallory\\u202eecila", "\\x9b1Kalice"])
+def test_a_signer_named_with_terminal_controls_is_refused(name: str, run_cli: RunCli, team: Team,
+                                                          tmp_path: Path) -> None:
+    """A signer's name comes from .sealfile.yaml and is printed by verify, status and review: an escape
+    sequence (or a bidi override) in it could print 'signed by alice' for mallory's key."""
+    (tmp_path / ".sealfile.yaml").write_text(f'signers:\n  "{name}": {team.mallory.public_key.to_line()}\n')
+    forged = tmp_path / "secrets.enc.yaml"
+    forged.write_text(team.forge(EVIL, signed_by=team.mallory))
+    for command in (["verify", forged], ["verify", "--keyless", forged], ["status", forged]):
+        done = run_cli(*command)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "\x1b" not in done.stdout + done.stderr and "\u202e" not in done.stdout + done.stderr
+        assert "\x9b" not in done.stdout + done.stderr
+        assert "a signer's name must be one word without quotes, commas or * ? ! #, in printable characters" \
+            in done.stderr, done.stderr

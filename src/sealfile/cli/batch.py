@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sealfile.cli.boundary import os_error_line, replaced_files
 from sealfile.cli.exit_codes import ExitCode, worst
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName
 
 if TYPE_CHECKING:
@@ -60,9 +60,10 @@ class Console:
             self._shown = False
 
     def echo(self, text: str = "", *, err: bool = False) -> None:
+        """Each line shown as text: file names and what files say never reach the terminal as controls."""
         self.clear()
         stream = sys.stderr if err else sys.stdout
-        stream.write(text + "\n")
+        stream.write("\n".join(one_line(line) for line in text.split("\n")) + "\n")
         stream.flush()
 
     def error(self, text: str) -> None:

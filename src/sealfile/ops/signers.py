@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, one_line
 from sealfile.model.lazy_pattern import compiled_when_used
 
 if TYPE_CHECKING:  # the SSH modules load when a config has signers: every CLI start reads the config
@@ -46,8 +46,10 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
     signers = []
     for name, keys in raw.items():
         where = f"{SIGNERS_KEY}.{name}"
-        if not isinstance(name, str) or not _principal().fullmatch(name):
-            raise ConfigError("a signer's name must be one word without quotes, commas or * ? ! #", keypath=where)
+        # printed as who sealed a file (verify, status, review): no escape sequence or bidi override in it
+        if not isinstance(name, str) or not _principal().fullmatch(name) or not name.isprintable():
+            raise ConfigError("a signer's name must be one word without quotes, commas or * ? ! #, in printable "
+                              "characters", keypath=one_line(where))
         for line in keys if isinstance(keys, list) else [keys]:
             if not isinstance(line, str):
                 raise ConfigError("expected an SSH public key line ('ssh-ed25519 AAAA... comment')", keypath=where)
