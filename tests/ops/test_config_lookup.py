@@ -98,3 +98,24 @@ def test_a_config_that_is_not_a_regular_file_is_an_error_not_skipped(target: str
     (tmp_path / "app" / CONFIG_NAME).symlink_to(target)
     with pytest.raises(ConfigError, match=rf"app/{CONFIG_NAME}: cannot be read: not a regular file"):
         find_config(tmp_path / "app" / "secrets.enc.yaml")
+
+
+def test_the_configs_that_govern_a_file_are_bounded_together(tmp_path: Path) -> None:
+    """Every reader reads every config between a file and the top (their signers add up): one config
+    of nearly the limit in each directory of a deep tree would multiply every reader's work."""
+    from sealfile.ops.config import MAX_CONFIG_CHARS
+    from sealfile.ops.signatures import for_file
+
+    (tmp_path / ".git").mkdir()
+    third = "# " + "x" * (MAX_CONFIG_CHARS // 3) + "\n" + _rule(generate_identity()[1])
+    deep = tmp_path
+    for name in ("a", "b", "c"):
+        deep = deep / name
+        deep.mkdir()
+        (deep / CONFIG_NAME).write_text(third)
+    assert for_file(tmp_path / "a" / "b" / "secrets.enc.yaml").signers is None  # two: within the bound
+    with pytest.raises(ConfigError) as refused:
+        for_file(deep / "secrets.enc.yaml")
+    assert str(refused.value) == (f"{tmp_path / 'a' / CONFIG_NAME}: with the 2 .sealfile.yaml file(s) below it, "
+                                  "longer than 256 Ki characters: every reader of the files they govern reads them "
+                                  "all")

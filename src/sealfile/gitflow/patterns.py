@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import git, show
 from sealfile.gitflow.sealed import matches_patterns
-from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, sealed_patterns
+from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, read_configs, sealed_patterns
 from sealfile.ops.config_files import CONFIG_NAME, config_files
 from sealfile.stores.yaml.reader import load_fast
 
@@ -75,7 +75,7 @@ def _with_top_default(scopes: Mapping[str, tuple[str, ...]]) -> SealedPatterns:
 def for_file(file: str | os.PathLike[str]) -> SealedPatterns:
     """The patterns that govern ``file`` in the working tree (absolute coordinates)."""
     absolute = Path(os.path.abspath(file))
-    scopes = {config.parent.as_posix(): read_config(config).sealed_patterns for config in config_files(absolute)}
+    scopes = {config.root.as_posix(): config.sealed_patterns for config in read_configs(config_files(absolute))}
     top = _repository_root(absolute)
     if top is not None and top.as_posix() in scopes:
         return SealedPatterns(tuple(sorted(scopes.items())))

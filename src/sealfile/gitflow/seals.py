@@ -25,7 +25,7 @@ from sealfile.errors import SealfileError
 from sealfile.kms import trust
 from sealfile.model.metadata import Stanza
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import config_from_text
+from sealfile.ops.config import config_from_text, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
@@ -88,13 +88,14 @@ def data_key_replaced(before: SealedDocument, after: SealedDocument) -> bool:
 def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     """The signature policy for ``path`` as of ``revision``: ``SEALFILE_ALLOWED_SIGNERS`` if set,
     else that of every ``.sealfile.yaml`` between it and the top there (:func:`governing`)."""
-    configs = []
+    texts: list[tuple[str, Path]] = []
     for directory in PurePosixPath(path).parents:
         config_path = (directory / CONFIG_NAME).as_posix()
         text = revision.read(config_path)
         if text is not None:
-            configs.append(config_from_text(text, root / config_path))
-    return governing(from_environment(), configs, root / path)
+            texts.append((text, root / config_path))
+            within_budget(texts)
+    return governing(from_environment(), [config_from_text(text, path) for text, path in texts], root / path)
 
 
 def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:

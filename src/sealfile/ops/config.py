@@ -63,9 +63,10 @@ DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env",
 too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
 MAX_CONFIG_CHARS = 256 * 1024
-"""Longest config read. Anyone who can push may write it, and every reader of the files it governs
-reads it whole (each rule's patterns compiled, its keys parsed): about 2 s of work at this size, over
-a minute at the 8 MiB a sealed file may have. A real config is a few KiB."""
+"""Longest config read, and most characters the configs governing one file hold together. Anyone who
+can push may write them, and every reader of the files they govern reads them whole (each rule's
+patterns compiled, its keys parsed): about 2 s of work at this size, over a minute at the 8 MiB a
+sealed file may have. A real config is a few KiB."""
 
 
 class CreationRule(Record):
@@ -138,6 +139,27 @@ def read_config(path: Path) -> ProjectConfig:
     from sealfile.files.io import read_text
 
     return config_from_text(read_text(path), path)
+
+
+def read_configs(paths: list[Path]) -> list[ProjectConfig]:
+    """Every config that governs a file (``config_files``, nearest first), read and validated; together
+    within :data:`MAX_CONFIG_CHARS`, so that a config in each directory of a deep tree does not multiply
+    the work of every reader (each reads them all: their signers add up)."""
+    from sealfile.files.io import read_text
+
+    texts: list[tuple[str, Path]] = []
+    for path in paths:  # the size is checked as each is read: the next might be 8 MiB
+        texts.append((read_text(path), path))
+        within_budget(texts)
+    return [config_from_text(text, path) for text, path in texts]
+
+
+def within_budget(texts: list[tuple[str, Path]]) -> None:
+    """Refuse configs (text, path) that together are longer than one config may be."""
+    if sum(len(text) for text, _ in texts) > MAX_CONFIG_CHARS and len(texts) > 1:
+        raise ConfigError(f"with the {len(texts) - 1} .sealfile.yaml file(s) below it, longer than "
+                          f"{MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files they govern reads "
+                          "them all").in_file(str(texts[-1][1]))
 
 
 def config_from_text(text: str, path: Path) -> ProjectConfig:

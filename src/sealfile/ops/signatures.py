@@ -238,9 +238,9 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     pinned, paths = from_environment(), config_files(file)
     if not paths:  # most readers: no creation rules to import and read
         return pinned
-    from sealfile.ops.config import read_config
+    from sealfile.ops.config import read_configs
 
-    return governing(pinned, [read_config(path) for path in paths], file)
+    return governing(pinned, read_configs(paths), file)
 
 
 def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.PathLike[str]) -> TrustPolicy:
