@@ -168,3 +168,29 @@ def test_a_protected_key_listed_many_times_is_asked_for_once(gnupg_home: Path, t
     with pytest.raises(NoUsableKeyError, match="passphrase that gpg-agent did not get"):
         load_secrets(_forged_with(tmp_path, stanzas))
     assert prompts(prompted) == 1
+
+
+@pytest.mark.parametrize("entry", ["", "bin"])
+def test_a_gpg_committed_in_the_repository_never_runs(entry: str, gnupg_home: Path, fingerprint: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pgp stanza makes sealfile run gpg. With a relative directory on PATH (an empty entry is the
+    current directory) and no gpg in an absolute one before it, a 'gpg' the repository holds ran."""
+    repo = tmp_path / "repo"
+    (repo / "bin").mkdir(parents=True)
+    marker = tmp_path / "planted-gpg-ran"
+    planted = repo / (entry or ".") / "gpg"
+    planted.write_text(f"#!/bin/sh\n{shutil.which('touch')} {marker}\necho cfg:version:2.2.40\n")
+    planted.chmod(0o755)
+    wrapped = gpg(gnupg_home, "--encrypt", "--armor", "--recipient", fingerprint, input=os.urandom(32)).stdout.decode()
+    path = _forged_with(repo, [{"type": "pgp", "fingerprint": fingerprint, "wrapped": wrapped}])
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "no-gpg-here"), entry]))
+    pgp._gpg.cache_clear()
+    try:
+        with pytest.raises(NoUsableKeyError) as info:
+            load_secrets(path)
+    finally:
+        pgp._gpg.cache_clear()
+    assert not marker.exists()
+    shown = "'(empty: the current directory)'" if not entry else "'bin'"
+    assert f"the program 'gpg' would run from the relative PATH directory {shown}; refused" in str(info.value)

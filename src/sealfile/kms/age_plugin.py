@@ -11,7 +11,6 @@ key") go to stderr; a PIN or passphrase is asked on the terminal, and refused wi
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError, ProviderError
+from sealfile.files.programs import absolute_program
 from sealfile.kms import passphrase
 
 
@@ -38,21 +38,10 @@ def program(name: str) -> str:
 
 
 def refuse_relative_program(name: str) -> None:
-    """Refuse to run a plugin that PATH finds through a relative directory (``.``, ``bin``, an empty entry).
-
-    A file names the plugin (``age1<name>1...``), and a relative PATH entry is looked up in the current
-    directory, often the repository the file came from: that would run a program its writer committed.
-    Go's exec.LookPath refuses the same (so age and SOPS do). pyrage finds the program as this does, the
-    first executable file along PATH."""
-    wanted = program(name)
-    for entry in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        candidate = os.path.join(entry or os.curdir, wanted)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            if not os.path.isabs(entry):
-                raise ProviderError(f"the age plugin program '{wanted}' would run from the relative PATH directory "
-                                    f"{entry or '(empty: the current directory)'!r}; refused (only absolute PATH "
-                                    "directories are used for plugins)")
-            return
+    """Refuse to run a plugin that PATH finds through a relative directory (:mod:`sealfile.files.programs`):
+    the file names the plugin (``age1<name>1...``). pyrage finds the program as that does, the first
+    executable file along PATH."""
+    absolute_program(program(name), "the age plugin program")
 
 
 class _Callbacks:

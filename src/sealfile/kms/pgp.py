@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
+from sealfile.files.programs import absolute_program
 from sealfile.kms import pgp_packets
 from sealfile.kms.base import MasterKey, import_sdk
 
@@ -48,8 +49,11 @@ def normalize_fingerprint(text: str) -> str:
 def _gpg() -> Any:
     """One python-gnupg handle per process (creating one runs ``gpg --version``)."""
     gnupg = import_sdk("gnupg", extra="pgp", what="a pgp recipient")
+    program = absolute_program("gpg")  # a file's pgp stanza makes it run: never one a clone planted
     try:
-        return gnupg.GPG()
+        if program is None:
+            raise OSError("gpg not found")
+        return gnupg.GPG(gpgbinary=program)
     except OSError:
         raise ProviderUnavailable("a pgp recipient needs GnuPG: install the 'gpg' program (GnuPG 2.2 or later) "
                                   "and put it on PATH") from None
