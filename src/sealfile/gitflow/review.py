@@ -29,13 +29,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError, one_line
+from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, toplevel
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
-from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes, trust_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
 from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
@@ -127,9 +127,9 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.configs_changed.append(change.path)
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
-            result.signer_changes += signer_changes(change.path, old_config, new_config)
-            result.trust_changes += trust_changes(change.path, old_config, new_config)
-            result.rule_recipient_changes += creation_recipient_changes(change.path, old_config, new_config, root)
+            result.signer_changes += seals.signer_changes(change.path, old_config, new_config)
+            result.trust_changes += seals.trust_changes(change.path, old_config, new_config)
+            result.rule_recipient_changes += seals.creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
             continue
@@ -148,12 +148,18 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
     for change, old, new in sealed:
-        entry = review_file(change.path, old, new, policy_at(old_blobs, change.path, root),
+        entry = review_file(change.path, old, new, seals.policy_at(old_blobs, change.path, root),
                             renamed_from=change.old_path, locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    replaced = {f.path for f in result.files if f.data_key_replaced}  # a copied seal looks like a rotation
+    copies = seals.copied_seals(old_blobs, root, patterns.matches,
+                                {c.path: new for c, _, new in sealed if c.path in replaced and new is not None})
+    for entry in result.files:
+        entry.attention += [f"the same seal as {copies[entry.path]} at {base} (a copy of that file: its values, "
+                            "signed for it, not for this path)"] if entry.path in copies else []
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
@@ -213,7 +219,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
 
 
 def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPolicy) -> None:
-    seal = review_seal(entry.path, old, new, policy)
+    seal = seals.review_seal(entry.path, old, new, policy)
     if seal is None:
         return
     entry.sealed_by, entry.data_key_replaced = seal.sealed_by(), seal.data_key_replaced
