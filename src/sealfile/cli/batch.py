@@ -60,10 +60,11 @@ class Console:
             self._shown = False
 
     def echo(self, text: str = "", *, err: bool = False) -> None:
-        """Each line shown as text: file names and what files say never reach the terminal as controls."""
+        """Each line shown as text: file names and what files say never reach the terminal as controls (tabs
+        kept: they separate the fields of tab-separated output, whose callers escape each field)."""
         self.clear()
         stream = sys.stderr if err else sys.stdout
-        stream.write("\n".join(one_line(line) for line in text.split("\n")) + "\n")
+        stream.write("\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n")) + "\n")
         stream.flush()
 
     def error(self, text: str) -> None:
