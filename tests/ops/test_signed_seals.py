@@ -294,6 +294,10 @@ def test_a_version_1_file_opens_and_is_written_back_as_version_2_signed(
     ("signers:\n  'al ice': ssh-ed25519 AAAA\n", "signers.al ice: a signer's name must be one word"),
     ("signers: [ssh-ed25519 AAAA]\n", "signers: must map each signer's name"),
     ("creation_rules:\n  - require_signature: 'yes'\n", "creation_rules.0.require_signature: must be true or false"),
+    # a misspelt section was ignored: readers trusted any seal while the config seemed to list signers
+    ("signer:\n  alice: ssh-ed25519 AAAA\n", "unknown field(s) signer (known: creation_rules, sealed_files, signers, "
+                                             "trust)"),
+    ("Signers:\n  alice: ssh-ed25519 AAAA\n", "unknown field(s) Signers (known: "),
 ])
 def test_a_malformed_signer_policy_is_one_line_naming_the_field(section: str, message: str, tmp_path: Path) -> None:
     (tmp_path / ".sealfile.yaml").write_text(section)

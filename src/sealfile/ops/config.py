@@ -44,7 +44,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import ConfigError, SealfileError
+from sealfile.errors import ConfigError, SealfileError, one_line
 from sealfile.kms import trust
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
@@ -62,6 +62,7 @@ DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env",
 """Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
 too; it is listed for readers of the generated ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
+TOP_LEVEL = ("creation_rules", "sealed_files", SIGNERS_KEY, "trust")
 MAX_CONFIG_CHARS = 256 * 1024
 """Longest config read, and most characters the configs governing one file hold together. Anyone who
 can push may write them, and every reader of the files they govern reads them whole (each rule's
@@ -173,6 +174,9 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
         raw = load_fast(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
+        unknown = sorted(one_line(str(key)) for key in raw if key not in TOP_LEVEL)
+        if unknown:  # 'signer:' for 'signers:' would leave readers trusting anyone, without a word
+            raise ConfigError(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(TOP_LEVEL)})")
         rules = _creation_rules(raw.get("creation_rules"))
         named = trust.Trusted.exactly(target for rule in rules for key in rule.keys for target in key.targets())
         return ProjectConfig(path, rules, sealed_patterns(raw),
