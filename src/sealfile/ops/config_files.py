@@ -67,6 +67,16 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
     return [Path(config) for config in found]
 
 
+def governing_files(file: str | os.PathLike[str]) -> list[Path]:
+    """:func:`config_files` of ``file`` and, if it is a symbolic link, of the directory the link is in
+    (each config once, nearest first): a clone can hold a sealed file as a link to anywhere (a file
+    another local user wrote in /tmp), and where it points must not choose whose seals are trusted."""
+    found = config_files(file)
+    if os.path.islink(file):
+        found += [path for path in config_files(os.path.dirname(os.path.abspath(file))) if path not in found]
+    return found
+
+
 def _repository_top(directory: str) -> bool:
     """Whether ``directory`` is the top of a repository, for the walk: it holds ``.git``, and is not
     the checkout of a submodule (whose ``.git`` is a file naming ``TOP/.git/modules/NAME``). Anyone who

@@ -233,9 +233,9 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     """The CLI's and the Git tools' policy for ``file``: ``SEALFILE_ALLOWED_SIGNERS`` if set (a
     deployment's pin outranks the repository), else what the ``.sealfile.yaml`` files that govern it
     say (:func:`governing`)."""
-    from sealfile.ops.config_files import config_files
+    from sealfile.ops.config_files import governing_files
 
-    pinned, paths = from_environment(), config_files(file)
+    pinned, paths = from_environment(), governing_files(file)
     if not paths:  # most readers: no creation rules to import and read
         return pinned
     from sealfile.ops.config import read_configs
