@@ -356,17 +356,23 @@ def test_a_nested_config_adds_signers_for_its_directory(team: Team, tmp_path: Pa
     assert top.signers is not None and [s.principals for s in top.signers.signers] == ["alice"]
 
 
-def test_a_sealed_file_linked_out_of_the_repository_keeps_the_repositorys_signers(team: Team, tmp_path: Path) -> None:
-    """A clone can hold prod/secrets.enc.yaml as a link to /tmp/x.enc.yaml, which another local user wrote:
-    judged only by the configs where the link points (none), a forged file there was read as trusted."""
+@pytest.mark.parametrize("linked", ["file", "directory"])
+def test_a_sealed_file_linked_out_of_the_repository_keeps_the_repositorys_signers(linked: str, team: Team,
+                                                                                 tmp_path: Path) -> None:
+    """A clone can hold prod/secrets.enc.yaml (or prod/) as a link to /tmp, where another local user wrote a
+    file: judged only by the configs where the link points (none), a forged file there was read as trusted."""
     repo, elsewhere = tmp_path / "repo", tmp_path / "shared-tmp"
     (repo / ".git").mkdir(parents=True)
     elsewhere.mkdir()
     team.config(repo)
-    (repo / "prod").mkdir()
     (elsewhere / "x.enc.yaml").write_text(team.forge(EVIL, signed_by=team.mallory))
-    link = repo / "prod" / "secrets.enc.yaml"
-    link.symlink_to(elsewhere / "x.enc.yaml")
+    if linked == "file":
+        (repo / "prod").mkdir()
+        (repo / "prod" / "secrets.enc.yaml").symlink_to(elsewhere / "x.enc.yaml")
+        link = repo / "prod" / "secrets.enc.yaml"
+    else:
+        (repo / "prod").symlink_to(elsewhere)
+        link = repo / "prod" / "x.enc.yaml"
     with pytest.raises(UntrustedSealError, match=f"signed by {re.escape(team.mallory.public_key.fingerprint)}, a key "
                                                  f"not in the signers of {re.escape(str(repo / '.sealfile.yaml'))}"):
         load_secrets(link)

@@ -68,12 +68,15 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
 
 
 def governing_files(file: str | os.PathLike[str]) -> list[Path]:
-    """:func:`config_files` of ``file`` and, if it is a symbolic link, of the directory the link is in
-    (each config once, nearest first): a clone can hold a sealed file as a link to anywhere (a file
-    another local user wrote in /tmp), and where it points must not choose whose seals are trusted."""
+    """:func:`config_files` of ``file`` and, if a symbolic link is on its way (the file, or a directory
+    such as a committed ``prod -> /tmp/x``), of the nearest directory above it that is not one (each
+    config once, nearest first): a clone can hold a link to anywhere (a file another local user wrote
+    in /tmp), and where it points must not choose whose seals are trusted."""
     found = config_files(file)
-    if os.path.islink(file):
-        found += [path for path in config_files(os.path.dirname(os.path.abspath(file))) if path not in found]
+    absolute = os.path.abspath(file)
+    if os.path.realpath(absolute) != absolute:
+        place = next(d for d in parents(os.path.dirname(absolute)) if not os.path.islink(d))
+        found += [path for path in config_files(place) if path not in found]
     return found
 
 
