@@ -295,3 +295,18 @@ def test_plaintext_is_never_written_through_a_link_a_clone_holds(existing: bool,
     assert snapshot(published) == before and link.is_symlink()
     shown = run(["decrypt", "--output-type", output_type, "-o", "/dev/stdout", str(files["S"])], files)
     assert shown.returncode == 0 and SECRET in shown.stdout  # /dev/stdout is a link too, and still works
+
+
+def test_plaintext_is_never_written_through_a_directory_link_a_clone_holds(files: dict[str, Path]) -> None:
+    """'-o config/.env' with 'config' a committed link to a published directory: the same as a link '.env'."""
+    published = files["S"].parent.parent / "public"
+    published.mkdir()
+    (files["S"].parent / "config").symlink_to("../public")
+    result = run(["decrypt", "--output-type", "dotenv", "-o", "config/.env", str(files["S"])], files)
+    assert result.returncode == 1 and result.stderr == (
+        "sealfile: error: config/.env: is reached through config, a symbolic link (to ../public); nothing was "
+        "written through it, as a link a repository holds could point anywhere (name the file it points to, if that "
+        "is what you mean)\n")
+    assert list(published.iterdir()) == []
+    real = run(["decrypt", "--output-type", "dotenv", "-o", str(published / ".env"), str(files["S"])], files)
+    assert real.returncode == 0 and SECRET in (published / ".env").read_text()  # named as it is: written

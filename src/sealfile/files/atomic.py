@@ -106,20 +106,27 @@ def atomic_write(
 
 
 def refuse_link(path: str | os.PathLike[str]) -> None:
-    """Refuse ``path`` if it is a symbolic link (one under ``/dev`` or ``/proc``, such as ``/dev/stdout``,
-    aside): for writes whose name a repository can plant. A link a clone holds can point anywhere,
-    ``~/.bashrc`` or a directory a web server or a CI artifact publishes: writing through it would put the
-    content there, and :func:`atomic_write` follows links (so that ``encrypt -i`` seals the file a link names)."""
+    """Refuse ``path`` if it is a symbolic link, or a relative path through one (``config/.env`` with
+    ``config`` a link), links under ``/dev`` and ``/proc`` (``/dev/stdout``) aside: for writes whose name
+    a repository can plant. A link a clone holds can point anywhere, ``~/.bashrc`` or a directory a web
+    server or a CI artifact publishes: writing through it would put the content there, and
+    :func:`atomic_write` follows links (so that ``encrypt -i`` seals the file a link names)."""
     name = os.fspath(path)
-    if not os.path.islink(name) or os.path.dirname(os.path.abspath(name)).startswith(("/dev", "/proc")):
+    directory = os.path.dirname(os.path.abspath(name))
+    if directory in ("/dev", "/proc") or directory.startswith(("/dev/", "/proc/")):
         return
-    try:
-        target = os.readlink(name)
-    except OSError:
-        target = "?"
-    raise SealfileError(f"is a symbolic link (to {target}); nothing was written through it, as a link a repository "
-                        "holds could point anywhere (name the file it points to, if that is what you mean)",
-                        file=name)
+    parts = [] if os.path.isabs(name) else os.path.normpath(os.path.dirname(name)).split(os.sep)
+    linked = [os.path.join(*parts[:n]) for n in range(1, len(parts) + 1) if parts[0] not in (os.curdir, os.pardir)]
+    for candidate in [*linked, name]:
+        if os.path.islink(candidate):
+            try:
+                target = os.readlink(candidate)
+            except OSError:
+                target = "?"
+            what = "is a symbolic link" if candidate == name else f"is reached through {candidate}, a symbolic link"
+            raise SealfileError(f"{what} (to {target}); nothing was written through it, as a link a repository holds "
+                                "could point anywhere (name the file it points to, if that is what you mean)",
+                                file=name)
 
 
 def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> None:
