@@ -231,3 +231,30 @@ def test_hosts_trusted_by_a_nested_config_are_flagged_and_the_config_named(sandb
     assert strict.returncode == 3
     report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json").stdout)
     assert report["config_changed"] is True and len(report["trust_changes"]) == 2
+
+
+def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: Sandbox) -> None:
+    """On macOS or Windows 'PROD/.sealfile.yaml' lands in 'prod/' and '.SEALFILE.YAML' is the config sealfile
+    opens, while review reads blobs by their exact names: a config dropping prod's signers, or a second
+    spelling of a sealed file, would be reviewed as something else than what a checkout there reads."""
+    (sandbox.repo / "prod").mkdir()
+    seal_file(sandbox, "prod/db.enc.yaml", "password: s3cret-a91\n")
+    sandbox.commit("base")
+    (sandbox.repo / "PROD").mkdir()
+    (sandbox.repo / "PROD" / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {sandbox.recipient}\n")
+    (sandbox.repo / ".SEALFILE.YAML").write_text("sealed_files: ['*.nothing']\n")
+    seal_file(sandbox, "prod/DB.enc.yaml", "password: 0ther\n")
+    nfd = "cafe\u0301.enc.yaml"
+    seal_file(sandbox, "caf\u00e9.enc.yaml", "password: a\n")
+    seal_file(sandbox, nfd, "password: b\n")
+    sandbox.commit("second spellings")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    violations = done.stdout.split("POLICY VIOLATIONS:")[1].split("NEEDS ATTENTION:")[0]
+    assert ("PROD/.sealfile.yaml: on a case-insensitive file system PROD is the same as prod: a checkout there "
+            "reads something else than this review") in violations
+    assert ".SEALFILE.YAML: a case-insensitive file system reads it as .sealfile.yaml, which this review does " \
+           "not" in violations
+    assert "prod/DB.enc.yaml: on a case-insensitive file system prod is the same as PROD" in violations
+    assert f"{nfd}: on a case-insensitive file system {nfd} is the same as caf\u00e9.enc.yaml" in violations

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
+from sealfile.gitflow.changed_paths import case_collisions, moves_between_sealed_paths
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, toplevel
 from sealfile.gitflow.leaks import added_comments, review_unsealed
@@ -76,10 +76,12 @@ class Review:
     """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
     plaintext_notes: list[str] = field(default_factory=list)
     """Keys named like secrets in plaintext in the change's other files."""
+    collisions: list[str] = field(default_factory=list)
+    """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
 
     @property
     def violations(self) -> list[str]:
-        found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext
+        found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
@@ -119,6 +121,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
+    result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
@@ -163,18 +166,6 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
-
-
-def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bool]) -> list[Change]:
-    """Renames kept whole only from a sealed path to a sealed path (reviewed as one file that moved,
-    its recipients and values compared with where it came from); any other, a config file's among
-    them, is reviewed as the delete and the add it also is, so leaving the patterns hides nothing."""
-    kept: list[Change] = []
-    for change in changes:
-        paths = [change.path, change.old_path or change.path]
-        whole = all(sealed(p) and PurePosixPath(p).name != CONFIG_NAME for p in paths)
-        kept += [change] if whole else change.split()
-    return kept
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
