@@ -342,16 +342,18 @@ def test_a_nested_config_does_not_drop_the_signer_policy_of_the_config_above(
     assert load_secrets(genuine, redacted=False)["db"]["url"] == "postgres://db.internal/app"
 
 
-def test_a_nested_config_adds_signers_for_its_directory(team: Team, tmp_path: Path) -> None:
-    """Both configs' signers count below the nested one (a signer added there is flagged by review)."""
+def test_a_nested_signers_section_still_decides_for_its_directory(team: Team, tmp_path: Path) -> None:
+    """A nested config with signers of its own replaces those above for its directory, as before (a team
+    can narrow who seals prod/; review flags a signer added there); a config without one keeps them."""
     (tmp_path / ".git").mkdir()
     team.config(tmp_path)
-    (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / ".sealfile.yaml").write_text(f"signers:\n  mallory: {team.mallory.public_key.to_line()}\n")
-    policy = signatures.for_file(tmp_path / "svc" / "secrets.enc.yaml")
-    assert policy.signers is not None and {s.principals for s in policy.signers.signers} == {"alice", "mallory"}
-    assert policy.signers.source == (f"the signers of {tmp_path / 'svc' / '.sealfile.yaml'} and the signers of "
-                                     f"{tmp_path / '.sealfile.yaml'}")
+    (tmp_path / "svc" / "deeper").mkdir(parents=True)
+    (tmp_path / "svc" / ".sealfile.yaml").write_text(f"signers:\n  ops: {team.mallory.public_key.to_line()}\n")
+    (tmp_path / "svc" / "deeper" / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {team.age.recipient}\n")
+    for file in (tmp_path / "svc" / "secrets.enc.yaml", tmp_path / "svc" / "deeper" / "secrets.enc.yaml"):
+        policy = signatures.for_file(file)
+        assert policy.signers is not None and [s.principals for s in policy.signers.signers] == ["ops"]
+        assert policy.signers.source == f"the signers of {tmp_path / 'svc' / '.sealfile.yaml'}"
     top = signatures.for_file(tmp_path / "secrets.enc.yaml")
     assert top.signers is not None and [s.principals for s in top.signers.signers] == ["alice"]
 

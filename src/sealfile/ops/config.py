@@ -145,7 +145,7 @@ def read_config(path: Path) -> ProjectConfig:
 def read_configs(paths: list[Path]) -> list[ProjectConfig]:
     """Every config that governs a file (``config_files``, nearest first), read and validated; together
     within :data:`MAX_CONFIG_CHARS`, so that a config in each directory of a deep tree does not multiply
-    the work of every reader (each reads them all: their signers add up)."""
+    the work of every reader (each reads them all: see ``signatures.governing``)."""
     from sealfile.files.io import read_text
 
     texts: list[tuple[str, Path]] = []

@@ -68,16 +68,15 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
 
 
 def governing_files(file: str | os.PathLike[str]) -> list[Path]:
-    """:func:`config_files` of ``file`` and, if a symbolic link is on its way (the file, or a directory
-    such as a committed ``prod -> /tmp/x``), of the nearest directory above it that is not one (each
-    config once, nearest first): a clone can hold a link to anywhere (a file another local user wrote
-    in /tmp), and where it points must not choose whose seals are trusted."""
-    found = config_files(file)
+    """The configs whose signers judge ``file``'s seal: :func:`config_files` of the place it is named at.
+    With a symbolic link on its way (the file, or a directory such as a committed ``prod -> /tmp/x``),
+    that is the nearest directory above it that is not one, not where the link points: a clone can hold
+    a link to anywhere (a file another local user wrote in /tmp, beside a config of theirs), and what
+    it points to is judged as a file written at the link's place would be."""
     absolute = os.path.abspath(file)
-    if os.path.realpath(absolute) != absolute:
-        place = next(d for d in parents(os.path.dirname(absolute)) if not os.path.islink(d))
-        found += [path for path in config_files(place) if path not in found]
-    return found
+    if os.path.realpath(absolute) == absolute:
+        return config_files(file)
+    return config_files(next(d for d in parents(os.path.dirname(absolute)) if not os.path.islink(d)))
 
 
 def _repository_top(directory: str) -> bool:

@@ -244,16 +244,16 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
 
 
 def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.PathLike[str]) -> TrustPolicy:
-    """The policy of every config between ``file`` and the top (nearest first), not of the nearest alone:
-    the signers of each (a nested config may add signers for its directory, shown by ``review``, but
-    never drops those above: anyone who can push can add a config), and ``require_signature`` if any of
-    their creation rules for ``file`` has it. ``pinned`` signers replace the configs' signers."""
-    from sealfile.ops.signers import combined
-
+    """The policy of the configs between ``file`` and the top (nearest first), not of the nearest alone:
+    the signers of the nearest one that has a ``signers:`` section (a config without one keeps those
+    above it: anyone who can push can add a config, and a creation rule alone must not drop them; one
+    with its own section replaces them for its directory, as ``review`` shows), and
+    ``require_signature`` if any of their creation rules for ``file`` has it. ``pinned`` signers
+    replace the configs' signers."""
     required = any(rule.require_signature for config in configs if (rule := config.rule_for(file)) is not None)
     if pinned.signers is not None:
         return TrustPolicy(pinned.signers, required)
-    return TrustPolicy(combined([config.signers for config in configs if config.signers is not None]), required)
+    return TrustPolicy(next((config.signers for config in configs if config.signers is not None), None), required)
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:

@@ -61,16 +61,6 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
     return AllowedSigners(signers, source=source)
 
 
-def combined(sets: list[AllowedSigners]) -> AllowedSigners | None:
-    """The signers of several configs as one list (``None`` when there are none)."""
-    if len(sets) <= 1:
-        return sets[0] if sets else None
-    from sealfile.envelope.allowed_signers import AllowedSigners
-
-    return AllowedSigners([signer for each in sets for signer in each.signers],
-                          source=" and ".join(each.source for each in sets))
-
-
 def allowed_signers_text(signers: AllowedSigners) -> str:
     """The same signers as an OpenSSH ``allowed_signers`` file."""
     lines = []
