@@ -252,7 +252,7 @@ def check(files: tuple[Path, ...]) -> None:
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
     """
-    from sealfile.gitflow.check import check_file, check_staged, merged_as_text
+    from sealfile.gitflow.check import check_file, check_staged, merged_as_text, merged_by_git_as_text
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.staged import staged_versions
 
@@ -261,13 +261,15 @@ def check(files: tuple[Path, ...]) -> None:
     # ls-files names an unmerged file once per stage: each file is checked once
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
     chosen = sealed_files(list(dict.fromkeys(files)) or list(tracked))
-    as_text = merged_as_text(chosen)
+    as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged = staged_versions(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
         if str(file) in staged:
             findings += check_staged(file, staged[str(file)])
+        if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
+            findings = [merged[str(file)]]
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK

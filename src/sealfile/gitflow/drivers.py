@@ -81,6 +81,26 @@ def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> l
     return [path for path, value in zip(fields[0::3], fields[2::3], strict=False) if value != DRIVER_NAME]
 
 
+def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
+    """Those of ``files`` (sealed files) that git merged itself, as text, in the merge in progress: the
+    repository's ``.gitattributes`` uses the drivers but this clone has no merge driver configured.
+    ``-X theirs`` or ``-X ours`` then resolves the conflicting hunks line by line (the ``mac`` line of
+    one side over the values of both: a file nobody can open) and adjacent values go with them (a
+    change lost, silently); git calls the merge clean either way."""
+    root = _repository_root(os.path.abspath(cwd))
+    if not files or root is None or not _uses_drivers(root):
+        return []
+    from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
+    from sealfile.gitflow.staged import merged_by_git
+
+    try:
+        if git(["config", "--get", "merge.sealfile.driver"], cwd, ok=(0, 1)).strip():
+            return []
+    except SealfileError:
+        return []
+    return merged_by_git(files, cwd)
+
+
 def _uses_drivers(root: str) -> bool:
     try:
         with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:

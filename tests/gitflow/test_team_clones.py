@@ -1,0 +1,105 @@
+"""A team with a bare origin and clones of its own (each person with a HOME, git config and age key),
+with real git: a clone that never ran ``sealfile git install`` merges sealed files as text, and
+``-X theirs`` makes git call that merge clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.age import add_identity
+from tests.gitflow.test_pre_commit import LOCAL
+from tests.support.git import SEALFILE, Sandbox
+
+FILE = "app.enc.yaml"
+TEXT_MERGED = (f"sealfile: error: {FILE}: git merged this sealed file as text, as this clone has no sealfile merge "
+               "driver (a value of either side may be lost, or the file left unreadable, though git called the merge "
+               "clean); run 'sealfile git install', then redo the merge: git merge --abort, and merge again")
+
+
+def _person(sandbox: Sandbox, name: str, origin: Path) -> Sandbox:
+    """``name``'s own HOME, git config and age key, and a clone of ``origin``."""
+    home = sandbox.root / name
+    home.mkdir()
+    (home / "gitconfig").write_text(f"[user]\n\tname = {name}\n\temail = {name}@example.com\n"
+                                    "[init]\n\tdefaultBranch = main\n")
+    env = {**sandbox.env, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+           "SEALFILE_AGE_KEY_FILE": str(home / "keys.txt"), "PRE_COMMIT_HOME": str(sandbox.root / "pre-commit")}
+    recipient = add_identity(home / "keys.txt")
+    subprocess.run(["git", "clone", "-q", str(origin), str(home / "repo")], env=env, check=True, capture_output=True)
+    return Sandbox(sandbox.root, home / "repo", env, recipient)
+
+
+@pytest.fixture
+def team(sandbox: Sandbox) -> tuple[Sandbox, Sandbox]:
+    """alice set the repository up as the README says; bob has only cloned it."""
+    origin = sandbox.root / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], env=sandbox.env, check=True)
+    bin_dir = sandbox.root / "bin"  # 'sealfile' on PATH, as an installed command (the README's local hook)
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
+    alice, bob = _person(sandbox, "alice", origin), _person(sandbox, "bob", origin)
+    (alice.repo / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: [{alice.recipient}, {bob.recipient}]\n")
+    (alice.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    (alice.repo / FILE).write_text("db:\n  password: pw-0\n  port: 5432\napi_token: tok-0\nsmtp: mail-0\n")
+    alice.sealfile("encrypt", "-i", FILE)
+    alice.sealfile("git", "install", "--command", SEALFILE)
+    alice.commit("secrets, drivers")
+    alice.git("push", "-q", "origin", "main")
+    bob.git("pull", "-q")
+    return alice, bob
+
+
+def _diverge(alice: Sandbox, bob: Sandbox, alice_sets: tuple[str, str], bob_sets: tuple[str, str]) -> None:
+    """Each sets one value and commits; alice pushes first."""
+    bob.sealfile("set", FILE, *bob_sets)
+    bob.git("commit", "-q", "-am", "bob")
+    alice.sealfile("set", FILE, *alice_sets)
+    alice.git("commit", "-q", "-am", "alice")
+    alice.git("push", "-q")
+    bob.git("fetch", "-q")
+
+
+@pytest.mark.parametrize(("alice_sets", "bob_sets"), [
+    (("smtp", "mail-alice"), ("db.password", "pw-bob")),  # far apart: alice's mac over both values
+    (("smtp", "mail-alice"), ("api_token", "tok-bob")),  # adjacent lines: one hunk, bob's value dropped
+])
+def test_a_text_merge_git_calls_clean_is_refused_and_the_named_fix_works(
+        team: tuple[Sandbox, Sandbox], alice_sets: tuple[str, str], bob_sets: tuple[str, str]) -> None:
+    alice, bob = team
+    _diverge(alice, bob, alice_sets, bob_sets)
+    merged = bob.git("merge", "--no-commit", "-X", "theirs", "origin/main")
+    assert "Automatic merge went well" in merged.stderr + merged.stdout  # git sees nothing wrong
+    for who in (bob.env, bob.keyless_env()):  # the key holder and a reviewer without one
+        checked = bob.sealfile("check", env=who, check=False)
+        assert checked.returncode == 3
+        assert checked.stderr.splitlines()[-1] == TEXT_MERGED, checked.stderr
+        assert sum("error" in line for line in checked.stderr.splitlines()) == 1  # the cause, not its symptoms
+
+    bob.git("merge", "--abort")  # the fix the error names
+    bob.sealfile("git", "install", "--command", SEALFILE)
+    bob.git("merge", "--no-edit", "-X", "theirs", "origin/main")
+    assert bob.sealfile("decrypt", FILE, "--extract", alice_sets[0]).stdout == alice_sets[1]
+    assert bob.sealfile("decrypt", FILE, "--extract", bob_sets[0]).stdout == bob_sets[1]
+    assert "error" not in bob.sealfile("check").stderr
+
+
+def test_the_readme_hook_refuses_the_merge_commit_git_pull_makes_on_its_own(team: tuple[Sandbox, Sandbox]) -> None:
+    alice, bob = team
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=bob.repo, env=bob.env,
+                               capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    _diverge(alice, bob, ("smtp", "mail-alice"), ("db.password", "pw-bob"))
+    bob_head = bob.git("rev-parse", "HEAD").stdout
+
+    pulled = bob.git("pull", "--no-rebase", "--no-edit", "-X", "theirs", check=False)
+    assert pulled.returncode != 0
+    assert TEXT_MERGED in pulled.stdout + pulled.stderr
+    assert bob.git("rev-parse", "HEAD").stdout == bob_head  # no merge commit was made
