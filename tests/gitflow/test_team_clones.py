@@ -103,3 +103,31 @@ def test_the_readme_hook_refuses_the_merge_commit_git_pull_makes_on_its_own(team
     assert pulled.returncode != 0
     assert TEXT_MERGED in pulled.stdout + pulled.stderr
     assert bob.git("rev-parse", "HEAD").stdout == bob_head  # no merge commit was made
+
+
+def test_the_bare_origin_reviews_each_push_in_a_pre_receive_hook(team: tuple[Sandbox, Sandbox]) -> None:
+    """A server (or a CI mirror) has the revisions and no work tree."""
+    alice, bob = team
+    origin = alice.root / "origin.git"
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text('#!/bin/sh\nwhile read old new ref; do sealfile review "$old" "$new" || exit 1; done\n')
+    hook.chmod(0o755)
+    bob.sealfile("set", FILE, "smtp", "mail-bob")
+    bob.git("commit", "-q", "-am", "smtp")
+    pushed = bob.git("push", "-q")
+    assert "~ smtp: ENC#" in pushed.stderr  # git relays the hook's output
+
+    (bob.repo / "leak.enc.yaml").write_text("password: leaked-91\n")
+    bob.commit("leak")
+    refused = bob.git("push", "-q", check=False)
+    assert refused.returncode != 0
+    assert "leak.enc.yaml" in refused.stderr and "pre-receive hook declined" in refused.stderr
+
+    def in_origin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sealfile", *args], cwd=origin, env=bob.env,
+                              capture_output=True, text=True)
+
+    assert "~ smtp: ENC#" in in_origin("diff", "--git", "HEAD~1..HEAD").stdout
+    for refused_there in (("check",), ("diff", "--git", "HEAD~1"), ("diff", "--reveal", "--git", "HEAD~1..HEAD")):
+        done = in_origin(*refused_there)
+        assert done.returncode == 2 and "bare repository" in done.stderr, refused_there

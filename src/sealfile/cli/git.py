@@ -18,7 +18,7 @@ from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.gitflow import install as installer
-from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
+from sealfile.gitflow.gitcli import changed_files, git, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
@@ -193,8 +193,11 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
                                 policy=for_file(new) if reveal else None)
         click.echo("\n".join(render_text(result)))
         return
-    root = toplevel(".")
+    root, work_tree = revisions_root(".")
     base, head = split_range(rev)
+    if not work_tree and (head is None or reveal):  # --reveal trusts the signers of each file's .sealfile.yaml
+        raise click.UsageError(f"{root} is a bare repository: it has no work tree to compare with or to read "
+                               "whose seals to trust from; give REV..REV, without --reveal")
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
@@ -257,6 +260,9 @@ def check(files: tuple[Path, ...]) -> None:
     from sealfile.gitflow.staged import staged_versions
 
     if not files:
+        if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
+            raise click.UsageError("this is a bare repository: no files to check; review what a push brings with "
+                                   "'sealfile review BASE HEAD'")
         warn_if_clone_not_set_up(".")
     # ls-files names an unmerged file once per stage: each file is checked once
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}

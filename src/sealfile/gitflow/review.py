@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, toplevel
+from sealfile.gitflow.gitcli import Change, changed_files, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
@@ -106,15 +106,16 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 
 
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
-    root = toplevel(cwd)
+    root, work_tree = revisions_root(cwd)
     with Blobs(base, root) as old_blobs, Blobs(head, root) as new_blobs:
-        return _review_versions(old_blobs, new_blobs, root, fail_on_recipient_change)
+        return _review_versions(old_blobs, new_blobs, root, fail_on_recipient_change, work_tree)
 
 
-def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_recipient_change: bool) -> Review:
+def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_recipient_change: bool,
+                     work_tree: bool) -> Review:
     base, head = old_blobs.rev, new_blobs.rev
     # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
-    patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
+    patterns = union(*([in_worktree(root)] if work_tree else []), at_revision(base, root), at_revision(head, root))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     moved_out = {c.old_path: c.path for c in changes
