@@ -131,3 +131,44 @@ def test_the_bare_origin_reviews_each_push_in_a_pre_receive_hook(team: tuple[San
     for refused_there in (("check",), ("diff", "--git", "HEAD~1"), ("diff", "--reveal", "--git", "HEAD~1..HEAD")):
         done = in_origin(*refused_there)
         assert done.returncode == 2 and "bare repository" in done.stderr, refused_there
+
+
+def _warnings(box: Sandbox, env: dict[str, str] | None = None) -> list[str]:
+    return [line for line in box.sealfile("status", FILE, env=env).stderr.splitlines() if "warning" in line]
+
+
+def test_a_newcomer_is_told_each_step_the_readme_gives_until_the_clone_is_set_up(
+        team: tuple[Sandbox, Sandbox]) -> None:
+    _, bob = team
+    assert _warnings(bob) == [f"sealfile: warning: {bob.repo}: .gitattributes uses the sealfile merge and diff "
+                              "drivers, but this clone has none configured: run 'sealfile git install' (until then "
+                              "git merges sealed files as text)"]
+    bob.sealfile("git", "install", "--command", SEALFILE)
+    no_hooks = (f"sealfile: warning: {bob.repo}: .pre-commit-config.yaml runs sealfile check, but this clone has no "
+                "pre-commit or pre-merge-commit hook: ")
+    until = " (until then nothing checks sealed files when git commits)"
+    assert _warnings(bob) == [no_hooks + "run 'pre-commit install'" + until]
+    bob.git("config", "core.hooksPath", ".husky")  # another tool's hooks: 'pre-commit install' refuses
+    assert _warnings(bob) == [no_hooks + "core.hooksPath is set (.husky), where 'pre-commit install' installs "
+                              "nothing: make each of these hooks there run 'pre-commit run --hook-stage HOOK'" + until]
+    bob.git("config", "--unset", "core.hooksPath")
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=bob.repo, env=bob.env,
+                               capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    assert _warnings(bob) == []
+
+
+def test_a_work_tree_git_is_pointed_at_by_git_dir_is_told_its_drivers_are_missing(team: tuple[Sandbox, Sandbox]
+                                                                                  ) -> None:
+    """No ``.git`` in it: a bare repository and ``GIT_DIR``/``GIT_WORK_TREE`` (a dotfiles set-up, some CI)."""
+    alice, _ = team
+    store, tree = alice.root / "store.git", alice.root / "tree"
+    subprocess.run(["git", "clone", "-q", "--bare", str(alice.root / "origin.git"), str(store)], env=alice.env,
+                   check=True)
+    tree.mkdir()
+    env = {**alice.env, "GIT_DIR": str(store), "GIT_WORK_TREE": str(tree)}
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=tree, env=env, check=True)
+    elsewhere = Sandbox(alice.root, tree, env, alice.recipient)
+    assert "but this clone has none configured" in _warnings(elsewhere)[0]
+    elsewhere.sealfile("git", "install", "--command", SEALFILE)
+    assert "but this clone has no pre-commit" in _warnings(elsewhere)[0]
