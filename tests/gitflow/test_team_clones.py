@@ -13,7 +13,11 @@ import pytest
 
 from sealfile.kms.age import add_identity
 from tests.gitflow.test_pre_commit import LOCAL
+from tests.gitflow.test_signed_review import forge, setup
 from tests.support.git import SEALFILE, Sandbox
+from tests.support.ssh import SshKeys, ssh_keys
+
+__all__ = ["ssh_keys"]
 
 FILE = "app.enc.yaml"
 TEXT_MERGED = (f"sealfile: error: {FILE}: git merged this sealed file as text, as this clone has no sealfile merge "
@@ -172,3 +176,52 @@ def test_a_work_tree_git_is_pointed_at_by_git_dir_is_told_its_drivers_are_missin
     assert "but this clone has none configured" in _warnings(elsewhere)[0]
     elsewhere.sealfile("git", "install", "--command", SEALFILE)
     assert "but this clone has no pre-commit" in _warnings(elsewhere)[0]
+
+
+def test_a_branch_opened_before_someone_left_is_reviewed_for_its_own_changes_and_merges_without_them(
+        team: tuple[Sandbox, Sandbox]) -> None:
+    alice, bob = team
+    bob.git("checkout", "-q", "-b", "feature")
+    bob.sealfile("set", FILE, "api_token", "tok-feature")
+    bob.git("commit", "-q", "-am", "feature")
+    bob.git("push", "-q", "origin", "feature")
+    alice.sealfile("recipients", "remove", "--rotate", "--age", bob.recipient, FILE)
+    alice.git("commit", "-q", "-am", "bob leaves")
+    alice.git("push", "-q")
+
+    bob.git("fetch", "-q")
+    reviewed = bob.sealfile("review", "origin/main", "HEAD").stdout
+    assert "forked from origin/main at" in reviewed
+    assert "~ api_token: ENC#" in reviewed and "smtp" not in reviewed
+    # main's removal and rotation are not this branch's doing: shown reversed, they read as an attack
+    assert "RECIPIENTS CHANGED" not in reviewed and "DATA KEY REPLACED" not in reviewed, reviewed
+
+    alice.git("fetch", "-q")
+    before = alice.git("rev-parse", "HEAD").stdout.strip()
+    alice.git("merge", "-q", "--no-edit", "origin/feature")
+    assert alice.sealfile("decrypt", FILE, "--extract", "api_token").stdout == "tok-feature"
+    merged = alice.sealfile("review", before, "HEAD").stdout
+    assert "RECIPIENTS CHANGED" not in merged and "DATA KEY REPLACED" not in merged, merged
+    assert bob.recipient not in alice.sealfile("recipients", "list", FILE).stdout
+
+
+def test_a_branch_is_judged_by_the_signers_its_base_trusts_now_not_where_it_forked(sandbox: Sandbox,
+                                                                                    ssh_keys: SshKeys) -> None:
+    """Its changes are counted from the fork; whose seals to trust is the base's say as it is now."""
+    _, mallory = setup(sandbox, ssh_keys)
+    config = sandbox.repo / ".sealfile.yaml"
+    trusted_then = config.read_text().replace("signers:\n", f"signers:\n  mallory: {mallory.public_key.to_line()}\n")
+    config.write_text(trusted_then)
+    sandbox.commit("mallory may seal")
+    sandbox.git("checkout", "-q", "-b", "branch")
+    forge(sandbox, mallory)
+    sandbox.commit("mallory seals the file anew")
+    sandbox.git("checkout", "-q", "main")
+    config.write_text(trusted_then.replace(f"  mallory: {mallory.public_key.to_line()}\n", ""))
+    sandbox.commit("mallory is trusted no more")
+
+    done = sandbox.sealfile("review", "main", "branch", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert "forked from main at" in done.stdout
+    assert f"signed by {mallory.public_key.fingerprint}, a key not in the signers of" in done.stdout
+    assert "SIGNERS CHANGED" not in done.stdout  # main's change, not the branch's

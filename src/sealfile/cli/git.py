@@ -179,8 +179,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff --git main..HEAD [PATHS...]
     """
     from sealfile.gitflow.drivers import governing_configs_missing
-    from sealfile.gitflow.patterns import at_revision, in_worktree, union
-    from sealfile.gitflow.review import moves_between_sealed_paths
+    from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
     from sealfile.ops.signatures import for_file
 

@@ -42,6 +42,14 @@ def revisions_root(cwd: str | os.PathLike[str] | None = None) -> tuple[Path, boo
     return Path(git(["rev-parse", "--absolute-git-dir"], cwd).strip()), False
 
 
+def fork_point(base: str, head: str, cwd: str | os.PathLike[str]) -> str:
+    """Where ``head`` forked from ``base`` (their merge base), which a pull request's changes are counted
+    from; ``base`` itself when it is an ancestor of ``head`` (a rebased branch, the merge commit CI
+    checks out) or the two share no history."""
+    found = git(["merge-base", base, head], cwd, ok=(0, 1)).strip()
+    return base if not found or found == git(["rev-parse", "--verify", f"{base}^{{commit}}"], cwd).strip() else found
+
+
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there.
 
