@@ -225,3 +225,14 @@ def test_a_branch_is_judged_by_the_signers_its_base_trusts_now_not_where_it_fork
     assert "forked from main at" in done.stdout
     assert f"signed by {mallory.public_key.fingerprint}, a key not in the signers of" in done.stdout
     assert "SIGNERS CHANGED" not in done.stdout  # main's change, not the branch's
+
+
+def test_a_clone_set_up_before_inner_merges_went_binary_is_told_to_install_again(team: tuple[Sandbox, Sandbox]
+                                                                                 ) -> None:
+    alice, _ = team
+    alice.git("config", "--unset", "merge.sealfile.recursive")  # as 'sealfile git install' left it before
+    (warning,) = [w for w in _warnings(alice) if "merge.sealfile.recursive" in w]
+    assert warning.endswith("run 'sealfile git install' again (until then a merge of branches that merged each "
+                            "other can settle a conflict silently)")
+    alice.sealfile("git", "install", "--command", SEALFILE)
+    assert not [w for w in _warnings(alice) if "merge.sealfile" in w]

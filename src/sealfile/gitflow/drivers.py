@@ -45,15 +45,17 @@ def _missing_in(root: str) -> str | None:
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
 
     try:  # one git process for both: every command that reads a sealed file pays for it
-        listed = git(["config", "-z", "--get-regexp", r"^(merge\.sealfile\.driver|core\.hookspath)$"], root, ok=(0, 1))
+        listed = git(["config", "-z", "--get-regexp", r"^(merge\.sealfile\.(driver|recursive)|core\.hookspath)$"], root,
+                     ok=(0, 1))
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
-    problem = _driver_problem(root, config.get("merge.sealfile.driver", "").strip()) if drivers else None
+    problem = _driver_problem(root, config) if drivers else None
     return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
 
 
-def _driver_problem(root: str, configured: str) -> str | None:
+def _driver_problem(root: str, config: dict[str, str]) -> str | None:
+    configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
         return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
                 "run 'sealfile git install' (until then git merges sealed files as text)")
@@ -62,6 +64,10 @@ def _driver_problem(root: str, configured: str) -> str | None:
         return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
                 "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
                 "stops in a conflict that keeps our version)")
+    if config.get("merge.sealfile.recursive", "").strip() != "binary":
+        return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
+                "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
+                "conflict silently)")
     return None
 
 
