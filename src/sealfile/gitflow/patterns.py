@@ -100,7 +100,10 @@ def sealed_files(files: Iterable[Path]) -> list[Path]:
 
 
 def in_worktree(root: Path) -> SealedPatterns:
-    """Every config in the repository at ``root`` (tracked or not, unless ignored), top-relative."""
+    """Every config in the repository at ``root`` (tracked or not, unless ignored), top-relative. One git
+    tracks but the work tree lacks (a sparse checkout leaving its directory out) is read as staged: its
+    patterns still hold for the files it governs, and ``install`` must not drop them from the
+    ``.gitattributes`` every clone shares."""
     listed = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
                   f":(glob)**/{CONFIG_NAME}"], root)
     scopes = {}
@@ -108,6 +111,8 @@ def in_worktree(root: Path) -> SealedPatterns:
         config = root / name
         if config.is_file():
             scopes[_directory_of(name)] = read_config(config).sealed_patterns
+        elif not config.exists():
+            scopes[_directory_of(name)] = _lenient_patterns(show("", name, root))
     return _with_top_default(scopes)
 
 
