@@ -236,3 +236,25 @@ def test_a_clone_set_up_before_inner_merges_went_binary_is_told_to_install_again
                             "other can settle a conflict silently)")
     alice.sealfile("git", "install", "--command", SEALFILE)
     assert not [w for w in _warnings(alice) if "merge.sealfile" in w]
+
+
+def test_a_worktree_shares_the_set_up_and_a_submodule_needs_its_own(team: tuple[Sandbox, Sandbox]) -> None:
+    alice, _ = team
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=alice.repo, env=alice.env,
+                               capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    tree = Sandbox(alice.root, alice.root / "alice-feature", alice.env, alice.recipient)
+    alice.git("worktree", "add", "-q", "-b", "feature", str(tree.repo))
+    assert _warnings(tree) == []  # config and hooks live in the repository both share
+    tree.sealfile("set", FILE, "smtp", "mail-feature")
+    tree.git("commit", "-q", "-am", "smtp")
+    alice.sealfile("set", FILE, "api_token", "tok-main")
+    alice.git("commit", "-q", "-am", "token")
+    alice.git("merge", "-q", "--no-edit", "feature")
+    assert alice.sealfile("decrypt", FILE, "--extract", "smtp").stdout == "mail-feature"
+
+    alice.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(alice.root / "origin.git"), "vendored")
+    vendored = Sandbox(alice.root, alice.repo / "vendored", alice.env, alice.recipient)
+    (warning,) = _warnings(vendored)
+    assert warning.startswith(f"sealfile: warning: {vendored.repo}: .gitattributes uses the sealfile merge and diff "
+                              "drivers, but this clone has none configured")
