@@ -20,9 +20,9 @@ from tests.support.ssh import SshKeys, ssh_keys
 __all__ = ["ssh_keys"]
 
 FILE = "app.enc.yaml"
-TEXT_MERGED = (f"sealfile: error: {FILE}: git merged this sealed file as text, as this clone has no sealfile merge "
-               "driver (a value of either side may be lost, or the file left unreadable, though git called the merge "
-               "clean); run 'sealfile git install', then redo the merge: git merge --abort, and merge again")
+TEXT_MERGED = (f"sealfile: error: {FILE}: git merged this sealed file as text (a value of either side may be lost, "
+               "or the file left unreadable, though git called the merge clean): this clone has no sealfile merge "
+               "driver; run 'sealfile git install', then redo the merge: git merge --abort, and merge again")
 
 
 def _person(sandbox: Sandbox, name: str, origin: Path) -> Sandbox:
@@ -258,3 +258,34 @@ def test_a_worktree_shares_the_set_up_and_a_submodule_needs_its_own(team: tuple[
     (warning,) = _warnings(vendored)
     assert warning.startswith(f"sealfile: warning: {vendored.repo}: .gitattributes uses the sealfile merge and diff "
                               "drivers, but this clone has none configured")
+
+
+def test_a_branch_from_before_the_drivers_merges_them_in_as_text_and_is_told_how_to_recover(
+        team: tuple[Sandbox, Sandbox]) -> None:
+    """git takes the attributes from the checkout being merged into: a branch older than ``.gitattributes``
+    merges a sealed file as text even in a clone with the driver."""
+    alice, _ = team
+    attributes = (alice.repo / ".gitattributes").read_text()
+    alice.git("rm", "-q", ".gitattributes")
+    alice.git("commit", "-q", "-m", "before the drivers")
+    alice.git("checkout", "-q", "-b", "old")
+    alice.sealfile("set", FILE, "db.password", "pw-old")
+    alice.git("commit", "-q", "-am", "a branch from before the drivers")
+    alice.git("checkout", "-q", "main")
+    (alice.repo / ".gitattributes").write_text(attributes)
+    alice.sealfile("set", FILE, "smtp", "mail-main")
+    alice.commit("the drivers, and a change")
+    alice.git("checkout", "-q", "old")
+    alice.git("merge", "--no-commit", "-X", "theirs", "main")
+    checked = alice.sealfile("check", FILE, check=False)
+    assert checked.returncode == 3
+    assert checked.stderr.splitlines()[-1].endswith(
+        "the branch merged into has no .gitattributes naming the sealfile driver yet; commit the one the merge "
+        "brings on that branch first, then redo the merge: git merge --abort, and merge again"), checked.stderr
+
+    alice.git("merge", "--abort")  # the fix it names
+    alice.git("checkout", "main", "--", ".gitattributes")
+    alice.git("commit", "-q", "-m", "the drivers")
+    alice.git("merge", "-q", "--no-edit", "-X", "theirs", "main")
+    assert alice.sealfile("decrypt", FILE, "--extract", "db.password").stdout == "pw-old"
+    assert alice.sealfile("decrypt", FILE, "--extract", "smtp").stdout == "mail-main"

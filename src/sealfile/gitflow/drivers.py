@@ -148,24 +148,32 @@ def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> l
     return [path for path, value in zip(fields[0::3], fields[2::3], strict=False) if value != DRIVER_NAME]
 
 
-def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
-    """Those of ``files`` (sealed files) that git merged itself, as text, in the merge in progress: the
-    repository's ``.gitattributes`` uses the drivers but this clone has no merge driver configured.
-    ``-X theirs`` or ``-X ours`` then resolves the conflicting hunks line by line (the ``mac`` line of
-    one side over the values of both: a file nobody can open) and adjacent values go with them (a
-    change lost, silently); git calls the merge clean either way."""
+def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """Those of ``files`` (sealed files) that git merged itself, as text, in the merge in progress, each with
+    the fix: the repository's ``.gitattributes`` uses the drivers, but this clone has no merge driver
+    configured, or the branch merged into (whose checkout git took the attributes from) had no
+    ``.gitattributes`` naming them yet. ``-X theirs`` or ``-X ours`` then resolves the conflicting hunks
+    line by line (the ``mac`` line of one side over the values of both: a file nobody can open) and
+    adjacent values go with them (a change lost, silently); git calls the merge clean either way."""
     root = _repository_root(os.path.abspath(cwd))
     if not files or root is None or not _uses_drivers(root):
-        return []
-    from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
+        return {}
+    from sealfile.gitflow.gitcli import git, show  # only here: few clones use drivers
     from sealfile.gitflow.staged import merged_by_git
 
     try:
-        if git(["config", "--get", "merge.sealfile.driver"], cwd, ok=(0, 1)).strip():
-            return []
+        configured = git(["config", "--get", "merge.sealfile.driver"], cwd, ok=(0, 1)).strip()
+        attributes = show("HEAD", ".gitattributes", root) or ""
     except SealfileError:
-        return []
-    return merged_by_git(files, cwd)
+        return {}
+    if not configured:
+        fix = "this clone has no sealfile merge driver; run 'sealfile git install', then redo the merge"
+    elif not any(name in attributes for name in _USES_DRIVER):
+        fix = ("the branch merged into has no .gitattributes naming the sealfile driver yet; commit the one the "
+               "merge brings on that branch first, then redo the merge")
+    else:
+        return {}
+    return {path: fix for path in merged_by_git(files, cwd)}
 
 
 def _uses_drivers(root: str) -> bool:
