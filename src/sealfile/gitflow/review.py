@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, toplevel
+from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
-from sealfile.gitflow.patterns import at_revision, in_worktree, union
+from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
 from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
@@ -63,6 +62,8 @@ class Review:
     base: str
     head: str
     files: list[FileReview] = field(default_factory=list)
+    fork: str | None = None
+    """Where ``head`` forked from ``base``, if not at ``base`` itself: the changes are counted from there."""
     fail_on_recipient_change: bool = False
     config_changed: bool = False
     """``.sealfile.yaml`` changed: creation rules decide who can open future files."""
@@ -106,15 +107,21 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 
 
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
-    root = toplevel(cwd)
-    with Blobs(base, root) as old_blobs, Blobs(head, root) as new_blobs:
-        return _review_versions(old_blobs, new_blobs, root, fail_on_recipient_change)
+    root, work_tree = revisions_root(cwd)
+    fork = fork_point(base, head, root)  # a branch behind base: its own changes, not base's undone
+    with Blobs(fork, root) as old_blobs, Blobs(head, root) as new_blobs, Blobs(base, root) as trusted:
+        result = _review_versions(old_blobs, new_blobs, trusted, root, fail_on_recipient_change, work_tree)
+    result.base, result.fork = base, (fork if fork != base else None)
+    return result
 
 
-def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_recipient_change: bool) -> Review:
+def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: Path, fail_on_recipient_change: bool,
+                     work_tree: bool) -> Review:
+    """``old_blobs`` to ``new_blobs`` is the change; ``trusted`` (the base's tip) says whose seals to trust."""
     base, head = old_blobs.rev, new_blobs.rev
-    # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
-    patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
+    # A change must not escape review by narrowing sealed_files: the patterns of every side count.
+    patterns = union(*([in_worktree(root)] if work_tree else []),
+                     *(at_revision(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     moved_out = {c.old_path: c.path for c in changes
@@ -145,7 +152,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
     for change, old, new in sealed:
-        entry = review_file(change.path, old, new, policy_at(old_blobs, change.path, root),
+        entry = review_file(change.path, old, new, policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
@@ -154,18 +161,6 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
-
-
-def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bool]) -> list[Change]:
-    """Renames kept whole only from a sealed path to a sealed path (reviewed as one file that moved,
-    its recipients and values compared with where it came from); any other, a config file's among
-    them, is reviewed as the delete and the add it also is, so leaving the patterns hides nothing."""
-    kept: list[Change] = []
-    for change in changes:
-        paths = [change.path, change.old_path or change.path]
-        whole = all(sealed(p) and PurePosixPath(p).name != CONFIG_NAME for p in paths)
-        kept += [change] if whole else change.split()
-    return kept
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
@@ -245,6 +240,8 @@ def render(result: Review, fmt: str = "text") -> str:
     out: list[str] = []
     title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
     out.append(f"## {title}" if markdown else title)
+    if result.fork:
+        out.append(f"(changes made since {shown(result.head)} forked from {shown(result.base)} at {result.fork[:12]})")
     out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
     for title, text_title, advice, lines in (
         ("Recipients changed", "!!! RECIPIENTS CHANGED !!!",
@@ -278,6 +275,7 @@ def _as_json(result: Review) -> dict[str, object]:
     return {
         "base": result.base,
         "head": result.head,
+        "fork": result.fork,
         "ok": not result.violations,
         "violations": result.violations,
         "recipient_changes": result.recipient_changes,
