@@ -61,6 +61,7 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
                 output_type: str | None) -> None:
     """Write a SOPS file with the same data for the same recipients (the way back to SOPS)."""
     from sealfile.ops.export_sops import export_sops as convert
+    from sealfile.ops.export_sops import sops_name_fits
     from sealfile.ops.signatures import for_file
     from sealfile.sops import checked_kind
 
@@ -68,6 +69,10 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         raise click.UsageError("use -o or -i, not both")
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if output else store.name))
+    target = output or (file if in_place else None)
+    if target is not None:
+        with io.about(target):
+            sops_name_fits(str(target), kind)
     with io.about(file), trust_near(file):
         read = io.read_text(file)
         result = convert(read, store, kind=kind, policy=for_file(file))
