@@ -30,6 +30,7 @@ from sealfile.ops.sops_files import sops_kind
 from sealfile.sops.cipher import is_encrypted
 from sealfile.stores import Store, get_store, store_for
 from sealfile.stores.base import SUFFIXES
+from sealfile.stores.dotenv import HEADER as DOTENV_HEADER
 
 SHOWN_CHARS = 160
 """A comment longer than this is cut where it is shown (a line of megabytes would bury the review)."""
@@ -115,6 +116,8 @@ def _comments(text: str) -> list[str]:
     found = []
     for line in text.splitlines():
         stripped = line.strip()
+        if stripped == DOTENV_HEADER.strip():  # sealfile's own line above a dotenv file's metadata
+            continue
         if stripped.startswith("#"):
             found.append(stripped)
         elif "ENC[" in line:  # a comment after a token (ENC[...] holds no '#' nor ']')
