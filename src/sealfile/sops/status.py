@@ -48,7 +48,8 @@ def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
     return str(entry.get(RECIPIENT_FIELDS[kind][1], "?"))
 
 
-def _recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+def recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(type, key id)`` per entry of the metadata, of every key group (``group N type`` then)."""
     groups = meta.get("key_groups") or [meta]
     found = []
     for number, group in enumerate(groups, 1):
@@ -88,5 +89,5 @@ def describe(text: str, kind: Kind) -> SopsStatus:
             mac = "not checked (no key here opens the data key)"
         threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
-                          (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, _recipients(meta),
+                          (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
                           threshold if isinstance(threshold, int) else None, counts[0], counts[1], mac)

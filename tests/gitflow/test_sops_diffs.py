@@ -1,0 +1,64 @@
+"""``git diff`` of SOPS files through sealfile's textconv, for a team on its way from SOPS (files written
+and changed by the real ``sops``): a key holder sees what ``sops decrypt`` prints; anyone else sees the
+value that changed as a new fingerprint, and never the ``lastmodified``/``mac`` churn SOPS writes on
+every change, nor any ciphertext."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.git import Sandbox
+from tests.support.sops_binary import run_sops
+
+FILES = {  # name -> plaintext (sops picks the store by the name)
+    "config/app.enc.yaml": "# who connects\ndb:\n  user: admin\n  token: abc\n  port: 5432\n",
+    "config/app.enc.json": '{"db": {"user": "admin", "token": "abc", "port": 5432}}\n',
+    "config/app.env": "USER=admin\nTOKEN=abc\n",
+    "config/app.ini": "[db]\nuser = admin\ntoken = abc\n",
+}
+CHANGE = {"config/app.enc.yaml": '["db"]["token"]', "config/app.enc.json": '["db"]["token"]',
+          "config/app.env": '["TOKEN"]', "config/app.ini": '["db"]["token"]'}
+
+
+def _sops(box: Sandbox, *args: str) -> str:
+    done = run_sops(list(args), {**box.env, "SOPS_AGE_KEY_FILE": box.env["SEALFILE_AGE_KEY_FILE"]}, cwd=str(box.repo))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def changed(installed: Sandbox) -> Sandbox:
+    """Every file written by sops and committed, then one value of each changed by ``sops set``."""
+    with (installed.repo / ".gitattributes").open("a") as attributes:
+        attributes.write("*.env diff=sealfile\n*.ini diff=sealfile\n")
+    for name, plaintext in FILES.items():
+        (installed.repo / name).parent.mkdir(exist_ok=True)
+        (installed.repo / name).write_text(plaintext)
+        _sops(installed, "encrypt", "--age", installed.recipient, "-i", name)
+    installed.commit("secrets, as sops wrote them")
+    for name, where in CHANGE.items():
+        _sops(installed, "set", name, where, '"n3w-t0ken"')
+    return installed
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_without_a_key_only_the_changed_value_shows(changed: Sandbox, name: str) -> None:
+    diff = changed.git("diff", "--", name, env=changed.keyless_env()).stdout
+    lines = _changed_lines(diff)
+    assert len(lines) == 2 and lines[0].startswith("-") and lines[1].startswith("+"), diff
+    assert all("ENC#" in line and "oken" in line.lower() for line in lines), diff
+    assert "AES256_GCM" not in diff and "n3w-t0ken" not in diff and "admin" not in diff, diff
+    shown = changed.sealfile("git", "textconv", name, env=changed.keyless_env()).stdout
+    assert "lastmodified" not in shown and "mac" not in shown and f"age {changed.recipient}" in shown
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_a_key_holder_sees_what_sops_decrypt_prints(changed: Sandbox, name: str) -> None:
+    lines = _changed_lines(changed.git("diff", "--", name).stdout)
+    assert len(lines) == 2 and "abc" in lines[0] and "n3w-t0ken" in lines[1], lines
+    shown = changed.sealfile("git", "textconv", name).stdout
+    assert shown.startswith(_sops(changed, "decrypt", name)) and "# (decrypted view)" in shown
