@@ -62,3 +62,25 @@ def test_a_key_holder_sees_what_sops_decrypt_prints(changed: Sandbox, name: str)
     assert len(lines) == 2 and "abc" in lines[0] and "n3w-t0ken" in lines[1], lines
     shown = changed.sealfile("git", "textconv", name).stdout
     assert shown.startswith(_sops(changed, "decrypt", name)) and "# (decrypted view)" in shown
+
+
+@pytest.mark.parametrize("name", list(FILES))
+def test_sealfile_diff_compares_sops_versions_by_key_path(changed: Sandbox, name: str) -> None:
+    old = changed.root / f"old-{name.replace('/', '-')}"
+    old.write_text(changed.git("show", f"HEAD:{name}").stdout)
+    keyless = changed.sealfile("diff", str(old), name, env=changed.keyless_env()).stdout
+    where = CHANGE[name].replace('["', "").replace('"]', ".").rstrip(".")
+    assert keyless.splitlines()[1].startswith(f"  ~ {where}: ENC#") and len(keyless.splitlines()) == 2, keyless
+    revealed = changed.sealfile("diff", "--reveal", str(old), name).stdout
+    assert revealed.splitlines()[1:] == [f'  ~ {where}: "abc" -> "n3w-t0ken"'], revealed
+    if name.endswith((".enc.yaml", ".enc.json")):  # the sealed_files patterns cover these names
+        changed.commit("the sops clone changes a value")
+        assert changed.sealfile("diff", "--git", "HEAD~1..HEAD", name, env=changed.keyless_env()).stdout == keyless
+
+
+def test_an_import_is_checked_against_its_sops_file(changed: Sandbox) -> None:
+    """``diff --reveal`` of a SOPS file and the sealed file imported from it: the same data, recipients and rule."""
+    changed.sealfile("import-sops", "config/app.enc.yaml", "-o", "config/imported.enc.yaml")
+    done = changed.sealfile("diff", "--reveal", "config/app.enc.yaml", "config/imported.enc.yaml")
+    assert done.stdout.splitlines() == ["config/imported.enc.yaml (unchanged)", "  ! data key rotated: every value "
+                                        "re-encrypted", "  ! format version: SOPS -> 2"], done.stdout

@@ -12,13 +12,59 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from sealfile.gitflow.sealed import fingerprint
-from sealfile.sops import LABELS, Kind, parse
-from sealfile.sops.rules import rule_from_metadata
+from sealfile.model.paths import Path, iter_leaves
+from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.sops import LABELS, Kind, about, load, parse
+from sealfile.sops.cipher import is_encrypted
+from sealfile.sops.data import to_data
+from sealfile.sops.rules import SopsRule, rule_from_metadata
 from sealfile.sops.status import recipients
+from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[AES256_GCM,[^\]\s\"']*\]")
+
+
+@dataclass(frozen=True)
+class SopsView:
+    """A SOPS file as a keyless reader sees it, in the shape of :class:`~sealfile.gitflow.sealed.SealedView`
+    (so ``diff`` and ``review`` compare SOPS and sealed versions of a file by key path alike)."""
+
+    kind: Kind
+    leaves: dict[Path, Any]
+    recipients: list[str]
+    rule: str
+    stanzas: list[str]
+    sops_rule: SopsRule
+    version: object = "SOPS"
+
+    @classmethod
+    def of(cls, text: str, kind: Kind) -> SopsView:
+        with about(kind):
+            documents, meta = parse(text, kind)
+            data = to_data(documents[0], "json" if kind == "json" else "yaml") if documents else {}
+            rule = rule_from_metadata(meta)
+        stanzas = [str(entry.get("enc")) for groups in (meta.get("key_groups") or [meta]) for entries in
+                   groups.values() if isinstance(entries, list) for entry in entries if isinstance(entry, dict)]
+        return cls(kind, dict(iter_leaves(data)) if isinstance(data, dict) else {},
+                   [f"{name} {key_id}" for name, key_id in recipients(meta)], f"{rule.kind}: {rule.pattern}",
+                   stanzas, rule)
+
+    def encrypts(self, path: Path) -> bool:
+        return not self.sops_rule.on_comments and self.sops_rule.encrypts(
+            [segment for segment in path if isinstance(segment, str)])
+
+    @staticmethod
+    def is_token(value: Any) -> bool:
+        return is_encrypted(value)
+
+    def revealed(self, text: str, store: Store, policy: TrustPolicy | None) -> Any:
+        """What ``sops decrypt`` gives (a key needed; refused where readers require signed seals)."""
+        (policy or from_environment()).enforce_unsignable("a SOPS file")
+        return load(text, self.kind)
 
 
 def footer(text: str, kind: Kind) -> list[str]:
