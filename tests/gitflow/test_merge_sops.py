@@ -19,13 +19,17 @@ def _sops(box: Sandbox, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def _written_by_sops(box: Sandbox) -> None:
+    (box.repo / "config").mkdir()
+    (box.repo / FILE).write_text(PLAIN)
+    _sops(box, "encrypt", "--age", box.recipient, "-i", FILE)
+    box.commit("as sops wrote it")
+
+
 @pytest.fixture
 def diverged(installed: Sandbox) -> Sandbox:
     """main: the SOPS file, then a ``sops set``; branch ``moved``: the file imported, then a ``sealfile set``."""
-    (installed.repo / "config").mkdir()
-    (installed.repo / FILE).write_text(PLAIN)
-    _sops(installed, "encrypt", "--age", installed.recipient, "-i", FILE)
-    installed.commit("as sops wrote it")
+    _written_by_sops(installed)
     installed.git("checkout", "-q", "-b", "moved")
     installed.sealfile("import-sops", "-i", FILE)
     installed.sealfile("set", FILE, "db.user", "root")
@@ -61,10 +65,7 @@ def test_the_same_value_changed_both_ways_is_a_conflict_on_the_sealed_side(diver
 
 
 def test_two_sops_versions_are_left_to_sops(installed: Sandbox) -> None:
-    (installed.repo / "config").mkdir()
-    (installed.repo / FILE).write_text(PLAIN)
-    _sops(installed, "encrypt", "--age", installed.recipient, "-i", FILE)
-    installed.commit("as sops wrote it")
+    _written_by_sops(installed)
     installed.git("checkout", "-q", "-b", "other")
     _sops(installed, "set", FILE, '["db"]["user"]', '"root"')
     installed.commit("one sops change")
