@@ -8,21 +8,16 @@ from __future__ import annotations
 import pytest
 
 from tests.support.git import Sandbox
-from tests.support.sops_binary import run_sops
 
 FILE = "config/app.enc.yaml"  # a name SOPS teams use, covered by the default sealed_files patterns
 PLAIN = "db:\n  user: admin\n  since: 2024-05-01\napi:\n  token: t1\n  port: 80\n"
 
 
-def _sops(box: Sandbox, *args: str) -> None:
-    done = run_sops(list(args), {**box.env, "SOPS_AGE_KEY_FILE": box.env["SEALFILE_AGE_KEY_FILE"]}, cwd=str(box.repo))
-    assert done.returncode == 0, done.stderr
-
 
 def _written_by_sops(box: Sandbox) -> None:
     (box.repo / "config").mkdir()
     (box.repo / FILE).write_text(PLAIN)
-    _sops(box, "encrypt", "--age", box.recipient, "-i", FILE)
+    box.sops("encrypt", "--age", box.recipient, "-i", FILE)
     box.commit("as sops wrote it")
 
 
@@ -35,7 +30,7 @@ def diverged(installed: Sandbox) -> Sandbox:
     installed.sealfile("set", FILE, "db.user", "root")
     installed.commit("converted, then changed with sealfile")
     installed.git("checkout", "-q", "main")
-    _sops(installed, "set", FILE, '["api"]["token"]', '"t2"')
+    installed.sops("set", FILE, '["api"]["token"]', '"t2"')
     installed.commit("changed with sops")
     return installed
 
@@ -56,7 +51,7 @@ def test_a_sops_change_and_a_sealed_change_merge(diverged: Sandbox, on: str) -> 
 
 
 def test_the_same_value_changed_both_ways_is_a_conflict_on_the_sealed_side(diverged: Sandbox) -> None:
-    _sops(diverged, "set", FILE, '["db"]["user"]', '"sops-user"')
+    diverged.sops("set", FILE, '["db"]["user"]', '"sops-user"')
     diverged.commit("sops changes the user too")
     done = diverged.git("merge", "--no-edit", "moved", check=False)
     assert done.returncode != 0 and "CONFLICT at db.user" in done.stderr, done.stderr
@@ -67,10 +62,10 @@ def test_the_same_value_changed_both_ways_is_a_conflict_on_the_sealed_side(diver
 def test_two_sops_versions_are_left_to_sops(installed: Sandbox) -> None:
     _written_by_sops(installed)
     installed.git("checkout", "-q", "-b", "other")
-    _sops(installed, "set", FILE, '["db"]["user"]', '"root"')
+    installed.sops("set", FILE, '["db"]["user"]', '"root"')
     installed.commit("one sops change")
     installed.git("checkout", "-q", "main")
-    _sops(installed, "set", FILE, '["api"]["token"]', '"t2"')
+    installed.sops("set", FILE, '["api"]["token"]', '"t2"')
     installed.commit("another")
     done = installed.git("merge", "--no-edit", "other", check=False)
     assert done.returncode != 0

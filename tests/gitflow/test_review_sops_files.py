@@ -9,15 +9,10 @@ secret-named value in plaintext. A value the SOPS file's rule leaves in plaintex
 from __future__ import annotations
 
 from tests.support.git import Sandbox
-from tests.support.sops_binary import run_sops
 
 PLAIN = "db:\n  password: s3cret-a91\n  user: app\n  api_token_unencrypted: tok-plain-77\nsince: 2024-05-01\n"
 DOTENV = "API_KEY=k-123\nDB_PASS=p-456\n"
 
-
-def _sops(box: Sandbox, *args: str) -> None:
-    done = run_sops(list(args), {**box.env, "SOPS_AGE_KEY_FILE": box.env["SEALFILE_AGE_KEY_FILE"]}, cwd=str(box.repo))
-    assert done.returncode == 0, done.stderr
 
 
 def _migrating(box: Sandbox) -> None:
@@ -25,7 +20,7 @@ def _migrating(box: Sandbox) -> None:
     (box.repo / "config" / "app.yaml").write_text(PLAIN)
     (box.repo / "config" / ".env").write_text(DOTENV)
     for name in ("config/app.yaml", "config/.env"):
-        _sops(box, "encrypt", "--age", box.recipient, "--input-type", "dotenv" if name.endswith(".env") else "yaml",
+        box.sops("encrypt", "--age", box.recipient, "--input-type", "dotenv" if name.endswith(".env") else "yaml",
               "--output-type", "dotenv" if name.endswith(".env") else "yaml", "-i", name)
     box.commit("secrets, as sops wrote them")
     box.sealfile("import-sops", "config/app.yaml", "-o", "config/app.enc.yaml")
@@ -35,8 +30,8 @@ def _migrating(box: Sandbox) -> None:
 
 def test_sops_files_beside_their_imports_are_not_plaintext(sandbox: Sandbox) -> None:
     _migrating(sandbox)
-    _sops(sandbox, "set", "config/app.yaml", '["db"]["password"]', '"n3w-s3cret"')
-    _sops(sandbox, "set", "--input-type", "dotenv", "--output-type", "dotenv", "config/.env", '["DB_PASS"]', '"p-789"')
+    sandbox.sops("set", "config/app.yaml", '["db"]["password"]', '"n3w-s3cret"')
+    sandbox.sops("set", "--input-type", "dotenv", "--output-type", "dotenv", "config/.env", '["DB_PASS"]', '"p-789"')
     sandbox.commit("the sops clone changes its files")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert done.returncode == 0, done.stdout
@@ -49,9 +44,7 @@ def test_sops_files_beside_their_imports_are_not_plaintext(sandbox: Sandbox) -> 
 
 def test_a_decrypted_sops_file_is_still_a_decrypted_copy(sandbox: Sandbox) -> None:
     _migrating(sandbox)
-    done = run_sops(["decrypt", "-i", "config/app.yaml"],
-                    {**sandbox.env, "SOPS_AGE_KEY_FILE": sandbox.env["SEALFILE_AGE_KEY_FILE"]}, cwd=str(sandbox.repo))
-    assert done.returncode == 0, done.stderr
+    sandbox.sops("decrypt", "-i", "config/app.yaml")
     sandbox.commit("oops: decrypted in place")
     shown = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert shown.returncode == 3 and "config/app.yaml: holds every key path of config/app.enc.yaml" in shown.stdout

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.git import Sandbox
-from tests.support.sops_binary import run_sops
 
 FILES = {  # name -> plaintext (sops picks the store by the name)
     "config/app.enc.yaml": "# who connects\ndb:\n  user: admin\n  token: abc\n  port: 5432\n",
@@ -20,11 +19,6 @@ CHANGE = {"config/app.enc.yaml": '["db"]["token"]', "config/app.enc.json": '["db
           "config/app.env": '["TOKEN"]', "config/app.ini": '["db"]["token"]'}
 
 
-def _sops(box: Sandbox, *args: str) -> str:
-    done = run_sops(list(args), {**box.env, "SOPS_AGE_KEY_FILE": box.env["SEALFILE_AGE_KEY_FILE"]}, cwd=str(box.repo))
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
 
 @pytest.fixture
 def changed(installed: Sandbox) -> Sandbox:
@@ -34,10 +28,10 @@ def changed(installed: Sandbox) -> Sandbox:
     for name, plaintext in FILES.items():
         (installed.repo / name).parent.mkdir(exist_ok=True)
         (installed.repo / name).write_text(plaintext)
-        _sops(installed, "encrypt", "--age", installed.recipient, "-i", name)
+        installed.sops("encrypt", "--age", installed.recipient, "-i", name)
     installed.commit("secrets, as sops wrote them")
     for name, where in CHANGE.items():
-        _sops(installed, "set", name, where, '"n3w-t0ken"')
+        installed.sops("set", name, where, '"n3w-t0ken"')
     return installed
 
 
@@ -61,7 +55,7 @@ def test_a_key_holder_sees_what_sops_decrypt_prints(changed: Sandbox, name: str)
     lines = _changed_lines(changed.git("diff", "--", name).stdout)
     assert len(lines) == 2 and "abc" in lines[0] and "n3w-t0ken" in lines[1], lines
     shown = changed.sealfile("git", "textconv", name).stdout
-    assert shown.startswith(_sops(changed, "decrypt", name)) and "# (decrypted view)" in shown
+    assert shown.startswith(changed.sops("decrypt", name).stdout) and "# (decrypted view)" in shown
 
 
 @pytest.mark.parametrize("name", list(FILES))
