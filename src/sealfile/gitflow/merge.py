@@ -17,6 +17,10 @@ otherwise ours' key is kept. Recipients merge three-way (an addition or a remova
 side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
 for the chosen one, which needs that recipient's public key or KMS access.
 
+A team half-way from SOPS: one version may be a SOPS file (the other clone still changes it with
+``sops``). Its values are merged into the sealed version, whose layout, data key, recipients and rule
+the result keeps; two SOPS versions are not merged (sealfile changes no SOPS file).
+
 Trust: where the signature policy applies (:mod:`sealfile.ops.signatures`), ours and theirs must
 each be sealed by a trusted signer, or the merge is refused: no data key, ciphertext or value
 is taken from a side whose seal is not trusted. The result is signed by whoever merges.
