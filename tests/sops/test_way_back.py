@@ -95,3 +95,38 @@ def test_a_name_sops_reads_as_another_store_is_refused(sealed_name: str, output:
     fitting = tmp_path / ("app.env" if store == "dotenv" else "back.yaml")
     assert sealfile_cli("export-sops", str(sealed), "-o", str(fitting), env=env).returncode == 0
     assert run_sops(["decrypt", str(fitting)], env).stdout.replace(": ", "=") == "A=one\nB=two\n"
+
+
+COMMENTED = """\
+# head
+a: 1 # after a
+b:
+  # inside b
+  c: 2
+l:
+  # before the first item
+  - x # after x
+  # between items
+  - y
+  - # after a dash
+    k: v
+  - k2: v2
+    # inside an item
+    k3: v3
+  # after the last item
+z: last
+# tail
+"""
+
+
+def test_comments_in_lists_come_back_from_sops_through_sealfile(sops_identity: AgeIdentity, env: dict[str, str],
+                                                                tmp_path: Path) -> None:
+    """SOPS keeps a comment in a list as an item of it: the export keeps it there, as every other comment."""
+    plain = tmp_path / "commented.yaml"
+    plain.write_text(COMMENTED)
+    made = sops_encrypt(plain, tmp_path / "commented.sops.yaml", "--age", sops_identity.recipient, env=env)
+    sealed, back = tmp_path / "commented.enc.yaml", tmp_path / "back.yaml"
+    assert sealfile_cli("import-sops", str(made), "-o", str(sealed), env=env).returncode == 0
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(back), env=env).returncode == 0
+    shown = run_sops(["decrypt", str(back)], env).stdout
+    assert shown == run_sops(["decrypt", str(made)], env).stdout and "# between items" in shown

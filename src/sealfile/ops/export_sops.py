@@ -128,14 +128,26 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
         out.extend(Item(comment) for comment in comments.get(None, []))
         return out
     if isinstance(data, list):
-        items = [item for item in shape if not isinstance(item, Comment)] if isinstance(shape, list) else []
-        return [go_tree(value, items[index] if index < len(items) else None, kind, notes, (*where, ListIndex(index)))
-                for index, value in enumerate(data)]
+        return _go_list(data, shape if isinstance(shape, list) else [], kind, notes, where)
     value = go_value(data, where, kind, notes)
     if not isinstance(value, GoTime):
         return value
     value = shape if isinstance(shape, GoTime) else value
     return value.text if kind == "dotenv" else value  # sops prints a dotenv time to the second: its text is whole
+
+
+def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: _Notes, where: Path) -> list[Any]:
+    """A list's items with the comments between them (SOPS keeps a comment in a list as an item of it)."""
+    out: list[Any] = []
+    done = 0
+    for item in shape:
+        if isinstance(item, Comment):
+            out.append(item)
+        elif done < len(data):
+            out.append(go_tree(data[done], item, kind, notes, (*where, ListIndex(done))))
+            done += 1
+    return out + [go_tree(value, None, kind, notes, (*where, ListIndex(index)))
+                  for index, value in enumerate(data[done:], done)]
 
 
 def _comments(shape: Any) -> dict[str | None, list[Comment]]:
