@@ -78,3 +78,13 @@ def test_an_import_is_checked_against_its_sops_file(changed: Sandbox) -> None:
     done = changed.sealfile("diff", "--reveal", "config/app.enc.yaml", "config/imported.enc.yaml")
     assert done.stdout.splitlines() == ["config/imported.enc.yaml (unchanged)", "  ! data key rotated: every value "
                                         "re-encrypted", "  ! format version: SOPS -> 2"], done.stdout
+
+
+def test_where_seals_must_be_signed_a_sops_file_is_shown_redacted(changed: Sandbox) -> None:
+    """A SOPS file carries no signature: where readers require one, git diff does not decrypt it either."""
+    from sealfile.gitflow.textconv import textconv
+    from sealfile.ops.signatures import TrustPolicy
+
+    shown = textconv((changed.repo / "config/app.enc.yaml").read_text(), policy=TrustPolicy(require_signature=True))
+    assert "n3w-t0ken" not in shown and "token: ENC#" in shown
+    assert "# signature: none" in shown and "readers refuse this seal" in shown

@@ -77,7 +77,7 @@ def footer(text: str, kind: Kind) -> list[str]:
     lines += [f"#   {kind_name} {key_id}" for kind_name, key_id in recipients(meta)]
     if isinstance(threshold, int) and threshold:
         lines.append(f"#   (any {threshold} of the key groups)")
-    return lines
+    return [*lines, "# signature: none (a SOPS file carries no sealfile signature)"]
 
 
 def redact(text: str, kind: Kind) -> str:
