@@ -94,7 +94,7 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if output else store.name))
     target = output or (file if in_place else None)
-    if target is not None:
+    if target is not None and (target.is_file() or not target.exists()):  # a pipe or a device has no store
         with io.about(target):
             sops_name_fits(str(target), kind)
     with io.about(file), trust_near(file):
