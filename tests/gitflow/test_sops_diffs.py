@@ -88,3 +88,21 @@ def test_where_seals_must_be_signed_a_sops_file_is_shown_redacted(changed: Sandb
     shown = textconv((changed.repo / "config/app.enc.yaml").read_text(), policy=TrustPolicy(require_signature=True))
     assert "n3w-t0ken" not in shown and "token: ENC#" in shown
     assert "# signature: none" in shown and "readers refuse this seal" in shown
+
+
+HOSTILE = ("a: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\nsops:\n  key_groups: [1, x, [2]]\n"
+           "  age: not-a-list\n  mac: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\n"
+           "  lastmodified: '2024-01-01T00:00:00Z'\n  version: 3.11.0\n")
+
+
+@pytest.mark.parametrize("metadata", [HOSTILE, HOSTILE.replace("key_groups: [1, x, [2]]", "key_groups: oops")])
+def test_keyless_views_of_a_malformed_sops_file_never_fail(metadata: str) -> None:
+    """Anyone who can push writes the metadata that diff, review and textconv read without a key."""
+    from sealfile.gitflow.review import review_file
+    from sealfile.gitflow.semantic_diff import diff_texts
+    from sealfile.gitflow.textconv import textconv
+
+    changed = metadata.replace("data:AA==,iv", "data:AB==,iv", 1)
+    assert [v.keypath for v in diff_texts("x.enc.yaml", metadata, changed).values] == ["a"]
+    assert "a: ENC#" in textconv(changed)
+    assert review_file("x.enc.yaml", metadata, changed).violations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from sealfile.sops import LABELS, Kind, about, load, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import to_data
 from sealfile.sops.rules import SopsRule, rule_from_metadata
-from sealfile.sops.status import recipients
+from sealfile.sops.status import key_groups, recipients
 from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[AES256_GCM,[^\]\s\"']*\]")
@@ -47,8 +47,8 @@ class SopsView:
             documents, meta = parse(text, kind)
             data = to_data(documents[0], "json" if kind == "json" else "yaml") if documents else {}
             rule = rule_from_metadata(meta)
-        stanzas = [str(entry.get("enc")) for groups in (meta.get("key_groups") or [meta]) for entries in
-                   groups.values() if isinstance(entries, list) for entry in entries if isinstance(entry, dict)]
+        stanzas = [str(entry.get("enc")) for group in key_groups(meta) for entries in group.values()
+                   if isinstance(entries, list) for entry in entries if isinstance(entry, Mapping)]
         return cls(kind, dict(iter_leaves(data)) if isinstance(data, dict) else {},
                    [f"{name} {key_id}" for name, key_id in recipients(meta)], f"{rule.kind}: {rule.pattern}",
                    stanzas, rule)
