@@ -119,6 +119,15 @@ def _policies(file: str) -> list[TrustPolicy]:
     return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
 
 
+def _sops_file(file: Path) -> bool:
+    from sealfile.ops.sops_files import is_sops_text
+
+    try:
+        return is_sops_text(io.read_text(file))
+    except SealfileError:
+        return False
+
+
 @git_group.command("merge-driver")
 @click.argument("base", type=FILE)
 @click.argument("ours", type=FILE)
@@ -144,8 +153,9 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
+        by_hand = "sops edit" if _sops_file(ours) else "sealfile edit"  # sealfile changes no SOPS file
         click.echo(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
-                   f"{word}; or combine the changes by hand: sealfile edit {word}", err=True)
+                   f"{word}; or combine the changes by hand: {by_hand} {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
