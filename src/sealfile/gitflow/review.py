@@ -33,6 +33,7 @@ from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
+from sealfile.gitflow.returned_keys import returned_keys
 from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
 from sealfile.gitflow.seals import creation_recipient_changes, policy_at, review_seal, signer_changes
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
@@ -55,6 +56,8 @@ class FileReview:
     attention: list[str] = field(default_factory=list)
     sealed_by: str = ""
     data_key_replaced: bool = False
+    key_returned_from: str = ""
+    """The commit that last replaced the data key this version brings back (:mod:`~sealfile.gitflow.returned_keys`)."""
 
 
 @dataclass
@@ -86,7 +89,10 @@ class Review:
 
     @property
     def key_replacements(self) -> list[str]:
-        return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced]
+        return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced] + [
+            f"{f.path}: data key set back to one this file had until {f.key_returned_from[:12]} (a rotation "
+            "reverted?): whoever could open it before can open every value set now; run 'sealfile rotate'"
+            for f in self.files if f.key_returned_from]
 
     @property
     def recipient_changes(self) -> list[str]:
@@ -158,6 +164,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    news = {change.path: new for change, _, new in sealed if new is not None}
+    returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root)
+    for entry in result.files:
+        entry.key_returned_from = returned.get(entry.path, "")
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
