@@ -123,3 +123,21 @@ def test_a_gitattributes_link_is_never_written_through(sandbox: Sandbox) -> None
     (sandbox.repo / ".gitattributes").unlink()
     shown = sandbox.sealfile("git", "install", "--command", SEALFILE).stdout
     assert "\x1b" not in shown and "\\x1b[2Jx" in shown
+
+
+def test_install_from_a_sparse_checkout_keeps_the_patterns_of_configs_left_out(sandbox: Sandbox) -> None:
+    """``.gitattributes`` is shared by every clone: a config outside the sparse cone still governs its files."""
+    (sandbox.repo / "svc").mkdir()
+    (sandbox.repo / "svc" / ".sealfile.yaml").write_text("sealed_files: ['*.secret']\n")
+    (sandbox.repo / "web").mkdir()
+    (sandbox.repo / "web" / "index.html").write_text("<p>\n")
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    sandbox.commit("svc seals *.secret")
+    attributes = (sandbox.repo / ".gitattributes").read_text()
+    assert "svc/**/*.secret diff=sealfile merge=sealfile" in attributes
+    sandbox.git("sparse-checkout", "set", "web")
+    assert not (sandbox.repo / "svc").exists()
+
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    assert (sandbox.repo / ".gitattributes").read_text() == attributes
+    assert sandbox.git("status", "--porcelain").stdout == ""

@@ -112,3 +112,30 @@ def test_a_file_added_on_both_branches_merges(installed: Sandbox) -> None:
     box.commit("ours adds")
     box.git("merge", "-q", "--no-edit", "feature")
     assert box.sealfile("decrypt", "new.enc.yaml").stdout == "from_feature: 1\nfrom_main: 2\n"
+
+
+def test_a_conflict_resolved_differently_on_two_branches_is_a_conflict_again_when_they_meet(installed: Sandbox
+                                                                                            ) -> None:
+    """A criss-cross merge: git first merges the two merge bases into a virtual one. Through the sealfile
+    driver that inner merge keeps one side's value at its conflict, and the outer merge then sees only the
+    other branch changing it: the conflict was settled silently. The binary driver for inner merges
+    (``merge.sealfile.recursive``) gives git the bases' own ancestor, as its text merge would by markers."""
+    box = installed
+    seal_file(box, FILE, "z: zero\nother: same\n")
+    box.commit("secrets")
+    for branch, value in (("p", "from-p"), ("q", "from-q")):
+        box.git("checkout", "-q", "-b", branch, "main")
+        box.sealfile("set", FILE, "z", value)
+        box.commit(branch)
+    for branch, other in (("p", "q"), ("q", "p~1")):  # each merges the other's first commit, keeping its value
+        box.git("checkout", "-q", branch)
+        assert box.git("merge", "-q", "--no-edit", other, check=False).returncode == 1
+        box.sealfile("set", FILE, "z", f"from-{branch}")
+        box.commit(f"{branch} keeps its value")
+    assert len(box.git("merge-base", "--all", "p", "q").stdout.split()) == 2
+
+    box.git("checkout", "-q", "p")
+    merged = box.git("merge", "--no-edit", "q", check=False)
+    assert merged.returncode == 1 and "CONFLICT" in merged.stdout, merged.stdout + merged.stderr
+    assert "sealfile: secrets.enc.yaml: CONFLICT at z" in merged.stderr
+    assert box.sealfile("decrypt", FILE, "--extract", "z").stdout == "from-p"  # ours, still sealed

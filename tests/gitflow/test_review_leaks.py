@@ -61,3 +61,13 @@ def test_a_comment_added_to_a_sealed_file_is_shown(sandbox: Sandbox) -> None:
     sandbox.commit("a note")
     _, shown = _review(sandbox)
     assert f"{FILE}: comment added: # the old password was hunter2" in shown.split("NEEDS ATTENTION:")[1]
+
+
+def test_a_new_dotenv_sealed_file_shows_no_comment_of_its_own(sandbox: Sandbox) -> None:
+    """sealfile writes one comment line above a dotenv file's metadata: not a comment the change added."""
+    _base(sandbox)
+    seal_file(sandbox, "api/.env.enc", "# rotated yearly\nTOKEN=t-1\n")
+    sandbox.commit("a new dotenv file")
+    _, shown = _review(sandbox)
+    assert shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0].strip().splitlines() == [
+        "api/.env.enc: comment added: # rotated yearly"]

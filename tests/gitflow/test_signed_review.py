@@ -338,24 +338,3 @@ def test_a_submodule_does_not_end_the_walk_to_the_signers_of_the_superproject(sa
     assert refused.stderr == (f"sealfile: error: prod/{FILE}: unsigned, but only a signer in the signers of "
                               f"{box.repo / '.sealfile.yaml'} may seal it\n")
 
-
-def test_another_files_seal_copied_over_a_file_is_named(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
-    """A signature does not cover the path: staging's file, which alice signed, copied over prod's verifies
-    and reads as a rotation by alice. Review says whose seal it is."""
-    alice, _ = setup(sandbox, ssh_keys)
-    (sandbox.repo / "plain.yaml").write_text(EVIL)
-    sandbox.sealfile("encrypt", "plain.yaml", "-o", "staging.enc.yaml", env=as_signer(sandbox, alice))
-    (sandbox.repo / "plain.yaml").unlink()
-    sandbox.commit("alice seals staging's file")
-    (sandbox.repo / FILE).write_text((sandbox.repo / "staging.enc.yaml").read_text())
-    sandbox.commit("prod's file replaced by staging's")
-
-    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
-    assert f"{FILE}: data key replaced, sealed by alice ({alice.public_key.fingerprint})" in done.stdout
-    attention = done.stdout.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0]
-    assert (f"{FILE}: the same seal as staging.enc.yaml at HEAD~1 (a copy of that file: its values, signed for it, "
-            "not for this path)") in attention
-    sandbox.sealfile("rotate", FILE, env=as_signer(sandbox, alice))
-    sandbox.commit("a real rotation")
-    rotated = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
-    assert "the same seal as" not in rotated.stdout

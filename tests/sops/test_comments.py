@@ -16,7 +16,7 @@ import pytest
 import sealfile
 from sealfile import sops
 from sealfile.sops import output
-from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
+from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sealfile_cli, sops_decrypt, sops_encrypt
 
 CONTAINERS = 1000
 TIME_BUDGET_S = 5.0
@@ -97,3 +97,21 @@ def test_plaintext_comments_in_lists_are_where_sops_reads_them(rule: str, plain_
     for line in plain_text.splitlines():
         if "#" in line:
             assert "# " + line.split("# ", 1)[1] in shown
+
+
+def test_foot_comments_of_nested_mappings_are_all_shown(sops_identity: AgeIdentity, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comments after the last item of mappings ending on the same line hang on one item: each is shown,
+    in decrypt and in the sealed file import-sops writes (the outer one replaced the inner one)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("a:\n  b:\n    c:\n      # deep\n      d: 1\n    # end of b\n  # end of a\n# the end\n")
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)]).stdout
+    assert theirs.count("#") == 4
+    assert output.decrypt(sealed.read_text(), "yaml") == theirs
+    imported = tmp_path / "imported.enc.yaml"
+    assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
+    shown = sealfile_cli("decrypt", str(imported)).stdout
+    assert [line.strip() for line in shown.splitlines() if "#" in line] == ["# deep", "# end of b", "# end of a",
+                                                                            "# the end"]

@@ -36,6 +36,16 @@ class Sandbox:
             raise AssertionError(f"sealfile {' '.join(args)} failed ({done.returncode}): {done.stderr}")
         return done
 
+    def sops(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """The real ``sops`` in the repository, opening files with this user's age identity."""
+        from tests.support.sops_binary import run_sops
+
+        done = run_sops(list(args), {**self.env, "SOPS_AGE_KEY_FILE": self.env["SEALFILE_AGE_KEY_FILE"]},
+                        cwd=str(self.repo))
+        if check and done.returncode != 0:
+            raise AssertionError(f"sops {' '.join(args)} failed ({done.returncode}): {done.stderr}")
+        return done
+
     def keyless_env(self) -> dict[str, str]:
         """The same user without any usable key."""
         return {**self.env, "SEALFILE_AGE_KEY_FILE": str(self.root / "no-such-keys.txt")}

@@ -18,7 +18,7 @@ from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
-from sealfile.gitflow.gitcli import changed_files, git, show, split_range, toplevel
+from sealfile.gitflow.gitcli import changed_files, git, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
@@ -120,6 +120,15 @@ def _policies(file: str) -> list[TrustPolicy]:
     return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
 
 
+def _sops_file(file: Path) -> bool:
+    from sealfile.ops.sops_files import is_sops_text
+
+    try:
+        return is_sops_text(io.read_text(file))
+    except SealfileError:
+        return False
+
+
 @git_group.command("merge-driver")
 @click.argument("base", type=FILE)
 @click.argument("ours", type=FILE)
@@ -145,8 +154,9 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
                                  store_for(name), for_file(name))
     except SealfileError as err:
         click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
+        by_hand = "sops edit" if _sops_file(ours) else "sealfile edit"  # sealfile changes no SOPS file
         click.echo(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
-                   f"{word}; or combine the changes by hand: sealfile edit {word}", err=True)
+                   f"{word}; or combine the changes by hand: {by_hand} {word}", err=True)
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         click.echo(f"sealfile: {name}: warning: {warning}", err=True)
@@ -179,9 +189,8 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff OLD.enc.yaml NEW.enc.yaml
     sealfile diff --git main..HEAD [PATHS...]
     """
-    from sealfile.gitflow.changed_paths import moves_between_sealed_paths
     from sealfile.gitflow.drivers import governing_configs_missing
-    from sealfile.gitflow.patterns import at_revision, in_worktree, union
+    from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import diff_texts, render_text
     from sealfile.ops.signatures import for_file
 
@@ -194,8 +203,11 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
                                 policy=for_file(new) if reveal else None)
         click.echo("\n".join(render_text(result)))
         return
-    root = toplevel(".")
+    root, work_tree = revisions_root(".")
     base, head = split_range(rev)
+    if not work_tree and (head is None or reveal):  # --reveal trusts the signers of each file's .sealfile.yaml
+        raise click.UsageError(f"{root} is a bare repository: it has no work tree to compare with or to read "
+                               "whose seals to trust from; give REV..REV, without --reveal")
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
@@ -254,22 +266,27 @@ def check(files: tuple[Path, ...]) -> None:
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
     *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
     """
-    from sealfile.gitflow.check import check_file, check_staged, merged_as_text
+    from sealfile.gitflow.check import check_file, check_staged, merged_as_text, merged_by_git_as_text
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.staged import staged_versions
 
     if not files:
+        if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
+            raise click.UsageError("this is a bare repository: no files to check; review what a push brings with "
+                                   "'sealfile review BASE HEAD'")
         warn_if_clone_not_set_up(".")
     # ls-files names an unmerged file once per stage: each file is checked once
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
     chosen = sealed_files(list(dict.fromkeys(files)) or list(tracked))
-    as_text = merged_as_text(chosen)
+    as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged = staged_versions(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
         if str(file) in staged:
             findings += check_staged(file, staged[str(file)])
+        if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
+            findings = [merged[str(file)]]
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK

@@ -38,9 +38,12 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
 
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
-    target = store_for(output, output_type) if output or output_type else store_for(None)
+    # the written file's name picks its reader: -i writes JSON into a .json file, dotenv into a .env file
+    target = store_for(output or (file if in_place else None), output_type)
     with io.about(file), trust_near(file):
         read = io.read_text(file)
+        if _import_config(file, read, output, in_place):
+            return
         result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file))
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
@@ -48,6 +51,27 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
     click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
     _write(result.sealed, file, output, in_place, read)
+
+
+def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -> bool:
+    """A ``.sops.yaml`` given to ``import-sops``: its creation rules as a ``.sealfile.yaml`` (True if it was one)."""
+    from sealfile.ops.sops_config import convert_config, is_sops_config
+    from sealfile.ops.sops_files import is_sops_text
+
+    if is_sops_text(read, str(file)):
+        return False
+    from sealfile.stores.yaml.reader import load_fast
+
+    raw = load_fast(read)
+    if not is_sops_config(raw):
+        return False
+    if in_place:
+        raise click.UsageError("a .sops.yaml is converted to a new file: -o .sealfile.yaml, not -i")
+    result = convert_config(raw, output or file.with_name(".sealfile.yaml"))
+    for note in result.notes:
+        click.echo(f"sealfile: warning: {file}: {note}", err=True)
+    _write(result.text, file, output, False, read)
+    return True
 
 
 @cli.command("export-sops")
@@ -61,6 +85,7 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
                 output_type: str | None) -> None:
     """Write a SOPS file with the same data for the same recipients (the way back to SOPS)."""
     from sealfile.ops.export_sops import export_sops as convert
+    from sealfile.ops.export_sops import sops_name_fits
     from sealfile.ops.signatures import for_file
     from sealfile.sops import checked_kind
 
@@ -68,6 +93,10 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         raise click.UsageError("use -o or -i, not both")
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if output else store.name))
+    target = output or (file if in_place else None)
+    if target is not None and (target.is_file() or not target.exists()):  # a pipe or a device has no store
+        with io.about(target):
+            sops_name_fits(str(target), kind)
     with io.about(file), trust_near(file):
         read = io.read_text(file)
         result = convert(read, store, kind=kind, policy=for_file(file))

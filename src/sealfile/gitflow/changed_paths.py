@@ -1,36 +1,19 @@
-"""How ``review`` takes the paths a change touches.
-
-- Renames are kept whole only from a sealed path to a sealed path; any other is the delete and the
-  add it also is (:func:`moves_between_sealed_paths`).
-- Paths that one file system keeps apart and another merges (:func:`case_collisions`): on a
-  case-insensitive file system (macOS, Windows), ``PROD/.sealfile.yaml`` is written into ``prod/``,
-  and ``.SEALFILE.YAML`` is the ``.sealfile.yaml`` that sealfile opens there. ``review`` reads blobs
-  by their exact names, so such a change would be reviewed as something else than what a checkout
-  there reads: it is a violation. Names are compared case-folded and in Unicode NFC (macOS also
-  merges normalization forms).
+"""Paths that one file system keeps apart and another merges (:func:`case_collisions`): on a
+case-insensitive file system (macOS, Windows), ``PROD/.sealfile.yaml`` is written into ``prod/``, and
+``.SEALFILE.YAML`` is the ``.sealfile.yaml`` that sealfile opens there. ``review`` reads blobs by their
+exact names, so such a change would be reviewed as something else than what a checkout there reads:
+it is a violation. Names are compared case-folded and in Unicode NFC (macOS also merges
+normalization forms).
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from sealfile.gitflow.gitcli import Change, git
+from sealfile.gitflow.gitcli import git
 from sealfile.ops.config_files import CONFIG_NAME
-
-
-def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bool]) -> list[Change]:
-    """Renames kept whole only from a sealed path to a sealed path (reviewed as one file that moved,
-    its recipients and values compared with where it came from); any other, a config file's among
-    them, is reviewed as the delete and the add it also is, so leaving the patterns hides nothing."""
-    kept: list[Change] = []
-    for change in changes:
-        paths = [change.path, change.old_path or change.path]
-        whole = all(sealed(p) and PurePosixPath(p).name != CONFIG_NAME for p in paths)
-        kept += [change] if whole else change.split()
-    return kept
-
 
 
 def _folded(name: str) -> str:

@@ -148,6 +148,19 @@ def merged_as_text(files: list[Path]) -> dict[str, Finding]:
             for path in not_sent_to_driver([str(f) for f in files])}
 
 
+def merged_by_git_as_text(files: list[Path]) -> dict[str, Finding]:
+    """A finding per sealed file git merged as text in the merge being committed (a clone without the
+    merge driver, a branch without the attributes): the cause of whatever else is wrong with it, so
+    the one finding to report. The merge is clean to git, so ``git checkout -m`` has nothing to redo:
+    the whole merge is redone."""
+    from sealfile.gitflow.drivers import merged_without_driver
+
+    return {path: Finding(path, "git merged this sealed file as text (a value of either side may be lost, or the file "
+                                f"left unreadable, though git called the merge clean): {fix}: git merge --abort, "
+                                "and merge again")
+            for path, fix in merged_without_driver([str(f) for f in files]).items()}
+
+
 def _integrity(text: str, file: str) -> list[Finding]:
     """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
     try:

@@ -19,27 +19,43 @@ _USES_DRIVER = (f"merge={DRIVER_NAME}", f"diff={DRIVER_NAME}")
 
 
 def _repository_root(start: str) -> str | None:
-    """The nearest directory holding ``.git``, from ``start`` (absolute) up."""
+    """The work tree holding ``start`` (absolute): where git is told it (``GIT_WORK_TREE``, or the current
+    directory when ``GIT_DIR`` alone is set: a "bare repository + work tree" set-up, no ``.git`` in it),
+    else the nearest directory holding ``.git``, from ``start`` up."""
     directory = start if is_dir(start) else os.path.dirname(start)
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        told = os.path.abspath(os.environ.get("GIT_WORK_TREE") or os.getcwd())
+        return told if told in parents(directory) else None
     return next((d for d in parents(directory) if exists(os.path.join(d, ".git"))), None)
 
 
 def missing_driver(path: str | os.PathLike[str]) -> str | None:
-    """A one-line warning if ``path`` is in a clone whose attributes use the drivers it has not configured."""
+    """A one-line warning if ``path`` is in a clone not set up as its committed files say: attributes that
+    use drivers it has not configured, or a pre-commit configuration running ``sealfile check`` whose
+    hooks it has not installed."""
     root = _repository_root(os.path.abspath(path))
     return None if root is None else _missing_in(root)
 
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    if not _uses_drivers(root):
+    drivers, hooks = _uses_drivers(root), _hook_types(root)
+    if not drivers and not hooks:
         return None
-    from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers
+    from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
 
-    try:
-        configured = git(["config", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip()
+    try:  # one git process for both: every command that reads a sealed file pays for it
+        listed = git(["config", "-z", "--get-regexp", r"^(merge\.sealfile\.(driver|recursive)|core\.hookspath)$"], root,
+                     ok=(0, 1))
     except SealfileError:
-        return None  # no git here: nothing it could merge either
+        return None  # no git here: nothing it could merge or commit either
+    config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
+    problem = _driver_problem(root, config) if drivers else None
+    return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
+
+
+def _driver_problem(root: str, config: dict[str, str]) -> str | None:
+    configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
         return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
                 "run 'sealfile git install' (until then git merges sealed files as text)")
@@ -48,7 +64,58 @@ def _missing_in(root: str) -> str | None:
         return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
                 "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
                 "stops in a conflict that keeps our version)")
+    if config.get("merge.sealfile.recursive", "").strip() != "binary":
+        return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
+                "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
+                "conflict silently)")
     return None
+
+
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+
+
+def _hook_types(root: str) -> list[str]:
+    """The hooks ``pre-commit install`` sets up (``default_install_hook_types``, else ``pre-commit``) if the
+    committed pre-commit configuration runs ``sealfile check``; none otherwise."""
+    try:
+        with open(os.path.join(root, PRE_COMMIT_CONFIG), encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    if "sealfile-check" not in text and "sealfile check" not in text:
+        return []
+    from sealfile.stores.yaml.reader import load_fast  # only here: repositories whose pre-commit runs sealfile
+
+    try:
+        raw = load_fast(text)
+    except SealfileError:
+        return []  # pre-commit refuses it too, and says so
+    types = raw.get("default_install_hook_types") if isinstance(raw, dict) else None
+    return [t for t in types if isinstance(t, str)] if isinstance(types, list) else ["pre-commit"]
+
+
+def _missing_hooks(root: str, types: list[str], hooks_path: str) -> str | None:
+    """Which of the hooks ``types`` is not where git looks for it (``core.hooksPath``, else the hooks of the
+    repository's git directory), and what to do."""
+    hooks = (os.path.join(root, os.path.expanduser(hooks_path)) if hooks_path
+             else os.path.join(root, ".git", "hooks") if is_dir(os.path.join(root, ".git")) else None)
+    if hooks is not None:
+        where = [os.path.join(hooks, t) for t in types]
+    else:  # a worktree, a submodule, GIT_DIR: git knows where their hooks are
+        from sealfile.gitflow.gitcli import git
+
+        try:
+            asked = [word for t in types for word in ("--git-path", f"hooks/{t}")]
+            where = git(["rev-parse", "--path-format=absolute", *asked], root).splitlines()
+        except SealfileError:
+            return None
+    missing = [t for t, hook in zip(types, where, strict=False) if not os.access(hook, os.X_OK)]
+    if not missing:
+        return None
+    fix = (f"core.hooksPath is set ({hooks_path}), where 'pre-commit install' installs nothing: make each of these "
+           "hooks there run 'pre-commit run --hook-stage HOOK'" if hooks_path else "run 'pre-commit install'")
+    return (f"{root}: {PRE_COMMIT_CONFIG} runs sealfile check, but this clone has no {' or '.join(missing)} hook: "
+            f"{fix} (until then nothing checks sealed files when git commits)")
 
 
 def _program(command: str) -> str | None:
@@ -79,6 +146,34 @@ def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> l
     fields = out.split("\0")
     # -z: path, attribute, value for each file, in the order given
     return [path for path, value in zip(fields[0::3], fields[2::3], strict=False) if value != DRIVER_NAME]
+
+
+def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """Those of ``files`` (sealed files) that git merged itself, as text, in the merge in progress, each with
+    the fix: the repository's ``.gitattributes`` uses the drivers, but this clone has no merge driver
+    configured, or the branch merged into (whose checkout git took the attributes from) had no
+    ``.gitattributes`` naming them yet. ``-X theirs`` or ``-X ours`` then resolves the conflicting hunks
+    line by line (the ``mac`` line of one side over the values of both: a file nobody can open) and
+    adjacent values go with them (a change lost, silently); git calls the merge clean either way."""
+    root = _repository_root(os.path.abspath(cwd))
+    if not files or root is None or not _uses_drivers(root):
+        return {}
+    from sealfile.gitflow.gitcli import git, show  # only here: few clones use drivers
+    from sealfile.gitflow.staged import merged_by_git
+
+    try:
+        configured = git(["config", "--get", "merge.sealfile.driver"], cwd, ok=(0, 1)).strip()
+        attributes = show("HEAD", ".gitattributes", root) or ""
+    except SealfileError:
+        return {}
+    if not configured:
+        fix = "this clone has no sealfile merge driver; run 'sealfile git install', then redo the merge"
+    elif not any(name in attributes for name in _USES_DRIVER):
+        fix = ("the branch merged into has no .gitattributes naming the sealfile driver yet; commit the one the "
+               "merge brings on that branch first, then redo the merge")
+    else:
+        return {}
+    return {path: fix for path in merged_by_git(files, cwd)}
 
 
 def _uses_drivers(root: str) -> bool:

@@ -30,6 +30,26 @@ def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
     return Path(git(["rev-parse", "--show-toplevel"], cwd).strip())
 
 
+def revisions_root(cwd: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
+    """Where commands that read only revisions run git, and whether it has a work tree: the top of the work
+    tree, or the git directory of a bare repository (a server's hook, a CI mirror), which has every
+    revision and no files."""
+    try:
+        return toplevel(cwd), True
+    except SealfileError:
+        if git(["rev-parse", "--is-bare-repository"], cwd).strip() != "true":
+            raise
+    return Path(git(["rev-parse", "--absolute-git-dir"], cwd).strip()), False
+
+
+def fork_point(base: str, head: str, cwd: str | os.PathLike[str]) -> str:
+    """Where ``head`` forked from ``base`` (their merge base), which a pull request's changes are counted
+    from; ``base`` itself when it is an ancestor of ``head`` (a rebased branch, the merge commit CI
+    checks out) or the two share no history."""
+    found = git(["merge-base", base, head], cwd, ok=(0, 1)).strip()
+    return base if not found or found == git(["rev-parse", "--verify", f"{base}^{{commit}}"], cwd).strip() else found
+
+
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     """The file at ``rev`` (toplevel-relative ``path``), or ``None`` if it does not exist there.
 

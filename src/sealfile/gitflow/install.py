@@ -75,6 +75,10 @@ def driver_config(command: str) -> dict[str, str]:
         f"diff.{DRIVER}.textconv": textconv_command(command),
         f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
         f"merge.{DRIVER}.driver": f"{command} git merge-driver %O %A %B %P",
+        # The merge of a criss-cross merge's bases into a virtual one: the driver would settle a conflict
+        # there by keeping one side, which the outer merge then takes as the ancestor's value; the binary
+        # driver gives their own ancestor instead, so the conflict comes back where both sides meet.
+        f"merge.{DRIVER}.recursive": "binary",
     }
 
 

@@ -26,8 +26,11 @@ from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
+from sealfile.ops.sops_files import sops_kind
+from sealfile.sops.cipher import is_encrypted
 from sealfile.stores import Store, get_store, store_for
 from sealfile.stores.base import SUFFIXES
+from sealfile.stores.dotenv import HEADER as DOTENV_HEADER
 
 SHOWN_CHARS = 160
 """A comment longer than this is cut where it is shown (a line of megabytes would bury the review)."""
@@ -44,9 +47,11 @@ def data_store(path: str) -> Store | None:
 
 
 def leaf_paths(text: str, store: Store) -> dict[Path, Any] | None:
-    """Every leaf of a plaintext data file (``None`` if it is not one: unreadable, or sealed)."""
+    """Every leaf of a plaintext data file, or of a SOPS file (without its metadata; the values SOPS
+    encrypted are its ``ENC[AES256_GCM,...]`` tokens); ``None`` if it is neither: unreadable, or sealed."""
     try:
-        data = store.load_fast(text)
+        kind = sops_kind(text, input_type=store.name)
+        data = store.load_fast(text) if kind is None else _sops_data(text, kind)
     except SealfileError:
         return None
     except Exception:  # a file a syntax's parser refuses in its own way: not data this check reads
@@ -54,6 +59,14 @@ def leaf_paths(text: str, store: Store) -> dict[Path, Any] | None:
     if not isinstance(data, dict) or METADATA_KEY in data:
         return None
     return dict(iter_leaves(data))
+
+
+def _sops_data(text: str, kind: Any) -> Any:
+    from sealfile import sops
+    from sealfile.sops.data import to_data
+
+    documents, _ = sops.parse(text, kind)
+    return to_data(documents[0], "json" if kind == "json" else "yaml") if documents else {}
 
 
 def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any]]) -> tuple[list[str], list[str]]:
@@ -68,13 +81,14 @@ def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any
                 _token(leaves[p]) for p in sealed_leaves):
             return [f"holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt -o')? "
                     "remove it from the history and rotate its values"], []
-    named = [p for p, value in leaves.items() if looks_secret(p) and _filled(value)]
+    named = [p for p, value in leaves.items() if looks_secret(p) and _filled(value) and not _token(value)]
     return [], [f"{keypath(p)}: named like a secret, in plaintext in a file no sealed_files pattern covers"
                 for p in named]
 
 
 def _token(value: Any) -> bool:
-    return isinstance(value, str) and is_sealed(value)
+    """A sealfile token or a SOPS one: ciphertext, whichever tool wrote it."""
+    return isinstance(value, str) and (is_sealed(value) or is_encrypted(value))
 
 
 def _filled(value: Any) -> bool:
@@ -102,6 +116,8 @@ def _comments(text: str) -> list[str]:
     found = []
     for line in text.splitlines():
         stripped = line.strip()
+        if stripped == DOTENV_HEADER.strip():  # sealfile's own line above a dotenv file's metadata
+            continue
         if stripped.startswith("#"):
             found.append(stripped)
         elif "ENC[" in line:  # a comment after a token (ENC[...] holds no '#' nor ']')

@@ -17,6 +17,10 @@ otherwise ours' key is kept. Recipients merge three-way (an addition or a remova
 side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
 for the chosen one, which needs that recipient's public key or KMS access.
 
+A team half-way from SOPS: one version may be a SOPS file (the other clone still changes it with
+``sops``). Its values are merged into the sealed version, whose layout, data key, recipients and rule
+the result keeps; two SOPS versions are not merged (sealfile changes no SOPS file).
+
 Trust: where the signature policy applies (:mod:`sealfile.ops.signatures`), ours and theirs must
 each be sealed by a trusted signer, or the merge is refused: no data key, ciphertext or value
 is taken from a side whose seal is not trusted. The result is signed by whoever merges.
@@ -42,6 +46,8 @@ from sealfile.ops.plain_edit import FIRST, plain_data, remove_path, set_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_files import sops_kind
+from sealfile.sops import load as load_sops
 from sealfile.stores import Store, get_store
 
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
@@ -63,6 +69,8 @@ class _Side:
     meta: Metadata | None = None
     reuse: Reuse | None = None
     items: dict[Path, bytes] = field(default_factory=dict)
+    sops: bool = False
+    """A SOPS file's version: data only (no sealfile metadata, data key or tokens to keep)."""
 
     @property
     def data_key(self) -> bytes | None:
@@ -77,18 +85,28 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     b = _open_side(base, "base", store, None)
     o = _open_side(ours, "ours", store, policy)
     t = _open_side(theirs, "theirs", store, policy)
-    if o.meta is None or t.meta is None:
-        raise FormatError("ours and theirs must both be sealed files")
     result = MergeResult("")
+    if o.sops and t.meta is not None:  # the sealed side gives the layout, key and recipients
+        o, t = t, o
+        result.warnings.append("ours is a SOPS file, theirs a sealed file (converted with import-sops): the merge "
+                               "is sealed as theirs is, with ours' changes; at a conflict it keeps theirs' value")
+    if o.sops or (t.sops and o.meta is None):
+        raise FormatError("ours and theirs are SOPS files: the sealfile merge driver merges sealed files (and a "
+                          "sealed file with a SOPS one); merge these with sops, or convert with import-sops")
+    if o.meta is None or (t.meta is None and not t.sops):
+        raise FormatError("ours and theirs must both be sealed files")
     applied, conflicts = plan(b.items, o.items, t.items)
     for p in conflicts:
         result.conflicts.append(keypath(p))
     merged = _apply(o, t, applied, store)
     check_merged(flatten(plain_data(merged, store)), o.items, t.items, applied)
-    rules = _merge_rules(b, o, t, result)
+    rules = o.meta.rules if t.sops else _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
-    if any(side.meta is not None and side.meta.grouped for side in (b, o, t)):
+    if t.sops:  # a SOPS side brings its values; who may open the file and how are the sealed side's
+        result.warnings.append(f"{t.name} is a SOPS file: its changes are merged, the recipients are {o.name}'")
+        groups, threshold = o.meta.groups, o.meta.threshold
+    elif any(side.meta is not None and side.meta.grouped for side in (b, o, t)):
         groups, threshold = _merge_groups(b, o, t, primary, result)
     else:
         groups, threshold = (_merge_recipients(b, o, t, primary, result),), 1
@@ -107,6 +125,15 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
     first) and flatten it into items."""
     if text is None or not text.strip():
         return _Side(name, {}, items=flatten({}))
+    kind = sops_kind(text)
+    if kind is not None:  # a clone still on SOPS: its values (verified by SOPS's MAC), nothing else
+        try:
+            if policy is not None:
+                policy.enforce_unsignable("a SOPS file")
+            data = load_sops(text, kind)
+        except SealfileError as err:
+            raise SealfileError(f"cannot open {_VERSION_NAMES.get(name, name)}: {err}") from None
+        return _Side(name, data, sops=True, items=flatten(data))
     try:
         sealed = read_document(text, store)
         if policy is not None:  # ours and theirs: what the merge keeps (a data key) and signs

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git, show
+from sealfile.gitflow.gitcli import Change, git, show
 from sealfile.gitflow.sealed import matches_patterns
 from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, read_configs, sealed_patterns
 from sealfile.ops.config_files import CONFIG_NAME, config_files
@@ -100,7 +100,10 @@ def sealed_files(files: Iterable[Path]) -> list[Path]:
 
 
 def in_worktree(root: Path) -> SealedPatterns:
-    """Every config in the repository at ``root`` (tracked or not, unless ignored), top-relative."""
+    """Every config in the repository at ``root`` (tracked or not, unless ignored), top-relative. One git
+    tracks but the work tree lacks (a sparse checkout leaving its directory out) is read as staged: its
+    patterns still hold for the files it governs, and ``install`` must not drop them from the
+    ``.gitattributes`` every clone shares."""
     listed = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
                   f":(glob)**/{CONFIG_NAME}"], root)
     scopes = {}
@@ -108,6 +111,8 @@ def in_worktree(root: Path) -> SealedPatterns:
         config = root / name
         if config.is_file():
             scopes[_directory_of(name)] = read_config(config).sealed_patterns
+        elif not config.exists():
+            scopes[_directory_of(name)] = _lenient_patterns(show("", name, root))
     return _with_top_default(scopes)
 
 
@@ -150,3 +155,15 @@ def union(*sets: SealedPatterns) -> SealedPatterns:
             merged.setdefault(directory, [])
             merged[directory] += [g for g in globs if g not in merged[directory]]
     return SealedPatterns(tuple(sorted((d, tuple(g)) for d, g in merged.items())))
+
+
+def moves_between_sealed_paths(changes: list[Change], sealed: Callable[[str], bool]) -> list[Change]:
+    """Renames kept whole only from a sealed path to a sealed path (reviewed as one file that moved,
+    its recipients and values compared with where it came from); any other, a config file's among
+    them, is reviewed as the delete and the add it also is, so leaving the patterns hides nothing."""
+    kept: list[Change] = []
+    for change in changes:
+        paths = [change.path, change.old_path or change.path]
+        whole = all(sealed(p) and PurePosixPath(p).name != CONFIG_NAME for p in paths)
+        kept += [change] if whole else change.split()
+    return kept

@@ -22,21 +22,22 @@ hide a plaintext file by narrowing them.
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from sealfile.errors import FormatError, one_line
+from sealfile.errors import FormatError
 from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
-from sealfile.gitflow.changed_paths import case_collisions, moves_between_sealed_paths
+from sealfile.gitflow.changed_paths import case_collisions
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, toplevel
+from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
-from sealfile.gitflow.patterns import at_revision, in_worktree, union
-from sealfile.gitflow.sealed import fenced, keypath, looks_secret, markdown_text, view
-from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
+from sealfile.gitflow.returned_keys import returned_keys
+from sealfile.gitflow.review_render import render as render
+from sealfile.gitflow.sealed import keypath, looks_secret, view
+from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
 from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
@@ -56,6 +57,8 @@ class FileReview:
     attention: list[str] = field(default_factory=list)
     sealed_by: str = ""
     data_key_replaced: bool = False
+    key_returned_from: str = ""
+    """The commit that last replaced the data key this version brings back (:mod:`~sealfile.gitflow.returned_keys`)."""
 
 
 @dataclass
@@ -63,6 +66,8 @@ class Review:
     base: str
     head: str
     files: list[FileReview] = field(default_factory=list)
+    fork: str | None = None
+    """Where ``head`` forked from ``base``, if not at ``base`` itself: the changes are counted from there."""
     fail_on_recipient_change: bool = False
     configs_changed: list[str] = field(default_factory=list)
     """Each ``.sealfile.yaml`` changed (at any depth): creation rules decide who can open future files."""
@@ -89,7 +94,10 @@ class Review:
 
     @property
     def key_replacements(self) -> list[str]:
-        return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced]
+        return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced] + [
+            f"{f.path}: data key set back to one this file had until {f.key_returned_from[:12]} (a rotation "
+            "reverted?): whoever could open it before can open every value set now; run 'sealfile rotate'"
+            for f in self.files if f.key_returned_from]
 
     @property
     def recipient_changes(self) -> list[str]:
@@ -110,15 +118,21 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 
 
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
-    root = toplevel(cwd)
-    with Blobs(base, root) as old_blobs, Blobs(head, root) as new_blobs:
-        return _review_versions(old_blobs, new_blobs, root, fail_on_recipient_change)
+    root, work_tree = revisions_root(cwd)
+    fork = fork_point(base, head, root)  # a branch behind base: its own changes, not base's undone
+    with Blobs(fork, root) as old_blobs, Blobs(head, root) as new_blobs, Blobs(base, root) as trusted:
+        result = _review_versions(old_blobs, new_blobs, trusted, root, fail_on_recipient_change, work_tree)
+    result.base, result.fork = base, (fork if fork != base else None)
+    return result
 
 
-def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_recipient_change: bool) -> Review:
+def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: Path, fail_on_recipient_change: bool,
+                     work_tree: bool) -> Review:
+    """``old_blobs`` to ``new_blobs`` is the change; ``trusted`` (the base's tip) says whose seals to trust."""
     base, head = old_blobs.rev, new_blobs.rev
-    # A change must not escape review by narrowing sealed_files: the patterns of both sides count.
-    patterns = union(in_worktree(root), at_revision(base, root), at_revision(head, root))
+    # A change must not escape review by narrowing sealed_files: the patterns of every side count.
+    patterns = union(*([in_worktree(root)] if work_tree else []),
+                     *(at_revision(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
@@ -151,18 +165,16 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, root: Path, fail_on_rec
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
     for change, old, new in sealed:
-        entry = review_file(change.path, old, new, seals.policy_at(old_blobs, change.path, root),
+        entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
-    replaced = {f.path for f in result.files if f.data_key_replaced}  # a copied seal looks like a rotation
-    copies = seals.copied_seals(old_blobs, root, patterns.matches,
-                                {c.path: new for c, _, new in sealed if c.path in replaced and new is not None})
+    news = {change.path: new for change, _, new in sealed if new is not None}
+    returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root)
     for entry in result.files:
-        entry.attention += [f"the same seal as {copies[entry.path]} at {base} (a copy of that file: its values, "
-                            "signed for it, not for this path)"] if entry.path in copies else []
+        entry.key_returned_from = returned.get(entry.path, "")
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
@@ -224,68 +236,3 @@ def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPoli
         # no trusted signers to fail it, but whoever signed before vouches for this version no longer
         now = "unsigned now" if seal.after.status == "unsigned" else f"signed by {seal.after.signer} now"
         entry.attention.append(f"{now}, no longer by {before.signer}")
-
-
-def render(result: Review, fmt: str = "text") -> str:
-    """The review as text for a terminal, Markdown for a pull-request comment, or JSON.
-
-    Paths, key names, recipients and messages come from the change under review, so they are
-    shown, never interpreted: every invisible or control character as an escape (a newline, a
-    terminal escape sequence, a bidirectional override), and in Markdown every punctuation
-    character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
-    than any run of backticks it holds."""
-    if fmt == "json":
-        return json.dumps(_as_json(result), indent=2) + "\n"
-    markdown = fmt == "markdown"
-    shown = markdown_text if markdown else one_line
-
-    def items(lines: list[str]) -> list[str]:
-        return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
-
-    out: list[str] = []
-    title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
-    out.append(f"## {title}" if markdown else title)
-    out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
-    for title, text_title, advice, lines in (
-        ("Recipients changed", "!!! RECIPIENTS CHANGED !!!",
-         "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes),
-        ("Signers changed", "!!! SIGNERS CHANGED !!!",
-         "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes),
-        ("Trust changed", "!!! TRUST CHANGED !!!", "Check that every added host, role and profile is yours: a sealed "
-         "file naming one makes its readers send requests and credentials there.", result.trust_changes),
-        ("Data key replaced", "!!! DATA KEY REPLACED !!!",
-         "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
-         "signer.", result.key_replacements),
-    ):
-        if lines:
-            out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
-    if result.violations:
-        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
-    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
-    attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
-                     "what must be sealed)" for path in result.configs_changed]
-    if attention:
-        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
-    if result.files:
-        out += ["", "### Changes" if markdown else "CHANGES:"]
-        changes = [line for f in result.files
-                   for line in [*render_text(f.diff), *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
-        out += fenced(changes, "diff") if markdown else changes
-        out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
-    return "\n".join(out) + "\n"
-
-
-def _as_json(result: Review) -> dict[str, object]:
-    return {
-        "base": result.base,
-        "head": result.head,
-        "ok": not result.violations,
-        "violations": result.violations,
-        "recipient_changes": result.recipient_changes,
-        "config_changed": bool(result.configs_changed),
-        "signer_changes": result.signer_changes,
-        "trust_changes": result.trust_changes,
-        "plaintext_notes": result.plaintext_notes,
-        "data_key_replaced": result.key_replacements,
-        "files": [asdict(f) for f in result.files],
-    }

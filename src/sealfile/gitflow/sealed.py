@@ -21,6 +21,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
 from sealfile.ops.keyless import group_names
 from sealfile.ops.reader import read_document
+from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.stores import Store, get_store
 
 FINGERPRINT_CHARS = 10
@@ -70,6 +71,30 @@ class SealedView:
     @property
     def recipients(self) -> list[str]:
         return recipient_ids(self.meta)
+
+    @property
+    def rule(self) -> str:
+        return rules_text(self.meta.rules)
+
+    @property
+    def stanzas(self) -> list[Any]:
+        """The wrapped data keys: one kept across versions means the data key was not rotated."""
+        return list(self.meta.recipients)
+
+    @property
+    def version(self) -> object:
+        return self.meta.version
+
+    def encrypts(self, path: Path) -> bool:
+        return self.meta.rules.encrypts(path)
+
+    @staticmethod
+    def is_token(value: Any) -> bool:
+        return is_sealed(value)
+
+    def revealed(self, text: str, store: Store, policy: TrustPolicy | None) -> Any:
+        """The decrypted data (a key needed; the seal checked by ``policy``, as every reader does)."""
+        return (policy or NO_POLICY).open(text, store).data()
 
     def plaintext_secrets(self) -> list[Path]:
         """Leaves the rules say to encrypt that are not sealed (a broken or forged file)."""

@@ -17,13 +17,11 @@ its author to ``signers:`` (which is flagged as prominently as a recipient chang
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git
 from sealfile.kms import trust
 from sealfile.model.metadata import Stanza
 from sealfile.model.scalars import is_sealed
@@ -98,30 +96,6 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
             texts.append((text, root / config_path))
             within_budget(texts)
     return governing(from_environment(), [config_from_text(text, path) for text, path in texts], root / path)
-
-
-def copied_seals(blobs: Blobs, root: Path, sealed: Callable[[str], bool], new: dict[str, str]) -> dict[str, str]:
-    """Each file of ``new`` (path -> new text) whose seal (its ``mac``: a data key and everything it covers)
-    is that of another sealed file at ``blobs``' revision, with that file's path. A signature does not
-    cover the file's path: a copy of another file's seal verifies (another environment's values, signed
-    by a trusted signer), and looks like a rotation."""
-    macs = {path: mac for path, text in new.items() if (mac := _mac(path, text)) is not None}
-    if not macs:
-        return {}
-    listed = git(["ls-tree", "-r", "-z", "--name-only", blobs.rev], root).split("\0")
-    sources: dict[str, str] = {}
-    for other in (name for name in listed if name and sealed(name)):
-        mac = _mac(other, blobs.read_or_none(other))
-        if mac is not None:
-            sources.setdefault(mac, other)
-    return {path: sources[mac] for path, mac in macs.items() if mac in sources and sources[mac] != path}
-
-
-def _mac(path: str, text: str | None) -> str | None:
-    try:
-        return read_document(text, store_for(path)).metadata.mac if text is not None else None
-    except SealfileError:
-        return None
 
 
 def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:

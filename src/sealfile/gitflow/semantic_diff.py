@@ -13,10 +13,12 @@ from typing import Any
 
 from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError, one_line
-from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, rules_text, view
+from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, view
+from sealfile.gitflow.sops_view import SopsView
 from sealfile.model.paths import Path, iter_leaves
-from sealfile.model.scalars import is_sealed, scalar_text
-from sealfile.ops.signatures import NO_POLICY, TrustPolicy, from_environment
+from sealfile.model.scalars import scalar_text
+from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"
@@ -44,7 +46,7 @@ class FileDiff:
     recipients_added: list[str] = field(default_factory=list)
     recipients_removed: list[str] = field(default_factory=list)
     rules_change: tuple[str, str] | None = None
-    version_change: tuple[int, int] | None = None
+    version_change: tuple[object, object] | None = None
     problem: str | None = None
     """Why a side could not be read as a sealed file (then only the problem is reported)."""
     data_key_rotated: bool = False
@@ -66,8 +68,8 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     result = FileDiff(path, status, renamed_from=renamed_from)
     store = store_for(path)
     try:
-        before = view(old, store) if old is not None else None
-        after = view(new, store) if new is not None else None
+        before = any_view(old, store, path) if old is not None else None
+        after = any_view(new, store, path) if new is not None else None
     except FormatError as err:
         result.problem = f"not a readable sealed file: {err}"
         return result
@@ -88,10 +90,10 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     if before and after:
         result.recipients_added = [r for r in new_ids if r not in old_ids]
         result.recipients_removed = [r for r in old_ids if r not in new_ids]
-        if before.meta.rules != after.meta.rules:
-            result.rules_change = (rules_text(before.meta.rules), rules_text(after.meta.rules))
-        if before.meta.version != after.meta.version:
-            result.version_change = (before.meta.version, after.meta.version)
+        if before.rule != after.rule:
+            result.rules_change = (before.rule, after.rule)
+        if before.version != after.version:
+            result.version_change = (before.version, after.version)
         result.data_key_rotated = data_key_rotated(before, after)
     elif after:
         result.recipients_added = new_ids
@@ -101,12 +103,18 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     return result
 
 
-def data_key_rotated(before: SealedView, after: SealedView) -> bool:
+def any_view(text: str, store: Store, path: str) -> SealedView | SopsView:
+    """A sealed file's keyless view, or a SOPS file's (:class:`~sealfile.gitflow.sops_view.SopsView`)."""
+    kind = sops_kind(text, path)
+    return view(text, store) if kind is None else SopsView.of(text, kind)
+
+
+def data_key_rotated(before: SealedView | SopsView, after: SealedView | SopsView) -> bool:
     """Whether the data key changed, told without it: a recipient change alone keeps every other wrapped
     stanza and every value's ciphertext; a rotation re-wraps every stanza and re-encrypts every value."""
-    kept_stanza = any(stanza in before.meta.recipients for stanza in after.meta.recipients)
-    old_tokens = {value for value in before.leaves.values() if is_sealed(value)}
-    kept_token = any(is_sealed(value) and value in old_tokens for value in after.leaves.values())
+    kept_stanza = any(stanza in before.stanzas for stanza in after.stanzas)
+    old_tokens = {value for value in before.leaves.values() if before.is_token(value)}
+    kept_token = any(after.is_token(value) and value in old_tokens for value in after.leaves.values())
     return not kept_stanza and not kept_token
 
 
@@ -116,19 +124,18 @@ def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
 
 
 def _shown(
-    side: SealedView | None, text: str | None, reveal: bool, store: Store, policy: TrustPolicy | None
+    side: SealedView | SopsView | None, text: str | None, reveal: bool, store: Store, policy: TrustPolicy | None
 ) -> dict[Path, tuple[bytes, str]]:
     """Per leaf: (what equality compares, what a reader is shown)."""
     if side is None or text is None:
         return {}
     if reveal:
-        data = (policy or NO_POLICY).open(text, store).data()
-        return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(data)}
+        return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(side.revealed(text, store, policy))}
     shown: dict[Path, tuple[bytes, str]] = {}
     for p, v in side.leaves.items():
-        if is_sealed(v):
+        if side.is_token(v):
             shown[p] = (leaf_bytes(v), f"ENC#{fingerprint(v)}")
-        elif not isinstance(v, (dict, list)) and side.meta.rules.encrypts(p):
+        elif not isinstance(v, (dict, list)) and side.encrypts(p):
             shown[p] = (leaf_bytes(v), HIDDEN)
         else:
             shown[p] = (leaf_bytes(v), _plain(v))

@@ -18,6 +18,7 @@ from pathlib import Path
 from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
 """File (as given) -> its staged content, ``None`` if larger than the size limit."""
@@ -36,12 +37,8 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
     except SealfileError:
         return {}
     named = {_relative(f, top): os.fspath(f) for f in files}
-    blobs: dict[str, str] = {}
-    for entry in git(["ls-files", "-z", "--stage"], top).split("\0"):
-        info, _, path = entry.partition("\t")
-        fields = info.split()
-        if path in named and len(fields) == 3 and fields[_STAGE] == "0":
-            blobs[path] = fields[_BLOB_ID]
+    blobs = {p: blob for p, blob in _blob_ids(git(["ls-files", "-z", "--stage"], top), stage_field=True).items()
+             if p in named}
     # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared
     present = [p for p in blobs if "\n" not in p and os.path.isfile(top / p)]
     worktree = _run(["hash-object", "--stdin-paths"], top, [p.encode() for p in present]).split()
@@ -53,6 +50,57 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
         differing = [p for p in differing if p not in set(placeholders.split("\0"))]
     return {named[p]: content for p, content in zip(differing, _blobs([blobs[p] for p in differing], top),
                                                      strict=True)}
+
+
+def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> list[str]:
+    """Those of ``files`` whose content the merge in progress had to merge and did (not left in
+    conflict): changed differently on two of the merged commits since their merge base (git ran a
+    merge driver, or its own text merge, on them; whatever came out, one side's version included).
+    Empty when no merge is in progress."""
+    try:
+        top = toplevel(cwd)
+        heads = _merged_heads(top)
+        base = git(["merge-base", "--octopus", "HEAD", *heads], top, ok=(0, 1)).strip() if heads else ""
+    except (SealfileError, OSError):
+        return []
+    named = {_relative(f, top): os.fspath(f) for f in files}
+    if base and named:
+        named = {p: f for p, f in named.items() if p in _blob_ids(git(
+            ["--literal-pathspecs", "ls-files", "-z", "--stage", "--", *named], top), stage_field=True)}
+    if not base or not named:
+        return []
+    versions = [_blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+                for commit in (base, "HEAD", *heads)]
+    return [named[p] for p in named
+            if len({v.get(p) for v in versions[1:]} - {versions[0].get(p)}) > 1]
+
+
+def _merged_heads(top: Path) -> list[str]:
+    """The commits being merged into HEAD: ``MERGE_HEAD`` once git stopped (a conflict, ``--no-commit``,
+    a hook that refused); while ``git merge`` runs the ``pre-merge-commit`` hook that file is not
+    written yet, and git names each merged commit in a ``GITHEAD_<id>`` variable instead."""
+    heads = Path(git(["rev-parse", "--path-format=absolute", "--git-path", "MERGE_HEAD"], top).strip())
+    if heads.is_file():
+        return heads.read_text(encoding="ascii").split()
+    return [name[len(_GITHEAD):] for name in os.environ if name.startswith(_GITHEAD)
+            and _OBJECT_ID().fullmatch(name[len(_GITHEAD):])]
+
+
+_GITHEAD = "GITHEAD_"
+_OBJECT_ID = compiled_when_used(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _blob_ids(listing: str, *, stage_field: bool = False) -> dict[str, str]:
+    """Path -> blob id, from ``ls-files --stage`` (stage 0 entries only) or ``ls-tree`` output."""
+    ids = {}
+    for entry in listing.split("\0"):
+        info, _, path = entry.partition("\t")
+        fields = info.split()
+        if stage_field and len(fields) == 3 and fields[_STAGE] == "0":
+            ids[path] = fields[_BLOB_ID]
+        elif not stage_field and len(fields) == 3:
+            ids[path] = fields[2]
+    return ids
 
 
 def _relative(file: str | os.PathLike[str], top: Path) -> str:

@@ -1,4 +1,4 @@
-"""The text ``git diff`` shows for a sealed file (git's ``textconv`` hook).
+"""The text ``git diff`` shows for a sealed file, or a SOPS file (git's ``textconv`` hook).
 
 Someone whose local key (age, OS keyring) opens the file sees the decrypted YAML; anyone else
 sees the file with each token replaced by a short fingerprint and the metadata reduced to
@@ -11,7 +11,11 @@ Never set ``diff.sealfile.cachetextconv``: git would store the decrypted view in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError, one_line
+from sealfile.gitflow import sops_view
 from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
@@ -20,6 +24,7 @@ from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.sops_files import sops_kind
 from sealfile.ops.tree import replace_leaf
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.restore import redacted
@@ -27,11 +32,14 @@ from sealfile.stores.yaml.sealed import scan_sealed_yaml
 
 
 def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, policy: TrustPolicy | None = None) -> str:
-    """The diffable view of one version of a sealed file; the input unchanged if it is not one.
+    """The diffable view of one version of a sealed or SOPS file; the input unchanged if it is neither.
 
     Like every reader, it decrypts only a file whose seal ``policy`` (default: ``SEALFILE_ALLOWED_SIGNERS``)
     accepts, and it says who sealed it: a forged file is shown redacted, not as a trusted change."""
     store = store or get_store("yaml")
+    kind = sops_kind(text)
+    if kind is not None:
+        return _sops_view(text, kind, decrypt, policy)
     try:
         document = read_document(text, store)
     except Exception:
@@ -45,10 +53,26 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
     except SealfileError as err:  # a broken SEALFILE_ALLOWED_SIGNERS: nothing can be trusted, so nothing is decrypted
         footer.append(f"# signature: cannot be checked: {err}")
         decrypt = False
+    return _view(text, footer, decrypt, lambda: decrypt_text(text, store=store, policy=policy),
+                 lambda: redact(text, store))
+
+
+def _sops_view(text: str, kind: Any, decrypt: bool, policy: TrustPolicy | None) -> str:
+    """A SOPS file: what ``sops decrypt`` prints, else without its metadata (:mod:`~sealfile.gitflow.sops_view`)."""
+    try:
+        footer = sops_view.footer(text, kind)
+    except Exception:  # not one SOPS reads: shown as it is
+        return text
+    return _view(text, footer, decrypt, lambda: decrypt_text(text, policy=policy), lambda: sops_view.redact(text, kind))
+
+
+def _view(text: str, footer: list[str], decrypt: bool, decrypted: Callable[[], str],
+          redacted: Callable[[], str]) -> str:
+    """The decrypted view if ``decrypt`` and a local key opens the file, else the redacted one; never raises."""
     if decrypt:
         try:
             with offline():
-                return _with_footer(decrypt_text(text, store=store, policy=policy), [*footer, "# (decrypted view)"])
+                return _with_footer(decrypted(), [*footer, "# (decrypted view)"])
         except UntrustedSealError:
             note = "# (redacted view: not decrypted, as readers refuse this seal: see the signature line)"
         except NoUsableKeyError:
@@ -62,7 +86,7 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
     else:
         note = "# (redacted view; ENC#... is a fingerprint of each sealed value)"
     try:
-        body = redact(text, store)
+        body = redacted()
     except Exception:  # a failing textconv fails 'git diff' and 'git log -p' outright, for everyone
         body, note = text, "# (the file as written: it cannot be redacted)"
     return _with_footer(body, [*footer, note])

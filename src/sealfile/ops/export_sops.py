@@ -26,7 +26,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
-from sealfile.sops import Kind
+from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
@@ -70,7 +70,9 @@ def _go_time(value: dt.date, where: Path, notes: _Notes) -> GoTime:
     minutes = int(offset.total_seconds()) // 60
     zone = "Z" if not minutes else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
-    return GoTime(value.strftime("%Y-%m-%dT%H:%M:%S") + fraction + zone)
+    # not strftime: glibc's %Y writes the year 999 as "999", which Go's RFC 3339 parser refuses
+    return GoTime(f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+                  f"{value.second:02d}{fraction}{zone}")
 
 
 def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
@@ -106,7 +108,8 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
 
 
 def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) -> Any:
-    """``data`` as SOPS's tree; ``shape`` (the plaintext read as SOPS reads it) adds its comments."""
+    """``data`` as SOPS's tree; ``shape`` (the plaintext read as SOPS reads it) adds its comments and gives
+    each time its written fraction (a YAML reader rounds ``.999999999`` to the next second)."""
     if isinstance(data, dict):
         for key in data:
             if not isinstance(key, str):
@@ -125,10 +128,26 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
         out.extend(Item(comment) for comment in comments.get(None, []))
         return out
     if isinstance(data, list):
-        items = [item for item in shape if not isinstance(item, Comment)] if isinstance(shape, list) else []
-        return [go_tree(value, items[index] if index < len(items) else None, kind, notes, (*where, ListIndex(index)))
-                for index, value in enumerate(data)]
-    return go_value(data, where, kind, notes)
+        return _go_list(data, shape if isinstance(shape, list) else [], kind, notes, where)
+    value = go_value(data, where, kind, notes)
+    if not isinstance(value, GoTime):
+        return value
+    value = shape if isinstance(shape, GoTime) else value
+    return value.text if kind == "dotenv" else value  # sops prints a dotenv time to the second: its text is whole
+
+
+def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: _Notes, where: Path) -> list[Any]:
+    """A list's items with the comments between them (SOPS keeps a comment in a list as an item of it)."""
+    out: list[Any] = []
+    done = 0
+    for item in shape:
+        if isinstance(item, Comment):
+            out.append(item)
+        elif done < len(data):
+            out.append(go_tree(data[done], item, kind, notes, (*where, ListIndex(done))))
+            done += 1
+    return out + [go_tree(value, None, kind, notes, (*where, ListIndex(index)))
+                  for index, value in enumerate(data[done:], done)]
 
 
 def _comments(shape: Any) -> dict[str | None, list[Comment]]:
@@ -173,6 +192,18 @@ def _leaf_paths(node: Any, where: Path) -> Iterator[Path]:
         yield where
 
 
+def sops_name_fits(path: str, kind: Kind) -> None:
+    """Refuse to write a SOPS ``kind`` file under a name ``sops`` reads as another store (it picks the
+    store by the name's exact suffix: ``.env.enc``, ``.ini`` or ``X.YAML`` would not open in it)."""
+    named = named_kind(path)
+    if named != kind:
+        raise FormatError(f"sops reads a file of this name as {LABELS[named]}, not {LABELS[kind]}: name it "
+                          f"{_SUFFIXES[kind]} (or write to stdout)")
+
+
+_SUFFIXES = {"yaml": "*.yaml", "json": "*.json", "dotenv": "*.env"}
+
+
 def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | None = None) -> Exported:
     """The SOPS file (``kind``: yaml, json or dotenv) holding what the sealed ``text`` holds (its seal
     checked by ``policy`` first, as every reader does)."""
@@ -184,7 +215,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     notes = _Notes({})
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
-    shape = read_yaml(document.plaintext(), comments=True)[0] if keeps_comments else None
+    # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
+    shape = read_yaml(document.plaintext(), comments=keeps_comments)[0] if store.name == "yaml" else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
     data_key = new_data_key()

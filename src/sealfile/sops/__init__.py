@@ -38,14 +38,19 @@ _MARKERS = {
 }
 
 
+def named_kind(path: str) -> Kind:
+    """The store ``sops`` itself picks for a file of this name: by its exact suffix (``X.YAML`` is
+    not YAML to it), any other name its binary envelope. What a SOPS file is written as must be this."""
+    return next((kind for extension, kind in _EXTENSIONS.items() if path.endswith(extension)), "binary")
+
+
 def kind_for(path: str | None, text: str) -> Kind:
-    """The store SOPS would use: by extension (an unknown one means the binary store, a JSON
-    envelope), else by content for text without a name."""
+    """The store SOPS would use: by extension, in any case (an unknown one means the binary store, a
+    JSON envelope), else by content for text without a name."""
     if path is not None:
-        lowered = path.lower()
-        for extension, kind in _EXTENSIONS.items():
-            if lowered.endswith(extension):
-                return kind
+        kind = named_kind(path.lower())
+        if kind != "binary":
+            return kind
     start = text.lstrip()
     if start.startswith("{"):
         return "binary" if path is not None else "json"
@@ -203,5 +208,5 @@ def load(text: str, kind: Kind) -> Any:
         return opened.data()
 
 
-__all__ = ["KINDS", "Kind", "Opened", "about", "detect", "is_sops_document", "kind_for", "load", "open_text",
-           "parse"]
+__all__ = ["KINDS", "Kind", "Opened", "about", "detect", "is_sops_document", "kind_for", "load", "named_kind",
+           "open_text", "parse"]

@@ -14,9 +14,11 @@ back (YAML 1.2 as ruamel.yaml reads it, JSON as ``json`` reads it), so a team mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.cipher import go_bytes
 from sealfile.sops.gonum import format_f, format_g, json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime, rfc3339_seconds
@@ -33,7 +35,7 @@ def _yaml_time(text: str) -> Any:
     try:
         return yaml_store.load_fast(text)
     except FormatError:
-        raise FormatError("a SOPS time value cannot be represented in Python (year 0?)") from None
+        raise FormatError("a time Python cannot hold (in the year 0, or 24 hours from UTC)") from None
 
 
 def _float(value: float, syntax: Syntax) -> int | float:
@@ -82,13 +84,43 @@ def _merged(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def to_data(node: Any, syntax: Syntax) -> Any:
-    """Plain dicts and lists (comments dropped), values as the syntax's reader sees them."""
+    """Plain dicts and lists (comments dropped), values as the syntax's reader sees them; a value that has
+    none (a time in the year 0) is refused naming its key path."""
+    try:
+        return _to_data(node, syntax)
+    except FormatError as err:
+        if err.keypath is None:  # found again only now: the common path carries no key path
+            err.keypath = next((format_keypath(where) for where, value in _leaves(node, ()) if _refused(value, syntax)),
+                               None)
+        raise
+
+
+def _to_data(node: Any, syntax: Syntax) -> Any:
     if isinstance(node, Branch):
-        pairs = [(key, to_data(value, syntax)) for key, value in node.entries()]
+        pairs = [(key, _to_data(value, syntax)) for key, value in node.entries()]
         return _merged(pairs) if syntax == "yaml" else dict(pairs)
     if isinstance(node, list):
-        return [to_data(item, syntax) for item in node if not isinstance(item, Comment)]
+        return [_to_data(item, syntax) for item in node if not isinstance(item, Comment)]
     return leaf(node, syntax)
+
+
+def _leaves(node: Any, where: Path) -> Iterator[tuple[Path, Any]]:
+    if isinstance(node, Branch):
+        for key, value in node.entries():
+            yield from _leaves(value, (*where, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(item for item in node if not isinstance(item, Comment)):
+            yield from _leaves(item, (*where, ListIndex(index)))
+    else:
+        yield where, node
+
+
+def _refused(value: Any, syntax: Syntax) -> bool:
+    try:
+        leaf(value, syntax)
+    except FormatError:
+        return True
+    return False
 
 
 def value_text(value: Any) -> str:

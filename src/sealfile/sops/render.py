@@ -128,10 +128,12 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
     inner = container[last]
     if isinstance(inner, (CommentedMap, CommentedSeq)) and _foot(inner, lines, column):
         return True
-    if isinstance(container, CommentedMap):
-        container.ca.items.setdefault(last, [None, None, None, None])[2] = _token(lines, column, leading=True)
-    else:
-        container.ca.items.setdefault(last, [None, []])[0] = _token(lines, column, leading=True)
+    slot, index = ((container.ca.items.setdefault(last, [None, None, None, None]), 2)
+                   if isinstance(container, CommentedMap) else (container.ca.items.setdefault(last, [None, []]), 0))
+    if slot[index] is None:
+        slot[index] = _token(lines, column, leading=True)
+    else:  # an inner container's foot comments hang here already: an outer one's follow them
+        slot[index].value += _token(lines, column).value
     return True
 
 

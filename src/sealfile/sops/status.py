@@ -48,13 +48,22 @@ def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
     return str(entry.get(RECIPIENT_FIELDS[kind][1], "?"))
 
 
-def _recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
-    groups = meta.get("key_groups") or [meta]
+def key_groups(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The metadata's key groups (itself when it has none); what is not a mapping is no group (a file is
+    anyone's input: ``review`` and ``git diff`` read it without a key)."""
+    groups = meta.get("key_groups")
+    return [group for group in groups if isinstance(group, Mapping)] if isinstance(groups, list) and groups else [meta]
+
+
+def recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(type, key id)`` per entry of the metadata, of every key group (``group N type`` then)."""
+    groups = key_groups(meta)
     found = []
     for number, group in enumerate(groups, 1):
         prefix = f"group {number} " if len(groups) > 1 else ""
         for kind, (name, _) in RECIPIENT_FIELDS.items():
-            for entry in group.get(kind) or []:
+            entries = group.get(kind)
+            for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, Mapping):
                     found.append((prefix + name, _key_id(kind, entry)))
     return found
@@ -88,5 +97,5 @@ def describe(text: str, kind: Kind) -> SopsStatus:
             mac = "not checked (no key here opens the data key)"
         threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
-                          (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, _recipients(meta),
+                          (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
                           threshold if isinstance(threshold, int) else None, counts[0], counts[1], mac)

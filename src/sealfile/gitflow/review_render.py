@@ -1,0 +1,83 @@
+"""How a :class:`~sealfile.gitflow.review.Review` is shown: text for a terminal, Markdown for a
+pull-request comment, or JSON (apart from :mod:`sealfile.gitflow.review`, which finds what it shows)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from sealfile.errors import one_line
+from sealfile.gitflow.sealed import fenced, markdown_text
+from sealfile.gitflow.semantic_diff import render_text
+
+if TYPE_CHECKING:
+    from sealfile.gitflow.review import Review
+
+
+def render(result: Review, fmt: str = "text") -> str:
+    """The review as text for a terminal, Markdown for a pull-request comment, or JSON.
+
+    Paths, key names, recipients and messages come from the change under review, so they are
+    shown, never interpreted: every invisible or control character as an escape (a newline, a
+    terminal escape sequence, a bidirectional override), and in Markdown every punctuation
+    character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
+    than any run of backticks it holds."""
+    if fmt == "json":
+        return json.dumps(_as_json(result), indent=2) + "\n"
+    markdown = fmt == "markdown"
+    shown = markdown_text if markdown else one_line
+
+    def items(lines: list[str]) -> list[str]:
+        return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
+
+    out: list[str] = []
+    title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
+    out.append(f"## {title}" if markdown else title)
+    if result.fork:
+        out.append(f"(changes made since {shown(result.head)} forked from {shown(result.base)} at {result.fork[:12]})")
+    out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
+    for title, text_title, advice, lines in (
+        ("Recipients changed", "!!! RECIPIENTS CHANGED !!!",
+         "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes),
+        ("Signers changed", "!!! SIGNERS CHANGED !!!",
+         "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes),
+        ("Trust changed", "!!! TRUST CHANGED !!!", "Check that every added host, role and profile is yours: a sealed "
+         "file naming one makes its readers send requests and credentials there.", result.trust_changes),
+        ("Data key replaced", "!!! DATA KEY REPLACED !!!",
+         "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
+         "signer.", result.key_replacements),
+    ):
+        if lines:
+            out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
+    if result.violations:
+        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
+    attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
+    attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
+                     "what must be sealed)" for path in result.configs_changed]
+    if attention:
+        out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
+    if result.files:
+        out += ["", "### Changes" if markdown else "CHANGES:"]
+        changes = [line for f in result.files
+                   for line in [*render_text(f.diff), *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
+        out += fenced(changes, "diff") if markdown else changes
+        out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
+    return "\n".join(out) + "\n"
+
+
+def _as_json(result: Review) -> dict[str, object]:
+    return {
+        "base": result.base,
+        "head": result.head,
+        "fork": result.fork,
+        "ok": not result.violations,
+        "violations": result.violations,
+        "recipient_changes": result.recipient_changes,
+        "config_changed": bool(result.configs_changed),
+        "signer_changes": result.signer_changes,
+        "trust_changes": result.trust_changes,
+        "plaintext_notes": result.plaintext_notes,
+        "data_key_replaced": result.key_replacements,
+        "files": [asdict(f) for f in result.files],
+    }

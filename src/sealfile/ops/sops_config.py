@@ -1,0 +1,123 @@
+"""``import-sops .sops.yaml``: a SOPS config's creation rules as a ``.sealfile.yaml``, so that a team's
+new files, ``updatekeys`` and ``git install`` follow the rules its SOPS files were made by.
+
+The two formats are close (sealfile's was modelled on SOPS's). Per rule: ``path_regex`` as it is (both
+are searched as Go searches them); ``age``, ``pgp``, ``gcp_kms`` as they are; ``kms`` as ``aws_kms``
+(``ARN+ROLE`` and ``aws_profile`` kept), ``azure_keyvault`` as ``azure_kv``, ``hc_vault_transit_uri``
+as ``hc_vault_transit``, ``key_groups`` with ``shamir_threshold`` as ``key_groups`` with ``threshold``;
+the value rule by name, ``encrypted_suffix`` as an anchored ``encrypted_regex`` (as ``import-sops`` does).
+What sealfile has no equivalent for is named, never dropped silently. The text written is read back
+through sealfile's config reader and must hold the intended rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sealfile.errors import ConfigError
+from sealfile.model.rules import RULE_NAMES
+from sealfile.ops.config import config_from_text
+from sealfile.sops.format import suffix_as_regex
+
+_FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
+         "hc_vault_transit_uri": "hc_vault_transit"}
+"""A SOPS creation rule's recipient field (a list or comma-separated string) -> sealfile's."""
+_GROUPED = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
+            "hc_vault": "hc_vault_transit"}
+"""A SOPS key group's field -> sealfile's."""
+_UNSUPPORTED = {
+    "encrypted_comment_regex": "values are sealed by sealfile's default rule",
+    "unencrypted_comment_regex": "values are sealed by sealfile's default rule",
+    "mac_only_encrypted": "sealfile's MAC covers every value and key path",
+}
+
+
+@dataclass(frozen=True)
+class ConvertedConfig:
+    text: str
+    notes: list[str]
+
+
+def is_sops_config(raw: Any) -> bool:
+    return isinstance(raw, Mapping) and isinstance(raw.get("creation_rules"), list)
+
+
+def convert_config(raw: Mapping[str, Any], target: Path) -> ConvertedConfig:
+    """``raw`` (a parsed ``.sops.yaml``) as the text of a ``.sealfile.yaml`` at ``target``."""
+    from sealfile.stores import get_store
+
+    notes = [f"{name}: not a creation rule; left out" for name in raw if name != "creation_rules"]
+    rules = [_rule(entry, f"creation_rules.{index}", notes) for index, entry in enumerate(raw["creation_rules"])]
+    text = ("# converted from .sops.yaml by 'sealfile import-sops'; check it before you rely on it\n"
+            + get_store("yaml").dump({"creation_rules": rules}))
+    read = config_from_text(text, target)  # refuses what sealfile's reader would refuse
+    if [rule.path_regex for rule in read.creation_rules] != [rule.get("path_regex", "") for rule in rules]:
+        raise ConfigError("the converted creation rules do not read back as written")
+    return ConvertedConfig(text, notes)
+
+
+def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise ConfigError("a creation rule must be a mapping", keypath=where)
+    rule: dict[str, Any] = {"path_regex": entry["path_regex"]} if "path_regex" in entry else {}
+    for name, value in entry.items():
+        if name in _FLAT:
+            rule[_FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
+        elif name == "key_groups":
+            rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value or [])]
+        elif name == "shamir_threshold":
+            rule["threshold"] = value
+        elif name == "encrypted_suffix":
+            rule["encrypted_regex"] = suffix_as_regex(str(value))
+        elif name in RULE_NAMES:
+            rule[name] = value
+        elif name in _UNSUPPORTED:
+            notes.append(f"{where}.{name}: sealfile has no equivalent; left out ({_UNSUPPORTED[name]})")
+        elif name not in ("path_regex", "aws_profile"):
+            notes.append(f"{where}.{name}: not known to sealfile; left out")
+    return rule
+
+
+def _entries(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value) if isinstance(value, list) else [] if value is None else [value]
+
+
+def _flat(name: str, value: Any, profile: Any) -> list[Any]:
+    """A rule's field's entries; an AWS KMS one as a mapping, so that it gets no encryption context (as in
+    SOPS; an ARN alone would get sealfile's default one) and keeps its role and profile."""
+    if name != "kms":
+        return _entries(value)
+    found = []
+    for arn, _, role in (str(entry).partition("+") for entry in _entries(value)):
+        found.append({"arn": arn.strip(), **({"role": role.strip()} if role.strip() else {}),
+                      **({"aws_profile": profile} if profile else {})})
+    return found
+
+
+def _group(group: Any, where: str) -> dict[str, Any]:
+    if not isinstance(group, Mapping):
+        raise ConfigError("a key group must be a mapping", keypath=where)
+    out: dict[str, Any] = {}
+    for name, value in group.items():
+        if name not in _GROUPED:
+            raise ConfigError(f"{name}: a key group of a kind sealfile does not know", keypath=where)
+        out[_GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
+    return out
+
+
+def _grouped_entry(name: str, entry: Any) -> Any:
+    if not isinstance(entry, Mapping):
+        return entry
+    if name == "kms":
+        return {key: entry[key] for key in ("arn", "role", "context", "aws_profile") if entry.get(key)}
+    if name == "gcp_kms":
+        return entry.get("resource_id")
+    if name == "azure_keyvault":
+        url = str(entry.get("vaultUrl", "")).rstrip("/")
+        return f"{url}/keys/{entry.get('key')}/{entry.get('version') or ''}".rstrip("/")
+    return entry

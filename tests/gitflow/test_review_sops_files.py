@@ -1,0 +1,50 @@
+"""``review`` of a repository mid-way from SOPS: SOPS files (written by the real ``sops``) beside the
+sealed files imported from them, outside the ``sealed_files`` patterns, still edited by ``sops``.
+
+What SOPS encrypted is ciphertext, not plaintext: neither a "decrypted copy" of the sealed file
+imported from it (a policy violation that told the team to purge its history and rotate) nor a
+secret-named value in plaintext. A value the SOPS file's rule leaves in plaintext still is one.
+"""
+
+from __future__ import annotations
+
+from tests.support.git import Sandbox
+
+PLAIN = "db:\n  password: s3cret-a91\n  user: app\n  api_token_unencrypted: tok-plain-77\nsince: 2024-05-01\n"
+DOTENV = "API_KEY=k-123\nDB_PASS=p-456\n"
+
+
+
+def _migrating(box: Sandbox) -> None:
+    (box.repo / "config").mkdir()
+    (box.repo / "config" / "app.yaml").write_text(PLAIN)
+    (box.repo / "config" / ".env").write_text(DOTENV)
+    for name in ("config/app.yaml", "config/.env"):
+        box.sops("encrypt", "--age", box.recipient, "--input-type", "dotenv" if name.endswith(".env") else "yaml",
+              "--output-type", "dotenv" if name.endswith(".env") else "yaml", "-i", name)
+    box.commit("secrets, as sops wrote them")
+    box.sealfile("import-sops", "config/app.yaml", "-o", "config/app.enc.yaml")
+    box.sealfile("import-sops", "config/.env", "--input-type", "dotenv", "-o", "config/.env.enc")
+    box.commit("imported: the sops clone keeps its files until it moves too")
+
+
+def test_sops_files_beside_their_imports_are_not_plaintext(sandbox: Sandbox) -> None:
+    _migrating(sandbox)
+    sandbox.sops("set", "config/app.yaml", '["db"]["password"]', '"n3w-s3cret"')
+    sandbox.sops("set", "--input-type", "dotenv", "--output-type", "dotenv", "config/.env", '["DB_PASS"]', '"p-789"')
+    sandbox.commit("the sops clone changes its files")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stdout
+    assert "decrypted copy" not in done.stdout and "password" not in done.stdout, done.stdout
+    assert "API_KEY" not in done.stdout and "DB_PASS" not in done.stdout, done.stdout
+    # the value SOPS's rule left in plaintext is one, in the SOPS file as in any other
+    assert ("config/app.yaml: db.api_token_unencrypted: named like a secret, in plaintext in a file no "
+            "sealed_files pattern covers") in done.stdout.split("NEEDS ATTENTION:")[1]
+
+
+def test_a_decrypted_sops_file_is_still_a_decrypted_copy(sandbox: Sandbox) -> None:
+    _migrating(sandbox)
+    sandbox.sops("decrypt", "-i", "config/app.yaml")
+    sandbox.commit("oops: decrypted in place")
+    shown = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert shown.returncode == 3 and "config/app.yaml: holds every key path of config/app.enc.yaml" in shown.stdout

@@ -1,0 +1,117 @@
+"""The way in for a whole repository: ``import-sops`` of its ``.sops.yaml`` writes the ``.sealfile.yaml``
+that new files and ``updatekeys`` follow, and ``import-sops -i`` of each SOPS file keeps a name its
+reader picks (a ``.json`` or ``.env`` file stays JSON or dotenv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.ops.config import read_config
+from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sealfile_cli
+
+ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = "arn:aws:iam::111122223333:role/sops"
+VAULT = "https://vault.example.com:8200/v1/transit/keys/team"
+AZURE = "https://team.vault.azure.net/keys/sops/0123456789abcdef0123456789abcdef"
+
+
+def _config(first: AgeIdentity, second: AgeIdentity) -> str:
+    return f"""\
+creation_rules:
+  - path_regex: groups/.*\\.yaml$
+    shamir_threshold: 2
+    key_groups:
+      - age: [{first.recipient}]
+      - age: [{second.recipient}]
+        kms:
+          - arn: {ARN}
+            role: {ROLE}
+            aws_profile: ops
+      - hc_vault:
+          - {VAULT}
+        azure_keyvault:
+          - vaultUrl: https://team.vault.azure.net
+            key: sops
+            version: 0123456789abcdef0123456789abcdef
+  - path_regex: \\.json$
+    encrypted_suffix: _secret
+    age: {first.recipient},{second.recipient}
+  - path_regex: comments/
+    encrypted_comment_regex: sops:enc
+    kms: {ARN}+{ROLE}
+    aws_profile: ops
+    azure_keyvault: {AZURE}
+    hc_vault_transit_uri: {VAULT}
+  - path_regex: ""
+    unencrypted_suffix: _plain
+    mac_only_encrypted: true
+    age: {first.recipient}
+stores:
+  yaml:
+    indent: 2
+"""
+
+
+@pytest.fixture
+def repository(tmp_path: Path, sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> Path:
+    second = make_identity(tmp_path / "second")
+    keys = tmp_path / "keys.txt"
+    keys.write_text(sops_identity.key_file.read_text() + second.key_file.read_text())
+    keys.chmod(0o600)
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(keys))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".sops.yaml").write_text(_config(sops_identity, second))
+    return repo
+
+
+def test_the_sops_config_becomes_a_sealfile_config(repository: Path) -> None:
+    done = sealfile_cli("import-sops", str(repository / ".sops.yaml"), "-o", str(repository / ".sealfile.yaml"))
+    assert done.returncode == 0, done.stderr
+    warned = sorted(line.split(": ", 3)[3] for line in done.stderr.splitlines())
+    assert warned == [
+        "creation_rules.2.encrypted_comment_regex: sealfile has no equivalent; left out (values are sealed by "
+        "sealfile's default rule)",
+        "creation_rules.3.mac_only_encrypted: sealfile has no equivalent; left out (sealfile's MAC covers every "
+        "value and key path)",
+        "stores: not a creation rule; left out"]
+    rules = read_config(repository / ".sealfile.yaml").creation_rules
+    groups = rules[0].recipients
+    assert groups is not None and groups.threshold == 2
+    assert [[(key.type_id, key.key_id) for key in group] for group in groups.groups] == [
+        [("age", groups.groups[0][0].key_id)],
+        [("age", groups.groups[1][0].key_id), ("aws_kms", ARN)],
+        [("azure_kv", AZURE), ("hc_vault_transit", VAULT)]]
+    assert (rules[1].rules.kind, rules[1].rules.pattern) == ("encrypted_regex", "_secret\\Z")
+    assert sorted(key.type_id for key in rules[2].keys) == ["aws_kms", "azure_kv", "hc_vault_transit"]
+    aws = next(key for key in rules[2].keys if key.type_id == "aws_kms")
+    assert (aws.role, aws.profile) == (ROLE, "ops")  # type: ignore[attr-defined]
+    assert (rules[3].rules.kind, rules[3].rules.pattern) == ("unencrypted_suffix", "_plain")
+
+
+def test_a_migrated_file_matches_its_rule_and_keeps_its_syntax(repository: Path) -> None:
+    (repository / "app.json").write_text('{"db": {"password_secret": "p", "user": "u"}, "port": 8080}\n')
+    (repository / "app.env").write_text("TOKEN=t\nUSER=u\n")
+    for name in ("app.json", "app.env"):
+        made = run_sops(["--config", str(repository / ".sops.yaml"), "encrypt", "-i", str(repository / name)])
+        assert made.returncode == 0, made.stderr
+    for name in ("app.json", "app.env"):
+        before = sealfile.load_secrets(repository / name, redacted=False)
+        assert sealfile_cli("import-sops", "-i", str(repository / name)).returncode == 0
+        assert_same(sealfile.load_secrets(repository / name, redacted=False), before)
+        assert "sealfile" in (repository / name).read_text()
+    assert sealfile_cli("import-sops", str(repository / ".sops.yaml"), "-o",
+                        str(repository / ".sealfile.yaml")).returncode == 0
+    updated = sealfile_cli("updatekeys", "-y", str(repository / "app.json"))
+    assert updated.returncode == 0 and "recipients already match" in updated.stderr + updated.stdout, updated.stderr
+
+
+def test_an_aws_key_gets_no_context_sops_did_not_send(repository: Path) -> None:
+    assert sealfile_cli("import-sops", str(repository / ".sops.yaml"), "-o",
+                        str(repository / ".sealfile.yaml")).returncode == 0
+    keys = [key for rule in read_config(repository / ".sealfile.yaml").creation_rules for key in rule.keys
+            if key.type_id == "aws_kms"]
+    assert keys and all(key.context == {} for key in keys)  # type: ignore[attr-defined]

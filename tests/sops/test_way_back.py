@@ -1,0 +1,132 @@
+"""The way back, as a team leaving sealfile takes it: ``export-sops``, then the real ``sops`` on the result.
+
+- a SOPS file is written only under a name ``sops`` reads as the store written (it picks the store by
+  the name's exact suffix: another name is a file no ``sops`` command opens);
+- times come back as they went (to the nanosecond, in every year Go writes), on a round trip
+  from SOPS through sealfile and in every output store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_plaintext
+from sealfile.stores import get_store
+from tests.sops.conftest import AgeIdentity, run_sops, sealfile_cli, sops_encrypt
+
+TIMES = ("late: 1969-12-31T23:59:59.999999999Z\n"
+         "zoned: 2024-05-01T10:20:30.123456789+02:00\n"
+         "first: 0001-01-01\n"
+         "early: 0999-12-31T23:59:59.5-01:00\n")
+SHOWN = {"late": "1969-12-31T23:59:59.999999999Z", "zoned": "2024-05-01T10:20:30.123456789+02:00",
+         "first": "0001-01-01T00:00:00Z", "early": "0999-12-31T23:59:59.5-01:00"}
+"""What ``sops decrypt`` prints for :data:`TIMES`: Go's RFC 3339 with nanoseconds."""
+
+
+@pytest.fixture
+def env(sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    return {**os.environ}
+
+
+def _sealed(tmp_path: Path, identity: AgeIdentity, env: dict[str, str]) -> Path:
+    """:data:`TIMES` written by sops, then imported: the sealed file a team made from its SOPS file."""
+    plain = tmp_path / "times.yaml"
+    plain.write_text(TIMES)
+    made = sops_encrypt(plain, tmp_path / "times.sops.yaml", "--age", identity.recipient, env=env)
+    assert run_sops(["decrypt", str(made)], env).stdout == "".join(f"{k}: {v}\n" for k, v in SHOWN.items())
+    sealed = tmp_path / "times.enc.yaml"
+    done = sealfile_cli("import-sops", str(made), "-o", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    return sealed
+
+
+@pytest.mark.parametrize("output", ["back.yaml", "back.json", "back.env"])
+def test_times_come_back_from_sops_through_sealfile_as_they_went(output: str, sops_identity: AgeIdentity,
+                                                                 env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / output
+    done = sealfile_cli("export-sops", str(_sealed(tmp_path, sops_identity, env)), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    shown = run_sops(["decrypt", str(target)], env)
+    assert shown.returncode == 0, shown.stderr
+    if output.endswith(".json"):
+        assert json.loads(shown.stdout) == SHOWN
+    else:
+        separator = ": " if output.endswith(".yaml") else "="
+        assert shown.stdout.splitlines() == [f"{k}{separator}{v}" for k, v in SHOWN.items()]
+
+
+def test_a_sealed_date_before_the_year_1000_goes_to_sops(sops_identity: AgeIdentity, env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    sealed = tmp_path / "old.enc.yaml"
+    sealed.write_text(seal_plaintext("founded: 0999-01-02\nat: 0042-03-04T05:06:07Z\n", get_store("yaml"),
+                                     [AgeKey(sops_identity.recipient)]))
+    target = tmp_path / "old.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert run_sops(["decrypt", str(target)], env).stdout == "founded: 0999-01-02T00:00:00Z\nat: 0042-03-04T05:06:07Z\n"
+
+
+@pytest.mark.parametrize(("sealed_name", "output", "kind", "named"), [
+    ("app.enc.yaml", "back.ini", "YAML", "INI"),
+    ("app.enc.yaml", "back.sops", "YAML", "binary"),
+    ("app.enc.yaml", "BACK.YAML", "YAML", "binary"),
+    ("app.env.enc", "app.env.enc", "dotenv", "binary"),
+])
+def test_a_name_sops_reads_as_another_store_is_refused(sealed_name: str, output: str, kind: str, named: str,
+                                                       sops_identity: AgeIdentity, env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    store = "dotenv" if sealed_name.endswith(".env.enc") else "yaml"
+    sealed = tmp_path / sealed_name
+    sealed.write_text(seal_plaintext("A: one\nB: two\n", get_store("yaml"), [AgeKey(sops_identity.recipient)],
+                                     output=get_store(store)))
+    before = sealed.read_bytes()
+    target = tmp_path / output
+    args = ["-i"] if target == sealed else ["-o", str(target)]
+    done = sealfile_cli("export-sops", str(sealed), *args, env=env)
+    assert done.returncode != 0 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{target}: sops reads a file of this name as {named}, not {kind}" in done.stderr
+    assert sealed.read_bytes() == before and (target == sealed or not target.exists())
+    fitting = tmp_path / ("app.env" if store == "dotenv" else "back.yaml")
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(fitting), env=env).returncode == 0
+    assert run_sops(["decrypt", str(fitting)], env).stdout.replace(": ", "=") == "A=one\nB=two\n"
+
+
+COMMENTED = """\
+# head
+a: 1 # after a
+b:
+  # inside b
+  c: 2
+l:
+  # before the first item
+  - x # after x
+  # between items
+  - y
+  - # after a dash
+    k: v
+  - k2: v2
+    # inside an item
+    k3: v3
+  # after the last item
+z: last
+# tail
+"""
+
+
+def test_comments_in_lists_come_back_from_sops_through_sealfile(sops_identity: AgeIdentity, env: dict[str, str],
+                                                                tmp_path: Path) -> None:
+    """SOPS keeps a comment in a list as an item of it: the export keeps it there, as every other comment."""
+    plain = tmp_path / "commented.yaml"
+    plain.write_text(COMMENTED)
+    made = sops_encrypt(plain, tmp_path / "commented.sops.yaml", "--age", sops_identity.recipient, env=env)
+    sealed, back = tmp_path / "commented.enc.yaml", tmp_path / "back.yaml"
+    assert sealfile_cli("import-sops", str(made), "-o", str(sealed), env=env).returncode == 0
+    assert sealfile_cli("export-sops", str(sealed), "-o", str(back), env=env).returncode == 0
+    shown = run_sops(["decrypt", str(back)], env).stdout
+    assert shown == run_sops(["decrypt", str(made)], env).stdout and "# between items" in shown
