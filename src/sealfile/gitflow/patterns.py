@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import SealfileError
+from sealfile.gitflow.blobs import show_many
 from sealfile.gitflow.gitcli import Change, git, show
 from sealfile.gitflow.sealed import matches_patterns
 from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, read_configs, sealed_patterns
@@ -28,6 +29,9 @@ _GLOB_SPECIAL = re.compile(r"[][*?\\]")
 
 TOP = ""
 """The directory of a scope that covers every path."""
+MAX_CONFIGS = 1_000
+"""More ``.sealfile.yaml`` files than a project has: every review and check reads each of them (a change
+could add a hundred thousand), so more are refused (the review fails) rather than read."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def in_worktree(root: Path) -> SealedPatterns:
     listed = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
                   f":(glob)**/{CONFIG_NAME}"], root)
     scopes = {}
-    for name in sorted({n for n in listed.split("\0") if n}):
+    for name in _bounded(sorted({n for n in listed.split("\0") if n}), "the work tree"):
         config = root / name
         if config.is_file():
             scopes[_directory_of(name)] = read_config(config).sealed_patterns
@@ -127,11 +131,16 @@ def at_revision(rev: str, root: Path) -> SealedPatterns:
     """Every config as committed at ``rev`` (top-relative). A config that does not parse counts with
     the defaults: a review must not lose its patterns to a broken file."""
     listed = git(["ls-tree", "-r", "-z", "--name-only", rev], root, ok=(0, 128))
-    scopes = {}
-    for name in listed.split("\0"):
-        if name == CONFIG_NAME or name.endswith(f"/{CONFIG_NAME}"):
-            scopes[_directory_of(name)] = _lenient_patterns(show(rev, name, root))
-    return _with_top_default(scopes)
+    names = _bounded([n for n in listed.split("\0") if n == CONFIG_NAME or n.endswith(f"/{CONFIG_NAME}")], rev)
+    return _with_top_default({_directory_of(name): _lenient_patterns(text)
+                              for name, text in show_many(rev, names, root).items()})
+
+
+def _bounded(names: list[str], where: str) -> list[str]:
+    if len(names) > MAX_CONFIGS:
+        raise SealfileError(f"{where}: {len(names):,} {CONFIG_NAME} files, more than the {MAX_CONFIGS:,} sealfile "
+                            "reads (every review and check reads each one)")
+    return names
 
 
 def _lenient_patterns(text: str | None) -> tuple[str, ...]:
