@@ -66,6 +66,8 @@ def test_check_warns_once_in_a_clone_without_drivers(installed: Sandbox) -> None
     assert done.stderr.count("sealfile: warning:") == 1
     assert "this clone has none configured" in done.stderr
     assert installed.sealfile("check").stderr == "sealfile: check: 2 files: 2 ok\n"
+    quiet = clone.sealfile("decrypt", FILE, env={**clone.env, "SEALFILE_NO_SETUP_WARNING": "1"})
+    assert quiet.stderr == ""  # a CI job or a deployment, which never merges: told to be quiet
 
 
 def _off_path_virtualenv(where: Path) -> Path:
