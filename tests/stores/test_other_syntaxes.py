@@ -173,3 +173,13 @@ def test_a_dotenv_metadata_number_is_ascii_digits(key: AgeKey, line: str, expect
                       *([stanza] if "recipient_0" not in line else [])]) + "\n"
     with pytest.raises(FormatError, match=expected):
         verify_text(text, get_store("dotenv"))
+
+
+def test_a_name_dotenv_cannot_hold_is_named_where_a_whole_document_is_refused() -> None:
+    """``import-sops`` of a dotenv file sops wrote with ``export A=1``, or sealing another syntax's
+    document as dotenv: the refusal names the key (its mapping, the document, has no path)."""
+    store = get_store("dotenv")
+    assert store.first_unfit({"B": "2", "export A": "1"}, document=True) == (
+        (), "dotenv names must be letters, digits, '_', '.' or '-', not [\"export A\"]")
+    _, reason = store.first_unfit({"x\x1b[2J": "1"}, document=True) or ((), "")
+    assert "\x1b" not in reason and "\\u001b[2J" in reason

@@ -180,8 +180,8 @@ class DotenvStore(Store):
         if key:
             try:
                 _check_key(value)
-            except FormatError as err:
-                return err.message
+            except FormatError as err:  # the name itself: a refused document's key is not a value's path
+                return f"{err.message}, not {err.keypath}"
         elif isinstance(value, (dict, list)):
             return "a dotenv file is flat: values cannot be mappings or lists"
         elif not isinstance(value, str):
