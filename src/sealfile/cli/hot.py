@@ -151,8 +151,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     elif not keys:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
-    named_output = output is not None and not io.is_stdio(output)
-    out_store = store_for(output, output_type) if named_output or output_type else store
+    out_store = store_for(output, output_type) if io.names_a_file(output) or output_type else store
     with io.about(file):
         plaintext = io.read_text(file)
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)

@@ -92,7 +92,7 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     if output and in_place:
         raise click.UsageError("use -o or -i, not both")
     store = store_for(file, input_type)
-    kind = checked_kind(output_type or (store_for(output).name if output else store.name))
+    kind = checked_kind(output_type or (store_for(output).name if io.names_a_file(output) else store.name))
     target = output or (file if in_place else None)
     if target is not None and (target.is_file() or not target.exists()):  # a pipe or a device has no store
         with io.about(target):

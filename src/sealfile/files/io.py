@@ -53,6 +53,17 @@ def is_stdio(path: str | os.PathLike[str]) -> bool:
     return os.fspath(path) == STDIO
 
 
+def names_a_file(path: str | os.PathLike[str] | None) -> bool:
+    """Whether an output ``path`` is a file's name, which can say its syntax (``x.json``): not ``-``, and
+    not a device, pipe or socket (``/dev/stdout``, ``>(cmd)``), whose name says nothing of what it wants."""
+    if path is None or is_stdio(path):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # not there yet (or not reachable): a file will be made under that name
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     """The whole file (``-``: standard input) as UTF-8 text (see :func:`read_bytes`)."""
     raw = read_bytes(path)
