@@ -100,13 +100,25 @@ def _fail_or_skip(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _dbus(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(["dbus-send", "--session", "--print-reply", *args], capture_output=True, text=True,
+                          env=env, timeout=10).stdout
+
+
 def _bus_has_secrets(env: dict[str, str]) -> bool:
-    result = subprocess.run(
-        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-         "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
-        capture_output=True, text=True, env=env, timeout=10,
-    )
-    return "boolean true" in result.stdout
+    """The daemon owns the Secret Service name, and its default collection is there and unlocked: it
+    registers on the bus before it has read its password, and a client asking in between made or met a
+    locked collection (every keyring test of that worker then failed: 'Failed to unlock the collection')."""
+    if "boolean true" not in _dbus(env, "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                   "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"):
+        return False
+    alias = _dbus(env, "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
+                  "org.freedesktop.Secret.Service.ReadAlias", "string:default").split('"')
+    if len(alias) < 2 or not alias[1].startswith("/org/freedesktop/secrets/collection/"):
+        return False
+    locked = _dbus(env, "--dest=org.freedesktop.secrets", alias[1], "org.freedesktop.DBus.Properties.Get",
+                   "string:org.freedesktop.Secret.Collection", "string:Locked")
+    return "boolean false" in locked
 
 
 def _stop(pid: int) -> None:
