@@ -110,6 +110,24 @@ def test_patterns_come_from_every_sealfile_yaml_above_a_file(sandbox: Sandbox) -
     assert done.stderr.splitlines()[-1] == "sealfile: check: 3 files: 0 ok, 3 with findings"
 
 
+def test_the_patterns_match_a_file_named_through_a_link_above_the_repository(sandbox: Sandbox) -> None:
+    """The configs are found where links lead (their paths resolved), and a file was matched against them
+    by the name it was given: through a link above the repository (a CI workspace, /tmp on macOS), a
+    pattern with a '/' or a nested config's pattern matched nothing, and plaintext passed 'check'."""
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['config/*.yaml']\n")
+    (sandbox.repo / "config").mkdir()
+    (sandbox.repo / "services").mkdir()
+    (sandbox.repo / "services" / ".sealfile.yaml").write_text("sealed_files: ['*.secret']\n")
+    leaks = ["config/db.yaml", "services/token.secret"]
+    for name in leaks:
+        (sandbox.repo / name).write_text("password: leaked\n")
+    workspace = sandbox.repo.parent / "workspace"
+    workspace.symlink_to(sandbox.repo)
+    done = sandbox.sealfile("check", *(str(workspace / name) for name in leaks), check=False)
+    assert done.returncode == 3
+    assert done.stderr.count("NOT SEALED") == len(leaks), done.stderr
+
+
 def test_json_and_dotenv_are_sealed_files_by_default(sandbox: Sandbox) -> None:
     names = ["app.enc.json", ".env.enc", "deploy/prod.env.enc", "x.enc.yml", "y.enc.env"]
     for name in names:

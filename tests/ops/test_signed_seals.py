@@ -358,25 +358,54 @@ def test_a_nested_signers_section_still_decides_for_its_directory(team: Team, tm
     assert top.signers is not None and [s.principals for s in top.signers.signers] == ["alice"]
 
 
-@pytest.mark.parametrize("linked", ["file", "directory"])
+@pytest.mark.parametrize("linked", ["file", "directory", "directory above"])
 def test_a_sealed_file_linked_out_of_the_repository_keeps_the_repositorys_signers(linked: str, team: Team,
                                                                                  tmp_path: Path) -> None:
-    """A clone can hold prod/secrets.enc.yaml (or prod/) as a link to /tmp, where another local user wrote a
-    file: judged only by the configs where the link points (none), a forged file there was read as trusted."""
+    """A clone can hold prod/secrets.enc.yaml (or prod/, or a directory above prod/x/) as a link to /tmp, where
+    another local user wrote a file: judged only by the configs where the link points (none), a forged
+    file there was read as trusted."""
     repo, elsewhere = tmp_path / "repo", tmp_path / "shared-tmp"
     (repo / ".git").mkdir(parents=True)
-    elsewhere.mkdir()
+    (elsewhere / "x").mkdir(parents=True)
     team.config(repo)
     (elsewhere / "x.enc.yaml").write_text(team.forge(EVIL, signed_by=team.mallory))
+    (elsewhere / "x" / "x.enc.yaml").symlink_to(elsewhere / "x.enc.yaml")
     if linked == "file":
         (repo / "prod").mkdir()
         (repo / "prod" / "secrets.enc.yaml").symlink_to(elsewhere / "x.enc.yaml")
         link = repo / "prod" / "secrets.enc.yaml"
     else:
         (repo / "prod").symlink_to(elsewhere)
-        link = repo / "prod" / "x.enc.yaml"
+        link = repo / "prod" / "x.enc.yaml" if linked == "directory" else repo / "prod" / "x" / "x.enc.yaml"
     with pytest.raises(UntrustedSealError, match=f"signed by {re.escape(team.mallory.public_key.fingerprint)}, a key "
                                                  f"not in the signers of {re.escape(str(repo / '.sealfile.yaml'))}"):
         load_secrets(link)
     (elsewhere / "x.enc.yaml").write_text(team.seal(PLAIN))
     assert load_secrets(link, redacted=False)["db"]["url"] == "postgres://db.internal/app"
+
+
+@pytest.mark.parametrize("target", ["in the repository", "outside"])
+def test_require_signature_is_judged_at_the_links_place_as_the_signers_are(target: str, team: Team,
+                                                                           tmp_path: Path) -> None:
+    """``prod -> staging`` (or a link out of the clone): the signers were the link place's, but the creation
+    rule (its ``require_signature``) was matched against where the link points, so an unsigned file
+    read as prod/x.enc.yaml passed a rule that requires prod's files signed."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: ^prod/\n    require_signature: true\n"
+                                         f"    age: {team.age.recipient}\n  - age: {team.age.recipient}\n")
+    staging = repo / "staging" if target == "in the repository" else tmp_path / "staging"
+    (staging / "deep").mkdir(parents=True)
+    (staging / "deep" / "x.enc.yaml").write_text(team.forge(EVIL, signed_by=None))
+    (repo / "prod").symlink_to(staging)
+    link = repo / "prod" / "deep" / "x.enc.yaml"
+    with pytest.raises(UntrustedSealError, match=r"unsigned, but its creation rule in \.sealfile\.yaml has "
+                                                 "require_signature"):
+        load_secrets(link)
+    assert signatures.for_file(link).require_signature
+    from sealfile.ops.config import load_config
+
+    rule = load_config(link).rule_for(link)  # the recipients 'encrypt' and 'updatekeys' give it
+    assert rule is not None and rule.path_regex == "^prod/"
+    if target == "in the repository":
+        assert load_secrets(staging / "deep" / "x.enc.yaml", redacted=False) is not None  # staging's own rule

@@ -22,7 +22,7 @@ from sealfile.gitflow.blobs import show_many
 from sealfile.gitflow.gitcli import Change, git, show
 from sealfile.gitflow.sealed import matches_patterns
 from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, read_config, read_configs, sealed_patterns
-from sealfile.ops.config_files import CONFIG_NAME, config_files
+from sealfile.ops.config_files import CONFIG_NAME, governing_files, named_path
 from sealfile.stores.yaml.reader import load_fast
 
 _GLOB_SPECIAL = re.compile(r"[][*?\\]")
@@ -77,10 +77,11 @@ def _with_top_default(scopes: Mapping[str, tuple[str, ...]]) -> SealedPatterns:
 
 
 def for_file(file: str | os.PathLike[str]) -> SealedPatterns:
-    """The patterns that govern ``file`` in the working tree (absolute coordinates)."""
-    absolute = Path(os.path.abspath(file))
-    scopes = {config.root.as_posix(): config.sealed_patterns for config in read_configs(config_files(absolute))}
-    top = _repository_root(absolute)
+    """The patterns that govern ``file`` in the working tree, in the coordinates of
+    :func:`~sealfile.ops.config_files.named_path` (match it with that: links above the repository
+    resolved, as the configs' own paths are)."""
+    scopes = {config.root.as_posix(): config.sealed_patterns for config in read_configs(governing_files(file))}
+    top = _repository_root(Path(named_path(file)))
     if top is not None and top.as_posix() in scopes:
         return SealedPatterns(tuple(sorted(scopes.items())))
     return _with_top_default(scopes)
@@ -92,13 +93,13 @@ def _repository_root(path: Path) -> Path | None:
 
 def sealed_files(files: Iterable[Path]) -> list[Path]:
     """The files (of those given) that some config's patterns say must be sealed."""
-    by_directory: dict[Path, SealedPatterns] = {}
+    by_directory: dict[str, SealedPatterns] = {}
     chosen = []
     for file in files:
-        absolute = Path(os.path.abspath(file))
-        if absolute.parent not in by_directory:
-            by_directory[absolute.parent] = for_file(absolute)
-        if by_directory[absolute.parent].matches(absolute):
+        named = named_path(file)
+        if os.path.dirname(named) not in by_directory:
+            by_directory[os.path.dirname(named)] = for_file(file)
+        if by_directory[os.path.dirname(named)].matches(named):
             chosen.append(file)
     return chosen
 

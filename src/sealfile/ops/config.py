@@ -45,10 +45,11 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, SealfileError, one_line
+from sealfile.files.pathnames import resolved
 from sealfile.kms import trust
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
-from sealfile.ops.config_files import find_config
+from sealfile.ops.config_files import find_config, named_path
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
 if TYPE_CHECKING:  # the providers are imported only to read creation rules: readers need none
@@ -110,23 +111,25 @@ class ProjectConfig(Record):
         return self.path.parent if self.path else Path.cwd()
 
     def rule_for(self, file: str | os.PathLike[str]) -> CreationRule | None:
-        from pathlib import Path
-
-        relative = _relative(Path(file), self.root)
+        """The first creation rule whose ``path_regex`` matches ``file``'s path relative to this config's
+        directory, as it is named (:func:`~sealfile.ops.config_files.named_path`: through a link, the
+        link's path, as the signers that judge it are the link place's)."""
         from sealfile.model.linear_regex import compile_linear
 
+        relative = _relative(named_path(file), resolved(self.root))
         for rule in self.creation_rules:
             if compile_linear(rule.path_regex).search(relative):
                 return rule
         return None
 
 
-def _relative(file: Path, root: Path) -> str:
-    absolute = file.resolve() if file.exists() else file.parent.resolve() / file.name
+def _relative(absolute: str, root: str) -> str:
+    """``absolute`` relative to ``root``, ``/``-separated; ``absolute`` itself outside it."""
     try:
-        return absolute.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+        inside = os.path.commonpath([absolute, root]) == root
+    except ValueError:  # another drive
+        inside = False
+    return (os.path.relpath(absolute, root) if inside else absolute).replace(os.sep, "/")
 
 
 def load_config(near: str | os.PathLike[str]) -> ProjectConfig:

@@ -19,14 +19,15 @@ CONFIG_NAME = ".sealfile.yaml"
 
 
 def find_config(start: str | os.PathLike[str]) -> Path | None:
-    """The ``.sealfile.yaml`` that governs ``start``: in its directory or the nearest one above.
+    """The ``.sealfile.yaml`` that governs ``start`` (a file: :func:`governing_files`; a directory: in it
+    or the nearest one above).
 
     The walk ends at the repository root (the first directory holding ``.git``, a submodule's
     checkout aside: :func:`_repository_top`) or the user's home, and at any directory another user
     owns: a config above those is not the project's, and one another user could have written is not
     the user's. Found in such a place it is an error
     rather than silently ignored (it names the file and the owner)."""
-    return next(iter(config_files(start)), None)
+    return next(iter(config_files(start) if is_dir(start) else governing_files(start)), None)
 
 
 def config_files(start: str | os.PathLike[str]) -> list[Path]:
@@ -68,15 +69,45 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
 
 
 def governing_files(file: str | os.PathLike[str]) -> list[Path]:
-    """The configs whose signers judge ``file``'s seal: :func:`config_files` of the place it is named at.
-    With a symbolic link on its way (the file, or a directory such as a committed ``prod -> /tmp/x``),
-    that is the nearest directory above it that is not one, not where the link points: a clone can hold
-    a link to anywhere (a file another local user wrote in /tmp, beside a config of theirs), and what
-    it points to is judged as a file written at the link's place would be."""
+    """The configs that govern ``file``: :func:`config_files` of the place it is named at
+    (:func:`named_place`), never of where a symbolic link on its way points."""
+    return config_files(named_place(file))
+
+
+def named_place(file: str | os.PathLike[str]) -> str:
+    """The directory whose configs judge ``file`` (or a directory itself): its own, unless a symbolic
+    link inside the repository leads there (the file, or a directory such as a committed
+    ``prod -> /tmp/x``, however deep below it), then the directory holding the highest such link. A
+    clone can hold a link to anywhere (a file another local user wrote in /tmp, beside a config of
+    theirs; ``prod -> staging``), and what it points to is judged as a file written at the link's
+    place would be. Links above the repository (``/tmp`` on macOS,
+    a home reached through one) are followed, as is every link outside a repository."""
     absolute = os.path.abspath(file)
-    if os.path.realpath(absolute) == absolute:
-        return config_files(file)
-    return config_files(next(d for d in parents(os.path.dirname(absolute)) if not os.path.islink(d)))
+    directory = absolute if is_dir(absolute) and not os.path.islink(absolute) else os.path.dirname(absolute)
+    if os.path.realpath(directory) == directory:  # no link on the way: most files
+        return directory
+    inside = False
+    for candidate in reversed(list(parents(directory))):  # from the root down
+        top = exists(os.path.join(candidate, ".git"))
+        # a link to a repository of the user's own (~/.git beside ~/src -> /data/src) is the way to that one
+        if inside and os.path.islink(candidate) and not (top and _owned_by_us(candidate)):
+            return os.path.dirname(candidate)
+        inside = inside or top
+    return directory
+
+
+def named_path(file: str | os.PathLike[str]) -> str:
+    """``file`` at its :func:`named_place`, absolute, with the links above the repository resolved (as
+    the configs' own paths are): the path a creation rule's ``path_regex`` and the ``sealed_files``
+    patterns are matched against."""
+    absolute = os.path.abspath(file)
+    place = named_place(absolute)
+    try:
+        real_place = resolved(place)
+    except RuntimeError:  # a symlink loop: reading the file fails too, and says so in one line
+        real_place = place
+    below = os.path.relpath(absolute, place)
+    return real_place if below == os.curdir else os.path.join(real_place, below)
 
 
 def _repository_top(directory: str) -> bool:
