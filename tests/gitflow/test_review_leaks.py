@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.git import Sandbox, seal_file
 
 FILE = "config/prod.enc.yaml"
@@ -37,6 +39,19 @@ def test_a_decrypted_copy_committed_beside_its_sealed_file_fails_the_review(sand
     report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout)
     assert report["ok"] is False and any(v.startswith("config/prod.yaml: holds every key path") for v in
                                          report["violations"])
+
+
+@pytest.mark.parametrize("copy", ["config/.env.yaml", "config/.env.json", "config/PROD.YAML", "config/Prod.Json"])
+def test_a_decrypted_copy_is_found_under_every_name_that_says_data(copy: str, sandbox: Sandbox) -> None:
+    """The leak check picked a file's syntax by a rule of its own (``.env.*`` before the suffix): a copy
+    'decrypt -o .env.yaml' wrote as YAML was read as dotenv, and one named in upper case not at all."""
+    _base(sandbox)
+    sandbox.sealfile("decrypt", FILE, "-o", copy, *(["--output-type", "json"] if "json" in copy.lower() else []))
+    sandbox.commit("oops")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert f"{copy}: holds every key path of {FILE} in plaintext: a decrypted copy" in shown
+    assert "s3cret" not in shown
 
 
 def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox: Sandbox) -> None:

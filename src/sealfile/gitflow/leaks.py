@@ -28,7 +28,7 @@ from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.sops_files import sops_kind
 from sealfile.sops.cipher import is_encrypted
-from sealfile.stores import Store, get_store, store_for
+from sealfile.stores import Store, get_store, named_store, store_for
 from sealfile.stores.base import SUFFIXES
 from sealfile.stores.dotenv import HEADER as DOTENV_HEADER
 
@@ -37,13 +37,19 @@ SHOWN_CHARS = 160
 
 
 def data_store(path: str) -> Store | None:
-    """The store that reads ``path`` if its name says it holds data (YAML, JSON, dotenv), else ``None``."""
+    """The store that reads ``path`` if its name says it holds data, else ``None``: the one every command
+    reads and writes it with (``.env.yaml`` is YAML: ``decrypt -o .env.yaml`` writes YAML there), else,
+    for a name that says data in another case or ``.env.*``, the one that reads what it likely holds
+    (``PROD.JSON``: YAML, which ``decrypt -o`` writes there and which reads JSON too; ``.env.local``,
+    ``.ENV``: dotenv)."""
     name = PurePosixPath(path).name
-    if name == ".env" or name.startswith(".env."):
+    exact = named_store(name)
+    if exact is not None:
+        return exact
+    lowered = name.lower()
+    if lowered == ".env" or lowered.startswith(".env.") or lowered.endswith(SUFFIXES["dotenv"]):
         return get_store("dotenv")
-    if name.endswith(tuple(suffix for suffixes in SUFFIXES.values() for suffix in suffixes)):
-        return store_for(name)
-    return None
+    return store_for(name) if named_store(lowered) is not None else None
 
 
 def leaf_paths(text: str, store: Store) -> dict[Path, Any] | None:

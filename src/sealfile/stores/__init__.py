@@ -40,11 +40,16 @@ def store_for(path: str | os.PathLike[str] | None, override: str | None = None) 
     """The store named by ``override``, else the one whose suffix the file name ends with, else YAML."""
     if override:
         return get_store(override)
+    return named_store(path) or get_store(DEFAULT_STORE)
+
+
+def named_store(path: str | os.PathLike[str] | None) -> Store | None:
+    """The store whose suffix the file name ends with (exactly: ``X.JSON`` names none), ``None`` if none's."""
     name = os.path.basename(os.fspath(path)) if path is not None else ""
     for store_name in STORE_NAMES:
         if name.endswith(SUFFIXES[store_name]):
             return get_store(store_name)
-    return get_store(DEFAULT_STORE)
+    return None
 
 
-__all__ = ["STORE_NAMES", "Store", "get_store", "store_for"]
+__all__ = ["STORE_NAMES", "Store", "get_store", "named_store", "store_for"]
