@@ -97,6 +97,21 @@ def test_import_sops_keeps_comments_rule_and_in_place(sops_files: dict[str, Path
     assert "admin" not in text
 
 
+
+def test_import_sops_writes_no_syntax_the_outputs_name_denies(sops_files: dict[str, Path], env: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    """--output-type json with -o x.enc.yaml (or -i on app.yaml) wrote a JSON sealed file every later command
+    read as YAML by its name ('set' refused it)."""
+    target = tmp_path / "app.yaml"
+    target.write_text(sops_files["app.yaml"].read_text())
+    for args in (["-o", str(tmp_path / "x.enc.yaml")], ["-i"]):
+        done = sealfile_cli("import-sops", "--output-type", "json", *args, str(target), env=env)
+        assert done.returncode != 0 and "its name says yaml, not json" in done.stderr, done.stderr
+    assert target.read_text() == sops_files["app.yaml"].read_text() and not (tmp_path / "x.enc.yaml").exists()
+    done = sealfile_cli("import-sops", "--output-type", "json", "-o", str(tmp_path / "x.enc.json"), str(target),
+                        env=env)
+    assert done.returncode == 0, done.stderr
+
 TYPED_YAML = "when: 2024-05-01\nat: 2024-05-01T10:20:30.5+02:00\nratio: 1.0e-7\nbig: 1.0e+21\nport: 8080\n" \
              "secret: <p&ss>\nlist: [1, 2.5, true, null]\n"
 

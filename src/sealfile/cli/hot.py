@@ -136,7 +136,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.files import io
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
-    from sealfile.stores import store_for
+    from sealfile.stores import fitting_name, store_for
 
     if output and in_place:
         raise UsageProblem("use -o or -i, not both")
@@ -152,6 +152,9 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         keys, rules = creation_defaults(output or file, keys, rules)
     store = store_for(file, input_type)
     out_store = store_for(output, output_type) if io.names_a_file(output) or output_type else store
+    written = output or (file if in_place else None)
+    if written is not None and io.names_a_file(written):
+        fitting_name(written, out_store)
     with io.about(file):
         plaintext = io.read_text(file)
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)

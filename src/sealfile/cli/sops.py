@@ -12,7 +12,7 @@ from sealfile.cli.options import input_type_option, output_type_option
 from sealfile.files import io
 from sealfile.ops.config import trust_near
 from sealfile.ops.sops_files import IMPORTED
-from sealfile.stores import STORE_NAMES, store_for
+from sealfile.stores import STORE_NAMES, fitting_name, store_for
 
 
 def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str) -> None:
@@ -40,6 +40,8 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         raise click.UsageError("use -o or -i, not both")
     # the written file's name picks its reader: -i writes JSON into a .json file, dotenv into a .env file
     target = store_for(output or (file if in_place else None), output_type)
+    if (output or in_place) and io.names_a_file(output or file):
+        fitting_name(output or file, target)
     with io.about(file), trust_near(file):
         read = io.read_text(file)
         if _import_config(file, read, output, in_place):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, FormatError
 from sealfile.stores.base import SUFFIXES, Store
 
 _CLASSES = {"yaml": "sealfile.stores.yaml.store:YamlStore", "json": "sealfile.stores.json:JsonStore",
@@ -52,4 +52,16 @@ def named_store(path: str | os.PathLike[str] | None) -> Store | None:
     return None
 
 
-__all__ = ["STORE_NAMES", "Store", "get_store", "named_store", "store_for"]
+def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
+    """Refuse to write a ``store`` file under a name that gives another syntax: every later command
+    (``check``, ``set``, the Git drivers, ``load_secrets``) picks the store by the name, so JSON in
+    ``x.enc.yaml`` would be read, and changed, as YAML. A name that gives none (``x.sealed``) is
+    read with ``--input-type``."""
+    named = named_store(path)
+    if named is not None and named.name != store.name:
+        suffix = SUFFIXES[store.name][0]
+        raise FormatError(f"its name says {named.name}, not {store.name}, and every command reads a file by its "
+                          f"name: name it *{suffix} (or write to standard output)", file=os.fspath(path))
+
+
+__all__ = ["STORE_NAMES", "Store", "fitting_name", "get_store", "named_store", "store_for"]

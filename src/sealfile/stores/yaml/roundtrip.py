@@ -61,6 +61,8 @@ def _represent_spelled_null(representer: RoundTripRepresenter, data: SpelledNull
 
 
 RoundTripRepresenter.add_representer(SpelledNull, _represent_spelled_null)
+# Another store's mapping (a dotenv file's, sealed as YAML with --output-type) is a mapping here too.
+RoundTripRepresenter.add_multi_representer(dict, RoundTripRepresenter.represent_dict)
 
 
 def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
