@@ -115,3 +115,27 @@ def test_an_aws_key_gets_no_context_sops_did_not_send(repository: Path) -> None:
     keys = [key for rule in read_config(repository / ".sealfile.yaml").creation_rules for key in rule.keys
             if key.type_id == "aws_kms"]
     assert keys and all(key.context == {} for key in keys)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("rule", ["unencrypted_regex", "unencrypted_suffix", "encrypted_regex", "encrypted_suffix"])
+def test_an_empty_rule_means_what_it_means_to_sops(rule: str, sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    """SOPS reads ``unencrypted_regex: ""`` as no rule (its default: every value encrypted); converted as
+    it was, sealfile read it as a pattern every key matches and sealed nothing. Written in a .sealfile.yaml
+    or given as a flag, the same empty rule is refused, not read otherwise."""
+    (tmp_path / ".sops.yaml").write_text(f'creation_rules:\n  - {rule}: ""\n    age: {sops_identity.recipient}\n')
+    (tmp_path / "app.yaml").write_text("db:\n  password: p-1\n  user_unencrypted: u\n")
+    made = run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / "app.yaml")])
+    assert made.returncode == 0, made.stderr
+    assert "p-1" not in made.stdout and "user_unencrypted: u" in made.stdout  # SOPS's default rule
+    done = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert done.returncode == 0 and "empty, which SOPS reads as no rule" in done.stderr, done.stderr
+    sealed = sealfile_cli("encrypt", str(tmp_path / "app.yaml"))
+    assert sealed.returncode == 0, sealed.stderr
+    assert "p-1" not in sealed.stdout and "user_unencrypted: u" in sealed.stdout
+    if rule != "encrypted_suffix":  # not one of sealfile's own rules
+        (tmp_path / ".sealfile.yaml").write_text((tmp_path / ".sops.yaml").read_text())
+        refused = sealfile_cli("encrypt", str(tmp_path / "app.yaml"))
+        assert refused.returncode != 0 and f"{rule} is empty: SOPS reads that as no rule" in refused.stderr
+        flag = sealfile_cli("encrypt", "--age", sops_identity.recipient, f"--{rule.replace('_', '-')}=",
+                            str(tmp_path / "app.yaml"))
+        assert flag.returncode != 0 and f"{rule} is empty" in flag.stderr, flag.stderr

@@ -181,7 +181,7 @@ def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
     from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
     given = {name: params.pop(name, None) for name in RULE_NAMES}
-    return EncryptionRules.from_mapping(given) if any(v is not None for v in given.values()) else None
+    return EncryptionRules.configured(given) if any(v is not None for v in given.values()) else None
 
 
 def creation_defaults(

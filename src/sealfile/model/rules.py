@@ -54,6 +54,18 @@ class EncryptionRules(Record):
             raise ConfigError(f"{kind} must be a string")
         return cls(kind, pattern)
 
+    @classmethod
+    def configured(cls, mapping: Mapping[str, Any]) -> EncryptionRules:
+        """The rule a user sets (a creation rule, the CLI's flags): as :meth:`from_mapping`, but an empty
+        pattern is refused. These are SOPS's names, and SOPS reads an empty one as no rule at all (its
+        default): ``unencrypted_regex: ""`` seals every value there and none here."""
+        for name in RULE_NAMES:
+            if mapping.get(name) == "":
+                raise ConfigError(f"{name} is empty: SOPS reads that as no rule (its default, "
+                                  f"unencrypted_suffix {DEFAULT_SUFFIX}), sealfile as a pattern every key matches; "
+                                  "give a pattern or leave the rule out")
+        return cls.from_mapping(mapping)
+
     def to_mapping(self) -> dict[str, str]:
         return {self.kind: self.pattern}
 

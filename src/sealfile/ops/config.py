@@ -235,7 +235,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     except ValueError as err:  # a config in the repository is anyone's with write access: no backtracking
         raise ConfigError(f"path_regex cannot be used: {err}", keypath=f"{where}.path_regex") from None
     try:
-        rules = EncryptionRules.from_mapping(entry)
+        rules = EncryptionRules.configured(entry)
     except ConfigError as err:
         raise ConfigError(err.message, keypath=where) from None
     require = entry.get(REQUIRE_SIGNATURE, False)

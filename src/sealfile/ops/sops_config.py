@@ -70,6 +70,8 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
             rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value or [])]
         elif name == "shamir_threshold":
             rule["threshold"] = value
+        elif name in (*RULE_NAMES, "encrypted_suffix") and value == "":  # SOPS: no rule, so its default
+            notes.append(f"{where}.{name}: empty, which SOPS reads as no rule; left out (the default rule applies)")
         elif name == "encrypted_suffix":
             rule["encrypted_regex"] = suffix_as_regex(str(value))
         elif name in RULE_NAMES:
