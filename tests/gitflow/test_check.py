@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,27 @@ def test_a_damaged_token_is_an_error(sandbox: Sandbox) -> None:
     findings = check_text(path.read_text(), "a.enc.yaml")
     assert [(f.keypath, f.error) for f in findings] == [("x", True)]
     assert check_text(text, "a.enc.yaml") == []
+
+
+def test_check_and_status_agree_on_which_tokens_are_damaged(sandbox: Sandbox) -> None:
+    """check judged a token's shape by a decoder of its own, status and load_secrets by token_shape: a token
+    with extra padding, or dated after the year 9999, passed check and failed every 'status'."""
+    from sealfile.envelope.token_shape import token_times
+    from sealfile.errors import FormatError
+
+    text = seal_file(sandbox, "a.enc.yaml", "x: 1\n").read_text()
+    token = text[text.index("x: ENC[") + len("x: ENC["):text.index("]", text.index("x: ENC["))]
+    late = base64.urlsafe_b64encode(b"\x80" + (2 ** 63).to_bytes(8, "big") + base64.urlsafe_b64decode(token)[9:])
+    variants = [token, token + "=", token + "==", token + "====", token.rstrip("="), late.decode()]
+    for variant in variants:
+        try:
+            token_times([((), f"ENC[{variant}]")])
+            dated = True
+        except FormatError:
+            dated = False
+        findings = check_text(text.replace(token, variant), "a.enc.yaml")
+        assert (not findings) == dated, (variant, findings)
+    assert not check_text(text, "a.enc.yaml")
 
 
 def test_a_tracked_symlink_to_dev_zero_is_one_error_not_out_of_memory(sandbox: Sandbox) -> None:

@@ -55,6 +55,16 @@ def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
     return times
 
 
+def dated(sealed: str) -> bool:
+    """Whether an ``ENC[...]`` value has a Fernet token's shape and a time :func:`token_times` can read:
+    what the keyless checks (``check``) call a valid token, as ``status`` and ``load_secrets`` date it."""
+    try:
+        _time_of(sealed, {})
+    except FormatError:
+        return False
+    return True
+
+
 def _time_of(sealed: str, headers: dict[str, int]) -> int:
     if not (sealed.startswith("ENC[") and sealed.endswith("]")):
         raise FormatError("not a sealed value")

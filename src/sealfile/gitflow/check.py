@@ -10,12 +10,11 @@ refuse for its seal is an error; so is a signature that does not verify, anywher
 
 from __future__ import annotations
 
-import base64
-import binascii
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
@@ -27,8 +26,6 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
 from sealfile.ops.sops_files import is_sops_text
 from sealfile.stores import Store, store_for
-
-FERNET_MIN_BYTES = 1 + 8 + 16 + 16 + 32
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     for p in sealed.plaintext_secrets():
         findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
     for p, value in sealed.leaves.items():
-        if is_sealed(value) and not _well_formed(value):
+        if is_sealed(value) and not dated(value):
             findings.append(Finding(file, "an ENC[...] value that is not a valid token (damaged or hand-made)",
                                     keypath(p)))
         if is_sealed(value) and not sealed.meta.rules.encrypts(p):
@@ -78,15 +75,6 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
             findings.append(Finding(file, "named like a secret but left unencrypted by the rule", keypath(p),
                                     error=False))
     return findings
-
-
-def _well_formed(token: str) -> bool:
-    """Fernet's frame without its key: version byte 0x80, time, IV, at least one block, HMAC."""
-    try:
-        raw = base64.urlsafe_b64decode(token[4:-1])
-    except (ValueError, binascii.Error):
-        return False
-    return len(raw) >= FERNET_MIN_BYTES and raw[0] == 0x80 and (len(raw) - FERNET_MIN_BYTES + 16) % 16 == 0
 
 
 def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str:
