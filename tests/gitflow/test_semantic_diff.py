@@ -64,3 +64,28 @@ def test_diff_between_revisions_and_against_the_working_tree(sandbox: Sandbox) -
     out = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", "--reveal", "conf").stdout
     assert '~ db.user: "app" -> "admin"' in out
     assert sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", "elsewhere").stdout == ""
+
+
+def test_a_recipients_role_or_profile_change_is_a_recipient_change() -> None:
+    """Recipients were compared and shown by key id alone, and an AWS key's id is its ARN: a change that
+    made readers assume another (trusted) role, or use another profile's credentials, showed as no
+    change at all, though readers then send their requests and credentials another way."""
+    from sealfile.kms.age import AgeKey
+    from sealfile.ops.seal import seal_text
+
+    sealed = seal_text("db:\n  password: p-1\n", [AgeKey(generate_identity()[1])])
+    start, end = sealed.index("  recipients:\n"), sealed.index("  unencrypted_suffix:")
+    arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def with_aws(role: str, profile: str = "deploy") -> str:
+        return sealed[:start] + (f"  recipients:\n    - type: aws_kms\n      arn: {arn}\n      region: eu-west-1\n"
+                                 f"      context: {{}}\n      role: arn:aws:iam::111122223333:role/{role}\n"
+                                 f"      profile: {profile}\n      wrapped: AAAA\n") + sealed[end:]
+
+    same = diff_texts("a.enc.yaml", with_aws("sealfile-read"), with_aws("sealfile-read"))
+    assert same.status == "unchanged" and not same.recipients_changed
+    for new in (with_aws("sealfile-admin"), with_aws("sealfile-read", "admin")):
+        diff = diff_texts("a.enc.yaml", with_aws("sealfile-read"), new)
+        assert diff.recipients_changed and diff.status == "modified"
+        assert diff.recipients_removed == [f"aws_kms {arn} (role arn:aws:iam::111122223333:role/sealfile-read, "
+                                           "profile deploy)"]

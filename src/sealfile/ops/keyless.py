@@ -122,9 +122,12 @@ def _name(stanza: Stanza) -> tuple[str, str]:
     from sealfile.kms.registry import key_for
 
     try:
-        return one_line(stanza.type), one_line(key_for(stanza).key_id)
+        key = key_for(stanza)
     except SealfileError:
         return one_line(stanza.type), "?"
+    # what a reader would use beyond the key id (an AWS key's role and profile): a change to it changes the recipient
+    used = [f"{target.kind[:-1]} {target.value}" for target in key.targets() if target.value not in key.key_id]
+    return one_line(stanza.type), one_line(key.key_id + (f" ({', '.join(used)})" if used else ""))
 
 
 def signature_status(file: str | os.PathLike[str], described: Described) -> str:
