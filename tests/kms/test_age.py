@@ -149,3 +149,22 @@ def test_wrong_recipient_is_named_as_such(age_identity: AgeIdentity, monkeypatch
         AgeKey(recipient).unwrap(wrapped)
     with pytest.raises(UnwrapError, match="corrupt"):
         age_identity.key.unwrap(wrapped.replace("\n", "\nAAAA", 2))
+
+
+
+def test_a_recipient_in_upper_case_is_the_same_key_to_every_decider(age_identity: AgeIdentity,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bech32 is written in one case or the other, and age wraps for AGE1... as for age1...; but the identity
+    was matched to a stanza by comparing strings, so a file sealed for the upper-case spelling never opened
+    with the very identity it was made for, and recipients add/remove took it for another key."""
+    from sealfile.ops.read import decrypt_text
+    from sealfile.ops.seal import seal_text
+
+    upper = AgeKey(age_identity.recipient.upper())
+    assert upper.same_key(age_identity.key) and upper.key_id == age_identity.recipient
+    assert "p-1" in decrypt_text(seal_text("db:\n  password: p-1\n", [upper]))
+    with monkeypatch.context() as older:  # a file an older writer sealed, its stanza in upper case
+        older.setattr(AgeKey, "to_config", lambda key: {"recipient": key.recipient.upper()})
+        shouted = seal_text("db:\n  password: p-2\n", [upper])
+    assert f"recipient: {age_identity.recipient.upper()}" in shouted
+    assert "p-2" in decrypt_text(shouted)

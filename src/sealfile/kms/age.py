@@ -34,7 +34,9 @@ class AgeKey(Record, MasterKey):
     __repr__ = MasterKey.__repr__
 
     def __init__(self, recipient: str) -> None:
-        self._fill(recipient)
+        # Bech32 is one case or the other: AGE1... is the same key as age1..., and written as
+        # age-keygen prints it, so that the identity whose public key it is matches it.
+        self._fill(recipient.lower() if recipient.isupper() else recipient)
         if self.recipient.upper().startswith("AGE-SECRET-KEY-"):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
