@@ -7,7 +7,6 @@ nothing about the value itself.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import re
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import one_line
+from sealfile.gitflow.wildmatch import wildmatch
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
@@ -140,15 +140,16 @@ def keypath(path: Path) -> str:
 
 
 def matches_patterns(relative_path: str, patterns: Iterable[str]) -> bool:
-    """gitattributes-like matching: a pattern without ``/`` matches the file name at any depth."""
+    """gitattributes matching, as git does it (:mod:`~sealfile.gitflow.wildmatch`): a pattern without ``/``
+    matches the file name at any depth, one with ``/`` the path."""
     relative_path = relative_path.replace("\\", "/")
     if relative_path.startswith("./"):
         relative_path = relative_path[2:]
     name = relative_path.rsplit("/", 1)[-1]
     for pattern in patterns:
         if "/" in pattern.strip("/"):
-            if fnmatch.fnmatchcase(relative_path, pattern.lstrip("/")):
+            if wildmatch(pattern.lstrip("/"), relative_path, pathname=True):
                 return True
-        elif fnmatch.fnmatchcase(name, pattern.strip("/")):
+        elif wildmatch(pattern.strip("/"), name, pathname=False):
             return True
     return False
