@@ -409,3 +409,23 @@ def test_require_signature_is_judged_at_the_links_place_as_the_signers_are(targe
     assert rule is not None and rule.path_regex == "^prod/"
     if target == "in the repository":
         assert load_secrets(staging / "deep" / "x.enc.yaml", redacted=False) is not None  # staging's own rule
+
+
+def test_reviews_policy_for_a_revision_does_not_follow_the_work_trees_links(team: Team, tmp_path: Path) -> None:
+    """review judges a revision's prod/x.enc.yaml by the configs committed there; the rule was matched
+    against the work tree's file, resolved: with 'prod' a link to 'staging' there, the revision's prod
+    file was judged by staging's rule, without require_signature."""
+    from sealfile.gitflow.seals import policy_at
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "prod").symlink_to("staging")
+    config = (f"creation_rules:\n  - path_regex: ^prod/\n    require_signature: true\n    age: {team.age.recipient}\n"
+              f"  - age: {team.age.recipient}\n")
+
+    class Revision:
+        def read(self, path: str) -> str | None:
+            return config if path == ".sealfile.yaml" else None
+
+    assert policy_at(Revision(), "prod/x.enc.yaml", tmp_path).require_signature  # type: ignore[arg-type]
+    assert not policy_at(Revision(), "staging/x.enc.yaml", tmp_path).require_signature  # type: ignore[arg-type]
