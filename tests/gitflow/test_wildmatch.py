@@ -11,11 +11,12 @@ from tests.support.git import Sandbox
 
 PATTERNS = ["config/**/*.yaml", "svc/*.yaml", "**/x/*.env", "*.enc.yaml", "a/**", "a/**/b/*.y?ml", "[!x]*.yaml",
             "sec[ra]ts/*", "x/[a-c]*.json", "**/*.json", "a**b/c", "conf[^i]g/*.yaml", "d[[:digit:]]/*.yaml",
-            "\\*.yaml", "dir/?.yaml", "dir[/]x.yaml", "[]x]*.env", "*"]
+            "\\*.yaml", "dir/?.yaml", "dir[/]x.yaml", "[]x]*.env", "*", "/x.yaml", "/dir/*.yaml"]
 PATHS = ["config/x.yaml", "config/a/b.yaml", "svc/x.yaml", "svc/sub/x.yaml", "x/p.env", "deep/x/p.env",
          "a.enc.yaml", "d/a.enc.yaml", "a/b", "a/x/b/c.yml", "a/b/c.yaml", "y.yaml", "x.yaml", "secrets/k",
          "secats/k", "x/b.json", "x/d.json", "top.json", "d/e/f.json", "aXb/c", "ab/c", "a/b/c", "confog/k.yaml",
-         "config/k.yaml", "d1/k.yaml", "dx/k.yaml", "*.yaml", "dir/a.yaml", "dir/ab.yaml", "dir/x.yaml", "].env"]
+         "config/k.yaml", "d1/k.yaml", "dx/k.yaml", "*.yaml", "dir/a.yaml", "dir/ab.yaml", "dir/x.yaml", "].env",
+         "d/x.yaml", "d/dir/a.yaml"]
 
 
 def test_every_pattern_matches_what_git_matches(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ class SealedPatterns:
                 literal = _GLOB_SPECIAL.sub(r"\\\g<0>", directory)
                 if directory == TOP:
                     line = pattern
-                elif "/" in pattern.strip("/"):
+                elif "/" in pattern.rstrip("/"):
                     line = f"{literal}/{pattern.lstrip('/')}"
                 else:
                     line = f"{literal}/**/{pattern.strip('/')}"

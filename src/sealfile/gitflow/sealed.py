@@ -147,7 +147,7 @@ def matches_patterns(relative_path: str, patterns: Iterable[str]) -> bool:
         relative_path = relative_path[2:]
     name = relative_path.rsplit("/", 1)[-1]
     for pattern in patterns:
-        if "/" in pattern.strip("/"):
+        if "/" in pattern.rstrip("/"):  # a leading one too: "/x.yaml" is the top directory's x.yaml alone
             if wildmatch(pattern.lstrip("/"), relative_path, pathname=True):
                 return True
         elif wildmatch(pattern.strip("/"), name, pathname=False):
