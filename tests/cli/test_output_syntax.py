@@ -86,3 +86,12 @@ def test_a_dotenv_file_sealed_as_yaml_is_written_not_an_internal_error(json_file
     assert done.returncode == 0, done.stderr
     back = _sealfile("decrypt", "out.enc.yaml", cwd=json_files)
     assert back.returncode == 0 and back.stdout == 'DB_PASSWORD: s3cret-a91\nPORT: "5432"\n', back.stdout
+
+
+def test_edit_makes_no_new_file_in_a_syntax_its_name_denies(json_files: Path, age_identity: AgeIdentity) -> None:
+    """'edit new.enc.yaml --input-type json' created a JSON file every later command read as YAML."""
+    done = subprocess.run([sys.executable, "-m", "sealfile", "edit", "--age", age_identity.recipient, "--input-type",
+                           "json", "new.enc.yaml"], cwd=json_files, capture_output=True, text=True, check=False,
+                          env=cli_env({"EDITOR": "false", "VISUAL": "false"}))
+    assert done.returncode != 0 and "new.enc.yaml: its name says yaml, not json" in done.stderr, done.stderr
+    assert not (json_files / "new.enc.yaml").exists()

@@ -27,7 +27,7 @@ from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
 from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES
-from sealfile.stores import store_for
+from sealfile.stores import fitting_name, store_for
 
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
@@ -74,6 +74,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             original = None
+            fitting_name(file, store)  # every later command reads the new file by its name
             keys, rules = hot.creation_defaults(file, keys, rules)
             plaintext = f"# New sealfile secrets: write {store.name} here; every value is sealed on save.\n"
             if store.name == "json":
