@@ -47,10 +47,12 @@ def test_a_decrypted_copy_is_found_under_every_name_that_says_data(copy: str, sa
     'decrypt -o .env.yaml' wrote as YAML was read as dotenv, and one named in upper case not at all."""
     _base(sandbox)
     sandbox.sealfile("decrypt", FILE, "-o", copy, *(["--output-type", "json"] if "json" in copy.lower() else []))
+    sandbox.sealfile("decrypt", FILE, "-o", "config/as-is.json")  # YAML, the sealed file's own syntax, in a .json
     sandbox.commit("oops")
     status, shown = _review(sandbox)
     assert status == 3, shown
     assert f"{copy}: holds every key path of {FILE} in plaintext: a decrypted copy" in shown
+    assert f"config/as-is.json: holds every key path of {FILE} in plaintext: a decrypted copy" in shown
     assert "s3cret" not in shown
 
 

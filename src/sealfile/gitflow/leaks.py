@@ -54,7 +54,16 @@ def data_store(path: str) -> Store | None:
 
 def leaf_paths(text: str, store: Store) -> dict[Path, Any] | None:
     """Every leaf of a plaintext data file, or of a SOPS file (without its metadata; the values SOPS
-    encrypted are its ``ENC[AES256_GCM,...]`` tokens); ``None`` if it is neither: unreadable, or sealed."""
+    encrypted are its ``ENC[AES256_GCM,...]`` tokens); ``None`` if it is neither: unreadable, or sealed.
+    Read in ``store``, else as YAML: ``decrypt -o prod.json`` writes the sealed file's own syntax, whatever
+    the name, unless told ``--output-type``."""
+    found = _leaves(text, store)
+    if found is None and store.name != "yaml":
+        found = _leaves(text, get_store("yaml"))
+    return found
+
+
+def _leaves(text: str, store: Store) -> dict[Path, Any] | None:
     try:
         kind = sops_kind(text, input_type=store.name)
         data = store.load_fast(text) if kind is None else _sops_data(text, kind)
