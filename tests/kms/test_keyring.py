@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,3 +178,45 @@ def test_a_locked_keyring_says_so(secret_service: str, keyring_name: str, monkey
     monkeypatch.setattr(keyring, "get_password", locked)
     with pytest.raises(UnwrapError, match=rf"^keyring {keyring_name}: the OS keyring is locked"):
         key.unwrap(wrapped)
+
+
+def _secret_service_call(method: str, *args: str) -> str:
+    return subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
+                           "/org/freedesktop/secrets", f"org.freedesktop.Secret.Service.{method}", *args],
+                          capture_output=True, text=True, timeout=10, check=True).stdout
+
+
+@contextlib.contextmanager
+def _locked_keyring() -> Iterator[list[str]]:
+    """The default collection locked, as after a screen lock; yields the Secret Service calls made meanwhile
+    (each ``Prompt`` is an unlock dialog a desktop shows)."""
+    collection = _secret_service_call("ReadAlias", "string:default").split('"')[1]
+    _secret_service_call("Lock", f"array:objpath:{collection}")
+    monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Secret.Prompt'"],
+                               stdout=subprocess.PIPE, text=True)
+    calls: list[str] = []
+    try:
+        time.sleep(0.5)  # dbus-monitor subscribes before it prints anything: give it the time to
+        yield calls
+        time.sleep(0.5)
+    finally:
+        monitor.terminate()
+        calls += [line for line in monitor.communicate(timeout=10)[0].splitlines() if "member=Prompt" in line]
+        _secret_service_call("Unlock", f"array:objpath:{collection}")
+
+
+def test_a_locked_keyring_is_asked_to_unlock_once_per_file(secret_service: str, tmp_path: Path,
+                                                           run_cli: RunCli) -> None:
+    """A file for several machines' keyring keys (or one naming many): each stanza asked the locked keyring
+    again, one unlock dialog each (five here); the lock concerns every keyring key, so it is met once."""
+    from sealfile.ops.seal import seal_text
+
+    keys = [KeyringKey(_fresh_name()) for _ in range(5)]
+    path = tmp_path / "machines.enc.yaml"
+    path.write_text(seal_text("a: secret-value\n", keys))
+    with _locked_keyring() as prompts:
+        done = run_cli("decrypt", path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    names = ", ".join(f"keyring {key.name}" for key in keys)
+    assert f"({names}: the OS keyring is locked" in done.stderr
+    assert len(prompts) == 1

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.errors import ConfigError, ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
 from sealfile.kms import trust
 from sealfile.kms.trust import Target
 from sealfile.model.metadata import Stanza
@@ -110,8 +110,10 @@ class MasterKey(ABC):
         try:
             trust.check_use(self)
             result = self._wrap(data_key)
-        except (WrapError, ProviderUnavailable):
+        except WrapError:
             raise
+        except ProviderUnavailable as err:  # still an ImportError, now naming the key the command needed
+            raise ProviderUnavailable(f"{self.type_id} {self.key_id}: {err.message}") from None
         except SealfileError as err:
             raise self.wrap_error(err.message) from None
         except Exception as err:  # an SDK's error: the provider explains it, never with a key in it
@@ -127,7 +129,7 @@ class MasterKey(ABC):
         except (UnwrapError, ProviderUnavailable):
             raise
         except SealfileError as err:
-            raise self.unwrap_error(err.message) from None
+            raise self.unwrap_error(err.message, kind_wide=isinstance(err, ProviderDown)) from None
         except Exception as err:
             raise self.unwrap_error(self.explain(err, "unwrap")) from None
         if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
@@ -137,8 +139,8 @@ class MasterKey(ABC):
     def wrap_error(self, cause: str) -> WrapError:
         return WrapError(cause, type_id=self.type_id, key_id=self.key_id)
 
-    def unwrap_error(self, cause: str) -> UnwrapError:
-        return UnwrapError(cause, type_id=self.type_id, key_id=self.key_id)
+    def unwrap_error(self, cause: str, *, kind_wide: bool = False) -> UnwrapError:
+        return UnwrapError(cause, type_id=self.type_id, key_id=self.key_id, kind_wide=kind_wide)
 
     def same_key(self, other: MasterKey) -> bool:
         return (self.type_id, self.key_id) == (other.type_id, other.key_id)

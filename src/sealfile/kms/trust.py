@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sealfile.errors import ConfigError, ProviderError, SealfileError
+from sealfile.errors import ConfigError, ProviderDown, SealfileError
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def mark_named_by_file(key: _K) -> _K:
 def check_use(key: MasterKey) -> None:
     """Raise unless ``key`` may be used here and now (called before every wrap and unwrap)."""
     if _offline.get() and not key.local:
-        raise ProviderError("not tried: this command works offline, and this key needs a network service")
+        raise ProviderDown("not tried: this command works offline, and this key needs a network service")
     if not key.named_by_file:
         return
     untrusted = [t for t in key.targets() if not _trusted(t)]
