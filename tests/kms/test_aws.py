@@ -239,9 +239,16 @@ def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
         f"    AwsKmsKey.from_cli({kms_keys.arn!r}).unwrap('AAAA')\n"
         "except ProviderUnavailable as err:\n"
         "    print(err)\n"
+        "try:\n"
+        f"    AwsKmsKey.from_cli({kms_keys.arn!r}).wrap(bytes(32))\n"
+        "except ProviderUnavailable as err:\n"
+        "    print(err)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
     assert "AWS KMS needs the 'boto3' package; install it with: pip install 'sealfile[aws]'" in done.stdout
+    # rotate, recipients add: the line names the key the command needed
+    assert done.stdout.splitlines()[-1] == (f"aws_kms {kms_keys.arn}: AWS KMS needs the 'boto3' package; install "
+                                            "it with: pip install 'sealfile[aws]'")
 
 
 # --- what goes over the wire ----------------------------------------------------------------
