@@ -107,7 +107,7 @@ class WrapError(ProviderError):
 class UnwrapError(ProviderError):
     """A master key could not unwrap the data key (absent, denied, wrong key, unreachable...).
 
-    ``kind_wide``: the cause concerns every key of its kind here (:class:`ProviderDown`)."""
+    ``kind_wide``: the cause concerns every key of its kind (or of its credentials) here (:class:`ProviderDown`)."""
 
     def __init__(self, message: str, *, type_id: str, key_id: str, kind_wide: bool = False):
         super().__init__(f"{type_id} {key_id}: {message}")

@@ -63,14 +63,15 @@ class _Budget:
     A key is tried once per file: stanzas naming a key that already failed are skipped, so a file
     listing one key many times (each with its own wrapped key) costs one prompt for its passphrase,
     PIN or touch, and one request to its service, not one per stanza. A cause that concerns a whole
-    kind (the OS keyring locked: one unlock prompt per stanza) is met once: the kind is ``down``."""
+    kind or its credentials (the OS keyring locked: one unlock prompt per stanza; no AWS credentials: a
+    metadata-service probe per region) is met once: the scope is ``down``."""
 
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = unwrap_budget() if seconds is None else seconds
         self.deadline = time.monotonic() + self.seconds
         self.failed: set[tuple[str, str]] = set()
-        self.down: dict[str, str] = {}
-        """Kinds no key of which can be used here, with the cause."""
+        self.down: dict[tuple[str, ...], str] = {}
+        """Credential scopes (:meth:`MasterKey.credential_scope`) no key of which can be used here, with the cause."""
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -212,8 +213,8 @@ def _open_group(
     for key, stanza in candidates:
         if (key.type_id, key.key_id) in budget.failed:
             continue  # its failure is listed already
-        if key.type_id in budget.down:  # not tried: it would fail as the kind's first key did (and ask again)
-            attempts.append(key.unwrap_error(budget.down[key.type_id]))
+        if key.credential_scope() in budget.down:  # not tried: it would fail as the first did (and ask again)
+            attempts.append(key.unwrap_error(budget.down[key.credential_scope()]))
             budget.failed.add((key.type_id, key.key_id))
             continue
         left = budget.left()
@@ -228,7 +229,7 @@ def _open_group(
             attempts.append(failure)
             budget.failed.add((key.type_id, key.key_id))
             if failure.kind_wide:
-                budget.down[key.type_id] = failure.cause
+                budget.down[key.credential_scope()] = failure.cause
             continue
         if len(unwrapped) != size:
             what = "a key group's part" if size == DATA_KEY_BYTES else "a whole data key"

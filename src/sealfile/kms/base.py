@@ -99,6 +99,16 @@ class MasterKey(ABC):
         """One line saying why an SDK call failed; providers map their SDK's exceptions here."""
         return describe_exception(error)
 
+    def credential_scope(self) -> tuple[str, ...]:
+        """The keys a cause that is not this key's own concerns too (no credentials, the OS keyring locked:
+        :class:`~sealfile.errors.ProviderDown`, :meth:`concerns_every_key`): after it, a file's other keys of
+        the same scope are not tried. Default: every key of the kind."""
+        return (self.type_id,)
+
+    def concerns_every_key(self, error: Exception) -> bool:
+        """Whether an SDK's ``error`` concerns every key of :meth:`credential_scope` (no credentials found)."""
+        return False
+
     def targets(self) -> tuple[Target, ...]:
         """Every host, endpoint, role or profile this key would use, for :mod:`sealfile.kms.trust`."""
         return ()
@@ -131,7 +141,7 @@ class MasterKey(ABC):
         except SealfileError as err:
             raise self.unwrap_error(err.message, kind_wide=isinstance(err, ProviderDown)) from None
         except Exception as err:
-            raise self.unwrap_error(self.explain(err, "unwrap")) from None
+            raise self.unwrap_error(self.explain(err, "unwrap"), kind_wide=self.concerns_every_key(err)) from None
         if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
             raise self.unwrap_error("the unwrapped data key has the wrong length")
         return data_key
