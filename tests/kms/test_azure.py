@@ -26,6 +26,7 @@ from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.kms.contract import ProviderContract
+from tests.support.sealing import forged
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2\napi_token: t0ps3cret\n"
 DATA_KEY = bytes(range(32))
@@ -272,6 +273,35 @@ def test_no_credentials(
     with pytest.raises(WrapError) as info:
         key.wrap(DATA_KEY)
     assert "no Azure credentials found (set AZURE_TENANT_ID" in assert_one_line(info.value, key.key)
+
+
+def test_no_credentials_are_looked_for_once_per_file(
+    monkeypatch: pytest.MonkeyPatch, fresh_credential: None, vault: FakeKeyVault, tmp_path: Path
+) -> None:
+    """Without credentials, every key of a file ran DefaultAzureCredential's whole chain again: the Azure CLI,
+    PowerShell and azd programs, a managed-identity probe, per stanza (a file chooses how many)."""
+    runs, bin_dir = tmp_path / "az-runs.log", tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(f"#!/bin/sh\necho run >> {runs}\necho \"ERROR: Please run 'az login' to setup "
+                                "account.\" >&2\nexit 1\n")
+    (bin_dir / "az").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    for name in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
+
+    def az_runs_to_open(names: tuple[str, ...]) -> int:
+        stanzas = [{"type": "azure_kv", "key": url(vault, name, "0" * 32), "wrapped": "AAAA"} for name in names]
+        path = tmp_path / "vaults.enc.yaml"
+        path.write_text(forged("a: attacker-chosen\n", stanzas)[0])
+        runs.write_text("")
+        with pytest.raises(NoUsableKeyError) as info:
+            load_secrets(path)
+        assert len({attempt.cause for attempt in info.value.attempts}) == 1
+        return runs.read_text().count("run")
+
+    one = az_runs_to_open(("sealfile",))
+    assert one > 0 and az_runs_to_open(("sealfile", "other", "third")) == one  # was three times as many
 
 
 def test_rejected_credentials(
