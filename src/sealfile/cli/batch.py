@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 IN_FLIGHT = 8
 """Files worked on at once by commands that wait on key services."""
+NAMED_FAILURES = 50  # failed files the summary line names (each has its own error line above it)
 _CLEAR_LINE = "\r\033[K"
 _OUTCOME_WORDS = ((ExitCode.OK, "ok"), (ExitCode.POLICY, "with findings"), (ExitCode.ERROR, "failed"))
 
@@ -239,7 +240,6 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
-    failed: list[str] = []
     with _Schedule(files, work, in_flight) as schedule:
         for index, file in enumerate(files, 1):
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
@@ -251,12 +251,10 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
                 _traceback_if_debugging(console)
                 console.error(failure_line(err, file))
                 results.append(ExitCode.ERROR)
-                failed.append(str(file))
-            except _Reported as reported:
-                _traceback_if_debugging(console, reported.trace)
-                console.error(reported.line)
+            except _Reported as failed:
+                _traceback_if_debugging(console, failed.trace)
+                console.error(failed.line)
                 results.append(ExitCode.ERROR)
-                failed.append(str(file))
             except KeyboardInterrupt:
                 console.error(schedule.interrupted(index - 1))
                 sys.exit(ExitCode.INTERRUPTED)
@@ -264,7 +262,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     for text in console.deferred:
         console.warn(text)
     if len(files) > 1:
-        console.echo(f"sealfile: {verb}: {summary(results, failed)}", err=True)
+        console.echo(f"sealfile: {verb}: {summary(results, files)}", err=True)
     return worst(results)
 
 
@@ -286,15 +284,11 @@ def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
             traceback.print_exc(file=sys.stderr)
 
 
-NAMED_FAILURES = 50
-"""Failed files the summary names (each has its own error line above it)."""
-
-
-def summary(results: Sequence[ExitCode], failed: Sequence[str] = ()) -> str:
+def summary(results: Sequence[ExitCode], files: Sequence[PathName]) -> str:
     """``3 files: 2 ok, 1 failed (b.yaml)``: the failed files by name, so a CI log's last line says which to retry."""
-    counts = Counter(results)
+    failed = [one_line(str(file)) for file, code in zip(files, results, strict=True) if code is ExitCode.ERROR]
+    counts, named = Counter(results), ", ".join(failed[:NAMED_FAILURES])
     parts = [f"{counts[code]} {word}" for code, word in _OUTCOME_WORDS if counts[code] or code is ExitCode.OK]
-    named = ", ".join(one_line(name) for name in failed[:NAMED_FAILURES])
     more = f" and {len(failed) - NAMED_FAILURES} more" if len(failed) > NAMED_FAILURES else ""
     return f"{len(results)} files: {', '.join(parts)}" + (f" ({named}{more})" if failed else "")
 
