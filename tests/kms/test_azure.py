@@ -27,6 +27,7 @@ from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.kms.contract import ProviderContract
 from tests.support.sealing import forged
+from tests.support.spy import spy_program
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2\napi_token: t0ps3cret\n"
 DATA_KEY = bytes(range(32))
@@ -280,12 +281,8 @@ def test_no_credentials_are_looked_for_once_per_file(
 ) -> None:
     """Without credentials, every key of a file ran DefaultAzureCredential's whole chain again: the Azure CLI,
     PowerShell and azd programs, a managed-identity probe, per stanza (a file chooses how many)."""
-    runs, bin_dir = tmp_path / "az-runs.log", tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "az").write_text(f"#!/bin/sh\necho run >> {runs}\necho \"ERROR: Please run 'az login' to setup "
-                                "account.\" >&2\nexit 1\n")
-    (bin_dir / "az").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    runs = spy_program(tmp_path / "bin", "az", monkeypatch,
+                       then="echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1")
     for name in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
@@ -400,8 +397,6 @@ def test_sdk_is_imported_on_first_use_only() -> None:
 def _attacker_file(tmp_path: Path, key_url: str) -> tuple[Path, bytes]:
     """What someone who can write to the repository (and holds no key) can commit: values of their
     choosing, sealed under a data key of their own, for one Azure recipient they name."""
-    from tests.support.sealing import forged
-
     sealed, data_key = forged("db:\n  password: attacker-chosen\n",
                               [{"type": "azure_kv", "key": key_url, "wrapped": "AAAA"}])
     path = tmp_path / "secrets.enc.yaml"

@@ -27,6 +27,7 @@ from tests.support.cli import RunCli
 from tests.support.gpg import counting_pinentry, gnupg_home, gpg, make_key, prompts, refuse_pinentry, stop_agent
 from tests.support.identities import AgeIdentity
 from tests.support.sealing import forged
+from tests.support.spy import spy_program
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["gnupg_home"]
@@ -204,18 +205,6 @@ def test_a_gpg_committed_in_the_repository_never_runs(entry: str, gnupg_home: Pa
     assert f"the program 'gpg' would run from the relative PATH directory {shown}; refused" in str(info.value)
 
 
-def _counting_gpg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The real gpg behind a wrapper that records each run (first on PATH); returns the record."""
-    bin_dir, log = tmp_path / "counting-bin", tmp_path / "gpg-runs.log"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "gpg"
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {shutil.which("gpg")} "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    pgp._gpg.cache_clear()
-    return log
-
-
 def test_a_file_naming_many_keys_costs_one_listing_of_the_keyring(
         gnupg_home: Path, fingerprint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each pgp stanza ran 'gpg --list-secret-keys' for its fingerprint: a file naming 64 keys (the file's
@@ -223,7 +212,8 @@ def test_a_file_naming_many_keys_costs_one_listing_of_the_keyring(
     wrapped = PgpKey(fingerprint).wrap(os.urandom(32)).wrapped
     fingerprints = [f"{index:040X}" for index in range(63)] + [fingerprint]
     path = _forged_with(tmp_path, [{"type": "pgp", "fingerprint": fp, "wrapped": wrapped} for fp in fingerprints])
-    runs = _counting_gpg(tmp_path, monkeypatch)
+    runs = spy_program(tmp_path / "spy", "gpg", monkeypatch, then=f'exec {shutil.which("gpg")} "$@"')
+    pgp._gpg.cache_clear()
     try:
         with pytest.raises(IntegrityError):  # the last stanza opens; the forged file's MAC is the attacker's
             load_secrets(path)
