@@ -33,6 +33,7 @@ from sealfile.kms.registry import key_from_config
 from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.aws_kms_proxy import KmsProxy, closed_port_url, start_moto
+from tests.fakes.no_metadata import no_metadata_service
 from tests.kms.contract import ProviderContract
 from tests.support.sealing import forged
 
@@ -425,25 +426,6 @@ def test_no_credentials_are_looked_for_once_per_file(monkeypatch: pytest.MonkeyP
     """A file for one key in each of five regions (multi-Region keys, or a file's choice), read where no
     credentials are: each region's client looked for them again, asking the instance metadata service each
     time (here a local one that has none: on a laptop each probe waits for its timeout)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
-
-    asked: list[str] = []
-
-    class NoInstanceCredentials(BaseHTTPRequestHandler):
-        def _none(self) -> None:
-            asked.append(self.path)
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_PUT = _none
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), NoInstanceCredentials)
-    Thread(target=server.serve_forever, daemon=True).start()
     regions = ["us-east-1", "eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1"]
     keys = [AwsKmsKey(f"arn:aws:kms:{region}:111122223333:key/mrk-1234abcd") for region in regions]
     stanzas = [{"type": "aws_kms", **key.to_config(), "wrapped": "AAAA"} for key in keys]
@@ -451,12 +433,9 @@ def test_no_credentials_are_looked_for_once_per_file(monkeypatch: pytest.MonkeyP
     path.write_text(forged("a: attacker-chosen\n", stanzas)[0])
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"):
         monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", f"http://127.0.0.1:{server.server_port}/")
-    try:
-        with pytest.raises(NoUsableKeyError) as info:
-            load_secrets(path)
-    finally:
-        server.shutdown()
+    with no_metadata_service() as (address, asked), pytest.raises(NoUsableKeyError) as info:
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", f"http://{address}/")
+        load_secrets(path)
     assert [attempt.cause for attempt in info.value.attempts] == [info.value.attempts[0].cause] * 5
     assert "no AWS credentials found" in info.value.attempts[0].cause
     assert len([p for p in asked if "security-credentials" in p]) == 1, asked
