@@ -143,7 +143,7 @@ def _keyring_state() -> tuple[object, ...]:
     """What changes when a secret key is added, removed or moved to a card (stat calls only, no gpg run)."""
     home = Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
     state: list[object] = [str(home)]
-    for name in ("private-keys-v1.d", "pubring.kbx", "pubring.gpg", "secring.gpg"):
+    for name in ("private-keys-v1.d", "pubring.kbx", "public-keys.d", "pubring.gpg", "secring.gpg"):  # 2.4: keyboxd
         try:
             found = (home / name).stat()
         except OSError:
