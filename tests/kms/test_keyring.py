@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from sealfile.kms.keyring import SERVICE, KeyringKey
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.secret_service import locked_keyring
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -128,7 +128,6 @@ def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str,
                                          tmp_path: Path) -> None:
     """A file for both: opening it with an age identity at hand never even imports keyring."""
     import json
-    import subprocess
     import sys
 
     from sealfile.ops.seal import seal_text
@@ -180,31 +179,6 @@ def test_a_locked_keyring_says_so(secret_service: str, keyring_name: str, monkey
         key.unwrap(wrapped)
 
 
-def _secret_service_call(method: str, *args: str) -> str:
-    return subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
-                           "/org/freedesktop/secrets", f"org.freedesktop.Secret.Service.{method}", *args],
-                          capture_output=True, text=True, timeout=10, check=True).stdout
-
-
-@contextlib.contextmanager
-def _locked_keyring() -> Iterator[list[str]]:
-    """The default collection locked, as after a screen lock; yields the Secret Service calls made meanwhile
-    (each ``Prompt`` is an unlock dialog a desktop shows)."""
-    collection = _secret_service_call("ReadAlias", "string:default").split('"')[1]
-    _secret_service_call("Lock", f"array:objpath:{collection}")
-    monitor = subprocess.Popen(["dbus-monitor", "--session", "interface='org.freedesktop.Secret.Prompt'"],
-                               stdout=subprocess.PIPE, text=True)
-    calls: list[str] = []
-    try:
-        time.sleep(0.5)  # dbus-monitor subscribes before it prints anything: give it the time to
-        yield calls
-        time.sleep(0.5)
-    finally:
-        monitor.terminate()
-        calls += [line for line in monitor.communicate(timeout=10)[0].splitlines() if "member=Prompt" in line]
-        _secret_service_call("Unlock", f"array:objpath:{collection}")
-
-
 def test_a_locked_keyring_is_asked_to_unlock_once_per_file(secret_service: str, tmp_path: Path,
                                                            run_cli: RunCli) -> None:
     """A file for several machines' keyring keys (or one naming many): each stanza asked the locked keyring
@@ -214,9 +188,24 @@ def test_a_locked_keyring_is_asked_to_unlock_once_per_file(secret_service: str, 
     keys = [KeyringKey(_fresh_name()) for _ in range(5)]
     path = tmp_path / "machines.enc.yaml"
     path.write_text(seal_text("a: secret-value\n", keys))
-    with _locked_keyring() as prompts:
+    with locked_keyring() as prompts:
         done = run_cli("decrypt", path)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     names = ", ".join(f"keyring {key.name}" for key in keys)
     assert f"({names}: the OS keyring is locked" in done.stderr
+    assert len(prompts) == 1
+
+
+def test_a_locked_keyring_is_asked_once_per_command(secret_service: str, tmp_path: Path, run_cli: RunCli) -> None:
+    """verify, rotate... of many files asked the locked keyring once per file: one dialog each to cancel."""
+    from sealfile.ops.seal import seal_text
+
+    key = KeyringKey(_fresh_name())
+    files = [tmp_path / f"f{index}.enc.yaml" for index in range(4)]
+    for path in files:
+        path.write_text(seal_text("a: secret-value\n", [key]))
+    with locked_keyring() as prompts:
+        done = run_cli("verify", *files)
+    assert done.returncode == 1
+    assert done.stderr.count(f"keyring {key.name}: the OS keyring is locked") == len(files), done.stderr
     assert len(prompts) == 1

@@ -28,13 +28,13 @@ from sealfile.cli.boundary import os_error_line, replaced_files
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName
+from sealfile.kms import trust
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 IN_FLIGHT = 8
 """Files worked on at once by commands that wait on key services."""
-NAMED_FAILURES = 50  # failed files the summary line names (each has its own error line above it)
 _CLEAR_LINE = "\r\033[K"
 _OUTCOME_WORDS = ((ExitCode.OK, "ok"), (ExitCode.POLICY, "with findings"), (ExitCode.ERROR, "failed"))
 
@@ -240,7 +240,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
-    with _Schedule(files, work, in_flight) as schedule:
+    with trust.one_run(), _Schedule(files, work, in_flight) as schedule:
         for index, file in enumerate(files, 1):
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
             try:
@@ -284,12 +284,12 @@ def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
             traceback.print_exc(file=sys.stderr)
 
 
-def summary(results: Sequence[ExitCode], files: Sequence[PathName]) -> str:
-    """``3 files: 2 ok, 1 failed (b.yaml)``: the failed files by name, so a CI log's last line says which to retry."""
+def summary(results: Sequence[ExitCode], files: Sequence[PathName], most: int = 50) -> str:
+    """``3 files: 2 ok, 1 failed (b.yaml)``: the failed files by name (``most``), which a CI log's last line shows."""
     failed = [one_line(str(file)) for file, code in zip(files, results, strict=True) if code is ExitCode.ERROR]
-    counts, named = Counter(results), ", ".join(failed[:NAMED_FAILURES])
+    counts, named = Counter(results), ", ".join(failed[:most])
     parts = [f"{counts[code]} {word}" for code, word in _OUTCOME_WORDS if counts[code] or code is ExitCode.OK]
-    more = f" and {len(failed) - NAMED_FAILURES} more" if len(failed) > NAMED_FAILURES else ""
+    more = f" and {len(failed) - most} more" if len(failed) > most else ""
     return f"{len(results)} files: {', '.join(parts)}" + (f" ({named}{more})" if failed else "")
 
 

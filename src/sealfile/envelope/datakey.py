@@ -31,6 +31,7 @@ from sealfile.errors import (
     SealfileError,
     UnwrapError,
 )
+from sealfile.kms import trust
 from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, kms_timeout
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
@@ -70,8 +71,10 @@ class _Budget:
         self.seconds = unwrap_budget() if seconds is None else seconds
         self.deadline = time.monotonic() + self.seconds
         self.failed: set[tuple[str, str]] = set()
-        self.down: dict[tuple[str, ...], str] = {}
-        """Credential scopes (:meth:`MasterKey.credential_scope`) no key of which can be used here, with the cause."""
+        shared = trust.unusable_scopes()
+        self.down: dict[tuple[str, ...], str] = {} if shared is None else shared
+        """Credential scopes (:meth:`MasterKey.credential_scope`) no key of which can be used here, with the cause
+        (those of the whole run: :func:`sealfile.kms.trust.one_run`)."""
 
     def left(self) -> float:
         return self.deadline - time.monotonic()

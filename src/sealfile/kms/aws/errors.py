@@ -45,7 +45,8 @@ def about_credentials(err: Exception) -> bool:
                         exceptions.ProfileNotFound)):
         return True
     if isinstance(err, exceptions.ClientError):
-        return err.operation_name == "AssumeRole" or str(err.response.get("Error", {}).get("Code")) in CREDENTIAL_CODES
+        code = str(err.response.get("Error", {}).get("Code"))
+        return code in CREDENTIAL_CODES or (err.operation_name == "AssumeRole" and "Throttl" not in code)
     return False
 
 
