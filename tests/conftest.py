@@ -26,6 +26,7 @@ from tests.support import cli as cli_support
 from tests.support.cli import IN_CI, RunCli
 from tests.support.identities import AgeIdentity, write_identity
 from tests.support.openbao import openbao, vault_env
+from tests.support.secret_service import KEYRING_PASSWORD
 
 __all__ = ["openbao", "vault_env"]
 
@@ -153,7 +154,7 @@ def secret_service_bus() -> Iterator[SecretServiceBus]:
     )
     try:
         assert daemon.stdin is not None
-        daemon.stdin.write(b"sealfile-test-password")
+        daemon.stdin.write(KEYRING_PASSWORD.encode())
         daemon.stdin.close()
         deadline = time.monotonic() + 15
         while not _bus_has_secrets(env):

@@ -84,7 +84,13 @@ class ProviderError(SealfileError):
     """A master-key provider failed."""
 
 
-class ProviderUnavailable(ProviderError, ImportError):
+class ProviderDown(ProviderError):
+    """A cause that concerns every key of a kind here, not one key (the OS keyring is locked, no Vault
+    token, the SDK or gpg is missing): met once, a file's other keys of that kind are not tried (each
+    would ask again: one unlock prompt per keyring stanza)."""
+
+
+class ProviderUnavailable(ProviderDown, ImportError):
     """The provider's SDK is not installed; the message names the extra to install."""
 
 
@@ -99,13 +105,16 @@ class WrapError(ProviderError):
 
 
 class UnwrapError(ProviderError):
-    """A master key could not unwrap the data key (absent, denied, wrong key, unreachable...)."""
+    """A master key could not unwrap the data key (absent, denied, wrong key, unreachable...).
 
-    def __init__(self, message: str, *, type_id: str, key_id: str):
+    ``kind_wide``: the cause concerns every key of its kind (or of its credentials) here (:class:`ProviderDown`)."""
+
+    def __init__(self, message: str, *, type_id: str, key_id: str, kind_wide: bool = False):
         super().__init__(f"{type_id} {key_id}: {message}")
         self.type_id = type_id
         self.key_id = key_id
         self.cause = message
+        self.kind_wide = kind_wide
 
 
 class NoUsableKeyError(SealfileError):

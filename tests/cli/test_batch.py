@@ -42,7 +42,7 @@ def test_verify_a_b_c_with_a_bad_b_checks_all_three(run_cli: RunCli, three: list
     assert done.stdout == f"{a}: OK, unsigned\n{c}: OK, unsigned\n"
     lines = done.stderr.splitlines()
     assert lines[0].startswith(f"sealfile: error: {b}: ")
-    assert lines[1:] == ["sealfile: verify: 3 files: 2 ok, 1 failed"]
+    assert lines[1:] == [f"sealfile: verify: 3 files: 2 ok, 1 failed ({b})"]
 
 
 _, OTHER = generate_identity()
@@ -72,7 +72,7 @@ def test_every_multi_file_command_goes_on_after_a_failure(run_cli: RunCli, three
     done = run_cli(*args, a, middle, c)
     assert done.returncode == ExitCode.ERROR, done.stderr
     assert f"sealfile: error: {middle}: " in done.stderr
-    assert done.stderr.splitlines()[-1] == f"sealfile: {name}: 3 files: 2 ok, 1 failed"
+    assert done.stderr.splitlines()[-1] == f"sealfile: {name}: 3 files: 2 ok, 1 failed ({middle})"
     assert str(c) in done.stdout + done.stderr  # the file after the failure was handled too
 
 
@@ -83,7 +83,8 @@ def test_the_worst_result_decides_the_exit_status(run_cli: RunCli, three: list[P
     assert stale.stderr.splitlines()[-1] == "sealfile: status: 2 files: 0 ok, 2 with findings"
     worse = run_cli("status", "--older-than", "0s", a, tmp_path / "missing.enc.yaml")
     assert worse.returncode == ExitCode.ERROR
-    assert worse.stderr.splitlines()[-1] == "sealfile: status: 2 files: 0 ok, 1 with findings, 1 failed"
+    assert worse.stderr.splitlines()[-1] == ("sealfile: status: 2 files: 0 ok, 1 with findings, 1 failed "
+                                            f"({tmp_path / 'missing.enc.yaml'})")
     (tmp_path / "plain.enc.yaml").write_text("password: leaked\n")
     check = run_cli("check", a, tmp_path / "plain.enc.yaml", c, cwd=tmp_path)
     assert check.returncode == ExitCode.POLICY
@@ -190,7 +191,7 @@ def test_files_worked_on_at_once_report_in_order_as_if_one_after_another(
     out, err = capsys.readouterr()
     assert out == "a: out\nb: out\nc: out\nd: out\n"
     assert err.splitlines() == [f"sealfile: error: {files[1]}: damaged", "sealfile: warning: said once, before the "
-                                "summary", "sealfile: rotate: 4 files: 2 ok, 1 with findings, 1 failed"]
+                                "summary", f"sealfile: rotate: 4 files: 2 ok, 1 with findings, 1 failed ({files[1]})"]
 
 
 def test_one_file_named_twice_is_worked_on_in_turn(tmp_path: Path) -> None:

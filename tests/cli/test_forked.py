@@ -73,7 +73,8 @@ def test_files_shared_over_processes_report_in_order_as_if_one_after_another(
     assert err.splitlines() == [f"sealfile: error: {files[7]}: a.b: damaged",
                                 f"sealfile: error: {files[21]}: No such file or directory",
                                 "sealfile: warning: said once, before the summary",
-                                "sealfile: rotate: 30 files: 27 ok, 1 with findings, 2 failed"]
+                                "sealfile: rotate: 30 files: 27 ok, 1 with findings, 2 failed "
+                                f"({files[7]}, {files[21]})"]
     workers = {file.read_text() for file in files}
     assert len(workers) == 3 and str(os.getpid()) in workers  # this process took the first share
 
@@ -106,7 +107,7 @@ def test_rotate_of_many_files_over_processes(run_cli: RunCli, age_identity: AgeI
     assert [line.split(":")[0] for line in lines[:-1]] == [
         *(str(path) for path in files[:13]), "sealfile", *(str(path) for path in files[14:])]
     assert lines[13].startswith(f"sealfile: error: {files[13]}: ")
-    assert lines[-1] == "sealfile: rotate: 20 files: 19 ok, 1 failed"
+    assert lines[-1] == f"sealfile: rotate: 20 files: 19 ok, 1 failed ({files[13]})"
     assert files[13].read_text() == damaged  # the failed file is exactly as it was
     for index, path in enumerate(files):
         if index != 13:

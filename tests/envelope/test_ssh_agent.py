@@ -99,6 +99,19 @@ def test_key_not_in_agent(ssh_agent: RunningAgent, ssh_keys: SshKeys) -> None:
                              "add its private key with 'ssh-add'")
 
 
+def test_a_locked_agent_is_not_called_empty(ssh_agent: RunningAgent, ssh_keys: SshKeys) -> None:
+    """'ssh-add -x' locks the agent, which then lists no key: the error said only to add the key again."""
+    key = ssh_keys.get("ed25519")
+    ssh_agent.add(key)
+    subprocess.run(["ssh-add", "-x"], env=ssh_agent.env, input="pw\npw\n", text=True, check=True,
+                   capture_output=True, timeout=30, start_new_session=True)  # no terminal: the password from stdin
+    with pytest.raises(SigningError) as err:
+        SshAgent.from_environment().sign(key.public_key, b"data")
+    assert one_line(err) == (f"key {key.public_key.fingerprint} is not in ssh-agent at {ssh_agent.socket_path} (it "
+                             "lists no key: if it is locked, unlock it with 'ssh-add -X'); add its private key with "
+                             "'ssh-add'")
+
+
 def test_agent_refuses(ssh_agent: RunningAgent, ssh_keys: SshKeys) -> None:
     """``ssh-add -c``: each use needs a confirmation, which this agent's askpass declines."""
     key = ssh_keys.get("ed25519")

@@ -21,6 +21,7 @@ from tests.support import bech32
 from tests.support.age_plugins import FakePluginKey, fake_plugin
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
+from tests.support.spy import spy_program
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["fake_plugin"]
@@ -96,14 +97,10 @@ def test_no_identity_for_the_plugin(fake_plugin: FakePluginKey, monkeypatch: pyt
 def test_a_file_cannot_make_sealfile_run_a_plugin_the_user_has_no_identity_for(
     fake_plugin: FakePluginKey, tmp_path: Path, age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spy_bin, runs = tmp_path / "spy-bin", tmp_path / "runs"
-    spy_bin.mkdir()
-    spy = spy_bin / "age-plugin-fake"
-    spy.write_text(f"#!/bin/sh\necho run >> {runs}\nexec {fake_plugin_program()} \"$@\"\n")
-    spy.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{spy_bin}{os.pathsep}{os.environ['PATH']}")
+    runs = spy_program(tmp_path / "spy-bin", "age-plugin-fake", monkeypatch,
+                       then=f'exec {fake_plugin_program()} "$@"')
     sealed = seal_text("a: 1\n", [AgeKey(fake_plugin.recipient), age_identity.key])
-    assert runs.read_text() == "run\n"  # wrapping for it ran it
+    assert len(runs.read_text().splitlines()) == 1  # wrapping for it ran it
     runs.unlink()
     assert load_secrets_text(sealed, tmp_path) == {"a": 1}  # opened by the X25519 identity alone
     assert not runs.exists()

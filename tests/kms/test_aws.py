@@ -33,7 +33,9 @@ from sealfile.kms.registry import key_from_config
 from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.aws_kms_proxy import KmsProxy, closed_port_url, start_moto
+from tests.fakes.no_metadata import no_metadata_service
 from tests.kms.contract import ProviderContract
+from tests.support.sealing import forged
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/sealfile-ops"
@@ -239,9 +241,16 @@ def test_missing_sdk_names_the_extra(kms_keys: Keys) -> None:
         f"    AwsKmsKey.from_cli({kms_keys.arn!r}).unwrap('AAAA')\n"
         "except ProviderUnavailable as err:\n"
         "    print(err)\n"
+        "try:\n"
+        f"    AwsKmsKey.from_cli({kms_keys.arn!r}).wrap(bytes(32))\n"
+        "except ProviderUnavailable as err:\n"
+        "    print(err)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
     assert "AWS KMS needs the 'boto3' package; install it with: pip install 'sealfile[aws]'" in done.stdout
+    # rotate, recipients add: the line names the key the command needed
+    assert done.stdout.splitlines()[-1] == (f"aws_kms {kms_keys.arn}: AWS KMS needs the 'boto3' package; install "
+                                            "it with: pip install 'sealfile[aws]'")
 
 
 # --- what goes over the wire ----------------------------------------------------------------
@@ -410,6 +419,26 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_c
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     assert "no AWS credentials found" in unwrap_failure(AwsKmsKey.from_cli(kms_keys.arn), wrapped)
+
+
+def test_no_credentials_are_looked_for_once_per_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                     fresh_clients: None) -> None:
+    """A file for one key in each of five regions (multi-Region keys, or a file's choice), read where no
+    credentials are: each region's client looked for them again, asking the instance metadata service each
+    time (here a local one that has none: on a laptop each probe waits for its timeout)."""
+    regions = ["us-east-1", "eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1"]
+    keys = [AwsKmsKey(f"arn:aws:kms:{region}:111122223333:key/mrk-1234abcd") for region in regions]
+    stanzas = [{"type": "aws_kms", **key.to_config(), "wrapped": "AAAA"} for key in keys]
+    path = tmp_path / "regions.enc.yaml"
+    path.write_text(forged("a: attacker-chosen\n", stanzas)[0])
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"):
+        monkeypatch.delenv(name)
+    with no_metadata_service() as (address, asked), pytest.raises(NoUsableKeyError) as info:
+        monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", f"http://{address}/")
+        load_secrets(path)
+    assert [attempt.cause for attempt in info.value.attempts] == [info.value.attempts[0].cause] * 5
+    assert "no AWS credentials found" in info.value.attempts[0].cause
+    assert len([p for p in asked if "security-credentials" in p]) == 1, asked
 
 
 def test_unknown_profile(kms_keys: Keys) -> None:

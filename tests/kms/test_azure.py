@@ -26,6 +26,8 @@ from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml.reader import load_fast
 from tests.fakes.azure_kv import FakeKeyVault
 from tests.kms.contract import ProviderContract
+from tests.support.sealing import forged
+from tests.support.spy import spy_program
 
 PLAINTEXT = "db:\n  user: app\n  password: hunter2\napi_token: t0ps3cret\n"
 DATA_KEY = bytes(range(32))
@@ -274,6 +276,31 @@ def test_no_credentials(
     assert "no Azure credentials found (set AZURE_TENANT_ID" in assert_one_line(info.value, key.key)
 
 
+def test_no_credentials_are_looked_for_once_per_file(
+    monkeypatch: pytest.MonkeyPatch, fresh_credential: None, vault: FakeKeyVault, tmp_path: Path
+) -> None:
+    """Without credentials, every key of a file ran DefaultAzureCredential's whole chain again: the Azure CLI,
+    PowerShell and azd programs, a managed-identity probe, per stanza (a file chooses how many)."""
+    runs = spy_program(tmp_path / "bin", "az", monkeypatch,
+                       then="echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1")
+    for name in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
+
+    def az_runs_to_open(names: tuple[str, ...]) -> int:
+        stanzas = [{"type": "azure_kv", "key": url(vault, name, "0" * 32), "wrapped": "AAAA"} for name in names]
+        path = tmp_path / "vaults.enc.yaml"
+        path.write_text(forged("a: attacker-chosen\n", stanzas)[0])
+        runs.write_text("")
+        with pytest.raises(NoUsableKeyError) as info:
+            load_secrets(path)
+        assert len({attempt.cause for attempt in info.value.attempts}) == 1
+        return runs.read_text().count("run")
+
+    one = az_runs_to_open(("sealfile",))
+    assert one > 0 and az_runs_to_open(("sealfile", "other", "third")) == one  # was three times as many
+
+
 def test_rejected_credentials(
     monkeypatch: pytest.MonkeyPatch, fresh_credential: None, vault: FakeKeyVault, key: AzureKeyVaultKey
 ) -> None:
@@ -370,8 +397,6 @@ def test_sdk_is_imported_on_first_use_only() -> None:
 def _attacker_file(tmp_path: Path, key_url: str) -> tuple[Path, bytes]:
     """What someone who can write to the repository (and holds no key) can commit: values of their
     choosing, sealed under a data key of their own, for one Azure recipient they name."""
-    from tests.support.sealing import forged
-
     sealed, data_key = forged("db:\n  password: attacker-chosen\n",
                               [{"type": "azure_kv", "key": key_url, "wrapped": "AAAA"}])
     path = tmp_path / "secrets.enc.yaml"

@@ -28,7 +28,10 @@ from sealfile.kms.gcp.key import ENDPOINT_ENV, GcpKmsKey, forget_clients
 from sealfile.kms.registry import key_from_cli, key_from_config
 from sealfile.ops.seal import seal_text
 from tests.fakes.gcp_kms import FakeGcpKms, crc32c
+from tests.fakes.no_metadata import no_metadata_service
 from tests.kms.contract import ProviderContract
+from tests.support.cli import run_cli
+from tests.support.sealing import forged
 
 KEY = "projects/sealfile-test/locations/europe-west1/keyRings/ring/cryptoKeys/main"
 OTHER = "projects/sealfile-test/locations/europe-west1/keyRings/ring/cryptoKeys/other"
@@ -237,6 +240,27 @@ def test_no_credentials(key: GcpKmsKey, tmp_path: Path, monkeypatch: pytest.Monk
             key.wrap(os.urandom(32))
     finally:
         forget_clients()
+
+
+def test_no_credentials_are_looked_for_once_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Application Default Credentials, each gcp_kms stanza looked for them again, asking the GCE
+    metadata server each time (up to 3 tries of 3 s where it does not answer): a file chooses how many."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    monkeypatch.delenv("NO_GCE_CHECK")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud application-default login here
+
+    def metadata_asks_to_open(locations: range) -> int:
+        stanzas = [{"type": "gcp_kms", "resource": f"projects/p/locations/l{index}/keyRings/r/cryptoKeys/k",
+                    "aad": "", "wrapped": "AAAA"} for index in locations]
+        path = tmp_path / "keys.enc.yaml"
+        path.write_text(forged("a: attacker-chosen\n", stanzas)[0])
+        with no_metadata_service() as (address, asked):  # read when google-auth loads: a process of its own
+            done = run_cli("decrypt", path, env={"GCE_METADATA_HOST": address, "GCE_METADATA_IP": address})
+        assert done.returncode == 1 and "no Google credentials found" in done.stderr, done.stderr
+        return len(asked)
+
+    one = metadata_asks_to_open(range(1))
+    assert one > 0 and metadata_asks_to_open(range(4)) == one  # was four times as many
 
 
 def test_rejected_credentials(fake: FakeGcpKms, key: GcpKmsKey, tmp_path: Path,

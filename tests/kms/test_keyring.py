@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from sealfile.kms.keyring import SERVICE, KeyringKey
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.secret_service import locked_keyring
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -126,7 +128,6 @@ def test_age_is_tried_before_the_keyring(secret_service: str, keyring_name: str,
                                          tmp_path: Path) -> None:
     """A file for both: opening it with an age identity at hand never even imports keyring."""
     import json
-    import subprocess
     import sys
 
     from sealfile.ops.seal import seal_text
@@ -176,3 +177,35 @@ def test_a_locked_keyring_says_so(secret_service: str, keyring_name: str, monkey
     monkeypatch.setattr(keyring, "get_password", locked)
     with pytest.raises(UnwrapError, match=rf"^keyring {keyring_name}: the OS keyring is locked"):
         key.unwrap(wrapped)
+
+
+def test_a_locked_keyring_is_asked_to_unlock_once_per_file(secret_service: str, tmp_path: Path,
+                                                           run_cli: RunCli) -> None:
+    """A file for several machines' keyring keys (or one naming many): each stanza asked the locked keyring
+    again, one unlock dialog each (five here); the lock concerns every keyring key, so it is met once."""
+    from sealfile.ops.seal import seal_text
+
+    keys = [KeyringKey(_fresh_name()) for _ in range(5)]
+    path = tmp_path / "machines.enc.yaml"
+    path.write_text(seal_text("a: secret-value\n", keys))
+    with locked_keyring() as prompts:
+        done = run_cli("decrypt", path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    names = ", ".join(f"keyring {key.name}" for key in keys)
+    assert f"({names}: the OS keyring is locked" in done.stderr
+    assert len(prompts) == 1
+
+
+def test_a_locked_keyring_is_asked_once_per_command(secret_service: str, tmp_path: Path, run_cli: RunCli) -> None:
+    """verify, rotate... of many files asked the locked keyring once per file: one dialog each to cancel."""
+    from sealfile.ops.seal import seal_text
+
+    key = KeyringKey(_fresh_name())
+    files = [tmp_path / f"f{index}.enc.yaml" for index in range(4)]
+    for path in files:
+        path.write_text(seal_text("a: secret-value\n", [key]))
+    with locked_keyring() as prompts:
+        done = run_cli("verify", *files)
+    assert done.returncode == 1
+    assert done.stderr.count(f"keyring {key.name}: the OS keyring is locked") == len(files), done.stderr
+    assert len(prompts) == 1

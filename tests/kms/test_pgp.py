@@ -11,14 +11,23 @@ from pathlib import Path
 import pytest
 
 from sealfile import load_secrets
-from sealfile.errors import ConfigError, NoUsableKeyError, ProviderUnavailable, UnwrapError, WrapError
+from sealfile.errors import (
+    ConfigError,
+    IntegrityError,
+    NoUsableKeyError,
+    ProviderUnavailable,
+    UnwrapError,
+    WrapError,
+)
 from sealfile.kms import pgp
 from sealfile.kms.pgp import PgpKey
+from sealfile.ops.seal import seal_text
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.gpg import counting_pinentry, gnupg_home, gpg, make_key, prompts, refuse_pinentry, stop_agent
 from tests.support.identities import AgeIdentity
 from tests.support.sealing import forged
+from tests.support.spy import spy_program
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 __all__ = ["gnupg_home"]
@@ -194,3 +203,50 @@ def test_a_gpg_committed_in_the_repository_never_runs(entry: str, gnupg_home: Pa
     assert not marker.exists()
     shown = "'(empty: the current directory)'" if not entry else "'bin'"
     assert f"the program 'gpg' would run from the relative PATH directory {shown}; refused" in str(info.value)
+
+
+def test_a_file_naming_many_keys_costs_one_listing_of_the_keyring(
+        gnupg_home: Path, fingerprint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pgp stanza ran 'gpg --list-secret-keys' for its fingerprint: a file naming 64 keys (the file's
+    choice) ran gpg 64 times per reader, per file, in git's textconv and review too."""
+    wrapped = PgpKey(fingerprint).wrap(os.urandom(32)).wrapped
+    fingerprints = [f"{index:040X}" for index in range(63)] + [fingerprint]
+    path = _forged_with(tmp_path, [{"type": "pgp", "fingerprint": fp, "wrapped": wrapped} for fp in fingerprints])
+    runs = spy_program(tmp_path / "spy", "gpg", monkeypatch, then=f'exec {shutil.which("gpg")} "$@"')
+    pgp._gpg.cache_clear()
+    try:
+        with pytest.raises(IntegrityError):  # the last stanza opens; the forged file's MAC is the attacker's
+            load_secrets(path)
+        listings = [line for line in runs.read_text().splitlines() if "--list-secret-keys" in line]
+        assert len(runs.read_text().splitlines()) <= 3 and len(listings) == 1  # --version, the listing, decrypt
+        bob, data_key = PgpKey(make_key(gnupg_home, "Bob <bob@example.com>")), os.urandom(32)
+        assert bob.unwrap(bob.wrap(data_key).wrapped) == data_key  # a key made since is seen: the keyring changed
+    finally:
+        pgp._gpg.cache_clear()
+
+
+def _on_a_missing_smartcard(home: Path, fingerprint: str) -> str:
+    """Replace the encryption subkey's secret by a card stub, as 'keytocard' leaves it; returns the serial."""
+    listing = gpg(home, "--list-secret-keys", "--with-keygrip", "--with-colons", fingerprint).stdout.decode()
+    keygrip = [line.split(":")[9] for line in listing.splitlines() if line.startswith("grp")][-1]
+    key_file = home / "private-keys-v1.d" / f"{keygrip}.key"
+    public = key_file.read_text().split("(q", 1)[1].split("(d", 1)[0].strip()
+    serial = "D2760001240103040006123456780000"
+    stop_agent(home)
+    key_file.write_text("Key: (shadowed-private-key (ecc (curve Curve25519)(flags djb-tweak)(q " + public +
+                        f"\n (shadowed t1-v1 (#{serial}# OPENPGP.2))))\n")
+    return serial
+
+
+def test_a_key_on_a_smartcard_that_is_not_there_is_named_as_such(gnupg_home: Path, fingerprint: str,
+                                                                 tmp_path: Path, run_cli: RunCli) -> None:
+    """gpg's last line says 'decryption failed: No secret key', and the error said the wrapped key 'may be
+    corrupt'; the reason is on its 'public key decryption failed' line, and the listing says where the key is."""
+    sealed = tmp_path / "card.enc.yaml"
+    sealed.write_text(seal_text("a: secret-value\n", [PgpKey(fingerprint)]))
+    serial = _on_a_missing_smartcard(gnupg_home, fingerprint)
+    done = run_cli("decrypt", sealed)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"pgp {fingerprint}: its secret key is on a smartcard (serial {serial}) that gpg could not use" \
+        in done.stderr
+    assert "corrupt" not in done.stderr and "secret-value" not in done.stderr

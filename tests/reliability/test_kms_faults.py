@@ -256,3 +256,33 @@ def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> N
     for encoding in (base64.b64encode(data_key).decode(), base64.urlsafe_b64encode(data_key).decode().rstrip("="),
                      data_key.hex()):
         assert encoding not in text
+
+
+def test_a_bulk_rotate_with_kms_failing_mid_way_leaves_each_file_done_or_untouched(
+        clouds: Clouds, tmp_path: Path) -> None:
+    """12 files, every third also for a second AWS key that KMS throttles (another answers 500 once, which a
+    retry gets over): each file is rotated or exactly as it was, and the last line names each that failed."""
+    admin = boto3.client("kms", region_name="us-east-1", endpoint_url=clouds.env["AWS_ENDPOINT_URL"],
+                         aws_access_key_id="admin", aws_secret_access_key="admin")
+    throttled = admin.create_key(Description="throttled")["KeyMetadata"]["Arn"]
+    identity, recipient = generate_identity()
+    files = [tmp_path / f"f{index:02}.enc.yaml" for index in range(12)]
+    for index, path in enumerate(files):
+        path.write_text(seal_text(f"n: {index}\n", [AgeKey(recipient), AwsKmsKey(throttled if index % 3 == 0
+                                                                                  else clouds.aws_arn)]))
+    before = [path.read_text() for path in files]
+    clouds.proxy.fail("Encrypt", "ThrottlingException", "Rate exceeded", key_id=throttled)
+    clouds.proxy.fail("Encrypt", "KMSInternalException", "try again", key_id=clouds.aws_arn, times=1, status=500)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "SEALFILE_AGE_KEY": identity}
+    done = subprocess.run([sys.executable, "-m", "sealfile", "rotate", *map(str, files)], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1
+    failed = files[::3]
+    for path, text in zip(files, before, strict=True):
+        assert (path.read_text() == text) == (path in failed), path
+        if path not in failed:
+            assert load_secrets(path, extract="n") == files.index(path)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("sealfile: error: ")]
+    assert errors == [f"sealfile: error: {path}: aws_kms {throttled}: KMS throttled the request (after 2 attempts); "
+                      "try again later" for path in failed]
+    assert done.stderr.splitlines()[-1] == f"sealfile: rotate: 12 files: 8 ok, 4 failed ({', '.join(map(str, failed))})"

@@ -20,6 +20,7 @@ from sealfile.ops.reader import read_document
 from sealfile.stores import get_store
 from sealfile.stores.yaml.reader import load_fast
 from tests.support.age_plugins import FakePluginKey, fake_plugin
+from tests.support.cli import RunCli
 from tests.support.gpg import gnupg_home, gpg, make_key
 from tests.support.openbao import OpenBao
 from tests.support.sops_binary import run_sops
@@ -115,6 +116,25 @@ def test_key_groups_open_with_any_two_and_refuse_one(two_of_three: tuple[Path, l
     assert f"group 1: age {people[0][1]}" in str(info.value) and f"group 3: age {people[2][1]}" in str(info.value)
     refused = run_sops(["decrypt", str(sealed)], {**os.environ})
     assert refused.returncode != 0 and "threshold" in refused.stderr
+
+
+def test_a_key_in_two_groups_is_shown_to_open_the_file_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             run_cli: RunCli) -> None:
+    """sops writes a 2-of-3 file with one key in groups 1 and 2, and opens it with that key alone; ``status``
+    and ``git diff``'s view said '(any 2 of the key groups)' and nothing more."""
+    (alone, shared), (_, second), (_, third) = (generate_identity() for _ in range(3))
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n"
+                                         f"      - age: [{shared}]\n      - age: [{shared}, {second}]\n"
+                                         f"      - age: [{third}]\n")
+    sealed = sops_file(tmp_path)
+    monkeypatch.setenv("SOPS_AGE_KEY", alone)
+    assert opened(sealed) == sops_decrypt(sealed) == load_fast(PLAINTEXT)
+    note = f"age {shared} is in key groups 1, 2: it counts 2 times toward the 2 needed, and opens the file alone"
+    status = run_cli("status", sealed)
+    assert status.returncode == 0 and f"\n  ! {note}\n" in status.stdout, status.stdout
+    from sealfile.gitflow.sops_view import footer
+
+    assert f"#   ! {note}" in footer(sealed.read_text(), "yaml")
 
 
 def test_import_keeps_the_key_groups(two_of_three: tuple[Path, list[tuple[str, str]]],

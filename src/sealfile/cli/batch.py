@@ -28,6 +28,7 @@ from sealfile.cli.boundary import os_error_line, replaced_files
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName
+from sealfile.kms import trust
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -239,7 +240,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
-    with _Schedule(files, work, in_flight) as schedule:
+    with trust.one_run(), _Schedule(files, work, in_flight) as schedule:
         for index, file in enumerate(files, 1):
             console.progress(f"[{index}/{len(files)}] {verb} {file}")
             try:
@@ -261,7 +262,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     for text in console.deferred:
         console.warn(text)
     if len(files) > 1:
-        console.echo(f"sealfile: {verb}: {summary(results)}", err=True)
+        console.echo(f"sealfile: {verb}: {summary(results, files)}", err=True)
     return worst(results)
 
 
@@ -283,10 +284,13 @@ def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
             traceback.print_exc(file=sys.stderr)
 
 
-def summary(results: Sequence[ExitCode]) -> str:
-    counts = Counter(results)
+def summary(results: Sequence[ExitCode], files: Sequence[PathName], most: int = 50) -> str:
+    """``3 files: 2 ok, 1 failed (b.yaml)``: the failed files by name (``most``), which a CI log's last line shows."""
+    failed = [one_line(str(file)) for file, code in zip(files, results, strict=True) if code is ExitCode.ERROR]
+    counts, named = Counter(results), ", ".join(failed[:most])
     parts = [f"{counts[code]} {word}" for code, word in _OUTCOME_WORDS if counts[code] or code is ExitCode.OK]
-    return f"{len(results)} files: {', '.join(parts)}"
+    more = f" and {len(failed) - most} more" if len(failed) > most else ""
+    return f"{len(results)} files: {', '.join(parts)}" + (f" ({named}{more})" if failed else "")
 
 
 def for_each_file(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight: int = 1) -> None:

@@ -70,6 +70,7 @@ def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timed
              f"values: {info.values} ({info.encrypted} encrypted)",
              "recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else "")]
     lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
+    lines += [f"  ! {note}" for note in info.counted_twice]
     return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
 
 

@@ -31,6 +31,7 @@ from sealfile.errors import (
     SealfileError,
     UnwrapError,
 )
+from sealfile.kms import trust
 from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, kms_timeout
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
@@ -62,12 +63,18 @@ class _Budget:
 
     A key is tried once per file: stanzas naming a key that already failed are skipped, so a file
     listing one key many times (each with its own wrapped key) costs one prompt for its passphrase,
-    PIN or touch, and one request to its service, not one per stanza."""
+    PIN or touch, and one request to its service, not one per stanza. A cause that concerns a whole
+    kind or its credentials (the OS keyring locked: one unlock prompt per stanza; no AWS credentials: a
+    metadata-service probe per region) is met once: the scope is ``down``."""
 
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = unwrap_budget() if seconds is None else seconds
         self.deadline = time.monotonic() + self.seconds
         self.failed: set[tuple[str, str]] = set()
+        shared = trust.unusable_scopes()
+        self.down: dict[tuple[str, ...], str] = {} if shared is None else shared
+        """Credential scopes (:meth:`MasterKey.credential_scope`) no key of which can be used here, with the cause
+        (those of the whole run: :func:`sealfile.kms.trust.one_run`)."""
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -209,6 +216,10 @@ def _open_group(
     for key, stanza in candidates:
         if (key.type_id, key.key_id) in budget.failed:
             continue  # its failure is listed already
+        if key.credential_scope() in budget.down:  # not tried: it would fail as the first did (and ask again)
+            attempts.append(key.unwrap_error(budget.down[key.credential_scope()]))
+            budget.failed.add((key.type_id, key.key_id))
+            continue
         left = budget.left()
         if left <= 0:
             attempts.append(key.unwrap_error(f"not tried: all attempts together may take {budget.seconds:g} s "
@@ -217,8 +228,11 @@ def _open_group(
         try:
             unwrapped = key.unwrap(stanza.wrapped) if key.local else _within(left, budget.seconds, key, stanza.wrapped)
         except (UnwrapError, ProviderUnavailable) as err:
-            attempts.append(err if isinstance(err, UnwrapError) else key.unwrap_error(err.message))
+            failure = err if isinstance(err, UnwrapError) else key.unwrap_error(err.message, kind_wide=True)
+            attempts.append(failure)
             budget.failed.add((key.type_id, key.key_id))
+            if failure.kind_wide:
+                budget.down[key.credential_scope()] = failure.cause
             continue
         if len(unwrapped) != size:
             what = "a key group's part" if size == DATA_KEY_BYTES else "a whole data key"

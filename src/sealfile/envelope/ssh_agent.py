@@ -72,8 +72,11 @@ class SshAgent:
 
     def sign(self, key: SshPublicKey, data: bytes) -> bytes:
         """The agent's SSH signature blob over ``data`` with ``key`` (RSA: rsa-sha2-512)."""
-        if key not in self.identities():
-            raise SigningError(f"key {key.fingerprint} is not in ssh-agent at {self.socket_path}; "
+        held = self.identities()
+        if key not in held:
+            # a locked agent ('ssh-add -x') lists no key at all: 'add it' alone would send the user the wrong way
+            locked = "" if held else " (it lists no key: if it is locked, unlock it with 'ssh-add -X')"
+            raise SigningError(f"key {key.fingerprint} is not in ssh-agent at {self.socket_path}{locked}; "
                                "add its private key with 'ssh-add'")
         flags = RSA_SHA2_512 if key.key_type == RSA else 0
         payload = ssh_wire.string(key.blob) + ssh_wire.string(data) + ssh_wire.uint32(flags)

@@ -22,7 +22,7 @@ from sealfile.sops import LABELS, Kind, about, load, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import to_data
 from sealfile.sops.rules import SopsRule, rule_from_metadata
-from sealfile.sops.status import key_groups, recipients
+from sealfile.sops.status import counted_twice, key_groups, recipients
 from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[AES256_GCM,[^\]\s\"']*\]")
@@ -77,6 +77,7 @@ def footer(text: str, kind: Kind) -> list[str]:
     lines += [f"#   {kind_name} {key_id}" for kind_name, key_id in recipients(meta)]
     if isinstance(threshold, int) and threshold:
         lines.append(f"#   (any {threshold} of the key groups)")
+    lines += [f"#   ! {note}" for note in counted_twice(meta)]
     return [*lines, "# signature: none (a SOPS file carries no sealfile signature)"]
 
 

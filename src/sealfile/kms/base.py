@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.errors import ConfigError, ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
 from sealfile.kms import trust
 from sealfile.kms.trust import Target
 from sealfile.model.metadata import Stanza
@@ -99,6 +99,16 @@ class MasterKey(ABC):
         """One line saying why an SDK call failed; providers map their SDK's exceptions here."""
         return describe_exception(error)
 
+    def credential_scope(self) -> tuple[str, ...]:
+        """The keys a cause that is not this key's own concerns too (no credentials, the OS keyring locked:
+        :class:`~sealfile.errors.ProviderDown`, :meth:`concerns_every_key`): after it, a file's other keys of
+        the same scope are not tried. Default: every key of the kind."""
+        return (self.type_id,)
+
+    def concerns_every_key(self, error: Exception) -> bool:
+        """Whether an SDK's ``error`` concerns every key of :meth:`credential_scope` (no credentials found)."""
+        return False
+
     def targets(self) -> tuple[Target, ...]:
         """Every host, endpoint, role or profile this key would use, for :mod:`sealfile.kms.trust`."""
         return ()
@@ -110,8 +120,10 @@ class MasterKey(ABC):
         try:
             trust.check_use(self)
             result = self._wrap(data_key)
-        except (WrapError, ProviderUnavailable):
+        except WrapError:
             raise
+        except ProviderUnavailable as err:  # still an ImportError, now naming the key the command needed
+            raise ProviderUnavailable(f"{self.type_id} {self.key_id}: {err.message}") from None
         except SealfileError as err:
             raise self.wrap_error(err.message) from None
         except Exception as err:  # an SDK's error: the provider explains it, never with a key in it
@@ -127,9 +139,9 @@ class MasterKey(ABC):
         except (UnwrapError, ProviderUnavailable):
             raise
         except SealfileError as err:
-            raise self.unwrap_error(err.message) from None
+            raise self.unwrap_error(err.message, kind_wide=isinstance(err, ProviderDown)) from None
         except Exception as err:
-            raise self.unwrap_error(self.explain(err, "unwrap")) from None
+            raise self.unwrap_error(self.explain(err, "unwrap"), kind_wide=self.concerns_every_key(err)) from None
         if len(data_key) not in (DATA_KEY_BYTES, SHARE_BYTES):
             raise self.unwrap_error("the unwrapped data key has the wrong length")
         return data_key
@@ -137,8 +149,8 @@ class MasterKey(ABC):
     def wrap_error(self, cause: str) -> WrapError:
         return WrapError(cause, type_id=self.type_id, key_id=self.key_id)
 
-    def unwrap_error(self, cause: str) -> UnwrapError:
-        return UnwrapError(cause, type_id=self.type_id, key_id=self.key_id)
+    def unwrap_error(self, cause: str, *, kind_wide: bool = False) -> UnwrapError:
+        return UnwrapError(cause, type_id=self.type_id, key_id=self.key_id, kind_wide=kind_wide)
 
     def same_key(self, other: MasterKey) -> bool:
         return (self.type_id, self.key_id) == (other.type_id, other.key_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from sealfile.errors import ConfigError, ProviderError
+from sealfile.errors import ConfigError, ProviderDown
 from sealfile.kms.base import MasterKey
 from sealfile.model.record import Record
 
@@ -28,7 +28,7 @@ def _keyring() -> Any:
 
     backend = keyring.get_keyring()
     if type(backend).__module__.startswith("keyring.backends.fail") or getattr(backend, "priority", 1) <= 0:
-        raise ProviderError(
+        raise ProviderDown(
             "no usable OS keyring on this machine (no Secret Service, Keychain or Windows vault); "
             "use an age recipient instead (sealfile keygen)"
         )
@@ -77,10 +77,10 @@ class KeyringKey(Record, MasterKey):
                 kek = Fernet.generate_key().decode("ascii")
                 keyring.set_password(SERVICE, self.name, kek)
         except keyring.errors.KeyringLocked:
-            raise ProviderError("the OS keyring is locked and nothing here could unlock it (unlock it in your desktop "
+            raise ProviderDown("the OS keyring is locked and nothing here could unlock it (unlock it in your desktop "
                                 "session, or with 'gnome-keyring-daemon --unlock' on a headless machine)") from None
         except keyring.errors.KeyringError as err:
-            raise ProviderError(f"the OS keyring failed: {type(err).__name__}") from None
+            raise ProviderDown(f"the OS keyring failed: {type(err).__name__}") from None
         return kek
 
     def _wrap(self, data_key: bytes) -> str:

@@ -17,10 +17,12 @@ as an age recipient refuses another identity's stanza.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
@@ -99,28 +101,56 @@ class PgpKey(MasterKey):
     def _unwrap(self, wrapped: str) -> bytes:
         # gpg decrypts with whatever it has or can ask for: it runs only on a message for this key alone
         addressed = set(pgp_packets.recipient_key_ids(wrapped))
-        mine = _secret_key_ids(self.fingerprint)
+        mine = secret_keys().get(self.fingerprint, {})
         if not mine:
             raise self.unwrap_error("no secret key for it in the gpg keyring (GNUPGHOME or ~/.gnupg)")
-        if not addressed <= mine:
+        if not addressed <= mine.keys():
             raise self.unwrap_error("the wrapped data key was not made for this OpenPGP key alone")
         result = _gpg().decrypt(wrapped, extra_args=UNWRAP_OPTIONS)
         if not result.ok:
-            raise self.unwrap_error(_unwrap_failure(str(result.status), str(result.stderr)))
+            where = {mine[key_id] for key_id in addressed}
+            raise self.unwrap_error(_unwrap_failure(str(result.status), str(result.stderr), where))
         opened_by = _DECRYPTION_KEY.search(str(result.stderr))
         if opened_by and self.fingerprint not in opened_by.groups():
             raise self.unwrap_error("the wrapped data key was made for another OpenPGP key")
         return bytes(result.data)
 
 
-def _secret_key_ids(fingerprint: str) -> set[str]:
-    """The key IDs of the secret key ``fingerprint`` and its subkeys in the user's keyring (none: no secret key)."""
-    found: set[str] = set()
-    for key in _gpg().list_keys(secret=True, keys=[fingerprint]):
-        if str(key.get("fingerprint", "")).upper() == fingerprint:
-            found.add(str(key.get("keyid", "")).upper())
-            found.update(str(sub[0]).upper() for sub in key.get("subkeys", ()) if sub)
-    return found
+SecretKeys = dict[str, dict[str, str]]
+"""Primary fingerprint -> {key ID of the key or a subkey: where its secret is}: gpg's token field, a smartcard's
+serial number, ``#`` for a stub whose secret is elsewhere, empty or ``+`` for a secret key on disk."""
+_listed: list[tuple[tuple[object, ...], SecretKeys]] = []
+
+
+def secret_keys() -> SecretKeys:
+    """The user's secret keys, listed by one gpg run per process and again only when the keyring changes: a
+    file names the fingerprints, and one gpg run per stanza (64 for a file naming 64 keys) was its choice."""
+    state = _keyring_state()
+    if not _listed or _listed[0][0] != state:
+        found: SecretKeys = {}
+        for key in _gpg().list_keys(secret=True):
+            info = key.get("subkey_info", {})
+            found[str(key.get("fingerprint", "")).upper()] = {
+                str(key.get("keyid", "")).upper(): str(key.get("token") or ""),
+                **{str(sub[0]).upper(): str(info.get(sub[0], {}).get("token") or "") for sub in key.get("subkeys", ())
+                   if sub},
+            }
+        _listed[:] = [(state, found)]
+    return _listed[0][1]
+
+
+def _keyring_state() -> tuple[object, ...]:
+    """What changes when a secret key is added, removed or moved to a card (stat calls only, no gpg run)."""
+    home = Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+    state: list[object] = [str(home)]
+    for name in ("private-keys-v1.d", "pubring.kbx", "public-keys.d", "pubring.gpg", "secring.gpg"):  # 2.4: keyboxd
+        try:
+            found = (home / name).stat()
+        except OSError:
+            state.append(None)
+            continue
+        state.append((found.st_ino, found.st_mtime_ns, found.st_size))
+    return tuple(state)
 
 
 def _wrap_failure(status: str, stderr: str) -> str:
@@ -130,7 +160,20 @@ def _wrap_failure(status: str, stderr: str) -> str:
     return f"gpg could not encrypt ({_last_gpg_line(stderr) or status})"
 
 
-def _unwrap_failure(status: str, stderr: str) -> str:
+_PUBKEY_FAILURE = re.compile(r"^gpg: public key decryption failed: (.*)$", re.MULTILINE)
+
+
+def _unwrap_failure(status: str, stderr: str, where: Collection[str] = ()) -> str:
+    """Why gpg did not decrypt: its reason is on the 'public key decryption failed' line (the last line only
+    says 'No secret key'); ``where`` holds the token fields of the keys the message is for."""
+    reason = _PUBKEY_FAILURE.search(stderr)
+    said = reason.group(1).strip()[:200] if reason else _last_gpg_line(stderr) or status
+    cards = sorted(token for token in where if token not in ("", "+", "#"))
+    if cards:
+        return (f"its secret key is on a smartcard (serial {cards[0]}) that gpg could not use: insert the card, or "
+                f"check scdaemon (gpg said: {said})")
+    if "#" in where:
+        return f"the gpg keyring holds only a stub of its secret key (the secret part is elsewhere; gpg said: {said})"
     if "No pinentry" in stderr or "Bad passphrase" in stderr or "Operation cancelled" in stderr:
         return ("the secret key is protected by a passphrase that gpg-agent did not get; unlock it (e.g. decrypt "
                 "anything with gpg in a terminal) and try again")
@@ -138,7 +181,9 @@ def _unwrap_failure(status: str, stderr: str) -> str:
         return "no secret key for it in the gpg keyring (GNUPGHOME or ~/.gnupg)"
     if status == "no data was provided" or "NODATA" in stderr:
         return "the wrapped data key is not an OpenPGP message"
-    return f"gpg could not decrypt the wrapped data key, which may be corrupt ({_last_gpg_line(stderr) or status})"
+    if reason:
+        return f"gpg could not use its secret key ({said})"
+    return f"gpg could not decrypt the wrapped data key, which may be corrupt ({said})"
 
 
 def _last_gpg_line(stderr: str) -> str:

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sealfile.errors import ConfigError, ProviderError, SealfileError
+from sealfile.errors import ConfigError, ProviderDown, SealfileError
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -148,6 +148,26 @@ def configured(source: Callable[[], Trusted]) -> Iterator[None]:
         _config.reset(token)
 
 
+_unusable: ContextVar[dict[tuple[str, ...], str] | None] = ContextVar("sealfile_unusable", default=None)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Inside, a cause that concerns every key of a credential scope (:meth:`MasterKey.credential_scope`: the
+    OS keyring locked, no credentials) is met once for every file opened, not once per file: a command over
+    many files asked a locked keyring to unlock (a dialog the user cancels) for each."""
+    token = _unusable.set({})
+    try:
+        yield
+    finally:
+        _unusable.reset(token)
+
+
+def unusable_scopes() -> dict[tuple[str, ...], str] | None:
+    """The causes met so far in this :func:`one_run` (shared by its threads), or ``None`` outside one."""
+    return _unusable.get()
+
+
 @contextmanager
 def offline() -> Iterator[None]:
     """Inside, no key that needs a network service is tried (see :func:`check_use`)."""
@@ -167,7 +187,7 @@ def mark_named_by_file(key: _K) -> _K:
 def check_use(key: MasterKey) -> None:
     """Raise unless ``key`` may be used here and now (called before every wrap and unwrap)."""
     if _offline.get() and not key.local:
-        raise ProviderError("not tried: this command works offline, and this key needs a network service")
+        raise ProviderDown("not tried: this command works offline, and this key needs a network service")
     if not key.named_by_file:
         return
     untrusted = [t for t in key.targets() if not _trusted(t)]

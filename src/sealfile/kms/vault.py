@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sealfile.errors import ConfigError, ProviderError
+from sealfile.errors import ConfigError, ProviderDown, ProviderError
 from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
 from sealfile.kms.trust import Target
 
@@ -60,7 +60,7 @@ def token() -> str:
         except (FileNotFoundError, NotADirectoryError):
             found = ""
     if not found:
-        raise ProviderError("no Vault token: set VAULT_TOKEN or run 'vault login' (which writes ~/.vault-token)")
+        raise ProviderDown("no Vault token: set VAULT_TOKEN or run 'vault login' (which writes ~/.vault-token)")
     return found
 
 

@@ -34,6 +34,8 @@ class SopsStatus:
     recipients: list[tuple[str, str]]
     """``(type, key id)`` per entry; entries of several key groups are prefixed ``group N``."""
     threshold: int | None
+    counted_twice: list[str]
+    """A note per key in several key groups (:func:`counted_twice`)."""
     values: int
     encrypted: int
     mac: str
@@ -55,18 +57,35 @@ def key_groups(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [group for group in groups if isinstance(group, Mapping)] if isinstance(groups, list) and groups else [meta]
 
 
+def _group_entries(group: Mapping[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for kind, (name, _) in RECIPIENT_FIELDS.items():
+        entries = group.get(kind)
+        found += [(name, _key_id(kind, entry)) for entry in (entries if isinstance(entries, list) else [])
+                  if isinstance(entry, Mapping)]
+    return found
+
+
 def recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(type, key id)`` per entry of the metadata, of every key group (``group N type`` then)."""
     groups = key_groups(meta)
-    found = []
+    return [(f"group {number} {name}" if len(groups) > 1 else name, key_id)
+            for number, group in enumerate(groups, 1) for name, key_id in _group_entries(group)]
+
+
+def counted_twice(meta: Mapping[str, Any]) -> list[str]:
+    """A note per key that is in several key groups: SOPS lets it open each of them, so it counts that many
+    times toward the threshold ('any 2 of the key groups' is then one person when a key is in two)."""
+    groups = key_groups(meta)
+    where: dict[tuple[str, str], list[int]] = {}
     for number, group in enumerate(groups, 1):
-        prefix = f"group {number} " if len(groups) > 1 else ""
-        for kind, (name, _) in RECIPIENT_FIELDS.items():
-            entries = group.get(kind)
-            for entry in entries if isinstance(entries, list) else []:
-                if isinstance(entry, Mapping):
-                    found.append((prefix + name, _key_id(kind, entry)))
-    return found
+        for entry in dict.fromkeys(_group_entries(group)):
+            where.setdefault(entry, []).append(number)
+    threshold = meta.get("shamir_threshold")
+    needed = threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else len(groups)
+    return [f"{name} {key_id} is in key groups {', '.join(map(str, numbers))}: it counts {len(numbers)} times "
+            f"toward the {needed} needed" + (", and opens the file alone" if len(numbers) >= needed else "")
+            for (name, key_id), numbers in where.items() if len(groups) > 1 and len(numbers) > 1]
 
 
 def _count(node: Any, found: list[int]) -> None:
@@ -98,4 +117,5 @@ def describe(text: str, kind: Kind) -> SopsStatus:
         threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
                           (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
-                          threshold if isinstance(threshold, int) else None, counts[0], counts[1], mac)
+                          threshold if isinstance(threshold, int) else None, counted_twice(meta), counts[0],
+                          counts[1], mac)

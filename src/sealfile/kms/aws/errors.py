@@ -33,6 +33,23 @@ def explain(key: AwsKmsKey, err: Exception, operation: str) -> str:
         return f"{operation} failed: {_one_line(str(err))}"
     return f"{operation} failed: {type(err).__name__}"
 
+CREDENTIAL_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException"})
+
+
+def about_credentials(err: Exception) -> bool:
+    """Whether ``err`` is about the credentials themselves (none found, a missing profile, a token AWS does not
+    know, a role that cannot be assumed): every key using them would fail the same way, each after its own
+    credential lookup (a probe of the instance metadata service per region without credentials)."""
+    exceptions = import_sdk("botocore.exceptions", extra="aws", what="AWS KMS")
+    if isinstance(err, (exceptions.NoCredentialsError, exceptions.PartialCredentialsError,
+                        exceptions.ProfileNotFound)):
+        return True
+    if isinstance(err, exceptions.ClientError):
+        code = str(err.response.get("Error", {}).get("Code"))
+        return code in CREDENTIAL_CODES or (err.operation_name == "AssumeRole" and "Throttl" not in code)
+    return False
+
+
 def _connection_error(key: AwsKmsKey, err: Exception, exceptions: Any) -> str:
     client = key.client()
     settings = current_settings(client)

@@ -167,4 +167,13 @@ class AwsKmsKey(MasterKey):
 
         return explain(self, error, "Encrypt" if operation == "wrap" else "Decrypt")
 
+    def credential_scope(self) -> tuple[str, ...]:
+        """Credentials come from the profile (or the default chain) and the role, whatever the region."""
+        return (self.type_id, self.profile or "", self.role or "")
+
+    def concerns_every_key(self, error: Exception) -> bool:
+        from sealfile.kms.aws.errors import about_credentials
+
+        return about_credentials(error)
+
 

@@ -105,6 +105,15 @@ def network_cause(err: Exception, vault_url: str) -> str:
     return f"cannot reach the vault at {vault_url} ({one_line(text, 120)})"
 
 
+def raised_by_the_credential(err: Exception) -> bool:
+    """Whether ``err`` comes from the credential (no source, a refused sign-in), not from a vault."""
+    from azure.core import exceptions as core
+    from azure.identity import CredentialUnavailableError
+
+    return isinstance(err, CredentialUnavailableError) or (
+        isinstance(err, core.ClientAuthenticationError) and err.status_code is None)
+
+
 def explain(err: Exception, operation: str, *, vault_url: str, versioned: bool) -> str:
     """One cause for any exception the Azure SDK raised during ``operation`` (wrapKey/unwrapKey)."""
     from azure.core import exceptions as core
@@ -112,8 +121,8 @@ def explain(err: Exception, operation: str, *, vault_url: str, versioned: bool) 
 
     if isinstance(err, CredentialUnavailableError):
         return NO_CREDENTIALS
-    if isinstance(err, core.ClientAuthenticationError) and err.status_code is None:
-        return credential_cause(err)  # raised by the credential, not by the vault
+    if raised_by_the_credential(err):
+        return credential_cause(err)
     if isinstance(err, core.HttpResponseError):
         return http_cause(err, operation, versioned=versioned)
     if isinstance(err, core.ServiceRequestError):

@@ -213,6 +213,11 @@ class AzureKeyVaultKey(MasterKey):
         algorithm = _sdk("azure.keyvault.keys.crypto").KeyWrapAlgorithm(ALGORITHM)
         return bytes(self._client(self.version).unwrap_key(algorithm, blob).key)
 
+    def concerns_every_key(self, error: Exception) -> bool:
+        """The process's one credential found no source, or its sign-in was refused: every vault's key shares it
+        (each would run the whole chain again: the Azure CLI, PowerShell and azd programs, a managed-identity probe)."""
+        return azure_errors.raised_by_the_credential(error)
+
     def explain(self, error: Exception, operation: Operation) -> str:
         return azure_errors.explain(error, "wrapKey" if operation == "wrap" else "unwrapKey",
                                     vault_url=self._id.vault_url, versioned=bool(self.version))

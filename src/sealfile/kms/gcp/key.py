@@ -179,6 +179,11 @@ class GcpKmsKey(MasterKey):
     def _endpoint(self) -> str | None:
         return self.endpoint or os.environ.get(ENDPOINT_ENV) or None
 
+    def concerns_every_key(self, error: Exception) -> bool:
+        """No Application Default Credentials, or none that get a token: every Cloud KMS key here shares them."""
+        auth_exceptions = import_sdk("google.auth.exceptions", extra="gcp", what="GCP Cloud KMS")
+        return isinstance(error, (auth_exceptions.DefaultCredentialsError, auth_exceptions.RefreshError))
+
     def explain(self, error: Exception, operation: Operation) -> str:
         if isinstance(error, ChecksumMismatch):
             return f"CRC32C mismatch after {CHECKSUM_ATTEMPTS} attempts: {error}"
