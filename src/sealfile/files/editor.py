@@ -10,9 +10,11 @@ Where the workspace is, per platform (the README documents it):
   0700, or on Windows an access list for the user alone), with a one-line note saying so.
 
 Either way the workspace is a fresh 0700 directory holding the 0600 plaintext only while the
-editor runs. On every way out (saved, invalid text, an editor that fails, Ctrl-C, SIGTERM/SIGHUP)
-every file in it is overwritten with zeros and removed: the plaintext and whatever the editor left
-beside it (``FILE~``, ``.FILE.swp``, ``#FILE#``, ``4913``...). A workspace holds a lock while in use;
+editor runs. Ctrl-C and Ctrl-\\ pressed while it runs are the editor's (vim and nano use them): the
+edit stops at them only when the editor dies of one. On every way out (saved, invalid text, an
+editor that fails, Ctrl-C, SIGTERM/SIGHUP) every file in it is overwritten with zeros and removed:
+the plaintext and whatever the editor left beside it (``FILE~``, ``.FILE.swp``, ``#FILE#``,
+``4913``...). A workspace holds a lock while in use;
 one whose lock is free belongs to an ``edit`` that was killed (``kill -9`` skips every cleanup) and
 the next ``edit`` wipes it.
 """
@@ -22,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -195,13 +199,42 @@ def _write_workspace(target: Path, plaintext: str) -> None:
                             f"({err.strerror or type(err).__name__}); nothing was changed") from None
 
 
+_TERMINAL_KEYS = tuple(sig for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)) if sig is not None)
+
+
+def _waiting_on(signum: int, frame: object) -> None:
+    """Ctrl-C or Ctrl-\\ while the editor runs: the editor's to act on (see :func:`_terminal_keys_to_editor`)."""
+
+
+@contextlib.contextmanager
+def _terminal_keys_to_editor() -> Iterator[None]:
+    """Ctrl-C and Ctrl-\\ reach every process of the terminal's foreground group: the editor, which
+    uses them (vim leaves insert mode, nano and emacs cancel a command), and sealfile, which would
+    abort the edit, kill the editor and lose the user's text. As git does, sealfile waits on, and
+    stops only if the editor itself dies of one (:func:`_run_editor`). A handler that does nothing,
+    not ``SIG_IGN``: a program started then gets the default back, while an ignored signal would
+    stay ignored in the editor."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals (and may set handlers)
+        return
+    previous = {sig: signal.signal(sig, _waiting_on) for sig in _TERMINAL_KEYS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def _run_editor(target: Path) -> None:
     command = editor_command()
     try:
-        status = subprocess.call([*command, str(target)])
+        with _terminal_keys_to_editor():
+            status = subprocess.call([*command, str(target)])
     except OSError as err:
         raise SealfileError(f"cannot run the editor {command[0] if command else '(empty)'} "
                             f"({err.strerror or type(err).__name__}); set VISUAL or EDITOR") from None
+    if -status in _TERMINAL_KEYS:
+        raise KeyboardInterrupt  # the editor stopped at Ctrl-C or Ctrl-\\: so does the edit (nothing changed)
     if status < 0:
         raise SealfileError(f"the editor was killed by signal {-status}; nothing was changed")
     if status != 0:
