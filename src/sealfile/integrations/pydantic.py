@@ -32,11 +32,10 @@ the file that no field takes fails with its value: the settings class must hide 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import ConfigError, ProviderUnavailable
+from sealfile.errors import ConfigError, ProviderUnavailable, raises_detached, warn_caller
 from sealfile.ops.read import get_path
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.merge import OverriddenSecretWarning, merge_trees
@@ -74,6 +73,7 @@ class SealedFileSettingsSource(InitSettingsSource):
     file's value replaces an earlier one's, mappings merge key by key, and each replaced value is
     reported with :class:`sealfile.OverriddenSecretWarning`."""
 
+    @raises_detached
     def __init__(
         self,
         settings_cls: type[BaseSettings],
@@ -94,7 +94,7 @@ class SealedFileSettingsSource(InitSettingsSource):
         )
         data, overrides = merge_trees([(os.fspath(path), self._read(path)) for path in self.sealed_files])
         for override in overrides:  # as load_secrets reports them: the key path and both files, never a value
-            warnings.warn(str(override), OverriddenSecretWarning, stacklevel=2)
+            warn_caller(str(override), OverriddenSecretWarning)
         super().__init__(settings_cls, data)
 
     def _read(self, path: SealedPath) -> dict[str, Any]:
