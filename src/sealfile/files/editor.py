@@ -37,7 +37,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.termination import unwinding_on
+from sealfile.files.termination import handled, unwinding_on
 from sealfile.files.userdirs import private_directory, restrict_to_owner
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
@@ -217,12 +217,8 @@ def _terminal_keys_to_editor() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
-    previous = {sig: signal.signal(sig, _waiting_on) for sig in _TERMINAL_KEYS}
-    try:
+    with handled(_TERMINAL_KEYS, _waiting_on):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _run_editor(target: Path) -> None:

@@ -10,8 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
+from typing import Any
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+@contextlib.contextmanager
+def handled(signals: Iterable[int], handler: Handler) -> Iterator[None]:
+    """``handler`` for each of ``signals`` while the block runs; the previous handlers back after it."""
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextlib.contextmanager
@@ -23,9 +37,5 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
 
     wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None), getattr(signal, "SIGQUIT", None))
               if sig is not None]
-    previous = {sig: signal.signal(sig, handler) for sig in wanted}
-    try:
+    with handled(wanted, handler):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
