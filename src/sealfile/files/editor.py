@@ -185,8 +185,14 @@ class _Terminated(BaseException):
 
 
 def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split into words as a shell splits them (a blank one
+    counts as unset: split, it names no program, and the file itself would be run)."""
+    name, editor = next(((name, value) for name in ("VISUAL", "EDITOR")
+                         if (value := os.environ.get(name, "")).strip()), ("", "vi"))
+    try:
+        return shlex.split(editor)
+    except ValueError as err:  # an unbalanced quote
+        raise SealfileError(f"cannot read the editor command in {name} ({err}); nothing was changed") from None
 
 
 def _write_workspace(target: Path, plaintext: str) -> None:
