@@ -80,6 +80,7 @@ HOOKS = {
     "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", "identity_endpoint": "IDENTITY_ENDPOINT", "viminit": "VIMINIT",
     "tf_cli_config_file": "TF_CLI_CONFIG_FILE", "otel_exporter_otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
     "kubernetes_service_host": "KUBERNETES_SERVICE_HOST", "ssh_auth_sock": "SSH_AUTH_SOCK",
+    "localdomain": "LOCALDOMAIN", "res_options": "RES_OPTIONS",
 }
 
 

@@ -41,8 +41,9 @@ HOOK_NAMES = frozenset({
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
     "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
     "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC",
-    # the C library and dynamic loader
-    "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR",
+    # the C library and dynamic loader; the resolver's search domains (a host "db" looked up as "db.DOMAIN")
+    "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR", "LOCALDOMAIN",
+    "RES_OPTIONS",
     # interpreters and tool chains
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
     # configuration files programs read (some of which run commands)
