@@ -51,6 +51,17 @@ def test_the_command_ends_the_process_as_it_ends(sealed: Path) -> None:
     assert _exec(sealed, "sh", "-c", "kill -TERM $$").returncode == -signal.SIGTERM  # died of it: no parent to say so
 
 
+def test_the_command_dies_of_a_closed_pipe_as_it_would_from_a_shell(sealed: Path) -> None:
+    """Python ignores SIGPIPE, and exec kept it ignored: ``exec ... -- yes | head -1`` ended in 'yes: standard
+    output: Broken pipe', exit 1 (and a script could not trap the signal)."""
+    command = subprocess.Popen([sys.executable, "-m", "sealfile", "exec", str(sealed), "--", "yes"], env=cli_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert command.stdout is not None and command.stdout.readline() == b"y\n"
+    command.stdout.close()  # as head does once it has its line
+    _, stderr = command.communicate(timeout=60)
+    assert (command.returncode, stderr) == (-signal.SIGPIPE, b"")
+
+
 def test_a_script_without_a_shebang_runs_under_sh(sealed: Path, tmp_path: Path) -> None:
     """Python's os.execvpe gave up on it ('Exec format error', exit 1); execvp(3), env and the shells run it."""
     script = _program(tmp_path / "plain-script", b'printf "%s|%s" "$1" "$TOKEN"\n')

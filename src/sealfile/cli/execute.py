@@ -6,12 +6,18 @@ and every shell run it; Python's ``os.execvpe`` does not), and a command that ca
 line with the status bash gives it: 127 when there is nothing to run (no such command, or its ``#!``
 interpreter or loader is missing), 126 when there is a file that cannot run (permission, a directory,
 a binary for another system, an environment too large for the system).
+
+The command gets the signal dispositions a program started from a shell has: Python ignores SIGPIPE
+and SIGXFSZ for itself, an ignored signal stays ignored across ``exec``, and ``yes | head -1`` would
+then end in "Broken pipe" and exit 1 instead of quietly (a shell script cannot even trap a signal
+ignored when it started). ``subprocess`` puts them back the same way (``restore_signals``).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,6 +28,7 @@ from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import one_line
 
 SHELL = "/bin/sh"
+_IGNORED_BY_PYTHON = [name for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)]
 
 
 def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> NoReturn:
@@ -30,6 +37,8 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
     if program is None:
         _fail(command[0], missing, ExitCode.COMMAND_NOT_FOUND)
     sys.stdout.flush()
+    for name in _IGNORED_BY_PYTHON:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:
         os.execve(program, list(command), environment)
     except OSError as err:
