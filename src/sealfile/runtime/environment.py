@@ -36,7 +36,7 @@ from sealfile.runtime.flatten import flatten_with_origins
 HOOK_NAMES = frozenset({
     # shells: files they source, code they run while starting or prompting, where they look up commands
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
-    "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME",
+    "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME", "NULLCMD", "READNULLCMD",  # zsh runs these for `> file`, `< file`
     # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
     "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
