@@ -121,3 +121,48 @@ def test_ctrl_c_or_ctrl_backslash_that_the_editor_dies_of_ends_the_edit(sig: sig
     assert not workspace.exists()
     assert sealed.read_bytes() == before
     assert sorted(tmp_path.iterdir()) == sorted([*listed, ready])  # and no core file
+
+
+# ``sealfile edit`` with a SIGTERM sent to itself at the worst moment: the editor runs, and Popen has
+# not yet returned the handle that would stop it. (A real signal, at a place a test could not hit by time.)
+TERMINATED_WHILE_STARTING = """
+import os, runpy, signal, subprocess, sys
+
+started, pid_file = subprocess.Popen._execute_child, sys.argv[2]
+
+def then_terminated(self, *args, **kwargs):
+    started(self, *args, **kwargs)
+    subprocess.Popen._execute_child = started
+    with open(pid_file, "w") as pid:
+        pid.write(str(self.pid))
+    os.kill(os.getpid(), signal.SIGTERM)
+
+subprocess.Popen._execute_child = then_terminated
+sys.argv = ["sealfile", "edit", sys.argv[1]]
+runpy.run_module("sealfile", run_name="__main__")
+"""
+
+
+def test_a_signal_while_the_editor_starts_stops_the_editor_too(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """The exception came out of Popen before sealfile had the editor's handle: the editor went on, holding
+    the plaintext and the terminal (and the output pipes, so a caller waiting for their end waited for it)."""
+    sealed, pid_file = tmp_path / "s.yaml", tmp_path / "editor.pid"
+    sealed.write_text(seal_text(f"password: {SECRET}\n", [age_identity.key]))
+    before = sealed.read_bytes()
+    with open(tmp_path / "stderr", "w+") as stderr:
+        done = subprocess.run([sys.executable, "-c", TERMINATED_WHILE_STARTING, str(sealed), str(pid_file)],
+                              cwd=tmp_path, env=cli_env({"EDITOR": "sh -c 'exec sleep 600'"}), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=stderr, timeout=60)
+        stderr.seek(0)
+        said = stderr.read()
+    editor = int(pid_file.read_text())
+    try:
+        os.kill(editor, 0)
+    except ProcessLookupError:
+        left_running = False
+    else:
+        os.kill(editor, signal.SIGKILL)
+        left_running = True
+    assert (done.returncode, said, left_running) == (
+        1, f"sealfile: error: {sealed}: terminated by a signal; nothing was changed\n", False)
+    assert sealed.read_bytes() == before

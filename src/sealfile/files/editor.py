@@ -24,11 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,7 +35,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.termination import handled, unwinding_on
+from sealfile.files.termination import TERMINAL_KEYS, held_back, terminal_keys_to_child, unwinding_on
 from sealfile.files.userdirs import private_directory, restrict_to_owner
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
@@ -205,37 +203,30 @@ def _write_workspace(target: Path, plaintext: str) -> None:
                             f"({err.strerror or type(err).__name__}); nothing was changed") from None
 
 
-_TERMINAL_KEYS = tuple(sig for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)) if sig is not None)
-
-
-def _waiting_on(signum: int, frame: object) -> None:
-    """Ctrl-C or Ctrl-\\ while the editor runs: the editor's to act on (see :func:`_terminal_keys_to_editor`)."""
-
-
-@contextlib.contextmanager
-def _terminal_keys_to_editor() -> Iterator[None]:
-    """Ctrl-C and Ctrl-\\ reach every process of the terminal's foreground group: the editor, which
-    uses them (vim leaves insert mode, nano and emacs cancel a command), and sealfile, which would
-    abort the edit, kill the editor and lose the user's text. As git does, sealfile waits on, and
-    stops only if the editor itself dies of one (:func:`_run_editor`). A handler that does nothing,
-    not ``SIG_IGN``: a program started then gets the default back, while an ignored signal would
-    stay ignored in the editor."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread receives signals (and may set handlers)
-        return
-    with handled(_TERMINAL_KEYS, _waiting_on):
-        yield
+def _editor_status(command: list[str]) -> int:
+    """The editor's exit status; a signal that ends the edit kills it first, even one that comes while it
+    starts (:func:`held_back`)."""
+    process = None
+    try:
+        with held_back():
+            process = subprocess.Popen(command)
+        return process.wait()
+    except BaseException:
+        if process is not None:
+            process.kill()
+            process.wait()
+        raise
 
 
 def _run_editor(target: Path) -> None:
     command = editor_command()
     try:
-        with _terminal_keys_to_editor():
-            status = subprocess.call([*command, str(target)])
+        with terminal_keys_to_child():
+            status = _editor_status([*command, str(target)])
     except OSError as err:
         raise SealfileError(f"cannot run the editor {command[0] if command else '(empty)'} "
                             f"({err.strerror or type(err).__name__}); set VISUAL or EDITOR") from None
-    if -status in _TERMINAL_KEYS:
+    if -status in TERMINAL_KEYS:
         raise KeyboardInterrupt  # the editor stopped at Ctrl-C or Ctrl-\\: so does the edit (nothing changed)
     if status < 0:
         raise SealfileError(f"the editor was killed by signal {-status}; nothing was changed")
