@@ -6,7 +6,18 @@ concerns; ``str(err)`` renders ``FILE: KEYPATH: cause`` so the CLI can print one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import ParamSpec, TypeVar
+
+    P = ParamSpec("P")
+    R = TypeVar("R")
 
 
 class SealfileError(Exception):
@@ -172,3 +183,46 @@ class UntrustedSealError(SealfileError):
 
 class SigningError(SealfileError):
     """No signature could be made: the signing key is unusable, or ssh-agent is absent, refuses or lacks it."""
+
+
+def detached(err: BaseException) -> BaseException:
+    """``err`` without the frames it was raised through and without the exceptions it replaced, as are the
+    exceptions it carries (``attempts``). Those frames' local variables hold what the failed call had
+    decrypted (the values, a data key, a passphrase), and error reporters send each frame's locals (Sentry
+    does by default) and each chained exception. sealfile's messages say all there is to say; for any
+    other exception (a bug) the places it went through are kept as a note, without their variables."""
+    for inner in [err, *getattr(err, "attempts", ())]:
+        if not isinstance(inner, (SealfileError, Warning)) and inner.__traceback__ is not None:
+            import traceback  # only for a bug: not a cost of every start
+
+            inner.__notes__ = [*getattr(inner, "__notes__", ()),
+                               "raised inside sealfile at:\n" + "".join(traceback.format_tb(inner.__traceback__))]
+        inner.__traceback__ = inner.__cause__ = inner.__context__ = None
+        inner.__suppress_context__ = True
+    return err
+
+
+def raises_detached(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` for applications: what it raises is :func:`detached`, so the caller's error reporter
+    sees the message, never a decrypted value through a frame of sealfile's."""
+    @functools.wraps(function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except Exception as err:  # a warning made an error too (SecretAgeWarning under -W error)
+            raise detached(err) from None
+
+    return call
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn as from the first frame outside sealfile: the application's line that called it. A count of
+    frames given as ``stacklevel`` changes with every call added inside, and with Python's version (a
+    comprehension is a frame of its own before 3.12), and then names sealfile's line or the caller's caller."""
+    frame, level = sys._getframe(0), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -181,7 +181,7 @@ STATUS_NEVER = [*READERS_NEVER, "cryptography", "sealfile.envelope.cipher", "sea
 PROBE = """
 import json, os, runpy, sys
 sys.argv = ["sealfile", *json.loads(sys.argv[1])]
-os.execvp = os.execvpe = lambda *args: sys.exit(0)  # exec: stop where the command would start
+os.execve = os.execvp = os.execvpe = lambda *args: sys.exit(0)  # exec: stop where the command would start
 os._exit = sys.exit  # the program leaves without teardown: leave through here, to list what it loaded
 try:
     runpy.run_module("sealfile", run_name="__main__")

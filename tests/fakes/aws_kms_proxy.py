@@ -48,6 +48,8 @@ class Seen:
     access_key: str
     region: str
     key_id: str | None
+    peer: int = 0
+    """The client's port: requests on one kept-alive connection share it."""
 
 
 @dataclass
@@ -122,10 +124,12 @@ class KmsProxy:
             self._release.set()
             self._release = threading.Event()
 
-    def _record(self, operation: str, authorization: str, body: dict[str, Any]) -> tuple[Seen, Fault | None]:
+    def _record(self, operation: str, authorization: str, body: dict[str, Any],
+                peer: int) -> tuple[Seen, Fault | None]:
         """Count the request; return what was seen and the fault to answer with, if any."""
         match = _CREDENTIAL.search(authorization)
-        seen = Seen(operation, match.group(1) if match else "", match.group(2) if match else "", body.get("KeyId"))
+        seen = Seen(operation, match.group(1) if match else "", match.group(2) if match else "", body.get("KeyId"),
+                    peer)
         with self._lock:
             self.calls[operation] += 1
             self.seen.append(seen)
@@ -161,7 +165,7 @@ def _handler_for(proxy: KmsProxy) -> type[BaseHTTPRequestHandler]:
             else:
                 operation = parse_qs(raw.decode("utf-8", "replace")).get("Action", ["?"])[0]
                 body = {}
-            seen, fault = proxy._record(operation, self.headers.get("Authorization", ""), body)
+            seen, fault = proxy._record(operation, self.headers.get("Authorization", ""), body, self.client_address[1])
             try:
                 if proxy.delay:
                     time.sleep(proxy.delay)

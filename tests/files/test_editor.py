@@ -123,6 +123,8 @@ def test_other_directories_are_never_touched(tmp_path: Path) -> None:
     ("no-such-editor-9d2", SealfileError, "cannot run the editor no-such-editor-9d2 (No such file or directory)"),
     ("sh -c 'kill -9 $$'", SealfileError, "the editor was killed by signal 9; nothing was changed"),
     ("sh -c 'rm \"$0\"'", SealfileError, "the editor left no file to read back (No such file or directory)"),
+    ("vim -c 'set nobackup", SealfileError, "cannot read the editor command in VISUAL (No closing quotation); "
+                                            "nothing was changed"),
 ])
 def test_an_editor_that_fails_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, visual: str,
                                                  error: type[SealfileError], message: str) -> None:
@@ -154,3 +156,13 @@ def test_a_workspace_that_cannot_be_written_is_one_clear_error(tmp_path: Path, m
     with pytest.raises(SealfileError, match=r"cannot write the plaintext for the editor in .*ram "
                                             r"\(No space left on device\); nothing was changed"):
         edit_plaintext(PLAINTEXT, lambda text: text)
+
+
+def test_a_blank_visual_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split, ' ' named no program: the plaintext file itself was run as the editor."""
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    monkeypatch.setenv("VISUAL", " \t")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; open(sys.argv[1], \"a\").write(\"b: 2\\n\")'")
+    assert edit_plaintext(PLAINTEXT, lambda text: text) == PLAINTEXT + "b: 2\n"

@@ -119,3 +119,49 @@ def test_each_overridden_value_is_reported_as_load_secrets_reports_it(seal_file:
     assert "db.internal" not in str(caught[0].message) and "replica" not in str(caught[0].message)
     with pytest.warns(OverriddenSecretWarning):
         assert data == load_secrets([base, extra], extract="app", redacted=False)
+
+
+def _raised_by(settings: type[BaseSettings]) -> BaseException:
+    try:
+        settings()
+    except Exception as err:
+        return err
+    raise AssertionError("no error")
+
+
+def _sealed_only(config: dict[str, object]) -> type[BaseSettings]:
+    """Settings read from the sealed file alone, whose ``database`` no value of the file fits."""
+
+    class Strict(BaseSettings):
+        model_config = config  # type: ignore[assignment]
+        database: dict[str, int]  # host and password are not numbers
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                       **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource]:
+            return (SealedFileSettingsSource(settings_cls),)
+
+    return Strict
+
+
+def test_a_validation_error_shows_no_sealed_value(seal_file: SealFile) -> None:
+    """pydantic quotes the input that failed: a value of the wrong type, and the value of a key no field
+    takes (``input_value='sk-live-abcdef'``), in the error an application logs or a crash reporter sends."""
+    error = _raised_by(_sealed_only(SealedSettingsConfigDict(sealed_file=seal_file(PLAINTEXT),
+                                                             sealed_file_section="app")))
+    text = f"{error}{error!r}"
+    assert "database.host" in text and "api_key" in text and "Extra inputs are not permitted" in text
+    assert "db.internal" not in text and "db-password" not in text and "sk-live" not in text
+
+
+def test_a_settings_class_that_would_show_values_in_its_errors_is_refused(seal_file: SealFile) -> None:
+    from pydantic_settings import SettingsConfigDict
+
+    path = seal_file(PLAINTEXT)
+    plain = SettingsConfigDict(sealed_file=path, sealed_file_section="app")  # type: ignore[typeddict-unknown-key]
+    shows = SealedSettingsConfigDict(sealed_file=path, sealed_file_section="app", hide_input_in_errors=False)
+    for config in (plain, shows):
+        error = _raised_by(_sealed_only(dict(config)))
+        assert type(error) is ConfigError
+        assert str(error) == ("Strict: model_config must set hide_input_in_errors=True (SealedSettingsConfigDict "
+                              "does): pydantic's validation errors would show the sealed values")

@@ -215,6 +215,26 @@ def test_one_client_per_region_profile_role_with_bounded_settings(
     assert kms_client(REGION).meta.config.read_timeout == 2.5
 
 
+def test_a_forked_worker_makes_its_own_client_and_connection(proxy: KmsProxy, kms_keys: Keys, tmp_path: Path,
+                                                             fresh_clients: None) -> None:
+    """A pre-fork server loads its secrets in the parent and again in each worker: the workers used the
+    parent's client and the connection it kept open, so workers asking at once wrote on one socket and
+    read each other's answers (a TLS session breaks at the first one)."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [AwsKmsKey.from_cli(kms_keys.arn)]), encoding="utf-8")
+    load_secrets(path)  # the parent's client, and its connection kept open
+    forget_data_keys()
+    child = os.fork()
+    if child == 0:  # the worker: load, say how it went, leave without running the parent's cleanups
+        try:
+            os._exit(0 if load_secrets(path, redacted=False)["db"]["password"] == "hunter2" else 1)
+        except BaseException:
+            os._exit(2)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    parent, worker = (seen.peer for seen in proxy.seen if seen.operation == "Decrypt")
+    assert worker != parent
+
+
 def test_bad_timeout_setting_is_reported(monkeypatch: pytest.MonkeyPatch, kms_keys: Keys, fresh_clients: None) -> None:
     monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "soon")
     with pytest.raises(WrapError) as info:

@@ -1,9 +1,10 @@
 """The dotenv output read back by the programs that read it: python-dotenv (as ``load_dotenv`` opens a
-file, with and without interpolation) and bash (``set -a; . ./.env``). Each value comes back exactly,
-or the output is refused with its key path."""
+file, with and without interpolation) and the shells (``set -a; . ./.env`` in bash, zsh and dash). Each
+value comes back exactly, or the output is refused with its key path."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,8 @@ import dotenv
 import pytest
 
 from sealfile.errors import FormatError
-from sealfile.runtime.outputs import to_dotenv
+from sealfile.runtime.environment import is_hook
+from sealfile.runtime.outputs import SHELL_OWN, to_dotenv
 
 READ_ALIKE = [
     "plain", "", " spaced ", "pa$$ word", "$HOME and $(id) and `id`", "it's", 'say "hi"', "back\\slash",
@@ -22,11 +24,17 @@ READ_ALIKE = [
 ]
 
 
-def _bash_reads(path: Path) -> dict[str, str]:
+SHELLS = [shell for shell in ("bash", "zsh", "dash") if shutil.which(shell)]
+
+
+def _shell_reads(path: Path, shell: str = "bash") -> dict[str, str]:
     script = 'set -a; . "$1"; env -0'
-    done = subprocess.run(["bash", "-c", script, "bash", str(path)], capture_output=True, env={}, check=True)
+    done = subprocess.run([shell, "-c", script, shell, str(path)], capture_output=True, env={}, check=False)
     pairs = (item.split(b"=", 1) for item in done.stdout.split(b"\0") if b"=" in item)
     return {name.decode(): value.decode("utf-8", "surrogateescape") for name, value in pairs}
+
+
+_bash_reads = _shell_reads
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -37,8 +45,9 @@ def test_every_value_reads_back_alike(tmp_path: Path) -> None:
     want = {name.upper(): value for name, value in values.items()}
     for interpolate in (False, True):
         assert dict(dotenv.dotenv_values(path, interpolate=interpolate)) == want
-    by_bash = _bash_reads(path)
-    assert {name: by_bash.get(name) for name in want} == want
+    for shell in SHELLS:
+        by_shell = _shell_reads(path, shell)
+        assert {name: by_shell.get(name) for name in want} == want, shell
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -80,5 +89,30 @@ def test_a_name_bash_keeps_for_itself_is_refused(key: str, tmp_path: Path) -> No
     assert _bash_reads(path).get(key.upper()) != "s3cret-1"  # what bash does with it
     with pytest.raises(FormatError) as refused:
         to_dotenv({"app": "x", key: "s3cret-1"})
-    assert str(refused.value).startswith(f"{key}: gives the name {key.upper()}, which bash keeps for itself")
+    assert str(refused.value).startswith(f"{key}: gives the name {key.upper()}, which bash or zsh keeps for itself")
     assert to_dotenv({key: "s3cret-1"}, prefix="APP_") == f"APP_{key.upper()}='s3cret-1'\n"
+
+
+_LISTS_ITS_NAMES = {"bash": "compgen -v", "zsh": "print -l ${(k)parameters}", "dash": "set"}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_every_name_a_shell_does_not_read_back_is_refused(shell: str, tmp_path: Path) -> None:
+    """zsh, macOS's shell, read COLUMNS, HISTSIZE, USERNAME... otherwise than written (arithmetic, its own
+    value, as root a change of user): every name the shell knows is written, sourced, and compared."""
+    listed = subprocess.run([shell, "-c", _LISTS_ITS_NAMES[shell]], capture_output=True, text=True, env={},
+                            check=True).stdout
+    names = {line.split("=")[0] for line in listed.split() if re.fullmatch(r"[A-Z_][A-Z0-9_]*(=.*)?", line)}
+    written = sorted(name for name in names if name not in SHELL_OWN and not is_hook(name))
+    path = tmp_path / "names.env"
+    path.write_text(to_dotenv({name: f"v-{name.lower()}" for name in written}))  # one error would stop the rest
+    by_shell = _shell_reads(path, shell)
+    assert [name for name in written if by_shell.get(name) != f"v-{name.lower()}"] == []
+
+
+@pytest.mark.parametrize("key", ["columns", "histsize", "username", "gid", "keytimeout", "errno"])
+def test_a_name_zsh_keeps_for_itself_is_refused(key: str) -> None:
+    with pytest.raises(FormatError) as refused:
+        to_dotenv({"app": "x", key: "s3cret-1"})
+    assert str(refused.value) == (f"{key}: gives the name {key.upper()}, which bash or zsh keeps for itself: a "
+                                  "sourced .env cannot set it (use a prefix)")

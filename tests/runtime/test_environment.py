@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,6 +62,21 @@ def test_bash_env_from_a_file_does_not_run_code(seal_file: SealFile, tmp_path: P
     assert json.loads(allowed.stdout)["BASH_ENV"] == f"$(touch {marker})"  # the user asked for it
 
 
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")
+def test_zsh_nullcmd_from_a_file_does_not_run_a_program(seal_file: SealFile, tmp_path: Path) -> None:
+    """zsh runs $NULLCMD for a redirection without a command (``> file``): a program the repository holds."""
+    marker = tmp_path / "CODE-RAN"
+    program = tmp_path / "planted"
+    program.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    program.chmod(0o755)
+    path = seal_file(f"nullcmd: {program}\ndb_password: p-1\n")
+    done = run_exec(path, "--", "zsh", "-c", f"> {tmp_path / 'out'}")
+    assert (done.returncode, done.stderr) == (1, f"sealfile: error: {path}: nullcmd: would set NULLCMD, which "
+                                                 "changes how programs start or where they connect; refused (put a "
+                                                 "prefix in front of the names, or allow NULLCMD explicitly)\n")
+    assert not marker.exists()
+
+
 HOOKS = {
     "ld_preload": "LD_PRELOAD", "LD_AUDIT": "LD_AUDIT", "dyld_insert_libraries": "DYLD_INSERT_LIBRARIES",
     "env": "ENV", "path": "PATH", "ps4": "PS4", "prompt_command": "PROMPT_COMMAND", "shellopts": "SHELLOPTS",
@@ -80,6 +96,7 @@ HOOKS = {
     "CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE", "identity_endpoint": "IDENTITY_ENDPOINT", "viminit": "VIMINIT",
     "tf_cli_config_file": "TF_CLI_CONFIG_FILE", "otel_exporter_otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
     "kubernetes_service_host": "KUBERNETES_SERVICE_HOST", "ssh_auth_sock": "SSH_AUTH_SOCK",
+    "localdomain": "LOCALDOMAIN", "res_options": "RES_OPTIONS", "nullcmd": "NULLCMD", "readnullcmd": "READNULLCMD",
 }
 
 

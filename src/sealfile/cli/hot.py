@@ -12,7 +12,6 @@ the same names.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -259,7 +258,7 @@ def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, ov
                allow_env: tuple[str, ...], keep_key_env: bool, input_type: str | None,
                command: tuple[str, ...]) -> None:
     """Replace this process with ``command``, the files' merged values in its environment."""
-    from sealfile.cli.exit_codes import ExitCode
+    from sealfile.cli.execute import replace_process
     from sealfile.files.io import about
     from sealfile.runtime.environment import child_environment, variables_for
     from sealfile.runtime.flatten import check_prefix
@@ -269,16 +268,7 @@ def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, ov
     secrets = merged_values(files, extract, input_type)
     with about(" + ".join(map(str, files))):
         variables = variables_for(secrets, check_prefix(prefix), allow_env)
-    environment = child_environment(variables, override=override, keep_key_material=keep_key_env)
-    sys.stdout.flush()
-    try:
-        os.execvpe(command[0], list(command), environment)
-    except FileNotFoundError:
-        say(f"sealfile: error: {command[0]}: command not found")
-        sys.exit(ExitCode.COMMAND_NOT_FOUND)
-    except PermissionError:
-        say(f"sealfile: error: {command[0]}: permission denied")
-        sys.exit(ExitCode.CANNOT_EXECUTE)
+    replace_process(command, child_environment(variables, override=override, keep_key_material=keep_key_env))
 
 
 def split_exec_args(file: PathName, rest: tuple[str, ...]) -> tuple[tuple[PathName, ...], tuple[str, ...]]:

@@ -10,9 +10,11 @@ Where the workspace is, per platform (the README documents it):
   0700, or on Windows an access list for the user alone), with a one-line note saying so.
 
 Either way the workspace is a fresh 0700 directory holding the 0600 plaintext only while the
-editor runs. On every way out (saved, invalid text, an editor that fails, Ctrl-C, SIGTERM/SIGHUP)
-every file in it is overwritten with zeros and removed: the plaintext and whatever the editor left
-beside it (``FILE~``, ``.FILE.swp``, ``#FILE#``, ``4913``...). A workspace holds a lock while in use;
+editor runs. Ctrl-C and Ctrl-\\ pressed while it runs are the editor's (vim and nano use them): the
+edit stops at them only when the editor dies of one. On every way out (saved, invalid text, an
+editor that fails, Ctrl-C, SIGTERM/SIGHUP) every file in it is overwritten with zeros and removed:
+the plaintext and whatever the editor left beside it (``FILE~``, ``.FILE.swp``, ``#FILE#``,
+``4913``...). A workspace holds a lock while in use;
 one whose lock is free belongs to an ``edit`` that was killed (``kill -9`` skips every cleanup) and
 the next ``edit`` wipes it.
 """
@@ -33,7 +35,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.termination import unwinding_on
+from sealfile.files.termination import TERMINAL_KEYS, held_back, terminal_keys_to_child, unwinding_on
 from sealfile.files.userdirs import private_directory, restrict_to_owner
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
@@ -181,8 +183,14 @@ class _Terminated(BaseException):
 
 
 def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split into words as a shell splits them (a blank one
+    counts as unset: split, it names no program, and the file itself would be run)."""
+    name, editor = next(((name, value) for name in ("VISUAL", "EDITOR")
+                         if (value := os.environ.get(name, "")).strip()), ("", "vi"))
+    try:
+        return shlex.split(editor)
+    except ValueError as err:  # an unbalanced quote
+        raise SealfileError(f"cannot read the editor command in {name} ({err}); nothing was changed") from None
 
 
 def _write_workspace(target: Path, plaintext: str) -> None:
@@ -195,13 +203,31 @@ def _write_workspace(target: Path, plaintext: str) -> None:
                             f"({err.strerror or type(err).__name__}); nothing was changed") from None
 
 
+def _editor_status(command: list[str]) -> int:
+    """The editor's exit status; a signal that ends the edit kills it first, even one that comes while it
+    starts (:func:`held_back`)."""
+    process = None
+    try:
+        with held_back():
+            process = subprocess.Popen(command)
+        return process.wait()
+    except BaseException:
+        if process is not None:
+            process.kill()
+            process.wait()
+        raise
+
+
 def _run_editor(target: Path) -> None:
     command = editor_command()
     try:
-        status = subprocess.call([*command, str(target)])
+        with terminal_keys_to_child():
+            status = _editor_status([*command, str(target)])
     except OSError as err:
         raise SealfileError(f"cannot run the editor {command[0] if command else '(empty)'} "
                             f"({err.strerror or type(err).__name__}); set VISUAL or EDITOR") from None
+    if -status in TERMINAL_KEYS:
+        raise KeyboardInterrupt  # the editor stopped at Ctrl-C or Ctrl-\\: so does the edit (nothing changed)
     if status < 0:
         raise SealfileError(f"the editor was killed by signal {-status}; nothing was changed")
     if status != 0:

@@ -10,8 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
+from typing import Any
+
+Handler = Callable[[int, FrameType | None], Any]
+_held: list[BaseException] | None = None
+"""Inside :func:`held_back`: the exceptions of the signals that came, raised when the block ends."""
+
+
+@contextlib.contextmanager
+def handled(signals: Iterable[int], handler: Handler) -> Iterator[None]:
+    """``handler`` for each of ``signals`` while the block runs; the previous handlers back after it."""
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextlib.contextmanager
@@ -19,13 +35,51 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
     """Raise ``exception(signum)`` on SIGTERM, SIGHUP or SIGQUIT (where they exist) while the block runs."""
     def handler(signum: int, frame: FrameType | None) -> None:
         signal.signal(signum, signal.SIG_IGN)
+        if _held is not None:
+            _held.append(exception(signum))
+            return
         raise exception(signum)
 
     wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None), getattr(signal, "SIGQUIT", None))
               if sig is not None]
-    previous = {sig: signal.signal(sig, handler) for sig in wanted}
+    with handled(wanted, handler):
+        yield
+
+
+@contextlib.contextmanager
+def held_back() -> Iterator[None]:
+    """Inside, a signal that unwinds is raised only when the block ends. A child process runs before
+    ``Popen`` returns its handle: an exception raised in between would leave it running, with nothing to
+    stop it (an editor holding the plaintext, and the terminal)."""
+    global _held
+    outer, _held = _held, []
     try:
         yield
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        came, _held = _held, outer
+    if came:
+        raise came[0]
+
+
+TERMINAL_KEYS = tuple(sig for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)) if sig is not None)
+"""What Ctrl-C and Ctrl-\\ send."""
+
+
+def _left_to_the_child(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C or Ctrl-\\ while a program runs in the foreground: that program's to act on."""
+
+
+@contextlib.contextmanager
+def terminal_keys_to_child() -> Iterator[None]:
+    """Ctrl-C and Ctrl-\\ reach every process of the terminal's foreground group: the program sealfile
+    runs there (an editor: vim leaves insert mode, nano and emacs cancel a command), and sealfile, which
+    would stop and kill it, losing the user's text. As git does with its editor, sealfile waits on, and
+    the caller stops only if the program dies of one. A handler that does nothing, not ``SIG_IGN``: a
+    program started inside gets the default back, while an ignored signal would stay ignored there."""
+    import threading  # here: most commands that unwind on signals never start a thread
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals (and may set handlers)
+        return
+    with handled(TERMINAL_KEYS, _left_to_the_child):
+        yield

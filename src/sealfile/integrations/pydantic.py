@@ -23,22 +23,26 @@ Precedence is the order of ``settings_customise_sources``; an earlier source win
             return init_settings, env_settings, SealedFileSettingsSource(settings_cls)
 
 Put ``SealedFileSettingsSource`` first to make the sealed file win over the environment.
+
+pydantic's validation errors quote the input that failed (``input_value='hunter2'``), and a key of
+the file that no field takes fails with its value: the settings class must hide inputs in errors
+(``hide_input_in_errors=True``, which :func:`SealedSettingsConfigDict` sets), or the source refuses it.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import ConfigError, ProviderUnavailable
+from sealfile.errors import ConfigError, ProviderUnavailable, raises_detached, warn_caller
 from sealfile.ops.read import get_path
 from sealfile.runtime.loader import load_secrets
 from sealfile.runtime.merge import OverriddenSecretWarning, merge_trees
 
 try:
     from pydantic_settings import InitSettingsSource, SettingsConfigDict
+    from typing_extensions import Unpack
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise ProviderUnavailable(
         "pydantic-settings is not installed; run `pip install 'sealfile[pydantic]'`"
@@ -50,11 +54,18 @@ if TYPE_CHECKING:
 SealedPath = str | os.PathLike[str]
 
 
-class SealedSettingsConfigDict(SettingsConfigDict, total=False):
+class SealedSettingsConfig(SettingsConfigDict, total=False):
     """``model_config`` keys the source reads when its arguments are not given."""
 
     sealed_file: SealedPath | Sequence[SealedPath] | None
     sealed_file_section: str | None
+
+
+def SealedSettingsConfigDict(**config: Unpack[SealedSettingsConfig]) -> SealedSettingsConfig:
+    """``model_config`` for settings read from sealed files: pydantic-settings' ``SettingsConfigDict``
+    with ``sealed_file``/``sealed_file_section``, and inputs hidden in validation errors unless said otherwise.
+    A function spelled as the class it extends: a ``TypedDict`` cannot give a key a default."""
+    return SealedSettingsConfig(**{"hide_input_in_errors": True, **config})
 
 
 class SealedFileSettingsSource(InitSettingsSource):
@@ -62,6 +73,7 @@ class SealedFileSettingsSource(InitSettingsSource):
     file's value replaces an earlier one's, mappings merge key by key, and each replaced value is
     reported with :class:`sealfile.OverriddenSecretWarning`."""
 
+    @raises_detached
     def __init__(
         self,
         settings_cls: type[BaseSettings],
@@ -73,12 +85,16 @@ class SealedFileSettingsSource(InitSettingsSource):
         self.section: str | None = section if section is not None else config.get("sealed_file_section")
         if not files:
             raise ConfigError(f"{settings_cls.__name__}: no sealed file given (sealed_file=... or model_config)")
+        if config.get("hide_input_in_errors") is not True:
+            raise ConfigError(f"{settings_cls.__name__}: model_config must set hide_input_in_errors=True "
+                              "(SealedSettingsConfigDict does): pydantic's validation errors would show the "
+                              "sealed values")
         self.sealed_files: list[SealedPath] = (
             [files] if isinstance(files, (str, os.PathLike)) else list(files)
         )
         data, overrides = merge_trees([(os.fspath(path), self._read(path)) for path in self.sealed_files])
         for override in overrides:  # as load_secrets reports them: the key path and both files, never a value
-            warnings.warn(str(override), OverriddenSecretWarning, stacklevel=2)
+            warn_caller(str(override), OverriddenSecretWarning)
         super().__init__(settings_cls, data)
 
     def _read(self, path: SealedPath) -> dict[str, Any]:
@@ -94,4 +110,4 @@ class SealedFileSettingsSource(InitSettingsSource):
         return f"{type(self).__name__}(sealed_files={[os.fspath(p) for p in self.sealed_files]!r})"
 
 
-__all__ = ["SealedFileSettingsSource", "SealedSettingsConfigDict"]
+__all__ = ["SealedFileSettingsSource", "SealedSettingsConfig", "SealedSettingsConfigDict"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
@@ -189,6 +189,16 @@ def import_sdk(module: str, *, extra: str, what: str) -> ModuleType:
         raise ProviderUnavailable(
             f"{what} needs the '{module}' package; install it with: pip install 'sealfile[{extra}]'"
         ) from None
+
+
+def forgotten_in_children(forget: Callable[[], None]) -> None:
+    """Call ``forget`` in every child this process forks (``multiprocessing``, a pre-fork server's workers).
+    A network client the parent made keeps its connection open: shared, two processes write their requests
+    on one socket and read each other's answers (a TLS session breaks at once). A lock a thread of the parent
+    held at the fork stays held in the child for ever. So a child makes its own clients and locks."""
+    register = getattr(os, "register_at_fork", None)  # Windows does not fork
+    if register is not None:
+        register(after_in_child=forget)
 
 
 def kms_timeout() -> float:

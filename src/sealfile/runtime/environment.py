@@ -36,13 +36,14 @@ from sealfile.runtime.flatten import flatten_with_origins
 HOOK_NAMES = frozenset({
     # shells: files they source, code they run while starting or prompting, where they look up commands
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
-    "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME",
+    "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME", "NULLCMD", "READNULLCMD",  # zsh runs these for `> file`, `< file`
     # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
     "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
     "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC",
-    # the C library and dynamic loader
-    "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR",
+    # the C library and dynamic loader; the resolver's search domains (a host "db" looked up as "db.DOMAIN")
+    "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR", "LOCALDOMAIN",
+    "RES_OPTIONS",
     # interpreters and tool chains
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
     # configuration files programs read (some of which run commands)

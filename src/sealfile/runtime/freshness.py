@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-import warnings
 from typing import Literal
 
-from sealfile.errors import ConfigError, SealfileError
+from sealfile.errors import ConfigError, SealfileError, warn_caller
 
 OnStale = Literal["warn", "raise"]
 
@@ -55,7 +54,7 @@ def stale_paths(set_at: dict[str, int], max_age: dt.timedelta | str, *, now: flo
 
 def enforce(
     file: str, set_at: dict[str, int], max_age: dt.timedelta | str, on_stale: OnStale, *,
-    now: float | None = None, stacklevel: int = 2,
+    now: float | None = None,
 ) -> None:
     """Warn (``SecretAgeWarning``) or raise (``StaleSecretError``) if any value is too old."""
     if on_stale not in ("warn", "raise"):
@@ -66,4 +65,4 @@ def enforce(
     message = f"{len(stale)} value(s) last set more than {describe_age(parse_age(max_age))} ago: {', '.join(stale)}"
     if on_stale == "raise":
         raise StaleSecretError(message, file=file)
-    warnings.warn(f"{file}: {message}", SecretAgeWarning, stacklevel=stacklevel + 1)
+    warn_caller(f"{file}: {message}", SecretAgeWarning)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import warnings
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, raises_detached, warn_caller
 from sealfile.files.io import about, read_text
 from sealfile.ops.config import trust_near
 from sealfile.ops.read import get_path
@@ -42,6 +41,7 @@ Files = FilePath | Sequence[FilePath]
 """One file, or several merged in order (:mod:`sealfile.runtime.merge`)."""
 
 
+@raises_detached
 def load_secrets(
     path: Files,
     *,
@@ -98,6 +98,7 @@ def load_secrets(
     return redacted_view(tree) if redacted else tree
 
 
+@raises_detached
 def load_env(
     path: Files,
     *,
@@ -138,12 +139,12 @@ def _open_all(
 ) -> Any:
     """One file's values, or several files' merged (overrides warned about, at the caller's caller)."""
     if isinstance(path, (str, os.PathLike)):
-        return _open(path, extract=extract, max_age=max_age, on_stale=on_stale, stacklevel=4, file_type=file_type,
+        return _open(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     trees, overrides = merged_files(path, max_age=max_age, on_stale=on_stale, file_type=file_type,
                                     allowed_signers=allowed_signers)
     for override in overrides:
-        warnings.warn(str(override), OverriddenSecretWarning, stacklevel=4)
+        warn_caller(str(override), OverriddenSecretWarning)
     if extract is None:
         return trees
     with about(_name(path)):
@@ -161,7 +162,7 @@ def merged_files(
     """Every file read (verified) and merged in order: the merged values and the overrides."""
     if not paths:
         raise ConfigError("no file to read")
-    return merge_trees([(os.fspath(p), _open(p, extract=None, max_age=max_age, on_stale=on_stale, stacklevel=5,
+    return merge_trees([(os.fspath(p), _open(p, extract=None, max_age=max_age, on_stale=on_stale,
                                              file_type=file_type, allowed_signers=allowed_signers)) for p in paths])
 
 
@@ -176,7 +177,6 @@ def _open(
     extract: str | None,
     max_age: dt.timedelta | str | None,
     on_stale: OnStale,
-    stacklevel: int,
     file_type: str | None = None,
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
@@ -191,7 +191,7 @@ def _open(
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
         tree = opened.data() if extract is None else opened.value_at(extract)
         if max_age is not None:
-            enforce(os.fspath(path), document.set_times(), max_age, on_stale, stacklevel=stacklevel)
+            enforce(os.fspath(path), document.set_times(), max_age, on_stale)
         del document, opened  # the parse goes now, by reference counting: collection would walk it all again
         return tree
 

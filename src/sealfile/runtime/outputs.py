@@ -12,7 +12,8 @@ three (no ``'``, no ``\\\\``, no final ``\\``), else double-quoted with only ``\
 escapes, newlines kept as they are. A value none of the spellings carries for all three is an error
 naming its key path: a carriage return (python-dotenv reads a line break), ``${...}`` (python-dotenv
 puts a variable there), or ``$`` or a backquote in a value that must be double-quoted (a shell would
-expand or run it, Compose would expand it); so is a name bash keeps for itself (``UID``, ``RANDOM``).
+expand or run it, Compose would expand it); so is a name bash or zsh keeps for itself (``UID``, ``RANDOM``,
+``COLUMNS``, ``HISTSIZE``).
 ``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
 Compose, or the Kubernetes output, there.
 """
@@ -155,12 +156,17 @@ def dotenv_quote(value: str, keypath: str | None = None) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-# Names bash keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves bash's own value (or an error).
-_BASH_OWN = frozenset({
+# Names a shell keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves its own value (or an
+# error), and zsh (macOS's shell) reads ``HISTSIZE='x'`` or ``COLUMNS='x'`` as arithmetic and, run as root,
+# takes ``USERNAME='x'``/``GID='x'`` as a change of user or group. bash's, then zsh's (dash keeps OPTIND).
+SHELL_OWN = frozenset({
     "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0", "BASH_CMDS", "BASH_LINENO",
-    "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS", "EUID",
-    "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OPTIND", "PIPESTATUS", "PPID", "RANDOM", "SECONDS", "SHELLOPTS",
-    "SHLVL", "SRANDOM", "UID",
+    "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO", "COMP_WORDBREAKS", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS",
+    "EUID", "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OPTIND", "PIPESTATUS", "PPID", "RANDOM", "SECONDS",
+    "SHELLOPTS", "SHLVL", "SRANDOM", "UID",
+    "ARGC", "COLUMNS", "EGID", "ERRNO", "FUNCNEST", "GID", "HISTCHARS", "HISTSIZE", "KEYBOARD_HACK", "KEYTIMEOUT",
+    "LINES", "LISTMAX", "MAILCHECK", "SAVEHIST", "TRY_BLOCK_ERROR", "TRY_BLOCK_INTERRUPT", "TTYIDLE", "USERNAME",
+    "ZLE_RPROMPT_INDENT", "ZSH_EVAL_CONTEXT", "ZSH_SUBSHELL",
 })
 
 
@@ -169,9 +175,9 @@ def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -
     lines = []
     for name, value in names.items():
         where = format_keypath(origins[name])
-        if name in _BASH_OWN:
-            raise FormatError(f"gives the name {name}, which bash keeps for itself: a sourced .env cannot set it "
-                              "(use a prefix)", keypath=where)
+        if name in SHELL_OWN:
+            raise FormatError(f"gives the name {name}, which bash or zsh keeps for itself: a sourced .env cannot "
+                              "set it (use a prefix)", keypath=where)
         lines.append(f"{name}={dotenv_quote(value, where)}\n")
     return "".join(lines)
 

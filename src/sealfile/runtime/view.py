@@ -7,6 +7,11 @@ because ``Secrets`` subclasses ``dict``; nested mappings are ``Secrets`` and nes
 ``SecretList``, so ``secrets["database"]`` does not print its values either. A string you take
 out is an ordinary ``str``: keep it out of logs with :func:`sealfile.redact_logs`.
 
+Error reporters serialize a frame's local variables themselves, a mapping by its items: Sentry
+asks a type for ``__sentry_repr__`` first, which these types answer with their masked text
+(``tests/runtime/test_error_reporters.py`` runs the real SDK). Reporters without such a hook
+(Elastic APM, Rollbar...) see the values: scrub them there.
+
 What a caller may rely on (``tests/runtime/test_view.py`` checks each):
 
 - Redacted views again: ``.copy()``, ``|`` and ``|=`` (either side), ``copy.copy``,
@@ -39,12 +44,16 @@ class SecretValues(ValuesView[Any]):
     def __repr__(self) -> str:
         return "SecretValues([" + ", ".join(_masked(value) for value in self) + "])"
 
+    __sentry_repr__ = __repr__
+
 
 class SecretItems(ItemsView[Any, Any]):
     """``Secrets.items()``: a live view whose text shows keys only."""
 
     def __repr__(self) -> str:
         return "SecretItems([" + ", ".join(f"({key!r}, {_masked(value)})" for key, value in self) + "])"
+
+    __sentry_repr__ = __repr__
 
 
 class Secrets(dict[Any, Any]):
@@ -56,7 +65,7 @@ class Secrets(dict[Any, Any]):
     def __repr__(self) -> str:
         return f"Secrets({self._masked()})"
 
-    __str__ = __repr__
+    __str__ = __sentry_repr__ = __repr__
 
     def values(self) -> SecretValues:  # type: ignore[override]
         return SecretValues(self)
@@ -93,7 +102,7 @@ class SecretList(list[Any]):
     def __repr__(self) -> str:
         return f"SecretList({self._masked()})"
 
-    __str__ = __repr__
+    __str__ = __sentry_repr__ = __repr__
 
     @overload
     def __getitem__(self, index: SupportsIndex) -> Any: ...

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sealfile.errors import ConfigError
-from sealfile.kms.base import import_sdk, kms_timeout
+from sealfile.kms.base import forgotten_in_children, import_sdk, kms_timeout
 
 DEFAULT_MAX_ATTEMPTS = 4
 ROLE_SESSION_NAME = "sealfile"
@@ -76,6 +76,15 @@ def forget_clients() -> None:
     """Drop every cached client, e.g. after changing credentials or endpoint variables."""
     with _lock:
         _clients.clear()
+
+
+def _forget_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    _clients.clear()
+
+
+forgotten_in_children(_forget_in_child)
 
 
 def current_settings(client: Any) -> ClientSettings:

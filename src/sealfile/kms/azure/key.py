@@ -42,7 +42,7 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.kms.azure import errors as azure_errors
 from sealfile.kms.azure.pipeline import vault_only_with_token
-from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
+from sealfile.kms.base import MasterKey, Operation, Recipient, forgotten_in_children, import_sdk, kms_timeout
 from sealfile.kms.trust import Target
 
 ALGORITHM = "RSA-OAEP-256"
@@ -117,6 +117,9 @@ def _credential() -> Any:
 def forget_credential() -> None:
     """Drop the process's Azure credential; the next call builds one from the environment again."""
     _credential.cache_clear()
+
+
+forgotten_in_children(_credential.cache_clear)
 
 
 @dataclass(frozen=True, repr=False)

@@ -42,7 +42,7 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError
-from sealfile.kms.base import MasterKey, Operation, import_sdk, kms_timeout
+from sealfile.kms.base import MasterKey, Operation, forgotten_in_children, import_sdk, kms_timeout
 
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
 DEFAULT_AAD = "sealfile data key"
@@ -74,6 +74,9 @@ def _client(endpoint: str | None) -> Any:
 def forget_clients() -> None:
     """Drop cached clients (tests that change credentials or endpoints call this)."""
     _client.cache_clear()
+
+
+forgotten_in_children(_client.cache_clear)
 
 
 def _retry_policy(deadline: float) -> Any:

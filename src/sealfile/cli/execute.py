@@ -1,0 +1,93 @@
+"""``exec``'s last step: this process becomes the user's command, started as a shell starts it.
+
+A name without ``/`` is looked up in the child's ``PATH`` (``execvp`` and the shells do the same),
+a file without a ``#!`` line that is not a binary runs under ``/bin/sh`` (as ``execvp(3)``, ``env``
+and every shell run it; Python's ``os.execvpe`` does not), and a command that cannot start is one
+line with the status bash gives it: 127 when there is nothing to run (no such command, or its ``#!``
+interpreter or loader is missing), 126 when there is a file that cannot run (permission, a directory,
+a binary for another system, an environment too large for the system).
+
+The command gets the signal dispositions a program started from a shell has: Python ignores SIGPIPE
+and SIGXFSZ for itself, an ignored signal stays ignored across ``exec``, and ``yes | head -1`` would
+then end in "Broken pipe" and exit 1 instead of quietly (a shell script cannot even trap a signal
+ignored when it started). ``subprocess`` puts them back the same way (``restore_signals``).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import sys
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
+
+from sealfile.cli.boundary import say
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import one_line
+
+SHELL = "/bin/sh"
+_IGNORED_BY_PYTHON = [name for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)]
+
+
+def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> NoReturn:
+    """Run ``command`` in place of this process, with ``environment``; on failure, one line and exit."""
+    program, missing = _find(command[0], environment)
+    if program is None:
+        _fail(command[0], missing, ExitCode.COMMAND_NOT_FOUND)
+    sys.stdout.flush()
+    for name in _IGNORED_BY_PYTHON:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    try:
+        os.execve(program, list(command), environment)
+    except OSError as err:
+        failure = err
+    if failure.errno == errno.ENOEXEC and not _binary(program):
+        try:
+            os.execve(SHELL, [SHELL, program, *command[1:]], environment)
+        except OSError as err:
+            failure = err
+    if failure.errno == errno.ENOENT:  # the file is there: what it needs to start is not
+        _fail(command[0], "cannot execute: required file not found (its #! interpreter or its loader)",
+              ExitCode.COMMAND_NOT_FOUND)
+    cause = "Is a directory" if os.path.isdir(program) else failure.strerror or type(failure).__name__
+    _fail(command[0], f"cannot execute binary file: {cause}" if failure.errno == errno.ENOEXEC else cause,
+          ExitCode.CANNOT_EXECUTE)
+
+
+def _find(name: str, environment: Mapping[str, str]) -> tuple[str | None, str]:
+    """The file to run for ``name``, or ``None`` and why: a name with ``/`` is that file; any other is the
+    first executable file of that name in ``PATH``, else a file there that is not executable (bash's
+    "Permission denied" once started)."""
+    if "/" in name:
+        return name, ""
+    if not name:
+        return None, "command not found"
+    found_unusable = None
+    for directory in environment.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory or os.curdir, name)
+        try:
+            info = os.stat(candidate)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            continue
+        if os.access(candidate, os.X_OK):
+            return candidate, ""
+        found_unusable = found_unusable or candidate
+    return (found_unusable, "") if found_unusable else (None, "command not found")
+
+
+def _binary(program: str) -> bool:
+    """Whether the file's first line holds a NUL: bash's test for a binary it will not run as a script."""
+    try:
+        with open(program, "rb") as handle:
+            return b"\0" in handle.read(80).split(b"\n", 1)[0]
+    except OSError:
+        return False
+
+
+def _fail(name: str, cause: str, status: ExitCode) -> NoReturn:
+    say(f"sealfile: error: {one_line(name)}: {cause}")
+    sys.exit(status)
