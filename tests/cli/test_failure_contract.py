@@ -276,8 +276,8 @@ def test_a_named_pipe_is_written_into_not_replaced(files: dict[str, Path]) -> No
 
 
 @pytest.mark.parametrize("existing", [True, False])
-@pytest.mark.parametrize("output_type", ["dotenv", "yaml"])
-def test_plaintext_is_never_written_through_a_link_a_clone_holds(existing: bool, output_type: str,
+@pytest.mark.parametrize(("output_type", "name"), [("dotenv", ".env"), ("yaml", "plain.yaml")])
+def test_plaintext_is_never_written_through_a_link_a_clone_holds(existing: bool, output_type: str, name: str,
                                                                 files: dict[str, Path]) -> None:
     """A repository can hold '.env' as a symbolic link to anywhere (a directory a CI job publishes, the
     user's ~/.bashrc): 'decrypt --output-type dotenv -o .env', as the README shows, put the plaintext there."""
@@ -285,12 +285,12 @@ def test_plaintext_is_never_written_through_a_link_a_clone_holds(existing: bool,
     published.mkdir()
     if existing:
         (published / "robots.txt").write_text("User-agent: *\n")
-    link = files["S"].parent / ".env"
+    link = files["S"].parent / name
     link.symlink_to("../public/robots.txt")
     before = snapshot(published) if existing else {}
-    result = run(["decrypt", "--output-type", output_type, "-o", ".env", str(files["S"])], files)
+    result = run(["decrypt", "--output-type", output_type, "-o", name, str(files["S"])], files)
     assert result.returncode == 1 and result.stderr == (
-        "sealfile: error: .env: is a symbolic link (to ../public/robots.txt); nothing was written through it, as a "
+        f"sealfile: error: {name}: is a symbolic link (to ../public/robots.txt); nothing was written through it, as a "
         "link a repository holds could point anywhere (name the file it points to, if that is what you mean)\n")
     assert snapshot(published) == before and link.is_symlink()
     shown = run(["decrypt", "--output-type", output_type, "-o", "/dev/stdout", str(files["S"])], files)

@@ -47,7 +47,8 @@ def test_a_decrypted_copy_is_found_under_every_name_that_says_data(copy: str, sa
     'decrypt -o .env.yaml' wrote as YAML was read as dotenv, and one named in upper case not at all."""
     _base(sandbox)
     sandbox.sealfile("decrypt", FILE, "-o", copy, *(["--output-type", "json"] if "json" in copy.lower() else []))
-    sandbox.sealfile("decrypt", FILE, "-o", "config/as-is.json")  # YAML, the sealed file's own syntax, in a .json
+    sandbox.sealfile("decrypt", FILE, "-o", "config/as-is.txt")  # YAML, the sealed file's own syntax...
+    (sandbox.repo / "config" / "as-is.txt").rename(sandbox.repo / "config" / "as-is.json")  # ...named .json
     sandbox.commit("oops")
     status, shown = _review(sandbox)
     assert status == 3, shown

@@ -74,7 +74,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE_OR_STDIO)
 @click.option("--extract", metavar="KEYPATH", help="Print only this value or subtree (a.b.0 or [\"a\"][\"b\"]).")
 @input_type_option
-@output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the file's own, layout kept]: yaml or json (a SOPS "
+@output_type_option(DECRYPT_OUTPUT_TYPES, "Output syntax [default: the one -o's file name gives (.json, .env), "
+                    "else the file's own, layout kept]: yaml or json (a SOPS "
                     "file as sops decrypt --output-type prints it), dotenv or k8s-secret (flattened names such as "
                     "DATABASE_PASSWORD), ini or binary (SOPS files).")
 @click.option("--format", "legacy_format", type=click.Choice(FORMATS), default=None, hidden=True)

@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
+from sealfile.cli.output_names import named_syntax
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
@@ -31,27 +32,31 @@ MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
 def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | None, output_type: str | None,
             name: str | None, namespace: str | None, prefix: str, output: PathName | None, portable: bool,
             allow_env: tuple[str, ...] = ()) -> None:
-    """Print (or write to ``output``) the plaintext of one file, or several files' merged values."""
-    fmt = output_type
+    """Print (or write to ``output``) the plaintext of one file, or several files' merged values (in
+    ``output_type``'s syntax, else the one ``output``'s name gives, else the file's own)."""
+    named, fmt = named_syntax(output, output_type, extract), output_type
     if fmt != "k8s-secret" and (name or namespace):
         raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
     if fmt == "k8s-secret" and not name:
         raise UsageProblem("--output-type k8s-secret needs --name")
-    if fmt not in ("dotenv", "k8s-secret") and (prefix or allow_env):
+    if (fmt or named) not in ("dotenv", "k8s-secret") and (prefix or allow_env):
         raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
     if sum(str(file) == "-" for file in files) > 1:
         raise UsageProblem("- (standard input) can be read once")
     if len(files) > 1:
         if fmt not in (None, *MERGED_OUTPUT_TYPES):
             raise UsageProblem(f"--output-type {fmt} takes one FILE")
-        plaintext = _merged_plaintext(files, extract, input_type, fmt or "yaml", name, namespace, prefix, allow_env)
+        fmt = fmt or named or "yaml"
+        plaintext = _merged_plaintext(files, extract, input_type, fmt, name, namespace, prefix, allow_env)
     else:
-        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env)
+        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env,
+                               named)
     emit(plaintext, output, private=True, source=files[0])
 
 
 def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
-               namespace: str | None, prefix: str, portable: bool, allow_env: tuple[str, ...]) -> str:
+               namespace: str | None, prefix: str, portable: bool, allow_env: tuple[str, ...],
+               named: str | None) -> str:
     from sealfile.files import io
     from sealfile.ops import read, signatures
     from sealfile.ops.config import trust_near
@@ -62,6 +67,7 @@ def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt:
         text = io.read_text(file)
         sops_kind = read.sops_kind(text, str(file), input_type)
         own = sops_kind or store_for(file, input_type).name
+        fmt = fmt or (named if named != own else None)  # the output file's name, where it says another syntax
         if sops_kind and (fmt is None or fmt in ("yaml", "json", "ini", "binary") or fmt == own):
             policy.enforce_unsignable("a SOPS file")
             shown = str(read.decrypt_sops(text, sops_kind, extract=extract, output_type=fmt))

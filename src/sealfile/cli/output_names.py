@@ -1,0 +1,34 @@
+"""The syntax a plaintext output file's name gives (``decrypt -o prod.json``).
+
+Other programs read such a file by its name, as every sealfile command does: YAML written into
+``prod.json`` is read by a JSON reader as garbage, and into ``.env`` as shell lines that mean
+something else. So the name picks the syntax when ``--output-type`` does not, and a contradicting
+``--output-type`` is refused. A name that gives none (``plain.txt``), a device or a pipe, and
+``--extract`` (one value or subtree, often written to a ``.pem`` or ``.crt``) are left as they are.
+"""
+
+from __future__ import annotations
+
+from sealfile.cli.boundary import UsageProblem
+from sealfile.files.pathnames import PathName
+
+WRITES = {"k8s-secret": "yaml"}
+"""What an ``--output-type`` that is not a store's name writes."""
+
+
+def named_syntax(output: PathName | None, output_type: str | None, extract: str | None) -> str | None:
+    """The store name ``output``'s file name gives (``None``: none, or the name does not decide);
+    a ``UsageProblem`` if ``output_type`` writes another store's syntax."""
+    from sealfile.files import io
+    from sealfile.stores import STORE_NAMES, named_store
+
+    if extract is not None or not io.names_a_file(output):
+        return None
+    named = named_store(output)
+    if named is None:
+        return None
+    written = WRITES.get(output_type, output_type) if output_type else None
+    if written in STORE_NAMES and written != named.name:
+        raise UsageProblem(f"-o {output} names a {named.name} file, but --output-type {output_type} writes "
+                           f"{written}: name the file for what it holds, or leave --output-type out")
+    return named.name
