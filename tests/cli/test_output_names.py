@@ -104,3 +104,16 @@ def test_standard_output_keeps_the_files_own_syntax(run_cli: RunCli, sealed: Pat
     done = run_cli("decrypt", sealed, "-o", "-")
     assert done.returncode == 0, done.stderr
     assert done.stdout == PLAINTEXT
+
+
+def test_a_dotenv_tools_file_seals_and_opens_by_its_name(run_cli: RunCli, age_identity: AgeIdentity,
+                                                         tmp_path: Path) -> None:
+    text = "# production\nexport API_KEY='k-123'\nDEBUG=false\n"
+    (tmp_path / ".env.production").write_text(text)
+    sealed = tmp_path / ".env.production.enc"
+    done = run_cli("encrypt", "--age", age_identity.recipient, ".env.production", "-o", sealed.name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "k-123" not in sealed.read_text() and "sealfile_version=" in sealed.read_text()
+    opened = run_cli("decrypt", sealed.name, "-o", ".env.production.out", cwd=tmp_path)
+    assert opened.returncode == 0, opened.stderr
+    assert (tmp_path / ".env.production.out").read_text() == text

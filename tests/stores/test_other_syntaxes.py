@@ -142,6 +142,15 @@ def test_formats_chosen_by_name_and_overridable() -> None:
         JSON.load_fast('{"a": 1, "a": 2}')
 
 
+@pytest.mark.parametrize(("name", "syntax"), [(".env.production", "dotenv"), (".env.local", "dotenv"),
+                                              (".env.production.enc", "dotenv"), ("config/.env.dev", "dotenv"),
+                                              (".env.yaml", "yaml"), (".env.json", "json"), (".envrc", "yaml")])
+def test_dotenv_tools_names_are_dotenv(name: str, syntax: str) -> None:
+    """'.env.production', '.env.local' (dotenv-flow, Vite, Next.js): read as YAML, they could not be sealed
+    at all; a syntax suffix still decides ('.env.yaml')."""
+    assert store_for(name).name == syntax
+
+
 @pytest.mark.parametrize("field", ["sealfile_version", "sealfile_mac", "sealfile_recipient_0",
                                    "sealfile_unencrypted_suffix"])
 def test_a_dotenv_metadata_line_given_twice_is_refused(key: AgeKey, field: str) -> None:

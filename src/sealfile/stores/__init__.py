@@ -1,8 +1,8 @@
 """File syntaxes: each store turns text into value trees and back, so the envelope never sees syntax.
 
 The store is chosen by the file name, from the suffixes each store declares (``.json`` -> JSON,
-``.env``/``.env.enc`` -> dotenv, anything else YAML), unless a command is told
-``--input-type``/``--output-type``.
+``.env``/``.env.enc`` -> dotenv), else ``.env.*`` (``.env.production``, as dotenv tools name their
+files) -> dotenv, anything else YAML, unless a command is told ``--input-type``/``--output-type``.
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ def store_for(path: str | os.PathLike[str] | None, override: str | None = None) 
 
 
 def named_store(path: str | os.PathLike[str] | None) -> Store | None:
-    """The store whose suffix the file name ends with (exactly: ``X.JSON`` names none), ``None`` if none's."""
+    """The store whose suffix the file name ends with (exactly: ``X.JSON`` names none), else dotenv for
+    ``.env.*``, else ``None``."""
     name = os.path.basename(os.fspath(path)) if path is not None else ""
     for store_name in STORE_NAMES:
         if name.endswith(SUFFIXES[store_name]):
             return get_store(store_name)
-    return None
+    return get_store("dotenv") if name.startswith(".env.") else None
 
 
 def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
