@@ -54,6 +54,14 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
     return "".join(pad + line if line.strip() else line for line in lines)
 
 
+def first_key(text: str, key: Segment, value: Any, layout: Layout, blocks: bool) -> tuple[int, int, str]:
+    """The edit that adds ``key: value`` at column 0 to a text that holds no key yet, at its end."""
+    rendered = block_entry(key_text(key), value, 0, layout, blocks=blocks)
+    if text and not text.endswith("\n"):
+        return len(text), len(text), "\n" + rendered.rstrip("\n")
+    return len(text), len(text), rendered
+
+
 def _literal(value: Any, blocks: bool) -> Any:
     """``value`` with the styles sealfile writes: a multi-line string as a literal block, a string
     that cannot be plain (or that YAML 1.1 readers would read as ``on`` → true) double-quoted."""

@@ -132,7 +132,9 @@ class _Walk:
         self._containers: dict[bytes, tuple[Any, Any]] = {}
 
     def run(self, roots: list[Any]) -> Scan:
-        if not roots or all(_empty(root) for root in roots):
+        if len(roots) < 2 and all(_empty(root) for root in roots):  # empty, comments, '---': no keys yet
+            return Scan(self._text, {}, False, [], leaves=self._leaves, containers=self._containers)
+        if all(_empty(root) for root in roots):
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
         metadata_root = None
         if len(roots) > 1 and _metadata_document(roots[-1]):
