@@ -68,6 +68,20 @@ def test_alias_error_names_the_key_path(age_identity: AgeIdentity) -> None:
     assert info.value.keypath == "db.c"
 
 
+@pytest.mark.parametrize(("text", "keypath"), [
+    ("base: &b {x: 1}\ndev:\n  <<: *b\n", "dev"),
+    ("db:\n  password: a\n  password: b\n", "db.password"),
+    ("db:\n  - {user: a, user: b}\n", "db.0.user"),
+])
+def test_merge_key_and_duplicate_key_refusals_name_the_key_path(age_identity: AgeIdentity, text: str,
+                                                                keypath: str) -> None:
+    """One line naming the file, the key path and the cause: in a real file the line number alone
+    points at one of many `<<:` or `password:` lines."""
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == keypath
+
+
 def test_an_alias_smuggled_into_a_sealed_file_is_refused(age_identity: AgeIdentity, tmp_path: Path) -> None:
     sealed = seal_text("a:\n  b: 1\nc: 2\n", [age_identity.key])
     path = tmp_path / "s.yaml"

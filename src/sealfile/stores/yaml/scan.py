@@ -221,12 +221,13 @@ class _Walk:
                 key = key_node.value
             else:
                 if tag is not None and tag_text(tag) == MERGE_TAG:
-                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})")
+                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})",
+                                      keypath=format_keypath(path) or None)
                 key = self._scalar(key_node)
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
-                raise FormatError(f"invalid YAML at {_where(key_node)}: duplicate key")
+                raise FormatError(f"duplicate key at {_where(key_node)}", keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
 
