@@ -37,13 +37,12 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
                         changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
-    first = missing[0]
+    first = new_key(missing[0])
     if not scanned.roots:  # a file with no key yet (empty, comments, '---'): the first key starts it
-        return _fitting(text, lambda blocks: entries.first_key(text, new_key(first), value, guess_layout(text), blocks),
-                        {new_key(first): value}, keypath)
+        return _fitting(text, lambda blocks: entries.first_key(text, first, value, blocks), {first: value}, keypath)
     if container is None:
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
-    key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
+    key: Segment | None = None if container.tag.endswith(":seq") else first
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
     intended = changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
                             else _insert(node, key, value, after if anchor is not None else None))
@@ -198,6 +197,8 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
     column = entry_start - _line_start(text, entry_start)
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
+    if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
+        return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
-from sealfile.stores.yaml.layout import Layout
+from sealfile.stores.yaml.layout import Layout, guess_layout
 
 
 def key_text(key: Segment) -> str:
@@ -54,9 +54,9 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
     return "".join(pad + line if line.strip() else line for line in lines)
 
 
-def first_key(text: str, key: Segment, value: Any, layout: Layout, blocks: bool) -> tuple[int, int, str]:
+def first_key(text: str, key: Segment, value: Any, blocks: bool) -> tuple[int, int, str]:
     """The edit that adds ``key: value`` at column 0 to a text that holds no key yet, at its end."""
-    rendered = block_entry(key_text(key), value, 0, layout, blocks=blocks)
+    rendered = block_entry(key_text(key), value, 0, guess_layout(text), blocks=blocks)
     if text and not text.endswith("\n"):
         return len(text), len(text), "\n" + rendered.rstrip("\n")
     return len(text), len(text), rendered
