@@ -1,5 +1,5 @@
 """Texts real YAML files hold that had no place for the metadata block (docs/format.md §1): a file
-with no key yet (empty, comments, a lone ``---``) and a top-level flow mapping (JSON written in a
+with no key yet (empty, comments, a lone ``---``, ``---`` then ``...``) and a top-level flow mapping (JSON written in a
 ``.yaml`` file). Each seals, decrypts byte for byte, and takes every writer; ``set`` of a new key
 then ``unset`` of it gives the text back, and removing a file's last key leaves it with none."""
 
@@ -18,7 +18,7 @@ from sealfile.runtime.loader import load_secrets
 from tests.support.identities import AgeIdentity
 
 KEYLESS = ["", "\n\n", "# nothing yet\n", "# no final break", "---\n", "--- # secrets\n", "%YAML 1.2\n---\n",
-           "\ufeff# bom\r\n", "# a\n\n# b\n\n"]
+           "\ufeff# bom\r\n", "# a\n\n# b\n\n", "---\n...\n", "--- # x\n# c\n...  # end"]
 FLOW_TOP = ["{a: 1, b: x}\n", '{\n  "db": {"password": "p"},\n  "port": 5432\n}', "--- {a: 1}\n# end\n",
             "{a: 1}\n...\n", "{a: [1, 2], b: {c: d}} # note\r\n"]
 

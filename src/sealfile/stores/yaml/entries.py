@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.layout import Layout, guess_layout
+from sealfile.stores.yaml.spans import first_key_place
 
 
 def key_text(key: Segment) -> str:
@@ -55,11 +56,13 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
 
 
 def first_key(text: str, key: Segment, value: Any, blocks: bool) -> tuple[int, int, str]:
-    """The edit that adds ``key: value`` at column 0 to a text that holds no key yet, at its end."""
+    """The edit that adds ``key: value`` at column 0 to a text that holds no key yet (where the
+    metadata block goes too: :func:`~sealfile.stores.yaml.spans.first_key_place`)."""
     rendered = block_entry(key_text(key), value, 0, guess_layout(text), blocks=blocks)
-    if text and not text.endswith("\n"):
-        return len(text), len(text), "\n" + rendered.rstrip("\n")
-    return len(text), len(text), rendered
+    place = first_key_place(text)
+    if place == len(text) and text and not text.endswith("\n"):
+        return place, place, "\n" + rendered.rstrip("\n")
+    return place, place, rendered
 
 
 def _literal(value: Any, blocks: bool) -> Any:

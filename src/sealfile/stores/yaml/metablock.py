@@ -29,7 +29,7 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after
+from sealfile.stores.yaml.spans import first_key_place, line_after
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
@@ -73,8 +73,8 @@ def newline_of(text: str) -> str:
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that adds the block to ``text`` (a document without one)."""
     newline = newline_of(text)
-    if not scanned.roots:  # no document yet (empty, comments, '---'): the block is the first key
-        return _at(text, len(text), render(mapping, 0, newline))
+    if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
+        return _at(text, first_key_place(text), render(mapping, 0, newline))
     # A block scalar that ends the text without a line break holds no final break; one written
     # after it for the block would become part of the value.
     open_block = not text.endswith("\n") and getattr(_last_value(scanned.roots[-1]), "style", None) in ("|", ">")
