@@ -211,3 +211,14 @@ def test_an_exported_file_prints_as_sops_prints_it(plaintext: str, sops_identity
     theirs, ours = run_sops(["decrypt", str(target)], keys), sealfile_cli("decrypt", str(target), env=keys)
     assert theirs.returncode == 0, theirs.stderr
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize("plaintext", ["# to be filled\n", "", "{a: 1, b: x}\n"])
+def test_a_file_with_no_key_or_a_flow_top_level_exports(plaintext: str, sops_identity: AgeIdentity,
+                                                         keys: dict[str, str], tmp_path: Path) -> None:
+    """A YAML file with no key yet has no document for SOPS's shape: it exports as SOPS's empty mapping."""
+    sealed = _seal(plaintext, sops_identity, tmp_path / "secrets.enc.yaml")
+    target = tmp_path / "out.sops.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert_same(_sops_data(target, keys), sealfile.load_secrets(sealed, redacted=False))

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import sealfile
-from sealfile.errors import FormatError
 from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
 from sealfile.stores import store_for
@@ -74,18 +73,18 @@ def test_big_json_numbers_go_back_to_sops(sealed_name: str, sops_identity: AgeId
 
 
 @pytest.mark.parametrize(("name", "plain_text"), [("empty.json", "{}\n"), ("empty.yaml", "{}\n"), ("empty.env", "")])
-def test_a_sops_file_without_values_imports_where_it_can(name: str, plain_text: str, sops_identity: AgeIdentity,
-                                                         tmp_path: Path) -> None:
-    """A sealed YAML file needs a key to hold its metadata: the import says so and names the way
-    that works, rather than asking to rewrite a flow mapping the user never wrote."""
+def test_a_sops_file_without_values_imports(name: str, plain_text: str, sops_identity: AgeIdentity,
+                                            tmp_path: Path) -> None:
+    """A SOPS file without values becomes a sealed file without values, in YAML (its empty mapping
+    holds no key, and the metadata follows it) as in JSON."""
     plain = tmp_path / f"plain-{name}"
     plain.write_text(plain_text)
     suffix = Path(name).suffix.lstrip(".").replace("env", "dotenv")
     sops_file = sops_encrypt(plain, tmp_path / name, "--age", sops_identity.recipient,
                              "--input-type", suffix, "--output-type", suffix)
-    with pytest.raises(FormatError, match=r"holds no values.*--output-type json or dotenv") as refused:
-        import_sops(sops_file.read_text(), path=str(sops_file))
-    assert "flow mapping" not in str(refused.value)
+    as_yaml = tmp_path / "sealed.yaml"
+    as_yaml.write_text(import_sops(sops_file.read_text(), path=str(sops_file)).sealed)
+    assert dict(sealfile.load_secrets(as_yaml, redacted=False)) == {}
 
     sealed = tmp_path / "sealed.json"
     sealed.write_text(import_sops(sops_file.read_text(), path=str(sops_file), output=store_for(sealed)).sealed)

@@ -216,7 +216,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
-    shape = read_yaml(document.plaintext(), comments=keeps_comments)[0] if store.name == "yaml" else None
+    # (a text with no key yet has no document to give a shape)
+    shape = next(iter(read_yaml(document.plaintext(), comments=keeps_comments)), None) if store.name == "yaml" else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
     data_key = new_data_key()

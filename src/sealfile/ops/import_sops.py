@@ -82,9 +82,6 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
     opened = open_text(text, kind, comments=True)
     with about(opened.kind):
         rendered = plaintext_yaml(opened)
-        if not opened.data() and (output is None or output.name == "yaml"):
-            raise FormatError("it holds no values, and a sealed YAML file needs at least one: convert it "
-                              "with --output-type json or dotenv")
         meta = opened.meta
         groups = [[recipient_key(s) for s in group if s.type not in meta.unsupported] for group in meta.groups]
         if not any(groups):

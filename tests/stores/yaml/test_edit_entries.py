@@ -64,6 +64,9 @@ def test_the_break_that_ends_a_block_scalar_stays() -> None:
     ("a: 1\nb: |\n  x", "z", 'z: "y"\na: 1\nb: |\n  x'),
     ("a: 1\r\nb: >\r\n  x", "z", 'z: "y"\r\na: 1\r\nb: >\r\n  x'),
     ("# c\na: 1\nb:\n  c: |\n    x", "b.z", '# c\na: 1\nb:\n  z: "y"\n  c: |\n    x'),
+    # in a list item, first on its '- ' line (a CI step ending a file): the dash stays, the old first key moves down
+    ("s:\n  - n: 1\n    run: |\n      x", "s.0.z", 's:\n  - z: "y"\n    n: 1\n    run: |\n      x'),
+    ("s:\n  -   n: 1\n      r: |\n        x", "s.0.z", 's:\n  -   z: "y"\n      n: 1\n      r: |\n        x'),
 ])
 def test_a_key_added_to_a_text_ending_in_an_open_block_scalar_goes_first(text: str, keypath: str,
                                                                           expected: str) -> None:

@@ -28,8 +28,7 @@ REFUSED_PLAINTEXTS = {
     "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key"),
     "top-level sequence": (f"- {SECRET}\n", "must be a mapping"),
     "top-level scalar": (f"{SECRET}\n", "must be a mapping"),
-    "empty file": ("", "holds no YAML document"),
-    "comments only": ("# nothing here\n\n# at all\n", "holds no YAML document"),
+    "several documents, all empty": ("---\n---\n", "holds no YAML document"),
     "custom tag on a scalar": (f"a: !secret {SECRET}\n", "custom YAML tags are not supported"),
     "custom tag on a mapping": (f"a: !obj {{b: {SECRET}}}\n", "custom YAML tags are not supported"),
     "custom tag on a sequence": (f"a: !obj [{SECRET}]\n", "custom YAML tags are not supported"),
@@ -67,6 +66,20 @@ def test_alias_error_names_the_key_path(age_identity: AgeIdentity) -> None:
     with pytest.raises(FormatError) as info:
         seal_text("db:\n  a: &x {b: 1}\n  c: *x\n", [age_identity.key])
     assert info.value.keypath == "db.c"
+
+
+@pytest.mark.parametrize(("text", "keypath"), [
+    ("base: &b {x: 1}\ndev:\n  <<: *b\n", "dev"),
+    ("db:\n  password: a\n  password: b\n", "db.password"),
+    ("db:\n  - {user: a, user: b}\n", "db.0.user"),
+])
+def test_merge_key_and_duplicate_key_refusals_name_the_key_path(age_identity: AgeIdentity, text: str,
+                                                                keypath: str) -> None:
+    """One line naming the file, the key path and the cause: in a real file the line number alone
+    points at one of many `<<:` or `password:` lines."""
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == keypath
 
 
 def test_an_alias_smuggled_into_a_sealed_file_is_refused(age_identity: AgeIdentity, tmp_path: Path) -> None:

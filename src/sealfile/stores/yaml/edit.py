@@ -37,15 +37,17 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
                         changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
     container = _container(scanned, path)
+    first = new_key(missing[0])
+    if not scanned.roots:  # a file with no key yet (empty, comments, '---'): the first key starts it
+        return _fitting(text, lambda blocks: entries.first_key(text, first, value, blocks), {first: value}, keypath)
     if container is None:
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
-    first = missing[0]
-    key: Segment | None = None if container.tag.endswith(":seq") else new_key(first)
+    key: Segment | None = None if container.tag.endswith(":seq") else first
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
     intended = changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
                             else _insert(node, key, value, after if anchor is not None else None))
     try:
-        return _fitting(text, lambda blocks: _add(text, container, key, value, _layout(text), anchor, blocks),
+        return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
                         intended, keypath)
     except KeyPathError:
         if key is None or anchor is not None or text.endswith("\n"):
@@ -53,7 +55,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     # the text ends in a block scalar without a final line break: a key after it would add one to
     # that value, so the key goes first
     first_key = changed_tree(scanned.tree, path, lambda node: _insert(node, key, value, FIRST))
-    return checked_edit(text, _add(text, container, key, value, _layout(text), FIRST), first_key, keypath)
+    return checked_edit(text, _add(text, container, key, value, guess_layout(text), FIRST), first_key, keypath)
 
 
 def _fitting(text: str, edit: Callable[[bool], Edit], intended: Any, keypath: str) -> str:
@@ -97,8 +99,8 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
     parent = _container(scanned, path[:-1])
     if parent is None:
         raise KeyPathError("a whole document cannot be removed by a key path", keypath=keypath)
-    if len(parent.value) == 1:
-        if len(path) == 1 or (scanned.multi and len(path) == 2):
+    if len(parent.value) == 1 and len(path) > 1:  # a document's last key leaves it empty; a nested one, {} or []
+        if scanned.multi and len(path) == 2:
             raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
@@ -140,10 +142,6 @@ def _resolve_for_set(scanned: Scan, keypath: str) -> tuple[Path, list[Any]]:
     return tuple(path), []
 
 
-def _layout(text: str) -> Layout:
-    return guess_layout(text)
-
-
 def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
     """``(node, key node or None, its span)`` of the value at ``path``."""
     encoded = encode_path(path)
@@ -173,7 +171,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     start = _line_start(text, first)
     column = first - start
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
-    entry = entries.block_entry(key_text, value, column, _layout(text), blocks=blocks)
+    entry = entries.block_entry(key_text, value, column, guess_layout(text), blocks=blocks)
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
     return start, past_tab_blank_lines(text, line_after(text, node, key_node)), entry
@@ -199,6 +197,8 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
     column = entry_start - _line_start(text, entry_start)
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
+    if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
+        return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
     if position == len(text) and text and not text.endswith("\n"):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered

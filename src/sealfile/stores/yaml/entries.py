@@ -10,7 +10,8 @@ from ruamel.yaml import YAML
 
 from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
-from sealfile.stores.yaml.layout import Layout
+from sealfile.stores.yaml.layout import Layout, guess_layout
+from sealfile.stores.yaml.spans import first_key_place
 
 
 def key_text(key: Segment) -> str:
@@ -52,6 +53,16 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
         lines = [line[len(offset):] if line.startswith(offset) else line for line in lines]
     pad = " " * column
     return "".join(pad + line if line.strip() else line for line in lines)
+
+
+def first_key(text: str, key: Segment, value: Any, blocks: bool) -> tuple[int, int, str]:
+    """The edit that adds ``key: value`` at column 0 to a text that holds no key yet (where the
+    metadata block goes too: :func:`~sealfile.stores.yaml.spans.first_key_place`)."""
+    rendered = block_entry(key_text(key), value, 0, guess_layout(text), blocks=blocks)
+    place = first_key_place(text)
+    if place == len(text) and text and not text.endswith("\n"):
+        return place, place, "\n" + rendered.rstrip("\n")
+    return place, place, rendered
 
 
 def _literal(value: Any, blocks: bool) -> Any:

@@ -4,7 +4,9 @@ A one-document file gets the block as the last key of its top-level mapping, at 
 column, after the line of its last value (comments after that stay after the block). A stream of
 several documents gets it as a document of its own at the end (``---`` then the block). The
 block's own indentation is fixed (2 spaces, lists indented), so it parses whatever indentation the
-document uses, and its last line is always ``mac:``, so its end is found exactly. A file without a
+document uses, and its last line is always ``mac:``, so its end is found exactly. A top-level flow
+mapping cannot take a block key: the block follows it as a document of its own, as in a stream. A
+text with no key yet (empty, comments) gets the block at its end, as its first key. A file without a
 final line break keeps having none: the break that separates the block from the text before it
 is the one the text lacked. Cutting the block gives back the text exactly as it was before.
 
@@ -27,7 +29,7 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after
+from sealfile.stores.yaml.spans import first_key_place, line_after
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
@@ -71,6 +73,8 @@ def newline_of(text: str) -> str:
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that adds the block to ``text`` (a document without one)."""
     newline = newline_of(text)
+    if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
+        return _at(text, first_key_place(text), render(mapping, 0, newline))
     # A block scalar that ends the text without a line break holds no final break; one written
     # after it for the block would become part of the value.
     open_block = not text.endswith("\n") and getattr(_last_value(scanned.roots[-1]), "style", None) in ("|", ">")
@@ -79,9 +83,8 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
             return _first_document(text, scanned.roots[0], render(mapping, 0, newline), newline)
         return _at(text, len(text), "---" + newline + render(mapping, 0, newline))
     root = scanned.roots[0]
-    if root.flow_style:
-        raise FormatError("a top-level flow mapping ({...}) cannot hold sealfile's metadata; write the "
-                          "top level in block style (or name the file .json)")
+    if root.flow_style:  # a block key cannot go into '{...}': the block is a document of its own after it
+        return _at(text, len(text), "---" + newline + render(mapping, 0, newline))
     entry = _first_entry(text, root)
     first_line = text.rfind("\n", 0, entry) + 1
     block = render(mapping, entry - first_line, newline)
@@ -162,7 +165,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
         else:  # ours came before it; the first document's own '---' follows the block
             start = 0
         return start, end, ""
-    if scanned.multi:
+    if _own_document(scanned):
         previous = text.rfind("\n", 0, max(start - 1, 0)) + 1
         if text[previous:start].rstrip("\r\n") == "---":
             start = previous
@@ -170,6 +173,12 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     if end == len(text) and not text.endswith("\n") and start > 0 and text[start - 1] == "\n" and not claimed:
         start -= 2 if text[start - 2:start] == "\r\n" else 1
     return start, end, ""
+
+
+def _own_document(scanned: Scan) -> bool:
+    """The block is a document of its own after the data: in a stream of several, and after a
+    top-level flow mapping (which has no place for a block key)."""
+    return scanned.multi or scanned.metadata_key_node.start_mark.index >= scanned.roots[0].end_mark.index
 
 
 def _leads(scanned: Scan) -> bool:
@@ -184,7 +193,7 @@ def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
         start = text.rfind("\n", 0, scanned.metadata_key_node.start_mark.index) + 1
         return start, line_after(text, scanned.metadata_node), render(mapping, 0, newline)
     start, end, _ = cut_edit(text, scanned)
-    if scanned.multi:
+    if _own_document(scanned):
         block = "---" + newline + render(mapping, 0, newline)
     else:
         block = render(mapping, scanned.metadata_key_node.start_mark.column, newline)

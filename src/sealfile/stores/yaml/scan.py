@@ -132,7 +132,9 @@ class _Walk:
         self._containers: dict[bytes, tuple[Any, Any]] = {}
 
     def run(self, roots: list[Any]) -> Scan:
-        if not roots or all(_empty(root) for root in roots):
+        if len(roots) < 2 and all(_empty(root) for root in roots):  # empty, comments, '---': no keys yet
+            return Scan(self._text, {}, False, [], leaves=self._leaves, containers=self._containers)
+        if all(_empty(root) for root in roots):
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
         metadata_root = None
         if len(roots) > 1 and _metadata_document(roots[-1]):
@@ -219,12 +221,13 @@ class _Walk:
                 key = key_node.value
             else:
                 if tag is not None and tag_text(tag) == MERGE_TAG:
-                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})")
+                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})",
+                                      keypath=format_keypath(path) or None)
                 key = self._scalar(key_node)
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
-                raise FormatError(f"invalid YAML at {_where(key_node)}: duplicate key")
+                raise FormatError(f"duplicate key at {_where(key_node)}", keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
 

@@ -9,6 +9,7 @@ Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -70,3 +71,13 @@ def _after_indicator(text: str, node: Any, key_node: Any) -> int:
 def _gap_end(text: str, index: int) -> int:
     found = _gap().match(text, index)
     return found.end() if found else index
+
+
+_document_end = compiled_when_used(r"^\.\.\.(?=[ \t\r\n]|\Z)", re.MULTILINE)
+
+
+def first_key_place(text: str) -> int:
+    """Where a text with no key yet (empty, comments, ``---``) takes its first: before its ``...``
+    document end marker (after one, libyaml wants a new ``---``), else at its end."""
+    end = _document_end().search(text)
+    return end.start() if end else len(text)
