@@ -26,7 +26,7 @@ from tests.support import cli as cli_support
 from tests.support.cli import IN_CI, RunCli
 from tests.support.identities import AgeIdentity, write_identity
 from tests.support.openbao import openbao, vault_env
-from tests.support.secret_service import KEYRING_PASSWORD
+from tests.support.secret_service import KEYRING_PASSWORD, unlock_default_collection
 
 __all__ = ["openbao", "vault_env"]
 
@@ -93,6 +93,8 @@ def run_cli() -> RunCli:
 class SecretServiceBus:
     address: str
     home: Path
+    daemon: subprocess.Popen[bytes]
+    log: Path
 
 
 def _fail_or_skip(reason: str) -> None:
@@ -162,7 +164,7 @@ def secret_service_bus() -> Iterator[SecretServiceBus]:
                 log_tail = (root / "gnome-keyring.log").read_text()[-300:]
                 _fail_or_skip(f"gnome-keyring-daemon did not register: {log_tail}")
             time.sleep(0.1)
-        yield SecretServiceBus(address, home)
+        yield SecretServiceBus(address, home, daemon, root / "gnome-keyring.log")
     finally:
         daemon.terminate()
         try:
@@ -175,12 +177,23 @@ def secret_service_bus() -> Iterator[SecretServiceBus]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _still_serving(bus: SecretServiceBus) -> None:
+    """Each keyring test starts with the daemon running and its collection unlocked: a daemon that died is
+    named with its status and log (a test met it as 'Failed to unlock the collection' once, cause unknown),
+    and a collection an earlier test left locked is unlocked again with the password."""
+    if bus.daemon.poll() is not None:
+        pytest.fail(f"gnome-keyring-daemon exited ({bus.daemon.returncode}) during the session: "
+                    f"{bus.log.read_text(errors='replace')[-300:]}")
+    unlock_default_collection()
+
+
 @pytest.fixture
 def secret_service(secret_service_bus: SecretServiceBus, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point this test (and its subprocesses) at the private bus, with keyring re-detecting its backend."""
     import keyring.core
 
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_bus.address)
+    _still_serving(secret_service_bus)
     keyring.core.init_backend()
     backend = keyring.get_keyring()
     if "SecretService" not in type(backend).__module__:

@@ -39,6 +39,15 @@ def _unlock(collection: str) -> None:
                            interface="org.freedesktop.DBus.Properties") == (("b", False),)
 
 
+def unlock_default_collection() -> None:
+    """Unlock the default collection if it is locked (a no-op otherwise)."""
+    collection = _secret_service("ReadAlias", "s", "default")[0]
+    locked = _secret_service("Get", "ss", "org.freedesktop.Secret.Collection", "Locked", path=collection,
+                             interface="org.freedesktop.DBus.Properties")
+    if locked != (("b", False),):
+        _unlock(collection)
+
+
 @contextlib.contextmanager
 def locked_keyring() -> Iterator[list[str]]:
     """The default collection locked, as after a screen lock; yields the Secret Service calls made meanwhile
