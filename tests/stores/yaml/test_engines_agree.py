@@ -73,6 +73,13 @@ def test_what_libyaml_refuses_both_engines_refuse(text: str) -> None:
     assert _same_on_both_engines(text) == "refused"
 
 
+@pytest.mark.parametrize("text", ["--- !\n", "!\n", "--- &a\n", "--- &a !\n", "--- !!null\n", "# c\n--- !\n"])
+def test_a_document_of_a_lone_tag_or_anchor_is_not_a_file_without_keys(text: str) -> None:
+    """Exploring found '--- !' read as a file with no key by the pure engine (ruamel's pure composer makes the
+    empty node a null, its C one an empty string) and refused by the C one."""
+    assert _same_on_both_engines(text) == "refused"
+
+
 @pytest.mark.parametrize(("text", "where", "name"), [
     ("a: 1\nk: x\x85y\n", "line 2, column 5", "U+0085"),
     ("k: [x\u2028y]\n", "line 1, column 6", "U+2028"),

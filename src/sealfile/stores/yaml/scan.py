@@ -1,17 +1,15 @@
 """A YAML file read once into its value tree, its leaves, and where each leaf sits in the text.
 
-Every verb on a YAML file starts here: the plain value tree (what ``load_secrets`` returns),
-every leaf in document order with its canonical path encoding (for the MAC and the tokens), and
-the exact text span of each node, so values can be sealed, opened and changed by editing the
-user's text in place (docs/format.md §1).
+Every verb on a YAML file starts here: the plain value tree (what ``load_secrets`` returns), every leaf in
+document order with its canonical path encoding (for the MAC and the tokens), and the exact text span of each
+node, so values can be sealed, opened and changed by editing the user's text in place (docs/format.md §1).
 
-The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml reads it: nodes come
-from ruamel's parser with its own resolver, and every scalar that is not a plain string is built
-by ruamel's own safe constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib);
-``engine="pure"`` the pure-Python one, which gives the same nodes and marks (the test suite runs
-every verb through both). Shapes the format cannot hold are refused here with one precise line:
-aliases, merge keys, custom tags, keys that are not strings, integers or booleans, duplicate
-keys, a top level that is not a mapping, deep nesting.
+The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml reads it: nodes come from ruamel's
+parser with its own resolver, and every scalar that is not a plain string is built by ruamel's own safe
+constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib); ``engine="pure"`` the pure-Python one, which
+gives the same nodes and marks (the test suite runs every verb through both). Shapes the format cannot hold
+are refused here with one precise line: aliases, merge keys, custom tags, keys that are not strings,
+integers or booleans, duplicate keys, a top level that is not a mapping, deep nesting.
 """
 
 from __future__ import annotations
@@ -291,7 +289,9 @@ class _Walk:
 
 
 def _empty(root: Any) -> bool:
-    return type(root) is ScalarNode and tag_text(root.ctag) == "tag:yaml.org,2002:null" and root.value == ""
+    """An empty null spanning no text: a lone tag or anchor (``--- !``, which one engine reads as null) is not."""
+    return (type(root) is ScalarNode and tag_text(root.ctag) == "tag:yaml.org,2002:null" and root.value == ""
+            and root.start_mark.index == root.end_mark.index)
 
 
 def _metadata_document(root: Any) -> bool:
