@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -94,12 +95,21 @@ def start_agent(directory: Path, extra_env: dict[str, str] | None = None) -> sub
     process = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], env={**os.environ, **(extra_env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
-    while not socket_path.exists():
+    while not _accepts(socket_path):  # the socket's file is there from bind(), before listen(): refused in between
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError("ssh-agent did not start")
         time.sleep(0.01)
     return process
+
+
+def _accepts(socket_path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(socket_path))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture
