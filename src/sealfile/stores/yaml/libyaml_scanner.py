@@ -17,6 +17,7 @@ from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import StringMark
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
+from ruamel.yaml.tokens import AnchorToken, TagToken
 
 from sealfile.stores.base import BOM
 
@@ -30,8 +31,8 @@ class LibyamlScanner(Scanner):
     (``a: !!str\tb``), after a block scalar's header (``a: |\t# note``) and between the words of a
     plain scalar (``a: b\tc``), and a comment right after a block scalar's header (``a: |# note``)."""
 
-    _sealfile_tag: tuple[Any, int] | None = None
-    """The mark of the last tag scanned, and where it ended (:meth:`scan_anchor`)."""
+    _sealfile_after_tag: Any = None
+    """The mark of the tag token the parser took last, if it took nothing since (:meth:`get_token`)."""
 
     def check_value(self) -> Any:
         """libyaml's: inside brackets every ``:`` that starts a token is a value indicator
@@ -52,23 +53,30 @@ class LibyamlScanner(Scanner):
                                "did not find expected alphabetic or numeric character", reader.get_mark())
         name = reader.prefix(length)[1:]
         reader.forward(length)
-        tag, self._sealfile_tag = self._sealfile_tag, None  # each tag looked at once: a hostile line stays linear
-        if (tag is not None and tag[0].buffer is reader.buffer and tag[0].line == start_mark.line
-                and not reader.buffer[tag[1]:start_mark.index].strip()):
-            start_mark = tag[0]  # after its node's tag: the node starts at the tag, as libyaml says
         return TokenClass(name, start_mark, reader.get_mark())
+
+    def get_token(self) -> Any:
+        """ruamel's own, with a node written tag first, then anchor, starting at its tag, as libyaml
+        says (ruamel's parser moves the start to the anchor). The parser reads an anchor token right
+        after a tag token as the same node's, wherever they are written (``!!str`` then ``&a`` on the
+        next line), and so does this: any token between them belongs to another node."""
+        token = super().get_token()
+        after_tag, self._sealfile_after_tag = self._sealfile_after_tag, None
+        if type(token) is TagToken:
+            self._sealfile_after_tag = token.start_mark
+        elif after_tag is not None and type(token) is AnchorToken:
+            token.start_mark = after_tag
+        return token
 
     def reset_scanner(self) -> None:
         """ruamel's own, forgetting the last tag too (its mark holds the text, which may be a secret)."""
-        self._sealfile_tag = None
+        self._sealfile_after_tag = None
         super().reset_scanner()
 
     def scan_tag(self) -> Any:
         """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
         with _tabs_read_as_spaces(self.reader):
-            token = super().scan_tag()
-        self._sealfile_tag = (token.start_mark, self.reader.index)
-        return token
+            return super().scan_tag()
 
     def scan_block_scalar_indicators(self, start_mark: Any) -> Any:
         """ruamel's own, with a tab after a block scalar's ``|`` or ``>`` and its indicators as

@@ -25,12 +25,13 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
+from sealfile.stores.base import BOM
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.metanodes import check_metadata_nodes
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
-from sealfile.stores.yaml.spans import bare_tag_at, value_span
+from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -57,7 +58,10 @@ def styled(leaf: Leaf) -> Styled:
 
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
-    """Parse ``text``; :class:`FormatError` (one line, never quoting the input) for what the format refuses."""
+    """Parse ``text``, given without its byte-order mark (the engines count positions after one
+    differently); :class:`FormatError` (one line, never quoting the input) for what the format refuses."""
+    if text.startswith(BOM):  # after the file's own mark, which its reader split off
+        raise FormatError("invalid YAML at the start of the file: two byte-order marks (remove one)")
     yaml = document_reader(text, engine_yaml(engine))
     yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))  # as ruamel's own load does
     try:
@@ -130,9 +134,9 @@ class _Walk:
         self._containers: dict[bytes, tuple[Any, Any]] = {}
 
     def run(self, roots: list[Any]) -> Scan:
-        if len(roots) < 2 and all(_empty(root) for root in roots):  # empty, comments, '---': no keys yet
+        if len(roots) < 2 and all(empty_document(root) for root in roots):  # empty, comments, '---': no keys yet
             return Scan(self._text, {}, False, [], leaves=self._leaves, containers=self._containers)
-        if all(_empty(root) for root in roots):
+        if all(empty_document(root) for root in roots):
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
         metadata_root = None
         if len(roots) > 1 and _metadata_document(roots[-1]):
@@ -161,7 +165,7 @@ class _Walk:
         return self._constructor.construct_object(node, deep=True)
 
     def _document(self, root: Any, prefix: Path, encoded: bytes, scanned: Scan, *, allow_metadata: bool) -> Any:
-        if _empty(root):
+        if empty_document(root):
             return None
         if type(root) is not MappingNode or tag_text(root.ctag) != MAP_TAG:
             raise FormatError("the top level of a document must be a mapping of keys to values "
@@ -286,12 +290,6 @@ class _Walk:
                 and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
             raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({_where(node)}): "
                               "quote the value, or remove the '!'")
-
-
-def _empty(root: Any) -> bool:
-    """An empty null spanning no text: a lone tag or anchor (``--- !``, which one engine reads as null) is not."""
-    return (type(root) is ScalarNode and tag_text(root.ctag) == "tag:yaml.org,2002:null" and root.value == ""
-            and root.start_mark.index == root.end_mark.index)
 
 
 def _metadata_document(root: Any) -> bool:
