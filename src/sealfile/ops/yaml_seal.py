@@ -26,8 +26,9 @@ from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
+from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import Leaf, scan, styled
+from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
 
 
@@ -62,20 +63,23 @@ def seal_yaml(
         if scanned.metadata_node is not None:
             raise FormatError("the top-level key 'sealfile' is reserved (is this file already sealed?)")
         rules = rules or EncryptionRules()
-        payloads = _payloads(plaintext, scanned.leaves, rules)
+        payloads = _payloads(plaintext, scanned, rules)
         data_key, groups, threshold = sealing_key(keys, reuse)
         edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, data_key, (clock or now)(), reuse)
-        meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key, mac_input)
+        meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key,
+                             with_refs(mac_input, scanned.refs))
         edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
 
 
-def _payloads(text: str, leaves: list[Leaf], rules: EncryptionRules) -> dict[int, bytes]:
-    """Leaf index -> value payload of every value the rules encrypt (refusing what the format cannot hold)."""
+def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, bytes]:
+    """Leaf index -> value payload of every value the rules encrypt at any path the tree holds it
+    (refusing what the format cannot hold)."""
     payloads: dict[int, bytes] = {}
     encrypts = RuleMemo(rules)
-    for index, leaf in enumerate(leaves):
-        if isinstance(leaf.value, (dict, list)) or not encrypts(leaf.path, id(leaf.parent)):
+    echoes = echoes_of(scanned.echoes)
+    for index, leaf in enumerate(scanned.leaves):
+        if isinstance(leaf.value, (dict, list)) or not encrypted_anywhere(encrypts, leaf, echoes):
             continue
         scalar = styled(leaf)
         try:

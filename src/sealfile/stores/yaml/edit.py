@@ -16,7 +16,8 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.yaml import entries
-from sealfile.stores.yaml.intended import changed_tree, checked_edit
+from sealfile.stores.yaml.alias_paths import container_changed, key_changed, refuse_unset, written_for_set
+from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import line_after, value_span
@@ -30,12 +31,12 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     """``text`` with the value at ``keypath`` set (missing mappings created, a list appended to).
 
     A new key goes after the key ``after`` of its mapping (:data:`FIRST`: before all), else last."""
-    path, missing = _resolve_for_set(scanned, keypath)
+    path, missing = written_for_set(scanned, *_resolve_for_set(scanned, keypath), keypath)
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
-                        changed_tree(scanned.tree, path[:-1], lambda node: node.__setitem__(path[-1], value)), keypath)
+                        key_changed(scanned, path, lambda node, key: node.__setitem__(key, value)), keypath)
     container = _container(scanned, path)
     first = new_key(missing[0])
     if not scanned.roots:  # a file with no key yet (empty, comments, '---'): the first key starts it
@@ -44,8 +45,8 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
         raise KeyPathError("a new document cannot be added by a key path", keypath=keypath)
     key: Segment | None = None if container.tag.endswith(":seq") else first
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
-    intended = changed_tree(scanned.tree, path, lambda node: node.append(value) if key is None
-                            else _insert(node, key, value, after if anchor is not None else None))
+    intended = container_changed(scanned, path, lambda node: node.append(value) if key is None
+                                 else _insert(node, key, value, after if anchor is not None else None), key)
     try:
         return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
                         intended, keypath)
@@ -54,7 +55,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
             raise
     # the text ends in a block scalar without a final line break: a key after it would add one to
     # that value, so the key goes first
-    first_key = changed_tree(scanned.tree, path, lambda node: _insert(node, key, value, FIRST))
+    first_key = container_changed(scanned, path, lambda node: _insert(node, key, value, FIRST), key)
     return checked_edit(text, _add(text, container, key, value, guess_layout(text), FIRST), first_key, keypath)
 
 
@@ -96,6 +97,7 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
     path, missing = _resolve_for_set(scanned, keypath)
     if missing or not path:
         raise KeyPathError("no such key", keypath=keypath)
+    refuse_unset(scanned, path, keypath)
     parent = _container(scanned, path[:-1])
     if parent is None:
         raise KeyPathError("a whole document cannot be removed by a key path", keypath=keypath)
@@ -105,8 +107,7 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2])
-    return checked_edit(text, edit, changed_tree(scanned.tree, path[:-1], lambda node: node.__delitem__(path[-1])),
-                        keypath)
+    return checked_edit(text, edit, key_changed(scanned, path, lambda node, key: node.__delitem__(key)), keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:

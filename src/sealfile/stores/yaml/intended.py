@@ -6,7 +6,7 @@ valid file holding other data, which no later read-back can tell from the intend
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
@@ -16,15 +16,18 @@ from sealfile.stores.yaml.scan import scan
 from sealfile.stores.yaml.splice import Edit, apply_edits
 
 
-def changed_tree(tree: Any, path: Path, change: Callable[[Any], None]) -> Any:
-    """``tree`` with ``change`` made to the container at ``path``; only the containers along the
-    path are copied, so ``tree`` itself stays as it was."""
+def changed_tree(tree: Any, path: Path, change: Callable[[Any], None],
+                 also: Sequence[tuple[Path, Callable[[Any], None]]] = ()) -> Any:
+    """``tree`` with ``change`` made to the container at ``path`` (and each change of ``also`` at its
+    path: the places aliases hold it again); only the containers along the paths are copied, so
+    ``tree`` itself stays as it was."""
     root = _copy(tree)
-    node = root
-    for segment in path:
-        node[segment] = _copy(node[segment])
-        node = node[segment]
-    change(node)
+    for where, how in ((path, change), *also):
+        node = root
+        for segment in where:
+            node[segment] = _copy(node[segment])
+            node = node[segment]
+        how(node)
     return root
 
 

@@ -8,8 +8,9 @@ The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml rea
 parser with its own resolver, and every scalar that is not a plain string is built by ruamel's own safe
 constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib); ``engine="pure"`` the pure-Python one, which
 gives the same nodes and marks (the test suite runs every verb through both). Shapes the format cannot hold
-are refused here with one precise line: aliases, merge keys, custom tags, keys that are not strings,
-integers or booleans, duplicate keys, a top level that is not a mapping, deep nesting.
+are refused here with one precise line: custom tags, keys that are not strings, integers or booleans,
+duplicate keys, a top level that is not a mapping, deep nesting. Aliases and merge keys are read as
+ruamel's safe loader reads them (:mod:`sealfile.stores.yaml.aliases`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM
+from sealfile.stores.yaml.aliases import MERGE_TAG, MERGE_VALUE, AliasWalk, Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.metanodes import check_metadata_nodes
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
@@ -36,7 +38,6 @@ from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
-MERGE_TAG = "tag:yaml.org,2002:merge"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
                         ("str", "int", "float", "bool", "null", "binary", "timestamp"))
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
@@ -44,8 +45,6 @@ STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
 UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
               "tag:yaml.org,2002:int": "an integer of more than 4,300 digits"}
-ALIAS = ("YAML aliases are not supported: a value would be readable under two key paths, and each "
-         "sealed value is bound to one")
 
 
 def styled(leaf: Leaf) -> Styled:
@@ -120,18 +119,23 @@ class _Segments:
         return self._indexes[index]
 
 
-class _Walk:
+class _Walk(AliasWalk):
     def __init__(self, constructor: Any, text: str):
         self._constructor = constructor
         self._text = text
         self._seen: set[int] = set()
         self._anchors = "&" in text
-        """An alias needs an anchor (``&name``): a text without ``&`` has none to check for."""
+        """An alias needs an anchor (``&name``): a text without ``&`` walks each node once, untracked."""
         self._tags = "!" in text
         """Likewise a tag (:meth:`_check_bare_tag`)."""
         self._segments = _Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
+        self._value = self._build
+        if self._anchors:
+            self._expansion = Expansion(self._leaves)
+            self._deepest = 0
+            self._value = self._tracked
 
     def run(self, roots: list[Any]) -> Scan:
         if len(roots) < 2 and all(empty_document(root) for root in roots):  # empty, comments, '---': no keys yet
@@ -154,6 +158,10 @@ class _Walk:
                 scanned.tree.append(document)
             else:
                 scanned.tree = document
+        if self._anchors:
+            expansion = self._expansion
+            scanned.echoes, scanned.copies, scanned.refs = expansion.echoes, expansion.copies, expansion.refs
+            scanned.merges = expansion.merges
         if metadata_root is not None:
             key, value = metadata_root.value[0]
             scanned.metadata_key_node, scanned.metadata_node = key, value
@@ -171,6 +179,7 @@ class _Walk:
             raise FormatError("the top level of a document must be a mapping of keys to values "
                               f"({_where(root)})")
         pairs = []
+        self._seen.add(id(root))  # an alias to the document around it is refused
         for key_node, value_node in root.value:
             if (type(key_node) is ScalarNode and key_node.value == METADATA_KEY
                     and self._scalar(key_node) == METADATA_KEY):
@@ -197,7 +206,7 @@ class _Walk:
         if text not in SCALAR_TAGS and text != MERGE_TAG:
             raise FormatError(CUSTOM_TAG + f" ({_where(node)})")
         # ruamel's own constructor for the tag, called as construct_object calls it, without its
-        # per-node bookkeeping (kept for aliases, which are refused, and which costs a third here)
+        # per-node bookkeeping (kept for aliases, which the walk copies itself, and which costs a third here)
         build = self._constructor.yaml_constructors.get(text)
         try:
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
@@ -215,30 +224,35 @@ class _Walk:
     def _mapping(self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes,
                  flow: bool, indent: int, depth: int) -> None:
         segments = self._segments
+        replaceable = None
+        if self._anchors:
+            pairs, replaceable = self._merged(pairs, into, path, encoded, depth)
         for key_node, value_node in pairs:
+            if self._anchors:
+                self._check_key(key_node, path)
             if self._tags and type(key_node) is ScalarNode:
                 self._check_bare_tag(key_node)
             tag = key_node.ctag if type(key_node) is ScalarNode else None
             if tag is not None and tag.handle is None and tag.suffix == STR_TAG:  # the common case: a string
                 key = key_node.value
             else:
-                if tag is not None and tag_text(tag) == MERGE_TAG:
-                    raise FormatError(f"YAML merge keys (<<) are not supported ({_where(key_node)})",
-                                      keypath=format_keypath(path) or None)
+                if tag is not None and tag_text(tag) == MERGE_TAG:  # a text without anchors has no alias to merge
+                    raise FormatError(f"{MERGE_VALUE} ({_where(key_node)})", keypath=format_keypath(path) or None)
                 key = self._scalar(key_node)
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
             if key in into:
-                raise FormatError(f"duplicate key at {_where(key_node)}", keypath=format_keypath((*path, key)))
+                if replaceable and key in replaceable:  # a merged key written again: the written one
+                    replaceable.discard(key)
+                else:
+                    raise FormatError(f"duplicate key at {_where(key_node)}", keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
 
-    def _value(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
+    def _build(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
                indent: int, depth: int) -> Any:
-        if self._anchors:
-            if id(node) in self._seen:
-                raise FormatError(f"{ALIAS} (the anchor is at {_where(node)})", keypath=format_keypath(path))
-            self._seen.add(id(node))
+        """The value of a node met for the first time (:attr:`_value`: this, or with anchors in the
+        text :meth:`AliasWalk._tracked`, which calls this)."""
         if type(node) is ScalarNode:
             if self._tags:
                 self._check_bare_tag(node)

@@ -58,12 +58,21 @@ class Scan:
     leaves: list[Leaf]
     containers: dict[bytes, tuple[Any, Any]]
     """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
+    echoes: list[Any]
+    """Each place a leaf's value is held again through an alias or merge (:class:`.aliases.Echo`)."""
+    copies: list[Any]
+    """Each alias or merged key: what is written where, held again where (:class:`.aliases.Copy`)."""
+    merges: list[tuple[Any, list[Any], list[Any]]]
+    """Each mapping with a merge key: its path, the written paths it merges, its own keys as written."""
+    refs: list[tuple[int, bytes, bytes]]
+    """The seal entries of aliases and merges (:data:`~sealfile.stores.yaml.aliases.Ref`), in document order."""
 
     def __init__(self, text: str, tree: Any, multi: bool, roots: list[Any], *, leaves: list[Leaf],
                  containers: dict[bytes, tuple[Any, Any]]) -> None:
         self.text, self.tree, self.multi, self.roots = text, tree, multi, roots
         self.metadata = self.metadata_key_node = self.metadata_node = None
         self.leaves, self.containers = leaves, containers
+        self.echoes, self.copies, self.refs, self.merges = [], [], [], []
 
     def release(self) -> None:
         """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that
@@ -71,7 +80,7 @@ class Scan:
         (twice the memory at the peak). The scan cannot be edited or restored afterwards."""
         for leaf in self.leaves:
             leaf.node = leaf.key_node = leaf.parent = None
-        self.leaves = []
+        self.leaves, self.echoes, self.copies = [], [], []
         self.roots, self.containers = [], {}
         self.metadata_key_node = self.metadata_node = None
 

@@ -1,0 +1,124 @@
+"""Changing a YAML text with aliases and merge keys: which places are written, and which change
+with them (docs/format.md §1).
+
+A value is changed where it is written: ``set`` at an anchored path changes it at every alias (that
+is what an anchor means), ``set`` at a key a merge (``<<: *default``) gives writes that key into
+the merging mapping, replacing the merged value as YAML does, and a path inside an alias, or a
+merged subtree, is refused with the written path to change instead. ``unset`` refuses to remove
+what an alias still names (the alias would be left dangling).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sealfile.errors import KeyPathError
+from sealfile.model.keypath_syntax import Selector
+from sealfile.model.paths import Path, format_keypath
+from sealfile.stores.yaml.aliases import Copy, copied_data
+from sealfile.stores.yaml.intended import changed_tree
+from sealfile.stores.yaml.scanned import Scan
+
+
+def mirrors(copies: list[Copy], path: Path) -> list[Path]:
+    """Every other place that holds what is written at ``path`` (copies of it or of a node around
+    it, and copies of those): where a change at ``path`` shows too."""
+    found: list[Path] = []
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        for copy in copies:
+            cut = len(copy.source)
+            if current[:cut] == copy.source:
+                place = copy.place + current[cut:]
+                if place not in found:
+                    found.append(place)
+                    todo.append(place)
+    return found
+
+
+def _held_by(scanned: Scan, path: Path) -> Copy | None:
+    """The alias or merged key that puts what is at ``path`` there (``None``: ``path`` is written)."""
+    return next((copy for copy in scanned.copies if path[:len(copy.place)] == copy.place), None)
+
+
+def _elsewhere(copy: Copy, path: Path) -> str:
+    how = "merged (<<) from" if copy.merged else "an alias of"
+    return (f"the value at {format_keypath(copy.place)} is {how} {format_keypath(copy.source) or 'the document'}: "
+            "change it there, or edit the file")
+
+
+def written_for_set(scanned: Scan, path: Path, missing: list[Any], keypath: str) -> tuple[Path, list[Any]]:
+    """``(path, missing)`` of a ``set`` (the longest existing path and what it adds) as written in the
+    text: a merged key becomes a key to add to the merging mapping."""
+    copy = _held_by(scanned, path) if scanned.copies else None
+    if copy is None:
+        return path, missing
+    if copy.merged and copy.place == path and not missing:
+        return path[:-1], [Selector("str", path[-1]) if isinstance(path[-1], str) else
+                           Selector("bool" if isinstance(path[-1], bool) else "int", path[-1])]
+    raise KeyPathError(_elsewhere(copy, path), keypath=keypath)
+
+
+def refuse_unset(scanned: Scan, path: Path, keypath: str) -> None:
+    """Refuse to remove a value an alias or merge gives, or one an alias elsewhere still names."""
+    copy = _held_by(scanned, path)
+    if copy is not None:
+        raise KeyPathError(_elsewhere(copy, path), keypath=keypath)
+    cut = len(path)
+    for copy in scanned.copies:
+        if not copy.merged and copy.source[:cut] == path and copy.place[:cut] != path:
+            raise KeyPathError(f"an alias at {format_keypath(copy.place)} names the value at "
+                               f"{format_keypath(copy.source)}: remove or replace the alias first", keypath=keypath)
+
+
+def key_changed(scanned: Scan, path: Path, change: Callable[[Any, Any], None]) -> Any:
+    """The tree with ``change(container, key)`` made at ``path`` and every place that holds it again."""
+    tree = changed_tree(scanned.tree, path[:-1], lambda node: change(node, path[-1]),
+                        [(place[:-1], _bound(change, place[-1])) for place in mirrors(scanned.copies, path)])
+    return _merged_again(tree, scanned, path)
+
+
+def container_changed(scanned: Scan, path: Path, change: Callable[[Any], None], key: Any = None) -> Any:
+    """The tree with ``change(container)`` made to the container at ``path`` (adding ``key``) and every copy of it."""
+    tree = changed_tree(scanned.tree, path, change, [(place, change) for place in mirrors(scanned.copies, path)])
+    return _merged_again(tree, scanned, (*path, key))
+
+
+def _merged_again(tree: Any, scanned: Scan, changed: Path) -> Any:
+    """``tree`` with every merging mapping built again from what it merges, as the scan builds it
+    (:meth:`~sealfile.stores.yaml.aliases.AliasWalk._merged`): a key added to a merged mapping
+    shows in the mappings merging it, a key written over a merged one and removed gives the merged
+    one back. The key at ``changed`` is written in its mapping."""
+    if not scanned.merges:
+        return tree
+    tree = copied_data(tree)  # the mappings below are changed in place: none may be the scan's own
+    for place, sources, own in scanned.merges:
+        mapping = _at(tree, place)
+        if mapping is None:
+            continue
+        chosen: dict[Any, Any] = {}
+        for source in reversed(sources):
+            chosen.update(_at(tree, source) or {})
+        added = [changed[-1]] if changed[:-1] == place and changed[-1] not in own else []
+        rebuilt = {key: copied_data(value) for key, value in chosen.items()}
+        rebuilt.update((key, mapping[key]) for key in [*own, *added] if key in mapping)
+        mapping.clear()
+        mapping.update(rebuilt)
+    return tree
+
+
+def _at(tree: Any, path: Path) -> Any:
+    for segment in path:
+        if not isinstance(tree, (dict, list)):
+            return None
+        try:
+            tree = tree[segment]  # type: ignore[index]  # a list index is an int
+        except (KeyError, IndexError):
+            return None
+    return tree
+
+
+def _bound(change: Callable[[Any, Any], None], key: Any) -> Callable[[Any], None]:
+    return lambda node: change(node, key)
