@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml import reader as yaml_reader
@@ -20,9 +20,13 @@ from tests.support.identities import AgeIdentity
 SECRET = "hunter2-do-not-print"
 
 REFUSED_PLAINTEXTS = {
-    "alias of a mapping": (f"a: &x {{b: {SECRET}}}\nc: *x\n", "aliases are not supported"),
-    "alias of a scalar": (f"a: &x {SECRET}\nc: *x\n", "aliases are not supported"),
-    "merge key": (f"base: &b {{x: {SECRET}}}\nd:\n  <<: *b\n", "not supported"),
+    "alias as a key": (f"a: &x k\nb: {{*x : {SECRET}}}\n", "alias as a mapping key"),
+    "alias of a collection around it": (f"a: &x [{SECRET}, *x]\n", "not a value written before it"),
+    "alias of the document": (f"&d\na: {SECRET}\nb: *d\n", "not a value written before it"),
+    "merge of a mapping written in place": (f"d:\n  <<: {{x: {SECRET}}}\n", "merge key (<<) takes an alias"),
+    "merge of a scalar": (f"a: &x {SECRET}\nd:\n  <<: *x\n", "merge key (<<) takes an alias"),
+    "two merge keys": (f"a: &x {{b: {SECRET}}}\nd:\n  <<: *x\n  <<: *x\n", "duplicate merge key"),
+    "aliased value, tag first": (f"a: !!str &x {SECRET}\nb: *x\n", "write the anchor first"),
     "duplicate key": (f"password: {SECRET}\npassword: other\n", "duplicate key"),
     "nested duplicate key": (f"a:\n  b: {SECRET}\n  b: 2\n", "duplicate key"),
     "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key"),
@@ -64,12 +68,12 @@ def test_sealing_refuses_with_a_clear_message(age_identity: AgeIdentity, case: s
 
 def test_alias_error_names_the_key_path(age_identity: AgeIdentity) -> None:
     with pytest.raises(FormatError) as info:
-        seal_text("db:\n  a: &x {b: 1}\n  c: *x\n", [age_identity.key])
-    assert info.value.keypath == "db.c"
+        seal_text("db:\n  a: &x [1, {b: *x}]\n", [age_identity.key])
+    assert info.value.keypath == "db.a.1.b"
 
 
 @pytest.mark.parametrize(("text", "keypath"), [
-    ("base: &b {x: 1}\ndev:\n  <<: *b\n", "dev"),
+    ("dev:\n  <<: {x: 1}\n", "dev"),
     ("db:\n  password: a\n  password: b\n", "db.password"),
     ("db:\n  - {user: a, user: b}\n", "db.0.user"),
 ])
@@ -83,10 +87,11 @@ def test_merge_key_and_duplicate_key_refusals_name_the_key_path(age_identity: Ag
 
 
 def test_an_alias_smuggled_into_a_sealed_file_is_refused(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """The seal covers what each alias names (§7): one written in by hand fails the MAC."""
     sealed = seal_text("a:\n  b: 1\nc: 2\n", [age_identity.key])
     path = tmp_path / "s.yaml"
     path.write_text(sealed.replace("a:\n", "a: &x\n", 1).replace("c: ", "c: *x #", 1))
-    with pytest.raises(FormatError, match="aliases are not supported"):
+    with pytest.raises(IntegrityError, match="MAC does not match"):
         load_secrets(path)
 
 
@@ -177,7 +182,7 @@ def test_merge_keys_and_shared_nodes_in_the_metadata_are_refused(age_identity: A
     # the data may not alias a node of the block either (here the block comes first, its anchor before the alias)
     body, _, meta = sealed.partition("sealfile:\n")
     first = "sealfile:\n" + meta.replace("  version: 2\n", "  version: &v 2\n", 1) + body + "copy: *v\n"
-    with pytest.raises(FormatError, match="aliases are not supported"):
+    with pytest.raises(FormatError, match="alias to a node that is not a value written before it"):
         scan(first, engine=engine)
     # an anchor alone is kept, as in the data
     assert scan(sealed.replace("sealfile:\n", "sealfile: &m\n", 1), engine=engine).metadata["version"] == 2

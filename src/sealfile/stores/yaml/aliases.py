@@ -21,6 +21,7 @@ and :data:`EXPANSION_FACTOR` times the nodes written (work linear in the text).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,8 @@ from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH
 from sealfile.stores.yaml.scanned import Leaf
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_ANCHOR = re.compile(r"&[^ \t\r\n]*[ \t\r\n]*")
+"""An anchor property and the blanks and line breaks after it, up to its node's value."""
 
 EXPANSION_FLOOR = 100_000
 """Values aliases and merges may copy in any file (a real file's anchors copy a few hundred)."""
@@ -195,6 +198,7 @@ class AliasWalk:
     """The scan's walk (:class:`sealfile.stores.yaml.scan._Walk`) of a text with anchors: every node
     recorded as written, an alias or merge copied where the safe loader puts it."""
 
+    _text: str
     _leaves: list[Leaf]
     _seen: set[int]
     _expansion: Expansion
@@ -224,10 +228,23 @@ class AliasWalk:
 
     def _alias(self, written: Written, parent: Any, slot: Any, path: Path, encoded: bytes, depth: int) -> Any:
         self._deeper(written, depth, path)
+        if type(written.value) not in (dict, list):
+            self._after_anchor(self._leaves[written.leaves.start])
         expansion = self._expansion
         expansion.charge(written.size, path)
         expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
         return expansion.copy(written, path, encoded, parent, slot)
+
+    def _after_anchor(self, leaf: Leaf) -> None:
+        """An aliased scalar's span without its anchor, which the sealed text keeps for its aliases
+        (an anchor nothing names is sealed inside the token, as it always was)."""
+        text, start = self._text, leaf.start
+        if text.startswith("&", start):
+            name = _ANCHOR.match(text, start)
+            leaf.start = min(name.end() if name else start, leaf.end)
+        elif text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
+            raise FormatError(f"an aliased value written with its tag before its anchor ({where(leaf.node)}): "
+                              "write the anchor first (&name !!tag value)", keypath=format_keypath(leaf.path))
 
     def _deeper(self, written: Written, depth: int, path: Path) -> None:
         if depth + written.height >= MAX_EDITABLE_DEPTH:
