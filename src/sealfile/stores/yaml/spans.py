@@ -42,7 +42,12 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     every edit placed after it must be the same on both."""
     while isinstance(node.value, list) and node.value and not node.flow_style:
         last = node.value[-1]
+        lower = last[0].end_mark.index if isinstance(last, tuple) else _item_start(text, node)
         node, key_node = (last[1], last[0]) if isinstance(last, tuple) else (last, None)
+        if node.start_mark.index < lower:  # an alias: the node is its anchor's, written before
+            end = _alias_end(text, lower)
+            line_end = text.find("\n", end)
+            return len(text) if line_end < 0 else line_end + 1
     end = int(node.end_mark.index)
     if end == node.start_mark.index and isinstance(node.value, str):
         end = value_span(text, node, key_node)[1]
@@ -50,6 +55,26 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
         return end
     line_end = text.find("\n", end)
     return len(text) if line_end < 0 else line_end + 1
+
+
+_alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\n]*)*\*[A-Za-z0-9_-]*")
+"""What comes between a key (or the item before) and an alias that is its value, and the alias."""
+
+
+def _alias_end(text: str, lower: int) -> int:
+    """The end of the alias ``*name`` that is the first value written from ``lower`` (a node's marks are
+    its anchor's: the alias's own place is not in them)."""
+    found = _alias_token().match(text, lower)
+    return found.end() if found else lower
+
+
+def _item_start(text: str, sequence: Any) -> int:
+    """Where a sequence's last item is written from: the end of the item before it (an alias's own,
+    for an alias), or the sequence's start."""
+    lower = sequence.start_mark.index
+    for item in sequence.value[:-1]:
+        lower = _alias_end(text, lower) if item.start_mark.index < lower else item.end_mark.index
+    return int(lower)
 
 
 def bare_tag_at(text: str, node: Any) -> bool:

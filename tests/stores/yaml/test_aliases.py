@@ -1,0 +1,256 @@
+"""YAML aliases and merge keys (docs/format.md §1, §6, §7): the data is what ruamel's safe loader
+reads, each value is sealed once where it is written, the seal covers what every alias and merge
+names, and expansion is bounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from sealfile.errors import FormatError, IntegrityError, SealfileError
+from sealfile.model.paths import iter_leaves
+from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import same_data
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores.yaml import aliases
+from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.scan import scan
+from tests.support.identities import AgeIdentity
+
+ENGINES: list[Engine] = ["c", "pure"]
+
+TEXTS = [
+    "a: &x v\nb: *x\n",
+    "a: &x {k: 1, l: [2, 3]}\nb: *x\nc: [*x, *x]\n",
+    "a: &x [1, {q: &q 2}]\nb: [*a1, *q]\n".replace("*a1", "*x"),
+    "a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nc: {<<: [*a, *b], w: 0}\nd: {<<: [*b, *a]}\n",
+    "a: &a {x: 1, y: 2}\nc:\n  y: 9\n  <<: *a\n  w: 0\n",
+    "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b, z: 3}\nd: *b\n",
+    "a: &a {x: {n: 1}}\nb:\n  <<: *a\n  x: {n: 2}\n",
+    "l: &l [{x: 1}, {y: 2}]\nm: {<<: *l}\n",
+    "a: &a {}\nb: {<<: *a}\nc: {<<: *a, k: v}\n",
+    "e: &e\nf: *e\ng: &g []\nh: [*g, *g]\n",
+    "a: &x |\n  block\n  text\nb: *x\n",
+    "a: &x 'quoted'\nb: {c: *x}\n",
+    "a: &x !!int '7'\nb: *x\n",
+    "a: &x 2001-12-14\nb: [*x]\n",
+    "d0: &d {k: v}\n---\nd1: &d {k: w}\nx: *d\n",
+    "default: &default\n  adapter: postgresql\n  password: pw\ndevelopment:\n  <<: *default\n  database: dev\n"
+    "production:\n  <<: *default\n  password: prod\n",
+]
+
+
+def _safe(text: str) -> Any:
+    documents = list(YAML(typ="safe").load_all(text))
+    return documents[0] if len(documents) == 1 else documents
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_tree_is_what_ruamels_safe_loader_reads(text: str, engine: Engine) -> None:
+    """Types and key order included (merged keys first, as ``SafeConstructor`` orders them), and
+    no object held at two places (``iter_leaves`` refuses a container met twice)."""
+    tree = scan(text, engine=engine).tree
+    assert same_data(tree, _safe(text))
+    list(iter_leaves(tree))
+
+
+_SCALARS = st.sampled_from(["v", "1", "'q'", "true", "~", "s3cret", "2.5"])
+
+
+@st.composite
+def _alias_texts(draw: st.DrawFn) -> str:
+    """Anchored scalars, sequences and mappings, each followed by values that alias or merge any
+    anchor before it, in block and flow forms."""
+    lines: list[str] = []
+    kinds: list[str] = []
+    for index in range(draw(st.integers(1, 7))):
+        earlier = [i for i, kind in enumerate(kinds) if kind != "alias"]
+        maps = [i for i in earlier if kinds[i] == "map"]
+        choice = draw(st.sampled_from(["scalar", "seq", "map", "alias", "merge", "merge_list", "nested"]))
+        if choice == "alias" and earlier:
+            lines.append(f"k{index}: *a{draw(st.sampled_from(earlier))}")
+            kinds.append("alias")
+        elif choice in ("merge", "merge_list") and maps:
+            chosen = draw(st.lists(st.sampled_from(maps), min_size=1, max_size=3))
+            merged = f"*a{chosen[0]}" if choice == "merge" else "[" + ", ".join(f"*a{i}" for i in chosen) + "]"
+            own = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
+            body = [f"  <<: {merged}", *(f"  {key}: {draw(_SCALARS)}" for key in own)]
+            position = draw(st.integers(0, len(own)))
+            body.insert(position, body.pop(0))
+            lines.append(f"k{index}: &a{index}\n" + "\n".join(body))
+            kinds.append("map")
+        elif choice == "seq":
+            items = [f"*a{draw(st.sampled_from(earlier))}" if earlier and draw(st.booleans()) else draw(_SCALARS)
+                     for _ in range(draw(st.integers(0, 3)))]
+            lines.append(f"k{index}: &a{index} [" + ", ".join(items) + "]")
+            kinds.append("seq")
+        elif choice in ("map", "nested"):
+            keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
+            values = [f"*a{draw(st.sampled_from(earlier))}" if choice == "nested" and earlier else draw(_SCALARS)
+                      for _ in keys]
+            lines.append(f"k{index}: &a{index} {{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}")
+            kinds.append("map")
+        else:
+            lines.append(f"k{index}: &a{index} {draw(_SCALARS)}")
+            kinds.append("scalar")
+    return "\n".join(lines) + "\n"
+
+
+@given(_alias_texts())
+def test_generated_alias_and_merge_texts_read_as_the_safe_loader_reads_them(text: str) -> None:
+    expected = _safe(text)
+    for engine in ENGINES:
+        tree = scan(text, engine=engine).tree
+        assert same_data(tree, expected), engine
+        list(iter_leaves(tree))
+
+
+def test_no_two_places_share_an_object(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """ruamel's loader gives ``b`` the very dict of ``a``; an app changing one would change both."""
+    path = tmp_path / "s.yaml"
+    path.write_text(seal_text("a: &x {k: [1, 2]}\nb: *x\nc: {<<: *x}\n", [age_identity.key]))
+    data = load_secrets(path, redacted=False)
+    data["a"]["k"].append(3)
+    assert data["b"] == {"k": [1, 2]} and data["c"] == {"k": [1, 2]}
+
+
+RAILS = """\
+default: &default
+  adapter: postgresql
+  username: app
+  password: s3cret-default
+
+development:
+  <<: *default
+  database: app_dev
+
+production:
+  <<: *default
+  database: app_prod
+  password: s3cret-prod
+"""
+
+
+@pytest.mark.parametrize("text", [RAILS, *TEXTS])
+def test_each_value_is_sealed_once_where_it_is_written(age_identity: AgeIdentity, text: str) -> None:
+    sealed = seal_text(text, [age_identity.key])
+    assert decrypt_text(sealed) == text
+    body = sealed.partition("\nsealfile:")[0]
+    assert body.count("ENC[") == len([leaf for leaf in scan(text).leaves if not isinstance(leaf.value, (dict, list))])
+    assert body.count("*") == text.count("*") and body.count("&") == text.count("&")
+
+
+# --- the seal covers what aliases and merges name ----------------------------------------------
+
+TAMPERED = {
+    "an alias re-pointed": ("dev_pw: &dev dev-secret\nprod_pw: &prod prod-secret\napp: {password: *prod}\n",
+                            ("password: *prod", "password: *dev")),
+    "merge order swapped": ("a: &a {pw: one}\nb: &b {pw: two}\nc:\n  <<: [*a, *b]\n",
+                            ("<<: [*a, *b]", "<<: [*b, *a]")),
+    "an anchor moved": ("a: &x first-secret\nb: second-secret\nc: *x\n", ("a: &x ", "a: ")),
+    "a merge removed": ("a: &a {pw: one}\nc:\n  <<: *a\n  k: v\n", ("  <<: *a\n", "")),
+    "an alias replaced by its anchor's token": ("a: &x s3cret\nb: *x\n", None),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERED))
+def test_re_pointing_swapping_or_moving_is_refused(age_identity: AgeIdentity, tmp_path: Path, case: str) -> None:
+    plaintext, change = TAMPERED[case]
+    sealed = seal_text(plaintext, [age_identity.key])
+    if change is None:
+        token = sealed.split("a: &x ", 1)[1].split("\n", 1)[0]
+        forged = sealed.replace("b: *x", "b: " + token, 1)
+    elif case == "an anchor moved":
+        forged = sealed.replace("a: &x ", "a: ", 1).replace("b: ENC", "b: &x ENC", 1)
+    else:
+        forged = sealed.replace(*change, 1)
+    assert forged != sealed
+    path = tmp_path / "s.yaml"
+    path.write_text(forged)
+    with pytest.raises(SealfileError) as info:
+        load_secrets(path)
+    assert isinstance(info.value, (IntegrityError, FormatError))
+    assert "secret" not in str(info.value)
+
+
+# --- rules see every path a value has (§6) ------------------------------------------------------
+
+ALIASED_PASSWORD = "common: {user: app, pw: &pw s3cret}\ndb: {password: *pw}\n"
+
+
+def test_a_value_the_rule_encrypts_at_an_alias_path_is_sealed_where_written(age_identity: AgeIdentity,
+                                                                             tmp_path: Path) -> None:
+    sealed = seal_text(ALIASED_PASSWORD, [age_identity.key], EncryptionRules("encrypted_regex", "^password$"))
+    assert "s3cret" not in sealed and "user: app" in sealed and 'pw: &pw "ENC[' in sealed
+    path = tmp_path / "s.yaml"
+    path.write_text(sealed)
+    assert load_secrets(path, redacted=False) == {"common": {"user": "app", "pw": "s3cret"},
+                                                  "db": {"password": "s3cret"}}
+
+
+def test_a_plaintext_value_the_rule_encrypts_at_an_alias_path_is_refused(age_identity: AgeIdentity,
+                                                                         tmp_path: Path) -> None:
+    """Sealed under a rule that encrypts nothing here, then the rule edited (with the MAC made again
+    by a data-key holder): the reader must see ``db.password`` holds a plaintext."""
+    from sealfile.envelope.mac import compute_mac
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import get_store
+
+    store = get_store("yaml")
+    sealed = seal_text(ALIASED_PASSWORD, [age_identity.key], EncryptionRules("encrypted_regex", "^nothing$"))
+    document = read_document(sealed, store)
+    data_key = document.open().reuse().data_key
+    forged = sealed.replace("encrypted_regex: ^nothing$", "encrypted_regex: ^password$", 1)
+    forged_document = read_document(forged, store)
+    mac = compute_mac(data_key, forged_document.metadata, forged_document.seal_input)  # type: ignore[attr-defined]
+    forged = forged.replace(document.metadata.mac, mac, 1)
+    path = tmp_path / "s.yaml"
+    path.write_text(forged)
+    with pytest.raises(IntegrityError, match="in plaintext") as info:
+        load_secrets(path)
+    assert info.value.keypath == "common.pw"
+    from sealfile.gitflow.check import check_text
+    assert any("plaintext value" in finding.message for finding in check_text(forged, "s.yaml"))
+
+
+# --- bounded work -------------------------------------------------------------------------------
+
+
+def _laughs(levels: int) -> str:
+    lines = ["l0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_alias_bomb_is_refused_before_it_expands(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten aliases of ten aliases, nine levels: 10^9 values once expanded. Refused in one line with
+    the path, having copied no more than the bound allows (work counted, not time)."""
+    copied = 0
+    original = aliases.copied_data
+
+    def counting(value: Any) -> Any:
+        nonlocal copied
+        copied += 1
+        return original(value)
+
+    monkeypatch.setattr(aliases, "copied_data", counting)
+    with pytest.raises(FormatError, match="would expand the file to more than") as info:
+        scan(_laughs(9), engine=engine)
+    assert "\n" not in str(info.value) and info.value.keypath is not None
+    assert copied <= aliases.EXPANSION_FLOOR + 100
+
+
+def test_many_aliases_of_a_real_size_are_read() -> None:
+    """A file that really holds many copies (300 services aliasing one 50-key mapping) is read."""
+    env = "x-env: &env {" + ", ".join(f"K{i}: v{i}" for i in range(50)) + "}\n"
+    text = env + "".join(f"s{i}: {{environment: *env}}\n" for i in range(300))
+    assert len(scan(text).tree) == 301
