@@ -194,6 +194,8 @@ class SplicedOpen(OpenDocument):
 
     def subtree_text(self, path: Path) -> str:
         from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
+        if any(copy.place[:len(path)] == path and copy.source[:len(path)] != path for copy in self._sealed.scan.copies):
+            return self.store.dump(self.data(path))  # an alias or merge names a node outside: expanded
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 

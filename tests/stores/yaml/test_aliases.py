@@ -96,7 +96,8 @@ def _alias_texts(draw: st.DrawFn) -> str:
             keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
             values = [f"*a{draw(st.sampled_from(earlier))}" if choice == "nested" and earlier else draw(_SCALARS)
                       for _ in keys]
-            lines.append(f"k{index}: &a{index} {{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True)) + "}")
+            pairs = ", ".join(f"{k}: {v}" for k, v in zip(keys, values, strict=True))
+            lines.append(f"k{index}: &a{index} {{{pairs}}}")
             kinds.append("map")
         else:
             lines.append(f"k{index}: &a{index} {draw(_SCALARS)}")
