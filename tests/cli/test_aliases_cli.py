@@ -16,7 +16,7 @@ import pytest
 import yaml as pyyaml
 from ruamel.yaml import YAML
 
-from tests.support.cli import RunCli, cli_env
+from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity, write_identity
 from tests.support.sops_binary import run_sops
 

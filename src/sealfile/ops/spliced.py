@@ -20,15 +20,15 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
-from sealfile.model.rules import EncryptionRules, RuleMemo
+from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
-from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
+from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes, with_refs
 from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
-from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
+from sealfile.stores.yaml.sealed import encrypted_leaves, scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, refuse_unfit, replace_token_edit
 
 
@@ -47,25 +47,11 @@ class SplicedSealed(SealedDocument):
         return [(leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
                 for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
 
-    @property
-    def seal_input(self) -> list[EncodedLeaf]:
-        """:attr:`mac_input` with the entries of aliases and merges in their places (§7)."""
-        return with_refs(self.mac_input, self.scan.refs)
-
     def leaves(self) -> Sequence[SealedLeaf]:
         """Every written leaf, and each place an alias or merge holds one again, in document order."""
-        found = [(leaf.path, leaf.value if token or isinstance(leaf.value, (dict, list)) else styled(leaf))
+        views = [leaf.value if token or isinstance(leaf.value, (dict, list)) else styled(leaf)
                  for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
-        if not self.scan.echoes:
-            return found
-        view = {id(leaf): value for leaf, (_, value) in zip(self.scan.leaves, found, strict=True)}
-        echoed: list[SealedLeaf] = []
-        done = 0
-        for echo in self.scan.echoes:
-            echoed += found[done:echo.at]
-            done = max(done, echo.at)
-            echoed.append((echo.path, view[id(echo.leaf)]))
-        return echoed + found[done:]
+        return with_echoes(self.scan.leaves, views, self.scan.echoes)
 
     def tokens(self) -> list[tuple[Path, str]]:
         return [(leaf.path, leaf.value) for leaf, token in zip(self.scan.leaves, self._tokens, strict=True) if token]
@@ -80,7 +66,7 @@ class SplicedSealed(SealedDocument):
         return sum(not isinstance(leaf.value, (dict, list)) for leaf in self.scan.leaves)
 
     def digest(self) -> bytes:
-        return seal_digest(self.metadata, self.seal_input)
+        return seal_digest(self.metadata, with_refs(self.mac_input, self.scan.refs))
 
     def open(self) -> SplicedOpen:
         return self.open_with(open_data_key(self.metadata))
@@ -88,22 +74,12 @@ class SplicedSealed(SealedDocument):
     def open_with(self, data_key: bytes) -> SplicedOpen:
         """Open with a data key already unwrapped (the MAC is checked with it before anything else)."""
         with gc_paused():
-            verify_mac(data_key, self.metadata, self.seal_input)
+            verify_mac(data_key, self.metadata, with_refs(self.mac_input, self.scan.refs))
         return SplicedOpen(self, data_key)
 
     def encrypted_leaves(self) -> list[Leaf]:
         """The leaves the rules encrypt, in document order, each checked to hold a token."""
-        encrypts = RuleMemo(self.metadata.rules)
-        echoes = echoes_of(self.scan.echoes)
-        found: list[Leaf] = []
-        for leaf, token in zip(self.scan.leaves, self._tokens, strict=True):
-            if token:  # a token is a string: no container check
-                if encrypted_anywhere(encrypts, leaf, echoes):
-                    found.append(leaf)
-            elif not isinstance(leaf.value, (dict, list)) and encrypted_anywhere(encrypts, leaf, echoes):
-                raise IntegrityError("a value that the rules encrypt is in plaintext",
-                                     keypath=format_keypath(leaf.path))
-        return found
+        return encrypted_leaves(self.scan, self._tokens, self.metadata.rules)
 
 
 class SplicedOpen(OpenDocument):
@@ -148,8 +124,7 @@ class SplicedOpen(OpenDocument):
             return leaves, self.payloads()
         prefix = encode_path(under)  # segments are self-delimiting: a byte prefix is a path prefix
         echoed = {id(echo.leaf) for echo in self._sealed.scan.echoes if echo.encoded.startswith(prefix)}
-        inside = [index for index, leaf in enumerate(leaves)
-                  if leaf.encoded_path.startswith(prefix) or id(leaf) in echoed]
+        inside = [i for i, leaf in enumerate(leaves) if leaf.encoded_path.startswith(prefix) or id(leaf) in echoed]
         chosen = [leaves[index] for index in inside]
         if self._payloads is not None:
             return chosen, [self._payloads[index] for index in inside]
@@ -164,14 +139,13 @@ class SplicedOpen(OpenDocument):
         return get_at(self._data, under)
 
     def _fill(self, leaves: list[Leaf], payloads: list[bytes]) -> None:
-        """Put each leaf's value in place of its token in the scanned tree (and wherever an alias or
-        merge holds it: a copy of the value, so no two places share one object)."""
+        """Put each leaf's value in place of its token in the scanned tree (and wherever an alias or merge holds it)."""
         echoes = echoes_of(self._sealed.scan.echoes)
         with gc_paused():
             for leaf, payload in zip(leaves, payloads, strict=True):
-                leaf.parent[leaf.slot] = decode_value(unpack_payload(payload)[0])
-                for echo in echoes.get(id(leaf), ()):
-                    echo.parent[echo.slot] = decode_value(unpack_payload(payload)[0])
+                leaf.parent[leaf.slot] = value = decode_value(unpack_payload(payload)[0])
+                if echoes:
+                    put_echoes(leaf, value, echoes)
 
     def _shape(self) -> Any:
         return self._sealed.scan.tree
@@ -194,8 +168,8 @@ class SplicedOpen(OpenDocument):
 
     def subtree_text(self, path: Path) -> str:
         from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
-        if any(copy.place[:len(path)] == path and copy.source[:len(path)] != path for copy in self._sealed.scan.copies):
-            return self.store.dump(self.data(path))  # an alias or merge names a node outside: expanded
+        if names_outside(self._sealed.scan.copies, path):  # its text would hold an alias to nothing: written out
+            return self.store.dump(self.data(path))
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
@@ -213,9 +187,7 @@ class SplicedOpen(OpenDocument):
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index = self._sealed.scan.leaves.index(leaf)
         expected = self.data()
-        leaf.parent[leaf.slot] = scalar.value
-        for echo in echoes_of(self._sealed.scan.echoes).get(id(leaf), ()):
-            echo.parent[echo.slot] = scalar.value
+        put_echoes(leaf, scalar.value, echoes_of(self._sealed.scan.echoes), written=True)
         self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token}, expected)
         if "\t" in self._sealed.body:  # a new spelling may not fit before a line of blanks with a tab: check
             self.plaintext()

@@ -20,6 +20,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml import aliases
+from sealfile.stores.yaml.aliases import with_refs
 from sealfile.stores.yaml.engines import Engine
 from sealfile.stores.yaml.scan import scan
 from tests.support.identities import AgeIdentity
@@ -211,7 +212,8 @@ def test_a_plaintext_value_the_rule_encrypts_at_an_alias_path_is_refused(age_ide
     data_key = document.open().reuse().data_key
     forged = sealed.replace("encrypted_regex: ^nothing$", "encrypted_regex: ^password$", 1)
     forged_document = read_document(forged, store)
-    mac = compute_mac(data_key, forged_document.metadata, forged_document.seal_input)  # type: ignore[attr-defined]
+    entries = with_refs(forged_document.mac_input, forged_document.scan.refs)  # type: ignore[attr-defined]
+    mac = compute_mac(data_key, forged_document.metadata, entries)
     forged = forged.replace(document.metadata.mac, mac, 1)
     path = tmp_path / "s.yaml"
     path.write_text(forged)

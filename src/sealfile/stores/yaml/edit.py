@@ -157,8 +157,7 @@ def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
 
 
 def _container(scanned: Scan, path: Path) -> Any:
-    found = scanned.containers.get(encode_path(path))
-    return None if found is None else found[1]
+    return scanned.containers.get(encode_path(path), (None, None))[1]
 
 
 def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = True) -> Edit:

@@ -25,14 +25,15 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
-from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM
-from sealfile.stores.yaml.aliases import MERGE_TAG, MERGE_VALUE, AliasWalk, Expansion
+from sealfile.stores.yaml.alias_walk import MERGE_TAG, MERGE_VALUE, AliasWalk
+from sealfile.stores.yaml.aliases import Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.metanodes import check_metadata_nodes
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
+from sealfile.stores.yaml.scanned import styled as styled
 from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -40,20 +41,9 @@ MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
                         ("str", "int", "float", "bool", "null", "binary", "timestamp"))
-STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
-"""A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
 UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
               "tag:yaml.org,2002:int": "an integer of more than 4,300 digits"}
-
-
-def styled(leaf: Leaf) -> Styled:
-    """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
-    if type(leaf.value) is str:
-        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
-    if leaf.value is None:
-        return Styled(None, leaf.node.value or None)
-    return Styled(leaf.value)
 
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
@@ -159,9 +149,7 @@ class _Walk(AliasWalk):
             else:
                 scanned.tree = document
         if self._anchors:
-            expansion = self._expansion
-            scanned.echoes, scanned.copies, scanned.refs = expansion.echoes, expansion.copies, expansion.refs
-            scanned.merges = expansion.merges
+            self._expansion.record(scanned)
         if metadata_root is not None:
             key, value = metadata_root.value[0]
             scanned.metadata_key_node, scanned.metadata_node = key, value

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from sealfile.model.paths import Path, format_keypath
+from sealfile.model.scalars import Styled
+
+STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
+"""A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
 
 
 class Leaf:
@@ -86,3 +90,12 @@ class Scan:
 
     def __repr__(self) -> str:
         return f"<Scan of {len(self.leaves)} leaves>"
+
+
+def styled(leaf: Leaf) -> Styled:
+    """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
+    if type(leaf.value) is str:
+        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
+    if leaf.value is None:
+        return Styled(None, leaf.node.value or None)
+    return Styled(leaf.value)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.metadata import Metadata
+from sealfile.model.paths import format_keypath
+from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import is_sealed
+from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.engines import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 
@@ -29,3 +32,20 @@ def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadat
 def token_flags(leaves: Sequence[Leaf]) -> list[bool]:
     """Whether each leaf holds a sealed value (an ``ENC[...]`` token)."""
     return [type(leaf.value) is str and is_sealed(leaf.value) for leaf in leaves]
+
+
+def encrypted_leaves(scanned: Scan, tokens: list[bool], rules: EncryptionRules) -> list[Leaf]:
+    """The leaves ``rules`` encrypt at any path the tree holds them (§6: where written, or where an
+    alias or merge puts them), in document order, each checked to hold a token."""
+    encrypts = RuleMemo(rules)
+    echoes = echoes_of(scanned.echoes)
+    found: list[Leaf] = []
+    for leaf, token in zip(scanned.leaves, tokens, strict=True):
+        if not token and isinstance(leaf.value, (dict, list)):  # a token is a string: no container check
+            continue
+        if encrypts(leaf.path, id(leaf.parent)) or (echoes and encrypted_anywhere(encrypts, leaf, echoes)):
+            if not token:
+                raise IntegrityError("a value that the rules encrypt is in plaintext",
+                                     keypath=format_keypath(leaf.path))
+            found.append(leaf)
+    return found

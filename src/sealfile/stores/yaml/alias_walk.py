@@ -1,0 +1,139 @@
+"""The scan's walk of a text with anchors (docs/format.md §1): every node recorded as written, an
+alias or a merge key (``<<``) copied where ruamel's safe loader puts it (:mod:`.aliases` holds
+what the copies record)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import Path, format_keypath
+from sealfile.stores.yaml.aliases import Expansion, Written, alias_entry, merge_entry
+from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH
+from sealfile.stores.yaml.scanned import Leaf
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+_ANCHOR = re.compile(r"&[^ \t\r\n]*[ \t\r\n]*")
+"""An anchor property and the blanks and line breaks after it, up to its node's value."""
+
+
+class AliasWalk:
+    """The scan's walk (:class:`sealfile.stores.yaml.scan._Walk`) of a text with anchors: every node
+    recorded as written, an alias or merge copied where the safe loader puts it."""
+
+    _text: str
+    _leaves: list[Leaf]
+    _seen: set[int]
+    _expansion: Expansion
+    _deepest: int
+    _build: Callable[..., Any]
+    _scalar: Callable[[Any], Any]
+
+    def _tracked(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
+                 indent: int, depth: int) -> Any:
+        expansion = self._expansion
+        written = expansion.written.get(id(node))
+        if written is not None:
+            return self._alias(written, parent, slot, path, encoded, depth)
+        if id(node) in self._seen:  # met, not done: a collection around it, a key, the metadata
+            raise FormatError(f"{UNFINISHED} ({where(node)})", keypath=format_keypath(path))
+        self._seen.add(id(node))
+        expansion.nodes += 1
+        expansion.expanded += 1
+        leaves, echoes, expanded = len(self._leaves), len(expansion.echoes), expansion.expanded
+        outer, self._deepest = self._deepest, depth
+        value = self._build(node, parent, slot, key_node, path, encoded, flow, indent, depth)
+        expansion.written[id(node)] = Written(path, encoded, value, range(leaves, len(self._leaves)),
+                                              range(echoes, len(expansion.echoes)),
+                                              expansion.expanded - expanded + 1, self._deepest - depth)
+        self._deepest = max(outer, self._deepest)
+        return value
+
+    def _alias(self, written: Written, parent: Any, slot: Any, path: Path, encoded: bytes, depth: int) -> Any:
+        self._deeper(written, depth, path)
+        if type(written.value) not in (dict, list):
+            self._after_anchor(self._leaves[written.leaves.start])
+        expansion = self._expansion
+        expansion.charge(written.size, path)
+        expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
+        return expansion.copy(written, path, encoded, parent, slot)
+
+    def _after_anchor(self, leaf: Leaf) -> None:
+        """An aliased scalar's span without its anchor, which the sealed text keeps for its aliases
+        (an anchor nothing names is sealed inside the token, as it always was)."""
+        text, start = self._text, leaf.start
+        if text.startswith("&", start):
+            name = _ANCHOR.match(text, start)
+            leaf.start = min(name.end() if name else start, leaf.end)
+        elif text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
+            raise FormatError(f"an aliased value written with its tag before its anchor ({where(leaf.node)}): "
+                              "write the anchor first (&name !!tag value)", keypath=format_keypath(leaf.path))
+
+    def _deeper(self, written: Written, depth: int, path: Path) -> None:
+        if depth + written.height >= MAX_EDITABLE_DEPTH:
+            raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels once aliases are "
+                              "expanded)", keypath=format_keypath(path) or None)
+        self._deepest = max(self._deepest, depth + written.height)
+
+    def _check_key(self, key_node: Any, path: Path) -> None:
+        if id(key_node) in self._seen:
+            raise FormatError(f"a YAML alias as a mapping key is not supported ({where(key_node)})",
+                              keypath=format_keypath(path) or None)
+        self._seen.add(id(key_node))
+
+    def _merged(self, pairs: list[tuple[Any, Any]], into: dict[Any, Any], path: Path, encoded: bytes,
+                depth: int) -> tuple[list[tuple[Any, Any]], set[Any] | None]:
+        """A mapping's pairs without its merge key (``<<``), the merged values put in ``into`` as
+        ruamel's ``SafeConstructor.flatten_mapping`` and ``construct_mapping`` order and choose
+        them: merged keys first, the first mapping of ``<< [*a, *b]`` winning, a key written in the
+        mapping replacing a merged one in its place. Also the keys written that may do so."""
+        merges = [index for index, (key, _) in enumerate(pairs) if is_merge_key(key)]
+        if not merges:
+            return pairs, None
+        key_node, value_node = pairs[merges[0]]
+        if len(merges) > 1:
+            raise FormatError(f"duplicate merge key (<<) at {where(pairs[merges[1]][0])}",
+                              keypath=format_keypath(path) or None)
+        sources = self._merge_sources(value_node, key_node, path)
+        rest = pairs[:merges[0]] + pairs[merges[0] + 1:]
+        own = [self._scalar(key) for key, _ in rest]
+        written_keys = set(own)
+        chosen: dict[Any, Written] = {}
+        for source in reversed(sources):
+            for key in source.value:
+                chosen[key] = source
+        expansion = self._expansion
+        for source in sources:
+            self._deeper(source, depth, path)
+        expansion.charge(sum(source.size for source in sources), path)
+        expansion.refs.append((len(self._leaves), encoded, merge_entry([source.encoded for source in sources])))
+        expansion.merges.append((path, [source.path for source in sources], own))
+        into.update(dict.fromkeys(chosen))  # every merged key in its place, written ones replacing theirs
+        for source in sources:
+            keys = [key for key, chosen_source in chosen.items() if chosen_source is source and key not in written_keys]
+            expansion.merge(source, keys, into, path, encoded)
+        return rest, written_keys & chosen.keys()
+
+    def _merge_sources(self, value_node: Any, key_node: Any, path: Path) -> list[Written]:
+        nodes = value_node.value if type(value_node) is SequenceNode else [value_node]
+        sources = [self._expansion.written.get(id(node)) for node in nodes]
+        if not all(type(node) is MappingNode for node in nodes) or None in sources:
+            raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
+        return [source for source in sources if source is not None]
+
+
+UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
+MERGE_VALUE = "a YAML merge key (<<) takes an alias of a mapping or a list of them (<<: *name, <<: [*a, *b])"
+
+
+def is_merge_key(node: Any) -> bool:
+    return type(node) is ScalarNode and tag_text(node.ctag) == MERGE_TAG
+
+
+def where(node: Any) -> str:
+    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
