@@ -160,7 +160,7 @@ def test_usage_errors_exit_2(run_cli: RunCli, plain: Path, age_identity: AgeIden
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("a: &x 1\nb: *x\n", "aliases are not supported"),
+        ("a: &x k\nb: {*x : hunter2}\n", "alias as a mapping key"),
         ("a: 1\na: hunter2\n", "duplicate key"),
         ("- hunter2\n", "top level of a document must be a mapping"),
         ("a: !secret hunter2\n", "custom YAML tag"),

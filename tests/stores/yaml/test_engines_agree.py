@@ -28,7 +28,8 @@ def _reading(text: str, engine: Engine) -> Any:
     except FormatError as err:
         assert "\n" not in str(err)
         return "refused"
-    return scanned.tree, [(leaf.path, leaf.start, leaf.end) for leaf in scanned.leaves]
+    return (scanned.tree, [(leaf.path, leaf.start, leaf.end) for leaf in scanned.leaves], scanned.refs,
+            [(echo.path, echo.leaf.path) for echo in scanned.echoes])
 
 
 def _same_on_both_engines(text: str) -> Any:
@@ -54,7 +55,7 @@ def _same_on_both_engines(text: str) -> Any:
     ("&ax:y: v\n", None),              # an anchor name ends at ':' (the key is ':y')
 ])
 def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any) -> None:
-    tree, _ = _same_on_both_engines(text)
+    tree, *_ = _same_on_both_engines(text)
     assert tree == ({"k": value} if value is not None else {":y": "v"})
 
 
@@ -116,7 +117,7 @@ def test_a_sops_file_is_read_as_sops_reads_it() -> None:
 
 def test_a_leading_byte_order_mark_and_escapes_are_read() -> None:
     assert load_fast("\ufeffk: 1\n") == {"k": 1}
-    tree, _ = _same_on_both_engines('k: "a\\Lb\\N\\P\\uFEFF"\n')
+    tree, *_ = _same_on_both_engines('k: "a\\Lb\\N\\P\\uFEFF"\n')
     assert tree == {"k": "a\u2028b\x85\u2029\ufeff"}
 
 
@@ -142,14 +143,16 @@ def test_an_explicit_key_without_a_colon_is_refused_not_misplaced(text: str) -> 
 
 def test_an_explicit_key_with_its_colon_places_its_empty_value_after_it() -> None:
     text = "? a # note\n:\nb: 1\n"
-    tree, leaves = _same_on_both_engines(text)
+    tree, leaves, *_ = _same_on_both_engines(text)
     assert tree == {"a": None, "b": 1}
     assert leaves[0][1] == text.index("\n:") + 2
 
 
-_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  "])
+_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  ",
+                           "*a", "&a ", "&b ", "*b", "<<: ", "\nj: *a", "\nm:\n  <<: *a\n", "\nn: {<<: [*a, *b]}"])
 _STARTS = st.sampled_from(["k: ", "k:\n  ", "k: |\n  ", "k: |2+\n", "k: >\n  ", 'k: "', "- ", "", "k: [",
-                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- "])
+                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- ", "k: &a {x: 1}\nj: ",
+                           "k: &a [1, &b x]\nj:\n  - "])
 
 
 @settings(max_examples=400)
@@ -170,7 +173,7 @@ def test_a_value_sealfile_spells_on_one_line_reads_back_as_itself(value: str, st
     if spelled is None:
         return
     text = f"k: [{spelled}]\n" if flow else f"k: {spelled}\n"
-    tree, _ = _same_on_both_engines(text)
+    tree, *_ = _same_on_both_engines(text)
     assert tree == {"k": [value] if flow else value}
 
 
@@ -183,7 +186,7 @@ def test_a_value_sealfile_spells_as_a_literal_block_reads_back_as_itself(value: 
     if block is None:
         return
     header, lines = block
-    tree, _ = _same_on_both_engines(f"k: {header}\n" + "".join(f"{line}\n" for line in lines))
+    tree, *_ = _same_on_both_engines(f"k: {header}\n" + "".join(f"{line}\n" for line in lines))
     assert tree == {"k": value}
 
 

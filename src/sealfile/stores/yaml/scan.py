@@ -26,7 +26,7 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.stores.base import BOM
-from sealfile.stores.yaml.alias_walk import MERGE_TAG, MERGE_VALUE, AliasWalk
+from sealfile.stores.yaml.alias_walk import MERGE_TAG, MERGE_VALUE, AliasWalk, where
 from sealfile.stores.yaml.aliases import Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.metanodes import check_metadata_nodes
@@ -60,7 +60,7 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
                 roots = []
                 while loader.composer.check_node():
                     roots.append(loader.composer.get_node())
-                return _Walk(loader, text).run(roots)
+                return (_AnchoredWalk if "&" in text else _Walk)(loader, text).run(roots)
             finally:
                 _release(yaml, parser)
     except FormatError:
@@ -84,10 +84,6 @@ def _release(yaml: YAML, parser: Any) -> None:
         reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
         if reset is not None:
             reset()
-
-
-def _where(node: Node) -> str:
-    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
 
 
 class _Segments:
@@ -121,11 +117,9 @@ class _Walk(AliasWalk):
         self._segments = _Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
-        self._value = self._build
         if self._anchors:
             self._expansion = Expansion(self._leaves)
             self._deepest = 0
-            self._value = self._tracked
 
     def run(self, roots: list[Any]) -> Scan:
         if len(roots) < 2 and all(empty_document(root) for root in roots):  # empty, comments, '---': no keys yet
@@ -165,14 +159,14 @@ class _Walk(AliasWalk):
             return None
         if type(root) is not MappingNode or tag_text(root.ctag) != MAP_TAG:
             raise FormatError("the top level of a document must be a mapping of keys to values "
-                              f"({_where(root)})")
+                              f"({where(root)})")
         pairs = []
         self._seen.add(id(root))  # an alias to the document around it is refused
         for key_node, value_node in root.value:
             if (type(key_node) is ScalarNode and key_node.value == METADATA_KEY
                     and self._scalar(key_node) == METADATA_KEY):
                 if not allow_metadata or scanned.metadata_node is not None:
-                    raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved ({_where(key_node)})")
+                    raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved ({where(key_node)})")
                 scanned.metadata_key_node, scanned.metadata_node = key_node, value_node
                 scanned.metadata = self._metadata(value_node)
             else:
@@ -192,7 +186,7 @@ class _Walk(AliasWalk):
         if text == STR_TAG:
             return node.value
         if text not in SCALAR_TAGS and text != MERGE_TAG:
-            raise FormatError(CUSTOM_TAG + f" ({_where(node)})")
+            raise FormatError(CUSTOM_TAG + f" ({where(node)})")
         # ruamel's own constructor for the tag, called as construct_object calls it, without its
         # per-node bookkeeping (kept for aliases, which the walk copies itself, and which costs a third here)
         build = self._constructor.yaml_constructors.get(text)
@@ -200,14 +194,14 @@ class _Walk(AliasWalk):
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
         except ValueError:  # spelled as its type but not one (never quote it: it may be the secret)
             what = UNREADABLE.get(text, "a value that cannot be read as the type its spelling gives it")
-            raise FormatError(f"{what} at {_where(node)} (quote it to keep it as text)") from None
+            raise FormatError(f"{what} at {where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:
         start = node.start_mark.index
         if self._text.startswith("{{", start) or self._text.startswith("{{", max(start - 1, 0)):
-            return (f"a template placeholder ({{{{ ... }}}}) is not YAML ({_where(node)}): seal the rendered "
+            return (f"a template placeholder ({{{{ ... }}}}) is not YAML ({where(node)}): seal the rendered "
                     "file, or quote the placeholder")
-        return f"mapping keys must be strings, integers or booleans ({_where(node)})"
+        return f"mapping keys must be strings, integers or booleans ({where(node)})"
 
     def _mapping(self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes,
                  flow: bool, indent: int, depth: int) -> None:
@@ -225,7 +219,7 @@ class _Walk(AliasWalk):
                 key = key_node.value
             else:
                 if tag is not None and tag_text(tag) == MERGE_TAG:  # a text without anchors has no alias to merge
-                    raise FormatError(f"{MERGE_VALUE} ({_where(key_node)})", keypath=format_keypath(path) or None)
+                    raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
                 key = self._scalar(key_node)
                 if isinstance(key, float) or not isinstance(key, (str, int)) or isinstance(key, bytes):
                     raise FormatError(self._not_a_key(key_node), keypath=format_keypath(path) or None)
@@ -233,7 +227,7 @@ class _Walk(AliasWalk):
                 if replaceable and key in replaceable:  # a merged key written again: the written one
                     replaceable.discard(key)
                 else:
-                    raise FormatError(f"duplicate key at {_where(key_node)}", keypath=format_keypath((*path, key)))
+                    raise FormatError(f"duplicate key at {where(key_node)}", keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
 
@@ -281,8 +275,10 @@ class _Walk(AliasWalk):
             return sequence
         if tag.startswith("tag:yaml.org,2002:"):
             raise FormatError(f"YAML !!{tag.rsplit(':', 1)[1]} collections are not supported: use a mapping or a "
-                              f"list ({_where(node)})", keypath=format_keypath(path))
-        raise FormatError(CUSTOM_TAG + f" ({_where(node)})", keypath=format_keypath(path))
+                              f"list ({where(node)})", keypath=format_keypath(path))
+        raise FormatError(CUSTOM_TAG + f" ({where(node)})", keypath=format_keypath(path))
+
+    _value = _build  # a class attribute: a bound method kept on the walk would make it a reference cycle
 
     def _check_bare_tag(self, node: Any) -> None:
         """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
@@ -290,8 +286,12 @@ class _Walk(AliasWalk):
         read ``!`` with nothing after it as an empty string (C) or a null (pure)."""
         if (node.style in (None, "") and bare_tag_at(self._text, node)
                 and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
-            raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({_where(node)}): "
+            raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({where(node)}): "
                               "quote the value, or remove the '!'")
+
+
+class _AnchoredWalk(_Walk):
+    _value = AliasWalk._tracked
 
 
 def _metadata_document(root: Any) -> bool:
