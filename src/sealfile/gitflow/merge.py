@@ -41,6 +41,7 @@ from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, encode_path, get_at, has_path
 from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import same_data
 from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import FIRST, plain_data, remove_path, set_path
 from sealfile.ops.reader import read_document
@@ -49,6 +50,8 @@ from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
 from sealfile.sops import load as load_sops
 from sealfile.stores import Store, get_store
+from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.scan import scan
 
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
 
@@ -154,10 +157,16 @@ def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str
         if has_path(ours.data, p):
             text = remove_path(text, store, p)
     done: list[Path] = []
-    for p in sorted((p for p in applied if has_path(theirs.data, p)), key=len):
+    # a value changed where it is written also changes where aliases and merges put it: those places last
+    anchored = "&" in text
+    places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
+    for p in sorted((p for p in applied if has_path(theirs.data, p)),
+                    key=lambda p: (any(p[:len(place)] == place for place in places), len(p))):
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
         value = get_at(theirs.data, p)
+        if anchored and same_data(get_at(plain_data(text, store), p), value):
+            continue
         if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
             continue  # the mapping stays; what changed inside it is applied path by path
         if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):

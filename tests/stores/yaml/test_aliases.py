@@ -257,3 +257,24 @@ def test_many_aliases_of_a_real_size_are_read() -> None:
     env = "x-env: &env {" + ", ".join(f"K{i}: v{i}" for i in range(50)) + "}\n"
     text = env + "".join(f"s{i}: {{environment: *env}}\n" for i in range(300))
     assert len(scan(text).tree) == 301
+
+
+@pytest.mark.parametrize("text", ["a: &x v\nb: *x\n", "a: &x [v]\nl:\n  - 1\n  - *x\n", "a: &x {k: v}\nb:\n  *x\n"])
+def test_the_metadata_block_follows_a_last_value_that_is_an_alias(age_identity: AgeIdentity, text: str) -> None:
+    """An alias's node is its anchor's: the block once went after the anchor's line, in the middle."""
+    sealed = seal_text(text, [age_identity.key])
+    assert sealed.index("sealfile:") > sealed.rindex("*x")
+
+
+def test_a_merge_of_a_change_at_an_anchor_changes_only_the_anchor(age_identity: AgeIdentity) -> None:
+    """Git's merge driver applies theirs' changes path by path: a change at an anchored value shows at
+    every path that merges it too, and those must follow it, not be written out as keys of their own."""
+    from sealfile.gitflow.merge import merge_texts
+
+    base = seal_text(RAILS, [age_identity.key])
+    ours = seal_text(RAILS.replace("app_dev", "app_dev2"), [], previous=base)
+    theirs = seal_text(RAILS.replace("s3cret-default", "s2"), [], previous=base)
+    for first, second in ((ours, theirs), (theirs, ours)):
+        merged = merge_texts(base, first, second)
+        assert merged.conflicts == []
+        assert decrypt_text(merged.text) == RAILS.replace("app_dev", "app_dev2").replace("s3cret-default", "s2")
