@@ -158,6 +158,7 @@ SETS = [  # (file, key path, value, the plaintext expected after it)
     ("rails", "production.password", "p2", RAILS.replace("rails-prod-secret", "p2")),
     ("compose", "x-env.POSTGRES_PASSWORD", "c2", COMPOSE.replace("compose-secret", "c2")),
     ("compose", "services.db.image", "postgres:17", COMPOSE.replace("postgres:16", "postgres:17")),
+    ("compose", "x-env.NEW", "v", COMPOSE.replace("compose-secret\n", "compose-secret\n  NEW: v\n")),  # aliased, merged
     ("ci", '[".defaults"].variables.API_TOKEN', "t2", CI.replace("ci-token-secret", "t2")),
     ("k8s", "1.x-password", "k2", K8S.replace("k8s-other-secret", "k2")),
 ]
@@ -277,3 +278,19 @@ def test_status_counts_each_written_value_once_and_diff_shows_a_re_pointed_alias
     two.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, "--previous", one, second)))
     shown = _ok(run_cli("diff", one, two))
     assert "app.password" in shown and "secret" not in shown
+
+
+def test_export_sops_refuses_a_value_sealed_only_for_its_alias_path(run_cli: RunCli, age_identity: AgeIdentity,
+                                                                     tmp_path: Path) -> None:
+    """``common.pw`` is sealed because ``db.password`` aliases it (§6); SOPS's rule goes by path and
+    would have written it in plaintext at ``common.pw`` in the SOPS file."""
+    plain = tmp_path / "p.yaml"
+    plain.write_text("common: {user: app, pw: &pw alias-secret}\ndb: {password: *pw}\n")
+    sealed = tmp_path / "p.enc.yaml"
+    sealed.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, "--encrypted-regex", "^password$",
+                                  plain)))
+    done = run_cli("export-sops", sealed)
+    assert done.returncode == 1 and done.stdout == "" and "alias-secret" not in done.stderr
+    assert done.stderr.splitlines() == [f"sealfile: error: {sealed}: common.pw: this value is sealed because an alias "
+                                        "or merge puts it where the rule encrypts, but SOPS would write it in "
+                                        "plaintext here (its rule goes by path): widen the rule"]
