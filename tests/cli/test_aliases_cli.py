@@ -291,6 +291,12 @@ def test_export_sops_refuses_a_value_sealed_only_for_its_alias_path(run_cli: Run
                                   plain)))
     done = run_cli("export-sops", sealed)
     assert done.returncode == 1 and done.stdout == "" and "alias-secret" not in done.stderr
-    assert done.stderr.splitlines() == [f"sealfile: error: {sealed}: common.pw: this value is sealed because an alias "
-                                        "or merge puts it where the rule encrypts, but SOPS would write it in "
-                                        "plaintext here (its rule goes by path): widen the rule"]
+    assert done.stderr.splitlines() == [f"sealfile: error: {sealed}: common.pw: an alias or merge gives this value "
+                                        "another path, where the rule encrypts it; in a SOPS file (its rule goes by "
+                                        "path) it would stand here in plaintext: widen the rule"]
+    # nor into another syntax, where each path holds a value of its own
+    done = run_cli("encrypt", "--age", age_identity.recipient, "--encrypted-regex", "^password$", "--output-type",
+                   "json", plain)
+    assert done.returncode == 1 and done.stdout == "" and "alias-secret" not in done.stderr
+    assert "common.pw: an alias or merge gives this value another path, where the rule encrypts it; in json" \
+        in done.stderr

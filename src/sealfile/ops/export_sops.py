@@ -181,22 +181,6 @@ def sops_rule(rules: EncryptionRules, data: Any) -> SopsRule:
     return rule
 
 
-def _refuse_sealed_only_elsewhere(text: str, store: Store, rules: EncryptionRules) -> None:
-    """Refuse a value sealed where it is written only because an alias or merge puts it at a path the
-    rule encrypts (docs/format.md §6): SOPS applies the rule path by path, and would write it in
-    plaintext where it is written."""
-    from sealfile.model.scalars import is_sealed
-    from sealfile.ops.reader import read_document
-
-    leaves = read_document(text, store).leaves()
-    sealed = {value for path, value in leaves if is_sealed(value) and rules.encrypts(path)}
-    for path, value in leaves:
-        if is_sealed(value) and value in sealed and not rules.encrypts(path):
-            raise FormatError("this value is sealed because an alias or merge puts it where the rule encrypts, but "
-                              "SOPS would write it in plaintext here (its rule goes by path): widen the rule",
-                              keypath=format_keypath(path))
-
-
 def _leaf_paths(node: Any, where: Path) -> Iterator[Path]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -236,7 +220,12 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     shape = next(iter(read_yaml(document.plaintext(), comments=keeps_comments)), None) if store.name == "yaml" else None
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
-    _refuse_sealed_only_elsewhere(text, store, meta.rules)
+    if store.name == "yaml":
+        from sealfile.ops.reader import yaml_engine
+        from sealfile.stores.yaml.aliases import refuse_plaintext_copies
+        from sealfile.stores.yaml.sealed import scan_sealed_yaml
+        scanned = scan_sealed_yaml(text, yaml_engine())[2]
+        refuse_plaintext_copies(scanned, meta.rules.encrypts, "in a SOPS file (its rule goes by path)")
     data_key = new_data_key()
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)

@@ -79,10 +79,16 @@ def seal_plaintext(
         with policy.writing() if policy is not None else nullcontext():
             sealed = seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
         return sealed.dump()
+    target = output or store
+    if store.name == "yaml" and target is not store:  # a syntax without aliases (docs/format.md §6)
+        from sealfile.stores.yaml.aliases import refuse_plaintext_copies
+        from sealfile.stores.yaml.engines import split_bom
+        from sealfile.stores.yaml.scan import scan
+        encrypts = (rules or EncryptionRules()).encrypts
+        refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree)
     expected = plain_values(tree, store)
-    target = output or store
     unfit = None if target is store else target.first_unfit(expected, document=True)
     if unfit is not None:  # another syntax: its reader must read what this one held
         raise FormatError(unfit[1], keypath=format_keypath(unfit[0]))

@@ -233,3 +233,19 @@ def with_echoes(leaves: list[Leaf], views: list[T], echoes: list[Echo]) -> list[
         done = max(done, echo.at)
         out.append((echo.path, view_of[id(echo.leaf)]))
     return out + found[done:]
+
+
+def refuse_plaintext_copies(scanned: Scan, encrypts: Callable[[Path], bool], written: str) -> None:
+    """Refuse a value that aliases or merges give several paths, sealed at one (``encrypts``) and not at
+    another, about to be ``written`` where each path holds a value of its own (another syntax, a SOPS
+    file): its copy would stand there in plaintext."""
+    by_leaf = echoes_of(scanned.echoes)
+    for leaf in scanned.leaves:
+        echoes = by_leaf.get(id(leaf))
+        if echoes and not isinstance(leaf.value, (dict, list)):
+            paths = [leaf.path, *(echo.path for echo in echoes)]
+            flags = [encrypts(path) for path in paths]
+            if any(flags) and not all(flags):
+                raise FormatError(f"an alias or merge gives this value another path, where the rule encrypts it; "
+                                  f"{written} it would stand here in plaintext: widen the rule",
+                                  keypath=format_keypath(paths[flags.index(False)]))
