@@ -300,3 +300,17 @@ def test_export_sops_refuses_a_value_sealed_only_for_its_alias_path(run_cli: Run
     assert done.returncode == 1 and done.stdout == "" and "alias-secret" not in done.stderr
     assert "common.pw: an alias or merge gives this value another path, where the rule encrypts it; in json" \
         in done.stderr
+
+
+def test_set_in_a_file_whose_alias_copies_a_list_holding_an_alias(run_cli: RunCli, age_identity: AgeIdentity,
+                                                                  tmp_path: Path) -> None:
+    """The values an alias copies are listed in the copy's order: ``b``'s items once came as 0, 2, 1,
+    and rebuilding the file's shape from them (``set`` does, to refuse replacing a list) failed with an
+    internal error."""
+    plain = tmp_path / "o.yaml"
+    plain.write_text("q: &q two\na: &a [1, *q, 3]\nb: *a\n")
+    sealed = tmp_path / "o.enc.yaml"
+    sealed.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, plain)))
+    _ok(run_cli("set", sealed, "q", "three"))
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == {
+        "q": "three", "a": [1, "three", 3], "b": [1, "three", 3]}

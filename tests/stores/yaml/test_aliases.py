@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from sealfile.errors import FormatError, IntegrityError, SealfileError
-from sealfile.model.paths import iter_leaves
+from sealfile.model.paths import ListIndex, iter_leaves
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import same_data
 from sealfile.ops.read import decrypt_text
@@ -132,9 +132,19 @@ def test_generated_texts_seal_open_and_decrypt_as_written(text: str, pattern: st
     sealed = seal_plaintext(text, get_store("yaml"), [], EncryptionRules("encrypted_regex", pattern),
                             reuse=Reuse(data_key, ((stanza,),), {}))
     for engine in ENGINES:
-        opened = SplicedSealed(sealed, get_store("yaml"), engine).open_with(data_key)
+        document = SplicedSealed(sealed, get_store("yaml"), engine)
+        opened = document.open_with(data_key)
         assert same_data(opened.data(), _safe(text))
-        list(iter_leaves(opened.data()))
+        # every value at every path it has, each list's items in order (readers rebuild shapes from them)
+        values = [path for path, value in iter_leaves(opened.data()) if not isinstance(value, (dict, list))]
+        seen = [path for path, value in document.leaves() if not isinstance(value, (dict, list))]
+        assert sorted(map(repr, seen)) == sorted(map(repr, values))
+        last: dict[Any, int] = {}
+        for path in seen:
+            for depth, segment in enumerate(path):
+                if isinstance(segment, ListIndex):
+                    assert segment in (last.get(path[:depth], -1), last.get(path[:depth], -1) + 1), path
+                    last[path[:depth]] = segment
         assert opened.plaintext() == text
 
 

@@ -114,9 +114,12 @@ class AliasWalk:
         expansion.refs.append((len(self._leaves), encoded, merge_entry([source.encoded for source in sources])))
         expansion.merges.append((path, [source.path for source in sources], own))
         into.update(dict.fromkeys(chosen))  # every merged key in its place, written ones replacing theirs
-        for source in sources:
+        first = len(expansion.echoes)
+        for source in dict.fromkeys(sources):  # a mapping merged twice gives its keys once
             keys = [key for key, chosen_source in chosen.items() if chosen_source is source and key not in written_keys]
             expansion.merge(source, keys, into, path, encoded)
+        place = {key: index for index, key in enumerate(into)}  # the echoes in the order of the keys
+        expansion.echoes[first:] = sorted(expansion.echoes[first:], key=lambda echo: place[echo.path[len(path)]])
         return rest, written_keys & chosen.keys()
 
     def _merge_sources(self, value_node: Any, key_node: Any, path: Path) -> list[Written]:

@@ -142,9 +142,15 @@ class Expansion:
             self.echoes.append(Echo(leaf, place + inner, encoded + encode_path(inner), holder, inner[-1], at))
 
     def _inside(self, written: Written) -> list[tuple[Leaf, Path]]:
-        """Every leaf the expanded tree of ``written`` holds, with its path there."""
-        inside = [(leaf, leaf.path) for leaf in self.leaves[written.leaves.start:written.leaves.stop]]
-        return inside + [(echo.leaf, echo.path) for echo in self.echoes[written.echoes.start:written.echoes.stop]]
+        """Every leaf the expanded tree of ``written`` holds, with its path there, in document order (an
+        echo made when ``at`` leaves were written comes after them)."""
+        inside: list[tuple[Leaf, Path]] = []
+        done = written.leaves.start
+        for echo in self.echoes[written.echoes.start:written.echoes.stop]:
+            inside += [(leaf, leaf.path) for leaf in self.leaves[done:echo.at]]
+            done = max(done, echo.at)
+            inside.append((echo.leaf, echo.path))
+        return inside + [(leaf, leaf.path) for leaf in self.leaves[done:written.leaves.stop]]
 
 
 def copied_data(value: Any) -> Any:
