@@ -302,15 +302,18 @@ def test_export_sops_refuses_a_value_sealed_only_for_its_alias_path(run_cli: Run
         in done.stderr
 
 
-def test_set_in_a_file_whose_alias_copies_a_list_holding_an_alias(run_cli: RunCli, age_identity: AgeIdentity,
-                                                                  tmp_path: Path) -> None:
-    """The values an alias copies are listed in the copy's order: ``b``'s items once came as 0, 2, 1,
-    and rebuilding the file's shape from them (``set`` does, to refuse replacing a list) failed with an
-    internal error."""
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("q: &q two\na: &a [1, *q, 3]\nb: *a\n", "q", {"q": "v", "a": [1, "v", 3], "b": [1, "v", 3]}),
+    ("e: &e {}\nl: [{<<: *e}, x]\n", "e.k", {"e": {"k": "v"}, "l": [{"k": "v"}, "x"]}),
+])
+def test_set_where_a_list_holds_aliases_or_merges(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                  text: str, keypath: str, expected: Any) -> None:
+    """Every place of a list is listed, in order: ``set`` rebuilds the file's shape from them (to refuse
+    replacing a list with one value), and failed with an internal error (IndexError) when ``b``'s items
+    came as 0, 2, 1, or when an item merging only an empty mapping was not listed at all."""
     plain = tmp_path / "o.yaml"
-    plain.write_text("q: &q two\na: &a [1, *q, 3]\nb: *a\n")
+    plain.write_text(text)
     sealed = tmp_path / "o.enc.yaml"
     sealed.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, plain)))
-    _ok(run_cli("set", sealed, "q", "three"))
-    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == {
-        "q": "three", "a": [1, "three", 3], "b": [1, "three", 3]}
+    _ok(run_cli("set", sealed, keypath, "v"))
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == expected

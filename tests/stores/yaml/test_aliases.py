@@ -140,7 +140,7 @@ def test_generated_texts_seal_open_and_decrypt_as_written(text: str, pattern: st
         seen = [path for path, value in document.leaves() if not isinstance(value, (dict, list))]
         assert sorted(map(repr, seen)) == sorted(map(repr, values))
         last: dict[Any, int] = {}
-        for path in seen:
+        for path, _ in document.leaves():  # empty collections too: an item may be one
             for depth, segment in enumerate(path):
                 if isinstance(segment, ListIndex):
                     assert segment in (last.get(path[:depth], -1), last.get(path[:depth], -1) + 1), path

@@ -32,6 +32,7 @@ class AliasWalk:
     _expansion: Expansion
     _deepest: int
     _build: Callable[..., Any]
+    _walk_mapping: Callable[..., None]
     _scalar: Callable[[Any], Any]
 
     def _tracked(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
@@ -79,6 +80,14 @@ class AliasWalk:
             raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {MAX_EDITABLE_DEPTH} levels once aliases are "
                               "expanded)", keypath=format_keypath(path) or None)
         self._deepest = max(self._deepest, depth + written.height)
+
+    def _anchored_mapping(self, pairs: list[tuple[Any, Any]], into: dict[Any, Any], path: Path, encoded: bytes,
+                          flow: bool, indent: int, depth: int, replaceable: set[Any] | None = None) -> None:
+        """A mapping's walk with its merge key taken first and no alias as a key."""
+        pairs, replaceable = self._merged(pairs, into, path, encoded, depth)
+        for key_node, _ in pairs:
+            self._check_key(key_node, path)
+        self._walk_mapping(pairs, into, path, encoded, flow, indent, depth, replaceable)
 
     def _check_key(self, key_node: Any, path: Path) -> None:
         if id(key_node) in self._seen:

@@ -203,15 +203,11 @@ class _Walk(AliasWalk):
                     "file, or quote the placeholder")
         return f"mapping keys must be strings, integers or booleans ({where(node)})"
 
-    def _mapping(self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes,
-                 flow: bool, indent: int, depth: int) -> None:
+    def _walk_mapping(self, pairs: list[tuple[Node, Node]], into: dict[Any, Any], path: Path, encoded: bytes,
+                      flow: bool, indent: int, depth: int, replaceable: set[Any] | None = None) -> None:
+        """``replaceable``: keys a merge put in ``into`` that a key written in the mapping replaces."""
         segments = self._segments
-        replaceable = None
-        if self._anchors:
-            pairs, replaceable = self._merged(pairs, into, path, encoded, depth)
         for key_node, value_node in pairs:
-            if self._anchors:
-                self._check_key(key_node, path)
             if self._tags and type(key_node) is ScalarNode:
                 self._check_bare_tag(key_node)
             tag = key_node.ctag if type(key_node) is ScalarNode else None
@@ -257,10 +253,10 @@ class _Walk(AliasWalk):
         self._containers[encoded] = (key_node, node)
         if type(node) is MappingNode and tag == MAP_TAG:
             mapping: dict[Any, Any] = {}
-            if not node.value:
+            self._mapping(node.value, mapping, path, encoded, inner_flow, inner_indent, depth + 1)
+            if not mapping:  # written empty, or merging only empty mappings
                 self._leaves.append(Leaf(path, encoded, mapping, node, key_node, parent, slot, flow, indent,
                                          node.start_mark.index, node.end_mark.index))
-            self._mapping(node.value, mapping, path, encoded, inner_flow, inner_indent, depth + 1)
             return mapping
         if type(node) is SequenceNode and tag == SEQ_TAG:
             sequence: list[Any] = []
@@ -278,7 +274,8 @@ class _Walk(AliasWalk):
                               f"list ({where(node)})", keypath=format_keypath(path))
         raise FormatError(CUSTOM_TAG + f" ({where(node)})", keypath=format_keypath(path))
 
-    _value = _build  # a class attribute: a bound method kept on the walk would make it a reference cycle
+    _value = _build  # class attributes: a bound method kept on the walk would make it a reference cycle
+    _mapping = _walk_mapping
 
     def _check_bare_tag(self, node: Any) -> None:
         """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
@@ -292,6 +289,7 @@ class _Walk(AliasWalk):
 
 class _AnchoredWalk(_Walk):
     _value = AliasWalk._tracked
+    _mapping = AliasWalk._anchored_mapping
 
 
 def _metadata_document(root: Any) -> bool:
