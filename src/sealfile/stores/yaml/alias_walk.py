@@ -12,12 +12,13 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
-from sealfile.stores.yaml.aliases import Expansion, Written, alias_entry, merge_entry
+from sealfile.stores.yaml.aliases import MERGE_VALUE, UNFINISHED, Expansion, Written, alias_entry, merge_entry
 from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.metanodes import MERGE_TAG
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH
 from sealfile.stores.yaml.scanned import Leaf
+from sealfile.stores.yaml.spans import where
 
-MERGE_TAG = "tag:yaml.org,2002:merge"
 _ANCHOR = re.compile(r"&[^ \t\r\n]*[ \t\r\n]*")
 """An anchor property and the blanks and line breaks after it, up to its node's value."""
 
@@ -139,13 +140,8 @@ class AliasWalk:
         return [source for source in sources if source is not None]
 
 
-UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
-MERGE_VALUE = "a YAML merge key (<<) takes an alias of a mapping or a list of them (<<: *name, <<: [*a, *b])"
 
 
 def is_merge_key(node: Any) -> bool:
     return type(node) is ScalarNode and tag_text(node.ctag) == MERGE_TAG
 
-
-def where(node: Any) -> str:
-    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"

@@ -37,6 +37,9 @@ EXPANSION_FACTOR = 10
 EXPANDS_TOO_MUCH = ("YAML aliases here would expand the file to more than {limit:,} values (an alias bomb?): "
                     "write the values out, or alias fewer times")
 
+UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
+MERGE_VALUE = "a YAML merge key (<<) takes an alias of a mapping or a list of them (<<: *name, <<: [*a, *b])"
+
 Ref = tuple[int, bytes, bytes]
 """A seal entry of an alias or a merge: ``(number of leaves before it, encoded path, entry bytes)``."""
 

@@ -41,3 +41,9 @@ def check_metadata_nodes(root: Node, seen: set[int]) -> None:
                 stack += ((value, inner), (key, where))
         elif type(node) is SequenceNode:
             stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
+
+
+def metadata_document(root: Any) -> bool:
+    """The document sealfile adds to a stream of several: a mapping holding only ``sealfile``."""
+    return (type(root) is MappingNode and len(root.value) == 1 and type(root.value[0][0]) is ScalarNode
+            and root.value[0][0].value == METADATA_KEY and not root.value[0][0].style)

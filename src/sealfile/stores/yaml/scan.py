@@ -15,6 +15,7 @@ ruamel's safe loader reads them (:mod:`sealfile.stores.yaml.aliases`).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -26,15 +27,14 @@ from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.stores.base import BOM
-from sealfile.stores.yaml.alias_walk import MERGE_TAG, MERGE_VALUE, AliasWalk, where
-from sealfile.stores.yaml.aliases import Expansion
+from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
-from sealfile.stores.yaml.metanodes import check_metadata_nodes
+from sealfile.stores.yaml.metanodes import MERGE_TAG, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
 from sealfile.stores.yaml.scanned import styled as styled
-from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span
+from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span, where
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -60,7 +60,7 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
                 roots = []
                 while loader.composer.check_node():
                     roots.append(loader.composer.get_node())
-                return (_AnchoredWalk if "&" in text else _Walk)(loader, text).run(roots)
+                return (_anchored_walk() if "&" in text else _Walk)(loader, text).run(roots)
             finally:
                 _release(yaml, parser)
     except FormatError:
@@ -105,7 +105,7 @@ class _Segments:
         return self._indexes[index]
 
 
-class _Walk(AliasWalk):
+class _Walk:
     def __init__(self, constructor: Any, text: str):
         self._constructor = constructor
         self._text = text
@@ -127,9 +127,9 @@ class _Walk(AliasWalk):
         if all(empty_document(root) for root in roots):
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
         metadata_root = None
-        if len(roots) > 1 and _metadata_document(roots[-1]):
+        if len(roots) > 1 and metadata_document(roots[-1]):
             *roots, metadata_root = roots
-        elif len(roots) > 1 and _metadata_document(roots[0]):  # before a last document's open block scalar
+        elif len(roots) > 1 and metadata_document(roots[0]):  # before a last document's open block scalar
             metadata_root, *roots = roots
         multi = len(roots) > 1
         scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
@@ -230,7 +230,7 @@ class _Walk(AliasWalk):
     def _build(self, node: Any, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes, flow: bool,
                indent: int, depth: int) -> Any:
         """The value of a node met for the first time (:attr:`_value`: this, or with anchors in the
-        text :meth:`AliasWalk._tracked`, which calls this)."""
+        text :meth:`~.alias_walk.AliasWalk._tracked`, which calls this)."""
         if type(node) is ScalarNode:
             if self._tags:
                 self._check_bare_tag(node)
@@ -287,12 +287,13 @@ class _Walk(AliasWalk):
                               "quote the value, or remove the '!'")
 
 
-class _AnchoredWalk(_Walk):
-    _value = AliasWalk._tracked
-    _mapping = AliasWalk._anchored_mapping
+@cache
+def _anchored_walk() -> type[_Walk]:
+    """The walk of a text with anchors (imported only for one: most files have none)."""
+    from sealfile.stores.yaml.alias_walk import AliasWalk
 
+    class _AnchoredWalk(AliasWalk, _Walk):
+        _value = AliasWalk._tracked
+        _mapping = AliasWalk._anchored_mapping
 
-def _metadata_document(root: Any) -> bool:
-    """The document sealfile adds to a stream of several: a mapping holding only ``sealfile``."""
-    return (type(root) is MappingNode and len(root.value) == 1 and type(root.value[0][0]) is ScalarNode
-            and root.value[0][0].value == METADATA_KEY and not root.value[0][0].style)
+    return _AnchoredWalk

@@ -77,6 +77,11 @@ def _item_start(text: str, sequence: Any) -> int:
     return int(lower)
 
 
+def where(node: Any) -> str:
+    """A node's place, for a message: ``line L, column C``."""
+    return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+
+
 def bare_tag_at(text: str, node: Any) -> bool:
     """Whether ``node`` is tagged ``!`` alone (before or after an anchor)."""
     start = node.start_mark.index
