@@ -153,9 +153,15 @@ def reader_for(text: str, cached: YAML) -> YAML:
     if found.group(1) != "1.2":
         raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
                           f"{text.count(chr(10), 0, found.start()) + 1})")
-    fresh = limit_integers(YAML(typ=cached.typ, pure=cached.pure))
+    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    for part in _PARTS:  # the cached reader's own (the pure engine's libyaml scanner, the integer limit...)
+        setattr(fresh, part, getattr(cached, part))
     fresh.preserve_quotes = "rt" in cached.typ
     return fresh
+
+
+_PARTS = ("Reader", "Scanner", "Parser", "Composer", "Constructor", "Resolver")
+"""What a reader is made of: a fresh one for a document's ``%YAML`` directive reads with the same parts."""
 
 
 def document_reader(text: str, cached: YAML) -> YAML:

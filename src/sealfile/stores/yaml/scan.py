@@ -27,6 +27,7 @@ from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_k
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import check_metadata_nodes
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
@@ -201,8 +202,9 @@ class _Walk:
         build = self._constructor.yaml_constructors.get(text)
         try:
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
-        except ValueError:  # spelled as its type but not one (never quote it: it may be the secret)
-            what = UNREADABLE.get(text, "a value that cannot be read as the type its spelling gives it")
+        except ValueError as err:  # spelled as its type but not one (never quote it: it may be the secret)
+            what = str(err) if isinstance(err, NotOfItsTag) else UNREADABLE.get(text, "a value that cannot be "
+                                                                              "read as the type its spelling gives it")
             raise FormatError(f"{what} at {_where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:
