@@ -106,6 +106,20 @@ def test_what_libyaml_refuses_in_directives_markers_and_tags_both_engines_refuse
     assert _same_on_both_engines(text) == "refused"
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("# c\r%YAML 1.1\r---\rk: 010\r", 1),                             # after a '\r' line break
+    ("%YAML 1.2\n---\nk: 1\n...\n%YAML 1.1\n---\nj: 010\n", 5),        # in a second document
+    ("\r%YAML 1.3\n---\nk: 1\n", 1),                                  # (the pure engine's AssertionError)
+])
+def test_every_yaml_directive_of_another_version_is_refused(text: str, line: int) -> None:
+    """Exploring found these unseen by the check for '%YAML 1.2': the pure engine read '010' as YAML
+    1.1 does (8), the C engine as 10."""
+    for engine in ("c", "pure"):
+        with pytest.raises(FormatError, match=re.escape(f"only YAML 1.2 is supported: remove the %YAML directive "
+                                                        f"(line {line})")):
+            scan(text, engine=engine)
+
+
 def test_a_value_not_of_the_type_its_tag_gives_it_is_refused_by_every_reader() -> None:
     with pytest.raises(FormatError, match=r"^a value cannot be read as the type its spelling gives it"):
         load_fast("k: !!bool x\n")
