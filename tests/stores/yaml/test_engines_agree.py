@@ -197,9 +197,12 @@ def test_an_explicit_key_with_its_colon_places_its_empty_value_after_it() -> Non
     assert leaves[0][1] == text.index("\n:") + 2
 
 
-_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  "])
+_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*%<", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  ", "!!",
+                           "\n...\n", "\n---\n", "\n%YAML 1.2\n", "\n!"])
 _STARTS = st.sampled_from(["k: ", "k:\n  ", "k: |\n  ", "k: |2+\n", "k: >\n  ", 'k: "', "- ", "", "k: [",
-                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- "])
+                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- ", "%YAML 1.2\n--- ",
+                           "%TAG !e! tag:yaml.org,2002:\n--- ", "%", "k: 1\n...\n", "k: !!int ", "k: !!bool ", "k: !e!",
+                           "k:\n!"])
 
 
 @settings(max_examples=400)
