@@ -96,6 +96,14 @@ def test_set_changes_one_token_and_the_mac(keypath: str, value: object, shown: s
     assert shown in decrypt_text(spliced)
 
 
+@pytest.mark.parametrize("plaintext", ["k: v\r", "a: 1\rk: v\r", "k: ~ \r", "k: v # c\r", "k: v\r\r", "# c\r"])
+def test_a_text_ending_in_a_lone_cr_comes_back_byte_for_byte(plaintext: str, age_key: AgeKey) -> None:
+    """A CR alone breaks a line in YAML: the metadata goes after it, not after a line feed added
+    before the block (decrypt dropped the final CR with it)."""
+    sealed = seal(plaintext, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == decrypt_text(sealed) == plaintext
+
+
 def test_set_of_the_same_value_changes_nothing(age_key: AgeKey) -> None:
     sealed = seal("a: 1\nb: x\n", age_key)
     assert spliced_set(sealed, "a", 1) == sealed

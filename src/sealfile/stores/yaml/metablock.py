@@ -124,7 +124,7 @@ def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edi
 def _at(text: str, position: int, block: str) -> Edit:
     """The block inserted at a line start; at the end of a text without a final line break, that
     break goes before the block and the block's own last one is dropped."""
-    if position == len(text) and text and not text.endswith("\n"):
+    if position == len(text) and text and not text.endswith(("\n", "\r")):  # a CR alone breaks a line too
         newline = block[-2:] if block.endswith("\r\n") else block[-1:]
         return position, position, newline + block[: -len(newline)]
     return position, position, block
@@ -155,7 +155,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     key, value = scanned.metadata_key_node, scanned.metadata_node
     if key is None or value is None:
         raise FormatError("not a sealed file (no 'sealfile' metadata key)")
-    start = text.rfind("\n", 0, key.start_mark.index) + 1
+    start = max(text.rfind("\n", 0, key.start_mark.index), text.rfind("\r", 0, key.start_mark.index)) + 1
     if text[start:key.start_mark.index].strip():
         raise FormatError("the 'sealfile' metadata does not start on a line of its own")
     end = line_after(text, value) if value.value else int(value.end_mark.index)
