@@ -96,6 +96,29 @@ def test_set_changes_one_token_and_the_mac(keypath: str, value: object, shown: s
     assert shown in decrypt_text(spliced)
 
 
+@pytest.mark.parametrize("plaintext", ["k: v\r", "a: 1\rk: v\r", "k: ~ \r", "k: v # c\r", "k: v\r\r", "# c\r",
+                                       "a: 1\r---\rk: 2\r", "---\rk: v\r", "k: v\r...\r", "k: |\r  x\rj: 1\r",
+                                       "k: >-\r  x\r\r  y\rj: 1\r"])
+def test_a_text_whose_lines_end_in_a_lone_cr_comes_back_byte_for_byte(plaintext: str, age_key: AgeKey) -> None:
+    """A CR alone breaks a line in YAML as a LF does: the metadata went after a LF added before it
+    (decrypt dropped the final CR), a literal block's token took its CR, and a line's start or end
+    was found by LF only (the result did not read back, and sealing was refused)."""
+    sealed = seal(plaintext, age_key)
+    assert spliced_decrypt(sealed) == general_decrypt(sealed) == decrypt_text(sealed) == plaintext
+
+
+@pytest.mark.parametrize(("keypath", "plaintext", "changed"), [
+    ("a.b", "a:\r  b: 1\r  c: 2\rd: 3\n", "a:\r  b: new\r  c: 2\rd: 3\n"),
+    ("a", "a:\r  b: 1\r  c: 2\rd: 3\n", "a: new\nd: 3\n"),
+    ("k", "k: |\r  x\rj: 1\r", 'k: "new"\rj: 1\r'),
+    ("j", "k: |\r  x\rj: 1\r", "k: |\r  x\rj: new\r"),
+    ("k", "---\rk: v\r...\r", "---\rk: new\r...\r"),
+])
+def test_a_set_in_a_text_of_lone_crs_writes_only_what_changes(keypath: str, plaintext: str, changed: str,
+                                                              age_key: AgeKey) -> None:
+    assert decrypt_text(set_value(seal(plaintext, age_key), keypath, "new")) == changed
+
+
 def test_set_of_the_same_value_changes_nothing(age_key: AgeKey) -> None:
     sealed = seal("a: 1\nb: x\n", age_key)
     assert spliced_set(sealed, "a", 1) == sealed

@@ -28,6 +28,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
+from sealfile.stores import dotenv_lines
 from sealfile.stores.base import BOM, SUFFIXES, Store
 from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
 
@@ -224,7 +225,7 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
         return None
     from dotenv.parser import parse_stream
 
-    read = list(parse_stream(io.StringIO(spelling)))
+    read = list(parse_stream(dotenv_lines.read_alone(spelling)))
     if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
         return None
     try:

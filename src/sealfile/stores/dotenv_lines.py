@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.stores.base import BOM
 
 MAX_LINES = 20_000
 """A dotenv file's lines at most: python-dotenv reads ~50,000 a second, and every reader reads them all."""
@@ -15,6 +16,13 @@ _LONG_BLANKS = re.compile(r"(?<![^\S\r\n])(?=([^\S\r\n]{65,}))\1(?!#)")
 """More than 64 blanks in a row, not before a comment: python-dotenv's reader takes time quadratic in such a
 run. Linear itself: tried only where a run starts, and matched whole (a lookahead and a back-reference)."""
 _SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
+
+
+def read_alone(raw: str) -> io.StringIO:
+    """``raw``, lines of a file, to be read alone as python-dotenv read them in the file: its reader
+    drops a byte-order mark at the start of what it reads, and one that starts a later line is part
+    of the name there (given one of its own, the reader drops that one)."""
+    return io.StringIO(BOM + raw)
 
 
 def quote_of(raw: str) -> str | None:
@@ -28,7 +36,7 @@ def where(raw: str) -> tuple[int, int | None, int | None]:
     read it), found by python-dotenv's own grammar; no value (``KEY`` alone): ``None`` for both."""
     from dotenv import parser
 
-    reader = parser.Reader(io.StringIO(raw))
+    reader = parser.Reader(read_alone(raw))
     reader.read_regex(parser._multiline_whitespace)
     reader.read_regex(parser._export)
     parser.parse_key(reader)

@@ -76,6 +76,56 @@ def test_what_libyaml_refuses_both_engines_refuse(text: str) -> None:
     assert _same_on_both_engines(text) == "refused"
 
 
+@pytest.mark.parametrize(("text", "tree"), [
+    ("%YAML 1.2\n---\nk: a\tb\n", {"k": "a\tb"}),  # a directive's document is read by the same engine
+    ("%YAML\t1.2\t# c\n---\nk: 1\n", {"k": 1}),      # tabs separate a directive's parts
+    ("%TAG !e! tag:yaml.org,2002:\n---\nk: !e!str 1\n", {"k": "1"}),
+    ("k: 1\n...\n...\n", {"k": 1}),                   # a second end marker
+    ("k:\n! j: 1\n", {"k": None, "j": 1}),           # an empty value before a key tagged '!'
+    ("k: !<tag:yaml.org,2002:str> 1\n", {"k": "1"}),
+    ("k: [!!str a, b]\n", {"k": ["a", "b"]}),
+])
+def test_directives_document_markers_and_tags_read_as_libyaml_reads_them(text: str, tree: Any) -> None:
+    """Exploring found each read apart: the pure engine lost its libyaml rules in a document with a
+    ``%YAML`` directive (a fresh reader was made with ruamel's own parts), read a tab in a directive as
+    an error, a second ``...`` as a document, and put ``k``'s empty value at the ``!`` of the next key."""
+    assert _same_on_both_engines(text)[0] == tree
+
+
+@pytest.mark.parametrize("text", [
+    "%FOO bar\n---\nk: 1\n",            # an unknown directive (ruamel skips it)
+    "k: 1\n...\nj: 2\n",                # a document after '...' without '---' (YAML 1.2 allows it)
+    "k: 1\n...\n? j\n: 2\n",
+    "k: !!<tag:yaml.org,2002:str> x\n",  # '!!' then '<' (ruamel read a verbatim tag)
+    "!!<tag:yaml.org,2002:str> : x\n",
+    "k: !!!binary\n",                    # '!' is in a suffix: 'tag:yaml.org,2002:!binary' (ruamel: !!binary)
+    "k: !!int\n",                        # ruamel's constructors failed with an IndexError...
+    "k: !!bool x\n",                     # ... or a KeyError: an internal error on both engines
+    "k: [!!float '']\n",
+])
+def test_what_libyaml_refuses_in_directives_markers_and_tags_both_engines_refuse(text: str) -> None:
+    assert _same_on_both_engines(text) == "refused"
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("# c\r%YAML 1.1\r---\rk: 010\r", 1),                             # after a '\r' line break
+    ("%YAML 1.2\n---\nk: 1\n...\n%YAML 1.1\n---\nj: 010\n", 5),        # in a second document
+    ("\r%YAML 1.3\n---\nk: 1\n", 1),                                  # (the pure engine's AssertionError)
+])
+def test_every_yaml_directive_of_another_version_is_refused(text: str, line: int) -> None:
+    """Exploring found these unseen by the check for '%YAML 1.2': the pure engine read '010' as YAML
+    1.1 does (8), the C engine as 10."""
+    for engine in ("c", "pure"):
+        with pytest.raises(FormatError, match=re.escape(f"only YAML 1.2 is supported: remove the %YAML directive "
+                                                        f"(line {line})")):
+            scan(text, engine=engine)
+
+
+def test_a_value_not_of_the_type_its_tag_gives_it_is_refused_by_every_reader() -> None:
+    with pytest.raises(FormatError, match=r"^a value cannot be read as the type its spelling gives it"):
+        load_fast("k: !!bool x\n")
+
+
 @pytest.mark.parametrize("text", ["--- !\n", "!\n", "--- &a\n", "--- &a !\n", "--- !!null\n", "# c\n--- !\n"])
 def test_a_document_of_a_lone_tag_or_anchor_is_not_a_file_without_keys(text: str) -> None:
     """Exploring found '--- !' read as a file with no key by the pure engine (ruamel's pure composer makes the
@@ -148,11 +198,13 @@ def test_an_explicit_key_with_its_colon_places_its_empty_value_after_it() -> Non
     assert leaves[0][1] == text.index("\n:") + 2
 
 
-_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  ",
-                           "*a", "&a ", "&b ", "*b", "<<: ", "\nj: *a", "\nm:\n  <<: *a\n", "\nn: {<<: [*a, *b]}"])
+_PIECES = st.sampled_from([*"k: \n\t|>-+2\"'#[]{},\\x?!.&*%<", "\x85", "\u2028", "\r", "\ufeff", "  ", "\n  ", "!!",
+                           "\n...\n", "\n---\n", "\n%YAML 1.2\n", "\n!", "*a", "&a ", "&b ", "*b", "<<: ", "\nj: *a",
+                           "\nm:\n  <<: *a\n", "\nn: {<<: [*a, *b]}"])
 _STARTS = st.sampled_from(["k: ", "k:\n  ", "k: |\n  ", "k: |2+\n", "k: >\n  ", 'k: "', "- ", "", "k: [",
-                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- ", "k: &a {x: 1}\nj: ",
-                           "k: &a [1, &b x]\nj:\n  - "])
+                           "k: {a: ", "? ", "k: &a ", "--- ", "k: !!str ", "k: '", "k:\n- ", "%YAML 1.2\n--- ",
+                           "%TAG !e! tag:yaml.org,2002:\n--- ", "%", "k: 1\n...\n", "k: !!int ", "k: !!bool ", "k: !e!",
+                           "k:\n!", "k: &a {x: 1}\nj: ", "k: &a [1, &b x]\nj:\n  - "])
 
 
 @settings(max_examples=400)

@@ -144,7 +144,7 @@ def yaml_texts(draw: st.DrawFn) -> str:
                           for index, document in enumerate(documents))
     if draw(st.booleans()):
         text = text.rstrip("\n")
-    return text.replace("\n", "\r\n") if draw(st.booleans()) else text
+    return text.replace("\n", draw(st.sampled_from(["\n", "\r\n", "\r"])))  # YAML breaks lines at a CR alone too
 
 
 def _readable(text: str) -> Any:

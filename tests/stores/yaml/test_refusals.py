@@ -52,6 +52,11 @@ REFUSED_PLAINTEXTS = {
     "an integer past Python's limit": ("n: " + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
     "a hexadecimal integer past it": ("n: 0x" + "f" * 3600 + "\n", "n: an integer of more than 4,300 digits"),
     "an octal integer past it": ("n: 0o" + "7" * 4800 + "\n", "n: an integer of more than 4,300 digits"),
+    # ruamel's constructors failed with an IndexError or a KeyError: an internal error
+    "an empty value tagged !!int": ("n: !!int\n", "n: a value that is not of the type its tag gives it"),
+    "a value tagged !!bool": (f"b: !!bool {SECRET}\n", "b: a value that is not of the type its tag gives it"),
+    "a quoted empty value tagged !!float": ("f: !!float ''\n", "f: a value that is not of the type its tag"),
+    "a key tagged !!bool": (f"!!bool {SECRET}: 1\n", "a value that is not of the type its tag gives it"),
 }
 
 

@@ -140,8 +140,6 @@ class AliasWalk:
         return [source for source in sources if source is not None]
 
 
-
-
 def is_merge_key(node: Any) -> bool:
     return type(node) is ScalarNode and tag_text(node.ctag) == MERGE_TAG
 

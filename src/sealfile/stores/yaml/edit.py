@@ -20,7 +20,7 @@ from sealfile.stores.yaml.alias_paths import container_changed, key_changed, ref
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after, value_span
+from sealfile.stores.yaml.spans import line_after, line_start, value_span
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
@@ -168,7 +168,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
         rendered = entries.flow(value) if flow else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
     first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
-    start = _line_start(text, first)
+    start = line_start(text, first)
     column = first - start
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
     entry = entries.block_entry(key_text, value, column, guess_layout(text), blocks=blocks)
@@ -188,14 +188,14 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         return _add_flow(text, container, key, value, anchor)
     first = container.value[0][0] if isinstance(container, MappingNode) else container.value[0]
     if anchor is FIRST:
-        position = _line_start(text, _entry_start(text, first) if key is not None else first.start_mark.index)
+        position = line_start(text, _entry_start(text, first) if key is not None else first.start_mark.index)
     elif anchor is not None:
         position = line_after(text, *next((v, k) for k, v in container.value if k is anchor))
     else:
         position = line_after(text, container)
     position = past_tab_blank_lines(text, position)
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
-    column = entry_start - _line_start(text, entry_start)
+    column = entry_start - line_start(text, entry_start)
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
@@ -228,7 +228,7 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
             start = before if before >= 0 else start
         return start, end, ""
     first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
-    start = _line_start(text, first_start)
+    start = line_start(text, first_start)
     following = _following(text, parent, node)
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
@@ -272,26 +272,22 @@ def _following(text: str, parent: Any, node: Any) -> int | None:
 def _entry_start(text: str, key_node: Any) -> int:
     """Where a block mapping's entry starts: at its key, or at the '?' before an explicit key."""
     start = int(key_node.start_mark.index)
-    line_start = _line_start(text, start)
-    before = text[line_start:start].rstrip(" \t")
+    line = line_start(text, start)
+    before = text[line:start].rstrip(" \t")
     if before.endswith("?") and before[:-1].strip(" \t-") == "":
-        return line_start + len(before) - 1
+        return line + len(before) - 1
     return start
-
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
 
 
 def _dash(text: str, node: Any) -> int:
     """The '-' of the block sequence item ``node``: on its line, or on a line above it (``-`` alone, or
     with a comment) when the item's text starts on the next line."""
     end = int(node.start_mark.index)
-    start = _line_start(text, end)
+    start = line_start(text, end)
     found = text.rfind("-", start, end)
     while found < 0 and start > 0:
         end = start - 1
-        start = _line_start(text, end)
+        start = line_start(text, end)
         comment = _COMMENT.search(text, start, end)
         found = text.rfind("-", start, comment.start() if comment else end)
     return found

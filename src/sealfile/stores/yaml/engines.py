@@ -110,9 +110,10 @@ def engine_yaml(engine: Engine) -> YAML:
     yaml = limit_integers(YAML(typ="safe", pure=engine == "pure"))
     yaml.Resolver = OnceVersionResolver
     if engine == "pure":  # the C engine never needs the pure scanner: imported only here
-        from sealfile.stores.yaml.libyaml_scanner import LibyamlComposer, LibyamlScanner
+        from sealfile.stores.yaml.libyaml_scanner import LibyamlComposer, LibyamlParser, LibyamlScanner
 
         yaml.Scanner = LibyamlScanner
+        yaml.Parser = LibyamlParser
         yaml.Composer = LibyamlComposer
     return yaml
 

@@ -31,15 +31,41 @@ def _checked(build: Any) -> Any:
     return construct
 
 
+class NotOfItsTag(ValueError):
+    """A value tagged ``!!int``, ``!!float`` or ``!!bool`` whose text is not one (the message quotes nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__("a value that is not of the type its tag gives it")
+
+
+def _misspelled_refused(build: Any) -> Any:
+    def construct(constructor: Any, node: Any) -> Any:
+        try:
+            return build(constructor, node)
+        except (IndexError, KeyError):
+            raise NotOfItsTag() from None
+
+    return construct
+
+
+_TAGGED = ("tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+"""Types whose ruamel constructor fails on a text not of the type, tagged so (``!!float ''``, ``!!bool x``),
+with an IndexError or a KeyError (an internal error in every reader); ``!!int`` too, checked above."""
+
+
 @cache
 def _limited(constructor: Any) -> Any:
     limited: Any = type(f"Limited{constructor.__name__}", (constructor,), {})
-    limited.add_constructor(INT_TAG, _checked(constructor.yaml_constructors[INT_TAG]))  # a copy: ruamel's stays
+    # copies: ruamel's own stay as they are
+    limited.add_constructor(INT_TAG, _misspelled_refused(_checked(constructor.yaml_constructors[INT_TAG])))
+    for tag in _TAGGED:
+        limited.add_constructor(tag, _misspelled_refused(constructor.yaml_constructors[tag]))
     return limited
 
 
 def limit_integers(yaml: YAML) -> YAML:
-    """``yaml``, whose loads refuse an integer longer than Python writes as text (:class:`ValueError`,
-    which every reader turns into one line), before it is used."""
+    """``yaml``, whose loads refuse an integer longer than Python writes as text, and a value tagged
+    ``!!int``, ``!!float`` or ``!!bool`` that is not one (:class:`ValueError`, which every reader
+    turns into one line), before it is used."""
     yaml.Constructor = _limited(yaml.Constructor)
     return yaml

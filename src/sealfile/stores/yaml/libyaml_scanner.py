@@ -9,27 +9,28 @@ test_engines_agree.py`` compares the two engines, by example and on generated te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import StringMark
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, ScalarEvent
+from ruamel.yaml.parser import Parser
 from ruamel.yaml.scanner import _THE_END, Scanner, ScannerError
-from ruamel.yaml.tokens import AnchorToken, TagToken
+from ruamel.yaml.tokens import AnchorToken, TagToken, ValueToken
 
 from sealfile.stores.base import BOM
+from sealfile.stores.yaml.libyaml_tags import NAME_CHARACTERS, LibyamlTags, tabs_read_as_spaces
 
 
-class LibyamlScanner(Scanner):
+class LibyamlScanner(LibyamlTags, Scanner):
     """ruamel's pure scanner, reading what libyaml (the C engine, which defines what a file holds)
     reads. It refuses a ``\\u`` escape of a UTF-16 surrogate (paired or lone: not text), a ``:`` or
     ``?`` inside a plain scalar in a flow collection (``[a:b]``, ``{k: 0:0}``, ``[a?]``) and a tab
     in a block scalar's indentation; it ends anchor names where libyaml does; and it accepts a tab
     as separation where no simple key can start (``a: b\t# note``, ``a:\tb``), after a tag
     (``a: !!str\tb``), after a block scalar's header (``a: |\t# note``) and between the words of a
-    plain scalar (``a: b\tc``), and a comment right after a block scalar's header (``a: |# note``)."""
+    plain scalar (``a: b\tc``), and a comment right after a block scalar's header (``a: |# note``).
+    It scans tags and directives as libyaml does (:class:`~.libyaml_tags.LibyamlTags`)."""
 
     _sealfile_after_tag: Any = None
     """The mark of the tag token the parser took last, if it took nothing since (:meth:`get_token`)."""
@@ -45,7 +46,7 @@ class LibyamlScanner(Scanner):
         reader = self.reader
         start_mark = reader.get_mark()
         length = 1  # the & or * itself
-        while reader.peek(length) in _NAME_CHARACTERS:
+        while reader.peek(length) in NAME_CHARACTERS:
             length += 1
         if length == 1 or reader.peek(length) not in "\0 \t\r\n?:,]}%@`":
             reader.forward(length)
@@ -73,19 +74,14 @@ class LibyamlScanner(Scanner):
         self._sealfile_after_tag = None
         super().reset_scanner()
 
-    def scan_tag(self) -> Any:
-        """ruamel's own, with a tab ending the tag as a space does (a tab is never part of a tag)."""
-        with _tabs_read_as_spaces(self.reader):
-            return super().scan_tag()
-
     def scan_block_scalar_indicators(self, start_mark: Any) -> Any:
         """ruamel's own, with a tab after a block scalar's ``|`` or ``>`` and its indicators as
         separation, as a space (``key: |\t# note``), and a ``#`` there as a comment's start."""
-        with _tabs_read_as_spaces(self.reader, comment_ends_header=True):
+        with tabs_read_as_spaces(self.reader, comment_ends_header=True):
             return super().scan_block_scalar_indicators(start_mark)
 
     def scan_block_scalar_ignored_line(self, start_mark: Any) -> Any:
-        with _tabs_read_as_spaces(self.reader):
+        with tabs_read_as_spaces(self.reader):
             return super().scan_block_scalar_ignored_line(start_mark)
 
     def scan_block_scalar_indentation(self) -> Any:
@@ -188,27 +184,6 @@ class LibyamlScanner(Scanner):
         return chunks
 
 
-_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-@contextmanager
-def _tabs_read_as_spaces(reader: Any, *, comment_ends_header: bool = False) -> Iterator[None]:
-    """Inside, the pure reader's ``peek`` shows a tab as a space (libyaml separates with either);
-    ``comment_ends_header``: a ``#`` as the end of the text, which ends a block scalar's header."""
-    peek = reader.peek
-    shown = {"\t": " ", "#": "\0"} if comment_ends_header else {"\t": " "}
-
-    def tab_as_space(index: int = 0) -> Any:
-        char = peek(index)
-        return shown.get(char, char)
-
-    reader.peek = tab_as_space
-    try:
-        yield
-    finally:
-        del reader.peek
-
-
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|.)", re.DOTALL)
 
@@ -224,3 +199,23 @@ class LibyamlComposer(Composer):
                 raise ComposerError("found duplicate anchor; first occurrence", self.anchors[event.anchor].start_mark,
                                     "second occurrence", event.start_mark)
         return super().compose_node(parent, index)
+
+
+class LibyamlParser(Parser):
+    """ruamel's pure parser, wanting a ``---`` before every document but the first, as libyaml does
+    (YAML 1.2 lets one start without it after a ``...``; libyaml refuses it, and reads a second ``...``),
+    and placing a block mapping's empty value right after its ``:``, as libyaml does (ruamel's own at
+    the next token, which may be another key's tag: ``a:`` then ``! b:`` read as ``a`` tagged ``!``)."""
+
+    def parse_block_mapping_value(self) -> Any:
+        after_colon = self.scanner.peek_token().end_mark if self.scanner.check_token(ValueToken) else None
+        event = super().parse_block_mapping_value()
+        if (after_colon is not None and type(event) is ScalarEvent and event.value == "" and event.tag is None
+                and event.anchor is None and event.style is None):  # an empty value: no node was written
+            event.start_mark = event.end_mark = after_colon
+        return event
+
+    def parse_document_end(self) -> Any:
+        event = super().parse_document_end()
+        self.state = self.parse_document_start
+        return event

@@ -29,7 +29,7 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import first_key_place, line_after
+from sealfile.stores.yaml.spans import first_key_place, line_after, line_start
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
@@ -86,7 +86,7 @@ def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if root.flow_style:  # a block key cannot go into '{...}': the block is a document of its own after it
         return _at(text, len(text), "---" + newline + render(mapping, 0, newline))
     entry = _first_entry(text, root)
-    first_line = text.rfind("\n", 0, entry) + 1
+    first_line = line_start(text, entry)
     block = render(mapping, entry - first_line, newline)
     if open_block:
         if text[first_line:entry].strip():
@@ -124,7 +124,7 @@ def _first_document(text: str, first_root: Any, block: str, newline: str) -> Edi
 def _at(text: str, position: int, block: str) -> Edit:
     """The block inserted at a line start; at the end of a text without a final line break, that
     break goes before the block and the block's own last one is dropped."""
-    if position == len(text) and text and not text.endswith("\n"):
+    if position == len(text) and text and not text.endswith(("\n", "\r")):  # a CR alone breaks a line too
         newline = block[-2:] if block.endswith("\r\n") else block[-1:]
         return position, position, newline + block[: -len(newline)]
     return position, position, block
@@ -155,7 +155,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     key, value = scanned.metadata_key_node, scanned.metadata_node
     if key is None or value is None:
         raise FormatError("not a sealed file (no 'sealfile' metadata key)")
-    start = text.rfind("\n", 0, key.start_mark.index) + 1
+    start = line_start(text, key.start_mark.index)
     if text[start:key.start_mark.index].strip():
         raise FormatError("the 'sealfile' metadata does not start on a line of its own")
     end = line_after(text, value) if value.value else int(value.end_mark.index)
@@ -166,7 +166,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
             start = 0
         return start, end, ""
     if _own_document(scanned):
-        previous = text.rfind("\n", 0, max(start - 1, 0)) + 1
+        previous = line_start(text, max(start - 1, 0))
         if text[previous:start].rstrip("\r\n") == "---":
             start = previous
     claimed = bool(scanned.leaves) and scanned.leaves[-1].end >= start  # the break ends the last value

@@ -107,7 +107,8 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
         return
 
 
-_directive = compiled_when_used(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
+_directive = compiled_when_used(r"(?<![^\n\r\x85\u2028\u2029\ufeff])%YAML[ \t]+(\S+)")
+"""A ``%YAML`` directive: at the start of the text or of a line, whatever breaks it (``\\r`` alone too)."""
 
 
 READ_APART = {
@@ -147,15 +148,22 @@ def reader_for(text: str, cached: YAML) -> YAML:
     """
     if "%" not in text:
         return cached
-    found = _directive().search(text)
-    if found is None:
+    found = list(_directive().finditer(text))  # one for each document
+    if not found:
         return cached
-    if found.group(1) != "1.2":
+    other = next((directive for directive in found if directive.group(1) != "1.2"), None)
+    if other is not None:
         raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
-                          f"{text.count(chr(10), 0, found.start()) + 1})")
-    fresh = limit_integers(YAML(typ=cached.typ, pure=cached.pure))
+                          f"{text.count(chr(10), 0, other.start()) + 1})")
+    fresh = YAML(typ=cached.typ, pure=cached.pure)
+    for part in _PARTS:  # the cached reader's own (the pure engine's libyaml scanner, the integer limit...)
+        setattr(fresh, part, getattr(cached, part))
     fresh.preserve_quotes = "rt" in cached.typ
     return fresh
+
+
+_PARTS = ("Reader", "Scanner", "Parser", "Composer", "Constructor", "Resolver")
+"""What a reader is made of: a fresh one for a document's ``%YAML`` directive reads with the same parts."""
 
 
 def document_reader(text: str, cached: YAML) -> YAML:

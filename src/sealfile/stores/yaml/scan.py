@@ -7,10 +7,9 @@ node, so values can be sealed, opened and changed by editing the user's text in 
 The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml reads it: nodes come from ruamel's
 parser with its own resolver, and every scalar that is not a plain string is built by ruamel's own safe
 constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib); ``engine="pure"`` the pure-Python one, which
-gives the same nodes and marks (the test suite runs every verb through both). Shapes the format cannot hold
-are refused here with one precise line: custom tags, keys that are not strings, integers or booleans,
-duplicate keys, a top level that is not a mapping, deep nesting. Aliases and merge keys are read as
-ruamel's safe loader reads them (:mod:`sealfile.stores.yaml.aliases`).
+gives the same nodes and marks (the test suite runs every verb through both). Refused here in one line:
+custom tags, keys not strings, integers or booleans, duplicate keys, a top level not a mapping, deep
+nesting. Aliases and merge keys are read as ruamel's safe loader reads them (:mod:`.aliases`).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_k
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
@@ -39,11 +39,12 @@ from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span, 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
-SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
-                        ("str", "int", "float", "bool", "null", "binary", "timestamp"))
+SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "binary",
+                                                                  "timestamp"))
 CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
 UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
-              "tag:yaml.org,2002:int": "an integer of more than 4,300 digits"}
+              "tag:yaml.org,2002:int": "an integer of more than 4,300 digits",
+              None: "a value that cannot be read as the type its spelling gives it"}
 
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
@@ -192,8 +193,8 @@ class _Walk:
         build = self._constructor.yaml_constructors.get(text)
         try:
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
-        except ValueError:  # spelled as its type but not one (never quote it: it may be the secret)
-            what = UNREADABLE.get(text, "a value that cannot be read as the type its spelling gives it")
+        except ValueError as err:  # spelled as its type but not one (never quote it: it may be the secret)
+            what = str(err) if isinstance(err, NotOfItsTag) else UNREADABLE.get(text, UNREADABLE[None])
             raise FormatError(f"{what} at {where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:

@@ -51,10 +51,22 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     end = int(node.end_mark.index)
     if end == node.start_mark.index and isinstance(node.value, str):
         end = value_span(text, node, key_node)[1]
-    if end > 0 and text[end - 1] == "\n":
+    if end > 0 and (text[end - 1] == "\n" or (text[end - 1] == "\r" and not text.startswith("\n", end))):
         return end
-    line_end = text.find("\n", end)
-    return len(text) if line_end < 0 else line_end + 1
+    line_break = _line_break().search(text, end)
+    return len(text) if line_break is None else line_break.end()
+
+
+def line_start(text: str, index: int) -> int:
+    """The start of the line holding ``index`` (a line break is its line's last character): after a
+    LF, or after a CR alone (YAML breaks lines at both); the CR of a CRLF ends no line of its own."""
+    cr = text.rfind("\r", 0, index)
+    if cr == index - 1 and text.startswith("\n", index):
+        cr = text.rfind("\r", 0, cr)
+    return max(text.rfind("\n", 0, index), cr) + 1
+
+
+_line_break = compiled_when_used(r"\r\n?|\n")
 
 
 _alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\n]*)*\*[A-Za-z0-9_-]*")

@@ -43,9 +43,10 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
 
 
 def line_break_at_end(text: str) -> str:
+    """The line break ``text`` ends with: LF, CRLF, or a CR alone (YAML breaks lines at each), or ``""``."""
     if text.endswith("\r\n"):
         return "\r\n"
-    return "\n" if text.endswith("\n") else ""
+    return text[-1] if text.endswith(("\n", "\r")) else ""
 
 
 def token_text(token: str, flow: bool) -> str:
