@@ -16,28 +16,10 @@ import pytest
 import yaml as pyyaml
 from ruamel.yaml import YAML
 
+from tests.support.alias_texts import RAILS
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity, write_identity
 from tests.support.sops_binary import run_sops
-
-RAILS = """\
-# config/database.yml
-default: &default
-  adapter: postgresql
-  encoding: unicode
-  pool: 5
-  username: app
-  password: rails-default-secret
-
-development:
-  <<: *default
-  database: app_dev
-
-production:
-  <<: *default
-  database: app_prod
-  password: rails-prod-secret
-"""
 
 COMPOSE = """\
 x-env: &env

@@ -23,6 +23,7 @@ from sealfile.stores.yaml import aliases
 from sealfile.stores.yaml.aliases import with_refs
 from sealfile.stores.yaml.engines import Engine
 from sealfile.stores.yaml.scan import scan
+from tests.support.alias_texts import RAILS
 from tests.support.identities import AgeIdentity
 
 ENGINES: list[Engine] = ["c", "pure"]
@@ -157,21 +158,6 @@ def test_no_two_places_share_an_object(age_identity: AgeIdentity, tmp_path: Path
     assert data["b"] == {"k": [1, 2]} and data["c"] == {"k": [1, 2]}
 
 
-RAILS = """\
-default: &default
-  adapter: postgresql
-  username: app
-  password: s3cret-default
-
-development:
-  <<: *default
-  database: app_dev
-
-production:
-  <<: *default
-  database: app_prod
-  password: s3cret-prod
-"""
 
 
 @pytest.mark.parametrize("text", [RAILS, *TEXTS])
@@ -306,8 +292,8 @@ def test_a_merge_of_a_change_at_an_anchor_changes_only_the_anchor(age_identity: 
 
     base = seal_text(RAILS, [age_identity.key])
     ours = seal_text(RAILS.replace("app_dev", "app_dev2"), [], previous=base)
-    theirs = seal_text(RAILS.replace("s3cret-default", "s2"), [], previous=base)
+    theirs = seal_text(RAILS.replace("rails-default-secret", "s2"), [], previous=base)
     for first, second in ((ours, theirs), (theirs, ours)):
         merged = merge_texts(base, first, second)
         assert merged.conflicts == []
-        assert decrypt_text(merged.text) == RAILS.replace("app_dev", "app_dev2").replace("s3cret-default", "s2")
+        assert decrypt_text(merged.text) == RAILS.replace("app_dev", "app_dev2").replace("rails-default-secret", "s2")
