@@ -16,11 +16,7 @@ moto serves KMS faithfully enough for round trips but ignores key state and cann
   it records the most requests it held at once (``most_in_flight``).
 
 Its sockets set ``TCP_NODELAY``: without it Nagle's algorithm and delayed ACKs add ~40 ms to each
-request on a kept-alive connection, which would hide the costs a benchmark through it measures. Its
-listen backlog is AWS-sized rather than ``socketserver``'s 5: when a client opens 8 connections at
-once and the accepting thread waits for the GIL, a full backlog drops the connection's handshake and
-the client's kernel retries it only after a second (``ListenOverflows`` in ``/proc/net/netstat``),
-a stall no real endpoint causes.
+request on a kept-alive connection, which would hide the costs a benchmark through it measures.
 
 Use :func:`start_moto` for the server behind it; both listen on 127.0.0.1 with a free port.
 """
@@ -35,10 +31,12 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.fakes.local_server import LocalServer
 
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _DROPPED_HEADERS = {"connection", "transfer-encoding", "keep-alive", "content-length"}
@@ -87,7 +85,7 @@ class KmsProxy:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._server = LocalServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -149,11 +147,6 @@ class KmsProxy:
     def _done(self) -> None:
         with self._lock:
             self._in_flight -= 1
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128  # see the module docstring
-    daemon_threads = True
 
 
 def _handler_for(proxy: KmsProxy) -> type[BaseHTTPRequestHandler]:
