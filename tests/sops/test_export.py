@@ -110,6 +110,23 @@ def test_dotenv_and_json_sealed_files_export(sops_identity: AgeIdentity, keys: d
     assert_same(_sops_data(target, keys), sealfile.load_secrets(sealed_json, redacted=False))
 
 
+def test_comment_lines_between_list_items_export_and_a_bare_one_is_left_out(
+        sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
+    """sops writes an empty comment in a list as the item "" (a value in its own JSON output): a bare
+    "#" separating CI steps is left out and named, the other comments of a list are kept encrypted."""
+    plaintext = "steps:\n  - run: a\n  # the build\n  #\n  #   \n  - run: b\n  - c\n  #\ntoken: t\n"
+    sealed = _seal(plaintext, sops_identity, tmp_path / "ci.enc.yaml")
+    target = tmp_path / "ci.sops.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert "an empty comment line (#) in a list is left out" in done.stderr and ": steps" in done.stderr
+    assert "comments are encrypted by SOPS" in done.stderr
+    assert _sops_data(target, keys, "--output-type", "json") == {"steps": [{"run": "a"}, {"run": "b"}, "c"],
+                                                                "token": "t"}
+    shown = run_sops(["decrypt", str(target)], keys).stdout
+    assert "    # the build\n    #   \n    - run: b" in shown
+
+
 def test_what_sops_changes_is_named(sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
     sealed = _seal("whole: 2.0\nday: 2024-05-01\nlocal: 2024-05-01 10:20:30\n", sops_identity, tmp_path / "s.yaml")
     done = sealfile_cli("export-sops", str(sealed), env=keys)

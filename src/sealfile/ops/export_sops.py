@@ -141,7 +141,12 @@ def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: _Notes, where
     out: list[Any] = []
     done = 0
     for item in shape:
-        if isinstance(item, Comment):
+        if isinstance(item, Comment) and not item.text:
+            # sops writes an empty comment in a list as the item "" (a value to every reader): a bare
+            # "#" line separating list items carries nothing, so it is left out rather than refused
+            notes.add("an empty comment line (#) in a list is left out (SOPS would write it as an item \"\")",
+                      where)
+        elif isinstance(item, Comment):
             out.append(item)
         elif done < len(data):
             out.append(go_tree(data[done], item, kind, notes, (*where, ListIndex(done))))
@@ -230,7 +235,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
     lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
-    if any(isinstance(item.key, Comment) for item in _all_items(tree)):
+    if _has_comment(tree):
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif store.name == "yaml" and kind == "json" and "#" in text:
         lines.append("comments are not kept (a SOPS JSON file has none)")
@@ -239,11 +244,10 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     return Exported(out, lines)
 
 
-def _all_items(node: Any) -> Iterator[Item]:
+def _has_comment(node: Any) -> bool:
+    """Whether SOPS's tree holds a comment: a mapping's, or an item of a list."""
     if isinstance(node, Branch):
-        for item in node:
-            yield item
-            yield from _all_items(item.value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _all_items(value)
+        return any(isinstance(item.key, Comment) or _has_comment(item.value) for item in node)
+    if isinstance(node, list):
+        return any(isinstance(value, Comment) or _has_comment(value) for value in node)
+    return False
