@@ -136,6 +136,21 @@ def test_what_sops_changes_is_named(sops_identity: AgeIdentity, keys: dict[str, 
     assert "a time without a zone is read as UTC by SOPS: local" in done.stderr
 
 
+def test_strings_sops_decrypt_prints_unreadably_are_named(sops_identity: AgeIdentity, keys: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """yaml.v3 prints the strings "=" and "<<" plain, which YAML 1.1 and ruamel.yaml read as the value
+    and merge tags and refuse: a team leaving for SOPS is told which values its readers will trip on."""
+    sealed = _seal('op: "="\nmerge_unencrypted: "<<"\nfine: "=="\n', sops_identity, tmp_path / "s.enc.yaml")
+    target = tmp_path / "s.sops.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert "sops decrypt prints these strings unquoted ('=' or '<<')" in done.stderr
+    assert ": op, merge_unencrypted\n" in done.stderr
+    shown = run_sops(["decrypt", str(target)], keys).stdout
+    assert "op: =\n" in shown and "!!merge <<" in shown and 'fine: ==' in shown
+    assert _sops_data(target, keys, "--output-type", "json") == {"op": "=", "merge_unencrypted": "<<", "fine": "=="}
+
+
 def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys: dict[str, str],
                                                 tmp_path: Path) -> None:
     """yaml.v3 prints a whole float64 as ``1`` and reads it back as an int, which SOPS hashes and

@@ -36,6 +36,8 @@ from sealfile.sops.writer import write_sops
 from sealfile.sops.yamltree import read_yaml
 from sealfile.stores import Store
 
+_PRINTED_BARE = frozenset({"=", "<<"})
+"""Strings yaml.v3 prints plain (``<<`` as ``!!merge <<``) that YAML 1.1 resolves to the value and merge tags."""
 _PYTHON_ONLY = ("(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?>", "*+", "++", "?+")
 
 
@@ -81,6 +83,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
+        if kind == "yaml" and value in _PRINTED_BARE:
+            notes.add("sops decrypt prints these strings unquoted ('=' or '<<'): YAML 1.1 and ruamel.yaml "
+                      "readers refuse them (its JSON output is safe)", where)
         return str(value)
     if isinstance(value, int):
         if not INT64_MIN <= value <= INT64_MAX and kind == "json" and json_keeps_int(value):
