@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import Path, get_at
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
@@ -21,11 +22,21 @@ from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
 
+_handle_tag = compiled_when_used(r"(?:&[^ \t\r\n]*[ \t\r\n]+)?!(?![!<]|[ \t\r\n]|$)")
+"""A spelling (after an anchor of its own) that starts with a tag of a named or the primary handle
+(``!e!str``, ``!str``): a ``%TAG`` directive gives it its meaning, and none names it without one."""
+
 
 def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
-    """The decrypted text, and whether every value came back as recorded (so no check is needed)."""
+    """The decrypted text, and whether every value came back as recorded (so no check is needed).
+
+    A spelling's meaning depends on the directives before it too, which the seal does not cover
+    (they are not data): a ``%TAG`` directive added, changed or removed around sealed values
+    (``%TAG !! tag:evil/`` before a value spelled ``!!str 0123``) would change what the decrypted
+    text means and not what the file holds. So with a ``%TAG`` in the text, or a spelling whose
+    tag needs one, the decrypted text is read once more."""
     edits: list[Edit] = []
-    exact = True
+    exact = "%TAG" not in text
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
@@ -34,6 +45,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:
             edits.append(restore_edit(text, leaf, written))
+            exact = exact and (written[:1] not in ("!", "&") or _handle_tag().match(written) is None)
             continue
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:

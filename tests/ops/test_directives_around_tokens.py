@@ -1,0 +1,61 @@
+"""A ``%TAG`` directive is not data, so the seal does not cover it, yet it gives the tags of the
+spellings tokens record their meaning (docs/format.md §1, §5.1). Whoever can change the file's
+bytes can add, re-point or remove one without breaking the MAC: ``decrypt`` must never print a
+text that means other than what the file holds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from sealfile.errors import FormatError
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.reader import read_document
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
+from tests.support.identities import AgeIdentity
+
+TAGGED = 'pin: !!str 0123\nport: !!int "7"\nname: app\n'
+HANDLED = '%TAG !e! tag:yaml.org,2002:\n---\ndb:\n  pin: !e!str 0123\n  port: !e!int "7"\n'
+
+
+def _safe(text: str) -> Any:
+    return YAML(typ="safe").load(text)
+
+
+def _held(sealed: str) -> Any:
+    """What the file holds, MAC checked: what ``load_secrets`` and ``--output-type json`` give."""
+    return read_document(sealed, get_store("yaml")).open().data()
+
+
+@pytest.mark.parametrize("directive", ["%TAG !! tag:evil/", "%TAG !! !", "%TAG !! tag:yaml.org,2002:in"])
+def test_a_tag_directive_added_before_sealed_values_is_refused_by_decrypt(age_identity: AgeIdentity,
+                                                                         directive: str) -> None:
+    """``%TAG !! tag:evil/`` re-points ``!!``: the MAC still holds (no value, path or tag of the
+    sealed text changed), but the decrypted text's ``!!str 0123`` was printed as it was recorded,
+    a tag ruamel cannot read (``tag:evil/str``), and Go's yaml.v3 reads ``!!int "7"`` as a string."""
+    forged = f"{directive}\n---\n" + seal_text(TAGGED, [age_identity.key])
+    assert _held(forged) == {"pin": "0123", "port": 7, "name": "app"}
+    with pytest.raises(FormatError, match="would not read back as the sealed values") as info:
+        decrypt_text(forged)
+    assert "0123" not in str(info.value)
+    assert json.loads(decrypt_text(forged, output=get_store("json"))) == _held(forged)
+
+
+def test_a_tag_directive_removed_from_around_sealed_values_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+    """Without its ``%TAG``, a recorded ``!e!str 0123`` names a handle no directive declares."""
+    sealed = seal_text(HANDLED, [age_identity.key])
+    forged = sealed.replace("%TAG !e! tag:yaml.org,2002:\n---\n", "", 1)
+    assert forged != sealed and _held(forged) == _safe(HANDLED)
+    with pytest.raises(FormatError, match="would not read back"):
+        decrypt_text(forged)
+
+
+def test_a_file_with_tag_directives_decrypts_and_extracts_as_it_means(age_identity: AgeIdentity) -> None:
+    sealed = seal_text(HANDLED, [age_identity.key])
+    assert decrypt_text(sealed) == HANDLED
+    # a subtree's text has no directive of its own: written out, its tags standard ones
+    assert _safe(decrypt_text(sealed, extract="db")) == {"pin": "0123", "port": 7}
