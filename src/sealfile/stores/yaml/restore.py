@@ -25,18 +25,26 @@ from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, re
 _handle_tag = compiled_when_used(r"(?:&[^ \t\r\n]*[ \t\r\n]+)?!(?![!<]|[ \t\r\n]|$)")
 """A spelling (after an anchor of its own) that starts with a tag of a named or the primary handle
 (``!e!str``, ``!str``): a ``%TAG`` directive gives it its meaning, and none names it without one."""
+_own_anchor = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&")
+"""A spelling that starts with an anchor (after its tag, if any): one that no alias named when the
+value was sealed, so the seal kept it inside the token, where the sealed text's reader cannot see it."""
 
 
 def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
     """The decrypted text, and whether every value came back as recorded (so no check is needed).
 
-    A spelling's meaning depends on the directives before it too, which the seal does not cover
-    (they are not data): a ``%TAG`` directive added, changed or removed around sealed values
-    (``%TAG !! tag:evil/`` before a value spelled ``!!str 0123``) would change what the decrypted
-    text means and not what the file holds. So with a ``%TAG`` in the text, or a spelling whose
-    tag needs one, the decrypted text is read once more."""
+    What the seal covers of the text around the tokens is what the sealed text's reader sees there,
+    and a spelling may mean more than its span: its tag takes its meaning from the ``%TAG``
+    directives before it, which are not data (``%TAG !! tag:evil/`` added before a value spelled
+    ``!!str 0123``), and an anchor inside a token names the value for the aliases after it, which
+    the sealed text's reader resolved to another anchor of the same name (an alias ``*prod`` and
+    its anchor renamed ``*dev``, after a token spelled ``&dev dev-secret``: the MAC holds, and the
+    decrypted text gave the dev value where the file holds the prod one). So with a ``%TAG`` in
+    the text, a tag that needs one, or an anchor in a spelling of a text with aliases, the
+    decrypted text is read once more."""
     edits: list[Edit] = []
     exact = "%TAG" not in text
+    aliased = "*" in text
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
@@ -45,7 +53,9 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:
             edits.append(restore_edit(text, leaf, written))
-            exact = exact and (written[:1] not in ("!", "&") or _handle_tag().match(written) is None)
+            if written[:1] in ("!", "&"):
+                exact = exact and _handle_tag().match(written) is None and not (
+                    aliased and _own_anchor().match(written))
             continue
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:

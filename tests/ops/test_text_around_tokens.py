@@ -1,7 +1,9 @@
-"""A ``%TAG`` directive is not data, so the seal does not cover it, yet it gives the tags of the
-spellings tokens record their meaning (docs/format.md §1, §5.1). Whoever can change the file's
-bytes can add, re-point or remove one without breaking the MAC: ``decrypt`` must never print a
-text that means other than what the file holds."""
+"""What the seal covers of the text around the tokens is what the sealed text's reader sees there
+(docs/format.md §1, §5.1, §7); a token's recorded spelling may mean more than its span. A ``%TAG``
+directive is not data, yet it gives the tags of recorded spellings their meaning; an anchor that
+no alias named was sealed inside its value's token, yet it names that value for every alias after
+it in the decrypted text. Whoever can change the file's bytes can change either without breaking
+the MAC: ``decrypt`` must never print a text that means other than what the file holds."""
 
 from __future__ import annotations
 
@@ -59,3 +61,23 @@ def test_a_file_with_tag_directives_decrypts_and_extracts_as_it_means(age_identi
     assert decrypt_text(sealed) == HANDLED
     # a subtree's text has no directive of its own: written out, its tags standard ones
     assert _safe(decrypt_text(sealed, extract="db")) == {"pin": "0123", "port": 7}
+
+
+HIDDEN_ANCHOR = "prod_pw: &prod prod-secret\ndev_pw: &dev dev-secret\nprod:\n  password: *prod\n"
+"""``&dev`` names nothing: it is sealed inside ``dev_pw``'s token, out of the sealed text's sight."""
+
+
+def test_an_alias_renamed_to_an_anchor_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+    """``&prod``/``*prod`` renamed ``&dev``/``*dev``: the sealed text's reader still resolves the alias
+    to ``prod_pw`` (the anchor it sees), so the seal's alias entry and the MAC hold; the decrypted
+    text, with ``dev_pw: &dev dev-secret`` restored between them, gave ``prod.password`` the dev
+    value to every YAML reader of it."""
+    sealed = seal_text(HIDDEN_ANCHOR, [age_identity.key])
+    assert "&dev" not in sealed
+    forged = sealed.replace("&prod ", "&dev ", 1).replace("*prod\n", "*dev\n", 1)
+    assert forged != sealed and _held(forged) == _safe(HIDDEN_ANCHOR)
+    with pytest.raises(FormatError, match="would not read back") as info:
+        decrypt_text(forged)
+    assert "secret" not in str(info.value)
+    assert decrypt_text(forged, extract="prod.password") == "prod-secret"
+    assert decrypt_text(sealed) == HIDDEN_ANCHOR
