@@ -8,16 +8,25 @@ the MAC: ``decrypt`` must never print a text that means other than what the file
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from sealfile.errors import FormatError
+from sealfile.model.metadata import Stanza
+from sealfile.model.scalars import same_data
+from sealfile.ops.document import Reuse
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document
-from sealfile.ops.seal import seal_text
+from sealfile.ops.seal import seal_plaintext, seal_text
+from sealfile.ops.spliced import SplicedSealed
 from sealfile.stores import get_store
+from tests.stores.yaml.test_aliases import _alias_texts
 from tests.support.identities import AgeIdentity
 
 TAGGED = 'pin: !!str 0123\nport: !!int "7"\nname: app\n'
@@ -81,3 +90,43 @@ def test_an_alias_renamed_to_an_anchor_inside_a_token_is_refused_by_decrypt(age_
     assert "secret" not in str(info.value)
     assert decrypt_text(forged, extract="prod.password") == "prod-secret"
     assert decrypt_text(sealed) == HIDDEN_ANCHOR
+
+
+def test_an_anchor_renamed_to_one_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+    """No alias at all: an anchor on a mapping renamed to the name sealed inside a token. The seal
+    has no entry for an anchor nothing names, so the MAC holds; the decrypted text held two anchors
+    of one name, which ruamel refuses to read (and Go and ruamel's pure engine take the last of)."""
+    plaintext = "token: &t s3cret\ndb: &db {user: app}\n"
+    sealed = seal_text(plaintext, [age_identity.key])
+    forged = sealed.replace("&db ", "&t ", 1)
+    assert forged != sealed and _held(forged) == _safe(plaintext)
+    with pytest.raises(FormatError, match="would not read back"):
+        decrypt_text(forged)
+    assert decrypt_text(sealed) == plaintext
+
+
+@given(_alias_texts(), st.data())
+def test_anchor_names_the_seal_does_not_cover_never_change_what_decrypt_prints(text: str, data: st.DataObject) -> None:
+    """Anchor and alias names are layout: any renaming the seal's digest does not see either leaves
+    the decrypted text meaning what the file holds, or has it refused (with a ``%TAG`` added too)."""
+    data_key = os.urandom(32)  # no recipient key at work: a stanza of any wrapped text
+    stanza = Stanza.from_mapping({"type": "age", "recipient": "age1" + "q" * 58, "wrapped": "AAAA"})
+    store = get_store("yaml")
+    sealed = seal_plaintext(text, store, [], reuse=Reuse(data_key, ((stanza,),), {}))
+    body, marker, metadata = sealed.partition("\nsealfile:")
+    names = sorted(set(re.findall(r"[&*](a\d+)\b", text)))  # those sealed inside tokens too
+    renamed = re.sub(r"([&*])(a\d+)\b", lambda found: found[1] + data.draw(st.sampled_from(names)), body)
+    if data.draw(st.booleans()):
+        renamed = "%TAG !! tag:yaml.org,2002:\n---\n" + renamed
+    try:
+        forged = SplicedSealed(renamed + marker + metadata, store, "c")
+        assume(forged.digest() == SplicedSealed(sealed, store, "c").digest())
+        opened = forged.open_with(data_key)
+    except FormatError:
+        assume(False)
+        raise
+    try:
+        printed = opened.plaintext()
+    except FormatError:
+        return
+    assert same_data(_safe(printed), opened.data())

@@ -39,12 +39,13 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
     ``!!str 0123``), and an anchor inside a token names the value for the aliases after it, which
     the sealed text's reader resolved to another anchor of the same name (an alias ``*prod`` and
     its anchor renamed ``*dev``, after a token spelled ``&dev dev-secret``: the MAC holds, and the
-    decrypted text gave the dev value where the file holds the prod one). So with a ``%TAG`` in
-    the text, a tag that needs one, or an anchor in a spelling of a text with aliases, the
-    decrypted text is read once more."""
+    decrypted text gave the dev value where the file holds the prod one; a visible anchor renamed
+    so: two anchors of one name, which YAML readers refuse or take the last of). So with a
+    ``%TAG`` in the text, a tag that needs one, or an anchor in a spelling of a text with another
+    anchor or an alias, the decrypted text is read once more."""
     edits: list[Edit] = []
     exact = "%TAG" not in text
-    aliased = "*" in text
+    anchored = "&" in text or "*" in text  # (a token holds neither)
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
@@ -55,7 +56,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
             edits.append(restore_edit(text, leaf, written))
             if written[:1] in ("!", "&"):
                 exact = exact and _handle_tag().match(written) is None and not (
-                    aliased and _own_anchor().match(written))
+                    anchored and _own_anchor().match(written))
             continue
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
