@@ -360,3 +360,28 @@ def test_a_merge_of_a_change_at_an_anchor_changes_only_the_anchor(age_identity: 
         merged = merge_texts(base, first, second)
         assert merged.conflicts == []
         assert decrypt_text(merged.text) == RAILS.replace("app_dev", "app_dev2").replace("rails-default-secret", "s2")
+
+
+@pytest.mark.parametrize("text", ["m: &m\n  p: 1\nn: *m\n", "l: &l\n  - 1\nl2: [*l]\n", "f: [&q {p: 1}, *q]\n",
+                                  "x: !!map &x {p: 1}\ny: {<<: *x}\n"])
+def test_a_collection_set_at_its_anchor_keeps_the_anchor_its_aliases_name(age_identity: AgeIdentity,
+                                                                        text: str) -> None:
+    """Written afresh, the collection lost its anchor and every alias of it named nothing: ``set``
+    (and Git's merge driver, which sets theirs' changes) was refused as sealfile's own mistake."""
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import get_store
+
+    sealed = seal_text(text, [age_identity.key], EncryptionRules("encrypted_regex", "^nothing$"))
+    document = read_document(sealed, get_store("yaml")).open()
+    path = next(iter(scan(text).copies)).source
+    keypath = ".".join(str(int(segment)) if isinstance(segment, ListIndex) else str(segment) for segment in path)
+    document.set(keypath, {"p": 2})
+    plaintext = document.plaintext()
+    assert _safe(plaintext) == document.data() and len(list(iter_leaves(document.data()))) >= 2
+    assert all(place_value == {"p": 2} for place_value in _places(document.data(), scan(text).copies))
+
+
+def _places(tree: Any, copies: list[Any]) -> list[Any]:
+    from sealfile.model.paths import get_at
+
+    return [get_at(tree, copy.place) for copy in copies if not copy.merged]
