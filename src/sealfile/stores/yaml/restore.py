@@ -14,7 +14,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
-from sealfile.model.paths import Path, get_at
+from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.engines import Engine
@@ -103,11 +103,26 @@ def _double_quoted(leaf: Leaf, scalar: Styled) -> Edit:
 
 
 def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> None:
-    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``)."""
+    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``),
+    naming the first place it differs."""
+    where: str | None = format_keypath(under) or None
     try:
-        same = same_data(get_at(scan(text, engine=engine).tree, under), expected)
-    except (FormatError, LookupError):  # LookupError: the text lost the place ``under`` names
+        read = get_at(scan(text, engine=engine).tree, under)
+        same = same_data(read, expected)
+        where = where if same else _first_difference(read, expected, under) or where
+    except FormatError as err:
+        same, where = False, err.keypath or where
+    except LookupError:  # the text lost the place ``under`` names
         same = False
     if not same:
         raise FormatError("the decrypted text would not read back as the sealed values (a value's spelling "
-                          "does not fit where it is); decrypt with --output-type json")
+                          "does not fit where it is, or an anchor or %TAG directive around the sealed values "
+                          "was changed); decrypt with --output-type json", keypath=where)
+
+
+def _first_difference(read: Any, expected: Any, under: Path) -> str | None:
+    for (path, value), (expected_path, expected_value) in zip(iter_leaves(read, under), iter_leaves(expected, under),
+                                                             strict=False):
+        if path != expected_path or not same_data(value, expected_value):
+            return format_keypath(path)
+    return None
