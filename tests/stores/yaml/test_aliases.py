@@ -385,3 +385,17 @@ def _places(tree: Any, copies: list[Any]) -> list[Any]:
     from sealfile.model.paths import get_at
 
     return [get_at(tree, copy.place) for copy in copies if not copy.merged]
+
+
+def test_a_merge_keeps_a_list_of_aliases_of_a_changed_anchor(age_identity: AgeIdentity) -> None:
+    """Theirs' change at an anchor shows in a list that aliases it too: the list was set from theirs'
+    data before the anchor's change was applied, written out as values, and no longer followed it."""
+    from sealfile.gitflow.merge import merge_texts
+
+    text = "d: &d {x: 1}\nl: [*d, *d]\nother: 1\n"
+    base = seal_text(text, [age_identity.key])
+    ours = seal_text(text.replace("other: 1", "other: 2"), [], previous=base)
+    theirs = seal_text(text.replace("x: 1", "x: 2"), [], previous=base)
+    merged = merge_texts(base, ours, theirs)
+    assert merged.conflicts == []
+    assert decrypt_text(merged.text) == "d: &d {x: 2}\nl: [*d, *d]\nother: 2\n"
