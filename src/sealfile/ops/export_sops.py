@@ -125,10 +125,11 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
                 raise FormatError("a '<<' key, which SOPS writes plain: yaml.v3 then reads a merge key (or "
                                   "cannot read the file)", keypath=format_keypath((*where, key)))
         comments = _comments(shape)
+        shaped = dict(shape.entries()) if isinstance(shape, Branch) else {}  # the last of a key, as Branch.get
         out = Branch()
         for key, value in data.items():
             out.extend(Item(comment) for comment in comments.get(key, []))
-            inner = shape.get(key) if isinstance(shape, Branch) else None
+            inner = shaped.get(key)
             out.append(Item(key, go_tree(value, inner, kind, notes, (*where, key))))
         out.extend(Item(comment) for comment in comments.get(None, []))
         return out
