@@ -50,6 +50,8 @@ class AliasWalk:
         leaves, echoes, expanded = len(self._leaves), len(expansion.echoes), expansion.expanded
         outer, self._deepest = self._deepest, depth
         value = self._build(node, parent, slot, key_node, path, encoded, flow, indent, depth)
+        if type(node) is ScalarNode:
+            self._anchor_outside(self._leaves[-1])
         expansion.written[id(node)] = Written(path, encoded, value, range(leaves, len(self._leaves)),
                                               range(echoes, len(expansion.echoes)),
                                               expansion.expanded - expanded + 1, self._deepest - depth)
@@ -59,20 +61,25 @@ class AliasWalk:
     def _alias(self, written: Written, parent: Any, slot: Any, path: Path, encoded: bytes, depth: int) -> Any:
         self._deeper(written, depth, path)
         if type(written.value) not in (dict, list):
-            self._after_anchor(self._leaves[written.leaves.start])
+            self._tag_first(self._leaves[written.leaves.start])
         expansion = self._expansion
         expansion.charge(written.size, path)
         expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
         return expansion.copy(written, path, encoded, parent, slot)
 
-    def _after_anchor(self, leaf: Leaf) -> None:
-        """An aliased scalar's span without its anchor, which the sealed text keeps for its aliases
-        (an anchor nothing names is sealed inside the token, as it always was)."""
+    def _anchor_outside(self, leaf: Leaf) -> None:
+        """A scalar's span without its anchor, which the sealed text keeps (``&pw ENC[...]``): an alias
+        may name it, and its token stays the same whether one does or not."""
         text, start = self._text, leaf.start
         if text.startswith("&", start):
             name = _ANCHOR.match(text, start)
             leaf.start = min(name.end() if name else start, leaf.end)
-        elif text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
+
+    def _tag_first(self, leaf: Leaf) -> None:
+        """Refuse an aliased scalar written tag first (``!!str &a v``): its anchor is inside its span,
+        so sealing it would hide the name its aliases need."""
+        text, start = self._text, leaf.start
+        if text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
             raise FormatError(f"an aliased value written with its tag before its anchor ({where(leaf.node)}): "
                               "write the anchor first (&name !!tag value)", keypath=format_keypath(leaf.path))
 
