@@ -4,7 +4,9 @@ alias made in the editor (docs/format.md §1.1)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,70 @@ def test_a_token_does_not_change_when_an_alias_to_its_value_comes_or_goes(
     assert _tokens(one.read_text())[0] == _tokens(two.read_text())[0]
     assert "a:" not in _ok(run_cli("diff", one, two))
     assert _ok(run_cli("decrypt", two)) == after
+
+
+ALIASED = "a: &a s1\nm: &m {x: 1}\nb: *a   # why\nl:\n  - *a\n  - *m\n  - z\nf: {k: *a, j: 1}\nc: x\n"
+
+ALIAS_SETS = [  # (command, key path, value or None, the plaintext expected after it)
+    ("set", "b", "own", ALIASED.replace("b: *a", "b: own")),
+    ("set", "l.0", "own", ALIASED.replace("  - *a\n", "  - own\n")),
+    ("set", "l.1", "own", ALIASED.replace("  - *m\n", "  - own\n")),  # an alias of a mapping: --replace below
+    ("set", "f.k", "two words", ALIASED.replace("{k: *a,", "{k: two words,")),
+    ("set", "b", "multi\nline", ALIASED.replace("b: *a   # why\n", "b: |-\n  multi\n  line\n")),
+    ("unset", "b", None, ALIASED.replace("b: *a   # why\n", "")),
+    ("unset", "l.0", None, ALIASED.replace("  - *a\n", "")),
+    ("unset", "l.1", None, ALIASED.replace("  - *m\n", "")),
+    ("unset", "f.k", None, ALIASED.replace("{k: *a, ", "{")),
+]
+
+
+@pytest.mark.parametrize(("command", "keypath", "value", "expected"), ALIAS_SETS)
+def test_an_alias_itself_is_replaced_or_removed(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                command: str, keypath: str, value: str | None,
+                                                expected: str) -> None:
+    """``b: *a`` then ``set b own`` gives ``b`` a value of its own, sealed there; the anchor, its
+    token and every other alias stay. Refused before, naming the anchor as if ``b`` were inside it."""
+    sealed = _seal(run_cli, age_identity, tmp_path, ALIASED)
+    token = _tokens(sealed.read_text())[0]
+    args = [value, "--replace"] if value is not None else []
+    _ok(run_cli(command, sealed, keypath, *args))
+    assert _ok(run_cli("decrypt", sealed)) == expected
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == _safe(expected)
+    text = sealed.read_text()
+    assert _tokens(text)[0] == token and "own" not in text and "words" not in text
+
+
+def test_set_inside_an_alias_is_still_refused(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    sealed = _seal(run_cli, age_identity, tmp_path, ALIASED)
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, "l.1.x", "2")
+    assert done.returncode == 1 and sealed.read_bytes() == before
+    assert done.stderr.splitlines() == [f"sealfile: error: {sealed}: l.1.x: the value at l.1 is an alias of m: "
+                                        "change it there, or edit the file"]
+
+
+def _edit(run_cli: RunCli, sealed: Path, script: str) -> subprocess.CompletedProcess[str]:
+    program = sealed.parent / "editor.py"
+    program.write_text(script)
+    return run_cli("edit", sealed, env={"EDITOR": f"{sys.executable} {program}"})
+
+
+def test_edit_shows_the_aliases_and_takes_a_change_at_one(run_cli: RunCli, age_identity: AgeIdentity,
+                                                          tmp_path: Path) -> None:
+    """The editor shows the text as written, anchors and aliases included: a value changed at its
+    anchor changes at every alias, an alias replaced by a value gives that place its own."""
+    sealed = _seal(run_cli, age_identity, tmp_path, ALIASED)
+    token = _tokens(sealed.read_text())[0]
+    changed = ALIASED.replace("b: *a", "b: own").replace("j: 1", "j: *a")
+    _ok(_edit(run_cli, sealed, f"import sys\nassert open(sys.argv[1]).read() == {ALIASED!r}\n"
+                               f"open(sys.argv[1], 'w').write({changed!r})\n"))
+    assert _ok(run_cli("decrypt", sealed)) == changed
+    assert _tokens(sealed.read_text())[0] == token
+    anchored = changed.replace("&a s1", "&a s2")
+    _ok(_edit(run_cli, sealed, f"import sys\nopen(sys.argv[1], 'w').write({anchored!r})\n"))
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed)))["f"] == {"k": "s2", "j": "s2"}
+    token = _tokens(sealed.read_text())[0]
+    unaliased = anchored.replace("*a", "own")  # no alias names the anchor any more: its token stays
+    _ok(_edit(run_cli, sealed, f"import sys\nopen(sys.argv[1], 'w').write({unaliased!r})\n"))
+    assert _ok(run_cli("decrypt", sealed)) == unaliased
+    assert _tokens(sealed.read_text())[0] == token

@@ -41,7 +41,7 @@ class AliasWalk:
         expansion = self._expansion
         written = expansion.written.get(id(node))
         if written is not None:
-            return self._alias(written, parent, slot, path, encoded, depth)
+            return self._alias(written, parent, slot, key_node, path, encoded, depth)
         if id(node) in self._seen:  # met, not done: a collection around it, a key, the metadata
             raise FormatError(f"{UNFINISHED} ({where(node)})", keypath=format_keypath(path))
         self._seen.add(id(node))
@@ -58,14 +58,15 @@ class AliasWalk:
         self._deepest = max(outer, self._deepest)
         return value
 
-    def _alias(self, written: Written, parent: Any, slot: Any, path: Path, encoded: bytes, depth: int) -> Any:
+    def _alias(self, written: Written, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes,
+               depth: int) -> Any:
         self._deeper(written, depth, path)
         if type(written.value) not in (dict, list):
             self._tag_first(self._leaves[written.leaves.start])
         expansion = self._expansion
         expansion.charge(written.size, path)
         expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
-        return expansion.copy(written, path, encoded, parent, slot)
+        return expansion.copy(written, path, encoded, parent, slot, key_node)
 
     def _anchor_outside(self, leaf: Leaf) -> None:
         """A scalar's span without its anchor, which the sealed text keeps (``&pw ENC[...]``): an alias

@@ -80,10 +80,12 @@ class Echo:
 class Copy:
     """The node written at ``source`` held again at ``place`` (an alias, or one merged key)."""
 
-    __slots__ = ("merged", "place", "source")
+    __slots__ = ("key_node", "merged", "place", "source")
 
-    def __init__(self, source: Path, place: Path, *, merged: bool = False) -> None:
+    def __init__(self, source: Path, place: Path, *, merged: bool = False, key_node: Any = None) -> None:
         self.source, self.place, self.merged = source, place, merged
+        self.key_node = key_node
+        """An alias's key node (``None`` in a list): where the alias itself is written."""
 
 
 class Expansion:
@@ -115,7 +117,7 @@ class Expansion:
         if self.expanded - self.nodes > limit:
             raise FormatError(EXPANDS_TOO_MUCH.format(limit=limit), keypath=format_keypath(where) or None)
 
-    def copy(self, written: Written, place: Path, encoded: bytes, parent: Any, slot: Any) -> Any:
+    def copy(self, written: Written, place: Path, encoded: bytes, parent: Any, slot: Any, key_node: Any) -> Any:
         """A fresh copy of what ``written`` holds, to be put at ``place``, in ``parent[slot]``: every
         leaf it holds gets an echo there."""
         copied = copied_data(written.value)
@@ -125,7 +127,7 @@ class Expansion:
             inner = path[cut:]
             holder, key = (parent, slot) if not inner else (_at(copied, inner[:-1]), inner[-1])
             self.echoes.append(Echo(leaf, place + inner, encoded + encode_path(inner), holder, key, at))
-        self.copies.append(Copy(written.path, place))
+        self.copies.append(Copy(written.path, place, key_node=key_node))
         return copied
 
     def merge(self, written: Written, keys: list[Any], into: dict[Any, Any], place: Path, encoded: bytes) -> None:

@@ -80,11 +80,19 @@ def _alias_end(text: str, lower: int) -> int:
     return found.end() if found else lower
 
 
-def _item_start(text: str, sequence: Any) -> int:
-    """Where a sequence's last item is written from: the end of the item before it (an alias's own,
-    for an alias), or the sequence's start."""
+def alias_span(text: str, key_node: Any, sequence: Any, index: Any) -> tuple[int, int]:
+    """Where the alias ``*name`` written as the value of ``key_node``, or as item ``index`` of
+    ``sequence``, is (a node's marks are its anchor's)."""
+    lower = key_node.end_mark.index if key_node is not None else _item_start(text, sequence, index)
+    end = _alias_end(text, lower)
+    return text.rfind("*", lower, end), end
+
+
+def _item_start(text: str, sequence: Any, index: int = -1) -> int:
+    """Where a sequence's item ``index`` (its last) is written from: the end of the item before it
+    (an alias's own, for an alias), or the sequence's start."""
     lower = sequence.start_mark.index
-    for item in sequence.value[:-1]:
+    for item in sequence.value[:index]:
         lower = _alias_end(text, lower) if item.start_mark.index < lower else item.end_mark.index
     return int(lower)
 
