@@ -122,3 +122,20 @@ def test_edit_shows_the_aliases_and_takes_a_change_at_one(run_cli: RunCli, age_i
     _ok(_edit(run_cli, sealed, f"import sys\nopen(sys.argv[1], 'w').write({unaliased!r})\n"))
     assert _ok(run_cli("decrypt", sealed)) == unaliased
     assert _tokens(sealed.read_text())[0] == token
+
+
+def test_the_merge_driver_takes_new_keys_from_both_sides_of_a_file_with_aliases(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """An internal error (KeyError) before: the driver looked up theirs' new key in ours' data to see
+    whether an alias had already put it there."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    sealed = _seal(run_cli, age_identity, tmp_path, ALIASED)
+    sides = {side: tmp_path / f"{side}.enc.yaml" for side in ("base", "ours", "theirs")}
+    for path in sides.values():
+        path.write_bytes(sealed.read_bytes())
+    _ok(run_cli("set", sides["ours"], "ours_key", "1"))
+    _ok(run_cli("set", sides["theirs"], "theirs_key", "2"))
+    _ok(run_cli("set", sides["theirs"], "a", "s2"))
+    _ok(run_cli("git", "merge-driver", sides["base"], sides["ours"], sides["theirs"], "p.enc.yaml", cwd=tmp_path))
+    expected = ALIASED.replace("&a s1", "&a s2") + 'theirs_key: "2"\nours_key: "1"\n'  # theirs' after c, as in theirs
+    assert _ok(run_cli("decrypt", sides["ours"])) == expected

@@ -51,7 +51,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
         return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
                         intended, keypath)
     except KeyPathError:
-        if key is None or anchor is not None or text.endswith("\n"):
+        if key is None or anchor is not None or text.endswith(("\n", "\r")):
             raise
     # the text ends in a block scalar without a final line break: a key after it would add one to
     # that value, so the key goes first
@@ -202,7 +202,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
-    if position == len(text) and text and not text.endswith("\n"):
+    if position == len(text) and text and not text.endswith(("\n", "\r")):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 

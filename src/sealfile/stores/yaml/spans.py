@@ -53,7 +53,12 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
         end = value_span(text, node, key_node)[1]
     if end > 0 and (text[end - 1] == "\n" or (text[end - 1] == "\r" and not text.startswith("\n", end))):
         return end
-    line_break = _line_break().search(text, end)
+    return next_line(text, end)
+
+
+def next_line(text: str, index: int) -> int:
+    """The start of the line after the one holding ``index`` (the text's end on its last line)."""
+    line_break = _line_break().search(text, index)
     return len(text) if line_break is None else line_break.end()
 
 
