@@ -139,3 +139,79 @@ def test_the_merge_driver_takes_new_keys_from_both_sides_of_a_file_with_aliases(
     _ok(run_cli("git", "merge-driver", sides["base"], sides["ours"], sides["theirs"], "p.enc.yaml", cwd=tmp_path))
     expected = ALIASED.replace("&a s1", "&a s2") + 'theirs_key: "2"\nours_key: "1"\n'  # theirs' after c, as in theirs
     assert _ok(run_cli("decrypt", sides["ours"])) == expected
+
+
+INLINE = {  # mappings written in a merge key (docs/format.md §1.1)
+    "rails": "default: &default\n  adapter: postgresql\n  password: default-secret\n"
+             "production:\n  <<: [*default, {password: inline-secret, pool: 5}]\n  pool: 6\n",
+    "flow": "db:\n  <<: {adapter: postgres, password: flow-secret}\n  database: app\n",
+    "block": "db:\n  <<:\n    adapter: postgres\n    password: &pw block-secret\n  database: app\nother: *pw\n",
+    "top": "<<: {token: top-secret}\nname: app\n",
+}
+
+
+@pytest.mark.parametrize("name", list(INLINE))
+def test_a_mapping_written_in_a_merge_key_is_sealed_where_it_is_written(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path, name: str) -> None:
+    """``<<: {adapter: postgres}`` and ``<<: [*a, {x: 1}]`` (read by ruamel's safe loader) were refused."""
+    text = INLINE[name]
+    sealed = _seal(run_cli, age_identity, tmp_path, text)
+    assert "secret" not in sealed.read_text().partition("sealfile:")[0]
+    assert _ok(run_cli("decrypt", sealed)) == text
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == _safe(text)
+    _ok(run_cli("rotate", sealed))
+    assert _ok(run_cli("decrypt", sealed)) == text
+    assert _ok(run_cli("check", sealed, env={"SEALFILE_AGE_KEY_FILE": str(tmp_path / "none")})) == ""
+
+
+def test_changes_beside_a_mapping_written_in_a_merge_key(run_cli: RunCli, age_identity: AgeIdentity,
+                                                         tmp_path: Path) -> None:
+    text = INLINE["flow"]
+    sealed = _seal(run_cli, age_identity, tmp_path, text)
+    _ok(run_cli("set", sealed, "db.password", "own"))  # written into db, over the merged one, as YAML does
+    expected = text + "  password: own\n"
+    assert _ok(run_cli("decrypt", sealed)) == expected
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed)))["db"]["password"] == "own"
+    _ok(run_cli("unset", sealed, "db.password"))  # the merged one shows again
+    assert _ok(run_cli("decrypt", sealed)) == text
+    done = run_cli("unset", sealed, "db.adapter")
+    assert done.returncode == 1 and done.stderr.splitlines() == [
+        f"sealfile: error: {sealed}: db.adapter: the value at db.adapter is merged (<<) from a mapping written in "
+        "the merge key, which no key path names: edit the file"]
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    (lambda text: text.replace("[*default, {", "[{").replace("pool: 5}]", "pool: 5}, *default]"), "order swapped"),
+    (lambda text: text.replace("<<: [*default, ", "<<: ["), "an alias taken out of the list"),
+])
+def test_the_mac_covers_a_mapping_written_in_a_merge_key(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                          change: Any, name: str) -> None:
+    sealed = _seal(run_cli, age_identity, tmp_path, INLINE["rails"])
+    tampered = change(sealed.read_text())
+    assert tampered != sealed.read_text(), name
+    sealed.write_text(tampered)
+    done = run_cli("decrypt", sealed)
+    assert done.returncode != 0 and "MAC" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("text", ["a: !!str &a tag-first-secret\nb: *a\n",
+                                  "a: !<tag:yaml.org,2002:str>  &a\n  12\nb: [*a]\n"])
+def test_an_aliased_string_written_tag_first_is_sealed(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                                        text: str) -> None:
+    """YAML lets a node's tag and anchor come in either order; both engines read ``!!str &a x``. Its
+    tag stays outside the token with the anchor (``!!str &a ENC[...]`` is a string). Refused before."""
+    sealed = _seal(run_cli, age_identity, tmp_path, text)
+    assert "secret" not in sealed.read_text() and "&a ENC[" in sealed.read_text()
+    assert _ok(run_cli("decrypt", sealed)) == text
+    assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == _safe(text)
+
+
+def test_an_aliased_value_of_another_type_written_tag_first_is_refused(run_cli: RunCli, age_identity: AgeIdentity,
+                                                                        tmp_path: Path) -> None:
+    plain = tmp_path / "p.yaml"
+    plain.write_text("a: !!int &a 7\nb: *a\n")
+    done = run_cli("encrypt", "--age", age_identity.recipient, plain)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"sealfile: error: {plain}: a: an aliased value other than a string written "
+                                        "with its tag before its anchor (line 1, column 4): write the anchor first "
+                                        "(&name !!tag value)"]

@@ -62,6 +62,9 @@ def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]] | No
 
 
 def _elsewhere(copy: Copy, path: Path) -> str:
+    if copy.merged and len(copy.source) > len(copy.place) and copy.source[len(copy.place) - 1] == "<<":
+        return (f"the value at {format_keypath(copy.place)} is merged (<<) from a mapping written in the merge key, "
+                "which no key path names: edit the file")
     how = "merged (<<) from" if copy.merged else "an alias of"
     return (f"the value at {format_keypath(copy.place)} is {how} {format_keypath(copy.source) or 'the document'}: "
             "change it there, or edit the file")
@@ -117,8 +120,8 @@ def _merged_again(tree: Any, scanned: Scan, changed: Path) -> Any:
         if mapping is None:
             continue
         chosen: dict[Any, Any] = {}
-        for source in reversed(sources):
-            chosen.update(_at(tree, source) or {})
+        for source in reversed(sources):  # a path, or a mapping written in the merge key itself
+            chosen.update((_at(tree, source) if isinstance(source, tuple) else source) or {})
         added = [changed[-1]] if changed[:-1] == place and changed[-1] not in own else []
         rebuilt = {key: copied_data(value) for key, value in chosen.items()}
         rebuilt.update((key, mapping[key]) for key in [*own, *added] if key in mapping)

@@ -38,7 +38,8 @@ EXPANDS_TOO_MUCH = ("YAML aliases here would expand the file to more than {limit
                     "write the values out, or alias fewer times")
 
 UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
-MERGE_VALUE = "a YAML merge key (<<) takes an alias of a mapping or a list of them (<<: *name, <<: [*a, *b])"
+MERGE_VALUE = ("a YAML merge key (<<) takes a mapping, an alias of one, or a list of them (<<: *name, <<: {x: 1}, "
+               "<<: [*a, {x: 1}])")
 
 Ref = tuple[int, bytes, bytes]
 """A seal entry of an alias or a merge: ``(number of leaves before it, encoded path, entry bytes)``."""
@@ -96,9 +97,11 @@ class Expansion:
         self.echoes: list[Echo] = []
         self.copies: list[Copy] = []
         self.refs: list[Ref] = []
-        self.merges: list[tuple[Path, list[Path], list[Any]]] = []
-        """Each mapping with a merge key: its path, the written paths it merges in order, and its
-        own keys in the order written."""
+        self.merges: list[tuple[Path, list[Any], list[Any]]] = []
+        """Each mapping with a merge key: its path, the written paths it merges in order (a mapping
+        written in the merge key: itself, its path being in no tree), and its own keys in the order written."""
+        self.inline: list[Path] = []
+        """The written path of each mapping written in a merge key (``<<: {x: 1}``): at no place of the tree."""
         self.written: dict[int, Written] = {}
         """id(node) -> the node as written, for every node walked."""
         self.nodes = 0
@@ -123,7 +126,10 @@ class Expansion:
         copied = copied_data(written.value)
         cut = len(written.path)
         at = len(self.leaves)
+        inline = [path for path in self.inline if len(path) > cut and path[:cut] == written.path]
         for leaf, path in self._inside(written):
+            if inline and any(path[:len(place)] == place for place in inline):
+                continue  # written in a merge key inside it: its place in the copy is the merge's echo of it
             inner = path[cut:]
             holder, key = (parent, slot) if not inner else (_at(copied, inner[:-1]), inner[-1])
             self.echoes.append(Echo(leaf, place + inner, encoded + encode_path(inner), holder, key, at))
