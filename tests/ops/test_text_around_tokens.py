@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,37 +73,57 @@ def test_a_file_with_tag_directives_decrypts_and_extracts_as_it_means(age_identi
     assert _safe(decrypt_text(sealed, extract="db")) == {"pin": "0123", "port": 7}
 
 
+LEGACY = Path(__file__).resolve().parents[1] / "corpus" / "anchor-in-token"
+"""Files sealed by sealfile 0.2 before anchors were kept outside tokens (for the identity in
+``corpus/v1/age-key.txt``): an anchor no alias named was sealed inside its value's token, out of
+the sealed text's sight. Such files stay readable, so what was possible with them stays tested."""
 HIDDEN_ANCHOR = "prod_pw: &prod prod-secret\ndev_pw: &dev dev-secret\nprod:\n  password: *prod\n"
-"""``&dev`` names nothing: it is sealed inside ``dev_pw``'s token, out of the sealed text's sight."""
+ANCHOR_ONLY = "token: &t s3cret\ndb: &db {user: app}\n"
 
 
-def test_an_alias_renamed_to_an_anchor_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
-    """``&prod``/``*prod`` renamed ``&dev``/``*dev``: the sealed text's reader still resolves the alias
-    to ``prod_pw`` (the anchor it sees), so the seal's alias entry and the MAC hold; the decrypted
-    text, with ``dev_pw: &dev dev-secret`` restored between them, gave ``prod.password`` the dev
-    value to every YAML reader of it."""
-    sealed = seal_text(HIDDEN_ANCHOR, [age_identity.key])
-    assert "&dev" not in sealed
+@pytest.fixture
+def legacy_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key = tmp_path / "keys.txt"
+    key.write_text((LEGACY.parent / "v1" / "age-key.txt").read_text())
+    key.chmod(0o600)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key))
+
+
+@pytest.mark.parametrize("plaintext", [HIDDEN_ANCHOR, ANCHOR_ONLY])
+def test_every_anchor_is_sealed_in_sight(age_identity: AgeIdentity, plaintext: str) -> None:
+    """No anchor is hidden in a token any more: each stands in the sealed text, before its token."""
+    sealed = seal_text(plaintext, [age_identity.key])
+    assert all(f"{anchor} ENC[" in sealed or f"{anchor} {{" in sealed for anchor in re.findall(r"&\w+", plaintext))
+    assert decrypt_text(sealed) == plaintext
+
+
+@pytest.mark.usefixtures("legacy_key")
+def test_an_alias_renamed_to_an_anchor_inside_a_token_is_refused_by_decrypt() -> None:
+    """``&prod``/``*prod`` renamed ``&dev``/``*dev`` in a file whose ``&dev`` is inside its token: the
+    sealed text's reader still resolves the alias to ``prod_pw`` (the anchor it sees), so the seal's
+    alias entry and the MAC hold; the decrypted text, with ``dev_pw: &dev dev-secret`` restored
+    between them, gave ``prod.password`` the dev value to every YAML reader of it."""
+    sealed = (LEGACY / "hidden-anchor.enc.yaml").read_text()
+    assert "&dev" not in sealed and decrypt_text(sealed) == HIDDEN_ANCHOR
     forged = sealed.replace("&prod ", "&dev ", 1).replace("*prod\n", "*dev\n", 1)
     assert forged != sealed and _held(forged) == _safe(HIDDEN_ANCHOR)
     with pytest.raises(FormatError, match="would not read back") as info:
         decrypt_text(forged)
     assert "secret" not in str(info.value)
     assert decrypt_text(forged, extract="prod.password") == "prod-secret"
-    assert decrypt_text(sealed) == HIDDEN_ANCHOR
 
 
-def test_an_anchor_renamed_to_one_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+@pytest.mark.usefixtures("legacy_key")
+def test_an_anchor_renamed_to_one_inside_a_token_is_refused_by_decrypt() -> None:
     """No alias at all: an anchor on a mapping renamed to the name sealed inside a token. The seal
     has no entry for an anchor nothing names, so the MAC holds; the decrypted text held two anchors
     of one name, which ruamel refuses to read (and Go and ruamel's pure engine take the last of)."""
-    plaintext = "token: &t s3cret\ndb: &db {user: app}\n"
-    sealed = seal_text(plaintext, [age_identity.key])
+    sealed = (LEGACY / "anchor-only.enc.yaml").read_text()
+    assert "&t" not in sealed and decrypt_text(sealed) == ANCHOR_ONLY
     forged = sealed.replace("&db ", "&t ", 1)
-    assert forged != sealed and _held(forged) == _safe(plaintext)
+    assert forged != sealed and _held(forged) == _safe(ANCHOR_ONLY)
     with pytest.raises(FormatError, match="would not read back"):
         decrypt_text(forged)
-    assert decrypt_text(sealed) == plaintext
 
 
 @given(_alias_texts(), st.data())

@@ -264,7 +264,8 @@ def check(files: tuple[Path, ...]) -> None:
     Without FILES: every tracked file.
 
     The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
-    *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc). Exit status 3 if any file has an error.
+    *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc, .env.*.enc). Exit status 3 if any file has an
+    error.
     """
     from sealfile.gitflow.check import check_file, check_staged, merged_as_text, merged_by_git_as_text
     from sealfile.gitflow.patterns import sealed_files

@@ -165,8 +165,10 @@ def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
         value = get_at(theirs.data, p)
-        if anchored and same_data(get_at(plain_data(text, store), p), value):
-            continue
+        if anchored:  # already there through an alias or merge of a value applied before (a new key is not)
+            current = plain_data(text, store)
+            if has_path(current, p) and same_data(get_at(current, p), value):
+                continue
         if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
             continue  # the mapping stays; what changed inside it is applied path by path
         if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):

@@ -59,9 +59,11 @@ if TYPE_CHECKING:  # the providers are imported only to read creation rules: rea
     from sealfile.kms.base import MasterKey
     from sealfile.kms.groups import KeyGroups
 
-DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc")
-"""Sealed files of every syntax by their conventional names (``.env.enc`` is matched by ``*.env.enc``
-too; it is listed for readers of the generated ``.gitattributes``)."""
+DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc",
+                           ".env.*.enc")
+"""Sealed files of every syntax by the names the docs and ``encrypt`` suggest (``.env.enc`` is matched
+by ``*.env.enc`` too; it is listed for readers of the generated ``.gitattributes``; ``.env.*.enc`` is a
+sealed ``.env.production``)."""
 REQUIRE_SIGNATURE = "require_signature"
 TOP_LEVEL = ("creation_rules", "sealed_files", SIGNERS_KEY, "trust")
 MAX_CONFIG_CHARS = 256 * 1024

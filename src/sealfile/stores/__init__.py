@@ -59,10 +59,10 @@ def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
     ``x.enc.yaml`` would be read, and changed, as YAML. A name that gives none (``x.sealed``) is
     read with ``--input-type``."""
     named = named_store(path)
-    if named is not None and named.name != store.name:
-        suffix = SUFFIXES[store.name][0]
+    if named is not None and named.name != store.name:  # a name the default sealed_files patterns cover
         raise FormatError(f"its name says {named.name}, not {store.name}, and every command reads a file by its "
-                          f"name: name it *{suffix} (or write to standard output)", file=os.fspath(path))
+                          f"name: name it *.enc{SUFFIXES[store.name][0]} (or write to standard output)",
+                          file=os.fspath(path))
 
 
 __all__ = ["STORE_NAMES", "Store", "fitting_name", "get_store", "named_store", "store_for"]

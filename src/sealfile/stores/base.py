@@ -22,6 +22,18 @@ BOM = "\ufeff"
 """A byte-order mark: every store keeps one that starts a file, and reads what follows it."""
 
 
+def line_break(text: str) -> str:
+    """The line break a text's lines end with, which every line sealfile adds to it repeats: LF,
+    CRLF (a file git's ``core.autocrlf`` checked out) or a CR alone (YAML and dotenv break lines at
+    each). The last one's, not the first's: a quoted value can hold a bare line break of its own."""
+    last = max(text.rfind("\n"), text.rfind("\r"))
+    if last < 0:
+        return "\n"
+    if text[last] == "\r":
+        return "\r"
+    return "\r\n" if text[last - 1:last] == "\r" else "\n"
+
+
 def has_lone_surrogate(text: str) -> bool:
     """Whether ``text`` holds a UTF-16 half on its own: not text (UTF-8 cannot encode it); an undecodable
     byte on a command line reads as one."""

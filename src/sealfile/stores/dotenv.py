@@ -29,24 +29,12 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import dotenv_lines
-from sealfile.stores.base import BOM, SUFFIXES, Store
+from sealfile.stores.base import BOM, SUFFIXES, Store, line_break
 from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
 HEADER = "# sealfile metadata: written by sealfile, do not edit\n"
-
-
-def _line_break(text: str) -> str:
-    """The line break the file's last line ends with, which the metadata after it repeats: a file
-    checked out with CRLF (git's ``core.autocrlf``) is written back with CRLF throughout. The last,
-    not the first: a quoted value can hold a bare line break of its own."""
-    last = max(text.rfind("\n"), text.rfind("\r"))
-    if last < 0:
-        return "\n"
-    if text[last] == "\r":
-        return "\r"
-    return "\r\n" if text[last - 1:last] == "\r" else "\n"
 
 
 def _without_header(raw: str) -> str | None:
@@ -56,9 +44,9 @@ def _without_header(raw: str) -> str | None:
     if not body.endswith(HEADER[:-1]) or body[:-len(HEADER) + 1].strip():
         return None
     before = body[:-len(HEADER) + 1]
-    for line_break in ("\r\n", "\n", "\r"):
-        if before.endswith(line_break):
-            return before[:-len(line_break)]
+    for ending in ("\r\n", "\n", "\r"):
+        if before.endswith(ending):
+            return before[:-len(ending)]
     return before
 
 
@@ -117,7 +105,7 @@ class DotenvStore(Store):
 
         check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
-                                  text.startswith(BOM) else "", newline=_line_break(text))
+                                  text.startswith(BOM) else "", newline=line_break(text))
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:

@@ -20,7 +20,7 @@ from json.scanner import NUMBER_RE
 from typing import Any
 
 from sealfile.model.scalars import same_data
-from sealfile.stores.base import BOM
+from sealfile.stores.base import BOM, line_break
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _SIMPLE_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
@@ -141,12 +141,6 @@ def fresh(value: Any, indent: str | None, line_indent: str = "", newline: str = 
     return written.replace("\n", newline + line_indent) if line_indent or newline != "\n" else written
 
 
-def _newline(text: str) -> str:
-    """The text's line break (its first): a CRLF file gets CRLF in what is written into it."""
-    first = text.find("\n")
-    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-
-
 def plain(value: Any) -> Any:
     """The tree without :class:`Spelled` wrappers."""
     if isinstance(value, Spelled):
@@ -182,7 +176,7 @@ def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str]) 
     elif node.members is None and node.items is None and not isinstance(value, (dict, list)):
         out.append(_scalar(text[node.start:node.end], value))
     else:
-        out.append(fresh(value, unit, _indent_at(text, node.start), _newline(text)))
+        out.append(fresh(value, unit, _indent_at(text, node.start), line_break(text)))
 
 
 def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit: str | None, out: list[str]) -> None:
@@ -211,7 +205,7 @@ def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit
             _write(text, items[at], item_value, unit, out)
         else:
             out.append(fresh(item_value, unit if "\n" in separator else None, _indent_at(text, items[-1].start),
-                             _newline(text)))
+                             line_break(text)))
     out.append(text[items[-1].end:node.end])
 
 
@@ -242,7 +236,7 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         if index is None:
             out.append(separator if written else lead)
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
-                                                                             line_indent, _newline(text)))
+                                                                             line_indent, line_break(text)))
             continue
         _, key_start, _, child = members[index]
         out.append(lead if not written else text[members[index - 1][3].end:key_start] if index else separator)

@@ -46,6 +46,10 @@ TEXTS = [
     "d0: &d {k: v}\n---\nd1: &d {k: w}\nx: *d\n",
     "default: &default\n  adapter: postgresql\n  password: pw\ndevelopment:\n  <<: *default\n  database: dev\n"
     "production:\n  <<: *default\n  password: prod\n",
+    "db:\n  <<: {adapter: postgres, pool: 5}\n  pool: 6\n",  # mappings written in the merge key
+    "a: &a {z: 0, x: 9}\nm:\n  <<: [*a, {x: 1, q: [1, {r: 2}]}]\n",
+    "a: &a {z: 0, x: 9}\nm:\n  <<: [{x: 1}, *a, {z: 3, x: 2}]\n",
+    "m:\n  <<:\n    x: 1\n    y: &y 2\n  k: *y\nn: {<<: {}}\n<<: {top: 1}\n",
 ]
 
 
@@ -76,13 +80,19 @@ def _alias_texts(draw: st.DrawFn) -> str:
     for index in range(draw(st.integers(1, 7))):
         earlier = [i for i, kind in enumerate(kinds) if kind != "alias"]
         maps = [i for i in earlier if kinds[i] == "map"]
-        choice = draw(st.sampled_from(["scalar", "seq", "map", "alias", "merge", "merge_list", "nested"]))
+        choice = draw(st.sampled_from(["scalar", "seq", "map", "alias", "merge", "merge_list", "nested",
+                                       "merge_inline"]))
         if choice == "alias" and earlier:
             lines.append(f"k{index}: *a{draw(st.sampled_from(earlier))}")
             kinds.append("alias")
-        elif choice in ("merge", "merge_list") and maps:
-            chosen = draw(st.lists(st.sampled_from(maps), min_size=1, max_size=3))
+        elif choice in ("merge", "merge_list", "merge_inline") and (maps or choice == "merge_inline"):
+            chosen = draw(st.lists(st.sampled_from(maps), min_size=1, max_size=3)) if maps else []
             merged = f"*a{chosen[0]}" if choice == "merge" else "[" + ", ".join(f"*a{i}" for i in chosen) + "]"
+            if choice == "merge_inline":  # a mapping written in the merge key, alone or among aliases
+                keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
+                written = "{" + ", ".join(f"{key}: {draw(_SCALARS)}" for key in keys) + "}"
+                merged = written if not chosen or draw(st.booleans()) else \
+                    "[" + ", ".join([f"*a{i}" for i in chosen] + [written]) + "]"
             own = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
             body = [f"  <<: {merged}", *(f"  {key}: {draw(_SCALARS)}" for key in own)]
             position = draw(st.integers(0, len(own)))
@@ -138,10 +148,13 @@ def test_generated_texts_seal_open_and_decrypt_as_written(text: str, pattern: st
         assert same_data(opened.data(), _safe(text))
         # every value at every path it has, each list's items in order (readers rebuild shapes from them)
         values = [path for path, value in iter_leaves(opened.data()) if not isinstance(value, (dict, list))]
-        seen = [path for path, value in document.leaves() if not isinstance(value, (dict, list))]
+        # a mapping written in a merge key (<<: {x: 1}) is written at the path ending in "<<", at no place of
+        # the data: its values are there where the merge puts them
+        placed = [(path, value) for path, value in document.leaves() if "<<" not in path]
+        seen = [path for path, value in placed if not isinstance(value, (dict, list))]
         assert sorted(map(repr, seen)) == sorted(map(repr, values))
         last: dict[Any, int] = {}
-        for path, _ in document.leaves():  # empty collections too: an item may be one
+        for path, _ in placed:  # empty collections too: an item may be one
             for depth, segment in enumerate(path):
                 if isinstance(segment, ListIndex):
                     assert segment in (last.get(path[:depth], -1), last.get(path[:depth], -1) + 1), path

@@ -23,10 +23,12 @@ REFUSED_PLAINTEXTS = {
     "alias as a key": (f"a: &x k\nb: {{*x : {SECRET}}}\n", "alias as a mapping key"),
     "alias of a collection around it": (f"a: &x [{SECRET}, *x]\n", "not a value written before it"),
     "alias of the document": (f"&d\na: {SECRET}\nb: *d\n", "not a value written before it"),
-    "merge of a mapping written in place": (f"d:\n  <<: {{x: {SECRET}}}\n", "merge key (<<) takes an alias"),
-    "merge of a scalar": (f"a: &x {SECRET}\nd:\n  <<: *x\n", "merge key (<<) takes an alias"),
+    "merge of a list written in place": (f"d:\n  <<: [[{SECRET}]]\n", "merge key (<<) takes a mapping"),
+    "merge of a scalar": (f"a: &x {SECRET}\nd:\n  <<: *x\n", "merge key (<<) takes a mapping"),
+    "a '<<' key beside a merge of a mapping written in place": (f"d:\n  <<: {{x: {SECRET}}}\n  '<<': 1\n",
+                                                                 "their values would share a path"),
     "two merge keys": (f"a: &x {{b: {SECRET}}}\nd:\n  <<: *x\n  <<: *x\n", "duplicate merge key"),
-    "aliased value, tag first": (f"a: !!str &x {SECRET}\nb: *x\n", "write the anchor first"),
+    "aliased value, tag first": ("a: !!int &x 12345\nb: *x\n", "write the anchor first"),
     "duplicate key": (f"password: {SECRET}\npassword: other\n", "duplicate key"),
     "nested duplicate key": (f"a:\n  b: {SECRET}\n  b: 2\n", "duplicate key"),
     "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key"),
@@ -78,7 +80,7 @@ def test_alias_error_names_the_key_path(age_identity: AgeIdentity) -> None:
 
 
 @pytest.mark.parametrize(("text", "keypath"), [
-    ("dev:\n  <<: {x: 1}\n", "dev"),
+    ("dev:\n  <<: [1]\n", "dev"),
     ("db:\n  password: a\n  password: b\n", "db.password"),
     ("db:\n  - {user: a, user: b}\n", "db.0.user"),
 ])

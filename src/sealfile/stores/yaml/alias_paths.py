@@ -3,9 +3,10 @@ with them (docs/format.md §1).
 
 A value is changed where it is written: ``set`` at an anchored path changes it at every alias (that
 is what an anchor means), ``set`` at a key a merge (``<<: *default``) gives writes that key into
-the merging mapping, replacing the merged value as YAML does, and a path inside an alias, or a
-merged subtree, is refused with the written path to change instead. ``unset`` refuses to remove
-what an alias still names (the alias would be left dangling).
+the merging mapping, replacing the merged value as YAML does, ``set`` or ``unset`` at an alias
+(``b: *a``) replaces or removes the alias itself, and a path inside an alias, or a merged subtree,
+is refused with the written path to change instead. ``unset`` refuses to remove what an alias still
+names (the alias would be left dangling).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ruamel.yaml.error import StreamMark
 from ruamel.yaml.nodes import ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.keypath_syntax import Selector
 from sealfile.model.lazy_pattern import compiled_when_used
-from sealfile.model.paths import Path, format_keypath
+from sealfile.model.paths import Path, encode_path, format_keypath
 from sealfile.stores.yaml import entries
 from sealfile.stores.yaml.aliases import Copy, copied_data
 from sealfile.stores.yaml.intended import changed_tree
 from sealfile.stores.yaml.scanned import Scan
+from sealfile.stores.yaml.spans import alias_span
 
 _anchor_first = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&([^ \t\r\n,\[\]{}]+)")
 """A node's properties as its span starts (a tag, then its anchor; or the anchor alone)."""
@@ -50,7 +53,23 @@ def _held_by(scanned: Scan, path: Path) -> Copy | None:
     return next((copy for copy in scanned.copies if path[:len(copy.place)] == copy.place), None)
 
 
+def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]] | None:
+    """``(node, key node or None, span)`` of the alias written at ``path``, if there is one: the node
+    a stand-in spanning the alias's ``*name`` (its marks would be its anchor's)."""
+    copy = next((copy for copy in scanned.copies if copy.place == path and not copy.merged), None)
+    if copy is None:
+        return None
+    text = scanned.text
+    start, end = alias_span(text, copy.key_node, scanned.containers[encode_path(path[:-1])][1], path[-1])
+    marks = [StreamMark("", index, text.count("\n", 0, index), index - text.rfind("\n", 0, index) - 1)
+             for index in (start, end)]
+    return ScalarNode("tag:yaml.org,2002:str", text[start:end], *marks), copy.key_node, (start, end)
+
+
 def _elsewhere(copy: Copy, path: Path) -> str:
+    if copy.merged and len(copy.source) > len(copy.place) and copy.source[len(copy.place) - 1] == "<<":
+        return (f"the value at {format_keypath(copy.place)} is merged (<<) from a mapping written in the merge key, "
+                "which no key path names: edit the file")
     how = "merged (<<) from" if copy.merged else "an alias of"
     return (f"the value at {format_keypath(copy.place)} is {how} {format_keypath(copy.source) or 'the document'}: "
             "change it there, or edit the file")
@@ -60,7 +79,7 @@ def written_for_set(scanned: Scan, path: Path, missing: list[Any], keypath: str)
     """``(path, missing)`` of a ``set`` (the longest existing path and what it adds) as written in the
     text: a merged key becomes a key to add to the merging mapping."""
     copy = _held_by(scanned, path) if scanned.copies else None
-    if copy is None:
+    if copy is None or (copy.place == path and not copy.merged and not missing):  # written, or an alias replaced
         return path, missing
     if copy.merged and copy.place == path and not missing:
         return path[:-1], [Selector("str", path[-1]) if isinstance(path[-1], str) else
@@ -71,7 +90,7 @@ def written_for_set(scanned: Scan, path: Path, missing: list[Any], keypath: str)
 def refuse_unset(scanned: Scan, path: Path, keypath: str) -> None:
     """Refuse to remove a value an alias or merge gives, or one an alias elsewhere still names."""
     copy = _held_by(scanned, path)
-    if copy is not None:
+    if copy is not None and (copy.merged or copy.place != path):  # an alias itself may go
         raise KeyPathError(_elsewhere(copy, path), keypath=keypath)
     cut = len(path)
     for copy in scanned.copies:
@@ -106,8 +125,8 @@ def _merged_again(tree: Any, scanned: Scan, changed: Path) -> Any:
         if mapping is None:
             continue
         chosen: dict[Any, Any] = {}
-        for source in reversed(sources):
-            chosen.update(_at(tree, source) or {})
+        for source in reversed(sources):  # a path, or a mapping written in the merge key itself
+            chosen.update((_at(tree, source) if isinstance(source, tuple) else source) or {})
         added = [changed[-1]] if changed[:-1] == place and changed[-1] not in own else []
         rebuilt = {key: copied_data(value) for key, value in chosen.items()}
         rebuilt.update((key, mapping[key]) for key in [*own, *added] if key in mapping)

@@ -11,16 +11,21 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path, format_keypath
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.yaml.aliases import MERGE_VALUE, UNFINISHED, Expansion, Written, alias_entry, merge_entry
 from sealfile.stores.yaml.engines import tag_text
 from sealfile.stores.yaml.metanodes import MERGE_TAG
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH
+from sealfile.stores.yaml.scalars import STR_TAG
 from sealfile.stores.yaml.scanned import Leaf
 from sealfile.stores.yaml.spans import where
 
+MERGE_SEGMENT = "<<"
+"""The path segment under a mapping of a mapping written in its merge key (``<<: {x: 1}``)."""
 _ANCHOR = re.compile(r"&[^ \t\r\n]*[ \t\r\n]*")
 """An anchor property and the blanks and line breaks after it, up to its node's value."""
+_TAG_THEN_ANCHOR = re.compile(r"![^ \t\r\n]*[ \t\r\n]+&[^ \t\r\n]*[ \t\r\n]*")
+"""A tag, then an anchor (``!!str &a``), and the blanks and line breaks up to the value."""
 
 
 class AliasWalk:
@@ -33,6 +38,8 @@ class AliasWalk:
     _expansion: Expansion
     _deepest: int
     _build: Callable[..., Any]
+    _value: Callable[..., Any]
+    _segments: Any
     _walk_mapping: Callable[..., None]
     _scalar: Callable[[Any], Any]
 
@@ -41,7 +48,7 @@ class AliasWalk:
         expansion = self._expansion
         written = expansion.written.get(id(node))
         if written is not None:
-            return self._alias(written, parent, slot, path, encoded, depth)
+            return self._alias(written, parent, slot, key_node, path, encoded, depth)
         if id(node) in self._seen:  # met, not done: a collection around it, a key, the metadata
             raise FormatError(f"{UNFINISHED} ({where(node)})", keypath=format_keypath(path))
         self._seen.add(id(node))
@@ -50,6 +57,8 @@ class AliasWalk:
         expansion.written_at(path)
         outer, self._deepest = self._deepest, depth
         value = self._build(node, parent, slot, key_node, path, encoded, flow, indent, depth)
+        if type(node) is ScalarNode:
+            self._anchor_outside(self._leaves[-1])
         size = expansion.expanded - expanded
         expansion.written[id(node)] = Written(path, encoded, value, range(leaves, len(self._leaves)),
                                               range(echoes, len(expansion.echoes)), size, self._deepest - depth,
@@ -57,25 +66,36 @@ class AliasWalk:
         self._deepest = max(outer, self._deepest)
         return value
 
-    def _alias(self, written: Written, parent: Any, slot: Any, path: Path, encoded: bytes, depth: int) -> Any:
+    def _alias(self, written: Written, parent: Any, slot: Any, key_node: Any, path: Path, encoded: bytes,
+               depth: int) -> Any:
         self._deeper(written, depth, path)
         if type(written.value) not in (dict, list):
-            self._after_anchor(self._leaves[written.leaves.start])
+            self._tag_first(self._leaves[written.leaves.start])
         expansion = self._expansion
         expansion.charge([written], path)
         expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
-        return expansion.copy(written, path, encoded, parent, slot)
+        return expansion.copy(written, path, encoded, parent, slot, key_node)
 
-    def _after_anchor(self, leaf: Leaf) -> None:
-        """An aliased scalar's span without its anchor, which the sealed text keeps for its aliases
-        (an anchor nothing names is sealed inside the token, as it always was)."""
+    def _anchor_outside(self, leaf: Leaf) -> None:
+        """A scalar's span without its anchor, which the sealed text keeps (``&pw ENC[...]``): an alias
+        may name it, and its token stays the same whether one does or not. Written tag first, a
+        string keeps its tag outside too (``!!str &pw ENC[...]`` is a string); another type cannot."""
         text, start = self._text, leaf.start
         if text.startswith("&", start):
             name = _ANCHOR.match(text, start)
             leaf.start = min(name.end() if name else start, leaf.end)
-        elif text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
-            raise FormatError(f"an aliased value written with its tag before its anchor ({where(leaf.node)}): "
-                              "write the anchor first (&name !!tag value)", keypath=format_keypath(leaf.path))
+        elif text.startswith("!", start) and tag_text(leaf.node.ctag) == STR_TAG:
+            properties = _TAG_THEN_ANCHOR.match(text, start, leaf.end)
+            leaf.start = properties.end() if properties else start
+
+    def _tag_first(self, leaf: Leaf) -> None:
+        """Refuse an aliased scalar written tag first that is not a string (``!!int &a 7``): its anchor
+        is inside its span, so sealing it would hide the name its aliases need."""
+        text, start = self._text, leaf.start
+        if text.startswith("!", start) and text.find("&", start, leaf.end) >= 0:
+            raise FormatError(f"an aliased value other than a string written with its tag before its anchor "
+                              f"({where(leaf.node)}): write the anchor first (&name !!tag value)",
+                              keypath=format_keypath(leaf.path))
 
     def _deeper(self, written: Written, depth: int, path: Path) -> None:
         if depth + written.height >= MAX_EDITABLE_DEPTH:
@@ -86,19 +106,20 @@ class AliasWalk:
     def _anchored_mapping(self, pairs: list[tuple[Any, Any]], into: dict[Any, Any], path: Path, encoded: bytes,
                           flow: bool, indent: int, depth: int, replaceable: set[Any] | None = None) -> None:
         """A mapping's walk with its merge key taken first and no alias as a key."""
-        pairs, replaceable = self._merged(pairs, into, path, encoded, depth)
+        pairs, replaceable = self._merged(pairs, into, path, encoded, (flow, indent, depth))
         for key_node, _ in pairs:
             self._check_key(key_node, path)
         self._walk_mapping(pairs, into, path, encoded, flow, indent, depth, replaceable)
 
     def _check_key(self, key_node: Any, path: Path) -> None:
         if id(key_node) in self._seen:
-            raise FormatError(f"a YAML alias as a mapping key is not supported ({where(key_node)})",
+            raise FormatError(f"a YAML alias as a mapping key is not supported ({where(key_node)}): the key would be "
+                              "the value at its anchor, which may be sealed; write the key out",
                               keypath=format_keypath(path) or None)
         self._seen.add(id(key_node))
 
     def _merged(self, pairs: list[tuple[Any, Any]], into: dict[Any, Any], path: Path, encoded: bytes,
-                depth: int) -> tuple[list[tuple[Any, Any]], set[Any] | None]:
+                at: tuple[bool, int, int]) -> tuple[list[tuple[Any, Any]], set[Any] | None]:
         """A mapping's pairs without its merge key (``<<``), the merged values put in ``into`` as
         ruamel's ``SafeConstructor.flatten_mapping`` and ``construct_mapping`` order and choose
         them: merged keys first, the first mapping of ``<< [*a, *b]`` winning, a key written in the
@@ -110,20 +131,27 @@ class AliasWalk:
         if len(merges) > 1:
             raise FormatError(f"duplicate merge key (<<) at {where(pairs[merges[1]][0])}",
                               keypath=format_keypath(path) or None)
-        sources = self._merge_sources(value_node, key_node, path)
+        depth = at[2]
+        expansion = self._expansion
+        ref = len(expansion.refs)  # its entry before those of the aliases in a mapping written in it
+        expansion.refs.append((len(self._leaves), encoded, b""))
+        sources = self._merge_sources(value_node, key_node, path, encoded, at)
         rest = pairs[:merges[0]] + pairs[merges[0] + 1:]
         own = [self._scalar(key) for key, _ in rest]
+        if MERGE_SEGMENT in own and any(source.path[:len(path) + 1] == (*path, MERGE_SEGMENT) for source in sources):
+            raise FormatError(f"a key '<<' written beside a merge key that holds a mapping ({where(key_node)}): "
+                              "their values would share a path; rename the key", keypath=format_keypath(path) or None)
         written_keys = set(own)
         chosen: dict[Any, Written] = {}
         for source in reversed(sources):
             for key in source.value:
                 chosen[key] = source
-        expansion = self._expansion
         for source in sources:
             self._deeper(source, depth, path)
         expansion.charge(sources, path)
-        expansion.refs.append((len(self._leaves), encoded, merge_entry([source.encoded for source in sources])))
-        expansion.merges.append((path, [source.path for source in sources], own))
+        expansion.refs[ref] = (*expansion.refs[ref][:2], merge_entry([source.encoded for source in sources]))
+        expansion.merges.append((path, [source.path if source.path[len(path):][:1] != (MERGE_SEGMENT,)
+                                        else source.value for source in sources], own))
         into.update(dict.fromkeys(chosen))  # every merged key in its place, written ones replacing theirs
         first = len(expansion.echoes)
         keys_of: dict[int, list[Any]] = {id(source): [] for source in sources}  # a mapping merged twice: once
@@ -136,12 +164,29 @@ class AliasWalk:
         expansion.echoes[first:] = sorted(expansion.echoes[first:], key=lambda echo: place[echo.path[len(path)]])
         return rest, written_keys & chosen.keys()
 
-    def _merge_sources(self, value_node: Any, key_node: Any, path: Path) -> list[Written]:
-        nodes = value_node.value if type(value_node) is SequenceNode else [value_node]
-        sources = [self._expansion.written.get(id(node)) for node in nodes]
-        if not all(type(node) is MappingNode for node in nodes) or None in sources:
-            raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
-        return [source for source in sources if source is not None]
+    def _merge_sources(self, value_node: Any, key_node: Any, path: Path, encoded: bytes,
+                       at: tuple[bool, int, int]) -> list[Written]:
+        """The mappings a merge key merges: aliases of mappings written before, and mappings written in
+        its value, walked here at ``path`` ``<<`` (and their index in a list: docs/format.md §1.1)."""
+        listed = type(value_node) is SequenceNode
+        nodes = value_node.value if listed else [value_node]
+        flow, indent, depth = at
+        flow = flow or bool(value_node.flow_style) if listed else flow
+        sources = []
+        for index, node in enumerate(nodes):
+            written = self._expansion.written.get(id(node))
+            if written is None and type(node) is MappingNode and id(node) not in self._seen:
+                inner, inner_encoded = (*path, MERGE_SEGMENT), encoded + self._segments.key(MERGE_SEGMENT)
+                if listed:
+                    inner, inner_encoded = (*inner, ListIndex(index)), inner_encoded + self._segments.index(index)
+                self._expansion.inline.append(inner)
+                self._value(node, {}, MERGE_SEGMENT, None if listed else key_node, inner, inner_encoded, flow,
+                            key_node.start_mark.column if not flow else indent, depth)
+                written = self._expansion.written.get(id(node))
+            if type(node) is not MappingNode or written is None or type(written.value) is not dict:
+                raise FormatError(f"{MERGE_VALUE} ({where(key_node)})", keypath=format_keypath(path) or None)
+            sources.append(written)
+        return sources
 
 
 def is_merge_key(node: Any) -> bool:

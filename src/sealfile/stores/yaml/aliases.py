@@ -46,7 +46,8 @@ PATHS_TOO_LONG = ("YAML aliases here would copy values at paths of more than {li
                   "(an alias bomb of deeply nested values?): write the values out, or alias fewer times")
 
 UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
-MERGE_VALUE = "a YAML merge key (<<) takes an alias of a mapping or a list of them (<<: *name, <<: [*a, *b])"
+MERGE_VALUE = ("a YAML merge key (<<) takes a mapping, an alias of one, or a list of them (<<: *name, <<: {x: 1}, "
+               "<<: [*a, {x: 1}])")
 
 Ref = tuple[int, bytes, bytes]
 """A seal entry of an alias or a merge: ``(number of leaves before it, encoded path, entry bytes)``."""
@@ -91,10 +92,12 @@ class Echo:
 class Copy:
     """The node written at ``source`` held again at ``place`` (an alias, or one merged key)."""
 
-    __slots__ = ("merged", "place", "source")
+    __slots__ = ("key_node", "merged", "place", "source")
 
-    def __init__(self, source: Path, place: Path, *, merged: bool = False) -> None:
+    def __init__(self, source: Path, place: Path, *, merged: bool = False, key_node: Any = None) -> None:
         self.source, self.place, self.merged = source, place, merged
+        self.key_node = key_node
+        """An alias's key node (``None`` in a list): where the alias itself is written."""
 
 
 class Expansion:
@@ -105,9 +108,11 @@ class Expansion:
         self.echoes: list[Echo] = []
         self.copies: list[Copy] = []
         self.refs: list[Ref] = []
-        self.merges: list[tuple[Path, list[Path], list[Any]]] = []
-        """Each mapping with a merge key: its path, the written paths it merges in order, and its
-        own keys in the order written."""
+        self.merges: list[tuple[Path, list[Any], list[Any]]] = []
+        """Each mapping with a merge key: its path, the written paths it merges in order (a mapping
+        written in the merge key: itself, its path being in no tree), and its own keys in the order written."""
+        self.inline: list[Path] = []
+        """The written path of each mapping written in a merge key (``<<: {x: 1}``): at no place of the tree."""
         self.written: dict[int, Written] = {}
         """id(node) -> the node as written, for every node walked."""
         self.nodes = 0
@@ -142,17 +147,20 @@ class Expansion:
         if self.expanded_segments - self.segments > limit:
             raise FormatError(PATHS_TOO_LONG.format(limit=limit), keypath=format_keypath(where) or None)
 
-    def copy(self, written: Written, place: Path, encoded: bytes, parent: Any, slot: Any) -> Any:
+    def copy(self, written: Written, place: Path, encoded: bytes, parent: Any, slot: Any, key_node: Any) -> Any:
         """A fresh copy of what ``written`` holds, to be put at ``place``, in ``parent[slot]``: every
         leaf it holds gets an echo there."""
         copied = copied_data(written.value)
         cut = len(written.path)
         at = len(self.leaves)
+        inline = [path for path in self.inline if len(path) > cut and path[:cut] == written.path]
         for leaf, path in self._inside(written):
+            if inline and any(path[:len(place)] == place for place in inline):
+                continue  # written in a merge key inside it: its place in the copy is the merge's echo of it
             inner = path[cut:]
             holder, key = (parent, slot) if not inner else (_at(copied, inner[:-1]), inner[-1])
             self.echoes.append(Echo(leaf, place + inner, encoded + encode_path(inner), holder, key, at))
-        self.copies.append(Copy(written.path, place))
+        self.copies.append(Copy(written.path, place, key_node=key_node))
         return copied
 
     def merge(self, written: Written, keys: list[Any], into: dict[Any, Any], place: Path, encoded: bytes) -> None:

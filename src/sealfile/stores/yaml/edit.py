@@ -16,7 +16,14 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.yaml import entries
-from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
+from sealfile.stores.yaml.alias_paths import (
+    alias_at,
+    container_changed,
+    kept_anchor,
+    key_changed,
+    refuse_unset,
+    written_for_set,
+)
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
@@ -51,7 +58,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
         return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
                         intended, keypath)
     except KeyPathError:
-        if key is None or anchor is not None or text.endswith("\n"):
+        if key is None or anchor is not None or text.endswith(("\n", "\r")):
             raise
     # the text ends in a block scalar without a final line break: a key after it would add one to
     # that value, so the key goes first
@@ -106,7 +113,7 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
             raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
-        edit = _remove(text, parent, *_node_at(scanned, path)[:2])
+        edit = _remove(text, parent, *_node_at(scanned, path)[:2], path[-1])
     return checked_edit(text, edit, key_changed(scanned, path, lambda node, key: node.__delitem__(key)), keypath)
 
 
@@ -151,9 +158,12 @@ def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
         node = found[1]
         return node, found[0], (node.start_mark.index, node.end_mark.index)
     leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
-    if leaf is None:
+    if leaf is not None:
+        return leaf.node, leaf.key_node, (leaf.start, leaf.end)
+    alias = alias_at(scanned, path) if scanned.copies else None
+    if alias is None:
         raise KeyPathError("no such key")
-    return leaf.node, leaf.key_node, (leaf.start, leaf.end)
+    return alias
 
 
 def _container(scanned: Scan, path: Path) -> Any:
@@ -201,7 +211,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
-    if position == len(text) and text and not text.endswith("\n"):
+    if position == len(text) and text and not text.endswith(("\n", "\r")):
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 
@@ -218,7 +228,7 @@ def _add_flow(text: str, container: Any, key: Segment | None, value: Any, anchor
     return close, close, (", " if container.value else "") + entry
 
 
-def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
+def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit:
     first = key_node if key_node is not None else node
     if parent.flow_style:
         start, end = first.start_mark.index, node.end_mark.index
@@ -231,7 +241,7 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any) -> Edit:
         return start, end, ""
     first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first_start)
-    following = _following(text, parent, node)
+    following = _following(text, parent, key_node, slot)
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
@@ -261,13 +271,14 @@ def _past_comments_under(text: str, position: int, column: int) -> int:
     return position
 
 
-def _following(text: str, parent: Any, node: Any) -> int | None:
-    """Where the entry after ``node``'s starts in the block collection ``parent`` (``None``: it is the last)."""
+def _following(text: str, parent: Any, key_node: Any, slot: Any) -> int | None:
+    """Where the entry after the one of key ``key_node`` (item ``slot`` in a list) starts in the block
+    collection ``parent`` (``None``: it is the last). Not found by its node: an alias's is its anchor's."""
     if isinstance(parent, MappingNode):
         keys = [key for key, value in parent.value]
-        index = next(i for i, (_, value) in enumerate(parent.value) if value is node) + 1
+        index = keys.index(key_node) + 1
         return _entry_start(text, keys[index]) if index < len(keys) else None
-    index = next(i for i, item in enumerate(parent.value) if item is node) + 1
+    index = slot + 1
     return _dash(text, parent.value[index]) if index < len(parent.value) else None
 
 

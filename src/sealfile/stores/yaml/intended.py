@@ -12,6 +12,7 @@ from typing import Any
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import Path
 from sealfile.model.scalars import same_data
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml.scan import scan
 from sealfile.stores.yaml.splice import Edit, apply_edits
 
@@ -51,12 +52,13 @@ def checked(changed: str, intended: Any, keypath: str) -> str:
 def checked_edit(text: str, edit: Edit, intended: Any, keypath: str) -> str:
     """``text`` edited (in its own line breaks) and checked; a text without a final line break keeps
     having none, unless the break is then needed (it ends a block scalar's value)."""
-    start, end, new = in_line_breaks_of(text, edit)
+    newline = line_break(text)
+    start, end, new = in_line_breaks_of(text, edit, newline)
     unbroken = None
-    if end == len(text) and text and not text.endswith("\n"):
-        if new.endswith("\n"):
-            unbroken = start, end, new[:-2] if new.endswith("\r\n") else new[:-1]
-        elif not new and start > 0 and text[start - 1] == "\n":
+    if end == len(text) and text and not text.endswith(("\n", "\r")):
+        if new.endswith(newline):
+            unbroken = start, end, new[:-len(newline)]
+        elif not new and start > 0 and text[start - 1] in "\r\n":
             unbroken = start - (2 if text[start - 2:start] == "\r\n" else 1), end, new
     if unbroken is not None:
         try:
@@ -66,7 +68,9 @@ def checked_edit(text: str, edit: Edit, intended: Any, keypath: str) -> str:
     return checked(apply_edits(text, [(start, end, new)]), intended, keypath)
 
 
-def in_line_breaks_of(text: str, edit: Edit) -> Edit:
-    """``edit`` with CRLF line breaks in a text that has them (the emitter writes LF)."""
+def in_line_breaks_of(text: str, edit: Edit, newline: str | None = None) -> Edit:
+    """``edit`` in the line breaks of ``text`` (:func:`~sealfile.stores.base.line_break`: the emitter
+    writes LF)."""
     start, end, new = edit
-    return (start, end, new.replace("\r\n", "\n").replace("\n", "\r\n")) if "\r\n" in text else edit
+    newline = newline or line_break(text)
+    return edit if newline == "\n" else (start, end, new.replace("\r\n", "\n").replace("\n", newline))

@@ -27,9 +27,10 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import first_key_place, line_after, line_start
+from sealfile.stores.yaml.spans import first_key_place, line_after, line_start, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 _ORDER = ("version", "recipients", "key_groups", "threshold")
@@ -66,18 +67,15 @@ def _literal(value: Any) -> Any:
     return value
 
 
-def newline_of(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that adds the block to ``text`` (a document without one)."""
-    newline = newline_of(text)
+    newline = line_break(text)
     if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
         return _at(text, first_key_place(text), render(mapping, 0, newline))
     # A block scalar that ends the text without a line break holds no final break; one written
     # after it for the block would become part of the value.
-    open_block = not text.endswith("\n") and getattr(_last_value(scanned.roots[-1]), "style", None) in ("|", ">")
+    open_block = (not text.endswith(("\n", "\r"))
+                  and getattr(_last_value(scanned.roots[-1]), "style", None) in ("|", ">"))
     if scanned.multi:
         if open_block:
             return _first_document(text, scanned.roots[0], render(mapping, 0, newline), newline)
@@ -161,7 +159,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
     end = line_after(text, value) if value.value else int(value.end_mark.index)
     if _leads(scanned):
         if start == 0:  # the first document's own '---' follows: ours came after the block
-            end = text.find("\n", end) + 1 or len(text)
+            end = next_line(text, end)
         else:  # ours came before it; the first document's own '---' follows the block
             start = 0
         return start, end, ""
@@ -170,7 +168,8 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
         if text[previous:start].rstrip("\r\n") == "---":
             start = previous
     claimed = bool(scanned.leaves) and scanned.leaves[-1].end >= start  # the break ends the last value
-    if end == len(text) and not text.endswith("\n") and start > 0 and text[start - 1] == "\n" and not claimed:
+    if end == len(text) and not text.endswith(("\n", "\r")) and start > 0 and text[start - 1] in "\r\n" \
+            and not claimed:
         start -= 2 if text[start - 2:start] == "\r\n" else 1
     return start, end, ""
 
@@ -188,9 +187,9 @@ def _leads(scanned: Scan) -> bool:
 
 def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was)."""
-    newline = newline_of(text)
+    newline = line_break(text)
     if _leads(scanned):  # only the block itself; the '---' around it stays
-        start = text.rfind("\n", 0, scanned.metadata_key_node.start_mark.index) + 1
+        start = line_start(text, scanned.metadata_key_node.start_mark.index)
         return start, line_after(text, scanned.metadata_node), render(mapping, 0, newline)
     start, end, _ = cut_edit(text, scanned)
     if _own_document(scanned):

@@ -61,7 +61,7 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
                 roots = []
                 while loader.composer.check_node():
                     roots.append(loader.composer.get_node())
-                return (_anchored_walk() if "&" in text else _Walk)(loader, text).run(roots)
+                return (_anchored_walk() if "&" in text or "<<" in text else _Walk)(loader, text).run(roots)
             finally:
                 _release(yaml, parser)
     except FormatError:
@@ -111,8 +111,8 @@ class _Walk:
         self._constructor = constructor
         self._text = text
         self._seen: set[int] = set()
-        self._anchors = "&" in text
-        """An alias needs an anchor (``&name``): a text without ``&`` walks each node once, untracked."""
+        self._anchors = "&" in text or "<<" in text
+        """An alias needs an anchor (``&name``), a merge ``<<``: a text without them walks each node once."""
         self._tags = "!" in text
         """Likewise a tag (:meth:`_check_bare_tag`)."""
         self._segments = _Segments()

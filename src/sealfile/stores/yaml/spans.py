@@ -53,7 +53,12 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
         end = value_span(text, node, key_node)[1]
     if end > 0 and (text[end - 1] == "\n" or (text[end - 1] == "\r" and not text.startswith("\n", end))):
         return end
-    line_break = _line_break().search(text, end)
+    return next_line(text, end)
+
+
+def next_line(text: str, index: int) -> int:
+    """The start of the line after the one holding ``index`` (the text's end on its last line)."""
+    line_break = _line_break().search(text, index)
     return len(text) if line_break is None else line_break.end()
 
 
@@ -80,11 +85,19 @@ def _alias_end(text: str, lower: int) -> int:
     return found.end() if found else lower
 
 
-def _item_start(text: str, sequence: Any) -> int:
-    """Where a sequence's last item is written from: the end of the item before it (an alias's own,
-    for an alias), or the sequence's start."""
+def alias_span(text: str, key_node: Any, sequence: Any, index: Any) -> tuple[int, int]:
+    """Where the alias ``*name`` written as the value of ``key_node``, or as item ``index`` of
+    ``sequence``, is (a node's marks are its anchor's)."""
+    lower = key_node.end_mark.index if key_node is not None else _item_start(text, sequence, index)
+    end = _alias_end(text, lower)
+    return text.rfind("*", lower, end), end
+
+
+def _item_start(text: str, sequence: Any, index: int = -1) -> int:
+    """Where a sequence's item ``index`` (its last) is written from: the end of the item before it
+    (an alias's own, for an alias), or the sequence's start."""
     lower = sequence.start_mark.index
-    for item in sequence.value[:-1]:
+    for item in sequence.value[:index]:
         lower = _alias_end(text, lower) if item.start_mark.index < lower else item.end_mark.index
     return int(lower)
 
