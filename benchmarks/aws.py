@@ -116,15 +116,30 @@ def bench_aws(bench: Bench, count: int, size: int, runs: int) -> None:
         for work, (ours_cmd, sops_cmd) in _commands(ours, sops, kms.arns[2]).items():
             for latency in LATENCIES_MS:
                 print(f"  AWS {work}, {latency} ms ...", file=sys.stderr)
+                overflows_before = _listen_overflows()
                 times, requests, in_flight = _measure(kms, latency, ((ours_cmd, ours), (sops_cmd, sops)), runs)
+                overflows_after = _listen_overflows()
+                dropped = ("" if overflows_before is None or overflows_after is None else
+                           f"; listen-queue overflows on this machine during these runs: {overflows_after - overflows_before}")
                 label = f"AWS {work}, {count} files, {latency} ms latency"
                 bench.rows.append(Row(f"{label} (s)", size, times[0], times[1],
-                                      f"sealfile {work} of all files in one process vs a shell loop of sops"))
+                                      f"sealfile {work} of all files in one process vs a shell loop of sops{dropped}"))
                 bench.rows.append(Row(f"{label}: KMS requests per file", size, sum(requests[0].values()) / count,
                                       sum(requests[1].values()) / count,
                                       f"by operation: sealfile {_per_file(requests[0], count)}, "
                                       f"sops {_per_file(requests[1], count)}"))
                 bench.rows.append(Row(f"{label}: most KMS requests in flight", size, in_flight[0], in_flight[1]))
+
+
+def _listen_overflows() -> int | None:
+    """Linux's count of connections dropped because a listening socket's queue was full (each costs
+    its client a second before the kernel retries); ``None`` where the count is not readable."""
+    try:
+        names, values = Path("/proc/net/netstat").read_text().splitlines()[:2]
+    except (OSError, ValueError):
+        return None
+    counts = dict(zip(names.split(), values.split(), strict=True))
+    return int(counts["ListenOverflows"]) if counts.get("ListenOverflows", "").isdigit() else None
 
 
 def _per_file(requests: dict[str, int], count: int) -> str:

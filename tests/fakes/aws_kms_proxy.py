@@ -31,10 +31,12 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.fakes.local_server import LocalServer
 
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _DROPPED_HEADERS = {"connection", "transfer-encoding", "keep-alive", "content-length"}
@@ -83,8 +85,7 @@ class KmsProxy:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -97,7 +98,8 @@ class KmsProxy:
 
     def stop(self) -> None:
         self._release.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown waits for a serving loop that was never started
+            self._server.shutdown()
         self._server.server_close()
 
     def fail(

@@ -65,7 +65,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.fakes.azure_wire import LOGIN_HOST, AzureWireHandler
+from tests.fakes.local_server import LocalServer
 from tests.fakes.tls import LocalCA, make_test_ca
 
 VAULT_RESOURCE = "https://vault.azure.net"
@@ -135,8 +135,7 @@ class FakeKeyVault:
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
         self.tls_context = self.ca.server_context()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), AzureWireHandler)
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", 0), AzureWireHandler)
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

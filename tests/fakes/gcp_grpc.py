@@ -23,7 +23,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import grpc
 from google.cloud import kms_v1
 
 from tests.fakes.gcp_kms import TOKEN_EXCHANGE, FakeGcpKms, KmsFault
+from tests.fakes.local_server import LocalServer
 from tests.fakes.tls import make_test_ca
 
 KMS_HOST = "cloudkms.googleapis.com"
@@ -45,7 +46,7 @@ class GcpGrpcFront:
         self.ca = make_test_ca(directory, [KMS_HOST], [])
         self.connects: list[str] = []
         self._grpc: grpc.Server | None = None
-        self._proxy: ThreadingHTTPServer | None = None
+        self._proxy: LocalServer | None = None
         self._grpc_port = 0
 
     @property
@@ -62,8 +63,7 @@ class GcpGrpcFront:
         credentials = grpc.ssl_server_credentials([(self.ca.key_file.read_bytes(), self.ca.cert_file.read_bytes())])
         self._grpc_port = self._grpc.add_secure_port("127.0.0.1:0", credentials)
         self._grpc.start()
-        self._proxy = ThreadingHTTPServer(("127.0.0.1", 0), _tunnel_handler(self))
-        self._proxy.daemon_threads = True
+        self._proxy = LocalServer(("127.0.0.1", 0), _tunnel_handler(self))
         threading.Thread(target=self._proxy.serve_forever, args=(0.05,), daemon=True).start()
         return self
 

@@ -31,7 +31,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import google_crc32c
@@ -39,6 +38,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests.fakes.gcp_rest import KmsFault, handler_for
+from tests.fakes.local_server import LocalServer
 
 KEY_NAME = re.compile(r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
 VERSION_NAME = re.compile(r"^(?P<key>projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+)"
@@ -89,7 +89,7 @@ class FakeGcpKms:
         self.calls: Counter[str] = Counter()
         self._failures: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalServer | None = None
         self._connections: set[socket.socket] = set()
         self._port = 0
 
@@ -129,8 +129,7 @@ class FakeGcpKms:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> FakeGcpKms:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler_for(self))
-        self._server.daemon_threads = True
+        self._server = LocalServer(("127.0.0.1", self._port), handler_for(self))
         self._port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sealfile.gitflow.semantic_diff import diff_texts
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
+from tests.support.identities import AgeIdentity
 
 PLAIN = "db:\n  password: pw-1a\n  user: app\n  host_unencrypted: db.local\nold: gone-2b\n"
 
@@ -89,3 +90,18 @@ def test_a_recipients_role_or_profile_change_is_a_recipient_change() -> None:
         assert diff.recipients_changed and diff.status == "modified"
         assert diff.recipients_removed == [f"aws_kms {arn} (role arn:aws:iam::111122223333:role/sealfile-read, "
                                            "profile deploy)"]
+
+
+def test_an_alias_re_pointed_shows_what_it_names_before_and_after(age_identity: AgeIdentity) -> None:
+    """``password: *dev`` made ``*prod`` showed as one fingerprint for another, naming neither value;
+    between two plaintexts of equal value the change was not shown at all."""
+    from sealfile.ops.seal import seal_text
+
+    plaintext = ("dev_pw: &dev dev-secret\nprod_pw: &prod prod-secret\nx_unencrypted: &x 1\ny_unencrypted: &y 1\n"
+                 "app:\n  password: *dev\n  port_unencrypted: *x\n")
+    old = seal_text(plaintext, [age_identity.key])
+    new = seal_text(plaintext.replace("*dev", "*prod").replace("*x", "*y"), [], previous=old)
+    changes = {change.keypath: (change.old, change.new) for change in diff_texts("s.enc.yaml", old, new).values}
+    before, after = changes["app.password"]
+    assert before.endswith(" (as dev_pw)") and after.endswith(" (as prod_pw)") and "secret" not in before + after
+    assert changes["app.port_unencrypted"] == ("1 (as x_unencrypted)", "1 (as y_unencrypted)")

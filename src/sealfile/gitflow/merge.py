@@ -160,8 +160,8 @@ def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str
     # a value changed where it is written also changes where aliases and merges put it: those places last
     anchored = "&" in text
     places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
-    for p in sorted((p for p in applied if has_path(theirs.data, p)),
-                    key=lambda p: (any(p[:len(place)] == place for place in places), len(p))):
+    for p in sorted((p for p in applied if has_path(theirs.data, p)),  # a list holding an alias: last too
+                    key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
         value = get_at(theirs.data, p)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import one_line
@@ -67,6 +67,8 @@ class SealedView:
 
     leaves: dict[Path, Any]
     meta: Metadata
+    sources: dict[Path, Path] = field(default_factory=dict)
+    """Each path an alias or merge puts a value at -> where the value is written."""
 
     @property
     def recipients(self) -> list[str]:
@@ -111,7 +113,8 @@ def _scalar(value: Any) -> bool:
 def view(text: str, store: Store | None = None) -> SealedView:
     """Parse ``text`` as a sealed file; :class:`~sealfile.errors.FormatError` if it is not one."""
     document = read_document(text, store or get_store("yaml"))
-    return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata)
+    return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata,
+                      document.sources())
 
 
 def _plain(value: Any) -> Any:

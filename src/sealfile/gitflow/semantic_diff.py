@@ -15,7 +15,7 @@ from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, view
 from sealfile.gitflow.sops_view import SopsView
-from sealfile.model.paths import Path, iter_leaves
+from sealfile.model.paths import Path, encode_path, iter_leaves
 from sealfile.model.scalars import scalar_text
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
@@ -132,6 +132,7 @@ def _shown(
     if reveal:
         return {p: (leaf_bytes(v), _plain(v)) for p, v in iter_leaves(side.revealed(text, store, policy))}
     shown: dict[Path, tuple[bytes, str]] = {}
+    sources = side.sources
     for p, v in side.leaves.items():
         if side.is_token(v):
             shown[p] = (leaf_bytes(v), f"ENC#{fingerprint(v)}")
@@ -139,6 +140,10 @@ def _shown(
             shown[p] = (leaf_bytes(v), HIDDEN)
         else:
             shown[p] = (leaf_bytes(v), _plain(v))
+        source = sources.get(p)
+        if source is not None:  # an alias re-pointed shows, even to an equal value
+            compared, text = shown[p]
+            shown[p] = (compared + b"\0" + encode_path(source), f"{text} (as {keypath(source)})")
     return shown
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.gitflow.sealed import fingerprint
@@ -40,6 +40,8 @@ class SopsView:
     stanzas: list[str]
     sops_rule: SopsRule
     version: object = "SOPS"
+    sources: dict[Path, Path] = field(default_factory=dict)
+    """None: SOPS's tree binds every value to the path it is at."""
 
     @classmethod
     def of(cls, text: str, kind: Kind) -> SopsView:

@@ -76,6 +76,10 @@ class SealedDocument(ABC):
         """How many scalars the file holds, sealed or not."""
         return sum(not isinstance(value, (dict, list)) for _, value in self.leaves())
 
+    def sources(self) -> dict[Path, Path]:
+        """Each path an alias or merge puts a value at -> the path where that value is written."""
+        return {}
+
     def set_times(self) -> dict[str, int]:
         """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
         tokens = self.tokens()

@@ -36,6 +36,8 @@ from sealfile.sops.writer import write_sops
 from sealfile.sops.yamltree import read_yaml
 from sealfile.stores import Store
 
+_PRINTED_BARE = frozenset({"=", "<<"})
+"""Strings yaml.v3 prints plain (``<<`` as ``!!merge <<``) that YAML 1.1 resolves to the value and merge tags."""
 _PYTHON_ONLY = ("(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?>", "*+", "++", "?+")
 
 
@@ -81,6 +83,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
+        if kind == "yaml" and value in _PRINTED_BARE:
+            notes.add("sops decrypt prints these strings unquoted ('=' or '<<'): YAML 1.1 and ruamel.yaml "
+                      "readers refuse them (its JSON output is safe)", where)
         return str(value)
     if isinstance(value, int):
         if not INT64_MIN <= value <= INT64_MAX and kind == "json" and json_keeps_int(value):
@@ -120,10 +125,11 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
                 raise FormatError("a '<<' key, which SOPS writes plain: yaml.v3 then reads a merge key (or "
                                   "cannot read the file)", keypath=format_keypath((*where, key)))
         comments = _comments(shape)
+        shaped = dict(shape.entries()) if isinstance(shape, Branch) else {}  # the last of a key, as Branch.get
         out = Branch()
         for key, value in data.items():
             out.extend(Item(comment) for comment in comments.get(key, []))
-            inner = shape.get(key) if isinstance(shape, Branch) else None
+            inner = shaped.get(key)
             out.append(Item(key, go_tree(value, inner, kind, notes, (*where, key))))
         out.extend(Item(comment) for comment in comments.get(None, []))
         return out
@@ -141,7 +147,12 @@ def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: _Notes, where
     out: list[Any] = []
     done = 0
     for item in shape:
-        if isinstance(item, Comment):
+        if isinstance(item, Comment) and not item.text:
+            # sops writes an empty comment in a list as the item "" (a value to every reader): a bare
+            # "#" line separating list items carries nothing, so it is left out rather than refused
+            notes.add("an empty comment line (#) in a list is left out (SOPS would write it as an item \"\")",
+                      where)
+        elif isinstance(item, Comment):
             out.append(item)
         elif done < len(data):
             out.append(go_tree(data[done], item, kind, notes, (*where, ListIndex(done))))
@@ -230,7 +241,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
     lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
-    if any(isinstance(item.key, Comment) for item in _all_items(tree)):
+    if _has_comment(tree):
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif store.name == "yaml" and kind == "json" and "#" in text:
         lines.append("comments are not kept (a SOPS JSON file has none)")
@@ -239,11 +250,10 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     return Exported(out, lines)
 
 
-def _all_items(node: Any) -> Iterator[Item]:
+def _has_comment(node: Any) -> bool:
+    """Whether SOPS's tree holds a comment: a mapping's, or an item of a list."""
     if isinstance(node, Branch):
-        for item in node:
-            yield item
-            yield from _all_items(item.value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _all_items(value)
+        return any(isinstance(item.key, Comment) or _has_comment(item.value) for item in node)
+    if isinstance(node, list):
+        return any(isinstance(value, Comment) or _has_comment(value) for value in node)
+    return False

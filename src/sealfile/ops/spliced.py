@@ -1,9 +1,8 @@
 """The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
-Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back
-the plaintext byte for byte. ``set`` of an encrypted value replaces its token and the MAC line; any
-other change edits the decrypted text and seals it again keeping every unchanged token. The ``"c"``
-engine opens all tokens in one bulk decryption, the ``"pure"`` one one by one (the reference)."""
+Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back the plaintext byte
+for byte. ``set`` of an encrypted value replaces its token and the MAC line; any other change edits the decrypted text
+and seals it again keeping unchanged tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
 
 from __future__ import annotations
 
@@ -55,6 +54,9 @@ class SplicedSealed(SealedDocument):
 
     def tokens(self) -> list[tuple[Path, str]]:
         return [(leaf.path, leaf.value) for leaf, token in zip(self.scan.leaves, self._tokens, strict=True) if token]
+
+    def sources(self) -> dict[Path, Path]:
+        return {echo.path: echo.leaf.path for echo in self.scan.echoes}
 
     def release(self) -> None:
         """Let go of the parse (the text is kept): this document can no longer be read or changed."""
@@ -168,8 +170,8 @@ class SplicedOpen(OpenDocument):
 
     def subtree_text(self, path: Path) -> str:
         from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
-        if names_outside(self._sealed.scan.copies, path):  # its text would hold an alias to nothing: written out
-            return self.store.dump(self.data(path))
+        if names_outside(self._sealed.scan.copies, path) or "%TAG" in self._sealed.body:  # written out: an alias
+            return self.store.dump(self.data(path))  # to nothing, or a tag of a handle with no %TAG, in its text
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
@@ -236,10 +238,9 @@ class SplicedOpen(OpenDocument):
 
     def _rewrite(self, edits: list[Edit], tokens: dict[int, str], expected: Any,
                  metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
-        """Apply token edits and write the metadata block again for ``metadata`` under ``data_key`` (default:
-        this document's), then continue from the result as read back: refused unless it opens as ``expected``.
-        The old parse is let go first (a write's peak memory is one parse, not two); on a refusal the document
-        is read again from its old text."""
+        """Apply token edits and write the metadata block again for ``metadata`` under ``data_key`` (default: this
+        document's), then continue from the result as read back: refused unless it opens as ``expected``. The old parse
+        goes first (a write's peak memory is one parse, not two); on a refusal it is read again from its old text."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata = self.metadata if metadata is None else metadata
         data_key = self._data_key if data_key is None else data_key
@@ -285,8 +286,7 @@ def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGr
 
 
 def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:
-    """A sealed text about to be written, opened through the reader's own path (parsed, MAC checked,
-    every token opened); refused unless it holds exactly ``expected``."""
+    """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected``."""
     unsealable = ("the sealed result would not read back as the same data (a YAML shape sealfile cannot seal in "
                   "place; please report it)")
     try:

@@ -19,11 +19,16 @@ from ruamel.yaml.nodes import ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.keypath_syntax import Selector
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import Path, encode_path, format_keypath
+from sealfile.stores.yaml import entries
 from sealfile.stores.yaml.aliases import Copy, copied_data
 from sealfile.stores.yaml.intended import changed_tree
 from sealfile.stores.yaml.scanned import Scan
 from sealfile.stores.yaml.spans import alias_span
+
+_anchor_first = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&([^ \t\r\n,\[\]{}]+)")
+"""A node's properties as its span starts (a tag, then its anchor; or the anchor alone)."""
 
 
 def mirrors(copies: list[Copy], path: Path) -> list[Path]:
@@ -48,12 +53,12 @@ def _held_by(scanned: Scan, path: Path) -> Copy | None:
     return next((copy for copy in scanned.copies if path[:len(copy.place)] == copy.place), None)
 
 
-def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]] | None:
-    """``(node, key node or None, span)`` of the alias written at ``path``, if there is one: the node
-    a stand-in spanning the alias's ``*name`` (its marks would be its anchor's)."""
+def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
+    """``(node, key node or None, span)`` of the alias written at ``path`` (:class:`KeyPathError`: none
+    is), the node a stand-in spanning the alias's ``*name`` (its marks would be its anchor's)."""
     copy = next((copy for copy in scanned.copies if copy.place == path and not copy.merged), None)
     if copy is None:
-        return None
+        raise KeyPathError("no such key")
     text = scanned.text
     start, end = alias_span(text, copy.key_node, scanned.containers[encode_path(path[:-1])][1], path[-1])
     marks = [StreamMark("", index, text.count("\n", 0, index), index - text.rfind("\n", 0, index) - 1)
@@ -143,3 +148,15 @@ def _at(tree: Any, path: Path) -> Any:
 
 def _bound(change: Callable[[Any, Any], None], key: Any) -> Callable[[Any], None]:
     return lambda node: change(node, key)
+
+
+def kept_anchor(text: str, node: Any, start: int, end: int, value: Any) -> tuple[int, int, str] | None:
+    """The edit that writes ``value`` in place of the collection ``node`` (spanning ``start:end``)
+    keeping its anchor, which aliases may name (written afresh, the anchor went with the node, and
+    every alias of it named nothing): ``&name`` then the value in flow style. ``None``: no anchor."""
+    found = None if isinstance(node, ScalarNode) else _anchor_first().match(text, start)
+    if found is None or found.end() > end:
+        return None
+    span = text[start:end]
+    kept = len(span) - len(span.rstrip(" \t\r\n"))  # the line break ending a block collection stays
+    return start, end - kept, f"&{found[1]} {entries.flow(value)}"

@@ -52,16 +52,17 @@ class AliasWalk:
         if id(node) in self._seen:  # met, not done: a collection around it, a key, the metadata
             raise FormatError(f"{UNFINISHED} ({where(node)})", keypath=format_keypath(path))
         self._seen.add(id(node))
-        expansion.nodes += 1
-        expansion.expanded += 1
-        leaves, echoes, expanded = len(self._leaves), len(expansion.echoes), expansion.expanded
+        leaves, echoes, expanded, segments = (len(self._leaves), len(expansion.echoes), expansion.expanded,
+                                              expansion.expanded_segments)
+        expansion.written_at(path)
         outer, self._deepest = self._deepest, depth
         value = self._build(node, parent, slot, key_node, path, encoded, flow, indent, depth)
         if type(node) is ScalarNode:
             self._anchor_outside(self._leaves[-1])
+        size = expansion.expanded - expanded
         expansion.written[id(node)] = Written(path, encoded, value, range(leaves, len(self._leaves)),
-                                              range(echoes, len(expansion.echoes)),
-                                              expansion.expanded - expanded + 1, self._deepest - depth)
+                                              range(echoes, len(expansion.echoes)), size, self._deepest - depth,
+                                              expansion.expanded_segments - segments - size * len(path))
         self._deepest = max(outer, self._deepest)
         return value
 
@@ -71,7 +72,7 @@ class AliasWalk:
         if type(written.value) not in (dict, list):
             self._tag_first(self._leaves[written.leaves.start])
         expansion = self._expansion
-        expansion.charge(written.size, path)
+        expansion.charge([written], path)
         expansion.refs.append((len(self._leaves), encoded, alias_entry(written.encoded)))
         return expansion.copy(written, path, encoded, parent, slot, key_node)
 
@@ -147,15 +148,18 @@ class AliasWalk:
                 chosen[key] = source
         for source in sources:
             self._deeper(source, depth, path)
-        expansion.charge(sum(source.size for source in sources), path)
+        expansion.charge(sources, path)
         expansion.refs[ref] = (*expansion.refs[ref][:2], merge_entry([source.encoded for source in sources]))
         expansion.merges.append((path, [source.path if source.path[len(path):][:1] != (MERGE_SEGMENT,)
                                         else source.value for source in sources], own))
         into.update(dict.fromkeys(chosen))  # every merged key in its place, written ones replacing theirs
         first = len(expansion.echoes)
-        for source in dict.fromkeys(sources):  # a mapping merged twice gives its keys once
-            keys = [key for key, chosen_source in chosen.items() if chosen_source is source and key not in written_keys]
-            expansion.merge(source, keys, into, path, encoded)
+        keys_of: dict[int, list[Any]] = {id(source): [] for source in sources}  # a mapping merged twice: once
+        for key, source in chosen.items():
+            if key not in written_keys:
+                keys_of[id(source)].append(key)
+        for source in dict.fromkeys(sources):
+            expansion.merge(source, keys_of[id(source)], into, path, encoded)
         place = {key: index for index, key in enumerate(into)}  # the echoes in the order of the keys
         expansion.echoes[first:] = sorted(expansion.echoes[first:], key=lambda echo: place[echo.path[len(path)]])
         return rest, written_keys & chosen.keys()

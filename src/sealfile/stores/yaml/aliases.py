@@ -16,7 +16,11 @@ not change another), and records:
 
 Expansion is bounded: a text of a few lines can alias aliases of aliases (the "billion laughs"), so
 the values copies hold are counted before any copy is made, and refused past :data:`EXPANSION_FLOOR`
-and :data:`EXPANSION_FACTOR` times the nodes written (work linear in the text).
+and :data:`EXPANSION_FACTOR` times the nodes written (work linear in the text). Each copied value
+also has a path of its own, as long as it is deep, which every reader builds and walks (its echo, its
+rule, its line in a diff): a few aliases of a value nested 90 levels deep would cost 90 times the
+values they copy, so the keys and indices of the copies' paths are counted too, and refused past
+:data:`SEGMENTS_FLOOR` and :data:`EXPANSION_FACTOR` times those of the paths written.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ EXPANSION_FACTOR = 10
 """... and in a larger one, this many times the nodes written before the copy."""
 EXPANDS_TOO_MUCH = ("YAML aliases here would expand the file to more than {limit:,} values (an alias bomb?): "
                     "write the values out, or alias fewer times")
+SEGMENTS_FLOOR = 1_000_000
+"""Keys and indices the paths of copied values may hold in any file (100,000 values 10 levels deep)."""
+PATHS_TOO_LONG = ("YAML aliases here would copy values at paths of more than {limit:,} keys and indices in all "
+                  "(an alias bomb of deeply nested values?): write the values out, or alias fewer times")
 
 UNFINISHED = "a YAML alias to a node that is not a value written before it (a collection around it, or a key)"
 MERGE_VALUE = ("a YAML merge key (<<) takes a mapping, an alias of one, or a list of them (<<: *name, <<: {x: 1}, "
@@ -49,7 +57,7 @@ class Written:
     """A node as written (at its anchor): where, what it built, and the leaves and echoes its walk
     made (contiguous ranges: the walk is depth-first)."""
 
-    __slots__ = ("echoes", "encoded", "height", "leaves", "path", "size", "value")
+    __slots__ = ("depths", "echoes", "encoded", "height", "leaves", "path", "size", "value")
     path: Path
     encoded: bytes
     value: Any
@@ -59,11 +67,14 @@ class Written:
     """Values in its expanded tree (itself included)."""
     height: int
     """Levels of nesting in its expanded tree below it."""
+    depths: int
+    """The sum over the values of its expanded tree of their depth below it (a copy at a path of
+    ``n`` segments holds paths of ``size * n + depths`` segments)."""
 
     def __init__(self, path: Path, encoded: bytes, value: Any, leaves: range, echoes: range, size: int,
-                 height: int) -> None:
+                 height: int, depths: int) -> None:
         self.path, self.encoded, self.value, self.leaves = path, encoded, value, leaves
-        self.echoes, self.size, self.height = echoes, size, height
+        self.echoes, self.size, self.height, self.depths = echoes, size, height, depths
 
 
 class Echo:
@@ -108,17 +119,33 @@ class Expansion:
         """Nodes written so far."""
         self.expanded = 0
         """Values the tree holds so far (written and copied)."""
+        self.segments = 0
+        """Keys and indices in the paths of the values written so far."""
+        self.expanded_segments = 0
+        """... and of the values the tree holds so far (written and copied)."""
 
     def record(self, scanned: Scan) -> None:
         """Give ``scanned`` what aliases and merges added to it."""
         scanned.echoes, scanned.copies, scanned.refs, scanned.merges = self.echoes, self.copies, self.refs, self.merges
 
-    def charge(self, size: int, where: Path) -> None:
-        """Count ``size`` values about to be copied; refuse past the bound, before any is made."""
-        self.expanded += size
+    def written_at(self, path: Path) -> None:
+        """Count a node written at ``path``."""
+        self.nodes += 1
+        self.expanded += 1
+        self.segments += len(path)
+        self.expanded_segments += len(path)
+
+    def charge(self, copied: list[Written], where: Path) -> None:
+        """Count the values of ``copied`` about to be copied to ``where`` (or below it, merged), and
+        the segments of their paths there; refuse past the bounds, before any copy is made."""
+        self.expanded += sum(written.size for written in copied)
+        self.expanded_segments += sum(written.size * len(where) + written.depths for written in copied)
         limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * self.nodes)
         if self.expanded - self.nodes > limit:
             raise FormatError(EXPANDS_TOO_MUCH.format(limit=limit), keypath=format_keypath(where) or None)
+        limit = max(SEGMENTS_FLOOR, EXPANSION_FACTOR * self.segments)
+        if self.expanded_segments - self.segments > limit:
+            raise FormatError(PATHS_TOO_LONG.format(limit=limit), keypath=format_keypath(where) or None)
 
     def copy(self, written: Written, place: Path, encoded: bytes, parent: Any, slot: Any, key_node: Any) -> Any:
         """A fresh copy of what ``written`` holds, to be put at ``place``, in ``parent[slot]``: every

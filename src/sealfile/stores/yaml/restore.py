@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path, get_at
+from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.engines import Engine
@@ -21,11 +22,30 @@ from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
 
+_handle_tag = compiled_when_used(r"(?:&[^ \t\r\n]*[ \t\r\n]+)?!(?![!<]|[ \t\r\n]|$)")
+"""A spelling (after an anchor of its own) that starts with a tag of a named or the primary handle
+(``!e!str``, ``!str``): a ``%TAG`` directive gives it its meaning, and none names it without one."""
+_own_anchor = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&")
+"""A spelling that starts with an anchor (after its tag, if any): one that no alias named when the
+value was sealed, so the seal kept it inside the token, where the sealed text's reader cannot see it."""
+
 
 def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
-    """The decrypted text, and whether every value came back as recorded (so no check is needed)."""
+    """The decrypted text, and whether every value came back as recorded (so no check is needed).
+
+    What the seal covers of the text around the tokens is what the sealed text's reader sees there,
+    and a spelling may mean more than its span: its tag takes its meaning from the ``%TAG``
+    directives before it, which are not data (``%TAG !! tag:evil/`` added before a value spelled
+    ``!!str 0123``), and an anchor inside a token names the value for the aliases after it, which
+    the sealed text's reader resolved to another anchor of the same name (an alias ``*prod`` and
+    its anchor renamed ``*dev``, after a token spelled ``&dev dev-secret``: the MAC holds, and the
+    decrypted text gave the dev value where the file holds the prod one; a visible anchor renamed
+    so: two anchors of one name, which YAML readers refuse or take the last of). So with a
+    ``%TAG`` in the text, a tag that needs one, or an anchor in a spelling of a text with another
+    anchor or an alias, the decrypted text is read once more."""
     edits: list[Edit] = []
-    exact = True
+    exact = "%TAG" not in text
+    anchored = "&" in text or "*" in text  # (a token holds neither)
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
@@ -34,6 +54,9 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:
             edits.append(restore_edit(text, leaf, written))
+            if written[:1] in ("!", "&"):
+                exact = exact and _handle_tag().match(written) is None and not (
+                    anchored and _own_anchor().match(written))
             continue
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
@@ -80,11 +103,26 @@ def _double_quoted(leaf: Leaf, scalar: Styled) -> Edit:
 
 
 def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> None:
-    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``)."""
+    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``),
+    naming the first place it differs."""
+    where: str | None = format_keypath(under) or None
     try:
-        same = same_data(get_at(scan(text, engine=engine).tree, under), expected)
-    except (FormatError, LookupError):  # LookupError: the text lost the place ``under`` names
+        read = get_at(scan(text, engine=engine).tree, under)
+        same = same_data(read, expected)
+        where = where if same else _first_difference(read, expected, under) or where
+    except FormatError as err:
+        same, where = False, err.keypath or where
+    except LookupError:  # the text lost the place ``under`` names
         same = False
     if not same:
         raise FormatError("the decrypted text would not read back as the sealed values (a value's spelling "
-                          "does not fit where it is); decrypt with --output-type json")
+                          "does not fit where it is, or an anchor or %TAG directive around the sealed values "
+                          "was changed); decrypt with --output-type json", keypath=where)
+
+
+def _first_difference(read: Any, expected: Any, under: Path) -> str | None:
+    for (path, value), (expected_path, expected_value) in zip(iter_leaves(read, under), iter_leaves(expected, under),
+                                                             strict=False):
+        if path != expected_path or not same_data(value, expected_value):
+            return format_keypath(path)
+    return None
