@@ -126,6 +126,33 @@ def test_an_anchor_renamed_to_one_inside_a_token_is_refused_by_decrypt() -> None
         decrypt_text(forged)
 
 
+TAGGED_HIDDEN = "prod_pw: &prod prod-secret\ndev_pw: !!int &dev 7\nprod:\n  password: *prod\n"
+"""An anchor written after the tag of a value other than a string is still sealed inside its token
+(``!!int &dev ENC[...]`` would not be an int): new files can hide one that way."""
+
+
+def test_an_alias_renamed_to_a_tagged_anchor_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+    sealed = seal_text(TAGGED_HIDDEN, [age_identity.key])
+    assert "&dev" not in sealed
+    forged = sealed.replace("&prod ", "&dev ", 1).replace("*prod\n", "*dev\n", 1)
+    assert forged != sealed and _held(forged) == _safe(TAGGED_HIDDEN)
+    with pytest.raises(FormatError, match="would not read back") as info:
+        decrypt_text(forged)
+    assert "secret" not in str(info.value)
+    assert decrypt_text(forged, extract="prod.password") == "prod-secret"
+    assert decrypt_text(sealed) == TAGGED_HIDDEN
+
+
+def test_an_anchor_renamed_to_a_tagged_one_inside_a_token_is_refused_by_decrypt(age_identity: AgeIdentity) -> None:
+    plaintext = "token: !!int &t 7\ndb: &db {user: app}\n"
+    sealed = seal_text(plaintext, [age_identity.key])
+    forged = sealed.replace("&db ", "&t ", 1)
+    assert forged != sealed and _held(forged) == _safe(plaintext)
+    with pytest.raises(FormatError, match="would not read back"):
+        decrypt_text(forged)
+    assert decrypt_text(sealed) == plaintext
+
+
 @given(_alias_texts(), st.data())
 def test_anchor_names_the_seal_does_not_cover_never_change_what_decrypt_prints(text: str, data: st.DataObject) -> None:
     """Anchor and alias names are layout: any renaming the seal's digest does not see either leaves

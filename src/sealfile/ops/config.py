@@ -61,9 +61,8 @@ if TYPE_CHECKING:  # the providers are imported only to read creation rules: rea
 
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc",
                            ".env.*.enc")
-"""Sealed files of every syntax by the names the docs and ``encrypt`` suggest (``.env.enc`` is matched
-by ``*.env.enc`` too; it is listed for readers of the generated ``.gitattributes``; ``.env.*.enc`` is a
-sealed ``.env.production``)."""
+"""Sealed files of every syntax by the names the docs and ``encrypt`` suggest (``.env.*.enc``: a sealed
+``.env.production``; ``.env.enc``, matched by ``*.env.enc`` too, is listed for readers of ``.gitattributes``)."""
 REQUIRE_SIGNATURE = "require_signature"
 TOP_LEVEL = ("creation_rules", "sealed_files", SIGNERS_KEY, "trust")
 MAX_CONFIG_CHARS = 256 * 1024

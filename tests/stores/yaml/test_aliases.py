@@ -42,6 +42,7 @@ TEXTS = [
     "a: &x |\n  block\n  text\nb: *x\n",
     "a: &x 'quoted'\nb: {c: *x}\n",
     "a: &x !!int '7'\nb: *x\n",
+    "a: !!str &x 12\nb: *x\nc: !<tag:yaml.org,2002:str> &y\n  y\nd: [*y]\n",  # a string's tag before its anchor
     "a: &x 2001-12-14\nb: [*x]\n",
     "d0: &d {k: v}\n---\nd1: &d {k: w}\nx: *d\n",
     "default: &default\n  adapter: postgresql\n  password: pw\ndevelopment:\n  <<: *default\n  database: dev\n"

@@ -53,12 +53,12 @@ def _held_by(scanned: Scan, path: Path) -> Copy | None:
     return next((copy for copy in scanned.copies if path[:len(copy.place)] == copy.place), None)
 
 
-def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]] | None:
-    """``(node, key node or None, span)`` of the alias written at ``path``, if there is one: the node
-    a stand-in spanning the alias's ``*name`` (its marks would be its anchor's)."""
+def alias_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
+    """``(node, key node or None, span)`` of the alias written at ``path`` (:class:`KeyPathError`: none
+    is), the node a stand-in spanning the alias's ``*name`` (its marks would be its anchor's)."""
     copy = next((copy for copy in scanned.copies if copy.place == path and not copy.merged), None)
     if copy is None:
-        return None
+        raise KeyPathError("no such key")
     text = scanned.text
     start, end = alias_span(text, copy.key_node, scanned.containers[encode_path(path[:-1])][1], path[-1])
     marks = [StreamMark("", index, text.count("\n", 0, index), index - text.rfind("\n", 0, index) - 1)

@@ -15,15 +15,8 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
-from sealfile.stores.yaml import entries
-from sealfile.stores.yaml.alias_paths import (
-    alias_at,
-    container_changed,
-    kept_anchor,
-    key_changed,
-    refuse_unset,
-    written_for_set,
-)
+from sealfile.stores.yaml import alias_paths, entries
+from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
@@ -160,10 +153,7 @@ def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:
     leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
     if leaf is not None:
         return leaf.node, leaf.key_node, (leaf.start, leaf.end)
-    alias = alias_at(scanned, path) if scanned.copies else None
-    if alias is None:
-        raise KeyPathError("no such key")
-    return alias
+    return alias_paths.alias_at(scanned, path)
 
 
 def _container(scanned: Scan, path: Path) -> Any:
