@@ -73,9 +73,12 @@ def kms_keys(moto_url: str) -> Keys:
     )
     arn = admin.create_key(Description="sealfile test")["KeyMetadata"]["Arn"]
     other = admin.create_key(Description="sealfile other")["KeyMetadata"]["Arn"]
-    admin.create_alias(AliasName="alias/sealfile-app", TargetKeyId=arn)
+    # moto keeps its keys for the whole process, and pytest-xdist's worksteal may set this module up
+    # twice in one worker: an alias name of its own each time
+    alias = f"alias/sealfile-app-{uuid.uuid4().hex[:8]}"
+    admin.create_alias(AliasName=alias, TargetKeyId=arn)
     mrk = admin.create_key(MultiRegion=True)["KeyMetadata"]["Arn"]
-    return Keys(arn, other, arn.split(":key/")[0] + ":alias/sealfile-app", mrk)
+    return Keys(arn, other, arn.split(":key/")[0] + ":" + alias, mrk)
 
 
 @pytest.fixture(scope="module")
