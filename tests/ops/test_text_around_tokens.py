@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -153,10 +153,13 @@ def test_an_anchor_renamed_to_a_tagged_one_inside_a_token_is_refused_by_decrypt(
     assert decrypt_text(sealed) == plaintext
 
 
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 @given(_alias_texts(), st.data())
 def test_anchor_names_the_seal_does_not_cover_never_change_what_decrypt_prints(text: str, data: st.DataObject) -> None:
     """Anchor and alias names are layout: any renaming the seal's digest does not see either leaves
-    the decrypted text meaning what the file holds, or has it refused (with a ``%TAG`` added too)."""
+    the decrypted text meaning what the file holds, or has it refused (with a ``%TAG`` added too).
+    Most renamings change the digest (anchors stay outside tokens, where the reader sees them): they
+    are filtered out, as they should be."""
     data_key = os.urandom(32)  # no recipient key at work: a stanza of any wrapped text
     stanza = Stanza.from_mapping({"type": "age", "recipient": "age1" + "q" * 58, "wrapped": "AAAA"})
     store = get_store("yaml")
