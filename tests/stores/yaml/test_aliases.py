@@ -51,6 +51,10 @@ TEXTS = [
     "a: &a {z: 0, x: 9}\nm:\n  <<: [*a, {x: 1, q: [1, {r: 2}]}]\n",
     "a: &a {z: 0, x: 9}\nm:\n  <<: [{x: 1}, *a, {z: 3, x: 2}]\n",
     "m:\n  <<:\n    x: 1\n    y: &y 2\n  k: *y\nn: {<<: {}}\n<<: {top: 1}\n",
+    # merges inside a mapping written in a merge key (what sops writes for Compose's nested anchors)
+    "a:\n  <<:\n    d:\n      <<: {c: h}\n",
+    "a:\n  <<:\n    <<: [{p: 1}, {q: 2}]\n    d:\n      r:\n        <<: {c: h}\n  e: 1\n",
+    "b: &b {c: h}\na:\n  <<:\n    d: {<<: *b, x: 1}\n    l: [{<<: *b}]\n",
 ]
 
 
@@ -72,6 +76,12 @@ def test_the_tree_is_what_ruamels_safe_loader_reads(text: str, engine: Engine) -
 _SCALARS = st.sampled_from(["v", "1", "'q'", "true", "~", "s3cret", "2.5"])
 
 
+def _merged_value(maps: list[int]) -> st.SearchStrategy[str]:
+    """A value of a mapping written in a merge key: a scalar, or a mapping that merges in turn."""
+    inner = [st.just("{<<: {p: v}, q: w}")] + ([st.sampled_from([f"{{<<: *a{i}}}" for i in maps])] if maps else [])
+    return st.one_of(_SCALARS, *inner)
+
+
 @st.composite
 def _alias_texts(draw: st.DrawFn) -> str:
     """Anchored scalars, sequences and mappings, each followed by values that alias or merge any
@@ -91,7 +101,7 @@ def _alias_texts(draw: st.DrawFn) -> str:
             merged = f"*a{chosen[0]}" if choice == "merge" else "[" + ", ".join(f"*a{i}" for i in chosen) + "]"
             if choice == "merge_inline":  # a mapping written in the merge key, alone or among aliases
                 keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))
-                written = "{" + ", ".join(f"{key}: {draw(_SCALARS)}" for key in keys) + "}"
+                written = "{" + ", ".join(f"{key}: {draw(_merged_value(maps))}" for key in keys) + "}"
                 merged = written if not chosen or draw(st.booleans()) else \
                     "[" + ", ".join([f"*a{i}" for i in chosen] + [written]) + "]"
             own = draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), unique=True, max_size=3))

@@ -153,10 +153,7 @@ class Expansion:
         copied = copied_data(written.value)
         cut = len(written.path)
         at = len(self.leaves)
-        inline = [path for path in self.inline if len(path) > cut and path[:cut] == written.path]
         for leaf, path in self._inside(written):
-            if inline and any(path[:len(place)] == place for place in inline):
-                continue  # written in a merge key inside it: its place in the copy is the merge's echo of it
             inner = path[cut:]
             holder, key = (parent, slot) if not inner else (_at(copied, inner[:-1]), inner[-1])
             self.echoes.append(Echo(leaf, place + inner, encoded + encode_path(inner), holder, key, at))
@@ -188,7 +185,12 @@ class Expansion:
             inside += [(leaf, leaf.path) for leaf in self.leaves[done:echo.at]]
             done = max(done, echo.at)
             inside.append((echo.leaf, echo.path))
-        return inside + [(leaf, leaf.path) for leaf in self.leaves[done:written.leaves.stop]]
+        inside += [(leaf, leaf.path) for leaf in self.leaves[done:written.leaves.stop]]
+        cut = len(written.path)
+        inline = [path for path in self.inline if len(path) > cut and path[:cut] == written.path]
+        # a value written in a merge key inside it has its place in the tree as that merge's echo
+        return [(leaf, path) for leaf, path in inside
+                if not any(path[:len(merged)] == merged for merged in inline)] if inline else inside
 
 
 def copied_data(value: Any) -> Any:
