@@ -34,7 +34,7 @@ from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, d
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
 from sealfile.stores.yaml.scanned import styled as styled
-from sealfile.stores.yaml.spans import bare_tag_at, empty_document, value_span, where
+from sealfile.stores.yaml.spans import bare_tag_at, empty_document, may_alias, value_span, where
 
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -61,7 +61,7 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
                 roots = []
                 while loader.composer.check_node():
                     roots.append(loader.composer.get_node())
-                return (_anchored_walk() if "&" in text or "<<" in text else _Walk)(loader, text).run(roots)
+                return (_anchored_walk() if may_alias(text) else _Walk)(loader, text).run(roots)
             finally:
                 _release(yaml, parser)
     except FormatError:
@@ -111,8 +111,8 @@ class _Walk:
         self._constructor = constructor
         self._text = text
         self._seen: set[int] = set()
-        self._anchors = "&" in text or "<<" in text
-        """An alias needs an anchor (``&name``), a merge ``<<``: a text without them walks each node once."""
+        self._anchors = may_alias(text)
+        """A text without an anchor or a merge walks each node once."""
         self._tags = "!" in text
         """Likewise a tag (:meth:`_check_bare_tag`)."""
         self._segments = _Segments()

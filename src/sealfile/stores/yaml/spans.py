@@ -146,3 +146,9 @@ def first_key_place(text: str) -> int:
     document end marker (after one, libyaml wants a new ``---``), else at its end."""
     end = _document_end().search(text)
     return end.start() if end else len(text)
+
+
+def may_alias(text: str) -> bool:
+    """Whether a text may hold an alias or a merge: an anchor (``&name``), or ``<<``. One character is
+    found with ``memchr``; a search for ``"<<"`` walks a big text at a fraction of that speed."""
+    return "&" in text or ("<" in text and "<<" in text)
