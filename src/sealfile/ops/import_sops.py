@@ -67,7 +67,7 @@ def plaintext_yaml(opened: Opened) -> str:
     document = opened.documents[0]
     if opened.kind != "yaml":  # the data as their own reader gives it; comments stay behind
         document = Branch(Item(key, value) for key, value in opened.data().items())
-    text = yaml_text([document])
+    text = yaml_text([document], merges=opened.kind == "yaml")  # another store's "<<" is a plain key
     check_yaml(text, [opened.data()])
     return text
 

@@ -137,7 +137,7 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
     return True
 
 
-def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
+def _yaml_node(node: Any, column: int, sops_file: bool, merges: bool) -> Any:
     if isinstance(node, dict):  # a store reader's data (JSON, INI): its strings need the same escaping
         node = Branch(Item(key, value) for key, value in node.items())
     if isinstance(node, (Branch, list)):
@@ -150,16 +150,16 @@ def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
                 continue
             slot = key if isinstance(container, CommentedMap) else len(container)
             if isinstance(container, CommentedMap):
-                name = (_go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY else
+                name = (_go_scalar(MERGE_KEY, "merge") if key == MERGE_KEY and merges else
                         DoubleQuotedScalarString(key) if _read_apart(key) else _typed_quoted(key))
                 if name in container:
                     raise FormatError("a mapping repeats a key, which YAML output cannot show")
-                container[name] = _yaml_node(value, nested_column(column), sops_file)
+                container[name] = _yaml_node(value, nested_column(column), sops_file, merges)
                 slot = name
             else:
                 heading, value = ([], value) if sops_file else heading_comments(value)
                 pending += heading
-                container.append(_yaml_node(value, column + 2, sops_file))
+                container.append(_yaml_node(value, column + 2, sops_file, merges))
             if pending:
                 _before(container, slot, pending, column)
                 pending = []
@@ -169,12 +169,13 @@ def _yaml_node(node: Any, column: int, sops_file: bool) -> Any:
     return _yaml_leaf(node)
 
 
-def yaml_text(documents: list[Any], *, sops_file: bool = False) -> str:
+def yaml_text(documents: list[Any], *, sops_file: bool = False, merges: bool = True) -> str:
     """Documents (branches, or a list for ``--extract``) as yaml.v3 prints them, comments included.
     ``sops_file``: the text of a SOPS file, whose comments stay where SOPS's reader finds them again
-    (yaml.v3 prints a list item's heading comment before the dash, but reads it back into the list)."""
+    (yaml.v3 prints a list item's heading comment before the dash, but reads it back into the list).
+    ``merges=False``: a ``<<`` key is data (a JSON, dotenv or INI key), written quoted, not a merge."""
     stream = io.StringIO()
-    nodes = [_yaml_node(document, 0, sops_file) for document in documents]
+    nodes = [_yaml_node(document, 0, sops_file, merges) for document in documents]
     if len(nodes) == 1:
         _yaml().dump(nodes[0], stream)
     else:
