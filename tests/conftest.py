@@ -22,6 +22,7 @@ import pytest
 from hypothesis import settings
 
 from sealfile.envelope.datakey import forget_data_keys
+from sealfile.stores.yaml.scan_check import CHECK_VARIABLE
 from tests.support import cli as cli_support
 from tests.support.cli import IN_CI, RunCli
 from tests.support.identities import AgeIdentity, write_identity
@@ -64,6 +65,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     for name in list(os.environ):
         if name.startswith("SEALFILE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv(CHECK_VARIABLE, "1")  # every text the line scan reads is read by ruamel too, and compared
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     forget_data_keys()

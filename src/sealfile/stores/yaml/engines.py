@@ -138,3 +138,16 @@ def tag_text(tag: Any) -> str:
     if isinstance(tag, Tag) and tag.handle is None and "%" not in tag.suffix:
         return str(tag.suffix)
     return str(tag)
+
+
+def release(yaml: YAML, parser: Any) -> None:
+    """What ruamel's own ``load`` does after a document: the pure reader and scanner are reused."""
+    parser.dispose()
+    yaml.doc_infos.clear()
+    for resolver in (parser, getattr(yaml, "_resolver", None)):  # the C loader is its own resolver
+        if isinstance(resolver, OnceVersionResolver):
+            resolver.forget()
+    for part in ("reader", "scanner"):
+        reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
+        if reset is not None:
+            reset()

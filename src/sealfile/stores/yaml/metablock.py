@@ -177,7 +177,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
 def _own_document(scanned: Scan) -> bool:
     """The block is a document of its own after the data: in a stream of several, and after a
     top-level flow mapping (which has no place for a block key)."""
-    return scanned.multi or scanned.metadata_key_node.start_mark.index >= scanned.roots[0].end_mark.index
+    return scanned.multi or scanned.metadata_own_document
 
 
 def _leads(scanned: Scan) -> bool:

@@ -39,6 +39,8 @@ _representer = RoundTripRepresenter()
 _table = _resolver.versioned_resolver
 # First characters that some implicit type can start with; any other plain text is a string.
 _TYPED_FIRST = frozenset(_table) if None not in _table else None
+TYPED_FIRST: frozenset[str] = _TYPED_FIRST or frozenset(chr(code) for code in range(128))
+"""First characters that some implicit type can start with (all of ASCII if a catch-all rule exists)."""
 _TYPED_FIRST_11 = frozenset(_resolver_11.versioned_resolver)
 
 

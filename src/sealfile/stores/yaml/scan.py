@@ -14,25 +14,29 @@ nesting. Aliases and merge keys are read as ruamel's safe loader reads them (:mo
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.docinfo import DocInfo, version
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
-from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
-from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
+from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, release, tag_text
+from sealfile.stores.yaml.fastscan import fast_scan
 from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
+from sealfile.stores.yaml.scalars import TYPED_FIRST, implicit_tag
+from sealfile.stores.yaml.scan_check import CHECK_VARIABLE, same_scan
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
+from sealfile.stores.yaml.scanned import Segments
 from sealfile.stores.yaml.scanned import styled as styled
 from sealfile.stores.yaml.spans import bare_tag_at, empty_document, may_alias, value_span, where
 
@@ -49,7 +53,24 @@ UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
     """Parse ``text``, given without its byte-order mark (the engines count positions after one
-    differently); :class:`FormatError` (one line, never quoting the input) for what the format refuses."""
+    differently); :class:`FormatError` (one line, never quoting the input) for what the format refuses.
+    With the C engine, a text in the common subset sealfile writes is read by the line scan (:mod:`.fastscan`)."""
+    if engine == "c":
+        with gc_paused():
+            fast = fast_scan(text, _parsed, _is_string, TYPED_FIRST)
+        if fast is not None:
+            if CHECK_VARIABLE in os.environ:
+                same_scan(fast, _parsed(text))
+            return fast
+    return _parsed(text, engine)
+
+
+def _is_string(plain: str) -> bool:
+    return implicit_tag(plain) == STR_TAG
+
+
+def _parsed(text: str, engine: Engine = "c") -> Scan:
+    """``text`` read by ruamel's parser (:func:`scan`)."""
     if text.startswith(BOM):  # after the file's own mark, which its reader split off
         raise FormatError("invalid YAML at the start of the file: two byte-order marks (remove one)")
     yaml = document_reader(text, engine_yaml(engine))
@@ -63,7 +84,7 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
                     roots.append(loader.composer.get_node())
                 return (_anchored_walk() if may_alias(text) else _Walk)(loader, text).run(roots)
             finally:
-                _release(yaml, parser)
+                release(yaml, parser)
     except FormatError:
         raise
     except YAMLError as err:
@@ -72,38 +93,6 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:  # an integer longer than Python converts (4300 digits); never quote it
         raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
-
-
-def _release(yaml: YAML, parser: Any) -> None:
-    """What ruamel's own ``load`` does after a document: the pure reader and scanner are reused."""
-    parser.dispose()
-    yaml.doc_infos.clear()
-    for resolver in (parser, getattr(yaml, "_resolver", None)):  # the C loader is its own resolver
-        if isinstance(resolver, OnceVersionResolver):
-            resolver.forget()
-    for part in ("reader", "scanner"):
-        reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
-        if reset is not None:
-            reset()
-
-
-class _Segments:
-    """Canonical encodings of path segments, computed once per distinct key or index."""
-
-    def __init__(self) -> None:
-        self._keys: dict[Any, bytes] = {}
-        self._indexes: list[bytes] = []
-
-    def key(self, key: Segment) -> bytes:
-        found = self._keys.get((type(key), key))
-        if found is None:
-            found = self._keys[(type(key), key)] = encode_path((key,))
-        return found
-
-    def index(self, index: int) -> bytes:
-        while len(self._indexes) <= index:
-            self._indexes.append(encode_path((ListIndex(len(self._indexes)),)))
-        return self._indexes[index]
 
 
 class _Walk:
@@ -115,7 +104,7 @@ class _Walk:
         """A text without an anchor or a merge walks each node once."""
         self._tags = "!" in text
         """Likewise a tag (:meth:`_check_bare_tag`)."""
-        self._segments = _Segments()
+        self._segments = Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
         if self._anchors:
@@ -148,6 +137,7 @@ class _Walk:
         if metadata_root is not None:
             key, value = metadata_root.value[0]
             scanned.metadata_key_node, scanned.metadata_node = key, value
+            scanned.metadata_own_document = key.start_mark.index >= scanned.roots[0].end_mark.index
             scanned.metadata = self._metadata(value)
         return scanned
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sealfile.model.paths import Path, format_keypath
+from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
 
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
@@ -17,7 +17,7 @@ class Leaf:
     place in one text, so two leaves are equal only when they are the same object."""
 
     __slots__ = ("encoded_path", "end", "flow", "indent", "key_node", "node", "parent", "path", "slot", "start",
-                 "value")
+                 "style", "value")
     path: Path
     encoded_path: bytes
     value: Any
@@ -37,14 +37,36 @@ class Leaf:
     end: int
     """The value's span in the text; for an empty value (a bare ``key:``), the empty span right after
     its ``:`` or ``-`` (the engines put empty nodes in different places)."""
+    style: str | None
+    """The node's style: ``None`` or ``""`` plain, else ``'``, ``"``, ``|`` or ``>``."""
 
     def __init__(self, path: Path, encoded_path: bytes, value: Any, node: Any, key_node: Any, parent: Any, slot: Any,
                  flow: bool, indent: int, start: int, end: int) -> None:
         self.path, self.encoded_path, self.value, self.node, self.key_node = path, encoded_path, value, node, key_node
         self.parent, self.slot, self.flow, self.indent, self.start, self.end = parent, slot, flow, indent, start, end
+        self.style = getattr(node, "style", None)  # a collection has none
 
     def __repr__(self) -> str:  # never the value: it may be a decrypted secret
         return f"<Leaf {format_keypath(self.path)!r} at {self.start}:{self.end}>"
+
+
+class Segments:
+    """Canonical encodings of path segments, computed once per distinct key or index."""
+
+    def __init__(self) -> None:
+        self._keys: dict[Any, bytes] = {}
+        self._indexes: list[bytes] = []
+
+    def key(self, key: Segment) -> bytes:
+        found = self._keys.get((type(key), key))
+        if found is None:
+            found = self._keys[(type(key), key)] = encode_path((key,))
+        return found
+
+    def index(self, index: int) -> bytes:
+        while len(self._indexes) <= index:
+            self._indexes.append(encode_path((ListIndex(len(self._indexes)),)))
+        return self._indexes[index]
 
 
 class Scan:
@@ -59,6 +81,8 @@ class Scan:
     """The constructed ``sealfile:`` value (``None`` if there is none)."""
     metadata_key_node: Any
     metadata_node: Any
+    metadata_own_document: bool
+    """The block is a document of its own after the data's (not a key of the data's mapping)."""
     leaves: list[Leaf]
     containers: dict[bytes, tuple[Any, Any]]
     """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
@@ -75,6 +99,7 @@ class Scan:
                  containers: dict[bytes, tuple[Any, Any]]) -> None:
         self.text, self.tree, self.multi, self.roots = text, tree, multi, roots
         self.metadata = self.metadata_key_node = self.metadata_node = None
+        self.metadata_own_document = False
         self.leaves, self.containers = leaves, containers
         self.echoes, self.copies, self.refs, self.merges = [], [], [], []
 
@@ -95,7 +120,7 @@ class Scan:
 def styled(leaf: Leaf) -> Styled:
     """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
     if type(leaf.value) is str:
-        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.node.style))
+        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.style))
     if leaf.value is None:
         return Styled(None, leaf.node.value or None)
     return Styled(leaf.value)

@@ -105,9 +105,9 @@ _block_header = compiled_when_used(r"\|[-+0-9]*")
 
 
 def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
-    node = leaf.node
-    if node.style != "|":  # plain or quoted: the leaf's own span (a token is never empty)
+    if leaf.style != "|":  # plain or quoted: the leaf's own span (a token is never empty)
         return leaf.start, leaf.end, None
+    node = leaf.node
     start, end = int(node.start_mark.index), int(node.end_mark.index)
     header = _block_header().match(text, start)
     line_end = text.find("\n", start, end)
@@ -245,9 +245,9 @@ def _block_ends_at(text: str, position: int, indent: int) -> bool:
 def replace_token_edit(text: str, leaf: Leaf, token: str) -> Edit:
     """A new token where an old one is, keeping the old one's quoting."""
     start, end = leaf.start, leaf.end
-    if leaf.node.style in ('"', "'"):
+    if leaf.style in ('"', "'"):
         return start + 1, end - 1, token
-    if leaf.node.style:
+    if leaf.style:
         raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
                            keypath=format_keypath(leaf.path))
     return start, end, token_text(token, False) if not leaf.flow else token_text(token, True)

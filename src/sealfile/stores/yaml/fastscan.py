@@ -1,0 +1,277 @@
+"""The common sealed file read without building a parser node per value: a line scan for the block
+YAML sealfile itself writes, giving the same :class:`~.scanned.Scan` as :func:`~.scan.scan`.
+
+A sealed file is mostly ``key: ENC[...]`` lines. ruamel's parser builds a node, two marks and an event
+for every one of them, and its resolver runs a Python call per scalar: two thirds of a read's time
+after start-up. This scan reads one strict subset of YAML line by line instead: block mappings and
+block lists (compact ``- key: value`` items, and lists at their key's indentation), plain one-line
+string values, whole-line and trailing comments, and the ``sealfile:`` block last. Anything else
+(quotes, block scalars, flow collections, anchors, tags, directives, several documents, a value that
+is not a string, an empty value, a non-ASCII or control character, a tab, a duplicate key, a line
+that continues a value) makes it return ``None``, and the caller reads the text with ruamel.
+
+The metadata block is read by ruamel itself, padded so its marks are those of the whole text. The
+leaves' parser nodes, the roots and the containers are built, by ruamel, only if something asks
+for them (editing does; ``decrypt``, ``status``, ``rotate`` and a write's read-back do not). The
+test suite compares this scan with ruamel's on every text it reads (:mod:`.scan_check`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.paths import ListIndex, Path
+from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
+
+_MAX_DEPTH = 50
+_LINE = re.compile(r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_NOTHING = object()
+_PRINTABLE = bytes(range(32, 127)) + b"\n"
+"""The only characters the subset holds (no tab, no carriage return, no other control character)."""
+
+_node_slot: Any = Leaf.__dict__["node"]
+_key_node_slot: Any = Leaf.__dict__["key_node"]
+_get_node: Callable[[Leaf, type], Any] = _node_slot.__get__
+_get_key_node: Callable[[Leaf, type], Any] = _key_node_slot.__get__
+_set_node: Callable[[Leaf, Any], None] = _node_slot.__set__
+_set_key_node: Callable[[Leaf, Any], None] = _key_node_slot.__set__
+
+
+class _Nodes:
+    """ruamel's scan of a text, made once when a line scan's nodes are first asked for. Leaves and
+    their scan refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
+
+    def __init__(self, text: str, full_scan: Callable[[str], Scan]) -> None:
+        self._text, self._full_scan = text, full_scan
+        self._full: Scan | None = None
+        self._places: dict[tuple[int, bytes], Leaf] = {}
+
+    def full(self) -> Scan:
+        if self._full is None:
+            self._full = self._full_scan(self._text)
+            self._places = {(leaf.start, leaf.encoded_path): leaf for leaf in self._full.leaves}
+        return self._full
+
+    def give(self, leaf: Leaf) -> None:
+        """Give ``leaf`` the nodes of ruamel's leaf at the same place."""
+        self.full()
+        theirs = self._places.get((leaf.start, leaf.encoded_path))
+        if theirs is None:
+            raise AssertionError("the line scan and ruamel's parser read a text differently")
+        _set_node(leaf, theirs.node)
+        _set_key_node(leaf, theirs.key_node)
+
+
+class FastLeaf(Leaf):
+    """A leaf whose parser nodes are made (by ruamel, for the whole text) only when asked for."""
+
+    __slots__ = ("_nodes",)
+
+    def __init__(self, nodes: _Nodes, path: Path, encoded_path: bytes, value: Any, parent: Any, slot: Any,
+                 indent: int, start: int, end: int) -> None:
+        self._nodes = nodes
+        self.path, self.encoded_path, self.value, self.parent, self.slot = path, encoded_path, value, parent, slot
+        self.flow, self.indent, self.start, self.end, self.style = False, indent, start, end, None
+
+    @property
+    def node(self) -> Any:
+        try:
+            return _get_node(self, FastLeaf)
+        except AttributeError:  # not made yet
+            self._nodes.give(self)
+            return _get_node(self, FastLeaf)
+
+    @node.setter
+    def node(self, value: Any) -> None:
+        _set_node(self, value)
+
+    @property
+    def key_node(self) -> Any:
+        try:
+            return _get_key_node(self, FastLeaf)
+        except AttributeError:  # not made yet
+            self._nodes.give(self)
+            return _get_key_node(self, FastLeaf)
+
+    @key_node.setter
+    def key_node(self, value: Any) -> None:
+        _set_key_node(self, value)
+
+
+class FastScan(Scan):
+    """A :class:`Scan` whose roots and containers (and leaves' nodes) come from ruamel when first asked for."""
+
+    def __init__(self, text: str, nodes: _Nodes) -> None:
+        self.nodes = nodes
+        self._roots: list[Any] | None = None
+        self._containers: dict[bytes, tuple[Any, Any]] | None = None
+        super().__init__(text, None, False, [], leaves=[], containers={})
+        self._roots = self._containers = None  # the values above are placeholders: made when asked for
+
+    @property
+    def roots(self) -> list[Any]:
+        if self._roots is None:
+            self._roots = self.nodes.full().roots
+        return self._roots
+
+    @roots.setter
+    def roots(self, value: list[Any]) -> None:
+        self._roots = value
+
+    @property
+    def containers(self) -> dict[bytes, tuple[Any, Any]]:
+        if self._containers is None:
+            self._containers = self.nodes.full().containers
+        return self._containers
+
+    @containers.setter
+    def containers(self, value: dict[bytes, tuple[Any, Any]]) -> None:
+        self._containers = value
+
+
+def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: Callable[[str], bool],
+              typed_first: frozenset[str]) -> Scan | None:
+    """``text`` read by the line scan, or ``None`` when it is not in the subset (see the module).
+
+    ``full_scan``: ruamel's scan (for the metadata block, and the nodes when asked for);
+    ``resolves_to_string``: whether a plain scalar is a string to ruamel's resolver, asked only for
+    one starting with a character of ``typed_first`` (any other is a string)."""
+    if not text.isascii() or text.encode("ascii").translate(None, _PRINTABLE):
+        return None
+    nodes = _Nodes(text, full_scan)
+    scanned = FastScan(text, nodes)
+    leaves = scanned.leaves
+    segments = Segments()
+    keys: dict[str, bytes] = {}
+    """Each key met that ruamel reads as a string, and its path segment."""
+    # the open block collections, innermost last: [column, is_list, container, path, encoded, pending, indentless]
+    # pending: the key (or index) of the last entry when it opened a block, else _NOTHING
+    stack: list[list[Any]] = []
+    metadata_at = -1
+    for match in _LINE.finditer(text):
+        spaces, dash, gap, key, rest = match.groups()
+        if dash is None and key is None and (not rest or rest[0] == "#"):
+            continue  # a blank or comment line
+        column = len(spaces)
+        if not stack:
+            if column or dash is not None or key is None:
+                return None
+            scanned.tree = {}
+            stack.append([0, False, scanned.tree, (), b"", _NOTHING, False])
+        top = stack[-1]
+        if top[5] is not _NOTHING:  # the last entry opened a block: this line starts it
+            if column > top[0] and (dash is not None or key is not None):
+                indentless = False
+            elif column == top[0] and dash is not None and not top[1]:
+                indentless = True  # ``key:`` then ``- item`` at the key's own column
+            else:
+                return None  # an empty value, or a value on the next line
+            opened, top[5] = top[5], _NOTHING
+            container: Any = [] if dash is not None else {}
+            top[2][opened] = container
+            top = [column, dash is not None, container, (*top[3], opened), top[4] + keys[opened], _NOTHING,
+                   indentless]
+            stack.append(top)
+            if len(stack) > _MAX_DEPTH:
+                return None
+        elif top[0] != column or (top[6] and dash is None):
+            while stack[-1][0] > column or (stack[-1][6] and stack[-1][0] == column and dash is None):
+                stack.pop()
+            top = stack[-1]
+            if top[0] != column:
+                return None
+        if top[1]:  # a list: this line is an item
+            if dash is None:
+                return None
+            items = top[2]
+            index = len(items)
+            path, encoded = (*top[3], ListIndex(index)), top[4] + segments.index(index)
+            if key is None:
+                value = _value(rest, resolves_to_string, typed_first)
+                if value is None:
+                    return None
+                items.append(value)
+                start = match.start(5)
+                leaf = FastLeaf(nodes, path, encoded, value, items, index, column, start, start + len(value))
+                _set_key_node(leaf, None)
+                leaves.append(leaf)
+                continue
+            mapping: dict[str, Any] = {}
+            items.append(mapping)
+            column += 1 + len(gap)
+            top = [column, False, mapping, path, encoded, _NOTHING, False]
+            stack.append(top)
+            if len(stack) > _MAX_DEPTH:
+                return None
+        elif dash is not None or key is None:
+            return None
+        segment = keys.get(key)
+        if segment is None:
+            if not resolves_to_string(key):
+                return None
+            segment = keys[key] = segments.key(key)
+        mapping = top[2]
+        if key in mapping:
+            return None
+        if key == METADATA_KEY and len(stack) == 1:
+            metadata_at = match.start()
+            break
+        if not rest or rest[0] == "#":
+            top[5] = key
+            continue
+        value = _value(rest, resolves_to_string, typed_first)
+        if value is None:
+            return None
+        mapping[key] = value
+        start = match.start(5)
+        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start,
+                               start + len(value)))
+    if metadata_at < 0 or any(entry[5] is not _NOTHING for entry in stack):
+        return None
+    return scanned if _read_metadata(scanned, text, metadata_at, full_scan) else None
+
+
+def _value(rest: str, resolves_to_string: Callable[[str], bool], typed_first: frozenset[str]) -> str | None:
+    """A line's plain one-line string value (its comment cut), or ``None`` for anything else."""
+    comment = rest.find(" #")
+    value = (rest if comment < 0 else rest[:comment]).rstrip(" ")
+    if (not value or value[0] in _INDICATORS or value[-1] == ":" or ": " in value
+            or (value[0] in typed_first and not resolves_to_string(value))):
+        return None
+    return value
+
+
+def _read_metadata(scanned: FastScan, text: str, start: int, full_scan: Callable[[str], Scan]) -> bool:
+    """The ``sealfile:`` block, read by ruamel on its own, its nodes' marks then moved to where the
+    block is in the whole text (it starts a line, so columns stay). A block ruamel refuses is left to
+    the whole text's parse, whose message gives the right line."""
+    try:
+        block = full_scan(text[start:])
+    except FormatError:
+        return False
+    if (block.metadata_node is None or block.tree != {} or block.multi or block.leaves or block.copies
+            or block.metadata_own_document):
+        return False
+    line = text.count("\n", 0, start)
+    pending = [block.metadata_key_node, block.metadata_node]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return False  # an alias: the whole text's parse decides
+        seen.add(id(node))
+        node.start_mark, node.end_mark = _moved(node.start_mark, start, line), _moved(node.end_mark, start, line)
+        if isinstance(node.value, list):
+            pending.extend(part for entry in node.value for part in (entry if isinstance(entry, tuple) else (entry,)))
+    scanned.metadata, scanned.metadata_key_node = block.metadata, block.metadata_key_node
+    scanned.metadata_node = block.metadata_node
+    return True
+
+
+def _moved(mark: Any, index: int, line: int) -> Any:
+    return type(mark)(mark.name, mark.index + index, mark.line + line, mark.column, mark.buffer, mark.pointer)
