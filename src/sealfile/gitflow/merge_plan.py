@@ -38,13 +38,13 @@ def flatten(tree: Any) -> Items:
 def _content(node: Any) -> bytes:
     """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
     if isinstance(node, list):
-        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
+        return b"[" + b"".join(framed(_content(x)) for x in node) + b"]"
     if isinstance(node, dict):
-        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
+        return b"{" + b"".join(framed(_content(k)) + framed(_content(v)) for k, v in node.items()) + b"}"
     return comparable(node)
 
 
-def _framed(part: bytes) -> bytes:
+def framed(part: bytes) -> bytes:
     return len(part).to_bytes(4, "big") + part
 
 
