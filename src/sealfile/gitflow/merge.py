@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from typing import Any
 
 from sealfile.envelope.datakey import Groups, wrap_groups
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs
-from sealfile.gitflow.merge_plan import Items, check_merged, flatten, plan
-from sealfile.gitflow.merge_written import written_items
+from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
+from sealfile.gitflow.merge_written import respelled, written_items
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
@@ -53,7 +52,8 @@ from sealfile.ops.sops_files import sops_kind
 from sealfile.sops import load as load_sops
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.engines import split_bom
-from sealfile.stores.yaml.scan import Scan, scan
+from sealfile.stores.yaml.scan import scan
+from sealfile.stores.yaml.spans import may_alias
 
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
 
@@ -83,12 +83,19 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
                           "sealed file with a SOPS one); merge these with sops, or convert with import-sops")
     if o.meta is None or (t.meta is None and not t.sops):
         raise FormatError("ours and theirs must both be sealed files")
+    written = _as_written((b, o, t), store)
+    by_value: set[Path] = set()
+    if written:
+        o.items, t.items, by_value = respelled((b.data, b.items), (o.data, o.items), (t.data, t.items))
     applied, conflicts = plan(b.items, o.items, t.items)
     for p in conflicts:
         result.conflicts.append(keypath(p))
-    merged = apply_theirs(o, t, applied, store)
-    check_merged(written_items(scan(split_bom(merged)[1])) if store.name == "yaml" else
-                 flatten(plain_data(merged, store)), o.items, t.items, applied)
+    merged = apply_theirs(o, t, applied, store, by_value)
+    check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
+                 o.items, t.items, applied)
+    if written:
+        check_values(flatten(plain_data(merged, store)), flatten(b.data), flatten(o.data), flatten(t.data),
+                     conflicts)
     rules = o.meta.rules if t.sops else _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
@@ -132,14 +139,19 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
         side = _Side(name, data, opened.plaintext(), opened.metadata, opened.reuse())
     except SealfileError as err:
         raise SealfileError(f"cannot open {_VERSION_NAMES.get(name, name)}: {err}") from None
-    if store.name == "yaml":
-        side.scanned = scan(split_bom(side.plaintext)[1])
-    side.items = _items(side.scanned, data)
+    side.items = flatten(data)
     return side
 
 
-def _items(scanned: Scan | None, data: Any) -> Items:
-    return flatten(data) if scanned is None else written_items(scanned)
+def _as_written(sides: tuple[_Side, ...], store: Store) -> bool:
+    """Where a YAML version holds aliases or merges, every version's items as written (read again)."""
+    if store.name != "yaml" or not any(may_alias(side.plaintext) for side in sides):
+        return False
+    for side in sides:
+        if side.plaintext:
+            side.scanned = scan(split_bom(side.plaintext)[1])
+            side.items = written_items(side.scanned)
+    return True
 
 
 def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> EncryptionRules:

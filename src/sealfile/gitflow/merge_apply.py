@@ -36,7 +36,7 @@ class Side:
         return self.reuse.data_key if self.reuse else None
 
 
-def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store) -> str:
+def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by_value: set[Path]) -> str:
     """Ours' plaintext with theirs' item at each applied path: removals deepest first, then the rest
     (a removal of what an alias still names, after the rest: theirs may replace that alias)."""
     text = ours.plaintext
@@ -55,7 +55,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store) ->
                     key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
-        if theirs.scanned is not None and (anchored or theirs.scanned.copies):
+        if theirs.scanned is not None and (anchored or theirs.scanned.copies) and not _under_any(p, by_value):
             text, taken = as_written(text, store, theirs.scanned, theirs.items, p, _preceding_of(theirs, ours, p))
             if taken:
                 done.append(p)
@@ -90,3 +90,7 @@ def _preceding(theirs_parent: dict[Any, Any], ours: Side, path: Path) -> Any:
         if has_path(ours.data, (*path[:-1], key)):
             return key
     return FIRST
+
+
+def _under_any(path: Path, tops: set[Path]) -> bool:
+    return any(path[:len(top)] == top for top in tops)

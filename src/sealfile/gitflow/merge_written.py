@@ -15,8 +15,8 @@ from typing import Any
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.gitflow.merge_plan import MAPPING, Items, flatten, framed
 from sealfile.gitflow.sealed import keypath
-from sealfile.model.paths import ListIndex, Path, check_key, encode_path
-from sealfile.model.scalars import comparable
+from sealfile.model.paths import ListIndex, Path, check_key, encode_path, get_at, has_path
+from sealfile.model.scalars import comparable, same_data
 from sealfile.ops.plain_edit import set_path
 from sealfile.stores import Store
 from sealfile.stores.yaml.engines import split_bom
@@ -107,3 +107,49 @@ def as_written(text: str, store: Store, theirs: Scan, theirs_items: Items, path:
         return text, False
     raise FormatError(f"theirs' change at {keypath(path)} holds YAML aliases, anchors or merge keys that cannot "
                       "be written into our version there; combine the two versions by hand")
+
+
+_MISSING = object()
+
+
+def _value(tree: Any, path: Path) -> Any:
+    return get_at(tree, path) if has_path(tree, path) else _MISSING
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b if _MISSING in (a, b) else same_data(a, b)
+
+
+def respelled(base: tuple[Any, Items], ours: tuple[Any, Items], theirs: tuple[Any, Items]
+              ) -> tuple[Items, Items, set[Path]]:
+    """Ours' and theirs' items without the changes that only write a value otherwise (an alias made a
+    copy of what it names, or a copy made an alias of an equal value) where the other side changed that
+    value through its anchor: the value's change is the merge's, not the spelling's. A spelling of
+    theirs is left out (ours' stays, with the changed value); one of ours takes theirs' value, written
+    as ours writes it (the paths returned: written from theirs' values, not from theirs' text)."""
+    (b_data, b_items), (o_data, o_items), (t_data, t_items) = base, ours, theirs
+    o_items, t_items = dict(o_items), dict(t_items)
+    by_value: set[Path] = set()
+    for mine, other_data, is_ours in ((t_items, o_data, False), (o_items, t_data, True)):
+        data = o_data if is_ours else t_data
+        changed = sorted((p for p in {*mine, *b_items} if mine.get(p) != b_items.get(p)), key=len)
+        done: list[Path] = []
+        for p in changed:
+            if any(p[:len(d)] == d for d in done):
+                continue
+            was = _value(b_data, p)
+            if not _same(_value(data, p), was) or _same(_value(other_data, p), was):
+                continue  # a change of the value itself, or the other side left the value as it was
+            done.append(p)
+            for q in [q for q in {*mine, *b_items} if q[:len(p)] == p]:
+                if q in b_items:
+                    mine[q] = b_items[q]
+                else:
+                    del mine[q]
+            if is_ours:  # theirs' value there, as data: ours writes it its own way
+                by_value.add(p)
+                for q in [q for q in t_items if q[:len(p)] == p]:
+                    del t_items[q]
+                if has_path(t_data, p):
+                    t_items.update((p + q, item) for q, item in flatten(get_at(t_data, p)).items())
+    return o_items, t_items, by_value
