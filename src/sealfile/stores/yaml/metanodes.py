@@ -43,6 +43,36 @@ def check_metadata_nodes(root: Node, seen: set[int]) -> None:
             stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
 
 
+def built_metadata(constructor: Any, root: Node) -> Any:
+    """The block as ruamel's safe constructor builds it; a value tagged as a type its text is not
+    (``version: !!bool 2``) is refused naming its key path (ruamel's error would say only that some
+    value cannot be read)."""
+    try:
+        return constructor.construct_object(root, deep=True)
+    except ValueError:
+        pass
+    stack: list[tuple[Any, str]] = [(root, METADATA_KEY)]
+    while stack:
+        node, where = stack.pop()
+        if type(node) is ScalarNode:
+            tag = tag_text(node.ctag)
+            build = constructor.yaml_constructors.get(tag)
+            try:
+                build(constructor, node) if build else None
+            except ValueError:
+                tag = tag.replace("tag:yaml.org,2002:", "!!")
+                what = ("the format version is not an integer" if where == f"{METADATA_KEY}.version"
+                        else "a value is not of the type its tag gives it")
+                raise FormatError(f"{what} (tagged {tag} at line {node.start_mark.line + 1}; write the value "
+                                  "without a tag)", keypath=where) from None
+        elif type(node) is MappingNode:
+            stack += ((value, f"{where}.{key.value}" if type(key) is ScalarNode else where)
+                      for key, value in node.value)
+        elif type(node) is SequenceNode:
+            stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
+    raise FormatError("a metadata value cannot be read", keypath=METADATA_KEY)
+
+
 def metadata_document(root: Any) -> bool:
     """The document sealfile adds to a stream of several: a mapping holding only ``sealfile``."""
     return (type(root) is MappingNode and len(root.value) == 1 and type(root.value[0][0]) is ScalarNode

@@ -29,7 +29,7 @@ from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.engines import Engine, OnceVersionResolver, engine_yaml, gc_paused, tag_text
 from sealfile.stores.yaml.integers import NotOfItsTag
-from sealfile.stores.yaml.metanodes import MERGE_TAG, check_metadata_nodes, metadata_document
+from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
@@ -153,7 +153,7 @@ class _Walk:
 
     def _metadata(self, node: Node) -> Any:
         check_metadata_nodes(node, self._seen)  # before ruamel resolves aliases and merge keys
-        return self._constructor.construct_object(node, deep=True)
+        return built_metadata(self._constructor, node)
 
     def _document(self, root: Any, prefix: Path, encoded: bytes, scanned: Scan, *, allow_metadata: bool) -> Any:
         if empty_document(root):
