@@ -30,20 +30,21 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from typing import Any
 
 from sealfile.envelope.datakey import Groups, wrap_groups
 from sealfile.errors import FormatError, SealfileError
-from sealfile.gitflow.merge_plan import check_merged, flatten, plan
+from sealfile.gitflow.merge_apply import Side as _Side
+from sealfile.gitflow.merge_apply import apply_theirs
+from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
+from sealfile.gitflow.merge_written import respelled, written_items
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
-from sealfile.model.metadata import Metadata, Stanza
-from sealfile.model.paths import Path, encode_path, get_at, has_path
+from sealfile.model.metadata import Stanza
+from sealfile.model.paths import Path, encode_path
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import same_data
 from sealfile.ops.document import Reuse
-from sealfile.ops.plain_edit import FIRST, plain_data, remove_path, set_path
+from sealfile.ops.plain_edit import plain_data
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy, from_environment
@@ -52,6 +53,7 @@ from sealfile.sops import load as load_sops
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.engines import split_bom
 from sealfile.stores.yaml.scan import scan
+from sealfile.stores.yaml.spans import may_alias
 
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
 
@@ -61,23 +63,6 @@ class MergeResult:
     text: str
     conflicts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Side:
-    name: str
-    data: Any
-    """The decrypted values (plain dicts, lists and scalars)."""
-    plaintext: str = ""
-    meta: Metadata | None = None
-    reuse: Reuse | None = None
-    items: dict[Path, bytes] = field(default_factory=dict)
-    sops: bool = False
-    """A SOPS file's version: data only (no sealfile metadata, data key or tokens to keep)."""
-
-    @property
-    def data_key(self) -> bytes | None:
-        return self.reuse.data_key if self.reuse else None
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
@@ -98,11 +83,19 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
                           "sealed file with a SOPS one); merge these with sops, or convert with import-sops")
     if o.meta is None or (t.meta is None and not t.sops):
         raise FormatError("ours and theirs must both be sealed files")
+    written = _as_written((b, o, t), store)
+    by_value: set[Path] = set()
+    if written:
+        o.items, t.items, by_value = respelled((b.data, b.items), (o.data, o.items), (t.data, t.items))
     applied, conflicts = plan(b.items, o.items, t.items)
     for p in conflicts:
         result.conflicts.append(keypath(p))
-    merged = _apply(o, t, applied, store)
-    check_merged(flatten(plain_data(merged, store)), o.items, t.items, applied)
+    merged = apply_theirs(o, t, applied, store, by_value)
+    check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
+                 o.items, t.items, applied)
+    if written:
+        check_values(flatten(plain_data(merged, store)), flatten(b.data), flatten(o.data), flatten(t.data),
+                     conflicts)
     rules = o.meta.rules if t.sops else _merge_rules(b, o, t, result)
     primary = t if _rotated_by(t, b, o) else o
     assert primary.reuse is not None
@@ -150,43 +143,15 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
     return side
 
 
-def _apply(ours: _Side, theirs: _Side, applied: list[Path], store: Store) -> str:
-    """Ours' plaintext with theirs' item at each applied path: removals deepest first, then the rest."""
-    text = ours.plaintext
-    for p in sorted((p for p in applied if not has_path(theirs.data, p)), key=len, reverse=True):
-        if has_path(ours.data, p):
-            text = remove_path(text, store, p)
-    done: list[Path] = []
-    # a value changed where it is written also changes where aliases and merges put it: those places last
-    anchored = "&" in text
-    places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
-    for p in sorted((p for p in applied if has_path(theirs.data, p)),  # a list holding an alias: last too
-                    key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
-        if any(p[: len(d)] == d for d in done):
-            continue  # inside a subtree already taken whole from theirs
-        value = get_at(theirs.data, p)
-        if anchored:  # already there through an alias or merge of a value applied before (a new key is not)
-            current = plain_data(text, store)
-            if has_path(current, p) and same_data(get_at(current, p), value):
-                continue
-        if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
-            continue  # the mapping stays; what changed inside it is applied path by path
-        if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):
-            raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
-        text = set_path(text, store, p, value, after=_preceding(get_at(theirs.data, p[:-1]), ours, p))
-        done.append(p)
-    return text
-
-
-def _preceding(theirs_parent: dict[Any, Any], ours: _Side, path: Path) -> Any:
-    """The key a new key follows in theirs' order that ours has too (:data:`FIRST` when none does), so
-    new keys land where theirs put them."""
-    keys = list(theirs_parent)
-    index = next(i for i, k in enumerate(keys) if type(k) is type(path[-1]) and k == path[-1])
-    for key in reversed(keys[:index]):
-        if has_path(ours.data, (*path[:-1], key)):
-            return key
-    return FIRST
+def _as_written(sides: tuple[_Side, ...], store: Store) -> bool:
+    """Where a YAML version holds aliases or merges, every version's items as written (read again)."""
+    if store.name != "yaml" or not any(may_alias(side.plaintext) for side in sides):
+        return False
+    for side in sides:
+        if side.plaintext:
+            side.scanned = scan(split_bom(side.plaintext)[1])
+            side.items = written_items(side.scanned)
+    return True
 
 
 def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> EncryptionRules:

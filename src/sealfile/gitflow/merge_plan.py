@@ -38,13 +38,13 @@ def flatten(tree: Any) -> Items:
 def _content(node: Any) -> bytes:
     """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
     if isinstance(node, list):
-        return b"[" + b"".join(_framed(_content(x)) for x in node) + b"]"
+        return b"[" + b"".join(framed(_content(x)) for x in node) + b"]"
     if isinstance(node, dict):
-        return b"{" + b"".join(_framed(_content(k)) + _framed(_content(v)) for k, v in node.items()) + b"}"
+        return b"{" + b"".join(framed(_content(k)) + framed(_content(v)) for k, v in node.items()) + b"}"
     return comparable(node)
 
 
-def _framed(part: bytes) -> bytes:
+def framed(part: bytes) -> bytes:
     return len(part).to_bytes(4, "big") + part
 
 
@@ -90,3 +90,20 @@ def check_merged(merged: Items, ours: Items, theirs: Items, applied: list[Path])
         differing = sorted((p for p in {*merged, *intended} if merged.get(p) != intended.get(p)), key=len)
         raise FormatError(f"the merged text would hold other data at {keypath(differing[0])} than the merge "
                           "means; please report it")
+
+
+def check_values(merged: Items, base: Items, ours: Items, theirs: Items, conflicts: list[Path]) -> None:
+    """Refuse a merge planned as written (:mod:`.merge_written`) whose values differ from what the
+    values mean: where one side changed a value only through an alias or merge (its anchor changed) and
+    the other side changed how it is written there (an alias made a copy, a merge taken out), the
+    written plan takes the second, the values the first. Neither is the merge: the user chooses. At and
+    under a conflict the file keeps ours' text, and the conflict is reported; where aliases show it, ours' value."""
+    skipped = set(conflicts)
+    for p in sorted({*merged, *base, *ours, *theirs}, key=len):
+        b, o, t, m = base.get(p), ours.get(p), theirs.get(p), merged.get(p)
+        if p in skipped or _under(p, skipped) or (o != b and t != b and o != t) or (b is None and None in (o, t)):
+            skipped.add(p)
+            continue  # both changed it, or one added it: the written plan says what it holds
+        if m != (t if o == b else o) and not (conflicts and m == o):  # ours' kept at a conflict shows at its aliases
+            raise FormatError(f"ours and theirs change the value at {keypath(p)} differently, one of them only "
+                              "through a YAML alias or merge key; combine the two versions by hand")

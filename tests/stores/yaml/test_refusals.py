@@ -14,7 +14,7 @@ from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml import reader as yaml_reader
 from sealfile.stores.yaml.scan import scan
-from tests.support.cli import cli_env
+from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
 
 SECRET = "hunter2-do-not-print"
@@ -120,6 +120,20 @@ def test_an_integer_too_long_for_text_in_any_spelling_is_refused_by_every_reader
         with pytest.raises(FormatError) as info:
             read()
         assert "\n" not in str(info.value) and "f" * 20 not in str(info.value)
+
+
+@pytest.mark.parametrize("spelling", ["!!bool 2", "!!int x", "!!float x", "!!bool true", "true", "'2'", "2.0",
+                                      "!!str 2", "!!null 2"])
+def test_a_format_version_that_is_not_an_integer_says_so(age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
+                                                         spelling: str) -> None:
+    """``version: !!bool 2`` was refused as "invalid YAML: a value cannot be read (a number too long?)"."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [age_identity.key]).replace("  version: 2\n", f"  version: {spelling}\n", 1))
+    done = run_cli("decrypt", str(path))
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"sealfile: error: {path}: sealfile.version: "), done.stderr
+    assert "not an integer" in done.stderr, done.stderr
 
 
 ACCEPTED = {

@@ -18,6 +18,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.integers import NotOfItsTag
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 ALIAS_IN_METADATA = "YAML aliases are not supported in the metadata (a sealfile writer never writes one)"
@@ -41,6 +42,40 @@ def check_metadata_nodes(root: Node, seen: set[int]) -> None:
                 stack += ((value, inner), (key, where))
         elif type(node) is SequenceNode:
             stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
+
+
+def built_metadata(constructor: Any, root: Node) -> Any:
+    """The block as ruamel's safe constructor builds it; a value tagged as a type its text is not
+    (``version: !!bool 2``) is refused naming its key path (ruamel's error would say only that some
+    value cannot be read)."""
+    try:
+        return constructor.construct_object(root, deep=True)
+    except ValueError:
+        pass
+    stack: list[tuple[Any, str]] = [(root, METADATA_KEY)]
+    while stack:
+        node, where = stack.pop()
+        if type(node) is ScalarNode:
+            tag = tag_text(node.ctag)
+            build = constructor.yaml_constructors.get(tag)
+            try:
+                build(constructor, node) if build else None
+            except ValueError as err:
+                raise FormatError(f"{_unbuilt(err, where)} at line {node.start_mark.line + 1}", keypath=where) from None
+        elif type(node) is MappingNode:
+            stack += ((value, f"{where}.{key.value}" if type(key) is ScalarNode else where)
+                      for key, value in node.value)
+        elif type(node) is SequenceNode:
+            stack += ((item, f"{where}.{index}") for index, item in enumerate(node.value))
+    raise FormatError("a metadata value cannot be read", keypath=METADATA_KEY)
+
+
+def _unbuilt(err: ValueError, where: str) -> str:
+    """Why a metadata value cannot be built, in words that quote nothing."""
+    too_long = str(err).startswith("an integer of more than")
+    if where == f"{METADATA_KEY}.version":
+        return f"the format version is {err}" if too_long else "the format version is not an integer"
+    return str(err) if too_long or isinstance(err, NotOfItsTag) else "a value cannot be read as the type it is given"
 
 
 def metadata_document(root: Any) -> bool:

@@ -30,7 +30,7 @@ from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.engines import Engine, engine_yaml, gc_paused, release, tag_text
 from sealfile.stores.yaml.fastscan import fast_scan
 from sealfile.stores.yaml.integers import NotOfItsTag
-from sealfile.stores.yaml.metanodes import MERGE_TAG, check_metadata_nodes, metadata_document
+from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scalars import TYPED_FIRST, implicit_tag
 from sealfile.stores.yaml.scan_check import CHECK_VARIABLE, same_scan
@@ -143,7 +143,7 @@ class _Walk:
 
     def _metadata(self, node: Node) -> Any:
         check_metadata_nodes(node, self._seen)  # before ruamel resolves aliases and merge keys
-        return self._constructor.construct_object(node, deep=True)
+        return built_metadata(self._constructor, node)
 
     def _document(self, root: Any, prefix: Path, encoded: bytes, scanned: Scan, *, allow_metadata: bool) -> Any:
         if empty_document(root):

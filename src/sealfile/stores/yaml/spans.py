@@ -27,6 +27,9 @@ _bare_tag = compiled_when_used(r"!(?:[\s,\]}]|\Z)")
 def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
     """Where ``node``'s value is written (``key_node``: its key's node, ``None`` in a sequence)."""
     start, end = node.start_mark.index, node.end_mark.index
+    if key_node is not None and start < key_node.end_mark.index:  # an alias: the node's marks are its anchor's
+        end = _alias_end(text, key_node.end_mark.index)
+        return text.rfind("*", key_node.end_mark.index, end), end
     if start == end:
         start = end = _after_indicator(text, node, key_node)
     elif (node.style in ("|", ">") and key_node is not None and node.start_mark.line > key_node.start_mark.line
@@ -40,6 +43,8 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     value. An empty value ends where its span is (right after its ``:``): ruamel's engines put its
     marks in different places (the pure one at the next token, past blank and comment lines), and
     every edit placed after it must be the same on both."""
+    if key_node is not None and node.start_mark.index < key_node.end_mark.index:  # an alias: its anchor's node
+        return next_line(text, _alias_end(text, key_node.end_mark.index))
     while isinstance(node.value, list) and node.value and not node.flow_style:
         last = node.value[-1]
         lower = last[0].end_mark.index if isinstance(last, tuple) else _item_start(text, node)

@@ -1,0 +1,96 @@
+"""Theirs' changes written into ours' plaintext, path by path, for the three-way merge (:mod:`.merge`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sealfile.errors import FormatError, KeyPathError
+from sealfile.gitflow.merge_written import as_written
+from sealfile.gitflow.sealed import keypath
+from sealfile.model.metadata import Metadata
+from sealfile.model.paths import Path, get_at, has_path
+from sealfile.ops.document import Reuse
+from sealfile.ops.plain_edit import FIRST, remove_path, set_path
+from sealfile.stores import Store
+from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.scan import Scan, scan
+
+
+@dataclass
+class Side:
+    name: str
+    data: Any
+    """The decrypted values (plain dicts, lists and scalars)."""
+    plaintext: str = ""
+    meta: Metadata | None = None
+    reuse: Reuse | None = None
+    items: dict[Path, bytes] = field(default_factory=dict)
+    sops: bool = False
+    """A SOPS file's version: data only (no sealfile metadata, data key or tokens to keep)."""
+    scanned: Scan | None = None
+    """A YAML version's plaintext read: its items are planned as written (:mod:`.merge_written`)."""
+
+    @property
+    def data_key(self) -> bytes | None:
+        return self.reuse.data_key if self.reuse else None
+
+
+def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by_value: set[Path]) -> str:
+    """Ours' plaintext with theirs' item at each applied path: removals deepest first, then the rest
+    (a removal of what an alias still names, after the rest: theirs may replace that alias)."""
+    text = ours.plaintext
+    later = []
+    for p in sorted((p for p in applied if p not in theirs.items), key=len, reverse=True):
+        if p in ours.items:
+            try:
+                text = remove_path(text, store, p)
+            except KeyPathError:
+                later.append(p)
+    done: list[Path] = []
+    # a value changed where it is written also changes where aliases and merges put it: those places last
+    anchored = "&" in text
+    places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
+    for p in sorted((p for p in applied if p in theirs.items),  # a list holding an alias: last too
+                    key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
+        if any(p[: len(d)] == d for d in done):
+            continue  # inside a subtree already taken whole from theirs
+        if theirs.scanned is not None and (anchored or theirs.scanned.copies) and not _under_any(p, by_value):
+            text, taken = as_written(text, store, theirs.scanned, theirs.items, p, _preceding_of(theirs, ours, p))
+            if taken:
+                done.append(p)
+                continue
+        value = get_at(theirs.data, p)
+        if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
+            continue  # the mapping stays; what changed inside it is applied path by path
+        if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):
+            raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
+        text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p))
+        done.append(p)
+    for p in later:
+        try:
+            text = remove_path(text, store, p)
+        except KeyPathError as err:  # ours still names it by an alias that theirs replaced or removed
+            raise FormatError(f"theirs removes {keypath(p)}, which our version still uses ({err.message}); "
+                              "combine the two versions by hand") from None
+    return text
+
+
+def _preceding_of(theirs: Side, ours: Side, path: Path) -> Any:
+    parent = get_at(theirs.data, path[:-1]) if path else None
+    return _preceding(parent, ours, path) if isinstance(parent, dict) else None
+
+
+def _preceding(theirs_parent: dict[Any, Any], ours: Side, path: Path) -> Any:
+    """The key a new key follows in theirs' order that ours has too (:data:`FIRST` when none does), so
+    new keys land where theirs put them."""
+    keys = list(theirs_parent)
+    index = next(i for i, k in enumerate(keys) if type(k) is type(path[-1]) and k == path[-1])
+    for key in reversed(keys[:index]):
+        if has_path(ours.data, (*path[:-1], key)):
+            return key
+    return FIRST
+
+
+def _under_any(path: Path, tops: set[Path]) -> bool:
+    return any(path[:len(top)] == top for top in tops)

@@ -1,0 +1,66 @@
+"""Writing a node of one YAML text into another as it is written there: its aliases, anchors and
+merge keys included, which a value written afresh from data would lose (an alias would become a copy
+that no longer follows its anchor, an anchor aliased elsewhere would leave those aliases naming nothing).
+
+Git's merge driver takes theirs' change this way where it holds aliases. What a graft gives is only
+a candidate: the caller reads it back and compares it with what it means to write.
+"""
+
+from __future__ import annotations
+
+from sealfile.errors import KeyPathError
+from sealfile.model.paths import Path, encode_path
+from sealfile.stores.yaml.alias_paths import alias_at
+from sealfile.stores.yaml.scan import Scan
+from sealfile.stores.yaml.spans import line_after, line_start
+
+Span = tuple[int, int, int, bool]
+"""``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of
+the line after it."""
+
+
+def node_span(scanned: Scan, path: Path) -> Span:
+    """Where the value at ``path`` is written (:class:`KeyPathError`: nothing is written there)."""
+    text = scanned.text
+    found = scanned.containers.get(encode_path(path))
+    if found is not None:
+        key_node, node = found
+        start = node.start_mark.index
+        if node.flow_style or not node.value:
+            return start, node.end_mark.index, node.start_mark.column, False
+        return start, line_after(text, node, key_node), node.start_mark.column, True
+    encoded = encode_path(path)
+    leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
+    if leaf is not None:
+        block = leaf.node.style in ("|", ">")
+        return leaf.start, leaf.end, leaf.start - line_start(text, leaf.start), block
+    _node, _key, (start, end) = alias_at(scanned, path)
+    return start, end, start - line_start(text, start), False
+
+
+def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
+    """``text`` (read as ``scanned``) with the value written at ``path`` replaced by the text of the value
+    written at ``path`` in ``source``, moved to the indentation of the place it goes to."""
+    s_start, s_end, s_column, s_block = node_span(source, path)
+    written = source.text[s_start:s_end]
+    start, end, column, block = node_span(scanned, path)
+    if s_block and not block:  # a block value goes on the lines after the key or dash of the place
+        own = line_start(text, start)
+        indent = len(text[own:start]) - len(text[own:start].lstrip(" ")) + 2
+        moved = " " * indent + _indented(written, s_column, indent)
+        return text[:start].rstrip(" ") + "\n" + moved + text[end:].lstrip("\n")
+    if block and not s_block:
+        return text[:start] + _indented(written, s_column, column) + "\n" + text[end:]
+    if "\n" in written and not block:
+        raise KeyPathError("a value written over several lines cannot be taken into a line here")
+    return text[:start] + _indented(written, s_column, column) + text[end:]
+
+
+def _indented(written: str, was: int, column: int) -> str:
+    """``written`` (its first line at column ``was``) with every later line moved to start at ``column``."""
+    lines = written.split("\n")
+    moved = [lines[0]]
+    for line in lines[1:]:
+        spaces = len(line) - len(line.lstrip(" "))
+        moved.append(" " * column + line[min(was, spaces):] if line.strip() else "")
+    return "\n".join(moved)
