@@ -10,7 +10,8 @@ import pytest
 from sealfile.ops import change, read, seal
 from sealfile.stores import get_store
 from sealfile.stores.yaml import scalars
-from sealfile.stores.yaml.engines import Engine, OnceVersionResolver
+from sealfile.stores.yaml.basics import Engine
+from sealfile.stores.yaml.engines import OnceVersionResolver
 from sealfile.stores.yaml.scan import scan
 from tests.support.identities import AgeIdentity
 

@@ -15,7 +15,7 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.ops.seal import seal_text
 from sealfile.ops.spliced import SplicedOpen, SplicedSealed
 from sealfile.stores import get_store
-from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.basics import Engine
 
 YAML = get_store("yaml")
 

@@ -51,7 +51,7 @@ from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
 from sealfile.sops import load as load_sops
 from sealfile.stores import Store, get_store
-from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import scan
 from sealfile.stores.yaml.spans import may_alias
 

@@ -13,7 +13,7 @@ from sealfile.model.paths import Path, get_at, has_path
 from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import FIRST, remove_path, set_path
 from sealfile.stores import Store
-from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import Scan, scan
 
 

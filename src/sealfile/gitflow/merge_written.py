@@ -19,7 +19,7 @@ from sealfile.model.paths import ListIndex, Path, check_key, encode_path, get_at
 from sealfile.model.scalars import comparable, same_data
 from sealfile.ops.plain_edit import set_path
 from sealfile.stores import Store
-from sealfile.stores.yaml.engines import split_bom
+from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.graft import graft
 from sealfile.stores.yaml.scan import Scan, scan
 

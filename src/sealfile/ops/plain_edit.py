@@ -15,8 +15,8 @@ from sealfile.model.scalars import Styled
 from sealfile.ops.tree import plain_values
 from sealfile.stores import Store
 from sealfile.stores.yaml import edit as yaml_edit
+from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.edit import FIRST
-from sealfile.stores.yaml.engines import split_bom
 from sealfile.stores.yaml.scan import scan
 
 

@@ -9,7 +9,7 @@ import os
 from typing import TYPE_CHECKING
 
 from sealfile.model.conflicts import refuse_conflict_markers
-from sealfile.stores.yaml.engines import Engine, c_parser_available
+from sealfile.stores.yaml.basics import Engine, c_parser_available
 
 if TYPE_CHECKING:
     from sealfile.ops.document import SealedDocument

@@ -82,7 +82,7 @@ def seal_plaintext(
     target = output or store
     if store.name == "yaml" and target is not store:  # a syntax without aliases (docs/format.md §6)
         from sealfile.stores.yaml.aliases import refuse_plaintext_copies
-        from sealfile.stores.yaml.engines import split_bom
+        from sealfile.stores.yaml.basics import split_bom
         from sealfile.stores.yaml.scan import scan
         encrypts = (rules or EncryptionRules()).encrypts
         refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")

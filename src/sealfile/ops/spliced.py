@@ -25,7 +25,7 @@ from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLea
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes, with_refs
-from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
+from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.sealed import encrypted_leaves, scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, refuse_unfit, replace_token_edit

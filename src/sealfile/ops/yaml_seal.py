@@ -27,7 +27,7 @@ from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
-from sealfile.stores.yaml.engines import Engine, gc_paused, split_bom
+from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
 
@@ -60,7 +60,7 @@ def seal_yaml(
     bom, plaintext = split_bom(plaintext)
     with gc_paused():
         scanned = scan(plaintext, engine=engine)
-        if scanned.metadata_node is not None:
+        if scanned.has_metadata:
             raise FormatError("the top-level key 'sealfile' is reserved (is this file already sealed?)")
         rules = rules or EncryptionRules()
         payloads = _payloads(plaintext, scanned, rules)

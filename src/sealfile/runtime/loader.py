@@ -31,7 +31,7 @@ from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_tree
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
-from sealfile.stores.yaml.engines import gc_paused
+from sealfile.stores.yaml.basics import gc_paused
 
 if TYPE_CHECKING:
     from sealfile.ops.signatures import AllowedSignersSource

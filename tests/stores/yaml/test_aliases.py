@@ -21,7 +21,7 @@ from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml import aliases
 from sealfile.stores.yaml.aliases import with_refs
-from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.scan import scan
 from tests.support.alias_texts import RAILS
 from tests.support.identities import AgeIdentity

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.stores.yaml import edit, metablock
-from sealfile.stores.yaml.engines import Engine, engine_yaml, split_bom
+from sealfile.stores.yaml.basics import Engine, split_bom
+from sealfile.stores.yaml.engines import engine_yaml
 from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scalars import inline, literal_block
 from sealfile.stores.yaml.scan import scan

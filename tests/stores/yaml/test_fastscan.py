@@ -5,15 +5,17 @@ tests aim at the subset's edges: what it must take, what it must leave, and rand
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from benchmarks.corpus import plaintext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sealfile.errors import FormatError
-from sealfile.stores.yaml import fastscan
-from sealfile.stores.yaml.scalars import TYPED_FIRST
-from sealfile.stores.yaml.scan import _is_string, _parsed, scan
+from sealfile.stores.yaml import fastscan, metablock, metalines
+from sealfile.stores.yaml.scan import parsed as _parsed
+from sealfile.stores.yaml.scan import scan
 from sealfile.stores.yaml.scan_check import same_scan
 
 METADATA = "sealfile:\n  version: 2\n  mac: abc\n"
@@ -21,7 +23,7 @@ TOKEN = "ENC[gAAAAABrEFWl8p2Ez7BBk_VG2nUKS9MtteJ9tjvN-gAAA==]"
 
 
 def _line_scan(text: str) -> fastscan.FastScan | None:
-    found = fastscan.fast_scan(text, _parsed, _is_string, TYPED_FIRST)
+    found = fastscan.fast_scan(text, _parsed)
     assert found is None or isinstance(found, fastscan.FastScan)
     return found
 
@@ -174,3 +176,85 @@ def _line_layouts(draw: st.DrawFn) -> str:
 def test_random_line_layouts_read_as_ruamel_reads_them(text: str) -> None:
     """Whatever the line scan takes, ruamel reads the same way (it never takes what ruamel refuses)."""
     _agrees(text)
+
+
+_WRAPPED = "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3Jn\n-----END AGE ENCRYPTED FILE-----\n"
+
+
+@pytest.mark.parametrize("block", [
+    metablock.render({"version": 2, "recipients": [{"type": "age", "recipient": "age1x", "wrapped": _WRAPPED}],
+                      "unencrypted_suffix": "_unencrypted", "mac": "XU+7LTH/x8a=", "signature": _WRAPPED}),
+    metablock.render({"version": 2, "recipients": [{"type": "aws", "arn": "arn:aws:kms:eu-west-1:1:key/k",
+                                                    "context": {"app": "x", "n": "12"}, "wrapped": "AQI=="}],
+                      "encrypted_regex": "^(password|token)$", "mac": "0123=", "created": "2026-01-01"}),
+    "sealfile:\n  version: 2\n  note: 'a b'\n  other: \"c d\"\n  text: |-\n    one\n      two\n  mac: m\n",
+])
+def test_the_metadata_block_sealfile_writes_is_read_line_by_line(block: str) -> None:
+    text = f"a: {TOKEN}\n{block}"
+    found = _line_scan(text)
+    assert found is not None and found.block_at == text.index("sealfile:")
+    reference = _parsed(text)
+    assert found.metadata == reference.metadata
+    assert metablock.cut_edit(text, found) == metablock.cut_edit(text, reference)
+    mapping = {**reference.metadata, "mac": "new"}
+    assert metablock.replace_edit(text, found, mapping) == metablock.replace_edit(text, reference, mapping)
+    same_scan(found, reference)  # the block's nodes, made when asked for, are where ruamel has them
+
+
+@pytest.mark.parametrize("block", [
+    "sealfile:\n  text: |\n    one\n\n    two\n  mac: m\n", "sealfile:\n  text: |+\n    one\n  mac: m\n",
+    "sealfile:\n  # c\n  mac: m\n", "sealfile:\n  mac: m  # c\n", "sealfile: {mac: m}\n", "sealfile:\n  a-b: c\n",
+    "sealfile:\n  version: 02\n", "sealfile:\n  version: !!int 2\n", "sealfile:\n  on: true\n",
+    "sealfile:\n  mac: 'it''s'\n", "sealfile:\n  mac: \"a\\tb\"\n", "sealfile:\n  mac: m\n\n",
+    "sealfile:\n  mac: m\n  mac: n\n", "sealfile:\n  k:\n  - - a: b\n", "sealfile:\n  k:\n  - a\n",
+])
+def test_any_other_metadata_block_is_read_by_ruamel(block: str) -> None:
+    text = f"a: {TOKEN}\n{block}"
+    assert metalines.metadata_lines(text, text.index("sealfile:")) is None
+    try:
+        reference = _parsed(text)
+    except FormatError:
+        return
+    found = _line_scan(text)
+    if found is not None:
+        assert found.block_at is None
+        same_scan(found, reference)
+
+
+_META_VALUES = ["v", "2", "0", "012", "1.5", "true", "yes", "'q'", "'a b'", "''", '"x"', '"a\\nb"', "x: y", "# c",
+                "abc==", "a+b/c=", "-1", "-x", "null", "~", "", "2001-01-01", "[a]", "&a x", "a #b", "v  ", "|", "|-",
+                "|+", ">"]
+
+
+@st.composite
+def _metadata_blocks(draw: st.DrawFn, indent: int = 2, depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    is_list = depth > 0 and draw(st.booleans())
+    for number in range(draw(st.integers(1, 3))):
+        pad = " " * indent
+        key = draw(st.sampled_from(["type", "mac", "k_1", "a-b", "on", "x"])) + str(number)
+        if depth < 3 and draw(st.integers(0, 3)) == 0:
+            inner = draw(_metadata_blocks(indent + draw(st.sampled_from([2, 2, 0, 1])), depth + 1))
+            lines.append(f"{pad}{'- ' if is_list else ''}{key}:")
+            lines.extend(inner)
+            continue
+        value = draw(st.sampled_from(_META_VALUES))
+        lines.append(f"{pad}{'- ' if is_list else ''}{key}: {value}".rstrip(" ") if value != "v  " else
+                     f"{pad}{key}: {value}")
+        if value.startswith(("|", ">")):
+            body = indent + draw(st.sampled_from([2, 2, 4, 1, 0]))
+            for _ in range(draw(st.integers(1, 3))):
+                lines.append(" " * (body + draw(st.sampled_from([0, 0, 0, 2]))) + draw(st.sampled_from(
+                    ["line", "BASE64==", "", "a: b", "# c"])))
+    return lines
+
+
+@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_metadata_blocks(), st.sampled_from(["\n", "\n", "\n\n", ""]))
+def test_random_metadata_blocks_read_as_ruamel_reads_them(lines: list[str], end: str) -> None:
+    text = f"a: {TOKEN}\nsealfile:\n" + "\n".join(lines) + end
+    found = metalines.metadata_lines(text, text.index("sealfile:"))
+    if found is None:
+        return
+    reference = _parsed(text)  # what the line scan takes ruamel reads, and the same way
+    assert json.dumps(found, sort_keys=True) == json.dumps(reference.metadata, sort_keys=True)

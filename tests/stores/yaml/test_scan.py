@@ -6,7 +6,7 @@ import pytest
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import encode_path, iter_leaves
-from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.reader import load_fast
 from sealfile.stores.yaml.scan import scan
 from tests.support.fast_path import benchmark_corpus

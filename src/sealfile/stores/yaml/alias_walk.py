@@ -29,7 +29,7 @@ _TAG_THEN_ANCHOR = re.compile(r"![^ \t\r\n]*[ \t\r\n]+&[^ \t\r\n]*[ \t\r\n]*")
 
 
 class AliasWalk:
-    """The scan's walk (:class:`sealfile.stores.yaml.scan._Walk`) of a text with anchors: every node
+    """The scan's walk (:class:`sealfile.stores.yaml.parsed._Walk`) of a text with anchors: every node
     recorded as written, an alias or merge copied where the safe loader puts it."""
 
     _text: str

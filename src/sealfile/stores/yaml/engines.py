@@ -5,23 +5,16 @@ after it (:func:`split_bom`)."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from sealfile.stores.base import BOM
+from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
-
-Engine = Literal["c", "pure"]
-
 
 _MEMO_LONGEST = 64
 """Plain scalars up to this length have their tag remembered for the rest of the parse (keys and
@@ -91,20 +84,6 @@ class OnceVersionResolver(VersionedResolver):
 _STRING_TAG = OnceVersionResolver.DEFAULT_SCALAR_TAG
 
 
-def split_bom(text: str) -> tuple[str, str]:
-    """``(byte-order mark or "", the rest)``: positions are counted in the rest (parsers disagree on the mark)."""
-    return (BOM, text[1:]) if text.startswith(BOM) else ("", text)
-
-
-@cache
-def c_parser_available() -> bool:
-    try:
-        import _ruamel_yaml  # type: ignore[import-not-found]  # noqa: F401  (ruamel.yaml.clib's extension)
-    except ImportError:
-        return False
-    return True
-
-
 @per_thread
 def engine_yaml(engine: Engine) -> YAML:
     yaml = limit_integers(YAML(typ="safe", pure=engine == "pure"))
@@ -116,21 +95,6 @@ def engine_yaml(engine: Engine) -> YAML:
         yaml.Parser = LibyamlParser
         yaml.Composer = LibyamlComposer
     return yaml
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
-    each full collection would walk all of them again (a third of the load time at 30,000 values).
-    Objects made inside are still counted: a collection soon after walks the survivors once, so a
-    reader pauses over everything it does with the parse, not over the parse alone."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def tag_text(tag: Any) -> str:

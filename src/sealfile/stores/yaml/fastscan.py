@@ -22,9 +22,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sealfile.errors import FormatError
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path
+from sealfile.stores.yaml.metalines import metadata_lines, read_metadata_block
+from sealfile.stores.yaml.plain_tags import STR_TAG, TYPED_FIRST, plain_tag
 from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 
 _MAX_DEPTH = 50
@@ -47,13 +48,13 @@ class _Nodes:
     their scan refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
 
     def __init__(self, text: str, full_scan: Callable[[str], Scan]) -> None:
-        self._text, self._full_scan = text, full_scan
+        self._text, self.full_scan = text, full_scan
         self._full: Scan | None = None
         self._places: dict[tuple[int, bytes], Leaf] = {}
 
     def full(self) -> Scan:
         if self._full is None:
-            self._full = self._full_scan(self._text)
+            self._full = self.full_scan(self._text)
             self._places = {(leaf.start, leaf.encoded_path): leaf for leaf in self._full.leaves}
         return self._full
 
@@ -110,8 +111,44 @@ class FastScan(Scan):
         self.nodes = nodes
         self._roots: list[Any] | None = None
         self._containers: dict[bytes, tuple[Any, Any]] | None = None
+        self._metadata_key_node: Any = None
+        self._metadata_node: Any = None
+        self._metadata_at = -1
+        """Where the ``sealfile:`` line starts while the block's nodes are not made yet, else -1."""
         super().__init__(text, None, False, [], leaves=[], containers={})
         self._roots = self._containers = None  # the values above are placeholders: made when asked for
+
+    def metadata_unread(self, start: int) -> None:
+        """The metadata is read (:mod:`.metalines`); its nodes, from the block at ``start``, are made when asked for."""
+        self._metadata_at = self.block_at = start
+
+    @property
+    def has_metadata(self) -> bool:
+        return self._metadata_at >= 0 or self._metadata_node is not None
+
+    def _metadata_nodes(self) -> None:
+        if self._metadata_at >= 0:
+            start, self._metadata_at, metadata = self._metadata_at, -1, self.metadata
+            if not read_metadata_block(self, self.text, start, self.nodes.full_scan) or self.metadata != metadata:
+                raise AssertionError("the line scan and ruamel's parser read the metadata differently")
+
+    @property
+    def metadata_key_node(self) -> Any:
+        self._metadata_nodes()
+        return self._metadata_key_node
+
+    @metadata_key_node.setter
+    def metadata_key_node(self, value: Any) -> None:
+        self._metadata_key_node = value
+
+    @property
+    def metadata_node(self) -> Any:
+        self._metadata_nodes()
+        return self._metadata_node
+
+    @metadata_node.setter
+    def metadata_node(self, value: Any) -> None:
+        self._metadata_node = value
 
     @property
     def roots(self) -> list[Any]:
@@ -134,13 +171,11 @@ class FastScan(Scan):
         self._containers = value
 
 
-def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: Callable[[str], bool],
-              typed_first: frozenset[str]) -> Scan | None:
+def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     """``text`` read by the line scan, or ``None`` when it is not in the subset (see the module).
 
-    ``full_scan``: ruamel's scan (for the metadata block, and the nodes when asked for);
-    ``resolves_to_string``: whether a plain scalar is a string to ruamel's resolver, asked only for
-    one starting with a character of ``typed_first`` (any other is a string)."""
+    ``full_scan``: ruamel's scan, for the nodes when asked for (and a metadata block outside the
+    subset :mod:`.metalines` reads)."""
     if not text.isascii() or text.encode("ascii").translate(None, _PRINTABLE):
         return None
     nodes = _Nodes(text, full_scan)
@@ -192,7 +227,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: C
             index = len(items)
             path, encoded = (*top[3], ListIndex(index)), top[4] + segments.index(index)
             if key is None:
-                value = _value(rest, resolves_to_string, typed_first)
+                value = _value(rest)
                 if value is None:
                     return None
                 items.append(value)
@@ -212,7 +247,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: C
             return None
         segment = keys.get(key)
         if segment is None:
-            if not resolves_to_string(key):
+            if plain_tag(key) != STR_TAG:
                 return None
             segment = keys[key] = segments.key(key)
         mapping = top[2]
@@ -224,7 +259,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: C
         if not rest or rest[0] == "#":
             top[5] = key
             continue
-        value = _value(rest, resolves_to_string, typed_first)
+        value = _value(rest)
         if value is None:
             return None
         mapping[key] = value
@@ -233,45 +268,19 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan], resolves_to_string: C
                                start + len(value)))
     if metadata_at < 0 or any(entry[5] is not _NOTHING for entry in stack):
         return None
-    return scanned if _read_metadata(scanned, text, metadata_at, full_scan) else None
+    metadata = metadata_lines(text, metadata_at)
+    if metadata is None:
+        return scanned if read_metadata_block(scanned, text, metadata_at, full_scan) else None
+    scanned.metadata = metadata
+    scanned.metadata_unread(metadata_at)
+    return scanned
 
 
-def _value(rest: str, resolves_to_string: Callable[[str], bool], typed_first: frozenset[str]) -> str | None:
+def _value(rest: str) -> str | None:
     """A line's plain one-line string value (its comment cut), or ``None`` for anything else."""
     comment = rest.find(" #")
     value = (rest if comment < 0 else rest[:comment]).rstrip(" ")
     if (not value or value[0] in _INDICATORS or value[-1] == ":" or ": " in value
-            or (value[0] in typed_first and not resolves_to_string(value))):
+            or (value[0] in TYPED_FIRST and plain_tag(value) != STR_TAG)):
         return None
     return value
-
-
-def _read_metadata(scanned: FastScan, text: str, start: int, full_scan: Callable[[str], Scan]) -> bool:
-    """The ``sealfile:`` block, read by ruamel on its own, its nodes' marks then moved to where the
-    block is in the whole text (it starts a line, so columns stay). A block ruamel refuses is left to
-    the whole text's parse, whose message gives the right line."""
-    try:
-        block = full_scan(text[start:])
-    except FormatError:
-        return False
-    if (block.metadata_node is None or block.tree != {} or block.multi or block.leaves or block.copies
-            or block.metadata_own_document):
-        return False
-    line = text.count("\n", 0, start)
-    pending = [block.metadata_key_node, block.metadata_node]
-    seen: set[int] = set()
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            return False  # an alias: the whole text's parse decides
-        seen.add(id(node))
-        node.start_mark, node.end_mark = _moved(node.start_mark, start, line), _moved(node.end_mark, start, line)
-        if isinstance(node.value, list):
-            pending.extend(part for entry in node.value for part in (entry if isinstance(entry, tuple) else (entry,)))
-    scanned.metadata, scanned.metadata_key_node = block.metadata, block.metadata_key_node
-    scanned.metadata_node = block.metadata_node
-    return True
-
-
-def _moved(mark: Any, index: int, line: int) -> Any:
-    return type(mark)(mark.name, mark.index + index, mark.line + line, mark.column, mark.buffer, mark.pointer)

@@ -19,10 +19,7 @@ document starts with its own ``---``, after it when not).
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString
+from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
@@ -33,11 +30,16 @@ from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import first_key_place, line_after, line_start, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
 _ORDER = ("version", "recipients", "key_groups", "threshold")
 
 
 @per_thread
 def _emitter() -> YAML:
+    from ruamel.yaml import YAML  # writes only: a reader cuts the block without loading ruamel
+
     yaml = YAML(typ="rt")
     yaml.width = 1 << 30
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -58,6 +60,8 @@ def render(mapping: dict[str, Any], indent: int = 0, newline: str = "\n") -> str
 
 
 def _literal(value: Any) -> Any:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
     if isinstance(value, dict):
         return {key: _literal(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -150,6 +154,8 @@ def _last_value(root: Any) -> Any:
 
 def cut_edit(text: str, scanned: Scan) -> Edit:
     """The edit that removes the block :func:`add_edit` added: the text before it, byte for byte."""
+    if scanned.block_at is not None:  # the line scan read the block, from its line to the text's end
+        return scanned.block_at, len(text), ""
     key, value = scanned.metadata_key_node, scanned.metadata_node
     if key is None or value is None:
         raise FormatError("not a sealed file (no 'sealfile' metadata key)")
@@ -195,5 +201,6 @@ def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     if _own_document(scanned):
         block = "---" + newline + render(mapping, 0, newline)
     else:
-        block = render(mapping, scanned.metadata_key_node.start_mark.column, newline)
+        column = 0 if scanned.block_at is not None else scanned.metadata_key_node.start_mark.column
+        block = render(mapping, column, newline)
     return start, end, _at(text[:start], start, block)[2]

@@ -24,7 +24,8 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.engines import tag_text
-from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text, yaml_11_tag
+from sealfile.stores.yaml.plain_tags import plain_tag_11
+from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text
 
 _TAG = "tag:yaml.org,2002:"
 _YAML_11 = VersionedResolver(version=(1, 1))
@@ -128,7 +129,7 @@ def _spelling_of(plain: str, tag: str, node: ScalarNode | None) -> str | None:
     """The portable spelling of a plain scalar with YAML 1.2 ``tag``, ``None`` if it is one already
     (without a node, any non-``None`` answer only says that it is not)."""
     if tag == _TAG + "str":
-        return double_quoted(plain) if yaml_11_tag(plain) != tag else None
+        return double_quoted(plain) if plain_tag_11(plain) != tag else None
     if tag in _SAME_IN_BOTH:
         return None
     if tag == _TAG + "timestamp":

@@ -17,7 +17,7 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
-from sealfile.stores.yaml.engines import Engine
+from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit

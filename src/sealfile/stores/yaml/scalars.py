@@ -17,38 +17,32 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
-from ruamel.yaml.emitter import Emitter
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.representer import RoundTripRepresenter
+from sealfile.stores.yaml.per_thread import per_thread
+from sealfile.stores.yaml.plain_tags import STR_TAG as STR_TAG
+from sealfile.stores.yaml.plain_tags import plain_tag as implicit_tag
+from sealfile.stores.yaml.plain_tags import plain_tag_11
 
-from sealfile.stores.yaml.engines import OnceVersionResolver, tag_text
-
-STR_TAG = "tag:yaml.org,2002:str"
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
 _FLOW_INDICATORS = frozenset(",[]{}:?")
 """Characters a plain scalar inside brackets never holds here (libyaml ends or refuses it at ``:`` and ``?``)."""
 _BREAKS = "\n\x85\u2028\u2029"
 
-_resolver = OnceVersionResolver(remember=False)  # the scalars here are decrypted values: none is kept
-_resolver_11 = OnceVersionResolver(version=(1, 1), remember=False)
-_emitter = Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
-_representer = RoundTripRepresenter()
 
 
-_table = _resolver.versioned_resolver
-# First characters that some implicit type can start with; any other plain text is a string.
-_TYPED_FIRST = frozenset(_table) if None not in _table else None
-TYPED_FIRST: frozenset[str] = _TYPED_FIRST or frozenset(chr(code) for code in range(128))
-"""First characters that some implicit type can start with (all of ASCII if a catch-all rule exists)."""
-_TYPED_FIRST_11 = frozenset(_resolver_11.versioned_resolver)
+@per_thread
+def _emitter() -> Any:
+    """ruamel's emitter, for its analysis of a scalar (loaded only when the quick tests cannot decide)."""
+    from ruamel.yaml.emitter import Emitter
+
+    return Emitter(io.StringIO(), dumper=SimpleNamespace(_serializer=SimpleNamespace(use_version=None)))
 
 
-def implicit_tag(text: str) -> str:
-    """The tag a plain scalar ``text`` resolves to (YAML 1.2 as ruamel reads it)."""
-    if _TYPED_FIRST is not None and text and text[0] not in _TYPED_FIRST:
-        return STR_TAG
-    return tag_text(_resolver.resolve(ScalarNode, text, (True, False)))
+@per_thread
+def _representer() -> Any:
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    return RoundTripRepresenter()
 
 
 def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
@@ -65,7 +59,9 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
     if kind is float:
         return float_text(value)
     if isinstance(value, (bool, int, float, dt.date)):
-        node = _representer.represent_data(value)
+        from sealfile.stores.yaml.engines import tag_text  # a date, or a subclass: ruamel spells it
+
+        node = _representer().represent_data(value)
         text = node.value
         if node.style or not isinstance(text, str) or implicit_tag(text) != tag_text(node.ctag):
             return None
@@ -94,14 +90,7 @@ def plain_ok(value: str, *, flow: bool) -> bool:
                  or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
     if not quick and (flow or not _emitter_allows_plain(value, flow)):
         return False  # inside brackets libyaml refuses more than ruamel's analysis does (``[a:b]``, ``[a?]``)
-    return implicit_tag(value) == STR_TAG and yaml_11_tag(value) == STR_TAG
-
-
-def yaml_11_tag(plain: str) -> str:
-    """The tag a YAML 1.1 reader gives a plain scalar (ruamel's 1.1 rules: a superset of PyYAML's)."""
-    if plain and plain[0] not in _TYPED_FIRST_11:
-        return STR_TAG
-    return tag_text(_resolver_11.resolve(ScalarNode, plain, (True, False)))
+    return implicit_tag(value) == STR_TAG and plain_tag_11(value) == STR_TAG
 
 
 def plain_only(value: Any, indent: int, newline: str) -> str | None:
@@ -121,7 +110,7 @@ def plain_only(value: Any, indent: int, newline: str) -> str | None:
     pad = " " * indent
     # folding: n breaks in the value are n + 1 in the text, the last one before the next words
     text = words[0] + "".join(newline + (newline + pad + line if line else "") for line in words[1:])
-    typed = implicit_tag(value) != STR_TAG or yaml_11_tag(value) != STR_TAG
+    typed = implicit_tag(value) != STR_TAG or plain_tag_11(value) != STR_TAG
     return "!!str " + text if typed else text
 
 
@@ -133,7 +122,7 @@ def _plain_words(line: str) -> bool:
 
 def _emitter_allows_plain(value: str, flow: bool) -> bool:
     try:
-        analysis = _emitter.analyze_scalar(value)
+        analysis = _emitter().analyze_scalar(value)
     except Exception:  # an analysis ruamel cannot make here: stay conservative
         return False
     return bool(analysis.allow_flow_plain if flow else analysis.allow_block_plain)

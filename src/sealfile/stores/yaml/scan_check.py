@@ -23,6 +23,8 @@ def same_scan(fast: Scan, full: Scan) -> None:
         differ("the data")
     if full.copies or full.echoes or full.refs or full.merges:
         differ("aliases")
+    if fast.block_at is not None and fast.block_at != full.metadata_key_node.start_mark.index:
+        differ("where the metadata is")
     if fast.metadata_own_document != full.metadata_own_document:
         differ("where the metadata is")
     for name in ("metadata_key_node", "metadata_node"):

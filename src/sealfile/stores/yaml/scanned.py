@@ -82,6 +82,8 @@ class Scan:
     metadata_key_node: Any
     metadata_node: Any
     metadata_own_document: bool
+    block_at: int | None = None
+    """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
     """The block is a document of its own after the data's (not a key of the data's mapping)."""
     leaves: list[Leaf]
     containers: dict[bytes, tuple[Any, Any]]
@@ -102,6 +104,11 @@ class Scan:
         self.metadata_own_document = False
         self.leaves, self.containers = leaves, containers
         self.echoes, self.copies, self.refs, self.merges = [], [], [], []
+
+    @property
+    def has_metadata(self) -> bool:
+        """A ``sealfile:`` block was found (a sealed file)."""
+        return self.metadata_node is not None
 
     def release(self) -> None:
         """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that

@@ -14,7 +14,7 @@ from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules, RuleMemo
 from sealfile.model.scalars import is_sealed
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
-from sealfile.stores.yaml.engines import Engine, split_bom
+from sealfile.stores.yaml.basics import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 
 NOT_SEALED = "not a sealed file (no 'sealfile' metadata key)"
@@ -24,7 +24,7 @@ def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadat
     """A sealed YAML file read once: its byte-order mark, its body, the scan and the metadata."""
     bom, body = split_bom(text)
     scanned = scan(body, engine=engine)
-    if scanned.metadata_node is None:
+    if not scanned.has_metadata:
         raise FormatError(NOT_SEALED)
     return bom, body, scanned, Metadata.from_mapping(scanned.metadata)
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ruamel.yaml.nodes import ScalarNode
-
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
-from sealfile.stores.yaml.engines import tag_text
 
 _gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\n]*)*")
 """Spaces, line breaks and comments: always matches."""
@@ -117,13 +114,6 @@ def bare_tag_at(text: str, node: Any) -> bool:
     start = node.start_mark.index
     anchor = _anchor().match(text, start)
     return _bare_tag().match(text, _gap_end(text, anchor.end()) if anchor else start) is not None
-
-
-def empty_document(root: Any) -> bool:
-    """A document's root that is an empty null spanning no text: a document without keys (empty,
-    comments, ``---``). A lone tag or anchor (``--- !``, which one engine reads as null) is not."""
-    return (type(root) is ScalarNode and tag_text(root.ctag) == "tag:yaml.org,2002:null" and root.value == ""
-            and root.start_mark.index == root.end_mark.index)
 
 
 def _after_indicator(text: str, node: Any, key_node: Any) -> int:

@@ -17,7 +17,7 @@ class YamlStore(Store):
         sealed file's metadata under its key as in the text: a YAML file is converted to another
         syntax from this; YAML itself is edited as text."""
         from sealfile.model.metadata import METADATA_KEY
-        from sealfile.stores.yaml.engines import c_parser_available, split_bom
+        from sealfile.stores.yaml.basics import c_parser_available, split_bom
         from sealfile.stores.yaml.scan import scan
 
         scanned = scan(split_bom(text)[1], engine="c" if c_parser_available() else "pure")

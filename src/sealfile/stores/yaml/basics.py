@@ -1,0 +1,42 @@
+"""What every YAML path needs before it knows whether ruamel must read the text: the engines' names,
+the byte-order mark split, and the pause of the cycle collector around a parse. Nothing here loads
+ruamel: a sealed file the line scan reads (:mod:`.fastscan`) is decrypted without it."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib.util import find_spec
+from typing import Literal
+
+from sealfile.stores.base import BOM
+
+Engine = Literal["c", "pure"]
+
+
+def split_bom(text: str) -> tuple[str, str]:
+    """``(byte-order mark or "", the rest)``: positions are counted in the rest (parsers disagree on the mark)."""
+    return (BOM, text[1:]) if text.startswith(BOM) else ("", text)
+
+
+@cache
+def c_parser_available() -> bool:
+    """Whether ruamel.yaml.clib's extension is installed (found, not loaded: the line scan needs no parser)."""
+    return find_spec("_ruamel_yaml") is not None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
+    each full collection would walk all of them again (a third of the load time at 30,000 values).
+    Objects made inside are still counted: a collection soon after walks the survivors once, so a
+    reader pauses over everything it does with the parse, not over the parse alone."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

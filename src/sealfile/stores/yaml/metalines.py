@@ -1,0 +1,160 @@
+"""The ``sealfile:`` block of a file the line scan reads (:mod:`.fastscan`), read line by line as ruamel's
+safe constructor would build it, for the block as sealfile writes it: block mappings and lists of
+mappings, plain one-line strings and decimal integers, one-line quoted strings with nothing to unescape,
+and literal block scalars (``|`` or ``|-``, no blank line inside). Anything else gives ``None``, and
+ruamel reads the block (:func:`read_metadata_block`), as it does to make the block's nodes when an
+edit asks for them. The test suite compares the two on every sealed file it reads (:mod:`.scan_check`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
+from sealfile.stores.yaml.scanned import Scan
+
+_ENTRY = re.compile(r"( *)(- +)?([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})$")
+_PLAIN_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+class _Unread(Exception):
+    """The block is not in the subset: ruamel reads it."""
+
+
+def metadata_lines(text: str, start: int) -> Any:
+    """The value of the ``sealfile:`` key whose line starts at ``start`` (the last thing in ``text``),
+    or ``None`` when the block is not in the subset."""
+    lines = text[start:].split("\n")
+    if lines[0] != "sealfile:" or lines[-1] != "":
+        return None
+    lines.pop()
+    try:
+        value, end = _collection(lines, 1, 0)
+    except _Unread:
+        return None
+    return value if end == len(lines) else None
+
+
+def _collection(lines: list[str], index: int, parent: int) -> tuple[Any, int]:
+    """The block collection starting at ``lines[index]``, nested under a key at column ``parent``."""
+    match = _ENTRY.match(lines[index]) if index < len(lines) else None
+    if match is None:
+        raise _Unread
+    column = len(match[1])
+    if match[2] is not None:
+        if column < parent:
+            raise _Unread
+        return _list(lines, index, column)
+    if column <= parent:
+        raise _Unread
+    return _mapping(lines, index, column, {})
+
+
+def _list(lines: list[str], index: int, column: int) -> tuple[list[Any], int]:
+    """A block list of mappings at ``column`` (each item ``- key: ...``, its other keys under the first)."""
+    items: list[Any] = []
+    while index < len(lines):
+        match = _ENTRY.match(lines[index])
+        if match is None or match[2] is None or len(match[1]) != column:
+            break
+        mapping: dict[str, Any] = {}
+        items.append(mapping)
+        index = _entry(lines, index, match, column + len(match[2]), mapping)
+        index = _mapping(lines, index, column + len(match[2]), mapping)[1]
+    return items, index
+
+
+def _mapping(lines: list[str], index: int, column: int, mapping: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    while index < len(lines):
+        match = _ENTRY.match(lines[index])
+        if match is None or match[2] is not None or len(match[1]) != column:
+            break  # the end of this mapping, or a line the top level finds unread
+        index = _entry(lines, index, match, column, mapping)
+    return mapping, index
+
+
+def _entry(lines: list[str], index: int, match: re.Match[str], column: int, mapping: dict[str, Any]) -> int:
+    """Read the ``key: value`` on ``lines[index]`` (key at ``column``) into ``mapping``; the next line's index."""
+    key, rest = match[3], match[4]
+    if key in mapping or plain_tag(key) != STR_TAG:
+        raise _Unread
+    if rest is None:
+        mapping[key], index = _collection(lines, index + 1, column)
+        return index
+    if rest in ("|", "|-"):
+        mapping[key], index = _literal(lines, index + 1, column, keep_break=rest == "|")
+        return index
+    mapping[key] = _scalar(rest)
+    return index + 1
+
+
+def _literal(lines: list[str], index: int, column: int, *, keep_break: bool) -> tuple[str, int]:
+    """A literal block scalar's lines (more indented than its key at ``column``, none blank)."""
+    first = lines[index] if index < len(lines) else ""
+    indent = len(first) - len(first.lstrip(" "))
+    if indent <= column or not first.strip(" "):
+        raise _Unread
+    body: list[str] = []
+    while index < len(lines) and lines[index].startswith(" " * indent):
+        body.append(lines[index][indent:])
+        index += 1
+    if index < len(lines) and not lines[index].strip(" "):
+        raise _Unread  # a blank line: inside the scalar or after it, chomping decides; ruamel reads it
+    if any(line != line.rstrip(" ") for line in body):
+        raise _Unread
+    return "\n".join(body) + ("\n" if keep_break else ""), index
+
+
+def _scalar(rest: str) -> Any:
+    """A one-line value as ruamel builds it: a string or a decimal integer, else :class:`_Unread`."""
+    if rest != rest.strip(" ") or not rest:
+        raise _Unread
+    first = rest[0]
+    if first in "'\"":
+        inner = rest[1:-1]
+        if len(rest) < 2 or rest[-1] != first or first in inner or "\\" in inner or "#" in inner:
+            raise _Unread
+        return inner
+    if first in _PLAIN_INDICATORS or rest[-1] == ":" or ": " in rest or " #" in rest:
+        raise _Unread
+    tag = plain_tag(rest)
+    if tag == STR_TAG:
+        return rest
+    if tag == "tag:yaml.org,2002:int" and _DECIMAL.match(rest):
+        return int(rest)
+    raise _Unread
+
+
+def read_metadata_block(scanned: Scan, text: str, start: int, full_scan: Callable[[str], Scan]) -> bool:
+    """The ``sealfile:`` block, read by ruamel on its own, its nodes' marks then moved to where the
+    block is in the whole text (it starts a line, so columns stay). A block ruamel refuses is left to
+    the whole text's parse, whose message gives the right line."""
+    try:
+        block = full_scan(text[start:])
+    except FormatError:
+        return False
+    if (block.metadata_node is None or block.tree != {} or block.multi or block.leaves or block.copies
+            or block.metadata_own_document):
+        return False
+    line = text.count("\n", 0, start)
+    pending = [block.metadata_key_node, block.metadata_node]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return False  # an alias: the whole text's parse decides
+        seen.add(id(node))
+        node.start_mark, node.end_mark = _moved(node.start_mark, start, line), _moved(node.end_mark, start, line)
+        if isinstance(node.value, list):
+            pending.extend(part for entry in node.value for part in (entry if isinstance(entry, tuple) else (entry,)))
+    scanned.metadata, scanned.metadata_key_node = block.metadata, block.metadata_key_node
+    scanned.metadata_node = block.metadata_node
+    return True
+
+
+def _moved(mark: Any, index: int, line: int) -> Any:
+    return type(mark)(mark.name, mark.index + index, mark.line + line, mark.column, mark.buffer, mark.pointer)
