@@ -46,7 +46,20 @@ def now() -> int:
 
 
 def path_digest(encoded_path: bytes) -> bytes:
-    return sha256(encoded_path)[:DIGEST_BYTES]
+    """The digest that binds a token to its key path, remembered: a write opens, seals and reads back
+    every value, and the digests of its paths are the same each time (they are public: anyone can hash
+    a path)."""
+    found = _DIGESTS.get(encoded_path)
+    if found is None:
+        if len(_DIGESTS) >= _DIGESTS_KEPT:
+            _DIGESTS.clear()
+        found = _DIGESTS[encoded_path] = sha256(encoded_path)[:DIGEST_BYTES]
+    return found
+
+
+_DIGESTS: dict[bytes, bytes] = {}
+_DIGESTS_KEPT = 1 << 17
+"""At most this many digests are remembered (a process reading many files starts afresh when full)."""
 
 
 class ValueCipher:

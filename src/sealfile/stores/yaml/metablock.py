@@ -25,6 +25,7 @@ from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.base import line_break
+from sealfile.stores.yaml.metarender import render_plainly
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import first_key_place, line_after, line_start, next_line
@@ -53,10 +54,18 @@ def render(mapping: dict[str, Any], indent: int = 0, newline: str = "\n") -> str
     ordered = {key: mapping[key] for key in _ORDER if key in mapping}
     ordered.update({key: value for key, value in mapping.items() if key not in (*_ORDER, "mac")})
     ordered["mac"] = mapping["mac"]
+    lines = render_plainly(ordered)
+    if lines is None:
+        lines = emitted_lines(ordered)
+    pad = " " * indent
+    return "".join(pad + line + newline if line else newline for line in lines)
+
+
+def emitted_lines(ordered: dict[str, Any]) -> list[str]:
+    """The block's lines as ruamel's emitter writes them (what :func:`.metarender.render_plainly` must match)."""
     stream = io.StringIO()
     _emitter().dump({METADATA_KEY: _literal(ordered)}, stream)
-    pad = " " * indent
-    return "".join(pad + line + newline if line else newline for line in stream.getvalue().split("\n")[:-1])
+    return stream.getvalue().split("\n")[:-1]
 
 
 def _literal(value: Any) -> Any:
