@@ -19,7 +19,9 @@ _GOOD = st.sampled_from([
 _STRINGS = st.sampled_from([
     "a: b", "a:b", "a #b", "a#b", "yes", "no", "on", "true", "null", "~", "1", "0x1f", "1.5", "12:30", "2026-01-01",
     "2026-01-01T10:00:00Z", "", " x", "x ", "#x", "-x", "- x", "x:", "?x", "'q'", '"q"', "é", "x\ty", "[a]", "{a}",
-    "a, b", "@x", "%x", "!x", "&x", "*x", "|x", ">x", "=", "<<", "...", "---", "#a\nb\n", "a\n  b\n", "a\n- b\n", "a\n...\n", "a\n---\n", "...x", "....", "..x", ".x", "x...", "--x", "a\nb\n", "a\nb", "a\n\nb\n",
+    "a, b", "@x", "%x", "!x", "&x", "*x", "|x", ">x", "=", "<<", "...", "---",
+    "#a\nb\n", "a\n  b\n", "a\n- b\n", "a\n...\n", "a\n---\n", "...x", "....", "..x", ".x", "x...", "--x",
+    "a\nb\n", "a\nb", "a\n\nb\n",
     " a\nb\n", "a\nb\n\n", "\n", "a \nb\n", "x\n", "-----BEGIN X-----\nQUJD\n-----END X-----\n", "a\tb\n", "é\n",
     "a\rb\n", "\x85", "a\x00b"])
 _SCALARS = st.one_of(_GOOD, _GOOD, _GOOD, st.integers(-3, 10**20), st.booleans(), _STRINGS,
