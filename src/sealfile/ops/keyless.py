@@ -9,12 +9,13 @@ document is built from the same scan). Recipients are named by their providers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError, one_line
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath
+from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
 
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from sealfile.ops.document import SealedDocument
     from sealfile.stores import Store
 
-class Status(NamedTuple):
+class Status(Record):
+    _fields = ("metadata", "values", "sealed_paths", "times")
     metadata: Metadata
     values: int
     """Scalars (and empty collections) in the file, sealed or not."""
@@ -32,6 +34,9 @@ class Status(NamedTuple):
     """The key path of every sealed value, in document order."""
     times: list[int]
     """When each sealed value was last set (Unix time, from its token; no key needed)."""
+
+    def __init__(self, metadata: Metadata, values: int, sealed_paths: list[Path], times: list[int]) -> None:
+        self._fill(metadata, values, sealed_paths, times)
 
     @property
     def version(self) -> int:
@@ -64,10 +69,14 @@ class Status(NamedTuple):
         return recipient_names(self.metadata)
 
 
-class Described(NamedTuple):
+class Described(Record):
+    _fields = ("status", "document")
     status: Status
     document: Callable[[], SealedDocument]
     """The file in the document model (for its signature), built from what was already read."""
+
+    def __init__(self, status: Status, document: Callable[[], SealedDocument]) -> None:
+        self._fill(status, document)
 
 
 def describe(text: str, store: Store | None = None) -> Status:
