@@ -259,7 +259,8 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
         if not rest or rest[0] == "#":
             top[5] = key
             continue
-        value = _value(rest)
+        # a token alone on its line (most lines of a sealed file) is a plain string as it stands
+        value = rest if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest else _value(rest)
         if value is None:
             return None
         mapping[key] = value
