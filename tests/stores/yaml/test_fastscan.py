@@ -45,6 +45,10 @@ def _agrees(text: str) -> bool:
     f"a: b#c\nd: e:f\ng: h ! i\n{METADATA}",                               # '#' and ':' inside a plain value
     f"a: {TOKEN}\n{METADATA}...\n",
     METADATA, "a: b\nsealfile: x\n",  # what the metadata holds is the metadata reader's to judge
+    f"a: '{TOKEN}'\n{METADATA}", f'a: "x"\n{METADATA}', f"a: |\n  x\n{METADATA}", f"a: 1\n{METADATA}",
+    f"a: true\n{METADATA}", f"a: null\n{METADATA}", f"a: ~\n{METADATA}", f"a: 1.5\n{METADATA}",
+    "a: b\n", "a:\n  sealfile:\n    version: 2\n",                        # a plaintext: no metadata block
+    "a: 'x''y'  # c\nb: \"q r\" #\nc: |-\n  one\n    two\n# after\nd:\n- -3\n- +0\n- FALSE\n- Null\n",
 ])
 def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     assert _agrees(text)
@@ -53,16 +57,18 @@ def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    f"a: '{TOKEN}'\n{METADATA}", f'a: "x"\n{METADATA}', f"a: |\n  x\n{METADATA}", f"a: >\n  x\n{METADATA}",
+    f"a: >\n  x\n{METADATA}", f"a: |+\n  x\n{METADATA}", f"a: |2\n   x\n{METADATA}", f"a: | # c\n  x\n{METADATA}",
+    f"a: |\n  x\n\n  y\n{METADATA}", f"a: |\n  x\n\nb: c\n{METADATA}", "a: |\n  x", f"- |\n  x\n{METADATA}",
+    f"a: 'x\n  y'\n{METADATA}", f'a: "x\\ty"\n{METADATA}', f"a: 'x'y\n{METADATA}", f"a: 'x'#c\n{METADATA}",
+    f"a: 0x1f\n{METADATA}", f"a: 1_000\n{METADATA}", f"a: 012\n{METADATA}", f"a: 1e5\n{METADATA}",
+    f"a: .inf\n{METADATA}", f"a: 2001-01-01\n{METADATA}", f"a: =\n{METADATA}",
     f"a: [x]\n{METADATA}", f"a: {{b: c}}\n{METADATA}", f"a: &x y\nb: *x\n{METADATA}", f"a: !!str y\n{METADATA}",
-    f"a: 1\n{METADATA}", f"a: true\n{METADATA}", f"a: null\n{METADATA}", f"a: ~\n{METADATA}", f"a: 1.5\n{METADATA}",
     f"a:\nb: c\n{METADATA}", f"a:\n{METADATA}", f"a: b\n  c\n{METADATA}", f"a: b\na: c\n{METADATA}",
     f"a:\tb\n{METADATA}", f"a: b\r\n{METADATA}", f"a: é\n{METADATA}", f"a: b\x7f\n{METADATA}",
     f"---\na: b\n{METADATA}", f"%YAML 1.2\n---\na: b\n{METADATA}", f"a: b\n---\n{METADATA}",
     f"- a\n{METADATA}", f"a:\n  - - b\n{METADATA}", f"a:\n  -\n    b: c\n{METADATA}", f"a: b: c\n{METADATA}",
     f"a: -b\n{METADATA}", f"true: b\n{METADATA}", f"'a': b\n{METADATA}", f"a : b\n{METADATA}",
     f"a:\n  b: c\n d: e\n{METADATA}", f"a: b\n{METADATA}c: d\n", f"a: b\n{METADATA}  x: *y\n",
-    "a: b\n", "a:\n  sealfile:\n    version: 2\n",
     f"<<: b\n{METADATA}", f"a: b:\n{METADATA}", f"a: b # c\n  d\n{METADATA}",
 ])
 def test_leaves_everything_else_to_ruamel(text: str) -> None:
@@ -119,7 +125,8 @@ _PLAIN = [TOKEN, "v", "v w", "a#b", "x:y", "e-1", "ENC[x]", "a.b", "x{y}", "x!"]
 _EDGES = [TOKEN, "v", "v w", "a#b", "a #b", "a: b", "a:b", "a:", "1", "0x1", "-1", "-x", ".5", ".inf", "~", "null",
           "yes", "on", "=", "<<", "!x", "&a x", "*a", "'q'", "[x]", "{x}", "x ]", "x}", "@x", "%x", "? x", "?x", "# c",
           "", "|", ">-", "x\\", "é", "x  ", "x\t", "2001-01-01", "0o7", "+1", "1_0", "x,y", "x - y", "- x", "--- x",
-          "...", "x...", "ENC[a b]"]
+          "...", "x...", "ENC[a b]", "'a''b'", "'a' # c", "'a'#c", '"q"', '"a b" #', '"a\\"b"', '"a" x', "'x", "+0",
+          "-0.5", "1.", "1.0e3", "00", "TRUE", "True", "tRue", "Null", "NULL", "0", "-", "|", "|-", "|+", ">"]
 _VALUES = st.sampled_from([*_PLAIN, *_EDGES])
 
 
@@ -150,7 +157,13 @@ def _blocks(draw: st.DrawFn, indent: int, width: int, depth: int) -> list[str]:
             child = indent + draw(st.sampled_from([width, width, 0]))
             lines.extend(draw(_blocks(child, width, depth + 1)))
         else:
-            lines.append(f"{pad}{key}:{gap}{draw(_VALUES)}{draw(st.sampled_from(['', '', ' # c', ' #', '  ']))}")
+            value = draw(_VALUES)
+            lines.append(f"{pad}{key}:{gap}{value}{draw(st.sampled_from(['', '', ' # c', ' #', '  ']))}")
+            if value in ("|", "|-", "|+", ">"):  # a block scalar's lines, mostly well indented
+                body = indent + draw(st.sampled_from([width, width, 2, 1, 0]))
+                for _ in range(draw(st.integers(0, 3))):
+                    lines.append(" " * (body + draw(st.sampled_from([0, 0, 0, 2, -1]))) + draw(st.sampled_from(
+                        ["line", "x: y", "# c", "", "- a", "ENC[x]", "'q'"])))
     return lines
 
 
@@ -258,3 +271,33 @@ def test_random_metadata_blocks_read_as_ruamel_reads_them(lines: list[str], end:
         return
     reference = _parsed(text)  # what the line scan takes ruamel reads, and the same way
     assert json.dumps(found, sort_keys=True) == json.dumps(reference.metadata, sort_keys=True)
+
+
+@st.composite
+def _value_texts(draw: st.DrawFn) -> str:
+    """Short mappings whose values are of every kind the line scan reads, or nearly: typed and quoted
+    one-liners, and block scalars with well and badly indented, blank and comment lines around them."""
+    lines: list[str] = []
+    for number in range(draw(st.integers(1, 4))):
+        column = draw(st.sampled_from([0, 0, 2]))
+        if column and (not lines or not lines[-1].endswith(":")):
+            lines.append(f"p{number}:")
+        value = draw(st.one_of(st.sampled_from(_EDGES), st.sampled_from(["|", "|-", "|", "|-", ">", "|+"]),
+                               st.sampled_from(["1", "-7", "0.25", "true", "~", "null", "'a b'", '"c d"', "v"])))
+        lines.append(f"{' ' * column}k{number}: {value}{draw(st.sampled_from(['', '', '', ' # c', '  ']))}")
+        if value.startswith(("|", ">")):
+            body = column + draw(st.sampled_from([2, 2, 4, 1, 0]))
+            for _ in range(draw(st.integers(0, 3))):
+                lines.append(" " * (body + draw(st.sampled_from([0, 0, 0, 0, 0, 2, -1]))) + draw(st.sampled_from(
+                    ["line", "line", "line", "line", "x: y", "# c", "", "- a", "'q'", "ENC[x]", "  "])))
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(draw(st.sampled_from(["", "# c", "  # c", " "])))
+    if draw(st.booleans()):
+        lines.append(METADATA.rstrip("\n"))
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "\n", "\n", "", "\n\n"]))
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_value_texts())
+def test_values_of_every_kind_read_as_ruamel_reads_them(text: str) -> None:
+    _agrees(text)

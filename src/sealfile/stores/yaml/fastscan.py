@@ -24,13 +24,14 @@ from typing import Any
 
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path
+from sealfile.stores.yaml.linevalues import line_value, literal_block
 from sealfile.stores.yaml.metalines import metadata_lines, read_metadata_block
-from sealfile.stores.yaml.plain_tags import STR_TAG, TYPED_FIRST, plain_tag
+from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
 from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
+from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
 _LINE = re.compile(r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _NOTHING = object()
 _PRINTABLE = bytes(range(32, 127)) + b"\n"
 """The only characters the subset holds (no tab, no carriage return, no other control character)."""
@@ -48,13 +49,13 @@ class _Nodes:
     their scan refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
 
     def __init__(self, text: str, full_scan: Callable[[str], Scan]) -> None:
-        self._text, self.full_scan = text, full_scan
+        self.text, self.full_scan = text, full_scan
         self._full: Scan | None = None
         self._places: dict[tuple[int, bytes], Leaf] = {}
 
     def full(self) -> Scan:
         if self._full is None:
-            self._full = self.full_scan(self._text)
+            self._full = self.full_scan(self.text)
             self._places = {(leaf.start, leaf.encoded_path): leaf for leaf in self._full.leaves}
         return self._full
 
@@ -74,10 +75,13 @@ class FastLeaf(Leaf):
     __slots__ = ("_nodes",)
 
     def __init__(self, nodes: _Nodes, path: Path, encoded_path: bytes, value: Any, parent: Any, slot: Any,
-                 indent: int, start: int, end: int) -> None:
+                 indent: int, start: int, end: int, style: str | None) -> None:
         self._nodes = nodes
         self.path, self.encoded_path, self.value, self.parent, self.slot = path, encoded_path, value, parent, slot
-        self.flow, self.indent, self.start, self.end, self.style = False, indent, start, end, None
+        self.flow, self.indent, self.start, self.end, self.style = False, indent, start, end, style
+
+    def null_spelling(self) -> str | None:
+        return self._nodes.text[self.start:self.end] or None
 
     @property
     def node(self) -> Any:
@@ -188,7 +192,10 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     # pending: the key (or index) of the last entry when it opened a block, else _NOTHING
     stack: list[list[Any]] = []
     metadata_at = -1
+    skip_to = 0
     for match in _LINE.finditer(text):
+        if match.start() < skip_to:
+            continue  # a line of a block scalar
         spaces, dash, gap, key, rest = match.groups()
         if dash is None and key is None and (not rest or rest[0] == "#"):
             continue  # a blank or comment line
@@ -227,12 +234,13 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             index = len(items)
             path, encoded = (*top[3], ListIndex(index)), top[4] + segments.index(index)
             if key is None:
-                value = _value(rest)
-                if value is None:
+                found = line_value(rest) if rest else None
+                if found is None:
                     return None
+                value, style, length = found
                 items.append(value)
                 start = match.start(5)
-                leaf = FastLeaf(nodes, path, encoded, value, items, index, column, start, start + len(value))
+                leaf = FastLeaf(nodes, path, encoded, value, items, index, column, start, start + length, style)
                 _set_key_node(leaf, None)
                 leaves.append(leaf)
                 continue
@@ -259,29 +267,33 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
         if not rest or rest[0] == "#":
             top[5] = key
             continue
-        # a token alone on its line (most lines of a sealed file) is a plain string as it stands
-        value = rest if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest else _value(rest)
-        if value is None:
-            return None
-        mapping[key] = value
         start = match.start(5)
-        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start,
-                               start + len(value)))
-    if metadata_at < 0 or any(entry[5] is not _NOTHING for entry in stack):
+        if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest:  # most lines of a sealed file
+            value, style, end = rest, None, start + len(rest)
+        elif rest == "|" or rest == "|-":
+            block = literal_block(text, match.end() + 1, column, rest == "|")
+            if block is None:
+                return None
+            (value, end), style = block, "|"
+            skip_to = end  # its lines are the value's
+        else:
+            found = line_value(rest)
+            if found is None:
+                return None
+            value, style, length = found
+            end = start + length
+        mapping[key] = value
+        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start, end,
+                               style))
+    if not stack or any(entry[5] is not _NOTHING for entry in stack):
         return None
+    last = leaves[-1].end if leaves else 0
+    if metadata_at < 0:  # a plaintext: the metadata block goes after the last value's line
+        scanned.after_data = last if text[last - 1] == "\n" else next_line(text, last)
+        return scanned
     metadata = metadata_lines(text, metadata_at)
     if metadata is None:
         return scanned if read_metadata_block(scanned, text, metadata_at, full_scan) else None
     scanned.metadata = metadata
     scanned.metadata_unread(metadata_at)
     return scanned
-
-
-def _value(rest: str) -> str | None:
-    """A line's plain one-line string value (its comment cut), or ``None`` for anything else."""
-    comment = rest.find(" #")
-    value = (rest if comment < 0 else rest[:comment]).rstrip(" ")
-    if (not value or value[0] in _INDICATORS or value[-1] == ":" or ": " in value
-            or (value[0] in TYPED_FIRST and plain_tag(value) != STR_TAG)):
-        return None
-    return value

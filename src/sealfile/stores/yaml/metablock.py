@@ -83,6 +83,8 @@ def _literal(value: Any) -> Any:
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
     """The edit that adds the block to ``text`` (a document without one)."""
     newline = line_break(text)
+    if scanned.after_data is not None:  # the line scan's: a block mapping at column 0, its last line ended
+        return _at(text, _after_blank_lines(text, scanned.after_data), render(mapping, 0, newline))
     if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
         return _at(text, first_key_place(text), render(mapping, 0, newline))
     # A block scalar that ends the text without a line break holds no final break; one written

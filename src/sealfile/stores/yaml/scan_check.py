@@ -7,6 +7,7 @@ from typing import Any
 
 from sealfile.model.paths import Path
 from sealfile.stores.yaml.scanned import STYLE_OF_NODE, Scan
+from sealfile.stores.yaml.spans import line_after
 
 CHECK_VARIABLE = "SEALFILE_CHECK_FAST_SCAN"
 """Set (by the test suite) to read every text in the line scan's subset both ways and fail on any difference."""
@@ -25,9 +26,13 @@ def same_scan(fast: Scan, full: Scan) -> None:
         differ("aliases")
     if fast.block_at is not None and fast.block_at != full.metadata_key_node.start_mark.index:
         differ("where the metadata is")
+    if fast.after_data is not None and (full.multi or fast.after_data != line_after(full.text, full.roots[0])):
+        differ("where the data ends")
     if fast.metadata_own_document != full.metadata_own_document:
         differ("where the metadata is")
-    for name in ("metadata_key_node", "metadata_node"):
+    if fast.has_metadata != full.has_metadata:
+        differ("whether there is metadata")
+    for name in ("metadata_key_node", "metadata_node") if full.has_metadata else ():
         for mark in ("start_mark", "end_mark"):
             if [getattr(getattr(getattr(scanned, name), mark), part) for scanned in (fast, full)
                     for part in _MARKS] != [getattr(getattr(getattr(full, name), mark), part) for part in _MARKS] * 2:

@@ -46,6 +46,10 @@ class Leaf:
         self.parent, self.slot, self.flow, self.indent, self.start, self.end = parent, slot, flow, indent, start, end
         self.style = getattr(node, "style", None)  # a collection has none
 
+    def null_spelling(self) -> str | None:
+        """How a null value is spelled (``~``, ``null``...; ``None`` for an empty value)."""
+        return self.node.value or None
+
     def __repr__(self) -> str:  # never the value: it may be a decrypted secret
         return f"<Leaf {format_keypath(self.path)!r} at {self.start}:{self.end}>"
 
@@ -83,6 +87,9 @@ class Scan:
     metadata_node: Any
     metadata_own_document: bool
     block_at: int | None = None
+    after_data: int | None = None
+    """Where the line scan found the data of a plaintext to end: the start of the line after its last value
+    (where :func:`~.metablock.add_edit` puts the metadata block)."""
     """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
     """The block is a document of its own after the data's (not a key of the data's mapping)."""
     leaves: list[Leaf]
@@ -129,5 +136,5 @@ def styled(leaf: Leaf) -> Styled:
     if type(leaf.value) is str:
         return Styled(leaf.value, STYLE_OF_NODE.get(leaf.style))
     if leaf.value is None:
-        return Styled(None, leaf.node.value or None)
+        return Styled(None, leaf.null_spelling())
     return Styled(leaf.value)
