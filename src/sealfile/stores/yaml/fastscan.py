@@ -1,19 +1,21 @@
-"""The common sealed file read without building a parser node per value: a line scan for the block
-YAML sealfile itself writes, giving the same :class:`~.scanned.Scan` as :func:`~.scan.scan`.
+"""The usual sealed file, and the usual plaintext, read without a YAML parser: a line scan for block
+YAML, giving the same :class:`~.scanned.Scan` as ruamel's parser (:mod:`.parsed`).
 
 A sealed file is mostly ``key: ENC[...]`` lines. ruamel's parser builds a node, two marks and an event
 for every one of them, and its resolver runs a Python call per scalar: two thirds of a read's time
-after start-up. This scan reads one strict subset of YAML line by line instead: block mappings and
-block lists (compact ``- key: value`` items, and lists at their key's indentation), plain one-line
-string values, whole-line and trailing comments, and the ``sealfile:`` block last. Anything else
-(quotes, block scalars, flow collections, anchors, tags, directives, several documents, a value that
-is not a string, an empty value, a non-ASCII or control character, a tab, a duplicate key, a line
-that continues a value) makes it return ``None``, and the caller reads the text with ruamel.
+after start-up, and loading ruamel itself a quarter of a small command's. This scan reads one strict
+subset of YAML line by line instead: block mappings and block lists (compact ``- key: value`` items,
+and lists at their key's indentation), the values :mod:`.linevalues` reads (plain, typed and quoted
+one-liners, literal block scalars), whole-line and trailing comments, and, in a sealed file, the
+``sealfile:`` block last (:mod:`.metalines`). Anything else (folded or chomped block scalars, flow
+collections, anchors, tags, directives, several documents, an empty value, escapes, a non-ASCII or
+control character, a tab, a duplicate key, a line that continues a value) makes it return ``None``,
+and the caller reads the text with ruamel.
 
-The metadata block is read by ruamel itself, padded so its marks are those of the whole text. The
-leaves' parser nodes, the roots and the containers are built, by ruamel, only if something asks
-for them (editing does; ``decrypt``, ``status``, ``rotate`` and a write's read-back do not). The
-test suite compares this scan with ruamel's on every text it reads (:mod:`.scan_check`).
+The leaves' parser nodes, the roots and the containers (and the metadata block's nodes) are built,
+by ruamel, only if something asks for them (a structural edit does; ``decrypt``, ``status``,
+``encrypt``, ``rotate``, ``set`` of a value and a write's read-back do not). The test suite compares
+this scan with ruamel's on every text it reads (:mod:`.scan_check`).
 """
 
 from __future__ import annotations
