@@ -12,10 +12,9 @@ collections, anchors, tags, directives, several documents, an empty value, escap
 control character, a tab, a duplicate key, a line that continues a value) makes it return ``None``,
 and the caller reads the text with ruamel.
 
-The leaves' parser nodes, the roots and the containers (and the metadata block's nodes) are built,
-by ruamel, only if something asks for them (a structural edit does; ``decrypt``, ``status``,
-``encrypt``, ``rotate``, ``set`` of a value and a write's read-back do not). The test suite compares
-this scan with ruamel's on every text it reads (:mod:`.scan_check`).
+Parser nodes, roots and containers are built, by ruamel, only if something asks (a structural edit
+does; reading, sealing, rotating and setting a value do not). The test suite compares this scan with
+ruamel's on every text it reads (:mod:`.scan_check`).
 """
 
 from __future__ import annotations
