@@ -220,6 +220,7 @@ def test_the_metadata_block_sealfile_writes_is_read_line_by_line(block: str) -> 
     "sealfile:\n  version: 02\n", "sealfile:\n  version: !!int 2\n", "sealfile:\n  on: true\n",
     "sealfile:\n  mac: 'it''s'\n", "sealfile:\n  mac: \"a\\tb\"\n", "sealfile:\n  mac: m\n\n",
     "sealfile:\n  mac: m\n  mac: n\n", "sealfile:\n  k:\n  - - a: b\n", "sealfile:\n  k:\n  - a\n",
+    "sealfile:\n  text: |\n    line\n    \n", "sealfile:\n  text: |\n    line\n      \n    more\n",
 ])
 def test_any_other_metadata_block_is_read_by_ruamel(block: str) -> None:
     text = f"a: {TOKEN}\n{block}"

@@ -104,8 +104,8 @@ def _literal(lines: list[str], index: int, column: int, *, keep_break: bool) -> 
         index += 1
     if index < len(lines) and not lines[index].strip(" "):
         raise _Unread  # a blank line: inside the scalar or after it, chomping decides; ruamel reads it
-    if any(line != line.rstrip(" ") for line in body):
-        raise _Unread
+    if any(not line or line != line.rstrip(" ") for line in body):
+        raise _Unread  # a line of spaces only is a blank line too
     return "\n".join(body) + ("\n" if keep_break else ""), index
 
 
