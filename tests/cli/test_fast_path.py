@@ -171,7 +171,8 @@ NEVER = ["click", "boto3", "botocore", "google", "azure", "hvac", "gnupg", "keyr
 READERS_NEVER = [*NEVER, "sealfile.ops.change", "sealfile.files.atomic", "platform", "sealfile.stores.dotenv",
                  "sealfile.stores.json", "threading",  # threads: only where a bulk command or a KMS call needs them
                  "sealfile.stores.yaml.edit"]  # structural edits (a new key, a subtree, a removal)
-# A sealed file as sealfile writes it is read by the line scan: no YAML parser is loaded to read one.
+# A sealed file as sealfile writes it, and a usual plaintext, are read by the line scan and the metadata
+# block written without ruamel: no YAML parser is loaded to read, seal, rotate or set a value in one.
 NO_PARSER = ["ruamel", "_ruamel_yaml", "sealfile.stores.yaml.parsed"]
 ONE_FILE_NEVER = [*READERS_NEVER, *NO_PARSER, "sealfile.runtime.outputs"]  # the file's own text, rendered by no one
 # status needs no key: it decrypts nothing, builds no document (its file is unsigned and no policy is
@@ -202,9 +203,9 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
     (["status", "{f}"], STATUS_NEVER),
     (["status", "--values", "{f}"], STATUS_NEVER),
     (["exec", "{f}", "--", "true"], [*READERS_NEVER, *NO_PARSER]),
-    (["set", "{f}", "a", "new-value"], NEVER),
-    (["rotate", "{f}"], NEVER),
-    (["encrypt", "--age", "{r}", "-o", "{o}", "{p}"], NEVER),
+    (["set", "{f}", "a", "new-value"], [*NEVER, *NO_PARSER]),
+    (["rotate", "{f}"], [*NEVER, *NO_PARSER]),
+    (["encrypt", "--age", "{r}", "-o", "{o}", "{p}"], [*NEVER, *NO_PARSER]),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) and "{f}" in v else "")
 def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str], age_key: AgeKey,
                                                tmp_path: Path, both_implementations: str) -> None:
