@@ -86,12 +86,12 @@ class Scan:
     metadata_key_node: Any
     metadata_node: Any
     metadata_own_document: bool
+    """The block is a document of its own after the data's (not a key of the data's mapping)."""
     block_at: int | None = None
+    """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
     after_data: int | None = None
     """Where the line scan found the data of a plaintext to end: the start of the line after its last value
     (where :func:`~.metablock.add_edit` puts the metadata block)."""
-    """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
-    """The block is a document of its own after the data's (not a key of the data's mapping)."""
     leaves: list[Leaf]
     containers: dict[bytes, tuple[Any, Any]]
     """encoded path -> ``(key node or None, node)`` of every mapping and sequence (a document's root too)."""
