@@ -49,6 +49,8 @@ def _agrees(text: str) -> bool:
     f"a: true\n{METADATA}", f"a: null\n{METADATA}", f"a: ~\n{METADATA}", f"a: 1.5\n{METADATA}",
     "a: b\n", "a:\n  sealfile:\n    version: 2\n",                        # a plaintext: no metadata block
     "a: 'x''y'  # c\nb: \"q r\" #\nc: |-\n  one\n    two\n# after\nd:\n- -3\n- +0\n- FALSE\n- Null\n",
+    "a:\n- k: |\n    x\n  j: y\n", "a:\n  - k: |\n      x\n      y\n    j: 1\n", "a:\n- k: |-\n   x\n- k: |\n   z\n",
+    "a: |\n  # not a comment\n  x\n", "a: |\n  x\n # comment\nb: 1\n",
 ])
 def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     assert _agrees(text)
