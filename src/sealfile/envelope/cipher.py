@@ -58,8 +58,8 @@ def path_digest(encoded_path: bytes) -> bytes:
 
 
 _DIGESTS: dict[bytes, bytes] = {}
-_DIGESTS_KEPT = 1 << 17
-"""At most this many digests are remembered (a process reading many files starts afresh when full)."""
+_DIGESTS_KEPT = 1 << 15
+"""At most this many digests are remembered (~4 MB; a process reading many files starts afresh when full)."""
 
 
 class ValueCipher:
