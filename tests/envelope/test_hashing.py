@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sealfile.envelope import cipher
 from sealfile.envelope.hashing import HmacSha256, sha256
 
 
@@ -25,3 +27,12 @@ def test_one_keyed_context_gives_each_message_its_own_hmac(key: bytes, messages:
         assert mac.matches(message, expected)
         assert not mac.matches(message, bytes(32))
         assert not mac.matches(message + b"x", expected)
+
+
+def test_path_digests_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cipher, "_DIGESTS_KEPT", 4)
+    monkeypatch.setattr(cipher, "_DIGESTS", {})
+    paths = [f"path-{number}".encode() for number in range(10)]
+    for _ in range(2):
+        assert [cipher.path_digest(path) for path in paths] == [sha256(path)[:cipher.DIGEST_BYTES] for path in paths]
+        assert len(cipher._DIGESTS) <= 4
