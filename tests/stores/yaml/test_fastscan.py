@@ -304,3 +304,14 @@ def _value_texts(draw: st.DrawFn) -> str:
 @given(_value_texts())
 def test_values_of_every_kind_read_as_ruamel_reads_them(text: str) -> None:
     _agrees(text)
+
+
+@pytest.mark.parametrize("where", ["metadata", "data"])
+def test_nesting_too_deep_is_refused_in_one_line_not_recursed_into(where: str) -> None:
+    nested = "".join(f"{' ' * (depth + 1)}k{depth}:\n" for depth in range(600)) + " " * 602 + "v: 1\n"
+    text = f"a: {TOKEN}\nsealfile:\n{nested}" if where == "metadata" else f"a:\n{nested}"
+    if where == "metadata":
+        assert metalines.metadata_lines(text, text.index("sealfile:")) is None
+    assert _line_scan(text) is None
+    with pytest.raises(FormatError, match="nesting too deep"):
+        scan(text)

@@ -19,6 +19,9 @@ from sealfile.stores.yaml.scanned import Scan
 _ENTRY = re.compile(r"( *)(- +)?([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})$")
 _PLAIN_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_DEEPEST = 48
+"""The deepest column a collection of the block may start at here: every level nests one column deeper
+at least, so this bounds the recursion (sealfile's own blocks stay under column 16)."""
 
 
 class _Unread(Exception):
@@ -45,6 +48,8 @@ def _collection(lines: list[str], index: int, parent: int) -> tuple[Any, int]:
     if match is None:
         raise _Unread
     column = len(match[1])
+    if column > _DEEPEST:
+        raise _Unread  # ruamel reads it, and refuses what is nested too deep
     if match[2] is not None:
         if column < parent:
             raise _Unread
