@@ -93,3 +93,16 @@ def test_removing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keypa
     """libyaml ends a block scalar after the blank lines that follow its text; they separate the
     entry from the next one, and stay when it goes (as after any other value)."""
     assert edit.remove(text, scan(text), keypath) == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a:\n  b: 1\n  # c: 2\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n"),
+    ("a:\n  b: 1\n    # deeper\n  # c: 2\nd: 3\n", "a.x", "a:\n  b: 1\n    # deeper\n  x: v\n  # c: 2\nd: 3\n"),
+    ("a:\n  b: 1\n  # c: 2\n\n# top\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n\n# top\n"),
+    ("a:\n- x\n  # about x\n", "a[1]", "a:\n- x\n  # about x\n- v\n"),
+])
+def test_a_new_entry_goes_after_the_comments_under_the_one_before_and_its_removal_restores_the_text(
+        text: str, keypath: str, expected: str) -> None:
+    added = edit.set_value(text, scan(text), keypath, "v")
+    assert added == expected
+    assert edit.remove(added, scan(added), keypath) == text

@@ -195,9 +195,10 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
         position = line_after(text, *next((v, k) for k, v in container.value if k is anchor))
     else:
         position = line_after(text, container)
-    position = past_tab_blank_lines(text, position)
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
     column = entry_start - line_start(text, entry_start)
+    # comment lines indented under the entry before are that entry's: a new one follows them
+    position = past_tab_blank_lines(text, position if anchor is FIRST else _past_comments_under(text, position, column))
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
