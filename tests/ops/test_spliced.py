@@ -199,7 +199,8 @@ def test_the_first_entry_of_an_item_keeps_its_dash(keypath: str, value: object, 
 
 @pytest.mark.parametrize(("text", "keypath", "plaintext"), [
     ("c:\n    d: 1\n    # note\ne: 2\n", "c", 'c: "two\\nlines\\n"\n    # note\ne: 2\n'),
-    ("a:\n  b: 1\n      # note\n", "a.x", 'a:\n  b: 1\n  x: "two\\nlines\\n"\n      # note\n'),
+    # a new entry goes after the comments under the one before (they are its), so nothing follows to join
+    ("a:\n  b: 1\n      # note\n", "a.x", "a:\n  b: 1\n      # note\n  x: |\n    two\n    lines\n"),
 ])
 def test_a_multi_line_string_that_a_comment_would_join_is_double_quoted(text: str, keypath: str, plaintext: str,
                                                                         age_key: AgeKey) -> None:
