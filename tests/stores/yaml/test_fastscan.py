@@ -203,6 +203,7 @@ _WRAPPED = "-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3Jn\n-----E
                                                     "context": {"app": "x", "n": "12"}, "wrapped": "AQI=="}],
                       "encrypted_regex": "^(password|token)$", "mac": "0123=", "created": "2026-01-01"}),
     "sealfile:\n  version: 2\n  note: 'a b'\n  other: \"c d\"\n  text: |-\n    one\n      two\n  mac: m\n",
+    "sealfile:\n  on: true\n  mac: 'it''s'\n",  # read as ruamel builds them: a boolean, one quote
 ])
 def test_the_metadata_block_sealfile_writes_is_read_line_by_line(block: str) -> None:
     text = f"a: {TOKEN}\n{block}"
@@ -219,8 +220,8 @@ def test_the_metadata_block_sealfile_writes_is_read_line_by_line(block: str) -> 
 @pytest.mark.parametrize("block", [
     "sealfile:\n  text: |\n    one\n\n    two\n  mac: m\n", "sealfile:\n  text: |+\n    one\n  mac: m\n",
     "sealfile:\n  # c\n  mac: m\n", "sealfile:\n  mac: m  # c\n", "sealfile: {mac: m}\n", "sealfile:\n  a-b: c\n",
-    "sealfile:\n  version: 02\n", "sealfile:\n  version: !!int 2\n", "sealfile:\n  on: true\n",
-    "sealfile:\n  mac: 'it''s'\n", "sealfile:\n  mac: \"a\\tb\"\n", "sealfile:\n  mac: m\n\n",
+    "sealfile:\n  version: 02\n", "sealfile:\n  version: !!int 2\n", "sealfile:\n  mac: \"a\\tb\"\n",
+    "sealfile:\n  mac: m\n\n",
     "sealfile:\n  mac: m\n  mac: n\n", "sealfile:\n  k:\n  - - a: b\n", "sealfile:\n  k:\n  - a\n",
     "sealfile:\n  text: |\n    line\n    \n", "sealfile:\n  text: |\n    line\n      \n    more\n",
 ])

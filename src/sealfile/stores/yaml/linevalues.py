@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sealfile.stores.yaml.plain_tags import STR_TAG, TYPED_FIRST, plain_tag
+from sealfile.stores.yaml.plain_tags import INDICATORS, STR_TAG, TYPED_FIRST, plain_tag
 
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL_TAG = "tag:yaml.org,2002:null"
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})\Z")
@@ -31,7 +30,7 @@ def line_value(rest: str) -> Value | None:
         return _quoted(rest, first)
     comment = rest.find(" #")
     plain = (rest if comment < 0 else rest[:comment]).rstrip(" ")
-    if (not plain or (plain[0] in _INDICATORS and not (first == "-" and plain[1:2].isdigit()))  # -3: a number
+    if (not plain or (plain[0] in INDICATORS and not (first == "-" and plain[1:2].isdigit()))  # -3: a number
             or plain[-1] == ":" or ": " in plain):
         return None
     if plain[0] not in TYPED_FIRST:

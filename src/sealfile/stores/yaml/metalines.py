@@ -1,7 +1,7 @@
 """The ``sealfile:`` block of a file the line scan reads (:mod:`.fastscan`), read line by line as ruamel's
 safe constructor would build it, for the block as sealfile writes it: block mappings and lists of
-mappings, plain one-line strings and decimal integers, one-line quoted strings with nothing to unescape,
-and literal block scalars (``|`` or ``|-``, no blank line inside). Anything else gives ``None``, and
+mappings, the one-line values :mod:`.linevalues` reads (with nothing after them), and literal block
+scalars (``|`` or ``|-``, no blank line inside). Anything else gives ``None``, and
 ruamel reads the block (:func:`read_metadata_block`), as it does to make the block's nodes when an
 edit asks for them. The test suite compares the two on every sealed file it reads (:mod:`.scan_check`).
 """
@@ -13,12 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.stores.yaml.linevalues import line_value
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
 from sealfile.stores.yaml.scanned import Scan
 
 _ENTRY = re.compile(r"( *)(- +)?([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
-_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})$")
-_PLAIN_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _DEEPEST = 48
 """The deepest column a collection of the block may start at here: every level nests one column deeper
 at least, so this bounds the recursion (sealfile's own blocks stay under column 16)."""
@@ -115,23 +114,11 @@ def _literal(lines: list[str], index: int, column: int, *, keep_break: bool) -> 
 
 
 def _scalar(rest: str) -> Any:
-    """A one-line value as ruamel builds it: a string or a decimal integer, else :class:`_Unread`."""
-    if rest != rest.strip(" ") or not rest:
+    """A one-line value as ruamel builds it (:func:`.linevalues.line_value`, nothing after it), else ``_Unread``."""
+    found = line_value(rest) if rest else None
+    if found is None or found[2] != len(rest):
         raise _Unread
-    first = rest[0]
-    if first in "'\"":
-        inner = rest[1:-1]
-        if len(rest) < 2 or rest[-1] != first or first in inner or "\\" in inner or "#" in inner:
-            raise _Unread
-        return inner
-    if first in _PLAIN_INDICATORS or rest[-1] == ":" or ": " in rest or " #" in rest:
-        raise _Unread
-    tag = plain_tag(rest)
-    if tag == STR_TAG:
-        return rest
-    if tag == "tag:yaml.org,2002:int" and _DECIMAL.match(rest):
-        return int(rest)
-    raise _Unread
+    return found[0]
 
 
 def read_metadata_block(scanned: Scan, text: str, start: int, full_scan: Callable[[str], Scan]) -> bool:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag, plain_tag_11
+from sealfile.stores.yaml.plain_tags import INDICATORS, STR_TAG, plain_tag, plain_tag_11
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 
 
 class _Unwritten(Exception):
@@ -92,7 +91,7 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if kind is int:
         return str(value)
-    if (kind is not str or not value or not value.isascii() or not value.isprintable() or value[0] in _INDICATORS
+    if (kind is not str or not value or not value.isascii() or not value.isprintable() or value[0] in INDICATORS
             or value[0] == " " or value[-1] in " :" or ": " in value or " #" in value or value.startswith("...")
             or plain_tag(value) != STR_TAG or plain_tag_11(value) != STR_TAG):
         raise _Unwritten

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from sealfile.model.lazy_pattern import compiled_when_used
 
 STR_TAG = "tag:yaml.org,2002:str"
+INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+"""Characters a plain scalar does not start with here (YAML allows some when a non-space follows)."""
 
 _ROWS: tuple[tuple[str, str, int, str], ...] = (
     ("tag:yaml.org,2002:bool", "^(?:true|True|TRUE|false|False|FALSE)$", re.X, "tTfF"),
