@@ -9,11 +9,13 @@ edit asks for them. The test suite compares the two on every sealed file it read
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.stores.yaml.linevalues import line_value
+from sealfile.stores.yaml.linevalues import line_value, literal_block
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
 from sealfile.stores.yaml.scanned import Scan
 
@@ -30,7 +32,7 @@ class _Unread(Exception):
 def metadata_lines(text: str, start: int) -> Any:
     """The value of the ``sealfile:`` key whose line starts at ``start`` (the last thing in ``text``),
     or ``None`` when the block is not in the subset."""
-    lines = text[start:].split("\n")
+    lines = _Lines(text[start:])
     if lines[0] != "sealfile:" or lines[-1] != "":
         return None
     lines.pop()
@@ -41,7 +43,16 @@ def metadata_lines(text: str, start: int) -> Any:
     return value if end == len(lines) else None
 
 
-def _collection(lines: list[str], index: int, parent: int) -> tuple[Any, int]:
+class _Lines(list[str]):
+    """The block's lines, with the text they are of and where each starts in it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text.split("\n"))
+        self.text = text
+        self.starts = list(accumulate((len(line) + 1 for line in self[:-1]), initial=0))
+
+
+def _collection(lines: _Lines, index: int, parent: int) -> tuple[Any, int]:
     """The block collection starting at ``lines[index]``, nested under a key at column ``parent``."""
     match = _ENTRY.match(lines[index]) if index < len(lines) else None
     if match is None:
@@ -58,7 +69,7 @@ def _collection(lines: list[str], index: int, parent: int) -> tuple[Any, int]:
     return _mapping(lines, index, column, {})
 
 
-def _list(lines: list[str], index: int, column: int) -> tuple[list[Any], int]:
+def _list(lines: _Lines, index: int, column: int) -> tuple[list[Any], int]:
     """A block list of mappings at ``column`` (each item ``- key: ...``, its other keys under the first)."""
     items: list[Any] = []
     while index < len(lines):
@@ -72,7 +83,7 @@ def _list(lines: list[str], index: int, column: int) -> tuple[list[Any], int]:
     return items, index
 
 
-def _mapping(lines: list[str], index: int, column: int, mapping: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def _mapping(lines: _Lines, index: int, column: int, mapping: dict[str, Any]) -> tuple[dict[str, Any], int]:
     while index < len(lines):
         match = _ENTRY.match(lines[index])
         if match is None or match[2] is not None or len(match[1]) != column:
@@ -81,7 +92,7 @@ def _mapping(lines: list[str], index: int, column: int, mapping: dict[str, Any])
     return mapping, index
 
 
-def _entry(lines: list[str], index: int, match: re.Match[str], column: int, mapping: dict[str, Any]) -> int:
+def _entry(lines: _Lines, index: int, match: re.Match[str], column: int, mapping: dict[str, Any]) -> int:
     """Read the ``key: value`` on ``lines[index]`` (key at ``column``) into ``mapping``; the next line's index."""
     key, rest = match[3], match[4]
     if key in mapping or plain_tag(key) != STR_TAG:
@@ -96,21 +107,16 @@ def _entry(lines: list[str], index: int, match: re.Match[str], column: int, mapp
     return index + 1
 
 
-def _literal(lines: list[str], index: int, column: int, *, keep_break: bool) -> tuple[str, int]:
-    """A literal block scalar's lines (more indented than its key at ``column``, none blank)."""
-    first = lines[index] if index < len(lines) else ""
-    indent = len(first) - len(first.lstrip(" "))
-    if indent <= column or not first.strip(" "):
+def _literal(lines: _Lines, index: int, column: int, *, keep_break: bool) -> tuple[str, int]:
+    """A literal block scalar (:func:`.linevalues.literal_block`) whose lines start at ``lines[index]``,
+    and the index of the line after it."""
+    if index >= len(lines):
         raise _Unread
-    body: list[str] = []
-    while index < len(lines) and lines[index].startswith(" " * indent):
-        body.append(lines[index][indent:])
-        index += 1
-    if index < len(lines) and not lines[index].strip(" "):
-        raise _Unread  # a blank line: inside the scalar or after it, chomping decides; ruamel reads it
-    if any(not line or line != line.rstrip(" ") for line in body):
-        raise _Unread  # a line of spaces only is a blank line too
-    return "\n".join(body) + ("\n" if keep_break else ""), index
+    found = literal_block(lines.text, lines.starts[index], column, keep_break)
+    if found is None:
+        raise _Unread
+    value, end = found
+    return value, bisect_left(lines.starts, end, lo=index)
 
 
 def _scalar(rest: str) -> Any:
