@@ -221,7 +221,7 @@ def test_the_metadata_block_sealfile_writes_is_read_line_by_line(block: str) -> 
     "sealfile:\n  text: |\n    one\n\n    two\n  mac: m\n", "sealfile:\n  text: |+\n    one\n  mac: m\n",
     "sealfile:\n  # c\n  mac: m\n", "sealfile:\n  mac: m  # c\n", "sealfile: {mac: m}\n", "sealfile:\n  a-b: c\n",
     "sealfile:\n  version: 02\n", "sealfile:\n  version: !!int 2\n", "sealfile:\n  mac: \"a\\tb\"\n",
-    "sealfile:\n  mac: m\n\n",
+    "sealfile:\n  mac: m\n\n", "sealfile:\n  mac:   m\n",
     "sealfile:\n  mac: m\n  mac: n\n", "sealfile:\n  k:\n  - - a: b\n", "sealfile:\n  k:\n  - a\n",
     "sealfile:\n  text: |\n    line\n    \n", "sealfile:\n  text: |\n    line\n      \n    more\n",
 ])
@@ -239,7 +239,7 @@ def test_any_other_metadata_block_is_read_by_ruamel(block: str) -> None:
 
 
 _META_VALUES = ["v", "2", "0", "012", "1.5", "true", "yes", "'q'", "'a b'", "''", '"x"', '"a\\nb"', "x: y", "# c",
-                "abc==", "a+b/c=", "-1", "-x", "null", "~", "", "2001-01-01", "[a]", "&a x", "a #b", "v  ", "|", "|-",
+                "abc==", "a+b/c=", "-1", "-x", "null", "~", "", "2001-01-01", "[a]", "&a x", "a #b", "v  ", "  v", "|", "|-",
                 "|+", ">"]
 
 

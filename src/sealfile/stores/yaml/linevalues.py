@@ -26,6 +26,8 @@ Value = tuple[Any, "str | None", int]
 def line_value(rest: str) -> Value | None:
     """The value that starts ``rest`` (the rest of a ``key: ...`` or ``- ...`` line), or ``None``."""
     first = rest[0]
+    if first == " ":  # the value starts after the spaces that follow its indicator
+        return None
     if first == "'" or first == '"':
         return _quoted(rest, first)
     comment = rest.find(" #")
