@@ -239,7 +239,8 @@ def test_any_other_metadata_block_is_read_by_ruamel(block: str) -> None:
 
 
 _META_VALUES = ["v", "2", "0", "012", "1.5", "true", "yes", "'q'", "'a b'", "''", '"x"', '"a\\nb"', "x: y", "# c",
-                "abc==", "a+b/c=", "-1", "-x", "null", "~", "", "2001-01-01", "[a]", "&a x", "a #b", "v  ", "  v", "|", "|-",
+                "abc==", "a+b/c=", "-1", "-x", "null", "~", "", "2001-01-01", "[a]", "&a x", "a #b", "v  ", "  v",
+                "|", "|-",
                 "|+", ">"]
 
 
