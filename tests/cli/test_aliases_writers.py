@@ -86,7 +86,8 @@ def test_an_alias_itself_is_replaced_or_removed(run_cli: RunCli, age_identity: A
     assert _ok(run_cli("decrypt", sealed)) == expected
     assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == _safe(expected)
     text = sealed.read_text()
-    assert _tokens(text)[0] == token and "own" not in text and "words" not in text
+    outside_tokens = re.sub(r"ENC\[[^\]]*\]", "", text.split("\nsealfile:")[0])  # base64 can spell "own"
+    assert _tokens(text)[0] == token and "own" not in outside_tokens and "words" not in outside_tokens
 
 
 def test_set_inside_an_alias_is_still_refused(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
