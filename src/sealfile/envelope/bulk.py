@@ -29,7 +29,11 @@ from __future__ import annotations
 
 import binascii
 import os
+import struct
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable, Sequence
+from itertools import zip_longest
+from operator import itemgetter
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -88,17 +92,18 @@ def _tokens_bytes(texts: list[str]) -> list[bytes | None]:
         raws: list[bytes | None] = list(joined.encode("ascii").translate(_FROM_URLSAFE).split(b"\n")) if texts else []
     else:  # rare: a text with a line break or a character that is not ASCII, on its own
         raws = [text.encode("ascii").translate(_FROM_URLSAFE) if text.isascii() else None for text in texts]
-    return [_token_of(raw) for raw in raws]
-
-
-def _token_of(raw: bytes | None) -> bytes | None:
-    if raw is None or not (raw.startswith(b"ENC[") and raw.endswith(b"]")):
-        return None
-    try:  # base64.urlsafe_b64decode without its wrappers
-        data = binascii.a2b_base64(raw[4:-1])
-    except binascii.Error:
-        return None
-    return data if fernet_shaped(len(data), data) else None
+    decoded: list[bytes | None] = []
+    for raw in raws:  # inline: this loop runs once per value
+        data = None
+        if raw is not None and raw[:4] == b"ENC[" and raw[-1:] == b"]":
+            try:  # base64.urlsafe_b64decode without its wrappers
+                data = a2b_base64(raw[4:-1])
+            except binascii.Error:
+                pass
+            else:
+                data = data if fernet_shaped(len(data), data) else None
+        decoded.append(data)
+    return decoded
 
 
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
@@ -122,20 +127,20 @@ def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int 
     per item), which :meth:`ValueCipher.open_payload` and :func:`open_many` open."""
     if not items:
         return []
-    stamps = [times] * len(items) if isinstance(times, int) else list(times)
-    if len(stamps) != len(items):
+    if isinstance(times, int):
+        headers = [_VERSION + times.to_bytes(8, "big")] * len(items)
+    elif len(times) == len(items):
+        headers = [_VERSION + stamp.to_bytes(8, "big") for stamp in times]
+    else:
         raise ValueError("one time per item, or one for all")
     signing, encryption_key = HmacSha256(data_key[:16]), data_key[16:]
     padded = [_padded(path_digest(path) + payload) for path, payload in items]
-    ivs = os.urandom(_BLOCK * len(items))
+    ivs = _blocks(os.urandom(_BLOCK * len(items)))
     ciphertexts = _encrypt_cbc_all(encryption_key, padded, ivs)
-    tokens: list[str] = []
-    for index, ciphertext in enumerate(ciphertexts):
-        body = b"".join((_VERSION, stamps[index].to_bytes(8, "big"),
-                         ivs[index * _BLOCK:(index + 1) * _BLOCK], ciphertext))
-        token = binascii.b2a_base64(body + signing.digest(body), newline=False).translate(_TO_URLSAFE)
-        tokens.append(f"ENC[{token.decode('ascii')}]")
-    return tokens
+    bodies = [b"".join(parts) for parts in zip(headers, ivs, ciphertexts, strict=True)]
+    # every token encoded, then translated and decoded in one call each, split at the line breaks between them
+    encoded = b"]\nENC[".join([b2a_base64(body + signing.digest(body), newline=False) for body in bodies])
+    return ("ENC[" + encoded.translate(_TO_URLSAFE).decode("ascii") + "]").split("\n")
 
 
 def _padded(plaintext: bytes) -> bytes:
@@ -144,30 +149,35 @@ def _padded(plaintext: bytes) -> bytes:
     return plaintext + bytes((pad,)) * pad
 
 
-def _encrypt_cbc_all(key: bytes, padded: list[bytes], ivs: bytes) -> list[bytes]:
-    """AES-CBC of each padded plaintext under its IV (``ivs[16 i:16 i + 16]``), in rounds of one block.
+def _blocks(data: bytes) -> tuple[bytes, ...]:
+    """``data`` (whole AES blocks) cut into its blocks, in one call."""
+    return struct.unpack(f"{_BLOCK}s" * (len(data) // _BLOCK), data)
+
+
+def _encrypt_cbc_all(key: bytes, padded: list[bytes], ivs: Sequence[bytes]) -> list[bytes]:
+    """AES-CBC of each padded plaintext under its IV, in rounds of one block.
 
     Tokens are taken longest first, so the tokens with a block ``r`` are a prefix of that order and
     round ``r``'s ciphertext is, block for block, the previous blocks of round ``r + 1``."""
-    order = sorted(range(len(padded)), key=lambda index: -len(padded[index]))
+    order = sorted(range(len(padded)), key=[-len(plaintext) for plaintext in padded].__getitem__)
+    ordered = [padded[index] for index in order]
     encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-    previous = b"".join(ivs[index * _BLOCK:(index + 1) * _BLOCK] for index in order)
-    rounds: list[bytes] = []
-    count = len(order)
+    previous = b"".join([ivs[index] for index in order])
+    rounds: list[tuple[bytes, ...]] = []
+    count = len(ordered)
     offset = 0
     while count:
-        plain = b"".join(padded[index][offset:offset + _BLOCK] for index in order[:count])
+        plain = b"".join(map(itemgetter(slice(offset, offset + _BLOCK)), ordered[:count]))
         size = len(plain)
         mixed = int.from_bytes(plain, "big") ^ int.from_bytes(previous[:size], "big")
         previous = encryptor.update(mixed.to_bytes(size, "big"))
-        rounds.append(previous)
+        rounds.append(_blocks(previous))
         offset += _BLOCK
-        while count and len(padded[order[count - 1]]) <= offset:
+        while count and len(ordered[count - 1]) <= offset:
             count -= 1
     encryptor.finalize()
     ciphertexts = [b""] * len(padded)
-    for rank, index in enumerate(order):
-        start = rank * _BLOCK
-        ciphertexts[index] = b"".join(blocks[start:start + _BLOCK]
-                                      for blocks in rounds[:len(padded[index]) // _BLOCK])
+    # rank k's blocks are block k of each round it reaches: a transpose, shorter tokens padded with nothing
+    for index, ciphertext in zip(order, map(b"".join, zip_longest(*rounds, fillvalue=b"")), strict=True):
+        ciphertexts[index] = ciphertext
     return ciphertexts
