@@ -6,9 +6,9 @@ module checks exactly what ``Fernet.decrypt`` (cryptography 4x, no TTL) checks, 
 order: version byte, length, then the HMAC-SHA256 over everything before the tag (a copy of one
 keyed context per token, :mod:`sealfile.envelope.hashing`, compared in constant time), and only when every
 token of the file has passed, decrypts all of them with one AES call. CBC decryption of a
-block is its ECB decryption XOR the previous ciphertext block (the IV for the first block), so
-one ECB pass over every ciphertext plus one XOR gives every plaintext. PKCS7 padding is then
-checked per token; after the HMAC check a padding difference cannot be an oracle.
+block is its decryption XOR the block before it (the IV for the first block), so one CBC pass
+over every token's IV and ciphertext, one after another, decrypts every token. PKCS7 padding is
+then checked per token; after the HMAC check a padding difference cannot be an oracle.
 
 Any failure is the same opaque :class:`IntegrityError` that :class:`ValueCipher` raises, with
 the key path of the value.
@@ -65,14 +65,14 @@ def open_many(
     payloads: list[bytes] = []
     offset = 0
     for index, data in enumerate(checked):
-        end = offset + len(data) - _HEADER - _TAG
+        start, end = offset + _BLOCK, offset + len(data) - _IV_AT - _TAG  # past the token's IV block; its end
         pad = plain[end - 1]
         if not 1 <= pad <= _BLOCK or plain[end - pad:end] != _PADDING[pad]:
             raise IntegrityError("a value failed authentication", keypath=keypath_of(index))
         # a plain comparison: the digest is public (anyone can hash the path) and the token authenticated
-        if end - pad - offset <= DIGEST_BYTES or plain[offset:offset + DIGEST_BYTES] != path_digest(items[index][0]):
+        if end - pad - start <= DIGEST_BYTES or plain[start:start + DIGEST_BYTES] != path_digest(items[index][0]):
             raise IntegrityError("a value is bound to another key path", keypath=keypath_of(index))
-        payloads.append(plain[offset + DIGEST_BYTES:end - pad])
+        payloads.append(plain[start + DIGEST_BYTES:end - pad])
         offset = end
     return payloads
 
@@ -111,14 +111,20 @@ _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def _decrypt_cbc_all(key: bytes, tokens: list[bytes]) -> bytes:
-    ciphertext = b"".join(data[_HEADER:-_TAG] for data in tokens)
-    if not ciphertext:
+    """Each token's IV and ciphertext, one after another, decrypted in one AES-CBC pass: a block's
+    plaintext is its decryption XOR the block before it, so every ciphertext block decrypts under its
+    own token's IV or its own previous block. Each token's share of the result is one block of no
+    meaning (its IV's decryption), then its padded plaintext."""
+    stream = b"".join(map(_IV_AND_CIPHERTEXT, tokens))
+    if not stream:
         return b""
-    previous = b"".join(data[9:-_TAG - _BLOCK] for data in tokens)  # IV, then each block but the last
-    decryptor = Cipher(algorithms.AES(key), modes.ECB()).decryptor()
-    blocks = decryptor.update(ciphertext) + decryptor.finalize()
-    xored = int.from_bytes(blocks, "big") ^ int.from_bytes(previous, "big")
-    return xored.to_bytes(len(blocks), "big")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(bytes(_BLOCK))).decryptor()
+    return decryptor.update(stream) + decryptor.finalize()
+
+
+_IV_AT = _HEADER - _BLOCK
+"""Where a Fernet token's IV starts (after the version byte and the time)."""
+_IV_AND_CIPHERTEXT = itemgetter(slice(_IV_AT, -_TAG))
 
 
 def seal_many(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int | Sequence[int]) -> list[str]:
