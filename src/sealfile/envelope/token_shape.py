@@ -43,15 +43,20 @@ def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
     Only a token's first 12 base64 characters (its 9-byte header) are decoded, and its length
     checked for a Fernet token's shape: ``status`` dates every value of a file, and decoding whole
     tokens to read 8 bytes of each was most of its work. Tokens sealed in the same second share
-    those 12 characters, so each distinct header is decoded once."""
+    those 12 characters, so each distinct header is decoded once, and tokens of one length ending
+    alike (their padding) share a shape, checked once."""
     headers: dict[str, int] = {}
+    shapes: set[tuple[int, str]] = set()
     times: list[int] = []
     for path, token in tokens:
-        try:
-            times.append(_time_of(token, headers))
-        except FormatError as err:
-            err.keypath = format_keypath(path)
-            raise
+        when = headers.get(token[:16])  # "ENC[" and the header
+        if when is None or (len(token), token[-4:]) not in shapes:
+            try:
+                when = _time_of(token, headers, shapes)
+            except FormatError as err:
+                err.keypath = format_keypath(path)
+                raise
+        times.append(when)
     return times
 
 
@@ -59,22 +64,27 @@ def dated(sealed: str) -> bool:
     """Whether an ``ENC[...]`` value has a Fernet token's shape and a time :func:`token_times` can read:
     what the keyless checks (``check``) call a valid token, as ``status`` and ``load_secrets`` date it."""
     try:
-        _time_of(sealed, {})
+        _time_of(sealed, {}, set())
     except FormatError:
         return False
     return True
 
 
-def _time_of(sealed: str, headers: dict[str, int]) -> int:
+def _time_of(sealed: str, headers: dict[str, int], shapes: set[tuple[int, str]]) -> int:
+    """``sealed``'s time, remembering its header's (by ``sealed[:16]``) and, once checked, its shape
+    (by its length and last four characters: with the length they fix its padding, unless there are
+    three '=' or more, never remembered)."""
     if not (sealed.startswith("ENC[") and sealed.endswith("]")):
         raise FormatError("not a sealed value")
     text = sealed[4:-1]
     padding = len(text) - len(text.rstrip("="))
     if len(text) % 4 or not fernet_sized(len(text) * 3 // 4 - padding):
         raise FormatError(_DAMAGED)
-    when = headers.get(text[:12])
+    if padding < 3:
+        shapes.add((len(sealed), sealed[-4:]))
+    when = headers.get(sealed[:16])
     if when is None:
-        when = headers[text[:12]] = _header_time(text[:12])
+        when = headers[sealed[:16]] = _header_time(text[:12])
     return when
 
 
