@@ -59,3 +59,23 @@ def test_each_token_is_dated_as_on_its_own(picks: list[tuple[int, int, int]]) ->
         assert caught.value.keypath == f"k{alone.index(None)}"
     else:
         assert token_times(list(zip(paths, tokens, strict=True))) == alone
+
+
+def test_tokens_of_one_time_and_shape_are_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's tokens are mostly sealed in one second: its header is decoded, and each length and
+    padding checked, once (the random characters around the padding do not matter)."""
+    import sealfile.envelope.token_shape as token_shape
+
+    tokens = _tokens([size for size in range(64) for _ in range(5)], 1_700_000_000)
+    shapes = {(len(token), len(token) - len(token[:-1].rstrip("=")) - 1) for token in tokens}
+    assert len(shapes) < 10 and len(tokens) == 320
+    checked: list[str] = []
+    time_of = token_shape._time_of
+
+    def counted(sealed: str, headers: dict[str, int], known: set[tuple[int, int]]) -> int:
+        checked.append(sealed)
+        return time_of(sealed, headers, known)
+
+    monkeypatch.setattr(token_shape, "_time_of", counted)
+    assert token_times([((f"k{index}",), token) for index, token in enumerate(tokens)]) == [1_700_000_000] * 320
+    assert len(checked) == len(shapes)

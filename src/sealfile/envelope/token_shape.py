@@ -43,14 +43,14 @@ def token_times(tokens: Iterable[tuple[Path, str]]) -> list[int]:
     Only a token's first 12 base64 characters (its 9-byte header) are decoded, and its length
     checked for a Fernet token's shape: ``status`` dates every value of a file, and decoding whole
     tokens to read 8 bytes of each was most of its work. Tokens sealed in the same second share
-    those 12 characters, so each distinct header is decoded once, and tokens of one length ending
-    alike (their padding) share a shape, checked once."""
+    those 12 characters, so each distinct header is decoded once, and tokens of one length and
+    padding share a shape, checked once."""
     headers: dict[str, int] = {}
-    shapes: set[tuple[int, str]] = set()
+    shapes: set[tuple[int, int]] = set()
     times: list[int] = []
     for path, token in tokens:
         when = headers.get(token[:16])  # "ENC[" and the header
-        if when is None or (len(token), token[-4:]) not in shapes:
+        if when is None or token[-1:] != "]" or _shape(token) not in shapes:
             try:
                 when = _time_of(token, headers, shapes)
             except FormatError as err:
@@ -70,22 +70,28 @@ def dated(sealed: str) -> bool:
     return True
 
 
-def _time_of(sealed: str, headers: dict[str, int], shapes: set[tuple[int, str]]) -> int:
-    """``sealed``'s time, remembering its header's (by ``sealed[:16]``) and, once checked, its shape
-    (by its length and last four characters: with the length they fix its padding, unless there are
-    three '=' or more, never remembered)."""
+def _time_of(sealed: str, headers: dict[str, int], shapes: set[tuple[int, int]]) -> int:
+    """``sealed``'s time, remembering its header's (by ``sealed[:16]``) and, once checked, its :func:`_shape`."""
     if not (sealed.startswith("ENC[") and sealed.endswith("]")):
         raise FormatError("not a sealed value")
     text = sealed[4:-1]
     padding = len(text) - len(text.rstrip("="))
     if len(text) % 4 or not fernet_sized(len(text) * 3 // 4 - padding):
         raise FormatError(_DAMAGED)
-    if padding < 3:
-        shapes.add((len(sealed), sealed[-4:]))
+    shape = _shape(sealed)
+    if shape[1] < 3:
+        shapes.add(shape)
     when = headers.get(sealed[:16])
     if when is None:
         when = headers[sealed[:16]] = _header_time(text[:12])
     return when
+
+
+def _shape(sealed: str) -> tuple[int, int]:
+    """A token's length and how many '=' end its base64 text (3 for three or more, never remembered):
+    with its ']' and its header, all that its check depends on."""
+    tail = sealed[-4:-1]
+    return len(sealed), len(tail) - len(tail.rstrip("="))
 
 
 def _header_time(head_text: str) -> int:
