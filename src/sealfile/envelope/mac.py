@@ -64,9 +64,16 @@ def _content(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:
     if meta.version >= 2:
         head.append(meta.canonical_recipients())
     parts = [piece for part in head for piece in (len(part).to_bytes(4, "big"), part)]
+    frames, short = _FRAMES, len(_FRAMES)
     for encoded_path, leaf in leaves:  # framed inline: this loop runs once per value
-        parts += (len(encoded_path).to_bytes(4, "big"), encoded_path, len(leaf).to_bytes(4, "big"), leaf)
+        path_size, leaf_size = len(encoded_path), len(leaf)
+        parts += (frames[path_size] if path_size < short else path_size.to_bytes(4, "big"), encoded_path,
+                  frames[leaf_size] if leaf_size < short else leaf_size.to_bytes(4, "big"), leaf)
     return b"".join(parts)
+
+
+_FRAMES = [size.to_bytes(4, "big") for size in range(1024)]
+"""The frames of the usual part sizes, made once (a third of the framing loop's time was making them)."""
 
 
 def seal_digest(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:

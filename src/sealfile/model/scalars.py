@@ -118,30 +118,35 @@ def decode_scalar(encoded: bytes) -> Styled:
     A token authenticates under the file's data key, which whoever wrote the file chose: anyone who
     can push can seal any bytes for the reader's recipient (an integer of 5,000 digits, a date that
     does not exist, text that is not UTF-8), so these bytes are input like any other."""
+    return Styled(*_checked_decode(encoded))
+
+
+def _checked_decode(encoded: bytes) -> tuple[Any, str | None]:
     try:
         return _decoded(encoded)
     except (ValueError, IndexError, OverflowError):  # UnicodeDecodeError and binascii.Error among them
         raise IntegrityError("a sealed value is malformed") from None
 
 
-def _decoded(encoded: bytes) -> Styled:
+def _decoded(encoded: bytes) -> tuple[Any, str | None]:
+    """``(value, style)``: a tuple, not a :class:`Styled`, as :func:`decode_value` needs no style."""
     tag, text = chr(encoded[0]), encoded[1:]
     if tag in STRING_STYLES:
-        return Styled(text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag])
+        return text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag]
     if tag == "n":
-        return Styled(None, text.decode() or None)
+        return None, text.decode() or None
     if tag == "b":
-        return Styled(text == b"1")
+        return text == b"1", None
     if tag == "i":
-        return Styled(int(text))
+        return int(text), None
     if tag == "f":
-        return Styled(float(text))
+        return float(text), None
     if tag == "t":
-        return Styled(dt.datetime.fromisoformat(text.decode()))
+        return dt.datetime.fromisoformat(text.decode()), None
     if tag == "d":
-        return Styled(dt.date.fromisoformat(text.decode()))
+        return dt.date.fromisoformat(text.decode()), None
     if tag == "x":
-        return Styled(base64.b64decode(text))
+        return base64.b64decode(text), None
     raise ValueError("unknown value tag")
 
 
@@ -155,7 +160,7 @@ def decode_value(encoded: bytes) -> Any:
             return encoded[1:].decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             raise IntegrityError("a sealed value is malformed") from None
-    return decode_scalar(encoded).value
+    return _checked_decode(encoded)[0]
 
 
 def scalar_text(value: Any) -> str:
