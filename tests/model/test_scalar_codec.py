@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,29 @@ def test_decode_value_is_decode_scalars_value(value: object, style: str | None) 
                                                                   st.booleans()))
 def test_strings_compare_as_their_encodings_do(a: object, b: object) -> None:
     assert same_data(a, b) == (encode_scalar(a) == encode_scalar(b))
+
+
+EDGE_SCALARS = st.one_of(
+    st.sampled_from([0, 1, True, False, 1.0, 0.0, -0.0, float("nan"), float("inf"), None, "", "1", "true", "null"]),
+    st.integers(-2, 2), st.text(max_size=2), st.floats(), st.dates())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(EDGE_SCALARS, EDGE_SCALARS), min_size=1, max_size=4))
+def test_values_inside_containers_compare_as_their_encodings_do(pairs: list[tuple[object, object]]) -> None:
+    """In a list or mapping as on their own: ``1``, ``True``, ``1.0`` differ, NaN is NaN, ``-0.0`` is not ``0.0``."""
+    these, those = [a for a, _ in pairs], [b for _, b in pairs]
+    same = all(encode_scalar(a) == encode_scalar(b) for a, b in pairs)
+    assert same_data(these, those) == same
+    assert same_data({f"k{i}": a for i, a in enumerate(these)}, {f"k{i}": b for i, b in enumerate(those)}) == same
+    assert same_data({"outer": [these]}, {"outer": [those]}) == same
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (float("nan"), float("nan"), True), (0.0, -0.0, False), (1, True, False), (1, 1.0, False), (0, False, False),
+    (None, None, True), ("1", 1, False), (1.5, 1.5, True), (2, 2, True)])
+def test_the_edge_values_inside_containers(a: object, b: object, same: bool) -> None:
+    assert same_data([a], [b]) is same and same_data({"k": a}, {"k": b}) is same and same_data(a, b) is same
 
 
 @settings(max_examples=100, deadline=None)

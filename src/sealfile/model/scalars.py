@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError
@@ -201,11 +202,26 @@ def same_data(a: Any, b: Any) -> bool:
     """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN)."""
     if type(a) is str and type(b) is str:  # most leaves: their comparable forms are equal exactly when they are
         return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        keys = [(type(k), k) for k in a]
-        return keys == [(type(k), k) for k in b] and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, dict) and isinstance(b, dict):  # equal keys in the same order: values pair up in order
+        return [(type(k), k) for k in a] == [(type(k), k) for k in b] and _same_items(a.values(), b.values())
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and _same_items(a, b)
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         return False
     return comparable(a) == comparable(b)
+
+
+def _same_items(these: Iterable[Any], those: Iterable[Any]) -> bool:
+    """Each pair :func:`same_data`; two values of one of the usual types compared here, without a call each."""
+    for one, other in zip(these, those, strict=True):
+        kind = type(one)
+        if kind is type(other) and kind in _SAME_WHEN_EQUAL:
+            if one != other:
+                return False
+        elif not same_data(one, other):
+            return False
+    return True
+
+
+_SAME_WHEN_EQUAL = frozenset({str, int, bool, type(None)})
+"""Types whose values are the same value exactly when ``==`` says so (not float: NaN, and -0.0 == 0.0)."""
