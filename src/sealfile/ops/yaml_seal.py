@@ -28,7 +28,7 @@ from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
-from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
+from sealfile.stores.yaml.scan import Leaf, Scan, scan, style_of
 from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
 
 
@@ -81,9 +81,9 @@ def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, byt
     for index, leaf in enumerate(scanned.leaves):
         if isinstance(leaf.value, (dict, list)) or not encrypted_anywhere(encrypts, leaf, echoes):
             continue
-        scalar = styled(leaf)
+        style = style_of(leaf)
         try:
-            payloads[index] = pack_payload(encode_scalar(scalar.value, scalar.style), layout_of(text, leaf, scalar))
+            payloads[index] = pack_payload(encode_scalar(leaf.value, style), layout_of(text, leaf, style))
         except FormatError as err:
             err.keypath = format_keypath(leaf.path)
             raise

@@ -18,6 +18,7 @@ from sealfile.stores.yaml.fastscan import fast_scan
 from sealfile.stores.yaml.scan_check import CHECK_VARIABLE, same_scan
 from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
+from sealfile.stores.yaml.scanned import style_of as style_of
 from sealfile.stores.yaml.scanned import styled as styled
 
 

@@ -133,8 +133,11 @@ class Scan:
 
 def styled(leaf: Leaf) -> Styled:
     """A scalar leaf as a neutral value: a string with its quoting or block style, a null with its spelling."""
+    return Styled(leaf.value, style_of(leaf))
+
+
+def style_of(leaf: Leaf) -> str | None:
+    """The style :func:`styled` gives a scalar leaf (for a writer that needs it, not a :class:`Styled`, per value)."""
     if type(leaf.value) is str:
-        return Styled(leaf.value, STYLE_OF_NODE.get(leaf.style))
-    if leaf.value is None:
-        return Styled(None, leaf.null_spelling())
-    return Styled(leaf.value)
+        return STYLE_OF_NODE.get(leaf.style)
+    return leaf.null_spelling() if leaf.value is None else None

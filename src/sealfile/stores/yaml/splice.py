@@ -68,11 +68,12 @@ def seal_edit(text: str, leaf: Leaf, token: str) -> Edit:
     return start, end, prefix + token_text(token, quoted) + line_break_at_end(written)
 
 
-def layout_of(text: str, leaf: Leaf, scalar: Styled) -> bytes:
-    """What the token must record to give back ``leaf``'s exact spelling: nothing when sealfile
-    would write the value that way anyway, else the context (indentation, flow) and the spelling."""
+def layout_of(text: str, leaf: Leaf, style: str | None) -> bytes:
+    """What the token must record to give back ``leaf``'s exact spelling (its value in ``style``):
+    nothing when sealfile would write the value that way anyway, else the context (indentation,
+    flow) and the spelling."""
     written = spelling(text, leaf)
-    if "\n" not in written and yaml_scalars.inline(scalar.value, scalar.style, flow=leaf.flow) == written:
+    if "\n" not in written and yaml_scalars.inline(leaf.value, style, flow=leaf.flow) == written:
         return b""
     return layout_record(written, leaf.indent, leaf.flow)
 
