@@ -48,3 +48,15 @@ def test_repr_leaves_out_key_material() -> None:
         for secret in ("WRAPPED-SECRET", "THE-MAC", "THE-SIGNATURE", "DATA-KEY-BYTES", "PLAINTEXT"):
             assert secret not in shown
     assert repr(EncryptionRules()) == "EncryptionRules(kind='unencrypted_suffix', pattern='_unencrypted')"
+
+
+def test_a_stanza_keeps_its_own_copy_of_nested_fields() -> None:
+    context = {"app": "billing"}
+    grants = ["role-a"]
+    stanza = Stanza("awskms", {"arn": "arn:aws:kms:eu-west-1:1:key/k", "context": context, "grants": grants}, "W")
+    context["app"] = "changed"
+    grants.append("role-b")
+    stanza.to_mapping()["context"]["app"] = "changed through a mapping"
+    assert stanza.fields["context"] == {"app": "billing"} and stanza.fields["grants"] == ["role-a"]
+    assert stanza.to_mapping() == {"type": "awskms", "arn": "arn:aws:kms:eu-west-1:1:key/k",
+                                   "context": {"app": "billing"}, "grants": ["role-a"], "wrapped": "W"}

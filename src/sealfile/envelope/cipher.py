@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import time
 
-from cryptography.fernet import Fernet, InvalidToken
-
 from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
 from sealfile.model.paths import Path, format_keypath
@@ -67,6 +65,8 @@ class ValueCipher:
     one or many, by :func:`sealfile.envelope.bulk.seal_many`)."""
 
     def __init__(self, data_key: bytes):
+        from cryptography.fernet import Fernet  # one token at a time: many go through bulk.py without it
+
         self._fernet = Fernet(base64.urlsafe_b64encode(data_key))
 
     def open_payload(self, encoded_path: bytes, sealed: str, path: Path = ()) -> bytes:
@@ -75,6 +75,8 @@ class ValueCipher:
         match = ENC_RE.match(sealed)
         if match is None:
             raise IntegrityError("not a sealed value", keypath=format_keypath(path) or None)
+        from cryptography.fernet import InvalidToken
+
         try:
             payload = self._fernet.decrypt(match.group(1))
         except InvalidToken:

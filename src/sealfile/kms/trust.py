@@ -24,7 +24,6 @@ inside it only keys that work on this machine alone (``MasterKey.local``) are tr
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +59,8 @@ class Target(Record):
         self._fill(kind, value, builtin)
 
     def matches(self, pattern: str) -> bool:
+        import fnmatch  # only a key that reaches a service has targets to match
+
         if self.kind == "hosts":
             return fnmatch.fnmatchcase(self.value.lower(), pattern.lower())
         return fnmatch.fnmatchcase(self.value, pattern)

@@ -7,7 +7,6 @@ a :class:`FormatError` naming the field, never a ``KeyError`` or ``TypeError`` f
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Mapping
 from functools import cached_property
@@ -39,7 +38,7 @@ class Stanza(Record):
     wrapped: str
 
     def __init__(self, type: str, fields: Mapping[str, Any], wrapped: str) -> None:
-        self._fill(type, MappingProxyType(copy.deepcopy(dict(fields))), wrapped)
+        self._fill(type, MappingProxyType(_plain(fields)), wrapped)  # a copy: immutable
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Stanza:
@@ -51,7 +50,7 @@ class Stanza(Record):
         return cls(type_id, fields, wrapped)
 
     def to_mapping(self) -> dict[str, Any]:
-        return {"type": self.type, **copy.deepcopy(dict(self.fields)), "wrapped": self.wrapped}
+        return {"type": self.type, **_plain(self.fields), "wrapped": self.wrapped}
 
     @cached_property
     def canonical(self) -> str:
@@ -66,11 +65,14 @@ class Stanza(Record):
 
 
 def _plain(value: Any) -> Any:
-    """Parser-specific containers and scalars as plain ``dict``/``list``/``str``/``int``..."""
+    """Parser-specific containers and scalars as plain ``dict``/``list``/``str``/``int``..., every
+    container a new one (a deep copy of what a stanza can hold)."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
     if isinstance(value, str):
         return str(value)
     if isinstance(value, bool):

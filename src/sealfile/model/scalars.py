@@ -9,15 +9,16 @@ gives the canonical ``tag || text`` bytes that tokens and the MAC hold (docs/for
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
+
+if TYPE_CHECKING:  # dates come from a parser that loaded datetime: it loads here only once one is met
+    import datetime as dt
 
 ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
 
@@ -60,13 +61,15 @@ def encode_scalar(value: Any, style: str | None = None) -> bytes:
     if isinstance(value, int):
         return b"i" + str(int(value)).encode()
     if isinstance(value, float):
-        return b"f" + _float_text(float(value)).encode()
+        return b"f" + repr(float(value)).encode()  # 'nan', 'inf', '-inf' for the special values
+    if isinstance(value, bytes):
+        return b"x" + base64.b64encode(value)
+    import datetime as dt
+
     if isinstance(value, dt.datetime):
         return b"t" + _plain_datetime(value).isoformat().encode()
     if isinstance(value, dt.date):
         return b"d" + value.isoformat().encode()
-    if isinstance(value, bytes):
-        return b"x" + base64.b64encode(value)
     raise FormatError(f"cannot seal a value of type {type(value).__name__}")
 
 
@@ -97,16 +100,10 @@ def same_value(a: Any, b: Any) -> bool:
     return comparable(a) == comparable(b)
 
 
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
-
-
 def _plain_datetime(value: dt.datetime) -> dt.datetime:
     """A parser's datetime subclass (with its own attributes) as a plain ``datetime``."""
+    import datetime as dt
+
     return dt.datetime(
         value.year, value.month, value.day, value.hour, value.minute, value.second,
         value.microsecond, value.tzinfo,
@@ -142,12 +139,13 @@ def _decoded(encoded: bytes) -> tuple[Any, str | None]:
         return int(text), None
     if tag == "f":
         return float(text), None
-    if tag == "t":
-        return dt.datetime.fromisoformat(text.decode()), None
-    if tag == "d":
-        return dt.date.fromisoformat(text.decode()), None
     if tag == "x":
         return base64.b64decode(text), None
+    if tag in "td":
+        import datetime as dt
+
+        kind = dt.datetime if tag == "t" else dt.date
+        return kind.fromisoformat(text.decode()), None
     raise ValueError("unknown value tag")
 
 
@@ -179,16 +177,19 @@ def scalar_text(value: Any) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        return repr(float(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
+        text = repr(float(value))
+        return YAML_SPECIAL_FLOATS.get(text, text)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
+    import datetime as dt
+
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     raise FormatError(f"cannot print a value of type {type(value).__name__}")
+
+
+YAML_SPECIAL_FLOATS = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
+"""``repr`` of the special floats -> their YAML spelling (YAML reads ``nan`` and ``inf`` as strings)."""
 
 
 def printed_alone(text: str, is_string: bool) -> str:

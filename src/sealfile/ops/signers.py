@@ -16,7 +16,6 @@ for the ``sealfile`` namespace only, so one trust check serves both (and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, one_line
@@ -74,4 +73,6 @@ def allowed_signers_text(signers: AllowedSigners) -> str:
 
 
 def _utc(moment: float) -> str:
+    from datetime import datetime, timezone  # only when writing an allowed_signers file
+
     return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y%m%d%H%M%SZ")

@@ -6,7 +6,6 @@ store); the data key stays in :class:`TreeOpen`. Values are turned into neutral
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -146,7 +145,8 @@ class TreeOpen(OpenDocument):
     def _styled_tree(self, under: Path = (), *, spelled: bool = False) -> Any:
         """The tree with the values at or below ``under`` opened as the store holds them (``spelled``: with
         the spellings their tokens recorded)."""
-        styled = copy.deepcopy(self._tree)
+        from copy import deepcopy  # whole trees are copied only here: not on the usual paths
+        styled = deepcopy(self._tree)
 
         def put(path: Path, scalar: Styled, layout: bytes) -> None:
             record = (recorded_layout(layout) if spelled and layout else None) or (0, False, None)

@@ -79,7 +79,8 @@ def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, byt
     encrypts = RuleMemo(rules)
     echoes = echoes_of(scanned.echoes)
     for index, leaf in enumerate(scanned.leaves):
-        if isinstance(leaf.value, (dict, list)) or not encrypted_anywhere(encrypts, leaf, echoes):
+        if isinstance(leaf.value, (dict, list)) or not (
+                encrypts(leaf.path, id(leaf.parent)) or (echoes and encrypted_anywhere(encrypts, leaf, echoes))):
             continue
         style = style_of(leaf)
         try:

@@ -12,7 +12,6 @@ which *is* a ``dict`` (so code written for the plain-dict return keeps working: 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,15 +25,17 @@ from sealfile.ops.signatures import TrustPolicy, for_application
 from sealfile.ops.sops_files import SOPS_MARKER
 from sealfile.runtime.environment import export, variables_for
 from sealfile.runtime.flatten import check_prefix
-from sealfile.runtime.freshness import OnStale, enforce
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
 from sealfile.stores import store_for
 from sealfile.stores.yaml.basics import gc_paused
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # secret ages (and datetime) load only when a max_age asks for them
+    import datetime as dt
+
     from sealfile.ops.signatures import AllowedSignersSource
+    from sealfile.runtime.freshness import OnStale
 
 FilePath = str | os.PathLike[str]
 Files = FilePath | Sequence[FilePath]
@@ -191,6 +192,8 @@ def _open(
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
         tree = opened.data() if extract is None else opened.value_at(extract)
         if max_age is not None:
+            from sealfile.runtime.freshness import enforce
+
             enforce(os.fspath(path), document.set_times(), max_age, on_stale)
         del document, opened  # the parse goes now, by reference counting: collection would walk it all again
         return tree

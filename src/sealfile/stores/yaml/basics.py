@@ -8,7 +8,6 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from importlib.util import find_spec
 from typing import Literal
 
 from sealfile.stores.base import BOM
@@ -24,6 +23,8 @@ def split_bom(text: str) -> tuple[str, str]:
 @cache
 def c_parser_available() -> bool:
     """Whether ruamel.yaml.clib's extension is installed (found, not loaded: the line scan needs no parser)."""
+    from importlib.util import find_spec
+
     return find_spec("_ruamel_yaml") is not None
 
 

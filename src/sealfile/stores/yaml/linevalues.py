@@ -37,6 +37,8 @@ def line_value(rest: str) -> Value | None:
         return None
     if plain[0] not in TYPED_FIRST:
         return plain, None, len(plain)
+    if _DECIMAL.match(plain):  # no float, bool or null row matches digits alone: the int row is the first that does
+        return int(plain), None, len(plain)
     tag = plain_tag(plain)
     if tag == STR_TAG:
         return plain, None, len(plain)
@@ -44,8 +46,6 @@ def line_value(rest: str) -> Value | None:
         return None, None, len(plain)
     if plain in _BOOLS:
         return _BOOLS[plain], None, len(plain)
-    if _DECIMAL.match(plain):
-        return int(plain), None, len(plain)
     if _FRACTION.match(plain) and tag == "tag:yaml.org,2002:float":
         return float(plain), None, len(plain)
     return None

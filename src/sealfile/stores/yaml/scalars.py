@@ -10,13 +10,12 @@ escapes (valid YAML with the same meaning).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-import math
 from types import SimpleNamespace
 from typing import Any
 
+from sealfile.model.scalars import YAML_SPECIAL_FLOATS
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import STR_TAG as STR_TAG
 from sealfile.stores.yaml.plain_tags import plain_tag as implicit_tag
@@ -58,6 +57,8 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
         return str(value)
     if kind is float:
         return float_text(value)
+    import datetime as dt  # loaded already by whatever parser made a date
+
     if isinstance(value, (bool, int, float, dt.date)):
         from sealfile.stores.yaml.engines import tag_text  # a date, or a subclass: ruamel spells it
 
@@ -178,11 +179,10 @@ def double_quoted_any(value: str) -> str:
 
 def float_text(value: float) -> str:
     """A float both YAML versions read as this value: a dot always, the exponent signed."""
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    mantissa, e, exponent = repr(value).partition("e")
+    text = repr(float(value))
+    if text in YAML_SPECIAL_FLOATS:
+        return YAML_SPECIAL_FLOATS[text]
+    mantissa, e, exponent = text.partition("e")
     if "." not in mantissa:
         mantissa += ".0"
     return mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if e else "")
