@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -57,15 +58,23 @@ def test_the_edge_values_inside_containers(a: object, b: object, same: bool) -> 
     assert same_data([a], [b]) is same and same_data({"k": a}, {"k": b}) is same and same_data(a, b) is same
 
 
+_SEGMENT = st.one_of(st.sampled_from(["a", "a_unencrypted", "pass", "x"]), st.integers(0, 2), st.booleans(),
+                    st.integers(0, 2).map(ListIndex))
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(["unencrypted_suffix", "encrypted_regex", "unencrypted_regex"]),
-       st.lists(st.one_of(st.sampled_from(["a", "a_unencrypted", "pass", "x"]), st.integers(0, 2), st.booleans(),
-                          st.integers(0, 2).map(ListIndex)), min_size=1, max_size=4))
-def test_the_rule_memo_answers_as_the_rules_do(kind: str, path: list[object]) -> None:
+       st.lists(st.lists(_SEGMENT, min_size=1, max_size=4), min_size=1, max_size=8))
+def test_the_rule_memo_answers_as_the_rules_do(kind: str, paths: list[list[object]]) -> None:
+    """Places in one container (one per distinct ``path[:-1]``) share its answer; each answer is the rules'."""
     rules = EncryptionRules(kind, "_unencrypted" if kind == "unencrypted_suffix" else "^(pass|a)$")
+    containers: dict[tuple[object, ...], object] = {}
+    places = [SimpleNamespace(path=tuple(path), parent=containers.setdefault(tuple(path[:-1]), object()))
+              for path in paths]
+    expected = [rules.encrypts(tuple(path)) for path in paths]  # type: ignore[arg-type]
     memo = RuleMemo(rules)
-    assert memo(tuple(path), 1) == rules.encrypts(tuple(path))  # type: ignore[arg-type]
-    assert memo(tuple(path), 1) == rules.encrypts(tuple(path))  # type: ignore[arg-type]  # remembered
+    assert memo.each(places) == expected
+    assert memo.each(places[::-1]) == expected[::-1]  # remembered answers, in any order
 
 
 def test_a_datetime_decodes_the_same() -> None:

@@ -7,9 +7,9 @@ A rule looks at every mapping key on a value's path, so it applies to whole subt
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sealfile.errors import ConfigError
 from sealfile.model.paths import ListIndex, Path
@@ -86,8 +86,18 @@ class EncryptionRules(Record):
         return f"{self.kind}\0{self.pattern}".encode()
 
 
+class Placed(Protocol):
+    """A value's place in a document: its path, and the container holding it."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def parent(self) -> Any: ...
+
+
 class RuleMemo:
-    """``rules.encrypts(path)`` for the leaves of one document, computed once per parent container
+    """``rules.encrypts(path)`` for the places of one document, computed once per parent container
     and once per key: a rule looks at each string key on the path (docs/format.md §6), so the answer
     for a path is its parent's answer combined with its last segment's own answer."""
 
@@ -99,16 +109,22 @@ class RuleMemo:
         self._index = rules.encrypts((ListIndex(0),))
         """A list index's own answer: the rules look at string keys only, so every index has this one."""
 
-    def __call__(self, path: Path, parent_id: int) -> bool:
-        """``parent_id`` identifies the container holding the leaf (leaves sharing it share ``path[:-1]``)."""
-        parent = self._parents.get(parent_id)
-        if parent is None:
-            parent = self._parents[parent_id] = self._rules.encrypts(path[:-1])
-        last = path[-1]
-        if isinstance(last, str):
-            own = self._keys.get(last)
-            if own is None:
-                own = self._keys[last] = self._rules.encrypts((last,))
-        else:
-            own = self._index
-        return (parent or own) if self._any else (parent and own)
+    def each(self, places: Iterable[Placed]) -> list[bool]:
+        """Whether the rules encrypt the value at each place (places in one container share ``path[:-1]``):
+        one call for a document's leaves, as a call per leaf was a third of this loop's cost."""
+        rules, parents, keys, index, either = self._rules, self._parents, self._keys, self._index, self._any
+        answers: list[bool] = []
+        for place in places:
+            path, held_by = place.path, id(place.parent)
+            parent = parents.get(held_by)
+            if parent is None:
+                parent = parents[held_by] = rules.encrypts(path[:-1])
+            last = path[-1]
+            if isinstance(last, str):
+                own = keys.get(last)
+                if own is None:
+                    own = keys[last] = rules.encrypts((last,))
+            else:
+                own = index
+            answers.append((parent or own) if either else (parent and own))
+        return answers

@@ -78,9 +78,9 @@ def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, byt
     payloads: dict[int, bytes] = {}
     encrypts = RuleMemo(rules)
     echoes = echoes_of(scanned.echoes)
-    for index, leaf in enumerate(scanned.leaves):
+    for index, (leaf, encrypted) in enumerate(zip(scanned.leaves, encrypts.each(scanned.leaves), strict=True)):
         if isinstance(leaf.value, (dict, list)) or not (
-                encrypts(leaf.path, id(leaf.parent)) or (echoes and encrypted_anywhere(encrypts, leaf, echoes))):
+                encrypted or (echoes and encrypted_anywhere(encrypts, leaf, echoes))):
             continue
         style = style_of(leaf)
         try:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, encode_path, format_keypath
+from sealfile.model.rules import RuleMemo
 from sealfile.stores.yaml.scanned import Leaf, Scan
 
 T = TypeVar("T")
@@ -245,11 +246,10 @@ def echoes_of(echoes: list[Echo]) -> dict[int, list[Echo]]:
     return found
 
 
-def encrypted_anywhere(encrypts: Callable[[Path, int], bool], leaf: Leaf, echoes: dict[int, list[Echo]]) -> bool:
+def encrypted_anywhere(encrypts: RuleMemo, leaf: Leaf, echoes: dict[int, list[Echo]]) -> bool:
     """Whether a rule encrypts ``leaf``'s value at any path the tree holds it (§6): where it is
     written, or any place an alias or merge puts it."""
-    return encrypts(leaf.path, id(leaf.parent)) or any(encrypts(echo.path, id(echo.parent))
-                                                      for echo in echoes.get(id(leaf), ()))
+    return any(encrypts.each([leaf, *echoes.get(id(leaf), ())]))
 
 
 def put_echoes(leaf: Leaf, value: Any, echoes: dict[int, list[Echo]], *, written: bool = False) -> None:

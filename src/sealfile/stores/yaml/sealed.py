@@ -40,10 +40,10 @@ def encrypted_leaves(scanned: Scan, tokens: list[bool], rules: EncryptionRules) 
     encrypts = RuleMemo(rules)
     echoes = echoes_of(scanned.echoes)
     found: list[Leaf] = []
-    for leaf, token in zip(scanned.leaves, tokens, strict=True):
+    for leaf, token, encrypted in zip(scanned.leaves, tokens, encrypts.each(scanned.leaves), strict=True):
         if not token and isinstance(leaf.value, (dict, list)):  # a token is a string: no container check
             continue
-        if encrypts(leaf.path, id(leaf.parent)) or (echoes and encrypted_anywhere(encrypts, leaf, echoes)):
+        if encrypted or (echoes and encrypted_anywhere(encrypts, leaf, echoes)):
             if not token:
                 raise IntegrityError("a value that the rules encrypt is in plaintext",
                                      keypath=format_keypath(leaf.path))
