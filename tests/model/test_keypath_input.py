@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Selector, parse_keypath
@@ -16,3 +18,72 @@ def test_a_bracketed_key_may_hold_control_characters() -> None:
 def test_what_cannot_be_a_key_path_is_a_key_path_error(text: str) -> None:
     with pytest.raises(KeyPathError, match="cannot parse key path"):
         parse_keypath(text)
+
+
+def _reference(text: str) -> tuple[Selector, ...] | None:
+    """The grammar as regular expressions (what the parser implemented before it read brackets with
+    ``json``'s scanner): ``None`` where it refuses."""
+    import json
+    import re
+
+    bracket = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
+    dotted = re.compile(r"[^.\[\]]+")
+    text = text.strip()
+    if not text:
+        return None
+    selectors: list[Selector] = []
+    pos, need_name = 0, not text.startswith("[")
+    while pos < len(text) or need_name:
+        if need_name:
+            match = dotted.match(text, pos)
+            if not match:
+                return None
+            selectors.append(Selector("dotted", match.group(0)))
+            pos, need_name = match.end(), False
+        elif text[pos] == ".":
+            pos, need_name = pos + 1, True
+        else:
+            match = bracket.match(text, pos)
+            if not match:
+                return None
+            try:
+                value = json.loads(match.group(1), strict=False)
+            except ValueError:
+                return None
+            kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+            selectors.append(Selector(kind, value))  # type: ignore[arg-type]
+            pos = match.end()
+    for selector in selectors:
+        if isinstance(selector.value, str):
+            try:
+                selector.value.encode("utf-8")
+            except UnicodeEncodeError:
+                return None
+    return tuple(selectors)
+
+
+_SPACE = st.sampled_from(["", " ", "\t", "\n", "\u00a0", "\u2003", "\x1c", "\x85"])
+_INSIDE = st.sampled_from(['"a"', '"x.y"', '"a\\"b"', '"\\n"', '"\\u00e9"', '"\\ud800"', '"\\q"', '"a\tb"', '""',
+                           '"', '0', '-0', '01', '-01', '7', '-12', '1.5', '1e3', '-', '+1', '٣', '9' * 4400, 'true',
+                           'false', 'null', 'NaN', '-Infinity', 'tru', 'a', '[1]', '{}', ''])
+_PIECES = st.one_of(
+    st.builds(lambda a, inside, b, close: "[" + a + inside + b + close, _SPACE, _INSIDE, _SPACE,
+              st.sampled_from(["]", "", "]]", "x"])),
+    st.sampled_from([".", "..", "a", "key", "x y", "é", "[", "]", " ", "\\"]),
+)
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+@settings(max_examples=3000)
+def test_the_parser_reads_exactly_the_grammar(text: str) -> None:
+    expected = _reference(text)
+    if expected is None:
+        with pytest.raises(KeyPathError):
+            parse_keypath(text)
+    else:
+        assert parse_keypath(text) == expected
+
+
+def test_a_deeply_nested_bracket_is_refused_not_a_crash() -> None:
+    with pytest.raises(KeyPathError, match="cannot parse key path"):
+        parse_keypath("[" * 100_000 + "1" + "]" * 100_000)

@@ -11,7 +11,6 @@ import json
 from typing import Literal
 
 from sealfile.errors import KeyPathError
-from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
 
 
@@ -30,8 +29,10 @@ class Selector(Record):
 KeyPath = tuple[Selector, ...]
 
 
-_bracket = compiled_when_used(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
-_dotted = compiled_when_used(r"[^.\[\]]+")
+_JSON = json.JSONDecoder(strict=False)
+"""A bracket's selector is JSON (a key may hold control characters); read by ``json``'s C scanner, as a
+regular expression compiled on each start would cost more than the parse (``set`` and ``--extract``)."""
+_SELECTOR_FIRST = frozenset('"-0123456789tf')
 
 
 def parse_keypath(text: str) -> KeyPath:
@@ -44,11 +45,11 @@ def parse_keypath(text: str) -> KeyPath:
     pos, need_name = 0, not text.startswith("[")
     while pos < len(text) or need_name:
         if need_name:
-            match = _dotted().match(text, pos)
-            if not match:
+            end = min([found for found in map(text.find, ".[]", (pos,) * 3) if found >= 0], default=len(text))
+            if end == pos:
                 raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
-            selectors.append(Selector("dotted", match.group(0)))
-            pos, need_name = match.end(), False
+            selectors.append(Selector("dotted", text[pos:end]))
+            pos, need_name = end, False
         elif text[pos] == ".":
             pos, need_name = pos + 1, True
         else:
@@ -71,14 +72,26 @@ def _refuse_unwritable(selector: Selector, text: str) -> None:
 
 
 def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
-    """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos``, and where it ends."""
-    match = _bracket().match(text, pos)
-    if not match:
+    """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos`` (spaces allowed inside the brackets), and
+    where it ends: a JSON string, integer (no fraction, no exponent) or boolean."""
+    value: object = None
+    end = pos
+    if text[pos] == "[":
+        start = _after_spaces(text, pos + 1)
+        if text[start:start + 1] in _SELECTOR_FIRST:  # no list or object: nothing nested to read
+            try:  # a bad escape or a 5,000-digit index is the user's error
+                value, end = _JSON.raw_decode(text, start)
+            except ValueError:
+                value = None
+        end = _after_spaces(text, end)
+    if not isinstance(value, (str, int)) or text[end:end + 1] != "]":  # bool is an int
         raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
-    try:  # a key may hold control characters; a bad escape or a 5,000-digit index is the user's error
-        value = json.loads(match.group(1), strict=False)
-    except ValueError:
-        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}") from None
     kind: Literal["str", "int", "bool"] = (
         "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
-    return Selector(kind, value), match.end()
+    return Selector(kind, value), end + 1
+
+
+def _after_spaces(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
