@@ -120,7 +120,8 @@ def bench_aws(bench: Bench, count: int, size: int, runs: int) -> None:
                 times, requests, in_flight = _measure(kms, latency, ((ours_cmd, ours), (sops_cmd, sops)), runs)
                 overflows_after = _listen_overflows()
                 dropped = ("" if overflows_before is None or overflows_after is None else
-                           f"; listen-queue overflows on this machine during these runs: {overflows_after - overflows_before}")
+                           "; listen-queue overflows on this machine during these runs: "
+                           f"{overflows_after - overflows_before}")
                 label = f"AWS {work}, {count} files, {latency} ms latency"
                 bench.rows.append(Row(f"{label} (s)", size, times[0], times[1],
                                       f"sealfile {work} of all files in one process vs a shell loop of sops{dropped}"))

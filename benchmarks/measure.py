@@ -77,13 +77,20 @@ Command = tuple[list[str], Callable[[], object] | None]
 
 
 def measure_pair(ours: Command, sops: Command, env: dict[str, str], runs: int) -> list[tuple[float, float]]:
+    """Median wall time and max peak RSS of each command over ``runs`` runs after one warm-up,
+    the two alternating run by run (:func:`measure_together`)."""
+    return measure_together([ours, sops], env, runs)
+
+
+def measure_together(commands: list[Command], env: dict[str, str], runs: int) -> list[tuple[float, float]]:
     """Median wall time and max peak RSS of each command over ``runs`` runs after one warm-up.
 
-    The two commands alternate run by run, so a change in the machine's load (it is shared)
-    hits both alike and their ratio stays meaningful."""
-    samples: list[list[tuple[float, float]]] = [[], []]
+    The commands take turns run by run, so a change in the machine's load (it is shared) hits
+    all alike: rows compared with each other (``extract`` with ``decrypt``, a command with the
+    floor process) are measured in the same rounds, not minutes apart."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in commands]
     for attempt in range(runs + 1):
-        for which, (cmd, before) in enumerate((ours, sops)):
+        for which, (cmd, before) in enumerate(commands):
             if before is not None:
                 before()
             sample = run_child(cmd, env)

