@@ -87,3 +87,17 @@ def test_the_parser_reads_exactly_the_grammar(text: str) -> None:
 def test_a_deeply_nested_bracket_is_refused_not_a_crash() -> None:
     with pytest.raises(KeyPathError, match="cannot parse key path"):
         parse_keypath("[" * 100_000 + "1" + "]" * 100_000)
+
+
+def test_a_dotted_segment_that_could_name_a_number_or_boolean_is_the_grammar_s_own() -> None:
+    """``-?\\d+`` (Unicode digits included) or ``true``/``false``, as the regular expression reads it."""
+    import re
+    import unicodedata
+
+    from sealfile.model.paths import _digits_or_bool
+
+    digits = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) in ("Nd", "No", "Nl")]
+    samples = ["", "-", "--1", "-0", "0", "12", "-12", "1-", "+1", "a", "true", "false", "True", "1.0", " 1", "1\n"]
+    samples += digits + ["-" + d for d in digits] + [d + "7" for d in digits]
+    for text in samples:
+        assert _digits_or_bool(text) == (text in ("true", "false") or re.fullmatch(r"-?\d+", text) is not None), text

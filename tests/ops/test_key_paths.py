@@ -90,6 +90,18 @@ def test_the_resolver_is_the_one_every_verb_uses() -> None:
         resolve(tree, "list.x")
 
 
+@pytest.mark.parametrize("segment", ["\u00b2", "\u2460", "x", "-1"])
+def test_a_list_index_that_is_no_number_is_a_key_path_error(segment: str) -> None:
+    """A superscript two or a circled one is a digit to ``str.isdigit`` but no integer: refused, not a crash."""
+    with pytest.raises(KeyPathError, match="a list is indexed by a number"):
+        resolve({"list": ["x", "y"]}, f"list.{segment}")
+
+
+def test_a_decimal_digit_of_any_script_indexes_a_list() -> None:
+    """``-?\\d+`` names a number in a dotted path (the grammar's rule), Arabic-Indic digits included."""
+    assert resolve({"list": ["x", "y"]}, "list.\u0661") == ("list", 1)
+
+
 SEGMENTS = st.one_of(st.text(max_size=6), st.integers(min_value=-3, max_value=3), st.booleans())
 
 

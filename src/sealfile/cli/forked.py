@@ -50,7 +50,7 @@ def worker_count(items: int) -> int:
     if not hasattr(os, "fork") or threading.active_count() > 1 or _could_ask():
         return 1
     configured = os.environ.get(WORKERS_ENV, "").strip()
-    cap = int(configured) if configured.isdigit() and int(configured) > 0 else MAX_WORKERS
+    cap = int(configured) if configured.isdecimal() and int(configured) > 0 else MAX_WORKERS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cap, cores, items // ITEMS_PER_WORKER))
 

@@ -14,7 +14,6 @@ compared by type and value, never by Python equality (in which ``True == 1``).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
@@ -124,13 +123,16 @@ def find_key(mapping: Mapping[Any, Any], selector: Selector, keypath: str) -> Se
 
 
 def _digits_or_bool(text: Any) -> bool:
-    return isinstance(text, str) and (text in ("true", "false") or re.fullmatch(r"-?\d+", text) is not None)
+    """Whether a dotted segment could also name a boolean or integer key (``-?\\d+``: ``isdecimal`` is ``\\d``)."""
+    if not isinstance(text, str):
+        return False
+    return text in ("true", "false") or (text[1:] if text[:1] == "-" else text).isdecimal()
 
 
 def list_index(selector: Selector, length: int, keypath: str, *, append: bool = False) -> ListIndex:
     """The list position ``selector`` names; with ``append``, one past the end is allowed too."""
     value = selector.value
-    if selector.kind == "dotted" and isinstance(value, str) and value.isdigit():
+    if selector.kind == "dotted" and isinstance(value, str) and value.isdecimal():
         value = int(value)
     if selector.kind not in ("dotted", "int") or not isinstance(value, int) or isinstance(value, bool):
         raise KeyPathError("a list is indexed by a number", keypath=keypath)
