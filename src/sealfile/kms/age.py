@@ -15,7 +15,6 @@ import pyrage
 
 from sealfile.errors import ConfigError
 from sealfile.kms import age_plugin
-from sealfile.kms.age_identities import check_private, file_identities, is_plugin_identity, looked_in
 from sealfile.kms.base import MasterKey
 from sealfile.model.record import Record
 
@@ -78,6 +77,8 @@ class AgeKey(Record, MasterKey):
         return age_encrypt(data_key, pyrage.x25519.Recipient.from_str(self.recipient))
 
     def _unwrap(self, wrapped: str) -> bytes:
+        from sealfile.kms.age_identities import file_identities, is_plugin_identity, looked_in  # a write needs none
+
         if self.plugin is not None:
             return age_plugin.unwrap(self.plugin, [i for i in file_identities() if is_plugin_identity(i)], wrapped)
         identities = self._matching_identities(file_identities())
@@ -86,11 +87,15 @@ class AgeKey(Record, MasterKey):
         return age_decrypt(self, wrapped, identities)
 
     def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
+        from sealfile.kms.age_identities import is_plugin_identity
+
         return [i for i in identities if not is_plugin_identity(i) and str(i.to_public()) == self.recipient]
 
 
 def available_identities() -> list[Any]:
     """Every age identity (X25519 and plugin) found in sealfile's and SOPS's places."""
+    from sealfile.kms.age_identities import file_identities
+
     return file_identities()
 
 
@@ -122,6 +127,8 @@ def add_identity(path: Path) -> str:
     """Append a new identity to ``path`` (created 0600 in a 0700 directory); return its recipient."""
     identity, recipient = generate_identity()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from sealfile.kms.age_identities import check_private
+
     if path.exists():
         check_private(path)  # never append a new secret key to a file others can read
     from sealfile.files.atomic import atomic_write

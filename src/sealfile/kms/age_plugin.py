@@ -18,8 +18,6 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError, ProviderError
-from sealfile.files.programs import absolute_program
-from sealfile.kms import passphrase
 
 
 def plugin_name(recipient: str) -> str | None:
@@ -41,6 +39,8 @@ def refuse_relative_program(name: str) -> None:
     """Refuse to run a plugin that PATH finds through a relative directory (:mod:`sealfile.files.programs`):
     the file names the plugin (``age1<name>1...``). pyrage finds the program as that does, the first
     executable file along PATH."""
+    from sealfile.files.programs import absolute_program  # only when a plugin is to run
+
     absolute_program(program(name), "the age plugin program")
 
 
@@ -64,6 +64,8 @@ class _Callbacks:
         # without an answer the plugin fails, and says it needed one
         prompt = f"age-plugin: {description}: "
         if hidden:
+            from sealfile.kms import passphrase
+
             return passphrase.read_hidden(prompt) if passphrase.terminal_present() else None
         return input(prompt) if sys.stdin.isatty() else None
 

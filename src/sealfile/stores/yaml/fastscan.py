@@ -195,7 +195,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     metadata_at = -1
     skip_to = 0
     for match in _LINE.finditer(text):
-        if match.start() < skip_to:
+        if skip_to and match.start() < skip_to:
             continue  # a line of a block scalar
         spaces, dash, gap, key, rest = match.groups()
         if dash is None and key is None and (not rest or rest[0] == "#"):
