@@ -125,10 +125,10 @@ def generate_identity() -> tuple[str, str]:
 
 def add_identity(path: Path) -> str:
     """Append a new identity to ``path`` (created 0600 in a 0700 directory); return its recipient."""
-    identity, recipient = generate_identity()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     from sealfile.kms.age_identities import check_private
 
+    identity, recipient = generate_identity()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.exists():
         check_private(path)  # never append a new secret key to a file others can read
     from sealfile.files.atomic import atomic_write
