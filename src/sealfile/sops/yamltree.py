@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -34,7 +34,7 @@ from ruamel.yaml.events import (
 from sealfile.errors import FormatError
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
-from sealfile.stores.yaml.reader import refuse_deep
+from sealfile.stores.yaml.reader import format_error, refuse_deep
 
 ALIAS_BUDGET = 1_000_000
 """Most values aliases may expand to (a file a few kB long can otherwise ask for billions)."""
@@ -236,15 +236,10 @@ def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
     try:
         events = list(_parser().parse(text))
     except YAMLError as err:
-        raise _syntax_error(err) from None
+        raise format_error(err, text) from None
     found, trailing = _scan_comments(text, events) if comments else ([], {})
     builder = _Builder(found, trailing)
     for event in events:
         builder.feed(event)
     return builder.documents
 
-
-def _syntax_error(err: YAMLError) -> FormatError:
-    mark = err.problem_mark if isinstance(err, MarkedYAMLError) else None
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return FormatError(f"invalid YAML{where}")

@@ -41,6 +41,8 @@ REFUSED_PLAINTEXTS = {
     "a set": (f"a: !!set {{{SECRET}}}\n", "!!set"),
     "syntax error": (f"password: '{SECRET}\n", "invalid YAML at line"),
     "tab indentation": (f"a:\n\tb: {SECRET}\n", "invalid YAML at line 2"),
+    "a control character": (f"a: 1\nk: \"x\x7f{SECRET}\"\n", "invalid YAML at line 2, column 6: a character YAML "
+                            "does not allow in a file (U+007F); write it as \\x7F inside double quotes"),
     "float key": (f"1.5: {SECRET}\n", "mapping keys must be"),
     "null key": (f"~: {SECRET}\n", "mapping keys must be"),
     "complex key": (f"? [a]\n: {SECRET}\n", "mapping keys must be"),
@@ -151,6 +153,23 @@ def test_what_real_files_hold_is_accepted(age_identity: AgeIdentity, tmp_path: P
     path = tmp_path / "s.yaml"
     path.write_text(seal_text(text, [age_identity.key]))
     assert load_secrets(path, redacted=False) == expected
+
+
+@pytest.mark.parametrize("engine", ["c", "pure"])
+def test_a_character_yaml_does_not_allow_is_placed_after_wider_characters(engine: str) -> None:
+    """The C reader counts UTF-8 bytes and the pure one characters; the message gives the character's column."""
+    text = f"\u00e9\U0001f600: 1\nk: {SECRET}\x01\n"
+    with pytest.raises(FormatError) as info:
+        scan(text, engine=engine)
+    assert str(info.value) == ("invalid YAML at line 2, column 24: a character YAML does not allow in a file "
+                               "(U+0001); write it as \\x01 inside double quotes")
+
+
+def test_a_sops_file_with_a_character_yaml_does_not_allow_says_where() -> None:
+    from sealfile.sops.yamltree import read_yaml
+
+    with pytest.raises(FormatError, match=r"^invalid YAML at line 1, column 7: a character YAML does not allow"):
+        read_yaml(f"a: 1, \x02{SECRET}\n")
 
 
 def test_both_parsers_agree_on_yaml_1_2() -> None:

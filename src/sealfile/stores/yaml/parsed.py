@@ -61,7 +61,7 @@ def parsed_scan(text: str, engine: Engine = "c") -> Scan:
     except FormatError:
         raise
     except YAMLError as err:
-        raise format_error(err) from None
+        raise format_error(err, text) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:  # an integer longer than Python converts (4300 digits); never quote it

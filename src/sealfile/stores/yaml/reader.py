@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.reader import ReaderError
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
@@ -54,14 +55,34 @@ def _scrub(problem: str) -> str:
     return "".join(out).rstrip(" ,:")
 
 
-def format_error(err: YAMLError) -> FormatError:
+def format_error(err: YAMLError, text: str) -> FormatError:
+    """The one-line error for ruamel's ``err`` reading ``text``: where, and what, never the input's own text."""
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
         where = f"line {err.problem_mark.line + 1}, column {err.problem_mark.column + 1}"
         if isinstance(err, DuplicateKeyError):
             return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
         problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
         return FormatError(f"invalid YAML at {where}: {problem}")
+    if isinstance(err, ReaderError) and isinstance(err.character, int):
+        code = err.character
+        index = _character_at(text, err.position, chr(code))
+        where = f" at {_line_column(text, index)}" if index >= 0 else ""
+        escape = f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}"
+        return FormatError(f"invalid YAML{where}: a character YAML does not allow in a file (U+{code:04X}); "
+                           f"write it as {escape} inside double quotes")
     return FormatError("invalid YAML")
+
+
+def _character_at(text: str, position: int, char: str) -> int:
+    """Where ``char`` is in ``text``, given ``position``: a character index from the pure reader, a UTF-8
+    byte offset from the C one; -1 if it is at neither."""
+    byte_offset = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
+    return next((index for index in (position, byte_offset) if text[index:index + 1] == char), -1)
+
+
+def _line_column(text: str, index: int) -> str:
+    """``line L, column C`` (from 1) of the character at ``index``."""
+    return f"line {text.count(chr(10), 0, index) + 1}, column {index - text.rfind(chr(10), 0, index)}"
 
 
 MAX_READ_DEPTH = 1000
@@ -133,8 +154,7 @@ def refuse_read_apart(text: str) -> None:
         return
     index = min(found)
     name, escape = READ_APART[text[index]]
-    line_start = text.rfind("\n", 0, index) + 1
-    raise FormatError(f"invalid YAML at line {text.count(chr(10), 0, index) + 1}, column {index - line_start + 1}: "
+    raise FormatError(f"invalid YAML at {_line_column(text, index)}: "
                       f"a raw {name} character, which YAML parsers read differently (write it as {escape} "
                       "inside double quotes)")
 
@@ -181,7 +201,7 @@ def load_fast(text: str) -> Any:
     try:
         return reader.load(text)
     except YAMLError as err:
-        raise format_error(err) from None
+        raise format_error(err, text) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except ValueError:
