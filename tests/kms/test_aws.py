@@ -188,6 +188,8 @@ def test_from_cli_and_config_fields(kms_keys: Keys) -> None:
     [
         ({"arn": "alias/app"}, "not an AWS KMS key or alias ARN"),
         ({"arn": "arn:aws:s3:::bucket"}, "not an AWS KMS key or alias ARN"),
+        ({"arn": "arn:aws:kms:us-east-\u0661:123456789012:key/k"}, "not an AWS KMS key or alias ARN"),
+        ({"arn": "ARN", "role": "arn:aws:iam::123456789012:role/r\u00e9le"}, "not an IAM role ARN"),
         ({}, "needs 'arn"),
         ({"arn": "ARN", "region": "eu-west-1"}, "differs from the ARN's region"),
         ({"arn": "ARN", "context": {"n": 1}}, "encryption context must map"),

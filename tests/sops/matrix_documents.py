@@ -56,6 +56,7 @@ YAML_VALUES = """\
   lower_t: 2001-12-14t21:59:43.10-05:00
   spaced: 2001-12-14 21:59:43.10
   utc_offset: 2024-05-01T10:20:30+00:00
+  other_digits: 2\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661  # Go reads no date in other scripts' digits
   base: &base_{name}
     x: 1
     y: two

@@ -111,6 +111,7 @@ def test_parse_bool() -> None:
     ("2024-05-01T10:20:30,5Z", "2024-05-01T10:20:30.5Z"),
     ("2024-02-30T10:20:30Z", None), ("2024-05-01t10:20:30Z", None), ("2024-05-01T10:20:30", None),
     ("2024-05-01", None), ("2024-05-01T10:20:30z", None),
+    ("2\u0660\u0662\u0664-05-01T10:20:30Z", None),  # Arabic-Indic digits: Python's int() reads them, Go does not
 ])
 def test_time_unmarshal_text(text: str, canonical: str | None) -> None:
     if canonical is None:
@@ -133,6 +134,8 @@ def test_lastmodified_associated_data() -> None:
     ("<<", "<<"), ("2024-5-1", GoTime("2024-05-01T00:00:00Z")),
     ("2001-12-14 21:59:43.10", GoTime("2001-12-14T21:59:43.1Z")),
     ("2001-12-14 21:59:43.10 -5", "2001-12-14 21:59:43.10 -5"), ("2024-05-01T10:20:30", "2024-05-01T10:20:30"),
+    ("2\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661", "2\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661"),
+    ("2024-\uff10\uff11-01", "2024-\uff10\uff11-01"),  # fullwidth digits
 ])
 def test_yaml_v3_plain_scalars(text: str, value: Any) -> None:
     found = scalar_value(text, None, None)

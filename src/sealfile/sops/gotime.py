@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 _RFC3339 = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})T(?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})"
-    r"(?:[.,](?P<frac>\d+))?(?P<zone>Z|[+-]\d{2}:\d{2})"
+    r"(?:[.,](?P<frac>\d+))?(?P<zone>Z|[+-]\d{2}:\d{2})",
+    re.ASCII,  # Go's time parser reads ASCII digits only (Python's \d and int() take every decimal digit)
 )
 """``time.Time.UnmarshalText`` (Go's ``Parse(time.RFC3339, ...)``): a fraction is accepted even
 though the layout has none, with ``.`` or ``,``; the hour may have one digit."""
@@ -21,7 +22,8 @@ though the layout has none, with ``.`` or ``,``; the hour may have one digit."""
 _YAML_TIMESTAMP = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:(?P<sep>[Tt]| +)(?P<h>\d{1,2}):(?P<mi>\d{1,2}):(?P<s>\d{1,2})(?:[.,](?P<frac>\d+))?"
-    r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?",
+    re.ASCII,
 )
 """yaml.v3's timestamp layouts: ``2006-1-2T15:4:5.999999999Z07:00`` (also with ``t``),
 ``2006-1-2 15:4:5.999999999`` (no zone; Go lets one layout space match a run of spaces) and

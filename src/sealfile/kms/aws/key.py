@@ -39,9 +39,10 @@ DEFAULT_CONTEXT: Mapping[str, str] = {"sealfile": "data-key"}
 
 _KEY_ARN = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):(?P<account>\d{12}):"
-    r"(?P<resource>key/(?:mrk-)?[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+    r"(?P<resource>key/(?:mrk-)?[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)",
+    re.ASCII,  # AWS names are ASCII: Python's \d and \w also take other scripts' digits and letters
 )
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", re.ASCII)
 
 
 def region_of(arn: str) -> str:
