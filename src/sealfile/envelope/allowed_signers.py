@@ -83,7 +83,7 @@ class AllowedSigners:
     @classmethod
     def from_text(cls, text: str, *, source: str = "allowed signers", clock: Clock = time.time) -> AllowedSigners:
         signers = []
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text.split("\n"), 1):  # OpenSSH's lines (getline), not splitlines()'s
             try:
                 signer = parse_line(line, number)
             except ConfigError as err:
@@ -140,9 +140,13 @@ class AllowedSigners:
 
 def parse_line(line: str, number: int = 0) -> AllowedSigner | None:
     """One line, or ``None`` for a blank or comment line; :class:`ConfigError` says what is wrong."""
-    rest = line.strip()
+    rest = line.rstrip(" \t\r").lstrip(" \t")  # a CRLF line's CR; OpenSSH before 9.7 skips no CR at the start
     if not rest or rest.startswith("#"):
         return None
+    other = next((char for char in rest if char.isspace() and char not in " \t"), None)
+    if other is not None:  # Python's split() and strip() would read fields apart where OpenSSH reads one
+        raise ConfigError(f"a space character other than space or tab (U+{ord(other):04X}), which OpenSSH does not "
+                          "read as a separator")
     principals, rest = _take_principals(rest)
     options: dict[str, str] = {}
     if _starts_with_options(rest):
@@ -168,8 +172,10 @@ def _take_principals(text: str) -> tuple[str, str]:
             raise ConfigError("no space after the quoted principals")
     else:
         principals, _, rest = text.replace("\t", " ").partition(" ")
-    if not principals:
-        raise ConfigError("empty principals")
+        if '"' in principals:  # OpenSSH drops the quote and reads on to the next one, spaces included
+            raise ConfigError("a quote inside the principals (quote them whole: \"alice,bob\")")
+    if not all(principals.split(",")):
+        raise ConfigError("empty principals" if not principals else f"an empty principal in {principals!r}")
     if not rest.strip():
         raise ConfigError("missing public key")
     return principals, rest.strip()
