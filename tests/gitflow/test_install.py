@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 import sys
 
+import pytest
+
 from sealfile.gitflow.install import textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
@@ -99,6 +101,21 @@ def test_install_and_uninstall_keep_the_line_breaks_of_a_windows_gitattributes(s
     assert written.count(b"\n") == written.count(b"\r\n")
     sandbox.sealfile("git", "uninstall")
     assert (sandbox.repo / ".gitattributes").read_bytes() == b"*.png binary\r\n*.sh text eol=lf\r\n"
+
+
+@pytest.mark.parametrize("text", [
+    b"*.png binary\r\n*.sh text eol=lf\n# mixed line breaks\r\n",
+    b"*.bin binary\x0c# a form feed is no line break for git\n*.txt text \xc2\x85 \xe2\x80\xa8 kept\n",
+    b"*.png binary\r\r\n*.md text\rstill one line for git\n",
+])
+def test_install_and_uninstall_give_back_every_other_line_byte_for_byte(sandbox: Sandbox, text: bytes) -> None:
+    (sandbox.repo / ".gitattributes").write_bytes(text)
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    written = (sandbox.repo / ".gitattributes").read_bytes()
+    assert written.startswith(text) and b"# >>> sealfile" in written
+    assert sandbox.git("check-attr", "merge", "--", "x.enc.yaml").stdout.strip().endswith("merge: sealfile")
+    sandbox.sealfile("git", "uninstall")
+    assert (sandbox.repo / ".gitattributes").read_bytes() == text
 
 
 def test_a_gitattributes_link_is_never_written_through(sandbox: Sandbox) -> None:

@@ -146,24 +146,28 @@ def _write_block(target: Path, block: list[str]) -> None:
     """Replace our marked block (or append it); other lines stay as they were. A file left with
     nothing is removed, so uninstall undoes an install that created it."""
     text = target.read_bytes().decode("utf-8") if target.exists() else ""
-    newline = "\r\n" if "\r\n" in text else "\n"  # a file written on Windows keeps its line breaks
-    existing = text.splitlines()
+    # git's lines end at a line feed only; each line keeps its own carriage return, so the user's lines
+    # come back byte for byte (splitlines() also breaks at a form feed, U+0085, U+2028... and drops CRs)
+    cr = "\r" if "\r\n" in text else ""  # a file written on Windows keeps its line breaks
+    final_break = text.endswith("\n")
+    existing = text.split("\n")[:-1] if final_break else text.split("\n")
     kept: list[str] = []
     inside = False
     for line in existing:
-        if line == BEGIN:
+        bare = line.removesuffix("\r")
+        if bare == BEGIN:
             inside = True
-        elif line == END and inside:
+        elif bare == END and inside:
             inside = False
         elif not inside:
             kept.append(line)
-    while kept and not kept[-1].strip():
+    while kept and not kept[-1].strip(" \t\r"):
         kept.pop()
     if block:
-        kept += ([""] if kept else []) + block
+        kept += ([cr] if kept else []) + [line + cr for line in block]
     if not kept:
         if target.exists():
             target.unlink()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, newline.join(kept) + newline)
+    atomic_write(target, "\n".join(kept) + ("\n" if final_break or block else ""))
