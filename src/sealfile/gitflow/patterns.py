@@ -62,10 +62,10 @@ class SealedPatterns:
                 literal = _GLOB_SPECIAL.sub(r"\\\g<0>", directory)
                 if directory == TOP:
                     line = pattern
-                elif "/" in pattern.rstrip("/"):
-                    line = f"{literal}/{pattern.lstrip('/')}"
+                elif "/" in pattern:  # a directory's pattern (ending in '/') stays one: git matches no file by it
+                    line = f"{literal}/{pattern.removeprefix('/')}"
                 else:
-                    line = f"{literal}/**/{pattern.strip('/')}"
+                    line = f"{literal}/**/{pattern}"
                 if line not in found:
                     found.append(line)
         return found

@@ -150,9 +150,11 @@ def matches_patterns(relative_path: str, patterns: Iterable[str]) -> bool:
         relative_path = relative_path[2:]
     name = relative_path.rsplit("/", 1)[-1]
     for pattern in patterns:
-        if "/" in pattern.rstrip("/"):  # a leading one too: "/x.yaml" is the top directory's x.yaml alone
-            if wildmatch(pattern.lstrip("/"), relative_path, pathname=True):
+        if pattern.endswith("/"):  # a directory's pattern: git gives attributes to files only
+            continue
+        if "/" in pattern:  # a leading one too: "/x.yaml" is the top directory's x.yaml alone
+            if wildmatch(pattern.removeprefix("/"), relative_path, pathname=True):
                 return True
-        elif wildmatch(pattern.strip("/"), name, pathname=False):
+        elif wildmatch(pattern, name, pathname=False):
             return True
     return False

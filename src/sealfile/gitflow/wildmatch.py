@@ -25,13 +25,21 @@ _CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \\t", "cntrl": "
 
 
 def wildmatch(pattern: str, text: str, *, pathname: bool) -> bool:
-    """Whether ``text`` matches ``pattern`` as git matches it (``pathname``: ``/`` is a separator)."""
+    """Whether ``text`` matches ``pattern`` as git matches it (``pathname``: ``/`` is a separator).
+
+    git matches UTF-8 bytes, not characters: ``?`` is one byte (``??`` is ``é``, ``?`` is not) and
+    a class holds bytes, so both are matched here with each byte as one character."""
+    pattern, text = _bytewise(pattern), _bytewise(text)
     if _SPECIAL.search(pattern) is None:  # a name (.env.enc)
         return text == pattern
     if pattern.startswith("*") and _SPECIAL.search(pattern, 1) is None:  # *.enc.yaml: most patterns, every file
         stem = len(text) - len(pattern) + 1
         return stem >= 0 and text.endswith(pattern[1:]) and not (pathname and "/" in text[:stem])
     return _compiled(pattern, pathname).search(text)
+
+
+def _bytewise(text: str) -> str:
+    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
 @lru_cache(maxsize=256)
@@ -65,7 +73,10 @@ def glob_regex(pattern: str, *, pathname: bool) -> str:
         elif char == "?":
             out.append("[^/]" if pathname else ".")
             i += 1
-        elif char == "[" and (bracket := _bracket(pattern, i, pathname)) is not None:
+        elif char == "[":
+            bracket = _bracket(pattern, i, pathname)
+            if bracket is None:
+                raise ValueError("a class that is not closed: git's pattern matches nothing")
             out.append(bracket[0])
             i = bracket[1]
         elif char == "\\" and i + 1 < size:
@@ -78,7 +89,7 @@ def glob_regex(pattern: str, *, pathname: bool) -> str:
 
 
 def _bracket(pattern: str, start: int, pathname: bool) -> tuple[str, int] | None:
-    """The class ``[...]`` at ``start`` and where it ends; ``None`` if it is not closed (then ``[`` is literal)."""
+    """The class ``[...]`` at ``start`` and where it ends; ``None`` if it is not closed."""
     i = start + 1
     negated = i < len(pattern) and pattern[i] in "!^"
     i += negated
