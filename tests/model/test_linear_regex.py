@@ -16,7 +16,7 @@ PATTERNS = [
     r"a{0,3}b", r"(ab)*c", r"^$", r"", r"x*", r"[^a-c]+z", r"(?m)^b$", r"\Aab\Z", r"a.b", r"(?s)a.b", r"[\w-]+@",
     r"(a|b)*abb", r"\d{2,}", r"^[A-Z_]+$", r"(?i)straße", r"\S\s", r"colou?r", r"(?:x|y|)z", r"\B_\B", r"é",
     r"(?i)[é-ë]", r"a$", r"a\Z", r"^a\n?$", r"(?m)a$", r"\n$", r"^\n", r"$\n?", r"(a*)*$", r"(?-i:a)(?i)",
-    r"x{2}?y*?", r"(?a)\w+", r"[a-c-]",
+    r"x{2}?y*?", r"(?a)\w+", r"[a-c-]", r"(?a:\b)x(?a:\w)", r"(?a:[\w-])+\w", r"(?a:\B)é\b", r"(?i)(?a:é)S",
 ]
 ALPHABET = "abcxyzABC_-é\n 0123Ss.ß"
 

@@ -139,3 +139,30 @@ def test_an_empty_rule_means_what_it_means_to_sops(rule: str, sops_identity: Age
         flag = sealfile_cli("encrypt", "--age", sops_identity.recipient, f"--{rule.replace('_', '-')}=",
                             str(tmp_path / "app.yaml"))
         assert flag.returncode != 0 and f"{rule} is empty" in flag.stderr, flag.stderr
+
+
+@pytest.mark.parametrize(("rule", "pattern"), [("unencrypted_regex", r"^\w+$"), ("encrypted_regex", r"\W")])
+def test_a_migrated_rule_seals_what_sops_seals(rule: str, pattern: str, sops_identity: AgeIdentity,
+                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The config's patterns are Go's: ``\\w`` is ASCII there. Copied as they were, sealfile read p\u00e4ssword
+    as one word and left in plaintext a value SOPS seals."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: \\d\\.yaml$\n    {rule}: '{pattern}'\n"
+                                         f"    age: {sops_identity.recipient}\n")
+    plain = "p\u00e4ssword: one\nuser: two\n"
+    for name in ("s1.yaml", "s\u0663.yaml"):
+        (tmp_path / name).write_text(plain, encoding="utf-8")
+    theirs = run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / "s1.yaml")])
+    assert theirs.returncode == 0, theirs.stderr
+    imported = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert imported.returncode == 0, imported.stderr
+    for name in ("s1.yaml", "s\u0663.yaml"):  # Go's \d is no Arabic-Indic digit: that file has no rule, for both
+        ours = sealfile_cli("encrypt", str(tmp_path / name))
+        if name == "s1.yaml":
+            assert ours.returncode == 0, ours.stderr
+            sealed = {line.split(":")[0] for line in ours.stdout.splitlines() if "ENC[" in line and line[0] != " "}
+            assert sealed == {line.split(":")[0] for line in theirs.stdout.splitlines()
+                              if "ENC[AES256_GCM" in line and line[0] != " "}
+        else:
+            assert ours.returncode != 0 and "creation rule" in ours.stderr, ours.stderr
+            assert run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / name)]).returncode != 0

@@ -63,6 +63,22 @@ def test_rules_match_sops(flags: list[str], sops_identity: AgeIdentity, tmp_path
         assert run_sops(["decrypt", str(sealed)]).returncode != 0
 
 
+@pytest.mark.parametrize("flags", [
+    ["--unencrypted-regex", r"^\w+$"], ["--encrypted-regex", r"\d"], ["--encrypted-regex", r"\bpass"],
+    ["--unencrypted-regex", r"^[\w\s]+$"], ["--encrypted-regex", r"\S\W"],
+])
+def test_go_classes_are_ascii_as_sops_reads_them(flags: list[str], sops_identity: AgeIdentity, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """RE2's \\d, \\w, \\s and \\b are ASCII: Python's read p\u00e4ssword as one word, so a value SOPS left
+    plain was taken for one it should have encrypted, and a valid file was refused."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("p\u00e4ssword: one\nuser: two\nk\u0663: three\n\u00e9pass: four\nuser\u3000name: five\n",
+                     encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "s.yaml", "--age", sops_identity.recipient, *flags)
+    assert_same(sealfile.load_secrets(sealed), sops_decrypt(sealed, sops_identity.key_file))
+
+
 def test_a_backtracking_rule_is_searched_in_linear_time(sops_identity: AgeIdentity, tmp_path: Path) -> None:
     """Go searches ``(a*)*b`` in linear time, so sops writes such a file without a pause; Python's
     ``re`` would take forever on the key below (a reader is a fresh process given a minute)."""

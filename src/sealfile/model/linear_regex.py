@@ -165,6 +165,8 @@ class LinearRegex:
             return self._state(_SPLIT, None, [self._sequence(list(alt), flags, following) for alt in argument[1]])
         if name == "SUBPATTERN":
             _group, add, remove, body = argument
+            if add & _TYPE_FLAGS:  # (?a:...) replaces the Unicode matching around it, as re combines them
+                flags &= ~_TYPE_FLAGS
             return self._sequence(list(body), (flags | add) & ~remove, following)
         if name in ("MAX_REPEAT", "MIN_REPEAT"):  # greedy or lazy: the same answer to "does it match"
             low, high, body = argument
@@ -193,6 +195,9 @@ class LinearRegex:
             state.flags = flags
             known = self._atoms[key] = sre_compile.compile(sre_parse.SubPattern(state, [item]), flags)
         return known
+
+
+_TYPE_FLAGS = re.ASCII | re.LOCALE | re.UNICODE
 
 
 def compile_linear(pattern: str) -> LinearRegex:

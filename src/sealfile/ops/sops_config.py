@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from sealfile.errors import ConfigError
+from sealfile.model.linear_regex import NEVER_MATCHES, LinearRegex
 from sealfile.model.rules import RULE_NAMES
 from sealfile.ops.config import config_from_text
 from sealfile.sops.format import suffix_as_regex
+from sealfile.sops.rules import go_regex
 
 _FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
          "hc_vault_transit_uri": "hc_vault_transit"}
@@ -62,7 +64,7 @@ def convert_config(raw: Mapping[str, Any], target: Path) -> ConvertedConfig:
 def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
-    rule: dict[str, Any] = {"path_regex": entry["path_regex"]} if "path_regex" in entry else {}
+    rule: dict[str, Any] = {"path_regex": _as_python(entry["path_regex"])} if "path_regex" in entry else {}
     for name, value in entry.items():
         if name in _FLAT:
             rule[_FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
@@ -75,12 +77,20 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
         elif name == "encrypted_suffix":
             rule["encrypted_regex"] = suffix_as_regex(str(value))
         elif name in RULE_NAMES:
-            rule[name] = value
+            rule[name] = _as_python(value) if name.endswith("_regex") else value
         elif name in _UNSUPPORTED:
             notes.append(f"{where}.{name}: sealfile has no equivalent; left out ({_UNSUPPORTED[name]})")
         elif name not in ("path_regex", "aws_profile"):
             notes.append(f"{where}.{name}: not known to sealfile; left out")
     return rule
+
+
+def _as_python(pattern: Any) -> Any:
+    """A SOPS (Go) pattern as sealfile's rules read it: ``\\w`` stays ASCII, ``$`` the end of the text..."""
+    if not isinstance(pattern, str):
+        return pattern  # the config's own check refuses it
+    compiled = go_regex(pattern)
+    return compiled.pattern if isinstance(compiled, LinearRegex) else NEVER_MATCHES  # Go cannot compile it
 
 
 def _entries(value: Any) -> list[Any]:

@@ -36,9 +36,29 @@ class _NeverMatches:
         return False
 
 
+_PERL_CLASSES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
+"""RE2's ``\\d``, ``\\w`` and ``\\s``: ASCII only (Python's take every script's digits, letters and spaces)."""
+
+
+def _ascii_class(escape: str, in_class: bool) -> str:
+    """``escape`` (a backslash and one character) as RE2 reads it, in Python's syntax."""
+    letter = escape[1]
+    if letter in "bB":
+        return f"(?a:{escape})"
+    members = _PERL_CLASSES.get(letter.lower())
+    if members is None:
+        return escape
+    if not in_class:
+        return f"[{members}]" if letter.islower() else f"[^{members}]"
+    if letter.isupper():
+        raise FormatError(f"the SOPS rule's pattern uses {escape} inside [...], which sealfile cannot read as Go does")
+    return members
+
+
 def _translate(pattern: str) -> str:
     """Go (RE2) syntax to Python's: ``\\z`` is ``\\Z``, ``$`` is the end of text unless ``(?m)``,
-    ``(?<name>`` is ``(?P<name>``, POSIX classes such as ``[[:alpha:]]`` are spelled out."""
+    ``(?<name>`` is ``(?P<name>``, POSIX classes such as ``[[:alpha:]]`` and ``\\d``, ``\\w``, ``\\s``, ``\\b``
+    are spelled out in ASCII."""
     out, index, in_class = [], 0, False
     multiline = re.match(r"\(\?[a-zA-Z]*m", pattern) is not None
     while index < len(pattern):
@@ -47,7 +67,7 @@ def _translate(pattern: str) -> str:
             pair = pattern[index:index + 2]
             if pair[1].isdigit() and pair[1] != "0" and not in_class:
                 raise ValueError("backreferences are not Go syntax")
-            out.append("\\Z" if pair == "\\z" else pair)
+            out.append("\\Z" if pair == "\\z" else _ascii_class(pair, in_class))
             index += 2
             continue
         posix = re.match(r"\[:(\^?)([a-z]+):\]", pattern[index:]) if in_class else None
