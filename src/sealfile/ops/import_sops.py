@@ -16,7 +16,6 @@ from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
-from sealfile.model.linear_regex import NEVER_MATCHES, LinearRegex
 from sealfile.model.metadata import Stanza
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
@@ -25,7 +24,7 @@ from sealfile.sops import Opened, about, detect, open_text
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import check_yaml, yaml_text
-from sealfile.sops.rules import SopsRule, go_regex
+from sealfile.sops.rules import SopsRule, python_pattern
 from sealfile.stores import Store, get_store
 
 
@@ -53,9 +52,7 @@ def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
         return EncryptionRules("encrypted_regex", suffix_as_regex(rule.pattern)), []
     if rule.kind == "unencrypted_suffix":
         return EncryptionRules(rule.kind, rule.pattern), []
-    compiled = go_regex(rule.pattern)
-    pattern = compiled.pattern if isinstance(compiled, LinearRegex) else NEVER_MATCHES  # Go cannot compile it
-    return EncryptionRules(rule.kind, pattern), []
+    return EncryptionRules(rule.kind, python_pattern(rule.pattern)), []
 
 
 def plaintext_yaml(opened: Opened) -> str:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from sealfile.errors import ConfigError
-from sealfile.model.linear_regex import NEVER_MATCHES, LinearRegex
 from sealfile.model.rules import RULE_NAMES
 from sealfile.ops.config import config_from_text
 from sealfile.sops.format import suffix_as_regex
-from sealfile.sops.rules import go_regex
+from sealfile.sops.rules import python_pattern
 
 _FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
          "hc_vault_transit_uri": "hc_vault_transit"}
@@ -87,10 +86,7 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
 
 def _as_python(pattern: Any) -> Any:
     """A SOPS (Go) pattern as sealfile's rules read it: ``\\w`` stays ASCII, ``$`` the end of the text..."""
-    if not isinstance(pattern, str):
-        return pattern  # the config's own check refuses it
-    compiled = go_regex(pattern)
-    return compiled.pattern if isinstance(compiled, LinearRegex) else NEVER_MATCHES  # Go cannot compile it
+    return python_pattern(pattern) if isinstance(pattern, str) else pattern  # the config's check refuses others
 
 
 def _entries(value: Any) -> list[Any]:

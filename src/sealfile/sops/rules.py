@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.linear_regex import LinearRegex
+from sealfile.model.linear_regex import NEVER_MATCHES, LinearRegex
 
 PATH_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")
 COMMENT_RULES = ("unencrypted_comment_regex", "encrypted_comment_regex")
@@ -111,6 +111,13 @@ def go_regex(pattern: str) -> LinearRegex | _NeverMatches:
         return LinearRegex(translated)
     except ValueError as err:
         raise FormatError(f"the SOPS rule's pattern cannot be used: {err}") from None
+
+
+def python_pattern(pattern: str) -> str:
+    """A SOPS (Go) pattern as a pattern sealfile's own rules read the same way (one that never
+    matches if Go cannot compile it, as in SOPS)."""
+    compiled = go_regex(pattern)
+    return compiled.pattern if isinstance(compiled, LinearRegex) else NEVER_MATCHES
 
 
 @dataclass(frozen=True)
