@@ -115,3 +115,26 @@ def test_foot_comments_of_nested_mappings_are_all_shown(sops_identity: AgeIdenti
     shown = sealfile_cli("decrypt", str(imported)).stdout
     assert [line.strip() for line in shown.splitlines() if "#" in line] == ["# deep", "# end of b", "# end of a",
                                                                             "# the end"]
+
+
+@pytest.mark.parametrize("rule", ["encrypted_comment_regex: secret", "unencrypted_comment_regex: keep"])
+@pytest.mark.parametrize("separator", ["\\u2028", "\\u2029"])
+def test_comments_after_values_sops_writes_with_raw_line_separators(rule: str, separator: str,
+                                                                    sops_identity: AgeIdentity, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOPS writes U+2028 and U+2029 raw inside quoted values, where YAML parsers start a new line: the
+    comments after such a value are on the lines the parser counts, not hidden inside the value."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    config = tmp_path / ".sops.yaml"
+    config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n    {rule}\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f'# keep\nx: "a{separator}b"\n# secret\nk: v\nl:\n  # keep\n  - "c{separator}d"\n  # secret\n  - w\n')
+    done = run_sops(["--config", str(config), "encrypt", str(plain)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(separator.encode().decode("unicode_escape")) == 2 and done.stdout.count("type:str]") == 3
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text(done.stdout)
+    assert_same(sealfile.load_secrets(sealed, redacted=False), sops_decrypt(sealed, sops_identity.key_file))
+    shown = sealfile_cli("decrypt", str(sealed))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("# secret") == 2

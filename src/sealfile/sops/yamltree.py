@@ -43,6 +43,9 @@ PATH_BUDGET = 2_000_000
 path as long as it is deep, which every walk of the tree (its rule, its line in a diff) builds, so
 900 aliases of 1,000 values 90 levels deep (23 kB) took a keyless diff 20 s and 1.7 GB."""
 _TRAILING = re.compile(r"(?:[ \t]*:)?[ \t]+#(.*)")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+"""Where libyaml (so ruamel's marks, and yaml.v3) starts a new line: SOPS writes U+2028 and U+2029
+raw inside quoted values, and the lines the comments are found on must be the events' lines."""
 _AFTER_DASHES = re.compile(r"[ \t]*(?:-[ \t]+)+#")
 """A comment after sequence dashes (``- # note``): SOPS writes one where a list item is a list or
 mapping whose comment it kept in plaintext; yaml.v3 gives it to that inner collection."""
@@ -208,7 +211,7 @@ def _size(node: Any, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
 
 def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict[int, str]]:
     """Comment lines (outside multi-line scalars) and end-of-line comments after scalars."""
-    lines = text.split("\n")
+    lines = _LINE_BREAK.split(text)
     inside: set[int] = set()
     trailing: dict[int, str] = {}
     for event in events:
@@ -219,14 +222,14 @@ def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict
         if event.style not in ("|", ">") and last < len(lines):
             found = _TRAILING.match(lines[last], event.end_mark.column)
             if found:
-                trailing[last] = found.group(1).rstrip("\r")
+                trailing[last] = found.group(1)
     comments = []
     for number, line in enumerate(lines):
         stripped = line.lstrip(" \t")
         dashes = None if stripped.startswith("#") else _AFTER_DASHES.match(line)
         if (dashes or stripped.startswith("#")) and number not in inside:
             column = dashes.end() - 1 if dashes else len(line) - len(stripped)
-            comments.append(_Comment(number, column, line[column + 1:].rstrip("\r")))
+            comments.append(_Comment(number, column, line[column + 1:]))
     return comments, trailing
 
 
