@@ -222,6 +222,37 @@ def reorder_top_level(text: str) -> str | None:
     return "".join(blocks)
 
 
+def _metadata_line(text: str, field: str) -> int | None:
+    """The line of a metadata field (``mac: ...``, ``"mac": ...``, ``sops_mac=...``, ``mac = ...``)."""
+    pattern = re.compile(rf'^\s*(?:- )?(?:"{field}"\s*:|{field}\s*[:=]|sops_{field}=)')
+    return next((i for i, line in enumerate(text.splitlines()) if pattern.match(line)), None)
+
+
+def duplicate_metadata_line(field: str) -> Tamper:
+    """A metadata field given twice with the same value: Go's YAML struct decoder refuses any repeated
+    key of the mappings it decodes; JSON's keeps the last."""
+    def tamper(text: str) -> str | None:
+        index = _metadata_line(text, field)
+        if index is None:
+            return None
+        lines = text.splitlines(keepends=True)
+        again = lines[index].replace("- ", "  ", 1)  # in a YAML list item: the same key in the same entry
+        return "".join([*lines[:index + 1], again, *lines[index + 1:]])
+    tamper.__name__ = f"duplicate_metadata_{field}"
+    return tamper
+
+
+def version_as(version: str) -> Tamper:
+    """``sops decrypt`` parses the version (a semantic version, or SOPS 1's ``1.``) before anything else."""
+    def tamper(text: str) -> str | None:
+        index = _metadata_line(text, "version")
+        if index is None:
+            return None
+        return _edit_line(text, index, lambda line: line.replace("3.11.0", version, 1))
+    tamper.__name__ = "version_as_" + (re.sub(r"\W", "_", version) or "empty")
+    return tamper
+
+
 TAMPERS: tuple[Tamper, ...] = (
     flip_data, flip_tag, flip_mac, swap_two_values, swap_list_items, delete_value_line, duplicate_value_line,
     duplicate_first_line, duplicate_empty_line, relabel("str", "bytes"), relabel("int", "str"),
@@ -232,4 +263,7 @@ TAMPERS: tuple[Tamper, ...] = (
     junk_after_value, add_plain_null, add_plain_value, reorder_top_level,
     *(plain_value_as(literal) for literal in ("18446744073709551615", "-0.0", "1e400", "2024-5-1", "017", "08",
                                               "0x1F", "1_000", ".NaN", "1.5e-7", "~", "2001-12-14 21:59:43.10")),
+    *(duplicate_metadata_line(field) for field in ("mac", "lastmodified", "version", "recipient")),
+    *(version_as(version) for version in ("", "3.11", "v3.11.0", "3.11.0-rc.1+build", "03.11.0", "3.11.0-rc.01",
+                                          "1.x")),
 )

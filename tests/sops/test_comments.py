@@ -128,7 +128,8 @@ def test_comments_after_values_sops_writes_with_raw_line_separators(rule: str, s
     config = tmp_path / ".sops.yaml"
     config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n    {rule}\n")
     plain = tmp_path / "plain.yaml"
-    plain.write_text(f'# keep\nx: "a{separator}b"\n# secret\nk: v\nl:\n  # keep\n  - "c{separator}d"\n  # secret\n  - w\n')
+    plain.write_text(f'# keep\nx: "a{separator}b"\n# secret\nk: v\n'
+                     f'l:\n  # keep\n  - "c{separator}d"\n  # secret\n  - w\n')
     done = run_sops(["--config", str(config), "encrypt", str(plain)])
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(separator.encode().decode("unicode_escape")) == 2 and done.stdout.count("type:str]") == 3

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from sealfile import sops
 from sealfile.errors import FormatError
 from sealfile.sops.flatstores import flat_metadata
 from sealfile.sops.format import parse_metadata
@@ -55,3 +56,20 @@ def test_an_encryption_context_that_is_not_names_to_text_is_refused(context: str
                      "lastmodified: '2024-01-01T00:00:00Z'\nmac: x\n")
     with pytest.raises(FormatError, match="'context' is not a mapping of names to text"):
         parse_metadata(meta)
+
+
+@pytest.mark.parametrize("metadata", [
+    "  key_groups:\n    - age: []\n      age: []\n",
+    "  key_groups:\n    - kms:\n        - arn: a\n          arn: b\n",
+    "  kms:\n    - arn: a\n      context: {k: v, k: w}\n",
+])
+def test_a_key_repeated_where_go_decodes_the_metadata_is_refused(metadata: str) -> None:
+    """yaml.v3 refuses a repeated key in every mapping SOPS decodes (the key groups, their entries, an
+    encryption context), so `sops decrypt` refuses the file; sealfile read the last one."""
+    with pytest.raises(FormatError, match="appears twice"):
+        sops.parse(f"a: 1\nsops:\n{metadata}  mac: x\n", "yaml")
+
+
+def test_a_key_repeated_in_an_unknown_metadata_field_is_read_as_sops_reads_it() -> None:
+    """Go's decoder skips a field it does not know without looking at its keys."""
+    sops.parse("a: 1\nsops:\n  later: {k: v, k: w}\n  mac: x\n", "yaml")

@@ -20,7 +20,7 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.sops.cipher import ENC_PREFIX, verify_mac
 from sealfile.sops.data import flat_data, to_data
 from sealfile.sops.flatstores import read_dotenv
-from sealfile.sops.format import METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
+from sealfile.sops.format import KEY_KINDS, METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
 from sealfile.sops.initree import read_ini
 from sealfile.sops.keys import unwrap_sops_data_key
 from sealfile.sops.nodes import Branch, Item, plain
@@ -168,7 +168,7 @@ def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch
         from sealfile.sops.yamltree import read_yaml
 
         documents = read_yaml(text, comments=comments)
-        _refuse_top_level_duplicates(documents)
+        _refuse_decoded_duplicates(documents)
     first = documents[0] if documents else Branch()
     meta = plain(first.get(METADATA_KEY))
     if not is_sops_document({METADATA_KEY: meta}):
@@ -176,14 +176,39 @@ def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch
     return [document.without(METADATA_KEY) for document in documents], meta
 
 
-def _refuse_top_level_duplicates(documents: list[Branch]) -> None:
-    """SOPS reads a YAML file's metadata with Go's struct decoder, which refuses a repeated top-level key."""
-    if documents:
-        seen: set[str] = set()
-        for key, _ in documents[0].entries():
-            if key in seen:
-                raise FormatError("a top-level key appears twice (SOPS refuses this too)")
-            seen.add(key)
+def _refuse_decoded_duplicates(documents: list[Branch]) -> None:
+    """SOPS reads a YAML file's metadata with Go's struct decoder (yaml.v3), which refuses a key
+    repeated in any mapping it decodes: the top level, ``sops``, each key group and recipient entry,
+    a KMS encryption context; not the data or an unknown field's value, which it skips."""
+    if not documents:
+        return
+    _unique(documents[0], "at the top level")
+    meta = documents[0].get(METADATA_KEY)
+    if not isinstance(meta, Branch):
+        return
+    _unique(meta, "in sops")
+    groups = meta.get("key_groups")
+    groups = [group for group in groups if isinstance(group, Branch)] if isinstance(groups, list) else []
+    for group in groups:
+        _unique(group, "in a key group")
+    for group in [meta, *groups]:
+        for kind in KEY_KINDS:
+            entries = group.get(kind)
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, Branch):
+                    _unique(entry, f"in a sops.{kind} entry")
+                    context = entry.get("context")
+                    if kind == "kms" and isinstance(context, Branch):
+                        _unique(context, "in a KMS encryption context")
+
+
+def _unique(branch: Branch, where: str) -> None:
+    seen: set[str] = set()
+    for key, _ in branch.entries():
+        if key in seen:
+            shown = json.dumps(key, ensure_ascii=False)
+            raise FormatError(f"the key {shown} appears twice {where} (SOPS refuses this too)")
+        seen.add(key)
 
 
 def open_text(text: str, kind: Kind, *, comments: bool = False) -> Opened:

@@ -62,6 +62,25 @@ def _text_field(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+                     r"(?:-(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?"
+                     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
+"""blang/semver's ``Parse``: three numbers without leading zeros, then pre-release and build parts."""
+
+
+def sops_version(value: Any) -> str:
+    """``version``, which ``sops decrypt`` compares with 3.3.0 (``version.AIsNewerThanB``) before
+    anything else: a version that is not one of SOPS 1 (``1.``) or semantic (a ``v`` allowed) makes
+    it refuse the file, so it is refused here too."""
+    text = _text_field(value)
+    if text.startswith("1."):
+        return text
+    found = _SEMVER.fullmatch(text.removeprefix("v"))
+    if found is None or any(int(number) >= 2**64 for number in found.groups()):
+        raise FormatError("sops.version is not a version such as 3.11.0 (SOPS refuses the file too)")
+    return text
+
+
 def go_rfc3339(value: Any) -> str:
     """``lastmodified`` parsed and formatted as Go's ``time.RFC3339`` does (fractions dropped)."""
     text = _text_field(value)
@@ -143,6 +162,7 @@ def _pgp(entry: Mapping[str, Any]) -> dict[str, Any]:
 _KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "age": _age, "kms": _kms, "gcp_kms": _gcp_kms, "azure_kv": _azure_kv, "hc_vault": _hc_vault, "pgp": _pgp}
 """SOPS's recipient lists and how each entry becomes one of our stanzas."""
+KEY_KINDS = tuple(_KINDS)
 
 
 def _stanzas(group: Mapping[str, Any]) -> tuple[list[Stanza], list[str]]:
@@ -189,7 +209,7 @@ def parse_metadata(meta: Any) -> SopsMetadata:
         mac=mac,
         rule=rule_from_metadata(meta),
         mac_only_encrypted=meta.get("mac_only_encrypted") is True,
-        version=_text_field(meta.get("version")),
+        version=sops_version(meta.get("version")),
     )
 
 
