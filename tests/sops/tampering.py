@@ -253,6 +253,15 @@ def version_as(version: str) -> Tamper:
     return tamper
 
 
+def line_ends(ending: str) -> Tamper:
+    """Every line break rewritten (Git's ``core.autocrlf``, an old Mac editor): yaml.v3 reads CR and
+    CRLF as line breaks too."""
+    def tamper(text: str) -> str | None:
+        return text.replace("\n", ending)
+    tamper.__name__ = "line_ends_" + {"\r": "cr", "\r\n": "crlf"}[ending]
+    return tamper
+
+
 TAMPERS: tuple[Tamper, ...] = (
     flip_data, flip_tag, flip_mac, swap_two_values, swap_list_items, delete_value_line, duplicate_value_line,
     duplicate_first_line, duplicate_empty_line, relabel("str", "bytes"), relabel("int", "str"),
@@ -266,4 +275,5 @@ TAMPERS: tuple[Tamper, ...] = (
     *(duplicate_metadata_line(field) for field in ("mac", "lastmodified", "version", "recipient")),
     *(version_as(version) for version in ("", "3.11", "v3.11.0", "3.11.0-rc.1+build", "03.11.0", "3.11.0-rc.01",
                                           "1.x")),
+    line_ends("\r"), line_ends("\r\n"),
 )

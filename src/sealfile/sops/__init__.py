@@ -30,11 +30,13 @@ Kind = Literal["yaml", "json", "dotenv", "ini", "binary"]
 KINDS: tuple[Kind, ...] = ("yaml", "json", "dotenv", "ini", "binary")
 LABELS = {"yaml": "YAML", "json": "JSON", "dotenv": "dotenv", "ini": "INI", "binary": "binary"}
 _EXTENSIONS: dict[str, Kind] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".env": "dotenv", ".ini": "ini"}
+_LINE_START = r"(?:^|(?<=\r))"
+"""A line starts after LF, CRLF or a lone CR: yaml.v3 reads all three as line breaks."""
 _MARKERS = {
-    "yaml": re.compile(r"^sops:", re.MULTILINE),
+    "yaml": re.compile(_LINE_START + r"sops:", re.MULTILINE),
     "json": re.compile(r'"sops"\s*:'),
-    "dotenv": re.compile(r"^sops_mac=", re.MULTILINE),
-    "ini": re.compile(r"^[ \t]*\[sops\]", re.MULTILINE),
+    "dotenv": re.compile(_LINE_START + r"sops_mac=", re.MULTILINE),
+    "ini": re.compile(_LINE_START + r"[ \t]*\[sops\]", re.MULTILINE),
 }
 
 
