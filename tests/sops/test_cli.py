@@ -415,3 +415,22 @@ def test_decrypt_prints_a_sops_yaml_file_byte_for_byte_as_sops_does(text: str, s
     """Shapes of real files that printed otherwise than sops did: yaml.v3 puts a block nested under a list
     item's key at the next multiple of 4 (column 8, not 10), and quotes as libyaml chooses."""
     _assert_decrypt_prints_what_sops_prints(text, sops_identity, tmp_path, env)
+
+
+@pytest.mark.parametrize(("name", "text", "keypath", "expected", "sops_prints"), [
+    ("dup.json", '{"a": "first", "a": "last"}\n', '["a"]', "last", "first"),
+    ("list.yaml", "l:\n  # a note\n  - a\n  - b\n", '["l"][0]', "a", "value: ' a note'\n"),
+])
+def test_extract_follows_what_sops_decrypt_prints_where_sops_extract_differs(
+    name: str, text: str, keypath: str, expected: str, sops_prints: str, sops_identity: AgeIdentity, tmp_path: Path,
+    env: dict[str, str]
+) -> None:
+    """``sops decrypt --extract`` walks to a repeated key's first value and counts a list's comments as
+    items; its full output (and every reader of it, load_secrets and exec too) means the last value
+    and the items: --extract gives that one meaning (docs/sops-compat.md §7)."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"x.sops{plain.suffix}", "--age", sops_identity.recipient)
+    assert run_sops(["decrypt", "--extract", keypath, str(sealed)], env).stdout == sops_prints
+    done = sealfile_cli("decrypt", "--extract", keypath, str(sealed), env=env)
+    assert (done.returncode, done.stdout) == (0, expected), done.stderr
