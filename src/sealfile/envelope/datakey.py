@@ -150,8 +150,15 @@ def unwrap_data_key(stanzas: Sequence[Stanza], *, key_for: KeyFor = key_for) -> 
     return data_key
 
 
-def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_for: KeyFor = key_for) -> bytes:
-    """Open ``threshold`` groups' parts (cheapest groups first, stopping there) and combine them."""
+def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_for: KeyFor = key_for,
+                   opens: Callable[[bytes], bool] | None = None) -> bytes:
+    """Open ``threshold`` groups' parts (cheapest groups first, stopping there) and combine them.
+
+    With ``opens`` (a SOPS file, whose threshold nothing authenticates): while the combined key does not
+    open the file, the other groups are opened too and every part combined, as ``sops decrypt``
+    combines every part it recovers; so a lowered threshold is read as SOPS reads it."""
+    from sealfile.envelope import shamir
+
     check_recipient_count(sum(len(group) for group in groups))
     budget = _Budget()
     candidates = [_candidates(group, key_for) for group in groups]
@@ -159,7 +166,7 @@ def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_fo
     parts: list[bytes] = []
     failed: list[tuple[int, UnwrapError]] = []
     for index in order:
-        if len(parts) == threshold:
+        if len(parts) >= threshold and (opens is None or opens(shamir.combine(parts))):
             break
         attempts = list(candidates[index][1])
         part = _open_group(groups[index], SHARE_BYTES, key_for, attempts, budget, candidates[index][0])
@@ -174,8 +181,6 @@ def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_fo
     if len(parts) < threshold:
         raise NotEnoughGroupsError(sorted(failed, key=lambda pair: pair[0]), recovered=len(parts),
                                    needed=threshold, groups=len(groups))
-    from sealfile.envelope import shamir
-
     return shamir.combine(parts)
 
 

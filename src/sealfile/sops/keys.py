@@ -15,6 +15,7 @@ from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_for as registry_key_for
 from sealfile.model.metadata import Stanza
+from sealfile.sops.cipher import mac_opens
 from sealfile.sops.format import SopsMetadata
 
 
@@ -29,6 +30,7 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
             raise ConfigError(f"sealfile does not read SOPS {stanza.type} keys")
         return registry_key_for(stanza)
 
-    if len(meta.groups) > 1:
-        return unwrap_grouped(meta.groups, meta.threshold, key_for=key_for)
+    if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
+        return unwrap_grouped(meta.groups, max(meta.threshold, 2), key_for=key_for,
+                              opens=lambda data_key: mac_opens(data_key, meta.mac, meta.lastmodified))
     return unwrap_data_key(meta.groups[0], key_for=key_for)
