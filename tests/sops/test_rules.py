@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 
 import sealfile
-from sealfile.errors import IntegrityError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.ops.import_sops import import_sops
 from sealfile.stores.yaml import reader as yaml_store
 from tests.sops.conftest import AgeIdentity, assert_same, run_sops, sops_decrypt, sops_encrypt
@@ -92,3 +93,35 @@ def test_a_backtracking_rule_is_searched_in_linear_time(sops_identity: AgeIdenti
     assert done.returncode == 0, done.stderr
     value, seconds = done.stdout.split()
     assert value == "value" and float(seconds) < 5
+
+
+GO_KEYS = ('abc_key: 1\nAb9_key: 2\nplain: 3\nx.y: 4\n"a{,2}": 5\n\u00e9t\u00e9: 6\nS: 7\n"a&b": 8\n"[x": 9\n"~": 10\n'
+           "bc: 11\nxBC: 12\n")
+GO_PATTERNS = [
+    r"\x{e9}", "a{,2}", "x{}", "a{,}", r"\123", r"^\101b", "[[:^alpha:]]", "^[a-z&&[^b]]+$", "[a||b]", "[~~]",
+    "[[x]", "a{1001}", "(?i:a)b",
+    # Python syntax that Go rejects: the pattern never matches, as in SOPS
+    r"\u00e9", r"\U000000e9", r"\N{LATIN SMALL LETTER E WITH ACUTE}", "(?#c)abc", "(?x) a b c", r"\\u00e9",
+    "(?a)abc", r"(a)(?P=n)", r"\\é",
+]
+CANNOT_EVALUATE = ["b(?i)C", "[x[:^alpha:]]", r"[\D]"]
+
+
+@pytest.mark.parametrize("flag", ["--encrypted-regex", "--unencrypted-regex"])
+@pytest.mark.parametrize("pattern", GO_PATTERNS + CANNOT_EVALUATE)
+def test_go_patterns_select_the_values_sops_selects(pattern: str, flag: str, sops_identity: AgeIdentity,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read as Python's ``re`` reads them, these chose other values than Go does (a valid file refused as
+    altered, or a MAC mismatch), printed a FutureWarning, or took Python-only syntax Go rejects for a
+    pattern; one sealfile cannot evaluate is said in one line, never read as one that never matches."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(GO_KEYS, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / "s.yaml", "--age", sops_identity.recipient, flag, pattern)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if pattern in CANNOT_EVALUATE:
+            with pytest.raises(FormatError, match="sealfile cannot"):
+                sealfile.load_secrets(sealed)
+            return
+        assert_same(sealfile.load_secrets(sealed), sops_decrypt(sealed, sops_identity.key_file))

@@ -55,43 +55,111 @@ def _ascii_class(escape: str, in_class: bool) -> str:
     return members
 
 
+_GO_FLAGS = re.compile(r"\(\?([a-zA-Z-]*)([):])")
+_REPEAT = re.compile(r"\{(\d*)(,?)(\d*)\}")
+_DOUBLED_IN_CLASS = ("&&", "||", "~~")
+"""Pairs Python may one day read as set operations inside [...] (it warns on stderr today); literal to Go.
+(``--`` is left: its ``-`` may be a range's, and both read ranges alike.)"""
+
+
+def _escape(pattern: str, index: int, in_class: bool) -> tuple[str, int]:
+    """The escape at ``index`` as Python reads Go's, and the index after it. :class:`ValueError` for one
+    Go rejects (so the pattern never matches): a backreference, Python's ``\\u``, ``\\U``, ``\\N``, a
+    non-ASCII character."""
+    pair = pattern[index:index + 2]
+    letter = pair[1]
+    if letter == "x" and pattern.startswith("{", index + 2):  # \\x{10FFFF}
+        close = pattern.find("}", index + 3)
+        digits = pattern[index + 3:close] if close > 0 else ""
+        if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits) or int(digits, 16) > 0x10FFFF:
+            raise ValueError("not a Go hex escape")
+        return f"\\U{int(digits, 16):08x}", close + 1
+    octal = re.match(r"0[0-7]{0,2}|[1-7][0-7]{1,2}", pattern[index + 1:])
+    if octal:  # Go: \\0 and up to two more octal digits, or a nonzero digit and one or two more
+        return f"\\U{int(octal.group(), 8):08x}", index + 1 + octal.end()
+    if letter.isdigit():
+        raise ValueError("backreferences are not Go syntax")
+    if letter in "uUN" or ord(letter) > 127:
+        raise ValueError("not a Go escape")
+    return ("\\Z" if pair == "\\z" else _ascii_class(pair, in_class)), index + 2
+
+
+def _group_start(pattern: str, index: int) -> tuple[str, int] | None:
+    """A ``(?`` group as Python reads Go's; ``None`` if it is not one of flags. :class:`ValueError` for
+    Python-only groups (a comment, a named backreference, a conditional, flags Go does not have)."""
+    if pattern.startswith(("(?#", "(?P=", "(?("), index):
+        raise ValueError("not Go syntax")
+    flags = _GO_FLAGS.match(pattern, index)
+    if flags is None:
+        return None
+    if any(flag not in "imsU-" for flag in flags.group(1)):
+        raise ValueError("not a Go flag")
+    if flags.group(2) == ")" and index > 0:  # Go applies them to the rest of the group; Python only at the start
+        raise FormatError("the SOPS rule uses Go regular expression syntax sealfile cannot evaluate (flags after "
+                          "the start)")
+    return flags.group(), flags.end()
+
+
+def _class_start(pattern: str, index: int) -> tuple[str, int, bool]:
+    """``[`` and what opens the class as Go reads it: a negation, a leading ``]`` (a member), or the
+    whole class when it is one negated POSIX class (``[[:^alpha:]]``)."""
+    whole = re.match(r"\[\[:\^([a-z]+):\]\]", pattern[index:])
+    if whole and whole.group(1) in _POSIX:
+        return f"[^{_POSIX[whole.group(1)]}]", index + whole.end(), False
+    out, index = "[", index + 1
+    if pattern[index:index + 1] == "^":
+        out, index = out + "^", index + 1
+    if pattern[index:index + 1] == "]":
+        out, index = out + "\\]", index + 1
+    return out, index, True
+
+
 def _translate(pattern: str) -> str:
     """Go (RE2) syntax to Python's: ``\\z`` is ``\\Z``, ``$`` is the end of text unless ``(?m)``,
     ``(?<name>`` is ``(?P<name>``, POSIX classes such as ``[[:alpha:]]`` and ``\\d``, ``\\w``, ``\\s``, ``\\b``
-    are spelled out in ASCII."""
+    are spelled out in ASCII, ``\\x{E9}`` and octal escapes as code points, ``a{,2}`` and ``[`` inside a
+    class are literal (as to Go). Python-only syntax raises :class:`ValueError` (Go rejects it)."""
     out, index, in_class = [], 0, False
     multiline = re.match(r"\(\?[a-zA-Z]*m", pattern) is not None
     while index < len(pattern):
         char = pattern[index]
         if char == "\\" and index + 1 < len(pattern):
-            pair = pattern[index:index + 2]
-            if pair[1].isdigit() and pair[1] != "0" and not in_class:
-                raise ValueError("backreferences are not Go syntax")
-            out.append("\\Z" if pair == "\\z" else _ascii_class(pair, in_class))
-            index += 2
+            text, index = _escape(pattern, index, in_class)
+            out.append(text)
             continue
         posix = re.match(r"\[:(\^?)([a-z]+):\]", pattern[index:]) if in_class else None
-        if posix and posix.group(2) in _POSIX and not posix.group(1):
+        if posix and posix.group(2) in _POSIX:
+            if posix.group(1):
+                raise FormatError("the SOPS rule uses Go regular expression syntax sealfile cannot evaluate (a "
+                                  "negated POSIX class among other members)")
             out.append(_POSIX[posix.group(2)])
             index += posix.end()
             continue
         if char == "[" and not in_class:
-            in_class = True
-            out.append(char)
-            index += 1
-            if pattern[index:index + 1] == "^":
-                out.append("^")
-                index += 1
-            if pattern[index:index + 1] == "]":
-                out.append("\\]")
-                index += 1
+            text, index, in_class = _class_start(pattern, index)
+            out.append(text)
             continue
-        if char == "]" and in_class:
-            in_class = False
-        elif char == "$" and not in_class and not multiline:
+        if in_class:
+            if char == "]":
+                in_class = False
+            elif char == "[" or pattern[index - 1:index + 1] in _DOUBLED_IN_CLASS:
+                char = "\\" + char
+        elif char == "$" and not multiline:
             char = "\\Z"
-        elif pattern.startswith("(?<", index) and not pattern.startswith(("(?<=", "(?<!"), index):
-            char, index = "(?P<", index + 2
+        elif char == "{":
+            repeat = _REPEAT.match(pattern, index)
+            if repeat is None or not repeat.group(1):  # Go reads it as the character ({,2} too)
+                char = "\\{"
+            elif max(int(repeat.group(1)), int(repeat.group(3) or 0)) > 1000:
+                raise ValueError("Go repeats at most 1000 times")
+        elif char == "(" and pattern.startswith("(?", index):
+            group = _group_start(pattern, index)
+            if group is not None:
+                out.append(group[0])
+                index = group[1]
+                continue
+            if pattern.startswith("(?<", index) and not pattern.startswith(("(?<=", "(?<!"), index):
+                char, index = "(?P<", index + 2
         out.append(char)
         index += 1
     return "".join(out)
@@ -105,6 +173,8 @@ def go_regex(pattern: str) -> LinearRegex | _NeverMatches:
     try:
         translated = _translate(pattern)
         re.compile(translated)
+    except FormatError:  # Go syntax sealfile cannot evaluate: said, never taken for a pattern Go rejects
+        raise
     except (re.error, ValueError):
         return _NeverMatches()
     try:  # searched as Go searches, in time linear in the text: the file names the pattern
