@@ -51,6 +51,7 @@ def _agrees(text: str) -> bool:
     "a: 'x''y'  # c\nb: \"q r\" #\nc: |-\n  one\n    two\n# after\nd:\n- -3\n- +0\n- FALSE\n- Null\n",
     "a:\n- k: |\n    x\n  j: y\n", "a:\n  - k: |\n      x\n      y\n    j: 1\n", "a:\n- k: |-\n   x\n- k: |\n   z\n",
     "a: |\n  # not a comment\n  x\n", "a: |\n  x\n # comment\nb: 1\n",
+    f"{'k' * 1024}: b\n{METADATA}", f"a:\n- {'k' * 1024}: b\n{METADATA}",  # an implicit key at libyaml's limit
 ])
 def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     assert _agrees(text)
@@ -72,6 +73,7 @@ def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     f"a: -b\n{METADATA}", f"true: b\n{METADATA}", f"'a': b\n{METADATA}", f"a : b\n{METADATA}",
     f"a:\n  b: c\n d: e\n{METADATA}", f"a: b\n{METADATA}c: d\n", f"a: b\n{METADATA}  x: *y\n",
     f"<<: b\n{METADATA}", f"a: b:\n{METADATA}", f"a: b # c\n  d\n{METADATA}",
+    f"{'k' * 1025}: b\n{METADATA}", f"a:\n- {'k' * 1025}: b\n{METADATA}", f"a:\n  {'k' * 1025}:\n    b: c\n",
 ])
 def test_leaves_everything_else_to_ruamel(text: str) -> None:
     assert _line_scan(text) is None

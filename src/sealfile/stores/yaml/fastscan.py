@@ -32,6 +32,8 @@ from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
+_MAX_KEY = 1024
+"""libyaml's (and ruamel's) limit on an implicit key: its ``:`` at most 1024 characters after its start."""
 _LINE = re.compile(r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
 _NOTHING = object()
 _PRINTABLE = bytes(range(32, 127)) + b"\n"
@@ -256,7 +258,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             return None
         segment = keys.get(key)
         if segment is None:
-            if plain_tag(key) != STR_TAG:
+            if len(key) > _MAX_KEY or plain_tag(key) != STR_TAG:
                 return None
             segment = keys[key] = segments.key(key)
         mapping = top[2]
