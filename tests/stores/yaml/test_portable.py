@@ -68,6 +68,21 @@ def test_decrypt_output_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path
     assert _pyyaml(_decrypt(str(path)))["new"] == "on"
 
 
+@pytest.mark.parametrize(("keypath", "value", "kind"), [
+    ("new", "1e-7", "float"), ("new", "1e20", "float"), ("a", "1e-7", "float"), ("l.1", "5e-324", "float"),
+    ("sub", "{x: 1e-7, l: [2.5e+20]}", "yaml"), ("l", "[1e16]", "yaml"),
+])
+def test_a_float_set_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path, keypath: str, value: str,
+                                              kind: str) -> None:
+    """A float sealfile wrote as a new key, subtree or list item was spelled as ruamel spells it
+    (``1e-07``), which YAML 1.1 readers read as a string; a replaced value was spelled ``1.0e-07``."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\nl:\n  - 0\n", [age_key]))
+    subprocess.run([sys.executable, "-m", "sealfile", "set", "--type", kind, str(path), keypath, value],
+                   env=cli_env(), check=True, capture_output=True)
+    assert _pyyaml(_decrypt(str(path))) == sealfile.load_secrets(path, redacted=False)
+
+
 @pytest.mark.parametrize("plaintext", ["a: yes\n---\nb: 1:20\n", "a: x\tyes\nb: [c\td]\n"])
 def test_streams_and_tabs_mean_the_same_to_pyyaml(plaintext: str, age_key: AgeKey, tmp_path: Path) -> None:
     """--portable of a stream of documents failed with an internal error; a plain value holding a tab was

@@ -7,11 +7,22 @@ import io
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.spans import first_key_place
+
+
+class _SpelledFloat(float):
+    """A float the emitter writes as :func:`~.scalars.float_text` spells it (a dot, a signed exponent),
+    not as ruamel spells it (``1e-07``, a string to YAML 1.1 readers)."""
+
+
+RoundTripRepresenter.add_representer(
+    _SpelledFloat, lambda representer, value: representer.represent_scalar(
+        "tag:yaml.org,2002:float", yaml_scalars.float_text(value)))
 
 
 def key_text(key: Segment) -> str:
@@ -75,6 +86,8 @@ def _literal(value: Any, blocks: bool) -> Any:
                 for key, item in value.items()}
     if isinstance(value, list):
         return [_literal(item, blocks) for item in value]
+    if type(value) is float:
+        return _SpelledFloat(value)
     if blocks and isinstance(value, str) and "\n" in value and value[:1] not in (" ", "\n"):
         return LiteralScalarString(value)
     if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
