@@ -64,6 +64,32 @@ def test_set_keeps_writing_what_the_syntax_holds(age_identity: AgeIdentity, synt
     decrypt_text(changed, store=store)  # prints: the file reads back through decrypt too
 
 
+FRESH_VALUES = [b"hello", b"", dt.date(2020, 1, 2), dt.datetime(2001, 12, 14, 21, 59, 43, 100000),
+                dt.datetime(2001, 12, 14, 21, 59, 43, tzinfo=dt.timezone(dt.timedelta(hours=-5)))]
+
+
+@pytest.mark.parametrize("value", FRESH_VALUES, ids=repr)
+@pytest.mark.parametrize("keypath", ["b", "new", "f.0", "f.2", "m.k", "m.new", "l.0", "l.1"])
+def test_a_value_written_afresh_decrypts_to_yaml_that_reads_back(age_identity: AgeIdentity, keypath: str,
+                                                                 value: Any) -> None:
+    """set wrote a bytes value, in place of another one, as ``"b'hello'"`` and a time inside a flow
+    collection as a plain scalar with ``:`` (which libyaml refuses there): the file opened as data,
+    but decrypt refused it, or printed YAML that no reader reads."""
+    import yaml as pyyaml
+    from ruamel.yaml import YAML
+
+    store = get_store("yaml")
+    sealed = seal_text("b: 1\nf: [1, 2]\nm: {k: v}\nl:\n- x\n", [age_identity.key], store=store)
+    changed = change.set_value(sealed, keypath, value, store)
+    text = decrypt_text(changed, store=store)
+    read = YAML(typ="safe").load(text)
+    assert read == pyyaml.safe_load(text)
+    place: Any = read
+    for part in keypath.split("."):
+        place = place[int(part)] if isinstance(place, list) else place[part]
+    assert place == value
+
+
 def test_encrypt_into_another_syntax_refuses_what_it_cannot_hold(age_identity: AgeIdentity) -> None:
     yaml = get_store("yaml")
     text = "name: x\nwhen:\n  day: 2020-01-02\n"

@@ -45,10 +45,14 @@ def _representer() -> Any:
 
 
 def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
-    """A scalar on one line (``None`` for block scalars, binary, or anything unusual)."""
+    """A scalar on one line (``None`` for block scalars, or anything unusual)."""
     kind = type(value)
     if kind is str:
         return _string(value, style, flow)
+    if kind is bytes:  # base64 holds no indicator, ``""`` the empty value also in a flow collection
+        import base64
+
+        return "!!binary " + (base64.b64encode(value).decode("ascii") or '""')
     if value is None:  # inside brackets an empty value is no item at all ('[x, ]' is one item)
         return style if style in NULL_SPELLINGS else "null" if flow else ""
     if kind is bool:
@@ -66,6 +70,8 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
         text = node.value
         if node.style or not isinstance(text, str) or implicit_tag(text) != tag_text(node.ctag):
             return None
+        if flow and ":" in text:  # a time: libyaml (and PyYAML) refuse a ':' inside a plain scalar there
+            return f'!!timestamp "{text}"' if isinstance(value, dt.date) else None
         return text
     return None
 
