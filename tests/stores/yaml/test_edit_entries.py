@@ -106,3 +106,23 @@ def test_a_new_entry_goes_after_the_comments_under_the_one_before_and_its_remova
     added = edit.set_value(text, scan(text), keypath, "v")
     assert added == expected
     assert edit.remove(added, scan(added), keypath) == text
+
+
+LONG_KEY = "k" * 1025
+
+
+@pytest.mark.parametrize(("text", "keypath", "value"), [
+    ("a: 1\n", LONG_KEY, "v"), ("a: 1\n", LONG_KEY, {"x": [1]}), ("a:\n  b: 1\n", f"a.{LONG_KEY}", ["x"]),
+    ("a: {b: 1}\n", f"a.{LONG_KEY}", "v"), ("a:\n- b: 1\n", f"a.0.{LONG_KEY}", "v"), ("a: 1\n", "k" * 1024, "v"),
+])
+def test_a_key_longer_than_an_implicit_key_may_be_is_written_explicit(text: str, keypath: str, value: Any) -> None:
+    """libyaml takes an implicit key (``key: value``) of at most 1024 characters: set wrote a longer new
+    key implicit, which its own read-back refused ("please report it")."""
+    from ruamel.yaml import YAML
+
+    changed = edit.set_value(text, scan(text), keypath, value)
+    place = YAML(typ="safe").load(changed)
+    for part in keypath.split("."):
+        place = place[int(part)] if isinstance(place, list) else place[part]
+    assert place == value
+    assert ("? " + LONG_KEY in changed) == (LONG_KEY in keypath)

@@ -15,6 +15,10 @@ from sealfile.stores.base import BOM
 
 Engine = Literal["c", "pure"]
 
+MAX_IMPLICIT_KEY = 1024
+"""libyaml's (and ruamel's) limit on an implicit key: its ``:`` at most 1024 characters after its start.
+The line scan leaves a longer one to ruamel (which refuses it); ``set`` writes one explicit (``? key``)."""
+
 
 def split_bom(text: str) -> tuple[str, str]:
     """``(byte-order mark or "", the rest)``: positions are counted in the rest (parsers disagree on the mark)."""

@@ -208,7 +208,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
 
 
 def _add_flow(text: str, container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
-    entry = entries.flow(value) if key is None else f"{entries.key_text(key)}: {entries.flow(value)}"
+    entry = entries.flow_entry(key, value)
     if anchor is FIRST and container.value:
         position = container.value[0][0].start_mark.index
         return position, position, entry + ", "

@@ -11,6 +11,7 @@ from ruamel.yaml.representer import RoundTripRepresenter
 
 from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
+from sealfile.stores.yaml.basics import MAX_IMPLICIT_KEY
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.spans import first_key_place
 
@@ -38,6 +39,14 @@ def scalar_text(value: Any) -> str:
     return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
 
 
+def flow_entry(key: Segment | None, value: Any) -> str:
+    """``key: value`` (or ``value``) inside a flow collection."""
+    if key is None:
+        return flow(value)
+    written = key_text(key)
+    return f"{'? ' if len(written) > MAX_IMPLICIT_KEY else ''}{written}: {flow(value)}"
+
+
 def flow(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key_text(k)}: {flow(v)}" for k, v in value.items()) + "}"
@@ -57,7 +66,9 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
     styled = _literal(value, blocks)
     yaml.dump([styled] if key_text is None else {marker: styled}, stream)
     lines = stream.getvalue().splitlines(keepends=True)
-    if key_text is not None:
+    if key_text is not None and len(key_text) > MAX_IMPLICIT_KEY:  # no YAML reader takes it implicit
+        lines[:1] = ["? " + key_text + "\n", lines[0][len(marker):]]
+    elif key_text is not None:
         lines[0] = key_text + lines[0][len(marker):]
     else:  # the emitter indents its own dash by the offset; here the dash goes at ``column`` itself
         offset = " " * (len(lines[0]) - len(lines[0].lstrip(" ")))

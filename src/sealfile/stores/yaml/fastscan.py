@@ -25,6 +25,7 @@ from typing import Any
 
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path
+from sealfile.stores.yaml.basics import MAX_IMPLICIT_KEY
 from sealfile.stores.yaml.linevalues import line_value, literal_block
 from sealfile.stores.yaml.metalines import metadata_lines, read_metadata_block
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
@@ -32,8 +33,6 @@ from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
-_MAX_KEY = 1024
-"""libyaml's (and ruamel's) limit on an implicit key: its ``:`` at most 1024 characters after its start."""
 _LINE = re.compile(r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
 _NOTHING = object()
 _PRINTABLE = bytes(range(32, 127)) + b"\n"
@@ -258,7 +257,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             return None
         segment = keys.get(key)
         if segment is None:
-            if len(key) > _MAX_KEY or plain_tag(key) != STR_TAG:
+            if len(key) > MAX_IMPLICIT_KEY or plain_tag(key) != STR_TAG:
                 return None
             segment = keys[key] = segments.key(key)
         mapping = top[2]
