@@ -234,6 +234,20 @@ def test_outputs_other_tools_read_hold_the_expanded_data(run_cli: RunCli, age_id
     assert _ok(done) == "rails-default-secret postgresql\n"
 
 
+@pytest.mark.parametrize("plaintext", ["base: &b {a: 1}\ny:\n  a: 2\n  <<: *b\n",
+                                       "base: &b {a: 1}\nc: &c {a: 3}\ny:\n  a: 2\n  <<: [*b, *c]\n"])
+def test_a_subtree_whose_merge_gives_no_key_is_extracted_without_its_alias(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path, plaintext: str) -> None:
+    """A merge whose keys the mapping's own replace all copies nothing: --extract printed its
+    ``<<: *b`` without the anchor, YAML no reader reads."""
+    plain = tmp_path / "m.yaml"
+    plain.write_text(plaintext)
+    sealed = tmp_path / "m.enc.yaml"
+    sealed.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, plain)))
+    extracted = _ok(run_cli("decrypt", "--extract", "y", sealed))
+    assert _safe(extracted) == _safe(plaintext)["y"] and "*" not in extracted
+
+
 def test_export_sops_writes_the_expanded_data_the_sops_binary_reads(run_cli: RunCli, age_identity: AgeIdentity,
                                                                      tmp_path: Path) -> None:
     sealed = _sealed(run_cli, age_identity, tmp_path, "compose")

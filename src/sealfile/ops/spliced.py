@@ -170,7 +170,7 @@ class SplicedOpen(OpenDocument):
 
     def subtree_text(self, path: Path) -> str:
         from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
-        if names_outside(self._sealed.scan.copies, path) or "%TAG" in self._sealed.body:  # written out: an alias
+        if names_outside(self._sealed.scan, path) or "%TAG" in self._sealed.body:  # written out: an alias
             return self.store.dump(self.data(path))  # to nothing, or a tag of a handle with no %TAG, in its text
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)

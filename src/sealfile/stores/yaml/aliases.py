@@ -261,9 +261,12 @@ def put_echoes(leaf: Leaf, value: Any, echoes: dict[int, list[Echo]], *, written
         echo.parent[echo.slot] = value
 
 
-def names_outside(copies: list[Copy], path: Path) -> bool:
-    """Whether an alias or merge at or below ``path`` names a node written elsewhere."""
-    return any(copy.place[:len(path)] == path and copy.source[:len(path)] != path for copy in copies)
+def names_outside(scanned: Scan, path: Path) -> bool:
+    """Whether an alias or merge at or below ``path`` names a node written elsewhere (a merge copies
+    nothing when the mapping's own keys replace every merged one, yet its ``<<: *a`` is still written)."""
+    return any(copy.place[:len(path)] == path and copy.source[:len(path)] != path for copy in scanned.copies) or any(
+        place[:len(path)] == path and any(type(source) is tuple and source[:len(path)] != path for source in sources)
+        for place, sources, _own in scanned.merges)
 
 
 def with_echoes(leaves: list[Leaf], views: list[T], echoes: list[Echo]) -> list[tuple[Path, T]]:
