@@ -68,6 +68,20 @@ def test_decrypt_output_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path
     assert _pyyaml(_decrypt(str(path)))["new"] == "on"
 
 
+@pytest.mark.parametrize("plaintext", [
+    "\ufeffa: yes\nb: 012\nc: 1e3\n",                       # a byte-order mark: every position was one off
+    "a: 1\rb: yes\rc: plain\r",                              # lone CR line breaks: no token was found
+    "base: &b\n  x: 1\n  y: s\nother:\n  <<: *b\n  y: t\n",   # a key a merge names again: re-spelled twice
+    "a: &a {y: 1}\nc: {<<: [*a], z: on}\n",
+])
+def test_portable_output_of_any_layout_means_the_same_to_pyyaml(age_key: AgeKey, tmp_path: Path,
+                                                                 plaintext: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(plaintext, [age_key]), newline="")
+    output = _decrypt("--portable", str(path))
+    assert _pyyaml(output) == sealfile.load_secrets(path, redacted=False)
+
+
 @pytest.mark.parametrize(("keypath", "value", "kind"), [
     ("new", "1e-7", "float"), ("new", "1e20", "float"), ("a", "1e-7", "float"), ("l.1", "5e-324", "float"),
     ("sub", "{x: 1e-7, l: [2.5e+20]}", "yaml"), ("l", "[1e16]", "yaml"),

@@ -23,6 +23,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from sealfile.errors import FormatError
+from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.engines import tag_text
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text
@@ -55,9 +56,15 @@ _WORDS_READ_OTHERWISE = frozenset(
 
 def portable(text: str) -> str:
     """``text`` with every plain scalar a YAML 1.1 reader would read differently re-spelled."""
-    if not any(_suspect(token) for token in _TOKEN.findall(text)) and not _SUB_MICROSECOND.search(text) \
+    bom, text = split_bom(text)  # the parsers count positions after the mark
+    probe = text.replace("\r", "\n") if "\r" in text else text  # a CR alone ends a line too (not to ``re``)
+    if not any(_suspect(token) for token in _TOKEN.findall(probe)) and not _SUB_MICROSECOND.search(text) \
             and "\t" not in text:
-        return text
+        return bom + text
+    return bom + _respelled_text(text)
+
+
+def _respelled_text(text: str) -> str:
     try:
         pure, nodes = False, _plain_scalars(text, pure=False)
     except YAMLError:  # libyaml is stricter than ruamel's own parser (a time inside a flow list)
@@ -90,8 +97,12 @@ def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:
     finally:
         parser.dispose()
     found: list[ScalarNode] = []
+    seen: set[int] = set()  # a node an alias or merge key names again is written (and re-spelled) once
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, MappingNode):
             stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, SequenceNode):
