@@ -1,20 +1,19 @@
 """The usual sealed file, and the usual plaintext, read without a YAML parser: a line scan for block
 YAML, giving the same :class:`~.scanned.Scan` as ruamel's parser (:mod:`.parsed`).
 
-A sealed file is mostly ``key: ENC[...]`` lines. ruamel's parser builds a node, two marks and an event
-for every one of them, and its resolver runs a Python call per scalar: two thirds of a read's time
-after start-up, and loading ruamel itself a quarter of a small command's. This scan reads one strict
-subset of YAML line by line instead: block mappings and block lists (compact ``- key: value`` items,
-and lists at their key's indentation), the values :mod:`.linevalues` reads (plain, typed and quoted
-one-liners, literal block scalars), whole-line and trailing comments, and, in a sealed file, the
-``sealfile:`` block last (:mod:`.metalines`). Anything else (folded or chomped block scalars, flow
-collections, anchors, tags, directives, several documents, an empty value, escapes, a non-ASCII or
-control character, a tab, a duplicate key, a line that continues a value) makes it return ``None``,
-and the caller reads the text with ruamel.
+A sealed file is mostly ``key: ENC[...]`` lines. ruamel's parser builds a node, two marks and an event for every one
+of them, and its resolver runs a Python call per scalar: two thirds of a read's time after start-up, and loading
+ruamel itself a quarter of a small command's. This scan reads one strict subset of YAML line by line instead: block
+mappings and block lists (compact ``- key: value`` items, and lists at their key's indentation), the values
+:mod:`.linevalues` reads (plain, typed and quoted one-liners, literal block scalars), whole-line and trailing
+comments, and, in a sealed file, the ``sealfile:`` block last (:mod:`.metalines`). Anything else (folded or chomped
+block scalars, flow collections, anchors, tags, directives, several documents, an empty value, escapes, a non-ASCII
+or control character, a tab, a duplicate key, a key longer than libyaml takes, a line that continues a value) makes
+it return ``None``, and the caller reads the text with ruamel.
 
-Parser nodes, roots and containers are built, by ruamel, only if something asks (a structural edit
-does; reading, sealing, rotating and setting a value do not). The test suite compares this scan with
-ruamel's on every text it reads (:mod:`.scan_check`).
+Parser nodes, roots and containers are built, by ruamel, only if something asks (a structural edit does; reading,
+sealing, rotating and setting a value do not). The test suite compares this scan with ruamel's on every text it
+reads (:mod:`.scan_check`).
 """
 
 from __future__ import annotations
