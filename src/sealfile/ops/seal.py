@@ -26,6 +26,7 @@ from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import refuse_to_write
+from sealfile.ops.spliced import read_back as read_back_spliced
 from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import (
     dump_with_metadata,
@@ -88,6 +89,8 @@ def seal_plaintext(
         refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree)
+    if not tree and target.name == "yaml":  # YAML's empty document, whose seal covers no leaf (not an empty root)
+        return seal_plaintext("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
     expected = plain_values(tree, store)
     unfit = None if target is store else target.first_unfit(expected, document=True)
     if unfit is not None:  # another syntax: its reader must read what this one held
@@ -96,6 +99,9 @@ def seal_plaintext(
     with policy.writing() if policy is not None else nullcontext():
         meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings)
     text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
+    if target.name == "yaml":  # read back as every command reads YAML: spliced, not as a tree
+        read_back_spliced(text, target, data_key, expected, yaml_engine()).plaintext()
+        return text
     return read_back(text, target, data_key, expected)
 
 

@@ -82,6 +82,25 @@ def test_portable_output_of_any_layout_means_the_same_to_pyyaml(age_key: AgeKey,
     assert _pyyaml(output) == sealfile.load_secrets(path, redacted=False)
 
 
+@pytest.mark.parametrize(("syntax", "plaintext"), [
+    ("json", '{"yes": 1, "on": {"n": "y", "l": ["off", "12:30"]}}\n'), ("dotenv", "yes=on\nN=12:30\n"),
+    ("json", "{}\n"), ("json", '{"a": {}}'), ("dotenv", ""),
+])
+def test_a_file_sealed_into_yaml_from_another_syntax_reads_back_the_same_everywhere(
+        age_key: AgeKey, tmp_path: Path, syntax: str, plaintext: str) -> None:
+    """Sealed from JSON or dotenv into YAML, keys such as ``yes`` and ``on`` were written plain (booleans to
+    YAML 1.1 readers), and an empty document was given a MAC the YAML reader refuses (its read-back
+    went through another reader than the one every command uses)."""
+    from sealfile.stores import get_store
+
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(plaintext, [age_key], store=get_store(syntax), output=get_store("yaml")))
+    loaded = sealfile.load_secrets(path, redacted=False)
+    for output in (_decrypt(str(path)), _decrypt("--output-type", "yaml", str(path))):
+        assert (_pyyaml(output) or {}) == loaded
+    assert _pyyaml(path.read_text())["sealfile"]["version"] == 2
+
+
 @pytest.mark.parametrize(("keypath", "value", "kind"), [
     ("new", "1e-7", "float"), ("new", "1e20", "float"), ("a", "1e-7", "float"), ("l.1", "5e-324", "float"),
     ("sub", "{x: 1e-7, l: [2.5e+20]}", "yaml"), ("l", "[1e16]", "yaml"),

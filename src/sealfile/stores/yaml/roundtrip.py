@@ -25,6 +25,7 @@ from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.layout import Layout
 from sealfile.stores.yaml.per_thread import per_thread
+from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag, plain_tag_11
 
 _DEFAULT_LAYOUT = Layout()
 
@@ -67,8 +68,23 @@ RoundTripRepresenter.add_multi_representer(dict, RoundTripRepresenter.represent_
 
 def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
     stream = io.StringIO()
-    _roundtrip(layout or Layout()).dump(document, stream)
+    _roundtrip(layout or Layout()).dump(_quoted_for_yaml_11(document), stream)
     return stream.getvalue()
+
+
+def _quoted_for_yaml_11(node: Any) -> Any:
+    """A copy of ``node`` with every plain string (a key too) that YAML 1.1 readers take for another
+    type (``yes``, ``on``, ``n``, ``12:30``) double-quoted: ruamel's emitter quotes for YAML 1.2 only."""
+    if isinstance(node, dict):
+        copy = type(node)()
+        for key, value in node.items():
+            copy[_quoted_for_yaml_11(key)] = _quoted_for_yaml_11(value)
+        return copy
+    if isinstance(node, list):
+        return type(node)(_quoted_for_yaml_11(item) for item in node)
+    if type(node) is str and plain_tag_11(node) != STR_TAG and plain_tag(node) == STR_TAG:
+        return DoubleQuotedScalarString(node)
+    return node
 
 
 _STYLED = {
