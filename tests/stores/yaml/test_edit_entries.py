@@ -126,3 +126,18 @@ def test_a_key_longer_than_an_implicit_key_may_be_is_written_explicit(text: str,
         place = place[int(part)] if isinstance(place, list) else place[part]
     assert place == value
     assert ("? " + LONG_KEY in changed) == (LONG_KEY in keypath)
+
+
+@pytest.mark.parametrize(("keypath", "at", "value"), [
+    ('m["?x"]', ("m", "?x"), "v"), ('m["-x"]', ("m", "-x"), "v"),
+    ("m.new", ("m", "new"), {"?x": 1, "y": {"?z": ["?"]}}), ("l.1", ("l", 1), {"?x": 1}),
+])
+def test_a_key_written_inside_a_flow_collection_is_quoted_as_flow_context_needs(keypath: str, at: tuple[Any, Any],
+                                                                                 value: Any) -> None:
+    """Inside braces ``?x`` starts an explicit key (libyaml): a new key ``?x`` written plain there was
+    read as the key ``x``, and set refused its own result ("please report it")."""
+    from ruamel.yaml import YAML
+
+    text = "m: {k: v}\nl: [1]\n"
+    read = YAML(typ="safe").load(edit.set_value(text, scan(text), keypath, value))
+    assert read[at[0]][at[1]] == value

@@ -26,16 +26,17 @@ RoundTripRepresenter.add_representer(
         "tag:yaml.org,2002:float", yaml_scalars.float_text(value)))
 
 
-def key_text(key: Segment) -> str:
+def key_text(key: Segment, *, flow: bool = False) -> str:
+    """``key`` as written in block context, or inside a flow collection (where more must be quoted: ``?x``)."""
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
         return str(key)
-    return scalar_text(key)
+    return scalar_text(key, flow=flow)
 
 
-def scalar_text(value: Any) -> str:
-    rendered = yaml_scalars.inline(value, None, flow=False)
+def scalar_text(value: Any, *, flow: bool = False) -> str:
+    rendered = yaml_scalars.inline(value, None, flow=flow)
     return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
 
 
@@ -43,17 +44,16 @@ def flow_entry(key: Segment | None, value: Any) -> str:
     """``key: value`` (or ``value``) inside a flow collection."""
     if key is None:
         return flow(value)
-    written = key_text(key)
+    written = key_text(key, flow=True)
     return f"{'? ' if len(written) > MAX_IMPLICIT_KEY else ''}{written}: {flow(value)}"
 
 
 def flow(value: Any) -> str:
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key_text(k)}: {flow(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{key_text(k, flow=True)}: {flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(flow(item) for item in value) + "]"
-    rendered = yaml_scalars.inline(value, None, flow=True)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
+    return scalar_text(value, flow=True)
 
 
 def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *, blocks: bool = True) -> str:
