@@ -27,6 +27,7 @@ def _reference(text: str) -> tuple[Selector, ...] | None:
     import re
 
     bracket = re.compile(r'\[\s*("(?:[^"\\]|\\.)*"|-?\d+|true|false)\s*\]')
+    single = re.compile(r"\[\s*'(.*?)'\s*\]", re.DOTALL)  # sops's spelling: up to the quote a ']' follows
     dotted = re.compile(r"[^.\[\]]+")
     text = text.strip()
     if not text:
@@ -42,6 +43,9 @@ def _reference(text: str) -> tuple[Selector, ...] | None:
             pos, need_name = match.end(), False
         elif text[pos] == ".":
             pos, need_name = pos + 1, True
+        elif quoted := single.match(text, pos):
+            selectors.append(Selector("str", quoted.group(1)))
+            pos = quoted.end()
         else:
             match = bracket.match(text, pos)
             if not match:
@@ -65,7 +69,8 @@ def _reference(text: str) -> tuple[Selector, ...] | None:
 _SPACE = st.sampled_from(["", " ", "\t", "\n", "\u00a0", "\u2003", "\x1c", "\x85"])
 _INSIDE = st.sampled_from(['"a"', '"x.y"', '"a\\"b"', '"\\n"', '"\\u00e9"', '"\\ud800"', '"\\q"', '"a\tb"', '""',
                            '"', '0', '-0', '01', '-01', '7', '-12', '1.5', '1e3', '-', '+1', '٣', '9' * 4400, 'true',
-                           'false', 'null', 'NaN', '-Infinity', 'tru', 'a', '[1]', '{}', ''])
+                           'false', 'null', 'NaN', '-Infinity', 'tru', 'a', '[1]', '{}', '', "'a'", "'it's'", "''",
+                           "'", "'a]", "'x']y'", "'\\n'", "'a\"", "'\ud800'"])
 _PIECES = st.one_of(
     st.builds(lambda a, inside, b, close: "[" + a + inside + b + close, _SPACE, _INSIDE, _SPACE,
               st.sampled_from(["]", "", "]]", "x"])),

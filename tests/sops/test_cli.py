@@ -338,6 +338,24 @@ def test_extract_prints_what_sops_prints_for_every_store_and_output_type(
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
 
 
+SOPS_PATHS = ["['db']['port']", "['it's']", "['db'][\"hosts\"][1]", "['']", "['a b']"]
+
+
+@pytest.mark.parametrize("keypath", SOPS_PATHS)
+def test_extract_reads_a_single_quoted_key_as_sops_does(keypath: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    """A script written for ``sops decrypt --extract "['db']"`` gives sealfile the same path: the text up to
+    the quote the closing bracket follows, no escapes (``['it's']`` is ``it's``)."""
+    plain = tmp_path / "quoted.yaml"
+    plain.write_text("db:\n  port: 5432\n  hosts: [a, b]\n\"it's\": mine\n\"\": empty\n\"a b\": spaced\n",
+                     encoding="utf-8")
+    sops_file = sops_encrypt(plain, tmp_path / "quoted.sops.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", "--extract", keypath, str(sops_file)], env)
+    assert theirs.returncode == 0, theirs.stderr
+    ours = sealfile_cli("decrypt", "--extract", keypath, str(sops_file), env=env)
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
 @pytest.mark.parametrize("text", ["{\"port\": 1, \"db\": {\"a\": \"b\"}}\n", "{\"db\": {\"hosts\": [\"a\"]}}\n"])
 def test_ini_output_refuses_what_an_ini_file_cannot_hold(text: str, sops_identity: AgeIdentity, tmp_path: Path,
                                                          env: dict[str, str]) -> None:

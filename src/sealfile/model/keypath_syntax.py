@@ -1,5 +1,8 @@
 """The key-path syntax users type: ``a.b.0.c``, ``["a"]["b"][0]["c"]``, or a mix (``a.b[0].c``).
 
+A bracketed key is a JSON string, or single-quoted as ``sops --extract`` also takes it (``['a']``: the text up to
+the first ``'`` that the closing bracket follows, no escapes), so a script written for sops reads the same value.
+
 Parsing only; :mod:`sealfile.model.paths` resolves the selectors against a document, where a
 dotted segment may name a string, integer or boolean key or a list index, and a bracketed one
 names exactly one type.
@@ -36,7 +39,7 @@ _SELECTOR_FIRST = frozenset('"-0123456789tf')
 
 
 def parse_keypath(text: str) -> KeyPath:
-    """Parse ``a.b.0.c``, ``["a"]["b"][0]["c"]`` or a mix (``a.b[0].c``, ``hosts[0]``, ``a["x.y"]``);
+    """Parse ``a.b.0.c``, ``["a"]["b"][0]["c"]`` or a mix (``a.b[0].c``, ``hosts[0]``, ``a["x.y"]``, ``['a']``);
     :class:`KeyPathError` if it is none of these. A key holding ``.``, ``[`` or ``]`` is written in brackets."""
     text = text.strip()
     if not text:
@@ -72,13 +75,16 @@ def _refuse_unwritable(selector: Selector, text: str) -> None:
 
 
 def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
-    """The ``["key"]``, ``[1]`` or ``[true]`` selector at ``pos`` (spaces allowed inside the brackets), and
-    where it ends: a JSON string, integer (no fraction, no exponent) or boolean."""
+    """The ``["key"]``, ``['key']``, ``[1]`` or ``[true]`` selector at ``pos`` (spaces allowed inside the
+    brackets), and where it ends: a JSON string, a single-quoted one, an integer (no fraction, no exponent) or
+    a boolean."""
     value: object = None
     end = pos
     if text[pos] == "[":
         start = _after_spaces(text, pos + 1)
-        if text[start:start + 1] in _SELECTOR_FIRST:  # no list or object: nothing nested to read
+        if text[start:start + 1] == "'":
+            value, end = _single_quoted(text, start)
+        elif text[start:start + 1] in _SELECTOR_FIRST:  # no list or object: nothing nested to read
             try:  # a bad escape or a 5,000-digit index is the user's error
                 value, end = _JSON.raw_decode(text, start)
             except ValueError:
@@ -89,6 +95,18 @@ def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
     kind: Literal["str", "int", "bool"] = (
         "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
     return Selector(kind, value), end + 1
+
+
+def _single_quoted(text: str, start: int) -> tuple[str | None, int]:
+    """The key quoted at ``start`` up to the first ``'`` that only spaces part from a ``]`` (``['it's']`` is
+    ``it's``, as sops reads it), and where it ends; ``None`` with no such quote."""
+    close = text.find("'", start + 1)
+    while close >= 0:
+        after = _after_spaces(text, close + 1)
+        if text[after:after + 1] == "]":
+            return text[start + 1:close], close + 1
+        close = text.find("'", close + 1)
+    return None, start
 
 
 def _after_spaces(text: str, pos: int) -> int:
