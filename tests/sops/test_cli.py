@@ -387,18 +387,54 @@ def test_ini_output_is_what_sops_prints(name: str, text: str, sops_identity: Age
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
 
 
-@pytest.mark.parametrize(("name", "text", "target"), [("c.env", "# the port\nPORT=1\n", "c.enc.env"),
-                                                      ("c.ini", "[s]\n; the key\nk = v\n", "c.enc.yaml")])
-def test_import_sops_says_that_dotenv_and_ini_comments_are_left_behind(
+IMPORTED_COMMENTS = [
+    ("c.env", "# the port\nPORT=1\n# quoted, and a hash\nQ=\"q\" #x\n", "c.enc.env",
+     "# the port\nPORT=1\n# quoted, and a hash\nQ=\"\\\"q\\\" #x\"\n"),
+    ("c.env", "# the port\nPORT=1\n", "c.enc.yaml", '# the port\nPORT: "1"\n'),
+    ("c.ini", "; top\n; two\n[s]\n; the key\nk = v ; inline\nj = w\n[t]\nx = y\n", "c.enc.yaml",
+     "DEFAULT: {}\n# top\n# two\ns:\n    # the key\n    # inline\n    k: v\n    j: w\nt:\n    x: \"y\"\n"),
+    ("c.yaml", "# top\ndb:\n  # the key\n  k: v\n", "c.enc.yaml", "# top\ndb:\n    # the key\n    k: v\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "target", "shown"), IMPORTED_COMMENTS)
+def test_import_sops_keeps_comments_where_they_were_and_says_they_are_plaintext_now(
+        name: str, text: str, target: str, shown: str, sops_identity: AgeIdentity, tmp_path: Path,
+        env: dict[str, str]) -> None:
+    """A dotenv or INI file's comments were left behind; SOPS encrypts comments (the default), so a
+    comment kept is said to be plaintext now, one line, counted."""
+    plain = tmp_path / name
+    plain.write_text(text, encoding="utf-8")
+    sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
+    assert "type:comment]" in sealed.read_text(encoding="utf-8")
+    done = sealfile_cli("import-sops", str(sealed), "-o", str(tmp_path / target), env=env)
+    assert done.returncode == 0, done.stderr
+    count = text.count("#") - text.count('"q" #x') + text.count(";")
+    said = f"warning: {sealed}: {count} comment line(s) SOPS kept encrypted are plaintext in the sealed file"
+    assert said in done.stderr
+    assert "not carried over" not in done.stderr
+    shown_now = sealfile_cli("decrypt", str(tmp_path / target), env=env)
+    assert (shown_now.returncode, shown_now.stdout) == (0, shown), shown_now.stderr
+    theirs = run_sops(["decrypt", "--output-type", "json", str(sealed)], env).stdout
+    ours = sealfile_cli("decrypt", "--output-type", "json", str(tmp_path / target), env=env).stdout
+    assert json.loads(ours) == json.loads(theirs)
+
+
+@pytest.mark.parametrize(("name", "text", "target"), [("c.env", "# the port\nPORT=1\n", "c.enc.json"),
+                                                      ("c.yaml", "# the port\nport: x\n", "c.enc.env"),
+                                                      ("c.env", "# twice\nA=1\nA=2\n", "c.enc.env")])
+def test_import_sops_says_which_comments_it_leaves_behind(
         name: str, text: str, target: str, sops_identity: AgeIdentity, tmp_path: Path, env: dict[str, str]) -> None:
-    """The sealed file is written without them; that was said nowhere (the docs promise comments)."""
+    """JSON holds no comments; a sealed dotenv file from YAML, or from a dotenv file repeating a key, is
+    written afresh from the data: the comments are said to stay behind."""
     plain = tmp_path / name
     plain.write_text(text, encoding="utf-8")
     sealed = sops_encrypt(plain, tmp_path / f"sops{plain.suffix}", "--age", sops_identity.recipient)
     done = sealfile_cli("import-sops", str(sealed), "-o", str(tmp_path / target), env=env)
     assert done.returncode == 0, done.stderr
     kind = name.split(".")[1].replace("env", "dotenv")
-    assert f"the comments of a SOPS {kind} file are not carried over" in done.stderr
+    assert f"the comments of the SOPS {kind} file are not carried over" in done.stderr
+    assert "#" not in sealfile_cli("decrypt", str(tmp_path / target), env=env).stdout
 
 
 @pytest.mark.parametrize("text", ["a: 1\nkeep: |+\n  kept\n\n", "a:\n  - |+\n    kept\n\n---\nb: 2\n"])

@@ -3,13 +3,17 @@
 The SOPS file is verified first (its MAC, every value). Its entries (age, PGP, AWS KMS with its
 ARN, encryption context, role and profile, GCP KMS, Azure Key Vault, Vault Transit) become our
 recipients in the same key groups, its rule becomes ours (``encrypted_suffix`` as an anchored
-``encrypted_regex``), and its plaintext (with comments, for YAML) is sealed afresh under a new
-data key: SOPS's key is not reused. An entry of a kind we have no provider for is reported, not
-silently kept.
+``encrypted_regex``), and its plaintext is sealed afresh under a new data key: SOPS's key is not
+reused. An entry of a kind we have no provider for is reported, not silently kept.
+
+Comments come along wherever the sealed syntax holds them (YAML from every store, dotenv from dotenv),
+and whatever is left behind is said. SOPS encrypts comments; sealfile seals values only, so a comment
+SOPS kept secret is said to be plaintext now.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sealfile.errors import FormatError
@@ -21,7 +25,9 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.sops import Opened, about, detect, open_text
+from sealfile.sops.data import value_text
 from sealfile.sops.format import suffix_as_regex
+from sealfile.sops.initree import strip_comment_char
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, python_pattern
@@ -56,17 +62,58 @@ def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
 
 
 def plaintext_yaml(opened: Opened) -> str:
-    """The plaintext as YAML sealfile seals (comments kept for a YAML file), read back first."""
+    """The plaintext as YAML sealfile seals, comments kept, read back first."""
     if len(opened.documents) != 1:
         raise FormatError(f"it holds {len(opened.documents)} YAML documents; a sealed file holds one")
     if opened.kind == "binary":
         raise FormatError("a SOPS binary file holds no keys and values to seal one by one")
     document = opened.documents[0]
-    if opened.kind != "yaml":  # the data as their own reader gives it; comments stay behind
-        document = Branch(Item(key, value) for key, value in opened.data().items())
+    if opened.kind != "yaml":  # the data as their own reader gives it (dotenv and INI: text, and comments)
+        flat = _as_text(document, ini=opened.kind == "ini") if opened.kind in ("dotenv", "ini") else None
+        document = flat if flat is not None else Branch(Item(key, value) for key, value in opened.data().items())
     text = yaml_text([document], merges=opened.kind == "yaml")  # another store's "<<" is a plain key
     check_yaml(text, [opened.data()])
     return text
+
+
+def _as_text(branch: Branch, *, ini: bool) -> Branch | None:
+    """A dotenv or INI tree with its comments and its values as text, as its reader gives them; ``None`` if
+    a key repeats (the reader keeps one, at the first place, with the last value: no comment fits it).
+    go-ini's comments go where they were in the file: a section's before its header, a key's (stored after
+    it) before the key, one line each."""
+    out, seen = Branch(), set()
+    for item in branch:
+        if isinstance(item.key, Comment):
+            lines = [Item(Comment(f" {strip_comment_char(line)}" if ini else line, sealed=item.key.sealed))
+                     for line in item.key.text.split("\n")]
+            at = len(out) - 1 if ini and out and not isinstance(out[-1].key, Comment) else len(out)
+            out[at:at] = lines
+            continue
+        if item.key in seen:
+            return None
+        seen.add(item.key)
+        value = item.value
+        if ini and isinstance(value, Branch) and value and isinstance(value[0].key, Comment):  # the section's
+            out.extend(_as_text(Branch(value[:1]), ini=ini) or ())
+            value = Branch(value[1:])
+        inner = _as_text(value, ini=ini) if isinstance(value, Branch) else value_text(value)
+        if inner is None:
+            return None
+        out.append(Item(item.key, inner))
+    return out
+
+
+def _dotenv_kept(opened: Opened, output: Store | None) -> str | None:
+    """A dotenv file sealed as dotenv: its comments and keys in their order, each value as sealfile writes
+    one, when that text reads back as the data (no key repeats); else ``None`` (written afresh)."""
+    if opened.kind != "dotenv" or output is None or output.name != "dotenv":
+        return None
+    store, data = get_store("dotenv"), opened.data()
+    if len(data) != sum(not isinstance(item.key, Comment) for item in opened.documents[0]):
+        return None
+    text = "".join(f"#{item.key.text}\n" if isinstance(item.key, Comment) else store.dump({item.key: data[item.key]})
+                   for item in opened.documents[0])
+    return text if store.load_editable(text) == data else None
 
 
 def import_sops(text: str, *, path: str | None = None, input_type: str | None = None,
@@ -86,11 +133,36 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
                               "is a kind sealfile supports")
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         rules, notes = sealfile_rules(opened.meta.rule)
-        if opened.kind != "yaml" and _has_comments(opened.documents[0]):
-            notes.append(f"the comments of a SOPS {opened.kind} file are not carried over")
-        sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
+        as_dotenv = _dotenv_kept(opened, output)
+        if as_dotenv is not None:
+            sealed = seal_plaintext(as_dotenv, get_store("dotenv"), keys, rules, policy=policy)
+        else:
+            sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
+        notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
+                                target=output.name if output is not None else "yaml")
     return Imported(sealed, list(opened.meta.unsupported), notes)
 
 
-def _has_comments(node: object) -> bool:
-    return isinstance(node, Branch) and any(isinstance(item.key, Comment) or _has_comments(item.value) for item in node)
+def _comment_notes(opened: Opened, *, kept: bool, target: str) -> list[str]:
+    comments = list(_comments(opened.documents[0]))
+    if not comments:
+        return []
+    if not kept:
+        return [f"the comments of the SOPS {opened.kind} file are not carried over: the sealed {target} file is "
+                "written afresh from its data"]
+    sealed = sum(comment.text.count("\n") + 1 for comment in comments if comment.sealed)  # go-ini joins lines
+    return [f"{sealed} comment line(s) SOPS kept encrypted are plaintext in the sealed file (sealfile seals "
+            "values, not comments): read them before you commit it"] if sealed else []
+
+
+def _comments(node: object) -> Iterator[Comment]:
+    items = node if isinstance(node, list) else []
+    for item in items:
+        if isinstance(item, Comment):
+            yield item
+        elif isinstance(item, Item):
+            if isinstance(item.key, Comment):
+                yield item.key
+            yield from _comments(item.value)
+        else:
+            yield from _comments(item)

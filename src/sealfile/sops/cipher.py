@@ -125,7 +125,7 @@ def typed(plain: bytes, kind: str) -> Any:
         if kind == "str":
             return text
         if kind == "comment":
-            return Comment(text)
+            return Comment(text, sealed=True)
         if kind == "int":
             return atoi(text)
         if kind == "float":

@@ -29,15 +29,15 @@ class _Section:
     def branch(self) -> Branch:
         items = Branch()
         if self.comment:
-            items.append(Item(Comment(_strip_comment_char(self.comment))))
+            items.append(Item(Comment(strip_comment_char(self.comment))))
         for key, (value, comment) in self.keys.items():
             items.append(Item(key, value))
             if comment:
-                items.append(Item(Comment(_strip_comment_char(comment))))
+                items.append(Item(Comment(strip_comment_char(comment))))
         return items
 
 
-def _strip_comment_char(comment: str) -> str:
+def strip_comment_char(comment: str) -> str:
     if comment.startswith(";"):
         return comment.lstrip("; ")
     return comment.lstrip("# ") if comment.startswith("#") else comment

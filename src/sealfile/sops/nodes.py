@@ -10,7 +10,7 @@ Leaves are Go values: ``str``, ``int`` (Go int), ``float`` (float64), ``bool``, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -21,9 +21,11 @@ MAX_DEPTH = 200
 
 @dataclass(frozen=True)
 class Comment:
-    """A comment's text without its ``#`` (or the ``ENC[...]`` token SOPS wrote in its place)."""
+    """A comment's text without its ``#`` (or the ``ENC[...]`` token SOPS wrote in its place); ``sealed``
+    if it was decrypted: SOPS had kept it as secret as the values."""
 
     text: str
+    sealed: bool = field(default=False, compare=False)
 
 
 @dataclass

@@ -51,7 +51,7 @@ class TreeWalk:
                 opened = self.leaf(item.key, keys, where, stack)
                 if not isinstance(opened, (Comment, str)):
                     raise IntegrityError("a comment decrypts to a non-text value", keypath=format_keypath(where))
-                out.append(Item(opened if isinstance(opened, Comment) else Comment(opened)))
+                out.append(Item(opened if isinstance(opened, Comment) else Comment(opened, sealed=True)))
                 continue
             inner = (*where, item.key)
             out.append(Item(item.key, self.value(item.value, (*keys, item.key), inner, stack)))
