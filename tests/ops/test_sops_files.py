@@ -65,6 +65,28 @@ def test_writers_warn_once_and_leave_a_sops_file_alone(sops_file: Path, age_iden
     assert sops_file.read_text() == before and "s3cret" not in done.stderr
 
 
+@pytest.mark.parametrize("args", [["set", "{f}", "a", "b"], ["edit", "{f}"], ["rotate", "{f}"],
+                                  ["encrypt", "--age", "{r}", "-i", "{f}"], ["encrypt", "--age", "{r}", "{f}"]])
+def test_a_sops_binary_file_is_not_sent_to_import_sops_which_refuses_it(
+        tmp_path: Path, age_identity: AgeIdentity, args: list[str]) -> None:
+    """The hint named a conversion that cannot be made (import-sops refuses a binary file): the refusal
+    says so, and the file is left as it was."""
+    plain = tmp_path / "notes.txt"
+    plain.write_text("s3cret-1\n")
+    env = {**os.environ, "SOPS_AGE_KEY_FILE": str(age_identity.path), "SOPS_DISABLE_VERSION_CHECK": "1"}
+    sealed = tmp_path / "notes.sops.txt"
+    sealed.write_text(subprocess.run([sops_binary(), "encrypt", "--age", age_identity.recipient, str(plain)],
+                                     capture_output=True, text=True, env=env, check=True).stdout)
+    before = sealed.read_text()
+    done = run(*[a.format(f=sealed, r=age_identity.recipient) for a in args])
+    assert done.returncode == 1
+    assert f"{sealed}: a SOPS binary file: sealfile reads it (decrypt) but changes only sealed files, and " \
+           "'import-sops' cannot convert it" in done.stderr
+    assert "import-sops -i" not in done.stderr and "s3cret" not in done.stderr
+    assert sealed.read_text() == before
+    assert run("import-sops", str(sealed)).returncode == 1  # the conversion the old hint named
+
+
 def test_import_sops_says_the_result_is_only_as_trustworthy_as_its_source(sops_file: Path) -> None:
     done = run("import-sops", str(sops_file))
     assert done.returncode == 0, done.stderr

@@ -141,6 +141,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.files import io
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
+    from sealfile.ops.sops_files import refuse_to_write
     from sealfile.stores import fitting_name, store_for
 
     if output and in_place:
@@ -162,6 +163,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         fitting_name(written, out_store)
     with io.about(file):
         plaintext = io.read_text(file)
+        refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
     emit(sealed, output or (file if in_place else None), private=False, source=file,
          replacing=plaintext if in_place else None)

@@ -24,7 +24,7 @@ def read_sealed(file: PathName) -> str:
     text = io.read_text(file)
     if sops_files.is_sops_text(text):
         _warn_about_sops()
-        sops_files.refuse_to_write(text)
+        sops_files.refuse_to_write(text, str(file))
     return text
 
 

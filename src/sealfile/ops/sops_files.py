@@ -34,9 +34,15 @@ def is_sops_text(text: str, path: str | None = None) -> bool:
         return False
 
 
-def refuse_to_write(text: str) -> None:
-    """Writers change sealed files only: a SOPS file is converted once, with ``import-sops``."""
-    if is_sops_text(text):
+def refuse_to_write(text: str, path: str | None = None) -> None:
+    """Writers change sealed files only: a SOPS file is converted once, with ``import-sops``; a SOPS
+    binary file (its store picked by ``path``'s name, as SOPS picks it) cannot be converted."""
+    kind = sops_kind(text, path)
+    if kind == "binary":
+        raise FormatError("a SOPS binary file: sealfile reads it (decrypt) but changes only sealed files, and "
+                          "'import-sops' cannot convert it (it holds no keys and values to seal one by one); keep "
+                          "it in SOPS, or seal its content as one value of a sealed file")
+    if kind is not None:
         raise FormatError("a SOPS file: sealfile reads SOPS files but changes only sealed files; "
                           "convert it first with 'sealfile import-sops -i FILE'")
 
