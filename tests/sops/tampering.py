@@ -242,6 +242,16 @@ def duplicate_metadata_line(field: str) -> Tamper:
     return tamper
 
 
+def relabel_recipient(label: str) -> Tamper:
+    """An age entry's ``recipient`` replaced: it is a label outside the MAC, and sops opens the key with every
+    identity it holds, whatever the label says."""
+    def tamper(text: str) -> str | None:
+        found = re.search(r"recipient\W+(age1[0-9a-z]+)", text)  # in every store's spelling of the entry
+        return None if found is None else text[:found.start(1)] + label + text[found.end(1):]
+    tamper.__name__ = "relabel_recipient_" + label[:8]
+    return tamper
+
+
 def version_as(version: str) -> Tamper:
     """``sops decrypt`` parses the version (a semantic version, or SOPS 1's ``1.``) before anything else."""
     def tamper(text: str) -> str | None:
@@ -273,6 +283,7 @@ TAMPERS: tuple[Tamper, ...] = (
     *(plain_value_as(literal) for literal in ("18446744073709551615", "-0.0", "1e400", "2024-5-1", "017", "08",
                                               "0x1F", "1_000", ".NaN", "1.5e-7", "~", "2001-12-14 21:59:43.10")),
     *(duplicate_metadata_line(field) for field in ("mac", "lastmodified", "version", "recipient")),
+    relabel_recipient("age1ppu7hl9jt7zcu88ltsd2s60ydn3vzqf4k07q9qryhgsk0q6fzvasdy47vv"),
     *(version_as(version) for version in ("", "3.11", "v3.11.0", "3.11.0-rc.1+build", "03.11.0", "3.11.0-rc.01",
                                           "1.x")),
     line_ends("\r"), line_ends("\r\n"),

@@ -81,12 +81,12 @@ class AgeKey(Record, MasterKey):
 
         if self.plugin is not None:
             return age_plugin.unwrap(self.plugin, [i for i in file_identities() if is_plugin_identity(i)], wrapped)
-        identities = self._matching_identities(file_identities())
+        identities = self.matching_identities(file_identities())
         if not identities:
             raise self.unwrap_error(f"no matching identity (looked in {looked_in()})")
         return age_decrypt(self, wrapped, identities)
 
-    def _matching_identities(self, identities: Iterable[Any]) -> list[Any]:
+    def matching_identities(self, identities: Iterable[Any]) -> list[Any]:
         from sealfile.kms.age_identities import is_plugin_identity
 
         return [i for i in identities if not is_plugin_identity(i) and str(i.to_public()) == self.recipient]
