@@ -110,6 +110,27 @@ def test_dotenv_and_json_sealed_files_export(sops_identity: AgeIdentity, keys: d
     assert_same(_sops_data(target, keys), sealfile.load_secrets(sealed_json, redacted=False))
 
 
+@pytest.mark.parametrize(("output", "shown"), [
+    ("app.env", "# the service\nNAME=svc\n# rotate monthly\n# (owner: ops)\nPASSWORD=hunter2 #x\n# the end\n"),
+    ("app.yaml", "# the service\nNAME: svc\n# rotate monthly\n# (owner: ops)\nPASSWORD: 'hunter2 #x'\n# the end\n"),
+])
+def test_a_sealed_dotenv_file_s_comments_go_to_sops_encrypted(output: str, shown: str, sops_identity: AgeIdentity,
+                                                             keys: dict[str, str], tmp_path: Path) -> None:
+    """They were dropped, unsaid: the way out kept a YAML file's comments only. A quoted '#' is a value's
+    (python-dotenv reads 'hunter2 #x' as one value); blank lines are not kept."""
+    sealed = tmp_path / "app.enc.env"
+    plain = "# the service\nNAME=svc\n\n# rotate monthly\n  # (owner: ops)\nPASSWORD='hunter2 #x'\n# the end\n"
+    sealed.write_text(seal_plaintext(plain, get_store("dotenv"), [AgeKey(sops_identity.recipient)]))
+    target = tmp_path / output
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert "comments are encrypted by SOPS" in done.stderr and "rotate" not in target.read_text()
+    theirs = run_sops(["decrypt", str(target)], keys)
+    assert (theirs.returncode, theirs.stdout) == (0, shown), theirs.stderr
+    to_json = sealfile_cli("export-sops", str(sealed), "-o", str(tmp_path / "app.json"), env=keys)
+    assert to_json.returncode == 0 and "comments are not kept (a SOPS JSON file has none)" in to_json.stderr
+
+
 def test_comment_lines_between_list_items_export_and_a_bare_one_is_left_out(
         sops_identity: AgeIdentity, keys: dict[str, str], tmp_path: Path) -> None:
     """sops writes an empty comment in a list as the item "" (a value in its own JSON output): a bare

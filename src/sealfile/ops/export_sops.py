@@ -1,6 +1,6 @@
 """``export-sops``: a sealed file becomes a SOPS file for the same recipients, so a team can walk back.
 
-The sealed file is verified first. Its data (with its comments, for YAML) is encrypted for SOPS
+The sealed file is verified first. Its data (with its comments, but into JSON) is encrypted for SOPS
 under a new data key wrapped for each recipient SOPS has a key source for (age and SSH, AWS KMS,
 GCP Cloud KMS, Azure Key Vault, PGP, Vault Transit), in the same key groups with the same threshold
 (:mod:`sealfile.ops.sops_entries`), with the same rule, and the SOPS text is read back before it
@@ -224,11 +224,12 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     if isinstance(data, list):  # a stream's documents (a file's top level is always a mapping)
         raise FormatError("a file of several YAML documents; export-sops writes one document (split the file)")
     notes = _Notes({})
-    keeps_comments = store.name == "yaml" and kind != "json"  # SOPS's JSON store has no comments
+    keeps_comments = kind != "json"  # SOPS's JSON store has no comments
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
     # (a text with no key yet has no document to give a shape)
-    shape = next(iter(read_yaml(document.plaintext(), comments=keeps_comments)), None) if store.name == "yaml" else None
+    shape = (next(iter(read_yaml(document.plaintext(), comments=keeps_comments)), None) if store.name == "yaml" else
+             _dotenv_shape(document.plaintext()) if store.name == "dotenv" and keeps_comments else None)
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
     if store.name == "yaml":
@@ -243,11 +244,25 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
     if _has_comment(tree):
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
-    elif store.name == "yaml" and kind == "json" and "#" in text:
+    elif kind == "json" and store.name != "json" and "#" in text:
         lines.append("comments are not kept (a SOPS JSON file has none)")
     if meta.signature:
         lines.append("the file's signature is not kept (SOPS files are not signed)")
     return Exported(out, lines)
+
+
+def _dotenv_shape(plaintext: str) -> Branch:
+    """A sealed dotenv file's keys and whole-line comments, in order, as SOPS's dotenv store holds them (it
+    has no comment after a value on its line)."""
+    from sealfile.stores import get_store
+
+    out = Branch()
+    for entry in get_store("dotenv").load_editable(plaintext).entries:
+        if entry.key is not None:
+            out.append(Item(entry.key))
+        else:
+            out.extend(Item(Comment(line.strip()[1:])) for line in entry.raw.splitlines() if line.strip()[:1] == "#")
+    return out
 
 
 def _has_comment(node: Any) -> bool:
