@@ -338,6 +338,20 @@ def test_extract_prints_what_sops_prints_for_every_store_and_output_type(
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
 
 
+@pytest.mark.parametrize("output_type", [None, "json"])
+def test_exec_file_gives_the_program_what_sops_exec_file_gives(output_type: str | None, sops_identity: AgeIdentity,
+                                                                tmp_path: Path, env: dict[str, str]) -> None:
+    """``sops exec-file F 'cat {}'`` becomes ``sealfile exec-file F -- sh -c 'cat {}'``: the same text."""
+    plain = tmp_path / "app.yaml"
+    plain.write_text("# who\nuser: admin\npassword: hunter2\nport: 5432\nlist: [a, 1]\n", encoding="utf-8")
+    sops_file = sops_encrypt(plain, tmp_path / "app.sops.yaml", "--age", sops_identity.recipient)
+    typed = ["--output-type", output_type] if output_type else []
+    theirs = run_sops(["exec-file", *typed, str(sops_file), "cat {}"], env)
+    assert theirs.returncode == 0, theirs.stderr
+    ours = sealfile_cli("exec-file", *typed, str(sops_file), "--", "sh", "-c", "cat {}", env=env)
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
 SOPS_PATHS = ["['db']['port']", "['it's']", "['db'][\"hosts\"][1]", "['']", "['a b']"]
 
 

@@ -25,7 +25,7 @@ COMMAND_MODULE = {
     **dict.fromkeys(("edit", "set", "unset", "rotate"), "sealfile.cli.change"),
     **dict.fromkeys(("recipients", "updatekeys"), "sealfile.cli.recipients"),
     **dict.fromkeys(("git", "diff", "review", "check"), "sealfile.cli.git"),
-    "exec": "sealfile.cli.run",
+    **dict.fromkeys(("exec", "exec-file"), "sealfile.cli.run"),
     **dict.fromkeys(("import-sops", "export-sops"), "sealfile.cli.sops"),
 }
 

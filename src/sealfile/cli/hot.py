@@ -49,14 +49,14 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
         fmt = fmt or named or "yaml"
         plaintext = _merged_plaintext(files, extract, input_type, fmt, name, namespace, prefix, allow_env)
     else:
-        plaintext = _plaintext(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env,
-                               named)
+        plaintext = plaintext_of(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env,
+                                 named)
     emit(plaintext, output, private=True, source=files[0])
 
 
-def _plaintext(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None,
-               namespace: str | None, prefix: str, portable: bool, allow_env: tuple[str, ...],
-               named: str | None) -> str:
+def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None = None,
+                 namespace: str | None = None, prefix: str = "", portable: bool = False,
+                 allow_env: tuple[str, ...] = (), named: str | None = None) -> str:
     from sealfile.files import io
     from sealfile.ops import read, signatures
     from sealfile.ops.config import trust_near

@@ -8,6 +8,7 @@ import click
 
 from sealfile.cli import hot
 from sealfile.cli.app import cli
+from sealfile.cli.exec_file import EXEC_FILE_OUTPUT_TYPES
 from sealfile.cli.options import input_type_option, usage_checked
 
 
@@ -41,3 +42,29 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
     """
     files, command = hot.split_exec_args(file, command)
     hot.exec_files(files, prefix, extract, override, allow_env, keep_key_env, input_type, command)
+
+
+@cli.command("exec-file", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output-type", type=click.Choice(EXEC_FILE_OUTPUT_TYPES),
+              help="Syntax of the plaintext [default: the file's own, as decrypt prints it].")
+@click.option("--extract", metavar="KEYPATH", help="Only this subtree.")
+@click.option("--filename", metavar="NAME",
+              help="The name the pipe has [default: FILE's without .enc, e.g. secrets.yaml].")
+@click.option("--keep-key-env", is_flag=True,
+              help="Pass sealfile's identity variables (SEALFILE_AGE_KEY...) on to COMMAND [default: removed].")
+@input_type_option
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@usage_checked
+def exec_file_command(file: Path, output_type: str | None, extract: str | None, filename: str | None,
+                      keep_key_env: bool, input_type: str | None, command: tuple[str, ...]) -> None:
+    """Run COMMAND with {} replaced by the path of a pipe holding FILE's plaintext (as sops exec-file).
+
+    `sealfile exec-file secrets.enc.yaml -- kubectl apply -f {}`. The path names a named pipe in a
+    private directory, never a file: what goes through it is never on disk. The first program that
+    opens it reads the plaintext, once (as from sops exec-file); then the directory is removed.
+    The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
+    """
+    from sealfile.cli.exec_file import exec_file
+
+    exec_file(file, command, output_type, extract, filename, keep_key_env, input_type)
