@@ -104,3 +104,13 @@ def test_a_file_that_does_not_open_makes_no_pipe(sealed: Path, tmp_path: Path) -
 ])
 def test_the_pipe_is_named_as_the_plaintext_file_would_be(file: str, output_type: str | None, name: str) -> None:
     assert pipe_name(file, output_type) == name
+
+
+def test_without_named_pipes_it_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no named pipe a program opens by path: a usage error, not an internal one."""
+    from sealfile.cli.boundary import UsageProblem
+    from sealfile.cli.exec_file import exec_file
+
+    monkeypatch.delattr(os, "mkfifo")
+    with pytest.raises(UsageProblem, match="exec-file needs named pipes"):
+        exec_file("x.enc.yaml", ("--", "cat", "{}"), None, None, None, False, None)

@@ -25,6 +25,8 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
     from sealfile.files.fifo import serve_once
     from sealfile.runtime.environment import child_environment
 
+    if not hasattr(os, "mkfifo"):  # Windows: no named pipe a program can open by path, and no fork
+        raise UsageProblem("exec-file needs named pipes (Linux, macOS); here, use 'sealfile exec'")
     command = command[1:] if command[:1] == ("--",) else command
     if not command:
         raise UsageProblem("name the command to run after --")
