@@ -352,6 +352,27 @@ def test_exec_file_gives_the_program_what_sops_exec_file_gives(output_type: str 
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
 
 
+SET_VALUES = ['"s"', "1", "-0", "1.5", "true", "null", '{"x": [1, "y"]}', '"2024-01-01"', '"yes"', '"a\\nb"']
+
+
+@pytest.mark.parametrize("value", SET_VALUES)
+def test_sops_set_is_set_with_type_yaml(value: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                        env: dict[str, str]) -> None:
+    """``sops set F '["k"]' JSON`` and ``sealfile set --type yaml F '["k"]' -- JSON`` give the same data
+    (docs/sops-compat.md, the command table): JSON is YAML 1.2."""
+    plain = tmp_path / "s.yaml"
+    plain.write_text("a: 1\n", encoding="utf-8")
+    sops_file = sops_encrypt(plain, tmp_path / "s.sops.yaml", "--age", sops_identity.recipient)
+    assert run_sops(["set", str(sops_file), '["k"]', value], env).returncode == 0
+    sealed = tmp_path / "s.enc.yaml"
+    sealed.write_text(seal_text(plain.read_text(encoding="utf-8"), [AgeKey(sops_identity.recipient)]))
+    done = sealfile_cli("set", "--type", "yaml", str(sealed), '["k"]', "--", value, env=env)
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(run_sops(["decrypt", "--output-type", "json", str(sops_file)], env).stdout)
+    ours = json.loads(sealfile_cli("decrypt", "--output-type", "json", str(sealed), env=env).stdout)
+    assert ours == theirs
+
+
 SOPS_PATHS = ["['db']['port']", "['it's']", "['db'][\"hosts\"][1]", "['']", "['a b']"]
 
 
