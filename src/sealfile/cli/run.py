@@ -1,4 +1,4 @@
-"""exec: run a program with the secrets in its environment, no plaintext file anywhere."""
+"""exec and exec-file: a program gets the secrets in its environment, or from a pipe; no plaintext file."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from sealfile.cli.app import cli
 from sealfile.cli.exec_file import EXEC_FILE_OUTPUT_TYPES
 from sealfile.cli.options import input_type_option, usage_checked
 
+COMMAND_AFTER_FILE = {"ignore_unknown_options": True, "allow_interspersed_args": False}
+"""Options stand before FILE; whatever follows it is the command's, its options included."""
+keep_key_env_option = click.option(
+    "--keep-key-env", is_flag=True,
+    help="Pass sealfile's identity variables (SEALFILE_AGE_KEY...) on to COMMAND [default: removed].")
 
-@cli.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+
+@cli.command("exec", context_settings=COMMAND_AFTER_FILE)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prefix", default="", metavar="PREFIX", help="Put PREFIX before every variable name (e.g. APP_).")
 @click.option("--extract", metavar="KEYPATH", help="Only the variables of this subtree.")
@@ -20,8 +26,7 @@ from sealfile.cli.options import input_type_option, usage_checked
               help="Replace variables already set in the environment [default: keep them].")
 @click.option("--allow-env", "allow_env", multiple=True, metavar="NAME",
               help="Let the file set NAME although it changes how programs start or connect (e.g. PATH).")
-@click.option("--keep-key-env", is_flag=True,
-              help="Pass sealfile's identity variables (SEALFILE_AGE_KEY...) on to COMMAND [default: removed].")
+@keep_key_env_option
 @input_type_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @usage_checked
@@ -44,15 +49,14 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
     hot.exec_files(files, prefix, extract, override, allow_env, keep_key_env, input_type, command)
 
 
-@cli.command("exec-file", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@cli.command("exec-file", context_settings=COMMAND_AFTER_FILE)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output-type", type=click.Choice(EXEC_FILE_OUTPUT_TYPES),
               help="Syntax of the plaintext [default: the file's own, as decrypt prints it].")
 @click.option("--extract", metavar="KEYPATH", help="Only this subtree.")
 @click.option("--filename", metavar="NAME",
               help="The name the pipe has [default: FILE's without .enc, e.g. secrets.yaml].")
-@click.option("--keep-key-env", is_flag=True,
-              help="Pass sealfile's identity variables (SEALFILE_AGE_KEY...) on to COMMAND [default: removed].")
+@keep_key_env_option
 @input_type_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @usage_checked
