@@ -158,3 +158,17 @@ def test_json_and_dotenv_are_sealed_files_by_default(sandbox: Sandbox) -> None:
         (sandbox.repo / name).write_text(text)
     done = sandbox.sealfile("check", *names, check=False)
     assert done.stderr.count("NOT SEALED") == len(names), done.stderr
+
+
+def test_a_sops_binary_file_is_not_sent_to_import_sops_which_refuses_it() -> None:
+    """A SOPS file under the patterns is told how to convert, unless it is a binary one (sops picks the store by
+    the name: any name but .yaml/.json/.env/.ini), which import-sops cannot convert."""
+    vector = (Path(__file__).parents[1] / "sops" / "vectors" / "pgp.enc.yaml").read_text()
+    envelope = '{\n\t"data": "ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]",\n\t"sops": {"mac": ' \
+               '"ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]", "version": "3.11.0"}\n}\n'
+    as_yaml = check_text(vector, "legacy.enc.yaml")[0].message
+    as_binary = check_text(envelope, "notes.enc.txt")[0].message
+    assert as_yaml.startswith("a SOPS file, not a sealed file")
+    assert "'sealfile import-sops -i legacy.enc.yaml'" in as_yaml
+    assert as_binary.startswith("a SOPS file, not a sealed file") and "import-sops' cannot convert it" in as_binary
+    assert "import-sops -i" not in as_binary

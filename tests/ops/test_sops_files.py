@@ -80,7 +80,7 @@ def test_a_sops_binary_file_is_not_sent_to_import_sops_which_refuses_it(
     before = sealed.read_text()
     done = run(*[a.format(f=sealed, r=age_identity.recipient) for a in args])
     assert done.returncode == 1
-    assert f"{sealed}: a SOPS binary file: sealfile reads it (decrypt) but changes only sealed files, and " \
+    assert f"{sealed}: a SOPS binary file: sealfile reads it (decrypt) but changes only sealed files; " \
            "'import-sops' cannot convert it" in done.stderr
     assert "import-sops -i" not in done.stderr and "s3cret" not in done.stderr
     assert sealed.read_text() == before

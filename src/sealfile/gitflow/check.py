@@ -24,7 +24,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
-from sealfile.ops.sops_files import is_sops_text
+from sealfile.ops.sops_files import conversion, sops_kind
 from sealfile.stores import Store, store_for
 
 
@@ -79,10 +79,10 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
 
 
 def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str:
-    if is_sops_text(text, file):  # encrypted, but its recipients and MAC are not what sealfile checks
+    kind = sops_kind(text, file)
+    if kind is not None:  # encrypted, but its recipients and MAC are not what sealfile checks
         return ("a SOPS file, not a sealed file: what it holds is encrypted, but its recipients are not checked "
-                "here and its MAC covers neither key names nor empty values; convert it with "
-                f"'sealfile import-sops -i {shlex.quote(file)}'")
+                f"here and its MAC covers neither key names nor empty values; {conversion(kind, shlex.quote(file))}")
     try:
         document = store.load_fast(text)
     except FormatError:

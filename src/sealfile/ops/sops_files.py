@@ -35,16 +35,21 @@ def is_sops_text(text: str, path: str | None = None) -> bool:
 
 
 def refuse_to_write(text: str, path: str | None = None) -> None:
-    """Writers change sealed files only: a SOPS file is converted once, with ``import-sops``; a SOPS
-    binary file (its store picked by ``path``'s name, as SOPS picks it) cannot be converted."""
+    """Writers change sealed files only: a SOPS file is converted once, with ``import-sops``."""
     kind = sops_kind(text, path)
-    if kind == "binary":
-        raise FormatError("a SOPS binary file: sealfile reads it (decrypt) but changes only sealed files, and "
-                          "'import-sops' cannot convert it (it holds no keys and values to seal one by one); keep "
-                          "it in SOPS, or seal its content as one value of a sealed file")
     if kind is not None:
-        raise FormatError("a SOPS file: sealfile reads SOPS files but changes only sealed files; "
-                          "convert it first with 'sealfile import-sops -i FILE'")
+        label = "a SOPS binary file: sealfile reads it (decrypt)" if kind == "binary" else \
+            "a SOPS file: sealfile reads SOPS files"
+        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, 'FILE')}")
+
+
+def conversion(kind: str, file: str) -> str:
+    """How a SOPS file of store ``kind`` becomes a sealed one; a binary file (its store picked by its name, as
+    SOPS picks it) cannot."""
+    if kind == "binary":
+        return ("'import-sops' cannot convert it (it holds no keys and values to seal one by one): keep it in "
+                "SOPS, or seal its content as one value of a sealed file")
+    return f"convert it first with 'sealfile import-sops -i {file}'"
 
 
 def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
