@@ -75,6 +75,11 @@ def test_a_script_without_a_shebang_runs_under_sh(sealed: Path, tmp_path: Path) 
     ("no-such-command-8e1", 127, "command not found"),
     ("", 127, "command not found"),
     ("{tmp}/bad-interpreter", 127, "cannot execute: required file not found (its #! interpreter or its loader)"),
+    ("{tmp}/no-such-file", 127, "No such file or directory"),
+    ("echo $TOKEN", 127, "command not found (a command line with spaces runs through a shell: -- /bin/sh -c "
+                         "'echo $TOKEN')"),
+    ("cat {tmp}/x", 127, "No such file or directory (a command line with spaces runs through a shell: -- /bin/sh "
+                         "-c 'cat {tmp}/x')"),
     ("{tmp}/a-directory", 126, "Is a directory"),
     ("{tmp}/not-executable", 126, "Permission denied"),
     ("not-executable", 126, "Permission denied"),
@@ -89,4 +94,5 @@ def test_a_command_that_cannot_start_is_one_line_with_the_shells_status(sealed: 
     _program(tmp_path / "foreign-binary", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\xff\xff" + b"\0" * 60)
     named = command.format(tmp=tmp_path)
     done = _exec(sealed, named, path=f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    assert (done.returncode, done.stdout, done.stderr) == (status, "", f"sealfile: error: {named}: {cause}\n")
+    said = cause.format(tmp=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (status, "", f"sealfile: error: {named}: {said}\n")

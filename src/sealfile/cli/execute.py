@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import signal
 import stat
 import sys
@@ -35,7 +36,7 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
     """Run ``command`` in place of this process, with ``environment``; on failure, one line and exit."""
     program, missing = _find(command[0], environment)
     if program is None:
-        _fail(command[0], missing, ExitCode.COMMAND_NOT_FOUND)
+        _fail(command[0], missing + _shell_line_hint(command), ExitCode.COMMAND_NOT_FOUND)
     sys.stdout.flush()
     for name in _IGNORED_BY_PYTHON:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
@@ -48,6 +49,8 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
             os.execve(SHELL, [SHELL, program, *command[1:]], environment)
         except OSError as err:
             failure = err
+    if failure.errno == errno.ENOENT and not os.path.lexists(program):
+        _fail(command[0], "No such file or directory" + _shell_line_hint(command), ExitCode.COMMAND_NOT_FOUND)
     if failure.errno == errno.ENOENT:  # the file is there: what it needs to start is not
         _fail(command[0], "cannot execute: required file not found (its #! interpreter or its loader)",
               ExitCode.COMMAND_NOT_FOUND)
@@ -77,6 +80,13 @@ def _find(name: str, environment: Mapping[str, str]) -> tuple[str | None, str]:
             return candidate, ""
         found_unusable = found_unusable or candidate
     return (found_unusable, "") if found_unusable else (None, "command not found")
+
+
+def _shell_line_hint(command: Sequence[str]) -> str:
+    """For one word with spaces in it, as ``sops exec-env``/``exec-file`` take their command: how to run it."""
+    if len(command) != 1 or not any(c.isspace() for c in command[0]):
+        return ""
+    return f" (a command line with spaces runs through a shell: -- {SHELL} -c {shlex.quote(command[0])})"
 
 
 def _binary(program: str) -> bool:
