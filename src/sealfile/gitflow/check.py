@@ -126,15 +126,23 @@ def _check_version(text: str, file: Path) -> list[Finding]:
 
 
 def merged_as_text(files: list[Path]) -> dict[str, Finding]:
-    """A finding per sealed file git would merge as text although the repository uses the merge
-    driver (``.gitattributes`` older than a ``sealed_files`` pattern): everything works until two
-    branches change it, and then the merge leaves conflict markers in ciphertext."""
-    from sealfile.gitflow.drivers import not_sent_to_driver
+    """A finding per sealed file git would not give to the drivers although the repository uses them:
+    ``.gitattributes`` older than a ``sealed_files`` pattern, or another attributes line overriding its
+    block. Everything works until two branches change such a file, and then the merge leaves conflict
+    markers in ciphertext (or ``-X theirs`` drops a change); its diff shows ciphertext."""
+    from sealfile.gitflow.drivers import not_sent_to_drivers
+    from sealfile.gitflow.gitcli import toplevel
+    from sealfile.gitflow.install import block_is_current, not_sent_cause
 
-    return {path: Finding(path, "git would merge this sealed file as text: .gitattributes does not give it "
-                                "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run "
-                                "'sealfile git install' and commit .gitattributes")
-            for path in not_sent_to_driver([str(f) for f in files])}
+    wrong = not_sent_to_drivers([str(f) for f in files])
+    if not wrong:
+        return {}
+    if not block_is_current(toplevel(".")):
+        return {path: Finding(path, "git would merge this sealed file as text: .gitattributes does not give it "
+                                    "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run "
+                                    "'sealfile git install' and commit .gitattributes") for path in wrong}
+    return {path: Finding(path, f"git would not give this sealed file to the sealfile drivers: {not_sent_cause(got)}")
+            for path, got in wrong.items()}
 
 
 def merged_by_git_as_text(files: list[Path]) -> dict[str, Finding]:

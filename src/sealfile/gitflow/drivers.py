@@ -129,23 +129,28 @@ def _program(command: str) -> str | None:
     return words[0] if words and os.path.isabs(words[0]) else None
 
 
-def not_sent_to_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> list[str]:
-    """Those of ``files`` (sealed files) that git would merge as text in a repository whose
-    ``.gitattributes`` sends other files to the sealfile merge driver: a ``sealed_files`` pattern added
-    to a ``.sealfile.yaml`` after the last ``sealfile git install``. Empty where the repository does
-    not use the drivers at all, or git cannot answer."""
+def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
+                        where_used: bool = True) -> dict[str, str]:
+    """Those of ``files`` (sealed files, relative to ``cwd``) that git would not give to both sealfile drivers,
+    each with what git gives it instead (``merge: text``): a ``sealed_files`` pattern newer than the last
+    ``sealfile git install``, or another attributes line overriding the sealfile block. ``where_used``: only in
+    a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer."""
     root = _repository_root(os.path.abspath(cwd))
-    if not files or root is None or not _uses_drivers(root):
-        return []
+    if not files or root is None or (where_used and not _uses_drivers(root)):
+        return {}
     from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
 
     try:
-        out = git(["check-attr", "-z", "merge", "--", *files], cwd)
+        out = git(["check-attr", "-z", "diff", "merge", "--", *files], cwd)
     except SealfileError:
-        return []
+        return {}
     fields = out.split("\0")
-    # -z: path, attribute, value for each file, in the order given
-    return [path for path, value in zip(fields[0::3], fields[2::3], strict=False) if value != DRIVER_NAME]
+    wrong: dict[str, list[str]] = {}
+    # -z: path, attribute, value for each file and attribute, in the order given
+    for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
+        if value != DRIVER_NAME:
+            wrong.setdefault(path, []).append(f"{attribute}: {value}")
+    return {path: ", ".join(got) for path, got in wrong.items()}
 
 
 def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -> dict[str, str]:

@@ -97,6 +97,10 @@ def attributes_file(cwd: Path, global_: bool) -> Path:
 
 
 def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command: str | None = None) -> Installed:
+    """Write the block and the config, then check that git now gives every tracked sealed file of the
+    repository ``cwd`` is in to both drivers; if it does not (another attributes line overrides the
+    block), put everything back as it was and say which file and why: a set-up that reports success
+    while one file still merges as text fails only later, on the first concurrent change."""
     where = Path(cwd)
     if global_:
         patterns = load_config(where).sealed_patterns
@@ -106,11 +110,78 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     check_command(command, where)
     target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
-    for name, value in driver_config(command).items():
-        git(["config", scope, name, value], where)
-    lines = [f"{attribute_pattern(pattern)} diff={DRIVER} merge={DRIVER}" for pattern in patterns]
-    _write_block(target, [BEGIN, *lines, END])
+    before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
+    try:
+        for name, value in driver_config(command).items():
+            git(["config", scope, name, value], where)
+        _write_block(target, block_lines(patterns))
+        _refuse_files_not_sent(where, global_)
+    except BaseException:
+        _restore(scope, where, *before, target)
+        raise
     return Installed(target, patterns, "global" if global_ else "repository", command)
+
+
+def block_lines(patterns: tuple[str, ...]) -> list[str]:
+    """The marked block of an attributes file sending ``patterns`` to both drivers."""
+    lines = [f"{attribute_pattern(pattern)} diff={DRIVER} merge={DRIVER}" for pattern in patterns]
+    return [BEGIN, *lines, END]
+
+
+def block_is_current(root: Path) -> bool:
+    """Whether ``root/.gitattributes`` holds the block ``install`` would write now (else a ``sealed_files``
+    pattern changed since)."""
+    target = root / ".gitattributes"
+    text = target.read_bytes().decode("utf-8", "replace") if target.is_file() else ""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    start = lines.index(BEGIN) if BEGIN in lines else -1
+    end = lines.index(END, start) + 1 if start >= 0 and END in lines[start:] else -1
+    return lines[start:end] == block_lines(tuple(in_worktree(root).attribute_patterns()))
+
+
+def not_sent_cause(got: str, *, global_: bool = False) -> str:
+    """Why git does not give a sealed file the drivers although the block names it, and what to do."""
+    if global_:
+        return (f"git gives it {got}: this repository's own attributes take precedence over your global ones; run "
+                "'sealfile git install' in it (without --global), or change the attributes line that sets it")
+    return (f"git gives it {got}: another attributes line overrides the sealfile block of .gitattributes (a "
+            ".gitattributes in its directory or above it, a line after the block, .git/info/attributes): remove "
+            "or narrow that line")
+
+
+def _refuse_files_not_sent(where: Path, global_: bool) -> None:
+    try:
+        top = toplevel(where)
+    except SealfileError:
+        if global_:
+            return  # --global outside any repository: no file here to check
+        raise
+    from sealfile.gitflow.drivers import not_sent_to_drivers  # only here: install
+
+    sealed = in_worktree(top).matches
+    tracked = [name for name in git(["ls-files", "-z"], top).split("\0") if name and sealed(name)]
+    wrong = not_sent_to_drivers(tracked, top, where_used=False)
+    if wrong:
+        path, got = next(iter(wrong.items()))
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+        raise SealfileError(f"{path}{more}: nothing installed: {not_sent_cause(got, global_=global_)}")
+
+
+def _config_entries(scope: str, where: Path) -> list[tuple[str, str]]:
+    listed = git(["config", scope, "-z", "--get-regexp", rf"^(diff|merge)\.{DRIVER}\."], where, ok=(0, 1))
+    return [(name, value) for name, _, value in (e.partition("\n") for e in listed.split("\0") if e)]
+
+
+def _restore(scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None, target: Path) -> None:
+    """Put the drivers' config and the attributes file back as they were before an install that failed."""
+    for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
+        git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
+    for name, value in entries:
+        git(["config", scope, "--add", name, value], where)
+    if text is None:
+        target.unlink(missing_ok=True)
+    elif target.read_bytes() != text:
+        atomic_write(target, text)
 
 
 def attribute_pattern(pattern: str) -> str:
@@ -152,15 +223,19 @@ def _write_block(target: Path, block: list[str]) -> None:
     final_break = text.endswith("\n")
     existing = text.split("\n")[:-1] if final_break else text.split("\n")
     kept: list[str] = []
-    inside = False
+    inside, at = False, None
     for line in existing:
         bare = line.removesuffix("\r")
         if bare == BEGIN:
-            inside = True
+            inside, at = True, len(kept)
         elif bare == END and inside:
             inside = False
         elif not inside:
             kept.append(line)
+    if block and at is not None and any(line.strip(" \t\r") for line in kept[at:]):
+        # lines after the block stay after it: installing again changes nothing in a file every clone shares
+        kept[at:at] = [line + cr for line in block]
+        block = []
     while kept and not kept[-1].strip(" \t\r"):
         kept.pop()
     if block:
