@@ -269,6 +269,7 @@ def check(files: tuple[Path, ...]) -> None:
     """
     from sealfile.gitflow.check import check_file, check_staged, merged_as_text, merged_by_git_as_text
     from sealfile.gitflow.patterns import sealed_files
+    from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import staged_versions
 
     if not files:
@@ -280,12 +281,13 @@ def check(files: tuple[Path, ...]) -> None:
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
     chosen = sealed_files(list(dict.fromkeys(files)) or list(tracked))
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
-    staged = staged_versions(chosen)
+    staged, earlier = staged_versions(chosen), earlier_versions(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
-        findings = check_file(file) + ([as_text[str(file)]] if str(file) in as_text else [])
+        came_from = earlier.get(str(file), [])
+        findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
         if str(file) in staged:
-            findings += check_staged(file, staged[str(file)])
+            findings += check_staged(file, staged[str(file)], came_from)
         if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
             findings = [merged[str(file)]]
         for finding in findings:

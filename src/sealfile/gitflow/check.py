@@ -11,6 +11,7 @@ refuse for its seal is an error; so is a signature that does not verify, anywher
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,17 +93,17 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
     return f"not a valid sealed file: {err}"
 
 
-def check_file(file: Path) -> list[Finding]:
+def check_file(file: Path, earlier: Sequence[tuple[str, bytes | None]] = ()) -> list[Finding]:
     """Every problem in a working-tree file that the patterns say must be sealed (under the signature
-    policy that governs it)."""
+    policy that governs it); ``earlier``: the versions it came from (:mod:`~sealfile.gitflow.reused_mac`)."""
     try:
         text = read_text(file)
     except SealfileError as err:
         return [Finding(str(file), f"cannot read: {err.message}")]
-    return _check_version(text, file)
+    return _check_version(text, file, earlier)
 
 
-def check_staged(file: Path, staged: bytes | None) -> list[Finding]:
+def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, bytes | None]] = ()) -> list[Finding]:
     """Every problem in the staged version of ``file`` (what ``git commit`` takes; its working copy
     differs), each naming it as that, with what to run when the working copy is the one to commit."""
     where = f"{file} (staged version)"
@@ -115,14 +116,26 @@ def check_staged(file: Path, staged: bytes | None) -> list[Finding]:
     except UnicodeDecodeError:
         return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
     return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
-            for f in _check_version(text, file)]
+            for f in _check_version(text, file, earlier)]
 
 
-def _check_version(text: str, file: Path) -> list[Finding]:
+def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]]) -> list[Finding]:
+    from sealfile.gitflow.reused_mac import reused_mac
+
     findings = check_text(text, str(file), for_file(file))
-    if not any(f.error for f in findings):
-        findings += _integrity(text, str(file))
-    return findings
+    if any(f.error for f in findings):
+        return findings
+    came_from = reused_mac(text, str(file), list(earlier))  # needs no key: CI, a reviewer
+    if came_from is not None and came_from != "HEAD":
+        why = (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it (git "
+               "merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the 'mac' "
+               "line): redo that merge after 'sealfile git install', or go back to a version that opens")
+        return [*findings, Finding(str(file), why)]
+    checked = _integrity(text, str(file))
+    if checked or came_from is None:
+        return findings + checked
+    why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {_partly_staged(file)}"
+    return [*findings, Finding(str(file), why)]
 
 
 def merged_as_text(files: list[Path]) -> dict[str, Finding]:
@@ -164,8 +177,12 @@ def _integrity(text: str, file: str) -> list[Finding]:
         with offline():
             read_document(text, store_for(file)).open()
     except IntegrityError as err:
-        return [Finding(file, f"{err.message}; staged in part ('git add -p' takes value lines without the 'mac' line)? "
-                              f"stage the whole file: git add {shlex.quote(file)}")]
+        return [Finding(file, f"{err.message}; {_partly_staged(file)}")]
     except SealfileError:
         return []  # no local key opens it (CI, a reviewer): the MAC cannot be checked here, nor need it be
     return []
+
+
+def _partly_staged(file: str | Path) -> str:
+    return ("staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: "
+            f"git add {shlex.quote(str(file))}")

@@ -1,0 +1,70 @@
+"""A sealed file whose ``mac`` line is another version's over other content, told without any key.
+
+The MAC is a keyed hash of the keyless seal digest (docs/format.md §7): one ``mac`` line over two
+different digests belongs to one of them at most. git makes such a file when it merges a sealed file
+as text where no sealfile merge driver ran (a clone without ``sealfile git install``) and ``-X
+ours``/``-X theirs`` settles the conflicting ``mac`` line: one side's ``mac`` over both sides'
+values, a commit git calls clean that nobody can open. Without a key (CI, a reviewer) the MAC itself
+cannot be checked, so ``check`` compares each file with the versions it came from: ``HEAD``, the
+parents of ``HEAD`` (a merge commit) and the commits a merge in progress brings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.staged import _blob_ids, _blobs, _merged_heads, _relative
+from sealfile.ops.document import SealedDocument
+from sealfile.ops.reader import read_document
+from sealfile.stores import store_for
+
+Earlier = dict[str, list[tuple[str, bytes | None]]]
+"""File (as given) -> ``(revision, content)`` of each version it came from."""
+
+
+def earlier_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> Earlier:
+    """The versions of ``files`` at ``HEAD``, at its parents and at the commits being merged; empty outside
+    a work tree or before the first commit."""
+    if not files:
+        return {}
+    try:
+        top = toplevel(cwd)
+        listed = git(["rev-list", "--parents", "-n", "1", "HEAD", "--"], top, ok=(0, 128)).split()
+        heads = _merged_heads(top)
+    except (SealfileError, OSError):
+        return {}
+    revisions = [("HEAD", "HEAD")] + [(f"HEAD^{n}", c) for n, c in enumerate(listed[1:], 1)] + \
+        [(f"the merged commit {c[:12]}", c) for c in heads]
+    named = {_relative(f, top): os.fspath(f) for f in files}
+    found: Earlier = {}
+    for name, commit in revisions if listed else []:
+        ids = _blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+        paths = [p for p in named if p in ids]
+        for path, content in zip(paths, _blobs([ids[p] for p in paths], top), strict=True):
+            found.setdefault(named[path], []).append((name, content))
+    return found
+
+
+def reused_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) -> str | None:
+    """The revision (of ``earlier``) whose ``mac`` line ``text`` (a version of ``file``) carries over other
+    content, so that it cannot open; ``None`` if there is none."""
+    current = _document(text.encode("utf-8"), file)
+    if current is None or not current.metadata.mac:
+        return None
+    for revision, content in earlier:
+        other = _document(content, file)
+        if other is not None and other.metadata.mac == current.metadata.mac and other.digest() != current.digest():
+            return revision
+    return None
+
+
+def _document(content: bytes | None, file: str) -> SealedDocument | None:
+    if content is None:
+        return None
+    try:
+        return read_document(content.decode("utf-8"), store_for(file))
+    except (SealfileError, UnicodeDecodeError):
+        return None

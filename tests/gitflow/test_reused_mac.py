@@ -1,0 +1,76 @@
+"""``check`` without any key (CI, a reviewer) refuses a sealed file carrying another version's ``mac``
+line over other content: what git commits when it merges a sealed file as text and ``-X ours``
+settles the ``mac`` line, in a clone that never ran ``sealfile git install`` (real git)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.support.git import Sandbox, seal_file
+
+FILE = "secrets.enc.yaml"
+
+
+def _clone(box: Sandbox, name: str) -> Sandbox:
+    target = box.root / name
+    box.git("clone", "-q", str(box.repo), str(target))
+    return Sandbox(box.root, target, box.env, box.recipient)
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_a_text_merge_committed_without_the_driver_fails_check_without_a_key(installed: Sandbox, side: str) -> None:
+    seal_file(installed, FILE, "a: one\nb: two\nc: three\n")
+    installed.commit("secrets")
+    clone = _clone(installed, "clone")  # no drivers, no hooks: the merge below is committed as git made it
+    clone.git("checkout", "-q", "-b", "other")
+    clone.sealfile("set", FILE, "a", "one-other")
+    clone.git("commit", "-q", "-am", "a")
+    clone.git("checkout", "-q", "main")
+    clone.sealfile("set", FILE, "c", "three-main")
+    clone.git("commit", "-q", "-am", "c")
+    clone.git("merge", "-q", "-X", side, "--no-edit", "other")  # "clean" to git
+
+    keyless = clone.keyless_env()
+    done = clone.sealfile("check", env={**keyless, "SEALFILE_NO_SETUP_WARNING": "1"}, check=False)
+    assert done.returncode == 3, done.stderr
+    parent = "HEAD^1" if side == "ours" else "HEAD^2"
+    assert done.stderr.splitlines()[0] == (
+        f"sealfile: error: {FILE}: its 'mac' line is that of the version in {parent}, over other content: nobody "
+        "can open it (git merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the "
+        "'mac' line): redo that merge after 'sealfile git install', or go "
+        "back to a version that opens")
+    assert clone.sealfile("decrypt", FILE, check=False).returncode == 1  # indeed nobody can open it
+
+    # the same merge, made with the driver, passes
+    installed.sealfile("git", "install")
+    clone.sealfile("git", "install")
+    clone.git("reset", "-q", "--hard", "HEAD^1")
+    clone.git("merge", "-q", "--no-edit", "other")
+    assert clone.sealfile("check", env=keyless).returncode == 0
+    assert clone.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two\nc: three-main\n"
+
+
+def test_a_file_staged_without_its_mac_line_fails_check_without_a_key(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: one\nb: two\n")
+    installed.commit("secrets")
+    before = (installed.repo / FILE).read_text()
+    installed.sealfile("set", FILE, "a", "one-new")
+    after = (installed.repo / FILE).read_text()
+    changed = next(line for line in after.splitlines() if line.startswith("a: "))
+    staged = before.replace(next(line for line in before.splitlines() if line.startswith("a: ")), changed)
+    blob = _hash(installed, staged)
+    installed.git("update-index", "--cacheinfo", f"100644,{blob},{FILE}")  # as 'git add -p' leaves it
+
+    done = installed.sealfile("check", env=installed.keyless_env(), check=False)
+    assert done.returncode == 3
+    assert done.stderr.splitlines()[0] == (
+        f"sealfile: error: {FILE} (staged version): its 'mac' line is that of HEAD's version, over other content: "
+        "nobody can open it; staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole "
+        f"file: git add {FILE}")
+
+
+def _hash(box: Sandbox, text: str) -> str:
+    return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=box.repo, env=box.env, input=text,
+                          capture_output=True, text=True, check=True).stdout.strip()
