@@ -74,3 +74,13 @@ def test_a_file_staged_without_its_mac_line_fails_check_without_a_key(installed:
 def _hash(box: Sandbox, text: str) -> str:
     return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=box.repo, env=box.env, input=text,
                           capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_a_file_outside_the_repository_is_checked_as_before(installed: Sandbox) -> None:
+    """check FILE run inside another repository: git was asked about a path outside it, and failed."""
+    outside = installed.root / "elsewhere"
+    outside.mkdir()
+    seal_file(installed, FILE, "a: one\n")
+    (outside / FILE).write_text((installed.repo / FILE).read_text())
+    done = installed.sealfile("check", str(outside / FILE), env=installed.keyless_env(), check=False)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr

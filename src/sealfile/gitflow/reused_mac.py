@@ -38,9 +38,10 @@ def earlier_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.Path
         return {}
     revisions = [("HEAD", "HEAD")] + [(f"HEAD^{n}", c) for n, c in enumerate(listed[1:], 1)] + \
         [(f"the merged commit {c[:12]}", c) for c in heads]
-    named = {_relative(f, top): os.fspath(f) for f in files}
+    inside = ((_relative(f, top), os.fspath(f)) for f in files)  # a file of another repository has none here
+    named = {relative: given for relative, given in inside if relative != ".." and not relative.startswith("../")}
     found: Earlier = {}
-    for name, commit in revisions if listed else []:
+    for name, commit in revisions if listed and named else []:
         ids = _blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
         paths = [p for p in named if p in ids]
         for path, content in zip(paths, _blobs([ids[p] for p in paths], top), strict=True):
