@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import git, toplevel
-from sealfile.gitflow.staged import _blob_ids, _blobs, _merged_heads, _relative
+from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_blobs
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
@@ -33,18 +33,18 @@ def earlier_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.Path
     try:
         top = toplevel(cwd)
         listed = git(["rev-list", "--parents", "-n", "1", "HEAD", "--"], top, ok=(0, 128)).split()
-        heads = _merged_heads(top)
+        heads = merged_heads(top)
     except (SealfileError, OSError):
         return {}
     revisions = [("HEAD", "HEAD")] + [(f"HEAD^{n}", c) for n, c in enumerate(listed[1:], 1)] + \
         [(f"the merged commit {c[:12]}", c) for c in heads]
-    inside = ((_relative(f, top), os.fspath(f)) for f in files)  # a file of another repository has none here
+    inside = ((path_in_repo(f, top), os.fspath(f)) for f in files)  # a file of another repository has none here
     named = {relative: given for relative, given in inside if relative != ".." and not relative.startswith("../")}
     found: Earlier = {}
     for name, commit in revisions if listed and named else []:
-        ids = _blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+        ids = blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
         paths = [p for p in named if p in ids]
-        for path, content in zip(paths, _blobs([ids[p] for p in paths], top), strict=True):
+        for path, content in zip(paths, read_blobs([ids[p] for p in paths], top), strict=True):
             found.setdefault(named[path], []).append((name, content))
     return found
 

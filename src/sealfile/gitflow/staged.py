@@ -36,8 +36,8 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
         top = toplevel(cwd)
     except SealfileError:
         return {}
-    named = {_relative(f, top): os.fspath(f) for f in files}
-    blobs = {p: blob for p, blob in _blob_ids(git(["ls-files", "-z", "--stage"], top), stage_field=True).items()
+    named = {path_in_repo(f, top): os.fspath(f) for f in files}
+    blobs = {p: blob for p, blob in blob_ids(git(["ls-files", "-z", "--stage"], top), stage_field=True).items()
              if p in named}
     # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared
     present = [p for p in blobs if "\n" not in p and os.path.isfile(top / p)]
@@ -48,7 +48,7 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
         placeholders = git(["--literal-pathspecs", "diff-files", "-z", "--name-only", "--diff-filter=A", "--",
                             *differing], top)
         differing = [p for p in differing if p not in set(placeholders.split("\0"))]
-    return {named[p]: content for p, content in zip(differing, _blobs([blobs[p] for p in differing], top),
+    return {named[p]: content for p, content in zip(differing, read_blobs([blobs[p] for p in differing], top),
                                                      strict=True)}
 
 
@@ -59,23 +59,23 @@ def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLik
     Empty when no merge is in progress."""
     try:
         top = toplevel(cwd)
-        heads = _merged_heads(top)
+        heads = merged_heads(top)
         base = git(["merge-base", "--octopus", "HEAD", *heads], top, ok=(0, 1)).strip() if heads else ""
     except (SealfileError, OSError):
         return []
-    named = {_relative(f, top): os.fspath(f) for f in files}
+    named = {path_in_repo(f, top): os.fspath(f) for f in files}
     if base and named:
-        named = {p: f for p, f in named.items() if p in _blob_ids(git(
+        named = {p: f for p, f in named.items() if p in blob_ids(git(
             ["--literal-pathspecs", "ls-files", "-z", "--stage", "--", *named], top), stage_field=True)}
     if not base or not named:
         return []
-    versions = [_blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
+    versions = [blob_ids(git(["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *named], top))
                 for commit in (base, "HEAD", *heads)]
     return [named[p] for p in named
             if len({v.get(p) for v in versions[1:]} - {versions[0].get(p)}) > 1]
 
 
-def _merged_heads(top: Path) -> list[str]:
+def merged_heads(top: Path) -> list[str]:
     """The commits being merged into HEAD: ``MERGE_HEAD`` once git stopped (a conflict, ``--no-commit``,
     a hook that refused); while ``git merge`` runs the ``pre-merge-commit`` hook that file is not
     written yet, and git names each merged commit in a ``GITHEAD_<id>`` variable instead."""
@@ -90,7 +90,7 @@ _GITHEAD = "GITHEAD_"
 _OBJECT_ID = compiled_when_used(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
-def _blob_ids(listing: str, *, stage_field: bool = False) -> dict[str, str]:
+def blob_ids(listing: str, *, stage_field: bool = False) -> dict[str, str]:
     """Path -> blob id, from ``ls-files --stage`` (stage 0 entries only) or ``ls-tree`` output."""
     ids = {}
     for entry in listing.split("\0"):
@@ -103,13 +103,13 @@ def _blob_ids(listing: str, *, stage_field: bool = False) -> dict[str, str]:
     return ids
 
 
-def _relative(file: str | os.PathLike[str], top: Path) -> str:
+def path_in_repo(file: str | os.PathLike[str], top: Path) -> str:
     """``file`` relative to ``top``, which git gives with symbolic links resolved."""
     directory, name = os.path.split(os.path.abspath(file))
     return Path(os.path.relpath(os.path.join(os.path.realpath(directory), name), top)).as_posix()
 
 
-def _blobs(ids: list[str], top: Path) -> list[bytes | None]:
+def read_blobs(ids: list[str], top: Path) -> list[bytes | None]:
     """Each blob's content (``None`` past the size limit: not read), through ``git cat-file``."""
     if not ids:
         return []
