@@ -84,3 +84,41 @@ def test_a_file_outside_the_repository_is_checked_as_before(installed: Sandbox) 
     (outside / FILE).write_text((installed.repo / FILE).read_text())
     done = installed.sealfile("check", str(outside / FILE), env=installed.keyless_env(), check=False)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_review_finds_a_text_merge_under_later_commits(installed: Sandbox, side: str) -> None:
+    """review compared the base with the head, whose 'mac' is one parent's: the -X ours merge passed it, and
+    check (HEAD and its parents) no longer sees it once a later commit leaves the file alone."""
+    seal_file(installed, FILE, "a: one\nb: two\nc: three\n")
+    installed.commit("secrets")
+    base = installed.git("rev-parse", "HEAD").stdout.strip()
+    clone = _clone(installed, "clone")
+    clone.git("checkout", "-q", "-b", "other")
+    clone.sealfile("set", FILE, "a", "one-other")
+    clone.git("commit", "-q", "-am", "a")
+    clone.git("checkout", "-q", "main")
+    clone.sealfile("set", FILE, "c", "three-main")
+    clone.git("commit", "-q", "-am", "c")
+    clone.git("merge", "-q", "-X", side, "--no-edit", "other")
+    (clone.repo / "README").write_text("later\n")
+    clone.git("add", "README")
+    clone.git("commit", "-q", "-m", "a later commit leaves the file alone")
+
+    keyless = {**clone.keyless_env(), "SEALFILE_NO_SETUP_WARNING": "1"}
+    done = clone.sealfile("review", base, "HEAD", env=keyless, check=False)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "its 'mac' line is that of the version in commit " in done.stdout
+    assert "nobody can open it" in done.stdout
+
+
+def test_review_of_an_honest_change_finds_no_reused_mac(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: one\nb: two\n")
+    installed.commit("secrets")
+    base = installed.git("rev-parse", "HEAD").stdout.strip()
+    installed.sealfile("set", FILE, "a", "one-new")
+    installed.commit("a")
+    installed.sealfile("set", FILE, "b", "two-new")
+    installed.commit("b")
+    done = installed.sealfile("review", base, "HEAD", env=installed.keyless_env(), check=False)
+    assert done.returncode == 0 and "'mac' line" not in done.stdout, done.stdout + done.stderr

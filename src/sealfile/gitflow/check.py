@@ -120,17 +120,14 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
 
 
 def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]]) -> list[Finding]:
-    from sealfile.gitflow.reused_mac import reused_mac
+    from sealfile.gitflow.reused_mac import reused_mac, reused_message
 
     findings = check_text(text, str(file), for_file(file))
     if any(f.error for f in findings):
         return findings
     came_from = reused_mac(text, str(file), list(earlier))  # needs no key: CI, a reviewer
     if came_from is not None and came_from != "HEAD":
-        why = (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it (git "
-               "merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the 'mac' "
-               "line): redo that merge after 'sealfile git install', or go back to a version that opens")
-        return [*findings, Finding(str(file), why)]
+        return [*findings, Finding(str(file), reused_message(came_from))]
     checked = _integrity(text, str(file))
     if checked or came_from is None:
         return findings + checked

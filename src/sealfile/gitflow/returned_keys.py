@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.gitcli import git
@@ -53,8 +54,13 @@ def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[s
 
 
 def _first_commit_per_name(out: str, paths: dict[str, list[str]]) -> dict[str, str]:
-    """``git log -z --format=%H --name-only``: each commit is ``HASH NUL LF name NUL name NUL ...``."""
-    found: dict[str, str] = {}
+    return {name: commits[0] for name, commits in commits_per_name(out, paths).items()}
+
+
+def commits_per_name(out: str, paths: Collection[str]) -> dict[str, list[str]]:
+    """``git log -z --format=%H --name-only``: each commit is ``HASH NUL LF name NUL name NUL ...``; the
+    commits that name each of ``paths``, newest first."""
+    found: dict[str, list[str]] = {}
     commit = ""
     for field in out.split("\0"):
         if _COMMIT.fullmatch(field):
@@ -62,5 +68,5 @@ def _first_commit_per_name(out: str, paths: dict[str, list[str]]) -> dict[str, s
             continue
         name = field[1:] if field.startswith("\n") else field
         if commit and name in paths:
-            found.setdefault(name, commit)
+            found.setdefault(name, []).append(commit)
     return found

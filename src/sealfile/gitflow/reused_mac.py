@@ -62,6 +62,56 @@ def reused_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) ->
     return None
 
 
+FILES_PER_SEARCH = 100
+"""``mac`` lines one ``git log`` searches for (review): its processes grow with the change by this step only."""
+
+
+def reused_in_range(versions: dict[str, str], base: str, head: str, cwd: str | os.PathLike[str]) -> dict[str, str]:
+    """For ``review``: path -> the commit between ``base`` and ``head`` whose version of the file has the ``mac``
+    line of ``versions[path]`` (its head version) over other content. It finds a text merge settled by ``-X
+    ours`` (whose ``mac`` is one parent's) also under later commits that left the file alone, which ``check``
+    (``HEAD`` and its parents) does not see. One ``git log`` per :data:`FILES_PER_SEARCH` files, and one blob
+    reader per commit found."""
+    from sealfile.gitflow.blobs import Blobs
+    from sealfile.gitflow.returned_keys import commits_per_name
+
+    documents = {path: opened for path, text in versions.items()
+                 if (opened := _document(text.encode("utf-8"), path)) is not None and opened.metadata.mac}
+    sources: dict[str, list[str]] = {}  # commit -> paths whose version there is to compare
+    names = list(documents)
+    for start in range(0, len(names), FILES_PER_SEARCH):
+        part = names[start:start + FILES_PER_SEARCH]
+        pattern = "|".join(documents[path].metadata.mac.replace("+", "\\+") for path in part)  # base64's ERE one
+        try:  # -S: the commits whose version holds a mac line a different number of times than their parent's
+            out = git(["--literal-pathspecs", "log", "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H",
+                       "--name-only", "--no-renames", f"{base}..{head}", "--", *part], cwd)
+        except SealfileError:
+            return {}  # a shallow clone or an unknown base: nothing to compare with
+        for path, commits in commits_per_name(out, part).items():
+            for commit in commits:
+                sources.setdefault(commit, []).append(path)
+    found: dict[str, str] = {}
+    for commit, paths in sources.items():
+        with Blobs(commit, cwd) as blobs:
+            for path in paths:
+                try:
+                    content = blobs.read(path)
+                except SealfileError:  # past the size limit: not compared
+                    continue
+                other = _document(None if content is None else content.encode("utf-8"), path)
+                current = documents[path]
+                if other is not None and other.metadata.mac == current.metadata.mac \
+                        and other.digest() != current.digest():
+                    found.setdefault(path, f"commit {commit[:12]}")
+    return found
+
+
+def reused_message(came_from: str) -> str:
+    return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it (git "
+            "merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the 'mac' "
+            "line): redo that merge after 'sealfile git install', or go back to a version that opens")
+
+
 def _document(content: bytes | None, file: str) -> SealedDocument | None:
     if content is None:
         return None

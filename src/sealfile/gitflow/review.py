@@ -35,6 +35,7 @@ from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import returned_keys
+from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
@@ -172,6 +173,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
     news = {change.path: new for change, _, new in sealed if new is not None}
+    reused = reused_in_range({f.path: news[f.path] for f in result.files if f.path in news and not f.violations},
+                             base, head, root)
+    for entry in result.files:
+        entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root)
     for entry in result.files:
         entry.key_returned_from = returned.get(entry.path, "")
