@@ -13,6 +13,7 @@ from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.hot import DECRYPT_OUTPUT_TYPES
 from sealfile.cli.options import (
+    FILE_PATH,
     PATH_OR_STDIO,
     SEALED_FILE,
     SEALED_FILE_OR_STDIO,
@@ -34,7 +35,7 @@ from sealfile.stores import STORE_NAMES, store_for
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=FILE_PATH,
               help="Identity file to append to [default: $SEALFILE_AGE_KEY_FILE or ~/.config/sealfile/age/keys.txt].")
 def keygen(output: Path | None) -> None:
     """Create an age identity and print its public recipient."""

@@ -13,7 +13,7 @@ import click
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.cli.options import SEALED_FILE
+from sealfile.cli.options import FILE_PATH, SEALED_FILE
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
@@ -25,7 +25,6 @@ from sealfile.stores import store_for
 if TYPE_CHECKING:
     from sealfile.ops.signatures import TrustPolicy
 
-FILE = click.Path(dir_okay=False, path_type=Path)
 MERGE_CONFLICT = 1
 """git's merge-driver convention: any non-zero status leaves the file conflicted."""
 
@@ -60,7 +59,7 @@ def git_uninstall(global_: bool) -> None:
 
 
 @git_group.command("textconv")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, readable=False))
 @click.option("--redact", is_flag=True, help="Never decrypt, even with a key.")
 def git_textconv(file: str, redact: bool) -> None:
     """(run by git) A sealed file as git diff shows it.
@@ -130,9 +129,9 @@ def _sops_file(file: Path) -> bool:
 
 
 @git_group.command("merge-driver")
-@click.argument("base", type=FILE)
-@click.argument("ours", type=FILE)
-@click.argument("theirs", type=FILE)
+@click.argument("base", type=FILE_PATH)
+@click.argument("ours", type=FILE_PATH)
+@click.argument("theirs", type=FILE_PATH)
 @click.argument("path", required=False, default=None)
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
     """(run by git) Three-way merge of sealed values.

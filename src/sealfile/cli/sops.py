@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.options import input_type_option, output_type_option
+from sealfile.cli.options import FILE_PATH, input_type_option, output_type_option
 from sealfile.files import io
 from sealfile.ops.config import trust_near
 from sealfile.ops.sops_files import IMPORTED
@@ -25,8 +25,8 @@ def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str
 
 
 @cli.command("import-sops")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.argument("file", type=FILE_PATH)
+@click.option("-o", "--output", type=FILE_PATH, help="Write here instead of stdout.")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the sealed file.")
 @input_type_option
 @output_type_option(STORE_NAMES, "Syntax of the sealed file [default: from the output's name, else YAML].")
@@ -77,8 +77,8 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -
 
 
 @cli.command("export-sops")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.argument("file", type=FILE_PATH)
+@click.option("-o", "--output", type=FILE_PATH, help="Write here instead of stdout.")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the SOPS file.")
 @input_type_option
 @output_type_option(("yaml", "json", "dotenv"), "Syntax of the SOPS file [default: from the output's name, else "
