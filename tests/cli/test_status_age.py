@@ -49,6 +49,17 @@ def test_a_bad_age_is_a_usage_error(seal_file: SealFile) -> None:
     assert result.exit_code == 2 and "not an age" in result.stderr
 
 
+@pytest.mark.parametrize("age", ["99999999999999999999d", "9" * 5000 + "s"], ids=["past-timedelta", "past-int"])
+def test_an_age_too_long_to_hold_is_a_usage_error_not_a_traceback(seal_file: SealFile, age: str) -> None:
+    """The fast path parses --older-than itself: its OverflowError escaped as a traceback."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    done = subprocess.run([sys.executable, "-m", "sealfile", "status", "--older-than", age,
+                           str(seal_file(PLAINTEXT))], capture_output=True, text=True, env=env, check=False, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("Error: Invalid value for '--older-than': not an age: ")
+    assert "days" in done.stderr
+
+
 def test_exit_code_in_a_real_process(seal_file: SealFile) -> None:
     path = seal_file(PLAINTEXT, set_at=int(time.time()) - 100 * DAY)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}

@@ -23,7 +23,8 @@ def test_parse_age(text: str, seconds: int) -> None:
     assert parse_age(text) == dt.timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["90", "d", "1y", "-3d", "1.5d", ""])
+@pytest.mark.parametrize("text", ["90", "d", "1y", "-3d", "1.5d", "", "1000000000d", "99999999999999999999w",
+                                  "9" * 5000 + "s"])
 def test_parse_age_refuses_nonsense(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_age(text)

@@ -35,7 +35,11 @@ def parse_age(value: dt.timedelta | str) -> dt.timedelta:
     match = _DURATION.match(value)
     if match is None:
         raise ConfigError(f"not an age: {value!r} (use a number and a unit s, m, h, d or w, e.g. 90d)")
-    return dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return dt.timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    except (OverflowError, ValueError):  # past timedelta's range; ValueError: past int()'s 4,300 digits
+        shown = value.strip() if len(value.strip()) <= 24 else value.strip()[:20] + "..."
+        raise ConfigError(f"not an age: {shown!r} is longer than {dt.timedelta.max.days:,} days") from None
 
 
 def describe_age(age: dt.timedelta) -> str:
