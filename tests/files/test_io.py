@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.errors import FormatError, SealfileError
-from sealfile.files.io import read_bytes, read_text
+from sealfile.errors import ConfigError, FormatError, SealfileError
+from sealfile.files.io import max_file_bytes, read_bytes, read_text
 from tests.support.cli import cli_env
 
 DEVICES = ["/dev/zero", "/dev/null", "/dev/urandom", "/dev/tty"]
@@ -82,3 +82,22 @@ def test_every_command_refuses_a_symlink_to_dev_zero_quickly(tmp_path: Path, com
         assert done.returncode == 0 and done.stdout.startswith("# sealfile: not shown:")
     else:
         assert done.returncode in (1, 3)
+
+
+@pytest.mark.parametrize("value", ["16M", "lots", "0", "-1", "inf", "nan", "1e400"])
+def test_a_size_limit_that_is_no_positive_number_is_refused_naming_the_variable(
+        value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'16M' fell back to 8 MiB unsaid, '0' made every file 'larger than 0.000999451 MiB', and 'inf' or
+    'nan' escaped as an internal error (OverflowError, ValueError)."""
+    monkeypatch.setenv("SEALFILE_MAX_FILE_MB", value)
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    expected = f"^SEALFILE_MAX_FILE_MB must be a positive number of megabytes, not '{value}'$"
+    with pytest.raises(ConfigError, match=expected):
+        read_text(tmp_path / "a.yaml")
+
+
+def test_a_blank_size_limit_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEALFILE_MAX_FILE_MB", " ")
+    assert max_file_bytes() == 8 * 1024 * 1024
+    monkeypatch.setenv("SEALFILE_MAX_FILE_MB", "0.5")
+    assert max_file_bytes() == 512 * 1024

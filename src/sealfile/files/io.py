@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.settings import positive_setting
 
 
 @contextmanager
@@ -37,11 +38,7 @@ def max_file_bytes() -> int:
 
     Structural edits re-parse with a pure-Python reader (a few seconds per MB), so a bound keeps
     every command's time and memory in check against a hostile or mistaken input."""
-    raw = os.environ.get(MAX_FILE_MB_ENV, "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_FILE_MB
-    except ValueError:
-        megabytes = DEFAULT_MAX_FILE_MB
+    megabytes = positive_setting(MAX_FILE_MB_ENV, float(DEFAULT_MAX_FILE_MB), unit="megabytes", kind=float)
     return int(max(megabytes, 0.001) * 1024 * 1024)
 
 

@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from sealfile.errors import ConfigError, ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.errors import ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.files.settings import positive_setting
 from sealfile.kms import trust
 from sealfile.kms.trust import Target
 from sealfile.model.metadata import Stanza
@@ -207,13 +208,4 @@ def kms_timeout() -> float:
     Shared by every cloud provider so one setting bounds how long an unreachable service can
     hold up a load; retries are bounded separately by each provider.
     """
-    raw = os.environ.get(KMS_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_KMS_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 600:
-        raise ConfigError(f"{KMS_TIMEOUT_ENV} must be a positive number of seconds (at most 600), not {raw!r}")
-    return value
+    return positive_setting(KMS_TIMEOUT_ENV, DEFAULT_KMS_TIMEOUT, unit="seconds", kind=float, maximum=600.0)

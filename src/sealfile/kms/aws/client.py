@@ -20,12 +20,11 @@ boto3 is imported here only when the first client is made, never at ``import sea
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import ConfigError
+from sealfile.files.settings import positive_setting
 from sealfile.kms.base import forgotten_in_children, import_sdk, kms_timeout
 
 DEFAULT_MAX_ATTEMPTS = 4
@@ -45,21 +44,8 @@ class ClientSettings:
 
     @classmethod
     def from_environment(cls) -> ClientSettings:
-        return cls(kms_timeout(), _positive("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, int))
-
-
-def _positive(name: str, default: Any, kind: type[Any]) -> Any:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        what = "a positive number of seconds" if kind is float else "a positive whole number"
-        raise ConfigError(f"{name} must be {what}, not {raw!r}")
-    return value
+        attempts = positive_setting("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, unit="attempts", kind=int)
+        return cls(kms_timeout(), attempts)
 
 
 def kms_client(region: str, profile: str | None = None, role: str | None = None) -> Any:

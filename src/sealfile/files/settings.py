@@ -1,0 +1,34 @@
+"""Numeric settings read from the environment (``SEALFILE_MAX_FILE_MB``, ``SEALFILE_KMS_TIMEOUT``...).
+
+One reading for all of them: unset or blank is the default; anything else is a finite positive number
+(a whole one where ``kind`` is ``int``), at most ``maximum``, or a :class:`ConfigError` naming the
+variable and the value stops the command. A value quietly replaced by the default would let a raised
+limit (``SEALFILE_MAX_FILE_MB=16M``) fall back to the default unsaid, and a zero, ``inf`` or ``nan``
+reached arithmetic that had no meaning for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TypeVar
+
+from sealfile.errors import ConfigError
+
+N = TypeVar("N", int, float)
+
+
+def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum: N | None = None) -> N:
+    """The value of the variable ``name``: ``unit`` words the error (``"seconds"``, ``"megabytes"``)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = kind(0)
+    if not (math.isfinite(value) and value > 0 and (maximum is None or value <= maximum)):
+        number = "a positive whole number" if kind is int else "a positive number"
+        bound = "" if maximum is None else f" (at most {maximum:g})"
+        raise ConfigError(f"{name} must be {number} of {unit}{bound}, not {raw!r}")
+    return value
