@@ -82,7 +82,7 @@ def run(args: list[str], files: dict[str, Path], *, file_size_limit: int | None 
 
 def the_one_line(result: subprocess.CompletedProcess[str], target: Path) -> str:
     assert result.returncode == 1, (result.stdout, result.stderr)
-    # before it, only what the command says it is about to do (updatekeys' plan, export-sops' note)
+    # before it, only what the command says it is about to do (updatekeys' plan)
     errors = [line for line in result.stderr.splitlines() if line.startswith("sealfile: error:")]
     assert errors == result.stderr.splitlines()[-1:], result.stderr
     assert "Traceback" not in result.stderr and SECRET not in result.stdout + result.stderr
@@ -310,3 +310,16 @@ def test_plaintext_is_never_written_through_a_directory_link_a_clone_holds(files
     assert list(published.iterdir()) == []
     real = run(["decrypt", "--output-type", "dotenv", "-o", str(published / ".env"), str(files["S"])], files)
     assert real.returncode == 0 and SECRET in (published / ".env").read_text()  # named as it is: written
+
+
+def test_export_sops_that_cannot_write_says_only_that(files: dict[str, Path]) -> None:
+    """Its notes (set-at times not kept, comments encrypted) describe a SOPS file: printed before the write,
+    they came with the error although no file was written, three lines for one failure."""
+    files["S"].write_text(files["S"].read_text().replace("  user:", "  # a comment\n  user:"))  # a note to print
+    before = snapshot(files["S"].parent)
+    result = run(["export-sops", "-o", "missing/out.yaml", "{S}"], files)
+    assert (result.returncode, result.stderr) == (
+        1, "sealfile: error: missing/out.yaml: cannot write (No such file or directory)\n")
+    assert snapshot(files["S"].parent) == before
+    done = run(["export-sops", "-o", "out.yaml", "{S}"], files)
+    assert done.returncode == 0 and "sealfile: note: " in done.stderr  # the notes are for a file written

@@ -93,3 +93,11 @@ def test_import_sops_says_the_result_is_only_as_trustworthy_as_its_source(sops_f
     assert (f"sealfile: note: {sops_file}: the sealed result is only as trustworthy as the SOPS file it came "
             "from") in done.stderr
     assert "sealfile:" in done.stdout
+
+
+def test_import_sops_that_cannot_write_says_only_that(sops_file: Path) -> None:
+    """Its note on trusting the result is for a result written: before the write, it came with the error."""
+    done = run("import-sops", str(sops_file), "-o", str(sops_file.parent / "missing" / "out.enc.yaml"))
+    assert (done.returncode, done.stderr) == (
+        1, f"sealfile: error: {sops_file.parent / 'missing' / 'out.enc.yaml'}: cannot write (No such file or "
+           "directory)\n")

@@ -47,12 +47,12 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         if _import_config(file, read, output, in_place):
             return
         result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file))
+    _write(result.sealed, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for kind in result.skipped:
         click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
     for note in result.notes:
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
     click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
-    _write(result.sealed, file, output, in_place, read)
 
 
 def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -> bool:
@@ -70,9 +70,9 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -
     if in_place:
         raise click.UsageError("a .sops.yaml is converted to a new file: -o .sealfile.yaml, not -i")
     result = convert_config(raw, output or file.with_name(".sealfile.yaml"))
+    _write(result.text, file, output, False, read)
     for note in result.notes:
         click.echo(f"sealfile: warning: {file}: {note}", err=True)
-    _write(result.text, file, output, False, read)
     return True
 
 
@@ -102,6 +102,6 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     with io.about(file), trust_near(file):
         read = io.read_text(file)
         result = convert(read, store, kind=kind, policy=for_file(file))
+    _write(result.text, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for note in result.notes:
         click.echo(f"sealfile: note: {file}: {note}", err=True)
-    _write(result.text, file, output, in_place, read)
