@@ -27,7 +27,10 @@ def _unlimited_cores() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
+# SIGUSR1, SIGUSR2, SIGALRM (and SIGXFSZ, SIGPROF...) end a process by default as SIGTERM does: they left
+# the plaintext in the workspace until the next edit, and the editor running
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM],
+                         ids=lambda sig: sig.name)
 def test_a_signal_while_the_editor_is_open_wipes_the_plaintext(sig: signal.Signals, age_identity: AgeIdentity,
                                                                tmp_path: Path) -> None:
     sealed, opened = tmp_path / "s.yaml", tmp_path / "editor-opened"
@@ -48,6 +51,28 @@ def test_a_signal_while_the_editor_is_open_wipes_the_plaintext(sig: signal.Signa
     assert not workspace.exists()
     assert sealed.read_bytes() == before
     assert sorted(tmp_path.iterdir()) == sorted([*listed, opened])  # and no core file
+
+
+def test_a_hangup_ignored_from_the_start_stays_ignored(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """``nohup sealfile edit``: the caller asked that a hangup change nothing, as shells leave it."""
+    sealed, opened = tmp_path / "s.yaml", tmp_path / "editor-opened"
+    sealed.write_text(seal_text(f"password: {SECRET}\n", [age_identity.key]))
+    editor = f"sh -c 'echo \"$0\" > {opened}; sleep 1; echo added: 1 >> \"$0\"'"
+
+    def hangup_ignored() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    command = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(sealed)], cwd=tmp_path,
+                               env=cli_env({"EDITOR": editor}), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=hangup_ignored)
+    while not opened.exists() or not opened.read_text().strip():
+        assert command.poll() is None, command.communicate()
+        time.sleep(0.02)
+    command.send_signal(signal.SIGHUP)
+    _, stderr = command.communicate(timeout=60)
+    assert (command.returncode, stderr) == (0, f"{sealed}: saved\n")
+    assert "added:" in subprocess.run([sys.executable, "-m", "sealfile", "decrypt", str(sealed)], env=cli_env(),
+                                      capture_output=True, text=True, timeout=60).stdout
 
 
 def test_no_core_file_is_written(age_identity: AgeIdentity, tmp_path: Path) -> None:

@@ -1,9 +1,12 @@
-"""SIGTERM, SIGHUP and SIGQUIT (Ctrl-\\) unwound as Ctrl-C is, for the span of a block.
+"""Signals that end a process unwound as Ctrl-C is, for the span of a block.
 
-By default each of them ends the process on the spot: no ``finally`` runs, so an editor workspace
-would keep its plaintext and forked workers would go on changing files after the command has ended.
-Inside :func:`unwinding_on` the signal raises an exception instead, once (a second signal during the
-cleanup is ignored, so the cleanup is not cut short).
+By default SIGTERM, SIGHUP, SIGQUIT (Ctrl-\\) and the other signals whose default is to end a process
+(SIGUSR1, SIGALRM, SIGXFSZ...) end it on the spot: no ``finally`` runs, so an editor workspace would keep
+its plaintext and forked workers would go on changing files after the command has ended. Inside
+:func:`unwinding_on` the signal raises an exception instead, once (a second signal during the cleanup is
+ignored, so the cleanup is not cut short). Only signals left to their default are taken: one the process
+was started ignoring (``nohup``: SIGHUP) stays ignored, as shells keep it, and one a host program handles
+(a profiler's SIGPROF, a test runner's SIGALRM) stays its own.
 """
 
 from __future__ import annotations
@@ -30,9 +33,15 @@ def handled(signals: Iterable[int], handler: Handler) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+ENDING = tuple(getattr(signal, name) for name in (
+    "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGXFSZ",
+    "SIGIO", "SIGPWR") if hasattr(signal, name))
+"""Every signal a process may catch whose default action ends it (where the platform has it), Ctrl-C aside."""
+
+
 @contextlib.contextmanager
 def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
-    """Raise ``exception(signum)`` on SIGTERM, SIGHUP or SIGQUIT (where they exist) while the block runs."""
+    """Raise ``exception(signum)`` on each signal of :data:`ENDING` left to its default, while the block runs."""
     def handler(signum: int, frame: FrameType | None) -> None:
         signal.signal(signum, signal.SIG_IGN)
         if _held is not None:
@@ -40,8 +49,7 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
             return
         raise exception(signum)
 
-    wanted = [sig for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None), getattr(signal, "SIGQUIT", None))
-              if sig is not None]
+    wanted = [sig for sig in ENDING if signal.getsignal(sig) == signal.SIG_DFL]
     with handled(wanted, handler):
         yield
 
