@@ -115,6 +115,17 @@ def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeyp
                                     f"SOPS_AGE_KEY_FILE={sops_file}: no such file)")
 
 
+def test_an_identity_file_that_cannot_be_read_is_worded_as_any_file_error(
+        age_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's own wording, '[Errno 21] Is a directory: '...'', reached the user's one line."""
+    directory = tmp_path / "keys"
+    directory.mkdir(mode=0o700)
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(directory))
+    with pytest.raises(UnwrapError) as info:
+        age_identity.key.unwrap(age_identity.key.wrap(os.urandom(32)).wrapped)
+    assert str(info.value).endswith(f": {directory}: Is a directory") and "Errno" not in str(info.value)
+
+
 def test_garbage_identity_never_echoed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = "AGE-SECRET-KEY-1NOTAREALKEYBUTSECRETLOOKING"
     path = tmp_path / "keys.txt"

@@ -161,8 +161,12 @@ class MasterKey(ABC):
 
 
 def describe_exception(err: BaseException, limit: int = 300) -> str:
-    """An exception's text on one line, shortened; its type name when it has no text."""
-    text = " ".join(str(err).split()) or type(err).__name__
+    """An exception's text on one line, shortened; its type name when it has no text. An operating-system
+    error is worded as every other file error is, ``FILE: cause``, not Python's ``[Errno 13] ...: 'FILE'``."""
+    if isinstance(err, OSError) and err.strerror:
+        text = f"{err.filename}: {err.strerror}" if err.filename is not None else err.strerror
+    else:
+        text = " ".join(str(err).split()) or type(err).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
