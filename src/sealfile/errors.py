@@ -91,6 +91,11 @@ class ConfigError(SealfileError, ValueError):
     """A recipient specification or ``.sealfile.yaml`` is invalid."""
 
 
+class NoHomeDirectory(ConfigError, RuntimeError):
+    """A ``~`` or ``~user`` file name with no home directory to stand for (``HOME`` unset, no such user).
+    Also the ``RuntimeError`` pathlib raises for it, so code that catches that keeps working."""
+
+
 class ProviderError(SealfileError):
     """A master-key provider failed."""
 

@@ -26,6 +26,7 @@ from sealfile.envelope.ssh_keys import (
 )
 from sealfile.errors import ConfigError, SealfileError, SigningError
 from sealfile.files.io import read_text
+from sealfile.files.pathnames import expanded
 from sealfile.kms.age_identities import check_private
 
 KEY_TEXT_PREFIX = "key::"
@@ -82,7 +83,7 @@ def load_signer(spec: str, environ: Mapping[str, str] | None = None) -> Signer:
     if _is_key_text(spec):
         return Signer.from_agent(SshPublicKey.from_line(spec.removeprefix(KEY_TEXT_PREFIX)),
                                  SshAgent.from_environment(environ))
-    path = Path(spec).expanduser()
+    path = Path(expanded(spec))
     text = read_text(path)
     if "PRIVATE KEY-----" in text:
         return Signer._from_private_key(path, text)

@@ -16,6 +16,8 @@ import stat
 import sys
 from collections.abc import Iterator
 
+from sealfile.errors import NoHomeDirectory
+
 PathName = str | os.PathLike[str]
 """A path as the commands' bodies take it: a ``Path`` from click, a ``str`` from the fast path."""
 
@@ -38,7 +40,9 @@ def spelled(name: PathName) -> str:
 
 def expanded(name: PathName) -> str:
     """``str(Path(name).expanduser())``: a leading ``~`` or ``~user`` replaced by that home directory
-    (a RuntimeError where it cannot be found, as pathlib raises)."""
+    (:class:`NoHomeDirectory`, also the RuntimeError pathlib raises, naming ``name`` where it cannot be found).
+    Every file name a user or a variable gives goes through here, never ``Path.expanduser``: its bare
+    RuntimeError, 'Could not determine home directory.', reached users as an internal error."""
     text = spelled(name)
     if _WINDOWS:
         from pathlib import Path
@@ -49,7 +53,7 @@ def expanded(name: PathName) -> str:
     first, _, rest = text.partition("/")
     home = os.path.expanduser(first)
     if home.startswith("~"):
-        raise RuntimeError("Could not determine home directory.")
+        raise NoHomeDirectory(f"{text}: no home directory for {first} (HOME is not set, or no such user)")
     return spelled(os.path.join(home, rest) if rest else home)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
+from sealfile.files.pathnames import expanded
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
@@ -91,7 +92,7 @@ def attributes_file(cwd: Path, global_: bool) -> Path:
         return target
     configured = git(["config", "--global", "--get", "core.attributesFile"], cwd, ok=(0, 1)).strip()
     if configured:
-        return Path(configured).expanduser()
+        return Path(expanded(configured))
     config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
     return Path(config_home) / "git" / "attributes"
 

@@ -23,6 +23,7 @@ import pyrage
 
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError
+from sealfile.files.pathnames import expanded
 from sealfile.kms.age import age_decrypt, age_encrypt
 from sealfile.kms.base import MasterKey
 from sealfile.kms.ssh_identities import MAX_KEY_FILE_BYTES, find_identities, identity_files, unlock
@@ -59,7 +60,7 @@ def _public_key_text(value: str) -> str:
     value = without_options(value)
     if value.startswith(_KEY_TYPE_STARTS) or "-----BEGIN" in value:
         return value
-    path = Path(value).expanduser()
+    path = Path(expanded(value))
     try:
         text = path.read_text(encoding="utf-8")[:MAX_KEY_FILE_BYTES]
     except (OSError, UnicodeDecodeError):

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sealfile.envelope import ssh_wire
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError, FormatError
+from sealfile.files.pathnames import expanded
 from sealfile.kms import passphrase
 from sealfile.kms.age_identities import check_private
 
@@ -75,8 +76,8 @@ def identity_files() -> list[Path]:
     for variable in (KEY_FILE_ENV, SOPS_KEY_FILE_ENV):
         named = os.environ.get(variable, "").strip()
         if named:
-            return [Path(named).expanduser()]
-    return [Path(path).expanduser() for path in DEFAULT_KEY_FILES]
+            return [Path(expanded(named))]
+    return [Path(expanded(path)) for path in DEFAULT_KEY_FILES]
 
 
 def find_identities() -> tuple[list[SshIdentity | LockedKey], list[str]]:

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedSealError
+from sealfile.files.pathnames import expanded
 from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
 from sealfile.ops.sealing import signing_as
@@ -262,7 +263,7 @@ def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
     from sealfile.envelope.allowed_signers import AllowedSigners
 
     try:
-        signers = AllowedSigners.from_file(Path(path).expanduser())
+        signers = AllowedSigners.from_file(Path(expanded(path)))
     except SealfileError as err:
         raise ConfigError(f"{named_by}: {err}") from None
     if not len(signers):
