@@ -54,8 +54,18 @@ def test_json_round_trips_exactly(key: AgeKey, tree: dict[str, Any]) -> None:
 
 dotenv_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True).filter(
     lambda k: not k.startswith("sealfile_"))
-dotenv_values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r\x00"),
-                        max_size=30) | st.sampled_from(["a b", "x=y", "#not comment", "multi\nline", "q'uote", 'd"q'])
+dotenv_values = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"),
+                        max_size=30) | st.sampled_from(["a b", "x=y", "#not comment", "multi\nline", "q'uote", 'd"q',
+                                                        "cr\rlf", "\r\n", "'q\r'"])
+
+
+def read_as_python_dotenv_reads_a_file(text: str) -> dict[str, str | None]:
+    """python-dotenv opens a file with universal newlines: a raw carriage return reaches its parser as \\n."""
+    import io
+
+    import dotenv
+
+    return dict(dotenv.dotenv_values(stream=io.StringIO(text, newline=None)))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -67,10 +77,20 @@ def test_dotenv_round_trips_exactly(key: AgeKey, values: dict[str, str]) -> None
         assume(any(v.endswith("\\") for v in values.values()))
         return
     assert DOTENV.load_fast(plaintext) == values  # our writer reads back as python-dotenv reads it
+    assert read_as_python_dotenv_reads_a_file(plaintext) == values  # from a file too
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert all(f"\n{k}=ENC[" in "\n" + sealed for k in values)  # every value sealed, none left in clear
     assert DOTENV.load_fast(decrypt_text(sealed, store=DOTENV)) == values
     assert decrypt_text(sealed, store=DOTENV) == plaintext
+
+
+@pytest.mark.parametrize("value", ["a\rb", "a\r\nb", "\ra", "a\r", "'a\rb'", 'a"\rb'])
+def test_a_carriage_return_set_into_a_dotenv_file_is_decrypted_as_python_dotenv_reads_it(key: AgeKey,
+                                                                                          value: str) -> None:
+    """It was written raw inside quotes: python-dotenv, reading the file, took it for a line break."""
+    sealed = seal_text("A=x\nB=y\n", [key], store=DOTENV)
+    changed = change.set_value(sealed, "A", value, store=DOTENV)
+    assert read_as_python_dotenv_reads_a_file(decrypt_text(changed, store=DOTENV)) == {"A": value, "B": "y"}
 
 
 def test_dotenv_layout_is_kept(key: AgeKey) -> None:

@@ -95,12 +95,14 @@ def format_value(value: Any) -> str:
     style = getattr(value, "quote", None)
     if value.endswith("\\"):
         # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
-        if "\n" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
+        if "\n" in value or "\r" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
             raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
         return str(value)
-    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value:
+    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value and "\r" not in value:
         return f"'{value}'"
     if style is None and _SAFE_BARE.match(value):
         return str(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    # a line break (\r too: python-dotenv reads a file with universal newlines, a raw \r as \n) as its escape
+    escaped = (str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+               .replace("\t", "\\t"))
     return f'"{escaped}"'
