@@ -217,12 +217,13 @@ def test_a_result_too_large_for_any_reader_is_not_written(command: str, syntax: 
     values = {f"k{index}": f"value number {index}" for index in range(300)}
     plain.write_text(_document(values, syntax))
     sealed.write_text(seal_text(_document({"small": "x"}, syntax), [age_identity.key], store=store_for(sealed)))
-    limit = {"SEALFILE_MAX_FILE_MB": str(1.5 * plain.stat().st_size / (1024 * 1024))}  # the plaintext fits
+    # the plaintext fits, and so does set's value (1.4 times as large): not what they seal to
+    limit = {"SEALFILE_MAX_FILE_MB": str(1.5 * plain.stat().st_size / (1024 * 1024))}
     before = snapshot(work)
     name, *rest = command.format(O=output, P=plain, S=sealed).split()
     recipient = ["--age", age_identity.recipient] if name == "encrypt" else []
     result = run([name, *recipient, *rest], {"S": sealed}, env=limit,
-                 stdin=" ".join(values.values()) * 2 if name == "set" else None)
+                 stdin=(" ".join(values.values()) * 3)[:int(1.4 * plain.stat().st_size)] if name == "set" else None)
     target = output if "-o" in rest else sealed if name == "set" else Path("-")
     assert "any sealfile command reads; nothing was written" in the_one_line(result, target)
     assert result.stdout == ""
@@ -323,3 +324,15 @@ def test_export_sops_that_cannot_write_says_only_that(files: dict[str, Path]) ->
     assert snapshot(files["S"].parent) == before
     done = run(["export-sops", "-o", "out.yaml", "{S}"], files)
     assert done.returncode == 0 and "sealfile: note: " in done.stderr  # the notes are for a file written
+
+
+@pytest.mark.parametrize("env", [{}, {"SEALFILE_SET_TYPE": "str"}], ids=["fast", "click"])
+def test_a_value_on_stdin_is_read_within_the_size_limit(files: dict[str, Path], env: dict[str, str]) -> None:
+    """'yes | sealfile set' read without end: a 200 MB value took 4 GB and minutes before its result was
+    refused. Standard input is read as every input is, up to SEALFILE_MAX_FILE_MB."""
+    before = snapshot(files["S"].parent)
+    result = run(["set", "{S}", "db.password"], files, env={"SEALFILE_MAX_FILE_MB": "0.015625", **env},
+                 stdin="x" * 20_000)
+    assert (result.returncode, result.stderr) == (1, "sealfile: error: -: input is larger than 0.015625 MiB (see "
+                                                     "SEALFILE_MAX_FILE_MB)\n")
+    assert snapshot(files["S"].parent) == before

@@ -208,11 +208,15 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
 
         return encrypt
     if command == "set":
-        if params["value"] is None:
-            if sys.stdin.isatty():
-                return None  # click prompts, hiding the input
-            params["value"] = hot.read_value(params["value_type"])
-        return lambda: hot.set_value(**params)
+        if params["value"] is None and sys.stdin.isatty():
+            return None  # click prompts, hiding the input
+
+        def set_value() -> None:  # the value is read here, inside the error boundary
+            if params["value"] is None:
+                params["value"] = hot.read_value(params["value_type"])
+            hot.set_value(**params)
+
+        return set_value
     files, command_line = hot.split_exec_args(params.pop("file"), params.pop("command"))
     return lambda: hot.exec_files(files, command=command_line, **params)
 

@@ -12,7 +12,6 @@ the same names.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
@@ -290,6 +289,11 @@ def split_exec_args(file: PathName, rest: tuple[str, ...]) -> tuple[tuple[PathNa
 
 
 def read_value(value_type: str) -> str:
-    """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML."""
-    value = sys.stdin.read()
+    """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML. Read as
+    every input is, within the size limit: read whole, ``yes | sealfile set`` grew without end (a 200 MB
+    value took 4 GB and minutes before the result was refused as too large)."""
+    from sealfile.files import io
+
+    # as sys.stdin decodes: bytes that are not UTF-8 become lone surrogates, which set refuses by name
+    value = io.read_bytes(io.STDIO).decode("utf-8", "surrogateescape")
     return value[:-1] if value.endswith("\n") and value_type != "yaml" else value
