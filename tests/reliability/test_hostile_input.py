@@ -202,6 +202,23 @@ def test_an_endless_input_is_refused(tmp_path: Path) -> None:
     assert piped.returncode == 1 and "input is larger than 1 MiB" in piped.stderr, piped.stderr
 
 
+def test_a_key_file_that_never_ends_is_read_only_as_far_as_a_key_file_goes(tmp_path: Path) -> None:
+    """--ssh PUBKEY and the identity files (age, SSH) were read whole, then cut: /dev/zero (or any endless
+    or huge file named there) ran the process out of memory, an internal error at best."""
+    home = tmp_path / "user"
+    home.mkdir()
+    (tmp_path / "p.yaml").write_text("a: 1\n")
+    public = generate_identity()[1]
+    sealed = tmp_path / "s.yaml"
+    sealed.write_text(seal_text("a: 1\n", [AgeKey(public)]))
+    env = {**os.environ, "HOME": str(home), "SEALFILE_ALLOW_INSECURE_KEY_FILE": "1"}
+    jobs = [Job(["encrypt", "--ssh", "/dev/zero", "p.yaml"], env=env, cwd=str(tmp_path)),
+            Job(["decrypt", "s.yaml"], env={**env, "SEALFILE_AGE_KEY_FILE": "/dev/zero"}, cwd=str(tmp_path))]
+    for result in run_jobs([Job(job.args, env=job.env, cwd=job.cwd, memory_limit=1024**3) for job in jobs]):
+        assert result.status == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.cpu_seconds < MAX_SECONDS and result.maxrss_kb < 200_000
+
+
 def _pythonpath() -> dict[str, str]:
     from tests.reliability.forkrun import ROOT
 

@@ -29,6 +29,8 @@ from sealfile.files.pathnames import exists, expanded, spelled
 
 DEFAULT_KEY_FILE = "~/.config/sealfile/age/keys.txt"
 INSECURE_OK_ENV = "SEALFILE_ALLOW_INSECURE_KEY_FILE"
+MAX_IDENTITY_FILE_CHARS = 1024 * 1024
+"""About 13,000 identities: far more than any identity file holds."""
 # File names are strings spelled as pathlib spells them (sealfile.files.pathnames): every command that
 # opens a file looks here, and messages name the files as they always have.
 
@@ -93,7 +95,11 @@ def is_plugin_identity(identity: Any) -> bool:
 def _age_file(path: str, _mtime_ns: int) -> tuple[Any, ...]:
     check_private(path)
     with open(path, encoding="utf-8") as handle:
-        return tuple(parse_identities(handle.read(), path))
+        text = handle.read(MAX_IDENTITY_FILE_CHARS + 1)  # never the whole of it: a device read without end
+    if len(text) > MAX_IDENTITY_FILE_CHARS:
+        raise ConfigError(f"{path}: longer than {MAX_IDENTITY_FILE_CHARS // 1024} Ki characters: not an age identity "
+                          "file")
+    return tuple(parse_identities(text, path))
 
 
 def _cached(path: str) -> tuple[Any, ...]:

@@ -62,7 +62,8 @@ def _public_key_text(value: str) -> str:
         return value
     path = Path(expanded(value))
     try:
-        text = path.read_text(encoding="utf-8")[:MAX_KEY_FILE_BYTES]
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(MAX_KEY_FILE_BYTES)  # never the whole of it: --ssh /dev/zero read without end
     except (OSError, UnicodeDecodeError):
         raise ConfigError(f"not an SSH public key, nor a readable .pub file: {value!r}") from None
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]

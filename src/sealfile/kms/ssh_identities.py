@@ -102,7 +102,8 @@ def find_identities() -> tuple[list[SshIdentity | LockedKey], list[str]]:
 def _read_key_file(path: Path, mtime_ns: int) -> SshIdentity | LockedKey | str:
     """The identity in ``path``, the locked key, or why it cannot be used (never the key's text)."""
     check_private(path)
-    data = path.read_bytes()[:MAX_KEY_FILE_BYTES]
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_KEY_FILE_BYTES)  # never the whole of it: a device or a huge file read without end
     try:
         return _identity(path, load_ssh_private_key(data, password=None), data)
     except TypeError:  # cryptography's way of saying the key is encrypted
