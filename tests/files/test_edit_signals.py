@@ -23,7 +23,9 @@ SECRET = "planted-secret-93ad"
 
 def _unlimited_cores() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    for sig in (signal.SIGINT, signal.SIGQUIT):  # as on a terminal, whatever started the tests
+    # as on a terminal, whatever started the tests (under nohup SIGHUP comes ignored, and stays so: see below)
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2,
+                signal.SIGALRM):
         signal.signal(sig, signal.SIG_DFL)
 
 
