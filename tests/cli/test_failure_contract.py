@@ -336,3 +336,19 @@ def test_a_value_on_stdin_is_read_within_the_size_limit(files: dict[str, Path], 
     assert (result.returncode, result.stderr) == (1, "sealfile: error: -: input is larger than 0.015625 MiB (see "
                                                      "SEALFILE_MAX_FILE_MB)\n")
     assert snapshot(files["S"].parent) == before
+
+
+@pytest.mark.parametrize("args", [["decrypt", "{S}", "-o", "{S}"], ["decrypt", "{S}", "-o", "./s.yaml"],
+                                  ["decrypt", "{S}", "{S2}", "-o", "{S2}"], ["decrypt", "{S}", "-o", "{L}"]])
+def test_decrypt_does_not_write_the_plaintext_over_the_sealed_file(args: list[str], files: dict[str, Path]) -> None:
+    """'decrypt s.yaml -o s.yaml' replaced the sealed file with its plaintext under its sealed name: one slip and
+    the file is gone from every recipient (and the plaintext is where the sealed file is committed)."""
+    second = files["S"].parent / "s2.yaml"
+    shutil.copy(files["S"], second)
+    link = files["S"].parent / "l.yaml"
+    link.symlink_to(files["S"].name)
+    before = snapshot(files["S"].parent)
+    done = run(args, {**files, "S2": second, "L": link})
+    target = Path(args[-1].format(S=files["S"], S2=second, L=link))
+    assert "-o names the file the plaintext comes from" in the_one_line(done, target)
+    assert snapshot(files["S"].parent) == before

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.cli.output_names import named_syntax
-from sealfile.errors import SealfileError, one_line
+from sealfile.errors import one_line
 from sealfile.files.pathnames import PathName, spelled
 
 if TYPE_CHECKING:
@@ -50,7 +50,9 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
     else:
         plaintext = plaintext_of(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env,
                                  named)
-    emit(plaintext, output, private=True, source=files[0])
+    from sealfile.files import io
+
+    io.emit(plaintext, output, private=True, sources=files)
 
 
 def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fmt: str | None, name: str | None = None,
@@ -120,19 +122,6 @@ def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: 
         return get_path(merged, extract)
 
 
-def emit(text: str, output: PathName | None, *, private: bool, source: PathName, replacing: str | None = None) -> None:
-    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output`` (0600 if ``private``;
-    ``replacing``: what was read from ``output``, refused if another program changed it since)."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
-    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
-        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
-                            file=str(source)) from None
-    from sealfile.files import io
-
-    io.write_output(output or io.STDIO, raw, private=private, replacing=False if replacing is None else replacing)
-
-
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
             keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
@@ -164,8 +153,8 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         plaintext = io.read_text(file)
         refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
-    emit(sealed, output or (file if in_place else None), private=False, source=file,
-         replacing=plaintext if in_place else None)
+    io.emit(sealed, output or (file if in_place else None), private=False, sources=(file,),
+            replacing=plaintext if in_place else None)
 
 
 def flag_param(flag: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
 
@@ -126,6 +126,30 @@ def _read_stdin() -> bytes:
     if len(raw) > limit:
         raise FormatError(f"input is larger than {limit / (1024 * 1024):g} MiB (see {MAX_FILE_MB_ENV})", file=STDIO)
     return raw
+
+
+def emit(text: str, output: str | os.PathLike[str] | None, *, private: bool,
+         sources: Sequence[str | os.PathLike[str]], replacing: str | None = None) -> None:
+    """``text`` on stdout (``output`` None or ``-``), or written atomically to ``output``: plaintext
+    (``private``) 0600, and never over one of ``sources``, the files it comes from (``decrypt F -o F`` would
+    leave no sealed file); ``replacing``: what was read from ``output``, refused if another program changed it."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # a SOPS binary file's bytes come as surrogate escapes
+    except UnicodeEncodeError:  # a value sealed with a lone surrogate: say so, print nothing of it
+        raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
+                            file=os.fspath(sources[0])) from None
+    target = output or STDIO
+    if private and not is_stdio(target) and any(_same_file(target, source) for source in sources):
+        raise SealfileError("-o names the file the plaintext comes from: written there, it would replace the sealed "
+                            "file; nothing was written (write to another name)", file=os.fspath(target))
+    write_output(target, raw, private=private, replacing=False if replacing is None else replacing)
+
+
+def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    try:
+        return not is_stdio(other) and os.path.samefile(one, other)
+    except (OSError, ValueError):  # either missing: not the same file
+        return False
 
 
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool,
