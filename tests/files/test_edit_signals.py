@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,17 @@ def _unlimited_cores() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
+def _editing(sealed: Path, editor: str, opened: Path, start: Callable[[], None]) -> subprocess.Popen[str]:
+    """``sealfile edit`` running, once its editor (which writes the plaintext's path to ``opened``) has it open."""
+    command = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(sealed)], cwd=sealed.parent,
+                               env=cli_env({"EDITOR": editor}), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, preexec_fn=start)
+    while not opened.exists() or not opened.read_text().strip():
+        assert command.poll() is None, command.communicate()
+        time.sleep(0.02)
+    return command
+
+
 # SIGUSR1, SIGUSR2, SIGALRM (and SIGXFSZ, SIGPROF...) end a process by default as SIGTERM does: they left
 # the plaintext in the workspace until the next edit, and the editor running
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM],
@@ -38,13 +50,7 @@ def test_a_signal_while_the_editor_is_open_wipes_the_plaintext(sig: signal.Signa
     sealed, opened = tmp_path / "s.yaml", tmp_path / "editor-opened"
     sealed.write_text(seal_text(f"password: {SECRET}\n", [age_identity.key]))
     before, listed = sealed.read_bytes(), sorted(tmp_path.iterdir())
-    editor = f"sh -c 'echo \"$0\" > {opened}; exec sleep 60'"
-    command = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(sealed)], cwd=tmp_path,
-                               env=cli_env({"EDITOR": editor}), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=_unlimited_cores)
-    while not opened.exists() or not opened.read_text().strip():
-        assert command.poll() is None, command.communicate()
-        time.sleep(0.02)
+    command = _editing(sealed, f"sh -c 'echo \"$0\" > {opened}; exec sleep 60'", opened, _unlimited_cores)
     workspace = Path(opened.read_text().strip()).parent
     command.send_signal(sig)
     _, stderr = command.communicate(timeout=60)
@@ -64,12 +70,7 @@ def test_a_hangup_ignored_from_the_start_stays_ignored(age_identity: AgeIdentity
     def hangup_ignored() -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
-    command = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(sealed)], cwd=tmp_path,
-                               env=cli_env({"EDITOR": editor}), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=hangup_ignored)
-    while not opened.exists() or not opened.read_text().strip():
-        assert command.poll() is None, command.communicate()
-        time.sleep(0.02)
+    command = _editing(sealed, editor, opened, hangup_ignored)
     command.send_signal(signal.SIGHUP)
     _, stderr = command.communicate(timeout=60)
     assert (command.returncode, stderr) == (0, f"{sealed}: saved\n")

@@ -19,18 +19,25 @@ def _clone(box: Sandbox, name: str) -> Sandbox:
     return Sandbox(box.root, target, box.env, box.recipient)
 
 
-@pytest.mark.parametrize("side", ["ours", "theirs"])
-def test_a_text_merge_committed_without_the_driver_fails_check_without_a_key(installed: Sandbox, side: str) -> None:
+def _text_merged(installed: Sandbox, side: str) -> Sandbox:
+    """A clone with no drivers and no hooks where two branches changed the sealed file and ``-X side`` merged
+    them as text: git calls it clean, and commits one side's 'mac' line over both sides' values."""
     seal_file(installed, FILE, "a: one\nb: two\nc: three\n")
     installed.commit("secrets")
-    clone = _clone(installed, "clone")  # no drivers, no hooks: the merge below is committed as git made it
+    clone = _clone(installed, "clone")
     clone.git("checkout", "-q", "-b", "other")
     clone.sealfile("set", FILE, "a", "one-other")
     clone.git("commit", "-q", "-am", "a")
     clone.git("checkout", "-q", "main")
     clone.sealfile("set", FILE, "c", "three-main")
     clone.git("commit", "-q", "-am", "c")
-    clone.git("merge", "-q", "-X", side, "--no-edit", "other")  # "clean" to git
+    clone.git("merge", "-q", "-X", side, "--no-edit", "other")
+    return clone
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_a_text_merge_committed_without_the_driver_fails_check_without_a_key(installed: Sandbox, side: str) -> None:
+    clone = _text_merged(installed, side)
 
     keyless = clone.keyless_env()
     done = clone.sealfile("check", env={**keyless, "SEALFILE_NO_SETUP_WARNING": "1"}, check=False)
@@ -90,17 +97,8 @@ def test_a_file_outside_the_repository_is_checked_as_before(installed: Sandbox) 
 def test_review_finds_a_text_merge_under_later_commits(installed: Sandbox, side: str) -> None:
     """review compared the base with the head, whose 'mac' is one parent's: the -X ours merge passed it, and
     check (HEAD and its parents) no longer sees it once a later commit leaves the file alone."""
-    seal_file(installed, FILE, "a: one\nb: two\nc: three\n")
-    installed.commit("secrets")
-    base = installed.git("rev-parse", "HEAD").stdout.strip()
-    clone = _clone(installed, "clone")
-    clone.git("checkout", "-q", "-b", "other")
-    clone.sealfile("set", FILE, "a", "one-other")
-    clone.git("commit", "-q", "-am", "a")
-    clone.git("checkout", "-q", "main")
-    clone.sealfile("set", FILE, "c", "three-main")
-    clone.git("commit", "-q", "-am", "c")
-    clone.git("merge", "-q", "-X", side, "--no-edit", "other")
+    clone = _text_merged(installed, side)
+    base = clone.git("rev-parse", "HEAD^1^").stdout.strip()  # the commit both sides started from
     (clone.repo / "README").write_text("later\n")
     clone.git("add", "README")
     clone.git("commit", "-q", "-m", "a later commit leaves the file alone")
