@@ -352,3 +352,13 @@ def test_decrypt_does_not_write_the_plaintext_over_the_sealed_file(args: list[st
     target = Path(args[-1].format(S=files["S"], S2=second, L=link))
     assert "-o names the file the plaintext comes from" in the_one_line(done, target)
     assert snapshot(files["S"].parent) == before
+
+
+@pytest.mark.parametrize("env", [{}, {"SEALFILE_SET_TYPE": "str"}], ids=["fast", "click"])
+def test_set_refuses_an_empty_standard_input(env: dict[str, str], files: dict[str, Path]) -> None:
+    """'vault read ... | sealfile set FILE KEY' whose producer failed set the secret to "": blanked, unsaid."""
+    before = snapshot(files["S"].parent)
+    done = run(["set", "{S}", "db.password"], files, env=env, stdin="")
+    assert "db.password: standard input is empty" in the_one_line(done, files["S"])
+    assert snapshot(files["S"].parent) == before
+    assert run(["set", "{S}", "db.password"], files, env=env, stdin="\n").returncode == 0  # a line: an empty value

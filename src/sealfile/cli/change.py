@@ -109,7 +109,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
     """
     if value is None:
-        value = click.prompt("value", hide_input=True, err=True) if sys.stdin.isatty() else hot.read_value(value_type)
+        value = (click.prompt("value", hide_input=True, err=True) if sys.stdin.isatty() else
+                 hot.read_value(value_type, file, keypath))
     hot.set_value(file, keypath, value, value_type, replace, rotate, input_type)
 
 

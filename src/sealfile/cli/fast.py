@@ -213,7 +213,7 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
 
         def set_value() -> None:  # the value is read here, inside the error boundary
             if params["value"] is None:
-                params["value"] = hot.read_value(params["value_type"])
+                params["value"] = hot.read_value(params["value_type"], params["file"], params["keypath"])
             hot.set_value(**params)
 
         return set_value

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.cli.output_names import named_syntax
-from sealfile.errors import one_line
+from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
 if TYPE_CHECKING:
@@ -277,12 +277,16 @@ def split_exec_args(file: PathName, rest: tuple[str, ...]) -> tuple[tuple[PathNa
     return (file,), rest[1:] if rest[:1] == ("--",) else rest
 
 
-def read_value(value_type: str) -> str:
+def read_value(value_type: str, file: PathName, keypath: str) -> str:
     """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML. Read as
     every input is, within the size limit: read whole, ``yes | sealfile set`` grew without end (a 200 MB
-    value took 4 GB and minutes before the result was refused as too large)."""
+    value took 4 GB and minutes before the result was refused as too large). Nothing at all is refused:
+    ``vault read ... | sealfile set`` whose producer failed would blank the secret."""
     from sealfile.files import io
 
     # as sys.stdin decodes: bytes that are not UTF-8 become lone surrogates, which set refuses by name
     value = io.read_bytes(io.STDIO).decode("utf-8", "surrogateescape")
+    if not value:
+        raise SealfileError("standard input is empty (did the command before the pipe fail?): nothing was set; to "
+                            "set an empty string, give '' as VALUE", file=str(file), keypath=keypath)
     return value[:-1] if value.endswith("\n") and value_type != "yaml" else value
