@@ -238,6 +238,17 @@ def test_a_clone_set_up_before_inner_merges_went_binary_is_told_to_install_again
     assert not [w for w in _warnings(alice) if "merge.sealfile" in w]
 
 
+def test_a_clone_with_the_merge_driver_but_not_the_diff_driver_is_told_to_install_again(
+        team: tuple[Sandbox, Sandbox]) -> None:
+    """Half a set-up (a diff section removed by hand, or by a tool that rewrites .git/config) went unsaid."""
+    alice, _ = team
+    alice.git("config", "--unset", "diff.sealfile.textconv")
+    (warning,) = [w for w in _warnings(alice) if "diff.sealfile.textconv" in w]
+    assert warning.endswith("run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
+    alice.sealfile("git", "install", "--command", SEALFILE)
+    assert not [w for w in _warnings(alice) if "sealfile" in w.split(":", 2)[-1] and "driver" in w]
+
+
 def test_a_worktree_shares_the_set_up_and_a_submodule_needs_its_own(team: tuple[Sandbox, Sandbox]) -> None:
     alice, _ = team
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=alice.repo, env=alice.env,

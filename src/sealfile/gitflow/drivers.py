@@ -37,6 +37,10 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
+_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.hookspath)$"
+"""The settings a clone's set-up is read from, in one ``git config`` call."""
+
+
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
     drivers, hooks = _uses_drivers(root), _hook_types(root)
@@ -45,8 +49,7 @@ def _missing_in(root: str) -> str | None:
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
 
     try:  # one git process for both: every command that reads a sealed file pays for it
-        listed = git(["config", "-z", "--get-regexp", r"^(merge\.sealfile\.(driver|recursive)|core\.hookspath)$"], root,
-                     ok=(0, 1))
+        listed = git(["config", "-z", "--get-regexp", _SET_UP], root, ok=(0, 1))
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
@@ -64,6 +67,9 @@ def _driver_problem(root: str, config: dict[str, str]) -> str | None:
         return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
                 "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
                 "stops in a conflict that keeps our version)")
+    if not config.get("diff.sealfile.textconv", "").strip():
+        return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
+                "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
     if config.get("merge.sealfile.recursive", "").strip() != "binary":
         return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
                 "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
