@@ -191,8 +191,8 @@ def test_encrypt_refuses_a_sealed_file(run_cli: RunCli, sealed: Path, age_identi
 
 
 def test_encrypt_bad_recipient(run_cli: RunCli, plain: Path) -> None:
-    line = one_error_line(run_cli("encrypt", "--age", "age1nope", plain))
-    assert "age1nope" in line
+    line = one_error_line(run_cli("encrypt", "--age", "age1nope", plain), code=2)
+    assert "'--age'" in line and "age1nope" in line
 
 
 def test_encrypt_missing_file(run_cli: RunCli, tmp_path: Path, age_identity: AgeIdentity) -> None:
@@ -326,7 +326,7 @@ def test_status_of_a_token_dated_past_any_calendar_names_its_path(run_cli: RunCl
 def test_encrypt_with_an_identity_instead_of_a_recipient_never_echoes_it(
     run_cli: RunCli, plain: Path, age_identity: AgeIdentity
 ) -> None:
-    line = one_error_line(run_cli("encrypt", "--age", age_identity.identity, plain))
+    line = one_error_line(run_cli("encrypt", "--age", age_identity.identity, plain), code=2)
     assert "secret key" in line and "age-keygen -y" in line
     assert age_identity.identity not in line
     assert age_identity.identity[len("AGE-SECRET-KEY-"):] not in line

@@ -35,6 +35,40 @@ def test_usage_errors_exit_2(run_cli: RunCli) -> None:
     assert run_cli("verify").returncode == ExitCode.USAGE == 2
 
 
+@pytest.mark.parametrize("args", [
+    ["encrypt", "--bogus", "{f}"],
+    ["nosuch"],
+    ["recipients", "nosuch"],
+    ["set"],
+    ["set", "{f}", "a", "b", "c"],
+    ["encrypt", "--age", "age1nope", "{f}"],
+    ["encrypt", "--recipient", "age:age1nope", "{f}"],
+    ["encrypt", "--recipient", "nokind", "{f}"],
+    ["encrypt", "--key-group", "age:age1nope", "{f}"],
+    ["encrypt", "--encrypted-regex", "[", "--age", "{r}", "{f}"],
+    ["encrypt", "--unencrypted-suffix", "", "--age", "{r}", "{f}"],
+    ["encrypt", "--encrypted-regex", "a", "--unencrypted-regex", "b", "--age", "{r}", "{f}"],
+    ["recipients", "add", "--age", "age1nope", "{f}"],
+    ["edit", "--age", "age1nope", "{f}"],
+    ["status", "--older-than", "soon", "{f}"],
+    ["decrypt", "--output-type", "k8s-secret", "{f}"],
+    ["set", "--type", "date", "{f}", "a", "b"],
+], ids=" ".join)
+def test_a_wrong_command_line_is_one_line_and_exit_2(
+        args: list[str], tmp_path: Path, run_cli: RunCli, age_identity: AgeIdentity) -> None:
+    """Whatever part of the command line is wrong, and whichever path parses it, the same status and one
+    line with the usage on it, as every other failure is reported."""
+    path = tmp_path / "app.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity.key]))
+    before = path.read_bytes()
+    line = [str(path) if a == "{f}" else age_identity.recipient if a == "{r}" else a for a in args]
+    done = run_cli(*line)
+    assert (done.returncode, done.stdout) == (ExitCode.USAGE, ""), done.stderr
+    assert done.stderr.startswith("sealfile: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "Usage: sealfile " in done.stderr and "--help)" in done.stderr
+    assert path.read_bytes() == before
+
+
 def test_worst_orders_error_over_policy_over_ok() -> None:
     assert worst([ExitCode.OK, ExitCode.POLICY]) is ExitCode.POLICY
     assert worst([ExitCode.POLICY, ExitCode.ERROR, ExitCode.OK]) is ExitCode.ERROR

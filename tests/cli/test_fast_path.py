@@ -254,7 +254,9 @@ def test_a_usage_problem_is_worded_as_click_words_it(args: list[str], age_key: A
     through_click = run_python(CLICK_MAIN, *line)
     assert through_fast_path.returncode == through_click.returncode == 2
     assert through_fast_path.stderr == through_click.stderr
-    assert through_fast_path.stderr.startswith(f"Usage: sealfile {args[0]} [OPTIONS]")
+    assert through_fast_path.stderr.startswith("sealfile: error: ")
+    assert f". Usage: sealfile {args[0]} [OPTIONS]" in through_fast_path.stderr
+    assert through_fast_path.stderr.count("\n") == 1
     assert "secret-value" not in through_fast_path.stdout + through_fast_path.stderr
 
 

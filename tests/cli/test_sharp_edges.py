@@ -174,5 +174,5 @@ def test_a_usage_error_of_set_never_quotes_the_value(run_cli: RunCli, sealed: Pa
     before = sealed.read_bytes()
     done = run_cli("set", sealed, "db.password", *args)
     assert done.returncode == 2
-    assert "s3cr3t" not in done.stderr + done.stdout and "Try 'sealfile set --help'" in done.stderr
+    assert "s3cr3t" not in done.stderr + done.stdout and "(more: sealfile set --help)" in done.stderr
     assert sealed.read_bytes() == before

@@ -56,7 +56,8 @@ def test_an_age_too_long_to_hold_is_a_usage_error_not_a_traceback(seal_file: Sea
     done = subprocess.run([sys.executable, "-m", "sealfile", "status", "--older-than", age,
                            str(seal_file(PLAINTEXT))], capture_output=True, text=True, env=env, check=False, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.splitlines()[-1].startswith("Error: Invalid value for '--older-than': not an age: ")
+    assert done.stderr.startswith("sealfile: error: Invalid value for '--older-than': not an age: ")
+    assert done.stderr.count("\n") == 1
     assert "days" in done.stderr
 
 

@@ -183,8 +183,8 @@ def test_a_usage_problem_after_the_first_files_is_worded_by_click_and_nothing_sh
     assert fast.stderr == by_click.stderr
     assert _without_ages(fast.stdout) == _without_ages(by_click.stdout)  # the runs are a second or so apart
     assert fast.stdout.count(f"file: {sealed}") == 1
-    assert fast.stderr.startswith("Usage: sealfile status [OPTIONS] FILES...") and "SOPS files do not record" in \
-        fast.stderr
+    assert fast.stderr.startswith("sealfile: error: ") and "SOPS files do not record" in fast.stderr
+    assert fast.stderr.endswith(". Usage: sealfile status [OPTIONS] FILES... (more: sealfile status --help)\n")
 
 
 def test_a_tampered_sops_file_fails_verify_and_status(typed: dict[str, Path], env: dict[str, str],

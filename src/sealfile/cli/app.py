@@ -8,6 +8,7 @@ import click
 
 from sealfile.cli.boundary import reported
 from sealfile.cli.envvars import Group
+from sealfile.cli.usage_errors import one_line_usage
 
 # Modules that define commands; importing one registers its commands on ``cli``.
 COMMAND_MODULES = (
@@ -49,8 +50,14 @@ class SealfileGroup(Group):
         _import_commands()
         return super().list_commands(ctx)
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with one_line_usage():
+            return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
-        with reported(_debug(ctx), passthrough=(click.exceptions.Exit, click.ClickException, click.Abort)):
+        passthrough = (click.exceptions.Exit, click.ClickException, click.Abort)
+        with one_line_usage(), reported(_debug(ctx), passthrough=passthrough):
             return super().invoke(ctx)
 
 

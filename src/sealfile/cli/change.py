@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sealfile.cli import hot
+from sealfile.cli import flags, hot
 from sealfile.cli.app import cli
 from sealfile.cli.options import (
     SEALED_FILE,
@@ -52,7 +52,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     from sealfile.files.editor import edit_plaintext
 
     keys = recipients_from_options(params)
-    rules = hot.flag_rules(params)
+    rules = flags.flag_rules(params)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sealfile.cli import hot
+from sealfile.cli import flags, hot
 from sealfile.cli.app import cli
 from sealfile.cli.hot import DECRYPT_OUTPUT_TYPES
 from sealfile.cli.options import (
@@ -68,7 +68,7 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
     Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
     """
     hot.encrypt(file, output, in_place, input_type, output_type, recipients_from_options(params),
-                hot.flag_rules(params), previous)
+                flags.flag_rules(params), previous)
 
 
 @cli.command()

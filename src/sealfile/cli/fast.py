@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from sealfile.cli import hot
+from sealfile.cli import flags, hot
 from sealfile.cli.boundary import UsageProblem, reported
 from sealfile.files.pathnames import is_dir, spelled
 
@@ -56,14 +56,14 @@ def _encrypt_spec() -> Spec:
     from sealfile.model.rules import RULE_NAMES
     from sealfile.stores import STORE_NAMES
 
-    flags = [spec.cli_flag for spec in BUILTIN.values() if spec.cli_flag]
+    names = [spec.cli_flag for spec in BUILTIN.values() if spec.cli_flag]
     return Spec(("file",), {
-        **{flag: Option(hot.flag_param(flag), "multiple") for flag in flags},
+        **{flag: Option(flags.flag_param(flag), "multiple") for flag in names},
         **{f"--{name.replace('_', '-')}": Option(name, "value") for name in RULE_NAMES},
         "-o": Option("output", "path"), "--output": Option("output", "path"),
         "-i": Option("in_place", "flag"), "--in-place": Option("in_place", "flag"),
         "--input-type": _input_type(), "--output-type": Option("output_type", "choice", STORE_NAMES),
-    }, {**{hot.flag_param(flag): () for flag in flags}, "recipient_specs": (), "aws_context": {}, "key_groups": (),
+    }, {**{flags.flag_param(flag): () for flag in names}, "recipient_specs": (), "aws_context": {}, "key_groups": (),
         "threshold": None, **dict.fromkeys(RULE_NAMES), "previous": None, "output": None, "in_place": False,
         "input_type": None, "output_type": None})
 
@@ -203,7 +203,7 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
             params.pop(unused)
 
         def encrypt() -> None:
-            keys, rules = hot.flag_keys(params), hot.flag_rules(params)
+            keys, rules = flags.flag_keys(params), flags.flag_rules(params)
             hot.encrypt(keys=keys, rules=rules, **params)
 
         return encrypt
@@ -260,14 +260,13 @@ def run(args: list[str]) -> bool:
 
 
 def _report_usage(command: str, problem: UsageProblem) -> None:
-    """Exit 2 with ``problem`` worded exactly as click words a usage error of ``command``."""
-    import click
-
+    """Exit 2 with ``problem`` worded exactly as click's path words a usage error of ``command``."""
     from sealfile.cli.app import cli
+    from sealfile.cli.usage_errors import OneLineUsageError
 
     parent = cli.make_context("sealfile", [command], resilient_parsing=True)
     found = cli.get_command(parent, command)
     assert found is not None  # the fast path runs only commands click has
-    error = click.UsageError(str(problem), found.make_context(command, [], parent=parent, resilient_parsing=True))
+    error = OneLineUsageError(str(problem), found.make_context(command, [], parent=parent, resilient_parsing=True))
     error.show()
     sys.exit(error.exit_code)

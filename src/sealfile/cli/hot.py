@@ -12,7 +12,7 @@ the same names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.cli.output_names import named_syntax
@@ -155,28 +155,6 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
     io.emit(sealed, output or (file if in_place else None), private=False, sources=(file,),
             replacing=plaintext if in_place else None)
-
-
-def flag_param(flag: str) -> str:
-    """The parameter a provider's own recipient flag fills (``--aws-kms`` -> ``aws_kms``)."""
-    return flag.lstrip("-").replace("-", "_")
-
-
-def flag_keys(params: dict[str, Any]) -> list[MasterKey]:
-    """The recipients each provider's own flag names (``--age``, ``--aws-kms``...), taken out of
-    ``params`` in the providers' order."""
-    from sealfile.kms.registry import BUILTIN, key_from_cli
-
-    return [key_from_cli(spec.type_id, value) for spec in BUILTIN.values() if spec.cli_flag
-            for value in params.pop(flag_param(spec.cli_flag), ()) or ()]
-
-
-def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
-    """The encryption rule the rule flags name (``--unencrypted-suffix``...), taken out of ``params``."""
-    from sealfile.model.rules import RULE_NAMES, EncryptionRules
-
-    given = {name: params.pop(name, None) for name in RULE_NAMES}
-    return EncryptionRules.configured(given) if any(v is not None for v in given.values()) else None
 
 
 def creation_defaults(

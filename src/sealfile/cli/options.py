@@ -11,7 +11,7 @@ import click
 
 from sealfile.cli.boundary import UsageProblem
 from sealfile.cli.envvars import Command
-from sealfile.cli.hot import flag_keys, flag_param
+from sealfile.cli.flags import flag_keys, flag_param
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import ConfigError
 from sealfile.kms.base import MasterKey
@@ -86,12 +86,15 @@ def recipient_options(func: F) -> F:
 
 
 def keys_from_options(params: dict[str, Any]) -> list[MasterKey]:
-    keys = flag_keys(params)
+    try:
+        keys = flag_keys(params)
+    except UsageProblem as problem:
+        raise click.UsageError(str(problem)) from None
     for text in params.pop("recipient_specs", ()) or ():
         try:
             keys.append(key_from_spec(text))
         except ConfigError as err:
-            raise click.BadParameter(err.message, param_hint="--recipient") from None
+            raise click.BadParameter(err.message, param_hint="'--recipient'") from None
     aws_context: dict[str, str] = params.pop("aws_context", None) or {}
     if aws_context:
         from sealfile.kms.aws.key import AwsKmsKey  # no boto3 import: that happens on first KMS call
@@ -127,7 +130,7 @@ def recipients_from_options(params: dict[str, Any]) -> list[MasterKey] | KeyGrou
         groups = tuple(tuple(key_from_spec(spec) for spec in text.split(",") if spec.strip()) for text in texts)
         return KeyGroups(groups, len(groups) if threshold is None else threshold)
     except ConfigError as err:
-        raise click.BadParameter(err.message, param_hint="--key-group") from None
+        raise click.BadParameter(err.message, param_hint="'--key-group'") from None
 
 
 def _parse_pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -145,11 +148,6 @@ def rule_options(func: F) -> F:
         func = click.option(f"--{name.replace('_', '-')}", name, metavar="PATTERN",
                             help=f"Encryption rule: {name.replace('_', ' ')}.")(func)
     return func
-
-
-
-
-"""Syntaxes sealfile reads in SOPS files only (SOPS's INI store, and its JSON envelope for any other file)."""
 
 
 def input_type_option(func: F) -> F:

@@ -1,0 +1,47 @@
+"""The recipient and rule flags (``--age``, ``--aws-kms``, ``--encrypted-regex``...) read without click, for
+the click commands and the fast path alike. A value no key or rule can be made of is a wrong command line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sealfile.cli.boundary import UsageProblem
+from sealfile.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sealfile.kms.base import MasterKey
+    from sealfile.model.rules import EncryptionRules
+
+
+def flag_param(flag: str) -> str:
+    """The parameter a provider's own recipient flag fills (``--aws-kms`` -> ``aws_kms``)."""
+    return flag.lstrip("-").replace("-", "_")
+
+
+def flag_keys(params: dict[str, Any]) -> list[MasterKey]:
+    """The recipients each provider's own flag names (``--age``, ``--aws-kms``...), taken out of
+    ``params`` in the providers' order."""
+    from sealfile.kms.registry import BUILTIN, key_from_cli
+
+    keys = []
+    for spec in BUILTIN.values():
+        for value in (params.pop(flag_param(spec.cli_flag), ()) or ()) if spec.cli_flag else ():
+            try:
+                keys.append(key_from_cli(spec.type_id, value))
+            except ConfigError as err:
+                raise UsageProblem(f"Invalid value for '{spec.cli_flag}': {err.message}") from None
+    return keys
+
+
+def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
+    """The encryption rule the rule flags name (``--unencrypted-suffix``...), taken out of ``params``."""
+    from sealfile.model.rules import RULE_NAMES, EncryptionRules
+
+    given = {name: params.pop(name, None) for name in RULE_NAMES}
+    if all(v is None for v in given.values()):
+        return None
+    try:
+        return EncryptionRules.configured(given)
+    except ConfigError as err:
+        flags = ", ".join(f"'--{name.replace('_', '-')}'" for name, v in given.items() if v is not None)
+        raise UsageProblem(f"Invalid value for {flags}: {err.message}") from None
