@@ -122,6 +122,16 @@ def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: 
         return get_path(merged, extract)
 
 
+def check_destination(file: PathName, output: PathName | None, in_place: bool) -> None:
+    """``-o`` and ``-i`` of a command that writes one file, as one."""
+    from sealfile.files import io
+
+    if output and in_place:
+        raise UsageProblem("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise UsageProblem("-i replaces a file: name the file, not -")
+
+
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
             keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
@@ -132,10 +142,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.ops.sops_files import refuse_to_write
     from sealfile.stores import fitting_name, store_for
 
-    if output and in_place:
-        raise UsageProblem("use -o or -i, not both")
-    if in_place and io.is_stdio(file):
-        raise UsageProblem("-i replaces a file: name the file, not -")
+    check_destination(file, output, in_place)
     policy = signatures.for_file(output or file)
     reuse = None
     if previous is not None:

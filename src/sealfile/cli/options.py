@@ -39,7 +39,17 @@ class SealedFilePath(click.Path):
 # (or written) is for the read or write to say: one line naming it, exit 1, as the fast path, which never
 # calls click, says it. click's own check (``readable=True``) made the same unreadable file a usage error
 # (exit 2, three lines) whenever click parsed the command line, and refused a -o file sealfile would replace.
-FILE_PATH = click.Path(dir_okay=False, readable=False, path_type=Path)
+class NamedFilePath(click.Path):
+    """A file that is never standard input or output: ``-`` is refused, not taken as a file of that name."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-":
+            self.fail("- (standard input or output) cannot be used here: name a file (./- for one called -)",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
+FILE_PATH = NamedFilePath(dir_okay=False, readable=False, path_type=Path)
 """A file argument or output that is never standard input or output."""
 PATH_OR_STDIO = click.Path(dir_okay=False, readable=False, allow_dash=True, path_type=Path)
 """A plaintext input or any output: ``-`` is standard input or output."""

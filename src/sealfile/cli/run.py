@@ -9,7 +9,7 @@ import click
 from sealfile.cli import hot
 from sealfile.cli.app import cli
 from sealfile.cli.exec_file import EXEC_FILE_OUTPUT_TYPES
-from sealfile.cli.options import FILE_PATH, input_type_option, usage_checked
+from sealfile.cli.options import PATH_OR_STDIO, input_type_option, usage_checked
 
 COMMAND_AFTER_FILE = {"ignore_unknown_options": True, "allow_interspersed_args": False}
 """Options stand before FILE; whatever follows it is the command's, its options included."""
@@ -20,7 +20,7 @@ keep_key_env_option = click.option(
 
 
 @cli.command("exec", context_settings=COMMAND_AFTER_FILE)
-@click.argument("file", type=FILE_PATH)
+@click.argument("file", type=PATH_OR_STDIO)
 @click.option("--prefix", default="", metavar="PREFIX", help="Put PREFIX before every variable name (e.g. APP_).")
 @click.option("--extract", metavar="KEYPATH", help="Only the variables of this subtree.")
 @click.option("--override/--no-override", default=False,
@@ -51,7 +51,7 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
 
 
 @cli.command("exec-file", context_settings=COMMAND_AFTER_FILE)
-@click.argument("file", type=FILE_PATH)
+@click.argument("file", type=PATH_OR_STDIO)
 @click.option("--output-type", type=click.Choice(EXEC_FILE_OUTPUT_TYPES),
               help="Syntax of the plaintext [default: the file's own, as decrypt prints it].")
 @click.option("--extract", metavar="KEYPATH", help="Only this subtree.")

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.options import FILE_PATH, input_type_option, output_type_option
+from sealfile.cli.hot import check_destination
+from sealfile.cli.options import PATH_OR_STDIO, input_type_option, output_type_option, usage_checked
 from sealfile.files import io
 from sealfile.ops.config import trust_near
 from sealfile.ops.sops_files import IMPORTED
@@ -25,19 +26,19 @@ def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str
 
 
 @cli.command("import-sops")
-@click.argument("file", type=FILE_PATH)
-@click.option("-o", "--output", type=FILE_PATH, help="Write here instead of stdout.")
+@click.argument("file", type=PATH_OR_STDIO)
+@click.option("-o", "--output", type=PATH_OR_STDIO, help="Write here instead of stdout (-).")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the sealed file.")
 @input_type_option
 @output_type_option(STORE_NAMES, "Syntax of the sealed file [default: from the output's name, else YAML].")
+@usage_checked
 def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
     """Convert a SOPS file to a sealed file for the same recipients (see docs/sops-compat.md)."""
     from sealfile.ops.import_sops import import_sops as convert
     from sealfile.ops.signatures import for_file
 
-    if output and in_place:
-        raise click.UsageError("use -o or -i, not both")
+    check_destination(file, output, in_place)
     # the written file's name picks its reader: -i writes JSON into a .json file, dotenv into a .env file
     target = store_for(output or (file if in_place else None), output_type)
     if (output or in_place) and io.names_a_file(output or file):
@@ -77,12 +78,13 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -
 
 
 @cli.command("export-sops")
-@click.argument("file", type=FILE_PATH)
-@click.option("-o", "--output", type=FILE_PATH, help="Write here instead of stdout.")
+@click.argument("file", type=PATH_OR_STDIO)
+@click.option("-o", "--output", type=PATH_OR_STDIO, help="Write here instead of stdout (-).")
 @click.option("-i", "--in-place", is_flag=True, help="Replace FILE with the SOPS file.")
 @input_type_option
 @output_type_option(("yaml", "json", "dotenv"), "Syntax of the SOPS file [default: from the output's name, else "
                     "the sealed file's].")
+@usage_checked
 def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
     """Write a SOPS file with the same data for the same recipients (the way back to SOPS)."""
@@ -91,12 +93,12 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     from sealfile.ops.signatures import for_file
     from sealfile.sops import checked_kind
 
-    if output and in_place:
-        raise click.UsageError("use -o or -i, not both")
+    check_destination(file, output, in_place)
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if io.names_a_file(output) else store.name))
     target = output or (file if in_place else None)
-    if target is not None and (target.is_file() or not target.exists()):  # a pipe or a device has no store
+    if io.names_a_file(target):  # -, a pipe or a device has no store
+        assert target is not None
         with io.about(target):
             sops_name_fits(str(target), kind)
     with io.about(file), trust_near(file):
