@@ -109,3 +109,19 @@ def test_unwraps_once_per_process(sealed: Path, monkeypatch: pytest.MonkeyPatch)
     sealfile.forget_data_keys()
     load_secrets(sealed)
     assert len(calls) == 2
+
+
+def test_a_file_is_named_as_open_takes_it_and_several_as_any_iterable(sealed: Path) -> None:
+    """A ``bytes`` name was iterated as a list of files (an ``int`` each) and failed with a TypeError about
+    an ``int``; a generator (``Path.glob``) was refused."""
+    expected = load_secrets(sealed, redacted=False)
+    assert load_secrets(bytes(sealed), redacted=False) == expected
+    assert load_secrets(sealed.parent.glob("*.enc.yaml"), redacted=False) == expected
+    assert load_secrets((str(sealed), bytes(sealed)), redacted=False) == expected
+    assert sealfile.load_env(bytes(sealed), prefix="T_")["T_DATABASE_HOST"] == "db.internal"
+
+
+@pytest.mark.parametrize("wrong", [None, 42, 4.2, ["secrets.enc.yaml", 42]], ids=repr)
+def test_what_names_no_file_is_a_type_error_that_says_what_was_given(wrong: object) -> None:
+    with pytest.raises(TypeError, match=r"(?m)^expected a file name .* not (NoneType|int|float)$"):
+        load_secrets(wrong)  # type: ignore[arg-type]

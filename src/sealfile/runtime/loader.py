@@ -13,7 +13,7 @@ which *is* a ``dict`` (so code written for the plain-dict return keeps working: 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, raises_detached, warn_caller
@@ -38,8 +38,26 @@ if TYPE_CHECKING:  # secret ages (and datetime) load only when a max_age asks fo
     from sealfile.runtime.freshness import OnStale
 
 FilePath = str | os.PathLike[str]
-Files = FilePath | Sequence[FilePath]
-"""One file, or several merged in order (:mod:`sealfile.runtime.merge`)."""
+Files = FilePath | bytes | os.PathLike[bytes] | Iterable[FilePath | bytes | os.PathLike[bytes]]
+"""One file (a name as ``open`` takes it), or several merged in order (:mod:`sealfile.runtime.merge`)."""
+
+
+def file_names(path: object) -> str | list[str]:
+    """What the loaders were given, as file names: one, or a list of several (any iterable of them, e.g. a
+    ``glob``). Anything else is a ``TypeError`` that says so: a ``bytes`` name was read as many files,
+    an ``int`` as an iterable."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return _file_name(path)
+    if isinstance(path, Iterable):
+        return [_file_name(one) for one in path]
+    raise TypeError(f"expected a file name (str, bytes or os.PathLike) or an iterable of them, "
+                    f"not {type(path).__name__}")
+
+
+def _file_name(path: object) -> str:
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return os.fsdecode(path)
+    raise TypeError(f"expected a file name (str, bytes or os.PathLike), not {type(path).__name__}")
 
 
 @raises_detached
@@ -91,6 +109,7 @@ def load_secrets(
     tampered with, or no recipient key is usable here; the message names the file and never
     a value.
     """
+    path = file_names(path)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     if env:
@@ -121,6 +140,7 @@ def load_env(
     the file holds (as a :class:`Secrets`, which does not print its values), set now or kept. ``allowed_signers``
     as for :func:`load_secrets`.
     """
+    path = file_names(path)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     with about(_name(path)):
@@ -130,7 +150,7 @@ def load_env(
 
 
 def _open_all(
-    path: Files,
+    path: str | list[str],
     *,
     extract: str | None,
     max_age: dt.timedelta | str | None,
@@ -167,7 +187,7 @@ def merged_files(
                                              file_type=file_type, allowed_signers=allowed_signers)) for p in paths])
 
 
-def _name(path: Files) -> str:
+def _name(path: str | list[str]) -> str:
     """How errors name the input: the file, or the files joined."""
     return os.fspath(path) if isinstance(path, (str, os.PathLike)) else " + ".join(os.fspath(p) for p in path)
 
