@@ -53,6 +53,10 @@ def test_usage_errors_exit_2(run_cli: RunCli) -> None:
     ["status", "--older-than", "soon", "{f}"],
     ["decrypt", "--output-type", "k8s-secret", "{f}"],
     ["set", "--type", "date", "{f}", "a", "b"],
+    ["exec", "{f}", "--prefix", "X_", "--", "env"],
+    ["exec", "{f}", "{f}", "--override", "--", "env"],
+    ["exec", "{f}", "--prefix=X_", "env"],
+    ["exec-file", "{f}", "--output-type", "json", "--", "cat", "{}"],
 ], ids=" ".join)
 def test_a_wrong_command_line_is_one_line_and_exit_2(
         args: list[str], tmp_path: Path, run_cli: RunCli, age_identity: AgeIdentity) -> None:

@@ -21,12 +21,13 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
               filename: str | None, keep_key_env: bool, input_type: str | None) -> None:
     """Replace this process with ``command``, ``{}`` in it naming a pipe that holds ``file``'s plaintext."""
     from sealfile.cli.execute import replace_process
-    from sealfile.cli.hot import plaintext_of
+    from sealfile.cli.hot import plaintext_of, refuse_options_after_file
     from sealfile.files.fifo import serve_once
     from sealfile.runtime.environment import child_environment
 
     if not hasattr(os, "mkfifo"):  # Windows: no named pipe a program can open by path, and no fork
         raise UsageProblem("exec-file needs named pipes (Linux, macOS); here, use 'sealfile exec'")
+    refuse_options_after_file("exec-file", command[:1])
     command = command[1:] if command[:1] == ("--",) else command
     if not command:
         raise UsageProblem("name the command to run after --")

@@ -217,8 +217,13 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
             hot.set_value(**params)
 
         return set_value
-    files, command_line = hot.split_exec_args(params.pop("file"), params.pop("command"))
-    return lambda: hot.exec_files(files, command=command_line, **params)
+    file, command_words = params.pop("file"), params.pop("command")
+
+    def run_command() -> None:  # split inside the error boundary: a wrong split is a usage problem
+        files, command_line = hot.split_exec_args(file, command_words)
+        hot.exec_files(files, command=command_line, **params)
+
+    return run_command
 
 
 def _age(value: str) -> Any:

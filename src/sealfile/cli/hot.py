@@ -258,8 +258,19 @@ def split_exec_args(file: PathName, rest: tuple[str, ...]) -> tuple[tuple[PathNa
     The other files are spelled as FILE is (``str(Path(name))``), so messages name them alike."""
     if "--" in rest and rest[0] != "--":
         cut = rest.index("--")
+        refuse_options_after_file("exec", rest[:cut])
         return (file, *map(spelled, rest[:cut])), rest[cut + 1:]
+    refuse_options_after_file("exec", rest[:1])
     return (file,), rest[1:] if rest[:1] == ("--",) else rest
+
+
+def refuse_options_after_file(command: str, args: tuple[str, ...]) -> None:
+    """Options stand before FILE (what follows it is the command's): one after it was taken as a file or as
+    the program to run (``--prefix: command not found``)."""
+    for arg in args:
+        if arg.startswith("-") and arg not in ("-", "--"):
+            raise UsageProblem(f"{arg.partition('=')[0]} after FILE: options go before it "
+                               f"(sealfile {command} [OPTIONS] FILE -- COMMAND)")
 
 
 def read_value(value_type: str, file: PathName, keypath: str) -> str:
