@@ -271,3 +271,31 @@ def test_a_dotenv_file_whose_line_breaks_changed_after_sealing_keeps_one_metadat
     assert "\n" not in rest and "\r" not in rest  # no other line break anywhere, the metadata's included
     assert decrypt_text(changed, store=DOTENV) == "A=5\n# c\nB=2\n".replace("\n", line_break)
     assert decrypt_text(checked_out, store=DOTENV) == plaintext.replace("\n", line_break)
+
+
+
+def _set_read_alike(ran: str) -> list[str]:
+    return [f"$(touch {ran})", f"`touch {ran}`", f"${{VAR:-$(touch {ran})}}", "a$b", "$HOME", "multi\nline\n",
+            "tab\there", "ends in \\", "back\\slash", "\\n two characters", "it's", 'say "hi"', "a b", "#x"]
+
+
+@pytest.mark.parametrize("line", ["K=old\n", "K='old'\n", 'K="old"\n', "OTHER=1\n"])
+def test_a_value_set_in_a_dotenv_file_reads_alike_to_python_dotenv_and_a_shell(
+        key: AgeKey, line: str, tmp_path: Any) -> None:
+    """A value ``set`` spells itself means the same in the decrypted file to python-dotenv and to a shell
+    sourcing it (``"$(id)"`` ran ``id``, ``"a\\nb"`` was two characters, a bare final backslash joined the
+    next line); ``${...}``, which python-dotenv may interpolate in any quotes, stays literal to the shell."""
+    from tests.runtime.test_dotenv_readers import SHELLS, _shell_reads
+
+    ran = tmp_path / "ran"
+    sealed = seal_text(line, [key], store=DOTENV)
+    for value in _set_read_alike(str(ran)):
+        sealed = change.set_value(sealed, "K", value, DOTENV)
+        plaintext = decrypt_text(sealed, store=DOTENV)
+        assert (_dotenv_reading(plaintext) or {})["K"] == value
+        path = tmp_path / "out.env"
+        path.write_text(plaintext + "\nNEXT=after\n")
+        for shell in SHELLS:
+            read = _shell_reads(path, shell)
+            assert (read.get("K"), read.get("NEXT")) == (value, "after"), (shell, value)
+        assert not ran.exists(), value

@@ -268,7 +268,7 @@ def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
         return mapping
     if isinstance(value, list):
         return [_to_store(item, store, None) for item in value]
-    return store.write_scalar(styled_for(value, previous))
+    return store.write_scalar(store.restyled(styled_for(value, previous)))
 
 
 def seal_subtree(tree: Any, path: Path, data_key: bytes, rules: EncryptionRules, store: Store) -> None:

@@ -33,6 +33,7 @@ from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
+from sealfile.stores.dotenv_lines import spelled_for_all
 from sealfile.stores.yaml.portable import portable
 
 # Kubernetes object names (DNS-1123 subdomain) and namespaces (DNS-1123 label).
@@ -136,24 +137,9 @@ def _refuse_json_key_clash(data: Any) -> None:
             stack.extend(((*path, ListIndex(index)), child) for index, child in enumerate(node))
 
 
-# python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
-_INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
-
-
 def dotenv_quote(value: str, keypath: str | None = None) -> str:
     """``value`` as a dotenv value python-dotenv, Compose and a shell read back alike (module docstring)."""
-    if "\r" in value:
-        raise FormatError("holds a carriage return, which python-dotenv reads as a line break; dotenv cannot "
-                          "carry it (use --output-type json or k8s-secret)", keypath=keypath)
-    if _INTERPOLATED.search(value):
-        raise FormatError("holds ${...}, which python-dotenv replaces by a variable's value; dotenv cannot carry "
-                          "it (use --output-type json or k8s-secret)", keypath=keypath)
-    if "'" not in value and "\\\\" not in value and not value.endswith("\\"):
-        return f"'{value}'"
-    if "$" in value or "`" in value:
-        raise FormatError("holds ' or \\ and also $ or `, which a shell expands or runs inside double quotes; "
-                          "dotenv cannot carry it (use --output-type json or k8s-secret)", keypath=keypath)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return spelled_for_all(value, keypath)
 
 
 # Names a shell keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves its own value (or an

@@ -68,6 +68,11 @@ class Store(ABC):
         """A scalar of this store's trees as a neutral value and style."""
         return Styled(raw)
 
+    def restyled(self, scalar: Styled) -> Styled:
+        """How a value set afresh is written, given the style :func:`~sealfile.ops.document.styled_for` picked:
+        a store may pick another that its readers all read alike (dotenv: a shell and python-dotenv)."""
+        return scalar
+
     def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         """A neutral scalar as this store's trees hold it (so :meth:`dump` writes its style), and
         with ``spelling``, the source text it was read from (written again if it still reads as

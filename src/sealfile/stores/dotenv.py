@@ -180,6 +180,9 @@ class DotenvStore(Store):
     def read_scalar(self, raw: Any) -> Styled:
         return Styled(str(raw), _style_of(raw)) if isinstance(raw, str) else Styled(raw)
 
+    def restyled(self, scalar: Styled) -> Styled:
+        return Styled(scalar.value, dotenv_lines.fresh_style(scalar.value, scalar.style))
+
     def write_scalar(self, scalar: Styled, spelling: str | None = None) -> Any:
         value = scalar.value
         if not isinstance(value, str):

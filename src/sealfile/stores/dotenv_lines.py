@@ -16,6 +16,8 @@ _LONG_BLANKS = re.compile(r"(?<![^\S\r\n])(?=([^\S\r\n]{65,}))\1(?!#)")
 """More than 64 blanks in a row, not before a comment: python-dotenv's reader takes time quadratic in such a
 run. Linear itself: tried only where a run starts, and matched whole (a lookahead and a back-reference)."""
 _SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
+# python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
+_INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
 
 
 def read_alone(raw: str) -> io.StringIO:
@@ -87,19 +89,69 @@ def fresh_line(raw: str, key: str, value: Any) -> str:
     return f"{head}{format_value(value)}{rest}"  # a last line without a line break stays without one
 
 
+def spelled_for_all(value: str, keypath: str | None = None) -> str:
+    """``value`` quoted so that python-dotenv (interpolating or not), Docker Compose and a shell
+    (``set -a; . ./.env``) read the same text: single-quoted where that is literal to all (no ``'``, no
+    ``\\\\``, no final ``\\``), else double-quoted with only ``\\\\`` and ``\\"`` escapes; line breaks as
+    they are. A value no spelling carries for all of them is a ``FormatError`` saying why."""
+    if "\r" in value:
+        raise FormatError("holds a carriage return, which python-dotenv reads as a line break; dotenv cannot "
+                          "carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    if _INTERPOLATED.search(value):
+        raise FormatError("holds ${...}, which python-dotenv replaces by a variable's value; dotenv cannot carry "
+                          "it (use --output-type json or k8s-secret)", keypath=keypath)
+    if single_quotable(value):
+        return f"'{value}'"
+    if "$" in value or "`" in value:
+        raise FormatError("holds ' or \\ and also $ or `, which a shell expands or runs inside double quotes; "
+                          "dotenv cannot carry it (use --output-type json or k8s-secret)", keypath=keypath)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def single_quotable(value: str) -> bool:
+    """Whether ``'value'`` is ``value`` to python-dotenv (``interpolate=False``) and to a shell: single quotes
+    hold anything but ``'``, a raw carriage return (a line break to python-dotenv) and python-dotenv's two
+    escapes there (``\\\\``, and ``\\'``, which a final backslash would make of the closing quote)."""
+    return "'" not in value and "\\\\" not in value and not value.endswith("\\") and "\r" not in value
+
+
+def shared_spelling(value: str) -> str | None:
+    """:func:`spelled_for_all`, or ``None`` where no spelling is read alike (nor a NUL, which a shell drops)."""
+    if "\0" in value:
+        return None
+    try:
+        return spelled_for_all(value)
+    except FormatError:
+        return None
+
+
+def fresh_style(value: Any, style: str | None) -> str | None:
+    """The quoting a value set afresh gets (``style``: the one it replaces): where one exists, a spelling
+    python-dotenv and a shell read alike, as the ``'`` style writes it (``"a\\nb"`` is a line break to
+    python-dotenv, two characters to a shell; ``"$(id)"`` runs ``id`` in a shell that sources the file)."""
+    if not isinstance(value, str) or (style is None and _SAFE_BARE.match(value)):
+        return style
+    if style == '"' and not any(char in value for char in "$`\n\r\t"):  # "..." escapes only \\ and \": read alike
+        return style
+    return "'" if single_quotable(value) or shared_spelling(value) is not None else style
+
+
 def format_value(value: Any) -> str:
     if isinstance(value, (dict, list)):
         raise FormatError("a dotenv file is flat: values cannot be mappings or lists")
     if not isinstance(value, str):
         raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
     style = getattr(value, "quote", None)
+    if style == "'" and single_quotable(value):
+        return f"'{value}'"
+    shared = shared_spelling(value) if style == "'" else None  # before, all but the plainest of these were "..."
+    if shared is not None:
+        return shared
     if value.endswith("\\"):
         # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
         if "\n" in value or "\r" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
             raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
         return str(value)
-    if style == "'" and "'" not in value and "\\" not in value and "\n" not in value and "\r" not in value:
-        return f"'{value}'"
     if style is None and _SAFE_BARE.match(value):
         return str(value)
     # a line break (\r too: python-dotenv reads a file with universal newlines, a raw \r as \n) as its escape
