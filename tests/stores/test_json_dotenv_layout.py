@@ -299,3 +299,25 @@ def test_a_value_set_in_a_dotenv_file_reads_alike_to_python_dotenv_and_a_shell(
             read = _shell_reads(path, shell)
             assert (read.get("K"), read.get("NEXT")) == (value, "after"), (shell, value)
         assert not ran.exists(), value
+
+
+@pytest.mark.parametrize("source", ["yaml", "json"])
+def test_a_file_sealed_into_dotenv_from_another_syntax_reads_alike_to_python_dotenv_and_a_shell(
+        key: AgeKey, source: str, tmp_path: Any) -> None:
+    """``encrypt --output-type dotenv`` spells the values afresh as ``set`` does: a YAML ``"$(id)"`` was
+    written double-quoted, and ran ``id`` in a shell sourcing the decrypted file."""
+    from sealfile.ops.seal import seal_plaintext
+    from tests.runtime.test_dotenv_readers import SHELLS, _shell_reads
+
+    ran = tmp_path / "ran"
+    values = {f"V{index}": value for index, value in enumerate(_set_read_alike(str(ran)))}
+    plaintext = json.dumps(values)
+    sealed = seal_plaintext(plaintext, get_store(source), [key], output=DOTENV)
+    decrypted = decrypt_text(sealed, store=DOTENV)
+    assert _dotenv_reading(decrypted) == values
+    path = tmp_path / "out.env"
+    path.write_text(decrypted)
+    for shell in SHELLS:
+        read = _shell_reads(path, shell)
+        assert {name: read.get(name) for name in values} == values, shell
+    assert not ran.exists()

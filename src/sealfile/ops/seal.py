@@ -97,7 +97,8 @@ def seal_plaintext(
         raise FormatError(unfit[1], keypath=format_keypath(unfit[0]))
     spellings = store.spellings(plaintext) if target is store else None  # another syntax spells afresh
     with policy.writing() if policy is not None else nullcontext():
-        meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings)
+        meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings,
+                                   written_as=target)
     text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
     if target.name == "yaml":  # read back as every command reads YAML: spliced, not as a tree
         read_back_spliced(text, target, data_key, expected, yaml_engine()).plaintext()
@@ -114,6 +115,7 @@ def seal_tree(
     reuse: Reuse | None = None,
     clock: Callable[[], int] | None = None,
     spellings: dict[Path, str] | None = None,
+    written_as: Store | None = None,
 ) -> tuple[Metadata, bytes]:
     """Seal a plaintext tree of ``store`` in place; the metadata to store with it, and the data key
     (for reading the result back).
@@ -121,11 +123,13 @@ def seal_tree(
     With ``reuse`` the previous data key and stanzas are kept (``keys``, when given, name the
     recipients instead), and a value whose plaintext is unchanged keeps its token. ``keys`` is a
     list (any one opens the file) or :class:`KeyGroups`. ``spellings`` (:meth:`Store.spellings`):
-    how values were written, recorded in their tokens.
+    how values were written, recorded in their tokens. ``written_as``: the store whose syntax the sealed
+    file is written in, if not ``store``'s; it picks how the values are spelled there (:meth:`Store.restyled`).
     """
     check_plaintext_root(tree)
     spellings = spellings or {}
-    encoded = {path: encode_leaf(store, value, path, spellings.get(path)) for path, value in scalar_leaves(tree)}
+    encoded = {path: encode_leaf(store, value, path, spellings.get(path), written_as)
+               for path, value in scalar_leaves(tree)}
     data_key, groups, threshold = sealing_key(keys, reuse)
     rules = rules or EncryptionRules()
     old = reuse.tokens if reuse else {}
@@ -146,10 +150,14 @@ def seal_tree(
     return seal_metadata(meta, data_key, encode_leaves(mac_leaves(tree, store))), data_key
 
 
-def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = None) -> bytes:
+def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = None,
+                written_as: Store | None = None) -> bytes:
     """A plaintext leaf's value payload: ``tag || text``, with the layout record of ``spelling`` if
-    given; :class:`FormatError` naming the path if the format cannot hold it."""
+    given; :class:`FormatError` naming the path if the format cannot hold it. ``written_as``: another
+    store the value is written in afresh, which restyles it."""
     scalar = store.read_scalar(value)
+    if written_as is not None and written_as is not store:
+        scalar = written_as.restyled(scalar)
     try:
         encoded = encode_scalar(scalar.value, scalar.style)
     except FormatError as err:
