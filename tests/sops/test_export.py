@@ -172,6 +172,22 @@ def test_strings_sops_decrypt_prints_unreadably_are_named(sops_identity: AgeIden
     assert _sops_data(target, keys, "--output-type", "json") == {"op": "=", "merge_unencrypted": "<<", "fine": "=="}
 
 
+def test_dotenv_values_sops_decrypt_prints_otherwise_are_named(sops_identity: AgeIdentity, keys: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    """SOPS prints a dotenv value bare, a line break as ``\\n``: python-dotenv reads spaces at its ends, a
+    ``#`` after a blank or quotes around it otherwise, and SOPS reads any ``\\n`` back as a line break."""
+    values = {"PEM": "line 1\nline 2", "PADDED": " x ", "NOTE": "a #b", "QUOTED": "'q'", "ESCAPE": "a\\nb",
+              "FINE": "p@ss=w0rd$x"}
+    sealed = _seal(json.dumps(values), sops_identity, tmp_path / "s.enc.env", store="dotenv")
+    target = tmp_path / "s.sops.env"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
+    assert done.returncode == 0, done.stderr
+    assert ("sops decrypt prints these values bare, a line break as \\n: python-dotenv reads them otherwise, and "
+            "sops reads a \\n back as a line break (its JSON output is safe): PEM, PADDED, NOTE, QUOTED, ESCAPE\n"
+            ) in done.stderr
+    assert _sops_data(target, keys, "--output-type", "json") == values
+
+
 def test_whole_plaintext_floats_go_to_sops_yaml(sops_identity: AgeIdentity, keys: dict[str, str],
                                                 tmp_path: Path) -> None:
     """yaml.v3 prints a whole float64 as ``1`` and reads it back as an int, which SOPS hashes and

@@ -8,7 +8,8 @@ is returned (:mod:`sealfile.sops.writer`). What SOPS cannot keep is said, never 
 recipients SOPS has no key source for (the OS keyring, plug-ins) are named, comments become
 encrypted ``#ENC[...]`` lines, per-value set-at times and a signature are lost, an integer beyond
 int64, a binary value or a negative zero (printed ``-0``) is refused, a whole float comes back from
-``sops decrypt`` as an integer, and a date or a time without a zone becomes a UTC time.
+``sops decrypt`` as an integer, a date or a time without a zone becomes a UTC time, and a dotenv value that
+``sops decrypt`` prints so that its readers read another (spaces at its ends, a line break) is named.
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ def _go_time(value: dt.date, where: Path, notes: _Notes) -> GoTime:
                   f"{value.second:02d}{fraction}{zone}")
 
 
+def _printed_alike(value: str) -> bool:
+    """Whether the ``KEY=value`` line ``sops decrypt`` prints (bare, a line break as ``\\n``) reads as ``value``
+    to python-dotenv, and to SOPS's own dotenv reader (which reads any ``\\n`` as a line break)."""
+    from sealfile.stores import get_store
+
+    if "\\n" in value or "\r" in value:
+        return False
+    try:
+        return bool(get_store("dotenv").load_fast(f"K={value.replace(chr(10), chr(92) + 'n')}\n").get("K") == value)
+    except FormatError:
+        return False
+
+
 def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     """A sealed file's value as the Go value SOPS will hold (plain ``str``/``int``/``float``, not a
     reader's subclass of them)."""
@@ -86,6 +100,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
         if kind == "yaml" and value in _PRINTED_BARE:
             notes.add("sops decrypt prints these strings unquoted ('=' or '<<'): YAML 1.1 and ruamel.yaml "
                       "readers refuse them (its JSON output is safe)", where)
+        if kind == "dotenv" and not _printed_alike(value):
+            notes.add("sops decrypt prints these values bare, a line break as \\n: python-dotenv reads them "
+                      "otherwise, and sops reads a \\n back as a line break (its JSON output is safe)", where)
         return str(value)
     if isinstance(value, int):
         if not INT64_MIN <= value <= INT64_MAX and kind == "json" and json_keeps_int(value):
