@@ -5,6 +5,8 @@ must be printable, so nothing a file holds can clear the screen, reorder text or
 
 from __future__ import annotations
 
+import os
+
 from tests.support.git import SEALFILE, Sandbox, seal_file
 
 # A line break, a terminal escape (CSI and OSC), the 8-bit CSI, a right-to-left override.
@@ -51,3 +53,28 @@ def test_git_diff_footer_shows_recipients_and_rule_on_printable_lines(sandbox: S
     assert _printable(footer), footer
     assert "+#   t\\n\\x1b[2J\\x1b]0;x\\x07\\x9b2J\\u202e (unreadable stanza)" in footer
     assert "+# rule: unencrypted_suffix: _unencrypted\\n\\x1b[2J\\x1b]0;x\\x07\\x9b2J\\u202e" in footer
+
+
+def test_review_and_check_read_names_with_a_carriage_return_or_bytes_not_utf8(sandbox: Sandbox) -> None:
+    """git names a file by any bytes but NUL: a carriage return read as a line break, or a byte that is
+    not UTF-8 refused, named another file (the change showed as an empty "added" and the recipient it
+    added passed ``--fail-on-recipient-change``) or stopped the command with an internal error."""
+    from sealfile.kms.age import generate_identity
+
+    cr, latin1 = "ev\x1b[31mil\rX.enc.yaml", os.fsdecode(b"caf\xe9.enc.yaml")
+    for name in (cr, latin1):
+        seal_file(sandbox, name, "k: s\n")
+    sandbox.commit("base")
+    intruder = generate_identity()[1]
+    for name in (cr, latin1):
+        sandbox.sealfile("recipients", "add", name, "--age", intruder)
+    (sandbox.repo / "leak\r.enc.yaml").write_text("password: hunter2\n")
+    sandbox.commit("the change")
+    done = sandbox.sealfile("review", "--fail-on-recipient-change", "HEAD~1", "HEAD", check=False)
+    assert done.returncode == 3, done.stderr
+    assert f"ev\\x1b[31mil\\rX.enc.yaml: ADDED age {intruder}" in done.stdout
+    assert f"caf\\udce9.enc.yaml: ADDED age {intruder}" in done.stdout
+    assert "leak\\r.enc.yaml: NOT SEALED" in done.stdout and _printable(done.stdout)
+    check = sandbox.sealfile("check", check=False)
+    assert check.returncode == 3 and "leak\\r.enc.yaml: NOT SEALED" in check.stderr, check.stderr
+    assert _printable(check.stderr) and "no such file" not in check.stderr

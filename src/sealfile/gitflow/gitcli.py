@@ -16,14 +16,18 @@ from sealfile.files.io import max_file_bytes
 
 
 def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,)) -> str:
+    """Git's output as it wrote it: a path is any bytes but NUL, so no line break is translated (a
+    carriage return in a name would name another file) and bytes that are not UTF-8 come back as the
+    ``surrogateescape`` text that names the same file to ``open`` and to git again."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
     if done.returncode not in ok:
-        message = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        stderr = done.stderr.decode("utf-8", "replace")
+        message = (stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise SealfileError(f"git {args[0]} failed: {message}")
-    return done.stdout
+    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:

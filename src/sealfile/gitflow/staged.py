@@ -41,7 +41,7 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
              if p in named}
     # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared
     present = [p for p in blobs if "\n" not in p and os.path.isfile(top / p)]
-    worktree = _run(["hash-object", "--stdin-paths"], top, [p.encode() for p in present]).split()
+    worktree = _run(["hash-object", "--stdin-paths"], top, [os.fsencode(p) for p in present]).split()
     differing = [p for p, sha in zip(present, worktree, strict=True) if sha.decode() != blobs[p]]
     differing += [p for p in blobs if "\n" not in p and p not in present]
     if differing:  # 'git add -N' stages an empty placeholder that git commits as nothing: not a version
