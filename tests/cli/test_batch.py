@@ -202,3 +202,22 @@ def test_one_file_named_twice_is_worked_on_in_turn(tmp_path: Path) -> None:
 
     run_each([tmp_path / "a", tmp_path / "./a"], "rotate", work, in_flight=4)
     assert threads == [threading.current_thread().name] * 2  # two workers would contend for its lock
+
+
+def test_file_names_print_on_one_line_of_text_in_every_command_and_the_progress(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """A glob (``secrets/*``) hands over names anyone who can write to the repository chose: a line
+    break in one forged an "OK" line for another file, a tab a field, an escape sequence in the
+    progress line retitled or cleared the terminal."""
+    names = ["a\nprod.enc.yaml: OK, signed by alice.enc.yaml", "b\tc.enc.yaml", "c\x1b]0;x\x07\x1b[2J.enc.yaml"]
+    files = [tmp_path / name for name in names]
+    for path in files:
+        path.write_text(seal_text("k: v\n", [age_identity.key]))
+    for args in (["verify"], ["rotate"], ["recipients", "add", "--age", OTHER], ["recipients", "remove", "--age", OTHER],
+                 ["status", "--older-than", "0s"]):
+        done = run_cli(*args, *files)
+        for line in (done.stdout + done.stderr).splitlines():
+            assert line.isprintable() and not line.startswith("prod"), (args, line)
+        assert "a\\nprod.enc.yaml" in done.stdout + done.stderr, args
+    _, terminal = _stderr_through_a_terminal(["verify", *map(str, files)])
+    assert "\x1b]0;x" not in terminal and "\x1b[2J" not in terminal and "/c\\x1b]0;x\\x07\\x1b[2J.enc.yaml" in terminal

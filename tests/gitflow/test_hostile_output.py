@@ -78,3 +78,21 @@ def test_review_and_check_read_names_with_a_carriage_return_or_bytes_not_utf8(sa
     check = sandbox.sealfile("check", check=False)
     assert check.returncode == 3 and "leak\\r.enc.yaml: NOT SEALED" in check.stderr, check.stderr
     assert _printable(check.stderr) and "no such file" not in check.stderr
+
+
+def test_the_merge_driver_prints_a_hostile_name_as_text(installed: Sandbox) -> None:
+    """git hands the merge driver the file's name, which the author of a change chose: it was
+    printed as it came, escape sequences, bidirectional overrides and carriage returns live."""
+    box, name = installed, "m\x1b]0;x\x07\u202e\rforged.enc.yaml"
+    seal_file(box, name, "k: base\n")
+    box.commit("base")
+    box.git("checkout", "-q", "-b", "feature")
+    box.sealfile("set", name, "k", "theirs")
+    box.commit("theirs")
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", name, "k", "ours")
+    box.commit("ours")
+    merge = box.git("merge", "--no-edit", "feature", check=False)
+    driver = [line for line in merge.stderr.splitlines() if line.startswith("sealfile: ")]
+    assert len(driver) == 4 and all(line.isprintable() for line in driver), merge.stderr
+    assert "sealfile: m\\x1b]0;x\\x07\\u202e\\rforged.enc.yaml: CONFLICT at k" in driver

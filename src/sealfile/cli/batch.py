@@ -50,7 +50,7 @@ class Console:
     def progress(self, text: str) -> None:
         if self._progress:
             self.clear()
-            sys.stderr.write(text)
+            sys.stderr.write(one_line(text))
             sys.stderr.flush()
             self._shown = True
 
@@ -61,8 +61,9 @@ class Console:
             self._shown = False
 
     def echo(self, text: str = "", *, err: bool = False) -> None:
-        """Each line shown as text: file names and what files say never reach the terminal as controls (tabs
-        kept: they separate the fields of tab-separated output, whose callers escape each field)."""
+        """Each line shown as text: what files say never reaches the terminal as a control (line breaks and
+        tabs kept: they separate lines and the fields of tab-separated output, so a caller escapes with
+        :func:`~sealfile.errors.one_line` each file name or field it puts in ``text``)."""
         self.clear()
         stream = sys.stderr if err else sys.stdout
         stream.write("\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n")) + "\n")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.errors import SealfileError
+from sealfile.errors import SealfileError, one_line
 
 
 class UsageProblem(Exception):
@@ -19,8 +19,9 @@ class UsageProblem(Exception):
 
 
 def say(line: str) -> None:
-    """One line on stderr (warnings, progress, summaries)."""
-    sys.stderr.write(line + "\n")
+    """One line on stderr (warnings, progress, summaries), shown as text: a file name or what a file says
+    in it never reaches the terminal as a control, nor breaks or forges a line (:func:`one_line`)."""
+    sys.stderr.write(one_line(line) + "\n")
     sys.stderr.flush()
 
 
@@ -28,7 +29,7 @@ def os_error_line(err: OSError, file: object = None) -> str:
     """``FILE: cause`` for an operating-system error (the file it names, else ``file``), quoting no content."""
     where = err.filename or file
     cause = err.strerror or type(err).__name__
-    return f"{where}: {cause}" if where else cause
+    return f"{one_line(str(where))}: {cause}" if where else cause
 
 
 def replaced_files() -> list[str]:

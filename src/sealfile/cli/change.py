@@ -10,6 +10,7 @@ import click
 
 from sealfile.cli import flags, hot
 from sealfile.cli.app import cli
+from sealfile.cli.boundary import say
 from sealfile.cli.options import (
     SEALED_FILE,
     SecretArgumentCommand,
@@ -84,12 +85,12 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
-                                note=lambda text: click.echo(f"sealfile: note: {text}", err=True))
+                                note=lambda text: say(f"sealfile: note: {text}"))
         if result is None:
-            click.echo(f"{file}: no change", err=True)
+            say(f"{file}: no change")
             return
         io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
-    click.echo(f"{file}: saved", err=True)
+    say(f"{file}: saved")
 
 
 @cli.command("set", cls=SecretArgumentCommand)

@@ -12,6 +12,7 @@ import click
 
 from sealfile.cli.app import cli
 from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.boundary import say
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import FILE_PATH, SEALED_FILE
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up
@@ -152,22 +153,22 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name))
     except SealfileError as err:
-        click.echo(f"sealfile: {name}: cannot merge automatically: {err}", err=True)
+        say(f"sealfile: {name}: cannot merge automatically: {err}")
         by_hand = "sops edit" if _sops_file(ours) else "sealfile edit"  # sealfile changes no SOPS file
-        click.echo(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
-                   f"{word}; or combine the changes by hand: {by_hand} {word}", err=True)
+        say(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
+            f"{word}; or combine the changes by hand: {by_hand} {word}")
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
-        click.echo(f"sealfile: {name}: warning: {warning}", err=True)
+        say(f"sealfile: {name}: warning: {warning}")
     io.write_output(ours, result.text, private=False)
     if result.conflicts:
-        click.echo(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}", err=True)
-        click.echo(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
-                   "sides (still sealed, nothing decrypted was written)", err=True)
+        say(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}")
+        say(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
+            "sides (still sealed, nothing decrypted was written)")
         # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
-        click.echo(f"sealfile: {name}: see theirs with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
-                   f"--input-type {store_for(name).name} -", err=True)
-        click.echo(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}", err=True)
+        say(f"sealfile: {name}: see theirs with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
+            f"--input-type {store_for(name).name} -")
+        say(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}")
         sys.exit(MERGE_CONFLICT)
 
 

@@ -191,7 +191,7 @@ def verify(files: tuple[PathName, ...], input_type: str | None, keyless: bool) -
         with io.about(file), trust_near(file):
             summary = verify_file(io.read_text(file), str(file), store_for(file, input_type), input_type,
                                   signatures.for_file(file), keyless=keyless)
-        console.echo(f"{file}: {summary}")
+        console.echo(f"{one_line(str(file))}: {summary}")
 
     for_each_file(files, "verify", one)
 
@@ -230,7 +230,7 @@ def rotate(files: tuple[PathName, ...], input_type: str | None, adopt: bool = Fa
         store = store_for(file, input_type)
         policy = signatures.for_file(file)
         changed = rewrite(file, lambda text: change.rotate(text, store, policy=policy, adopt=adopt))
-        console.echo(f"{file}: {'rotated' if changed else 'unchanged'}", err=True)
+        console.echo(f"{one_line(str(file))}: {'rotated' if changed else 'unchanged'}", err=True)
 
     for_each_file(files, "rotate", one, in_flight=IN_FLIGHT)
 

@@ -75,7 +75,7 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
              f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
              "data key rotated" if then_rotate and result.removed else ""]
-    console.echo(f"{file}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
+    console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
     if result.removed and not then_rotate:
         console.warn_at_end(NOT_ROTATED)
 
@@ -123,7 +123,8 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
         still_listed = _listed_by_config(file, keys)
         _change_one(file, console, then_rotate, input_type, remove=keys)
         for key, config in still_listed:
-            console.warn(f"{file}: {config} still lists {key.type_id} {key.key_id} for this file: the next "
+            console.warn(f"{one_line(str(file))}: {one_line(str(config))} still lists {key.type_id} "
+                         f"{one_line(key.key_id)} for this file: the next "
                          "'sealfile updatekeys' would add it back; remove it there too")
 
     for_each_file(files, "recipients remove", one, in_flight=IN_FLIGHT)
@@ -157,17 +158,18 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
                 raise SealfileError("no creation rule with recipients matches this file")
             preview = change.plan_recipients(read_sealed(file), exact=rule.recipients,
                                              store=store_for(file, input_type))
+        shown = one_line(str(file))
         if not preview.changes:
-            console.echo(f"{file}: recipients already match", err=True)
+            console.echo(f"{shown}: recipients already match", err=True)
             return
         if rule.recipients.grouped:
-            console.echo(f"{file}: key groups: {rule.recipients.describe()}", err=True)
+            console.echo(f"{shown}: key groups: {rule.recipients.describe()}", err=True)
         for key in preview.added:
-            console.echo(f"{file}: + {key.type_id} {one_line(key.key_id)}", err=True)
+            console.echo(f"{shown}: + {key.type_id} {one_line(key.key_id)}", err=True)
         for key in preview.removed:
-            console.echo(f"{file}: - {key.type_id} {one_line(key.key_id)}", err=True)
-        if not yes and not console.confirm(f"Update {file}?"):
-            console.echo(f"{file}: skipped", err=True)
+            console.echo(f"{shown}: - {key.type_id} {one_line(key.key_id)}", err=True)
+        if not yes and not console.confirm(f"Update {shown}?"):
+            console.echo(f"{shown}: skipped", err=True)
             return
         _change_one(file, console, then_rotate, input_type, exact=rule.recipients)
 

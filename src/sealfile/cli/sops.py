@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sealfile.cli.app import cli
+from sealfile.cli.boundary import say
 from sealfile.cli.hot import check_destination
 from sealfile.cli.options import PATH_OR_STDIO, input_type_option, output_type_option, usage_checked
 from sealfile.files import io
@@ -50,10 +51,10 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file))
     _write(result.sealed, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for kind in result.skipped:
-        click.echo(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out", err=True)
+        say(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out")
     for note in result.notes:
-        click.echo(f"sealfile: warning: {file}: {note}", err=True)
-    click.echo(f"sealfile: note: {file}: {IMPORTED}", err=True)
+        say(f"sealfile: warning: {file}: {note}")
+    say(f"sealfile: note: {file}: {IMPORTED}")
 
 
 def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -> bool:
@@ -73,7 +74,7 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -
     result = convert_config(raw, output or file.with_name(".sealfile.yaml"))
     _write(result.text, file, output, False, read)
     for note in result.notes:
-        click.echo(f"sealfile: warning: {file}: {note}", err=True)
+        say(f"sealfile: warning: {file}: {note}")
     return True
 
 
@@ -106,4 +107,4 @@ def export_sops(file: Path, output: Path | None, in_place: bool, input_type: str
         result = convert(read, store, kind=kind, policy=for_file(file))
     _write(result.text, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for note in result.notes:
-        click.echo(f"sealfile: note: {file}: {note}", err=True)
+        say(f"sealfile: note: {file}: {note}")

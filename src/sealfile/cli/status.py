@@ -144,7 +144,8 @@ def _stale(file: PathName, info: Status, older_than: dt.timedelta, console: Cons
     console.echo(f"values last set more than {describe_age(older_than)} ago:")
     for keypath in stale:
         console.echo(f"  - {keypath}")
-    console.echo(f"sealfile: {file}: {len(stale)} value(s) older than {describe_age(older_than)}", err=True)
+    console.echo(f"sealfile: {one_line(str(file))}: {len(stale)} value(s) older than {describe_age(older_than)}",
+                 err=True)
     return ExitCode.POLICY
 
 
