@@ -213,8 +213,8 @@ def test_file_names_print_on_one_line_of_text_in_every_command_and_the_progress(
     files = [tmp_path / name for name in names]
     for path in files:
         path.write_text(seal_text("k: v\n", [age_identity.key]))
-    for args in (["verify"], ["rotate"], ["recipients", "add", "--age", OTHER], ["recipients", "remove", "--age", OTHER],
-                 ["status", "--older-than", "0s"]):
+    for args in (["verify"], ["rotate"], ["recipients", "add", "--age", OTHER],
+                 ["recipients", "remove", "--age", OTHER], ["status", "--older-than", "0s"]):
         done = run_cli(*args, *files)
         for line in (done.stdout + done.stderr).splitlines():
             assert line.isprintable() and not line.startswith("prod"), (args, line)
