@@ -61,9 +61,8 @@ class Console:
             self._shown = False
 
     def echo(self, text: str = "", *, err: bool = False) -> None:
-        """Each line shown as text: what files say never reaches the terminal as a control (line breaks and
-        tabs kept: they separate lines and the fields of tab-separated output, so a caller escapes with
-        :func:`~sealfile.errors.one_line` each file name or field it puts in ``text``)."""
+        """Each line shown as text, no control reaching the terminal; line breaks and tabs are kept (lines,
+        tab-separated fields), so a caller escapes each file name or field in ``text`` with ``one_line``."""
         self.clear()
         stream = sys.stderr if err else sys.stdout
         stream.write("\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n")) + "\n")
