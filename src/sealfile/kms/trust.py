@@ -87,7 +87,7 @@ class Trusted(Record):
         """These very targets (no pattern characters), e.g. those a creation rule names."""
         found: dict[str, tuple[str, ...]] = {}
         for target in targets:
-            found[target.kind] = (*found.get(target.kind, ()), _escape(target.value))
+            found[target.kind] = (*found.get(target.kind, ()), literal_pattern(target.value))
         return cls(found)
 
     @classmethod
@@ -118,7 +118,8 @@ class Trusted(Record):
         return cls(found)
 
 
-def _escape(value: str) -> str:
+def literal_pattern(value: str) -> str:
+    """A trust pattern that matches ``value`` only (its ``*``, ``?`` and ``[`` taken literally)."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in value)
 
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from sealfile.errors import ConfigError, ProviderDown, ProviderError
 from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
-from sealfile.kms.trust import Target
+from sealfile.kms.trust import Target, literal_pattern
 
 URI_FORM = "https://VAULT[:PORT]/v1/ENGINE_PATH/keys/NAME"
 _ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?\Z|https?://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?\Z")
@@ -69,7 +69,7 @@ def _user_vault(address: str) -> tuple[str, ...]:
     user = os.environ.get("VAULT_ADDR", "").strip().rstrip("/")
     if not user or user.lower() != address.lower():
         return ()
-    return ("".join(f"[{c}]" if c in "*?[" else c for c in urlsplit(address).netloc),)
+    return (literal_pattern(urlsplit(address).netloc),)
 
 
 def _may_carry_token(address: str) -> bool:
