@@ -130,6 +130,22 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         SshKey.from_cli(str(tmp_path / "missing.pub"))
 
 
+def test_a_comment_that_is_not_utf8_is_said_to_be_that(tmp_path: Path, run_cli: RunCli) -> None:
+    """A latin-1 comment (``ssh-keygen -C`` in a latin-1 locale) made a .pub file 'not readable', and on the
+    command line failed the write with Python's codec message."""
+    pair = generate_key(tmp_path, "ed25519", "latin")
+    key_and_blob = pair.public_key.to_line().split()[:2]
+    latin = tmp_path / "latin.pub"
+    latin.write_bytes(" ".join(key_and_blob).encode() + b" caf\xe9@host\n")
+    with pytest.raises(ConfigError, match="comment holds bytes that are not UTF-8 text"):
+        SshKey.from_cli(str(latin))
+    (tmp_path / "p.yaml").write_text("a: 1\n")
+    for given in (str(latin), " ".join(key_and_blob) + " caf\udce9@host"):
+        done = run_cli("encrypt", "--ssh", given, tmp_path / "p.yaml")
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "comment holds bytes that are not UTF-8 text" in done.stderr and "codec" not in done.stderr
+
+
 def test_cli_load_secrets_and_creation_rules_next_to_age(
     home_keys: tuple[SshKeyPair, SshKeyPair], age_identity: AgeIdentity, run_cli: RunCli, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -101,7 +101,10 @@ class SshPublicKey:
             blob = base64.b64decode(fields[1], validate=True)
         except binascii.Error:
             raise ConfigError(f"malformed {fields[0]} public key (bad base64)") from None
-        return cls(fields[0], blob, fields[2].strip() if len(fields) == 3 else "")
+        comment = fields[2].strip() if len(fields) == 3 else ""
+        if not _is_utf8(comment):  # the line is written into the sealed file
+            raise ConfigError("the OpenSSH public key's comment holds bytes that are not UTF-8 text")
+        return cls(fields[0], blob, comment)
 
     @classmethod
     def of(cls, key: SigningKey | VerifyingKey, comment: str = "") -> SshPublicKey:
@@ -165,3 +168,12 @@ def sign_with_private_key(key: SigningKey, data: bytes) -> bytes:
         return ssh_wire.string(key_type.encode()) + ssh_wire.string(ssh_wire.mpint(r) + ssh_wire.mpint(s))
     body = key.sign(data, padding.PKCS1v15(), RSA_SIGNATURE_HASHES[RSA_SIGNATURE_ALGORITHM]())
     return ssh_wire.string(RSA_SIGNATURE_ALGORITHM.encode()) + ssh_wire.string(body)
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` holds no byte that was not UTF-8 (read with ``surrogateescape``, as ``sys.argv`` is)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -62,9 +62,9 @@ def _public_key_text(value: str) -> str:
         return value
     path = Path(expanded(value))
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
             text = handle.read(MAX_KEY_FILE_BYTES)  # never the whole of it: --ssh /dev/zero read without end
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         raise ConfigError(f"not an SSH public key, nor a readable .pub file: {value!r}") from None
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
