@@ -195,6 +195,18 @@ def test_encrypt_bad_recipient(run_cli: RunCli, plain: Path) -> None:
     assert "'--age'" in line and "age1nope" in line
 
 
+def test_encrypt_of_an_empty_pipe_writes_nothing(run_cli: RunCli, sealed: Path, age_identity: AgeIdentity) -> None:
+    """``vault read ... | sealfile encrypt - -o s.enc.yaml`` whose producer failed sealed an empty document over
+    the secrets, as an empty value from a failed producer blanked one in ``set``."""
+    before = sealed.read_bytes()
+    done = run_cli("encrypt", "--age", age_identity.recipient, "-", "-o", sealed, input="")
+    line = one_error_line(done)
+    assert line.startswith("sealfile: error: -: the input is empty") and sealed.read_bytes() == before
+    empty = sealed.with_name("empty.yaml")
+    empty.write_text("")
+    assert run_cli("encrypt", "--age", age_identity.recipient, empty).returncode == 0  # a new, empty file
+
+
 def test_encrypt_missing_file(run_cli: RunCli, tmp_path: Path, age_identity: AgeIdentity) -> None:
     line = one_error_line(run_cli("encrypt", "--age", age_identity.recipient, tmp_path / "absent.yaml"))
     assert "absent.yaml" in line and "no such file" in line

@@ -158,6 +158,9 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         fitting_name(written, out_store)
     with io.about(file):
         plaintext = io.read_text(file)
+        if not plaintext and not io.names_a_file(file):  # a pipe, whose producer may have failed
+            raise SealfileError("the input is empty (did the command before the pipe fail?): nothing was written; "
+                                "to start an empty sealed file, encrypt an empty file")
         refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
     io.emit(sealed, output or (file if in_place else None), private=False, sources=(file,),
