@@ -50,6 +50,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     The plaintext lives in a private, wiped workspace only while the editor runs (see the README
     for where, per platform). Editing a file that does not exist yet creates it.
     """
+    from sealfile.files.atomic import check_replaceable
     from sealfile.files.editor import edit_plaintext
 
     keys = recipients_from_options(params)
@@ -84,6 +85,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             def accept(edited: str) -> str | None:
                 return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
+        check_replaceable(file)  # now, not after the user has typed an edit that cannot be saved
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
                                 note=lambda text: say(f"sealfile: note: {text}"))
         if result is None:

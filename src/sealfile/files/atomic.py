@@ -6,7 +6,8 @@ name and renamed over the target; then the directory is fsynced. An unnamed file
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
 other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
-A file with several hard links is refused: the new file would take one name only. A caller that
+A file with several hard links is refused: the new file would take one name only; so is a read-only
+file, whose owner said it is not to change (:func:`check_replaceable`). A caller that
 read the file first passes what it read (``replacing``): a change another program made since (git,
 an editor, a second ``encrypt -i``) is checked for just before the rename and refused, not lost.
 """
@@ -65,14 +66,11 @@ def atomic_write(
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        info = os.stat(path)  # not ``target``: /dev/stdout's link names a pipe by no path
-    except FileNotFoundError:
+    info = _existing(path)
+    if info is None:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
     else:
         final_mode = stat.S_IMODE(info.st_mode)
-        _refuse_hard_links(info, path)
-        _refuse_not_a_file(info, path)
     if private:
         final_mode &= ~0o077
     try:
@@ -103,6 +101,46 @@ def atomic_write(
         raise
     _test_pause()
     _fsync_dir(directory)
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a ``path`` :func:`atomic_write` would refuse or fail to write: ``edit`` asks
+    before the editor opens, so that the user does not type an edit that cannot be saved. Its directory is
+    tried with a file made and dropped at once, so the cause is the system's own (read-only file system,
+    permission denied, no such directory)."""
+    _existing(path)
+    directory = os.path.dirname(os.path.realpath(path))
+    try:
+        fd, tmp = _unnamed_file(directory, os.path.basename(os.path.realpath(path)))
+    except OSError as err:
+        raise _cannot_write(err, path) from None
+    os.close(fd)
+    if tmp is not None:
+        os.unlink(tmp)
+
+
+def _existing(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """The stat of the file at ``path`` (through links) if it may be replaced; None where there is none yet.
+    Refused: a directory, pipe or device, a file with several hard links, one its owner made read-only."""
+    try:
+        info = os.stat(path)  # not the real path: /dev/stdout's link names a pipe by no path
+    except FileNotFoundError:
+        return None
+    except OSError as err:  # a loop of links, a directory that cannot be searched
+        raise _cannot_write(err, path) from None
+    _refuse_not_a_file(info, path)
+    _refuse_hard_links(info, path)
+    _refuse_read_only(path)
+    return info
+
+
+def _refuse_read_only(path: str | os.PathLike[str]) -> None:
+    """A file without write permission for the user is not replaced, though its directory would let a
+    new file take its name: its owner made it read-only (``chmod a-w``), and ``>``, ``cp``, vim and SOPS
+    all refuse to write it. As root, only a read-only file system refuses."""
+    if not os.access(path, os.W_OK):
+        raise SealfileError("is read-only (no write permission); nothing was written (chmod u+w it to change it)",
+                            file=os.fspath(path))
 
 
 def refuse_link(path: str | os.PathLike[str]) -> None:
@@ -156,12 +194,13 @@ def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, pa
 
 def _refuse_not_a_file(info: os.stat_result, path: str | os.PathLike[str]) -> None:
     """A device, pipe or socket is never replaced by a file: ``-o /dev/null`` made /dev/null a regular file
-    holding the plaintext. (:func:`sealfile.files.io.write_output` streams into a pipe itself.)"""
+    holding the plaintext. (:func:`sealfile.files.io.write_output` streams into a pipe itself, unless the
+    command read it: ``rotate /dev/stdin`` from a pipe would put its result back into the pipe, lost.)"""
     if not stat.S_ISREG(info.st_mode):
         what = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe" if stat.S_ISFIFO(info.st_mode) else \
             "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
-        raise SealfileError(f"is {what}, not a file; nothing was written (- writes to standard output)",
-                            file=os.fspath(path))
+        hint = "a pipe it read is not written back" if what == "a pipe" else "- writes to standard output"
+        raise SealfileError(f"is {what}, not a file; nothing was written ({hint})", file=os.fspath(path))
 
 
 def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:

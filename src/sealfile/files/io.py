@@ -175,7 +175,8 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
 
     if private:  # plaintext goes where the user named, never where a link in a clone sends it
         refuse_link(path)
-    if _is_pipe(path):  # a named pipe, or /dev/stdout into a pipe: streamed, as to standard output
+    if replacing is False and _is_pipe(path):  # a named pipe, or /dev/stdout into a pipe: streamed, as to stdout
+        # (never a pipe the command read, ``rotate /dev/stdin``: its result would go back into the pipe, lost)
         try:
             with open(path, "wb") as stream:
                 stream.write(payload)

@@ -1,0 +1,70 @@
+"""A file sealfile may not or cannot replace is refused in one line, every file left as it was.
+
+- A read-only file (``chmod a-w``): its directory would let a new file take its name, and every writer
+  did so, although ``>``, ``cp``, vim and SOPS all refuse to write it. Root writes any file: the cases run
+  as nobody there (see :mod:`tests.cli.test_unreadable_files`).
+- A pipe the command read (``cat s.yaml | sealfile rotate /dev/stdin``): the result went back into the pipe,
+  lost, and the command said "rotated".
+- ``edit`` of a file that cannot be saved: the editor opened, and the edit was lost when it closed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_unreadable_files import SECRET, _run, work  # noqa: F401 (work: the fixture)
+from tests.support.cli import run_cli
+from tests.support.identities import AgeIdentity
+
+READ_ONLY = "sealfile: error: {}: is read-only (no write permission); nothing was written (chmod u+w it to change it)\n"
+WRITERS = [
+    ["set", "s.yaml", "db.user", "x"],
+    ["unset", "s.yaml", "db.password"],
+    ["rotate", "s.yaml"],
+    ["edit", "s.yaml"],
+    ["encrypt", "-i", "p.yaml"],
+    ["decrypt", "s.yaml", "-o", "p.yaml"],
+]
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=" ".join)
+def test_a_read_only_file_is_not_replaced(args: list[str], work: Path, age_identity: AgeIdentity) -> None:  # noqa: F811
+    (work / "p.yaml").write_text("db:\n  password: plain\n")
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    target = work / ("p.yaml" if "p.yaml" in args else "s.yaml")
+    target.chmod(0o444)
+    before = target.read_bytes()
+    done = _run(work, args, {"EDITOR": f"{sys.executable} -c 'open(1, \"w\").write(\"edited\")'"})
+    assert (done.returncode, done.stderr) == (1, READ_ONLY.format(target.name))
+    assert target.read_bytes() == before
+    assert "edited" not in done.stdout  # edit refused before the editor opened
+
+
+@pytest.mark.parametrize("args", [["rotate", "/dev/stdin"], ["set", "/dev/stdin", "db.user", "x"],
+                                  ["encrypt", "-i", "/dev/stdin"]], ids=" ".join)
+def test_a_pipe_it_read_is_not_written_back(args: list[str], work: Path,  # noqa: F811
+                                           age_identity: AgeIdentity) -> None:
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    text = (work / "s.yaml").read_text() if args[0] != "encrypt" else "db:\n  password: plain\n"
+    more = ["--age", age_identity.recipient] if args[0] == "encrypt" else []  # no rule matches /dev/stdin
+    done = run_cli(*args, *more, input=text, cwd=work, env={"SEALFILE_AGE_KEY_FILE": str(work / "key.txt")})
+    assert (done.returncode, done.stderr) == (1, "sealfile: error: /dev/stdin: is a pipe, not a file; nothing was "
+                                                 "written (a pipe it read is not written back)\n")
+
+
+@pytest.mark.parametrize("where", ["missing/s.yaml", "loop.yaml"])
+def test_edit_refuses_a_file_it_could_not_save_before_the_editor_opens(where: str, work: Path,  # noqa: F811
+                                                                       age_identity: AgeIdentity) -> None:
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    (work / "link.yaml").symlink_to(where)
+    (work / "loop.yaml").symlink_to("loop.yaml")
+    marker = work / "editor-ran"
+    editor = f"{sys.executable} -c 'import sys; open(sys.argv[1], \"w\").write(\"a: 1\"); open(\"{marker}\", \"w\")'"
+    done = run_cli("edit", "link.yaml", cwd=work, env={"EDITOR": editor, "VISUAL": editor,
+                                                       "SEALFILE_AGE_KEY_FILE": str(work / "key.txt")})
+    assert done.returncode == 1
+    assert done.stderr.startswith("sealfile: error: link.yaml: cannot write (") and done.stderr.count("\n") == 1
+    assert not marker.exists()
