@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from sealfile.errors import SealfileError
+from sealfile.errors import NoHomeDirectory, SealfileError
 from sealfile.files.pathnames import PathName, home, spelled
 
 # Directory names are strings spelled as pathlib spells them (sealfile.files.pathnames): every
@@ -22,12 +22,22 @@ from sealfile.files.pathnames import PathName, home, spelled
 
 
 def base_directory() -> str:
+    """Always an absolute path: a relative one would name a directory per working directory, so two
+    commands on one file, run from two directories, would take two different locks (and a ``.cache``
+    would appear in the repository). A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification
+    says; a relative ``HOME`` (or ``LOCALAPPDATA``) is :class:`NoHomeDirectory`."""
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA") or os.path.expanduser(r"~\AppData\Local")
-        return spelled(os.path.join(local, "sealfile"))
-    if sys.platform == "darwin":
-        return spelled(os.path.join(home(), "Library", "Caches", "sealfile"))
-    return spelled(os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(home(), ".cache"), "sealfile"))
+        base = os.path.join(local, "sealfile")
+    elif sys.platform == "darwin":
+        base = os.path.join(home(), "Library", "Caches", "sealfile")
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME", "")
+        base = os.path.join(cache if os.path.isabs(cache) else os.path.join(home(), ".cache"), "sealfile")
+    if not os.path.isabs(base):
+        raise NoHomeDirectory(f"no absolute home directory for sealfile's locks ({base} is relative: set HOME to "
+                              "an absolute path)")
+    return spelled(base)
 
 
 def private_directory(purpose: str) -> str:
