@@ -6,10 +6,13 @@
 - A pipe the command read (``cat s.yaml | sealfile rotate /dev/stdin``): the result went back into the pipe,
   lost, and the command said "rotated".
 - ``edit`` of a file that cannot be saved: the editor opened, and the edit was lost when it closed.
+- A file of a group the writer is not in: the new file would take the writer's group, and the group the
+  file was shared with would lose it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -68,3 +71,19 @@ def test_edit_refuses_a_file_it_could_not_save_before_the_editor_opens(where: st
     assert done.returncode == 1
     assert done.stderr.startswith("sealfile: error: link.yaml: cannot write (") and done.stderr.count("\n") == 1
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="a file of a group one is not in: root")
+def test_a_group_the_writer_is_not_in_is_not_dropped_silently(work: Path) -> None:  # noqa: F811
+    """A new file takes the writer's group: the group a 0640 file was shared with lost it, unsaid."""
+    shared = work / "shared"  # _run gives the files in the directory to nobody, not those below
+    shared.mkdir()
+    (shared / "s.yaml").write_bytes((work / "s.yaml").read_bytes())
+    os.chown(shared, 65534, 65534)
+    os.chown(shared / "s.yaml", 65534, 0)
+    (shared / "s.yaml").chmod(0o640)
+    before = (shared / "s.yaml").read_bytes()
+    done = _run(work, ["set", "shared/s.yaml", "db.user", "x"], {})
+    assert (done.returncode, done.stderr) == (1, "sealfile: error: shared/s.yaml: its group (id 0) would be lost: a "
+                                                 "new file cannot have it, as you are not in it; nothing was written\n")
+    assert (shared / "s.yaml").read_bytes() == before and (shared / "s.yaml").stat().st_gid == 0

@@ -94,3 +94,16 @@ def test_a_hard_linked_target_is_refused_and_both_names_kept(tmp_path: Path) -> 
         atomic_write(target, "new")
     assert target.read_text() == other.read_text() == "old"
     assert target.stat().st_ino == other.stat().st_ino
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a file away")
+def test_the_owner_and_group_are_kept(tmp_path: Path) -> None:
+    """``sudo sealfile set`` made an application's 0600 file root's: the application could no longer read it."""
+    target = tmp_path / "out.yaml"
+    target.write_text("old")
+    target.chmod(0o600)
+    os.chown(target, 65534, 65534)
+    atomic_write(target, "new")
+    atomic_write(target, "plain", private=True)
+    info = target.stat()
+    assert (info.st_uid, info.st_gid, mode(target), target.read_text()) == (65534, 65534, 0o600, "plain")

@@ -5,7 +5,8 @@ elsewhere a 0600 ``mkstemp`` file), fsynced, given the target's mode, linked und
 name and renamed over the target; then the directory is fsynced. An unnamed file vanishes with
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
-other bits for plaintext); a new file gets ``mode`` (0600 for plaintext, umask-default otherwise).
+other bits for plaintext) and group (and owner, as root); a new file gets ``mode`` (0600 for
+plaintext, umask-default otherwise).
 A file with several hard links is refused: the new file would take one name only; so is a read-only
 file, whose owner said it is not to change (:func:`check_replaceable`). A caller that
 read the file first passes what it read (``replacing``): a change another program made since (git,
@@ -81,6 +82,7 @@ def atomic_write(
     try:
         try:
             _write_all(fd, payload)
+            _keep_owner(fd, info, path)  # before the mode: a change of owner clears the set-id bits
             _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
@@ -206,6 +208,25 @@ def _refuse_not_a_file(info: os.stat_result, path: str | os.PathLike[str]) -> No
 def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
     """The error naming the file the user asked for (never our temporary file, which is gone)."""
     return SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path))
+
+
+def _keep_owner(fd: int, info: os.stat_result | None, path: str | os.PathLike[str]) -> None:
+    """The new file keeps the group of the file it replaces, and as root its owner too: a new file is the
+    writer's, so ``sudo sealfile set`` made an application's 0600 file root's, and any write dropped the group a
+    0640 file is shared with. A group the writer is not in cannot be kept: refused, not silently dropped.
+    (Access lists and other extended attributes are not copied.)"""
+    fchown, geteuid = getattr(os, "fchown", None), getattr(os, "geteuid", None)
+    if info is None or fchown is None or geteuid is None:
+        return
+    new = os.fstat(fd)
+    uid = info.st_uid if geteuid() == 0 else -1  # only root gives a file away
+    if uid in (-1, new.st_uid) and info.st_gid == new.st_gid:
+        return
+    try:
+        fchown(fd, uid, info.st_gid)
+    except PermissionError:
+        raise SealfileError(f"its group (id {info.st_gid}) would be lost: a new file cannot have it, as you are not in "
+                            "it; nothing was written", file=os.fspath(path)) from None
 
 
 def _set_mode(fd: int, mode: int) -> None:
