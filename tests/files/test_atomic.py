@@ -97,13 +97,16 @@ def test_a_hard_linked_target_is_refused_and_both_names_kept(tmp_path: Path) -> 
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a file away")
-def test_the_owner_and_group_are_kept(tmp_path: Path) -> None:
-    """``sudo sealfile set`` made an application's 0600 file root's: the application could no longer read it."""
+def test_the_owner_and_group_are_kept_but_never_given_plaintext(tmp_path: Path) -> None:
+    """``sudo sealfile set`` made an application's 0600 file root's: the application could no longer read it.
+    Plaintext stays the writer's: root's ``decrypt -o /tmp/x`` must not hand the values to whoever made /tmp/x."""
     target = tmp_path / "out.yaml"
     target.write_text("old")
     target.chmod(0o600)
     os.chown(target, 65534, 65534)
     atomic_write(target, "new")
+    info = target.stat()
+    assert (info.st_uid, info.st_gid, mode(target), target.read_text()) == (65534, 65534, 0o600, "new")
     atomic_write(target, "plain", private=True)
     info = target.stat()
-    assert (info.st_uid, info.st_gid, mode(target), target.read_text()) == (65534, 65534, 0o600, "plain")
+    assert (info.st_uid, info.st_gid, mode(target), target.read_text()) == (0, os.getegid(), 0o600, "plain")

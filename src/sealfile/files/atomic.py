@@ -5,7 +5,7 @@ elsewhere a 0600 ``mkstemp`` file), fsynced, given the target's mode, linked und
 name and renamed over the target; then the directory is fsynced. An unnamed file vanishes with
 the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
 fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
-other bits for plaintext) and group (and owner, as root); a new file gets ``mode`` (0600 for
+other bits for plaintext) and, unless plaintext, its group (and owner, as root); a new file gets ``mode`` (0600 for
 plaintext, umask-default otherwise).
 A file with several hard links is refused: the new file would take one name only; so is a read-only
 file, whose owner said it is not to change (:func:`check_replaceable`). A caller that
@@ -82,7 +82,8 @@ def atomic_write(
     try:
         try:
             _write_all(fd, payload)
-            _keep_owner(fd, info, path)  # before the mode: a change of owner clears the set-id bits
+            if not private:  # plaintext stays the writer's: root's -o /tmp/x must not hand it to x's owner
+                _keep_owner(fd, info, path)  # before the mode: a change of owner clears the set-id bits
             _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
