@@ -90,3 +90,4 @@ def test_an_output_file_it_cannot_read_is_replaced_as_any_other(env: dict[str, s
     done = _run(work, ["decrypt", "s.yaml", "-o", "out.yaml"], env)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert SECRET in (work / "out.yaml").read_text()
+    assert (work / "out.yaml").stat().st_mode & 0o777 == 0o600  # its owner can read back what was written

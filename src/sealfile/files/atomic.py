@@ -71,7 +71,7 @@ def atomic_write(
     if info is None:
         final_mode = mode if mode is not None else 0o600 if private else _default_mode()
     else:
-        final_mode = stat.S_IMODE(info.st_mode)
+        final_mode = stat.S_IMODE(info.st_mode) | stat.S_IRUSR  # a write-only file: what is written can be read back
     if private:
         final_mode &= ~0o077
     try:
