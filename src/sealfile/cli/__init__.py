@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
+import os
 import sys
+from typing import Any
 
 
 def main() -> None:
@@ -16,6 +19,7 @@ def main() -> None:
     and ~10 ms of a small one's start-up. Reference counting still frees everything else."""
     gc.disable()
     _no_core_dumps()
+    _standard_streams()
     try:
         from sealfile.cli import fast
 
@@ -42,6 +46,54 @@ def _no_core_dumps() -> None:
         return
     with contextlib.suppress(OSError, ValueError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+
+
+def _standard_streams() -> None:
+    """A standard stream started closed (``2>&-``, a daemon's child) is opened on the null device: else the
+    next file sealfile opens (a lock, the new sealed file) takes its number, what is written to the stream
+    below Python can land in that file, and a program it runs (an editor, gpg, git) starts without the
+    stream. Standard input and error are then read as empty and discarded (a success stays one, though it
+    cannot say so); standard output stays closed to Python, so output written there fails in one line
+    rather than vanishing."""
+    for number in (0, 1, 2):
+        try:
+            os.fstat(number)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != number:
+                os.dup2(null, number)  # inheritable, as a standard stream is
+                os.close(null)
+            else:
+                os.set_inheritable(number, True)
+    if sys.stdin is None:
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (for the process's life)
+    if sys.stderr is None or sys.stderr is sys.__stderr__:  # not one a test or a host program put there
+        encoding = getattr(sys.__stderr__, "encoding", None) or "utf-8"
+        sys.stderr = io.TextIOWrapper(io.BufferedWriter(_Diagnostics(2)), encoding=encoding, errors="backslashreplace",
+                                      line_buffering=True, write_through=True)
+
+
+class _Diagnostics(io.RawIOBase):
+    """Standard error for notes and errors: one that cannot take them (``2>/dev/full``) loses them, but does not
+    turn a command that did its work (a file written) into a failure: the exit status still tells."""
+
+    def __init__(self, number: int) -> None:
+        self._number = number
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._number
+
+    def isatty(self) -> bool:
+        return os.isatty(self._number)
+
+    def write(self, data: Any) -> int:
+        size = len(memoryview(data))
+        with contextlib.suppress(OSError):
+            return os.write(self._number, data)
+        return size
 
 
 def console() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -19,11 +18,8 @@ from sealfile.stores import STORE_NAMES, fitting_name, store_for
 
 def _write(text: str, file: Path, output: Path | None, in_place: bool, read: str) -> None:
     """``text`` to stdout, ``output``, or (``in_place``) over ``file``, which must still hold ``read``."""
-    target = output or (file if in_place else None)
-    if target is None:
-        sys.stdout.write(text)
-    else:
-        io.write_output(target, text, private=False, replacing=read if target is file else False)
+    target = output or (file if in_place else io.STDIO)
+    io.write_output(target, text, private=False, replacing=read if target is file else False)
 
 
 @cli.command("import-sops")

@@ -107,6 +107,21 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     return raw
 
 
+def _write_stdout(payload: bytes) -> None:
+    """``payload`` on standard output; closed (``>&-``) or failing (``>/dev/full``), one line saying so."""
+    if sys.stdout is None:
+        raise SealfileError("standard output is closed; nothing was written", file=STDIO)
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # piped into head: the reader had what it wanted
+        raise
+    except OSError as err:
+        raise SealfileError(f"cannot write to standard output ({err.strerror or type(err).__name__})",
+                            file=STDIO) from None
+
+
 def _is_pipe(path: str | os.PathLike[str]) -> bool:
     try:
         return stat.S_ISFIFO(os.stat(path).st_mode)
@@ -167,9 +182,7 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
                           f"{max_file_bytes() / (1024 * 1024):g} MiB any sealfile command reads; nothing was "
                           f"written (see {MAX_FILE_MB_ENV})", file=os.fspath(path))
     if is_stdio(path):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
-        sys.stdout.buffer.flush()
+        _write_stdout(payload)
         return
     from sealfile.files.atomic import atomic_write, refuse_link
 
