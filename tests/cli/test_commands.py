@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.values import safe_load
@@ -205,6 +206,19 @@ def test_encrypt_of_an_empty_pipe_writes_nothing(run_cli: RunCli, sealed: Path, 
     empty = sealed.with_name("empty.yaml")
     empty.write_text("")
     assert run_cli("encrypt", "--age", age_identity.recipient, empty).returncode == 0  # a new, empty file
+
+
+def test_set_in_dotenv_warns_where_a_shell_would_read_the_value_otherwise(
+        run_cli: RunCli, tmp_path: Path, age_identity: AgeIdentity) -> None:
+    sealed = tmp_path / "app.enc.env"
+    sealed.write_text(seal_text("A=1\n", [age_identity.key], store=get_store("dotenv")))
+    for value in ("plain $x", "it's", "a\nb", 'back\\slash "q"'):
+        alike = run_cli("set", sealed, "B", value)
+        assert alike.returncode == 0 and "warning" not in alike.stderr, value
+    apart = run_cli("set", sealed, "C", "it's $(id)")
+    assert apart.returncode == 0 and apart.stderr.count("\n") == 2
+    assert "C: no dotenv spelling of this value reads alike to python-dotenv and to a shell" in apart.stderr
+    assert "$(id)" not in apart.stderr  # the value is never shown
 
 
 def test_encrypt_missing_file(run_cli: RunCli, tmp_path: Path, age_identity: AgeIdentity) -> None:

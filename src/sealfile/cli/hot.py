@@ -219,6 +219,13 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
                                                           replace=replace))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
+    if changed and store.name == "dotenv" and isinstance(typed, str):
+        from sealfile.stores.dotenv_lines import shared_spelling
+
+        if shared_spelling(typed) is None:
+            say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: no dotenv spelling of this value "
+                "reads alike to python-dotenv and to a shell sourcing the decrypted file (a carriage return, a NUL, "
+                "${...}, or ' or \\ with $ or `): written as python-dotenv reads it")
 
 
 def rotate(files: tuple[PathName, ...], input_type: str | None, adopt: bool = False) -> None:
