@@ -169,6 +169,10 @@ class ConcurrentEditError(SealfileError):
     """Another sealfile process is writing the same file."""
 
 
+class ChangedMeanwhile(ConcurrentEditError):
+    """Another program (git, an editor) changed the file since the command read it; nothing was written."""
+
+
 class SignatureError(IntegrityError):
     """A signature is malformed or does not verify; deliberately opaque, like :class:`IntegrityError`."""
 

@@ -117,16 +117,23 @@ def test_a_write_the_system_refuses_leaves_every_file_as_it_was(args: list[str],
                                                  ('echo "b: 2" > new.yaml', "new.yaml")])
 def test_edit_never_saves_over_a_change_made_while_the_editor_was_open(files: dict[str, Path], meanwhile: str,
                                                                        name: str) -> None:
-    """The lock keeps sealfile out, not git or another editor: their change is not lost without a word."""
+    """The lock keeps sealfile out, not git or another editor: their change is not lost without a word, nor is
+    the edit, which is kept aside sealed under a name of the same syntax."""
     work = files["S"].parent
     twin = work.parent / "twin"  # the same files, changed by the other program alone
     shutil.copytree(work, twin)
     subprocess.run(["sh", "-c", meanwhile], cwd=twin, check=True)
     editor = f"sh -c 'echo added: 1 >> \"$0\"; cd {work} && {meanwhile}'"
     result = run(["edit", "--age", OTHER, str(work / name)], files, editor=editor)
-    assert "changed by another program while sealfile was working on it" in the_one_line(result, work / name)
-    assert {path.name: path.read_bytes() for path in work.iterdir()} == \
+    line = the_one_line(result, work / name)
+    aside = work / name.replace(".yaml", ".edited.yaml")
+    assert "changed by another program while you edited it" in line and f"sealed in {aside}" in line
+    assert {path.name: path.read_bytes() for path in work.iterdir() if path != aside} == \
         {path.name: path.read_bytes() for path in twin.iterdir()}
+    assert b"added: 1" not in aside.read_bytes() and b"sealfile:" in aside.read_bytes()
+    if name == "s.yaml":  # sealed for this test's key (the new file is for OTHER)
+        opened = run(["decrypt", str(aside)], files)
+        assert opened.returncode == 0 and "added: 1" in opened.stdout, opened.stderr
 
 
 def test_keygen_never_leaves_half_an_identity_in_a_key_file(age_identity: AgeIdentity,

@@ -21,8 +21,8 @@ from sealfile.cli.options import (
     rule_options,
     usage_checked,
 )
-from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import FormatError, one_line
+from sealfile.cli.writes import keep_aside, read_sealed, rewrite
+from sealfile.errors import ChangedMeanwhile, FormatError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
@@ -91,7 +91,13 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         if result is None:
             say(f"{file}: no change")
             return
-        io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
+        try:
+            io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
+        except ChangedMeanwhile:
+            aside = keep_aside(file, result)
+            raise ChangedMeanwhile(f"changed by another program while you edited it, so your edit was not saved over "
+                                   f"that change; it is sealed in {aside} (compare: sealfile diff {file} {aside})",
+                                   file=str(file)) from None
     say(f"{file}: saved")
 
 

@@ -39,3 +39,19 @@ def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
             return False
         io.write_output(file, new_text, private=False, replacing=text)
         return True
+
+
+def keep_aside(file: PathName, sealed: str) -> str:
+    """Write ``sealed`` (never plaintext) next to ``file`` under a new name of the same syntax, when ``file``
+    cannot take it: another program changed it meanwhile. The name written."""
+    from sealfile.errors import ChangedMeanwhile
+    from sealfile.stores import aside_name
+
+    for attempt in range(1, 100):
+        aside = aside_name(file, "edited" if attempt == 1 else f"edited-{attempt}")
+        try:
+            io.write_output(aside, sealed, private=False, replacing=None)  # never over an existing file
+        except ChangedMeanwhile:
+            continue
+        return aside
+    raise SealfileError("no free name to keep the edit aside; nothing was written", file=str(file))

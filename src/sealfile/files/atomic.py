@@ -22,7 +22,7 @@ import stat
 import time
 from typing import Literal
 
-from sealfile.errors import SealfileError
+from sealfile.errors import ChangedMeanwhile, SealfileError
 
 WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
 REPLACED: list[str] = []
@@ -191,7 +191,7 @@ def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, pa
     except FileNotFoundError:
         now = None
     if now != replacing:
-        raise SealfileError("changed by another program while sealfile was working on it; nothing was written "
+        raise ChangedMeanwhile("changed by another program while sealfile was working on it; nothing was written "
                             "(run the command again to change the new version)", file=os.fspath(path))
 
 

@@ -53,6 +53,17 @@ def named_store(path: str | os.PathLike[str] | None) -> Store | None:
     return get_store("dotenv") if name.startswith(".env.") else None
 
 
+def aside_name(path: str | os.PathLike[str], label: str) -> str:
+    """``path`` with ``.LABEL`` put before the ending that names its syntax (``s.enc.yaml`` -> ``s.enc.LABEL.yaml``,
+    ``.env.enc`` -> ``.LABEL.env.enc``; a name that names none, ``.env.prod`` or ``x.sealed``, ends with it),
+    so every command reads the new name as it reads ``path``."""
+    directory, name = os.path.split(os.fspath(path))
+    ending = max((suffix for suffixes in SUFFIXES.values() for suffix in suffixes if name.endswith(suffix)),
+                 key=len, default="")
+    stem = name[:len(name) - len(ending)] if ending else name
+    return os.path.join(directory, f"{stem}.{label}{ending}")
+
+
 def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
     """Refuse to write a ``store`` file under a name that gives another syntax: every later command
     (``check``, ``set``, the Git drivers, ``load_secrets``) picks the store by the name, so JSON in
