@@ -11,6 +11,7 @@ command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v dbus-daemon >/dev/null || need+=(dbus dbus-x11)
 command -v zsh >/dev/null || need+=(zsh)    # the shell-completion tests run in real zsh and fish
 command -v fish >/dev/null || need+=(fish)
+command -v vim >/dev/null || need+=(vim)      # edit keeps vim from copying the plaintext out of its workspace
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing Debian packages: ${need[*]}"

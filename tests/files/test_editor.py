@@ -166,3 +166,28 @@ def test_a_blank_visual_counts_as_unset(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("VISUAL", " \t")
     monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; open(sys.argv[1], \"a\").write(\"b: 2\\n\")'")
     assert edit_plaintext(PLAINTEXT, lambda text: text) == PLAINTEXT + "b: 2\n"
+
+
+VIMRC = """\
+set undofile undodir={home}/undo backup backupdir={home}/backup swapfile directory={home}/swap
+set viminfo='20,<50,s10,n{home}/viminfo
+"""
+
+
+def test_vim_keeps_no_copy_of_the_text_outside_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vimrc with persistent undo, backups, swap files and viminfo elsewhere (common settings) copied the
+    plaintext, and a yanked line, into the user's directories, on disk."""
+    home = tmp_path / "home"
+    for name in ("undo", "backup", "swap"):
+        (home / name).mkdir(parents=True)
+    (home / ".vimrc").write_text(VIMRC.format(home=home))
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    monkeypatch.setenv("HOME", str(home))
+    vim = f"vim -u {home / '.vimrc'} -es -c 'normal ggyy' -c 'normal Gob: 2' -c wq"
+    monkeypatch.setenv("VISUAL", vim)
+    assert edit_plaintext(PLAINTEXT, lambda text: text) == PLAINTEXT + "b: 2\n"
+    left = [path for path in home.rglob("*") if path.is_file() and b"canary" in path.read_bytes()]
+    assert left == []
+    assert editor.private_editor_command(["nano"]) == ["nano"]  # other editors keep their copies beside it

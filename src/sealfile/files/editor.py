@@ -218,8 +218,27 @@ def _editor_status(command: list[str]) -> int:
         raise
 
 
+_VIM_KEEPS_NOTHING = ["-n", "-i", "NONE", "-c", "set noundofile nobackup nowritebackup"]
+"""vim's and neovim's copies of a file outside its directory (the workspace, wiped): no swap file, no
+viminfo or shada (registers, history), no undo file, no backup, whatever the user's vimrc says."""
+
+
+def private_editor_command(command: list[str]) -> list[str]:
+    """``command`` with the options that keep vim-family editors from copying the text outside the workspace
+    (gopass does the same); other editors leave theirs beside the file, in the workspace."""
+    if not command:
+        return command
+    import shutil
+
+    program = shutil.which(command[0])
+    name = os.path.basename(os.path.realpath(program)) if program else ""
+    if name.split(".")[0] in ("vim", "nvim", "gvim"):  # vim.basic, vim.gtk3...; not busybox or nvi vi
+        return [command[0], *_VIM_KEEPS_NOTHING, *command[1:]]
+    return command
+
+
 def _run_editor(target: Path) -> None:
-    command = editor_command()
+    command = private_editor_command(editor_command())
     try:
         with terminal_keys_to_child():
             status = _editor_status([*command, str(target)])
