@@ -25,6 +25,7 @@ from sealfile.sops.initree import read_ini
 from sealfile.sops.keys import unwrap_sops_data_key
 from sealfile.sops.nodes import Branch, Item, plain
 from sealfile.sops.tree import decrypt_branches
+from sealfile.stores.node_limit import refuse_many_json_nodes, refuse_many_lines
 
 Kind = Literal["yaml", "json", "dotenv", "ini", "binary"]
 KINDS: tuple[Kind, ...] = ("yaml", "json", "dotenv", "ini", "binary")
@@ -158,6 +159,10 @@ def _without_surrogates(node: Any) -> Any:
 
 def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch], Mapping[str, Any]]:
     """The documents (``sops`` metadata removed) and the metadata mapping, as SOPS's store reads them."""
+    if kind in ("dotenv", "ini"):
+        refuse_many_lines(text)
+    elif kind in ("json", "binary"):
+        refuse_many_json_nodes(text)  # YAML's: read_yaml's, before its parser
     if kind == "dotenv":
         branch, meta = read_dotenv(text)
         return [branch], meta

@@ -34,7 +34,7 @@ from ruamel.yaml.events import (
 from sealfile.errors import FormatError
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
-from sealfile.stores.yaml.reader import format_error, refuse_deep
+from sealfile.stores.yaml.reader import format_error, refuse_deep, refuse_many_nodes
 
 ALIAS_BUDGET = 1_000_000
 """Most values aliases may expand to (a file a few kB long can otherwise ask for billions)."""
@@ -235,6 +235,7 @@ def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict
 
 def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
     """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does."""
+    refuse_many_nodes(text)
     refuse_deep(text, MAX_DEPTH)  # before the C scanner, which slows quadratically with flow depth
     try:
         events = list(_parser().parse(text))

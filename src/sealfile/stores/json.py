@@ -18,6 +18,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout
 from sealfile.stores.base import BOM, SUFFIXES, Store, has_lone_surrogate  # JSON's "\ud800" escapes read as one
+from sealfile.stores.node_limit import refuse_many_json_nodes
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -79,6 +80,7 @@ class JsonStore(Store):
     suffixes = SUFFIXES["json"]
 
     def load_editable(self, text: str) -> Any:
+        refuse_many_json_nodes(text)
         try:
             tree = json.loads(text.removeprefix(BOM), object_pairs_hook=_no_duplicates,
                               parse_constant=_refuse_constant)

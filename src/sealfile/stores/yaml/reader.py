@@ -13,11 +13,12 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.reader import ReaderError
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
 from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
@@ -128,6 +129,28 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
         return
 
 
+_NODE_EVENTS = (ScalarEvent, CollectionStartEvent, AliasEvent)
+
+
+def refuse_many_nodes(text: str) -> None:
+    """Refuse a text of more nodes than :func:`~sealfile.stores.node_limit.max_nodes`, before a reader
+    builds them: counted by the C parser's event stream (under a microsecond a node, nothing kept), and only
+    when :func:`~sealfile.stores.node_limit.yaml_bound` cannot keep the text under the limit. Text the C
+    parser rejects before the limit is left for the real reader to report."""
+    limit = max_nodes()
+    if yaml_bound(text) <= limit:
+        return
+    count = 0
+    try:
+        for event in _safe().parse(text):
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > limit:
+                    raise too_many(limit)
+    except YAMLError:
+        return
+
+
 _directive = compiled_when_used(r"(?<![^\n\r\x85\u2028\u2029\ufeff])%YAML[ \t]+(\S+)")
 """A ``%YAML`` directive: at the start of the text or of a line, whatever breaks it (``\\r`` alone too)."""
 
@@ -188,8 +211,10 @@ _PARTS = ("Reader", "Scanner", "Parser", "Composer", "Constructor", "Resolver")
 
 def document_reader(text: str, cached: YAML) -> YAML:
     """:func:`reader_for` a document sealfile seals, opens or changes, once no character in it
-    reads apart (:func:`refuse_read_apart`) and none nests deeper than sealfile edits (:func:`refuse_deep`)."""
+    reads apart (:func:`refuse_read_apart`), none nests deeper than sealfile edits (:func:`refuse_deep`), and
+    it holds no more nodes than any reader reads (:func:`refuse_many_nodes`)."""
     refuse_read_apart(text)
+    refuse_many_nodes(text)
     refuse_deep(text, MAX_EDITABLE_DEPTH)
     return reader_for(text, cached)
 
@@ -197,6 +222,7 @@ def document_reader(text: str, cached: YAML) -> YAML:
 def load_fast(text: str) -> Any:
     """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
     reader = reader_for(text, _safe())
+    refuse_many_nodes(text)
     refuse_deep(text, MAX_READ_DEPTH)
     try:
         return reader.load(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.basics import Engine, gc_paused
 from sealfile.stores.yaml.fastscan import fast_scan
 from sealfile.stores.yaml.scan_check import CHECK_VARIABLE, same_scan
@@ -21,12 +22,22 @@ from sealfile.stores.yaml.scanned import Scan as Scan
 from sealfile.stores.yaml.scanned import style_of as style_of
 from sealfile.stores.yaml.scanned import styled as styled
 
+LINE_SCAN_NODES = 3
+"""Nodes of one line the line scan reads, at most (``- key: value``: a mapping in a list, a key and its value;
+the root mapping is one more, and the first line holds no ``-``)."""
+
 
 def scan(text: str, *, engine: Engine = "c") -> Scan:
     """Parse ``text``, given without its byte-order mark (the engines count positions after one
     differently); :class:`FormatError` (one line, never quoting the input) for what the format refuses.
-    With the C engine, a text in the common subset sealfile writes is read by the line scan (:mod:`.fastscan`)."""
+    With the C engine, a text in the common subset sealfile writes is read by the line scan (:mod:`.fastscan`),
+    which reads at most :data:`LINE_SCAN_NODES` nodes a line: a text of more lines than that keeps under the
+    node limit is counted first (ruamel's parser, through :func:`parsed`, counts every text it reads)."""
     if engine == "c":
+        if LINE_SCAN_NODES * (text.count("\n") + 1) > max_nodes():
+            from sealfile.stores.yaml.reader import refuse_many_nodes
+
+            refuse_many_nodes(text)
         with gc_paused():
             fast = fast_scan(text, parsed)
         if fast is not None:

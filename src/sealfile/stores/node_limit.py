@@ -1,0 +1,90 @@
+"""How much of a file any reader parses: at most :func:`max_nodes` nodes (docs/format.md §1.2).
+
+A sealed file is attacker-controlled input, and the size limit (:func:`~sealfile.files.io.max_file_bytes`)
+alone lets 8 MiB hold four million tiny values (``[1,1,1,...]``), which ruamel and the scan build and walk
+for a minute and gigabytes. So every reader counts first, and refuses past the limit after work bounded by
+it: a count at C speed that can only over-count (a few ``str.count`` calls), and, only when that bound is
+past the limit, the exact count, which stops as soon as it passes it.
+
+What counts (the same for YAML, JSON and dotenv, sealed, plaintext and SOPS): every node as written,
+that is each key, each value, each list item, the document itself (a mapping or list counting as a value
+and its contents again); a YAML alias counts once (the values aliases copy are bounded apart, by
+:mod:`sealfile.stores.yaml.aliases`). A dotenv binding counts 2 (its name and its value), a line of a SOPS
+dotenv or INI file 2, and a JSON value in a dotenv metadata line its own nodes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sealfile.errors import FormatError
+from sealfile.files.settings import positive_setting
+
+MAX_NODES_ENV = "SEALFILE_MAX_NODES"
+DEFAULT_MAX_NODES = 500_000
+"""Ten times the nodes of the largest benchmark file (30,000 values), more than twice those of an 8 MiB sealed
+file of the smallest tokens; refused in well under a second, read in a few."""
+
+
+def max_nodes() -> int:
+    """The limit: :data:`DEFAULT_MAX_NODES` unless ``SEALFILE_MAX_NODES`` says."""
+    return positive_setting(MAX_NODES_ENV, DEFAULT_MAX_NODES, unit="nodes", kind=int)
+
+
+def too_many(limit: int) -> FormatError:
+    """The one refusal, for any syntax (the caller's :func:`~sealfile.files.io.about` names the file)."""
+    return FormatError(f"more than {limit:,} keys and values (lists and mappings counted) to read; "
+                       f"not a secrets file? (see {MAX_NODES_ENV})")
+
+
+def refuse_past(count: int) -> None:
+    """Refuse ``count`` nodes if they are more than the limit."""
+    limit = max_nodes()
+    if count > limit:
+        raise too_many(limit)
+
+
+_BLANKS_AFTER_DASH = (" ", "\t", "\r", "\n")
+_BREAKS_AFTER_DASH = ("\x85", "\u2028", "\u2029")
+"""What makes a ``-`` a block list item for libyaml and ruamel (a blank or a line break after it)."""
+
+
+def yaml_bound(text: str) -> int:
+    """At least the nodes of ``text`` read as YAML, at C speed (a few ``str.count`` passes).
+
+    Every node is a document's root, a mapping's key or value, or a list's item. A mapping entry needs a ``:``
+    or a ``?`` (block, or a pair in a flow list), or in a flow mapping a ``{`` or ``,`` before it; a list item
+    a ``-`` and a blank (block) or a ``[`` or ``,`` before it (flow); a document after the first a ``---`` or
+    ``...``. Characters inside values and comments only make the bound larger."""
+    dashes = sum(text.count("-" + blank) for blank in _BLANKS_AFTER_DASH) + text.endswith("-")
+    if not text.isascii():
+        dashes += sum(text.count("-" + blank) for blank in _BREAKS_AFTER_DASH)
+    commas = text.count(",")
+    entries = text.count(":") + text.count("?") + commas + text.count("{")
+    items = dashes + commas + text.count("[")
+    return 1 + text.count("---") + text.count("...") + 2 * entries + items
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_LITERAL = re.compile(r'[^\s\[\]{},:"]+')
+
+
+def json_nodes(text: str) -> int:
+    """The nodes of ``text`` read as JSON, exactly for valid JSON: each string (keys too), number and literal,
+    and each array and object. Two regular-expression passes at C speed, whatever the text holds."""
+    bare, strings = _JSON_STRING.subn('"', text)
+    literals = _JSON_LITERAL.subn("", bare)[1]
+    return strings + literals + bare.count("[") + bare.count("{")
+
+
+def refuse_many_json_nodes(text: str) -> None:
+    """Refuse a JSON text of more than the limit's nodes, counted exactly only when a cheap bound is past it
+    (every value but the root follows a ``[``, a ``,`` or a member's ``:``, and every key is before a ``:``)."""
+    limit = max_nodes()
+    if 1 + 2 * text.count(":") + text.count(",") + text.count("[") > limit and json_nodes(text) > limit:
+        raise too_many(limit)
+
+
+def refuse_many_lines(text: str) -> None:
+    """Refuse a SOPS dotenv or INI text of more lines than half the limit (a key and a value each)."""
+    refuse_past(2 * (text.count("\n") + (not text.endswith("\n"))))
