@@ -31,7 +31,7 @@ from sealfile.model.scalars import Styled
 from sealfile.stores import dotenv_lines
 from sealfile.stores.base import BOM, SUFFIXES, Store, line_break
 from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
-from sealfile.stores.node_limit import json_nodes, refuse_past
+from sealfile.stores.node_limit import refuse_many_json_nodes
 
 PREFIX = "sealfile_"
 METADATA_KEY = "sealfile"
@@ -129,8 +129,8 @@ class DotenvStore(Store):
             document[key] = _quoted(value, style)
             document.entries.append(_Entry(raw, key, value))
         if metadata:
-            stanzas = sum(json_nodes(value) for field, value in metadata.items() if _STANZA_FIELD.match(field))
-            refuse_past(2 * (len(document) + len(metadata)) + stanzas)  # before json.loads builds them
+            stanzas = [value for field, value in metadata.items() if _STANZA_FIELD.match(field)]
+            refuse_many_json_nodes(*stanzas, counted=2 * (len(document) + len(metadata)))  # before json.loads
             document[METADATA_KEY] = _metadata_from_lines(metadata)
         return document
 
