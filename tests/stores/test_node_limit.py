@@ -64,7 +64,7 @@ def test_json_nodes_are_exact(value: object, indent: int | str | None, ascii_onl
 
 
 def test_the_limit_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert max_nodes() == 500_000
+    assert max_nodes() == 250_000
     monkeypatch.setenv(MAX_NODES_ENV, "20")
     assert max_nodes() == 20
     monkeypatch.setenv(MAX_NODES_ENV, "2e3")

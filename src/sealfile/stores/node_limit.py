@@ -22,9 +22,10 @@ from sealfile.errors import FormatError
 from sealfile.files.settings import positive_setting
 
 MAX_NODES_ENV = "SEALFILE_MAX_NODES"
-DEFAULT_MAX_NODES = 500_000
-"""Ten times the nodes of the largest benchmark file (30,000 values), more than twice those of an 8 MiB sealed
-file of the smallest tokens; refused in well under a second, read in a few."""
+DEFAULT_MAX_NODES = 250_000
+"""Nearly four times the nodes of the largest benchmark file (30,000 values: 67,572 nodes), twice those of an
+8 MiB file of the benchmark's kind; refused in a fraction of a second, read in two (decrypt) to fifteen (a
+structural set, through the round-trip reader)."""
 
 
 def max_nodes() -> int:
