@@ -9,6 +9,7 @@ A key given twice in one section keeps its first place and its last value.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -43,31 +44,29 @@ def strip_comment_char(comment: str) -> str:
     return comment.lstrip("# ") if comment.startswith("#") else comment
 
 
-def _quoted(line: str, lines: list[str], quote: str) -> tuple[str, list[str]]:
-    """A ``\"\"\"`` or backtick value, which may run over several lines."""
+def _quoted(line: str, lines: Iterator[str], quote: str) -> str:
+    """A ``\"\"\"`` or backtick value, which may run over several lines (taken from ``lines``)."""
     rest = line[len(quote):]
     end = rest.rfind(quote)
     if end >= 0:
-        return rest[:end], lines
+        return rest[:end]
     collected = [rest]
-    while lines:
-        following, lines = lines[0], lines[1:]
+    for following in lines:
         end = following.find(quote)
         if end >= 0:
-            return "\n".join([*collected, following[:end]]), lines
+            return "\n".join([*collected, following[:end]])
         collected.append(following)
     raise FormatError("an INI value's closing quote is missing")
 
 
-def _value(raw: str, lines: list[str]) -> tuple[str, str, list[str]]:
-    """go-ini readValue: ``(value, inline comment, remaining lines)``."""
+def _value(raw: str, lines: Iterator[str]) -> tuple[str, str]:
+    """go-ini readValue: ``(value, inline comment)``; a quoted value's further lines are taken from ``lines``."""
     line = raw.lstrip()
     if not line:
-        return "", "", lines
+        return "", ""
     for quote in ('"""', "`"):
         if line.startswith(quote) and (quote == "`" or len(line) > 3):
-            value, lines = _quoted(line, lines, quote)
-            return value, "", lines
+            return _quoted(line, lines, quote), ""
     line = line.strip()
     if line.endswith("\\"):
         raise FormatError("INI continuation lines are not supported in SOPS files")
@@ -77,15 +76,15 @@ def _value(raw: str, lines: list[str]) -> tuple[str, str, list[str]]:
         line, comment = line[:cut].strip(), line[cut:]
     if len(line) > 1 and line[0] == line[-1] and line[0] in "'\"":
         line = line[1:-1]
-    return line, comment, lines
+    return line, comment
 
 
 def _sections(text: str) -> list[_Section]:
     sections = [_Section(INI_DEFAULT_SECTION)]
     pending: list[str] = []
-    lines = text.removeprefix("\ufeff").split("\n")
-    while lines:
-        line, lines = lines[0].lstrip(), lines[1:]
+    lines = iter(text.removeprefix("\ufeff").split("\n"))  # one pass: a quoted value takes its further lines
+    for whole in lines:
+        line = whole.lstrip()
         if not line.strip():
             continue
         if line[0] in "#;":
@@ -101,7 +100,7 @@ def _sections(text: str) -> list[_Section]:
         cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
         if cut <= 0:
             raise FormatError("an INI line is not 'key = value'")
-        value, inline, lines = _value(line[cut + 1:].rstrip("\r"), lines)
+        value, inline = _value(line[cut + 1:].rstrip("\r"), lines)
         sections[-1].set(line[:cut].strip(), value, "\n".join([*pending, inline]).strip())
         pending = []
     return sections
