@@ -16,7 +16,7 @@ not change another), and records:
 
 Expansion is bounded: a text of a few lines can alias aliases of aliases (the "billion laughs"), so
 the values copies hold are counted before any copy is made, and refused past :data:`EXPANSION_FLOOR`
-and :data:`EXPANSION_FACTOR` times the nodes written (work linear in the text). Each copied value
+and :data:`EXPANSION_FACTOR` times the nodes written, or past the node limit (work linear in it). Each copied value
 also has a path of its own, as long as it is deep, which every reader builds and walks (its echo, its
 rule, its line in a diff): a few aliases of a value nested 90 levels deep would cost 90 times the
 values they copy, so the keys and indices of the copies' paths are counted too, and refused past
@@ -31,14 +31,14 @@ from typing import Any, TypeVar
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, encode_path, format_keypath
 from sealfile.model.rules import RuleMemo
+from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.scanned import Leaf, Scan
 
 T = TypeVar("T")
 
 EXPANSION_FLOOR = 100_000
 """Values aliases and merges may copy in any file (a real file's anchors copy a few hundred)."""
-EXPANSION_FACTOR = 10
-"""... and in a larger one, this many times the nodes written before the copy."""
+EXPANSION_FACTOR = 10  # ... and in a larger one, this many times the nodes written before the copy
 EXPANDS_TOO_MUCH = ("YAML aliases here would expand the file to more than {limit:,} values (an alias bomb?): "
                     "write the values out, or alias fewer times")
 SEGMENTS_FLOOR = 1_000_000
@@ -141,7 +141,7 @@ class Expansion:
         the segments of their paths there; refuse past the bounds, before any copy is made."""
         self.expanded += sum(written.size for written in copied)
         self.expanded_segments += sum(written.size * len(where) + written.depths for written in copied)
-        limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * self.nodes)
+        limit = min(max(EXPANSION_FLOOR, EXPANSION_FACTOR * self.nodes), max_nodes())
         if self.expanded - self.nodes > limit:
             raise FormatError(EXPANDS_TOO_MUCH.format(limit=limit), keypath=format_keypath(where) or None)
         limit = max(SEGMENTS_FLOOR, EXPANSION_FACTOR * self.segments)
