@@ -235,8 +235,8 @@ def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict
 
 def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
     """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does."""
-    refuse_many_nodes(text)
     refuse_deep(text, MAX_DEPTH)  # before the C scanner, which slows quadratically with flow depth
+    refuse_many_nodes(text)
     try:
         events = list(_parser().parse(text))
     except YAMLError as err:

@@ -136,7 +136,8 @@ def refuse_many_nodes(text: str) -> None:
     """Refuse a text of more nodes than :func:`~sealfile.stores.node_limit.max_nodes`, before a reader
     builds them: counted by the C parser's event stream (under a microsecond a node, nothing kept), and only
     when :func:`~sealfile.stores.node_limit.yaml_bound` cannot keep the text under the limit. Text the C
-    parser rejects before the limit is left for the real reader to report."""
+    parser rejects before the limit is left for the real reader to report. Call :func:`refuse_deep` first:
+    the C scanner's work for each token grows with the flow nesting around it."""
     limit = max_nodes()
     if yaml_bound(text) <= limit:
         return
@@ -214,16 +215,16 @@ def document_reader(text: str, cached: YAML) -> YAML:
     reads apart (:func:`refuse_read_apart`), none nests deeper than sealfile edits (:func:`refuse_deep`), and
     it holds no more nodes than any reader reads (:func:`refuse_many_nodes`)."""
     refuse_read_apart(text)
-    refuse_many_nodes(text)
     refuse_deep(text, MAX_EDITABLE_DEPTH)
+    refuse_many_nodes(text)
     return reader_for(text, cached)
 
 
 def load_fast(text: str) -> Any:
     """Parse for reading only: plain dicts and lists, C speed, same YAML 1.2 meaning."""
     reader = reader_for(text, _safe())
-    refuse_many_nodes(text)
     refuse_deep(text, MAX_READ_DEPTH)
+    refuse_many_nodes(text)
     try:
         return reader.load(text)
     except YAMLError as err:

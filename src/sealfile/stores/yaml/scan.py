@@ -35,8 +35,9 @@ def scan(text: str, *, engine: Engine = "c") -> Scan:
     node limit is counted first (ruamel's parser, through :func:`parsed`, counts every text it reads)."""
     if engine == "c":
         if LINE_SCAN_NODES * (text.count("\n") + 1) > max_nodes():
-            from sealfile.stores.yaml.reader import refuse_many_nodes
+            from sealfile.stores.yaml.reader import MAX_EDITABLE_DEPTH, refuse_deep, refuse_many_nodes
 
+            refuse_deep(text, MAX_EDITABLE_DEPTH)  # first: what the count costs grows with flow depth
             refuse_many_nodes(text)
         with gc_paused():
             fast = fast_scan(text, parsed)
