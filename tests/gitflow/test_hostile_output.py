@@ -86,12 +86,7 @@ def test_the_merge_driver_prints_a_hostile_name_as_text(installed: Sandbox) -> N
     box, name = installed, "m\x1b]0;x\x07\u202e\rforged.enc.yaml"
     seal_file(box, name, "k: base\n")
     box.commit("base")
-    box.git("checkout", "-q", "-b", "feature")
-    box.sealfile("set", name, "k", "theirs")
-    box.commit("theirs")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", name, "k", "ours")
-    box.commit("ours")
+    box.diverge(lambda: box.sealfile("set", name, "k", "theirs"), lambda: box.sealfile("set", name, "k", "ours"))
     merge = box.git("merge", "--no-edit", "feature", check=False)
     driver = [line for line in merge.stderr.splitlines() if line.startswith("sealfile: ")]
     assert len(driver) == 4 and all(line.isprintable() for line in driver), merge.stderr

@@ -31,12 +31,7 @@ def _branches(box: Sandbox, base: str, theirs: str, ours: str) -> None:
     """``base`` committed on main, ``theirs`` on the branch feature, ``ours`` on main after it."""
     seal_file(box, FILE, base)
     box.commit("base")
-    box.git("checkout", "-q", "-b", "feature")
-    _reseal(box, theirs)
-    box.commit("theirs")
-    box.git("checkout", "-q", "main")
-    _reseal(box, ours)
-    box.commit("ours")
+    box.diverge(lambda: _reseal(box, theirs), lambda: _reseal(box, ours))
 
 
 MERGED = {

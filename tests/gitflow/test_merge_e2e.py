@@ -27,12 +27,8 @@ def test_changes_to_different_keys_merge_without_conflict(installed: Sandbox) ->
     box = installed
     seal_file(box, FILE, _thousand_values())
     box.commit("a thousand secrets")
-    box.git("checkout", "-q", "-b", "feature")
-    box.sealfile("set", FILE, "service_3.key_4", "from-feature")
-    box.commit("feature changes one value")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", FILE, "service_97.key_2", "from-main")
-    box.commit("main changes another")
+    box.diverge(lambda: box.sealfile("set", FILE, "service_3.key_4", "from-feature"),
+                lambda: box.sealfile("set", FILE, "service_97.key_2", "from-main"))
 
     merged = box.git("merge", "-q", "--no-edit", "feature")
     assert "CONFLICT" not in merged.stdout + merged.stderr
@@ -54,13 +50,9 @@ def test_same_key_changed_on_both_sides_stops_without_plaintext(installed: Sandb
     canaries = ["CANARY-base-4f1d", "CANARY-ours-9a2c", "CANARY-theirs-77be", "CANARY-other-e3a0"]
     seal_file(box, FILE, f"db:\n  password: {canaries[0]}\n  user: app\napi: {{token: {canaries[3]}}}\n")
     box.commit("base")
-    box.git("checkout", "-q", "-b", "feature")
-    box.sealfile("set", FILE, "db.password", canaries[2])
-    box.sealfile("set", FILE, "db.user", "feature-user")
-    box.commit("theirs")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", FILE, "db.password", canaries[1])
-    box.commit("ours")
+    box.diverge(lambda: (box.sealfile("set", FILE, "db.password", canaries[2]),
+                         box.sealfile("set", FILE, "db.user", "feature-user")),
+                lambda: box.sealfile("set", FILE, "db.password", canaries[1]))
 
     merge = box.git("merge", "--no-edit", "feature", check=False)
     assert merge.returncode != 0
@@ -82,12 +74,7 @@ def test_a_side_without_a_usable_key_keeps_ours_and_says_why(installed: Sandbox)
     box = installed
     seal_file(box, FILE, "a: 1\nb: 2\n")
     box.commit("base")
-    box.git("checkout", "-q", "-b", "feature")
-    box.sealfile("set", FILE, "a", "10")
-    box.commit("theirs")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", FILE, "b", "20")
-    box.commit("ours")
+    box.diverge(lambda: box.sealfile("set", FILE, "a", "10"), lambda: box.sealfile("set", FILE, "b", "20"))
     ours = (box.repo / FILE).read_text()
 
     merge = box.git("merge", "--no-edit", "feature", check=False, env=box.keyless_env())
@@ -104,12 +91,8 @@ def test_a_side_without_a_usable_key_keeps_ours_and_says_why(installed: Sandbox)
 
 def test_a_file_added_on_both_branches_merges(installed: Sandbox) -> None:
     box = installed
-    box.git("checkout", "-q", "-b", "feature")
-    seal_file(box, "new.enc.yaml", "from_feature: 1\n")
-    box.commit("theirs adds")
-    box.git("checkout", "-q", "main")
-    seal_file(box, "new.enc.yaml", "from_main: 2\n")
-    box.commit("ours adds")
+    box.diverge(lambda: seal_file(box, "new.enc.yaml", "from_feature: 1\n"),
+                lambda: seal_file(box, "new.enc.yaml", "from_main: 2\n"))
     box.git("merge", "-q", "--no-edit", "feature")
     assert box.sealfile("decrypt", "new.enc.yaml").stdout == "from_feature: 1\nfrom_main: 2\n"
 

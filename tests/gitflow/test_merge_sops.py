@@ -25,13 +25,9 @@ def _written_by_sops(box: Sandbox) -> None:
 def diverged(installed: Sandbox) -> Sandbox:
     """main: the SOPS file, then a ``sops set``; branch ``moved``: the file imported, then a ``sealfile set``."""
     _written_by_sops(installed)
-    installed.git("checkout", "-q", "-b", "moved")
-    installed.sealfile("import-sops", "-i", FILE)
-    installed.sealfile("set", FILE, "db.user", "root")
-    installed.commit("converted, then changed with sealfile")
-    installed.git("checkout", "-q", "main")
-    installed.sops("set", FILE, '["api"]["token"]', '"t2"')
-    installed.commit("changed with sops")
+    installed.diverge(lambda: (installed.sealfile("import-sops", "-i", FILE),
+                               installed.sealfile("set", FILE, "db.user", "root")),
+                      lambda: installed.sops("set", FILE, '["api"]["token"]', '"t2"'), branch="moved")
     return installed
 
 
@@ -61,12 +57,8 @@ def test_the_same_value_changed_both_ways_is_a_conflict_on_the_sealed_side(diver
 
 def test_two_sops_versions_are_left_to_sops(installed: Sandbox) -> None:
     _written_by_sops(installed)
-    installed.git("checkout", "-q", "-b", "other")
-    installed.sops("set", FILE, '["db"]["user"]', '"root"')
-    installed.commit("one sops change")
-    installed.git("checkout", "-q", "main")
-    installed.sops("set", FILE, '["api"]["token"]', '"t2"')
-    installed.commit("another")
+    installed.diverge(lambda: installed.sops("set", FILE, '["db"]["user"]', '"root"'),
+                      lambda: installed.sops("set", FILE, '["api"]["token"]', '"t2"'), branch="other")
     done = installed.git("merge", "--no-edit", "other", check=False)
     assert done.returncode != 0
     assert "ours and theirs are SOPS files" in done.stderr and "by hand: sops edit" in done.stderr, done.stderr

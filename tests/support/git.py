@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,16 @@ class Sandbox:
     def commit(self, message: str) -> None:
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
+
+    def diverge(self, theirs: Callable[[], object], ours: Callable[[], object], *, branch: str = "feature") -> None:
+        """The two sides of a merge: ``theirs`` done and committed on a new branch ``branch``, then ``ours``
+        on main."""
+        self.git("checkout", "-q", "-b", branch)
+        theirs()
+        self.commit("theirs")
+        self.git("checkout", "-q", "main")
+        ours()
+        self.commit("ours")
 
 
 
