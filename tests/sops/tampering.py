@@ -248,7 +248,7 @@ def relabel_recipient(label: str) -> Tamper:
     def tamper(text: str) -> str | None:
         found = re.search(r"recipient\W+(age1[0-9a-z]+)", text)  # in every store's spelling of the entry
         return None if found is None else text[:found.start(1)] + label + text[found.end(1):]
-    tamper.__name__ = "relabel_recipient_" + label[:8]
+    tamper.__name__ = "relabel_recipient_" + (label[:8] or "empty")
     return tamper
 
 
@@ -283,7 +283,10 @@ TAMPERS: tuple[Tamper, ...] = (
     *(plain_value_as(literal) for literal in ("18446744073709551615", "-0.0", "1e400", "2024-5-1", "017", "08",
                                               "0x1F", "1_000", ".NaN", "1.5e-7", "~", "2001-12-14 21:59:43.10")),
     *(duplicate_metadata_line(field) for field in ("mac", "lastmodified", "version", "recipient")),
-    relabel_recipient("age1ppu7hl9jt7zcu88ltsd2s60ydn3vzqf4k07q9qryhgsk0q6fzvasdy47vv"),
+    *(relabel_recipient(label) for label in (
+        "age1ppu7hl9jt7zcu88ltsd2s60ydn3vzqf4k07q9qryhgsk0q6fzvasdy47vv", "", "not-a-key",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ6B3bPnkBkzoSnCyyAhGAigf29MNkjhS02qz+H6uvDu",
+        "age1yubikey1qgg72x2qfk9ptxk7qchmm6rxz2l29cvqyjlmjm9ay9a8hd6ay6kkqjqwpw3")),
     *(version_as(version) for version in ("", "3.11", "v3.11.0", "3.11.0-rc.1+build", "03.11.0", "3.11.0-rc.01",
                                           "1.x")),
     line_ends("\r"), line_ends("\r\n"),

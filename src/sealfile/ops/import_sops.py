@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sealfile.errors import FormatError
+from sealfile.errors import ConfigError, FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
@@ -45,8 +45,15 @@ class Imported:
 
 
 def recipient_key(stanza: Stanza) -> MasterKey:
-    """Our provider for a SOPS entry (its wrapped key is not used: a new data key is wrapped)."""
-    return key_for(stanza)
+    """Our provider for a SOPS entry (its wrapped key is not used: a new data key is wrapped). An age entry's
+    label that is no key opens in SOPS (:mod:`sealfile.sops.keys`), but names no one to wrap the new key for."""
+    try:
+        return key_for(stanza)
+    except ConfigError:
+        if stanza.type not in ("age", "ssh"):
+            raise
+        raise ConfigError(f"a sops.age entry's recipient {stanza.fields.get('recipient', '')!r} is not an age or "
+                          "SSH public key: write the recipient's key there to import the file") from None
 
 
 def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:

@@ -107,8 +107,13 @@ def _text(entry: Mapping[str, Any], name: str, kind: str) -> str:
 
 
 def _age(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """An ``age`` entry: an X25519 or plugin recipient, or an SSH public key (a kind of its own here)."""
-    recipient = _text(entry, "recipient", "age").strip()
+    """An ``age`` entry: an X25519 or plugin recipient, or an SSH public key (a kind of its own here).
+    ``recipient`` is a label outside the MAC, which sops does not need (:mod:`sealfile.sops.keys`): empty,
+    missing or any scalar, it is read as Go's decoder reads it, and only a mapping or list is refused."""
+    label = entry.get("recipient")
+    if isinstance(label, (Mapping, list)):
+        raise FormatError("a sops.age entry's 'recipient' is not text")
+    recipient = _text_field(label).strip()
     kind = "ssh" if recipient.startswith(("ssh-", "ecdsa-", "sk-")) else "age"
     return {"type": kind, "recipient": recipient, "wrapped": _text(entry, "enc", "age")}
 

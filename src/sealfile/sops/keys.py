@@ -6,20 +6,28 @@ between key groups as we do (:mod:`sealfile.envelope.shamir`). So an entry becom
 stanza (see :mod:`sealfile.sops.format`), the matching provider unwraps it, and any
 ``shamir_threshold`` groups open the file. The age provider looks for identities where SOPS
 does too (:mod:`sealfile.kms.age_identities`), the SSH one in SOPS's SSH key file too.
+
+An age entry's ``recipient`` is a label outside the MAC: sops opens every entry with every identity it holds
+(X25519 and SSH), whatever the label says, or when it is empty or no key at all. So here the key the label names
+is tried first (it may ask a passphrase or run the plug-in it names, as for a sealed file), then every held
+X25519 identity and SSH key that needs no passphrase: never a prompt, a plug-in or a network call for a label.
 """
 
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 from sealfile.envelope.datakey import unwrap_data_key, unwrap_grouped
-from sealfile.errors import ConfigError, UnwrapError
+from sealfile.errors import ConfigError, SealfileError, UnwrapError
 from sealfile.kms.age import AgeKey, age_decrypt
 from sealfile.kms.age_identities import file_identities
 from sealfile.kms.base import MasterKey
 from sealfile.kms.registry import key_for as registry_key_for
+from sealfile.kms.ssh import SshKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
+from sealfile.model.record import Record
 from sealfile.sops.cipher import mac_opens
 from sealfile.sops.format import SopsMetadata
 
@@ -29,14 +37,14 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
 
     Unwrapped keys share sealfile's per-process cache (``sealfile.forget_data_keys`` empties it).
     """
+    numbers = {id(stanza): number for number, stanza in enumerate((s for g in meta.groups for s in g), 1)}
 
     def key_for(stanza: Stanza) -> MasterKey:
         if stanza.type in meta.unsupported:
             raise ConfigError(f"sealfile does not read SOPS {stanza.type} keys")
-        key = registry_key_for(stanza)
-        if type(key) is not AgeKey or key.plugin or key.matching_identities(file_identities()):
-            return key
-        return mark_named_by_file(LabelledAgeKey(key.recipient))
+        if stanza.type not in ("age", "ssh"):
+            return registry_key_for(stanza)
+        return mark_named_by_file(age_entry_key(stanza.fields.get("recipient", ""), numbers.get(id(stanza), 0)))
 
     if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
         return unwrap_grouped(meta.groups, max(meta.threshold, 2), key_for=key_for,
@@ -44,21 +52,109 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
     return unwrap_data_key(meta.groups[0], key_for=key_for)
 
 
-class LabelledAgeKey(AgeKey):
-    """A SOPS file's age entry that no held identity matches. sops opens its key with every identity it holds:
-    the entry's ``recipient`` is a label outside the MAC, so one edited, or spelled otherwise, still opens. So
-    every X25519 identity is tried here (a sealed file's recipients are signed: there the label must match)."""
+def age_entry_key(label: str, number: int) -> MasterKey:
+    """The key for a SOPS ``age`` entry: the one its label names, falling back to every held identity."""
+    try:
+        key = registry_key_for(Stanza("ssh" if label.startswith(("ssh-", "ecdsa-", "sk-")) else "age",
+                                      {"recipient": label}, ""))
+    except ConfigError:
+        return UnlabelledAgeEntry(label, number)
+    if isinstance(key, SshKey):
+        return SopsSshKey(key.recipient)
+    assert isinstance(key, AgeKey)
+    if key.plugin or key.matching_identities(file_identities()):
+        return SopsAgeKey(key.recipient)
+    return LabelledAgeKey(key.recipient)
+
+
+def held_identities() -> list[Any]:
+    """Every identity sops would try on an age entry that needs nothing asked or run: the X25519 ones and the
+    SSH keys without a passphrase (an SSH key file that cannot be used is left out, as it is when it is named)."""
+    from sealfile.kms.age_identities import is_plugin_identity
+    from sealfile.kms.ssh_identities import SshIdentity, find_identities
+
+    held = [identity for identity in file_identities() if not is_plugin_identity(identity)]
+    with suppress(SealfileError):
+        held += [key.identity for key in find_identities()[0] if isinstance(key, SshIdentity)]
+    return held
+
+
+class _OpenedByAnyIdentity(MasterKey):
+    """The label's own key first (its error is the one shown), then every held identity, as sops tries them."""
+
+    def _unwrap(self, wrapped: str) -> bytes:
+        try:
+            return super()._unwrap(wrapped)  # type: ignore[safe-super]
+        except UnwrapError as err:
+            failure = err
+        held = held_identities()
+        if held:
+            try:
+                return age_decrypt(self, wrapped, held)
+            except UnwrapError:
+                pass
+        raise failure
+
+
+class SopsAgeKey(_OpenedByAnyIdentity, AgeKey):
+    """An entry whose label a held identity (or a plug-in) answers to."""
+
+    __slots__ = ()
+
+
+class LabelledAgeKey(_OpenedByAnyIdentity, AgeKey):
+    """An entry whose label is an X25519 recipient no held identity answers to: edited, or spelled otherwise."""
 
     __slots__ = ()
 
     cost = AgeKey.cost + 1
     """Tried after the entries a held identity matches: one of those opens the key, and this one is not tried."""
 
-    def _unwrap(self, wrapped: str) -> bytes:
-        from sealfile.kms.age_identities import is_plugin_identity
 
-        held = [identity for identity in file_identities() if not is_plugin_identity(identity)]
-        if held:
-            with suppress(UnwrapError):
-                return age_decrypt(self, wrapped, held)
-        return super()._unwrap(wrapped)  # no identity matches the label: it says so, and where it looked
+class SopsSshKey(_OpenedByAnyIdentity, SshKey):
+    """An entry labelled with an SSH public key."""
+
+    __slots__ = ()
+
+
+class UnlabelledAgeEntry(Record, MasterKey):
+    """An entry whose label is no key at all (empty, missing, mangled): only the held identities can open it.
+    Known by its position among the file's entries, since several may share a label and hold different keys."""
+
+    _fields = ("label", "number")
+    label: str
+    number: int
+
+    type_id = "age"
+    cost = AgeKey.cost + 1
+    local = True
+    __repr__ = MasterKey.__repr__
+
+    def __init__(self, label: str, number: int) -> None:
+        self._fill(label, number)
+
+    @classmethod
+    def from_config(cls, config: Any) -> UnlabelledAgeEntry:
+        raise ConfigError("a SOPS age entry without a recipient is only read")
+
+    @classmethod
+    def from_cli(cls, value: str) -> UnlabelledAgeEntry:
+        raise ConfigError("a SOPS age entry without a recipient is only read")
+
+    def to_config(self) -> dict[str, Any]:
+        return {"recipient": self.label}
+
+    @property
+    def key_id(self) -> str:
+        return f"entry {self.number} (recipient {self.label!r} is not a key)"
+
+    def _wrap(self, data_key: bytes) -> str:
+        raise ConfigError("a SOPS age entry without a recipient is only read")
+
+    def _unwrap(self, wrapped: str) -> bytes:
+        held = held_identities()
+        if not held:
+            from sealfile.kms.age_identities import looked_in
+
+            raise self.unwrap_error(f"no identity to try (looked in {looked_in()})")
+        return age_decrypt(self, wrapped, held)
