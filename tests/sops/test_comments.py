@@ -139,3 +139,19 @@ def test_comments_after_values_sops_writes_with_raw_line_separators(rule: str, s
     shown = sealfile_cli("decrypt", str(sealed))
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("# secret") == 2
+
+
+@pytest.mark.parametrize("plaintext", ["[s]\n# comment\nk = 'v' ; inline\n", "[s]\n; one\n# two\nk = v\n\n[t]\nx = 1 # after\n",
+                                       "[s]\r\n# comment\r\nk = 'v' ; inline\r\n"])
+def test_ini_comment_of_several_lines_printed_as_yaml(plaintext: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """go-ini keeps a key's comment lines (and one after its value) in one comment: each line is a YAML comment
+    line, as sops prints it, never a line of data."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.ini"
+    plain.write_bytes(plaintext.encode())
+    sealed = sops_encrypt(plain, tmp_path / "sealed.ini", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", "--output-type", "yaml", str(sealed)])
+    assert theirs.returncode == 0, theirs.stderr
+    ours = sealfile_cli("decrypt", "--output-type", "yaml", str(sealed))
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

@@ -9,6 +9,7 @@ Leaves are Go values: ``str``, ``int`` (Go int), ``float`` (float64), ``bool``, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,3 +68,18 @@ def plain(node: Any) -> Any:
     if isinstance(node, list):
         return [plain(value) for value in node if not isinstance(value, Comment)]
     return node
+
+
+_COMMENT_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def yaml_comment_lines(texts: list[str]) -> list[str]:
+    """Comment texts (without their ``#``) as the YAML comment lines yaml.v3 prints: SOPS puts a ``#`` before
+    each, and a text holding line breaks (go-ini keeps a key's comment lines in one) goes on several lines,
+    each starting with ``#`` (``# `` put before one that has none), so no line of it is read as data."""
+    lines = []
+    for text in texts:
+        first, *rest = _COMMENT_BREAK.split(text.rstrip("\r\n"))
+        lines.append("#" + first)
+        lines += [line if line.startswith("#") else f"# {line}".rstrip() for line in rest]
+    return lines

@@ -31,7 +31,7 @@ from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_col
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import double_quoted_by_go
-from sealfile.sops.nodes import Branch, Comment, Item
+from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG
@@ -110,7 +110,7 @@ def _typed_quoted(data: Any) -> Any:
 
 
 def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
-    text = "".join(f"{' ' * column}#{line}\n" for line in lines)
+    text = "".join(f"{' ' * column}{line}\n" for line in yaml_comment_lines(lines))
     return CommentToken(("\n" if leading else "") + text, CommentMark(column))
 
 
@@ -118,7 +118,7 @@ def _before(container: Any, key: Any, lines: list[str], column: int) -> None:
     slot = container.ca.items.setdefault(key, [None, [], None, None])
     if slot[1] is None:
         slot[1] = []
-    slot[1].extend(CommentToken(f"#{line}\n", CommentMark(column)) for line in lines)
+    slot[1].extend(CommentToken(f"{line}\n", CommentMark(column)) for line in yaml_comment_lines(lines))
 
 
 def _foot(container: Any, lines: list[str], column: int) -> bool:
