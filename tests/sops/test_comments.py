@@ -141,7 +141,8 @@ def test_comments_after_values_sops_writes_with_raw_line_separators(rule: str, s
     assert shown.stdout.count("# secret") == 2
 
 
-@pytest.mark.parametrize("plaintext", ["[s]\n# comment\nk = 'v' ; inline\n", "[s]\n; one\n# two\nk = v\n\n[t]\nx = 1 # after\n",
+@pytest.mark.parametrize("plaintext", ["[s]\n# comment\nk = 'v' ; inline\n",
+                                       "[s]\n; one\n# two\nk = v\n\n[t]\nx = 1 # after\n",
                                        "[s]\r\n# comment\r\nk = 'v' ; inline\r\n"])
 def test_ini_comment_of_several_lines_printed_as_yaml(plaintext: str, sops_identity: AgeIdentity, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,3 +156,26 @@ def test_ini_comment_of_several_lines_printed_as_yaml(plaintext: str, sops_ident
     assert theirs.returncode == 0, theirs.stderr
     ours = sealfile_cli("decrypt", "--output-type", "yaml", str(sealed))
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+@pytest.mark.parametrize("plaintext", ["m:\n  block: |+\n    x\n\n  # end\n  # two\nn: 1\n",
+                                       "l:\n  - |+\n    x\n\n  # end\n", "block: |+\n    x\n\n# the end\n",
+                                       "m:\n  block: |\n    x\n  # end\nn: 1\n",
+                                       "a:\n  b:\n    c: |+\n      x\n\n    # c\n  # b\n# a\n"])
+def test_comment_after_a_block_at_the_end_of_its_container(plaintext: str, sops_identity: AgeIdentity,
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comment closing a mapping or list whose last value is a ``|`` block follows the block's last line, as
+    sops prints it: a blank line between them would be the block's content after ``|+`` (decrypt and import-sops
+    refused such a file)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)])
+    assert theirs.returncode == 0, theirs.stderr
+    ours = sealfile_cli("decrypt", str(sealed))
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+    imported, back = tmp_path / "imported.enc.yaml", tmp_path / "back.yaml"
+    assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
+    assert sealfile_cli("export-sops", str(imported), "-o", str(back)).returncode == 0
+    assert run_sops(["decrypt", str(back)]).stdout == theirs.stdout

@@ -109,8 +109,12 @@ def _typed_quoted(data: Any) -> Any:
     return data
 
 
-def _token(lines: list[str], column: int, *, leading: bool = False) -> CommentToken:
+def _token(lines: list[str], column: int, *, leading: bool = False, after_block: bool = False) -> CommentToken:
+    """``after_block``: after a ``|`` block, which ends its own line, ruamel indents the first line itself; a
+    line break more would be a blank line of the block (its content, after ``|+``)."""
     text = "".join(f"{' ' * column}{line}\n" for line in yaml_comment_lines(lines))
+    if after_block:
+        return CommentToken(text[column:], CommentMark(column))
     return CommentToken(("\n" if leading else "") + text, CommentMark(column))
 
 
@@ -132,7 +136,7 @@ def _foot(container: Any, lines: list[str], column: int) -> bool:
     slot, index = ((container.ca.items.setdefault(last, [None, None, None, None]), 2)
                    if isinstance(container, CommentedMap) else (container.ca.items.setdefault(last, [None, []]), 0))
     if slot[index] is None:
-        slot[index] = _token(lines, column, leading=True)
+        slot[index] = _token(lines, column, leading=True, after_block=isinstance(inner, LiteralScalarString))
     else:  # an inner container's foot comments hang here already: an outer one's follow them
         slot[index].value += _token(lines, column).value
     return True
