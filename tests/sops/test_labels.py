@@ -111,3 +111,31 @@ def test_import_names_a_label_that_is_no_key(tmp_path: Path, sops_identity: AgeI
     assert done.returncode == 1 and not (tmp_path / "s.enc.yaml").exists()
     assert done.stderr.strip().endswith("a sops.age entry's recipient 'not-a-key' is not an age or SSH public key: "
                                         "write the recipient's key there to import the file")
+
+
+def test_only_an_entry_for_one_recipient_is_tried_with_every_identity(tmp_path: Path, sops_identity: AgeIdentity,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """sops writes one recipient's age file per entry (rage adds a grease stanza, which counts for nothing): an
+    entry of several stanzas is not tried with identities its label does not name, so 64 crafted entries cannot
+    make every held key (an RSA one: ~10 ms a stanza) work through each of them."""
+    import pyrage
+
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    text = _labels(_encrypted(tmp_path, sops_identity.recipient), '""')
+    found = re.search(r"( *)-----BEGIN AGE ENCRYPTED FILE-----\n.*?-----END AGE ENCRYPTED FILE-----", text, re.DOTALL)
+    assert found is not None
+    indent = found.group(1)
+    identity = pyrage.x25519.Identity.from_str(sops_identity.identity)
+    data_key = pyrage.decrypt(found.group(0).replace(indent, "").encode(), [identity])
+    target = tmp_path / "s.yaml"
+    others = [pyrage.x25519.Identity.generate().to_public() for _ in range(2)]
+    for recipients, opens in (([identity.to_public()], True), ([*others, identity.to_public()], False)):
+        armored = pyrage.encrypt(data_key, recipients, armored=True).decode().strip()
+        target.write_text(text.replace(found.group(0), "\n".join(indent + line for line in armored.splitlines())))
+        sealfile.forget_data_keys()
+        assert _sops_opens(target, SOPS_AGE_KEY_FILE=str(sops_identity.key_file))
+        if opens:
+            assert _opens(target)
+        else:
+            with pytest.raises(NoUsableKeyError, match="not an age file for one recipient"):
+                sealfile.load_secrets(target)
