@@ -217,3 +217,15 @@ def test_stored_pgp_vector(gnupg_home: Path) -> None:
     assert done.returncode == 0, done.stderr
     sealed = VECTORS / "pgp.enc.yaml"
     assert opened(sealed) == sops_decrypt(sealed)
+
+
+@pytest.mark.parametrize("label", ['""', "DEADBEEF", "1111111111111111111111111111111111111111"])
+def test_pgp_entry_whose_fp_names_no_held_key(label: str, gnupg_home: Path, tmp_path: Path) -> None:
+    """``fp`` is a label outside the MAC: sops's gpg opens the message with the key it is addressed to, and so do
+    we when that is one secret key held (gpg still runs only on a message for that key alone)."""
+    assert gpg(gnupg_home, "--import", str(VECTORS / "pgp.sec.asc")).returncode == 0
+    relabelled = tmp_path / "pgp.enc.yaml"
+    text = (VECTORS / "pgp.enc.yaml").read_text()
+    relabelled.write_text(text.replace("fp: 5FADF71575BE5C1F2DA55CAAA6DD9D2F5A1B3CDF", f"fp: {label}"))
+    assert relabelled.read_text() != text
+    assert opened(relabelled) == sops_decrypt(relabelled)

@@ -50,10 +50,17 @@ def recipient_key(stanza: Stanza) -> MasterKey:
     try:
         return key_for(stanza)
     except ConfigError:
-        if stanza.type not in ("age", "ssh"):
+        if stanza.type not in _LABELS:
             raise
-        raise ConfigError(f"a sops.age entry's recipient {stanza.fields.get('recipient', '')!r} is not an age or "
-                          "SSH public key: write the recipient's key there to import the file") from None
+        kind, field, name, what = _LABELS[stanza.type]
+        raise ConfigError(f"a sops.{kind} entry's {name} {stanza.fields.get(field, '')!r} is not {what}: write the "
+                          "recipient's key there to import the file") from None
+
+
+_LABELS = {"age": ("age", "recipient", "recipient", "an age or SSH public key"),
+           "ssh": ("age", "recipient", "recipient", "an age or SSH public key"),
+           "pgp": ("pgp", "fingerprint", "fp", "an OpenPGP fingerprint")}
+"""Entries whose key is named by a label outside the MAC, which sops does not need to open them."""
 
 
 def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:

@@ -106,14 +106,20 @@ def _text(entry: Mapping[str, Any], name: str, kind: str) -> str:
     return value
 
 
+def _label(entry: Mapping[str, Any], name: str, kind: str) -> str:
+    """A field sops does not need to open the entry: empty, missing or any scalar, read as Go's decoder reads it;
+    only a mapping or list is refused, as Go refuses it."""
+    label = entry.get(name)
+    if isinstance(label, (Mapping, list)):
+        raise FormatError(f"a sops.{kind} entry's '{name}' is not text")
+    return _text_field(label).strip()
+
+
 def _age(entry: Mapping[str, Any]) -> dict[str, Any]:
     """An ``age`` entry: an X25519 or plugin recipient, or an SSH public key (a kind of its own here).
     ``recipient`` is a label outside the MAC, which sops does not need (:mod:`sealfile.sops.keys`): empty,
     missing or any scalar, it is read as Go's decoder reads it, and only a mapping or list is refused."""
-    label = entry.get("recipient")
-    if isinstance(label, (Mapping, list)):
-        raise FormatError("a sops.age entry's 'recipient' is not text")
-    recipient = _text_field(label).strip()
+    recipient = _label(entry, "recipient", "age")
     kind = "ssh" if recipient.startswith(("ssh-", "ecdsa-", "sk-")) else "age"
     return {"type": kind, "recipient": recipient, "wrapped": _text(entry, "enc", "age")}
 
@@ -161,7 +167,8 @@ def _hc_vault(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _pgp(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {"type": "pgp", "fingerprint": _text(entry, "fp", "pgp"), "wrapped": _text(entry, "enc", "pgp")}
+    """``fp`` is a label outside the MAC, as an age entry's ``recipient`` (:mod:`sealfile.sops.keys`)."""
+    return {"type": "pgp", "fingerprint": _label(entry, "fp", "pgp"), "wrapped": _text(entry, "enc", "pgp")}
 
 
 _KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {

@@ -22,10 +22,11 @@ from contextlib import suppress
 from typing import Any
 
 from sealfile.envelope.datakey import unwrap_data_key, unwrap_grouped
-from sealfile.errors import ConfigError, SealfileError, UnwrapError
+from sealfile.errors import ConfigError, FormatError, SealfileError, UnwrapError
 from sealfile.kms.age import AgeKey, age_decrypt
 from sealfile.kms.age_identities import file_identities
 from sealfile.kms.base import MasterKey
+from sealfile.kms.pgp import PgpKey
 from sealfile.kms.registry import key_for as registry_key_for
 from sealfile.kms.ssh import SshKey
 from sealfile.kms.trust import mark_named_by_file
@@ -45,9 +46,12 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
     def key_for(stanza: Stanza) -> MasterKey:
         if stanza.type in meta.unsupported:
             raise ConfigError(f"sealfile does not read SOPS {stanza.type} keys")
+        number = numbers.get(id(stanza), 0)
+        if stanza.type == "pgp":
+            return mark_named_by_file(SopsPgpEntry(stanza.fields.get("fingerprint", ""), number))
         if stanza.type not in ("age", "ssh"):
             return registry_key_for(stanza)
-        return mark_named_by_file(age_entry_key(stanza.fields.get("recipient", ""), numbers.get(id(stanza), 0)))
+        return mark_named_by_file(age_entry_key(stanza.fields.get("recipient", ""), number))
 
     if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
         return unwrap_grouped(meta.groups, max(meta.threshold, 2), key_for=key_for,
@@ -176,3 +180,59 @@ class UnlabelledAgeEntry(Record, MasterKey):
 
             raise self.unwrap_error(f"no identity to try (looked in {looked_in()})")
         return age_decrypt(self, wrapped, held)
+
+
+class SopsPgpEntry(Record, MasterKey):
+    """A SOPS ``pgp`` entry. Its ``fp`` is a label outside the MAC too: sops runs gpg on the message, which opens
+    with the secret key the message is addressed to. So the entry is the held key its label names, else the one
+    held key the message is addressed to (:class:`PgpKey` runs gpg only on a message for that key alone)."""
+
+    _fields = ("label", "number")
+    label: str
+    number: int
+
+    type_id = "pgp"
+    cost = PgpKey.cost
+    local = True
+    __repr__ = MasterKey.__repr__
+
+    def __init__(self, label: str, number: int) -> None:
+        self._fill(label, number)
+
+    @classmethod
+    def from_config(cls, config: Any) -> SopsPgpEntry:
+        raise ConfigError("a SOPS pgp entry is only read")
+
+    from_cli = from_config  # type: ignore[assignment]
+
+    def to_config(self) -> dict[str, Any]:
+        return {"fingerprint": self.label}
+
+    @property
+    def key_id(self) -> str:
+        named = self._named()
+        return named.fingerprint if named else f"entry {self.number} (fp {self.label!r} is not a fingerprint)"
+
+    def _named(self) -> PgpKey | None:
+        try:
+            return PgpKey(self.label)
+        except ConfigError:
+            return None
+
+    def _wrap(self, data_key: bytes) -> str:
+        raise ConfigError("a SOPS pgp entry is only read")
+
+    def _unwrap(self, wrapped: str) -> bytes:
+        from sealfile.kms import pgp_packets
+        from sealfile.kms.pgp import secret_keys
+
+        named, held = self._named(), secret_keys()
+        if named is None or named.fingerprint not in held:
+            with suppress(FormatError):
+                addressed = set(pgp_packets.recipient_key_ids(wrapped))
+                for_it = [fingerprint for fingerprint, ids in held.items() if addressed and addressed <= ids.keys()]
+                if len(for_it) == 1:
+                    return PgpKey(for_it[0])._unwrap(wrapped)
+        if named is None:
+            raise self.unwrap_error("no secret key in the gpg keyring is one the message is for")
+        return named._unwrap(wrapped)
