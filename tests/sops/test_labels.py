@@ -139,3 +139,13 @@ def test_only_an_entry_for_one_recipient_is_tried_with_every_identity(tmp_path: 
         else:
             with pytest.raises(NoUsableKeyError, match="not an age file for one recipient"):
                 sealfile.load_secrets(target)
+
+
+def test_an_ssh_key_file_that_cannot_be_read_leaves_the_x25519_identities(tmp_path: Path, sops_identity: AgeIdentity,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (Path.home() / ".ssh" / "id_ed25519").mkdir(parents=True, mode=0o700)  # where sops looks by default: no file
+    target = tmp_path / "s.yaml"
+    target.write_text(_labels(_encrypted(tmp_path, sops_identity.recipient), '""'))
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    assert _sops_opens(target)
+    assert _opens(target)

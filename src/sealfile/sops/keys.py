@@ -81,7 +81,7 @@ def held_identities() -> list[Any]:
     from sealfile.kms.ssh_identities import SshIdentity, find_identities
 
     held = [identity for identity in file_identities() if not is_plugin_identity(identity)]
-    with suppress(SealfileError):
+    with suppress(SealfileError, OSError):
         held += [key.identity for key in find_identities()[0] if isinstance(key, SshIdentity)]
     return held
 
