@@ -11,7 +11,8 @@ from sealfile.kms.age import AgeKey
 from sealfile.ops import seal
 from sealfile.ops.reader import read_document
 from sealfile.ops.sealing import seal_metadata
-from sealfile.ops.tree import dump_with_metadata, mac_leaves, parse_sealed_tree
+from sealfile.ops.tree import dump_with_metadata, parse_sealed_tree
+from sealfile.ops.tree_leaves import mac_leaves
 from sealfile.stores import Store, get_store
 
 SealFile = Callable[..., Path]

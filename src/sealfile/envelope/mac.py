@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Leaf, encode_path
+from sealfile.model.path_fold import path_codes
+from sealfile.model.paths import Leaf
 from sealfile.model.scalars import Styled, encode_scalar, is_sealed
 
 _MAC_INFO = {1: b"sealfile v1 file mac", 2: b"sealfile v2 file mac"}
@@ -55,7 +56,8 @@ def leaf_bytes(value: Any) -> bytes:
 
 
 def encode_leaves(leaves: Iterable[Leaf]) -> Iterable[EncodedLeaf]:
-    return ((encode_path(path), leaf_bytes(value)) for path, value in leaves)
+    codes = path_codes()
+    return ((codes(path), leaf_bytes(value)) for path, value in leaves)
 
 
 def _content(meta: Metadata, leaves: Iterable[EncodedLeaf]) -> bytes:

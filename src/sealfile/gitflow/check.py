@@ -64,7 +64,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
                                     f"{METADATA_KEY}.recipients.{index}"))
     for p in sealed.plaintext_secrets():
         findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
-    sealed_where_encrypted = {value for p, value in sealed.leaves.items() if sealed.meta.rules.encrypts(p)}
+    sealed_where_encrypted = {value for p, value in sealed.leaves.items() if sealed.encrypts(p)}
     for p, value in sealed.leaves.items():
         if is_sealed(value) and not dated(value):
             findings.append(Finding(file, "an ENC[...] value that is not a valid token (damaged or hand-made)",
@@ -73,7 +73,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
             findings.append(Finding(file, "an ENC[...] token where the rule leaves values in plaintext "
                                           "(it would be read as text)", keypath(p), error=False))
     for p in sealed.unencrypted():
-        if not sealed.meta.rules.encrypts(p) and looks_secret(p):
+        if not sealed.encrypts(p) and looks_secret(p):
             findings.append(Finding(file, "named like a secret but left unencrypted by the rule", keypath(p),
                                     error=False))
     return findings

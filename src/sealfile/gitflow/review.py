@@ -211,7 +211,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     except FormatError:
         before = {}
     for p in after.unencrypted():
-        if after.meta.rules.encrypts(p):
+        if after.encrypts(p):
             continue  # already a violation above
         was_sealed = is_sealed(before.get(p))
         if looks_secret(p) and (p not in before or was_sealed):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sealfile.errors import one_line
@@ -87,8 +88,10 @@ class SealedView:
     def version(self) -> object:
         return self.meta.version
 
-    def encrypts(self, path: Path) -> bool:
-        return self.meta.rules.encrypts(path)
+    @cached_property
+    def encrypts(self) -> Callable[[Path], bool]:
+        """Whether the file's rules encrypt the value at a path."""
+        return self.meta.rules.encrypts_each()
 
     @staticmethod
     def is_token(value: Any) -> bool:
@@ -100,7 +103,7 @@ class SealedView:
 
     def plaintext_secrets(self) -> list[Path]:
         """Leaves the rules say to encrypt that are not sealed (a broken or forged file)."""
-        return [p for p, v in self.leaves.items() if _scalar(v) and self.meta.rules.encrypts(p) and not is_sealed(v)]
+        return [p for p, v in self.leaves.items() if _scalar(v) and self.encrypts(p) and not is_sealed(v)]
 
     def unencrypted(self) -> Iterable[Path]:
         return (p for p, v in self.leaves.items() if _scalar(v) and not is_sealed(v))

@@ -25,7 +25,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
-from sealfile.ops.tree import replace_leaf
+from sealfile.ops.tree_leaves import replace_leaf
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.restore import redacted
 from sealfile.stores.yaml.sealed import scan_sealed_yaml

@@ -37,6 +37,11 @@ Segment = str | int | bool | ListIndex
 Path = tuple[Segment, ...]
 
 
+def segment_code(segment: Segment) -> bytes:
+    """One segment's canonical encoding: a path's is its segments' one after another."""
+    return _encode_segment(segment).encode("utf-8")
+
+
 def _encode_segment(segment: Segment) -> str:
     if isinstance(segment, ListIndex):
         kind, text = "#", str(int(segment))

@@ -7,12 +7,12 @@ A rule looks at every mapping key on a value's path, so it applies to whole subt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sealfile.errors import ConfigError
-from sealfile.model.paths import ListIndex, Path
+from sealfile.model.paths import ListIndex, Path, Segment
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -76,11 +76,25 @@ class EncryptionRules(Record):
         return compile_linear(self.pattern)
 
     def encrypts(self, path: Path) -> bool:
-        keys = [s for s in path if isinstance(s, str) and not isinstance(s, ListIndex)]
+        return self._encrypts_when(any(self._matches(segment) for segment in path))
+
+    def encrypts_each(self) -> Callable[[Path], bool]:
+        """:meth:`encrypts` for the paths of one document, each container's keys looked at once."""
+        from sealfile.model.path_fold import PrefixFold
+
+        matched = PrefixFold(False, lambda above, segment: above or self._matches(segment))
+        return lambda path: self._encrypts_when(matched(path))
+
+    def _matches(self, segment: Segment) -> bool:
+        """Whether one key is what the rule looks for: rules look at string keys only (not list indexes)."""
+        if not isinstance(segment, str):
+            return False
         if self.kind == "unencrypted_suffix":
-            return not any(k.endswith(self.pattern) for k in keys)
-        hit = any(self._regex.search(k) for k in keys)
-        return hit if self.kind == "encrypted_regex" else not hit
+            return segment.endswith(self.pattern)
+        return bool(self._regex.search(segment))
+
+    def _encrypts_when(self, matched: bool) -> bool:
+        return matched if self.kind == "encrypted_regex" else not matched
 
     def canonical(self) -> bytes:
         return f"{self.kind}\0{self.pattern}".encode()

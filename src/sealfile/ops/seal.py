@@ -18,7 +18,8 @@ from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import FORMAT_VERSION, Metadata
-from sealfile.model.paths import Path, encode_path, format_keypath
+from sealfile.model.path_fold import path_codes
+from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import encode_scalar, layout_record
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
@@ -28,14 +29,8 @@ from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import refuse_to_write
 from sealfile.ops.spliced import read_back as read_back_spliced
 from sealfile.ops.spliced import seal_checked
-from sealfile.ops.tree import (
-    dump_with_metadata,
-    mac_leaves,
-    plain_values,
-    read_back,
-    replace_leaf,
-    scalar_leaves,
-)
+from sealfile.ops.tree import dump_with_metadata, plain_values, read_back
+from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store, get_store
 
 
@@ -134,10 +129,11 @@ def seal_tree(
     rules = rules or EncryptionRules()
     old = reuse.tokens if reuse else {}
     fresh: list[tuple[Path, tuple[bytes, bytes]]] = []
+    encrypts, codes = rules.encrypts_each(), path_codes()
     for path, value_bytes in encoded.items():
-        if not rules.encrypts(path):
+        if not encrypts(path):
             continue
-        encoded_path = encode_path(path)
+        encoded_path = codes(path)
         previous = old.get(encoded_path)
         if previous is not None and previous[1] == value_bytes:
             replace_leaf(tree, path, previous[0])

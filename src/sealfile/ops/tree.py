@@ -18,7 +18,8 @@ from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, iter_leaves, place, resolve
+from sealfile.model.path_fold import path_codes
+from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, place, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import (
     Styled,
@@ -31,29 +32,8 @@ from sealfile.model.scalars import (
 )
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store
-
-
-def replace_leaf(tree: Any, path: Path, value: Any) -> None:
-    """Replace an existing value in place, without a store's habit (ruamel's) of giving a new
-    string the quoting of the value it replaces: the value carries its own style."""
-    parent = get_at(tree, path[:-1])
-    if isinstance(parent, dict):
-        dict.__setitem__(parent, path[-1], value)
-    else:
-        list.__setitem__(parent, int(path[-1]), value)
-
-
-def scalar_leaves(tree: Any, under: Path = ()) -> list[tuple[Path, Any]]:
-    """Every scalar at or below ``under``, with its full path."""
-    return [(path, value) for path, value in iter_leaves(get_at(tree, under), under)
-            if not isinstance(value, (dict, list))]
-
-
-def mac_leaves(tree: Any, store: Store) -> list[tuple[Path, Any]]:
-    """Every leaf as the MAC sees it: tokens as text, plaintexts as neutral values."""
-    return [(path, value if isinstance(value, (dict, list)) or is_sealed(value) else store.read_scalar(value))
-            for path, value in iter_leaves(tree)]
 
 
 def parse_sealed_tree(text: str, store: Store) -> tuple[Any, Metadata]:
@@ -107,8 +87,8 @@ class TreeOpen(OpenDocument):
         """Decrypt every value the rules encrypt at or below ``under`` (no other token is opened: the MAC,
         checked on open, already vouches for them; ``opened`` holds payloads opened already); a plaintext where
         the rules encrypt is a forgery. ``each`` gets a value's path, the value, its layout record (or b"")."""
-        rules = self.metadata.rules
-        leaves = [(path, value, rules.encrypts(path)) for path, value in scalar_leaves(self._tree, under)]
+        encrypts = self.metadata.rules.encrypts_each()
+        leaves = [(path, value, encrypts(path)) for path, value in scalar_leaves(self._tree, under)]
         for path, value, encrypted in leaves:
             if encrypted and not is_sealed(value):
                 raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
@@ -123,12 +103,13 @@ class TreeOpen(OpenDocument):
                 each(path, self.store.read_scalar(value), b"")
 
     def _open_many(self, sealed: list[tuple[Path, str]]) -> list[bytes]:
-        return open_many(self._data_key, [(encode_path(path), token) for path, token in sealed],
+        codes = path_codes()
+        return open_many(self._data_key, [(codes(path), token) for path, token in sealed],
                          lambda index: format_keypath(sealed[index][0]))
 
     def _sealed(self, under: Path = ()) -> list[tuple[Path, str]]:
         """Every sealed value the rules encrypt at or below ``under``."""
-        encrypts = self.metadata.rules.encrypts
+        encrypts = self.metadata.rules.encrypts_each()
         return [leaf for leaf in scalar_leaves(self._tree, under) if is_sealed(leaf[1]) and encrypts(leaf[0])]
 
     def _plain_data(self, opened: dict[Path, bytes] | None = None, under: Path = ()) -> Any:
@@ -212,7 +193,8 @@ class TreeOpen(OpenDocument):
 
     def reuse(self) -> Reuse:
         payloads = self._open_many(sealed := self._sealed())
-        tokens = {encode_path(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
+        codes = path_codes()
+        tokens = {codes(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
         return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
 
     def dump(self) -> str:
@@ -274,13 +256,15 @@ def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
 def seal_subtree(tree: Any, path: Path, data_key: bytes, rules: EncryptionRules, store: Store) -> None:
     """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
     placed = [((*path, *leaf_path), store.read_scalar(value)) for leaf_path, value in scalar_leaves(get_at(tree, path))]
+    encrypts = rules.encrypts_each()
     seal_at(tree, data_key, [(full, encode_scalar(scalar.value, scalar.style)) for full, scalar in placed
-                             if rules.encrypts(full)], now())
+                             if encrypts(full)], now())
 
 
 def seal_at(tree: Any, data_key: bytes, items: list[tuple[Path, bytes]], times: int | list[int]) -> None:
     """Seal each ``(path, value payload)`` under ``data_key`` at ``times`` and put its token at its path."""
-    tokens = seal_many(data_key, [(encode_path(path), payload) for path, payload in items], times)
+    codes = path_codes()
+    tokens = seal_many(data_key, [(codes(path), payload) for path, payload in items], times)
     for (path, _), token in zip(items, tokens, strict=True):
         replace_leaf(tree, path, token)
 

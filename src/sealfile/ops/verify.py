@@ -74,9 +74,9 @@ def verify_file(text: str, path: str, store: Store, input_type: str | None, poli
 
 def _check_structure(document: SealedDocument) -> None:
     """What a keyless reader can check besides the signature: every value the rule encrypts is sealed."""
-    rules = document.metadata.rules
+    encrypts = document.metadata.rules.encrypts_each()
     for path, value in document.leaves():
-        if not isinstance(value, (dict, list)) and rules.encrypts(path) and not is_sealed(value):
+        if not isinstance(value, (dict, list)) and encrypts(path) and not is_sealed(value):
             raise IntegrityError("a value that the rules encrypt is in plaintext", keypath=format_keypath(path))
 
 
