@@ -28,7 +28,7 @@ from sealfile.errors import ConcurrentEditError
 from sealfile.files.locking import locked
 with locked(sys.argv[1]):
     try:
-        with locked(sys.argv[1]):
+        with locked(sys.argv[1], wait=0.2):
             raise SystemExit("a second writer got the lock")
     except ConcurrentEditError:
         pass
@@ -115,7 +115,7 @@ def test_windows_locks_live_in_localappdata_and_exclude_a_second_writer(windows:
     sealed.parent.mkdir()
     sealed.write_text("a: 1\n")
     assert Path(lock_path(sealed)).parent == tmp_path / "AppData" / "Local" / "sealfile" / "locks"
-    with locked(sealed), pytest.raises(ConcurrentEditError), locked(sealed):
+    with locked(sealed), pytest.raises(ConcurrentEditError), locked(sealed, wait=0):
         pass
     assert sorted(p.name for p in sealed.parent.iterdir()) == ["s.enc.yaml"]  # nothing next to the file
 

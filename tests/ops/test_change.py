@@ -305,18 +305,57 @@ def test_updatekeys_matches_the_rule(tmp_path: Path, env: dict[str, str], recipi
     assert other in text and recipient not in text and TOKEN.findall(text) == tokens
 
 
-def test_a_second_writer_fails_clearly(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
+def test_a_second_writer_fails_clearly_once_its_wait_is_over(tmp_path: Path, env: dict[str, str],
+                                                              recipient: str) -> None:
     path = tmp_path / "s.enc.yaml"
     path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
     before = path.read_bytes()
     with locked(path):
-        result = cli("set", str(path), "a", "2", env=env)
+        started = time.monotonic()
+        result = cli("set", str(path), "a", "2", env={**env, "SEALFILE_LOCK_WAIT": "0.5"})
+        assert time.monotonic() - started >= 0.5
         assert result.returncode == 1
-        assert "another sealfile process" in result.stderr and str(path) in result.stderr
-        with pytest.raises(ConcurrentEditError), locked(path):
+        assert result.stderr == (f"sealfile: error: {path}: another sealfile process is changing this file (still, "
+                                 "after waiting 0.5 s; see SEALFILE_LOCK_WAIT); try again when it has finished\n")
+        result = cli("set", str(path), "a", "2", env={**env, "SEALFILE_LOCK_WAIT": "0"})
+        assert result.returncode == 1 and "changing this file; try again" in result.stderr
+        with pytest.raises(ConcurrentEditError), locked(path, wait=0):
             pass
     assert path.read_bytes() == before
     assert cli("set", str(path), "a", "2", env=env).returncode == 0
+
+
+def test_writers_started_together_on_one_file_each_wait_their_turn(tmp_path: Path, env: dict[str, str],
+                                                                  recipient: str) -> None:
+    """A script's ``sealfile set f kN vN &`` in a loop: every change lands, none is lost or refused."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    writers = [subprocess.Popen([sys.executable, "-m", "sealfile", "set", str(path), f"k{n}", f"v{n}"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(6)]
+    results = [(writer.wait(timeout=120), writer.stderr.read() if writer.stderr else "") for writer in writers]
+    assert results == [(0, f"{path}: k{n} set\n") for n in range(6)]
+    assert sorted(decrypt_text(path.read_text()).splitlines()) == sorted(["a: 1", *(f"k{n}: v{n}" for n in range(6))])
+
+
+def test_a_writer_waits_for_the_lock_and_then_reads_the_file_afresh(tmp_path: Path, env: dict[str, str],
+                                                                   recipient: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    with locked(path):
+        waiting = subprocess.Popen([sys.executable, "-m", "sealfile", "set", str(path), "b", "2"], env=env,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        assert waiting.poll() is None  # still waiting for the lock
+        path.write_text(editing.set_value(path.read_text(), "a", 5))  # the holder changes it before letting go
+    assert waiting.wait(timeout=60) == 0
+    assert decrypt_text(path.read_text()) == 'a: 5\nb: "2"\n'  # set's value is a string unless typed
+
+
+def test_the_lock_wait_setting_is_checked() -> None:
+    result = subprocess.run([sys.executable, "-m", "sealfile", "set", "x.enc.yaml", "a", "1"], capture_output=True,
+                            text=True, env={**os.environ, "SEALFILE_LOCK_WAIT": "soon"})
+    assert result.returncode != 0
+    assert "SEALFILE_LOCK_WAIT must be a number of seconds, 0 or more (at most 3600), not 'soon'" in result.stderr
 
 
 def test_multi_file_failure_leaves_each_file_whole(tmp_path: Path, env: dict[str, str], recipient: str) -> None:

@@ -1,4 +1,9 @@
-"""One writer per sealed file: a second ``edit``/``set`` fails at once instead of losing a change.
+"""One writer per sealed file: a second ``edit``/``set`` waits for the first (``SEALFILE_LOCK_WAIT``
+seconds at most, default 10) instead of losing a change, then fails with one line.
+
+Writers of a small file take tens of milliseconds, so commands a script starts side by side on one file
+(``sealfile set f a 1 & sealfile set f b 2``) all succeed, one after another; a file held longer (an
+``edit`` open in an editor) makes the second command fail once the wait is over, never hang.
 
 An ``flock`` on a lock file named after the sealed file's real path, kept in the user's private
 lock directory (:mod:`sealfile.files.userdirs`): never next to the sealed file, where it would
@@ -16,9 +21,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from collections.abc import Iterator
+from typing import Any
 
 from sealfile.errors import ConcurrentEditError, SealfileError
+from sealfile.files.settings import positive_setting
 from sealfile.files.userdirs import private_directory
 
 
@@ -33,11 +41,19 @@ def lock_path(path: str | os.PathLike[str]) -> str:
 
 
 _BUSY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES)
+LOCK_WAIT_ENV = "SEALFILE_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 10.0
 
 
-def _busy(path: str | os.PathLike[str]) -> ConcurrentEditError:
-    return ConcurrentEditError("another sealfile process is changing this file; try again when it has finished",
-                               file=os.fspath(path))
+def lock_wait() -> float:
+    """How long a writer waits for another one to finish with the file (seconds; 0: not at all)."""
+    return positive_setting(LOCK_WAIT_ENV, DEFAULT_LOCK_WAIT, unit="seconds", kind=float, maximum=3600.0, zero=True)
+
+
+def _busy(path: str | os.PathLike[str], waited: float) -> ConcurrentEditError:
+    still = f" (still, after waiting {waited:g} s; see {LOCK_WAIT_ENV})" if waited else ""
+    return ConcurrentEditError(f"another sealfile process is changing this file{still}; "
+                               "try again when it has finished", file=os.fspath(path))
 
 
 def _cannot_lock(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
@@ -48,8 +64,10 @@ def _cannot_lock(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold the file's lock for the block; :class:`ConcurrentEditError` at once if another process holds it."""
+def locked(path: str | os.PathLike[str], wait: float | None = None) -> Iterator[None]:
+    """Hold the file's lock for the block, waiting up to ``wait`` seconds (default :func:`lock_wait`) for
+    another process to release it; then :class:`ConcurrentEditError`."""
+    wait = lock_wait() if wait is None else wait
     try:
         target = lock_path(path)
     except OSError as err:  # no private directory for locks (HOME unset, read-only, full)
@@ -64,29 +82,46 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
         except OSError as err:
             raise _cannot_lock(err, path) from None
         try:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as err:
-                if err.errno in _BUSY:
-                    raise _busy(path) from None
-            else:
+            taken = _flock(fcntl, handle, wait)
+            if taken:
                 yield  # closing the descriptor releases the lock
                 return
+            if taken is False:
+                raise _busy(path, wait)
         finally:
             os.close(handle)
-    with _filelock(target, path):  # no flock here, or a file system without it
+    with _filelock(target, path, wait):  # no flock here, or a file system without it
         yield
 
 
+def _flock(fcntl: Any, handle: int, wait: float) -> bool | None:
+    """Take the ``flock``: True once taken, False if still held by another process after ``wait`` seconds,
+    None where the file system has no ``flock``. Polled, as a blocking ``flock`` cannot be given a time limit
+    without a signal handler; the first retries are quick, since most writers are done in milliseconds."""
+    deadline, pause = time.monotonic() + wait, 0.005
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as err:
+            if err.errno not in _BUSY:
+                return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.1)
+
+
 @contextlib.contextmanager
-def _filelock(target: str, path: str | os.PathLike[str]) -> Iterator[None]:
+def _filelock(target: str, path: str | os.PathLike[str], wait: float) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    lock = FileLock(target, timeout=0)
+    lock = FileLock(target, timeout=wait)
     try:
         lock.acquire()
     except Timeout:
-        raise _busy(path) from None
+        raise _busy(path, wait) from None
     try:
         yield
     finally:

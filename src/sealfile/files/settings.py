@@ -18,17 +18,20 @@ from sealfile.errors import ConfigError
 N = TypeVar("N", int, float)
 
 
-def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum: N | None = None) -> N:
-    """The value of the variable ``name``: ``unit`` words the error (``"seconds"``, ``"megabytes"``)."""
+def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum: N | None = None,
+                     zero: bool = False) -> N:
+    """The value of the variable ``name``: ``unit`` words the error (``"seconds"``, ``"megabytes"``);
+    ``zero``: 0 is a value too (for a wait: none)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = kind(raw)
     except ValueError:
-        value = kind(0)
-    if not (math.isfinite(value) and value > 0 and (maximum is None or value <= maximum)):
-        number = "a positive whole number" if kind is int else "a positive number"
-        bound = "" if maximum is None else f" (at most {maximum:g})"
+        value = kind(-1)
+    if not (math.isfinite(value) and (value > 0 or (zero and value == 0)) and (maximum is None or value <= maximum)):
+        number = ("a " if zero else "a positive ") + ("whole number" if kind is int else "number")
+        bound = ", 0 or more" if zero else ""
+        bound += "" if maximum is None else f" (at most {maximum:g})"
         raise ConfigError(f"{name} must be {number} of {unit}{bound}, not {raw!r}")
     return value
