@@ -59,7 +59,9 @@ def _not_json(text: str, at: int) -> str:
     (tsconfig.json, VS Code's settings), which Python's message names only as a missing name."""
     if text.startswith(("//", "/*"), at):
         return " (a comment: JSON has none; is this JSONC?)"
-    if text[at:at + 1] in ("}", "]") and text[:at].rstrip().endswith(","):
+    # Python before 3.13 points after the comma, 3.13 at it
+    if (text[at:at + 1] in ("}", "]") and text[:at].rstrip().endswith(",")) or (
+            text[at:at + 1] == "," and text[at + 1:].lstrip()[:1] in ("}", "]")):
         return " (a comma before the end: JSON allows none; is this JSONC?)"
     return ""
 
