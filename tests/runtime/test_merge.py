@@ -37,6 +37,14 @@ def test_same_value_is_no_override_but_a_different_type_is() -> None:
     assert overrides == [Override("n", "a", "b")]
 
 
+@pytest.mark.parametrize(("earlier", "later", "spelled"), [(1, True, "[true]"), (False, 0, "[0]"), (True, 1, "[1]")])
+def test_keys_one_to_python_but_two_to_yaml_are_refused(earlier: object, later: object, spelled: str) -> None:
+    # keeping the earlier key would give the later file's value another key path (and exec another name)
+    with pytest.raises(FormatError, match="same Python key") as caught:
+        merge_trees([("a", {"k": {earlier: "x"}}), ("b", {"k": {later: "y"}})])
+    assert (caught.value.file, caught.value.keypath) == ("b", f'["k"]{spelled}')
+
+
 def test_merging_leaves_the_inputs_unchanged() -> None:
     first = {"db": {"pw": "1"}}
     merge_trees([("a", first), ("b", {"db": {"pw": "2"}})])
@@ -66,6 +74,18 @@ def test_load_secrets_takes_several_files(files: tuple[Path, Path]) -> None:
     assert password == "prod-secret"
     messages = [str(w.message) for w in caught if issubclass(w.category, sealfile.OverriddenSecretWarning)]
     assert messages == [f"db.password: set in {files[0]} and in {files[1]}; the value from {files[1]} is used"] * 2
+
+
+def test_load_secrets_refuses_keys_two_files_spell_differently(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    one, true = tmp_path / "one.enc.yaml", tmp_path / "true.enc.yaml"
+    one.write_text(seal_text("flags:\n  1: first\n", [age_identity.key]))
+    true.write_text(seal_text("flags:\n  true: second\n", [age_identity.key]))
+    with pytest.raises(FormatError, match="same Python key") as caught:
+        sealfile.load_secrets([one, true])
+    assert str(caught.value).startswith(f'{true}: ["flags"][true]: ')
+    assert "first" not in str(caught.value) and "second" not in str(caught.value)
+    result = run_cli("exec", one, true, "--", "true")
+    assert result.returncode != 0 and "same Python key" in result.stderr
 
 
 def test_one_bad_file_fails_the_whole_load_naming_it(files: tuple[Path, Path], tmp_path: Path) -> None:

@@ -224,13 +224,14 @@ def has_path(tree: Any, path: Path) -> bool:
         if isinstance(segment, ListIndex):
             if not isinstance(node, list) or not 0 <= segment < len(node):
                 return False
-        elif not isinstance(node, Mapping) or not _has_key(node, segment):
+        elif not isinstance(node, Mapping) or not has_key(node, segment):
             return False
         node = node[segment]
     return True
 
 
-def _has_key(mapping: Mapping[Any, Any], key: Segment) -> bool:
+def has_key(mapping: Mapping[Any, Any], key: Any) -> bool:
+    """Whether ``mapping`` holds ``key`` itself: ``1``, ``1.0`` and ``true`` are one key to Python, three to YAML."""
     if key not in mapping:
         return False
     if isinstance(key, str):

@@ -4,7 +4,8 @@ Mappings merge key by key, recursively; anything else (a value, a list) is repla
 later file's. Where a later file replaces a different value of an earlier one, the merge reports
 an :class:`Override` (the key path and both files, never the values), so a deployment that layers
 ``prod.enc.yaml`` over ``base.enc.yaml`` sees what it overrode. Keys keep the position of their
-first appearance, as ``dict.update`` does.
+first appearance, as ``dict.update`` does. Keys are compared as YAML compares them: a later ``true``
+does not replace an earlier ``1`` (one key to a ``dict``, two to YAML), and the pair is refused.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path, format_keypath
+from sealfile.model.paths import Path, format_keypath, has_key
 from sealfile.model.scalars import same_data
 
 
@@ -52,6 +53,8 @@ def _merge_into(target: dict[Any, Any], origins: dict[Any, Any], tree: dict[Any,
     for key, value in tree.items():
         path: Path = (*at, key)
         old = target.get(key, _MISSING)
+        if old is not _MISSING and not has_key(target, key):
+            raise _same_python_key(target, key, at, origins, name)
         if isinstance(old, dict) and isinstance(value, dict):
             origins[key] = (name, origins[key][1])
             _merge_into(old, origins[key][1], value, path, name, overrides)
@@ -61,6 +64,15 @@ def _merge_into(target: dict[Any, Any], origins: dict[Any, Any], tree: dict[Any,
             overrides.append(Override(format_keypath(path), earlier, name))
         target[key] = _copied(value)
         origins[key] = _origins_of(value, name)
+
+
+def _same_python_key(target: dict[Any, Any], key: Any, at: Path, origins: dict[Any, Any], name: str) -> FormatError:
+    """Two YAML keys one ``dict`` cannot hold apart (``1`` and ``true``, ``0`` and ``false``): neither replaces
+    the other, and keeping one would change a key, so its name in ``exec``'s environment; refused."""
+    earlier = next(k for k in target if k == key)
+    where = origins[earlier] if isinstance(origins[earlier], str) else origins[earlier][0]
+    return FormatError(f"is the same Python key as {format_keypath((*at, earlier))} in {where}: both cannot be "
+                       "kept in one mapping (rename one)", file=name, keypath=format_keypath((*at, key)))
 
 
 def _origins_of(value: Any, name: str) -> Any:
