@@ -94,6 +94,30 @@ def test_identity_file_readable_by_others_is_refused(age_identity: AgeIdentity) 
     assert age_identity.identity not in str(info.value)
 
 
+def _rewritten_keeping_its_times(path: Path, text: str) -> None:
+    """``path`` rewritten in place with the times it had (as ``cp -p``, ``tar -x`` or a write in one clock tick)."""
+    before = path.stat()
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_an_identity_file_rotated_in_place_is_read_again(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    data_key = os.urandom(32)
+    assert age_identity.key.unwrap(age_identity.key.wrap(data_key).wrapped) == data_key  # the file is read
+    rotated = write_identity(tmp_path / "new" / "keys.txt")
+    _rewritten_keeping_its_times(age_identity.path, rotated.path.read_text(encoding="utf-8"))
+    assert rotated.key.unwrap(rotated.key.wrap(data_key).wrapped) == data_key
+
+
+def test_an_identity_file_made_readable_by_others_after_use_is_refused(age_identity: AgeIdentity) -> None:
+    data_key = os.urandom(32)
+    wrapped = age_identity.key.wrap(data_key).wrapped
+    assert age_identity.key.unwrap(wrapped) == data_key
+    age_identity.path.chmod(0o644)
+    with pytest.raises(UnwrapError, match="chmod 600"):
+        age_identity.key.unwrap(wrapped)
+
+
 def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The places are plain strings now; messages name them as ``Path(...).expanduser()`` did."""
     found = write_identity(tmp_path / "keys" / "k.txt")

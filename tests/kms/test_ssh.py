@@ -84,6 +84,18 @@ def test_a_named_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert key.unwrap(key.wrap(data_key).wrapped) == data_key
 
 
+def test_a_key_file_rotated_in_place_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = generate_key(tmp_path, "ed25519", "old"), generate_key(tmp_path, "ed25519", "new")
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(old.path))
+    data_key = os.urandom(32)
+    old_key, new_key = SshKey.from_cli(old.public_key.to_line()), SshKey.from_cli(new.public_key.to_line())
+    assert old_key.unwrap(old_key.wrap(data_key).wrapped) == data_key  # the file is read
+    before = old.path.stat()  # rewritten in place with its times (cp -p, tar -x, one clock tick)
+    old.path.write_bytes(new.path.read_bytes())
+    os.utime(old.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert new_key.unwrap(new_key.wrap(data_key).wrapped) == data_key
+
+
 def test_an_rsa_key_in_the_older_pem_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``ssh-keygen -m PEM`` (tools that want ``BEGIN RSA PRIVATE KEY``), as the age CLI reads it."""
     pair = generate_key(tmp_path, "rsa", "legacy")

@@ -46,6 +46,19 @@ STDIO = "-"
 """The file name meaning standard input (read) or standard output (write), as Unix tools use it."""
 
 
+FileState = tuple[int, int, int, int, int, int]
+
+
+def file_state(path: str | os.PathLike[str]) -> FileState:
+    """What a cache of a file's contents is keyed on, from one ``stat`` (following links): device, inode,
+    size, mode, modification and status-change times. The modification time alone is not enough: it can be
+    set back (``cp -p``, ``tar -x``, ``touch -d``) and repeats within one clock tick, so a key rotated in
+    place or a ``chmod`` would be missed; the status-change time cannot be set and moves on every write,
+    ``chmod`` and rename. Raises ``OSError`` as ``os.stat`` does."""
+    found = os.stat(path)
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mode, found.st_mtime_ns, found.st_ctime_ns)
+
+
 def is_stdio(path: str | os.PathLike[str]) -> bool:
     return os.fspath(path) == STDIO
 

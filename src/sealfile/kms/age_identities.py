@@ -25,6 +25,7 @@ from typing import Any
 import pyrage
 
 from sealfile.errors import ConfigError
+from sealfile.files.io import FileState, file_state
 from sealfile.files.pathnames import exists, expanded, spelled
 
 DEFAULT_KEY_FILE = "~/.config/sealfile/age/keys.txt"
@@ -92,7 +93,7 @@ def is_plugin_identity(identity: Any) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _age_file(path: str, _mtime_ns: int) -> tuple[Any, ...]:
+def _age_file(path: str, _state: FileState) -> tuple[Any, ...]:
     check_private(path)
     with open(path, encoding="utf-8") as handle:
         text = handle.read(MAX_IDENTITY_FILE_CHARS + 1)  # never the whole of it: a device read without end
@@ -104,10 +105,10 @@ def _age_file(path: str, _mtime_ns: int) -> tuple[Any, ...]:
 
 def _cached(path: str) -> tuple[Any, ...]:
     try:
-        mtime = os.stat(path).st_mtime_ns
+        state = file_state(path)
     except (FileNotFoundError, NotADirectoryError):
         return ()
-    return _age_file(path, mtime)
+    return _age_file(path, state)
 
 
 def file_identities() -> list[Any]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
+from sealfile.files.io import file_state
 from sealfile.files.programs import absolute_program
 from sealfile.kms import pgp_packets
 from sealfile.kms.base import MasterKey, import_sdk
@@ -145,11 +146,9 @@ def _keyring_state() -> tuple[object, ...]:
     state: list[object] = [str(home)]
     for name in ("private-keys-v1.d", "pubring.kbx", "public-keys.d", "pubring.gpg", "secring.gpg"):  # 2.4: keyboxd
         try:
-            found = (home / name).stat()
+            state.append(file_state(home / name))
         except OSError:
             state.append(None)
-            continue
-        state.append((found.st_ino, found.st_mtime_ns, found.st_size))
     return tuple(state)
 
 

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sealfile.envelope import ssh_wire
 from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError, FormatError
+from sealfile.files.io import FileState, file_state
 from sealfile.files.pathnames import expanded
 from sealfile.kms import passphrase
 from sealfile.kms.age_identities import check_private
@@ -67,7 +68,7 @@ class LockedKey:
     """A passphrase-protected key file: the public key its header names, and its (encrypted) text."""
 
     path: Path
-    mtime_ns: int
+    state: FileState
     public: SshPublicKey
     data: bytes = field(repr=False)
 
@@ -87,10 +88,10 @@ def find_identities() -> tuple[list[SshIdentity | LockedKey], list[str]]:
     notes: list[str] = []
     for path in identity_files():
         try:
-            mtime = path.stat().st_mtime_ns
+            state = file_state(path)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        result = _read_key_file(path, mtime)
+        result = _read_key_file(path, state)
         if isinstance(result, str):
             notes.append(result)
         else:
@@ -99,7 +100,7 @@ def find_identities() -> tuple[list[SshIdentity | LockedKey], list[str]]:
 
 
 @lru_cache(maxsize=16)
-def _read_key_file(path: Path, mtime_ns: int) -> SshIdentity | LockedKey | str:
+def _read_key_file(path: Path, state: FileState) -> SshIdentity | LockedKey | str:
     """The identity in ``path``, the locked key, or why it cannot be used (never the key's text)."""
     check_private(path)
     with open(path, "rb") as handle:
@@ -116,7 +117,7 @@ def _read_key_file(path: Path, mtime_ns: int) -> SshIdentity | LockedKey | str:
         return f"{path} is not an OpenSSH private key"
     if public.key_type not in (ED25519, RSA):
         return f"{path} is not an ed25519 or RSA key"
-    return LockedKey(path, mtime_ns, public, data)
+    return LockedKey(path, state, public, data)
 
 
 def _pem_identity(path: Path, data: bytes) -> SshIdentity | str:
@@ -163,7 +164,7 @@ def header_public_key(data: bytes) -> SshPublicKey:
     return SshPublicKey.from_blob(reader.string())
 
 
-_opened: dict[tuple[Path, int], SshIdentity | str] = {}
+_opened: dict[tuple[Path, FileState], SshIdentity | str] = {}
 _opening = threading.Lock()  # one prompt at a time, so two threads never ask for the same key twice
 
 
@@ -175,9 +176,9 @@ def unlock(key: SshIdentity | LockedKey) -> Any:
     if isinstance(key, SshIdentity):
         return key.identity
     with _opening:
-        outcome = _opened.get((key.path, key.mtime_ns))
+        outcome = _opened.get((key.path, key.state))
         if outcome is None:
-            outcome = _opened[key.path, key.mtime_ns] = _open_locked(key)
+            outcome = _opened[key.path, key.state] = _open_locked(key)
     if isinstance(outcome, str):
         raise passphrase.PassphraseError(outcome)
     return outcome.identity
