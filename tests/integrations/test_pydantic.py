@@ -90,6 +90,25 @@ def test_no_file_configured_is_an_error() -> None:
         settings_class(None)()
 
 
+def test_a_missing_section_names_the_file_and_the_section(seal_file: SealFile) -> None:
+    base = seal_file(PLAINTEXT)
+    other = seal_file("service:\n  api_key: other-key\n", name="other.enc.yaml")
+    with pytest.raises(SealfileError) as caught:
+        SealedFileSettingsSource(settings_class(base), sealed_file=[base, other])
+    assert str(caught.value) == f"{other}: app: no such key"
+    with pytest.raises(ConfigError) as single:
+        SealedFileSettingsSource(settings_class(base, section="app.api_key"))
+    assert str(single.value) == f"{base}: app.api_key: settings must come from a mapping, not a single value"
+
+
+def test_files_are_named_as_load_secrets_takes_them(seal_file: SealFile) -> None:
+    path = seal_file(PLAINTEXT)
+    for spelled in (bytes(path), [bytes(path)], (p for p in [path])):
+        assert SealedFileSettingsSource(settings_class(path), sealed_file=spelled)()["api_key"] == "sk-live-abcdef"
+    with pytest.raises(TypeError, match="expected a file name"):
+        SealedFileSettingsSource(settings_class(path), sealed_file=5)  # type: ignore[arg-type]
+
+
 def test_source_repr_names_the_file_not_the_values(seal_file: SealFile) -> None:
     path = seal_file(PLAINTEXT)
     source = SealedFileSettingsSource(settings_class(path), sealed_file=path)

@@ -31,13 +31,10 @@ the file that no field takes fails with its value: the settings class must hide 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable, raises_detached, warn_caller
-from sealfile.ops.read import get_path
-from sealfile.runtime.loader import load_secrets
+from sealfile.runtime.loader import Files, file_names, load_secrets
 from sealfile.runtime.merge import OverriddenSecretWarning, merge_trees
 
 try:
@@ -51,13 +48,12 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
-SealedPath = str | os.PathLike[str]
 
 
 class SealedSettingsConfig(SettingsConfigDict, total=False):
     """``model_config`` keys the source reads when its arguments are not given."""
 
-    sealed_file: SealedPath | Sequence[SealedPath] | None
+    sealed_file: Files | None
     sealed_file_section: str | None
 
 
@@ -77,7 +73,7 @@ class SealedFileSettingsSource(InitSettingsSource):
     def __init__(
         self,
         settings_cls: type[BaseSettings],
-        sealed_file: SealedPath | Sequence[SealedPath] | None = None,
+        sealed_file: Files | None = None,
         section: str | None = None,
     ) -> None:
         config: dict[str, Any] = dict(settings_cls.model_config)
@@ -89,25 +85,23 @@ class SealedFileSettingsSource(InitSettingsSource):
             raise ConfigError(f"{settings_cls.__name__}: model_config must set hide_input_in_errors=True "
                               "(SealedSettingsConfigDict does): pydantic's validation errors would show the "
                               "sealed values")
-        self.sealed_files: list[SealedPath] = (
-            [files] if isinstance(files, (str, os.PathLike)) else list(files)
-        )
-        data, overrides = merge_trees([(os.fspath(path), self._read(path)) for path in self.sealed_files])
+        names = file_names(files)  # as load_secrets takes them: one name (str, bytes, a Path) or an iterable
+        self.sealed_files: list[str] = [names] if isinstance(names, str) else names
+        data, overrides = merge_trees([(path, self._read(path)) for path in self.sealed_files])
         for override in overrides:  # as load_secrets reports them: the key path and both files, never a value
             warn_caller(str(override), OverriddenSecretWarning)
         super().__init__(settings_cls, data)
 
-    def _read(self, path: SealedPath) -> dict[str, Any]:
-        tree = load_secrets(path, redacted=False)
-        if self.section is not None:
-            tree = get_path(tree, self.section)
+    def _read(self, path: str) -> dict[str, Any]:
+        tree = load_secrets(path, extract=self.section, redacted=False)  # errors name the file and the section
         if not isinstance(tree, dict):
-            raise ConfigError(f"{os.fspath(path)}: settings must come from a mapping, not a single value")
+            raise ConfigError("settings must come from a mapping, not a single value", file=path,
+                              keypath=self.section)
         return tree
 
     def __repr__(self) -> str:
         # InitSettingsSource's repr shows its values; this one names the files only.
-        return f"{type(self).__name__}(sealed_files={[os.fspath(p) for p in self.sealed_files]!r})"
+        return f"{type(self).__name__}(sealed_files={self.sealed_files!r})"
 
 
 __all__ = ["SealedFileSettingsSource", "SealedSettingsConfig", "SealedSettingsConfigDict"]
