@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.cli import SRC, cli_env
 from tests.support.identities import AgeIdentity
 
@@ -41,6 +42,32 @@ def test_no_sdk_is_imported(age_identity: AgeIdentity, tmp_path: Path) -> None:
         assert _heavy(modules) == [], stage
     assert "click" not in seen["package"]
     assert "sealfile.envelope" not in seen["package"]
+
+
+APPLICATION_PATHS = """
+import json, sys
+import sealfile, sealfile.pydantic
+yaml_file, json_file, dotenv_file = sys.argv[1:]
+merged = sealfile.load_secrets([yaml_file, json_file, dotenv_file], redacted=False)
+assert merged == {"db": {"password": "hunter2"}, "API_KEY": "k-123"}, merged
+sealfile.load_env(json_file, prefix="PROBE_")
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_no_sdk_is_imported_by_what_applications_call(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """JSON and dotenv files, several files merged, load_env and the pydantic source: no SDK either."""
+    files = {"s.enc.yaml": ("db:\n  password: hunter2\n", "yaml"),
+             "s.enc.json": ('{"db": {"password": "hunter2"}}', "json"),
+             "s.enc.env": ("API_KEY=k-123\n", "dotenv")}
+    for name, (plaintext, syntax) in files.items():
+        (tmp_path / name).write_text(seal_text(plaintext, [age_identity.key], store=get_store(syntax)))
+    result = subprocess.run([sys.executable, "-c", APPLICATION_PATHS, *(str(tmp_path / name) for name in files)],
+                            capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert _heavy(loaded) == []
+    assert "click" not in loaded
 
 
 def _importtime(args: list[str]) -> dict[str, int]:
