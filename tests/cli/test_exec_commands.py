@@ -96,3 +96,15 @@ def test_a_command_that_cannot_start_is_one_line_with_the_shells_status(sealed: 
     done = _exec(sealed, named, path=f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     said = cause.format(tmp=tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (status, "", f"sealfile: error: {named}: {said}\n")
+
+
+def test_a_value_too_large_for_the_environment_is_named_not_shown(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """Linux refuses any one ``NAME=value`` over 128 KiB (E2BIG): the line names the variable, not the value."""
+    path = tmp_path / "big.enc.yaml"
+    path.write_text(seal_text(f"small: s3cret-small\ncert: {'Q' * 200_000}\n", [age_identity.key]))
+    done = subprocess.run([sys.executable, "-m", "sealfile", "exec", str(path), "--", "true"], env=cli_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 126
+    assert done.stderr == ("sealfile: error: true: Argument list too long: CERT is 200,005 bytes, more than one "
+                           "environment variable may hold (131,072 bytes on Linux); pass that value another way "
+                           "(exec-file)\n")

@@ -54,6 +54,8 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
     if failure.errno == errno.ENOENT:  # the file is there: what it needs to start is not
         _fail(command[0], "cannot execute: required file not found (its #! interpreter or its loader)",
               ExitCode.COMMAND_NOT_FOUND)
+    if failure.errno == errno.E2BIG:
+        _fail(command[0], _too_large(command, environment), ExitCode.CANNOT_EXECUTE)
     cause = "Is a directory" if os.path.isdir(program) else failure.strerror or type(failure).__name__
     _fail(command[0], f"cannot execute binary file: {cause}" if failure.errno == errno.ENOEXEC else cause,
           ExitCode.CANNOT_EXECUTE)
@@ -87,6 +89,22 @@ def _shell_line_hint(command: Sequence[str]) -> str:
     if len(command) != 1 or not any(c.isspace() for c in command[0]):
         return ""
     return f" (a command line with spaces runs through a shell: -- {SHELL} -c {shlex.quote(command[0])})"
+
+
+_MAX_ARG_STRLEN = 32 * 4096
+"""Linux's limit on one argument or one ``NAME=value`` string, whatever the total limit (``ulimit -s``)."""
+
+
+def _too_large(command: Sequence[str], environment: Mapping[str, str]) -> str:
+    """Why the system refused to start the command (E2BIG), naming the variable at fault, never its value."""
+    sizes = {name: len(os.fsencode(name)) + 1 + len(os.fsencode(value)) for name, value in environment.items()}
+    name = max(sizes, key=sizes.__getitem__, default=None)
+    if name is not None and sizes[name] > _MAX_ARG_STRLEN:
+        return (f"Argument list too long: {one_line(name)} is {sizes[name]:,} bytes, more than one environment "
+                f"variable may hold ({_MAX_ARG_STRLEN:,} bytes on Linux); pass that value another way (exec-file)")
+    total = sum(sizes.values()) + sum(len(os.fsencode(word)) + 1 for word in command)
+    return (f"Argument list too long: the command's environment and arguments are {total:,} bytes, "
+            "more than the system takes")
 
 
 def _binary(program: str) -> bool:
