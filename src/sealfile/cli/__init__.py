@@ -20,6 +20,7 @@ def main() -> None:
     gc.disable()
     _no_core_dumps()
     _standard_streams()
+    _library_notices_hidden()
     try:
         from sealfile.cli import fast
 
@@ -34,6 +35,20 @@ def main() -> None:
 
         say(f"sealfile: {interrupted()}")
         sys.exit(ExitCode.INTERRUPTED)
+
+
+def _library_notices_hidden() -> None:
+    """Notices that the libraries sealfile uses give *their* users (Google's SDK: a ``FutureWarning`` on every
+    start that it no longer supports this Python; deprecations) are not for a sealfile user, who cannot act on
+    them, and they turned an error's one line into five. Hidden, unless Python is asked to show warnings
+    (``-W``, ``PYTHONWARNINGS``) or ``--debug`` is given. A library program using sealfile keeps its own
+    warning filters: only the command does this."""
+    if sys.warnoptions or "--debug" in sys.argv[1:]:
+        return
+    import warnings  # loaded by Python's start already
+
+    for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
 
 
 def _no_core_dumps() -> None:
