@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import time
 
 import pytest
@@ -57,6 +58,10 @@ def test_a_backtracking_pattern_takes_time_linear_in_the_text(pattern: str) -> N
 
 @pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=a)", r"(?<!a)b", r"(?>a)", r"a*+", r"a{6000}", r"(?P<x>a)(?P=x)"])
 def test_what_has_no_linear_bound_is_refused(pattern: str) -> None:
+    if sys.version_info < (3, 11) and pattern in (r"(?>a)", r"a*+"):  # syntax re learnt in 3.11
+        with pytest.raises(re.error):
+            compile_linear(pattern)
+        return
     with pytest.raises(ValueError, match=r"cannot be searched in linear time|too large"):
         compile_linear(pattern)
 
