@@ -130,6 +130,24 @@ def test_a_multi_line_value_becomes_a_literal_block(age_key: AgeKey) -> None:
     assert decrypt_text(spliced_set(sealed, "a", "line 1\nline 2\n")) == "a: |\n  line 1\n  line 2\nb: 2\n"
 
 
+@pytest.mark.parametrize(("value", "plaintext"), [
+    ("x", "steps:\n  - run: x\n\n  - name: b\nlast: 1\n"),
+    ("two\nlines\n", "steps:\n  - run: |\n      two\n      lines\n\n  - name: b\nlast: 1\n"),
+    (5, "steps:\n  - run: 5\n\n  - name: b\nlast: 1\n"),
+])
+def test_a_value_set_in_place_of_a_block_scalar_keeps_the_blank_lines_after_it(value: object, plaintext: str,
+                                                                              age_key: AgeKey) -> None:
+    """libyaml's span of a block scalar takes in the blank lines after its text; they part the
+    entries, so a value written afresh there leaves them (a ``|+`` block's own go with it)."""
+    sealed = seal("steps:\n  - run: |\n      echo a\n\n  - name: b\nlast: 1\n", age_key)
+    for change in (spliced_set, set_value):
+        changed = change(sealed, "steps[0].run", value)
+        verify_text(changed)
+        assert decrypt_text(changed) == plaintext
+    kept = seal("a: |+\n  k\n\nb: 1\n", age_key)
+    assert decrypt_text(spliced_set(kept, "a", "q")) == "a: |-\n  q\nb: 1\n"
+
+
 @pytest.mark.parametrize(("keypath", "value", "plaintext"), [
     ("new_key", "x", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\nnew_key: x\n"),
     ("a", {"sub": 1}, "a:\n  sub: 1\nlist: [x, y]\nplain_unencrypted: z\n"),

@@ -95,6 +95,19 @@ def test_removing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keypa
     assert edit.remove(text, scan(text), keypath) == expected
 
 
+@pytest.mark.parametrize(("text", "keypath", "value", "expected"), [
+    ("a: 1\nzz: |\n  multi\n  line\n\n# c\n", "zz", "x", "a: 1\nzz: x\n\n# c\n"),
+    ("a: 1\nzz: >-\n  folded\n\n\nb: 2\n", "zz", {"k": 1}, "a: 1\nzz:\n  k: 1\n\n\nb: 2\n"),
+    ("a: 1\r\nzz: |\r\n  x\r\n\r\nb: 2\r\n", "zz", 7, "a: 1\r\nzz: 7\r\n\r\nb: 2\r\n"),
+    ("l:\n- |\n  x\n\n- y\n", "l[0]", "z", "l:\n- z\n\n- y\n"),
+    ("a: 1\nzz: |+\n  kept\n\nb: 2\n", "zz", "q", "a: 1\nzz: q\nb: 2\n"),  # |+ holds its blank line
+])
+def test_replacing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keypath: str, value: Any,
+                                                                 expected: str) -> None:
+    """As when it is removed: the blank lines after a block scalar's text part the entries."""
+    assert edit.set_value(text, scan(text), keypath, value) == expected
+
+
 @pytest.mark.parametrize(("text", "keypath", "expected"), [
     ("a:\n  b: 1\n  # c: 2\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n"),
     ("a:\n  b: 1\n    # deeper\n  # c: 2\nd: 3\n", "a.x", "a:\n  b: 1\n    # deeper\n  x: v\n  # c: 2\nd: 3\n"),

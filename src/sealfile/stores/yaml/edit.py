@@ -21,7 +21,7 @@ from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import line_after, line_start, value_span
-from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
+from sealfile.stores.yaml.splice import Edit, before_blank_lines, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -176,7 +176,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     entry = entries.block_entry(key_text, value, column, guess_layout(text), blocks=blocks)
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
-    return start, past_tab_blank_lines(text, line_after(text, node, key_node)), entry
+    return start, past_tab_blank_lines(text, before_blank_lines(text, first, line_after(text, node, key_node))), entry
 
 
 def _in_flow(scanned: Scan, path: Path) -> bool:
@@ -236,18 +236,8 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
         return first_start, following, ""
-    end = past_tab_blank_lines(text, _before_blank_lines(text, first_start, line_after(text, node, key_node)))
+    end = past_tab_blank_lines(text, before_blank_lines(text, first_start, line_after(text, node, key_node)))
     return start, _past_comments_under(text, end, first_start - start), ""
-
-
-def _before_blank_lines(text: str, start: int, end: int) -> int:
-    """``end`` back over the blank lines a block scalar's span takes in (not ``|+``): they part entries."""
-    while end > start and text[end - 1] == "\n":
-        line = text.rfind("\n", start, end - 1) + 1
-        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
-            break
-        end = line
-    return end
 
 
 def _past_comments_under(text: str, position: int, column: int) -> int:

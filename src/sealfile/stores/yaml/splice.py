@@ -183,6 +183,25 @@ def past_tab_blank_lines(text: str, position: int) -> int:
     return position + len(found) if _tab_indented().search(found) else position
 
 
+def before_blank_lines(text: str, start: int, end: int) -> int:
+    """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
+    ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
+    where the value is removed or written afresh."""
+    while end > start and text[end - 1] == "\n":
+        line = text.rfind("\n", start, end - 1) + 1
+        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
+            break
+        end = line
+    return end
+
+
+def ends_in_blank_lines(layout: bytes) -> bool:
+    """Whether a token's recorded spelling (a block scalar's) ends in such blank lines: a value written
+    afresh in its place must leave them as lines of the text."""
+    record = recorded_layout(layout)
+    return record is not None and before_blank_lines(record[2], 0, len(record[2])) < len(record[2])
+
+
 def _quiet_lines(text: str, position: int) -> str:
     found = _quiet_lines_pattern().match(text, position)
     return found.group() if found else ""
