@@ -70,3 +70,35 @@ def test_review_tells_a_rotated_removal_from_one_that_was_not(sandbox: Sandbox) 
     assert "! data key rotated: every value re-encrypted" in rotated
     assert "NOT rotated" not in rotated
 
+
+
+NARROWED = "a recipient who now needs more key groups to open the file may have kept the old data key"
+
+
+def test_updatekeys_that_splits_recipients_into_groups_warns_and_rotates_with_rotate(sandbox: Sandbox) -> None:
+    """Both keys stay, but each alone no longer opens the file: whoever opened it alone before holds the data key,
+    so this warns as a removal does, and --rotate replaces that key (it did not: the old key read new values)."""
+    other = _team_file(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - key_groups:\n      - age: [{sandbox.recipient}]\n      - age: [{other}]\n"
+        "    threshold: 2\n")
+    before = _tokens((sandbox.repo / FILE).read_text())
+    done = sandbox.sealfile("updatekeys", "-y", FILE)
+    assert NARROWED in done.stderr and NOT_ROTATED not in done.stderr
+    assert _tokens((sandbox.repo / FILE).read_text()) == before
+
+    sandbox.git("checkout", FILE)
+    done = sandbox.sealfile("updatekeys", "-y", "--rotate", FILE)
+    assert f"{FILE}: key groups changed; data key rotated" in done.stderr and NARROWED not in done.stderr
+    assert not _tokens((sandbox.repo / FILE).read_text()) & before
+
+
+def test_a_change_that_only_widens_access_neither_warns_nor_rotates(sandbox: Sandbox) -> None:
+    other = _team_file(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - key_groups:\n      - age: [{sandbox.recipient}]\n      - age: [{other}]\n"
+        "    threshold: 1\n")
+    before = _tokens((sandbox.repo / FILE).read_text())
+    done = sandbox.sealfile("updatekeys", "-y", "--rotate", FILE)
+    assert "key groups changed" in done.stderr and "rotated" not in done.stderr and NARROWED not in done.stderr
+    assert _tokens((sandbox.repo / FILE).read_text()) == before

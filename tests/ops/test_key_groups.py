@@ -195,3 +195,17 @@ def test_status_shows_the_groups_without_a_key(teams: list[Team], use: Use) -> N
     status = describe(seal_text(PLAINTEXT, two_of_three(teams)))
     assert status.threshold == 2
     assert status.groups == [[("age", team.key.recipient)] for team in teams[:3]]
+
+
+def test_narrowed_by_tells_a_change_that_makes_someone_need_more_groups(teams: list[Team]) -> None:
+    a, b, c, _ = (team.key for team in teams)
+    flat = KeyGroups([[a, b, c]])
+    split = KeyGroups([[a], [b], [c]], threshold=2)
+    assert flat.narrowed_by(split)  # each alone opened it; now two are needed
+    assert not split.narrowed_by(flat)
+    assert split.narrowed_by(KeyGroups([[a], [b], [c]], threshold=3))  # threshold raised
+    assert not split.narrowed_by(KeyGroups([[a], [b], [c]], threshold=1))
+    assert split.narrowed_by(KeyGroups([[a, b], [c]], threshold=2))  # a and b together no longer suffice
+    assert not split.narrowed_by(KeyGroups([[a], [b], [c, teams[3].key]], threshold=2))  # someone joins a group
+    assert not split.narrowed_by(KeyGroups([[c], [a], [b]], threshold=2))  # groups reordered
+    assert not split.narrowed_by(KeyGroups([[a], [b]], threshold=2))  # c leaves: a removal, told as one

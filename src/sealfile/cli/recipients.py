@@ -53,6 +53,8 @@ def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
 
 NOT_ROTATED = ("a removed recipient may have kept the old data key; run 'sealfile rotate' (or use --rotate) so it "
                "cannot read future values")
+NARROWED_NOT_ROTATED = ("a recipient who now needs more key groups to open the file may have kept the old data key; "
+                        "run 'sealfile rotate' (or use --rotate) so it cannot read future values alone")
 
 
 def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
@@ -65,19 +67,20 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
 
     def apply(text: str) -> str:
         outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
-                                                store=store, policy=policy))
-        changed = outcome[-1]
-        return change.rotate(changed.text, store, policy=policy) if then_rotate and changed.removed else changed.text
+                                                store=store, policy=policy, rotate=then_rotate))
+        return outcome[-1].text
 
     rewrite(file, apply)
     result = outcome[-1]
     parts = ["key groups changed" if result.regrouped else "",
              f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
-             "data key rotated" if then_rotate and result.removed else ""]
+             "data key rotated" if then_rotate and result.needs_rotation else ""]
     console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
     if result.removed and not then_rotate:
         console.warn_at_end(NOT_ROTATED)
+    elif result.narrowed and not then_rotate:
+        console.warn_at_end(NARROWED_NOT_ROTATED)
 
 
 @recipients.command("add")
@@ -101,7 +104,8 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
     for_each_file(files, "recipients add", one, in_flight=IN_FLIGHT)
 
 
-ROTATE_HELP = "Also rotate the data key when a recipient is removed (recommended: they may have kept it)."
+ROTATE_HELP = ("Also rotate the data key when a recipient is removed or needs more key groups (recommended: they "
+               "may have kept it).")
 
 
 @recipients.command("remove")

@@ -85,6 +85,22 @@ class KeyGroups(Record):
             len(mine) == len(theirs) and all(a.same_key(b) for a, b in zip(mine, theirs, strict=True))
             for mine, theirs in zip(self.groups, other.groups, strict=True))
 
+    def narrowed_by(self, new: KeyGroups) -> bool:
+        """Whether some keys that open a file under these groups together (one key alone, or one key of each
+        of ``threshold`` groups) need more under ``new``, keys that leave aside: whoever held them kept the
+        data key, so a change that narrows access is a removal in all but name (docs/format.md §3.1).
+
+        ``new`` asks no more when any one key opens it and every key stays, or when each of these groups'
+        keys still share one group of ``new``, distinct groups stay distinct, and the threshold does not rise."""
+        kept = [[key for key in group if any(key.same_key(other) for other in new.keys)] for group in self.groups]
+        if new.threshold == 1:
+            return False
+        places = [{index for index, group in enumerate(new.groups) for key in keys if
+                   any(key.same_key(other) for other in group)} for keys in kept]
+        targets = [next(iter(place)) for place in places if len(place) == 1]
+        return (any(len(place) > 1 for place in places) or len(set(targets)) < len(targets)
+                or new.threshold > self.threshold)
+
     def describe(self) -> str:
         """``any one recipient`` or ``any 2 of 3 key groups``: for ``status`` and messages."""
         if not self.grouped:

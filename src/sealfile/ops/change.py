@@ -101,15 +101,23 @@ def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None 
 
 
 class RecipientChange(Record):
-    _fields = ("text", "added", "removed", "regrouped")
+    _fields = ("text", "added", "removed", "regrouped", "narrowed")
     text: str
     added: list[MasterKey]
     removed: list[MasterKey]
     regrouped: bool
     """The key groups or threshold change (whether or not any recipient comes or goes)."""
+    narrowed: bool
+    """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.narrowed_by`)."""
 
-    def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False) -> None:
-        self._fill(text, added, removed, regrouped)
+    def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False,
+                 narrowed: bool = False) -> None:
+        self._fill(text, added, removed, regrouped, narrowed)
+
+    @property
+    def needs_rotation(self) -> bool:
+        """Whether someone may hold the data key and no longer open the file with what they hold."""
+        return bool(self.removed or self.narrowed)
 
     @property
     def changes(self) -> bool:
@@ -128,8 +136,10 @@ def plan_recipients(
     """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
     alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
     the user first."""
-    _, added, removed, same = _planned(read_document(text, _store(store)).metadata, add, remove, exact, group)
-    return RecipientChange(text, added, removed, regrouped=not same and not added and not removed)
+    meta = read_document(text, _store(store)).metadata
+    wanted, added, removed, same = _planned(meta, add, remove, exact, group)
+    return RecipientChange(text, added, removed, regrouped=not same and not added and not removed,
+                           narrowed=_narrowed(meta, wanted, same))
 
 
 def change_recipients(
@@ -141,22 +151,34 @@ def change_recipients(
     group: int | None = None,
     store: Store | None = None,
     policy: TrustPolicy | None = None,
+    rotate: bool = False,
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
 
     ``exact`` names every recipient (a list, or key groups); else ``add`` joins key group ``group``
-    (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it."""
+    (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it.
+    With ``rotate``, a change after which someone may hold the data key without opening the file
+    (:attr:`RecipientChange.needs_rotation`) gives the new recipients a new data key instead, every value
+    re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now."""
     with _policy(policy).changing(text, _store(store)) as document:
-        return _rewrap(document, text, add, remove, exact, group)
+        return _rewrap(document, text, add, remove, exact, group, rotate)
 
 
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
-            exact: Iterable[MasterKey] | KeyGroups | None, group: int | None) -> RecipientChange:
+            exact: Iterable[MasterKey] | KeyGroups | None, group: int | None, rotate: bool) -> RecipientChange:
     wanted, added, removed, same = _planned(document.metadata, add, remove, exact, group)
     if same:
         return RecipientChange(text, [], [])
-    document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed, regrouped=not added and not removed)
+    narrowed = _narrowed(document.metadata, wanted, same)
+    if rotate and (removed or narrowed):
+        document.rotate(wanted)
+    else:
+        document.rewrap(wanted)
+    return RecipientChange(document.dump(), added, removed, regrouped=not added and not removed, narrowed=narrowed)
+
+
+def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
+    return not same and KeyGroups.from_stanzas(meta.groups, meta.threshold).narrowed_by(wanted)
 
 
 def _planned(

@@ -130,8 +130,9 @@ class OpenDocument(ABC):
         """Remove one value or subtree."""
 
     @abstractmethod
-    def rotate(self) -> None:
-        """A new data key: every value re-encrypted (keeping when it was set), re-wrapped for all."""
+    def rotate(self, recipients: KeyGroups | None = None) -> None:
+        """A new data key: every value re-encrypted (keeping when it was set), wrapped for every
+        recipient, or for ``recipients`` instead (a change of who opens the file, in the same write)."""
 
     @abstractmethod
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:

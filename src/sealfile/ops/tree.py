@@ -174,14 +174,14 @@ class TreeOpen(OpenDocument):
         seal_at(self._tree, self._data_key, up, token_times(moving))
         self._changed, self._expected = True, None
 
-    def rotate(self) -> None:
+    def rotate(self, recipients: KeyGroups | None = None) -> None:
         payloads = self._open_many(sealed := self._sealed())  # every token checked before any is replaced
         self._expected = self._plain_data(dict(zip((path for path, _ in sealed), payloads, strict=True)))
         data_key = new_data_key()
         seal_at(self._tree, data_key, [(path, payload) for (path, _), payload in zip(sealed, payloads, strict=True)],
                 token_times(sealed))
         meta = self.metadata
-        groups, threshold = wrap_groups(KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
+        groups, threshold = wrap_groups(recipients or KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
         self.metadata = meta.with_groups(groups, threshold)
         self._data_key, self._changed = data_key, True
 
