@@ -250,3 +250,21 @@ def test_a_key_on_a_smartcard_that_is_not_there_is_named_as_such(gnupg_home: Pat
     assert f"pgp {fingerprint}: its secret key is on a smartcard (serial {serial}) that gpg could not use" \
         in done.stderr
     assert "corrupt" not in done.stderr and "secret-value" not in done.stderr
+
+
+def test_a_subkey_fingerprint_is_refused_naming_the_primary_key(gnupg_home: Path, fingerprint: str,
+                                                                 run_cli: RunCli, tmp_path: Path) -> None:
+    """gpg encrypts to a subkey's fingerprint, but readers find the secret key by the primary one: the file written
+    for it opened for nobody, and the same key named both ways counted twice toward a key-group threshold."""
+    listing = gpg(gnupg_home, "--list-keys", "--with-colons", fingerprint).stdout.decode()
+    subkey = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")][1]
+    with pytest.raises(WrapError) as wrap:
+        PgpKey(subkey).wrap(os.urandom(32))
+    assert str(wrap.value) == (f"pgp {subkey}: this is a subkey of the OpenPGP key {fingerprint}: name that key's "
+                               "fingerprint (gpg encrypts to its encryption subkey)")
+    plain = tmp_path / "p.yaml"
+    plain.write_text("a: 1\n")
+    done = run_cli("encrypt", "--key-group", f"pgp:{fingerprint}", "--key-group", f"pgp:{subkey}", "--threshold",
+                   "2", str(plain), "-o", str(tmp_path / "p.enc.yaml"))
+    assert f"this is a subkey of the OpenPGP key {fingerprint}" in one_error_line(done)
+    assert not (tmp_path / "p.enc.yaml").exists()

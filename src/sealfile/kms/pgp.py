@@ -33,6 +33,7 @@ from sealfile.kms.base import MasterKey, import_sdk
 
 _FINGERPRINT = re.compile(r"(?:[0-9A-F]{40}|[0-9A-F]{64})\Z")
 _DECRYPTION_KEY = re.compile(r"^\[GNUPG:\] DECRYPTION_KEY ([0-9A-F]+) ([0-9A-F]+)", re.MULTILINE)
+_KEY_CONSIDERED = re.compile(r"^\[GNUPG:\] KEY_CONSIDERED ([0-9A-F]+) ", re.MULTILINE)
 MAX_OUTPUT = 1024
 """Bytes gpg may write when opening a wrapped key (a data key is 32)."""
 WRAP_OPTIONS = ["--no-auto-key-locate", "--no-encrypt-to"]
@@ -97,6 +98,12 @@ class PgpKey(MasterKey):
         result = _gpg().encrypt(data_key, [self.fingerprint], armor=True, always_trust=True, extra_args=WRAP_OPTIONS)
         if not result.ok:
             raise ProviderError(_wrap_failure(str(result.status), str(result.stderr)))
+        primary = _KEY_CONSIDERED.findall(str(result.stderr))
+        if primary and self.fingerprint not in primary:
+            # readers find the secret key by its primary fingerprint: a subkey's would open for nobody, and
+            # the same key under two fingerprints would count twice toward a key-group threshold
+            raise ProviderError(f"this is a subkey of the OpenPGP key {primary[0]}: name that key's fingerprint "
+                                "(gpg encrypts to its encryption subkey)")
         return str(result)
 
     def _unwrap(self, wrapped: str) -> bytes:
