@@ -268,3 +268,20 @@ def test_a_subkey_fingerprint_is_refused_naming_the_primary_key(gnupg_home: Path
                    "2", str(plain), "-o", str(tmp_path / "p.enc.yaml"))
     assert f"this is a subkey of the OpenPGP key {fingerprint}" in one_error_line(done)
     assert not (tmp_path / "p.enc.yaml").exists()
+
+
+def test_a_gpg_agent_that_cannot_start_is_named_not_taken_for_a_missing_key(
+    gnupg_home: Path, fingerprint: str, run_cli: RunCli, tmp_path: Path,
+) -> None:
+    """gpg lists no secret key when it cannot reach its agent: that was reported as 'no secret key for it in the
+    gpg keyring', sending the user to look for a key that is there."""
+    sealed = tmp_path / "p.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [PgpKey(fingerprint)]))
+    before = sealed.read_bytes()
+    (gnupg_home / "gpg.conf").write_text(f"agent-program {tmp_path / 'no-such-gpg-agent'}\n")
+    stop_agent(gnupg_home)
+    for command in (("decrypt", str(sealed)), ("rotate", str(sealed))):
+        line = one_error_line(run_cli(*command))
+        assert f"pgp {fingerprint}: gpg could not reach gpg-agent, which holds the secret keys" in line
+        assert "no secret key" not in line
+    assert sealed.read_bytes() == before

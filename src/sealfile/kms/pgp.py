@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sealfile.errors import ConfigError, ProviderError, ProviderUnavailable
+from sealfile.errors import ConfigError, ProviderDown, ProviderError, ProviderUnavailable
 from sealfile.files.io import file_state
 from sealfile.files.programs import absolute_program
 from sealfile.kms import pgp_packets
@@ -136,7 +136,12 @@ def secret_keys() -> SecretKeys:
     state = _keyring_state()
     if not _listed or _listed[0][0] != state:
         found: SecretKeys = {}
-        for key in _gpg().list_keys(secret=True):
+        listed = _gpg().list_keys(secret=True)
+        said = str(getattr(listed, "stderr", "") or "")
+        if not listed and _NO_AGENT.search(said):  # gpg lists no secret key it cannot reach: not "no secret key"
+            raise ProviderDown(f"gpg could not reach gpg-agent, which holds the secret keys (gpg said: "
+                               f"{_last_gpg_line(said)}); check that gpg-agent is installed and can start")
+        for key in listed:
             info = key.get("subkey_info", {})
             found[str(key.get("fingerprint", "")).upper()] = {
                 str(key.get("keyid", "")).upper(): str(key.get("token") or ""),
@@ -166,6 +171,7 @@ def _wrap_failure(status: str, stderr: str) -> str:
     return f"gpg could not encrypt ({_last_gpg_line(stderr) or status})"
 
 
+_NO_AGENT = re.compile(r"^gpg: can't connect to the agent", re.MULTILINE)
 _PUBKEY_FAILURE = re.compile(r"^gpg: public key decryption failed: (.*)$", re.MULTILINE)
 
 
