@@ -203,3 +203,23 @@ def test_a_recipient_in_upper_case_is_the_same_key_to_every_decider(age_identity
         shouted = seal_text("db:\n  password: p-2\n", [upper])
     assert f"recipient: {age_identity.recipient.upper()}" in shouted
     assert "p-2" in decrypt_text(shouted)
+
+
+@pytest.mark.parametrize("armor", [False, True])
+def test_a_passphrase_protected_identity_file_is_named_as_such(armor: bool, age_identity: AgeIdentity,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``age -p`` identity files (which ``age -d -i`` opens with a passphrase) gave Python's "'utf-8' codec can't
+    decode byte ..." without the file's name."""
+    import pyrage
+
+    protected = pyrage.passphrase.encrypt(age_identity.path.read_bytes(), "correct horse", armored=armor)
+    age_identity.path.write_bytes(protected)
+    wrapped = age_identity.key.wrap(os.urandom(32)).wrapped
+    with pytest.raises(UnwrapError) as info:
+        age_identity.key.unwrap(wrapped)
+    assert str(info.value).endswith(f": {age_identity.path}: the identity file is itself encrypted (age -p): sealfile "
+                                    "reads plain identity files only; decrypt it for the command, e.g. "
+                                    "SEALFILE_AGE_KEY=\"$(age -d FILE)\"")
+    age_identity.path.write_bytes(b"\xff\xfe" + age_identity.path.read_bytes()[:40])
+    with pytest.raises(UnwrapError, match=f": {age_identity.path}: not UTF-8 text: not an age identity file$"):
+        age_identity.key.unwrap(wrapped)

@@ -95,9 +95,16 @@ def is_plugin_identity(identity: Any) -> bool:
 @lru_cache(maxsize=16)
 def _age_file(path: str, _state: FileState) -> tuple[Any, ...]:
     check_private(path)
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read(MAX_IDENTITY_FILE_CHARS + 1)  # never the whole of it: a device read without end
-    if len(text) > MAX_IDENTITY_FILE_CHARS:
+    with open(path, "rb") as handle:
+        raw = handle.read(4 * MAX_IDENTITY_FILE_CHARS + 1)  # never the whole of it: a device read without end
+    if raw.startswith((b"age-encryption.org/", b"-----BEGIN AGE ENCRYPTED FILE-----")):
+        raise ConfigError(f"{path}: the identity file is itself encrypted (age -p): sealfile reads plain identity "
+                          "files only; decrypt it for the command, e.g. SEALFILE_AGE_KEY=\"$(age -d FILE)\"")
+    try:
+        text = raw.decode("utf-8") if len(raw) <= 4 * MAX_IDENTITY_FILE_CHARS else None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text: not an age identity file") from None
+    if text is None or len(text) > MAX_IDENTITY_FILE_CHARS:
         raise ConfigError(f"{path}: longer than {MAX_IDENTITY_FILE_CHARS // 1024} Ki characters: not an age identity "
                           "file")
     return tuple(parse_identities(text, path))
