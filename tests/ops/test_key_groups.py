@@ -209,3 +209,16 @@ def test_narrowed_by_tells_a_change_that_makes_someone_need_more_groups(teams: l
     assert not split.narrowed_by(KeyGroups([[a], [b], [c, teams[3].key]], threshold=2))  # someone joins a group
     assert not split.narrowed_by(KeyGroups([[c], [a], [b]], threshold=2))  # groups reordered
     assert not split.narrowed_by(KeyGroups([[a], [b]], threshold=2))  # c leaves: a removal, told as one
+
+
+def test_the_same_groups_listed_in_another_order_change_nothing(teams: list[Team], use: Use) -> None:
+    """As for a file without groups: a rule listing the same keys in another order (within a group, or the groups
+    themselves) split the data key afresh and wrapped every part again, calling every key's service."""
+    a, b, c, d = (team.key for team in teams)
+    sealed = seal_text(PLAINTEXT, KeyGroups([[a, d], [b], [c]], threshold=2))
+    use(0, 1)
+    for reordered in (KeyGroups([[d, a], [b], [c]], threshold=2), KeyGroups([[c], [a, d], [b]], threshold=2)):
+        unchanged = change.plan_recipients(sealed, exact=reordered)
+        assert not unchanged.changes
+        assert change.change_recipients(sealed, exact=reordered).text == sealed
+    assert change.change_recipients(sealed, exact=KeyGroups([[c], [a, d], [b]], threshold=3)).regrouped

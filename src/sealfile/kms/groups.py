@@ -80,10 +80,13 @@ class KeyGroups(Record):
         return len(self.groups) > 1
 
     def same_as(self, other: KeyGroups) -> bool:
-        """The same keys in the same groups, in the same order, with the same threshold."""
+        """The same keys in the same groups, with the same threshold: in any order, as for a file without groups
+        (a rule that lists them in another order asks for no change, so nothing is split and wrapped again)."""
+        def holds(group: Sequence[MasterKey], keys: Sequence[MasterKey]) -> bool:
+            return len(group) == len(keys) and all(any(key.same_key(held) for held in group) for key in keys)
+
         return self.threshold == other.threshold and len(self.groups) == len(other.groups) and all(
-            len(mine) == len(theirs) and all(a.same_key(b) for a, b in zip(mine, theirs, strict=True))
-            for mine, theirs in zip(self.groups, other.groups, strict=True))
+            any(holds(theirs, mine) for theirs in other.groups) for mine in self.groups)
 
     def narrowed_by(self, new: KeyGroups) -> bool:
         """Whether some keys that open a file under these groups together (one key alone, or one key of each
