@@ -11,6 +11,7 @@ import pytest
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge import merge_texts
+from sealfile.gitflow.review import review_file
 from sealfile.gitflow.semantic_diff import diff_texts
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.kms.groups import KeyGroups
@@ -77,3 +78,17 @@ def test_review_flags_a_lowered_threshold(keys: list[AgeKey]) -> None:
     assert diff.recipients_changed
     assert f"age {keys[0].recipient} [group 1 of 3, any 1]" in diff.recipients_added
     assert f"age {keys[0].recipient} [group 1 of 3, any 3]" in diff.recipients_removed
+
+
+def test_review_does_not_call_a_regrouped_key_replaced(keys: list[AgeKey]) -> None:
+    """A recipient added to or removed from a key group splits the same data key afresh (every stanza new,
+    every token kept): review and diff both say the data key was NOT replaced, a rotation both say it was."""
+    base = seal_text(BASE, KeyGroups(((keys[0], keys[1]), (keys[2],)), threshold=2))
+    removed = editing.change_recipients(base, remove=[keys[1]]).text
+    added = editing.change_recipients(base, add=[keys[3]], group=2).text
+    for new in (removed, added):
+        entry = review_file("prod.enc.yaml", base, new)
+        assert not entry.data_key_replaced and not entry.diff.data_key_rotated
+        assert not any("data key replaced" in line for line in entry.attention)
+    rotated = review_file("prod.enc.yaml", base, editing.rotate(removed))
+    assert rotated.data_key_replaced and rotated.diff.data_key_rotated

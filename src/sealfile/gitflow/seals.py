@@ -17,13 +17,14 @@ its author to ``signers:`` (which is flagged as prominently as a recipient chang
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.kms import trust
-from sealfile.model.metadata import Stanza
+from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import config_from_text, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
@@ -75,14 +76,22 @@ def _identity(stanza: Stanza) -> str:
 
 def data_key_replaced(before: SealedDocument, after: SealedDocument) -> bool:
     """Whether ``after`` is sealed under another data key than ``before`` (see the module docstring)."""
-    old = {_identity(s): s for s in before.metadata.recipients}
-    new = {_identity(s): s for s in after.metadata.recipients}
-    kept = old.keys() & new.keys()
-    if kept:
-        return any(old[i] != new[i] for i in kept)
-    old_tokens = {value for _, value in before.leaves() if is_sealed(value)}
-    shares_stanza = bool(set(before.metadata.recipients) & set(after.metadata.recipients))
-    return not shares_stanza and not any(is_sealed(value) and value in old_tokens for _, value in after.leaves())
+    return key_replaced(before.metadata, after.metadata, {value for _, value in before.leaves() if is_sealed(value)},
+                        (value for _, value in after.leaves() if is_sealed(value)))
+
+
+def key_replaced(before: Metadata, after: Metadata, old_tokens: Collection[str], new_tokens: Iterable[str]) -> bool:
+    """:func:`data_key_replaced` from each side's metadata and tokens (the one rule ``diff`` and ``review`` apply).
+    With key groups a kept recipient's stanza says nothing: a change to the groups splits the same data key
+    afresh and wraps every part again (docs/format.md §3.1), so only a surviving stanza or token tells."""
+    if not (before.grouped or after.grouped):
+        old = {_identity(s): s for s in before.recipients}
+        new = {_identity(s): s for s in after.recipients}
+        kept = old.keys() & new.keys()
+        if kept:
+            return any(old[i] != new[i] for i in kept)
+    shares_stanza = bool(set(before.recipients) & set(after.recipients))
+    return not shares_stanza and not any(token in old_tokens for token in new_tokens)
 
 
 def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:

@@ -14,6 +14,7 @@ from typing import Any
 from sealfile.envelope.mac import leaf_bytes
 from sealfile.errors import FormatError, one_line
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, view
+from sealfile.gitflow.seals import key_replaced
 from sealfile.gitflow.sops_view import SopsView
 from sealfile.model.paths import Path, encode_path, iter_leaves
 from sealfile.model.scalars import scalar_text
@@ -111,11 +112,14 @@ def any_view(text: str, store: Store, path: str) -> SealedView | SopsView:
 
 def data_key_rotated(before: SealedView | SopsView, after: SealedView | SopsView) -> bool:
     """Whether the data key changed, told without it: a recipient change alone keeps every other wrapped
-    stanza and every value's ciphertext; a rotation re-wraps every stanza and re-encrypts every value."""
-    kept_stanza = any(stanza in before.stanzas for stanza in after.stanzas)
+    stanza and every value's ciphertext; a rotation re-wraps every stanza and re-encrypts every value.
+    Two sealed versions are judged as ``review`` judges them (:func:`~sealfile.gitflow.seals.key_replaced`)."""
     old_tokens = {value for value in before.leaves.values() if before.is_token(value)}
-    kept_token = any(after.is_token(value) and value in old_tokens for value in after.leaves.values())
-    return not kept_stanza and not kept_token
+    new_tokens = (value for value in after.leaves.values() if after.is_token(value))
+    if isinstance(before, SealedView) and isinstance(after, SealedView):
+        return key_replaced(before.meta, after.meta, old_tokens, new_tokens)
+    kept_stanza = any(stanza in before.stanzas for stanza in after.stanzas)
+    return not kept_stanza and not any(token in old_tokens for token in new_tokens)
 
 
 def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
