@@ -338,3 +338,18 @@ def test_a_submodule_does_not_end_the_walk_to_the_signers_of_the_superproject(sa
     assert refused.stderr == (f"sealfile: error: prod/{FILE}: unsigned, but only a signer in the signers of "
                               f"{box.repo / '.sealfile.yaml'} may seal it\n")
 
+
+
+def test_a_signature_broken_by_a_hand_edit_is_one_violation(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    alice, _ = setup(sandbox, ssh_keys)
+    sealed = (sandbox.repo / FILE).read_text()
+    (sandbox.repo / FILE).write_text(sealed.replace("db:\n", "db:\n  host_unencrypted: attacker.example\n", 1))
+    sandbox.commit("a hand edit under alice's signature")
+
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    broken = (f"{FILE}: the signature (naming {alice.public_key.fingerprint}) does not verify: "
+              "the file is not what was signed")
+    assert done.stdout.count(broken) == 1, done.stdout
+    report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout)
+    assert report["violations"].count(broken) == 1

@@ -231,7 +231,8 @@ def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPoli
     if seal is None:
         return
     entry.sealed_by, entry.data_key_replaced = seal.sealed_by(), seal.data_key_replaced
-    if seal.problem is not None:
+    if seal.problem is not None:  # check_text names a broken signature too: said once, as the seal's problem
+        entry.violations = [v for v in entry.violations if v != seal.problem]
         entry.violations.append(f"data key replaced: {seal.problem}" if seal.data_key_replaced else seal.problem)
     elif seal.data_key_replaced and not policy.required:
         entry.attention.append("data key replaced, and no trusted signers are configured: a rotation and a file "
