@@ -172,3 +172,21 @@ def test_a_sops_binary_file_is_not_sent_to_import_sops_which_refuses_it() -> Non
     assert "'sealfile import-sops -i legacy.enc.yaml'" in as_yaml
     assert as_binary.startswith("a SOPS file, not a sealed file") and "import-sops' cannot convert it" in as_binary
     assert "import-sops -i" not in as_binary
+
+
+def test_a_committed_link_to_a_sealed_file_is_checked_where_it_points(sandbox: Sandbox) -> None:
+    """git stores a link's target: the staged link is the committed one, not a version that differs from the
+    working copy (which check reads through the link, as every reader does)."""
+    seal_file(sandbox, "dev.enc.yaml", "password: d-1\n")
+    (sandbox.repo / "plain.yaml").write_text("password: hunter2\n")
+    (sandbox.repo / "prod.enc.yaml").symlink_to("dev.enc.yaml")
+    (sandbox.repo / "stage.enc.yaml").symlink_to("plain.yaml")
+    sandbox.commit("links")
+    done = sandbox.sealfile("check", "prod.enc.yaml", env=sandbox.keyless_env())
+    assert "staged version" not in done.stderr
+    plain = sandbox.sealfile("check", "stage.enc.yaml", check=False, env=sandbox.keyless_env())
+    assert plain.returncode == 3 and "staged version" not in plain.stderr and "NOT SEALED" in plain.stderr
+    (sandbox.repo / "prod.enc.yaml").unlink()
+    (sandbox.repo / "prod.enc.yaml").symlink_to("plain.yaml")  # re-pointed, not staged: the staged link is checked
+    relinked = sandbox.sealfile("check", "prod.enc.yaml", check=False, env=sandbox.keyless_env())
+    assert relinked.returncode == 3 and "NOT SEALED" in relinked.stderr

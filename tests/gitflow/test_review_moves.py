@@ -5,6 +5,8 @@ nobody's access away."""
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
@@ -88,3 +90,46 @@ def test_a_symbolic_link_at_a_sealed_path_is_named_as_one(sandbox: Sandbox) -> N
     assert ("staging.enc.yaml: a symbolic link (to ../plain/staging.yaml), not a sealed file: git stores the link; "
             "nothing sealed is reviewed") in done.stdout
     assert "staging.enc.yaml (added)" in done.stdout
+
+
+def test_diff_names_a_symbolic_link_as_review_does(sandbox: Sandbox) -> None:
+    """One meaning: ``diff --git`` (between revisions and against the working tree) says what ``review``
+    says of a link at a sealed path, not that the target's name is no mapping."""
+    seal_file(sandbox, "prod.enc.yaml", "password: p-1\n")
+    seal_file(sandbox, "dev.enc.yaml", "password: d-1\n")
+    sandbox.commit("base")
+    (sandbox.repo / "prod.enc.yaml").unlink()
+    (sandbox.repo / "prod.enc.yaml").symlink_to("dev.enc.yaml")
+    said = ("prod.enc.yaml: a symbolic link (to dev.enc.yaml), not a sealed file: git stores the link; "
+            "nothing sealed is reviewed")
+    worktree = sandbox.sealfile("diff", "--git", "HEAD", env=sandbox.keyless_env())
+    sandbox.commit("a link")
+    assert said in sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env()).stdout
+    between = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env())
+    for done in (worktree, between):
+        assert done.stdout == f"prod.enc.yaml (modified)\n  ! {said.split(': ', 1)[1]}\n"
+
+
+def test_a_submodule_at_a_sealed_path_fails_the_review(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A file replaced by a submodule is not deleted: whatever the other repository holds there is neither
+    reviewed nor checked. review fails it, diff says the same, and check names it without an internal error."""
+    seal_file(sandbox, "prod.enc.yaml", "password: p-1\n")
+    sandbox.commit("base")
+    other = tmp_path / "other"
+    other.mkdir()
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "other"]):
+        subprocess.run(["git", *args], cwd=other, env=sandbox.env, check=True)
+    sandbox.git("rm", "-q", "prod.enc.yaml")
+    sandbox.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "prod.enc.yaml")
+    sandbox.commit("a submodule")
+    said = ("a submodule (another repository's commit), not a sealed file: nothing in it is reviewed or "
+            "checked here")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3 and f"prod.enc.yaml: {said}" in done.stdout
+    report = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout
+    assert json.loads(report)["ok"] is False
+    diff = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env())
+    assert diff.stdout == f"prod.enc.yaml (modified)\n  ! {said}\n"
+    check = sandbox.sealfile("check", check=False, env=sandbox.keyless_env())
+    assert check.returncode == 3 and "internal error" not in check.stderr, check.stderr
+    assert "prod.enc.yaml: cannot read: is a directory" in check.stderr

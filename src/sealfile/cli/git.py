@@ -191,7 +191,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
-    from sealfile.gitflow.semantic_diff import diff_texts, render_text
+    from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
     from sealfile.ops.signatures import for_file
 
     if rev is None:
@@ -217,11 +217,24 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         if missing:
             raise SealfileError(missing, file=change.path)
         old_text = show(base, change.old_path or change.path, root)
+        not_a_file = change.not_a_file(_link_target(head, root, change.path) if change.link else None)
+        if not_a_file is not None:  # as review says it
+            status = "added" if change.status == "A" else "modified"
+            click.echo("\n".join(render_text(FileDiff(change.path, status, problem=not_a_file))))
+            continue
         new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
             result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path,
                                 policy=for_file(root / change.path) if reveal else None)
         click.echo("\n".join(render_text(result)))
+
+
+def _link_target(head: str | None, root: Path, path: str) -> str | None:
+    """What the symbolic link at ``path`` names, at ``head`` (or in the working tree)."""
+    try:
+        return show(head, path, root) if head else os.readlink(root / path)
+    except OSError:
+        return None
 
 
 def _working_copy(path: Path) -> str | None:

@@ -79,22 +79,45 @@ def too_large(rev: str, path: str, limit: int) -> FormatError:
 
 
 SYMLINK_MODE = "120000"
+SUBMODULE_MODE = "160000"
+
+
+LINK_SHOWN = 200
+"""Characters of a symbolic link's target shown (git stores any blob as one)."""
 
 
 @dataclass(frozen=True)
 class Change:
     status: str
-    """``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed (from ``old_path``)."""
+    """``A`` added, ``D`` deleted, ``M`` modified, ``R`` renamed (from ``old_path``), ``T`` type changed."""
     path: str
     old_path: str | None = None
-    link: bool = False
-    """The new version is a symbolic link (git stores its target's name, not a file)."""
+    mode: str = ""
+    """The new version's git mode: a symbolic link (git stores its target's name, not a file) and a
+    submodule (the id of another repository's commit) are no files to review."""
+
+    @property
+    def link(self) -> bool:
+        return self.mode == SYMLINK_MODE
 
     def split(self) -> list[Change]:
         """A rename as what it also is: a delete of the old path and an add of the new one."""
         if self.old_path is None:
             return [self]
-        return [Change("D", self.old_path), Change("A", self.path, link=self.link)]
+        return [Change("D", self.old_path), Change("A", self.path, mode=self.mode)]
+
+    def not_a_file(self, link_target: str | None) -> str | None:
+        """Why the new version is no sealed file though it is at a sealed file's path (``link_target``: what
+        a link names); ``None`` for a file. ``review`` fails such a change and ``diff`` shows it so."""
+        if self.status == "D":
+            return None
+        if self.mode == SUBMODULE_MODE:
+            return ("a submodule (another repository's commit), not a sealed file: nothing in it is reviewed "
+                    "or checked here")
+        if self.link:
+            return (f"a symbolic link (to {(link_target or '')[:LINK_SHOWN]}), not a sealed file: git stores the "
+                    "link; nothing sealed is reviewed")
+        return None
 
 
 def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.PathLike[str]) -> list[Change]:
@@ -108,15 +131,15 @@ def changed_files(base: str, head: str | None, paths: list[str], cwd: str | os.P
     while i + 1 < len(fields) and fields[i]:
         # ":OLD_MODE NEW_MODE OLD_SHA NEW_SHA STATUS[SCORE]", then the path(s)
         meta = fields[i].split()
-        status, link = meta[-1][0], meta[1] == SYMLINK_MODE
+        status, mode = meta[-1][0], meta[1]
         if status in "RC":  # a score, then two paths: from, to
             if status == "R":
-                changes.append(Change("R", fields[i + 2], fields[i + 1], link))
+                changes.append(Change("R", fields[i + 2], fields[i + 1], mode))
             else:
-                changes.append(Change("A", fields[i + 2], link=link))
+                changes.append(Change("A", fields[i + 2], mode=mode))
             i += 3
         else:
-            changes.append(Change(status, fields[i + 1], link=link))
+            changes.append(Change(status, fields[i + 1], mode=mode))
             i += 2
     return changes
 

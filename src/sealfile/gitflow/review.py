@@ -46,9 +46,6 @@ from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.stores import store_for
 
-LINK_SHOWN = 200
-"""Characters of a symbolic link's target shown (git stores any blob as one)."""
-
 
 @dataclass
 class FileReview:
@@ -151,11 +148,11 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
             continue
-        if change.link and change.status != "D":
-            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
-            link = f"a symbolic link (to {target}), not a sealed file: git stores the link; nothing sealed is reviewed"
+        not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
+        if not_a_file is not None:
             status = "added" if change.status == "A" else "modified"
-            result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=link), violations=[link]))
+            result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=not_a_file),
+                                           violations=[not_a_file]))
             continue
         try:
             sealed.append((change, old_blobs.read(change.old_path or change.path), new_blobs.read(change.path)))

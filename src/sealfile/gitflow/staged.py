@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.gitcli import SUBMODULE_MODE, git, toplevel
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -39,11 +39,14 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
     blobs = {p: blob for p, blob in blob_ids(git(["ls-files", "-z", "--stage"], top), stage_field=True).items()
              if p in named}
-    # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared
-    present = [p for p in blobs if "\n" not in p and os.path.isfile(top / p)]
+    # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared.
+    # It reads through a symbolic link; git stores the link's target, so a link is hashed as git would store it
+    links = {p: os.fsencode(os.readlink(top / p)) for p in blobs if "\n" not in p and os.path.islink(top / p)}
+    present = [p for p in blobs if "\n" not in p and p not in links and os.path.isfile(top / p)]
     worktree = _run(["hash-object", "--stdin-paths"], top, [os.fsencode(p) for p in present]).split()
     differing = [p for p, sha in zip(present, worktree, strict=True) if sha.decode() != blobs[p]]
-    differing += [p for p in blobs if "\n" not in p and p not in present]
+    differing += [p for p, target in links.items() if _blob_id(target, top) != blobs[p]]
+    differing += [p for p in blobs if "\n" not in p and p not in present and p not in links]
     if differing:  # 'git add -N' stages an empty placeholder that git commits as nothing: not a version
         placeholders = git(["--literal-pathspecs", "diff-files", "-z", "--name-only", "--diff-filter=A", "--",
                             *differing], top)
@@ -91,11 +94,14 @@ _OBJECT_ID = compiled_when_used(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def blob_ids(listing: str, *, stage_field: bool = False) -> dict[str, str]:
-    """Path -> blob id, from ``ls-files --stage`` (stage 0 entries only) or ``ls-tree`` output."""
+    """Path -> blob id, from ``ls-files --stage`` (stage 0 entries only) or ``ls-tree`` output. A submodule
+    (a gitlink: the id of a commit of another repository, no content here) is no blob and left out."""
     ids = {}
     for entry in listing.split("\0"):
         info, _, path = entry.partition("\t")
         fields = info.split()
+        if fields and fields[0] == SUBMODULE_MODE:
+            continue
         if stage_field and len(fields) == 3 and fields[_STAGE] == "0":
             ids[path] = fields[_BLOB_ID]
         elif not stage_field and len(fields) == 3:
@@ -126,6 +132,12 @@ def read_blobs(ids: list[str], top: Path) -> list[bytes | None]:
         contents[blob] = out[header_end + 1: header_end + 1 + size]
         at = header_end + 1 + size + 1
     return [contents.get(i) for i in ids]
+
+
+def _blob_id(content: bytes, top: Path) -> str:
+    """The id git gives a blob of ``content`` (in this repository's hash)."""
+    done = subprocess.run(["git", "hash-object", "--stdin"], cwd=top, input=content, capture_output=True, check=False)
+    return done.stdout.decode("ascii", "replace").strip()
 
 
 def _run(args: list[str], cwd: Path, lines: list[bytes]) -> bytes:
