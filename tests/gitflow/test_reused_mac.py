@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.support.git import Sandbox, seal_file
+from tests.support.git import SEALFILE, Sandbox, seal_file
 
 FILE = "secrets.enc.yaml"
 
@@ -94,10 +94,15 @@ def test_a_file_outside_the_repository_is_checked_as_before(installed: Sandbox) 
 
 
 @pytest.mark.parametrize("side", ["ours", "theirs"])
-def test_review_finds_a_text_merge_under_later_commits(installed: Sandbox, side: str) -> None:
+@pytest.mark.parametrize("reviewer_has_drivers", [False, True])
+def test_review_finds_a_text_merge_under_later_commits(installed: Sandbox, side: str,
+                                                       reviewer_has_drivers: bool) -> None:
     """review compared the base with the head, whose 'mac' is one parent's: the -X ours merge passed it, and
-    check (HEAD and its parents) no longer sees it once a later commit leaves the file alone."""
+    check (HEAD and its parents) no longer sees it once a later commit leaves the file alone. A reviewer's
+    clone set up with the diff driver finds it too: git's search reads the stored text, not the textconv view."""
     clone = _text_merged(installed, side)
+    if reviewer_has_drivers:
+        clone.sealfile("git", "install", "--command", SEALFILE)
     base = clone.git("rev-parse", "HEAD^1^").stdout.strip()  # the commit both sides started from
     (clone.repo / "README").write_text("later\n")
     clone.git("add", "README")

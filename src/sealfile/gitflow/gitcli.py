@@ -30,6 +30,12 @@ def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple
     return done.stdout.decode("utf-8", "surrogateescape")
 
 
+STORED_TEXT = ["--no-textconv", "--no-ext-diff"]
+"""For a ``git log -S`` over sealed files: search the text git stores, not what the diff driver shows (in a clone
+set up with ``sealfile git install`` that is a redacted or decrypted view with no wrapped key and no ``mac`` line,
+made by one sealfile process per version)."""
+
+
 def toplevel(cwd: str | os.PathLike[str] | None = None) -> Path:
     return Path(git(["rev-parse", "--show-toplevel"], cwd).strip())
 

@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.gitcli import STORED_TEXT, git, toplevel
 from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_blobs
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
@@ -83,8 +83,8 @@ def reused_in_range(versions: dict[str, str], base: str, head: str, cwd: str | o
         part = names[start:start + FILES_PER_SEARCH]
         pattern = "|".join(documents[path].metadata.mac.replace("+", "\\+") for path in part)  # base64's ERE one
         try:  # -S: the commits whose version holds a mac line a different number of times than their parent's
-            out = git(["--literal-pathspecs", "log", "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H",
-                       "--name-only", "--no-renames", f"{base}..{head}", "--", *part], cwd)
+            out = git(["--literal-pathspecs", "log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}",
+                       "--format=%H", "--name-only", "--no-renames", f"{base}..{head}", "--", *part], cwd)
         except SealfileError:
             return {}  # a shallow clone or an unknown base: nothing to compare with
         for path, commits in commits_per_name(out, part).items():
