@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from sealfile.gitflow.returned_keys import returned_keys
+from sealfile.gitflow.returned_keys import Returned, returned_keys
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
 
@@ -60,5 +60,53 @@ def test_only_a_key_the_history_held_is_found_and_a_missing_base_finds_nothing(s
     sandbox.git("revert", "--no-commit", rotation)  # a's key comes back; b gets a new one
     sandbox.sealfile("rotate", "b.enc.yaml")
     texts = {name: (sandbox.repo / name).read_text() for name in ("a.enc.yaml", "b.enc.yaml")}
-    assert returned_keys(texts, "HEAD", sandbox.repo) == {"a.enc.yaml": rotation}
+    assert returned_keys(texts, "HEAD", sandbox.repo) == {"a.enc.yaml": Returned(rotation, "a.enc.yaml")}
     assert returned_keys(texts, "no-such-revision", sandbox.repo) == {}
+
+
+def test_a_reverted_rotation_is_named_where_the_diff_driver_is_set_up(installed: Sandbox) -> None:
+    """git log -S read the diff driver's view of each version (no wrapped key in it) in a clone set up with
+    'sealfile git install', so a reverted rotation passed unnamed there."""
+    rotation = _rotation_after_a_leaver(installed, "prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    installed.git("revert", "--no-edit", "HEAD")
+    done = installed.sealfile("review", "HEAD~1", "HEAD", env=installed.keyless_env())
+    assert f"prod.enc.yaml: data key set back to one this file had until {rotation[:12]}" in done.stdout
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_a_file_copied_over_another_is_named_as_a_copy(installed: Sandbox, swap: bool) -> None:
+    """A trusted signer's file copied over another verifies there (a signature does not cover the path): its
+    data key, found in the other file's history, says whose values it now holds."""
+    seal_file(installed, "prod.enc.yaml", "db:\n  password: prod-pw\n")
+    seal_file(installed, "dev.enc.yaml", "db:\n  password: dev-pw\n")
+    installed.commit("base")
+    added = installed.git("rev-parse", "HEAD").stdout.strip()
+    prod, dev = ((installed.repo / name).read_text() for name in ("prod.enc.yaml", "dev.enc.yaml"))
+    (installed.repo / "prod.enc.yaml").write_text(dev)
+    if swap:
+        (installed.repo / "dev.enc.yaml").write_text(prod)
+    installed.commit("dev's file over prod's")
+    done = installed.sealfile("review", "HEAD~1", "HEAD", env=installed.keyless_env())
+    copy = (f"prod.enc.yaml: a copy of dev.enc.yaml (its data key, as of {added[:12]}): it holds that file's "
+            "values, recipients and signature, which readers accept at any path")
+    assert copy in done.stdout
+    assert ("dev.enc.yaml: a copy of prod.enc.yaml" in done.stdout) == swap
+    assert "set back to one this file had" not in done.stdout
+    report = json.loads(installed.sealfile("review", "HEAD~1", "HEAD", "--format", "json").stdout)
+    assert copy in report["data_key_replaced"]
+    assert {f["path"]: f["key_copied_from"] for f in report["files"]}["prod.enc.yaml"] == "dev.enc.yaml"
+
+
+def test_a_moved_and_rotated_back_file_is_not_a_copy(sandbox: Sandbox) -> None:
+    """Where git pairs a move (plaintext lines enough to pair it by), the old path's history is the file's own:
+    a returned key, not a copy."""
+    settings = "".join(f"  setting_{n}_unencrypted: value {n}\n" for n in range(60))
+    rotation = _rotation_after_a_leaver(sandbox, "prod.enc.yaml", f"db:\n  password: s3cret-a91\n{settings}")
+    sandbox.git("revert", "--no-edit", "HEAD")
+    sandbox.git("reset", "-q", "--soft", "HEAD~1")
+    sandbox.git("mv", "prod.enc.yaml", "prod2.enc.yaml")
+    sandbox.commit("the rotation reverted, and the file moved")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    assert "prod2.enc.yaml (modified, renamed from prod.enc.yaml)" in done.stdout
+    assert f"prod2.enc.yaml: data key set back to one this file had until {rotation[:12]}" in done.stdout
+    assert "a copy of" not in done.stdout

@@ -1,22 +1,26 @@
-"""A data key coming back: a change that seals a file again under a key its history already held.
+"""A data key coming back: a change that seals a file again under a key its history already held, its
+own or another file's.
 
 ``rotate`` keeps each value's time, so the tokens of a rotation reverted (``git revert``, or a merge or
 checkout that takes an older side's file) look as new as the rotation's, and ``review`` told the
 change apart from a rotation only by its new stanzas. But the data key that comes back is the one
 whoever was shut out by the rotation may still hold: every value set afterwards is theirs to read.
 A wrapped key is random per wrap (age, SSH, PGP and every KMS wrap fresh each time), so a line of a
-new stanza found in the file's own history is that older key. One ``git log`` for the whole change
-finds them all; it reads history git already has and runs no key provider.
+new stanza found in the file's own history is that older key. Found in another file's, the file was
+copied from that one whole: its values, recipients and signature, which verifies anywhere (a signature
+does not cover a file's path, docs/format.md §11), so review names where it came from. One ``git log``
+for the whole change finds them all; it reads history git already has and runs no key provider.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.gitcli import STORED_TEXT, git, show
 from sealfile.gitflow.sealed import view
 from sealfile.stores import store_for
 
@@ -37,36 +41,69 @@ def _markers(text: str, path: str) -> list[str]:
     return [line[:80] for line in lines if _WRAP_LINE.fullmatch(line)][:_MARKERS_PER_FILE]
 
 
-def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[str]) -> dict[str, str]:
-    """Path -> the last commit (up to ``base``) that added or removed one of its new version's wrapped
-    keys, for each file of ``new_texts`` (path -> new text, data key replaced) whose history held one."""
+@dataclass(frozen=True)
+class Returned:
+    commit: str
+    """The last commit (up to the base) that added or removed one of the wrapped keys in ``source``."""
+    source: str
+    """The file whose history held the key: the file itself (a rotation reverted), or another (a copy)."""
+
+
+_READS = 50
+"""Versions read to tell which file held a wrapped key (each commit ``git log`` lists, newest first)."""
+
+
+def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[str]) -> dict[str, Returned]:
+    """Path -> where its new version's data key was before, for each file of ``new_texts`` (path -> new text,
+    data key replaced) whose history, or another file's, up to ``base`` held one of its wrapped keys."""
     markers = {path: found for path, text in new_texts.items() if (found := _markers(text, path))}
     chosen = [marker for found in markers.values() for marker in found][:_MARKERS]
     if not chosen:
         return {}
     pattern = "|".join(marker.replace("+", "\\+") for marker in chosen)  # the one ERE character base64 has
-    try:  # -S counts the pattern in each version: a commit that added or removed a wrap is listed
-        out = git(["--literal-pathspecs", "log", "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H",
-                   "--name-only", "--no-renames", base, "--", *markers], cwd)
+    try:  # -S counts the pattern in each version: a commit that added or removed a wrap is listed, in any file
+        out = git(["log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H", "--name-only",
+                   "--no-renames", base], cwd)
     except SealfileError:
         return {}  # a shallow clone or an unknown base: nothing to compare with, as before
-    return _first_commit_per_name(out, markers)
+    held: dict[str, Returned] = {}
+    for commit, name in list(_listed(out))[:_READS]:
+        pending = {path: lines for path, lines in markers.items() if path not in held}
+        if not pending:
+            break
+        text = _version(commit, name, cwd)  # holds the wrap after the commit, or before it (then removed there)
+        for path, lines in pending.items():
+            if any(line in text for line in lines):
+                held[path] = Returned(commit, name)
+    return held
 
 
-def _first_commit_per_name(out: str, paths: dict[str, list[str]]) -> dict[str, str]:
-    return {name: commits[0] for name, commits in commits_per_name(out, paths).items()}
+def _listed(out: str) -> Iterator[tuple[str, str]]:
+    """``(commit, name)`` of ``git log -z --format=%H --name-only``, newest first."""
+    commit = ""
+    for field in out.split("\0"):
+        if _COMMIT.fullmatch(field):
+            commit = field
+        elif commit and field.strip("\n"):
+            yield commit, field[1:] if field.startswith("\n") else field
+
+
+def _version(commit: str, name: str, cwd: str | os.PathLike[str]) -> str:
+    """The file at ``commit`` and at its parent, one after the other (``""`` where absent or too large)."""
+    texts = []
+    for rev in (commit, f"{commit}^"):
+        try:
+            texts.append(show(rev, name, cwd) or "")
+        except FormatError:
+            continue
+    return "\n".join(texts)
 
 
 def commits_per_name(out: str, paths: Collection[str]) -> dict[str, list[str]]:
     """``git log -z --format=%H --name-only``: each commit is ``HASH NUL LF name NUL name NUL ...``; the
     commits that name each of ``paths``, newest first."""
     found: dict[str, list[str]] = {}
-    commit = ""
-    for field in out.split("\0"):
-        if _COMMIT.fullmatch(field):
-            commit = field
-            continue
-        name = field[1:] if field.startswith("\n") else field
-        if commit and name in paths:
+    for commit, name in _listed(out):
+        if name in paths:
             found.setdefault(name, []).append(commit)
     return found

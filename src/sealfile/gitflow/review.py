@@ -57,6 +57,8 @@ class FileReview:
     data_key_replaced: bool = False
     key_returned_from: str = ""
     """The commit that last replaced the data key this version brings back (:mod:`~sealfile.gitflow.returned_keys`)."""
+    key_copied_from: str = ""
+    """Another file whose history held that data key: this version is a copy of it (values, signature and all)."""
 
 
 @dataclass
@@ -95,7 +97,10 @@ class Review:
         return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced] + [
             f"{f.path}: data key set back to one this file had until {f.key_returned_from[:12]} (a rotation "
             "reverted?): whoever could open it before can open every value set now; run 'sealfile rotate'"
-            for f in self.files if f.key_returned_from]
+            for f in self.files if f.key_returned_from and not f.key_copied_from] + [
+            f"{f.path}: a copy of {f.key_copied_from} (its data key, as of {f.key_returned_from[:12]}): it holds "
+            f"that file's values, recipients and signature, which readers accept at any path"
+            for f in self.files if f.key_copied_from]
 
     @property
     def recipient_changes(self) -> list[str]:
@@ -176,7 +181,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root)
     for entry in result.files:
-        entry.key_returned_from = returned.get(entry.path, "")
+        if entry.path in returned:
+            entry.key_returned_from = returned[entry.path].commit
+            came_from = returned[entry.path].source  # the file itself, where it was before a move, or another
+            entry.key_copied_from = "" if came_from in (entry.path, entry.diff.renamed_from) else came_from
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
