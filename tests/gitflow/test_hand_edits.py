@@ -93,3 +93,25 @@ def test_sealfiles_own_changes_raise_no_hand_edit_finding(sandbox: Sandbox) -> N
     status, shown = _review(sandbox)
     assert status == 0 and "0 policy violation(s)" in shown, shown
     assert "by hand" not in shown and "older ciphertext" not in shown
+
+
+def test_a_value_set_back_within_the_second_or_re_added_is_flagged_by_its_bytes(sandbox: Sandbox) -> None:
+    """A token's time cannot tell a value set back within the same second, nor a deleted key re-added with
+    its old token (nothing to compare with at the base): a token history already held can, by its bytes."""
+    _base(sandbox)
+    sandbox.sealfile("set", FILE, "db.password", "n3w-value")  # no pause: the same second as the base's
+    sandbox.commit("a new password")
+    sandbox.git("checkout", "HEAD~1", "--", FILE)  # the whole earlier version: its mac and signature hold
+    sandbox.commit("the old one again")
+    _, shown = _review(sandbox)  # by its bytes within the second, by its time (as before) past it
+    assert re.search(r"db\.password: set back to (a ciphertext this file held before \(commit |an older ciphertext)",
+                     shown), shown
+    assert shown.count("db.password: set back to") == 1
+
+    sandbox.sealfile("unset", FILE, "api.token")
+    sandbox.commit("token removed")
+    sandbox.git("checkout", "HEAD~1", "--", FILE)
+    sandbox.commit("token back, with its old ciphertext")
+    _, shown = _review(sandbox)
+    assert "api.token: set back to a ciphertext this file held before (commit " in shown, shown
+    assert "db.password" not in shown.split("CHANGES:")[0]

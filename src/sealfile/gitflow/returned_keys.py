@@ -16,18 +16,24 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.gitcli import STORED_TEXT, git, show
 from sealfile.gitflow.sealed import view
+from sealfile.model.paths import Path as KeyPath
 from sealfile.stores import store_for
 
 _WRAP_LINE = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 """A line of a wrapped key (base64, armoured or not) long enough to belong to one wrap only; the
 first 80 characters of it are searched for (a file's text, not a git argument, decides its length)."""
 _MARKERS_PER_FILE, _MARKERS = 2, 400
+_TOKEN_SKIP = 12
+"""A token's marker: 64 characters of its base64 after the first 12 (the version byte and the time, which many
+tokens share), so the random IV and the ciphertext."""
+_Key = TypeVar("_Key", bound=Hashable)
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
@@ -53,28 +59,55 @@ _READS = 50
 """Versions read to tell which file held a wrapped key (each commit ``git log`` lists, newest first)."""
 
 
-def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[str]) -> dict[str, Returned]:
+def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[str],
+                  sealed: Callable[[str], bool]) -> dict[str, Returned]:
     """Path -> where its new version's data key was before, for each file of ``new_texts`` (path -> new text,
-    data key replaced) whose history, or another file's, up to ``base`` held one of its wrapped keys."""
-    markers = {path: found for path, text in new_texts.items() if (found := _markers(text, path))}
+    data key replaced) whose history, or that of another file ``sealed`` names at ``base``, held one of its
+    wrapped keys up to ``base``."""
+    if not new_texts:
+        return {}
+    try:
+        listed = git(["ls-tree", "-r", "-z", "--name-only", base], cwd).split("\0")
+    except SealfileError:
+        return {}  # an unknown base: nothing to compare with
+    others = [name for name in listed if name and name not in new_texts and sealed(name)]
+    return held_before({path: found for path, text in new_texts.items() if (found := _markers(text, path))},
+                       base, cwd, [*new_texts, *others])
+
+
+def replayed_tokens(set_now: dict[str, list[tuple[KeyPath, str]]], base: str, cwd: str | os.PathLike[str],
+                    paths: Iterable[str]) -> dict[tuple[str, KeyPath], Returned]:
+    """``(file, key path)`` -> where a token this change set there was before, for each token (file -> its
+    ``(key path, token)`` pairs the change set) that the history of ``paths`` (the files, where they were)
+    up to ``base`` already held. sealfile seals a changed value now, with a random IV, so a token seen before
+    was taken from history (a value set back): told by its bytes, whatever time it carries (a value set back
+    within the second, or re-added once deleted)."""
+    return held_before({(file, path): [token[4 + _TOKEN_SKIP:4 + _TOKEN_SKIP + 64]] for file, pairs in set_now.items()
+                        for path, token in pairs if len(token) > 4 + _TOKEN_SKIP + 64}, base, cwd, list(paths))
+
+
+def held_before(markers: dict[_Key, list[str]], base: str, cwd: str | os.PathLike[str],
+                paths: list[str]) -> dict[_Key, Returned]:
+    """Each key of ``markers`` (-> text unique to one seal) whose text the history of one of ``paths`` up to
+    ``base`` held: the newest commit that added or removed it there, and that file."""
     chosen = [marker for found in markers.values() for marker in found][:_MARKERS]
-    if not chosen:
+    if not chosen or not paths:
         return {}
     pattern = "|".join(marker.replace("+", "\\+") for marker in chosen)  # the one ERE character base64 has
-    try:  # -S counts the pattern in each version: a commit that added or removed a wrap is listed, in any file
-        out = git(["log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}", "--format=%H", "--name-only",
-                   "--no-renames", base], cwd)
+    try:  # -S counts the pattern in each version: a commit that added or removed a marker is listed
+        out = git(["--literal-pathspecs", "log", *STORED_TEXT, "-z", "--pickaxe-regex", f"-S{pattern}",
+                   "--format=%H", "--name-only", "--no-renames", base, "--", *paths], cwd)
     except SealfileError:
         return {}  # a shallow clone or an unknown base: nothing to compare with, as before
-    held: dict[str, Returned] = {}
+    held: dict[_Key, Returned] = {}
     for commit, name in list(_listed(out))[:_READS]:
-        pending = {path: lines for path, lines in markers.items() if path not in held}
+        pending = {key: lines for key, lines in markers.items() if key not in held}
         if not pending:
             break
-        text = _version(commit, name, cwd)  # holds the wrap after the commit, or before it (then removed there)
-        for path, lines in pending.items():
+        text = _version(commit, name, cwd)  # holds the marker after the commit, or before it (then removed there)
+        for key, lines in pending.items():
             if any(line in text for line in lines):
-                held[path] = Returned(commit, name)
+                held[key] = Returned(commit, name)
     return held
 
 

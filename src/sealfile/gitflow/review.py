@@ -34,12 +34,12 @@ from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
-from sealfile.gitflow.returned_keys import returned_keys
+from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
-from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
+from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
@@ -179,7 +179,9 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                              base, head, root)
     for entry in result.files:
         entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
-    returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root)
+    returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
+                             patterns.matches)
+    _flag_replayed(result.files, sealed, base, root)
     for entry in result.files:
         if entry.path in returned:
             entry.key_returned_from = returned[entry.path].commit
@@ -188,6 +190,24 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
+
+
+def _flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None, str | None]], base: str,
+                   root: Path) -> None:
+    """Flag each token the change set that history already held (:func:`~sealfile.gitflow.returned_keys.
+    replayed_tokens`), where the token's time did not already tell (a file under its old data key: a new one's
+    every token is new, or its return is named)."""
+    entries = {f.path: f for f in files if not f.data_key_replaced and not f.violations}
+    set_now = {change.path: set_tokens(change.path, old, new, old_file=change.old_path)
+               for change, old, new in sealed if change.path in entries and new is not None}
+    paths = [p for change, _, _ in sealed if change.path in set_now for p in (change.old_path, change.path) if p]
+    for (file, path), held in replayed_tokens(set_now, base, root, dict.fromkeys(paths)).items():
+        entry, where = entries[file], keypath(path)
+        if any(line.startswith(f"{where}: set back to an older ciphertext") for line in entry.attention):
+            continue
+        source = "this file" if held.source in (file, entry.diff.renamed_from) else held.source
+        entry.attention.append(f"{where}: set back to a ciphertext {source} held before (commit {held.commit[:12]}): "
+                               "a value replayed from history?")
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,

@@ -12,6 +12,8 @@ holder would notice, when it is too late. Three such edits show from the files a
 - **a value set back to an older ciphertext** (a replay): sealfile seals a new value now and keeps
   the token of an unchanged one, so a token whose time (readable without the key) is older than the
   one it replaces was taken from history. A key holder can do that too, so it is flagged, not failed.
+  (``review`` also finds, by their bytes, the tokens a change sets that history held: :func:`set_tokens`
+  lists them for :func:`~sealfile.gitflow.returned_keys.replayed_tokens`.)
 """
 
 from __future__ import annotations
@@ -111,6 +113,16 @@ def _stale_mac(before: SealedDocument, after: SealedDocument) -> list[str]:
     if not changed and old_mac != new_mac and not data_key_replaced(before, after):
         return [f"the 'mac' line changed but nothing it covers did, under the same data key: {REFUSED}"]
     return []
+
+
+def set_tokens(file: str, old: str | None, new: str, *, old_file: str | None = None) -> list[tuple[Path, str]]:
+    """``(key path, token)`` of each token the new version holds where the old one held another or none
+    (``[]`` when a side is no sealed file)."""
+    after, before = _document(file, new), _document(old_file or file, old) if old is not None else None
+    if after is None or (old is not None and before is None):
+        return []
+    kept = dict(before.tokens()) if before is not None else {}
+    return [(path, token) for path, token in after.tokens() if kept.get(path) != token]
 
 
 def _replays(before: SealedDocument, after: SealedDocument) -> list[str]:
