@@ -6,8 +6,13 @@ own changes."""
 from __future__ import annotations
 
 import re
+import subprocess
 import time
+from collections.abc import Callable
 
+import pytest
+
+from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
 
 FILE = "prod.enc.yaml"
@@ -115,3 +120,46 @@ def test_a_value_set_back_within_the_second_or_re_added_is_flagged_by_its_bytes(
     _, shown = _review(sandbox)
     assert "api.token: set back to a ciphertext this file held before (commit " in shown, shown
     assert "db.password" not in shown.split("CHANGES:")[0]
+
+
+def _relabelled(box: Sandbox, intruder: str, label: str) -> None:
+    """What a key holder can write: the file sealed for the sandbox's key and ``intruder``, the intruder's
+    stanza labelled ``label`` (the sandbox's own recipient, as spelt), the MAC made again with the data key."""
+    from sealfile.envelope.datakey import open_data_key
+    from sealfile.envelope.mac import compute_mac, encode_leaves
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import get_store
+
+    box.sealfile("recipients", "add", FILE, "--age", intruder)
+    text = (box.repo / FILE).read_text().replace(f"recipient: {intruder}", f"recipient: {label}")
+    document = read_document(text, get_store("yaml"))
+    mac = compute_mac(open_data_key(document.metadata), document.metadata, encode_leaves(document.leaves()))
+    (box.repo / FILE).write_text(re.sub(r"  mac: \S+", f"  mac: {mac}", text))
+
+
+@pytest.mark.parametrize("spelt", [str.lower, str.upper])
+def test_a_stanza_for_another_key_labelled_as_a_listed_recipient_fails_the_review(
+        sandbox: Sandbox, spelt: Callable[[str], str]) -> None:
+    """The summary looked the same (the file 'unchanged', no recipient added) while a new stanza wrapped the
+    data key for someone else: the recipient list is compared counted, and a key listed twice is refused."""
+    _base(sandbox)
+    intruder_identity, intruder = generate_identity()
+    _relabelled(sandbox, intruder, spelt(sandbox.recipient))
+    sandbox.sealfile("decrypt", FILE)  # readers accept it: the MAC holds
+    (sandbox.root / "intruder.txt").write_text(intruder_identity + "\n")
+    wrapped = re.findall(r"-----BEGIN AGE ENCRYPTED FILE-----\n.*?-----END AGE ENCRYPTED FILE-----\n",
+                         (sandbox.repo / FILE).read_text().replace("        ", ""), re.S)[-1]
+    opened = subprocess.run(["age", "-d", "-i", str(sandbox.root / "intruder.txt")], input=wrapped.encode(),
+                            capture_output=True, check=False)
+    assert opened.returncode == 0 and len(opened.stdout) == 32  # the intruder holds the data key
+    sandbox.commit("a stanza for the intruder, labelled as the sandbox's key")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert f"{FILE}: ADDED age {sandbox.recipient}" in shown
+    assert (f"{FILE}: sealfile.recipients.1: age {sandbox.recipient} is listed a second time: sealfile writes one "
+            "stanza per key, so this one was made by hand and may wrap the data key for anyone") in shown
+    assert "DATA KEY REPLACED" not in shown
+    check = sandbox.sealfile("check", FILE, check=False, env=sandbox.keyless_env())
+    assert check.returncode == 3 and "is listed a second time" in check.stderr
+    diff = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env())
+    assert f"  ! recipient added: age {sandbox.recipient}" in diff.stdout and "rotated" not in diff.stdout

@@ -69,6 +69,13 @@ def review_seal(path: str, old: str | None, new: str, policy: TrustPolicy) -> Se
                       policy.problem(after))
 
 
+def _by_identity(stanzas: Iterable[Stanza]) -> dict[str, set[Stanza]]:
+    found: dict[str, set[Stanza]] = {}
+    for stanza in stanzas:
+        found.setdefault(_identity(stanza), set()).add(stanza)
+    return found
+
+
 def _identity(stanza: Stanza) -> str:
     """A recipient without its wrapped key: the same master key on both sides of a change."""
     return json.dumps({"type": stanza.type, **stanza.fields}, sort_keys=True, default=str)
@@ -85,11 +92,10 @@ def key_replaced(before: Metadata, after: Metadata, old_tokens: Collection[str],
     With key groups a kept recipient's stanza says nothing: a change to the groups splits the same data key
     afresh and wraps every part again (docs/format.md §3.1), so only a surviving stanza or token tells."""
     if not (before.grouped or after.grouped):
-        old = {_identity(s): s for s in before.recipients}
-        new = {_identity(s): s for s in after.recipients}
+        old, new = _by_identity(before.recipients), _by_identity(after.recipients)
         kept = old.keys() & new.keys()
-        if kept:
-            return any(old[i] != new[i] for i in kept)
+        if kept:  # a recipient listed twice (by hand: check fails it) keeps its key if either stanza survives
+            return any(not old[i] & new[i] for i in kept)
     shares_stanza = bool(set(before.recipients) & set(after.recipients))
     return not shares_stanza and not any(token in old_tokens for token in new_tokens)
 

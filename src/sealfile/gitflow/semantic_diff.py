@@ -8,6 +8,7 @@ plaintext. Plaintext values that the rules say to encrypt are never shown, even 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,9 +89,8 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
             result.values.append(ValueChange(keypath(p), "changed", a[1], b[1]))
     old_ids = before.recipients if before else []
     new_ids = after.recipients if after else []
-    if before and after:
-        result.recipients_added = [r for r in new_ids if r not in old_ids]
-        result.recipients_removed = [r for r in old_ids if r not in new_ids]
+    if before and after:  # counted: a second stanza for a key already listed is a recipient added too
+        result.recipients_added, result.recipients_removed = _more(new_ids, old_ids), _more(old_ids, new_ids)
         if before.rule != after.rule:
             result.rules_change = (before.rule, after.rule)
         if before.version != after.version:
@@ -102,6 +102,18 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     if status == "modified" and not (result.values or result.recipients_changed or result.rules_change):
         result.status = "unchanged"
     return result
+
+
+def _more(these: list[str], than: list[str]) -> list[str]:
+    """Each of ``these`` beyond as many times as ``than`` lists it, in order."""
+    left = Counter(than)
+    kept = []
+    for name in these:
+        if left[name]:
+            left[name] -= 1
+        else:
+            kept.append(name)
+    return kept
 
 
 def any_view(text: str, store: Store, path: str) -> SealedView | SopsView:
