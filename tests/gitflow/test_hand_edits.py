@@ -161,5 +161,8 @@ def test_a_stanza_for_another_key_labelled_as_a_listed_recipient_fails_the_revie
     assert "DATA KEY REPLACED" not in shown
     check = sandbox.sealfile("check", FILE, check=False, env=sandbox.keyless_env())
     assert check.returncode == 3 and "is listed a second time" in check.stderr
+    for args in (["--keyless"], []):  # one meaning: verify says what check and review say
+        verify = sandbox.sealfile("verify", *args, FILE, check=False)
+        assert verify.returncode != 0 and "is listed a second time" in verify.stderr, verify.stdout
     diff = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env())
     assert f"  ! recipient added: age {sandbox.recipient}" in diff.stdout and "rotated" not in diff.stdout

@@ -19,7 +19,7 @@ from sealfile.cli.setup_warning import warn_if_clone_not_set_up
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
-from sealfile.gitflow.gitcli import changed_files, git, revisions_root, show, split_range
+from sealfile.gitflow.gitcli import changed_files, git, link_target, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
@@ -190,6 +190,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     sealfile diff --git main..HEAD [PATHS...]
     """
     from sealfile.gitflow.drivers import governing_configs_missing
+    from sealfile.gitflow.gitcli import version_in_worktree
     from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
     from sealfile.ops.signatures import for_file
@@ -217,28 +218,15 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
         if missing:
             raise SealfileError(missing, file=change.path)
         old_text = show(base, change.old_path or change.path, root)
-        not_a_file = change.not_a_file(_link_target(head, root, change.path) if change.link else None)
+        not_a_file = change.not_a_file(link_target(head, root, change.path) if change.link else None)
         if not_a_file is not None:  # as review says it
-            status = "added" if change.status == "A" else "modified"
-            click.echo("\n".join(render_text(FileDiff(change.path, status, problem=not_a_file))))
+            click.echo("\n".join(render_text(FileDiff(change.path, change.shown_status, problem=not_a_file))))
             continue
-        new_text = show(head, change.path, root) if head else _working_copy(root / change.path)
+        new_text = show(head, change.path, root) if head else version_in_worktree(root / change.path)
         with io.about(change.path), trust_near(root / change.path):
             result = diff_texts(change.path, old_text, new_text, reveal=reveal, renamed_from=change.old_path,
                                 policy=for_file(root / change.path) if reveal else None)
         click.echo("\n".join(render_text(result)))
-
-
-def _link_target(head: str | None, root: Path, path: str) -> str | None:
-    """What the symbolic link at ``path`` names, at ``head`` (or in the working tree)."""
-    try:
-        return show(head, path, root) if head else os.readlink(root / path)
-    except OSError:
-        return None
-
-
-def _working_copy(path: Path) -> str | None:
-    return io.read_text(path) if path.exists() else None
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
 from sealfile.gitflow.sealed import keypath, looks_secret, view
-from sealfile.kms.base import MasterKey
+from sealfile.kms.groups import listed_twice
 from sealfile.kms.registry import key_for
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
@@ -57,19 +57,15 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     seal_problem = (policy or NO_POLICY).problem(read_document(text, store))
     if seal_problem is not None:
         findings.append(Finding(file, seal_problem))
-    named: list[MasterKey] = []
     for index, stanza in enumerate(sealed.meta.recipients):
         try:
-            key = key_for(stanza)
+            key_for(stanza)
         except SealfileError as err:
             findings.append(Finding(file, f"recipient stanza is invalid: {err.message}",
                                     f"{METADATA_KEY}.recipients.{index}"))
-            continue
-        if any(key.same_key(other) for other in named):  # a reviewer would read the list as unchanged
-            findings.append(Finding(file, f"{one_line(stanza.type)} {one_line(key.key_id)} is listed a second time: "
-                                          "sealfile writes one stanza per key, so this one was made by hand and may "
-                                          "wrap the data key for anyone", f"{METADATA_KEY}.recipients.{index}"))
-        named.append(key)
+    repeated = listed_twice(sealed.meta.recipients)  # a reviewer would read the recipient list as unchanged
+    if repeated is not None:
+        findings.append(Finding(file, repeated[1], f"{METADATA_KEY}.recipients.{repeated[0]}"))
     for p in sealed.plaintext_secrets():
         findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
     sealed_where_encrypted = {value for p, value in sealed.leaves.items() if sealed.encrypts(p)}

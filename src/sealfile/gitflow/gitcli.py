@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.io import max_file_bytes
+from sealfile.files.io import max_file_bytes, read_text
 
 
 def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,)) -> str:
@@ -80,6 +80,19 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def version_in_worktree(path: Path) -> str | None:
+    """The working copy of a file (``None`` if there is none), read as any file is."""
+    return read_text(path) if path.exists() else None
+
+
+def link_target(rev: str | None, root: Path, path: str) -> str | None:
+    """What the symbolic link at ``path`` names, at ``rev`` (``None``: in the working tree)."""
+    try:
+        return show(rev, path, root) if rev else os.readlink(root / path)
+    except OSError:
+        return None
+
+
 def too_large(rev: str, path: str, limit: int) -> FormatError:
     return FormatError(f"larger than {limit / (1024 * 1024):g} MiB at {rev}; not a secrets file?", file=path)
 
@@ -111,6 +124,10 @@ class Change:
         if self.old_path is None:
             return [self]
         return [Change("D", self.old_path), Change("A", self.path, mode=self.mode)]
+
+    @property
+    def shown_status(self) -> str:
+        return "added" if self.status == "A" else "deleted" if self.status == "D" else "modified"
 
     def not_a_file(self, link_target: str | None) -> str | None:
         """Why the new version is no sealed file though it is at a sealed file's path (``link_target``: what

@@ -155,8 +155,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             continue
         not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
         if not_a_file is not None:
-            status = "added" if change.status == "A" else "modified"
-            result.files.append(FileReview(change.path, FileDiff(change.path, status, problem=not_a_file),
+            result.files.append(FileReview(change.path, FileDiff(change.path, change.shown_status, problem=not_a_file),
                                            violations=[not_a_file]))
             continue
         try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, SealfileError, one_line
 from sealfile.kms.base import MasterKey
-from sealfile.kms.registry import keys_for
+from sealfile.kms.registry import key_for, keys_for
 from sealfile.model.metadata import MAX_GROUPS, Stanza
 from sealfile.model.record import Record
 
@@ -24,6 +24,24 @@ def distinct_keys(keys: Iterable[MasterKey]) -> list[MasterKey]:
         if not any(key.same_key(seen) for seen in unique):
             unique.append(key)
     return unique
+
+
+def listed_twice(stanzas: Sequence[Stanza]) -> tuple[int, str] | None:
+    """The first stanza naming a key an earlier one names, in any group: its index and why that is refused.
+    sealfile writes one stanza per key, so such a one was made by hand: a keyless reader cannot tell whom it
+    wraps the data key for, and the recipient list would read as it did (``check``, ``verify`` and ``review``
+    refuse it)."""
+    named: list[MasterKey] = []
+    for index, stanza in enumerate(stanzas):
+        try:
+            key = key_for(stanza)
+        except SealfileError:
+            continue  # named as invalid where it matters
+        if any(key.same_key(other) for other in named):
+            return index, (f"{one_line(key.type_id)} {one_line(key.key_id)} is listed a second time: sealfile writes "
+                           "one stanza per key, so this one was made by hand and may wrap the data key for anyone")
+        named.append(key)
+    return None
 
 
 def _in_two_groups(groups: Sequence[Sequence[MasterKey]]) -> MasterKey | None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import os
 
-from sealfile.errors import ConfigError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError
+from sealfile.errors import (
+    ConfigError,
+    FormatError,
+    IntegrityError,
+    NoUsableKeyError,
+    SealfileError,
+    UntrustedSealError,
+)
+from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import format_keypath
 from sealfile.model.record import Record
 from sealfile.model.scalars import is_sealed
@@ -73,7 +81,13 @@ def verify_file(text: str, path: str, store: Store, input_type: str | None, poli
 
 
 def _check_structure(document: SealedDocument) -> None:
-    """What a keyless reader can check besides the signature: every value the rule encrypts is sealed."""
+    """What a keyless reader can check besides the signature: every value the rule encrypts is sealed, and
+    no key is listed twice (:func:`~sealfile.kms.groups.listed_twice`, as ``check`` and ``review`` say)."""
+    from sealfile.kms.groups import listed_twice
+
+    repeated = listed_twice(document.metadata.recipients)
+    if repeated is not None:
+        raise FormatError(repeated[1], keypath=f"{METADATA_KEY}.recipients.{repeated[0]}")
     encrypts = document.metadata.rules.encrypts_each()
     for path, value in document.leaves():
         if not isinstance(value, (dict, list)) and encrypts(path) and not is_sealed(value):
