@@ -109,6 +109,23 @@ def test_replacing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keyp
 
 
 @pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("a:\n  b: |\n    t\n\n\n# top\nc: 1\n", "a.x", "a:\n  b: |\n    t\n  x: v\n\n\n# top\nc: 1\n"),
+    ("a: |\n  t\n\nb: 1\nc: >\n  f\n\n# end\n", "z", "a: |\n  t\n\nb: 1\nc: >\n  f\nz: v\n\n# end\n"),
+    ("l:\n- |\n  x\n\n# end\n", "l[1]", "l:\n- |\n  x\n- v\n\n# end\n"),
+    ("a:\n  b:\n    c: |-\n      t\n\nd: 1\n", "a.x", "a:\n  b:\n    c: |-\n      t\n  x: v\n\nd: 1\n"),
+    ("a:\r\n  b: |\r\n    t\r\n\r\nc: 1\r\n", "a.x", "a:\r\n  b: |\r\n    t\r\n  x: v\r\n\r\nc: 1\r\n"),
+    ("a:\n  b: |+\n    t\n\n# top\n", "a.x", "a:\n  b: |+\n    t\n\n  x: v\n# top\n"),  # |+'s blank line is its text
+])
+def test_a_new_entry_after_a_block_scalar_goes_before_the_blank_lines_that_part_it_from_what_follows(
+        text: str, keypath: str, expected: str) -> None:
+    """libyaml ends a block scalar after the blank lines that follow its text: a new entry written at its
+    end goes right after the text, and those lines still part the block from the next one."""
+    added = edit.set_value(text, scan(text), keypath, "v")
+    assert added == expected
+    assert edit.remove(added, scan(added), keypath) == text
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
     ("a:\n  b: 1\n  # c: 2\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n"),
     ("a:\n  b: 1\n    # deeper\n  # c: 2\nd: 3\n", "a.x", "a:\n  b: 1\n    # deeper\n  x: v\n  # c: 2\nd: 3\n"),
     ("a:\n  b: 1\n  # c: 2\n\n# top\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n\n# top\n"),

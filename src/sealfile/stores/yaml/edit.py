@@ -20,8 +20,8 @@ from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after, line_start, value_span
-from sealfile.stores.yaml.splice import Edit, before_blank_lines, past_tab_blank_lines
+from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start, value_span
+from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
@@ -192,9 +192,9 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     if anchor is FIRST:
         position = line_start(text, _entry_start(text, first) if key is not None else first.start_mark.index)
     elif anchor is not None:
-        position = line_after(text, *next((v, k) for k, v in container.value if k is anchor))
+        position = entry_end(text, *next((v, k) for k, v in container.value if k is anchor))
     else:
-        position = line_after(text, container)
+        position = entry_end(text, container)
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
     column = entry_start - line_start(text, entry_start)
     # comment lines indented under the entry before are that entry's: a new one follows them

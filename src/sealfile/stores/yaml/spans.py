@@ -58,6 +58,31 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     return next_line(text, end)
 
 
+def before_blank_lines(text: str, start: int, end: int) -> int:
+    """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
+    ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
+    where the value is removed or written afresh."""
+    while end > start and text[end - 1] == "\n":
+        line = text.rfind("\n", start, end - 1) + 1
+        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
+            break
+        end = line
+    return end
+
+
+def entry_end(text: str, node: Any, key_node: Any = None) -> int:
+    """Where what follows an entry begins: :func:`line_after`, but before the blank lines that a block
+    scalar at its (deepest last) end takes in, which part it from the next entry: a new entry goes
+    right after the value, and those lines stay between the entries."""
+    end = line_after(text, node, key_node)
+    while isinstance(node.value, list) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    if getattr(node, "style", None) in ("|", ">") and isinstance(node.value, str):
+        return before_blank_lines(text, node.start_mark.index, end)
+    return end
+
+
 def next_line(text: str, index: int) -> int:
     """The start of the line after the one holding ``index`` (the text's end on its last line)."""
     line_break = _line_break().search(text, index)

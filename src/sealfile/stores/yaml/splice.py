@@ -25,6 +25,7 @@ from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import Styled, layout_record, recorded_layout
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
+from sealfile.stores.yaml.spans import before_blank_lines
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
@@ -181,18 +182,6 @@ def past_tab_blank_lines(text: str, position: int) -> int:
     and refuses them after anything else, so what is written or removed there takes them along."""
     found = _quiet_lines(text, position)
     return position + len(found) if _tab_indented().search(found) else position
-
-
-def before_blank_lines(text: str, start: int, end: int) -> int:
-    """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
-    ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
-    where the value is removed or written afresh."""
-    while end > start and text[end - 1] == "\n":
-        line = text.rfind("\n", start, end - 1) + 1
-        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
-            break
-        end = line
-    return end
 
 
 def ends_in_blank_lines(layout: bytes) -> bool:
