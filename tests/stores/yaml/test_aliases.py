@@ -361,6 +361,7 @@ def test_a_wide_merge_list_is_read_in_work_linear_in_its_length() -> None:
             sys.settrace(None)
         return steps
 
+    counted(merge_of(2))  # Python 3.12 reports no opcode event in the first traced run of a code object
     small, large = counted(merge_of(100)), counted(merge_of(400))
     assert large < 5 * small, (small, large)
 
