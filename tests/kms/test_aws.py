@@ -742,6 +742,35 @@ def test_updatekeys_asks_before_contacting_a_new_recipients_service(
     assert proxy.calls["Encrypt"] == 1 and "aws_kms" in path.read_text()
 
 
+def test_updatekeys_writes_a_recipient_whose_settings_change_again(
+    proxy: KmsProxy, kms_keys: Keys, tmp_path: Path, age_identity: tuple[str, AgeKey]
+) -> None:
+    """The rule keeps an AWS key but gives it another encryption context (as for another role or profile):
+    its stanza is wrapped again with it, and the preview says so. It read 'recipients already match', and
+    readers went on using the old settings."""
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(seal_text(PLAINTEXT, [age_identity[1], AwsKmsKey(kms_keys.arn, DEFAULT_CONTEXT)]))
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - age: {age_identity[1].recipient}\n    aws_kms:\n      - arn: {kms_keys.arn}\n"
+        "        context: {app: billing}\n")
+    env = {**os.environ, "SEALFILE_AGE_KEY": age_identity[0]}
+
+    def updatekeys() -> subprocess.CompletedProcess[str]:
+        proxy.reset()
+        return subprocess.run([sys.executable, "-m", "sealfile", "updatekeys", "-y", str(path)],
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    changed = updatekeys()
+    assert changed.returncode == 0, changed.stderr
+    assert f"{path}: ~ aws_kms {kms_keys.arn} (its settings change)" in changed.stderr
+    assert f"{path}: settings of aws_kms {kms_keys.arn} changed" in changed.stderr
+    assert proxy.calls == {"Encrypt": 1}
+    assert "billing" in path.read_text()
+    again = updatekeys()
+    assert again.returncode == 0 and f"{path}: recipients already match" in again.stderr
+    assert proxy.calls == {}
+
+
 def test_the_proxy_takes_every_connection_a_bulk_command_opens_at_once(moto_url: str) -> None:
     """Connections opened together are queued by the proxy's listening socket even while its
     accepting thread is busy: a full backlog drops the handshake and the client's kernel retries it

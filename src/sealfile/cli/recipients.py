@@ -75,6 +75,7 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
     parts = ["key groups changed" if result.regrouped else "",
              f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
+             f"settings of {_describe(result.resettled)} changed" if result.resettled else "",
              "data key rotated" if then_rotate and result.needs_rotation else ""]
     console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
     if result.removed and not then_rotate:
@@ -172,6 +173,8 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
             console.echo(f"{shown}: + {key.type_id} {one_line(key.key_id)}", err=True)
         for key in preview.removed:
             console.echo(f"{shown}: - {key.type_id} {one_line(key.key_id)}", err=True)
+        for key in preview.resettled:
+            console.echo(f"{shown}: ~ {key.type_id} {one_line(key.key_id)} (its settings change)", err=True)
         if not yes and not console.confirm(f"Update {shown}?"):
             console.echo(f"{shown}: skipped", err=True)
             return

@@ -89,13 +89,14 @@ def forget_data_keys() -> None:
 
 
 def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stanza] = ()) -> tuple[Stanza, ...]:
-    """One stanza per distinct key: kept from ``existing`` when that key is there, else newly wrapped."""
+    """One stanza per distinct key: kept from ``existing`` when that key is there with the same settings, else
+    newly wrapped."""
     current = list(zip(keys_for(existing), existing, strict=True)) if existing else []
     stanzas: list[Stanza] = []
     wanted = distinct_keys(keys)
     check_recipient_count(len(wanted))  # never write a file no reader would open
     for key in wanted:
-        kept = next((stanza for known, stanza in current if known.same_key(key)), None)
+        kept = next((stanza for known, stanza in current if known.same_recipient(key)), None)
         stanzas.append(kept if kept is not None else key.wrap(data_key).stanza)
     return tuple(stanzas)
 

@@ -156,6 +156,15 @@ class MasterKey(ABC):
     def same_key(self, other: MasterKey) -> bool:
         return (self.type_id, self.key_id) == (other.type_id, other.key_id)
 
+    def settings(self) -> tuple[Any, ...]:
+        """What a stanza records besides the key's identity that changes how the key is used (an AWS key's
+        role, profile and encryption context): one key with other settings is the same recipient, differently
+        used, so its stanza is written again."""
+        return ()
+
+    def same_recipient(self, other: MasterKey) -> bool:
+        return self.same_key(other) and self.settings() == other.settings()
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key_id}>"
 

@@ -101,7 +101,7 @@ class KeyGroups(Record):
         """The same keys in the same groups, with the same threshold: in any order, as for a file without groups
         (a rule that lists them in another order asks for no change, so nothing is split and wrapped again)."""
         def holds(group: Sequence[MasterKey], keys: Sequence[MasterKey]) -> bool:
-            return len(group) == len(keys) and all(any(key.same_key(held) for held in group) for key in keys)
+            return len(group) == len(keys) and all(any(key.same_recipient(held) for held in group) for key in keys)
 
         return self.threshold == other.threshold and len(self.groups) == len(other.groups) and all(
             any(holds(theirs, mine) for theirs in other.groups) for mine in self.groups)

@@ -101,7 +101,7 @@ def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None 
 
 
 class RecipientChange(Record):
-    _fields = ("text", "added", "removed", "regrouped", "narrowed")
+    _fields = ("text", "added", "removed", "regrouped", "narrowed", "resettled")
     text: str
     added: list[MasterKey]
     removed: list[MasterKey]
@@ -109,10 +109,12 @@ class RecipientChange(Record):
     """The key groups or threshold change (whether or not any recipient comes or goes)."""
     narrowed: bool
     """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.narrowed_by`)."""
+    resettled: list[MasterKey]
+    """Keys that stay with other settings (:meth:`MasterKey.settings`: an AWS key's role, profile, context)."""
 
     def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False,
-                 narrowed: bool = False) -> None:
-        self._fill(text, added, removed, regrouped, narrowed)
+                 narrowed: bool = False, resettled: list[MasterKey] | None = None) -> None:
+        self._fill(text, added, removed, regrouped, narrowed, resettled or [])
 
     @property
     def needs_rotation(self) -> bool:
@@ -121,7 +123,7 @@ class RecipientChange(Record):
 
     @property
     def changes(self) -> bool:
-        return bool(self.added or self.removed or self.regrouped)
+        return bool(self.added or self.removed or self.regrouped or self.resettled)
 
 
 def plan_recipients(
@@ -137,9 +139,9 @@ def plan_recipients(
     alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
     the user first."""
     meta = read_document(text, _store(store)).metadata
-    wanted, added, removed, same = _planned(meta, add, remove, exact, group)
-    return RecipientChange(text, added, removed, regrouped=not same and not added and not removed,
-                           narrowed=_narrowed(meta, wanted, same))
+    wanted, added, removed, resettled, same = _planned(meta, add, remove, exact, group)
+    return RecipientChange(text, added, removed, regrouped=not same and not (added or removed or resettled),
+                           narrowed=_narrowed(meta, wanted, same), resettled=resettled)
 
 
 def change_recipients(
@@ -166,7 +168,7 @@ def change_recipients(
 
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
             exact: Iterable[MasterKey] | KeyGroups | None, group: int | None, rotate: bool) -> RecipientChange:
-    wanted, added, removed, same = _planned(document.metadata, add, remove, exact, group)
+    wanted, added, removed, resettled, same = _planned(document.metadata, add, remove, exact, group)
     if same:
         return RecipientChange(text, [], [])
     narrowed = _narrowed(document.metadata, wanted, same)
@@ -174,7 +176,8 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
         document.rotate(wanted)
     else:
         document.rewrap(wanted)
-    return RecipientChange(document.dump(), added, removed, regrouped=not added and not removed, narrowed=narrowed)
+    return RecipientChange(document.dump(), added, removed, regrouped=not (added or removed or resettled),
+                           narrowed=narrowed, resettled=resettled)
 
 
 def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
@@ -184,14 +187,16 @@ def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
 def _planned(
     meta: Metadata, add: Iterable[MasterKey], remove: Iterable[MasterKey],
     exact: Iterable[MasterKey] | KeyGroups | None, group: int | None,
-) -> tuple[KeyGroups, list[MasterKey], list[MasterKey], bool]:
-    """(wanted groups, added, removed, whether nothing changes) for a change of ``meta``'s recipients."""
+) -> tuple[KeyGroups, list[MasterKey], list[MasterKey], list[MasterKey], bool]:
+    """(wanted groups, added, removed, resettled, whether nothing changes) for a change of ``meta``'s recipients:
+    resettled keys stay with other settings (an AWS key's role), so their stanzas are written again."""
     current = KeyGroups.from_stanzas(meta.groups, meta.threshold)
     wanted = KeyGroups.of(exact) if exact is not None else _edited(current, list(add), list(remove), group)
     added = [k for k in wanted.keys if not any(k.same_key(c) for c in current.keys)]
     removed = [c for c in current.keys if not any(c.same_key(k) for k in wanted.keys)]
-    same = not added and not removed and (wanted.same_as(current) or not (wanted.grouped or current.grouped))
-    return wanted, added, removed, same
+    resettled = [k for k in wanted.keys if any(k.same_key(c) and not k.same_recipient(c) for c in current.keys)]
+    same = not (added or removed or resettled) and (wanted.same_as(current) or not (wanted.grouped or current.grouped))
+    return wanted, added, removed, resettled, same
 
 
 def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], group: int | None) -> KeyGroups:

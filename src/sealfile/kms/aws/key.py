@@ -129,6 +129,9 @@ class AwsKmsKey(MasterKey):
     def key_id(self) -> str:
         return self.arn
 
+    def settings(self) -> tuple[Any, ...]:
+        return tuple(sorted(self.context.items())), self.profile, self.role
+
     @property
     def region(self) -> str:
         return region_of(self.arn)
