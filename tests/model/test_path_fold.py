@@ -52,3 +52,13 @@ def test_a_document_nested_deeper_than_pythons_recursion_limit() -> None:
     path: Path = ("k",) * 5000
     assert path_codes()(path) == encode_path(path)
     assert json.dumps(EncryptionRules().encrypts_each()(path)) == "true"
+
+
+def test_the_parents_remembered_are_bounded_and_answers_stay_right() -> None:
+    """A wide file of deep containers kept every parent's path (twice: segments and types); now a bounded few."""
+    from sealfile.model import path_fold
+
+    codes = path_codes()
+    paths = [(*("deep",) * 60, f"c{i}", "k") for i in range(3 * path_fold._REMEMBERED)]
+    assert all(codes(path) == encode_path(path) for path in paths)
+    assert len(codes._parents) <= path_fold._REMEMBERED

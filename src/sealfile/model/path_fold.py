@@ -13,6 +13,9 @@ from typing import Generic, TypeVar
 from sealfile.model.paths import Path, Segment, segment_code
 
 T = TypeVar("T")
+_REMEMBERED = 4096
+"""Parents kept at most: a document's paths come container by container, so its few latest are the ones
+asked again, and a wide file of deep containers would otherwise keep every parent's path twice over."""
 
 
 class PrefixFold(Generic[T]):
@@ -39,6 +42,8 @@ class PrefixFold(Generic[T]):
                 break
             missing.append(key)
             path = path[:-1]
+        if len(parents) + len(missing) > _REMEMBERED:  # memory bounded: the next paths' parents are found again
+            parents.clear()
         for key in reversed(missing):  # outermost first, without recursion: a path can be deep
             found = parents[key] = self._step(found, key[0][-1])
         return found
