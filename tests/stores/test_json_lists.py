@@ -61,3 +61,20 @@ def test_a_json_file_holding_a_value_json_cannot_hold_is_named_on_decrypt(age_id
     with pytest.raises(FormatError, match=cause) as refused:
         decrypt_text(forge_with_valid_mac(sealed, put, JSON), store=JSON)
     assert refused.value.keypath == "a.1"
+
+
+def test_rewriting_a_one_line_file_looks_for_no_line_start_when_nothing_is_new(monkeypatch: Any) -> None:
+    """Each mapping looked for the start of its line, which on a one-line file runs back to the text's start:
+    50,000 small mappings took 5.5 s of a 7 MB file's decrypt. Only a new member needs that indentation."""
+    from sealfile.stores import json_layout
+
+    calls: list[int] = []
+    looked_up = json_layout._indent_at
+    monkeypatch.setattr(json_layout, "_indent_at", lambda text, at: calls.append(at) or looked_up(text, at))
+    text = "{" + ", ".join(f'"c{i}": {{"k": "v"}}' for i in range(200)) + "}"
+    import json
+
+    root = json_layout.layout(text)
+    assert root is not None
+    assert json_layout.splice(text, root, json.loads(text), json_layout.indent_unit(text)) == text
+    assert calls == []

@@ -228,13 +228,14 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
     else:
         lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
     on_lines = "\n" in separator or "\n" in lead
-    line_indent = _indent_at(text, members[-1][1] if members else node.start)
     index_of = {member[0]: index for index, member in enumerate(members)}
     out.append("{")
     for written, key in enumerate(value):
         index = index_of.get(key)
         if index is None:
             out.append(separator if written else lead)
+            line_indent = _indent_at(text, members[-1][1] if members else node.start)  # only for a new member: on
+            # a one-line file the search for the line's start runs back to the text's start
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
                                                                              line_indent, line_break(text)))
             continue
