@@ -11,8 +11,8 @@ import pytest
 from sealfile.envelope.datakey import forget_data_keys
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge import merge_texts
-from sealfile.gitflow.review import review_file
-from sealfile.gitflow.semantic_diff import diff_texts
+from sealfile.gitflow.review import Review, review_file
+from sealfile.gitflow.semantic_diff import diff_texts, render_text
 from sealfile.kms.age import AgeKey, add_identity
 from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change as editing
@@ -92,3 +92,22 @@ def test_review_does_not_call_a_regrouped_key_replaced(keys: list[AgeKey]) -> No
         assert not any("data key replaced" in line for line in entry.attention)
     rotated = review_file("prod.enc.yaml", base, editing.rotate(removed))
     assert rotated.data_key_replaced and rotated.diff.data_key_rotated
+
+
+def test_review_warns_of_narrowed_access_and_not_of_widened(keys: list[AgeKey]) -> None:
+    """Keys that opened the file alone now needing two groups kept the data key: a review says it was not
+    rotated. Lowering the threshold takes no one's access: the same keys are not called removed keys."""
+    alone = seal_text(BASE, KeyGroups(((keys[0], keys[1]),), threshold=1))
+    split = editing.change_recipients(alone, exact=KeyGroups(((keys[0],), (keys[1],)), 2)).text
+    narrowed = diff_texts("prod.enc.yaml", alone, split)
+    assert narrowed.access_narrowed and narrowed.keys_removed == []
+    assert "  ! data key NOT rotated: a recipient who now needs more key groups kept it and can read values set " \
+           "later alone" in render_text(narrowed)
+    review = Review("a", "b", [review_file("prod.enc.yaml", alone, split)])
+    assert all("data key NOT rotated" in line for line in review.recipient_changes if ": removed " in line)
+    widened = editing.change_recipients(split, exact=KeyGroups(((keys[0],), (keys[1],)), 1)).text
+    lowered = Review("a", "b", [review_file("prod.enc.yaml", split, widened)])
+    assert not any("NOT rotated" in line for line in [*render_text(lowered.files[0].diff), *lowered.recipient_changes])
+    assert any("still a recipient" in line for line in lowered.recipient_changes)
+    rotated = Review("a", "b", [review_file("prod.enc.yaml", alone, editing.rotate(split))])
+    assert not any("NOT rotated" in line for line in [*render_text(rotated.files[0].diff), *rotated.recipient_changes])

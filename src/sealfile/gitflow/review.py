@@ -107,7 +107,9 @@ class Review:
         lines = []
         for f in self.files:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
-            rotation = "data key rotated" if f.diff.data_key_rotated else "data key NOT rotated: run 'sealfile rotate'"
+            rotation = ("data key rotated" if f.diff.data_key_rotated else
+                        "data key NOT rotated: run 'sealfile rotate'" if f.diff.old_key_exposed else
+                        "still a recipient, in another key group or under another threshold")
             lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
         return lines + self.rule_recipient_changes
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sealfile.errors import one_line
+from sealfile.errors import SealfileError, one_line
 from sealfile.gitflow.wildmatch import wildmatch
+from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
@@ -39,12 +40,12 @@ def fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()[:FINGERPRINT_CHARS]
 
 
-def recipient_ids(meta: Metadata) -> list[str]:
+def recipient_ids(meta: Metadata, *, placed: bool = True) -> list[str]:
     """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only. In
-    key groups each also names its group and the threshold, so moving a key to another group or
-    changing the threshold shows as a recipient change."""
+    key groups each also names its group and the threshold (unless not ``placed``), so moving a key to
+    another group or changing the threshold shows as a recipient change."""
     groups = group_names(meta)
-    where = [f" [group {n} of {len(groups)}, any {meta.threshold}]" if meta.grouped else "" for n in
+    where = [f" [group {n} of {len(groups)}, any {meta.threshold}]" if meta.grouped and placed else "" for n in
              range(1, len(groups) + 1)]
     return [(f"{kind} {key_id}" if key_id != "?" else f"{kind} (unreadable stanza)") + where[index]
             for index, group in enumerate(groups) for kind, key_id in group]
@@ -76,8 +77,24 @@ class SealedView:
         return recipient_ids(self.meta)
 
     @property
+    def keys(self) -> list[str]:
+        """The recipients without their key groups: a key that only moved between groups stays in it."""
+        return recipient_ids(self.meta, placed=False)
+
+    @property
     def rule(self) -> str:
         return rules_text(self.meta.rules)
+
+    def narrowed_to(self, after: object) -> bool:
+        """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.narrowed_by`); a stanza
+        no provider reads counts as changed, not narrowed (it shows as a recipient change anyway)."""
+        if not isinstance(after, SealedView):
+            return False
+        try:
+            return KeyGroups.from_stanzas(self.meta.groups, self.meta.threshold).narrowed_by(
+                KeyGroups.from_stanzas(after.meta.groups, after.meta.threshold))
+        except SealfileError:
+            return False
 
     @property
     def stanzas(self) -> list[Any]:

@@ -55,10 +55,25 @@ class FileDiff:
     """Read without a key: no wrapped data key and no ciphertext of the old version survives."""
     renamed_from: str | None = None
     """The path the old version had, when the file moved."""
+    keys_removed: list[str] = field(default_factory=list)
+    """Recipients no group lists any more (``recipients_removed`` also names a key that moved between groups)."""
+    access_narrowed: bool = False
+    """Keys that stay need more key groups than before (a file given groups, a threshold raised)."""
 
     @property
     def recipients_changed(self) -> bool:
         return bool(self.recipients_added or self.recipients_removed)
+
+    @property
+    def old_key_exposed(self) -> str | None:
+        """Why someone who could open the old version can read values set later, if the data key stayed."""
+        if self.data_key_rotated:
+            return None
+        if self.keys_removed:
+            return "a removed recipient who kept it can read values set later"
+        if self.access_narrowed:
+            return "a recipient who now needs more key groups kept it and can read values set later alone"
+        return None
 
 
 def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = False,
@@ -96,6 +111,8 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         if before.version != after.version:
             result.version_change = (before.version, after.version)
         result.data_key_rotated = data_key_rotated(before, after)
+        result.keys_removed = _more(before.keys, after.keys)
+        result.access_narrowed = before.narrowed_to(after)
     elif after:
         result.recipients_added = new_ids
     # A deleted file changes no one's access to anything set later: its recipients are not "removed".
@@ -187,8 +204,8 @@ def _lines(diff: FileDiff) -> list[str]:
         return [*lines, f"  ! {diff.problem}"]
     lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]
     lines += [f"  ! recipient removed: {r}" for r in diff.recipients_removed]
-    if diff.recipients_removed and not diff.data_key_rotated:
-        lines.append("  ! data key NOT rotated: a removed recipient who kept it can read values set later")
+    if diff.old_key_exposed:
+        lines.append(f"  ! data key NOT rotated: {diff.old_key_exposed}")
     elif diff.data_key_rotated:
         lines.append("  ! data key rotated: every value re-encrypted")
     if diff.rules_change:

@@ -55,6 +55,15 @@ class SopsView:
                    [f"{name} {key_id}" for name, key_id in recipients(meta)], f"{rule.kind}: {rule.pattern}",
                    stanzas, rule)
 
+    @property
+    def keys(self) -> list[str]:
+        """SOPS's recipients as listed: a review names no key group of theirs, so none moves between groups."""
+        return self.recipients
+
+    @staticmethod
+    def narrowed_to(after: object) -> bool:
+        return False
+
     def encrypts(self, path: Path) -> bool:
         return not self.sops_rule.on_comments and self.sops_rule.encrypts(
             [segment for segment in path if isinstance(segment, str)])
