@@ -18,6 +18,7 @@ from pathlib import Path
 from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
+from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.groups import listed_twice
 from sealfile.kms.registry import key_for
@@ -100,6 +101,8 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
 def check_file(file: Path, earlier: Sequence[tuple[str, bytes | None]] = ()) -> list[Finding]:
     """Every problem in a working-tree file that the patterns say must be sealed (under the signature
     policy that governs it); ``earlier``: the versions it came from (:mod:`~sealfile.gitflow.reused_mac`)."""
+    if file.is_dir():  # git tracks a directory only as a submodule's commit
+        return [Finding(str(file), SUBMODULE_NOT_SEALED)]
     try:
         text = read_text(file)
     except SealfileError as err:

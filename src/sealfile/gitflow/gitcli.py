@@ -99,6 +99,8 @@ def too_large(rev: str, path: str, limit: int) -> FormatError:
 
 SYMLINK_MODE = "120000"
 SUBMODULE_MODE = "160000"
+SUBMODULE_NOT_SEALED = ("a submodule (another repository's commit), not a sealed file: nothing in it is reviewed or "
+                        "checked here")
 
 
 LINK_SHOWN = 200
@@ -135,8 +137,7 @@ class Change:
         if self.status == "D":
             return None
         if self.mode == SUBMODULE_MODE:
-            return ("a submodule (another repository's commit), not a sealed file: nothing in it is reviewed "
-                    "or checked here")
+            return SUBMODULE_NOT_SEALED
         if self.link:
             return (f"a symbolic link (to {(link_target or '')[:LINK_SHOWN]}), not a sealed file: git stores the "
                     "link; nothing sealed is reviewed")
