@@ -3,7 +3,9 @@
 Each line is ``PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]``: comma-separated principal patterns
 (``*``, ``?``, ``!`` as in ssh_config PATTERNS), then options ``namespaces="..."``, ``valid-after=
 "..."`` and ``valid-before="..."``. The same file works with ``ssh-keygen -Y verify`` and with git's
-``gpg.ssh.allowedSignersFile``. ``cert-authority`` lines are refused: SSH certificates are not
+``gpg.ssh.allowedSignersFile``, and means the same there: a line OpenSSH would skip (a time it cannot
+read, a quote it reads on past) or through which no principal verifies (``!alice`` alone) is refused here,
+never read otherwise. ``cert-authority`` lines are refused: SSH certificates are not
 supported, so every signer's own key is listed. Any malformed line is an error naming the line;
 nothing is skipped silently. Times are checked against an injectable clock.
 """
@@ -25,8 +27,9 @@ from sealfile.files.io import read_text
 Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time`."""
 
-_OPTION = re.compile(r'([A-Za-z-]+)(?:="((?:[^"\\]|\\.)*)")?')
+_OPTION_NAME = re.compile(r"[A-Za-z-]+")
 _TIME_FORMATS = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+_UTC_SUFFIXES = ("z", "utc")  # OpenSSH's parse_absolute_time, any case
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,16 @@ class AllowedSigner:
     def valid_at(self, now: float) -> bool:
         return (self.valid_after is None or now >= self.valid_after) and (
             self.valid_before is None or now <= self.valid_before)
+
+    def to_line(self) -> str:
+        """This signer as a line that :func:`parse_line` and OpenSSH read back as the same signer."""
+        needs_quotes = self.principals.startswith("#") or any(char in self.principals for char in " \t")
+        namespaces = (self.namespaces or "").replace('"', '\\"')  # opt_dequote reads \" as a quote
+        options = [f'namespaces="{namespaces}"'] if self.namespaces else []
+        options += [f'{name}="{_format_time(moment, "%Y%m%d%H%M%SZ")}"' for name, moment in (
+            ("valid-after", self.valid_after), ("valid-before", self.valid_before)) if moment is not None]
+        principals = f'"{self.principals}"' if needs_quotes else self.principals
+        return " ".join([principals, *([",".join(options)] if options else []), self.key.to_line()])
 
 
 def matches_pattern_list(value: str, patterns: str) -> bool:
@@ -176,6 +189,10 @@ def _take_principals(text: str) -> tuple[str, str]:
             raise ConfigError("a quote inside the principals (quote them whole: \"alice,bob\")")
     if not all(principals.split(",")):
         raise ConfigError("empty principals" if not principals else f"an empty principal in {principals!r}")
+    if not any(matches_pattern_list(name, principals) for name in principals.split(",")):
+        # git asks `ssh-keygen -Y verify -I NAME` for each NAME find-principals lists: none passes here
+        raise ConfigError(f"principals {principals!r} let no name through (a '!' pattern excludes a name, it does "
+                          "not revoke a key): OpenSSH and git accept no signature by this line's key")
     if not rest.strip():
         raise ConfigError("missing public key")
     return principals, rest.strip()
@@ -191,18 +208,36 @@ def _take_options(text: str) -> tuple[dict[str, str], str]:
     options: dict[str, str] = {}
     position = 0
     while True:
-        match = _OPTION.match(text, position)
+        match = _OPTION_NAME.match(text, position)
         if match is None:
             raise ConfigError("malformed options")
-        name, value = match.group(1).lower(), match.group(2)
+        name, position = match.group().lower(), match.end()
+        value = None
+        if text.startswith('="', position):
+            value, position = _dequote(text, position + 2)
         _check_option(name, value, options)
-        options[name] = (value or "").replace('\\"', '"')
-        position = match.end()
+        options[name] = value or ""
         if position == len(text) or text[position].isspace():
             return options, text[position:].strip()
         if text[position] != ",":
             raise ConfigError(f"malformed option {name!r}")
         position += 1
+
+
+def _dequote(text: str, start: int) -> tuple[str, int]:
+    """The value of a quoted option from ``start`` (past its opening quote) and the position after its
+    closing quote, read as OpenSSH's ``opt_dequote`` reads it: ``\\"`` is a quote, any other backslash is
+    itself (so ``"a\\\\"`` has not ended: OpenSSH reads on to the next quote)."""
+    value = []
+    position = start
+    while position < len(text) and text[position] != '"':
+        if text.startswith('\\"', position):
+            position += 1
+        value.append(text[position])
+        position += 1
+    if position == len(text):
+        raise ConfigError("an option's quoted value has no closing quote")
+    return "".join(value), position + 1
 
 
 def _check_option(name: str, value: str | None, seen: dict[str, str]) -> None:
@@ -217,21 +252,29 @@ def _check_option(name: str, value: str | None, seen: dict[str, str]) -> None:
 
 
 def _time_option(options: dict[str, str], name: str) -> float | None:
-    """``YYYYMMDD[HHMM[SS]]``, local time unless it ends in ``Z`` (UTC), as OpenSSH reads it."""
+    """``YYYYMMDD[HHMM[SS]]``, local time unless it ends in ``Z`` or ``UTC`` (UTC), as OpenSSH reads it:
+    local time as C's ``mktime`` reads a time with ``tm_isdst`` 0 (standard time, also in summer), and
+    nothing at or before 1970-01-01 00:00:00 UTC (OpenSSH skips such a line)."""
     text = options.get(name)
     if text is None:
         return None
-    utc = text[-1:] in ("Z", "z")
-    digits = text[:-1] if utc else text
+    suffix = next((end for end in _UTC_SUFFIXES if text.lower().endswith(end) and len(text) > len(end)), "")
+    digits = text[:len(text) - len(suffix)]
     fmt = _TIME_FORMATS.get(len(digits))
     try:
-        if fmt is None or not digits.isdigit():
+        if fmt is None or not (digits.isascii() and digits.isdigit()):
             raise ValueError(text)
         moment = datetime.strptime(digits, fmt)
-    except ValueError:
+        if suffix:
+            seconds = moment.replace(tzinfo=timezone.utc).timestamp()
+        else:
+            seconds = time.mktime((*moment.timetuple()[:6], 0, 0, 0))
+    except (ValueError, OverflowError):
         raise ConfigError(f"{name}={text!r} is not YYYYMMDD[HHMM[SS]][Z]") from None
-    return (moment.replace(tzinfo=timezone.utc) if utc else moment).timestamp()
+    if seconds <= 0:
+        raise ConfigError(f"{name}={text!r} is not after 1970-01-01 00:00:00 UTC, which OpenSSH does not accept")
+    return seconds
 
 
-def _format_time(moment: float) -> str:
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+def _format_time(moment: float, fmt: str = "%Y-%m-%d %H:%M:%SZ") -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime(fmt)

@@ -62,17 +62,4 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
 
 def allowed_signers_text(signers: AllowedSigners) -> str:
     """The same signers as an OpenSSH ``allowed_signers`` file."""
-    lines = []
-    for signer in signers.signers:
-        options = [f'namespaces="{signer.namespaces}"'] if signer.namespaces else []
-        options += [f'{name}="{_utc(moment)}"' for name, moment in (
-            ("valid-after", signer.valid_after), ("valid-before", signer.valid_before)) if moment is not None]
-        principals = f'"{signer.principals}"' if " " in signer.principals else signer.principals
-        lines.append(" ".join([principals, *([",".join(options)] if options else []), signer.key.to_line()]) + "\n")
-    return "".join(lines)
-
-
-def _utc(moment: float) -> str:
-    from datetime import datetime, timezone  # only when writing an allowed_signers file
-
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y%m%d%H%M%SZ")
+    return "".join(signer.to_line() + "\n" for signer in signers.signers)
