@@ -56,3 +56,22 @@ def test_a_program_using_the_library_keeps_its_warnings(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", "import sys\n" + code, str(tmp_path / "x.enc.yaml")],
                           capture_output=True, text=True, env=cli_env(), timeout=60)
     assert "FutureWarning: the program's own" in done.stderr
+
+
+def test_a_deprecation_given_as_a_user_warning_is_hidden_too(tmp_path: Path) -> None:
+    """cryptography warns that 'SSH DSA keys are deprecated' as a UserWarning when it loads one: signing with a
+    DSA key, refused in one line, printed three."""
+    key = tmp_path / "id_dsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "dsa", "-N", "", "-f", str(key)], check=True, capture_output=True,
+                   timeout=30)
+    identity, plain = tmp_path / "age.txt", tmp_path / "plain.yaml"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True, timeout=30)
+    recipient = subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    plain.write_text("a: 1\n")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "encrypt", "--age", recipient, str(plain)],
+                          capture_output=True, text=True, env={**cli_env(), "SEALFILE_SIGNING_KEY": str(key)},
+                          timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == (f"sealfile: error: {plain}: SEALFILE_SIGNING_KEY: {key}: this private key type cannot "
+                           "sign (use ed25519, ecdsa or rsa)\n")

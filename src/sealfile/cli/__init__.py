@@ -49,6 +49,9 @@ def _library_notices_hidden() -> None:
 
     for category in (FutureWarning, DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("ignore", category=category)
+    # cryptography's deprecations are UserWarnings (CryptographyDeprecationWarning: loading a DSA key to refuse it
+    # printed three lines); named by their text, as importing the class would cost every start its import
+    warnings.filterwarnings("ignore", message=r".*\b(deprecated|will be removed)\b", category=UserWarning)
 
 
 def _no_core_dumps() -> None:
