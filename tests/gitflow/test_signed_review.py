@@ -110,6 +110,20 @@ def test_a_forger_adding_herself_to_signers_is_flagged_and_still_fails(sandbox: 
     assert f"data key replaced: signed by {mallory.public_key.fingerprint}, a key not in" in done.stdout
 
 
+def test_a_config_below_giving_a_trusted_name_another_key_says_so(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    """Below ``sub/.sealfile.yaml``, verify would call mallory's seals alice's: review shows the added signer
+    as another key under a name the config above gives alice's key."""
+    alice, mallory = setup(sandbox, ssh_keys)
+    (sandbox.repo / "sub").mkdir()
+    (sandbox.repo / "sub" / ".sealfile.yaml").write_text(f"signers:\n  alice: {mallory.public_key.to_line()}\n"
+                                                         f"  bob: {mallory.public_key.to_line()}\n")
+    sandbox.commit("a second alice")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert (f"sub/.sealfile.yaml: signer ADDED alice ({mallory.public_key.fingerprint}): ANOTHER KEY under a name "
+            f"already used (alice in .sealfile.yaml is {alice.public_key.fingerprint})\n") in done.stdout
+    assert f"sub/.sealfile.yaml: signer ADDED bob ({mallory.public_key.fingerprint})\n" in done.stdout
+
+
 def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
     alice, _ = setup(sandbox, ssh_keys)
     (sandbox.repo / ".sealfile.yaml").unlink()

@@ -36,6 +36,7 @@ from sealfile.stores import store_for
 from sealfile.stores.yaml.reader import load_fast
 
 if TYPE_CHECKING:
+    from sealfile.envelope.allowed_signers import AllowedSigner
     from sealfile.gitflow.blobs import Blobs
 
 
@@ -113,10 +114,35 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     return governing(from_environment(), [config_from_text(text, path) for text, path in texts], root / path)
 
 
-def signer_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
-    """``signers:`` entries added to or removed from one ``.sealfile.yaml`` (by name and key)."""
-    return _added_and_removed(config_path, "signer", _signer_entries(old, config_path),
-                              _signer_entries(new, config_path))
+def signer_changes(config_path: str, old: str | None, new: str | None, revision: Blobs | None = None) -> list[str]:
+    """``signers:`` entries added to or removed from one ``.sealfile.yaml`` (by name and key). With the
+    ``revision`` it is added at, an added name that a config above gives another key says so: below it,
+    ``verify`` would call that other key's seals that name's."""
+    lines = _added_and_removed(config_path, "signer", _signer_entries(old, config_path),
+                               _signer_entries(new, config_path))
+    if revision is None:
+        return lines
+    above = _names_above(revision, config_path)
+    before = _signer_entries(old, config_path)
+    for signer in _signers(new, config_path):
+        entry = _entry(signer)
+        others = [f"{name} in {where} is {fingerprint}" for name in signer.principals.split(",")
+                  for fingerprint, where in above.get(name, []) if fingerprint != signer.key.fingerprint]
+        if entry not in before and others:
+            added = f"{config_path}: signer ADDED {entry}"
+            lines[lines.index(added)] = f"{added}: ANOTHER KEY under a name already used ({'; '.join(others)})"
+    return lines
+
+
+def _names_above(revision: Blobs, config_path: str) -> dict[str, list[tuple[str, str]]]:
+    """Each signer name the configs above ``config_path`` give at ``revision``: (key fingerprint, config)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for directory in PurePosixPath(config_path).parent.parents:
+        above = (directory / CONFIG_NAME).as_posix()
+        for signer in _signers(revision.read_or_none(above), above):
+            for name in signer.principals.split(","):
+                found.setdefault(name, []).append((signer.key.fingerprint, above))
+    return found
 
 
 def _added_and_removed(config_path: str, what: str, before: list[str], after: list[str]) -> list[str]:
@@ -125,17 +151,30 @@ def _added_and_removed(config_path: str, what: str, before: list[str], after: li
 
 
 def _signer_entries(text: str | None, config_path: str) -> list[str]:
-    if text is None:
-        return []
     try:
-        raw = load_fast(text)
-        section = raw.get(SIGNERS_KEY) if isinstance(raw, dict) else None
-        signers = signers_from_config(section, config_path)
+        return [_entry(signer) for signer in _parsed_signers(text, config_path)]
     except SealfileError:
         return ["(a signers: section that does not parse)"]
-    if signers is None:
+
+
+def _entry(signer: AllowedSigner) -> str:
+    return f"{signer.principals} ({signer.key.fingerprint})"
+
+
+def _signers(text: str | None, config_path: str) -> list[AllowedSigner]:
+    """The config's signers; none where it does not parse (its change is shown as such)."""
+    try:
+        return _parsed_signers(text, config_path)
+    except SealfileError:
         return []
-    return [f"{signer.principals} ({signer.key.fingerprint})" for signer in signers.signers]
+
+
+def _parsed_signers(text: str | None, config_path: str) -> list[AllowedSigner]:
+    if text is None:
+        return []
+    raw = load_fast(text)
+    signers = signers_from_config(raw.get(SIGNERS_KEY) if isinstance(raw, dict) else None, config_path)
+    return [] if signers is None else list(signers.signers)
 
 
 def trust_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
