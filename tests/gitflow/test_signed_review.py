@@ -4,6 +4,7 @@ replaces a file's data key, changes to ``signers:``, and the merge driver facing
 from __future__ import annotations
 
 import json
+import re
 
 from sealfile.envelope.signing import SIGNING_KEY_ENV, Signer
 from sealfile.kms.age import AgeKey, generate_identity
@@ -122,6 +123,19 @@ def test_a_config_below_giving_a_trusted_name_another_key_says_so(sandbox: Sandb
     assert (f"sub/.sealfile.yaml: signer ADDED alice ({mallory.public_key.fingerprint}): ANOTHER KEY under a name "
             f"already used (alice in .sealfile.yaml is {alice.public_key.fingerprint})\n") in done.stdout
     assert f"sub/.sealfile.yaml: signer ADDED bob ({mallory.public_key.fingerprint})\n" in done.stdout
+
+
+def test_diff_shows_a_signature_removed_or_given_another_key(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    """Nothing else changed: diff said '(unchanged)'. It names the key each side's signature claims (review
+    verifies them and shows its own '@ sealed by' line instead)."""
+    alice, _ = setup(sandbox, ssh_keys)
+    signed = (sandbox.repo / FILE).read_text()
+    (sandbox.repo / FILE).write_text(re.sub(r"  signature: \|\n(    .*\n)+", "", signed))
+    sandbox.commit("unsigned")
+    shown = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env()).stdout
+    assert shown == f"{FILE} (modified)\n  ! seal: signed by {alice.public_key.fingerprint} -> unsigned\n"
+    review = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env()).stdout
+    assert "! seal:" not in review and "@ unsigned (before: alice" in review
 
 
 def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox, ssh_keys: SshKeys) -> None:

@@ -59,8 +59,8 @@ def render(result: Review, fmt: str = "text") -> str:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        changes = [line for f in result.files
-                   for line in [*render_text(f.diff), *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
+        changes = [line for f in result.files for line in [*render_text(f.diff, seal_shown=bool(f.sealed_by)),
+                                                           *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
         out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"

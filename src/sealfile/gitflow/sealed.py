@@ -85,6 +85,15 @@ class SealedView:
     def rule(self) -> str:
         return rules_text(self.meta.rules)
 
+    @property
+    def seal(self) -> str:
+        """``unsigned``, or the key its signature names (unverified: ``review`` and readers verify it)."""
+        if self.meta.signature is None:
+            return "unsigned"
+        from sealfile.ops.signature_check import claimed_key
+
+        return f"signed by {claimed_key(self.meta.signature) or 'an unreadable signature'}"
+
     def narrowed_to(self, after: object) -> bool:
         """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.narrowed_by`); a stanza
         no provider reads counts as changed, not narrowed (it shows as a recipient change anyway)."""

@@ -59,6 +59,8 @@ class FileDiff:
     """Recipients no group lists any more (``recipients_removed`` also names a key that moved between groups)."""
     access_narrowed: bool = False
     """Keys that stay need more key groups than before (a file given groups, a threshold raised)."""
+    seal_change: tuple[str, str] | None = None
+    """Who signed each side, where that changed (``unsigned``, or the key a signature names, unverified)."""
 
     @property
     def recipients_changed(self) -> bool:
@@ -113,10 +115,13 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         result.data_key_rotated = data_key_rotated(before, after)
         result.keys_removed = _more(before.keys, after.keys)
         result.access_narrowed = before.narrowed_to(after)
+        if before.seal != after.seal:
+            result.seal_change = (before.seal, after.seal)
     elif after:
         result.recipients_added = new_ids
     # A deleted file changes no one's access to anything set later: its recipients are not "removed".
-    if status == "modified" and not (result.values or result.recipients_changed or result.rules_change):
+    if status == "modified" and not (result.values or result.recipients_changed or result.rules_change
+                                     or result.seal_change):
         result.status = "unchanged"
     return result
 
@@ -190,14 +195,14 @@ def _plain(value: Any) -> str:
     return scalar_text(value)
 
 
-def render_text(diff: FileDiff) -> list[str]:
+def render_text(diff: FileDiff, *, seal_shown: bool = False) -> list[str]:
     """Lines for a terminal: ``!`` marks what a reviewer must look at (recipients, rules). Paths, keys
     and values are the change's text: each line is :func:`~sealfile.errors.one_line`, so none can break
-    or forge a line."""
-    return [one_line(line) for line in _lines(diff)]
+    or forge a line. ``seal_shown``: the caller shows each side's verified signer itself (``review``)."""
+    return [one_line(line) for line in _lines(diff, seal_shown)]
 
 
-def _lines(diff: FileDiff) -> list[str]:
+def _lines(diff: FileDiff, seal_shown: bool) -> list[str]:
     moved = f", renamed from {diff.renamed_from}" if diff.renamed_from else ""
     lines = [f"{diff.path} ({diff.status}{moved})"]
     if diff.problem:
@@ -212,6 +217,8 @@ def _lines(diff: FileDiff) -> list[str]:
         lines.append(f"  ! rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
     if diff.version_change:
         lines.append(f"  ! format version: {diff.version_change[0]} -> {diff.version_change[1]}")
+    if diff.seal_change and not seal_shown:
+        lines.append(f"  ! seal: {diff.seal_change[0]} -> {diff.seal_change[1]}")
     for change in diff.values:
         if change.kind == "changed":
             lines.append(f"  ~ {change.keypath}: {change.old} -> {change.new}")

@@ -55,6 +55,8 @@ class SopsView:
                    [f"{name} {key_id}" for name, key_id in recipients(meta)], f"{rule.kind}: {rule.pattern}",
                    stanzas, rule)
 
+    seal: str = "unsigned"
+
     @property
     def keys(self) -> list[str]:
         """SOPS's recipients as listed: a review names no key group of theirs, so none moves between groups."""

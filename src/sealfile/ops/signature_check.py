@@ -78,10 +78,11 @@ def check_signature(document: SealedDocument, signers: AllowedSigners | None) ->
     except UntrustedSignerError as err:
         return SignatureCheck("untrusted", err.fingerprint, detail=err.message)
     except SignatureError:
-        return SignatureCheck("invalid", _claimed_key(armored))
+        return SignatureCheck("invalid", claimed_key(armored))
 
 
-def _claimed_key(armored: str) -> str | None:
+def claimed_key(armored: str) -> str | None:
+    """The fingerprint of the key a signature names, unverified (``None`` if it does not parse)."""
     from sealfile.envelope.sshsig import signer_key
 
     try:
