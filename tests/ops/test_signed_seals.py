@@ -293,6 +293,8 @@ def test_a_version_1_file_opens_and_is_written_back_as_version_2_signed(
     ("signers:\n  alice: ssh-ed25519 AAAA-not-base64\n", "signers.alice: malformed ssh-ed25519 public key"),
     ("signers:\n  'al ice': ssh-ed25519 AAAA\n", "signers.al ice: a signer's name must be one word"),
     ("signers: [ssh-ed25519 AAAA]\n", "signers: must map each signer's name"),
+    # a policy trusting no key made every read fail as 'unsigned, but only a signer ... may seal it'
+    ("signers:\n  bob: []\n", "signers: lists no SSH public key, so no file could be trusted"),
     ("creation_rules:\n  - require_signature: 'yes'\n", "creation_rules.0.require_signature: must be true or false"),
     # a misspelt section was ignored: readers trusted any seal while the config seemed to list signers
     ("signer:\n  alice: ssh-ed25519 AAAA\n", "unknown field(s) signer (known: creation_rules, sealed_files, signers, "

@@ -57,6 +57,9 @@ def signers_from_config(raw: Any, source: str) -> AllowedSigners | None:
             except ConfigError as err:
                 raise ConfigError(err.message, keypath=where) from None
             signers.append(AllowedSigner(name, key, namespaces=SEALFILE_NAMESPACE))
+    if not signers:  # every read would fail as sealed by no trusted signer, naming no cause
+        raise ConfigError("lists no SSH public key, so no file could be trusted: give each signer's key",
+                          keypath=SIGNERS_KEY)
     return AllowedSigners(signers, source=source)
 
 
