@@ -130,3 +130,30 @@ def test_comments_in_lists_come_back_from_sops_through_sealfile(sops_identity: A
     assert sealfile_cli("export-sops", str(sealed), "-o", str(back), env=env).returncode == 0
     shown = run_sops(["decrypt", str(back)], env).stdout
     assert shown == run_sops(["decrypt", str(made)], env).stdout and "# between items" in shown
+
+
+def test_a_key_yaml_v3_reads_as_a_number_goes_to_sops_as_the_string_it_is(sops_identity: AgeIdentity,
+                                                                           env: dict[str, str], tmp_path: Path) -> None:
+    """``0X1F``, ``0O17``, ``0B1`` are string keys to YAML 1.2 but numbers to yaml.v3: the export quotes them,
+    with their comments; it was refused with no key path, reading the sealed plaintext's shape as SOPS would."""
+    sealed = tmp_path / "keys.enc.yaml"
+    sealed.write_text(seal_plaintext("# hex\n0X1F: a\nnested:\n  # octal\n  0O17: [1]\n  0B1: b\n", get_store("yaml"),
+                                     [AgeKey(sops_identity.recipient)]))
+    target = tmp_path / "keys.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert run_sops(["decrypt", str(target)], env).stdout == (
+        '# hex\n"0X1F": a\nnested:\n    # octal\n    "0O17":\n        - 1\n    "0B1": b\n')
+
+
+def test_a_sops_file_s_key_yaml_v3_reads_as_a_number_is_refused_by_its_path(sops_identity: AgeIdentity,
+                                                                            env: dict[str, str],
+                                                                            tmp_path: Path) -> None:
+    plain = tmp_path / "plain.yaml"
+    plain.write_text('a:\n  "0X1F": 1\n')
+    made = sops_encrypt(plain, tmp_path / "bad.sops.yaml", "--age", sops_identity.recipient, env=env)
+    made.write_text(made.read_text().replace('"0X1F"', "0X1F"))  # as a hand edit leaves it; sops refuses it too
+    assert run_sops(["decrypt", str(made)], env).returncode != 0
+    done = sealfile_cli("decrypt", str(made), env=env)
+    assert done.returncode != 0 and done.stderr.count("\n") == 1
+    assert '["a"]["0X1F"]: SOPS YAML file: an int key' in done.stderr

@@ -245,7 +245,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
     # (a text with no key yet has no document to give a shape)
-    shape = (next(iter(read_yaml(document.plaintext(), comments=keeps_comments)), None) if store.name == "yaml" else
+    shape = (next(iter(read_yaml(document.plaintext(), comments=keeps_comments, keys_as_text=True)), None)
+             if store.name == "yaml" else
              _dotenv_shape(document.plaintext()) if store.name == "dotenv" and keeps_comments else None)
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)

@@ -32,6 +32,7 @@ from ruamel.yaml.events import (
 )
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
 from sealfile.stores.yaml.reader import format_error, refuse_deep, refuse_many_nodes
@@ -84,6 +85,8 @@ class _Builder:
     expanded: int = 0
     segments: int = 0
     next_comment: int = 0
+    keys_as_text: bool = False
+    """Read a plain key yaml.v3 resolves to another type as its text (a YAML 1.2 reader's string)."""
 
     def flush(self, before_line: int, min_column: int | None = None) -> None:
         """Place every comment above ``before_line`` in the innermost container at its indentation;
@@ -115,10 +118,24 @@ class _Builder:
         elif isinstance(event, ScalarEvent):
             self.flush(line)
             value = scalar_value(event.value, event.style or None, event.tag)
+            if not isinstance(value, str) and self.at_key():
+                value = self.key_text(event, value)
             self.value(value, event.anchor, event.end_mark.line)
         elif isinstance(event, AliasEvent):
             self.flush(line)
             self.value(self.alias(event.anchor), None, event.end_mark.line)
+
+    def at_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].node, Branch) and self.stack[-1].pending is None
+
+    def key_text(self, event: ScalarEvent, value: Any) -> str:
+        """A key yaml.v3 reads as a number, boolean, null or time: refused, as SOPS has only string keys,
+        naming where it is; or its text, with ``keys_as_text``."""
+        if self.keys_as_text and not event.tag:
+            return str(event.value)
+        where = format_keypath((*self.stack[-1].path, str(event.value)))
+        raise FormatError(f"{_a_kind(value)} key to SOPS's YAML reader; SOPS files have only string keys (quote "
+                          "it)", keypath=where)
 
     def start(self, event: MappingStartEvent | SequenceStartEvent) -> None:
         if len(self.stack) >= MAX_DEPTH:
@@ -149,7 +166,7 @@ class _Builder:
             frame.node.append(value)
         elif frame.pending is None:
             if not isinstance(value, str):
-                raise FormatError(f"SOPS files have only string keys (found a {_kind(value)} key)")
+                raise FormatError(f"SOPS files have only string keys (found {_a_kind(value)} key)")
             frame.pending = Item(value)
             frame.node.append(frame.pending)
         else:
@@ -179,8 +196,9 @@ class _Builder:
         return node
 
 
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__.replace("GoTime", "time")
+def _a_kind(value: Any) -> str:
+    kind = "null" if value is None else type(value).__name__.replace("GoTime", "time")
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _append(frame: _Frame, comment: Comment) -> None:
@@ -233,8 +251,10 @@ def _scan_comments(text: str, events: list[Event]) -> tuple[list[_Comment], dict
     return comments, trailing
 
 
-def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
-    """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does."""
+def read_yaml(text: str, *, comments: bool = False, keys_as_text: bool = False) -> list[Branch]:
+    """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does.
+    ``keys_as_text``: a plain key yaml.v3 would read as another type (``0X1F``) is its text, as a YAML 1.2
+    reader of a sealed file's plaintext reads it (not for a SOPS file, whose reader refuses it)."""
     refuse_deep(text, MAX_DEPTH)  # before the C scanner, which slows quadratically with flow depth
     refuse_many_nodes(text)
     try:
@@ -242,7 +262,7 @@ def read_yaml(text: str, *, comments: bool = False) -> list[Branch]:
     except YAMLError as err:
         raise format_error(err, text) from None
     found, trailing = _scan_comments(text, events) if comments else ([], {})
-    builder = _Builder(found, trailing)
+    builder = _Builder(found, trailing, keys_as_text=keys_as_text)
     for event in events:
         builder.feed(event)
     return builder.documents
