@@ -160,16 +160,21 @@ def test_what_sops_changes_is_named(sops_identity: AgeIdentity, keys: dict[str, 
 def test_strings_sops_decrypt_prints_unreadably_are_named(sops_identity: AgeIdentity, keys: dict[str, str],
                                                           tmp_path: Path) -> None:
     """yaml.v3 prints the strings "=" and "<<" plain, which YAML 1.1 and ruamel.yaml read as the value
-    and merge tags and refuse: a team leaving for SOPS is told which values its readers will trip on."""
-    sealed = _seal('op: "="\nmerge_unencrypted: "<<"\nfine: "=="\n', sops_identity, tmp_path / "s.enc.yaml")
+    and merge tags and refuse, and "1e400" or a time Go does not parse plain, which they read as a float
+    and a time, keys as much as values: a team leaving for SOPS is told which its readers will trip on."""
+    sealed = _seal('op: "="\nmerge_unencrypted: "<<"\nfine: "=="\n"1e400": big\nat: "2001-12-14 21:59:43.10 -5"\n'
+                   'tab: "2001-12-14\\t21:59:43"\n', sops_identity, tmp_path / "s.enc.yaml")
     target = tmp_path / "s.sops.yaml"
     done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=keys)
     assert done.returncode == 0, done.stderr
-    assert "sops decrypt prints these strings unquoted ('=' or '<<')" in done.stderr
-    assert ": op, merge_unencrypted\n" in done.stderr
+    assert "sops decrypt prints these strings unquoted ('1e400'" in done.stderr
+    assert ": op, merge_unencrypted, [\"1e400\"], at\n" in done.stderr  # not "tab": yaml.v3 quotes it
     shown = run_sops(["decrypt", str(target)], keys).stdout
     assert "op: =\n" in shown and "!!merge <<" in shown and 'fine: ==' in shown
-    assert _sops_data(target, keys, "--output-type", "json") == {"op": "=", "merge_unencrypted": "<<", "fine": "=="}
+    assert "1e400: big\n" in shown and "at: 2001-12-14 21:59:43.10 -5\n" in shown and 'tab: "2001' in shown
+    assert _sops_data(target, keys, "--output-type", "json") == {
+        "op": "=", "merge_unencrypted": "<<", "fine": "==", "1e400": "big", "at": "2001-12-14 21:59:43.10 -5",
+        "tab": "2001-12-14\t21:59:43"}
 
 
 def test_dotenv_values_sops_decrypt_prints_otherwise_are_named(sops_identity: AgeIdentity, keys: dict[str, str],

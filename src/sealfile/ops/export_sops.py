@@ -31,14 +31,15 @@ from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
+from sealfile.sops.goyaml import printed_bare_read_otherwise
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.rules import SopsRule, rule_from_metadata
 from sealfile.sops.writer import write_sops
 from sealfile.sops.yamltree import read_yaml
 from sealfile.stores import Store
 
-_PRINTED_BARE = frozenset({"=", "<<"})
-"""Strings yaml.v3 prints plain (``<<`` as ``!!merge <<``) that YAML 1.1 resolves to the value and merge tags."""
+_PRINTED_BARE = ("sops decrypt prints these strings unquoted ('1e400', '2001-12-14 21:59:43 -5', '=', '<<'...): "
+                 "YAML 1.2 and 1.1 readers read another type, or refuse them (its JSON output is safe)")
 _PYTHON_ONLY = ("(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?>", "*+", "++", "?+")
 
 
@@ -97,9 +98,8 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        if kind == "yaml" and value in _PRINTED_BARE:
-            notes.add("sops decrypt prints these strings unquoted ('=' or '<<'): YAML 1.1 and ruamel.yaml "
-                      "readers refuse them (its JSON output is safe)", where)
+        if kind == "yaml" and printed_bare_read_otherwise(value):
+            notes.add(_PRINTED_BARE, where)
         if kind == "dotenv" and not _printed_alike(value):
             notes.add("sops decrypt prints these values bare, a line break as \\n: python-dotenv reads them "
                       "otherwise, and sops reads a \\n back as a line break (its JSON output is safe)", where)
@@ -147,6 +147,8 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
         for key, value in data.items():
             out.extend(Item(comment) for comment in comments.get(key, []))
             inner = shaped.get(key)
+            if kind == "yaml" and printed_bare_read_otherwise(key):
+                notes.add(_PRINTED_BARE, (*where, key))
             out.append(Item(key, go_tree(value, inner, kind, notes, (*where, key))))
         out.extend(Item(comment) for comment in comments.get(None, []))
         return out

@@ -19,10 +19,13 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, parse_float
 from sealfile.sops.gotime import yaml_timestamp
+from sealfile.stores.yaml.plain_tags import plain_tag, plain_tag_11
 
 _TAG = "tag:yaml.org,2002:"
 STR, BINARY, BOOL, INT, FLOAT, NULL, TIMESTAMP = (f"{_TAG}{name}" for name in (
     "str", "binary", "bool", "int", "float", "null", "timestamp"))
+INDICATOR_TAG = f"{_TAG}yaml"
+"""The tag YAML readers give a lone ``*``, ``&`` or ``!`` (ruamel's, PyYAML's), which yaml.v3 single-quotes."""
 _RESOLVABLE = {None, STR, BOOL, INT, FLOAT, NULL, TIMESTAMP}
 
 _KNOWN: dict[str, tuple[str, Any]] = {}
@@ -112,6 +115,15 @@ def double_quoted_by_go(text: str) -> bool:
     """Whether yaml.v3 prints this one-line string double-quoted (``encode.go`` ``stringv``): when it
     would read the plain text as another type, or YAML 1.1 would (a base-60 number, an old boolean)."""
     return resolve(text, None)[0] != STR or text in _OLD_BOOL or _BASE_60_FLOAT.fullmatch(text) is not None
+
+
+def printed_bare_read_otherwise(text: str) -> bool:
+    """Whether yaml.v3 (``sops decrypt``) prints this string plain though YAML 1.2 (ruamel.yaml) or 1.1 readers
+    read the plain text as another type or refuse it: a float Go cannot hold (``1e400``, ``._5``), a time Go
+    does not parse (``2001-12-14 21:59:43.10 -5``), ``=`` and ``<<`` (printed ``!!merge <<``)."""
+    if not text.isprintable() or double_quoted_by_go(text):  # a tab or a line break: yaml.v3 quotes it
+        return False
+    return bool({plain_tag(text), plain_tag_11(text)} - {STR, INDICATOR_TAG})
 
 
 def _check_tag(asked: str, found: str, value: Any) -> Any:

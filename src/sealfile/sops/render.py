@@ -30,14 +30,13 @@ from sealfile.sops.data import MERGE_KEY, leaf, value_text
 from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_column
 from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
-from sealfile.sops.goyaml import double_quoted_by_go
+from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG
 
 _DOCUMENT_END = re.compile(r"^\.\.\.\n", re.MULTILINE)
-_INDICATOR = "tag:yaml.org,2002:yaml"  # PyYAML's tag for a lone ``*``, ``&`` or ``!``
 
 
 class GoScalar(str):
@@ -104,7 +103,7 @@ def _typed_quoted(data: Any) -> Any:
     ``2001-1-1`` are a number and a time to yaml.v3 though strings to YAML 1.2; ``yes``, ``on`` and
     ``1:20`` are a boolean and a number to YAML 1.1 (yaml.v3 also quotes ``00:00``, ``y``, ``n``).
     ``*``, ``&`` and ``!`` alone are strings to yaml.v3, which single-quotes them."""
-    if isinstance(data, str) and (double_quoted_by_go(data) or plain_tag_11(data) not in (STR_TAG, _INDICATOR)):
+    if isinstance(data, str) and (double_quoted_by_go(data) or plain_tag_11(data) not in (STR_TAG, INDICATOR_TAG)):
         return DoubleQuotedScalarString(data)
     return data
 
