@@ -157,3 +157,21 @@ def test_a_sops_file_s_key_yaml_v3_reads_as_a_number_is_refused_by_its_path(sops
     done = sealfile_cli("decrypt", str(made), env=env)
     assert done.returncode != 0 and done.stderr.count("\n") == 1
     assert '["a"]["0X1F"]: SOPS YAML file: an int key' in done.stderr
+
+
+@pytest.mark.parametrize("output", ["app.env", "app.yaml"])
+def test_what_a_dotenv_line_holds_beyond_its_value_is_named(output: str, sops_identity: AgeIdentity,
+                                                            env: dict[str, str], tmp_path: Path) -> None:
+    """A comment after a value on its line, and ``export``, were dropped unsaid (SOPS's tree has no place
+    for either); a ``#`` inside a value is the value's."""
+    sealed = tmp_path / "app.enc.env"
+    plain = "# whole line\nA=1 # after A\nB='x #y'\nC= # empty C\nexport D=d\nE=e#f\n"
+    sealed.write_text(seal_plaintext(plain, get_store("dotenv"), [AgeKey(sops_identity.recipient)]))
+    target = tmp_path / output
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "a comment after a value on its line is left out (SOPS keeps a dotenv file's whole-line " \
+           "comments): A, C\n" in done.stderr
+    assert "'export' before a key is left out (a SOPS file has no place for it): D\n" in done.stderr
+    theirs = run_sops(["decrypt", "--output-type", "json", str(target)], env)
+    assert json.loads(theirs.stdout) == {"A": "1", "B": "x #y", "C": "", "D": "d", "E": "e#f"}

@@ -27,6 +27,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
+from sealfile.ops.sops_shapes import dotenv_shape, has_comment
 from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
@@ -247,9 +248,13 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
     # (a text with no key yet has no document to give a shape)
-    shape = (next(iter(read_yaml(document.plaintext(), comments=keeps_comments, keys_as_text=True)), None)
-             if store.name == "yaml" else
-             _dotenv_shape(document.plaintext()) if store.name == "dotenv" and keeps_comments else None)
+    shape: Any = None
+    if store.name == "yaml":
+        shape = next(iter(read_yaml(document.plaintext(), comments=keeps_comments, keys_as_text=True)), None)
+    elif store.name == "dotenv" and keeps_comments:
+        shape, lost = dotenv_shape(document.plaintext())
+        for what, names in lost.items():
+            notes.found[what] = names
     tree = go_tree(data, shape, kind, notes)
     rule = sops_rule(meta.rules, data)
     if store.name == "yaml":
@@ -262,33 +267,10 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
     lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
-    if _has_comment(tree):
+    if has_comment(tree):
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif kind == "json" and store.name != "json" and "#" in text:
         lines.append("comments are not kept (a SOPS JSON file has none)")
     if meta.signature:
         lines.append("the file's signature is not kept (SOPS files are not signed)")
     return Exported(out, lines)
-
-
-def _dotenv_shape(plaintext: str) -> Branch:
-    """A sealed dotenv file's keys and whole-line comments, in order, as SOPS's dotenv store holds them (it
-    has no comment after a value on its line)."""
-    from sealfile.stores import get_store
-
-    out = Branch()
-    for entry in get_store("dotenv").load_editable(plaintext).entries:
-        if entry.key is not None:
-            out.append(Item(entry.key))
-        else:
-            out.extend(Item(Comment(line.strip()[1:])) for line in entry.raw.splitlines() if line.strip()[:1] == "#")
-    return out
-
-
-def _has_comment(node: Any) -> bool:
-    """Whether SOPS's tree holds a comment: a mapping's, or an item of a list."""
-    if isinstance(node, Branch):
-        return any(isinstance(item.key, Comment) or _has_comment(item.value) for item in node)
-    if isinstance(node, list):
-        return any(isinstance(value, Comment) or _has_comment(value) for value in node)
-    return False
