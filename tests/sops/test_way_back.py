@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.kms.age import AgeKey
+from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
 from sealfile.stores import get_store
 from tests.sops.conftest import AgeIdentity, run_sops, sealfile_cli, sops_encrypt
@@ -175,3 +176,16 @@ def test_what_a_dotenv_line_holds_beyond_its_value_is_named(output: str, sops_id
     assert "'export' before a key is left out (a SOPS file has no place for it): D\n" in done.stderr
     theirs = run_sops(["decrypt", "--output-type", "json", str(target)], env)
     assert json.loads(theirs.stdout) == {"A": "1", "B": "x #y", "C": "", "D": "d", "E": "e#f"}
+
+
+def test_comments_sops_keeps_in_plaintext_are_not_said_to_be_encrypted(sops_identity: AgeIdentity,
+                                                                       env: dict[str, str], tmp_path: Path) -> None:
+    """Under encrypted_regex SOPS encrypts no comment: the note said reviewers would see #ENC[...] lines."""
+    sealed = tmp_path / "app.enc.yaml"
+    sealed.write_text(seal_plaintext("# the database\ndb:\n  password: x # rotate\n", get_store("yaml"),
+                                     [AgeKey(sops_identity.recipient)],
+                                     EncryptionRules("encrypted_regex", "^password$")))
+    target = tmp_path / "app.yaml"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "# the database\n" in target.read_text() and "comments are encrypted" not in done.stderr

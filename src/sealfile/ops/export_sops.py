@@ -267,7 +267,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
     lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
-    if has_comment(tree):
+    if has_comment(tree) and ",type:comment]" in out:  # not under encrypted_regex: SOPS keeps them plaintext
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif kind == "json" and store.name != "json" and "#" in text:
         lines.append("comments are not kept (a SOPS JSON file has none)")
