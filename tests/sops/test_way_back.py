@@ -189,3 +189,24 @@ def test_comments_sops_keeps_in_plaintext_are_not_said_to_be_encrypted(sops_iden
     done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
     assert done.returncode == 0, done.stderr
     assert "# the database\n" in target.read_text() and "comments are encrypted" not in done.stderr
+
+
+@pytest.mark.parametrize("rule", ["encrypted_comment_regex: secret", "unencrypted_comment_regex: public"])
+def test_a_value_sops_encrypted_under_a_comment_rule_is_sealed_after_import(rule: str, sops_identity: AgeIdentity,
+                                                                           env: dict[str, str],
+                                                                           tmp_path: Path) -> None:
+    """Under a comment rule SOPS encrypts a key ending in _unencrypted too; the import sealed by sealfile's
+    default rule, which wrote that value in plaintext: every value is sealed instead."""
+    config = tmp_path / ".sops.yaml"
+    config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n    {rule}\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("# secret\ntoken_unencrypted: hunter2\n# public\nhost: example.org\n")
+    made = tmp_path / "app.sops.yaml"
+    made.write_text(run_sops(["--config", str(config), "encrypt", str(plain)], env).stdout)
+    assert "hunter2" not in made.read_text()
+    sealed = tmp_path / "app.enc.yaml"
+    done = sealfile_cli("import-sops", str(made), "-o", str(sealed), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "every value is sealed instead (encrypted_regex ^)" in done.stderr
+    assert "hunter2" not in sealed.read_text() and "example.org" not in sealed.read_text()
+    assert sealfile_cli("decrypt", str(sealed), env=env).stdout == run_sops(["decrypt", str(made)], env).stdout

@@ -63,11 +63,15 @@ _LABELS = {"age": ("age", "recipient", "recipient", "an age or SSH public key"),
 """Entries whose key is named by a label outside the MAC, which sops does not need to open them."""
 
 
+EVERY_VALUE = EncryptionRules("encrypted_regex", "^")
+"""Seals every value (each has a key on its path: a file's top level is a mapping), as SOPS's reader reads it too."""
+
+
 def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
     """The same rule in sealfile's vocabulary, and what could not be kept."""
-    if rule.on_comments:
-        return EncryptionRules(), [f"SOPS's {rule.kind} has no sealfile equivalent: values are sealed by "
-                                   "sealfile's default rule instead"]
+    if rule.on_comments:  # SOPS then encrypts a key ending in _unencrypted too: the default rule would not
+        return EVERY_VALUE, [f"SOPS's {rule.kind} has no sealfile equivalent: every value is sealed instead "
+                             f"(encrypted_regex {EVERY_VALUE.pattern})"]
     if rule.kind == "encrypted_suffix":
         return EncryptionRules("encrypted_regex", suffix_as_regex(rule.pattern)), []
     if rule.kind == "unencrypted_suffix":
