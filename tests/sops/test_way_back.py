@@ -210,3 +210,20 @@ def test_a_value_sops_encrypted_under_a_comment_rule_is_sealed_after_import(rule
     assert "every value is sealed instead (encrypted_regex ^)" in done.stderr
     assert "hunter2" not in sealed.read_text() and "example.org" not in sealed.read_text()
     assert sealfile_cli("decrypt", str(sealed), env=env).stdout == run_sops(["decrypt", str(made)], env).stdout
+
+
+def test_import_never_writes_in_plaintext_a_value_sops_encrypted(sops_identity: AgeIdentity, env: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    """The guard behind every rule translation: a sealfile rule that would leave a value SOPS encrypted in
+    plaintext is refused, naming the value's path (a translation gap must not publish a secret)."""
+    from sealfile.errors import FormatError
+    from sealfile.ops.import_sops import _refuse_unsealing
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("db:\n  password: hunter2\n  host: h\nl:\n  - password: p2\n")
+    made = sops_encrypt(plain, tmp_path / "app.sops.yaml", "--age", sops_identity.recipient, "--encrypted-regex",
+                        "^password$", env=env)
+    _refuse_unsealing(made.read_text(), "yaml", EncryptionRules("encrypted_regex", "^password\\Z"))
+    with pytest.raises(FormatError, match="SOPS encrypted this value") as caught:
+        _refuse_unsealing(made.read_text(), "yaml", EncryptionRules("encrypted_regex", "^pass\\Z"))
+    assert caught.value.keypath == "db.password"

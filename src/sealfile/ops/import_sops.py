@@ -21,10 +21,12 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
-from sealfile.sops import Opened, about, detect, open_text
+from sealfile.sops import Kind, Opened, about, detect, open_text, parse
+from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import value_text
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.initree import strip_comment_char
@@ -151,6 +153,7 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
                               "is a kind sealfile supports")
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         rules, notes = sealfile_rules(opened.meta.rule)
+        _refuse_unsealing(text, opened.kind, rules)
         as_dotenv = _dotenv_kept(opened, output)
         if as_dotenv is not None:
             sealed = seal_plaintext(as_dotenv, get_store("dotenv"), keys, rules, policy=policy)
@@ -159,6 +162,27 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
         notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
                                 target=output.name if output is not None else "yaml")
     return Imported(sealed, list(opened.meta.unsupported), notes)
+
+
+def _refuse_unsealing(text: str, kind: Kind, rules: EncryptionRules) -> None:
+    """Every value SOPS encrypted must be sealed: its rule is a field outside its MAC, which a hand edit (or
+    a file whose values were encrypted under another rule) can make say a value is plaintext."""
+    documents, _ = parse(text, kind)
+    for path in _encrypted_paths(documents[0] if documents else Branch(), ()):
+        if not rules.encrypts(path):
+            raise FormatError(f"SOPS encrypted this value, which the file's rule ({rules.kind} {rules.pattern}) "
+                              "would leave in plaintext in the sealed file", keypath=format_keypath(path))
+
+
+def _encrypted_paths(node: object, where: Path) -> Iterator[Path]:
+    if isinstance(node, Branch):
+        for key, value in node.entries():
+            yield from _encrypted_paths(value, (*where, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _encrypted_paths(value, (*where, ListIndex(index)))
+    elif is_encrypted(node):
+        yield where
 
 
 def _comment_notes(opened: Opened, *, kept: bool, target: str) -> list[str]:
