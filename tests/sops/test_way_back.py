@@ -227,3 +227,15 @@ def test_import_never_writes_in_plaintext_a_value_sops_encrypted(sops_identity: 
     with pytest.raises(FormatError, match="SOPS encrypted this value") as caught:
         _refuse_unsealing(made.read_text(), "yaml", EncryptionRules("encrypted_regex", "^pass\\Z"))
     assert caught.value.keypath == "db.password"
+
+
+def test_a_null_goes_to_a_sops_dotenv_file_as_an_empty_value(sops_identity: AgeIdentity, env: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    """The read-back refused it as 'not a SOPS encrypted value': a dotenv file has no null."""
+    sealed = tmp_path / "app.enc.yaml"
+    sealed.write_text(seal_plaintext("EMPTY: ~\nPORT: 1\n", get_store("yaml"), [AgeKey(sops_identity.recipient)]))
+    target = tmp_path / "app.env"
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(target), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "a null is an empty value in a SOPS dotenv file: EMPTY\n" in done.stderr
+    assert run_sops(["decrypt", str(target)], env).stdout == "EMPTY=\nPORT=1\n"

@@ -96,6 +96,9 @@ def _printed_alike(value: str) -> bool:
 def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     """A sealed file's value as the Go value SOPS will hold (plain ``str``/``int``/``float``, not a
     reader's subclass of them)."""
+    if value is None and kind == "dotenv":  # what sealfile's dotenv output prints for one, too
+        notes.add("a null is an empty value in a SOPS dotenv file", where)
+        return ""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
