@@ -172,6 +172,37 @@ def test_an_interrupt_says_which_file_was_written(capsys: pytest.CaptureFixture[
                                        if written else "sealfile: interrupted; no file was changed\n")
 
 
+def test_an_interrupt_while_threads_start_waits_for_them_and_says_what_they_wrote(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C can land while the threads are being started: the files already handed out were then written after
+    the command had said 'interrupted; no file was changed' (the interpreter waits for its threads at exit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sealfile.files import atomic
+
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    submit, handed_out = ThreadPoolExecutor.submit, []
+
+    def interrupted_at_the_third(pool: ThreadPoolExecutor, *args: object) -> object:
+        if len(handed_out) == 2:
+            raise KeyboardInterrupt  # as Ctrl-C lands: in the main thread, between two steps
+        handed_out.append(args)
+        return submit(pool, *args)  # type: ignore[arg-type]
+
+    def work(file: Path, console: Console) -> None:
+        time.sleep(0.2)  # still under way when the interruption is handled
+        atomic.atomic_write(file, "new")
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", interrupted_at_the_third)
+    files = [tmp_path / name for name in ("a", "b", "c", "d")]
+    with pytest.raises(SystemExit) as stopped:
+        run_each(files, "rotate", work, in_flight=4)
+    assert stopped.value.code == ExitCode.INTERRUPTED
+    assert [file.exists() for file in files] == [True, True, False, False]  # done before the command ended
+    assert capsys.readouterr().err == (f"sealfile: error: interrupted: 2 of 4 file(s) written ({files[0]}, "
+                                       f"{files[1]}), every other file left as it was\n")
+
+
 def test_files_worked_on_at_once_report_in_order_as_if_one_after_another(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     files = [tmp_path / name for name in ("a", "b", "c", "d")]

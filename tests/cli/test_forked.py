@@ -139,7 +139,8 @@ def work(part):
 try:
     forked.map_shares(work, list(range(30)), 3)
 except KeyboardInterrupt as interrupt:
-    print(type(interrupt).__name__, *sorted(path.name for path in markers.iterdir()))
+    cause = type(interrupt.__cause__).__name__
+    print(type(interrupt).__name__, cause, *sorted(path.name for path in markers.iterdir()))
 """
 
 
@@ -149,8 +150,47 @@ def test_a_command_told_to_stop_stops_its_workers_first(tmp_path: Path) -> None:
     (tmp_path / "markers").mkdir()
     result = run_python(STOPPED_WORKERS, tmp_path / "markers")
     assert result.returncode == 0, result.stderr
-    name, *workers = result.stdout.split()
-    assert name == "Terminated" and len(workers) == 2
+    name, cause, *workers = result.stdout.split()
+    assert (name, cause, len(workers)) == ("Stopped", "Terminated", 2)
     for pid in map(int, workers):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # ended and reaped before the command went on
+
+
+STOPPED_COMMAND = """
+import os, signal, sys, time
+from pathlib import Path
+from sealfile.cli import forked
+from sealfile.cli.batch import run_each
+from sealfile.files.atomic import atomic_write
+
+directory, parent = Path(sys.argv[1]), os.getpid()
+os.environ[forked.WORKERS_ENV] = "2"
+forked._could_ask = lambda: False
+files = [directory / f"f{index:02}" for index in range(16)]
+
+def work(file, console):
+    if os.getpid() != parent:
+        atomic_write(file, "new")  # the worker's share: written, then it waits to be stopped
+        time.sleep(0.5 if file != files[-1] else 60)
+    elif file == files[0]:  # the command is told to stop once the worker has written some of its share
+        while not files[9].exists():
+            time.sleep(0.01)
+        os.kill(parent, signal.SIGTERM)
+        time.sleep(60)
+
+run_each(files, "rotate", work, in_flight=2)
+"""
+
+
+def test_a_command_stopped_with_its_workers_says_which_files_they_wrote(tmp_path: Path) -> None:
+    """The workers' writes are the command's too: 'every file was either done or left as it was' said neither
+    how many nor which."""
+    (tmp_path / "files").mkdir()
+    result = run_python(STOPPED_COMMAND, tmp_path / "files")
+    assert result.returncode == ExitCode.INTERRUPTED, result.stderr
+    written = sorted(path.name for path in (tmp_path / "files").iterdir())
+    assert written and set(written) <= {f"f{index:02}" for index in range(8, 16)}
+    names = ", ".join(str(tmp_path / "files" / name) for name in written)
+    assert result.stderr == (f"sealfile: error: interrupted: {len(written)} of 16 file(s) written ({names}), "
+                             "every other file left as it was\n")

@@ -25,6 +25,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sealfile.cli.boundary import os_error_line, replaced_files
+from sealfile.cli.console import Console, HeldConsole
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName
@@ -35,81 +36,7 @@ if TYPE_CHECKING:
 
 IN_FLIGHT = 8
 """Files worked on at once by commands that wait on key services."""
-_CLEAR_LINE = "\r\033[K"
 _OUTCOME_WORDS = ((ExitCode.OK, "ok"), (ExitCode.POLICY, "with findings"), (ExitCode.ERROR, "failed"))
-
-
-class Console:
-    """Output for per-file work: lines and questions first erase the progress line, if one is shown."""
-
-    def __init__(self, *, progress: bool) -> None:
-        self._progress = progress
-        self._shown = False
-        self.deferred: list[str] = []
-
-    def progress(self, text: str) -> None:
-        if self._progress:
-            self.clear()
-            sys.stderr.write(one_line(text))
-            sys.stderr.flush()
-            self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            sys.stderr.write(_CLEAR_LINE)
-            sys.stderr.flush()
-            self._shown = False
-
-    def echo(self, text: str = "", *, err: bool = False) -> None:
-        """Each line shown as text, no control reaching the terminal; line breaks and tabs are kept (lines,
-        tab-separated fields), so a caller escapes each file name or field in ``text`` with ``one_line``."""
-        self.clear()
-        stream = sys.stderr if err else sys.stdout
-        stream.write("\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n")) + "\n")
-        stream.flush()
-
-    def error(self, text: str) -> None:
-        self.echo(f"sealfile: error: {text}", err=True)
-
-    def warn(self, text: str) -> None:
-        self.echo(f"sealfile: warning: {text}", err=True)
-
-    def warn_at_end(self, text: str) -> None:
-        """A warning that concerns the whole run: printed once, just before the summary."""
-        if text not in self.deferred:
-            self.deferred.append(text)
-
-    def confirm(self, question: str) -> bool:
-        self.clear()
-        import click  # only commands that ask load it, and they run under click
-
-        return click.confirm(question, default=False, err=True)
-
-
-class HeldConsole(Console):
-    """A worker thread's console: its lines wait for the main thread to show them in the files' order."""
-
-    def __init__(self) -> None:
-        super().__init__(progress=False)
-        self.lines: list[tuple[str, bool]] = []
-        self.code: ExitCode | None = None
-        self.failure: Exception | None = None
-
-    def echo(self, text: str = "", *, err: bool = False) -> None:
-        self.lines.append((text, err))
-
-    def confirm(self, question: str) -> bool:
-        raise RuntimeError("work that asks questions cannot run several files at once")
-
-    def replay(self, console: Console) -> ExitCode | None:
-        """Show the held lines, then report the file's result (re-raising its failure)."""
-        for text, err in self.lines:
-            console.echo(text, err=err)
-        for text in self.deferred:
-            console.warn_at_end(text)
-        if self.failure is not None:
-            raise self.failure
-        return self.code
 
 
 Outcome = tuple[list[tuple[str, bool]], list[str], "ExitCode | None", "str | None", str]
@@ -178,6 +105,7 @@ class _Schedule(Generic[FileT]):
         self._futures: list[Future[HeldConsole]] = []
         self._outcomes: list[Outcome] | None = None
         self._interrupted: KeyboardInterrupt | None = None
+        self._replaced_before = len(replaced_files())  # what this process wrote before: not this run's
         if in_flight > 1 and len(files) > 1 and _distinct(files):
             from sealfile.cli import forked
 
@@ -193,7 +121,11 @@ class _Schedule(Generic[FileT]):
             from concurrent.futures import ThreadPoolExecutor  # threads cost start-up time: only when used
 
             self._pool = ThreadPoolExecutor(max_workers=min(in_flight, len(files)), thread_name_prefix="sealfile-file")
-            self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file) for file in files]
+            try:
+                self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file) for file in files]
+            except KeyboardInterrupt as interrupt:  # Ctrl-C while threads start: the files under way finish first
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._interrupted = interrupt
 
     def __enter__(self) -> _Schedule[FileT]:
         return self
@@ -204,6 +136,8 @@ class _Schedule(Generic[FileT]):
 
     def held(self, index: int) -> HeldConsole:
         """The file's work, its lines held (this process's threads, or here and now)."""
+        if self._interrupted is not None:
+            raise self._interrupted
         if self._pool is not None:
             return self._futures[index].result()
         return _held(self._work, self._files[index])
@@ -224,40 +158,45 @@ class _Schedule(Generic[FileT]):
             return self._work(self._files[index], console)
         return self._futures[index].result().replay(console)
 
-    def interrupted(self, index: int) -> str:
-        if self._outcomes is not None or self._interrupted is not None:
-            return "interrupted: every file was either done or left as it was"
-        if self._pool is None:
-            state = "just written" if str(self._files[index]) in replaced_files() else "left as it was"
-            return f"interrupted at {self._files[index]}, which was {state}; {index} file(s) done before it"
-        self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
-        done = sum(1 for future in self._futures
-                   if future.done() and not future.cancelled() and future.result().failure is None)
-        return f"interrupted: {done} of {len(self._files)} file(s) done, every other file left as it was"
+    def interrupted(self, index: int, done_before: int) -> str:
+        """What an interruption at the ``index``-th file left, once no work goes on: said from what was written."""
+        if self._pool is None and self._outcomes is None and self._interrupted is None:  # one file after another
+            file = self._files[index]
+            state = "just written" if str(file) in replaced_files()[self._replaced_before:] else "left as it was"
+            return f"interrupted at {file}, which was {state}; {done_before} file(s) done before it"
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
+        written = {*replaced_files()[self._replaced_before:], *getattr(self._interrupted, "written", ())}
+        done = list(dict.fromkeys(str(file) for file in self._files if str(file) in written))
+        names = f" ({named(done)})" if done else ""
+        return f"interrupted: {len(done)} of {len(self._files)} file(s) written{names}, every other file left as it was"
 
 
 def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight: int = 1) -> ExitCode:
     """Run ``work`` on every file; print the summary; return the worst result (the caller exits)."""
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
+    index = 0
     with trust.one_run(), _Schedule(files, work, in_flight) as schedule:
-        for index, file in enumerate(files, 1):
-            console.progress(f"[{index}/{len(files)}] {verb} {file}")
-            try:
-                results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
-            except BrokenPipeError:  # the reader of our output is gone (| head): no file's failure
-                raise
-            except (SealfileError, OSError) as err:
-                _traceback_if_debugging(console)
-                console.error(failure_line(err, file))
-                results.append(ExitCode.ERROR)
-            except _Reported as failed:
-                _traceback_if_debugging(console, failed.trace)
-                console.error(failed.line)
-                results.append(ExitCode.ERROR)
-            except KeyboardInterrupt:
-                console.error(schedule.interrupted(index - 1))
-                sys.exit(ExitCode.INTERRUPTED)
+        try:  # around the whole loop: Ctrl-C lands between two files' turns as well
+            for index, file in enumerate(files, 1):
+                console.progress(f"[{index}/{len(files)}] {verb} {file}")
+                try:
+                    results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+                except BrokenPipeError:  # the reader of our output is gone (| head): no file's failure
+                    raise
+                except (SealfileError, OSError) as err:
+                    _traceback_if_debugging(console)
+                    console.error(failure_line(err, file))
+                    results.append(ExitCode.ERROR)
+                except _Reported as failed:
+                    _traceback_if_debugging(console, failed.trace)
+                    console.error(failed.line)
+                    results.append(ExitCode.ERROR)
+        except KeyboardInterrupt:
+            done = sum(code is not ExitCode.ERROR for code in results[:max(index - 1, 0)])
+            console.error(schedule.interrupted(max(index - 1, 0), done))
+            sys.exit(ExitCode.INTERRUPTED)
     console.clear()
     for text in console.deferred:
         console.warn(text)
@@ -286,11 +225,16 @@ def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
 
 def summary(results: Sequence[ExitCode], files: Sequence[PathName], most: int = 50) -> str:
     """``3 files: 2 ok, 1 failed (b.yaml)``: the failed files by name (``most``), which a CI log's last line shows."""
-    failed = [one_line(str(file)) for file, code in zip(files, results, strict=True) if code is ExitCode.ERROR]
-    counts, named = Counter(results), ", ".join(failed[:most])
+    failed = [str(file) for file, code in zip(files, results, strict=True) if code is ExitCode.ERROR]
+    counts = Counter(results)
     parts = [f"{counts[code]} {word}" for code, word in _OUTCOME_WORDS if counts[code] or code is ExitCode.OK]
-    more = f" and {len(failed) - most} more" if len(failed) > most else ""
-    return f"{len(results)} files: {', '.join(parts)}" + (f" ({named}{more})" if failed else "")
+    return f"{len(results)} files: {', '.join(parts)}" + (f" ({named(failed, most)})" if failed else "")
+
+
+def named(files: Sequence[str], most: int = 50) -> str:
+    """``a, b, c``: the first ``most`` names, each on one line of text, then how many more."""
+    more = f" and {len(files) - most} more" if len(files) > most else ""
+    return ", ".join(one_line(file) for file in files[:most]) + more
 
 
 def for_each_file(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight: int = 1) -> None:

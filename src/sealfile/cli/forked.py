@@ -27,7 +27,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sealfile.files.termination import unwinding_on
+from sealfile.cli.boundary import replaced_files
+from sealfile.files.termination import ENDING, unwinding_on
 
 WORKERS_ENV = "SEALFILE_WORKERS"
 ITEMS_PER_WORKER = 8
@@ -43,6 +44,15 @@ class WorkerLost(RuntimeError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP while workers run: unwound as Ctrl-C is (the same message and exit status)."""
+
+
+class Stopped(KeyboardInterrupt):
+    """Interrupted while workers ran (the cause: Ctrl-C or :class:`Terminated`), every worker now ended;
+    ``written``: the files the workers wrote (what this process wrote, it knows itself)."""
+
+    def __init__(self, written: list[str]) -> None:
+        super().__init__(written)
+        self.written = written
 
 
 def worker_count(items: int) -> int:
@@ -85,20 +95,29 @@ def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], wor
             results = list(work(parts[0]))
             for pid in list(running):
                 results.extend(_collect(pid, running))
+        except KeyboardInterrupt as interrupt:
+            raise Stopped(_stop(running)) from interrupt
         finally:
             _stop(running)
     return results
 
 
-def _stop(running: dict[int, int]) -> None:
-    """Workers still running (this process was interrupted, or failed): told to stop, then waited for."""
+def _stop(running: dict[int, int]) -> list[str]:
+    """Workers still running (this process was interrupted, or failed): told to stop, then waited for, each
+    finishing or abandoning its file whole. The files they wrote, as their reports say."""
     for pid in running:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+    written: list[str] = []
     for pid, read_end in list(running.items()):
+        with os.fdopen(read_end, "rb", closefd=False) as pipe:
+            payload = pipe.read()
         os.waitpid(pid, 0)
         del running[pid]
         os.close(read_end)
+        if payload:
+            written.extend(pickle.loads(payload)[0])  # our own child's report, never a file's
+    return written
 
 
 def _die_with(parent: int) -> None:
@@ -121,10 +140,16 @@ def _fork(work: Callable[[Sequence[T]], list[Any]], part: Sequence[T]) -> tuple[
         status = 1
         try:
             _die_with(parent)
-            payload = pickle.dumps(work(part))
+            before = len(replaced_files())
+            try:
+                results: list[Any] | None = work(part)
+            except KeyboardInterrupt:  # told to stop: every file whole; which ones it wrote, the parent says
+                results = None
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, *ENDING})  # the report is not cut short
+            payload = pickle.dumps((replaced_files()[before:], results))
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(payload)
-            status = 0
+            status = 0 if results is not None else 1
         finally:
             os._exit(status)
     os.close(write_end)
@@ -137,7 +162,7 @@ def _collect(pid: int, running: dict[int, int]) -> list[Any]:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
     os.close(running.pop(pid))
-    if status != 0 or not payload:
+    results: list[Any] | None = pickle.loads(payload)[1] if payload else None  # our own child's, never a file's
+    if status != 0 or results is None:
         raise WorkerLost("a worker process ended before it finished its files")
-    results: list[Any] = pickle.loads(payload)  # our own child's, never a file's
     return results

@@ -1,0 +1,84 @@
+"""What a command over several files shows: its lines, a progress line on a terminal, and a worker thread's
+lines held until the main thread shows them in the files' order (:mod:`sealfile.cli.batch`)."""
+
+from __future__ import annotations
+
+import sys
+
+from sealfile.cli.exit_codes import ExitCode
+from sealfile.errors import one_line
+
+_CLEAR_LINE = "\r\033[K"
+
+
+class Console:
+    """Output for per-file work: lines and questions first erase the progress line, if one is shown."""
+
+    def __init__(self, *, progress: bool) -> None:
+        self._progress = progress
+        self._shown = False
+        self.deferred: list[str] = []
+
+    def progress(self, text: str) -> None:
+        if self._progress:
+            self.clear()
+            sys.stderr.write(one_line(text))
+            sys.stderr.flush()
+            self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write(_CLEAR_LINE)
+            sys.stderr.flush()
+            self._shown = False
+
+    def echo(self, text: str = "", *, err: bool = False) -> None:
+        """Each line shown as text, no control reaching the terminal; line breaks and tabs are kept (lines,
+        tab-separated fields), so a caller escapes each file name or field in ``text`` with ``one_line``."""
+        self.clear()
+        stream = sys.stderr if err else sys.stdout
+        stream.write("\n".join("\t".join(map(one_line, line.split("\t"))) for line in text.split("\n")) + "\n")
+        stream.flush()
+
+    def error(self, text: str) -> None:
+        self.echo(f"sealfile: error: {text}", err=True)
+
+    def warn(self, text: str) -> None:
+        self.echo(f"sealfile: warning: {text}", err=True)
+
+    def warn_at_end(self, text: str) -> None:
+        """A warning that concerns the whole run: printed once, just before the summary."""
+        if text not in self.deferred:
+            self.deferred.append(text)
+
+    def confirm(self, question: str) -> bool:
+        self.clear()
+        import click  # only commands that ask load it, and they run under click
+
+        return click.confirm(question, default=False, err=True)
+
+
+class HeldConsole(Console):
+    """A worker thread's console: its lines wait for the main thread to show them in the files' order."""
+
+    def __init__(self) -> None:
+        super().__init__(progress=False)
+        self.lines: list[tuple[str, bool]] = []
+        self.code: ExitCode | None = None
+        self.failure: Exception | None = None
+
+    def echo(self, text: str = "", *, err: bool = False) -> None:
+        self.lines.append((text, err))
+
+    def confirm(self, question: str) -> bool:
+        raise RuntimeError("work that asks questions cannot run several files at once")
+
+    def replay(self, console: Console) -> ExitCode | None:
+        """Show the held lines, then report the file's result (re-raising its failure)."""
+        for text, err in self.lines:
+            console.echo(text, err=err)
+        for text in self.deferred:
+            console.warn_at_end(text)
+        if self.failure is not None:
+            raise self.failure
+        return self.code
