@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.cli.batch import Console, run_each
+from sealfile.cli.batch import run_each
+from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 from sealfile.kms.age import generate_identity

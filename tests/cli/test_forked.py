@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sealfile.cli import forked
-from sealfile.cli.batch import Console, run_each
+from sealfile.cli.batch import run_each
+from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 from sealfile.ops.seal import seal_text

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.batch import for_each_file
 from sealfile.cli.boundary import say
+from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.cli.options import FILE_PATH, SEALED_FILE
 from sealfile.cli.setup_warning import warn_if_clone_not_set_up

@@ -183,7 +183,8 @@ def creation_defaults(
 
 def verify(files: tuple[PathName, ...], input_type: str | None, keyless: bool) -> None:
     """One line per file: who sealed it and that nothing in it was altered (every file tried, see batch)."""
-    from sealfile.cli.batch import Console, for_each_file
+    from sealfile.cli.batch import for_each_file
+    from sealfile.cli.console import Console
     from sealfile.files import io
     from sealfile.ops import signatures
     from sealfile.ops.config import trust_near
@@ -231,7 +232,8 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
 def rotate(files: tuple[PathName, ...], input_type: str | None, adopt: bool = False) -> None:
     """Give each file a new data key, every value re-encrypted (files in flight together: see batch);
     a file not sealed by a trusted signer only with ``adopt``."""
-    from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
+    from sealfile.cli.batch import IN_FLIGHT, for_each_file
+    from sealfile.cli.console import Console
     from sealfile.cli.writes import rewrite
     from sealfile.ops import change, signatures
     from sealfile.stores import store_for

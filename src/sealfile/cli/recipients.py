@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.batch import IN_FLIGHT, Console, for_each_file
+from sealfile.cli.batch import IN_FLIGHT, for_each_file
+from sealfile.cli.console import Console
 from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
 from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import SealfileError, one_line

@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from sealfile.cli.batch import Console, for_each_file
+from sealfile.cli.batch import for_each_file
 from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import one_line
 
