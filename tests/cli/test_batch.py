@@ -138,6 +138,20 @@ def test_an_interrupt_reports_what_was_done(capsys: pytest.CaptureFixture[str], 
         capsys.readouterr().err
 
 
+def test_an_interrupt_counts_a_failed_file_before_it_as_not_done(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    def work(file: Path, console: Console) -> None:
+        if file.name == "b":
+            raise SealfileError("damaged", file=str(file))
+        if file.name == "c":
+            raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit):
+        run_each([tmp_path / "a", tmp_path / "b", tmp_path / "c"], "rotate", work)
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"sealfile: error: interrupted at {tmp_path / 'c'}, which was left as it was; 1 file(s) done before it")
+
+
 def test_an_interrupt_just_after_a_file_was_written_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C can land between the rename and the end of the write (the directory's fsync)."""
