@@ -199,6 +199,8 @@ def test_an_interrupt_while_threads_start_waits_for_them_and_says_what_they_wrot
     submit, handed_out = ThreadPoolExecutor.submit, []
 
     def interrupted_at_the_third(pool: ThreadPoolExecutor, *args: object) -> object:
+        if pool._thread_name_prefix != "sealfile-file":  # another pool in this process (a test's server)
+            return submit(pool, *args)  # type: ignore[arg-type]
         if len(handed_out) == 2:
             raise KeyboardInterrupt  # as Ctrl-C lands: in the main thread, between two steps
         handed_out.append(args)
