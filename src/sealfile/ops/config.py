@@ -39,7 +39,6 @@ roles and profiles of the creation rules' keys are trusted as well. Open files b
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -48,45 +47,25 @@ from sealfile.errors import ConfigError, SealfileError, one_line
 from sealfile.files.pathnames import resolved
 from sealfile.kms import trust
 from sealfile.model.record import Record
-from sealfile.model.rules import RULE_NAMES, EncryptionRules
 from sealfile.ops.config_files import find_config, named_path
+from sealfile.ops.creation_rules import CreationRule, creation_rules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
 if TYPE_CHECKING:  # the providers are imported only to read creation rules: readers need none
     from pathlib import Path  # nor pathlib: most commands find no config
 
     from sealfile.envelope.allowed_signers import AllowedSigners
-    from sealfile.kms.base import MasterKey
-    from sealfile.kms.groups import KeyGroups
 
 DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env", "*.env.enc", ".env.enc",
                            ".env.*.enc")
 """Sealed files of every syntax by the names the docs and ``encrypt`` suggest (``.env.*.enc``: a sealed
 ``.env.production``; ``.env.enc``, matched by ``*.env.enc`` too, is listed for readers of ``.gitattributes``)."""
-REQUIRE_SIGNATURE = "require_signature"
 TOP_LEVEL = ("creation_rules", "sealed_files", SIGNERS_KEY, "trust")
 MAX_CONFIG_CHARS = 256 * 1024
 """Longest config read, and most characters the configs governing one file hold together. Anyone who
 can push may write them, and every reader of the files they govern reads them whole (each rule's
 patterns compiled, its keys parsed): about 2 s of work at this size, over a minute at the 8 MiB a
 sealed file may have. A real config is a few KiB."""
-
-
-class CreationRule(Record):
-    _fields = ("path_regex", "recipients", "rules", "require_signature")
-    path_regex: str
-    recipients: KeyGroups | None
-    """Who opens files the rule makes (``None``: the rule names no recipient)."""
-    rules: EncryptionRules
-    require_signature: bool
-
-    def __init__(self, path_regex: str, recipients: KeyGroups | None, rules: EncryptionRules,
-                 require_signature: bool = False) -> None:
-        self._fill(path_regex, recipients, rules, require_signature)
-
-    @property
-    def keys(self) -> list[MasterKey]:
-        return list(self.recipients.keys) if self.recipients else []
 
 
 class ProjectConfig(Record):
@@ -181,7 +160,7 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
         unknown = sorted(one_line(str(key)) for key in raw if key not in TOP_LEVEL)
         if unknown:  # 'signer:' for 'signers:' would leave readers trusting anyone, without a word
             raise ConfigError(f"unknown field(s) {', '.join(unknown)} (known: {', '.join(TOP_LEVEL)})")
-        rules = _creation_rules(raw.get("creation_rules"))
+        rules = creation_rules(raw.get("creation_rules"))
         named = trust.Trusted.exactly(target for rule in rules for key in rule.keys for target in key.targets())
         return ProjectConfig(path, rules, sealed_patterns(raw),
                              signers_from_config(raw.get(SIGNERS_KEY), f"the signers of {path}"),
@@ -206,95 +185,3 @@ def sealed_patterns(raw: Mapping[str, Any]) -> tuple[str, ...]:
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise ConfigError("sealed_files must be a list of glob patterns", keypath="sealed_files")
     return tuple(patterns)
-
-
-def _creation_rules(raw: Any) -> list[CreationRule]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ConfigError("creation_rules must be a list", keypath="creation_rules")
-    return [_creation_rule(entry, f"creation_rules.{i}") for i, entry in enumerate(raw)]
-
-
-def _creation_rule(entry: Any, where: str) -> CreationRule:
-    if not isinstance(entry, Mapping):
-        raise ConfigError("a creation rule must be a mapping", keypath=where)
-    from sealfile.kms.registry import all_providers
-
-    providers = all_providers()
-    known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
-    unknown = sorted(str(k) for k in entry if k not in known)
-    if unknown:
-        raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
-    path_regex = entry.get("path_regex", "")
-    from sealfile.model.linear_regex import compile_linear
-
-    try:
-        compile_linear(path_regex)
-    except (re.error, TypeError):
-        raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
-    except ValueError as err:  # a config in the repository is anyone's with write access: no backtracking
-        raise ConfigError(f"path_regex cannot be used: {err}", keypath=f"{where}.path_regex") from None
-    try:
-        rules = EncryptionRules.configured(entry)
-    except ConfigError as err:
-        raise ConfigError(err.message, keypath=where) from None
-    require = entry.get(REQUIRE_SIGNATURE, False)
-    if not isinstance(require, bool):
-        raise ConfigError("must be true or false", keypath=f"{where}.{REQUIRE_SIGNATURE}")
-    return CreationRule(str(path_regex), _recipients(entry, where), rules, require)
-
-
-def _recipients(entry: Mapping[str, Any], where: str) -> KeyGroups | None:
-    """One group from the rule's own recipient fields, or its ``key_groups`` and ``threshold``."""
-    from sealfile.kms.groups import KeyGroups
-    from sealfile.kms.registry import all_providers
-
-    groups = entry.get("key_groups")
-    if groups is None:
-        if "threshold" in entry:
-            raise ConfigError("threshold goes with key_groups", keypath=f"{where}.threshold")
-        keys = _keys(entry, where)
-        return KeyGroups((tuple(keys),)) if keys else None
-    if any(type_id in entry for type_id in all_providers()):
-        raise ConfigError("name recipients either in key_groups or beside them, not both", keypath=where)
-    if not isinstance(groups, list) or not groups or not all(isinstance(group, Mapping) for group in groups):
-        raise ConfigError("key_groups must be a list of mappings of recipients", keypath=f"{where}.key_groups")
-    for index, group in enumerate(groups):
-        unknown = sorted(str(k) for k in group if k not in all_providers())
-        if unknown:
-            raise ConfigError(f"unknown recipient kind(s) {', '.join(unknown)}", keypath=f"{where}.key_groups.{index}")
-    threshold = entry.get("threshold", len(groups))
-    if not isinstance(threshold, int) or isinstance(threshold, bool):
-        raise ConfigError("threshold must be a number of key groups", keypath=f"{where}.threshold")
-    grouped = tuple(tuple(_keys(group, f"{where}.key_groups.{index}")) for index, group in enumerate(groups))
-    try:
-        return KeyGroups(grouped, threshold)
-    except ConfigError as err:
-        raise ConfigError(err.message, keypath=f"{where}.key_groups") from None
-
-
-def _keys(entry: Mapping[str, Any], where: str) -> list[MasterKey]:
-    from sealfile.kms.registry import all_providers, key_from_config, key_from_text
-
-    keys: list[MasterKey] = []
-    for type_id in all_providers():
-        for item in _entries(entry.get(type_id)):
-            try:
-                if isinstance(item, Mapping):
-                    keys.append(key_from_config({"type": type_id, **item}))
-                else:
-                    keys.append(key_from_text(type_id, str(item)))
-            except SealfileError as err:
-                raise ConfigError(err.message, keypath=f"{where}.{type_id}") from None
-    return keys
-
-
-def _entries(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return value
-    return [value]

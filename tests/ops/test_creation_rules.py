@@ -1,0 +1,45 @@
+"""How a creation rule's recipient entries are read: text or a mapping of the provider's fields, as SOPS
+reads them; anything else is refused in one line naming the config and the rule's key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import ConfigError
+from sealfile.kms.age import generate_identity
+from sealfile.ops.config import load_config
+
+A = generate_identity()[1]
+ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _config(tmp_path: Path, body: str) -> object:
+    (tmp_path / ".sealfile.yaml").write_text("creation_rules:\n  - " + body + "\n")
+    return load_config(tmp_path)
+
+
+@pytest.mark.parametrize(("entry", "kind"), [("keyring: true", "a boolean"), ("keyring: [null]", "null"),
+                                             ("keyring: [1.5]", "a number"), ("pgp: 0x1F", "a number"),
+                                             ("age: [[" + A + "]]", "a list")])
+def test_a_recipient_that_yaml_reads_as_another_type_is_refused(tmp_path: Path, entry: str, kind: str) -> None:
+    # str() made them keys named "True", "None", "1.5", "31" (the keyring name: no error until wrapping)
+    with pytest.raises(ConfigError) as raised:
+        _config(tmp_path, entry)
+    message = str(raised.value)
+    assert f".sealfile.yaml: creation_rules.0.{entry.split(':')[0]}: a recipient is written as text" in message
+    assert message.endswith(f"not {kind}")
+
+
+def test_an_entry_cannot_name_another_kind_than_its_list(tmp_path: Path) -> None:
+    # listed under age, it was an AWS KMS key: review and the reader of the config saw an age list
+    with pytest.raises(ConfigError, match=r"creation_rules\.0\.age: an entry of the age list cannot be of another "
+                                          r"type \(aws_kms\)"):
+        _config(tmp_path, f"age: [{{type: aws_kms, arn: '{ARN}'}}]")
+
+
+def test_an_entry_may_name_its_own_kind(tmp_path: Path) -> None:
+    config = _config(tmp_path, f"age: [{{type: age, recipient: {A}}}]")
+    rule = config.rule_for(tmp_path / "x.enc.yaml")  # type: ignore[attr-defined]
+    assert [key.key_id for key in rule.keys] == [A]
