@@ -143,14 +143,15 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.stores import fitting_name, store_for
 
     check_destination(file, output, in_place)
-    policy = signatures.for_file(output or file)
+    sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -' is stdout: the file is still FILE
+    policy = signatures.for_file(sealed_name)
     reuse = None
     if previous is not None:
         with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
             reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
         rules = rules or previous_rules
-    elif not keys:
-        keys, rules = creation_defaults(output or file, keys, rules)
+    else:
+        keys, rules = creation_defaults(sealed_name, keys, rules)
     store = store_for(file, input_type)
     out_store = store_for(output, output_type) if io.names_a_file(output) or output_type else store
     written = output or (file if in_place else None)
@@ -170,15 +171,18 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
 def creation_defaults(
     file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
 ) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
-    """Recipients and rules for a new sealed file: the flags, else the first matching creation rule."""
+    """Recipients and rules for a new sealed file: each from the flags, else from the first matching
+    creation rule. Recipients named on the command line keep the rule's value rule, as in SOPS: the
+    rule's ``unencrypted_suffix: _plain`` still seals a ``token_unencrypted`` the default would not."""
     from sealfile.ops.config import load_config
 
+    rule = load_config(file).rule_for(file)
+    rules = rules or (rule.rules if rule is not None else None)
     if keys:
         return keys, rules
-    rule = load_config(file).rule_for(file)
     if rule is None or rule.recipients is None:
         raise UsageProblem("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
-    return rule.recipients, rules or rule.rules
+    return rule.recipients, rules
 
 
 def verify(files: tuple[PathName, ...], input_type: str | None, keyless: bool) -> None:
