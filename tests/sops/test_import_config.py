@@ -166,3 +166,50 @@ def test_a_migrated_rule_seals_what_sops_seals(rule: str, pattern: str, sops_ide
         else:
             assert ours.returncode != 0 and "creation rule" in ours.stderr, ours.stderr
             assert run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / name)]).returncode != 0
+
+
+def _first_recipient(output: str, identities: list[AgeIdentity]) -> int:
+    return next(index for index, identity in enumerate(identities) if identity.recipient in output)
+
+
+@pytest.mark.parametrize("pattern", ["", "null", "''"])
+def test_a_rule_without_a_pattern_matches_every_file_as_in_sops(pattern: str, sops_identity: AgeIdentity,
+                                                                 tmp_path: Path) -> None:
+    """``path_regex:`` left empty (or null) is SOPS's catch-all; the conversion wrote ``path_regex: null``,
+    which sealfile's reader refused, naming the .sealfile.yaml not yet written."""
+    second = make_identity(tmp_path / "second")
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: ^prod/\n    age: {second.recipient}\n"
+                                         f"  - path_regex: {pattern}\n    age: {sops_identity.recipient}\n")
+    (tmp_path / "app.yaml").write_text("password: p-1\n")
+    theirs = run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / "app.yaml")])
+    assert theirs.returncode == 0, theirs.stderr
+    done = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert done.returncode == 0, done.stderr
+    ours = sealfile_cli("encrypt", str(tmp_path / "app.yaml"))
+    assert ours.returncode == 0, ours.stderr
+    identities = [second, sops_identity]
+    assert _first_recipient(ours.stdout, identities) == _first_recipient(theirs.stdout, identities) == 1
+
+
+@pytest.mark.parametrize("pattern", ["(", "x{1001}", "a(?=b)"])
+def test_a_path_pattern_go_cannot_compile_is_refused_not_skipped(pattern: str, sops_identity: AgeIdentity,
+                                                                  tmp_path: Path) -> None:
+    """SOPS stops at such a rule ('can not compile regexp'); converted to a pattern that never matches, the
+    files it reached took the next rule's recipients, silently."""
+    second = make_identity(tmp_path / "second")
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: '{pattern}'\n    age: {second.recipient}\n"
+                                         f"  - age: {sops_identity.recipient}\n")
+    (tmp_path / "app.yaml").write_text("password: p-1\n")
+    theirs = run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / "app.yaml")])
+    assert theirs.returncode != 0 and "can not compile regexp" in theirs.stderr
+    done = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert done.returncode != 0 and not (tmp_path / ".sealfile.yaml").exists()
+    assert done.stderr.count("\n") == 1 and ".sops.yaml: creation_rules.0.path_regex: path_regex is not a regular " \
+                                              "expression Go compiles" in done.stderr, done.stderr
+
+
+def test_a_pattern_sealfile_cannot_translate_names_its_rule(sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: ^a/\n    age: {sops_identity.recipient}\n"
+                                         f"  - encrypted_regex: '\\pL'\n    age: {sops_identity.recipient}\n")
+    done = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert done.returncode != 0 and "sops.yaml: creation_rules.1.encrypted_regex: the SOPS rule uses Go" in done.stderr

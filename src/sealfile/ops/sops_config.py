@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, SealfileError
+from sealfile.model.linear_regex import LinearRegex
 from sealfile.model.rules import RULE_NAMES
 from sealfile.ops.config import config_from_text
 from sealfile.sops.format import suffix_as_regex
-from sealfile.sops.rules import python_pattern
+from sealfile.sops.rules import go_regex, python_pattern
 
 _FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
          "hc_vault_transit_uri": "hc_vault_transit"}
@@ -54,7 +55,10 @@ def convert_config(raw: Mapping[str, Any], target: Path) -> ConvertedConfig:
     rules = [_rule(entry, f"creation_rules.{index}", notes) for index, entry in enumerate(raw["creation_rules"])]
     text = ("# converted from .sops.yaml by 'sealfile import-sops'; check it before you rely on it\n"
             + get_store("yaml").dump({"creation_rules": rules}))
-    read = config_from_text(text, target)  # refuses what sealfile's reader would refuse
+    try:
+        read = config_from_text(text, target)  # refuses what sealfile's reader would refuse
+    except SealfileError as err:  # the rules keep their places: the cause is at that key path of the .sops.yaml
+        raise ConfigError(f"{err.message} (in a .sealfile.yaml, which sealfile refuses)", keypath=err.keypath) from None
     if [rule.path_regex for rule in read.creation_rules] != [rule.get("path_regex", "") for rule in rules]:
         raise ConfigError("the converted creation rules do not read back as written")
     return ConvertedConfig(text, notes)
@@ -63,7 +67,9 @@ def convert_config(raw: Mapping[str, Any], target: Path) -> ConvertedConfig:
 def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     if not isinstance(entry, Mapping):
         raise ConfigError("a creation rule must be a mapping", keypath=where)
-    rule: dict[str, Any] = {"path_regex": _as_python(entry["path_regex"])} if "path_regex" in entry else {}
+    rule: dict[str, Any] = {}
+    if entry.get("path_regex") not in (None, ""):  # SOPS: no pattern (empty, null) matches every file
+        rule["path_regex"] = _path_regex(entry["path_regex"], f"{where}.path_regex")
     for name, value in entry.items():
         if name in _FLAT:
             rule[_FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
@@ -76,7 +82,7 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
         elif name == "encrypted_suffix":
             rule["encrypted_regex"] = suffix_as_regex(str(value))
         elif name in RULE_NAMES:
-            rule[name] = _as_python(value) if name.endswith("_regex") else value
+            rule[name] = _as_python(value, f"{where}.{name}") if name.endswith("_regex") else value
         elif name in _UNSUPPORTED:
             notes.append(f"{where}.{name}: sealfile has no equivalent; left out ({_UNSUPPORTED[name]})")
         elif name not in ("path_regex", "aws_profile"):
@@ -84,9 +90,28 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     return rule
 
 
-def _as_python(pattern: Any) -> Any:
+def _as_python(pattern: Any, where: str) -> Any:
     """A SOPS (Go) pattern as sealfile's rules read it: ``\\w`` stays ASCII, ``$`` the end of the text..."""
-    return python_pattern(pattern) if isinstance(pattern, str) else pattern  # the config's check refuses others
+    try:
+        return python_pattern(pattern) if isinstance(pattern, str) else pattern  # the config's check refuses others
+    except SealfileError as err:
+        raise ConfigError(err.message, keypath=where) from None
+
+
+def _path_regex(pattern: Any, where: str) -> str:
+    """A rule's ``path_regex`` as sealfile reads it. One Go cannot compile is refused: SOPS stops with
+    'can not compile regexp' at such a rule (a value rule's pattern never matches: SOPS ignores that error),
+    and read as never matching the files it reaches would take the next rule's recipients instead."""
+    if not isinstance(pattern, str):
+        raise ConfigError("path_regex must be text (a Go regular expression)", keypath=where)
+    try:
+        compiled = go_regex(pattern)
+    except SealfileError as err:
+        raise ConfigError(err.message, keypath=where) from None
+    if not isinstance(compiled, LinearRegex):
+        raise ConfigError("path_regex is not a regular expression Go compiles: SOPS stops at this rule with 'can not "
+                          "compile regexp'; fix it in the .sops.yaml first", keypath=where)
+    return compiled.pattern
 
 
 def _entries(value: Any) -> list[Any]:
