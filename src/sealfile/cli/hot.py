@@ -143,7 +143,8 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.stores import fitting_name, store_for
 
     check_destination(file, output, in_place)
-    sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -' is stdout: the file is still FILE
+    # the file's name for its creation rule and signers: '-o -' is stdout, and the file is still FILE
+    sealed_name = output if output is not None and io.names_a_file(output) else file
     policy = signatures.for_file(sealed_name)
     reuse = None
     if previous is not None:
