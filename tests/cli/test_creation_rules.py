@@ -35,3 +35,22 @@ def test_stdout_named_as_dash_seals_by_the_input_files_rule(run_cli: RunCli, age
     dashed = run_cli("encrypt", "a.yaml", "-o", "-", cwd=tmp_path)
     assert plain.returncode == dashed.returncode == 0, dashed.stderr
     assert age_identity.recipient in dashed.stdout
+
+
+def test_a_file_gets_the_same_rule_from_inside_a_linked_directory(run_cli: RunCli, age_identity: AgeIdentity,
+                                                                   tmp_path: Path) -> None:
+    # 'cd prod && sealfile encrypt x.yaml' (prod -> staging, a link in the repository) took the rule for
+    # staging/x.yaml: Python's working directory has its links resolved, the shell's ($PWD, as sops reads
+    # it) does not, and 'sealfile encrypt prod/x.yaml' from the top took the rule for prod/x.yaml
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "staging").mkdir()
+    (tmp_path / "prod").symlink_to("staging")
+    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: ^prod/\n"
+                                             f"    age: {age_identity.recipient}\n  - age: {OTHER}\n")
+    (tmp_path / "staging" / "x.yaml").write_text("password: p-1\n")
+    from_top = run_cli("encrypt", "prod/x.yaml", cwd=tmp_path)
+    from_inside = run_cli("encrypt", "x.yaml", cwd=tmp_path / "prod", env={"PWD": str(tmp_path / "prod")})
+    assert from_top.returncode == from_inside.returncode == 0, from_inside.stderr
+    assert age_identity.recipient in from_top.stdout and age_identity.recipient in from_inside.stdout
+    climbing = run_cli("encrypt", "../prod/x.yaml", cwd=tmp_path / "prod", env={"PWD": str(tmp_path / "prod")})
+    assert climbing.returncode == 0 and age_identity.recipient in climbing.stdout, climbing.stderr

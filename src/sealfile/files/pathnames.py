@@ -75,6 +75,25 @@ def resolved(name: PathName) -> str:
     return real
 
 
+def absolute(name: PathName) -> str:
+    """``os.path.abspath(name)``, but a relative name is joined to the working directory as the shell
+    names it (``$PWD``, when that is the working directory: as Go's ``os.Getwd``, so SOPS, reads it), not
+    with its symbolic links resolved: after ``cd prod`` (a link in the repository), ``x.enc.yaml`` is
+    ``REPO/prod/x.enc.yaml``, as ``prod/x.enc.yaml`` is from the top, and gets the same creation rule and
+    signers. A name that climbs (``..``) goes up from the real directory, as the system opens it."""
+    text = os.fspath(name)
+    if _WINDOWS or os.path.isabs(text):
+        return os.path.abspath(text)
+    real, shell = os.getcwd(), os.environ.get("PWD", "")
+    if shell == real or not shell.startswith("/") or os.pardir in text.split("/"):
+        return os.path.abspath(text)
+    try:
+        same = os.path.samestat(os.stat(shell), os.stat(real))
+    except (OSError, ValueError):
+        same = False
+    return os.path.normpath(os.path.join(shell if same else real, text))
+
+
 def parents(directory: str) -> Iterator[str]:
     """``directory`` (absolute, as :func:`resolved` spells it), then each directory above it to the root,
     as ``(Path(directory), *Path(directory).parents)`` lists them."""

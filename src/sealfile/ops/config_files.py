@@ -10,7 +10,7 @@ import os
 from typing import TYPE_CHECKING
 
 from sealfile.errors import ConfigError
-from sealfile.files.pathnames import exists, home, is_dir, is_file, parents, resolved
+from sealfile.files.pathnames import absolute, exists, home, is_dir, is_file, parents, resolved
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,7 +37,7 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
     try:
         directory = resolved(start)  # strings, not Paths: every command walks here, most find nothing
     except RuntimeError:  # a symlink loop: reading the file fails too, and says so in one line
-        directory = os.path.abspath(os.fspath(start))
+        directory = absolute(start)
     # The file, or even its directory, may not exist yet (a file git's merge renames into a new
     # directory, one 'edit' is about to create): no config can live in a directory that does not
     # exist, so the walk starts at the nearest one that does.
@@ -82,8 +82,8 @@ def named_place(file: str | os.PathLike[str]) -> str:
     theirs; ``prod -> staging``), and what it points to is judged as a file written at the link's
     place would be. Links above the repository (``/tmp`` on macOS,
     a home reached through one) are followed, as is every link outside a repository."""
-    absolute = os.path.abspath(file)
-    directory = absolute if is_dir(absolute) and not os.path.islink(absolute) else os.path.dirname(absolute)
+    whole = absolute(file)
+    directory = whole if is_dir(whole) and not os.path.islink(whole) else os.path.dirname(whole)
     if os.path.realpath(directory) == directory:  # no link on the way: most files
         return directory
     inside = False
@@ -100,13 +100,13 @@ def named_path(file: str | os.PathLike[str]) -> str:
     """``file`` at its :func:`named_place`, absolute, with the links above the repository resolved (as
     the configs' own paths are): the path a creation rule's ``path_regex`` and the ``sealed_files``
     patterns are matched against."""
-    absolute = os.path.abspath(file)
-    place = named_place(absolute)
+    whole = absolute(file)
+    place = named_place(whole)
     try:
         real_place = resolved(place)
     except RuntimeError:  # a symlink loop: reading the file fails too, and says so in one line
         real_place = place
-    below = os.path.relpath(absolute, place)
+    below = os.path.relpath(whole, place)
     return real_place if below == os.curdir else os.path.join(real_place, below)
 
 
