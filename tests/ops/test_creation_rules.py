@@ -43,3 +43,10 @@ def test_an_entry_may_name_its_own_kind(tmp_path: Path) -> None:
     config = _config(tmp_path, f"age: [{{type: age, recipient: {A}}}]")
     rule = config.rule_for(tmp_path / "x.enc.yaml")  # type: ignore[attr-defined]
     assert [key.key_id for key in rule.keys] == [A]
+
+
+@pytest.mark.parametrize(("value", "cause"), [("", "must be text"), ("5", "must be text"), ("[a]", "must be text"),
+                                              ("'('", "is not a valid regular expression: missing \\)")])
+def test_a_path_regex_that_is_no_pattern_says_why(tmp_path: Path, value: str, cause: str) -> None:
+    with pytest.raises(ConfigError, match=rf"\.sealfile\.yaml: creation_rules\.0\.path_regex: path_regex {cause}"):
+        _config(tmp_path, f"path_regex: {value}\n    age: {A}")

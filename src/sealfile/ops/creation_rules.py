@@ -54,12 +54,16 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     if unknown:
         raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
     path_regex = entry.get("path_regex", "")
+    if not isinstance(path_regex, str):  # 'path_regex:' left empty is null: not a rule for every file unsaid
+        raise ConfigError("path_regex must be text, a regular expression (leave it out to match every file)",
+                          keypath=f"{where}.path_regex")
     from sealfile.model.linear_regex import compile_linear
 
     try:
         compile_linear(path_regex)
-    except (re.error, TypeError):
-        raise ConfigError("path_regex is not a valid regular expression", keypath=f"{where}.path_regex") from None
+    except re.error as err:
+        raise ConfigError(f"path_regex is not a valid regular expression: {err}", keypath=f"{where}.path_regex"
+                          ) from None
     except ValueError as err:  # a config in the repository is anyone's with write access: no backtracking
         raise ConfigError(f"path_regex cannot be used: {err}", keypath=f"{where}.path_regex") from None
     try:
