@@ -22,11 +22,11 @@ def _config(tmp_path: Path, body: str) -> object:
 
 @pytest.mark.parametrize(("entry", "kind"), [("keyring: true", "a boolean"), ("keyring: [null]", "null"),
                                              ("keyring: [1.5]", "a number"), ("pgp: 0x1F", "a number"),
-                                             ("age: [[" + A + "]]", "a list")])
+                                             ("age: [[RECIPIENT]]", "a list")])
 def test_a_recipient_that_yaml_reads_as_another_type_is_refused(tmp_path: Path, entry: str, kind: str) -> None:
     # str() made them keys named "True", "None", "1.5", "31" (the keyring name: no error until wrapping)
     with pytest.raises(ConfigError) as raised:
-        _config(tmp_path, entry)
+        _config(tmp_path, entry.replace("RECIPIENT", A))
     message = str(raised.value)
     assert f".sealfile.yaml: creation_rules.0.{entry.split(':')[0]}: a recipient is written as text" in message
     assert message.endswith(f"not {kind}")
