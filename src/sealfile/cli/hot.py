@@ -143,8 +143,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.stores import fitting_name, store_for
 
     check_destination(file, output, in_place)
-    # the file's name for its creation rule and signers: '-o -' is stdout, and the file is still FILE
-    sealed_name = output if output is not None and io.names_a_file(output) else file
+    sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -': still FILE
     policy = signatures.for_file(sealed_name)
     reuse = None
     if previous is not None:
@@ -165,16 +164,14 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
                                 "to start an empty sealed file, encrypt an empty file")
         refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
-    io.emit(sealed, output or (file if in_place else None), private=False, sources=(file,),
-            replacing=plaintext if in_place else None)
+    io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
 
 
 def creation_defaults(
     file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
 ) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
     """Recipients and rules for a new sealed file: each from the flags, else from the first matching
-    creation rule. Recipients named on the command line keep the rule's value rule, as in SOPS: the
-    rule's ``unencrypted_suffix: _plain`` still seals a ``token_unencrypted`` the default would not."""
+    creation rule (recipients from flags keep the rule's value rule, as in SOPS)."""
     from sealfile.ops.config import load_config
 
     rule = load_config(file).rule_for(file)

@@ -94,6 +94,8 @@ class ProjectConfig(Record):
         """The first creation rule whose ``path_regex`` matches ``file``'s path relative to this config's
         directory, as it is named (:func:`~sealfile.ops.config_files.named_path`: through a link, the
         link's path, as the signers that judge it are the link place's)."""
+        if not self.creation_rules:  # no config, as usual with recipients on the command line: no work
+            return None
         from sealfile.model.linear_regex import compile_linear
 
         relative = _relative(named_path(file), resolved(self.root))
