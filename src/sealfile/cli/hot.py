@@ -167,11 +167,9 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
 
 
-def creation_defaults(
-    file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
-) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
-    """Recipients and rules for a new sealed file: each from the flags, else from the first matching
-    creation rule (recipients from flags keep the rule's value rule, as in SOPS)."""
+def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
+                      ) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
+    """A new sealed file's recipients and value rule: each from the flags, else the first matching creation rule's."""
     from sealfile.ops.config import load_config
 
     rule = load_config(file).rule_for(file)
