@@ -73,8 +73,8 @@ def test_the_sops_config_becomes_a_sealfile_config(repository: Path) -> None:
     assert done.returncode == 0, done.stderr
     warned = sorted(line.split(": ", 3)[3] for line in done.stderr.splitlines())
     assert warned == [
-        "creation_rules.2.encrypted_comment_regex: sealfile has no equivalent; left out (values are sealed by "
-        "sealfile's default rule)",
+        "creation_rules.2.encrypted_comment_regex: sealfile has no equivalent; every value is sealed instead "
+        "(encrypted_regex ^: SOPS seals a key ending in _unencrypted under it too)",
         "creation_rules.3.mac_only_encrypted: sealfile has no equivalent; left out (sealfile's MAC covers every "
         "value and key path)",
         "stores: not a creation rule; left out"]
@@ -87,6 +87,7 @@ def test_the_sops_config_becomes_a_sealfile_config(repository: Path) -> None:
         [("azure_kv", AZURE), ("hc_vault_transit", VAULT)]]
     assert (rules[1].rules.kind, rules[1].rules.pattern) == ("encrypted_regex", "_secret\\Z")
     assert sorted(key.type_id for key in rules[2].keys) == ["aws_kms", "azure_kv", "hc_vault_transit"]
+    assert (rules[2].rules.kind, rules[2].rules.pattern) == ("encrypted_regex", "^")
     aws = next(key for key in rules[2].keys if key.type_id == "aws_kms")
     assert (aws.role, aws.profile) == (ROLE, "ops")  # type: ignore[attr-defined]
     assert (rules[3].rules.kind, rules[3].rules.pattern) == ("unencrypted_suffix", "_plain")
@@ -213,3 +214,19 @@ def test_a_pattern_sealfile_cannot_translate_names_its_rule(sops_identity: AgeId
                                          f"  - encrypted_regex: '\\pL'\n    age: {sops_identity.recipient}\n")
     done = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
     assert done.returncode != 0 and "sops.yaml: creation_rules.1.encrypted_regex: the SOPS rule uses Go" in done.stderr
+
+
+@pytest.mark.parametrize(("rule", "comment"), [("encrypted_comment_regex", "secret"),
+                                                ("unencrypted_comment_regex", "other")])
+def test_a_comment_rule_seals_every_value_as_sops_does(rule: str, comment: str, sops_identity: AgeIdentity,
+                                                          tmp_path: Path) -> None:
+    """Under a comment rule SOPS seals ``token_unencrypted``: converted to the default rule, a file made after
+    the migration kept it in plaintext."""
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - {rule}: secret\n    age: {sops_identity.recipient}\n")
+    (tmp_path / "app.yaml").write_text(f"# {comment}\ntoken_unencrypted: hunter2\nuser: app\n")
+    theirs = run_sops(["--config", str(tmp_path / ".sops.yaml"), "encrypt", str(tmp_path / "app.yaml")])
+    assert theirs.returncode == 0 and "hunter2" not in theirs.stdout, theirs.stderr
+    imported = sealfile_cli("import-sops", str(tmp_path / ".sops.yaml"), "-o", str(tmp_path / ".sealfile.yaml"))
+    assert imported.returncode == 0, imported.stderr
+    ours = sealfile_cli("encrypt", str(tmp_path / "app.yaml"))
+    assert ours.returncode == 0 and "hunter2" not in ours.stdout and "user: app" not in ours.stdout, ours.stderr

@@ -21,6 +21,7 @@ from sealfile.errors import ConfigError, SealfileError
 from sealfile.model.linear_regex import LinearRegex
 from sealfile.model.rules import RULE_NAMES
 from sealfile.ops.config import config_from_text
+from sealfile.ops.import_sops import EVERY_VALUE
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.rules import go_regex, python_pattern
 
@@ -30,11 +31,10 @@ _FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "az
 _GROUPED = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
             "hc_vault": "hc_vault_transit"}
 """A SOPS key group's field -> sealfile's."""
-_UNSUPPORTED = {
-    "encrypted_comment_regex": "values are sealed by sealfile's default rule",
-    "unencrypted_comment_regex": "values are sealed by sealfile's default rule",
-    "mac_only_encrypted": "sealfile's MAC covers every value and key path",
-}
+_UNSUPPORTED = {"mac_only_encrypted": "sealfile's MAC covers every value and key path"}
+_COMMENT_RULES = ("encrypted_comment_regex", "unencrypted_comment_regex")
+"""SOPS then encrypts a key ending in ``_unencrypted`` too: such a rule seals every value, as ``import-sops``
+of a file made by it does (the default rule would leave those in plaintext)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,10 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
             rule["encrypted_regex"] = suffix_as_regex(str(value))
         elif name in RULE_NAMES:
             rule[name] = _as_python(value, f"{where}.{name}") if name.endswith("_regex") else value
+        elif name in _COMMENT_RULES:
+            rule["encrypted_regex"] = EVERY_VALUE.pattern
+            notes.append(f"{where}.{name}: sealfile has no equivalent; every value is sealed instead (encrypted_regex "
+                         f"{EVERY_VALUE.pattern}: SOPS seals a key ending in _unencrypted under it too)")
         elif name in _UNSUPPORTED:
             notes.append(f"{where}.{name}: sealfile has no equivalent; left out ({_UNSUPPORTED[name]})")
         elif name not in ("path_regex", "aws_profile"):
