@@ -45,7 +45,8 @@ What it implements (checked against the Key Vault REST reference, api-version 7.
       a wrong secret gets 401 ``invalid_client`` with an AADSTS7000215 description).
 
 Fault switches: ``deny`` (a set of operations answered 403), ``disable(name)``, ``fail_next(n,
-status)`` (the next n vault requests get 503/429), ``down`` (CONNECT to the vault host gets 502).
+status, retry_after)`` (the next n vault requests get 503/429, with ``Retry-After: retry_after`` if
+given), ``down`` (CONNECT to the vault host gets 502).
 ``requests`` records ``(method, path)`` of every vault request, to assert what went over the wire;
 ``connects`` every host a client asked the proxy to reach (served or not).
 
@@ -132,6 +133,8 @@ class FakeKeyVault:
         self.answer_without_token: bytes | None = None
         self.token_requests = 0
         self._failures: list[Fault] = []
+        self.retry_after: str | None = None
+        """What a failure's ``Retry-After`` says (seconds); ``None``: the fast ``retry-after-ms: 20``."""
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
         self.tls_context = self.ca.server_context()
@@ -187,9 +190,10 @@ class FakeKeyVault:
         for version in self.keys[name]:
             version.enabled = enabled
 
-    def fail_next(self, count: int, status: int = 503) -> None:
+    def fail_next(self, count: int, status: int = 503, retry_after: str | None = None) -> None:
         code = "Throttled" if status == 429 else "ServiceUnavailable"
         with self._lock:
+            self.retry_after = retry_after
             self._failures = [Fault(status, code, "The service is temporarily unavailable.")] * count
 
     def reset(self) -> None:
@@ -198,6 +202,7 @@ class FakeKeyVault:
             self.deny.clear()
             self.down = False
             self.answer_without_token = None
+            self.retry_after = None
             self.connects.clear()
             self._failures.clear()
             self.requests.clear()
@@ -251,7 +256,8 @@ class FakeKeyVault:
                 return 401, _error(missing), {"WWW-Authenticate": challenge}
             if self._failures:
                 fault = self._failures.pop(0)
-                return fault.status, _error(fault), {"retry-after-ms": "20"}
+                wait = {"retry-after-ms": "20"} if self.retry_after is None else {"Retry-After": self.retry_after}
+                return fault.status, _error(fault), wait
         version_param = query.get("api-version", [""])[0]
         if version_param not in API_VERSIONS:
             unknown = Fault(400, "BadParameter", f"The specified version ({version_param}) is not recognized.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,6 +265,27 @@ def test_persistent_unavailability_is_reported_after_bounded_retries(
     assert "busy or unavailable (HTTP 503 ServiceUnavailable) after retrying" in assert_one_line(info.value, url(vault))
     # one key read and one unwrap, each tried at most 1 + 3 times
     assert 2 <= len(vault.requests) <= 8
+
+
+@pytest.mark.parametrize("operation", ["wrap", "unwrap"])
+def test_a_vault_asking_to_wait_longer_than_the_timeout_is_not_waited_for(
+    vault: FakeKeyVault, monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    """azure-core sleeps whatever ``Retry-After`` says before retrying, outside its own time limit: a vault
+    (or anything on its host) answering ``429, Retry-After: 3600`` held ``encrypt`` and ``rotate`` for an hour."""
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "2")
+    key = AzureKeyVaultKey(url(vault))
+    wrapped = key.wrap(DATA_KEY).wrapped
+    vault.requests.clear()
+    vault.fail_next(100, 429, retry_after="8")  # 4 x the timeout: longer than the whole call may take
+    started = time.monotonic()
+    with pytest.raises((UnwrapError, WrapError)) as info:
+        key.wrap(DATA_KEY) if operation == "wrap" else AzureKeyVaultKey(url(vault)).unwrap(wrapped)
+    assert time.monotonic() - started < 5
+    assert "busy or unavailable (HTTP 429 Throttled)" in assert_one_line(info.value, url(vault))
+    assert len(vault.requests) == len(set(vault.requests)) <= 2  # none repeated (unwrap: the key read, then unwrapkey)
+    vault.fail_next(1, 429, retry_after="1")  # a wait within the timeout is honoured
+    assert AzureKeyVaultKey(url(vault)).unwrap(wrapped) == DATA_KEY
 
 
 def test_no_credentials(

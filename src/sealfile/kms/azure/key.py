@@ -16,7 +16,8 @@ What a caller may rely on:
   :func:`forget_credential` drops it, e.g. after the environment changed.
 - Each request times out after ``SEALFILE_KMS_TIMEOUT`` seconds (default 10) to connect and to
   read; throttling (429), 5xx answers and connection failures are retried a bounded number of
-  times (azure-core's retry policy, honouring ``Retry-After``), then reported.
+  times (azure-core's retry policy, honouring a ``Retry-After`` of up to ``SEALFILE_KMS_TIMEOUT``; a
+  longer one is reported at once, not waited for), then reported.
 - Proxies and CA bundles follow the usual variables (``HTTPS_PROXY``, ``REQUESTS_CA_BUNDLE``).
 - The SDK keeps its check that the vault's authentication challenge names a resource matching
   the vault's host; nothing here turns it off.
@@ -41,7 +42,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.kms.azure import errors as azure_errors
-from sealfile.kms.azure.pipeline import vault_only_with_token
+from sealfile.kms.azure.pipeline import bounded_retry, vault_only_with_token
 from sealfile.kms.base import MasterKey, Operation, Recipient, forgotten_in_children, import_sdk, kms_timeout
 from sealfile.kms.trust import Target
 
@@ -169,7 +170,9 @@ class AzureKeyVaultKey(MasterKey):
 
     def _vault_settings(self) -> dict[str, Any]:
         """Settings for clients that talk to the vault (not to Entra ID): see :mod:`.pipeline`."""
-        return {**client_settings(), "per_retry_policies": [vault_only_with_token(self._id.vault_url)]}
+        settings = client_settings()
+        return {**settings, "retry_policy": bounded_retry(**settings),
+                "per_retry_policies": [vault_only_with_token(self._id.vault_url)]}
 
     def _client(self, version: str | None) -> Any:
         crypto = _sdk("azure.keyvault.keys.crypto")

@@ -1,5 +1,6 @@
-"""A pipeline policy on every Key Vault client: requests go to the key's vault only, and an answer
-counts only if the request that got it carried a bearer token.
+"""Pipeline policies of every Key Vault client: requests go to the key's vault only, an answer
+counts only if the request that got it carried a bearer token, and no server-directed wait is
+longer than a request may take.
 
 Why: the SDK's first request to a vault carries no token (it waits for the vault's challenge to
 learn the tenant), so a server that answers that request with 200 would have its answer taken as
@@ -15,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sealfile.errors import ProviderError
-from sealfile.kms.base import import_sdk
+from sealfile.kms.base import import_sdk, kms_timeout
 
 
 def netloc(url: str) -> str:
@@ -52,3 +53,29 @@ def _policy_class() -> type:
                                     "never does; its answer was refused")
 
     return VaultOnlyWithToken
+
+
+def bounded_retry(**settings: Any) -> Any:
+    """azure-core's retry policy with ``settings``, except that an answer asking to wait longer than one request
+    may take (``Retry-After`` beyond ``SEALFILE_KMS_TIMEOUT``) is not retried but reported as it is.
+
+    Why: azure-core sleeps whatever ``Retry-After`` says before retrying, and checks its own time limit only
+    after that sleep: a server answering ``429, Retry-After: 3600`` held ``encrypt`` and ``rotate`` for an
+    hour (and every unwrap until the file's time budget ran out, with "no answer" for a cause)."""
+    return _bounded_retry_class()(longest_wait=kms_timeout(), **settings)
+
+
+@cache
+def _bounded_retry_class() -> type:
+    policies = import_sdk("azure.core.pipeline.policies", extra="azure", what="Azure Key Vault support")
+
+    class BoundedRetryPolicy(policies.RetryPolicy):  # type: ignore[misc,name-defined]
+        def __init__(self, longest_wait: float, **settings: Any) -> None:
+            super().__init__(**settings)
+            self.longest_wait = longest_wait
+
+        def is_retry(self, settings: Any, response: Any) -> bool:
+            wait = self.get_retry_after(response)
+            return (wait is None or wait <= self.longest_wait) and bool(super().is_retry(settings, response))
+
+    return BoundedRetryPolicy
