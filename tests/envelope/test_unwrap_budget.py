@@ -180,3 +180,43 @@ def test_a_key_in_two_groups_is_tried_once_and_named_for_both(age_key: AgeKey, u
     message = str(caught.value)
     assert f"group 1: age {stranger.recipient}: no matching identity" in message
     assert f"group 2: age {stranger.recipient}: failed for another key group (above)" in message
+
+
+@pytest.mark.parametrize("command", ["encrypt", "rotate"])
+def test_a_tarpit_holds_a_wrap_no_longer_than_the_budget(tarpit: Tarpit, tmp_path: Path, age_key: AgeKey,
+                                                         command: str) -> None:
+    """Wrapping is bounded as unwrapping is: ``encrypt --aws-kms`` and ``rotate`` of a file (opened by age) with
+    an AWS recipient, against an endpoint answering a byte at a time, waited for ever (every read was within the
+    timeout). Now each fails after SEALFILE_KMS_TIMEOUT + 5 s with one line, the file unchanged."""
+    import os
+
+    from sealfile.model.metadata import Stanza
+    from sealfile.ops.document import Reuse
+    from sealfile.ops.seal import seal_plaintext
+    from sealfile.stores import get_store
+
+    data_key = os.urandom(32)
+    stanzas = (age_key.wrap(data_key).stanza, Stanza.from_mapping(_aws_stanza("eu-west-1", "one")))
+    path = tmp_path / "secrets.enc.yaml"
+    reuse = Reuse(data_key, (stanzas,), {})
+    path.write_text(seal_plaintext("password: p0\n", get_store("yaml"), [], None, reuse=reuse))
+    before = path.read_bytes()
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("password: p1\n")
+    arn = "arn:aws:kms:eu-west-1:111122223333:key/one"
+    args = ["encrypt", "--aws-kms", arn, "-o", str(tmp_path / "new.enc.yaml"), str(plain)] if command == "encrypt" \
+        else ["rotate", str(path)]
+    env = cli_env({"AWS_ENDPOINT_URL": tarpit.url, "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+                   "AWS_MAX_ATTEMPTS": "3", "SEALFILE_KMS_TIMEOUT": str(TARPIT_TIMEOUT),
+                   "AWS_EC2_METADATA_DISABLED": "true"})
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "sealfile", *args], env=env, capture_output=True, text=True,
+                          timeout=40)
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert f"aws_kms {arn}: no answer within 6 s (SEALFILE_KMS_TIMEOUT + 5)" in done.stderr
+    assert tarpit.connections >= 1
+    assert took < TARPIT_TIMEOUT + 5 + 6, f"took {took:.1f} s"
+    assert path.read_bytes() == before
+    assert not (tmp_path / "new.enc.yaml").exists()

@@ -21,6 +21,7 @@ import contextvars
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from sealfile.errors import (
     ConfigError,
@@ -32,13 +33,14 @@ from sealfile.errors import (
     UnwrapError,
 )
 from sealfile.kms import trust
-from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, kms_timeout
+from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, Recipient, kms_timeout
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
 from sealfile.model.metadata import Metadata, Stanza
 
 Groups = tuple[tuple[Stanza, ...], ...]
 KeyFor = Callable[[Stanza], MasterKey]
+_T = TypeVar("_T")
 
 _cache: dict[Stanza, bytes] = {}
 
@@ -97,7 +99,7 @@ def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stan
     check_recipient_count(len(wanted))  # never write a file no reader would open
     for key in wanted:
         kept = next((stanza for known, stanza in current if known.same_recipient(key)), None)
-        stanzas.append(kept if kept is not None else key.wrap(data_key).stanza)
+        stanzas.append(kept if kept is not None else wrap_with(key, data_key).stanza)
     return tuple(stanzas)
 
 
@@ -119,7 +121,7 @@ def wrap_groups(
     from sealfile.envelope import shamir  # only for a key split between groups
 
     shares = shamir.split(data_key, len(recipients.groups), recipients.threshold)
-    groups = tuple(tuple(key.wrap(share).stanza for key in group)
+    groups = tuple(tuple(wrap_with(key, share).stanza for key in group)
                    for group, share in zip(recipients.groups, shares, strict=True))
     return groups, recipients.threshold
 
@@ -250,26 +252,42 @@ def _open_group(
 
 
 def _within(seconds: float, budget: float, key: MasterKey, wrapped: str) -> bytes:
-    """``key.unwrap(wrapped)`` in a daemon thread, given up after ``seconds`` (the thread is left to
-    finish or hang on its own: a daemon never holds up the process's exit)."""
-    import threading  # only for a key held by a service: local keys (age, SSH) unwrap in this thread
+    """``key.unwrap(wrapped)``, given up after ``seconds`` (see :func:`_in_time`)."""
+    return _in_time(seconds, lambda: key.unwrap(wrapped), lambda: key.unwrap_error(
+        f"no answer within the {budget:g} s all unwrap attempts may take (SEALFILE_KMS_TIMEOUT + 5)"))
 
-    outcome: list[bytes | BaseException] = []
+
+def wrap_with(key: MasterKey, data_key: bytes) -> Recipient:
+    """``key.wrap(data_key)``; a key held by a service is given up after :func:`unwrap_budget` seconds, as an
+    unwrap is: a per-read timeout does not bound a service that answers a byte at a time, and ``encrypt``,
+    ``rotate`` or ``updatekeys`` waited on it for ever."""
+    if key.local:
+        return key.wrap(data_key)
+    seconds = unwrap_budget()
+    return _in_time(seconds, lambda: key.wrap(data_key), lambda: key.wrap_error(
+        f"no answer within {seconds:g} s (SEALFILE_KMS_TIMEOUT + 5)"))
+
+
+def _in_time(seconds: float, call: Callable[[], _T], late: Callable[[], BaseException]) -> _T:
+    """``call()`` in a daemon thread, given up (raising ``late()``) after ``seconds``: the thread is left to
+    finish or hang on its own (a daemon never holds up the process's exit)."""
+    import threading  # only for a key held by a service: local keys (age, SSH) work in this thread
+
+    outcome: list[_T | BaseException] = []
     done = threading.Event()
     context = contextvars.copy_context()  # the caller's trust settings and offline mode apply there too
 
     def run() -> None:
         try:
-            outcome.append(context.run(key.unwrap, wrapped))
+            outcome.append(context.run(call))
         except BaseException as err:  # handed to the caller's thread as is
             outcome.append(err)
         finally:
             done.set()
 
-    threading.Thread(target=run, name=f"sealfile-unwrap-{key.type_id}", daemon=True).start()
+    threading.Thread(target=run, name="sealfile-kms-call", daemon=True).start()
     if not done.wait(seconds):
-        raise key.unwrap_error(f"no answer within the {budget:g} s all unwrap attempts may take "
-                               "(SEALFILE_KMS_TIMEOUT + 5)")
+        raise late()
     result = outcome[0]
     if isinstance(result, BaseException):
         raise result

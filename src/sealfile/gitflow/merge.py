@@ -31,7 +31,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from sealfile.envelope.datakey import Groups, wrap_groups
+from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs
@@ -205,7 +205,8 @@ def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: Merg
     stanzas = []
     for i in wanted:
         kept = own.get(i)
-        stanzas.append(kept if kept is not None else key_for(ours.get(i) or theirs[i]).wrap(primary.data_key).stanza)
+        added = kept if kept is not None else wrap_with(key_for(ours.get(i) or theirs[i]), primary.data_key).stanza
+        stanzas.append(added)
     return tuple(stanzas)
 
 
