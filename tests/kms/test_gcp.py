@@ -219,9 +219,24 @@ def test_persistent_unavailability_is_reported_after_the_deadline(
     wrapped = key.wrap(os.urandom(32)).wrapped
     monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "1")
     fake.fail_next(1000)
-    with pytest.raises(UnwrapError, match=r"kept failing until the 2s deadline \(.*UNAVAILABLE"):
+    with pytest.raises(UnwrapError, match=r"kept failing until the 1s deadline \(.*UNAVAILABLE"):
         key.unwrap(wrapped)
     assert 2 <= fake.calls["decrypt"] < 1000
+
+
+def test_persistent_throttling_is_named_within_the_files_time_budget(
+    fake: FakeGcpKms, sealed_file: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retries of one call end before the time all unwrap attempts of a file may take: with a deadline of
+    twice the timeout, a KMS answering RESOURCE_EXHAUSTED at once, fourteen times, was reported as 'no answer'."""
+    path, _identity = sealed_file
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "6")
+    fake.fail_next(1000, "RESOURCE_EXHAUSTED", "Quota exceeded")
+    with pytest.raises(NoUsableKeyError) as info:
+        load_secrets(path)
+    message = str(info.value)
+    assert f"gcp_kms {KEY}: GCP KMS kept failing until the 6s deadline" in message
+    assert "RESOURCE_EXHAUSTED: Quota exceeded" in message and "no answer" not in message
 
 
 def test_endpoint_down(fake: FakeGcpKms, key: GcpKmsKey) -> None:

@@ -24,8 +24,8 @@ What a caller may rely on:
   URL) overrides the endpoint. The REST transport is used everywhere, so the code path the tests
   exercise is the one that runs in production, and gRPC is never imported.
 - UNAVAILABLE, RESOURCE_EXHAUSTED (429) and INTERNAL answers are retried with backoff until
-  twice ``SEALFILE_KMS_TIMEOUT`` seconds (default 10) have passed; a refused connection is not retried,
-  so a file with a local recipient opens at once when KMS is unreachable.
+  ``SEALFILE_KMS_TIMEOUT`` seconds (default 10) have passed, the first request's included; a refused
+  connection is not retried, so a file with a local recipient opens at once when KMS is unreachable.
 
 The SDK (~1 s to import) is imported on first use; one client per endpoint per process.
 """
@@ -77,6 +77,13 @@ def forget_clients() -> None:
 
 
 forgotten_in_children(_client.cache_clear)
+
+
+def _deadline() -> float:
+    """Seconds one call may take, retries included: within the time all unwrap attempts of a file may take
+    (``SEALFILE_KMS_TIMEOUT`` + 5). Twice the timeout outlasted it: KMS answering RESOURCE_EXHAUSTED fourteen
+    times was reported as "no answer within 15 s"."""
+    return kms_timeout()
 
 
 def _retry_policy(deadline: float) -> Any:
@@ -167,7 +174,7 @@ class GcpKmsKey(MasterKey):
 
     def _call(self, method: str, request: dict[str, Any], check: Callable[[Any], None]) -> Any:
         """Call KMS with bounded retries, and again (a few times) when a checksum does not match."""
-        deadline = 2 * kms_timeout()  # retries included
+        deadline = _deadline()
         for attempt in range(1, CHECKSUM_ATTEMPTS + 1):
             try:
                 client = _client(self._endpoint())
@@ -193,4 +200,4 @@ class GcpKmsKey(MasterKey):
         from sealfile.kms.gcp.errors import describe_failure  # needs the SDK, loaded by the failed call
 
         method = "encrypt" if operation == "wrap" else "decrypt"
-        return describe_failure(error, method, self._endpoint(), 2 * kms_timeout())
+        return describe_failure(error, method, self._endpoint(), _deadline())
