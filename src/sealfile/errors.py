@@ -47,6 +47,18 @@ def one_line(text: str) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+CAUSE_LIMIT = 1000
+KEY_ID_LIMIT = 500
+"""Characters of a master key's cause and identity an error shows (a real key id is under 500: an Azure key URL
+with a 253-character host). A stanza's fields are the file's: an error quoting a 100,000-character ARN or key
+name printed it whole, once per stanza."""
+
+
+def clipped(text: str, limit: int = CAUSE_LIMIT) -> str:
+    """``text``, or its start and how long it was when longer than ``limit`` characters."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class FormatError(SealfileError, ValueError):
     """The input is not a well-formed plaintext or sealed document."""
 
@@ -114,7 +126,8 @@ class WrapError(ProviderError):
     """A master key could not wrap the data key."""
 
     def __init__(self, message: str, *, type_id: str, key_id: str):
-        super().__init__(f"{type_id} {key_id}: {message}")
+        message = clipped(message)
+        super().__init__(f"{type_id} {clipped(key_id, KEY_ID_LIMIT)}: {message}")
         self.type_id = type_id
         self.key_id = key_id
         self.cause = message
@@ -126,7 +139,8 @@ class UnwrapError(ProviderError):
     ``kind_wide``: the cause concerns every key of its kind (or of its credentials) here (:class:`ProviderDown`)."""
 
     def __init__(self, message: str, *, type_id: str, key_id: str, kind_wide: bool = False):
-        super().__init__(f"{type_id} {key_id}: {message}")
+        message = clipped(message)
+        super().__init__(f"{type_id} {clipped(key_id, KEY_ID_LIMIT)}: {message}")
         self.type_id = type_id
         self.key_id = key_id
         self.cause = message
@@ -149,7 +163,7 @@ def _grouped(attempts: list[UnwrapError]) -> str:
     """``A, B: reason; C: other reason``: recipients that failed the same way share one reason."""
     by_cause: dict[str, list[str]] = {}
     for attempt in attempts:
-        by_cause.setdefault(attempt.cause, []).append(f"{attempt.type_id} {attempt.key_id}")
+        by_cause.setdefault(attempt.cause, []).append(f"{attempt.type_id} {clipped(attempt.key_id, KEY_ID_LIMIT)}")
     return "; ".join(f"{', '.join(names)}: {cause}" for cause, names in by_cause.items())
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from sealfile import forget_data_keys, load_secrets
 from sealfile.envelope.datakey import MAX_RECIPIENTS, unwrap_budget
-from sealfile.errors import FormatError, UnwrapError
+from sealfile.errors import FormatError, NoUsableKeyError, UnwrapError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.base import DEFAULT_KMS_TIMEOUT
 from sealfile.ops.read import decrypt_text, verify_text
@@ -220,3 +220,25 @@ def test_a_tarpit_holds_a_wrap_no_longer_than_the_budget(tarpit: Tarpit, tmp_pat
     assert took < TARPIT_TIMEOUT + 5 + 6, f"took {took:.1f} s"
     assert path.read_bytes() == before
     assert not (tmp_path / "new.enc.yaml").exists()
+
+
+def test_an_error_quotes_at_most_a_bounded_part_of_each_stanza(tmp_path: Path, age_key: AgeKey) -> None:
+    """A stanza's fields are the file's: an error quoting a 100,000-character ARN, key name or resource printed
+    each whole (a line of megabytes, from one file). Each recipient's identity and cause are clipped."""
+    huge = "x" * 100_000
+    sealed, _ = forged("password: never-shown\n", [
+        {"type": "aws_kms", "arn": huge, "wrapped": "x"},
+        {"type": "keyring", "name": huge, "wrapped": "x"},
+        {"type": "hc_vault_transit", "vault_address": "https://vault.example", "engine_path": "transit",
+         "key_name": huge, "wrapped": "vault:v1:x"},
+        {"type": "age", "recipient": age_key.recipient, "wrapped": "x"},
+    ])
+    path = tmp_path / "secrets.enc.yaml"
+    path.write_text(sealed)
+    with pytest.raises(NoUsableKeyError) as caught:
+        load_secrets(path)
+    message = str(caught.value)
+    assert len(message) < 6_000
+    assert "aws_kms ?: not an AWS KMS key or alias ARN: 'xxx" in message
+    assert message.count(" characters)") == 3, message
+    assert f"age {age_key.recipient}:" in message
