@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,3 +146,28 @@ def test_every_builtin_kind_refuses_a_field_it_does_not_read(kind: str) -> None:
             key_for(Stanza.from_mapping({"type": kind, **fields, extra: "https://attacker.example", "wrapped": "x"}))
         with pytest.raises(ConfigError, match=rf"unknown field\(s\) {extra}"):
             key_from_config({"type": kind, **fields, extra: "https://attacker.example"})
+
+
+@pytest.mark.parametrize(("kind", "fields", "words"), [
+    ("azure_kv", {"key": "https://team.vault.azure.net/keys/k", "url": "https://other.vault.azure.net/keys/j"},
+     "azure_kv recipient: key and url differ; give one"),
+    ("hc_vault_transit", {"uri": "https://vault.example.com/v1/transit/keys/k", "vault_address": "https://x.example",
+                          "engine_path": "transit", "key_name": "k"},
+     "hc_vault_transit recipient: uri and vault_address/engine_path/key_name differ; give one"),
+    ("hc_vault_transit", {"uri": "https://vault.example.com/v1/transit/keys/k", "key_name": "other"},
+     "hc_vault_transit recipient: uri and vault_address/engine_path/key_name differ"),
+    ("aws_kms", {"arn": "arn:aws:kms:us-east-1:111122223333:key/k", "role": "arn:aws:iam::111122223333:role/a",
+                 "role_arn": "arn:aws:iam::111122223333:role/b"}, "AWS KMS recipient: role and role_arn differ"),
+])
+def test_two_spellings_of_one_field_that_differ_are_refused(kind: str, fields: dict[str, str], words: str) -> None:
+    """A stanza giving ``key`` and ``url`` (or a Vault ``uri`` and its parts) used one and ignored the other
+    silently: what a reader of the file sees is not what sealfile contacts. The same spelt twice is accepted."""
+    from sealfile.kms.registry import key_for
+    from sealfile.model.metadata import Stanza
+
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        key_for(Stanza.from_mapping({"type": kind, **fields, "wrapped": "x"}))
+    same = {"azure_kv": {"key": "https://team.vault.azure.net/keys/k", "url": "https://team.vault.azure.net/keys/k"},
+            "hc_vault_transit": {"uri": "https://vault.example.com/v1/transit/keys/k", "key_name": "k"},
+            "aws_kms": {"arn": "arn:aws:kms:us-east-1:111122223333:key/k", "profile": "a", "aws_profile": "a"}}[kind]
+    assert key_for(Stanza.from_mapping({"type": kind, **same, "wrapped": "x"})).type_id == kind

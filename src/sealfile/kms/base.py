@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from sealfile.errors import ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
+from sealfile.errors import ConfigError, ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
 from sealfile.files.settings import positive_setting
 from sealfile.kms import trust
 from sealfile.kms.trust import Target
@@ -167,6 +167,15 @@ class MasterKey(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.key_id}>"
+
+
+def one_field(config: Mapping[str, Any], *names: str, kind: str) -> Any:
+    """The value of whichever of ``names`` (spellings of one field: ``key`` and ``url``) ``config`` gives, or
+    ``None``; :class:`ConfigError` when two are given and differ, rather than one ignored silently."""
+    given = {name: config[name] for name in names if config.get(name) is not None}
+    if len({repr(value) for value in given.values()}) > 1:
+        raise ConfigError(f"{kind} recipient: {' and '.join(given)} differ; give one")
+    return next(iter(given.values()), None)
 
 
 def describe_exception(err: BaseException, limit: int = 300) -> str:

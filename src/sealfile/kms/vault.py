@@ -114,9 +114,16 @@ class VaultTransitKey(MasterKey):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> VaultTransitKey:
-        if isinstance(config.get("uri"), str):
-            return replace(cls.from_cli(config["uri"]), key_version=config.get("key_version"))
         address, engine, name = (config.get(field) for field in ("vault_address", "engine_path", "key_name"))
+        if config.get("uri") is not None:
+            if not isinstance(config["uri"], str):
+                raise ConfigError(f"hc_vault_transit recipient: 'uri' must be text ({URI_FORM})")
+            key = replace(cls.from_cli(config["uri"]), key_version=config.get("key_version"))
+            parts = {"vault_address": address, "engine_path": engine, "key_name": name}
+            if any(value is not None and value != getattr(key, field) for field, value in parts.items()):
+                raise ConfigError(f"hc_vault_transit recipient: uri and vault_address/engine_path/key_name differ; "
+                                  f"give one (uri: {key.key_id})")
+            return key
         if not (isinstance(address, str) and isinstance(engine, str) and isinstance(name, str)):
             raise ConfigError(f"a hc_vault_transit recipient needs 'uri: {URI_FORM}' "
                               "(or vault_address, engine_path and key_name)")

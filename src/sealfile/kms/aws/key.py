@@ -31,7 +31,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError
 from sealfile.kms.aws.client import kms_client
-from sealfile.kms.base import MasterKey, Operation
+from sealfile.kms.base import MasterKey, Operation, one_field
 from sealfile.kms.trust import Target
 
 DEFAULT_CONTEXT: Mapping[str, str] = {"sealfile": "data-key"}
@@ -65,13 +65,11 @@ def _context(raw: Any) -> dict[str, str]:
 
 
 def _optional_text(config: Mapping[str, Any], *names: str) -> str | None:
-    given = [config[name] for name in names if config.get(name) is not None]
-    if not all(isinstance(value, str) and value.strip() for value in given):
+    given = {name: config[name] for name in names if config.get(name) is not None}
+    if not all(isinstance(value, str) and value.strip() for value in given.values()):
         raise ConfigError(f"AWS KMS recipient: {names[0]} must be a non-empty string")
-    distinct = {str(value).strip() for value in given}
-    if len(distinct) > 1:
-        raise ConfigError(f"AWS KMS recipient: {' and '.join(names)} differ; give one")
-    return distinct.pop() if distinct else None
+    value: str | None = one_field({name: value.strip() for name, value in given.items()}, *names, kind="AWS KMS")
+    return value
 
 
 @dataclass(frozen=True, repr=False)

@@ -43,7 +43,15 @@ from typing import Any
 from sealfile.errors import ConfigError
 from sealfile.kms.azure import errors as azure_errors
 from sealfile.kms.azure.pipeline import bounded_retry, vault_only_with_token
-from sealfile.kms.base import MasterKey, Operation, Recipient, forgotten_in_children, import_sdk, kms_timeout
+from sealfile.kms.base import (
+    MasterKey,
+    Operation,
+    Recipient,
+    forgotten_in_children,
+    import_sdk,
+    kms_timeout,
+    one_field,
+)
 from sealfile.kms.trust import Target
 
 ALGORITHM = "RSA-OAEP-256"
@@ -146,7 +154,7 @@ class AzureKeyVaultKey(MasterKey):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AzureKeyVaultKey:
-        url = config.get("key", config.get("url"))
+        url = one_field(config, "key", "url", kind="azure_kv")
         if not isinstance(url, str):
             raise ConfigError(f"an azure_kv recipient needs 'key: {URL_FORM}'")
         version = config.get("version")
