@@ -288,6 +288,23 @@ def test_a_vault_asking_to_wait_longer_than_the_timeout_is_not_waited_for(
     assert AzureKeyVaultKey(url(vault)).unwrap(wrapped) == DATA_KEY
 
 
+def test_the_waits_a_vault_asks_for_end_within_the_timeout_together(
+    vault: FakeKeyVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ``Retry-After: 1.5`` is within a 2 s timeout, but three of them are not: the retries stop when the
+    next wait would end past the timeout after the first try, within the file's unwrap budget."""
+    monkeypatch.setenv("SEALFILE_KMS_TIMEOUT", "2")
+    key = AzureKeyVaultKey(url(vault, version=vault.current_version("sealfile")))
+    wrapped = key.wrap(DATA_KEY).wrapped
+    vault.requests.clear()
+    vault.fail_next(100, 429, retry_after="1.5")
+    started = time.monotonic()
+    with pytest.raises(UnwrapError, match=r"busy or unavailable \(HTTP 429 Throttled\)"):
+        AzureKeyVaultKey.from_config(key.to_config()).unwrap(wrapped)
+    assert time.monotonic() - started < 3.5
+    assert [path for _, path in vault.requests].count(f"/keys/sealfile/{key.version}/unwrapkey") == 2
+
+
 def test_no_credentials(
     monkeypatch: pytest.MonkeyPatch, fresh_credential: None, key: AzureKeyVaultKey
 ) -> None:

@@ -11,6 +11,7 @@ token. The policy runs inside the retry and redirect policies, so it sees every 
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,8 +57,9 @@ def _policy_class() -> type:
 
 
 def bounded_retry(**settings: Any) -> Any:
-    """azure-core's retry policy with ``settings``, except that an answer asking to wait longer than one request
-    may take (``Retry-After`` beyond ``SEALFILE_KMS_TIMEOUT``) is not retried but reported as it is.
+    """azure-core's retry policy with ``settings``, except that an answer asking to wait past ``SEALFILE_KMS_TIMEOUT``
+    seconds after the call's first try (the waits its ``Retry-After`` headers ask for, together) is not retried
+    but reported as it is: the retries end within the time all unwrap attempts of a file may take.
 
     Why: azure-core sleeps whatever ``Retry-After`` says before retrying, and checks its own time limit only
     after that sleep: a server answering ``429, Retry-After: 3600`` held ``encrypt`` and ``rotate`` for an
@@ -75,7 +77,10 @@ def _bounded_retry_class() -> type:
             self.longest_wait = longest_wait
 
         def is_retry(self, settings: Any, response: Any) -> bool:
+            started = settings.setdefault("sealfile_started", time.monotonic())  # one dict per call, all tries
             wait = self.get_retry_after(response)
-            return (wait is None or wait <= self.longest_wait) and bool(super().is_retry(settings, response))
+            if wait is not None and wait > self.longest_wait - (time.monotonic() - started):
+                return False
+            return bool(super().is_retry(settings, response))
 
     return BoundedRetryPolicy
