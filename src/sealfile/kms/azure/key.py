@@ -16,9 +16,8 @@ What a caller may rely on:
   :func:`forget_credential` drops it, e.g. after the environment changed.
 - Each request times out after ``SEALFILE_KMS_TIMEOUT`` seconds (default 10) to connect and to
   read; throttling (429), 5xx answers and connection failures are retried a bounded number of
-  times (azure-core's retry policy, honouring ``Retry-After`` waits that end within ``SEALFILE_KMS_TIMEOUT`` of the
-  first try; a
-  longer one is reported at once, not waited for), then reported.
+  times (azure-core's retry policy, honouring ``Retry-After`` waits that end within
+  ``SEALFILE_KMS_TIMEOUT`` of the first try; a longer one is reported at once), then reported.
 - Proxies and CA bundles follow the usual variables (``HTTPS_PROXY``, ``REQUESTS_CA_BUNDLE``).
 - The SDK keeps its check that the vault's authentication challenge names a resource matching
   the vault's host; nothing here turns it off.
