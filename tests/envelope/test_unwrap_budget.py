@@ -242,3 +242,25 @@ def test_an_error_quotes_at_most_a_bounded_part_of_each_stanza(tmp_path: Path, a
     assert "aws_kms ?: not an AWS KMS key or alias ARN: 'xxx" in message
     assert message.count(" characters)") == 3, message
     assert f"age {age_key.recipient}:" in message
+
+
+def test_a_key_that_did_not_answer_is_not_waited_for_again_in_one_command(tarpit: Tarpit, tmp_path: Path) -> None:
+    """``verify`` of three files naming one KMS key behind a tarpit waited the whole budget for each file (a
+    thousand files: hours of CI); the key is given up for the rest of the command, as a cause that concerns
+    every key of a kind is."""
+    paths = []
+    for index in range(3):
+        sealed, _ = forged(f"password: p{index}\n", [_aws_stanza("eu-west-1", "one")])
+        paths.append(tmp_path / f"s{index}.enc.yaml")
+        paths[-1].write_text(sealed)
+    env = cli_env({"AWS_ENDPOINT_URL": tarpit.url, "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b",
+                   "SEALFILE_KMS_TIMEOUT": str(TARPIT_TIMEOUT), "AWS_EC2_METADATA_DISABLED": "true"})
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "sealfile", "verify", *map(str, paths)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("no answer within the 6 s all unwrap attempts may take") == 3  # one wait, said thrice
+    assert done.stderr.count("not tried: it did not answer for another file of this command") == 2
+    assert tarpit.connections == 1
+    assert took < TARPIT_TIMEOUT + 5 + 6, f"took {took:.1f} s"

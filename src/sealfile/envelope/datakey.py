@@ -17,12 +17,11 @@ thread that is abandoned when the budget runs out.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
 
+from sealfile.envelope.in_time import in_time
 from sealfile.errors import (
     ConfigError,
     FormatError,
@@ -40,7 +39,6 @@ from sealfile.model.metadata import Metadata, Stanza
 
 Groups = tuple[tuple[Stanza, ...], ...]
 KeyFor = Callable[[Stanza], MasterKey]
-_T = TypeVar("_T")
 
 _cache: dict[Stanza, bytes] = {}
 
@@ -224,8 +222,9 @@ def _open_group(
     for key, stanza in candidates:
         if (key.type_id, key.key_id) in budget.failed:
             continue  # its failure is listed already
-        if key.credential_scope() in budget.down:  # not tried: it would fail as the first did (and ask again)
-            attempts.append(key.unwrap_error(budget.down[key.credential_scope()]))
+        known = budget.down.get(key.credential_scope()) or budget.down.get(_silent(key))
+        if known is not None:  # not tried: it would fail as the first did (ask again, or wait as long again)
+            attempts.append(key.unwrap_error(known))
             budget.failed.add((key.type_id, key.key_id))
             continue
         left = budget.left()
@@ -235,6 +234,11 @@ def _open_group(
             continue
         try:
             unwrapped = key.unwrap(stanza.wrapped) if key.local else _within(left, budget.seconds, key, stanza.wrapped)
+        except _NoAnswer as err:  # the next file naming this key would wait as long: it is not tried in this run
+            attempts.append(err)
+            budget.failed.add((key.type_id, key.key_id))
+            budget.down[_silent(key)] = f"not tried: it did not answer for another file of this command ({err.cause})"
+            continue
         except (UnwrapError, ProviderUnavailable) as err:
             failure = err if isinstance(err, UnwrapError) else key.unwrap_error(err.message, kind_wide=True)
             attempts.append(failure)
@@ -251,10 +255,20 @@ def _open_group(
     return None
 
 
+class _NoAnswer(UnwrapError):
+    """A key's service gave no answer within the time left for a file."""
+
+
+def _silent(key: MasterKey) -> tuple[str, ...]:
+    """Where a key whose service gave no answer is remembered for the rest of a run (:func:`trust.one_run`)."""
+    return ("no answer", key.type_id, key.key_id)
+
+
 def _within(seconds: float, budget: float, key: MasterKey, wrapped: str) -> bytes:
     """``key.unwrap(wrapped)``, given up after ``seconds`` (see :func:`_in_time`)."""
-    return _in_time(seconds, lambda: key.unwrap(wrapped), lambda: key.unwrap_error(
-        f"no answer within the {budget:g} s all unwrap attempts may take (SEALFILE_KMS_TIMEOUT + 5)"))
+    return in_time(seconds, lambda: key.unwrap(wrapped), lambda: _NoAnswer(
+        f"no answer within the {budget:g} s all unwrap attempts may take (SEALFILE_KMS_TIMEOUT + 5)",
+        type_id=key.type_id, key_id=key.key_id))
 
 
 def wrap_with(key: MasterKey, data_key: bytes) -> Recipient:
@@ -264,31 +278,5 @@ def wrap_with(key: MasterKey, data_key: bytes) -> Recipient:
     if key.local:
         return key.wrap(data_key)
     seconds = unwrap_budget()
-    return _in_time(seconds, lambda: key.wrap(data_key), lambda: key.wrap_error(
+    return in_time(seconds, lambda: key.wrap(data_key), lambda: key.wrap_error(
         f"no answer within {seconds:g} s (SEALFILE_KMS_TIMEOUT + 5)"))
-
-
-def _in_time(seconds: float, call: Callable[[], _T], late: Callable[[], BaseException]) -> _T:
-    """``call()`` in a daemon thread, given up (raising ``late()``) after ``seconds``: the thread is left to
-    finish or hang on its own (a daemon never holds up the process's exit)."""
-    import threading  # only for a key held by a service: local keys (age, SSH) work in this thread
-
-    outcome: list[_T | BaseException] = []
-    done = threading.Event()
-    context = contextvars.copy_context()  # the caller's trust settings and offline mode apply there too
-
-    def run() -> None:
-        try:
-            outcome.append(context.run(call))
-        except BaseException as err:  # handed to the caller's thread as is
-            outcome.append(err)
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="sealfile-kms-call", daemon=True).start()
-    if not done.wait(seconds):
-        raise late()
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
