@@ -11,6 +11,7 @@ import pytest
 
 from sealfile.cli.app import _import_commands, cli
 from sealfile.cli.envvars import PublicNameOption
+from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
@@ -93,3 +94,39 @@ def test_set_type_from_the_environment_end_to_end(run_cli: RunCli, age_identity:
     done = run_cli("set", path, "port", "5433", env={"SEALFILE_SET_TYPE": "int"})
     assert done.returncode == 0, done.stderr
     assert run_cli("decrypt", path).stdout == "port: 5433\n"
+
+
+def test_the_command_line_wins_over_a_rival_option_from_the_environment(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """A variable set for every run (``SEALFILE_ENCRYPT_IN_PLACE=1``) gives way to an option typed on the
+    command line that cannot go with it (``-o``), as it gives way to the same option: it was not an error
+    that the user, who typed only ``-o``, could not see."""
+    plain = tmp_path / "app.yaml"
+    plain.write_text("token: t-1\n")
+    recipient = age_identity.key.recipient
+    out = tmp_path / "app.enc.yaml"
+    done = run_cli("encrypt", "--age", recipient, plain, "-o", out, env={"SEALFILE_ENCRYPT_IN_PLACE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert plain.read_text() == "token: t-1\n" and "ENC[" in out.read_text()
+    done = run_cli("encrypt", "--age", recipient, "-i", plain, env={"SEALFILE_ENCRYPT_OUTPUT": str(out) + ".x"})
+    assert done.returncode == 0, done.stderr
+    assert "ENC[" in plain.read_text() and not Path(str(out) + ".x").exists()
+    both = run_cli("encrypt", "--age", recipient, "-i", "-o", out, plain)
+    assert both.returncode == 2 and "use -o or -i, not both" in both.stderr  # both typed: still a usage error
+
+
+def test_key_groups_on_the_command_line_win_over_recipients_from_the_environment(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    plain = tmp_path / "app.yaml"
+    plain.write_text("token: t-1\n")
+    recipient, other = age_identity.key.recipient, generate_identity()[1]
+    groups = ("--key-group", f"age:{recipient}", "--key-group", f"age:{other}")
+    done = run_cli("encrypt", *groups, plain, "-o", tmp_path / "g.enc.yaml", env={"SEALFILE_ENCRYPT_AGE": other})
+    assert done.returncode == 0, done.stderr
+    listed = run_cli("recipients", "list", tmp_path / "g.enc.yaml").stdout.splitlines()
+    assert len(listed) == 2 and all("group" in line for line in listed), listed
+    done = run_cli("encrypt", "--age", recipient, plain, "-o", tmp_path / "a.enc.yaml",
+                   env={"SEALFILE_ENCRYPT_KEY_GROUP": f"age:{other}", "SEALFILE_ENCRYPT_THRESHOLD": "1"})
+    assert done.returncode == 0, done.stderr
+    listed = run_cli("recipients", "list", tmp_path / "a.enc.yaml").stdout.splitlines()
+    assert listed == [f"{tmp_path / 'a.enc.yaml'}\tage\t{recipient}"]

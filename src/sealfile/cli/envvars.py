@@ -9,15 +9,20 @@ never see; these commands use :class:`Command` and :class:`Group` so the flag na
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from typing import Any
 
 import click
 
+TYPED = "sealfile.typed_options"
+"""``ctx.meta`` key: the names of the options the command line gives."""
+
 
 class PublicNameOption(click.Option):
-    """An option read from ``<context prefix>_<LONG FLAG>`` when not given on the command line."""
+    """An option read from ``<context prefix>_<LONG FLAG>`` when not given on the command line, nor a
+    rival that cannot go with it (``SEALFILE_ENCRYPT_IN_PLACE=1`` and ``-o out`` write ``out``)."""
 
     def public_envvars(self, ctx: click.Context) -> list[str]:
         if not self.allow_from_autoenv or ctx.auto_envvar_prefix is None:
@@ -26,6 +31,8 @@ class PublicNameOption(click.Option):
                 for flag in self.opts if flag.startswith("--")]
 
     def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        if _rivals_of(self.name) & ctx.meta.get(TYPED, frozenset()):
+            return None
         explicit = click.Parameter.resolve_envvar_value(self, ctx)
         if explicit is not None:
             return explicit
@@ -44,10 +51,30 @@ def _name_after_flags(params: Iterable[click.Parameter]) -> None:
             param.__class__ = PublicNameOption  # same fields; only the environment lookup differs
 
 
+def _rivals_of(name: str | None) -> frozenset[str]:
+    """The options that cannot go with option ``name``: ``-o``/``-i``, key groups/the other recipient flags,
+    ``--output-type``/``--format``."""
+    from sealfile.cli.flags import flag_param
+    from sealfile.kms.registry import BUILTIN
+
+    recipients = frozenset({"recipient_specs", *(flag_param(s.cli_flag) for s in BUILTIN.values() if s.cli_flag)})
+    for one, other in ((frozenset({"output"}), frozenset({"in_place"})),
+                       (frozenset({"key_groups", "threshold"}), recipients),
+                       (frozenset({"output_type"}), frozenset({"legacy_format"}))):
+        if name in one or name in other:
+            return other if name in one else one
+    return frozenset()
+
+
 class Command(click.Command):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _name_after_flags(self.params)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with contextlib.suppress(click.UsageError):  # click words any error in super().parse_args
+            ctx.meta[TYPED] = frozenset(self.make_parser(ctx).parse_args(args=list(args))[0])
+        return super().parse_args(ctx, args)
 
 
 class Group(click.Group):
