@@ -145,15 +145,24 @@ def test_existing_variables_are_kept_by_every_entry_point(seal_file: SealFile, m
     assert os.environ["DB_PASSWORD"] == "from-the-file"
 
 
+def test_key_material_names_every_variable_a_key_module_reads() -> None:
+    from sealfile.envelope.signing_env import SIGNING_KEY_ENV
+    from sealfile.kms import ssh_identities
+
+    assert {ssh_identities.KEY_FILE_ENV, ssh_identities.SOPS_KEY_FILE_ENV, SIGNING_KEY_ENV} <= set(KEY_MATERIAL)
+
+
 def test_the_child_does_not_inherit_the_master_identity(tmp_path: Path, age_key: AgeKey) -> None:
     identity = Path(os.environ["SEALFILE_AGE_KEY_FILE"]).read_text().strip()
     path = tmp_path / "s.enc.yaml"
     path.write_text(seal_text("db_password: p-2\n", [age_key]))
     env = {"SEALFILE_AGE_KEY": identity, "SOPS_AGE_KEY": identity, "SOPS_AGE_KEY_FILE": "/k",
-           "SEALFILE_KMS_TIMEOUT": "3"}
+           "SEALFILE_SSH_KEY_FILE": "/ssh-k", "SOPS_AGE_SSH_PRIVATE_KEY_FILE": "/ssh-k",
+           "SEALFILE_SIGNING_KEY": "/sign-k", "SEALFILE_KMS_TIMEOUT": "3"}
     child = json.loads(run_exec(path, "--", sys.executable, "-c", PRINT_ENV, env=env).stdout)
     assert child["DB_PASSWORD"] == "p-2"
     assert not set(KEY_MATERIAL) & set(child)
+    assert "/ssh-k" not in child.values() and "/sign-k" not in child.values()  # every key file sealfile reads
     assert child["SEALFILE_KMS_TIMEOUT"] == "3"  # settings pass; only key material is removed
     kept = json.loads(run_exec(path, "--keep-key-env", "--", sys.executable, "-c", PRINT_ENV, env=env).stdout)
     assert kept["SEALFILE_AGE_KEY"] == identity and kept["SOPS_AGE_KEY_FILE"] == "/k"

@@ -41,7 +41,8 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
     Variables already set keep their value unless --override. A value whose name would change how
     programs start or where they connect (LD_PRELOAD, BASH_ENV, PATH, PYTHON*, GIT_*...) is refused
     unless --prefix is given or --allow-env names it. COMMAND does not inherit sealfile's own
-    identity variables (SEALFILE_AGE_KEY, SOPS_AGE_KEY, their key files) unless --keep-key-env.
+    identity variables (SEALFILE_AGE_KEY, SOPS_AGE_KEY, their key files, the SSH key files,
+    SEALFILE_SIGNING_KEY) unless --keep-key-env.
 
     The process is replaced by COMMAND (exec), so its exit status and signals are COMMAND's own.
     Put `--` before COMMAND if it has options of its own.

@@ -76,8 +76,10 @@ HOOK_PREFIXES = (
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
 )
 KEY_MATERIAL = ("SEALFILE_AGE_KEY", "SEALFILE_AGE_KEY_FILE", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",
-                "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SEALFILE_SIGNING_KEY")
-"""Variables through which sealfile finds its identities: not passed to the child of ``exec``."""
+                "SEALFILE_SSH_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SEALFILE_SIGNING_KEY")
+"""Variables through which sealfile finds its identities (age, SSH, the signing key): not passed to the
+child of ``exec``. Spelled here, not imported, so that ``load_env`` loads no key module; a test checks them
+against the modules that read them."""
 
 
 class UnsafeVariableError(ConfigError):
