@@ -95,3 +95,13 @@ def test_zsh_completion(sealfile_on_path: dict[str, str]) -> None:
 def test_fish_completion(sealfile_on_path: dict[str, str]) -> None:
     script = '_SEALFILE_COMPLETE=fish_source sealfile | source; complete -C "sealfile git ins"'
     assert _run("fish", script, sealfile_on_path)[0] == "install"
+
+
+def test_git_install_help_names_the_command_it_installs(tmp_path: Path) -> None:
+    """The default of --command is this installation by its absolute path, as install writes it (the
+    help said 'sealfile', a name git would look up on its own PATH)."""
+    from sealfile.gitflow.install import this_installation
+
+    shown = subprocess.run([sys.executable, "-m", "sealfile", "git", "install", "--help"], capture_output=True,
+                           text=True, env=cli_env({"COLUMNS": "400"}), check=True).stdout
+    assert f"[default: {this_installation()} (this installation); env SEALFILE_GIT_COMMAND]" in " ".join(shown.split())

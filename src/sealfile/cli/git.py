@@ -39,7 +39,8 @@ def git_group() -> None:
 @git_group.command("install")
 @click.option("--global", "global_", is_flag=True, help="Configure your user (~/.gitconfig, global attributes).")
 @click.option("--command", metavar="CMD", envvar=installer.COMMAND_ENV,
-              help="How git should run sealfile [default: sealfile; env SEALFILE_GIT_COMMAND].")
+              help=f"How git should run sealfile [default: {installer.this_installation()} (this installation); "
+                   f"env {installer.COMMAND_ENV}].")
 def git_install(global_: bool, command: str | None) -> None:
     """Set up the diff and merge drivers for this clone.
 
