@@ -158,6 +158,12 @@ def test_usage_errors_exit_2(run_cli: RunCli, plain: Path, age_identity: AgeIden
     assert "Traceback" not in result.stderr
 
 
+def test_a_usage_error_asking_a_question_ends_in_its_question_mark(run_cli: RunCli) -> None:
+    done = run_cli("rotat", "x.enc.yaml")
+    assert done.returncode == 2
+    assert done.stderr.startswith("sealfile: error: No such command 'rotat'. Did you mean 'rotate'? Usage: sealfile ")
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

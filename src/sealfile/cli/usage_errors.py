@@ -26,7 +26,8 @@ def usage_line(message: str, ctx: click.Context | None) -> str:
     if ctx is None:
         return line
     pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
-    return f"{line}. Usage: {ctx.command_path} {pieces} (more: {ctx.command_path} --help)"
+    stop = "" if line.endswith("?") else "."  # "Did you mean 'rotate'?" ends as it is
+    return f"{line}{stop} Usage: {ctx.command_path} {pieces} (more: {ctx.command_path} --help)"
 
 
 @contextmanager
