@@ -225,6 +225,9 @@ def test_set_in_dotenv_warns_where_a_shell_would_read_the_value_otherwise(
     assert apart.returncode == 0 and apart.stderr.count("\n") == 2
     assert "C: no dotenv spelling of this value reads alike to python-dotenv and to a shell" in apart.stderr
     assert "$(id)" not in apart.stderr  # the value is never shown
+    for value in ("a\rb", "${HOME}"):  # as the README lists them: a CR, and what an interpolating reader changes
+        warned = run_cli("set", sealed, "D", value)
+        assert warned.returncode == 0 and "D: no dotenv spelling of this value" in warned.stderr, value
 
 
 def test_encrypt_missing_file(run_cli: RunCli, tmp_path: Path, age_identity: AgeIdentity) -> None:
