@@ -113,10 +113,15 @@ def test_usage_errors(seal_file: SealFile, args: list[str], complaint: str) -> N
     assert code == 2 and complaint in err
 
 
-def test_invalid_k8s_name_is_one_clear_line(seal_file: SealFile) -> None:
-    code, out, err = run("decrypt", "--output-type", "k8s-secret", "--name", "Web_Secrets", str(seal_file(PLAINTEXT)))
-    assert code == 1 and out == ""
-    assert err.startswith("sealfile: error: ") and "Web_Secrets" in err and err.count("\n") == 1
+@pytest.mark.parametrize(("args", "flag"), [(["--name", "Web_Secrets"], "--name"),
+                                           (["--name", "web", "--namespace", "Prod.x"], "--namespace")])
+def test_invalid_k8s_name_is_a_usage_error(seal_file: SealFile, tmp_path: Path, args: list[str], flag: str) -> None:
+    """An invalid option value is exit 2, found before anything is read (the README's exit status table)."""
+    for path in (str(seal_file(PLAINTEXT)), str(tmp_path / "absent.enc.yaml")):
+        code, out, err = run("decrypt", "--output-type", "k8s-secret", *args, path)
+        assert code == 2 and out == ""
+        assert err.startswith(f"sealfile: error: Invalid value for '{flag}': not a valid Kubernetes ")
+        assert args[-1] in err and err.count("\n") == 1
 
 
 def test_a_scalar_cannot_be_dotenv(seal_file: SealFile) -> None:

@@ -45,3 +45,17 @@ def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
     except ConfigError as err:
         flags = ", ".join(f"'--{name.replace('_', '-')}'" for name, v in given.items() if v is not None)
         raise UsageProblem(f"Invalid value for {flags}: {err.message}") from None
+
+
+def check_k8s_names(name: str | None, namespace: str | None) -> None:
+    """``--name`` and ``--namespace`` of ``--output-type k8s-secret``, checked before any file is read."""
+    from sealfile.runtime.outputs import check_k8s_name, check_k8s_namespace
+
+    if not name:
+        raise UsageProblem("--output-type k8s-secret needs --name")
+    try:
+        check_k8s_name(name)
+        check_k8s_namespace(namespace)
+    except ConfigError as err:
+        flag = "--name" if "object name" in err.message else "--namespace"
+        raise UsageProblem(f"Invalid value for '{flag}': {err.message}") from None

@@ -4,16 +4,16 @@
 Each function is a command's body, called by its click command and by the fast path
 (:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
 a start-up script that runs ``sealfile decrypt`` pays for the modules that decrypt, not for the
-command-line library. Imports sit in the functions that use them for the same reason. A wrong
-command line raises :class:`UsageProblem`; click reports it. Files come as click's ``Path`` objects
-or as the fast path's strings spelled the same way (:mod:`sealfile.files.pathnames`), so both print
-the same names.
+command-line library. Imports sit in the functions that use them for the same reason. A wrong command
+line raises :class:`UsageProblem`; click reports it. Files come as click's ``Path`` objects or as the
+fast path's strings spelled the same way (:mod:`sealfile.files.pathnames`), so both print the same names.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sealfile.cli import flags
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.cli.output_names import named_syntax
 from sealfile.errors import SealfileError, one_line
@@ -36,8 +36,8 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
     named, fmt = named_syntax(output, output_type, extract), output_type
     if fmt != "k8s-secret" and (name or namespace):
         raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
-    if fmt == "k8s-secret" and not name:
-        raise UsageProblem("--output-type k8s-secret needs --name")
+    if fmt == "k8s-secret":
+        flags.check_k8s_names(name, namespace)
     if (fmt or named) not in ("dotenv", "k8s-secret") and (prefix or allow_env):
         raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
     if sum(str(file) == "-" for file in files) > 1:

@@ -168,13 +168,21 @@ def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -
     return "".join(lines)
 
 
+def check_k8s_name(name: str) -> None:
+    if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
+        raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
+
+
+def check_k8s_namespace(namespace: str | None) -> None:
+    if namespace is not None and not re.fullmatch(DNS1123_LABEL, namespace):
+        raise ConfigError(f"not a valid Kubernetes namespace (lower-case DNS-1123 label): {namespace!r}")
+
+
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "",
                   allow_env: Collection[str] = ()) -> str:
     """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
-    if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
-        raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
-    if namespace is not None and not re.fullmatch(DNS1123_LABEL, namespace):
-        raise ConfigError(f"not a valid Kubernetes namespace (lower-case DNS-1123 label): {namespace!r}")
+    check_k8s_name(name)
+    check_k8s_namespace(namespace)
     metadata: dict[str, Any] = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
