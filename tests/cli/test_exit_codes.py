@@ -57,6 +57,13 @@ def test_usage_errors_exit_2(run_cli: RunCli) -> None:
     ["exec", "{f}", "{f}", "--override", "--", "env"],
     ["exec", "{f}", "--prefix=X_", "env"],
     ["exec-file", "{f}", "--output-type", "json", "--", "cat", "{}"],
+    ["decrypt", "--output-type", "k8s-secret", "--name", "Web", "{f}"],
+    ["decrypt", "--output-type", "dotenv", "--prefix", "A-B", "{f}"],
+    ["decrypt", "--output-type", "dotenv", "--prefix", "1A_", "{f}"],
+    ["decrypt", "--extract", "a[", "{f}"],
+    ["exec", "--prefix", "A B", "{f}", "--", "true"],
+    ["exec", "--extract", "a[", "{f}", "--", "true"],
+    ["exec-file", "--extract", "a[", "{f}", "--", "cat", "{}"],
 ], ids=" ".join)
 def test_a_wrong_command_line_is_one_line_and_exit_2(
         args: list[str], tmp_path: Path, run_cli: RunCli, age_identity: AgeIdentity) -> None:

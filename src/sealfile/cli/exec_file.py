@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from sealfile.cli.boundary import UsageProblem
+from sealfile.cli.flags import check_option_values
 from sealfile.files.pathnames import PathName
 
 PLACEHOLDER = "{}"
@@ -33,6 +34,7 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
         raise UsageProblem("name the command to run after --")
     if not any(PLACEHOLDER in argument for argument in command):
         raise UsageProblem("put {} in the command where the file's path goes (e.g. -- kubectl apply -f {})")
+    check_option_values(extract=extract)
     name = pipe_name(str(file), output_type) if filename is None else checked_name(filename)
     plaintext = plaintext_of(file, extract, input_type, output_type)
     path = serve_once(plaintext.encode("utf-8", "surrogateescape"), name, os.getpid())

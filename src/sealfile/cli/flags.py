@@ -3,6 +3,7 @@ the click commands and the fast path alike. A value no key or rule can be made o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem
@@ -47,15 +48,26 @@ def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
         raise UsageProblem(f"Invalid value for {flags}: {err.message}") from None
 
 
-def check_k8s_names(name: str | None, namespace: str | None) -> None:
-    """``--name`` and ``--namespace`` of ``--output-type k8s-secret``, checked before any file is read."""
-    from sealfile.runtime.outputs import check_k8s_name, check_k8s_namespace
 
-    if not name:
+def check_option_values(*, prefix: str = "", extract: str | None = None,
+                        k8s: tuple[str | None, str | None] | None = None) -> None:
+    """``--prefix``, ``--extract`` and (``k8s``: for ``--output-type k8s-secret``) ``--name`` and
+    ``--namespace``, checked before any file is read: a wrong one is a wrong command line (exit 2)."""
+    from sealfile.errors import KeyPathError
+    from sealfile.model.keypath_syntax import parse_keypath
+    from sealfile.runtime.flatten import check_prefix
+
+    if k8s is not None and not k8s[0]:
         raise UsageProblem("--output-type k8s-secret needs --name")
-    try:
-        check_k8s_name(name)
-        check_k8s_namespace(namespace)
-    except ConfigError as err:
-        flag = "--name" if "object name" in err.message else "--namespace"
-        raise UsageProblem(f"Invalid value for '{flag}': {err.message}") from None
+    checks: list[tuple[str, Callable[[str], object], str | None]] = [
+        ("--prefix", check_prefix, prefix), ("--extract", parse_keypath, extract)]
+    if k8s is not None:
+        from sealfile.runtime.outputs import check_k8s_name, check_k8s_namespace  # its renderers: only for k8s
+
+        checks += [("--name", check_k8s_name, k8s[0]), ("--namespace", check_k8s_namespace, k8s[1])]
+    for flag, check, value in checks:
+        try:
+            if value:
+                check(value)
+        except (ConfigError, KeyPathError) as err:
+            raise UsageProblem(f"Invalid value for '{flag}': {err.message}") from None

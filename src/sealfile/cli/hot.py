@@ -36,8 +36,7 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
     named, fmt = named_syntax(output, output_type, extract), output_type
     if fmt != "k8s-secret" and (name or namespace):
         raise UsageProblem("--name and --namespace go with --output-type k8s-secret")
-    if fmt == "k8s-secret":
-        flags.check_k8s_names(name, namespace)
+    flags.check_option_values(prefix=prefix, extract=extract, k8s=(name, namespace) if fmt == "k8s-secret" else None)
     if (fmt or named) not in ("dotenv", "k8s-secret") and (prefix or allow_env):
         raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
     if sum(str(file) == "-" for file in files) > 1:
@@ -254,13 +253,13 @@ def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, ov
     from sealfile.cli.execute import replace_process
     from sealfile.files.io import about
     from sealfile.runtime.environment import child_environment, variables_for
-    from sealfile.runtime.flatten import check_prefix
 
     if not command:
         raise UsageProblem("name the command to run after --")
+    flags.check_option_values(prefix=prefix, extract=extract)
     secrets = merged_values(files, extract, input_type)
     with about(" + ".join(map(str, files))):
-        variables = variables_for(secrets, check_prefix(prefix), allow_env)
+        variables = variables_for(secrets, prefix, allow_env)
     replace_process(command, child_environment(variables, override=override, keep_key_material=keep_key_env))
 
 

@@ -29,7 +29,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath, iter_leaves
 from sealfile.model.scalars import scalar_text
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-_PREFIX = re.compile(r"[A-Za-z0-9_]*\Z")
+_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)?\Z")  # a first digit would start every name with it
 
 
 class NameCollisionError(FormatError):
@@ -56,7 +56,8 @@ def env_value(value: Any) -> str:
 
 def check_prefix(prefix: str) -> str:
     if not _PREFIX.match(prefix):
-        raise ConfigError(f"an environment prefix may hold only letters, digits and '_': {prefix!r}")
+        raise ConfigError(f"an environment prefix may hold only letters, digits and '_', and start with no "
+                          f"digit: {prefix!r}")
     return prefix
 
 
