@@ -133,7 +133,8 @@ def test_diff_shows_a_signature_removed_or_given_another_key(sandbox: Sandbox, s
     (sandbox.repo / FILE).write_text(re.sub(r"  signature: \|\n(    .*\n)+", "", signed))
     sandbox.commit("unsigned")
     shown = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env()).stdout
-    assert shown == f"{FILE} (modified)\n  ! seal: signed by {alice.public_key.fingerprint} -> unsigned\n"
+    assert shown == (f"{FILE} (modified)\n  ! seal: a signature naming {alice.public_key.fingerprint} (not verified "
+                     "here) -> unsigned\n")
     review = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env()).stdout
     assert "! seal:" not in review and "@ unsigned (before: alice" in review
 

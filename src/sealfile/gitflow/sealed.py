@@ -92,7 +92,8 @@ class SealedView:
             return "unsigned"
         from sealfile.ops.signature_check import claimed_key
 
-        return f"signed by {claimed_key(self.meta.signature) or 'an unreadable signature'}"
+        claimed = claimed_key(self.meta.signature)  # a forger can name anyone's key: say it is not checked
+        return f"a signature naming {claimed} (not verified here)" if claimed else "an unreadable signature"
 
     def narrowed_to(self, after: object) -> bool:
         """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.narrowed_by`); a stanza
