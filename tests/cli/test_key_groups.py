@@ -85,5 +85,8 @@ def test_creation_rule_groups_updatekeys_and_load_secrets(run_cli: RunCli, teams
     added = run_cli("recipients", "add", sealed, "--age", teams[3][1], "--group", "2", env=holding(teams, 0, 1, 2))
     assert added.returncode == 0, added.stderr
     assert safe_load(run_cli("decrypt", sealed, env=holding(teams, 0, 2, 3)).stdout)["db"]["password"] == "hunter2"
-    without_group = run_cli("recipients", "add", sealed, "--age", generate_identity()[1], env=holding(teams, 0, 1, 2))
-    assert without_group.returncode == 1 and "say which one the new recipients join (--group N)" in without_group.stderr
+    for group, cause in (((), "the file has 3 key groups: say which one the new recipients join (--group N)"),
+                         (("--group", "4"), "there is no key group 4 (the file has 3)")):
+        # said to someone holding too few groups to open the file: the mistake is found before any key is used
+        refused = run_cli("recipients", "add", sealed, "--age", generate_identity()[1], *group, env=holding(teams, 3))
+        assert (refused.returncode, refused.stderr) == (1, f"sealfile: error: {sealed}: {cause}\n")

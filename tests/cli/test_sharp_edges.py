@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.errors import KeyPathError, NoUsableKeyError, UnwrapError
+from sealfile.kms.age import generate_identity
 from sealfile.model.paths import ListIndex, parse_keypath, resolve
 from sealfile.ops.seal import seal_text
 from sealfile.stores import store_for
@@ -35,6 +36,26 @@ def test_set_refuses_to_replace_a_subtree_with_one_value(run_cli: RunCli, sealed
     assert done.returncode == 1
     assert done.stderr == (f"sealfile: error: {sealed}: {keypath}: holds a {kind}; a single value would replace all "
                            f"of it (use --replace to do that, or --type yaml to set a new {kind})\n")
+    assert sealed.read_bytes() == before
+
+
+@pytest.mark.parametrize(("args", "cause"), [
+    (("unset", "db.nope"), "db.nope: no such key"),
+    (("unset", "db.user.x"), "db.user.x: the path goes through a value that is not a mapping or list"),
+    (("set", "db.user.x", "v"), "db.user.x: the path goes through a value that is not a mapping or list"),
+    (("set", "db", "v"), "db: holds a mapping; a single value would replace all of it (use --replace to do that, "
+                         "or --type yaml to set a new mapping)"),
+    (("recipients", "remove", "--age", generate_identity()[1]), "not a recipient of this file: age "),
+])
+def test_a_mistake_the_file_shows_is_named_before_any_key_is_used(run_cli: RunCli, sealed: Path,
+                                                                 args: tuple[str, ...], cause: str) -> None:
+    """Someone who cannot open the file (or whose key service would log the request) hears about the
+    key path or recipient they got wrong, not that no key opened the file."""
+    before = sealed.read_bytes()
+    verb = args[:2] if args[0] == "recipients" else args[:1]
+    done = run_cli(*verb, sealed, *args[len(verb):], env={"SEALFILE_AGE_KEY_FILE": "", "SEALFILE_AGE_KEY": ""})
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"sealfile: error: {sealed}: {cause}") and len(done.stderr.splitlines()) == 1
     assert sealed.read_bytes() == before
 
 

@@ -17,11 +17,11 @@ from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import ListIndex, format_keypath, get_at, parse_keypath, resolve
+from sealfile.model.paths import ListIndex, format_keypath, get_at, parse_keypath, place, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
-from sealfile.ops.document import OpenDocument, SealedLeaf
+from sealfile.ops.document import OpenDocument, SealedDocument, SealedLeaf
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
@@ -52,18 +52,22 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         inside = format_keypath(unfit[0])
         raise FormatError(unfit[1], keypath=keypath + ("" if not inside else inside if inside[0] == "[" else
                                                         "." + inside))
-    if not replace and not isinstance(value, (dict, list)):
-        held = _container_at(read_document(text, _store(store)).leaves(), keypath)
+
+    def refuse_misplaced(sealed: SealedDocument) -> None:
+        shape = _shape(sealed.leaves())
+        held = None if replace or isinstance(value, (dict, list)) else _container_at(shape, keypath)
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
-    with _policy(policy).changing(text, _store(store), rotate=rotate) as document:
+        place(shape, keypath, dict)
+
+    with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         document.set(keypath, value)
         return document.dump()
 
 
-def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
-    """``"mapping"`` or ``"list"`` if ``keypath`` names one in the document's shape (read without a key)."""
+def _shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
+    """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists."""
     shape: dict[Any, Any] = {}
     for path, value in leaves:
         node: Any = shape
@@ -77,6 +81,11 @@ def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
             elif isinstance(node, dict) and segment not in node:
                 node[segment] = fresh
             node = node[segment]
+    return shape
+
+
+def _container_at(shape: dict[Any, Any], keypath: str) -> str | None:
+    """``"mapping"`` or ``"list"`` if ``keypath`` names one in ``shape``."""
     try:
         held = get_at(shape, resolve(shape, keypath))
     except (KeyPathError, FormatError):
@@ -86,7 +95,10 @@ def _container_at(leaves: Sequence[SealedLeaf], keypath: str) -> str | None:
 
 def unset_value(text: str, keypath: str, store: Store | None = None, *,
                 policy: TrustPolicy | None = None, rotate: bool = False) -> str:
-    with _policy(policy).changing(text, _store(store), rotate=rotate) as document:
+    def refuse_missing(sealed: SealedDocument) -> None:
+        resolve(_shape(sealed.leaves()), keypath)
+
+    with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_missing) as document:
         document.unset(keypath)
         return document.dump()
 
@@ -162,7 +174,12 @@ def change_recipients(
     With ``rotate``, a change after which someone may hold the data key without opening the file
     (:attr:`RecipientChange.needs_rotation`) gives the new recipients a new data key instead, every value
     re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now."""
-    with _policy(policy).changing(text, _store(store)) as document:
+    add, remove = list(add), list(remove)
+    exact = exact if exact is None or isinstance(exact, KeyGroups) else list(exact)
+    def refuse_impossible(sealed: SealedDocument) -> None:
+        _planned(sealed.metadata, add, remove, exact, group)
+
+    with _policy(policy).changing(text, _store(store), check=refuse_impossible) as document:
         return _rewrap(document, text, add, remove, exact, group, rotate)
 
 

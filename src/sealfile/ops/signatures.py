@@ -27,7 +27,7 @@ configured, ``status`` only for a signed file (start-up time is measured, benchm
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -182,13 +182,17 @@ class TrustPolicy(Record):
         return sealed.open()
 
     @contextmanager
-    def changing(self, text: str, store: Store, *, rotate: bool = False,
-                 adopt: bool | None = None) -> Iterator[OpenDocument]:
+    def changing(self, text: str, store: Store, *, rotate: bool = False, adopt: bool | None = None,
+                 check: Callable[[SealedDocument], object] | None = None) -> Iterator[OpenDocument]:
         """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
         ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
         not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
-        the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not."""
+        the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not.
+        ``check`` refuses a change that the file's shape and recipients already rule out, before a
+        key service is asked for anything (the user's mistake is named, and nothing is audit-logged)."""
         sealed = read_document(text, store)
+        if check is not None:
+            check(sealed)
         if adopt is None:
             self.check_reuse(sealed, rotate=rotate)
         else:
