@@ -31,7 +31,7 @@ from sealfile.errors import (
     SealfileError,
     UnwrapError,
 )
-from sealfile.kms import trust
+from sealfile.kms import registry, trust
 from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, Recipient, kms_timeout
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
@@ -193,9 +193,17 @@ def _candidates(stanzas: Sequence[Stanza], key_for: KeyFor) -> tuple[list[tuple[
         try:
             candidates.append((key_for(stanza), stanza))
         except SealfileError as err:
-            attempts.append(UnwrapError(err.message, type_id=stanza.type, key_id="?"))
+            attempts.append(UnwrapError(err.message, type_id=stanza.type, key_id=_named(stanza)))
     candidates.sort(key=lambda pair: pair[0].cost)
     return candidates, attempts
+
+
+def _named(stanza: Stanza) -> str:
+    """The key a stanza names, for an error: a SOPS entry's key is made only once its identities are read."""
+    try:
+        return registry.key_for(stanza).key_id
+    except SealfileError:
+        return "?"
 
 
 def _cheapest(candidates: Sequence[tuple[MasterKey, Stanza]]) -> int:
