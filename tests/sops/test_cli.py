@@ -151,9 +151,14 @@ def test_output_type_converts_as_sops_does(typed: dict[str, Path], sops_identity
 @pytest.mark.parametrize("name", ["t.yaml", "t.json", "t.env", "t.ini", "t.txt"])
 def test_verify_and_status_read_every_sops_store(name: str, typed: dict[str, Path], env: dict[str, str],
                                                  sops_identity: AgeIdentity) -> None:
-    kind = {"t.yaml": "yaml", "t.json": "json", "t.env": "dotenv", "t.ini": "ini", "t.txt": "binary"}[name]
+    kind = {"t.yaml": "YAML", "t.json": "JSON", "t.env": "dotenv", "t.ini": "INI", "t.txt": "binary"}[name]
     done = sealfile_cli("verify", str(typed[name]), env=env)
     assert (done.returncode, done.stdout) == (0, f"{typed[name]}: OK (SOPS {kind} file)\n"), done.stderr
+    # --keyless tries no key: with no signature to check, nothing vouches for the file
+    keyless_verify = sealfile_cli("verify", "--keyless", str(typed[name]), env=env)
+    assert (keyless_verify.returncode, keyless_verify.stderr) == (
+        1, f"sealfile: error: {typed[name]}: SOPS {kind} file, unsigned (it cannot carry a sealfile signature): "
+           "without a key nothing can vouch for it\n")
     shown = sealfile_cli("status", str(typed[name]), env=env).stdout
     assert "MAC: verified" in shown and f"  - age: {sops_identity.recipient}" in shown
     assert "rule: unencrypted_suffix _unencrypted" in shown and "last modified: " in shown

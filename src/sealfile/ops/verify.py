@@ -75,9 +75,14 @@ def verify_file(text: str, path: str, store: Store, input_type: str | None, poli
     kind = sops_kind(text, path, input_type)
     if kind is None:
         return verify_seal(text, store, policy, keyless=keyless).summary()
+    from sealfile.sops import LABELS
+
     policy.enforce_unsignable("a SOPS file")
+    if keyless:  # only the MAC, which takes the data key, could vouch for it
+        raise UntrustedSealError(f"SOPS {LABELS[kind]} file, unsigned (it cannot carry a sealfile signature): "
+                                 "without a key nothing can vouch for it")
     verify_sops(text, kind)
-    return f"OK (SOPS {kind} file)"
+    return f"OK (SOPS {LABELS[kind]} file)"
 
 
 def _check_structure(document: SealedDocument) -> None:
