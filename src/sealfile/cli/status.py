@@ -57,7 +57,7 @@ def status(files: tuple[PathName, ...], older_than: dt.timedelta | None, input_t
 
 
 def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:
-    """``status`` of a SOPS file: what its metadata says, and whether the MAC holds (with a key)."""
+    """``status`` of a SOPS file: what its metadata says (no key is used: ``verify`` checks the MAC)."""
     from sealfile.sops import LABELS, checked_kind
     from sealfile.sops.status import describe
 
@@ -72,7 +72,8 @@ def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timed
              "recipients:" + (f" (any {info.threshold} of the key groups)" if info.threshold else "")]
     lines += [f"  - {type_id}: {key_id}" for type_id, key_id in info.recipients]
     lines += [f"  ! {note}" for note in info.counted_twice]
-    return [*lines, f"last modified: {info.lastmodified}", f"MAC: {info.mac}"]
+    return [*lines, f"last modified: {info.lastmodified}",
+            "MAC: not checked by status ('sealfile verify' checks it with a key)"]
 
 
 def _status_lines(file: PathName, info: Status, signature: str, every_value: bool) -> list[str]:

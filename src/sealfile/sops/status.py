@@ -1,5 +1,5 @@
-"""What ``sealfile status`` shows for a SOPS file: recipients, rule and counts without a key,
-and whether the MAC holds when a key here opens the file."""
+"""What ``sealfile status`` shows for a SOPS file: recipients, rule and counts, read without a key
+(status asks no key service, gpg agent or plug-in; ``sealfile verify`` checks the MAC)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sealfile.errors import NoUsableKeyError
-from sealfile.sops import Kind, about, open_text, parse
+from sealfile.sops import Kind, about, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.format import go_rfc3339
 from sealfile.sops.nodes import Branch, Comment
@@ -38,8 +37,6 @@ class SopsStatus:
     """A note per key in several key groups (:func:`counted_twice`)."""
     values: int
     encrypted: int
-    mac: str
-    """``verified``, or why it was not checked (no key here opens the data key)."""
 
 
 def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
@@ -102,20 +99,15 @@ def _count(node: Any, found: list[int]) -> None:
 
 
 def describe(text: str, kind: Kind) -> SopsStatus:
-    """Everything a reader without keys can learn; the MAC is checked if a key here opens the file."""
+    """Everything a reader without keys can learn."""
     with about(kind):
         documents, meta = parse(text, kind)
         rule = rule_from_metadata(meta)
         counts = [0, 0]
         for document in documents:
             _count(document, counts)
-        try:
-            open_text(text, kind)
-            mac = "verified"
-        except NoUsableKeyError:  # a key group file too: fewer groups opened than its threshold
-            mac = "not checked (no key here opens the data key)"
         threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
                           (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
                           threshold if isinstance(threshold, int) else None, counted_twice(meta), counts[0],
-                          counts[1], mac)
+                          counts[1])
