@@ -164,6 +164,22 @@ def test_verify_and_status_read_every_sops_store(name: str, typed: dict[str, Pat
     assert "rule: unencrypted_suffix _unencrypted" in shown and "last modified: " in shown
     assert shown.endswith("\nMAC: not checked by status ('sealfile verify' checks it with a key)\n")
     assert sealfile_cli("status", str(typed[name])).stdout == shown  # the same, with no key here
+    listed = sealfile_cli("recipients", "list", str(typed[name]))
+    assert (listed.returncode, listed.stdout) == (0, f"{typed[name]}\tage\t{sops_identity.recipient}\n")
+
+
+@pytest.mark.parametrize(("args", "cause"), [
+    (("updatekeys", "-y"), "a SOPS file: sealfile reads SOPS files but changes only sealed files; convert it first "
+                           "with 'sealfile import-sops -i FILE'"),
+    (("export-sops",), "already a SOPS file: export-sops converts a sealed file"),
+])
+def test_a_sops_file_is_named_as_one_where_a_sealed_file_is_needed(args: tuple[str, ...], cause: str,
+                                                                   typed: dict[str, Path],
+                                                                   env: dict[str, str]) -> None:
+    before = typed["t.yaml"].read_bytes()
+    done = sealfile_cli(*args, str(typed["t.yaml"]), env=env)
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (1, f"sealfile: error: {typed['t.yaml']}: {cause}")
+    assert typed["t.yaml"].read_bytes() == before
 
 
 def test_status_counts_values_and_refuses_what_sops_files_lack(typed: dict[str, Path], env: dict[str, str]) -> None:

@@ -19,6 +19,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.reader import read_document
+from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
 
 
@@ -35,17 +36,24 @@ def recipients() -> None:
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Print each file's recipients, one per line (no key).
+    """Print each file's recipients, one per line (no key), of sealed or SOPS files.
 
     Tab-separated: FILE, kind, key id, and for files with key groups the group and its threshold.
     """
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
-            meta = read_document(io.read_text(file), store_for(file, input_type)).metadata
-        groups = keyless.group_names(meta)
+            text = io.read_text(file)
+            kind = sops_kind(text, str(file), input_type)
+            if kind is None:
+                meta = read_document(text, store_for(file, input_type)).metadata
+                groups, threshold = keyless.group_names(meta), meta.threshold
+            else:
+                from sealfile.sops.status import recipient_groups
+
+                groups, threshold = recipient_groups(text, kind)
         for number, group in enumerate(groups, 1):
-            where = f"\tgroup {number} (any {meta.threshold} of {len(groups)})" if len(groups) > 1 else ""
+            where = f"\tgroup {number} (any {threshold} of {len(groups)})" if len(groups) > 1 else ""
             for type_id, key_id in group:
                 console.echo(f"{one_line(str(file))}\t{one_line(type_id)}\t{one_line(key_id)}{where}")
 
@@ -159,11 +167,11 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
 
     def one(file: Path, console: Console) -> None:
         with io.about(file):
+            text = read_sealed(file)  # a SOPS file is refused as such, whatever the rules say
             rule = load_config(file).rule_for(file)
             if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file")
-            preview = change.plan_recipients(read_sealed(file), exact=rule.recipients,
-                                             store=store_for(file, input_type))
+            preview = change.plan_recipients(text, exact=rule.recipients, store=store_for(file, input_type))
         shown = one_line(str(file))
         if not preview.changes:
             console.echo(f"{shown}: recipients already match", err=True)

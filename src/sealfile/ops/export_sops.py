@@ -27,6 +27,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_entries import sops_keys
+from sealfile.ops.sops_files import sops_kind
 from sealfile.ops.sops_shapes import dotenv_shape, has_comment
 from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
@@ -241,6 +242,8 @@ _SUFFIXES = {"yaml": "*.yaml", "json": "*.json", "dotenv": "*.env"}
 def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | None = None) -> Exported:
     """The SOPS file (``kind``: yaml, json or dotenv) holding what the sealed ``text`` holds (its seal
     checked by ``policy`` first, as every reader does)."""
+    if sops_kind(text) is not None:
+        raise FormatError("already a SOPS file: export-sops converts a sealed file")
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
     data = document.data()

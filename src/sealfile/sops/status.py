@@ -78,11 +78,24 @@ def counted_twice(meta: Mapping[str, Any]) -> list[str]:
     for number, group in enumerate(groups, 1):
         for entry in dict.fromkeys(_group_entries(group)):
             where.setdefault(entry, []).append(number)
-    threshold = meta.get("shamir_threshold")
-    needed = threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else len(groups)
+    needed = _needed(meta, len(groups))
     return [f"{name} {key_id} is in key groups {', '.join(map(str, numbers))}: it counts {len(numbers)} times "
             f"toward the {needed} needed" + (", and opens the file alone" if len(numbers) >= needed else "")
             for (name, key_id), numbers in where.items() if len(groups) > 1 and len(numbers) > 1]
+
+
+def _needed(meta: Mapping[str, Any], groups: int) -> int:
+    """How many key groups open the file: ``shamir_threshold``, or every group when it is not set."""
+    threshold = meta.get("shamir_threshold")
+    return threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else groups
+
+
+def recipient_groups(text: str, kind: Kind) -> tuple[list[list[tuple[str, str]]], int]:
+    """``(type, key id)`` per entry of each key group, and how many groups open the file (``recipients list``)."""
+    with about(kind):
+        meta = parse(text, kind)[1]
+    groups = key_groups(meta)
+    return [_group_entries(group) for group in groups], _needed(meta, len(groups))
 
 
 def _count(node: Any, found: list[int]) -> None:
