@@ -54,3 +54,27 @@ def test_a_file_gets_the_same_rule_from_inside_a_linked_directory(run_cli: RunCl
     assert age_identity.recipient in from_top.stdout and age_identity.recipient in from_inside.stdout
     climbing = run_cli("encrypt", "../prod/x.yaml", cwd=tmp_path / "prod", env={"PWD": str(tmp_path / "prod")})
     assert climbing.returncode == 0 and age_identity.recipient in climbing.stdout, climbing.stderr
+
+
+def test_a_project_with_only_sops_rules_is_told_how_to_convert_them(run_cli: RunCli, age_identity: AgeIdentity,
+                                                                    tmp_path: Path) -> None:
+    """A team moving from SOPS has its rules in .sops.yaml: the refusal says the command that converts
+    them, and that command, run as shown, makes the next encrypt and updatekeys work."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".sops.yaml").write_text(f"creation_rules:\n  - path_regex: \\.yaml$\n"
+                                         f"    age: {age_identity.recipient}\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "a.yaml").write_text("password: p-1\n")
+    refused = run_cli("encrypt", "a.yaml", cwd=tmp_path / "app")
+    assert refused.returncode == 2
+    hint = "(this project's rules are in ../.sops.yaml: sealfile import-sops ../.sops.yaml -o ../.sealfile.yaml)"
+    assert hint in refused.stderr and len(refused.stderr.splitlines()) == 1
+    assert run_cli("import-sops", "../.sops.yaml", "-o", "../.sealfile.yaml", cwd=tmp_path / "app").returncode == 0
+    done = run_cli("encrypt", "-i", "a.yaml", cwd=tmp_path / "app")
+    assert done.returncode == 0, done.stderr
+    assert run_cli("updatekeys", "-y", "a.yaml", cwd=tmp_path / "app").returncode == 0
+    (tmp_path / ".sealfile.yaml").write_text("creation_rules: []\n")  # a sealfile config: its rules are the ones
+    (tmp_path / "app" / "b.yaml").write_text("password: p-2\n")
+    unmatched = run_cli("encrypt", "b.yaml", cwd=tmp_path / "app")
+    assert unmatched.returncode == 2 and "add a creation rule" in unmatched.stderr
+    assert "import-sops" not in unmatched.stderr

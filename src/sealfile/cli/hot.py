@@ -176,7 +176,8 @@ def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: 
     if keys:
         return keys, rules
     if rule is None or rule.recipients is None:
-        raise UsageProblem("name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml")
+        from sealfile.ops.config_files import sops_rules_hint as hint
+        raise UsageProblem(f"name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml{hint(file)}")
     return rule.recipients, rules
 
 

@@ -18,6 +18,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
+from sealfile.ops.config_files import sops_rules_hint
 from sealfile.ops.reader import read_document
 from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
@@ -170,7 +171,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
             text = read_sealed(file)  # a SOPS file is refused as such, whatever the rules say
             rule = load_config(file).rule_for(file)
             if rule is None or rule.recipients is None:
-                raise SealfileError("no creation rule with recipients matches this file")
+                raise SealfileError("no creation rule with recipients matches this file" + sops_rules_hint(file))
             preview = change.plan_recipients(text, exact=rule.recipients, store=store_for(file, input_type))
         shown = one_line(str(file))
         if not preview.changes:

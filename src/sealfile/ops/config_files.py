@@ -68,6 +68,30 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
     return [Path(config) for config in found]
 
 
+def sops_rules_hint(file: str | os.PathLike[str]) -> str:
+    """When no ``.sealfile.yaml`` governs ``file`` but a ``.sops.yaml`` is above it in its project (the
+    walk of :func:`config_files`), how to convert those rules: a team moving from SOPS has them there."""
+    place = named_place(file)
+    if governing_files(file):
+        return ""
+    directory = next(d for d in parents(absolute(place)) if is_dir(d))
+    try:
+        home_directory: str | None = resolved(home())
+    except RuntimeError:
+        home_directory = None
+    for candidate in parents(directory):
+        found = os.path.join(candidate, ".sops.yaml")
+        if is_file(found):
+            import shlex
+
+            shown, target = os.path.relpath(found), os.path.relpath(os.path.join(candidate, CONFIG_NAME))
+            return (f" (this project's rules are in {shown}: sealfile import-sops {shlex.quote(shown)} "
+                    f"-o {shlex.quote(target)})")
+        if _repository_top(candidate) or candidate == home_directory or not _owned_by_us(candidate):
+            break
+    return ""
+
+
 def governing_files(file: str | os.PathLike[str]) -> list[Path]:
     """The configs that govern ``file``: :func:`config_files` of the place it is named at
     (:func:`named_place`), never of where a symbolic link on its way points."""
