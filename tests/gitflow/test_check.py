@@ -44,6 +44,25 @@ def test_a_plaintext_value_where_the_rule_encrypts_fails(sandbox: Sandbox) -> No
     assert "a.enc.yaml: db.user: plaintext value where the file's rule requires encryption" in done.stderr
 
 
+def test_a_sealed_file_no_pattern_names_is_a_warning_until_a_pattern_does(sandbox: Sandbox) -> None:
+    """A file sealed under another name (a SOPS name kept by 'import-sops -i', 'encrypt -i') is merged by git as
+    text and would pass check decrypted: check says so, tracked or given, and stops once sealed_files names it."""
+    seal_file(sandbox, "prod/db.yaml", "password: x-81\n")
+    seal_file(sandbox, "local.env", "TOKEN=t-1\n")
+    (sandbox.repo / "notes.md").write_text("sealfile: mentioned here, but not a sealed file\n")
+    sandbox.git("add", "prod/db.yaml", "local.env", "notes.md")
+    for args in ((), ("prod/db.yaml", "local.env", "notes.md")):
+        done = sandbox.sealfile("check", *args, env=sandbox.keyless_env())
+        assert done.returncode == 0, done.stderr
+        warned = sorted(line.split(": ")[2] for line in done.stderr.splitlines() if "no sealed_files pattern" in line)
+        assert warned == ["local.env", "prod/db.yaml"], done.stderr
+    (sandbox.repo / ".sealfile.yaml").write_text('sealed_files: ["*.enc.yaml", "prod/*.yaml", "*.env"]\n')
+    done = sandbox.sealfile("check", env=sandbox.keyless_env())
+    assert done.returncode == 0 and "no sealed_files pattern" not in done.stderr, done.stderr
+    (sandbox.repo / "prod" / "db.yaml").write_text("password: x-81\n")  # decrypted in place: now an error
+    assert sandbox.sealfile("check", check=False, env=sandbox.keyless_env()).returncode == 3
+
+
 def test_broken_metadata_and_secret_names_are_reported() -> None:
     assert [f.message for f in check_text("a: ENC[abc]\nsealfile: {version: 1}\n", "f")] == [
         "not a valid sealed file: sealfile.mac: metadata has no 'mac'"]
@@ -190,3 +209,13 @@ def test_a_committed_link_to_a_sealed_file_is_checked_where_it_points(sandbox: S
     (sandbox.repo / "prod.enc.yaml").symlink_to("plain.yaml")  # re-pointed, not staged: the staged link is checked
     relinked = sandbox.sealfile("check", "prod.enc.yaml", check=False, env=sandbox.keyless_env())
     assert relinked.returncode == 3 and "NOT SEALED" in relinked.stderr
+
+
+def test_import_sops_in_place_says_when_the_kept_name_is_no_sealed_files_name(sandbox: Sandbox) -> None:
+    for name in ("db.yaml", "app.yaml"):
+        (sandbox.repo / name).write_text("password: x-81\n")
+        sandbox.sops("encrypt", "-i", "--age", sandbox.recipient, name)
+    kept = sandbox.sealfile("import-sops", "-i", "db.yaml")
+    assert "warning: db.yaml: sealed, but no sealed_files pattern names it" in kept.stderr
+    renamed = sandbox.sealfile("import-sops", "app.yaml", "-o", "app.enc.yaml")
+    assert "no sealed_files pattern" not in renamed.stderr

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "sealfile.cli.change",
     "sealfile.cli.recipients",
     "sealfile.cli.git",
+    "sealfile.cli.check",
     "sealfile.cli.run",
     "sealfile.cli.sops",
 )
@@ -25,7 +26,8 @@ COMMAND_MODULE = {
     **dict.fromkeys(("keygen", "encrypt", "decrypt", "verify", "status"), "sealfile.cli.commands"),
     **dict.fromkeys(("edit", "set", "unset", "rotate"), "sealfile.cli.change"),
     **dict.fromkeys(("recipients", "updatekeys"), "sealfile.cli.recipients"),
-    **dict.fromkeys(("git", "diff", "review", "check"), "sealfile.cli.git"),
+    **dict.fromkeys(("git", "diff", "review"), "sealfile.cli.git"),
+    "check": "sealfile.cli.check",
     **dict.fromkeys(("exec", "exec-file"), "sealfile.cli.run"),
     **dict.fromkeys(("import-sops", "export-sops"), "sealfile.cli.sops"),
 }

@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.batch import for_each_file
 from sealfile.cli.boundary import say
-from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.cli.options import FILE_PATH, SEALED_FILE
-from sealfile.cli.setup_warning import warn_if_clone_not_set_up
+from sealfile.cli.options import FILE_PATH
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
-from sealfile.gitflow.gitcli import changed_files, git, link_target, revisions_root, show, split_range
+from sealfile.gitflow.gitcli import changed_files, link_target, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
@@ -254,47 +251,3 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
     click.echo(render(result, fmt), nl=False)
     if result.violations:
         sys.exit(ExitCode.POLICY)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, type=SEALED_FILE)
-def check(files: tuple[Path, ...]) -> None:
-    """Pre-commit guard: refuse unsealed secrets files (no key).
-
-    Files matching the sealed-file patterns must be sealed, structurally valid, hold no plaintext
-    where their rule encrypts, and (with trusted signers) be sealed by one of them. Where a local
-    key opens a file, its MAC must verify (a file staged in part with 'git add -p' does not).
-    Without FILES: every tracked file.
-
-    The patterns are the sealed_files of every .sealfile.yaml above each file (default: *.enc.yaml,
-    *.enc.yml, *.enc.json, *.enc.env, *.env.enc, .env.enc, .env.*.enc). Exit status 3 if any file has an
-    error.
-    """
-    from sealfile.gitflow.check import check_file, check_staged, merged_as_text, merged_by_git_as_text
-    from sealfile.gitflow.patterns import sealed_files
-    from sealfile.gitflow.reused_mac import earlier_versions
-    from sealfile.gitflow.staged import staged_versions
-
-    if not files:
-        if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
-            raise click.UsageError("this is a bare repository: no files to check; review what a push brings with "
-                                   "'sealfile review BASE HEAD'")
-        warn_if_clone_not_set_up(".")
-    # ls-files names an unmerged file once per stage: each file is checked once
-    tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
-    chosen = sealed_files(list(dict.fromkeys(files)) or list(tracked))
-    as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
-    staged, earlier = staged_versions(chosen), earlier_versions(chosen)
-
-    def one(file: Path, console: Console) -> ExitCode:
-        came_from = earlier.get(str(file), [])
-        findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
-        if str(file) in staged:
-            findings += check_staged(file, staged[str(file)], came_from)
-        if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
-            findings = [merged[str(file)]]
-        for finding in findings:
-            console.echo(f"sealfile: {finding}", err=True)
-        return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
-
-    for_each_file(chosen, "check", one)

@@ -51,6 +51,12 @@ def import_sops(file: Path, output: Path | None, in_place: bool, input_type: str
     for note in result.notes:
         say(f"sealfile: warning: {file}: {note}")
     say(f"sealfile: note: {file}: {IMPORTED}")
+    written = output or (file if in_place else None)
+    if written is not None and io.names_a_file(written):  # a SOPS name kept (-i) is none of sealfile's
+        from sealfile.gitflow.patterns import UNGUARDED, unguarded
+
+        if unguarded(written):
+            say(f"sealfile: warning: {written}: {UNGUARDED}")
 
 
 def _import_config(file: Path, read: str, output: Path | None, in_place: bool) -> bool:

@@ -19,6 +19,7 @@ from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import read_text
 from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
+from sealfile.gitflow.patterns import UNGUARDED
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.kms.groups import listed_twice
 from sealfile.kms.registry import key_for
@@ -96,6 +97,19 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
     if isinstance(document, dict) and METADATA_KEY not in document:
         return "NOT SEALED: this file matches the sealed-file patterns but holds plaintext (run 'sealfile encrypt -i')"
     return f"not a valid sealed file: {err}"
+
+
+def sealed_outside_patterns(files: Sequence[Path]) -> dict[str, Finding]:
+    """A warning per file of ``files`` (none of which the patterns name) that is a sealed file: a file
+    kept under its SOPS name by ``import-sops -i``, or sealed with ``encrypt -i`` under any name."""
+    found = {}
+    for file in files:
+        try:
+            read_document(read_text(file), store_for(file))
+        except (SealfileError, OSError):
+            continue
+        found[str(file)] = Finding(str(file), UNGUARDED, error=False)
+    return found
 
 
 def check_file(file: Path, earlier: Sequence[tuple[str, bytes | None]] = ()) -> list[Finding]:

@@ -87,6 +87,17 @@ def for_file(file: str | os.PathLike[str]) -> SealedPatterns:
     return _with_top_default(scopes)
 
 
+UNGUARDED = ("sealed, but no sealed_files pattern names it: git merges it as text (leaving a file nobody can open) "
+             "and check would let it be committed decrypted; name it like *.enc.yaml, or add it to sealed_files in "
+             ".sealfile.yaml, then run 'sealfile git install'")
+
+
+def unguarded(file: str | os.PathLike[str]) -> bool:
+    """Whether a sealed file just written is in a Git work tree whose patterns do not name it (:data:`UNGUARDED`)."""
+    named = named_path(file)
+    return _repository_root(Path(named)) is not None and not for_file(file).matches(named)
+
+
 def _repository_root(path: Path) -> Path | None:
     return next((d for d in path.parents if (d / ".git").exists()), None)
 
