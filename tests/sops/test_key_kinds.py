@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -199,12 +200,18 @@ def test_stored_key_group_vectors(vector: str, opening: list[tuple[int, ...]], r
             opened(sealed)
 
 
-def test_status_shows_the_threshold_of_a_key_group_file() -> None:
+@pytest.mark.parametrize(("threshold_line", "needed"), [
+    ("shamir_threshold: 2", 2), ("shamir_threshold: 3", 3), ("", 3),
+    ("shamir_threshold: 1", 2)])  # sops combines at least two parts: one group never opens it
+def test_status_and_the_diff_view_show_how_many_key_groups_open_the_file(threshold_line: str, needed: int) -> None:
+    from sealfile.gitflow.sops_view import footer
     from sealfile.sops.status import describe
 
-    shown = describe((VECTORS / "shamir_3groups_t2.enc.yaml").read_text(), "yaml")
-    assert (shown.threshold, [type_id for type_id, _ in shown.recipients]) == (2, ["group 1 age", "group 2 age",
-                                                                                "group 3 age"])
+    text = re.sub(r"shamir_threshold: \d+", threshold_line, (VECTORS / "shamir_3groups_t2.enc.yaml").read_text())
+    shown = describe(text, "yaml")
+    assert (shown.threshold, [type_id for type_id, _ in shown.recipients]) == (needed, ["group 1 age", "group 2 age",
+                                                                                     "group 3 age"])
+    assert f"#   (any {needed} of the key groups)" in footer(text, "yaml")
 
 
 def test_stored_pgp_vector(gnupg_home: Path) -> None:

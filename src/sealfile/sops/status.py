@@ -78,16 +78,18 @@ def counted_twice(meta: Mapping[str, Any]) -> list[str]:
     for number, group in enumerate(groups, 1):
         for entry in dict.fromkeys(_group_entries(group)):
             where.setdefault(entry, []).append(number)
-    needed = _needed(meta, len(groups))
+    needed = groups_needed(meta, len(groups))
     return [f"{name} {key_id} is in key groups {', '.join(map(str, numbers))}: it counts {len(numbers)} times "
             f"toward the {needed} needed" + (", and opens the file alone" if len(numbers) >= needed else "")
             for (name, key_id), numbers in where.items() if len(groups) > 1 and len(numbers) > 1]
 
 
-def _needed(meta: Mapping[str, Any], groups: int) -> int:
-    """How many key groups open the file: ``shamir_threshold``, or every group when it is not set."""
+def groups_needed(meta: Mapping[str, Any], groups: int) -> int:
+    """How many key groups open the file: ``shamir_threshold``, or every group when it is not set; never fewer
+    than two of several (SOPS combines at least two parts, whatever the threshold says)."""
     threshold = meta.get("shamir_threshold")
-    return threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else groups
+    needed = threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else groups
+    return max(needed, 2) if groups > 1 else needed
 
 
 def recipient_groups(text: str, kind: Kind) -> tuple[list[list[tuple[str, str]]], int]:
@@ -95,7 +97,7 @@ def recipient_groups(text: str, kind: Kind) -> tuple[list[list[tuple[str, str]]]
     with about(kind):
         meta = parse(text, kind)[1]
     groups = key_groups(meta)
-    return [_group_entries(group) for group in groups], _needed(meta, len(groups))
+    return [_group_entries(group) for group in groups], groups_needed(meta, len(groups))
 
 
 def _count(node: Any, found: list[int]) -> None:
@@ -119,8 +121,8 @@ def describe(text: str, kind: Kind) -> SopsStatus:
         counts = [0, 0]
         for document in documents:
             _count(document, counts)
-        threshold = meta.get("shamir_threshold")
+        groups = len(key_groups(meta))
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
                           (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
-                          threshold if isinstance(threshold, int) else None, counted_twice(meta), counts[0],
+                          groups_needed(meta, groups) if groups > 1 else None, counted_twice(meta), counts[0],
                           counts[1])
