@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,3 +108,24 @@ def test_a_dotted_segment_that_could_name_a_number_or_boolean_is_the_grammar_s_o
     samples += digits + ["-" + d for d in digits] + [d + "7" for d in digits]
     for text in samples:
         assert _digits_or_bool(text) == (text in ("true", "false") or re.fullmatch(r"-?\d+", text) is not None), text
+
+
+@pytest.mark.parametrize(("tree", "typed", "meant"), [
+    ({"B.C": "1"}, "B.C", '["B.C"]'),  # a dotenv name
+    ({"m": {"labels": {"app.kubernetes.io/name": "x"}}}, "m.labels.app.kubernetes.io/name",
+     'm.labels["app.kubernetes.io/name"]'),
+    ({"items": [{"a.b": 1, "c": 2}]}, "items.0.a.b", 'items.0["a.b"]'),
+    ({"a.b": {"c": 1}}, "a.b.c", '["a.b"].c'),
+])
+def test_a_dotted_path_that_spells_a_key_holding_dots_says_how_to_write_it(tree: dict[str, object], typed: str,
+                                                                           meant: str) -> None:
+    """``B.C`` reads as B then C: where the key ``B.C`` is there, get and unset say how to name it, and
+    set refuses rather than add a mapping ``B`` beside it; the path as told reads back the value."""
+    from sealfile.model.paths import get_at, place, resolve
+
+    with pytest.raises(KeyPathError, match=f"no such key; for the key .* write {re.escape(meant)}$"):
+        resolve(tree, typed)
+    with pytest.raises(KeyPathError, match=re.escape(f"write {meant} (to add a new mapping instead: ")):
+        place(tree, typed, dict)
+    assert get_at(tree, resolve(tree, meant)) is not None
+    assert resolve({"B": {"C": 1}}, "B.C") == ("B", "C")  # no key holding dots: the path as ever

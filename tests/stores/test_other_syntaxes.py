@@ -209,6 +209,7 @@ def test_a_name_dotenv_cannot_hold_is_named_where_a_whole_document_is_refused() 
     document as dotenv: the refusal names the key (its mapping, the document, has no path)."""
     store = get_store("dotenv")
     assert store.first_unfit({"B": "2", "export A": "1"}, document=True) == (
-        (), "dotenv names must be letters, digits, '_', '.' or '-', not [\"export A\"]")
+        (), "dotenv names must start with a letter or '_' and hold only letters, digits, '_', '.' or '-', "
+            "not [\"export A\"]")
     _, reason = store.first_unfit({"x\x1b[2J": "1"}, document=True) or ((), "")
     assert "\x1b" not in reason and "\\u001b[2J" in reason

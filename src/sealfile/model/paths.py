@@ -158,13 +158,13 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
     shown = keypath if isinstance(keypath, str) else format_selectors(selectors)
     path: list[Segment] = []
     node = tree
-    for selector in selectors:
+    for position, selector in enumerate(selectors):
         if isinstance(node, list):
             path.append(list_index(selector, len(node), shown))
         elif isinstance(node, Mapping):
             key = find_key(node, selector, shown)
             if key is None:
-                raise KeyPathError("no such key", keypath=shown)
+                raise KeyPathError("no such key" + _dotted_key_hint(node, selectors, position), keypath=shown)
             path.append(key)
         else:
             raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=shown)
@@ -190,6 +190,11 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
             path.append(index)
         elif isinstance(node, MutableMapping):
             key = find_key(node, selector, keypath)
+            hint = _dotted_key_hint(node, selectors, position) if key is None else ""
+            if hint:  # 'a.b' would add a mapping 'a' beside the key 'a.b' the user most likely meant
+                apart = (*selectors[:position], *(type(s)("str", s.value) for s in selectors[position:]))
+                raise KeyPathError(f"no such key{hint} (to add a new mapping instead: {_bracketed(apart)})",
+                                   keypath=keypath)
             if key is None:
                 key = new_key(selector)
                 node[key] = None if last else new_mapping()
@@ -199,6 +204,32 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
             raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
         node = node[path[-1]]
     return tuple(path), existed
+
+
+def _dotted_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
+    """``; for the key "a.b" write PATH`` when the dotted segments from ``position`` (two or more) begin with
+    the name of a string key holding dots here (a dotenv name, a YAML key such as ``app.kubernetes.io/name``)."""
+    rest = selectors[position:]
+    if len(rest) < 2 or any(selector.kind != "dotted" for selector in rest):
+        return ""
+    for end in range(len(rest), 1, -1):
+        joined = ".".join(str(selector.value) for selector in rest[:end])
+        if any(isinstance(key, str) and key == joined for key in node):
+            meant = (*selectors[:position], type(rest[0])("str", joined), *rest[end:])
+            return f"; for the key {_shown_segment(joined)} write {_bracketed(meant)}"
+    return ""
+
+
+def _bracketed(selectors: KeyPath) -> str:
+    """``selectors`` as typed: dotted ones dotted, the others in brackets (``a.0["b.c"].d``)."""
+    text = ""
+    for selector in selectors:
+        if selector.kind == "dotted":
+            text += f".{selector.value}" if text else str(selector.value)
+        else:
+            shown = _shown_segment(selector.value) if selector.kind == "str" else json.dumps(selector.value)
+            text += f"[{shown}]"
+    return text
 
 
 def format_selectors(selectors: KeyPath) -> str:

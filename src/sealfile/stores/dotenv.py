@@ -236,7 +236,8 @@ def _style_of(value: str) -> str | None:
 
 def _check_key(key: Any) -> str:
     if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
-        raise FormatError("dotenv names must be letters, digits, '_', '.' or '-'", keypath=format_keypath((key,)))
+        raise FormatError("dotenv names must start with a letter or '_' and hold only letters, digits, '_', '.' "
+                          "or '-'", keypath=format_keypath((key,)))
     if key.startswith(PREFIX):
         raise FormatError(f"names starting with {PREFIX!r} are reserved", keypath=key)
     return key
