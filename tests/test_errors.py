@@ -23,10 +23,10 @@ def test_an_error_shows_control_characters_of_its_key_path_and_file_escaped() ->
 def test_a_dotenv_name_sealfile_cannot_write_is_named_on_one_line(age_identity: AgeIdentity) -> None:
     store = get_store("dotenv")
     sealed = seal_text("A=1\n", [age_identity.key], store=store)
-    with pytest.raises(FormatError, match="dotenv names must be") as refused:
+    with pytest.raises(FormatError, match="dotenv names must start") as refused:
         change.set_value(sealed, '["k\\nl"]', "x", store)
     assert str(refused.value).startswith('["k\\nl"]: ') and "\n" not in str(refused.value)
-    with pytest.raises(FormatError, match="dotenv names must be") as refused:
+    with pytest.raises(FormatError, match="dotenv names must start") as refused:
         change.set_value(sealed, '[""]', "x", store)
     assert refused.value.keypath == '[""]'
 
