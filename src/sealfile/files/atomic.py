@@ -148,8 +148,18 @@ def _refuse_read_only(path: str | os.PathLike[str]) -> None:
     new file take its name: its owner made it read-only (``chmod a-w``), and ``>``, ``cp``, vim and SOPS
     all refuse to write it. As root, only a read-only file system refuses."""
     if not os.access(path, os.W_OK):
+        if _on_read_only_file_system(path):  # no chmod helps there: say what does
+            raise SealfileError("is on a read-only file system; nothing was written", file=os.fspath(path))
         raise SealfileError("is read-only (no write permission); nothing was written (chmod u+w it to change it)",
                             file=os.fspath(path))
+
+
+def _on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
+    statvfs = getattr(os, "statvfs", None)  # Windows has none (nor mounts read-only this way)
+    try:
+        return statvfs is not None and bool(statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def refuse_link(path: str | os.PathLike[str]) -> None:
