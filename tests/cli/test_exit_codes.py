@@ -102,3 +102,23 @@ def test_ctrl_c_while_the_command_line_is_read_is_one_line_not_a_traceback(
         main()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"
+
+
+def test_ctrl_c_while_click_reads_the_line_is_ours_not_clicks_aborted(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while click reads the command line (before the command's own boundary) gave click's 'Aborted!'
+    after a blank line, with exit status 1: a failure, not an interruption."""
+    from sealfile.cli import app, main
+    from sealfile.files import atomic
+
+    def ctrl_c_as_it_reads(*args: object) -> list[str]:
+        raise KeyboardInterrupt  # as Ctrl-C lands while the line is read
+
+    monkeypatch.setattr(app.SealfileGroup, "parse_args", ctrl_c_as_it_reads)
+    monkeypatch.setattr("gc.disable", lambda: None)  # main's setting for a CLI run, not for this test session
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    monkeypatch.setattr("sys.argv", ["sealfile", "recipients", "add", "--age", "age1x", "s.yaml"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"
