@@ -88,13 +88,16 @@ def atomic_write(
             os.fsync(fd)
             _test_pause()
             _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
-            if tmp is None:
-                tmp = pending_name(directory, name)
-                link_unnamed(fd, tmp)
-            if os.name == "nt":  # Windows renames no file that is open; nor does it lock one (pending)
+            if os.name == "nt" and tmp is not None:  # Windows renames no file that is open; nor locks one (pending)
                 os.close(fd)
                 fd = -1
-            os.replace(tmp, target)
+            if replacing is None:
+                _name_new(fd, tmp, target, path)
+            else:
+                if tmp is None:
+                    tmp = pending_name(directory, name)
+                    link_unnamed(fd, tmp)
+                os.replace(tmp, target)
         finally:
             if fd >= 0:
                 os.close(fd)  # only now: its lock tells the next write that it is not abandoned
@@ -207,7 +210,25 @@ def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, pa
     except FileNotFoundError:
         now = None
     if now != replacing:
-        raise ChangedMeanwhile("changed by another program while sealfile was working on it; nothing was written "
+        raise _changed(path)
+
+
+def _name_new(fd: int, tmp: str | None, target: str, path: str | os.PathLike[str]) -> None:
+    """Give the new file the target's name only if no file has it: a link, which never replaces one, where a
+    rename would replace a file another program made after :func:`_refuse_if_changed` looked."""
+    try:
+        if tmp is None:
+            link_unnamed(fd, target)
+        else:
+            os.link(tmp, target)
+    except FileExistsError:
+        raise _changed(path) from None
+    if tmp is not None:
+        os.unlink(tmp)
+
+
+def _changed(path: str | os.PathLike[str]) -> ChangedMeanwhile:
+    return ChangedMeanwhile("changed by another program while sealfile was working on it; nothing was written "
                             "(run the command again to change the new version)", file=os.fspath(path))
 
 
