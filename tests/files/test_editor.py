@@ -3,6 +3,7 @@ and abandoned workspaces of killed edits wiped by the next one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -126,6 +127,8 @@ def test_other_directories_are_never_touched(tmp_path: Path) -> None:
     ("no-such-editor-9d2", SealfileError, "cannot run the editor no-such-editor-9d2 (No such file or directory)"),
     ("sh -c 'kill -9 $$'", SealfileError, "the editor was killed by signal 9; nothing was changed"),
     ("sh -c 'rm \"$0\"'", SealfileError, "the editor left no file to read back (No such file or directory)"),
+    ("sh -c ': > \"$0\"'", SealfileError, "the editor left the file empty; nothing was changed"),
+    ("sh -c 'printf \" \\\\n\\\\n\" > \"$0\"'", SealfileError, "the editor left the file empty; nothing was changed"),
     ("vim -c 'set nobackup", SealfileError, "cannot read the editor command in VISUAL (No closing quotation); "
                                             "nothing was changed"),
 ])
@@ -238,3 +241,28 @@ def test_what_the_editor_left_read_only_is_wiped_too(tmp_path: Path) -> None:
         assert list((work / "ram").iterdir()) == []
     finally:
         shutil.rmtree(work)
+
+
+def test_an_editor_that_leaves_a_pipe_is_an_error_not_a_wait_for_ever(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a named pipe in the plaintext's place waited for a writer that never comes."""
+    import threading
+
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    monkeypatch.setenv("VISUAL", "sh -c 'rm \"$0\"; mkfifo \"$0\"'")
+
+    def unblock_after_a_while() -> None:  # without the fix the read waits until then
+        time.sleep(3)
+        for pipe in base.glob("*/secrets.yaml"):
+            with contextlib.suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+    started = time.monotonic()
+    threading.Thread(target=unblock_after_a_while, daemon=True).start()
+    with pytest.raises(SealfileError, match="the editor left something other than a file to read back; nothing was "
+                                            "changed"):
+        edit_plaintext(PLAINTEXT, lambda text: text)
+    assert time.monotonic() - started < 2.5
+    assert list(base.iterdir()) == []

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -158,13 +159,23 @@ def _run_editor(target: Path) -> None:
         raise SealfileError(f"the editor exited with status {status}; nothing was changed")
 
 
-def _read_edited(target: Path) -> str:
-    """The text the editor saved: a :class:`FormatError` (so the user may fix it) unless it is gone."""
+def _read_edited(target: Path, given: str) -> str:
+    """The text the editor saved: a :class:`FormatError` (so the user may fix it) unless it is gone, not a file
+    (a pipe would be waited on for ever), or emptied of what it was ``given``: as git takes an empty commit
+    message, an empty save is giving up, never 'remove every value' (an editor that truncates the file and
+    fails to write it leaves nothing, too)."""
     try:
-        raw = target.read_bytes()
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SealfileError("the editor left something other than a file to read back; nothing was changed")
+            raw = handle.read()
     except OSError as err:  # the editor removed or renamed it
         raise SealfileError(f"the editor left no file to read back ({err.strerror or type(err).__name__}); "
                             "nothing was changed") from None
+    if not raw.strip() and given.strip():
+        raise SealfileError("the editor left the file empty; nothing was changed (to remove every value, save a "
+                            "comment line, or {} in JSON)")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -196,7 +207,7 @@ def edit_plaintext(
             while True:
                 _run_editor(target)
                 try:
-                    return accept(_read_edited(target))
+                    return accept(_read_edited(target, plaintext))
                 except FormatError as err:
                     if not reopen(err):
                         raise FormatError(f"edited text: {err.message}; the sealed file was not changed",
