@@ -122,3 +122,33 @@ def test_ctrl_c_while_click_reads_the_line_is_ours_not_clicks_aborted(
         main()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_command_says_so_in_one_line(age_identity: AgeIdentity, tmp_path: Path,
+                                                  signal_name: str) -> None:
+    """``timeout``, a CI runner or ``kill`` send SIGTERM, a closed terminal SIGHUP: a single-file command died
+    without a word (status -15), where Ctrl-C says what it left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sealfile.files.locking import locked
+    from tests.support.cli import cli_env
+
+    sealed = tmp_path / "s.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [age_identity.key]))
+    before = sealed.read_bytes()
+    env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_LOCK_WAIT": "60"})
+    with locked(sealed):  # the command waits for this lock: a moment it is surely under way
+        command = subprocess.Popen([sys.executable, "-m", "sealfile", "set", str(sealed), "b"], env=env,
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command.stdin.write("2")  # type: ignore[union-attr]
+        command.stdin.close()  # type: ignore[union-attr]
+        command.stdin = None
+        time.sleep(2)
+        command.send_signal(getattr(signal, signal_name))
+        _, err = command.communicate(timeout=60)
+    assert (command.returncode, err) == (ExitCode.INTERRUPTED, "sealfile: interrupted; no file was changed\n")
+    assert sealed.read_bytes() == before

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.termination import TERMINAL_KEYS, held_back, terminal_keys_to_child, unwinding_on
+from sealfile.files.termination import TERMINAL_KEYS, Terminated, held_back, terminal_keys_to_child, unwinding_on
 from sealfile.files.userdirs import private_directory
 from sealfile.files.workspace import private_workspace
 
@@ -82,10 +82,6 @@ def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
     base = Path(private_directory("edit"))
     return base, (f"no RAM-backed directory here: the plaintext is on disk in {base} (private to you) while "
                   "the editor runs, then overwritten and removed")
-
-
-class _Terminated(BaseException):
-    """SIGTERM/SIGHUP while editing: unwind through the cleanup like Ctrl-C does."""
 
 
 def editor_command() -> list[str]:
@@ -201,7 +197,8 @@ def edit_plaintext(
     if disk_note:
         note(disk_note)
     try:
-        with private_workspace(base) as workspace, unwinding_on(_Terminated):
+        # the command has this handler already (sealfile.cli); a program using the library may not
+        with private_workspace(base) as workspace, unwinding_on(Terminated):
             target = workspace / name
             _write_workspace(target, plaintext)
             while True:
@@ -212,5 +209,5 @@ def edit_plaintext(
                     if not reopen(err):
                         raise FormatError(f"edited text: {err.message}; the sealed file was not changed",
                                           keypath=err.keypath) from None
-    except _Terminated:
+    except Terminated:  # SIGTERM/SIGHUP while editing: unwound through the cleanup, as Ctrl-C is
         raise SealfileError("terminated by a signal; nothing was changed") from None
