@@ -269,3 +269,62 @@ def test_file_names_print_on_one_line_of_text_in_every_command_and_the_progress(
         assert "a\\nprod.enc.yaml" in done.stdout + done.stderr, args
     _, terminal = _stderr_through_a_terminal(["verify", *map(str, files)])
     assert "\x1b]0;x" not in terminal and "\x1b[2J" not in terminal and "/c\\x1b]0;x\\x07\\x1b[2J.enc.yaml" in terminal
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_rotate_of_a_few_files_says_which_it_wrote(age_identity: AgeIdentity, tmp_path: Path,
+                                                                signal_name: str) -> None:
+    """``timeout`` and CI runners send SIGTERM, a closed terminal SIGHUP: with too few files to fork workers
+    for, the command died without a word, so which files were rotated was not said (with workers it was)."""
+    import signal
+
+    originals = {}
+    for index in range(5):
+        path = tmp_path / f"f{index}.enc.yaml"
+        path.write_text(seal_text(f"k: v{index}\n", [age_identity.key]))
+        originals[path] = path.read_text()
+    env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_TEST_WRITE_DELAY": "0.2"})
+    command = [sys.executable, "-m", "sealfile", "rotate", *map(str, originals)]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
+        deadline = time.monotonic() + 30
+        while all(path.read_text() == text for path, text in originals.items()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(getattr(signal, signal_name))
+        err = process.stderr.read() if process.stderr else ""
+    assert process.returncode == ExitCode.INTERRUPTED, err
+    written = [str(path) for path, text in originals.items() if path.read_text() != text]
+    assert err.count("\n") == 1
+    assert err.startswith(f"sealfile: error: interrupted: {len(written)} of 5 file(s) written ({', '.join(written)})")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".f")) == []
+
+
+def test_an_interrupt_just_as_a_thread_starts_waits_for_it_and_says_what_it_wrote(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C can land inside the pool's start of a thread, after the thread runs but before the pool records it:
+    the pool then did not wait for it, and its file was written after the command had said '0 of 3 written'."""
+    import signal
+
+    from sealfile.files import atomic
+
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    start = threading.Thread.start
+
+    def ctrl_c_as_it_starts(thread: threading.Thread) -> None:
+        start(thread)
+        if thread.name.startswith("sealfile-file"):
+            signal.raise_signal(signal.SIGINT)  # handled here, in the main thread, as Ctrl-C would be
+
+    def work(file: Path, console: Console) -> None:
+        time.sleep(0.2)  # still under way when the interruption is handled
+        atomic.atomic_write(file, "new")
+
+    monkeypatch.setattr(threading.Thread, "start", ctrl_c_as_it_starts)
+    files = [tmp_path / name for name in ("a", "b", "c")]
+    with pytest.raises(SystemExit) as stopped:
+        run_each(files, "rotate", work, in_flight=4)
+    monkeypatch.undo()
+    written = [file for file in files if file.exists()]
+    assert stopped.value.code == ExitCode.INTERRUPTED and written
+    names = ", ".join(map(str, written))
+    assert capsys.readouterr().err == (f"sealfile: error: interrupted: {len(written)} of 3 file(s) written ({names}), "
+                                       "every other file left as it was\n")

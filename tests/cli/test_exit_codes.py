@@ -102,3 +102,53 @@ def test_ctrl_c_while_the_command_line_is_read_is_one_line_not_a_traceback(
         main()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"
+
+
+def test_ctrl_c_while_click_reads_the_line_is_ours_not_clicks_aborted(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while click reads the command line (before the command's own boundary) gave click's 'Aborted!'
+    after a blank line, with exit status 1: a failure, not an interruption."""
+    from sealfile.cli import app, main
+    from sealfile.files import atomic
+
+    def ctrl_c_as_it_reads(*args: object) -> list[str]:
+        raise KeyboardInterrupt  # as Ctrl-C lands while the line is read
+
+    monkeypatch.setattr(app.SealfileGroup, "parse_args", ctrl_c_as_it_reads)
+    monkeypatch.setattr("gc.disable", lambda: None)  # main's setting for a CLI run, not for this test session
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    monkeypatch.setattr("sys.argv", ["sealfile", "recipients", "add", "--age", "age1x", "s.yaml"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "sealfile: interrupted; no file was changed\n"
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_command_says_so_in_one_line(age_identity: AgeIdentity, tmp_path: Path,
+                                                  signal_name: str) -> None:
+    """``timeout``, a CI runner or ``kill`` send SIGTERM, a closed terminal SIGHUP: a single-file command died
+    without a word (status -15), where Ctrl-C says what it left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sealfile.files.locking import locked
+    from tests.support.cli import cli_env
+
+    sealed = tmp_path / "s.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [age_identity.key]))
+    before = sealed.read_bytes()
+    env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_LOCK_WAIT": "60"})
+    with locked(sealed):  # the command waits for this lock: a moment it is surely under way
+        command = subprocess.Popen([sys.executable, "-m", "sealfile", "set", str(sealed), "b"], env=env,
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command.stdin.write("2")  # type: ignore[union-attr]
+        command.stdin.close()  # type: ignore[union-attr]
+        command.stdin = None
+        time.sleep(2)
+        command.send_signal(getattr(signal, signal_name))
+        _, err = command.communicate(timeout=60)
+    assert (command.returncode, err) == (ExitCode.INTERRUPTED, "sealfile: interrupted; no file was changed\n")
+    assert sealed.read_bytes() == before

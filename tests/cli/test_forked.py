@@ -195,3 +195,44 @@ def test_a_command_stopped_with_its_workers_says_which_files_they_wrote(tmp_path
     names = ", ".join(str(tmp_path / "files" / name) for name in written)
     assert result.stderr == (f"sealfile: error: interrupted: {len(written)} of 16 file(s) written ({names}), "
                              "every other file left as it was\n")
+
+
+CTRL_C_AS_A_WORKER_IS_FORKED = """
+import os, signal, sys, time
+from pathlib import Path
+from sealfile.cli import forked
+from sealfile.files.atomic import atomic_write
+
+directory, parent, fork = Path(sys.argv[1]), os.getpid(), os.fork
+
+def fork_then_ctrl_c():
+    pid = fork()
+    if pid:
+        signal.raise_signal(signal.SIGINT)  # handled here, in the parent, before it keeps the worker's pid
+    return pid
+
+def work(part):
+    for name in part:
+        if os.getpid() != parent:
+            time.sleep(0.3)
+            atomic_write(directory / name, "new")
+    return part
+
+os.fork = fork_then_ctrl_c
+try:
+    forked.map_shares(work, ["a", "b"], 2)
+except KeyboardInterrupt as interrupt:
+    print(*(Path(name).name for name in getattr(interrupt, "written", ["?"])))
+time.sleep(1)  # a worker left running would write its file now
+print(*sorted(path.name for path in directory.iterdir()))
+"""
+
+
+def test_ctrl_c_as_a_worker_is_forked_stops_it_and_says_what_it_wrote(tmp_path: Path) -> None:
+    """Ctrl-C can land just after the fork, before the command keeps the worker's pid: the worker went on
+    with its share after the command had stopped, and what it wrote was not said."""
+    (tmp_path / "files").mkdir()
+    result = run_python(CTRL_C_AS_A_WORKER_IS_FORKED, tmp_path / "files")
+    assert result.returncode == 0, result.stderr
+    said, left = result.stdout.splitlines()
+    assert said == left  # each file the worker wrote is said; none written after

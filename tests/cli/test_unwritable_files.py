@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,40 @@ def test_a_group_the_writer_is_not_in_is_not_dropped_silently(work: Path) -> Non
     assert (done.returncode, done.stderr) == (1, "sealfile: error: shared/s.yaml: its group (id 0) would be lost: a "
                                                  "new file cannot have it, as you are not in it; nothing was written\n")
     assert (shared / "s.yaml").read_bytes() == before and (shared / "s.yaml").stat().st_gid == 0
+
+
+@pytest.fixture
+def read_only_mount(work: Path) -> Iterator[Path]:  # noqa: F811
+    """``work`` seen through a read-only bind mount (a read-only volume, a CI checkout mounted so)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a bind mount needs root")
+    mounted = Path(tempfile.mkdtemp(prefix="sealfile-read-only-"))
+    if subprocess.run(["mount", "--bind", str(work), str(mounted)], capture_output=True).returncode != 0:
+        mounted.rmdir()
+        pytest.skip("mounts are not allowed here")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True, capture_output=True)
+        yield mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True, capture_output=True)
+        mounted.rmdir()
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=" ".join)
+def test_a_file_on_a_read_only_file_system_is_refused_for_that_cause(args: list[str], work: Path,  # noqa: F811
+                                                                     read_only_mount: Path,
+                                                                     age_identity: AgeIdentity) -> None:
+    """The cause said was 'no write permission (chmod u+w it)': no chmod helps on a read-only mount."""
+    (work / "p.yaml").write_text("db:\n  password: plain\n")
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {age_identity.recipient}\n")
+    target = read_only_mount / ("p.yaml" if "p.yaml" in args else "s.yaml")
+    before = target.read_bytes()
+    done = run_cli(*args, cwd=read_only_mount, env={"SEALFILE_AGE_KEY_FILE": str(work / "key.txt"),
+                                                   "EDITOR": "true", "VISUAL": "true"})
+    assert (done.returncode, done.stderr) == (1, f"sealfile: error: {target.name}: is on a read-only file system; "
+                                                 "nothing was written\n")
+    assert target.read_bytes() == before

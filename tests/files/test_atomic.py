@@ -110,3 +110,27 @@ def test_the_owner_and_group_are_kept_but_never_given_plaintext(tmp_path: Path) 
     atomic_write(target, "plain", private=True)
     info = target.stat()
     assert (info.st_uid, info.st_gid, mode(target), target.read_text()) == (0, os.getegid(), 0o600, "plain")
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "mkstemp"])
+def test_a_new_file_never_replaces_one_made_after_the_last_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                unnamed: bool) -> None:
+    """``replacing=None`` (there was no file: ``edit`` keeping an edit aside, ``keygen`` starting a key file): a file
+    another program makes between the last look and the rename was replaced, its content lost."""
+    from sealfile.errors import ChangedMeanwhile
+    from sealfile.files import atomic
+
+    if not unnamed:
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    target = tmp_path / "s.edited.yaml"
+    looked = atomic._refuse_if_changed
+
+    def another_program_wins_the_race(*args: object) -> None:
+        looked(*args)  # type: ignore[arg-type]
+        target.write_text("theirs\n")
+
+    monkeypatch.setattr(atomic, "_refuse_if_changed", another_program_wins_the_race)
+    with pytest.raises(ChangedMeanwhile, match="changed by another program"):
+        atomic_write(target, "ours\n", replacing=None)
+    assert target.read_text() == "theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "s.edited.yaml"]

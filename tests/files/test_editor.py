@@ -3,9 +3,12 @@ and abandoned workspaces of killed edits wiped by the next one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from filelock import FileLock
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files import editor
-from sealfile.files.editor import LOCK_NAME, PREFIX, edit_plaintext, private_workspace, wipe_abandoned
+from sealfile.files.editor import edit_plaintext
+from sealfile.files.workspace import LOCK_NAME, PREFIX, private_workspace, wipe_abandoned
 
 PLAINTEXT = "password: plaintext-canary-5521\n"
 
@@ -123,6 +127,8 @@ def test_other_directories_are_never_touched(tmp_path: Path) -> None:
     ("no-such-editor-9d2", SealfileError, "cannot run the editor no-such-editor-9d2 (No such file or directory)"),
     ("sh -c 'kill -9 $$'", SealfileError, "the editor was killed by signal 9; nothing was changed"),
     ("sh -c 'rm \"$0\"'", SealfileError, "the editor left no file to read back (No such file or directory)"),
+    ("sh -c ': > \"$0\"'", SealfileError, "the editor left the file empty; nothing was changed"),
+    ("sh -c 'printf \" \\\\n\\\\n\" > \"$0\"'", SealfileError, "the editor left the file empty; nothing was changed"),
     ("vim -c 'set nobackup", SealfileError, "cannot read the editor command in VISUAL (No closing quotation); "
                                             "nothing was changed"),
 ])
@@ -191,3 +197,72 @@ def test_vim_keeps_no_copy_of_the_text_outside_the_workspace(tmp_path: Path, mon
     left = [path for path in home.rglob("*") if path.is_file() and b"canary" in path.read_bytes()]
     assert left == []
     assert editor.private_editor_command(["nano"]) == ["nano"]  # other editors keep their copies beside it
+
+
+LOCKED_DOWN_EDITOR = """#!/bin/sh
+printf 'more: yes\\n' >> "$1"
+folder=$(dirname "$1")
+mkdir "$folder/kept" && cp "$1" "$folder/kept/copy"
+chmod 500 "$folder/kept"  # a directory that cannot be emptied as it is
+chmod 400 "$1"  # as an editor keeping a read-only file's mode does
+"""
+
+
+AS_THE_USER = """
+import sys
+from pathlib import Path
+from sealfile.files import editor
+base = Path(sys.argv[1])
+editor.workspace_base = lambda allow_disk: (base, None)
+print(editor.edit_plaintext({plaintext!r}, lambda text: text), end="")
+"""
+
+
+def test_what_the_editor_left_read_only_is_wiped_too(tmp_path: Path) -> None:
+    """An editor leaving the plaintext read-only (or a directory it cannot enter) stopped the wipe half-way:
+    the edit failed on 'Permission denied' naming the workspace, and the plaintext stayed in it for good.
+    Root overwrites any file: run as nobody there."""
+    import subprocess
+
+    from tests.cli.test_unreadable_files import _as_user
+    from tests.support.cli import cli_env
+
+    work = Path(tempfile.mkdtemp(prefix="sealfile-locked-down-"))  # pytest's own directory: root's alone
+    try:
+        (work / "ram").mkdir()
+        (work / "editor").write_text(LOCKED_DOWN_EDITOR)
+        (work / "editor").chmod(0o755)
+        work.chmod(0o755)
+        user = _as_user(work)
+        done = subprocess.run([*user, sys.executable, "-c", AS_THE_USER.format(plaintext=PLAINTEXT), str(work / "ram")],
+                              capture_output=True, text=True, timeout=60, cwd=work,
+                              env=cli_env({"VISUAL": str(work / "editor"), "HOME": str(work)}))
+        assert (done.returncode, done.stdout) == (0, PLAINTEXT + "more: yes\n"), done.stderr
+        assert list((work / "ram").iterdir()) == []
+    finally:
+        shutil.rmtree(work)
+
+
+def test_an_editor_that_leaves_a_pipe_is_an_error_not_a_wait_for_ever(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a named pipe in the plaintext's place waited for a writer that never comes."""
+    import threading
+
+    base = tmp_path / "ram"
+    base.mkdir()
+    monkeypatch.setattr(editor, "workspace_base", lambda allow_disk: (base, None))
+    monkeypatch.setenv("VISUAL", "sh -c 'rm \"$0\"; mkfifo \"$0\"'")
+
+    def unblock_after_a_while() -> None:  # without the fix the read waits until then
+        time.sleep(3)
+        for pipe in base.glob("*/secrets.yaml"):
+            with contextlib.suppress(OSError):
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+    started = time.monotonic()
+    threading.Thread(target=unblock_after_a_while, daemon=True).start()
+    with pytest.raises(SealfileError, match="the editor left something other than a file to read back; nothing was "
+                                            "changed"):
+        edit_plaintext(PLAINTEXT, lambda text: text)
+    assert time.monotonic() - started < 2.5
+    assert list(base.iterdir()) == []

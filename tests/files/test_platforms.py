@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.errors import ConcurrentEditError, SealfileError
-from sealfile.files import editor, userdirs
+from sealfile.files import editor, userdirs, workspace
 from sealfile.files.editor import edit_plaintext, workspace_base
 from sealfile.files.locking import lock_path, locked
 from sealfile.ops.seal import seal_text
@@ -106,7 +106,7 @@ def test_windows_edits_in_localappdata_with_an_access_list_for_the_user_alone(wi
     assert notes and str(base) in notes[0]
     calls = windows.read_text().splitlines()
     assert calls[0] == f"{base} /inheritance:r /grant:r CORP\\alice:(OI)(CI)F"
-    assert len(calls) == 2 and calls[1].startswith(f"{base / editor.PREFIX}")  # the workspace itself
+    assert len(calls) == 2 and calls[1].startswith(f"{base / workspace.PREFIX}")  # the workspace itself
     assert list(base.iterdir()) == []
 
 

@@ -158,3 +158,18 @@ def test_install_from_a_sparse_checkout_keeps_the_patterns_of_configs_left_out(s
     sandbox.sealfile("git", "install", "--command", SEALFILE)
     assert (sandbox.repo / ".gitattributes").read_text() == attributes
     assert sandbox.git("status", "--porcelain").stdout == ""
+
+
+def test_an_uninstall_that_cannot_write_the_attributes_keeps_the_drivers(sandbox: Sandbox) -> None:
+    """The drivers' config was removed before the attributes were written: when that write failed, the block
+    still named the drivers, now undefined, so git merged sealed files as text; and the error said nothing
+    was written."""
+    attributes = sandbox.repo / ".gitattributes"
+    attributes.write_text("*.png binary\n")
+    sandbox.sealfile("git", "install")
+    before = attributes.read_bytes()
+    (sandbox.root / "second-name").hardlink_to(attributes)  # a file sealfile refuses to replace
+    done = sandbox.sealfile("git", "uninstall", check=False)
+    assert done.returncode == 1 and "nothing was written" in done.stderr
+    assert attributes.read_bytes() == before
+    assert "merge.sealfile.driver" in _config(sandbox, "--local", "--get-regexp", "sealfile")

@@ -223,3 +223,33 @@ def test_a_passphrase_protected_identity_file_is_named_as_such(armor: bool, age_
     age_identity.path.write_bytes(b"\xff\xfe" + age_identity.path.read_bytes()[:40])
     with pytest.raises(UnwrapError, match=f": {age_identity.path}: not UTF-8 text: not an age identity file$"):
         age_identity.key.unwrap(wrapped)
+
+
+def test_keygen_loses_no_key_another_program_added_meanwhile(tmp_path: Path, age_cli: str) -> None:
+    """keygen reads the file, then replaces it with one more key; the lock keeps other sealfile commands out,
+    not ``age-keygen >> keys.txt``: a key added in between was lost, with its data keys for good."""
+    import sys
+    import time
+
+    from sealfile.files.locking import lock_path
+    from tests.support.cli import cli_env
+
+    key_file = tmp_path / "keys.txt"
+    key_file.write_text("# public key: age1...\n" + generate_identity()[0] + "\n")  # no lock taken: its file is new
+    key_file.chmod(0o600)
+    env = cli_env({"SEALFILE_TEST_WRITE_DELAY": "1"})
+    with subprocess.Popen([sys.executable, "-m", "sealfile", "keygen", "-o", str(key_file)], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as keygen:
+        lock = Path(lock_path(key_file))
+        deadline = time.monotonic() + 30
+        while not lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # it has read the file: now in its first pause, before it writes
+        added = subprocess.run([shutil.which("age-keygen") or "age-keygen"], check=True, capture_output=True,
+                               text=True, timeout=30).stdout
+        with key_file.open("a") as handle:
+            handle.write(added)
+        _, err = keygen.communicate(timeout=60)
+    assert keygen.returncode == 1
+    assert "changed by another program" in err and err.count("\n") == 1
+    assert key_file.read_text().endswith(added)

@@ -21,14 +21,19 @@ def main() -> None:
     _no_core_dumps()
     _standard_streams()
     _library_notices_hidden()
+    from sealfile.files.termination import Terminated, unwinding_on
+
     try:
-        from sealfile.cli import fast
+        # SIGTERM (timeout, CI, kill), SIGHUP (a closed terminal) and the like unwind as Ctrl-C does, in every
+        # command: the same cleanup and one line saying what was written, not a silent death
+        with unwinding_on(Terminated):
+            from sealfile.cli import fast
 
-        if fast.run(sys.argv[1:]):
-            return
-        from sealfile.cli.app import main as click_main
+            if fast.run(sys.argv[1:]):
+                return
+            from sealfile.cli.app import main as click_main
 
-        click_main()
+            click_main()
     except KeyboardInterrupt:  # while modules load or a line is parsed: before any command's own boundary
         from sealfile.cli.boundary import interrupted, say
         from sealfile.cli.exit_codes import ExitCode

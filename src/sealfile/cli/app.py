@@ -54,7 +54,9 @@ class SealfileGroup(Group):
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
-        with one_line_usage():
+        # Ctrl-C while the line is parsed and the command's module loads: said as in a command, not click's
+        # 'Aborted!' and exit 1 (only what is no Exception is reported here; the rest goes to click as before)
+        with reported(False, passthrough=(Exception,)), one_line_usage():
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:

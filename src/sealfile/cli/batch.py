@@ -29,6 +29,7 @@ from sealfile.cli.console import Console, HeldConsole
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName
+from sealfile.files.termination import Terminated, held_back, unwinding_on
 from sealfile.kms import trust
 
 if TYPE_CHECKING:
@@ -122,7 +123,9 @@ class _Schedule(Generic[FileT]):
 
             self._pool = ThreadPoolExecutor(max_workers=min(in_flight, len(files)), thread_name_prefix="sealfile-file")
             try:
-                self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file) for file in files]
+                with held_back():  # a thread started is recorded by the pool before Ctrl-C lands, and waited for
+                    self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file)
+                                     for file in files]
             except KeyboardInterrupt as interrupt:  # Ctrl-C while threads start: the files under way finish first
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._interrupted = interrupt
@@ -177,7 +180,9 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
     index = 0
-    with trust.one_run(), _Schedule(files, work, in_flight) as schedule:
+    # SIGTERM/SIGHUP (timeout, a CI runner, a closed terminal) unwind as Ctrl-C does: the run says which files
+    # were written, whether they are shared over threads, processes or done one after another
+    with unwinding_on(Terminated), trust.one_run(), _Schedule(files, work, in_flight) as schedule:
         try:  # around the whole loop: Ctrl-C lands between two files' turns as well
             for index, file in enumerate(files, 1):
                 console.progress(f"[{index}/{len(files)}] {verb} {file}")

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sealfile.cli.boundary import replaced_files
-from sealfile.files.termination import ENDING, unwinding_on
+from sealfile.files.termination import ENDING, Terminated, held_back, release_in_child, unwinding_on
 
 WORKERS_ENV = "SEALFILE_WORKERS"
 ITEMS_PER_WORKER = 8
@@ -40,10 +40,6 @@ T = TypeVar("T")
 
 class WorkerLost(RuntimeError):
     """A worker process ended without its results (killed, or interrupted)."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP while workers run: unwound as Ctrl-C is (the same message and exit status)."""
 
 
 class Stopped(KeyboardInterrupt):
@@ -90,8 +86,9 @@ def map_shares(work: Callable[[Sequence[T]], list[Any]], items: Sequence[T], wor
     with unwinding_on(Terminated):  # installed before the forks: the workers unwind alike
         try:
             for part in parts[1:]:
-                pid, read_end = _fork(work, part)
-                running[pid] = read_end
+                with held_back():  # a worker forked is kept in ``running`` before Ctrl-C lands, then stopped
+                    pid, read_end = _fork(work, part)
+                    running[pid] = read_end
             results = list(work(parts[0]))
             for pid in list(running):
                 results.extend(_collect(pid, running))
@@ -142,6 +139,7 @@ def _fork(work: Callable[[Sequence[T]], list[Any]], part: Sequence[T]) -> tuple[
             _die_with(parent)
             before = len(replaced_files())
             try:
+                release_in_child()  # told to stop before this: raised here
                 results: list[Any] | None = work(part)
             except KeyboardInterrupt:  # told to stop: every file whole; which ones it wrote, the parent says
                 results = None

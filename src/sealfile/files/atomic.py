@@ -3,8 +3,9 @@
 The new content is written to an unnamed file in the target's directory (Linux ``O_TMPFILE``;
 elsewhere a 0600 ``mkstemp`` file), fsynced, given the target's mode, linked under a temporary
 name and renamed over the target; then the directory is fsynced. An unnamed file vanishes with
-the process, so a ``kill -9`` during the write leaves nothing behind (with the ``mkstemp``
-fallback it can leave a ``.NAME.*.tmp`` file). The target keeps its mode (minus group and
+the process, so a ``kill -9`` during the write leaves nothing behind; one that had a name (the
+``mkstemp`` fallback, or the instant before the rename) is removed by the next write of the file
+(:mod:`sealfile.files.pending`). The target keeps its mode (minus group and
 other bits for plaintext) and, unless plaintext, its group (and owner, as root); a new file gets ``mode`` (0600 for
 plaintext, umask-default otherwise).
 A file with several hard links is refused: the new file would take one name only; so is a read-only
@@ -16,18 +17,17 @@ an editor, a second ``encrypt -i``) is checked for just before the rename and re
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import time
 from typing import Literal
 
 from sealfile.errors import ChangedMeanwhile, SealfileError
+from sealfile.files.pending import link_unnamed, new_pending, pending_name
 
 WRITE_DELAY_ENV = "SEALFILE_TEST_WRITE_DELAY"
 REPLACED: list[str] = []
 """Every file this process has replaced, as named: an interruption after a write says which."""
-_NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
 
 
 def _default_mode() -> int:
@@ -75,7 +75,7 @@ def atomic_write(
     if private:
         final_mode &= ~0o077
     try:
-        fd, tmp = _unnamed_file(directory, name)
+        fd, tmp = new_pending(directory, name)
     except OSError as err:
         raise _cannot_write(err, path) from None
     _test_pause()
@@ -88,12 +88,19 @@ def atomic_write(
             os.fsync(fd)
             _test_pause()
             _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
-            if tmp is None:
-                tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
-                _link_unnamed(fd, tmp)
+            if os.name == "nt" and tmp is not None:  # Windows renames no file that is open; nor locks one (pending)
+                os.close(fd)
+                fd = -1
+            if replacing is None:
+                _name_new(fd, tmp, target, path)
+            else:
+                if tmp is None:
+                    tmp = pending_name(directory, name)
+                    link_unnamed(fd, tmp)
+                os.replace(tmp, target)
         finally:
-            os.close(fd)
-        os.replace(tmp, target)
+            if fd >= 0:
+                os.close(fd)  # only now: its lock tells the next write that it is not abandoned
         REPLACED.append(os.fspath(path))
     except BaseException as err:
         if tmp is not None:
@@ -114,12 +121,14 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     _existing(path)
     directory = os.path.dirname(os.path.realpath(path))
     try:
-        fd, tmp = _unnamed_file(directory, os.path.basename(os.path.realpath(path)))
+        fd, tmp = new_pending(directory, os.path.basename(os.path.realpath(path)))
     except OSError as err:
         raise _cannot_write(err, path) from None
-    os.close(fd)
-    if tmp is not None:
-        os.unlink(tmp)
+    try:
+        if tmp is not None:
+            os.unlink(tmp)
+    finally:
+        os.close(fd)
 
 
 def _existing(path: str | os.PathLike[str]) -> os.stat_result | None:
@@ -142,8 +151,18 @@ def _refuse_read_only(path: str | os.PathLike[str]) -> None:
     new file take its name: its owner made it read-only (``chmod a-w``), and ``>``, ``cp``, vim and SOPS
     all refuse to write it. As root, only a read-only file system refuses."""
     if not os.access(path, os.W_OK):
+        if _on_read_only_file_system(path):  # no chmod helps there: say what does
+            raise SealfileError("is on a read-only file system; nothing was written", file=os.fspath(path))
         raise SealfileError("is read-only (no write permission); nothing was written (chmod u+w it to change it)",
                             file=os.fspath(path))
+
+
+def _on_read_only_file_system(path: str | os.PathLike[str]) -> bool:
+    statvfs = getattr(os, "statvfs", None)  # Windows has none (nor mounts read-only this way)
+    try:
+        return statvfs is not None and bool(statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def refuse_link(path: str | os.PathLike[str]) -> None:
@@ -191,7 +210,25 @@ def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, pa
     except FileNotFoundError:
         now = None
     if now != replacing:
-        raise ChangedMeanwhile("changed by another program while sealfile was working on it; nothing was written "
+        raise _changed(path)
+
+
+def _name_new(fd: int, tmp: str | None, target: str, path: str | os.PathLike[str]) -> None:
+    """Give the new file the target's name only if no file has it: a link, which never replaces one, where a
+    rename would replace a file another program made after :func:`_refuse_if_changed` looked."""
+    try:
+        if tmp is None:
+            link_unnamed(fd, target)
+        else:
+            os.link(tmp, target)
+    except FileExistsError:
+        raise _changed(path) from None
+    if tmp is not None:
+        os.unlink(tmp)
+
+
+def _changed(path: str | os.PathLike[str]) -> ChangedMeanwhile:
+    return ChangedMeanwhile("changed by another program while sealfile was working on it; nothing was written "
                             "(run the command again to change the new version)", file=os.fspath(path))
 
 
@@ -236,31 +273,6 @@ def _set_mode(fd: int, mode: int) -> None:
     fchmod = getattr(os, "fchmod", None)
     if fchmod is not None:
         fchmod(fd, mode)
-
-
-def _unnamed_file(directory: str, name: str) -> tuple[int, str | None]:
-    """An fd for the new content, and its temporary name (None while it has none: ``O_TMPFILE``)."""
-    flag = getattr(os, "O_TMPFILE", 0)
-    if flag and os.path.isdir("/proc/self/fd"):
-        try:
-            return os.open(directory, flag | os.O_WRONLY, 0o600), None
-        except OSError as err:
-            if err.errno not in _NO_TMPFILE:
-                raise
-    import tempfile  # only where O_TMPFILE is missing: a start-up cost most writes need not pay
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    return fd, tmp
-
-
-def _link_unnamed(fd: int, name: str) -> None:
-    """Give an ``O_TMPFILE`` file a name: ``linkat`` with ``AT_SYMLINK_FOLLOW`` through ``/proc``
-    (passing a dir fd makes Python call ``linkat`` rather than ``link``, which would not follow)."""
-    dir_fd = os.open(os.path.dirname(name) or ".", os.O_RDONLY)
-    try:
-        os.link(f"/proc/self/fd/{fd}", os.path.basename(name), dst_dir_fd=dir_fd, follow_symlinks=True)
-    finally:
-        os.close(dir_fd)
 
 
 def _fsync_dir(directory: str) -> None:

@@ -21,28 +21,21 @@ the next ``edit`` wipes it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
+import stat
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from filelock import FileLock, Timeout
-
 from sealfile.errors import FormatError, SealfileError
-from sealfile.files.termination import TERMINAL_KEYS, held_back, terminal_keys_to_child, unwinding_on
-from sealfile.files.userdirs import private_directory, restrict_to_owner
+from sealfile.files.termination import TERMINAL_KEYS, Terminated, held_back, terminal_keys_to_child, unwinding_on
+from sealfile.files.userdirs import private_directory
+from sealfile.files.workspace import private_workspace
 
 RAM_FILESYSTEMS = {"tmpfs", "ramfs"}
-PREFIX = "sealfile-edit-"
-LOCK_NAME = ".sealfile-edit.lock"
-CREATION_GRACE_SECONDS = 60
-"""A workspace without its lock yet is being created; after this long it was abandoned."""
 T = TypeVar("T")
 
 
@@ -89,97 +82,6 @@ def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
     base = Path(private_directory("edit"))
     return base, (f"no RAM-backed directory here: the plaintext is on disk in {base} (private to you) while "
                   "the editor runs, then overwritten and removed")
-
-
-@contextlib.contextmanager
-def private_workspace(base: Path) -> Iterator[Path]:
-    """A fresh private directory under ``base``, locked while in use, wiped and removed on the way out."""
-    wipe_abandoned(base)
-    try:
-        directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))  # 0700 where modes apply
-    except OSError as err:
-        raise SealfileError(f"cannot make a workspace for the editor in {base} "
-                            f"({err.strerror or type(err).__name__}); nothing was changed") from None
-    lock = FileLock(str(directory / LOCK_NAME), timeout=0)
-    try:
-        restrict_to_owner(directory)
-        lock.acquire()
-        yield directory
-    finally:
-        wipe_tree(directory, keep=LOCK_NAME)
-        lock.release()
-        with contextlib.suppress(OSError):
-            (directory / LOCK_NAME).unlink()
-        with contextlib.suppress(OSError):
-            directory.rmdir()
-
-
-def _owned_by_someone_else(entry: Path) -> bool:
-    getuid = getattr(os, "getuid", None)  # Windows: the base directory is the user's own already
-    return getuid is not None and entry.stat().st_uid != getuid()
-
-
-def _abandoned(entry: Path) -> bool:
-    """A workspace of an ``edit`` that is gone: its lock is free, or it never got one and is old."""
-    lock_file = entry / LOCK_NAME
-    if not lock_file.exists():
-        return time.time() - entry.stat().st_mtime > CREATION_GRACE_SECONDS
-    lock = FileLock(str(lock_file), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        return False  # an edit is running
-    lock.release()
-    return True
-
-
-def wipe_abandoned(base: Path) -> None:
-    """Wipe workspaces left by an ``edit`` that was killed (``kill -9`` skips every cleanup)."""
-    with contextlib.suppress(OSError):
-        for entry in base.iterdir():
-            with contextlib.suppress(OSError):
-                if (not entry.name.startswith(PREFIX) or entry.is_symlink() or not entry.is_dir()
-                        or _owned_by_someone_else(entry) or not _abandoned(entry)):
-                    continue
-                wipe_tree(entry)
-                entry.rmdir()
-
-
-def wipe_tree(directory: Path, *, keep: str | None = None) -> None:
-    """Overwrite every file below ``directory`` with zeros and remove it, then the subdirectories:
-    the plaintext and any backup, swap or autosave file an editor made beside it. Symbolic links are
-    removed, never followed."""
-    for root, dirs, files in os.walk(directory, topdown=False):
-        for name in files:
-            path = Path(root) / name
-            if name == keep and Path(root) == directory:
-                continue
-            if path.is_symlink():
-                path.unlink()
-            else:
-                wipe(path)
-        for name in dirs:
-            path = Path(root) / name
-            with contextlib.suppress(OSError):
-                if path.is_symlink():
-                    path.unlink()
-                else:
-                    path.rmdir()
-
-
-def wipe(path: Path) -> None:
-    """Overwrite with zeros, then remove: the plaintext's pages do not linger in the tmpfs or on disk."""
-    with contextlib.suppress(FileNotFoundError):
-        size = path.stat().st_size
-        with open(path, "r+b") as handle:
-            handle.write(b"\0" * size)
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
-
-
-class _Terminated(BaseException):
-    """SIGTERM/SIGHUP while editing: unwind through the cleanup like Ctrl-C does."""
 
 
 def editor_command() -> list[str]:
@@ -253,13 +155,23 @@ def _run_editor(target: Path) -> None:
         raise SealfileError(f"the editor exited with status {status}; nothing was changed")
 
 
-def _read_edited(target: Path) -> str:
-    """The text the editor saved: a :class:`FormatError` (so the user may fix it) unless it is gone."""
+def _read_edited(target: Path, given: str) -> str:
+    """The text the editor saved: a :class:`FormatError` (so the user may fix it) unless it is gone, not a file
+    (a pipe would be waited on for ever), or emptied of what it was ``given``: as git takes an empty commit
+    message, an empty save is giving up, never 'remove every value' (an editor that truncates the file and
+    fails to write it leaves nothing, too)."""
     try:
-        raw = target.read_bytes()
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SealfileError("the editor left something other than a file to read back; nothing was changed")
+            raw = handle.read()
     except OSError as err:  # the editor removed or renamed it
         raise SealfileError(f"the editor left no file to read back ({err.strerror or type(err).__name__}); "
                             "nothing was changed") from None
+    if not raw.strip() and given.strip():
+        raise SealfileError("the editor left the file empty; nothing was changed (to remove every value, save a "
+                            "comment line, or {} in JSON)")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -285,16 +197,17 @@ def edit_plaintext(
     if disk_note:
         note(disk_note)
     try:
-        with private_workspace(base) as workspace, unwinding_on(_Terminated):
+        # the command has this handler already (sealfile.cli); a program using the library may not
+        with private_workspace(base) as workspace, unwinding_on(Terminated):
             target = workspace / name
             _write_workspace(target, plaintext)
             while True:
                 _run_editor(target)
                 try:
-                    return accept(_read_edited(target))
+                    return accept(_read_edited(target, plaintext))
                 except FormatError as err:
                     if not reopen(err):
                         raise FormatError(f"edited text: {err.message}; the sealed file was not changed",
                                           keypath=err.keypath) from None
-    except _Terminated:
+    except Terminated:  # SIGTERM/SIGHUP while editing: unwound through the cleanup, as Ctrl-C is
         raise SealfileError("terminated by a signal; nothing was changed") from None

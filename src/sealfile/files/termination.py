@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any
 
 Handler = Callable[[int, FrameType | None], Any]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, SIGHUP (or another signal of :data:`ENDING`) unwound as Ctrl-C is: the same cleanup, message
+    and exit status, where a command must say what it left (which files of several were written)."""
+
 _held: list[BaseException] | None = None
 """Inside :func:`held_back`: the exceptions of the signals that came, raised when the block ends."""
 
@@ -49,6 +56,9 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
             return
         raise exception(signum)
 
+    if not _in_main_thread():
+        yield  # only the main thread receives signals (and may set handlers)
+        return
     wanted = [sig for sig in ENDING if signal.getsignal(sig) == signal.SIG_DFL]
     with handled(wanted, handler):
         yield
@@ -56,17 +66,45 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def held_back() -> Iterator[None]:
-    """Inside, a signal that unwinds is raised only when the block ends. A child process runs before
-    ``Popen`` returns its handle: an exception raised in between would leave it running, with nothing to
-    stop it (an editor holding the plaintext, and the terminal)."""
+    """Inside, a signal that unwinds (Ctrl-C, and those :func:`unwinding_on` takes) is raised only when the
+    block ends. Work started inside is then always known to what stops it: a child process runs before
+    ``Popen`` returns its handle, a pool's thread before the pool records it, a forked worker before its pid
+    is kept; an exception raised in between would leave it running, with nothing to stop or wait for it (an
+    editor holding the plaintext, and the terminal; a file written after the command said it was not). A
+    process forked inside calls :func:`release_in_child` first."""
     global _held
     outer, _held = _held, []
+    holds_ctrl_c = _in_main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if holds_ctrl_c:
+        signal.signal(signal.SIGINT, _hold_ctrl_c)
     try:
         yield
     finally:
+        if holds_ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         came, _held = _held, outer
     if came:
         raise came[0]
+
+
+def _hold_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    if _held is None:  # in a process forked inside :func:`held_back`, released
+        raise KeyboardInterrupt
+    _held.append(KeyboardInterrupt())
+
+
+def release_in_child() -> None:
+    """In a process forked inside :func:`held_back`: signals unwind it at once again, and one that came since the
+    fork is raised now (its parent's block never ends here, so what it held would never be raised)."""
+    global _held
+    came, _held = _held, None
+    if came:
+        raise came[0]
+
+
+def _in_main_thread() -> bool:
+    threading = sys.modules.get("threading")  # not loaded: no other thread runs
+    return threading is None or threading.current_thread() is threading.main_thread()
 
 
 TERMINAL_KEYS = tuple(sig for sig in (signal.SIGINT, getattr(signal, "SIGQUIT", None)) if sig is not None)
@@ -84,9 +122,7 @@ def terminal_keys_to_child() -> Iterator[None]:
     would stop and kill it, losing the user's text. As git does with its editor, sealfile waits on, and
     the caller stops only if the program dies of one. A handler that does nothing, not ``SIG_IGN``: a
     program started inside gets the default back, while an ignored signal would stay ignored there."""
-    import threading  # here: most commands that unwind on signals never start a thread
-
-    if threading.current_thread() is not threading.main_thread():
+    if not _in_main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
     with handled(TERMINAL_KEYS, _left_to_the_child):

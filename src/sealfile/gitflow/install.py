@@ -174,7 +174,8 @@ def _config_entries(scope: str, where: Path) -> list[tuple[str, str]]:
 
 
 def _restore(scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None, target: Path) -> None:
-    """Put the drivers' config and the attributes file back as they were before an install that failed."""
+    """Put the drivers' config and the attributes file back as they were before an install (or uninstall) that
+    failed."""
     for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
         git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
     for name, value in entries:
@@ -208,9 +209,16 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
     where = Path(cwd)
     target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
-    for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
-        git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
+    before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
+    # The attributes first: a block left naming drivers no longer configured has git merge sealed files as
+    # text (an undefined merge driver is its built-in one), and 'nothing was written' was said of the config
     _write_block(target, [])
+    try:
+        for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
+            git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
+    except BaseException:
+        _restore(scope, where, *before, target)
+        raise
     return target
 
 
