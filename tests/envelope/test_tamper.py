@@ -10,6 +10,7 @@ secret, and leave the file as it was.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,17 @@ def _rule_swapped(d: Any) -> None:
     d["sealfile"]["unencrypted_regex"] = "^region"
 
 
+def _rule_removed(d: Any) -> None:
+    """The default rule, so the MAC holds: the format has no default (docs/format.md §2), every writer writes it."""
+    del d["sealfile"]["unencrypted_suffix"]
+
+
+def _one_key_group(d: Any) -> None:
+    """The same MAC (one group, threshold 1), but key groups' stanzas wrap parts (docs/format.md §2, §3.1)."""
+    d["sealfile"]["key_groups"] = [d["sealfile"].pop("recipients")]
+    d["sealfile"]["threshold"] = 1
+
+
 def _version(d: Any) -> None:
     d["sealfile"]["version"] = 3
 
@@ -211,6 +223,8 @@ YAML_EDITS: dict[str, tuple[Callable[[Any], None], type[SealfileError]]] = {
     "alter a wrapped key": (_wrapped, SealfileError),
     "change the rule pattern": (_rule_changed, IntegrityError),
     "change the rule kind": (_rule_swapped, IntegrityError),
+    "remove the rule": (_rule_removed, FormatError),
+    "recipients as one key group": (_one_key_group, FormatError),
     "unknown version": (_version, UnsupportedVersionError),
     "version as a string": (_version_string, FormatError),
     "recipients not a list": (_recipients_not_list, FormatError),
@@ -323,13 +337,40 @@ def test_cli_decrypt_refuses_in_a_subprocess(sealed_text: str, tmp_path: Path, r
     _assert_one_line_refusal(path, before, result.returncode, result.stdout, result.stderr)
 
 
+@pytest.mark.parametrize("spelling", [b"evil", b"'evil'", b"abcd", b"!!str evil"], ids=repr)
+def test_a_recorded_spelling_of_another_value_is_refused_in_sealfiles_own_text(
+        age_identity: AgeIdentity, tmp_path: Path, run_cli: RunCli, spelling: bytes) -> None:
+    """A token's layout record (docs/format.md §5.1) is its writer's word for how the value is written, and
+    whoever can push chooses a file's data key: a token of ``abc`` recording ``evil`` where it sits (the
+    file otherwise as sealfile wrote it) gave ``evil`` to decrypt, diff and edit and ``abc`` to load_secrets."""
+    sealed = seal_text("a: 1\nb: hunter2-secret-value\n", [age_identity.key])
+    data_key = read_document(sealed, get_store("yaml")).open().reuse().data_key
+    value = b"sabc"
+    token = seal_many(data_key, [(encode_path(("a",)), b"L" + len(value).to_bytes(4, "big") + value + b"0,0:"
+                                  + spelling)], 1_700_000_000)[0]
+    with_mac = forge_with_valid_mac(sealed, lambda tree: tree.__setitem__("a", token))
+    new_mac, = re.findall(r"(?m)^ *mac: (.*)$", with_mac)
+    old_token, = re.findall(r"(?m)^a: (ENC\[.*\])$", sealed)
+    path = tmp_path / "forged.enc.yaml"
+    path.write_text(re.sub(r"(?m)^( *mac: ).*$", lambda line: line[1] + new_mac, sealed.replace(old_token, token)))
+    assert load_secrets(path)["a"] == "abc"
+    done = run_cli("decrypt", path)
+    assert done.returncode == 1 and "evil" not in done.stdout
+    assert done.stderr.startswith(f"sealfile: error: {path}: a: the decrypted text would not read back")
+    assert done.stderr.count("\n") == 1
+
+
 @pytest.mark.parametrize("payload", [b"i" + b"9" * 5000, b"iabc", b"i\xd9\xa2", b"t2024-13-45", b"d0000-00-00",
-                                     b"s\xff\xfe", b"\xff", b"Z", b"n\xff"], ids=repr)
+                                     b"s\xff\xfe", b"\xff", b"Z", b"n\xff", b"b2", b"b", b"nfoo", b"x!!!", b"xaGk",
+                                     b"i 1_0", b"i007", b"f1_0.5", b"f 1.5", b"f1.50", b"d20240102",
+                                     b"t2024-01-02 03:04:05"], ids=repr)
 def test_a_token_holding_bytes_no_writer_makes_is_refused_in_one_line(age_identity: AgeIdentity, tmp_path: Path,
                                                                       run_cli: RunCli, payload: bytes) -> None:
     """Whoever writes a file chooses its data key, so a token authenticates whatever bytes they sealed:
     an integer of 5,000 digits, a date that does not exist or text that is not UTF-8 was an internal
-    error (ValueError, UnicodeDecodeError) for load_secrets, decrypt and verify."""
+    error (ValueError, UnicodeDecodeError) for load_secrets, decrypt and verify; a boolean other than
+    1/0, a null or number spelled otherwise, binary that is not base64 (docs/format.md §5) were read
+    as some value that a reader by the spec alone reads otherwise."""
     sealed = seal_text("a: 1\nb: hunter2-secret-value\n", [age_identity.key])
     data_key = read_document(sealed, get_store("yaml")).open().reuse().data_key
     token = seal_many(data_key, [(encode_path(("a",)), payload)], 1_700_000_000)[0]

@@ -139,6 +139,18 @@ def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeyp
                                     f"SOPS_AGE_KEY_FILE={sops_file}: no such file)")
 
 
+def test_an_identity_command_sops_reads_is_named_as_not_run(age_identity: AgeIdentity, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOPS_AGE_KEY_CMD (docs/sops-compat.md §11: not supported) opened the file for sops; sealfile said only
+    'no matching identity (looked in ...)', as if there were no identity at all."""
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(write_identity(tmp_path / "other.txt").path))
+    monkeypatch.setenv("SOPS_AGE_KEY_CMD", f"cat {age_identity.path}")
+    with pytest.raises(UnwrapError) as info:
+        age_identity.key.unwrap(age_identity.key.wrap(os.urandom(32)).wrapped)
+    assert str(info.value).endswith(", not SOPS_AGE_KEY_CMD, which sealfile never runs "
+                                    "(put its identity in a key file))")
+
+
 def test_an_identity_file_that_cannot_be_read_is_worded_as_any_file_error(
         age_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Python's own wording, '[Errno 21] Is a directory: '...'', reached the user's one line."""

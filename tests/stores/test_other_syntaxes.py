@@ -191,6 +191,9 @@ def test_a_dotenv_metadata_line_given_twice_is_refused(key: AgeKey, field: str) 
     ("sealfile_version=\u0662", "no integer 'version'"),  # an Arabic-Indic 2: it read as version 2
     ("sealfile_key_group_" + "9" * 5000 + "_0={}", "unknown metadata field"),
     ("sealfile_recipient_\u0663={}", "unknown metadata field"),
+    ("sealfile_recipient_00={}", "unknown metadata field"),  # read as a second stanza 0, ordered by the reader
+    ("sealfile_recipient_2={}", "recipient_N lines must be numbered 0, 1, 2"),  # a gap after recipient_0
+    ("sealfile_key_group_1_0={}", "key_group_N lines must be numbered 0, 1, 2"),
 ])
 def test_a_dotenv_metadata_number_is_ascii_digits(key: AgeKey, line: str, expected: str) -> None:
     """Numbers and indexes in the metadata lines are read as a writer spells them, else refused in one line."""

@@ -119,7 +119,7 @@ def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show:
     """Check that files were sealed by a trusted signer and nothing in them was altered.
 
     Without a key (or with --keyless) the structure and the signature are checked and the signer is
-    named; with a key, also the MAC and every value."""
+    named (an unsigned file fails: nothing vouches for it); with a key, also the MAC and every value."""
     if show is not None:
         if len(files) != 1:
             raise click.UsageError(f"--print-{'allowed-signers' if show == 'signers' else show} takes one FILE")

@@ -142,6 +142,8 @@ def looked_in() -> str:
         places.append(_place(expanded(os.environ["SOPS_AGE_KEY_FILE"]), "SOPS_AGE_KEY_FILE"))
     if exists(sops_default_key_file()):
         places.append(sops_default_key_file())
+    if os.environ.get("SOPS_AGE_KEY_CMD"):  # sops reads it: a SOPS user's file opens there and not here, unsaid
+        places.append("not SOPS_AGE_KEY_CMD, which sealfile never runs (put its identity in a key file)")
     return ", ".join(places)
 
 

@@ -149,6 +149,8 @@ class Metadata(Record):
             empty = signature is None or isinstance(signature, str)
             raise FormatError("the signature is empty" if empty else "the signature is not text",
                               keypath=f"{METADATA_KEY}.signature")
+        if not any(name in raw for name in RULE_NAMES):  # every writer writes it: the format has no default
+            raise FormatError(f"metadata has no rule (one of {', '.join(RULE_NAMES)})", keypath=METADATA_KEY)
         try:
             rules = EncryptionRules.from_mapping(raw)
         except ConfigError as err:
@@ -207,8 +209,9 @@ def _groups(raw: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int
         return (_stanzas(raw.get("recipients"), f"{METADATA_KEY}.recipients"),), 1
     where = f"{METADATA_KEY}.key_groups"
     raw_groups = raw.get("key_groups")
-    if not isinstance(raw_groups, list) or not raw_groups or len(raw_groups) > MAX_GROUPS:
-        raise FormatError(f"key_groups must be a list of 1 to {MAX_GROUPS} groups", keypath=where)
+    if not isinstance(raw_groups, list) or not 2 <= len(raw_groups) <= MAX_GROUPS:
+        # one group is written as 'recipients': its stanzas wrap the data key, where key groups' wrap parts
+        raise FormatError(f"key_groups must be a list of 2 to {MAX_GROUPS} groups", keypath=where)
     groups = tuple(_stanzas(group, f"{where}.{index}") for index, group in enumerate(raw_groups))
     threshold = raw.get("threshold")
     if not isinstance(threshold, int) or isinstance(threshold, bool):

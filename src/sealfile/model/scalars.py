@@ -127,26 +127,36 @@ def _checked_decode(encoded: bytes) -> tuple[Any, str | None]:
 
 
 def _decoded(encoded: bytes) -> tuple[Any, str | None]:
-    """``(value, style)``: a tuple, not a :class:`Styled`, as :func:`decode_value` needs no style."""
+    """``(value, style)``: a tuple, not a :class:`Styled`, as :func:`decode_value` needs no style.
+
+    Only the text :func:`encode_scalar` writes for the value is read (docs/format.md §5): a reader
+    by the spec alone reads ``b2``, ``n~x``, ``i 1_0`` or ``x!!!`` otherwise, or refuses them."""
     tag, text = chr(encoded[0]), encoded[1:]
     if tag in STRING_STYLES:
         return text.decode("utf-8", "surrogatepass"), STRING_STYLES[tag]
     if tag == "n":
-        return None, text.decode() or None
-    if tag == "b":
+        spelling = text.decode()
+        if spelling and spelling not in NULL_SPELLINGS:
+            raise ValueError("not a null spelling")
+        return None, spelling or None
+    if tag == "b" and text in (b"0", b"1"):
         return text == b"1", None
+    value: Any
     if tag == "i":
-        return int(text), None
-    if tag == "f":
-        return float(text), None
-    if tag == "x":
-        return base64.b64decode(text), None
-    if tag in "td":
+        value = int(text)
+    elif tag == "f":
+        value = float(text)
+    elif tag == "x":
+        value = base64.b64decode(text, validate=True)
+    elif tag in "td":
         import datetime as dt
 
-        kind = dt.datetime if tag == "t" else dt.date
-        return kind.fromisoformat(text.decode()), None
-    raise ValueError("unknown value tag")
+        value = (dt.datetime if tag == "t" else dt.date).fromisoformat(text.decode())
+    else:
+        raise ValueError("unknown value tag")
+    if encode_scalar(value)[1:] != text:  # another spelling of the value: `int` and `float` take blanks, `_`, `007`
+        raise ValueError("not the value's own text")
+    return value, None
 
 
 _STRING_TAG_BYTES = frozenset(tag.encode()[0] for tag in STRING_STYLES)

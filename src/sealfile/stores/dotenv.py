@@ -14,9 +14,8 @@ under the reserved ``sealfile_`` prefix, one recipient per line::
     sealfile_unencrypted_suffix=_unencrypted
     sealfile_mac=...
 
-A file with key groups has ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``) and a
-``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines.
-"""
+A file with key groups has ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``; both counted
+from 0, as ``I`` is) and a ``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines."""
 
 from __future__ import annotations
 
@@ -263,11 +262,10 @@ def _metadata_lines(metadata: dict[str, Any], newline: str) -> str:
     return "".join(lines)
 
 
-_STANZA_FIELD = re.compile(r"(?:recipient|key_group_([0-9]{1,6}))_([0-9]{1,6})\Z")
+_STANZA_FIELD = re.compile(r"(?:recipient|key_group_(0|[1-9][0-9]{0,5}))_(0|[1-9][0-9]{0,5})\Z")
 _NUMBER = re.compile(r"[0-9]{1,6}\Z")
-"""A metadata number or index as a writer spells it: ASCII digits, few of them (``\\d`` and ``str.isdigit``
-take other scripts' digits, and superscripts that ``int()`` refuses; a long run passes ``int()``'s limit).
-Anything else stays text, which the metadata reader refuses in one line."""
+"""A metadata number as a writer spells it: a few ASCII digits (``\\d`` takes other scripts' digits, a long
+run passes ``int()``'s limit); anything else stays text, which the metadata reader refuses in one line."""
 
 
 def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
@@ -288,8 +286,16 @@ def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
         else:
             metadata[field] = value
     if recipients or not grouped:
-        metadata["recipients"] = [stanza for _, stanza in sorted(recipients, key=lambda pair: pair[0])]
+        metadata["recipients"] = _in_order(recipients, "recipient_")
     if grouped:
-        metadata["key_groups"] = [[stanza for _, stanza in sorted(grouped[g], key=lambda pair: pair[0])]
-                                  for g in sorted(grouped)]
+        numbers = _in_order([(group, group) for group in grouped], "key_group_")
+        metadata["key_groups"] = [_in_order(grouped[group], f"key_group_{group}_") for group in numbers]
     return metadata
+
+
+def _in_order(entries: list[tuple[int, Any]], name: str) -> list[Any]:
+    """By index, counted 0, 1, 2... as writers count (a gap would leave the stanzas' order to the reader)."""
+    entries = sorted(entries, key=lambda pair: pair[0])
+    if [index for index, _ in entries] != list(range(len(entries))):
+        raise FormatError(f"the {name}N lines must be numbered 0, 1, 2... once each", keypath=PREFIX + name + "N")
+    return [entry for _, entry in entries]
