@@ -2,8 +2,8 @@
 
 A value whose token recorded its spelling (and still sits in the context it was written in) gets
 that spelling back, byte for byte. One without (a value written by ``set``, a file from sealfile
-0.1) is written afresh as sealfile would write it; then the result is read once more to make sure
-it means what the sealed file holds (:func:`ensure_same`).
+0.1) is written afresh as sealfile would write it. Unless every value was written afresh, the
+result is read once more to make sure it means what the sealed file holds (:func:`ensure_same`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
@@ -22,41 +21,28 @@ from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
 
-_handle_tag = compiled_when_used(r"(?:&[^ \t\r\n]*[ \t\r\n]+)?!(?![!<]|[ \t\r\n]|$)")
-"""A spelling (after an anchor of its own) that starts with a tag of a named or the primary handle
-(``!e!str``, ``!str``): a ``%TAG`` directive gives it its meaning, and none names it without one."""
-_own_anchor = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&")
-"""A spelling that starts with an anchor (after its tag, if any): one that no alias named when the
-value was sealed, so the seal kept it inside the token, where the sealed text's reader cannot see it."""
-
 
 def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
-    """The decrypted text, and whether every value came back as recorded (so no check is needed).
+    """The decrypted text, and whether every value was written afresh here (so no check is needed).
 
-    What the seal covers of the text around the tokens is what the sealed text's reader sees there,
-    and a spelling may mean more than its span: its tag takes its meaning from the ``%TAG``
-    directives before it, which are not data (``%TAG !! tag:evil/`` added before a value spelled
-    ``!!str 0123``), and an anchor inside a token names the value for the aliases after it, which
-    the sealed text's reader resolved to another anchor of the same name (an alias ``*prod`` and
-    its anchor renamed ``*dev``, after a token spelled ``&dev dev-secret``: the MAC holds, and the
-    decrypted text gave the dev value where the file holds the prod one; a visible anchor renamed
-    so: two anchors of one name, which YAML readers refuse or take the last of). So with a
-    ``%TAG`` in the text, a tag that needs one, or an anchor in a spelling of a text with another
-    anchor or an alias, the decrypted text is read once more."""
+    A recorded spelling (§5.1) is whatever bytes the writer sealed, and whoever can push chooses a
+    file's data key: a token of the value ``abc`` recording the spelling ``xyz`` gave ``xyz`` to
+    ``decrypt``, ``diff`` and ``edit`` and ``abc`` to ``load_secrets``. A spelling may also mean more
+    than its span, through what the seal does not cover: its tag takes its meaning from the ``%TAG``
+    directives before it (``%TAG !! tag:evil/`` added before ``!!str 0123``), and an anchor inside a
+    token names the value for the aliases after it. So a text with a recorded spelling or a ``%TAG``
+    directive is read once more (:func:`ensure_same`)."""
     edits: list[Edit] = []
     exact = "%" not in text or "%TAG" not in text  # one character first: memchr, not a substring search
-    anchored = "&" in text or "*" in text  # (a token holds neither)
     mapping_indent: int | None = None
     crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
     cut = metablock.cut_edit(text, scanned)
     for leaf, (scalar, layout) in zip(leaves, values, strict=True):
         written = recorded_spelling(layout, leaf) if layout else None
-        if written is not None:
+        if written is not None:  # the writer's word for what the value's text is: a forger's may lie
             edits.append(restore_edit(text, leaf, written))
-            if written[:1] in ("!", "&"):
-                exact = exact and _handle_tag().match(written) is None and not (
-                    anchored and _own_anchor().match(written))
+            exact = False
             continue
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
