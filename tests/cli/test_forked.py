@@ -39,9 +39,14 @@ def test_worker_count_only_where_it_is_safe_and_pays(unattended: None, monkeypat
     assert forked.worker_count(200) == 1
     monkeypatch.setenv(forked.WORKERS_ENV, "3")
     assert forked.worker_count(200) == 3
-    for unusable in ("0", "-2", "two", "\u00b2", ""):  # a superscript two is a digit int() refuses: the default
+    monkeypatch.setenv(forked.WORKERS_ENV, "")
+    assert forked.worker_count(200) == 4
+    for unusable in ("0", "-2", "two", "\u00b2"):  # as every numeric setting: refused, never a default unsaid
         monkeypatch.setenv(forked.WORKERS_ENV, unusable)
-        assert forked.worker_count(200) == 4
+        with pytest.raises(SealfileError, match=f"SEALFILE_WORKERS must be a positive whole number of processes, "
+                                                f"not {unusable!r}"):
+            forked.worker_count(200)
+    monkeypatch.setenv(forked.WORKERS_ENV, "4")
     monkeypatch.setattr(forked, "_could_ask", lambda: True)  # a passphrase asked twice at once: never
     assert forked.worker_count(200) == 1
     monkeypatch.setattr(forked, "_could_ask", lambda: False)

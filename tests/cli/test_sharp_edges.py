@@ -28,11 +28,13 @@ def sealed(age_identity: AgeIdentity, tmp_path: Path) -> Path:
 # --- set over a mapping or list -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("value", [("oops",), ("5", "--type", "yaml"), ("null", "--type", "yaml")], ids=repr)
 @pytest.mark.parametrize(("keypath", "kind"), [("db", "mapping"), ("db.hosts", "list")])
 def test_set_refuses_to_replace_a_subtree_with_one_value(run_cli: RunCli, sealed: Path, keypath: str,
-                                                         kind: str) -> None:
+                                                         kind: str, value: tuple[str, ...]) -> None:
+    """A YAML scalar is one value too: ``--type yaml`` of ``5`` replaced the whole mapping."""
     before = sealed.read_bytes()
-    done = run_cli("set", sealed, keypath, "oops")
+    done = run_cli("set", sealed, keypath, *value)
     assert done.returncode == 1
     assert done.stderr == (f"sealfile: error: {sealed}: {keypath}: holds a {kind}; a single value would replace all "
                            f"of it (use --replace to do that, or --type yaml to set a new {kind})\n")

@@ -73,7 +73,7 @@ def _debug(ctx: click.Context) -> bool:
     cls=SealfileGroup,
     context_settings={"auto_envvar_prefix": "SEALFILE", "help_option_names": ["-h", "--help"]},
 )
-@click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks (never secret values) on errors [env SEALFILE_DEBUG].")
 @click.version_option(package_name="sealfile")
 def cli(debug: bool) -> None:
     """Keep secrets in Git: readable YAML, JSON or dotenv with every value sealed.

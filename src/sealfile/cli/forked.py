@@ -53,10 +53,12 @@ class Stopped(KeyboardInterrupt):
 
 def worker_count(items: int) -> int:
     """How many processes should share ``items`` pieces of work here (1: stay in this one)."""
+    from sealfile.files.settings import positive_setting
+
+    # read first, so a value that is not a cap stops the command wherever it runs, never falls back unsaid
+    cap = positive_setting(WORKERS_ENV, MAX_WORKERS, unit="processes", kind=int)
     if not hasattr(os, "fork") or threading.active_count() > 1 or _could_ask():
         return 1
-    configured = os.environ.get(WORKERS_ENV, "").strip()
-    cap = int(configured) if configured.isdecimal() and int(configured) > 0 else MAX_WORKERS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cap, cores, items // ITEMS_PER_WORKER))
 

@@ -204,8 +204,8 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
               input_type: str | None) -> None:
     """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed.
 
-    A mapping or list at ``keypath`` is replaced only with ``replace`` or a YAML value (which says
-    what it holds), so a plain ``set`` cannot drop a subtree by mistake."""
+    A mapping or list at ``keypath`` is replaced only with ``replace`` or by a mapping or list, so a
+    ``set`` cannot drop a subtree by mistake (``--type yaml`` of ``5`` neither)."""
     from sealfile.cli.writes import rewrite
     from sealfile.files import io
     from sealfile.ops import change, signatures
@@ -216,7 +216,6 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
         typed = parse_value(value, value_type, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    replace = replace or value_type == "yaml"
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
                                                           replace=replace))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")

@@ -163,8 +163,8 @@ def rule_options(func: F) -> F:
 def input_type_option(func: F) -> F:
     return click.option(
         "--input-type", type=click.Choice((*STORE_NAMES, *SOPS_ONLY_TYPES)), default=None,
-        help="File syntax [default: from the name: .json, .env/.env.enc, else YAML; for a SOPS file as "
-             "SOPS picks it: .ini is INI, another name its binary envelope].",
+        help="File syntax [default: from the name: .json JSON; .env, .env.enc, .env.* dotenv; else YAML; for a "
+             "SOPS file as SOPS picks it: .ini is INI, another name its binary envelope].",
     )(func)
 
 
