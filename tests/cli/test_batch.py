@@ -328,3 +328,37 @@ def test_an_interrupt_just_as_a_thread_starts_waits_for_it_and_says_what_it_wrot
     names = ", ".join(map(str, written))
     assert capsys.readouterr().err == (f"sealfile: error: interrupted: {len(written)} of 3 file(s) written ({names}), "
                                        "every other file left as it was\n")
+
+
+@pytest.mark.parametrize("answer", ["ctrl-c", "end of input"])
+def test_ctrl_c_or_no_answer_at_a_question_says_which_files_were_written(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
+    """``updatekeys`` asks before each file: Ctrl-C at the second question gave click's 'Aborted!' and exit 1,
+    not that the first file had been changed; input that ends (a script) did the same, where no answer is no."""
+    from sealfile.files import atomic
+
+    monkeypatch.setattr(atomic, "REPLACED", [])
+    answers = iter(["y"])
+
+    def typed(prompt: str = "") -> str:
+        for given in answers:
+            return given
+        raise KeyboardInterrupt if answer == "ctrl-c" else EOFError
+
+    monkeypatch.setattr("click.termui.visible_prompt_func", typed)  # what the terminal gives
+
+    def work(file: Path, console: Console) -> None:
+        if console.confirm(f"Update {file}?"):
+            atomic.atomic_write(file, "new")
+
+    files = [tmp_path / name for name in ("a", "b", "c")]
+    if answer == "ctrl-c":
+        with pytest.raises(SystemExit) as stopped:
+            run_each(files, "updatekeys", work)
+        assert stopped.value.code == ExitCode.INTERRUPTED
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"sealfile: error: interrupted at {files[1]}, which was left as it was; 1 file(s) done before it")
+    else:
+        assert run_each(files, "updatekeys", work) is ExitCode.OK
+        assert capsys.readouterr().err.splitlines()[-1] == "sealfile: updatekeys: 3 files: 3 ok"
+    assert [file.exists() for file in files] == [True, False, False]

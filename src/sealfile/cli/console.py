@@ -55,7 +55,14 @@ class Console:
         self.clear()
         import click  # only commands that ask load it, and they run under click
 
-        return click.confirm(question, default=False, err=True)
+        try:
+            return click.confirm(question, default=False, err=True)
+        except click.Abort as abort:  # click's 'Aborted!' and exit 1 would not say which files were written
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None  # Ctrl-C at the question: the run reports what it did
+            if isinstance(abort.__context__, EOFError):
+                return False  # no one to answer: the default, no
+            raise
 
 
 class HeldConsole(Console):

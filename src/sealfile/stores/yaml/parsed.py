@@ -102,6 +102,10 @@ class _Walk:
         elif len(roots) > 1 and metadata_document(roots[0]):  # before a last document's open block scalar
             metadata_root, *roots = roots
         multi = len(roots) > 1
+        if multi and empty_document(roots[-1]):  # nothing of it is sealed: anyone could add or remove it unseen
+            line = len(self._text[:self._text.rfind("---", 0, roots[-1].start_mark.index)].splitlines()) + 1
+            raise FormatError(f"the YAML stream ends in an empty document (the '---' at line {line}), which the "
+                              "seal would not cover: remove that line (or seal the file from its plaintext again)")
         scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
                        containers=self._containers)
         for index, root in enumerate(roots):
