@@ -45,8 +45,8 @@ from sealfile.errors import ConfigError, FormatError
 from sealfile.files.io import FileState, file_state
 from sealfile.files.pathnames import expanded
 from sealfile.kms import passphrase
-from sealfile.kms.base import forgotten_in_children
 from sealfile.kms.age_identities import check_private
+from sealfile.kms.base import forgotten_in_children
 
 KEY_FILE_ENV = "SEALFILE_SSH_KEY_FILE"
 SOPS_KEY_FILE_ENV = "SOPS_AGE_SSH_PRIVATE_KEY_FILE"
