@@ -209,5 +209,16 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
         except OSError as err:  # the reader went away (EPIPE)...
             raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
         return
-    atomic_write(path, payload, private=private,
-                 replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)
+    if private:
+        atomic_write(path, payload, private=True, replacing=_encoded(replacing))
+        return
+    from sealfile.files.locking import locked
+
+    # A sealed file is written under its lock, which every sealfile writer of it holds from its read to its
+    # write: ``encrypt -o F`` landing between a ``set F``'s last check and its rename was lost without a word.
+    with locked(path):
+        atomic_write(path, payload, private=False, replacing=_encoded(replacing))
+
+
+def _encoded(replacing: str | Literal[False] | None) -> bytes | Literal[False] | None:
+    return replacing.encode("utf-8") if isinstance(replacing, str) else replacing
