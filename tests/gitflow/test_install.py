@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 
 import pytest
@@ -173,3 +174,34 @@ def test_an_uninstall_that_cannot_write_the_attributes_keeps_the_drivers(sandbox
     assert done.returncode == 1 and "nothing was written" in done.stderr
     assert attributes.read_bytes() == before
     assert "merge.sealfile.driver" in _config(sandbox, "--local", "--get-regexp", "sealfile")
+
+
+AFTER_THE_READ = """
+import sys
+from sealfile.files import atomic
+
+def another_program_adds_a_line():  # once install has read .gitattributes, before its new copy takes the name
+    atomic._test_pause = lambda: None
+    with open(".gitattributes", "a") as handle:
+        handle.write("*.bin binary\\n")
+
+atomic._test_pause = another_program_adds_a_line
+import sealfile.cli
+sys.argv = ["sealfile", "git", "install", "--command", sys.argv[1]]
+sealfile.cli.main()
+"""
+
+
+def test_a_line_another_program_adds_while_install_writes_is_kept(sandbox: Sandbox) -> None:
+    """install wrote its copy of .gitattributes over a line an editor or git added meanwhile; and when that write
+    was refused, the failed install's clean-up put back the file as it was before, dropping the line again."""
+    attributes = sandbox.repo / ".gitattributes"
+    attributes.write_text("*.png binary\n")
+    done = subprocess.run([sys.executable, "-c", AFTER_THE_READ, SEALFILE], cwd=sandbox.repo, env=sandbox.env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "changed by another program" in done.stderr
+    assert attributes.read_text() == "*.png binary\n*.bin binary\n"
+    assert _config(sandbox, "--local", "merge.sealfile.driver") == ""  # nothing installed
+    sandbox.sealfile("git", "install", "--command", SEALFILE)  # again: it reads the new version
+    assert attributes.read_text().startswith("*.png binary\n*.bin binary\n")

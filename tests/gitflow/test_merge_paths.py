@@ -29,9 +29,12 @@ def test_a_file_moved_into_a_new_directory_on_one_branch_merges_with_a_value_set
     box.sealfile("set", FILE, "db.password", "main-pw-42")
     box.commit("change the password")
     assert not (box.repo / "prod configs").exists()  # git merges before it creates the directory
+    locks = box.root / "home" / ".cache" / "sealfile" / "locks"
+    held_before = sorted(locks.iterdir())
 
     merge = box.git("merge", "--no-edit", "move", check=False)
     assert merge.returncode == 0, merge.stdout + merge.stderr
+    assert sorted(locks.iterdir()) == held_before  # no lock file named after git's temporary copy, left behind
     assert box.sealfile("decrypt", moved).stdout == "db:\n  password: main-pw-42\napi:\n  token: moved-token-41\n"
     assert scan_for(box.root / "tmp", ["main-pw-42", "moved-token-41"]) == []
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
+from sealfile.files.atomic import WRITE_DELAY_ENV
 from sealfile.kms.age import AgeKey, add_identity, available_identities, generate_identity
 from tests.kms.contract import ProviderContract
-from tests.support.cli import IN_CI
+from tests.support.cli import IN_CI, cli_env
 from tests.support.identities import AgeIdentity, write_identity
 
 
@@ -186,6 +189,25 @@ def test_add_identity_creates_private_file(tmp_path: Path) -> None:
     assert recipient in path.read_text()
     second = write_identity(tmp_path / "other.txt")
     assert second.recipient != recipient
+
+
+def test_keygen_never_writes_over_a_key_another_program_adds_meanwhile(tmp_path: Path, age_cli: str) -> None:
+    """keygen's lock keeps another keygen out, not ``age-keygen >> FILE``: a key appended while keygen wrote its
+    copy was lost, and with it every file sealed for that key."""
+    path = tmp_path / "keys.txt"
+    add_identity(path)
+    slow = subprocess.Popen([sys.executable, "-m", "sealfile", "keygen", "-o", str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli_env({WRITE_DELAY_ENV: "0.4"}))
+    time.sleep(1.0)  # keygen has read the file and pauses while it writes the new copy
+    assert slow.poll() is None
+    keygen = shutil.which("age-keygen")
+    assert keygen is not None
+    added = subprocess.run([keygen], check=True, capture_output=True, text=True, timeout=30).stdout
+    with path.open("a") as handle:
+        handle.write(added)
+    _, stderr = slow.communicate(timeout=60)
+    assert slow.returncode == 1 and stderr.count("\n") == 1 and "changed by another program" in stderr
+    assert path.read_text().endswith(added) and path.read_text().count("AGE-SECRET-KEY-") == 2
 
 
 def test_wrong_recipient_is_named_as_such(age_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch) -> None:

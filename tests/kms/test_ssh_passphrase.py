@@ -209,3 +209,41 @@ def test_prefer_uses_askpass_over_the_terminal(tmp_path: Path, monkeypatch: pyte
     status, shown = run_on_terminal([sys.executable, "-m", "sealfile", "decrypt", str(sealed)], env, {})
     assert status == 0, shown
     assert PROMPT.decode() not in shown and len(askpass.prompts) == 1
+
+
+def test_a_child_forked_while_a_thread_asks_for_a_passphrase_asks_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pre-fork server (or ``multiprocessing``) forking while one of its threads waits on the passphrase prompt:
+    the lock that keeps prompts one at a time was held in the child for ever, so the child's first use of the key
+    hung. The child asks for itself."""
+    import threading
+    import time
+
+    pair = protect(tmp_path, monkeypatch)
+    askpass = write_askpass(tmp_path / "bin", PASSPHRASE)
+    slow = askpass.program.read_text().replace("#!/bin/sh\n", "#!/bin/sh\nsleep 2\n")
+    askpass.program.write_text(slow)
+    use_askpass(askpass, monkeypatch)
+    key = SshKey.from_cli(str(pair.pub_path))
+    data_key = os.urandom(32)
+    wrapped = key.wrap(data_key).wrapped
+    asking = threading.Thread(target=key.unwrap, args=(wrapped,))
+    asking.start()
+    time.sleep(0.5)  # the thread is inside the prompt now
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if key.unwrap(wrapped) == data_key else 3)
+    asking.join()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+        pytest.fail("the forked child hung on the passphrase lock its parent's thread held")
+    assert len(askpass.prompts) == 2  # the parent's thread, then the child

@@ -159,7 +159,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         sys.exit(MERGE_CONFLICT)
     for warning in result.warnings:
         say(f"sealfile: {name}: warning: {warning}")
-    io.write_output(ours, result.text, private=False)
+    io.write_output(ours, result.text, private=False, lock=False)  # git's temporary copy: a lock would outlive it
     if result.conflicts:
         say(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}")
         say(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "

@@ -12,7 +12,7 @@ from sealfile.cli.batch import IN_FLIGHT, for_each_file
 from sealfile.cli.console import Console
 from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_options, recipient_options
 from sealfile.cli.writes import read_sealed, rewrite
-from sealfile.errors import SealfileError, one_line
+from sealfile.errors import ChangedMeanwhile, SealfileError, one_line
 from sealfile.files import io
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -69,13 +69,18 @@ NARROWED_NOT_ROTATED = ("a recipient who now needs more key groups to open the f
 
 def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
                 add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
-                exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None) -> None:
-    """Apply one recipient change (and the rotation, in the same write) and report it."""
+                exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None,
+                shown: change.RecipientChange | None = None) -> None:
+    """Apply one recipient change (and the rotation, in the same write) and report it; ``shown``: the change as the
+    user confirmed it, refused if the file now calls for another one."""
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     outcome: list[change.RecipientChange] = []
 
     def apply(text: str) -> str:
+        if shown is not None and text != shown.text:
+            _refuse_unless_as_shown(shown, change.plan_recipients(text, add=add or [], remove=remove or [],
+                                                                  exact=exact, group=group, store=store))
         outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
                                                 store=store, policy=policy, rotate=then_rotate))
         return outcome[-1].text
@@ -92,6 +97,20 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
         console.warn_at_end(NOT_ROTATED)
     elif result.narrowed and not then_rotate:
         console.warn_at_end(NARROWED_NOT_ROTATED)
+
+
+def _refuse_unless_as_shown(shown: change.RecipientChange, now: change.RecipientChange) -> None:
+    """The file was changed while the user read its planned change (another ``recipients add`` landed meanwhile):
+    applied now, the change would differ from the one confirmed, e.g. remove a recipient it never showed."""
+    def summary(plan: change.RecipientChange) -> tuple[object, ...]:
+        return (*(tuple((key.type_id, key.key_id) for key in keys) for keys in (plan.added, plan.removed,
+                                                                               plan.resettled)),
+                plan.regrouped, plan.narrowed)
+
+    if summary(now) != summary(shown):
+        raise ChangedMeanwhile("changed by another program while its recipient change awaited your answer, and now "
+                               "needs another change than the one shown; nothing was written (run the command again "
+                               "to see it)")
 
 
 @recipients.command("add")
@@ -188,6 +207,6 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
         if not yes and not console.confirm(f"Update {shown}?"):
             console.echo(f"{shown}: skipped", err=True)
             return
-        _change_one(file, console, then_rotate, input_type, exact=rule.recipients)
+        _change_one(file, console, then_rotate, input_type, exact=rule.recipients, shown=None if yes else preview)
 
     for_each_file(files, "updatekeys", one, in_flight=IN_FLIGHT if yes else 1)  # a question waits its turn

@@ -181,11 +181,12 @@ def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bo
 
 
 def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bool,
-                 replacing: str | Literal[False] | None = False) -> None:
+                 replacing: str | Literal[False] | None = False, lock: bool = True) -> None:
     """Write ``text`` to ``path`` atomically (``-``: standard output). Plaintext output is 0600 (an
-    existing file keeps only its owner bits); sealed output keeps the target's mode. ``replacing``:
-    the text read from ``path`` (None: it did not exist; False: not read), refused if another program changed it
-    since.
+    existing file keeps only its owner bits); sealed output keeps the target's mode, and is written under the
+    file's lock unless ``lock`` is False (a file no other command can name: git's temporary copy in a merge).
+    ``replacing``: the text read from ``path`` (None: it did not exist; False: not read), refused if another
+    program changed it since.
 
     A sealed or SOPS file (not ``private``) larger than :func:`max_file_bytes` is refused: no reader
     would open it (sealing makes a file about twice as large as its plaintext)."""
@@ -209,5 +210,16 @@ def write_output(path: str | os.PathLike[str], text: str | bytes, *, private: bo
         except OSError as err:  # the reader went away (EPIPE)...
             raise SealfileError(f"cannot write ({err.strerror or type(err).__name__})", file=os.fspath(path)) from None
         return
-    atomic_write(path, payload, private=private,
-                 replacing=replacing.encode("utf-8") if isinstance(replacing, str) else replacing)
+    if private or not lock:
+        atomic_write(path, payload, private=private, replacing=_encoded(replacing))
+        return
+    from sealfile.files.locking import locked
+
+    # A sealed file is written under its lock, which every sealfile writer of it holds from its read to its
+    # write: ``encrypt -o F`` landing between a ``set F``'s last check and its rename was lost without a word.
+    with locked(path):
+        atomic_write(path, payload, private=False, replacing=_encoded(replacing))
+
+
+def _encoded(replacing: str | Literal[False] | None) -> bytes | Literal[False] | None:
+    return replacing.encode("utf-8") if isinstance(replacing, str) else replacing

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -63,15 +64,39 @@ def _cannot_lock(err: OSError, path: str | os.PathLike[str]) -> SealfileError:
                          file=os.fspath(path))
 
 
+class _Held(threading.local):
+    """The lock files this thread holds: a write inside a block that holds the file's lock (``set`` reads,
+    changes and writes under it) takes it again at no cost. Per thread, as ``flock``: another thread of
+    this process waits as another process does."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+
+_held = _Held()
+
+
 @contextlib.contextmanager
 def locked(path: str | os.PathLike[str], wait: float | None = None) -> Iterator[None]:
     """Hold the file's lock for the block, waiting up to ``wait`` seconds (default :func:`lock_wait`) for
-    another process to release it; then :class:`ConcurrentEditError`."""
-    wait = lock_wait() if wait is None else wait
+    another process to release it; then :class:`ConcurrentEditError`. Re-entrant within a thread."""
     try:
         target = lock_path(path)
     except OSError as err:  # no private directory for locks (HOME unset, read-only, full)
         raise _cannot_lock(err, path) from None
+    if target in _held.paths:
+        yield
+        return
+    _held.paths.add(target)
+    try:
+        with _locked(target, path, lock_wait() if wait is None else wait):
+            yield
+    finally:
+        _held.paths.discard(target)
+
+
+@contextlib.contextmanager
+def _locked(target: str, path: str | os.PathLike[str], wait: float) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:

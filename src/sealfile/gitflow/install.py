@@ -15,6 +15,7 @@ make every ``git diff`` fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -23,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import SealfileError
+from sealfile.errors import ChangedMeanwhile, SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
 from sealfile.gitflow.gitcli import git, toplevel
@@ -112,13 +113,14 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
     before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
+    wrote: list[bytes | None] = []
     try:
         for name, value in driver_config(command).items():
             git(["config", scope, name, value], where)
-        _write_block(target, block_lines(patterns))
+        wrote.append(_write_block(target, block_lines(patterns)))
         _refuse_files_not_sent(where, global_)
     except BaseException:
-        _restore(scope, where, *before, target)
+        _restore(scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
     return Installed(target, patterns, "global" if global_ else "repository", command)
 
@@ -173,17 +175,22 @@ def _config_entries(scope: str, where: Path) -> list[tuple[str, str]]:
     return [(name, value) for name, _, value in (e.partition("\n") for e in listed.split("\0") if e)]
 
 
-def _restore(scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None, target: Path) -> None:
-    """Put the drivers' config and the attributes file back as they were before an install (or uninstall) that
-    failed."""
+def _restore(scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None, target: Path,
+             wrote: bytes | None, *, written: bool = True) -> None:
+    """Put the drivers' config and the attributes file back as they were before an install (or uninstall)
+    that failed. The file only if it still holds what was ``written`` there (``wrote``; None: removed): a
+    change another program made (the one that refused the write, or a later one) is kept, not undone."""
     for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
         git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
     for name, value in entries:
         git(["config", scope, "--add", name, value], where)
-    if text is None:
-        target.unlink(missing_ok=True)
-    elif target.read_bytes() != text:
-        atomic_write(target, text)
+    if not written or wrote == text:
+        return
+    with contextlib.suppress(ChangedMeanwhile):
+        if text is not None:
+            atomic_write(target, text, replacing=wrote)
+        elif target.read_bytes() == wrote:
+            target.unlink()
 
 
 def attribute_pattern(pattern: str) -> str:
@@ -212,20 +219,21 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
     before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
     # The attributes first: a block left naming drivers no longer configured has git merge sealed files as
     # text (an undefined merge driver is its built-in one), and 'nothing was written' was said of the config
-    _write_block(target, [])
+    wrote = _write_block(target, [])
     try:
         for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
             git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
     except BaseException:
-        _restore(scope, where, *before, target)
+        _restore(scope, where, *before, target, wrote)
         raise
     return target
 
 
-def _write_block(target: Path, block: list[str]) -> None:
+def _write_block(target: Path, block: list[str]) -> bytes | None:
     """Replace our marked block (or append it); other lines stay as they were. A file left with
-    nothing is removed, so uninstall undoes an install that created it."""
-    text = target.read_bytes().decode("utf-8") if target.exists() else ""
+    nothing is removed, so uninstall undoes an install that created it. What was written (None: removed)."""
+    read = target.read_bytes() if target.exists() else None
+    text = read.decode("utf-8") if read is not None else ""
     # git's lines end at a line feed only; each line keeps its own carriage return, so the user's lines
     # come back byte for byte (splitlines() also breaks at a form feed, U+0085, U+2028... and drops CRs)
     cr = "\r" if "\r\n" in text else ""  # a file written on Windows keeps its line breaks
@@ -252,6 +260,8 @@ def _write_block(target: Path, block: list[str]) -> None:
     if not kept:
         if target.exists():
             target.unlink()
-        return
+        return None
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, "\n".join(kept) + ("\n" if final_break or block else ""))
+    written = ("\n".join(kept) + ("\n" if final_break or block else "")).encode("utf-8")
+    atomic_write(target, written, replacing=read)  # a line an editor or git wrote meanwhile: refused, not lost
+    return written

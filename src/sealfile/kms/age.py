@@ -136,12 +136,13 @@ def add_identity(path: Path) -> str:
 
     # The whole file replaced, not appended to: a full disk must not leave half a key line in it,
     # which would make the file unreadable to every later command.
+    # The lock keeps another keygen out, not ``age-keygen >> FILE`` or an editor: a key another program adds
+    # meanwhile is not written over (refused, and kept).
     with locked(path):
         read = path.read_bytes() if path.exists() else None
         existing = read or b""
         if existing and not existing.endswith(b"\n"):
             existing += b"\n"
-        # the lock keeps out sealfile, not age-keygen >> or an editor: a key one of them added meanwhile is not lost
         atomic_write(path, existing + f"# public key: {recipient}\n{identity}\n".encode(), private=True,
                      replacing=read)
     return recipient

@@ -46,6 +46,7 @@ from sealfile.files.io import FileState, file_state
 from sealfile.files.pathnames import expanded
 from sealfile.kms import passphrase
 from sealfile.kms.age_identities import check_private
+from sealfile.kms.base import forgotten_in_children
 
 KEY_FILE_ENV = "SEALFILE_SSH_KEY_FILE"
 SOPS_KEY_FILE_ENV = "SOPS_AGE_SSH_PRIVATE_KEY_FILE"
@@ -166,6 +167,15 @@ def header_public_key(data: bytes) -> SshPublicKey:
 
 _opened: dict[tuple[Path, FileState], SshIdentity | str] = {}
 _opening = threading.Lock()  # one prompt at a time, so two threads never ask for the same key twice
+
+
+def _new_lock_in_child() -> None:
+    """A thread of the parent may have been asking at the fork: its lock would stay held in the child for ever."""
+    global _opening
+    _opening = threading.Lock()
+
+
+forgotten_in_children(_new_lock_in_child)
 
 
 def unlock(key: SshIdentity | LockedKey) -> Any:

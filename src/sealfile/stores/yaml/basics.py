@@ -5,7 +5,9 @@ ruamel: a sealed file the line scan reads (:mod:`.fastscan`) is decrypted withou
 from __future__ import annotations
 
 import gc
+import os
 import sys
+from _thread import allocate_lock, get_ident  # not threading: importing it costs a start ~1 ms
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -36,16 +38,53 @@ def c_parser_available() -> bool:
     return "_ruamel_yaml" in sys.modules or PathFinder.find_spec("_ruamel_yaml") is not None
 
 
+_guard = allocate_lock()
+_paused: dict[int, int] = {}
+"""Thread -> how many pauses it is in: the collector runs again when the last pause of any thread ends."""
+_collecting = [True]
+"""Whether the collector ran when the first of the current pauses began (not if the application had turned it off)."""
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: a parse makes ~10 objects per value and no cycles, and
     each full collection would walk all of them again (a third of the load time at 30,000 values).
     Objects made inside are still counted: a collection soon after walks the survivors once, so a
-    reader pauses over everything it does with the parse, not over the parse alone."""
-    collecting = gc.isenabled()
-    gc.disable()
+    reader pauses over everything it does with the parse, not over the parse alone.
+
+    Threads' pauses overlap (the collector is the process's): it runs again when the last one ends. A child
+    forked while another thread was in a pause (``multiprocessing``, a pre-fork server whose thread loads
+    secrets) has no such thread to end it: the pauses of the parent's other threads are dropped in the child,
+    whose collector was otherwise off for good."""
+    me = get_ident()
+    with _guard:
+        if not _paused:
+            _collecting[0] = gc.isenabled()
+        _paused[me] = _paused.get(me, 0) + 1
+        gc.disable()
     try:
         yield
     finally:
-        if collecting:
-            gc.enable()
+        with _guard:
+            _paused[me] -= 1
+            if not _paused[me]:
+                del _paused[me]
+            _resume_if_done()
+
+
+def _resume_if_done() -> None:
+    if not _paused and _collecting[0]:
+        gc.enable()
+
+
+def _in_forked_child() -> None:
+    """Only the forking thread lives on in a child: the others' pauses never end there, and ``_guard`` may be held."""
+    global _guard
+    _guard = allocate_lock()
+    for thread in [thread for thread in _paused if thread != get_ident()]:
+        del _paused[thread]
+    _resume_if_done()
+
+
+if hasattr(os, "register_at_fork"):  # Windows does not fork
+    os.register_at_fork(after_in_child=_in_forked_child)
