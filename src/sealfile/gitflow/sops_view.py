@@ -22,7 +22,7 @@ from sealfile.sops import LABELS, Kind, about, load, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import to_data
 from sealfile.sops.rules import SopsRule, rule_from_metadata
-from sealfile.sops.status import counted_twice, key_groups, recipients
+from sealfile.sops.status import counted_twice, key_groups, recipients, stated_threshold
 from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[AES256_GCM,[^\]\s\"']*\]")
@@ -86,9 +86,9 @@ def footer(text: str, kind: Kind) -> list[str]:
     rule = rule_from_metadata(meta)
     lines = ["# --- sealfile ---", f"# a SOPS {LABELS[kind]} file (written by sops {meta.get('version', '?')})",
              f"# rule: {rule.kind}: {rule.pattern}", "# recipients:"]
-    threshold = meta.get("shamir_threshold")
+    threshold = stated_threshold(meta)
     lines += [f"#   {kind_name} {key_id}" for kind_name, key_id in recipients(meta)]
-    if isinstance(threshold, int) and threshold:
+    if threshold:
         lines.append(f"#   (any {threshold} of the key groups)")
     lines += [f"#   ! {note}" for note in counted_twice(meta)]
     return [*lines, "# signature: none (a SOPS file carries no sealfile signature)"]

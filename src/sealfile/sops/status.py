@@ -9,7 +9,7 @@ from typing import Any
 
 from sealfile.sops import Kind, about, parse
 from sealfile.sops.cipher import is_encrypted
-from sealfile.sops.format import go_rfc3339
+from sealfile.sops.format import go_rfc3339, has_flat_keys
 from sealfile.sops.nodes import Branch, Comment
 from sealfile.sops.rules import rule_from_metadata
 
@@ -48,10 +48,12 @@ def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
 
 
 def key_groups(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The metadata's key groups (itself when it has none); what is not a mapping is no group (a file is
-    anyone's input: ``review`` and ``git diff`` read it without a key)."""
+    """The metadata's key groups as SOPS reads them (itself when it has none, or has flat recipient lists);
+    what is not a mapping is no group (a file is anyone's input: ``review`` and ``git diff`` read it without a key)."""
     groups = meta.get("key_groups")
-    return [group for group in groups if isinstance(group, Mapping)] if isinstance(groups, list) and groups else [meta]
+    if not isinstance(groups, list) or not groups or has_flat_keys(meta):
+        return [meta]
+    return [group for group in groups if isinstance(group, Mapping)]
 
 
 def _group_entries(group: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -84,9 +86,21 @@ def counted_twice(meta: Mapping[str, Any]) -> list[str]:
             for (name, key_id), numbers in where.items() if len(groups) > 1 and len(numbers) > 1]
 
 
-def _needed(meta: Mapping[str, Any], groups: int) -> int:
-    """How many key groups open the file: ``shamir_threshold``, or every group when it is not set."""
+def stated_threshold(meta: Mapping[str, Any]) -> int | None:
+    """The ``shamir_threshold`` a reader is told of: none for one key group (SOPS's flat lists, which SOPS
+    reads before ``key_groups``), which opens alone whatever the field says."""
     threshold = meta.get("shamir_threshold")
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or not threshold or len(key_groups(meta)) < 2:
+        return None
+    return threshold
+
+
+def _needed(meta: Mapping[str, Any], groups: int) -> int:
+    """How many key groups open the file: ``shamir_threshold``, or every group when it is not set (one group,
+    SOPS's flat lists, opens alone: the threshold is SOPS's number of parts to combine, and it splits no key)."""
+    threshold = meta.get("shamir_threshold")
+    if groups <= 1:
+        return groups
     return threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else groups
 
 
@@ -119,8 +133,6 @@ def describe(text: str, kind: Kind) -> SopsStatus:
         counts = [0, 0]
         for document in documents:
             _count(document, counts)
-        threshold = meta.get("shamir_threshold")
         return SopsStatus(kind, str(meta.get("version", "")), go_rfc3339(meta.get("lastmodified")),
                           (rule.kind, rule.pattern), meta.get("mac_only_encrypted") is True, recipients(meta),
-                          threshold if isinstance(threshold, int) else None, counted_twice(meta), counts[0],
-                          counts[1])
+                          stated_threshold(meta), counted_twice(meta), counts[0], counts[1])
