@@ -15,6 +15,7 @@ from sealfile.ops.read import verify_text
 from sealfile.ops.seal import seal_plaintext, seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores import get_store
+from tests.support.cli import run_cli
 from tests.support.identities import AgeIdentity
 from tests.support.values import safe_load
 
@@ -86,3 +87,41 @@ def test_a_duplicated_stanza_is_detected(age_identity: AgeIdentity) -> None:
     forged = head + "  recipients:\n" + stanza + stanza + "  unencrypted_suffix:" + rest
     with pytest.raises(IntegrityError, match="MAC"):
         verify_text(forged)
+
+
+BLOCKS = V1 / "blocks.enc.yaml"
+"""Sealed by sealfile 0.1's own code: each of those values' token alone in its block (``motd: >-``
+then the token on the next line), as early version 1 writers left a literal or folded block."""
+
+
+def test_a_version_1_file_with_tokens_in_blocks_decrypts(v1_key: Path) -> None:
+    """The folded blocks' values, written afresh on one line, took the line break that ends the block
+    with them: ``motd: "Welcome to the host"nested:`` did not read back, so decrypt refused the file."""
+    result = run_cli("decrypt", BLOCKS, env={"SEALFILE_AGE_KEY_FILE": str(v1_key)})
+    assert result.returncode == 0, result.stderr
+    assert safe_load(result.stdout) == safe_load((V1 / "blocks.yaml").read_text())
+    assert 'motd: "Welcome to the host"  # shown at login\nnested:\n' in result.stdout
+
+
+@pytest.mark.parametrize("args", [("set", "motd", "hello"), ("set", "nested.note", "hello"),
+                                  ("set", "certificate", "hello"), ("rotate",)])
+def test_a_version_1_file_with_tokens_in_blocks_is_written(args: tuple[str, ...], v1_key: Path,
+                                                           tmp_path: Path) -> None:
+    """set and rotate refused ('written in a way sealfile cannot change in place') a token alone in a
+    block: the file could not be rotated after a recipient left, nor upgraded to version 2."""
+    sealed = tmp_path / "blocks.enc.yaml"
+    sealed.write_text(BLOCKS.read_text())
+    env = {"SEALFILE_AGE_KEY_FILE": str(v1_key)}
+    changed = run_cli(args[0], sealed, *args[1:], env=env)
+    assert changed.returncode == 0, changed.stderr
+    expected = safe_load((V1 / "blocks.yaml").read_text())
+    if args[0] == "set":
+        *parents, last = args[1].split(".")
+        at = expected
+        for key in parents:
+            at = at[key]
+        at[last] = args[2]
+    opened = run_cli("decrypt", sealed, env=env)
+    assert opened.returncode == 0, opened.stderr
+    assert safe_load(opened.stdout) == expected
+    assert verify_text(sealed.read_text()).version == 2

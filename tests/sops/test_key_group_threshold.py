@@ -10,7 +10,7 @@ import pytest
 
 import sealfile
 from sealfile.errors import SealfileError
-from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sops_decrypt
+from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sealfile_cli, sops_decrypt
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,26 @@ def test_an_edited_threshold_gets_the_verdict_sops_gives(threshold: int, held: t
         return
     assert sops_accepts, "sops refuses it, sealfile accepts"
     assert_same(ours, sops_decrypt(edited, keys))
+
+
+def test_flat_recipient_lists_are_read_before_key_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOPS reads its flat lists as the file's one key group whenever one holds an entry, and ignores
+    ``key_groups`` then (``internalKeygroups``); sealfile read the groups: a file sops opens for its flat
+    recipient was refused, and status named the groups' recipients and their threshold."""
+    ours, theirs = make_identity(tmp_path / "ours"), make_identity(tmp_path / "theirs")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("user: admin\npassword: hunter2\n")
+    flat = run_sops(["encrypt", "--age", ours.recipient, str(plain)])
+    other = run_sops(["encrypt", "--age", theirs.recipient, str(plain)])
+    assert flat.returncode == other.returncode == 0, flat.stderr + other.stderr
+    entry = other.stdout[other.stdout.index("    age:\n") + len("    age:\n"):other.stdout.index("    lastmodified:")]
+    groups = "    shamir_threshold: 2\n    key_groups:\n        - age:\n" + "".join(
+        "    " + line + "\n" for line in entry.splitlines()) + "        - age: []\n"
+    both = tmp_path / "both.yaml"
+    both.write_text(flat.stdout.replace("sops:\n", "sops:\n" + groups, 1))
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(ours.key_file))
+    assert_same(sealfile.load_secrets(both, redacted=False), sops_decrypt(both, ours.key_file))
+    status = sealfile_cli("status", str(both))
+    assert status.returncode == 0, status.stderr
+    assert ours.recipient in status.stdout and theirs.recipient not in status.stdout
+    assert "of the key groups" not in status.stdout

@@ -185,14 +185,20 @@ def _stanzas(group: Mapping[str, Any]) -> tuple[list[Stanza], list[str]]:
     return stanzas + [Stanza(kind, {}, "") for kind in unknown], unknown
 
 
+def has_flat_keys(meta: Mapping[str, Any]) -> bool:
+    """Whether a recipient list of a kind SOPS knows is filled at the top of the metadata: SOPS then reads
+    those lists as the file's one key group and ignores ``key_groups`` (``internalKeygroups``)."""
+    return any(isinstance(entries := meta.get(kind), list) and entries for kind in _KINDS)
+
+
 def _groups(meta: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int, list[str]]:
-    """The key groups (one, without ``key_groups``), the threshold, and the unknown kinds met."""
+    """The key groups (one, without ``key_groups`` or with flat lists), the threshold, and the unknown kinds met."""
     raw = meta.get("key_groups")
-    if not raw:
+    if raw and (not isinstance(raw, list) or not all(isinstance(g, Mapping) for g in raw) or len(raw) > MAX_GROUPS):
+        raise FormatError(f"sops.key_groups must be a list of 1 to {MAX_GROUPS} mappings")
+    if not raw or has_flat_keys(meta):
         stanzas, unknown = _stanzas(meta)
         return (tuple(stanzas),), 1, unknown
-    if not isinstance(raw, list) or not all(isinstance(g, Mapping) for g in raw) or len(raw) > MAX_GROUPS:
-        raise FormatError(f"sops.key_groups must be a list of 1 to {MAX_GROUPS} mappings")
     read = [_stanzas(group) for group in raw]
     threshold = meta.get("shamir_threshold") or len(raw)  # what SOPS reads an absent or zero threshold as
     if isinstance(threshold, float) and threshold.is_integer():  # a JSON number

@@ -9,7 +9,7 @@ from typing import Any
 
 from sealfile.sops import Kind, about, parse
 from sealfile.sops.cipher import is_encrypted
-from sealfile.sops.format import go_rfc3339
+from sealfile.sops.format import go_rfc3339, has_flat_keys
 from sealfile.sops.nodes import Branch, Comment
 from sealfile.sops.rules import rule_from_metadata
 
@@ -48,10 +48,12 @@ def _key_id(kind: str, entry: Mapping[str, Any]) -> str:
 
 
 def key_groups(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The metadata's key groups (itself when it has none); what is not a mapping is no group (a file is
-    anyone's input: ``review`` and ``git diff`` read it without a key)."""
+    """The metadata's key groups as SOPS reads them (itself when it has none, or has flat recipient lists);
+    what is not a mapping is no group (a file is anyone's input: ``review`` and ``git diff`` read it without a key)."""
     groups = meta.get("key_groups")
-    return [group for group in groups if isinstance(group, Mapping)] if isinstance(groups, list) and groups else [meta]
+    if not isinstance(groups, list) or not groups or has_flat_keys(meta):
+        return [meta]
+    return [group for group in groups if isinstance(group, Mapping)]
 
 
 def _group_entries(group: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -87,9 +89,11 @@ def counted_twice(meta: Mapping[str, Any]) -> list[str]:
 def groups_needed(meta: Mapping[str, Any], groups: int) -> int:
     """How many key groups open the file: ``shamir_threshold``, or every group when it is not set; never fewer
     than two of several (SOPS combines at least two parts, whatever the threshold says)."""
+    if groups <= 1:  # SOPS's flat lists, or one group: opens alone, whatever the field says
+        return groups
     threshold = meta.get("shamir_threshold")
     needed = threshold if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold else groups
-    return max(needed, 2) if groups > 1 else needed
+    return max(needed, 2)
 
 
 def recipient_groups(text: str, kind: Kind) -> tuple[list[list[tuple[str, str]]], int]:

@@ -19,7 +19,7 @@ from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
-from sealfile.stores.yaml.splice import Edit, apply_edits, recorded_spelling, render_edit, restore_edit
+from sealfile.stores.yaml.splice import Edit, apply_edits, one_line_edit, recorded_spelling, render_edit, restore_edit
 
 
 def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[Styled, bytes]]) -> tuple[str, bool]:
@@ -49,7 +49,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
             mapping_indent = _mapping_indent(text)
         edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent, cut[:2], tabs=tabs)
         if edit is None:
-            edit, exact = _double_quoted(leaf, scalar), False
+            edit, exact = _double_quoted(text, leaf, scalar), False
         edits.append(edit)
     edits.append(_cut_after(cut, edits))
     return apply_edits(text, edits), exact
@@ -79,13 +79,12 @@ def _mapping_indent(text: str) -> int:
     return guess_layout(text).mapping
 
 
-def _double_quoted(leaf: Leaf, scalar: Styled) -> Edit:
+def _double_quoted(text: str, leaf: Leaf, scalar: Styled) -> Edit:
     """The value on one line, double-quoted: the one spelling that holds any string anywhere."""
     from sealfile.stores.yaml.scalars import double_quoted_any
 
     value = scalar.value
-    text = double_quoted_any(value) if isinstance(value, str) else json.dumps(str(value))
-    return leaf.start, leaf.end, text
+    return one_line_edit(text, leaf, double_quoted_any(value) if isinstance(value, str) else json.dumps(str(value)))
 
 
 def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> None:

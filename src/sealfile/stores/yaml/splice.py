@@ -99,15 +99,15 @@ def restore_edit(text: str, leaf: Leaf, written: str) -> Edit:
 
 
 TokenSpan = tuple[int, int, "tuple[int, int] | None"]
-"""Where a token sits: its span, and for a token alone in a literal block (sealfile 0.1 wrote those)
-the end of the block's indicator (``|-``) and the start of what follows the token's line."""
+"""Where a token sits: its span, and for a token alone in a literal or folded block (sealfile 0.1 wrote those)
+the end of the block's indicator (``|-``, ``>-``) and the start of what follows the token's line."""
 
 
-_block_header = compiled_when_used(r"\|[-+0-9]*")
+_block_header = compiled_when_used(r"[|>][-+0-9]*")
 
 
 def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
-    if leaf.style != "|":  # plain or quoted: the leaf's own span (a token is never empty)
+    if leaf.style not in ("|", ">"):  # plain or quoted: the leaf's own span (a token is never empty)
         return leaf.start, leaf.end, None
     node = leaf.node
     start, end = int(node.start_mark.index), int(node.end_mark.index)
@@ -140,10 +140,23 @@ def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | Non
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
     if rendered is None:
         return None
-    start, end, block = span
+    start = span[0]
     if rendered == "" and start > 0 and text[start - 1] == " ":  # "key:" as ruamel writes a bare null
-        start -= 1
-    if block is not None:  # keep the header line's comment and the block's trailing lines
+        return start - 1, span[1], ""
+    return one_line_edit(text, leaf, rendered)
+
+
+def one_line_edit(text: str, leaf: Leaf, rendered: str) -> Edit:
+    """The edit that writes ``rendered`` (a value on one line) where ``leaf``'s token is. A token alone
+    in a block keeps the header line's comment and the lines after the token's line; one of another
+    block spelling keeps at least the line break that ends the block, which the next line needs."""
+    span = _token_span(text, leaf)
+    if span is None:
+        start, end = leaf.start, leaf.end
+        written = text[start:end]
+        return start, end, rendered + written[len(written.rstrip("\r\n")):] if leaf.style in ("|", ">") else rendered
+    start, end, block = span
+    if block is not None:
         header_end, after = block
         line_end = text.index("\n", header_end)
         return start, end, rendered + text[header_end:line_end + 1] + text[after:end]
@@ -256,6 +269,11 @@ def replace_token_edit(text: str, leaf: Leaf, token: str) -> Edit:
     start, end = leaf.start, leaf.end
     if leaf.style in ('"', "'"):
         return start + 1, end - 1, token
+    span = _token_span(text, leaf) if leaf.style else None
+    if span is not None and span[2] is not None:  # alone in a block (sealfile 0.1): its line, the block kept
+        old = leaf.node.value.strip()
+        token_start = text.index(old, span[2][0])
+        return token_start, token_start + len(old), token
     if leaf.style:
         raise KeyPathError("this value is written in a way sealfile cannot change in place; use 'sealfile edit'",
                            keypath=format_keypath(leaf.path))
