@@ -14,8 +14,8 @@ under the reserved ``sealfile_`` prefix, one recipient per line::
     sealfile_unencrypted_suffix=_unencrypted
     sealfile_mac=...
 
-A file with key groups has ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``; both counted
-from 0, as ``I`` is) and a ``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines."""
+Key groups have ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``, both counted from 0) and a
+``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines."""
 
 from __future__ import annotations
 
