@@ -14,8 +14,7 @@ under the reserved ``sealfile_`` prefix, one recipient per line::
     sealfile_unencrypted_suffix=_unencrypted
     sealfile_mac=...
 
-Key groups have ``sealfile_key_group_G_I`` lines (stanza ``I`` of group ``G``, both counted from 0) and a
-``sealfile_threshold`` line instead of ``sealfile_recipient_I`` lines."""
+Key groups: ``sealfile_key_group_G_I`` lines (group ``G``, stanza ``I``, from 0) and ``sealfile_threshold``."""
 
 from __future__ import annotations
 
