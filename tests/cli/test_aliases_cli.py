@@ -165,6 +165,7 @@ UNSETS = [  # (file, key path, the plaintext expected after it, or the refusal)
     ("compose", "x-env", "an alias at x-common.environment names the value at x-env"),
     ("ci", "deploy.except.0", "deploy.except is an alias of deploy.only"),
     ("ci", "deploy.only", "an alias at deploy.except names the value at deploy.only"),
+    ("rails", "default", "a merge key (<<) at development names the mapping at default"),  # was 'please report it'
 ]
 
 

@@ -94,9 +94,15 @@ def refuse_unset(scanned: Scan, path: Path, keypath: str) -> None:
         raise KeyPathError(_elsewhere(copy, path), keypath=keypath)
     cut = len(path)
     for copy in scanned.copies:
-        if not copy.merged and copy.source[:cut] == path and copy.place[:cut] != path:
+        if copy.source[:cut] != path or copy.place[:cut] == path:
+            continue
+        if not copy.merged:
             raise KeyPathError(f"an alias at {format_keypath(copy.place)} names the value at "
                                f"{format_keypath(copy.source)}: remove or replace the alias first", keypath=keypath)
+        if cut < len(copy.source):  # the whole merged mapping (one of its keys may go: the merge drops it)
+            raise KeyPathError(f"a merge key (<<) at {format_keypath(copy.place[:-1])} names the mapping at "
+                               f"{format_keypath(copy.source[:-1])}: remove or replace the merge first",
+                               keypath=keypath)
 
 
 def key_changed(scanned: Scan, path: Path, change: Callable[[Any, Any], None]) -> Any:
