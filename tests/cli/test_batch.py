@@ -19,7 +19,7 @@ from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import SealfileError
 from sealfile.kms.age import generate_identity
 from sealfile.ops.seal import seal_text
-from tests.support.cli import RunCli, cli_env
+from tests.support.cli import RunCli, cli_env, hangup_delivered
 from tests.support.identities import AgeIdentity
 
 
@@ -285,7 +285,7 @@ def test_a_terminated_rotate_of_a_few_files_says_which_it_wrote(age_identity: Ag
         originals[path] = path.read_text()
     env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_TEST_WRITE_DELAY": "0.2"})
     command = [sys.executable, "-m", "sealfile", "rotate", *map(str, originals)]
-    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, preexec_fn=hangup_delivered) as process:
         deadline = time.monotonic() + 30
         while all(path.read_text() == text for path, text in originals.items()) and time.monotonic() < deadline:
             time.sleep(0.01)

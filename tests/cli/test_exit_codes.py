@@ -135,7 +135,7 @@ def test_a_terminated_command_says_so_in_one_line(age_identity: AgeIdentity, tmp
     import time
 
     from sealfile.files.locking import locked
-    from tests.support.cli import cli_env
+    from tests.support.cli import cli_env, hangup_delivered
 
     sealed = tmp_path / "s.enc.yaml"
     sealed.write_text(seal_text("a: 1\n", [age_identity.key]))
@@ -143,7 +143,8 @@ def test_a_terminated_command_says_so_in_one_line(age_identity: AgeIdentity, tmp
     env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_LOCK_WAIT": "60"})
     with locked(sealed):  # the command waits for this lock: a moment it is surely under way
         command = subprocess.Popen([sys.executable, "-m", "sealfile", "set", str(sealed), "b"], env=env,
-                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=hangup_delivered)
         command.stdin.write("2")  # type: ignore[union-attr]
         command.stdin.close()  # type: ignore[union-attr]
         command.stdin = None

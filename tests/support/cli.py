@@ -16,6 +16,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
+def hangup_delivered() -> None:
+    """``preexec_fn`` for a child a test sends SIGHUP: under ``nohup`` (a detached CI run) the signal is ignored,
+    and a child inherits that, so the command would rightly never see it."""
+    import signal
+
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
