@@ -39,6 +39,14 @@ settings.register_profile("explore", derandomize=False, deadline=None, print_blo
 settings.load_profile("replay")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C and SIGHUP as a terminal delivers them, whatever this run inherited: a run started in the
+    background (``cmd &``, ``nohup``) ignores both, every command a test starts would too, and the tests of
+    what a command does on Ctrl-C or a closed terminal would see it do nothing."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every hypothesis test ``property``, so the exploring step can select them (-m property)."""
     for item in items:
