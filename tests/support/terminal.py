@@ -10,11 +10,15 @@ import signal
 import time
 from collections.abc import Sequence
 
+CTRL_C = "\x03"
+CTRL_D = "\x04"
+KEYS = (CTRL_C, CTRL_D)  # typed alone, as a person presses them: no Enter after
+
 
 def run_on_terminal(args: Sequence[str], env: dict[str, str], answers: dict[bytes, str],
                     timeout: float = 60) -> tuple[int, str]:
     """Run ``args`` (the program's path first) on a new pseudo-terminal; each time a key of
-    ``answers`` first appears in what it writes, type that answer and Enter. Returns the exit
+    ``answers`` first appears in what it writes, type that answer and Enter (a key of ``KEYS`` alone). Returns the exit
     status and everything the terminal showed (input is echoed unless the program turned echo off)."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the pty is already its controlling terminal and standard streams
@@ -41,7 +45,8 @@ def run_on_terminal(args: Sequence[str], env: dict[str, str], answers: dict[byte
                 break
             shown += chunk
             for prompt in [prompt for prompt in waiting if prompt in shown]:
-                os.write(fd, waiting.pop(prompt).encode() + b"\n")
+                typed = waiting.pop(prompt)
+                os.write(fd, typed.encode() + (b"" if typed in KEYS else b"\n"))
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)

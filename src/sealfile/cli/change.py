@@ -11,6 +11,7 @@ import click
 from sealfile.cli import flags, hot
 from sealfile.cli.app import cli
 from sealfile.cli.boundary import say
+from sealfile.cli.console import hidden_answer
 from sealfile.cli.options import (
     SEALED_FILE,
     SecretArgumentCommand,
@@ -118,8 +119,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
     """
     if value is None:
-        value = (click.prompt("value", hide_input=True, err=True) if sys.stdin.isatty() else
-                 hot.read_value(value_type, file, keypath))
+        value = (hidden_answer("value", unanswered=f"{one_line(str(file))}: {keypath}: no value typed; no file "
+                               "was changed") if sys.stdin.isatty() else hot.read_value(value_type, file, keypath))
     hot.set_value(file, keypath, value, value_type, replace, rotate, input_type)
 
 

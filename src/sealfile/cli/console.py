@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.errors import one_line
+from sealfile.errors import SealfileError, one_line
 
 _CLEAR_LINE = "\r\033[K"
 
@@ -57,12 +57,29 @@ class Console:
 
         try:
             return click.confirm(question, default=False, err=True)
-        except click.Abort as abort:  # click's 'Aborted!' and exit 1 would not say which files were written
-            if isinstance(abort.__context__, KeyboardInterrupt):
-                raise KeyboardInterrupt from None  # Ctrl-C at the question: the run reports what it did
+        except click.Abort as abort:
             if isinstance(abort.__context__, EOFError):
                 return False  # no one to answer: the default, no
-            raise
+            raise interruption(abort) from None
+
+
+def hidden_answer(question: str, *, unanswered: str) -> str:
+    """A typed answer not echoed (a secret value); end of input is ``unanswered``'s error, not an empty value."""
+    import click
+
+    try:
+        answer: str = click.prompt(question, hide_input=True, err=True)
+    except click.Abort as abort:
+        if isinstance(abort.__context__, EOFError):
+            raise SealfileError(unanswered) from None
+        raise interruption(abort) from None
+    return answer
+
+
+def interruption(abort: BaseException) -> BaseException:
+    """Ctrl-C at a question, as the command's boundary reports it (which files were written): click's bare
+    'Aborted!' and exit 1 would not say."""
+    return KeyboardInterrupt() if isinstance(abort.__context__, KeyboardInterrupt) else abort
 
 
 class HeldConsole(Console):

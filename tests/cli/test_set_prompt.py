@@ -1,0 +1,45 @@
+"""``sealfile set FILE KEY`` at a terminal asks for the value without echo: what each answer does."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile import load_secrets
+from tests.support.cli import cli_env
+from tests.support.sealing import SealFile
+from tests.support.terminal import CTRL_C, CTRL_D, run_on_terminal
+
+pytest_plugins = ["tests.support.sealed_files"]
+
+PROMPT = b"value: "
+
+
+def set_at_terminal(path: Path, typed: str) -> tuple[int, str]:
+    return run_on_terminal([sys.executable, "-m", "sealfile", "set", str(path), "db.password"], cli_env(),
+                           {PROMPT: typed})
+
+
+def test_the_typed_value_is_set_and_never_shown(seal_file: SealFile) -> None:
+    path = seal_file("db:\n  password: old\n")
+    status, shown = set_at_terminal(path, "typed-secret")
+    assert status == 0, shown
+    assert "typed-secret" not in shown
+    assert load_secrets(path) == {"db": {"password": "typed-secret"}}
+
+
+@pytest.mark.parametrize(("key", "status", "line"), [
+    (CTRL_C, 130, "sealfile: interrupted; no file was changed"),
+    (CTRL_D, 1, "sealfile: error: {path}: db.password: no value typed; no file was changed"),
+])
+def test_ctrl_c_or_ctrl_d_at_the_prompt_says_so_in_one_line(seal_file: SealFile, key: str, status: int,
+                                                             line: str) -> None:
+    """Either gave click's bare 'Aborted!': Ctrl-D (end of input) must not set an empty value."""
+    path = seal_file("db:\n  password: old\n")
+    before = path.read_bytes()
+    exit_status, shown = set_at_terminal(path, key)
+    assert (exit_status, shown.splitlines()[-1]) == (status, line.format(path=path))
+    assert "Aborted" not in shown
+    assert path.read_bytes() == before
