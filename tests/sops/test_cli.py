@@ -170,7 +170,7 @@ def test_verify_and_status_read_every_sops_store(name: str, typed: dict[str, Pat
 
 @pytest.mark.parametrize(("args", "cause"), [
     (("updatekeys", "-y"), "a SOPS file: sealfile reads SOPS files but changes only sealed files; convert it first "
-                           "with 'sealfile import-sops -i FILE'"),
+                           "with 'sealfile import-sops -i {file}'"),
     (("export-sops",), "already a SOPS file: export-sops converts a sealed file"),
 ])
 def test_a_sops_file_is_named_as_one_where_a_sealed_file_is_needed(args: tuple[str, ...], cause: str,
@@ -178,7 +178,8 @@ def test_a_sops_file_is_named_as_one_where_a_sealed_file_is_needed(args: tuple[s
                                                                    env: dict[str, str]) -> None:
     before = typed["t.yaml"].read_bytes()
     done = sealfile_cli(*args, str(typed["t.yaml"]), env=env)
-    assert (done.returncode, done.stderr.splitlines()[-1]) == (1, f"sealfile: error: {typed['t.yaml']}: {cause}")
+    expected = f"sealfile: error: {typed['t.yaml']}: {cause.format(file=typed['t.yaml'])}"
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (1, expected)
     assert typed["t.yaml"].read_bytes() == before
 
 
@@ -254,7 +255,8 @@ def test_encrypt_refuses_a_sops_file(name: str, typed: dict[str, Path], env: dic
     result = sealfile_cli("encrypt", "--age", recipient, "-i", str(target), env=env)
     assert result.returncode == 1
     assert result.stderr.strip() == (f"sealfile: error: {target}: a SOPS file: sealfile reads SOPS files but "
-                                     "changes only sealed files; convert it first with 'sealfile import-sops -i FILE'")
+                                     "changes only sealed files; convert it first with "
+                                     f"'sealfile import-sops -i {target}'")
     assert target.read_bytes() == typed[name].read_bytes()
 
 

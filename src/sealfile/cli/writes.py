@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 
-from sealfile.cli.boundary import say
 from sealfile.errors import SealfileError
 from sealfile.files import io
 from sealfile.files.locking import locked
@@ -14,16 +12,10 @@ from sealfile.ops import sops_files
 from sealfile.ops.config import trust_near
 
 
-@cache
-def _warn_about_sops() -> None:
-    say(f"sealfile: warning: {sops_files.WEAKER}")
-
-
 def read_sealed(file: PathName) -> str:
-    """The text a writer changes; a SOPS file is refused (with the warning about SOPS, once)."""
+    """The text a writer changes; a SOPS file is refused, in one line that names its conversion."""
     text = io.read_text(file)
     if sops_files.is_sops_text(text):
-        _warn_about_sops()
         sops_files.refuse_to_write(text, str(file))
     return text
 

@@ -8,6 +8,7 @@ renamed, by anyone who can write the file, and both SOPS and sealfile accept the
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -40,7 +41,8 @@ def refuse_to_write(text: str, path: str | None = None) -> None:
     if kind is not None:
         label = "a SOPS binary file: sealfile reads it (decrypt)" if kind == "binary" else \
             "a SOPS file: sealfile reads SOPS files"
-        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, 'FILE')}")
+        named = "FILE" if path is None else shlex.quote(path)
+        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, named)}")
 
 
 def conversion(kind: str, file: str) -> str:
