@@ -61,6 +61,34 @@ def test_a_signal_while_the_editor_is_open_wipes_the_plaintext(sig: signal.Signa
     assert sorted(tmp_path.iterdir()) == sorted([*listed, opened])  # and no core file
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="processes are listed by /proc")
+def test_a_signal_also_stops_what_a_wrapper_editor_started(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """``EDITOR="sh -c 'vim ...'"``: killing the shell left the editor it ran holding the plaintext and the
+    terminal after the edit had ended."""
+    sealed, opened, started = tmp_path / "s.yaml", tmp_path / "editor-opened", tmp_path / "started"
+    sealed.write_text(seal_text(f"password: {SECRET}\n", [age_identity.key]))
+    inner = "sh -c \"sleep 60; true\" < /dev/null > /dev/null 2>&1"  # the test's pipes end with sealfile
+    wrapper = f"sh -c '{inner} & echo $! > {started}; echo \"$0\" > {opened}; wait'"
+    command = _editing(sealed, wrapper, opened, _unlimited_cores)
+    pid = int(started.read_text())
+    assert _alive(pid)
+    command.send_signal(signal.SIGTERM)
+    _, stderr = command.communicate(timeout=60)
+    assert command.returncode == 1, stderr
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid)
+
+
 def test_a_hangup_ignored_from_the_start_stays_ignored(age_identity: AgeIdentity, tmp_path: Path) -> None:
     """``nohup sealfile edit``: the caller asked that a hangup change nothing, as shells leave it."""
     sealed, opened = tmp_path / "s.yaml", tmp_path / "editor-opened"

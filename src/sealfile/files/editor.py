@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.process_tree import kill_with_descendants
 from sealfile.files.termination import TERMINAL_KEYS, Terminated, held_back, terminal_keys_to_child, unwinding_on
 from sealfile.files.userdirs import private_directory
 from sealfile.files.workspace import private_workspace
@@ -106,8 +107,8 @@ def _write_workspace(target: Path, plaintext: str) -> None:
 
 
 def _editor_status(command: list[str]) -> int:
-    """The editor's exit status; a signal that ends the edit kills it first, even one that comes while it
-    starts (:func:`held_back`)."""
+    """The editor's exit status; a signal that ends the edit kills it first, and what it started, even one that
+    comes while it starts (:func:`held_back`)."""
     process = None
     try:
         with held_back():
@@ -115,8 +116,7 @@ def _editor_status(command: list[str]) -> int:
         return process.wait()
     except BaseException:
         if process is not None:
-            process.kill()
-            process.wait()
+            kill_with_descendants(process)
         raise
 
 
