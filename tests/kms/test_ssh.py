@@ -134,12 +134,21 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(UnwrapError, match="readable by others"):
         SshKey.from_cli(str(plain.pub_path)).unwrap(wrapped)
     ecdsa = generate_key(tmp_path, "ecdsa256", "curve")
-    with pytest.raises(ConfigError, match="ecdsa-sha2-nistp256 keys cannot be age recipients"):
+    with pytest.raises(ConfigError, match="'ecdsa-sha2-nistp256' cannot be an age recipient"):
         SshKey.from_cli(str(ecdsa.pub_path))
     with pytest.raises(ConfigError, match="private key was given where its public key belongs"):
         SshKey.from_cli(protected.path.read_text())
     with pytest.raises(ConfigError, match=r"nor a readable \.pub file"):
         SshKey.from_cli(str(tmp_path / "missing.pub"))
+
+
+@pytest.mark.parametrize("key_type", ["ssh-dss", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+                                      "ecdsa-sha2-nistp521"])
+def test_a_key_type_age_cannot_wrap_for_names_the_ones_it_can(key_type: str) -> None:
+    """ssh-dss and security-key types were told to use ECDSA, which is then refused as a recipient."""
+    with pytest.raises(ConfigError) as refused:
+        SshKey(f"{key_type} AAAAB3NzaC1kc3MAAACBAP= someone")
+    assert str(refused.value) == f"SSH key type {key_type!r} cannot be an age recipient (use an ed25519 or RSA key)"
 
 
 def test_a_comment_that_is_not_utf8_is_said_to_be_that(tmp_path: Path, run_cli: RunCli) -> None:

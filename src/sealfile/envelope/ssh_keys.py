@@ -44,11 +44,12 @@ RSA_SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 RSA_MIN_BITS = 2048
 RSA_MAX_BITS = 16384
 _SUPPORTED_TEXT = "ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa"
+CERTIFICATE_SUFFIX = "-cert-v01@openssh.com"
 
 
 def _unsupported(key_type: str) -> ConfigError:
     shown = key_type[:60]
-    if shown.endswith("-cert-v01@openssh.com"):
+    if shown.endswith(CERTIFICATE_SUFFIX):
         return ConfigError(f"SSH certificates ({shown}) are not supported; use the plain public key")
     return ConfigError(f"SSH key type {shown!r} is not supported (use {_SUPPORTED_TEXT})")
 

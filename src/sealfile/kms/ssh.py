@@ -21,7 +21,7 @@ from typing import Any
 
 import pyrage
 
-from sealfile.envelope.ssh_keys import ED25519, RSA, SshPublicKey
+from sealfile.envelope.ssh_keys import CERTIFICATE_SUFFIX, ED25519, RSA, SshPublicKey
 from sealfile.errors import ConfigError
 from sealfile.files.pathnames import expanded
 from sealfile.kms.age import age_decrypt, age_encrypt
@@ -88,10 +88,12 @@ class SshKey(Record, MasterKey):
         if "PRIVATE KEY" in text:
             # never echo it: someone pasted a private key where the public key goes
             raise ConfigError("an SSH private key was given where its public key belongs (the .pub file)")
-        public = SshPublicKey.from_line(without_options(text))
-        if public.key_type not in (ED25519, RSA):
-            raise ConfigError(f"{public.key_type} keys cannot be age recipients (use an ed25519 or RSA key)")
-        self._fill(public.to_line())
+        line = without_options(text)
+        key_type = line.split(maxsplit=1)[0] if line.split() else ""
+        if key_type and key_type not in (ED25519, RSA) and not key_type.endswith(CERTIFICATE_SUFFIX):
+            # before parsing: SSH keys in general (signers) may be ECDSA, which age cannot wrap for
+            raise ConfigError(f"SSH key type {key_type[:60]!r} cannot be an age recipient (use an ed25519 or RSA key)")
+        self._fill(SshPublicKey.from_line(line).to_line())
 
     @cached_property
     def public_key(self) -> SshPublicKey:
