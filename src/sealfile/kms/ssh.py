@@ -89,7 +89,8 @@ class SshKey(Record, MasterKey):
             # never echo it: someone pasted a private key where the public key goes
             raise ConfigError("an SSH private key was given where its public key belongs (the .pub file)")
         line = without_options(text)
-        key_type = line.split(maxsplit=1)[0] if line.split() else ""
+        fields = line.split(maxsplit=2)
+        key_type = fields[0] if len(fields) > 1 and line.startswith(_KEY_TYPE_STARTS) else ""
         if key_type and key_type not in (ED25519, RSA) and not key_type.endswith(CERTIFICATE_SUFFIX):
             # before parsing: SSH keys in general (signers) may be ECDSA, which age cannot wrap for
             raise ConfigError(f"SSH key type {key_type[:60]!r} cannot be an age recipient (use an ed25519 or RSA key)")
