@@ -122,3 +122,25 @@ def test_k8s_secret_refuses_a_key_the_api_server_would() -> None:
         to_k8s_secret({"app": {"k" * 250: "s3cret"}}, name="web")
     assert str(refused.value) == (f"app.{'k' * 250}: gives a name of 254 characters; a Kubernetes Secret's keys "
                                   "hold at most 253")
+
+
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize(("value", "spelled"), [
+    (dt.date(2024, 1, 2), "2024-01-02"),
+    (dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "2024-01-02T03:04:05Z"),
+    (dt.datetime(2001, 12, 14, 21, 59, 43, 100000, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+     "2001-12-14T21:59:43.1-05:00"),
+    (dt.datetime(2024, 1, 1, 0, 0, 0, 120, tzinfo=UTC), "2024-01-01T00:00:00.00012Z"),
+    (dt.datetime(2024, 1, 2, 3, 4, 5), "2024-01-02T03:04:05"),  # no zone given: none invented
+])
+def test_times_are_spelled_as_files_and_sops_spell_them(value: dt.date, spelled: str) -> None:
+    """A UTC time was written ``+00:00`` and a fraction padded to six digits (``.100000``): JSON, dotenv and
+    ``--extract`` gave other text than the file's ``2024-01-02T03:04:05Z``, and than ``sops decrypt`` gives."""
+    assert json.loads(render({"at": value}, "json")) == {"at": spelled}
+    assert dotenv.dotenv_values(stream=io.StringIO(to_dotenv({"at": value}))) == {"AT": spelled}
+    from sealfile.model.scalars import scalar_text
+
+    assert scalar_text(value) == spelled
+    assert YAML(typ="safe").load(f"at: {spelled}\n") == {"at": value}  # and YAML reads the same time back

@@ -176,7 +176,7 @@ def scalar_text(value: Any) -> str:
     """A scalar as one line of text that a YAML 1.2 reader takes back as the same value, and that a
     shell or an environment variable holds: a string as it is, ``true``/``false``, ``null``, an
     integer in decimal, a float as ``repr`` spells it or ``.inf``/``-.inf``/``.nan`` (YAML reads
-    ``inf`` and ``nan`` as strings), a date or time in ISO 8601, binary as base64. The one spelling
+    ``inf`` and ``nan`` as strings), a date or time in RFC 3339 (:func:`time_text`), binary as base64. The one spelling
     of ``decrypt --extract``, ``diff`` and the environment names (where null is the empty string)."""
     if isinstance(value, str):
         return str(value)
@@ -194,8 +194,23 @@ def scalar_text(value: Any) -> str:
     import datetime as dt
 
     if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
+        return time_text(value)
     raise FormatError(f"cannot print a value of type {type(value).__name__}")
+
+
+def time_text(value: dt.date) -> str:
+    """A date or time in RFC 3339 as most files spell it, and as Go (sops) writes it: ``Z`` for UTC, the
+    fraction of a second without trailing zeros (``21:59:43.1-05:00``, not ``.100000``); a time with
+    no zone stays without one, a date a date."""
+    import datetime as dt
+
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    text = value.replace(microsecond=0).isoformat()
+    seconds = len(value.replace(microsecond=0, tzinfo=None).isoformat())
+    fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
+    zone = text[seconds:]
+    return text[:seconds] + fraction + ("Z" if zone == "+00:00" else zone)
 
 
 YAML_SPECIAL_FLOATS = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}

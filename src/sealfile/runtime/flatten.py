@@ -9,7 +9,7 @@ Rules a caller may rely on:
   character outside ``A-Z a-z 0-9`` replaced by ``_``; list positions are their index
   (``hosts.0`` -> ``HOSTS_0``); the prefix is put in front as given (``APP_``);
 - values become text: strings as they are, booleans ``true``/``false``, null the empty
-  string, numbers as YAML writes them, dates ISO 8601, binary base64;
+  string, numbers as YAML writes them, dates and times RFC 3339 (``Z`` for UTC), binary base64;
 - empty mappings and lists hold no value and give no name;
 - two key paths that give the same name are an error naming both paths (never a value);
 - a name that starts with a digit (a key ``2fa``, a top-level list) is an error naming its key path:

@@ -31,6 +31,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.model.scalars import time_text
 from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
 from sealfile.stores.dotenv_lines import spelled_for_all
@@ -101,7 +102,7 @@ def _representer() -> type:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
+        return time_text(value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
