@@ -56,6 +56,14 @@ def _scrub(problem: str) -> str:
     return "".join(out).rstrip(" ,:")
 
 
+_FLOW_INDICATORS = {
+    f"found unexpected '{indicator}'": " in a plain value inside [...] or {...}, which libyaml (ruamel's C "
+    "reader, PyYAML) refuses: quote the value, as in ['https://example.com']"
+    for indicator in ":?"
+}
+"""A URL or ``host:port`` in a flow collection: common in real files, and the way out is not obvious."""
+
+
 def format_error(err: YAMLError, text: str) -> FormatError:
     """The one-line error for ruamel's ``err`` reading ``text``: where, and what, never the input's own text."""
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
@@ -63,6 +71,8 @@ def format_error(err: YAMLError, text: str) -> FormatError:
         if isinstance(err, DuplicateKeyError):
             return FormatError(f"invalid YAML at {where}: duplicate key")  # ruamel's text quotes the values
         problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
+        if err.context == "while scanning a plain scalar" and problem in _FLOW_INDICATORS:
+            problem += _FLOW_INDICATORS[problem]
         return FormatError(f"invalid YAML at {where}: {problem}")
     if isinstance(err, ReaderError) and isinstance(err.character, int):
         code = err.character
