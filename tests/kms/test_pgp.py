@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -90,14 +91,33 @@ def test_errors_are_one_line(gnupg_home: Path, fingerprint: str) -> None:
     unknown = "0123456789ABCDEF0123456789ABCDEF01234567"
     with pytest.raises(WrapError) as wrap:
         PgpKey(unknown).wrap(os.urandom(32))
-    assert str(wrap.value) == (f"pgp {unknown}: gpg has no usable public key with this fingerprint (import it with "
-                               "'gpg --import', or check that it is not expired or revoked)")
+    assert str(wrap.value) == (f"pgp {unknown}: gpg has no public key with this fingerprint (import it with "
+                               "'gpg --import')")
     with pytest.raises(UnwrapError, match="not an OpenPGP message"):
         PgpKey(fingerprint).unwrap("-----BEGIN PGP MESSAGE-----\n\nnot base64\n-----END PGP MESSAGE-----\n")
     for text in ("alice@example.com", "--exec-path=/tmp/x", "0123ABCD0123ABCD"):
         with pytest.raises(ConfigError, match="not an OpenPGP fingerprint"):
             PgpKey(text)
     assert PgpKey(f"0x{fingerprint.lower()[:20]} {fingerprint[20:]}").fingerprint == fingerprint
+
+
+@pytest.mark.parametrize(("uid", "algorithm", "usage", "expiry"), [("Sam <sam@example.com>", "ed25519", "sign", "1y"),
+                                                                 ("Eve <eve@example.com>", "rsa2048", "default",
+                                                                  "seconds=1")])
+def test_a_key_gpg_holds_but_cannot_encrypt_to_is_not_called_missing(gnupg_home: Path, uid: str, algorithm: str,
+                                                                     usage: str, expiry: str) -> None:
+    """A signing-only or expired key was 'no usable public key ... import it with gpg --import': it is imported."""
+    made = gpg(gnupg_home, "--batch", "--passphrase", "", "--quick-gen-key", uid, algorithm, usage, expiry)
+    assert made.returncode == 0, made.stderr
+    listed = gpg(gnupg_home, "--list-keys", "--with-colons", uid).stdout.decode()
+    fingerprint = next(line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:"))
+    if expiry.startswith("seconds="):
+        time.sleep(1.5)
+    with pytest.raises(WrapError) as wrap:
+        PgpKey(fingerprint).wrap(os.urandom(32))
+    assert str(wrap.value) == (f"pgp {fingerprint}: gpg has this public key but cannot encrypt to it: it is expired, "
+                               "revoked or disabled, or has no encryption subkey ('gpg --list-keys FINGERPRINT' "
+                               "shows which)")
 
 
 def test_missing_gpg_names_the_program(gnupg_home: Path, fingerprint: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -164,10 +164,17 @@ def _keyring_state() -> tuple[object, ...]:
     return tuple(state)
 
 
+_INVALID_RECIPIENT = re.compile(r"^\[GNUPG:\] INV_RECP (\d+) ", re.MULTILINE)
+_NOT_FOUND = "1"  # gpg's INV_RECP reasons: 1 no such key; 0 (unusable: expired, revoked, signing only), 3-13 others
+
+
 def _wrap_failure(status: str, stderr: str) -> str:
-    if "INV_RECP" in stderr or status == "invalid recipient":
-        return "gpg has no usable public key with this fingerprint (import it with 'gpg --import', or check " \
-               "that it is not expired or revoked)"
+    invalid = _INVALID_RECIPIENT.search(stderr)
+    if invalid is not None and invalid.group(1) == _NOT_FOUND:
+        return "gpg has no public key with this fingerprint (import it with 'gpg --import')"
+    if invalid is not None or status == "invalid recipient":
+        return ("gpg has this public key but cannot encrypt to it: it is expired, revoked or disabled, or has no "
+                "encryption subkey ('gpg --list-keys FINGERPRINT' shows which)")
     return f"gpg could not encrypt ({_last_gpg_line(stderr) or status})"
 
 
