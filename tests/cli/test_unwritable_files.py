@@ -125,3 +125,46 @@ def test_a_file_on_a_read_only_file_system_is_refused_for_that_cause(args: list[
     assert (done.returncode, done.stderr) == (1, f"sealfile: error: {target.name}: is on a read-only file system; "
                                                  "nothing was written\n")
     assert target.read_bytes() == before
+
+
+@pytest.fixture
+def small_file_system(age_identity: AgeIdentity, tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs holding a sealed file: a disk that the user can fill while an editor is open."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from sealfile.ops.seal import seal_text
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a mount needs root")
+    mounted = Path(tempfile.mkdtemp(prefix="sealfile-small-"))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mounted)],
+                      capture_output=True).returncode != 0:
+        mounted.rmdir()
+        pytest.skip("mounts are not allowed here")
+    try:
+        (mounted / "s.yaml").write_text(seal_text(f"db:\n  password: {SECRET}\n", [age_identity.key]))
+        yield mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True, capture_output=True)
+        mounted.rmdir()
+
+
+def test_an_edit_that_cannot_be_saved_on_a_full_disk_is_kept_sealed(small_file_system: Path, tmp_path: Path,
+                                                                    age_identity: AgeIdentity) -> None:
+    """The disk filled while the editor was open: the save failed, and the workspace was wiped with the only
+    copy of what was typed. It is kept, sealed, where there is room, and the message says where."""
+    sealed = small_file_system / "s.yaml"
+    before = sealed.read_bytes()
+    fill = f"dd if=/dev/zero of={small_file_system / 'filler'} bs=4k 2>/dev/null"
+    done = run_cli("edit", sealed, env={"EDITOR": f"sh -c 'echo typed: by-hand >> \"$0\"; {fill}; true'",
+                                        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+                                        "SEALFILE_AGE_KEY_FILE": str(age_identity.path)})
+    kept = tmp_path / "cache" / "sealfile" / "kept" / "s.edited.yaml"
+    assert (done.returncode, done.stderr) == (
+        1, f"sealfile: error: {sealed}: cannot write (No space left on device); your edit is kept, sealed, in "
+           f"{kept}: move it over {sealed} once that can be written\n")
+    assert sealed.read_bytes() == before
+    shown = run_cli("decrypt", kept, env={"SEALFILE_AGE_KEY_FILE": str(age_identity.path)})
+    assert shown.stdout == f"db:\n  password: {SECRET}\ntyped: by-hand\n"

@@ -22,8 +22,8 @@ from sealfile.cli.options import (
     rule_options,
     usage_checked,
 )
-from sealfile.cli.writes import keep_aside, read_sealed, rewrite
-from sealfile.errors import ChangedMeanwhile, FormatError, one_line
+from sealfile.cli.writes import keep_aside, kept_anywhere, read_sealed, rewrite
+from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
@@ -99,6 +99,12 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             raise ChangedMeanwhile(f"changed by another program while you edited it, so your edit was not saved over "
                                    f"that change; it is sealed in {aside} (compare: sealfile diff {file} {aside})",
                                    file=str(file)) from None
+        except SealfileError as err:  # a disk that filled, a mount gone read-only, while the editor was open
+            kept = kept_anywhere(file, result)
+            if kept is None:
+                raise
+            raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
+                                f"{one_line(str(file))} once that can be written", file=err.file) from None
     say(f"{file}: saved")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from sealfile.errors import SealfileError
@@ -33,17 +34,43 @@ def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
         return True
 
 
-def keep_aside(file: PathName, sealed: str) -> str:
-    """Write ``sealed`` (never plaintext) next to ``file`` under a new name of the same syntax, when ``file``
-    cannot take it: another program changed it meanwhile. The name written."""
+def keep_aside(file: PathName, sealed: str, directory: str | None = None) -> str:
+    """Write ``sealed`` (never plaintext) next to ``file`` (or in ``directory``) under a new name of the same
+    syntax, when ``file`` cannot take it: another program changed it meanwhile. The name written."""
+    import os
+
     from sealfile.errors import ChangedMeanwhile
     from sealfile.stores import aside_name
 
+    place = file if directory is None else os.path.join(directory, os.path.basename(file))
     for attempt in range(1, 100):
-        aside = aside_name(file, "edited" if attempt == 1 else f"edited-{attempt}")
+        aside = aside_name(place, "edited" if attempt == 1 else f"edited-{attempt}")
         try:
             io.write_output(aside, sealed, private=False, replacing=None)  # never over an existing file
         except ChangedMeanwhile:
             continue
         return aside
     raise SealfileError("no free name to keep the edit aside; nothing was written", file=str(file))
+
+
+def kept_anywhere(file: PathName, sealed: str) -> str | None:
+    """:func:`keep_aside` where ``file`` could not be written (a full disk, a file system gone read-only while
+    an editor was open): beside it, else in a directory of the user's own, else in RAM, which a full disk
+    leaves room in (gone at reboot). Where it was kept, or None if nowhere could take it."""
+    for directory in _keeping_places():
+        try:
+            return keep_aside(file, sealed, directory)
+        except (SealfileError, OSError):
+            continue
+    return None
+
+
+def _keeping_places() -> list[str | None]:
+    from sealfile.files.editor import ram_directory
+    from sealfile.files.userdirs import private_directory
+
+    places: list[str | None] = [None]  # beside the file
+    with contextlib.suppress(OSError):  # a home on the same full disk
+        places.append(private_directory("kept"))
+    ram = ram_directory()
+    return places if ram is None else [*places, str(ram)]
