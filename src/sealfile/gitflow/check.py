@@ -159,6 +159,36 @@ def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | N
     return [*findings, Finding(str(file), why)]
 
 
+def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
+    """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
+    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
+    is read, and the staged version too where it differs (what the commit takes)."""
+    from sealfile.gitflow.leaks import copies_in_worktree, data_store
+    from sealfile.gitflow.staged import staged_versions
+
+    named = [f for f in files if data_store(str(f)) is not None]
+    if not named:
+        return {}
+    working: dict[str, str] = {}
+    for path in named:
+        try:
+            working[str(path)] = read_text(path)
+        except SealfileError:
+            continue  # not text this check reads: nor a decrypted copy
+    staged = {str(f): content.decode("utf-8", "replace") for f, content in staged_versions(named).items()
+              if content is not None}
+    found: dict[str, list[Finding]] = {}
+    for versions, label in ((working, ""), (staged, " (staged version)")):
+        for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():
+            found.setdefault(name, []).append(Finding(name + label, why))
+    return found
+
+
+def _keep_out(file: str) -> str:
+    return (f"keep it out of git: git rm --cached {shlex.quote(file)}, and list it in .gitignore (once committed: "
+            "remove it from the history and rotate its values)")
+
+
 def merged_as_text(files: list[Path]) -> dict[str, Finding]:
     """A finding per sealed file git would not give to the drivers although the repository uses them:
     ``.gitattributes`` older than a ``sealed_files`` pattern, or another attributes line overriding its
