@@ -140,10 +140,12 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
     except UnicodeDecodeError:
         return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
     return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
-            for f in _check_version(text, file, earlier)]
+            for f in _check_version(text, file, earlier, staged=True)]
 
 
-def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]]) -> list[Finding]:
+def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]], *,
+                   staged: bool = False) -> list[Finding]:
+    """``staged``: ``text`` is the staged version, where the working copy differs."""
     from sealfile.gitflow.reused_mac import reused_mac, reused_message
 
     findings = check_text(text, str(file), for_file(file))
@@ -151,11 +153,13 @@ def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | N
         return findings
     came_from = reused_mac(text, str(file), list(earlier))  # needs no key: CI, a reviewer
     if came_from is not None and came_from != "HEAD":
-        return [*findings, Finding(str(file), reused_message(came_from))]
-    checked = _integrity(text, str(file))
+        merge = came_from != "HEAD^1" or any(name == "HEAD^2" for name, _ in earlier)
+        return [*findings, Finding(str(file), reused_message(came_from, merge=merge))]
+    fix = _partly_staged(file) if staged else _changed_outside(file)
+    checked = _integrity(text, str(file), fix)
     if checked or came_from is None:
         return findings + checked
-    why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {_partly_staged(file)}"
+    why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {fix}"
     return [*findings, Finding(str(file), why)]
 
 
@@ -222,16 +226,26 @@ def merged_by_git_as_text(files: list[Path]) -> dict[str, Finding]:
             for path, fix in merged_without_driver([str(f) for f in files]).items()}
 
 
-def _integrity(text: str, file: str) -> list[Finding]:
+def _integrity(text: str, file: str, fix: str) -> list[Finding]:
     """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
     try:
         with offline():
             read_document(text, store_for(file)).open()
     except IntegrityError as err:
-        return [Finding(file, f"{err.message}; {_partly_staged(file)}")]
+        return [Finding(file, f"{err.message}; {fix}")]
     except SealfileError:
         return []  # no local key opens it (CI, a reviewer): the MAC cannot be checked here, nor need it be
     return []
+
+
+def _changed_outside(file: str | Path) -> str:
+    """What to do about a file whose working copy does not open: under pre-commit it is what was staged (its
+    hooks set the rest aside), run by hand or by a plain hook it is the file as it is."""
+    name = shlex.quote(str(file))
+    return (f"staged in part ('git add -p')? if the working copy opens (sealfile verify {name}), stage it whole: git "
+            f"add {name}; if it does not, it was changed outside sealfile (by hand, or 'git checkout -p' kept part of "
+            f"a change): bring back the committed version (git checkout -- {name}) and make the change with "
+            "'sealfile set' or 'sealfile edit'")
 
 
 def _partly_staged(file: str | Path) -> str:

@@ -106,10 +106,18 @@ def reused_in_range(versions: dict[str, str], base: str, head: str, cwd: str | o
     return found
 
 
-def reused_message(came_from: str) -> str:
-    return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it (git "
-            "merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the 'mac' "
-            "line): redo that merge after 'sealfile git install', or go back to a version that opens")
+def reused_message(came_from: str, *, merge: bool | None = None) -> str:
+    """Why a version carrying ``came_from``'s ``mac`` line cannot open, and what to do; ``merge``: whether
+    it was made by a merge (``None``: not known)."""
+    text_merge = ("git merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the "
+                  "'mac' line")
+    if merge is False:  # one parent: the file was changed and committed without sealfile, no hook stopping it
+        return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it "
+                "(edited by hand, or committed in part with 'git add -p', where no hook ran): go back to a version "
+                "that opens and make the change with 'sealfile set' or 'sealfile edit'")
+    cause = text_merge if merge else f"{text_merge}, or it was edited by hand"
+    return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it "
+            f"({cause}): redo that merge after 'sealfile git install', or go back to a version that opens")
 
 
 def _document(content: bytes | None, file: str) -> SealedDocument | None:
