@@ -63,3 +63,23 @@ def test_part_of_a_change_dropped_with_checkout_p_is_named_with_the_way_back(ins
     assert keyless.stderr.splitlines()[0] == (
         f"sealfile: error: {FILE}: its 'mac' line is that of HEAD's version, over other content: nobody can open "
         f"it; {fix}")
+
+
+def test_commands_on_a_file_checkout_p_left_unreadable_name_the_way_back(installed: Sandbox) -> None:
+    names = [f"key_{i}" for i in range(12)]
+    seal_file(installed, FILE, "".join(f"{n}: v{i}\n" for i, n in enumerate(names)))
+    installed.commit("secrets")
+    _drop_in_part(installed, "y\nn\n")
+    broken = (installed.repo / FILE).read_bytes()
+    way_back = (f"sealfile: error: {FILE}: the file MAC does not match: the file was altered or damaged; it differs "
+                "from the committed version: changed outside sealfile (by hand, or 'git checkout -p' kept part of a "
+                f"change)? bring that back with 'git checkout -- {FILE}' and make the change with 'sealfile set' or "
+                "'sealfile edit'")
+    for command in (["decrypt", FILE], ["set", FILE, "key_1", "x"], ["verify", FILE], ["rotate", FILE]):
+        done = installed.sealfile(*command, check=False)
+        assert (done.returncode, done.stderr.splitlines()) == (1, [way_back]), command
+        assert (installed.repo / FILE).read_bytes() == broken
+    copy = installed.root / "copy.enc.yaml"  # outside the work tree: git has no version of it to go back to
+    copy.write_bytes(broken)
+    done = installed.sealfile("decrypt", str(copy), check=False)
+    assert done.stderr == f"sealfile: error: {copy}: the file MAC does not match: the file was altered or damaged\n"
