@@ -53,6 +53,11 @@ def test_part_of_a_change_dropped_with_checkout_p_is_named_with_the_way_back(ins
     assert with_key.returncode == 3
     assert with_key.stderr.splitlines()[0] == (
         f"sealfile: error: {FILE}: the file MAC does not match: the file was altered or damaged; {fix}")
+    keyless = installed.sealfile("check", FILE, env=installed.keyless_env(), check=False)
+    assert keyless.returncode == 3  # HEAD's values and stanzas under another mac line: no valid file has that
+    assert keyless.stderr.splitlines()[0] == (
+        f"sealfile: error: {FILE}: it holds the values and data key of the version in HEAD under another 'mac' "
+        f"line: nobody can open it; {fix}")
     assert installed.sealfile("verify", FILE, check=False).returncode == 1  # so the way back is the checkout
     installed.git("checkout", "--", FILE)
     assert installed.sealfile("check", FILE).returncode == 0
@@ -83,3 +88,22 @@ def test_commands_on_a_file_checkout_p_left_unreadable_name_the_way_back(install
     copy.write_bytes(broken)
     done = installed.sealfile("decrypt", str(copy), check=False)
     assert done.stderr == f"sealfile: error: {copy}: the file MAC does not match: the file was altered or damaged\n"
+
+
+def test_the_mac_line_staged_without_its_value_is_refused_without_a_key(installed: Sandbox) -> None:
+    """'git add -p' taking the 'mac' line and leaving the value: the staged version has HEAD's content under a
+    new 'mac' line, which CI (no key) can tell."""
+    names = [f"key_{i}" for i in range(12)]
+    seal_file(installed, FILE, "".join(f"{n}: v{i}\n" for i, n in enumerate(names)))
+    installed.commit("secrets")
+    installed.sealfile("set", FILE, "key_0", "changed-82")
+    staged = subprocess.run(["git", "add", "-p", FILE], cwd=installed.repo, env=installed.env, input="n\ny\n",
+                            capture_output=True, text=True, timeout=60)
+    assert staged.returncode == 0, staged.stderr
+    done = installed.sealfile("check", env=installed.keyless_env(), check=False)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines()[0].startswith(
+        f"sealfile: error: {FILE} (staged version): it holds the values and data key of the version in HEAD under "
+        "another 'mac' line: nobody can open it; staged in part")
+    installed.git("add", FILE)
+    assert installed.sealfile("check", env=installed.keyless_env()).returncode == 0

@@ -146,7 +146,7 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
 def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]], *,
                    staged: bool = False) -> list[Finding]:
     """``staged``: ``text`` is the staged version, where the working copy differs."""
-    from sealfile.gitflow.reused_mac import reused_mac, reused_message
+    from sealfile.gitflow.reused_mac import other_mac, reused_mac, reused_message
 
     findings = check_text(text, str(file), for_file(file))
     if any(f.error for f in findings):
@@ -157,9 +157,16 @@ def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | N
         return [*findings, Finding(str(file), reused_message(came_from, merge=merge))]
     fix = _partly_staged(file) if staged else _changed_outside(file)
     checked = _integrity(text, str(file), fix)
-    if checked or came_from is None:
+    if checked:
         return findings + checked
-    why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {fix}"
+    if came_from is not None:
+        why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {fix}"
+        return [*findings, Finding(str(file), why)]
+    same_content = other_mac(text, str(file), list(earlier))
+    if same_content is None:
+        return findings
+    why = (f"it holds the values and data key of the version in {same_content} under another 'mac' line: nobody "
+           f"can open it; {fix}")
     return [*findings, Finding(str(file), why)]
 
 

@@ -62,6 +62,29 @@ def reused_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) ->
     return None
 
 
+def other_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) -> str | None:
+    """The revision (of ``earlier``) whose version has ``text``'s content, recipients' stanzas included (so its
+    data key), under another ``mac`` line: the MAC is a function of the two, so ``text`` cannot open. A new
+    ``mac`` line kept over the old values: 'git add -p' staging it alone, 'git checkout -p' dropping the value."""
+    current = _document(text.encode("utf-8"), file)
+    if current is None or not current.metadata.mac:
+        return None
+    seals = {revision: (d.digest(), d.metadata.mac) for revision, content in earlier
+             if (d := _document(content, file)) is not None}
+    for revision, (digest, mac) in seals.items():
+        if mac == current.metadata.mac or digest != current.digest():
+            continue
+        # a version the others show broken (a hand edit committed) proves nothing about this one
+        if not any(_clash((digest, mac), seal) for other, seal in seals.items() if other != revision):
+            return revision
+    return None
+
+
+def _clash(a: tuple[bytes, str], b: tuple[bytes, str]) -> bool:
+    """One of two versions cannot open: one ``mac`` line over two contents, or two over one."""
+    return (a[1] == b[1]) != (a[0] == b[0])
+
+
 FILES_PER_SEARCH = 100
 """``mac`` lines one ``git log`` searches for (review): its processes grow with the change by this step only."""
 
