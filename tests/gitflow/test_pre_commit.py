@@ -100,7 +100,7 @@ def test_a_sealed_file_staged_in_part_is_refused_by_whoever_has_a_key(hooked: Sa
     assert refused.returncode != 0
     output = refused.stdout + refused.stderr
     assert f"error: {name}: the file MAC does not match" in output
-    assert f"stage the whole file: git add {name}" in output
+    assert f"stage it whole: git add {name}" in output
     assert "changed-81" not in output
     hooked.git("add", name)
     hooked.git("commit", "-q", "-m", "whole")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sealfile.cli.boundary import os_error_line, replaced_files
+from sealfile.cli.boundary import os_error_line, replaced_files, way_back
 from sealfile.cli.console import Console, HeldConsole
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
@@ -55,7 +55,9 @@ class _Reported(Exception):
 
 def failure_line(err: SealfileError | OSError, file: PathName) -> str:
     """How a file's failure is reported: the error with the file (and key path) it concerns."""
-    return str(err.in_file(str(file))) if isinstance(err, SealfileError) else os_error_line(err, file)
+    if isinstance(err, SealfileError):
+        return f"{err.in_file(str(file))}{way_back(err)}"
+    return os_error_line(err, file)
 
 
 FileT = TypeVar("FileT", bound=PathName)

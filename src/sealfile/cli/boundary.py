@@ -6,12 +6,13 @@ Any :class:`SealfileError` becomes one line on stderr and exit 1, with no traceb
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.errors import SealfileError, one_line
+from sealfile.errors import IntegrityError, SealfileError, one_line
 
 
 class UsageProblem(Exception):
@@ -56,7 +57,7 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
     except SealfileError as err:
         if debug:
             raise
-        say(f"sealfile: error: {err}")
+        say(f"sealfile: error: {err}{way_back(err)}")
         sys.exit(ExitCode.ERROR)
     except BrokenPipeError:  # e.g. piped into head: not an error worth a message
         sys.stderr.close()
@@ -74,3 +75,18 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
             raise
         say(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details")
         sys.exit(ExitCode.INTERNAL)
+
+
+def way_back(err: SealfileError) -> str:
+    """For a file that fails its integrity check where git holds another version of it: how to get that back.
+    ``git checkout -p`` keeping part of a change, or a hand edit, leaves a file whose MAC no longer matches."""
+    if not isinstance(err, IntegrityError) or not err.file or err.file == "-":
+        return ""
+    from sealfile.gitflow.staged import changed_since_commit  # only here: a file that failed its check
+
+    if not changed_since_commit(err.file):
+        return ""
+    name = shlex.quote(err.file)
+    return ("; it differs from the committed version: changed outside sealfile (by hand, or 'git checkout -p' kept "
+            f"part of a change)? bring that back with 'git checkout -- {name}' and make the change with 'sealfile "
+            "set' or 'sealfile edit'")

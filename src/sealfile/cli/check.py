@@ -33,6 +33,7 @@ def check(files: tuple[Path, ...]) -> None:
     from sealfile.gitflow.check import (
         check_file,
         check_staged,
+        decrypted_copies,
         merged_as_text,
         merged_by_git_as_text,
         sealed_outside_patterns,
@@ -55,6 +56,7 @@ def check(files: tuple[Path, ...]) -> None:
                                                      ".", ok=(0, 1)).split("\0") if p}
     picked = set(chosen)
     unguarded = sealed_outside_patterns([f for f in given if f in mentioning and f not in picked])
+    copies = decrypted_copies([f for f in given if f not in picked and str(f) not in unguarded], chosen)
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
 
@@ -62,6 +64,8 @@ def check(files: tuple[Path, ...]) -> None:
         came_from = earlier.get(str(file), [])
         if str(file) in unguarded:
             findings = [unguarded[str(file)]]
+        elif str(file) in copies:
+            findings = copies[str(file)]
         else:
             findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
         if str(file) in staged:
@@ -72,4 +76,4 @@ def check(files: tuple[Path, ...]) -> None:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
 
-    for_each_file([f for f in given if f in picked or str(f) in unguarded], "check", one)
+    for_each_file([f for f in given if f in picked or str(f) in unguarded or str(f) in copies], "check", one)

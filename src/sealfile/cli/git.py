@@ -162,13 +162,28 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     io.write_output(ours, result.text, private=False, lock=False)  # git's temporary copy: a lock would outlive it
     if result.conflicts:
         say(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}")
-        say(f"sealfile: {name}: the file keeps our value at those paths and every other change from both "
+        kept, other = (("the value of the branch being rebased onto (git's 'ours' in a rebase)",
+                        "theirs (your commit being replayed)") if _rebasing() else ("our value", "theirs"))
+        say(f"sealfile: {name}: the file keeps {kept} at those paths and every other change from both "
             "sides (still sealed, nothing decrypted was written)")
         # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
-        say(f"sealfile: {name}: see theirs with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
+        say(f"sealfile: {name}: see {other} with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
             f"--input-type {store_for(name).name} -")
         say(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}")
         sys.exit(MERGE_CONFLICT)
+
+
+def _rebasing() -> bool:
+    """Whether git runs the driver for a rebase, where "ours" is the branch being rebased onto and the
+    commit of the person resolving the conflict is "theirs": the reverse of what a merge means by them."""
+    from sealfile.gitflow.gitcli import git
+
+    try:  # git runs the driver at the top of the work tree
+        found = git(["rev-parse", "--path-format=absolute", "--git-path", "rebase-merge", "--git-path",
+                     "rebase-apply"], ".")
+    except SealfileError:
+        return False
+    return any(os.path.isdir(p) for p in found.splitlines() if p)
 
 
 def _read_optional(path: Path) -> str | None:

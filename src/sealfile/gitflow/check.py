@@ -140,23 +140,64 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
     except UnicodeDecodeError:
         return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
     return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
-            for f in _check_version(text, file, earlier)]
+            for f in _check_version(text, file, earlier, staged=True)]
 
 
-def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]]) -> list[Finding]:
-    from sealfile.gitflow.reused_mac import reused_mac, reused_message
+def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]], *,
+                   staged: bool = False) -> list[Finding]:
+    """``staged``: ``text`` is the staged version, where the working copy differs."""
+    from sealfile.gitflow.reused_mac import other_mac, reused_mac, reused_message
 
     findings = check_text(text, str(file), for_file(file))
     if any(f.error for f in findings):
         return findings
     came_from = reused_mac(text, str(file), list(earlier))  # needs no key: CI, a reviewer
     if came_from is not None and came_from != "HEAD":
-        return [*findings, Finding(str(file), reused_message(came_from))]
-    checked = _integrity(text, str(file))
-    if checked or came_from is None:
+        merge = came_from != "HEAD^1" or any(name == "HEAD^2" for name, _ in earlier)
+        return [*findings, Finding(str(file), reused_message(came_from, merge=merge))]
+    fix = _partly_staged(file) if staged else _changed_outside(file)
+    checked = _integrity(text, str(file), fix)
+    if checked:
         return findings + checked
-    why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {_partly_staged(file)}"
+    if came_from is not None:
+        why = f"its 'mac' line is that of HEAD's version, over other content: nobody can open it; {fix}"
+        return [*findings, Finding(str(file), why)]
+    same_content = other_mac(text, str(file), list(earlier))
+    if same_content is None:
+        return findings
+    why = (f"it holds the values and data key of the version in {same_content} under another 'mac' line: nobody "
+           f"can open it; {fix}")
     return [*findings, Finding(str(file), why)]
+
+
+def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
+    """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
+    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
+    is read, and the staged version too where it differs (what the commit takes)."""
+    from sealfile.gitflow.leaks import copies_in_worktree, data_store
+    from sealfile.gitflow.staged import staged_versions
+
+    named = [f for f in files if data_store(str(f)) is not None]
+    if not named:
+        return {}
+    working: dict[str, str] = {}
+    for path in named:
+        try:
+            working[str(path)] = read_text(path)
+        except SealfileError:
+            continue  # not text this check reads: nor a decrypted copy
+    staged = {str(f): content.decode("utf-8", "replace") for f, content in staged_versions(named).items()
+              if content is not None}
+    found: dict[str, list[Finding]] = {}
+    for versions, label in ((working, ""), (staged, " (staged version)")):
+        for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():
+            found.setdefault(name, []).append(Finding(name + label, why))
+    return found
+
+
+def _keep_out(file: str) -> str:
+    return (f"keep it out of git: git rm --cached {shlex.quote(file)}, and list it in .gitignore (once committed: "
+            "remove it from the history and rotate its values)")
 
 
 def merged_as_text(files: list[Path]) -> dict[str, Finding]:
@@ -192,16 +233,26 @@ def merged_by_git_as_text(files: list[Path]) -> dict[str, Finding]:
             for path, fix in merged_without_driver([str(f) for f in files]).items()}
 
 
-def _integrity(text: str, file: str) -> list[Finding]:
+def _integrity(text: str, file: str, fix: str) -> list[Finding]:
     """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
     try:
         with offline():
             read_document(text, store_for(file)).open()
     except IntegrityError as err:
-        return [Finding(file, f"{err.message}; {_partly_staged(file)}")]
+        return [Finding(file, f"{err.message}; {fix}")]
     except SealfileError:
         return []  # no local key opens it (CI, a reviewer): the MAC cannot be checked here, nor need it be
     return []
+
+
+def _changed_outside(file: str | Path) -> str:
+    """What to do about a file whose working copy does not open: under pre-commit it is what was staged (its
+    hooks set the rest aside), run by hand or by a plain hook it is the file as it is."""
+    name = shlex.quote(str(file))
+    return (f"staged in part ('git add -p')? if the working copy opens (sealfile verify {name}), stage it whole: git "
+            f"add {name}; if it does not, it was changed outside sealfile (by hand, or 'git checkout -p' kept part of "
+            f"a change): bring back the committed version (git checkout -- {name}) and make the change with "
+            "'sealfile set' or 'sealfile edit'")
 
 
 def _partly_staged(file: str | Path) -> str:

@@ -14,12 +14,14 @@ change adds is shown, so a value moved into a comment is seen.
 from __future__ import annotations
 
 import os
+import pathlib
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
+from sealfile.files.io import read_text
 from sealfile.gitflow.blobs import show_many
 from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.sealed import keypath, looks_secret, view
@@ -84,21 +86,46 @@ def _sops_data(text: str, kind: Any) -> Any:
     return to_data(documents[0], "json" if kind == "json" else "yaml") if documents else {}
 
 
-def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any]]) -> tuple[list[str], list[str]]:
+COMMITTED_COPY = "remove it from the history and rotate its values"
+"""What to do about a decrypted copy a commit holds."""
+
+
+def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any]],
+                       fix: str = COMMITTED_COPY) -> tuple[list[str], list[str]]:
     """``(violations, attention)`` for a changed file outside the patterns; ``sealed``: the leaves of
-    sealed files it may copy (file -> key path -> value, tokens as ``ENC[...]``)."""
+    sealed files it may copy (file -> key path -> value, tokens as ``ENC[...]``); ``fix``: what to do
+    about a decrypted copy."""
     store = data_store(path)
     leaves = leaf_paths(text, store) if store is not None else None
     if not leaves:
         return [], []
-    for source, sealed_leaves in sealed.items():  # the subset test stops at the first key path missing
-        if sealed_leaves.keys() <= leaves.keys() and sum(map(_token, sealed_leaves.values())) >= 2 and not any(
-                _token(leaves[p]) for p in sealed_leaves):
+    for source, sealed_leaves in sealed.items():
+        if _copied(sealed_leaves, leaves):
             return [f"holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt -o')? "
-                    "remove it from the history and rotate its values"], []
+                    f"{fix}"], []
     named = [p for p, value in leaves.items() if looks_secret(p) and _filled(value) and not _token(value)]
     return [], [f"{keypath(p)}: named like a secret, in plaintext in a file no sealed_files pattern covers"
                 for p in named]
+
+
+def _copied(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
+    """``leaves`` hold every key path of ``sealed`` (two sealed values or more) in plaintext: as written, or
+    as the variable names ``decrypt --output-type dotenv`` gives them (``DATABASE_PASSWORD``), under any
+    ``--prefix``."""
+    if sum(map(_token, sealed.values())) < 2:
+        return False
+    if sealed.keys() <= leaves.keys():  # the subset test stops at the first key path missing
+        return not any(_token(leaves[p]) for p in sealed)
+    from sealfile.runtime.flatten import env_name  # only here: a data file that is no copy as written
+
+    variables = {p[0]: value for p, value in leaves.items() if len(p) == 1 and isinstance(p[0], str)}
+    if len(variables) < len(sealed):
+        return False
+    wanted = [env_name(p) for p in sealed]
+    for prefix in {name[:-len(wanted[0])] for name in variables if name.endswith(wanted[0])}:
+        if all(prefix + name in variables and not _token(variables[prefix + name]) for name in wanted):
+            return True
+    return False
 
 
 def _token(value: Any) -> bool:
@@ -149,7 +176,7 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     head text) and the sealed files in their own directories at ``head``."""
     violations: list[str] = []
     attention: list[str] = []
-    leaves = {path: _sealed_leaves(path, text) for path, text in sealed.items()}
+    leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
     directories: set[str] = set()
     candidates = [path for path in paths if data_store(path) is not None]
     texts = show_many(head, candidates, root)  # one git process, not one per file
@@ -162,18 +189,62 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
             directories.add(directory)
             neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
             for neighbour, neighbour_text in show_many(head, neighbours, root).items():
-                leaves[neighbour] = _sealed_leaves(neighbour, neighbour_text)
+                leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
         found, noted = plaintext_findings(path, text, {p: v for p, v in leaves.items() if v})
         violations += [f"{path}: {v}" for v in found]
         attention += [f"{path}: {n}" for n in noted]
     return violations, attention
 
 
-def _sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
+def sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
+    """The leaves of a sealed file (tokens as ``ENC[...]``); empty if ``text`` is none or not sealed."""
     if text is None:
         return {}
     try:
         return dict(view(text, store_for(path)).leaves)
+    except SealfileError:
+        return {}
+
+
+def copies_in_worktree(versions: Mapping[str, str], sealed: Sequence[str],
+                       fix: Callable[[str], str]) -> dict[str, str]:
+    """For ``check``: data file -> why it must not be committed, for each of ``versions`` (data files the
+    patterns do not cover, name -> text) that is a decrypted copy of one of ``sealed`` (the sealed files
+    checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops, where
+    ``review`` would find it in CI once pushed. ``fix``: what to do about the named file."""
+    from sealfile.gitflow.patterns import sealed_files
+
+    leaves: dict[str, dict[Path, Any]] = {}
+    found: dict[str, str] = {}
+    listed: set[str] = set()
+    for name, text in versions.items():
+        store = data_store(name)
+        if store is None or not leaf_paths(text, store):
+            continue
+        if not listed:  # the sealed files checked with it are read once there is a data file to compare
+            leaves.update((file, _leaves_of(file)) for file in sealed)
+        directory = os.path.dirname(name)
+        if directory not in listed:  # each directory's sealed files read once
+            listed.add(directory)
+            entries = [pathlib.Path(directory, entry) for entry in _entries(directory)]
+            for neighbour in map(str, sealed_files(p for p in entries if p.is_file())):
+                leaves.setdefault(neighbour, _leaves_of(neighbour))
+        copied, _ = plaintext_findings(name, text, {f: v for f, v in leaves.items() if v}, fix(name))
+        if copied:
+            found[name] = copied[0]
+    return found
+
+
+def _entries(directory: str) -> list[str]:
+    try:
+        return sorted(os.listdir(directory or "."))
+    except OSError:
+        return []
+
+
+def _leaves_of(file: str) -> dict[Path, Any]:
+    try:
+        return sealed_leaves(file, read_text(file))
     except SealfileError:
         return {}
 

@@ -62,6 +62,29 @@ def reused_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) ->
     return None
 
 
+def other_mac(text: str, file: str, earlier: list[tuple[str, bytes | None]]) -> str | None:
+    """The revision (of ``earlier``) whose version has ``text``'s content, recipients' stanzas included (so its
+    data key), under another ``mac`` line: the MAC is a function of the two, so ``text`` cannot open. A new
+    ``mac`` line kept over the old values: 'git add -p' staging it alone, 'git checkout -p' dropping the value."""
+    current = _document(text.encode("utf-8"), file)
+    if current is None or not current.metadata.mac:
+        return None
+    seals = {revision: (d.digest(), d.metadata.mac) for revision, content in earlier
+             if (d := _document(content, file)) is not None}
+    for revision, (digest, mac) in seals.items():
+        if mac == current.metadata.mac or digest != current.digest():
+            continue
+        # a version the others show broken (a hand edit committed) proves nothing about this one
+        if not any(_clash((digest, mac), seal) for other, seal in seals.items() if other != revision):
+            return revision
+    return None
+
+
+def _clash(a: tuple[bytes, str], b: tuple[bytes, str]) -> bool:
+    """One of two versions cannot open: one ``mac`` line over two contents, or two over one."""
+    return (a[1] == b[1]) != (a[0] == b[0])
+
+
 FILES_PER_SEARCH = 100
 """``mac`` lines one ``git log`` searches for (review): its processes grow with the change by this step only."""
 
@@ -106,10 +129,18 @@ def reused_in_range(versions: dict[str, str], base: str, head: str, cwd: str | o
     return found
 
 
-def reused_message(came_from: str) -> str:
-    return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it (git "
-            "merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the 'mac' "
-            "line): redo that merge after 'sealfile git install', or go back to a version that opens")
+def reused_message(came_from: str, *, merge: bool | None = None) -> str:
+    """Why a version carrying ``came_from``'s ``mac`` line cannot open, and what to do; ``merge``: whether
+    it was made by a merge (``None``: not known)."""
+    text_merge = ("git merged it as text where no sealfile merge driver ran, and -X ours or -X theirs settled the "
+                  "'mac' line")
+    if merge is False:  # one parent: the file was changed and committed without sealfile, no hook stopping it
+        return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it "
+                "(edited by hand, or committed in part with 'git add -p', where no hook ran): go back to a version "
+                "that opens and make the change with 'sealfile set' or 'sealfile edit'")
+    cause = text_merge if merge else f"{text_merge}, or it was edited by hand"
+    return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it "
+            f"({cause}): redo that merge after 'sealfile git install', or go back to a version that opens")
 
 
 def _document(content: bytes | None, file: str) -> SealedDocument | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import SUBMODULE_MODE, git, toplevel
+from sealfile.gitflow.gitcli import STORED_TEXT, SUBMODULE_MODE, git, toplevel
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -147,3 +147,19 @@ def _run(args: list[str], cwd: Path, lines: list[bytes]) -> bytes:
         message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[-1]
         raise SealfileError(f"git {args[0]} failed: {message}")
     return done.stdout
+
+
+def changed_since_commit(file: str | os.PathLike[str]) -> bool:
+    """Whether ``file`` is in a git work tree, ``HEAD`` has it, and its working copy differs from that version;
+    false when git cannot tell (no git, no work tree, no commit)."""
+    try:
+        top = toplevel(os.path.dirname(os.path.abspath(file)))
+        name = path_in_repo(file, top)
+        if name == ".." or name.startswith("../"):
+            return False
+        listed = git(["--literal-pathspecs", "ls-tree", "-z", "--name-only", "HEAD", "--", name], top)
+        differs = ["--literal-pathspecs", "diff", "-z", "--name-only", *STORED_TEXT, "HEAD", "--", name]
+        return bool(listed) and bool(git(differs, top))
+    except (SealfileError, OSError):
+        return False
+
