@@ -233,6 +233,23 @@ def test_hosts_trusted_by_a_nested_config_are_flagged_and_the_config_named(sandb
     assert report["config_changed"] is True and len(report["trust_changes"]) == 2
 
 
+def test_a_role_a_creation_rule_adds_to_a_key_is_flagged_as_trusted(sandbox: Sandbox) -> None:
+    """The roles, profiles and hosts a creation rule's keys name are trusted for every file the config
+    governs, as those of 'trust:' are; review showed only '.sealfile.yaml: changed' for an ARN given a
+    role in another account (the recipient entry, the key's ARN, stayed the same)."""
+    arn = "arn:aws:kms:us-east-1:111111111111:key/abcd"
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - aws_kms: {arn}\n")
+    _base(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - aws_kms: {arn}+arn:aws:iam::666666666666:role/evil\n")
+    sandbox.commit("the rule's key gets a role")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    trusted = done.stdout.split("!!! TRUST CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    assert ".sealfile.yaml: trust ADDED role arn:aws:iam::666666666666:role/evil" in trusted
+    strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+    assert strict.returncode == 3
+
+
 def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: Sandbox) -> None:
     """On macOS or Windows 'PROD/.sealfile.yaml' lands in 'prod/' and '.SEALFILE.YAML' is the config sealfile
     opens, while review reads blobs by their exact names: a config dropping prod's signers, or a second

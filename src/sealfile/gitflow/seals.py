@@ -177,21 +177,23 @@ def _parsed_signers(text: str | None, config_path: str) -> list[AllowedSigner]:
     return [] if signers is None else list(signers.signers)
 
 
-def trust_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
-    """Hosts, roles and profiles added to or removed from the ``trust:`` section of one ``.sealfile.yaml``:
+def trust_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
+    """Hosts, roles and profiles one ``.sealfile.yaml`` trusts, added or removed: those of its ``trust:``
+    section and those its creation rules' keys name (both trusted alike, :func:`~sealfile.ops.config.trust_near`):
     a sealed file naming one makes its readers send requests and credentials there."""
-    return _added_and_removed(config_path, "trust", _trust_entries(old), _trust_entries(new))
+    return _added_and_removed(config_path, "trust", _trust_entries(old, root / config_path),
+                              _trust_entries(new, root / config_path))
 
 
-def _trust_entries(text: str | None) -> list[str]:
+def _trust_entries(text: str | None, path: Path) -> list[str]:
     if text is None:
         return []
     try:
-        raw = load_fast(text)
-        trusted = trust.Trusted.from_mapping(raw.get("trust") if isinstance(raw, dict) else None)
+        trusted = config_from_text(text, path).trusted
     except SealfileError:
-        return ["(a trust: section that does not parse)"]
-    return [f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS for pattern in trusted.patterns.get(kind, ())]
+        return ["(a config that does not parse)"]
+    return list(dict.fromkeys(f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS
+                              for pattern in trusted.patterns.get(kind, ())))
 
 
 def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
