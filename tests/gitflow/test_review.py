@@ -250,6 +250,30 @@ def test_a_role_a_creation_rule_adds_to_a_key_is_flagged_as_trusted(sandbox: San
     assert strict.returncode == 3
 
 
+def test_a_signature_requirement_dropped_or_shadowed_is_a_signer_change(sandbox: Sandbox) -> None:
+    """Without trusted signers, ``require_signature`` is what makes readers refuse a file anyone sealed.
+    Review said only '.sealfile.yaml: changed' when a change removed it, or put a rule without it ahead
+    of the one with it (the first rule that matches a file applies), even with --fail-on-recipient-change."""
+    required = f"creation_rules:\n  - age: {sandbox.recipient}\n    require_signature: true\n"
+    (sandbox.repo / ".sealfile.yaml").write_text(required)
+    _base(sandbox)
+    for config, shown in (
+        (f"creation_rules:\n  - age: {sandbox.recipient}\n",
+         ".sealfile.yaml: signature rule removed require_signature (path_regex '')"),
+        (f"creation_rules:\n  - path_regex: prod\n    age: {sandbox.recipient}\n" + required.split("\n", 1)[1],
+         ".sealfile.yaml: signature rule ADDED no signature required (path_regex 'prod'), ahead of a rule that "
+         "requires one"),
+    ):
+        (sandbox.repo / ".sealfile.yaml").write_text(config)
+        sandbox.commit("no signature needed")
+        done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+        assert shown in done.stdout.split("!!! SIGNERS CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+        strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+        assert strict.returncode == 3
+        (sandbox.repo / ".sealfile.yaml").write_text(required)
+        sandbox.commit("back")
+
+
 def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: Sandbox) -> None:
     """On macOS or Windows 'PROD/.sealfile.yaml' lands in 'prod/' and '.SEALFILE.YAML' is the config sealfile
     opens, while review reads blobs by their exact names: a config dropping prod's signers, or a second

@@ -134,6 +134,28 @@ def signer_changes(config_path: str, old: str | None, new: str | None, revision:
     return lines
 
 
+def requirement_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
+    """``require_signature`` gained or lost by the creation rules of one ``.sealfile.yaml``: without trusted
+    signers it is what makes readers refuse a file anyone sealed."""
+    return _added_and_removed(config_path, "signature rule", _requirement_entries(old, root / config_path),
+                              _requirement_entries(new, root / config_path))
+
+
+def _requirement_entries(text: str | None, path: Path) -> list[str]:
+    """Which creation rules require a signature, and which, without it, come first for some of their files
+    (the first rule that matches a file applies: a rule put ahead of one requiring a signature lifts it)."""
+    if text is None:
+        return []
+    try:
+        rules = config_from_text(text, path).creation_rules
+    except SealfileError:
+        return ["(creation rules that do not parse)"]
+    last = max((i for i, rule in enumerate(rules) if rule.require_signature), default=-1)
+    return [f"require_signature (path_regex {rule.path_regex!r})" if rule.require_signature else
+            f"no signature required (path_regex {rule.path_regex!r}), ahead of a rule that requires one"
+            for rule in rules[:last + 1]]
+
+
 def _names_above(revision: Blobs, config_path: str) -> dict[str, list[tuple[str, str]]]:
     """Each signer name the configs above ``config_path`` give at ``revision``: (key fingerprint, config)."""
     found: dict[str, list[tuple[str, str]]] = {}
