@@ -299,3 +299,19 @@ def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: San
            "not" in violations
     assert "prod/DB.enc.yaml: on a case-insensitive file system prod is the same as PROD" in violations
     assert f"{nfd}: on a case-insensitive file system {nfd} is the same as caf\u00e9.enc.yaml" in violations
+
+
+def test_aliases_in_a_signers_section_cannot_multiply_reviews_work(tmp_path: Path) -> None:
+    """Review reads each changed config's signers itself: a list of 64 keys aliased under 30,000 names
+    (256 Ki characters) made it parse two million SSH keys."""
+    import subprocess
+
+    from sealfile.gitflow.seals import signer_changes
+    from sealfile.ops.config import MAX_CONFIG_CHARS
+
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")], check=True)
+    key = (tmp_path / "k.pub").read_text().strip()
+    head = f"signers:\n  s0: &k [{', '.join([key] * 64)}]\n"
+    bomb = head + "".join(f"  s{i}: *k\n" for i in range(1, (MAX_CONFIG_CHARS - len(head)) // 14))
+    assert signer_changes(".sealfile.yaml", None, bomb) == [
+        ".sealfile.yaml: signer ADDED (a signers: section that does not parse)"]

@@ -26,14 +26,13 @@ from sealfile.errors import SealfileError
 from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import config_from_text, within_budget
+from sealfile.ops.config import config_from_text, parsed_config, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment, governing
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 from sealfile.stores import store_for
-from sealfile.stores.yaml.reader import load_fast
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigner
@@ -194,7 +193,7 @@ def _signers(text: str | None, config_path: str) -> list[AllowedSigner]:
 def _parsed_signers(text: str | None, config_path: str) -> list[AllowedSigner]:
     if text is None:
         return []
-    raw = load_fast(text)
+    raw = parsed_config(text)
     signers = signers_from_config(raw.get(SIGNERS_KEY) if isinstance(raw, dict) else None, config_path)
     return [] if signers is None else list(signers.signers)
 
