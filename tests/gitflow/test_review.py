@@ -233,6 +233,47 @@ def test_hosts_trusted_by_a_nested_config_are_flagged_and_the_config_named(sandb
     assert report["config_changed"] is True and len(report["trust_changes"]) == 2
 
 
+def test_a_role_a_creation_rule_adds_to_a_key_is_flagged_as_trusted(sandbox: Sandbox) -> None:
+    """The roles, profiles and hosts a creation rule's keys name are trusted for every file the config
+    governs, as those of 'trust:' are; review showed only '.sealfile.yaml: changed' for an ARN given a
+    role in another account (the recipient entry, the key's ARN, stayed the same)."""
+    arn = "arn:aws:kms:us-east-1:111111111111:key/abcd"
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - aws_kms: {arn}\n")
+    _base(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - aws_kms: {arn}+arn:aws:iam::666666666666:role/evil\n")
+    sandbox.commit("the rule's key gets a role")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    trusted = done.stdout.split("!!! TRUST CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    assert ".sealfile.yaml: trust ADDED role arn:aws:iam::666666666666:role/evil" in trusted
+    strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+    assert strict.returncode == 3
+
+
+def test_a_signature_requirement_dropped_or_shadowed_is_a_signer_change(sandbox: Sandbox) -> None:
+    """Without trusted signers, ``require_signature`` is what makes readers refuse a file anyone sealed.
+    Review said only '.sealfile.yaml: changed' when a change removed it, or put a rule without it ahead
+    of the one with it (the first rule that matches a file applies), even with --fail-on-recipient-change."""
+    required = f"creation_rules:\n  - age: {sandbox.recipient}\n    require_signature: true\n"
+    (sandbox.repo / ".sealfile.yaml").write_text(required)
+    _base(sandbox)
+    for config, shown in (
+        (f"creation_rules:\n  - age: {sandbox.recipient}\n",
+         ".sealfile.yaml: signature rule removed require_signature (path_regex '')"),
+        (f"creation_rules:\n  - path_regex: prod\n    age: {sandbox.recipient}\n" + required.split("\n", 1)[1],
+         ".sealfile.yaml: signature rule ADDED no signature required (path_regex 'prod'), ahead of a rule that "
+         "requires one"),
+    ):
+        (sandbox.repo / ".sealfile.yaml").write_text(config)
+        sandbox.commit("no signature needed")
+        done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+        assert shown in done.stdout.split("!!! SIGNERS CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+        strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
+        assert strict.returncode == 3
+        (sandbox.repo / ".sealfile.yaml").write_text(required)
+        sandbox.commit("back")
+
+
 def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: Sandbox) -> None:
     """On macOS or Windows 'PROD/.sealfile.yaml' lands in 'prod/' and '.SEALFILE.YAML' is the config sealfile
     opens, while review reads blobs by their exact names: a config dropping prod's signers, or a second
@@ -258,3 +299,19 @@ def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: San
            "not" in violations
     assert "prod/DB.enc.yaml: on a case-insensitive file system prod is the same as PROD" in violations
     assert f"{nfd}: on a case-insensitive file system {nfd} is the same as caf\u00e9.enc.yaml" in violations
+
+
+def test_aliases_in_a_signers_section_cannot_multiply_reviews_work(tmp_path: Path) -> None:
+    """Review reads each changed config's signers itself: a list of 64 keys aliased under 30,000 names
+    (256 Ki characters) made it parse two million SSH keys."""
+    import subprocess
+
+    from sealfile.gitflow.seals import signer_changes
+    from sealfile.ops.config import MAX_CONFIG_CHARS
+
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")], check=True)
+    key = (tmp_path / "k.pub").read_text().strip()
+    head = f"signers:\n  s0: &k [{', '.join([key] * 64)}]\n"
+    bomb = head + "".join(f"  s{i}: *k\n" for i in range(1, (MAX_CONFIG_CHARS - len(head)) // 14))
+    assert signer_changes(".sealfile.yaml", None, bomb) == [
+        ".sealfile.yaml: signer ADDED (a signers: section that does not parse)"]

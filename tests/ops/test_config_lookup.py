@@ -119,3 +119,22 @@ def test_the_configs_that_govern_a_file_are_bounded_together(tmp_path: Path) -> 
     assert str(refused.value) == (f"{tmp_path / 'a' / CONFIG_NAME}: with the 2 .sealfile.yaml file(s) below it, "
                                   "longer than 256 Ki characters: every reader of the files they govern reads them "
                                   "all")
+
+
+def test_aliases_cannot_multiply_the_work_of_reading_a_config(tmp_path: Path) -> None:
+    """A rule of 64 recipients aliased 60,000 times in 256 Ki characters: every reader of the files the
+    config governs parsed four million keys (26 s for one 'decrypt', each file of 'load_secrets'). Anchors
+    sharing a list of keys between rules, as teams write them, still read."""
+    from sealfile.ops.config import MAX_CONFIG_CHARS
+
+    (tmp_path / ".git").mkdir()
+    recipients = [generate_identity()[1] for _ in range(20)]
+    team = f"&team [{', '.join(recipients)}]"
+    rules = "".join(f"  - path_regex: app{i}/\n    age: *team\n" for i in range(200))
+    (tmp_path / CONFIG_NAME).write_text(f"creation_rules:\n  - path_regex: first/\n    age: {team}\n{rules}")
+    assert len(load_config(tmp_path / "app7" / "x.enc.yaml").creation_rules) == 201
+    rule = f"&r {{path_regex: zzz, age: [{', '.join(recipients[:1] * 64)}]}}"
+    bomb = f"creation_rules: [{rule}" + ", *r" * ((MAX_CONFIG_CHARS - len(rule) - 100) // 4) + "]\n"
+    (tmp_path / CONFIG_NAME).write_text(bomb)
+    with pytest.raises(ConfigError, match="YAML aliases here would expand"):
+        load_config(tmp_path / "x.enc.yaml")

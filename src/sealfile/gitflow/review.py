@@ -150,7 +150,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             result.configs_changed.append(change.path)
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += seals.signer_changes(change.path, old_config, new_config, new_blobs)
-            result.trust_changes += seals.trust_changes(change.path, old_config, new_config)
+            result.signer_changes += seals.requirement_changes(change.path, old_config, new_config, root)
+            result.trust_changes += seals.trust_changes(change.path, old_config, new_config, root)
             result.rule_recipient_changes += seals.creation_recipient_changes(change.path, old_config, new_config, root)
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []

@@ -26,14 +26,13 @@ from sealfile.errors import SealfileError
 from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import config_from_text, within_budget
+from sealfile.ops.config import config_from_text, parsed_config, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment, governing
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 from sealfile.stores import store_for
-from sealfile.stores.yaml.reader import load_fast
 
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigner
@@ -134,6 +133,28 @@ def signer_changes(config_path: str, old: str | None, new: str | None, revision:
     return lines
 
 
+def requirement_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
+    """``require_signature`` gained or lost by the creation rules of one ``.sealfile.yaml``: without trusted
+    signers it is what makes readers refuse a file anyone sealed."""
+    return _added_and_removed(config_path, "signature rule", _requirement_entries(old, root / config_path),
+                              _requirement_entries(new, root / config_path))
+
+
+def _requirement_entries(text: str | None, path: Path) -> list[str]:
+    """Which creation rules require a signature, and which, without it, come first for some of their files
+    (the first rule that matches a file applies: a rule put ahead of one requiring a signature lifts it)."""
+    if text is None:
+        return []
+    try:
+        rules = config_from_text(text, path).creation_rules
+    except SealfileError:
+        return ["(creation rules that do not parse)"]
+    last = max((i for i, rule in enumerate(rules) if rule.require_signature), default=-1)
+    return [f"require_signature (path_regex {rule.path_regex!r})" if rule.require_signature else
+            f"no signature required (path_regex {rule.path_regex!r}), ahead of a rule that requires one"
+            for rule in rules[:last + 1]]
+
+
 def _names_above(revision: Blobs, config_path: str) -> dict[str, list[tuple[str, str]]]:
     """Each signer name the configs above ``config_path`` give at ``revision``: (key fingerprint, config)."""
     found: dict[str, list[tuple[str, str]]] = {}
@@ -172,26 +193,28 @@ def _signers(text: str | None, config_path: str) -> list[AllowedSigner]:
 def _parsed_signers(text: str | None, config_path: str) -> list[AllowedSigner]:
     if text is None:
         return []
-    raw = load_fast(text)
+    raw = parsed_config(text)
     signers = signers_from_config(raw.get(SIGNERS_KEY) if isinstance(raw, dict) else None, config_path)
     return [] if signers is None else list(signers.signers)
 
 
-def trust_changes(config_path: str, old: str | None, new: str | None) -> list[str]:
-    """Hosts, roles and profiles added to or removed from the ``trust:`` section of one ``.sealfile.yaml``:
+def trust_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
+    """Hosts, roles and profiles one ``.sealfile.yaml`` trusts, added or removed: those of its ``trust:``
+    section and those its creation rules' keys name (both trusted alike, :func:`~sealfile.ops.config.trust_near`):
     a sealed file naming one makes its readers send requests and credentials there."""
-    return _added_and_removed(config_path, "trust", _trust_entries(old), _trust_entries(new))
+    return _added_and_removed(config_path, "trust", _trust_entries(old, root / config_path),
+                              _trust_entries(new, root / config_path))
 
 
-def _trust_entries(text: str | None) -> list[str]:
+def _trust_entries(text: str | None, path: Path) -> list[str]:
     if text is None:
         return []
     try:
-        raw = load_fast(text)
-        trusted = trust.Trusted.from_mapping(raw.get("trust") if isinstance(raw, dict) else None)
+        trusted = config_from_text(text, path).trusted
     except SealfileError:
-        return ["(a trust: section that does not parse)"]
-    return [f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS for pattern in trusted.patterns.get(kind, ())]
+        return ["(a config that does not parse)"]
+    return list(dict.fromkeys(f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS
+                              for pattern in trusted.patterns.get(kind, ())))
 
 
 def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:

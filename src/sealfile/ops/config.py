@@ -61,6 +61,8 @@ DEFAULT_SEALED_PATTERNS = ("*.enc.yaml", "*.enc.yml", "*.enc.json", "*.enc.env",
 """Sealed files of every syntax by the names the docs and ``encrypt`` suggest (``.env.*.enc``: a sealed
 ``.env.production``; ``.env.enc``, matched by ``*.env.enc`` too, is listed for readers of ``.gitattributes``)."""
 TOP_LEVEL = ("creation_rules", "sealed_files", SIGNERS_KEY, "trust")
+ALIAS_ALLOWANCE = 10_000
+"""Values a config's aliases may add to the nodes its text writes (a shared list of keys, aliased in each rule)."""
 MAX_CONFIG_CHARS = 256 * 1024
 """Longest config read, and most characters the configs governing one file hold together. Anyone who
 can push may write them, and every reader of the files they govern reads them whole (each rule's
@@ -148,15 +150,24 @@ def within_budget(texts: list[tuple[str, Path]]) -> None:
                           "them all").in_file(str(texts[-1][1]))
 
 
-def config_from_text(text: str, path: Path) -> ProjectConfig:
-    """A config's text, as if read from ``path`` (``review`` reads it from a revision)."""
+def parsed_config(text: str) -> Any:
+    """A config's text as plain dicts and lists, within the bounds every reader of it needs: its length,
+    and the values its aliases copy."""
+    from sealfile.stores.node_limit import yaml_bound
     from sealfile.stores.yaml.reader import load_fast
 
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError(f"longer than {MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files it "
+                          "governs would read it whole (a real config is a few KiB)")
+    raw = load_fast(text)
+    _refuse_expansion(raw, yaml_bound(text) + ALIAS_ALLOWANCE)
+    return raw
+
+
+def config_from_text(text: str, path: Path) -> ProjectConfig:
+    """A config's text, as if read from ``path`` (``review`` reads it from a revision)."""
     try:
-        if len(text) > MAX_CONFIG_CHARS:
-            raise ConfigError(f"longer than {MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files it "
-                              "governs would read it whole (a real config is a few KiB)")
-        raw = load_fast(text) or {}
+        raw = parsed_config(text) or {}
         if not isinstance(raw, Mapping):
             raise ConfigError("the top level must be a mapping")
         unknown = sorted(one_line(str(key)) for key in raw if key not in TOP_LEVEL)
@@ -169,6 +180,23 @@ def config_from_text(text: str, path: Path) -> ProjectConfig:
                              trust.Trusted.from_mapping(raw.get("trust")).merged(named))
     except SealfileError as err:
         raise err.in_file(str(path)) from None
+
+
+def _refuse_expansion(raw: Any, limit: int) -> None:
+    """Refuse a config whose aliases copy more than ``limit`` values (counted without copying, stopping past
+    it): a text's nodes are bounded, but an alias of a rule of 64 keys, written 60,000 times in 256 Ki
+    characters, had every reader parse four million keys."""
+    count, pending = 0, [raw]
+    while pending:
+        node = pending.pop()
+        count += 1
+        if count > limit:
+            raise ConfigError(f"YAML aliases here would expand it to more than {limit:,} values: write the values "
+                              "out, or alias fewer times")
+        if isinstance(node, Mapping):
+            pending += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            pending += node
 
 
 @contextmanager
