@@ -14,10 +14,11 @@ from sealfile.model.paths import list_index, parse_keypath
 from sealfile.model.scalars import printed_alone
 from sealfile.sops import Kind, Opened, about, binary_payload, checked_kind, open_text
 from sealfile.sops.data import to_data
+from sealfile.sops.gojson import json_text
 from sealfile.sops.gonum import yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment
-from sealfile.sops.render import check_yaml, dotenv_text, ini_text, json_text, yaml_text
+from sealfile.sops.render import check_yaml, dotenv_text, ini_text, yaml_text
 
 
 def document_text(documents: list[Branch], kind: Kind) -> str | bytes:
