@@ -56,3 +56,17 @@ def _json_value(node: Any, depth: int) -> str:
 
 def json_text(node: Any) -> str:
     return _json_value(node, 0) + "\n"
+
+
+def go_marshal(node: Any) -> str:
+    """``json.Marshal`` of one value of the tree, compact: what SOPS's INI store prints for an extracted value
+    that is not a string or a section (a mapping inside it as Go's ``TreeItem`` structs, a comment as its
+    ``Comment`` struct: SOPS marshals its own types)."""
+    if isinstance(node, Branch):
+        items = (f'{{"Key":{go_marshal(item.key)},"Value":{go_marshal(item.value)}}}' for item in node)
+        return "[" + ",".join(items) + "]"
+    if isinstance(node, Comment):
+        return '{"Value":' + json_string(node.text) + "}"
+    if isinstance(node, list):
+        return "[" + ",".join(go_marshal(value) for value in node) + "]"
+    return _json_value(node, 0)
