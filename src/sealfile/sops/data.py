@@ -35,7 +35,7 @@ def _yaml_time(text: str) -> Any:
     try:
         return yaml_store.load_fast(text)
     except FormatError:
-        raise FormatError("a time Python cannot hold (in the year 0, or 24 hours from UTC)") from None
+        raise FormatError("a time Python cannot hold (in the year 0 or 10000, or 24 hours from UTC)") from None
 
 
 def _float(value: float, syntax: Syntax) -> int | float:
@@ -49,8 +49,10 @@ def _float(value: float, syntax: Syntax) -> int | float:
 def _string(value: str, syntax: Syntax) -> str | bytes:
     if not any("\udc80" <= char <= "\udcff" for char in value):
         return value
-    raw = go_bytes(value)  # bytes that are not UTF-8: yaml.v3 writes !!binary, encoding/json U+FFFD
-    return raw if syntax == "yaml" else raw.decode("utf-8", "replace")
+    if syntax == "yaml":
+        return go_bytes(value)  # bytes that are not UTF-8: yaml.v3 writes !!binary
+    # encoding/json writes U+FFFD for each byte that is not UTF-8 (one surrogate escape each)
+    return "".join("\ufffd" if "\udc80" <= char <= "\udcff" else char for char in value)
 
 
 def leaf(value: Any, syntax: Syntax) -> Any:

@@ -15,6 +15,7 @@ from ruamel.yaml.emitter import Emitter
 from sealfile.sops.nodes import Branch, Comment
 
 INDENT = 4
+BINARY_TAG = "tag:yaml.org,2002:binary"
 
 
 def nested_column(column: int) -> int:
@@ -35,7 +36,10 @@ class GoEmitter(Emitter):
 
     def choose_scalar_style(self) -> Any:
         """Single quotes (``''`` inside) for a one-line string with a ``'`` that cannot be plain, as yaml.v3
-        picks them; ruamel double-quotes it."""
+        picks them; ruamel double-quotes it. One line of base64 tagged ``!!binary`` is plain, as yaml.v3
+        prints it (ruamel quotes a scalar whose tag is not the one its text resolves to)."""
+        if self.event.tag == BINARY_TAG and "\n" not in self.event.value:
+            return ""
         style = super().choose_scalar_style()
         value, analysis = self.event.value, self.analysis
         if style == '"' and not self.event.style and "'" in value and "\n" not in value and analysis is not None \

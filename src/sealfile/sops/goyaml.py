@@ -143,10 +143,11 @@ def scalar_value(text: str, style: str | None, tag: str | None) -> Any:
     if tag == "!":
         return text
     if tag == BINARY:
-        try:
-            return base64.b64decode(text.replace("\n", "").replace(" ", ""), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise FormatError("a !!binary value is not base64 of UTF-8 text") from None
+        try:  # a Go string holds any bytes: those that are not UTF-8 kept, escaped (as a decrypted value's are)
+            raw = base64.b64decode(text.replace("\n", "").replace(" ", ""), validate=True)
+            return raw.decode("utf-8", "surrogateescape")
+        except binascii.Error:
+            raise FormatError("a !!binary value is not base64") from None
     if tag not in _RESOLVABLE:
         return text
     found, value = resolve(text, tag)

@@ -14,10 +14,11 @@ from sealfile.model.paths import list_index, parse_keypath
 from sealfile.model.scalars import printed_alone
 from sealfile.sops import Kind, Opened, about, binary_payload, checked_kind, open_text
 from sealfile.sops.data import to_data
+from sealfile.sops.gojson import go_marshal, json_text
 from sealfile.sops.gonum import yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment
-from sealfile.sops.render import check_yaml, dotenv_text, ini_text, json_text, yaml_text
+from sealfile.sops.render import check_yaml, dotenv_text, ini_text, yaml_text
 
 
 def document_text(documents: list[Branch], kind: Kind) -> str | bytes:
@@ -87,8 +88,10 @@ def extract_text(opened: Opened, keypath: str, output_type: Kind | None = None) 
             return printed_alone(node, True)
         if kind == "json":
             return json_text(node).removesuffix("\n")
+        if kind == "ini":
+            return go_marshal(node)
         if kind != "yaml":
-            raise FormatError(f"SOPS prints a single value that is not a string only as YAML or JSON, not {kind}")
+            raise FormatError(f"SOPS prints a single value that is not a string only as YAML, JSON or INI, not {kind}")
         if isinstance(node, list):
             text = yaml_text([node])
             check_yaml(text, [to_data(node, "yaml")])

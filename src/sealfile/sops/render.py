@@ -3,14 +3,14 @@
 Built from the decrypted tree (not from a second parse of the file): YAML with its comments,
 4-space indentation, numbers and times in Go's spelling (``1e+06``, ``-0``, ``.nan``,
 ``2024-05-01T00:00:00Z``); JSON as Go's encoder writes it (tab indentation, ``1e-7``, HTML
-characters escaped); dotenv and INI lines; a binary file's raw bytes. Before YAML is returned
+characters escaped, in :mod:`.gojson`); dotenv and INI lines; a binary file's raw bytes. Before YAML is returned
 it is read back and must hold the data :func:`sealfile.sops.data.to_data` gives.
 """
 
 from __future__ import annotations
 
+import base64
 import io
-import json
 import math
 import re
 from functools import cache
@@ -27,8 +27,8 @@ from ruamel.yaml.tokens import CommentToken
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
-from sealfile.sops.goemit import INDENT, GoEmitter, heading_comments, nested_column
-from sealfile.sops.gonum import json_float, reads_as_int, yaml_float
+from sealfile.sops.goemit import BINARY_TAG, INDENT, GoEmitter, heading_comments, nested_column
+from sealfile.sops.gonum import reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
@@ -56,6 +56,28 @@ def _go_scalar(text: str, kind: str) -> GoScalar:
     scalar = GoScalar(text)
     scalar.tag = f"tag:yaml.org,2002:{kind}"
     return scalar
+
+
+class GoBinary(str):
+    """Bytes that are not UTF-8 as yaml.v3 prints them (``encodeBase64``): base64 in lines of 70
+    characters, each ending in a line break (a ``|`` block) when there is more than one, else plain."""
+
+
+def _represent_binary(representer: RoundTripRepresenter, data: GoBinary) -> ScalarNode:
+    return representer.represent_scalar(BINARY_TAG, str(data), style="|" if "\n" in data else None)
+
+
+RoundTripRepresenter.add_representer(GoBinary, _represent_binary)
+
+
+def _go_binary(raw: bytes) -> GoBinary:
+    encoded = base64.b64encode(raw).decode("ascii")
+    if len(encoded) < _BASE64_LINE:
+        return GoBinary(encoded)
+    return GoBinary("".join(encoded[at:at + _BASE64_LINE] + "\n" for at in range(0, len(encoded), _BASE64_LINE)))
+
+
+_BASE64_LINE = 70
 
 
 @cache
@@ -87,6 +109,8 @@ def _yaml_leaf(value: Any) -> Any:
             return DoubleQuotedScalarString(data)
         if isinstance(data, str) and "\n" in data and _block_safe(data):
             return LiteralScalarString(data)
+        if isinstance(data, bytes):
+            return _go_binary(data)
         return _typed_quoted(data)
     return value
 
@@ -187,47 +211,6 @@ def yaml_text(documents: list[Any], *, sops_file: bool = False, merges: bool = T
     # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
     # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
     return _DOCUMENT_END.sub("", stream.getvalue())
-
-
-def _json_string(text: str) -> str:
-    """``encoding/json``'s string: ``<``, ``>``, ``&``, U+2028 and U+2029 escaped too."""
-    out = json.dumps(text, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                         ("\u2029", "\\u2029")):
-        out = out.replace(char, escape)
-    return out
-
-
-def _json_value(node: Any, depth: int) -> str:
-    pad, inner = "\t" * depth, "\t" * (depth + 1)
-    if isinstance(node, (Branch, list)):
-        if isinstance(node, Branch):
-            parts = [f"{_json_string(k)}: {_json_value(v, depth + 1)}" for k, v in node.entries()]
-            opening, closing = "{", "}"
-        else:
-            parts = [_json_value(v, depth + 1) for v in node if not isinstance(v, Comment)]
-            opening, closing = "[", "]"
-        if not parts:
-            return opening + closing
-        return opening + "\n" + ",\n".join(inner + part for part in parts) + "\n" + pad + closing
-    if isinstance(node, bool):
-        return "true" if node else "false"
-    if node is None:
-        return "null"
-    if isinstance(node, float):
-        try:
-            return json_float(node)
-        except ValueError:
-            raise FormatError("SOPS cannot print NaN or an infinity as JSON") from None
-    if isinstance(node, int):
-        return str(node)
-    if isinstance(node, GoTime):
-        return _json_string(node.text)
-    return _json_string(leaf(node, "json"))
-
-
-def json_text(node: Any) -> str:
-    return _json_value(node, 0) + "\n"
 
 
 def dotenv_text(branch: Branch) -> str:

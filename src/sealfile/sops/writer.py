@@ -19,10 +19,11 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops import Kind, parse
 from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, verify_mac
 from sealfile.sops.format import METADATA_KEY, parse_metadata
+from sealfile.sops.gojson import json_text
 from sealfile.sops.gonum import json_keeps_int
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.nodes import Branch, Comment, Item
-from sealfile.sops.render import dotenv_text, json_text, yaml_text
+from sealfile.sops.render import dotenv_text, yaml_text
 from sealfile.sops.rules import SopsRule
 from sealfile.sops.tree import decrypt_branches
 

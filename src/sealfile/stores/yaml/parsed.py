@@ -64,7 +64,8 @@ def parsed_scan(text: str, engine: Engine = "c") -> Scan:
         raise format_error(err, text) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
-    except ValueError:  # an integer longer than Python converts (4300 digits); never quote it
+    except (ValueError, OverflowError):  # an integer longer than Python converts (4300 digits), a time past
+        # datetime.max (ruamel rounds nanoseconds up); never quote it
         raise FormatError("invalid YAML: a value cannot be read (a number too long?)") from None
 
 
@@ -167,7 +168,8 @@ class _Walk:
         build = self._constructor.yaml_constructors.get(text)
         try:
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
-        except ValueError as err:  # spelled as its type but not one (never quote it: it may be the secret)
+        except (ValueError, OverflowError) as err:  # spelled as its type but not one (never quote it: it may
+            # be the secret); OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up past datetime.max
             what = str(err) if isinstance(err, NotOfItsTag) else UNREADABLE.get(text, UNREADABLE[None])
             raise FormatError(f"{what} at {where(node)} (quote it to keep it as text)") from None
 

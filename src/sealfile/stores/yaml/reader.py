@@ -241,6 +241,6 @@ def load_fast(text: str) -> Any:
         raise format_error(err, text) from None
     except RecursionError:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up a second
         raise FormatError("a value cannot be read as the type its spelling gives it (a date that does not exist, or "
                           "an integer of more than 4,300 digits?): quote it to keep it as text") from None
