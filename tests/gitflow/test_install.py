@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sealfile.gitflow.install import textconv_command
+from sealfile.gitflow.install import merge_driver_command, textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
 
@@ -27,8 +27,8 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
     assert "secrets/*.yaml diff=sealfile merge=sealfile" in attributes
     assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == textconv_command(SEALFILE)
     assert f"{SEALFILE} git textconv" in textconv_command(SEALFILE)
-    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
-        f"{SEALFILE} git merge-driver %O %A %B %P"
+    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == merge_driver_command(SEALFILE)
+    assert merge_driver_command(SEALFILE).startswith(f"{SEALFILE} git merge-driver %O %A %B %P || ")
     assert _config(sandbox, "--get", "diff.sealfile.cachetextconv") == ""  # never cache decrypted views
     assert sandbox.git("check-attr", "diff", "merge", "--", "secrets/db.yaml").stdout.count("sealfile") == 2
 
@@ -41,7 +41,7 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
 def test_default_command_is_this_interpreter_and_the_environment_overrides_it(sandbox: Sandbox) -> None:
     sandbox.sealfile("git", "install")
     assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
-        f"{shlex.quote(sys.executable)} -m sealfile git merge-driver %O %A %B %P"
+        merge_driver_command(f"{shlex.quote(sys.executable)} -m sealfile")
     wrapper = sandbox.root / "bin" / "sf"
     wrapper.parent.mkdir()
     wrapper.write_text(f"#!/bin/sh\nexec {SEALFILE} \"$@\"\n")

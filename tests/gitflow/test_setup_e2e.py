@@ -159,8 +159,8 @@ def test_a_repository_that_does_not_use_the_drivers_is_not_told_to(sandbox: Sand
 
 
 def test_a_clone_whose_driver_command_is_gone_is_told_to_install_again(sandbox: Sandbox) -> None:
-    """git runs a merge driver that cannot start as one that found a conflict: the file keeps our version
-    and the rest of git's output scrolls past; every command that reads a sealed file says why."""
+    """git runs a merge driver that cannot start as one that found a conflict: the file is merged as text with
+    conflict markers and the rest of git's output scrolls past; every command that reads a sealed file says why."""
     python = _off_path_virtualenv(sandbox.root / "venv")
     env = _plain_env(sandbox)
     subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env, check=True,
@@ -180,8 +180,45 @@ def test_a_clone_whose_driver_command_is_gone_is_told_to_install_again(sandbox: 
     sandbox.sealfile("set", FILE, "b", "two-main")
     sandbox.commit("b")
     assert sandbox.git("merge", "other", check=False).returncode != 0
-    assert "which is not there" in sandbox.sealfile("check").stderr
+    checked = sandbox.sealfile("check", check=False)
+    assert checked.returncode == 3
+    assert "which is not there" in checked.stderr
+    assert "left conflict markers" in checked.stderr
 
     sandbox.sealfile("git", "install")
     sandbox.git("checkout", "-m", FILE)
+    assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_merge_whose_driver_cannot_start_leaves_markers_that_check_refuses_not_a_file_that_looks_resolved(
+        sandbox: Sandbox) -> None:
+    """'sealfile' on PATH when the clone was set up, not in the shell git merges from: staging the file
+    as git left it must not commit our version over their change."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    git_shell = _plain_env(sandbox)
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.git("checkout", "-q", "-b", "other")
+    sandbox.sealfile("set", FILE, "a", "one-other")
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    kept = (sandbox.repo / FILE).read_bytes()
+
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert (sandbox.repo / FILE).read_bytes() != kept  # not our version, which would look resolved
+    sandbox.git("add", FILE)
+    assert sandbox.sealfile("check", FILE, check=False).returncode == 3
+    assert sandbox.sealfile("decrypt", FILE, check=False).stderr.strip().endswith(
+        f"'sealfile git install', then: git checkout -m {FILE}")
+
+    sandbox.git("checkout", "-m", FILE)  # with sealfile on PATH again, as the error says
     assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"

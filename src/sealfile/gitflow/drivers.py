@@ -66,7 +66,7 @@ def _driver_problem(root: str, config: dict[str, str]) -> str | None:
     if program is not None and not os.access(program, os.X_OK):
         return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
                 "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
-                "stops in a conflict that keeps our version)")
+                "stops in a conflict, the file merged as text with conflict markers)")
     if not config.get("diff.sealfile.textconv", "").strip():
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
                 "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")

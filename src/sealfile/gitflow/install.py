@@ -72,11 +72,20 @@ def textconv_command(command: str) -> str:
     return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
 
 
+def merge_driver_command(command: str) -> str:
+    """The merge driver: if ``command`` cannot run at all (shell status 126 or 127: a deleted virtualenv,
+    not on git's PATH), git's text merge leaves conflict markers in the file, which every sealfile command
+    and ``sealfile check`` name with the fix; a file left as our version looks resolved, and committing
+    it would drop their changes silently."""
+    return (f"{command} git merge-driver %O %A %B %P || {{ s=$?; [ $s -lt 126 ] && exit $s; "
+            "git merge-file -q -L ours -L base -L theirs %A %O %B; exit 1; }")
+
+
 def driver_config(command: str) -> dict[str, str]:
     return {
         f"diff.{DRIVER}.textconv": textconv_command(command),
         f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
-        f"merge.{DRIVER}.driver": f"{command} git merge-driver %O %A %B %P",
+        f"merge.{DRIVER}.driver": merge_driver_command(command),
         # The merge of a criss-cross merge's bases into a virtual one: the driver would settle a conflict
         # there by keeping one side, which the outer merge then takes as the ancestor's value; the binary
         # driver gives their own ancestor instead, so the conflict comes back where both sides meet.
