@@ -117,8 +117,14 @@ def _yaml_leaf(value: Any) -> Any:
 
 def _read_apart(data: Any) -> bool:
     """A string holding a character YAML readers read apart (U+0085, U+2028...), which must be escaped: in
-    double quotes, a key as much as a value."""
-    return isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART)
+    double quotes, a key as much as a value. Also one yaml.v3 escapes (``is_printable``: a character beyond
+    the BMP, U+FEFF, U+FFFE, U+FFFF), which it prints double-quoted as ``\\U0001F600``, never plain or in a block."""
+    return isinstance(data, str) and not data.isascii() and (any(char in data for char in READ_APART)
+                                                             or any(char in _GO_ESCAPED or char > "\uffff"
+                                                                    for char in data))
+
+
+_GO_ESCAPED = frozenset("\ufeff\ufffe\uffff")
 
 
 def _typed_quoted(data: Any) -> Any:
