@@ -23,7 +23,7 @@ from sealfile.sops.flatstores import read_dotenv
 from sealfile.sops.format import KEY_KINDS, METADATA_KEY, SopsMetadata, is_sops_document, parse_metadata
 from sealfile.sops.initree import read_ini
 from sealfile.sops.keys import unwrap_sops_data_key
-from sealfile.sops.nodes import Branch, Item, plain
+from sealfile.sops.nodes import Branch, Comment, Item, plain
 from sealfile.sops.tree import decrypt_branches
 from sealfile.stores.node_limit import refuse_many_json_nodes, refuse_many_lines
 
@@ -186,10 +186,16 @@ def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch
 def _refuse_decoded_duplicates(documents: list[Branch]) -> None:
     """SOPS reads a YAML file's metadata with Go's struct decoder (yaml.v3), which refuses a key
     repeated in any mapping it decodes: the top level, ``sops``, each key group and recipient entry,
-    a KMS encryption context; not the data or an unknown field's value, which it skips."""
+    a KMS encryption context; not the data or an unknown field's value, which it skips. It also merges a
+    top-level ``<<`` key, refusing one whose value is not a mapping or a list of mappings."""
     if not documents:
         return
     _unique(documents[0], "at the top level")
+    for key, value in documents[0].entries():
+        items = value if isinstance(value, list) and not isinstance(value, Branch) else [value]
+        if key == "<<" and not all(isinstance(item, (Branch, Comment)) for item in items):
+            raise FormatError("the top-level '<<' merge key's value is not a mapping or a list of mappings "
+                              "(SOPS refuses this too)")
     meta = documents[0].get(METADATA_KEY)
     if not isinstance(meta, Branch):
         return

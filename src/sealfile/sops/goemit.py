@@ -8,6 +8,7 @@ printed before the dash, and a string quoted for its ``'`` is single-quoted.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml.emitter import Emitter
@@ -46,6 +47,31 @@ class GoEmitter(Emitter):
                 and analysis.allow_single_quoted:
             return "'"
         return style
+
+    def write_double_quoted(self, text: Any, split: Any = True) -> None:
+        """yaml.v3 escapes a character beyond the BMP (not ``is_printable`` to it); ruamel writes it as it is."""
+        if not _BEYOND_BMP.search(text):
+            super().write_double_quoted(text, split)
+            return
+        stream = self.stream
+        self.stream = _BeyondBmpEscaped(stream)
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.stream = stream
+
+
+class _BeyondBmpEscaped:
+    """A stream that writes each character beyond the BMP as yaml.v3 does inside double quotes: ``\\U0001F600``."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: str) -> None:
+        self._stream.write(_BEYOND_BMP.sub(lambda found: f"\\U{ord(found.group()):08X}", data))
+
+
+_BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def heading_comments(value: Any) -> tuple[list[str], Any]:

@@ -117,8 +117,14 @@ def _yaml_leaf(value: Any) -> Any:
 
 def _read_apart(data: Any) -> bool:
     """A string holding a character YAML readers read apart (U+0085, U+2028...), which must be escaped: in
-    double quotes, a key as much as a value."""
-    return isinstance(data, str) and not data.isascii() and any(char in data for char in READ_APART)
+    double quotes, a key as much as a value. Also one yaml.v3 escapes (``is_printable``: a character beyond
+    the BMP, U+FEFF, U+FFFE, U+FFFF), which it prints double-quoted as ``\\U0001F600``, never plain or in a block."""
+    return isinstance(data, str) and not data.isascii() and (any(char in data for char in READ_APART)
+                                                             or any(char in _GO_ESCAPED or char > "\uffff"
+                                                                    for char in data))
+
+
+_GO_ESCAPED = frozenset("\ufeff\ufffe\uffff")
 
 
 def _typed_quoted(data: Any) -> Any:
@@ -202,15 +208,23 @@ def yaml_text(documents: list[Any], *, sops_file: bool = False, merges: bool = T
     ``sops_file``: the text of a SOPS file, whose comments stay where SOPS's reader finds them again
     (yaml.v3 prints a list item's heading comment before the dash, but reads it back into the list).
     ``merges=False``: a ``<<`` key is data (a JSON, dotenv or INI key), written quoted, not a merge."""
-    stream = io.StringIO()
-    nodes = [_yaml_node(document, 0, sops_file, merges) for document in documents]
-    if len(nodes) == 1:
-        _yaml().dump(nodes[0], stream)
-    else:
-        _yaml().dump_all(nodes, stream)
+    texts = []
+    for document in documents:
+        stream = io.StringIO()
+        _yaml().dump(_yaml_node(document, 0, sops_file, merges), stream)
+        texts.append(_comments_alone(document) + stream.getvalue())
+    # yaml.v3 starts each later document with "---" on a line of its own (ruamel: "--- {}" for an empty one).
     # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
     # yaml.v3 does not, and the next "---" or the end of the text ends it the same way
-    return _DOCUMENT_END.sub("", stream.getvalue())
+    return _DOCUMENT_END.sub("", "---\n".join(texts))
+
+
+def _comments_alone(document: Any) -> str:
+    """The comment lines of a document that holds nothing else, which yaml.v3 prints before its ``{}``."""
+    if not isinstance(document, Branch) or any(True for _ in document.entries()):
+        return ""
+    return "".join(f"{line}\n" for line in yaml_comment_lines([item.key.text for item in document
+                                                                 if isinstance(item.key, Comment)]))
 
 
 def dotenv_text(branch: Branch) -> str:

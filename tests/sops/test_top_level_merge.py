@@ -1,0 +1,42 @@
+"""A top-level ``<<`` key whose value is not a mapping: ``sops encrypt`` writes a quoted ``"<<": v`` as
+``!!merge <<: ENC[...]``, then ``sops decrypt`` refuses its own file (yaml.v3 merges the top-level key while
+reading the metadata). sealfile refused it in ``decrypt`` but ``verify`` said OK and ``--output-type json``
+printed it; every path refuses it now, as SOPS does. Top-level merges of mappings still open."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import sealfile
+from sealfile.errors import FormatError
+from tests.sops.conftest import AgeIdentity, run_sops, sealfile_cli, sops_encrypt
+
+
+def _encrypted(text: str, identity: AgeIdentity, tmp_path: Path) -> Path:
+    (tmp_path / "plain.yaml").write_text(text)
+    return sops_encrypt(tmp_path / "plain.yaml", tmp_path / "merge.yaml", "--age", identity.recipient)
+
+
+@pytest.mark.parametrize("args", [["verify"], ["decrypt"], ["decrypt", "--output-type", "json"], ["status"]])
+def test_refused_as_sops_refuses_it(sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    args: list[str]) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    path = _encrypted('"<<": v\nnest: {a: 1}\n', sops_identity, tmp_path)
+    assert run_sops(["decrypt", str(path)], {**os.environ}).returncode != 0
+    done = sealfile_cli(*args, str(path), env={**os.environ})
+    assert done.returncode != 0 and done.stdout == ""
+    assert "the top-level '<<' merge key's value is not a mapping" in done.stderr
+    with pytest.raises(FormatError):
+        sealfile.load_secrets(path)
+
+
+@pytest.mark.parametrize("text", ["base: &b {x: 1}\n<<: *b\ny: 2\n", "<<: [{x: 1}, {y: 2}]\nz: 1\n"])
+def test_merged_mappings_still_open(sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    text: str) -> None:
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    path = _encrypted(text, sops_identity, tmp_path)
+    assert run_sops(["decrypt", str(path)], {**os.environ}).returncode == 0
+    assert sealfile_cli("verify", str(path), env={**os.environ}).returncode == 0
