@@ -59,6 +59,8 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
             for place in (candidate, config):
                 _check_owner(place, config)
             found.append(config)
+        if found and _submodule_checkout(candidate):
+            _refuse_submodule_config(found[0], candidate)
         if _repository_top(candidate) or candidate == home_directory or not _owned_by_us(candidate):
             break
     if not found:
@@ -136,22 +138,38 @@ def named_path(file: str | os.PathLike[str]) -> str:
 
 def _repository_top(directory: str) -> bool:
     """Whether ``directory`` is the top of a repository, for the walk: it holds ``.git``, and is not
-    the checkout of a submodule (whose ``.git`` is a file naming ``TOP/.git/modules/NAME``). Anyone who
-    can push can make a directory a submodule of their own: ended there, the walk would drop the
-    superproject's signers for the files git checks out in it."""
+    the checkout of a submodule (:func:`_submodule_checkout`). Anyone who can push can make a directory
+    a submodule of their own: ended there, the walk would drop the superproject's signers for the files
+    git checks out in it."""
+    return exists(os.path.join(directory, ".git")) and not _submodule_checkout(directory)
+
+
+def _submodule_checkout(directory: str) -> bool:
+    """Whether ``directory`` is the top of a submodule's checkout: its ``.git`` is a file naming
+    ``TOP/.git/modules/NAME`` of a superproject above it."""
     marker = os.path.join(directory, ".git")
     if not is_file(marker):
-        return exists(marker)
+        return False
     try:
         with open(marker, encoding="utf-8", errors="replace") as handle:
             first = handle.readline(4096)
     except OSError:
-        return True
+        return False
     if not first.startswith("gitdir:"):
-        return True
+        return False
     git_dir = os.path.normpath(os.path.join(directory, first[len("gitdir:"):].strip()))
     top, found, _ = git_dir.partition(os.sep + os.path.join(".git", "modules") + os.sep)
-    return not (found and directory.startswith(os.path.join(top, "")))
+    return bool(found) and directory.startswith(os.path.join(top, ""))
+
+
+def _refuse_submodule_config(config: str, checkout: str) -> None:
+    """A config in a submodule's checkout is another repository's, which the superproject's review never
+    sees (only the commit id): naming a signer of its own there let anyone who can push make their forged
+    file trusted. Refused rather than skipped, which would silently drop what it asks of that repository's
+    own files."""
+    raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository whose "
+                      "files this one's review does not see; put its rules in a .sealfile.yaml of this "
+                      "repository").in_file(config)
 
 
 def _owned_by_us(path: str) -> bool:
