@@ -31,7 +31,7 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
+from sealfile.gitflow.gitcli import SUBMODULE_MODE, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
@@ -168,9 +168,14 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # every token of the change, to tell one copied from another key path, of any file
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
+    submodules = [c.path for c in changes if c.mode == SUBMODULE_MODE and c.status != "D"]
     for change, old, new in sealed:
         entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
+        under = next((top for top in submodules if change.path.startswith(f"{top}/")), None)
+        if new is None and under is not None:  # what the other repository holds at this path is not seen
+            entry.violations.append(f"replaced by the submodule {under} (another repository's commit): nothing in it "
+                                    "is reviewed or checked here")
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
