@@ -152,3 +152,19 @@ def test_a_submodule_that_replaces_a_directory_of_sealed_files_fails_the_review(
     assert done.returncode == 3, done.stdout
     assert (f"prod/{FILE}: replaced by the submodule prod (another repository's commit): nothing in it is "
             "reviewed or checked here") in done.stdout
+
+
+def test_a_link_that_replaces_a_directory_of_sealed_files_fails_the_review(sandbox: Sandbox) -> None:
+    """prod -> staging: readers of prod/prod.enc.yaml get staging's file, signed by a trusted signer for
+    staging's values. review showed 'prod/prod.enc.yaml (deleted)' and passed."""
+    seal_file(sandbox, f"prod/{FILE}", "password: p-1\n")
+    seal_file(sandbox, f"staging/{FILE}", "password: s-1\n")
+    sandbox.commit("base")
+    sandbox.git("rm", "-rq", "prod")
+    (sandbox.repo / "prod").symlink_to("staging")
+    sandbox.git("add", "prod")
+    sandbox.commit("a link")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert (f"prod/{FILE}: replaced by the symbolic link prod (to staging): readers read the files it leads to, "
+            "which this review does not show") in done.stdout

@@ -31,7 +31,7 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import SUBMODULE_MODE, Change, changed_files, fork_point, revisions_root
+from sealfile.gitflow.gitcli import LINK_SHOWN, SUBMODULE_MODE, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
@@ -168,14 +168,13 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # every token of the change, to tell one copied from another key path, of any file
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
-    submodules = [c.path for c in changes if c.mode == SUBMODULE_MODE and c.status != "D"]
+    replacing = _not_directories(changes, new_blobs)
     for change, old, new in sealed:
         entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
-        under = next((top for top in submodules if change.path.startswith(f"{top}/")), None)
-        if new is None and under is not None:  # what the other repository holds at this path is not seen
-            entry.violations.append(f"replaced by the submodule {under} (another repository's commit): nothing in it "
-                                    "is reviewed or checked here")
+        gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
+        entry.violations += [f"replaced by {what}" for top, what in replacing.items()
+                             if gone is not None and gone.startswith(f"{top}/")]
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
@@ -196,6 +195,22 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
+
+
+def _not_directories(changes: list[Change], new_blobs: Blobs) -> dict[str, str]:
+    """Each path the change made a submodule or a symbolic link -> what it is now, for the sealed files that were
+    below it: whatever readers find at their paths now (another repository's commit, another file the link
+    reaches, signed by anyone trusted anywhere) is not what this review shows."""
+    found = {}
+    for change in changes:
+        if change.status != "D" and change.mode == SUBMODULE_MODE:
+            found[change.path] = (f"the submodule {change.path} (another repository's commit): nothing in it is "
+                                  "reviewed or checked here")
+        elif change.status != "D" and change.link:
+            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
+            found[change.path] = (f"the symbolic link {change.path} (to {target}): readers read the files it leads "
+                                  "to, which this review does not show")
+    return found
 
 
 def _flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None, str | None]], base: str,
