@@ -83,10 +83,13 @@ class Review:
     """Keys named like secrets in plaintext in the change's other files."""
     collisions: list[str] = field(default_factory=list)
     """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
+    linked_configs: list[str] = field(default_factory=list)
+    """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
 
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
+        found += self.linked_configs
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
@@ -148,6 +151,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.configs_changed.append(change.path)
+            if change.link and change.status != "D":
+                target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
+                result.linked_configs.append(f"{change.path}: a symbolic link (to {target}), not a config: readers "
+                                             "read the file it leads to, which this review does not show")
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += seals.signer_changes(change.path, old_config, new_config, new_blobs)
             result.trust_changes += seals.trust_changes(change.path, old_config, new_config)

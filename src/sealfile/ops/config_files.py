@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, one_line
 from sealfile.files.pathnames import absolute, exists, home, is_dir, is_file, parents, resolved
 
 if TYPE_CHECKING:
@@ -60,8 +60,11 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
                 _check_owner(place, config)
             found.append(config)
         if found and _submodule_checkout(candidate):
-            _refuse_submodule_config(found[0], candidate)
-        if _repository_top(candidate) or candidate == home_directory or not _owned_by_us(candidate):
+            _refuse_trust_in_submodule(found, candidate)
+        if _repository_top(candidate):
+            _refuse_linked_configs(found)
+            break
+        if candidate == home_directory or not _owned_by_us(candidate):
             break
     if not found:
         return []
@@ -162,14 +165,33 @@ def _submodule_checkout(directory: str) -> bool:
     return bool(found) and directory.startswith(os.path.join(top, ""))
 
 
-def _refuse_submodule_config(config: str, checkout: str) -> None:
+def _refuse_linked_configs(found: list[str]) -> None:
+    """A repository's configs are its files: git stores a ``.sealfile.yaml`` link as the name it points to,
+    and ``review`` reads that, not the signers of the file it leads to (``prod/.sealfile.yaml ->
+    ../notes.yaml`` made ``notes.yaml`` the trust anchor, edited with no config change shown). Outside a
+    repository (a home's config kept in a dotfiles checkout) a link is the user's own."""
+    for config in found:
+        if os.path.islink(config):
+            raise ConfigError(f"not used: a symbolic link in the repository (to {one_line(os.readlink(config))}), "
+                              "which review does not read as a config; make it a file").in_file(config)
+
+
+def _refuse_trust_in_submodule(found: list[str], checkout: str) -> None:
     """A config in a submodule's checkout is another repository's, which the superproject's review never
-    sees (only the commit id): naming a signer of its own there let anyone who can push make their forged
-    file trusted. Refused rather than skipped, which would silently drop what it asks of that repository's
-    own files."""
-    raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository whose "
-                      "files this one's review does not see; put its rules in a .sealfile.yaml of this "
-                      "repository").in_file(config)
+    sees (only the commit id): one naming signers of its own let anyone who can push make their forged file
+    trusted ('signed by alice' with their key), one naming hosts, roles or profiles sent readers' requests
+    there. Such a config is refused rather than skipped (skipping would silently drop what it asks of that
+    repository's own files); one with creation rules and patterns alone still serves its files."""
+    from pathlib import Path  # a config was found in a submodule: rare
+
+    from sealfile.ops.config import read_config
+
+    for config in found:
+        read = read_config(Path(config))
+        if read.signers is not None or any(read.trusted.patterns.values()):
+            raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository "
+                              "whose files this one's review does not see, and names trusted signers, hosts, roles "
+                              "or profiles; put them in a .sealfile.yaml of this repository").in_file(config)
 
 
 def _owned_by_us(path: str) -> bool:
