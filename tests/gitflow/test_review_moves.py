@@ -133,3 +133,38 @@ def test_a_submodule_at_a_sealed_path_fails_the_review(sandbox: Sandbox, tmp_pat
     check = sandbox.sealfile("check", check=False, env=sandbox.keyless_env())
     assert check.returncode == 3 and "internal error" not in check.stderr, check.stderr
     assert check.stderr == f"sealfile: error: prod.enc.yaml: {said}\n"
+
+
+def test_a_submodule_that_replaces_a_directory_of_sealed_files_fails_the_review(sandbox: Sandbox,
+                                                                               tmp_path: Path) -> None:
+    """prod/ made a submodule: its sealed files are gone from this repository and come from another one's
+    commit, which nothing here reviews. review showed 'prod/prod.enc.yaml (deleted)' and passed."""
+    seal_file(sandbox, f"prod/{FILE}", "password: p-1\n")
+    sandbox.commit("base")
+    other = tmp_path / "other"
+    other.mkdir()
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "other"]):
+        subprocess.run(["git", *args], cwd=other, env=sandbox.env, check=True)
+    sandbox.git("rm", "-rq", "prod")
+    sandbox.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "prod")
+    sandbox.commit("a submodule")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert (f"prod/{FILE}: replaced by the submodule prod (another repository's commit): nothing in it is "
+            "reviewed or checked here") in done.stdout
+
+
+def test_a_link_that_replaces_a_directory_of_sealed_files_fails_the_review(sandbox: Sandbox) -> None:
+    """prod -> staging: readers of prod/prod.enc.yaml get staging's file, signed by a trusted signer for
+    staging's values. review showed 'prod/prod.enc.yaml (deleted)' and passed."""
+    seal_file(sandbox, f"prod/{FILE}", "password: p-1\n")
+    seal_file(sandbox, f"staging/{FILE}", "password: s-1\n")
+    sandbox.commit("base")
+    sandbox.git("rm", "-rq", "prod")
+    (sandbox.repo / "prod").symlink_to("staging")
+    sandbox.git("add", "prod")
+    sandbox.commit("a link")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert (f"prod/{FILE}: replaced by the symbolic link prod (to staging): readers read the files it leads to, "
+            "which this review does not show") in done.stdout

@@ -382,3 +382,61 @@ def test_a_signature_broken_by_a_hand_edit_is_one_violation(sandbox: Sandbox, ss
     assert done.stdout.count(broken) == 1, done.stdout
     report = json.loads(sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False).stdout)
     assert report["violations"].count(broken) == 1
+
+
+def test_a_config_inside_a_submodule_does_not_decide_who_seals_the_superprojects_files(sandbox: Sandbox,
+                                                                                       ssh_keys: SshKeys) -> None:
+    """A submodule is another repository's commit: this repository's review sees none of its files. Its own
+    .sealfile.yaml naming mallory's key as 'alice' made her forged file verify as 'signed by alice' once a
+    clone ran 'git submodule update --init', and review said only that prod/ was deleted. Such a config is
+    refused, naming it, rather than trusted or silently skipped (one with creation rules alone still serves
+    its own files: tests/gitflow/test_team_clones.py)."""
+    setup(sandbox, ssh_keys)
+    box = sandbox
+    mallory = ssh_keys.get("ed25519", "mallory")
+    evil = box.root / "evil"
+    evil.mkdir()
+    box.git("-C", str(evil), "init", "-q")
+    (evil / ".sealfile.yaml").write_text(f"signers:\n  alice: {mallory.public_key.to_line()}\n")
+    with signing_as(Signer.from_private_key_file(mallory.path)):
+        (evil / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    box.git("-C", str(evil), "add", "-A")
+    box.git("-C", str(evil), "commit", "-q", "-m", "forged")
+    box.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(evil), "prod")
+    box.commit("prod is a submodule")
+
+    for args in (["decrypt", f"prod/{FILE}"], ["verify", f"prod/{FILE}"]):
+        refused = box.sealfile(*args, check=False)
+        assert refused.returncode == 1 and "attacker.example" not in refused.stdout + refused.stderr
+        assert "signed by alice" not in refused.stdout
+        assert refused.stderr == (f"sealfile: error: {box.repo / 'prod' / '.sealfile.yaml'}: not used: it is "
+                                  f"inside the checkout of the submodule {box.repo / 'prod'}, another repository "
+                                  "whose files this one's review does not see, and names trusted signers, hosts, "
+                                  "roles or profiles; put them in a .sealfile.yaml of this repository\n")
+
+
+def test_a_config_that_is_a_link_into_the_repository_is_refused_and_fails_the_review(sandbox: Sandbox,
+                                                                                    ssh_keys: SshKeys) -> None:
+    """prod/.sealfile.yaml -> ../notes.yaml: readers read the signers of notes.yaml (mallory's key named
+    'alice'), while review read the link's text, said 'creation rules that do not parse' and showed no
+    signer change; later edits of notes.yaml were no config change to it at all."""
+    setup(sandbox, ssh_keys)
+    box = sandbox
+    mallory = ssh_keys.get("ed25519", "mallory")
+    (box.repo / "notes.yaml").write_text(f"signers:\n  alice: {mallory.public_key.to_line()}\n")
+    (box.repo / "prod").mkdir()
+    (box.repo / "prod" / ".sealfile.yaml").symlink_to("../notes.yaml")
+    box.commit("a config for prod")
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert ("prod/.sealfile.yaml: a symbolic link (to ../notes.yaml), not a config: readers read the file it "
+            "leads to, which this review does not show") in done.stdout
+
+    with signing_as(Signer.from_private_key_file(mallory.path)):
+        (box.repo / "prod" / FILE).write_text(seal_text(EVIL, [AgeKey(box.recipient)]))
+    for args in (["decrypt", f"prod/{FILE}"], ["verify", f"prod/{FILE}"]):
+        refused = box.sealfile(*args, check=False)
+        assert refused.returncode == 1 and "attacker.example" not in refused.stdout + refused.stderr
+        assert refused.stderr == (f"sealfile: error: {box.repo / 'prod' / '.sealfile.yaml'}: not used: a symbolic "
+                                  "link in the repository (to ../notes.yaml), which review does not read as a "
+                                  "config; make it a file\n")

@@ -31,7 +31,7 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import Change, changed_files, fork_point, revisions_root
+from sealfile.gitflow.gitcli import LINK_SHOWN, SUBMODULE_MODE, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
@@ -83,10 +83,13 @@ class Review:
     """Keys named like secrets in plaintext in the change's other files."""
     collisions: list[str] = field(default_factory=list)
     """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
+    linked_configs: list[str] = field(default_factory=list)
+    """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
 
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
+        found += self.linked_configs
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
@@ -148,6 +151,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.configs_changed.append(change.path)
+            if change.link and change.status != "D":
+                target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
+                result.linked_configs.append(f"{change.path}: a symbolic link (to {target}), not a config: readers "
+                                             "read the file it leads to, which this review does not show")
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += seals.signer_changes(change.path, old_config, new_config, new_blobs)
             result.signer_changes += seals.requirement_changes(change.path, old_config, new_config, root)
@@ -169,9 +176,13 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # every token of the change, to tell one copied from another key path, of any file
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
+    replacing = _not_directories(changes, new_blobs)
     for change, old, new in sealed:
         entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
+        gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
+        entry.violations += [f"replaced by {what}" for top, what in replacing.items()
+                             if gone is not None and gone.startswith(f"{top}/")]
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
@@ -192,6 +203,22 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
+
+
+def _not_directories(changes: list[Change], new_blobs: Blobs) -> dict[str, str]:
+    """Each path the change made a submodule or a symbolic link -> what it is now, for the sealed files that were
+    below it: whatever readers find at their paths now (another repository's commit, another file the link
+    reaches, signed by anyone trusted anywhere) is not what this review shows."""
+    found = {}
+    for change in changes:
+        if change.status != "D" and change.mode == SUBMODULE_MODE:
+            found[change.path] = (f"the submodule {change.path} (another repository's commit): nothing in it is "
+                                  "reviewed or checked here")
+        elif change.status != "D" and change.link:
+            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
+            found[change.path] = (f"the symbolic link {change.path} (to {target}): readers read the files it leads "
+                                  "to, which this review does not show")
+    return found
 
 
 def _flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None, str | None]], base: str,

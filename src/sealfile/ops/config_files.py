@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, one_line
 from sealfile.files.pathnames import absolute, exists, home, is_dir, is_file, parents, resolved
 
 if TYPE_CHECKING:
@@ -59,7 +59,12 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
             for place in (candidate, config):
                 _check_owner(place, config)
             found.append(config)
-        if _repository_top(candidate) or candidate == home_directory or not _owned_by_us(candidate):
+        if found and _submodule_checkout(candidate):
+            _refuse_trust_in_submodule(found, candidate)
+        if _repository_top(candidate):
+            _refuse_linked_configs(found)
+            break
+        if candidate == home_directory or not _owned_by_us(candidate):
             break
     if not found:
         return []
@@ -136,22 +141,57 @@ def named_path(file: str | os.PathLike[str]) -> str:
 
 def _repository_top(directory: str) -> bool:
     """Whether ``directory`` is the top of a repository, for the walk: it holds ``.git``, and is not
-    the checkout of a submodule (whose ``.git`` is a file naming ``TOP/.git/modules/NAME``). Anyone who
-    can push can make a directory a submodule of their own: ended there, the walk would drop the
-    superproject's signers for the files git checks out in it."""
+    the checkout of a submodule (:func:`_submodule_checkout`). Anyone who can push can make a directory
+    a submodule of their own: ended there, the walk would drop the superproject's signers for the files
+    git checks out in it."""
+    return exists(os.path.join(directory, ".git")) and not _submodule_checkout(directory)
+
+
+def _submodule_checkout(directory: str) -> bool:
+    """Whether ``directory`` is the top of a submodule's checkout: its ``.git`` is a file naming
+    ``TOP/.git/modules/NAME`` of a superproject above it."""
     marker = os.path.join(directory, ".git")
     if not is_file(marker):
-        return exists(marker)
+        return False
     try:
         with open(marker, encoding="utf-8", errors="replace") as handle:
             first = handle.readline(4096)
     except OSError:
-        return True
+        return False
     if not first.startswith("gitdir:"):
-        return True
+        return False
     git_dir = os.path.normpath(os.path.join(directory, first[len("gitdir:"):].strip()))
     top, found, _ = git_dir.partition(os.sep + os.path.join(".git", "modules") + os.sep)
-    return not (found and directory.startswith(os.path.join(top, "")))
+    return bool(found) and directory.startswith(os.path.join(top, ""))
+
+
+def _refuse_linked_configs(found: list[str]) -> None:
+    """A repository's configs are its files: git stores a ``.sealfile.yaml`` link as the name it points to,
+    and ``review`` reads that, not the signers of the file it leads to (``prod/.sealfile.yaml ->
+    ../notes.yaml`` made ``notes.yaml`` the trust anchor, edited with no config change shown). Outside a
+    repository (a home's config kept in a dotfiles checkout) a link is the user's own."""
+    for config in found:
+        if os.path.islink(config):
+            raise ConfigError(f"not used: a symbolic link in the repository (to {one_line(os.readlink(config))}), "
+                              "which review does not read as a config; make it a file").in_file(config)
+
+
+def _refuse_trust_in_submodule(found: list[str], checkout: str) -> None:
+    """A config in a submodule's checkout is another repository's, which the superproject's review never
+    sees (only the commit id): one naming signers of its own let anyone who can push make their forged file
+    trusted ('signed by alice' with their key), one naming hosts, roles or profiles sent readers' requests
+    there. Such a config is refused rather than skipped (skipping would silently drop what it asks of that
+    repository's own files); one with creation rules and patterns alone still serves its files."""
+    from pathlib import Path  # a config was found in a submodule: rare
+
+    from sealfile.ops.config import read_config
+
+    for config in found:
+        read = read_config(Path(config))
+        if read.signers is not None or any(read.trusted.patterns.values()):
+            raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository "
+                              "whose files this one's review does not see, and names trusted signers, hosts, roles "
+                              "or profiles; put them in a .sealfile.yaml of this repository").in_file(config)
 
 
 def _owned_by_us(path: str) -> bool:
