@@ -47,7 +47,7 @@ from sealfile.errors import ConfigError, SealfileError, one_line
 from sealfile.files.pathnames import resolved
 from sealfile.kms import trust
 from sealfile.model.record import Record
-from sealfile.ops.config_files import find_config, named_path
+from sealfile.ops.config_files import find_config, named_path, submodule_holding
 from sealfile.ops.creation_rules import CreationRule, creation_rules
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 
@@ -126,7 +126,7 @@ def read_config(path: Path) -> ProjectConfig:
     """One config file, validated; errors name the file and the key path."""
     from sealfile.files.io import read_text
 
-    return config_from_text(read_text(path), path)
+    return _own_trust(config_from_text(read_text(path), path))
 
 
 def read_configs(paths: list[Path]) -> list[ProjectConfig]:
@@ -139,7 +139,23 @@ def read_configs(paths: list[Path]) -> list[ProjectConfig]:
     for path in paths:  # the size is checked as each is read: the next might be 8 MiB
         texts.append((read_text(path), path))
         within_budget(texts)
-    return [config_from_text(text, path) for text, path in texts]
+    return [_own_trust(config_from_text(text, path)) for text, path in texts]
+
+
+def _own_trust(config: ProjectConfig) -> ProjectConfig:
+    """A config read from disk, refused if it names signers, hosts, roles or profiles from inside a submodule's
+    checkout: that is another repository's, which the superproject's review never sees (only the commit id),
+    and its signers replaced the superproject's for the files there (anyone who can push could make prod/ a
+    submodule whose config names their key 'alice'). Refused rather than skipped, which would silently drop
+    what it asks of its own repository's files; one with creation rules and patterns alone still serves them."""
+    if (config.signers is None and not any(config.trusted.patterns.values())) or config.path is None:
+        return config
+    checkout = submodule_holding(config.path)
+    if checkout is not None:
+        raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository "
+                          "whose files this one's review does not see, and names trusted signers, hosts, roles or "
+                          "profiles; put them in a .sealfile.yaml of this repository").in_file(str(config.path))
+    return config
 
 
 def within_budget(texts: list[tuple[str, Path]]) -> None:

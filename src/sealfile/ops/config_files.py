@@ -59,8 +59,6 @@ def config_files(start: str | os.PathLike[str]) -> list[Path]:
             for place in (candidate, config):
                 _check_owner(place, config)
             found.append(config)
-        if found and _submodule_checkout(candidate):
-            _refuse_trust_in_submodule(found, candidate)
         if _repository_top(candidate):
             _refuse_linked_configs(found)
             break
@@ -176,22 +174,15 @@ def _refuse_linked_configs(found: list[str]) -> None:
                               "which review does not read as a config; make it a file").in_file(config)
 
 
-def _refuse_trust_in_submodule(found: list[str], checkout: str) -> None:
-    """A config in a submodule's checkout is another repository's, which the superproject's review never
-    sees (only the commit id): one naming signers of its own let anyone who can push make their forged file
-    trusted ('signed by alice' with their key), one naming hosts, roles or profiles sent readers' requests
-    there. Such a config is refused rather than skipped (skipping would silently drop what it asks of that
-    repository's own files); one with creation rules and patterns alone still serves its files."""
-    from pathlib import Path  # a config was found in a submodule: rare
-
-    from sealfile.ops.config import read_config
-
-    for config in found:
-        read = read_config(Path(config))
-        if read.signers is not None or any(read.trusted.patterns.values()):
-            raise ConfigError(f"not used: it is inside the checkout of the submodule {checkout}, another repository "
-                              "whose files this one's review does not see, and names trusted signers, hosts, roles "
-                              "or profiles; put them in a .sealfile.yaml of this repository").in_file(config)
+def submodule_holding(config: str | os.PathLike[str]) -> str | None:
+    """The top of the submodule checkout ``config`` is in (the nearest above it), or ``None`` when the walk up
+    reaches a repository's own top (or the root) first."""
+    for candidate in parents(os.path.dirname(absolute(config))):
+        if _submodule_checkout(candidate):
+            return candidate
+        if exists(os.path.join(candidate, ".git")):
+            return None
+    return None
 
 
 def _owned_by_us(path: str) -> bool:
