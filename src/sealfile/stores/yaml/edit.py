@@ -223,10 +223,13 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit
     first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first_start)
     following = _following(text, parent, key_node, slot)
-    if text[start:first_start].strip() and following is not None:
-        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
-        return first_start, following, ""
     end = past_tab_blank_lines(text, before_blank_lines(text, first_start, line_after(text, node, key_node)))
+    if text[start:first_start].strip() and following is not None:
+        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it,
+        # unless comment lines come first: then the dash stays alone on its line, and they stay
+        if "#" in text[end:line_start(text, following)]:
+            return text.rfind("-", start, first_start) + 1, end, "\n"
+        return first_start, following, ""
     return start, _past_comments_under(text, end, first_start - start), ""
 
 
