@@ -171,3 +171,18 @@ def test_a_key_written_inside_a_flow_collection_is_quoted_as_flow_context_needs(
     text = "m: {k: v}\nl: [1]\n"
     read = YAML(typ="safe").load(edit.set_value(text, scan(text), keypath, value))
     assert read[at[0]][at[1]] == value
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("hooks:\n  - id: black\n    # pin it\n    language_version: python3\n", "hooks.0.id",
+     "hooks:\n  -\n    # pin it\n    language_version: python3\n"),
+    ("tts:\n  - platform: g  # note\n\n    # cache\n    cache_dir: /tmp\n", "tts.0.platform",
+     "tts:\n  -\n\n    # cache\n    cache_dir: /tmp\n"),
+    ("s:\r\n- - a: 1\r\n    # c\r\n    b: 2\r\n", "s.0.0.a", "s:\r\n- -\r\n    # c\r\n    b: 2\r\n"),
+    ("s:\n  - a: 1\n\n    b: 2\n", "s.0.a", "s:\n  - b: 2\n"),
+])
+def test_the_comments_between_an_items_first_key_and_the_next_stay_when_it_is_removed(
+        text: str, keypath: str, expected: str) -> None:
+    """The next key moves up to the '- ' only where no comment lines are in between (a pre-commit hook's
+    or a Home Assistant item's comments on the key after); else the dash stays alone on its line."""
+    assert edit.remove(text, scan(text), keypath) == expected

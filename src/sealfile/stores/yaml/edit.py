@@ -15,12 +15,12 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
-from sealfile.stores.yaml import alias_paths, entries
+from sealfile.stores.yaml import alias_paths, entries, flow_edit
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start, value_span
+from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
@@ -209,34 +209,27 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
 
 def _add_flow(text: str, container: Any, key: Segment | None, value: Any, anchor: Any) -> Edit:
     entry = entries.flow_entry(key, value)
-    if anchor is FIRST and container.value:
-        position = container.value[0][0].start_mark.index
-        return position, position, entry + ", "
-    if anchor is not None and anchor is not FIRST:
-        position = value_span(text, *next((v, k) for k, v in container.value if k is anchor))[1]
-        return position, position, ", " + entry
-    close = container.end_mark.index - 1
-    return close, close, (", " if container.value else "") + entry
+    if anchor is FIRST:
+        return flow_edit.add_entry(text, container, entry, -1)
+    if anchor is not None:
+        return flow_edit.add_entry(text, container, entry, next(i for i, (k, _) in enumerate(container.value)
+                                                                if k is anchor))
+    return flow_edit.add_entry(text, container, entry)
 
 
 def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit:
-    first = key_node if key_node is not None else node
     if parent.flow_style:
-        start, end = first.start_mark.index, node.end_mark.index
-        after = text.find(",", end, parent.end_mark.index)
-        if after >= 0:
-            end = after + 1 + (len(text[after + 1:]) - len(text[after + 1:].lstrip(" ")))
-        else:
-            before = text.rfind(",", parent.start_mark.index, start)
-            start = before if before >= 0 else start
-        return start, end, ""
+        return flow_edit.remove_entry(text, parent, flow_edit.entry_index(parent, key_node, slot))
     first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first_start)
     following = _following(text, parent, key_node, slot)
-    if text[start:first_start].strip() and following is not None:
-        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it
-        return first_start, following, ""
     end = past_tab_blank_lines(text, before_blank_lines(text, first_start, line_after(text, node, key_node)))
+    if text[start:first_start].strip() and following is not None:
+        # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it,
+        # unless comment lines come first: then the dash stays alone on its line, and they stay
+        if "#" in text[end:line_start(text, following)]:
+            return text.rfind("-", start, first_start) + 1, end, "\n"
+        return first_start, following, ""
     return start, _past_comments_under(text, end, first_start - start), ""
 
 

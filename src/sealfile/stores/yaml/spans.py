@@ -138,14 +138,14 @@ def bare_tag_at(text: str, node: Any) -> bool:
     """Whether ``node`` is tagged ``!`` alone (before or after an anchor)."""
     start = node.start_mark.index
     anchor = _anchor().match(text, start)
-    return _bare_tag().match(text, _gap_end(text, anchor.end()) if anchor else start) is not None
+    return _bare_tag().match(text, gap_end(text, anchor.end()) if anchor else start) is not None
 
 
 def _after_indicator(text: str, node: Any, key_node: Any) -> int:
     """Right after the ``:`` that follows the key, or the ``-`` before the value."""
     if key_node is None:
         return text.rfind("-", 0, node.start_mark.index + 1) + 1
-    colon = _gap_end(text, key_node.end_mark.index)
+    colon = gap_end(text, key_node.end_mark.index)
     if not text.startswith(":", colon):
         where = f"line {key_node.start_mark.line + 1}, column {key_node.start_mark.column + 1}"
         raise FormatError(f"a key without ':' after it (an explicit '?' key with no value) is not supported "
@@ -153,7 +153,7 @@ def _after_indicator(text: str, node: Any, key_node: Any) -> int:
     return colon + 1
 
 
-def _gap_end(text: str, index: int) -> int:
+def gap_end(text: str, index: int) -> int:
     found = _gap().match(text, index)
     return found.end() if found else index
 
