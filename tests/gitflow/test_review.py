@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sealfile.kms.age import generate_identity
 from tests.support.git import Sandbox, seal_file
 
@@ -315,3 +317,30 @@ def test_aliases_in_a_signers_section_cannot_multiply_reviews_work(tmp_path: Pat
     bomb = head + "".join(f"  s{i}: *k\n" for i in range(1, (MAX_CONFIG_CHARS - len(head)) // 14))
     assert signer_changes(".sealfile.yaml", None, bomb) == [
         ".sealfile.yaml: signer ADDED (a signers: section that does not parse)"]
+
+
+def test_a_config_that_stops_parsing_is_shown_in_every_rule_list_from_one_parse_a_side(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config broken by a change hides what its rules trust and whom they name: each list says so rather
+    than showing everything as removed; and each side is parsed once for all three (a config may be
+    256 Ki characters, and review reads every changed one)."""
+    from sealfile.gitflow import seals
+
+    parsed: list[str] = []
+    real = seals.config_from_text
+    monkeypatch.setattr(seals, "config_from_text", lambda text, path: parsed.append(text) or real(text, path))
+    _, recipient = generate_identity()
+    old = (f"creation_rules:\n  - path_regex: prod/\n    age: {recipient}\n    require_signature: true\n"
+           "trust:\n  hosts: ['vault.example']\n")
+    changes = seals.rule_changes(".sealfile.yaml", old, "creation_rules: [\n", tmp_path)
+    assert parsed == [old, "creation_rules: [\n"]
+    assert changes.recipients == [
+        ".sealfile.yaml: creation rule recipient ADDED (creation rules that do not parse)",
+        f".sealfile.yaml: creation rule recipient removed age {recipient} (path_regex 'prod/')"]
+    assert changes.requirements == [
+        ".sealfile.yaml: signature rule ADDED (creation rules that do not parse)",
+        ".sealfile.yaml: signature rule removed require_signature (path_regex 'prod/')"]
+    assert changes.trust == [".sealfile.yaml: trust ADDED (a config that does not parse)",
+                             ".sealfile.yaml: trust removed host vault.example"]
+    assert seals.rule_changes(".sealfile.yaml", None, old, tmp_path).trust == [
+        ".sealfile.yaml: trust ADDED host vault.example"]

@@ -157,9 +157,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                                              "read the file it leads to, which this review does not show")
             old_config, new_config = old_blobs.read(change.path), new_blobs.read(change.path)
             result.signer_changes += seals.signer_changes(change.path, old_config, new_config, new_blobs)
-            result.signer_changes += seals.requirement_changes(change.path, old_config, new_config, root)
-            result.trust_changes += seals.trust_changes(change.path, old_config, new_config, root)
-            result.rule_recipient_changes += seals.creation_recipient_changes(change.path, old_config, new_config, root)
+            rules = seals.rule_changes(change.path, old_config, new_config, root)
+            result.signer_changes += rules.requirements
+            result.trust_changes += rules.trust
+            result.rule_recipient_changes += rules.recipients
         if not patterns.matches(change.path):
             outside += [change.path] if change.status != "D" else []
             continue

@@ -17,7 +17,7 @@ its author to ``signers:`` (which is flagged as prominently as a recipient chang
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from sealfile.errors import SealfileError
 from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import config_from_text, parsed_config, within_budget
+from sealfile.ops.config import ProjectConfig, config_from_text, parsed_config, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
@@ -117,12 +117,11 @@ def signer_changes(config_path: str, old: str | None, new: str | None, revision:
     """``signers:`` entries added to or removed from one ``.sealfile.yaml`` (by name and key). With the
     ``revision`` it is added at, an added name that a config above gives another key says so: below it,
     ``verify`` would call that other key's seals that name's."""
-    lines = _added_and_removed(config_path, "signer", _signer_entries(old, config_path),
-                               _signer_entries(new, config_path))
+    before = _signer_entries(old, config_path)
+    lines = _added_and_removed(config_path, "signer", before, _signer_entries(new, config_path))
     if revision is None:
         return lines
     above = _names_above(revision, config_path)
-    before = _signer_entries(old, config_path)
     for signer in _signers(new, config_path):
         entry = _entry(signer)
         others = [f"{name} in {where} is {fingerprint}" for name in signer.principals.split(",")
@@ -131,28 +130,6 @@ def signer_changes(config_path: str, old: str | None, new: str | None, revision:
             added = f"{config_path}: signer ADDED {entry}"
             lines[lines.index(added)] = f"{added}: ANOTHER KEY under a name already used ({'; '.join(others)})"
     return lines
-
-
-def requirement_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
-    """``require_signature`` gained or lost by the creation rules of one ``.sealfile.yaml``: without trusted
-    signers it is what makes readers refuse a file anyone sealed."""
-    return _added_and_removed(config_path, "signature rule", _requirement_entries(old, root / config_path),
-                              _requirement_entries(new, root / config_path))
-
-
-def _requirement_entries(text: str | None, path: Path) -> list[str]:
-    """Which creation rules require a signature, and which, without it, come first for some of their files
-    (the first rule that matches a file applies: a rule put ahead of one requiring a signature lifts it)."""
-    if text is None:
-        return []
-    try:
-        rules = config_from_text(text, path).creation_rules
-    except SealfileError:
-        return ["(creation rules that do not parse)"]
-    last = max((i for i, rule in enumerate(rules) if rule.require_signature), default=-1)
-    return [f"require_signature (path_regex {rule.path_regex!r})" if rule.require_signature else
-            f"no signature required (path_regex {rule.path_regex!r}), ahead of a rule that requires one"
-            for rule in rules[:last + 1]]
 
 
 def _names_above(revision: Blobs, config_path: str) -> dict[str, list[tuple[str, str]]]:
@@ -198,41 +175,64 @@ def _parsed_signers(text: str | None, config_path: str) -> list[AllowedSigner]:
     return [] if signers is None else list(signers.signers)
 
 
-def trust_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
-    """Hosts, roles and profiles one ``.sealfile.yaml`` trusts, added or removed: those of its ``trust:``
-    section and those its creation rules' keys name (both trusted alike, :func:`~sealfile.ops.config.trust_near`):
-    a sealed file naming one makes its readers send requests and credentials there."""
-    return _added_and_removed(config_path, "trust", _trust_entries(old, root / config_path),
-                              _trust_entries(new, root / config_path))
+def rule_changes(config_path: str, old: str | None, new: str | None, root: Path) -> RuleChanges:
+    """What a change to one ``.sealfile.yaml``'s creation rules and ``trust:`` means, each side parsed once."""
+    before, after = _parsed_side(old, root / config_path), _parsed_side(new, root / config_path)
+
+    def compared(what: str, unparsed: str, entries: Callable[[ProjectConfig], list[str]]) -> list[str]:
+        def listed(side: ProjectConfig | SealfileError | None) -> list[str]:
+            if side is None:
+                return []
+            return [unparsed] if isinstance(side, SealfileError) else entries(side)
+        return _added_and_removed(config_path, what, listed(before), listed(after))
+
+    return RuleChanges(
+        requirements=compared("signature rule", "(creation rules that do not parse)", _requirement_entries),
+        trust=compared("trust", "(a config that does not parse)", _trust_entries),
+        recipients=compared("creation rule recipient", "(creation rules that do not parse)", _creation_entries))
 
 
-def _trust_entries(text: str | None, path: Path) -> list[str]:
+@dataclass(frozen=True)
+class RuleChanges:
+    requirements: list[str]
+    """``require_signature`` gained or lost: without trusted signers it is what makes readers refuse a file
+    anyone sealed."""
+    trust: list[str]
+    """Hosts, roles and profiles trusted, added or removed: those of the ``trust:`` section and those the
+    creation rules' keys name (both trusted alike, :func:`~sealfile.ops.config.trust_near`): a sealed file
+    naming one makes its readers send requests and credentials there."""
+    recipients: list[str]
+    """Creation rule recipients added or removed: who will open every file those rules make (and, after
+    ``updatekeys``, every file they match)."""
+
+
+def _parsed_side(text: str | None, path: Path) -> ProjectConfig | SealfileError | None:
     if text is None:
-        return []
+        return None
     try:
-        trusted = config_from_text(text, path).trusted
-    except SealfileError:
-        return ["(a config that does not parse)"]
+        return config_from_text(text, path)
+    except SealfileError as err:
+        return err
+
+
+def _requirement_entries(config: ProjectConfig) -> list[str]:
+    """Which creation rules require a signature, and which, without it, come first for some of their files
+    (the first rule that matches a file applies: a rule put ahead of one requiring a signature lifts it)."""
+    rules = config.creation_rules
+    last = max((i for i, rule in enumerate(rules) if rule.require_signature), default=-1)
+    return [f"require_signature (path_regex {rule.path_regex!r})" if rule.require_signature else
+            f"no signature required (path_regex {rule.path_regex!r}), ahead of a rule that requires one"
+            for rule in rules[:last + 1]]
+
+
+def _trust_entries(config: ProjectConfig) -> list[str]:
     return list(dict.fromkeys(f"{kind[:-1]} {pattern}" for kind in trust.TARGET_KINDS
-                              for pattern in trusted.patterns.get(kind, ())))
+                              for pattern in config.trusted.patterns.get(kind, ())))
 
 
-def creation_recipient_changes(config_path: str, old: str | None, new: str | None, root: Path) -> list[str]:
-    """Recipients added to or removed from the creation rules of one ``.sealfile.yaml``: who will open
-    every file those rules make (and, after ``updatekeys``, every file they match)."""
-    return _added_and_removed(config_path, "creation rule recipient", _creation_entries(old, root / config_path),
-                              _creation_entries(new, root / config_path))
-
-
-def _creation_entries(text: str | None, path: Path) -> list[str]:
-    if text is None:
-        return []
-    try:
-        rules = config_from_text(text, path).creation_rules
-    except SealfileError:
-        return ["(creation rules that do not parse)"]
+def _creation_entries(config: ProjectConfig) -> list[str]:
     entries = []
-    for rule in rules:
+    for rule in config.creation_rules:
         groups = rule.recipients.groups if rule.recipients is not None else ()
         where = f" [{rule.recipients.describe()}]" if rule.recipients is not None and rule.recipients.grouped else ""
         entries += [f"{key.type_id} {key.key_id} (path_regex {rule.path_regex!r}){where}"
