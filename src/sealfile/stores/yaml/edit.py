@@ -107,7 +107,13 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2], path[-1])
-    return checked_edit(text, edit, key_changed(scanned, path, lambda node, key: node.__delitem__(key)), keypath)
+    intended = key_changed(scanned, path, lambda node, key: node.__delitem__(key))
+    if len(parent.value) > 1:
+        return checked_edit(text, edit, intended, keypath)
+    try:  # a file's last key goes with its line, the file left with no value...
+        return checked_edit(text, edit, intended, keypath)
+    except KeyPathError:  # ...unless what stays needs one (a '...' end marker): then it holds {}
+        return checked_edit(text, (edit[0], edit[1], "{}\n"), intended, keypath)
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
