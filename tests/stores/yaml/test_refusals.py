@@ -31,7 +31,11 @@ REFUSED_PLAINTEXTS = {
     "aliased value, tag first": ("a: !!int &x 12345\nb: *x\n", "write the anchor first"),
     "duplicate key": (f"password: {SECRET}\npassword: other\n", "duplicate key"),
     "nested duplicate key": (f"a:\n  b: {SECRET}\n  b: 2\n", "duplicate key"),
-    "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key"),
+    "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key at line 3, column 3 (true "
+                               "and 1 are one key in Python, whose dicts readers return)"),
+    "0 and false are one key": (f"m:\n  0: {SECRET}\n  false: other\n", "(0 and false are one key in Python"),
+    "a key with no value in a flow mapping": (f"m: {{a: {SECRET}, b}}\n", "a key with no ':' after it (as b in "
+                                              "'{a: 1, b}', or a '?' key with no value) is not supported (line 1"),
     "top-level sequence": (f"- {SECRET}\n", "must be a mapping"),
     "top-level scalar": (f"{SECRET}\n", "must be a mapping"),
     "several documents, all empty": ("---\n---\n", "holds no YAML document"),

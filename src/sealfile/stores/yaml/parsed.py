@@ -200,7 +200,8 @@ class _Walk:
                 if replaceable and key in replaceable:  # a merged key written again: the written one
                     replaceable.discard(key)
                 else:
-                    raise FormatError(f"duplicate key at {where(key_node)}", keypath=format_keypath((*path, key)))
+                    raise FormatError(f"duplicate key at {where(key_node)}{_one_key_in_python(into, key)}",
+                                      keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
 
@@ -262,6 +263,18 @@ class _Walk:
                 and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
             raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({where(node)}): "
                               "quote the value, or remove the '!'")
+
+
+def _one_key_in_python(mapping: dict[Any, Any], key: Any) -> str:
+    """Why ``key`` repeats one of ``mapping``'s keys spelled otherwise: YAML 1.2 tells ``true`` from ``1``,
+    the dicts every reader returns do not."""
+    other = next(known for known in mapping if known == key)
+    if type(other) is type(key):
+        return ""
+
+    def spelled(one: Any) -> str:
+        return str(one).lower() if isinstance(one, bool) else str(one)
+    return f" ({spelled(other)} and {spelled(key)} are one key in Python, whose dicts readers return)"
 
 
 @cache

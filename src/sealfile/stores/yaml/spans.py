@@ -148,8 +148,8 @@ def _after_indicator(text: str, node: Any, key_node: Any) -> int:
     colon = gap_end(text, key_node.end_mark.index)
     if not text.startswith(":", colon):
         where = f"line {key_node.start_mark.line + 1}, column {key_node.start_mark.column + 1}"
-        raise FormatError(f"a key without ':' after it (an explicit '?' key with no value) is not supported "
-                          f"({where}): write ':' after the key")
+        raise FormatError(f"a key with no ':' after it (as b in '{{a: 1, b}}', or a '?' key with no value) is not "
+                          f"supported ({where}): write ':' after the key")
     return colon + 1
 
 
