@@ -40,3 +40,17 @@ def test_merged_mappings_still_open(sops_identity: AgeIdentity, tmp_path: Path, 
     path = _encrypted(text, sops_identity, tmp_path)
     assert run_sops(["decrypt", str(path)], {**os.environ}).returncode == 0
     assert sealfile_cli("verify", str(path), env={**os.environ}).returncode == 0
+
+
+@pytest.mark.parametrize("args", [["verify"], ["decrypt"], ["decrypt", "--output-type", "yaml"]])
+def test_a_later_documents_merge_of_a_scalar_is_refused_by_every_reader(
+        sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """Past the first document yaml.v3 never merges, so sops opens the file and prints ``!!merge <<: x``,
+    which no YAML reader reads back; sealfile's decrypt refused it while verify said OK."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    path = _encrypted("a: 1\n---\nb: 2\n<<: x\n", sops_identity, tmp_path)
+    assert "!!merge <<: x" in run_sops(["decrypt", str(path)], {**os.environ}).stdout
+    done = sealfile_cli(*args, str(path), env={**os.environ})
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr == (f"sealfile: error: {path}: SOPS YAML file: a '<<' merge key's value is not a mapping "
+                           "or a list of mappings\n")

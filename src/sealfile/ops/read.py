@@ -68,7 +68,10 @@ def verify_sops(text: str, kind: str) -> None:
     """Open a SOPS file (data key, every value, MAC) as ``decrypt`` would; raise if anything fails."""
     from sealfile import sops
 
-    sops.open_text(text, sops.checked_kind(kind))
+    opened = sops.open_text(text, sops.checked_kind(kind))
+    if opened.kind in ("yaml", "json"):
+        with sops.about(opened.kind):
+            opened.documents_data()
 
 
 def get_path(tree: Any, keypath: str) -> Any:

@@ -113,7 +113,12 @@ class Opened:
         if len(self.documents) != 1:
             raise FormatError(f"it holds {len(self.documents)} YAML documents; load_secrets reads files "
                               "with one (sealfile decrypt prints them all)")
-        return to_data(self.documents[0], "json" if self.kind == "json" else "yaml")
+        return self.documents_data()[0]
+
+    def documents_data(self) -> list[Any]:
+        """Each YAML or JSON document's data, as ``decrypt`` prints it; refused where one has none (a later
+        document's ``<<`` of a scalar, which sops prints as a ``!!merge`` nothing reads back)."""
+        return [to_data(document, "json" if self.kind == "json" else "yaml") for document in self.documents]
 
 
 def binary_payload(branch: Branch) -> str:
