@@ -149,6 +149,24 @@ def test_keygen_never_leaves_half_an_identity_in_a_key_file(age_identity: AgeIde
     assert age_identity.path.read_bytes().startswith(before) and age_identity.path.read_text().count("AGE-SECRET") == 2
 
 
+@pytest.mark.parametrize("named_by", ["-o", "SEALFILE_AGE_KEY_FILE"])
+def test_keygen_names_the_identity_file_whose_directory_cannot_be_made(named_by: str, files: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    """A key file's directory that cannot be made (HOME unwritable or gone, a file in the way) gave only
+    the OS error about that directory, ``/nonexistent: Permission denied``, not the identity file keygen meant."""
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "not-a-directory").write_text("")
+    key_file = tmp_path / "keys" / "not-a-directory" / "age" / "keys.txt"
+    before = snapshot(tmp_path / "keys")
+    if named_by == "-o":
+        result = run(["keygen", "-o", str(key_file)], files)
+    else:
+        result = run(["keygen"], files, env={"SEALFILE_AGE_KEY_FILE": str(key_file)})
+    line = the_one_line(result, key_file)
+    assert line.endswith(f"cannot create its directory ({key_file.parent}: Not a directory); nothing was written")
+    assert snapshot(tmp_path / "keys") == before
+
+
 @pytest.mark.parametrize("args", [["set", "{S}", "db.password", "new-value"], ["unset", "{S}", "db.user"],
                                   ["rotate", "{S}"], ["edit", "{S}"]], ids=" ".join)
 def test_a_lock_that_cannot_be_taken_names_the_file(args: list[str], files: dict[str, Path], tmp_path: Path,

@@ -84,6 +84,19 @@ def test_identity_file_readable_by_others_is_refused(sops_file: Path, sops_ident
         sealfile.load_secrets(sops_file)
 
 
+def test_an_identity_file_that_cannot_be_read_is_named_as_the_sealed_files_are(
+        sops_file: Path, sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An identity file the system refuses to read (a directory here; no read permission for a user) gave
+    the bare OS error, ``KEYFILE: Is a directory``, naming neither the SOPS file nor the entry."""
+    unreadable = tmp_path / "keys.txt"
+    unreadable.mkdir(mode=0o700)
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(unreadable))
+    shown = f"age {sops_identity.recipient}: {unreadable}: Is a directory"
+    with pytest.raises(NoUsableKeyError, match=re.escape(shown)) as caught:
+        sealfile.load_secrets(sops_file)
+    assert str(sops_file) in str(caught.value)
+
+
 def test_data_key_is_cached_per_process(sops_file: Path, sops_identity: AgeIdentity,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))

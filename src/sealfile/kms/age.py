@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyrage
 
-from sealfile.errors import ConfigError
+from sealfile.errors import ConfigError, SealfileError
 from sealfile.kms import age_plugin
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_exception
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:  # keygen's path; reading keys needs no pathlib
@@ -128,7 +128,11 @@ def add_identity(path: Path) -> str:
     from sealfile.kms.age_identities import check_private
 
     identity, recipient = generate_identity()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as err:  # HOME gone or unwritable: name the key file meant, not only the directory
+        raise SealfileError(f"cannot create its directory ({describe_exception(err)}); nothing was written",
+                            file=str(path)) from None
     if path.exists():
         check_private(path)  # never append a new secret key to a file others can read
     from sealfile.files.atomic import atomic_write

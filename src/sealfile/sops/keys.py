@@ -69,9 +69,18 @@ def age_entry_key(label: str, number: int) -> MasterKey:
     if isinstance(key, SshKey):
         return SopsSshKey(key.recipient)
     assert isinstance(key, AgeKey)
-    if key.plugin or key.matching_identities(file_identities()):
+    if key.plugin or key.matching_identities(_readable_identities()):
         return SopsAgeKey(key.recipient)
     return LabelledAgeKey(key.recipient)
+
+
+def _readable_identities() -> list[Any]:
+    """The held identities, or none when an identity file cannot be read: the unwrap reads it again and its
+    error then names the SOPS file, the entry and the identity file, as a sealed file's does."""
+    try:
+        return file_identities()
+    except OSError:
+        return []
 
 
 def held_identities() -> list[Any]:
