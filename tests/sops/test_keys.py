@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,25 @@ def test_import_then_verify_and_decrypt_with_only_the_sops_key_variables(
         assert (shown.returncode, shown.stdout) == (0, "hunter2"), shown.stderr
     imported = yaml_store.load_fast((tmp_path / f"{ssh_sops_file.parent.name}.enc.yaml").read_text())
     assert [r["recipient"] for r in imported["sealfile"]["recipients"]] == [ssh_key[1]]
+
+
+def test_an_identity_file_that_is_a_pipe_is_read_once(sops_identity: AgeIdentity, sops_file: Path,
+                                                      tmp_path: Path) -> None:
+    """A SOPS file's reader looks for identities twice (the stanza's label, then the unwrap): with the key
+    file a FIFO fed once, the second look waited for a writer that never came, and decrypt hung."""
+    import threading
+
+    fifo = tmp_path / "key.fifo"
+    os.mkfifo(fifo, 0o600)
+
+    def feed() -> None:
+        with open(fifo, "w") as handle:
+            handle.write(sops_identity.key_file.read_text())
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    env = {**os.environ, "SOPS_AGE_KEY_FILE": str(fifo), "SEALFILE_AGE_KEY_FILE": str(tmp_path / "none.txt")}
+    done = subprocess.run([sys.executable, "-m", "sealfile", "decrypt", str(sops_file)], capture_output=True,
+                          text=True, env=env, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "hunter2" in done.stdout

@@ -115,6 +115,8 @@ def _cached(path: str) -> tuple[Any, ...]:
         state = file_state(path)
     except (FileNotFoundError, NotADirectoryError):
         return ()
+    if not stat.S_ISREG(state[3]):  # a pipe (a FIFO, '<(...)') reads once, and each write moves its times
+        state = (state[0], state[1], 0, state[3], 0, 0)
     return _age_file(path, state)
 
 
