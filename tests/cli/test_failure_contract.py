@@ -382,6 +382,28 @@ def test_decrypt_does_not_write_the_plaintext_over_the_sealed_file(args: list[st
     assert snapshot(files["S"].parent) == before
 
 
+@pytest.mark.parametrize("output", ["other.enc.yaml", "other.sops.yaml"])
+def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: str, files: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    """'decrypt a.enc.yaml -o b.enc.yaml' (a slip of the name, a shell's completion) replaced another sealed
+    file with this one's plaintext: b's values gone for every recipient, plaintext under a sealed name."""
+    other = files["S"].parent / output
+    if output.endswith(".sops.yaml"):
+        from tests.sops.conftest import make_identity, sops_encrypt
+
+        (tmp_path / "plain.yaml").write_text("token: t0ken\n")
+        sops_encrypt(tmp_path / "plain.yaml", other, "--age", make_identity(tmp_path).recipient)
+    else:
+        shutil.copy(files["S"], other)
+    before = snapshot(files["S"].parent)
+    done = run(["decrypt", "{S}", "-o", str(other)], files)
+    assert "-o names a sealed file: written there, the plaintext would replace its sealed values" in \
+        the_one_line(done, other)
+    assert snapshot(files["S"].parent) == before
+    other.write_text("plain: 1\n")  # a file that is not sealed is an output like any other
+    assert run(["decrypt", "{S}", "-o", str(other)], files).returncode == 0
+
+
 @pytest.mark.parametrize("env", [{}, {"SEALFILE_SET_TYPE": "str"}], ids=["fast", "click"])
 def test_set_refuses_an_empty_standard_input(env: dict[str, str], files: dict[str, Path]) -> None:
     """'vault read ... | sealfile set FILE KEY' whose producer failed set the secret to "": blanked, unsaid."""

@@ -41,6 +41,9 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
         raise UsageProblem("--prefix and --allow-env go with --output-type dotenv or k8s-secret")
     if sum(str(file) == "-" for file in files) > 1:
         raise UsageProblem("- (standard input) can be read once")
+    from sealfile.ops.read import refuse_sealed_output
+
+    refuse_sealed_output(output, files)
     if len(files) > 1:
         if fmt not in (None, *MERGED_OUTPUT_TYPES):
             raise UsageProblem(f"--output-type {fmt} takes one FILE")
@@ -86,6 +89,7 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
 
 def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
                       name: str | None, namespace: str | None, prefix: str, allow_env: tuple[str, ...]) -> str:
+    from sealfile.cli.merged import merged_values
     from sealfile.files.io import about
     from sealfile.runtime.outputs import render
 
@@ -96,29 +100,6 @@ def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_ty
         return extracted_scalar(values)
     with about(" + ".join(map(str, files))):
         return render(values, fmt, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
-
-
-def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: str | None) -> object:
-    """Every file read with its own trust policy and merged in order; each override named on stderr."""
-    from sealfile.files.io import about
-    from sealfile.ops.config import trust_near
-    from sealfile.ops.read import get_path
-    from sealfile.ops.signatures import for_file
-    from sealfile.runtime.loader import load_secrets
-    from sealfile.runtime.merge import merge_trees
-
-    trees = []
-    for file in files:
-        with about(file), trust_near(file):
-            trees.append((str(file), load_secrets(file, redacted=False, file_type=input_type,
-                                                  allowed_signers=for_file(file))))
-    merged, overrides = (trees[0][1], []) if len(trees) == 1 else merge_trees(trees)
-    for override in overrides:
-        say(f"sealfile: warning: {override}")
-    if extract is None:
-        return merged
-    with about(" + ".join(map(str, files))):
-        return get_path(merged, extract)
 
 
 def check_destination(file: PathName, output: PathName | None, in_place: bool) -> None:
@@ -251,6 +232,7 @@ def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, ov
                command: tuple[str, ...]) -> None:
     """Replace this process with ``command``, the files' merged values in its environment."""
     from sealfile.cli.execute import replace_process
+    from sealfile.cli.merged import merged_values
     from sealfile.files.io import about
     from sealfile.runtime.environment import child_environment, variables_for
 

@@ -7,8 +7,11 @@ no file name (callers attach it with :func:`sealfile.files.io.about`). Readers g
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from typing import Any
 
+from sealfile.errors import SealfileError
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import get_at, resolve
 from sealfile.model.scalars import printed_alone, scalar_text
@@ -90,3 +93,33 @@ def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | Non
     document = (policy or from_environment()).open(text, store or get_store("yaml"))
     document.verify()
     return document.metadata
+
+
+def refuse_sealed_output(output: str | os.PathLike[str] | None, sources: Sequence[str | os.PathLike[str]]) -> None:
+    """Refuse ``decrypt -o`` over another sealed or SOPS file: written there, the plaintext would take the
+    place of its sealed values, under a name that hooks and readers take for a sealed file."""
+    from sealfile.files.io import is_stdio, read_text
+    from sealfile.model.metadata import METADATA_KEY
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import store_for
+
+    if output is None or is_stdio(output) or not os.path.isfile(output) or any(
+            not is_stdio(source) and _same_file(output, source) for source in sources):
+        return  # the file the plaintext comes from: io.emit refuses it in its own words
+    try:
+        text = read_text(output)
+        if sops_kind(text, os.fspath(output)) is None:
+            if METADATA_KEY not in text:
+                return
+            read_document(text, store_for(output))
+    except (OSError, SealfileError):
+        return  # not a sealed file that opens: an ordinary output to replace
+    raise SealfileError("-o names a sealed file: written there, the plaintext would replace its sealed values; "
+                        "nothing was written (remove it first, or write to another name)", file=os.fspath(output))
+
+
+def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
