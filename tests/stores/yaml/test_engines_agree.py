@@ -188,7 +188,7 @@ def test_a_plain_value_tagged_bare_bang_that_is_not_a_string_is_refused(text: st
 def test_an_explicit_key_without_a_colon_is_refused_not_misplaced(text: str) -> None:
     """Its empty value has no place in the text to be sealed at (it was put after the next key's ':')."""
     for engine in ("c", "pure"):
-        with pytest.raises(FormatError, match="key without ':'"):
+        with pytest.raises(FormatError, match="a key with no ':' after it"):
             scan(text, engine=engine)
 
 
