@@ -23,6 +23,22 @@ from tests.support.sealing import forge_with_valid_mac
 JSON = get_store("json")
 
 
+@pytest.mark.parametrize(("plain", "keypath", "expected"), [
+    ('{\n  "a": "x",\n  "c": {\n    "q": 1\n  }\n}\n', "c.q", '{\n  "a": "x",\n  "c": {\n  }\n}\n'),
+    ('{\n\t"only": 1\n}', "only", '{\n}'),
+    ('{\r\n  "m": {\r\n    "z": {\r\n      "y": 2\r\n    }\r\n  }\r\n}', "m.z.y",
+     '{\r\n  "m": {\r\n    "z": {\r\n    }\r\n  }\r\n}'),
+    ('{"a": { "b": 1 }}', "a.b", '{"a": { }}'),
+    ('{"a": {"b": 1}}', "a.b", '{"a": {}}'),
+])
+def test_a_mapping_emptied_by_unset_keeps_its_closing_text_as_a_list_does(age_identity: AgeIdentity, plain: str,
+                                                                          keypath: str, expected: str) -> None:
+    """Its last member goes with the text before it, as an emptied list's last item does: no line of
+    blanks left between the braces (a real package.json's "dependencies" emptied)."""
+    sealed = seal_text(plain, [age_identity.key], store=JSON)
+    assert decrypt_text(change.unset_value(sealed, keypath, JSON), store=JSON) == expected
+
+
 @pytest.mark.parametrize(("plain", "edit", "expected"), [
     ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.0"), '{"a": ["\\u00e9", 3], "b": 1}'),
     ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.1"), '{"a": [1.50, 3], "b": 1}'),

@@ -243,7 +243,9 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         out.append(lead if not written else text[members[index - 1][3].end:key_start] if index else separator)
         out.append(text[key_start:child.start])
         _write(text, child, value[key], unit, out)
-    out.append(("" if value else lead) + trail + "}")
+    # an emptied mapping keeps the text after its last member (else the one before its first), as an
+    # emptied list does: both would leave a line of blanks between the braces
+    out.append((trail if value else trail or lead) + "}")
 
 
 def _indent_at(text: str, position: int) -> str:
