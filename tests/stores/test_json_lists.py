@@ -23,6 +23,36 @@ from tests.support.sealing import forge_with_valid_mac
 JSON = get_store("json")
 
 
+@pytest.mark.parametrize(("plain", "keypath", "expected"), [
+    ('{\n  "a": "x",\n  "c": {\n    "q": 1\n  }\n}\n', "c.q", '{\n  "a": "x",\n  "c": {\n  }\n}\n'),
+    ('{\n\t"only": 1\n}', "only", '{\n}'),
+    ('{\r\n  "m": {\r\n    "z": {\r\n      "y": 2\r\n    }\r\n  }\r\n}', "m.z.y",
+     '{\r\n  "m": {\r\n    "z": {\r\n    }\r\n  }\r\n}'),
+    ('{"a": { "b": 1 }}', "a.b", '{"a": { }}'),
+    ('{"a": {"b": 1}}', "a.b", '{"a": {}}'),
+])
+def test_a_mapping_emptied_by_unset_keeps_its_closing_text_as_a_list_does(age_identity: AgeIdentity, plain: str,
+                                                                          keypath: str, expected: str) -> None:
+    """Its last member goes with the text before it, as an emptied list's last item does: no line of
+    blanks left between the braces (a real package.json's "dependencies" emptied)."""
+    sealed = seal_text(plain, [age_identity.key], store=JSON)
+    assert decrypt_text(change.unset_value(sealed, keypath, JSON), store=JSON) == expected
+
+
+@pytest.mark.parametrize(("plain", "keypath", "expected"), [
+    ('{\n "a": 1,\n\n  "b": 2,\n  "c": 3\n}\n', "a", '{\n  "b": 2,\n  "c": 3\n}\n'),
+    ('{\r\n\t"a": 1,\r\n    "b": 2\r\n}', "a", '{\r\n    "b": 2\r\n}'),
+    ('{ "a": 1,\n  "b": 2 }', "a", '{ "b": 2 }'),
+    ('{\n  "a": 1, "b": 2\n}', "a", '{\n  "b": 2\n}'),
+])
+def test_unset_of_a_mapping_s_first_member_leaves_the_next_one_s_line_as_it_was(
+        age_identity: AgeIdentity, plain: str, keypath: str, expected: str) -> None:
+    """The next member keeps its own indentation (a CloudFormation template indenting its first key
+    by one space and the rest by two had the second moved to one space)."""
+    sealed = seal_text(plain, [age_identity.key], store=JSON)
+    assert decrypt_text(change.unset_value(sealed, keypath, JSON), store=JSON) == expected
+
+
 @pytest.mark.parametrize(("plain", "edit", "expected"), [
     ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.0"), '{"a": ["\\u00e9", 3], "b": 1}'),
     ('{"a": [1.50, "\\u00e9", 3], "b": 1}', ("unset", "a.1"), '{"a": [1.50, 3], "b": 1}'),

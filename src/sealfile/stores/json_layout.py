@@ -240,10 +240,22 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
                                                                              line_indent, line_break(text)))
             continue
         _, key_start, _, child = members[index]
-        out.append(lead if not written else text[members[index - 1][3].end:key_start] if index else separator)
+        if written:
+            out.append(text[members[index - 1][3].end:key_start] if index else separator)
+        else:
+            out.append(_lead_for(lead, text[members[index - 1][3].end:key_start] if index else lead))
         out.append(text[key_start:child.start])
         _write(text, child, value[key], unit, out)
-    out.append(("" if value else lead) + trail + "}")
+    # an emptied mapping keeps the text after its last member (else the one before its first), as an
+    # emptied list does: both would leave a line of blanks between the braces
+    out.append((trail if value else trail or lead) + "}")
+
+
+def _lead_for(lead: str, own: str) -> str:
+    """The text before a first member: the brace's line break, then the indentation the member had where it stood."""
+    if "\n" not in lead or "\n" not in own:
+        return lead
+    return lead[:lead.rfind("\n") + 1] + own[own.rfind("\n") + 1:]
 
 
 def _indent_at(text: str, position: int) -> str:
