@@ -124,7 +124,9 @@ def test_the_rule_is_on_the_final_name() -> None:
     assert not any(is_hook(n) for n in ("DATABASE_PASSWORD", "API_KEY", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDS",
                                          "ENVIRONMENT", "PATH_PREFIX", "HOMEPAGE_URL", "NODE", "GITHUB_TOKEN",
                                          "VAULT_TOKEN", "AWS_ACCESS_KEY_ID", "AZURE_CLIENT_SECRET", "TF_VAR_DB",
-                                         "KUBERNETES_TOKEN", "DOCKER_PASSWORD"))
+                                         "KUBERNETES_TOKEN", "DOCKER_PASSWORD", "NODE_ENV", "node_env",
+                                         "PYTHONUNBUFFERED"))
+    assert is_hook("NODE_OPTIONS") and is_hook("NODE_PATH") and is_hook("NODE_EXTRA_CA_CERTS")
 
 
 def test_existing_variables_are_kept_by_every_entry_point(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch

@@ -75,6 +75,9 @@ HOOK_PREFIXES = (
     "TF_CLI_",
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
 )
+SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
+"""Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
+Node projects' ``.env`` files."""
 KEY_MATERIAL = ("SEALFILE_AGE_KEY", "SEALFILE_AGE_KEY_FILE", "SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE",
                 "SEALFILE_SSH_KEY_FILE", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SEALFILE_SIGNING_KEY")
 """Variables through which sealfile finds its identities (age, SSH, the signing key): not passed to the
@@ -88,7 +91,7 @@ class UnsafeVariableError(ConfigError):
 
 def is_hook(name: str) -> bool:
     upper = name.upper()
-    return upper in HOOK_NAMES or upper.startswith(HOOK_PREFIXES)
+    return upper in HOOK_NAMES or (upper.startswith(HOOK_PREFIXES) and upper not in SETTINGS_UNDER_HOOK_PREFIXES)
 
 
 def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> dict[str, str]:
