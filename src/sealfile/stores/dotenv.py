@@ -100,8 +100,7 @@ class DotenvStore(Store):
     suffixes = SUFFIXES["dotenv"]
 
     def load_editable(self, text: str) -> DotenvDocument:
-        from dotenv.parser import parse_stream
-
+        parse_stream = dotenv_lines.dotenv_parser().parse_stream
         check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "", newline=line_break(text))
@@ -193,8 +192,7 @@ class DotenvStore(Store):
     def spellings(self, text: str) -> dict[Path, str]:
         """Each line (with the blank lines python-dotenv reads with it) that sealfile would not write
         the same way: ``KEY = value``, a bare value with spaces around it, a quoted line break..."""
-        from dotenv.parser import parse_stream
-
+        parse_stream = dotenv_lines.dotenv_parser().parse_stream
         found: dict[Path, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             key, raw = binding.key, binding.original.string
@@ -215,9 +213,7 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
     spelling = getattr(value, "spelling", None)
     if spelling is None or entry.key is None:
         return None
-    from dotenv.parser import parse_stream
-
-    read = list(parse_stream(dotenv_lines.read_alone(spelling)))
+    read = list(dotenv_lines.dotenv_parser().parse_stream(dotenv_lines.read_alone(spelling)))
     if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
         return None
     try:
