@@ -270,10 +270,13 @@ def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
     for field, value in fields.items():
         stanza_field = _STANZA_FIELD.match(field)
         if stanza_field:
+            from sealfile.stores.json import strict_object  # a recipient is JSON as a JSON file's is read
+
             try:
-                entry = (int(stanza_field[2]), json.loads(value))
-            except (ValueError, RecursionError):
-                raise FormatError("a recipient line is not valid JSON", keypath=PREFIX + field) from None
+                entry = (int(stanza_field[2]), json.loads(value, object_pairs_hook=strict_object))
+            except (ValueError, RecursionError) as err:  # a FormatError (a duplicate key...) says which
+                cause = f" ({err.message})" if isinstance(err, FormatError) else ""
+                raise FormatError(f"a recipient line is not valid JSON{cause}", keypath=PREFIX + field) from None
             group = stanza_field[1]
             (recipients if group is None else grouped.setdefault(int(group), [])).append(entry)
         elif field in ("version", "threshold"):
