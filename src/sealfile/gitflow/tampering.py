@@ -93,12 +93,17 @@ def _document(file: str, text: str) -> SealedDocument | None:
 def _copies(file: str, after: SealedDocument, locations: Locations, kept: set[tuple[Path, str]]) -> list[str]:
     """Tokens this change put at a key path (not kept there) that sit at another key path elsewhere."""
     found = []
+    # each token's places sorted once: a file holding one token at 4,000 paths sorted them all for each
+    ordered: dict[str, list[tuple[str, str, Path]]] = {}
     for path, token in after.tokens():
         if (path, token) in kept:
             continue
-        others = sorted((keypath(q), f) for f, q in locations.tokens.get(token, ()) if q != path)
-        if others:
-            where, other_file = others[0]
+        if token not in ordered:
+            places = [(keypath(q), f, q) for f, q in locations.tokens.get(token, ())]
+            ordered[token] = sorted(places, key=lambda place: place[:2])
+        other = next(((where, f) for where, f, q in ordered[token] if q != path), None)
+        if other is not None:
+            where, other_file = other
             source = where if other_file == file else f"{where} of {other_file}"
             found.append(f"{keypath(path)}: holds the ciphertext sealed for {source}; a token opens only at the "
                          f"key path it was sealed for: copied by hand, {REFUSED}")

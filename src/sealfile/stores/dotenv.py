@@ -100,8 +100,7 @@ class DotenvStore(Store):
     suffixes = SUFFIXES["dotenv"]
 
     def load_editable(self, text: str) -> DotenvDocument:
-        from dotenv.parser import parse_stream
-
+        parse_stream = dotenv_lines.dotenv_parser().parse_stream
         check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
                                   text.startswith(BOM) else "", newline=line_break(text))
@@ -193,8 +192,7 @@ class DotenvStore(Store):
     def spellings(self, text: str) -> dict[Path, str]:
         """Each line (with the blank lines python-dotenv reads with it) that sealfile would not write
         the same way: ``KEY = value``, a bare value with spaces around it, a quoted line break..."""
-        from dotenv.parser import parse_stream
-
+        parse_stream = dotenv_lines.dotenv_parser().parse_stream
         found: dict[Path, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             key, raw = binding.key, binding.original.string
@@ -215,9 +213,7 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
     spelling = getattr(value, "spelling", None)
     if spelling is None or entry.key is None:
         return None
-    from dotenv.parser import parse_stream
-
-    read = list(parse_stream(dotenv_lines.read_alone(spelling)))
+    read = list(dotenv_lines.dotenv_parser().parse_stream(dotenv_lines.read_alone(spelling)))
     if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
         return None
     try:
@@ -274,10 +270,13 @@ def _metadata_from_lines(fields: dict[str, str]) -> dict[str, Any]:
     for field, value in fields.items():
         stanza_field = _STANZA_FIELD.match(field)
         if stanza_field:
+            from sealfile.stores.json import strict_object  # a recipient is JSON as a JSON file's is read
+
             try:
-                entry = (int(stanza_field[2]), json.loads(value))
-            except (ValueError, RecursionError):
-                raise FormatError("a recipient line is not valid JSON", keypath=PREFIX + field) from None
+                entry = (int(stanza_field[2]), json.loads(value, object_pairs_hook=strict_object))
+            except (ValueError, RecursionError) as err:  # a FormatError (a duplicate key...) says which
+                cause = f" ({err.message})" if isinstance(err, FormatError) else ""
+                raise FormatError(f"a recipient line is not valid JSON{cause}", keypath=PREFIX + field) from None
             group = stanza_field[1]
             (recipients if group is None else grouped.setdefault(int(group), [])).append(entry)
         elif field in ("version", "threshold"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import sys
+from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -18,6 +20,39 @@ run. Linear itself: tried only where a run starts, and matched whole (a lookahea
 _SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
 # python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
 _INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
+
+
+_QUOTED_VALUES = {"_single_quoted_value": "'", "_double_quoted_value": '"'}
+"""python-dotenv's patterns for a quoted value (``dotenv.parser``), by the quote each is for."""
+
+
+def _quoted_value(quote: str, *, possessive: bool) -> str:
+    """The pattern python-dotenv reads a ``quote``-quoted value with, or one matching the same text at every
+    place (``possessive``) that keeps nothing per character: a value's characters are read one way only
+    (``\\`` and the character after it, or any other but the quote), so the greedy repeat never gives back
+    a character to find the closing quote, and making it possessive, or unrolling it where Python 3.10 has
+    no possessive repeat (kept then: one entry per backslash), changes no match."""
+    if not possessive:
+        return rf"{quote}((?:\\.|[^{quote}\\])*){quote}"
+    if sys.version_info >= (3, 11):
+        return rf"{quote}((?:\\.|[^{quote}\\])*+){quote}"
+    return rf"{quote}([^{quote}\\]*(?:\\.[^{quote}\\]*)*){quote}"  # pragma: no cover
+
+
+@cache
+def dotenv_parser() -> Any:
+    """python-dotenv's parser (``dotenv.parser``), its quoted-value patterns replaced by :func:`_quoted_value`'s
+    possessive ones where they are still the ones shown equivalent: python-dotenv's repeat keeps an entry per
+    character of the value, and a 7 MB quoted value made every reader (``status`` too, with no key) take 1.1 GB
+    and seconds, within the size limit. The same matches, so an application using python-dotenv in this
+    process reads every file as before."""
+    from dotenv import parser
+
+    for name, quote in _QUOTED_VALUES.items():
+        current = getattr(parser, name, None)
+        if isinstance(current, re.Pattern) and current.pattern == _quoted_value(quote, possessive=False):
+            setattr(parser, name, re.compile(_quoted_value(quote, possessive=True), current.flags))
+    return parser
 
 
 def read_alone(raw: str) -> io.StringIO:
@@ -36,8 +71,7 @@ def quote_of(raw: str) -> str | None:
 def where(raw: str) -> tuple[int, int | None, int | None]:
     """Where a binding's key ends and its value starts and ends in ``raw`` (one binding as python-dotenv
     read it), found by python-dotenv's own grammar; no value (``KEY`` alone): ``None`` for both."""
-    from dotenv import parser
-
+    parser = dotenv_parser()
     reader = parser.Reader(read_alone(raw))
     reader.read_regex(parser._multiline_whitespace)
     reader.read_regex(parser._export)

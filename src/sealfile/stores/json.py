@@ -21,7 +21,8 @@ from sealfile.stores.base import BOM, SUFFIXES, Store, has_lone_surrogate  # JSO
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as sealfile reads one (``object_pairs_hook``): a duplicate key or a lone surrogate refused."""
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
@@ -84,7 +85,7 @@ class JsonStore(Store):
     def load_editable(self, text: str) -> Any:
         refuse_many_json_nodes(text)
         try:
-            tree = json.loads(text.removeprefix(BOM), object_pairs_hook=_no_duplicates,
+            tree = json.loads(text.removeprefix(BOM), object_pairs_hook=strict_object,
                               parse_constant=_refuse_constant)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
