@@ -1,4 +1,5 @@
-"""Paths that one file system keeps apart and another merges (:func:`case_collisions`): on a
+"""What a change does to paths themselves. Paths that one file system keeps apart and another merges
+(:func:`case_collisions`): on a
 case-insensitive file system (macOS, Windows), ``PROD/.sealfile.yaml`` is written into ``prod/``, and
 ``.SEALFILE.YAML`` is the ``.sealfile.yaml`` that sealfile opens there. ``review`` reads blobs by their
 exact names, so such a change would be reviewed as something else than what a checkout there reads:
@@ -12,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.blobs import Blobs
+from sealfile.gitflow.gitcli import LINK_SHOWN, SUBMODULE_MODE, Change, git
 from sealfile.ops.config_files import CONFIG_NAME
 
 
@@ -41,4 +43,20 @@ def case_collisions(rev: str, root: Path, changed: Iterable[str]) -> list[str]:
             if name != CONFIG_NAME and _folded(name) == CONFIG_NAME:
                 found.append(f"{path}: a case-insensitive file system reads it as {CONFIG_NAME}, which this "
                              "review does not")
+    return found
+
+
+def not_directories(changes: list[Change], new_blobs: Blobs) -> dict[str, str]:
+    """Each path the change made a submodule or a symbolic link -> what it is now, for the sealed files that were
+    below it: whatever readers find at their paths now (another repository's commit, another file the link
+    reaches, signed by anyone trusted anywhere) is not what this review shows."""
+    found = {}
+    for change in changes:
+        if change.status != "D" and change.mode == SUBMODULE_MODE:
+            found[change.path] = (f"the submodule {change.path} (another repository's commit): nothing in it is "
+                                  "reviewed or checked here")
+        elif change.status != "D" and change.link:
+            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
+            found[change.path] = (f"the symbolic link {change.path} (to {target}): readers read the files it leads "
+                                  "to, which this review does not show")
     return found

@@ -29,13 +29,14 @@ from pathlib import Path, PurePosixPath
 from sealfile.errors import FormatError
 from sealfile.gitflow import seals
 from sealfile.gitflow.blobs import Blobs
-from sealfile.gitflow.changed_paths import case_collisions
+from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
-from sealfile.gitflow.gitcli import LINK_SHOWN, SUBMODULE_MODE, Change, changed_files, fork_point, revisions_root
+from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
+from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, looks_secret, view
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
@@ -147,6 +148,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
+    budget = ReadBudget()
     outside: list[str] = []
     for change in moves_between_sealed_paths(changes, patterns.matches):
         if PurePosixPath(change.path).name == CONFIG_NAME:
@@ -170,14 +172,16 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                                            violations=[not_a_file]))
             continue
         try:
-            sealed.append((change, old_blobs.read(change.old_path or change.path), new_blobs.read(change.path)))
-        except FormatError as err:  # a blob too large to read is a finding, not a crash
+            old, new = old_blobs.read(change.old_path or change.path), new_blobs.read(change.path)
+            budget.charge(old, new)
+            sealed.append((change, old, new))
+        except FormatError as err:  # a blob too large to read, or past the budget, is a finding, not a crash
             unreadable = FileDiff(change.path, "modified", problem=err.message)
             result.files.append(FileReview(change.path, unreadable, violations=[err.message]))
     # every token of the change, to tell one copied from another key path, of any file
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
-    replacing = _not_directories(changes, new_blobs)
+    replacing = not_directories(changes, new_blobs)
     for change, old, new in sealed:
         entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
                             renamed_from=change.old_path, locations=locations)
@@ -204,22 +208,6 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
-
-
-def _not_directories(changes: list[Change], new_blobs: Blobs) -> dict[str, str]:
-    """Each path the change made a submodule or a symbolic link -> what it is now, for the sealed files that were
-    below it: whatever readers find at their paths now (another repository's commit, another file the link
-    reaches, signed by anyone trusted anywhere) is not what this review shows."""
-    found = {}
-    for change in changes:
-        if change.status != "D" and change.mode == SUBMODULE_MODE:
-            found[change.path] = (f"the submodule {change.path} (another repository's commit): nothing in it is "
-                                  "reviewed or checked here")
-        elif change.status != "D" and change.link:
-            target = (new_blobs.read(change.path) or "")[:LINK_SHOWN]
-            found[change.path] = (f"the symbolic link {change.path} (to {target}): readers read the files it leads "
-                                  "to, which this review does not show")
-    return found
 
 
 def _flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None, str | None]], base: str,
