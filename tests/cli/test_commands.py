@@ -391,3 +391,15 @@ def test_encrypt_with_a_tampered_previous_names_the_previous_file(run_cli: RunCl
     line = one_error_line(run_cli("encrypt", "--previous", sealed, "-i", plain))
     assert line.startswith(f"sealfile: error: {sealed}: ")
     assert plain.read_text() == PLAINTEXT
+
+
+def test_a_plaintext_holding_the_metadata_name_is_refused_in_its_syntax(run_cli: RunCli, tmp_path: Path,
+                                                                         age_identity: AgeIdentity) -> None:
+    """A dotenv line 'sealfile_x=1' was refused as 'the top-level key sealfile', a key the file does not hold."""
+    for name, text, reserved in (("a.env", "sealfile_x=1\nB=2\n", "names starting with 'sealfile_' are reserved"),
+                                 ("a.yaml", "sealfile: 1\n", "the top-level key 'sealfile' is reserved"),
+                                 ("a.json", '{"sealfile": 1}\n', "the top-level key 'sealfile' is reserved")):
+        (tmp_path / name).write_text(text)
+        line = one_error_line(run_cli("encrypt", "--age", age_identity.recipient, "-i", tmp_path / name))
+        assert line.endswith(f"{reserved} (is this file already sealed?)")
+        assert (tmp_path / name).read_text() == text

@@ -185,9 +185,9 @@ def styled_for(value: Any, previous: Styled | None) -> Styled:
     return Styled(value)
 
 
-def check_plaintext_root(document: Any) -> None:
-    """A document to seal: a mapping, without the reserved metadata key."""
+def check_plaintext_root(document: Any, store: Store) -> None:
+    """A document to seal: a mapping, without the reserved metadata key (spelled as ``store`` keeps it)."""
     if not isinstance(document, dict):
         raise FormatError("the top level must be a mapping of keys to values")
     if METADATA_KEY in document:
-        raise FormatError(f"the top-level key '{METADATA_KEY}' is reserved (is this file already sealed?)")
+        raise FormatError(f"{store.reserved} reserved (is this file already sealed?)")

@@ -83,7 +83,7 @@ def seal_plaintext(
         encrypts = (rules or EncryptionRules()).encrypts
         refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")
     tree = store.load_editable(plaintext)
-    check_plaintext_root(tree)
+    check_plaintext_root(tree, store)
     if not tree and target.name == "yaml":  # YAML's empty document, whose seal covers no leaf (not an empty root)
         return seal_plaintext("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
     expected = plain_values(tree, store)
@@ -121,7 +121,7 @@ def seal_tree(
     how values were written, recorded in their tokens. ``written_as``: the store whose syntax the sealed
     file is written in, if not ``store``'s; it picks how the values are spelled there (:meth:`Store.restyled`).
     """
-    check_plaintext_root(tree)
+    check_plaintext_root(tree, store)
     spellings = spellings or {}
     encoded = {path: encode_leaf(store, value, path, spellings.get(path), written_as)
                for path, value in scalar_leaves(tree)}

@@ -47,6 +47,8 @@ class Store(ABC):
     name: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
     """File name endings that select this store (``.enc.json`` ends with ``.json``)."""
+    reserved: ClassVar[str] = "the top-level key 'sealfile' is"
+    """What a plaintext of this syntax may not hold, as it is where the sealed file keeps its metadata."""
 
     @abstractmethod
     def load_editable(self, text: str) -> Any:

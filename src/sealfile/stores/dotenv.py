@@ -98,6 +98,7 @@ class DotenvDocument(dict[str, Any]):
 class DotenvStore(Store):
     name = "dotenv"
     suffixes = SUFFIXES["dotenv"]
+    reserved = f"names starting with {PREFIX!r} are"
 
     def load_editable(self, text: str) -> DotenvDocument:
         parse_stream = dotenv_lines.dotenv_parser().parse_stream
