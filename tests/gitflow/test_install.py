@@ -94,8 +94,10 @@ def test_names_with_spaces_and_glob_characters_reach_the_attributes_as_written(s
         assert sandbox.git("check-attr", "merge", "--", path).stdout.strip().endswith("unspecified"), path
 
 
-def test_install_and_uninstall_keep_the_line_breaks_of_a_windows_gitattributes(sandbox: Sandbox) -> None:
-    (sandbox.repo / ".gitattributes").write_bytes(b"*.png binary\r\n*.sh text eol=lf\r\n")
+@pytest.mark.parametrize("end", [b"\r\n", b""], ids=["final break", "none"])
+def test_install_and_uninstall_keep_the_line_breaks_of_a_windows_gitattributes(sandbox: Sandbox, end: bytes) -> None:
+    """A last line with no break of its own got a bare line feed once the block followed it."""
+    (sandbox.repo / ".gitattributes").write_bytes(b"*.png binary\r\n*.sh text eol=lf" + end)
     sandbox.sealfile("git", "install", "--command", SEALFILE)
     written = (sandbox.repo / ".gitattributes").read_bytes()
     assert written.startswith(b"*.png binary\r\n*.sh text eol=lf\r\n\r\n# >>> sealfile")

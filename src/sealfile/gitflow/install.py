@@ -248,6 +248,9 @@ def _write_block(target: Path, block: list[str]) -> bytes | None:
     cr = "\r" if "\r\n" in text else ""  # a file written on Windows keeps its line breaks
     final_break = text.endswith("\n")
     existing = text.split("\n")[:-1] if final_break else text.split("\n")
+    unended = bool(cr) and not final_break and not existing[-1].endswith("\r")
+    if unended:  # the last line, with no break of its own: it takes the file's once a line follows it
+        existing[-1] += cr
     kept: list[str] = []
     inside, at = False, None
     for line in existing:
@@ -271,6 +274,7 @@ def _write_block(target: Path, block: list[str]) -> bytes | None:
             target.unlink()
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
-    written = ("\n".join(kept) + ("\n" if final_break or block else "")).encode("utf-8")
+    body = "\n".join(kept) + ("\n" if final_break or block else "")
+    written = (body[:-1] if unended and body.endswith("\r") else body).encode("utf-8")
     atomic_write(target, written, replacing=read)  # a line an editor or git wrote meanwhile: refused, not lost
     return written
