@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from sealfile import forget_data_keys, load_secrets
-from sealfile.envelope.datakey import MAX_RECIPIENTS, unwrap_budget
+from sealfile.envelope.datakey import unwrap_budget
 from sealfile.errors import FormatError, NoUsableKeyError, UnwrapError
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.kms.base import DEFAULT_KMS_TIMEOUT
+from sealfile.model.metadata import MAX_RECIPIENTS
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from tests.fakes.tarpit import Tarpit
@@ -124,6 +125,11 @@ def test_at_most_64_recipients_are_read_or_written(tmp_path: Path, age_key: AgeK
     path.write_text(crowded)
     with pytest.raises(FormatError, match="65 recipients: a sealed file may have at most 64"):
         load_secrets(path)
+    for command in (["status"], ["verify", "--keyless"], ["check"]):  # without a key too: one meaning everywhere
+        done = subprocess.run([sys.executable, "-m", "sealfile", *command, str(path)], capture_output=True,
+                              text=True, env=cli_env(), cwd=tmp_path)
+        assert done.returncode != 0 and "65 recipients: a sealed file may have at most 64" in done.stderr + \
+            done.stdout, (command, done.stdout, done.stderr)
     keys = [AgeKey(generate_identity()[1]) for _ in range(65)]
     with pytest.raises(FormatError, match="at most 64"):
         seal_text("a: b\n", keys)

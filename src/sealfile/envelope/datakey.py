@@ -8,7 +8,7 @@ What each stanza unwrapped to is cached per process, keyed by the exact stanza (
 always unwraps to the same bytes), so loading many files that share a data key makes one KMS
 call. :func:`forget_data_keys` empties the cache.
 
-Bounded work, whatever a file says: at most :data:`MAX_RECIPIENTS` stanzas (in all groups) are
+Bounded work, whatever a file says: at most :data:`~sealfile.model.metadata.MAX_RECIPIENTS` stanzas (in all groups) are
 read (and written), and all unwrap attempts for one file together stop after
 :func:`unwrap_budget` seconds, even against a service that keeps a connection open and answers
 a byte at a time (which no per-request timeout catches): each network call runs in a worker
@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Sequence
 from sealfile.envelope.in_time import in_time
 from sealfile.errors import (
     ConfigError,
-    FormatError,
     NotEnoughGroupsError,
     NoUsableKeyError,
     ProviderUnavailable,
@@ -35,15 +34,13 @@ from sealfile.kms import registry, trust
 from sealfile.kms.base import DATA_KEY_BYTES, SHARE_BYTES, MasterKey, Recipient, kms_timeout
 from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import key_for, keys_for
-from sealfile.model.metadata import Metadata, Stanza
+from sealfile.model.metadata import Metadata, Stanza, check_recipient_count
 
 Groups = tuple[tuple[Stanza, ...], ...]
 KeyFor = Callable[[Stanza], MasterKey]
 
 _cache: dict[Stanza, bytes] = {}
 
-MAX_RECIPIENTS = 64
-"""Most recipient stanzas a file may have, all key groups together (a team's keys fit many times over)."""
 BUDGET_MARGIN = 5.0
 """Seconds beyond ``SEALFILE_KMS_TIMEOUT`` that all unwrap attempts of one file may take together."""
 
@@ -51,11 +48,6 @@ BUDGET_MARGIN = 5.0
 def unwrap_budget() -> float:
     """Seconds all unwrap attempts of one file may take together: ``SEALFILE_KMS_TIMEOUT`` + 5."""
     return kms_timeout() + BUDGET_MARGIN
-
-
-def check_recipient_count(count: int) -> None:
-    if count > MAX_RECIPIENTS:
-        raise FormatError(f"{count} recipients: a sealed file may have at most {MAX_RECIPIENTS}")
 
 
 class _Budget:

@@ -22,6 +22,8 @@ READABLE_VERSIONS = (1, 2)
 """Version 1 files still open; every write makes version 2 (docs/format.md §10)."""
 METADATA_KEY = "sealfile"
 MAX_GROUPS = 16
+MAX_RECIPIENTS = 64
+"""Most recipient stanzas a file may have, all key groups together (a team's keys fit many times over)."""
 _KNOWN_FIELDS_V1 = {"version", "recipients", "mac", *RULE_NAMES}
 _KNOWN_FIELDS_V2 = {*_KNOWN_FIELDS_V1, "key_groups", "threshold", "signature"}
 _RESERVED_STANZA_FIELDS = ("type", "wrapped")
@@ -206,17 +208,25 @@ def _groups(raw: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], int
     if has_flat:
         if "threshold" in raw:
             raise FormatError("'threshold' goes with 'key_groups'", keypath=f"{METADATA_KEY}.threshold")
+        check_recipient_count(len(raw["recipients"]) if isinstance(raw["recipients"], list) else 0)
         return (_stanzas(raw.get("recipients"), f"{METADATA_KEY}.recipients"),), 1
     where = f"{METADATA_KEY}.key_groups"
     raw_groups = raw.get("key_groups")
     if not isinstance(raw_groups, list) or not 2 <= len(raw_groups) <= MAX_GROUPS:
         # one group is written as 'recipients': its stanzas wrap the data key, where key groups' wrap parts
         raise FormatError(f"key_groups must be a list of 2 to {MAX_GROUPS} groups", keypath=where)
+    check_recipient_count(sum(len(group) for group in raw_groups if isinstance(group, list)))
     groups = tuple(_stanzas(group, f"{where}.{index}") for index, group in enumerate(raw_groups))
     threshold = raw.get("threshold")
     if not isinstance(threshold, int) or isinstance(threshold, bool):
         raise FormatError("key groups need an integer 'threshold'", keypath=f"{METADATA_KEY}.threshold")
     return groups, int(threshold)
+
+
+def check_recipient_count(count: int) -> None:
+    """Refused past :data:`MAX_RECIPIENTS`, before any stanza is read: by every reader, with a key or without."""
+    if count > MAX_RECIPIENTS:
+        raise FormatError(f"{count} recipients: a sealed file may have at most {MAX_RECIPIENTS}")
 
 
 def _stanzas(raw: Any, where: str) -> tuple[Stanza, ...]:
