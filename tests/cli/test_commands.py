@@ -403,3 +403,16 @@ def test_a_plaintext_holding_the_metadata_name_is_refused_in_its_syntax(run_cli:
         line = one_error_line(run_cli("encrypt", "--age", age_identity.recipient, "-i", tmp_path / name))
         assert line.endswith(f"{reserved} (is this file already sealed?)")
         assert (tmp_path / name).read_text() == text
+
+
+def test_encrypt_without_recipients_names_the_key_keygen_made(run_cli: RunCli, isolated_env: Path,
+                                                              tmp_path: Path) -> None:
+    """Someone sealing a first file right after 'sealfile keygen' was told to name 'age1...': now their own."""
+    plain = tmp_path / "secrets.yaml"
+    plain.write_text("db:\n  password: hunter2\n")
+    line = one_error_line(run_cli("encrypt", plain, cwd=tmp_path), code=2)
+    assert "name recipients (e.g. --age age1..., from 'sealfile keygen')" in line
+    recipient = run_cli("keygen").stdout.strip()
+    line = one_error_line(run_cli("encrypt", plain, cwd=tmp_path), code=2)
+    assert f"name recipients (e.g. --age {recipient}, your own key) or add a creation rule" in line
+    assert "hunter2" not in line and not (tmp_path / "secrets.enc.yaml").exists()

@@ -157,8 +157,11 @@ def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: 
     if keys:
         return keys, rules
     if rule is None or rule.recipients is None:
+        from sealfile.kms.age import own_recipient
         from sealfile.ops.config_files import sops_rules_hint as hint
-        raise UsageProblem(f"name recipients (e.g. --age age1...) or add a creation rule to .sealfile.yaml{hint(file)}")
+        mine = own_recipient()
+        example = f"--age {mine}, your own key" if mine else "--age age1..., from 'sealfile keygen'"
+        raise UsageProblem(f"name recipients (e.g. {example}) or add a creation rule to .sealfile.yaml{hint(file)}")
     return rule.recipients, rules
 
 

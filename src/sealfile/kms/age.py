@@ -99,6 +99,18 @@ def available_identities() -> list[Any]:
     return file_identities()
 
 
+def own_recipient() -> str | None:
+    """The public recipient of the first age identity found here (what ``keygen`` printed), if any: a hint for
+    someone sealing a first file; ``None`` where none is found or the places cannot be read."""
+    from sealfile.errors import SealfileError
+    from sealfile.kms.age_identities import is_plugin_identity
+
+    try:
+        return next((str(i.to_public()) for i in available_identities() if not is_plugin_identity(i)), None)
+    except (SealfileError, OSError):
+        return None
+
+
 def age_encrypt(data_key: bytes, recipient: Any) -> str:
     """An ASCII-armored age file of ``data_key`` for one pyrage recipient (X25519 or SSH)."""
     armored: bytes = pyrage.encrypt(data_key, [recipient], armored=True)
