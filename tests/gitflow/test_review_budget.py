@@ -18,8 +18,8 @@ def test_files_past_the_budget_are_not_reviewed_and_fail_the_review(sandbox: San
     for name in FILES:
         sizes.append(len(seal_file(sandbox, name, "".join(f"key{k}: v{k}\n" for k in range(40))).read_text()))
     sandbox.commit("four sealed files")
-    budget = (sizes[0] + sizes[1] + sizes[2] // 2) / (1024 * 1024)  # two files fit, the third does not
-    env = {**sandbox.env, "SEALFILE_REVIEW_MAX_MB": f"{budget:.9f}"}
+    budget = float(f"{(sizes[0] + sizes[1] + sizes[2] // 2) / (1024 * 1024):.9f}")  # two files fit, the third not
+    env = {**sandbox.env, "SEALFILE_REVIEW_MAX_MB": str(budget)}
 
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False, env=env)
     assert done.returncode == 3, done.stderr

@@ -18,15 +18,14 @@ class ReadBudget:
     """The characters of sealed files one review may still read (``SEALFILE_REVIEW_MAX_MB``)."""
 
     def __init__(self) -> None:
-        megabytes = positive_setting(REVIEW_MAX_MB_ENV, DEFAULT_REVIEW_MAX_MB, unit="megabytes", kind=float)
-        self._total = int(megabytes * 1024 * 1024)
-        self._left = self._total
+        self._megabytes = positive_setting(REVIEW_MAX_MB_ENV, DEFAULT_REVIEW_MAX_MB, unit="megabytes", kind=float)
+        self._left = int(self._megabytes * 1024 * 1024)
 
     def charge(self, *texts: str | None) -> None:
         """Count a file's versions against the budget; :class:`FormatError` (nothing counted) past it."""
         size = sum(len(text) for text in texts if text is not None)
         if size > self._left:
             raise FormatError(f"not reviewed: the sealed files of this change are more than "
-                              f"{self._total / (1024 * 1024):g} MiB in all, more than one review reads (review "
+                              f"{self._megabytes:g} MiB in all, more than one review reads (review "
                               f"the change in parts, or raise {REVIEW_MAX_MB_ENV})")
         self._left -= size
