@@ -129,3 +129,22 @@ def test_a_dotted_path_that_spells_a_key_holding_dots_says_how_to_write_it(tree:
         place(tree, typed, dict)
     assert get_at(tree, resolve(tree, meant)) is not None
     assert resolve({"B": {"C": 1}}, "B.C") == ("B", "C")  # no key holding dots: the path as ever
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    (".database.password", "database.password"),      # jq's spelling
+    ("database[password]", 'database["password"]'),   # a bracket without quotes
+    ("[database][password]", '["database"]["password"]'),
+    ("hosts.0.", "hosts.0"),
+])
+def test_a_key_path_in_another_tool_s_spelling_says_how_to_write_it(typed: str, meant: str) -> None:
+    with pytest.raises(KeyPathError) as caught:
+        parse_keypath(typed)
+    assert str(caught.value).endswith(f"; write {meant}")
+    assert parse_keypath(meant)  # the suggestion is itself a key path
+
+
+@pytest.mark.parametrize("typed", ["a..b", '["a"', "a[b c]"])
+def test_a_key_path_with_no_likely_meaning_says_what_the_spellings_are(typed: str) -> None:
+    with pytest.raises(KeyPathError, match=r'; key paths are written a\.b\.0 or \["a"\]\["b"\]\[0\]$'):
+        parse_keypath(typed)

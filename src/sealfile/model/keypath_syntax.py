@@ -11,6 +11,7 @@ names exactly one type.
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 
 from sealfile.errors import KeyPathError
@@ -36,11 +37,39 @@ _JSON = json.JSONDecoder(strict=False)
 """A bracket's selector is JSON (a key may hold control characters); read by ``json``'s C scanner, as a
 regular expression compiled on each start would cost more than the parse (``set`` and ``--extract``)."""
 _SELECTOR_FIRST = frozenset('"-0123456789tf')
+_BARE_BRACKET = re.compile(r"\[([^\[\]\"'\s]+)\]")
+"""``[password]``: a bracket holding a bare name, as jq-like and templating tools write it."""
+
+
+class _Unparsable(KeyPathError):
+    """Text that follows no key-path spelling (a lone surrogate in a key is refused otherwise)."""
 
 
 def parse_keypath(text: str) -> KeyPath:
     """Parse ``a.b.0.c``, ``["a"]["b"][0]["c"]`` or a mix (``a.b[0].c``, ``hosts[0]``, ``a["x.y"]``, ``['a']``);
-    :class:`KeyPathError` if it is none of these. A key holding ``.``, ``[`` or ``]`` is written in brackets."""
+    :class:`KeyPathError` if it is none of these, ending with how to write it. A key holding ``.``, ``[`` or ``]``
+    is written in brackets."""
+    try:
+        return _parse(text)
+    except _Unparsable as err:
+        raise KeyPathError(f"{err.message}; {_spelling_hint(text)}") from None
+
+
+def _spelling_hint(text: str) -> str:
+    """``write PATH`` for a spelling another tool uses (jq's leading ``.``, a trailing ``.``, a bracket without
+    quotes) when the rewritten text parses; else the two spellings."""
+    meant = _BARE_BRACKET.sub(lambda m: m[0] if m[1].lstrip("-").isdecimal() else json.dumps([m[1]]),
+                              text.strip())
+    meant = meant[1:] if meant.startswith(".") and not meant.startswith("..") else meant
+    meant = meant[:-1] if meant.endswith(".") and not meant.endswith("..") else meant
+    try:
+        _parse(meant)
+    except KeyPathError:
+        return 'key paths are written a.b.0 or ["a"]["b"][0]'
+    return f"write {meant}"
+
+
+def _parse(text: str) -> KeyPath:
     text = text.strip()
     if not text:
         raise KeyPathError("empty key path")
@@ -50,7 +79,7 @@ def parse_keypath(text: str) -> KeyPath:
         if need_name:
             end = min([found for found in map(text.find, ".[]", (pos,) * 3) if found >= 0], default=len(text))
             if end == pos:
-                raise KeyPathError(f"cannot parse key path {text!r}: empty segment")
+                raise _Unparsable(f"cannot parse key path {text!r}: empty segment")
             selectors.append(Selector("dotted", text[pos:end]))
             pos, need_name = end, False
         elif text[pos] == ".":
@@ -91,7 +120,7 @@ def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
                 value = None
         end = _after_spaces(text, end)
     if not isinstance(value, (str, int)) or text[end:end + 1] != "]":  # bool is an int
-        raise KeyPathError(f"cannot parse key path {text!r} at position {pos}")
+        raise _Unparsable(f"cannot parse key path {text!r} at position {pos}")
     kind: Literal["str", "int", "bool"] = (
         "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str")
     return Selector(kind, value), end + 1
