@@ -22,7 +22,7 @@ from sealfile.cli.options import (
     rule_options,
     usage_checked,
 )
-from sealfile.cli.writes import keep_aside, kept_anywhere, read_sealed, rewrite
+from sealfile.cli.writes import keep_aside, kept_anywhere, read_sealed, refuse_missing, rewrite
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
@@ -124,6 +124,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
     """
+    refuse_missing("set", file, keypath, value_given=value is not None)
     if value is None:
         value = (hidden_answer("value", unanswered=f"{one_line(str(file))}: {keypath}: no value typed; no file "
                                "was changed") if sys.stdin.isatty() else hot.read_value(value_type, file, keypath))
@@ -137,6 +138,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
 @input_type_option
 def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> None:
     """Remove one value or subtree."""
+    refuse_missing("unset", file, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))

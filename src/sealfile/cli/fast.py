@@ -212,6 +212,9 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
             return None  # click prompts, hiding the input
 
         def set_value() -> None:  # the value is read here, inside the error boundary
+            from sealfile.cli.writes import refuse_missing
+
+            refuse_missing("set", params["file"], params["keypath"], value_given=params["value"] is not None)
             if params["value"] is None:
                 params["value"] = hot.read_value(params["value_type"], params["file"], params["keypath"])
             hot.set_value(**params)

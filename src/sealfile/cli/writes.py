@@ -74,3 +74,28 @@ def _keeping_places() -> list[str | None]:
         places.append(private_directory("kept"))
     ram = ram_directory()
     return places if ram is None else [*places, str(ram)]
+
+
+def refuse_missing(command: str, file: PathName, keypath: str, value_given: bool = False) -> None:
+    """A FILE that does not exist, refused before a value is read from stdin or asked for at a terminal (typed
+    for nothing). KEYPATH naming a file that does means the two came the other way round: the error says how
+    to type them (never the value)."""
+    import os
+    import shlex
+
+    from sealfile.errors import one_line
+
+    if io.is_stdio(file):
+        return
+    try:
+        os.stat(file)
+    except FileNotFoundError:
+        pass
+    except OSError:  # permission denied, a name too long...: the read words it
+        return
+    else:
+        return
+    swapped = os.path.isfile(keypath) and not io.is_stdio(keypath)
+    meant = f"sealfile {command} {shlex.quote(keypath)} {shlex.quote(str(file))}{' VALUE' if value_given else ''}"
+    raise SealfileError(f"no such file (the file comes first: {one_line(meant)})" if swapped else "no such file",
+                        file=str(file))
