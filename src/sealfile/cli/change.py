@@ -90,7 +90,9 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
                                 note=lambda text: say(f"sealfile: note: {text}"))
         if result is None:
-            say(f"{file}: no change")
+            from sealfile.files.editor import wait_hint
+
+            say(f"{file}: no change{wait_hint()}")
             return
         try:
             io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it

@@ -85,11 +85,38 @@ def workspace_base(allow_disk: bool) -> tuple[Path, str | None]:
                   "the editor runs, then overwritten and removed")
 
 
-def editor_command() -> list[str]:
-    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split into words as a shell splits them (a blank one
+def _editor_setting() -> tuple[str, str]:
+    """The variable that names the editor and its value: ``$VISUAL``, else ``$EDITOR``, else ``vi`` (a blank one
     counts as unset: split, it names no program, and the file itself would be run)."""
-    name, editor = next(((name, value) for name in ("VISUAL", "EDITOR")
-                         if (value := os.environ.get(name, "")).strip()), ("", "vi"))
+    return next(((name, value) for name in ("VISUAL", "EDITOR") if (value := os.environ.get(name, "")).strip()),
+                ("", "vi"))
+
+
+_WAIT_OPTIONS = {"code": ("--wait", "-w"), "code-insiders": ("--wait", "-w"), "codium": ("--wait", "-w"),
+                 "cursor": ("--wait", "-w"), "subl": ("--wait", "-w"), "atom": ("--wait", "-w"),
+                 "zed": ("--wait", "-w"), "mate": ("--wait", "-w"), "gvim": ("--nofork", "-f")}
+"""Editors that hand the file to a window and return at once, and the options that make them wait for it."""
+
+
+def wait_hint() -> str:
+    """`` (NAME returned before you could edit: set VAR='NAME ... --wait' ...)`` when the editor is one that
+    returns at once without its wait option (the edit then finds no change); else nothing."""
+    name, editor = _editor_setting()
+    try:
+        words = shlex.split(editor)
+    except ValueError:
+        return ""
+    program = os.path.basename(words[0]) if words else ""
+    options = _WAIT_OPTIONS.get(program)
+    if not name or options is None or any(word in options for word in words[1:]):
+        return ""
+    return (f" ({program} returned before you could edit: set {name}='{shlex.join([*words, options[0]])}' so it "
+            "waits for its window to close)")
+
+
+def editor_command() -> list[str]:
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split into words as a shell splits them."""
+    name, editor = _editor_setting()
     try:
         return shlex.split(editor)
     except ValueError as err:  # an unbalanced quote
