@@ -30,8 +30,22 @@ def flag_keys(params: dict[str, Any]) -> list[MasterKey]:
             try:
                 keys.append(key_from_cli(spec.type_id, value))
             except ConfigError as err:
-                raise UsageProblem(f"Invalid value for '{spec.cli_flag}': {err.message}") from None
+                cause = _key_file_hint(spec.type_id, value) or err.message
+                raise UsageProblem(f"Invalid value for '{spec.cli_flag}': {cause}") from None
     return keys
+
+
+def _key_file_hint(type_id: str, value: str) -> str | None:
+    """What to type instead when ``--age`` names a file (the key file ``keygen`` wrote, most likely)."""
+    import os
+    import shlex
+
+    from sealfile.errors import one_line
+
+    if type_id != "age" or not os.path.isfile(value):
+        return None
+    return (f"{one_line(value)} is a file; --age takes a recipient (age1...): a key file's recipients are its "
+            f"'# public key:' lines (grep 'public key' {one_line(shlex.quote(value))})")
 
 
 def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:

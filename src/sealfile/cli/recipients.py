@@ -113,6 +113,25 @@ def _refuse_unless_as_shown(shown: change.RecipientChange, now: change.Recipient
                                "to see it)")
 
 
+def _refuse_recipient_as_file(verb: str, files: tuple[Path, ...]) -> None:
+    """An age recipient, or an SSH public key file, where FILES go: the command with the flag it needs."""
+    import shlex
+
+    from sealfile.errors import one_line
+
+    for given in files:
+        name = str(given)
+        if name.lower().startswith("age1") and not given.exists():
+            flag = "--age"
+        elif name.endswith(".pub") and given.is_file() and given.read_bytes()[:64].startswith((b"ssh-", b"ecdsa-")):
+            flag = "--ssh"
+        else:
+            continue
+        sealed = " ".join(shlex.quote(str(file)) for file in files if file != given)
+        raise click.UsageError(f"{one_line(name)} is a recipient, not a file: name its kind (sealfile recipients "
+                               f"{verb} {one_line(sealed)} {flag} {one_line(shlex.quote(name))})")
+
+
 @recipients.command("add")
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @recipient_options
@@ -124,6 +143,7 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
 
     The data key is wrapped for them too; values are untouched.
     """
+    _refuse_recipient_as_file("add", files)
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to add")
@@ -149,6 +169,7 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
     Without --rotate a removed recipient who kept the data key could still read values set
     later; --rotate re-encrypts every value under a new data key in the same write.
     """
+    _refuse_recipient_as_file("remove", files)
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to remove")

@@ -39,7 +39,8 @@ class AgeKey(Record, MasterKey):
         if self.recipient.upper().startswith("AGE-SECRET-KEY-"):
             # never echo it: someone pasted their private identity where the public key goes
             raise ConfigError("an age identity (secret key) was given where a recipient (age1...) belongs; "
-                              "use its public key, printed by 'age-keygen -y KEYFILE'")
+                              "use its public key: the '# public key: age1...' line above it in your key file "
+                              "(or 'age-keygen -y KEYFILE')")
         if self.recipient.startswith(("ssh-", "ecdsa-", "sk-")):
             raise ConfigError("an SSH public key is a recipient of its own kind: use --ssh (or ssh:KEY)")
         if age_plugin.plugin_name(self.recipient) is None:
