@@ -84,6 +84,21 @@ class ConflictMarkersError(FormatError):
         return f"to merge it again with the driver, run 'sealfile git install', then: git checkout -m {name}"
 
 
+class NotSealedError(FormatError):
+    """A document with no ``sealfile`` metadata: most often the plaintext, given where its sealed file goes."""
+
+    def __init__(self) -> None:
+        super().__init__("not a sealed file (no 'sealfile' metadata key)")
+
+    def __str__(self) -> str:
+        if not self.file or self.file == "-":
+            return super().__str__()
+        import shlex  # only here: a message that is a command to paste
+
+        return (f"{super().__str__()}; if it holds plaintext, seal it: sealfile encrypt --age age1... -i "
+                f"{one_line(shlex.quote(self.file))}")
+
+
 class UnsupportedVersionError(FormatError):
     """The sealed file declares a format version this sealfile does not read."""
 

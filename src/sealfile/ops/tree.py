@@ -14,7 +14,7 @@ from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
 from sealfile.envelope.token_shape import token_times
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import FormatError, IntegrityError, NotSealedError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
@@ -41,7 +41,7 @@ def parse_sealed_tree(text: str, store: Store) -> tuple[Any, Metadata]:
     if not isinstance(tree, dict):
         raise FormatError("not a sealed file (the top level is not a mapping)")
     if METADATA_KEY not in tree:
-        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
+        raise NotSealedError
     return tree, Metadata.from_mapping(tree.pop(METADATA_KEY))
 
 

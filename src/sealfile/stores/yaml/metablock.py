@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, NotSealedError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.base import line_break
@@ -169,7 +169,7 @@ def cut_edit(text: str, scanned: Scan) -> Edit:
         return scanned.block_at, len(text), ""
     key, value = scanned.metadata_key_node, scanned.metadata_node
     if key is None or value is None:
-        raise FormatError("not a sealed file (no 'sealfile' metadata key)")
+        raise NotSealedError
     start = line_start(text, key.start_mark.index)
     if text[start:key.start_mark.index].strip():
         raise FormatError("the 'sealfile' metadata does not start on a line of its own")

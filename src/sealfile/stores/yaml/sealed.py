@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import IntegrityError, NotSealedError
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules, RuleMemo
@@ -17,15 +17,13 @@ from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.basics import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 
-NOT_SEALED = "not a sealed file (no 'sealfile' metadata key)"
-
 
 def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadata]:
     """A sealed YAML file read once: its byte-order mark, its body, the scan and the metadata."""
     bom, body = split_bom(text)
     scanned = scan(body, engine=engine)
     if not scanned.has_metadata:
-        raise FormatError(NOT_SEALED)
+        raise NotSealedError
     return bom, body, scanned, Metadata.from_mapping(scanned.metadata)
 
 
