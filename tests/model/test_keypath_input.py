@@ -148,3 +148,27 @@ def test_a_key_path_in_another_tool_s_spelling_says_how_to_write_it(typed: str, 
 def test_a_key_path_with_no_likely_meaning_says_what_the_spellings_are(typed: str) -> None:
     with pytest.raises(KeyPathError, match=r'; key paths are written a\.b\.0 or \["a"\]\["b"\]\[0\]$'):
         parse_keypath(typed)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("database.pasword", "database.password"),        # a typo
+    ("Database.password", "database.password"),
+    ("database/password", "database.password"),       # a path in another tool's spelling
+    ("hosts.0.nmae", "hosts.0.name"),
+    ("api-key", "api_key"),
+])
+def test_a_key_that_is_not_there_names_the_near_one(typed: str, meant: str) -> None:
+    from sealfile.model.paths import resolve
+
+    tree = {"database": {"password": "x", "user": "u"}, "hosts": [{"name": "a"}], "api_key": "k"}
+    with pytest.raises(KeyPathError) as caught:
+        resolve(tree, typed)
+    assert str(caught.value) == f"{typed}: no such key; did you mean {meant}?"
+
+
+def test_a_key_far_from_every_key_is_just_not_there() -> None:
+    from sealfile.model.paths import resolve
+
+    with pytest.raises(KeyPathError) as caught:
+        resolve({"database": {"password": "x"}}, "database.token")
+    assert str(caught.value) == "database.token: no such key"

@@ -24,6 +24,10 @@ from sealfile.model.keypath_syntax import KeyPath as KeyPath
 from sealfile.model.keypath_syntax import Selector as Selector
 from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.path_hints import bracketed as _bracketed
+from sealfile.model.path_hints import dotted_key_hint as _dotted_key_hint
+from sealfile.model.path_hints import near_key_hint
+from sealfile.model.path_hints import shown_segment as _shown_segment
 
 
 class ListIndex(int):
@@ -89,13 +93,6 @@ def format_keypath(path: Path) -> str:
 
 def _dotted_ok(segment: Any) -> bool:
     return isinstance(segment, str) and bool(_plain_segment().match(segment)) and segment not in ("true", "false")
-
-
-def _shown_segment(segment: Any) -> str:
-    """JSON text of a key, with every character a terminal would not show as itself (escapes, bidi
-    overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
-    text = json.dumps(segment, ensure_ascii=False)
-    return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 def _key_matches(selector: Selector, key: Any) -> bool:
@@ -164,7 +161,8 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
         elif isinstance(node, Mapping):
             key = find_key(node, selector, shown)
             if key is None:
-                raise KeyPathError("no such key" + _dotted_key_hint(node, selectors, position), keypath=shown)
+                raise KeyPathError("no such key" + (_dotted_key_hint(node, selectors, position)
+                                                     or near_key_hint(node, selectors, position)), keypath=shown)
             path.append(key)
         else:
             raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=shown)
@@ -204,32 +202,6 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
             raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
         node = node[path[-1]]
     return tuple(path), existed
-
-
-def _dotted_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
-    """``; for the key "a.b" write PATH`` when the dotted segments from ``position`` (two or more) begin with
-    the name of a string key holding dots here (a dotenv name, a YAML key such as ``app.kubernetes.io/name``)."""
-    rest = selectors[position:]
-    if len(rest) < 2 or any(selector.kind != "dotted" for selector in rest):
-        return ""
-    for end in range(len(rest), 1, -1):
-        joined = ".".join(str(selector.value) for selector in rest[:end])
-        if any(isinstance(key, str) and key == joined for key in node):
-            meant = (*selectors[:position], type(rest[0])("str", joined), *rest[end:])
-            return f"; for the key {_shown_segment(joined)} write {_bracketed(meant)}"
-    return ""
-
-
-def _bracketed(selectors: KeyPath) -> str:
-    """``selectors`` as typed: dotted ones dotted, the others in brackets (``a.0["b.c"].d``)."""
-    text = ""
-    for selector in selectors:
-        if selector.kind == "dotted":
-            text += f".{selector.value}" if text else str(selector.value)
-        else:
-            shown = _shown_segment(selector.value) if selector.kind == "str" else json.dumps(selector.value)
-            text += f"[{shown}]"
-    return text
 
 
 def format_selectors(selectors: KeyPath) -> str:

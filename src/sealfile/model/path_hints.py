@@ -1,0 +1,69 @@
+"""What a "no such key" error suggests instead: the key holding dots the user meant, or a near key name (a
+typo, another case, a ``/`` where key paths use ``.``). Key names are not secret: the sealed file shows them."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sealfile.model.keypath_syntax import KeyPath, Selector
+
+
+def shown_segment(segment: Any) -> str:
+    """JSON text of a key, with every character a terminal would not show as itself (escapes, bidi
+    overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
+    text = json.dumps(segment, ensure_ascii=False)
+    return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+
+
+def dotted_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
+    """``; for the key "a.b" write PATH`` when the dotted segments from ``position`` (two or more) begin with
+    the name of a string key holding dots here (a dotenv name, a YAML key such as ``app.kubernetes.io/name``)."""
+    rest = selectors[position:]
+    if len(rest) < 2 or any(selector.kind != "dotted" for selector in rest):
+        return ""
+    for end in range(len(rest), 1, -1):
+        joined = ".".join(str(selector.value) for selector in rest[:end])
+        if any(isinstance(key, str) and key == joined for key in node):
+            meant = (*selectors[:position], type(rest[0])("str", joined), *rest[end:])
+            return f"; for the key {shown_segment(joined)} write {bracketed(meant)}"
+    return ""
+
+
+def bracketed(selectors: KeyPath) -> str:
+    """``selectors`` as typed: dotted ones dotted, the others in brackets (``a.0["b.c"].d``)."""
+    text = ""
+    for selector in selectors:
+        if selector.kind == "dotted":
+            text += f".{selector.value}" if text else str(selector.value)
+        else:
+            shown = shown_segment(selector.value) if selector.kind == "str" else json.dumps(selector.value)
+            text += f"[{shown}]"
+    return text
+
+
+def near_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
+    """``; did you mean PATH?`` when the key at ``position`` is not in ``node`` but a near one is: ``a/b`` for
+    ``a.b`` (``a`` a key here), else the closest key name by spelling or case."""
+    value = selectors[position].value
+    if not isinstance(value, str):
+        return ""
+    names = [key for key in node if isinstance(key, str)]
+    parts = value.split("/")
+    if len(parts) > 1 and all(parts) and parts[0] in names:
+        instead = tuple(Selector("dotted", part) for part in parts)
+    else:
+        folded = {name.casefold(): name for name in names}
+        close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
+        if not close:
+            return ""
+        instead = (_segment(folded[close[0]]),)
+    return f"; did you mean {bracketed((*selectors[:position], *instead, *selectors[position + 1:]))}?"
+
+
+def _segment(name: str) -> Selector:
+    """``name`` as a dotted segment when it reads back as that key, else bracketed."""
+    plain = name and not any(c in name for c in ".[]") and name == name.strip() and name.isprintable()
+    return Selector("dotted" if plain else "str", name)
