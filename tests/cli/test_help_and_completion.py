@@ -108,3 +108,11 @@ def test_git_install_help_names_the_command_it_installs(tmp_path: Path) -> None:
     # without any blank
     expected = f"[default: {this_installation()} (this installation); env SEALFILE_GIT_COMMAND]"
     assert "".join(expected.split()) in "".join(shown.split())
+
+
+def test_set_help_says_how_to_give_a_value_that_starts_with_a_dash(tmp_path: Path) -> None:
+    """The refusal of ``set FILE KEY -x`` points at --; the help, where a newcomer looks first, says it too."""
+    from tests.support.cli import run_cli
+
+    shown = " ".join(run_cli("set", "--help").stdout.split())
+    assert "A VALUE that starts with - goes after --: sealfile set FILE KEYPATH -- -VALUE." in shown

@@ -125,6 +125,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
 
     Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
+    A VALUE that starts with - goes after --: sealfile set FILE KEYPATH -- -VALUE.
     """
     refuse_missing("set", file, keypath, value_given=value is not None)
     if value is None:
