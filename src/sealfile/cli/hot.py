@@ -116,6 +116,8 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
             keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
     unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``."""
+    from sealfile.cli.syntax_hint import with_dotenv_hint
+    from sealfile.errors import FormatError
     from sealfile.files import io
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
@@ -143,7 +145,10 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
             raise SealfileError("the input is empty (did the command before the pipe fail?): nothing was written; "
                                 "to start an empty sealed file, encrypt an empty file")
         refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
-        sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
+        try:
+            sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
+        except FormatError as err:
+            raise with_dotenv_hint(err, plaintext, store.name, input_type) from None
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
 
 
