@@ -64,3 +64,28 @@ def test_an_ssh_public_key_file_where_files_go_is_named_with_ssh(seal_file: Seal
     assert result.stderr.startswith(
         f"sealfile: error: {pub} is a recipient, not a file: name its kind (sealfile recipients add {path} --ssh "
         f"{pub}). Usage:")
+
+
+@pytest.mark.parametrize("text", ["db:\n  password: ENC[x]\n", "API_KEY=abc\n", "\x00\xff binary"])
+def test_keygen_never_appends_a_secret_key_to_a_file_that_is_not_an_identity_file(tmp_path: Path,
+                                                                                  text: str) -> None:
+    """``keygen -o secrets.enc.yaml`` (a newcomer's guess at -o) appended the private key to the secrets file:
+    unreadable from then on, and a secret key where git commits it."""
+    target = tmp_path / "secrets.enc.yaml"
+    target.write_text(text, errors="surrogateescape")
+    target.chmod(0o644)  # as git checks files out: refused for what it holds, not for its mode
+    before = target.read_bytes()
+    result = run_cli("keygen", "-o", target)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"sealfile: error: {target}: line 1 is not an age identity, so this is no identity "
+                             "file: nothing was written (name a new file, or leave out -o)\n")
+    assert target.read_bytes() == before
+
+
+def test_keygen_adds_to_an_identity_file_with_comments_and_blank_lines(tmp_path: Path) -> None:
+    target = tmp_path / "keys.txt"
+    target.write_text(f"# created: today\n# public key: {RECIPIENT}\n{IDENTITY}\n\n")
+    target.chmod(0o600)
+    result = run_cli("keygen", "-o", target)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text().count("AGE-SECRET-KEY-") == 2

@@ -147,6 +147,7 @@ def add_identity(path: Path) -> str:
         raise SealfileError(f"cannot create its directory ({describe_exception(err)}); nothing was written",
                             file=str(path)) from None
     if path.exists():
+        _refuse_unless_identities(path)
         check_private(path)  # never append a new secret key to a file others can read
     from sealfile.files.atomic import atomic_write
     from sealfile.files.locking import locked
@@ -163,3 +164,17 @@ def add_identity(path: Path) -> str:
         atomic_write(path, existing + f"# public key: {recipient}\n{identity}\n".encode(), private=True,
                      replacing=read)
     return recipient
+
+
+def _refuse_unless_identities(path: Path) -> None:
+    """A file that holds anything but identities and comments (a secrets file named by mistake) is left alone: the
+    new secret key appended there would make it unreadable, and could reach a commit."""
+    from sealfile.kms.age_identities import parse_identities
+
+    try:
+        parse_identities(path.read_bytes().decode("utf-8", "replace"), str(path))
+    except ConfigError as err:
+        raise ConfigError(f"{err.message}, so this is no identity file: nothing was written (name a new file, or "
+                          "leave out -o)") from None
+    except OSError:
+        return  # unreadable: the write words it
