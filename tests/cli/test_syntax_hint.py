@@ -28,3 +28,16 @@ def test_other_text_read_as_yaml_gets_no_dotenv_hint(tmp_path: Path, age_identit
     plain.write_text(text)
     result = run_cli("encrypt", "--age", age_identity.recipient, plain)
     assert result.returncode == 1 and "dotenv" not in result.stderr
+
+
+@pytest.mark.parametrize(("text", "where"), [("db:\n\tpassword: x\n", "line 2, column 1"),
+                                             ("db:\n  user: a\n  \tpassword: x\n", "line 3, column 3")])
+def test_a_tab_that_indents_yaml_is_named_as_one(tmp_path: Path, age_identity: AgeIdentity, text: str,
+                                                 where: str) -> None:
+    """libyaml's 'found character that cannot start any token' does not say the character is a tab, nor what to do."""
+    plain = tmp_path / "s.yaml"
+    plain.write_text(text)
+    result = run_cli("encrypt", "--age", age_identity.recipient, plain)
+    assert (result.returncode, result.stderr) == (
+        1, f"sealfile: error: {plain}: invalid YAML at {where}: a tab, which YAML does not allow to indent: indent "
+           "with spaces\n")

@@ -73,6 +73,8 @@ def format_error(err: YAMLError, text: str) -> FormatError:
         problem = _scrub((err.problem or "syntax error").split("\n")[0]) or "syntax error"
         if err.context == "while scanning a plain scalar" and problem in _FLOW_INDICATORS:
             problem += _FLOW_INDICATORS[problem]
+        elif _indenting_tab(text, err.problem_mark.line, err.problem_mark.column):
+            problem = "a tab, which YAML does not allow to indent: indent with spaces"
         return FormatError(f"invalid YAML at {where}: {problem}")
     if isinstance(err, ReaderError) and isinstance(err.character, int):
         code = err.character
@@ -82,6 +84,16 @@ def format_error(err: YAMLError, text: str) -> FormatError:
         return FormatError(f"invalid YAML{where}: a character YAML does not allow in a file (U+{code:04X}); "
                            f"write it as {escape} inside double quotes")
     return FormatError("invalid YAML")
+
+
+def _indenting_tab(text: str, line: int, column: int) -> bool:
+    """Whether the character at ``line``, ``column`` (from 0) is a tab in the line's indentation: libyaml words
+    it 'found character that cannot start any token', which does not say it is a tab."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    indent = lines[line][:len(lines[line]) - len(lines[line].lstrip(" \t"))]
+    return column < len(indent) and indent[column] == "\t"
 
 
 def _character_at(text: str, position: int, char: str) -> int:
