@@ -351,8 +351,10 @@ def test_a_writer_waits_for_the_lock_and_then_reads_the_file_afresh(tmp_path: Pa
     assert decrypt_text(path.read_text()) == 'a: 5\nb: "2"\n'  # set's value is a string unless typed
 
 
-def test_the_lock_wait_setting_is_checked() -> None:
-    result = subprocess.run([sys.executable, "-m", "sealfile", "set", "x.enc.yaml", "a", "1"], capture_output=True,
+def test_the_lock_wait_setting_is_checked(tmp_path: Path, recipient: str) -> None:
+    sealed = tmp_path / "x.enc.yaml"  # a file that exists: a missing one is refused before any setting is read
+    sealed.write_text(seal_text("a: 0\n", [AgeKey(recipient)]))
+    result = subprocess.run([sys.executable, "-m", "sealfile", "set", str(sealed), "a", "1"], capture_output=True,
                             text=True, env={**os.environ, "SEALFILE_LOCK_WAIT": "soon"})
     assert result.returncode != 0
     assert "SEALFILE_LOCK_WAIT must be a number of seconds, 0 or more (at most 3600), not 'soon'" in result.stderr
