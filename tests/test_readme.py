@@ -4,6 +4,7 @@ A snippet's marker is the HTML comment on the line before its fence (invisible o
 
     <!-- snippet: run -->                  run it; it must succeed
     <!-- snippet: run; expect: TEXT -->    ... and print TEXT (stdout or stderr)
+    <!-- snippet: run; from nothing -->    run it in an empty directory (a first step, which names new files)
     <!-- snippet: skip; REASON -->         not runnable here, and why
 
 Runnable snippets run in a fresh directory holding ``secrets.enc.yaml`` (sealed for an age
@@ -52,6 +53,7 @@ def _name(snippet: Fence) -> str:
 
 ALL = snippets(README.read_text(encoding="utf-8"))
 RUNNABLE = [s for s in ALL if s.mode == "run"]
+FROM_NOTHING = "from nothing"
 
 
 def test_every_shell_and_python_snippet_is_marked() -> None:
@@ -59,7 +61,12 @@ def test_every_shell_and_python_snippet_is_marked() -> None:
     unmarked = [_name(s) for s in ALL if s.mode is None]
     assert unmarked == [], "mark each snippet <!-- snippet: run --> or <!-- snippet: skip; REASON -->"
     assert [_name(s) for s in ALL if s.mode == "skip" and not s.arg] == [], "a skipped snippet says why"
-    assert [_name(s) for s in RUNNABLE if s.arg and not s.arg.startswith("expect: ")] == []
+    assert [_name(s) for s in RUNNABLE if not all(part == FROM_NOTHING or part.startswith("expect: ")
+                                                   for part in _parts(s))] == []
+
+
+def _parts(snippet: Fence) -> list[str]:
+    return snippet.arg.split("; ") if snippet.arg else []
 
 
 def test_the_extractor_sees_indented_fences_and_markers() -> None:
@@ -85,10 +92,11 @@ def sandbox(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 @pytest.mark.parametrize("snippet", RUNNABLE, ids=[_name(s) for s in RUNNABLE])
 def test_runnable_snippets_run_as_written(snippet: Fence, sandbox: tuple[Path, dict[str, str]]) -> None:
     work, env = sandbox
+    if FROM_NOTHING in _parts(snippet):
+        (work / "secrets.enc.yaml").unlink()
     command = (["bash", "-e", "-o", "pipefail", "-c", snippet.text] if snippet.language == "shell"
                else [sys.executable, "-c", snippet.text])
     done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"{_name(snippet)} failed:\n{done.stdout}\n{done.stderr}"
-    if snippet.arg:
-        expected = snippet.arg.removeprefix("expect: ")
+    for expected in (part.removeprefix("expect: ") for part in _parts(snippet) if part.startswith("expect: ")):
         assert expected in done.stdout + done.stderr, f"{_name(snippet)} did not print {expected!r}"

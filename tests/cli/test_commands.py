@@ -203,12 +203,15 @@ def test_encrypt_bad_recipient(run_cli: RunCli, plain: Path) -> None:
 
 
 def test_encrypt_of_an_empty_pipe_writes_nothing(run_cli: RunCli, sealed: Path, age_identity: AgeIdentity) -> None:
-    """``vault read ... | sealfile encrypt - -o s.enc.yaml`` whose producer failed sealed an empty document over
-    the secrets, as an empty value from a failed producer blanked one in ``set``."""
+    """``vault read ... | sealfile encrypt - -o s.enc.yaml`` whose producer failed sealed an empty document, as
+    an empty value from a failed producer blanked one in ``set`` (over an existing sealed file, -o is refused
+    first, see test_failure_contract)."""
     before = sealed.read_bytes()
-    done = run_cli("encrypt", "--age", age_identity.recipient, "-", "-o", sealed, input="")
-    line = one_error_line(done)
-    assert line.startswith("sealfile: error: -: the input is empty") and sealed.read_bytes() == before
+    for output in (sealed.with_name("new.enc.yaml"), sealed):
+        done = run_cli("encrypt", "--age", age_identity.recipient, "-", "--previous", sealed, "-o", output, input="")
+        line = one_error_line(done)
+        assert line.startswith("sealfile: error: -: the input is empty") and sealed.read_bytes() == before
+        assert not sealed.with_name("new.enc.yaml").exists()
     empty = sealed.with_name("empty.yaml")
     empty.write_text("")
     assert run_cli("encrypt", "--age", age_identity.recipient, empty).returncode == 0  # a new, empty file

@@ -404,6 +404,30 @@ def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: s
     assert run(["decrypt", "{S}", "-o", str(other)], files).returncode == 0
 
 
+@pytest.mark.parametrize("output", ["other.enc.yaml", "other.sops.yaml"])
+def test_encrypt_does_not_seal_over_another_sealed_file(output: str, files: dict[str, Path], tmp_path: Path) -> None:
+    """'encrypt new.yaml -o secrets.enc.yaml' replaced an existing sealed file like cp: its values and
+    recipients gone, though only a reseal of that file (--previous) or a new name was meant."""
+    other = files["S"].parent / output
+    if output.endswith(".sops.yaml"):
+        from tests.sops.conftest import make_identity, sops_encrypt
+
+        (tmp_path / "plain.yaml").write_text("token: t0ken\n")
+        sops_encrypt(tmp_path / "plain.yaml", other, "--age", make_identity(tmp_path).recipient)
+    else:
+        shutil.copy(files["S"], other)
+    before = snapshot(files["S"].parent)
+    for flags in ([], ["--previous", "{S}"]):  # --previous names another file: still not this one
+        done = run(["encrypt", "{P}", *flags, "-o", str(other)], files)
+        assert "-o names a sealed file: sealing over it would replace its values and recipients" in \
+            the_one_line(done, other)
+        assert snapshot(files["S"].parent) == before
+    if output.endswith(".enc.yaml"):  # the file itself as --previous: a reseal, meant
+        assert run(["encrypt", "{P}", "--previous", str(other), "-o", str(other)], files).returncode == 0
+    other.write_text("plain: 1\n")  # a file that is not sealed is an output like any other
+    assert run(["encrypt", "{P}", "-o", str(other)], files).returncode == 0
+
+
 @pytest.mark.parametrize("env", [{}, {"SEALFILE_SET_TYPE": "str"}], ids=["fast", "click"])
 def test_set_refuses_an_empty_standard_input(env: dict[str, str], files: dict[str, Path]) -> None:
     """'vault read ... | sealfile set FILE KEY' whose producer failed set the secret to "": blanked, unsaid."""

@@ -121,10 +121,12 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.files import io
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
+    from sealfile.ops.read import refuse_sealing_over
     from sealfile.ops.sops_files import refuse_to_write
     from sealfile.stores import fitting_name, store_for
 
     check_destination(file, output, in_place)
+    refuse_sealing_over(output, previous)
     sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -': still FILE
     policy = signatures.for_file(sealed_name)
     reuse = None

@@ -167,13 +167,14 @@ def emit(text: str, output: str | os.PathLike[str] | None, *, private: bool,
         raise SealfileError("the output would hold a lone surrogate, which is not UTF-8 text; nothing was written",
                             file=os.fspath(sources[0])) from None
     target = output or STDIO
-    if private and not is_stdio(target) and any(_same_file(target, source) for source in sources):
+    if private and not is_stdio(target) and any(same_file(target, source) for source in sources):
         raise SealfileError("-o names the file the plaintext comes from: written there, it would replace the sealed "
                             "file; nothing was written (write to another name)", file=os.fspath(target))
     write_output(target, raw, private=private, replacing=False if replacing is None else replacing)
 
 
-def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+def same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
+    """Whether two names are one existing file (``-`` is never a file)."""
     try:
         return not is_stdio(other) and os.path.samefile(one, other)
     except (OSError, ValueError):  # either missing: not the same file

@@ -98,28 +98,37 @@ def verify_text(text: str, store: Store | None = None, policy: TrustPolicy | Non
 def refuse_sealed_output(output: str | os.PathLike[str] | None, sources: Sequence[str | os.PathLike[str]]) -> None:
     """Refuse ``decrypt -o`` over another sealed or SOPS file: written there, the plaintext would take the
     place of its sealed values, under a name that hooks and readers take for a sealed file."""
-    from sealfile.files.io import is_stdio, read_text
+    if names_other_sealed_file(output, sources):
+        raise SealfileError("-o names a sealed file: written there, the plaintext would replace its sealed values; "
+                            "nothing was written (remove it first, or write to another name)",
+                            file=os.fspath(output or ""))
+
+
+def refuse_sealing_over(output: str | os.PathLike[str] | None, previous: str | os.PathLike[str] | None) -> None:
+    """Refuse ``encrypt -o`` over a sealed or SOPS file other than ``--previous``: its values and recipients
+    would be replaced by the new file's, and a slip of the name loses them for every recipient."""
+    if names_other_sealed_file(output, () if previous is None else (previous,)):
+        raise SealfileError(f"-o names a sealed file: sealing over it would replace its values and recipients; "
+                            f"nothing was written (to reseal it keeping its data key, add --previous {output}; "
+                            f"to replace it, remove it first)", file=os.fspath(output or ""))
+
+
+def names_other_sealed_file(output: str | os.PathLike[str] | None, sources: Sequence[str | os.PathLike[str]]) -> bool:
+    """Whether ``output`` is an existing sealed or SOPS file that opens, other than one of ``sources``."""
+    from sealfile.files.io import is_stdio, read_text, same_file
     from sealfile.model.metadata import METADATA_KEY
     from sealfile.ops.reader import read_document
     from sealfile.stores import store_for
 
     if output is None or is_stdio(output) or not os.path.isfile(output) or any(
-            not is_stdio(source) and _same_file(output, source) for source in sources):
-        return  # the file the plaintext comes from: io.emit refuses it in its own words
+            same_file(output, source) for source in sources):
+        return False  # the file the text comes from: io.emit and -i handle it in their own words
     try:
         text = read_text(output)
         if sops_kind(text, os.fspath(output)) is None:
             if METADATA_KEY not in text:
-                return
+                return False
             read_document(text, store_for(output))
     except (OSError, SealfileError):
-        return  # not a sealed file that opens: an ordinary output to replace
-    raise SealfileError("-o names a sealed file: written there, the plaintext would replace its sealed values; "
-                        "nothing was written (remove it first, or write to another name)", file=os.fspath(output))
-
-
-def _same_file(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
-    try:
-        return os.path.samefile(one, other)
-    except OSError:
-        return False
+        return False  # not a sealed file that opens: an ordinary output to replace
+    return True
