@@ -16,6 +16,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -171,13 +172,38 @@ def test_keygen_names_the_identity_file_whose_directory_cannot_be_made(named_by:
                                   ["rotate", "{S}"], ["edit", "{S}"]], ids=" ".join)
 def test_a_lock_that_cannot_be_taken_names_the_file(args: list[str], files: dict[str, Path], tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """The locks live in the user's cache directory; where it cannot be made, the line names FILE."""
+    """The locks live in the user's cache directory (else a private one in the temporary directory); where
+    neither can be made, the line names FILE and the first."""
     (tmp_path / "not-a-directory").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-directory"))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    (tmp_path / f"sealfile-{os.geteuid()}").write_text("")  # in the way of the second place
     before = snapshot(files["S"].parent)
     line = the_one_line(run(args, files), files["S"])
     assert line.endswith(f"cannot take its lock ({tmp_path / 'not-a-directory'}/sealfile: Not a directory); "
                          "nothing was changed")
+    assert snapshot(files["S"].parent) == before
+
+
+def test_without_a_usable_home_writes_still_take_one_lock(files: dict[str, Path], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container run as a user with no home (HOME unset or /nonexistent, a read-only one) refused every
+    write, for want of a lock directory: the locks go to a private directory in the temporary one instead,
+    where a second writer still waits for the first."""
+    from sealfile.files.locking import locked
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(files["S"]))  # a file: no directory can be made under it
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert run(["set", "{S}", "db.password", "first"], files).returncode == 0
+    assert (tmp_path / f"sealfile-{os.geteuid()}" / "locks").is_dir()
+    before = snapshot(files["S"].parent)
+    with locked(files["S"], wait=0):
+        line = the_one_line(run(["set", "{S}", "db.password", "second"], files, env={"SEALFILE_LOCK_WAIT": "0"}),
+                            files["S"])
+    assert "another sealfile process is changing this file" in line
     assert snapshot(files["S"].parent) == before
 
 

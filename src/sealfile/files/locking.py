@@ -38,7 +38,7 @@ def lock_path(path: str | os.PathLike[str]) -> str:
     hasher = hashes.Hash(hashes.SHA256())
     hasher.update(os.path.realpath(path).encode("utf-8", "surrogateescape"))
     digest = hasher.finalize().hex()[:32]
-    return os.path.join(private_directory("locks"), f"{digest}.lock")
+    return os.path.join(private_directory("locks", anywhere=True), f"{digest}.lock")
 
 
 _BUSY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES)

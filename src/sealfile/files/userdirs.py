@@ -4,6 +4,11 @@
 - macOS: ``~/Library/Caches/sealfile``;
 - Windows: ``%LOCALAPPDATA%\\sealfile``.
 
+Locks have a second place: where the user's cache cannot be used (no home, or a read-only one, as in a
+container run as a user without one), ``$XDG_RUNTIME_DIR/sealfile``, else ``sealfile-<uid>`` in the
+system's temporary directory, used only if it is a directory the user owns (never a symlink, never another
+user's). A command then still writes, one writer at a time, among the commands that see the same home.
+
 "Private" is mode 0700 where mode bits mean something; on Windows, mode bits do not protect a
 directory, so its access list is reduced to the user alone (``icacls``: inheritance removed, full
 control for the current user only).
@@ -11,7 +16,10 @@ control for the current user only).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import stat
 import sys
 
 from sealfile.errors import NoHomeDirectory, SealfileError
@@ -40,12 +48,49 @@ def base_directory() -> str:
     return spelled(base)
 
 
-def private_directory(purpose: str) -> str:
-    """``<base>/<purpose>``, created if needed and restricted to the current user."""
-    directory = spelled(os.path.join(base_directory(), purpose))
+def private_directory(purpose: str, *, anywhere: bool = False) -> str:
+    """``<base>/<purpose>``, created if needed, restricted to the current user and writable; ``anywhere``:
+    else the same under the second place (see above), and if that fails too, the first place's error."""
+    try:
+        return _private(os.path.join(base_directory(), purpose))
+    except (OSError, NoHomeDirectory):
+        second = _second_place() if anywhere else None
+        if second is not None:
+            with contextlib.suppress(OSError):
+                return _private(os.path.join(second, purpose))
+        raise
+
+
+def _private(directory: str) -> str:
+    directory = spelled(directory)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     restrict_to_owner(directory)
+    if not os.access(directory, os.W_OK | os.X_OK):  # a read-only home: no file can be made in it
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), directory)
     return directory
+
+
+def _second_place() -> str | None:
+    """``$XDG_RUNTIME_DIR/sealfile``, else ``<tmp>/sealfile-<uid>``, if the user owns it (Unix only)."""
+    if sys.platform == "win32":
+        return None
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if os.path.isabs(runtime) and _owned_directory(runtime):
+        return os.path.join(runtime, "sealfile")
+    import tempfile  # only here: most commands never need it
+
+    shared = os.path.join(tempfile.gettempdir(), f"sealfile-{os.geteuid()}")
+    with contextlib.suppress(OSError):  # there already, or not makeable: checked below either way
+        os.mkdir(shared, 0o700)
+    return shared if _owned_directory(shared) else None  # another user's, or a symlink: never used
+
+
+def _owned_directory(path: str) -> bool:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(found.st_mode) and found.st_uid == os.geteuid()
 
 
 def restrict_to_owner(directory: PathName) -> None:
