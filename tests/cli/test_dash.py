@@ -5,13 +5,17 @@ called ``-``."""
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from sealfile.stores.yaml.reader import load_fast
-from tests.support.cli import RunCli
+from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
 
 PLAINTEXT = "db:\n  password: dash-secret\n"
@@ -40,6 +44,31 @@ def test_exec_reads_the_sealed_file_from_standard_input_for_dash(sealed: Path, r
     code = "import json, os; print(json.dumps(os.environ['DB_PASSWORD']))"
     done = run_cli("exec", "-", "--", "python3", "-c", code, input=sealed.read_text())
     assert (done.returncode, json.loads(done.stdout)) == (0, "dash-secret"), done.stderr
+
+
+@pytest.mark.parametrize("args", [["--output-type", "json"], ["--output-type", "dotenv"], ["--output-type", "yaml"],
+                                  ["--output-type", "k8s-secret", "--name", "app"], ["--extract", "db"],
+                                  ["--output-type", "json", "--extract", "db"], []], ids=" ".join)
+@pytest.mark.parametrize("how", ["-", "<(cat FILE)"])
+@pytest.mark.parametrize("syntax", ["yaml", "dotenv"])
+def test_decrypt_reads_a_pipe_once_in_every_output_syntax(args: list[str], how: str, syntax: str, sealed: Path,
+                                                          tmp_path: Path, age_identity: AgeIdentity) -> None:
+    """``... | sealfile decrypt - --output-type json`` (or ``decrypt <(...)``) read the pipe a second time
+    to convert the syntax, found it empty and said 'not a sealed file'."""
+    if syntax == "dotenv":
+        if "db" in args:
+            pytest.skip("a dotenv file has no subtree")
+        sealed = tmp_path / "app.enc.env"
+        sealed.write_text(seal_text("DB=dash-secret\n", [age_identity.key], store=get_store("dotenv")))
+    sealfile = f"{shlex.quote(sys.executable)} -m sealfile decrypt --input-type {syntax}"
+    rest = " ".join(map(shlex.quote, args))
+    source = "-" if how == "-" else f"<(cat {shlex.quote(str(sealed))})"
+    piped = subprocess.run(["bash", "-c", f"cat {shlex.quote(str(sealed))} | {sealfile} {source} {rest}"],
+                           capture_output=True, text=True, env=cli_env(), timeout=60)
+    named = subprocess.run(["bash", "-c", f"{sealfile} {shlex.quote(str(sealed))} {rest}"],
+                           capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert piped.returncode == named.returncode == 0, piped.stderr
+    assert piped.stdout == named.stdout and ("dash-secret" in piped.stdout or "ZGFzaC1zZWNyZXQ=" in piped.stdout)
 
 
 @pytest.mark.parametrize("args", [["keygen", "-o", "-"], ["import-sops", "-i", "-"], ["export-sops", "-i", "-"]],

@@ -84,16 +84,24 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
                                      portable_output=portable)
         if fmt in ("ini", "binary"):
             raise UsageProblem(f"--output-type {fmt} applies to SOPS files")
-    return _merged_plaintext((file,), extract, input_type, fmt, name, namespace, prefix, allow_env)
+        from sealfile.runtime.loader import opened_values
+
+        values = opened_values(text, file, policy, extract=extract, file_type=input_type)  # read once: - is a pipe
+    return _rendered(values, (file,), fmt, name, namespace, prefix, allow_env)
 
 
 def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
                       name: str | None, namespace: str | None, prefix: str, allow_env: tuple[str, ...]) -> str:
     from sealfile.cli.merged import merged_values
+
+    return _rendered(merged_values(files, extract, input_type), files, fmt, name, namespace, prefix, allow_env)
+
+
+def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str | None, namespace: str | None,
+              prefix: str, allow_env: tuple[str, ...]) -> str:
     from sealfile.files.io import about
     from sealfile.runtime.outputs import render
 
-    values = merged_values(files, extract, input_type)
     if fmt in ("yaml", "json") and not isinstance(values, (dict, list)):
         from sealfile.ops.read import extracted_scalar  # one value prints alike from every file and syntax
 

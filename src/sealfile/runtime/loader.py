@@ -201,9 +201,18 @@ def _open(
     file_type: str | None = None,
     allowed_signers: AllowedSignersSource = None,
 ) -> Any:
-    with about(path), trust_near(path), gc_paused():  # one pause for parse, open and fill: see gc_paused
+    with about(path), trust_near(path):
         policy = for_application(allowed_signers, path)
-        text = read_text(path)
+        return opened_values(read_text(path), path, policy, extract=extract, max_age=max_age, on_stale=on_stale,
+                             file_type=file_type)
+
+
+def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: str | None = None,
+                  max_age: dt.timedelta | str | None = None, on_stale: OnStale = "warn",
+                  file_type: str | None = None) -> Any:
+    """The values of a file whose ``text`` the caller has read (a pipe reads once): verified under ``policy``,
+    a SOPS file natively, then decrypted (``extract``: that value or subtree)."""
+    with gc_paused():  # one pause for parse, open and fill: see gc_paused
         sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
         if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
             return sops_data if extract is None else get_path(sops_data, extract)
