@@ -125,3 +125,12 @@ def test_a_file_is_named_as_open_takes_it_and_several_as_any_iterable(sealed: Pa
 def test_what_names_no_file_is_a_type_error_that_says_what_was_given(wrong: object) -> None:
     with pytest.raises(TypeError, match=r"(?m)^expected a file name .* not (NoneType|int|float)$"):
         load_secrets(wrong)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("unordered", [set, frozenset])
+def test_a_set_of_files_is_refused_for_its_merge_order_changes_from_run_to_run(unordered: type, sealed: Path) -> None:
+    """Later files win: a set's order follows string hashing, which changes with each interpreter."""
+    with pytest.raises(TypeError, match=f"a {unordered.__name__} has no order.*give the files as a list"):
+        load_secrets(unordered([str(sealed), str(sealed.with_name("other.enc.yaml"))]))
+    with pytest.raises(TypeError, match="has no order"):
+        sealfile.load_env(unordered([str(sealed)]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, raises_detached, warn_caller
@@ -43,11 +44,14 @@ Files = FilePath | bytes | os.PathLike[bytes] | Iterable[FilePath | bytes | os.P
 
 
 def file_names(path: object) -> str | list[str]:
-    """What the loaders were given, as file names: one, or a list of several (any iterable of them, e.g. a
-    ``glob``). Anything else is a ``TypeError`` that says so: a ``bytes`` name was read as many files,
-    an ``int`` as an iterable."""
+    """What the loaders were given, as file names: one, or a list of several (any ordered iterable of them,
+    e.g. ``sorted(glob(...))``). Anything else is a ``TypeError`` that says so: a ``bytes`` name was read as
+    many files, an ``int`` as an iterable, a ``set`` merged in an order that changes from run to run."""
     if isinstance(path, (str, bytes, os.PathLike)):
         return _file_name(path)
+    if isinstance(path, AbstractSet):
+        raise TypeError(f"a {type(path).__name__} has no order, and a later file's values replace an earlier "
+                        "one's: give the files as a list (e.g. sorted)")
     if isinstance(path, Iterable):
         return [_file_name(one) for one in path]
     raise TypeError(f"expected a file name (str, bytes or os.PathLike) or an iterable of them, "
