@@ -17,7 +17,7 @@ from tests.support.locking import lock_elsewhere
 BUSY = "another sealfile process is changing this file"
 
 
-@pytest.mark.parametrize("command", [["encrypt", "--age", "{recipient}", "plain.yaml", "-o", "s.enc.yaml"],
+@pytest.mark.parametrize("command", [["encrypt", "plain.yaml", "--previous", "s.enc.yaml", "-o", "s.enc.yaml"],
                                      ["encrypt", "--age", "{recipient}", "-i", "s.enc.yaml"]])
 def test_a_command_writing_a_whole_sealed_file_waits_for_its_lock(
         tmp_path: Path, age_identity: AgeIdentity, run_cli: RunCli, command: list[str]) -> None:
