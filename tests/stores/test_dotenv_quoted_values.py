@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import tracemalloc
 
 import pytest
@@ -31,7 +32,10 @@ def test_a_long_quoted_value_is_read_in_memory_bounded_by_its_size(line: str) ->
     finally:
         tracemalloc.stop()
     assert len(document["K"]) >= VALUE_CHARS // 3
-    assert peak < 20 * VALUE_CHARS, f"{peak // 1_000_000} MB to read a {VALUE_CHARS // 1_000_000} MB value"
+    # Python 3.10 has no possessive repeat: the unrolled pattern keeps an entry per backslash (~57 MB here;
+    # python-dotenv's own pattern, one per character, took 1.1 GB for 7 MB)
+    bound = 80 if sys.version_info < (3, 11) and "\\" in line else 20
+    assert peak < bound * VALUE_CHARS, f"{peak // 1_000_000} MB to read a {VALUE_CHARS // 1_000_000} MB value"
 
 
 @pytest.mark.parametrize("quote", ["'", '"'])
