@@ -13,9 +13,10 @@ and the caller reports the paths. Nothing decrypted is ever written to disk.
 
 Data keys and recipients: when one side rotated the data key (the other kept the base's), the
 rotated key wins, so a rotation done to shut out a removed recipient survives the merge;
-otherwise ours' key is kept. Recipients merge three-way (an addition or a removal on either
-side is applied, each reported as a warning); a stanza made for another data key is re-wrapped
-for the chosen one, which needs that recipient's public key or KMS access.
+otherwise ours' key is kept, unless a recipient the merge drops could open it (:mod:`.merge_keys`).
+Recipients merge three-way (an addition or a removal on either side is applied, each reported as a
+warning); a stanza made for another data key is re-wrapped for the chosen one, which needs that
+recipient's public key or KMS access.
 
 A team half-way from SOPS: one version may be a SOPS file (the other clone still changes it with
 ``sops``). Its values are merged into the sealed version, whose layout, data key, recipients and rule
@@ -28,13 +29,13 @@ is taken from a side whose seal is not trusted. The result is signed by whoever 
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 
 from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs
+from sealfile.gitflow.merge_keys import kept_out, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
 from sealfile.gitflow.merge_written import respelled, written_items
 from sealfile.gitflow.sealed import keypath, rules_text
@@ -106,10 +107,11 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
         groups, threshold = _merge_groups(b, o, t, primary, result)
     else:
         groups, threshold = (_merge_recipients(b, o, t, primary, result),), 1
-    tokens = _tokens(o, t, primary.reuse.data_key, applied)
+    data_key, groups, threshold, note = kept_out(b, o, t, primary, groups, threshold)
+    result.warnings += [note] if note else []
+    tokens = _tokens(o, t, data_key, applied)
     with policy.writing():
-        result.text = seal_plaintext(merged, store, [], rules,
-                                     reuse=Reuse(primary.reuse.data_key, groups, tokens, threshold))
+        result.text = seal_plaintext(merged, store, [], rules, reuse=Reuse(data_key, groups, tokens, threshold))
     return result
 
 
@@ -167,13 +169,9 @@ def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> Encryptio
     return ours
 
 
-def _same_key(a: bytes | None, b: bytes | None) -> bool:
-    return a is not None and b is not None and hmac.compare_digest(a, b)
-
-
 def _rotated_by(t: _Side, b: _Side, o: _Side) -> bool:
     """Theirs rotated the data key while ours kept the base's: theirs' key must win."""
-    return b.data_key is not None and _same_key(o.data_key, b.data_key) and not _same_key(t.data_key, b.data_key)
+    return b.data_key is not None and same_key(o.data_key, b.data_key) and not same_key(t.data_key, b.data_key)
 
 
 def _ids(side: _Side) -> dict[tuple[str, str], Stanza]:
@@ -248,9 +246,9 @@ def _tokens(o: _Side, t: _Side, data_key: bytes, applied: list[Path]) -> dict[by
         return encoded.startswith(taken)
 
     tokens: dict[bytes, tuple[str, bytes]] = {}
-    if o.reuse is not None and _same_key(o.data_key, data_key):
+    if o.reuse is not None and same_key(o.data_key, data_key):
         tokens.update((encoded, tok) for encoded, tok in o.reuse.tokens.items() if not from_theirs(encoded))
-    if t.reuse is not None and _same_key(t.data_key, data_key):
+    if t.reuse is not None and same_key(t.data_key, data_key):
         for encoded, tok in t.reuse.tokens.items():
             if from_theirs(encoded) or encoded not in tokens:
                 tokens[encoded] = tok
