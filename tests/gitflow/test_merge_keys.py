@@ -9,6 +9,7 @@ import pytest
 
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, add_identity
+from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change as editing
 from sealfile.ops.keyless import describe
 from sealfile.ops.read import decrypt_text
@@ -70,3 +71,16 @@ def test_a_removal_without_rotation_keeps_the_key_and_warns(sandbox: Sandbox, ke
     merged = merge_texts(base, ours, theirs)
     assert _data_key(merged.text) == _data_key(ours)
     assert any("run 'sealfile rotate'" in warning for warning in merged.warnings)
+
+
+def test_key_groups_given_with_rotation_survive_a_merge_with_a_routine_rotation(sandbox: Sandbox,
+                                                                                 key: AgeKey) -> None:
+    """Both keys stay, but each alone no longer opens the file: ours' key, which each opened alone, must go."""
+    other = _joins(sandbox)
+    base = seal_text(BASE, [key, other])
+    ours = editing.set_value(base, "db.user", "u2", rotate=True)
+    theirs = editing.change_recipients(base, exact=KeyGroups(((key,), (other,)), 2), rotate=True).text
+    merged = merge_texts(base, ours, theirs)
+    assert describe(merged.text).threshold == 2
+    assert _data_key(merged.text) == _data_key(theirs) != _data_key(ours)
+    assert "user: u2" in decrypt_text(merged.text)

@@ -3,8 +3,9 @@
 One side removes a leaver and rotates so that the leaver cannot read values set later; the other side rotates
 too, for its own reasons (a routine ``rotate``, ``set --rotate``), while the leaver was still its recipient.
 Keeping the second side's key would give the leaver, who unwraps it from that side's version, every value set
-after the merge. So the merge keeps the key of a side that no dropped recipient could open, and when each side's
-key is open to one (each side removed someone and rotated) it seals with a new one. When nobody rotated the
+after the merge. Likewise for a key that opened the file alone where the merge needs key groups. So the merge
+keeps the key of a side that nobody could open with less than the merged file asks, and when each side's key is
+open so (each side removed someone and rotated) it seals with a new one. When nobody rotated the
 leaver out (a side still holds the base's key), the key stays and the merge warns as ``recipients remove`` does.
 """
 
@@ -28,32 +29,37 @@ def ids_of(stanzas: Iterable[Stanza]) -> set[tuple[str, str]]:
     return {(key.type_id, key.key_id) for key in map(key_for, stanzas)}
 
 
-def _holders(side: Side, base: Side) -> set[tuple[str, str]]:
-    """Who could open ``side``'s data key: its recipients, and the base's when it is still the base's key."""
-    held = ids_of(side.meta.recipients) if side.meta is not None else set()
-    if base.meta is not None and same_key(side.data_key, base.data_key):
-        held |= ids_of(base.meta.recipients)
-    return held
+def _open_to_fewer(side: Side, base: Side, dropped: set[tuple[str, str]], wanted: KeyGroups) -> bool:
+    """Whether someone could open ``side``'s data key with less than ``wanted`` asks: a recipient the merge drops,
+    or keys that open it alone where the merge needs more groups (:meth:`KeyGroups.narrowed_by`); through its
+    version, or the base's when it is still the base's key."""
+    versions = [side, base] if base.meta is not None and same_key(side.data_key, base.data_key) else [side]
+    for version in versions:
+        if version.meta is not None and (ids_of(version.meta.recipients) & dropped or KeyGroups.from_stanzas(
+                version.meta.groups, version.meta.threshold).narrowed_by(wanted)):
+            return True
+    return False
 
 
 def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,
              threshold: int) -> tuple[bytes, Groups, int, str | None]:
     """The data key to seal with, the stanzas that give it to ``groups``' recipients, the threshold, and a warning
-    when the key changed: ``primary``'s key and ``groups`` unless a recipient the merge drops could open it."""
+    when the key changed: ``primary``'s key and ``groups`` unless someone could open it with less than ``groups``
+    asks (a recipient the merge drops, a key that opened it alone where the merge needs two groups)."""
     assert primary.data_key is not None
     dropped = set().union(*(ids_of(side.meta.recipients) for side in (b, o, t) if side.meta is not None))
     dropped -= ids_of(stanza for group in groups for stanza in group)
-    if not _holders(primary, b) & dropped:
+    wanted = KeyGroups.from_stanzas(groups, threshold)
+    if not _open_to_fewer(primary, b, dropped, wanted):
         return primary.data_key, groups, threshold, None
     other = t if primary is o else o
-    wanted = KeyGroups.from_stanzas(groups, threshold)
-    if other.meta is not None and other.data_key is not None and not _holders(other, b) & dropped:
+    if other.meta is not None and other.data_key is not None and not _open_to_fewer(other, b, dropped, wanted):
         regrouped, kept = wrap_groups(wanted, other.data_key, other.meta.groups, other.meta.threshold)
-        return other.data_key, regrouped, kept, (f"{other.name}' data key kept: {primary.name}' was wrapped for a "
-                                                 "recipient the merge removes")
+        return other.data_key, regrouped, kept, (f"{other.name}' data key kept: {primary.name}' opens for a "
+                                                 "recipient the merge removes or with fewer key groups")
     if any(same_key(side.data_key, b.data_key) for side in (o, t)):
         return primary.data_key, groups, threshold, None  # nobody rotated the leaver out: the removal's warning
     fresh = new_data_key()
     regrouped, kept = wrap_groups(wanted, fresh)
-    return fresh, regrouped, kept, ("data key rotated: each side's was wrapped for a recipient the merge "
-                                    "removes; every value is sealed again")
+    return fresh, regrouped, kept, ("data key rotated: each side's opens for a recipient the merge removes or "
+                                    "with fewer key groups; every value is sealed again")
