@@ -4,6 +4,7 @@ change of groups or threshold as a recipient change."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,21 @@ def test_review_warns_of_narrowed_access_and_not_of_widened(keys: list[AgeKey]) 
     assert any("still a recipient" in line for line in lowered.recipient_changes)
     rotated = Review("a", "b", [review_file("prod.enc.yaml", alone, editing.rotate(split))])
     assert not any("NOT rotated" in line for line in [*render_text(rotated.files[0].diff), *rotated.recipient_changes])
+
+
+def test_review_does_not_call_a_regrouping_with_every_value_set_a_rotation(keys: list[AgeKey],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key removed from a group splits the same data key afresh (every stanza new); a value set in the same
+    change gets a new token too: with nothing kept, only a value re-encrypted with its old time (as rotate does)
+    shows a new key. Told from that, a review called the leaver's key rotated away while it still opens it."""
+    with monkeypatch.context() as past:
+        past.setattr(time, "time", lambda: 1_700_000_000.0)  # the file was sealed earlier than the change
+        base = seal_text("token: old\n", KeyGroups(((keys[0], keys[1]), (keys[2],)), threshold=1))
+    removed = editing.set_value(editing.change_recipients(base, remove=[keys[1]]).text, "token", "new")
+    diff = diff_texts("prod.enc.yaml", base, removed)
+    assert not diff.data_key_rotated
+    assert "  ! data key NOT rotated: a removed recipient who kept it can read values set later" in render_text(diff)
+    review = Review("a", "b", [review_file("prod.enc.yaml", base, removed)])
+    assert any("data key NOT rotated" in line for line in review.recipient_changes)
+    rotated = editing.change_recipients(base, remove=[keys[1]], rotate=True).text
+    assert diff_texts("prod.enc.yaml", base, rotated).data_key_rotated  # the token keeps its time
