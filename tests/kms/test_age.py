@@ -135,6 +135,12 @@ def test_a_recipients_file_named_as_the_key_file_is_said_to_be_one(tmp_path: Pat
             found.key.unwrap(wrapped)
         assert str(caught.value).endswith(f"{recipients}: holds age recipients (age1...), not identities: name the "
                                           "key file that 'sealfile keygen' or age-keygen wrote")
+    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")
+    monkeypatch.setenv("SEALFILE_AGE_KEY", found.recipient)
+    with pytest.raises(UnwrapError) as caught:
+        found.key.unwrap(wrapped)
+    assert str(caught.value).endswith("SEALFILE_AGE_KEY: line 1 is an age recipient (a public key), not an identity: "
+                                      "give the key that 'sealfile keygen' or age-keygen wrote")
 
 
 def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,6 +68,9 @@ def parse_identities(text: str, source: str) -> list[Any]:
             else:
                 identities.append(pyrage.x25519.Identity.from_str(line))
         except pyrage.IdentityError:
+            if line.startswith("age1"):  # a public key where the secret one belongs: no chmod or retyping helps
+                raise ConfigError(f"{source}: line {number} is an age recipient (a public key), not an identity: give "
+                                  "the key that 'sealfile keygen' or age-keygen wrote") from None
             # never echo the line: it is a secret key
             raise ConfigError(f"{source}: line {number} is not an age identity") from None
     return identities
