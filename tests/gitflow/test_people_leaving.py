@@ -102,3 +102,34 @@ def test_a_change_that_only_widens_access_neither_warns_nor_rotates(sandbox: San
     done = sandbox.sealfile("updatekeys", "-y", "--rotate", FILE)
     assert "key groups changed" in done.stderr and "rotated" not in done.stderr and NARROWED not in done.stderr
     assert _tokens((sandbox.repo / FILE).read_text()) == before
+
+
+KEPT_BY_PREVIOUS = "--previous keeps its data key, and some who could open it cannot with the recipients now named"
+
+
+def test_encrypt_previous_that_leaves_someone_out_warns(sandbox: Sandbox) -> None:
+    """``encrypt --previous`` with fewer recipients is a removal too: the leaver's copy of the data key opens the
+    values sealed then, so it warns as ``recipients remove`` does (it said nothing)."""
+    leaver = _team_file(sandbox)
+    (sandbox.repo / "edited.yaml").write_text("db:\n  password: p-2\n  user: u-1\n")
+    done = sandbox.sealfile("encrypt", "--previous", FILE, "--age", sandbox.recipient, "edited.yaml", "-o", FILE)
+    assert f"sealfile: warning: {FILE}: {KEPT_BY_PREVIOUS}" in done.stderr
+    assert "run 'sealfile rotate' on the result" in done.stderr
+    assert leaver not in (sandbox.repo / FILE).read_text()
+
+    sandbox.git("checkout", FILE)  # the same recipients, or none named (the file's own): no one leaves
+    for named in (("--age", sandbox.recipient, "--age", leaver), ()):
+        done = sandbox.sealfile("encrypt", "--previous", FILE, *named, "edited.yaml", "-o", FILE)
+        assert KEPT_BY_PREVIOUS not in done.stderr
+
+
+def test_encrypt_previous_that_splits_recipients_into_groups_warns(sandbox: Sandbox) -> None:
+    other = _team_file(sandbox)
+    (sandbox.repo / "edited.yaml").write_text("db:\n  password: p-2\n  user: u-1\n")
+    done = sandbox.sealfile("encrypt", "--previous", FILE, "--key-group", f"age:{sandbox.recipient}",
+                            "--key-group", f"age:{other}", "edited.yaml", "-o", FILE)
+    assert KEPT_BY_PREVIOUS in done.stderr
+    sandbox.git("checkout", FILE)
+    done = sandbox.sealfile("encrypt", "--previous", FILE, "--key-group", f"age:{sandbox.recipient}",
+                            "--key-group", f"age:{other}", "--threshold", "1", "edited.yaml", "-o", FILE)
+    assert KEPT_BY_PREVIOUS not in done.stderr

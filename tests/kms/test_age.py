@@ -121,6 +121,28 @@ def test_an_identity_file_made_readable_by_others_after_use_is_refused(age_ident
         age_identity.key.unwrap(wrapped)
 
 
+def test_a_recipients_file_named_as_the_key_file_is_said_to_be_one(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error asked to chmod 600 a file of public recipients, then said its line 1 is no identity."""
+    found = write_identity(tmp_path / "keys.txt")
+    recipients = tmp_path / "recipients.txt"
+    recipients.write_text(f"# the team\n\n{found.recipient}\n")
+    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(recipients))
+    wrapped = found.key.wrap(os.urandom(32)).wrapped
+    for mode in (0o644, 0o600):
+        recipients.chmod(mode)
+        with pytest.raises(UnwrapError) as caught:
+            found.key.unwrap(wrapped)
+        assert str(caught.value).endswith(f"{recipients}: holds age recipients (age1...), not identities: name the "
+                                          "key file that 'sealfile keygen' or age-keygen wrote")
+    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")
+    monkeypatch.setenv("SEALFILE_AGE_KEY", found.recipient)
+    with pytest.raises(UnwrapError) as caught:
+        found.key.unwrap(wrapped)
+    assert str(caught.value).endswith("SEALFILE_AGE_KEY: line 1 is an age recipient (a public key), not an identity: "
+                                      "give the key that 'sealfile keygen' or age-keygen wrote")
+
+
 def test_identity_files_are_named_as_pathlib_spells_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The places are plain strings now; messages name them as ``Path(...).expanduser()`` did."""
     found = write_identity(tmp_path / "keys" / "k.txt")

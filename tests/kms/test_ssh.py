@@ -84,6 +84,24 @@ def test_a_named_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert key.unwrap(key.wrap(data_key).wrapped) == data_key
 
 
+@pytest.mark.parametrize("kind", ["ed25519", "rsa"])
+def test_a_public_key_named_as_the_key_file_is_said_to_be_one(kind: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SEALFILE_SSH_KEY_FILE=~/.ssh/id_ed25519.pub``, as git's user.signingKey and SEALFILE_SIGNING_KEY take it:
+    the error asked to chmod 600 the public key (its usual mode is 644), then called it no private key."""
+    pair = generate_key(tmp_path, kind, "named_pub")
+    monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(pair.pub_path))
+    key = SshKey.from_cli(pair.public_key.to_line())
+    wrapped = key.wrap(os.urandom(32)).wrapped
+    for mode in (0o644, 0o600):
+        pair.pub_path.chmod(mode)
+        with pytest.raises(UnwrapError) as caught:
+            key.unwrap(wrapped)
+        message = str(caught.value)
+        assert f"{pair.pub_path}: an SSH public key, not a private key: name the private key file" in message
+        assert "chmod" not in message
+
+
 def test_a_key_file_rotated_in_place_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = generate_key(tmp_path, "ed25519", "old"), generate_key(tmp_path, "ed25519", "new")
     monkeypatch.setenv("SEALFILE_SSH_KEY_FILE", str(old.path))

@@ -291,6 +291,31 @@ def test_edit_creates_a_new_file_from_creation_rules(tmp_path: Path, env: dict[s
     assert result.returncode == 2 and "creation rule" in result.stderr
 
 
+def test_edit_refuses_recipient_and_rule_options_for_a_file_that_exists(tmp_path: Path, env: dict[str, str],
+                                                                        recipient: str) -> None:
+    """They name a new file's recipients and rules: on a file that exists they were ignored without a word, so
+    ``edit prod.enc.yaml --age NEWCOMER`` (or ``--age ME`` meant to leave the others out) seemed to work."""
+    other = add_identity(Path(env["SEALFILE_AGE_KEY_FILE"]))
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("a: 1\n", [AgeKey(recipient)]))
+    before = path.read_bytes()
+    editor = tmp_path / "write.py"
+    editor.write_text("import sys\nopen(sys.argv[1], 'w').write('a: 2\\n')\n")
+    edit_env = {**env, "EDITOR": f"{sys.executable} {editor}"}
+    for options in (("--age", other), ("--key-group", f"age:{other}"), ("--encrypted-regex", "^a$")):
+        result = cli("edit", str(path), *options, env=edit_env)
+        assert result.returncode == 2, result.stderr
+        assert f"{options[0]} applies to a new file, and {path} exists" in result.stderr
+        assert path.read_bytes() == before
+    # a default for new files from the environment is not the user asking for this file
+    result = cli("edit", str(path), env={**edit_env, "SEALFILE_EDIT_AGE": other})
+    assert result.returncode == 0, result.stderr
+    assert sealfile.load_secrets(path) == {"a": 2} and other not in path.read_text()
+    new = tmp_path / "new.enc.yaml"
+    assert cli("edit", str(new), "--age", other, env=edit_env).returncode == 0
+    assert other in new.read_text()
+
+
 def test_updatekeys_matches_the_rule(tmp_path: Path, env: dict[str, str], recipient: str) -> None:
     other = add_identity(Path(env["SEALFILE_AGE_KEY_FILE"]))
     path = tmp_path / "s.enc.yaml"

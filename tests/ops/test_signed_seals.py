@@ -19,7 +19,8 @@ from sealfile.model.paths import encode_path
 from sealfile.ops import change, signatures
 from sealfile.ops.read import verify_text
 from sealfile.ops.reader import read_document
-from sealfile.ops.sealing import signed_message_of
+from sealfile.ops.seal import seal_text
+from sealfile.ops.sealing import signed_message_of, signing_as
 from sealfile.ops.signatures import ALLOWED_SIGNERS_ENV, TrustPolicy, check_signature
 from sealfile.ops.verify import verify_seal
 from sealfile.runtime.loader import load_secrets
@@ -151,6 +152,35 @@ def test_a_key_holders_set_refuses_a_forged_file_and_rotate_shuts_the_forger_out
         ValueCipher(forgers_key).open(encode_path(("db", "password")), token)
     assert document.open().data()["db"]["password"] == "fresh-7d0"
     assert signer_of(rotated, policy).startswith("signed by alice (")
+
+
+@pytest.mark.parametrize("change_of", ["add", "remove", "exact"])
+def test_a_recipient_change_with_rotate_seals_a_forged_file_under_a_new_key(change_of: str, team: Team,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal names --rotate as the way on, as ``set`` does; ``recipients remove --rotate`` and ``updatekeys
+    --rotate`` were refused all the same, so a key holder could not shut the forger's key out in one step."""
+    newcomer, stays = AgeKey(generate_identity()[1]), AgeKey(team.age.recipient)
+    with signing_as(team.signer(team.mallory)):
+        forged = seal_text(EVIL, [stays, newcomer] if change_of == "remove" else [stays])
+    forgers_key = read_document(forged, YAML).open().reuse().data_key
+    monkeypatch.setenv(SIGNING_KEY_ENV, str(team.alice.path))
+    policy = trusting_alice(team)
+    how: dict[str, list[AgeKey]] = {change_of: [newcomer] if change_of != "exact" else [stays, newcomer]}
+    with pytest.raises(UntrustedSealError, match=r"refusing to keep its data key.*--rotate"):
+        change.change_recipients(forged, policy=policy, **how)
+    changed = change.change_recipients(forged, policy=policy, rotate=True, **how)
+    assert changed.rotated
+    document = read_document(changed.text, YAML)
+    token = dict((path, value) for path, value in document.leaves())[("db", "password")]
+    with pytest.raises(IntegrityError):
+        ValueCipher(forgers_key).open(encode_path(("db", "password")), token)
+    assert document.open().data()["db"]["url"] == "postgres://attacker.example/app"  # adopted, as set --rotate does
+    assert signer_of(changed.text, policy).startswith("signed by alice (")
+    # a trusted file keeps its data key for a change that takes no one's access away
+    trusted = team.seal(PLAIN)
+    added = change.change_recipients(trusted, add=[newcomer], policy=policy, rotate=True)
+    assert not added.rotated and read_document(added.text, YAML).open().reuse().data_key == \
+        read_document(trusted, YAML).open().reuse().data_key
 
 
 @pytest.mark.parametrize("signed_by", ["mallory", None])

@@ -31,6 +31,18 @@ from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES
 from sealfile.stores import fitting_name, store_for
 
+
+def _given_on_command_line(params: dict[str, Any]) -> list[str]:
+    """The recipient, key-group and rule options of ``params`` that the command line gives (not the environment's
+    ``SEALFILE_EDIT_...`` defaults for new files), as flags."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    flags_of = {param.name: param.opts[0] for param in ctx.command.params}
+    return [flags_of[name] for name, value in params.items()
+            if value and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+
+
 ROTATE_HELP = ("Also seal under a new data key (needed when the file is not signed by a trusted signer: "
                "whoever sealed it may hold its key).")
 
@@ -49,11 +61,13 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
     """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
 
     The plaintext lives in a private, wiped workspace only while the editor runs (see the README
-    for where, per platform). Editing a file that does not exist yet creates it.
+    for where, per platform). Editing a file that does not exist yet creates it, for the recipients and
+    rules the options name (they are refused for a file that exists, not ignored).
     """
     from sealfile.files.atomic import check_replaceable
     from sealfile.files.editor import edit_plaintext
 
+    given = _given_on_command_line(params)
     keys = recipients_from_options(params)
     rules = flags.flag_rules(params)
     store = store_for(file, input_type)
@@ -68,6 +82,10 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
+            if given:  # they would be ignored: someone meant to be let in, or left out, would not know
+                raise click.UsageError(f"{given[0]} applies to a new file, and {one_line(str(file))} exists: its "
+                                       "recipients and rules stay as they are (change who opens it with 'sealfile "
+                                       "recipients add|remove' or 'sealfile updatekeys')")
             sealed = original = read_sealed(file)
             plaintext = change.plaintext_for_editing(sealed, store, policy=policy, rotate=rotate)
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 DECRYPT_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret", "ini", "binary")
 MERGED_OUTPUT_TYPES = ("yaml", "json", "dotenv", "k8s-secret")
+KEPT_FROM_LEAVERS = ("--previous keeps its data key, and some who could open it cannot with the recipients now "
+                     "named (or need more key groups): they may have kept that key; run 'sealfile rotate' on the "
+                     "result so they cannot read values set later")
 
 
 def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | None, output_type: str | None,
@@ -110,20 +113,11 @@ def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str |
         return render(values, fmt, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
 
 
-def check_destination(file: PathName, output: PathName | None, in_place: bool) -> None:
-    """``-o`` and ``-i`` of a command that writes one file, as one."""
-    from sealfile.files import io
-
-    if output and in_place:
-        raise UsageProblem("use -o or -i, not both")
-    if in_place and io.is_stdio(file):
-        raise UsageProblem("-i replaces a file: name the file, not -")
-
-
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
             keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
     unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``."""
+    from sealfile.cli.output_names import check_destination
     from sealfile.cli.syntax_hint import with_dotenv_hint
     from sealfile.errors import FormatError
     from sealfile.files import io
@@ -160,6 +154,8 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         except FormatError as err:
             raise with_dotenv_hint(err, plaintext, store.name, input_type) from None
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
+    if reuse is not None and keys and reuse.strands_holders(keys):
+        say(f"sealfile: warning: {one_line(str(previous))}: {KEPT_FROM_LEAVERS}")
 
 
 def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None

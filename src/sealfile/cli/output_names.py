@@ -1,4 +1,5 @@
-"""The syntax a plaintext output file's name gives (``decrypt -o prod.json``).
+"""Where a command writes: ``-o`` and ``-i`` as one, and the syntax a plaintext output file's name gives
+(``decrypt -o prod.json``).
 
 Other programs read such a file by its name, as every sealfile command does: YAML written into
 ``prod.json`` is read by a JSON reader as garbage, and into ``.env`` as shell lines that mean
@@ -32,3 +33,13 @@ def named_syntax(output: PathName | None, output_type: str | None, extract: str 
         raise UsageProblem(f"-o {output} names a {named.name} file, but --output-type {output_type} writes "
                            f"{written}: name the file for what it holds, or leave --output-type out")
     return named.name
+
+
+def check_destination(file: PathName, output: PathName | None, in_place: bool) -> None:
+    """``-o`` and ``-i`` of a command that writes one file, as one."""
+    from sealfile.files import io
+
+    if output and in_place:
+        raise UsageProblem("use -o or -i, not both")
+    if in_place and io.is_stdio(file):
+        raise UsageProblem("-i replaces a file: name the file, not -")

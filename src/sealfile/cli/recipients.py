@@ -91,7 +91,7 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
              f"added {_describe(result.added)}" if result.added else "",
              f"removed {_describe(result.removed)}" if result.removed else "",
              f"settings of {_describe(result.resettled)} changed" if result.resettled else "",
-             "data key rotated" if then_rotate and result.needs_rotation else ""]
+             "data key rotated" if result.rotated else ""]
     console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
     if result.removed and not then_rotate:
         console.warn_at_end(NOT_ROTATED)

@@ -8,8 +8,8 @@ import click
 
 from sealfile.cli.app import cli
 from sealfile.cli.boundary import say
-from sealfile.cli.hot import check_destination
 from sealfile.cli.options import PATH_OR_STDIO, input_type_option, output_type_option, usage_checked
+from sealfile.cli.output_names import check_destination
 from sealfile.files import io
 from sealfile.ops.config import trust_near
 from sealfile.ops.sops_files import IMPORTED

@@ -68,6 +68,9 @@ def parse_identities(text: str, source: str) -> list[Any]:
             else:
                 identities.append(pyrage.x25519.Identity.from_str(line))
         except pyrage.IdentityError:
+            if line.startswith("age1"):  # a public key where the secret one belongs: no chmod or retyping helps
+                raise ConfigError(f"{source}: line {number} is an age recipient (a public key), not an identity: give "
+                                  "the key that 'sealfile keygen' or age-keygen wrote") from None
             # never echo the line: it is a secret key
             raise ConfigError(f"{source}: line {number} is not an age identity") from None
     return identities
@@ -78,14 +81,35 @@ def insecure_key_file_allowed() -> bool:
     return os.environ.get(INSECURE_OK_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
+PUBLIC_KEY_STARTS = (b"ssh-ed25519 ", b"ssh-rsa ", b"ecdsa-sha2-", b"sk-ssh-", b"sk-ecdsa-")
+"""How an SSH ``.pub`` file starts; no private key file starts so (nor with ``age1``, as a recipients file does)."""
+
+
 def check_private(path: str | os.PathLike[str]) -> None:
-    """Refuse an identity file others can read, as ssh does, unless told otherwise."""
+    """Refuse an identity file others can read, as ssh does, unless told otherwise. A file of public keys named
+    where the private key belongs (``~/.ssh/id_ed25519.pub``, as git's ``user.signingKey`` takes it) is named as
+    such: asking to make it private would be wrong advice, and done, it still opens nothing."""
     mode = os.stat(path).st_mode
+    first = _first_key_line(path) if stat.S_ISREG(mode) else b""
+    if first.startswith(b"age1"):
+        raise ConfigError(f"{path}: holds age recipients (age1...), not identities: name the key file that "
+                          "'sealfile keygen' or age-keygen wrote")
+    if first.startswith(PUBLIC_KEY_STARTS):
+        raise ConfigError(f"{path}: an SSH public key, not a private key: name the private key file (age cannot use "
+                          "ssh-agent)")
     if mode & (stat.S_IRWXG | stat.S_IRWXO) and not insecure_key_file_allowed():
         raise ConfigError(
             f"{path}: identity file is readable by others (mode {stat.S_IMODE(mode):o}); "
             f"run 'chmod 600 {path}' or set {INSECURE_OK_ENV}=1"
         )
+
+
+def _first_key_line(path: str | os.PathLike[str]) -> bytes:
+    """The start of the first line of ``path`` that is neither blank nor a ``#`` comment (read no further)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    return next((line.strip() for line in head.splitlines() if line.strip() and not line.lstrip().startswith(b"#")),
+                b"")
 
 
 def is_plugin_identity(identity: Any) -> bool:

@@ -122,6 +122,12 @@ class KeyGroups(Record):
         return (any(len(place) > 1 for place in places) or len(set(targets)) < len(targets)
                 or new.threshold > self.threshold)
 
+    def strands_holders(self, new: KeyGroups) -> bool:
+        """Whether someone who opens a file under these groups may keep its data key yet not open it under ``new``:
+        a key that leaves, or keys that need more groups (:meth:`narrowed_by`). Such a change keeps the data key
+        from nobody who held it, so only a new data key makes values set later theirs no more."""
+        return any(not any(key.same_key(other) for other in new.keys) for key in self.keys) or self.narrowed_by(new)
+
     def describe(self) -> str:
         """``any one recipient`` or ``any 2 of 3 key groups``: for ``status`` and messages."""
         if not self.grouped:

@@ -113,7 +113,7 @@ def rotate(text: str, store: Store | None = None, *, policy: TrustPolicy | None 
 
 
 class RecipientChange(Record):
-    _fields = ("text", "added", "removed", "regrouped", "narrowed", "resettled")
+    _fields = ("text", "added", "removed", "regrouped", "narrowed", "resettled", "rotated")
     text: str
     added: list[MasterKey]
     removed: list[MasterKey]
@@ -123,10 +123,12 @@ class RecipientChange(Record):
     """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.narrowed_by`)."""
     resettled: list[MasterKey]
     """Keys that stay with other settings (:meth:`MasterKey.settings`: an AWS key's role, profile, context)."""
+    rotated: bool
+    """The new recipients got a new data key, every value re-encrypted."""
 
     def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False,
-                 narrowed: bool = False, resettled: list[MasterKey] | None = None) -> None:
-        self._fill(text, added, removed, regrouped, narrowed, resettled or [])
+                 narrowed: bool = False, resettled: list[MasterKey] | None = None, rotated: bool = False) -> None:
+        self._fill(text, added, removed, regrouped, narrowed, resettled or [], rotated)
 
     @property
     def needs_rotation(self) -> bool:
@@ -176,25 +178,32 @@ def change_recipients(
     re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now."""
     add, remove = list(add), list(remove)
     exact = exact if exact is None or isinstance(exact, KeyGroups) else list(exact)
+    policy = _policy(policy)
+    untrusted: list[bool] = []
+
     def refuse_impossible(sealed: SealedDocument) -> None:
         _planned(sealed.metadata, add, remove, exact, group)
+        untrusted.append(policy.problem(sealed) is not None)
 
-    with _policy(policy).changing(text, _store(store), check=refuse_impossible) as document:
-        return _rewrap(document, text, add, remove, exact, group, rotate)
+    # ``rotate`` on a seal not trusted: its data key cannot be kept, so the change goes under a new one whatever it is
+    with policy.changing(text, _store(store), adopt=True if rotate else None, check=refuse_impossible) as document:
+        return _rewrap(document, text, add, remove, exact, group, rotate, rotate and untrusted[-1])
 
 
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],
-            exact: Iterable[MasterKey] | KeyGroups | None, group: int | None, rotate: bool) -> RecipientChange:
+            exact: Iterable[MasterKey] | KeyGroups | None, group: int | None, rotate: bool,
+            replace_key: bool) -> RecipientChange:
     wanted, added, removed, resettled, same = _planned(document.metadata, add, remove, exact, group)
     if same:
         return RecipientChange(text, [], [])
     narrowed = _narrowed(document.metadata, wanted, same)
-    if rotate and (removed or narrowed):
+    rotated = replace_key or bool(rotate and (removed or narrowed))
+    if rotated:
         document.rotate(wanted)
     else:
         document.rewrap(wanted)
     return RecipientChange(document.dump(), added, removed, regrouped=not (added or removed or resettled),
-                           narrowed=narrowed, resettled=resettled)
+                           narrowed=narrowed, resettled=resettled, rotated=rotated)
 
 
 def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:

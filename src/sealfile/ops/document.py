@@ -48,6 +48,11 @@ class Reuse(Record):
                  tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1) -> None:
         self._fill(data_key, groups, tokens, threshold)
 
+    def strands_holders(self, keys: Iterable[MasterKey] | KeyGroups) -> bool:
+        """Whether this data key, wrapped for ``keys`` instead, stays with someone who no longer opens the file
+        (:meth:`KeyGroups.strands_holders`)."""
+        return KeyGroups.from_stanzas(self.groups, self.threshold).strands_holders(KeyGroups.of(keys))
+
 
 class SealedDocument(ABC):
     """A sealed file as read: no key needed for anything here but :meth:`open`."""
