@@ -408,11 +408,8 @@ def test_decrypt_does_not_write_the_plaintext_over_the_sealed_file(args: list[st
     assert snapshot(files["S"].parent) == before
 
 
-@pytest.mark.parametrize("output", ["other.enc.yaml", "other.sops.yaml"])
-def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: str, files: dict[str, Path],
-                                                                       tmp_path: Path) -> None:
-    """'decrypt a.enc.yaml -o b.enc.yaml' (a slip of the name, a shell's completion) replaced another sealed
-    file with this one's plaintext: b's values gone for every recipient, plaintext under a sealed name."""
+def another_sealed_file(output: str, files: dict[str, Path], tmp_path: Path) -> Path:
+    """A second sealed file beside FILE: a copy of it, or (``*.sops.yaml``) one the real sops sealed."""
     other = files["S"].parent / output
     if output.endswith(".sops.yaml"):
         from tests.sops.conftest import make_identity, sops_encrypt
@@ -421,6 +418,15 @@ def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: s
         sops_encrypt(tmp_path / "plain.yaml", other, "--age", make_identity(tmp_path).recipient)
     else:
         shutil.copy(files["S"], other)
+    return other
+
+
+@pytest.mark.parametrize("output", ["other.enc.yaml", "other.sops.yaml"])
+def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: str, files: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    """'decrypt a.enc.yaml -o b.enc.yaml' (a slip of the name, a shell's completion) replaced another sealed
+    file with this one's plaintext: b's values gone for every recipient, plaintext under a sealed name."""
+    other = another_sealed_file(output, files, tmp_path)
     before = snapshot(files["S"].parent)
     done = run(["decrypt", "{S}", "-o", str(other)], files)
     assert "-o names a sealed file: written there, the plaintext would replace its sealed values" in \
@@ -434,14 +440,7 @@ def test_decrypt_does_not_write_the_plaintext_over_another_sealed_file(output: s
 def test_encrypt_does_not_seal_over_another_sealed_file(output: str, files: dict[str, Path], tmp_path: Path) -> None:
     """'encrypt new.yaml -o secrets.enc.yaml' replaced an existing sealed file like cp: its values and
     recipients gone, though only a reseal of that file (--previous) or a new name was meant."""
-    other = files["S"].parent / output
-    if output.endswith(".sops.yaml"):
-        from tests.sops.conftest import make_identity, sops_encrypt
-
-        (tmp_path / "plain.yaml").write_text("token: t0ken\n")
-        sops_encrypt(tmp_path / "plain.yaml", other, "--age", make_identity(tmp_path).recipient)
-    else:
-        shutil.copy(files["S"], other)
+    other = another_sealed_file(output, files, tmp_path)
     before = snapshot(files["S"].parent)
     for flags in ([], ["--previous", "{S}"]):  # --previous names another file: still not this one
         done = run(["encrypt", "{P}", *flags, "-o", str(other)], files)
