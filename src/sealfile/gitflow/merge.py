@@ -35,7 +35,7 @@ from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs
-from sealfile.gitflow.merge_keys import kept_out, same_key
+from sealfile.gitflow.merge_keys import ids_of, kept_out, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
 from sealfile.gitflow.merge_written import respelled, written_items
 from sealfile.gitflow.sealed import keypath, rules_text
@@ -211,11 +211,7 @@ def _merge_recipients(b: _Side, o: _Side, t: _Side, primary: _Side, result: Merg
 def _structure(side: _Side) -> tuple[tuple[tuple[tuple[str, str], ...], ...], int] | None:
     if side.meta is None:
         return None
-    return tuple(tuple(_ids_of(group)) for group in side.meta.groups), side.meta.threshold
-
-
-def _ids_of(stanzas: tuple[Stanza, ...]) -> list[tuple[str, str]]:
-    return [(key.type_id, key.key_id) for key in map(key_for, stanzas)]
+    return tuple(tuple(ids_of(group)) for group in side.meta.groups), side.meta.threshold
 
 
 def _merge_groups(b: _Side, o: _Side, t: _Side, primary: _Side, result: MergeResult) -> tuple[Groups, int]:

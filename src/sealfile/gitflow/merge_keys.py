@@ -25,8 +25,9 @@ def same_key(a: bytes | None, b: bytes | None) -> bool:
     return a is not None and b is not None and hmac.compare_digest(a, b)
 
 
-def ids_of(stanzas: Iterable[Stanza]) -> set[tuple[str, str]]:
-    return {(key.type_id, key.key_id) for key in map(key_for, stanzas)}
+def ids_of(stanzas: Iterable[Stanza]) -> list[tuple[str, str]]:
+    """Each stanza's recipient as (kind, identity), in order."""
+    return [(key.type_id, key.key_id) for key in map(key_for, stanzas)]
 
 
 def _open_to_fewer(side: Side, base: Side, dropped: set[tuple[str, str]], wanted: KeyGroups) -> bool:
@@ -35,7 +36,7 @@ def _open_to_fewer(side: Side, base: Side, dropped: set[tuple[str, str]], wanted
     version, or the base's when it is still the base's key."""
     versions = [side, base] if base.meta is not None and same_key(side.data_key, base.data_key) else [side]
     for version in versions:
-        if version.meta is not None and (ids_of(version.meta.recipients) & dropped or KeyGroups.from_stanzas(
+        if version.meta is not None and (set(ids_of(version.meta.recipients)) & dropped or KeyGroups.from_stanzas(
                 version.meta.groups, version.meta.threshold).narrowed_by(wanted)):
             return True
     return False
@@ -47,8 +48,8 @@ def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,
     when the key changed: ``primary``'s key and ``groups`` unless someone could open it with less than ``groups``
     asks (a recipient the merge drops, a key that opened it alone where the merge needs two groups)."""
     assert primary.data_key is not None
-    dropped = set().union(*(ids_of(side.meta.recipients) for side in (b, o, t) if side.meta is not None))
-    dropped -= ids_of(stanza for group in groups for stanza in group)
+    dropped = set().union(*(set(ids_of(side.meta.recipients)) for side in (b, o, t) if side.meta is not None))
+    dropped -= set(ids_of(stanza for group in groups for stanza in group))
     wanted = KeyGroups.from_stanzas(groups, threshold)
     if not _open_to_fewer(primary, b, dropped, wanted):
         return primary.data_key, groups, threshold, None
