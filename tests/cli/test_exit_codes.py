@@ -151,5 +151,58 @@ def test_a_terminated_command_says_so_in_one_line(age_identity: AgeIdentity, tmp
         time.sleep(2)
         command.send_signal(getattr(signal, signal_name))
         _, err = command.communicate(timeout=60)
-    assert (command.returncode, err) == (ExitCode.INTERRUPTED, "sealfile: interrupted; no file was changed\n")
+    # ended by the signal after its line, as a shell script running it is then ended too
+    assert (command.returncode, err) == (-getattr(signal, signal_name), "sealfile: interrupted; no file was changed\n")
     assert sealed.read_bytes() == before
+
+
+def test_ctrl_c_stops_a_shell_loop_running_sealfile_too(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """Ctrl-C in ``for f in *.enc.yaml; do sealfile ...; done`` stopped only the file at hand: a command that
+    exits with status 130 tells the shell it handled the signal itself, so the loop went on to the next file.
+    sealfile ends by the signal after its cleanup and its line, as Python does on an uncaught Ctrl-C."""
+    import os
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sealfile.files.locking import locked
+    from tests.support.cli import cli_env
+
+    sealed = tmp_path / "s.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [age_identity.key]))
+    before = sealed.read_bytes()
+    env = cli_env({"SEALFILE_AGE_KEY_FILE": str(age_identity.path), "SEALFILE_LOCK_WAIT": "60"})
+    command = f"{shlex.quote(sys.executable)} -m sealfile set {shlex.quote(str(sealed))} b 2 </dev/null"
+    loop = f"for i in 1 2; do {command}; echo went-on; done; echo finished"
+
+    def ctrl_c_default() -> None:  # as at a terminal (a background job of a script starts with it ignored)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    with locked(sealed):  # the command waits for this lock: a moment it is surely under way
+        shell = subprocess.Popen(["bash", "-c", loop], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, start_new_session=True, preexec_fn=ctrl_c_default)
+        time.sleep(2)
+        os.killpg(shell.pid, signal.SIGINT)  # Ctrl-C: to the terminal's whole foreground group
+        out, err = shell.communicate(timeout=60)
+    assert (shell.returncode, out, err) == (-signal.SIGINT, "", "sealfile: interrupted; no file was changed\n")
+    assert sealed.read_bytes() == before
+
+
+def test_the_signal_an_interruption_came_from() -> None:
+    import signal
+
+    from sealfile.cli.forked import Stopped
+    from sealfile.files.termination import Terminated, signal_of
+
+    assert signal_of(KeyboardInterrupt()) == signal.SIGINT
+    assert signal_of(KeyboardInterrupt(signal.SIGQUIT)) == signal.SIGQUIT  # the editor died of Ctrl-\
+    assert signal_of(Terminated(signal.SIGHUP)) == signal.SIGHUP
+    try:
+        try:
+            raise Terminated(signal.SIGTERM)
+        except Terminated as interruption:
+            raise Stopped(["written.enc.yaml"]) from interruption  # workers stopped: what they wrote
+    except Stopped as stopped:
+        assert signal_of(stopped) == signal.SIGTERM

@@ -34,12 +34,11 @@ def main() -> None:
             from sealfile.cli.app import main as click_main
 
             click_main()
-    except KeyboardInterrupt:  # while modules load or a line is parsed: before any command's own boundary
-        from sealfile.cli.boundary import interrupted, say
-        from sealfile.cli.exit_codes import ExitCode
+    except KeyboardInterrupt as interruption:  # while modules load or a line is parsed: before any command's own
+        from sealfile.cli.boundary import Interrupted, interrupted, say
 
         say(f"sealfile: {interrupted()}")
-        sys.exit(ExitCode.INTERRUPTED)
+        raise Interrupted(interruption) from None
 
 
 def _library_notices_hidden() -> None:
@@ -127,14 +126,44 @@ def console() -> None:
     instructions, a tenth of a small ``decrypt``. It is skipped only when it would do nothing else:
     no ``atexit`` callback registered, no other Python thread alive, and the standard streams flushed.
     Otherwise, or if a flush fails (a closed pipe), Python exits as always and reports what it does."""
+    from sealfile.cli.boundary import Interrupted
+
     try:
         main()
         code = 0
+    except Interrupted as stopped:
+        _end_by(stopped.signal, stopped.code)
     except SystemExit as done:
         if done.code is not None and not isinstance(done.code, int):
             raise  # ``sys.exit("text")``: Python prints it
         code = done.code or 0
     _exit(code)
+
+
+def _end_by(signum: int, code: Any) -> None:
+    """End the process by ``signum``, after what a normal exit runs first (``atexit`` callbacks, flushing the
+    streams), as CPython itself ends on an uncaught Ctrl-C. A signal whose default action writes a core dump
+    (Ctrl-\\'s SIGQUIT) is not raised again, as the dump would hold this process's keys and plaintext: the
+    status is then the one a shell shows for it, 128 + its number. Where signals cannot end a process
+    (Windows), exit with ``code``."""
+    import atexit
+    import signal
+
+    run_callbacks = getattr(atexit, "_run_exitfuncs", None)
+    if run_callbacks is not None:
+        run_callbacks()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    if os.name == "posix":
+        dumps_core = {getattr(signal, name, None) for name in ("SIGQUIT", "SIGXCPU", "SIGXFSZ", "SIGSYS")}
+        if signum not in dumps_core:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+            os.kill(os.getpid(), signum)
+        os._exit(128 + signum)  # a signal that writes a core dump, or one not delivered at once
+    sys.exit(code)
 
 
 def _exit(code: int) -> None:

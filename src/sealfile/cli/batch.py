@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sealfile.cli.boundary import os_error_line, replaced_files, way_back
+from sealfile.cli.boundary import Interrupted, os_error_line, replaced_files, way_back
 from sealfile.cli.console import Console, HeldConsole
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
@@ -200,10 +200,10 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
                     _traceback_if_debugging(console, failed.trace)
                     console.error(failed.line)
                     results.append(ExitCode.ERROR)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interruption:
             done = sum(code is not ExitCode.ERROR for code in results[:max(index - 1, 0)])
             console.error(schedule.interrupted(max(index - 1, 0), done))
-            sys.exit(ExitCode.INTERRUPTED)
+            raise Interrupted(interruption) from None
     console.clear()
     for text in console.deferred:
         console.warn(text)

@@ -15,6 +15,19 @@ from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import IntegrityError, SealfileError, one_line
 
 
+class Interrupted(SystemExit):
+    """The end of a command a signal stopped (Ctrl-C, SIGTERM, SIGHUP...), after its cleanup and its one line:
+    status 130 for a caller in this process. The ``sealfile`` program then ends by that same signal
+    (:func:`sealfile.cli.console`), as Python does on Ctrl-C: a shell script running sealfile stops too,
+    where an exit status of 130 would tell it the signal had been handled and let its next line run."""
+
+    def __init__(self, interruption: KeyboardInterrupt) -> None:
+        from sealfile.files.termination import signal_of
+
+        super().__init__(ExitCode.INTERRUPTED)
+        self.signal = signal_of(interruption)
+
+
 class UsageProblem(Exception):
     """A command line that is wrong: click reports it as a usage error (exit 2)."""
 
@@ -62,9 +75,9 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
     except BrokenPipeError:  # e.g. piped into head: not an error worth a message
         sys.stderr.close()
         sys.exit(ExitCode.BROKEN_PIPE)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
         say(f"sealfile: {interrupted()}")
-        sys.exit(ExitCode.INTERRUPTED)
+        raise Interrupted(interruption) from None
     except OSError as err:
         if debug:
             raise

@@ -22,6 +22,8 @@ class ExitCode(IntEnum):
     COMMAND_NOT_FOUND = 127
     """``exec``: no such command (as shells report it)."""
     INTERRUPTED = 130
+    """Stopped by a signal, to a caller in this process; the ``sealfile`` program itself then ends by that
+    signal (:class:`sealfile.cli.boundary.Interrupted`)."""
     BROKEN_PIPE = 141
     INTERNAL = 70
     """A bug in sealfile (EX_SOFTWARE); ``--debug`` shows the traceback."""

@@ -174,8 +174,8 @@ def _run_editor(target: Path) -> None:
     except OSError as err:
         raise SealfileError(f"cannot run the editor {command[0] if command else '(empty)'} "
                             f"({err.strerror or type(err).__name__}); set VISUAL or EDITOR") from None
-    if -status in TERMINAL_KEYS:
-        raise KeyboardInterrupt  # the editor stopped at Ctrl-C or Ctrl-\\: so does the edit (nothing changed)
+    if -status in TERMINAL_KEYS:  # the editor stopped at Ctrl-C or Ctrl-\\: so does the edit (nothing changed)
+        raise KeyboardInterrupt(-status)
     if status < 0:
         raise SealfileError(f"the editor was killed by signal {-status}; nothing was changed")
     if status != 0:

@@ -22,8 +22,20 @@ Handler = Callable[[int, FrameType | None], Any]
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, SIGHUP (or another signal of :data:`ENDING`) unwound as Ctrl-C is: the same cleanup, message
-    and exit status, where a command must say what it left (which files of several were written)."""
+    """SIGTERM, SIGHUP (or another signal of :data:`ENDING`) unwound as Ctrl-C is: the same cleanup and message,
+    where a command must say what it left (which files of several were written); ``args[0]``: the signal."""
+
+
+def signal_of(interruption: BaseException) -> int:
+    """The signal that raised ``interruption``: the number it carries (:class:`Terminated`'s, or an editor's that
+    died of Ctrl-\\), that of the interruption it was raised from (an exception saying what was left when one
+    came), else Ctrl-C's (SIGINT)."""
+    if isinstance(interruption, KeyboardInterrupt) and interruption.args and isinstance(interruption.args[0], int):
+        return int(interruption.args[0])
+    if isinstance(interruption.__cause__, KeyboardInterrupt):
+        return signal_of(interruption.__cause__)
+    return signal.SIGINT
+
 
 _held: list[BaseException] | None = None
 """Inside :func:`held_back`: the exceptions of the signals that came, raised when the block ends."""
