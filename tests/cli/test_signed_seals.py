@@ -78,7 +78,12 @@ def test_a_key_holders_set_refuses_a_forged_file_until_told_to_rotate(run_cli: R
     assert forged.read_bytes() == before
     key = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
     refused = one_line(run_cli("recipients", "add", "--age", key, forged, env=team.as_alice()))
-    assert "'sealfile rotate --adopt' first" in refused  # recipients has no --rotate of its own
+    assert "may hold: 'sealfile rotate --adopt' first seals" in refused  # add has no --rotate to suggest
+    assert forged.read_bytes() == before
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("db:\n  password: fresh-7d0\n")
+    refused = one_line(run_cli("encrypt", plain, "--age", key, "--previous", forged, "-o", forged, env=team.as_alice()))
+    assert "may hold: 'sealfile rotate --adopt' first seals" in refused  # nor has encrypt
     assert forged.read_bytes() == before
     done = run_cli("set", "--rotate", forged, "db.password", "fresh-7d0", env=team.as_alice())
     assert done.returncode == 0, done.stderr

@@ -70,7 +70,7 @@ NARROWED_NOT_ROTATED = ("a recipient who now needs more key groups to open the f
 def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
                 add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
                 exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None,
-                shown: change.RecipientChange | None = None) -> None:
+                shown: change.RecipientChange | None = None, retry: str = signatures.RETRY_WITH_ROTATE) -> None:
     """Apply one recipient change (and the rotation, in the same write) and report it; ``shown``: the change as the
     user confirmed it, refused if the file now calls for another one."""
     store = store_for(file, input_type)
@@ -82,7 +82,7 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
             _refuse_unless_as_shown(shown, change.plan_recipients(text, add=add or [], remove=remove or [],
                                                                   exact=exact, group=group, store=store))
         outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
-                                                store=store, policy=policy, rotate=then_rotate))
+                                                store=store, policy=policy, rotate=then_rotate, retry=retry))
         return outcome[-1].text
 
     rewrite(file, apply)
@@ -149,7 +149,7 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
         raise click.UsageError("name at least one recipient to add")
 
     def one(file: Path, console: Console) -> None:
-        _change_one(file, console, False, input_type, add=keys, group=group)
+        _change_one(file, console, False, input_type, add=keys, group=group, retry=signatures.RETRY_ADOPT_FIRST)
 
     for_each_file(files, "recipients add", one, in_flight=IN_FLIGHT)
 

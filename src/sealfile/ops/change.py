@@ -24,7 +24,7 @@ from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument, SealedLeaf
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
-from sealfile.ops.signatures import TrustPolicy
+from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
 from sealfile.stores import Store, get_store
 
 
@@ -168,6 +168,7 @@ def change_recipients(
     store: Store | None = None,
     policy: TrustPolicy | None = None,
     rotate: bool = False,
+    retry: str = RETRY_WITH_ROTATE,
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
 
@@ -175,7 +176,8 @@ def change_recipients(
     (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it.
     With ``rotate``, a change after which someone may hold the data key without opening the file
     (:attr:`RecipientChange.needs_rotation`) gives the new recipients a new data key instead, every value
-    re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now."""
+    re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now.
+    ``retry``: what refusing a seal not trusted suggests (:meth:`TrustPolicy.changing`)."""
     add, remove = list(add), list(remove)
     exact = exact if exact is None or isinstance(exact, KeyGroups) else list(exact)
     policy = _policy(policy)
@@ -186,7 +188,8 @@ def change_recipients(
         untrusted.append(policy.problem(sealed) is not None)
 
     # ``rotate`` on a seal not trusted: its data key cannot be kept, so the change goes under a new one whatever it is
-    with policy.changing(text, _store(store), adopt=True if rotate else None, check=refuse_impossible) as document:
+    with policy.changing(text, _store(store), adopt=True if rotate else None, check=refuse_impossible,
+                         retry=retry) as document:
         return _rewrap(document, text, add, remove, exact, group, rotate, rotate and untrusted[-1])
 
 

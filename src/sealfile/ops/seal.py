@@ -25,7 +25,7 @@ from sealfile.model.scalars import encode_scalar, layout_record
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.sealing import seal_metadata
-from sealfile.ops.signatures import TrustPolicy, from_environment
+from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, from_environment
 from sealfile.ops.sops_files import refuse_to_write
 from sealfile.ops.spliced import read_back as read_back_spliced
 from sealfile.ops.spliced import seal_checked
@@ -166,7 +166,7 @@ def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) ->
     """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
     its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``)."""
     sealed = read_document(text, store)
-    (policy or from_environment()).check_reuse(sealed)
+    (policy or from_environment()).check_reuse(sealed, retry=RETRY_ADOPT_FIRST)
     opened = sealed.open()
     opened.verify()
     return opened.reuse(), opened.metadata.rules

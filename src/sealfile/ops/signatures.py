@@ -54,6 +54,10 @@ _CHECK_FIRST = ("check its values and recipients first ('sealfile edit --rotate'
 RETRY_WITH_ROTATE = ("refusing to keep its data key, which whoever sealed it may hold: --rotate (or 'sealfile rotate "
                      "--adopt' first) seals the change under a new data key and signs the file's values and recipients "
                      f"as yours; {_CHECK_FIRST}")
+RETRY_ADOPT_FIRST = ("refusing to keep its data key, which whoever sealed it may hold: 'sealfile rotate --adopt' first "
+                     "seals it under a new data key and signs the file's values and recipients as yours; "
+                     f"{_CHECK_FIRST}")
+"""For a command that has no ``--rotate`` of its own (``recipients add``, ``encrypt --previous``)."""
 RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adopt does that, under a new data key; "
                     f"{_CHECK_FIRST}")
 
@@ -183,18 +187,20 @@ class TrustPolicy(Record):
 
     @contextmanager
     def changing(self, text: str, store: Store, *, rotate: bool = False, adopt: bool | None = None,
-                 check: Callable[[SealedDocument], object] | None = None) -> Iterator[OpenDocument]:
+                 check: Callable[[SealedDocument], object] | None = None,
+                 retry: str = RETRY_WITH_ROTATE) -> Iterator[OpenDocument]:
         """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
         ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
         not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
         the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not.
         ``check`` refuses a change that the file's shape and recipients already rule out, before a
-        key service is asked for anything (the user's mistake is named, and nothing is audit-logged)."""
+        key service is asked for anything (the user's mistake is named, and nothing is audit-logged). ``retry``:
+        what the refusal of an untrusted seal suggests (the command's own ``--rotate``, or another command)."""
         sealed = read_document(text, store)
         if check is not None:
             check(sealed)
         if adopt is None:
-            self.check_reuse(sealed, rotate=rotate)
+            self.check_reuse(sealed, rotate=rotate, retry=retry)
         else:
             self.check_reuse(sealed, rotate=adopt, retry=RETRY_WITH_ADOPT)
         with self.writing():
