@@ -53,6 +53,30 @@ def test_recipients_remove_names_the_config_that_would_add_them_back(sandbox: Sa
     assert NOT_ROTATED not in done.stderr
 
 
+def test_offboarding_from_many_files_passes_over_those_they_were_never_on(sandbox: Sandbox) -> None:
+    """``recipients remove --age LEAVER secrets/*.enc.yaml`` failed for every file the leaver was not on, so the
+    glob never succeeded, and running it again after a failure on one file failed on all the files already done."""
+    leaver = _team_file(sandbox)
+    (sandbox.repo / "ops.enc.yaml").write_text(seal_text("token: t-1\n", [AgeKey(sandbox.recipient)]))
+    (sandbox.repo / "dev.enc.yaml").write_text(seal_text("db: d-1\n", [AgeKey(sandbox.recipient), AgeKey(leaver)]))
+    never_on = (sandbox.repo / "ops.enc.yaml").read_bytes()
+    files = ("dev.enc.yaml", "ops.enc.yaml", FILE)
+    done = sandbox.sealfile("recipients", "remove", "--age", leaver, "--rotate", *files)
+    assert f"ops.enc.yaml: unchanged (not a recipient: age {leaver})" in done.stderr
+    assert f"{FILE}: removed age {leaver}; data key rotated" in done.stderr
+    assert (sandbox.repo / "ops.enc.yaml").read_bytes() == never_on
+    for file in files:
+        assert leaver not in sandbox.sealfile("recipients", "list", file).stdout
+
+    after = {file: (sandbox.repo / file).read_bytes() for file in files}
+    again = sandbox.sealfile("recipients", "remove", "--age", leaver, *files, check=False)
+    assert (again.returncode, again.stderr) == (1, f"sealfile: error: not a recipient of any of the 3 files: age "
+                                                   f"{leaver}; nothing was changed\n")  # a typo, or done already
+    assert {file: (sandbox.repo / file).read_bytes() for file in files} == after
+    one = sandbox.sealfile("recipients", "remove", "--age", leaver, "ops.enc.yaml", check=False)
+    assert one.returncode == 1 and "ops.enc.yaml: not a recipient of this file" in one.stderr
+
+
 def test_review_tells_a_rotated_removal_from_one_that_was_not(sandbox: Sandbox) -> None:
     leaver = _team_file(sandbox)
     sandbox.git("checkout", "-q", "-b", "not-rotated")

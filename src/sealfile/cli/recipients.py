@@ -70,7 +70,8 @@ NARROWED_NOT_ROTATED = ("a recipient who now needs more key groups to open the f
 def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str | None, *,
                 add: list[MasterKey] | None = None, remove: list[MasterKey] | None = None,
                 exact: list[MasterKey] | KeyGroups | None = None, group: int | None = None,
-                shown: change.RecipientChange | None = None, retry: str = signatures.RETRY_WITH_ROTATE) -> None:
+                shown: change.RecipientChange | None = None, retry: str = signatures.RETRY_WITH_ROTATE,
+                only_listed: bool = False) -> None:
     """Apply one recipient change (and the rotation, in the same write) and report it; ``shown``: the change as the
     user confirmed it, refused if the file now calls for another one."""
     store = store_for(file, input_type)
@@ -82,7 +83,8 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
             _refuse_unless_as_shown(shown, change.plan_recipients(text, add=add or [], remove=remove or [],
                                                                   exact=exact, group=group, store=store))
         outcome.append(change.change_recipients(text, add=add or [], remove=remove or [], exact=exact, group=group,
-                                                store=store, policy=policy, rotate=then_rotate, retry=retry))
+                                                store=store, policy=policy, rotate=then_rotate, retry=retry,
+                                                only_listed=only_listed))
         return outcome[-1].text
 
     rewrite(file, apply)
@@ -92,7 +94,8 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
              f"removed {_describe(result.removed)}" if result.removed else "",
              f"settings of {_describe(result.resettled)} changed" if result.resettled else "",
              "data key rotated" if result.rotated else ""]
-    console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or 'unchanged'}", err=True)
+    unchanged = f"unchanged (not a recipient: {_describe(remove)})" if remove and not result.removed else "unchanged"
+    console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or unchanged}", err=True)
     if result.removed and not then_rotate:
         console.warn_at_end(NOT_ROTATED)
     elif result.narrowed and not then_rotate:
@@ -173,16 +176,35 @@ def recipients_remove(files: tuple[Path, ...], then_rotate: bool, input_type: st
     keys = keys_from_options(params)
     if not keys:
         raise click.UsageError("name at least one recipient to remove")
+    several = len(files) > 1
+    if several:
+        _refuse_listed_nowhere(files, keys, input_type)
 
     def one(file: Path, console: Console) -> None:
         still_listed = _listed_by_config(file, keys)
-        _change_one(file, console, then_rotate, input_type, remove=keys)
+        _change_one(file, console, then_rotate, input_type, remove=keys, only_listed=several)
         for key, config in still_listed:
             console.warn(f"{one_line(str(file))}: {one_line(str(config))} still lists {key.type_id} "
                          f"{one_line(key.key_id)} for this file: the next "
                          "'sealfile updatekeys' would add it back; remove it there too")
 
     for_each_file(files, "recipients remove", one, in_flight=IN_FLIGHT)
+
+
+def _refuse_listed_nowhere(files: tuple[Path, ...], keys: list[MasterKey], input_type: str | None) -> None:
+    """Offboarding someone from many files (a glob) passes over the files they were never on, so running it again
+    after a failure finishes the rest; a key that none of the files lists is a mistake (a typo, the wrong key) and
+    fails first. A file that cannot be read here is left to the command itself, which says why."""
+    found: list[MasterKey] = []
+    for file in files:
+        try:
+            found += change.listed_recipients(io.read_text(file), keys, store_for(file, input_type))
+        except (SealfileError, OSError, UnicodeError):
+            return
+    missing = [key for key in keys if not any(key.same_key(other) for other in found)]
+    if missing:
+        raise SealfileError(f"not a recipient of any of the {len(files)} files: {_describe(missing)}; "
+                            "nothing was changed")
 
 
 def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:

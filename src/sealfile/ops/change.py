@@ -169,6 +169,7 @@ def change_recipients(
     policy: TrustPolicy | None = None,
     rotate: bool = False,
     retry: str = RETRY_WITH_ROTATE,
+    only_listed: bool = False,
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
 
@@ -177,13 +178,16 @@ def change_recipients(
     With ``rotate``, a change after which someone may hold the data key without opening the file
     (:attr:`RecipientChange.needs_rotation`) gives the new recipients a new data key instead, every value
     re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now.
-    ``retry``: what refusing a seal not trusted suggests (:meth:`TrustPolicy.changing`)."""
+    ``retry``: what refusing a seal not trusted suggests (:meth:`TrustPolicy.changing`). ``only_listed``: a key
+    of ``remove`` the file does not list is passed over (one of several files offboarded together), not refused."""
     add, remove = list(add), list(remove)
     exact = exact if exact is None or isinstance(exact, KeyGroups) else list(exact)
     policy = _policy(policy)
     untrusted: list[bool] = []
 
     def refuse_impossible(sealed: SealedDocument) -> None:
+        if only_listed:
+            remove[:] = _listed(sealed.metadata, remove)
         _planned(sealed.metadata, add, remove, exact, group)
         untrusted.append(policy.problem(sealed) is not None)
 
@@ -207,6 +211,16 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
         document.rewrap(wanted)
     return RecipientChange(document.dump(), added, removed, regrouped=not (added or removed or resettled),
                            narrowed=narrowed, resettled=resettled, rotated=rotated)
+
+
+def listed_recipients(text: str, keys: Iterable[MasterKey], store: Store | None = None) -> list[MasterKey]:
+    """Those of ``keys`` that the sealed ``text`` lists as recipients, from its metadata alone (no key used)."""
+    return _listed(read_document(text, _store(store)).metadata, keys)
+
+
+def _listed(meta: Metadata, keys: Iterable[MasterKey]) -> list[MasterKey]:
+    current = KeyGroups.from_stanzas(meta.groups, meta.threshold).keys
+    return [key for key in keys if any(key.same_key(listed) for listed in current)]
 
 
 def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
