@@ -4,6 +4,7 @@ would add them back is named, and a review tells a removal with rotation from on
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.ops.seal import seal_text
@@ -75,6 +76,51 @@ def test_offboarding_from_many_files_passes_over_those_they_were_never_on(sandbo
     assert {file: (sandbox.repo / file).read_bytes() for file in files} == after
     one = sandbox.sealfile("recipients", "remove", "--age", leaver, "ops.enc.yaml", check=False)
     assert one.returncode == 1 and "ops.enc.yaml: not a recipient of this file" in one.stderr
+
+
+def test_an_edit_kept_aside_is_not_sealed_for_someone_removed_while_it_was_open(sandbox: Sandbox) -> None:
+    """A ``git pull`` while the editor is open brings the file with the leaver removed (``recipients remove
+    --rotate`` on another clone): the edit, kept beside the file where ``git add .`` finds it, was sealed with
+    the data key and recipients it was opened with, so the leaver could read the values typed since."""
+    leaver_identity, leaver = generate_identity()
+    target = sandbox.repo / FILE
+    target.write_text(seal_text("db:\n  password: p-1\n", [AgeKey(sandbox.recipient), AgeKey(leaver)]))
+    sandbox.commit("team file")
+    sandbox.sealfile("recipients", "remove", "--age", leaver, "--rotate", FILE)
+    pulled = sandbox.root / "pulled.enc.yaml"
+    pulled.write_bytes(target.read_bytes())
+    sandbox.git("checkout", FILE)
+    editor = f"sh -c 'echo \"  token: typed-while-open\" >> \"$0\"; cp {pulled} {target}'"
+    done = sandbox.sealfile("edit", FILE, env={**sandbox.env, "EDITOR": editor}, check=False)
+    aside = sandbox.repo / "prod.enc.edited.yaml"
+    assert done.returncode == 1 and f"sealed without age {leaver}, whom that change removed" in done.stderr
+    assert target.read_bytes() == pulled.read_bytes()
+    assert leaver not in sandbox.sealfile("recipients", "list", str(aside)).stdout
+    assert "token: typed-while-open" in sandbox.sealfile("decrypt", str(aside)).stdout
+    keys = sandbox.root / "leaver.txt"
+    keys.write_text(leaver_identity + "\n")
+    keys.chmod(0o600)
+    as_leaver = sandbox.sealfile("decrypt", str(aside), env={**sandbox.env, "SEALFILE_AGE_KEY_FILE": str(keys)},
+                                 check=False)
+    assert as_leaver.returncode == 1 and "typed-while-open" not in as_leaver.stdout
+
+
+def test_an_edit_that_cannot_be_sealed_without_those_who_left_is_kept_out_of_the_repository(sandbox: Sandbox,
+                                                                                             tmp_path: Path) -> None:
+    _, other = generate_identity()
+    target = sandbox.repo / FILE
+    target.write_text(seal_text("db:\n  password: p-1\n", [AgeKey(sandbox.recipient)]))
+    sandbox.commit("team file")
+    pulled = sandbox.root / "pulled.enc.yaml"
+    pulled.write_text(seal_text("db:\n  password: p-2\n", [AgeKey(other)]))  # every recipient replaced
+    editor = f"sh -c 'echo \"  token: typed-while-open\" >> \"$0\"; cp {pulled} {target}'"
+    env = {**sandbox.env, "EDITOR": editor, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = sandbox.sealfile("edit", FILE, env=env, check=False)
+    kept = tmp_path / "cache" / "sealfile" / "kept" / "prod.enc.edited.yaml"
+    assert done.returncode == 1 and f"it is kept in {kept}, sealed for the recipients it was opened with" in done.stderr
+    assert "none of the recipients it had" in done.stderr
+    assert sorted(path.name for path in sandbox.repo.iterdir()) == [".git", FILE]
+    assert "token: typed-while-open" in sandbox.sealfile("decrypt", str(kept)).stdout
 
 
 def test_review_tells_a_rotated_removal_from_one_that_was_not(sandbox: Sandbox) -> None:

@@ -29,7 +29,7 @@ from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
 from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES
-from sealfile.stores import fitting_name, store_for
+from sealfile.stores import Store, fitting_name, store_for
 
 
 def _given_on_command_line(params: dict[str, Any]) -> list[str]:
@@ -115,10 +115,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         try:
             io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
         except ChangedMeanwhile:
-            aside = keep_aside(file, result)
-            raise ChangedMeanwhile(f"changed by another program while you edited it, so your edit was not saved over "
-                                   f"that change; it is sealed in {aside} (compare: sealfile diff {file} {aside})",
-                                   file=str(file)) from None
+            raise _kept_aside(file, result, store, policy) from None
         except SealfileError as err:  # a disk that filled, a mount gone read-only, while the editor was open
             kept = kept_anywhere(file, result)
             if kept is None:
@@ -126,6 +123,31 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
     say(f"{file}: saved")
+
+
+def _kept_aside(file: Path, edit: str, store: Store, policy: signatures.TrustPolicy) -> ChangedMeanwhile:
+    """Keep an edit that another program's change to ``file`` kept from being saved; the error saying where. It
+    goes beside the file sealed without anyone that change removed; if it cannot be (their key service is down),
+    it is kept in a directory of the user's own instead, never beside the file for them to read."""
+    from sealfile.kms.base import describe_keys
+    from sealfile.ops.kept_edit import without_leavers
+
+    said = "changed by another program while you edited it, so your edit was not saved over that change; it is"
+    try:
+        current = io.read_text(file)
+    except (OSError, SealfileError):  # gone, or unreadable now: nobody can be known to have left
+        current = ""
+    try:
+        edit, left = without_leavers(edit, current, store, policy=policy)
+    except SealfileError as err:
+        kept = kept_anywhere(file, edit, beside=False)
+        where = f"kept in {one_line(kept)}" if kept is not None else "lost"
+        return ChangedMeanwhile(f"{said} {where}, sealed for the recipients it was opened with, as it could not be "
+                                f"sealed without those that change removed ({err.message})", file=str(file))
+    aside = keep_aside(file, edit)
+    narrowed = f", sealed without {describe_keys(left)}, whom that change removed" if left else ""
+    return ChangedMeanwhile(f"{said} sealed in {aside}{narrowed} (compare: sealfile diff {file} {aside})",
+                            file=str(file))
 
 
 @cli.command("set", cls=SecretArgumentCommand)

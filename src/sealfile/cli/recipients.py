@@ -14,7 +14,7 @@ from sealfile.cli.options import SEALED_FILE, input_type_option, keys_from_optio
 from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import ChangedMeanwhile, SealfileError, one_line
 from sealfile.files import io
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
@@ -22,10 +22,6 @@ from sealfile.ops.config_files import sops_rules_hint
 from sealfile.ops.reader import read_document
 from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
-
-
-def _describe(keys: list[MasterKey]) -> str:
-    return ", ".join(f"{k.type_id} {k.key_id}" for k in keys)
 
 
 @cli.group()
@@ -90,11 +86,13 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
     rewrite(file, apply)
     result = outcome[-1]
     parts = ["key groups changed" if result.regrouped else "",
-             f"added {_describe(result.added)}" if result.added else "",
-             f"removed {_describe(result.removed)}" if result.removed else "",
-             f"settings of {_describe(result.resettled)} changed" if result.resettled else "",
+             f"added {describe_keys(result.added)}" if result.added else "",
+             f"removed {describe_keys(result.removed)}" if result.removed else "",
+             f"settings of {describe_keys(result.resettled)} changed" if result.resettled else "",
              "data key rotated" if result.rotated else ""]
-    unchanged = f"unchanged (not a recipient: {_describe(remove)})" if remove and not result.removed else "unchanged"
+    unchanged = "unchanged"
+    if remove and not result.removed:
+        unchanged += f" (not a recipient: {describe_keys(remove)})"
     console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or unchanged}", err=True)
     if result.removed and not then_rotate:
         console.warn_at_end(NOT_ROTATED)
@@ -203,7 +201,7 @@ def _refuse_listed_nowhere(files: tuple[Path, ...], keys: list[MasterKey], input
             return
     missing = [key for key in keys if not any(key.same_key(other) for other in found)]
     if missing:
-        raise SealfileError(f"not a recipient of any of the {len(files)} files: {_describe(missing)}; "
+        raise SealfileError(f"not a recipient of any of the {len(files)} files: {describe_keys(missing)}; "
                             "nothing was changed")
 
 

@@ -53,11 +53,11 @@ def keep_aside(file: PathName, sealed: str, directory: str | None = None) -> str
     raise SealfileError("no free name to keep the edit aside; nothing was written", file=str(file))
 
 
-def kept_anywhere(file: PathName, sealed: str) -> str | None:
+def kept_anywhere(file: PathName, sealed: str, *, beside: bool = True) -> str | None:
     """:func:`keep_aside` where ``file`` could not be written (a full disk, a file system gone read-only while
-    an editor was open): beside it, else in a directory of the user's own, else in RAM, which a full disk
-    leaves room in (gone at reboot). Where it was kept, or None if nowhere could take it."""
-    for directory in _keeping_places():
+    an editor was open): beside it (unless not ``beside``), else in a directory of the user's own, else in RAM,
+    which a full disk leaves room in (gone at reboot). Where it was kept, or None if nowhere could take it."""
+    for directory in _keeping_places()[0 if beside else 1:]:
         try:
             return keep_aside(file, sealed, directory)
         except (SealfileError, OSError):

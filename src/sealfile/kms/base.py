@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
@@ -231,3 +231,8 @@ def kms_timeout() -> float:
     hold up a load; retries are bounded separately by each provider.
     """
     return positive_setting(KMS_TIMEOUT_ENV, DEFAULT_KMS_TIMEOUT, unit="seconds", kind=float, maximum=600.0)
+
+
+def describe_keys(keys: Iterable[MasterKey]) -> str:
+    """``age age1..., awskms arn:...``: keys as messages name them (kind and id, never a secret)."""
+    return ", ".join(f"{key.type_id} {key.key_id}" for key in keys)

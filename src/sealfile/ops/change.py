@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, KeyPathError
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import ListIndex, format_keypath, get_at, parse_keypath, place, resolve
@@ -245,7 +245,7 @@ def _planned(
 def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], group: int | None) -> KeyGroups:
     missing = [k for k in remove if not any(k.same_key(c) for c in current.keys)]
     if missing:
-        raise KeyPathError(f"not a recipient of this file: {missing[0].type_id} {missing[0].key_id}")
+        raise KeyPathError(f"not a recipient of this file: {describe_keys(missing[:1])}")
     count = len(current.groups)
     if add and group is None and current.grouped:
         raise ConfigError(f"the file has {count} key groups: say which one the new recipients join (--group N)")
