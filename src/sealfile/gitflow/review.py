@@ -113,8 +113,11 @@ class Review:
             lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
             rotation = ("data key rotated" if f.diff.data_key_rotated else
                         "data key NOT rotated: run 'sealfile rotate'" if f.diff.old_key_exposed else
-                        "still a recipient, in another key group or under another threshold")
+                        "no one needs more key groups than before")
             lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
+            if f.diff.groups_change:
+                before, after = f.diff.groups_change
+                lines.append(f"{f.path}: key groups changed from {before} to {after} ({rotation})")
         return lines + self.rule_recipient_changes
 
 

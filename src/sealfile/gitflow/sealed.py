@@ -82,6 +82,14 @@ class SealedView:
         return recipient_ids(self.meta, placed=False)
 
     @property
+    def layout(self) -> str:
+        """The key groups as a reviewer reads them: ``any 1 of 2 key groups: [age A, age B], [age C]``."""
+        if not self.meta.grouped:
+            return "no key groups"
+        groups = [f"[{', '.join(f'{kind} {key_id}' for kind, key_id in group)}]" for group in group_names(self.meta)]
+        return f"any {self.meta.threshold} of {len(groups)} key groups: {', '.join(groups)}"
+
+    @property
     def rule(self) -> str:
         return rules_text(self.meta.rules)
 

@@ -58,15 +58,17 @@ class FileDiff:
     renamed_from: str | None = None
     """The path the old version had, when the file moved."""
     keys_removed: list[str] = field(default_factory=list)
-    """Recipients no group lists any more (``recipients_removed`` also names a key that moved between groups)."""
+    """Recipients no group lists any more."""
     access_narrowed: bool = False
     """Keys that stay need more key groups than before (a file given groups, a threshold raised)."""
     seal_change: tuple[str, str] | None = None
     """Who signed each side, where that changed (``unsigned``, or the key a signature names, unverified)."""
+    groups_change: tuple[str, str] | None = None
+    """Each side's key groups (:attr:`SealedView.layout`), where keys that stay moved or the threshold changed."""
 
     @property
     def recipients_changed(self) -> bool:
-        return bool(self.recipients_added or self.recipients_removed)
+        return bool(self.recipients_added or self.recipients_removed or self.groups_change)
 
     @property
     def old_key_exposed(self) -> str | None:
@@ -106,10 +108,11 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
             result.values.append(ValueChange(keypath(p), "removed", a[1], None))
         elif a is not None and b is not None and a[0] != b[0]:
             result.values.append(ValueChange(keypath(p), "changed", a[1], b[1]))
-    old_ids = before.recipients if before else []
-    new_ids = after.recipients if after else []
     if before and after:  # counted: a second stanza for a key already listed is a recipient added too
-        result.recipients_added, result.recipients_removed = _more(new_ids, old_ids), _more(old_ids, new_ids)
+        added, removed = _more(after.keys, before.keys), _more(before.keys, after.keys)
+        result.recipients_added, result.recipients_removed = _placed(after, added), removed
+        if isinstance(before, SealedView) and isinstance(after, SealedView):
+            result.groups_change = _regrouped(before, after, added, removed)
         if before.rule != after.rule:
             result.rules_change = (before.rule, after.rule)
         if before.version != after.version:
@@ -120,12 +123,33 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         if before.seal != after.seal:
             result.seal_change = (before.seal, after.seal)
     elif after:
-        result.recipients_added = new_ids
+        result.recipients_added = after.recipients
     # A deleted file changes no one's access to anything set later: its recipients are not "removed".
     if status == "modified" and not (result.values or result.recipients_changed or result.rules_change
                                      or result.seal_change):
         result.status = "unchanged"
     return result
+
+
+def _placed(side: SealedView | SopsView, keys: list[str]) -> list[str]:
+    """``keys`` (as :attr:`SealedView.keys` names them) as :attr:`SealedView.recipients` does: with their key group."""
+    wanted, placed = Counter(keys), []
+    for recipient, key in zip(side.recipients, side.keys, strict=True):
+        if wanted[key]:
+            wanted[key] -= 1
+            placed.append(recipient)
+    return placed
+
+
+def _regrouped(before: SealedView, after: SealedView, added: list[str], removed: list[str]) -> tuple[str, str] | None:
+    """Each side's key groups, when the keys that stay moved between groups or the threshold changed: told apart
+    from keys added and removed, which are not also named as moved."""
+    def staying(side: SealedView, leaving: list[str]) -> Counter[str]:
+        return Counter(side.recipients) - Counter(_placed(side, leaving))
+
+    if staying(before, removed) == staying(after, added):
+        return None
+    return before.layout, after.layout
 
 
 def _more(these: list[str], than: list[str]) -> list[str]:
@@ -240,6 +264,8 @@ def _lines(diff: FileDiff, seal_shown: bool) -> list[str]:
         return [*lines, f"  ! {diff.problem}"]
     lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]
     lines += [f"  ! recipient removed: {r}" for r in diff.recipients_removed]
+    if diff.groups_change:
+        lines.append(f"  ! key groups: {diff.groups_change[0]} -> {diff.groups_change[1]}")
     if diff.old_key_exposed:
         lines.append(f"  ! data key NOT rotated: {diff.old_key_exposed}")
     elif diff.data_key_rotated:
