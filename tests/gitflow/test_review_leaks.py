@@ -57,6 +57,24 @@ def test_a_decrypted_copy_is_found_under_every_name_that_says_data(copy: str, sa
     assert "s3cret" not in shown
 
 
+def test_a_decrypted_copy_as_variables_in_any_mapping_fails_the_review(sandbox: Sandbox) -> None:
+    """A Kubernetes Secret that ``decrypt --output-type k8s-secret`` wrote, or the values pasted into a compose
+    file's ``environment:``, was only 'named like a secret' (attention, not a violation), or not seen at all."""
+    _base(sandbox)  # compared with the sealed files of the change and of the copy's own directory
+    sandbox.sealfile("decrypt", FILE, "--output-type", "k8s-secret", "--name", "app", "-o", "config/secret.yaml")
+    sandbox.sealfile("decrypt", ".env.enc", "--output-type", "k8s-secret", "--name", "api", "--prefix", "APP_",
+                     "-o", "api-secret.yaml")
+    (sandbox.repo / "compose.yaml").write_text("services:\n  web:\n    image: web\n    environment:\n"
+                                               "      TZ: UTC\n      API_KEY: k-123\n      DB_PASS: p-456\n")
+    sandbox.commit("deploy")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    for copy, source in (("config/secret.yaml", FILE), ("api-secret.yaml", ".env.enc"),
+                         ("compose.yaml", ".env.enc")):
+        assert f"{copy}: holds every key path of {source} in plaintext: a decrypted copy" in shown, copy
+    assert "s3cret" not in shown and "p-456" not in shown
+
+
 def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / "config" / "app.yaml").write_text(

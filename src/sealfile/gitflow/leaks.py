@@ -4,7 +4,8 @@ What the ``sealed_files`` patterns do not cover, nothing else checks, so ``revie
 data files of the change outside them (YAML, JSON, dotenv by name, ``.env.*`` too):
 
 - **a decrypted copy** of a sealed file (``sealfile decrypt -o prod.yaml``, a ``.env`` next to
-  ``.env.enc``): every key path of a sealed file with two or more sealed values, in plaintext;
+  ``.env.enc``, a Kubernetes Secret from ``--output-type k8s-secret``): every key path of a sealed file with
+  two or more sealed values, in plaintext;
 - a key **named like a secret** holding a plaintext value.
 
 In the sealed files themselves, a comment is plaintext that no rule seals: every comment line a
@@ -110,18 +111,29 @@ def plaintext_findings(path: str, text: str, sealed: Mapping[str, dict[Path, Any
 
 def _copied(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
     """``leaves`` hold every key path of ``sealed`` (two sealed values or more) in plaintext: as written, or
-    as the variable names ``decrypt --output-type dotenv`` gives them (``DATABASE_PASSWORD``), under any
-    ``--prefix``."""
+    as the variable names ``decrypt --output-type dotenv`` and ``k8s-secret`` give them (``DATABASE_PASSWORD``),
+    under any ``--prefix``, at the top or in any one mapping (a Kubernetes Secret's ``data``, a compose file's
+    ``environment``)."""
     if sum(map(_token, sealed.values())) < 2:
         return False
     if sealed.keys() <= leaves.keys():  # the subset test stops at the first key path missing
         return not any(_token(leaves[p]) for p in sealed)
     from sealfile.runtime.flatten import env_name  # only here: a data file that is no copy as written
 
-    variables = {p[0]: value for p, value in leaves.items() if len(p) == 1 and isinstance(p[0], str)}
-    if len(variables) < len(sealed):
-        return False
     wanted = [env_name(p) for p in sealed]
+    return any(_holds_variables(variables, wanted) for variables in _mappings(leaves, len(wanted)))
+
+
+def _mappings(leaves: dict[Path, Any], at_least: int) -> list[dict[str, Any]]:
+    """The leaves of each mapping with string keys, by name, that holds ``at_least`` of them."""
+    found: dict[Path, dict[str, Any]] = {}
+    for path, value in leaves.items():
+        if path and isinstance(path[-1], str):
+            found.setdefault(path[:-1], {})[path[-1]] = value
+    return [names for names in found.values() if len(names) >= at_least]
+
+
+def _holds_variables(variables: dict[str, Any], wanted: list[str]) -> bool:
     for prefix in {name[:-len(wanted[0])] for name in variables if name.endswith(wanted[0])}:
         if all(prefix + name in variables and not _token(variables[prefix + name]) for name in wanted):
             return True
