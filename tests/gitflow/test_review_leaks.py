@@ -66,12 +66,16 @@ def test_a_decrypted_copy_as_variables_in_any_mapping_fails_the_review(sandbox: 
                      "-o", "api-secret.yaml")
     (sandbox.repo / "compose.yaml").write_text("services:\n  web:\n    image: web\n    environment:\n"
                                                "      TZ: UTC\n      API_KEY: k-123\n      DB_PASS: p-456\n")
+    (sandbox.repo / "config" / "compose.yaml").write_text(  # where the values come from, not what they are
+        "services:\n  db:\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      DB_USER: '{{ .user }}'\n"
+        "      DB_HOST_UNENCRYPTED: db.local\n")
     sandbox.commit("deploy")
     status, shown = _review(sandbox)
     assert status == 3, shown
     for copy, source in (("config/secret.yaml", FILE), ("api-secret.yaml", ".env.enc"),
                          ("compose.yaml", ".env.enc")):
         assert f"{copy}: holds every key path of {source} in plaintext: a decrypted copy" in shown, copy
+    assert "config/compose.yaml" not in shown
     assert "s3cret" not in shown and "p-456" not in shown
 
 

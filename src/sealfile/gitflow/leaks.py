@@ -117,7 +117,7 @@ def _copied(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
     if sum(map(_token, sealed.values())) < 2:
         return False
     if sealed.keys() <= leaves.keys():  # the subset test stops at the first key path missing
-        return not any(_token(leaves[p]) for p in sealed)
+        return all(_plain(leaves[p]) for p in sealed)
     from sealfile.runtime.flatten import env_name  # only here: a data file that is no copy as written
 
     wanted = [env_name(p) for p in sealed]
@@ -135,7 +135,7 @@ def _mappings(leaves: dict[Path, Any], at_least: int) -> list[dict[str, Any]]:
 
 def _holds_variables(variables: dict[str, Any], wanted: list[str]) -> bool:
     for prefix in {name[:-len(wanted[0])] for name in variables if name.endswith(wanted[0])}:
-        if all(prefix + name in variables and not _token(variables[prefix + name]) for name in wanted):
+        if all(prefix + name in variables and _plain(variables[prefix + name]) for name in wanted):
             return True
     return False
 
@@ -147,9 +147,18 @@ def _token(value: Any) -> bool:
 
 def _filled(value: Any) -> bool:
     """A string that may be a secret: not empty, not a reference (``${DB_PASSWORD}``, ``{{ .token }}``)."""
+    return isinstance(value, str) and bool(value.strip()) and not _reference(value)
+
+
+def _plain(value: Any) -> bool:
+    """What a copy holds for a value: neither ciphertext nor a reference to where the value comes from."""
+    return not _token(value) and not _reference(value)
+
+
+def _reference(value: Any) -> bool:
+    """``${DB_PASSWORD}``, ``{{ .token }}``: a template's stand-in (a compose file, a chart), not a value."""
     text = value.strip() if isinstance(value, str) else ""
-    return bool(text) and not (text.startswith("${") and text.endswith("}")) and not (
-        text.startswith("{{") and text.endswith("}}"))
+    return (text.startswith("${") and text.endswith("}")) or (text.startswith("{{") and text.endswith("}}"))
 
 
 def added_comments(old: str | None, new: str) -> list[str]:
