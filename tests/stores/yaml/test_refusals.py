@@ -73,6 +73,11 @@ REFUSED_PLAINTEXTS = {
     "a value tagged !!bool": (f"b: !!bool {SECRET}\n", "b: a value that is not of the type its tag gives it"),
     "a quoted empty value tagged !!float": ("f: !!float ''\n", "f: a value that is not of the type its tag"),
     "a key tagged !!bool": (f"!!bool {SECRET}: 1\n", "a value that is not of the type its tag gives it"),
+    # refused for a reason they do not have: an integer past Python's limit, a spelling not of its type
+    "text tagged !!int": (f"n: !!int {SECRET}\n", "n: a value that is not of the type its tag gives it"),
+    "a fraction tagged !!int": ("n: !!int 1.5\n", "n: a value that is not of the type its tag gives it"),
+    "text tagged !!float": (f"f: !!float {SECRET}\n", "f: a value that is not of the type its tag gives it"),
+    "a long integer tagged !!int": ("n: !!int -" + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
 }
 
 

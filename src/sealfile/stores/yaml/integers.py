@@ -23,12 +23,29 @@ _TOO_LARGE = 10 ** MAX_DECIMAL_DIGITS
 
 def _checked(build: Any) -> Any:
     def construct(constructor: Any, node: Any) -> Any:
-        value = build(constructor, node)
+        try:
+            value = build(constructor, node)
+        except ValueError:
+            if _long_decimal(node.value):
+                raise TooLong() from None  # Python's limit on decimal digits
+            raise NotOfItsTag() from None  # ``!!int abc``, ``!!int 1.5``: text tagged as an integer that is not one
         if isinstance(value, int) and abs(value) >= _TOO_LARGE:
-            raise ValueError(f"an integer of more than {MAX_DECIMAL_DIGITS} decimal digits")
+            raise TooLong()
         return value
 
     return construct
+
+
+def _long_decimal(text: Any) -> bool:
+    digits = text.lstrip("+-").replace("_", "") if isinstance(text, str) else ""
+    return len(digits) > MAX_DECIMAL_DIGITS and digits.isdigit()
+
+
+class TooLong(ValueError):
+    """An integer whose decimal text Python would not write (the message quotes nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"an integer of more than {MAX_DECIMAL_DIGITS} decimal digits")
 
 
 class NotOfItsTag(ValueError):
@@ -42,15 +59,18 @@ def _misspelled_refused(build: Any) -> Any:
     def construct(constructor: Any, node: Any) -> Any:
         try:
             return build(constructor, node)
-        except (IndexError, KeyError):
+        except (NotOfItsTag, TooLong):
+            raise
+        except (IndexError, KeyError, ValueError):  # ValueError: ``!!float x``; an implicit float always reads
             raise NotOfItsTag() from None
 
     return construct
 
 
 _TAGGED = ("tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
-"""Types whose ruamel constructor fails on a text not of the type, tagged so (``!!float ''``, ``!!bool x``),
-with an IndexError or a KeyError (an internal error in every reader); ``!!int`` too, checked above."""
+"""Types whose ruamel constructor fails on a text not of the type, tagged so (``!!float ''``, ``!!bool x``,
+``!!float x``), with an IndexError, a KeyError (an internal error in every reader) or a ValueError (worded as
+a spelling that is not its type's); ``!!int`` too, checked above."""
 
 
 @cache
