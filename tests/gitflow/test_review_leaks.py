@@ -79,6 +79,27 @@ def test_a_decrypted_copy_as_variables_in_any_mapping_fails_the_review(sandbox: 
     assert "s3cret" not in shown and "p-456" not in shown
 
 
+def test_every_document_of_a_manifest_is_read_and_a_secrets_values_are_secret(sandbox: Sandbox) -> None:
+    """A Kubernetes manifest holds several documents: the leak check read none of them (the one-document reader
+    refused the file), so a decrypted copy or a Secret pasted in a manifest passed without a word; and a
+    Secret's values are secret whatever their names (base64 hides nothing)."""
+    _base(sandbox)
+    secret = sandbox.sealfile("decrypt", ".env.enc", "--output-type", "k8s-secret", "--name", "api").stdout
+    deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+    (sandbox.repo / "manifest.yaml").write_text(f"{deployment}---\n{secret}")
+    (sandbox.repo / "config" / "extra.yaml").write_text(
+        f"{deployment}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\nstringData:\n"
+        "  SMTP_HOST: smtp.example.com\n  DB_PASSWORD: ${DB_PASSWORD}\n")
+    sandbox.commit("manifests")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert "manifest.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
+    assert ("config/extra.yaml: document 2: stringData.SMTP_HOST: in a Kubernetes Secret, in plaintext in a file "
+            "no sealed_files pattern covers") in shown.split("NEEDS ATTENTION:")[1]
+    assert "DB_PASSWORD" not in shown.split("NEEDS ATTENTION:")[1]  # a reference to where it comes from
+    assert "k-123" not in shown and "smtp.example.com" not in shown
+
+
 def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / "config" / "app.yaml").write_text(

@@ -174,7 +174,8 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
     """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
     file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
     is read, and the staged version too where it differs (what the commit takes)."""
-    from sealfile.gitflow.leaks import copies_in_worktree, data_store
+    from sealfile.gitflow.leaks import copies_in_worktree
+    from sealfile.gitflow.plaintext_copies import data_store
     from sealfile.gitflow.staged import staged_versions
 
     named = [f for f in files if data_store(str(f)) is not None]

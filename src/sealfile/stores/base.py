@@ -58,6 +58,10 @@ class Store(ABC):
     def load_fast(self, text: str) -> Any:
         """A plain tree for reading only: as fast as the syntax allows, the same data as ``load_editable``."""
 
+    def load_documents(self, text: str) -> list[Any]:
+        """:meth:`load_fast`'s tree of each document: a syntax of one document per file has one."""
+        return [self.load_fast(text)]
+
     @abstractmethod
     def dump(self, document: Any, like: str | None = None) -> str:
         """Text for ``document``, laid out like ``like`` (the text it was read from) where possible."""

@@ -25,6 +25,21 @@ class YamlStore(Store):
             return scanned.tree
         return {**scanned.tree, METADATA_KEY: scanned.metadata}
 
+    def load_documents(self, text: str) -> list[Any]:
+        """Each document's tree; a stream of several (which no sealed file is, and :meth:`load_fast` refuses)
+        is read by the path every plaintext is read by, a sealed file's metadata left out."""
+        from sealfile.errors import FormatError
+        from sealfile.stores.yaml.basics import c_parser_available, split_bom
+        from sealfile.stores.yaml.scan import scan
+
+        try:
+            return [self.load_fast(text)]
+        except FormatError:
+            scanned = scan(split_bom(text)[1], engine="c" if c_parser_available() else "pure")
+            if not scanned.multi:
+                raise
+        return list(scanned.tree)
+
     def load_fast(self, text: str) -> Any:
         from sealfile.stores.yaml.reader import load_fast
 

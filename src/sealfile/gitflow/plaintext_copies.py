@@ -1,0 +1,162 @@
+"""Plaintext data files that a change commits outside the ``sealed_files`` patterns, judged without any key
+(:mod:`.leaks` finds them): a **decrypted copy** of a sealed file, or values that are secret by their name or by
+where they are (a Kubernetes Secret's ``data``, which base64 only encodes), in plaintext.
+
+Every document of a file is read: Kubernetes manifests and compose overrides put several in one file, and a
+copy or a Secret in the second one is as committed as in the first.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.sealed import keypath, looks_secret
+from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.paths import Path, iter_leaves
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.sops_files import sops_kind
+from sealfile.sops.cipher import is_encrypted
+from sealfile.stores import Store, get_store, named_store, store_for
+from sealfile.stores.base import SUFFIXES
+
+_SECRET_ENTRIES = ("data", "stringData")
+"""Where a Kubernetes Secret holds its values (``data`` base64-encoded: readable by anyone)."""
+
+
+def data_store(path: str) -> Store | None:
+    """The store that reads ``path`` if its name says it holds data, else ``None``: the one every command
+    reads and writes it with (``.env.yaml`` is YAML: ``decrypt -o .env.yaml`` writes YAML there), else,
+    for a name that says data in another case or ``.env.*``, the one that reads what it likely holds
+    (``PROD.JSON``: YAML, which ``decrypt -o`` writes there and which reads JSON too; ``.env.local``,
+    ``.ENV``: dotenv)."""
+    name = PurePosixPath(path).name
+    exact = named_store(name)
+    if exact is not None:
+        return exact
+    lowered = name.lower()
+    if lowered == ".env" or lowered.startswith(".env.") or lowered.endswith(SUFFIXES["dotenv"]):
+        return get_store("dotenv")
+    return store_for(name) if named_store(lowered) is not None else None
+
+
+def data_documents(text: str, store: Store) -> list[dict[Path, Any]] | None:
+    """The leaves of each document of a plaintext data file (one for most files), or of a SOPS file (without its
+    metadata; the values SOPS encrypted are its ``ENC[AES256_GCM,...]`` tokens); ``None`` if it is neither:
+    unreadable, or sealed. Read in ``store``, else as YAML: ``decrypt -o prod.json`` writes the sealed file's own
+    syntax, whatever the name, unless told ``--output-type``."""
+    found = _documents(text, store)
+    if found is None and store.name != "yaml":
+        found = _documents(text, get_store("yaml"))
+    return found
+
+
+def _documents(text: str, store: Store) -> list[dict[Path, Any]] | None:
+    try:
+        kind = sops_kind(text, input_type=store.name)
+        trees = store.load_documents(text) if kind is None else [_sops_data(text, kind)]
+    except SealfileError:
+        return None
+    except Exception:  # a file a syntax's parser refuses in its own way: not data this check reads
+        return None
+    mappings = [tree if isinstance(tree, dict) else {} for tree in trees]  # a list or a scalar: no key paths
+    if not any(mappings) or any(METADATA_KEY in tree for tree in mappings):
+        return None
+    return [dict(iter_leaves(tree)) for tree in mappings]
+
+
+def _sops_data(text: str, kind: Any) -> Any:
+    from sealfile import sops
+    from sealfile.sops.data import to_data
+
+    documents, _ = sops.parse(text, kind)
+    return to_data(documents[0], "json" if kind == "json" else "yaml") if documents else {}
+
+
+COMMITTED_COPY = "remove it from the history and rotate its values"
+"""What to do about a decrypted copy a commit holds."""
+
+
+def plaintext_findings(path: str, text: str, sealed: dict[str, dict[Path, Any]],
+                       fix: str = COMMITTED_COPY) -> tuple[list[str], list[str]]:
+    """``(violations, attention)`` for a changed file outside the patterns; ``sealed``: the leaves of
+    sealed files it may copy (file -> key path -> value, tokens as ``ENC[...]``); ``fix``: what to do
+    about a decrypted copy."""
+    store = data_store(path)
+    documents = data_documents(text, store) if store is not None else None
+    if not documents:
+        return [], []
+    attention = []
+    for number, leaves in enumerate(documents, 1):
+        which = f"document {number}: " if len(documents) > 1 else ""
+        for source, sealed_leaves in sealed.items():
+            if _copied(sealed_leaves, leaves):
+                return [f"{which}holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt "
+                        f"-o')? {fix}"], []
+        secret = _secret_entries(leaves)
+        attention += [f"{which}{keypath(p)}: {'in a Kubernetes Secret' if p in secret else 'named like a secret'}, in "
+                      "plaintext in a file no sealed_files pattern covers" for p, value in leaves.items()
+                      if (p in secret or looks_secret(p)) and _filled(value) and not _token(value)]
+    return [], attention
+
+
+def _secret_entries(leaves: dict[Path, Any]) -> set[Path]:
+    """The values of a Kubernetes Secret (``kind: Secret``): secret whatever their names."""
+    if leaves.get(("kind",)) != "Secret":
+        return set()
+    return {p for p in leaves if len(p) == 2 and p[0] in _SECRET_ENTRIES}
+
+
+def _copied(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
+    """``leaves`` hold every key path of ``sealed`` (two sealed values or more) in plaintext: as written, or
+    as the variable names ``decrypt --output-type dotenv`` and ``k8s-secret`` give them (``DATABASE_PASSWORD``),
+    under any ``--prefix``, at the top or in any one mapping (a Kubernetes Secret's ``data``, a compose file's
+    ``environment``)."""
+    if sum(map(_token, sealed.values())) < 2:
+        return False
+    if sealed.keys() <= leaves.keys():  # the subset test stops at the first key path missing
+        return all(_plain(leaves[p]) for p in sealed)
+    from sealfile.runtime.flatten import env_name  # only here: a data file that is no copy as written
+
+    wanted = [env_name(p) for p in sealed]
+    return any(_holds_variables(variables, wanted) for variables in _mappings(leaves, len(wanted)))
+
+
+def _mappings(leaves: dict[Path, Any], at_least: int) -> list[dict[str, Any]]:
+    """The leaves of each mapping with string keys, by name, that holds ``at_least`` of them."""
+    found: dict[Path, dict[str, Any]] = {}
+    for path, value in leaves.items():
+        if path and isinstance(path[-1], str):
+            found.setdefault(path[:-1], {})[path[-1]] = value
+    return [names for names in found.values() if len(names) >= at_least]
+
+
+def _holds_variables(variables: dict[str, Any], wanted: list[str]) -> bool:
+    for prefix in {name[:-len(wanted[0])] for name in variables if name.endswith(wanted[0])}:
+        if all(prefix + name in variables and _plain(variables[prefix + name]) for name in wanted):
+            return True
+    return False
+
+
+def _token(value: Any) -> bool:
+    """A sealfile token or a SOPS one: ciphertext, whichever tool wrote it."""
+    return isinstance(value, str) and (is_sealed(value) or is_encrypted(value))
+
+
+def _filled(value: Any) -> bool:
+    """A string that may be a secret: not empty, not a reference (``${DB_PASSWORD}``, ``{{ .token }}``)."""
+    return isinstance(value, str) and bool(value.strip()) and not _reference(value)
+
+
+def _plain(value: Any) -> bool:
+    """What a copy holds for a value: neither ciphertext nor a reference to where the value comes from."""
+    return not _token(value) and not _reference(value)
+
+
+def _reference(value: Any) -> bool:
+    """``${DB_PASSWORD}``, ``{{ .token }}``: a template's stand-in (a compose file, a chart), not a value."""
+    text = value.strip() if isinstance(value, str) else ""
+    return (text.startswith("${") and text.endswith("}")) or (text.startswith("{{") and text.endswith("}}"))
+
+
