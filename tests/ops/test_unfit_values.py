@@ -116,3 +116,17 @@ def test_the_cli_leaves_the_file_as_it_was(age_identity: AgeIdentity, run_cli: R
     assert result.stderr.count("\n") == 1 and f"{name}: d: " in result.stderr
     assert path.read_bytes() == before
     assert run_cli("decrypt", path).returncode == 0
+
+
+@pytest.mark.parametrize("value", ["!!null hunter2-secret", "!!int hunter2-secret", "!!bool yes"])
+def test_set_refuses_a_yaml_value_whose_tag_its_text_contradicts(age_identity: AgeIdentity, run_cli: RunCli,
+                                                                   tmp_path: Path, value: str) -> None:
+    """The cause named is the tag, not 'a date that does not exist, or an integer of more than 4,300 digits'."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(PLAIN["yaml"], [age_identity.key]), encoding="utf-8")
+    before = path.read_bytes()
+    result = run_cli("set", path, "d", value, "--type", "yaml")
+    assert result.returncode == 1
+    assert result.stderr == (f"sealfile: error: {path}: d: the value is not valid YAML: a value that is not of the "
+                             "type its tag gives it: remove the tag to keep it as text\n")
+    assert path.read_bytes() == before

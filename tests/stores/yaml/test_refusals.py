@@ -3,6 +3,7 @@ accepts what real files hold (anchors never aliased, standard tags, several docu
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -74,10 +75,29 @@ REFUSED_PLAINTEXTS = {
     "a quoted empty value tagged !!float": ("f: !!float ''\n", "f: a value that is not of the type its tag"),
     "a key tagged !!bool": (f"!!bool {SECRET}: 1\n", "a value that is not of the type its tag gives it"),
     # refused for a reason they do not have: an integer past Python's limit, a spelling not of its type
-    "text tagged !!int": (f"n: !!int {SECRET}\n", "n: a value that is not of the type its tag gives it"),
+    "text tagged !!int": (f"n: !!int {SECRET}\n", "n: a value that is not of the type its tag gives it at line 1, "
+                          "column 4 (remove the tag to keep it as text)"),
     "a fraction tagged !!int": ("n: !!int 1.5\n", "n: a value that is not of the type its tag gives it"),
     "text tagged !!float": (f"f: !!float {SECRET}\n", "f: a value that is not of the type its tag gives it"),
     "a long integer tagged !!int": ("n: !!int -" + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
+    # a tag its text contradicts: ruamel built ``!!null x`` as null, ``!!bool yes`` and ``!!int ' 1'`` as values
+    # that SOPS (and YAML 1.2's core schema) refuse, so export-sops failed on a file sealed without a word
+    "text tagged !!null": (f"a: !!null {SECRET}\n", "a: a value that is not of the type its tag gives it at line 1, "
+                           "column 4 (remove the tag to keep it as text)"),
+    "a verbatim !!null tag": (f"a: !<tag:yaml.org,2002:null> {SECRET}\n", "a: a value that is not of the type"),
+    "a %TAG handle for !!null": (f"%TAG !e! tag:yaml.org,2002:\n---\na: !e!null {SECRET}\n", "a: a value that is not"),
+    "an anchored !!null": (f"a: &x !!null {SECRET}\nb: *x\n", "a: a value that is not of the type its tag gives it"),
+    "a YAML 1.1 boolean tagged !!bool": ("a: !!bool yes\n", "a: a value that is not of the type its tag gives it"),
+    "a spaced integer tagged !!int": ('a: !!int " 12"\n', "a: a value that is not of the type its tag gives it"),
+    "a block scalar tagged !!int": ("a: !!int |\n  12\n", "a: a value that is not of the type its tag gives it"),
+    "a spaced float tagged !!float": ('a: !!float " 1.5"\n', "a: a value that is not of the type its tag gives"),
+    "text tagged !!timestamp": (f"a: !!timestamp {SECRET}\n", "a: a value that is not of the type its tag gives"),
+    "text tagged !!binary": (f"a: !!binary '{SECRET}'\n", "a: a value that is not of the type its tag gives it"),
+    "a key tagged !!null": (f"!!null {SECRET}: 1\n", "a value that is not of the type its tag gives it"),
+    "a value tagged !!seq": (f"a: !!seq {SECRET}\n", "a: a single value tagged !!seq, a collection's tag (line 1, "
+                             "column 4): remove the tag"),
+    "a value tagged !!set": (f"a: !!set {SECRET}\n", "a: a single value tagged !!set, a collection's tag"),
+    "a value tagged !!map": (f"a: !!map {SECRET}\n", "a: a single value tagged !!map, a collection's tag"),
 }
 
 
@@ -177,6 +197,11 @@ ACCEPTED = {
     "an anchor never aliased": (f"a: &x {SECRET}\n", {"a": SECRET}),
     "an anchor on a sequence": (f"a: &x [{SECRET}]\n", {"a": [SECRET]}),
     "standard tags": ("a: !!str 12\nb: !!int '7'\nc: !!map {d: !!float 1}\n", {"a": "12", "b": 7, "c": {"d": 1.0}}),
+    "scalar tags on their own spellings": ("a: !!null ''\nb: !!null ~\nc: !!bool 'true'\nd: !!float 1\ne: !!int 0x1F\n"
+                                           "f: !!float .inf\ng: !!timestamp 2024-01-01\nh: !<tag:yaml.org,2002:int> 3\n"
+                                           "i: !!binary aGk=\n",
+                                           {"a": None, "b": None, "c": True, "d": 1.0, "e": 31, "f": float("inf"),
+                                            "g": datetime.date(2024, 1, 1), "h": 3, "i": b"hi"}),
     "several documents": (f"a: {SECRET}\n---\nb: 2\n", [{"a": SECRET}, {"b": 2}]),
     "YAML 1.2 directive": (f"%YAML 1.2\n---\na: {SECRET}\n", {"a": SECRET}),
 }

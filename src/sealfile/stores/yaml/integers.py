@@ -6,6 +6,10 @@ binary spelling has no such limit (``0x`` and 3,600 ``f`` read at once) and fail
 wherever the value became text (the MAC of every reader, ``status``, every output): an internal
 error for every command on a file anyone who can push may write. So the readers' constructors
 refuse, as they build it, an integer whose decimal text would be too long, whatever its spelling.
+
+They refuse too a scalar whose standard tag its text contradicts (``!!null x``, ``!!bool yes``): ruamel
+builds a value from it that SOPS and YAML 1.2's core schema refuse, so it would not read back alike on
+every path.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError
+
+from sealfile.stores.yaml.plain_tags import plain_tag
 
 INT_TAG = "tag:yaml.org,2002:int"
 MAX_DECIMAL_DIGITS = 4300
@@ -49,43 +56,56 @@ class TooLong(ValueError):
 
 
 class NotOfItsTag(ValueError):
-    """A value tagged ``!!int``, ``!!float`` or ``!!bool`` whose text is not one (the message quotes nothing)."""
+    """A value tagged with a standard scalar type whose text is not one (the message quotes nothing)."""
 
     def __init__(self) -> None:
         super().__init__("a value that is not of the type its tag gives it")
 
 
-def _misspelled_refused(build: Any) -> Any:
+def _misspelled_refused(build: Any, tag: str) -> Any:
+    spellings = {tag, INT_TAG} if tag == FLOAT_TAG else {tag}  # YAML 1.2's float includes ``1``
     def construct(constructor: Any, node: Any) -> Any:
+        text = node.value
+        if tag != BINARY_TAG and (not isinstance(text, str) or "\n" in text or plain_tag(text) not in spellings):
+            raise NotOfItsTag()  # ruamel builds ``!!null x`` as null, ``!!bool yes`` and ``!!int ' 1'`` as values
+            # other YAML 1.2 readers (SOPS's) refuse: the text must be one the tag's type is spelled as
         try:
             return build(constructor, node)
         except (NotOfItsTag, TooLong):
             raise
-        except (IndexError, KeyError, ValueError):  # ValueError: ``!!float x``; an implicit float always reads
+        except ValueError:
+            if tag == TIMESTAMP_TAG:  # spelled as one, but a date that does not exist: refused as that
+                raise
+            raise NotOfItsTag() from None
+        except (IndexError, KeyError, ConstructorError):  # ConstructorError: ``!!binary`` text that is not base64
             raise NotOfItsTag() from None
 
     return construct
 
 
-_TAGGED = ("tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
-"""Types whose ruamel constructor fails on a text not of the type, tagged so (``!!float ''``, ``!!bool x``,
-``!!float x``), with an IndexError, a KeyError (an internal error in every reader) or a ValueError (worded as
-a spelling that is not its type's); ``!!int`` too, checked above."""
+FLOAT_TAG = "tag:yaml.org,2002:float"
+BINARY_TAG = "tag:yaml.org,2002:binary"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_TAGGED = (FLOAT_TAG, "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", TIMESTAMP_TAG,
+           BINARY_TAG)
+"""Types whose ruamel constructor takes a text not of the type, tagged so, as a value of it (``!!null x`` is
+null) or fails on it with an IndexError, a KeyError (an internal error in every reader), a ValueError
+(worded as a spelling that is not its type's) or a ConstructorError (with no key path); ``!!int`` too."""
 
 
 @cache
 def _limited(constructor: Any) -> Any:
     limited: Any = type(f"Limited{constructor.__name__}", (constructor,), {})
     # copies: ruamel's own stay as they are
-    limited.add_constructor(INT_TAG, _misspelled_refused(_checked(constructor.yaml_constructors[INT_TAG])))
+    limited.add_constructor(INT_TAG, _misspelled_refused(_checked(constructor.yaml_constructors[INT_TAG]), INT_TAG))
     for tag in _TAGGED:
-        limited.add_constructor(tag, _misspelled_refused(constructor.yaml_constructors[tag]))
+        limited.add_constructor(tag, _misspelled_refused(constructor.yaml_constructors[tag], tag))
     return limited
 
 
 def limit_integers(yaml: YAML) -> YAML:
     """``yaml``, whose loads refuse an integer longer than Python writes as text, and a value tagged
-    ``!!int``, ``!!float`` or ``!!bool`` that is not one (:class:`ValueError`, which every reader
+    with a standard scalar type that its text is not spelled as (:class:`ValueError`, which every reader
     turns into one line), before it is used."""
     yaml.Constructor = _limited(yaml.Constructor)
     return yaml

@@ -32,6 +32,7 @@ from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, d
 from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import bare_tag_at, may_alias, value_span, where
 
+_STANDARD = "tag:yaml.org,2002:"
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "binary",
@@ -162,6 +163,9 @@ class _Walk:
         if text == STR_TAG:
             return node.value
         if text not in SCALAR_TAGS and text != MERGE_TAG:
+            if text.startswith(_STANDARD):  # !!seq, !!map, !!set, !!omap, !!pairs: not custom, a misplaced tag
+                raise FormatError(f"a single value tagged !!{text[len(_STANDARD):]}, a collection's tag "
+                                  f"({where(node)}): remove the tag")
             raise FormatError(CUSTOM_TAG + f" ({where(node)})")
         # ruamel's own constructor for the tag, called as construct_object calls it, without its
         # per-node bookkeeping (kept for aliases, which the walk copies itself, and which costs a third here)
@@ -170,7 +174,9 @@ class _Walk:
             return build(self._constructor, node) if build else self._constructor.construct_object(node, True)
         except (ValueError, OverflowError) as err:  # spelled as its type but not one (never quote it: it may
             # be the secret); OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up past datetime.max
-            what = str(err) if isinstance(err, NotOfItsTag) else UNREADABLE.get(text, UNREADABLE[None])
+            if isinstance(err, NotOfItsTag):  # quoting keeps the tag: only removing it makes the value text
+                raise FormatError(f"{err} at {where(node)} (remove the tag to keep it as text)") from None
+            what = UNREADABLE.get(text, UNREADABLE[None])
             raise FormatError(f"{what} at {where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:
