@@ -144,6 +144,29 @@ def test_an_empty_document_appended_to_a_sealed_stream_is_refused(age_identity: 
         load_secrets(_written(tmp_path, head + "---\n---\nsealfile:" + metadata))
 
 
+def test_a_file_sealed_before_tags_were_checked_still_reads_and_edit_asks_to_fix_it(age_identity: AgeIdentity,
+                                                                                    run_cli: RunCli,
+                                                                                    tmp_path: Path) -> None:
+    """A value whose tag its text contradicts is refused when sealed; a file sealed before that, as every earlier
+    version did, must still read back: refused by its own read-back check, its text could not be decrypted, nor
+    the file edited to fix it."""
+    from sealfile.stores.yaml.integers import tags_as_sealed_before
+
+    with tags_as_sealed_before():  # as a file was sealed before the check
+        sealed = seal_text(f"a: !!null {SECRET}\nb: !!bool yes\nc: keep\n", [age_identity.key])
+    path = _written(tmp_path, sealed)
+    env = {"SEALFILE_AGE_KEY_FILE": str(age_identity.path)}
+    assert load_secrets(path) == {"a": None, "b": True, "c": "keep"}
+    done = run_cli("decrypt", path, env=env)
+    assert (done.returncode, done.stdout) == (0, f"a: !!null {SECRET}\nb: !!bool yes\nc: keep\n"), done.stderr
+    kept = run_cli("edit", path, env={**env, "EDITOR": "sed -i s/keep/kept/"})
+    assert kept.returncode == 1 and "a: edited text: a value that is not of the type its tag gives it" in kept.stderr
+    assert SECRET not in kept.stderr and path.read_text() == sealed
+    fixed = run_cli("edit", path, env={**env, "EDITOR": "sed -i -e s/keep/kept/ -e s/!!null.// -e s/!!bool.yes/true/"})
+    assert fixed.returncode == 0, fixed.stderr
+    assert load_secrets(path) == {"a": SECRET, "b": True, "c": "kept"}
+
+
 def _written(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "stream.enc.yaml"
     path.write_text(text)

@@ -14,6 +14,9 @@ every path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -62,11 +65,28 @@ class NotOfItsTag(ValueError):
         super().__init__("a value that is not of the type its tag gives it")
 
 
+_AS_SEALED_BEFORE: ContextVar[bool] = ContextVar("sealfile_tags_as_sealed_before", default=False)
+
+
+@contextmanager
+def tags_as_sealed_before() -> Iterator[None]:
+    """Inside, a value whose tag its text contradicts is built as ruamel builds it (``!!null x`` null, ``!!bool
+    yes`` true): the plaintext of a file sealed before such values were refused must still read back as the
+    values it was sealed with (``decrypt``, ``edit``). Sealing it again refuses them."""
+    token = _AS_SEALED_BEFORE.set(True)
+    try:
+        yield
+    finally:
+        _AS_SEALED_BEFORE.reset(token)
+
+
 def _misspelled_refused(build: Any, tag: str) -> Any:
     spellings = {tag, INT_TAG} if tag == FLOAT_TAG else {tag}  # YAML 1.2's float includes ``1``
+
     def construct(constructor: Any, node: Any) -> Any:
         text = node.value
-        if tag != BINARY_TAG and (not isinstance(text, str) or "\n" in text or plain_tag(text) not in spellings):
+        if tag != BINARY_TAG and not _AS_SEALED_BEFORE.get() and (
+                not isinstance(text, str) or "\n" in text or plain_tag(text) not in spellings):
             raise NotOfItsTag()  # ruamel builds ``!!null x`` as null, ``!!bool yes`` and ``!!int ' 1'`` as values
             # other YAML 1.2 readers (SOPS's) refuse: the text must be one the tag's type is spelled as
         try:

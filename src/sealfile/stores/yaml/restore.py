@@ -17,6 +17,7 @@ from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.basics import Engine
+from sealfile.stores.yaml.integers import tags_as_sealed_before
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
 from sealfile.stores.yaml.splice import Edit, apply_edits, one_line_edit, recorded_spelling, render_edit, restore_edit
@@ -92,7 +93,8 @@ def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> N
     naming the first place it differs."""
     where: str | None = format_keypath(under) or None
     try:
-        read = get_at(scan(text, engine=engine).tree, under)
+        with tags_as_sealed_before():
+            read = get_at(scan(text, engine=engine).tree, under)
         same = same_data(read, expected)
         where = where if same else _first_difference(read, expected, under) or where
     except FormatError as err:
