@@ -231,7 +231,10 @@ def test_cli_prints_one_error_line_and_exit_1(clouds: Clouds, sealed: tuple[Path
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
 def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> None:
     """An application that turns the root logger to DEBUG gets every SDK's debug records; botocore's
-    hold whole request and response bodies, so the data key must be blanked out of them."""
+    hold whole request and response bodies in their text, the Google clients' in fields a structured
+    formatter prints (``httpRequest``): the data key must be blanked out of both. The application here
+    also sets the "google" logger's level, as one asking for its records does: the Google client stops
+    an unconfigured "google" logger from propagating, and this one propagates."""
     key: MasterKey = (AwsKmsKey(clouds.aws_arn) if cloud == "aws" else GcpKmsKey(GCP_KEY) if cloud == "gcp"
                       else AzureKeyVaultKey(clouds.azure_url))
     data_key = os.urandom(32)
@@ -241,18 +244,23 @@ def test_sdk_debug_logs_never_hold_the_data_key(clouds: Clouds, cloud: str) -> N
         def emit(self, record: logging.LogRecord) -> None:
             records.append(record)
 
-    handler, root = Keep(), logging.getLogger()
-    old_level = root.level
+    handler, root, google = Keep(), logging.getLogger(), logging.getLogger("google")
+    old_level, old_google = root.level, (google.level, google.propagate)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    google.setLevel(logging.DEBUG)
+    google.propagate = True  # whichever test made this process's first Google client
     try:
         forget_all()
         assert key.unwrap(key.wrap(data_key).wrapped) == data_key
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
-    text = "\n".join(record.getMessage() for record in records)
+        google.setLevel(old_google[0])
+        google.propagate = old_google[1]
+    text = "\n".join(f"{record.getMessage()} {vars(record)!r}" for record in records)
     assert records, "no SDK logged anything at DEBUG: the test would prove nothing"
+    assert cloud != "gcp" or "httpRequest" in text, "the Google client logged no body: the test would prove nothing"
     for encoding in (base64.b64encode(data_key).decode(), base64.urlsafe_b64encode(data_key).decode().rstrip("="),
                      data_key.hex()):
         assert encoding not in text

@@ -31,6 +31,7 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
+from sealfile.kms.sdk_logs import STANDARD_FIELDS
 from sealfile.runtime.flatten import env_value
 from sealfile.runtime.literals import literal_bytes_pattern, literal_pattern
 
@@ -40,8 +41,6 @@ MIN_LENGTH = 4
 # LogRecord attributes that hold no logged data (or are redacted on their own): left as they are.
 _OWN_FIELDS = frozenset({"name", "levelname", "pathname", "filename", "module", "funcName", "processName",
                          "threadName", "taskName", "msg", "exc_text", "stack_info"})
-# Every attribute a LogRecord has before ``extra=`` adds its own (numbers, tuples, exc_info).
-_STANDARD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # Runs of base64 (either alphabet) long enough to hold something worth hiding.
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
@@ -155,7 +154,7 @@ class RedactingFilter(logging.Filter):
         for name, value in list(vars(record).items()):
             if isinstance(value, str) and name not in _OWN_FIELDS:
                 setattr(record, name, self.redact(value))
-            elif name not in _STANDARD_FIELDS and not isinstance(value, (str, bool)) and value is not None:
+            elif name not in STANDARD_FIELDS and not isinstance(value, (str, bool)) and value is not None:
                 self._redact_extra(record, name, value)
         return True
 

@@ -19,13 +19,13 @@ boto3 is imported here only when the first client is made, never at ``import sea
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from sealfile.files.settings import positive_setting
 from sealfile.kms.base import forgotten_in_children, import_sdk, kms_timeout
+from sealfile.kms.sdk_logs import hide_key_material
 
 DEFAULT_MAX_ATTEMPTS = 4
 ROLE_SESSION_NAME = "sealfile"
@@ -79,25 +79,9 @@ def current_settings(client: Any) -> ClientSettings:
     return ClientSettings(float(config.read_timeout), int(config.retries.get("total_max_attempts", 1)))
 
 
-class HideKeyMaterial(logging.Filter):
-    """botocore logs whole request and response bodies at DEBUG: an ``Encrypt`` request and a
-    ``Decrypt`` response hold the data key (base64), an ``AssumeRole`` answer holds credentials.
-    Such a record keeps its logger and level but its text is replaced by a note."""
-
-    NOTE = "[sealfile: a KMS/STS body holding key material was not logged]"
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if "Plaintext" in text or "SecretAccessKey" in text:
-            record.msg, record.args = self.NOTE, ()
-        return True
-
-
 def _hide_key_material_from_sdk_logs() -> None:
-    for name in ("botocore.endpoint", "botocore.parsers"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, HideKeyMaterial) for f in logger.filters):
-            logger.addFilter(HideKeyMaterial())
+    # An Encrypt request and a Decrypt answer hold the data key, an AssumeRole answer credentials.
+    hide_key_material(("botocore.endpoint", "botocore.parsers"), ("Plaintext", "SecretAccessKey"))
 
 
 def _new_client(region: str, profile: str | None, role: str | None) -> Any:

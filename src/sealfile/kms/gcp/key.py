@@ -43,6 +43,7 @@ from typing import Any
 
 from sealfile.errors import ConfigError, ProviderError
 from sealfile.kms.base import MasterKey, Operation, forgotten_in_children, import_sdk, kms_timeout
+from sealfile.kms.sdk_logs import hide_key_material
 
 ENDPOINT_ENV = "SEALFILE_GCP_KMS_ENDPOINT"
 DEFAULT_AAD = "sealfile data key"
@@ -61,6 +62,10 @@ def crc32c(data: bytes) -> int:
     return int(crc.value(data))
 
 
+REST_TRANSPORT_LOGGER = "google.cloud.kms_v1.services.key_management_service.transports.rest"
+"""The module that logs each request and answer body of the REST transport (the one used everywhere)."""
+
+
 @cache
 def _client(endpoint: str | None) -> Any:
     """One KMS client per endpoint per process (creating one resolves credentials)."""
@@ -68,6 +73,9 @@ def _client(endpoint: str | None) -> Any:
     google_auth = import_sdk("google.auth", extra="gcp", what="GCP Cloud KMS")
     credentials, _project = google_auth.default()  # the project is in the resource name
     options = {"api_endpoint": endpoint} if endpoint else {}
+    # The REST transport logs each request and answer body as a record's fields: Encrypt's request and
+    # Decrypt's answer hold the data key (JSON field ``plaintext``).
+    hide_key_material((REST_TRANSPORT_LOGGER,), ("plaintext",))
     return kms_v1.KeyManagementServiceClient(credentials=credentials, transport="rest", client_options=options)
 
 
