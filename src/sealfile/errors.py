@@ -247,7 +247,8 @@ def raises_detached(function: Callable[P, R]) -> Callable[P, R]:
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except Exception as err:  # a warning made an error too (SecretAgeWarning under -W error)
+        except (Exception, KeyboardInterrupt) as err:  # a warning made an error too (SecretAgeWarning under -W
+            # error); Ctrl-C too, whose traceback a debugger, IPython or rich shows with each frame's variables
             raise detached(err) from None
 
     return call

@@ -89,6 +89,23 @@ def test_a_bug_keeps_where_it_happened_without_the_variables(seal_file: SealFile
     assert [value for value in VALUES if value in reported] == []
 
 
+def test_ctrl_c_during_a_load_carries_no_value_in_its_frames(seal_file: SealFile,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KeyboardInterrupt kept sealfile's frames, whose variables held the decrypted tree: what IPython, rich or
+    a debugger shows of a Ctrl-C."""
+    from sealfile.runtime import loader
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "export", interrupted)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        sealfile.load_secrets(seal_file(PLAINTEXT), env=True)
+    reported = _everything_reported(stopped.value)
+    assert "raised inside sealfile at:" in reported and "in interrupted" in reported
+    assert [value for value in VALUES if value in reported] == []
+
+
 def test_warnings_name_the_applications_line_for_one_file_and_several(seal_file: SealFile) -> None:
     """With several files, the age warning named a line of sealfile and the override warning the caller's caller."""
     old = seal_file(PLAINTEXT, name="old.enc.yaml", set_at=HUNDRED_DAYS_AGO)
