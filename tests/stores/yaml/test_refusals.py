@@ -150,7 +150,7 @@ def test_a_file_sealed_before_tags_were_checked_still_reads_and_edit_asks_to_fix
     """A value whose tag its text contradicts is refused when sealed; a file sealed before that, as every earlier
     version did, must still read back: refused by its own read-back check, its text could not be decrypted, nor
     the file edited to fix it."""
-    from sealfile.stores.yaml.integers import tags_as_sealed_before
+    from sealfile.stores.yaml.sealed_tags import tags_as_sealed_before
 
     with tags_as_sealed_before():  # as a file was sealed before the check
         sealed = seal_text(f"a: !!null {SECRET}\nb: !!bool yes\nc: keep\n", [age_identity.key])

@@ -14,9 +14,6 @@ every path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -24,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError
 
 from sealfile.stores.yaml.plain_tags import plain_tag
+from sealfile.stores.yaml.sealed_tags import read_as_sealed_before
 
 INT_TAG = "tag:yaml.org,2002:int"
 MAX_DECIMAL_DIGITS = 4300
@@ -65,27 +63,12 @@ class NotOfItsTag(ValueError):
         super().__init__("a value that is not of the type its tag gives it")
 
 
-_AS_SEALED_BEFORE: ContextVar[bool] = ContextVar("sealfile_tags_as_sealed_before", default=False)
-
-
-@contextmanager
-def tags_as_sealed_before() -> Iterator[None]:
-    """Inside, a value whose tag its text contradicts is built as ruamel builds it (``!!null x`` null, ``!!bool
-    yes`` true): the plaintext of a file sealed before such values were refused must still read back as the
-    values it was sealed with (``decrypt``, ``edit``). Sealing it again refuses them."""
-    token = _AS_SEALED_BEFORE.set(True)
-    try:
-        yield
-    finally:
-        _AS_SEALED_BEFORE.reset(token)
-
-
 def _misspelled_refused(build: Any, tag: str) -> Any:
     spellings = {tag, INT_TAG} if tag == FLOAT_TAG else {tag}  # YAML 1.2's float includes ``1``
 
     def construct(constructor: Any, node: Any) -> Any:
         text = node.value
-        if tag != BINARY_TAG and not _AS_SEALED_BEFORE.get() and (
+        if tag != BINARY_TAG and not read_as_sealed_before() and (
                 not isinstance(text, str) or "\n" in text or plain_tag(text) not in spellings):
             raise NotOfItsTag()  # ruamel builds ``!!null x`` as null, ``!!bool yes`` and ``!!int ' 1'`` as values
             # other YAML 1.2 readers (SOPS's) refuse: the text must be one the tag's type is spelled as

@@ -32,7 +32,7 @@ from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, d
 from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import bare_tag_at, may_alias, value_span, where
 
-_STANDARD = "tag:yaml.org,2002:"
+_COLLECTION_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "set", "omap", "pairs"))
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "binary",
@@ -163,8 +163,9 @@ class _Walk:
         if text == STR_TAG:
             return node.value
         if text not in SCALAR_TAGS and text != MERGE_TAG:
-            if text.startswith(_STANDARD):  # !!seq, !!map, !!set, !!omap, !!pairs: not custom, a misplaced tag
-                raise FormatError(f"a single value tagged !!{text[len(_STANDARD):]}, a collection's tag "
+            if text in _COLLECTION_TAGS:  # not custom, a misplaced tag; named from this fixed set only, as any
+                # other tag's text may be the secret (an unquoted ``!!s3cret`` is read as a tag)
+                raise FormatError(f"a single value tagged !!{text.rsplit(':', 1)[1]}, a collection's tag "
                                   f"({where(node)}): remove the tag")
             raise FormatError(CUSTOM_TAG + f" ({where(node)})")
         # ruamel's own constructor for the tag, called as construct_object calls it, without its

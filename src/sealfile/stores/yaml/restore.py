@@ -17,9 +17,9 @@ from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.basics import Engine
-from sealfile.stores.yaml.integers import tags_as_sealed_before
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
 from sealfile.stores.yaml.sealed import token_flags
+from sealfile.stores.yaml.sealed_tags import tags_as_sealed_before
 from sealfile.stores.yaml.splice import Edit, apply_edits, one_line_edit, recorded_spelling, render_edit, restore_edit
 
 
