@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,25 @@ def bracketed(selectors: KeyPath) -> str:
             shown = shown_segment(selector.value) if selector.kind == "str" else json.dumps(selector.value)
             text += f"[{shown}]"
     return text
+
+
+def canonical_twin_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
+    """``; the file's key that looks the same is spelled PATH`` when the key at ``position`` is not in ``node`` but
+    one is that Unicode calls the same text (``é`` as one character, or ``e`` and a combining accent, as macOS
+    and some keyboards type it): two keys no reader can tell apart, one of which the application never reads.
+    The file's spelling is shown with ``\\u`` escapes, which key paths read, so it can be typed."""
+    value = selectors[position].value
+    if not isinstance(value, str) or value.isascii():
+        return ""
+    wanted = unicodedata.normalize("NFC", value)
+    for key in node:
+        if isinstance(key, str) and key != value and unicodedata.normalize("NFC", key) == wanted:
+            rest = bracketed(selectors[position + 1:])
+            spelled = bracketed(selectors[:position]) + f"[{json.dumps(key)}]" + (
+                rest if rest.startswith("[") or not rest else f".{rest}")
+            return (f"; the file's key that looks the same is spelled {spelled} (other Unicode characters: an "
+                    "accent as one character in one, a letter and a combining accent in the other)")
+    return ""
 
 
 def near_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:

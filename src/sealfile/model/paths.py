@@ -25,8 +25,8 @@ from sealfile.model.keypath_syntax import Selector as Selector
 from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.path_hints import bracketed as _bracketed
+from sealfile.model.path_hints import canonical_twin_hint, near_key_hint
 from sealfile.model.path_hints import dotted_key_hint as _dotted_key_hint
-from sealfile.model.path_hints import near_key_hint
 from sealfile.model.path_hints import shown_segment as _shown_segment
 
 
@@ -162,6 +162,7 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
             key = find_key(node, selector, shown)
             if key is None:
                 raise KeyPathError("no such key" + (_dotted_key_hint(node, selectors, position)
+                                                     or canonical_twin_hint(node, selectors, position)
                                                      or near_key_hint(node, selectors, position)), keypath=shown)
             path.append(key)
         else:
@@ -193,6 +194,9 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
                 apart = (*selectors[:position], *(type(s)("str", s.value) for s in selectors[position:]))
                 raise KeyPathError(f"no such key{hint} (to add a new mapping instead: {_bracketed(apart)})",
                                    keypath=keypath)
+            twin = canonical_twin_hint(node, selectors, position) if key is None else ""
+            if twin:  # set would add a second key that reads the same, which the application never reads
+                raise KeyPathError(f"no such key{twin}", keypath=keypath)
             if key is None:
                 key = new_key(selector)
                 node[key] = None if last else new_mapping()
