@@ -50,3 +50,15 @@ def test_an_entry_may_name_its_own_kind(tmp_path: Path) -> None:
 def test_a_path_regex_that_is_no_pattern_says_why(tmp_path: Path, value: str, cause: str) -> None:
     with pytest.raises(ConfigError, match=rf"\.sealfile\.yaml: creation_rules\.0\.path_regex: path_regex {cause}"):
         _config(tmp_path, f"path_regex: {value}\n    age: {A}")
+
+
+def test_a_sops_field_name_says_what_sealfile_calls_it(tmp_path: Path) -> None:
+    """A SOPS team writes its own names first: 'unknown field(s) shamir_threshold' said nothing of 'threshold'."""
+    _, recipient = generate_identity()
+    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - key_groups:\n      - age: [{recipient}]\n"
+                                             "    shamir_threshold: 1\n    kms: arn:aws:kms:us-east-1:1:key/x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "s.enc.yaml")
+    assert caught.value.message == ("unknown field(s) kms, shamir_threshold (SOPS's names: here kms is aws_kms, "
+                                    "shamir_threshold is threshold; 'sealfile import-sops .sops.yaml' converts a "
+                                    "whole SOPS config)")

@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # the providers are imported only to read creation rules: rea
     from sealfile.kms.groups import KeyGroups
 
 REQUIRE_SIGNATURE = "require_signature"
+SOPS_RENAMED = {"kms": "aws_kms", "azure_keyvault": "azure_kv", "hc_vault_transit_uri": "hc_vault_transit",
+                "shamir_threshold": "threshold"}
+"""A ``.sops.yaml`` creation rule's field -> the same field in ``.sealfile.yaml``, where the names differ."""
 
 
 class CreationRule(Record):
@@ -52,7 +55,10 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
     unknown = sorted(str(k) for k in entry if k not in known)
     if unknown:
-        raise ConfigError(f"unknown field(s) {', '.join(unknown)}", keypath=where)
+        renamed = [f"{name} is {SOPS_RENAMED[name]}" for name in unknown if name in SOPS_RENAMED]
+        hint = (f" (SOPS's names: here {', '.join(renamed)}; 'sealfile import-sops .sops.yaml' converts a whole "
+                "SOPS config)") if renamed else ""
+        raise ConfigError(f"unknown field(s) {', '.join(unknown)}{hint}", keypath=where)
     path_regex = entry.get("path_regex", "")
     if not isinstance(path_regex, str):  # 'path_regex:' left empty is null: not a rule for every file unsaid
         raise ConfigError("path_regex must be text, a regular expression (leave it out to match every file)",

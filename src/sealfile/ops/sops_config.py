@@ -21,12 +21,13 @@ from sealfile.errors import ConfigError, SealfileError
 from sealfile.model.linear_regex import LinearRegex
 from sealfile.model.rules import RULE_NAMES
 from sealfile.ops.config import config_from_text
+from sealfile.ops.creation_rules import SOPS_RENAMED
 from sealfile.ops.import_sops import EVERY_VALUE
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.rules import go_regex, python_pattern
 
-_FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
-         "hc_vault_transit_uri": "hc_vault_transit"}
+_FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms",
+         **{name: ours for name, ours in SOPS_RENAMED.items() if name != "shamir_threshold"}}
 """A SOPS creation rule's recipient field (a list or comma-separated string) -> sealfile's."""
 _GROUPED = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
             "hc_vault": "hc_vault_transit"}
