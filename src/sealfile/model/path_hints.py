@@ -47,21 +47,30 @@ def bracketed(selectors: KeyPath) -> str:
 
 def canonical_twin_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
     """``; the file's key that looks the same is spelled PATH`` when the key at ``position`` is not in ``node`` but
-    one is that Unicode calls the same text (``é`` as one character, or ``e`` and a combining accent, as macOS
-    and some keyboards type it): two keys no reader can tell apart, one of which the application never reads.
-    The file's spelling is shown with ``\\u`` escapes, which key paths read, so it can be typed."""
+    one is that reads the same: the same text to Unicode (``é`` as one character, or ``e`` and a combining accent,
+    as macOS and some keyboards type it), or but for spaces around it or invisible characters (a zero-width space
+    pasted with it). Two keys no reader tells apart, one of which the application never reads. The file's
+    spelling is shown with ``\\u`` escapes, which key paths read, so it can be typed."""
     value = selectors[position].value
-    if not isinstance(value, str) or value.isascii():
+    if not isinstance(value, str):
         return ""
-    wanted = unicodedata.normalize("NFC", value)
+    wanted = _as_seen(value)
     for key in node:
-        if isinstance(key, str) and key != value and unicodedata.normalize("NFC", key) == wanted:
+        if isinstance(key, str) and key != value and _as_seen(key) == wanted:
             rest = bracketed(selectors[position + 1:])
             spelled = bracketed(selectors[:position]) + f"[{json.dumps(key)}]" + (
                 rest if rest.startswith("[") or not rest else f".{rest}")
-            return (f"; the file's key that looks the same is spelled {spelled} (other Unicode characters: an "
-                    "accent as one character in one, a letter and a combining accent in the other)")
+            return (f"; the file's key that looks the same is spelled {spelled} (other characters: spaces around "
+                    "it, invisible ones, or an accent written as a letter and a combining accent)")
     return ""
+
+
+def _as_seen(text: str) -> str:
+    """``text`` as a reader sees it: one Unicode spelling, without invisible (format) characters or spaces around."""
+    if text.isascii() and text == text.strip():
+        return text
+    shown = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFC", shown).strip()
 
 
 def near_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) -> str:
