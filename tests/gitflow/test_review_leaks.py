@@ -100,6 +100,19 @@ def test_every_document_of_a_manifest_is_read_and_a_secrets_values_are_secret(sa
     assert "k-123" not in shown and "smtp.example.com" not in shown
 
 
+def test_a_data_file_with_anchors_and_aliases_neither_fails_the_review_nor_the_commit(sandbox: Sandbox) -> None:
+    """A GitLab CI file or compose file reusing a block through an anchor (as most do) made ``review`` and the
+    pre-commit ``check`` stop with "YAML anchors and aliases are not supported", naming no file."""
+    _base(sandbox)
+    (sandbox.repo / ".gitlab-ci.yml").write_text(".prep: &prep\n  script:\n    - make\n"
+                                                 "build:\n  <<: *prep\n  stage: build\ntest:\n  script: *prep\n")
+    sandbox.commit("ci")
+    status, shown = _review(sandbox)
+    assert status == 0 and "anchors" not in shown, shown
+    checked = sandbox.sealfile("check", FILE, ".gitlab-ci.yml", check=False)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / "config" / "app.yaml").write_text(

@@ -63,7 +63,10 @@ def _documents(text: str, store: Store) -> list[dict[Path, Any]] | None:
     mappings = [tree if isinstance(tree, dict) else {} for tree in trees]  # a list or a scalar: no key paths
     if not any(mappings) or any(METADATA_KEY in tree for tree in mappings):
         return None
-    return [dict(iter_leaves(tree)) for tree in mappings]
+    try:
+        return [dict(iter_leaves(tree)) for tree in mappings]
+    except SealfileError:  # aliases (a GitLab CI file's anchors): not data this check reads, nor a reason to fail
+        return None
 
 
 def _sops_data(text: str, kind: Any) -> Any:
