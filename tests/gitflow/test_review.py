@@ -84,6 +84,19 @@ def test_a_secret_named_key_newly_left_unencrypted_fails(sandbox: Sandbox) -> No
     assert "region_unencrypted: named like" not in done.stdout
 
 
+def test_a_key_about_a_secret_left_unencrypted_fails_nothing(sandbox: Sandbox) -> None:
+    """A name was judged by any piece of it (``auth`` in ``author``, ``token`` in ``token_url``), so a sealed
+    file's plaintext author, secret's name or token endpoint failed the review as an unsealed secret."""
+    _base(sandbox)
+    for key, value in (("author_unencrypted", "Ana"), ("token_url_unencrypted", "https://id.example/token"),
+                       ("tls_secret_name_unencrypted", "web-tls"), ("password_file_unencrypted", "/run/db")):
+        sandbox.sealfile("set", FILE, key, value)
+    sandbox.commit("plaintext settings")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stdout
+    assert "named like a secret" not in done.stdout
+
+
 def test_files_outside_the_patterns_fail_nothing_and_config_patterns_apply(sandbox: Sandbox) -> None:
     _base(sandbox)
     (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['secrets/*.yaml']\n")

@@ -100,6 +100,29 @@ def test_every_document_of_a_manifest_is_read_and_a_secrets_values_are_secret(sa
     assert "k-123" not in shown and "smtp.example.com" not in shown
 
 
+def test_a_stream_with_a_list_document_or_a_last_empty_one_is_read(sandbox: Sandbox) -> None:
+    """Manifests end in ``---`` (``helm template`` output does) and a kustomize patch list or an Ansible playbook is a
+    list: the reader sealing uses refuses both, so the leak check read nothing of such a file, and a decrypted copy
+    or a Secret in it passed ``review`` and the pre-commit ``check``."""
+    _base(sandbox)
+    secret = sandbox.sealfile("decrypt", ".env.enc", "--output-type", "k8s-secret", "--name", "api").stdout
+    (sandbox.repo / "rendered.yaml").write_text(f"---\nkind: ConfigMap\ndata:\n  tz: UTC\n---\n{secret}---\n")
+    (sandbox.repo / "patches.yaml").write_text(f"- op: add\n  path: /x\n---\n{secret}")
+    (sandbox.repo / "site.yml").write_text("- hosts: db\n  vars:\n    db_password: hunter2\n    port: 5432\n"
+                                           "  roles: [postgres]\n")
+    sandbox.commit("rendered")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert "rendered.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
+    assert "patches.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    assert "site.yml: 0.vars.db_password: named like a secret, in plaintext" in attention
+    assert "port" not in attention and "hunter2" not in shown and "k-123" not in shown
+    for name in ("rendered.yaml", "patches.yaml"):
+        checked = sandbox.sealfile("check", name, check=False)
+        assert checked.returncode != 0 and "a decrypted copy" in checked.stderr, (name, checked.stderr)
+
+
 def test_a_data_file_with_anchors_and_aliases_neither_fails_the_review_nor_the_commit(sandbox: Sandbox) -> None:
     """A GitLab CI file or compose file reusing a block through an anchor (as most do) made ``review`` and the
     pre-commit ``check`` stop with "YAML anchors and aliases are not supported", naming no file."""

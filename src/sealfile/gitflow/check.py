@@ -20,7 +20,8 @@ from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, S
 from sealfile.files.io import read_text
 from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
 from sealfile.gitflow.patterns import UNGUARDED
-from sealfile.gitflow.sealed import keypath, looks_secret, view
+from sealfile.gitflow.sealed import keypath, view
+from sealfile.gitflow.secret_names import looks_secret
 from sealfile.kms.groups import listed_twice
 from sealfile.kms.registry import key_for
 from sealfile.kms.trust import offline

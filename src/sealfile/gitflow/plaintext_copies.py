@@ -12,7 +12,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.sealed import keypath, looks_secret
+from sealfile.gitflow.sealed import keypath
+from sealfile.gitflow.secret_names import looks_secret
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
@@ -60,11 +61,11 @@ def _documents(text: str, store: Store) -> list[dict[Path, Any]] | None:
         return None
     except Exception:  # a file a syntax's parser refuses in its own way: not data this check reads
         return None
-    mappings = [tree if isinstance(tree, dict) else {} for tree in trees]  # a list or a scalar: no key paths
-    if not any(mappings) or any(METADATA_KEY in tree for tree in mappings):
+    documents = [tree if isinstance(tree, (dict, list)) else {} for tree in trees]  # a scalar: no key paths
+    if not any(documents) or any(isinstance(tree, dict) and METADATA_KEY in tree for tree in documents):
         return None
-    try:
-        return [dict(iter_leaves(tree)) for tree in mappings]
+    try:  # a list document (an Ansible playbook) by index: [0].vars.db_password
+        return [dict(iter_leaves(tree)) for tree in documents]
     except SealfileError:  # aliases (a GitLab CI file's anchors): not data this check reads, nor a reason to fail
         return None
 

@@ -38,7 +38,8 @@ from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
-from sealfile.gitflow.sealed import keypath, looks_secret, view
+from sealfile.gitflow.sealed import keypath, view
+from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
 from sealfile.kms.trust import offline

@@ -28,13 +28,6 @@ from sealfile.stores import Store, get_store
 
 FINGERPRINT_CHARS = 10
 
-# Key names that almost always hold a secret; left in plaintext they deserve a reviewer's eye.
-SECRET_NAME = re.compile(
-    r"(?i)(pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|"
-    r"signing[_-]?key|access[_-]?key|dsn|conn(ection)?[_-]?string|cert(ificate)?|pwd)"
-)
-
-
 def fingerprint(token: str) -> str:
     """A short, stable, non-reversible name for one sealed value's ciphertext."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()[:FINGERPRINT_CHARS]
@@ -55,12 +48,6 @@ def rules_text(rules: EncryptionRules) -> str:
     """The rule as shown to a reader: its pattern is the file's text, so on one line
     (:func:`~sealfile.errors.one_line`)."""
     return f"{rules.kind}: {one_line(rules.pattern)}"
-
-
-def looks_secret(path: Path) -> bool:
-    """Whether the last mapping key on ``path`` is named like a secret."""
-    names = [s for s in path if isinstance(s, str)]
-    return bool(names) and SECRET_NAME.search(names[-1]) is not None
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,9 @@ UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist
               None: "a value that cannot be read as the type its spelling gives it"}
 
 
-def parsed_scan(text: str, engine: Engine = "c") -> Scan:
-    """``text`` read by ruamel's parser (see :func:`~.scan.scan`)."""
+def parsed_scan(text: str, engine: Engine = "c", walk: type[_Walk] | None = None) -> Scan:
+    """``text`` read by ruamel's parser (see :func:`~.scan.scan`); ``walk``: another walk of its nodes, for a text
+    without anchors (:mod:`.stream`)."""
     if text.startswith(BOM):  # after the file's own mark, which its reader split off
         raise FormatError("invalid YAML at the start of the file: two byte-order marks (remove one)")
     yaml = document_reader(text, engine_yaml(engine))
@@ -56,7 +57,7 @@ def parsed_scan(text: str, engine: Engine = "c") -> Scan:
                 roots = []
                 while loader.composer.check_node():
                     roots.append(loader.composer.get_node())
-                return (_anchored_walk() if may_alias(text) else _Walk)(loader, text).run(roots)
+                return (_anchored_walk() if may_alias(text) else walk or _Walk)(loader, text).run(roots)
             finally:
                 release(yaml, parser)
     except FormatError:

@@ -26,19 +26,16 @@ class YamlStore(Store):
         return {**scanned.tree, METADATA_KEY: scanned.metadata}
 
     def load_documents(self, text: str) -> list[Any]:
-        """Each document's tree; a stream of several (which no sealed file is, and :meth:`load_fast` refuses)
-        is read by the path every plaintext is read by, a sealed file's metadata left out."""
+        """Each document's tree, for what a plaintext data file holds: a stream of several (which no sealed file
+        is, and :meth:`load_fast` refuses), a list document, a last empty one, are read as :mod:`.stream` says,
+        a sealed file's metadata left out."""
         from sealfile.errors import FormatError
-        from sealfile.stores.yaml.basics import c_parser_available, split_bom
-        from sealfile.stores.yaml.scan import scan
+        from sealfile.stores.yaml.stream import stream_documents
 
         try:
             return [self.load_fast(text)]
         except FormatError:
-            scanned = scan(split_bom(text)[1], engine="c" if c_parser_available() else "pure")
-            if not scanned.multi:
-                raise
-        return list(scanned.tree)
+            return stream_documents(text)
 
     def load_fast(self, text: str) -> Any:
         from sealfile.stores.yaml.reader import load_fast

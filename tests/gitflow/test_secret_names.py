@@ -1,0 +1,39 @@
+"""Which key names ``review`` and ``check`` call secret (:mod:`sealfile.gitflow.secret_names`): the names of
+secrets in real configuration files, and the names about secrets beside them (``secretName``, ``password_file``,
+``token_url``), which a test over tests/corpus/real found flagged by the dozen."""
+
+from __future__ import annotations
+
+import pytest
+
+from sealfile.gitflow.secret_names import looks_secret, secret_name
+from sealfile.model.paths import ListIndex
+
+SECRETS = ["password", "db_password", "dbPassword", "DB-PASSWORD", "PGPASSWORD", "DB_PASS", "api_key", "apiKey",
+           "APIKey", "STRIPE_API_KEY", "api_token_unencrypted", "password_unencrypted", "client_secret",
+           "aws_secret_access_key", "SECRET_KEY_BASE", "githubToken", "basic_auth", "dsn", "connection_string",
+           "ConnString", "passphrase", "pwd", "credentials", "private_key", "accessKey", "password2",
+           "PASSWORD_1", "secret_value", "refresh_token", "MYSQL_ROOT_PASSWORD"]
+ABOUT_SECRETS = ["author", "site_author", "galaxy_info", "secretName", "password_file", "bearer_token_file",
+                 "tokenUrl", "authorizationUrl", "certDuration", "tls_certificate", "tokenizer_separator",
+                 "Authentication", "OAuth2", "password_min_length", "secrets", "cache_key", "primary_key", "bypass",
+                 "compass", "server_tokens", "passed", "keyName", "secretMounts", "MYSQL_ROOT_PASSWORD_FILE"]
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_the_name_of_a_secret_is_secret(name: str) -> None:
+    assert secret_name(name)
+
+
+@pytest.mark.parametrize("name", ABOUT_SECRETS)
+def test_a_name_about_a_secret_or_nothing_of_the_kind_is_not(name: str) -> None:
+    assert not secret_name(name)
+
+
+def test_a_path_is_judged_by_its_last_mapping_key() -> None:
+    assert looks_secret(("db", "password"))
+    assert looks_secret(("passwords", ListIndex(0), "password"))
+    assert not looks_secret(("password", "length"))
+    assert not looks_secret(("jobs", "build", "permissions", "id-token"))  # a CI job's scope: id-token: write
+    assert looks_secret(("permissions", "id-token", "token"))
+    assert not looks_secret((ListIndex(0),))
