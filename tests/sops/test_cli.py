@@ -98,6 +98,36 @@ def test_import_sops_keeps_comments_rule_and_in_place(sops_files: dict[str, Path
 
 
 
+def test_a_repositorys_sops_files_convert_in_one_command_and_go_back(typed: dict[str, Path], env: dict[str, str],
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import-sops`` and ``export-sops`` took one file, so a team moving a repository wrote a shell loop, and
+    one KMS wait after another. With ``-i`` they take several: each converted or left exactly as it was, a summary
+    naming the failures, exit 1 if any failed."""
+    copies = {name: tmp_path / f"app{Path(name).suffix}" for name in ("t.yaml", "t.json", "t.env")}
+    for name, copy in copies.items():
+        copy.write_bytes(typed[name].read_bytes())
+    (tmp_path / "notes.yaml").write_text("x: 1\n")
+    files = [*map(str, copies.values()), str(tmp_path / "notes.yaml")]
+    done = sealfile_cli("import-sops", *files, env=env)
+    assert done.returncode == 2 and "add -i" in done.stderr, done.stderr
+    assert all(copies[name].read_bytes() == typed[name].read_bytes() for name in copies)
+    done = sealfile_cli("import-sops", "-i", *files, env=env)
+    assert done.returncode == 1, done.stderr
+    assert f"{tmp_path / 'notes.yaml'}: not a SOPS file" in done.stderr
+    assert done.stderr.rstrip().endswith(f"4 files: 3 ok, 1 failed ({tmp_path / 'notes.yaml'})"), done.stderr
+    assert (tmp_path / "notes.yaml").read_text() == "x: 1\n"
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", env["SOPS_AGE_KEY_FILE"])
+    for name, copy in copies.items():
+        assert "sealfile" in copy.read_text() and "sops_mac" not in copy.read_text()
+        assert_same(sealfile.load_secrets(copy, redacted=False), sealfile.load_secrets(typed[name], redacted=False),
+                    name)
+    done = sealfile_cli("export-sops", "-i", *map(str, copies.values()), env=env)
+    assert done.returncode == 0 and "3 files: 3 ok" in done.stderr, done.stderr
+    for name, copy in copies.items():
+        assert_same(sops_decrypt(copy, Path(env["SOPS_AGE_KEY_FILE"])),
+                    sops_decrypt(typed[name], Path(env["SOPS_AGE_KEY_FILE"])), name)
+
 def test_import_sops_writes_no_syntax_the_outputs_name_denies(sops_files: dict[str, Path], env: dict[str, str],
                                                               tmp_path: Path) -> None:
     """--output-type json with -o x.enc.yaml (or -i on app.yaml) wrote a JSON sealed file every later command
