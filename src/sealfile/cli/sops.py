@@ -130,16 +130,18 @@ def export_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, in
     for file in files:
         check_destination(file, output, in_place)
     _each(files, in_place, "export-sops",
-          lambda file, tell: _export_one(file, output, in_place, input_type, output_type, tell))
+          lambda file, tell: _export_one(file, output, in_place, input_type, output_type, tell, len(files) > 1))
 
 
 def _export_one(file: Path, output: Path | None, in_place: bool, input_type: str | None, output_type: str | None,
-                tell: Tell) -> None:
+                tell: Tell, several: bool) -> None:
     from sealfile.ops.export_sops import export_sops as convert
     from sealfile.ops.export_sops import sops_name_fits
     from sealfile.ops.signatures import for_file
     from sealfile.sops import checked_kind
 
+    if _export_config(file, output, in_place, several, tell):
+        return
     store = store_for(file, input_type)
     kind = checked_kind(output_type or (store_for(output).name if io.names_a_file(output) else store.name))
     target = output or (file if in_place else None)
@@ -153,3 +155,29 @@ def _export_one(file: Path, output: Path | None, in_place: bool, input_type: str
     _write(result.text, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for note in result.notes:
         tell(f"sealfile: note: {file}: {note}")
+
+
+def _export_config(file: Path, output: Path | None, in_place: bool, several: bool, tell: Tell) -> bool:
+    """A ``.sealfile.yaml`` given to ``export-sops``: its creation rules as a ``.sops.yaml`` (True if it was one)."""
+    from sealfile.errors import FormatError, SealfileError
+    from sealfile.ops.sops_config_export import export_config, is_sealfile_config
+    from sealfile.stores.yaml.reader import load_fast
+
+    with io.about(file):
+        read = io.read_text(file)
+        try:
+            raw = load_fast(read)
+        except FormatError:  # not YAML of one document: not a config; the sealed file's reader says why
+            return False
+        if not is_sealfile_config(raw):
+            return False
+        if in_place:
+            why = "a .sealfile.yaml is converted to a new file: -o .sops.yaml, not -i"
+            if several:
+                raise SealfileError(why)
+            raise click.UsageError(why)
+        result = export_config(read, file)
+    _write(result.text, file, output, False, read)
+    for note in result.notes:
+        tell(f"sealfile: warning: {file}: {note}")
+    return True

@@ -199,11 +199,15 @@ def _comments(shape: Any) -> dict[str | None, list[Comment]]:
 
 
 def _go_pattern(rules: EncryptionRules) -> str:
-    if rules.kind == "unencrypted_suffix":
-        return rules.pattern
-    if any(token in rules.pattern for token in _PYTHON_ONLY) or any(f"\\{d}" in rules.pattern for d in "123456789"):
-        raise FormatError(f"the {rules.kind} pattern uses syntax Go's regexp (SOPS) does not have")
-    return rules.pattern.replace("\\Z", "\\z")
+    return rules.pattern if rules.kind.endswith("_suffix") else go_pattern(rules.pattern, rules.kind)
+
+
+def go_pattern(pattern: str, what: str) -> str:
+    """A sealfile (Python) pattern in Go's syntax, for SOPS: ``\\Z`` as ``\\z``; what Go's regexp lacks refused.
+    The caller checks that SOPS reads it alike where it applies (``\\w`` is ASCII to Go)."""
+    if any(token in pattern for token in _PYTHON_ONLY) or any(f"\\{d}" in pattern for d in "123456789"):
+        raise FormatError(f"the {what} pattern uses syntax Go's regexp (SOPS) does not have")
+    return pattern.replace("\\Z", "\\z")
 
 
 def sops_rule(rules: EncryptionRules, data: Any) -> SopsRule:

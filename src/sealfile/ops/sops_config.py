@@ -72,7 +72,9 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     if entry.get("path_regex") not in (None, ""):  # SOPS: no pattern (empty, null) matches every file
         rule["path_regex"] = _path_regex(entry["path_regex"], f"{where}.path_regex")
     for name, value in entry.items():
-        if name in _FLAT:
+        if name == "age":
+            rule.update(_age_and_ssh(_entries(value)))
+        elif name in _FLAT:
             rule[_FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
         elif name == "key_groups":
             rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value or [])]
@@ -144,8 +146,18 @@ def _group(group: Any, where: str) -> dict[str, Any]:
     for name, value in group.items():
         if name not in _GROUPED:
             raise ConfigError(f"{name}: a key group of a kind sealfile does not know", keypath=where)
-        out[_GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
+        if name == "age":
+            out.update(_age_and_ssh(_entries(value)))
+        else:
+            out[_GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
     return out
+
+
+def _age_and_ssh(entries: list[Any]) -> dict[str, list[Any]]:
+    """SOPS's ``age`` entries: age recipients, and SSH keys, which are a kind of their own to sealfile."""
+    ssh = [entry for entry in entries if isinstance(entry, str) and entry.startswith(("ssh-", "ecdsa-", "sk-"))]
+    age = [entry for entry in entries if entry not in ssh]
+    return {**({"age": age} if age or not ssh else {}), **({"ssh": ssh} if ssh else {})}
 
 
 def _grouped_entry(name: str, entry: Any) -> Any:
