@@ -120,6 +120,36 @@ def test_aliases_in_a_yaml_value_are_written_out_as_copies(run_cli: RunCli, seal
     assert "  pair:\n    x:\n    - 1\n    - 2\n    \"y\":\n    - 1\n    - 2\n" in run_cli("decrypt", sealed).stdout
 
 
+@pytest.mark.parametrize(("plaintext", "keypath", "value", "warning"), [
+    ("db:\n  port: 5432\n", "db.port", "5433", "was an integer, now a string (--type int keeps it an integer)"),
+    ("tls: true\n", "tls", "false", "was a boolean, now a string (--type bool keeps it a boolean)"),
+    ("ratio: 0.5\n", "ratio", "0.25", "was a number, now a string (--type float keeps it a number)"),
+    ("db:\n  password: old\n", '["db"]["password"]', '"n3w-s3cret"', "set with its double quotes, which are now "
+     "part of the value (set takes the text as given; sops set reads JSON): give it without them"),
+], ids=["int", "bool", "float", "sops-json"])
+def test_a_set_that_likely_sets_another_value_than_meant_says_so(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path, plaintext: str, keypath: str, value: str,
+        warning: str) -> None:
+    """``set f db.port 5433`` turned the port into the string "5433" that the application then read, and a SOPS
+    user's ``set f '["db"]["password"]' '"..."'`` put the quotes into the password; both said only "set"."""
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text(plaintext, [age_identity.key]))
+    done = run_cli("set", path, keypath, value)
+    assert done.returncode == 0
+    assert done.stderr == f"{path}: {keypath} set\nsealfile: warning: {path}: {keypath}: {warning}\n"
+    assert "n3w" not in done.stderr and "5433" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [("db.port", "auto"), ("db.port", "5433", "--type", "int"), ("db.user", "x"),
+                                  ("db.new", "5")], ids=repr)
+def test_a_set_meant_as_given_is_not_questioned(run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path,
+                                               args: tuple[str, ...]) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("db:\n  port: 5432\n  user: app\n", [age_identity.key]))
+    done = run_cli("set", path, *args)
+    assert (done.returncode, done.stderr) == (0, f"{path}: {args[0]} set\n")
+
+
 def test_set_replaces_a_subtree_when_told(run_cli: RunCli, sealed: Path) -> None:
     assert run_cli("set", sealed, "db.hosts", "[c.internal]", "--type", "yaml").returncode == 0
     assert "hosts:\n  - c.internal\n" in run_cli("decrypt", sealed).stdout

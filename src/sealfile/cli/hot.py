@@ -204,16 +204,19 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     from sealfile.cli.writes import rewrite
     from sealfile.files import io
     from sealfile.ops import change, signatures
-    from sealfile.ops.values import parse_value
+    from sealfile.ops.values import parse_value, set_as_text_warnings
     from sealfile.stores import store_for
 
     with io.about(file):
         typed = parse_value(value, value_type, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
+    replaced: list[object] = []
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
-                                                          replace=replace))
+                                                          replace=replace, replacing=replaced.append))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
+    for warning in set_as_text_warnings(value, value_type, replaced) if changed else ():
+        say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: {warning}")
     if changed and store.name == "dotenv" and isinstance(typed, str):
         from sealfile.stores.dotenv_lines import shared_spelling
 

@@ -10,7 +10,7 @@ seal it does not trust unless ``rotate`` replaces it, and signs what is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, KeyPathError
@@ -37,12 +37,14 @@ def _policy(policy: TrustPolicy | None) -> TrustPolicy:
 
 
 def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *,
-              policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True) -> str:
+              policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True,
+              replacing: Callable[[Any], None] | None = None) -> str:
     """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
     (unless ``rotate`` also replaces the data key).
 
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
-    must not silently drop a whole subtree."""
+    must not silently drop a whole subtree. ``replacing`` is given the single value set over, if any
+    (that one value decrypted)."""
     first = parse_keypath(keypath)[0]
     if first.kind in ("dotted", "str") and first.value == METADATA_KEY:
         raise KeyPathError(f"the top-level key '{METADATA_KEY}' holds the file's metadata and cannot be set",
@@ -62,8 +64,19 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         place(shape, keypath, dict)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
+        if replacing is not None:
+            _tell_replaced(document, keypath, replacing)
         document.set(keypath, value)
         return document.dump()
+
+
+def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None]) -> None:
+    try:
+        path, container = document.locate(keypath)
+    except KeyPathError:  # a new key
+        return
+    if not container:
+        replacing(document.data(path))
 
 
 def _shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:

@@ -72,3 +72,29 @@ def _scalar(text: str, value_type: str) -> Any:
             raise ValueError
         return None
     raise AssertionError(value_type)
+
+
+_KEPT_BY = ((bool, "bool", "a boolean"), (int, "int", "an integer"), (float, "float", "a number"))
+"""A value's type -> the ``--type`` that sets one, and its name (``bool`` first: it is an ``int`` to Python)."""
+
+
+def set_as_text_warnings(text: str, value_type: str, replaced: list[Any]) -> list[str]:
+    """Why a ``set`` of ``text`` read as ``value_type`` likely does not set what was meant, never quoting it:
+    a number or boolean that becomes a string (``set f db.port 5433`` without ``--type int``: an application
+    then reads ``"5433"``), and a value in double quotes, which ``sops set`` reads as JSON and sealfile keeps."""
+    if value_type != "str":
+        return []
+    found = []
+    old = replaced[0] if replaced else None
+    for kind, flag, name in _KEPT_BY:
+        if isinstance(old, kind):
+            try:
+                _scalar(text, flag)
+            except ValueError:
+                break  # text that is no such value ('auto' for a port): a string meant
+            found.append(f"was {name}, now a string (--type {flag} keeps it {name})")
+            break
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        found.append("set with its double quotes, which are now part of the value (set takes the text as given; "
+                     "sops set reads JSON): give it without them")
+    return found
