@@ -27,10 +27,13 @@ Tell = Callable[[str], None]
 """Where a file's warnings and notes go: stderr for one file, the held console of its turn for several."""
 
 
-def _each(files: tuple[Path, ...], in_place: bool, verb: str, convert_one: Callable[[Path, Tell], None]) -> None:
+def _each(files: tuple[Path, ...], output: Path | None, in_place: bool, verb: str,
+          convert_one: Callable[[Path, Tell], None]) -> None:
     """One file as the single-file command always did; several (a repository's SOPS files) only with ``-i``,
     through the one behaviour of every command over several files (:mod:`sealfile.cli.batch`): each file
     converted or left as it was, a summary, the worst exit status; key services asked for several at once."""
+    for file in files:
+        check_destination(file, output, in_place)
     if len(files) == 1:
         convert_one(files[0], say)
         return
@@ -55,9 +58,7 @@ def _each(files: tuple[Path, ...], in_place: bool, verb: str, convert_one: Calla
 def import_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
     """Convert SOPS files to sealed files for the same recipients (see docs/sops-compat.md)."""
-    for file in files:
-        check_destination(file, output, in_place)
-    _each(files, in_place, "import-sops",
+    _each(files, output, in_place, "import-sops",
           lambda file, tell: _import_one(file, output, in_place, input_type, output_type, tell, len(files) > 1))
 
 
@@ -127,9 +128,7 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool, s
 def export_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
     """Write SOPS files with the same data for the same recipients (the way back to SOPS)."""
-    for file in files:
-        check_destination(file, output, in_place)
-    _each(files, in_place, "export-sops",
+    _each(files, output, in_place, "export-sops",
           lambda file, tell: _export_one(file, output, in_place, input_type, output_type, tell, len(files) > 1))
 
 
