@@ -13,7 +13,8 @@ SECRETS = ["password", "db_password", "dbPassword", "DB-PASSWORD", "PGPASSWORD",
            "APIKey", "STRIPE_API_KEY", "api_token_unencrypted", "password_unencrypted", "client_secret",
            "aws_secret_access_key", "SECRET_KEY_BASE", "githubToken", "basic_auth", "dsn", "connection_string",
            "ConnString", "passphrase", "pwd", "credentials", "private_key", "accessKey", "password2",
-           "PASSWORD_1", "secret_value", "refresh_token", "MYSQL_ROOT_PASSWORD"]
+           "PASSWORD_1", "secret_value", "refresh_token", "MYSQL_ROOT_PASSWORD", "Authorization", "ssh_key",
+           "deploy_key", "oauth_client_secret"]
 ABOUT_SECRETS = ["author", "site_author", "galaxy_info", "secretName", "password_file", "bearer_token_file",
                  "tokenUrl", "authorizationUrl", "certDuration", "tls_certificate", "tokenizer_separator",
                  "Authentication", "OAuth2", "password_min_length", "secrets", "cache_key", "primary_key", "bypass",

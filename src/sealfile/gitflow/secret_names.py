@@ -17,7 +17,8 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 """``apiKey`` -> api, Key; ``APIKey`` -> API, Key; ``DB_PASSWORD2`` -> DB, PASSWORD, 2."""
 
 _SECRET = frozenset({"password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "credential",
-                     "credentials", "creds", "auth", "dsn", "apikey", "privatekey", "secretkey", "accesskey"})
+                     "credentials", "creds", "auth", "authorization", "bearer", "dsn", "apikey", "privatekey",
+                     "secretkey", "accesskey"})
 """Words that name a secret on their own (a last word, after :data:`_AFTER`)."""
 
 _ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "secretkey",
@@ -26,7 +27,7 @@ _ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "pr
 (``bypass``, ``compass``)."""
 
 _KEY_KINDS = frozenset({"api", "private", "secret", "access", "signing", "encryption", "master", "client", "app",
-                        "hmac", "jwt", "session", "license", "account"})
+                        "hmac", "jwt", "session", "license", "account", "ssh", "deploy"})
 """A ``key`` after one of these is a secret one (``api_key``, ``secret_access_key``); a ``key`` alone is often a
 name (``cache_key``, ``primary_key``)."""
 
