@@ -222,3 +222,40 @@ def test_a_merge_whose_driver_cannot_start_leaves_markers_that_check_refuses_not
 
     sandbox.git("checkout", "-m", FILE)  # with sealfile on PATH again, as the error says
     assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_clone_whose_merge_driver_an_older_sealfile_wrote_is_told_to_install_again(sandbox: Sandbox) -> None:
+    """A driver from before the text-merge fallback, run by a shell without 'sealfile' on PATH (a GUI's git):
+    git keeps our version, which looks resolved, and committing it drops their change; nothing said so."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    git_shell = _plain_env(sandbox)
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    sandbox.git("config", "merge.sealfile.driver", "sealfile git merge-driver %O %A %B %P")  # as an older one wrote
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.git("checkout", "-q", "-b", "other")
+    warned = sandbox.sealfile("set", FILE, "a", "one-other").stderr
+    assert warned.count("sealfile: warning:") == 1
+    assert (f"{sandbox.repo}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an "
+            "older sealfile set it up, or it was written by hand): run 'sealfile git install' again") in warned
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    kept = (sandbox.repo / FILE).read_bytes()
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert (sandbox.repo / FILE).read_bytes() == kept  # what the warning is about: our version, looking resolved
+    sandbox.git("merge", "--abort")
+
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    assert "warning" not in sandbox.sealfile("decrypt", FILE).stderr
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert (sandbox.repo / FILE).read_bytes() != kept  # conflict markers now, which check refuses

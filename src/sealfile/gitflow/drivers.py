@@ -62,7 +62,15 @@ def _driver_problem(root: str, config: dict[str, str]) -> str | None:
     if not configured:
         return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
                 "run 'sealfile git install' (until then git merges sealed files as text)")
-    program = _program(configured)
+    from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
+
+    command = command_of(configured, merge_driver_command)
+    if command is None:
+        return (f"{root}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an older "
+                "sealfile set it up, or it was written by hand): run 'sealfile git install' again (until then a "
+                "merge whose driver cannot start leaves our version of a sealed file, which looks resolved: staged, "
+                "it drops their changes)")
+    program = _program(command)
     if program is not None and not os.access(program, os.X_OK):
         return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
                 "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
