@@ -259,3 +259,34 @@ def test_a_clone_whose_merge_driver_an_older_sealfile_wrote_is_told_to_install_a
                             capture_output=True, text=True, timeout=60)
     assert merged.returncode != 0
     assert (sandbox.repo / FILE).read_bytes() != kept  # conflict markers now, which check refuses
+
+
+def test_a_driver_whose_interpreter_lost_sealfile_leaves_markers_not_our_version(sandbox: Sandbox) -> None:
+    """The virtualenv is still there, sealfile no longer in it ('pip uninstall', a venv recreated): its python
+    exits 1 with 'No module named sealfile', which git took for a conflict the driver had found."""
+    python = _off_path_virtualenv(sandbox.root / "venv")
+    env = _plain_env(sandbox)
+    subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env, check=True,
+                   capture_output=True, timeout=60)
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.git("checkout", "-q", "-b", "other")
+    sandbox.sealfile("set", FILE, "a", "one-other")
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    kept = (sandbox.repo / FILE).read_bytes()
+    (pth,) = (sandbox.root / "venv").rglob("sealfile-test.pth")
+    pth.unlink()
+
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert "No module named" in merged.stderr
+    assert (sandbox.repo / FILE).read_bytes() != kept  # not our version, which would look resolved
+    assert sandbox.sealfile("check", FILE, check=False).returncode == 3
+
+    sandbox.sealfile("git", "install")
+    sandbox.git("checkout", "-m", FILE)
+    assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"

@@ -16,12 +16,17 @@ def textconv_command(command: str) -> str:
     return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
 
 
+MERGE_CONFLICT = 9
+"""The merge driver's status when it ran and left a conflict (the file holds what it merged, or our version and
+why not): any other failure is a command that did not run sealfile to the end."""
+
+
 def merge_driver_command(command: str) -> str:
-    """The merge driver: if ``command`` cannot run at all (shell status 126 or 127: a deleted virtualenv,
-    not on git's PATH), git's text merge leaves conflict markers in the file, which every sealfile command
-    and ``sealfile check`` name with the fix; a file left as our version looks resolved, and committing
-    it would drop their changes silently."""
-    return (f"{command} git merge-driver %O %A %B %P || {{ s=$?; [ $s -lt 126 ] && exit $s; "
+    """The merge driver: if ``command`` does not get to merge (not there, not on git's PATH, an interpreter
+    without sealfile installed: ``No module named sealfile``, status 1), git's text merge leaves conflict
+    markers in the file, which every sealfile command and ``sealfile check`` name with the fix; a file left
+    as our version looks resolved, and committing it would drop their changes silently."""
+    return (f"{command} git merge-driver %O %A %B %P || {{ [ $? -eq {MERGE_CONFLICT} ] && exit 1; "
             "git merge-file -q -L ours -L base -L theirs %A %O %B; exit 1; }")
 
 
