@@ -290,3 +290,22 @@ def test_a_driver_whose_interpreter_lost_sealfile_leaves_markers_not_our_version
     sandbox.sealfile("git", "install")
     sandbox.git("checkout", "-m", FILE)
     assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_driver_command_run_by_name_is_told_when_this_shell_has_no_such_program(sandbox: Sandbox) -> None:
+    """'sealfile git install --command sealfile' from an activated virtualenv, then a shell without it."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    without = os.pathsep.join(d for d in sandbox.env["PATH"].split(os.pathsep) if not Path(d, "sealfile").exists())
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{without}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    seal_file(sandbox, FILE, "a: one\n")
+    assert "warning" not in sandbox.sealfile("decrypt", FILE).stderr
+
+    sandbox.env["PATH"] = without
+    assert shutil.which("sealfile", path=without) is None
+    warned = sandbox.sealfile("decrypt", FILE).stderr
+    assert (f"sealfile: warning: {sandbox.repo}: the sealfile merge driver of this clone runs sealfile, which is not "
+            "on the PATH here (a virtualenv not activated?): run 'sealfile git install' again") in warned

@@ -71,10 +71,12 @@ def _driver_problem(root: str, config: dict[str, str]) -> str | None:
                 "merge whose driver cannot start leaves our version of a sealed file, which looks resolved: staged, "
                 "it drops their changes)")
     program = _program(command)
-    if program is not None and not os.access(program, os.X_OK):
-        return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
-                "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
-                "stops in a conflict, the file merged as text with conflict markers)")
+    if program is not None and not _runs(program):
+        where = ("is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
+                 else "is not on the PATH here (a virtualenv not activated?)")
+        return (f"{root}: the sealfile merge driver of this clone runs {program}, which {where}: run 'sealfile git "
+                "install' again (until then every merge of a sealed file stops in a conflict, the file merged as "
+                "text with conflict markers)")
     if not config.get("diff.sealfile.textconv", "").strip():
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
                 "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
@@ -133,14 +135,30 @@ def _missing_hooks(root: str, types: list[str], hooks_path: str) -> str | None:
 
 
 def _program(command: str) -> str | None:
-    """The absolute path ``command`` (a shell command line) runs, if it names one."""
+    """The program ``command`` (a shell command line) runs: an absolute path, or a name the shell looks up
+    in PATH; ``None`` for anything else (a path relative to where git runs, a line the shell would not split)."""
+    import re
     import shlex  # only here: clones that use the drivers
 
     try:
         words = shlex.split(command)
     except ValueError:
         return None
-    return words[0] if words and os.path.isabs(words[0]) else None
+    while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0]):  # VAR=value before the program
+        words.pop(0)
+    if not words or words[0] in _SHELL_BUILTINS:
+        return None
+    return words[0] if os.path.isabs(words[0]) or "/" not in words[0] else None
+
+
+_SHELL_BUILTINS = ("exec", "command", "builtin", "eval", ".", "source")
+"""Words a driver command may start with that run no program of that name."""
+
+
+def _runs(program: str) -> bool:
+    import shutil  # only here: clones that use the drivers
+
+    return os.access(program, os.X_OK) if os.path.isabs(program) else shutil.which(program) is not None
 
 
 def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
