@@ -37,13 +37,13 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
-_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.hookspath)$"
+_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.(hookspath|attributesfile))$"
 """The settings a clone's set-up is read from, in one ``git config`` call."""
 
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    drivers, hooks = _uses_drivers(root), _hook_types(root)
+    drivers, hooks = _attributes_using_drivers(root), _hook_types(root)
     if not drivers and not hooks:
         return None
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
@@ -53,15 +53,19 @@ def _missing_in(root: str) -> str | None:
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
-    problem = _driver_problem(root, config) if drivers else None
+    if drivers == _user_attributes() and config.get("core.attributesfile", "").strip():
+        drivers = None  # git reads the file core.attributesFile names instead, which uses no driver here
+    problem = _driver_problem(root, config, drivers) if drivers else None
     return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
 
 
-def _driver_problem(root: str, config: dict[str, str]) -> str | None:
+def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str | None:
     configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
-        return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
-                "run 'sealfile git install' (until then git merges sealed files as text)")
+        shown, fix = ((attributes, "sealfile git install --global") if attributes == _user_attributes()
+                      else (os.path.relpath(attributes, root), "sealfile git install"))
+        return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has none configured: "
+                f"run '{fix}' (until then git merges sealed files as text)")
     from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
 
     command = command_of(configured, merge_driver_command)
@@ -214,8 +218,26 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
 
 
 def _uses_drivers(root: str) -> bool:
+    return _names_drivers(os.path.join(root, ".gitattributes"))
+
+
+def _attributes_using_drivers(root: str) -> str | None:
+    """The first attributes file git reads for ``root`` that names a sealfile driver, if any: the repository's
+    ``.gitattributes`` or ``.git/info/attributes``, or the user's at git's default place (where ``install
+    --global`` writes, unless ``core.attributesFile`` names another), which dotfiles can bring without the
+    ``~/.gitconfig`` that configures the drivers."""
+    candidates = (os.path.join(root, ".gitattributes"), os.path.join(root, ".git", "info", "attributes"),
+                  _user_attributes())
+    return next((path for path in candidates if _names_drivers(path)), None)
+
+
+def _user_attributes() -> str:
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
+
+
+def _names_drivers(attributes: str) -> bool:
     try:
-        with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:
+        with open(attributes, encoding="utf-8", errors="replace") as handle:
             return any(name in handle.read() for name in _USES_DRIVER)
     except OSError:
         return False
