@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sealfile.gitflow.install import merge_driver_command, textconv_command
+from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
 

@@ -76,3 +76,35 @@ def test_installing_again_changes_nothing_when_lines_follow_the_block(installed:
     assert attributes.read_bytes() == before
     installed.sealfile("git", "uninstall")
     assert b"sealfile" not in attributes.read_bytes() and attributes.read_bytes().endswith(b"*.txt text eol=lf\n")
+
+
+def test_global_attributes_brought_without_the_global_config_are_told_to_install_again(sandbox: Sandbox) -> None:
+    """~/.config/git/attributes from a dotfiles repository, ~/.gitconfig this machine's own: git sends sealed files
+    to a merge driver nobody configured, which is its text merge."""
+    box = sandbox
+    seal_file(box, "s.enc.yaml", "a: one\n")
+    box.commit("secrets")
+    box.sealfile("git", "install", "--global", "--command", SEALFILE)
+    box.git("config", "--global", "--remove-section", "merge.sealfile")
+    box.git("config", "--global", "--remove-section", "diff.sealfile")
+    user_attributes = box.root / "home" / ".config" / "git" / "attributes"
+    assert "merge=sealfile" in user_attributes.read_text()
+
+    assert box.sealfile("decrypt", "s.enc.yaml").stderr == (
+        f"sealfile: warning: {box.repo}: {user_attributes} uses the sealfile merge and diff drivers, but this clone "
+        "has none configured: run 'sealfile git install --global' (until then git merges sealed files as text)\n")
+    box.git("config", "core.attributesFile", str(box.root / "elsewhere"))  # git reads another file instead
+    assert box.sealfile("decrypt", "s.enc.yaml").stderr == ""
+    box.git("config", "--unset", "core.attributesFile")
+    box.sealfile("git", "install", "--global", "--command", SEALFILE)
+    assert box.sealfile("decrypt", "s.enc.yaml").stderr == ""
+
+
+def test_info_attributes_naming_the_drivers_without_their_config_are_told(sandbox: Sandbox) -> None:
+    box = sandbox
+    seal_file(box, "s.enc.yaml", "a: one\n")
+    (box.repo / ".git" / "info").mkdir(exist_ok=True)
+    (box.repo / ".git" / "info" / "attributes").write_text("*.enc.yaml diff=sealfile merge=sealfile\n")
+    assert box.sealfile("decrypt", "s.enc.yaml").stderr == (
+        f"sealfile: warning: {box.repo}: .git/info/attributes uses the sealfile merge and diff drivers, but this clone "
+        "has none configured: run 'sealfile git install' (until then git merges sealed files as text)\n")

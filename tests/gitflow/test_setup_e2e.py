@@ -222,3 +222,90 @@ def test_a_merge_whose_driver_cannot_start_leaves_markers_that_check_refuses_not
 
     sandbox.git("checkout", "-m", FILE)  # with sealfile on PATH again, as the error says
     assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_clone_whose_merge_driver_an_older_sealfile_wrote_is_told_to_install_again(sandbox: Sandbox) -> None:
+    """A driver from before the text-merge fallback, run by a shell without 'sealfile' on PATH (a GUI's git):
+    git keeps our version, which looks resolved, and committing it drops their change; nothing said so."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    git_shell = _plain_env(sandbox)
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    sandbox.git("config", "merge.sealfile.driver", "sealfile git merge-driver %O %A %B %P")  # as an older one wrote
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.git("checkout", "-q", "-b", "other")
+    warned = sandbox.sealfile("set", FILE, "a", "one-other").stderr
+    assert warned.count("sealfile: warning:") == 1
+    assert (f"{sandbox.repo}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an "
+            "older sealfile set it up, or it was written by hand): run 'sealfile git install' again") in warned
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    kept = (sandbox.repo / FILE).read_bytes()
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert (sandbox.repo / FILE).read_bytes() == kept  # what the warning is about: our version, looking resolved
+    sandbox.git("merge", "--abort")
+
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    assert "warning" not in sandbox.sealfile("decrypt", FILE).stderr
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert (sandbox.repo / FILE).read_bytes() != kept  # conflict markers now, which check refuses
+
+
+def test_a_driver_whose_interpreter_lost_sealfile_leaves_markers_not_our_version(sandbox: Sandbox) -> None:
+    """The virtualenv is still there, sealfile no longer in it ('pip uninstall', a venv recreated): its python
+    exits 1 with 'No module named sealfile', which git took for a conflict the driver had found."""
+    python = _off_path_virtualenv(sandbox.root / "venv")
+    env = _plain_env(sandbox)
+    subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env, check=True,
+                   capture_output=True, timeout=60)
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.git("checkout", "-q", "-b", "other")
+    sandbox.sealfile("set", FILE, "a", "one-other")
+    sandbox.commit("a")
+    sandbox.git("checkout", "-q", "main")
+    sandbox.sealfile("set", FILE, "b", "two-main")
+    sandbox.commit("b")
+    kept = (sandbox.repo / FILE).read_bytes()
+    (pth,) = (sandbox.root / "venv").rglob("sealfile-test.pth")
+    pth.unlink()
+
+    merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert merged.returncode != 0
+    assert "No module named" in merged.stderr
+    assert (sandbox.repo / FILE).read_bytes() != kept  # not our version, which would look resolved
+    assert sandbox.sealfile("check", FILE, check=False).returncode == 3
+
+    sandbox.sealfile("git", "install")
+    sandbox.git("checkout", "-m", FILE)
+    assert sandbox.sealfile("decrypt", FILE).stdout == "a: one-other\nb: two-main\n"
+
+
+def test_a_driver_command_run_by_name_is_told_when_this_shell_has_no_such_program(sandbox: Sandbox) -> None:
+    """'sealfile git install --command sealfile' from an activated virtualenv, then a shell without it."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    without = os.pathsep.join(d for d in sandbox.env["PATH"].split(os.pathsep) if not Path(d, "sealfile").exists())
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{without}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    seal_file(sandbox, FILE, "a: one\n")
+    assert "warning" not in sandbox.sealfile("decrypt", FILE).stderr
+
+    sandbox.env["PATH"] = without
+    assert shutil.which("sealfile", path=without) is None
+    warned = sandbox.sealfile("decrypt", FILE).stderr
+    assert (f"sealfile: warning: {sandbox.repo}: the sealfile merge driver of this clone runs sealfile, which is not "
+            "on the PATH here (a virtualenv not activated?): run 'sealfile git install' again") in warned

@@ -17,6 +17,7 @@ from sealfile.cli.options import FILE_PATH
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
+from sealfile.gitflow.driver_commands import MERGE_CONFLICT
 from sealfile.gitflow.gitcli import changed_files, link_target, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
@@ -24,8 +25,6 @@ from sealfile.stores import store_for
 if TYPE_CHECKING:
     from sealfile.ops.signatures import TrustPolicy
 
-MERGE_CONFLICT = 1
-"""git's merge-driver convention: any non-zero status leaves the file conflicted."""
 
 
 @cli.group("git")
@@ -136,7 +135,7 @@ def _sops_file(file: Path) -> bool:
 def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
     """(run by git) Three-way merge of sealed values.
 
-    Merges into OURS by key path; exit status 1 leaves a conflict for git to report.
+    Merges into OURS by key path; exit status 9 leaves a conflict for git to report.
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts

@@ -37,13 +37,13 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
-_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.hookspath)$"
+_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.(hookspath|attributesfile))$"
 """The settings a clone's set-up is read from, in one ``git config`` call."""
 
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    drivers, hooks = _uses_drivers(root), _hook_types(root)
+    drivers, hooks = _attributes_using_drivers(root), _hook_types(root)
     if not drivers and not hooks:
         return None
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
@@ -53,20 +53,34 @@ def _missing_in(root: str) -> str | None:
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
-    problem = _driver_problem(root, config) if drivers else None
+    if drivers == _user_attributes() and config.get("core.attributesfile", "").strip():
+        drivers = None  # git reads the file core.attributesFile names instead, which uses no driver here
+    problem = _driver_problem(root, config, drivers) if drivers else None
     return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
 
 
-def _driver_problem(root: str, config: dict[str, str]) -> str | None:
+def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str | None:
     configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
-        return (f"{root}: .gitattributes uses the sealfile merge and diff drivers, but this clone has none configured: "
-                "run 'sealfile git install' (until then git merges sealed files as text)")
-    program = _program(configured)
-    if program is not None and not os.access(program, os.X_OK):
-        return (f"{root}: the sealfile merge driver of this clone runs {program}, which is not there (a moved or "
-                "deleted virtualenv?): run 'sealfile git install' again (until then every merge of a sealed file "
-                "stops in a conflict, the file merged as text with conflict markers)")
+        shown, fix = ((attributes, "sealfile git install --global") if attributes == _user_attributes()
+                      else (os.path.relpath(attributes, root), "sealfile git install"))
+        return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has none configured: "
+                f"run '{fix}' (until then git merges sealed files as text)")
+    from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
+
+    command = command_of(configured, merge_driver_command)
+    if command is None:
+        return (f"{root}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an older "
+                "sealfile set it up, or it was written by hand): run 'sealfile git install' again (until then a "
+                "merge whose driver cannot start leaves our version of a sealed file, which looks resolved: staged, "
+                "it drops their changes)")
+    program = _program(command)
+    if program is not None and not _runs(program):
+        where = ("is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
+                 else "is not on the PATH here (a virtualenv not activated?)")
+        return (f"{root}: the sealfile merge driver of this clone runs {program}, which {where}: run 'sealfile git "
+                "install' again (until then every merge of a sealed file stops in a conflict, the file merged as "
+                "text with conflict markers)")
     if not config.get("diff.sealfile.textconv", "").strip():
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
                 "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
@@ -125,14 +139,30 @@ def _missing_hooks(root: str, types: list[str], hooks_path: str) -> str | None:
 
 
 def _program(command: str) -> str | None:
-    """The absolute path ``command`` (a shell command line) runs, if it names one."""
+    """The program ``command`` (a shell command line) runs: an absolute path, or a name the shell looks up
+    in PATH; ``None`` for anything else (a path relative to where git runs, a line the shell would not split)."""
+    import re
     import shlex  # only here: clones that use the drivers
 
     try:
         words = shlex.split(command)
     except ValueError:
         return None
-    return words[0] if words and os.path.isabs(words[0]) else None
+    while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0]):  # VAR=value before the program
+        words.pop(0)
+    if not words or words[0] in _SHELL_BUILTINS:
+        return None
+    return words[0] if os.path.isabs(words[0]) or "/" not in words[0] else None
+
+
+_SHELL_BUILTINS = ("exec", "command", "builtin", "eval", ".", "source")
+"""Words a driver command may start with that run no program of that name."""
+
+
+def _runs(program: str) -> bool:
+    import shutil  # only here: clones that use the drivers
+
+    return os.access(program, os.X_OK) if os.path.isabs(program) else shutil.which(program) is not None
 
 
 def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
@@ -188,8 +218,26 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
 
 
 def _uses_drivers(root: str) -> bool:
+    return _names_drivers(os.path.join(root, ".gitattributes"))
+
+
+def _attributes_using_drivers(root: str) -> str | None:
+    """The first attributes file git reads for ``root`` that names a sealfile driver, if any: the repository's
+    ``.gitattributes`` or ``.git/info/attributes``, or the user's at git's default place (where ``install
+    --global`` writes, unless ``core.attributesFile`` names another), which dotfiles can bring without the
+    ``~/.gitconfig`` that configures the drivers."""
+    candidates = (os.path.join(root, ".gitattributes"), os.path.join(root, ".git", "info", "attributes"),
+                  _user_attributes())
+    return next((path for path in candidates if _names_drivers(path)), None)
+
+
+def _user_attributes() -> str:
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
+
+
+def _names_drivers(attributes: str) -> bool:
     try:
-        with open(os.path.join(root, ".gitattributes"), encoding="utf-8", errors="replace") as handle:
+        with open(attributes, encoding="utf-8", errors="replace") as handle:
             return any(name in handle.read() for name in _USES_DRIVER)
     except OSError:
         return False

@@ -27,6 +27,7 @@ from pathlib import Path
 from sealfile.errors import ChangedMeanwhile, SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
+from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
@@ -65,20 +66,6 @@ def check_command(command: str, cwd: Path) -> None:
         said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise SealfileError(f"git could not run the driver command {command!r} ({said}); pass --command with one "
                             f"that works from a plain shell, e.g. --command {this_installation()!r}")
-
-
-def textconv_command(command: str) -> str:
-    """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead."""
-    return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
-
-
-def merge_driver_command(command: str) -> str:
-    """The merge driver: if ``command`` cannot run at all (shell status 126 or 127: a deleted virtualenv,
-    not on git's PATH), git's text merge leaves conflict markers in the file, which every sealfile command
-    and ``sealfile check`` name with the fix; a file left as our version looks resolved, and committing
-    it would drop their changes silently."""
-    return (f"{command} git merge-driver %O %A %B %P || {{ s=$?; [ $s -lt 126 ] && exit $s; "
-            "git merge-file -q -L ours -L base -L theirs %A %O %B; exit 1; }")
 
 
 def driver_config(command: str) -> dict[str, str]:
