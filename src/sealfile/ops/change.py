@@ -10,18 +10,19 @@ seal it does not trust unless ``rotate`` replaces it, and signs what is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import ListIndex, format_keypath, get_at, parse_keypath, place, resolve
+from sealfile.model.paths import format_keypath, parse_keypath, place, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops import signatures
-from sealfile.ops.document import OpenDocument, SealedDocument, SealedLeaf
+from sealfile.ops.document import OpenDocument, SealedDocument
+from sealfile.ops.keyless_shape import container_at, keyless_shape
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
@@ -56,8 +57,8 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
                                                         "." + inside))
 
     def refuse_misplaced(sealed: SealedDocument) -> None:
-        shape = _shape(sealed.leaves())
-        held = None if replace or isinstance(value, (dict, list)) else _container_at(shape, keypath)
+        shape = keyless_shape(sealed.leaves())
+        held = None if replace or isinstance(value, (dict, list)) else container_at(shape, keypath)
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
@@ -79,37 +80,10 @@ def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[An
         replacing(document.data(path))
 
 
-def _shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
-    """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists."""
-    shape: dict[Any, Any] = {}
-    for path, value in leaves:
-        node: Any = shape
-        for position, segment in enumerate(path):
-            last = position == len(path) - 1
-            fresh: Any = type(value)() if last and isinstance(value, (dict, list)) else None
-            if not last:
-                fresh = [] if isinstance(path[position + 1], ListIndex) else {}
-            if isinstance(node, list) and segment == len(node):
-                node.append(fresh)
-            elif isinstance(node, dict) and segment not in node:
-                node[segment] = fresh
-            node = node[segment]
-    return shape
-
-
-def _container_at(shape: dict[Any, Any], keypath: str) -> str | None:
-    """``"mapping"`` or ``"list"`` if ``keypath`` names one in ``shape``."""
-    try:
-        held = get_at(shape, resolve(shape, keypath))
-    except (KeyPathError, FormatError):
-        return None
-    return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
-
-
 def unset_value(text: str, keypath: str, store: Store | None = None, *,
                 policy: TrustPolicy | None = None, rotate: bool = False) -> str:
     def refuse_missing(sealed: SealedDocument) -> None:
-        resolve(_shape(sealed.leaves()), keypath)
+        resolve(keyless_shape(sealed.leaves()), keypath)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_missing) as document:
         document.unset(keypath)

@@ -1,0 +1,38 @@
+"""A sealed document's keys and nesting, read without its key: what ``set`` and ``unset`` check before any
+key is used (a typo in a key path must not drop a subtree, nor a missing key reach a key service)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sealfile.errors import FormatError, KeyPathError
+from sealfile.model.paths import ListIndex, get_at, resolve
+from sealfile.ops.document import SealedLeaf
+
+
+def keyless_shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
+    """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists."""
+    shape: dict[Any, Any] = {}
+    for path, value in leaves:
+        node: Any = shape
+        for position, segment in enumerate(path):
+            last = position == len(path) - 1
+            fresh: Any = type(value)() if last and isinstance(value, (dict, list)) else None
+            if not last:
+                fresh = [] if isinstance(path[position + 1], ListIndex) else {}
+            if isinstance(node, list) and segment == len(node):
+                node.append(fresh)
+            elif isinstance(node, dict) and segment not in node:
+                node[segment] = fresh
+            node = node[segment]
+    return shape
+
+
+def container_at(shape: dict[Any, Any], keypath: str) -> str | None:
+    """``"mapping"`` or ``"list"`` if ``keypath`` names one in ``shape``."""
+    try:
+        held = get_at(shape, resolve(shape, keypath))
+    except (KeyPathError, FormatError):
+        return None
+    return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
