@@ -8,6 +8,11 @@ secret-named value in plaintext. A value the SOPS file's rule leaves in plaintex
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sealfile.kms.age import AgeKey
+from sealfile.ops.seal import seal_text
+from tests.sops.conftest import make_identity
 from tests.support.git import Sandbox
 
 PLAIN = "db:\n  password: s3cret-a91\n  user: app\n  api_token_unencrypted: tok-plain-77\nsince: 2024-05-01\n"
@@ -48,3 +53,41 @@ def test_a_decrypted_sops_file_is_still_a_decrypted_copy(sandbox: Sandbox) -> No
     sandbox.commit("oops: decrypted in place")
     shown = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert shown.returncode == 3 and "config/app.yaml: holds every key path of config/app.enc.yaml" in shown.stdout
+
+
+
+def test_a_file_converted_in_place_is_reviewed_as_the_sealed_file_it_now_is(sandbox: Sandbox, tmp_path: Path) -> None:
+    """``import-sops -i`` keeps a SOPS name, which no ``sealed_files`` pattern covers: ``review`` said "0 sealed
+    file(s) changed", so who can open the converted file went unseen; and a SOPS file in key groups compared with
+    its import named every recipient ADDED and removed (the two views named keys differently)."""
+    second = make_identity(tmp_path / "second")
+    keys = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"])
+    keys.write_text(keys.read_text() + second.key_file.read_text())  # this user holds a key of each group
+    (sandbox.repo / ".sops.yaml").write_text(
+        f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [{sandbox.recipient}]\n"
+        f"      - age: [{second.recipient}]\n")
+    (sandbox.repo / "grouped.yaml").write_text(PLAIN)
+    sandbox.sops("encrypt", "-i", "grouped.yaml")
+    sandbox.commit("a sops file in two key groups")
+    sandbox.sealfile("import-sops", "-i", "grouped.yaml")
+    sandbox.commit("converted in place")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 0, done.stdout
+    assert "1 sealed file(s) changed" in done.stdout and "grouped.yaml (modified)" in done.stdout, done.stdout
+    assert "ADDED" not in done.stdout and "removed" not in done.stdout, done.stdout
+    assert "grouped.yaml: sealed, but no sealed_files pattern names it" in done.stdout.split("NEEDS ATTENTION:")[1]
+
+
+def test_a_sealed_file_added_under_any_name_shows_who_can_open_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A sealed file an application loads under a name no pattern covers (``config.yaml``), sealed by anyone for
+    anyone: ``review`` said "0 sealed file(s) changed, 0 policy violation(s)"."""
+    stranger = make_identity(tmp_path / "stranger")
+    (sandbox.repo / "README.md").write_text("app\n")
+    sandbox.commit("base")
+    (sandbox.repo / "config.yaml").write_text(seal_text("db:\n  password: x\n", [AgeKey(stranger.recipient)]))
+    sandbox.commit("settings")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False,
+                            env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    assert f"config.yaml: ADDED age {stranger.recipient}" in done.stdout
+    assert "config.yaml: sealed, but no sealed_files pattern names it" in done.stdout

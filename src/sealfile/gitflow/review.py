@@ -33,15 +33,16 @@ from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
-from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
+from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.secret_names import looks_secret
-from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
+from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
+from sealfile.gitflow.unguarded import sealed_outside
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
@@ -154,7 +155,9 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     sealed: list[tuple[Change, str | None, str | None]] = []
     budget = ReadBudget()
     outside: list[str] = []
-    for change in moves_between_sealed_paths(changes, patterns.matches):
+    reviewed = moves_between_sealed_paths(changes, patterns.matches)
+    unguarded = {change.path for change in sealed_outside(reviewed, new_blobs, patterns.matches)}
+    for change in reviewed:
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.configs_changed.append(change.path)
             if change.link and change.status != "D":
@@ -167,7 +170,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             result.signer_changes += rules.requirements
             result.trust_changes += rules.trust
             result.rule_recipient_changes += rules.recipients
-        if not patterns.matches(change.path):
+        if not patterns.matches(change.path) and change.path not in unguarded:
             outside += [change.path] if change.status != "D" else []
             continue
         not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
@@ -192,6 +195,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
+        entry.attention += [UNGUARDED] if change.path in unguarded else []
         if change.path in moved_out:
             entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
@@ -250,11 +254,11 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
         entry.attention += added_comments(old, new)
     try:
-        after = view(new)
+        after = view(new, store_for(path))
     except FormatError:
         return entry
-    try:
-        before = view(old).leaves if old is not None else {}
+    try:  # the version before may be the SOPS file this one was converted from
+        before = any_view(old, store_for(path), renamed_from or path).leaves if old is not None else {}
     except FormatError:
         before = {}
     for p in after.unencrypted():

@@ -37,9 +37,14 @@ def recipient_ids(meta: Metadata, *, placed: bool = True) -> list[str]:
     """``"TYPE KEY_ID"`` per recipient; a stanza that does not parse is named by its type only. In
     key groups each also names its group and the threshold (unless not ``placed``), so moving a key to
     another group or changing the threshold shows as a recipient change."""
-    groups = group_names(meta)
-    where = [f" [group {n} of {len(groups)}, any {meta.threshold}]" if meta.grouped and placed else "" for n in
-             range(1, len(groups) + 1)]
+    return named_recipients(group_names(meta), meta.threshold if meta.grouped else None, placed=placed)
+
+
+def named_recipients(groups: list[list[tuple[str, str]]], threshold: int | None, *, placed: bool = True) -> list[str]:
+    """``"TYPE KEY_ID"`` per recipient of ``groups`` (``(type, key id)`` each), of a sealed or a SOPS file alike;
+    with a ``threshold`` (key groups) each also names its group and the threshold, unless not ``placed``."""
+    where = [f" [group {n} of {len(groups)}, any {threshold}]" if threshold is not None and placed else ""
+             for n in range(1, len(groups) + 1)]
     return [(f"{kind} {key_id}" if key_id != "?" else f"{kind} (unreadable stanza)") + where[index]
             for index, group in enumerate(groups) for kind, key_id in group]
 

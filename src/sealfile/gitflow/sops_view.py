@@ -15,14 +15,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.gitflow.sealed import fingerprint
+from sealfile.gitflow.sealed import fingerprint, named_recipients
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.sops import LABELS, Kind, about, load, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import to_data
 from sealfile.sops.rules import SopsRule, rule_from_metadata
-from sealfile.sops.status import counted_twice, groups_needed, key_groups, recipients
+from sealfile.sops.status import counted_twice, groups_needed, key_groups, named_groups, recipients
 from sealfile.stores import Store
 
 _TOKEN = re.compile(r"ENC\[AES256_GCM,[^\]\s\"']*\]")
@@ -42,6 +42,8 @@ class SopsView:
     version: object = "SOPS"
     sources: dict[Path, Path] = field(default_factory=dict)
     """None: SOPS's tree binds every value to the path it is at."""
+    keys: list[str] = field(default_factory=list)
+    """The recipients without their key groups, as :attr:`SealedView.keys` names them."""
 
     @classmethod
     def of(cls, text: str, kind: Kind) -> SopsView:
@@ -51,16 +53,13 @@ class SopsView:
             rule = rule_from_metadata(meta)
         stanzas = [str(entry.get("enc")) for group in key_groups(meta) for entries in group.values()
                    if isinstance(entries, list) for entry in entries if isinstance(entry, Mapping)]
+        names, needed = named_groups(meta)
+        threshold = needed if len(names) > 1 else None  # named as a sealed file's: a key that stays is no change
         return cls(kind, dict(iter_leaves(data)) if isinstance(data, dict) else {},
-                   [f"{name} {key_id}" for name, key_id in recipients(meta)], f"{rule.kind}: {rule.pattern}",
-                   stanzas, rule)
+                   named_recipients(names, threshold), f"{rule.kind}: {rule.pattern}", stanzas, rule,
+                   keys=named_recipients(names, threshold, placed=False))
 
     seal: str = "unsigned"
-
-    @property
-    def keys(self) -> list[str]:
-        """SOPS's recipients as listed: a review names no key group of theirs, so none moves between groups."""
-        return self.recipients
 
     @staticmethod
     def narrowed_to(after: object) -> bool:

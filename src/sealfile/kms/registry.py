@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from typing import Any
 
-from sealfile.errors import ConfigError, ProviderUnavailable
+from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, one_line
 from sealfile.kms.base import MasterKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
@@ -142,3 +142,16 @@ def key_from_spec(text: str) -> MasterKey:
     if not sep or not type_id or not value:
         raise ConfigError(f"expected KIND:VALUE (e.g. age:age1...), got {text!r}")
     return key_from_cli(type_id.strip(), value.strip())
+
+
+def stanza_name(stanza: Stanza) -> tuple[str, str]:
+    """A recipient's type and key id for display (``status``, ``recipients list``, ``review``, ``git diff``), of a
+    sealed file's stanza or a SOPS entry read as one: the file's text, shown on one line with every control
+    character escaped, and what a reader would use beyond the key id (an AWS key's role and profile), since a
+    change to that changes the recipient."""
+    try:
+        key = key_for(stanza)
+    except SealfileError:
+        return one_line(stanza.type), "?"
+    used = [f"{target.kind[:-1]} {target.value}" for target in key.targets() if target.value not in key.key_id]
+    return one_line(stanza.type), one_line(key.key_id + (f" ({', '.join(used)})" if used else ""))

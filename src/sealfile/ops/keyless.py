@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sealfile.envelope.token_shape import token_times
-from sealfile.errors import SealfileError, one_line
-from sealfile.model.metadata import Metadata, Stanza
+from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
@@ -122,21 +121,9 @@ def recipient_names(meta: Metadata) -> list[tuple[str, str]]:
 
 def group_names(meta: Metadata) -> list[list[tuple[str, str]]]:
     """``(type, key id)`` per recipient of each key group."""
-    return [[_name(stanza) for stanza in group] for group in meta.groups]
+    from sealfile.kms.registry import stanza_name
 
-
-def _name(stanza: Stanza) -> tuple[str, str]:
-    """For display (``status``, ``recipients list``, ``review``, ``git diff``): a stanza's type and
-    key id are the file's text, shown on one line with every control character escaped."""
-    from sealfile.kms.registry import key_for
-
-    try:
-        key = key_for(stanza)
-    except SealfileError:
-        return one_line(stanza.type), "?"
-    # what a reader would use beyond the key id (an AWS key's role and profile): a change to it changes the recipient
-    used = [f"{target.kind[:-1]} {target.value}" for target in key.targets() if target.value not in key.key_id]
-    return one_line(stanza.type), one_line(key.key_id + (f" ({', '.join(used)})" if used else ""))
+    return [[stanza_name(stanza) for stanza in group] for group in meta.groups]
 
 
 def signature_status(file: str | os.PathLike[str], described: Described) -> str:

@@ -177,6 +177,11 @@ _KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 KEY_KINDS = tuple(_KINDS)
 
 
+def entry_stanza(kind: str, entry: Mapping[str, Any]) -> Stanza:
+    """One entry of a SOPS ``kind`` list as our stanza (:class:`FormatError` if it is malformed)."""
+    return Stanza.from_mapping(_KINDS[kind](entry))
+
+
 def _stanzas(group: Mapping[str, Any]) -> tuple[list[Stanza], list[str]]:
     """The stanzas of one key group, and the names of recipient lists of kinds sealfile does not know
     (each kept as an empty stanza of that type, so a failed unwrap names it)."""

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sealfile.errors import SealfileError
+from sealfile.kms.registry import stanza_name
 from sealfile.sops import Kind, about, parse
 from sealfile.sops.cipher import is_encrypted
-from sealfile.sops.format import go_rfc3339, has_flat_keys
+from sealfile.sops.format import entry_stanza, go_rfc3339, has_flat_keys
 from sealfile.sops.nodes import Branch, Comment
 from sealfile.sops.rules import rule_from_metadata
 
@@ -18,7 +20,7 @@ RECIPIENT_FIELDS = {  # SOPS's entry kind -> the sealfile type name and the fiel
     "kms": ("aws_kms", "arn"),
     "gcp_kms": ("gcp_kms", "resource_id"),
     "azure_kv": ("azure_kv", "name"),
-    "hc_vault": ("vault_transit", "key_name"),
+    "hc_vault": ("hc_vault_transit", "key_name"),
     "pgp": ("pgp", "fp"),
 }
 
@@ -58,11 +60,20 @@ def key_groups(meta: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _group_entries(group: Mapping[str, Any]) -> list[tuple[str, str]]:
     found = []
-    for kind, (name, _) in RECIPIENT_FIELDS.items():
+    for kind in RECIPIENT_FIELDS:
         entries = group.get(kind)
-        found += [(name, _key_id(kind, entry)) for entry in (entries if isinstance(entries, list) else [])
+        found += [_named(kind, entry) for entry in (entries if isinstance(entries, list) else [])
                   if isinstance(entry, Mapping)]
     return found
+
+
+def _named(kind: str, entry: Mapping[str, Any]) -> tuple[str, str]:
+    """An entry named as the same recipient of a sealed file is (``review`` of a file converted from SOPS compares
+    the two): read as our stanza and named by its provider; a malformed entry by its own fields."""
+    try:
+        return stanza_name(entry_stanza(kind, entry))
+    except SealfileError:
+        return RECIPIENT_FIELDS[kind][0], _key_id(kind, entry)
 
 
 def recipients(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -100,6 +111,11 @@ def recipient_groups(text: str, kind: Kind) -> tuple[list[list[tuple[str, str]]]
     """``(type, key id)`` per entry of each key group, and how many groups open the file (``recipients list``)."""
     with about(kind):
         meta = parse(text, kind)[1]
+    return named_groups(meta)
+
+
+def named_groups(meta: Mapping[str, Any]) -> tuple[list[list[tuple[str, str]]], int]:
+    """:func:`recipient_groups` of parsed metadata."""
     groups = key_groups(meta)
     return [_group_entries(group) for group in groups], groups_needed(meta, len(groups))
 
