@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import yaml
 
 from tests.support.git import Sandbox, seal_file
@@ -53,3 +55,24 @@ def test_a_spelling_the_base_already_had_is_not_shown_again(sandbox: Sandbox) ->
     status, shown = _review(sandbox)
     assert status == 0, shown
     assert not [line for line in _attention(shown) if "re-spelled" in line]
+
+
+def test_a_dotenv_value_re_spelled_for_a_shell_to_run_is_shown(sandbox: Sandbox) -> None:
+    """python-dotenv reads ``'$(cmd)'`` and ``"$(cmd)"`` alike; a shell sourcing decrypt's output runs the latter."""
+    marker = sandbox.repo.parent / "CODE-RAN"
+    name = "api/.env.enc"
+    seal_file(sandbox, name, f"API_KEY=k-123\nNOTE_unencrypted='$(touch {marker})'\nMODE_unencrypted='fast'\n")
+    sandbox.commit("base")
+    path = sandbox.repo / name
+    path.write_text(path.read_text().replace(f"'$(touch {marker})'", f'"$(touch {marker})"')
+                    .replace("'fast'", "fast"))
+    sandbox.commit("no value changed, to sealfile")
+    assert "OK" in sandbox.sealfile("verify", name).stdout
+    out = sandbox.repo.parent / "decrypted.env"
+    out.write_text(sandbox.sealfile("decrypt", name).stdout)
+    subprocess.run(["bash", "-c", f"set -a; . {out}"], check=True, capture_output=True)
+    assert marker.exists()  # what a shell makes of the re-spelled text
+    status, shown = _review(sandbox)
+    assert status == 0, shown
+    assert _attention(shown) == [f"{name}: NOTE_unencrypted: re-spelled so that a shell sourcing 'decrypt' output "
+                                 "reads another value than sealfile does (or runs it)"]  # `fast` reads alike
