@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError
 from sealfile.gitflow import seals
+from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
@@ -87,6 +88,8 @@ class Review:
     """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
     linked_configs: list[str] = field(default_factory=list)
     """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
+    drivers_dropped: list[str] = field(default_factory=list)
+    """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
 
     @property
     def violations(self) -> list[str]:
@@ -149,6 +152,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
+    if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
+        result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
