@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
+from tests.support.cli import cli_env
 from tests.support.git import Sandbox, seal_file
 
 FILE = "config/prod.enc.yaml"
@@ -76,3 +79,15 @@ def test_a_dotenv_value_re_spelled_for_a_shell_to_run_is_shown(sandbox: Sandbox)
     assert status == 0, shown
     assert _attention(shown) == [f"{name}: NOTE_unencrypted: re-spelled so that a shell sourcing 'decrypt' output "
                                  "reads another value than sealfile does (or runs it)"]  # `fast` reads alike
+
+
+def test_an_alias_bomb_is_refused_before_any_reading_for_yaml_1_1(tmp_path: Path) -> None:
+    """Both readings expand aliases: they come after the sealed-file reader has bounded them."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+    script = ("import sys; from sealfile.gitflow.review import review_file; "
+              "print(review_file('x.enc.yaml', None, sys.stdin.read()).attention)")
+    done = subprocess.run([sys.executable, "-c", script], input=bomb, capture_output=True, text=True,
+                          env=cli_env(None), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "re-spelled" not in done.stdout

@@ -19,17 +19,38 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from sealfile.errors import FormatError
+from sealfile.gitflow.sealed import view
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import is_sealed
+from sealfile.stores import Store
 from sealfile.stores.dotenv_lines import SAFE_BARE, dotenv_parser, read_alone, single_quotable, where
 
 _NOT_READ = "the whole file"
 """Where a YAML 1.1 reader refuses the text (a key ``on`` beside ``true`` is a duplicate to it)."""
 
 
+def re_spelled(store: Store, old: str | None, new: str) -> list[str]:
+    """Attention lines for the plaintext ``new`` re-spells (YAML: for YAML 1.1 readers; dotenv: for a shell).
+    Both texts are first read as sealed files (an alias bomb is refused there, before either reading expands
+    it); a side that does not read counts as absent."""
+    if store.name not in ("yaml", "dotenv"):
+        return []
+    try:
+        view(new, store)
+    except FormatError:
+        return []
+    if old is not None:
+        try:
+            view(old, store)
+        except FormatError:
+            old = None
+    return (read_otherwise if store.name == "yaml" else shell_reads_otherwise)(old, new)
+
+
 def read_otherwise(old: str | None, new: str) -> list[str]:
     """Attention lines for each key path ``new`` spells so that YAML 1.1 reads it otherwise and ``old`` did not
-    (``new`` has already been read as a sealed file: its size, nodes and aliases are bounded)."""
+    (both already read as sealed files: their size, nodes and aliases are bounded)."""
     before = _misread(old) if old is not None else set()
     return [f"{where}: re-spelled so that YAML 1.1 readers (PyYAML, kubectl, Go's yaml.v2) read another value "
             "than sealfile does, which 'decrypt' passes on ('decrypt --portable' spells it for them)"
@@ -38,7 +59,7 @@ def read_otherwise(old: str | None, new: str) -> list[str]:
 
 def shell_reads_otherwise(old: str | None, new: str) -> list[str]:
     """Attention lines for each plaintext binding of the dotenv text ``new`` spelled otherwise than in ``old``
-    in a way a shell may read otherwise than python-dotenv (``new`` has been read as a sealed file)."""
+    in a way a shell may read otherwise than python-dotenv (both already read as sealed files)."""
     before = _spellings(old) if old is not None else {}
     return [f"{name}: re-spelled so that a shell sourcing 'decrypt' output reads another value than sealfile "
             "does (or runs it)" for name, (spelling, value) in _spellings(new).items()

@@ -35,7 +35,7 @@ from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
-from sealfile.gitflow.read_otherwise import read_otherwise, shell_reads_otherwise
+from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
@@ -254,8 +254,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     entry.attention += hand_attention
     if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
         entry.attention += added_comments(old, new)
-    if store_for(path).name in ("yaml", "dotenv"):
-        entry.attention += (read_otherwise if store_for(path).name == "yaml" else shell_reads_otherwise)(old, new)
+    entry.attention += re_spelled(store_for(path), old, new)
     try:
         after = view(new)
     except FormatError:
