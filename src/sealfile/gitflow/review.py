@@ -256,11 +256,11 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
         entry.attention += added_comments(old, new)
     entry.attention += re_spelled(store_for(path), old, new)
     try:
-        after = view(new)
+        after = view(new, store_for(path))
     except FormatError:
         return entry
     try:
-        before = view(old).leaves if old is not None else {}
+        before = view(old, store_for(path)).leaves if old is not None else {}
     except FormatError:
         before = {}
     for p in after.unencrypted():
