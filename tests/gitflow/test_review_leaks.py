@@ -168,3 +168,19 @@ def test_a_new_dotenv_sealed_file_shows_no_comment_of_its_own(sandbox: Sandbox) 
     _, shown = _review(sandbox)
     assert shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0].strip().splitlines() == [
         "api/.env.enc: comment added: # rotated yearly"]
+
+
+@pytest.mark.parametrize(("name", "plaintext", "key"), [
+    ("api/.env.enc", "API_KEY=k-123\n", "DB_PASSWORD_unencrypted"),
+    ("api/prod.enc.json", '{"api_key": "k-123"}\n', "db_password_unencrypted"),
+], ids=["dotenv", "json"])
+def test_a_secret_named_key_left_in_plaintext_fails_in_every_syntax(sandbox: Sandbox, name: str, plaintext: str,
+                                                                     key: str) -> None:
+    """Read with the YAML store, a dotenv sealed file gave no view and its keys were never looked at."""
+    seal_file(sandbox, name, plaintext)
+    sandbox.commit("base")
+    sandbox.sealfile("set", name, key, "p-456")
+    sandbox.commit("a plaintext password")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert f"{name}: {key}: named like a secret and left unencrypted by this change" in shown

@@ -77,6 +77,29 @@ def test_zsh_nullcmd_from_a_file_does_not_run_a_program(seal_file: SealFile, tmp
     assert not marker.exists()
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_makeflags_from_a_file_does_not_run_code(seal_file: SealFile, tmp_path: Path) -> None:
+    """GNU make reads options from MAKEFLAGS, and ``--eval`` runs ``$(shell ...)``: ``exec -- make deploy``."""
+    marker = tmp_path / "CODE-RAN"
+    (tmp_path / "Makefile").write_text("all:\n\t@true\n")
+    path = seal_file(f'makeflags: "--eval=$(shell touch {marker})"\ndb_password: p-1\n')
+    done = run_exec(path, "--", "make", "-s", "-C", str(tmp_path))
+    assert (done.returncode, done.stderr) == (1, f"sealfile: error: {path}: makeflags: would set MAKEFLAGS, which "
+                                                 "changes how programs start or where they connect; refused (put a "
+                                                 "prefix in front of the names, or allow MAKEFLAGS explicitly)\n")
+    assert not marker.exists()
+
+
+def test_a_prompt_from_a_file_does_not_run_code_in_an_interactive_shell(seal_file: SealFile, tmp_path: Path) -> None:
+    """``exec -- bash`` for a shell with the secrets: bash expands ``$(...)`` in PS0 and PS1 as it prompts."""
+    marker = tmp_path / "CODE-RAN"
+    path = seal_file(f'ps1: "$(touch {marker})"\ndb_password: p-1\n')
+    argv = [sys.executable, "-m", "sealfile", "exec", str(path), "--", "bash", "--norc", "--noprofile", "-i"]
+    done = subprocess.run(argv, input="true\n", capture_output=True, text=True, env=cli_env(None), timeout=60)
+    assert done.returncode == 1 and "would set PS1, which changes how programs start" in done.stderr
+    assert not marker.exists()
+
+
 HOOKS = {
     "ld_preload": "LD_PRELOAD", "LD_AUDIT": "LD_AUDIT", "dyld_insert_libraries": "DYLD_INSERT_LIBRARIES",
     "env": "ENV", "path": "PATH", "ps4": "PS4", "prompt_command": "PROMPT_COMMAND", "shellopts": "SHELLOPTS",
@@ -97,6 +120,9 @@ HOOKS = {
     "tf_cli_config_file": "TF_CLI_CONFIG_FILE", "otel_exporter_otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
     "kubernetes_service_host": "KUBERNETES_SERVICE_HOST", "ssh_auth_sock": "SSH_AUTH_SOCK",
     "localdomain": "LOCALDOMAIN", "res_options": "RES_OPTIONS", "nullcmd": "NULLCMD", "readnullcmd": "READNULLCMD",
+    "ps1": "PS1", "ps0": "PS0", "histfile": "HISTFILE", "makeflags": "MAKEFLAGS", "gnumakeflags": "GNUMAKEFLAGS",
+    "makefiles": "MAKEFILES", "maven_opts": "MAVEN_OPTS", "gradle_opts": "GRADLE_OPTS", "sbt_opts": "SBT_OPTS",
+    "electron_run_as_node": "ELECTRON_RUN_AS_NODE",
 }
 
 

@@ -15,12 +15,15 @@ from sealfile.errors import FormatError, SealfileError
 from sealfile.files.io import max_file_bytes, read_text
 
 
-def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,)) -> str:
+def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,),
+        env: dict[str, str] | None = None) -> str:
     """Git's output as it wrote it: a path is any bytes but NUL, so no line break is translated (a
     carriage return in a name would name another file) and bytes that are not UTF-8 come back as the
-    ``surrogateescape`` text that names the same file to ``open`` and to git again."""
+    ``surrogateescape`` text that names the same file to ``open`` and to git again. ``env``: variables
+    set for this run on top of ours."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
     if done.returncode not in ok:

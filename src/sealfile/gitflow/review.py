@@ -28,40 +28,29 @@ from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError
 from sealfile.gitflow import seals
+from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
+from sealfile.gitflow.file_review import FileReview, flag_replayed
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
-from sealfile.gitflow.returned_keys import replayed_tokens, returned_keys
+from sealfile.gitflow.read_otherwise import re_spelled
+from sealfile.gitflow.returned_keys import returned_keys
 from sealfile.gitflow.reused_mac import reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
-from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
+from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.gitflow.unguarded import sealed_outside
 from sealfile.kms.trust import offline
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.stores import store_for
-
-
-@dataclass
-class FileReview:
-    path: str
-    diff: FileDiff
-    violations: list[str] = field(default_factory=list)
-    attention: list[str] = field(default_factory=list)
-    sealed_by: str = ""
-    data_key_replaced: bool = False
-    key_returned_from: str = ""
-    """The commit that last replaced the data key this version brings back (:mod:`~sealfile.gitflow.returned_keys`)."""
-    key_copied_from: str = ""
-    """Another file whose history held that data key: this version is a copy of it (values, signature and all)."""
 
 
 @dataclass
@@ -88,6 +77,8 @@ class Review:
     """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
     linked_configs: list[str] = field(default_factory=list)
     """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
+    drivers_dropped: list[str] = field(default_factory=list)
+    """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
 
     @property
     def violations(self) -> list[str]:
@@ -150,6 +141,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
+    if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
+        result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
@@ -207,7 +200,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
                              patterns.matches)
-    _flag_replayed(result.files, sealed, base, root)
+    flag_replayed(result.files, sealed, base, root)
     for entry in result.files:
         if entry.path in returned:
             entry.key_returned_from = returned[entry.path].commit
@@ -216,24 +209,6 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     return result
-
-
-def _flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None, str | None]], base: str,
-                   root: Path) -> None:
-    """Flag each token the change set that history already held (:func:`~sealfile.gitflow.returned_keys.
-    replayed_tokens`), where the token's time did not already tell (a file under its old data key: a new one's
-    every token is new, or its return is named)."""
-    entries = {f.path: f for f in files if not f.data_key_replaced and not f.violations}
-    set_now = {change.path: set_tokens(change.path, old, new, old_file=change.old_path)
-               for change, old, new in sealed if change.path in entries and new is not None}
-    paths = [p for change, _, _ in sealed if change.path in set_now for p in (change.old_path, change.path) if p]
-    for (file, path), held in replayed_tokens(set_now, base, root, dict.fromkeys(paths)).items():
-        entry, where = entries[file], keypath(path)
-        if any(line.startswith(f"{where}: set back to an older ciphertext") for line in entry.attention):
-            continue
-        source = "this file" if held.source in (file, entry.diff.renamed_from) else held.source
-        entry.attention.append(f"{where}: set back to a ciphertext {source} held before (commit {held.commit[:12]}): "
-                               "a value replayed from history?")
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
@@ -253,6 +228,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     entry.attention += hand_attention
     if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
         entry.attention += added_comments(old, new)
+    entry.attention += re_spelled(store_for(path), old, new)
     try:
         after = view(new, store_for(path))
     except FormatError:

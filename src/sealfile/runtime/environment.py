@@ -37,6 +37,7 @@ HOOK_NAMES = frozenset({
     # shells: files they source, code they run while starting or prompting, where they look up commands
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
     "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME", "NULLCMD", "READNULLCMD",  # zsh runs these for `> file`, `< file`
+    "PS0", "PS1", "PS2", "PS3", "HISTFILE",  # an interactive bash expands $(...) in prompts; where history goes
     # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
     "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
@@ -44,8 +45,11 @@ HOOK_NAMES = frozenset({
     # the C library and dynamic loader; the resolver's search domains (a host "db" looked up as "db.DOMAIN")
     "GCONV_PATH", "GLIBC_TUNABLES", "HOSTALIASES", "LOCPATH", "NLSPATH", "RESOLV_HOST_CONF", "TZDIR", "LOCALDOMAIN",
     "RES_OPTIONS",
-    # interpreters and tool chains
+    # interpreters and tool chains; make reads options (--eval runs $(shell ...)) and makefiles from these,
+    # and the JVM launchers of build tools pass their *_OPTS to the JVM (-javaagent loads code)
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
+    "MAKEFLAGS", "GNUMAKEFLAGS", "MFLAGS", "MAKEFILES", "MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "SBT_OPTS",
+    "ANT_OPTS", "ELECTRON_RUN_AS_NODE",
     # configuration files programs read (some of which run commands)
     "KUBECONFIG", "DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "BOTO_CONFIG",
     "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC", "HELM_PLUGINS", "HELM_CONFIG_HOME", "HELM_DATA_HOME",

@@ -17,7 +17,7 @@ MAX_LINES = 20_000
 _LONG_BLANKS = re.compile(r"(?<![^\S\r\n])(?=([^\S\r\n]{65,}))\1(?!#)")
 """More than 64 blanks in a row, not before a comment: python-dotenv's reader takes time quadratic in such a
 run. Linear itself: tried only where a run starts, and matched whole (a lookahead and a back-reference)."""
-_SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
+SAFE_BARE = re.compile(r"[A-Za-z0-9_./:@+,=\-\[\]]*\Z")
 # python-dotenv's own pattern for the variables it interpolates (dotenv.variables._posix_variable).
 _INTERPOLATED = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
 
@@ -163,7 +163,7 @@ def fresh_style(value: Any, style: str | None) -> str | None:
     """The quoting a value set afresh gets (``style``: the one it replaces): where one exists, a spelling
     python-dotenv and a shell read alike, as the ``'`` style writes it (``"a\\nb"`` is a line break to
     python-dotenv, two characters to a shell; ``"$(id)"`` runs ``id`` in a shell that sources the file)."""
-    if not isinstance(value, str) or (style is None and _SAFE_BARE.match(value)):
+    if not isinstance(value, str) or (style is None and SAFE_BARE.match(value)):
         return style
     if style == '"' and not any(char in value for char in "$`\n\r\t"):  # "..." escapes only \\ and \": read alike
         return style
@@ -186,7 +186,7 @@ def format_value(value: Any) -> str:
         if "\n" in value or "\r" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
             raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
         return str(value)
-    if style is None and _SAFE_BARE.match(value):
+    if style is None and SAFE_BARE.match(value):
         return str(value)
     # a line break (\r too: python-dotenv reads a file with universal newlines, a raw \r as \n) as its escape
     escaped = (str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")

@@ -1,0 +1,145 @@
+"""Plaintext a change re-spelled so that other readers read another value, while sealfile reads the same.
+
+Why: the seal covers a plaintext value's data, not its spelling (quoting is layout, docs/format.md §7), and
+``decrypt`` prints the file's own text. So anyone who can push can turn ``port_unencrypted: 12`` into ``012``
+or ``tls_unencrypted: "no"`` into ``no``: the file still verifies and the value diff is empty, yet PyYAML,
+``kubectl`` and Go's yaml.v2, fed ``decrypt``'s output, now read 10 and ``false``. Sealfile's own writers never
+spell a value so (docs/security.md §2), so such a spelling appearing where the previous version had none is
+shown. In a dotenv file the other reader is a shell sourcing ``decrypt``'s output (``set -a; . ./.env``):
+``NOTE_unencrypted='$(id)'`` re-spelled ``"$(id)"`` is the same value to python-dotenv and a command to the
+shell. Only key paths are named: never a value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from sealfile.errors import FormatError
+from sealfile.gitflow.sealed import view
+from sealfile.model.paths import ListIndex, Path, format_keypath
+from sealfile.model.scalars import is_sealed
+from sealfile.stores import Store
+from sealfile.stores.dotenv_lines import SAFE_BARE, dotenv_parser, read_alone, single_quotable, where
+
+_NOT_READ = "the whole file"
+"""Where a YAML 1.1 reader refuses the text (a key ``on`` beside ``true`` is a duplicate to it)."""
+
+
+def re_spelled(store: Store, old: str | None, new: str) -> list[str]:
+    """Attention lines for the plaintext ``new`` re-spells (YAML: for YAML 1.1 readers; dotenv: for a shell).
+    Both texts are first read as sealed files (an alias bomb is refused there, before either reading expands
+    it); a side that does not read counts as absent."""
+    if store.name not in ("yaml", "dotenv"):
+        return []
+    try:
+        view(new, store)
+    except FormatError:
+        return []
+    if old is not None:
+        try:
+            view(old, store)
+        except FormatError:
+            old = None
+    return (read_otherwise if store.name == "yaml" else shell_reads_otherwise)(old, new)
+
+
+def read_otherwise(old: str | None, new: str) -> list[str]:
+    """Attention lines for each key path ``new`` spells so that YAML 1.1 reads it otherwise and ``old`` did not
+    (both already read as sealed files: their size, nodes and aliases are bounded)."""
+    before = _misread(old) if old is not None else set()
+    return [f"{where}: re-spelled so that YAML 1.1 readers (PyYAML, kubectl, Go's yaml.v2) read another value "
+            "than sealfile does, which 'decrypt' passes on ('decrypt --portable' spells it for them)"
+            for where in sorted(_misread(new) - before)]
+
+
+def shell_reads_otherwise(old: str | None, new: str) -> list[str]:
+    """Attention lines for each plaintext binding of the dotenv text ``new`` spelled otherwise than in ``old``
+    in a way a shell may read otherwise than python-dotenv (both already read as sealed files)."""
+    before = _spellings(old) if old is not None else {}
+    return [f"{name}: re-spelled so that a shell sourcing 'decrypt' output reads another value than sealfile "
+            "does (or runs it)" for name, (spelling, value) in _spellings(new).items()
+            if before.get(name, (spelling,))[0] != spelling and spelling not in _read_alike(value)]
+
+
+def _spellings(text: str) -> dict[str, tuple[str, str]]:
+    """Each plaintext binding's name -> (its value as written, the value python-dotenv reads)."""
+    found = {}
+    for binding in dotenv_parser().parse_stream(read_alone(text)):
+        if binding.key is None or binding.value is None or binding.key.startswith("sealfile_"):
+            continue
+        if is_sealed(binding.value):
+            continue
+        raw = binding.original.string
+        _, start, end = where(raw)
+        found[binding.key] = (raw[start:end] if start is not None else "", binding.value)
+    return found
+
+
+def _read_alike(value: str) -> set[str]:
+    """The spellings of ``value`` a shell and python-dotenv read alike (as sealfile's writers spell it)."""
+    alike = {value} if SAFE_BARE.match(value) else set()
+    if single_quotable(value):
+        alike.add(f"'{value}'")
+    if not any(char in value for char in "$`\n\r\t"):
+        alike.add('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return alike
+
+
+def _misread(text: str) -> set[str]:
+    try:
+        modern, legacy = _load(text, (1, 2)), _load(text, (1, 1))
+    except YAMLError:
+        return set()  # not YAML to either: the sealed-file checks say so
+    except (ValueError, TypeError, OverflowError):
+        return {_NOT_READ}
+    if legacy is None:
+        return {_NOT_READ}
+    if len(modern) == 1 == len(legacy):  # one document: paths without its index, as the file's own
+        modern, legacy = modern[0], legacy[0]
+    return {format_keypath(path) or "(top level)" for path in _differences(modern, legacy, ())}
+
+
+def _load(text: str, version: tuple[int, int]) -> Any:
+    yaml = YAML(typ="safe")
+    yaml.version = version
+    try:
+        return list(yaml.load_all(text))
+    except YAMLError:
+        if version == (1, 2):
+            raise
+        return None
+
+
+def _differences(modern: Any, legacy: Any, path: Path) -> Iterator[Path]:
+    """Paths (as YAML 1.2 reads them) where the two readings of one text differ; both have one shape but for
+    the scalars, since the text is the same."""
+    if isinstance(modern, dict) and isinstance(legacy, dict):
+        if len(modern) != len(legacy):  # two keys one to YAML 1.1
+            yield path
+            return
+        for (key, value), (old_key, old_value) in zip(modern.items(), legacy.items(), strict=True):
+            if not _same(key, old_key):
+                yield (*path, key)
+            else:
+                yield from _differences(value, old_value, (*path, key))
+    elif isinstance(modern, list) and isinstance(legacy, list) and len(modern) == len(legacy):
+        for index, (value, old_value) in enumerate(zip(modern, legacy, strict=True)):
+            yield from _differences(value, old_value, (*path, ListIndex(index)))
+    elif not _same(modern, legacy):
+        yield path
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,93 @@
+"""``review`` of plaintext values re-spelled by hand so that YAML 1.1 readers read them otherwise
+(``sealfile.gitflow.read_otherwise``): the seal covers data, not spelling, so the file still verifies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.support.cli import cli_env
+from tests.support.git import Sandbox, seal_file
+
+FILE = "config/prod.enc.yaml"
+PLAIN = ('db:\n  password: s3cret-a91\n  port_unencrypted: 12\n  tls_unencrypted: "no"\n'
+         'on_unencrypted: "12:30"\nsteps_unencrypted:\n  - "on"\n')
+
+
+def _review(box: Sandbox) -> tuple[int, str]:
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    return done.returncode, done.stdout
+
+
+def _attention(shown: str) -> list[str]:
+    if "NEEDS ATTENTION:" not in shown:
+        return []
+    return [line.strip() for line in shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0].strip().splitlines()]
+
+
+def test_a_plaintext_value_re_spelled_for_yaml_1_1_readers_is_shown(sandbox: Sandbox) -> None:
+    seal_file(sandbox, FILE, PLAIN)
+    sandbox.commit("base")
+    path = sandbox.repo / FILE
+    text = path.read_text()
+    for old, new in (("port_unencrypted: 12", "port_unencrypted: 012"), ('"no"', "no"), ('"12:30"', "12:30"),
+                     ('- "on"', "- on")):
+        text = text.replace(old, new)
+    path.write_text(text)
+    sandbox.commit("no value changed, to sealfile")
+    assert "OK" in sandbox.sealfile("verify", FILE).stdout  # the seal holds: only the spelling changed
+    decrypted = yaml.safe_load(sandbox.sealfile("decrypt", FILE).stdout)
+    assert decrypted["db"]["port_unencrypted"] == 10 and decrypted["db"]["tls_unencrypted"] is False
+    status, shown = _review(sandbox)
+    assert status == 0, shown
+    assert [line.split(": re-spelled")[0] for line in _attention(shown)] == [
+        f"{FILE}: db.port_unencrypted", f"{FILE}: db.tls_unencrypted", f"{FILE}: on_unencrypted",
+        f"{FILE}: steps_unencrypted.0"]
+    assert "YAML 1.1 readers" in shown and "s3cret" not in shown
+
+
+def test_a_spelling_the_base_already_had_is_not_shown_again(sandbox: Sandbox) -> None:
+    """A GitHub-style ``on:`` key or a ``yes`` the team wrote is theirs: only what the change brings is shown."""
+    seal_file(sandbox, FILE, "on: push\nenabled_unencrypted: yes\ndb:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    sandbox.sealfile("set", FILE, "db.password", "other-value")
+    sandbox.commit("a new password")
+    status, shown = _review(sandbox)
+    assert status == 0, shown
+    assert not [line for line in _attention(shown) if "re-spelled" in line]
+
+
+def test_a_dotenv_value_re_spelled_for_a_shell_to_run_is_shown(sandbox: Sandbox) -> None:
+    """python-dotenv reads ``'$(cmd)'`` and ``"$(cmd)"`` alike; a shell sourcing decrypt's output runs the latter."""
+    marker = sandbox.repo.parent / "CODE-RAN"
+    name = "api/.env.enc"
+    seal_file(sandbox, name, f"API_KEY=k-123\nNOTE_unencrypted='$(touch {marker})'\nMODE_unencrypted='fast'\n")
+    sandbox.commit("base")
+    path = sandbox.repo / name
+    path.write_text(path.read_text().replace(f"'$(touch {marker})'", f'"$(touch {marker})"')
+                    .replace("'fast'", "fast"))
+    sandbox.commit("no value changed, to sealfile")
+    assert "OK" in sandbox.sealfile("verify", name).stdout
+    out = sandbox.repo.parent / "decrypted.env"
+    out.write_text(sandbox.sealfile("decrypt", name).stdout)
+    subprocess.run(["bash", "-c", f"set -a; . {out}"], check=True, capture_output=True)
+    assert marker.exists()  # what a shell makes of the re-spelled text
+    status, shown = _review(sandbox)
+    assert status == 0, shown
+    assert _attention(shown) == [f"{name}: NOTE_unencrypted: re-spelled so that a shell sourcing 'decrypt' output "
+                                 "reads another value than sealfile does (or runs it)"]  # `fast` reads alike
+
+
+def test_an_alias_bomb_is_refused_before_any_reading_for_yaml_1_1(tmp_path: Path) -> None:
+    """Both readings expand aliases: they come after the sealed-file reader has bounded them."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+    script = ("import sys; from sealfile.gitflow.review import review_file; "
+              "print(review_file('x.enc.yaml', None, sys.stdin.read()).attention)")
+    done = subprocess.run([sys.executable, "-c", script], input=bomb, capture_output=True, text=True,
+                          env=cli_env(None), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "re-spelled" not in done.stdout
