@@ -24,7 +24,7 @@ from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, for_application
 from sealfile.ops.sops_files import SOPS_MARKER
-from sealfile.runtime.environment import export, variables_for
+from sealfile.runtime.environment import allowed_names, export, variables_for
 from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
@@ -114,6 +114,7 @@ def load_secrets(
     a value.
     """
     path = file_names(path)
+    _check_arguments(path, extract, env_prefix if env else "", env_allow if env else (), max_age, on_stale)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     if env:
@@ -145,12 +146,30 @@ def load_env(
     as for :func:`load_secrets`.
     """
     path = file_names(path)
+    _check_arguments(path, extract, prefix, allow_env, max_age, on_stale)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     with about(_name(path)):
         names = variables_for(tree, check_prefix(prefix), allow_env)
     export(os.environ, names, override=override)
     return Secrets(names)
+
+
+def _check_arguments(path: str | list[str], extract: object, prefix: str, allow: Collection[str],
+                     max_age: dt.timedelta | str | None, on_stale: OnStale) -> None:
+    """Caller mistakes, found before any file is read or key unwrapped (a KMS call, a passphrase prompt),
+    and whatever the file holds: a SOPS file records no ages, so a wrong ``max_age`` would pass unnoticed."""
+    if extract is not None and not isinstance(extract, str):
+        raise TypeError(f"extract is a key path such as 'database.password', not {type(extract).__name__}")
+    allowed_names(allow)
+    with about(_name(path)):
+        check_prefix(prefix)
+        if max_age is not None or on_stale != "warn":  # secret ages load only when asked for
+            from sealfile.runtime.freshness import check_on_stale, parse_age
+
+            check_on_stale(on_stale)
+            if max_age is not None:
+                parse_age(max_age)
 
 
 def _open_all(
