@@ -98,7 +98,7 @@ def load_secrets(
     ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
     longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
     :class:`sealfile.StaleSecretError` when ``on_stale="raise"``. The check uses the time
-    recorded in each value's token (authenticated with the file).
+    recorded in each value's token (authenticated with the file); a SOPS file records none, and is refused.
 
     The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
 
@@ -236,8 +236,8 @@ def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: st
     """The values of a file whose ``text`` the caller has read (a pipe reads once): verified under ``policy``,
     a SOPS file natively, then decrypted (``extract``: that value or subtree)."""
     with gc_paused():  # one pause for parse, open and fill: see gc_paused
-        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
-        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
+        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy, ages=max_age is not None)
+        if sops_data is not _NOT_SOPS:
             return sops_data if extract is None else get_path(sops_data, extract)
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
@@ -254,8 +254,10 @@ def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: st
 _NOT_SOPS = object()
 
 
-def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy) -> Any:
-    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
+def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy, *, ages: bool = False) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others. ``ages``: the
+    caller checks when values were set, which a SOPS file does not record: refused before any key is used,
+    as ``status --older-than`` refuses it (a check asked for and not made would pass every value)."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return _NOT_SOPS
     from sealfile import sops
@@ -264,4 +266,7 @@ def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPoli
     if kind is None:
         return _NOT_SOPS
     policy.enforce_unsignable("a SOPS file")
+    if ages:
+        raise ConfigError("max_age needs per-value times, which SOPS files do not record (sealfile import-sops "
+                          "converts the file)")
     return sops.load(text, kind)
