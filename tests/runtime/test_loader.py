@@ -142,6 +142,7 @@ _MISTAKES = [
     ({"max_age": dt.timedelta(days=-1)}, ConfigError, r"(?m)^secrets\.enc\.yaml: not an age: .* is negative$"),
     ({"max_age": "1.5h"}, ConfigError, r"(?m)^secrets\.enc\.yaml: not an age: '1\.5h'"),
     ({"on_stale": "ignore"}, ConfigError, r"(?m)^secrets\.enc\.yaml: on_stale must be 'warn' or 'raise', not 'ignore'"),
+    ({"extract": "database..password"}, KeyPathError, r"(?m)^secrets\.enc\.yaml: cannot parse key path 'database"),
     ({"extract": 5}, TypeError, r"(?m)^extract is a key path such as 'database.password', not int$"),
     ({"env": True, "env_prefix": None}, TypeError, r"(?m)^an environment prefix is a string .* not NoneType$"),
     ({"env": True, "env_prefix": "1X"}, ConfigError, r"(?m)^secrets\.enc\.yaml: an environment prefix may hold only"),

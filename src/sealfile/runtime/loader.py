@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, raises_detached, warn_caller
 from sealfile.files.io import about, read_text
+from sealfile.model.keypath_syntax import parse_keypath
 from sealfile.ops.config import trust_near
 from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
@@ -163,6 +164,8 @@ def _check_arguments(path: str | list[str], extract: object, prefix: str, allow:
         raise TypeError(f"extract is a key path such as 'database.password', not {type(extract).__name__}")
     allowed_names(allow)
     with about(_name(path)):
+        if extract is not None:
+            parse_keypath(extract)
         check_prefix(prefix)
         if max_age is not None or on_stale != "warn":  # secret ages load only when asked for
             from sealfile.runtime.freshness import check_on_stale, parse_age
