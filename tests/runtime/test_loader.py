@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 import sealfile
-from sealfile.errors import FormatError, KeyPathError, SealfileError
+from sealfile.errors import ConfigError, FormatError, KeyPathError, SealfileError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from tests.support.identities import AgeIdentity
@@ -134,3 +135,39 @@ def test_a_set_of_files_is_refused_for_its_merge_order_changes_from_run_to_run(u
         load_secrets(unordered([str(sealed), str(sealed.with_name("other.enc.yaml"))]))
     with pytest.raises(TypeError, match="has no order"):
         sealfile.load_env(unordered([str(sealed)]))
+
+
+_MISTAKES = [
+    ({"max_age": 90}, TypeError, r"(?m)^max_age must be a timedelta or a number and a unit such as '90d', not int$"),
+    ({"max_age": dt.timedelta(days=-1)}, ConfigError, r"(?m)^secrets\.enc\.yaml: not an age: .* is negative$"),
+    ({"max_age": "1.5h"}, ConfigError, r"(?m)^secrets\.enc\.yaml: not an age: '1\.5h'"),
+    ({"on_stale": "ignore"}, ConfigError, r"(?m)^secrets\.enc\.yaml: on_stale must be 'warn' or 'raise', not 'ignore'"),
+    ({"extract": "database..password"}, KeyPathError, r"(?m)^secrets\.enc\.yaml: cannot parse key path 'database"),
+    ({"extract": 5}, TypeError, r"(?m)^extract is a key path such as 'database.password', not int$"),
+    ({"env": True, "env_prefix": None}, TypeError, r"(?m)^an environment prefix is a string .* not NoneType$"),
+    ({"env": True, "env_prefix": "1X"}, ConfigError, r"(?m)^secrets\.enc\.yaml: an environment prefix may hold only"),
+    ({"env": True, "env_allow": "PATH"}, TypeError, r"(?m)^the names to allow are a list of strings"),
+    ({"env": True, "env_allow": [b"PATH"]}, TypeError, r"(?m)^a name to allow is a string such as 'PATH', not bytes$"),
+    ({"allowed_signers": b"allowed_signers"}, TypeError, r"(?m)^allowed_signers is the name of an allowed"),
+    ({"allowed_signers": ""}, ConfigError, r"(?m)^secrets\.enc\.yaml: allowed_signers: an empty name names no file$"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "error", "message"), _MISTAKES, ids=lambda x: repr(x)[:40])
+def test_a_mistaken_argument_is_refused_by_name_before_any_key_is_tried(
+        arguments: dict[str, object], error: type[Exception], message: str, sealed: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """These were found only after the data key was unwrapped (a KMS call, a passphrase asked), or never (a
+    SOPS file records no ages; ``on_stale`` without ``max_age``), or failed saying something else (an
+    ``AttributeError`` from deep in the signature check for a ``bytes`` name, ``expected string or
+    bytes-like object`` for ``max_age=90``; ``env_allow="PATH"`` allowed P, A, T and H and then refused
+    PATH). With no key here, a check made in time is the error; one made late is ``NoUsableKeyError``."""
+    monkeypatch.delenv("SEALFILE_AGE_KEY_FILE")
+    monkeypatch.chdir(sealed.parent)
+    with pytest.raises(error, match=message) as raised:
+        load_secrets("secrets.enc.yaml", **arguments)  # type: ignore[arg-type]
+    assert "\n" not in str(raised.value)
+    load_env_arguments = {{"env_prefix": "prefix", "env_allow": "allow_env"}.get(k, k): v
+                          for k, v in arguments.items() if k != "env"}
+    with pytest.raises(error, match=message):
+        sealfile.load_env("secrets.enc.yaml", **load_env_arguments)  # type: ignore[arg-type]

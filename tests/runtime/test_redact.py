@@ -164,3 +164,19 @@ def test_extra_values_of_any_type_are_redacted(captured: tuple[logging.Logger, i
     assert PASSWORD not in text and "5432" not in text
     assert text.strip() == (f"request ctx={{'user': 'app', 'password': '{REDACTED}'}} items=['{REDACTED}', 1] "
                             f"port={REDACTED} n=7")
+
+
+@pytest.mark.parametrize("raw", [b"hmac-signing-key", bytes(range(200, 232))], ids=["text", "random"])
+def test_a_binary_value_is_redacted_as_python_shows_bytes(raw: bytes, seal_file: SealFile) -> None:
+    """Only the base64 of a ``!!binary`` value was looked for: ``log.info("key %s", key)`` showed
+    ``b'hmac-signing-key'``, and neither its text, its escapes nor its ``.hex()`` were hidden."""
+    secrets = sealfile.load_secrets(seal_file(f"key: !!binary {base64.b64encode(raw).decode()}\n"))
+    key = secrets["key"]
+    assert key == raw
+    redactor = RedactingFilter(secrets)
+    shown = [f"{key}", f"{key!r}", key.hex(), key.hex().upper(), base64.b64encode(key).decode(),
+             base64.b64encode(b"user:" + key).decode()]
+    if key.isascii():
+        shown.append(key.decode())
+    for text in shown:
+        assert redactor.redact(f"key {text} end") in (f"key {REDACTED} end", f"key b'{REDACTED}' end"), text

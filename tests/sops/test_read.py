@@ -71,3 +71,17 @@ def test_lastmodified_as_go_formats_it() -> None:
     assert go_rfc3339("2024-05-01T10:20:30Z") == "2024-05-01T10:20:30Z"
     assert go_rfc3339("2024-05-01T10:20:30.123456Z") == "2024-05-01T10:20:30Z"
     assert go_rfc3339("2024-05-01T12:20:30+02:00") == "2024-05-01T12:20:30+02:00"
+
+
+@pytest.mark.parametrize("on_stale", ["warn", "raise"])
+def test_an_age_check_on_a_sops_file_is_refused_not_passed(
+    on_stale: str, sops_files: dict[str, Path], sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOPS records no per-value times: ``max_age`` passed every value, silently, where ``status --older-than``
+    refuses the file; an application asking for ``on_stale="raise"`` believed its secrets were fresh."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    with pytest.raises(sealfile.ConfigError, match=r"secrets\.sops\.yaml: max_age needs per-value times, which "
+                                                   r"SOPS files do not record \(sealfile import-sops"):
+        sealfile.load_secrets(sops_files["secrets.yaml"], max_age="0s", on_stale=on_stale)  # type: ignore[arg-type]
+    with pytest.raises(sealfile.ConfigError, match="max_age needs per-value times"):
+        sealfile.load_env([sops_files["secrets.json"]], max_age="3650d", prefix="T_")

@@ -236,7 +236,15 @@ def for_application(allowed_signers: AllowedSignersSource = None,
     if isinstance(allowed_signers, TrustPolicy):
         return allowed_signers
     if isinstance(allowed_signers, (str, os.PathLike)):
-        return TrustPolicy(_read_allowed_signers(os.fspath(allowed_signers), "allowed_signers"))
+        name = os.fspath(allowed_signers)
+        if not name:  # would read the current directory: say what was given instead
+            raise ConfigError("allowed_signers: an empty name names no file")
+        return TrustPolicy(_read_allowed_signers(name, "allowed_signers"))
+    from sealfile.envelope.allowed_signers import AllowedSigners
+
+    if not isinstance(allowed_signers, AllowedSigners):  # else it fails at the first signature, saying less
+        raise TypeError(f"allowed_signers is the name of an allowed_signers file, its AllowedSigners or a "
+                        f"TrustPolicy, not {type(allowed_signers).__name__}")
     return TrustPolicy(allowed_signers)
 
 

@@ -26,7 +26,7 @@ What a caller may rely on:
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from sealfile.errors import ConfigError
@@ -98,6 +98,19 @@ def is_hook(name: str) -> bool:
     return upper in HOOK_NAMES or (upper.startswith(HOOK_PREFIXES) and upper not in SETTINGS_UNDER_HOOK_PREFIXES)
 
 
+def allowed_names(allow: Collection[str]) -> set[str]:
+    """The names ``allow_env`` lets through, upper-cased. One string is refused, not read as its letters:
+    ``allow_env="PATH"`` would allow ``P``, ``A``, ``T`` and ``H``, and refuse ``PATH`` saying to allow it."""
+    if isinstance(allow, (str, bytes)) or not isinstance(allow, Iterable):
+        raise TypeError(f"the names to allow are a list of strings such as ['PATH'], not {type(allow).__name__}")
+    allowed = set()
+    for name in allow:
+        if not isinstance(name, str):
+            raise TypeError(f"a name to allow is a string such as 'PATH', not {type(name).__name__}")
+        allowed.add(name.upper())
+    return allowed
+
+
 def variables_for(tree: Any, prefix: str = "", allow: Collection[str] = ()) -> dict[str, str]:
     """``NAME -> value`` for every value of ``tree``, checked (see the module docstring)."""
     return checked_variables(tree, prefix, allow)[0]
@@ -108,7 +121,7 @@ def checked_variables(tree: Any, prefix: str = "",
     """:func:`variables_for`, and the key path each name comes from; also for the outputs a deployment
     turns into an environment (dotenv, a Kubernetes Secret for ``envFrom``)."""
     names, origins = flatten_with_origins(tree, prefix)
-    allowed = {name.upper() for name in allow}
+    allowed = allowed_names(allow)
     for name in names:
         where = format_keypath(origins[name])
         if is_hook(name) and name.upper() not in allowed:

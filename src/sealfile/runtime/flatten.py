@@ -55,6 +55,8 @@ def env_value(value: Any) -> str:
 
 
 def check_prefix(prefix: str) -> str:
+    if not isinstance(prefix, str):
+        raise TypeError(f"an environment prefix is a string such as 'APP_', not {type(prefix).__name__}")
     if not _PREFIX.match(prefix):
         raise ConfigError(f"an environment prefix may hold only letters, digits and '_', and start with no "
                           f"digit: {prefix!r}")

@@ -29,9 +29,15 @@ class StaleSecretError(SealfileError):
 
 
 def parse_age(value: dt.timedelta | str) -> dt.timedelta:
-    """``"90d"`` (units s, m, h, d, w) or a ``timedelta`` -> ``timedelta``."""
+    """``"90d"`` (units s, m, h, d, w) or a ``timedelta`` -> ``timedelta``. Negative is refused either way:
+    every value would be stale, whatever its age."""
     if isinstance(value, dt.timedelta):
+        if value < dt.timedelta(0):
+            raise ConfigError(f"not an age: {value!r} is negative")
         return value
+    if not isinstance(value, str):  # 90 is not 90 days, nor 90 seconds: the unit is part of the age
+        raise TypeError(f"max_age must be a timedelta or a number and a unit such as '90d', "
+                        f"not {type(value).__name__}")
     match = _DURATION.match(value)
     if match is None:
         raise ConfigError(f"not an age: {value!r} (use a number and a unit s, m, h, d or w, e.g. 90d)")
@@ -40,6 +46,11 @@ def parse_age(value: dt.timedelta | str) -> dt.timedelta:
     except (OverflowError, ValueError):  # past timedelta's range; ValueError: past int()'s 4,300 digits
         shown = value.strip() if len(value.strip()) <= 24 else value.strip()[:20] + "..."
         raise ConfigError(f"not an age: {shown!r} is longer than {dt.timedelta.max.days:,} days") from None
+
+
+def check_on_stale(on_stale: object) -> None:
+    if on_stale not in ("warn", "raise"):
+        raise ConfigError(f"on_stale must be 'warn' or 'raise', not {on_stale!r}")
 
 
 def describe_age(age: dt.timedelta) -> str:
@@ -61,8 +72,7 @@ def enforce(
     now: float | None = None,
 ) -> None:
     """Warn (``SecretAgeWarning``) or raise (``StaleSecretError``) if any value is too old."""
-    if on_stale not in ("warn", "raise"):
-        raise ConfigError(f"on_stale must be 'warn' or 'raise', not {on_stale!r}")
+    check_on_stale(on_stale)
     stale = stale_paths(set_at, max_age, now=now)
     if not stale:
         return

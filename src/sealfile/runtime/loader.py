@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, raises_detached, warn_caller
 from sealfile.files.io import about, read_text
+from sealfile.model.keypath_syntax import parse_keypath
 from sealfile.ops.config import trust_near
 from sealfile.ops.read import get_path
 from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, for_application
 from sealfile.ops.sops_files import SOPS_MARKER
-from sealfile.runtime.environment import export, variables_for
+from sealfile.runtime.environment import allowed_names, export, variables_for
 from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
@@ -98,7 +99,7 @@ def load_secrets(
     ``max_age`` (``timedelta`` or ``"90d"``; units s, m, h, d, w): if any value was last set
     longer ago, warn with :class:`sealfile.SecretAgeWarning`, or raise
     :class:`sealfile.StaleSecretError` when ``on_stale="raise"``. The check uses the time
-    recorded in each value's token (authenticated with the file).
+    recorded in each value's token (authenticated with the file); a SOPS file records none, and is refused.
 
     The syntax (YAML, JSON, dotenv) comes from the file name unless ``file_type`` names it.
 
@@ -114,6 +115,7 @@ def load_secrets(
     a value.
     """
     path = file_names(path)
+    _check_arguments(path, extract, env_prefix if env else "", env_allow if env else (), max_age, on_stale)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     if env:
@@ -145,12 +147,32 @@ def load_env(
     as for :func:`load_secrets`.
     """
     path = file_names(path)
+    _check_arguments(path, extract, prefix, allow_env, max_age, on_stale)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     with about(_name(path)):
         names = variables_for(tree, check_prefix(prefix), allow_env)
     export(os.environ, names, override=override)
     return Secrets(names)
+
+
+def _check_arguments(path: str | list[str], extract: object, prefix: str, allow: Collection[str],
+                     max_age: dt.timedelta | str | None, on_stale: OnStale) -> None:
+    """Caller mistakes, found before any file is read or key unwrapped (a KMS call, a passphrase prompt),
+    and whatever the file holds: a SOPS file records no ages, so a wrong ``max_age`` would pass unnoticed."""
+    if extract is not None and not isinstance(extract, str):
+        raise TypeError(f"extract is a key path such as 'database.password', not {type(extract).__name__}")
+    allowed_names(allow)
+    with about(_name(path)):
+        if extract is not None:
+            parse_keypath(extract)
+        check_prefix(prefix)
+        if max_age is not None or on_stale != "warn":  # secret ages load only when asked for
+            from sealfile.runtime.freshness import check_on_stale, parse_age
+
+            check_on_stale(on_stale)
+            if max_age is not None:
+                parse_age(max_age)
 
 
 def _open_all(
@@ -217,8 +239,8 @@ def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: st
     """The values of a file whose ``text`` the caller has read (a pipe reads once): verified under ``policy``,
     a SOPS file natively, then decrypted (``extract``: that value or subtree)."""
     with gc_paused():  # one pause for parse, open and fill: see gc_paused
-        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy)
-        if sops_data is not _NOT_SOPS:  # max_age does not apply: SOPS records no per-value time
+        sops_data = _open_if_sops(text, os.fspath(path), file_type, policy, ages=max_age is not None)
+        if sops_data is not _NOT_SOPS:
             return sops_data if extract is None else get_path(sops_data, extract)
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
@@ -235,8 +257,10 @@ def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: st
 _NOT_SOPS = object()
 
 
-def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy) -> Any:
-    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others."""
+def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPolicy, *, ages: bool = False) -> Any:
+    """A file written by SOPS 3.x opens natively (see sealfile.sops); ``_NOT_SOPS`` for others. ``ages``: the
+    caller checks when values were set, which a SOPS file does not record: refused before any key is used,
+    as ``status --older-than`` refuses it (a check asked for and not made would pass every value)."""
     if SOPS_MARKER not in text:  # every SOPS file holds one (its MAC); skip importing the reader
         return _NOT_SOPS
     from sealfile import sops
@@ -245,4 +269,7 @@ def _open_if_sops(text: str, path: str, file_type: str | None, policy: TrustPoli
     if kind is None:
         return _NOT_SOPS
     policy.enforce_unsignable("a SOPS file")
+    if ages:
+        raise ConfigError("max_age needs per-value times, which SOPS files do not record (sealfile import-sops "
+                          "converts the file)")
     return sops.load(text, kind)

@@ -3,7 +3,8 @@
 The filter knows every loaded value and the forms it commonly takes in text: URL-quoted
 (``quote`` and ``quote_plus``), base64 of the whole value (standard and URL-safe, with and
 without padding), hex, the escaped forms ``repr``/JSON give a string with quotes or newlines
-(and ``repr`` of its bytes), each matched without regard to case (``%2F`` and ``%2f``, an
+(and ``repr`` of its bytes); a binary value also as ``str()``/``repr()`` of the bytes show it, its
+hex and the text it decodes to; each matched without regard to case (``%2F`` and ``%2f``, an
 upper-cased value, upper-case hex). A base64 run that decodes to text holding a value
 (``Authorization: Basic`` of ``user:password``, a JWT payload) is redacted whole. Each
 occurrence in a record's message, its formatted exception traceback, its stack info and any
@@ -24,6 +25,7 @@ a handler added later needs ``handler.addFilter(the_filter)`` (the filter is ret
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -80,13 +82,19 @@ def encodings(text: str) -> set[str]:
 
 
 def _texts(values: Iterable[Any]) -> list[str]:
+    """Each value as the texts it is shown as: its one text spelling (:func:`env_value`; base64 for binary),
+    and for a binary value also what ``str()`` and ``repr()`` of the bytes show, their hex and the text they
+    decode to, which a binary value's base64 alone never matches."""
     texts = []
     for value in values:
         if value is None or isinstance(value, bool):
             continue
-        text = env_value(value)
-        if len(text) >= MIN_LENGTH:
-            texts.append(text)
+        shown = [env_value(value)]
+        if isinstance(value, bytes) and len(value) >= MIN_LENGTH:
+            shown += [repr(value)[2:-1], value.hex()]
+            with contextlib.suppress(UnicodeDecodeError):  # random key bytes have no text
+                shown.append(value.decode("utf-8"))
+        texts += [text for text in shown if len(text) >= MIN_LENGTH]
     return texts
 
 
@@ -98,9 +106,11 @@ def secret_pattern(values: Iterable[Any]) -> re.Pattern[str] | None:
     return literal_pattern(forms)
 
 
-def _raw_pattern(values: Iterable[Any]) -> re.Pattern[bytes] | None:
-    """The values as bytes, for what a base64 run decodes to."""
-    return literal_bytes_pattern(text.encode("utf-8", "surrogatepass") for text in _texts(values))
+def _raw_pattern(values: list[Any]) -> re.Pattern[bytes] | None:
+    """The values as bytes, for what a base64 run decodes to (a binary value: its own bytes too)."""
+    raw = [text.encode("utf-8", "surrogatepass") for text in _texts(values)]
+    raw += [value for value in values if isinstance(value, bytes) and len(value) >= MIN_LENGTH]
+    return literal_bytes_pattern(raw)
 
 
 def _decoded(run: str) -> bytes:
