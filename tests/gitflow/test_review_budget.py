@@ -40,3 +40,17 @@ def test_a_budget_that_is_not_a_number_is_refused(sandbox: Sandbox) -> None:
                             env={**sandbox.env, "SEALFILE_REVIEW_MAX_MB": "lots"})
     assert done.returncode != 0
     assert "SEALFILE_REVIEW_MAX_MB must be a positive number of megabytes, not 'lots'" in done.stderr
+
+
+def test_sealed_files_under_other_names_count_against_the_budget(sandbox: Sandbox) -> None:
+    """A sealed file under a name no pattern covers is read within the review's budget as any sealed file is (finding
+    it parses it): past the budget it fails as not reviewed, never passes unread as a data file."""
+    seal_file(sandbox, "base.enc.yaml", "a: 1\n")
+    sandbox.commit("base")
+    size = len(seal_file(sandbox, "config.yaml", "".join(f"key{k}: v{k}\n" for k in range(40))).read_text())
+    sandbox.commit("a sealed file under another name")
+    env = {**sandbox.env, "SEALFILE_REVIEW_MAX_MB": f"{size / 2 / (1024 * 1024):.9f}"}
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", check=False, env=env)
+    assert done.returncode == 3, done.stdout
+    violations = {entry["path"]: entry["violations"] for entry in json.loads(done.stdout)["files"]}
+    assert violations["config.yaml"][0].startswith("not reviewed: the sealed files of this change are more than")

@@ -149,7 +149,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     budget = ReadBudget()
     outside: list[str] = []
     reviewed = moves_between_sealed_paths(changes, patterns.matches)
-    unguarded = {change.path for change in sealed_outside(reviewed, new_blobs, patterns.matches)}
+    unguarded = {change.path for change in sealed_outside(reviewed, new_blobs, patterns.matches, budget)}
     for change in reviewed:
         if PurePosixPath(change.path).name == CONFIG_NAME:
             result.configs_changed.append(change.path)
