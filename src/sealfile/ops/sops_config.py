@@ -26,10 +26,10 @@ from sealfile.ops.import_sops import EVERY_VALUE
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.rules import go_regex, python_pattern
 
-_FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms",
+FLAT = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms",
          **{name: ours for name, ours in SOPS_RENAMED.items() if name != "shamir_threshold"}}
 """A SOPS creation rule's recipient field (a list or comma-separated string) -> sealfile's."""
-_GROUPED = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
+GROUPED = {"age": "age", "pgp": "pgp", "gcp_kms": "gcp_kms", "kms": "aws_kms", "azure_keyvault": "azure_kv",
             "hc_vault": "hc_vault_transit"}
 """A SOPS key group's field -> sealfile's."""
 _UNSUPPORTED = {"mac_only_encrypted": "sealfile's MAC covers every value and key path"}
@@ -74,8 +74,8 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     for name, value in entry.items():
         if name == "age":
             rule.update(_age_and_ssh(_entries(value)))
-        elif name in _FLAT:
-            rule[_FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
+        elif name in FLAT:
+            rule[FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
         elif name == "key_groups":
             rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value or [])]
         elif name == "shamir_threshold":
@@ -144,12 +144,12 @@ def _group(group: Any, where: str) -> dict[str, Any]:
         raise ConfigError("a key group must be a mapping", keypath=where)
     out: dict[str, Any] = {}
     for name, value in group.items():
-        if name not in _GROUPED:
+        if name not in GROUPED:
             raise ConfigError(f"{name}: a key group of a kind sealfile does not know", keypath=where)
         if name == "age":
             out.update(_age_and_ssh(_entries(value)))
         else:
-            out[_GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
+            out[GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
     return out
 
 

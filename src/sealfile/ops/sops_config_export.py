@@ -29,12 +29,14 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.config import TOP_LEVEL, ProjectConfig, config_from_text, parsed_config
 from sealfile.ops.creation_rules import CreationRule
 from sealfile.ops.export_sops import go_pattern
+from sealfile.ops.sops_config import FLAT as SOPS_FLAT
+from sealfile.ops.sops_config import GROUPED as SOPS_GROUPED
 from sealfile.ops.sops_config import ConvertedConfig, convert_config
 
-_FLAT = {"age": "age", "ssh": "age", "pgp": "pgp", "aws_kms": "kms", "gcp_kms": "gcp_kms",
-         "azure_kv": "azure_keyvault", "hc_vault_transit": "hc_vault_transit_uri"}
-"""Our recipient kind -> a SOPS creation rule's field (SOPS keeps SSH recipients among its age ones)."""
-_GROUPED = {**_FLAT, "hc_vault_transit": "hc_vault"}
+_FLAT = {ours: theirs for theirs, ours in SOPS_FLAT.items()} | {"ssh": "age"}
+"""Our recipient kind -> a SOPS creation rule's field, :mod:`.sops_config`'s table read the other way (SOPS keeps
+SSH recipients among its age ones)."""
+_GROUPED = {ours: theirs for theirs, ours in SOPS_GROUPED.items()} | {"ssh": "age"}
 """Our recipient kind -> a SOPS key group's field."""
 _NOT_SOPS = {"signers": "SOPS files are not signed", "trust": "SOPS trusts what its key sources are given",
              "sealed_files": "SOPS has no pre-commit check"}
