@@ -194,21 +194,8 @@ def test_a_merge_whose_driver_cannot_start_leaves_markers_that_check_refuses_not
         sandbox: Sandbox) -> None:
     """'sealfile' on PATH when the clone was set up, not in the shell git merges from: staging the file
     as git left it must not commit our version over their change."""
-    bin_dir = sandbox.root / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
-    (bin_dir / "sealfile").chmod(0o755)
-    git_shell = _plain_env(sandbox)
-    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
-    sandbox.sealfile("git", "install", "--command", "sealfile")
-    seal_file(sandbox, FILE, "a: one\nb: two\n")
-    sandbox.commit("secrets")
-    sandbox.git("checkout", "-q", "-b", "other")
-    sandbox.sealfile("set", FILE, "a", "one-other")
-    sandbox.commit("a")
-    sandbox.git("checkout", "-q", "main")
-    sandbox.sealfile("set", FILE, "b", "two-main")
-    sandbox.commit("b")
+    git_shell = _installed_off_gits_path(sandbox)
+    _two_sides(sandbox)
     kept = (sandbox.repo / FILE).read_bytes()
 
     merged = subprocess.run(["git", "merge", "other"], cwd=sandbox.repo, env=git_shell,
@@ -227,13 +214,7 @@ def test_a_merge_whose_driver_cannot_start_leaves_markers_that_check_refuses_not
 def test_a_clone_whose_merge_driver_an_older_sealfile_wrote_is_told_to_install_again(sandbox: Sandbox) -> None:
     """A driver from before the text-merge fallback, run by a shell without 'sealfile' on PATH (a GUI's git):
     git keeps our version, which looks resolved, and committing it drops their change; nothing said so."""
-    bin_dir = sandbox.root / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
-    (bin_dir / "sealfile").chmod(0o755)
-    git_shell = _plain_env(sandbox)
-    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
-    sandbox.sealfile("git", "install", "--command", "sealfile")
+    git_shell = _installed_off_gits_path(sandbox)
     sandbox.git("config", "merge.sealfile.driver", "sealfile git merge-driver %O %A %B %P")  # as an older one wrote
     seal_file(sandbox, FILE, "a: one\nb: two\n")
     sandbox.commit("secrets")
@@ -268,14 +249,7 @@ def test_a_driver_whose_interpreter_lost_sealfile_leaves_markers_not_our_version
     env = _plain_env(sandbox)
     subprocess.run([str(python), "-m", "sealfile", "git", "install"], cwd=sandbox.repo, env=env, check=True,
                    capture_output=True, timeout=60)
-    seal_file(sandbox, FILE, "a: one\nb: two\n")
-    sandbox.commit("secrets")
-    sandbox.git("checkout", "-q", "-b", "other")
-    sandbox.sealfile("set", FILE, "a", "one-other")
-    sandbox.commit("a")
-    sandbox.git("checkout", "-q", "main")
-    sandbox.sealfile("set", FILE, "b", "two-main")
-    sandbox.commit("b")
+    _two_sides(sandbox)
     kept = (sandbox.repo / FILE).read_bytes()
     (pth,) = (sandbox.root / "venv").rglob("sealfile-test.pth")
     pth.unlink()
@@ -309,3 +283,23 @@ def test_a_driver_command_run_by_name_is_told_when_this_shell_has_no_such_progra
     warned = sandbox.sealfile("decrypt", FILE).stderr
     assert (f"sealfile: warning: {sandbox.repo}: the sealfile merge driver of this clone runs sealfile, which is not "
             "on the PATH here (a virtualenv not activated?): run 'sealfile git install' again") in warned
+
+
+def _two_sides(sandbox: Sandbox) -> None:
+    """A sealed file whose value ``a`` changed on branch ``other`` and ``b`` on main: both merge cleanly."""
+    seal_file(sandbox, FILE, "a: one\nb: two\n")
+    sandbox.commit("secrets")
+    sandbox.diverge(lambda: sandbox.sealfile("set", FILE, "a", "one-other"),
+                    lambda: sandbox.sealfile("set", FILE, "b", "two-main"), branch="other")
+
+
+def _installed_off_gits_path(sandbox: Sandbox) -> dict[str, str]:
+    """Drivers installed as 'sealfile' from a PATH that has it; the environment of a shell (a GUI's git) without it."""
+    bin_dir = sandbox.root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sealfile").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sealfile "$@"\n')
+    (bin_dir / "sealfile").chmod(0o755)
+    git_shell = _plain_env(sandbox)
+    sandbox.env["PATH"] = f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}"
+    sandbox.sealfile("git", "install", "--command", "sealfile")
+    return git_shell
