@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sealfile.errors import ConfigError, IntegrityError, SealfileError
 from sealfile.pydantic import SealedFileSettingsSource, SealedSettingsConfigDict
 from tests.support.sealing import SealFile, tamper
+from tests.support.ssh import SshKeys, write_allowed_signers
 
 pytest_plugins = ["tests.support.sealed_files"]
 
@@ -184,3 +186,34 @@ def test_a_settings_class_that_would_show_values_in_its_errors_is_refused(seal_f
         assert type(error) is ConfigError
         assert str(error) == ("Strict: model_config must set hide_input_in_errors=True (SealedSettingsConfigDict "
                               "does): pydantic's validation errors would show the sealed values")
+
+
+def test_the_source_pins_signers_and_checks_ages_as_load_secrets_does(
+        seal_file: SealFile, tmp_path: Path) -> None:
+    """An application on pydantic-settings could pin its trusted signers only through the environment, and could
+    not ask for fresh values at all: the source took no ``allowed_signers`` or ``max_age``."""
+    from sealfile.runtime.freshness import StaleSecretError
+
+    path = seal_file(PLAINTEXT)  # unsigned
+    allowed = write_allowed_signers(tmp_path, SshKeys(tmp_path).get())
+    config = SealedSettingsConfigDict(sealed_file=path, sealed_file_section="app",
+                                      sealed_file_allowed_signers=allowed)
+    assert f"unsigned, but only a signer in {allowed} may seal it" in str(_raised_by(_sealed_only(config)))
+    old = seal_file(PLAINTEXT, set_at=int(time.time()) - 100 * 86400)
+    config = SealedSettingsConfigDict(sealed_file=old, sealed_file_section="app", sealed_file_max_age="90d",
+                                      sealed_file_on_stale="raise")
+    error = _raised_by(_sealed_only(config))
+    assert isinstance(error, StaleSecretError) and "app.database.password" in str(error), error
+
+    class Settings(BaseSettings):
+        model_config = SealedSettingsConfigDict(sealed_file=old, sealed_file_section="app")
+        database: Database
+        api_key: SecretStr
+        debug: bool = True
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                       **sources: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource]:
+            return (SealedFileSettingsSource(settings_cls, max_age="90d", on_stale="raise"),)
+
+    assert isinstance(_raised_by(Settings), StaleSecretError)  # arguments, as sealed_file= is one

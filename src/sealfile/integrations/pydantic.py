@@ -46,7 +46,12 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     ) from None
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from pydantic_settings import BaseSettings
+
+    from sealfile.ops.signatures import AllowedSignersSource
+    from sealfile.runtime.freshness import OnStale
 
 
 
@@ -55,6 +60,10 @@ class SealedSettingsConfig(SettingsConfigDict, total=False):
 
     sealed_file: Files | None
     sealed_file_section: str | None
+    sealed_file_allowed_signers: AllowedSignersSource
+    """Who may seal the files, as ``load_secrets(allowed_signers=...)`` takes it (an ``allowed_signers`` file)."""
+    sealed_file_max_age: dt.timedelta | str | None
+    sealed_file_on_stale: OnStale
 
 
 def SealedSettingsConfigDict(**config: Unpack[SealedSettingsConfig]) -> SealedSettingsConfig:
@@ -75,10 +84,19 @@ class SealedFileSettingsSource(InitSettingsSource):
         settings_cls: type[BaseSettings],
         sealed_file: Files | None = None,
         section: str | None = None,
+        *,
+        allowed_signers: AllowedSignersSource = None,
+        max_age: dt.timedelta | str | None = None,
+        on_stale: OnStale | None = None,
     ) -> None:
         config: dict[str, Any] = dict(settings_cls.model_config)
         files = sealed_file if sealed_file is not None else config.get("sealed_file")
         self.section: str | None = section if section is not None else config.get("sealed_file_section")
+        self._checks: dict[str, Any] = {  # as load_secrets checks each file: signers first, then value ages
+            "allowed_signers": allowed_signers if allowed_signers is not None
+            else config.get("sealed_file_allowed_signers"),
+            "max_age": max_age if max_age is not None else config.get("sealed_file_max_age"),
+            "on_stale": on_stale or config.get("sealed_file_on_stale") or "warn"}
         if not files:
             raise ConfigError(f"{settings_cls.__name__}: no sealed file given (sealed_file=... or model_config)")
         if config.get("hide_input_in_errors") is not True:
@@ -93,7 +111,8 @@ class SealedFileSettingsSource(InitSettingsSource):
         super().__init__(settings_cls, data)
 
     def _read(self, path: str) -> dict[str, Any]:
-        tree = load_secrets(path, extract=self.section, redacted=False)  # errors name the file and the section
+        tree = load_secrets(path, extract=self.section, redacted=False,  # errors name the file and the section
+                            **self._checks)
         if not isinstance(tree, dict):
             raise ConfigError("settings must come from a mapping, not a single value", file=path,
                               keypath=self.section)
