@@ -1,7 +1,8 @@
 """Byte for byte: ``decrypt(encrypt(x)) == x`` for hand-written tricky YAML (tests/corpus/*.yaml) and
 for real-world files nobody here wrote (tests/corpus/real/: GitHub workflows, Helm values,
 Kubernetes manifests, Compose, Ansible, OpenAPI...; see its MANIFEST.json), and a one-value
-``set`` changes that value's bytes and the ``mac:`` line only.
+``set`` changes that value's bytes and the ``mac:`` line only, ``rotate`` the tokens only, and a new
+recipient the metadata block only.
 
 A file the format refuses (custom tags) must be refused with one line, never sealed into something
 that does not open. A file with aliases and merge keys reads as ruamel's safe loader reads it.
@@ -10,14 +11,18 @@ that does not open. A file with aliases and merge keys reads as ruamel's safe lo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pyrage
 import pytest
 from ruamel.yaml import YAML
 
 from sealfile.errors import FormatError
+from sealfile.kms.age import AgeKey
+from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import same_data
-from sealfile.ops.change import set_value
+from sealfile.ops.change import change_recipients, rotate, set_value
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores.yaml.scan import scan
@@ -105,3 +110,30 @@ def test_rule_excluded_values_stay_readable_in_the_sealed_file(age_identity: Age
         assert line in sealed
     assert "hunter2" not in sealed
     assert "hidden" not in sealed
+
+
+_TOKEN = re.compile(r"ENC\[[^\]]*\]")
+
+
+def _body(sealed: str) -> list[str]:
+    """The sealed text's lines before its metadata block, each token masked."""
+    lines = sealed.splitlines(keepends=True)
+    end = max(i for i, line in enumerate(lines) if line.startswith(f"{METADATA_KEY}:"))
+    return [_TOKEN.sub("ENC[]", line) for line in lines[:end]]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_rotate_and_a_new_recipient_change_tokens_and_metadata_only(age_identity: AgeIdentity, name: str) -> None:
+    """Writes that change no value keep every byte of the user's text: ``rotate`` changes the
+    tokens' ciphertext only, a new recipient the metadata block only."""
+    original = _read(CORPUS / "real" / name)
+    try:
+        scan(original.removeprefix("\ufeff"))
+    except FormatError:
+        pytest.skip("refused by the format (tested above)")
+    sealed = seal_text(original, [age_identity.key])
+    rotated = rotate(sealed, adopt=True)
+    assert _body(rotated) == _body(sealed) and decrypt_text(rotated) == original
+    added = change_recipients(sealed, add=[AgeKey(str(pyrage.x25519.Identity.generate().to_public()))]).text
+    assert added.split(f"\n{METADATA_KEY}:")[0] == sealed.split(f"\n{METADATA_KEY}:")[0]
+    assert decrypt_text(added) == original
