@@ -149,6 +149,9 @@ _MISTAKES = [
     ({"env": True, "env_allow": "PATH"}, TypeError, r"(?m)^the names to allow are a list of strings"),
     ({"env": True, "env_allow": [b"PATH"]}, TypeError, r"(?m)^a name to allow is a string such as 'PATH', not bytes$"),
     ({"allowed_signers": b"allowed_signers"}, TypeError, r"(?m)^allowed_signers is the name of an allowed"),
+    ({"file_type": "xml"}, ConfigError,
+     r"(?m)^secrets\.enc\.yaml: unknown file type 'xml' \(one of yaml, json, dotenv; for SOPS files also ini"),
+    ({"file_type": 3}, TypeError, r"(?m)^a file type is a name such as 'yaml', not int$"),
     ({"allowed_signers": ""}, ConfigError, r"(?m)^secrets\.enc\.yaml: allowed_signers: an empty name names no file$"),
 ]
 

@@ -30,7 +30,7 @@ from sealfile.runtime.flatten import check_prefix
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
-from sealfile.stores import store_for
+from sealfile.stores import check_type_name, store_for
 from sealfile.stores.yaml.basics import gc_paused
 
 if TYPE_CHECKING:  # secret ages (and datetime) load only when a max_age asks for them
@@ -115,7 +115,8 @@ def load_secrets(
     a value.
     """
     path = file_names(path)
-    _check_arguments(path, extract, env_prefix if env else "", env_allow if env else (), max_age, on_stale)
+    _check_arguments(path, extract, env_prefix if env else "", env_allow if env else (), max_age, on_stale,
+                     file_type)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     if env:
@@ -147,7 +148,7 @@ def load_env(
     as for :func:`load_secrets`.
     """
     path = file_names(path)
-    _check_arguments(path, extract, prefix, allow_env, max_age, on_stale)
+    _check_arguments(path, extract, prefix, allow_env, max_age, on_stale, file_type)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     with about(_name(path)):
@@ -157,13 +158,15 @@ def load_env(
 
 
 def _check_arguments(path: str | list[str], extract: object, prefix: str, allow: Collection[str],
-                     max_age: dt.timedelta | str | None, on_stale: OnStale) -> None:
+                     max_age: dt.timedelta | str | None, on_stale: OnStale, file_type: str | None) -> None:
     """Caller mistakes, found before any file is read or key unwrapped (a KMS call, a passphrase prompt),
     and whatever the file holds: a SOPS file records no ages, so a wrong ``max_age`` would pass unnoticed."""
     if extract is not None and not isinstance(extract, str):
         raise TypeError(f"extract is a key path such as 'database.password', not {type(extract).__name__}")
     allowed_names(allow)
     with about(_name(path)):
+        if file_type is not None:
+            check_type_name(file_type)
         if extract is not None:
             parse_keypath(extract)
         check_prefix(prefix)

@@ -23,13 +23,24 @@ DEFAULT_STORE = "yaml"
 _loaded: dict[str, Store] = {}
 
 
+def check_type_name(name: object) -> None:
+    """Refuse a file type no file can have, before any file is read: the one check for sealed and SOPS files."""
+    if not isinstance(name, str):
+        raise TypeError(f"a file type is a name such as 'yaml', not {type(name).__name__}")
+    if name not in STORE_NAMES and name not in SOPS_ONLY_TYPES:
+        raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)}; "
+                          f"for SOPS files also {', '.join(SOPS_ONLY_TYPES)})")
+
+
 def get_store(name: str) -> Store:
     store = _loaded.get(name)
     if store is not None:
         return store
     target = _CLASSES.get(name)
     if target is None:
-        raise ConfigError(f"unknown file type {name!r} (one of {', '.join(STORE_NAMES)})")
+        check_type_name(name)
+        raise ConfigError(f"file type {name!r} is for SOPS files only; a sealed file is one of "
+                          f"{', '.join(STORE_NAMES)}")
     module, _, cls = target.partition(":")
     made: Store = getattr(importlib.import_module(module), cls)()
     _loaded[name] = made
