@@ -137,7 +137,7 @@ def test_public_key_without_an_agent(ssh_keys: SshKeys, monkeypatch: pytest.Monk
                  "(expected 'ssh-ed25519 AAAA... comment')"),
     ("ssh-dss AAAAB3NzaC1kc3MAAACBAP\n", "neither a private key nor a usable public key: SSH key type 'ssh-dss' "
                                          "is not supported (use ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa)"),
-    ("\xff\n", "not UTF-8 text (binary file?)"),
+    ("\xff\n", "not UTF-8 text (line 1, byte 1; a binary file, or another encoding such as Latin-1?)"),
 ])
 def test_unusable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, message: str) -> None:
     path = tmp_path / "key"

@@ -123,7 +123,7 @@ def test_other_directories_are_never_touched(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("visual", "error", "message"), [
-    ("sh -c 'printf \"b: \\\\377\\\\n\" >> \"$0\"'", FormatError, "edited text: not UTF-8 text (byte 36)"),
+    ("sh -c 'printf \"b: \\\\377\\\\n\" >> \"$0\"'", FormatError, "edited text: not UTF-8 text (line 2, byte 36;"),
     ("no-such-editor-9d2", SealfileError, "cannot run the editor no-such-editor-9d2 (No such file or directory)"),
     ("sh -c 'kill -9 $$'", SealfileError, "the editor was killed by signal 9; nothing was changed"),
     ("sh -c 'rm \"$0\"'", SealfileError, "the editor left no file to read back (No such file or directory)"),

@@ -101,3 +101,22 @@ def test_a_blank_size_limit_is_the_default(tmp_path: Path, monkeypatch: pytest.M
     assert max_file_bytes() == 8 * 1024 * 1024
     monkeypatch.setenv("SEALFILE_MAX_FILE_MB", "0.5")
     assert max_file_bytes() == 512 * 1024
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("db:\n  password: x\n".encode("utf-16"), "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16 -t UTF-8)"),
+    ("db: 1\n".encode("utf-16-be").join([b"\xfe\xff", b""]), "UTF-16 text, not UTF-8 (convert it: iconv -f UTF-16"),
+    ("db: 1\n".encode("utf-32"), "UTF-32 text, not UTF-8 (convert it: iconv -f UTF-32 -t UTF-8)"),
+    ("a: 1\npassword: caf\xe9\n".encode("latin-1"), "not UTF-8 text (line 2, byte 19; a binary file, or another "
+                                                    "encoding such as Latin-1?)"),
+])
+def test_text_in_another_encoding_is_named_with_where_and_the_fix_never_its_bytes(
+        tmp_path: Path, raw: bytes, message: str) -> None:
+    """Windows editors and PowerShell's ``>`` write UTF-16 with a byte-order mark: saying "binary file?" of
+    it sent a user looking for the wrong problem. The bytes are never shown: they may be a secret's."""
+    path = tmp_path / "secrets.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(FormatError) as raised:
+        read_text(path)
+    assert str(raised.value).startswith(f"{path}: {message}")
+    assert "\\x" not in str(raised.value) and "caf" not in str(raised.value)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import not_utf8
 from sealfile.files.process_tree import kill_with_descendants
 from sealfile.files.termination import TERMINAL_KEYS, Terminated, held_back, terminal_keys_to_child, unwinding_on
 from sealfile.files.userdirs import private_directory
@@ -202,7 +203,7 @@ def _read_edited(target: Path, given: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise FormatError(f"not UTF-8 text (byte {err.start + 1})") from None
+        raise FormatError(not_utf8(raw, err)) from None
 
 
 def edit_plaintext(

@@ -6,6 +6,7 @@ mistaken input cannot exhaust memory) and writes only through :func:`write_outpu
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import sys
@@ -79,8 +80,24 @@ def read_text(path: str | os.PathLike[str]) -> str:
     raw = read_bytes(path)
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FormatError("not UTF-8 text (binary file?)", file=os.fspath(path)) from None
+    except UnicodeDecodeError as err:
+        raise FormatError(not_utf8(raw, err), file=os.fspath(path)) from None
+
+
+_WIDE_ENCODINGS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                   (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+"""Byte-order marks of text in other Unicode encodings (UTF-32's first: its little-endian mark begins with
+UTF-16's), as Windows editors and PowerShell's ``>`` write it."""
+
+
+def not_utf8(raw: bytes, err: UnicodeDecodeError) -> str:
+    """Why ``raw`` is no UTF-8 text, in words one can act on: where, never which bytes (they may be a
+    secret's); text in another Unicode encoding is named with the command that converts it."""
+    for mark, encoding in _WIDE_ENCODINGS:
+        if raw.startswith(mark):
+            return f"{encoding} text, not UTF-8 (convert it: iconv -f {encoding} -t UTF-8)"
+    line = raw.count(b"\n", 0, err.start) + 1
+    return f"not UTF-8 text (line {line}, byte {err.start + 1}; a binary file, or another encoding such as Latin-1?)"
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:

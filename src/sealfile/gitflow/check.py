@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
-from sealfile.files.io import read_text
+from sealfile.files.io import not_utf8, read_text
 from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
 from sealfile.gitflow.patterns import UNGUARDED
 from sealfile.gitflow.sealed import keypath, view
@@ -138,8 +138,8 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
         return [Finding(where, "larger than the size limit; not a secrets file?" + fix)]
     try:
         text = staged.decode("utf-8")
-    except UnicodeDecodeError:
-        return [Finding(where, "not UTF-8 text (binary file?)" + fix)]
+    except UnicodeDecodeError as err:
+        return [Finding(where, not_utf8(staged, err) + fix)]
     return [Finding(where, f.message + (fix if f.error and stage not in f.message else ""), f.keypath, f.error)
             for f in _check_version(text, file, earlier, staged=True)]
 
