@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import logging
 import urllib.parse
@@ -180,3 +181,17 @@ def test_a_binary_value_is_redacted_as_python_shows_bytes(raw: bytes, seal_file:
         shown.append(key.decode())
     for text in shown:
         assert redactor.redact(f"key {text} end") in (f"key {REDACTED} end", f"key b'{REDACTED}' end"), text
+
+
+@pytest.mark.parametrize("spelling", ["2031-04-05", "2031-04-05 06:07:08", "2031-04-05T06:07:08Z",
+                                      "2031-04-05 06:07:08.5 +02:00"])
+def test_a_date_value_is_redacted_as_python_shows_it(spelling: str, seal_file: SealFile) -> None:
+    """A YAML timestamp loads as a ``date``/``datetime``: ``log.info("expires %r", v)`` showed
+    ``datetime.date(2031, 4, 5)``, and ``str()`` of an aware one ``2031-04-05 06:07:08+00:00``, which
+    the value's one text spelling (its ISO form) does not match."""
+    secrets = sealfile.load_secrets(seal_file(f"card_expiry: {spelling}\n"))
+    value = secrets["card_expiry"]
+    assert isinstance(value, dt.date)
+    redactor = RedactingFilter(secrets)
+    for text in (f"{value}", f"{value!r}", value.isoformat()):
+        assert redactor.redact(f"expiry {text} end") == f"expiry {REDACTED} end", text

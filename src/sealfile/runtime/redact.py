@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import json
 import logging
 import re
@@ -84,7 +85,8 @@ def encodings(text: str) -> set[str]:
 def _texts(values: Iterable[Any]) -> list[str]:
     """Each value as the texts it is shown as: its one text spelling (:func:`env_value`; base64 for binary),
     and for a binary value also what ``str()`` and ``repr()`` of the bytes show, their hex and the text they
-    decode to, which a binary value's base64 alone never matches."""
+    decode to, which a binary value's base64 alone never matches; a date or time also as ``str()``,
+    ``repr()`` and ``isoformat()`` show it (``2027-01-02 03:04:05+00:00``, ``datetime.date(2027, 1, 2)``)."""
     texts = []
     for value in values:
         if value is None or isinstance(value, bool):
@@ -94,6 +96,8 @@ def _texts(values: Iterable[Any]) -> list[str]:
             shown += [repr(value)[2:-1], value.hex()]
             with contextlib.suppress(UnicodeDecodeError):  # random key bytes have no text
                 shown.append(value.decode("utf-8"))
+        if isinstance(value, (dt.date, dt.time)):
+            shown += [str(value), repr(value), value.isoformat()]
         texts += [text for text in shown if len(text) >= MIN_LENGTH]
     return texts
 
