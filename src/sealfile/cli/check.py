@@ -38,6 +38,7 @@ def check(files: tuple[Path, ...]) -> None:
         merged_by_git_as_text,
         sealed_outside_patterns,
     )
+    from sealfile.gitflow.committed_keys import files_with_keys
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import staged_versions
@@ -57,6 +58,7 @@ def check(files: tuple[Path, ...]) -> None:
     picked = set(chosen)
     unguarded = sealed_outside_patterns([f for f in given if f in mentioning and f not in picked])
     copies = decrypted_copies([f for f in given if f not in picked and str(f) not in unguarded], chosen)
+    keys = files_with_keys(given, chosen, tracked=not files)
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
 
@@ -66,8 +68,11 @@ def check(files: tuple[Path, ...]) -> None:
             findings = [unguarded[str(file)]]
         elif str(file) in copies:
             findings = copies[str(file)]
-        else:
+        elif file in picked:
             findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
+        else:
+            findings = []
+        findings += keys.get(str(file), [])
         if str(file) in staged:
             findings += check_staged(file, staged[str(file)], came_from)
         if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
@@ -76,4 +81,5 @@ def check(files: tuple[Path, ...]) -> None:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
 
-    for_each_file([f for f in given if f in picked or str(f) in unguarded or str(f) in copies], "check", one)
+    for_each_file([f for f in given if f in picked or str(f) in unguarded or str(f) in copies or str(f) in keys],
+                  "check", one)

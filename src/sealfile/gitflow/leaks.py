@@ -28,6 +28,7 @@ from sealfile.gitflow.blobs import show_many
 from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.plaintext_copies import data_documents, data_store, plaintext_findings
 from sealfile.gitflow.sealed import view
+from sealfile.kms.found_keys import holds_marker
 from sealfile.model.paths import Path
 from sealfile.stores import store_for
 from sealfile.stores.dotenv import HEADER as DOTENV_HEADER
@@ -46,6 +47,8 @@ def added_comments(old: str | None, new: str) -> list[str]:
             continue
         shown = comment if len(comment) <= SHOWN_CHARS else (
             f"{comment[:SHOWN_CHARS]}... ({len(comment) - SHOWN_CHARS} more characters)")
+        if holds_marker(comment):  # shown in CI logs and PR comments: the key is named (committed_keys), never shown
+            shown = "(not shown: it holds a private key's text)"
         found.append(f"comment added: {shown}")
     return found
 

@@ -32,6 +32,7 @@ from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
+from sealfile.gitflow.committed_keys import review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
@@ -208,6 +209,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             entry.key_copied_from = "" if came_from in (entry.path, entry.diff.renamed_from) else came_from
     result.plaintext, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
+    keys, key_notes = review_keys(base, head, root, {change.path: new for change, _, new in sealed}, patterns.matches)
+    result.plaintext, result.plaintext_notes = result.plaintext + keys, result.plaintext_notes + key_notes
     return result
 
 

@@ -1,0 +1,187 @@
+"""Private keys committed beside sealed files: the one leak that opens every file at once.
+
+A key file added by mistake (``git add .`` with ``keys.txt`` or ``id_ed25519`` in the tree), an identity
+pasted into a config or a comment: whoever reads the repository then holds that key. ``review`` (over
+the files a change adds lines to) and ``check`` (over the files it is given) find them by their armor
+(:mod:`sealfile.kms.found_keys`) and compare each with the recipients they know of:
+
+- the private half of a recipient of a sealed file (of the change, or checked with it) or of a creation
+  rule of a ``.sealfile.yaml``: an **error**, since it opens those files, passphrase or not (a protected key
+  can be guessed at offline, for ever);
+- any other private key (a TLS key, a deploy key, a test fixture): a note, for a person to judge.
+
+Nothing of a key's text is shown: its kind, its line and the public key it belongs to.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.blobs import show_many
+from sealfile.gitflow.check import Finding
+from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.sealed import view
+from sealfile.kms.base import MasterKey
+from sealfile.kms.found_keys import MARKERS, found_keys
+from sealfile.kms.registry import key_for
+from sealfile.ops.config import config_from_text
+from sealfile.ops.config_files import CONFIG_NAME
+from sealfile.stores import store_for
+
+REMEDY = ("keep key files out of the repository; once pushed, give its owner a new key, remove this one from the "
+          "recipients (sealfile recipients remove) and rotate every file it opens")
+Recipients = dict[str, str]
+"""A recipient as :func:`recipient_id` spells it -> where it is one (``prod.enc.yaml``, ``the creation rules
+of .sealfile.yaml``)."""
+
+
+def recipient_id(recipient: str) -> str:
+    """One spelling per key: an age recipient in lower case, an SSH key as its type and blob (no comment)."""
+    return recipient.lower() if recipient.lower().startswith("age1") else " ".join(recipient.split()[:2])
+
+
+def _named(keys: Iterable[MasterKey], where: str, into: Recipients) -> None:
+    for key in keys:
+        recipient = getattr(key, "recipient", None)
+        if key.type_id in ("age", "ssh") and isinstance(recipient, str):
+            into.setdefault(recipient_id(recipient), where)
+
+
+def recipients_of(sealed: Mapping[str, str | None], configs: Mapping[str, str | None]) -> Recipients:
+    """The age and SSH recipients of ``sealed`` (path -> text) and of the creation rules of ``configs``
+    (path -> text of a ``.sealfile.yaml``); a file that does not read names none."""
+    known: Recipients = {}
+    for path, text in sealed.items():
+        try:
+            stanzas = view(text, store_for(path)).meta.recipients if text is not None else ()
+        except SealfileError:
+            continue
+        for stanza in stanzas:
+            try:
+                _named([key_for(stanza)], path, known)
+            except SealfileError:
+                continue
+    for path, text in configs.items():
+        try:
+            rules = config_from_text(text, Path(path)).creation_rules if text is not None else []
+        except SealfileError:
+            continue
+        for rule in rules:
+            _named(rule.keys, f"the creation rules of {path}", known)
+    return known
+
+
+def key_findings(text: str, known: Recipients, before: str | None = None) -> tuple[list[str], list[str]]:
+    """``(errors, notes)`` for the private keys in ``text`` that ``before`` (the earlier version) did not
+    hold, each ``line N: ...``."""
+    earlier = {(key.kind, key.opens) for key in found_keys(before)} if before else set()
+    errors: list[str] = []
+    notes: list[str] = []
+    for key in found_keys(text):
+        if key.opens is not None and (key.kind, key.opens) in earlier:
+            continue
+        where = known.get(recipient_id(key.opens)) if key.opens else None
+        if where is not None:
+            errors.append(f"{key.describe()}, a recipient of {where}: whoever reads the repository can open it; "
+                          f"{REMEDY}")
+        elif not (key.opens is None and any(kind == key.kind for kind, _ in earlier)):
+            notes.append(f"{key.describe()}: a private key, readable by whoever reads the repository")
+    return errors, notes
+
+
+def _unknown(texts: Iterable[str | None], known: Recipients) -> bool:
+    """Whether a key in ``texts`` opens a recipient not in ``known`` (then the other sealed files are read)."""
+    return any(key.opens is not None and recipient_id(key.opens) not in known
+               for text in texts if text for key in found_keys(text))
+
+
+def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapping[str, str | None],
+                covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """``(violations, attention)``, each ``"PATH: line N: ..."``, for private keys that the change from
+    ``base`` to ``head`` adds to any file (git's own search of the change's lines finds the files: no file
+    the change leaves without such a line is read). ``sealed``: the change's sealed files (path -> head text),
+    whose recipients and those of the creation rules are compared first; only for a key that opens none of
+    them are the other files ``covered`` (by the sealed_files patterns) read at ``head``."""
+    pickaxe = "|".join(MARKERS).replace("-----", "-{5}")
+    candidates = [path for path in git(["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff",
+                                        "--no-renames", "--text", "--diff-filter=AMRCT", "--name-only", "-z",
+                                        "--regexp-ignore-case", "-G", pickaxe, base, head, "--"], root).split("\0")
+                  if path]
+    if not candidates:
+        return [], []
+    configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
+               if p and os.path.basename(p) == CONFIG_NAME]
+    known = recipients_of(sealed, show_many(head, configs, root))
+    now, then = show_many(head, candidates, root), show_many(base, candidates, root)
+    if _unknown(now.values(), known):
+        others = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
+                  if p and covered(p) and p not in sealed]
+        known = {**recipients_of(show_many(head, others, root), {}), **known}
+    violations: list[str] = []
+    attention: list[str] = []
+    for path in candidates:
+        text = now.get(path)
+        if text is None:
+            continue
+        errors, notes = key_findings(text, known, then.get(path))
+        violations += [f"{path}: {error}" for error in errors]
+        attention += [f"{path}: {note}" for note in notes]
+    return violations, attention
+
+
+def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: bool) -> dict[str, list[Finding]]:
+    """For ``check``: file -> an error or warning per private key in it, for each of ``files``, judged against
+    the recipients of ``sealed`` (checked with them) and of the creation rules governing each. ``tracked``: the
+    files are all of git's, which ``git grep`` searches at once; else each is read (bounded)."""
+    from sealfile.files.io import read_text
+    from sealfile.ops.config_files import find_config
+
+    if tracked:
+        hits = {Path(p) for p in git(["grep", "-z", "-l", "-I", "-i", "-F", *(f"-e{m}" for m in MARKERS), "--", "."],
+                                     ".", ok=(0, 1)).split("\0") if p}
+        candidates = [f for f in files if f in hits]
+    else:
+        candidates = list(files)
+    texts: dict[str, str] = {}
+    for file in candidates:
+        try:
+            text = read_text(file)
+        except SealfileError:
+            continue  # too large, not text, unreadable: nothing a key file is
+        if found_keys(text):
+            texts[str(file)] = text
+    if not texts:
+        return {}
+    configs: dict[str, str | None] = {}
+    for name in texts:
+        config = find_config(name)
+        if config is not None and str(config) not in configs:
+            try:
+                configs[str(config)] = read_text(config)
+            except SealfileError:
+                configs[str(config)] = None
+    sealed_texts = {str(file): _read_or_none(file) for file in sealed}
+    known = recipients_of(sealed_texts, configs)
+    if _unknown(texts.values(), known):
+        from sealfile.gitflow.patterns import sealed_files
+
+        tracked_sealed = sealed_files(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p)
+        known = {**recipients_of({str(f): _read_or_none(f) for f in tracked_sealed if str(f) not in sealed_texts},
+                                 {}), **known}
+    found: dict[str, list[Finding]] = {}
+    for name, text in texts.items():
+        errors, notes = key_findings(text, known)
+        found[name] = [Finding(name, error) for error in errors] + [Finding(name, note, error=False) for note in notes]
+    return found
+
+
+def _read_or_none(file: Path) -> str | None:
+    from sealfile.files.io import read_text
+
+    try:
+        return read_text(file)
+    except SealfileError:
+        return None

@@ -1,0 +1,160 @@
+"""Private keys committed beside sealed files (``sealfile.gitflow.committed_keys``): the identity of a recipient
+fails ``review`` and the pre-commit ``check``; any other private key is named for a person to judge; no key's
+text is ever shown. Real keys from the real ``age-keygen``, ``ssh-keygen`` and ``openssl``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.found_keys import found_keys
+from tests.support.git import Sandbox, seal_file
+
+FILE = "config/prod.enc.yaml"
+
+
+def _ssh_key(directory: Path, name: str, *options: str) -> tuple[str, str]:
+    """(private key text, public key line) from the real ssh-keygen."""
+    path = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-C", "dev@example.com", "-f", str(path), *options],
+                   check=True, capture_output=True)
+    return path.read_text(), path.with_suffix(".pub").read_text().strip()
+
+
+def _secret_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if len(line.strip()) > 12 and "-----" not in line
+            and not line.startswith("#")]
+
+
+def test_each_kind_of_key_is_found_with_the_recipient_it_opens(tmp_path: Path) -> None:
+    age_keys = tmp_path / "keys.txt"
+    subprocess.run([shutil.which("age-keygen") or "age-keygen", "-o", str(age_keys)], check=True,
+                   capture_output=True)
+    recipient = next(line.split(": ")[1] for line in age_keys.read_text().splitlines() if "public key" in line)
+    plain, plain_public = _ssh_key(tmp_path, "plain", "-N", "")
+    locked, locked_public = _ssh_key(tmp_path, "locked", "-N", "a passphrase")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                    str(tmp_path / "tls.pem")], check=True, capture_output=True)
+    placeholder = "AGE-SECRET-KEY-1" + "Q" * 58  # no valid checksum: documentation, not a key
+    text = (f"# keys\n{age_keys.read_text()}{plain}\nnote: |\n  {locked.replace(chr(10), chr(10) + '  ')}\n"
+            f"{(tmp_path / 'tls.pem').read_text()}{placeholder}\n")
+    found = found_keys(text)
+    assert [(k.kind, k.opens, k.protected) for k in found] == [
+        ("an age identity", recipient, False),
+        ("an OpenSSH private key", " ".join(plain_public.split()[:2]), False),
+        ("an OpenSSH private key", " ".join(locked_public.split()[:2]), True),
+        ("a private key", None, False),
+    ]
+    lines = text.splitlines()
+    assert [k.line for k in found][:2] == [4, 5]
+    assert all("AGE-SECRET-KEY-1" in lines[k.line - 1] or "-----BEGIN " in lines[k.line - 1] for k in found)
+    described = " ".join(k.describe() for k in found)
+    assert "passphrase-protected" in found[2].describe() and "SHA256:" in found[1].describe()
+    for line in _secret_lines(text):
+        assert line.strip() not in described
+
+
+def _base(box: Sandbox) -> None:
+    (box.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - age: {box.recipient}\n")
+    seal_file(box, FILE, "db:\n  password: s3cret-a91\n")
+    box.commit("base")
+
+
+def _review(box: Sandbox) -> tuple[int, str]:
+    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
+    return done.returncode, done.stdout
+
+
+def test_a_recipients_identity_committed_fails_the_review_and_other_keys_are_named(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    (sandbox.repo / "keys.txt").write_text(own)  # 'git add .' with the key file in the tree
+    other = subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout
+    (sandbox.repo / "fixtures").mkdir()
+    (sandbox.repo / "fixtures" / "test-key.txt").write_text(other)
+    deploy, _ = _ssh_key(sandbox.root, "deploy", "-N", "")
+    (sandbox.repo / "deploy_key").write_text(deploy)
+    sandbox.commit("keys")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    violations, attention = shown.split("NEEDS ATTENTION:")
+    assert (f"keys.txt: line 2: an age identity (of {sandbox.recipient}), a recipient of the creation rules of "
+            ".sealfile.yaml: whoever reads the repository can open it;") in violations
+    assert "fixtures/test-key.txt: line 3: an age identity (of age1" in attention  # age-keygen's 3 lines
+    assert "deploy_key: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:" in attention
+    for line in _secret_lines(own + other + deploy):
+        assert line.strip() not in shown
+
+
+def test_the_identity_of_a_sealed_files_ssh_recipient_fails_even_passphrase_protected(sandbox: Sandbox) -> None:
+    private, public = _ssh_key(sandbox.root, "id_ed25519", "-N", "a passphrase")
+    seal_file(sandbox, FILE, "db:\n  password: s3cret-a91\n")
+    sandbox.sealfile("recipients", "add", FILE, "--ssh", public)
+    sandbox.commit("base")
+    (sandbox.repo / "ops").mkdir()
+    (sandbox.repo / "ops" / "id_ed25519").write_text(private)
+    sandbox.commit("key")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert ("ops/id_ed25519: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:") in shown
+    assert f"passphrase-protected), a recipient of {FILE}: whoever reads the repository can open it" in shown
+    checked = sandbox.sealfile("check", "ops/id_ed25519", check=False)  # the sealed files git tracks are read
+    assert checked.returncode == 3 and f"passphrase-protected), a recipient of {FILE}" in checked.stderr
+
+
+def test_a_key_pasted_into_a_sealed_files_comment_is_named_never_shown(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    identity = next(line for line in own.splitlines() if line.startswith("AGE-SECRET-KEY-"))
+    sealed = sandbox.repo / FILE
+    sealed.write_text(f"# the key, for CI: {identity}\n" + sealed.read_text())
+    sandbox.commit("comment")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert f"{FILE}: line 1: an age identity (of {sandbox.recipient}), a recipient of" in shown
+    assert "comment added: (not shown: it holds a private key's text)" in shown
+    assert identity not in shown
+
+
+def test_a_key_the_base_already_held_is_not_reported_again(sandbox: Sandbox) -> None:
+    other = subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout
+    _base(sandbox)
+    (sandbox.repo / "fixture.txt").write_text(other)
+    sandbox.commit("fixture")
+    (sandbox.repo / "fixture.txt").write_text(other + "# used by the tests\n")
+    sandbox.commit("comment")
+    status, shown = _review(sandbox)
+    assert status == 0 and "fixture.txt" not in shown, shown
+
+
+def test_the_pre_commit_check_refuses_a_recipients_identity_and_warns_of_other_keys(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    (sandbox.repo / "keys.txt").write_text(own)
+    deploy, _ = _ssh_key(sandbox.root, "deploy", "-N", "")
+    (sandbox.repo / "deploy_key").write_text(deploy)
+    done = sandbox.sealfile("check", "keys.txt", "deploy_key", FILE, check=False)
+    assert done.returncode == 3, done.stderr
+    assert (f"sealfile: error: keys.txt: line 2: an age identity (of {sandbox.recipient}), a recipient of {FILE}: "
+            "whoever reads the repository can open it") in done.stderr
+    alone = sandbox.sealfile("check", "keys.txt", check=False)  # the creation rules, then every sealed file
+    assert alone.returncode == 3 and f"(of {sandbox.recipient}), a recipient of the creation rules" in alone.stderr
+    assert "sealfile: warning: deploy_key: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:" in done.stderr
+    warned = sandbox.sealfile("check", "deploy_key", check=False)
+    assert warned.returncode == 0 and "warning: deploy_key" in warned.stderr
+    sandbox.git("add", "-A")
+    everything = sandbox.sealfile("check", check=False)  # every tracked file: found by git grep
+    assert everything.returncode == 3 and "error: keys.txt: line 2: an age identity" in everything.stderr
+    for line in _secret_lines(own + deploy):
+        assert line.strip() not in done.stderr + everything.stderr
+
+
+@pytest.mark.parametrize("count", [200])
+def test_a_text_of_many_keys_is_bounded_work(count: int) -> None:
+    """A hostile change can paste thousands of armors: only the first few are parsed for their recipient."""
+    text = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n" * count
+    found = found_keys(text)
+    assert len(found) == count and all(k.opens is None for k in found)
