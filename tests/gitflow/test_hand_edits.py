@@ -166,3 +166,22 @@ def test_a_stanza_for_another_key_labelled_as_a_listed_recipient_fails_the_revie
         assert verify.returncode != 0 and "is listed a second time" in verify.stderr, verify.stdout
     diff = sandbox.sealfile("diff", "--git", "HEAD~1..HEAD", env=sandbox.keyless_env())
     assert f"  ! recipient added: age {sandbox.recipient}" in diff.stdout and "rotated" not in diff.stdout
+
+
+def test_values_copied_from_a_file_sharing_the_data_key_are_named_with_that_file(sandbox: Sandbox) -> None:
+    """staging began as a copy of prod (so they share a data key) and was changed since: its tokens open at
+    the same key paths of prod, with prod's own data key kept and its MAC and signature made whole by
+    copying staging's. That is no value prod ever held: review names the file it came from."""
+    _base(sandbox)
+    staging = sandbox.repo / "staging.enc.yaml"
+    staging.write_text((sandbox.repo / FILE).read_text())
+    sandbox.commit("staging, from prod")
+    sandbox.sealfile("set", "staging.enc.yaml", "db.password", "staging-pw")
+    sandbox.commit("staging's own password")
+    (sandbox.repo / FILE).write_text(staging.read_text())  # the whole file: its mac and signature hold
+    sandbox.commit("prod takes staging's values")
+
+    status, shown = _review(sandbox)
+    attention = shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0]
+    assert "db.password: a ciphertext copied from staging.enc.yaml (held there as of commit " in attention, shown
+    assert "data key replaced" not in shown and status == 0  # prod's data key: nothing else tells

@@ -167,6 +167,35 @@ def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: S
     assert (box.repo / FILE).read_text() == ours  # kept ours: nothing of theirs, no data key of theirs
 
 
+def test_a_merge_run_again_is_judged_by_the_signers_ours_committed_not_by_those_the_merge_brings(
+        installed: Sandbox, ssh_keys: SshKeys) -> None:
+    """Theirs adds mallory to signers: and forges the file. The driver refuses it, and says to run
+    'git checkout -m' once the cause is fixed; by then the work tree holds the merged config naming
+    mallory, which must not make the driver take her data key and values and sign them as alice's."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    box.git("checkout", "-q", "-b", "forged")
+    config = box.repo / ".sealfile.yaml"
+    added = f"signers:\n  mallory: {mallory.public_key.to_line()}\n"
+    config.write_text(config.read_text().replace("signers:\n", added))
+    forge(box, mallory)
+    box.commit("mallory's branch trusts mallory")
+    box.git("checkout", "-q", "main")
+    box.sealfile("set", FILE, "db.password", "main-side", env=as_signer(box, alice))
+    box.commit("alice changes a value")
+    ours = (box.repo / FILE).read_text()
+
+    merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
+    assert merged.returncode != 0 and f"signed by {mallory.public_key.fingerprint}" in merged.stderr
+    assert "mallory" in config.read_text()  # the merge brought theirs' config into the work tree
+
+    again = box.git("checkout", "-m", FILE, check=False, env=as_signer(box, alice))
+    assert (f"cannot open their version: signed by {mallory.public_key.fingerprint}, a key not in the signers of "
+            f"{box.repo / '.sealfile.yaml'} as committed at HEAD") in again.stderr
+    assert (box.repo / FILE).read_text() == ours
+    assert "attacker.example" not in box.sealfile("decrypt", FILE, env=as_signer(box, alice)).stdout
+
+
 def test_git_diff_and_diff_reveal_do_not_show_a_forged_file_decrypted(installed: Sandbox, ssh_keys: SshKeys) -> None:
     """textconv and 'sealfile diff --reveal' are readers too: a key holder sees who sealed each version and
     no forged value as if it were a trusted change (older versions come to textconv as temporary files)."""

@@ -139,6 +139,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts
+    from sealfile.gitflow.seals import committed_policy
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
@@ -147,9 +148,11 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         missing = governing_configs_missing(name, then=f"git checkout -m {word}") if path else None
         if missing:
             raise SealfileError(missing)
+        # a merge stopped and run again (git checkout -m) finds theirs' change to the configs in the work tree
+        committed = committed_policy(name, ".") if path else None
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                                 store_for(name), for_file(name))
+                                 store_for(name), for_file(name), committed)
     except SealfileError as err:
         say(f"sealfile: {name}: cannot merge automatically: {err}")
         by_hand = "sops edit" if _sops_file(ours) else "sealfile edit"  # sealfile changes no SOPS file

@@ -67,13 +67,17 @@ class MergeResult:
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
-                policy: TrustPolicy | None = None) -> MergeResult:
-    """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it."""
+                policy: TrustPolicy | None = None, committed: TrustPolicy | None = None) -> MergeResult:
+    """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it.
+    ``committed``: the policy of the configs as ours' commit has them, where the work tree's may already
+    hold the merge's own change to them (``git checkout -m`` after a merge stopped): ours and theirs
+    must satisfy it too, or a side could vouch for itself by adding its signer in the same merge."""
     store = store or get_store("yaml")
     policy = policy or from_environment()
-    b = _open_side(base, "base", store, None)
-    o = _open_side(ours, "ours", store, policy)
-    t = _open_side(theirs, "theirs", store, policy)
+    judges = (policy, *((committed,) if committed is not None else ()))
+    b = _open_side(base, "base", store, ())
+    o = _open_side(ours, "ours", store, judges)
+    t = _open_side(theirs, "theirs", store, judges)
     result = MergeResult("")
     if o.sops and t.meta is not None:  # the sealed side gives the layout, key and recipients
         o, t = t, o
@@ -118,15 +122,15 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
 _VERSION_NAMES = {"ours": "our version", "theirs": "their version", "base": "the common ancestor"}
 
 
-def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | None) -> _Side:
-    """Decrypt one version in memory (its seal trusted by ``policy``, if given, and its MAC verified
+def _open_side(text: str | None, name: str, store: Store, judges: tuple[TrustPolicy, ...]) -> _Side:
+    """Decrypt one version in memory (its seal trusted by every policy of ``judges``, and its MAC verified
     first) and flatten it into items."""
     if text is None or not text.strip():
         return _Side(name, {}, items=flatten({}))
     kind = sops_kind(text)
     if kind is not None:  # a clone still on SOPS: its values (verified by SOPS's MAC), nothing else
         try:
-            if policy is not None:
+            for policy in judges:
                 policy.enforce_unsignable("a SOPS file")
             data = load_sops(text, kind)
         except SealfileError as err:
@@ -134,7 +138,7 @@ def _open_side(text: str | None, name: str, store: Store, policy: TrustPolicy | 
         return _Side(name, data, sops=True, items=flatten(data))
     try:
         sealed = read_document(text, store)
-        if policy is not None:  # ours and theirs: what the merge keeps (a data key) and signs
+        for policy in judges:  # ours and theirs: what the merge keeps (a data key) and signs
             policy.enforce(sealed, writing=True)
         opened = sealed.open()
         data = opened.data()

@@ -66,22 +66,28 @@ def returned_keys(new_texts: dict[str, str], base: str, cwd: str | os.PathLike[s
     wrapped keys up to ``base``."""
     if not new_texts:
         return {}
+    return held_before({path: found for path, text in new_texts.items() if (found := _markers(text, path))},
+                       base, cwd, [*new_texts, *sealed_at(base, cwd, sealed, new_texts)])
+
+
+def sealed_at(base: str, cwd: str | os.PathLike[str], sealed: Callable[[str], bool],
+              besides: Collection[str]) -> list[str]:
+    """The files ``sealed`` names at ``base``, other than ``besides`` (none for an unknown base)."""
     try:
         listed = git(["ls-tree", "-r", "-z", "--name-only", base], cwd).split("\0")
     except SealfileError:
-        return {}  # an unknown base: nothing to compare with
-    others = [name for name in listed if name and name not in new_texts and sealed(name)]
-    return held_before({path: found for path, text in new_texts.items() if (found := _markers(text, path))},
-                       base, cwd, [*new_texts, *others])
+        return []  # an unknown base: nothing to compare with
+    return [name for name in listed if name and name not in besides and sealed(name)]
 
 
 def replayed_tokens(set_now: dict[str, list[tuple[KeyPath, str]]], base: str, cwd: str | os.PathLike[str],
                     paths: Iterable[str]) -> dict[tuple[str, KeyPath], Returned]:
     """``(file, key path)`` -> where a token this change set there was before, for each token (file -> its
-    ``(key path, token)`` pairs the change set) that the history of ``paths`` (the files, where they were)
-    up to ``base`` already held. sealfile seals a changed value now, with a random IV, so a token seen before
-    was taken from history (a value set back): told by its bytes, whatever time it carries (a value set back
-    within the second, or re-added once deleted)."""
+    ``(key path, token)`` pairs the change set) that the history of ``paths`` (the files, where they were, and
+    the other sealed files) up to ``base`` already held. sealfile seals a changed value now, with a random IV,
+    so a token seen before was taken from history (a value set back) or from another file under the same data
+    key (a copy of its value, which opens at the same key path): told by its bytes, whatever time it carries
+    (a value set back within the second, or re-added once deleted)."""
     return held_before({(file, path): [token[4 + _TOKEN_SKIP:4 + _TOKEN_SKIP + 64]] for file, pairs in set_now.items()
                         for path, token in pairs if len(token) > 4 + _TOKEN_SKIP + 64}, base, cwd, list(paths))
 

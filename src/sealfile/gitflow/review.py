@@ -201,7 +201,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
                              patterns.matches)
-    flag_replayed(result.files, sealed, base, root)
+    flag_replayed(result.files, sealed, base, root, patterns.matches)
     for entry in result.files:
         if entry.path in returned:
             entry.key_returned_from = returned[entry.path].commit

@@ -17,6 +17,7 @@ its author to ``signers:`` (which is flagged as prominently as a recipient chang
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -111,6 +112,21 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
             texts.append((text, root / config_path))
             within_budget(texts)
     return governing(from_environment(), [config_from_text(text, path) for text, path in texts], root / path)
+
+
+def committed_policy(path: str, top: str | os.PathLike[str], rev: str = "HEAD") -> TrustPolicy:
+    """:func:`policy_at` ``rev`` for ``path`` (relative to the work tree's top ``top``), its signers named as
+    committed there: the merge driver's second judge, when the work tree's configs may hold the very
+    change being merged (see :func:`~sealfile.gitflow.merge.merge_texts`)."""
+    from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.gitflow.blobs import Blobs
+
+    with Blobs(rev, top) as revision:
+        policy = policy_at(revision, path, Path(os.path.abspath(top)))
+    if policy.signers is None or from_environment().signers is not None:  # a pin is the same pin at any revision
+        return policy
+    signers = AllowedSigners(policy.signers.signers, source=f"{policy.signers.source} as committed at {rev}")
+    return TrustPolicy(signers, policy.require_signature)
 
 
 def signer_changes(config_path: str, old: str | None, new: str | None, revision: Blobs | None = None) -> list[str]:
