@@ -89,11 +89,14 @@ def test_a_sops_binary_file_is_not_sent_to_import_sops_which_refuses_it(
     assert run("import-sops", str(sealed)).returncode == 1  # the conversion the old hint named
 
 
-def test_import_sops_says_the_result_is_only_as_trustworthy_as_its_source(sops_file: Path) -> None:
+def test_import_sops_says_the_result_is_only_as_trustworthy_as_its_source(sops_file: Path,
+                                                                         age_identity: AgeIdentity) -> None:
+    """Whoever could write the SOPS file chose its recipients, and the import seals (and signs) for them: the
+    note names them, so an extra key is seen before the result is committed."""
     done = run("import-sops", str(sops_file))
     assert done.returncode == 0, done.stderr
-    assert (f"sealfile: note: {sops_file}: the sealed result is only as trustworthy as the SOPS file it came "
-            "from") in done.stderr
+    assert (f"sealfile: note: {sops_file}: sealed for age {age_identity.recipient}, the SOPS file's recipients; "
+            "the sealed result is only as trustworthy as the SOPS file it came from") in done.stderr
     assert "sealfile:" in done.stdout
 
 
@@ -103,3 +106,15 @@ def test_import_sops_that_cannot_write_says_only_that(sops_file: Path) -> None:
     assert (done.returncode, done.stderr) == (
         1, f"sealfile: error: {sops_file.parent / 'missing' / 'out.enc.yaml'}: cannot write (No such file or "
            "directory)\n")
+
+
+def test_import_sops_under_a_signing_key_says_it_signs_the_sops_files_recipients_as_yours(
+        sops_file: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alice", "-f", str(key)], check=True)
+    done = subprocess.run([sys.executable, "-m", "sealfile", "import-sops", str(sops_file)], capture_output=True,
+                          text=True, env=cli_env({"SEALFILE_SIGNING_KEY": str(key)}), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (f"sealfile: note: {sops_file}: sealed and signed as yours for age {age_identity.recipient}, the SOPS "
+            "file's recipients; the sealed result is only as trustworthy") in done.stderr
+    assert "signature:" in done.stdout

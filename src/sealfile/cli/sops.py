@@ -81,7 +81,8 @@ def _import_one(file: Path, output: Path | None, in_place: bool, input_type: str
         tell(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out")
     for note in result.notes:
         tell(f"sealfile: warning: {file}: {note}")
-    tell(f"sealfile: note: {file}: {IMPORTED}")
+    signed = " and signed as yours" if result.signed else ""
+    tell(f"sealfile: note: {file}: sealed{signed} for {result.recipients}, the SOPS file's recipients; {IMPORTED}")
     written = output or (file if in_place else None)
     if written is not None and io.names_a_file(written):  # a SOPS name kept (-i) is none of sealfile's
         from sealfile.gitflow.patterns import UNGUARDED, unguarded

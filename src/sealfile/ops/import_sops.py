@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sealfile.errors import ConfigError, FormatError
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
+from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.sops import Kind, Opened, about, detect, open_text, parse
@@ -44,6 +45,10 @@ class Imported:
     """SOPS key types present in the file that the sealed file does not carry over."""
     notes: list[str] = field(default_factory=list)
     """Other differences the caller should tell the user about."""
+    recipients: str = ""
+    """Whom the sealed file is for, as messages name keys (``age age1..., awskms arn:...``; key groups with their
+    threshold): the SOPS file's recipients, chosen by whoever wrote it, now sealed (and signed) as the user's."""
+    signed: bool = False
 
 
 def recipient_key(stanza: Stanza) -> MasterKey:
@@ -155,13 +160,18 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
         rules, notes = sealfile_rules(opened.meta.rule)
         _refuse_unsealing(text, opened.kind, rules)
         as_dotenv = _dotenv_kept(opened, output)
+        written = get_store("dotenv") if as_dotenv is not None else output or get_store("yaml")
         if as_dotenv is not None:
-            sealed = seal_plaintext(as_dotenv, get_store("dotenv"), keys, rules, policy=policy)
+            sealed = seal_plaintext(as_dotenv, written, keys, rules, policy=policy)
         else:
             sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
         notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
                                 target=output.name if output is not None else "yaml")
-    return Imported(sealed, list(opened.meta.unsupported), notes)
+    described = (f"any {keys.threshold} of {len(keys.groups)} key groups: "
+                 + ", ".join(f"[{describe_keys(group)}]" for group in keys.groups)
+                 if isinstance(keys, KeyGroups) else describe_keys(keys))
+    signed = read_document(sealed, written).metadata.signature is not None
+    return Imported(sealed, list(opened.meta.unsupported), notes, described, signed)
 
 
 def _refuse_unsealing(text: str, kind: Kind, rules: EncryptionRules) -> None:

@@ -20,7 +20,8 @@ WEAKER = ("SOPS files are weaker than sealed files: their MAC covers neither key
           "whoever can write one can rename plaintext values and add, remove or rename empty ones undetected "
           "(docs/sops-compat.md)")
 IMPORTED = ("the sealed result is only as trustworthy as the SOPS file it came from (its MAC covers neither key "
-            "names nor empty values): check its keys and values before you rely on it")
+            "names nor empty values, and whoever could write it chose them): check its recipients, keys and values "
+            "before you rely on it")
 
 
 def is_sops_text(text: str, path: str | None = None) -> bool:
