@@ -90,6 +90,21 @@ def test_makeflags_from_a_file_does_not_run_code(seal_file: SealFile, tmp_path: 
     assert not marker.exists()
 
 
+@pytest.mark.skipif(shutil.which("make") is None or shutil.which("cc") is None, reason="needs make and a C compiler")
+@pytest.mark.parametrize("entry", ["cc: {program}", 'cflags: "-wrapper {program}"'])
+def test_a_compiler_from_a_file_does_not_run_in_a_build(entry: str, seal_file: SealFile, tmp_path: Path) -> None:
+    """make's implicit rule runs ``$(CC) $(CFLAGS)``, and gcc's ``-wrapper`` runs a program around each of its
+    steps: ``exec -- make`` to build with the secrets ran whatever the file named."""
+    marker, program = tmp_path / "CODE-RAN", tmp_path / "evil"
+    program.write_text(f"#!/bin/sh\ntouch {marker}\nexec \"$@\"\n")
+    program.chmod(0o755)
+    (tmp_path / "hello.c").write_text("int main(void) { return 0; }\n")
+    path = seal_file(entry.format(program=program) + "\ndb_password: p-1\n")
+    done = run_exec(path, "--", "make", "-s", "-C", str(tmp_path), "hello")
+    assert done.returncode == 1 and "which changes how programs start or where they connect" in done.stderr
+    assert not marker.exists()
+
+
 def test_a_prompt_from_a_file_does_not_run_code_in_an_interactive_shell(seal_file: SealFile, tmp_path: Path) -> None:
     """``exec -- bash`` for a shell with the secrets: bash expands ``$(...)`` in PS0 and PS1 as it prompts."""
     marker = tmp_path / "CODE-RAN"
@@ -122,7 +137,10 @@ HOOKS = {
     "localdomain": "LOCALDOMAIN", "res_options": "RES_OPTIONS", "nullcmd": "NULLCMD", "readnullcmd": "READNULLCMD",
     "ps1": "PS1", "ps0": "PS0", "histfile": "HISTFILE", "makeflags": "MAKEFLAGS", "gnumakeflags": "GNUMAKEFLAGS",
     "makefiles": "MAKEFILES", "maven_opts": "MAVEN_OPTS", "gradle_opts": "GRADLE_OPTS", "sbt_opts": "SBT_OPTS",
-    "electron_run_as_node": "ELECTRON_RUN_AS_NODE",
+    "electron_run_as_node": "ELECTRON_RUN_AS_NODE", "cc": "CC", "cflags": "CFLAGS", "ldflags": "LDFLAGS",
+    "pkg_config_path": "PKG_CONFIG_PATH", "cgo_ldflags": "CGO_LDFLAGS", "ccache_prefix": "CCACHE_PREFIX",
+    "cmake_c_compiler_launcher": "CMAKE_C_COMPILER_LAUNCHER", "rustc": "RUSTC", "rsync_rsh": "RSYNC_RSH",
+    "svn_ssh": "SVN_SSH", "psqlrc": "PSQLRC", "terminfo": "TERMINFO",
 }
 
 
@@ -153,6 +171,7 @@ def test_the_rule_is_on_the_final_name() -> None:
                                          "KUBERNETES_TOKEN", "DOCKER_PASSWORD", "NODE_ENV", "node_env",
                                          "PYTHONUNBUFFERED"))
     assert is_hook("NODE_OPTIONS") and is_hook("NODE_PATH") and is_hook("NODE_EXTRA_CA_CERTS")
+    assert not any(is_hook(n) for n in ("CCV", "CC_EMAIL", "LDAP_PASSWORD", "ASSET_HOST", "ARTIFACTORY_TOKEN"))
 
 
 def test_existing_variables_are_kept_by_every_entry_point(seal_file: SealFile, monkeypatch: pytest.MonkeyPatch

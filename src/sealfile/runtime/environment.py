@@ -50,6 +50,13 @@ HOOK_NAMES = frozenset({
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
     "MAKEFLAGS", "GNUMAKEFLAGS", "MFLAGS", "MAKEFILES", "MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "SBT_OPTS",
     "ANT_OPTS", "ELECTRON_RUN_AS_NODE",
+    # the programs and flags C tool chains run (make's implicit rules, autoconf, cgo, CMake, cargo's build
+    # scripts): CC names a program, and gcc's -wrapper or -fplugin= in CFLAGS runs or loads one
+    "CC", "CXX", "CPP", "LD", "AR", "AS", "NM", "RANLIB", "STRIP", "OBJCOPY", "FC", "F77", "MAKE", "YACC", "LEX",
+    "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "FFLAGS", "LIBS", "PKG_CONFIG", "PKG_CONFIG_PATH",
+    "PKG_CONFIG_LIBDIR", "RUSTC", "RUSTDOC", "CMAKE_TOOLCHAIN_FILE", "CMAKE_PROJECT_INCLUDE",
+    # commands other clients run to connect, and start-up files they read (psql runs \! lines of PSQLRC)
+    "SVN_SSH", "RSYNC_RSH", "RSYNC_CONNECT_PROG", "CVS_RSH", "PSQLRC", "MYSQL_HOME", "TERMINFO", "TERMINFO_DIRS",
     # configuration files programs read (some of which run commands)
     "KUBECONFIG", "DOCKER_CONFIG", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "BOTO_CONFIG",
     "GNUPGHOME", "CURL_HOME", "WGETRC", "NETRC", "HELM_PLUGINS", "HELM_CONFIG_HOME", "HELM_DATA_HOME",
@@ -76,7 +83,7 @@ HOOK_PREFIXES = (
     "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "NODE_", "NPM_CONFIG_", "YARN_", "PERL", "RUBY", "GEM_", "BUNDLE_",
     "JAVA_", "_JAVA_", "JDK_JAVA_", "DOTNET_", "CORECLR_", "COMPLUS_", "COR_", "PHP", "LUA_", "R_PROFILE",
     "R_ENVIRON", "PIP_", "CARGO_", "GIT_", "MALLOC_", "OPENSSL_", "XDG_", "AWS_ENDPOINT_URL", "CLOUDSDK_",
-    "TF_CLI_",
+    "TF_CLI_", "CGO_", "CCACHE_", "DISTCC_", "CMAKE_C",  # CMAKE_<LANG>_COMPILER_LAUNCHER runs a program
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
