@@ -22,6 +22,7 @@ from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
 from sealfile.gitflow.patterns import UNGUARDED
 from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.secret_names import looks_secret
+from sealfile.gitflow.secret_values import credential_in
 from sealfile.kms.groups import listed_twice
 from sealfile.kms.registry import key_for
 from sealfile.kms.trust import offline
@@ -80,9 +81,12 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
             findings.append(Finding(file, "an ENC[...] token where the rule leaves values in plaintext "
                                           "(it would be read as text)", keypath(p), error=False))
     for p in sealed.unencrypted():
+        held = None if sealed.encrypts(p) else credential_in(sealed.leaves[p])
         if not sealed.encrypts(p) and looks_secret(p):
             findings.append(Finding(file, "named like a secret but left unencrypted by the rule", keypath(p),
                                     error=False))
+        elif held is not None:
+            findings.append(Finding(file, f"holds {held}, left unencrypted by the rule", keypath(p), error=False))
     return findings
 
 

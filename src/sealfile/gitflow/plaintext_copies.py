@@ -14,6 +14,7 @@ from typing import Any
 from sealfile.errors import SealfileError
 from sealfile.gitflow.sealed import keypath
 from sealfile.gitflow.secret_names import looks_secret
+from sealfile.gitflow.secret_values import credential_in
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.model.scalars import is_sealed
@@ -99,9 +100,13 @@ def plaintext_findings(path: str, text: str, sealed: dict[str, dict[Path, Any]],
                 return [f"{which}holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt "
                         f"-o')? {fix}"], []
         secret = _secret_entries(leaves)
-        attention += [f"{which}{keypath(p)}: {'in a Kubernetes Secret' if p in secret else 'named like a secret'}, in "
-                      "plaintext in a file no sealed_files pattern covers" for p, value in leaves.items()
-                      if (p in secret or looks_secret(p)) and _filled(value) and not _token(value)]
+        for p, value in leaves.items():
+            if not _filled(value) or _token(value):
+                continue
+            why = ("in a Kubernetes Secret" if p in secret else "named like a secret" if looks_secret(p)
+                   else credential_in(value))
+            if why is not None:
+                attention.append(f"{which}{keypath(p)}: {why}, in plaintext in a file no sealed_files pattern covers")
     return [], attention
 
 

@@ -44,6 +44,7 @@ from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.secret_names import looks_secret
+from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
 from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
 from sealfile.gitflow.unguarded import sealed_outside
@@ -248,6 +249,8 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
             entry.violations.append(f"{keypath(p)}: named like a secret and left unencrypted by this change")
         elif was_sealed:
             entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
+        held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
+        entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
     diff = entry.diff
     if diff.rules_change:
         entry.attention.append(f"encryption rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")

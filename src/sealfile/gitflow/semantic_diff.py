@@ -17,6 +17,7 @@ from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError, SealfileError, one_line
 from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, view
 from sealfile.gitflow.seals import key_replaced
+from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.sops_view import SopsView
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.paths import Path, encode_path, iter_leaves
@@ -231,6 +232,8 @@ def _shown(
             shown[p] = (leaf_bytes(v), f"ENC#{fingerprint(v)}")
         elif not isinstance(v, (dict, list)) and side.encrypts(p):
             shown[p] = (leaf_bytes(v), HIDDEN)
+        elif credential_in(v) is not None:  # plaintext in the file, but a review is read in CI logs and PRs too
+            shown[p] = (leaf_bytes(v), f"(plaintext holding {credential_in(v)}: not shown)")
         else:
             shown[p] = (leaf_bytes(v), _plain(v))
         source = sources.get(p)

@@ -1,0 +1,61 @@
+"""Values that are credentials whatever their key is named: a password in a URL or a connection string, a
+token of a well-known service by its shape, a private key's armor.
+
+``DATABASE_URL: postgres://app:Zk8s9dLq@db/app`` is named like a URL, not like a secret, so the names alone
+(:mod:`.secret_names`) let it pass in a plaintext file beside sealed ones, or as a sealed file's plaintext
+value. What is found is named by kind, never shown. Stand-ins are not credentials: a reference
+(``${DB_PASSWORD}``, ``{{ .password }}``, ``<password>``), or a placeholder (``password``, ``changeme``,
+``xxxx``, AWS's documented ``...EXAMPLE`` keys).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sealfile.kms.found_keys import holds_marker
+
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:([^\s/@]+)@[^\s@]")
+_CONNECTION_PASSWORD = re.compile(r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]*)")
+_TOKENS = (
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}"), "a GitHub token"),
+    (re.compile(r"\bglpat-[A-Za-z0-9_-]{20}\b"), "a GitLab token"),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"\b[rs]k_live_[A-Za-z0-9]{20,}"), "a Stripe live key"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "a Google API key"),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), "an npm token"),
+)
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
+"""A key's armor with a key in it (an empty BEGIN/END pair is a chart's stand-in)."""
+_PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "example",
+                           "redacted", "none", "null", "your_password", "yourpassword", "mypassword", "placeholder"})
+MAX_CHARS = 4096
+"""Longer values are looked at up to here: a credential sits in a URL or a line, and a value is attacker-written."""
+
+
+def credential_in(value: Any) -> str | None:
+    """What credential ``value`` holds, in words (``a password in a URL``), or None; never the credential."""
+    if not isinstance(value, str) or len(value) < 8:
+        return None
+    text = value[:MAX_CHARS]
+    if holds_marker(text) and _KEY_BODY.search(text):
+        return "a private key's text"
+    for pattern, kind in _TOKENS:
+        match = pattern.search(text)
+        if match and "EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2:  # not sk_live_XXXX
+            return kind
+    url = _URL_PASSWORD.search(text)
+    if url and _real(url.group(1)):
+        return "a password in a URL"
+    connection = _CONNECTION_PASSWORD.search(text) if "=" in text else None
+    if connection and _real(connection.group(1).strip().strip("'\"")):
+        return "a password in a connection string"
+    return None
+
+
+def _real(password: str) -> bool:
+    """Not a reference, a template's stand-in or a placeholder."""
+    if not password or password[0] in "$<{%[*" or set(password) <= set("x*.X-_"):
+        return False
+    return password.lower() not in _PLACEHOLDERS

@@ -1,0 +1,60 @@
+"""Credentials found by what a value is, not what its key is named (``sealfile.gitflow.secret_values``): a
+``DATABASE_URL`` with a password beside sealed files, a token by its service's shape; stand-ins are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from sealfile.gitflow.secret_values import credential_in
+from tests.support.git import Sandbox, seal_file
+
+FOUND = [
+    ("postgres://app:Zk8s9dLq2mN@db.internal:5432/app", "a password in a URL"),
+    ("https://deploy:hunter2hunter2@registry.example.com/v2/", "a password in a URL"),
+    ("Server=db;Database=app;User Id=sa;Password=Zq9xLm3kP2;", "a password in a connection string"),
+    ("host=db user=app; pwd='Zq9xLm3kP2'", "a password in a connection string"),
+    ("AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
+    ("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a GitHub token"),
+    ("xoxb-1234567890-abcdefghijkl", "a Slack token"),
+    ("glpat-" + "Ab3dEf6hIj9lMn2pQr5t", "a GitLab token"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+     "-----END OPENSSH PRIVATE KEY-----\n", "a private key's text"),
+]
+NOT_FOUND = [
+    "postgres://app@db/app", "postgres://app:${DB_PASSWORD}@db/app", "postgres://app:{{ .password }}@db/app",
+    "mysql://root:password@localhost/dev", "redis://:changeme@cache:6379", "https://user:<password>@host/",
+    "postgres://app:xxxxxxxx@db/app", "AKIAIOSFODNN7EXAMPLE", "sk_live_XXXXXXXXXXXXXXXXXXXXXXXX",
+    "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n", "Password=;", "Password=${PW}",
+    "a sentence about a password=value in prose is only prose", "https://example.com/path?user=a", 5432, None,
+]
+
+
+@pytest.mark.parametrize(("value", "kind"), FOUND)
+def test_a_credential_is_named_by_kind(value: str, kind: str) -> None:
+    assert credential_in(value) == kind
+
+
+@pytest.mark.parametrize("value", NOT_FOUND, ids=str)
+def test_stand_ins_and_references_are_not_credentials(value: object) -> None:
+    assert credential_in(value) is None
+
+
+def test_review_and_check_name_a_credential_under_an_innocent_key_never_showing_it(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    (sandbox.repo / "compose.yaml").write_text(
+        "services:\n  web:\n    environment:\n      DATABASE_URL: postgres://app:Zk8s9dLq2mN@db/app\n"
+        "      CACHE_URL: redis://cache:6379\n")
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n"
+              "  url_unencrypted: postgres://app:Zk8s9dLq2mN@db/app\n")
+    sandbox.commit("urls")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    attention = done.stdout.split("NEEDS ATTENTION:")[1]
+    assert ("compose.yaml: services.web.environment.DATABASE_URL: a password in a URL, in plaintext in a file no "
+            "sealed_files pattern covers") in attention
+    assert "db.url_unencrypted: holds a password in a URL, left unencrypted by the file's rule" in done.stdout
+    assert "(plaintext holding a password in a URL: not shown)" in done.stdout  # the value's diff line
+    assert "CACHE_URL" not in done.stdout and "Zk8s9dLq2mN" not in done.stdout
+    checked = sandbox.sealfile("check", "config/prod.enc.yaml", check=False)
+    assert checked.returncode == 0 and ("warning: config/prod.enc.yaml: db.url_unencrypted: holds a password in a "
+                                        "URL, left unencrypted by the rule") in checked.stderr
