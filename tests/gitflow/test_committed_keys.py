@@ -155,6 +155,12 @@ def test_the_pre_commit_check_refuses_a_recipients_identity_and_warns_of_other_k
 @pytest.mark.parametrize("count", [200])
 def test_a_text_of_many_keys_is_bounded_work(count: int) -> None:
     """A hostile change can paste thousands of armors: only the first few are parsed for their recipient."""
-    text = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n" * count
-    found = found_keys(text)
-    assert len(found) == count and all(k.opens is None for k in found)
+    body = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "A" * 70 + "\n-----END OPENSSH PRIVATE KEY-----\n"
+    found = found_keys(body * count)
+    assert len(found) == count and all(k.opens is None for k in found)  # not parsed: no valid header either
+
+
+def test_the_armors_name_alone_is_no_key() -> None:
+    """Code and documentation name the armor (``if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data``)."""
+    assert found_keys('if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data:\n    pass\n') == []
+    assert found_keys("key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  -----END RSA PRIVATE KEY-----\n") == []

@@ -8,7 +8,8 @@ and creation rules: a committed identity of one of them opens those files for wh
 Other private keys (TLS, PGP, a passphrase-protected PEM key) are found by their armor alone.
 
 A text is attacker-controlled: at most :data:`MAX_DERIVED` keys of one text are parsed for their recipient;
-the rest are reported by kind.
+the rest are reported by kind. An armor counts only with a key in it (an END line within
+:data:`MAX_BLOCK_CHARS`, base64 between): code and documentation name the armor without one.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ fixed strings ``git grep -F`` is given."""
 
 _AGE_IDENTITY = re.compile(r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", re.IGNORECASE)
 _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
+_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
+"""A key's armor holds one (base64 lines); a mention of the armor's name, or an empty pair, is no key."""
 MAX_BLOCK_CHARS = 65536
 """A private key's armor is a few kilobytes (RSA 16384: about 12); an END further on is not looked for."""
 _KINDS = {"OPENSSH ": "an OpenSSH private key", "RSA ": "an RSA private key", "EC ": "an EC private key",
@@ -79,13 +82,14 @@ def found_keys(text: str) -> list[FoundKey]:
     for match in _PEM_BEGIN.finditer(text):
         label = match.group(1)
         kind = _KINDS.get(label, f"a {label.strip()} private key")
+        end_marker = f"-----END {label}PRIVATE KEY{match.group(2) or ''}-----"
+        end = text.find(end_marker, match.end(), match.end() + MAX_BLOCK_CHARS)
+        if end < 0 or not _BODY.search(text, match.end(), end):  # the armor's name alone: code, or docs
+            continue
         opens, protected = None, label == "ENCRYPTED "
         if len(found) < MAX_DERIVED and not match.group(2):
-            end_marker = f"-----END {label}PRIVATE KEY-----"
-            end = text.find(end_marker, match.end(), match.end() + MAX_BLOCK_CHARS)
-            if end >= 0:
-                block = text[match.start():end + len(end_marker)].encode("ascii", "replace")
-                opens, protected = _pem_recipient(block, label), protected or _protected(block, label)
+            block = text[match.start():end + len(end_marker)].encode("ascii", "replace")
+            opens, protected = _pem_recipient(block, label), protected or _protected(block, label)
         found.append((match.start(), kind, opens, protected))
     return [FoundKey(kind, text.count("\n", 0, start) + 1, opens, _name(opens), protected)
             for start, kind, opens, protected in sorted(found)]
