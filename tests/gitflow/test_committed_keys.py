@@ -63,10 +63,6 @@ def _base(box: Sandbox) -> None:
     box.commit("base")
 
 
-def _review(box: Sandbox) -> tuple[int, str]:
-    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
-    return done.returncode, done.stdout
-
 
 def test_a_recipients_identity_committed_fails_the_review_and_other_keys_are_named(sandbox: Sandbox) -> None:
     _base(sandbox)
@@ -78,7 +74,7 @@ def test_a_recipients_identity_committed_fails_the_review_and_other_keys_are_nam
     deploy, _ = _ssh_key(sandbox.root, "deploy", "-N", "")
     (sandbox.repo / "deploy_key").write_text(deploy)
     sandbox.commit("keys")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     violations, attention = shown.split("NEEDS ATTENTION:")
     assert (f"keys.txt: line 2: an age identity (of {sandbox.recipient}), a recipient of the creation rules of "
@@ -97,7 +93,7 @@ def test_the_identity_of_a_sealed_files_ssh_recipient_fails_even_passphrase_prot
     (sandbox.repo / "ops").mkdir()
     (sandbox.repo / "ops" / "id_ed25519").write_text(private)
     sandbox.commit("key")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert ("ops/id_ed25519: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:") in shown
     assert f"passphrase-protected), a recipient of {FILE}: whoever reads the repository can open it" in shown
@@ -112,7 +108,7 @@ def test_a_key_pasted_into_a_sealed_files_comment_is_named_never_shown(sandbox: 
     sealed = sandbox.repo / FILE
     sealed.write_text(f"# the key, for CI: {identity}\n" + sealed.read_text())
     sandbox.commit("comment")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert f"{FILE}: line 1: an age identity (of {sandbox.recipient}), a recipient of" in shown
     assert "comment added: (not shown: it holds a private key's text)" in shown
@@ -126,7 +122,7 @@ def test_a_key_the_base_already_held_is_not_reported_again(sandbox: Sandbox) -> 
     sandbox.commit("fixture")
     (sandbox.repo / "fixture.txt").write_text(other + "# used by the tests\n")
     sandbox.commit("comment")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0 and "fixture.txt" not in shown, shown
 
 

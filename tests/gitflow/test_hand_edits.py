@@ -35,16 +35,12 @@ def _paste(box: Sandbox, key: str, token: str) -> None:
     (box.repo / FILE).write_text(text.replace(_token(text, key), token))
 
 
-def _review(box: Sandbox) -> tuple[int, str]:
-    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
-    return done.returncode, done.stdout
-
 
 def test_a_token_pasted_over_another_key_fails_the_review(sandbox: Sandbox) -> None:
     _base(sandbox)
     _paste(sandbox, "password", _token((sandbox.repo / FILE).read_text(), "token"))
     sandbox.commit("swap")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert ("db.password: holds the ciphertext sealed for api.token; a token opens only at the key path it was "
             "sealed for: copied by hand, readers refuse this file") in shown
@@ -59,7 +55,7 @@ def test_a_token_copied_from_another_file_of_the_change_is_named_with_its_file(s
     other.write_text(other.read_text() + "\n")  # in the change, so its tokens are compared
     _paste(sandbox, "user", _token(other.read_text(), "token"))
     sandbox.commit("swap from another file")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3 and "db.user: holds the ciphertext sealed for api.token of other.enc.yaml" in shown
 
 
@@ -70,7 +66,7 @@ def test_a_mac_line_changed_over_the_same_content_fails_the_review(sandbox: Sand
     assert mac is not None
     (sandbox.repo / FILE).write_text(text.replace(mac.group(1), "A" * 43 + "="))
     sandbox.commit("a new mac")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3 and "the 'mac' line changed but nothing it covers did, under the same data key" in shown
 
 
@@ -82,7 +78,7 @@ def test_a_value_set_back_to_an_older_ciphertext_is_flagged_as_a_replay(sandbox:
     sandbox.commit("a new password")
     _paste(sandbox, "password", old)
     sandbox.commit("the old one again")
-    _, shown = _review(sandbox)
+    _, shown = sandbox.review_last()
     assert "db.password: set back to an older ciphertext (sealed " in shown
     assert "a value replayed from history?" in shown.split("NEEDS ATTENTION:")[1]
 
@@ -95,7 +91,7 @@ def test_sealfiles_own_changes_raise_no_hand_edit_finding(sandbox: Sandbox) -> N
     copy = sandbox.repo / "copy.enc.yaml"
     copy.write_text((sandbox.repo / FILE).read_text())  # the same tokens at the same key paths: they open
     sandbox.commit("changes")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0 and "0 policy violation(s)" in shown, shown
     assert "by hand" not in shown and "older ciphertext" not in shown
 
@@ -108,7 +104,7 @@ def test_a_value_set_back_within_the_second_or_re_added_is_flagged_by_its_bytes(
     sandbox.commit("a new password")
     sandbox.git("checkout", "HEAD~1", "--", FILE)  # the whole earlier version: its mac and signature hold
     sandbox.commit("the old one again")
-    _, shown = _review(sandbox)  # by its bytes within the second, by its time (as before) past it
+    _, shown = sandbox.review_last()  # by its bytes within the second, by its time (as before) past it
     assert re.search(r"db\.password: set back to (a ciphertext this file held before \(commit |an older ciphertext)",
                      shown), shown
     assert shown.count("db.password: set back to") == 1
@@ -117,7 +113,7 @@ def test_a_value_set_back_within_the_second_or_re_added_is_flagged_by_its_bytes(
     sandbox.commit("token removed")
     sandbox.git("checkout", "HEAD~1", "--", FILE)
     sandbox.commit("token back, with its old ciphertext")
-    _, shown = _review(sandbox)
+    _, shown = sandbox.review_last()
     assert "api.token: set back to a ciphertext this file held before (commit " in shown, shown
     assert "db.password" not in shown.split("CHANGES:")[0]
 
@@ -153,7 +149,7 @@ def test_a_stanza_for_another_key_labelled_as_a_listed_recipient_fails_the_revie
                             capture_output=True, check=False)
     assert opened.returncode == 0 and len(opened.stdout) == 32  # the intruder holds the data key
     sandbox.commit("a stanza for the intruder, labelled as the sandbox's key")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert f"{FILE}: ADDED age {sandbox.recipient}" in shown
     assert (f"{FILE}: sealfile.recipients.1: age {sandbox.recipient} is listed a second time: sealfile writes one "
@@ -181,7 +177,7 @@ def test_values_copied_from_a_file_sharing_the_data_key_are_named_with_that_file
     (sandbox.repo / FILE).write_text(staging.read_text())  # the whole file: its mac and signature hold
     sandbox.commit("prod takes staging's values")
 
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     attention = shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0]
     assert "db.password: a ciphertext copied from staging.enc.yaml (held there as of commit " in attention, shown
     assert "data key replaced" not in shown and status == 0  # prod's data key: nothing else tells

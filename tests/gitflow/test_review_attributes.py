@@ -10,10 +10,6 @@ from tests.support.git import Sandbox, seal_file
 FILE = "config/prod.enc.yaml"
 
 
-def _review(box: Sandbox, *args: str) -> tuple[int, str]:
-    done = box.sealfile("review", "HEAD~1", "HEAD", *args, check=False, env=box.keyless_env())
-    return done.returncode, done.stdout
-
 
 def _installed(box: Sandbox) -> None:
     seal_file(box, FILE, "db:\n  password: s3cret-a91\n")
@@ -31,7 +27,7 @@ def test_a_line_unsetting_the_diff_driver_is_shown(sandbox: Sandbox) -> None:
     shown_by_git = subprocess.run(["git", "log", "-p", "-1", "--", FILE], cwd=sandbox.repo, capture_output=True,
                                   text=True, check=True).stdout
     assert f"Binary files a/{FILE} and b/{FILE} differ" in shown_by_git
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown
     assert (f"{FILE}: .gitattributes no longer gives it to sealfile's drivers (diff: unset): 'git diff' and "
             "'git log -p' show none of its values") in shown.split("NEEDS ATTENTION:")[1]
@@ -43,7 +39,7 @@ def test_a_merge_driver_replaced_is_shown_and_an_unrelated_attributes_change_is_
     with (sandbox.repo / ".gitattributes").open("a") as attributes:
         attributes.write("*.png binary\nother.enc.yaml merge=union\n")
     sandbox.commit("attributes")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown
     lines = [line.strip() for line in shown.splitlines() if ".gitattributes no longer" in line]
     assert lines == ["other.enc.yaml: .gitattributes no longer gives it to sealfile's drivers (merge: union): git "

@@ -20,17 +20,13 @@ def _base(box: Sandbox) -> None:
     box.commit("base")
 
 
-def _review(box: Sandbox) -> tuple[int, str]:
-    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
-    return done.returncode, done.stdout
-
 
 def test_a_decrypted_copy_committed_beside_its_sealed_file_fails_the_review(sandbox: Sandbox) -> None:
     _base(sandbox)
     sandbox.sealfile("decrypt", FILE, "-o", "config/prod.yaml")
     sandbox.sealfile("decrypt", ".env.enc", "-o", ".env")
     sandbox.commit("oops")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert (f"config/prod.yaml: holds every key path of {FILE} in plaintext: a decrypted copy ('sealfile "
             "decrypt -o')? remove it from the history and rotate its values") in shown
@@ -50,7 +46,7 @@ def test_a_decrypted_copy_is_found_under_every_name_that_says_data(copy: str, sa
     sandbox.sealfile("decrypt", FILE, "-o", "config/as-is.txt")  # YAML, the sealed file's own syntax...
     (sandbox.repo / "config" / "as-is.txt").rename(sandbox.repo / "config" / "as-is.json")  # ...named .json
     sandbox.commit("oops")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert f"{copy}: holds every key path of {FILE} in plaintext: a decrypted copy" in shown
     assert f"config/as-is.json: holds every key path of {FILE} in plaintext: a decrypted copy" in shown
@@ -70,7 +66,7 @@ def test_a_decrypted_copy_as_variables_in_any_mapping_fails_the_review(sandbox: 
         "services:\n  db:\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      DB_USER: '{{ .user }}'\n"
         "      DB_HOST_UNENCRYPTED: db.local\n")
     sandbox.commit("deploy")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     for copy, source in (("config/secret.yaml", FILE), ("api-secret.yaml", ".env.enc"),
                          ("compose.yaml", ".env.enc")):
@@ -91,7 +87,7 @@ def test_every_document_of_a_manifest_is_read_and_a_secrets_values_are_secret(sa
         f"{deployment}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: extra\nstringData:\n"
         "  SMTP_HOST: smtp.example.com\n  DB_PASSWORD: ${DB_PASSWORD}\n")
     sandbox.commit("manifests")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert "manifest.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
     assert ("config/extra.yaml: document 2: stringData.SMTP_HOST: in a Kubernetes Secret, in plaintext in a file "
@@ -111,7 +107,7 @@ def test_a_stream_with_a_list_document_or_a_last_empty_one_is_read(sandbox: Sand
     (sandbox.repo / "site.yml").write_text("- hosts: db\n  vars:\n    db_password: hunter2\n    port: 5432\n"
                                            "  roles: [postgres]\n")
     sandbox.commit("rendered")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert "rendered.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
     assert "patches.yaml: document 2: holds every key path of .env.enc in plaintext: a decrypted copy" in shown
@@ -130,7 +126,7 @@ def test_a_data_file_with_anchors_and_aliases_neither_fails_the_review_nor_the_c
     (sandbox.repo / ".gitlab-ci.yml").write_text(".prep: &prep\n  script:\n    - make\n"
                                                  "build:\n  <<: *prep\n  stage: build\ntest:\n  script: *prep\n")
     sandbox.commit("ci")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0 and "anchors" not in shown, shown
     checked = sandbox.sealfile("check", FILE, ".gitlab-ci.yml", check=False)
     assert checked.returncode == 0, checked.stderr
@@ -142,7 +138,7 @@ def test_a_secret_named_plaintext_value_outside_the_patterns_is_flagged(sandbox:
         "password_min_length: 12\nlisten: 8080\nsmtp:\n  password: hunter2\n  token: ${SMTP_TOKEN}\n")
     (sandbox.repo / ".env.local").write_text("STRIPE_API_KEY=sk_live_1\n")
     sandbox.commit("settings")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown  # flagged, not failed: a key name alone proves nothing
     attention = shown.split("NEEDS ATTENTION:")[1]
     assert ("config/app.yaml: smtp.password: named like a secret, in plaintext in a file no sealed_files "
@@ -156,7 +152,7 @@ def test_a_comment_added_to_a_sealed_file_is_shown(sandbox: Sandbox) -> None:
     text = (sandbox.repo / FILE).read_text()
     (sandbox.repo / FILE).write_text(text.replace("# prod\n", "# prod\n# the old password was hunter2\n"))
     sandbox.commit("a note")
-    _, shown = _review(sandbox)
+    _, shown = sandbox.review_last()
     assert f"{FILE}: comment added: # the old password was hunter2" in shown.split("NEEDS ATTENTION:")[1]
 
 
@@ -165,7 +161,7 @@ def test_a_new_dotenv_sealed_file_shows_no_comment_of_its_own(sandbox: Sandbox) 
     _base(sandbox)
     seal_file(sandbox, "api/.env.enc", "# rotated yearly\nTOKEN=t-1\n")
     sandbox.commit("a new dotenv file")
-    _, shown = _review(sandbox)
+    _, shown = sandbox.review_last()
     assert shown.split("NEEDS ATTENTION:")[1].split("CHANGES:")[0].strip().splitlines() == [
         "api/.env.enc: comment added: # rotated yearly"]
 
@@ -181,6 +177,6 @@ def test_a_secret_named_key_left_in_plaintext_fails_in_every_syntax(sandbox: San
     sandbox.commit("base")
     sandbox.sealfile("set", name, key, "p-456")
     sandbox.commit("a plaintext password")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 3, shown
     assert f"{name}: {key}: named like a secret and left unencrypted by this change" in shown

@@ -17,10 +17,6 @@ PLAIN = ('db:\n  password: s3cret-a91\n  port_unencrypted: 12\n  tls_unencrypted
          'on_unencrypted: "12:30"\nsteps_unencrypted:\n  - "on"\n')
 
 
-def _review(box: Sandbox) -> tuple[int, str]:
-    done = box.sealfile("review", "HEAD~1", "HEAD", check=False, env=box.keyless_env())
-    return done.returncode, done.stdout
-
 
 def _attention(shown: str) -> list[str]:
     if "NEEDS ATTENTION:" not in shown:
@@ -41,7 +37,7 @@ def test_a_plaintext_value_re_spelled_for_yaml_1_1_readers_is_shown(sandbox: San
     assert "OK" in sandbox.sealfile("verify", FILE).stdout  # the seal holds: only the spelling changed
     decrypted = yaml.safe_load(sandbox.sealfile("decrypt", FILE).stdout)
     assert decrypted["db"]["port_unencrypted"] == 10 and decrypted["db"]["tls_unencrypted"] is False
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown
     assert [line.split(": re-spelled")[0] for line in _attention(shown)] == [
         f"{FILE}: db.port_unencrypted", f"{FILE}: db.tls_unencrypted", f"{FILE}: on_unencrypted",
@@ -55,7 +51,7 @@ def test_a_spelling_the_base_already_had_is_not_shown_again(sandbox: Sandbox) ->
     sandbox.commit("base")
     sandbox.sealfile("set", FILE, "db.password", "other-value")
     sandbox.commit("a new password")
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown
     assert not [line for line in _attention(shown) if "re-spelled" in line]
 
@@ -75,7 +71,7 @@ def test_a_dotenv_value_re_spelled_for_a_shell_to_run_is_shown(sandbox: Sandbox)
     out.write_text(sandbox.sealfile("decrypt", name).stdout)
     subprocess.run(["bash", "-c", f"set -a; . {out}"], check=True, capture_output=True)
     assert marker.exists()  # what a shell makes of the re-spelled text
-    status, shown = _review(sandbox)
+    status, shown = sandbox.review_last()
     assert status == 0, shown
     assert _attention(shown) == [f"{name}: NOTE_unencrypted: re-spelled so that a shell sourcing 'decrypt' output "
                                  "reads another value than sealfile does (or runs it)"]  # `fast` reads alike

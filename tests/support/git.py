@@ -47,6 +47,11 @@ class Sandbox:
             raise AssertionError(f"sops {' '.join(args)} failed ({done.returncode}): {done.stderr}")
         return done
 
+    def review_last(self, *args: str) -> tuple[int, str]:
+        """``sealfile review HEAD~1 HEAD`` as CI runs it, without a key: (exit status, what it printed)."""
+        done = self.sealfile("review", "HEAD~1", "HEAD", *args, check=False, env=self.keyless_env())
+        return done.returncode, done.stdout
+
     def keyless_env(self) -> dict[str, str]:
         """The same user without any usable key."""
         return {**self.env, "SEALFILE_AGE_KEY_FILE": str(self.root / "no-such-keys.txt")}
