@@ -150,16 +150,27 @@ def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox
     assert "a rotation and a file forged by someone who can push look the same" in done.stdout
 
 
-def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: Sandbox, ssh_keys: SshKeys) -> None:
-    box = installed
-    alice, mallory = setup(box, ssh_keys)
+def _alice_merges_a_forged_branch(box: Sandbox, alice: SshKeyPair, mallory: SshKeyPair, *,
+                                  trusting_mallory: bool = False) -> str:
+    """Branch ``forged``: the file forged by mallory (and, ``trusting_mallory``, her key added to ``signers:``);
+    on main alice changes a value. Returns main's version of the file, which the merge must keep."""
     box.git("checkout", "-q", "-b", "forged")
+    if trusting_mallory:
+        config = box.repo / ".sealfile.yaml"
+        config.write_text(config.read_text().replace("signers:\n", f"signers:\n  mallory: "
+                                                                   f"{mallory.public_key.to_line()}\n"))
     forge(box, mallory)
     box.commit("mallory's branch")
     box.git("checkout", "-q", "main")
     box.sealfile("set", FILE, "db.password", "main-side", env=as_signer(box, alice))
     box.commit("alice changes a value")
-    ours = (box.repo / FILE).read_text()
+    return (box.repo / FILE).read_text()
+
+
+def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: Sandbox, ssh_keys: SshKeys) -> None:
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    ours = _alice_merges_a_forged_branch(box, alice, mallory)
 
     merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
     assert merged.returncode != 0
@@ -174,16 +185,8 @@ def test_a_merge_run_again_is_judged_by_the_signers_ours_committed_not_by_those_
     mallory, which must not make the driver take her data key and values and sign them as alice's."""
     box = installed
     alice, mallory = setup(box, ssh_keys)
-    box.git("checkout", "-q", "-b", "forged")
     config = box.repo / ".sealfile.yaml"
-    added = f"signers:\n  mallory: {mallory.public_key.to_line()}\n"
-    config.write_text(config.read_text().replace("signers:\n", added))
-    forge(box, mallory)
-    box.commit("mallory's branch trusts mallory")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", FILE, "db.password", "main-side", env=as_signer(box, alice))
-    box.commit("alice changes a value")
-    ours = (box.repo / FILE).read_text()
+    ours = _alice_merges_a_forged_branch(box, alice, mallory, trusting_mallory=True)
 
     merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
     assert merged.returncode != 0 and f"signed by {mallory.public_key.fingerprint}" in merged.stderr
