@@ -150,7 +150,7 @@ def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox
     assert "a rotation and a file forged by someone who can push look the same" in done.stdout
 
 
-def _alice_merges_a_forged_branch(box: Sandbox, alice: SshKeyPair, mallory: SshKeyPair, *,
+def _forged_branch_then_alice_on_main(box: Sandbox, alice: SshKeyPair, mallory: SshKeyPair, *,
                                   trusting_mallory: bool = False) -> str:
     """Branch ``forged``: the file forged by mallory (and, ``trusting_mallory``, her key added to ``signers:``);
     on main alice changes a value. Returns main's version of the file, which the merge must keep."""
@@ -170,7 +170,7 @@ def _alice_merges_a_forged_branch(box: Sandbox, alice: SshKeyPair, mallory: SshK
 def test_the_merge_driver_refuses_a_side_that_is_not_validly_signed(installed: Sandbox, ssh_keys: SshKeys) -> None:
     box = installed
     alice, mallory = setup(box, ssh_keys)
-    ours = _alice_merges_a_forged_branch(box, alice, mallory)
+    ours = _forged_branch_then_alice_on_main(box, alice, mallory)
 
     merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
     assert merged.returncode != 0
@@ -186,7 +186,7 @@ def test_a_merge_run_again_is_judged_by_the_signers_ours_committed_not_by_those_
     box = installed
     alice, mallory = setup(box, ssh_keys)
     config = box.repo / ".sealfile.yaml"
-    ours = _alice_merges_a_forged_branch(box, alice, mallory, trusting_mallory=True)
+    ours = _forged_branch_then_alice_on_main(box, alice, mallory, trusting_mallory=True)
 
     merged = box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
     assert merged.returncode != 0 and f"signed by {mallory.public_key.fingerprint}" in merged.stderr
