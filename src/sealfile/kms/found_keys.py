@@ -75,15 +75,18 @@ def found_keys(text: str) -> list[FoundKey]:
     if not holds_marker(text):
         return []
     found: list[tuple[int, str, str | None, bool]] = []
-    for match in _AGE_IDENTITY.finditer(text):
-        opens = _age_recipient(match.group(0)) if len(found) < MAX_DERIVED else None
-        if opens is not None or len(found) >= MAX_DERIVED:  # a checksum that fails: a placeholder, no key
+    for tried, match in enumerate(_AGE_IDENTITY.finditer(text)):
+        opens = _age_recipient(match.group(0)) if tried < MAX_DERIVED else None
+        if opens is not None or tried >= MAX_DERIVED:  # a checksum that fails: a placeholder, no key
             found.append((match.start(), "an age identity", opens, False))
-    for match in _PEM_BEGIN.finditer(text):
+    begins = list(_PEM_BEGIN.finditer(text))
+    for index, match in enumerate(begins):
         label = match.group(1)
         kind = _KINDS.get(label, f"a {label.strip()} private key")
         end_marker = f"-----END {label}PRIVATE KEY{match.group(2) or ''}-----"
-        end = text.find(end_marker, match.end(), match.end() + MAX_BLOCK_CHARS)
+        # up to the next armor at most: each character is searched once, however many armors a text holds
+        until = min(begins[index + 1].start() if index + 1 < len(begins) else len(text), match.end() + MAX_BLOCK_CHARS)
+        end = text.find(end_marker, match.end(), until)
         if end < 0 or not _BODY.search(text, match.end(), end):  # the armor's name alone: code, or docs
             continue
         opens, protected = None, label == "ENCRYPTED "
@@ -91,8 +94,11 @@ def found_keys(text: str) -> list[FoundKey]:
             block = text[match.start():end + len(end_marker)].encode("ascii", "replace")
             opens, protected = _pem_recipient(block, label), protected or _protected(block, label)
         found.append((match.start(), kind, opens, protected))
-    return [FoundKey(kind, text.count("\n", 0, start) + 1, opens, _name(opens), protected)
-            for start, kind, opens, protected in sorted(found)]
+    keys, line, counted = [], 1, 0
+    for start, kind, opens, protected in sorted(found):  # lines counted once, in order
+        line, counted = line + text.count("\n", counted, start), start
+        keys.append(FoundKey(kind, line, opens, _name(opens), protected))
+    return keys
 
 
 def _name(recipient: str | None) -> str | None:
