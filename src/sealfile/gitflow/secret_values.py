@@ -15,7 +15,9 @@ from typing import Any
 
 from sealfile.kms.found_keys import holds_marker
 
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:([^\s/@]+)@[^\s@]")
+_USERINFO = re.compile(r"[^\s/@:]{0,256}:([^\s/@]{1,256})@[^\s@]")
+"""What follows a URL's ``://`` when it holds a password: ``user:password@host``."""
+MAX_URLS = 16
 _CONNECTION_PASSWORD = re.compile(r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]*)")
 _TOKENS = (
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
@@ -45,13 +47,26 @@ def credential_in(value: Any) -> str | None:
         match = pattern.search(text)
         if match and "EXAMPLE" not in match.group(0) and len(set(match.group(0)[-16:])) > 2:  # not sk_live_XXXX
             return kind
-    url = _URL_PASSWORD.search(text)
-    if url and _real(url.group(1)):
+    if any(_real(password) for password in _url_passwords(text)):
         return "a password in a URL"
     connection = _CONNECTION_PASSWORD.search(text) if "=" in text else None
     if connection and _real(connection.group(1).strip().strip("'\"")):
         return "a password in a connection string"
     return None
+
+
+def _url_passwords(text: str) -> list[str]:
+    """The passwords of the first URLs in ``text``, each read from its ``://`` on: a pattern searched from every
+    position took quadratic time over a long value."""
+    found: list[str] = []
+    at = text.find("://")
+    while at > 0 and len(found) < MAX_URLS:
+        if text[at - 1].isalnum():  # a scheme before it
+            userinfo = _USERINFO.match(text, at + 3)
+            if userinfo:
+                found.append(userinfo.group(1))
+        at = text.find("://", at + 3)
+    return found
 
 
 def _real(password: str) -> bool:
