@@ -11,6 +11,7 @@ from tests.support.git import Sandbox, seal_file
 FOUND = [
     ("postgres://app:Zk8s9dLq2mN@db.internal:5432/app", "a password in a URL"),
     ("https://deploy:hunter2hunter2@registry.example.com/v2/", "a password in a URL"),
+    ("://x, then postgres://app:Zk8s9dLq2mN@db/app", "a password in a URL"),
     ("Server=db;Database=app;User Id=sa;Password=Zq9xLm3kP2;", "a password in a connection string"),
     ("host=db user=app; pwd='Zq9xLm3kP2'", "a password in a connection string"),
     ("AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),

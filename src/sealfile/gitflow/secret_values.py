@@ -56,12 +56,12 @@ def credential_in(value: Any) -> str | None:
 
 
 def _url_passwords(text: str) -> list[str]:
-    """The passwords of the first URLs in ``text``, each read from its ``://`` on: a pattern searched from every
-    position took quadratic time over a long value."""
+    """The passwords of the first URLs in ``text``, each read from its ``://`` on in a bounded window, so that a
+    long value is read once (a pattern searched from every position reads it again from each)."""
     found: list[str] = []
     at = text.find("://")
-    while at > 0 and len(found) < MAX_URLS:
-        if text[at - 1].isalnum():  # a scheme before it
+    while at >= 0 and len(found) < MAX_URLS:
+        if at > 0 and text[at - 1].isalnum():  # a scheme before it
             userinfo = _USERINFO.match(text, at + 3)
             if userinfo:
                 found.append(userinfo.group(1))
