@@ -59,3 +59,28 @@ def test_review_and_check_name_a_credential_under_an_innocent_key_never_showing_
     checked = sandbox.sealfile("check", "config/prod.enc.yaml", check=False)
     assert checked.returncode == 0 and ("warning: config/prod.enc.yaml: db.url_unencrypted: holds a password in a "
                                         "URL, left unencrypted by the rule") in checked.stderr
+
+
+def test_review_names_credentials_a_change_adds_to_files_of_any_syntax(sandbox: Sandbox) -> None:
+    """A token in a deploy script or ``.npmrc``, a password in a properties file: no data syntax, so the
+    leak check read none of them. git's own search of the change's lines finds the files; lines the base
+    already held are not named again."""
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    (sandbox.repo / "deploy.sh").write_text("#!/bin/sh\ncurl https://old:Old29sLq8x@reg.example.com/\n")
+    sandbox.commit("base")
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    (sandbox.repo / "deploy.sh").write_text(f"#!/bin/sh\ncurl https://old:Old29sLq8x@reg.example.com/\n"
+                                            f"curl https://ci:Hk29sLq8xx@reg.example.com/\nexport GH_TOKEN={token}\n")
+    (sandbox.repo / ".npmrc").write_text("//registry.npmjs.org/:_authToken=npm_" + "a1B2c3D4e5" * 3 + "a1B2c3\n")
+    (sandbox.repo / "app.properties").write_text("db.url=jdbc:postgresql://db/app\npassword=Sp9ringPw1x\n")
+    (sandbox.repo / "README.md").write_text("Set password=<yours> in app.properties; see https://example.com.\n")
+    sandbox.commit("scripts")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    for line in ("deploy.sh: line 3: a password in a URL, in plaintext",
+                 "deploy.sh: line 4: a GitHub token, in plaintext", ".npmrc: line 1: an npm token, in plaintext",
+                 "app.properties: line 2: a password setting (password=...), in plaintext"):
+        assert line in attention, line
+    assert "README.md" not in shown and "deploy.sh: line 2" not in shown  # the base's line: named when it came
+    assert token not in shown and "Hk29sLq8xx" not in shown and "Sp9ringPw1x" not in shown

@@ -23,7 +23,9 @@ from sealfile.errors import SealfileError
 from sealfile.gitflow.blobs import show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.plaintext_copies import data_store
 from sealfile.gitflow.sealed import view
+from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
 from sealfile.kms.found_keys import MARKERS, found_keys
 from sealfile.kms.registry import key_for
@@ -101,11 +103,12 @@ def _unknown(texts: Iterable[str | None], known: Recipients) -> bool:
 def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapping[str, str | None],
                 covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
     """``(violations, attention)``, each ``"PATH: line N: ..."``, for private keys that the change from
-    ``base`` to ``head`` adds to any file (git's own search of the change's lines finds the files: no file
-    the change leaves without such a line is read). ``sealed``: the change's sealed files (path -> head text),
-    whose recipients and those of the creation rules are compared first; only for a key that opens none of
-    them are the other files ``covered`` (by the sealed_files patterns) read at ``head``."""
-    pickaxe = "|".join(MARKERS).replace("-----", "-{5}")
+    ``base`` to ``head`` adds to any file, and credentials it adds to a file of no data syntax (git's own
+    search of the change's lines finds the files: no file the change leaves without such a line is read).
+    ``sealed``: the change's sealed files (path -> head text), whose recipients and those of the creation
+    rules are compared first; only for a key that opens none of them are the other files ``covered`` (by the
+    sealed_files patterns) read at ``head``."""
+    pickaxe = "|".join(MARKERS).replace("-----", "-{5}") + "|" + PICKAXE
     candidates = [path for path in git(["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff",
                                         "--no-renames", "--text", "--diff-filter=AMRCT", "--name-only", "-z",
                                         "--regexp-ignore-case", "-G", pickaxe, base, head, "--"], root).split("\0")
@@ -127,6 +130,8 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
         if text is None:
             continue
         errors, notes = key_findings(text, known, then.get(path))
+        if data_store(path) is None and path not in sealed:  # data files: read by key path (plaintext_copies)
+            notes += [line for line in credential_lines(text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
     return violations, attention

@@ -11,6 +11,7 @@ value. What is found is named by kind, never shown. Stand-ins are not credential
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from sealfile.kms.found_keys import holds_marker
@@ -32,6 +33,11 @@ _KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
 """A key's armor with a key in it (an empty BEGIN/END pair is a chart's stand-in)."""
 _PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "example",
                            "redacted", "none", "null", "your_password", "yourpassword", "mypassword", "placeholder"})
+PICKAXE = ("(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_|glpat-|xox[abprs]-|[rs]k_live_|"
+           "AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|://[^[:space:]/@:]*:[^[:space:]/@]+@|(password|pwd)[[:space:]]*=")
+"""The shapes above as a POSIX extended pattern, for git's own search of a change's lines (``git diff -G``):
+the files of other syntaxes it names are read line by line (:func:`credential_lines`)."""
+MAX_LINES_SHOWN = 20
 MAX_CHARS = 4096
 """Longer values are looked at up to here: a credential sits in a URL or a line, and a value is attacker-written."""
 
@@ -51,7 +57,7 @@ def credential_in(value: Any) -> str | None:
         return "a password in a URL"
     connection = _CONNECTION_PASSWORD.search(text) if "=" in text else None
     if connection and _real(connection.group(1).strip().strip("'\"")):
-        return "a password in a connection string"
+        return "a password in a connection string" if ";" in text else "a password setting (password=...)"
     return None
 
 
@@ -74,3 +80,20 @@ def _real(password: str) -> bool:
     if not password or password[0] in "$<{%[*" or set(password) <= set("x*.X-_"):
         return False
     return password.lower() not in _PLACEHOLDERS
+
+
+def credential_lines(text: str, before: str | None) -> list[str]:
+    """``line N: KIND`` for each line of ``text`` (a file of no data syntax: a script, ``.npmrc``, a properties
+    file) that ``before`` did not hold and that holds a credential; at most :data:`MAX_LINES_SHOWN`."""
+    earlier = Counter((before or "").splitlines())
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if earlier[line]:
+            earlier[line] -= 1
+            continue
+        kind = credential_in(line.strip())
+        if kind is not None:
+            found.append(f"line {number}: {kind}, in plaintext")
+            if len(found) == MAX_LINES_SHOWN:
+                break
+    return found
