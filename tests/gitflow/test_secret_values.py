@@ -74,6 +74,7 @@ def test_review_names_credentials_a_change_adds_to_files_of_any_syntax(sandbox: 
     (sandbox.repo / ".npmrc").write_text("//registry.npmjs.org/:_authToken=npm_" + "a1B2c3D4e5" * 3 + "a1B2c3\n")
     (sandbox.repo / "app.properties").write_text("db.url=jdbc:postgresql://db/app\npassword=Sp9ringPw1x\n")
     (sandbox.repo / "README.md").write_text("Set password=<yours> in app.properties; see https://example.com.\n")
+    (sandbox.repo / "app.py").write_text("password = request.form['password']\nlogin(password=password2)\n")
     sandbox.commit("scripts")
     status, shown = sandbox.review_last()
     assert status == 0, shown
@@ -82,5 +83,6 @@ def test_review_names_credentials_a_change_adds_to_files_of_any_syntax(sandbox: 
                  "deploy.sh: line 4: a GitHub token, in plaintext", ".npmrc: line 1: an npm token, in plaintext",
                  "app.properties: line 2: a password setting (password=...), in plaintext"):
         assert line in attention, line
-    assert "README.md" not in shown and "deploy.sh: line 2" not in shown  # the base's line: named when it came
+    assert "README.md" not in shown and "app.py" not in shown
+    assert "deploy.sh: line 2" not in shown  # the base's line: named when it came
     assert token not in shown and "Hk29sLq8xx" not in shown and "Sp9ringPw1x" not in shown

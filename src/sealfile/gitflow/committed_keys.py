@@ -131,7 +131,7 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
             continue
         errors, notes = key_findings(text, known, then.get(path))
         if data_store(path) is None and path not in sealed:  # data files: read by key path (plaintext_copies)
-            notes += [line for line in credential_lines(text, then.get(path)) if "private key" not in line]
+            notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
     return violations, attention

@@ -42,8 +42,9 @@ MAX_CHARS = 4096
 """Longer values are looked at up to here: a credential sits in a URL or a line, and a value is attacker-written."""
 
 
-def credential_in(value: Any) -> str | None:
-    """What credential ``value`` holds, in words (``a password in a URL``), or None; never the credential."""
+def credential_in(value: Any, *, settings: bool = True) -> str | None:
+    """What credential ``value`` holds, in words (``a password in a URL``), or None; never the credential.
+    Without ``settings``, a bare ``password=...`` is not one (in code it is an assignment)."""
     if not isinstance(value, str) or len(value) < 8:
         return None
     text = value[:MAX_CHARS]
@@ -56,7 +57,7 @@ def credential_in(value: Any) -> str | None:
     if any(_real(password) for password in _url_passwords(text)):
         return "a password in a URL"
     connection = _CONNECTION_PASSWORD.search(text) if "=" in text else None
-    if connection and _real(connection.group(1).strip().strip("'\"")):
+    if connection and _real(connection.group(1).strip().strip("'\"")) and (settings or ";" in text):
         return "a password in a connection string" if ";" in text else "a password setting (password=...)"
     return None
 
@@ -82,16 +83,21 @@ def _real(password: str) -> bool:
     return password.lower() not in _PLACEHOLDERS
 
 
-def credential_lines(text: str, before: str | None) -> list[str]:
-    """``line N: KIND`` for each line of ``text`` (a file of no data syntax: a script, ``.npmrc``, a properties
-    file) that ``before`` did not hold and that holds a credential; at most :data:`MAX_LINES_SHOWN`."""
+SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".pypirc", ".toml", ".tfvars")
+"""Files whose lines are settings: there ``password=...`` is a password; elsewhere (code) an assignment."""
+
+
+def credential_lines(path: str, text: str, before: str | None) -> list[str]:
+    """``line N: KIND`` for each line of ``text`` (the file ``path``, of no data syntax: a script, ``.npmrc``, a
+    properties file) that ``before`` did not hold and that holds a credential; at most :data:`MAX_LINES_SHOWN`."""
+    settings = path.lower().endswith(SETTINGS_FILES)
     earlier = Counter((before or "").splitlines())
     found = []
     for number, line in enumerate(text.splitlines(), 1):
         if earlier[line]:
             earlier[line] -= 1
             continue
-        kind = credential_in(line.strip())
+        kind = credential_in(line.strip(), settings=settings)
         if kind is not None:
             found.append(f"line {number}: {kind}, in plaintext")
             if len(found) == MAX_LINES_SHOWN:
