@@ -1,7 +1,7 @@
 """Values that are credentials whatever their key is named: a password in a URL or a connection string, a
 token of a well-known service by its shape, a private key's armor.
 
-``DATABASE_URL: postgres://app:Zk8s9dLq@db/app`` is named like a URL, not like a secret, so the names alone
+``DATABASE_URL: postgres://app:PASSWORD@db/app`` is named like a URL, not like a secret, so the names alone
 (:mod:`.secret_names`) let it pass in a plaintext file beside sealed ones, or as a sealed file's plaintext
 value. What is found is named by kind, never shown. Stand-ins are not credentials: a reference
 (``${DB_PASSWORD}``, ``{{ .password }}``, ``<password>``), or a placeholder (``password``, ``changeme``,
