@@ -184,6 +184,42 @@ def test_unset_at_written_paths_and_refused_where_an_alias_would_dangle(
     assert sealed.read_bytes() == before
 
 
+NESTED = "top:\n  inner: &inner\n    k: nested-secret\nuse: *inner\n"
+REPLACES = [  # (plaintext, key path, value and options, the plaintext expected after it, or the refusal)
+    (RAILS, "default", ["5", "--replace"], "a merge key (<<) at development names the mapping at default: it must "
+     "stay a mapping"),  # was an internal error: the merge was rebuilt from a string
+    (RAILS, "default", ["[1]", "--type", "yaml", "--replace"], "a merge key (<<) at development names the mapping"),
+    (RAILS, "development", ["gone", "--replace"], RAILS.replace("  <<: *default\n  database: app_dev\n", "")
+     .replace("development:\n", "development: gone\n")),  # was an internal error: the merging mapping is gone
+    (COMPOSE, "x-common", ["gone", "--replace"], "a merge key (<<) at services.db names the mapping at x-common"),
+    (NESTED, "top", ["gone", "--replace"], "an alias at use names the value at top.inner: remove or replace the "
+     "alias first"),  # was 'please report it': the anchor went with the value
+    (NESTED, "top.inner", ["gone", "--replace"], NESTED.replace("&inner\n    k: nested-secret", "&inner gone")),
+]
+
+
+@pytest.mark.parametrize(("text", "keypath", "args", "expected"), REPLACES,
+                         ids=["merged-to-text", "merged-to-list", "merging", "merged-compose", "nested", "anchored"])
+def test_a_value_replaced_over_what_an_alias_or_merge_names(run_cli: RunCli, age_identity: AgeIdentity,
+                                                            tmp_path: Path, text: str, keypath: str, args: list[str],
+                                                            expected: str) -> None:
+    """Replaced where the result still reads (a merging mapping itself, an anchored value); refused in one line,
+    every byte kept, where a merge would take a value that is not a mapping or an anchor an alias names would go."""
+    plain, sealed = tmp_path / "plain.yaml", tmp_path / "s.enc.yaml"
+    plain.write_text(text)
+    sealed.write_text(_ok(run_cli("encrypt", "--age", age_identity.recipient, plain)))
+    before = sealed.read_bytes()
+    done = run_cli("set", sealed, keypath, *args)
+    if "\n" in expected:
+        _ok(done)
+        assert _ok(run_cli("decrypt", sealed)) == expected
+        assert json.loads(_ok(run_cli("decrypt", "--output-type", "json", sealed))) == _safe(expected)
+        return
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
+    assert f"{sealed}: {keypath}: {expected}" in done.stderr
+    assert sealed.read_bytes() == before
+
+
 def test_set_inside_an_alias_is_refused_naming_the_anchor(run_cli: RunCli, age_identity: AgeIdentity,
                                                           tmp_path: Path) -> None:
     sealed = _sealed(run_cli, age_identity, tmp_path, "compose")

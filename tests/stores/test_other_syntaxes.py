@@ -185,6 +185,18 @@ def test_a_dotenv_metadata_line_given_twice_is_refused(key: AgeKey, field: str) 
         verify_text(head + line + sep + tail, get_store("dotenv"))
 
 
+@pytest.mark.parametrize(("refused", "keypath"), [
+    (lambda sealed: seal_text("A=1\nx.y=2\nx.y=3\n", [], store=DOTENV), '["x.y"]'),  # a name given twice
+    (lambda sealed: change.set_value(sealed, "db.password", "v", DOTENV), "db"),  # a value no line can hold
+], ids=["duplicate", "mapping"])
+def test_a_dotenv_refusal_names_the_key_path(key: AgeKey, refused: Any, keypath: str) -> None:
+    """Every refusal names the file and the key path: a mapping set into a dotenv file named only the file."""
+    sealed = seal_text("USER=app\n", [key], store=DOTENV)
+    with pytest.raises(FormatError) as refusal:
+        refused(sealed)
+    assert refusal.value.keypath == keypath
+
+
 @pytest.mark.parametrize(("line", "expected"), [
     ("sealfile_version=" + "9" * 5000, "no integer 'version'"),  # past int()'s limit: an internal error
     ("sealfile_version=\u00b2", "no integer 'version'"),  # a superscript: isdigit() but not int()

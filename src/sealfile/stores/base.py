@@ -9,12 +9,16 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
+
+_HELD = (str, int, float, bytes, dt.date, type(None), dict, list)
+"""What a document holds: the scalars a token encodes (a bool is an int, a datetime a date) and collections."""
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
 """Each store's file name endings, here so a command can choose a store without importing the others."""
@@ -96,6 +100,10 @@ class Store(ABC):
         if isinstance(value, str) and has_lone_surrogate(value):
             return f"{'a key' if key else 'the value'} holds a lone surrogate (an undecodable byte or half a UTF-16 " \
                 "pair), which is not text"
+        if key and not isinstance(value, (str, int)):  # as a file's reader refuses one (a bool is an int)
+            return f"mapping keys must be strings, integers or booleans, not {self.kind(value)}"
+        if not key and not isinstance(value, _HELD):  # a YAML !!set, say: no token or reader holds one
+            return f"a {self.kind(value)} value cannot be sealed: use a mapping or a list"
         return None
 
     def first_unfit(self, value: Any, *, document: bool = False) -> tuple[Path, str] | None:

@@ -28,7 +28,14 @@ from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import dotenv_lines
 from sealfile.stores.base import BOM, SUFFIXES, Store, line_break
-from sealfile.stores.dotenv_lines import blank_lines_before, check_bounds, format_value, fresh_line, quote_of
+from sealfile.stores.dotenv_lines import (
+    blank_lines_before,
+    check_bounds,
+    checked_name,
+    format_value,
+    fresh_line,
+    quote_of,
+)
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 PREFIX = "sealfile_"
@@ -119,7 +126,8 @@ class DotenvStore(Store):
                 continue
             key, value = binding.key, binding.value or ""
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
-                raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key")
+                raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key",
+                                  keypath=format_keypath((key,)))
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
                 continue
@@ -151,7 +159,7 @@ class DotenvStore(Store):
         newline = getattr(document, "newline", "\n")
         for key, value in document.items():
             if key != METADATA_KEY and key not in written:
-                out.append(f"{_check_key(key)}={format_value(value)}{newline}")
+                out.append(f"{checked_name(key, PREFIX)}={format_value(value, key)}{newline}")
         text = "".join(line if line.endswith(("\n", "\r")) else line + newline for line in out)
         if METADATA_KEY in document:  # after a blank line, in the last line's own line break if it is a lone CR
             text += ("\r" if text.endswith("\r") else newline if text else "") + HEADER[:-1] + newline + \
@@ -169,7 +177,7 @@ class DotenvStore(Store):
     def unfit(self, value: Any, key: bool = False) -> str | None:
         if key:
             try:
-                _check_key(value)
+                checked_name(value, PREFIX)
             except FormatError as err:  # the name itself: a refused document's key is not a value's path
                 return f"{err.message}, not {err.keypath}"
         elif isinstance(value, (dict, list)):
@@ -227,15 +235,6 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
 
 def _style_of(value: str) -> str | None:
     return value.quote if isinstance(value, QuotedValue) else None
-
-
-def _check_key(key: Any) -> str:
-    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
-        raise FormatError("dotenv names must start with a letter or '_' and hold only letters, digits, '_', '.' "
-                          "or '-'", keypath=format_keypath((key,)))
-    if key.startswith(PREFIX):
-        raise FormatError(f"names starting with {PREFIX!r} are reserved", keypath=key)
-    return key
 
 
 def _stanza_line(name: str, stanza: dict[str, Any], newline: str) -> str:

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
 from sealfile.stores.base import BOM
 
 MAX_LINES = 20_000
@@ -120,7 +121,7 @@ def fresh_line(raw: str, key: str, value: Any) -> str:
         head = raw[:start]
     rest = raw[end:]
     rest = " " + rest if rest.startswith("#") else rest  # ``#`` starts a comment only after a blank
-    return f"{head}{format_value(value)}{rest}"  # a last line without a line break stays without one
+    return f"{head}{format_value(value, key)}{rest}"  # a last line without a line break stays without one
 
 
 def spelled_for_all(value: str, keypath: str | None = None) -> str:
@@ -170,11 +171,23 @@ def fresh_style(value: Any, style: str | None) -> str | None:
     return "'" if single_quotable(value) or shared_spelling(value) is not None else style
 
 
-def format_value(value: Any) -> str:
+def checked_name(key: Any, reserved: str) -> str:
+    """``key`` if sealfile may write a line for it: a name every dotenv reader takes, not starting with ``reserved``."""
+    if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
+        raise FormatError("dotenv names must start with a letter or '_' and hold only letters, digits, '_', '.' "
+                          "or '-'", keypath=format_keypath((key,)))
+    if key.startswith(reserved):
+        raise FormatError(f"names starting with {reserved!r} are reserved", keypath=format_keypath((key,)))
+    return key
+
+
+def format_value(value: Any, key: str | None = None) -> str:
+    """``value`` spelled for a dotenv line; a value no line can hold is a ``FormatError`` naming ``key``."""
+    keypath = None if key is None else format_keypath((key,))
     if isinstance(value, (dict, list)):
-        raise FormatError("a dotenv file is flat: values cannot be mappings or lists")
+        raise FormatError("a dotenv file is flat: values cannot be mappings or lists", keypath=keypath)
     if not isinstance(value, str):
-        raise FormatError(f"dotenv values are strings, not {type(value).__name__}")
+        raise FormatError(f"dotenv values are strings, not {type(value).__name__}", keypath=keypath)
     style = getattr(value, "quote", None)
     if style == "'" and single_quotable(value):
         return f"'{value}'"
@@ -184,7 +197,8 @@ def format_value(value: Any) -> str:
     if value.endswith("\\"):
         # python-dotenv reads \" and \' inside quotes as escaped quotes, so such a value can only be bare
         if "\n" in value or "\r" in value or value != value.strip() or value[:1] in "'\"" or re.search(r"\s#", value):
-            raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes")
+            raise FormatError("a dotenv value that ends with a backslash cannot also hold spaces, '#' or quotes",
+                              keypath=keypath)
         return str(value)
     if style is None and SAFE_BARE.match(value):
         return str(value)

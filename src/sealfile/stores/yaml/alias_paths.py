@@ -92,17 +92,27 @@ def refuse_unset(scanned: Scan, path: Path, keypath: str) -> None:
     copy = _held_by(scanned, path)
     if copy is not None and (copy.merged or copy.place != path):  # an alias itself may go
         raise KeyPathError(_elsewhere(copy, path), keypath=keypath)
+    _refuse_lost_anchors(scanned, path, keypath, replaced=False)
+
+
+def refuse_replaced_anchors(scanned: Scan, path: Path, keypath: str) -> None:
+    """Refuse to write a new value over one holding an anchor an alias or merge elsewhere names: the
+    anchor would go with it (the anchor at ``path`` itself is kept on the new value)."""
+    _refuse_lost_anchors(scanned, path, keypath, replaced=True)
+
+
+def _refuse_lost_anchors(scanned: Scan, path: Path, keypath: str, *, replaced: bool) -> None:
     cut = len(path)
     for copy in scanned.copies:
-        if copy.source[:cut] != path or copy.place[:cut] == path:
+        named = copy.source[:-1] if copy.merged else copy.source  # a merge names the mapping holding the key
+        if copy.source[:cut] != path or copy.place[:cut] == path or (replaced and len(named) <= cut):
             continue
         if not copy.merged:
             raise KeyPathError(f"an alias at {format_keypath(copy.place)} names the value at "
                                f"{format_keypath(copy.source)}: remove or replace the alias first", keypath=keypath)
         if cut < len(copy.source):  # the whole merged mapping (one of its keys may go: the merge drops it)
             raise KeyPathError(f"a merge key (<<) at {format_keypath(copy.place[:-1])} names the mapping at "
-                               f"{format_keypath(copy.source[:-1])}: remove or replace the merge first",
-                               keypath=keypath)
+                               f"{format_keypath(named)}: remove or replace the merge first", keypath=keypath)
 
 
 def key_changed(scanned: Scan, path: Path, change: Callable[[Any, Any], None]) -> Any:
@@ -128,11 +138,16 @@ def _merged_again(tree: Any, scanned: Scan, changed: Path) -> Any:
     tree = copied_data(tree)  # the mappings below are changed in place: none may be the scan's own
     for place, sources, own in scanned.merges:
         mapping = _at(tree, place)
-        if mapping is None:
+        if not isinstance(mapping, dict):  # the merging mapping itself was replaced or removed
             continue
         chosen: dict[Any, Any] = {}
         for source in reversed(sources):  # a path, or a mapping written in the merge key itself
-            chosen.update((_at(tree, source) if isinstance(source, tuple) else source) or {})
+            merged = _at(tree, source) if isinstance(source, tuple) else source
+            if not isinstance(merged, dict):  # the anchored mapping was given another kind of value
+                raise KeyPathError(f"a merge key (<<) at {format_keypath(place)} names the mapping at "
+                                   f"{format_keypath(source)}: it must stay a mapping (change the merge first)",
+                                   keypath=format_keypath(changed))
+            chosen.update(merged)
         added = [changed[-1]] if changed[:-1] == place and changed[-1] not in own else []
         rebuilt = {key: copied_data(value) for key, value in chosen.items()}
         rebuilt.update((key, mapping[key]) for key in [*own, *added] if key in mapping)

@@ -35,6 +35,7 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if not missing:
+        alias_paths.refuse_replaced_anchors(scanned, path, keypath)
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
                         key_changed(scanned, path, lambda node, key: node.__setitem__(key, value)), keypath)
     container = _container(scanned, path)
