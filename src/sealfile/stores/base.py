@@ -9,7 +9,6 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -17,8 +16,9 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
 
-_HELD = (str, int, float, bytes, dt.date, type(None), dict, list)
-"""What a document holds: the scalars a token encodes (a bool is an int, a datetime a date) and collections."""
+_HELD = (str, int, float, bytes, type(None), dict, list)
+"""What a document holds: the scalars a token encodes (a bool is an int; and dates: :func:`_a_date`) and
+collections."""
 
 SUFFIXES: dict[str, tuple[str, ...]] = {"yaml": (".yaml", ".yml"), "json": (".json",), "dotenv": (".env", ".env.enc")}
 """Each store's file name endings, here so a command can choose a store without importing the others."""
@@ -102,7 +102,7 @@ class Store(ABC):
                 "pair), which is not text"
         if key and not isinstance(value, (str, int)):  # as a file's reader refuses one (a bool is an int)
             return f"mapping keys must be strings, integers or booleans, not {self.kind(value)}"
-        if not key and not isinstance(value, _HELD):  # a YAML !!set, say: no token or reader holds one
+        if not key and not isinstance(value, _HELD) and not _a_date(value):  # a YAML !!set: no token holds one
             return f"a {self.kind(value)} value cannot be sealed: use a mapping or a list"
         return None
 
@@ -137,3 +137,11 @@ class Store(ABC):
     def metadata_text(self, text: str) -> Any:
         """How a long metadata string (an armored age file) is best written."""
         return text
+
+
+def _a_date(value: Any) -> bool:
+    """A date or datetime; ``datetime`` is imported only here, for a value of no other type (one made by it,
+    so already loaded): the hot commands load no module they do not use (tests/cli/test_fast_path.py)."""
+    import datetime
+
+    return isinstance(value, datetime.date)
