@@ -169,15 +169,15 @@ line_ends = st.sampled_from(["\n", "\n", "\r\n"])
 
 @st.composite
 def dotenv_lines(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["value", "value", "value", "comment", "blank", "bare key"]))
+    kind = draw(st.sampled_from(["value", "value", "value", "comment", "blank", "empty"]))
     end = draw(line_ends)
     if kind == "comment":
         return "# " + draw(st.text(alphabet="abc #=", max_size=6)) + end
     if kind == "blank":
         return draw(st.sampled_from(["", " ", "\t"])) + end
     name = draw(names_in_lines)
-    if kind == "bare key":
-        return name + end
+    if kind == "empty":
+        return name + "=" + end
     lead = draw(st.sampled_from(["", "", "export ", " "]))
     before, after = draw(st.sampled_from(["", " "])), draw(st.sampled_from(["", " ", "  "]))
     comment = draw(st.sampled_from(["", "", " # note", "  #n"]))
@@ -190,10 +190,11 @@ dotenv_texts = st.builds(lambda bom, lines, final: bom + ("".join(lines) if fina
 
 
 def _dotenv_reading(text: str) -> dict[str, str] | None:
-    """What python-dotenv reads (``None`` for a text it refuses or with a name twice)."""
+    """What python-dotenv reads (``None`` for a text it refuses, with a name twice, or with a name
+    without a value, which sealfile refuses)."""
     read: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(text)):
-        if binding.error or binding.key in read:
+        if binding.error or binding.key in read or (binding.key is not None and binding.value is None):
             return None
         if binding.key is not None:
             read[binding.key] = binding.value or ""
@@ -227,7 +228,7 @@ def test_dotenv_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -
 
 
 def test_dotenv_layout_examples(key: AgeKey) -> None:
-    plaintext = ("# app\nexport DB_URL=\"postgres://u:p@h/db\"\nAPI_KEY = 'abc def'   # note\nEMPTY=\nNOVAL\n"
+    plaintext = ("# app\nexport DB_URL=\"postgres://u:p@h/db\"\nAPI_KEY = 'abc def'   # note\nEMPTY=\n"
                  'MULTI="line1\nline2"\nSPACED=  padded value  \nLAST=no final line break')
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert "API_KEY = ENC[" in sealed and "   # note\n" in sealed and not sealed.endswith("\n")
@@ -238,14 +239,14 @@ def test_dotenv_layout_examples(key: AgeKey) -> None:
 
 @pytest.mark.parametrize("plaintext", [
     "'quoted key'=value\n",       # python-dotenv reads 'KEY' as KEY
-    "KEY#comment right after\n",  # a bare key, then a comment
-    "export export \n",            # the key named export, no value
+    "KEY=#not a comment\n",        # a value starting with #
+    "export export= \n",           # the key named export, empty
     "KEY= #only a comment\n",      # an empty value
-    "A=1\rB='two'\rC\r",           # lone CR line breaks
+    "A=1\rB='two'\rC=\r",          # lone CR line breaks
     "A=1\r",
-    "'}'\nX=a\\\n",                # a value ending in a backslash: only its recorded line spells it
+    "'}'=1\nX=a\\\n",              # a value ending in a backslash: only its recorded line spells it
     "A=1\n\ufeffB=2\n",           # a byte-order mark starting a later line is part of the name
-    "#\n\ufeff\n",
+    "#\n\ufeff=1\n",
 ])
 def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -> None:
     reading = _dotenv_reading(plaintext)

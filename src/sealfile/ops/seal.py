@@ -84,6 +84,7 @@ def seal_plaintext(
         refuse_plaintext_copies(scan(split_bom(plaintext)[1]), encrypts, f"in {target.name}")
     tree = store.load_editable(plaintext)
     check_plaintext_root(tree, store)
+    store.check_sealable(tree)
     if not tree and target.name == "yaml":  # YAML's empty document, whose seal covers no leaf (not an empty root)
         return seal_plaintext("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
     expected = plain_values(tree, store)

@@ -94,6 +94,11 @@ class Store(ABC):
         afresh, by path: what a token records so the file opens byte for byte."""
         return {}
 
+    def check_sealable(self, document: Any) -> None:
+        """Refuse what :meth:`load_editable` read but this syntax's other readers take otherwise, so
+        that no one value is the one to seal (a dotenv name without ``=``). Nothing, by default."""
+        return None
+
     def unfit(self, value: Any, key: bool = False) -> str | None:
         """Why this syntax cannot hold ``value`` (a mapping key if ``key``), ``None`` if it can. No
         syntax holds a lone surrogate: written, it would be a file no reader opens."""

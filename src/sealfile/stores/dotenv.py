@@ -100,6 +100,7 @@ class DotenvDocument(dict[str, Any]):
         super().__init__()
         self.entries: list[_Entry] = []
         self.final_newline, self.bom, self.newline = final_newline, bom, newline
+        self.unvalued: list[tuple[str, int]] = []  # names without "=", with their lines
 
 
 class DotenvStore(Store):
@@ -125,6 +126,8 @@ class DotenvStore(Store):
                     document.entries.append(_Entry(raw))
                 continue
             key, value = binding.key, binding.value or ""
+            if binding.value is None:
+                document.unvalued.append((key, binding.original.line))
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
                 raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key",
                                   keypath=format_keypath((key,)))
@@ -173,6 +176,13 @@ class DotenvStore(Store):
             return entry.raw
         spelled = _spelled_line(entry, value)
         return spelled if spelled is not None else fresh_line(entry.raw, entry.key or "", value)
+
+    def check_sealable(self, document: Any) -> None:
+        for key, line in getattr(document, "unvalued", ()):
+            raise FormatError(
+                f"line {line} names {key} without \"=\": python-dotenv leaves it unset, docker compose takes it "
+                f"from the environment and sops refuses it, so it holds no value to seal (write {key}= for an "
+                "empty value, or remove the line)", keypath=format_keypath((key,)))
 
     def unfit(self, value: Any, key: bool = False) -> str | None:
         if key:
