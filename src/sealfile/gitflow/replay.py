@@ -38,7 +38,10 @@ def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
                     top)
     except SealfileError:
         return None
-    merge, apply, sequencer = found.splitlines()
+    paths = found.splitlines()
+    if len(paths) != len(_STATES):  # a git directory whose name holds a line break
+        raise SealfileError("cannot tell whether git is replaying commits (a line break in the git directory's path)")
+    merge, apply, sequencer = paths
     if os.path.isdir(merge):
         replay = Replay(_read(os.path.join(merge, "orig-head")), rebase=True)
     elif os.path.isdir(apply):
