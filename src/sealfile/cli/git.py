@@ -139,17 +139,22 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts
+    from sealfile.gitflow.replay import replay_in_progress
     from sealfile.gitflow.seals import committed_policy
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
     word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
+    replay = None
     try:
         missing = governing_configs_missing(name, then=f"git checkout -m {word}") if path else None
         if missing:
             raise SealfileError(missing)
-        # a merge stopped and run again (git checkout -m) finds theirs' change to the configs in the work tree
-        committed = committed_policy(name, ".") if path else None
+        replay = replay_in_progress(".")
+        # a merge stopped and run again (git checkout -m) finds theirs' change to the configs in the work tree;
+        # in a replay HEAD is the branch replayed onto, or holds the commits picked so far (gitflow/replay.py)
+        committed = (committed_policy(name, ".", replay.start, f"{replay.start[:12]}, where the replay started")
+                     if replay else committed_policy(name, ".")) if path else None
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name), committed)
@@ -165,7 +170,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     if result.conflicts:
         say(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}")
         kept, other = (("the value of the branch being rebased onto (git's 'ours' in a rebase)",
-                        "theirs (your commit being replayed)") if _rebasing() else ("our value", "theirs"))
+                        "theirs (your commit being replayed)") if replay and replay.rebase else ("our value", "theirs"))
         say(f"sealfile: {name}: the file keeps {kept} at those paths and every other change from both "
             "sides (still sealed, nothing decrypted was written)")
         # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
@@ -173,19 +178,6 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
             f"--input-type {store_for(name).name} -")
         say(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}")
         sys.exit(MERGE_CONFLICT)
-
-
-def _rebasing() -> bool:
-    """Whether git runs the driver for a rebase, where "ours" is the branch being rebased onto and the
-    commit of the person resolving the conflict is "theirs": the reverse of what a merge means by them."""
-    from sealfile.gitflow.gitcli import git
-
-    try:  # git runs the driver at the top of the work tree
-        found = git(["rev-parse", "--path-format=absolute", "--git-path", "rebase-merge", "--git-path",
-                     "rebase-apply"], ".")
-    except SealfileError:
-        return False
-    return any(os.path.isdir(p) for p in found.splitlines() if p)
 
 
 def _read_optional(path: Path) -> str | None:

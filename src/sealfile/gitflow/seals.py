@@ -114,10 +114,11 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     return governing(from_environment(), [config_from_text(text, path) for text, path in texts], root / path)
 
 
-def committed_policy(path: str, top: str | os.PathLike[str], rev: str = "HEAD") -> TrustPolicy:
+def committed_policy(path: str, top: str | os.PathLike[str], rev: str = "HEAD",
+                     named: str | None = None) -> TrustPolicy:
     """:func:`policy_at` ``rev`` for ``path`` (relative to the work tree's top ``top``), its signers named as
-    committed there: the merge driver's second judge, when the work tree's configs may hold the very
-    change being merged (see :func:`~sealfile.gitflow.merge.merge_texts`)."""
+    committed there (at ``named``, if given, in messages): the merge driver's second judge, when the work
+    tree's configs may hold the very change being merged (see :func:`~sealfile.gitflow.merge.merge_texts`)."""
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.gitflow.blobs import Blobs
 
@@ -125,7 +126,7 @@ def committed_policy(path: str, top: str | os.PathLike[str], rev: str = "HEAD") 
         policy = policy_at(revision, path, Path(os.path.abspath(top)))
     if policy.signers is None or from_environment().signers is not None:  # a pin is the same pin at any revision
         return policy
-    signers = AllowedSigners(policy.signers.signers, source=f"{policy.signers.source} as committed at {rev}")
+    signers = AllowedSigners(policy.signers.signers, source=f"{policy.signers.source} as committed at {named or rev}")
     return TrustPolicy(signers, policy.require_signature)
 
 

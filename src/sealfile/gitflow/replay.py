@@ -1,0 +1,72 @@
+"""Whether git is replaying commits (a rebase, a range of cherry-picks or reverts, ``git am``) while it runs
+the merge driver, and where the user's branch stood before it began.
+
+In a replay HEAD is not the user's branch: a rebase checks out the branch rebased onto (its configs in the
+work tree and at HEAD alike), and a range of picks moves HEAD past the commits picked so far. Judged by
+HEAD, a branch that adds its author to ``signers:`` and forges a sealed file vouches for itself as soon as
+the user's own change to that file is replayed onto it (``git pull --rebase``): the driver took its data key
+and values and signed them as the user's. The commit the replay started from is the user's own view.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.gitcli import git
+
+_STATES = ("rebase-merge", "rebase-apply", "sequencer")
+"""Git's state directories of a replay: ``rebase-merge`` (a rebase) and ``sequencer`` (a range of picks or
+reverts) name the commit they started from (``orig-head``, ``head``); ``rebase-apply`` (``git am``, and
+``rebase --apply``, which marks it ``rebasing``) writes its ``orig-head`` only once stopped, and keeps the
+start in ``ORIG_HEAD`` meanwhile."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    start: str
+    """The commit the user's branch was at when the replay began."""
+    rebase: bool
+    """A rebase, where git's "ours" is the branch rebased onto, not the user's."""
+
+
+def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
+    """The replay git is in the middle of in the work tree at ``top`` (``None``: a plain merge, a single pick)."""
+    try:  # git runs the driver at the top of the work tree
+        found = git(["rev-parse", "--path-format=absolute", *(a for name in _STATES for a in ("--git-path", name))],
+                    top)
+    except SealfileError:
+        return None
+    paths = found.splitlines()
+    if len(paths) != len(_STATES):  # a git directory whose name holds a line break
+        raise SealfileError("cannot tell whether git is replaying commits (a line break in the git directory's path)")
+    merge, apply, sequencer = paths
+    if os.path.isdir(merge):
+        replay = Replay(_read(os.path.join(merge, "orig-head")), rebase=True)
+    elif os.path.isdir(apply):
+        start = _read(os.path.join(apply, "orig-head")) or _orig_head(top)
+        replay = Replay(start, rebase=os.path.exists(os.path.join(apply, "rebasing")))
+    elif os.path.isdir(sequencer):
+        replay = Replay(_read(os.path.join(sequencer, "head")), rebase=False)
+    else:
+        return None
+    if not replay.start:  # judged by HEAD instead, the branch replayed onto could vouch for itself
+        raise SealfileError("git is replaying commits but does not say which commit it started from; finish or "
+                            "abort it, then merge again")
+    return replay
+
+
+def _read(state: str) -> str:
+    try:
+        with open(state, encoding="ascii") as handle:
+            return handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _orig_head(top: str | os.PathLike[str]) -> str:
+    try:
+        return git(["rev-parse", "--verify", "--quiet", "ORIG_HEAD"], top, ok=(0, 1)).strip()
+    except SealfileError:
+        return ""
