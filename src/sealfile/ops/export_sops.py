@@ -106,6 +106,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if isinstance(value, str):
         if kind == "yaml" and printed_bare_read_otherwise(value):
             notes.add(_PRINTED_BARE, where)
+        if kind == "yaml" and value.startswith("\t") and "\n" in value:
+            notes.add("sops decrypt prints these strings as null: yaml.v3 cannot print a string of several lines "
+                      "that starts with a tab (its JSON output is safe)", where)
         if kind == "dotenv" and not _printed_alike(value):
             notes.add("sops decrypt prints these values bare, a line break as \\n: python-dotenv reads them "
                       "otherwise, and sops reads a \\n back as a line break (its JSON output is safe)", where)
