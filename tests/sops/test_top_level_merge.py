@@ -52,5 +52,21 @@ def test_a_later_documents_merge_of_a_scalar_is_refused_by_every_reader(
     assert "!!merge <<: x" in run_sops(["decrypt", str(path)], {**os.environ}).stdout
     done = sealfile_cli(*args, str(path), env={**os.environ})
     assert done.returncode != 0 and done.stdout == ""
-    assert done.stderr == (f"sealfile: error: {path}: SOPS YAML file: a '<<' merge key's value is not a mapping "
-                           "or a list of mappings\n")
+    assert done.stderr == (f"sealfile: error: {path}: [\"<<\"]: SOPS YAML file: a '<<' merge key's value is not a "
+                           "mapping or a list of mappings\n")
+
+
+@pytest.mark.parametrize("args", [["decrypt"], ["import-sops"]])
+def test_a_nested_merge_of_a_scalar_is_refused_by_its_key_path(
+        sops_identity: AgeIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """sops writes a JSON key "<<" plain (``db: {<<: ENC[...]}``) and opens the file; ruamel refuses what
+    ``sops decrypt`` prints (a merge of a scalar), and so does sealfile, naming where."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    (tmp_path / "plain.json").write_text('{"db": {"user": "u", "<<": 1}}')
+    path = sops_encrypt(tmp_path / "plain.json", tmp_path / "merge.yaml", "--age", sops_identity.recipient,
+                        "--output-type", "yaml")
+    assert run_sops(["decrypt", "--output-type", "json", str(path)], {**os.environ}).returncode == 0
+    done = sealfile_cli(*args, str(path), env={**os.environ})
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"sealfile: error: {path}: [\"db\"][\"<<\"]: SOPS YAML file: a '<<' merge key's value is "
+                           "not a mapping or a list of mappings\n")

@@ -31,6 +31,7 @@ from sealfile.ops.sops_files import sops_kind
 from sealfile.ops.sops_shapes import dotenv_shape, has_comment
 from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
+from sealfile.sops.format import read_as_metadata
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import printed_bare_read_otherwise
@@ -105,6 +106,9 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     if isinstance(value, str):
         if kind == "yaml" and printed_bare_read_otherwise(value):
             notes.add(_PRINTED_BARE, where)
+        if kind == "yaml" and value.startswith("\t") and "\n" in value:
+            notes.add("sops decrypt prints these strings as null: yaml.v3 cannot print a string of several lines "
+                      "that starts with a tab (its JSON output is safe)", where)
         if kind == "dotenv" and not _printed_alike(value):
             notes.add("sops decrypt prints these values bare, a line break as \\n: python-dotenv reads them "
                       "otherwise, and sops reads a \\n back as a line break (its JSON output is safe)", where)
@@ -142,6 +146,9 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
             if not isinstance(key, str):
                 named = "a boolean" if isinstance(key, bool) else "an integer" if isinstance(key, int) else "a"
                 raise FormatError(f"{named} key; SOPS files have only string keys",
+                                  keypath=format_keypath((*where, key)))
+            if not where and read_as_metadata(key, kind):
+                raise FormatError(f"a top-level key SOPS's {LABELS[kind]} reader takes for its metadata",
                                   keypath=format_keypath((*where, key)))
             if key == MERGE_KEY and kind == "yaml":
                 raise FormatError("a '<<' key, which SOPS writes plain: yaml.v3 then reads a merge key (or "

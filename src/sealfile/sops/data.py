@@ -14,7 +14,6 @@ back (YAML 1.2 as ruamel.yaml reads it, JSON as ``json`` reads it), so a team mo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 
 from sealfile.errors import FormatError
@@ -67,15 +66,16 @@ def leaf(value: Any, syntax: Syntax) -> Any:
     raise FormatError(f"a SOPS value of type {type(value).__name__} has no data form")
 
 
-def _merged(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _merged(pairs: list[tuple[str, Any]], where: Path) -> dict[str, Any]:
     merges = [value for key, value in pairs if key == MERGE_KEY]
     if not merges:
         return dict(pairs)
+    keypath = format_keypath((*where, MERGE_KEY))
     if len(merges) > 1:
-        raise FormatError("a mapping has more than one '<<' merge key")
+        raise FormatError("a mapping has more than one '<<' merge key", keypath=keypath)
     sources = merges[0] if isinstance(merges[0], list) else [merges[0]]
     if not all(isinstance(source, dict) for source in sources):
-        raise FormatError("a '<<' merge key's value is not a mapping or a list of mappings")
+        raise FormatError("a '<<' merge key's value is not a mapping or a list of mappings", keypath=keypath)
     result: dict[str, Any] = {}
     for source in reversed(sources):
         result.update(source)
@@ -87,42 +87,22 @@ def _merged(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def to_data(node: Any, syntax: Syntax) -> Any:
     """Plain dicts and lists (comments dropped), values as the syntax's reader sees them; a value that has
-    none (a time in the year 0) is refused naming its key path."""
-    try:
-        return _to_data(node, syntax)
-    except FormatError as err:
-        if err.keypath is None:  # found again only now: the common path carries no key path
-            err.keypath = next((format_keypath(where) for where, value in _leaves(node, ()) if _refused(value, syntax)),
-                               None)
-        raise
+    none (a time in the year 0) or a merge key that merges no mapping is refused naming its key path."""
+    return _to_data(node, syntax, ())
 
 
-def _to_data(node: Any, syntax: Syntax) -> Any:
+def _to_data(node: Any, syntax: Syntax, where: Path) -> Any:
     if isinstance(node, Branch):
-        pairs = [(key, _to_data(value, syntax)) for key, value in node.entries()]
-        return _merged(pairs) if syntax == "yaml" else dict(pairs)
+        pairs = [(key, _to_data(value, syntax, (*where, key))) for key, value in node.entries()]
+        return _merged(pairs, where) if syntax == "yaml" else dict(pairs)
     if isinstance(node, list):
-        return [_to_data(item, syntax) for item in node if not isinstance(item, Comment)]
-    return leaf(node, syntax)
-
-
-def _leaves(node: Any, where: Path) -> Iterator[tuple[Path, Any]]:
-    if isinstance(node, Branch):
-        for key, value in node.entries():
-            yield from _leaves(value, (*where, key))
-    elif isinstance(node, list):
-        for index, item in enumerate(item for item in node if not isinstance(item, Comment)):
-            yield from _leaves(item, (*where, ListIndex(index)))
-    else:
-        yield where, node
-
-
-def _refused(value: Any, syntax: Syntax) -> bool:
+        items = (item for item in node if not isinstance(item, Comment))
+        return [_to_data(item, syntax, (*where, ListIndex(index))) for index, item in enumerate(items)]
     try:
-        leaf(value, syntax)
-    except FormatError:
-        return True
-    return False
+        return leaf(node, syntax)
+    except FormatError as err:
+        err.keypath = err.keypath or format_keypath(where) or None
+        raise
 
 
 def value_text(value: Any) -> str:

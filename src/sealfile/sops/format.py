@@ -47,6 +47,22 @@ class SopsMetadata:
         return tuple(s for group in self.groups for s in group if s.type not in self.unsupported)
 
 
+_GO_FOLDS = {"s": "sS\u017f", "o": "oO", "p": "pP"}
+"""What Go's ``bytes.EqualFold`` takes for each letter of ``sops`` (``\u017f`` is the long s)."""
+
+
+def read_as_metadata(key: str, kind: str) -> bool:
+    """Whether SOPS's store reads this top-level data key as its metadata: YAML's ``sops``; in JSON any
+    key Go's decoder matches to the metadata field, which it does without regard to case (``Sops``,
+    ``SOPS``, ``\u017fops``); in dotenv a ``sops_`` prefix (a bare ``sops`` is data to it)."""
+    if kind == "dotenv":
+        return key.startswith(f"{METADATA_KEY}_")
+    if kind == "json":
+        return len(key) == len(METADATA_KEY) and all(char in _GO_FOLDS[letter]
+                                                     for char, letter in zip(key, METADATA_KEY, strict=True))
+    return key == METADATA_KEY
+
+
 def is_sops_document(tree: Any) -> bool:
     """A top-level mapping whose ``sops`` key is a mapping holding a ``mac``: what SOPS looks for."""
     if not isinstance(tree, Mapping):

@@ -90,8 +90,9 @@ def _yaml() -> YAML:
 
 
 def _block_safe(text: str) -> bool:
-    """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps."""
-    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n")) \
+    """Only line feeds as breaks, and only printable characters: what a ``|`` block keeps. Not a leading tab:
+    a block's indentation is read from its first line, where YAML readers refuse a tab (yaml.v3 prints null)."""
+    return all(c.isprintable() or c in "\n\t" for c in text) and not text.startswith((" ", "\n", "\t")) \
         and " \n" not in text and not text.endswith(" ")  # yaml.v3 writes no block with a blank at a line's end
 
 

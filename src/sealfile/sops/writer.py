@@ -82,8 +82,8 @@ def _emit(document: Branch, kind: Kind) -> str:
     if kind == "json":
         return json_text(document)
     if kind == "dotenv":
-        flat = Branch(item for item in document if not isinstance(item.key, str) or item.key != METADATA_KEY)
-        return dotenv_text(flat) + _flat_metadata(document.get(METADATA_KEY))
+        *data, meta = document  # the metadata is the last item: a data key "sops" is data to SOPS's dotenv store
+        return dotenv_text(Branch(data)) + _flat_metadata(meta.value)
     return yaml_text([document], sops_file=True)
 
 
