@@ -26,6 +26,7 @@ from sealfile.stores.yaml.integers import limit_integers
 from sealfile.stores.yaml.layout import Layout
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag, plain_tag_11
+from sealfile.stores.yaml.reader import READ_APART
 
 _DEFAULT_LAYOUT = Layout()
 
@@ -74,7 +75,9 @@ def dump_roundtrip(document: Any, layout: Layout | None = None) -> str:
 
 def _quoted_for_yaml_11(node: Any) -> Any:
     """A copy of ``node`` with every plain string (a key too) that YAML 1.1 readers take for another
-    type (``yes``, ``on``, ``n``, ``12:30``) double-quoted: ruamel's emitter quotes for YAML 1.2 only."""
+    type (``yes``, ``on``, ``n``, ``12:30``) double-quoted: ruamel's emitter quotes for YAML 1.2 only.
+    So is every string holding a character parsers read apart (:data:`READ_APART`), in any style: the
+    emitter writes one raw in single quotes or a block, where the escape (``\\N``) means it to all."""
     if isinstance(node, dict):
         copy = type(node)()
         for key, value in node.items():
@@ -83,6 +86,9 @@ def _quoted_for_yaml_11(node: Any) -> Any:
     if isinstance(node, list):
         return type(node)(_quoted_for_yaml_11(item) for item in node)
     if type(node) is str and plain_tag_11(node) != STR_TAG and plain_tag(node) == STR_TAG:
+        return DoubleQuotedScalarString(node)
+    if isinstance(node, str) and not node.isascii() and type(node) is not DoubleQuotedScalarString \
+            and any(char in node for char in READ_APART):
         return DoubleQuotedScalarString(node)
     return node
 
