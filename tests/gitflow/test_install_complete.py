@@ -108,3 +108,14 @@ def test_info_attributes_naming_the_drivers_without_their_config_are_told(sandbo
     assert box.sealfile("decrypt", "s.enc.yaml").stderr == (
         f"sealfile: warning: {box.repo}: .git/info/attributes uses the sealfile merge and diff drivers, but this clone "
         "has none configured: run 'sealfile git install' (until then git merges sealed files as text)\n")
+
+
+def test_a_clone_with_the_diff_driver_alone_is_told_the_merge_driver_is_missing(installed: Sandbox) -> None:
+    """git diff decrypts there, so 'has none configured' read as wrong to whoever checked git config; git still
+    merges sealed files as text."""
+    box = installed
+    seal_file(box, "s.enc.yaml", "a: one\n")
+    box.git("config", "--remove-section", "merge.sealfile")
+    assert box.sealfile("decrypt", "s.enc.yaml").stderr == (
+        f"sealfile: warning: {box.repo}: .gitattributes uses the sealfile merge and diff drivers, but this clone has "
+        "only the diff driver configured: run 'sealfile git install' (until then git merges sealed files as text)\n")

@@ -151,15 +151,18 @@ def check_staged(file: Path, staged: bytes | None, earlier: Sequence[tuple[str, 
 def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | None]], *,
                    staged: bool = False) -> list[Finding]:
     """``staged``: ``text`` is the staged version, where the working copy differs."""
-    from sealfile.gitflow.reused_mac import other_mac, reused_mac, reused_message
+    from sealfile.gitflow.reused_mac import broken_signature, other_mac, reused_mac, reused_message
 
-    findings = check_text(text, str(file), for_file(file))
-    if any(f.error for f in findings):
-        return findings
+    policy = for_file(file)
+    findings = check_text(text, str(file), policy)
     came_from = reused_mac(text, str(file), list(earlier))  # needs no key: CI, a reviewer
     if came_from is not None and came_from != "HEAD":
         merge = came_from != "HEAD^1" or any(name == "HEAD^2" for name, _ in earlier)
-        return [*findings, Finding(str(file), reused_message(came_from, merge=merge))]
+        broken = broken_signature(text, str(file), policy)
+        rest = [f for f in findings if f.keypath is not None or f.message != broken]
+        return [Finding(str(file), reused_message(came_from, merge=merge)), *rest]
+    if any(f.error for f in findings):
+        return findings
     fix = _partly_staged(file) if staged else _changed_outside(file)
     checked = _integrity(text, str(file), fix)
     if checked:

@@ -64,7 +64,8 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
     if not configured:
         shown, fix = ((attributes, "sealfile git install --global") if attributes == _user_attributes()
                       else (os.path.relpath(attributes, root), "sealfile git install"))
-        return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has none configured: "
+        has = "only the diff driver" if config.get("diff.sealfile.textconv", "").strip() else "none"
+        return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has {has} configured: "
                 f"run '{fix}' (until then git merges sealed files as text)")
     from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
 

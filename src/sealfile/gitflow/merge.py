@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
-from sealfile.gitflow.merge_apply import apply_theirs
+from sealfile.gitflow.merge_apply import apply_theirs, comments_not_merged
 from sealfile.gitflow.merge_keys import ids_of, kept_out, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
 from sealfile.gitflow.merge_written import respelled, written_items
@@ -96,6 +96,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     for p in conflicts:
         result.conflicts.append(keypath(p))
     merged = apply_theirs(o, t, applied, store, by_value)
+    result.warnings += [lost] if (lost := comments_not_merged(b, t, merged)) is not None else []
     check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
                  o.items, t.items, applied)
     if written:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,3 +95,19 @@ def _preceding(theirs_parent: dict[Any, Any], ours: Side, path: Path) -> Any:
 
 def _under_any(path: Path, tops: set[Path]) -> bool:
     return any(path[:len(top)] == top for top in tops)
+
+
+def comments_not_merged(base: Side, theirs: Side, merged: str) -> str | None:
+    """A warning when the merge (ours' layout) leaves out comment lines theirs added or keeps ones theirs removed:
+    otherwise such a change is lost without a word, and a rebased commit made of it is dropped as empty. Counts
+    only: a comment is plaintext, and may hold anything."""
+    before, after, result = (_comment_lines(text) for text in (base.plaintext, theirs.plaintext, merged))
+    missing = sum(((after - before) - result).values()) + sum(((before - after) & result).values())
+    if not missing:
+        return None
+    return (f"{theirs.name}' comment changes are not merged ({missing} comment line{'s' * (missing > 1)}): the merge "
+            "keeps ours' comments and layout; make them again with 'sealfile edit'")
+
+
+def _comment_lines(text: str) -> Counter[str]:
+    return Counter(stripped for line in text.splitlines() if (stripped := line.strip()).startswith("#"))

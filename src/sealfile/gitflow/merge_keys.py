@@ -5,7 +5,9 @@ too, for its own reasons (a routine ``rotate``, ``set --rotate``), while the lea
 Keeping the second side's key would give the leaver, who unwraps it from that side's version, every value set
 after the merge. Likewise for a key that opened the file alone where the merge needs key groups. So the merge
 keeps the key of a side that nobody could open with less than the merged file asks, and when each side's key is
-open so (each side removed someone and rotated) it seals with a new one. When nobody rotated the
+open so (each side removed someone and rotated) it seals with a new one; so too when each side rotated, since
+a rotation's reason may lie outside the three versions (a rebase replays a removal, then the rotation that
+followed it, onto an upstream that rotated while the leaver was its recipient). When nobody rotated the
 leaver out (a side still holds the base's key), the key stays and the merge warns as ``recipients remove`` does.
 """
 
@@ -42,6 +44,15 @@ def _open_to_fewer(side: Side, base: Side, dropped: set[tuple[str, str]], wanted
     return False
 
 
+def _both_rotated(b: Side, o: Side, t: Side) -> bool:
+    """Each side holds a data key of its own, neither the base's. The three versions do not tell whom a rotation
+    shut out: in a rebase, ours is the upstream whose earlier commits may have wrapped its key for a recipient
+    the replayed commit before this one removed (and this one rotated away)."""
+    keys = (b.data_key, o.data_key, t.data_key)
+    return all(key is not None for key in keys) and not (
+        same_key(o.data_key, b.data_key) or same_key(t.data_key, b.data_key) or same_key(o.data_key, t.data_key))
+
+
 def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,
              threshold: int) -> tuple[bytes, Groups, int, str | None]:
     """The data key to seal with, the stanzas that give it to ``groups``' recipients, the threshold, and a warning
@@ -51,9 +62,16 @@ def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,
     dropped = set().union(*(set(ids_of(side.meta.recipients)) for side in (b, o, t) if side.meta is not None))
     dropped -= set(ids_of(stanza for group in groups for stanza in group))
     wanted = KeyGroups.from_stanzas(groups, threshold)
-    if not _open_to_fewer(primary, b, dropped, wanted):
-        return primary.data_key, groups, threshold, None
     other = t if primary is o else o
+    if not _open_to_fewer(primary, b, dropped, wanted):
+        # each side rotated, and nothing here says whom either meant to shut out (as the other's key open to
+        # someone the merge drops would): a key of neither side
+        if not _both_rotated(b, o, t) or _open_to_fewer(other, b, dropped, wanted):
+            return primary.data_key, groups, threshold, None
+        fresh = new_data_key()
+        regrouped, kept = wrap_groups(wanted, fresh)
+        return fresh, regrouped, kept, ("data key rotated: each side replaced the base's data key, and whom either "
+                                        "meant to shut out, its history alone tells; every value is sealed again")
     if other.meta is not None and other.data_key is not None and not _open_to_fewer(other, b, dropped, wanted):
         regrouped, kept = wrap_groups(wanted, other.data_key, other.meta.groups, other.meta.threshold)
         return other.data_key, regrouped, kept, (f"{other.name}' data key kept: {primary.name}' opens for a "

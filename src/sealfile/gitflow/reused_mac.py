@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import STORED_TEXT, git, toplevel
@@ -20,6 +21,9 @@ from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_b
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
+
+if TYPE_CHECKING:
+    from sealfile.ops.signatures import TrustPolicy
 
 Earlier = dict[str, list[tuple[str, bytes | None]]]
 """File (as given) -> ``(revision, content)`` of each version it came from."""
@@ -141,6 +145,16 @@ def reused_message(came_from: str, *, merge: bool | None = None) -> str:
     cause = text_merge if merge else f"{text_merge}, or it was edited by hand"
     return (f"its 'mac' line is that of the version in {came_from}, over other content: nobody can open it "
             f"({cause}): redo that merge after 'sealfile git install', or go back to a version that opens")
+
+
+def broken_signature(text: str, file: str, policy: TrustPolicy) -> str | None:
+    """What ``policy`` says of a signature of ``text`` that does not verify, ``None`` for any other: a
+    signature kept with another version's ``mac`` line covers that version's content, so it fails for the
+    same cause, which :func:`reused_message` names (said once, not as a second problem)."""
+    document = _document(text.encode("utf-8"), file)
+    if document is None or policy.check(document).status != "invalid":
+        return None
+    return policy.problem(document)
 
 
 def _document(content: bytes | None, file: str) -> SealedDocument | None:

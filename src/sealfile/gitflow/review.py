@@ -39,7 +39,7 @@ from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import returned_keys
-from sealfile.gitflow.reused_mac import reused_in_range, reused_message
+from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.sealed import keypath, view
@@ -184,8 +184,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     locations = token_locations(version for change, old, new in sealed
                                 for version in ((change.old_path or change.path, old), (change.path, new)))
     replacing = not_directories(changes, new_blobs)
+    policies: dict[str, TrustPolicy] = {}
     for change, old, new in sealed:
-        entry = review_file(change.path, old, new, seals.policy_at(trusted, change.path, root),
+        policies[change.path] = policy = seals.policy_at(trusted, change.path, root)
+        entry = review_file(change.path, old, new, policy,
                             renamed_from=change.old_path, locations=locations)
         gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
@@ -196,10 +198,14 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
     news = {change.path: new for change, _, new in sealed if new is not None}
-    reused = reused_in_range({f.path: news[f.path] for f in result.files if f.path in news and not f.violations},
-                             base, head, root)
-    for entry in result.files:
-        entry.violations += [reused_message(reused[entry.path])] if entry.path in reused else []
+    broken = {f.path: broken_signature(news[f.path], f.path, policies[f.path])
+              for f in result.files if f.path in news and f.violations}
+    reused = reused_in_range({f.path: news[f.path] for f in result.files
+                              if f.path in news and all(v == broken[f.path] for v in f.violations)}, base, head, root)
+    for entry in result.files:  # a signature kept with another version's 'mac' line fails for that cause: said once
+        if entry.path in reused:
+            entry.violations = [reused_message(reused[entry.path]),
+                                *(v for v in entry.violations if v != broken[entry.path])]
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
                              patterns.matches)
     flag_replayed(result.files, sealed, base, root, patterns.matches)

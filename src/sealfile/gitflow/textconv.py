@@ -46,7 +46,11 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
         return text
     meta = document.metadata
     footer = ["# --- sealfile ---", f"# rule: {rules_text(meta.rules)}", "# recipients:"]
-    footer += [f"#   {r}" for r in recipient_ids(meta)]
+    # each recipient's wrapped key by fingerprint: a rotation changes no value, and 'git log -p' would show
+    # nothing where the data key changed
+    stanzas = [stanza for group in meta.groups for stanza in group]
+    footer += [f"#   {r} (stanza #{fingerprint(stanza.wrapped)})"
+               for r, stanza in zip(recipient_ids(meta), stanzas, strict=True)]
     try:
         policy = policy or from_environment()
         footer.append(f"# signature: {policy.verdict(document)}")
