@@ -44,11 +44,16 @@ def test_a_mapping_emptied_by_unset_keeps_its_closing_text_as_a_list_does(age_id
     ('{\r\n\t"a": 1,\r\n    "b": 2\r\n}', "a", '{\r\n    "b": 2\r\n}'),
     ('{ "a": 1,\n  "b": 2 }', "a", '{ "b": 2 }'),
     ('{\n  "a": 1, "b": 2\n}', "a", '{\n  "b": 2\n}'),
+    ('{\n\t"a": 1\n\t,"b": 2\n}', "a", '{\n\t"b": 2\n}'),
+    ('{\n  "a": 1\n  , "b": 2\n  , "c": 3\n}\n', "a", '{\n  "b": 2\n  , "c": 3\n}\n'),
+    ('{\r\n  "a": {\r\n    "x": 1\r\n    ,"y": 2\r\n  }\r\n}', "a.x", '{\r\n  "a": {\r\n    "y": 2\r\n  }\r\n}'),
 ])
 def test_unset_of_a_mapping_s_first_member_leaves_the_next_one_s_line_as_it_was(
         age_identity: AgeIdentity, plain: str, keypath: str, expected: str) -> None:
     """The next member keeps its own indentation (a CloudFormation template indenting its first key
-    by one space and the rest by two had the second moved to one space)."""
+    by one space and the rest by two had the second moved to one space), without the comma a file
+    written comma first puts before it (that comma kept made the splice invalid JSON, and the whole
+    file was written afresh: its layout lost, a line break added at its end)."""
     sealed = seal_text(plain, [age_identity.key], store=JSON)
     assert decrypt_text(change.unset_value(sealed, keypath, JSON), store=JSON) == expected
 

@@ -252,10 +252,11 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
 
 
 def _lead_for(lead: str, own: str) -> str:
-    """The text before a first member: the brace's line break, then the indentation the member had where it stood."""
+    """The text before a first member: the brace's line break, then the indentation the member had where it
+    stood (in a file written comma first, ``\n  ,"b"``, the indentation before its comma)."""
     if "\n" not in lead or "\n" not in own:
         return lead
-    return lead[:lead.rfind("\n") + 1] + own[own.rfind("\n") + 1:]
+    return lead[:lead.rfind("\n") + 1] + own[own.rfind("\n") + 1:].split(",")[0]
 
 
 def _indent_at(text: str, position: int) -> str:
