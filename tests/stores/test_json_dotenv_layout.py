@@ -322,3 +322,31 @@ def test_a_file_sealed_into_dotenv_from_another_syntax_reads_alike_to_python_dot
         read = _shell_reads(path, shell)
         assert {name: read.get(name) for name in values} == values, shell
     assert not ran.exists()
+
+
+def _member_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every object member's path, in lists too (a list item is not one: among equal items, which one
+    went is not in the data)."""
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    return [found for k, v in children
+            for found in [(*path, k)] * isinstance(tree, dict) + _member_paths(v, (*path, k))]
+
+
+def _shared_start(one: str, other: str) -> int:
+    return next((at for at, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other)))
+
+
+@SETTINGS
+@given(plaintext=documents, choice=st.integers(min_value=0))
+def test_json_unset_cuts_one_span(key: AgeKey, plaintext: str, choice: int) -> None:
+    """Whatever the layout (comma first or last, tabs, CRLF, nested), removing a member cuts one span
+    of the text: nothing else is rewritten (a splice that fails is written afresh)."""
+    tree = json.loads(plaintext.removeprefix("\ufeff"))
+    paths = _member_paths(tree)
+    assume(paths)
+    path = paths[choice % len(paths)]
+    sealed = seal_text(plaintext, [key], store=JSON)
+    opened = decrypt_text(change.unset_value(sealed, format_keypath(tuple(path)), JSON), store=JSON)
+    kept = _shared_start(plaintext, opened)
+    kept += _shared_start(plaintext[kept:][::-1], opened[kept:][::-1])
+    assert kept == len(opened) < len(plaintext), (plaintext, opened)
