@@ -350,3 +350,22 @@ def test_json_unset_cuts_one_span(key: AgeKey, plaintext: str, choice: int) -> N
     kept = _shared_start(plaintext, opened)
     kept += _shared_start(plaintext[kept:][::-1], opened[kept:][::-1])
     assert kept == len(opened) < len(plaintext), (plaintext, opened)
+
+
+def _object_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    return [path] * isinstance(tree, dict) + [found for k, v in children for found in _object_paths(v, (*path, k))]
+
+
+@SETTINGS
+@given(plaintext=documents, choice=st.integers(min_value=0))
+def test_json_new_member_adds_one_span(key: AgeKey, plaintext: str, choice: int) -> None:
+    """A new member goes into its object as one span of text; nothing else is rewritten."""
+    tree = json.loads(plaintext.removeprefix("\ufeff"))
+    paths = _object_paths(tree)
+    path = (*paths[choice % len(paths)], "new ⁂")
+    sealed = seal_text(plaintext, [key], store=JSON)
+    opened = decrypt_text(change.set_value(sealed, format_keypath(path), "v", JSON), store=JSON)
+    kept = _shared_start(plaintext, opened)
+    kept += _shared_start(plaintext[kept:][::-1], opened[kept:][::-1])
+    assert kept == len(plaintext) < len(opened), (plaintext, opened)
