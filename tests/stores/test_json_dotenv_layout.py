@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sealfile.errors import FormatError
 from sealfile.kms.age import AgeKey
-from sealfile.model.paths import format_keypath
+from sealfile.model.paths import format_keypath, get_at
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.reader import read_document
@@ -325,31 +325,33 @@ def test_a_file_sealed_into_dotenv_from_another_syntax_reads_alike_to_python_dot
 
 
 def _member_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every object member's path, in lists too (a list item is not one: among equal items, which one
-    went is not in the data)."""
+    """Every object member's path, in lists too."""
     children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
     return [found for k, v in children
             for found in [(*path, k)] * isinstance(tree, dict) + _member_paths(v, (*path, k))]
 
 
-def _shared_start(one: str, other: str) -> int:
-    return next((at for at, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other)))
-
-
 @SETTINGS
 @given(plaintext=documents, choice=st.integers(min_value=0))
-def test_json_unset_cuts_one_span(key: AgeKey, plaintext: str, choice: int) -> None:
-    """Whatever the layout (comma first or last, tabs, CRLF, nested), removing a member cuts one span
-    of the text: nothing else is rewritten (a splice that fails is written afresh)."""
+def test_json_unset_is_spliced(key: AgeKey, plaintext: str, choice: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the layout (comma first or last, tabs, CRLF, nested), removing a member is spliced
+    into the user's text, never written afresh (the layout lost) because a splice failed."""
     tree = json.loads(plaintext.removeprefix("\ufeff"))
     paths = _member_paths(tree)
     assume(paths)
     path = paths[choice % len(paths)]
     sealed = seal_text(plaintext, [key], store=JSON)
-    opened = decrypt_text(change.unset_value(sealed, format_keypath(tuple(path)), JSON), store=JSON)
-    kept = _shared_start(plaintext, opened)
-    kept += _shared_start(plaintext[kept:][::-1], opened[kept:][::-1])
-    assert kept == len(opened) < len(plaintext), (plaintext, opened)
+    with monkeypatch.context() as patched:
+        patched.setattr(type(JSON), "dump_part", _written_afresh)
+        changed = change.unset_value(sealed, format_keypath(tuple(path)), JSON)
+    opened = decrypt_text(changed, store=JSON)
+    parent = get_at(tree, tuple(path[:-1]))
+    del parent[path[-1]]
+    assert json.loads(opened.removeprefix("\ufeff")) == tree
+
+
+def _written_afresh(*_: Any) -> str:
+    raise AssertionError("written afresh: the splice failed")
 
 
 def _object_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -359,13 +361,15 @@ def _object_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
 
 @SETTINGS
 @given(plaintext=documents, choice=st.integers(min_value=0))
-def test_json_new_member_adds_one_span(key: AgeKey, plaintext: str, choice: int) -> None:
-    """A new member goes into its object as one span of text; nothing else is rewritten."""
+def test_json_new_member_is_spliced(key: AgeKey, plaintext: str, choice: int,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new member goes into its object, in any layout, spliced into the user's text."""
     tree = json.loads(plaintext.removeprefix("\ufeff"))
     paths = _object_paths(tree)
-    path = (*paths[choice % len(paths)], "new ⁂")
+    path = paths[choice % len(paths)]
     sealed = seal_text(plaintext, [key], store=JSON)
-    opened = decrypt_text(change.set_value(sealed, format_keypath(path), "v", JSON), store=JSON)
-    kept = _shared_start(plaintext, opened)
-    kept += _shared_start(plaintext[kept:][::-1], opened[kept:][::-1])
-    assert kept == len(plaintext) < len(opened), (plaintext, opened)
+    with monkeypatch.context() as patched:
+        patched.setattr(type(JSON), "dump_part", _written_afresh)
+        changed = change.set_value(sealed, format_keypath((*path, "new ⁂")), "v", JSON)
+    get_at(tree, tuple(path))["new ⁂"] = "v"
+    assert json.loads(decrypt_text(changed, store=JSON).removeprefix("\ufeff")) == tree
