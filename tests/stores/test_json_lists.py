@@ -101,7 +101,7 @@ def test_a_json_file_holding_a_value_json_cannot_hold_is_named_on_decrypt(age_id
 def test_rewriting_a_one_line_file_looks_for_no_line_start_when_nothing_is_new(monkeypatch: Any) -> None:
     """Each mapping looked for the start of its line, which on a one-line file runs back to the text's start:
     50,000 small mappings took 5.5 s of a 7 MB file's decrypt. Only a new member needs that indentation."""
-    from sealfile.stores import json_layout
+    from sealfile.stores import json_layout, json_spans
 
     calls: list[int] = []
     looked_up = json_layout._indent_at
@@ -109,7 +109,7 @@ def test_rewriting_a_one_line_file_looks_for_no_line_start_when_nothing_is_new(m
     text = "{" + ", ".join(f'"c{i}": {{"k": "v"}}' for i in range(200)) + "}"
     import json
 
-    root = json_layout.layout(text)
+    root = json_spans.layout(text)
     assert root is not None
     assert json_layout.splice(text, root, json.loads(text), json_layout.indent_unit(text)) == text
     assert calls == []

@@ -217,6 +217,16 @@ def child(node: Any, segment: Segment) -> Any:
     return node[segment]
 
 
+def plain_tree(tree: Any) -> Any:
+    """A copy of ``tree`` made of plain ``dict`` and ``list`` (of whatever subclass they were), its
+    scalars shared."""
+    if isinstance(tree, dict):
+        return {key: plain_tree(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [plain_tree(value) for value in tree]
+    return tree
+
+
 def get_at(tree: Any, path: Path) -> Any:
     node = tree
     for segment in path:

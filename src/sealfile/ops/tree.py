@@ -19,7 +19,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.path_fold import path_codes
-from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, place, resolve
+from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, place, plain_tree, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import (
     Styled,
@@ -113,7 +113,7 @@ class TreeOpen(OpenDocument):
         return [leaf for leaf in scalar_leaves(self._tree, under) if is_sealed(leaf[1]) and encrypts(leaf[0])]
 
     def _plain_data(self, opened: dict[Path, bytes] | None = None, under: Path = ()) -> Any:
-        plain = _plain_copy(self._tree)
+        plain = plain_tree(self._tree)
         self._open_values(lambda path, scalar, _: replace_leaf(plain, path, scalar.value), under, opened)
         return plain
 
@@ -227,18 +227,10 @@ def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
 
 def plain_values(tree: Any, store: Store) -> Any:
     """A plaintext tree of ``store`` as plain data: what the sealed file must open as."""
-    plain = _plain_copy(tree)
+    plain = plain_tree(tree)
     for path, value in scalar_leaves(tree):
         replace_leaf(plain, path, store.read_scalar(value).value)
     return plain
-
-
-def _plain_copy(tree: Any) -> Any:
-    if isinstance(tree, dict):
-        return {key: _plain_copy(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return [_plain_copy(value) for value in tree]
-    return tree
 
 
 def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:

@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import ItemsView, Iterable, ValuesView
 from typing import Any, SupportsIndex, overload
 
+from sealfile.model.paths import plain_tree
+
 MASK = "***"
 
 
@@ -88,7 +90,7 @@ class Secrets(dict[Any, Any]):
 
     def to_dict(self) -> dict[Any, Any]:
         """A deep copy made of plain ``dict`` and ``list`` (whose ``repr`` shows values)."""
-        plain = to_plain(self)
+        plain = plain_tree(self)
         assert isinstance(plain, dict)
         return plain
 
@@ -129,7 +131,7 @@ class SecretList(list[Any]):
     __rmul__ = __mul__
 
     def to_list(self) -> list[Any]:
-        plain = to_plain(self)
+        plain = plain_tree(self)
         assert isinstance(plain, list)
         return plain
 
@@ -144,13 +146,4 @@ def redacted(tree: Any) -> Any:
         return mapping
     if isinstance(tree, list):
         return SecretList([redacted(value) if isinstance(value, (dict, list)) else value for value in tree])
-    return tree
-
-
-def to_plain(tree: Any) -> Any:
-    """Inverse of :func:`redacted`: plain ``dict`` and ``list`` all the way down."""
-    if isinstance(tree, dict):
-        return {key: to_plain(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return [to_plain(value) for value in tree]
     return tree

@@ -16,7 +16,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
-from sealfile.stores import json_layout
+from sealfile.stores import json_layout, json_spans
 from sealfile.stores.base import BOM, SUFFIXES, Store, has_lone_surrogate  # JSON's "\ud800" escapes read as one
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
@@ -41,11 +41,11 @@ class _DuplicateKey(FormatError):
 
 def _duplicate_at(text: str) -> tuple[str | None, str]:
     """The key path of the first member whose key its mapping had already, and its line."""
-    root = json_layout.layout(text)
-    stack: list[tuple[Path, json_layout.Node]] = [((), root)] if root is not None else []
+    root = json_spans.layout(text)
+    stack: list[tuple[Path, json_spans.Node]] = [((), root)] if root is not None else []
     while stack:
         path, node = stack.pop()
-        children: list[tuple[Path, json_layout.Node]] = []
+        children: list[tuple[Path, json_spans.Node]] = []
         for key, key_start, _, child in node.members or []:
             if any(key == earlier[-1] for earlier, _ in children):
                 return format_keypath((*path, key)), f" at line {text.count(chr(10), 0, key_start) + 1}"
@@ -110,7 +110,7 @@ class JsonStore(Store):
 
     def dump(self, document: Any, like: str | None = None) -> str:
         if like is not None:
-            root = json_layout.layout(like)
+            root = json_spans.layout(like)
             if root is not None and root.members is not None:
                 try:
                     spliced = json_layout.splice(like, root, document, json_layout.indent_unit(like))
@@ -142,14 +142,14 @@ class JsonStore(Store):
         return scalar.value if spelling is None else json_layout.Spelled(scalar.value, spelling)
 
     def spellings(self, text: str) -> dict[Path, str]:
-        root = json_layout.layout(text)
+        root = json_spans.layout(text)
         found: dict[Path, str] = {}
         if root is not None:
             _collect_spellings(text, root, (), found)
         return found
 
 
-def _collect_spellings(text: str, node: json_layout.Node, path: Path, found: dict[Path, str]) -> None:
+def _collect_spellings(text: str, node: json_spans.Node, path: Path, found: dict[Path, str]) -> None:
     if node.members is not None:
         for key, _, _, child in node.members:
             _collect_spellings(text, child, (*path, key), found)

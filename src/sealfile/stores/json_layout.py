@@ -1,48 +1,24 @@
-"""Where each value of a JSON text is, so a change is spliced into the user's own text.
-
-``json.loads`` says what a file holds; this walk only finds where, in a text ``json.loads`` has
-read already. Strings are read by the standard library's own ``scanstring`` and numbers by its
-number pattern, so a span holds what ``json.loads`` read there. :func:`splice` writes a value
-tree into the text it came from: an unchanged scalar keeps its bytes, a changed one is written
-afresh (or with the spelling its token recorded), a mapping keeps its members' text and spacing
-(members removed are cut, new ones written afresh) unless its members changed order, and anything
-else is written afresh at its place.
-The caller checks the result reads back as the tree.
+"""A value tree spliced into the JSON text it came from (:func:`splice`), where
+:mod:`~sealfile.stores.json_spans` found each value: an unchanged scalar keeps its bytes, a changed
+one is written afresh (or with the spelling its token recorded), a mapping keeps its members' text
+and spacing (members removed are cut, new ones written afresh) unless its members changed order, and
+anything else is written afresh at its place. The caller checks the result reads back as the tree.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from json.decoder import scanstring  # type: ignore[attr-defined]  # public since Python 2, untyped in typeshed
-from json.scanner import NUMBER_RE
 from typing import Any
 
 from sealfile.model.scalars import same_data
-from sealfile.stores.base import BOM, line_break
+from sealfile.stores.base import line_break
+from sealfile.stores.json_spans import LITERALS, Node
 
-_SPACE = re.compile(r"[ \t\n\r]*")
-_SIMPLE_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
-_SIMPLE_SCALAR = re.compile(r'"[^"\\]*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null')
-"""A string without escapes, a number or a literal: JSON's own grammar for them (in ASCII digits, as the
-C decoder reads them)."""
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _CANONICAL = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
-_LITERALS = ("true", "false", "null")
 _LINE_INDENT = re.compile(r"[ \t]*")
 _ANY_TOKEN = re.compile(r'"ENC\[[A-Za-z0-9_=-]*\]"')
-
-
-class Node:
-    """A value's span ``[start, end)``; a mapping's members as ``(key, key start, key end, value)``, a
-    list's items."""
-
-    __slots__ = ("end", "items", "members", "start")
-
-    def __init__(self, start: int, end: int, members: list[tuple[str, int, int, Node]] | None = None,
-                 items: list[Node] | None = None) -> None:
-        self.start, self.end, self.members, self.items = start, end, members, items
 
 
 class Spelled:
@@ -55,81 +31,6 @@ class Spelled:
 
     def __repr__(self) -> str:  # a decrypted value must never reach a log through a repr
         return f"Spelled(<{type(self.value).__name__}>)"
-
-
-def layout(text: str) -> Node | None:
-    """The spans of a text ``json.loads`` reads; ``None`` if the walk does not agree it is JSON."""
-    try:
-        start = _skip(text, 1 if text.startswith(BOM) else 0)  # a byte-order mark stays before the value
-        node = _value(text, start)
-    except (ValueError, IndexError, RecursionError):
-        return None
-    return node if _skip(text, node.end) == len(text) else None
-
-
-def _skip(text: str, index: int) -> int:
-    return _SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches anywhere (it may be empty)
-
-
-def _value(text: str, start: int) -> Node:
-    simple = _SIMPLE_SCALAR.match(text, start)  # most values: one match, read again by nothing
-    if simple is not None:
-        return Node(start, simple.end())
-    char = text[start]
-    if char == "{":
-        members, end = _container(text, start, "}", _member)
-        return Node(start, end, members=members)
-    if char == "[":
-        items, end = _container(text, start, "]", _item)
-        return Node(start, end, items=items)
-    if char == '"':
-        return Node(start, scanstring(text, start + 1, True)[1])
-    number = NUMBER_RE.match(text, start)
-    if number is not None:
-        return Node(start, number.end())
-    for literal in _LITERALS:
-        if text.startswith(literal, start):
-            return Node(start, start + len(literal))
-    raise ValueError("not a JSON value")
-
-
-def _container(text: str, start: int, close: str,
-               entry: Callable[[str, int], tuple[Any, int]]) -> tuple[list[Any], int]:
-    """The entries of the mapping or list whose bracket is at ``start``, and where it ends."""
-    entries: list[Any] = []
-    index = _skip(text, start + 1)
-    if text[index] == close:
-        return entries, index + 1
-    while True:
-        found, end = entry(text, index)
-        entries.append(found)
-        index = _skip(text, end)
-        if text[index] == close:
-            return entries, index + 1
-        if text[index] != ",":
-            raise ValueError("no comma")
-        index = _skip(text, index + 1)
-
-
-def _member(text: str, index: int) -> tuple[tuple[str, int, int, Node], int]:
-    simple = _SIMPLE_KEY.match(text, index)  # a key without escapes, its colon and the blanks around it
-    if simple is not None:
-        key, key_end, value_start = simple.group(1), simple.end(1) + 1, simple.end()
-    else:
-        if text[index] != '"':
-            raise ValueError("not a key")
-        key, key_end = scanstring(text, index + 1, True)
-        colon = _skip(text, key_end)
-        if text[colon] != ":":
-            raise ValueError("no colon")
-        value_start = _skip(text, colon + 1)
-    value = _value(text, value_start)
-    return (key, index, key_end, value), value.end
-
-
-def _item(text: str, index: int) -> tuple[Node, int]:
-    node = _value(text, index)
-    return node, node.end
 
 
 def fresh(value: Any, indent: str | None, line_indent: str = "", newline: str = "\n") -> str:
@@ -281,7 +182,7 @@ def spelled_otherwise(spelling: str) -> bool:
     """Whether a scalar's JSON text is not what sealfile writes for its value (an escape, ``1.50``,
     ``-0``), without reading it when it cannot be: a string without a backslash and an integer are
     written as they read, and ``true``, ``false`` and ``null`` have one spelling."""
-    if (spelling[0] == '"' and "\\" not in spelling) or spelling in _LITERALS:
+    if (spelling[0] == '"' and "\\" not in spelling) or spelling in LITERALS:
         return False
     if spelling[0] != '"' and not any(mark in spelling for mark in ".eE") and spelling != "-0":
         return False
