@@ -179,3 +179,30 @@ def test_the_armors_name_alone_is_no_key() -> None:
     """Code and documentation name the armor (``if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data``)."""
     assert found_keys('if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data:\n    pass\n') == []
     assert found_keys("key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  -----END RSA PRIVATE KEY-----\n") == []
+
+
+@pytest.mark.parametrize("hidden", ["a NUL byte", "Latin-1 in a comment", "a binary attribute", "padding"])
+def test_a_recipients_identity_is_found_in_a_file_git_calls_binary_or_too_large(sandbox: Sandbox, hidden: str) -> None:
+    """Bytes that are no UTF-8 text, an attribute that makes git call the file binary, or a file padded past the
+    size sealfile reads: the key in it is still the recipient's, and check and review fail."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text().encode()
+    data = {"a NUL byte": own + b"\0", "Latin-1 in a comment": "# caf\xe9\n".encode("latin-1") + own,
+            "a binary attribute": own, "padding": b"#" * 20000 + b"\n" + own}[hidden]
+    if hidden == "a binary attribute":
+        (sandbox.repo / ".gitattributes").write_text("keys.txt -diff binary\n")
+    (sandbox.repo / "keys.txt").write_bytes(data)
+    env = {**sandbox.env, "SEALFILE_MAX_FILE_MB": "0.01"}
+    sandbox.git("add", "-A")
+    for args in (("check", "keys.txt"), ("check",)):  # as pre-commit names it, and every tracked file
+        done = sandbox.sealfile(*args, check=False, env=env)
+        assert done.returncode == 3 and "error: keys.txt: " in done.stderr, (args, done.stderr)
+    sandbox.git("commit", "-q", "-m", "keys")
+    reviewed = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env={**sandbox.keyless_env(),
+                                                                              "SEALFILE_MAX_FILE_MB": "0.01"})
+    assert reviewed.returncode == 3 and "keys.txt: " in reviewed.stdout.split("NEEDS ATTENTION:")[0], reviewed.stdout
+    expected = ("a private key's marker in a file larger than" if hidden == "padding"
+                else f"an age identity (of {sandbox.recipient})")
+    assert expected in done.stderr and expected in reviewed.stdout
+    for line in _secret_lines(own.decode()):
+        assert line not in done.stderr + reviewed.stdout
