@@ -206,3 +206,23 @@ def test_a_recipients_identity_is_found_in_a_file_git_calls_binary_or_too_large(
     assert expected in done.stderr and expected in reviewed.stdout
     for line in _secret_lines(own.decode()):
         assert line not in done.stderr + reviewed.stdout
+
+
+def test_a_recipients_key_pasted_between_armor_lines_the_change_keeps_fails_the_review(sandbox: Sandbox) -> None:
+    """A fixture's stand-in key (the armor lines and a dummy body) made real by replacing its body: no line the
+    change adds holds a marker, and the key is a recipient's all the same."""
+    _base(sandbox)
+    key, public = _ssh_key(sandbox.root, "deploy", "-N", "")
+    sandbox.sealfile("recipients", "add", FILE, "--ssh", public)
+    lines = key.splitlines()
+    (sandbox.repo / "deploy [ci] key").write_text("\n".join([lines[0], *["A" * 70] * (len(lines) - 2), lines[-1], ""]))
+    sandbox.commit("a stand-in key")
+    assert "deploy [ci] key" not in sandbox.review_last()[1].split("NEEDS ATTENTION:")[0]
+    (sandbox.repo / "deploy [ci] key").write_text(key)
+    sandbox.commit("the real one")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert "deploy [ci] key: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:" in shown
+    assert f"a recipient of {FILE}: whoever reads the repository can open it" in shown
+    for line in _secret_lines(key):
+        assert line not in shown

@@ -118,10 +118,15 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     rules are compared first; only for a key that opens none of them are the other files ``covered`` (by the
     sealed_files patterns) read at ``head``."""
     pickaxe = "|".join(MARKERS).replace("-----", "-{5}") + "|" + PICKAXE
-    candidates = [path for path in git(["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff",
-                                        "--no-renames", "--text", "--diff-filter=AMRCT", "--name-only", "-z",
-                                        "--regexp-ignore-case", "-G", pickaxe, base, head, "--"], root).split("\0")
-                  if path]
+    changed = ["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff", "--no-renames", "--text",
+               "--diff-filter=AMRCT", "--name-only", "-z"]
+    candidates = [path for path in git([*changed, "--regexp-ignore-case", "-G", pickaxe, base, head, "--"],
+                                       root).split("\0") if path]
+    # a key's body pasted between armor lines the change keeps (a fixture's stand-in made real): no changed line
+    # holds a marker, so the files the change touches that hold one at all are read too
+    found = set(candidates)
+    candidates += _holding_marker(head, [path for path in git([*changed, base, head, "--"], root).split("\0")
+                                         if path and path not in found], root)
     if not candidates:
         return [], []
     configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
@@ -145,6 +150,20 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
     return violations, attention
+
+
+_PATHS_AT_ONCE = 500
+"""Paths given to one ``git grep`` (a command line has a length limit)."""
+
+
+def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:
+    """Those of ``paths`` that hold a private key's marker at ``rev`` (git's own search, of those files alone)."""
+    prefix, found = f"{rev}:", []
+    for at in range(0, len(paths), _PATHS_AT_ONCE):
+        found += [name.removeprefix(prefix) for name in git(
+            ["--literal-pathspecs", "grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--",
+             *paths[at:at + _PATHS_AT_ONCE]], root, ok=(0, 1)).split("\0") if name]
+    return found
 
 
 def _read_at(rev: str, paths: list[str], root: str | os.PathLike[str]) -> tuple[dict[str, str | None], list[str]]:
