@@ -14,6 +14,9 @@ FOUND = [
     ("://x, then postgres://app:Zk8s9dLq2mN@db/app", "a password in a URL"),
     ("Server=db;Database=app;User Id=sa;Password=Zq9xLm3kP2;", "a password in a connection string"),
     ("host=db user=app; pwd='Zq9xLm3kP2'", "a password in a connection string"),
+    ("host=db port=5432 user=app password=Zq9xLm3kP2 dbname=app", "a password in a connection string"),  # libpq
+    ("jdbc:mysql://db:3306/app?user=app&password=Zq9xLm3kP2&useSSL=true", "a password in a URL"),
+    ("mongodb://db.internal/app?authSource=admin;pwd=Zq9xLm3kP2", "a password in a URL"),
     ("AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
     ("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a GitHub token"),
     ("xoxb-1234567890-abcdefghijkl", "a Slack token"),
@@ -27,6 +30,8 @@ NOT_FOUND = [
     "postgres://app:xxxxxxxx@db/app", "AKIAIOSFODNN7EXAMPLE", "sk_live_XXXXXXXXXXXXXXXXXXXXXXXX",
     "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n", "Password=;", "Password=${PW}",
     "a sentence about a password=value in prose is only prose", "https://example.com/path?user=a", 5432, None,
+    "host=db user=app password=${PGPASSWORD}", "dbname=app password=", "jdbc:mysql://db/app?password=changeme",
+    "https://example.com/reset?password=&user=a",
 ]
 
 
