@@ -25,7 +25,7 @@ from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.plaintext_copies import data_store
+from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
@@ -145,7 +145,7 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
         if text is None:
             continue
         errors, notes = key_findings(text, known, then.get(path))
-        if data_store(path) is None and path not in sealed:  # data files: read by key path (plaintext_copies)
+        if path not in sealed and _read_by_lines(path, text):
             notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
@@ -154,6 +154,13 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
 
 _PATHS_AT_ONCE = 500
 """Paths given to one ``git grep`` (a command line has a length limit)."""
+
+
+def _read_by_lines(path: str, text: str) -> bool:
+    """Whether the credentials in a file are looked for line by line: a file of no data syntax, or one that does
+    not read as data (a Helm template, a GitLab CI file's anchors); data is read by key path (plaintext_copies)."""
+    store = data_store(path)
+    return store is None or data_documents(text, store) is None
 
 
 def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:
