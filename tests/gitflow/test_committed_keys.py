@@ -226,3 +226,24 @@ def test_a_recipients_key_pasted_between_armor_lines_the_change_keeps_fails_the_
     assert f"a recipient of {FILE}: whoever reads the repository can open it" in shown
     for line in _secret_lines(key):
         assert line not in shown
+
+
+@pytest.mark.parametrize("then", ["deleted", "emptied"])
+def test_the_pre_commit_check_reads_a_key_that_is_staged_but_gone_from_the_working_tree(sandbox: Sandbox,
+                                                                                          then: str) -> None:
+    """``git add .`` with keys.txt in the tree, then the file removed by hand (not ``git rm``): the commit takes
+    the staged key, which a plain hook (no stash of unstaged changes) does not see in the working tree."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    (sandbox.repo / "keys.txt").write_text(own)
+    sandbox.git("add", "-A")
+    if then == "deleted":
+        (sandbox.repo / "keys.txt").unlink()
+    else:
+        (sandbox.repo / "keys.txt").write_text("")
+    for args in (("check", "keys.txt"), ("check",)):
+        done = sandbox.sealfile(*args, check=False)
+        assert done.returncode == 3, (args, done.stderr)
+        assert f"error: keys.txt: as staged: line 2: an age identity (of {sandbox.recipient})" in done.stderr
+        for line in _secret_lines(own):
+            assert line not in done.stderr

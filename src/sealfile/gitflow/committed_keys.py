@@ -203,6 +203,7 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
     from sealfile.files.io import read_bytes, read_text
     from sealfile.ops.config_files import find_config
 
+    files = list(files)
     if tracked:
         # -a: a file git takes for binary (a NUL, a 'binary' or '-diff' attribute) may hold a key all the same
         hits = {Path(p) for p in git(["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), "--", "."],
@@ -223,7 +224,8 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
             continue  # unreadable, a directory, a device
         if found_keys(text):
             texts[str(file)] = text
-    if not texts:
+    staged = _staged_with_markers(files, large)
+    if not texts and not staged:
         return large
     configs: dict[str, str | None] = {}
     for name in texts:
@@ -235,7 +237,7 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
                 configs[str(config)] = None
     sealed_texts = {str(file): _read_or_none(file) for file in sealed}
     known = recipients_of(sealed_texts, configs)
-    if _unknown(texts.values(), known):
+    if _unknown([*texts.values(), *staged.values()], known):
         from sealfile.gitflow.patterns import sealed_files
 
         tracked_sealed = sealed_files(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p)
@@ -245,7 +247,31 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
     for name, text in texts.items():
         errors, notes = key_findings(text, known)
         found[name] = [Finding(name, error) for error in errors] + [Finding(name, note, error=False) for note in notes]
+    for name, text in staged.items():  # what the commit takes: the keys its working copy no longer holds
+        errors, notes = key_findings(text, known, texts.get(name) or _read_or_none(Path(name)))
+        found.setdefault(name, []).extend([Finding(name, f"as staged: {error}") for error in errors] +
+                                          [Finding(name, f"as staged: {note}", error=False) for note in notes])
     return found
+
+
+def _staged_with_markers(files: Iterable[Path], large: dict[str, list[Finding]]) -> dict[str, str]:
+    """The staged version of each of ``files`` whose index entry holds a private key's marker and differs from its
+    working copy (``git add keys.txt``, then the file deleted or emptied: the commit takes the key); one too large to
+    read is added to ``large``."""
+    from sealfile.gitflow.staged import staged_versions
+
+    try:
+        cached = {Path(p) for p in git(["grep", "--cached", "-z", "-l", "-a", "-i", "-F",
+                                        *(f"-e{m}" for m in MARKERS), "--", "."], ".", ok=(0, 1)).split("\0") if p}
+    except SealfileError:  # not in a work tree: nothing is staged
+        return {}
+    staged: dict[str, str] = {}
+    for name, content in staged_versions([f for f in files if f in cached]).items():
+        if content is None:
+            large.setdefault(str(name), []).append(Finding(str(name), f"as staged: {too_large_with_key()}"))
+        else:
+            staged[str(name)] = content.decode("utf-8", "replace")
+    return staged
 
 
 def _read_or_none(file: Path) -> str | None:
