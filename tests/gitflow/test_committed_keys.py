@@ -179,3 +179,71 @@ def test_the_armors_name_alone_is_no_key() -> None:
     """Code and documentation name the armor (``if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data``)."""
     assert found_keys('if b"-----BEGIN OPENSSH PRIVATE KEY-----" in data:\n    pass\n') == []
     assert found_keys("key: |\n  -----BEGIN RSA PRIVATE KEY-----\n  -----END RSA PRIVATE KEY-----\n") == []
+
+
+@pytest.mark.parametrize("hidden", ["a NUL byte", "Latin-1 in a comment", "a binary attribute", "padding"])
+def test_a_recipients_identity_is_found_in_a_file_git_calls_binary_or_too_large(sandbox: Sandbox, hidden: str) -> None:
+    """Bytes that are no UTF-8 text, an attribute that makes git call the file binary, or a file padded past the
+    size sealfile reads: the key in it is still the recipient's, and check and review fail."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text().encode()
+    data = {"a NUL byte": own + b"\0", "Latin-1 in a comment": "# caf\xe9\n".encode("latin-1") + own,
+            "a binary attribute": own, "padding": b"#" * 20000 + b"\n" + own}[hidden]
+    if hidden == "a binary attribute":
+        (sandbox.repo / ".gitattributes").write_text("keys.txt -diff binary\n")
+    (sandbox.repo / "keys.txt").write_bytes(data)
+    env = {**sandbox.env, "SEALFILE_MAX_FILE_MB": "0.01"}
+    sandbox.git("add", "-A")
+    for args in (("check", "keys.txt"), ("check",)):  # as pre-commit names it, and every tracked file
+        done = sandbox.sealfile(*args, check=False, env=env)
+        assert done.returncode == 3 and "error: keys.txt: " in done.stderr, (args, done.stderr)
+    sandbox.git("commit", "-q", "-m", "keys")
+    reviewed = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env={**sandbox.keyless_env(),
+                                                                              "SEALFILE_MAX_FILE_MB": "0.01"})
+    assert reviewed.returncode == 3 and "keys.txt: " in reviewed.stdout.split("NEEDS ATTENTION:")[0], reviewed.stdout
+    expected = ("a private key's marker in a file larger than" if hidden == "padding"
+                else f"an age identity (of {sandbox.recipient})")
+    assert expected in done.stderr and expected in reviewed.stdout
+    for line in _secret_lines(own.decode()):
+        assert line not in done.stderr + reviewed.stdout
+
+
+def test_a_recipients_key_pasted_between_armor_lines_the_change_keeps_fails_the_review(sandbox: Sandbox) -> None:
+    """A fixture's stand-in key (the armor lines and a dummy body) made real by replacing its body: no line the
+    change adds holds a marker, and the key is a recipient's all the same."""
+    _base(sandbox)
+    key, public = _ssh_key(sandbox.root, "deploy", "-N", "")
+    sandbox.sealfile("recipients", "add", FILE, "--ssh", public)
+    lines = key.splitlines()
+    (sandbox.repo / "deploy [ci] key").write_text("\n".join([lines[0], *["A" * 70] * (len(lines) - 2), lines[-1], ""]))
+    sandbox.commit("a stand-in key")
+    assert "deploy [ci] key" not in sandbox.review_last()[1].split("NEEDS ATTENTION:")[0]
+    (sandbox.repo / "deploy [ci] key").write_text(key)
+    sandbox.commit("the real one")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert "deploy [ci] key: line 1: an OpenSSH private key (of ssh-ed25519 SHA256:" in shown
+    assert f"a recipient of {FILE}: whoever reads the repository can open it" in shown
+    for line in _secret_lines(key):
+        assert line not in shown
+
+
+@pytest.mark.parametrize("then", ["deleted", "emptied"])
+def test_the_pre_commit_check_reads_a_key_that_is_staged_but_gone_from_the_working_tree(sandbox: Sandbox,
+                                                                                          then: str) -> None:
+    """``git add .`` with keys.txt in the tree, then the file removed by hand (not ``git rm``): the commit takes
+    the staged key, which a plain hook (no stash of unstaged changes) does not see in the working tree."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    (sandbox.repo / "keys.txt").write_text(own)
+    sandbox.git("add", "-A")
+    if then == "deleted":
+        (sandbox.repo / "keys.txt").unlink()
+    else:
+        (sandbox.repo / "keys.txt").write_text("")
+    for args in (("check", "keys.txt"), ("check",)):
+        done = sandbox.sealfile(*args, check=False)
+        assert done.returncode == 3, (args, done.stderr)
+        assert f"error: keys.txt: as staged: line 2: an age identity (of {sandbox.recipient})" in done.stderr
+        for line in _secret_lines(own):
+            assert line not in done.stderr

@@ -14,6 +14,9 @@ FOUND = [
     ("://x, then postgres://app:Zk8s9dLq2mN@db/app", "a password in a URL"),
     ("Server=db;Database=app;User Id=sa;Password=Zq9xLm3kP2;", "a password in a connection string"),
     ("host=db user=app; pwd='Zq9xLm3kP2'", "a password in a connection string"),
+    ("host=db port=5432 user=app password=Zq9xLm3kP2 dbname=app", "a password in a connection string"),  # libpq
+    ("jdbc:mysql://db:3306/app?user=app&password=Zq9xLm3kP2&useSSL=true", "a password in a URL"),
+    ("mongodb://db.internal/app?authSource=admin;pwd=Zq9xLm3kP2", "a password in a URL"),
     ("AKIAZ7Q3MXV4L2B6N8P1", "an AWS access key ID"),
     ("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "a GitHub token"),
     ("xoxb-1234567890-abcdefghijkl", "a Slack token"),
@@ -27,6 +30,8 @@ NOT_FOUND = [
     "postgres://app:xxxxxxxx@db/app", "AKIAIOSFODNN7EXAMPLE", "sk_live_XXXXXXXXXXXXXXXXXXXXXXXX",
     "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n", "Password=;", "Password=${PW}",
     "a sentence about a password=value in prose is only prose", "https://example.com/path?user=a", 5432, None,
+    "host=db user=app password=${PGPASSWORD}", "dbname=app password=", "jdbc:mysql://db/app?password=changeme",
+    "https://example.com/reset?password=&user=a",
 ]
 
 
@@ -86,3 +91,20 @@ def test_review_names_credentials_a_change_adds_to_files_of_any_syntax(sandbox: 
     assert "README.md" not in shown and "app.py" not in shown
     assert "deploy.sh: line 2" not in shown  # the base's line: named when it came
     assert token not in shown and "Hk29sLq8xx" not in shown and "Sp9ringPw1x" not in shown
+
+
+def test_review_names_credentials_in_a_data_file_that_does_not_read_as_data(sandbox: Sandbox) -> None:
+    """A Helm template (YAML only once rendered) or a GitLab CI file's anchors: not data read by key path, so
+    they are read line by line, as a script is."""
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    (sandbox.repo / "chart" / "templates").mkdir(parents=True)
+    (sandbox.repo / "chart" / "templates" / "configmap.yaml").write_text(
+        "kind: ConfigMap\ndata:\n  name: {{ .Release.Name }}\n  DATABASE_URL: postgres://app:Zk8s9dLq2mN@db/app\n")
+    (sandbox.repo / ".gitlab-ci.yml").write_text(
+        ".env: &env\n  DATABASE_URL: postgres://ci:Hk29sLq8xx@db/app\ntest:\n  variables: *env\n  script: [make]\n")
+    sandbox.commit("ci")
+    shown = sandbox.review_last()[1]
+    assert "chart/templates/configmap.yaml: line 4: a password in a URL, in plaintext" in shown, shown
+    assert ".gitlab-ci.yml: line 2: a password in a URL, in plaintext" in shown
+    assert "Zk8s9dLq2mN" not in shown and "Hk29sLq8xx" not in shown

@@ -16,18 +16,20 @@ Nothing of a key's text is shown: its kind, its line and the public key it belon
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from sealfile.errors import SealfileError
-from sealfile.gitflow.blobs import show_many
+from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.plaintext_copies import data_store
+from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
-from sealfile.kms.found_keys import MARKERS, found_keys
+from sealfile.kms.found_keys import MARKERS, found_keys, stream_holds_marker
 from sealfile.kms.registry import key_for
 from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
@@ -38,6 +40,13 @@ REMEDY = ("keep key files out of the repository; once pushed, give its owner a n
 Recipients = dict[str, str]
 """A recipient as :func:`recipient_id` spells it -> where it is one (``prod.enc.yaml``, ``the creation rules
 of .sealfile.yaml``)."""
+
+
+def too_large_with_key() -> str:
+    """Why a file too large to read as text fails when it holds a private key's marker: which recipient the key
+    opens is not looked for there, and a key padded past the limit must not pass unseen."""
+    return (f"a private key's marker in a file larger than {max_file_bytes() / (1024 * 1024):g} MiB, which is not "
+            f"read to tell whose key it is (SEALFILE_MAX_FILE_MB); {REMEDY}")
 
 
 def recipient_id(recipient: str) -> str:
@@ -109,57 +118,115 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     rules are compared first; only for a key that opens none of them are the other files ``covered`` (by the
     sealed_files patterns) read at ``head``."""
     pickaxe = "|".join(MARKERS).replace("-----", "-{5}") + "|" + PICKAXE
-    candidates = [path for path in git(["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff",
-                                        "--no-renames", "--text", "--diff-filter=AMRCT", "--name-only", "-z",
-                                        "--regexp-ignore-case", "-G", pickaxe, base, head, "--"], root).split("\0")
-                  if path]
+    changed = ["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff", "--no-renames", "--text",
+               "--diff-filter=AMRCT", "--name-only", "-z"]
+    candidates = [path for path in git([*changed, "--regexp-ignore-case", "-G", pickaxe, base, head, "--"],
+                                       root).split("\0") if path]
+    # a key's body pasted between armor lines the change keeps (a fixture's stand-in made real): no changed line
+    # holds a marker, so the files the change touches that hold one at all are read too
+    found = set(candidates)
+    candidates += _holding_marker(head, [path for path in git([*changed, base, head, "--"], root).split("\0")
+                                         if path and path not in found], root)
     if not candidates:
         return [], []
     configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                if p and os.path.basename(p) == CONFIG_NAME]
     known = recipients_of(sealed, show_many(head, configs, root))
-    now, then = show_many(head, candidates, root), show_many(base, candidates, root)
+    now, large = _read_at(head, candidates, root)
+    then = show_many(base, candidates, root)
     if _unknown(now.values(), known):
         others = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                   if p and covered(p) and p not in sealed]
         known = {**recipients_of(show_many(head, others, root), {}), **known}
-    violations: list[str] = []
+    violations = [f"{path}: {too_large_with_key()}" for path in large if _blob_holds_marker(head, path, root)]
     attention: list[str] = []
     for path in candidates:
         text = now.get(path)
         if text is None:
             continue
         errors, notes = key_findings(text, known, then.get(path))
-        if data_store(path) is None and path not in sealed:  # data files: read by key path (plaintext_copies)
+        if path not in sealed and _read_by_lines(path, text):
             notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
     return violations, attention
 
 
+_PATHS_AT_ONCE = 500
+"""Paths given to one ``git grep`` (a command line has a length limit)."""
+
+
+def _read_by_lines(path: str, text: str) -> bool:
+    """Whether the credentials in a file are looked for line by line: a file of no data syntax, or one that does
+    not read as data (a Helm template, a GitLab CI file's anchors); data is read by key path (plaintext_copies)."""
+    store = data_store(path)
+    return store is None or data_documents(text, store) is None
+
+
+def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:
+    """Those of ``paths`` that hold a private key's marker at ``rev`` (git's own search, of those files alone)."""
+    prefix, found = f"{rev}:", []
+    for at in range(0, len(paths), _PATHS_AT_ONCE):
+        found += [name.removeprefix(prefix) for name in git(
+            ["--literal-pathspecs", "grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--",
+             *paths[at:at + _PATHS_AT_ONCE]], root, ok=(0, 1)).split("\0") if name]
+    return found
+
+
+def _read_at(rev: str, paths: list[str], root: str | os.PathLike[str]) -> tuple[dict[str, str | None], list[str]]:
+    """Each file at ``rev`` (``None``: absent, not a file), and those too large to read."""
+    texts: dict[str, str | None] = {}
+    large = []
+    with Blobs(rev, root) as blobs:
+        for path in paths:
+            try:
+                texts[path] = blobs.read(path)
+            except FormatError:
+                texts[path] = None
+                large.append(path)
+    return texts, large
+
+
+def _blob_holds_marker(rev: str, path: str, root: str | os.PathLike[str]) -> bool:
+    with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=root, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as done:
+        assert done.stdout is not None
+        found = stream_holds_marker(done.stdout)
+        done.kill()
+    return found
+
+
 def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: bool) -> dict[str, list[Finding]]:
     """For ``check``: file -> an error or warning per private key in it, for each of ``files``, judged against
     the recipients of ``sealed`` (checked with them) and of the creation rules governing each. ``tracked``: the
     files are all of git's, which ``git grep`` searches at once; else each is read (bounded)."""
-    from sealfile.files.io import read_text
+    from sealfile.files.io import read_bytes, read_text
     from sealfile.ops.config_files import find_config
 
+    files = list(files)
     if tracked:
-        hits = {Path(p) for p in git(["grep", "-z", "-l", "-I", "-i", "-F", *(f"-e{m}" for m in MARKERS), "--", "."],
+        # -a: a file git takes for binary (a NUL, a 'binary' or '-diff' attribute) may hold a key all the same
+        hits = {Path(p) for p in git(["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), "--", "."],
                                      ".", ok=(0, 1)).split("\0") if p}
         candidates = [f for f in files if f in hits]
     else:
         candidates = list(files)
     texts: dict[str, str] = {}
+    large: dict[str, list[Finding]] = {}
     for file in candidates:
-        try:
-            text = read_text(file)
+        try:  # a key's text is ASCII: other bytes (a NUL, Latin-1 in a comment) do not hide it
+            text = read_bytes(file).decode("utf-8", "replace")
+        except FormatError:
+            if _file_holds_marker(file):
+                large[str(file)] = [Finding(str(file), too_large_with_key())]
+            continue
         except SealfileError:
-            continue  # too large, not text, unreadable: nothing a key file is
+            continue  # unreadable, a directory, a device
         if found_keys(text):
             texts[str(file)] = text
-    if not texts:
-        return {}
+    staged = _staged_with_markers(files, large)
+    if not texts and not staged:
+        return large
     configs: dict[str, str | None] = {}
     for name in texts:
         config = find_config(name)
@@ -170,17 +237,41 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
                 configs[str(config)] = None
     sealed_texts = {str(file): _read_or_none(file) for file in sealed}
     known = recipients_of(sealed_texts, configs)
-    if _unknown(texts.values(), known):
+    if _unknown([*texts.values(), *staged.values()], known):
         from sealfile.gitflow.patterns import sealed_files
 
         tracked_sealed = sealed_files(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p)
         known = {**recipients_of({str(f): _read_or_none(f) for f in tracked_sealed if str(f) not in sealed_texts},
                                  {}), **known}
-    found: dict[str, list[Finding]] = {}
+    found = large
     for name, text in texts.items():
         errors, notes = key_findings(text, known)
         found[name] = [Finding(name, error) for error in errors] + [Finding(name, note, error=False) for note in notes]
+    for name, text in staged.items():  # what the commit takes: the keys its working copy no longer holds
+        errors, notes = key_findings(text, known, texts.get(name) or _read_or_none(Path(name)))
+        found.setdefault(name, []).extend([Finding(name, f"as staged: {error}") for error in errors] +
+                                          [Finding(name, f"as staged: {note}", error=False) for note in notes])
     return found
+
+
+def _staged_with_markers(files: Iterable[Path], large: dict[str, list[Finding]]) -> dict[str, str]:
+    """The staged version of each of ``files`` whose index entry holds a private key's marker and differs from its
+    working copy (``git add keys.txt``, then the file deleted or emptied: the commit takes the key); one too large to
+    read is added to ``large``."""
+    from sealfile.gitflow.staged import staged_versions
+
+    try:
+        cached = {Path(p) for p in git(["grep", "--cached", "-z", "-l", "-a", "-i", "-F",
+                                        *(f"-e{m}" for m in MARKERS), "--", "."], ".", ok=(0, 1)).split("\0") if p}
+    except SealfileError:  # not in a work tree: nothing is staged
+        return {}
+    staged: dict[str, str] = {}
+    for name, content in staged_versions([f for f in files if f in cached]).items():
+        if content is None:
+            large.setdefault(str(name), []).append(Finding(str(name), f"as staged: {too_large_with_key()}"))
+        else:
+            staged[str(name)] = content.decode("utf-8", "replace")
+    return staged
 
 
 def _read_or_none(file: Path) -> str | None:
@@ -190,3 +281,14 @@ def _read_or_none(file: Path) -> str | None:
         return read_text(file)
     except SealfileError:
         return None
+
+
+def _file_holds_marker(file: Path) -> bool:
+    """Whether a regular file too large to read whole holds a private key's marker (read in chunks)."""
+    try:
+        if not os.path.isfile(file):
+            return False
+        with open(file, "rb") as handle:
+            return stream_holds_marker(handle)
+    except OSError:
+        return False

@@ -19,7 +19,12 @@ from sealfile.kms.found_keys import holds_marker
 _USERINFO = re.compile(r"[^\s/@:]{0,256}:([^\s/@]{1,256})@[^\s@]")
 """What follows a URL's ``://`` when it holds a password: ``user:password@host``."""
 MAX_URLS = 16
+_QUERY_PASSWORD = re.compile(r"(?i)[?&;](?:password|pwd)=([^&#;]{1,256})")
+"""A password in a URL's query (JDBC's ``?user=app&password=...``, MongoDB's, MySQL's)."""
+MAX_URL_CHARS = 2048
 _CONNECTION_PASSWORD = re.compile(r"(?i)(?:^|;)\s*(?:password|pwd)\s*=\s*([^;]*)")
+_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)=(\S*)")
+"""One keyword of a libpq connection string (``host=db user=app password=...``), which spaces separate."""
 _TOKENS = (
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}"), "a GitHub token"),
@@ -56,6 +61,8 @@ def credential_in(value: Any, *, settings: bool = True) -> str | None:
             return kind
     if any(_real(password) for password in _url_passwords(text)):
         return "a password in a URL"
+    if "=" in text and _real(_conninfo_password(text)):
+        return "a password in a connection string"
     connection = _CONNECTION_PASSWORD.search(text) if "=" in text else None
     if connection and _real(connection.group(1).strip().strip("'\"")) and (settings or ";" in text):
         return "a password in a connection string" if ";" in text else "a password setting (password=...)"
@@ -68,12 +75,28 @@ def _url_passwords(text: str) -> list[str]:
     found: list[str] = []
     at = text.find("://")
     while at >= 0 and len(found) < MAX_URLS:
+        following = text.find("://", at + 3)
         if at > 0 and text[at - 1].isalnum():  # a scheme before it
             userinfo = _USERINFO.match(text, at + 3)
             if userinfo:
                 found.append(userinfo.group(1))
-        at = text.find("://", at + 3)
+            # up to the next URL at most: each character is searched once
+            url = text[at + 3:min(following if following >= 0 else len(text), at + 3 + MAX_URL_CHARS)]
+            found += [match.group(1) for match in _QUERY_PASSWORD.finditer(url.split(None, 1)[0] if url else "")]
+        at = following
     return found
+
+
+def _conninfo_password(text: str) -> str:
+    """The password of a libpq connection string (every word a ``keyword=value``, two at least), or ``""``."""
+    words = text.split()
+    if len(words) < 2:
+        return ""
+    pairs = [_PAIR.fullmatch(word) for word in words]
+    if not all(pairs):
+        return ""
+    return next((pair.group(2).strip("'\"") for pair in pairs if pair and pair.group(1).lower() in ("password", "pwd")),
+                "")
 
 
 def _real(password: str) -> bool:

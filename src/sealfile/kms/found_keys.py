@@ -18,6 +18,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from typing import IO
 
 import pyrage
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -68,6 +69,23 @@ class FoundKey:
 def holds_marker(text: str) -> bool:
     """Whether ``text`` may hold a private key (every one :func:`found_keys` finds does)."""
     return any(marker in text for marker in MARKERS) or MARKERS[0].lower() in text.lower()
+
+
+_CHUNK = 1 << 20
+
+
+def stream_holds_marker(stream: IO[bytes]) -> bool:
+    """:func:`holds_marker` for bytes of any length (a file larger than a text is read whole), in bounded chunks;
+    case ignored, as ``git grep -i`` finds them."""
+    markers = [marker.lower().encode("ascii") for marker in MARKERS]
+    overlap = max(map(len, markers)) - 1  # a marker across two chunks
+    tail = b""
+    while chunk := stream.read(_CHUNK):
+        window = tail + chunk.lower()
+        if any(marker in window for marker in markers):
+            return True
+        tail = window[-overlap:]
+    return False
 
 
 def found_keys(text: str) -> list[FoundKey]:
