@@ -87,3 +87,27 @@ def test_git_am_of_a_series_is_judged_by_the_branch_it_started_on(installed: San
     _refused(box, done.stderr, mallory, alice, start)
     box.git("am", "--abort")
     assert (box.repo / FILE).read_text() == mine
+
+
+@pytest.mark.parametrize("backend", ["--merge", "--apply"])
+def test_rebasing_a_branch_that_trusts_its_own_forger_onto_main_does_not_sign_her_file(
+        installed: Sandbox, ssh_keys: SshKeys, backend: str) -> None:
+    """A maintainer lands a contributor's branch by rebasing it onto main: checked out, ``forged`` is her
+    branch, and its first commit (mallory in signers:) is replayed before her forged file, so the work tree
+    and the start commit both trust her. The branch rebased onto judges too."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    _forged_in_two_commits(box, alice, mallory)
+    onto = box.git("rev-parse", "main").stdout.strip()
+    box.git("checkout", "-q", "forged")
+    hers = (box.repo / FILE).read_text()
+
+    done = box.git("rebase", backend, "main", check=False, env=as_signer(box, alice))
+    assert done.returncode != 0
+    assert (f"signed by {mallory.public_key.fingerprint}, a key not in the signers of {box.repo / '.sealfile.yaml'} "
+            f"as committed at {onto[:12]}, the branch rebased onto") in done.stderr, done.stderr
+    verified = box.sealfile("verify", FILE, check=False, env=as_signer(box, alice))
+    decrypted = box.sealfile("decrypt", FILE, check=False, env=as_signer(box, alice))
+    assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
+    box.git("rebase", "--abort")
+    assert (box.repo / FILE).read_text() == hers

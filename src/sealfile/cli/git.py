@@ -139,8 +139,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.merge import merge_texts
-    from sealfile.gitflow.replay import replay_in_progress
-    from sealfile.gitflow.seals import committed_policy
+    from sealfile.gitflow.replay import replay_in_progress, replay_judges
     from sealfile.ops.signatures import for_file
 
     name = path or str(ours)
@@ -153,8 +152,7 @@ def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> 
         replay = replay_in_progress(".")
         # a merge stopped and run again (git checkout -m) finds theirs' change to the configs in the work tree;
         # in a replay HEAD is the branch replayed onto, or holds the commits picked so far (gitflow/replay.py)
-        committed = (committed_policy(name, ".", replay.start, f"{replay.start[:12]}, where the replay started")
-                     if replay else committed_policy(name, ".")) if path else None
+        committed = replay_judges(name, ".", replay) if path else ()
         with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
             result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
                                  store_for(name), for_file(name), committed)

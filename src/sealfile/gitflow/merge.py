@@ -67,14 +67,15 @@ class MergeResult:
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
-                policy: TrustPolicy | None = None, committed: TrustPolicy | None = None) -> MergeResult:
+                policy: TrustPolicy | None = None, committed: tuple[TrustPolicy, ...] = ()) -> MergeResult:
     """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it.
-    ``committed``: the policy of the configs as ours' commit has them, where the work tree's may already
-    hold the merge's own change to them (``git checkout -m`` after a merge stopped): ours and theirs
-    must satisfy it too, or a side could vouch for itself by adding its signer in the same merge."""
+    ``committed``: the policies of the configs as the user's commits have them (HEAD; in a replay, where it
+    started and what it rebases onto), where the work tree's may already hold the merge's own change to them
+    (``git checkout -m`` after a merge stopped): ours and theirs must satisfy them too, or a side could vouch
+    for itself by adding its signer in the same merge."""
     store = store or get_store("yaml")
     policy = policy or from_environment()
-    judges = (policy, *((committed,) if committed is not None else ()))
+    judges = (policy, *committed)
     b = _open_side(base, "base", store, ())
     o = _open_side(ours, "ours", store, judges)
     t = _open_side(theirs, "theirs", store, judges)

@@ -5,7 +5,10 @@ In a replay HEAD is not the user's branch: a rebase checks out the branch rebase
 work tree and at HEAD alike), and a range of picks moves HEAD past the commits picked so far. Judged by
 HEAD, a branch that adds its author to ``signers:`` and forges a sealed file vouches for itself as soon as
 the user's own change to that file is replayed onto it (``git pull --rebase``): the driver took its data key
-and values and signed them as the user's. The commit the replay started from is the user's own view.
+and values and signed them as the user's. The commit the replay started from is the user's own view. A
+rebase is judged by the branch it rebases onto as well: rebasing a contributor's branch onto main (checked
+out, it is the user's branch) replays its commit adding her signer before her forged file, and the start
+commit holds both.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.seals import committed_policy
+from sealfile.ops.signatures import TrustPolicy
 
 _STATES = ("rebase-merge", "rebase-apply", "sequencer")
 """Git's state directories of a replay: ``rebase-merge`` (a rebase) and ``sequencer`` (a range of picks or
@@ -29,6 +34,8 @@ class Replay:
     """The commit the user's branch was at when the replay began."""
     rebase: bool
     """A rebase, where git's "ours" is the branch rebased onto, not the user's."""
+    onto: str = ""
+    """In a rebase, the commit it rebases onto."""
 
 
 def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
@@ -43,10 +50,15 @@ def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
         raise SealfileError("cannot tell whether git is replaying commits (a line break in the git directory's path)")
     merge, apply, sequencer = paths
     if os.path.isdir(merge):
-        replay = Replay(_read(os.path.join(merge, "orig-head")), rebase=True)
+        replay = Replay(_read(os.path.join(merge, "orig-head")), rebase=True, onto=_read(os.path.join(merge, "onto")))
     elif os.path.isdir(apply):
         start = _read(os.path.join(apply, "orig-head")) or _orig_head(top)
-        replay = Replay(start, rebase=os.path.exists(os.path.join(apply, "rebasing")))
+        rebasing = os.path.exists(os.path.join(apply, "rebasing"))
+        onto = (_read(os.path.join(apply, "onto")) or _rebase_start(top)) if rebasing else ""
+        if rebasing and not onto:
+            raise SealfileError("git is rebasing but does not say onto which commit (no HEAD reflog); finish or "
+                                "abort it, then merge again")
+        replay = Replay(start, rebase=rebasing, onto=onto)
     elif os.path.isdir(sequencer):
         replay = Replay(_read(os.path.join(sequencer, "head")), rebase=False)
     else:
@@ -57,12 +69,37 @@ def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
     return replay
 
 
+def replay_judges(path: str, top: str | os.PathLike[str], replay: Replay | None) -> tuple[TrustPolicy, ...]:
+    """The policies of the configs as committed where the user stands: HEAD, or in a replay the commit it
+    started from and, in a rebase, the one it rebases onto (each side of the merge must satisfy all)."""
+    if replay is None:
+        return (committed_policy(path, top),)
+    judges = [committed_policy(path, top, replay.start, f"{replay.start[:12]}, where the replay started")]
+    if replay.onto:
+        judges.append(committed_policy(path, top, replay.onto, f"{replay.onto[:12]}, the branch rebased onto"))
+    return tuple(judges)
+
+
 def _read(state: str) -> str:
     try:
         with open(state, encoding="ascii") as handle:
             return handle.read().strip()
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _rebase_start(top: str | os.PathLike[str]) -> str:
+    """The commit the newest rebase checked out first (``rebase --apply`` writes its ``onto`` only once stopped):
+    HEAD's reflog entry ``rebase (start): checkout ...``."""
+    try:
+        entries = git(["reflog", "show", "--format=%H %gs", "HEAD", "--"], top, ok=(0, 128))
+    except SealfileError:
+        return ""
+    for entry in entries.splitlines():
+        commit, _, subject = entry.partition(" ")
+        if subject.startswith("rebase (start):"):
+            return commit
+    return ""
 
 
 def _orig_head(top: str | os.PathLike[str]) -> str:
