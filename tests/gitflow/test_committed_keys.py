@@ -247,3 +247,41 @@ def test_the_pre_commit_check_reads_a_key_that_is_staged_but_gone_from_the_worki
         assert f"error: keys.txt: as staged: line 2: an age identity (of {sandbox.recipient})" in done.stderr
         for line in _secret_lines(own):
             assert line not in done.stderr
+
+
+def test_a_key_one_commit_adds_and_a_later_one_removes_is_still_named(sandbox: Sandbox) -> None:
+    """``git add .`` with the key file, then "remove the key": the change as a whole no longer holds it, but
+    whoever fetches the branch has it in the commit that added it."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    deploy, _ = _ssh_key(sandbox.root, "deploy", "-N", "")
+    (sandbox.repo / "keys.txt").write_text(own)
+    (sandbox.repo / "deploy_key").write_text(deploy)
+    (sandbox.repo / "notes.txt").write_text("nothing\n")
+    sandbox.commit("oops")
+    added = sandbox.git("rev-parse", "HEAD").stdout.strip()
+    (sandbox.repo / "keys.txt").unlink()
+    (sandbox.repo / "deploy_key").unlink()
+    sandbox.commit("remove the keys")
+    done = sandbox.sealfile("review", "HEAD~2", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout
+    violations, attention = done.stdout.split("NEEDS ATTENTION:")
+    assert (f"keys.txt: in commit {added[:12]}, removed since but in the history this change pushes: line 2: an age "
+            f"identity (of {sandbox.recipient}), a recipient of the creation rules of .sealfile.yaml") in violations
+    assert f"deploy_key: in commit {added[:12]}, removed since" in attention
+    assert "an OpenSSH private key (of ssh-ed25519 SHA256:" in attention
+    for line in _secret_lines(own + deploy):
+        assert line.strip() not in done.stdout
+    assert sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env()).returncode == 0
+
+
+def test_a_key_the_change_keeps_is_named_once(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    (sandbox.repo / "keys.txt").write_text(own)
+    sandbox.commit("oops")
+    (sandbox.repo / "keys.txt").write_text("# the identity, for CI\n" + own)
+    sandbox.commit("a comment")
+    done = sandbox.sealfile("review", "HEAD~2", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3 and done.stdout.count("an age identity") == 1, done.stdout
+    assert "removed since" not in done.stdout

@@ -25,6 +25,7 @@ from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
+from sealfile.gitflow.history_keys import added_then_removed, history_findings
 from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
@@ -127,14 +128,15 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     found = set(candidates)
     candidates += _holding_marker(head, [path for path in git([*changed, base, head, "--"], root).split("\0")
                                          if path and path not in found], root)
-    if not candidates:
+    past = added_then_removed(base, head, root)
+    if not candidates and not past:
         return [], []
     configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                if p and os.path.basename(p) == CONFIG_NAME]
     known = recipients_of(sealed, show_many(head, configs, root))
     now, large = _read_at(head, candidates, root)
     then = show_many(base, candidates, root)
-    if _unknown(now.values(), known):
+    if past or _unknown(now.values(), known):
         others = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                   if p and covered(p) and p not in sealed]
         known = {**recipients_of(show_many(head, others, root), {}), **known}
@@ -149,7 +151,9 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
             notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
-    return violations, attention
+    gone = history_findings(past, show_many(head, sorted({path for _, path in past}), root),
+                            lambda text, before: key_findings(text, known, before), base, root) if past else ([], [])
+    return violations + gone[0], attention + gone[1]
 
 
 _PATHS_AT_ONCE = 500
