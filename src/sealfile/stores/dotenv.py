@@ -33,6 +33,7 @@ from sealfile.stores.dotenv_lines import (
     format_value,
     fresh_line,
     quote_of,
+    value_read_from_a_file,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
 from sealfile.stores.node_limit import refuse_many_json_nodes
@@ -123,7 +124,7 @@ class DotenvStore(Store):
                 if raw:
                     document.entries.append(_Entry(raw))
                 continue
-            key, value = binding.key, binding.value or ""
+            key, value = binding.key, value_read_from_a_file(raw, binding.value or "")
             if binding.value is None:
                 document.unvalued.append((key, binding.original.line))
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
@@ -231,7 +232,8 @@ def _spelled_line(entry: _Entry, value: Any) -> str | None:
     if spelling is None or entry.key is None:
         return None
     read = list(dotenv_lines.dotenv_parser().parse_stream(dotenv_lines.read_alone(spelling)))
-    if len(read) != 1 or read[0].error or read[0].key != entry.key or (read[0].value or "") != value:
+    if len(read) != 1 or read[0].error or read[0].key != entry.key or \
+            value_read_from_a_file(spelling, read[0].value or "") != value:
         return None
     try:
         expected = fresh_line(spelling, entry.key, "")

@@ -56,6 +56,17 @@ def dotenv_parser() -> Any:
     return parser
 
 
+def value_read_from_a_file(raw: str, value: str) -> str:
+    """``value``, parsed from the binding ``raw``, as an application reads it from the file: python-dotenv
+    opens a path with universal newlines, so a raw CR or CRLF inside a quoted value is a line feed to it
+    (an escaped one, ``"\\r"``, stays a CR)."""
+    if "\r" not in value or "\r" not in raw:
+        return value
+    translated = raw.replace("\r\n", "\n").replace("\r", "\n")
+    bindings = list(dotenv_parser().parse_stream(io.StringIO(translated)))
+    return bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else value
+
+
 def read_alone(raw: str) -> io.StringIO:
     """``raw``, lines of a file, to be read alone as python-dotenv read them in the file: its reader
     drops a byte-order mark at the start of what it reads, and one that starts a later line is part
