@@ -8,6 +8,8 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from hashlib import blake2b
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -138,17 +140,26 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
     reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
     measures the depth first; text the C parser rejects is left for the real reader to report.
     """
-    depth = 0
+    if _measured("depth", limit, text, _deepest) > limit:
+        raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
+
+
+def _deepest(text: str, limit: int) -> int:
+    """The deepest nesting of ``text``, up to ``limit + 1`` (the pass stops there); what comes before a syntax
+    error only."""
+    depth = deepest = 0
     try:
         for event in _safe().parse(text):
             if isinstance(event, CollectionStartEvent):
                 depth += 1
+                deepest = max(deepest, depth)
                 if depth > limit:
-                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
+                    break
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except YAMLError:
-        return
+        pass
+    return deepest
 
 
 _NODE_EVENTS = (ScalarEvent, CollectionStartEvent, AliasEvent)
@@ -163,15 +174,41 @@ def refuse_many_nodes(text: str) -> None:
     limit = max_nodes()
     if yaml_bound(text) <= limit:
         return
+    if _measured("nodes", limit, text, _nodes) > limit:
+        raise too_many(limit)
+
+
+def _nodes(text: str, limit: int) -> int:
+    """The nodes of ``text``, up to ``limit + 1`` (the pass stops there); what comes before a syntax error only."""
     count = 0
     try:
         for event in _safe().parse(text):
             if isinstance(event, _NODE_EVENTS):
                 count += 1
                 if count > limit:
-                    raise too_many(limit)
+                    break
     except YAMLError:
-        return
+        pass
+    return count
+
+
+_MEASURES: dict[tuple[str, int, bytes], int] = {}
+"""What the event passes measured of the last few texts (what, its limit, the text's digest, so no text, which may
+be plaintext, is kept): one review, diff or merge reads each version of a file a dozen times, through several
+readers, and a pass over a hostile text costs up to a second whatever its size (a quarter of a million ``---``
+fit in a megabyte). A digest costs a hundredth of a pass."""
+_MEASURES_KEPT = 16
+
+
+def _measured(what: str, limit: int, text: str, measure: Callable[[str, int], int]) -> int:
+    """``measure(text, limit)``, remembered: the same text is measured once."""
+    key = (what, limit, blake2b(text.encode("utf-8", "surrogatepass"), digest_size=32).digest())
+    known = _MEASURES.get(key)
+    if known is None:
+        known = _MEASURES[key] = measure(text, limit)
+        while len(_MEASURES) > _MEASURES_KEPT:  # forget the oldest
+            _MEASURES.pop(next(iter(_MEASURES)), None)
+    return known
 
 
 _directive = compiled_when_used(r"(?<![^\n\r\x85\u2028\u2029\ufeff])%YAML[ \t]+(\S+)")
