@@ -8,8 +8,6 @@ for read-only paths; the round-trip reader (:mod:`sealfile.stores.yaml.roundtrip
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from hashlib import blake2b
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -20,6 +18,7 @@ from ruamel.yaml.reader import ReaderError
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.remembered import Remembered
 from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
 from sealfile.stores.yaml.integers import NotOfItsTag, TooLong, limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
@@ -140,7 +139,7 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
     reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
     measures the depth first; text the C parser rejects is left for the real reader to report.
     """
-    if _measured("depth", limit, text, _deepest) > limit:
+    if _MEASURES.get(("depth", limit), text, lambda: _deepest(text, limit)) > limit:
         raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
 
 
@@ -174,7 +173,7 @@ def refuse_many_nodes(text: str) -> None:
     limit = max_nodes()
     if yaml_bound(text) <= limit:
         return
-    if _measured("nodes", limit, text, _nodes) > limit:
+    if _MEASURES.get(("nodes", limit), text, lambda: _nodes(text, limit)) > limit:
         raise too_many(limit)
 
 
@@ -192,23 +191,8 @@ def _nodes(text: str, limit: int) -> int:
     return count
 
 
-_MEASURES: dict[tuple[str, int, bytes], int] = {}
-"""What the event passes measured of the last few texts (what, its limit, the text's digest, so no text, which may
-be plaintext, is kept): one review, diff or merge reads each version of a file a dozen times, through several
-readers, and a pass over a hostile text costs up to a second whatever its size (a quarter of a million ``---``
-fit in a megabyte). A digest costs a hundredth of a pass."""
-_MEASURES_KEPT = 16
-
-
-def _measured(what: str, limit: int, text: str, measure: Callable[[str, int], int]) -> int:
-    """``measure(text, limit)``, remembered: the same text is measured once."""
-    key = (what, limit, blake2b(text.encode("utf-8", "surrogatepass"), digest_size=32).digest())
-    known = _MEASURES.get(key)
-    if known is None:
-        known = _MEASURES[key] = measure(text, limit)
-        while len(_MEASURES) > _MEASURES_KEPT:  # forget the oldest
-            _MEASURES.pop(next(iter(_MEASURES)), None)
-    return known
+_MEASURES: Remembered[int] = Remembered(16)
+"""What the event passes measured of the last few texts: each reader of a file measured it again."""
 
 
 _directive = compiled_when_used(r"(?<![^\n\r\x85\u2028\u2029\ufeff])%YAML[ \t]+(\S+)")
