@@ -8,11 +8,13 @@ plaintext, is kept; a digest costs a hundredth of a parse.
 
 from __future__ import annotations
 
+from _thread import allocate_lock  # threading's own lock; importing threading costs a start ~1 ms
 from collections.abc import Callable, Hashable
 from hashlib import blake2b
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+_NONE = object()
 
 
 class Remembered(Generic[T]):
@@ -21,13 +23,17 @@ class Remembered(Generic[T]):
     def __init__(self, kept: int) -> None:
         self._kept = kept
         self._results: dict[tuple[Hashable, bytes], T] = {}
+        self._lock = allocate_lock()
 
     def get(self, what: Hashable, text: str, work: Callable[[], T]) -> T:
         """``work()``, done on ``text`` for ``what`` (what else its result depends on), remembered."""
         key = (what, blake2b(text.encode("utf-8", "surrogatepass"), digest_size=32).digest())
-        if key in self._results:
-            return self._results[key]
-        result = self._results[key] = work()
-        while len(self._results) > self._kept:  # forget the oldest
-            self._results.pop(next(iter(self._results)), None)
+        known = self._results.get(key, _NONE)  # one lookup: another thread may forget it between two
+        if known is not _NONE:
+            return known  # type: ignore[return-value]
+        result = work()
+        with self._lock:  # threads of a bulk command share it
+            self._results[key] = result
+            while len(self._results) > self._kept:  # forget the oldest
+                del self._results[next(iter(self._results))]
         return result
