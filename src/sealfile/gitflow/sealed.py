@@ -19,10 +19,11 @@ from sealfile.gitflow.wildmatch import wildmatch
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, format_keypath
+from sealfile.model.remembered import Remembered
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
 from sealfile.ops.keyless import group_names
-from sealfile.ops.reader import read_document
+from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.stores import Store, get_store
 
@@ -140,9 +141,18 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list))
 
 
+_VIEWS: Remembered[SealedView] = Remembered(4)
+"""The last few texts viewed: a review views each version of a file from each of its checks."""
+
+
 def view(text: str, store: Store | None = None) -> SealedView:
     """Parse ``text`` as a sealed file; :class:`~sealfile.errors.FormatError` if it is not one."""
-    document = read_document(text, store or get_store("yaml"))
+    store = store or get_store("yaml")
+    return _VIEWS.get((store.name, yaml_engine()), text, lambda: _view(text, store))
+
+
+def _view(text: str, store: Store) -> SealedView:
+    document = read_document(text, store)
     return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata,
                       document.sources())
 

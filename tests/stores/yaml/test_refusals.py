@@ -350,3 +350,34 @@ def test_a_big_sealed_file_is_not_parsed_twice_for_its_depth(monkeypatch: pytest
     yaml_reader.refuse_deep(text, yaml_reader.MAX_READ_DEPTH)
     with pytest.raises(AssertionError, match="second parse"):
         yaml_reader.refuse_deep("- " * 2100 + "x\n", yaml_reader.MAX_READ_DEPTH)
+
+
+def test_a_text_read_again_is_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review, diff or merge reads each version of a file a dozen times through several readers, and each
+    reader measured its depth and nodes again: a megabyte of ``---`` lines (a quarter of a million documents,
+    under the node limit) held one review for 14 s. Now each text is measured once, by one pass per limit."""
+    monkeypatch.setenv("SEALFILE_MAX_NODES", "5000")
+    # 1,100 flow lists open the depth check, a comment of colons the exact node count (3,301 nodes: under it)
+    text = "# " + ":" * 6000 + "\n" + "".join(f"k{i}: [{i}]\n" for i in range(1100))
+    passes = []
+    real = yaml_reader._safe
+
+    class Counted:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real(), name)
+
+        def parse(self, stream: str) -> object:
+            passes.append(len(stream))
+            return real().parse(stream)
+
+    monkeypatch.setattr(yaml_reader, "_safe", Counted)
+    for _ in range(3):
+        assert scan(text).tree["k7"] == [7]
+        assert yaml_reader.load_fast(text)["k7"] == [7]
+    assert len(passes) == 3  # the depth under two limits (editing, reading), the nodes under one
+    monkeypatch.setenv("SEALFILE_MAX_NODES", "3000")
+    with pytest.raises(FormatError, match="more than 3,000 keys and values"):
+        scan(text)
+    with pytest.raises(FormatError, match="more than 3,000 keys and values"):
+        yaml_reader.load_fast(text)
+    assert len(passes) == 4

@@ -18,6 +18,7 @@ from ruamel.yaml.reader import ReaderError
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.remembered import Remembered
 from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
 from sealfile.stores.yaml.integers import NotOfItsTag, TooLong, limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
@@ -138,17 +139,26 @@ def check_depth(text: str, limit: int = MAX_EDITABLE_DEPTH) -> None:
     reach a RecursionError. The C parser's event stream (a few percent of a round-trip parse)
     measures the depth first; text the C parser rejects is left for the real reader to report.
     """
-    depth = 0
+    if _MEASURES.get(("depth", limit), text, lambda: _deepest(text, limit)) > limit:
+        raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
+
+
+def _deepest(text: str, limit: int) -> int:
+    """The deepest nesting of ``text``, up to ``limit + 1`` (the pass stops there); what comes before a syntax
+    error only."""
+    depth = deepest = 0
     try:
         for event in _safe().parse(text):
             if isinstance(event, CollectionStartEvent):
                 depth += 1
+                deepest = max(deepest, depth)
                 if depth > limit:
-                    raise FormatError(f"{MAX_DEPTH_MESSAGE} (more than {limit} levels)")
+                    break
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except YAMLError:
-        return
+        pass
+    return deepest
 
 
 _NODE_EVENTS = (ScalarEvent, CollectionStartEvent, AliasEvent)
@@ -163,15 +173,26 @@ def refuse_many_nodes(text: str) -> None:
     limit = max_nodes()
     if yaml_bound(text) <= limit:
         return
+    if _MEASURES.get(("nodes", limit), text, lambda: _nodes(text, limit)) > limit:
+        raise too_many(limit)
+
+
+def _nodes(text: str, limit: int) -> int:
+    """The nodes of ``text``, up to ``limit + 1`` (the pass stops there); what comes before a syntax error only."""
     count = 0
     try:
         for event in _safe().parse(text):
             if isinstance(event, _NODE_EVENTS):
                 count += 1
                 if count > limit:
-                    raise too_many(limit)
+                    break
     except YAMLError:
-        return
+        pass
+    return count
+
+
+_MEASURES: Remembered[int] = Remembered(16)
+"""What the event passes measured of the last few texts: each reader of a file measured it again."""
 
 
 _directive = compiled_when_used(r"(?<![^\n\r\x85\u2028\u2029\ufeff])%YAML[ \t]+(\S+)")

@@ -1,0 +1,32 @@
+"""A review reads each version of a file from each of its checks (the diff, the leaks, the plaintext check...):
+each version is parsed into its keyless view once. A crafted megabyte (40,000 ``{<<: *x}`` merges) costs a
+second or more a parse, and the checks parsed it again each: 13 s for one file's review."""
+
+from __future__ import annotations
+
+import pytest
+
+from sealfile.gitflow import sealed
+from sealfile.gitflow.check import check_text
+from sealfile.gitflow.semantic_diff import diff_texts
+from sealfile.ops.seal import seal_text
+from tests.support.identities import AgeIdentity
+
+
+def test_each_version_is_parsed_once_for_every_check(age_identity: AgeIdentity,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    old = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 2}\n", [age_identity.key])
+    new = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 3}\n", [age_identity.key])
+    parsed: list[str] = []
+    real = sealed.read_document
+
+    def counted(text: str, store: object) -> object:
+        parsed.append(text)
+        return real(text, store)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sealed, "read_document", counted)
+    for _ in range(3):
+        assert "k.b" in {change.keypath for change in diff_texts("s.enc.yaml", old, new).values}
+        assert check_text(new, "s.enc.yaml") == []
+        assert ("k", "a") in sealed.view(old).leaves
+    assert sorted(parsed) == sorted([old, new])
