@@ -20,11 +20,15 @@ def _clone(box: Sandbox, name: str) -> Sandbox:
 
 
 def _text_merged(installed: Sandbox, side: str) -> Sandbox:
-    """A clone with no drivers and no hooks where two branches changed the sealed file and ``-X side`` merged
-    them as text: git calls it clean, and commits one side's 'mac' line over both sides' values."""
     seal_file(installed, FILE, "a: one\nb: two\nc: three\n")
     installed.commit("secrets")
-    clone = _clone(installed, "clone")
+    return text_merge(installed, side)
+
+
+def text_merge(box: Sandbox, side: str) -> Sandbox:
+    """A clone of ``box`` with no drivers and no hooks where two branches changed the sealed file and ``-X side``
+    merged them as text: git calls it clean, and commits one side's 'mac' line over both sides' values."""
+    clone = _clone(box, "clone")
     clone.git("checkout", "-q", "-b", "other")
     clone.sealfile("set", FILE, "a", "one-other")
     clone.git("commit", "-q", "-am", "a")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sealfile.envelope.signing import SIGNING_KEY_ENV
+from tests.gitflow.test_reused_mac import text_merge
 from tests.support.git import Sandbox, seal_file
 from tests.support.ssh import SshKeys, ssh_keys
 
@@ -26,17 +27,7 @@ def _signed_text_merge(installed: Sandbox, ssh_keys: SshKeys, side: str) -> Sand
     seal_file(box, FILE, "a: one\nb: two\nc: three\n")
     box.sealfile("rotate", "--adopt", FILE)  # signed by alice
     box.commit("secrets")
-    target = box.root / "clone"
-    box.git("clone", "-q", str(box.repo), str(target))
-    clone = Sandbox(box.root, target, env, box.recipient)  # never ran 'sealfile git install'
-    clone.git("checkout", "-q", "-b", "other")
-    clone.sealfile("set", FILE, "a", "one-other")
-    clone.git("commit", "-q", "-am", "a")
-    clone.git("checkout", "-q", "main")
-    clone.sealfile("set", FILE, "c", "three-main")
-    clone.git("commit", "-q", "-am", "c")
-    clone.git("merge", "-q", "-X", side, "--no-edit", "other")
-    return clone
+    return text_merge(box, side)  # a clone that never ran 'sealfile git install'
 
 
 @pytest.mark.parametrize("side", ["ours", "theirs"])

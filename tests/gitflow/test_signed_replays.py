@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gitflow.test_signed_review import FILE, _forged_branch_then_alice_on_main, as_signer, forge, setup
+from tests.gitflow.test_signed_review import FILE, _forged_branch_then_alice_on_main, as_signer, setup
 from tests.support.git import Sandbox
 from tests.support.ssh import SshKeyPair, SshKeys, ssh_keys
 
@@ -46,17 +46,7 @@ def test_a_rebase_onto_a_branch_that_trusts_its_own_forger_does_not_sign_her_fil
 def _forged_in_two_commits(box: Sandbox, alice: SshKeyPair, mallory: SshKeyPair) -> str:
     """Branch ``forged``: one commit adds mallory to signers:, the next forges the file; alice changes a value
     on main (checked out). Returns main's version of the file."""
-    box.git("checkout", "-q", "-b", "forged")
-    config = box.repo / ".sealfile.yaml"
-    added = f"signers:\n  mallory: {mallory.public_key.to_line()}\n"
-    config.write_text(config.read_text().replace("signers:\n", added))
-    box.commit("a new signer")
-    forge(box, mallory)
-    box.commit("mallory's file")
-    box.git("checkout", "-q", "main")
-    box.sealfile("set", FILE, "db.password", "main-side", env=as_signer(box, alice))
-    box.commit("alice changes a value")
-    return (box.repo / FILE).read_text()
+    return _forged_branch_then_alice_on_main(box, alice, mallory, trusting_mallory=True, signer_first=True)
 
 
 def test_a_range_of_picks_is_judged_by_the_branch_it_started_on_not_by_the_picks_so_far(

@@ -151,14 +151,17 @@ def test_without_trusted_signers_a_replaced_key_needs_attention(sandbox: Sandbox
 
 
 def _forged_branch_then_alice_on_main(box: Sandbox, alice: SshKeyPair, mallory: SshKeyPair, *,
-                                  trusting_mallory: bool = False) -> str:
-    """Branch ``forged``: the file forged by mallory (and, ``trusting_mallory``, her key added to ``signers:``);
-    on main alice changes a value. Returns main's version of the file, which the merge must keep."""
+                                  trusting_mallory: bool = False, signer_first: bool = False) -> str:
+    """Branch ``forged``: the file forged by mallory (and, ``trusting_mallory``, her key added to ``signers:``,
+    in a commit of its own before the file's if ``signer_first``); on main alice changes a value. Returns
+    main's version of the file, which the merge must keep."""
     box.git("checkout", "-q", "-b", "forged")
     if trusting_mallory:
         config = box.repo / ".sealfile.yaml"
         config.write_text(config.read_text().replace("signers:\n", f"signers:\n  mallory: "
                                                                    f"{mallory.public_key.to_line()}\n"))
+        if signer_first:
+            box.commit("a new signer")
     forge(box, mallory)
     box.commit("mallory's branch")
     box.git("checkout", "-q", "main")
