@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from _thread import allocate_lock  # threading's own lock; importing threading costs a start ~1 ms
 from collections.abc import Callable, Hashable
-from hashlib import blake2b
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -27,6 +26,8 @@ class Remembered(Generic[T]):
 
     def get(self, what: Hashable, text: str, work: Callable[[], T]) -> T:
         """``work()``, done on ``text`` for ``what`` (what else its result depends on), remembered."""
+        from hashlib import blake2b  # here: the hot commands never ask, and hashlib costs a start ~1 ms
+
         key = (what, blake2b(text.encode("utf-8", "surrogatepass"), digest_size=32).digest())
         known = self._results.get(key, _NONE)  # one lookup: another thread may forget it between two
         if known is not _NONE:
