@@ -285,3 +285,28 @@ def test_a_key_the_change_keeps_is_named_once(sandbox: Sandbox) -> None:
     done = sandbox.sealfile("review", "HEAD~2", "HEAD", check=False, env=sandbox.keyless_env())
     assert done.returncode == 3 and done.stdout.count("an age identity") == 1, done.stdout
     assert "removed since" not in done.stdout
+
+
+def test_the_history_is_read_a_commit_at_a_time_not_a_file_at_a_time(sandbox: Sandbox,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit adding a key's marker to many files (a hostile change) costs git processes per commit."""
+    from sealfile.gitflow import history_keys
+    from sealfile.gitflow.committed_keys import key_findings
+
+    _base(sandbox)
+    other = subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout
+    for index in range(40):
+        (sandbox.repo / f"k{index}.txt").write_text(other)
+    sandbox.commit("many")
+    for index in range(40):
+        (sandbox.repo / f"k{index}.txt").unlink()
+    sandbox.commit("none")
+    reads: list[int] = []
+    counted = history_keys.show_many
+    monkeypatch.setattr(history_keys, "show_many", lambda rev, paths, root: reads.append(len(paths)) or
+                        counted(rev, paths, root))
+    past = history_keys.added_then_removed("HEAD~2", "HEAD", sandbox.repo)
+    assert [len(paths) for _, _, paths in past] == [40]
+    _, attention = history_keys.history_findings(past, "HEAD", lambda text, before: key_findings(text, {}, before),
+                                                 "HEAD~2", sandbox.repo)
+    assert len(reads) == 4 and len(attention) == 40  # head and base, then the commit and its parent

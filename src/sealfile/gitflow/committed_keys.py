@@ -151,8 +151,8 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
             notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
-    gone = history_findings(past, show_many(head, sorted({path for _, path in past}), root),
-                            lambda text, before: key_findings(text, known, before), base, root) if past else ([], [])
+    gone = history_findings(past, head, lambda text, before: key_findings(text, known, before), base, root) \
+        if past else ([], [])
     return violations + gone[0], attention + gone[1]
 
 

@@ -23,45 +23,44 @@ Findings = Callable[[str, str | None], tuple[list[str], list[str]]]
 """``(text, earlier text)`` -> ``(errors, notes)`` for the keys ``text`` adds (committed_keys.key_findings)."""
 
 
-def added_then_removed(base: str, head: str, root: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """``(commit, path)`` for each file a commit of ``base..head`` added a key's marker line to, newest first."""
-    commits = git(["log", "--format=%H", "--no-renames", "--no-textconv", "--no-ext-diff", "--regexp-ignore-case",
-                   "-G", KEY_PICKAXE, f"{base}..{head}", "--"], root).split()
-    found: list[tuple[str, str]] = []
-    for commit in commits[:MAX_COMMITS]:
+def added_then_removed(base: str, head: str, root: str | os.PathLike[str]) -> list[tuple[str, str, list[str]]]:
+    """``(commit, first parent or "", paths)`` for each commit of ``base..head`` that added a key's marker line to
+    the files ``paths``, newest first."""
+    commits = git(["log", "--format=%H %P", "--no-renames", "--no-textconv", "--no-ext-diff", "--regexp-ignore-case",
+                   "-G", KEY_PICKAXE, f"{base}..{head}", "--"], root).splitlines()
+    found: list[tuple[str, str, list[str]]] = []
+    for line in commits[:MAX_COMMITS]:
+        commit, *parents = line.split()
         paths = git(["-c", "core.quotePath=false", "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z",
                      "--no-renames", "--no-textconv", "--no-ext-diff", "--text", "--diff-filter=AMRCT",
                      "--regexp-ignore-case", "-G", KEY_PICKAXE, commit, "--"], root).split("\0")
-        found += [(commit, path) for path in paths if path]
+        added = [path for path in paths if path]  # git's search also names a commit that only removes such lines
+        if added:
+            found.append((commit, parents[0] if parents else "", added))
     return found
 
 
-def history_findings(past: list[tuple[str, str]], head_texts: dict[str, str | None], findings: Findings,
-                     base: str, root: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
-    """``(violations, attention)`` for the keys the commits of ``past`` added that neither ``head`` (its text
-    of each path in ``head_texts``) nor ``base`` holds, once each, named by the newest commit that added it."""
-    at_base = show_many(base, sorted({path for _, path in past}), root)
-    kept = {(key.kind, key.opens, path) for path, text in head_texts.items() if text
-            for key in found_keys(text)} | {(key.kind, key.opens, path) for path, text in at_base.items() if text
-                                            for key in found_keys(text)}
+def history_findings(past: list[tuple[str, str, list[str]]], head: str, findings: Findings, base: str,
+                     root: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
+    """``(violations, attention)`` for the keys the commits of ``past`` added that neither ``head`` nor ``base``
+    holds in the same file, once each, named by the newest commit that added it. Each commit's files are read
+    through one git process (and its parent's through another)."""
+    paths = sorted({path for _, _, named in past for path in named})
+    kept = {(key.kind, key.opens, path) for rev in (head, base) for path, text in show_many(rev, paths, root).items()
+            if text for key in found_keys(text)}
     violations: list[str] = []
     attention: list[str] = []
-    named: set[tuple[str, str | None, str]] = set()
-    for commit, path in past:
-        text = show_many(commit, [path], root)[path]
-        before = show_many(f"{commit}^", [path], root)[path] if _has_parent(commit, root) else None
-        if text is None:
-            continue
-        fresh = [key for key in found_keys(text) if (key.kind, key.opens, path) not in kept | named]
-        if not fresh:
-            continue
-        named |= {(key.kind, key.opens, path) for key in fresh}
-        errors, notes = findings(text, before)
-        where = f"{path}: in commit {commit[:12]}, removed since but in the history this change pushes"
-        violations += [f"{where}: {error}" for error in errors if any(key.describe() in error for key in fresh)]
-        attention += [f"{where}: {note}" for note in notes if any(key.describe() in note for key in fresh)]
+    for commit, parent, named in past:
+        texts = show_many(commit, named, root)
+        earlier = show_many(parent, named, root) if parent else {}
+        for path in named:
+            text = texts.get(path)
+            fresh = [key for key in found_keys(text) if (key.kind, key.opens, path) not in kept] if text else []
+            if not fresh or text is None:
+                continue
+            kept.update((key.kind, key.opens, path) for key in fresh)
+            errors, notes = findings(text, earlier.get(path))
+            where = f"{path}: in commit {commit[:12]}, removed since but in the history this change pushes"
+            violations += [f"{where}: {error}" for error in errors if any(key.describe() in error for key in fresh)]
+            attention += [f"{where}: {note}" for note in notes if any(key.describe() in note for key in fresh)]
     return violations, attention
-
-
-def _has_parent(commit: str, root: str | os.PathLike[str]) -> bool:
-    return bool(git(["rev-list", "--parents", "-n", "1", commit], root).split()[1:])
