@@ -20,7 +20,7 @@ from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, S
 from sealfile.files.io import not_utf8, read_text
 from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
 from sealfile.gitflow.patterns import UNGUARDED
-from sealfile.gitflow.sealed import keypath, view
+from sealfile.gitflow.sealed import keyless_read, keypath, view
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.kms.groups import listed_twice
@@ -28,7 +28,6 @@ from sealfile.kms.registry import key_for
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
 from sealfile.ops.sops_files import conversion, sops_kind
 from sealfile.stores import Store, store_for
@@ -58,7 +57,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     except FormatError as err:
         return [Finding(file, _why_not_sealed(text, err, store, file))]
     findings: list[Finding] = []
-    seal_problem = (policy or NO_POLICY).problem(read_document(text, store))
+    seal_problem = (policy or NO_POLICY).problem(keyless_read(text, store))
     if seal_problem is not None:
         findings.append(Finding(file, seal_problem))
     for index, stanza in enumerate(sealed.meta.recipients):
@@ -113,7 +112,7 @@ def sealed_outside_patterns(files: Sequence[Path]) -> dict[str, Finding]:
             text = read_text(file)
             if METADATA_KEY not in text:  # most files given to the hook: no parse
                 continue
-            read_document(text, store_for(file))
+            keyless_read(text, store_for(file))
         except (SealfileError, OSError):
             continue
         found[str(file)] = Finding(str(file), UNGUARDED, error=False)
@@ -246,7 +245,7 @@ def _integrity(text: str, file: str, fix: str) -> list[Finding]:
     """The MAC, verified with a local key if one opens the file (nothing is decrypted but the data key)."""
     try:
         with offline():
-            read_document(text, store_for(file)).open()
+            keyless_read(text, store_for(file)).open()
     except IntegrityError as err:
         return [Finding(file, f"{err.message}; {fix}")]
     except SealfileError:

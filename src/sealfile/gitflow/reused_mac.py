@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.gitcli import STORED_TEXT, git, toplevel
+from sealfile.gitflow.sealed import keyless_read
 from sealfile.gitflow.staged import blob_ids, merged_heads, path_in_repo, read_blobs
 from sealfile.ops.document import SealedDocument
-from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
 
 if TYPE_CHECKING:
@@ -161,6 +161,6 @@ def _document(content: bytes | None, file: str) -> SealedDocument | None:
     if content is None:
         return None
     try:
-        return read_document(content.decode("utf-8"), store_for(file))
+        return keyless_read(content.decode("utf-8"), store_for(file))
     except (SealfileError, UnicodeDecodeError):
         return None

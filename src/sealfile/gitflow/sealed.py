@@ -22,6 +22,7 @@ from sealfile.model.paths import Path, format_keypath
 from sealfile.model.remembered import Remembered
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
+from sealfile.ops.document import SealedDocument
 from sealfile.ops.keyless import group_names
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
@@ -141,6 +142,27 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list))
 
 
+_DOCUMENTS: Remembered[SealedDocument | SealfileError] = Remembered(4)
+"""The last few texts read: a check or review reads each version from each of its checks (the view, the seal,
+the reused ``mac``, the tampering), and a hostile version (a megabyte of merge keys) costs a second a read."""
+
+
+def keyless_read(text: str, store: Store) -> SealedDocument:
+    """``text`` read as a sealed file (:class:`~sealfile.errors.SealfileError` if it is not one), remembered for
+    the next reader of the same text: for readers that inspect or open it, never for one that changes it."""
+    found = _DOCUMENTS.get((store.name, yaml_engine()), text, lambda: _attempt(text, store))
+    if isinstance(found, SealfileError):
+        raise found.with_traceback(None)
+    return found
+
+
+def _attempt(text: str, store: Store) -> SealedDocument | SealfileError:
+    try:
+        return read_document(text, store)
+    except SealfileError as err:
+        return err.with_traceback(None)  # kept without the frames of the failed read
+
+
 _VIEWS: Remembered[SealedView] = Remembered(4)
 """The last few texts viewed: a review views each version of a file from each of its checks."""
 
@@ -152,7 +174,7 @@ def view(text: str, store: Store | None = None) -> SealedView:
 
 
 def _view(text: str, store: Store) -> SealedView:
-    document = read_document(text, store)
+    document = keyless_read(text, store)
     return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata,
                       document.sources())
 

@@ -24,13 +24,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
+from sealfile.gitflow.sealed import keyless_read
 from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import ProjectConfig, config_from_text, parsed_config, within_budget
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.document import SealedDocument
-from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment, governing
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
 from sealfile.stores import store_for
@@ -61,8 +61,8 @@ def review_seal(path: str, old: str | None, new: str, policy: TrustPolicy) -> Se
     """The seal findings for one changed file (``None`` if a side is not a readable sealed file)."""
     store = store_for(path)
     try:
-        after = read_document(new, store)
-        before = read_document(old, store) if old is not None else None
+        after = keyless_read(new, store)
+        before = keyless_read(old, store) if old is not None else None
     except SealfileError:
         return None
     replaced = before is not None and data_key_replaced(before, after)

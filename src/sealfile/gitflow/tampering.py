@@ -23,11 +23,10 @@ from collections.abc import Iterable
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
-from sealfile.gitflow.sealed import keypath
+from sealfile.gitflow.sealed import keyless_read, keypath
 from sealfile.gitflow.seals import data_key_replaced
 from sealfile.model.paths import Path
 from sealfile.ops.document import SealedDocument
-from sealfile.ops.reader import read_document
 from sealfile.stores import store_for
 
 REFUSED = "readers refuse this file"
@@ -85,7 +84,7 @@ def hand_edits(file: str, old: str | None, new: str, locations: Locations, *,
 
 def _document(file: str, text: str) -> SealedDocument | None:
     try:
-        return read_document(text, store_for(file))
+        return keyless_read(text, store_for(file))
     except SealfileError:
         return None
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError, NoUsableKeyError, SealfileError, UntrustedSealError, one_line
 from sealfile.gitflow import sops_view
-from sealfile.gitflow.sealed import fingerprint, recipient_ids, rules_text
+from sealfile.gitflow.sealed import fingerprint, keyless_read, recipient_ids, rules_text
 from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import iter_leaves
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.read import decrypt_text
-from sealfile.ops.reader import read_document, yaml_engine
+from sealfile.ops.reader import yaml_engine
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
 from sealfile.ops.tree_leaves import replace_leaf
@@ -41,7 +41,7 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
     if kind is not None:
         return _sops_view(text, kind, decrypt, policy)
     try:
-        document = read_document(text, store)
+        document = keyless_read(text, store)
     except Exception:
         return text
     meta = document.metadata
@@ -101,7 +101,7 @@ def strictest(text: str, store: Store, policies: list[TrustPolicy]) -> TrustPoli
     first that names trusted signers (to name who sealed it), else the first: a version that any of them
     refuses is shown redacted, with that refusal."""
     try:
-        document = read_document(text, store)
+        document = keyless_read(text, store)
     except Exception:  # not a sealed file: textconv shows it as it is, whatever the policy
         return policies[0]
     for policy in policies:

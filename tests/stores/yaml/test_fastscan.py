@@ -52,6 +52,10 @@ def _agrees(text: str) -> bool:
     "a:\n- k: |\n    x\n  j: y\n", "a:\n  - k: |\n      x\n      y\n    j: 1\n", "a:\n- k: |-\n   x\n- k: |\n   z\n",
     "a: |\n  # not a comment\n  x\n", "a: |\n  x\n # comment\nb: 1\n",
     f"{'k' * 1024}: b\n{METADATA}", f"a:\n- {'k' * 1024}: b\n{METADATA}",  # an implicit key at libyaml's limit
+    # blank and comment lines, wherever they may stand: before a block, in it, in and after a block scalar
+    "\n\n# c\n  \n#\na: 1\n", "a:\n\n  # c\n\n  b: 1\n\n", "a:\n\n- x\n  # c\n\n- y\n",
+    "a: |\n  x\n# out\n\nb: 1\n",
+    f"a: {TOKEN}\n\n# before the metadata\n\n{METADATA}",
 ])
 def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     assert _agrees(text)
@@ -179,10 +183,12 @@ def _line_layouts(draw: st.DrawFn) -> str:
         if not lines:
             break
         at = draw(st.integers(0, len(lines) - 1))
-        change = draw(st.sampled_from(["indent", "dedent", "drop", "copy", "key"]))
+        change = draw(st.sampled_from(["indent", "dedent", "drop", "copy", "key", "blank"]))
         line = lines[at]
+        blank = draw(st.sampled_from(["", "  ", "# c", "   # c", "#"])) if change == "blank" else ""
         lines[at: at + 1] = {"indent": [" " + line], "dedent": [line[1:] if line.startswith(" ") else line],
-                             "drop": [], "copy": [line, line], "key": [line.split(":")[0] + ":"]}[change]
+                             "drop": [], "copy": [line, line], "key": [line.split(":")[0] + ":"],
+                             "blank": [blank, line]}[change]
     if draw(st.integers(0, 4)):
         lines.append(METADATA.rstrip("\n"))
     return "\n".join(lines) + draw(st.sampled_from(["\n", "\n", "", "\n\n"]))
@@ -319,3 +325,29 @@ def test_nesting_too_deep_is_refused_in_one_line_not_recursed_into(where: str) -
     assert _line_scan(text) is None
     with pytest.raises(FormatError, match="nesting too deep"):
         scan(text)
+
+
+@pytest.mark.parametrize("text", ["a: |\n  x\n\n  # in\n\nb: 1\n", "a: |-\n  x\n  # in\n\n# out\nb: 1\n",
+                                  "a: |+\n  x\n\n\nb: 1\n", "a:\n  b: 1\n\n c: 2\n"])
+def test_blank_lines_in_a_block_scalar_or_before_a_misplaced_line_read_as_ruamel_reads_them(text: str) -> None:
+    _agrees(text)
+
+
+def test_blank_and_comment_lines_cost_no_step_of_the_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile megabyte of blank or comment lines is a million lines: the scan passes over them in the regular
+    expression, and its loop runs once a line it reads, not once a line of the text (10 s a megabyte)."""
+    steps = []
+    line = fastscan._LINE
+
+    class Counted:
+        def finditer(self, text: str) -> object:
+            for match in line.finditer(text):
+                steps.append(match)
+                yield match
+
+    monkeypatch.setattr(fastscan, "_LINE", Counted())
+    padding = "\n  \n# comment\n   # indented comment\n" * 2_000
+    text = f"a: {TOKEN}\n{padding}b:\n{padding}  c: x\n{padding}{METADATA}{padding}"
+    found = _line_scan(text)
+    assert found is not None and found.tree == {"a": TOKEN, "b": {"c": "x"}}
+    assert len(steps) <= 3 + METADATA.count("\n") + 1

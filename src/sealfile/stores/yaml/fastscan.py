@@ -32,7 +32,10 @@ from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
-_LINE = re.compile(r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
+_LINE = re.compile(
+    r"(?:^ *(?:#[^\n]*)?\n)*+"  # blank and comment lines, passed over in C: a hostile megabyte is a million of them
+    r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
+"""A line the scan reads (group 1 starts it), after the blank and comment lines before it."""
 _NOTHING = object()
 _PRINTABLE = bytes(range(32, 127)) + b"\n"
 """The only characters the subset holds (no tab, no carriage return, no other control character)."""
@@ -195,7 +198,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     metadata_at = -1
     skip_to = 0
     for match in _LINE.finditer(text):
-        if skip_to and match.start() < skip_to:
+        if skip_to and match.start(1) < skip_to:
             continue  # a line of a block scalar
         spaces, dash, gap, key, rest = match.groups()
         if dash is None and key is None and (not rest or rest[0] == "#"):
@@ -263,7 +266,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
         if key in mapping:
             return None
         if key == METADATA_KEY and len(stack) == 1:
-            metadata_at = match.start()
+            metadata_at = match.start(1)
             break
         if not rest or rest[0] == "#":
             top[5] = key
