@@ -302,11 +302,12 @@ def test_the_history_is_read_a_commit_at_a_time_not_a_file_at_a_time(sandbox: Sa
         (sandbox.repo / f"k{index}.txt").unlink()
     sandbox.commit("none")
     reads: list[int] = []
-    counted = history_keys.show_many
-    monkeypatch.setattr(history_keys, "show_many", lambda rev, paths, root: reads.append(len(paths)) or
-                        counted(rev, paths, root))
-    past = history_keys.added_then_removed("HEAD~2", "HEAD", sandbox.repo)
+    for name in ("show_many", "read_at"):  # each one git process
+        counted = getattr(history_keys, name)
+        monkeypatch.setattr(history_keys, name, lambda rev, paths, root, counted=counted: reads.append(len(paths)) or
+                            counted(rev, paths, root))
+    past, _ = history_keys.added_then_removed("HEAD~2", "HEAD", sandbox.repo)
     assert [len(paths) for _, _, paths in past] == [40]
     _, attention = history_keys.history_findings(past, "HEAD", lambda text, before: key_findings(text, {}, before),
-                                                 "HEAD~2", sandbox.repo)
+                                                 "HEAD~2", sandbox.repo, "too large")
     assert len(reads) == 4 and len(attention) == 40  # head and base, then the commit and its parent
