@@ -70,13 +70,16 @@ def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
 
 
 def replay_judges(path: str, top: str | os.PathLike[str], replay: Replay | None) -> tuple[TrustPolicy, ...]:
-    """The policies of the configs as committed where the user stands: HEAD, or in a replay the commit it
-    started from and, in a rebase, the one it rebases onto (each side of the merge must satisfy all)."""
-    if replay is None:
-        return (committed_policy(path, top),)
-    judges = [committed_policy(path, top, replay.start, f"{replay.start[:12]}, where the replay started")]
-    if replay.onto:
-        judges.append(committed_policy(path, top, replay.onto, f"{replay.onto[:12]}, the branch rebased onto"))
+    """The policies of the configs as committed where the user stands: HEAD, and in a replay the commit it
+    started from and, in a rebase, the one it rebases onto (each side of the merge must satisfy all). HEAD
+    judges a replay too: git keeps a range of picks' state after ``git reset --hard`` (and a rebase's when
+    left), and a later merge would be judged by the signers of that old start alone, one since removed among
+    them."""
+    judges = [committed_policy(path, top)]
+    if replay is not None:
+        judges.insert(0, committed_policy(path, top, replay.start, f"{replay.start[:12]}, where the replay started"))
+    if replay is not None and replay.onto:
+        judges.insert(1, committed_policy(path, top, replay.onto, f"{replay.onto[:12]}, the branch rebased onto"))
     return tuple(judges)
 
 
