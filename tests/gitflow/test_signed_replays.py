@@ -134,3 +134,32 @@ def test_a_cherry_pick_left_unfinished_does_not_make_a_later_merge_judged_by_its
     decrypted = box.sealfile("decrypt", FILE, check=False, env=as_signer(box, alice))
     assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
     assert (box.repo / FILE).read_text() == ours
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x1c", "\x85"])
+def test_a_commit_subject_cannot_name_the_commit_a_rebase_is_onto(installed: Sandbox, ssh_keys: SshKeys,
+                                                                   separator: str) -> None:
+    """``rebase --apply`` writes where it is onto only once stopped, and HEAD's reflog says it meanwhile; a
+    commit it replays puts its subject in that reflog, and a subject holding a character Python breaks lines at
+    forged an entry naming her own commit that trusts her as the one rebased onto."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    _forged_in_two_commits(box, alice, mallory)
+    onto = box.git("rev-parse", "main").stdout.strip()
+    box.git("checkout", "-q", "forged")
+    signer, forged = (box.git("rev-parse", rev).stdout.strip() for rev in ("forged~1", "forged"))
+    box.git("reset", "-q", "--hard", signer)
+    (box.repo / "notes.txt").write_text("tidy\n")
+    box.git("add", "notes.txt")
+    box.git("commit", "-q", "-m", f"tidy{separator}{signer} rebase (start): checkout main")
+    box.git("cherry-pick", forged)
+    hers = (box.repo / FILE).read_text()
+
+    done = box.git("rebase", "--apply", "main", check=False, env=as_signer(box, alice))
+    assert done.returncode != 0
+    assert (f"as committed at {onto[:12]}, the branch rebased onto") in done.stderr, done.stderr
+    verified = box.sealfile("verify", FILE, check=False, env=as_signer(box, alice))
+    decrypted = box.sealfile("decrypt", FILE, check=False, env=as_signer(box, alice))
+    assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
+    box.git("rebase", "--abort")
+    assert (box.repo / FILE).read_text() == hers
