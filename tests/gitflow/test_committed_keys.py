@@ -311,3 +311,23 @@ def test_the_history_is_read_a_commit_at_a_time_not_a_file_at_a_time(sandbox: Sa
     _, attention = history_keys.history_findings(past, "HEAD", lambda text, before: key_findings(text, {}, before),
                                                  "HEAD~2", sandbox.repo, "too large")
     assert len(reads) == 4 and len(attention) == 40  # head and base, then the commit and its parent
+
+
+@pytest.mark.parametrize("decoys", ["placeholders", "other keys"])
+def test_a_recipients_identity_after_many_decoys_fails_check_and_review(sandbox: Sandbox, decoys: str) -> None:
+    """Only the first keys of a text are parsed for their recipient (bounded work): sixteen placeholders (no valid
+    checksum) or keys of no one's, then the recipient's own identity, passed as "a private key" to look at."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    decoy = (["AGE-SECRET-KEY-1" + "Q" * 58 + "\n"] * 16 if decoys == "placeholders" else
+             [subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout for _ in range(16)])
+    (sandbox.repo / "keys.txt").write_text("".join(decoy) + own)
+    sandbox.git("add", "-A")
+    done = sandbox.sealfile("check", "keys.txt", check=False)
+    assert done.returncode == 3 and "error: keys.txt: " in done.stderr, done.stderr
+    sandbox.git("commit", "-q", "-m", "keys")
+    status, shown = sandbox.review_last()
+    assert status == 3 and "keys.txt: line " in shown.split("NEEDS ATTENTION:")[0], shown
+    assert "whose recipient is not worked out" in shown
+    for line in _secret_lines(own):
+        assert line not in done.stderr + shown

@@ -29,7 +29,7 @@ from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
-from sealfile.kms.found_keys import MARKERS, found_keys, stream_holds_marker
+from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, stream_holds_marker
 from sealfile.kms.registry import key_for
 from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
@@ -95,7 +95,10 @@ def key_findings(text: str, known: Recipients, before: str | None = None) -> tup
         if key.opens is not None and (key.kind, key.opens) in earlier:
             continue
         where = known.get(recipient_id(key.opens)) if key.opens else None
-        if where is not None:
+        if key.unread:  # many placeholders first: a recipient's identity after them must not pass as any key
+            errors.append(f"{key.describe()}, one of more than {MAX_DERIVED} private keys in one file, whose "
+                          f"recipient is not worked out; {REMEDY}")
+        elif where is not None:
             errors.append(f"{key.describe()}, a recipient of {where}: whoever reads the repository can open it; "
                           f"{REMEDY}")
         elif not (key.opens is None and any(kind == key.kind for kind, _ in earlier)):
