@@ -331,3 +331,27 @@ def test_a_recipients_identity_after_many_decoys_fails_check_and_review(sandbox:
     assert "whose recipient is not worked out" in shown
     for line in _secret_lines(own):
         assert line not in done.stderr + shown
+
+
+def _tls_key(directory: Path, name: str) -> str:
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                    str(directory / name)], check=True, capture_output=True)
+    return (directory / name).read_text()
+
+
+def test_a_key_of_no_recipient_replacing_another_is_named(sandbox: Sandbox) -> None:
+    """A TLS key names no recipient: the fixture's key replaced by the production one was taken for the key the
+    file held before (same kind), and the change passed without a word."""
+    _base(sandbox)
+    fixture, real = _tls_key(sandbox.root, "fixture.pem"), _tls_key(sandbox.root, "real.pem")
+    (sandbox.repo / "tls.pem").write_text(fixture)
+    sandbox.commit("a test key")
+    (sandbox.repo / "tls.pem").write_text(real)
+    sandbox.commit("the real one")
+    _, shown = sandbox.review_last()
+    assert "tls.pem: line 1: a private key: a private key, readable by whoever" in shown, shown
+    (sandbox.repo / "tls.pem").write_text("# the same key\n" + real.replace("\n", "\r\n"))
+    sandbox.commit("a comment")
+    assert "tls.pem" not in sandbox.review_last()[1]  # the key it held, on other lines
+    for line in _secret_lines(real):
+        assert line not in shown

@@ -88,11 +88,11 @@ def recipients_of(sealed: Mapping[str, str | None], configs: Mapping[str, str | 
 def key_findings(text: str, known: Recipients, before: str | None = None) -> tuple[list[str], list[str]]:
     """``(errors, notes)`` for the private keys in ``text`` that ``before`` (the earlier version) did not
     hold, each ``line N: ...``."""
-    earlier = {(key.kind, key.opens) for key in found_keys(before)} if before else set()
+    earlier = {key.identity for key in found_keys(before)} if before else set()
     errors: list[str] = []
     notes: list[str] = []
     for key in found_keys(text):
-        if key.opens is not None and (key.kind, key.opens) in earlier:
+        if key.identity in earlier and not key.unread:
             continue
         where = known.get(recipient_id(key.opens)) if key.opens else None
         if key.unread:  # many placeholders first: a recipient's identity after them must not pass as any key
@@ -101,7 +101,7 @@ def key_findings(text: str, known: Recipients, before: str | None = None) -> tup
         elif where is not None:
             errors.append(f"{key.describe()}, a recipient of {where}: whoever reads the repository can open it; "
                           f"{REMEDY}")
-        elif not (key.opens is None and any(kind == key.kind for kind, _ in earlier)):
+        else:
             notes.append(f"{key.describe()}: a private key, readable by whoever reads the repository")
     return errors, notes
 

@@ -63,7 +63,7 @@ def history_findings(past: Past, head: str, findings: Findings, base: str, root:
     through one git process (and its parent's through another), within one review's budget of characters; a
     file too large to read that holds a marker is ``too_large``."""
     paths = sorted({path for _, _, named in past for path in named})
-    kept = {(key.kind, key.opens, path) for rev in (head, base) for path, text in show_many(rev, paths, root).items()
+    kept = {(*key.identity, path) for rev in (head, base) for path, text in show_many(rev, paths, root).items()
             if text for key in found_keys(text)}
     violations: list[str] = []
     attention: list[str] = []
@@ -78,10 +78,10 @@ def history_findings(past: Past, head: str, findings: Findings, base: str, root:
         except FormatError as error:
             return [*violations, f"{base}..{head}: {error}"], attention
         for path, text in texts.items():
-            fresh = [key for key in found_keys(text) if (key.kind, key.opens, path) not in kept] if text else []
+            fresh = [key for key in found_keys(text) if (*key.identity, path) not in kept] if text else []
             if not fresh or text is None:
                 continue
-            kept.update((key.kind, key.opens, path) for key in fresh)
+            kept.update((*key.identity, path) for key in fresh)
             errors, notes = findings(text, earlier.get(path))
             named_fresh = [key.describe() for key in fresh]
             violations += [f"{path}: {where}: {error}" for error in errors if any(k in error for k in named_fresh)]
