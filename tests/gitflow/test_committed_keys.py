@@ -302,11 +302,56 @@ def test_the_history_is_read_a_commit_at_a_time_not_a_file_at_a_time(sandbox: Sa
         (sandbox.repo / f"k{index}.txt").unlink()
     sandbox.commit("none")
     reads: list[int] = []
-    counted = history_keys.show_many
-    monkeypatch.setattr(history_keys, "show_many", lambda rev, paths, root: reads.append(len(paths)) or
-                        counted(rev, paths, root))
-    past = history_keys.added_then_removed("HEAD~2", "HEAD", sandbox.repo)
+    for name in ("show_many", "read_at"):  # each one git process
+        counted = getattr(history_keys, name)
+        monkeypatch.setattr(history_keys, name, lambda rev, paths, root, counted=counted: reads.append(len(paths)) or
+                            counted(rev, paths, root))
+    past, _ = history_keys.added_then_removed("HEAD~2", "HEAD", sandbox.repo)
     assert [len(paths) for _, _, paths in past] == [40]
     _, attention = history_keys.history_findings(past, "HEAD", lambda text, before: key_findings(text, {}, before),
-                                                 "HEAD~2", sandbox.repo)
+                                                 "HEAD~2", sandbox.repo, "too large")
     assert len(reads) == 4 and len(attention) == 40  # head and base, then the commit and its parent
+
+
+@pytest.mark.parametrize("decoys", ["placeholders", "other keys"])
+def test_a_recipients_identity_after_many_decoys_fails_check_and_review(sandbox: Sandbox, decoys: str) -> None:
+    """Only the first keys of a text are parsed for their recipient (bounded work): sixteen placeholders (no valid
+    checksum) or keys of no one's, then the recipient's own identity, passed as "a private key" to look at."""
+    _base(sandbox)
+    own = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]).read_text()
+    decoy = (["AGE-SECRET-KEY-1" + "Q" * 58 + "\n"] * 16 if decoys == "placeholders" else
+             [subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout for _ in range(16)])
+    (sandbox.repo / "keys.txt").write_text("".join(decoy) + own)
+    sandbox.git("add", "-A")
+    done = sandbox.sealfile("check", "keys.txt", check=False)
+    assert done.returncode == 3 and "error: keys.txt: " in done.stderr, done.stderr
+    sandbox.git("commit", "-q", "-m", "keys")
+    status, shown = sandbox.review_last()
+    assert status == 3 and "keys.txt: line " in shown.split("NEEDS ATTENTION:")[0], shown
+    assert "whose recipient is not worked out" in shown
+    for line in _secret_lines(own):
+        assert line not in done.stderr + shown
+
+
+def _tls_key(directory: Path, name: str) -> str:
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                    str(directory / name)], check=True, capture_output=True)
+    return (directory / name).read_text()
+
+
+def test_a_key_of_no_recipient_replacing_another_is_named(sandbox: Sandbox) -> None:
+    """A TLS key names no recipient: the fixture's key replaced by the production one was taken for the key the
+    file held before (same kind), and the change passed without a word."""
+    _base(sandbox)
+    fixture, real = _tls_key(sandbox.root, "fixture.pem"), _tls_key(sandbox.root, "real.pem")
+    (sandbox.repo / "tls.pem").write_text(fixture)
+    sandbox.commit("a test key")
+    (sandbox.repo / "tls.pem").write_text(real)
+    sandbox.commit("the real one")
+    _, shown = sandbox.review_last()
+    assert "tls.pem: line 1: a private key: a private key, readable by whoever" in shown, shown
+    (sandbox.repo / "tls.pem").write_text("# the same key\n" + real.replace("\n", "\r\n"))
+    sandbox.commit("a comment")
+    assert "tls.pem" not in sandbox.review_last()[1]  # the key it held, on other lines
+    for line in _secret_lines(real):
+        assert line not in shown

@@ -101,3 +101,65 @@ def test_rebasing_a_branch_that_trusts_its_own_forger_onto_main_does_not_sign_he
     assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
     box.git("rebase", "--abort")
     assert (box.repo / FILE).read_text() == hers
+
+
+def test_a_cherry_pick_left_unfinished_does_not_make_a_later_merge_judged_by_its_old_start(
+        installed: Sandbox, ssh_keys: SshKeys) -> None:
+    """A range of picks stopped, then left (``git reset --hard``: git keeps its state directory), while mallory was
+    a signer; alice removes her since. A later merge of mallory's branch, which adds her back beside her forged
+    file, must be judged by HEAD too, not only by the commit that stale replay started from."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    config = box.repo / ".sealfile.yaml"
+    trusting = config.read_text().replace("signers:\n", f"signers:\n  mallory: {mallory.public_key.to_line()}\n")
+    config.write_text(trusting)
+    box.commit("mallory joins")
+    box.git("checkout", "-q", "-b", "notes")
+    for index in range(2):
+        (box.repo / "notes.txt").write_text(f"theirs {index}\n")
+        box.commit(f"note {index}")
+    box.git("checkout", "-q", "main")
+    (box.repo / "notes.txt").write_text("ours\n")
+    box.commit("a note")
+    assert box.git("cherry-pick", "notes~2..notes", check=False).returncode != 0
+    box.git("reset", "-q", "--hard")
+    assert box.git("rev-parse", "--git-path", "sequencer").stdout.strip()  # left behind
+    config.write_text(trusting.replace(f"  mallory: {mallory.public_key.to_line()}\n", ""))
+    box.commit("mallory leaves")
+    ours = _forged_branch_then_alice_on_main(box, alice, mallory, trusting_mallory=True)
+
+    box.git("merge", "--no-edit", "forged", check=False, env=as_signer(box, alice))
+    box.git("checkout", "-m", FILE, check=False, env=as_signer(box, alice))
+    verified = box.sealfile("verify", FILE, check=False, env=as_signer(box, alice))
+    decrypted = box.sealfile("decrypt", FILE, check=False, env=as_signer(box, alice))
+    assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
+    assert (box.repo / FILE).read_text() == ours
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x1c", "\x85"])
+def test_a_commit_subject_cannot_name_the_commit_a_rebase_is_onto(installed: Sandbox, ssh_keys: SshKeys,
+                                                                   separator: str) -> None:
+    """``rebase --apply`` writes where it is onto only once stopped, and HEAD's reflog says it meanwhile; a
+    commit it replays puts its subject in that reflog, and a subject holding a character Python breaks lines at
+    forged an entry naming her own commit that trusts her as the one rebased onto."""
+    box = installed
+    alice, mallory = setup(box, ssh_keys)
+    _forged_in_two_commits(box, alice, mallory)
+    onto = box.git("rev-parse", "main").stdout.strip()
+    box.git("checkout", "-q", "forged")
+    signer, forged = (box.git("rev-parse", rev).stdout.strip() for rev in ("forged~1", "forged"))
+    box.git("reset", "-q", "--hard", signer)
+    (box.repo / "notes.txt").write_text("tidy\n")
+    box.git("add", "notes.txt")
+    box.git("commit", "-q", "-m", f"tidy{separator}{signer} rebase (start): checkout main")
+    box.git("cherry-pick", forged)
+    hers = (box.repo / FILE).read_text()
+
+    done = box.git("rebase", "--apply", "main", check=False, env=as_signer(box, alice))
+    assert done.returncode != 0
+    assert (f"as committed at {onto[:12]}, the branch rebased onto") in done.stderr, done.stderr
+    verified = box.sealfile("verify", FILE, check=False, env=as_signer(box, alice))
+    decrypted = box.sealfile("decrypt", FILE, check=False, env=as_signer(box, alice))
+    assert not ("attacker.example" in decrypted.stdout and "signed by alice" in verified.stdout), verified.stdout
+    box.git("rebase", "--abort")
+    assert (box.repo / FILE).read_text() == hers

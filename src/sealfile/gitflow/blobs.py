@@ -17,6 +17,7 @@ from typing import IO
 from sealfile.errors import FormatError
 from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.gitcli import show, too_large
+from sealfile.kms.found_keys import stream_holds_marker
 
 
 def show_many(rev: str, paths: list[str], cwd: str | os.PathLike[str]) -> dict[str, str | None]:
@@ -55,7 +56,9 @@ class Blobs:
         """The file at this revision, ``None`` if it is absent or not a file; :class:`FormatError` if
         it is larger than a secrets file can be."""
         if path not in self._read:
-            self._read[path] = show(self.rev, path, self._cwd) if "\n" in path else self._ask(path)
+            # a name's line break ends the request, and a carriage return before it is taken for a CR LF ending:
+            # ``keys.txt\r`` would be asked as ``keys.txt`` (absent, or another file)
+            self._read[path] = show(self.rev, path, self._cwd) if "\n" in path or "\r" in path else self._ask(path)
         return self._read[path]
 
     def read_or_none(self, path: str) -> str | None:
@@ -91,3 +94,28 @@ def _answer(stream: IO[bytes], size: int) -> bytes:
     """The ``size`` bytes of an object, and the line break after them read too."""
     data = stream.read(size + 1)
     return data[:size]
+
+
+def blob_holds_marker(rev: str, path: str, cwd: str | os.PathLike[str]) -> bool:
+    """Whether the file at ``rev``, too large to read whole, holds a private key's marker (read in chunks)."""
+    with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as done:
+        assert done.stdout is not None
+        found = stream_holds_marker(done.stdout)
+        done.kill()
+    return found
+
+
+def read_at(rev: str, paths: list[str], cwd: str | os.PathLike[str]) -> tuple[dict[str, str | None], list[str]]:
+    """Each file at ``rev`` (``None``: absent, not a file) through one ``git`` process, and those too large to
+    read (whose marker :func:`blob_holds_marker` looks for)."""
+    texts: dict[str, str | None] = {}
+    large = []
+    with Blobs(rev, cwd) as blobs:
+        for path in paths:
+            try:
+                texts[path] = blobs.read(path)
+            except FormatError:
+                texts[path] = None
+                large.append(path)
+    return texts, large

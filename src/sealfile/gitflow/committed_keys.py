@@ -16,21 +16,20 @@ Nothing of a key's text is shown: its kind, its line and the public key it belon
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.blobs import Blobs, show_many
+from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.history_keys import added_then_removed, history_findings
+from sealfile.gitflow.history_keys import added_then_removed, history_findings, unread_violations
 from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
-from sealfile.kms.found_keys import MARKERS, found_keys, stream_holds_marker
+from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, stream_holds_marker
 from sealfile.kms.registry import key_for
 from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
@@ -89,17 +88,20 @@ def recipients_of(sealed: Mapping[str, str | None], configs: Mapping[str, str | 
 def key_findings(text: str, known: Recipients, before: str | None = None) -> tuple[list[str], list[str]]:
     """``(errors, notes)`` for the private keys in ``text`` that ``before`` (the earlier version) did not
     hold, each ``line N: ...``."""
-    earlier = {(key.kind, key.opens) for key in found_keys(before)} if before else set()
+    earlier = {key.identity for key in found_keys(before)} if before else set()
     errors: list[str] = []
     notes: list[str] = []
     for key in found_keys(text):
-        if key.opens is not None and (key.kind, key.opens) in earlier:
+        if key.identity in earlier and not key.unread:
             continue
         where = known.get(recipient_id(key.opens)) if key.opens else None
-        if where is not None:
+        if key.unread:  # many placeholders first: a recipient's identity after them must not pass as any key
+            errors.append(f"{key.describe()}, one of more than {MAX_DERIVED} private keys in one file, whose "
+                          f"recipient is not worked out; {REMEDY}")
+        elif where is not None:
             errors.append(f"{key.describe()}, a recipient of {where}: whoever reads the repository can open it; "
                           f"{REMEDY}")
-        elif not (key.opens is None and any(kind == key.kind for kind, _ in earlier)):
+        else:
             notes.append(f"{key.describe()}: a private key, readable by whoever reads the repository")
     return errors, notes
 
@@ -128,19 +130,19 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     found = set(candidates)
     candidates += _holding_marker(head, [path for path in git([*changed, base, head, "--"], root).split("\0")
                                          if path and path not in found], root)
-    past = added_then_removed(base, head, root)
+    past, unread = added_then_removed(base, head, root)
     if not candidates and not past:
-        return [], []
+        return unread_violations(unread, base, head), []
     configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                if p and os.path.basename(p) == CONFIG_NAME]
     known = recipients_of(sealed, show_many(head, configs, root))
-    now, large = _read_at(head, candidates, root)
+    now, large = read_at(head, candidates, root)
     then = show_many(base, candidates, root)
     if past or _unknown(now.values(), known):
         others = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
                   if p and covered(p) and p not in sealed]
         known = {**recipients_of(show_many(head, others, root), {}), **known}
-    violations = [f"{path}: {too_large_with_key()}" for path in large if _blob_holds_marker(head, path, root)]
+    violations = [f"{path}: {too_large_with_key()}" for path in large if blob_holds_marker(head, path, root)]
     attention: list[str] = []
     for path in candidates:
         text = now.get(path)
@@ -151,9 +153,9 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
             notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
-    gone = history_findings(past, head, lambda text, before: key_findings(text, known, before), base, root) \
-        if past else ([], [])
-    return violations + gone[0], attention + gone[1]
+    gone = history_findings(past, head, lambda text, before: key_findings(text, known, before), base, root,
+                            too_large_with_key()) if past else ([], [])
+    return violations + gone[0] + unread_violations(unread, base, head), attention + gone[1]
 
 
 _PATHS_AT_ONCE = 500
@@ -174,29 +176,6 @@ def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) ->
         found += [name.removeprefix(prefix) for name in git(
             ["--literal-pathspecs", "grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--",
              *paths[at:at + _PATHS_AT_ONCE]], root, ok=(0, 1)).split("\0") if name]
-    return found
-
-
-def _read_at(rev: str, paths: list[str], root: str | os.PathLike[str]) -> tuple[dict[str, str | None], list[str]]:
-    """Each file at ``rev`` (``None``: absent, not a file), and those too large to read."""
-    texts: dict[str, str | None] = {}
-    large = []
-    with Blobs(rev, root) as blobs:
-        for path in paths:
-            try:
-                texts[path] = blobs.read(path)
-            except FormatError:
-                texts[path] = None
-                large.append(path)
-    return texts, large
-
-
-def _blob_holds_marker(rev: str, path: str, root: str | os.PathLike[str]) -> bool:
-    with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=root, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as done:
-        assert done.stdout is not None
-        found = stream_holds_marker(done.stdout)
-        done.kill()
     return found
 
 

@@ -70,13 +70,16 @@ def replay_in_progress(top: str | os.PathLike[str]) -> Replay | None:
 
 
 def replay_judges(path: str, top: str | os.PathLike[str], replay: Replay | None) -> tuple[TrustPolicy, ...]:
-    """The policies of the configs as committed where the user stands: HEAD, or in a replay the commit it
-    started from and, in a rebase, the one it rebases onto (each side of the merge must satisfy all)."""
-    if replay is None:
-        return (committed_policy(path, top),)
-    judges = [committed_policy(path, top, replay.start, f"{replay.start[:12]}, where the replay started")]
-    if replay.onto:
-        judges.append(committed_policy(path, top, replay.onto, f"{replay.onto[:12]}, the branch rebased onto"))
+    """The policies of the configs as committed where the user stands: HEAD, and in a replay the commit it
+    started from and, in a rebase, the one it rebases onto (each side of the merge must satisfy all). HEAD
+    judges a replay too: git keeps a range of picks' state after ``git reset --hard`` (and a rebase's when
+    left), and a later merge would be judged by the signers of that old start alone, one since removed among
+    them."""
+    judges = [committed_policy(path, top)]
+    if replay is not None:
+        judges.insert(0, committed_policy(path, top, replay.start, f"{replay.start[:12]}, where the replay started"))
+    if replay is not None and replay.onto:
+        judges.insert(1, committed_policy(path, top, replay.onto, f"{replay.onto[:12]}, the branch rebased onto"))
     return tuple(judges)
 
 
@@ -90,16 +93,29 @@ def _read(state: str) -> str:
 
 def _rebase_start(top: str | os.PathLike[str]) -> str:
     """The commit the newest rebase checked out first (``rebase --apply`` writes its ``onto`` only once stopped):
-    HEAD's reflog entry ``rebase (start): checkout ...``."""
+    HEAD's reflog entry ``ACTION (start): checkout ...``, ACTION ``rebase`` or what ``GIT_REFLOG_ACTION`` says
+    (``git pull --rebase``). Entries are read NUL-separated: the subjects of the commits replayed so far are in
+    the newer entries (``rebase: SUBJECT``), and a subject holding a character ``splitlines`` breaks at (U+2028,
+    \\x1c, U+0085) forged a start entry naming a commit of its author's choice."""
     try:
-        entries = git(["reflog", "show", "--format=%H %gs", "HEAD", "--"], top, ok=(0, 128))
+        entries = git(["reflog", "show", "-z", "--format=%H %gs", "HEAD", "--"], top, ok=(0, 128))
     except SealfileError:
         return ""
-    for entry in entries.splitlines():
+    for entry in entries.split("\0"):
         commit, _, subject = entry.partition(" ")
-        if subject.startswith("rebase (start):"):
+        if _starts_rebase(subject):
             return commit
     return ""
+
+
+def _starts_rebase(subject: str) -> bool:
+    """Whether a reflog subject is a rebase's start: its first ``": "`` ends ``(start)``; a replayed commit's is
+    ``ACTION: SUBJECT``, whatever its subject holds after that."""
+    start = subject.find(_START)
+    return start >= 0 and subject.find(": ") == start + len(_START) - len(": checkout ")
+
+
+_START = " (start): checkout "
 
 
 def _orig_head(top: str | os.PathLike[str]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import pyrage
@@ -59,6 +59,16 @@ class FoundKey:
     """That recipient as sealfile names recipients (``ssh-ed25519 SHA256:...`` for an SSH key)."""
     protected: bool = False
     """Passphrase-protected, as far as the text says (an OpenSSH key's cipher, a PEM key's ``ENCRYPTED``)."""
+    unread: bool = False
+    """Past the :data:`MAX_DERIVED` keys of its text: whose key it is was not worked out, though it may say."""
+    digest: str = field(default="", repr=False)
+    """A digest of its text (whitespace aside): which key it is where ``opens`` is unknown (a TLS key another
+    replaced is no key seen before; a digest, never the text, is kept)."""
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """The same key at another line or indentation, and no other key, has the same identity."""
+        return self.kind, self.opens or self.digest
 
     def describe(self) -> str:
         protected = ", passphrase-protected" if self.protected and "protected" not in self.kind else ""
@@ -92,11 +102,11 @@ def found_keys(text: str) -> list[FoundKey]:
     """Every private key written out in ``text``, in order; never its text."""
     if not holds_marker(text):
         return []
-    found: list[tuple[int, str, str | None, bool]] = []
+    found: list[tuple[int, int, str, str | None, bool, bool]] = []
     for tried, match in enumerate(_AGE_IDENTITY.finditer(text)):
         opens = _age_recipient(match.group(0)) if tried < MAX_DERIVED else None
         if opens is not None or tried >= MAX_DERIVED:  # a checksum that fails: a placeholder, no key
-            found.append((match.start(), "an age identity", opens, False))
+            found.append((match.start(), match.end(), "an age identity", opens, False, tried >= MAX_DERIVED))
     begins = list(_PEM_BEGIN.finditer(text))
     for index, match in enumerate(begins):
         label = match.group(1)
@@ -107,16 +117,24 @@ def found_keys(text: str) -> list[FoundKey]:
         end = text.find(end_marker, match.end(), until)
         if end < 0 or not _BODY.search(text, match.end(), end):  # the armor's name alone: code, or docs
             continue
-        opens, protected = None, label == "ENCRYPTED "
-        if len(found) < MAX_DERIVED and not match.group(2):
-            block = text[match.start():end + len(end_marker)].encode("ascii", "replace")
-            opens, protected = _pem_recipient(block, label), protected or _protected(block, label)
-        found.append((match.start(), kind, opens, protected))
+        opens, protected, unread = None, label == "ENCRYPTED ", False
+        if not match.group(2):  # an OpenPGP key names no recipient sealfile has
+            unread = len(found) >= MAX_DERIVED
+            if not unread:
+                block = text[match.start():end + len(end_marker)].encode("ascii", "replace")
+                opens, protected = _pem_recipient(block, label), protected or _protected(block, label)
+        found.append((match.start(), end + len(end_marker), kind, opens, protected, unread))
     keys, line, counted = [], 1, 0
-    for start, kind, opens, protected in sorted(found):  # lines counted once, in order
+    for start, end, kind, opens, protected, unread in sorted(found):  # lines counted once, in order
         line, counted = line + text.count("\n", counted, start), start
-        keys.append(FoundKey(kind, line, opens, _name(opens), protected))
+        keys.append(FoundKey(kind, line, opens, _name(opens), protected, unread, _digest(text[start:end])))
     return keys
+
+
+def _digest(block: str) -> str:
+    import hashlib  # lazily: the hot commands never find a key
+
+    return hashlib.sha256("".join(block.split()).upper().encode("utf-8", "replace")).hexdigest()
 
 
 def _name(recipient: str | None) -> str | None:
