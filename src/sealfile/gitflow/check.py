@@ -204,6 +204,12 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
     return found
 
 
+def link_checked_out_as_file(file: str, target: str) -> Finding:
+    return Finding(file, f"a symbolic link in git (to {target}), which this clone (core.symlinks=false) checks out "
+                         "as a file holding only that name: nothing here opens it; commit the sealed file itself, "
+                         "not a link ('sealfile review' refuses a link at a sealed path)")
+
+
 def _keep_out(file: str) -> str:
     return (f"keep it out of git: git rm --cached {shlex.quote(file)}, and list it in .gitignore (once committed: "
             "remove it from the history and rotate its values)")
