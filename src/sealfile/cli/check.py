@@ -35,6 +35,7 @@ def check(files: tuple[Path, ...]) -> None:
         check_staged,
         decrypted_copies,
         link_checked_out_as_file,
+        links_to_checked,
         merged_as_text,
         merged_by_git_as_text,
         sealed_outside_patterns,
@@ -62,7 +63,7 @@ def check(files: tuple[Path, ...]) -> None:
     keys = files_with_keys(given, chosen, tracked=not files)
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
-    flat_links = links_as_files(chosen)
+    flat_links, aliases = links_as_files(chosen), links_to_checked(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         came_from = earlier.get(str(file), [])
@@ -72,6 +73,8 @@ def check(files: tuple[Path, ...]) -> None:
             findings = copies[str(file)]
         elif str(file) in flat_links:
             findings = [link_checked_out_as_file(str(file), flat_links[str(file)])]
+        elif str(file) in aliases:
+            findings = []
         elif file in picked:
             findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
         else:
