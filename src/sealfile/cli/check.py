@@ -34,6 +34,8 @@ def check(files: tuple[Path, ...]) -> None:
         check_file,
         check_staged,
         decrypted_copies,
+        link_checked_out_as_file,
+        links_to_checked,
         merged_as_text,
         merged_by_git_as_text,
         sealed_outside_patterns,
@@ -41,7 +43,7 @@ def check(files: tuple[Path, ...]) -> None:
     from sealfile.gitflow.committed_keys import files_with_keys
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
-    from sealfile.gitflow.staged import staged_versions
+    from sealfile.gitflow.staged import links_as_files, staged_versions
 
     if not files:
         if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
@@ -61,6 +63,7 @@ def check(files: tuple[Path, ...]) -> None:
     keys = files_with_keys(given, chosen, tracked=not files)
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
+    flat_links, aliases = links_as_files(chosen), links_to_checked(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         came_from = earlier.get(str(file), [])
@@ -68,6 +71,10 @@ def check(files: tuple[Path, ...]) -> None:
             findings = [unguarded[str(file)]]
         elif str(file) in copies:
             findings = copies[str(file)]
+        elif str(file) in flat_links:
+            findings = [link_checked_out_as_file(str(file), flat_links[str(file)])]
+        elif str(file) in aliases:
+            findings = []
         elif file in picked:
             findings = check_file(file, came_from) + ([as_text[str(file)]] if str(file) in as_text else [])
         else:

@@ -10,6 +10,7 @@ refuse for its seal is an error; so is a signature that does not verify, anywher
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -201,6 +202,19 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
         for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():
             found.setdefault(name, []).append(Finding(name + label, why))
     return found
+
+
+def links_to_checked(files: Sequence[Path]) -> set[str]:
+    """Those of ``files`` that are symbolic links to another of them: reading one reads that file, whose
+    findings (and the fixes they name, ``git checkout -m FILE``) are reported once, under its own name."""
+    real = {os.path.realpath(f) for f in files if not os.path.islink(f)}
+    return {str(f) for f in files if os.path.islink(f) and os.path.realpath(f) in real}
+
+
+def link_checked_out_as_file(file: str, target: str) -> Finding:
+    return Finding(file, f"a symbolic link in git (to {target}), which this clone (core.symlinks=false) checks out "
+                         "as a file holding only that name: nothing here opens it; commit the sealed file itself, "
+                         "not a link ('sealfile review' refuses a link at a sealed path)")
 
 
 def _keep_out(file: str) -> str:

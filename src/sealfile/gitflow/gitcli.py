@@ -55,6 +55,12 @@ def revisions_root(cwd: str | os.PathLike[str] | None = None) -> tuple[Path, boo
     return Path(git(["rev-parse", "--absolute-git-dir"], cwd).strip()), False
 
 
+def is_shallow(cwd: str | os.PathLike[str]) -> bool:
+    """Whether the history stops at a cut (``git clone --depth``, CI's ``fetch-depth``): searches of it
+    see nothing older, and say nothing of it."""
+    return git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
+
+
 def fork_point(base: str, head: str, cwd: str | os.PathLike[str]) -> str:
     """Where ``head`` forked from ``base`` (their merge base), which a pull request's changes are counted
     from; ``base`` itself when it is an ancestor of ``head`` (a rebased branch, the merge commit CI

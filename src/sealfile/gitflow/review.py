@@ -34,7 +34,7 @@ from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.check import check_text
 from sealfile.gitflow.committed_keys import review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
-from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, revisions_root
+from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, is_shallow, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
 from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.read_otherwise import re_spelled
@@ -81,6 +81,8 @@ class Review:
     """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
     drivers_dropped: list[str] = field(default_factory=list)
     """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
+    history_cut: bool = False
+    """A shallow clone: the searches of the history for older ciphertexts and keys stop at its cut."""
 
     @property
     def violations(self) -> list[str]:
@@ -130,6 +132,7 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     with Blobs(fork, root) as old_blobs, Blobs(head, root) as new_blobs, Blobs(base, root) as trusted:
         result = _review_versions(old_blobs, new_blobs, trusted, root, fail_on_recipient_change, work_tree)
     result.base, result.fork = base, (fork if fork != base else None)
+    result.history_cut = is_shallow(root)
     return result
 
 

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from sealfile.gitflow.review import Review
 
 
+HISTORY_CUT = ("a shallow clone: the history before its cut is not searched (older ciphertexts and data keys set "
+               "back, keys a commit added and a later one removed); fetch it first: git fetch --unshallow "
+               "(actions/checkout: fetch-depth: 0)")
+
+
 def render(result: Review, fmt: str = "text") -> str:
     """The review as text for a terminal, Markdown for a pull-request comment, or JSON.
 
@@ -53,7 +58,7 @@ def render(result: Review, fmt: str = "text") -> str:
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
-    attention += result.drivers_dropped
+    attention += result.drivers_dropped + ([HISTORY_CUT] if result.history_cut else [])
     attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
                      "what must be sealed)" for path in result.configs_changed]
     if attention:
@@ -80,6 +85,7 @@ def _as_json(result: Review) -> dict[str, object]:
         "trust_changes": result.trust_changes,
         "plaintext_notes": result.plaintext_notes,
         "drivers_dropped": result.drivers_dropped,
+        "history_cut": result.history_cut,
         "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import STORED_TEXT, SUBMODULE_MODE, git, toplevel
+from sealfile.gitflow.gitcli import LINK_SHOWN, STORED_TEXT, SUBMODULE_MODE, SYMLINK_MODE, git, toplevel
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -53,6 +53,27 @@ def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathL
         differing = [p for p in differing if p not in set(placeholders.split("\0"))]
     return {named[p]: content for p, content in zip(differing, read_blobs([blobs[p] for p in differing], top),
                                                      strict=True)}
+
+
+def links_as_files(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """Each of ``files`` that git stores as a symbolic link but the work tree holds as a regular file
+    (``core.symlinks=false``, git for Windows' default): file (as given) -> what that file holds, the
+    name the link leads to. Readers there open that name's text, not the file it names."""
+    if not files:
+        return {}
+    try:
+        top = toplevel(cwd)
+    except SealfileError:
+        return {}
+    named = {path_in_repo(f, top): os.fspath(f) for f in files}
+    found = {}
+    for entry in git(["ls-files", "-z", "--stage"], top).split("\0"):
+        info, _, path = entry.partition("\t")
+        if info.startswith(SYMLINK_MODE) and path in named and not os.path.islink(top / path) \
+                and os.path.isfile(top / path):
+            with open(top / path, "rb") as held:
+                found[named[path]] = held.read(LINK_SHOWN).decode("utf-8", "replace")
+    return found
 
 
 def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> list[str]:
