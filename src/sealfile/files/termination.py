@@ -68,7 +68,7 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
             return
         raise exception(signum)
 
-    if not _in_main_thread():
+    if not in_main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
     wanted = [sig for sig in ENDING if signal.getsignal(sig) == signal.SIG_DFL]
@@ -86,7 +86,7 @@ def held_back() -> Iterator[None]:
     process forked inside calls :func:`release_in_child` first."""
     global _held
     outer, _held = _held, []
-    holds_ctrl_c = _in_main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    holds_ctrl_c = in_main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if holds_ctrl_c:
         signal.signal(signal.SIGINT, _hold_ctrl_c)
     try:
@@ -114,7 +114,7 @@ def release_in_child() -> None:
         raise came[0]
 
 
-def _in_main_thread() -> bool:
+def in_main_thread() -> bool:
     threading = sys.modules.get("threading")  # not loaded: no other thread runs
     return threading is None or threading.current_thread() is threading.main_thread()
 
@@ -134,7 +134,7 @@ def terminal_keys_to_child() -> Iterator[None]:
     would stop and kill it, losing the user's text. As git does with its editor, sealfile waits on, and
     the caller stops only if the program dies of one. A handler that does nothing, not ``SIG_IGN``: a
     program started inside gets the default back, while an ignored signal would stay ignored there."""
-    if not _in_main_thread():
+    if not in_main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
     with handled(TERMINAL_KEYS, _left_to_the_child):
