@@ -5,22 +5,20 @@ Python runs a signal's handler between bytecodes, and a read from the terminal i
 (the process preempted just then, as on a loaded machine) is seen only when the read returns, which it
 never does, and the prompt waits with Ctrl-C seemingly ignored. Here the only wait is ``select()`` on the
 terminal and on the signal wake-up pipe, which the handler writes: a signal that comes at any moment after
-the wait is set up ends it (its exception is raised at the next bytecode)."""
+the wait is set up ends it (:func:`sealfile.files.termination.ready_or_signalled`)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
+
+from sealfile.files.termination import in_main_thread, ready_or_signalled, woken_by_signals
 
 
 def read_line(prompt: str, *, echo: bool) -> str | None:
     """The line typed after ``prompt`` at the controlling terminal, without its newline (``echo``: shown as
     typed, else hidden, and the newline the user's Enter did not show is written). ``EOFError`` on end of
     input (Ctrl-D); ``None`` if there is no terminal to read from (the caller asks as it otherwise would)."""
-    from sealfile.files.termination import in_main_thread
-
     if not in_main_thread():  # only the main thread runs signal handlers (and may set the wake-up pipe)
         return None
     try:
@@ -30,7 +28,7 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
     except (ImportError, OSError):
         return None
     try:
-        with _woken_by_signals() as wake:
+        with woken_by_signals() as wake:
             before = termios.tcgetattr(fd)
             if not echo:
                 hidden = before[:]
@@ -50,14 +48,9 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
 
 def _typed_line(fd: int, wake: int) -> bytes:
     """The terminal is in line mode: each read returns what was typed up to Enter, or nothing at Ctrl-D."""
-    import select
-
     typed = b""
     while not typed.endswith(b"\n"):
-        ready = select.select([fd, wake], [], [])[0]
-        if wake in ready:
-            _drain(wake)  # a signal's handler ran, or runs at the next bytecode: one that raises ends the wait
-        if fd not in ready:
+        if not ready_or_signalled([fd], wake):
             continue
         try:
             chunk = os.read(fd, 4096)
@@ -69,31 +62,6 @@ def _typed_line(fd: int, wake: int) -> bytes:
             raise EOFError
         typed += chunk
     return typed[:-1]
-
-
-@contextlib.contextmanager
-def _woken_by_signals() -> Iterator[int]:
-    """The read end of a pipe each signal with a Python handler writes a byte to while the block runs."""
-    import signal
-
-    read_end, write_end = os.pipe()
-    try:
-        os.set_blocking(read_end, False)
-        os.set_blocking(write_end, False)  # the handler must never wait on a full pipe
-        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-        try:
-            yield read_end
-        finally:
-            signal.set_wakeup_fd(previous)
-    finally:
-        os.close(read_end)
-        os.close(write_end)
-
-
-def _drain(fd: int) -> None:
-    with contextlib.suppress(BlockingIOError):
-        while os.read(fd, 512):
-            pass
 
 
 def _write_all(fd: int, data: bytes) -> None:
