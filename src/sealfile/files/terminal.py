@@ -18,7 +18,8 @@ from sealfile.files.termination import in_main_thread, ready_or_signalled, woken
 def read_line(prompt: str, *, echo: bool) -> str | None:
     """The line typed after ``prompt`` at the controlling terminal, without its newline (``echo``: shown as
     typed, else hidden, and the newline the user's Enter did not show is written). ``EOFError`` on end of
-    input (Ctrl-D); ``None`` if there is no terminal to read from (the caller asks as it otherwise would)."""
+    input (Ctrl-D); ``None`` if there is no terminal to read from, or it cannot be set, or this is not the main
+    thread (the caller asks as it otherwise would)."""
     if not in_main_thread():  # only the main thread runs signal handlers (and may set the wake-up pipe)
         return None
     try:
@@ -29,7 +30,10 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
         return None
     try:
         with woken_by_signals() as wake:
-            before = termios.tcgetattr(fd)
+            try:
+                before = termios.tcgetattr(fd)
+            except termios.error:  # not a terminal it can set: the caller asks its own way
+                return None
             if not echo:
                 hidden = before[:]
                 hidden[3] &= ~termios.ECHO
