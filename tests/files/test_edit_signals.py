@@ -18,6 +18,7 @@ import pytest
 from sealfile.ops.seal import seal_text
 from tests.support.cli import cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.late_waits import late_waits_env
 
 SECRET = "planted-secret-93ad"
 
@@ -30,11 +31,12 @@ def _unlimited_cores() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def _editing(sealed: Path, editor: str, opened: Path, start: Callable[[], None]) -> subprocess.Popen[str]:
+def _editing(sealed: Path, editor: str, opened: Path, start: Callable[[], None],
+             env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``sealfile edit`` running, once its editor (which writes the plaintext's path to ``opened``) has it open."""
     command = subprocess.Popen([sys.executable, "-m", "sealfile", "edit", str(sealed)], cwd=sealed.parent,
-                               env=cli_env({"EDITOR": editor}), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, preexec_fn=start)
+                               env=cli_env({"EDITOR": editor, **(env or {})}), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=start)
     while not opened.exists() or not opened.read_text().strip():
         assert command.poll() is None, command.communicate()
         time.sleep(0.02)
@@ -59,6 +61,23 @@ def test_a_signal_while_the_editor_is_open_wipes_the_plaintext(sig: signal.Signa
     assert not workspace.exists()
     assert sealed.read_bytes() == before
     assert sorted(tmp_path.iterdir()) == sorted([*listed, opened])  # and no core file
+
+
+def test_a_signal_just_before_the_wait_for_the_editor_starts_ends_it(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """SIGTERM whose handler ran after Python's last check but before ``waitpid()`` started (sealfile preempted
+    there): the wait went on as if no signal had come, the plaintext open until the editor was closed."""
+    sealed, opened = tmp_path / "s.yaml", tmp_path / "editor-opened"
+    sealed.write_text(seal_text(f"password: {SECRET}\n", [age_identity.key]))
+    before = sealed.read_bytes()
+    editor = f"sh -c 'echo \"$0\" > {opened}; exec sleep 60'"
+    command = _editing(sealed, editor, opened, _unlimited_cores, late_waits_env(tmp_path))
+    workspace = Path(opened.read_text().strip()).parent
+    command.send_signal(signal.SIGTERM)
+    _, stderr = command.communicate(timeout=20)
+    line = f"sealfile: error: {sealed}: terminated by a signal; nothing was changed\n"
+    assert (command.returncode, stderr) == (1, line)
+    assert not workspace.exists()
+    assert sealed.read_bytes() == before
 
 
 def _alive(pid: int) -> bool:

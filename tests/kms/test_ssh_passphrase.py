@@ -7,6 +7,7 @@ wrapped for it; a wrong or missing passphrase as one line naming the key file; i
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,9 @@ from sealfile.kms.ssh import SshKey
 from tests.kms.test_ssh import age_cli
 from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
+from tests.support.late_waits import late_waits_env
 from tests.support.ssh import Askpass, SshKeyPair, generate_key, write_askpass
-from tests.support.terminal import run_on_terminal
+from tests.support.terminal import CTRL_C, run_on_terminal
 from tests.support.values import safe_load
 from tests.support.whole_path import DATA, PLAINTEXT, one_error_line
 
@@ -222,15 +224,18 @@ def test_a_child_forked_while_a_thread_asks_for_a_passphrase_asks_itself(
 
     pair = protect(tmp_path, monkeypatch)
     askpass = write_askpass(tmp_path / "bin", PASSPHRASE)
-    slow = askpass.program.read_text().replace("#!/bin/sh\n", "#!/bin/sh\nsleep 2\n")
-    askpass.program.write_text(slow)
+    lines = askpass.program.read_text().splitlines(keepends=True)
+    askpass.program.write_text("".join([*lines[:2], "sleep 2\n", *lines[2:]]))  # slow to answer, once it has logged
     use_askpass(askpass, monkeypatch)
     key = SshKey.from_cli(str(pair.pub_path))
     data_key = os.urandom(32)
     wrapped = key.wrap(data_key).wrapped
     asking = threading.Thread(target=key.unwrap, args=(wrapped,))
     asking.start()
-    time.sleep(0.5)  # the thread is inside the prompt now
+    deadline = time.monotonic() + 30
+    while not askpass.prompts and time.monotonic() < deadline:  # a fixed sleep forked before it, on a slow machine
+        time.sleep(0.01)
+    assert askpass.prompts, "the thread never asked"
     child = os.fork()
     if child == 0:
         os._exit(0 if key.unwrap(wrapped) == data_key else 3)
@@ -247,3 +252,15 @@ def test_a_child_forked_while_a_thread_asks_for_a_passphrase_asks_itself(
         os.waitpid(child, 0)
         pytest.fail("the forked child hung on the passphrase lock its parent's thread held")
     assert len(askpass.prompts) == 2  # the parent's thread, then the child
+
+
+def test_ctrl_c_at_the_passphrase_prompt_ends_it_even_just_before_its_read_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli,
+) -> None:
+    """getpass's read missed a Ctrl-C whose handler ran just before the read started (the process preempted
+    there): the prompt waited on (tests/support/late_waits.py starts each wait late)."""
+    pair = protect(tmp_path, monkeypatch)
+    sealed = sealed_for(pair, tmp_path, run_cli)
+    command = [sys.executable, "-m", "sealfile", "decrypt", str(sealed)]
+    status, shown = run_on_terminal(command, asking_env(**late_waits_env(tmp_path)), {PROMPT: CTRL_C}, timeout=20)
+    assert (status, shown.splitlines()[-1]) == (-signal.SIGINT, "sealfile: interrupted; no file was changed"), shown

@@ -65,6 +65,21 @@ class Console:
 
 def hidden_answer(question: str, *, unanswered: str) -> str:
     """A typed answer not echoed (a secret value); end of input is ``unanswered``'s error, not an empty value."""
+    from sealfile.files.terminal import read_line
+
+    try:
+        while True:  # an empty line asks again, as click does
+            answer = read_line(f"{question}: ", echo=False)
+            if answer is None:
+                return _click_hidden_answer(question, unanswered=unanswered)
+            if answer:
+                return answer
+    except EOFError:
+        raise SealfileError(unanswered) from None
+
+
+def _click_hidden_answer(question: str, *, unanswered: str) -> str:
+    """Where there is no controlling terminal to read from (or no ``termios``)."""
     import click
 
     try:

@@ -33,7 +33,16 @@ from typing import TypeVar
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.io import not_utf8
 from sealfile.files.process_tree import kill_with_descendants
-from sealfile.files.termination import TERMINAL_KEYS, Terminated, held_back, terminal_keys_to_child, unwinding_on
+from sealfile.files.termination import (
+    TERMINAL_KEYS,
+    Terminated,
+    held_back,
+    in_main_thread,
+    ready_or_signalled,
+    terminal_keys_to_child,
+    unwinding_on,
+    woken_by_signals,
+)
 from sealfile.files.userdirs import private_directory
 from sealfile.files.workspace import private_workspace
 
@@ -141,11 +150,30 @@ def _editor_status(command: list[str]) -> int:
     try:
         with held_back():
             process = subprocess.Popen(command)
-        return process.wait()
+        return _waited(process)
     except BaseException:
         if process is not None:
             kill_with_descendants(process)
         raise
+
+
+def _waited(process: subprocess.Popen[bytes]) -> int:
+    """``process.wait()``, which a signal ends at any moment: a ``waitpid`` that had not started when the
+    signal's handler ran waited on for the editor, plaintext open, until the user closed it."""
+    pidfd_open = getattr(os, "pidfd_open", None)  # Linux: a descriptor readable once the process ends
+    if pidfd_open is None or not in_main_thread():
+        return process.wait()
+    with woken_by_signals() as wake:
+        try:
+            ended = pidfd_open(process.pid)
+        except OSError:  # a kernel before 5.3
+            return process.wait()
+        try:
+            while not ready_or_signalled([ended], wake):
+                pass
+        finally:
+            os.close(ended)
+    return process.wait()
 
 
 _VIM_KEEPS_NOTHING = ["-n", "-i", "NONE", "-c", "set noundofile nobackup nowritebackup"]

@@ -12,9 +12,10 @@ was started ignoring (``nohup``: SIGHUP) stays ignored, as shells keep it, and o
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -68,7 +69,7 @@ def unwinding_on(exception: type[BaseException]) -> Iterator[None]:
             return
         raise exception(signum)
 
-    if not _in_main_thread():
+    if not in_main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
     wanted = [sig for sig in ENDING if signal.getsignal(sig) == signal.SIG_DFL]
@@ -86,7 +87,7 @@ def held_back() -> Iterator[None]:
     process forked inside calls :func:`release_in_child` first."""
     global _held
     outer, _held = _held, []
-    holds_ctrl_c = _in_main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    holds_ctrl_c = in_main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     if holds_ctrl_c:
         signal.signal(signal.SIGINT, _hold_ctrl_c)
     try:
@@ -114,7 +115,7 @@ def release_in_child() -> None:
         raise came[0]
 
 
-def _in_main_thread() -> bool:
+def in_main_thread() -> bool:
     threading = sys.modules.get("threading")  # not loaded: no other thread runs
     return threading is None or threading.current_thread() is threading.main_thread()
 
@@ -134,8 +135,42 @@ def terminal_keys_to_child() -> Iterator[None]:
     would stop and kill it, losing the user's text. As git does with its editor, sealfile waits on, and
     the caller stops only if the program dies of one. A handler that does nothing, not ``SIG_IGN``: a
     program started inside gets the default back, while an ignored signal would stay ignored there."""
-    if not _in_main_thread():
+    if not in_main_thread():
         yield  # only the main thread receives signals (and may set handlers)
         return
     with handled(TERMINAL_KEYS, _left_to_the_child):
         yield
+
+
+@contextlib.contextmanager
+def woken_by_signals() -> Iterator[int]:
+    """The read end of a pipe that each signal with a Python handler writes a byte to while the block runs (in
+    the main thread), for :func:`ready_or_signalled`."""
+    read_end, write_end = os.pipe()
+    try:
+        os.set_blocking(read_end, False)
+        os.set_blocking(write_end, False)  # the handler must never wait on a full pipe
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        try:
+            yield read_end
+        finally:
+            signal.set_wakeup_fd(previous)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def ready_or_signalled(fds: Sequence[int], wake: int) -> list[int]:
+    """Wait until one of ``fds`` is ready to read or a signal comes; those ready (none: a signal came, whose
+    handler runs at the next bytecode and, if it raises, ends the caller's wait). A blocking call (``read``,
+    ``waitpid``) misses a signal whose handler ran after Python's last check and before the call started
+    (the process preempted between them, as on a loaded machine): it waits on as if there had been none. A
+    signal from any moment after :func:`woken_by_signals` began has its byte in ``wake`` instead."""
+    import select
+
+    ready = select.select([*fds, wake], [], [])[0]
+    if wake in ready:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(wake, 512):  # emptied: a signal that does not end the wait (one held) is no busy loop
+                pass
+    return [fd for fd in ready if fd != wake]

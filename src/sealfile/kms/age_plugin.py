@@ -67,7 +67,12 @@ class _Callbacks:
             from sealfile.kms import passphrase
 
             return passphrase.read_hidden(prompt) if passphrase.terminal_present() else None
-        return input(prompt) if sys.stdin.isatty() else None
+        if not sys.stdin.isatty():
+            return None
+        from sealfile.files.terminal import read_line
+
+        typed = read_line(prompt, echo=True)  # Ctrl-C ends it at any moment, as input()'s read may not
+        return typed if typed is not None else input(prompt)
 
 
 def wrap(recipient: str, name: str, data_key: bytes) -> str:

@@ -98,6 +98,17 @@ def _from_terminal(prompt: str) -> bytes:
 def read_hidden(prompt: str) -> str | None:
     """What is typed on the terminal after ``prompt``, not echoed ("" at end of input); ``None`` when
     the terminal cannot hide it. Call only when :func:`terminal_present`."""
+    from sealfile.files.terminal import read_line
+
+    try:
+        typed = read_line(prompt, echo=False)  # Ctrl-C ends it at any moment, as getpass's read may not
+    except EOFError:
+        return ""
+    return typed if typed is not None else _from_getpass(prompt)
+
+
+def _from_getpass(prompt: str) -> str | None:
+    """Where :func:`read_line` cannot read (Windows, a worker thread)."""
     import getpass  # only when asking: it loads termios
 
     try:
