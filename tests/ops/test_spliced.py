@@ -317,3 +317,21 @@ def test_a_set_whose_spelling_would_not_fit_is_refused(value: str, age_key: AgeK
 def _value_at(text: str, keypath: str) -> object:
     tree = scan(text).tree
     return get_at(tree, resolve(tree, keypath))
+
+
+@pytest.mark.parametrize(("text", "keypath", "value", "plaintext"), [
+    ("a: {k: 1}  # c\nb: 2\n", "a.k", None, "a: {}  # c\nb: 2\n"),
+    ("a: [1]  # c\n", "a.0", None, "a: []  # c\n"),
+    ("l:\n  - {a: main}\t# tab\n  - x\n", "l.0.a", None, "l:\n  - {}\t# tab\n  - x\n"),
+    ("a: {k: 1}  # c\nb: 2\n", "a", "x", "a: x  # c\nb: 2\n"),
+    ("a: 1  # c\nb: 2\n", "a", [], "a: []  # c\nb: 2\n"),
+    ("a:\n  k: 1  # c\nb: 2\n", "a.k", None, "a: {}\nb: 2\n"),  # the comment on the removed entry's line is its
+])
+def test_a_value_written_on_one_line_in_place_of_one_keeps_the_comment_after_it(
+        text: str, keypath: str, value: object, plaintext: str, age_key: AgeKey) -> None:
+    """A flow collection or scalar replaced by a value written on one line (an emptied mapping's
+    ``{}``, a scalar over a flow collection) is spliced over the old value's own span: the comment
+    after it on its line belongs to the key, and the whole entry written again lost it."""
+    sealed = seal(text, age_key)
+    changed = unset_value(sealed, keypath) if value is None else set_value(sealed, keypath, value)
+    assert spliced_decrypt(changed) == general_decrypt(changed) == plaintext

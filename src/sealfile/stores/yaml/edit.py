@@ -172,9 +172,12 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     if (anchored := kept_anchor(text, node, start, end, value) if scanned.copies else None) is not None:
         return anchored
     flow = _in_flow(scanned, path)
-    single = not isinstance(value, (dict, list)) and "\n" not in str(value)
-    if flow or (single and isinstance(node, ScalarNode) and not text[start:end].endswith("\n")):
-        rendered = entries.flow(value) if flow else entries.scalar_text(value)
+    empty = isinstance(value, (dict, list)) and not value
+    single = empty or (not isinstance(value, (dict, list)) and "\n" not in str(value))
+    # a value on one line over an inline one (scalar or flow): its own span only (a comment after it is the key's)
+    inline = node.flow_style if not isinstance(node, ScalarNode) else not text[start:end].endswith("\n")
+    if flow or (single and inline):
+        rendered = entries.flow(value) if flow or empty else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered
     first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first)

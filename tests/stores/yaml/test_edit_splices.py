@@ -1,0 +1,118 @@
+"""Removing or adding any key of a YAML file, in any layout a person writes, is spliced into the user's
+text: the decrypted result is the original with that entry's bytes taken out or put in, nothing else
+changed and nothing written afresh from data (the layout, comments and spellings elsewhere lost).
+
+The JSON twins are in tests/stores/test_json_dotenv_layout.py. A key whose removal would leave its
+mapping empty is replaced by ``{}`` in its parent's entry (that entry's bytes only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from sealfile.errors import FormatError, KeyPathError
+from sealfile.kms.age import AgeKey
+from sealfile.model.paths import Path, format_keypath, get_at
+from sealfile.model.scalars import same_data
+from sealfile.ops.change import set_value, unset_value
+from sealfile.ops.read import decrypt_text
+from sealfile.stores import get_store
+from sealfile.stores.yaml import roundtrip
+from sealfile.stores.yaml.scan import Scan, scan
+from tests.support.fast_path import age_key, seal
+from tests.support.yaml_layouts import yaml_texts
+
+__all__ = ["age_key"]
+
+YAML = get_store("yaml")
+SETTINGS = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.filter_too_much])
+
+
+def _written_afresh(*_: Any, **__: Any) -> str:
+    raise AssertionError("written afresh: the splice failed")
+
+
+@pytest.fixture
+def spliced_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(roundtrip, "dump_roundtrip", _written_afresh)
+    monkeypatch.setattr(type(YAML), "dump", _written_afresh)
+
+
+def _sealable(text: str, key: AgeKey) -> tuple[Scan, str]:
+    try:
+        return scan(text), seal(text, key)
+    except FormatError:  # the generator can write what YAML forbids (a tab after a key...)
+        assume(False)
+        raise
+
+
+def _members(tree: Any, path: Path = ()) -> list[Path]:
+    """Every mapping member's path (in lists too), a stream's documents by their index."""
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    return [found for k, v in children
+            for found in [(*path, k)] * isinstance(tree, dict) + _members(v, (*path, k))]
+
+
+def _mappings(tree: Any, path: Path = ()) -> list[Path]:
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    return [path] * isinstance(tree, dict) + [found for k, v in children for found in _mappings(v, (*path, k))]
+
+
+def _change(before: str, after: str) -> tuple[str, str]:
+    """The one run of ``before`` that ``after`` differs in, and what stands there instead."""
+    start = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+                 min(len(before), len(after)))
+    end = 0
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    return before[start:len(before) - end], after[start:len(after) - end]
+
+
+@SETTINGS
+@given(text=yaml_texts(), choice=st.integers(min_value=0))
+def test_yaml_unset_is_spliced(text: str, choice: int, age_key: AgeKey, spliced_only: None) -> None:
+    scanned, sealed = _sealable(text, age_key)
+    tree = scanned.tree
+    paths = [path for path in _members(tree) if not (scanned.multi and len(path) == 2 and len(tree[path[0]]) == 1)]
+    assume(paths)
+    path = paths[choice % len(paths)]
+    parent = get_at(tree, path[:-1])
+    try:
+        changed = unset_value(sealed, format_keypath(path))
+    except KeyPathError as refused:  # removing an anchor an alias elsewhere still names
+        assert "anchor" in str(refused)
+        assume(False)
+    opened = decrypt_text(changed)
+    removed, written = _change(text, opened)
+    assert removed and written.strip(" \r\n") in ("", "{}"), (removed, written)  # {}: what stays of its mapping
+    del parent[path[-1]]
+    assert same_data(scan(opened).tree, tree)
+
+
+@SETTINGS
+@given(text=yaml_texts(), choice=st.integers(min_value=0))
+def test_yaml_new_key_is_spliced(text: str, choice: int, age_key: AgeKey, spliced_only: None) -> None:
+    """A new key goes into its mapping, block or flow, in any layout: the original text with the entry
+    put in, everything around it byte for byte."""
+    scanned, sealed = _sealable(text, age_key)
+    tree = scanned.tree
+    paths = _mappings(tree)
+    assume(paths)
+    path = paths[choice % len(paths)]
+    changed = set_value(sealed, format_keypath((*path, "new ⁂")), "v")
+    opened = decrypt_text(changed)
+    removed, added = _change(text, opened)
+    assert not removed and added.strip(" \r\n,") == "new ⁂: v", added
+    mapping = get_at(tree, path)
+    items = list(mapping.items())
+    mapping["new ⁂"] = "v"
+    last = same_data(scan(opened).tree, tree)
+    mapping.clear()
+    mapping.update([("new ⁂", "v"), *items])  # after a block scalar ending the text with no line break: first
+    assert last or (not text.endswith(("\n", "\r")) and same_data(scan(opened).tree, tree))
