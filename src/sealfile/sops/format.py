@@ -31,7 +31,8 @@ class SopsMetadata:
     groups: tuple[tuple[Stanza, ...], ...]
     """sealfile stanzas (``type``, provider fields, ``wrapped``) per key group (one without groups)."""
     threshold: int
-    """How many groups open the file (SOPS's ``shamir_threshold``; 1 for one group)."""
+    """How many groups open the file (SOPS's ``shamir_threshold``, every group without a positive one; 1 for
+    one group): what a conversion keeps, never easier to open than the file's own split."""
     unsupported: list[str]
     """Recipient kinds present that sealfile does not know (each also an empty stanza in its group)."""
     lastmodified: str
@@ -40,6 +41,9 @@ class SopsMetadata:
     rule: SopsRule
     mac_only_encrypted: bool
     version: str
+    threshold_stated: bool = True
+    """Whether ``shamir_threshold`` is a positive number. Without one (absent, ``null``, zero, negative) sops
+    combines whatever parts it recovers, at least two, and the MAC says whether they were enough."""
 
     @property
     def recipients(self) -> tuple[Stanza, ...]:
@@ -109,10 +113,11 @@ def go_rfc3339(value: Any) -> str:
 
 
 def _entries(group: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
+    """A recipient list; a ``null`` item is an entry of empty fields, as Go's decoder reads it."""
     entries = group.get(kind) or []
-    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+    if not isinstance(entries, list) or not all(e is None or isinstance(e, Mapping) for e in entries):
         raise FormatError(f"sops.{kind} must be a list of mappings")
-    return entries
+    return [{} if entry is None else entry for entry in entries]
 
 
 def _text(entry: Mapping[str, Any], name: str, kind: str) -> str:
@@ -120,6 +125,16 @@ def _text(entry: Mapping[str, Any], name: str, kind: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise FormatError(f"a sops.{kind} entry has no '{name}'")
     return value
+
+
+def _wrapped(entry: Mapping[str, Any], kind: str) -> str:
+    """``enc``, outside the MAC like the whole entry: sops reads an entry whose ``enc`` is missing, empty or
+    any scalar and fails only on trying that key, so such an entry is a failed attempt (:mod:`sealfile.sops.keys`),
+    not a refused file: another key group may open it. A mapping or list is refused, as Go refuses it."""
+    enc = entry.get("enc")
+    if isinstance(enc, (Mapping, list)):
+        raise FormatError(f"a sops.{kind} entry's 'enc' is not text")
+    return _text_field(enc)
 
 
 def _label(entry: Mapping[str, Any], name: str, kind: str) -> str:
@@ -137,7 +152,7 @@ def _age(entry: Mapping[str, Any]) -> dict[str, Any]:
     missing or any scalar, it is read as Go's decoder reads it, and only a mapping or list is refused."""
     recipient = _label(entry, "recipient", "age")
     kind = "ssh" if recipient.startswith(("ssh-", "ecdsa-", "sk-")) else "age"
-    return {"type": kind, "recipient": recipient, "wrapped": _text(entry, "enc", "age")}
+    return {"type": kind, "recipient": recipient, "wrapped": _wrapped(entry, "age")}
 
 
 def _kms(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,7 +161,7 @@ def _kms(entry: Mapping[str, Any]) -> dict[str, Any]:
         stanza["role"] = entry["role"]
     if entry.get("aws_profile"):
         stanza["profile"] = entry["aws_profile"]
-    return {**stanza, "wrapped": _text(entry, "enc", "kms")}
+    return {**stanza, "wrapped": _wrapped(entry, "kms")}
 
 
 def _context(entry: Mapping[str, Any]) -> dict[str, str]:
@@ -161,13 +176,13 @@ def _context(entry: Mapping[str, Any]) -> dict[str, str]:
 def _gcp_kms(entry: Mapping[str, Any]) -> dict[str, Any]:
     """``enc`` is standard base64 (gcpkms/keysource.go)."""
     return {"type": "gcp_kms", "resource": _text(entry, "resource_id", "gcp_kms").strip(), "aad": GCP_KMS_AAD,
-            "wrapped": _text(entry, "enc", "gcp_kms")}
+            "wrapped": _wrapped(entry, "gcp_kms")}
 
 
 def _azure_kv(entry: Mapping[str, Any]) -> dict[str, Any]:
     """``enc`` is unpadded URL-safe base64 in SOPS (azkv/keysource.go), standard base64 in our stanzas."""
     url = f"{_text(entry, 'vault_url', 'azure_kv').strip().rstrip('/')}/keys/{_text(entry, 'name', 'azure_kv')}"
-    enc = _text(entry, "enc", "azure_kv")
+    enc = _wrapped(entry, "azure_kv")
     try:
         wrapped = base64.b64encode(base64.urlsafe_b64decode(enc + "=" * (-len(enc) % 4))).decode("ascii")
     except (binascii.Error, ValueError):
@@ -179,12 +194,12 @@ def _azure_kv(entry: Mapping[str, Any]) -> dict[str, Any]:
 def _hc_vault(entry: Mapping[str, Any]) -> dict[str, Any]:
     names = ("vault_address", "engine_path", "key_name")
     return {"type": "hc_vault_transit", **{name: _text(entry, name, "hc_vault").strip() for name in names},
-            "wrapped": _text(entry, "enc", "hc_vault")}
+            "wrapped": _wrapped(entry, "hc_vault")}
 
 
 def _pgp(entry: Mapping[str, Any]) -> dict[str, Any]:
     """``fp`` is a label outside the MAC, as an age entry's ``recipient`` (:mod:`sealfile.sops.keys`)."""
-    return {"type": "pgp", "fingerprint": _label(entry, "fp", "pgp"), "wrapped": _text(entry, "enc", "pgp")}
+    return {"type": "pgp", "fingerprint": _label(entry, "fp", "pgp"), "wrapped": _wrapped(entry, "pgp")}
 
 
 _KINDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
@@ -221,9 +236,11 @@ def _groups(meta: Mapping[str, Any]) -> tuple[tuple[tuple[Stanza, ...], ...], in
         stanzas, unknown = _stanzas(meta)
         return (tuple(stanzas),), 1, unknown
     read = [_stanzas(group) for group in raw]
-    threshold = meta.get("shamir_threshold") or len(raw)  # what SOPS reads an absent or zero threshold as
+    threshold = meta.get("shamir_threshold")
     if isinstance(threshold, float) and threshold.is_integer():  # a JSON number
         threshold = int(threshold)
+    if threshold is None or (isinstance(threshold, int) and not isinstance(threshold, bool) and threshold <= 0):
+        threshold = len(raw)  # see SopsMetadata.threshold_stated
     if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= len(raw):
         raise FormatError(f"sops.shamir_threshold must be a number of key groups, 1 to {len(raw)}")
     unknown = list(dict.fromkeys(kind for _, kinds in read for kind in kinds))
@@ -249,7 +266,12 @@ def parse_metadata(meta: Any) -> SopsMetadata:
         rule=rule_from_metadata(meta),
         mac_only_encrypted=meta.get("mac_only_encrypted") is True,
         version=sops_version(meta.get("version")),
+        threshold_stated=_positive(meta.get("shamir_threshold")),
     )
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def suffix_as_regex(suffix: str) -> str:

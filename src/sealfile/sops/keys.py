@@ -46,6 +46,8 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
     def key_for(stanza: Stanza) -> MasterKey:
         if stanza.type in meta.unsupported:
             raise ConfigError(f"sealfile does not read SOPS {stanza.type} keys")
+        if not stanza.wrapped.strip():  # sops reads such an entry too, and fails on trying it
+            raise ConfigError(f"this SOPS {stanza.type} entry holds no wrapped key (its 'enc' is empty)")
         number = numbers.get(id(stanza), 0)
         if stanza.type == "pgp":
             return mark_named_by_file(SopsPgpEntry(stanza.fields.get("fingerprint", ""), number))
@@ -54,7 +56,8 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
         return mark_named_by_file(age_entry_key(stanza.fields.get("recipient", ""), number))
 
     if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
-        return unwrap_grouped(meta.groups, max(meta.threshold, 2), key_for=key_for,
+        needed = meta.threshold if meta.threshold_stated else 2
+        return unwrap_grouped(meta.groups, max(needed, 2), key_for=key_for,
                               opens=lambda data_key: mac_opens(data_key, meta.mac, meta.lastmodified))
     return unwrap_data_key(meta.groups[0], key_for=key_for)
 
