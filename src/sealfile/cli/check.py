@@ -34,6 +34,7 @@ def check(files: tuple[Path, ...]) -> None:
         check_file,
         check_staged,
         decrypted_copies,
+        left_in_conflict,
         merged_as_text,
         merged_by_git_as_text,
         sealed_outside_patterns,
@@ -61,6 +62,7 @@ def check(files: tuple[Path, ...]) -> None:
     keys = files_with_keys(given, chosen, tracked=not files)
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
+    unresolved = left_in_conflict(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         came_from = earlier.get(str(file), [])
@@ -77,6 +79,7 @@ def check(files: tuple[Path, ...]) -> None:
             findings += check_staged(file, staged[str(file)], came_from)
         if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
             findings = [merged[str(file)]]
+        findings += [unresolved[str(file)]] if str(file) in unresolved else []
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK

@@ -267,3 +267,24 @@ def _changed_outside(file: str | Path) -> str:
 def _partly_staged(file: str | Path) -> str:
     return ("staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: "
             f"git add {shlex.quote(str(file))}")
+
+
+def left_in_conflict(files: Sequence[Path]) -> dict[str, Finding]:
+    """A finding per file staged still holding a conflict the merge driver left (:mod:`.conflicts`): it reads
+    and is sealed, so nothing else would stop it, and committing it keeps one side's value and drops the other's."""
+    from sealfile.gitflow.conflicts import WHOLE, unresolved_staged
+
+    found = {}
+    for file, still in unresolved_staged(files).items():
+        name = shlex.quote(file)
+        if still == [WHOLE]:
+            why = (f"the merge driver could not merge it and kept our version (theirs' changes are not in it): once "
+                   f"the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
+                   f"{name}); or keep our version: sealfile git resolve {name}")
+        else:
+            why = (f"unresolved merge conflict at {', '.join(still)} (it holds the value the merge kept there, not "
+                   f"the other side's): set the value you mean (sealfile edit {name}), or take one side whole (git "
+                   f"checkout --ours/--theirs {name}), then git add {name}; or keep what it holds: "
+                   f"sealfile git resolve {name}")
+        found[file] = Finding(file, why)
+    return found
