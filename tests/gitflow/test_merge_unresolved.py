@@ -147,16 +147,26 @@ def test_a_file_the_driver_could_not_merge_is_refused_until_resolved(hooked: San
     assert (_value(hooked, "a"), _value(hooked, "b")) == ("10", "20")
 
 
-def test_a_rebase_stopped_in_conflict_cannot_be_continued_blindly(hooked: Sandbox) -> None:
+@pytest.mark.parametrize("how", ["rebase --continue", "commit --no-verify"])
+def test_a_conflict_committed_without_the_hook_is_refused_until_fixed(hooked: Sandbox, how: str) -> None:
+    """'git rebase --continue' commits without running pre-commit; so does '--no-verify': the next check (CI,
+    the next commit of the file, 'sealfile check') still names the conflict, until the file is fixed."""
     _conflict(hooked)
-    hooked.git("merge", "--abort")
-    hooked.git("checkout", "-q", "feature")
-    assert hooked.git("rebase", "main", check=False).returncode != 0
+    if how == "rebase --continue":
+        hooked.git("merge", "--abort")
+        hooked.git("checkout", "-q", "feature")
+        assert hooked.git("rebase", "main", check=False).returncode != 0
+        hooked.git("add", FILE)
+        hooked.git("-c", "core.editor=true", "rebase", "--continue")  # git runs no hook here
+    else:
+        hooked.git("add", FILE)
+        assert _commit(hooked, "--no-verify")[0] == 0
+    found = hooked.sealfile("check", check=False)
+    assert found.returncode == 3
+    assert "unresolved merge conflict at db.password, x" in found.stderr and "committed so" in found.stderr
+    assert "unresolved merge conflict: db.password, x" in hooked.sealfile("status", FILE).stdout
+    hooked.sealfile("set", FILE, "db.password", "fixed-pw")
+    hooked.sealfile("set", FILE, "x", "fixed-x")
     hooked.git("add", FILE)
-    blind = hooked.git("-c", "core.editor=true", "rebase", "--continue", check=False)
-    assert blind.returncode != 0 and "unresolved merge conflict at db.password" in blind.stdout + blind.stderr
-    hooked.sealfile("set", FILE, "db.password", "rebased-pw")
-    hooked.sealfile("set", FILE, "x", "rebased-x")
-    hooked.git("add", FILE)
-    hooked.git("-c", "core.editor=true", "rebase", "--continue")
-    assert (_value(hooked, "db.password"), _value(hooked, "db.user")) == ("rebased-pw", "feature-user")
+    assert _commit(hooked)[0] == 0
+    assert hooked.sealfile("check").returncode == 0

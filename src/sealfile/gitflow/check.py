@@ -275,16 +275,17 @@ def left_in_conflict(files: Sequence[Path]) -> dict[str, Finding]:
     from sealfile.gitflow.conflicts import WHOLE, unresolved_staged
 
     found = {}
-    for file, still in unresolved_staged(files).items():
+    for file, left in unresolved_staged(files).items():
         name = shlex.quote(file)
-        if still == [WHOLE]:
-            why = (f"the merge driver could not merge it and kept our version (theirs' changes are not in it): once "
-                   f"the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
-                   f"{name}); or keep our version: sealfile git resolve {name}")
+        if left.conflicts == [WHOLE]:
+            why = ("the merge driver could not merge it and kept our version (theirs' changes are not in it): "
+                   f"once the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
+                   f"{name})")
         else:
-            why = (f"unresolved merge conflict at {', '.join(still)} (it holds the value the merge kept there, not "
-                   f"the other side's): set the value you mean (sealfile edit {name}), or take one side whole (git "
-                   f"checkout --ours/--theirs {name}), then git add {name}; or keep what it holds: "
-                   f"sealfile git resolve {name}")
-        found[file] = Finding(file, why)
+            why = (f"unresolved merge conflict at {', '.join(left.conflicts)} (it holds the value the merge kept "
+                   f"there, not the other side's): set the value you mean (sealfile edit {name})"
+                   + ("" if left.committed else f", or take one side whole (git checkout --ours/--theirs {name})"))
+        committed = " (committed so: git rebase --continue runs no hook)" if left.committed else ""
+        found[file] = Finding(file, f"{why}, then git add {name}; or keep what it holds: sealfile git resolve "
+                                    f"{name}{committed}")
     return found

@@ -43,6 +43,14 @@ WHOLE = "(the whole file: the driver could not merge it and kept our version, wi
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    conflicts: list[str]
+    """As shown: key paths, the encryption rule, or :data:`WHOLE`."""
+    committed: bool
+    """Already committed so (HEAD moved on): the file is to be fixed in a new commit."""
+
+
+@dataclass(frozen=True)
 class Record:
     path: str
     """The file, relative to the top of the work tree."""
@@ -97,9 +105,7 @@ class Pending:
         self.directory, self.head, self.object_format = _git_dir(top)
         self.path = path
         self.ours, self.theirs = _blob_id(ours, self.object_format), _blob_id(theirs, self.object_format)
-        for record in _records(self.directory):
-            if record.path == path or record.head != self.head:
-                _record_file(self.directory, record.path).unlink(missing_ok=True)
+        _record_file(self.directory, path).unlink(missing_ok=True)
 
     def remember(self, written: bytes, conflicts: Sequence[tuple[str, Path | None]] = ()) -> None:
         """``conflicts``: each conflict as shown and its key path (``None``: the rule); none: kept ours whole."""
@@ -132,20 +138,28 @@ def _records(directory: FsPath) -> list[Record]:
     return found
 
 
-def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, Record], dict[str, dict[str, str]]]:
-    """The top of the work tree, the records that belong to the conflict git's index holds now (by file), and
-    each such file's index entries (stage -> blob id)."""
+def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, bool]], dict[str, dict[str, str]]]:
+    """The top of the work tree; by file, the records that count, each with whether it was committed already; and
+    each such file's index entries (stage -> blob id). A record counts while HEAD is the commit the driver merged
+    into and the index holds its conflict (unmerged, or resolved); or once HEAD moved on, where the index still
+    holds the very blob the driver left (committed without the hook: 'git rebase --continue' runs none, nor does
+    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too)."""
     top = toplevel(cwd)
     directory, head, _ = _git_dir(top)
-    records = {r.path: r for r in _records(directory) if r.head == head}
+    records = {r.path: r for r in _records(directory)}
     if not records:
         return top, {}, {}
     listed = ["--literal-pathspecs", "ls-files", "-z"]
     entries = _stages(git([*listed, "--stage", "--", *records], top))
     undo = _stages(git([*listed, "--resolve-undo", "--", *records], top))
-    sides = {p: r for p, r in records.items()
-             if (r.ours, r.theirs) in ((s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {})))}
-    return top, sides, entries
+    found = {}
+    for p, r in records.items():
+        sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]
+        if r.head == head and (r.ours, r.theirs) in sides:
+            found[p] = (r, False)
+        elif r.head != head and r.written != r.ours and entries.get(p, {}).get("0") == r.written:
+            found[p] = (r, True)
+    return top, found, entries
 
 
 def _stages(listing: str) -> dict[str, dict[str, str]]:
@@ -171,7 +185,7 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
 
 
 def unresolved_staged(files: Sequence[str | os.PathLike[str]],
-                      cwd: str | os.PathLike[str] = ".") -> dict[str, list[str]]:
+                      cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
     """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
     left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
     try:
@@ -180,14 +194,15 @@ def unresolved_staged(files: Sequence[str | os.PathLike[str]],
         return {}
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
     staged = {p: entries.get(p, {}).get("0") for p in records if p in named}
-    wanted = [p for p, blob in staged.items() if blob not in (None, records[p].written)]
+    wanted = [p for p, blob in staged.items() if blob not in (None, records[p][0].written)]
     texts = dict(zip(wanted, read_blobs([staged[p] or "" for p in wanted], top), strict=True))
     found = {}
     for p, blob in staged.items():
         content = texts.get(p)
-        still = _still_open(records[p], blob, content.decode("utf-8", "surrogateescape") if content else None)
+        record, committed = records[p]
+        still = _still_open(record, blob, content.decode("utf-8", "surrogateescape") if content else None)
         if still:
-            found[named[p]] = still
+            found[named[p]] = Unresolved(still, committed)
     return found
 
 
@@ -203,7 +218,7 @@ def unresolved_in_worktree(file: str | os.PathLike[str]) -> list[str]:
         text = FsPath(file).read_bytes().decode("utf-8", "surrogateescape")
     except (SealfileError, OSError):
         return []
-    return _still_open(records[path], blob, text)
+    return _still_open(records[path][0], blob, text)
 
 
 def resolve(file: str | os.PathLike[str]) -> list[str]:
