@@ -87,6 +87,8 @@ def test_taking_one_side_whole_resolves(hooked: Sandbox, side: str) -> None:
 def test_sealfile_git_resolve_keeps_the_value_the_merge_kept(hooked: Sandbox) -> None:
     _conflict(hooked)
     assert "unresolved merge conflict: db.password, x" in hooked.sealfile("status", FILE).stdout
+    edited = hooked.sealfile("edit", FILE, env={**hooked.env, "VISUAL": "true", "EDITOR": "true"})
+    assert edited.stderr.count("unresolved merge conflict: db.password, x") == 2  # before the editor, and after
     done = hooked.sealfile("git", "resolve", FILE)
     assert "keeping what it holds at db.password, x" in done.stdout
     assert "unresolved" not in hooked.sealfile("status", FILE).stdout
