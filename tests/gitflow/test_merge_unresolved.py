@@ -172,3 +172,16 @@ def test_a_conflict_committed_without_the_hook_is_refused_until_fixed(hooked: Sa
     hooked.git("add", FILE)
     assert _commit(hooked)[0] == 0
     assert hooked.sealfile("check").returncode == 0
+
+
+def test_a_cherry_pick_left_in_conflict_is_refused_then_resolved(hooked: Sandbox) -> None:
+    """The same driver runs in a cherry-pick; its record is tied to that pick's conflict as to a merge's."""
+    _conflict(hooked)
+    hooked.git("merge", "--abort")
+    assert hooked.git("cherry-pick", "feature", check=False).returncode != 0
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "unresolved merge conflict at db.password, x" in output
+    hooked.sealfile("git", "resolve", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "db.password"), _value(hooked, "db.user")) == ("ours-pw", "feature-user")
