@@ -185,3 +185,18 @@ def test_a_cherry_pick_left_in_conflict_is_refused_then_resolved(hooked: Sandbox
     hooked.sealfile("git", "resolve", FILE)
     assert _commit(hooked)[0] == 0
     assert (_value(hooked, "db.password"), _value(hooked, "db.user")) == ("ours-pw", "feature-user")
+
+
+def test_a_linked_worktree_keeps_its_own_records(hooked: Sandbox) -> None:
+    """Records live in the work tree's own git directory (a '.git' file names it in a linked worktree): a
+    conflict there is named there, and not in the main work tree."""
+    _conflict(hooked)
+    hooked.git("merge", "--abort")
+    hooked.git("worktree", "add", "-q", "--detach", str(hooked.root / "linked"), "main")
+    linked = Sandbox(hooked.root, hooked.root / "linked", hooked.env, hooked.recipient)
+    assert linked.git("merge", "--no-edit", "feature", check=False).returncode != 0
+    assert "unresolved merge conflict: db.password, x" in linked.sealfile("status", FILE).stdout
+    linked.git("add", FILE)
+    assert linked.sealfile("check", check=False).returncode == 3
+    assert "unresolved" not in hooked.sealfile("status", FILE).stdout
+    assert hooked.sealfile("check").returncode == 0
