@@ -200,3 +200,16 @@ def test_a_linked_worktree_keeps_its_own_records(hooked: Sandbox) -> None:
     assert linked.sealfile("check", check=False).returncode == 3
     assert "unresolved" not in hooked.sealfile("status", FILE).stdout
     assert hooked.sealfile("check").returncode == 0
+
+
+@pytest.mark.parametrize("damage", ["{", '{"path": 1}', "MARKS"])
+def test_a_damaged_record_is_ignored_not_a_crash(hooked: Sandbox, damage: str) -> None:
+    _conflict(hooked)
+    hooked.git("add", FILE)
+    (record,) = (hooked.repo / ".git" / "sealfile" / "conflicts").glob("*.json")
+    if damage == "MARKS":  # well-formed JSON of the wrong shape
+        damage = record.read_text().replace('"marks": [[', '"marks": [["zz"], [')
+    record.write_text(damage)
+    for command in (("check",), ("status", FILE)):
+        done = hooked.sealfile(*command, check=False)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -133,9 +133,14 @@ def _records(directory: FsPath) -> list[Record]:
     for name in names:
         try:
             fields = json.loads((directory / name).read_text(encoding="utf-8"))
-            found.append(Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"])}))
+            record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"])})
+            texts = [record.path, record.head, record.ours, record.theirs, record.written]
+            if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
+                continue
+            bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
         except (OSError, ValueError, TypeError, KeyError):
             continue  # not one of ours, or cut short: nothing to hold a commit back for
+        found.append(record)
     return found
 
 
