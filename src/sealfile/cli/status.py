@@ -69,17 +69,13 @@ def unresolved_lines(file: PathName) -> list[str]:
     still = unresolved_in_worktree(file)
     if not still:
         return []
-    word = file_word(file)
+    import shlex
+
+    word = shlex.quote(str(file))
     if still == [WHOLE]:
         return [f"unresolved merge conflict: {WHOLE}; keep it as it is with: sealfile git resolve {word}"]
     return [f"unresolved merge conflict: {', '.join(still)} (the value the merge kept; change it, or keep it with: "
             f"sealfile git resolve {word})"]
-
-
-def file_word(file: PathName) -> str:
-    import shlex
-
-    return shlex.quote(str(file))
 
 
 def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:

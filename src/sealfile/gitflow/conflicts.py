@@ -100,7 +100,8 @@ def _record_file(directory: FsPath, path: str) -> FsPath:
 
 class Pending:
     """The driver's side: started before it merges (ours and theirs as git gave them), remembered if it leaves a
-    conflict. Any earlier record of the file, or of another HEAD (stale), is removed first."""
+    conflict. The file's earlier record is removed first (others may still name a conflict committed without
+    the hook)."""
 
     def __init__(self, path: str, ours: bytes, theirs: bytes, top: str | os.PathLike[str] = ".") -> None:
         self.directory, self.head, self.object_format = _git_dir(top)
