@@ -105,12 +105,14 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         check_replaceable(file)  # now, not after the user has typed an edit that cannot be saved
+        _say_unresolved(file)
         result = edit_plaintext(plaintext, accept, allow_disk=allow_disk, reopen=reopen, name=file.name,
                                 note=lambda text: say(f"sealfile: note: {text}"))
         if result is None:
             from sealfile.files.editor import wait_hint
 
             say(f"{file}: no change{wait_hint()}")
+            _say_unresolved(file)
             return
         try:
             io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
@@ -123,6 +125,16 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
     say(f"{file}: saved")
+    _say_unresolved(file)
+
+
+def _say_unresolved(file: Path) -> None:
+    """The conflicts a merge left in ``file`` that it still holds as the merge driver left them: before the editor
+    opens (which values to look at) and after (which are still to decide)."""
+    from sealfile.cli.status import unresolved_lines
+
+    for line in unresolved_lines(file):
+        say(one_line(f"sealfile: {file}: {line}"))
 
 
 def _kept_aside(file: Path, edit: str, store: Store, policy: signatures.TrustPolicy) -> ChangedMeanwhile:

@@ -34,6 +34,7 @@ def check(files: tuple[Path, ...]) -> None:
         check_file,
         check_staged,
         decrypted_copies,
+        left_in_conflict,
         link_checked_out_as_file,
         links_to_checked,
         merged_as_text,
@@ -64,6 +65,7 @@ def check(files: tuple[Path, ...]) -> None:
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
     flat_links, aliases = links_as_files(chosen), links_to_checked(chosen)
+    unresolved = left_in_conflict(chosen)
 
     def one(file: Path, console: Console) -> ExitCode:
         came_from = earlier.get(str(file), [])
@@ -84,6 +86,7 @@ def check(files: tuple[Path, ...]) -> None:
             findings += check_staged(file, staged[str(file)], came_from)
         if str(file) in merged:  # the cause of the rest (a MAC that fails, values from the wrong side)
             findings = [merged[str(file)]]
+        findings += [unresolved[str(file)]] if str(file) in unresolved else []
         for finding in findings:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK

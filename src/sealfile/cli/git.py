@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,13 +10,11 @@ from typing import TYPE_CHECKING
 import click
 
 from sealfile.cli.app import cli
-from sealfile.cli.boundary import say
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.cli.options import FILE_PATH
+from sealfile.cli.git_merge import merge_driver, resolve_command
 from sealfile.errors import SealfileError, one_line
 from sealfile.files import io
 from sealfile.gitflow import install as installer
-from sealfile.gitflow.driver_commands import MERGE_CONFLICT
 from sealfile.gitflow.gitcli import changed_files, link_target, revisions_root, show, split_range
 from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
@@ -30,6 +27,10 @@ if TYPE_CHECKING:
 @cli.group("git")
 def git_group() -> None:
     """Git drivers: readable diffs and conflict-free merges."""
+
+
+git_group.add_command(merge_driver)
+git_group.add_command(resolve_command)
 
 
 @git_group.command("install")
@@ -116,71 +117,6 @@ def _policies(file: str) -> list[TrustPolicy]:
         raise SealfileError(f"{missing[0]} is not in the work tree (a sparse checkout?), so whose seals to trust "
                             "is not known here; 'sealfile diff --reveal --git REV' shows each file by its own")
     return [for_file(os.path.join(top, d)) for d in dict.fromkeys(["", *directories])]
-
-
-def _sops_file(file: Path) -> bool:
-    from sealfile.ops.sops_files import is_sops_text
-
-    try:
-        return is_sops_text(io.read_text(file))
-    except SealfileError:
-        return False
-
-
-@git_group.command("merge-driver")
-@click.argument("base", type=FILE_PATH)
-@click.argument("ours", type=FILE_PATH)
-@click.argument("theirs", type=FILE_PATH)
-@click.argument("path", required=False, default=None)
-def git_merge_driver(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
-    """(run by git) Three-way merge of sealed values.
-
-    Merges into OURS by key path; exit status 9 leaves a conflict for git to report.
-    """
-    from sealfile.gitflow.drivers import governing_configs_missing
-    from sealfile.gitflow.merge import merge_texts
-    from sealfile.gitflow.replay import replay_in_progress, replay_judges
-    from sealfile.ops.signatures import for_file
-
-    name = path or str(ours)
-    word = shlex.quote(name)  # the commands below are meant to be pasted: a name with spaces stays one word
-    replay = None
-    try:
-        missing = governing_configs_missing(name, then=f"git checkout -m {word}") if path else None
-        if missing:
-            raise SealfileError(missing)
-        replay = replay_in_progress(".")
-        # a merge stopped and run again (git checkout -m) finds theirs' change to the configs in the work tree;
-        # in a replay HEAD is the branch replayed onto, or holds the commits picked so far (gitflow/replay.py)
-        committed = replay_judges(name, ".", replay) if path else ()
-        with trust_near(name):  # OURS is git's temporary copy at the top: the config near the file governs
-            result = merge_texts(_read_optional(base), io.read_text(ours), io.read_text(theirs),
-                                 store_for(name), for_file(name), committed)
-    except SealfileError as err:
-        say(f"sealfile: {name}: cannot merge automatically: {err}")
-        by_hand = "sops edit" if _sops_file(ours) else "sealfile edit"  # sealfile changes no SOPS file
-        say(f"sealfile: {name}: kept our version; once the cause is fixed, merge it again with: git checkout -m "
-            f"{word}; or combine the changes by hand: {by_hand} {word}")
-        sys.exit(MERGE_CONFLICT)
-    for warning in result.warnings:
-        say(f"sealfile: {name}: warning: {warning}")
-    io.write_output(ours, result.text, private=False, lock=False)  # git's temporary copy: a lock would outlive it
-    if result.conflicts:
-        say(f"sealfile: {name}: CONFLICT at {', '.join(result.conflicts)}")
-        kept, other = (("the value of the branch being rebased onto (git's 'ours' in a rebase)",
-                        "theirs (your commit being replayed)") if replay and replay.rebase else ("our value", "theirs"))
-        say(f"sealfile: {name}: the file keeps {kept} at those paths and every other change from both "
-            "sides (still sealed, nothing decrypted was written)")
-        # stdin has no name to tell its syntax by: say it, or a JSON or dotenv file is read as YAML
-        say(f"sealfile: {name}: see {other} with: git show {shlex.quote(':3:' + name)} | sealfile decrypt "
-            f"--input-type {store_for(name).name} -")
-        say(f"sealfile: {name}: fix with: sealfile edit {word} && git add {word}")
-        sys.exit(MERGE_CONFLICT)
-
-
-def _read_optional(path: Path) -> str | None:
-    text = io.read_text(path)
-    return text if text.strip() else None
 
 
 @cli.command("diff")

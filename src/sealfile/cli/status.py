@@ -48,12 +48,34 @@ def status(files: tuple[PathName, ...], older_than: dt.timedelta | None, input_t
                 described = read_keyless(text, store)
                 info = described.status
                 lines = _status_lines(file, info, signature_status(file, described), values)
+            lines += unresolved_lines(file)
         # one write: --values may list thousands; each line one line, whatever a name or field holds
         console.echo("\n".join(([""] if shown else []) + [one_line(line) for line in lines]))
         shown.append(file)
         return _stale(file, info, older_than, console) if older_than is not None and info is not None else ExitCode.OK
 
     for_each_file(files, "status", one)
+
+
+def unresolved_lines(file: PathName) -> list[str]:
+    """A line naming the conflicts the merge driver left in ``file`` that are not resolved yet (none: no line)."""
+    from sealfile.files.io import is_stdio
+    from sealfile.gitflow.conflicts_seen import may_be_recorded
+
+    if is_stdio(file) or not may_be_recorded(file):
+        return []
+    from sealfile.gitflow.conflicts import WHOLE, unresolved_in_worktree
+
+    still = unresolved_in_worktree(file)
+    if not still:
+        return []
+    import shlex
+
+    word = shlex.quote(str(file))
+    if still == [WHOLE]:
+        return [f"unresolved merge conflict: {WHOLE}; keep it as it is with: sealfile git resolve {word}"]
+    return [f"unresolved merge conflict: {', '.join(still)} (the value the merge kept; change it, or keep it with: "
+            f"sealfile git resolve {word})"]
 
 
 def sops_status_lines(file: PathName, text: str, kind: str, older_than: dt.timedelta | None) -> list[str]:

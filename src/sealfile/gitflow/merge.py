@@ -64,6 +64,8 @@ class MergeResult:
     text: str
     conflicts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    conflict_paths: list[Path | None] = field(default_factory=list)
+    """The key paths of ``conflicts``, ``None`` for the encryption rule (:mod:`.conflicts` records them)."""
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
@@ -96,6 +98,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     applied, conflicts = plan(b.items, o.items, t.items)
     for p in conflicts:
         result.conflicts.append(keypath(p))
+        result.conflict_paths.append(p)
     merged = apply_theirs(o, t, applied, store, by_value)
     result.warnings += [lost] if (lost := comments_not_merged(b, t, merged)) is not None else []
     check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
@@ -172,6 +175,7 @@ def _merge_rules(b: _Side, o: _Side, t: _Side, result: MergeResult) -> Encryptio
         result.warnings.append(f"encryption rule changed by theirs: {rules_text(theirs)}")
         return theirs
     result.conflicts.append(f"(encryption rule: ours {rules_text(ours)}, theirs {rules_text(theirs)})")
+    result.conflict_paths.append(None)
     return ours
 
 

@@ -1,0 +1,243 @@
+"""Conflicts the merge driver left in a sealed file, remembered until they are resolved.
+
+Git's text merge leaves markers that no parser reads, so a file committed unresolved is refused by every
+check. The sealfile driver leaves a file that reads (sealed, with the kept value at each conflicting key
+path): staged blindly (``git add``, ``git commit -a``), it would commit the kept values and drop theirs
+without a word. So the driver records, in the git directory of the work tree (``git rev-parse --git-path
+sealfile/conflicts``), the file, the blob it wrote, the blobs of ours and theirs, HEAD, and a keyless
+fingerprint of what it wrote at each conflicting key path; ``sealfile check`` refuses the file while it
+still holds that there.
+
+A record belongs to one conflict: it counts while HEAD is the commit the driver merged into and git's
+index still holds that conflict, unmerged (stages 2 and 3) or resolved (the resolve-undo entries ``git add``
+leaves, which ``git merge --abort``, ``git reset`` and ``git rebase --abort`` clear). A record of an aborted
+merge or of a commit already made is therefore ignored, whatever the file holds later.
+
+Resolved, per key path, by anything that changes what is written there (``sealfile set``/``edit`` seal a
+changed value afresh; an unchanged value keeps its ciphertext), by taking one side whole (``git checkout
+--ours``/``--theirs``), by removing the file, or by ``sealfile git resolve`` (keep what it holds). Nothing
+decrypted is recorded: the fingerprints are hashes of the file's own (sealed) text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.conflicts_seen import may_be_recorded
+from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.merge_plan import framed
+from sealfile.gitflow.sealed import rules_text, view
+from sealfile.gitflow.staged import path_in_repo, read_blobs
+from sealfile.model.paths import Path, encode_path
+from sealfile.model.scalars import comparable
+from sealfile.stores import store_for
+
+RECORDS = "sealfile/conflicts"
+WHOLE = "(the whole file: the driver could not merge it and kept our version, without theirs' changes)"
+"""What is unresolved when the driver could not merge at all."""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    conflicts: list[str]
+    """As shown: key paths, the encryption rule, or :data:`WHOLE`."""
+    committed: bool
+    """Already committed so (HEAD moved on): the file is to be fixed in a new commit."""
+
+
+@dataclass(frozen=True)
+class Record:
+    path: str
+    """The file, relative to the top of the work tree."""
+    head: str
+    ours: str
+    theirs: str
+    written: str
+    """The blob ids of git's two sides and of what the driver left."""
+    marks: tuple[tuple[str, str, str], ...]
+    """Per conflict: the key path as shown, its encoding in hex ("" for the encryption rule), the fingerprint of
+    what the driver wrote there. Empty: the driver kept our version whole."""
+
+
+def _mark(text: str, file: str, encoded: str) -> str | None:
+    """A keyless fingerprint of what ``text`` holds at one key path (every value under it, as written, sealed
+    or not), or of its encryption rule; ``None`` if ``text`` is no sealed file."""
+    try:
+        sealed = view(text, store_for(file))
+    except SealfileError:
+        return None
+    digest = hashlib.sha256()
+    if not encoded:
+        digest.update(rules_text(sealed.meta.rules).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+    prefix = bytes.fromhex(encoded)
+    for at, value in sorted((encode_path(p), v) for p, v in sealed.leaves.items()):
+        if at.startswith(prefix):  # encoded paths are self-delimiting: exactly the subtree
+            digest.update(framed(at) + framed(comparable(value)))
+    return digest.hexdigest()
+
+
+def _git_dir(top: str | os.PathLike[str]) -> tuple[FsPath, str, str]:
+    """The records' directory, HEAD and the object format (for blob ids)."""
+    found = git(["rev-parse", "--path-format=absolute", "--git-path", RECORDS, "--show-object-format", "HEAD"], top)
+    directory, object_format, head = found.rstrip("\n").split("\n")[-3:]
+    return FsPath(directory), head, object_format
+
+
+def _blob_id(content: bytes, object_format: str) -> str:
+    return hashlib.new(object_format, b"blob %d\0" % len(content) + content).hexdigest()
+
+
+def _record_file(directory: FsPath, path: str) -> FsPath:
+    return directory / (hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:40] + ".json")
+
+
+class Pending:
+    """The driver's side: started before it merges (ours and theirs as git gave them), remembered if it leaves a
+    conflict. The file's earlier record is removed first (others may still name a conflict committed without
+    the hook)."""
+
+    def __init__(self, path: str, ours: bytes, theirs: bytes, top: str | os.PathLike[str] = ".") -> None:
+        self.directory, self.head, self.object_format = _git_dir(top)
+        self.path = path
+        self.ours, self.theirs = _blob_id(ours, self.object_format), _blob_id(theirs, self.object_format)
+        _record_file(self.directory, path).unlink(missing_ok=True)
+
+    def remember(self, written: bytes, conflicts: Sequence[tuple[str, Path | None]] = ()) -> None:
+        """``conflicts``: each conflict as shown and its key path (``None``: the rule); none: kept ours whole."""
+        text = written.decode("utf-8", "surrogateescape")
+        marks = []
+        for shown, path in conflicts:
+            encoded = encode_path(path).hex() if path is not None else ""
+            marks.append((shown, encoded, _mark(text, self.path, encoded) or ""))
+        record = Record(self.path, self.head, self.ours, self.theirs, _blob_id(written, self.object_format),
+                        tuple(marks))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = _record_file(self.directory, self.path)
+        partial = target.with_suffix(".tmp")
+        partial.write_text(json.dumps(record.__dict__), encoding="utf-8")
+        os.replace(partial, target)
+
+
+def _records(directory: FsPath) -> list[Record]:
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".json"))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        try:
+            fields = json.loads((directory / name).read_text(encoding="utf-8"))
+            record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"])})
+            texts = [record.path, record.head, record.ours, record.theirs, record.written]
+            if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
+                continue
+            bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
+        except (OSError, ValueError, TypeError, KeyError):
+            continue  # not one of ours, or cut short: nothing to hold a commit back for
+        found.append(record)
+    return found
+
+
+def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, bool]], dict[str, dict[str, str]]]:
+    """The top of the work tree; by file, the records that count, each with whether it was committed already; and
+    each such file's index entries (stage -> blob id). A record counts while HEAD is the commit the driver merged
+    into and the index holds its conflict (unmerged, or resolved); or once HEAD moved on, where the index still
+    holds the very blob the driver left (committed without the hook: 'git rebase --continue' runs none, nor does
+    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too)."""
+    top = toplevel(cwd)
+    directory, head, _ = _git_dir(top)
+    records = {r.path: r for r in _records(directory)}
+    if not records:
+        return top, {}, {}
+    listed = ["--literal-pathspecs", "ls-files", "-z"]
+    entries = _stages(git([*listed, "--stage", "--", *records], top))
+    undo = _stages(git([*listed, "--resolve-undo", "--", *records], top))
+    found = {}
+    for p, r in records.items():
+        sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]
+        if r.head == head and (r.ours, r.theirs) in sides:
+            found[p] = (r, False)
+        elif r.head != head and r.written != r.ours and entries.get(p, {}).get("0") == r.written:
+            found[p] = (r, True)
+    return top, found, entries
+
+
+def _stages(listing: str) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for entry in listing.split("\0"):
+        info, _, path = entry.partition("\t")
+        fields = info.split()
+        if len(fields) == 3:
+            found.setdefault(path, {})[fields[2]] = fields[1]
+    return found
+
+
+def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]:
+    """The conflicts a version (``blob``, its ``text``; ``None``: the file removed) still holds as the driver
+    left them: all of them in the very blob it wrote, none in one side taken whole."""
+    if blob is None:
+        return []
+    if blob == record.written:
+        return [shown for shown, _, _ in record.marks] or [WHOLE]
+    if not record.marks or blob in (record.ours, record.theirs) or text is None:
+        return []
+    return [shown for shown, encoded, mark in record.marks if mark and _mark(text, record.path, encoded) == mark]
+
+
+def unresolved_staged(files: Sequence[str | os.PathLike[str]],
+                      cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
+    """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
+    left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
+    if not files or not may_be_recorded(files[0]):  # no record anywhere (nearly always): no git process
+        return {}
+    try:
+        top, records, entries = _live(cwd)
+    except SealfileError:
+        return {}
+    named = {path_in_repo(f, top): os.fspath(f) for f in files}
+    staged = {p: entries.get(p, {}).get("0") for p in records if p in named}
+    wanted = [p for p, blob in staged.items() if blob not in (None, records[p][0].written)]
+    texts = dict(zip(wanted, read_blobs([staged[p] or "" for p in wanted], top), strict=True))
+    found = {}
+    for p, blob in staged.items():
+        content = texts.get(p)
+        record, committed = records[p]
+        still = _still_open(record, blob, content.decode("utf-8", "surrogateescape") if content else None)
+        if still:
+            found[named[p]] = Unresolved(still, committed)
+    return found
+
+
+def unresolved_in_worktree(file: str | os.PathLike[str]) -> list[str]:
+    """The conflicts the working copy of ``file`` still holds as the merge driver left them (for ``status`` and
+    ``edit``); empty outside a work tree."""
+    try:
+        top, records, _ = _live(os.path.dirname(os.path.abspath(file)))
+        path = path_in_repo(file, top)
+        if path not in records:
+            return []
+        blob = git(["--literal-pathspecs", "hash-object", "--", path], top).strip()  # as 'git add' would store it
+        text = FsPath(file).read_bytes().decode("utf-8", "surrogateescape")
+    except (SealfileError, OSError):
+        return []
+    return _still_open(records[path][0], blob, text)
+
+
+def resolve(file: str | os.PathLike[str]) -> list[str]:
+    """Accept what ``file`` holds at the conflicts the driver left there: their record is removed, so ``check``
+    lets the file be committed. The conflicts the working copy still held; :class:`SealfileError` if none."""
+    top, records, _ = _live(os.path.dirname(os.path.abspath(file)))
+    path = path_in_repo(file, top)
+    record = records.get(path)
+    if record is None:
+        raise SealfileError("no merge conflict of the sealfile merge driver is waiting to be resolved here")
+    still = unresolved_in_worktree(file)
+    _record_file(_git_dir(top)[0], path).unlink(missing_ok=True)
+    return still

@@ -1,0 +1,39 @@
+"""Whether the merge driver may have left a conflict recorded for a file (:mod:`.conflicts`), told without
+running git: ``status`` is a hot command, and a file in a repository with no record (nearly always) must cost
+it no git process. A ``True`` is only a reason to ask git (:func:`.conflicts.unresolved_in_worktree`)."""
+
+from __future__ import annotations
+
+import os
+
+_RECORDS = os.path.join("sealfile", "conflicts")
+
+
+def may_be_recorded(file: str | os.PathLike[str]) -> bool:
+    """Any record in the git directory of the work tree holding ``file`` (``GIT_DIR`` if set, else the
+    ``.git`` directory, or the one a ``.git`` file names, found upwards from the file)."""
+    if os.environ.get("GIT_DIR"):
+        return _any(os.environ["GIT_DIR"])
+    directory = os.path.dirname(os.path.realpath(file))
+    while True:
+        dot_git = os.path.join(directory, ".git")
+        if os.path.isdir(dot_git):
+            return _any(dot_git)
+        if os.path.isfile(dot_git):  # a linked worktree or submodule: "gitdir: PATH"
+            try:
+                with open(dot_git, encoding="utf-8") as handle:
+                    named = handle.read().strip().removeprefix("gitdir:").strip()
+            except (OSError, UnicodeDecodeError):
+                return True  # cannot tell: let git say
+            return _any(os.path.join(directory, named))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+
+
+def _any(git_dir: str) -> bool:
+    try:
+        return any(name.endswith(".json") for name in os.listdir(os.path.join(git_dir, _RECORDS)))
+    except OSError:
+        return False

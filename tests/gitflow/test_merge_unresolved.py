@@ -1,0 +1,215 @@
+"""A conflict the merge driver leaves cannot be committed by accident, with real git and the check as a hook.
+
+The driver leaves a sealed file that reads, holding our value at each conflicting key path: staged blindly
+(``git add``, ``git commit -a``) it would drop theirs without a word, where git's own conflict markers
+would have stopped the hook.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.support.git import Sandbox, seal_file
+
+FILE = "secrets.enc.yaml"
+HOOK = f'#!/bin/sh\nexec "{sys.executable}" -m sealfile check\n'
+
+
+@pytest.fixture
+def hooked(installed: Sandbox) -> Sandbox:
+    """The drivers installed and ``sealfile check`` as the pre-commit and pre-merge-commit hooks."""
+    hooks = installed.repo / ".git" / "hooks"
+    for name in ("pre-commit", "pre-merge-commit"):
+        (hooks / name).write_text(HOOK)
+        (hooks / name).chmod(0o755)
+    return installed
+
+
+def _conflict(box: Sandbox, *, other: str = "x") -> None:
+    """``db.password`` (and ``other``, when given) changed differently on main and feature, ``db.user`` on
+    feature alone; then ``git merge feature`` stops in conflict."""
+    seal_file(box, FILE, "db:\n  password: base-pw\n  user: app\nx: base-x\ny: base-y\n")
+    box.commit("base")
+    box.diverge(lambda: [box.sealfile("set", FILE, k, v) for k, v in (("db.password", "theirs-pw"),
+                                                                      ("db.user", "feature-user"), (other, "theirs"))],
+                lambda: [box.sealfile("set", FILE, k, v) for k, v in (("db.password", "ours-pw"), (other, "ours"))])
+    merge = box.git("merge", "--no-edit", "feature", check=False)
+    assert merge.returncode != 0 and "CONFLICT at db.password" in merge.stderr, merge.stderr
+
+
+def _commit(box: Sandbox, *args: str) -> tuple[int, str]:
+    done = box.git("commit", "-m", "merged", *args, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _value(box: Sandbox, keypath: str, rev: str = "HEAD") -> str:
+    text = box.git("show", f"{rev}:{FILE}").stdout
+    return box.sealfile("decrypt", "--input-type", "yaml", "-", "--extract", keypath, stdin=text).stdout
+
+
+@pytest.mark.parametrize("how", ["add", "commit -a"])
+def test_a_blind_commit_of_the_conflict_is_refused_naming_the_key_paths(hooked: Sandbox, how: str) -> None:
+    _conflict(hooked)
+    if how == "add":
+        hooked.git("add", FILE)
+    code, output = _commit(hooked, *(["-a"] if how == "commit -a" else []))
+    assert code != 0
+    assert f"{FILE}: unresolved merge conflict at db.password, x" in output
+    assert "sealfile git resolve" in output
+    assert not any(secret in output for secret in ("ours-pw", "theirs-pw"))
+    assert hooked.git("rev-parse", "-q", "--verify", "MERGE_HEAD").returncode == 0  # still merging
+
+
+def test_setting_every_conflicting_value_resolves_one_left_is_still_named(hooked: Sandbox) -> None:
+    _conflict(hooked)
+    hooked.sealfile("set", FILE, "db.password", "chosen-pw")
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "unresolved merge conflict at x (" in output  # db.password is no longer named
+    hooked.sealfile("set", FILE, "x", "chosen-x")
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "db.password"), _value(hooked, "x"), _value(hooked, "db.user")) == (
+        "chosen-pw", "chosen-x", "feature-user")
+
+
+@pytest.mark.parametrize("side", ["--ours", "--theirs"])
+def test_taking_one_side_whole_resolves(hooked: Sandbox, side: str) -> None:
+    _conflict(hooked)
+    hooked.git("checkout", side, "--", FILE)
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert _value(hooked, "db.password") == ("ours-pw" if side == "--ours" else "theirs-pw")
+
+
+def test_sealfile_git_resolve_keeps_the_value_the_merge_kept(hooked: Sandbox) -> None:
+    _conflict(hooked)
+    assert "unresolved merge conflict: db.password, x" in hooked.sealfile("status", FILE).stdout
+    edited = hooked.sealfile("edit", FILE, env={**hooked.env, "VISUAL": "true", "EDITOR": "true"})
+    assert edited.stderr.count("unresolved merge conflict: db.password, x") == 2  # before the editor, and after
+    done = hooked.sealfile("git", "resolve", FILE)
+    assert "keeping what it holds at db.password, x" in done.stdout
+    assert "unresolved" not in hooked.sealfile("status", FILE).stdout
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "db.password"), _value(hooked, "db.user")) == ("ours-pw", "feature-user")
+    again = hooked.sealfile("git", "resolve", FILE, check=False)
+    assert again.returncode != 0 and "no merge conflict" in again.stderr
+
+
+@pytest.mark.parametrize("undo", [("merge", "--abort"), ("reset", "-q", "--hard"), ("reset", "-q", "--merge")])
+def test_an_aborted_merge_leaves_nothing_that_blocks_a_later_commit(hooked: Sandbox, undo: tuple[str, ...]) -> None:
+    """The later merge leaves the file alone at every key the aborted one conflicted at, so the file holds what
+    the aborted merge's record names there: the record must not count."""
+    _conflict(hooked)
+    hooked.git(*undo)
+    hooked.git("checkout", "-q", "-b", "other", "main~1")
+    hooked.sealfile("set", FILE, "y", "from-other")
+    hooked.commit("other changes y")
+    hooked.git("checkout", "-q", "main")
+    assert hooked.git("merge", "--no-edit", "other").returncode == 0  # pre-merge-commit passed
+    assert _value(hooked, "y") == "from-other"
+    hooked.sealfile("set", FILE, "y", "later")
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert hooked.sealfile("check").returncode == 0
+
+
+def test_a_later_merge_that_conflicts_elsewhere_is_not_held_by_an_earlier_record(hooked: Sandbox) -> None:
+    _conflict(hooked)
+    hooked.git("merge", "--abort")
+    hooked.git("checkout", "-q", "-b", "other", "main~1")
+    (hooked.repo / "notes.txt").write_text("other\n")
+    hooked.sealfile("set", FILE, "y", "from-other")
+    hooked.commit("other")
+    hooked.git("checkout", "-q", "main")
+    (hooked.repo / "notes.txt").write_text("main\n")
+    hooked.commit("main notes")
+    assert hooked.git("merge", "--no-edit", "other", check=False).returncode != 0  # notes.txt, as text
+    (hooked.repo / "notes.txt").write_text("both\n")
+    hooked.git("add", "notes.txt")
+    code, output = _commit(hooked)
+    assert code == 0, output
+
+
+def test_a_file_the_driver_could_not_merge_is_refused_until_resolved(hooked: Sandbox) -> None:
+    seal_file(hooked, FILE, "a: 1\nb: 2\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: hooked.sealfile("set", FILE, "a", "10"), lambda: hooked.sealfile("set", FILE, "b", "20"))
+    merge = hooked.git("merge", "--no-edit", "feature", check=False, env=hooked.keyless_env())
+    assert merge.returncode != 0
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "could not merge it and kept our version" in output
+    hooked.git("checkout", "-m", "--", FILE)  # the key is back: merged again, cleanly
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "a"), _value(hooked, "b")) == ("10", "20")
+
+
+@pytest.mark.parametrize("how", ["rebase --continue", "commit --no-verify"])
+def test_a_conflict_committed_without_the_hook_is_refused_until_fixed(hooked: Sandbox, how: str) -> None:
+    """'git rebase --continue' commits without running pre-commit; so does '--no-verify': the next check (CI,
+    the next commit of the file, 'sealfile check') still names the conflict, until the file is fixed."""
+    _conflict(hooked)
+    if how == "rebase --continue":
+        hooked.git("merge", "--abort")
+        hooked.git("checkout", "-q", "feature")
+        assert hooked.git("rebase", "main", check=False).returncode != 0
+        hooked.git("add", FILE)
+        hooked.git("-c", "core.editor=true", "rebase", "--continue")  # git runs no hook here
+    else:
+        hooked.git("add", FILE)
+        assert _commit(hooked, "--no-verify")[0] == 0
+    found = hooked.sealfile("check", check=False)
+    assert found.returncode == 3
+    assert "unresolved merge conflict at db.password, x" in found.stderr and "committed so" in found.stderr
+    assert "unresolved merge conflict: db.password, x" in hooked.sealfile("status", FILE).stdout
+    hooked.sealfile("set", FILE, "db.password", "fixed-pw")
+    hooked.sealfile("set", FILE, "x", "fixed-x")
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert hooked.sealfile("check").returncode == 0
+
+
+def test_a_cherry_pick_left_in_conflict_is_refused_then_resolved(hooked: Sandbox) -> None:
+    """The same driver runs in a cherry-pick; its record is tied to that pick's conflict as to a merge's."""
+    _conflict(hooked)
+    hooked.git("merge", "--abort")
+    assert hooked.git("cherry-pick", "feature", check=False).returncode != 0
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "unresolved merge conflict at db.password, x" in output
+    hooked.sealfile("git", "resolve", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "db.password"), _value(hooked, "db.user")) == ("ours-pw", "feature-user")
+
+
+def test_a_linked_worktree_keeps_its_own_records(hooked: Sandbox) -> None:
+    """Records live in the work tree's own git directory (a '.git' file names it in a linked worktree): a
+    conflict there is named there, and not in the main work tree."""
+    _conflict(hooked)
+    hooked.git("merge", "--abort")
+    hooked.git("worktree", "add", "-q", "--detach", str(hooked.root / "linked"), "main")
+    linked = Sandbox(hooked.root, hooked.root / "linked", hooked.env, hooked.recipient)
+    assert linked.git("merge", "--no-edit", "feature", check=False).returncode != 0
+    assert "unresolved merge conflict: db.password, x" in linked.sealfile("status", FILE).stdout
+    linked.git("add", FILE)
+    assert linked.sealfile("check", check=False).returncode == 3
+    assert "unresolved" not in hooked.sealfile("status", FILE).stdout
+    assert hooked.sealfile("check").returncode == 0
+
+
+@pytest.mark.parametrize("damage", ["{", '{"path": 1}', "MARKS"])
+def test_a_damaged_record_is_ignored_not_a_crash(hooked: Sandbox, damage: str) -> None:
+    _conflict(hooked)
+    hooked.git("add", FILE)
+    (record,) = (hooked.repo / ".git" / "sealfile" / "conflicts").glob("*.json")
+    if damage == "MARKS":  # well-formed JSON of the wrong shape
+        damage = record.read_text().replace('"marks": [[', '"marks": [["zz"], [')
+    record.write_text(damage)
+    for command in (("check",), ("status", FILE)):
+        done = hooked.sealfile(*command, check=False)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
