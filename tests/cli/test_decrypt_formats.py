@@ -12,6 +12,7 @@ import dotenv
 import pytest
 from click.testing import CliRunner
 
+import sealfile
 from sealfile.cli import commands  # noqa: F401  (registers the commands)
 from sealfile.cli.app import cli
 from sealfile.kms.age import AgeKey
@@ -57,6 +58,23 @@ def test_yaml_is_the_default_and_keeps_the_layout(seal_file: SealFile) -> None:
 def test_json(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", "--output-type", "json", str(seal_file(PLAINTEXT)))
     assert code == 0 and json.loads(out)["database"] == {"password": "pa$$ word", "port": 5432}
+
+
+def test_json_keeps_every_digit_and_names_integers_javascript_reads_rounded(seal_file: SealFile) -> None:
+    """JSON has no integer limit and Python's json, Go's json.Number and jq 1.7 read every digit, so they
+    are written as they are; JavaScript's JSON.parse reads a number as a double, so one no double holds
+    (9007199254740993 became ...992) is named on stderr, by key path, never by value."""
+    plaintext = ("a: 9007199254740993\nexact: 9007199254740992\nbig_double: 1152921504606846976\n"
+                 "c:\n  d: [1, -18446744073709551615]\nhuge: 1" + "0" * 400 + "\ntext: '9007199254740993'\n")
+    path = seal_file(plaintext)
+    code, out, err = run("decrypt", "--output-type", "json", str(path))
+    assert code == 0 and same_data(json.loads(out), sealfile.load_secrets(path, redacted=False))
+    assert err.count("\n") == 1 and "note" in err and "JavaScript" in err
+    assert err.rstrip().endswith(": a, c.d.1, huge (quote them to keep them as text)")
+    assert "9007199254740993" not in err
+    code, out, err = run("decrypt", "--output-type", "json", str(seal_file("a: 9007199254740992\nb: 1.5\n",
+                                                                       name="ok.enc.yaml")))
+    assert code == 0 and err == ""
 
 
 def test_format_is_still_read_as_the_old_spelling_of_output_type(seal_file: SealFile) -> None:

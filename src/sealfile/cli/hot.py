@@ -102,15 +102,15 @@ def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_ty
 
 def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str | None, namespace: str | None,
               prefix: str, allow_env: tuple[str, ...]) -> str:
+    from sealfile.cli.rendered import render_noted
     from sealfile.files.io import about
-    from sealfile.runtime.outputs import render
 
     if fmt in ("yaml", "json") and not isinstance(values, (dict, list)):
         from sealfile.ops.read import extracted_scalar  # one value prints alike from every file and syntax
 
         return extracted_scalar(values)
-    with about(" + ".join(map(str, files))):
-        return render(values, fmt, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
+    with about(label := " + ".join(map(str, files))):
+        return render_noted(values, fmt, label, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
 
 
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,

@@ -121,6 +121,31 @@ def to_json(data: Any) -> str:
         raise FormatError("JSON cannot hold NaN or infinity", keypath=non_finite_path(data)) from None
 
 
+def rounded_by_javascript(data: Any) -> list[str]:
+    """Key paths, in document order, of the integers JavaScript's ``JSON.parse`` reads as another
+    number (the nearest double, beyond 2**53 mostly, or ``Infinity``). JSON itself has no limit and
+    Python's json, Go's ``json.Number`` and jq 1.7 read every digit, so :func:`to_json` writes them as
+    they are and a caller names these."""
+    found: list[str] = []
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(reversed([((*path, key), child) for key, child in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([((*path, ListIndex(i)), child) for i, child in enumerate(node)]))
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > 1 << 53 and not _a_double(node):
+            found.append(format_keypath(path))
+    return found
+
+
+def _a_double(number: int) -> bool:
+    try:
+        return int(float(number)) == number
+    except OverflowError:
+        return False
+
+
 def _refuse_json_key_clash(data: Any) -> None:
     stack: list[tuple[Path, Any]] = [((), data)]
     while stack:
@@ -197,4 +222,4 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
     return to_yaml(manifest)
 
 
-__all__ = ["FORMATS", "render", "to_dotenv", "to_json", "to_k8s_secret", "to_yaml"]
+__all__ = ["FORMATS", "render", "rounded_by_javascript", "to_dotenv", "to_json", "to_k8s_secret", "to_yaml"]

@@ -46,6 +46,10 @@ REFUSED_PLAINTEXTS = {
     "custom tag on a mapping": (f"a: !obj {{b: {SECRET}}}\n", "custom YAML tags are not supported"),
     "custom tag on a sequence": (f"a: !obj [{SECRET}]\n", "custom YAML tags are not supported"),
     "a set": (f"a: !!set {{{SECRET}}}\n", "!!set"),
+    "a plain '=' value": (f"a: {SECRET}\nb: =\n", "b: a plain '=' is YAML 1.1's value key (no text) to ruamel and "
+                          "PyYAML (line 2, column 4): quote it"),
+    "a plain '=' key": (f"a: {SECRET}\n=: b\n", "a plain '=' is YAML 1.1's value key"),
+    "a plain '=' in a flow list": (f"a: [{SECRET}, =]\n", "a.1: a plain '=' is YAML 1.1's value key"),
     "syntax error": (f"password: '{SECRET}\n", "invalid YAML at line"),
     "a URL in a flow list": (f"a: {SECRET}\nurls: [https://example.org]\n", "invalid YAML at line 2, column 13: found "
                              "unexpected ':' in a plain value inside [...] or {...}, which libyaml (ruamel's C reader, "

@@ -168,6 +168,9 @@ class _Walk:
                 # other tag's text may be the secret (an unquoted ``!!s3cret`` is read as a tag)
                 raise FormatError(f"a single value tagged !!{text.rsplit(':', 1)[1]}, a collection's tag "
                                   f"({where(node)}): remove the tag")
+            if text == "tag:yaml.org,2002:value":  # a plain '=': neither reader gives it as text
+                raise FormatError(f"a plain '=' is YAML 1.1's value key (no text) to ruamel and PyYAML "
+                                  f"({where(node)}): quote it")
             raise FormatError(CUSTOM_TAG + f" ({where(node)})")
         # ruamel's own constructor for the tag, called as construct_object calls it, without its
         # per-node bookkeeping (kept for aliases, which the walk copies itself, and which costs a third here)
