@@ -25,6 +25,7 @@ from typing import Any
 from sealfile.errors import SealfileError
 from sealfile.files.io import read_text
 from sealfile.gitflow.blobs import show_many
+from sealfile.gitflow.copy_index import SealedCopies
 from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.plaintext_copies import data_documents, data_store, plaintext_findings
 from sealfile.gitflow.sealed import view
@@ -76,6 +77,9 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     violations: list[str] = []
     attention: list[str] = []
     leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
+    copies = SealedCopies()
+    for path, held in leaves.items():
+        copies.add(path, held)
     directories: set[str] = set()
     candidates = [path for path in paths if data_store(path) is not None]
     texts = show_many(head, candidates, root)  # one git process, not one per file
@@ -89,7 +93,8 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
             neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
             for neighbour, neighbour_text in show_many(head, neighbours, root).items():
                 leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
-        found, noted = plaintext_findings(path, text, {p: v for p, v in leaves.items() if v})
+                copies.add(neighbour, leaves[neighbour])
+        found, noted = plaintext_findings(path, text, copies)
         violations += [f"{path}: {v}" for v in found]
         attention += [f"{path}: {n}" for n in noted]
     return violations, attention
@@ -114,6 +119,7 @@ def copies_in_worktree(versions: Mapping[str, str], sealed: Sequence[str],
     from sealfile.gitflow.patterns import sealed_files
 
     leaves: dict[str, dict[Path, Any]] = {}
+    copies = SealedCopies()
     found: dict[str, str] = {}
     listed: set[str] = set()
     for name, text in versions.items():
@@ -122,13 +128,17 @@ def copies_in_worktree(versions: Mapping[str, str], sealed: Sequence[str],
             continue
         if not listed:  # the sealed files checked with it are read once there is a data file to compare
             leaves.update((file, _leaves_of(file)) for file in sealed)
+            for file, found_leaves in leaves.items():
+                copies.add(file, found_leaves)
         directory = os.path.dirname(name)
         if directory not in listed:  # each directory's sealed files read once
             listed.add(directory)
             entries = [pathlib.Path(directory, entry) for entry in _entries(directory)]
             for neighbour in map(str, sealed_files(p for p in entries if p.is_file())):
-                leaves.setdefault(neighbour, _leaves_of(neighbour))
-        copied, _ = plaintext_findings(name, text, {f: v for f, v in leaves.items() if v}, fix(name))
+                if neighbour not in leaves:
+                    leaves[neighbour] = _leaves_of(neighbour)
+                    copies.add(neighbour, leaves[neighbour])
+        copied, _ = plaintext_findings(name, text, copies, fix(name))
         if copied:
             found[name] = copied[0]
     return found

@@ -12,14 +12,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
+from sealfile.gitflow.copy_index import SealedCopies, TooManyComparisons, reference, token
 from sealfile.gitflow.sealed import keypath
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
-from sealfile.model.scalars import is_sealed
 from sealfile.ops.sops_files import sops_kind
-from sealfile.sops.cipher import is_encrypted
 from sealfile.stores import Store, get_store, named_store, store_for
 from sealfile.stores.base import SUFFIXES
 
@@ -83,11 +82,10 @@ COMMITTED_COPY = "remove it from the history and rotate its values"
 """What to do about a decrypted copy a commit holds."""
 
 
-def plaintext_findings(path: str, text: str, sealed: dict[str, dict[Path, Any]],
+def plaintext_findings(path: str, text: str, sealed: SealedCopies,
                        fix: str = COMMITTED_COPY) -> tuple[list[str], list[str]]:
-    """``(violations, attention)`` for a changed file outside the patterns; ``sealed``: the leaves of
-    sealed files it may copy (file -> key path -> value, tokens as ``ENC[...]``); ``fix``: what to do
-    about a decrypted copy."""
+    """``(violations, attention)`` for a changed file outside the patterns; ``sealed``: the sealed files it may
+    copy; ``fix``: what to do about a decrypted copy."""
     store = data_store(path)
     documents = data_documents(text, store) if store is not None else None
     if not documents:
@@ -95,13 +93,16 @@ def plaintext_findings(path: str, text: str, sealed: dict[str, dict[Path, Any]],
     attention = []
     for number, leaves in enumerate(documents, 1):
         which = f"document {number}: " if len(documents) > 1 else ""
-        for source, sealed_leaves in sealed.items():
-            if _copied(sealed_leaves, leaves):
-                return [f"{which}holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt "
-                        f"-o')? {fix}"], []
+        try:
+            source = sealed.copied_by(leaves)
+        except TooManyComparisons as err:
+            return [str(err)], []
+        if source is not None:
+            return [f"{which}holds every key path of {source} in plaintext: a decrypted copy ('sealfile decrypt "
+                    f"-o')? {fix}"], []
         secret = _secret_entries(leaves)
         for p, value in leaves.items():
-            if not _filled(value) or _token(value):
+            if not _filled(value) or token(value):
                 continue
             why = ("in a Kubernetes Secret" if p in secret else "named like a secret" if looks_secret(p)
                    else credential_in(value))
@@ -117,55 +118,6 @@ def _secret_entries(leaves: dict[Path, Any]) -> set[Path]:
     return {p for p in leaves if len(p) == 2 and p[0] in _SECRET_ENTRIES}
 
 
-def _copied(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
-    """``leaves`` hold every key path of ``sealed`` (two sealed values or more) in plaintext: as written, or
-    as the variable names ``decrypt --output-type dotenv`` and ``k8s-secret`` give them (``DATABASE_PASSWORD``),
-    under any ``--prefix``, at the top or in any one mapping (a Kubernetes Secret's ``data``, a compose file's
-    ``environment``)."""
-    if sum(map(_token, sealed.values())) < 2:
-        return False
-    if sealed.keys() <= leaves.keys():  # the subset test stops at the first key path missing
-        return all(_plain(leaves[p]) for p in sealed)
-    from sealfile.runtime.flatten import env_name  # only here: a data file that is no copy as written
-
-    wanted = [env_name(p) for p in sealed]
-    return any(_holds_variables(variables, wanted) for variables in _mappings(leaves, len(wanted)))
-
-
-def _mappings(leaves: dict[Path, Any], at_least: int) -> list[dict[str, Any]]:
-    """The leaves of each mapping with string keys, by name, that holds ``at_least`` of them."""
-    found: dict[Path, dict[str, Any]] = {}
-    for path, value in leaves.items():
-        if path and isinstance(path[-1], str):
-            found.setdefault(path[:-1], {})[path[-1]] = value
-    return [names for names in found.values() if len(names) >= at_least]
-
-
-def _holds_variables(variables: dict[str, Any], wanted: list[str]) -> bool:
-    for prefix in {name[:-len(wanted[0])] for name in variables if name.endswith(wanted[0])}:
-        if all(prefix + name in variables and _plain(variables[prefix + name]) for name in wanted):
-            return True
-    return False
-
-
-def _token(value: Any) -> bool:
-    """A sealfile token or a SOPS one: ciphertext, whichever tool wrote it."""
-    return isinstance(value, str) and (is_sealed(value) or is_encrypted(value))
-
-
 def _filled(value: Any) -> bool:
     """A string that may be a secret: not empty, not a reference (``${DB_PASSWORD}``, ``{{ .token }}``)."""
-    return isinstance(value, str) and bool(value.strip()) and not _reference(value)
-
-
-def _plain(value: Any) -> bool:
-    """What a copy holds for a value: neither ciphertext nor a reference to where the value comes from."""
-    return not _token(value) and not _reference(value)
-
-
-def _reference(value: Any) -> bool:
-    """``${DB_PASSWORD}``, ``{{ .token }}``: a template's stand-in (a compose file, a chart), not a value."""
-    text = value.strip() if isinstance(value, str) else ""
-    return (text.startswith("${") and text.endswith("}")) or (text.startswith("{{") and text.endswith("}}"))
-
-
+    return isinstance(value, str) and bool(value.strip()) and not reference(value)

@@ -39,6 +39,20 @@ class Locations:
     def __init__(self) -> None:
         self.tokens: dict[str, set[tuple[str, Path]]] = {}
         self._read: dict[tuple[str, str], SealedDocument | None] = {}
+        self._firsts: dict[str, tuple[_Place | None, _Place | None]] = {}
+
+    def elsewhere(self, token: str, path: Path) -> tuple[str, str] | None:
+        """``(key path, file)`` of the first place (by key path, then file) that holds ``token`` at another key
+        path than ``path``; ``None`` if none does. Each token's places are ordered once for the whole review:
+        a change of thousands of files sharing a token would otherwise order them once for each file."""
+        if token not in self._firsts:
+            places = sorted(((keypath(q), f, q) for f, q in self.tokens.get(token, ())), key=lambda place: place[:2])
+            first = places[0] if places else None
+            other = next((place for place in places if first is not None and place[2] != first[2]), None)
+            self._firsts[token] = first, other
+        first, other = self._firsts[token]
+        found = first if first is not None and first[2] != path else other
+        return (found[0], found[1]) if found is not None else None
 
     def document(self, file: str, text: str | None) -> SealedDocument | None:
         """``text`` (a version of ``file``) as a sealed document; ``None`` if absent or not one."""
@@ -53,6 +67,10 @@ class Locations:
         document = self.document(file, text)
         self._read.pop((file, text or ""), None)
         return document
+
+
+_Place = tuple[str, str, Path]
+"""Where a token sits: its key path as shown, the file, the key path."""
 
 
 def token_locations(versions: Iterable[tuple[str, str | None]]) -> Locations:
@@ -92,15 +110,10 @@ def _document(file: str, text: str) -> SealedDocument | None:
 def _copies(file: str, after: SealedDocument, locations: Locations, kept: set[tuple[Path, str]]) -> list[str]:
     """Tokens this change put at a key path (not kept there) that sit at another key path elsewhere."""
     found = []
-    # each token's places sorted once: a file holding one token at 4,000 paths sorted them all for each
-    ordered: dict[str, list[tuple[str, str, Path]]] = {}
     for path, token in after.tokens():
         if (path, token) in kept:
             continue
-        if token not in ordered:
-            places = [(keypath(q), f, q) for f, q in locations.tokens.get(token, ())]
-            ordered[token] = sorted(places, key=lambda place: place[:2])
-        other = next(((where, f) for where, f, q in ordered[token] if q != path), None)
+        other = locations.elsewhere(token, path)
         if other is not None:
             where, other_file = other
             source = where if other_file == file else f"{where} of {other_file}"
