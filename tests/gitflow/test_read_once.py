@@ -15,18 +15,23 @@ from tests.support.git import Sandbox, seal_file
 from tests.support.identities import AgeIdentity
 
 
-def test_each_version_is_parsed_once_for_every_check(age_identity: AgeIdentity,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    old = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 2}\n", [age_identity.key])
-    new = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 3}\n", [age_identity.key])
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each text the gitflow readers parse, as they parse it."""
+    texts: list[str] = []
     real = sealed.read_document
 
     def counted(text: str, store: object) -> object:
-        parsed.append(text)
+        texts.append(text)
         return real(text, store)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sealed, "read_document", counted)
+    return texts
+
+
+def test_each_version_is_parsed_once_for_every_check(age_identity: AgeIdentity, parsed: list[str]) -> None:
+    old = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 2}\n", [age_identity.key])
+    new = seal_text("x: &x {a: 1}\nk: {<<: *x, b: 3}\n", [age_identity.key])
     for _ in range(3):
         assert "k.b" in {change.keypath for change in diff_texts("s.enc.yaml", old, new).values}
         assert check_text(new, "s.enc.yaml") == []
@@ -34,7 +39,8 @@ def test_each_version_is_parsed_once_for_every_check(age_identity: AgeIdentity,
     assert sorted(parsed) == sorted([old, new])
 
 
-def test_check_reads_each_version_once(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_reads_each_version_once(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+                                       parsed: list[str]) -> None:
     """``check`` (the pre-commit hook) reads the file for its findings, its seal, its ``mac`` against HEAD's
     version and its integrity: each version once. A megabyte of merge keys took 6 s to check, read 7 times."""
     committed = seal_file(sandbox, "s.enc.yaml", "x: &x {a: 1}\nk: {<<: *x, b: 2}\n").read_text()
@@ -43,13 +49,5 @@ def test_check_reads_each_version_once(sandbox: Sandbox, monkeypatch: pytest.Mon
     working = path.read_text()
     monkeypatch.chdir(sandbox.repo)
     earlier = earlier_versions([path])[str(path)]
-    parsed: list[str] = []
-    real = sealed.read_document
-
-    def counted(text: str, store: object) -> object:
-        parsed.append(text)
-        return real(text, store)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sealed, "read_document", counted)
     assert check_file(path, earlier) == []
     assert sorted(parsed) == sorted([committed, working])

@@ -63,6 +63,19 @@ def sops_encrypt(plain: Path, out: Path, *args: str, env: Mapping[str, str] | No
     return out
 
 
+def sops_key_groups(work: Path, threshold: int, plaintext: str) -> tuple[str, list[AgeIdentity]]:
+    """``plaintext`` encrypted by sops for three key groups of one age key each, any ``threshold`` of them."""
+    identities = [make_identity(work / f"id{number}") for number in range(3)]
+    config = work / ".sops.yaml"
+    groups = "".join(f"      - age: [{identity.recipient}]\n" for identity in identities)
+    config.write_text(f"creation_rules:\n  - shamir_threshold: {threshold}\n    key_groups:\n{groups}")
+    plain = work / "plain.yaml"
+    plain.write_text(plaintext)
+    done = run_sops(["--config", str(config), "encrypt", str(plain)])
+    assert done.returncode == 0 and f"shamir_threshold: {threshold}\n" in done.stdout, done.stderr
+    return done.stdout, identities
+
+
 def sops_decrypt(path: Path, key_file: Path, env: Mapping[str, str] | None = None) -> Any:
     """What ``sops decrypt`` prints, parsed (YAML or JSON by extension)."""
     done = run_sops(["decrypt", str(path)], {**(env or os.environ), "SOPS_AGE_KEY_FILE": str(key_file)})

@@ -10,24 +10,24 @@ import pytest
 
 import sealfile
 from sealfile.errors import SealfileError
-from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sealfile_cli, sops_decrypt
+from tests.sops.conftest import (
+    AgeIdentity,
+    assert_same,
+    make_identity,
+    run_sops,
+    sealfile_cli,
+    sops_decrypt,
+    sops_key_groups,
+)
 
 
 @pytest.fixture(scope="module")
 def three_groups(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[AgeIdentity]]:
     """A file for three key groups of one age key each, all three needed."""
     work = tmp_path_factory.mktemp("groups")
-    identities = [make_identity(work / f"id{number}") for number in range(3)]
-    config = work / ".sops.yaml"
-    groups = "".join(f"      - age: [{identity.recipient}]\n" for identity in identities)
-    config.write_text(f"creation_rules:\n  - shamir_threshold: 3\n    key_groups:\n{groups}")
-    plain = work / "plain.yaml"
-    plain.write_text("user: admin\npassword: hunter2\n")
-    done = run_sops(["--config", str(config), "encrypt", str(plain)])
-    assert done.returncode == 0, done.stderr
+    text, identities = sops_key_groups(work, 3, "user: admin\npassword: hunter2\n")
     sealed = work / "sealed.yaml"
-    sealed.write_text(done.stdout)
-    assert "shamir_threshold: 3" in done.stdout
+    sealed.write_text(text)
     return sealed, identities
 
 

@@ -14,22 +14,13 @@ import pytest
 import sealfile
 from sealfile.errors import SealfileError
 from sealfile.ops.import_sops import import_sops
-from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sops_decrypt
+from tests.sops.conftest import AgeIdentity, assert_same, make_identity, run_sops, sops_decrypt, sops_key_groups
 
 
 @pytest.fixture(scope="module")
 def two_of_three(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[AgeIdentity]]:
     """A file for any 2 of 3 key groups of one age key each."""
-    work = tmp_path_factory.mktemp("groups")
-    identities = [make_identity(work / f"id{number}") for number in range(3)]
-    config = work / ".sops.yaml"
-    groups = "".join(f"      - age: [{identity.recipient}]\n" for identity in identities)
-    config.write_text(f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n{groups}")
-    plain = work / "plain.yaml"
-    plain.write_text("user: admin\npassword: hunter2\nport: 5432\n")
-    done = run_sops(["--config", str(config), "encrypt", str(plain)])
-    assert done.returncode == 0 and "shamir_threshold: 2\n" in done.stdout, done.stderr
-    return done.stdout, identities
+    return sops_key_groups(tmp_path_factory.mktemp("groups"), 2, "user: admin\npassword: hunter2\nport: 5432\n")
 
 
 def _verdicts(text: str, held: list[AgeIdentity], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -30,13 +30,9 @@ _STAGE = 2
 def staged_versions(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> Staged:
     """The staged content of each of ``files`` whose index entry differs from its working copy; empty
     outside a git work tree. Unmerged files are left out: git commits none until they are added."""
-    if not files:
+    top, named = in_work_tree(files, cwd)
+    if top is None:
         return {}
-    try:
-        top = toplevel(cwd)
-    except SealfileError:
-        return {}
-    named = {path_in_repo(f, top): os.fspath(f) for f in files}
     blobs = {p: blob for p, blob in blob_ids(git(["ls-files", "-z", "--stage"], top), stage_field=True).items()
              if p in named}
     # hash-object reads one path a line: a name with a line break (no secrets file has one) is not compared.
@@ -59,13 +55,9 @@ def links_as_files(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLi
     """Each of ``files`` that git stores as a symbolic link but the work tree holds as a regular file
     (``core.symlinks=false``, git for Windows' default): file (as given) -> what that file holds, the
     name the link leads to. Readers there open that name's text, not the file it names."""
-    if not files:
+    top, named = in_work_tree(files, cwd)
+    if top is None:
         return {}
-    try:
-        top = toplevel(cwd)
-    except SealfileError:
-        return {}
-    named = {path_in_repo(f, top): os.fspath(f) for f in files}
     found = {}
     for entry in git(["ls-files", "-z", "--stage"], top).split("\0"):
         info, _, path = entry.partition("\t")
@@ -74,6 +66,19 @@ def links_as_files(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLi
             with open(top / path, "rb") as held:
                 found[named[path]] = held.read(LINK_SHOWN).decode("utf-8", "replace")
     return found
+
+
+def in_work_tree(files: Sequence[str | os.PathLike[str]],
+                 cwd: str | os.PathLike[str]) -> tuple[Path | None, dict[str, str]]:
+    """The work tree's top and each of ``files`` by its path there (-> as given); ``(None, {})`` without
+    files or outside a work tree."""
+    if not files:
+        return None, {}
+    try:
+        top = toplevel(cwd)
+    except SealfileError:
+        return None, {}
+    return top, {path_in_repo(f, top): os.fspath(f) for f in files}
 
 
 def merged_by_git(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".") -> list[str]:
