@@ -34,7 +34,6 @@ def check(files: tuple[Path, ...]) -> None:
         check_file,
         check_staged,
         decrypted_copies,
-        left_in_conflict,
         link_checked_out_as_file,
         links_to_checked,
         merged_as_text,
@@ -42,6 +41,7 @@ def check(files: tuple[Path, ...]) -> None:
         sealed_outside_patterns,
     )
     from sealfile.gitflow.committed_keys import files_with_keys
+    from sealfile.gitflow.conflicts import left_in_conflict
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import links_as_files, staged_versions

@@ -27,6 +27,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.conflicts_seen import may_be_recorded
@@ -37,6 +38,9 @@ from sealfile.gitflow.staged import path_in_repo, read_blobs
 from sealfile.model.paths import Path, encode_path
 from sealfile.model.scalars import comparable
 from sealfile.stores import store_for
+
+if TYPE_CHECKING:
+    from sealfile.gitflow.check import Finding
 
 RECORDS = "sealfile/conflicts"
 WHOLE = "(the whole file: the driver could not merge it and kept our version, without theirs' changes)"
@@ -241,3 +245,27 @@ def resolve(file: str | os.PathLike[str]) -> list[str]:
     still = unresolved_in_worktree(file)
     _record_file(_git_dir(top)[0], path).unlink(missing_ok=True)
     return still
+
+
+def left_in_conflict(files: Sequence[FsPath]) -> dict[str, Finding]:
+    """A finding per file staged still holding a conflict the merge driver left (:mod:`.conflicts`): it reads
+    and is sealed, so nothing else would stop it, and committing it keeps one side's value and drops the other's."""
+    import shlex
+
+    from sealfile.gitflow.check import Finding  # the hook's findings; the merge driver, which records, needs none
+
+    found = {}
+    for file, left in unresolved_staged(files).items():
+        name = shlex.quote(file)
+        if left.conflicts == [WHOLE]:
+            why = ("the merge driver could not merge it and kept our version (theirs' changes are not in it): "
+                   f"once the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
+                   f"{name})")
+        else:
+            why = (f"unresolved merge conflict at {', '.join(left.conflicts)} (it holds the value the merge kept "
+                   f"there, not the other side's): set the value you mean (sealfile edit {name})"
+                   + ("" if left.committed else f", or take one side whole (git checkout --ours/--theirs {name})"))
+        committed = " (committed so: git rebase --continue runs no hook)" if left.committed else ""
+        found[file] = Finding(file, f"{why}, then git add {name}; or keep what it holds: sealfile git resolve "
+                                    f"{name}{committed}")
+    return found

@@ -12,8 +12,8 @@ or control character, a tab, a duplicate key, a key longer than libyaml takes, a
 it return ``None``, and the caller reads the text with ruamel.
 
 Parser nodes, roots and containers are built, by ruamel, only if something asks (a structural edit does; reading,
-sealing, rotating and setting a value do not). The test suite compares this scan with ruamel's on every text it
-reads (:mod:`.scan_check`).
+sealing, rotating and setting a value do not). The suite compares this scan with ruamel's on every text it reads
+(:mod:`.scan_check`).
 """
 
 from __future__ import annotations
@@ -32,13 +32,10 @@ from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
 from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
-_LINE = re.compile(
-    r"(?:^ *(?:#[^\n]*)?\n)*+"  # blank and comment lines, passed over in C: a hostile megabyte is a million of them
-    r"^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.MULTILINE)
-"""A line the scan reads (group 1 starts it), after the blank and comment lines before it."""
+# group 1 starts a line read; the blank and comment lines before it pass in C (a hostile MB holds a million)
+_LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.M)
 _NOTHING = object()
-_PRINTABLE = bytes(range(32, 127)) + b"\n"
-"""The only characters the subset holds (no tab, no carriage return, no other control character)."""
+_PRINTABLE = bytes(range(32, 127)) + b"\n"  # the only characters the subset holds: no tab, CR or other control
 
 _node_slot: Any = Leaf.__dict__["node"]
 _key_node_slot: Any = Leaf.__dict__["key_node"]
