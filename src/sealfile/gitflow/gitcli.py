@@ -16,13 +16,14 @@ from sealfile.files.io import max_file_bytes, read_text
 
 
 def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,),
-        env: dict[str, str] | None = None) -> str:
+        env: dict[str, str] | None = None, stdin: str | None = None) -> str:
     """Git's output as it wrote it: a path is any bytes but NUL, so no line break is translated (a
     carriage return in a name would name another file) and bytes that are not UTF-8 come back as the
     ``surrogateescape`` text that names the same file to ``open`` and to git again. ``env``: variables
-    set for this run on top of ours."""
+    set for this run on top of ours; ``stdin``: what git reads."""
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              input=None if stdin is None else stdin.encode("utf-8", "surrogateescape"),
                               env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
