@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 
 from tests.gitflow.test_returned_keys import _rotation_after_a_leaver
-from tests.support.git import Sandbox
+from tests.support.git import Sandbox, seal_file
 
 CUT = "a shallow clone"
 
 
 def _shallow_clone(box: Sandbox, depth: int) -> Sandbox:
-    where = box.root / f"depth-{depth}"
+    where = box.root / f"depth-{depth}-{len(list(box.root.glob('depth-*')))}"
     box.git("clone", "-q", "--no-local", "--depth", str(depth), "--no-single-branch", str(box.repo), str(where))
     return Sandbox(box.root, where, box.env, box.recipient)
 
@@ -41,3 +41,30 @@ def test_a_review_in_a_shallow_clone_says_what_it_could_not_search(sandbox: Sand
     markdown = shallow.sealfile("review", "origin/main", "origin/revert-rotation", "--format", "markdown",
                                 env=shallow.keyless_env()).stdout
     assert CUT in markdown
+
+
+def test_a_branch_behind_base_is_not_read_as_undoing_it_past_the_cut(sandbox: Sandbox) -> None:
+    seal_file(sandbox, "prod.enc.yaml", "db:\n  password: first-pw\n")
+    sandbox.commit("base")
+    sandbox.diverge(lambda: seal_file(sandbox, "stage.enc.yaml", "db:\n  password: stage-pw\n"),
+                    lambda: sandbox.sealfile("set", "prod.enc.yaml", "db.password", "second-pw"))
+    full = sandbox.sealfile("review", "main", "feature", env=sandbox.keyless_env()).stdout
+    assert "stage.enc.yaml (added)" in full and "prod.enc.yaml" not in full  # main's change is not the branch's
+
+    cut = _shallow_clone(sandbox, 1)
+    done = cut.sealfile("review", "origin/main", "origin/feature", check=False, env=cut.keyless_env())
+    assert done.returncode != 0 and "prod.enc.yaml" not in done.stdout
+    assert done.stderr.strip().splitlines()[-1:] == [
+        "sealfile: error: no merge base of origin/main and origin/feature in this shallow clone (its history is cut): "
+        "origin/feature's own changes cannot be told from origin/main's that it lacks; fetch the history first: "
+        "git fetch --unshallow (actions/checkout: fetch-depth: 0)"]
+
+    sandbox.git("checkout", "-q", "-b", "merged", "main")  # what CI checks out for a pull request: its merge
+    sandbox.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    merged = _shallow_clone(sandbox, 1)  # the merge names base's tip as its parent, past the cut
+    shown = merged.sealfile("review", "origin/main", "origin/merged", env=merged.keyless_env()).stdout
+    assert "stage.enc.yaml (added)" in shown and "prod.enc.yaml" not in shown
+
+    deep_enough = _shallow_clone(sandbox, 2)  # the fork is within the history fetched: counted from there
+    shown = deep_enough.sealfile("review", "origin/main", "origin/feature", env=deep_enough.keyless_env()).stdout
+    assert "stage.enc.yaml (added)" in shown and "prod.enc.yaml" not in shown

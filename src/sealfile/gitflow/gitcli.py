@@ -16,13 +16,14 @@ from sealfile.files.io import max_file_bytes, read_text
 
 
 def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple[int, ...] = (0,),
-        env: dict[str, str] | None = None) -> str:
+        env: dict[str, str] | None = None, stdin: str | None = None) -> str:
     """Git's output as it wrote it: a path is any bytes but NUL, so no line break is translated (a
     carriage return in a name would name another file) and bytes that are not UTF-8 come back as the
     ``surrogateescape`` text that names the same file to ``open`` and to git again. ``env``: variables
-    set for this run on top of ours."""
+    set for this run on top of ours; ``stdin``: what git reads."""
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              input=None if stdin is None else stdin.encode("utf-8", "surrogateescape"),
                               env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
@@ -64,9 +65,32 @@ def is_shallow(cwd: str | os.PathLike[str]) -> bool:
 def fork_point(base: str, head: str, cwd: str | os.PathLike[str]) -> str:
     """Where ``head`` forked from ``base`` (their merge base), which a pull request's changes are counted
     from; ``base`` itself when it is an ancestor of ``head`` (a rebased branch, the merge commit CI
-    checks out) or the two share no history."""
+    checks out) or the two share no history. In a shallow clone whose cut hides the merge base, a
+    :class:`SealfileError`: counted from ``base``, a branch behind it would read as undoing base's changes."""
     found = git(["merge-base", base, head], cwd, ok=(0, 1)).strip()
-    return base if not found or found == git(["rev-parse", "--verify", f"{base}^{{commit}}"], cwd).strip() else found
+    tip = git(["rev-parse", "--verify", f"{base}^{{commit}}"], cwd).strip()
+    if not found and is_shallow(cwd) and not _parent_past_cut(tip, head, cwd):
+        raise SealfileError(f"no merge base of {base} and {head} in this shallow clone (its history is cut): "
+                            f"{head}'s own changes cannot be told from {base}'s that it lacks; fetch the history "
+                            "first: git fetch --unshallow (actions/checkout: fetch-depth: 0)")
+    return base if not found or found == tip else found
+
+
+_CUTS_READ = 20
+"""Commits at the cut of ``head``'s history whose parents are looked at (a clone cut at depth 1 has one)."""
+
+
+def _parent_past_cut(tip: str, head: str, cwd: str | os.PathLike[str]) -> bool:
+    """Whether ``tip`` is a parent, past the cut, of a commit of ``head``'s shallow history: a commit, or the merge
+    CI checks out, made on the base's tip (each commit still names its parents; the cut only hides them)."""
+    shallow = set(Path(git(["rev-parse", "--path-format=absolute", "--git-path", "shallow"], cwd).strip())
+                  .read_text(encoding="ascii").split())
+    cut = [commit for commit in git(["rev-list", head], cwd).split() if commit in shallow][:_CUTS_READ]
+    for commit in cut:
+        header = git(["cat-file", "commit", commit], cwd).split("\n\n", 1)[0]
+        if f"\nparent {tip}" in f"\n{header}":
+            return True
+    return False
 
 
 def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:

@@ -36,6 +36,7 @@ from sealfile.gitflow.committed_keys import review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, is_shallow, revisions_root
 from sealfile.gitflow.leaks import added_comments, review_unsealed
+from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
 from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import returned_keys
@@ -143,6 +144,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # A change must not escape review by narrowing sealed_files: the patterns of every side count.
     patterns = union(*([in_worktree(root)] if work_tree else []),
                      *(at_revision(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
+    fetch_searched(base, head, patterns.matches, root)  # a partial clone: at once, not a fetch per commit searched
     result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
     changes = changed_files(base, head, [], root)
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])

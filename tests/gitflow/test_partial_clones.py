@@ -1,0 +1,56 @@
+"""``review`` in a partial clone (``git clone --filter=blob:none``, as CI clones a large repository): the older
+versions its searches of the history read are not there, and git fetched them one ``git fetch`` per commit it
+searched (a round trip each to a real server). The review fetches them at once, and says the same as in a
+full clone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support.git import Sandbox, seal_file
+
+COMMITS = 12
+
+
+def _fetches(trace: Path) -> int:
+    """The ``git fetch`` processes git's trace2 events record (git runs a lazy one as ``git -c ... fetch``)."""
+    starts = [json.loads(line)["argv"] for line in trace.read_text().splitlines() if '"event":"start"' in line]
+    return sum(1 for argv in starts if "fetch" in argv[1:4])
+
+
+def _partial_clone(box: Sandbox) -> Sandbox:
+    bare = box.root / "server.git"
+    box.git("clone", "-q", "--bare", str(box.repo), str(bare))
+    box.git("-C", str(bare), "config", "uploadpack.allowFilter", "true")
+    where = box.root / "partial"
+    box.git("clone", "-q", "--filter=blob:none", f"file://{bare}", str(where))
+    return Sandbox(box.root, where, box.env, box.recipient)
+
+
+def test_a_review_in_a_partial_clone_fetches_what_it_searches_at_once(sandbox: Sandbox) -> None:
+    for n in range(COMMITS):
+        seal_file(sandbox, "prod.enc.yaml", f"db:\n  password: pw-{n}\n")
+        seal_file(sandbox, "stage.enc.yaml", f"db:\n  password: st-{n}\n")
+        (sandbox.repo / "notes.txt").write_text(f"note {n}\n")
+        sandbox.commit(f"version {n}")
+    sandbox.git("checkout", "-q", "-b", "feature")
+    for n in range(3):
+        seal_file(sandbox, "prod.enc.yaml", f"db:\n  password: new-{n}\n")
+        sandbox.commit(f"feature {n}")
+    sandbox.git("checkout", "-q", "main")
+    full = sandbox.sealfile("review", "main", "feature", "--format", "json", env=sandbox.keyless_env()).stdout
+
+    partial = _partial_clone(sandbox)
+    missing = partial.git("rev-list", "--objects", "--missing=print", "--all").stdout.count("\n?")
+    assert missing >= 2 * COMMITS  # the older versions of both sealed files are not in the clone
+    trace = sandbox.root / "trace2.json"
+    done = partial.sealfile("review", "origin/main", "origin/feature", "--format", "json",
+                            env={**partial.keyless_env(), "GIT_TRACE2_EVENT": str(trace)})
+    assert _fetches(trace) == 1
+    shown = json.loads(done.stdout)
+    assert {**shown, "base": "main", "head": "feature"} == json.loads(full)
+    again = sandbox.root / "again.json"  # what was fetched stays: nothing more to fetch
+    partial.sealfile("review", "origin/main", "origin/feature", env={**partial.keyless_env(),
+                                                                     "GIT_TRACE2_EVENT": str(again)})
+    assert _fetches(again) == 0
