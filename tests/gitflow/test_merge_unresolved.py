@@ -213,3 +213,19 @@ def test_a_damaged_record_is_ignored_not_a_crash(hooked: Sandbox, damage: str) -
     for command in (("check",), ("status", FILE)):
         done = hooked.sealfile(*command, check=False)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_link_listed_first_to_a_sealed_file_of_another_repository_does_not_hide_the_conflict(
+        hooked: Sandbox) -> None:
+    """Whether any record exists is told from the work tree being committed, not from the first file's target:
+    a link (sorted first) to a sibling clone's sealed file sent that look to the sibling's git directory, which
+    holds no record, and the conflict here was committed unrefused."""
+    _conflict(hooked)
+    sibling = hooked.root / "sibling"
+    sibling.mkdir()
+    hooked.git("init", "-q", str(sibling))
+    (sibling / FILE).write_text(hooked.git("show", f"main:{FILE}").stdout)
+    (hooked.repo / f"a{FILE}").symlink_to(sibling / FILE)
+    hooked.git("add", FILE, f"a{FILE}")
+    code, output = _commit(hooked)
+    assert code != 0 and f"{FILE}: unresolved merge conflict at db.password, x" in output, output

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_seen import may_be_recorded
+from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
 from sealfile.gitflow.sealed import rules_text, view
@@ -195,8 +195,8 @@ def unresolved_staged(files: Sequence[str | os.PathLike[str]],
                       cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
     """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
     left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
-    if not files or not may_be_recorded(files[0]):  # no record anywhere (nearly always): no git process
-        return {}
+    if not files or not may_be_recorded_under(cwd):  # no record (nearly always): no git process; asked of the
+        return {}  # work tree git is run in below, never of where a file (a link) points
     try:
         top, records, entries = _live(cwd)
     except SealfileError:
