@@ -229,3 +229,29 @@ def test_a_link_listed_first_to_a_sealed_file_of_another_repository_does_not_hid
     hooked.git("add", FILE, f"a{FILE}")
     code, output = _commit(hooked)
     assert code != 0 and f"{FILE}: unresolved merge conflict at db.password, x" in output, output
+
+
+def test_a_file_the_driver_could_not_merge_stays_unresolved_when_git_add_normalizes_it(hooked: Sandbox) -> None:
+    """The driver kept our version whole; an 'ident' attribute (written by whoever pushes) makes 'git add' store
+    another blob than the one the driver left ('$Id: ... $' collapsed) with every value as the driver left it:
+    that blob was taken as the conflict resolved, and theirs' change was dropped unrefused."""
+    seal_file(hooked, FILE, "a: 1\nb: 2\n")
+    with (hooked.repo / FILE).open("a") as out:
+        out.write("# $Id: pinned $\n")
+    hooked.commit("base")
+
+    def theirs() -> None:  # the blobs keep '$Id: pinned $' until the merge brings the attribute
+        hooked.sealfile("set", FILE, "a", "10")
+        with (hooked.repo / ".gitattributes").open("a") as out:
+            out.write(f"{FILE} ident\n")
+
+    hooked.diverge(theirs, lambda: hooked.sealfile("set", FILE, "b", "20"))
+    merge = hooked.git("merge", "--no-edit", "feature", check=False, env=hooked.keyless_env())
+    assert merge.returncode != 0
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "could not merge it and kept our version" in output, output
+    hooked.sealfile("set", FILE, "a", "10")  # theirs' change, combined by hand
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code == 0, output
