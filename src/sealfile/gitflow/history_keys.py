@@ -59,7 +59,7 @@ def _armored_changes(base: str, head: str, root: str | os.PathLike[str], seen: s
     marker at ``base`` or ``head``: a key's body replaced between armor lines the commit kept adds no marker line
     for git's search, and a later commit that put the old body back leaves the change showing nothing. Such
     files are found by git's search of those two trees, and only their commits are read (within MAX_COMMITS)."""
-    held = sorted({name.split(":", 1)[1] for rev in (base, head) for name in git(
+    held = sorted({name.removeprefix(f"{rev}:") for rev in (base, head) for name in git(
         ["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--"], root, ok=(0, 1)).split("\0")
         if name})
     found: list[str] = []
