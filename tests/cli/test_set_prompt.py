@@ -54,3 +54,16 @@ def test_ctrl_c_ends_the_prompt_even_just_before_its_read_starts(seal_file: Seal
     else:
         assert status == 0, shown
         assert load_secrets(path) == {"db": {"password": "typed-secret"}}
+
+
+def test_a_typed_value_that_is_not_utf8_is_refused_in_one_line_naming_none_of_its_bytes(seal_file: SealFile) -> None:
+    """A byte the terminal's encoding cannot read (Latin-1's é typed at a UTF-8 prompt) raised UnicodeDecodeError
+    out of the prompt: an internal error whose message quotes a byte of the secret and its position."""
+    path = seal_file("db:\n  password: old\n")
+    before = path.read_bytes()
+    status, shown = set_at_terminal(path, "s3cr\udce9t-typed")
+    assert status == 1, shown
+    assert shown.splitlines()[-1] == (f"sealfile: error: {path}: db.password: the typed text is not UTF-8 text; "
+                                      "no file was changed")
+    assert "Traceback" not in shown and "0xe9" not in shown and "position" not in shown
+    assert path.read_bytes() == before

@@ -5,6 +5,7 @@ CLI; the set-up of ``test_committed_keys``."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,25 @@ def test_more_commits_adding_markers_than_one_review_reads_fail_it(sandbox: Sand
     violations, _ = review_keys("HEAD~5", "HEAD", sandbox.repo, {}, lambda path: False)
     assert violations == ["HEAD~5..HEAD: not reviewed: 2 more of its commits add a private key's marker than the 3 "
                           "one review reads (review the change in parts)"]
+
+
+def test_a_key_body_swapped_between_kept_armor_lines_then_put_back_is_named(sandbox: Sandbox) -> None:
+    """No line of the swap holds a marker, so git's search of the commits' lines picked neither commit: the
+    commits changing a file that holds a marker at base or head are read too."""
+    _base(sandbox)
+    for name in ("old", "new"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(sandbox.root / name)],
+                       check=True)
+    old, new = ((sandbox.root / name).read_text() for name in ("old", "new"))
+    (sandbox.repo / "deploy_key").write_text(old)
+    sandbox.commit("a deploy key")
+    base = sandbox.git("rev-parse", "HEAD").stdout.strip()
+    (sandbox.repo / "deploy_key").write_text(new)
+    sandbox.commit("swap")
+    swapped = sandbox.git("rev-parse", "HEAD").stdout.strip()
+    (sandbox.repo / "deploy_key").write_text(old)
+    sandbox.commit("put back")
+    done = sandbox.sealfile("review", base, "HEAD", check=False, env=sandbox.keyless_env())
+    assert f"in commit {swapped[:12]}, removed since but in the history this change pushes" in done.stdout, done.stdout
+    for line in _secret_lines(new):
+        assert line not in done.stdout

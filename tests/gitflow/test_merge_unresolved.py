@@ -213,3 +213,45 @@ def test_a_damaged_record_is_ignored_not_a_crash(hooked: Sandbox, damage: str) -
     for command in (("check",), ("status", FILE)):
         done = hooked.sealfile(*command, check=False)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_link_listed_first_to_a_sealed_file_of_another_repository_does_not_hide_the_conflict(
+        hooked: Sandbox) -> None:
+    """Whether any record exists is told from the work tree being committed, not from the first file's target:
+    a link (sorted first) to a sibling clone's sealed file sent that look to the sibling's git directory, which
+    holds no record, and the conflict here was committed unrefused."""
+    _conflict(hooked)
+    sibling = hooked.root / "sibling"
+    sibling.mkdir()
+    hooked.git("init", "-q", str(sibling))
+    (sibling / FILE).write_text(hooked.git("show", f"main:{FILE}").stdout)
+    (hooked.repo / f"a{FILE}").symlink_to(sibling / FILE)
+    hooked.git("add", FILE, f"a{FILE}")
+    code, output = _commit(hooked)
+    assert code != 0 and f"{FILE}: unresolved merge conflict at db.password, x" in output, output
+
+
+def test_a_file_the_driver_could_not_merge_stays_unresolved_when_git_add_normalizes_it(hooked: Sandbox) -> None:
+    """The driver kept our version whole; an 'ident' attribute (written by whoever pushes) makes 'git add' store
+    another blob than the one the driver left ('$Id: ... $' collapsed) with every value as the driver left it:
+    that blob was taken as the conflict resolved, and theirs' change was dropped unrefused."""
+    seal_file(hooked, FILE, "a: 1\nb: 2\n")
+    with (hooked.repo / FILE).open("a") as out:
+        out.write("# $Id: pinned $\n")
+    hooked.commit("base")
+
+    def theirs() -> None:  # the blobs keep '$Id: pinned $' until the merge brings the attribute
+        hooked.sealfile("set", FILE, "a", "10")
+        with (hooked.repo / ".gitattributes").open("a") as out:
+            out.write(f"{FILE} ident\n")
+
+    hooked.diverge(theirs, lambda: hooked.sealfile("set", FILE, "b", "20"))
+    merge = hooked.git("merge", "--no-edit", "feature", check=False, env=hooked.keyless_env())
+    assert merge.returncode != 0
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "could not merge it and kept our version" in output, output
+    hooked.sealfile("set", FILE, "a", "10")  # theirs' change, combined by hand
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code == 0, output

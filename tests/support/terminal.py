@@ -46,7 +46,7 @@ def run_on_terminal(args: Sequence[str], env: dict[str, str], answers: dict[byte
             shown += chunk
             for prompt in [prompt for prompt in waiting if prompt in shown]:
                 typed = waiting.pop(prompt)
-                os.write(fd, typed.encode() + (b"" if typed in KEYS else b"\n"))
+                os.write(fd, typed.encode("utf-8", "surrogateescape") + (b"" if typed in KEYS else b"\n"))
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)

@@ -181,8 +181,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     """
     refuse_missing("set", file, keypath, value_given=value is not None)
     if value is None:
-        value = (hidden_answer("value", unanswered=f"{one_line(str(file))}: {keypath}: no value typed; no file "
-                               "was changed") if sys.stdin.isatty() else hot.read_value(value_type, file, keypath))
+        value = (hidden_answer("value", about=f"{one_line(str(file))}: {keypath}") if sys.stdin.isatty()
+                 else hot.read_value(value_type, file, keypath))
     hot.set_value(file, keypath, value, value_type, replace, rotate, input_type)
 
 

@@ -63,10 +63,12 @@ class Console:
             raise interruption(abort) from None
 
 
-def hidden_answer(question: str, *, unanswered: str) -> str:
-    """A typed answer not echoed (a secret value); end of input is ``unanswered``'s error, not an empty value."""
+def hidden_answer(question: str, *, about: str) -> str:
+    """A typed answer not echoed (a secret value); end of input, or text that cannot be read, is an error naming
+    ``about`` (the file and key path), not an empty value."""
     from sealfile.files.terminal import read_line
 
+    unanswered = f"{about}: no value typed; no file was changed"
     try:
         while True:  # an empty line asks again, as click does
             answer = read_line(f"{question}: ", echo=False)
@@ -76,6 +78,8 @@ def hidden_answer(question: str, *, unanswered: str) -> str:
                 return answer
     except EOFError:
         raise SealfileError(unanswered) from None
+    except SealfileError as err:
+        raise SealfileError(f"{about}: {err.message}; no file was changed") from None
 
 
 def _click_hidden_answer(question: str, *, unanswered: str) -> str:

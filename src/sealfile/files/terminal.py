@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from sealfile.errors import SealfileError
 from sealfile.files.termination import in_main_thread, ready_or_signalled, woken_by_signals
 
 
@@ -47,7 +48,11 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
                     _write_all(fd, b"\n")
     finally:
         os.close(fd)
-    return typed.decode(sys.stdin.encoding or "utf-8")
+    encoding = sys.stdin.encoding or "utf-8"
+    try:
+        return typed.decode(encoding)
+    except UnicodeDecodeError:  # its message quotes a byte of what was typed, and where: none of it is shown
+        raise SealfileError(f"the typed text is not {encoding.upper().replace('UTF8', 'UTF-8')} text") from None
 
 
 def _typed_line(fd: int, wake: int) -> bytes:

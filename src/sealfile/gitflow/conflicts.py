@@ -30,7 +30,7 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_seen import may_be_recorded
+from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
 from sealfile.gitflow.sealed import rules_text, view
@@ -67,20 +67,26 @@ class Record:
     marks: tuple[tuple[str, str, str], ...]
     """Per conflict: the key path as shown, its encoding in hex ("" for the encryption rule), the fingerprint of
     what the driver wrote there. Empty: the driver kept our version whole."""
+    whole: str = ""
+    """Where the driver kept our version whole: the fingerprint of every value and the rule it wrote. 'git add'
+    may store another blob than the one written (an 'ident' or 'text' attribute normalizes it) with nothing
+    changed: only a change to what it holds resolves it."""
 
 
 def _mark(text: str, file: str, encoded: str) -> str | None:
     """A keyless fingerprint of what ``text`` holds at one key path (every value under it, as written, sealed
-    or not), or of its encryption rule; ``None`` if ``text`` is no sealed file."""
+    or not), of its encryption rule (``encoded`` empty), or of both for the whole file (:data:`WHOLE`); ``None``
+    if ``text`` is no sealed file."""
     try:
         sealed = view(text, store_for(file))
     except SealfileError:
         return None
     digest = hashlib.sha256()
-    if not encoded:
+    if encoded in ("", WHOLE):
         digest.update(rules_text(sealed.meta.rules).encode("utf-8", "surrogateescape"))
-        return digest.hexdigest()
-    prefix = bytes.fromhex(encoded)
+        if not encoded:
+            return digest.hexdigest()
+    prefix = b"" if encoded == WHOLE else bytes.fromhex(encoded)
     for at, value in sorted((encode_path(p), v) for p, v in sealed.leaves.items()):
         if at.startswith(prefix):  # encoded paths are self-delimiting: exactly the subtree
             digest.update(framed(at) + framed(comparable(value)))
@@ -121,7 +127,7 @@ class Pending:
             encoded = encode_path(path).hex() if path is not None else ""
             marks.append((shown, encoded, _mark(text, self.path, encoded) or ""))
         record = Record(self.path, self.head, self.ours, self.theirs, _blob_id(written, self.object_format),
-                        tuple(marks))
+                        tuple(marks), "" if marks else _mark(text, self.path, WHOLE) or "")
         self.directory.mkdir(parents=True, exist_ok=True)
         target = _record_file(self.directory, self.path)
         partial = target.with_suffix(".tmp")
@@ -139,7 +145,7 @@ def _records(directory: FsPath) -> list[Record]:
         try:
             fields = json.loads((directory / name).read_text(encoding="utf-8"))
             record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"])})
-            texts = [record.path, record.head, record.ours, record.theirs, record.written]
+            texts = [record.path, record.head, record.ours, record.theirs, record.written, record.whole]
             if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
                 continue
             bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
@@ -190,8 +196,10 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
         return []
     if blob == record.written:
         return [shown for shown, _, _ in record.marks] or [WHOLE]
-    if not record.marks or blob in (record.ours, record.theirs) or text is None:
+    if blob in (record.ours, record.theirs) or text is None:
         return []
+    if not record.marks:
+        return [WHOLE] if record.whole and _mark(text, record.path, WHOLE) == record.whole else []
     return [shown for shown, encoded, mark in record.marks if mark and _mark(text, record.path, encoded) == mark]
 
 
@@ -199,8 +207,8 @@ def unresolved_staged(files: Sequence[str | os.PathLike[str]],
                       cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
     """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
     left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
-    if not files or not may_be_recorded(files[0]):  # no record anywhere (nearly always): no git process
-        return {}
+    if not files or not may_be_recorded_under(cwd):  # no record (nearly always): no git process; asked of the
+        return {}  # work tree git is run in below, never of where a file (a link) points
     try:
         top, records, entries = _live(cwd)
     except SealfileError:

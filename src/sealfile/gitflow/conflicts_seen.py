@@ -10,11 +10,18 @@ _RECORDS = os.path.join("sealfile", "conflicts")
 
 
 def may_be_recorded(file: str | os.PathLike[str]) -> bool:
-    """Any record in the git directory of the work tree holding ``file`` (``GIT_DIR`` if set, else the
-    ``.git`` directory, or the one a ``.git`` file names, found upwards from the file)."""
+    """Any record in the git directory of the work tree holding ``file``: the one git finds from the file's
+    directory, as :mod:`.conflicts` asks it; never from where a link at ``file`` points (a sibling clone's
+    git directory holds no record, and the conflict here would pass unasked)."""
+    return may_be_recorded_under(os.path.dirname(os.path.abspath(file)))
+
+
+def may_be_recorded_under(directory: str | os.PathLike[str]) -> bool:
+    """Any record in the git directory of the work tree holding ``directory`` (``GIT_DIR`` if set, else the
+    ``.git`` directory, or the one a ``.git`` file names, found upwards from it)."""
     if os.environ.get("GIT_DIR"):
         return _any(os.environ["GIT_DIR"])
-    directory = os.path.dirname(os.path.realpath(file))
+    directory = os.path.realpath(directory)
     while True:
         dot_git = os.path.join(directory, ".git")
         if os.path.isdir(dot_git):

@@ -18,6 +18,8 @@ from sealfile.kms.found_keys import MARKERS, found_keys
 
 KEY_PICKAXE = "|".join(MARKERS).replace("-----", "-{5}")
 """git's extended regular expression for a line holding a key's marker (case ignored where it is used)."""
+_PATHS_AT_ONCE = 500
+"""Paths given to one ``git log`` (a command line has a length limit)."""
 MAX_COMMITS = 1000
 """Commits whose diffs are read at most (the newest): each costs a few git processes."""
 
@@ -36,18 +38,42 @@ def added_then_removed(base: str, head: str, root: str | os.PathLike[str]) -> tu
     commits = git(["log", "--format=%H %P", "--no-renames", "--no-textconv", "--no-ext-diff", "--text", "--no-patch",
                    "--diff-merges=first-parent", "--regexp-ignore-case", "-G", KEY_PICKAXE, f"{base}..{head}", "--"],
                   root).splitlines()
+    armored = _armored_changes(base, head, root, {line.split()[0] for line in commits})
+    commits = _newest_first(commits + armored, base, head, root) if armored else commits
     found: Past = []
     for line in commits[:MAX_COMMITS]:
         commit, *parents = line.split()
         parent = parents[0] if parents else ""
+        search = ["--regexp-ignore-case", "-G", KEY_PICKAXE] if line not in armored else []
         paths = git(["-c", "core.quotePath=false", "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "-z",
-                     "--no-renames", "--no-textconv", "--no-ext-diff", "--text", "--diff-filter=AMRCT",
-                     "--regexp-ignore-case", "-G", KEY_PICKAXE, *([parent] if parent else []), commit, "--"],
-                    root).split("\0")
+                     "--no-renames", "--no-textconv", "--no-ext-diff", "--text", "--diff-filter=AMRCT", *search,
+                     *([parent] if parent else []), commit, "--"], root).split("\0")
         added = [path for path in paths if path]  # git's search also names a commit that only removes such lines
         if added:
             found.append((commit, parent, added))
     return found, max(len(commits) - MAX_COMMITS, 0)
+
+
+def _armored_changes(base: str, head: str, root: str | os.PathLike[str], seen: set[str]) -> list[str]:
+    """The commits (``"commit parents"``) of ``base..head`` not in ``seen`` that changed a file holding a key's
+    marker at ``base`` or ``head``: a key's body replaced between armor lines the commit kept adds no marker line
+    for git's search, and a later commit that put the old body back leaves the change showing nothing. Such
+    files are found by git's search of those two trees, and only their commits are read (within MAX_COMMITS)."""
+    held = sorted({name.removeprefix(f"{rev}:") for rev in (base, head) for name in git(
+        ["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--"], root, ok=(0, 1)).split("\0")
+        if name})
+    found: list[str] = []
+    for at in range(0, len(held), _PATHS_AT_ONCE):
+        found += [line for line in git(["--literal-pathspecs", "log", "--format=%H %P", "--no-renames", "--no-patch",
+                                         "--diff-merges=first-parent", f"{base}..{head}", "--",
+                                         *held[at:at + _PATHS_AT_ONCE]], root).splitlines()
+                  if line.split()[0] not in seen]
+    return list(dict.fromkeys(found))
+
+
+def _newest_first(lines: list[str], base: str, head: str, root: str | os.PathLike[str]) -> list[str]:
+    order = {commit: at for at, commit in enumerate(git(["rev-list", f"{base}..{head}"], root).split())}
+    return sorted(dict.fromkeys(lines), key=lambda line: order.get(line.split()[0], len(order)))
 
 
 def unread_violations(unread: int, base: str, head: str) -> list[str]:
