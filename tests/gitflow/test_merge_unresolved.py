@@ -213,3 +213,25 @@ def test_a_damaged_record_is_ignored_not_a_crash(hooked: Sandbox, damage: str) -
     for command in (("check",), ("status", FILE)):
         done = hooked.sealfile(*command, check=False)
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("replay", ["cherry-pick", "rebase"])
+def test_a_conflict_left_as_head_has_it_is_refused_when_only_other_files_are_named(hooked: Sandbox,
+                                                                                    replay: str) -> None:
+    """The pre-commit framework names only the files staged against HEAD (a merge's conflicts come from
+    MERGE_MSG, a pick's do not): where the conflict was the pick's only change to the file, the driver left HEAD's
+    version, ``git add`` stages nothing, and the hook is given the pick's other files alone."""
+    seal_file(hooked, FILE, "db:\n  password: base-pw\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: (hooked.sealfile("set", FILE, "db.password", "theirs-pw"),
+                            (hooked.repo / "notes.txt").write_text("theirs\n")),
+                   lambda: hooked.sealfile("set", FILE, "db.password", "ours-pw"))
+    command = ["cherry-pick", "feature"] if replay == "cherry-pick" else ["rebase", "main", "feature"]
+    assert hooked.git(*command, check=False).returncode != 0
+    hooked.git("add", FILE)
+    assert hooked.git("diff", "--cached", "--name-only").stdout.split() == ["notes.txt"]  # what the hook is given
+    refused = hooked.sealfile("check", "notes.txt", check=False)
+    assert refused.returncode == 3
+    assert f"{FILE}: unresolved merge conflict at db.password" in refused.stderr
+    hooked.sealfile("git", "resolve", FILE)
+    assert hooked.sealfile("check", "notes.txt").returncode == 0

@@ -280,25 +280,3 @@ def _changed_outside(file: str | Path) -> str:
 def _partly_staged(file: str | Path) -> str:
     return ("staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: "
             f"git add {shlex.quote(str(file))}")
-
-
-def left_in_conflict(files: Sequence[Path]) -> dict[str, Finding]:
-    """A finding per file staged still holding a conflict the merge driver left (:mod:`.conflicts`): it reads
-    and is sealed, so nothing else would stop it, and committing it keeps one side's value and drops the other's."""
-    from sealfile.gitflow.conflicts import WHOLE, unresolved_staged
-
-    found = {}
-    for file, left in unresolved_staged(files).items():
-        name = shlex.quote(file)
-        if left.conflicts == [WHOLE]:
-            why = ("the merge driver could not merge it and kept our version (theirs' changes are not in it): "
-                   f"once the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
-                   f"{name})")
-        else:
-            why = (f"unresolved merge conflict at {', '.join(left.conflicts)} (it holds the value the merge kept "
-                   f"there, not the other side's): set the value you mean (sealfile edit {name})"
-                   + ("" if left.committed else f", or take one side whole (git checkout --ours/--theirs {name})"))
-        committed = " (committed so: git rebase --continue runs no hook)" if left.committed else ""
-        found[file] = Finding(file, f"{why}, then git add {name}; or keep what it holds: sealfile git resolve "
-                                    f"{name}{committed}")
-    return found

@@ -191,17 +191,25 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
     return [shown for shown, encoded, mark in record.marks if mark and _mark(text, record.path, encoded) == mark]
 
 
-def unresolved_staged(files: Sequence[str | os.PathLike[str]],
-                      cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
+def unresolved_staged(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".", *,
+                      others: bool = False) -> dict[str, Unresolved]:
     """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
-    left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
-    if not files or not may_be_recorded(files[0]):  # no record anywhere (nearly always): no git process
+    left, with the conflicts (key paths as shown). With ``others``, any other file too whose conflict is not
+    committed yet (named relative to ``cwd``): the pre-commit framework gives a hook the files staged against HEAD
+    only, and where a pick's only change to a file was the conflict, the driver left HEAD's version, which ``git
+    add`` stages as no change. Empty outside a work tree and where no record counts."""
+    probe = files[0] if files else os.path.join(cwd, "_")  # any name in cwd: the lookup starts at its directory
+    if not (files or others) or not may_be_recorded(probe):  # no record anywhere (nearly always): no git process
         return {}
     try:
         top, records, entries = _live(cwd)
     except SealfileError:
         return {}
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
+    if others:
+        here = os.path.abspath(cwd)
+        named |= {p: os.path.relpath(os.path.join(top, p), here) for p, (_, committed) in records.items()
+                  if not committed and p not in named}
     staged = {p: entries.get(p, {}).get("0") for p in records if p in named}
     wanted = [p for p, blob in staged.items() if blob not in (None, records[p][0].written)]
     texts = dict(zip(wanted, read_blobs([staged[p] or "" for p in wanted], top), strict=True))
