@@ -235,3 +235,26 @@ def test_a_conflict_left_as_head_has_it_is_refused_when_only_other_files_are_nam
     assert f"{FILE}: unresolved merge conflict at db.password" in refused.stderr
     hooked.sealfile("git", "resolve", FILE)
     assert hooked.sealfile("check", "notes.txt").returncode == 0
+
+
+def test_a_merge_committed_blind_where_the_conflict_left_our_version_is_named(hooked: Sandbox) -> None:
+    """Where the conflict was theirs' only change to the file, the driver left our version whole; committed with
+    '--no-verify', the merge commit (its first parent the commit merged into, its second bringing theirs) is
+    named, while a merge aborted and a plain commit after it, which leave the same version, are not."""
+    seal_file(hooked, FILE, "db:\n  password: base-pw\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: hooked.sealfile("set", FILE, "db.password", "theirs-pw"),
+                   lambda: hooked.sealfile("set", FILE, "db.password", "ours-pw"))
+    assert hooked.git("merge", "feature", check=False).returncode != 0
+    hooked.git("merge", "--abort")
+    (hooked.repo / "notes.txt").write_text("later\n")
+    hooked.commit("later")
+    assert hooked.sealfile("check").returncode == 0
+    assert hooked.git("merge", "feature", check=False).returncode != 0
+    hooked.git("add", FILE)
+    assert _commit(hooked, "--no-verify")[0] == 0
+    found = hooked.sealfile("check", check=False)
+    assert found.returncode == 3 and "unresolved merge conflict at db.password" in found.stderr
+    assert "committed so" in found.stderr
+    hooked.sealfile("git", "resolve", FILE)
+    assert hooked.sealfile("check").returncode == 0

@@ -150,7 +150,8 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
     each such file's index entries (stage -> blob id). A record counts while HEAD is the commit the driver merged
     into and the index holds its conflict (unmerged, or resolved); or once HEAD moved on, where the index still
     holds the very blob the driver left (committed without the hook: 'git rebase --continue' runs none, nor does
-    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too)."""
+    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too) and HEAD is not
+    the merge that left it."""
     top = toplevel(cwd)
     directory, head, _ = _git_dir(top)
     records = {r.path: r for r in _records(directory)}
@@ -164,9 +165,18 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
         sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]
         if r.head == head and (r.ours, r.theirs) in sides:
             found[p] = (r, False)
-        elif r.head != head and r.written != r.ours and entries.get(p, {}).get("0") == r.written:
+        elif r.head != head and entries.get(p, {}).get("0") == r.written and (r.written != r.ours
+                                                                              or _merged_so(r, top)):
             found[p] = (r, True)
     return top, found, entries
+
+
+def _merged_so(record: Record, top: str | os.PathLike[str]) -> bool:
+    """Whether HEAD is the merge that left ``record``'s conflict, its first parent the commit merged into and its
+    second bringing theirs: where the conflict was theirs' only change, the driver left our version whole, which an
+    aborted merge leaves too, so only the commit that made the merge tells the two apart."""
+    found = git(["rev-parse", "-q", "HEAD^1", f"HEAD^2:{record.path}"], top, ok=(0, 1, 128)).split()
+    return found == [record.head, record.theirs]
 
 
 def _stages(listing: str) -> dict[str, dict[str, str]]:

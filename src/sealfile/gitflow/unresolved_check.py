@@ -26,7 +26,10 @@ def left_in_conflict(files: Sequence[Path], *, others: bool = False) -> dict[str
             why = (f"unresolved merge conflict at {', '.join(left.conflicts)} (it holds the value the merge kept "
                    f"there, not the other side's): set the value you mean (sealfile edit {name})"
                    + ("" if left.committed else f", or take one side whole (git checkout --ours/--theirs {name})"))
-        committed = " (committed so: git rebase --continue runs no hook)" if left.committed else ""
-        found[file] = Finding(file, f"{why}, then git add {name}; or keep what it holds: sealfile git resolve "
+        # committed without the hook: the fix is a new commit, and the cause is worth naming once
+        then = f"git add {name} && git commit" if left.committed else f"git add {name}"
+        committed = (" (committed so: 'git rebase --continue' and 'git commit --no-verify' run no hook)"
+                     if left.committed else "")
+        found[file] = Finding(file, f"{why}, then {then}; or keep what it holds: sealfile git resolve "
                                     f"{name}{committed}")
     return found
