@@ -255,3 +255,48 @@ def test_a_file_the_driver_could_not_merge_stays_unresolved_when_git_add_normali
     hooked.git("add", FILE)
     code, output = _commit(hooked)
     assert code == 0, output
+
+
+@pytest.mark.parametrize("replay", ["cherry-pick", "rebase"])
+def test_a_conflict_left_as_head_has_it_is_refused_when_only_other_files_are_named(hooked: Sandbox,
+                                                                                    replay: str) -> None:
+    """The pre-commit framework names only the files staged against HEAD (a merge's conflicts come from
+    MERGE_MSG, a pick's do not): where the conflict was the pick's only change to the file, the driver left HEAD's
+    version, ``git add`` stages nothing, and the hook is given the pick's other files alone."""
+    seal_file(hooked, FILE, "db:\n  password: base-pw\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: (hooked.sealfile("set", FILE, "db.password", "theirs-pw"),
+                            (hooked.repo / "notes.txt").write_text("theirs\n")),
+                   lambda: hooked.sealfile("set", FILE, "db.password", "ours-pw"))
+    command = ["cherry-pick", "feature"] if replay == "cherry-pick" else ["rebase", "main", "feature"]
+    assert hooked.git(*command, check=False).returncode != 0
+    hooked.git("add", FILE)
+    assert hooked.git("diff", "--cached", "--name-only").stdout.split() == ["notes.txt"]  # what the hook is given
+    refused = hooked.sealfile("check", "notes.txt", check=False)
+    assert refused.returncode == 3
+    assert f"{FILE}: unresolved merge conflict at db.password" in refused.stderr
+    hooked.sealfile("git", "resolve", FILE)
+    assert hooked.sealfile("check", "notes.txt").returncode == 0
+
+
+def test_a_merge_committed_blind_where_the_conflict_left_our_version_is_named(hooked: Sandbox) -> None:
+    """Where the conflict was theirs' only change to the file, the driver left our version whole; committed with
+    '--no-verify', the merge commit (its first parent the commit merged into, its second bringing theirs) is
+    named, while a merge aborted and a plain commit after it, which leave the same version, are not."""
+    seal_file(hooked, FILE, "db:\n  password: base-pw\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: hooked.sealfile("set", FILE, "db.password", "theirs-pw"),
+                   lambda: hooked.sealfile("set", FILE, "db.password", "ours-pw"))
+    assert hooked.git("merge", "feature", check=False).returncode != 0
+    hooked.git("merge", "--abort")
+    (hooked.repo / "notes.txt").write_text("later\n")
+    hooked.commit("later")
+    assert hooked.sealfile("check").returncode == 0
+    assert hooked.git("merge", "feature", check=False).returncode != 0
+    hooked.git("add", FILE)
+    assert _commit(hooked, "--no-verify")[0] == 0
+    found = hooked.sealfile("check", check=False)
+    assert found.returncode == 3 and "unresolved merge conflict at db.password" in found.stderr
+    assert "committed so" in found.stderr
+    hooked.sealfile("git", "resolve", FILE)
+    assert hooked.sealfile("check").returncode == 0

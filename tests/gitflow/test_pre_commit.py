@@ -77,6 +77,26 @@ def test_the_local_hook_blocks_plaintext_json_and_dotenv_at_commit(hooked: Sandb
 
 
 
+def test_the_hook_refuses_a_picked_conflict_it_is_not_given(hooked: Sandbox) -> None:
+    """pre-commit gives the hook only the files staged against HEAD outside a merge: a cherry-pick whose only change
+    to a sealed file conflicted leaves HEAD's version there, and ``git add`` stages no change to it."""
+    hooked.sealfile("git", "install", "--command", f"{sys.executable} -m sealfile")
+    (hooked.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    seal_file(hooked, "app.enc.yaml", "password: base-pw\n")
+    hooked.commit("base")
+    assert _pre_commit(hooked, "install").returncode == 0
+    hooked.diverge(lambda: (hooked.sealfile("set", "app.enc.yaml", "password", "theirs-pw"),
+                            (hooked.repo / "notes.txt").write_text("theirs\n")),
+                   lambda: hooked.sealfile("set", "app.enc.yaml", "password", "ours-pw"))
+    assert hooked.git("cherry-pick", "feature", check=False).returncode != 0
+    hooked.git("add", "app.enc.yaml")
+    refused = hooked.git("commit", "--no-edit", check=False)
+    assert refused.returncode != 0
+    assert "app.enc.yaml: unresolved merge conflict at password" in refused.stdout + refused.stderr
+    hooked.sealfile("git", "resolve", "app.enc.yaml")
+    hooked.git("commit", "--no-edit")
+
+
 @pytest.mark.parametrize("name", ["secrets.enc.yaml", "app.enc.json", ".env.enc"])
 def test_a_sealed_file_staged_in_part_is_refused_by_whoever_has_a_key(hooked: Sandbox, name: str) -> None:
     """'git add -p' can take a value's line and leave the 'mac' line (or the reverse): the blob committed

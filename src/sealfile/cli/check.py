@@ -41,10 +41,10 @@ def check(files: tuple[Path, ...]) -> None:
         sealed_outside_patterns,
     )
     from sealfile.gitflow.committed_keys import files_with_keys
-    from sealfile.gitflow.conflicts import left_in_conflict
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import links_as_files, staged_versions
+    from sealfile.gitflow.unresolved_check import left_in_conflict
 
     if not files:
         if not revisions_root(".")[1]:  # 'ls-files' answers nothing there, and nothing checked would pass
@@ -65,7 +65,8 @@ def check(files: tuple[Path, ...]) -> None:
     as_text, merged = merged_as_text(chosen), merged_by_git_as_text(chosen)
     staged, earlier = staged_versions(chosen), earlier_versions(chosen)
     flat_links, aliases = links_as_files(chosen), links_to_checked(chosen)
-    unresolved = left_in_conflict(chosen)
+    # a hook given some files (pre-commit's staged ones) is told of a conflict in any other file too
+    unresolved = left_in_conflict(chosen, others=bool(files))
 
     def one(file: Path, console: Console) -> ExitCode:
         came_from = earlier.get(str(file), [])
@@ -91,5 +92,6 @@ def check(files: tuple[Path, ...]) -> None:
             console.echo(f"sealfile: {finding}", err=True)
         return ExitCode.POLICY if any(f.error for f in findings) else ExitCode.OK
 
-    for_each_file([f for f in given if f in picked or str(f) in unguarded or str(f) in copies or str(f) in keys],
-                  "check", one)
+    others = [Path(f) for f in unresolved if Path(f) not in set(given)]
+    for_each_file([f for f in given if f in picked or str(f) in unguarded or str(f) in copies or str(f) in keys]
+                  + others, "check", one)

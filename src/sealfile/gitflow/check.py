@@ -280,4 +280,3 @@ def _changed_outside(file: str | Path) -> str:
 def _partly_staged(file: str | Path) -> str:
     return ("staged in part ('git add -p' takes value lines without the 'mac' line)? stage the whole file: "
             f"git add {shlex.quote(str(file))}")
-

@@ -27,7 +27,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
@@ -38,9 +37,6 @@ from sealfile.gitflow.staged import path_in_repo, read_blobs
 from sealfile.model.paths import Path, encode_path
 from sealfile.model.scalars import comparable
 from sealfile.stores import store_for
-
-if TYPE_CHECKING:
-    from sealfile.gitflow.check import Finding
 
 RECORDS = "sealfile/conflicts"
 WHOLE = "(the whole file: the driver could not merge it and kept our version, without theirs' changes)"
@@ -160,7 +156,8 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
     each such file's index entries (stage -> blob id). A record counts while HEAD is the commit the driver merged
     into and the index holds its conflict (unmerged, or resolved); or once HEAD moved on, where the index still
     holds the very blob the driver left (committed without the hook: 'git rebase --continue' runs none, nor does
-    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too)."""
+    'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too) and HEAD is not
+    the merge that left it."""
     top = toplevel(cwd)
     directory, head, _ = _git_dir(top)
     records = {r.path: r for r in _records(directory)}
@@ -174,9 +171,18 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
         sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]
         if r.head == head and (r.ours, r.theirs) in sides:
             found[p] = (r, False)
-        elif r.head != head and r.written != r.ours and entries.get(p, {}).get("0") == r.written:
+        elif r.head != head and entries.get(p, {}).get("0") == r.written and (r.written != r.ours
+                                                                              or _merged_so(r, top)):
             found[p] = (r, True)
     return top, found, entries
+
+
+def _merged_so(record: Record, top: str | os.PathLike[str]) -> bool:
+    """Whether HEAD is the merge that left ``record``'s conflict, its first parent the commit merged into and its
+    second bringing theirs: where the conflict was theirs' only change, the driver left our version whole, which an
+    aborted merge leaves too, so only the commit that made the merge tells the two apart."""
+    found = git(["rev-parse", "-q", "HEAD^1", f"HEAD^2:{record.path}"], top, ok=(0, 1, 128)).split()
+    return found == [record.head, record.theirs]
 
 
 def _stages(listing: str) -> dict[str, dict[str, str]]:
@@ -203,17 +209,24 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
     return [shown for shown, encoded, mark in record.marks if mark and _mark(text, record.path, encoded) == mark]
 
 
-def unresolved_staged(files: Sequence[str | os.PathLike[str]],
-                      cwd: str | os.PathLike[str] = ".") -> dict[str, Unresolved]:
+def unresolved_staged(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".", *,
+                      others: bool = False) -> dict[str, Unresolved]:
     """Each of ``files`` whose staged version (what ``git commit`` takes) still holds a conflict the merge driver
-    left, with the conflicts (key paths as shown). Empty outside a work tree and where no record counts."""
-    if not files or not may_be_recorded_under(cwd):  # no record (nearly always): no git process; asked of the
-        return {}  # work tree git is run in below, never of where a file (a link) points
+    left, with the conflicts (key paths as shown). With ``others``, any other file too whose conflict is not
+    committed yet (named relative to ``cwd``): the pre-commit framework gives a hook the files staged against HEAD
+    only, and where a pick's only change to a file was the conflict, the driver left HEAD's version, which ``git
+    add`` stages as no change. Empty outside a work tree and where no record counts."""
+    if not (files or others) or not may_be_recorded_under(cwd):  # no record (nearly always): no git process; asked
+        return {}  # of the work tree git is run in below, never of where a file (a link) points
     try:
         top, records, entries = _live(cwd)
     except SealfileError:
         return {}
     named = {path_in_repo(f, top): os.fspath(f) for f in files}
+    if others:
+        here = os.path.abspath(cwd)
+        named |= {p: os.path.relpath(os.path.join(top, p), here) for p, (_, committed) in records.items()
+                  if not committed and p not in named}
     staged = {p: entries.get(p, {}).get("0") for p in records if p in named}
     wanted = [p for p, blob in staged.items() if blob not in (None, records[p][0].written)]
     texts = dict(zip(wanted, read_blobs([staged[p] or "" for p in wanted], top), strict=True))
@@ -254,26 +267,3 @@ def resolve(file: str | os.PathLike[str]) -> list[str]:
     _record_file(_git_dir(top)[0], path).unlink(missing_ok=True)
     return still
 
-
-def left_in_conflict(files: Sequence[FsPath]) -> dict[str, Finding]:
-    """A finding per file staged still holding a conflict the merge driver left (:mod:`.conflicts`): it reads
-    and is sealed, so nothing else would stop it, and committing it keeps one side's value and drops the other's."""
-    import shlex
-
-    from sealfile.gitflow.check import Finding  # the hook's findings; the merge driver, which records, needs none
-
-    found = {}
-    for file, left in unresolved_staged(files).items():
-        name = shlex.quote(file)
-        if left.conflicts == [WHOLE]:
-            why = ("the merge driver could not merge it and kept our version (theirs' changes are not in it): "
-                   f"once the cause is fixed, git checkout -m {name}; or combine the changes by hand (sealfile edit "
-                   f"{name})")
-        else:
-            why = (f"unresolved merge conflict at {', '.join(left.conflicts)} (it holds the value the merge kept "
-                   f"there, not the other side's): set the value you mean (sealfile edit {name})"
-                   + ("" if left.committed else f", or take one side whole (git checkout --ours/--theirs {name})"))
-        committed = " (committed so: git rebase --continue runs no hook)" if left.committed else ""
-        found[file] = Finding(file, f"{why}, then git add {name}; or keep what it holds: sealfile git resolve "
-                                    f"{name}{committed}")
-    return found
