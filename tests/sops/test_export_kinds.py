@@ -200,7 +200,7 @@ def test_a_group_sops_cannot_open_is_left_out_and_said(secret_service: str, tmp_
 
 @pytest.mark.parametrize(("groups", "cause"), [
     ([[("age", "enc")], [("not_a_sops_kind", "enc")]], "SOPS would read the recipients or key groups back otherwise"),
-    ([[("age", "enc")], [("age", None)]], "a sops.age entry has no 'enc'"),
+    ([[("age", "enc")], [("age", None)]], "SOPS would read the recipients or key groups back otherwise"),
 ])
 def test_the_writer_reads_the_key_groups_back(groups: list[list[tuple[str, str | None]]], cause: str) -> None:
     """Entries SOPS would not read as written are refused before any text is returned."""

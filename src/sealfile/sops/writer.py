@@ -146,7 +146,8 @@ def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch,
     documents, raw_meta = parse(text, kind, comments=True)
     meta = parse_metadata(raw_meta)
     read = [len(group) for group in meta.groups]
-    if meta.unsupported or read != [len(group) for group in groups] or meta.threshold != threshold:
+    unopenable = any(not stanza.wrapped.strip() for group in meta.groups for stanza in group)  # sops reads, never opens
+    if meta.unsupported or read != [len(group) for group in groups] or meta.threshold != threshold or unopenable:
         raise FormatError("SOPS would read the recipients or key groups back otherwise; it is not exported",
                           keypath=f"{METADATA_KEY}.key_groups" if len(groups) > 1 else METADATA_KEY)
     opened, computed = decrypt_branches(documents, meta, data_key)
