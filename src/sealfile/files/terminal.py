@@ -35,11 +35,11 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
                 before = termios.tcgetattr(fd)
             except termios.error:  # not a terminal it can set: the caller asks its own way
                 return None
-            if not echo:
-                hidden = before[:]
-                hidden[3] &= ~termios.ECHO
-                termios.tcsetattr(fd, termios.TCSAFLUSH, hidden)  # keys typed ahead are not taken as the answer
-            try:
+            try:  # echo turned off inside: a Ctrl-C the moment it is set still finds it turned back on
+                if not echo:
+                    hidden = before[:]
+                    hidden[3] &= ~termios.ECHO
+                    termios.tcsetattr(fd, termios.TCSAFLUSH, hidden)  # keys typed ahead are not the answer
                 _write_all(fd, prompt.encode(sys.stdin.encoding or "utf-8", "replace"))
                 typed = _typed_line(fd, wake)
             finally:
