@@ -11,10 +11,12 @@ import pytest
 
 from sealfile.kms.age import AgeKey
 from sealfile.model.paths import Path
+from sealfile.ops import yaml_seal
 from sealfile.ops.change import reseal_edited, set_value, unset_value
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.spliced import SplicedSealed
 from sealfile.stores import get_store
+from sealfile.stores.yaml import splice
 from tests.support.fast_path import age_key, seal
 
 __all__ = ["age_key"]
@@ -67,3 +69,24 @@ def test_an_edit_that_leaves_a_block_scalar_keeps_its_token(shape: str, header: 
     for edit in edits:
         changed = _edited(sealed, edit, block_end)
         assert _token(changed, path) == before, edit
+
+
+def test_a_token_that_took_in_the_blank_lines_is_kept_while_its_spelling_holds(age_key: AgeKey,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file sealed when a block scalar's token took in the blank lines after it: an edit elsewhere
+    keeps that token and the sealed text around it; one that moves the blank lines away gives it a new
+    token (its recorded spelling no longer holds), and every result decrypts to the edited text."""
+    plaintext = "a:\n  k: 0\n  s: |\n    x\n\n\nb: 1\n"
+    assert yaml_seal.sealed_end is splice.sealed_end  # imported now: bound to the real one
+    with monkeypatch.context() as earlier:  # as tokens were sealed: up to libyaml's end
+        earlier.setattr(splice, "sealed_end", lambda text, leaf: leaf.end)
+        sealed = seal(plaintext, age_key)
+    taken_in = re.search(r"  s: ENC\[[^]]*\]\nb: ", sealed)
+    assert taken_in is not None and decrypt_text(sealed) == plaintext
+    changed = set_value(sealed, "a.k", 1)
+    assert taken_in.group() in changed and decrypt_text(changed) == plaintext.replace("k: 0", "k: 1")
+    changed = unset_value(sealed, "b")
+    assert taken_in.group()[:-3] in changed and decrypt_text(changed) == plaintext.replace("b: 1\n", "")
+    changed = set_value(sealed, "a.n", "v")
+    assert _token(changed, ("a", "s")) != _token(sealed, ("a", "s"))
+    assert decrypt_text(changed) == plaintext.replace("    x\n", '    x\n  "n": v\n')

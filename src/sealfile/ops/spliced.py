@@ -182,7 +182,7 @@ class SplicedOpen(OpenDocument):
         if leaf is not None and same_value((old := decode_scalar(encoded)).value, value):
             return False
         scalar = None if leaf is None else styled_for(value, old)
-        if scalar is None or blank_lines_follow(self._sealed.body, leaf, layout, scalar.style):
+        if leaf is None or scalar is None or blank_lines_follow(self._sealed.body, leaf, layout, scalar.style):
             from sealfile.stores.yaml import edit as yaml_edit
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
         refuse_unfit(self._sealed.body, leaf, scalar.value)
