@@ -60,9 +60,9 @@ def sealed_end(text: str, leaf: Leaf) -> int:
     in after its last content line. They are not its value, so they stay lines of the text: a value that
     keeps its spelling keeps its token whatever comes to follow it. Not ``|+``'s (they are its text), nor a
     line of more spaces than one past the key's column (the least indentation its text can have): it may be text."""
-    end, header = leaf.end, leaf.node.start_mark.index  # not the span's start: a header under its key is below it
-    if leaf.style not in ("|", ">") or "+" in text[header:text.find("\n", header)]:
-        return end
+    end = leaf.end  # a plain or quoted leaf's node is not read: the fast scan builds it only when asked
+    if leaf.style not in ("|", ">") or "+" in text[(header := leaf.node.start_mark.index):text.find("\n", header)]:
+        return end  # the header from the node's start: one under its key is below the span's start
     while text.startswith("\n", end - 1):
         line = text.rfind("\n", leaf.start, end - 1) + 1
         blank = text[line:end].rstrip("\r\n")
