@@ -28,7 +28,7 @@ from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, w
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.sealed import encrypted_leaves, scan_sealed_yaml, token_flags
-from sealfile.stores.yaml.splice import Edit, ends_in_blank_lines, refuse_unfit, replace_token_edit
+from sealfile.stores.yaml.splice import Edit, blank_lines_follow, refuse_unfit, replace_token_edit
 
 
 class SplicedSealed(SealedDocument):
@@ -181,10 +181,10 @@ class SplicedOpen(OpenDocument):
             ValueCipher(self._data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path))
         if leaf is not None and same_value((old := decode_scalar(encoded)).value, value):
             return False
-        if leaf is None or ends_in_blank_lines(layout):  # those blank lines stay lines of the text
+        scalar = None if leaf is None else styled_for(value, old)
+        if leaf is None or scalar is None or blank_lines_follow(self._sealed.body, leaf, layout, scalar.style):
             from sealfile.stores.yaml import edit as yaml_edit
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
-        scalar = styled_for(value, old)
         refuse_unfit(self._sealed.body, leaf, scalar.value)
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index = self._sealed.scan.leaves.index(leaf)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sealfile.envelope.bulk import seal_many
-from sealfile.envelope.cipher import now, pack_payload
+from sealfile.envelope.cipher import now, pack_payload, unpack_payload
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
@@ -21,7 +21,7 @@ from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import encode_scalar
+from sealfile.model.scalars import encode_scalar, layout_record
 from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
@@ -29,7 +29,7 @@ from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, style_of
-from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit
+from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit, sealed_end
 
 
 class Sealed(Record):
@@ -98,9 +98,12 @@ def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], data
     old = reuse.tokens if reuse else {}
     tokens: dict[int, str] = {}
     fresh: list[int] = []
+    took_in: set[int] = set()
     for index, payload in payloads.items():
         previous = old.get(leaves[index].encoded_path)
-        if previous is not None and previous[1] == payload:
+        if previous is not None and previous[1] != payload and _took_in(text, leaves[index], payload, previous[1]):
+            took_in.add(index)
+        if previous is not None and (previous[1] == payload or index in took_in):
             tokens[index] = previous[0]
         else:
             fresh.append(index)
@@ -113,6 +116,15 @@ def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], data
         if token is None:
             mac_input.append((leaf.encoded_path, leaf_bytes(leaf.value)))
             continue
-        edits.append(seal_edit(text, leaf, token))
+        edits.append(seal_edit(text, leaf, token, leaf.end if index in took_in else None))
         mac_input.append((leaf.encoded_path, b"E" + token.encode("ascii")))
     return edits, mac_input
+
+
+def _took_in(text: str, leaf: Leaf, payload: bytes, previous: bytes) -> bool:
+    """Whether the previous token of ``leaf`` holds its value with the blank lines after its block in its
+    recorded spelling (a file sealed when tokens took them in): it stays, and goes on taking them in."""
+    if sealed_end(text, leaf) == leaf.end:
+        return False
+    wide = layout_record(text[leaf.start:leaf.end], leaf.indent, leaf.flow)
+    return pack_payload(unpack_payload(payload)[0], wide) == previous

@@ -20,7 +20,7 @@ from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start
+from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
@@ -247,7 +247,7 @@ def _past_comments_under(text: str, position: int, column: int) -> int:
     """Past the comment lines from ``position`` on indented deeper than ``column``: they sit inside
     the entry removed, and after the value before it (a block scalar) they would become its text."""
     while position < len(text):
-        line_end = text.find("\n", position) + 1 or len(text)
+        line_end = next_line(text, position)
         words = text[position:line_end].lstrip(" ")
         if not words.startswith("#") or line_end - position - len(words) <= column:
             break

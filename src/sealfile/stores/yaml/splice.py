@@ -55,13 +55,26 @@ def token_text(token: str, flow: bool) -> str:
     return f'"{token}"' if flow else token
 
 
-def spelling(text: str, leaf: Leaf) -> str:
-    return text[leaf.start:leaf.end]
+def sealed_end(text: str, leaf: Leaf) -> int:
+    """Where ``leaf``'s token ends: its span's end, but a block scalar's before the blank lines libyaml counts
+    in after its last content line. They are not its value, so they stay lines of the text: a value that
+    keeps its spelling keeps its token whatever comes to follow it. Not ``|+``'s (they are its text), nor a
+    line of more spaces than one past the key's column (the least indentation its text can have): it may be text."""
+    end = leaf.end  # a plain or quoted leaf's node is not read: the fast scan builds it only when asked
+    if leaf.style not in ("|", ">") or "+" in text[(header := leaf.node.start_mark.index):text.find("\n", header)]:
+        return end  # the header from the node's start: one under its key is below the span's start
+    while text.startswith("\n", end - 1):
+        line = text.rfind("\n", leaf.start, end - 1) + 1
+        blank = text[line:end].rstrip("\r\n")
+        if line <= leaf.start or blank.strip(" ") or len(blank) > leaf.indent + 1:
+            break
+        end = line
+    return end
 
 
-def seal_edit(text: str, leaf: Leaf, token: str) -> Edit:
-    """The edit that puts ``token`` where ``leaf``'s value is written."""
-    start, end = leaf.start, leaf.end
+def seal_edit(text: str, leaf: Leaf, token: str, end: int | None = None) -> Edit:
+    """The edit that puts ``token`` where ``leaf``'s value is written (up to ``end``, if not :func:`sealed_end`)."""
+    start, end = leaf.start, sealed_end(text, leaf) if end is None else end
     written = text[start:end]
     prefix = " " if start == end or written[0] in _AFTER_COLON else ""
     # libyaml reads a '#' right after a quoted value as a comment, after a plain one as more of it
@@ -73,7 +86,7 @@ def layout_of(text: str, leaf: Leaf, style: str | None) -> bytes:
     """What the token must record to give back ``leaf``'s exact spelling (its value in ``style``):
     nothing when sealfile would write the value that way anyway, else the context (indentation,
     flow) and the spelling."""
-    written = spelling(text, leaf)
+    written = text[leaf.start:sealed_end(text, leaf)]
     if "\n" not in written and yaml_scalars.inline(leaf.value, style, flow=leaf.flow) == written:
         return b""
     return layout_record(written, leaf.indent, leaf.flow)
@@ -197,11 +210,14 @@ def past_tab_blank_lines(text: str, position: int) -> int:
     return position + len(found) if _tab_indented().search(found) else position
 
 
-def ends_in_blank_lines(layout: bytes) -> bool:
-    """Whether a token's recorded spelling (a block scalar's) ends in such blank lines: a value written
-    afresh in its place must leave them as lines of the text."""
+def blank_lines_follow(text: str, leaf: Leaf, layout: bytes, style: str | None) -> bool:
+    """Whether a new value in ``style`` for ``leaf`` must be written by an edit of the opened text, not as a
+    token written afresh where the old one is: blank lines follow the block it is written as, which it must
+    end before, or the old token's recorded spelling ends in them (a file sealed when tokens took them in)."""
     record = recorded_layout(layout)
-    return record is not None and before_blank_lines(record[2], 0, len(record[2])) < len(record[2])
+    if record is not None and before_blank_lines(record[2], 0, len(record[2])) < len(record[2]):
+        return True
+    return style in ("|", ">") and _blank_line_after().match(text, leaf.end) is not None
 
 
 def _quiet_lines(text: str, position: int) -> str:
@@ -210,6 +226,7 @@ def _quiet_lines(text: str, position: int) -> str:
 
 
 _rest_of_line = compiled_when_used(r"[ \t]*\r?\n")
+_blank_line_after = compiled_when_used(r"[^\n]*\n *\r?\n")  # as sealed_end leaves out: no tab
 _quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
 """Blank and comment-only lines (the last one may lack its line break)."""
 

@@ -1,0 +1,92 @@
+"""A block scalar whose value an edit leaves unchanged keeps its token (docs/format.md §1, §8), whatever
+blank lines or comments come to follow it: libyaml counts the blank lines after its last content line
+in its span, yet they are not its value, so they stay lines of the sealed text and the token never
+records them. ``|+`` keeps its trailing lines inside (they are its text)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sealfile.kms.age import AgeKey
+from sealfile.model.paths import Path
+from sealfile.ops import yaml_seal
+from sealfile.ops.change import reseal_edited, set_value, unset_value
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.spliced import SplicedSealed
+from sealfile.stores import get_store
+from sealfile.stores.yaml import splice
+from tests.support.fast_path import age_key, seal
+
+__all__ = ["age_key"]
+
+HEADERS = ["|", "|-", "|+", ">", ">-", ">+", "|2", "| # note"]
+AFTER = ["", "\n", "\n\n", "  \n\n", "\n# note\n", "# note\n\n", "\n  # note\n\n"]
+"""What follows the block's last content line: blank lines (one holding spaces), comments, both."""
+
+# Each shape: the text around the block ({h}: its header, {after}), the block's key path, and edits
+# that leave its value as it was: a new key next to it, the entries before and after it changed or removed.
+SHAPES = {
+    "top": ("s: {h}\n  x\n  y\n{after}b: 1\n", ("s",), [("set", "n", "v"), ("unset", "b"), ("set", "b", 2)]),
+    "nested": ("a:\n  k: 0\n  s: {h}\n    x\n{after}b: 1\n", ("a", "s"),
+               [("set", "a.n", "v"), ("unset", "a.k"), ("unset", "b"), ("set", "b", 2), ("edit", "  n: v\n")]),
+    "in a list": ("a:\n  - k: 0\n    s: {h}\n      x\n{after}b: 1\n", ("a", 0, "s"),
+                  [("set", "a[0].n", "v"), ("unset", "a[0].k"), ("unset", "b"), ("edit", "    n: v\n")]),
+    "list item": ("a:\n  - 0\n  - {h}\n    x\n{after}b: 1\n", ("a", 1),
+                  [("set", "a[0]", 5), ("unset", "b"), ("set", "b", 2), ("edit", "  - 2\n")]),
+}
+Edit = tuple[object, ...]
+
+
+def _token(sealed: str, path: Path) -> str:
+    return dict(SplicedSealed(sealed, get_store("yaml"), "c").tokens())[path]
+
+
+def _edited(sealed: str, edit: Edit, block_end: int) -> str:
+    verb, *args = edit
+    if verb == "set":
+        return set_value(sealed, str(args[0]), args[1])
+    if verb == "unset":
+        return unset_value(sealed, str(args[0]))
+    plain = decrypt_text(sealed)  # a line typed right after the block's value
+    return reseal_edited(sealed, plain[:block_end] + str(args[0]) + plain[block_end:])
+
+
+@pytest.mark.parametrize("after", AFTER)
+@pytest.mark.parametrize("header", HEADERS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_an_edit_that_leaves_a_block_scalar_keeps_its_token(shape: str, header: str, after: str,
+                                                           age_key: AgeKey) -> None:
+    template, path, edits = SHAPES[shape]
+    plaintext = template.format(h=header, after=after)
+    sealed = seal(plaintext, age_key)
+    assert decrypt_text(sealed) == plaintext
+    before = _token(sealed, path)
+    block_end = template.format(h=header, after="").index("b: 1")
+    if "+" in header:  # the blank lines after the last content line are its text
+        block_end += len(re.match(r"(?: *\n)*", after).group())
+    for edit in edits:
+        changed = _edited(sealed, edit, block_end)
+        assert _token(changed, path) == before, edit
+
+
+def test_a_token_that_took_in_the_blank_lines_is_kept_while_its_spelling_holds(age_key: AgeKey,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file sealed when a block scalar's token took in the blank lines after it: an edit elsewhere
+    keeps that token and the sealed text around it; one that moves the blank lines away gives it a new
+    token (its recorded spelling no longer holds), and every result decrypts to the edited text."""
+    plaintext = "a:\n  k: 0\n  s: |\n    x\n\n\nb: 1\n"
+    assert yaml_seal.sealed_end is splice.sealed_end  # imported now: bound to the real one
+    with monkeypatch.context() as earlier:  # as tokens were sealed: up to libyaml's end
+        earlier.setattr(splice, "sealed_end", lambda text, leaf: leaf.end)
+        sealed = seal(plaintext, age_key)
+    taken_in = re.search(r"  s: ENC\[[^]]*\]\nb: ", sealed)
+    assert taken_in is not None and decrypt_text(sealed) == plaintext
+    changed = set_value(sealed, "a.k", 1)
+    assert taken_in.group() in changed and decrypt_text(changed) == plaintext.replace("k: 0", "k: 1")
+    changed = unset_value(sealed, "b")
+    assert taken_in.group()[:-3] in changed and decrypt_text(changed) == plaintext.replace("b: 1\n", "")
+    changed = set_value(sealed, "a.n", "v")
+    assert _token(changed, ("a", "s")) != _token(sealed, ("a", "s"))
+    assert decrypt_text(changed) == plaintext.replace("    x\n", '    x\n  "n": v\n')
