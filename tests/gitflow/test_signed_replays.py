@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gitflow.test_signed_review import FILE, _forged_branch_then_alice_on_main, as_signer, setup
+from tests.gitflow.test_signed_review import FILE, _forged_branch_then_alice_on_main, as_signer, setup, trust
 from tests.support.git import Sandbox
 from tests.support.ssh import SshKeyPair, SshKeys, ssh_keys
 
@@ -110,9 +110,7 @@ def test_a_cherry_pick_left_unfinished_does_not_make_a_later_merge_judged_by_its
     file, must be judged by HEAD too, not only by the commit that stale replay started from."""
     box = installed
     alice, mallory = setup(box, ssh_keys)
-    config = box.repo / ".sealfile.yaml"
-    trusting = config.read_text().replace("signers:\n", f"signers:\n  mallory: {mallory.public_key.to_line()}\n")
-    config.write_text(trusting)
+    untrusting = trust(box, "mallory", mallory)
     box.commit("mallory joins")
     box.git("checkout", "-q", "-b", "notes")
     for index in range(2):
@@ -124,7 +122,7 @@ def test_a_cherry_pick_left_unfinished_does_not_make_a_later_merge_judged_by_its
     assert box.git("cherry-pick", "notes~2..notes", check=False).returncode != 0
     box.git("reset", "-q", "--hard")
     assert box.git("rev-parse", "--git-path", "sequencer").stdout.strip()  # left behind
-    config.write_text(trusting.replace(f"  mallory: {mallory.public_key.to_line()}\n", ""))
+    (box.repo / ".sealfile.yaml").write_text(untrusting)
     box.commit("mallory leaves")
     ours = _forged_branch_then_alice_on_main(box, alice, mallory, trusting_mallory=True)
 

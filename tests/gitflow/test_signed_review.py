@@ -32,6 +32,14 @@ def setup(box: Sandbox, ssh_keys: SshKeys) -> tuple[SshKeyPair, SshKeyPair]:
     return alice, mallory
 
 
+def trust(box: Sandbox, name: str, key: SshKeyPair) -> str:
+    """``.sealfile.yaml`` with ``name``'s key added to ``signers:`` (written, and returned as it was before)."""
+    config = box.repo / ".sealfile.yaml"
+    before = config.read_text()
+    config.write_text(before.replace("signers:\n", f"signers:\n  {name}: {key.public_key.to_line()}\n"))
+    return before
+
+
 def as_signer(box: Sandbox, key: SshKeyPair) -> dict[str, str]:
     return {**box.env, SIGNING_KEY_ENV: str(key.path)}
 
@@ -157,9 +165,7 @@ def _forged_branch_then_alice_on_main(box: Sandbox, alice: SshKeyPair, mallory: 
     main's version of the file, which the merge must keep."""
     box.git("checkout", "-q", "-b", "forged")
     if trusting_mallory:
-        config = box.repo / ".sealfile.yaml"
-        config.write_text(config.read_text().replace("signers:\n", f"signers:\n  mallory: "
-                                                                   f"{mallory.public_key.to_line()}\n"))
+        trust(box, "mallory", mallory)
         if signer_first:
             box.commit("a new signer")
     forge(box, mallory)

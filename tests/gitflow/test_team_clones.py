@@ -13,7 +13,7 @@ import pytest
 
 from sealfile.kms.age import add_identity
 from tests.gitflow.test_pre_commit import LOCAL
-from tests.gitflow.test_signed_review import forge, setup
+from tests.gitflow.test_signed_review import forge, setup, trust
 from tests.support.git import SEALFILE, Sandbox
 from tests.support.ssh import SshKeys, ssh_keys
 
@@ -209,15 +209,13 @@ def test_a_branch_is_judged_by_the_signers_its_base_trusts_now_not_where_it_fork
                                                                                     ssh_keys: SshKeys) -> None:
     """Its changes are counted from the fork; whose seals to trust is the base's say as it is now."""
     _, mallory = setup(sandbox, ssh_keys)
-    config = sandbox.repo / ".sealfile.yaml"
-    trusted_then = config.read_text().replace("signers:\n", f"signers:\n  mallory: {mallory.public_key.to_line()}\n")
-    config.write_text(trusted_then)
+    untrusting = trust(sandbox, "mallory", mallory)
     sandbox.commit("mallory may seal")
     sandbox.git("checkout", "-q", "-b", "branch")
     forge(sandbox, mallory)
     sandbox.commit("mallory seals the file anew")
     sandbox.git("checkout", "-q", "main")
-    config.write_text(trusted_then.replace(f"  mallory: {mallory.public_key.to_line()}\n", ""))
+    (sandbox.repo / ".sealfile.yaml").write_text(untrusting)
     sandbox.commit("mallory is trusted no more")
 
     done = sandbox.sealfile("review", "main", "branch", check=False, env=sandbox.keyless_env())
