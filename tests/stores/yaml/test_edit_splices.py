@@ -69,12 +69,16 @@ def _tokens(sealed: str) -> dict[Path, str]:
     return dict(SplicedSealed(sealed, YAML, "c").tokens())
 
 
-def _kept_tokens(before: str, after: str, changed: Path) -> None:
+def _kept_tokens(before: str, after: str, changed: Path, *, unended: bool = False) -> None:
     """Every value outside ``changed`` keeps its token: its value and spelling are as they were, whatever
-    now comes before or after it (blank lines, comments, the new entry)."""
+    now comes before or after it (blank lines, comments, the new entry). ``unended``: the text had no final
+    line break, and a new entry after its last value gives that value one, a new spelling (a strip-chomped
+    ``|-`` block there is sealed anew: known, left)."""
     old = _tokens(before)
     moved = {path: token for path, token in _tokens(after).items()
              if path[:len(changed)] != changed and old.get(path) != token}
+    if unended and len(moved) == 1:
+        moved.pop(list(_tokens(before))[-1], None)
     assert not moved, [format_keypath(path) for path in moved]
 
 
@@ -124,7 +128,7 @@ def test_yaml_new_key_is_spliced(text: str, choice: int, age_key: AgeKey, splice
     opened = decrypt_text(changed)
     removed, added = _change(text, opened)
     assert not removed and added.strip(" \r\n,") == "new ⁂: v", added
-    _kept_tokens(sealed, changed, (*path, "new ⁂"))
+    _kept_tokens(sealed, changed, (*path, "new ⁂"), unended=not text.endswith(("\n", "\r")))
     mapping = get_at(tree, path)
     items = list(mapping.items())
     mapping["new ⁂"] = "v"
