@@ -11,7 +11,7 @@ import click
 from sealfile.cli import flags, hot
 from sealfile.cli.app import cli
 from sealfile.cli.boundary import say
-from sealfile.cli.console import hidden_answer
+from sealfile.cli.console import hidden_answer, yes_or_no
 from sealfile.cli.options import (
     SEALED_FILE,
     SecretArgumentCommand,
@@ -77,8 +77,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         if not sys.stdin.isatty():
             return False  # the error is reported once, by the boundary; the sealed file is untouched
         click.echo(f"sealfile: {err}", err=True)
-        return click.confirm("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)",
-                             default=True, err=True)
+        return yes_or_no("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)", default=True)
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():

@@ -53,14 +53,45 @@ class Console:
 
     def confirm(self, question: str) -> bool:
         self.clear()
-        import click  # only commands that ask load it, and they run under click
+        return yes_or_no(question, default=False)
 
-        try:
-            return click.confirm(question, default=False, err=True)
-        except click.Abort as abort:
-            if isinstance(abort.__context__, EOFError):
-                return False  # no one to answer: the default, no
-            raise interruption(abort) from None
+
+_ANSWERS = {"y": True, "yes": True, "n": False, "no": False}
+
+
+def yes_or_no(question: str, *, default: bool) -> bool:
+    """The user's yes or no, as click asks it ("[y/N]", an empty line is ``default``, anything else asks again),
+    read so that a Ctrl-C ends the wait whenever it comes (:func:`sealfile.files.terminal.read_line`). End of
+    input (Ctrl-D, or no one to answer) is no: nothing is done that no one agreed to."""
+    from sealfile.files.terminal import read_line
+
+    prompt = f"{question} {'[Y/n]' if default else '[y/N]'}: "
+    if not sys.stdin.isatty():  # answers given on standard input (`yes | sealfile ...`) are read from there
+        return _click_yes_or_no(question, default=default)
+    try:
+        while (answer := read_line(prompt, echo=True)) is not None:
+            if not answer.strip():
+                return default
+            if answer.strip().lower() in _ANSWERS:
+                return _ANSWERS[answer.strip().lower()]
+            sys.stderr.write("Error: invalid input\n")
+    except EOFError:
+        return False
+    except SealfileError:  # an answer that is not text: not a yes
+        return False
+    return _click_yes_or_no(question, default=default)
+
+
+def _click_yes_or_no(question: str, *, default: bool) -> bool:
+    """Where there is no controlling terminal to read from (or no ``termios``)."""
+    import click  # only commands that ask load it, and they run under click
+
+    try:
+        return click.confirm(question, default=default, err=True)
+    except click.Abort as abort:
+        if isinstance(abort.__context__, EOFError):
+            return False
+        raise interruption(abort) from None
 
 
 def hidden_answer(question: str, *, about: str) -> str:

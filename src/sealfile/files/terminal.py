@@ -35,6 +35,7 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
                 before = termios.tcgetattr(fd)
             except termios.error:  # not a terminal it can set: the caller asks its own way
                 return None
+            typed: bytes | None = None
             try:  # echo turned off inside: a Ctrl-C the moment it is set still finds it turned back on
                 if not echo:
                     hidden = before[:]
@@ -44,7 +45,7 @@ def read_line(prompt: str, *, echo: bool) -> str | None:
                 typed = _typed_line(fd, wake)
             finally:
                 termios.tcsetattr(fd, termios.TCSAFLUSH, before)
-                if not echo:
+                if not echo or typed is None:  # the Enter that ends a line was not shown, or never came
                     _write_all(fd, b"\n")
     finally:
         os.close(fd)
