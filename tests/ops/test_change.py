@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
@@ -174,6 +175,26 @@ def test_set_types_and_new_parents(tmp_path: Path, recipient: str) -> None:
         editing.unset_value(sealed, "db.missing")
     with pytest.raises(KeyPathError):
         editing.set_value(sealed, "db.hosts.9", "x")
+
+
+@pytest.mark.parametrize(("text", "value_type", "value"), [
+    ("0x1F", "int", 31), ("0o17", "int", 15), ("-0x10", "int", -16), (" 42 ", "int", 42), ("007", "int", 7),
+    (".inf", "float", math.inf), ("-.Inf", "float", -math.inf), ("+.INF", "float", math.inf), ("1e3", "float", 1000.0),
+])
+def test_set_reads_yaml_12_spellings_of_numbers(text: str, value_type: str, value: object) -> None:
+    """``set --type int 0x1F`` was refused though YAML 1.2 (and the same value typed with --type yaml) reads 31."""
+    assert parse_value(text, value_type) == value
+    assert parse_value(text, "yaml") == value
+
+
+def test_set_reads_yaml_12_not_a_number() -> None:
+    assert math.isnan(parse_value(".NaN", "float")) and math.isnan(parse_value(".nan", "yaml"))
+
+
+@pytest.mark.parametrize("text", ["0x", "0x1G", "1.5", "", "0o8"])
+def test_set_refuses_what_is_no_int(text: str) -> None:
+    with pytest.raises(FormatError):
+        parse_value(text, "int")
 
 
 @pytest.mark.parametrize(("keypath", "value", "plain"), [

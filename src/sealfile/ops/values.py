@@ -55,13 +55,21 @@ def _check_expansion(value: Any, keypath: str | None) -> None:
         stack.extend((child, False) for child in (node.values() if isinstance(node, dict) else node))
 
 
+_YAML_FLOATS = {f"{sign}{spelling}": f"{sign}inf" for sign in ("", "+", "-") for spelling in (".inf", ".Inf", ".INF")}
+_YAML_FLOATS.update({spelling: "nan" for spelling in (".nan", ".NaN", ".NAN")})
+"""YAML 1.2's spellings of infinity and not-a-number, which Python's ``float`` does not read."""
+
+
 def _scalar(text: str, value_type: str) -> Any:
     if value_type == "str":
         return text
     if value_type == "int":
-        return int(text.strip())
+        try:
+            return int(text.strip())
+        except ValueError:  # YAML 1.2's (and Python's) hexadecimal and octal spellings: 0x1F, 0o17
+            return int(text.strip(), 0)
     if value_type == "float":
-        return float(text.strip())
+        return float(_YAML_FLOATS.get(text.strip(), text.strip()))
     if value_type == "bool":
         lowered = text.strip().lower()
         if lowered not in ("true", "false"):
