@@ -207,3 +207,14 @@ def test_a_line_another_program_adds_while_install_writes_is_kept(sandbox: Sandb
     assert _config(sandbox, "--local", "merge.sealfile.driver") == ""  # nothing installed
     sandbox.sealfile("git", "install", "--command", SEALFILE)  # again: it reads the new version
     assert attributes.read_text().startswith("*.png binary\n*.bin binary\n")
+
+
+def test_the_guide_shows_the_config_install_writes() -> None:
+    """docs/git.md's ``[diff]``/``[merge]`` block is what a reader compares their clone's config with."""
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "git.md").read_text(encoding="utf-8")
+    command = "/path/to/venv/bin/python -m sealfile"
+    textconv = textconv_command(command).replace("\\", "\\\\").replace('"', '\\"')
+    assert f'    textconv = "{textconv}"\n' in guide
+    assert f"    driver = {merge_driver_command(command)}\n" in guide

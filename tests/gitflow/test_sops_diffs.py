@@ -110,3 +110,34 @@ def test_keyless_views_of_a_malformed_sops_file_never_fail(metadata: str) -> Non
     assert [v.keypath for v in diff_texts("x.enc.yaml", metadata, changed).values] == ["a"]
     assert "a: ENC#" in textconv(changed)
     assert review_file("x.enc.yaml", metadata, changed).violations
+
+
+SPELLED_OTHERWISE = [["--encrypted-regex", "^(token|port)$"], ["--unencrypted-regex", "^user$"],
+                     ["--encrypted-suffix", "en"]]
+"""SOPS rules that ``import-sops`` keeps with the same meaning in another spelling (Go's ``$`` as ``\\Z``, a
+suffix as an anchored regex)."""
+
+
+@pytest.mark.parametrize("rule", SPELLED_OTHERWISE, ids=lambda rule: rule[0])
+def test_an_import_keeps_the_rule_whatever_its_spelling(installed: Sandbox, rule: list[str]) -> None:
+    """``diff --reveal`` and ``review`` compare the rule as the import keeps it: no "rule changed" for the same rule."""
+    (installed.repo / "app.sops.yaml").write_text(FILES["config/app.enc.yaml"])
+    installed.sops("encrypt", "--age", installed.recipient, *rule, "-i", "app.sops.yaml")
+    installed.commit("a SOPS file")
+    installed.sealfile("import-sops", "app.sops.yaml", "-o", "app.enc.yaml")
+    done = installed.sealfile("diff", "--reveal", "app.sops.yaml", "app.enc.yaml")
+    assert done.stdout.splitlines()[0] == "app.enc.yaml (unchanged)" and "rule" not in done.stdout, done.stdout
+    (installed.repo / "app.sops.yaml").unlink()
+    (installed.repo / "app.enc.yaml").rename(installed.repo / "app.sops.yaml")  # converted in place
+    installed.commit("converted")
+    assert "rule changed" not in installed.review_last()[1]
+
+
+def test_a_comment_rule_replaced_on_import_is_a_rule_change(installed: Sandbox) -> None:
+    (installed.repo / ".sops.yaml").write_text(
+        f"creation_rules:\n  - encrypted_comment_regex: sops:enc\n    age: {installed.recipient}\n")
+    (installed.repo / "app.sops.yaml").write_text("# sops:enc\ndb:\n  token: abc\n")
+    installed.sops("encrypt", "-i", "app.sops.yaml")
+    installed.sealfile("import-sops", "app.sops.yaml", "-o", "app.enc.yaml")
+    done = installed.sealfile("diff", "--reveal", "app.sops.yaml", "app.enc.yaml")
+    assert "  ! rule changed: encrypted_comment_regex: sops:enc -> encrypted_regex: ^" in done.stdout.splitlines()

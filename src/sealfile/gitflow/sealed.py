@@ -88,6 +88,11 @@ class SealedView:
         return rules_text(self.meta.rules)
 
     @property
+    def rule_key(self) -> str:
+        """What two versions' rules are compared by (:attr:`SopsView.rule_key`: a SOPS rule as imported)."""
+        return self.rule
+
+    @property
     def seal(self) -> str:
         """``unsigned``, or the key its signature names (unverified: ``review`` and readers verify it)."""
         if self.meta.signature is None:

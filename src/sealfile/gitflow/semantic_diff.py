@@ -114,7 +114,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         result.recipients_added, result.recipients_removed = _placed(after, added), removed
         if isinstance(before, SealedView) and isinstance(after, SealedView):
             result.groups_change = _regrouped(before, after, added, removed)
-        if before.rule != after.rule:
+        if before.rule_key != after.rule_key:
             result.rules_change = (before.rule, after.rule)
         if before.version != after.version:
             result.version_change = (before.version, after.version)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sealfile.gitflow.sealed import fingerprint, named_recipients
+from sealfile.gitflow.sealed import fingerprint, named_recipients, rules_text
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.sops import LABELS, Kind, about, load, parse
@@ -60,6 +60,17 @@ class SopsView:
                    keys=named_recipients(names, threshold, placed=False))
 
     seal: str = "unsigned"
+
+    @property
+    def rule_key(self) -> str:
+        """The rule as ``import-sops`` keeps it (Go's ``$`` is Python's ``\\Z``, a suffix an anchored regex), so a
+        SOPS file and the sealed file imported from it compare as the same rule; a comment rule, which the import
+        replaces by sealing every value, stays itself."""
+        if self.sops_rule.on_comments:
+            return self.rule
+        from sealfile.ops.import_sops import sealfile_rules
+
+        return rules_text(sealfile_rules(self.sops_rule)[0])
 
     @staticmethod
     def narrowed_to(after: object) -> bool:

@@ -3,7 +3,7 @@
 A clone that never ran ``sealfile git install`` merges sealed files as text, and a conflict leaves
 ``<<<<<<<``/``=======``/``>>>>>>>`` lines around the metadata and values. Parsing that would
 only say "invalid YAML at line 3"; recognising it lets every reader say what happened and how to
-recover (docs/git.md, "A clone without the merge driver").
+recover (docs/git.md, "A clone without the drivers").
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sealfile.errors import FormatError, SealfileError
+from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.sops.cipher import ENC_PREFIX, verify_mac
 from sealfile.sops.data import flat_data, to_data
 from sealfile.sops.flatstores import read_dotenv
@@ -164,6 +165,7 @@ def _without_surrogates(node: Any) -> Any:
 
 def parse(text: str, kind: Kind, *, comments: bool = False) -> tuple[list[Branch], Mapping[str, Any]]:
     """The documents (``sops`` metadata removed) and the metadata mapping, as SOPS's store reads them."""
+    refuse_conflict_markers(text)  # a text merge's markers, named as such rather than as a syntax error
     if kind in ("dotenv", "ini"):
         refuse_many_lines(text)
     elif kind in ("json", "binary"):
