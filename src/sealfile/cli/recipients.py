@@ -202,7 +202,7 @@ def _refuse_listed_nowhere(files: tuple[Path, ...], keys: list[MasterKey], input
     missing = [key for key in keys if not any(key.same_key(other) for other in found)]
     if missing:
         raise SealfileError(f"not a recipient of any of the {len(files)} files: {describe_keys(missing)}; "
-                            "nothing was changed")
+                            f"nothing was changed ({change.REMOVED_ALREADY})")
 
 
 def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:

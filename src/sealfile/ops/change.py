@@ -229,10 +229,14 @@ def _planned(
     return wanted, added, removed, resettled, same
 
 
+REMOVED_ALREADY = ("removed already? a recipient removed without --rotate still holds the data key: 'sealfile rotate' "
+                   "replaces it")
+
+
 def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], group: int | None) -> KeyGroups:
     missing = [k for k in remove if not any(k.same_key(c) for c in current.keys)]
     if missing:
-        raise KeyPathError(f"not a recipient of this file: {describe_keys(missing[:1])}")
+        raise KeyPathError(f"not a recipient of this file: {describe_keys(missing[:1])} ({REMOVED_ALREADY})")
     count = len(current.groups)
     if add and group is None and current.grouped:
         raise ConfigError(f"the file has {count} key groups: say which one the new recipients join (--group N)")
