@@ -23,8 +23,8 @@ def _copy_of(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
     """The comparison of one data file with one sealed file, as the docstring of ``copied_by`` states it."""
     if sum(map(token, sealed.values())) < 2:
         return False
-    if sealed.keys() <= leaves.keys():
-        return all(plain(leaves[p]) for p in sealed)
+    if sealed.keys() <= leaves.keys() and all(plain(leaves[p]) for p in sealed):
+        return True
     wanted = [env_name(p) for p in sealed]
     mappings: dict[Path, dict[str, Any]] = {}
     for path, value in leaves.items():

@@ -99,8 +99,8 @@ class SealedCopies:
                      leaves: dict[Path, Any]) -> Iterator[_Sealed]:
         for entry in self._by_name.get(first, ()):
             self._charge(len(entry.paths))
-            if entry.paths and all(p in leaves for p in entry.paths):
-                continue  # judged as written (a copy as written holds every path, plain or not)
+            # also where the file holds every path as written, not in plaintext: '${DB_PASSWORD}' at db.password
+            # beside DB_PASSWORD's value is a copy as variables
             if all(prefix + n in variables and plain(variables[prefix + n]) for n in entry.variable_names()):
                 yield entry
 
