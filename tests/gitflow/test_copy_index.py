@@ -23,8 +23,8 @@ def _copy_of(sealed: dict[Path, Any], leaves: dict[Path, Any]) -> bool:
     """The comparison of one data file with one sealed file, as the docstring of ``copied_by`` states it."""
     if sum(map(token, sealed.values())) < 2:
         return False
-    if sealed.keys() <= leaves.keys():
-        return all(plain(leaves[p]) for p in sealed)
+    if sealed.keys() <= leaves.keys() and all(plain(leaves[p]) for p in sealed):
+        return True
     wanted = [env_name(p) for p in sealed]
     mappings: dict[Path, dict[str, Any]] = {}
     for path, value in leaves.items():
@@ -105,3 +105,17 @@ def test_a_token_shared_by_thousands_of_files_is_placed_once_for_the_review(monk
         assert locations.elsewhere(TOKEN + "a", ("a",)) is None
         assert locations.elsewhere(TOKEN + "b", ("a",)) == ("b", "s0.enc.yaml")
     assert len(formatted) <= 2 * len(files)
+
+
+def test_a_long_name_costs_comparisons_in_proportion_to_its_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each name of a data file is cut at every length of the sealed files' first variable names: a name of
+    thousands of characters beside thousands of lengths was seconds of work, charged as one comparison a cut."""
+    monkeypatch.setattr(copy_index, "MAX_COMPARISONS", 1_000_000)
+    copies = SealedCopies()
+    for number in range(100):
+        copies.add(f"s{number}.enc.yaml", {("k" * (number + 1),): TOKEN, ("b",): TOKEN})
+    short = {("env", f"NAME_{number}"): "v" for number in range(100)}
+    assert copies.copied_by(short) is None  # 100 names of 100 lengths: 10,000 comparisons
+    long = {("env", "x" * 10_000 + str(number)): "v" for number in range(100)}
+    with pytest.raises(copy_index.TooManyComparisons):
+        copies.copied_by(long)

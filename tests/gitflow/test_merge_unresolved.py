@@ -300,3 +300,32 @@ def test_a_merge_committed_blind_where_the_conflict_left_our_version_is_named(ho
     assert "committed so" in found.stderr
     hooked.sealfile("git", "resolve", FILE)
     assert hooked.sealfile("check").returncode == 0
+
+
+def test_a_new_data_key_resolves_nothing_a_value_set_before_or_after_it_does(hooked: Sandbox) -> None:
+    """'sealfile rotate' (or 'recipients remove --rotate') re-encrypts every value under a new data key: every
+    token changes, so the conflict's fingerprints all differed and the file passed as resolved, holding only the
+    value the merge kept; a value set before or after the rotation is still a resolution."""
+    _conflict(hooked)
+    hooked.sealfile("set", FILE, "db.password", "chosen-pw")
+    hooked.sealfile("rotate", FILE)
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "unresolved merge conflict at x (" in output, output
+    assert "unresolved merge conflict: x" in hooked.sealfile("status", FILE).stdout
+    hooked.sealfile("set", FILE, "x", "chosen-x")
+    hooked.sealfile("rotate", FILE)
+    hooked.git("add", FILE)
+    assert _commit(hooked)[0] == 0
+    assert (_value(hooked, "db.password"), _value(hooked, "x")) == ("chosen-pw", "chosen-x")
+
+
+def test_a_file_the_driver_could_not_merge_stays_unresolved_through_a_new_data_key(hooked: Sandbox) -> None:
+    seal_file(hooked, FILE, "a: 1\nb: 2\n")
+    hooked.commit("base")
+    hooked.diverge(lambda: hooked.sealfile("set", FILE, "a", "10"), lambda: hooked.sealfile("set", FILE, "b", "20"))
+    assert hooked.git("merge", "--no-edit", "feature", check=False, env=hooked.keyless_env()).returncode != 0
+    hooked.sealfile("rotate", FILE)
+    hooked.git("add", FILE)
+    code, output = _commit(hooked)
+    assert code != 0 and "could not merge it and kept our version" in output

@@ -180,3 +180,22 @@ def test_a_secret_named_key_left_in_plaintext_fails_in_every_syntax(sandbox: San
     status, shown = sandbox.review_last()
     assert status == 3, shown
     assert f"{name}: {key}: named like a secret and left unencrypted by this change" in shown
+
+
+def test_a_decrypted_copy_as_variables_beside_the_key_paths_as_written_fails_the_review(sandbox: Sandbox) -> None:
+    """A file holding every key path as written, not in plaintext (references to variables, tokens), was judged as
+    written alone: the same values in plaintext as variables beside them passed as no copy."""
+    _base(sandbox)
+    (sandbox.repo / "config" / "deploy.yaml").write_text(
+        "db:\n  password: ${DB_PASSWORD}\n  user: ${DB_USER}\n  host_unencrypted: ${DB_HOST_UNENCRYPTED}\n"
+        "environment:\n  DB_PASSWORD: s3cret-a91\n  DB_USER: app\n  DB_HOST_UNENCRYPTED: db.local\n")
+    sealed = (sandbox.repo / ".env.enc").read_text()
+    tokens = [line.split("=", 1)[1] for line in sealed.splitlines() if line.startswith(("API_KEY=", "DB_PASS="))]
+    (sandbox.repo / "api.yaml").write_text(f"API_KEY: '{tokens[0]}'\nDB_PASS: '{tokens[1]}'\n"
+                                           "env:\n  API_KEY: k-123\n  DB_PASS: p-456\n")
+    sandbox.commit("deploy")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert f"config/deploy.yaml: holds every key path of {FILE} in plaintext: a decrypted copy" in shown, shown
+    assert "api.yaml: holds every key path of .env.enc in plaintext: a decrypted copy" in shown, shown
+    assert "s3cret" not in shown and "p-456" not in shown

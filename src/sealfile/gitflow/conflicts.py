@@ -14,9 +14,9 @@ leaves, which ``git merge --abort``, ``git reset`` and ``git rebase --abort`` cl
 merge or of a commit already made is therefore ignored, whatever the file holds later.
 
 Resolved, per key path, by anything that changes what is written there (``sealfile set``/``edit`` seal a
-changed value afresh; an unchanged value keeps its ciphertext), by taking one side whole (``git checkout
---ours``/``--theirs``), by removing the file, or by ``sealfile git resolve`` (keep what it holds). Nothing
-decrypted is recorded: the fingerprints are hashes of the file's own (sealed) text.
+changed value afresh; an unchanged value keeps its ciphertext, and ``rotate``'s new tokens keep their times), by
+taking one side whole (``git checkout --ours``/``--theirs``), by removing the file, or by ``sealfile git resolve``
+(keep what it holds). Nothing decrypted is recorded: the fingerprints are hashes of the file's own (sealed) text.
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
+from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
-from sealfile.gitflow.sealed import rules_text, view
+from sealfile.gitflow.sealed import fingerprint, rules_text, view
 from sealfile.gitflow.staged import path_in_repo, read_blobs
 from sealfile.model.paths import Path, encode_path
-from sealfile.model.scalars import comparable
+from sealfile.model.scalars import comparable, is_sealed
 from sealfile.stores import store_for
 
 RECORDS = "sealfile/conflicts"
@@ -67,26 +68,39 @@ class Record:
     """Where the driver kept our version whole: the fingerprint of every value and the rule it wrote. 'git add'
     may store another blob than the one written (an 'ident' or 'text' attribute normalizes it) with nothing
     changed: only a change to what it holds resolves it."""
+    dated: tuple[str, ...] = ()
+    """Per mark (or for :attr:`whole`), the same fingerprint with each token as when it was set and its length,
+    and the fingerprints of the wrapped data keys written: a re-encryption of every value under a new data key
+    (``rotate``, ``recipients remove --rotate``) keeps its times and lengths and changes every token."""
+    stanzas: tuple[str, ...] = ()
 
 
-def _mark(text: str, file: str, encoded: str) -> str | None:
+def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | None:
     """A keyless fingerprint of what ``text`` holds at one key path (every value under it, as written, sealed
-    or not), of its encryption rule (``encoded`` empty), or of both for the whole file (:data:`WHOLE`); ``None``
-    if ``text`` is no sealed file."""
+    or not; ``dated``: each token as when it was set and its length), of its encryption rule (``encoded``
+    empty), or of both for the whole file (:data:`WHOLE`); ``None`` if ``text`` is no sealed file."""
     try:
         sealed = view(text, store_for(file))
+        digest = hashlib.sha256()
+        if encoded in ("", WHOLE):
+            digest.update(rules_text(sealed.meta.rules).encode("utf-8", "surrogateescape"))
+            if not encoded:
+                return digest.hexdigest()
+        prefix = b"" if encoded == WHOLE else bytes.fromhex(encoded)
+        for at, value in sorted((encode_path(p), v) for p, v in sealed.leaves.items()):
+            if at.startswith(prefix):  # encoded paths are self-delimiting: exactly the subtree
+                said = b"%d %d" % (token_times([((), value)])[0], len(value)) if dated and is_sealed(value) else b""
+                digest.update(framed(at) + framed(said or comparable(value)))
     except SealfileError:
         return None
-    digest = hashlib.sha256()
-    if encoded in ("", WHOLE):
-        digest.update(rules_text(sealed.meta.rules).encode("utf-8", "surrogateescape"))
-        if not encoded:
-            return digest.hexdigest()
-    prefix = b"" if encoded == WHOLE else bytes.fromhex(encoded)
-    for at, value in sorted((encode_path(p), v) for p, v in sealed.leaves.items()):
-        if at.startswith(prefix):  # encoded paths are self-delimiting: exactly the subtree
-            digest.update(framed(at) + framed(comparable(value)))
     return digest.hexdigest()
+
+
+def _stanzas(text: str, file: str) -> tuple[str, ...]:
+    try:
+        return tuple(fingerprint(stanza.wrapped) for stanza in view(text, store_for(file)).meta.recipients)
+    except SealfileError:
+        return ()
 
 
 def _git_dir(top: str | os.PathLike[str]) -> tuple[FsPath, str, str]:
@@ -118,12 +132,15 @@ class Pending:
     def remember(self, written: bytes, conflicts: Sequence[tuple[str, Path | None]] = ()) -> None:
         """``conflicts``: each conflict as shown and its key path (``None``: the rule); none: kept ours whole."""
         text = written.decode("utf-8", "surrogateescape")
-        marks = []
+        marks, dated = [], []
         for shown, path in conflicts:
             encoded = encode_path(path).hex() if path is not None else ""
             marks.append((shown, encoded, _mark(text, self.path, encoded) or ""))
+            dated.append(_mark(text, self.path, encoded, dated=True) or "")
+        whole = "" if marks else _mark(text, self.path, WHOLE) or ""
         record = Record(self.path, self.head, self.ours, self.theirs, _blob_id(written, self.object_format),
-                        tuple(marks), "" if marks else _mark(text, self.path, WHOLE) or "")
+                        tuple(marks), whole, tuple(dated or [_mark(text, self.path, WHOLE, dated=True) or ""]),
+                        _stanzas(text, self.path))
         self.directory.mkdir(parents=True, exist_ok=True)
         target = _record_file(self.directory, self.path)
         partial = target.with_suffix(".tmp")
@@ -140,8 +157,10 @@ def _records(directory: FsPath) -> list[Record]:
     for name in names:
         try:
             fields = json.loads((directory / name).read_text(encoding="utf-8"))
-            record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"])})
-            texts = [record.path, record.head, record.ours, record.theirs, record.written, record.whole]
+            record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"]),
+                               "dated": tuple(fields.get("dated", ())), "stanzas": tuple(fields.get("stanzas", ()))})
+            texts = [record.path, record.head, record.ours, record.theirs, record.written, record.whole,
+                     *record.dated, *record.stanzas]
             if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
                 continue
             bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
@@ -205,8 +224,19 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
     if blob in (record.ours, record.theirs) or text is None:
         return []
     if not record.marks:
-        return [WHOLE] if record.whole and _mark(text, record.path, WHOLE) == record.whole else []
-    return [shown for shown, encoded, mark in record.marks if mark and _mark(text, record.path, encoded) == mark]
+        return [WHOLE] if record.whole and _held(record, text, WHOLE, record.whole, 0) else []
+    return [shown for index, (shown, encoded, mark) in enumerate(record.marks)
+            if mark and _held(record, text, encoded, mark, index)]
+
+
+def _held(record: Record, text: str, encoded: str, mark: str, index: int) -> bool:
+    """Whether ``text`` holds at one conflict what the driver wrote there: the same tokens, or, where none of the
+    data keys it wrote is left (a new data key re-encrypted every value), tokens set when those were, as long."""
+    if _mark(text, record.path, encoded) == mark:
+        return True
+    dated = record.dated[index] if index < len(record.dated) else ""
+    return (bool(dated) and bool(record.stanzas) and not set(record.stanzas) & set(_stanzas(text, record.path))
+            and _mark(text, record.path, encoded, dated=True) == dated)
 
 
 def unresolved_staged(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".", *,

@@ -21,6 +21,10 @@ MAX_COMPARISONS = 20_000_000
 """Key paths and names compared for one review or check: a hundred times what a change of ten thousand ordinary
 files costs, a few seconds."""
 
+NAME_CHARS = 100
+"""The characters of a name that count as one comparison: a name of a megabyte, cut at each of the sealed files'
+thousands of name lengths, was charged as one comparison per length (seconds of a review, charged as nothing)."""
+
 TOO_MANY = (f"not compared with every sealed file: the change's data and sealed files take more than "
             f"{MAX_COMPARISONS:,} comparisons of key paths; review the change in parts")
 
@@ -89,8 +93,8 @@ class SealedCopies:
 
     def _as_variables(self, leaves: dict[Path, Any]) -> Iterator[_Sealed]:
         for variables in _mappings(leaves):
-            for name in variables:
-                self._charge(len(self._name_lengths))
+            for name in variables:  # each length cuts the name in two: a long name is that many comparisons
+                self._charge(len(self._name_lengths) * (1 + len(name) // NAME_CHARS))
                 for length in self._name_lengths:
                     if length <= len(name):
                         yield from self._with_prefix(variables, name[:len(name) - length], name[-length:], leaves)
@@ -99,8 +103,8 @@ class SealedCopies:
                      leaves: dict[Path, Any]) -> Iterator[_Sealed]:
         for entry in self._by_name.get(first, ()):
             self._charge(len(entry.paths))
-            if entry.paths and all(p in leaves for p in entry.paths):
-                continue  # judged as written (a copy as written holds every path, plain or not)
+            # also where the file holds every path as written, not in plaintext: '${DB_PASSWORD}' at db.password
+            # beside DB_PASSWORD's value is a copy as variables
             if all(prefix + n in variables and plain(variables[prefix + n]) for n in entry.variable_names()):
                 yield entry
 
