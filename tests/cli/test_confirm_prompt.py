@@ -4,6 +4,7 @@ whether to reopen a text it cannot seal): what each answer does, and a Ctrl-C en
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,7 +40,6 @@ def _updatekeys(sealed: Path, answers: dict[bytes, str], env: dict[str, str] | N
     ({QUESTION: "YES "}, True),
     ({QUESTION: ""}, False),  # the default, no
     ({QUESTION: "n"}, False),
-    ({QUESTION: CTRL_D}, False),  # no one answers: nothing no one agreed to
     ({QUESTION: "maybe", b"invalid input": "y"}, True),  # asked again
 ])
 def test_each_answer(tmp_path: Path, age_identity: AgeIdentity, answers: dict[bytes, str], changed: bool) -> None:
@@ -50,6 +50,20 @@ def test_each_answer(tmp_path: Path, age_identity: AgeIdentity, answers: dict[by
     assert (added in sealed.read_text()) is changed
     if not changed:
         assert sealed.read_bytes() == before
+
+
+def test_no_answer_is_an_error_not_a_silent_no(tmp_path: Path, age_identity: AgeIdentity) -> None:
+    """A script that forgot --yes (or Ctrl-D at the question) exited 0 having changed nothing."""
+    sealed, _ = _asking(tmp_path, age_identity)
+    before = sealed.read_bytes()
+    line = (f"sealfile: error: {sealed}: no answer to the question (input ended, or no terminal); nothing was changed "
+            "(--yes makes the change without asking)")
+    status, shown = _updatekeys(sealed, {QUESTION: CTRL_D})
+    assert (status, shown.splitlines()[-1]) == (1, line), shown
+    done = subprocess.run([sys.executable, "-m", "sealfile", "updatekeys", str(sealed)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=cli_env(), timeout=60)
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (1, line), done.stderr
+    assert sealed.read_bytes() == before
 
 
 def test_ctrl_c_ends_the_question_even_just_before_its_read_starts(tmp_path: Path, age_identity: AgeIdentity) -> None:

@@ -77,7 +77,10 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         if not sys.stdin.isatty():
             return False  # the error is reported once, by the boundary; the sealed file is untouched
         click.echo(f"sealfile: {err}", err=True)
-        return yes_or_no("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)", default=True)
+        try:
+            return yes_or_no("Reopen the editor to fix it? (no: abort, the sealed file stays as it was)", default=True)
+        except EOFError:
+            return False
 
     with io.about(file), trust_near(file), locked(file):
         if file.exists():

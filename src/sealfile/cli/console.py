@@ -52,8 +52,14 @@ class Console:
             self.deferred.append(text)
 
     def confirm(self, question: str) -> bool:
+        """Whether the user says yes; no answer at all (no terminal, input ended) is an error, not a silent no: a
+        script that forgot ``--yes`` must not pass as if the change were made."""
         self.clear()
-        return yes_or_no(question, default=False)
+        try:
+            return yes_or_no(question, default=False)
+        except EOFError:
+            raise SealfileError("no answer to the question (input ended, or no terminal); nothing was changed "
+                                "(--yes makes the change without asking)") from None
 
 
 _ANSWERS = {"y": True, "yes": True, "n": False, "no": False}
@@ -61,8 +67,8 @@ _ANSWERS = {"y": True, "yes": True, "n": False, "no": False}
 
 def yes_or_no(question: str, *, default: bool) -> bool:
     """The user's yes or no, as click asks it ("[y/N]", an empty line is ``default``, anything else asks again),
-    read so that a Ctrl-C ends the wait whenever it comes (:func:`sealfile.files.terminal.read_line`). End of
-    input (Ctrl-D, or no one to answer) is no: nothing is done that no one agreed to."""
+    read so that a Ctrl-C ends the wait whenever it comes (:func:`sealfile.files.terminal.read_line`).
+    ``EOFError`` at the end of input (Ctrl-D, or no one to answer)."""
     from sealfile.files.terminal import read_line
 
     prompt = f"{question} {'[Y/n]' if default else '[y/N]'}: "
@@ -75,8 +81,6 @@ def yes_or_no(question: str, *, default: bool) -> bool:
             if answer.strip().lower() in _ANSWERS:
                 return _ANSWERS[answer.strip().lower()]
             sys.stderr.write("Error: invalid input\n")
-    except EOFError:
-        return False
     except SealfileError:  # an answer that is not text: not a yes
         return False
     return _click_yes_or_no(question, default=default)
@@ -90,7 +94,8 @@ def _click_yes_or_no(question: str, *, default: bool) -> bool:
         return click.confirm(question, default=default, err=True)
     except click.Abort as abort:
         if isinstance(abort.__context__, EOFError):
-            return False
+            sys.stderr.write("\n")  # what is said next starts a line of its own
+            raise EOFError from None
         raise interruption(abort) from None
 
 
