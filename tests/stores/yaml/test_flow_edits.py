@@ -69,3 +69,17 @@ def test_an_entry_added_then_removed_gives_the_text_back(text: str) -> None:
 ])
 def test_the_only_key_of_a_flow_mapping_at_the_top_is_removed_alone(text: str, expected: str) -> None:
     assert edit.remove(text, scan(text), "a") == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "after", "expected"), [
+    ("m: [k: 1]\n", "m.0.n", None, 'm: [{k: 1, "n": x}]\n'),
+    ("m: [k: 1, 2]\n", "m.0.n", None, 'm: [{k: 1, "n": x}, 2]\n'),
+    ("m: [a, k: 1]  # c\n", "m.1.n", None, 'm: [a, {k: 1, "n": x}]  # c\n'),
+    ("m: [ ? k : 1 ]\n", "m.0.n", None, 'm: [ {? k : 1, "n": x} ]\n'),
+    ("m: [k: 1]\n", "m.0.n", edit.FIRST, 'm: [{"n": x, k: 1}]\n'),
+])
+def test_a_pair_written_without_braces_in_a_flow_sequence_takes_a_new_key_inside_braces(
+        text: str, keypath: str, after: object, expected: str) -> None:
+    """``[k: 1]`` is a list of one mapping written without its braces, which can hold one entry only:
+    a second entry written as the first was would be a new item (``set`` said "please report it")."""
+    assert edit.set_value(text, scan(text), keypath, "x", after=after) == expected

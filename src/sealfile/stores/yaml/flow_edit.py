@@ -49,6 +49,8 @@ def remove_entry(text: str, parent: Any, index: int) -> Edit:
 def add_entry(text: str, container: Any, entry: str, after: int | None = None) -> Edit:
     """The edit writing ``entry`` after entry ``after`` (the last if ``None``; ``-1``: before the
     first): on a line of its own, at the same indentation, where the entries are written so."""
+    if isinstance(container, MappingNode) and not text.startswith("{", container.start_mark.index):
+        return _braced(text, container, entry, after == -1)
     if not container.value:
         close = container.end_mark.index - 1
         return close, close, entry
@@ -67,6 +69,14 @@ def add_entry(text: str, container: Any, entry: str, after: int | None = None) -
         written = text[line_start(text, start):start] + entry + ("," if comma else "") + "\n"
         return (line_end, line_end, written) if comma else (end, line_end, "," + text[end:line_end] + written)
     return (stop, stop, " " + entry + ",") if comma else (end, end, ", " + entry)
+
+
+def _braced(text: str, pair: Any, entry: str, first: bool) -> Edit:
+    """A pair written in a flow sequence without braces (``[k: 1]``) is a mapping that holds one entry:
+    a second written beside it would be an item of the sequence, so the pair and the entry go in braces."""
+    start, end = pair.start_mark.index, _span(text, pair, 0)[1]
+    written = text[start:end]
+    return start, end, "{" + (f"{entry}, {written}" if first else f"{written}, {entry}") + "}"
 
 
 def _comma_end(text: str, container: Any, index: int) -> int:
