@@ -48,6 +48,23 @@ def git_install(global_: bool, command: str | None) -> None:
     # the patterns come from the repository's configs: shown, never interpreted by the terminal
     click.echo(one_line(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile"))
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
+    for note in done.hook_notes:
+        click.echo(one_line(f"sealfile: warning: {note} (it refuses committing an unresolved conflict when git "
+                            "replays commits)"), err=True)
+
+
+@git_group.command("unresolved", hidden=True)
+def git_unresolved() -> None:
+    """The hook 'git install' writes: refuse while a sealed file is staged holding a conflict the merge driver
+    left (git replays commits without the pre-commit hook)."""
+    from sealfile.gitflow.guard_hooks import replaying
+    from sealfile.gitflow.unresolved_check import left_in_conflict
+
+    found = left_in_conflict([], others=True) if replaying() else {}
+    for finding in found.values():
+        click.echo(f"sealfile: {finding}", err=True)
+    if found:
+        sys.exit(ExitCode.POLICY)
 
 
 @git_group.command("uninstall")
