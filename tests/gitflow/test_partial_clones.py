@@ -13,6 +13,7 @@ import pytest
 from tests.support.git import Sandbox, seal_file
 
 COMMITS = 12
+FILES = 6
 
 
 def _fetches(trace: Path) -> int:
@@ -79,3 +80,27 @@ def test_a_partial_clone_whose_remote_is_gone_fails_saying_the_history_could_not
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "the history could not be read" in lines[0], done.stderr
     assert "make the remote reachable" in lines[0] and "deleted" not in done.stdout
+
+
+@pytest.mark.parametrize("head", ["origin/feature", None], ids=["two-revisions", "work-tree"])
+def test_diff_in_a_partial_clone_fetches_the_versions_it_reads_at_once(sandbox: Sandbox, head: str | None) -> None:
+    """``diff --git`` reads each changed file's two versions one at a time: git fetched each missing one with a
+    ``git fetch`` of its own."""
+    names = [f"svc{n}.enc.yaml" for n in range(FILES)]
+    for name in names:
+        seal_file(sandbox, name, "db:\n  password: old\n")
+    sandbox.commit("base")
+    sandbox.git("checkout", "-q", "-b", "feature")
+    for name in names:
+        seal_file(sandbox, name, "db:\n  password: new\n")
+    sandbox.commit("feature")
+    sandbox.git("checkout", "-q", "main")
+    full = sandbox.sealfile("diff", "--git", "main..feature").stdout
+    partial = _partial_clone(sandbox)
+    rev = "origin/feature" if head is None else f"origin/main..{head}"  # feature against main's work tree
+    trace = sandbox.root / "diff-trace.json"
+    done = partial.sealfile("diff", "--git", rev, env={**partial.env, "GIT_TRACE2_EVENT": str(trace)})
+    assert _fetches(trace) == 1
+    if head is not None:
+        assert done.stdout == full
+    assert done.stdout.count("db.password") == FILES

@@ -150,6 +150,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.gitcli import version_in_worktree
+    from sealfile.gitflow.partial_clone import fetch_changed
     from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
     from sealfile.ops.signatures import for_file
@@ -170,6 +171,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
                                "whose seals to trust from; give REV..REV, without --reveal")
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
+    fetch_changed(base, head, relative, patterns.matches, root)  # a partial clone: at once, not a fetch per file
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue
