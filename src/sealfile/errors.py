@@ -219,6 +219,11 @@ class UntrustedSealError(SealfileError):
     they do not list, or a signature that does not verify. Raised before its data key is used."""
 
 
+class HistoryUnreadable(SealfileError):
+    """git could not read a version the command needs: a partial clone's remote holds it and cannot be reached.
+    Never to be taken for "nothing there": a search that read nothing would pass what it was to find."""
+
+
 class SigningError(SealfileError):
     """No signature could be made: the signing key is unusable, or ssh-agent is absent, refuses or lacks it."""
 

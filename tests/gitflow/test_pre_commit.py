@@ -97,6 +97,28 @@ def test_the_hook_refuses_a_picked_conflict_it_is_not_given(hooked: Sandbox) -> 
     hooked.git("commit", "--no-edit")
 
 
+@pytest.mark.parametrize("types", [(), ("-t", "prepare-commit-msg")], ids=["framework-hooks", "framework-owns-it"])
+def test_a_blind_rebase_continue_is_refused_beside_the_framework(hooked: Sandbox, types: tuple[str, ...]) -> None:
+    """'git rebase --continue' runs no pre-commit hook: the prepare-commit-msg hook 'sealfile git install' writes
+    refuses the conflict, whether pre-commit installs its hooks beside it or takes that hook over (it keeps ours as
+    prepare-commit-msg.legacy and runs it)."""
+    hooked.sealfile("git", "install", "--command", f"{sys.executable} -m sealfile")
+    (hooked.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    seal_file(hooked, "app.enc.yaml", "password: base-pw\n")
+    hooked.commit("base")
+    assert _pre_commit(hooked, "install", *types).returncode == 0
+    hooked.diverge(lambda: (hooked.sealfile("set", "app.enc.yaml", "password", "theirs-pw"),
+                            (hooked.repo / "notes.txt").write_text("theirs\n")),
+                   lambda: hooked.sealfile("set", "app.enc.yaml", "password", "ours-pw"))
+    assert hooked.git("rebase", "main", "feature", check=False).returncode != 0
+    hooked.git("add", "app.enc.yaml")
+    refused = hooked.git("-c", "core.editor=true", "rebase", "--continue", check=False)
+    assert refused.returncode != 0
+    assert "app.enc.yaml: unresolved merge conflict at password" in refused.stdout + refused.stderr
+    hooked.sealfile("git", "resolve", "app.enc.yaml")
+    hooked.git("-c", "core.editor=true", "rebase", "--continue")
+
+
 @pytest.mark.parametrize("name", ["secrets.enc.yaml", "app.enc.json", ".env.enc"])
 def test_a_sealed_file_staged_in_part_is_refused_by_whoever_has_a_key(hooked: Sandbox, name: str) -> None:
     """'git add -p' can take a value's line and leave the 'mac' line (or the reverse): the blob committed

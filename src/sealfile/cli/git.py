@@ -48,6 +48,23 @@ def git_install(global_: bool, command: str | None) -> None:
     # the patterns come from the repository's configs: shown, never interpreted by the terminal
     click.echo(one_line(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile"))
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
+    for note in done.hook_notes:
+        click.echo(one_line(f"sealfile: warning: {note} (it refuses committing an unresolved conflict when git "
+                            "replays commits)"), err=True)
+
+
+@git_group.command("unresolved", hidden=True)
+def git_unresolved() -> None:
+    """The hook 'git install' writes: refuse while a sealed file is staged holding a conflict the merge driver
+    left (git replays commits without the pre-commit hook)."""
+    from sealfile.gitflow.guard_hooks import replaying
+    from sealfile.gitflow.unresolved_check import left_in_conflict
+
+    found = left_in_conflict([], others=True) if replaying() else {}
+    for finding in found.values():
+        click.echo(f"sealfile: {finding}", err=True)
+    if found:
+        sys.exit(ExitCode.POLICY)
 
 
 @git_group.command("uninstall")
@@ -133,6 +150,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     """
     from sealfile.gitflow.drivers import governing_configs_missing
     from sealfile.gitflow.gitcli import version_in_worktree
+    from sealfile.gitflow.partial_clone import fetch_changed
     from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
     from sealfile.ops.signatures import for_file
@@ -153,6 +171,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
                                "whose seals to trust from; give REV..REV, without --reveal")
     patterns = union(at_revision(base, root), at_revision(head, root) if head else in_worktree(root))
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
+    fetch_changed(base, head, relative, patterns.matches, root)  # a partial clone: at once, not a fetch per file
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
         if not patterns.matches(change.path):
             continue

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sealfile.errors import SealfileError
+from sealfile.errors import HistoryUnreadable, SealfileError
 from sealfile.gitflow.drivers import DRIVER_NAME
 from sealfile.gitflow.gitcli import git
 
@@ -32,6 +32,8 @@ def drivers_dropped(base: str, head: str, root: Path, sealed: Callable[[str], bo
         if not files:
             return []
         before, after = _attributes(base, root, files), _attributes(head, root, files)
+    except HistoryUnreadable:
+        raise  # a partial clone's remote out of reach: not "no attributes changed"
     except SealfileError:
         return []
     found = []

@@ -16,7 +16,7 @@ from typing import IO
 
 from sealfile.errors import FormatError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import show, too_large
+from sealfile.gitflow.gitcli import refuse_unfetched, show, too_large
 from sealfile.kms.found_keys import stream_holds_marker
 
 
@@ -33,6 +33,7 @@ class Blobs:
     def __init__(self, rev: str, cwd: str | os.PathLike[str]) -> None:
         self.rev, self._cwd = rev, cwd
         self._batch: subprocess.Popen[bytes] | None = None
+        self._said: IO[bytes] | None = None  # the batch's stderr: why an object is "missing"
         self._read: dict[str, str | None] = {}
         self._limit = max_file_bytes()
 
@@ -51,6 +52,9 @@ class Blobs:
                 batch.stdin.close()
             batch.stdout.close()
             batch.wait()
+        if self._said is not None:
+            self._said.close()
+            self._said = None
 
     def read(self, path: str) -> str | None:
         """The file at this revision, ``None`` if it is absent or not a file; :class:`FormatError` if
@@ -70,14 +74,20 @@ class Blobs:
 
     def _ask(self, path: str) -> str | None:
         if self._batch is None:
+            import tempfile
+
+            self._said = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the batch; close() ends both)
             self._batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self._cwd, stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                           stdout=subprocess.PIPE, stderr=self._said)
         assert self._batch.stdin is not None and self._batch.stdout is not None
         # one name, then its whole answer (git flushes each): no pipe fills up unread
         self._batch.stdin.write(f"{self.rev}:{path}\n".encode("utf-8", "surrogateescape"))
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().split()
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (the name may hold spaces)
+            assert self._said is not None
+            self._said.seek(0)  # a partial clone that could not fetch it says so: not a file that is absent
+            refuse_unfetched(self._said.read().decode("utf-8", "replace"), self._cwd)
             return None
         kind, size = header[1], int(header[2])
         if size > self._limit:  # never read through: the process goes, and the next name starts another

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import FormatError, HistoryUnreadable, SealfileError
 from sealfile.files.io import max_file_bytes, read_text
 
 
@@ -27,11 +27,24 @@ def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple
                               env={**os.environ, **env} if env else None)
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    refuse_unfetched(stderr, cwd)  # whatever the status: 'git log -S' may skip what it could not fetch
     if done.returncode not in ok:
-        stderr = done.stderr.decode("utf-8", "replace")
         message = (stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise SealfileError(f"git {args[0]} failed: {message}")
+        command = next((arg for arg in args if not arg.startswith("-") and "=" not in arg), args[0])
+        raise SealfileError(f"git {command} failed: {message}")
     return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def refuse_unfetched(stderr: str, cwd: str | os.PathLike[str] | None) -> None:
+    """Raise :class:`HistoryUnreadable` where git says it could not fetch a missing object from a partial clone's
+    remote: a version read as absent would make every history check find nothing."""
+    if "promisor remote" not in stderr:
+        return
+    where = os.fspath(cwd) if cwd is not None else "."
+    raise HistoryUnreadable(f"{where}: the history could not be read: this partial clone (--filter) lacks older "
+                            "versions and git could not fetch them from its remote; make the remote reachable and "
+                            "run again, or run this in a full clone (git clone without --filter)")
 
 
 STORED_TEXT = ["--no-textconv", "--no-ext-diff"]
@@ -102,13 +115,15 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     named ``prod[eu].enc.yaml`` added by a change would read as an empty old version."""
     limit = max_file_bytes()
     with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as done:
-        assert done.stdout is not None
+                          stderr=subprocess.PIPE) as done:
+        assert done.stdout is not None and done.stderr is not None
         data = done.stdout.read(limit + 1)
         if len(data) > limit:
             done.kill()
             raise too_large(rev, path, limit)
+        said = done.stderr.read().decode("utf-8", "replace")  # a few lines at most: read once stdout is closed
     if done.returncode != 0:
+        refuse_unfetched(said, cwd)  # a version git could not fetch is not a file that does not exist
         return None
     return data.decode("utf-8", "replace")
 

@@ -2,8 +2,8 @@
 
 Idempotent: the attributes live in one marked block that install rewrites and uninstall
 removes; the config is two sections (``diff.sealfile``, ``merge.sealfile``) set through the git
-CLI. ``diff.sealfile.cachetextconv`` is deliberately left unset: git would cache decrypted
-views in its notes.
+CLI; a repository's install also writes the hooks of :mod:`.guard_hooks`. ``diff.sealfile.cachetextconv`` is
+deliberately left unset: git would cache decrypted views in its notes.
 
 The drivers run this very installation, ``'/abs/path/to/python' -m sealfile``, so they work from
 git's environment whatever its PATH (a virtualenv that is not activated, pipx); ``command`` (or
@@ -29,6 +29,7 @@ from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
 from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
 from sealfile.gitflow.gitcli import git, toplevel
+from sealfile.gitflow.guard_hooks import install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
 
@@ -44,6 +45,7 @@ class Installed:
     patterns: tuple[str, ...]
     scope: str
     command: str
+    hook_notes: tuple[str, ...] = ()
 
 
 def driver_command(command: str | None = None) -> str:
@@ -115,10 +117,11 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
             git(["config", scope, name, value], where)
         wrote.append(_write_block(target, block_lines(patterns)))
         _refuse_files_not_sent(where, global_)
+        notes = () if global_ else tuple(install_hooks(where, command))
     except BaseException:
         _restore(scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
-    return Installed(target, patterns, "global" if global_ else "repository", command)
+    return Installed(target, patterns, "global" if global_ else "repository", command, notes)
 
 
 def block_lines(patterns: tuple[str, ...]) -> list[str]:
@@ -222,6 +225,8 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
     except BaseException:
         _restore(scope, where, *before, target, wrote)
         raise
+    if not global_:
+        uninstall_hooks(where)
     return target
 
 

@@ -5,7 +5,8 @@ the promisor remote when a command reads it. Its searches of the history (``git 
 commit's files as they walk, so each commit cost one ``git fetch`` of its own (31 for a 34-commit history):
 against a real server a round trip per commit. :func:`fetch_searched` lists what the searches will read, the
 versions git has not got, and asks the remote for them in one ``git fetch``, as git itself asks for what one
-diff reads. A clone that is not partial runs one ``git config`` and nothing more.
+diff reads; :func:`fetch_changed` does the same for the two versions of each file ``diff --git`` reads (one
+fetch per file before). A clone that is not partial runs one ``git config`` and nothing more.
 """
 
 from __future__ import annotations
@@ -38,7 +39,26 @@ def fetch_searched(base: str, head: str, sealed: Callable[[str], bool], root: st
         return 0
     wanted = _blobs(git([*_RAW, f"{base}..{head}", "--"], root), lambda path: True)
     wanted.update(_blobs(git([*_RAW, base, head, "--"], root), sealed))
-    missing = _missing(wanted, [base, head], root)
+    return _fetch(wanted, [base, head], remotes, root)
+
+
+def fetch_changed(base: str, head: str | None, paths: list[str], sealed: Callable[[str], bool],
+                  root: str | os.PathLike[str]) -> int:
+    """Fetch in one go both versions of every file ``sealed`` names that differs between ``base`` and ``head``
+    (``None``: the work tree, whose side is no blob), as ``diff --git`` reads them one file at a time (git would
+    fetch each with a ``git fetch`` of its own). Returns how many were asked for."""
+    remotes = promisor_remotes(root)
+    if not remotes:
+        return 0
+    revs = [base] if head is None else [base, head]
+    raw = git(["diff", "--raw", "--no-abbrev", "-z", "--no-renames", *revs, "--", *paths], root)
+    return _fetch(_blobs(raw, sealed), revs, remotes, root)
+
+
+def _fetch(wanted: dict[str, set[str]], revs: list[str], remotes: list[str], root: str | os.PathLike[str]) -> int:
+    """Ask the first remote that answers for those of ``wanted`` the clone lacks, in one ``git fetch``; one that
+    fails leaves git to fetch them one by one (and say so if it cannot)."""
+    missing = _missing(wanted, revs, root)
     if missing:
         ids = "".join(f"{blob}\n" for blob in sorted(missing))
         for remote in remotes:  # as git fetches a missing object: no negotiation, no tags, no ref written

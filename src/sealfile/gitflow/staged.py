@@ -17,7 +17,15 @@ from pathlib import Path
 
 from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import LINK_SHOWN, STORED_TEXT, SUBMODULE_MODE, SYMLINK_MODE, git, toplevel
+from sealfile.gitflow.gitcli import (
+    LINK_SHOWN,
+    STORED_TEXT,
+    SUBMODULE_MODE,
+    SYMLINK_MODE,
+    git,
+    refuse_unfetched,
+    toplevel,
+)
 from sealfile.model.lazy_pattern import compiled_when_used
 
 Staged = dict[str, "bytes | None"]
@@ -169,6 +177,7 @@ def _blob_id(content: bytes, top: Path) -> str:
 def _run(args: list[str], cwd: Path, lines: list[bytes]) -> bytes:
     done = subprocess.run(["git", *args], cwd=cwd, input=b"".join(line + b"\n" for line in lines),
                           capture_output=True, check=False)
+    refuse_unfetched(done.stderr.decode("utf-8", "replace"), cwd)  # a partial clone that could not fetch one
     if done.returncode != 0:
         message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[-1]
         raise SealfileError(f"git {args[0]} failed: {message}")

@@ -1,0 +1,87 @@
+"""The hooks that refuse a replayed commit of a conflict the merge driver left (written by ``sealfile git install``).
+
+git commits a pick resolved by hand (``git rebase --continue``, ``git cherry-pick --continue``, ``git revert
+--continue``) through the sequencer, which runs no ``pre-commit`` hook in a rebase, but runs ``prepare-commit-msg``
+in each of them and stops the commit when it fails; ``git am --continue`` runs ``pre-applypatch`` instead. A blind
+``git add FILE && git rebase --continue`` would otherwise commit the value the merge kept at each conflicting key
+path. They refuse only while git replays commits: a plain ``git commit --no-verify`` stays git's way past the
+hooks (the sequencer commits a rebase's picks as that very command). Both hooks run sealfile only while a conflict
+record exists (:mod:`.conflicts`), so an ordinary commit or
+pick costs a shell and one ``git rev-parse``.
+
+A hook file that is not ours is left as it is (a tool's, or pre-commit's), and so is a ``core.hooksPath``
+directory (another tool's hooks): install names them and the command to add. ``pre-commit install`` moves ours
+aside as ``HOOK.legacy`` and still runs it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sealfile.files.atomic import atomic_write, refuse_link
+from sealfile.gitflow.gitcli import git
+
+HOOKS = ("prepare-commit-msg", "pre-applypatch")
+MARK = "# sealfile: managed by 'sealfile git install' ('sealfile git uninstall' removes it)"
+
+
+def hook_text(command: str) -> str:
+    """The hook: ``COMMAND git unresolved`` while any conflict record exists, nothing otherwise."""
+    return (f"#!/bin/sh\n{MARK}\n"
+            "# git replays commits without the pre-commit hook: refuse a sealed file still holding a conflict\n"
+            "records=$(git rev-parse --git-path sealfile/conflicts 2>/dev/null) || exit 0\n"
+            'for record in "$records"/*.json; do\n'
+            f'  [ -e "$record" ] && exec {command} git unresolved\n'
+            "done\nexit 0\n")
+
+
+def replaying(cwd: str | os.PathLike[str] = ".") -> bool:
+    """Whether git is replaying commits (a rebase, a cherry-pick or revert, ``git am``): only then does the hook
+    refuse. ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` (a merge's too)
+    stays git's way past the hooks; the sequencer commits a rebase's picks as that very command."""
+    names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+    found = git(["rev-parse", "--path-format=absolute", *(arg for name in names for arg in ("--git-path", name))], cwd)
+    return any(os.path.exists(path) for path in found.splitlines())
+
+
+def install_hooks(where: Path, command: str) -> list[str]:
+    """Write our hooks into the repository's hooks directory; returns one note per hook not written (why, and
+    what to add), empty when all are in place."""
+    directory = _hooks_directory(where)
+    if directory is None:
+        return [f"core.hooksPath is set: have its {hook} hook run '{command} git unresolved'" for hook in HOOKS]
+    notes = []
+    directory.mkdir(parents=True, exist_ok=True)
+    for hook in HOOKS:
+        path = directory / hook
+        refuse_link(path)
+        if path.exists() and not _ours(path):
+            notes.append(f"{path} exists and is not sealfile's: have it run '{command} git unresolved'")
+            continue
+        atomic_write(path, hook_text(command).encode(), mode=0o755)
+    return notes
+
+
+def uninstall_hooks(where: Path) -> None:
+    """Remove our hooks (only ours) from the repository's hooks directory."""
+    directory = _hooks_directory(where)
+    for path in [directory / hook for hook in HOOKS] if directory is not None else []:
+        if path.is_file() and not path.is_symlink() and _ours(path):
+            path.unlink()
+
+
+def _hooks_directory(where: Path) -> Path | None:
+    """The hooks directory git runs hooks from (shared by linked worktrees); None where ``core.hooksPath`` names
+    another tool's."""
+    if git(["config", "--get", "core.hooksPath"], where, ok=(0, 1)).strip():
+        return None
+    common = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], where).strip()
+    return Path(common) / "hooks"
+
+
+def _ours(path: Path) -> bool:
+    try:
+        return MARK in path.read_text(encoding="utf-8", errors="replace").splitlines()[:3]
+    except OSError:
+        return False
