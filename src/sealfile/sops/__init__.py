@@ -71,10 +71,32 @@ def detect(text: str, path: str | None = None, input_type: str | None = None) ->
     if ENC_PREFIX not in text:
         return None
     if input_type:  # the caller names the store: any SOPS file is read as that one
-        return checked_kind(input_type) if any(m.search(text) for m in _MARKERS.values()) else None
+        named = checked_kind(input_type)
+        found = any(m.search(text) for m in _MARKERS.values()) or _metadata_spelled_otherwise(text, named)
+        return named if found else None
     kind = kind_for(path, text)
     marker = _MARKERS["json" if kind == "binary" else kind]
-    return kind if marker.search(text) else None
+    return kind if marker.search(text) or _metadata_spelled_otherwise(text, kind) else None
+
+
+def _metadata_spelled_otherwise(text: str, kind: Kind) -> bool:
+    """Whether the store's parser reads a top-level ``sops`` metadata mapping the line markers miss: a
+    key quoted, escaped, tagged or indented, or a flow mapping, as a formatter may respell the file and
+    SOPS still reads it. Parsed only for a text holding ``ENC[AES256_GCM,``, which no sealed file does."""
+    if kind not in ("yaml", "json", "binary"):  # dotenv and INI hold their metadata one way only
+        return False
+    try:
+        if kind == "yaml":
+            from sealfile.sops.yamltree import read_yaml
+
+            documents = read_yaml(text)
+        else:
+            refuse_many_json_nodes(text)
+            documents = [_json_branch(text)]
+    except FormatError:
+        return False
+    first = documents[0] if documents else Branch()
+    return is_sops_document({METADATA_KEY: plain(first.get(METADATA_KEY))})
 
 
 def checked_kind(name: str) -> Kind:
