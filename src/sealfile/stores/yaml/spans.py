@@ -96,6 +96,23 @@ def entry_end(text: str, node: Any, key_node: Any = None) -> int:
     return end
 
 
+def value_before(parent: Any, key_node: Any, slot: Any) -> Any:
+    """The value of the entry before the one of key ``key_node`` (item ``slot`` in a list) in ``parent``."""
+    index = [key for key, _ in parent.value].index(key_node) if key_node is not None else slot
+    before = parent.value[index - 1] if index > 0 else None
+    return before[1] if isinstance(before, tuple) else before
+
+
+def keeps_lines_up_to(text: str, node: Any, position: int) -> bool:
+    """Whether the value ``node`` (a block collection: its deepest last value) is a block scalar that keeps
+    its trailing lines (``|+``) and ends at ``position``: blank lines left there would become its text."""
+    if node is None:
+        return False
+    node = _deepest_last(node)
+    return (getattr(node, "style", None) in ("|", ">") and isinstance(node.value, str)
+            and node.end_mark.index == position and keeps_trailing_lines(text, node.start_mark.index))
+
+
 def _deepest_last(node: Any) -> Any:
     while isinstance(node.value, list) and node.value and not node.flow_style:
         last = node.value[-1]
