@@ -1,7 +1,9 @@
 """A block scalar whose value an edit leaves unchanged keeps its token (docs/format.md §1, §8), whatever
 blank lines or comments come to follow it: libyaml counts the blank lines after its last content line
 in its span, yet they are not its value, so they stay lines of the sealed text and the token never
-records them. ``|+`` keeps its trailing lines inside (they are its text)."""
+records them. ``|+`` keeps its trailing lines inside (they are its text). Lines end at LF, CRLF or a CR
+alone (YAML 1.2 breaks lines at each, and so do ruamel's parsers), and a text may end without a line
+break: a new entry after a strip-chomped block there gives it one, which is not its value either."""
 
 from __future__ import annotations
 
@@ -36,6 +38,16 @@ SHAPES = {
     "list item": ("a:\n  - 0\n  - {h}\n    x\n{after}b: 1\n", ("a", 1),
                   [("set", "a[0]", 5), ("unset", "b"), ("set", "b", 2), ("edit", "  - 2\n")]),
 }
+NEWLINES = ["\n", "\r\n", "\r"]
+# A block ending the text ({after}: what follows its last content line, the last with no line break).
+END_AFTER = ["", "\n", "\n\n", "\n  ", "\n# note", "\n\n# note"]
+END_SHAPES = {
+    "top": ("b: 1\ns: {h}\n  x\n  y{after}", ("s",), [("set", "n", "v"), ("unset", "b"), ("set", "b", 2)]),
+    "nested": ("b: 1\na:\n  k: 0\n  s: {h}\n    x{after}", ("a", "s"),
+               [("set", "a.n", "v"), ("set", "n", "v"), ("unset", "a.k"), ("unset", "b")]),
+    "list item": ("b: 1\na:\n  - 0\n  - {h}\n    x{after}", ("a", 1), [("set", "a[0]", 5), ("set", "n", "v"),
+                                                                     ("unset", "b")]),
+}
 Edit = tuple[object, ...]
 
 
@@ -43,32 +55,50 @@ def _token(sealed: str, path: Path) -> str:
     return dict(SplicedSealed(sealed, get_store("yaml"), "c").tokens())[path]
 
 
-def _edited(sealed: str, edit: Edit, block_end: int) -> str:
+def _edited(sealed: str, edit: Edit, block_end: int, newline: str = "\n") -> str:
     verb, *args = edit
     if verb == "set":
         return set_value(sealed, str(args[0]), args[1])
     if verb == "unset":
         return unset_value(sealed, str(args[0]))
     plain = decrypt_text(sealed)  # a line typed right after the block's value
-    return reseal_edited(sealed, plain[:block_end] + str(args[0]) + plain[block_end:])
+    return reseal_edited(sealed, plain[:block_end] + str(args[0]).replace("\n", newline) + plain[block_end:])
 
 
-@pytest.mark.parametrize("after", AFTER)
-@pytest.mark.parametrize("header", HEADERS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_an_edit_that_leaves_a_block_scalar_keeps_its_token(shape: str, header: str, after: str,
-                                                           age_key: AgeKey) -> None:
-    template, path, edits = SHAPES[shape]
-    plaintext = template.format(h=header, after=after)
+def _kept_through(plaintext: str, path: Path, edits: list[Edit], block_end: int, newline: str,
+                  age_key: AgeKey) -> None:
     sealed = seal(plaintext, age_key)
     assert decrypt_text(sealed) == plaintext
     before = _token(sealed, path)
+    for edit in edits:
+        changed = _edited(sealed, edit, block_end, newline)
+        assert _token(changed, path) == before, edit
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("after", AFTER)
+@pytest.mark.parametrize("header", HEADERS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_an_edit_that_leaves_a_block_scalar_keeps_its_token(shape: str, header: str, after: str, newline: str,
+                                                           age_key: AgeKey) -> None:
+    template, path, edits = SHAPES[shape]
+    plaintext = template.format(h=header, after=after).replace("\n", newline)
     block_end = template.format(h=header, after="").index("b: 1")
     if "+" in header:  # the blank lines after the last content line are its text
         block_end += len(re.match(r"(?: *\n)*", after).group())
-    for edit in edits:
-        changed = _edited(sealed, edit, block_end)
-        assert _token(changed, path) == before, edit
+    block_end += template.format(h=header, after=after)[:block_end].count("\n") * (len(newline) - 1)
+    _kept_through(plaintext, path, edits, block_end, newline, age_key)
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("after", END_AFTER)
+@pytest.mark.parametrize("header", HEADERS)
+@pytest.mark.parametrize("shape", END_SHAPES)
+def test_a_block_scalar_ending_the_text_keeps_its_token(shape: str, header: str, after: str, newline: str,
+                                                        age_key: AgeKey) -> None:
+    """With or without a final line break: a new entry after a block there gives its last line one."""
+    template, path, edits = END_SHAPES[shape]
+    _kept_through(template.format(h=header, after=after).replace("\n", newline), path, edits, 0, newline, age_key)
 
 
 def test_a_token_that_took_in_the_blank_lines_is_kept_while_its_spelling_holds(age_key: AgeKey,

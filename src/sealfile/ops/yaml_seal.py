@@ -21,7 +21,7 @@ from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import encode_scalar, layout_record
+from sealfile.model.scalars import encode_scalar
 from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
@@ -29,7 +29,15 @@ from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, style_of
-from sealfile.stores.yaml.splice import Edit, apply_edits, layout_of, seal_edit, sealed_end
+from sealfile.stores.yaml.splice import (
+    Edit,
+    apply_edits,
+    layout_of,
+    line_break_at_end,
+    recorded_spelling,
+    seal_edit,
+    sealed_end,
+)
 
 
 class Sealed(Record):
@@ -98,12 +106,14 @@ def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], data
     old = reuse.tokens if reuse else {}
     tokens: dict[int, str] = {}
     fresh: list[int] = []
-    took_in: set[int] = set()
+    kept_ends: dict[int, int] = {}
     for index, payload in payloads.items():
         previous = old.get(leaves[index].encoded_path)
-        if previous is not None and previous[1] != payload and _took_in(text, leaves[index], payload, previous[1]):
-            took_in.add(index)
-        if previous is not None and (previous[1] == payload or index in took_in):
+        if previous is not None and previous[1] != payload:
+            kept_end = _still_spelled(text, leaves[index], payload, previous[1])
+            if kept_end is not None:
+                kept_ends[index] = kept_end
+        if previous is not None and (previous[1] == payload or index in kept_ends):
             tokens[index] = previous[0]
         else:
             fresh.append(index)
@@ -116,15 +126,21 @@ def _seal_leaves(text: str, leaves: list[Leaf], payloads: dict[int, bytes], data
         if token is None:
             mac_input.append((leaf.encoded_path, leaf_bytes(leaf.value)))
             continue
-        edits.append(seal_edit(text, leaf, token, leaf.end if index in took_in else None))
+        edits.append(seal_edit(text, leaf, token, kept_ends.get(index)))
         mac_input.append((leaf.encoded_path, b"E" + token.encode("ascii")))
     return edits, mac_input
 
 
-def _took_in(text: str, leaf: Leaf, payload: bytes, previous: bytes) -> bool:
-    """Whether the previous token of ``leaf`` holds its value with the blank lines after its block in its
-    recorded spelling (a file sealed when tokens took them in): it stays, and goes on taking them in."""
-    if sealed_end(text, leaf) == leaf.end:
-        return False
-    wide = layout_record(text[leaf.start:leaf.end], leaf.indent, leaf.flow)
-    return pack_payload(unpack_payload(payload)[0], wide) == previous
+def _still_spelled(text: str, leaf: Leaf, payload: bytes, previous: bytes) -> int | None:
+    """Where the previous token of ``leaf`` ends when it holds the value though what it records of the
+    spelling is not what this text would give it (``None`` when it does not hold): that spelling, put back
+    where the token is, gives this text back. A file sealed when tokens took in the blank lines after a
+    block (it goes on taking them in), or a strip-chomped block that ended the text with no line break and
+    has one now (a new entry after it): the break is not its value, and stays a line break of the text."""
+    value, layout = unpack_payload(previous)
+    spelling = recorded_spelling(layout, leaf) if layout else None
+    if spelling is None or value != unpack_payload(payload)[0] or not text.startswith(spelling, leaf.start):
+        return None
+    end, least = leaf.start + len(spelling), sealed_end(text, leaf)
+    least -= len(line_break_at_end(text[leaf.start:least]))
+    return end if least <= end <= leaf.end else None

@@ -20,6 +20,7 @@ from sealfile.model.paths import Path, format_keypath, get_at
 from sealfile.model.scalars import same_data
 from sealfile.ops.change import set_value, unset_value
 from sealfile.ops.read import decrypt_text
+from sealfile.ops.spliced import SplicedSealed
 from sealfile.stores import get_store
 from sealfile.stores.yaml import roundtrip
 from sealfile.stores.yaml.scan import Scan, scan
@@ -64,6 +65,20 @@ def _mappings(tree: Any, path: Path = ()) -> list[Path]:
     return [path] * isinstance(tree, dict) + [found for k, v in children for found in _mappings(v, (*path, k))]
 
 
+def _tokens(sealed: str) -> dict[Path, str]:
+    return dict(SplicedSealed(sealed, YAML, "c").tokens())
+
+
+def _kept_tokens(before: str, after: str, changed: Path) -> None:
+    """Every value outside ``changed`` keeps its token: its value and spelling are as they were, whatever
+    now comes before or after it (blank lines, comments, the new entry, a line break the new entry gives
+    the text's last line), at any line break."""
+    old = _tokens(before)
+    moved = {path: token for path, token in _tokens(after).items()
+             if path[:len(changed)] != changed and old.get(path) != token}
+    assert not moved, [format_keypath(path) for path in moved]
+
+
 def _change(before: str, after: str) -> tuple[str, str]:
     """The one run of ``before`` that ``after`` differs in, and what stands there instead."""
     start = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
@@ -93,6 +108,7 @@ def test_yaml_unset_is_spliced(text: str, choice: int, age_key: AgeKey, spliced_
     assert removed and written.strip(" \r\n") in ("", "{}"), (removed, written)  # {}: what stays of its mapping
     del parent[path[-1]]
     assert same_data(scan(opened).tree, tree)
+    _kept_tokens(sealed, changed, path)
 
 
 @SETTINGS
@@ -109,6 +125,7 @@ def test_yaml_new_key_is_spliced(text: str, choice: int, age_key: AgeKey, splice
     opened = decrypt_text(changed)
     removed, added = _change(text, opened)
     assert not removed and added.strip(" \r\n,") == "new ⁂: v", added
+    _kept_tokens(sealed, changed, (*path, "new ⁂"))
     mapping = get_at(tree, path)
     items = list(mapping.items())
     mapping["new ⁂"] = "v"
@@ -123,3 +140,19 @@ def test_comment_lines_under_a_removed_entry_go_with_it_at_any_line_break(newlin
     """Lines end at a CR alone too: such a file lost everything after the removed entry's comment."""
     sealed = seal("a: main\n # note\ndb: main\n---\na: main\n".replace("\n", newline), age_key)
     assert decrypt_text(unset_value(sealed, '[0]["a"]')) == "db: main\n---\na: main\n".replace("\n", newline)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize(("text", "keypath", "left"), [
+    ("a: |+\n main\ndb: |\n main\n\n", "db", "a: |+\n main\n"),
+    ("a: |+\n main\ndb: |\n main\n\nc: 1\n", "db", "a: |+\n main\nc: 1\n"),
+    ("x:\n  a: |+\n    m\n  db: >\n    m\n\n\ny: 1\n", "x.db", "x:\n  a: |+\n    m\ny: 1\n"),
+    ("l:\n- |+\n  m\n- |-\n  m\n\n", "l[1]", "l:\n- |+\n  m\n"),
+    ("a: |+\n main\n# note\ndb: |\n main\n\nc: 1\n", "db", "a: |+\n main\n# note\n\nc: 1\n"),
+])
+def test_blank_lines_after_a_removed_entry_go_with_it_after_a_kept_block(newline: str, text: str, keypath: str,
+                                                                         left: str, age_key: AgeKey) -> None:
+    """The blank lines after a removed block stay, parting the entries around it, unless a ``|+`` block
+    ends right before it: they would become that block's text (the removal was refused)."""
+    sealed = seal(text.replace("\n", newline), age_key)
+    assert decrypt_text(unset_value(sealed, keypath)) == left.replace("\n", newline)

@@ -15,7 +15,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
-from sealfile.stores.yaml import alias_paths, entries, flow_edit
+from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
@@ -233,7 +233,10 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit
     first_start = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first_start)
     following = _following(text, parent, key_node, slot)
-    end = past_tab_blank_lines(text, before_blank_lines(text, first_start, line_after(text, node, key_node)))
+    end = line_after(text, node, key_node)  # its blank lines stay, but not after a |+ they would join
+    if not spans.keeps_lines_up_to(text, spans.value_before(parent, key_node, slot), start):
+        end = before_blank_lines(text, first_start, end)
+    end = past_tab_blank_lines(text, end)
     if text[start:first_start].strip() and following is not None:
         # the first entry of an item on its '- ' line: the dash stays and the next entry moves up to it,
         # unless comment lines come first: then the dash stays alone on its line, and they stay

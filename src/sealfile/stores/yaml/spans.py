@@ -58,16 +58,31 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     return next_line(text, end)
 
 
-def before_blank_lines(text: str, start: int, end: int) -> int:
+def before_blank_lines(text: str, start: int, end: int, widest: int | None = None) -> int:
     """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
     ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
-    where the value is removed or written afresh."""
-    while end > start and text[end - 1] == "\n":
-        line = text.rfind("\n", start, end - 1) + 1
-        if line <= start or text[line:end].strip(" \r\n") or "+" in text[start:text.find("\n", start)]:
+    where the value is removed or written afresh. Lines end at LF, CRLF or a CR alone. ``widest``: the
+    most spaces such a line may hold (one of more may be the block's text)."""
+    if keeps_trailing_lines(text, start):
+        return end
+    while end > start and text[end - 1] in "\r\n":
+        line = line_start(text, end - 1)
+        blank = text[line:end].rstrip("\r\n")
+        if line <= start or blank.strip(" ") or (widest is not None and len(blank) > widest):
             break
         end = line
     return end
+
+
+def keeps_trailing_lines(text: str, start: int) -> bool:
+    """Whether the block scalar written from ``start`` (its properties, its header, or the ``:`` before it)
+    keeps its trailing line breaks: its header's chomping indicator is ``+`` (a comment's ``+`` is not)."""
+    header = gap_end(text, start)
+    found = _block_indicator().search(text[header:next_line(text, header)].rstrip("\r\n"))
+    return found is not None and "+" in found.group(1)
+
+
+_block_indicator = compiled_when_used(r"(?:^|[ \t])[|>]([-+0-9]*)(?=[ \t]|$)")
 
 
 def entry_end(text: str, node: Any, key_node: Any = None) -> int:
@@ -75,12 +90,34 @@ def entry_end(text: str, node: Any, key_node: Any = None) -> int:
     scalar at its (deepest last) end takes in, which part it from the next entry: a new entry goes
     right after the value, and those lines stay between the entries."""
     end = line_after(text, node, key_node)
-    while isinstance(node.value, list) and node.value and not node.flow_style:
-        last = node.value[-1]
-        node = last[1] if isinstance(last, tuple) else last
+    node = _deepest_last(node)
     if getattr(node, "style", None) in ("|", ">") and isinstance(node.value, str):
         return before_blank_lines(text, node.start_mark.index, end)
     return end
+
+
+def value_before(parent: Any, key_node: Any, slot: Any) -> Any:
+    """The value of the entry before the one of key ``key_node`` (item ``slot`` in a list) in ``parent``."""
+    index = [key for key, _ in parent.value].index(key_node) if key_node is not None else slot
+    before = parent.value[index - 1] if index > 0 else None
+    return before[1] if isinstance(before, tuple) else before
+
+
+def keeps_lines_up_to(text: str, node: Any, position: int) -> bool:
+    """Whether the value ``node`` (a block collection: its deepest last value) is a block scalar that keeps
+    its trailing lines (``|+``) and ends at ``position``: blank lines left there would become its text."""
+    if node is None:
+        return False
+    node = _deepest_last(node)
+    return (getattr(node, "style", None) in ("|", ">") and isinstance(node.value, str)
+            and node.end_mark.index == position and keeps_trailing_lines(text, node.start_mark.index))
+
+
+def _deepest_last(node: Any) -> Any:
+    while isinstance(node.value, list) and node.value and not node.flow_style:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return node
 
 
 def next_line(text: str, index: int) -> int:

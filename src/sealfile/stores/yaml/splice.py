@@ -60,16 +60,10 @@ def sealed_end(text: str, leaf: Leaf) -> int:
     in after its last content line. They are not its value, so they stay lines of the text: a value that
     keeps its spelling keeps its token whatever comes to follow it. Not ``|+``'s (they are its text), nor a
     line of more spaces than one past the key's column (the least indentation its text can have): it may be text."""
-    end = leaf.end  # a plain or quoted leaf's node is not read: the fast scan builds it only when asked
-    if leaf.style not in ("|", ">") or "+" in text[(header := leaf.node.start_mark.index):text.find("\n", header)]:
-        return end  # the header from the node's start: one under its key is below the span's start
-    while text.startswith("\n", end - 1):
-        line = text.rfind("\n", leaf.start, end - 1) + 1
-        blank = text[line:end].rstrip("\r\n")
-        if line <= leaf.start or blank.strip(" ") or len(blank) > leaf.indent + 1:
-            break
-        end = line
-    return end
+    if leaf.style not in ("|", ">"):  # a plain or quoted leaf's node is not read: the fast scan builds it when asked
+        return leaf.end
+    # the header from the node's start: one under its key is below the span's start
+    return before_blank_lines(text, leaf.node.start_mark.index, leaf.end, widest=leaf.indent + 1)
 
 
 def seal_edit(text: str, leaf: Leaf, token: str, end: int | None = None) -> Edit:
@@ -226,7 +220,7 @@ def _quiet_lines(text: str, position: int) -> str:
 
 
 _rest_of_line = compiled_when_used(r"[ \t]*\r?\n")
-_blank_line_after = compiled_when_used(r"[^\n]*\n *\r?\n")  # as sealed_end leaves out: no tab
+_blank_line_after = compiled_when_used(r"[^\r\n]*(?:\r\n?|\n) *(?:\r\n?|\n)")  # as sealed_end leaves out: no tab
 _quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
 """Blank and comment-only lines (the last one may lack its line break)."""
 
