@@ -22,7 +22,6 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at, reso
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
-from sealfile.ops.sealing import check_version_1_recipients
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes, with_refs
@@ -267,11 +266,10 @@ class SplicedOpen(OpenDocument):
         self._encrypted, self._payloads, self._data = opened._encrypted, opened._payloads, opened._data
 
     def reuse(self) -> Reuse:
-        check_version_1_recipients(self.metadata)  # what reuses them writes version 2
         leaves = self._leaves()
         tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, self.payloads(),
                                                                                     strict=True)}
-        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         return self._sealed.text

@@ -31,7 +31,7 @@ from sealfile.model.scalars import (
     same_value,
 )
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
-from sealfile.ops.sealing import check_version_1_recipients, seal_metadata
+from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store
 
@@ -192,11 +192,10 @@ class TreeOpen(OpenDocument):
             self.metadata, self._changed = meta.with_groups(groups, threshold), True
 
     def reuse(self) -> Reuse:
-        check_version_1_recipients(self.metadata)  # what reuses them writes version 2
         payloads = self._open_many(sealed := self._sealed())
         codes = path_codes()
         tokens = {codes(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
-        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         """The sealed text, refused unless it reads back, through the reader's path, as the data it
