@@ -16,7 +16,7 @@ from sealfile.ops.seal import seal_plaintext, seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores import get_store
 from tests.support.cli import run_cli
-from tests.support.identities import AgeIdentity
+from tests.support.identities import AgeIdentity, write_identity
 from tests.support.values import safe_load
 
 V1 = Path(__file__).resolve().parents[1] / "corpus" / "v1"
@@ -125,3 +125,24 @@ def test_a_version_1_file_with_tokens_in_blocks_is_written(args: tuple[str, ...]
     assert opened.returncode == 0, opened.stderr
     assert safe_load(opened.stdout) == expected
     assert verify_text(sealed.read_text()).version == 2
+
+
+@pytest.mark.parametrize("args", [("rotate",), ("set", "database.port", "1")])
+def test_a_recipient_added_to_a_version_1_file_is_not_sealed_in(args: tuple[str, ...], v1_key: Path,
+                                                                 tmp_path: Path) -> None:
+    """A version 1 MAC does not cover the recipients: anyone who can write the file can add a stanza for
+    their own age key (with any wrapped text) and it still verifies. ``rotate`` wrapped the new data key
+    for that key too, and any write sealed the stanza into a version 2 file whose next rotate did."""
+    attacker = write_identity(tmp_path / "attacker.txt")
+    stanza = f"    - type: age\n      recipient: {attacker.recipient}\n      wrapped: junk\n"
+    sealed = tmp_path / "secrets.enc.yaml"
+    sealed.write_text((V1 / "secrets.enc.yaml").read_text().replace("  unencrypted_suffix:",
+                                                                     stanza + "  unencrypted_suffix:"))
+    before = sealed.read_text()
+    assert run_cli("verify", sealed).returncode == 0  # the version 1 seal cannot tell
+    changed = run_cli(args[0], sealed, *args[1:])
+    assert changed.returncode == 1
+    assert "version 1" in changed.stderr and attacker.recipient in changed.stderr
+    assert sealed.read_text() == before
+    stolen = run_cli("decrypt", sealed, env={"SEALFILE_AGE_KEY_FILE": str(attacker.path)})
+    assert stolen.returncode == 1

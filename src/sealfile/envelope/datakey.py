@@ -80,6 +80,11 @@ def forget_data_keys() -> None:
     _cache.clear()
 
 
+def opened_here(key: MasterKey) -> bool:
+    """Whether a stanza naming ``key`` gave a data key in this process: whoever runs it holds that key."""
+    return any(key.same_key(known) for known in {key_for(stanza) for stanza in _cache})
+
+
 def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stanza] = ()) -> tuple[Stanza, ...]:
     """One stanza per distinct key: kept from ``existing`` when that key is there with the same settings, else
     newly wrapped."""

@@ -8,7 +8,9 @@ What a caller may rely on:
 
 - Metadata fields: ``vault_address``, ``engine_path``, ``key_name`` (SOPS's names) and
   ``key_version``. The engine path and key name are checked to be plain path segments, so a
-  file cannot turn a Transit call into a request to another endpoint.
+  file cannot turn a Transit call into a request to another endpoint; and an engine path a file names
+  is used only once the vault says a Transit engine is mounted there (on a KV version 1 mount or the
+  cubbyhole, the same call writes its body, the data key on a wrap, as a secret).
 - Credentials: the token in ``VAULT_TOKEN``, else ``~/.vault-token`` (what ``vault login``
   writes); ``VAULT_NAMESPACE`` for Enterprise namespaces; ``VAULT_CACERT`` for a private CA.
 - Where the token goes: only to a vault the user names. An address read from a file is used
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sealfile.errors import ConfigError, ProviderDown, ProviderError
+from sealfile.errors import ConfigError, ProviderDown, ProviderError, one_line
 from sealfile.kms.base import MasterKey, Operation, Recipient, import_sdk, kms_timeout
 from sealfile.kms.trust import Target, literal_pattern
 
@@ -87,6 +89,23 @@ def _may_carry_token(address: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_transit_mounts: set[tuple[str, str]] = set()
+"""(address, engine path) pairs a file named that were found to be Transit engines in this process."""
+
+
+def _check_transit_mount(client: Any, engine_path: str) -> None:
+    """Refuse an engine path a file names unless the vault says it is a Transit engine's mount: the same
+    ``POST ENGINE/encrypt/NAME`` with the user's token writes the request body (the data key, on a wrap) as a
+    secret on a KV version 1 mount or in the token's cubbyhole. Any token may ask a mount's type."""
+    answer = client.adapter.get(f"/v1/sys/internal/ui/mounts/{engine_path}")
+    data = answer.get("data") if isinstance(answer, Mapping) else None
+    kind = data.get("type") if isinstance(data, Mapping) else None
+    mount = data.get("path") if isinstance(data, Mapping) else None
+    if kind != "transit" or not isinstance(mount, str) or mount.strip("/") != engine_path:
+        raise ProviderError(f"the file names engine path {engine_path!r}, which is not a Transit engine's mount "
+                            f"on this vault ({one_line(str(kind))} engine); refused before any Transit call")
 
 
 @dataclass(frozen=True, repr=False)
@@ -153,9 +172,13 @@ class VaultTransitKey(MasterKey):
             raise ProviderError(f"the file names {self.vault_address} (plain http): the Vault token would cross the "
                                 "network unencrypted; a file's vault is reached over https, over loopback, or as "
                                 "the user's VAULT_ADDR")
-        return _hvac().Client(url=self.vault_address, token=token(), namespace=os.environ.get("VAULT_NAMESPACE"),
-                              verify=os.environ.get("VAULT_CACERT") or True, timeout=kms_timeout(),
-                              allow_redirects=False)
+        client = _hvac().Client(url=self.vault_address, token=token(), namespace=os.environ.get("VAULT_NAMESPACE"),
+                                verify=os.environ.get("VAULT_CACERT") or True, timeout=kms_timeout(),
+                                allow_redirects=False)
+        if self.named_by_file and (self.vault_address, self.engine_path) not in _transit_mounts:
+            _check_transit_mount(client, self.engine_path)
+            _transit_mounts.add((self.vault_address, self.engine_path))
+        return client
 
     def _wrap(self, data_key: bytes) -> Recipient:
         answer = self._client().secrets.transit.encrypt_data(

@@ -27,6 +27,7 @@ from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath, get_at, resolve
 from sealfile.model.record import Record
 from sealfile.model.scalars import Styled, is_sealed
+from sealfile.ops.sealing import check_version_1_recipients
 from sealfile.stores import Store
 
 SealedLeaf = tuple[Path, Any]
@@ -47,6 +48,13 @@ class Reuse(Record):
     def __init__(self, data_key: bytes, groups: tuple[tuple[Stanza, ...], ...],
                  tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1) -> None:
         self._fill(data_key, groups, tokens, threshold)
+
+    @classmethod
+    def of_file(cls, data_key: bytes, meta: Metadata, tokens: dict[bytes, tuple[str, bytes]]) -> Reuse:
+        """What a file as opened offers a re-seal, which writes the current version: so its recipients must be
+        ones a version 1 file may pass on (:func:`~sealfile.ops.sealing.check_version_1_recipients`)."""
+        check_version_1_recipients(meta)
+        return cls(data_key, meta.groups, tokens, meta.threshold)
 
     def strands_holders(self, keys: Iterable[MasterKey] | KeyGroups) -> bool:
         """Whether this data key, wrapped for ``keys`` instead, stays with someone who no longer opens the file

@@ -63,6 +63,7 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
     from sealfile.envelope.mac import compute_mac, seal_digest, signed_message  # keyless readers need none
 
     leaves = list(leaves)
+    check_version_1_recipients(meta)
     meta = meta.upgraded().with_signature(None)
     meta = meta.with_mac(compute_mac(data_key, meta, leaves))
     signer = current_signer()
@@ -72,3 +73,26 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
 
     message = signed_message(seal_digest(meta, leaves), meta.mac)
     return meta.with_signature(signer.sign(message, SEALFILE_NAMESPACE))
+
+
+def check_version_1_recipients(meta: Metadata) -> None:
+    """Refuse to seal in the recipients of a version 1 file that no key here vouches for.
+
+    A version 1 MAC does not cover the recipients (docs/format.md §10): anyone who can write the file can
+    add a stanza for a key of their own and it still verifies. A write seals the recipients into a version 2
+    file, and ``rotate`` wraps the new data key for each: so each must be a key that opened a data key in
+    this process (its holder runs this one), unless one recipient is left (the one that opened the file)."""
+    keys = [stanza for group in meta.groups for stanza in group]
+    if meta.version != 1 or len(keys) <= 1:
+        return
+    from sealfile.envelope.datakey import opened_here
+    from sealfile.errors import ConfigError
+    from sealfile.kms.registry import key_for
+
+    unvouched = [key for key in map(key_for, keys) if not opened_here(key)]
+    if unvouched:
+        key = unvouched[0]
+        raise ConfigError(
+            f"a version 1 file's recipients are not sealed, and {key.type_id} {key.key_id} opened nothing here: "
+            "anyone who can write the file could have added it, and this write would seal it in; remove it "
+            "(sealfile recipients remove) if it is not one you mean, or write the file where each key is at hand")

@@ -269,7 +269,7 @@ class SplicedOpen(OpenDocument):
         leaves = self._leaves()
         tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, self.payloads(),
                                                                                     strict=True)}
-        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         return self._sealed.text

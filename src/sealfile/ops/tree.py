@@ -195,7 +195,7 @@ class TreeOpen(OpenDocument):
         payloads = self._open_many(sealed := self._sealed())
         codes = path_codes()
         tokens = {codes(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
-        return Reuse(self._data_key, self.metadata.groups, tokens, self.metadata.threshold)
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         """The sealed text, refused unless it reads back, through the reader's path, as the data it
