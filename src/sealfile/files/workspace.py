@@ -30,12 +30,14 @@ def private_workspace(base: Path) -> Iterator[Path]:
     try:
         directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))  # 0700 where modes apply
     except OSError as err:
-        raise SealfileError(f"cannot make a workspace for the editor in {base} "
-                            f"({err.strerror or type(err).__name__}); nothing was changed") from None
+        raise _no_workspace(base, err) from None
     lock = FileLock(str(directory / LOCK_NAME), timeout=0)
     try:
-        restrict_to_owner(directory)
-        lock.acquire()
+        try:
+            restrict_to_owner(directory)
+            lock.acquire()
+        except OSError as err:  # its lock file, on a full or read-only /dev/shm: the file edited is the news
+            raise _no_workspace(base, err) from None
         yield directory
     finally:
         wipe_tree(directory, keep=LOCK_NAME)
@@ -44,6 +46,11 @@ def private_workspace(base: Path) -> Iterator[Path]:
             (directory / LOCK_NAME).unlink()
         with contextlib.suppress(OSError):
             directory.rmdir()
+
+
+def _no_workspace(base: Path, err: OSError) -> SealfileError:
+    return SealfileError(f"cannot make a workspace for the editor in {base} ({err.strerror or type(err).__name__}); "
+                         "nothing was changed")
 
 
 def _owned_by_someone_else(entry: Path) -> bool:

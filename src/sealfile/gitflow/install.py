@@ -15,7 +15,6 @@ make every ``git diff`` fail.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shlex
@@ -27,13 +26,14 @@ from pathlib import Path
 from sealfile.errors import ChangedMeanwhile, SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
+from sealfile.gitflow import driver_config
 from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
+from sealfile.gitflow.driver_config import DRIVER
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.guard_hooks import install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
 
-DRIVER = "sealfile"
 COMMAND_ENV = "SEALFILE_GIT_COMMAND"
 BEGIN = "# >>> sealfile (managed by 'sealfile git install'; edit sealed_files in .sealfile.yaml instead)"
 END = "# <<< sealfile"
@@ -70,7 +70,7 @@ def check_command(command: str, cwd: Path) -> None:
                             f"that works from a plain shell, e.g. --command {this_installation()!r}")
 
 
-def driver_config(command: str) -> dict[str, str]:
+def driver_settings(command: str) -> dict[str, str]:
     return {
         f"diff.{DRIVER}.textconv": textconv_command(command),
         f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
@@ -110,16 +110,15 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     check_command(command, where)
     target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
-    before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
+    before = driver_config.entries(scope, where), (target.read_bytes() if target.exists() else None)
     wrote: list[bytes | None] = []
     try:
-        for name, value in driver_config(command).items():
-            git(["config", scope, name, value], where)
+        driver_config.set_entries(scope, where, driver_settings(command))
         wrote.append(_write_block(target, block_lines(patterns)))
         _refuse_files_not_sent(where, global_)
         notes = () if global_ else tuple(install_hooks(where, command))
-    except BaseException:
-        _restore(scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
+    except BaseException as err:
+        _restore(err, scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
     return Installed(target, patterns, "global" if global_ else "repository", command, notes)
 
@@ -169,27 +168,29 @@ def _refuse_files_not_sent(where: Path, global_: bool) -> None:
         raise SealfileError(f"{path}{more}: nothing installed: {not_sent_cause(got, global_=global_)}")
 
 
-def _config_entries(scope: str, where: Path) -> list[tuple[str, str]]:
-    listed = git(["config", scope, "-z", "--get-regexp", rf"^(diff|merge)\.{DRIVER}\."], where, ok=(0, 1))
-    return [(name, value) for name, _, value in (e.partition("\n") for e in listed.split("\0") if e)]
-
-
-def _restore(scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None, target: Path,
-             wrote: bytes | None, *, written: bool = True) -> None:
+def _restore(err: BaseException, scope: str, where: Path, entries: list[tuple[str, str]], text: bytes | None,
+             target: Path, wrote: bytes | None, *, written: bool = True) -> None:
     """Put the drivers' config and the attributes file back as they were before an install (or uninstall)
-    that failed. The file only if it still holds what was ``written`` there (``wrote``; None: removed): a
-    change another program made (the one that refused the write, or a later one) is kept, not undone."""
-    for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
-        git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
-    for name, value in entries:
-        git(["config", scope, "--add", name, value], where)
+    that failed (``err``, whose message then says if the config could not be). The file only if it still holds
+    what was ``written`` there (``wrote``; None: removed): a change another program made (the one that refused
+    the write, or a later one) is kept, not undone."""
+    left = driver_config.put_back(scope, where, entries)
+    if left is not None and isinstance(err, SealfileError):
+        err.message = f"{err.message}; {left}"
     if not written or wrote == text:
         return
-    with contextlib.suppress(ChangedMeanwhile):
+    try:
         if text is not None:
             atomic_write(target, text, replacing=wrote)
         elif target.read_bytes() == wrote:
             target.unlink()
+    except ChangedMeanwhile:
+        pass
+    except (SealfileError, OSError) as failed:  # the disk that refused the first write: say so, not instead
+        if not isinstance(err, SealfileError):
+            raise
+        cause = failed.message if isinstance(failed, SealfileError) else failed.strerror
+        err.message = f"{err.message}; and {target} could not be put back as it was ({cause})"
 
 
 def attribute_pattern(pattern: str) -> str:
@@ -215,15 +216,14 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
     where = Path(cwd)
     target = attributes_file(where, global_)
     scope = "--global" if global_ else "--local"
-    before = _config_entries(scope, where), (target.read_bytes() if target.exists() else None)
+    before = driver_config.entries(scope, where), (target.read_bytes() if target.exists() else None)
     # The attributes first: a block left naming drivers no longer configured has git merge sealed files as
     # text (an undefined merge driver is its built-in one), and 'nothing was written' was said of the config
     wrote = _write_block(target, [])
     try:
-        for section in (f"diff.{DRIVER}", f"merge.{DRIVER}"):
-            git(["config", scope, "--remove-section", section], where, ok=(0, 1, 128))
-    except BaseException:
-        _restore(scope, where, *before, target, wrote)
+        driver_config.remove(scope, where)
+    except BaseException as err:
+        _restore(err, scope, where, *before, target, wrote)
         raise
     if not global_:
         uninstall_hooks(where)

@@ -13,7 +13,6 @@ import base64
 import io
 import math
 import re
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -32,6 +31,7 @@ from sealfile.sops.gonum import reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
+from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.reader import READ_APART
 from sealfile.stores.yaml.scalars import STR_TAG
@@ -80,7 +80,7 @@ def _go_binary(raw: bytes) -> GoBinary:
 _BASE64_LINE = 70
 
 
-@cache
+@per_thread  # export-sops and import-sops work on several files at once, in threads
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Emitter = GoEmitter

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -35,6 +34,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
+from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.reader import format_error, refuse_deep, refuse_many_nodes
 
 ALIAS_BUDGET = 1_000_000
@@ -52,7 +52,7 @@ _AFTER_DASHES = re.compile(r"[ \t]*(?:-[ \t]+)+#")
 mapping whose comment it kept in plaintext; yaml.v3 gives it to that inner collection."""
 
 
-@cache
+@per_thread  # import-sops reads several files at once, in threads
 def _parser() -> YAML:
     return YAML(typ="safe", pure=False)
 
