@@ -334,7 +334,7 @@ def test_an_interrupt_just_as_a_thread_starts_waits_for_it_and_says_what_it_wrot
 def test_ctrl_c_or_no_answer_at_a_question_says_which_files_were_written(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
     """``updatekeys`` asks before each file: Ctrl-C at the second question gave click's 'Aborted!' and exit 1,
-    not that the first file had been changed; input that ends (a script) did the same, where no answer is no."""
+    not that the first file had been changed; input that ends (a script) did the same, where no answer fails."""
     from sealfile.files import atomic
 
     monkeypatch.setattr(atomic, "REPLACED", [])
@@ -358,7 +358,7 @@ def test_ctrl_c_or_no_answer_at_a_question_says_which_files_were_written(
         assert stopped.value.code == ExitCode.INTERRUPTED
         assert capsys.readouterr().err.splitlines()[-1] == (
             f"sealfile: error: interrupted at {files[1]}, which was left as it was; 1 file(s) done before it")
-    else:
-        assert run_each(files, "updatekeys", work) is ExitCode.OK
-        assert capsys.readouterr().err.splitlines()[-1] == "sealfile: updatekeys: 3 files: 3 ok"
+    else:  # a script that forgot --yes: each file unanswered is an error, not a silent no
+        assert run_each(files, "updatekeys", work) is ExitCode.ERROR
+        assert capsys.readouterr().err.splitlines()[-1].startswith("sealfile: updatekeys: 3 files: 1 ok, 2 failed")
     assert [file.exists() for file in files] == [True, False, False]

@@ -83,3 +83,17 @@ def test_a_pair_written_without_braces_in_a_flow_sequence_takes_a_new_key_inside
     """``[k: 1]`` is a list of one mapping written without its braces, which can hold one entry only:
     a second entry written as the first was would be a new item (``set`` said "please report it")."""
     assert edit.set_value(text, scan(text), keypath, "x", after=after) == expected
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("e: &e {}\n", "e.n", 'e: &e {"n": x}\n'),
+    ("e: &e {a: 1}\n", "e.n", 'e: &e {a: 1, "n": x}\n'),
+    ("e: !!map {a: 1}\n", "e.n", 'e: !!map {a: 1, "n": x}\n'),
+    ("e: &e !!map {}\n", "e.n", 'e: &e !!map {"n": x}\n'),
+    ("m: [&e {a: 1}]\n", "m.0.n", 'm: [&e {a: 1, "n": x}]\n'),
+    ("m: [&k k: 1]\n", "m.0.n", 'm: [{&k k: 1, "n": x}]\n'),
+])
+def test_a_flow_mapping_with_an_anchor_or_a_tag_keeps_its_braces(text: str, keypath: str, expected: str) -> None:
+    """The mark of ``&e {}`` is at its anchor: taken for a pair written without braces, a new key in it failed
+    (an internal error, IndexError) or went into a second pair of braces."""
+    assert edit.set_value(text, scan(text), keypath, "x") == expected

@@ -49,7 +49,7 @@ def remove_entry(text: str, parent: Any, index: int) -> Edit:
 def add_entry(text: str, container: Any, entry: str, after: int | None = None) -> Edit:
     """The edit writing ``entry`` after entry ``after`` (the last if ``None``; ``-1``: before the
     first): on a line of its own, at the same indentation, where the entries are written so."""
-    if isinstance(container, MappingNode) and not text.startswith("{", container.start_mark.index):
+    if isinstance(container, MappingNode) and not text.startswith("{", _after_properties(text, container)):
         return _braced(text, container, entry, after == -1)
     if not container.value:
         close = container.end_mark.index - 1
@@ -77,6 +77,16 @@ def _braced(text: str, pair: Any, entry: str, first: bool) -> Edit:
     start, end = pair.start_mark.index, _span(text, pair, 0)[1]
     written = text[start:end]
     return start, end, "{" + (f"{entry}, {written}" if first else f"{written}, {entry}") + "}"
+
+
+def _after_properties(text: str, node: Any) -> int:
+    """Where ``node``'s own text starts, past its anchor and tag (``&e {}``: its mark is at the ``&``)."""
+    at = node.start_mark.index
+    while text.startswith(("&", "!"), at):
+        while at < len(text) and text[at] not in " \t\r\n,[]{}":
+            at += 1
+        at = gap_end(text, at)
+    return at
 
 
 def _comma_end(text: str, container: Any, index: int) -> int:
