@@ -65,6 +65,11 @@ def cold_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         sys.setswitchinterval(interval)
 
 
+def _first_use(barrier: Barrier) -> stores.Store:
+    barrier.wait()
+    return stores.get_store("yaml")
+
+
 @pytest.mark.usefixtures("cold_stores")
 def test_threads_that_first_ask_for_a_store_together_get_the_same_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """Writers tell 'written in the file's own syntax' by the store's identity: each name is one store."""
@@ -72,10 +77,6 @@ def test_threads_that_first_ask_for_a_store_together_get_the_same_one(monkeypatc
         monkeypatch.setattr(stores, "_loaded", {})
         barrier = Barrier(8)
 
-        def first_use(_: int) -> stores.Store:
-            barrier.wait()
-            return stores.get_store("yaml")
-
         with ThreadPoolExecutor(8) as pool:
-            made = list(pool.map(first_use, range(8)))
+            made = list(pool.map(_first_use, [barrier] * 8))
         assert all(store is made[0] for store in made)
