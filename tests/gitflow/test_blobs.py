@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, HistoryUnreadable
 from sealfile.gitflow.blobs import Blobs, show_many
 
 
@@ -38,3 +38,19 @@ def test_a_blob_over_the_limit_is_refused_and_the_next_name_still_reads(tmp_path
         assert blobs.read("with space") is None  # a tree, not a file
     assert show_many("HEAD", ["big.enc.yaml", "small.enc.yaml", "absent"], repo) == {
         "big.enc.yaml": None, "small.enc.yaml": "a: 1\n", "absent": None}
+
+
+def test_a_git_that_ended_early_is_unreadable_history_not_an_absent_file_or_a_broken_pipe(tmp_path: Path) -> None:
+    """The batch killed between two names (kill -9, out of memory): writing the next name to it raised a
+    BrokenPipeError, which the command line took for its own closed output (exit 141, no message)."""
+    repo = _repository(tmp_path)
+    with Blobs("HEAD", repo) as blobs:
+        assert blobs.read("small.enc.yaml") == "a: 1\n"
+        batch = blobs._batch
+        assert batch is not None
+        batch.kill()
+        batch.wait()
+        ended = r"git cat-file ended before it answered for HEAD:with space/f\.yaml"
+        with pytest.raises(HistoryUnreadable, match=ended):
+            blobs.read("with space/f.yaml")
+        assert blobs.read("with space/f.yaml") == "b: 2\n"  # asked again: a new batch answers
