@@ -14,7 +14,7 @@ from contextlib import suppress
 from types import TracebackType
 from typing import IO
 
-from sealfile.errors import FormatError, HistoryUnreadable
+from sealfile.errors import FormatError
 from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.gitcli import refuse_unfetched, show, too_large
 from sealfile.kms.found_keys import stream_holds_marker
@@ -85,13 +85,12 @@ class Blobs:
             self._batch.stdin.write(f"{self.rev}:{path}\n".encode("utf-8", "surrogateescape"))
             self._batch.stdin.flush()
             header = self._batch.stdout.readline().split()
-        except BrokenPipeError:
+        except BrokenPipeError:  # not ours to end the command with: the command line takes it for its stdout's
             header = []
-        if not header:  # git ended (killed, out of memory) without a word: not an absent file, and no silent 141
+        if not header:  # git ended without a word (not a repository, killed): what git says of this name alone
             self._batch.kill()
             self.close()
-            raise HistoryUnreadable(f"{os.fspath(self._cwd)}: git cat-file ended before it answered for "
-                                    f"{self.rev}:{path}; run again")
+            return show(self.rev, path, self._cwd)
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (the name may hold spaces)
             assert self._said is not None
             self._said.seek(0)  # a partial clone that could not fetch it says so: not a file that is absent
