@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import IntegrityError, SealfileError, one_line
@@ -97,7 +97,8 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
         if not output_gone():  # a pipe to a program sealfile runs (git, a key helper): an error like any other
             if debug:
                 raise
-            say(f"sealfile: error: {broken_pipe_line(err)}")
+            with suppress(OSError):  # standard error may be the pipe that broke: the status still says it
+                say(f"sealfile: error: {broken_pipe_line(err)}")
             sys.exit(ExitCode.ERROR)
         sys.stderr.close()  # e.g. piped into head: not an error worth a message
         sys.exit(ExitCode.BROKEN_PIPE)
