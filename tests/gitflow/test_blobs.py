@@ -38,3 +38,25 @@ def test_a_blob_over_the_limit_is_refused_and_the_next_name_still_reads(tmp_path
         assert blobs.read("with space") is None  # a tree, not a file
     assert show_many("HEAD", ["big.enc.yaml", "small.enc.yaml", "absent"], repo) == {
         "big.enc.yaml": None, "small.enc.yaml": "a: 1\n", "absent": None}
+
+
+
+def test_a_git_that_ended_early_answers_as_git_does_for_one_name_not_with_a_broken_pipe(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch ended before it read the name (killed; or no repository here, where it ends at once): writing
+    the name to it raised a BrokenPipeError, which the command line took for its own closed output (the merge
+    driver's exit 141 with no line), or, when the write won the race, the name read as absent at random."""
+    repo = _repository(tmp_path)
+    with Blobs("HEAD", repo) as blobs:
+        assert blobs.read("small.enc.yaml") == "a: 1\n"
+        batch = blobs._batch
+        assert batch is not None
+        batch.kill()
+        batch.wait()
+        assert blobs.read("with space/f.yaml") == "b: 2\n"
+        assert blobs.read("with space/.sealfile.yaml") is None  # a new batch answers the next name
+    elsewhere = tmp_path / "not-a-repository"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    for _ in range(20):
+        assert show_many("HEAD", ["a.yaml", "b.yaml"], elsewhere) == {"a.yaml": None, "b.yaml": None}

@@ -6,8 +6,7 @@ summary naming those that failed), no traceback, no value, and leave every file 
 
 What test_failure_contract.py covers with a file size limit (EFBIG on write), this covers on fsync, on making
 the file and on naming it, for the commands it leaves out (import-sops -i, export-sops -i, recipients remove,
-several files at once; not the merge driver, which now and then exits 141 with no line, a BrokenPipeError
-taken for a closed standard output, cause not yet found), and for the editor's workspace.
+the merge driver, several files at once), and for the editor's workspace.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ WRITERS = {
     "import-sops -i": (["import-sops", "-i", "sops.yaml"], ["sops.yaml"]),
     "export-sops -i": (["export-sops", "-i", "s.yaml"], ["s.yaml"]),
     "decrypt -o": (["decrypt", "-o", "o.yaml", "s.yaml"], ["o.yaml"]),
+    "git merge-driver": (["git", "merge-driver", "base.yaml", "ours.yaml", "theirs.yaml", "ours.yaml"], ["ours.yaml"]),
     "rotate, 2 files": (["rotate", "s.yaml", "t.yaml"], ["s.yaml", "t.yaml"]),
     "updatekeys, 2 files": (["updatekeys", "-y", "s.yaml", "t.yaml"], ["s.yaml", "t.yaml"]),
     "recipients add, 2 files": (["recipients", "add", "--age", "{OTHER}", "s.yaml", "t.yaml"], ["s.yaml", "t.yaml"]),
@@ -62,6 +62,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     work.mkdir()
     files = {"s.yaml": seal_text(_plain("s", user="admin"), mine), "t.yaml": seal_text(_plain("t"), mine),
              "u.yaml": seal_text(_plain("u"), both), "p.yaml": _plain("p"),
+             "base.yaml": seal_text(_plain("m", user="admin"), mine),
+             "ours.yaml": seal_text(_plain("m", user="admin", port="1"), mine),
+             "theirs.yaml": seal_text(_plain("m", user="theirs"), mine),
              ".sealfile.yaml": f"creation_rules:\n  - age: {recipient}, {other}\n"}
     for name, text in files.items():
         (work / name).write_text(text)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sealfile.cli.boundary import Interrupted, os_error_line, replaced_files, way_back
+from sealfile.cli.boundary import Interrupted, broken_pipe_line, os_error_line, output_gone, replaced_files, way_back
 from sealfile.cli.console import Console, HeldConsole
 from sealfile.cli.exit_codes import ExitCode, worst
 from sealfile.errors import SealfileError, one_line
@@ -57,6 +57,8 @@ def failure_line(err: SealfileError | OSError, file: PathName) -> str:
     """How a file's failure is reported: the error with the file (and key path) it concerns."""
     if isinstance(err, SealfileError):
         return f"{err.in_file(str(file))}{way_back(err)}"
+    if isinstance(err, BrokenPipeError):
+        return broken_pipe_line(err, file)
     return os_error_line(err, file)
 
 
@@ -190,8 +192,11 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
                 console.progress(f"[{index}/{len(files)}] {verb} {file}")
                 try:
                     results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
-                except BrokenPipeError:  # the reader of our output is gone (| head): no file's failure
-                    raise
+                except BrokenPipeError as err:
+                    if output_gone():  # the reader of our output is gone (| head): no file's failure
+                        raise
+                    console.error(failure_line(err, file))  # a pipe to a program run for this file
+                    results.append(ExitCode.ERROR)
                 except (SealfileError, OSError) as err:
                     _traceback_if_debugging(console)
                     console.error(failure_line(err, file))

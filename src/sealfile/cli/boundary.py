@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import IntegrityError, SealfileError, one_line
@@ -46,6 +46,27 @@ def os_error_line(err: OSError, file: object = None) -> str:
     return f"{one_line(str(where))}: {cause}" if where else cause
 
 
+def output_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone (``| head``): the one broken pipe that ends a
+    command silently. Asked of the pipe itself, as a broken pipe to a child process (git, a key helper)
+    raises the same error, with nothing in it to tell whose pipe it was."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.__stdout__.fileno() if sys.__stdout__ is not None else 1, select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def broken_pipe_line(err: BrokenPipeError, file: object = None) -> str:
+    """``FILE: cause`` for a broken pipe that is not standard output's: a program sealfile ran ended early."""
+    where = err.filename or file
+    cause = f"a program sealfile runs ended before reading its input ({err.strerror or 'broken pipe'})"
+    return f"{one_line(str(where))}: {cause}" if where else cause
+
+
 def replaced_files() -> list[str]:
     """The files this process has written (none if the writer was never loaded)."""
     atomic = sys.modules.get("sealfile.files.atomic")
@@ -72,8 +93,14 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
             raise
         say(f"sealfile: error: {err}{way_back(err)}")
         sys.exit(ExitCode.ERROR)
-    except BrokenPipeError:  # e.g. piped into head: not an error worth a message
-        sys.stderr.close()
+    except BrokenPipeError as err:
+        if not output_gone():  # a pipe to a program sealfile runs (git, a key helper): an error like any other
+            if debug:
+                raise
+            with suppress(OSError):  # standard error may be the pipe that broke: the status still says it
+                say(f"sealfile: error: {broken_pipe_line(err)}")
+            sys.exit(ExitCode.ERROR)
+        sys.stderr.close()  # e.g. piped into head: not an error worth a message
         sys.exit(ExitCode.BROKEN_PIPE)
     except KeyboardInterrupt as interruption:
         say(f"sealfile: {interrupted()}")

@@ -81,9 +81,16 @@ class Blobs:
                                            stdout=subprocess.PIPE, stderr=self._said)
         assert self._batch.stdin is not None and self._batch.stdout is not None
         # one name, then its whole answer (git flushes each): no pipe fills up unread
-        self._batch.stdin.write(f"{self.rev}:{path}\n".encode("utf-8", "surrogateescape"))
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
+        try:
+            self._batch.stdin.write(f"{self.rev}:{path}\n".encode("utf-8", "surrogateescape"))
+            self._batch.stdin.flush()
+            header = self._batch.stdout.readline().split()
+        except BrokenPipeError:  # not ours to end the command with: the command line takes it for its stdout's
+            header = []
+        if not header:  # git ended without a word (not a repository, killed): what git says of this name alone
+            self._batch.kill()
+            self.close()
+            return show(self.rev, path, self._cwd)
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (the name may hold spaces)
             assert self._said is not None
             self._said.seek(0)  # a partial clone that could not fetch it says so: not a file that is absent

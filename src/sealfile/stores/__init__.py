@@ -43,8 +43,9 @@ def get_store(name: str) -> Store:
                           f"{', '.join(STORE_NAMES)}")
     module, _, cls = target.partition(":")
     made: Store = getattr(importlib.import_module(module), cls)()
-    _loaded[name] = made
-    return made
+    # one store of each name: threads of a bulk command may both make one, and writers tell "written in
+    # the file's own syntax" by identity (``output is store``): the first made is everyone's
+    return _loaded.setdefault(name, made)
 
 
 def store_for(path: str | os.PathLike[str] | None, override: str | None = None) -> Store:
