@@ -48,6 +48,20 @@ END_SHAPES = {
     "list item": ("b: 1\na:\n  - 0\n  - {h}\n    x{after}", ("a", 1), [("set", "a[0]", 5), ("set", "n", "v"),
                                                                      ("unset", "b")]),
 }
+# The text's last entry right after a block, no final line break: removing it, or a new key after it.
+LAST_HEADERS = [*HEADERS, "|-2", ">-1", ">+2"]
+LAST_SHAPES = {
+    "top": ("b: 1\ns: {h}\n  x\n  y\nh: 1", ("s",), [("unset", "h"), ("set", "n", "v"), ("set", "h", 2)]),
+    "nested": ("b: 1\na:\n  s: {h}\n    x\n  h: 1", ("a", "s"),
+               [("unset", "a.h"), ("set", "a.n", "v"), ("set", "n", "v")]),
+    "after a nested block": ("a:\n  s: {h}\n    x\nh: 1", ("a", "s"), [("unset", "h"), ("set", "n", "v")]),
+    "list item": ("b: 1\na:\n  - {h}\n    x\n  - 1", ("a", 0), [("unset", "a[1]"), ("set", "n", "v")]),
+    "in a list item": ("a:\n  - s: {h}\n      x\n    h: 1", ("a", 0, "s"),
+                       [("unset", "a[0].h"), ("set", "a[0].n", "v")]),
+    "a mapping last": ("s: {h}\n  x\nh:\n  k: 1", ("s",), [("unset", "h"), ("set", "n", "v")]),
+    "a list last": ("s: {h}\n  x\nh:\n- 1\n- 2", ("s",), [("unset", "h"), ("set", "n", "v")]),
+    "a stream": ("b: 1\n---\ns: {h}\n  x\nh: 1", (1, "s"), [("unset", "[1].h"), ("set", "[1].n", "v")]),
+}
 Edit = tuple[object, ...]
 
 
@@ -120,3 +134,15 @@ def test_a_token_that_took_in_the_blank_lines_is_kept_while_its_spelling_holds(a
     changed = set_value(sealed, "a.n", "v")
     assert _token(changed, ("a", "s")) != _token(sealed, ("a", "s"))
     assert decrypt_text(changed) == plaintext.replace("    x\n", '    x\n  "n": v\n')
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("header", LAST_HEADERS)
+@pytest.mark.parametrize("shape", LAST_SHAPES)
+def test_removing_the_last_entry_after_a_block_keeps_its_token(shape: str, header: str, newline: str,
+                                                               age_key: AgeKey) -> None:
+    """A text with no final line break whose last entry follows a block: removing that entry keeps the
+    line break that ended the block's last line (the text gains a final line break), which is how the
+    block is written; a new key after it, or a new value for it, leaves the block as it was."""
+    template, path, edits = LAST_SHAPES[shape]
+    _kept_through(template.format(h=header).replace("\n", newline), path, edits, 0, newline, age_key)

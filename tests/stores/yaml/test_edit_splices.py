@@ -149,10 +149,15 @@ def test_comment_lines_under_a_removed_entry_go_with_it_at_any_line_break(newlin
     ("x:\n  a: |+\n    m\n  db: >\n    m\n\n\ny: 1\n", "x.db", "x:\n  a: |+\n    m\ny: 1\n"),
     ("l:\n- |+\n  m\n- |-\n  m\n\n", "l[1]", "l:\n- |+\n  m\n"),
     ("a: |+\n main\n# note\ndb: |\n main\n\nc: 1\n", "db", "a: |+\n main\n# note\n\nc: 1\n"),
+    ("a: |+\n main\ndb: main\n\n---\na: main\n", "[0].db", "a: |+\n main\n---\na: main\n"),
+    ("a: |+\n main\ndb: main\n  \n\nc: 1\n", "db", "a: |+\n main\nc: 1\n"),
+    ("l:\n- |+\n  m\n- m\n\n", "l[1]", "l:\n- |+\n  m\n"),
+    ("a: |+\n main\ndb:\n  k: m\n\n", "db", "a: |+\n main\n"),
 ])
 def test_blank_lines_after_a_removed_entry_go_with_it_after_a_kept_block(newline: str, text: str, keypath: str,
                                                                          left: str, age_key: AgeKey) -> None:
-    """The blank lines after a removed block stay, parting the entries around it, unless a ``|+`` block
-    ends right before it: they would become that block's text (the removal was refused)."""
+    """The blank lines after a removed entry stay, parting the entries around it, unless a ``|+`` block
+    ends right before it: they would become that block's text (the removal was refused), whether the
+    entry removed is a block scalar (libyaml counts them in its span) or not."""
     sealed = seal(text.replace("\n", newline), age_key)
     assert decrypt_text(unset_value(sealed, keypath)) == left.replace("\n", newline)

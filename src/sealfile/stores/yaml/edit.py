@@ -234,7 +234,9 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit
     start = line_start(text, first_start)
     following = _following(text, parent, key_node, slot)
     end = line_after(text, node, key_node)  # its blank lines stay, but not after a |+ they would join
-    if not spans.keeps_lines_up_to(text, spans.value_before(parent, key_node, slot), start):
+    if spans.keeps_lines_up_to(text, spans.value_before(parent, key_node, slot), start):
+        end = spans.past_blank_lines(text, end)  # even those after a value that does not take them in
+    else:
         end = before_blank_lines(text, first_start, end)
     end = past_tab_blank_lines(text, end)
     if text[start:first_start].strip() and following is not None:

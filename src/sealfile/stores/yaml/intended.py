@@ -13,7 +13,7 @@ from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import Path
 from sealfile.model.scalars import same_data
 from sealfile.stores.base import line_break
-from sealfile.stores.yaml.scan import scan
+from sealfile.stores.yaml.scan import Scan, scan
 from sealfile.stores.yaml.splice import Edit, apply_edits
 
 
@@ -51,7 +51,9 @@ def checked(changed: str, intended: Any, keypath: str) -> str:
 
 def checked_edit(text: str, edit: Edit, intended: Any, keypath: str) -> str:
     """``text`` edited (in its own line breaks) and checked; a text without a final line break keeps
-    having none, unless the break is then needed (it ends a block scalar's value)."""
+    having none, unless it would then end in a block scalar (``|``, ``>``, any chomping): the break after
+    its last line is how the block is written (for ``|`` and ``|+`` its value too), which its token records,
+    so the text gains a final line break (the last entry removed after a ``|-`` block)."""
     newline = line_break(text)
     start, end, new = in_line_breaks_of(text, edit, newline)
     unbroken = None
@@ -61,11 +63,20 @@ def checked_edit(text: str, edit: Edit, intended: Any, keypath: str) -> str:
         elif not new and start > 0 and text[start - 1] in "\r\n":
             unbroken = start - (2 if text[start - 2:start] == "\r\n" else 1), end, new
     if unbroken is not None:
+        changed = apply_edits(text, [unbroken])
         try:
-            return checked(apply_edits(text, [unbroken]), intended, keypath)
-        except KeyPathError:
-            pass
+            scanned = scan(changed)
+        except FormatError:
+            scanned = None
+        if scanned is not None and not _ends_in_block(scanned) and same_data(scanned.tree, intended):
+            return changed
     return checked(apply_edits(text, [(start, end, new)]), intended, keypath)
+
+
+def _ends_in_block(scanned: Scan) -> bool:
+    """Whether the text ends in a block scalar: nothing but blanks and line breaks after one."""
+    text = scanned.text
+    return any(leaf.style in ("|", ">") and not text[leaf.end:].strip(" \t\r\n") for leaf in scanned.leaves)
 
 
 def in_line_breaks_of(text: str, edit: Edit, newline: str | None = None) -> Edit:

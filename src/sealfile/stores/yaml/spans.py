@@ -113,6 +113,16 @@ def keeps_lines_up_to(text: str, node: Any, position: int) -> bool:
             and node.end_mark.index == position and keeps_trailing_lines(text, node.start_mark.index))
 
 
+def past_blank_lines(text: str, position: int) -> int:
+    """Past the lines of only spaces from ``position`` (a line start), at any line break (the text's last
+    line may lack one)."""
+    found = _blank_lines().match(text, position)  # always: it may be empty
+    return found.end() if found else position
+
+
+_blank_lines = compiled_when_used(r"(?: *(?:\r\n?|\n))*(?: *\Z)?")
+
+
 def _deepest_last(node: Any) -> Any:
     while isinstance(node.value, list) and node.value and not node.flow_style:
         last = node.value[-1]
