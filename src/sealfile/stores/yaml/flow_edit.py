@@ -81,7 +81,7 @@ def _braced(text: str, pair: Any, entry: str, first: bool) -> Edit:
 
 def _after_properties(text: str, node: Any) -> int:
     """Where ``node``'s own text starts, past its anchor and tag (``&e {}``: its mark is at the ``&``)."""
-    at = node.start_mark.index
+    at: int = node.start_mark.index
     while text.startswith(("&", "!"), at):
         while at < len(text) and text[at] not in " \t\r\n,[]{}":
             at += 1
