@@ -198,7 +198,20 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     refuse_missing("unset", file, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate))
+    from sealfile.gitflow.conflicts_seen import may_be_recorded
+
+    texts: list[str] = []
+
+    def unset_in(text: str) -> str:
+        texts.extend([text, change.unset_value(text, keypath, store, policy=policy, rotate=rotate)])
+        return texts[-1]
+
+    if rewrite(file, unset_in) and may_be_recorded(file):  # a list's later items moved: so did a conflict there
+        from sealfile.gitflow.conflicts import carried
+        from sealfile.gitflow.conflicts_leaves import moved_by_unset
+
+        if moves := moved_by_unset(file, texts[0], texts[1], keypath):
+            carried(file, moves)
     click.echo(f"{one_line(str(file))}: {one_line(keypath)} removed", err=True)
 
 

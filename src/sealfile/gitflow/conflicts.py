@@ -25,16 +25,17 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
+from sealfile.gitflow.conflicts_leaves import disputed, stanza_prints, still_disputed
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
-from sealfile.gitflow.sealed import fingerprint, rules_text, view
-from sealfile.gitflow.staged import path_in_repo, read_blobs
+from sealfile.gitflow.sealed import rules_text, view
+from sealfile.gitflow.staged import index_stages, path_in_repo, read_blobs
 from sealfile.model.paths import Path, encode_path
 from sealfile.model.scalars import comparable, is_sealed
 from sealfile.stores import store_for
@@ -73,6 +74,7 @@ class Record:
     and the fingerprints of the wrapped data keys written: a re-encryption of every value under a new data key
     (``rotate``, ``recipients remove --rotate``) keeps its times and lengths and changes every token."""
     stanzas: tuple[str, ...] = ()
+    disputed: tuple[tuple[str, ...], ...] = ()  # per mark: the values in dispute (:mod:`.conflicts_leaves`)
 
 
 def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | None:
@@ -94,13 +96,6 @@ def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | N
     except SealfileError:
         return None
     return digest.hexdigest()
-
-
-def _stanzas(text: str, file: str) -> tuple[str, ...]:
-    try:
-        return tuple(fingerprint(stanza.wrapped) for stanza in view(text, store_for(file)).meta.recipients)
-    except SealfileError:
-        return ()
 
 
 def _git_dir(top: str | os.PathLike[str]) -> tuple[FsPath, str, str]:
@@ -127,6 +122,7 @@ class Pending:
         self.directory, self.head, self.object_format = _git_dir(top)
         self.path = path
         self.ours, self.theirs = _blob_id(ours, self.object_format), _blob_id(theirs, self.object_format)
+        self.theirs_text = theirs.decode("utf-8", "surrogateescape")
         _record_file(self.directory, path).unlink(missing_ok=True)
 
     def remember(self, written: bytes, conflicts: Sequence[tuple[str, Path | None]] = ()) -> None:
@@ -140,12 +136,26 @@ class Pending:
         whole = "" if marks else _mark(text, self.path, WHOLE) or ""
         record = Record(self.path, self.head, self.ours, self.theirs, _blob_id(written, self.object_format),
                         tuple(marks), whole, tuple(dated or [_mark(text, self.path, WHOLE, dated=True) or ""]),
-                        _stanzas(text, self.path))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        target = _record_file(self.directory, self.path)
-        partial = target.with_suffix(".tmp")
-        partial.write_text(json.dumps(record.__dict__), encoding="utf-8")
-        os.replace(partial, target)
+                        stanza_prints(text, self.path),
+                        disputed(text, self.theirs_text, self.path, [p for _, p in conflicts]))
+        _write(self.directory, record)
+
+
+def _write(directory: FsPath, record: Record) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    target = _record_file(directory, record.path)
+    partial = target.with_suffix(".tmp")
+    partial.write_text(json.dumps(record.__dict__), encoding="utf-8")
+    os.replace(partial, target)
+
+
+def carried(file: FsPath, moves: dict[str, str]) -> None:
+    """Rewrite the open record of ``file`` (if any) with each value in dispute moved (old hash -> new hash)."""
+    top, records, _ = _live(file.parent.absolute())
+    record = records.get(path_in_repo(file, top), (None,))[0]
+    if record is not None:
+        _write(_git_dir(top)[0], replace(record, disputed=tuple(tuple(sorted(moves.get(h, h) for h in hashes))
+                                                                for hashes in record.disputed)))
 
 
 def _records(directory: FsPath) -> list[Record]:
@@ -158,9 +168,10 @@ def _records(directory: FsPath) -> list[Record]:
         try:
             fields = json.loads((directory / name).read_text(encoding="utf-8"))
             record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"]),
-                               "dated": tuple(fields.get("dated", ())), "stanzas": tuple(fields.get("stanzas", ()))})
+                               "dated": tuple(fields.get("dated", ())), "stanzas": tuple(fields.get("stanzas", ())),
+                               "disputed": tuple(tuple(d) for d in fields.get("disputed", ()))})
             texts = [record.path, record.head, record.ours, record.theirs, record.written, record.whole,
-                     *record.dated, *record.stanzas]
+                     *record.dated, *record.stanzas, *(h for d in record.disputed for h in d)]
             if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
                 continue
             bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
@@ -183,8 +194,8 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
     if not records:
         return top, {}, {}
     listed = ["--literal-pathspecs", "ls-files", "-z"]
-    entries = _stages(git([*listed, "--stage", "--", *records], top))
-    undo = _stages(git([*listed, "--resolve-undo", "--", *records], top))
+    entries = index_stages(git([*listed, "--stage", "--", *records], top))
+    undo = index_stages(git([*listed, "--resolve-undo", "--", *records], top))
     found = {}
     for p, r in records.items():
         sides = [(s.get("2"), s.get("3")) for s in (entries.get(p, {}), undo.get(p, {}))]
@@ -204,16 +215,6 @@ def _merged_so(record: Record, top: str | os.PathLike[str]) -> bool:
     return found == [record.head, record.theirs]
 
 
-def _stages(listing: str) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for entry in listing.split("\0"):
-        info, _, path = entry.partition("\t")
-        fields = info.split()
-        if len(fields) == 3:
-            found.setdefault(path, {})[fields[2]] = fields[1]
-    return found
-
-
 def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]:
     """The conflicts a version (``blob``, its ``text``; ``None``: the file removed) still holds as the driver
     left them: all of them in the very blob it wrote, none in one side taken whole."""
@@ -225,8 +226,8 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
         return []
     if not record.marks:
         return [WHOLE] if record.whole and _held(record, text, WHOLE, record.whole, 0) else []
-    return [shown for index, (shown, encoded, mark) in enumerate(record.marks)
-            if mark and _held(record, text, encoded, mark, index)]
+    return [shown for index, (shown, encoded, mark) in enumerate(record.marks) if mark and (_held(
+        record, text, encoded, mark, index) or still_disputed(text, record.path, record.disputed[index:index + 1]))]
 
 
 def _held(record: Record, text: str, encoded: str, mark: str, index: int) -> bool:
@@ -235,7 +236,7 @@ def _held(record: Record, text: str, encoded: str, mark: str, index: int) -> boo
     if _mark(text, record.path, encoded) == mark:
         return True
     dated = record.dated[index] if index < len(record.dated) else ""
-    return (bool(dated) and bool(record.stanzas) and not set(record.stanzas) & set(_stanzas(text, record.path))
+    return (bool(dated) and bool(record.stanzas) and not set(record.stanzas) & set(stanza_prints(text, record.path))
             and _mark(text, record.path, encoded, dated=True) == dated)
 
 

@@ -198,3 +198,14 @@ def changed_since_commit(file: str | os.PathLike[str]) -> bool:
     except (SealfileError, OSError):
         return False
 
+
+
+def index_stages(listing: str) -> dict[str, dict[str, str]]:
+    """``git ls-files -z --stage`` (or ``--resolve-undo``) output: by file, stage -> blob id."""
+    found: dict[str, dict[str, str]] = {}
+    for entry in listing.split("\0"):
+        info, _, path = entry.partition("\t")
+        fields = info.split()
+        if len(fields) == 3:
+            found.setdefault(path, {})[fields[2]] = fields[1]
+    return found
