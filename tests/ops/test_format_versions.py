@@ -146,3 +146,41 @@ def test_a_recipient_added_to_a_version_1_file_is_not_sealed_in(args: tuple[str,
     assert sealed.read_text() == before
     stolen = run_cli("decrypt", sealed, env={"SEALFILE_AGE_KEY_FILE": str(attacker.path)})
     assert stolen.returncode == 1
+
+
+def _with_stanza(tmp_path: Path, recipient: str) -> Path:
+    """The version 1 fixture of values in blocks (string keys alone, as SOPS files have) with a stanza added."""
+    sealed = tmp_path / "blocks.enc.yaml"
+    stanza = f"  - type: age\n    recipient: {recipient}\n    wrapped: junk\n"
+    sealed.write_text((V1 / "blocks.enc.yaml").read_text().replace("  unencrypted_suffix:",
+                                                                    stanza + "  unencrypted_suffix:"))
+    return sealed
+
+
+def test_export_sops_wraps_no_recipient_added_to_a_version_1_file(v1_key: Path, tmp_path: Path) -> None:
+    """export-sops wraps a new data key for the file's recipients: an added stanza got it, and the real sops
+    opened the export with the attacker's key."""
+    attacker = write_identity(tmp_path / "attacker.txt")
+    sealed = _with_stanza(tmp_path, attacker.recipient)
+    exported = run_cli("export-sops", sealed, "-o", tmp_path / "out.sops.yaml")
+    assert exported.returncode == 1
+    assert "version 1" in exported.stderr and attacker.recipient in exported.stderr
+    assert not (tmp_path / "out.sops.yaml").exists()
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_rotate_of_a_version_1_file_asks_no_added_key_to_wrap(fast: str, v1_key: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """rotate wrapped the new data key for every stanza before the write was refused: a KMS key or an age plugin
+    the added stanza names was asked (here the plugin program ran) for a file that is then not written."""
+    from tests.support.age_plugins import new_plugin_key
+    from tests.support.spy import spy_program
+
+    runs = spy_program(tmp_path / "bin", "age-plugin-fake", monkeypatch, then="exit 1")
+    sealed = _with_stanza(tmp_path, new_plugin_key().recipient)
+    before = sealed.read_text()
+    rotated = run_cli("rotate", sealed, env={"SEALFILE_FAST_PATH": fast})
+    assert rotated.returncode == 1
+    assert "version 1" in rotated.stderr
+    assert sealed.read_text() == before
+    assert not runs.exists()

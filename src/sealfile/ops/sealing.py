@@ -22,6 +22,7 @@ from sealfile.model.metadata import Metadata
 if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
     from sealfile.envelope.mac import EncodedLeaf
     from sealfile.envelope.signing import Signer
+    from sealfile.kms.groups import KeyGroups
     from sealfile.ops.document import SealedDocument
 
 _FROM_ENVIRONMENT = "environment"
@@ -73,6 +74,15 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
 
     message = signed_message(seal_digest(meta, leaves), meta.mac)
     return meta.with_signature(signer.sign(message, SEALFILE_NAMESPACE))
+
+
+def file_recipients(meta: Metadata) -> KeyGroups:
+    """The keys ``meta``'s stanzas name, for a new data key (``rotate``, ``export-sops``) to be wrapped for: a
+    version 1 file's only where each is vouched for (checked before any is asked to wrap, a KMS key too)."""
+    from sealfile.kms.groups import KeyGroups
+
+    check_version_1_recipients(meta)
+    return KeyGroups.from_stanzas(meta.groups, meta.threshold)
 
 
 def check_version_1_recipients(meta: Metadata) -> None:

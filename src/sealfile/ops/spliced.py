@@ -222,12 +222,12 @@ class SplicedOpen(OpenDocument):
             self._rotate(recipients)
 
     def _rotate(self, recipients: KeyGroups | None) -> None:
-        from sealfile.ops.yaml_rewrite import resealed  # writes only: off the read path
+        from sealfile.ops.sealing import file_recipients  # writes only: off the read path
+        from sealfile.ops.yaml_rewrite import resealed
         expected = self.data()  # every token opened and checked before any is replaced
         data_key = new_data_key()
         edits, tokens = resealed(self._sealed, self._leaves(), self.payloads(), data_key)
-        meta = self.metadata
-        groups, threshold = wrap_groups(recipients or KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
+        groups, threshold = wrap_groups(recipients or file_recipients(meta := self.metadata), data_key)
         self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:

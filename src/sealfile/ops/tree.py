@@ -31,7 +31,7 @@ from sealfile.model.scalars import (
     same_value,
 )
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
-from sealfile.ops.sealing import seal_metadata
+from sealfile.ops.sealing import file_recipients, seal_metadata
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store
 
@@ -181,7 +181,7 @@ class TreeOpen(OpenDocument):
         seal_at(self._tree, data_key, [(path, payload) for (path, _), payload in zip(sealed, payloads, strict=True)],
                 token_times(sealed))
         meta = self.metadata
-        groups, threshold = wrap_groups(recipients or KeyGroups.from_stanzas(meta.groups, meta.threshold), data_key)
+        groups, threshold = wrap_groups(recipients or file_recipients(meta), data_key)
         self.metadata = meta.with_groups(groups, threshold)
         self._data_key, self._changed = data_key, True
 
