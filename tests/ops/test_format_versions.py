@@ -177,10 +177,14 @@ def test_rotate_of_a_version_1_file_asks_no_added_key_to_wrap(fast: str, v1_key:
     from tests.support.spy import spy_program
 
     runs = spy_program(tmp_path / "bin", "age-plugin-fake", monkeypatch, then="exit 1")
-    sealed = _with_stanza(tmp_path, new_plugin_key().recipient)
+    added = new_plugin_key().recipient
+    sealed = _with_stanza(tmp_path, added)
     before = sealed.read_text()
     rotated = run_cli("rotate", sealed, env={"SEALFILE_FAST_PATH": fast})
     assert rotated.returncode == 1
     assert "version 1" in rotated.stderr
     assert sealed.read_text() == before
+    removed = run_cli("recipients", "remove", sealed, "--rotate", "--age", added, env={"SEALFILE_FAST_PATH": fast})
+    assert removed.returncode == 0, removed.stderr  # the way out the refusal names, rotating for the rest
+    assert added not in sealed.read_text() and verify_text(sealed.read_text()).version == 2
     assert not runs.exists()

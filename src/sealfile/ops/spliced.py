@@ -226,8 +226,8 @@ class SplicedOpen(OpenDocument):
         from sealfile.ops.yaml_rewrite import resealed
         expected = self.data()  # every token opened and checked before any is replaced
         data_key = new_data_key()
-        edits, tokens = resealed(self._sealed, self._leaves(), self.payloads(), data_key)
-        groups, threshold = wrap_groups(recipients or file_recipients(meta := self.metadata), data_key)
+        edits, tokens, meta = *resealed(self._sealed, self._leaves(), self.payloads(), data_key), self.metadata
+        groups, threshold = wrap_groups(recipients or file_recipients(meta), data_key)
         self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
