@@ -188,3 +188,37 @@ def test_rotate_of_a_version_1_file_asks_no_added_key_to_wrap(fast: str, v1_key:
     assert removed.returncode == 0, removed.stderr  # the way out the refusal names, rotating for the rest
     assert added not in sealed.read_text() and verify_text(sealed.read_text()).version == 2
     assert not runs.exists()
+
+
+@pytest.mark.parametrize("args", [("rotate",), ("set", "motd", "x")])
+def test_an_age_plugin_stanza_of_a_version_1_file_vouches_for_no_recipient(
+        args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An age plugin opens a stanza with any identity of its own, whatever recipient the stanza names: the fixture
+    re-addressed to the attacker's plugin recipient, holding the victim's wrapped data key, opened with the
+    victim's identity, and rotate wrapped the new data key for the attacker (who then decrypted the file)."""
+    import re
+
+    import pyrage
+
+    from sealfile.kms import age_plugin
+    from tests.support.age_plugins import PLUGIN_BIN, new_plugin_key
+
+    monkeypatch.setenv("PATH", f"{PLUGIN_BIN}{os.pathsep}{os.environ['PATH']}")
+    text = (V1 / "blocks.enc.yaml").read_text()
+    armored = "".join(line[6:] + "\n" for line in re.findall(r"^      .*$", text, re.MULTILINE))
+    identity = next(line for line in (V1 / "age-key.txt").read_text().splitlines() if line.startswith("AGE-SECRET"))
+    data_key = pyrage.decrypt(armored.encode(), [pyrage.x25519.Identity.from_str(identity)])
+    victim, attacker = new_plugin_key(), new_plugin_key()
+    wrapped = "".join(f"      {line}\n" for line in age_plugin.wrap(victim.recipient, "fake", data_key).splitlines())
+    head, rest = text.split("  recipients:\n", 1)
+    sealed = tmp_path / "blocks.enc.yaml"
+    sealed.write_text(f"{head}  recipients:\n  - type: age\n    recipient: {attacker.recipient}\n    wrapped: |\n"
+                      f"{wrapped}{rest[rest.index('  unencrypted_suffix:'):]}")
+    before = sealed.read_text()
+    victims = {"SEALFILE_AGE_KEY": victim.identity}
+    assert run_cli("decrypt", sealed, env=victims).returncode == 0  # reading it is as before
+    changed = run_cli(*args[:1], sealed, *args[1:], env=victims)
+    assert changed.returncode == 1
+    assert "version 1" in changed.stderr and attacker.recipient in changed.stderr
+    assert sealed.read_text() == before
+    assert run_cli("decrypt", sealed, env={"SEALFILE_AGE_KEY": attacker.identity}).returncode == 1

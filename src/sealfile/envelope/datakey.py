@@ -81,8 +81,9 @@ def forget_data_keys() -> None:
 
 
 def opened_here(key: MasterKey) -> bool:
-    """Whether a stanza naming ``key`` gave a data key in this process: whoever runs it holds that key."""
-    return any(key.same_key(known) for known in {key_for(stanza) for stanza in _cache})
+    """Whether a stanza naming ``key`` gave a data key in this process: whoever runs it holds that key (a key
+    only it opens: a stanza naming an age plugin recipient opens with any identity of that plugin)."""
+    return key.opens_only_its_own and any(key.same_key(known) for known in {key_for(stanza) for stanza in _cache})
 
 
 def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stanza] = ()) -> tuple[Stanza, ...]:

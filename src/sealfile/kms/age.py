@@ -54,6 +54,10 @@ class AgeKey(Record, MasterKey):
         """The age plugin this recipient needs, if any (``yubikey`` for ``age1yubikey1...``)."""
         return age_plugin.plugin_name(self.recipient)
 
+    @property
+    def opens_only_its_own(self) -> bool:
+        return self.plugin is None  # the plugin is given every identity of its own, not the recipient's alone
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AgeKey:
         recipient = config.get("recipient")

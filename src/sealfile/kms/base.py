@@ -153,6 +153,13 @@ class MasterKey(ABC):
     def unwrap_error(self, cause: str, *, kind_wide: bool = False) -> UnwrapError:
         return UnwrapError(cause, type_id=self.type_id, key_id=self.key_id, kind_wide=kind_wide)
 
+    @property
+    def opens_only_its_own(self) -> bool:
+        """Whether only this very key opens a stanza naming it (a key service decrypts with the key named; an
+        identity is matched to the recipient): only then does a stanza that opened show its key is held here. An
+        age plugin opens with any identity it has for the plugin, whatever recipient the stanza names."""
+        return True
+
     def same_key(self, other: MasterKey) -> bool:
         return (self.type_id, self.key_id) == (other.type_id, other.key_id)
 

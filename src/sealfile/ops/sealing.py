@@ -91,18 +91,24 @@ def check_version_1_recipients(meta: Metadata) -> None:
     A version 1 MAC does not cover the recipients (docs/format.md §10): anyone who can write the file can
     add a stanza for a key of their own and it still verifies. A write seals the recipients into a version 2
     file, and ``rotate`` wraps the new data key for each: so each must be a key that opened a data key in
-    this process (its holder runs this one), unless one recipient is left (the one that opened the file)."""
-    keys = [stanza for group in meta.groups for stanza in group]
-    if meta.version != 1 or len(keys) <= 1:
+    this process (its holder runs this one), unless one recipient is left (the one that opened the file), a key
+    only it opens (an age plugin opens a stanza naming any recipient of the plugin with the user's identity)."""
+    if meta.version != 1:
         return
     from sealfile.envelope.datakey import opened_here
     from sealfile.errors import ConfigError
     from sealfile.kms.registry import key_for
 
-    unvouched = [key for key in map(key_for, keys) if not opened_here(key)]
+    keys = [key_for(stanza) for group in meta.groups for stanza in group]
+    if len(keys) <= 1 and all(key.opens_only_its_own for key in keys):
+        return
+    unvouched = [key for key in keys if not opened_here(key)]
     if unvouched:
         key = unvouched[0]
+        said, fix = (("opened nothing here", "write the file where each key is at hand") if key.opens_only_its_own
+                     else ("is an age plugin's, whose stanza opens with any identity of the plugin (the recipient is "
+                           "not shown to be the one it was made for)", "seal its values anew (sealfile encrypt)"))
         raise ConfigError(
-            f"a version 1 file's recipients are not sealed, and {key.type_id} {key.key_id} opened nothing here: "
+            f"a version 1 file's recipients are not sealed, and {key.type_id} {key.key_id} {said}: "
             "anyone who can write the file could have added it, and this write would seal it in; remove it "
-            "(sealfile recipients remove) if it is not one you mean, or write the file where each key is at hand")
+            f"(sealfile recipients remove) if it is not one you mean, or {fix}")
