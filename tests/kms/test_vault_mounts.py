@@ -5,6 +5,9 @@ stores the request body as a secret, the cubbyhole too), on a vault the user tru
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +30,21 @@ def test_a_file_cannot_make_a_transit_call_write_to_another_engine(vault_env: Op
         key.wrap(data_key)
     for operation in ("decrypt", "encrypt"):  # what a write there would have left
         assert client.read(f"{engine}/{operation}/planted") is None, operation
+
+
+def test_a_creation_rule_cannot_make_a_wrap_write_to_another_engine(vault_env: OpenBao, tmp_path: Path) -> None:
+    """A repository's .sealfile.yaml is written by whoever can write there: its rule names the user's own vault
+    (a recipient that looks like the team's) at a KV version 1 mount, and ``encrypt`` stored the data key
+    as the secret ``kv1/encrypt/NAME``, where anyone who reads that mount read it."""
+    client = vault_env.client()
+    if "kv1/" not in client.sys.list_mounted_secrets_engines()["data"]:
+        client.sys.enable_secrets_engine("kv", path="kv1", options={"version": "1"})
+    (tmp_path / ".sealfile.yaml").write_text(
+        f"creation_rules:\n  - hc_vault_transit: {vault_env.address}/v1/kv1/keys/ruled\n")
+    (tmp_path / "app.yaml").write_text("password: hunter2\n")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "encrypt", "app.yaml", "-o", "app.enc.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "not a Transit engine" in done.stderr and "hunter2" not in done.stderr
+    assert client.read("kv1/encrypt/ruled") is None
+    assert not (tmp_path / "app.enc.yaml").exists()

@@ -10,7 +10,8 @@ What a caller may rely on:
   ``key_version``. The engine path and key name are checked to be plain path segments, so a
   file cannot turn a Transit call into a request to another endpoint; and an engine path a file names
   is used only once the vault says a Transit engine is mounted there (on a KV version 1 mount or the
-  cubbyhole, the same call writes its body, the data key on a wrap, as a secret).
+  cubbyhole, the same call writes its body, the data key on a wrap, as a secret), whoever named it: a
+  creation rule in a repository's ``.sealfile.yaml`` is written by whoever can write there.
 - Credentials: the token in ``VAULT_TOKEN``, else ``~/.vault-token`` (what ``vault login``
   writes); ``VAULT_NAMESPACE`` for Enterprise namespaces; ``VAULT_CACERT`` for a private CA.
 - Where the token goes: only to a vault the user names. An address read from a file is used
@@ -92,19 +93,27 @@ def _may_carry_token(address: str) -> bool:
 
 
 _transit_mounts: set[tuple[str, str]] = set()
-"""(address, engine path) pairs a file named that were found to be Transit engines in this process."""
+"""(address, engine path) pairs found to be Transit engines in this process."""
 
 
 def _check_transit_mount(client: Any, engine_path: str) -> None:
-    """Refuse an engine path a file names unless the vault says it is a Transit engine's mount: the same
+    """Refuse an engine path unless the vault says it is a Transit engine's mount: the same
     ``POST ENGINE/encrypt/NAME`` with the user's token writes the request body (the data key, on a wrap) as a
     secret on a KV version 1 mount or in the token's cubbyhole. Any token may ask a mount's type."""
-    answer = client.adapter.get(f"/v1/sys/internal/ui/mounts/{engine_path}")
+    exceptions = _hvac().exceptions
+    try:
+        answer = client.adapter.get(f"/v1/sys/internal/ui/mounts/{engine_path}")
+    except (exceptions.Forbidden, exceptions.InvalidPath) as err:
+        try:  # nothing mounted there answers as a bad token does: tell the two apart
+            client.auth.token.lookup_self()
+        except exceptions.Forbidden:
+            raise err from None
+        raise ProviderError(f"no Transit engine is mounted at {engine_path!r} in this vault (or namespace)") from None
     data = answer.get("data") if isinstance(answer, Mapping) else None
     kind = data.get("type") if isinstance(data, Mapping) else None
     mount = data.get("path") if isinstance(data, Mapping) else None
     if kind != "transit" or not isinstance(mount, str) or mount.strip("/") != engine_path:
-        raise ProviderError(f"the file names engine path {engine_path!r}, which is not a Transit engine's mount "
+        raise ProviderError(f"engine path {engine_path!r} is not a Transit engine's mount "
                             f"on this vault ({one_line(str(kind))} engine); refused before any Transit call")
 
 
@@ -168,6 +177,15 @@ class VaultTransitKey(MasterKey):
         return (Target("hosts", urlsplit(self.vault_address).netloc, builtin=_user_vault(self.vault_address)),)
 
     def _client(self) -> Any:
+        client = self.token_client()
+        # every key's: a creation rule in a committed .sealfile.yaml names its engine path as a stanza does
+        if (self.vault_address, self.engine_path) not in _transit_mounts:
+            _check_transit_mount(client, self.engine_path)
+            _transit_mounts.add((self.vault_address, self.engine_path))
+        return client
+
+    def token_client(self) -> Any:
+        """A client of this key's vault with the user's token, its engine path unchecked (for the token alone)."""
         if self.named_by_file and not _may_carry_token(self.vault_address):
             raise ProviderError(f"the file names {self.vault_address} (plain http): the Vault token would cross the "
                                 "network unencrypted; a file's vault is reached over https, over loopback, or as "
@@ -175,9 +193,6 @@ class VaultTransitKey(MasterKey):
         client = _hvac().Client(url=self.vault_address, token=token(), namespace=os.environ.get("VAULT_NAMESPACE"),
                                 verify=os.environ.get("VAULT_CACERT") or True, timeout=kms_timeout(),
                                 allow_redirects=False)
-        if self.named_by_file and (self.vault_address, self.engine_path) not in _transit_mounts:
-            _check_transit_mount(client, self.engine_path)
-            _transit_mounts.add((self.vault_address, self.engine_path))
         return client
 
     def _wrap(self, data_key: bytes) -> Recipient:

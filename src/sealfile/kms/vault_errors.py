@@ -52,7 +52,7 @@ def _invalid_request(error: hvac.exceptions.InvalidRequest, operation: Operation
 
 def _token_is_valid(key: VaultTransitKey) -> bool:
     try:
-        key._client().auth.token.lookup_self()
+        key.token_client().auth.token.lookup_self()
     except hvac.exceptions.Forbidden:
         return False
     except (hvac.exceptions.VaultError, requests.exceptions.RequestException, SealfileError):
