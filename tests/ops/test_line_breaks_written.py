@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sealfile.errors import KeyPathError
 from sealfile.kms.age import AgeKey
 from sealfile.ops.change import reseal_edited, rotate, set_value, unset_value
 from sealfile.ops.read import decrypt_text
@@ -78,3 +79,13 @@ def test_rotate_and_edit_keep_the_file_s_line_break(newline: str, age_key: AgeKe
     edited = plaintext + f"d: |{newline}  y{newline}"
     resealed = reseal_edited(sealed, edited)
     assert decrypt_text(resealed) == edited and not _foreign_breaks(resealed, newline)
+
+
+@pytest.mark.parametrize("newline", ["\n", *NEWLINES], ids=["LF", "CRLF", "CR"])
+def test_a_value_that_cannot_stand_before_a_tab_line_is_refused_naming_that_line(newline: str,
+                                                                                  age_key: AgeKey) -> None:
+    """The line with the tab is found, and counted, at any line break (at a CR alone it was not: the value
+    was written, and opening the file failed to read it back)."""
+    sealed = seal_text("z: 0\na: x\n \t\nb: 1\n".replace("\n", newline), [age_key])
+    with pytest.raises(KeyPathError, match="line 3, after this value, has a tab"):
+        set_value(sealed, "a", " lead")
