@@ -110,7 +110,7 @@ def test_a_text_whose_lines_end_in_a_lone_cr_comes_back_byte_for_byte(plaintext:
 @pytest.mark.parametrize(("keypath", "plaintext", "changed"), [
     ("a.b", "a:\r  b: 1\r  c: 2\rd: 3\n", "a:\r  b: new\r  c: 2\rd: 3\n"),
     ("a", "a:\r  b: 1\r  c: 2\rd: 3\n", "a: new\nd: 3\n"),
-    ("k", "k: |\r  x\rj: 1\r", 'k: "new"\rj: 1\r'),
+    ("k", "k: |\r  x\rj: 1\r", "k: |-\r  new\rj: 1\r"),  # as in LF: the block kept, not double-quoted
     ("j", "k: |\r  x\rj: 1\r", "k: |\r  x\rj: new\r"),
     ("k", "---\rk: v\r...\r", "---\rk: new\r...\r"),
 ])

@@ -55,9 +55,9 @@ def plain(value: Any) -> Any:
 
 def indent_unit(text: str) -> str | None:
     """The indentation one level adds in ``text`` (its first indented line's), ``None`` if the text is one line."""
-    if "\n" not in text.strip():
+    if not _breaks(text.strip()):
         return None
-    match = re.search(r"\n([ \t]+)\S", text)
+    match = re.search(r"[\r\n]([ \t]+)\S", text)
     return match.group(1) if match else "  "
 
 
@@ -105,7 +105,7 @@ def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit
         if at < len(items):
             _write(text, items[at], item_value, unit, out)
         else:
-            out.append(fresh(item_value, unit if "\n" in separator else None, _indent_at(text, items[-1].start),
+            out.append(fresh(item_value, unit if _breaks(separator) else None, _indent_at(text, items[-1].start),
                              line_break(text)))
     out.append(text[items[-1].end:node.end])
 
@@ -124,11 +124,11 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         lead = text[node.start + 1:members[0][1]]
         trail = text[members[-1][3].end:node.end - 1]
         separator = (text[members[-2][3].end:members[-1][1]] if len(members) > 1
-                     else "," + lead if "\n" in lead else ", ")
+                     else "," + lead if _breaks(lead) else ", ")
         colon = text[members[-1][2]:members[-1][3].start]
     else:
         lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
-    on_lines = "\n" in separator or "\n" in lead
+    on_lines = _breaks(separator) or _breaks(lead)
     index_of = {member[0]: index for index, member in enumerate(members)}
     out.append("{")
     for written, key in enumerate(value):
@@ -155,14 +155,23 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
 def _lead_for(lead: str, own: str) -> str:
     """The text before a first member: the brace's line break, then the indentation the member had where it
     stood (in a file written comma first, ``\n  ,"b"``, the indentation before its comma)."""
-    if "\n" not in lead or "\n" not in own:
+    if not _breaks(lead) or not _breaks(own):
         return lead
-    return lead[:lead.rfind("\n") + 1] + own[own.rfind("\n") + 1:].split(",")[0]
+    return lead[:_line_start(lead, len(lead))] + own[_line_start(own, len(own)):].split(",")[0]
+
+
+def _breaks(text: str) -> bool:
+    """Whether ``text`` holds a line break: JSON's whitespace has LF and CR, and a file may end its lines
+    in either (CRLF, or a CR alone)."""
+    return "\n" in text or "\r" in text
+
+
+def _line_start(text: str, position: int) -> int:
+    return max(text.rfind("\n", 0, position), text.rfind("\r", 0, position)) + 1
 
 
 def _indent_at(text: str, position: int) -> str:
-    line_start = text.rfind("\n", 0, position) + 1
-    match = _LINE_INDENT.match(text, line_start)
+    match = _LINE_INDENT.match(text, _line_start(text, position))
     return match.group(0) if match else ""
 
 

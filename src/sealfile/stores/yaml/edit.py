@@ -15,6 +15,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import checked_edit
@@ -121,7 +122,7 @@ def subtree_text(text: str, scanned: Scan, path: Path) -> str:
     """The text of the mapping or list at ``path``, unindented to column 0."""
     node = scanned.containers[encode_path(path)][1]
     if node.flow_style:
-        return text[node.start_mark.index:node.end_mark.index] + "\n"
+        return text[node.start_mark.index:node.end_mark.index] + line_break(text)
     start, end = node.start_mark.index, line_after(text, node)
     column = node.start_mark.column
     lines = text[start:end].splitlines(keepends=True)
@@ -175,7 +176,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     empty = isinstance(value, (dict, list)) and not value
     single = empty or (not isinstance(value, (dict, list)) and "\n" not in str(value))
     # a value on one line over an inline one (scalar or flow): its own span only (a comment after it is the key's)
-    inline = node.flow_style if not isinstance(node, ScalarNode) else not text[start:end].endswith("\n")
+    inline = node.flow_style if not isinstance(node, ScalarNode) else not text[start:end].endswith(("\n", "\r"))
     if flow or (single and inline):
         rendered = entries.flow(value) if flow or empty else entries.scalar_text(value)
         return start, end, (" " if start == end else "") + rendered

@@ -82,7 +82,7 @@ def first_key(text: str, key: Segment, value: Any, blocks: bool) -> tuple[int, i
     metadata block goes too: :func:`~sealfile.stores.yaml.spans.first_key_place`)."""
     rendered = block_entry(key_text(key), value, 0, guess_layout(text), blocks=blocks)
     place = first_key_place(text)
-    if place == len(text) and text and not text.endswith("\n"):
+    if place == len(text) and text and not text.endswith(("\n", "\r")):  # a CR alone ends a line too
         return place, place, "\n" + rendered.rstrip("\n")
     return place, place, rendered
 

@@ -15,6 +15,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
 from sealfile.model.scalars import Styled, same_data
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml import metablock
 from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
@@ -36,7 +37,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
     edits: list[Edit] = []
     exact = "%" not in text or "%TAG" not in text  # one character first: memchr, not a substring search
     mapping_indent: int | None = None
-    crlf = "\r" in text  # once: a scan of the whole text per value made opening quadratic
+    newline = line_break(text)  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
     cut = metablock.cut_edit(text, scanned)
     for leaf, (scalar, layout) in zip(leaves, values, strict=True):
@@ -48,7 +49,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf], values: list[tuple[S
         exact = exact and not layout and not tabs  # a spelling recorded for another place: afresh, then checked
         if mapping_indent is None:
             mapping_indent = _mapping_indent(text)
-        edit = render_edit(text, leaf, scalar, None if crlf else mapping_indent, cut[:2], tabs=tabs)
+        edit = render_edit(text, leaf, scalar, mapping_indent, cut[:2], tabs=tabs, newline=newline)
         if edit is None:
             edit, exact = _double_quoted(text, leaf, scalar), False
         edits.append(edit)

@@ -15,7 +15,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 
-_gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\n]*)*")
+_gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
 """Spaces, line breaks and comments: always matches."""
 _anchor = compiled_when_used(r"&[^\s,\[\]{}]*")
 _bare_tag = compiled_when_used(r"!(?:[\s,\]}]|\Z)")
@@ -47,9 +47,7 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
         lower = last[0].end_mark.index if isinstance(last, tuple) else _item_start(text, node)
         node, key_node = (last[1], last[0]) if isinstance(last, tuple) else (last, None)
         if node.start_mark.index < lower:  # an alias: the node is its anchor's, written before
-            end = _alias_end(text, lower)
-            line_end = text.find("\n", end)
-            return len(text) if line_end < 0 else line_end + 1
+            return next_line(text, _alias_end(text, lower))
     end = int(node.end_mark.index)
     if end == node.start_mark.index and isinstance(node.value, str):
         end = value_span(text, node, key_node)[1]
@@ -136,6 +134,16 @@ def next_line(text: str, index: int) -> int:
     return len(text) if line_break is None else line_break.end()
 
 
+def line_break_from(text: str, index: int, end: int | None = None) -> re.Match[str] | None:
+    """The first line break at or after ``index`` (before ``end``): LF, CRLF or a CR alone, as one."""
+    return _line_break().search(text, index, len(text) if end is None else end)
+
+
+def line_number(text: str, index: int) -> int:
+    """The line (from 1) that ``index`` is on, lines broken at LF, CRLF or a CR alone."""
+    return text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+
+
 def line_start(text: str, index: int) -> int:
     """The start of the line holding ``index`` (a line break is its line's last character): after a
     LF, or after a CR alone (YAML breaks lines at both); the CR of a CRLF ends no line of its own."""
@@ -148,7 +156,7 @@ def line_start(text: str, index: int) -> int:
 _line_break = compiled_when_used(r"\r\n?|\n")
 
 
-_alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\n]*)*\*[A-Za-z0-9_-]*")
+_alias_token = compiled_when_used(r"(?:[ \t\r\n:?,\[{-]|#[^\r\n]*)*\*[A-Za-z0-9_-]*")
 """What comes between a key (or the item before) and an alias that is its value, and the alias."""
 
 

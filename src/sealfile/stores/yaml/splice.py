@@ -17,15 +17,13 @@ what sealing inserted.
 
 from __future__ import annotations
 
-import re
-
 from sealfile.errors import KeyPathError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import Styled, layout_record, recorded_layout
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
-from sealfile.stores.yaml.spans import before_blank_lines
+from sealfile.stores.yaml.spans import before_blank_lines, line_break_from, line_number, line_start, next_line
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
@@ -119,31 +117,32 @@ def _token_span(text: str, leaf: Leaf) -> TokenSpan | None:
     node = leaf.node
     start, end = int(node.start_mark.index), int(node.end_mark.index)
     header = _block_header().match(text, start)
-    line_end = text.find("\n", start, end)
-    if header is None or line_end < 0:
+    header_break = line_break_from(text, start, end)  # LF, CRLF or a CR alone: YAML breaks lines at each
+    if header is None or header_break is None:
         return None
     value = node.value.strip()
-    token_start = text.find(value, line_end, end)
-    token_line_end = text.find("\n", token_start, end) + 1 or end
-    if token_start < 0 or text[line_end:token_start].strip() or text[token_start + len(value):end].strip():
+    token_start = text.find(value, header_break.start(), end)
+    if token_start < 0 or text[header_break.start():token_start].strip() or text[token_start + len(value):end].strip():
         return None
-    return start, end, (header.end(), token_line_end)
+    token_break = line_break_from(text, token_start, end)
+    return start, end, (header.end(), end if token_break is None else token_break.end())
 
 
 def render_edit(text: str, leaf: Leaf, scalar: Styled, mapping_indent: int | None,
-                cut: tuple[int, int] = (0, 0), *, tabs: bool = True) -> Edit | None:
+                cut: tuple[int, int] = (0, 0), *, tabs: bool = True, newline: str = "\n") -> Edit | None:
     """The edit that writes ``scalar`` afresh where ``leaf``'s token is (no spelling recorded, or the
     token was moved); ``None`` when sealfile cannot write it there with certainty. ``cut``: the span
-    the opened text leaves out (the metadata block); ``tabs``: whether the text holds a tab at all."""
+    the opened text leaves out (the metadata block); ``tabs``: whether the text holds a tab at all;
+    ``newline``: the text's line break (:func:`~sealfile.stores.base.line_break`), which new lines end in."""
     value, style = scalar.value, scalar.style
     span = _token_span(text, leaf)
     if span is None:
         return None
     if tabs and span[2] is None and plain_only_at(text, leaf):
-        plain = yaml_scalars.plain_only(value, leaf.node.start_mark.column, _newline_at(text, leaf.end))
+        plain = yaml_scalars.plain_only(value, leaf.node.start_mark.column, newline)
         return None if plain is None else (leaf.start, leaf.end, plain)
     if style == "|" and isinstance(value, str):
-        return None if mapping_indent is None else _block_edit(text, leaf, span, value, mapping_indent, cut)
+        return None if mapping_indent is None else _block_edit(text, leaf, span, value, (mapping_indent, newline), cut)
     rendered = yaml_scalars.inline(value, style, flow=leaf.flow)
     if rendered is None:
         return None
@@ -165,8 +164,7 @@ def one_line_edit(text: str, leaf: Leaf, rendered: str) -> Edit:
     start, end, block = span
     if block is not None:
         header_end, after = block
-        line_end = text.index("\n", header_end)
-        return start, end, rendered + text[header_end:line_end + 1] + text[after:end]
+        return start, end, rendered + text[header_end:next_line(text, header_end)] + text[after:end]
     return start, end, rendered
 
 
@@ -190,7 +188,7 @@ def refuse_unfit(text: str, leaf: Leaf, value: object) -> None:
     """Refuse a new value that cannot be written where ``leaf`` is (naming the line with the tab)."""
     tab_line = None if leaf.flow else _tab_line_after(text, leaf.end)
     if tab_line is not None and yaml_scalars.plain_only(value, leaf.node.start_mark.column, "\n") is None:
-        raise KeyPathError(f"line {text.count(chr(10), 0, tab_line) + 1}, after this value, has a tab before "
+        raise KeyPathError(f"line {line_number(text, tab_line)}, after this value, has a tab before "
                            "its text, so only a plain scalar may stand here, and the new value has none (empty, a "
                            "space or line break at an end, an indicator first like '%' or '- ', or ': ' or ' #' "
                            "inside); remove the tab from that line", keypath=format_keypath(leaf.path))
@@ -219,22 +217,19 @@ def _quiet_lines(text: str, position: int) -> str:
     return found.group() if found else ""
 
 
-_rest_of_line = compiled_when_used(r"[ \t]*\r?\n")
-_blank_line_after = compiled_when_used(r"[^\r\n]*(?:\r\n?|\n) *(?:\r\n?|\n)")  # as sealed_end leaves out: no tab
-_quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
+_rest_of_line = compiled_when_used(r"[ \t]*(?:\r\n?|\n)")
+_blank_line_after = compiled_when_used(r"[^\r\n]*(?>\r\n?|\n) *(?:\r\n?|\n)")  # as sealed_end leaves out: no tab
+_quiet_lines_pattern = compiled_when_used(r"(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n?|\n))*(?:[ \t]+(?:#[^\r\n]*)?\Z)?")
 """Blank and comment-only lines (the last one may lack its line break)."""
 
 
-_tab_indented = compiled_when_used(r"^ *\t", re.MULTILINE)
+_tab_indented = compiled_when_used(r"(?:\A|(?<=[\r\n])) *\t")  # a line's start: after a LF or a CR alone
 
 
-def _newline_at(text: str, position: int) -> str:
-    return "\r\n" if text.startswith("\r\n", text.find("\n", position) - 1) else "\n"
-
-
-def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_indent: int,
+def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, layout: tuple[int, str],
                 cut: tuple[int, int]) -> Edit | None:
-    """``key: |`` and the content lines, at the indentation the file uses there."""
+    """``key: |`` and the content lines, at the indentation the file uses there (``layout``: a mapping's
+    indentation and the text's line break, which the new lines end in)."""
     node = leaf.node
     if leaf.flow:
         return None
@@ -242,20 +237,20 @@ def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_inde
     if token_block is not None:
         header_end, after = token_block
         token_start = text.index(node.value.strip(), header_end)
-        indent = token_start - (text.rindex("\n", 0, token_start) + 1)
-        rest_start, rest_end, tail, end = header_end, text.index("\n", header_end) + 1, text[after:span_end], span_end
+        indent = token_start - line_start(text, token_start)
+        rest_start, rest_end, tail, end = header_end, next_line(text, header_end), text[after:span_end], span_end
     else:
         if leaf.key_node is not None:
             if leaf.key_node.start_mark.line != node.start_mark.line:
                 return None
-            indent = leaf.key_node.start_mark.column + mapping_indent
+            indent = leaf.key_node.start_mark.column + layout[0]
         else:
             indent = node.start_mark.column
-        rest_start = span_end
-        rest_end = text.find("\n", span_end) + 1
-        if rest_end == 0:
+        line_break = line_break_from(text, span_end)
+        if line_break is None:
             return None
-        tail, end = "", rest_end
+        rest_start, rest_end, tail = span_end, line_break.end(), ""
+        end = rest_end
     block = yaml_scalars.literal_block(value, indent)
     rest = text[rest_start:rest_end]  # spaces, maybe a comment, the line break
     if block is None or (rest.strip() and not rest.strip().startswith("#")):
@@ -263,14 +258,15 @@ def _block_edit(text: str, leaf: Leaf, span: TokenSpan, value: str, mapping_inde
     if not _block_ends_at(text, cut[1] if end == cut[0] else end, indent):
         return None
     header, lines = block
-    return span_start, end, header + rest + "".join(f"{line}\n" for line in lines) + tail
+    return span_start, end, header + rest + "".join(line + layout[1] for line in lines) + tail
 
 
 def _block_ends_at(text: str, position: int, indent: int) -> bool:
     """Whether a block scalar with its text at column ``indent`` ends at ``position``: the text ends,
     or the next line has text left of that column (a blank line, or a comment further right, would
     become part of the value)."""
-    line = text[position:text.find("\n", position) % (len(text) + 1)].rstrip("\r")
+    line_break = line_break_from(text, position)
+    line = text[position:len(text) if line_break is None else line_break.start()]
     content = line.lstrip(" ")
     return position >= len(text) or (content != "" and content[0] != "\t" and len(line) - len(content) < indent)
 
