@@ -4,10 +4,13 @@ git commits a pick resolved by hand (``git rebase --continue``, ``git cherry-pic
 --continue``) through the sequencer, which runs no ``pre-commit`` hook in a rebase, but runs ``prepare-commit-msg``
 in each of them and stops the commit when it fails; ``git am --continue`` runs ``pre-applypatch`` instead. A blind
 ``git add FILE && git rebase --continue`` would otherwise commit the value the merge kept at each conflicting key
-path. They refuse only while git replays commits: a plain ``git commit --no-verify`` stays git's way past the
-hooks (the sequencer commits a rebase's picks as that very command). Both hooks run sealfile only while a conflict
-record exists (:mod:`.conflicts`), so an ordinary commit or
-pick costs a shell and one ``git rev-parse``.
+path. They refuse while git replays commits, and where no merge is in progress at all: there a conflict still open
+was left by a replay git finished without committing it (``rebase --continue`` drops a pick that the blind ``git add``
+left empty, and runs no hook that could stop it), by ``stash pop`` or ``merge --squash``. A plain ``git commit
+--no-verify`` of a merge stays git's way past the hooks. ``post-rewrite``, which ``git rebase`` runs as it ends, says
+when the rebase ended with a conflict open: the dropped pick's value is in no commit. The hooks run sealfile only
+while a conflict record exists (:mod:`.conflicts`), so an ordinary commit or pick costs a shell and one
+``git rev-parse``.
 
 A hook file that is not ours is left as it is (a tool's, or pre-commit's), and so is a ``core.hooksPath``
 directory (another tool's hooks): install names them and the command to add. ``pre-commit install`` moves ours
@@ -22,27 +25,37 @@ from pathlib import Path
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.gitflow.gitcli import git
 
-HOOKS = ("prepare-commit-msg", "pre-applypatch")
+HOOKS = ("prepare-commit-msg", "pre-applypatch", "post-rewrite")
+WARNS = ("post-rewrite",)
+"""Hooks run after git acted, which cannot refuse: they tell."""
 MARK = "# sealfile: managed by 'sealfile git install' ('sealfile git uninstall' removes it)"
 
 
-def hook_text(command: str) -> str:
-    """The hook: ``COMMAND git unresolved`` while any conflict record exists, nothing otherwise."""
-    return (f"#!/bin/sh\n{MARK}\n"
-            "# git replays commits without the pre-commit hook: refuse a sealed file still holding a conflict\n"
+def hook_text(command: str, hook: str = HOOKS[0]) -> str:
+    """The hook: :func:`hook_command` while any conflict record exists, nothing otherwise."""
+    why = ("say so when git ended a rebase with a sealed file still holding a conflict" if hook in WARNS
+           else "git replays commits without the pre-commit hook: refuse a sealed file still holding a conflict")
+    return (f"#!/bin/sh\n{MARK}\n# {why}\n" + ('[ "$1" = rebase ] || exit 0\n' if hook in WARNS else "") +
             "records=$(git rev-parse --git-path sealfile/conflicts 2>/dev/null) || exit 0\n"
             'for record in "$records"/*.json; do\n'
-            f'  [ -e "$record" ] && exec {command} git unresolved\n'
+            f'  [ -e "$record" ] && exec {hook_command(command, hook)}\n'
             "done\nexit 0\n")
 
 
-def replaying(cwd: str | os.PathLike[str] = ".") -> bool:
-    """Whether git is replaying commits (a rebase, a cherry-pick or revert, ``git am``): only then does the hook
-    refuse. ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` (a merge's too)
-    stays git's way past the hooks; the sequencer commits a rebase's picks as that very command."""
-    names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+def hook_command(command: str, hook: str) -> str:
+    """What the hook ``hook`` runs (and what another tool's hook there should run)."""
+    return f"{command} git unresolved" + (" --warn" if hook in WARNS else "")
+
+
+def refusing(cwd: str | os.PathLike[str] = ".") -> bool:
+    """Whether the hook refuses a commit of an open conflict: while git replays commits (a rebase, a cherry-pick or
+    revert, ``git am``), and where no merge is in progress (a replay git ended with the conflict open, a ``stash
+    pop``). ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` of a merge stays
+    git's way past the hooks."""
+    names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD", "MERGE_HEAD")
     found = git(["rev-parse", "--path-format=absolute", *(arg for name in names for arg in ("--git-path", name))], cwd)
-    return any(os.path.exists(path) for path in found.splitlines())
+    there = [os.path.exists(path) for path in found.splitlines()]
+    return any(there[:-1]) or not there[-1]
 
 
 def install_hooks(where: Path, command: str) -> list[str]:
@@ -50,16 +63,16 @@ def install_hooks(where: Path, command: str) -> list[str]:
     what to add), empty when all are in place."""
     directory = _hooks_directory(where)
     if directory is None:
-        return [f"core.hooksPath is set: have its {hook} hook run '{command} git unresolved'" for hook in HOOKS]
+        return [f"core.hooksPath is set: have its {hook} hook run '{hook_command(command, hook)}'" for hook in HOOKS]
     notes = []
     directory.mkdir(parents=True, exist_ok=True)
     for hook in HOOKS:
         path = directory / hook
         refuse_link(path)
         if path.exists() and not _ours(path):
-            notes.append(f"{path} exists and is not sealfile's: have it run '{command} git unresolved'")
+            notes.append(f"{path} exists and is not sealfile's: have it run '{hook_command(command, hook)}'")
             continue
-        atomic_write(path, hook_text(command).encode(), mode=0o755)
+        atomic_write(path, hook_text(command, hook).encode(), mode=0o755)
     return notes
 
 
