@@ -49,8 +49,8 @@ def git_install(global_: bool, command: str | None) -> None:
     click.echo(one_line(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile"))
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
     for note in done.hook_notes:
-        click.echo(one_line(f"sealfile: warning: {note} (it refuses committing an unresolved conflict when git "
-                            "replays commits)"), err=True)
+        click.echo(one_line(f"sealfile: warning: {note} (so that git replaying commits cannot commit "
+                            "or drop a conflict the merge driver left unnoticed)"), err=True)
 
 
 @git_group.command("unresolved", hidden=True)

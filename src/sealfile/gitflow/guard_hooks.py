@@ -61,9 +61,11 @@ def refusing(cwd: str | os.PathLike[str] = ".") -> bool:
 def install_hooks(where: Path, command: str) -> list[str]:
     """Write our hooks into the repository's hooks directory; returns one note per hook not written (why, and
     what to add), empty when all are in place."""
+    hooks_path = _hooks_path(where)
+    if hooks_path:  # git runs no hook of .git/hooks: writing ours there would only look installed
+        shown = hooks_path.rstrip("/")
+        return [f"core.hooksPath is set: have {shown}/{hook} run '{hook_command(command, hook)}'" for hook in HOOKS]
     directory = _hooks_directory(where)
-    if directory is None:
-        return [f"core.hooksPath is set: have its {hook} hook run '{hook_command(command, hook)}'" for hook in HOOKS]
     notes = []
     directory.mkdir(parents=True, exist_ok=True)
     for hook in HOOKS:
@@ -79,16 +81,18 @@ def install_hooks(where: Path, command: str) -> list[str]:
 def uninstall_hooks(where: Path) -> None:
     """Remove our hooks (only ours) from the repository's hooks directory."""
     directory = _hooks_directory(where)
-    for path in [directory / hook for hook in HOOKS] if directory is not None else []:
+    for path in [directory / hook for hook in HOOKS]:
         if path.is_file() and not path.is_symlink() and _ours(path):
             path.unlink()
 
 
-def _hooks_directory(where: Path) -> Path | None:
-    """The hooks directory git runs hooks from (shared by linked worktrees); None where ``core.hooksPath`` names
-    another tool's."""
-    if git(["config", "--get", "core.hooksPath"], where, ok=(0, 1)).strip():
-        return None
+def _hooks_path(where: Path) -> str:
+    """``core.hooksPath`` as configured (another tool's hooks, which git runs instead), or empty."""
+    return git(["config", "--get", "core.hooksPath"], where, ok=(0, 1)).strip()
+
+
+def _hooks_directory(where: Path) -> Path:
+    """The repository's own hooks directory (shared by linked worktrees)."""
     common = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], where).strip()
     return Path(common) / "hooks"
 
