@@ -57,11 +57,18 @@ def test_a_pick_skipped_leaves_no_conflict_open(installed: Sandbox, flow: str) -
     installed.git("commit", "--allow-empty", "-m", "next")
 
 
-def test_an_empty_cherry_pick_stops_and_its_next_commit_is_refused(installed: Sandbox) -> None:
-    """git stops a cherry-pick left empty itself; committing it anyway (--allow-empty) is refused."""
+STOPPING = {"cherry-pick": (("cherry-pick", "feature"), ("cherry-pick", "--continue")),
+            "rebase --apply": (("rebase", "--apply", "main", "feature"), ("rebase", "--continue"))}
+
+
+@pytest.mark.parametrize("flow", list(STOPPING))
+def test_an_empty_pick_git_stops_at_cannot_be_committed_anyway(installed: Sandbox, flow: str) -> None:
+    """git stops a cherry-pick (and a rebase of the apply backend, which runs 'git am') left empty itself;
+    committing it anyway (--allow-empty) is refused."""
     _only_the_conflict(installed)
-    assert installed.git("cherry-pick", "feature", check=False).returncode != 0
+    start, go_on = STOPPING[flow]
+    assert installed.git(*start, check=False).returncode != 0
     installed.git("add", "-A")
-    assert installed.git("-c", "core.editor=true", "cherry-pick", "--continue", check=False).returncode != 0
-    refused = installed.git("commit", "--allow-empty", "--no-edit", check=False)
+    assert installed.git("-c", "core.editor=true", *go_on, check=False).returncode != 0
+    refused = installed.git("commit", "--allow-empty", "-m", "anyway", check=False)
     assert refused.returncode != 0 and f"{FILE}: unresolved merge conflict at db.password" in refused.stderr

@@ -20,8 +20,11 @@ aside as ``HOOK.legacy`` and still runs it.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
+from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.gitflow.gitcli import git
 
@@ -95,6 +98,47 @@ def _hooks_directory(where: Path) -> Path:
     """The repository's own hooks directory (shared by linked worktrees)."""
     common = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], where).strip()
     return Path(common) / "hooks"
+
+
+def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> str | None:
+    """What is wrong with the hooks install writes, in a clone at ``root`` whose drivers are set up: a hook
+    missing where git runs hooks (``core.hooksPath``, else the repository's), or one whose command ``runs`` says is
+    gone (a deleted virtualenv: the hook would fail every replayed commit while a conflict is recorded). None when
+    each is there and runs; ours, one that ``pre-commit install`` moved aside (``HOOK.legacy``), or another's that
+    runs ``sealfile git unresolved`` (a husky hook) counts."""
+    try:
+        directory = (Path(root, os.path.expanduser(hooks_path)) if hooks_path
+                     else Path(root, ".git", "hooks") if os.path.isdir(os.path.join(root, ".git"))
+                     else _hooks_directory(Path(root)))  # a worktree, a submodule: git knows where
+    except SealfileError:
+        return None
+    missing = []
+    for hook in HOOKS:
+        texts = [_read(directory / hook), _read(directory / f"{hook}.legacy")]
+        text = next((t for t in texts if "git unresolved" in t), None)
+        if text is None or not os.access(directory / hook, os.X_OK):
+            missing.append(hook)
+            continue
+        command = re.search(r"exec (.+?) git unresolved", text)
+        if command and not runs(command.group(1)):
+            return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
+                    "(a moved or deleted virtualenv?): run 'sealfile git install' again (until then every commit "
+                    "git replays fails while a merge conflict is recorded)")
+    if not missing:
+        return None
+    fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} there "
+           "run 'sealfile git unresolved' as 'sealfile git install' names" if hooks_path
+           else "run 'sealfile git install' again")
+    return (f"{root}: this clone has the sealfile drivers but not the {' and '.join(missing)} hook 'sealfile git "
+            f"install' writes: {fix} (until then git rebase --continue commits, or drops, a conflict the merge "
+            "driver left, unrefused)")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _ours(path: Path) -> bool:
