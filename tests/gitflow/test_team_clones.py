@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sealfile.gitflow.guard_hooks import HOOKS
 from sealfile.kms.age import add_identity
 from tests.gitflow.test_pre_commit import LOCAL
 from tests.gitflow.test_signed_review import forge, setup, trust
@@ -153,6 +154,13 @@ def test_a_newcomer_is_told_each_step_the_readme_gives_until_the_clone_is_set_up
     until = " (until then nothing checks sealed files when git commits)"
     assert _warnings(bob) == [no_hooks + "run 'pre-commit install'" + until]
     bob.git("config", "core.hooksPath", ".husky")  # another tool's hooks: 'pre-commit install' refuses
+    (told,) = _warnings(bob)  # git runs none of .git/hooks now: the replay hooks first (test_half_setups)
+    assert told.startswith(f"sealfile: warning: {bob.repo}: this clone has the sealfile drivers but not the "
+                           "prepare-commit-msg and pre-applypatch and post-rewrite hook 'sealfile git install' writes")
+    for hook in HOOKS:
+        (bob.repo / ".husky").mkdir(exist_ok=True)
+        (bob.repo / ".husky" / hook).write_text(f"#!/bin/sh\n{SEALFILE} git unresolved\n")
+        (bob.repo / ".husky" / hook).chmod(0o755)
     assert _warnings(bob) == [no_hooks + "core.hooksPath is set (.husky), where 'pre-commit install' installs "
                               "nothing: make each of these hooks there run 'pre-commit run --hook-stage HOOK'" + until]
     bob.git("config", "--unset", "core.hooksPath")

@@ -49,21 +49,27 @@ def git_install(global_: bool, command: str | None) -> None:
     click.echo(one_line(f"{done.attributes_file}: {', '.join(done.patterns)} -> diff=sealfile merge=sealfile"))
     click.echo(f"git config ({done.scope}): drivers run '{done.command}'")
     for note in done.hook_notes:
-        click.echo(one_line(f"sealfile: warning: {note} (it refuses committing an unresolved conflict when git "
-                            "replays commits)"), err=True)
+        click.echo(one_line(f"sealfile: warning: {note} (so that git replaying commits cannot commit "
+                            "or drop a conflict the merge driver left unnoticed)"), err=True)
 
 
 @git_group.command("unresolved", hidden=True)
-def git_unresolved() -> None:
-    """The hook 'git install' writes: refuse while a sealed file is staged holding a conflict the merge driver
-    left (git replays commits without the pre-commit hook)."""
-    from sealfile.gitflow.guard_hooks import replaying
+@click.option("--warn", is_flag=True, help="Say so, and refuse nothing (a hook run after git acted).")
+def git_unresolved(warn: bool) -> None:
+    """The hooks 'git install' writes: refuse while a sealed file is staged holding a conflict the merge driver
+    left (git replays commits without the pre-commit hook); with --warn, say that a rebase ended so."""
+    from sealfile.gitflow.guard_hooks import refusing
     from sealfile.gitflow.unresolved_check import left_in_conflict
 
-    found = left_in_conflict([], others=True) if replaying() else {}
+    found = left_in_conflict([], others=True) if warn or refusing() else {}
     for finding in found.values():
-        click.echo(f"sealfile: {finding}", err=True)
-    if found:
+        if warn:
+            click.echo(one_line(f"sealfile: warning: {finding.file}: the rebase ended with this file still holding "
+                                f"a conflict (git drops a pick the conflict left with no change: its value is in no "
+                                f"commit now): {finding.message}"), err=True)
+        else:
+            click.echo(f"sealfile: {finding}", err=True)
+    if found and not warn:
         sys.exit(ExitCode.POLICY)
 
 

@@ -89,7 +89,25 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
         return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
                 "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
                 "conflict silently)")
-    return None
+    from sealfile.gitflow.guard_hooks import hooks_problem
+
+    problem = hooks_problem(root, config.get("core.hookspath", "").strip(), _command_runs)
+    # only for drivers of this clone's own config: 'install --global' writes no repository's hooks
+    return problem if problem and _configured_here(root) else None
+
+
+def _command_runs(command: str) -> bool:
+    program = _program(command)
+    return program is None or _runs(program)
+
+
+def _configured_here(root: str) -> bool:
+    from sealfile.gitflow.gitcli import git
+
+    try:
+        return bool(git(["config", "--local", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip())
+    except SealfileError:
+        return False
 
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"

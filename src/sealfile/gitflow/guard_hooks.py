@@ -4,10 +4,13 @@ git commits a pick resolved by hand (``git rebase --continue``, ``git cherry-pic
 --continue``) through the sequencer, which runs no ``pre-commit`` hook in a rebase, but runs ``prepare-commit-msg``
 in each of them and stops the commit when it fails; ``git am --continue`` runs ``pre-applypatch`` instead. A blind
 ``git add FILE && git rebase --continue`` would otherwise commit the value the merge kept at each conflicting key
-path. They refuse only while git replays commits: a plain ``git commit --no-verify`` stays git's way past the
-hooks (the sequencer commits a rebase's picks as that very command). Both hooks run sealfile only while a conflict
-record exists (:mod:`.conflicts`), so an ordinary commit or
-pick costs a shell and one ``git rev-parse``.
+path. They refuse while git replays commits, and where no merge is in progress at all: there a conflict still open
+was left by a replay git finished without committing it (``rebase --continue`` drops a pick that the blind ``git add``
+left empty, and runs no hook that could stop it), by ``stash pop`` or ``merge --squash``. A plain ``git commit
+--no-verify`` of a merge stays git's way past the hooks. ``post-rewrite``, which ``git rebase`` runs as it ends, says
+when the rebase ended with a conflict open: the dropped pick's value is in no commit. The hooks run sealfile only
+while a conflict record exists (:mod:`.conflicts`), so an ordinary commit or pick costs a shell and one
+``git rev-parse``.
 
 A hook file that is not ours is left as it is (a tool's, or pre-commit's), and so is a ``core.hooksPath``
 directory (another tool's hooks): install names them and the command to add. ``pre-commit install`` moves ours
@@ -17,67 +20,125 @@ aside as ``HOOK.legacy`` and still runs it.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
+from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.gitflow.gitcli import git
 
-HOOKS = ("prepare-commit-msg", "pre-applypatch")
+HOOKS = ("prepare-commit-msg", "pre-applypatch", "post-rewrite")
+WARNS = ("post-rewrite",)
+"""Hooks run after git acted, which cannot refuse: they tell."""
 MARK = "# sealfile: managed by 'sealfile git install' ('sealfile git uninstall' removes it)"
 
 
-def hook_text(command: str) -> str:
-    """The hook: ``COMMAND git unresolved`` while any conflict record exists, nothing otherwise."""
-    return (f"#!/bin/sh\n{MARK}\n"
-            "# git replays commits without the pre-commit hook: refuse a sealed file still holding a conflict\n"
+def hook_text(command: str, hook: str = HOOKS[0]) -> str:
+    """The hook: :func:`hook_command` while any conflict record exists, nothing otherwise."""
+    why = ("say so when git ended a rebase with a sealed file still holding a conflict" if hook in WARNS
+           else "git replays commits without the pre-commit hook: refuse a sealed file still holding a conflict")
+    return (f"#!/bin/sh\n{MARK}\n# {why}\n" + ('[ "$1" = rebase ] || exit 0\n' if hook in WARNS else "") +
             "records=$(git rev-parse --git-path sealfile/conflicts 2>/dev/null) || exit 0\n"
             'for record in "$records"/*.json; do\n'
-            f'  [ -e "$record" ] && exec {command} git unresolved\n'
+            f'  [ -e "$record" ] && exec {hook_command(command, hook)}\n'
             "done\nexit 0\n")
 
 
-def replaying(cwd: str | os.PathLike[str] = ".") -> bool:
-    """Whether git is replaying commits (a rebase, a cherry-pick or revert, ``git am``): only then does the hook
-    refuse. ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` (a merge's too)
-    stays git's way past the hooks; the sequencer commits a rebase's picks as that very command."""
-    names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD")
+def hook_command(command: str, hook: str) -> str:
+    """What the hook ``hook`` runs (and what another tool's hook there should run)."""
+    return f"{command} git unresolved" + (" --warn" if hook in WARNS else "")
+
+
+def refusing(cwd: str | os.PathLike[str] = ".") -> bool:
+    """Whether the hook refuses a commit of an open conflict: while git replays commits (a rebase, a cherry-pick or
+    revert, ``git am``), and where no merge is in progress (a replay git ended with the conflict open, a ``stash
+    pop``). ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` of a merge stays
+    git's way past the hooks."""
+    names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD", "MERGE_HEAD")
     found = git(["rev-parse", "--path-format=absolute", *(arg for name in names for arg in ("--git-path", name))], cwd)
-    return any(os.path.exists(path) for path in found.splitlines())
+    there = [os.path.exists(path) for path in found.splitlines()]
+    return any(there[:-1]) or not there[-1]
 
 
 def install_hooks(where: Path, command: str) -> list[str]:
     """Write our hooks into the repository's hooks directory; returns one note per hook not written (why, and
     what to add), empty when all are in place."""
+    hooks_path = _hooks_path(where)
+    if hooks_path:  # git runs no hook of .git/hooks: writing ours there would only look installed
+        shown = hooks_path.rstrip("/")
+        return [f"core.hooksPath is set: have {shown}/{hook} run '{hook_command(command, hook)}'" for hook in HOOKS]
     directory = _hooks_directory(where)
-    if directory is None:
-        return [f"core.hooksPath is set: have its {hook} hook run '{command} git unresolved'" for hook in HOOKS]
     notes = []
     directory.mkdir(parents=True, exist_ok=True)
     for hook in HOOKS:
         path = directory / hook
         refuse_link(path)
         if path.exists() and not _ours(path):
-            notes.append(f"{path} exists and is not sealfile's: have it run '{command} git unresolved'")
+            notes.append(f"{path} exists and is not sealfile's: have it run '{hook_command(command, hook)}'")
             continue
-        atomic_write(path, hook_text(command).encode(), mode=0o755)
+        atomic_write(path, hook_text(command, hook).encode(), mode=0o755)
     return notes
 
 
 def uninstall_hooks(where: Path) -> None:
     """Remove our hooks (only ours) from the repository's hooks directory."""
     directory = _hooks_directory(where)
-    for path in [directory / hook for hook in HOOKS] if directory is not None else []:
+    for path in [directory / hook for hook in HOOKS]:
         if path.is_file() and not path.is_symlink() and _ours(path):
             path.unlink()
 
 
-def _hooks_directory(where: Path) -> Path | None:
-    """The hooks directory git runs hooks from (shared by linked worktrees); None where ``core.hooksPath`` names
-    another tool's."""
-    if git(["config", "--get", "core.hooksPath"], where, ok=(0, 1)).strip():
-        return None
+def _hooks_path(where: Path) -> str:
+    """``core.hooksPath`` as configured (another tool's hooks, which git runs instead), or empty."""
+    return git(["config", "--get", "core.hooksPath"], where, ok=(0, 1)).strip()
+
+
+def _hooks_directory(where: Path) -> Path:
+    """The repository's own hooks directory (shared by linked worktrees)."""
     common = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], where).strip()
     return Path(common) / "hooks"
+
+
+def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> str | None:
+    """What is wrong with the hooks install writes, in a clone at ``root`` whose drivers are set up: a hook
+    missing where git runs hooks (``core.hooksPath``, else the repository's), or one whose command ``runs`` says is
+    gone (a deleted virtualenv: the hook would fail every replayed commit while a conflict is recorded). None when
+    each is there and runs; ours, one that ``pre-commit install`` moved aside (``HOOK.legacy``), or another's that
+    runs ``sealfile git unresolved`` (a husky hook) counts."""
+    try:
+        directory = (Path(root, os.path.expanduser(hooks_path)) if hooks_path
+                     else Path(root, ".git", "hooks") if os.path.isdir(os.path.join(root, ".git"))
+                     else _hooks_directory(Path(root)))  # a worktree, a submodule: git knows where
+    except SealfileError:
+        return None
+    missing = []
+    for hook in HOOKS:
+        texts = [_read(directory / hook), _read(directory / f"{hook}.legacy")]
+        text = next((t for t in texts if "git unresolved" in t), None)
+        if text is None or not os.access(directory / hook, os.X_OK):
+            missing.append(hook)
+            continue
+        command = re.search(r"exec (.+?) git unresolved", text)
+        if command and not runs(command.group(1)):
+            return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
+                    "(a moved or deleted virtualenv?): run 'sealfile git install' again (until then every commit "
+                    "git replays fails while a merge conflict is recorded)")
+    if not missing:
+        return None
+    fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} there "
+           "run 'sealfile git unresolved' as 'sealfile git install' names" if hooks_path
+           else "run 'sealfile git install' again")
+    return (f"{root}: this clone has the sealfile drivers but not the {' and '.join(missing)} hook 'sealfile git "
+            f"install' writes: {fix} (until then git rebase --continue commits, or drops, a conflict the merge "
+            "driver left, unrefused)")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _ours(path: Path) -> bool:

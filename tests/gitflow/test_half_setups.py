@@ -1,0 +1,103 @@
+"""A clone set up half way is told, with one line naming the fix: each part of what ``sealfile git install`` sets
+up missing or stale, the rest in place (real git). The drivers' half states have their own tests
+(``test_setup_e2e.py``, ``test_install_complete.py``, ``test_team_clones.py``); here, the replay hooks: a clone
+with the drivers but without the hooks lets ``git rebase --continue`` commit or drop a conflict unrefused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sealfile.gitflow.guard_hooks import HOOKS, hook_text
+from tests.gitflow.test_pre_commit import LOCAL
+from tests.gitflow.test_setup_e2e import _clone
+from tests.support.git import SEALFILE, Sandbox, seal_file
+
+FILE = "app.enc.yaml"
+
+
+def _warnings(box: Sandbox) -> list[str]:
+    return [line for line in box.sealfile("check").stderr.splitlines() if line.startswith("sealfile: warning:")]
+
+
+@pytest.fixture
+def sealed(installed: Sandbox) -> Sandbox:
+    seal_file(installed, FILE, "a: one\n")
+    installed.commit("secrets")
+    assert _warnings(installed) == []
+    return installed
+
+
+@pytest.mark.parametrize("gone", [HOOKS, HOOKS[-1:]], ids=["all", "post-rewrite"])
+def test_drivers_without_the_replay_hooks_are_told_to_install_again(sealed: Sandbox, gone: tuple[str, ...]) -> None:
+    for hook in gone:
+        (sealed.repo / ".git" / "hooks" / hook).unlink()
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(gone)} hook "
+        "'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue commits, "
+        "or drops, a conflict the merge driver left, unrefused)"]
+    sealed.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(sealed) == []
+
+
+def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sandbox) -> None:
+    gone = sealed.root / "old-venv" / "bin" / "python"
+    (sealed.repo / ".git" / "hooks" / HOOKS[0]).write_text(hook_text(f"{gone} -m sealfile"))
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: the sealfile {HOOKS[0]} hook of this clone runs {gone} -m sealfile, which "
+        "cannot run here (a moved or deleted virtualenv?): run 'sealfile git install' again (until then every commit "
+        "git replays fails while a merge conflict is recorded)"]
+
+
+def test_hooks_path_without_the_replay_hooks_is_told_where_to_add_them(sealed: Sandbox) -> None:
+    husky = sealed.repo / ".husky"
+    husky.mkdir()
+    sealed.git("config", "core.hooksPath", ".husky")
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(HOOKS)} hook "
+        "'sealfile git install' writes: core.hooksPath is set (.husky), where git runs hooks instead: have "
+        f"{' and '.join(HOOKS)} there run 'sealfile git unresolved' as 'sealfile git install' names (until then git "
+        "rebase --continue commits, or drops, a conflict the merge driver left, unrefused)"]
+    for hook in HOOKS:
+        (husky / hook).write_text(f"#!/bin/sh\n{SEALFILE} git unresolved\n")
+        (husky / hook).chmod(0o755)
+    assert _warnings(sealed) == []
+
+
+def test_pre_commit_keeping_ours_as_legacy_counts_as_installed(sealed: Sandbox) -> None:
+    (sealed.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    sealed.commit("pre-commit")
+    env = {**sealed.env, "PRE_COMMIT_HOME": str(sealed.root / "pre-commit")}
+    hook_types = ("pre-commit", "pre-merge-commit", "prepare-commit-msg", "post-rewrite")  # no pre-applypatch there
+    types = [arg for hook in hook_types for arg in ("-t", hook)]
+    subprocess.run([sys.executable, "-m", "pre_commit", "install", *types], cwd=sealed.repo, env=env, check=True,
+                   capture_output=True)
+    assert (sealed.repo / ".git" / "hooks" / f"{HOOKS[0]}.legacy").exists()
+    assert _warnings(sealed) == []
+
+
+def test_replay_hooks_without_the_drivers_are_told_the_drivers_are_missing(sealed: Sandbox) -> None:
+    for section in ("diff.sealfile", "merge.sealfile"):
+        sealed.git("config", "--remove-section", section)
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: .gitattributes uses the sealfile merge and diff drivers, but this clone "
+        "has none configured: run 'sealfile git install' (until then git merges sealed files as text)"]
+
+
+def test_a_new_teammates_clone_shows_ciphertext_only_and_is_told_the_one_step_left(sealed: Sandbox) -> None:
+    """git config does not travel: the clone's git log -p and git diff run no textconv (stored ciphertext, never a
+    value), and sealfile names the set-up step left; once installed, both read the values (with a key)."""
+    sealed.sealfile("set", FILE, "a", "two")
+    sealed.commit("two")
+    clone = _clone(sealed, "teammate")
+    for command in (("log", "-p", "-1"), ("diff", "HEAD~1", "HEAD")):
+        shown = clone.git(*command).stdout
+        assert "ENC[" in shown and "a: two" not in shown
+    assert _warnings(clone) == [
+        f"sealfile: warning: {clone.repo}: .gitattributes uses the sealfile merge and diff drivers, but this clone "
+        "has none configured: run 'sealfile git install' (until then git merges sealed files as text)"]
+    clone.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(clone) == []
+    assert "+a: two" in clone.git("log", "-p", "-1").stdout
