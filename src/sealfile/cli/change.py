@@ -82,6 +82,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         except EOFError:
             return False
 
+    edits: list[str] = []  # the plaintext sealed: a conflict the merge left follows the values it moved
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
             if given:  # they would be ignored: someone meant to be let in, or left out, would not know
@@ -94,6 +95,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             def accept(edited: str) -> str | None:
                 if edited == plaintext and not rotate:
                     return None
+                edits[:] = [edited]
                 return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             original = None
@@ -126,8 +128,22 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 raise
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
+        if original is not None:
+            _follow_disputed(file, original, result, plaintext, edits[-1])
     say(f"{file}: saved")
     _say_unresolved(file)
+
+
+def _follow_disputed(file: Path, before: str, after: str, plain_before: str, plain_after: str) -> None:
+    """Carry a merge conflict's values in dispute that an edit sealed again elsewhere (items removed or moved)."""
+    from sealfile.gitflow.conflicts_seen import may_be_recorded
+
+    if may_be_recorded(file):
+        from sealfile.gitflow.conflicts import carried
+        from sealfile.gitflow.conflicts_leaves import moved_by_edit
+
+        if moves := moved_by_edit(file, before, after, plain_before, plain_after):
+            carried(file, moves)
 
 
 def _say_unresolved(file: Path) -> None:
