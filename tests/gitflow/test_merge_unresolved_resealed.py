@@ -166,3 +166,12 @@ def _by_sealed_text(box: Sandbox) -> set[str]:
 
     leaves = view((box.repo / FILE).read_text()).leaves
     return {hashlib.sha256(framed(encode_path(p)) + framed(comparable(v))).hexdigest()[:32] for p, v in leaves.items()}
+
+
+def test_setting_the_list_whole_without_an_earlier_item_leaves_it_open(hooked: Sandbox) -> None:  # noqa: F811
+    """``set --type yaml`` of the whole list seals every item afresh: ours' value, one place up, still stands."""
+    _list_conflict(hooked)
+    hooked.sealfile("set", "--type", "yaml", FILE, "l", "[a1, ours-2, a3]")
+    _refused(hooked)
+    hooked.sealfile("set", "--type", "yaml", FILE, "l", "[a1, chosen, a3]")
+    _accepted(hooked)

@@ -11,7 +11,8 @@ written where it was (the second counted only once no data key the driver wrote 
 A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, within
 the conflict's key path: ``sealfile unset`` of a list item re-seals every later item one place up (a token is bound
 to its path); ``sealfile edit`` seals afresh every value written at a place that held another one (an item removed
-or moved), and is followed by value: a value in dispute moved to places holding the same value now. A value changed
+or moved), as ``sealfile set`` does every value of a list or mapping it sets whole; these are followed by value, in
+memory: a value in dispute moved to the places holding the same value now. A value changed
 or removed is left behind, and resolved. Nothing decrypted is recorded.
 """
 
@@ -20,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.merge_plan import framed
-from sealfile.model.paths import ListIndex, Path, encode_path
+from sealfile.model.paths import ListIndex, Path, encode_path, iter_leaves
 from sealfile.model.scalars import comparable, is_sealed
 
 Disputed = tuple[tuple[str, ...], ...]
@@ -131,17 +133,41 @@ def moved_by_edit(file: str | os.PathLike[str], before: str, after: str, plain_b
     """After ``sealfile edit`` sealed ``plain_after`` (edited from ``plain_before``, the plaintext of ``before``) as
     ``after``: each value sealed again at a place that held another one, followed to every place holding the same
     value where the token is new (for :func:`.conflicts.carried`)."""
-    from sealfile.ops.tree_leaves import scalar_leaves
     from sealfile.stores import store_for
 
-    name = os.fspath(file)
-    store = store_for(name)
+    store = store_for(os.fspath(file))
     try:
-        old, new = _prints(before, name), _prints(after, name)
-        was = {p: comparable(v) for p, v in scalar_leaves(store.load_fast(plain_before))}
-        now = {p: comparable(v) for p, v in scalar_leaves(store.load_fast(plain_after))}
+        return _by_value(file, before, after, store.load_fast(plain_before), store.load_fast(plain_after))
     except (SealfileError, TypeError, ValueError):
         return {}
+
+
+def moved_by_set(file: str | os.PathLike[str], before: str, after: str, keypath: str, over: Sequence[Any],
+                 new: Any) -> Moves:
+    """After ``sealfile set FILE KEYPATH`` put the list or mapping ``new`` over ``over[-1]`` (none: nothing whole
+    was set over), sealed afresh: as :func:`moved_by_edit`, within it."""
+    from sealfile.gitflow.sealed import view
+    from sealfile.model.paths import resolve
+    from sealfile.ops.keyless_shape import keyless_shape
+    from sealfile.stores import store_for
+
+    try:
+        if not over:
+            return {}
+        replaced = resolve(keyless_shape(list(view(before, store_for(os.fspath(file))).leaves.items())), keypath)
+        return _by_value(file, before, after, over[-1], new, replaced)
+    except (SealfileError, TypeError, ValueError):
+        return {}
+
+
+def _by_value(file: str | os.PathLike[str], before: str, after: str, old_data: Any, new_data: Any,
+              under: Path = ()) -> Moves:
+    """Each value of ``old_data`` (what ``before`` held at ``under``, decrypted) that the write of ``after`` sealed
+    again or removed -> every place of ``new_data`` holding the same value under a new token."""
+    name = os.fspath(file)
+    old, new = _prints(before, name), _prints(after, name)
+    was = {p: comparable(v) for p, v in iter_leaves(old_data, under) if not isinstance(v, (dict, list))}
+    now = {p: comparable(v) for p, v in iter_leaves(new_data, under) if not isinstance(v, (dict, list))}
     kept = {h for h, _ in old.values()}
     fresh: dict[bytes, list[Path]] = {}
     for q, (h, _) in new.items():
