@@ -22,7 +22,7 @@ from sealfile.cli.options import (
     rule_options,
     usage_checked,
 )
-from sealfile.cli.writes import keep_aside, kept_anywhere, read_sealed, refuse_missing, rewrite
+from sealfile.cli.writes import follow_moves, keep_aside, kept_anywhere, read_sealed, refuse_missing, rewrite
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
@@ -82,6 +82,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         except EOFError:
             return False
 
+    edits: list[str] = []  # the plaintext sealed
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
             if given:  # they would be ignored: someone meant to be let in, or left out, would not know
@@ -94,6 +95,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             def accept(edited: str) -> str | None:
                 if edited == plaintext and not rotate:
                     return None
+                edits[:] = [edited]
                 return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             original = None
@@ -126,6 +128,8 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 raise
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
+        if original is not None:  # items removed or moved are sealed again where they stand now
+            follow_moves(file, "edit", plaintext, edits[-1])(original, result)
     say(f"{file}: saved")
     _say_unresolved(file)
 
@@ -198,20 +202,9 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     refuse_missing("unset", file, keypath)
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
-    from sealfile.gitflow.conflicts_seen import may_be_recorded
-
-    texts: list[str] = []
-
-    def unset_in(text: str) -> str:
-        texts.extend([text, change.unset_value(text, keypath, store, policy=policy, rotate=rotate)])
-        return texts[-1]
-
-    if rewrite(file, unset_in) and may_be_recorded(file):  # a list's later items moved: so did a conflict there
-        from sealfile.gitflow.conflicts import carried
-        from sealfile.gitflow.conflicts_leaves import moved_by_unset
-
-        if moves := moved_by_unset(file, texts[0], texts[1], keypath):
-            carried(file, moves)
+    # a list's later items move up one place, sealed again there: so does a conflict's value in dispute
+    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate),
+            follow_moves(file, "unset", keypath))
     click.echo(f"{one_line(str(file))}: {one_line(keypath)} removed", err=True)
 
 

@@ -201,7 +201,7 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
 
     A mapping or list at ``keypath`` is replaced only with ``replace`` or by a mapping or list, so a
     ``set`` cannot drop a subtree by mistake (``--type yaml`` of ``5`` neither)."""
-    from sealfile.cli.writes import rewrite
+    from sealfile.cli.writes import follow_moves, rewrite
     from sealfile.files import io
     from sealfile.ops import change, signatures
     from sealfile.ops.values import parse_value, set_as_text_warnings
@@ -212,8 +212,10 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     replaced: list[object] = []
+    over: list[object] = []  # a list or mapping set whole, sealed afresh: a conflict's value in dispute follows
     changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
-                                                          replace=replace, replacing=replaced.append))
+                                                          replace=replace, replacing=replaced.append, over=over.append),
+                      follow_moves(file, "set", keypath, over, typed))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
     for warning in set_as_text_warnings(value, value_type, replaced) if changed else ():
         say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: {warning}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
 from sealfile.errors import SealfileError
 from sealfile.files import io
@@ -21,8 +22,9 @@ def read_sealed(file: PathName) -> str:
     return text
 
 
-def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed."""
+def rewrite(file: PathName, transform: Callable[[str], str], written: Callable[[str, str], None] | None = None) -> bool:
+    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed, then tell
+    ``written`` (still under the lock) the text before and after."""
     if io.is_stdio(file):
         raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
     with io.about(file), trust_near(file), locked(file):
@@ -31,7 +33,28 @@ def rewrite(file: PathName, transform: Callable[[str], str]) -> bool:
         if new_text == text:
             return False
         io.write_output(file, new_text, private=False, replacing=text)
+        if written is not None:
+            written(text, new_text)
         return True
+
+
+def follow_moves(file: PathName, mover: str, *args: Any) -> Callable[[str, str], None]:
+    """A ``written`` for :func:`rewrite`: the record of a merge conflict in ``file`` follows the values in dispute
+    that the write sealed again elsewhere (``moved_by_MOVER(file, before, after, *args)`` of
+    :mod:`sealfile.gitflow.conflicts_leaves` says where), asked only where a record may exist (no git otherwise)."""
+
+    def written(before: str, after: str) -> None:
+        from sealfile.gitflow.conflicts_seen import may_be_recorded
+
+        if may_be_recorded(file):
+            from pathlib import Path
+
+            from sealfile.gitflow import conflicts, conflicts_leaves
+
+            if moves := getattr(conflicts_leaves, f"moved_by_{mover}")(file, before, after, *args):
+                conflicts.carried(Path(file), moves)
+
+    return written
 
 
 def keep_aside(file: PathName, sealed: str, directory: str | None = None) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_leaves import disputed, stanza_prints, still_disputed
+from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
@@ -149,13 +149,13 @@ def _write(directory: FsPath, record: Record) -> None:
     os.replace(partial, target)
 
 
-def carried(file: FsPath, moves: dict[str, str]) -> None:
-    """Rewrite the open record of ``file`` (if any) with each value in dispute moved (old hash -> new hash)."""
+def carried(file: FsPath, moves: Moves) -> None:
+    """Rewrite the open record of ``file`` (if any) with each value in dispute followed where ``moves`` says."""
     top, records, _ = _live(file.parent.absolute())
     record = records.get(path_in_repo(file, top), (None,))[0]
     if record is not None:
-        _write(_git_dir(top)[0], replace(record, disputed=tuple(tuple(sorted(moves.get(h, h) for h in hashes))
-                                                                for hashes in record.disputed)))
+        tops = [encoded for _, encoded, _ in record.marks]
+        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, tops, moves)))
 
 
 def _records(directory: FsPath) -> list[Record]:
@@ -224,20 +224,20 @@ def _still_open(record: Record, blob: str | None, text: str | None) -> list[str]
         return [shown for shown, _, _ in record.marks] or [WHOLE]
     if blob in (record.ours, record.theirs) or text is None:
         return []
+    new_key = bool(record.stanzas) and not set(record.stanzas) & set(stanza_prints(text, record.path))
     if not record.marks:
-        return [WHOLE] if record.whole and _held(record, text, WHOLE, record.whole, 0) else []
+        return [WHOLE] if record.whole and _held(record, text, WHOLE, record.whole, 0, new_key) else []
     return [shown for index, (shown, encoded, mark) in enumerate(record.marks) if mark and (_held(
-        record, text, encoded, mark, index) or still_disputed(text, record.path, record.disputed[index:index + 1]))]
+        record, text, encoded, mark, index, new_key) or still_disputed(
+            text, record.path, record.disputed[index:index + 1], new_key=new_key))]
 
 
-def _held(record: Record, text: str, encoded: str, mark: str, index: int) -> bool:
-    """Whether ``text`` holds at one conflict what the driver wrote there: the same tokens, or, where none of the
-    data keys it wrote is left (a new data key re-encrypted every value), tokens set when those were, as long."""
-    if _mark(text, record.path, encoded) == mark:
-        return True
+def _held(record: Record, text: str, encoded: str, mark: str, index: int, new_key: bool) -> bool:
+    """Whether ``text`` holds at one conflict what the driver wrote there: the same tokens, or, under a new data key
+    (``new_key``: none the driver wrote is left, every value re-encrypted), tokens set when those were, as long."""
     dated = record.dated[index] if index < len(record.dated) else ""
-    return (bool(dated) and bool(record.stanzas) and not set(record.stanzas) & set(stanza_prints(text, record.path))
-            and _mark(text, record.path, encoded, dated=True) == dated)
+    return _mark(text, record.path, encoded) == mark or (
+        bool(dated) and new_key and _mark(text, record.path, encoded, dated=True) == dated)
 
 
 def unresolved_staged(files: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] = ".", *,

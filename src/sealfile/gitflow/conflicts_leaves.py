@@ -3,68 +3,118 @@
 A conflict is named at a key path whose whole value the driver kept from our side: a list (lists merge whole) or
 a mapping theirs removed or replaced. Changing any one value under it changed its fingerprint, so removing an
 unrelated list item passed as a resolution while the value in dispute, moved up one place, still stood. The
-record therefore also keeps each value in dispute (ours' as written where theirs differs), as a keyless hash of
-its key path and sealed text; the conflict stays open while one of them is still written where it was.
-``sealfile unset`` of a list item re-seals every later item one place up (a token is bound to its path): it
-carries each value in dispute it moved over to its new place. Nothing decrypted is recorded.
+record therefore also keeps each value in dispute (ours' as written where theirs differs) twice: as a keyless hash
+of its key path and sealed text, and of its key path, its token's time and its length (what a new data key keeps:
+``rotate`` re-encrypts every value, keeping when each was set). The conflict stays open while one of them is still
+written where it was (the second counted only once no data key the driver wrote is left, as for the fingerprints).
+
+A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, within
+the conflict's key path: ``sealfile unset`` of a list item re-seals every later item one place up (a token is bound
+to its path); ``sealfile edit`` seals afresh every value written at a place that held another one (an item removed
+or moved), as ``sealfile set`` does every value of a list or mapping it sets whole; these are followed by value, in
+memory: a value in dispute moved to the places holding the same value now. A value changed
+or removed is left behind, and resolved. Nothing decrypted is recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.merge_plan import framed
-from sealfile.model.paths import ListIndex, Path, encode_path
-from sealfile.model.scalars import comparable
+from sealfile.model.paths import ListIndex, Path, encode_path, iter_leaves
+from sealfile.model.scalars import comparable, is_sealed
+
+Disputed = tuple[tuple[str, ...], ...]
+"""Per conflict, the sorted hashes of its values in dispute (both kinds together: they never coincide)."""
+Moves = dict[str, list[tuple[bytes, str]]]
+"""A value's hash where and as it was written -> (its encoded key path, its hash) at each place it stands now."""
 
 
-def _prints(text: str, file: str) -> dict[Path, str]:
-    """Each value's key path -> a hash of that path and the value as written (sealed text, or plain)."""
+def _prints(text: str, file: str) -> dict[Path, tuple[str, str]]:
+    """Each value's key path -> hashes of that path and the value as written (sealed text, or plain), and of that
+    path and its token's time and length ("" for a value not sealed: a new data key leaves it as it is)."""
+    from sealfile.envelope.token_shape import dated, token_times
     from sealfile.gitflow.sealed import view
     from sealfile.stores import store_for
 
     leaves = view(text, store_for(file)).leaves
-    return {p: hashlib.sha256(framed(encode_path(p)) + framed(comparable(v))).hexdigest()[:32]
-            for p, v in leaves.items()}
+    sealed = [(p, v) for p, v in leaves.items() if isinstance(v, str) and is_sealed(v) and dated(v)]
+    times = {p: b"%d %d" % (when, len(v)) for (p, v), when in zip(sealed, token_times(sealed), strict=True)}
+    return {p: (_hash(b"", encode_path(p), comparable(v)),
+                _hash(b"dated", encode_path(p), times[p]) if p in times else "") for p, v in leaves.items()}
 
 
-def disputed(written: str, theirs: str, file: str, paths: Sequence[Path | None]) -> tuple[tuple[str, ...], ...]:
-    """Per conflict (``None``: the rule, nothing), the hashes of the values written under it that theirs does not
-    hold as written at the same key path; empty if either text is no sealed file."""
+def _hash(kind: bytes, *parts: bytes) -> str:
+    """``kind`` keeps the hashes by time apart from those by sealed text (which have none, as records hold them)."""
+    return hashlib.sha256((framed(kind) if kind else b"") + b"".join(map(framed, parts))).hexdigest()[:32]
+
+
+def disputed(written: str, theirs: str, file: str, paths: Sequence[Path | None]) -> Disputed:
+    """Per conflict (``None``: the rule, nothing), both hashes of each value written under it that theirs does not
+    hold as written at the same key path; empty if either text is no sealed file. (A record written before the
+    hashes by time were kept has only the first: read alike.)"""
     try:
-        ours, other = _prints(written, file), set(_prints(theirs, file).values())
+        ours, other = _prints(written, file), {h for h, _ in _prints(theirs, file).values()}
     except SealfileError:
         return ()
-    return tuple(() if top is None else tuple(sorted(h for p, h in ours.items() if p[:len(top)] == top
-                                                     and h not in other)) for top in paths)
+    return tuple(tuple(sorted(x for p, (h, d) in ours.items() if p[:len(top)] == top and h not in other
+                              for x in (h, d) if x)) if top is not None else () for top in paths)
 
 
-def still_disputed(text: str, file: str, hashes: Iterable[Iterable[str]]) -> bool:
-    """Whether ``text`` still holds one of the values in dispute, where and as the record last saw it."""
+def still_disputed(text: str, file: str, hashes: Iterable[Iterable[str]], *, new_key: bool = False) -> bool:
+    """Whether ``text`` still holds one of the values in dispute, where and as the record last saw it (with
+    ``new_key``, or re-encrypted there under a new data key: the same token time and length)."""
     wanted = {h for group in hashes for h in group}
     if not wanted:
         return False
     try:
-        return bool(wanted & set(_prints(text, file).values()))
+        prints = _prints(text, file).values()
     except SealfileError:
         return False
+    return any(h in wanted or (new_key and d in wanted) for h, d in prints)
 
 
-def _moved_up(before: dict[Path, str], removed: Path) -> dict[Path, Path]:
+def carry(disputed: Disputed, tops: Sequence[str], moves: Moves) -> Disputed:
+    """``disputed`` (per conflict, its key path ``tops`` encoded in hex) with each hash ``moves`` names replaced by
+    its new places under that conflict's key path (none there: the value left it, and is no longer in dispute)."""
+    found = []
+    for hashes, top in zip(disputed, tops, strict=False):
+        prefix = bytes.fromhex(top)  # encoded paths are self-delimiting: exactly the subtree
+        found.append(tuple(sorted({new for h in hashes for new in ([n for at, n in moves[h] if at.startswith(prefix)]
+                                                                   if h in moves else [h])})))
+    return tuple(found)
+
+
+def _moves(before: str, after: str, file: str, places: Mapping[Path, Iterable[Path]]) -> Moves:
+    """The :data:`Moves` of the values ``places`` says a write that made ``after`` of ``before`` moved (old key
+    path -> new ones): either hash of one where it was followed by both where it stands (a record that knew it
+    by time only, after a new data key, knows it by sealed text again)."""
+    old, new = _prints(before, file), _prints(after, file)
+    moves: Moves = {}
+    for p, targets in places.items():
+        now = [(encode_path(q), h) for q in targets if q in new for h in new[q] if h]
+        for was in old.get(p, ()) if now else ():
+            if was:
+                moves.setdefault(was, []).extend(now)
+    return moves
+
+
+def _moved_up(before: Iterable[Path], removed: Path) -> dict[Path, list[Path]]:
     """Where removing list item ``removed`` moves each later item's values: one place up."""
     depth, parent, index = len(removed) - 1, removed[:-1], removed[-1]
     if not isinstance(index, ListIndex):
         return {}
-    return {p: (*p[:depth], ListIndex(int(p[depth]) - 1), *p[depth + 1:]) for p in before
+    return {p: [(*p[:depth], ListIndex(int(p[depth]) - 1), *p[depth + 1:])] for p in before
             if len(p) > depth and p[:depth] == parent and int(p[depth]) > int(index)}
 
 
-def moved_by_unset(file: str | os.PathLike[str], before: str, after: str, keypath: str) -> dict[str, str]:
-    """After ``sealfile unset FILE KEYPATH`` rewrote ``before`` as ``after``: each value it moved, as the hash of
-    where and as it was written before -> the hash of where and as it is now (for :func:`.conflicts.carried`)."""
+def moved_by_unset(file: str | os.PathLike[str], before: str, after: str, keypath: str) -> Moves:
+    """After ``sealfile unset FILE KEYPATH`` rewrote ``before`` as ``after``: each value it moved (for
+    :func:`.conflicts.carried`)."""
     from sealfile.gitflow.sealed import view
     from sealfile.model.paths import resolve
     from sealfile.ops.keyless_shape import keyless_shape
@@ -72,11 +122,59 @@ def moved_by_unset(file: str | os.PathLike[str], before: str, after: str, keypat
 
     name = os.fspath(file)
     try:
-        removed = resolve(keyless_shape(list(view(before, store_for(name)).leaves.items())), keypath)
-        old, new = _prints(before, name), _prints(after, name)
+        leaves = view(before, store_for(name)).leaves
+        return _moves(before, after, name, _moved_up(leaves, resolve(keyless_shape(list(leaves.items())), keypath)))
     except SealfileError:
         return {}
-    return {old[p]: new[q] for p, q in _moved_up(old, removed).items() if p in old and q in new}
+
+
+def moved_by_edit(file: str | os.PathLike[str], before: str, after: str, plain_before: str,
+                  plain_after: str) -> Moves:
+    """After ``sealfile edit`` sealed ``plain_after`` (edited from ``plain_before``, the plaintext of ``before``) as
+    ``after``: each value sealed again at a place that held another one, followed to every place holding the same
+    value where the token is new (for :func:`.conflicts.carried`)."""
+    from sealfile.stores import store_for
+
+    store = store_for(os.fspath(file))
+    try:
+        return _by_value(file, before, after, store.load_fast(plain_before), store.load_fast(plain_after))
+    except (SealfileError, TypeError, ValueError):
+        return {}
+
+
+def moved_by_set(file: str | os.PathLike[str], before: str, after: str, keypath: str, over: Sequence[Any],
+                 new: Any) -> Moves:
+    """After ``sealfile set FILE KEYPATH`` put the list or mapping ``new`` over ``over[-1]`` (none: nothing whole
+    was set over), sealed afresh: as :func:`moved_by_edit`, within it."""
+    from sealfile.gitflow.sealed import view
+    from sealfile.model.paths import resolve
+    from sealfile.ops.keyless_shape import keyless_shape
+    from sealfile.stores import store_for
+
+    try:
+        if not over:
+            return {}
+        replaced = resolve(keyless_shape(list(view(before, store_for(os.fspath(file))).leaves.items())), keypath)
+        return _by_value(file, before, after, over[-1], new, replaced)
+    except (SealfileError, TypeError, ValueError):
+        return {}
+
+
+def _by_value(file: str | os.PathLike[str], before: str, after: str, old_data: Any, new_data: Any,
+              under: Path = ()) -> Moves:
+    """Each value of ``old_data`` (what ``before`` held at ``under``, decrypted) that the write of ``after`` sealed
+    again or removed -> every place of ``new_data`` holding the same value under a new token."""
+    name = os.fspath(file)
+    old, new = _prints(before, name), _prints(after, name)
+    was = {p: comparable(v) for p, v in iter_leaves(old_data, under) if not isinstance(v, (dict, list))}
+    now = {p: comparable(v) for p, v in iter_leaves(new_data, under) if not isinstance(v, (dict, list))}
+    kept = {h for h, _ in old.values()}
+    fresh: dict[bytes, list[Path]] = {}
+    for q, (h, _) in new.items():
+        if h not in kept and q in now:
+            fresh.setdefault(now[q], []).append(q)
+    resealed = {p: fresh.get(value, []) for p, value in was.items() if p in old and new.get(p, ("",))[0] != old[p][0]}
+    return _moves(before, after, name, resealed)
 
 
 def stanza_prints(text: str, file: str) -> tuple[str, ...]:

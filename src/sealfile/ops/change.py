@@ -39,13 +39,13 @@ def _policy(policy: TrustPolicy | None) -> TrustPolicy:
 
 def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *,
               policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True,
-              replacing: Callable[[Any], None] | None = None) -> str:
+              replacing: Callable[[Any], None] | None = None, over: Callable[[Any], None] | None = None) -> str:
     """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
     (unless ``rotate`` also replaces the data key).
 
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
     must not silently drop a whole subtree. ``replacing`` is given the single value set over, if any
-    (that one value decrypted)."""
+    (that one value decrypted); ``over``, the list or mapping set over (decrypted)."""
     first = parse_keypath(keypath)[0]
     if first.kind in ("dotted", "str") and first.value == METADATA_KEY:
         raise KeyPathError(f"the top-level key '{METADATA_KEY}' holds the file's metadata and cannot be set",
@@ -65,18 +65,21 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         place(shape, keypath, dict)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
-        if replacing is not None:
-            _tell_replaced(document, keypath, replacing)
+        if replacing is not None or over is not None:
+            _tell_replaced(document, keypath, replacing, over)
         document.set(keypath, value)
         return document.dump()
 
 
-def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None]) -> None:
+def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None] | None,
+                   over: Callable[[Any], None] | None) -> None:
     try:
         path, container = document.locate(keypath)
     except KeyPathError:  # a new key
         return
-    if not container:
+    if container and over is not None:
+        over(document.data(path))
+    elif not container and replacing is not None:
         replacing(document.data(path))
 
 
