@@ -32,7 +32,6 @@ from sealfile.kms.ssh import SshKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
 from sealfile.model.record import Record
-from sealfile.sops.cipher import mac_opens
 from sealfile.sops.format import SopsMetadata
 
 
@@ -57,8 +56,7 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
 
     if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
         needed = meta.threshold if meta.threshold_stated else 2
-        return unwrap_grouped(meta.groups, max(needed, 2), key_for=key_for,
-                              opens=lambda data_key: mac_opens(data_key, meta.mac, meta.lastmodified))
+        return unwrap_grouped(meta.groups, max(needed, 2), key_for=key_for, every_group=True)
     return unwrap_data_key(meta.groups[0], key_for=key_for)
 
 
@@ -196,8 +194,9 @@ class UnlabelledAgeEntry(Record, MasterKey):
 
 class SopsPgpEntry(Record, MasterKey):
     """A SOPS ``pgp`` entry. Its ``fp`` is a label outside the MAC too: sops runs gpg on the message, which opens
-    with the secret key the message is addressed to. So the entry is the held key its label names, else the one
-    held key the message is addressed to (:class:`PgpKey` runs gpg only on a message for that key alone)."""
+    with the secret key the message is addressed to. So the entry is the one held key the message is addressed to
+    (whatever the label names), else the key its label names (:class:`PgpKey` runs gpg only on a message for that
+    key alone)."""
 
     _fields = ("label", "number")
     label: str
@@ -239,12 +238,12 @@ class SopsPgpEntry(Record, MasterKey):
         from sealfile.kms.pgp import secret_keys
 
         named, held = self._named(), secret_keys()
-        if named is None or named.fingerprint not in held:
-            with suppress(FormatError):
-                addressed = set(pgp_packets.recipient_key_ids(wrapped))
-                for_it = [fingerprint for fingerprint, ids in held.items() if addressed and addressed <= ids.keys()]
-                if len(for_it) == 1:
-                    return PgpKey(for_it[0])._unwrap(wrapped)
+        # the message decides, not the label: one naming another held key opens as sops's gpg opens it
+        with suppress(FormatError):
+            addressed = set(pgp_packets.recipient_key_ids(wrapped))
+            for_it = [fingerprint for fingerprint, ids in held.items() if addressed and addressed <= ids.keys()]
+            if len(for_it) == 1:
+                return PgpKey(for_it[0])._unwrap(wrapped)
         if named is None:
             raise self.unwrap_error("no secret key in the gpg keyring is one the message is for")
         return named._unwrap(wrapped)
