@@ -150,13 +150,12 @@ def unwrap_data_key(stanzas: Sequence[Stanza], *, key_for: KeyFor = key_for) -> 
 
 
 def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_for: KeyFor = key_for,
-                   every_group: bool = False) -> bytes:
+                   opens: Callable[[bytes], bool] | None = None) -> bytes:
     """Open ``threshold`` groups' parts (cheapest groups first, stopping there) and combine them.
 
-    With ``every_group`` (a SOPS file, whose groups and threshold nothing authenticates), every group is
-    opened and every part recovered combined, as ``sops decrypt`` combines them: so an edited threshold,
-    a repeated group or a part that is not of the split gets SOPS's verdict (two parts at one x are
-    refused, and parts of two splits give a key the MAC refuses)."""
+    With ``opens`` (a SOPS file, whose threshold nothing authenticates): while the combined key does not
+    open the file, the other groups are opened too and every part combined, as ``sops decrypt``
+    combines every part it recovers; so a lowered threshold is read as SOPS reads it."""
     from sealfile.envelope import shamir
 
     check_recipient_count(sum(len(group) for group in groups))
@@ -166,7 +165,7 @@ def unwrap_grouped(groups: Sequence[Sequence[Stanza]], threshold: int, *, key_fo
     parts: list[bytes] = []
     failed: list[tuple[int, UnwrapError]] = []
     for index in order:
-        if len(parts) >= threshold and not every_group:
+        if len(parts) >= threshold and (opens is None or opens(shamir.combine(parts))):
             break
         attempts = list(candidates[index][1])
         part = _open_group(groups[index], SHARE_BYTES, key_for, attempts, budget, candidates[index][0])

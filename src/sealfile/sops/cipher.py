@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sealfile.errors import FormatError, IntegrityError
+from sealfile.errors import FormatError, IntegrityError, SealfileError
 from sealfile.sops.gonum import atoi, format_f, parse_bool, parse_float
 from sealfile.sops.gotime import GoTime, unmarshal_text
 from sealfile.sops.nodes import Comment
@@ -167,6 +167,15 @@ class MacHasher:
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest().upper()
+
+
+def mac_opens(data_key: bytes, stored: str, lastmodified: str) -> bool:
+    """Whether ``data_key`` decrypts the stored MAC: that a key combined from key-group parts is the file's."""
+    try:
+        decrypt_value(data_key, stored, lastmodified.encode("utf-8"))
+    except SealfileError:
+        return False
+    return True
 
 
 def verify_mac(data_key: bytes, stored: str, computed_hex: str, lastmodified: str) -> None:

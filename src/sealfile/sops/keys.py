@@ -32,6 +32,7 @@ from sealfile.kms.ssh import SshKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
 from sealfile.model.record import Record
+from sealfile.sops.cipher import mac_opens
 from sealfile.sops.format import SopsMetadata
 
 
@@ -56,7 +57,8 @@ def unwrap_sops_data_key(meta: SopsMetadata) -> bytes:
 
     if len(meta.groups) > 1:  # SOPS combines at least two parts (one is refused, whatever the threshold says)
         needed = meta.threshold if meta.threshold_stated else 2
-        return unwrap_grouped(meta.groups, max(needed, 2), key_for=key_for, every_group=True)
+        return unwrap_grouped(meta.groups, max(needed, 2), key_for=key_for,
+                              opens=lambda data_key: mac_opens(data_key, meta.mac, meta.lastmodified))
     return unwrap_data_key(meta.groups[0], key_for=key_for)
 
 
