@@ -41,10 +41,39 @@ def test_set_refuses_to_replace_a_subtree_with_one_value(run_cli: RunCli, sealed
     assert sealed.read_bytes() == before
 
 
+HELM_VALUES = """\
+image: nginx
+resources:
+  # limits:
+  #   cpu: 100m
+securityContext: ~
+"""
+
+
+@pytest.mark.parametrize("parent", ["resources", "securityContext"])
+def test_set_below_an_empty_key_says_how_to_make_it_a_mapping(run_cli: RunCli, age_identity: AgeIdentity,
+                                                              tmp_path: Path, parent: str) -> None:
+    """An empty key with commented-out children (Helm values ship them so) holds a null, which ``set`` does not
+    replace unasked: the one line names the key and the command that makes it a mapping, and that command works."""
+    path = tmp_path / "values.enc.yaml"
+    path.write_text(seal_text(HELM_VALUES, [age_identity.key]))
+    before = path.read_bytes()
+    done = run_cli("set", path, f"{parent}.limits.cpu", "100m")
+    assert done.returncode == 1 and path.read_bytes() == before
+    assert done.stderr == (f"sealfile: error: {path}: {parent}.limits.cpu: the path goes through a value that is not "
+                           f"a mapping or list ({parent} holds a single value: to make it a mapping, first set "
+                           f"{parent} --type yaml '{{}}')\n")
+    assert run_cli("set", path, parent, "--type", "yaml", "{}").returncode == 0
+    assert run_cli("set", path, f"{parent}.limits.cpu", "100m").returncode == 0
+    shown = run_cli("decrypt", path, "--extract", f"{parent}.limits.cpu")
+    assert shown.returncode == 0 and shown.stdout == "100m"
+
+
 @pytest.mark.parametrize(("args", "cause"), [
     (("unset", "db.nope"), "db.nope: no such key"),
     (("unset", "db.user.x"), "db.user.x: the path goes through a value that is not a mapping or list"),
-    (("set", "db.user.x", "v"), "db.user.x: the path goes through a value that is not a mapping or list"),
+    (("set", "db.user.x", "v"), "db.user.x: the path goes through a value that is not a mapping or list (db.user holds "
+                                "a single value: to make it a mapping, first set db.user --type yaml '{}')"),
     (("set", "db", "v"), "db: holds a mapping; a single value would replace all of it (use --replace to do that, "
                          "or --type yaml to set a new mapping)"),
     (("recipients", "remove", "--age", generate_identity()[1]), "not a recipient of this file: age "),

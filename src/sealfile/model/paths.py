@@ -203,9 +203,17 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
                 existed = False
             path.append(key)
         else:
-            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
+            raise KeyPathError(_through_single_value(tuple(path)), keypath=keypath)
         node = node[path[-1]]
     return tuple(path), existed
+
+
+def _through_single_value(path: Path) -> str:
+    """Why ``set`` cannot go on at ``path``, and the way on: an empty key (``resources:`` above commented-out
+    children, as Helm charts ship them) holds a null, which ``set`` must not silently replace."""
+    where = format_keypath(path)
+    return (f"the path goes through a value that is not a mapping or list ({where} holds a single value: to make "
+            f"it a mapping, first set {where} --type yaml '{{}}')")
 
 
 def format_selectors(selectors: KeyPath) -> str:
