@@ -9,10 +9,11 @@ a candidate: the caller reads it back and compares it with what it means to writ
 from __future__ import annotations
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lines import line_start
 from sealfile.model.paths import Path, encode_path
 from sealfile.stores.yaml.alias_paths import alias_at
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after, line_start
+from sealfile.stores.yaml.spans import line_after
 
 Span = tuple[int, int, int, bool]
 """``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of
