@@ -34,11 +34,14 @@ def test_a_pick_dropped_as_empty_is_named_and_the_next_commit_refused(installed:
     ended = installed.git("-c", "core.editor=true", "rebase", "--continue")
     assert f"sealfile: warning: {FILE}: the rebase ended with this file still holding a conflict" in ended.stderr
     assert "unresolved merge conflict at db.password" in ended.stderr
+    # no merge is in progress: the index holds no side to take back, so only what works here is named
+    assert "git checkout" not in ended.stderr and f"sealfile edit {FILE}" in ended.stderr
     assert installed.sealfile("check", check=False).returncode == 3
     head = _head(installed)
     for verify in ([], ["--no-verify"]):  # no merge in progress: only a replay leaves a conflict open here
         refused = installed.git("commit", "--allow-empty", "-m", "next", *verify, check=False)
         assert refused.returncode != 0 and f"{FILE}: unresolved merge conflict at db.password" in refused.stderr
+        assert "git checkout" not in refused.stderr and f"sealfile git resolve {FILE}" in refused.stderr
         assert _head(installed) == head
     installed.sealfile("set", FILE, "db.password", "theirs-pw")
     installed.commit("set again")
@@ -72,3 +75,24 @@ def test_an_empty_pick_git_stops_at_cannot_be_committed_anyway(installed: Sandbo
     assert installed.git("-c", "core.editor=true", *go_on, check=False).returncode != 0
     refused = installed.git("commit", "--allow-empty", "-m", "anyway", check=False)
     assert refused.returncode != 0 and f"{FILE}: unresolved merge conflict at db.password" in refused.stderr
+
+
+@pytest.mark.parametrize("side", ["ours", "theirs"])
+def test_while_the_merge_is_in_progress_the_side_named_can_be_taken(installed: Sandbox, side: str) -> None:
+    """Staged ('git add'), the file has no stages left: 'git checkout --ours' alone would take what the index
+    holds, the conflict. The command named takes the side back, run as written (real git)."""
+    seal_file(installed, FILE, "db:\n  password: base-pw\n  user: app\n")
+    installed.commit("base")
+    installed.diverge(lambda: [installed.sealfile("set", FILE, "db.password", "theirs-pw"),
+                               installed.sealfile("set", FILE, "db.user", "theirs-user")],
+                      lambda: installed.sealfile("set", FILE, "db.password", "ours-pw"))
+    assert installed.git("merge", "--no-edit", "feature", check=False).returncode != 0
+    installed.git("add", FILE)
+    said = installed.sealfile("check", check=False).stderr
+    named = f"git checkout -m {FILE}, then git checkout --ours/--theirs {FILE}"
+    assert named in said
+    installed.git("checkout", "-m", FILE)
+    installed.git("checkout", f"--{side}", FILE)
+    installed.git("add", FILE)
+    assert installed.sealfile("check", check=False).returncode == 0
+    assert installed.sealfile("decrypt", FILE, "--extract", "db.password").stdout == f"{side}-pw"

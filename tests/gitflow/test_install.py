@@ -62,7 +62,12 @@ def test_every_syntax_and_nested_configs_reach_the_attributes(sandbox: Sandbox) 
 
 
 def test_global_install_uses_the_global_config_and_attributes(sandbox: Sandbox) -> None:
-    sandbox.sealfile("git", "install", "--global", "--command", SEALFILE)
+    said = sandbox.sealfile("git", "install", "--global", "--command", SEALFILE).stderr
+    # no repository's replay hooks: said in one line, with what to run in each repository
+    assert said == ("sealfile: warning: a global install writes no repository's hooks (prepare-commit-msg, "
+                    "pre-applypatch, post-rewrite): run 'sealfile git install' in each repository too (so that git "
+                    "replaying commits cannot commit or drop a conflict the merge driver left unnoticed)\n")
+    assert not (sandbox.repo / ".git" / "hooks" / "post-rewrite").exists()
     assert _config(sandbox, "--global", "merge.sealfile.name").strip() == "sealfile: three-way merge of sealed values"
     attributes = sandbox.root / "home" / ".config" / "git" / "attributes"
     assert "*.enc.yaml diff=sealfile merge=sealfile" in attributes.read_text()

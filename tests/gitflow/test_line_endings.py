@@ -41,3 +41,54 @@ def test_a_crlf_clone_changes_and_merges_sealed_files_as_a_lf_clone_does(install
     assert stored.count("sealfile metadata") <= 1 and "\r" not in stored
     installed.git("pull", "-q", str(target), "main")
     assert installed.sealfile("decrypt", name).stdout == merged
+
+
+ALIASED = {
+    # (base, theirs, ours, merged): theirs' change holds aliases, so the driver grafts theirs' text into ours
+    "a block value moved under a key written in a line": (
+        "d: &d {x: 1}\nl: *d\nother: 1\n",
+        "d: &d {x: 1}\nl:\n  - *d\n  - y: 2\n    z: 3\nother: 1\n",
+        "d: &d {x: 1}\nl: *d\nother: 2\n",
+        "d: &d {x: 1}\nl:\n  - *d\n  - y: 2\n    z: 3\nother: 2\n"),
+    "an anchored block mapping as a list item, and a new alias of it": (
+        "l:\n  - &m\n    x: 1\n    w: 5\n  - *m\nn: *m\nother: 1\n",
+        "l:\n  - &m\n    x: 1\n    w: 5\n  - *m\nn: *m\nn2: *m\nother: 1\n",
+        "l:\n  - &m\n    x: 2\n    w: 5\n  - *m\nn: *m\nother: 1\n",
+        "l:\n  - &m\n    x: 2\n    w: 5\n  - *m\nn: *m\nn2: *m\nother: 1\n"),
+    "a block list holding an alias, changed": (
+        "a: &a 1\nl:\n  - *a\n  - 2\nother: 1\n",
+        "a: &a 1\nl:\n  - *a\n  - 3\n  - *a\nother: 1\n",
+        "a: &a 1\nl:\n  - *a\n  - 2\nother: 2\n",
+        "a: &a 1\nl:\n  - *a\n  - 3\n  - *a\nother: 2\n"),
+    "a block list moved to ours' indentation": (
+        "a: &a 1\nm:\n    l:\n      - *a\n      - 2\nother: 1\n",
+        "a: &a 1\nm:\n  l:\n    - *a\n    - 3\n    - *a\nother: 1\n",
+        "a: &a 1\nm:\n    l:\n      - *a\n      - 2\nother: 2\n",
+        "a: &a 1\nm:\n    l:\n      - *a\n      - 3\n      - *a\nother: 2\n"),
+}
+
+
+@pytest.mark.parametrize("break_", ["\r\n", "\r"], ids=["CRLF", "CR"])
+@pytest.mark.parametrize("case", list(ALIASED))
+def test_a_merge_grafting_theirs_text_writes_the_files_own_line_break(installed: Sandbox, case: str,
+                                                                       break_: str) -> None:
+    """A sealed file whose lines end in CRLF or a CR alone, committed so (no autocrlf): what the merge driver
+    moves from theirs' text into ours ends its lines as the file does, and no LF comes in (real git merge)."""
+    from sealfile.ops.seal import seal_text
+
+    name = "secrets.enc.yaml"
+    base, theirs, ours, merged = (text.replace("\n", break_) for text in ALIASED[case])
+    path = installed.repo / name
+
+    def reseal(plaintext: str) -> None:
+        path.write_bytes(seal_text(plaintext, [], previous=path.read_bytes().decode()).encode())
+
+    seal_file(installed, name, base)
+    installed.commit("base")
+    installed.diverge(lambda: reseal(theirs), lambda: reseal(ours))
+    done = installed.git("merge", "--no-edit", "feature", check=False)
+    assert done.returncode == 0, done.stderr
+    written = path.read_bytes().decode()
+    assert written.replace(break_, "").count("\n") == 0 and written.replace(break_, "").count("\r") == 0
+    shown = installed.sealfile("decrypt", name).stdout
+    assert shown.replace("\r\n", "\n").replace("\r", "\n") == merged.replace(break_, "\n")

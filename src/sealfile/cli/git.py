@@ -61,7 +61,7 @@ def git_unresolved(warn: bool) -> None:
     from sealfile.gitflow.guard_hooks import refusing
     from sealfile.gitflow.unresolved_check import left_in_conflict
 
-    found = left_in_conflict([], others=True) if warn or refusing() else {}
+    found = left_in_conflict([], others=True, ended=warn) if warn or refusing() else {}
     for finding in found.values():
         if warn:
             click.echo(one_line(f"sealfile: warning: {finding.file}: the rebase ended with this file still holding "

@@ -16,6 +16,7 @@ from typing import Literal
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.settings import positive_setting
+from sealfile.model.lines import line_number
 
 
 @contextmanager
@@ -96,7 +97,7 @@ def not_utf8(raw: bytes, err: UnicodeDecodeError) -> str:
     for mark, encoding in _WIDE_ENCODINGS:
         if raw.startswith(mark):
             return f"{encoding} text, not UTF-8 (convert it: iconv -f {encoding} -t UTF-8)"
-    line = raw.count(b"\n", 0, err.start) + 1
+    line = line_number(raw[:err.start].decode("latin-1"), err.start)
     return f"not UTF-8 text (line {line}, byte {err.start + 1}; a binary file, or another encoding such as Latin-1?)"
 
 

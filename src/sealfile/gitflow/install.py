@@ -30,7 +30,7 @@ from sealfile.gitflow import driver_config
 from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
 from sealfile.gitflow.driver_config import DRIVER
 from sealfile.gitflow.gitcli import git, toplevel
-from sealfile.gitflow.guard_hooks import install_hooks, uninstall_hooks
+from sealfile.gitflow.guard_hooks import HOOKS, install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
 from sealfile.ops.config import load_config
 
@@ -96,6 +96,11 @@ def attributes_file(cwd: Path, global_: bool) -> Path:
     return Path(config_home) / "git" / "attributes"
 
 
+GLOBAL_WITHOUT_HOOKS = (f"a global install writes no repository's hooks ({', '.join(HOOKS)}): run 'sealfile git "
+                        "install' in each repository too")
+"""Hooks live in each repository (git has no global hooks directory but ``core.hooksPath``, another tool's)."""
+
+
 def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command: str | None = None) -> Installed:
     """Write the block and the config, then check that git now gives every tracked sealed file of the
     repository ``cwd`` is in to both drivers; if it does not (another attributes line overrides the
@@ -116,7 +121,7 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
         driver_config.set_entries(scope, where, driver_settings(command))
         wrote.append(_write_block(target, block_lines(patterns)))
         _refuse_files_not_sent(where, global_)
-        notes = () if global_ else tuple(install_hooks(where, command))
+        notes = (GLOBAL_WITHOUT_HOOKS,) if global_ else tuple(install_hooks(where, command))
     except BaseException as err:
         _restore(err, scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise

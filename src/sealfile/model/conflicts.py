@@ -12,8 +12,11 @@ import re
 
 from sealfile.errors import ConflictMarkersError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.lines import line_number
 
-_markers = compiled_when_used(r"^<{7}(?: [^\n]*)?\n.*?^={7}\n.*?^>{7}(?: [^\n]*)?$", re.M | re.S)
+# a marker line starts and ends where YAML's lines do: at LF, CRLF or a CR alone
+_markers = compiled_when_used(r"(?<![^\r\n])<{7}(?: [^\r\n]*)?(?:\r\n?|\n).*?(?<![^\r\n])={7}(?:\r\n?|\n).*?"
+                              r"(?<![^\r\n])>{7}(?: [^\r\n]*)?(?![^\r\n])", re.S)
 
 
 def refuse_conflict_markers(text: str) -> None:
@@ -23,4 +26,4 @@ def refuse_conflict_markers(text: str) -> None:
         return
     found = _markers().search(text)
     if found:
-        raise ConflictMarkersError(text.count("\n", 0, found.start()) + 1)
+        raise ConflictMarkersError(line_number(text, found.start()))

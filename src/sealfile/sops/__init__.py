@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.model.conflicts import refuse_conflict_markers
+from sealfile.model.lines import line_column
 from sealfile.sops.cipher import ENC_PREFIX, verify_mac
 from sealfile.sops.data import flat_data, to_data
 from sealfile.sops.flatstores import read_dotenv
@@ -169,7 +170,7 @@ def _json_branch(text: str) -> Branch:
         tree = json.loads(text, object_pairs_hook=lambda pairs: Branch(Item(k, v) for k, v in pairs),
                           parse_float=number, parse_int=number, parse_constant=constant)
     except json.JSONDecodeError as err:
-        raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}") from None
+        raise FormatError(f"invalid JSON at {line_column(err.doc, err.pos)}") from None
     except RecursionError:
         raise FormatError("nesting too deep to parse") from None
     if not isinstance(tree, Branch):

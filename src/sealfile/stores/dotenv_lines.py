@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.lines import line_number
 from sealfile.model.paths import format_keypath
 from sealfile.stores.base import BOM
 
@@ -112,12 +113,12 @@ def blank_lines_before(raw: str) -> str:
 
 def check_bounds(text: str) -> None:
     """Refuse what would make python-dotenv work for minutes: a hostile file must not choose a reader's work."""
-    lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    lines = line_number(text, len(text)) - 1
     if lines > MAX_LINES:
         raise FormatError(f"a dotenv file of more than {MAX_LINES:,} lines; not a secrets file?")
     long_blanks = _LONG_BLANKS.search(text)
     if long_blanks is not None:
-        line = text.count("\n", 0, long_blanks.start()) + 1
+        line = line_number(text, long_blanks.start())
         raise FormatError(f"invalid dotenv line {line}: more than 64 blanks in a row (not right before a #)")
 
 

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from sealfile.errors import FormatError
+from sealfile.model.lines import line_column, line_number
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout, json_spans
@@ -48,7 +49,7 @@ def _duplicate_at(text: str) -> tuple[str | None, str]:
         children: list[tuple[Path, json_spans.Node]] = []
         for key, key_start, _, child in node.members or []:
             if any(key == earlier[-1] for earlier, _ in children):
-                return format_keypath((*path, key)), f" at line {text.count(chr(10), 0, key_start) + 1}"
+                return format_keypath((*path, key)), f" at line {line_number(text, key_start)}"
             children.append(((*path, key), child))
         children += [((*path, ListIndex(index)), item) for index, item in enumerate(node.items or [])]
         stack.extend(reversed(children))
@@ -89,7 +90,7 @@ class JsonStore(Store):
                               parse_constant=_refuse_constant)
         except json.JSONDecodeError as err:
             # err.msg never quotes the input; lineno/colno say where
-            raise FormatError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
+            raise FormatError(f"invalid JSON at {line_column(err.doc, err.pos)}: {err.msg}"
                               f"{_not_json(err.doc, err.pos)}") from None
         except RecursionError:
             raise FormatError("nesting too deep to parse") from None

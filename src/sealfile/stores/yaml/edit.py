@@ -14,6 +14,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lines import line_start
 from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
@@ -21,7 +22,7 @@ from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, line_start, next_line
+from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()

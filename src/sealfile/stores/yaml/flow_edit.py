@@ -9,7 +9,8 @@ from typing import Any
 
 from ruamel.yaml.nodes import MappingNode
 
-from sealfile.stores.yaml.spans import alias_span, gap_end, line_start, next_line, value_span
+from sealfile.model.lines import line_start
+from sealfile.stores.yaml.spans import alias_span, gap_end, next_line, value_span
 from sealfile.stores.yaml.splice import Edit
 
 

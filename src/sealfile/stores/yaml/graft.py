@@ -9,10 +9,12 @@ a candidate: the caller reads it back and compares it with what it means to writ
 from __future__ import annotations
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lines import line_start
 from sealfile.model.paths import Path, encode_path
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml.alias_paths import alias_at
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after, line_start
+from sealfile.stores.yaml.spans import line_after
 
 Span = tuple[int, int, int, bool]
 """``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of
@@ -44,23 +46,25 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
     s_start, s_end, s_column, s_block = node_span(source, path)
     written = source.text[s_start:s_end]
     start, end, column, block = node_span(scanned, path)
+    brk = line_break(text)  # every line moved ends as the file's own lines do, whatever theirs' ended with
     if s_block and not block:  # a block value goes on the lines after the key or dash of the place
         own = line_start(text, start)
         indent = len(text[own:start]) - len(text[own:start].lstrip(" ")) + 2
-        moved = " " * indent + _indented(written, s_column, indent)
-        return text[:start].rstrip(" ") + "\n" + moved + text[end:].lstrip("\n")
+        moved = " " * indent + _indented(written, s_column, indent, brk)
+        return text[:start].rstrip(" ") + brk + moved + text[end:].lstrip("\r\n")
     if block and not s_block:
-        return text[:start] + _indented(written, s_column, column) + "\n" + text[end:]
-    if "\n" in written and not block:
+        return text[:start] + _indented(written, s_column, column, brk) + brk + text[end:]
+    if ("\n" in written or "\r" in written) and not block:
         raise KeyPathError("a value written over several lines cannot be taken into a line here")
-    return text[:start] + _indented(written, s_column, column) + text[end:]
+    return text[:start] + _indented(written, s_column, column, brk) + text[end:]
 
 
-def _indented(written: str, was: int, column: int) -> str:
-    """``written`` (its first line at column ``was``) with every later line moved to start at ``column``."""
-    lines = written.split("\n")
+def _indented(written: str, was: int, column: int, brk: str) -> str:
+    """``written`` (its first line at column ``was``) with every later line moved to start at ``column``,
+    lines (broken at LF, CRLF or a CR alone) joined with ``brk``."""
+    lines = written.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     moved = [lines[0]]
     for line in lines[1:]:
         spaces = len(line) - len(line.lstrip(" "))
         moved.append(" " * column + line[min(was, spaces):] if line.strip() else "")
-    return "\n".join(moved)
+    return brk.join(moved)

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import FormatError, NotSealedError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.lines import line_start
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml.metarender import render_plainly
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import first_key_place, line_after, line_start, next_line
+from sealfile.stores.yaml.spans import first_key_place, line_after, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 if TYPE_CHECKING:

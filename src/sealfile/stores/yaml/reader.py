@@ -18,6 +18,7 @@ from ruamel.yaml.reader import ReaderError
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.lines import line_column, line_number
 from sealfile.model.remembered import Remembered
 from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
 from sealfile.stores.yaml.integers import NotOfItsTag, TooLong, limit_integers
@@ -80,7 +81,7 @@ def format_error(err: YAMLError, text: str) -> FormatError:
     if isinstance(err, ReaderError) and isinstance(err.character, int):
         code = err.character
         index = _character_at(text, err.position, chr(code))
-        where = f" at {_line_column(text, index)}" if index >= 0 else ""
+        where = f" at {line_column(text, index)}" if index >= 0 else ""
         escape = f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}"
         return FormatError(f"invalid YAML{where}: a character YAML does not allow in a file (U+{code:04X}); "
                            f"write it as {escape} inside double quotes")
@@ -102,11 +103,6 @@ def _character_at(text: str, position: int, char: str) -> int:
     byte offset from the C one; -1 if it is at neither."""
     byte_offset = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))
     return next((index for index in (position, byte_offset) if text[index:index + 1] == char), -1)
-
-
-def _line_column(text: str, index: int) -> str:
-    """``line L, column C`` (from 1) of the character at ``index``."""
-    return f"line {text.count(chr(10), 0, index) + 1}, column {index - text.rfind(chr(10), 0, index)}"
 
 
 MAX_READ_DEPTH = 1000
@@ -221,7 +217,7 @@ def refuse_read_apart(text: str) -> None:
         return
     index = min(found)
     name, escape = READ_APART[text[index]]
-    raise FormatError(f"invalid YAML at {_line_column(text, index)}: "
+    raise FormatError(f"invalid YAML at {line_column(text, index)}: "
                       f"a raw {name} character, which YAML parsers read differently (write it as {escape} "
                       "inside double quotes)")
 
@@ -241,7 +237,7 @@ def reader_for(text: str, cached: YAML) -> YAML:
     other = next((directive for directive in found if directive.group(1) != "1.2"), None)
     if other is not None:
         raise FormatError("only YAML 1.2 is supported: remove the %YAML directive (line "
-                          f"{text.count(chr(10), 0, other.start()) + 1})")
+                          f"{line_number(text, other.start())})")
     fresh = YAML(typ=cached.typ, pure=cached.pure)
     for part in _PARTS:  # the cached reader's own (the pure engine's libyaml scanner, the integer limit...)
         setattr(fresh, part, getattr(cached, part))

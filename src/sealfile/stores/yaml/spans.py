@@ -14,6 +14,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.lines import line_start
 
 _gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
 """Spaces, line breaks and comments: always matches."""
@@ -137,20 +138,6 @@ def next_line(text: str, index: int) -> int:
 def line_break_from(text: str, index: int, end: int | None = None) -> re.Match[str] | None:
     """The first line break at or after ``index`` (before ``end``): LF, CRLF or a CR alone, as one."""
     return _line_break().search(text, index, len(text) if end is None else end)
-
-
-def line_number(text: str, index: int) -> int:
-    """The line (from 1) that ``index`` is on, lines broken at LF, CRLF or a CR alone."""
-    return text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
-
-
-def line_start(text: str, index: int) -> int:
-    """The start of the line holding ``index`` (a line break is its line's last character): after a
-    LF, or after a CR alone (YAML breaks lines at both); the CR of a CRLF ends no line of its own."""
-    cr = text.rfind("\r", 0, index)
-    if cr == index - 1 and text.startswith("\n", index):
-        cr = text.rfind("\r", 0, cr)
-    return max(text.rfind("\n", 0, index), cr) + 1
 
 
 _line_break = compiled_when_used(r"\r\n?|\n")

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from sealfile.errors import KeyPathError
 from sealfile.model.lazy_pattern import compiled_when_used
+from sealfile.model.lines import line_number, line_start
 from sealfile.model.paths import format_keypath
 from sealfile.model.scalars import Styled, layout_record, recorded_layout
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.scan import Leaf
-from sealfile.stores.yaml.spans import before_blank_lines, line_break_from, line_number, line_start, next_line
+from sealfile.stores.yaml.spans import before_blank_lines, line_break_from, next_line
 
 Edit = tuple[int, int, str]
 """Replace ``text[start:end]`` with the string."""
