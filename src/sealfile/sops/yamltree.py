@@ -9,8 +9,8 @@ reader does), and each document is one branch.
 Comments (wanted for display and for the comment-regex rules) are placed in one pass: a
 comment line belongs to the innermost open mapping or list whose indentation it shares (where
 yaml.v3 attaches it in files SOPS writes), after the collections closing above it and before
-the next item; an end-of-line comment goes
-before the item on its line, as SOPS stores yaml.v3's line comments.
+the next item; an end-of-line comment goes before the item on its line, as SOPS stores
+yaml.v3's line comments.
 """
 
 from __future__ import annotations
