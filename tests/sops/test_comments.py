@@ -217,3 +217,18 @@ def test_comment_after_an_item_ending_in_nested_collections(rule: str, plaintext
     assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
     shown = sealfile_cli("decrypt", str(imported)).stdout
     assert [line.strip() for line in shown.splitlines()] == [line.strip() for line in theirs.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("plaintext", ["l:\n  - # c\n    - x\n    - y\n", "l:\n  - - # c\n      k: 1\n",
+                                       "l:\n  - # c\n    - # d\n      k: 1\n    - y\nm: 1\n"])
+def test_comment_heading_a_list_item_that_is_a_list(plaintext: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comments before a nested list's first item (and its first mapping's) print before the dash of the
+    item holding that list, as sops prints them (they went on a line of their own after a bare dash)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)])
+    ours = sealfile_cli("decrypt", str(sealed))
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
