@@ -179,3 +179,56 @@ def test_comment_after_a_block_at_the_end_of_its_container(plaintext: str, sops_
     assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
     assert sealfile_cli("export-sops", str(imported), "-o", str(back)).returncode == 0
     assert run_sops(["decrypt", str(back)]).stdout == theirs.stdout
+
+
+COMMENTS_AFTER_NESTED_ITEMS = [
+    # sops writes each "# c" on its own line before the item it heads, left of the collections ending above it
+    "l:\n  - k:\n      - 1\n  - # c\n    b: 2\n",
+    "l:\n  - k:\n      m: 1\n  - # c\n    b: 2\n",
+    "l:\n  - - k:\n        - 1\n  - # c\n    b: 2\n",
+    "a:\n  l:\n    - k:\n        - m:\n            - 1\n    - # c\n      b: 2\n  # d\n  z: 1\n",
+]
+
+
+@pytest.mark.parametrize("rule", ["", "unencrypted_comment_regex: ^ c$"])
+@pytest.mark.parametrize("plaintext", COMMENTS_AFTER_NESTED_ITEMS)
+def test_comment_after_an_item_ending_in_nested_collections(rule: str, plaintext: str, sops_identity: AgeIdentity,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comment sops writes left of the collections closing before it goes after the item they end, in its
+    own container, as sops shows it (it went before that item: the item was not yet in its list), in the file
+    sops encrypted, after ``sops set`` and ``sops rotate``, and in the file import-sops writes."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    config = tmp_path / ".sops.yaml"
+    config.write_text(f"creation_rules:\n  - age: {sops_identity.recipient}\n    {rule}\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    done = run_sops(["--config", str(config), "encrypt", str(plain)])
+    assert done.returncode == 0 and "\n    #" in done.stdout, done.stderr
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text(done.stdout)
+    for edit in ([], ["set", str(sealed), '["added"]', '"x"'], ["rotate", "-i", str(sealed)]):
+        if edit:
+            assert run_sops(edit).returncode == 0
+        theirs = run_sops(["decrypt", str(sealed)])
+        assert theirs.returncode == 0, theirs.stderr
+        ours = sealfile_cli("decrypt", str(sealed))
+        assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+    imported = tmp_path / "imported.enc.yaml"
+    assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
+    shown = sealfile_cli("decrypt", str(imported)).stdout
+    assert [line.strip() for line in shown.splitlines()] == [line.strip() for line in theirs.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("plaintext", ["l:\n  - # c\n    - x\n    - y\n", "l:\n  - - # c\n      k: 1\n",
+                                       "l:\n  - # c\n    - # d\n      k: 1\n    - y\nm: 1\n"])
+def test_comment_heading_a_list_item_that_is_a_list(plaintext: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comments before a nested list's first item (and its first mapping's) print before the dash of the
+    item holding that list, as sops prints them (they went on a line of their own after a bare dash)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)])
+    ours = sealfile_cli("decrypt", str(sealed))
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr

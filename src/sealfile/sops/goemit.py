@@ -76,7 +76,15 @@ _BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
 
 def heading_comments(value: Any) -> tuple[list[str], Any]:
     """The comments before a list item mapping's first key, which yaml.v3 prints before the item's
-    dash, and the mapping without them (a mapping of comments alone keeps them)."""
+    dash, and the mapping without them (a mapping of comments alone keeps them). For a list item that
+    is a list, the comments before its first item, and those its first item (a mapping) has, go there
+    too: one level up, as yaml.v3 prints a nested list's first head comment."""
+    if isinstance(value, list) and not isinstance(value, Branch):
+        count = next((index for index, item in enumerate(value) if not isinstance(item, Comment)), None)
+        if count is None:
+            return [], value
+        inner, first = heading_comments(value[count]) if isinstance(value[count], Branch) else ([], value[count])
+        return [item.text for item in value[:count]] + inner, [first, *value[count + 1:]]
     if not isinstance(value, Branch):
         return [], value
     count = next((index for index, item in enumerate(value) if not isinstance(item.key, Comment)), 0)

@@ -8,8 +8,9 @@ reader does), and each document is one branch.
 
 Comments (wanted for display and for the comment-regex rules) are placed in one pass: a
 comment line belongs to the innermost open mapping or list whose indentation it shares (where
-yaml.v3 attaches it in files SOPS writes), before the next item; an end-of-line comment goes
-before the item on its line, as SOPS stores yaml.v3's line comments.
+yaml.v3 attaches it in files SOPS writes), after the collections closing above it and before
+the next item; an end-of-line comment goes before the item on its line, as SOPS stores
+yaml.v3's line comments.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ class _Builder:
             self.flush(line, self.stack[-1].column)
             frame = self.stack.pop()
             self.value(frame.node, frame.anchor, None)
-            self.flush(line)
+            # a comment left of the enclosing collection too follows it, once it is in its own parent
+            self.flush(line, self.stack[-1].column if self.stack else None)
         elif isinstance(event, ScalarEvent):
             self.flush(line)
             value = scalar_value(event.value, event.style or None, event.tag)
