@@ -26,6 +26,9 @@ NULLS = [
     ("flow.yaml", "spec: {resources: ~, image: x}\n", "spec.resources.limits.cpu",
      "spec: {resources: {limits: {cpu: 100m}}, image: x}\n"),
     ("item.yaml", "pods:\n- ~\n- b\n", "pods[0].cpu", "pods:\n- cpu: 100m\n- b\n"),
+    # an anchor an alias names stays on the new mapping (written in flow style after it), so the alias names it too
+    ("anchor.yaml", "base: &b ~\nother: *b\n", "base.limits", "base: &b {limits: 100m}\nother: *b\n"),
+    ("empty-anchor.yaml", "l:\n- &b\n- *b\n", "l[0].cpu", "l:\n- &b {cpu: 100m}\n- *b\n"),
     ("values.json", '{\n  "a": 1,\n  "resources": null\n}\n', "resources.limits.cpu",
      '{\n  "a": 1,\n  "resources": {\n    "limits": {\n      "cpu": "100m"\n    }\n  }\n}\n'),
 ]
@@ -61,6 +64,15 @@ def test_the_new_value_is_sealed_in_place(run_cli: RunCli, age_identity: AgeIden
     assert before[1].startswith("resources: ENC[")  # the null, sealed: only the data key tells it is one
     assert lines[0] == before[0] and lines[1:3] == ["resources:\n", "  limits:\n"]
     assert lines[3].startswith("    cpu: ENC[") and lines[4:7] == before[2:5]  # the comments, replicas' token
+
+
+def test_a_mapping_set_over_an_anchored_value_keeps_the_anchor(run_cli: RunCli, age_identity: AgeIdentity,
+                                                               tmp_path: Path) -> None:
+    """Written as a block, the mapping went without the anchor, and the alias named nothing (refused, unwritten)."""
+    path = _sealed(run_cli, age_identity, tmp_path, "v.yaml", "base: &b 5\nother: *b\n")
+    done = run_cli("set", path, "base", "--type", "yaml", "{x: 1}")
+    assert done.returncode == 0, done.stderr
+    assert run_cli("decrypt", path).stdout == "base: &b {x: 1}\nother: *b\n"
 
 
 # (file name, plaintext, key path, the key holding a single value)

@@ -185,7 +185,7 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any],
     for position, selector in enumerate(selectors):
         last = position == len(selectors) - 1
         if path and not isinstance(node, (list, Mapping)) and holds_null is not None and holds_null(tuple(path)):
-            node = get_at(tree, path[:-1])[path[-1]] = new_mapping()
+            node = get_at(tree, tuple(path[:-1]))[path[-1]] = new_mapping()
             existed = False
         if isinstance(node, list):
             index = list_index(selector, len(node), keypath, append=True)
