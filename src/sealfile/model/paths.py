@@ -209,12 +209,12 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any],
                 existed = False
             path.append(key)
         else:
-            raise KeyPathError(through_single_value(tuple(path)), keypath=keypath)
+            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
         node = node[path[-1]]
     return tuple(path), existed
 
 
-def through_single_value(path: Path) -> str:
+def through_value(path: Path) -> str:
     """Why ``set`` cannot go on at ``path``, and the way on: an empty key (``resources:`` above commented-out
     children, as Helm charts ship them) holds a null, which ``set`` makes a mapping; any other value is never replaced
     unasked."""

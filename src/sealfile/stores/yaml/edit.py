@@ -14,16 +14,7 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
-from sealfile.model.paths import (
-    Path,
-    Segment,
-    encode_path,
-    find_key,
-    list_index,
-    new_key,
-    parse_keypath,
-    through_single_value,
-)
+from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath, through_value
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
@@ -159,7 +150,7 @@ def _resolve_for_set(scanned: Scan, keypath: str) -> tuple[Path, list[Any]]:
         elif node is None and path:
             return tuple(path), selectors[position:]
         else:
-            raise KeyPathError(through_single_value(tuple(path)), keypath=keypath)
+            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
         node = node[path[-1]]
     return tuple(path), []
 
