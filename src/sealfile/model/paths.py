@@ -171,16 +171,22 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
     return tuple(path)
 
 
-def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path, bool]:
+def place(tree: Any, keypath: str, new_mapping: Callable[[], Any],
+          holds_null: Callable[[Path], bool] | None = None) -> tuple[Path, bool]:
     """Resolve ``keypath`` for a ``set``: existing parts as :func:`resolve` does, missing mappings
     made with ``new_mapping``, a missing last key (or the next list index) added holding ``None``.
-    Returns the typed path and whether the value existed."""
+    A parent holding a null (``resources:`` above commented-out children) becomes a new mapping as a
+    missing one would, when ``holds_null(path)`` says so (the caller decrypts that one value); any other
+    single value is refused. Returns the typed path and whether the value existed."""
     selectors = parse_keypath(keypath)
     path: list[Segment] = []
     node = tree
     existed = True
     for position, selector in enumerate(selectors):
         last = position == len(selectors) - 1
+        if path and not isinstance(node, (list, Mapping)) and holds_null is not None and holds_null(tuple(path)):
+            node = get_at(tree, tuple(path[:-1]))[path[-1]] = new_mapping()
+            existed = False
         if isinstance(node, list):
             index = list_index(selector, len(node), keypath, append=True)
             if index == len(node):
@@ -203,14 +209,15 @@ def place(tree: Any, keypath: str, new_mapping: Callable[[], Any]) -> tuple[Path
                 existed = False
             path.append(key)
         else:
-            raise KeyPathError(_through_single_value(tuple(path)), keypath=keypath)
+            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
         node = node[path[-1]]
     return tuple(path), existed
 
 
-def _through_single_value(path: Path) -> str:
+def through_value(path: Path) -> str:
     """Why ``set`` cannot go on at ``path``, and the way on: an empty key (``resources:`` above commented-out
-    children, as Helm charts ship them) holds a null, which ``set`` must not silently replace."""
+    children, as Helm charts ship them) holds a null, which ``set`` makes a mapping; any other value is never replaced
+    unasked."""
     where = format_keypath(path)
     return (f"the path goes through a value that is not a mapping or list ({where} holds a single value: to make "
             f"it a mapping, first set {where} --type yaml '{{}}')")

@@ -20,6 +20,7 @@ from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.paths import format_keypath, parse_keypath, place, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
+from sealfile.model.scalars import Styled
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.keyless_shape import container_at, keyless_shape
@@ -62,7 +63,9 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
-        place(shape, keypath, dict)
+        values = dict(sealed.leaves())
+        # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
+        place(shape, keypath, dict, lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         if replacing is not None or over is not None:

@@ -145,7 +145,8 @@ class TreeOpen(OpenDocument):
         return self.store.dump_part(get_at(self._styled_tree(path), path), like=self._text)
 
     def set(self, keypath: str, value: Any) -> bool:
-        path, existed = place(self._tree, keypath, self.store.new_mapping)
+        path, existed = place(self._tree, keypath, self.store.new_mapping,
+                              lambda parent: (held := self._current(parent)) is not None and held.value is None)
         previous = self._current(path) if existed else None
         if previous is not None and not isinstance(value, (dict, list)) and same_value(previous.value, value):
             return False

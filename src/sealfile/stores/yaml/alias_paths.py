@@ -28,6 +28,7 @@ from sealfile.stores.yaml.scanned import Scan
 from sealfile.stores.yaml.spans import alias_span
 
 _anchor_first = compiled_when_used(r"(?:![^ \t\r\n]*[ \t\r\n]+)?&([^ \t\r\n,\[\]{}]+)")
+_anchor_last = compiled_when_used(r"&[^ \t\r\n,\[\]{}]+(?:[ \t]+![^ \t\r\n]*)?[ \t]*$")
 """A node's properties as its span starts (a tag, then its anchor; or the anchor alone)."""
 
 
@@ -174,8 +175,12 @@ def _bound(change: Callable[[Any, Any], None], key: Any) -> Callable[[Any], None
 def kept_anchor(text: str, node: Any, start: int, end: int, value: Any) -> tuple[int, int, str] | None:
     """The edit that writes ``value`` in place of the collection ``node`` (spanning ``start:end``)
     keeping its anchor, which aliases may name (written afresh, the anchor went with the node, and
-    every alias of it named nothing): ``&name`` then the value in flow style. ``None``: no anchor."""
-    found = None if isinstance(node, ScalarNode) else _anchor_first().match(text, start)
+    every alias of it named nothing): ``&name`` then the value in flow style. ``None``: no anchor. An anchored
+    scalar (a null that becomes a mapping) keeps its anchor as it is, the new collection after it in flow style."""
+    if isinstance(node, ScalarNode):  # its anchor stands before its span, and stays: the new value follows it
+        flow = isinstance(value, (dict, list)) and _anchor_last().search(text, text.rfind("\n", 0, start) + 1, start)
+        return (start, end, (" " if start == end else "") + entries.flow(value)) if flow else None
+    found = _anchor_first().match(text, start)
     if found is None or found.end() > end:
         return None
     span = text[start:end]

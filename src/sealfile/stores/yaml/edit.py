@@ -15,14 +15,14 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.lines import line_start
-from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath
+from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath, through_value
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after, next_line
+from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 FIRST = object()
@@ -36,6 +36,8 @@ def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any 
     path, missing = written_for_set(scanned, *_resolve_for_set(scanned, keypath), keypath)
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
+    if missing and path and _container(scanned, path) is None:  # a null: it becomes the mapping a missing key would
+        value, missing = {new_key(missing[0]): value}, []
     if not missing:
         alias_paths.refuse_replaced_anchors(scanned, path, keypath)
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
@@ -146,8 +148,10 @@ def _resolve_for_set(scanned: Scan, keypath: str) -> tuple[Path, list[Any]]:
             if key is None:
                 return tuple(path), selectors[position:]
             path.append(key)
+        elif node is None and path:
+            return tuple(path), selectors[position:]
         else:
-            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=keypath)
+            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
         node = node[path[-1]]
     return tuple(path), []
 
@@ -210,7 +214,7 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     entry_start = _entry_start(text, first) if key is not None else _dash(text, first)
     column = entry_start - line_start(text, entry_start)
     # comment lines indented under the entry before are that entry's: a new one follows them
-    position = past_tab_blank_lines(text, position if anchor is FIRST else _past_comments_under(text, position, column))
+    position = past_tab_blank_lines(text, position if anchor is FIRST else spans.past_comments(text, position, column))
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
@@ -247,19 +251,7 @@ def _remove(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit
         if "#" in text[end:line_start(text, following)]:
             return text.rfind("-", start, first_start) + 1, end, "\n"
         return first_start, following, ""
-    return start, _past_comments_under(text, end, first_start - start), ""
-
-
-def _past_comments_under(text: str, position: int, column: int) -> int:
-    """Past the comment lines from ``position`` on indented deeper than ``column``: they sit inside
-    the entry removed, and after the value before it (a block scalar) they would become its text."""
-    while position < len(text):
-        line_end = next_line(text, position)
-        words = text[position:line_end].lstrip(" ")
-        if not words.startswith("#") or line_end - position - len(words) <= column:
-            break
-        position = line_end
-    return position
+    return start, spans.past_comments(text, end, first_start - start), ""
 
 
 def _following(text: str, parent: Any, key_node: Any, slot: Any) -> int | None:

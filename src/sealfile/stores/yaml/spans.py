@@ -214,3 +214,15 @@ def may_alias(text: str) -> bool:
     """Whether a text may hold an alias or a merge: an anchor (``&name``), or ``<<``. One character is
     found with ``memchr``; a search for ``"<<"`` walks a big text at a fraction of that speed."""
     return "&" in text or ("<" in text and "<<" in text)
+
+
+def past_comments(text: str, position: int, column: int) -> int:
+    """Past the comment lines from ``position`` on indented deeper than ``column``: they sit inside
+    the entry removed, and after the value before it (a block scalar) they would become its text."""
+    while position < len(text):
+        line_end = next_line(text, position)
+        words = text[position:line_end].lstrip(" ")
+        if not words.startswith("#") or line_end - position - len(words) <= column:
+            break
+        position = line_end
+    return position
