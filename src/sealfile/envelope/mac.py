@@ -94,16 +94,21 @@ def compute_mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) 
     return base64.b64encode(_mac(data_key, meta, leaves).finalize()).decode("ascii")
 
 
-def verify_mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf]) -> None:
-    """Constant-time check of ``meta.mac`` (``HMAC.verify``); :class:`IntegrityError` on any difference."""
+def verify_mac(data_key: bytes, meta: Metadata, leaves: Iterable[EncodedLeaf],
+               *earlier: Iterable[EncodedLeaf]) -> None:
+    """Constant-time check of ``meta.mac`` (``HMAC.verify``) over ``leaves``, or over one of the ``earlier``
+    forms of the same file's entries that older writers sealed; :class:`IntegrityError` on any difference."""
     try:
         expected = base64.b64decode(meta.mac, validate=True)
     except ValueError:
         raise IntegrityError("the file MAC is malformed") from None
-    try:
-        _mac(data_key, meta, leaves).verify(expected)
-    except InvalidSignature:
-        raise IntegrityError("the file MAC does not match: the file was altered or damaged") from None
+    for candidate in (leaves, *earlier):
+        try:
+            _mac(data_key, meta, candidate).verify(expected)
+            return
+        except InvalidSignature:
+            continue
+    raise IntegrityError("the file MAC does not match: the file was altered or damaged")
 
 
 def signed_message(digest: bytes, mac: str) -> bytes:

@@ -74,8 +74,13 @@ class SealedDocument(ABC):
         """Every leaf in document order (the value tree without the metadata)."""
 
     @abstractmethod
+    def digests(self) -> list[bytes]:
+        """The keyless seal digest (docs/format.md §7), then each earlier form of it a reader still accepts
+        (a stream sealed before its documents were covered, §7)."""
+
     def digest(self) -> bytes:
         """The keyless seal digest (docs/format.md §7): what a writer's signature covers."""
+        return self.digests()[0]
 
     @abstractmethod
     def open(self) -> OpenDocument:

@@ -52,10 +52,24 @@ def current_signer() -> Signer | None:
 
 
 def signed_message_of(document: SealedDocument) -> bytes:
-    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key."""
+    """The exact bytes the file's signature covers (docs/format.md §9), computed without a key: over the seal
+    digest, or over an earlier form of it a reader still accepts (§7) when the signature verifies over that one
+    (whoever made it: whether its key is trusted is the caller's question)."""
     from sealfile.envelope.mac import signed_message
 
-    return signed_message(document.digest(), document.metadata.mac)
+    mac, armored = document.metadata.mac, document.metadata.signature
+    digests = document.digests()
+    if len(digests) > 1 and armored is not None:
+        from sealfile.envelope.sshsig import SEALFILE_NAMESPACE, verify
+        from sealfile.errors import SignatureError
+
+        for digest in digests:
+            try:
+                verify(message := signed_message(digest, mac), armored, SEALFILE_NAMESPACE)
+                return message
+            except SignatureError:
+                continue
+    return signed_message(digests[0], mac)
 
 
 def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]) -> Metadata:

@@ -24,9 +24,10 @@ from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, s
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
-from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes, with_refs
+from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
+from sealfile.stores.yaml.seal_entries import seal_forms
 from sealfile.stores.yaml.sealed import encrypted_leaves, scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, blank_lines_follow, refuse_unfit, replace_token_edit
 
@@ -41,8 +42,7 @@ class SplicedSealed(SealedDocument):
 
     @cached_property
     def mac_input(self) -> list[EncodedLeaf]:
-        """Every leaf as the MAC and the signature digest cover it (built when first needed: a
-        keyless ``status`` of an unsigned file never needs it)."""
+        """Every leaf as the seal covers it (built when first needed: an unsigned file's ``status`` never does)."""
         return [(leaf.encoded_path, b"E" + leaf.value.encode("ascii") if token else leaf_bytes(leaf.value))
                 for leaf, token in zip(self.scan.leaves, self._tokens, strict=True)]
 
@@ -67,8 +67,8 @@ class SplicedSealed(SealedDocument):
     def value_count(self) -> int:
         return sum(not isinstance(leaf.value, (dict, list)) for leaf in self.scan.leaves)
 
-    def digest(self) -> bytes:
-        return seal_digest(self.metadata, with_refs(self.mac_input, self.scan.refs))
+    def digests(self) -> list[bytes]:
+        return [seal_digest(self.metadata, entries) for entries in seal_forms(self.mac_input, self.scan)]
 
     def open(self) -> SplicedOpen:
         return self.open_with(open_data_key(self.metadata))
@@ -76,7 +76,7 @@ class SplicedSealed(SealedDocument):
     def open_with(self, data_key: bytes) -> SplicedOpen:
         """Open with a data key already unwrapped (the MAC is checked with it before anything else)."""
         with gc_paused():
-            verify_mac(data_key, self.metadata, with_refs(self.mac_input, self.scan.refs))
+            verify_mac(data_key, self.metadata, *seal_forms(self.mac_input, self.scan))
         return SplicedOpen(self, data_key)
 
     def encrypted_leaves(self) -> list[Leaf]:

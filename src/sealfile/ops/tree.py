@@ -53,8 +53,8 @@ class TreeSealed(SealedDocument):
     def leaves(self) -> Sequence[SealedLeaf]:
         return mac_leaves(self._tree, self.store)
 
-    def digest(self) -> bytes:
-        return seal_digest(self.metadata, encode_leaves(self.leaves()))
+    def digests(self) -> list[bytes]:
+        return [seal_digest(self.metadata, encode_leaves(self.leaves()))]
 
     def open(self) -> TreeOpen:
         return self.open_with(open_data_key(self.metadata))

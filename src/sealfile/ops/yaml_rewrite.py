@@ -10,7 +10,7 @@ from sealfile.envelope.token_shape import token_times
 from sealfile.model.metadata import Metadata
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores.yaml import metablock
-from sealfile.stores.yaml.aliases import with_refs
+from sealfile.stores.yaml.seal_entries import seal_entries
 from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 if TYPE_CHECKING:
@@ -37,6 +37,6 @@ def rewritten(sealed: SplicedSealed, edits: list[Edit], tokens: dict[int, str], 
     mac_input = list(sealed.mac_input)
     for index, token in tokens.items():
         mac_input[index] = (mac_input[index][0], b"E" + token.encode("ascii"))
-    meta = seal_metadata(metadata, data_key, with_refs(mac_input, sealed.scan.refs))
+    meta = seal_metadata(metadata, data_key, seal_entries(mac_input, sealed.scan))
     return sealed.bom + apply_edits(sealed.body, [*edits, metablock.replace_edit(sealed.body, sealed.scan,
                                                                                   meta.to_mapping())])

@@ -26,9 +26,10 @@ from sealfile.ops.document import Reuse, sealing_key
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores import Store
 from sealfile.stores.yaml import metablock
-from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere, with_refs
+from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, style_of
+from sealfile.stores.yaml.seal_entries import seal_entries
 from sealfile.stores.yaml.splice import (
     Edit,
     apply_edits,
@@ -75,7 +76,7 @@ def seal_yaml(
         data_key, groups, threshold = sealing_key(keys, reuse)
         edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, data_key, (clock or now)(), reuse)
         meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key,
-                             with_refs(mac_input, scanned.refs))
+                             seal_entries(mac_input, scanned))
         edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
 

@@ -97,18 +97,14 @@ class _Walk:
     def run(self, roots: list[Any]) -> Scan:
         if len(roots) < 2 and all(empty_document(root) for root in roots):  # empty, comments, '---': no keys yet
             return Scan(self._text, {}, False, [], leaves=self._leaves, containers=self._containers)
-        if all(empty_document(root) for root in roots):
-            raise FormatError("the file holds no YAML document (it is empty or only comments)")
         metadata_root = None
         if len(roots) > 1 and metadata_document(roots[-1]):
             *roots, metadata_root = roots
         elif len(roots) > 1 and metadata_document(roots[0]):  # before a last document's open block scalar
             metadata_root, *roots = roots
-        multi = len(roots) > 1
-        if multi and empty_document(roots[-1]):  # nothing of it is sealed: anyone could add or remove it unseen
-            line = len(self._text[:self._text.rfind("---", 0, roots[-1].start_mark.index)].splitlines()) + 1
-            raise FormatError(f"the YAML stream ends in an empty document (the '---' at line {line}), which the "
-                              "seal would not cover: remove that line (or seal the file from its plaintext again)")
+        multi = len(roots) > 1  # a stream's empty documents are sealed by its documents entry (.seal_entries)
+        if multi and all(empty_document(root) for root in roots):
+            raise FormatError("the file holds no YAML document (it is empty or only comments)")
         scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
                        containers=self._containers)
         for index, root in enumerate(roots):
