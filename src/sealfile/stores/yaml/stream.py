@@ -1,11 +1,11 @@
 """Every document of a YAML stream that is not a sealed file, read for what it holds: a plaintext data file a
 change commits (:mod:`sealfile.gitflow.plaintext_copies`), not a file to seal.
 
-Sealing refuses a document that is not a mapping and a stream that ends in an empty document, since nothing
-would cover them; a plaintext data file has both often (an Ansible playbook is a list, ``helm template`` and
-hand-written Kubernetes manifests end in ``---``). Here such a stream is read anyway, by the same parse and walk
-as sealing (the one YAML meaning, the same limits on size and depth): the trailing empty document dropped, a
-list document read as a list, a scalar one as ``None``. A text with anchors is left to the strict walk.
+Sealing refuses a document that is not a mapping; a plaintext data file has them often (an Ansible playbook is
+a list). Here such a stream is read anyway, by the same parse and walk as sealing (the one YAML meaning, the same
+limits on size and depth): a list document read as a list, a scalar one as ``None``, and a trailing empty document
+(``helm template`` and hand-written Kubernetes manifests end in ``---``) dropped, as it holds no value to compare.
+A text with anchors is left to the strict walk.
 """
 
 from __future__ import annotations
