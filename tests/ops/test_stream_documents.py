@@ -132,3 +132,15 @@ def test_a_stream_sealed_before_documents_were_covered_still_verifies(
 
 
 FIXTURE_SHA256 = "fc2c450e107722e1676cba293cecbceced70e4f9163c9040631ce49664fb6a9c"
+
+
+@pytest.mark.parametrize("plaintext", ["", "---\n", "{}\n", "# nothing yet\n"])
+def test_a_file_holding_no_value_reads_as_an_empty_mapping_however_its_document_is_written(
+        age_identity: AgeIdentity, plaintext: str) -> None:
+    """Its seal covers no leaf, so its one document written empty before the metadata's (``---``, ``---``, then
+    the block) must read as every other spelling of it does: an empty mapping, never null."""
+    sealed = seal_text(plaintext, [age_identity.key])
+    block = sealed[sealed.index("sealfile:"):]
+    for forged in ("---\n---\n" + block, "{}\n---\n" + block, block):
+        verify_text(forged)
+        assert read_document(forged, YAML).open().data() == {}

@@ -113,8 +113,8 @@ class _Walk:
             document = self._document(root, prefix, encoded, scanned, allow_metadata=not multi)
             if multi:
                 scanned.tree.append(document)
-            else:
-                scanned.tree = document
+            else:  # one document without keys, before the metadata's: an empty mapping, as a text with no key yet
+                scanned.tree = {} if document is None else document
         if self._anchors:
             self._expansion.record(scanned)
         if metadata_root is not None:
