@@ -14,7 +14,7 @@ def one(f, out):
     base = Path(f).name.split("__")[-1]
     k = H.kind(f)
     text = Path(f).read_bytes()
-    d = tempfile.mkdtemp(dir="/tmp/real36/cli")
+    d = tempfile.mkdtemp(dir=H.WORK / "cli")
     p = Path(d) / base
     p.write_bytes(text)
     r = run(["encrypt", "-i", "--age", H.RECIP, base] + ([] if base.endswith((".json",".yaml",".yml")) or base.startswith(".env") else ["--input-type", k]), d)
@@ -51,7 +51,7 @@ def one(f, out):
     shutil.rmtree(d)
 
 if __name__ == "__main__":
-    os.makedirs("/tmp/real36/cli", exist_ok=True)
+    os.makedirs(H.WORK / "cli", exist_ok=True)
     with open(sys.argv[1], "a") as out:
         for f in sys.argv[2:]:
             one(f, out)

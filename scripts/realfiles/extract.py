@@ -1,7 +1,9 @@
 import subprocess, re, random, os, sys
 from pathlib import Path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workdir import take_workdir
 M = Path('/work/.mirror')
-OUT = Path('/tmp/real36/corpus')
+OUT = take_workdir(sys.argv) / 'corpus'
 PAT = re.compile(r'\.(ya?ml|json)$|(^|/)\.env(\.[A-Za-z0-9_.-]+)?$|\.env\.example$', re.I)
 plans = {  # repo: (include regex, exclude regex, cap)
  'bitnami+charts': (r'(values\.yaml|Chart\.yaml|values\.schema\.json)$', r'/templates/', 500),

@@ -1,7 +1,11 @@
 """Drive sealfile's library over a corpus: seal, decrypt, set/unset/rotate/recipients add; compare with ruamel 1.2."""
 import io, json, math, os, random, sys, traceback, copy, datetime
 from pathlib import Path
-os.environ.setdefault("SEALFILE_AGE_KEY_FILE", "/tmp/real36/key.txt")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workdir import take_workdir
+WORK = take_workdir(sys.argv)
+KEYF = WORK / "key.txt"
+os.environ.setdefault("SEALFILE_AGE_KEY_FILE", str(KEYF))
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from sealfile.kms.age import AgeKey, generate_identity
@@ -12,7 +16,6 @@ from sealfile.ops.change import set_value, unset_value, rotate, change_recipient
 from sealfile.errors import SealfileError
 from dotenv import dotenv_values
 
-KEYF = Path("/tmp/real36/key.txt")
 if not KEYF.exists():
     i, r = generate_identity(); KEYF.write_text(f"# public key: {r}\n{i}\n"); KEYF.chmod(0o600)
 RECIP = [l.split(": ")[1] for l in KEYF.read_text().splitlines() if l.startswith("# public key")][0]
