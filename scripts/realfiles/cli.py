@@ -53,5 +53,5 @@ def one(f, out):
 if __name__ == "__main__":
     os.makedirs(H.WORK / "cli", exist_ok=True)
     with open(sys.argv[1], "a") as out:
-        for f in sys.argv[2:]:
+        for f in H.file_args(sys.argv[2:]):
             one(f, out)
