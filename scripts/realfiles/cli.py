@@ -43,6 +43,15 @@ def one(f, out):
         except Exception as e:
             ok = f"{type(e).__name__}"
         rec(file=f, cmd=ename, keypath=H.kp(path), rc=0, dataok=ok)
+        # the same change through `sealfile edit`: an "editor" that writes the plaintext `set` gave
+        p.write_bytes(sealed)
+        wanted = Path(d) / "wanted.txt"
+        wanted.write_bytes(r2.stdout)
+        r3 = subprocess.run(PY + ["edit", base] + typ, cwd=d, capture_output=True,
+                            env=dict(ENV, VISUAL="", EDITOR=f"cp {wanted}"))
+        r4 = run(["decrypt", base] + typ, d)
+        rec(file=f, cmd=ename + "/edit", keypath=H.kp(path), rc=r3.returncode, err=r3.stderr.decode()[:300],
+            exact=r4.stdout == r2.stdout, sealed_lines=H.touched(H.data_part(sealed.decode()), H.data_part(p.read_bytes().decode())))
     for ename, args in (("rotate", ["rotate", base]), ("recipients-add", ["recipients", "add", "--age", H.r2, base])):
         p.write_bytes(sealed)
         r = run(args + typ, d)

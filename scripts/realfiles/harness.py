@@ -1,5 +1,5 @@
 """Drive sealfile's library over a corpus: seal, decrypt, set/unset/rotate/recipients add; compare with ruamel 1.2."""
-import io, json, math, os, random, sys, traceback, copy, datetime
+import io, json, math, os, random, re, sys, traceback, copy, datetime
 from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workdir import take_workdir
@@ -197,12 +197,12 @@ def touched(old, new):
     while q < min(len(a), len(b)) - p and a[-1 - q] == b[-1 - q]: q += 1
     return len(a) - p - q, len(b) - p - q
 
-MARKS = ('"sealfile":', "# sealfile metadata", "sealfile:")
+MARK = re.compile(r'"sealfile"\s*:|# sealfile metadata|^sealfile:', re.M)
 
 def data_part(sealed):
-    """The sealed text before its metadata (JSON member, dotenv header or YAML block)."""
-    cut = min([sealed.rfind(m) for m in MARKS if sealed.rfind(m) >= 0] or [len(sealed)])
-    return sealed[:cut]
+    """The sealed text before its metadata (JSON member, spaced as the file is; dotenv header; YAML block)."""
+    found = list(MARK.finditer(sealed))
+    return sealed[:found[-1].start()] if found else sealed
 
 def main(files, log):
     rnd0 = random.Random(36)
