@@ -14,7 +14,7 @@ def one(f, out):
     base = Path(f).name.split("__")[-1]
     k = H.kind(f)
     text = Path(f).read_bytes()
-    d = tempfile.mkdtemp(dir="/tmp/real36/cli")
+    d = tempfile.mkdtemp(dir=H.WORK / "cli")
     p = Path(d) / base
     p.write_bytes(text)
     r = run(["encrypt", "-i", "--age", H.RECIP, base] + ([] if base.endswith((".json",".yaml",".yml")) or base.startswith(".env") else ["--input-type", k]), d)
@@ -43,6 +43,15 @@ def one(f, out):
         except Exception as e:
             ok = f"{type(e).__name__}"
         rec(file=f, cmd=ename, keypath=H.kp(path), rc=0, dataok=ok)
+        # the same change through `sealfile edit`: an "editor" that writes the plaintext `set` gave
+        p.write_bytes(sealed)
+        wanted = Path(d) / "wanted.txt"
+        wanted.write_bytes(r2.stdout)
+        r3 = subprocess.run(PY + ["edit", base] + typ, cwd=d, capture_output=True,
+                            env=dict(ENV, VISUAL="", EDITOR=f"cp {wanted}"))
+        r4 = run(["decrypt", base] + typ, d)
+        rec(file=f, cmd=ename + "/edit", keypath=H.kp(path), rc=r3.returncode, err=r3.stderr.decode()[:300],
+            exact=r4.stdout == r2.stdout, sealed_lines=H.touched(H.data_part(sealed.decode()), H.data_part(p.read_bytes().decode())))
     for ename, args in (("rotate", ["rotate", base]), ("recipients-add", ["recipients", "add", "--age", H.r2, base])):
         p.write_bytes(sealed)
         r = run(args + typ, d)
@@ -51,7 +60,7 @@ def one(f, out):
     shutil.rmtree(d)
 
 if __name__ == "__main__":
-    os.makedirs("/tmp/real36/cli", exist_ok=True)
+    os.makedirs(H.WORK / "cli", exist_ok=True)
     with open(sys.argv[1], "a") as out:
-        for f in sys.argv[2:]:
+        for f in H.file_args(sys.argv[2:]):
             one(f, out)

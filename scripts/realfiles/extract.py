@@ -1,24 +1,34 @@
 import subprocess, re, random, os, sys
 from pathlib import Path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workdir import take_workdir
 M = Path('/work/.mirror')
-OUT = Path('/tmp/real36/corpus')
-PAT = re.compile(r'\.(ya?ml|json)$|(^|/)\.env(\.[A-Za-z0-9_.-]+)?$|\.env\.example$', re.I)
+OUT = take_workdir(sys.argv) / 'corpus'
+PAT = re.compile(r'\.(ya?ml|json)$|\.env$|(^|/)\.env([.-][A-Za-z0-9_.-]+)?$|\.env\.example$', re.I)
+# Rounds 36 used bitnami charts, nf-core, vercel examples, starter workflows, kubernetes examples, solidus,
+# stripe/OAI specs, mkdocs-material, circleci-cli, pre-commit-hooks, tsconfig bases, awesome-compose, Spring.
 plans = {  # repo: (include regex, exclude regex, cap)
- 'bitnami+charts': (r'(values\.yaml|Chart\.yaml|values\.schema\.json)$', r'/templates/', 500),
- 'nf-core+modules': (r'(environment\.yml|meta\.yml|tests/.*\.json)$', r'^$', 250),
- 'vercel+examples': (r'.', r'(package-lock|pnpm-lock|yarn\.lock)', 450),
- 'actions+starter-workflows': (r'.', r'^$', 372),
- 'kubernetes+examples': (r'.', r'^$', 262),
- 'solidusio+solidus': (r'.', r'^$', 205),
- 'stripe+openapi': (r'.', r'^$', 30),
- 'OAI+OpenAPI-Specification': (r'.', r'^$', 40),
- 'squidfunk+mkdocs-material': (r'.', r'^$', 66),
- 'CircleCI-Public+circleci-cli': (r'.', r'^$', 75),
- 'pre-commit+pre-commit-hooks': (r'.', r'^$', 11),
- 'tsconfig+bases': (r'.', r'^$', 39),
- 'docker+awesome-compose': (r'.', r'^$', 85),
- 'spring-petclinic+spring-petclinic-microservices': (r'.', r'^$', 32),
- 'spring-projects+spring-petclinic': (r'.', r'^$', 9),
+ 'nst+JSONTestSuite': (r'^test_(parsing|transform)/', r'^$', 400),
+ 'joho+godotenv': (r'.', r'^$', 50),
+ 'bkeepers+dotenv': (r'.', r'^$', 50),
+ 'motdotla+dotenv': (r'.', r'^$', 50),
+ 'ansible+ansible': (r'^test/', r'^$', 350),
+ 'ansible+ansible-examples': (r'.', r'^$', 100),
+ 'frenck+home-assistant-config': (r'.', r'^$', 50),
+ 'argoproj+argo-cd': (r'.', r'(swagger|openapi|\.pb\.)', 300),
+ 'prometheus-operator+kube-prometheus': (r'.', r'^$', 100),
+ 'open-telemetry+opentelemetry-collector': (r'.', r'^$', 200),
+ 'getsentry+self-hosted': (r'.', r'^$', 50),
+ 'nextcloud+docker': (r'.', r'^$', 30),
+ 'laravel+laravel': (r'.', r'^$', 20),
+}
+LOCAL = {  # name: (root, include regex, cap): data files that ship on this machine
+ 'cfnlint': ('.venv/lib/python3.11/site-packages/cfnlint/data/schemas', r'\.json$', 150),
+ 'botocore': ('.venv/lib/python3.11/site-packages/botocore/data', r'\.json$', 40),
+ 'iso-codes': ('/usr/share/iso-codes/json', r'\.json$', 16),
+ 'cmake': ('/usr/share/cmake-3.25', r'\.json$', 40),
+ 'dist-packages': ('/usr/lib/python3/dist-packages', r'\.(json|ya?ml)$', 60),
+ 'site-yaml': ('.venv/lib/python3.11/site-packages', r'\.ya?ml$', 60),
 }
 rnd = random.Random(36)
 total = 0
@@ -41,4 +51,13 @@ for repo, (inc, exc, cap) in plans.items():
         dest.write_bytes(data)
         total += 1
     print(repo, len(cands))
+for name, (root, inc, cap) in LOCAL.items():
+    cands = sorted(str(p) for p in Path(root).rglob('*') if p.is_file() and re.search(inc, p.name) and 0 < p.stat().st_size <= 2_000_000)
+    rnd.shuffle(cands)
+    for p in sorted(cands[:cap]):
+        dest = OUT / name / os.path.relpath(p, root).replace('/', '__')
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(Path(p).read_bytes())
+        total += 1
+    print(name, min(cap, len(cands)))
 print('total', total)

@@ -1,18 +1,21 @@
 """Drive sealfile's library over a corpus: seal, decrypt, set/unset/rotate/recipients add; compare with ruamel 1.2."""
-import io, json, math, os, random, sys, traceback, copy, datetime
+import io, json, math, os, random, re, sys, traceback, copy, datetime
 from pathlib import Path
-os.environ.setdefault("SEALFILE_AGE_KEY_FILE", "/tmp/real36/key.txt")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from workdir import take_workdir
+WORK = take_workdir(sys.argv)
+KEYF = WORK / "key.txt"
+os.environ.setdefault("SEALFILE_AGE_KEY_FILE", str(KEYF))
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.stores import get_store
 from sealfile.ops.seal import seal_text
 from sealfile.ops.read import decrypt_text
-from sealfile.ops.change import set_value, unset_value, rotate, change_recipients
+from sealfile.ops.change import set_value, unset_value, rotate, change_recipients, reseal_edited
 from sealfile.errors import SealfileError
 from dotenv import dotenv_values
 
-KEYF = Path("/tmp/real36/key.txt")
 if not KEYF.exists():
     i, r = generate_identity(); KEYF.write_text(f"# public key: {r}\n{i}\n"); KEYF.chmod(0o600)
 RECIP = [l.split(": ")[1] for l in KEYF.read_text().splitlines() if l.startswith("# public key")][0]
@@ -26,7 +29,7 @@ def kind(name):
 
 def ref_load(text, k):
     if k == "json": return json.loads(text)
-    if k == "dotenv": return dict(dotenv_values(stream=io.StringIO(text)))
+    if k == "dotenv": return dict(dotenv_values(stream=io.StringIO(text), interpolate=False))  # as sealfile reads it
     docs = list(YAML(typ="safe", pure=True).load_all(text))
     return docs
 
@@ -76,12 +79,18 @@ def edits_for(text, k, rnd):
     """list of (name, op, path, value) with the reference transform."""
     if k == "dotenv":
         data = ref_load(text, k)
-        keys = list(data)
+        keys = [x for x in data if data[x] is not None]
         out = [("set-new-top", "set", ("SF_NEW_KEY",), "sfvalue")]
         if keys:
-            key = rnd.choice(keys)
-            out.append(("set-existing", "set", (key,), "sf-changed"))
+            out.append(("set-existing", "set", (rnd.choice(keys),), "sf-changed"))
+            out.append(("set-existing-any", "set", (rnd.choice(keys),), "sf changed #2"))
+            out.append(("set-first-key", "set", (keys[0],), "sf-first"))
+            out.append(("set-last-key", "set", (keys[-1],), "sf-last"))
+            multi = [x for x in keys if "\n" in data[x]]
+            if multi: out.append(("set-multiline", "set", (rnd.choice(multi),), "one\ntwo"))
             out.append(("unset-leaf", "unset", (rnd.choice(keys),), None))
+            out.append(("unset-first-key", "unset", (keys[0],), None))
+            out.append(("unset-last-key", "unset", (keys[-1],), None))
         return out, data
     if k == "json":
         tree = json.loads(text); root = tree; items = []
@@ -141,8 +150,8 @@ def apply_ref(data, op, path, value, k, multi):
     parent = data
     for s in path[:-1]: parent = parent[s]
     last = path[-1]
-    if op == "set" and parent is None:
-        parent = {} if isinstance(last, str) else []
+    if op == "set" and parent is None:  # a null parent becomes a mapping, `a[0]` there key 0 (docs/format.md)
+        parent = {}
         grand = data
         for s in path[:-2]: grand = grand[s]
         grand[path[-2]] = parent
@@ -178,6 +187,22 @@ def tricky(eds, rnd, k):
         if k != "dotenv":
             out.append((ename + "+subtree", op, path, copy.deepcopy(rnd.choice(TS))))
     return out
+
+def touched(old, new):
+    """(lines removed, lines added) between two texts, common leading and trailing lines taken off."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]: p += 1
+    q = 0
+    while q < min(len(a), len(b)) - p and a[-1 - q] == b[-1 - q]: q += 1
+    return len(a) - p - q, len(b) - p - q
+
+MARK = re.compile(r'"sealfile"\s*:|# sealfile metadata|^sealfile:', re.M)
+
+def data_part(sealed):
+    """The sealed text before its metadata (JSON member, spaced as the file is; dotenv header; YAML block)."""
+    found = list(MARK.finditer(sealed))
+    return sealed[:found[-1].start()] if found else sealed
 
 def main(files, log):
     rnd0 = random.Random(36)
@@ -238,7 +263,18 @@ def main(files, log):
                 s = 0
                 while s < min(len(text), len(got)) - p and text[-1 - s] == got[-1 - s]: s += 1
                 removed = text[p:len(text) - s]; added = got[p:len(got) - s]
-                rec(file=f, edit=ename, keypath=keypath, ok=good, wrongdata=not good, removed=removed[:300], added=added[:300], nremoved=len(removed))
+                rec(file=f, edit=ename, keypath=keypath, ok=good, wrongdata=not good, removed=removed[:300], added=added[:300], nremoved=len(removed),
+                    plain_lines=touched(text, got), sealed_lines=touched(data_part(sealed), data_part(res)))
+                stats["edits"] += 1  # the same change made as `sealfile edit` makes it: the whole edited plaintext re-sealed
+                try:
+                    res2 = reseal_edited(sealed, got, store=store)
+                    got2 = decrypt_text(res2, store=store)
+                    rec(file=f, edit=ename + "/edit", keypath=keypath, ok=got2 == got, exact=got2 == got,
+                        plain_lines=touched(text, got), sealed_lines=touched(data_part(sealed), data_part(res2)))
+                except SealfileError as e:
+                    rec(file=f, edit=ename + "/edit", keypath=keypath, ok=False, refused=True, err=str(e))
+                except Exception as e:
+                    rec(file=f, edit=ename + "/edit", keypath=keypath, ok=False, crash=True, err=f"{type(e).__name__}: {e}", tb=traceback.format_exc()[-1200:])
             for ename, fn in () if os.environ.get("ONLY") else (("rotate", lambda: rotate(sealed, store=store)),
                               ("recipients-add", lambda: change_recipients(sealed, add=[KEY2], store=store).text)):
                 stats["edits"] += 1
@@ -250,5 +286,9 @@ def main(files, log):
                     rec(file=f, edit=ename, ok=False, err=f"{type(e).__name__}: {e}", tb=traceback.format_exc()[-800:])
     print(stats)
 
+def file_args(args):
+    """FILES, where `@LIST` names a file holding one path a line (paths may hold spaces)."""
+    return [x for a in args for x in (Path(a[1:]).read_text().splitlines() if a.startswith("@") else [a])]
+
 if __name__ == "__main__":
-    main(sys.argv[2:], sys.argv[1])
+    main(file_args(sys.argv[2:]), sys.argv[1])

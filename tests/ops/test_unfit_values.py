@@ -138,3 +138,32 @@ def test_set_refuses_a_yaml_value_whose_tag_its_text_contradicts(age_identity: A
     assert result.stderr == (f"sealfile: error: {path}: d: the value is not valid YAML: a value that is not of the "
                              "type its tag gives it: remove the tag to keep it as text\n")
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("keypath", "quoted"), [('["n"][0]', '["n"]["0"]'), ('["missing"][0]', '["missing"]["0"]'),
+                                                ('["missing"][0]["x"]', '["missing"]["0"]["x"]'), ("[0]", '["0"]'),
+                                                ('["l"][0][1]', '["l"][0]["1"]')])
+def test_set_refuses_a_key_its_path_would_make_that_json_cannot_hold(age_identity: AgeIdentity, keypath: str,
+                                                                      quoted: str) -> None:
+    """A bracketed index where ``set`` makes a new mapping (below a null, a missing key, a new list item) is
+    an integer key: JSON has none, and the refusal said "please report it" instead of how to write the key."""
+    store = get_store("json")
+    sealed = seal_text('{"n": null, "a": 1, "l": []}\n', [age_identity.key], store=store)
+    with pytest.raises(FormatError, match=r"JSON keys are strings, not int \(quote the key\)") as refused:
+        change.set_value(sealed, keypath, "v", store)
+    assert refused.value.keypath == keypath
+    assert "please report" not in str(refused.value)
+    assert '"v"' in decrypt_text(change.set_value(sealed, quoted, "v", store), store=store)  # as the hint says
+
+
+def read_back(text: str) -> Any:
+    from ruamel.yaml import YAML
+    return YAML(typ="safe").load(text)
+
+
+def test_an_integer_key_is_still_made_where_the_syntax_holds_one(age_identity: AgeIdentity) -> None:
+    store = get_store("yaml")
+    sealed = seal_text("n:\nl: []\n", [age_identity.key], store=store)
+    for keypath, key in (('["n"][0]', 0), ('["missing"][0]', 0), ('["l"][0][1]', 1)):
+        read = read_back(decrypt_text(change.set_value(sealed, keypath, "v", store), store=store))
+        assert key in (read["l"][0] if key else read.get("n") or read["missing"])

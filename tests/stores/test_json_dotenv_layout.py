@@ -147,6 +147,26 @@ def test_json_layout_examples(key: AgeKey) -> None:
         ', "extra": "x"\n}')
 
 
+@pytest.mark.parametrize(("text", "sealed_head", "added"), [
+    ("{\n}\n", '{\n  "sealfile": {\n    "version"', '{\n  "k": "v"\n}\n'),
+    ("{\r\n}\r\n", '{\r\n  "sealfile": {\r\n    "version"', '{\r\n  "k": "v"\r\n}\r\n'),
+    ("{\n\n}", '{\n\n  "sealfile": {\n    "version"', '{\n\n  "k": "v"\n}'),
+    ("{\n\t}\n", '{\n\t"sealfile": {\n\t\t"version"', '{\n\t"k": "v"\n\t}\n'),
+    ('{\n  "a": {\n  },\n  "b": 1\n}\n', None, '{\n  "a": {\n    "k": "v"\n  },\n  "b": 1\n}\n'),
+])
+def test_a_member_written_into_an_empty_mapping_over_lines_is_on_a_line_of_its_own(
+        key: AgeKey, text: str, sealed_head: str | None, added: str) -> None:
+    """``{`` and ``}`` on lines of their own with nothing between: the metadata (or a key ``set`` adds) went
+    at the brace's indentation and its ``}`` onto the closing brace's line (``}}``)."""
+    sealed = seal_text(text, [key], store=JSON)
+    if sealed_head is not None:
+        assert sealed.startswith(sealed_head)
+        assert sealed.rstrip("\r\n").endswith(("\n  }\n}", "\r\n  }\r\n}", "\n\t}\n\t}"))
+    assert decrypt_text(sealed, store=JSON) == text
+    keypath = "a.k" if sealed_head is None else "k"
+    assert decrypt_text(change.set_value(sealed, keypath, "v", JSON), store=JSON) == added
+
+
 @pytest.mark.parametrize(("text", "where"), [('{"a": 1E400}', "a"), ('{"a": {"b": [0, -1e999]}}', "a.b.1")])
 def test_json_numbers_beyond_a_float_are_refused(key: AgeKey, text: str, where: str) -> None:
     with pytest.raises(FormatError, match="too large for a 64-bit float") as refused:

@@ -23,7 +23,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument
-from sealfile.ops.keyless_shape import container_at, keyless_shape
+from sealfile.ops.keyless_shape import container_at, keyless_shape, unfit_new_key
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
@@ -65,7 +65,11 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
         values = dict(sealed.leaves())
         # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
-        place(shape, keypath, dict, lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
+        path, _ = place(shape, keypath, dict,
+                        lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
+        unfit = unfit_new_key(shape, path, _store(store))
+        if unfit is not None:
+            raise FormatError(unfit, keypath=keypath)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         if replacing is not None or over is not None:

@@ -128,6 +128,10 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         colon = text[members[-1][2]:members[-1][3].start]
     else:
         lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
+        if value and _breaks(lead):  # ``{`` and ``}`` on lines of their own: a member between, one level in
+            cut = _line_start(lead, len(lead))
+            lead, trail = lead[:cut] + _indent_at(text, node.start) + (unit or "  "), line_break(text) + lead[cut:]
+            separator = "," + lead[_line_start(lead, cut) - 1:]
     on_lines = _breaks(separator) or _breaks(lead)
     index_of = {member[0]: index for index, member in enumerate(members)}
     out.append("{")
@@ -135,8 +139,8 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         index = index_of.get(key)
         if index is None:
             out.append(separator if written else lead)
-            line_indent = _indent_at(text, members[-1][1] if members else node.start)  # only for a new member: on
-            # a one-line file the search for the line's start runs back to the text's start
+            # only for a new member: on a one-line file the search for the line's start runs back to the text's start
+            line_indent = _indent_at(text, members[-1][1]) if members else lead[_line_start(lead, len(lead)):]
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
                                                                              line_indent, line_break(text)))
             continue
@@ -147,9 +151,17 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
             out.append(_lead_for(lead, text[members[index - 1][3].end:key_start] if index else lead))
         out.append(text[key_start:child.start])
         _write(text, child, value[key], unit, out)
-    # an emptied mapping keeps the text after its last member (else the one before its first), as an
-    # emptied list does: both would leave a line of blanks between the braces
-    out.append((trail if value else trail or lead) + "}")
+    out.append((trail if value else _emptied(lead, trail)) + "}")
+
+
+def _emptied(lead: str, trail: str) -> str:
+    """The text between the braces of a mapping whose members are all removed: the lines before its first
+    member, then the closing brace's indentation (the text after the last one's last line), which undoes a
+    member written into an empty mapping over lines; on one line, the text after the last member (else
+    the one before the first), as an emptied list does: both would leave a line of blanks between the braces."""
+    if not _breaks(trail):
+        return trail or lead
+    return lead[:_line_start(lead, len(lead))] + trail[_line_start(trail, len(trail)):]
 
 
 def _lead_for(lead: str, own: str) -> str:
