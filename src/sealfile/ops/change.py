@@ -17,7 +17,8 @@ from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import format_keypath, parse_keypath, place, resolve
+from sealfile.model.path_place import place
+from sealfile.model.paths import format_keypath, parse_keypath, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled

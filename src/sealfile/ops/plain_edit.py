@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sealfile.model.paths import ListIndex, Path, get_at, has_path, place
+from sealfile.model.path_place import place
+from sealfile.model.paths import ListIndex, Path, get_at, has_path
 from sealfile.model.scalars import Styled
 from sealfile.ops.tree import plain_values
 from sealfile.stores import Store
@@ -26,13 +27,14 @@ def keypath_of(path: Path) -> str:
 
 
 def set_path(plaintext: str, store: Store, path: Path, value: Any, *, after: Any = None) -> str:
-    """The plaintext with ``value`` at ``path``; a new key goes after the key ``after`` of its mapping
-    (:data:`FIRST`: before the others), else last."""
+    """The plaintext with ``value`` at ``path``, placed as ``set`` places it (a null on the way becomes a mapping);
+    a new key goes after the key ``after`` of its mapping (:data:`FIRST`: before the others), else last."""
     if store.name == "yaml":
         bom, body = split_bom(plaintext)
-        return bom + yaml_edit.set_value(body, scan(body), keypath_of(path), value, after=after)
+        return bom + yaml_edit.set_value(body, scan(body), path, value, after=after)
     tree = store.load_editable(plaintext)
-    placed, existed = place(tree, keypath_of(path), store.new_mapping)
+    placed, existed = place(tree, path, store.new_mapping,
+                            lambda parent: store.read_scalar(get_at(tree, parent)).value is None)
     parent = get_at(tree, placed[:-1])
     new = _to_store(value, store)
     if isinstance(parent, list):
