@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 from sealfile.errors import FormatError
+from sealfile.ops import change
+from sealfile.ops.seal import seal_text
 from sealfile.ops.values import parse_value
+from sealfile.stores.yaml.scan import scan
+from tests.support.identities import AgeIdentity
 
 SPELLINGS = [
     "0", "12", "+12", "-0", "007", "017", "0o17", "0x1F", "-0x10", "0b101", "1_000", " 42 ", "0O17", "0X1F", "0B1",
@@ -44,3 +48,15 @@ def test_a_typed_value_is_what_yaml_reads(text: str, value_type: str) -> None:
         assert typed is FormatError, (text, value_type, typed)
     else:
         assert _same(typed, float(as_yaml) if value_type == "float" else as_yaml)
+
+
+
+@pytest.mark.parametrize("collection", ["!!omap [a: 1, b: 2]", "!!set {a, b}", "!!pairs [a: 1, a: 2]",
+                                        "{a: !!omap [x: 1]}"])
+def test_a_value_is_refused_where_a_file_holding_it_is(age_identity: AgeIdentity, collection: str) -> None:
+    """``set k --type yaml '!!omap [a: 1]'`` set a mapping; the same text in a file is refused."""
+    with pytest.raises(FormatError):
+        scan(f"k: {collection}\n")
+    sealed = seal_text("a: 1\n", [age_identity.key])
+    with pytest.raises(FormatError):
+        change.set_value(sealed, "k", parse_value(collection, "yaml", "k"))

@@ -48,6 +48,9 @@ def _check_expansion(value: Any, keypath: str | None) -> None:
                               "are written out as copies)", keypath=keypath)
         if not isinstance(node, (dict, list)):
             continue
+        if type(node) is not dict and isinstance(node, dict):  # ruamel's reader gives !!omap an ordered dict
+            from sealfile.stores.yaml.basics import unsupported_collection
+            raise FormatError(unsupported_collection("omap"), keypath=keypath)
         if id(node) in around:
             raise FormatError("the value holds itself (a YAML alias to a collection around it)", keypath=keypath)
         around.add(id(node))
