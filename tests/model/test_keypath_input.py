@@ -121,7 +121,8 @@ def test_a_dotted_path_that_spells_a_key_holding_dots_says_how_to_write_it(tree:
                                                                            meant: str) -> None:
     """``B.C`` reads as B then C: where the key ``B.C`` is there, get and unset say how to name it, and
     set refuses rather than add a mapping ``B`` beside it; the path as told reads back the value."""
-    from sealfile.model.paths import get_at, place, resolve
+    from sealfile.model.path_place import place
+    from sealfile.model.paths import get_at, resolve
 
     with pytest.raises(KeyPathError, match=f"no such key; for the key .* write {re.escape(meant)}$"):
         resolve(tree, typed)
@@ -180,7 +181,8 @@ def test_a_key_typed_in_other_characters_is_named_and_never_added_twice(typed: s
     """``café`` typed as ``e`` and a combining accent (as macOS and some keyboards give it), with a space after it
     or a zero-width space pasted in, is another key to YAML: ``set`` added a second key that looks the same,
     which the application, reading the file's, never saw."""
-    from sealfile.model.paths import parse_keypath, place, resolve
+    from sealfile.model.path_place import place
+    from sealfile.model.paths import parse_keypath, resolve
 
     tree = {"db": {"caf\u00e9": {"pw": "old"}}}
     for look_up in (lambda: resolve(tree, typed), lambda: place(tree, typed, dict)):

@@ -14,7 +14,7 @@ compared by type and value, never by Python equality (in which ``True == 1``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
@@ -24,7 +24,6 @@ from sealfile.model.keypath_syntax import KeyPath as KeyPath
 from sealfile.model.keypath_syntax import Selector as Selector
 from sealfile.model.keypath_syntax import parse_keypath as parse_keypath
 from sealfile.model.lazy_pattern import compiled_when_used
-from sealfile.model.path_hints import bracketed as _bracketed
 from sealfile.model.path_hints import canonical_twin_hint, near_key_hint
 from sealfile.model.path_hints import dotted_key_hint as _dotted_key_hint
 from sealfile.model.path_hints import shown_segment as _shown_segment
@@ -169,58 +168,6 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
             raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=shown)
         node = child(node, path[-1])
     return tuple(path)
-
-
-def place(tree: Any, keypath: str, new_mapping: Callable[[], Any],
-          holds_null: Callable[[Path], bool] | None = None) -> tuple[Path, bool]:
-    """Resolve ``keypath`` for a ``set``: existing parts as :func:`resolve` does, missing mappings
-    made with ``new_mapping``, a missing last key (or the next list index) added holding ``None``.
-    A parent holding a null (``resources:`` above commented-out children) becomes a new mapping as a
-    missing one would, when ``holds_null(path)`` says so (the caller decrypts that one value); any other
-    single value is refused. Returns the typed path and whether the value existed."""
-    selectors = parse_keypath(keypath)
-    path: list[Segment] = []
-    node = tree
-    existed = True
-    for position, selector in enumerate(selectors):
-        last = position == len(selectors) - 1
-        if path and not isinstance(node, (list, Mapping)) and holds_null is not None and holds_null(tuple(path)):
-            node = get_at(tree, tuple(path[:-1]))[path[-1]] = new_mapping()
-            existed = False
-        if isinstance(node, list):
-            index = list_index(selector, len(node), keypath, append=True)
-            if index == len(node):
-                node.append(None if last else new_mapping())
-                existed = False
-            path.append(index)
-        elif isinstance(node, MutableMapping):
-            key = find_key(node, selector, keypath)
-            hint = _dotted_key_hint(node, selectors, position) if key is None else ""
-            if hint:  # 'a.b' would add a mapping 'a' beside the key 'a.b' the user most likely meant
-                apart = (*selectors[:position], *(type(s)("str", s.value) for s in selectors[position:]))
-                raise KeyPathError(f"no such key{hint} (to add a new mapping instead: {_bracketed(apart)})",
-                                   keypath=keypath)
-            twin = canonical_twin_hint(node, selectors, position) if key is None else ""
-            if twin:  # set would add a second key that reads the same, which the application never reads
-                raise KeyPathError(f"no such key{twin}", keypath=keypath)
-            if key is None:
-                key = new_key(selector)
-                node[key] = None if last else new_mapping()
-                existed = False
-            path.append(key)
-        else:
-            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
-        node = node[path[-1]]
-    return tuple(path), existed
-
-
-def through_value(path: Path) -> str:
-    """Why ``set`` cannot go on at ``path``, and the way on: an empty key (``resources:`` above commented-out
-    children, as Helm charts ship them) holds a null, which ``set`` makes a mapping; any other value is never replaced
-    unasked."""
-    where = format_keypath(path)
-    return (f"the path goes through a value that is not a mapping or list ({where} holds a single value: to make "
-            f"it a mapping, first set {where} --type yaml '{{}}')")
 
 
 def format_selectors(selectors: KeyPath) -> str:

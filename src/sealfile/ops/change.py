@@ -17,13 +17,14 @@ from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
-from sealfile.model.paths import format_keypath, parse_keypath, place, resolve
+from sealfile.model.path_place import reach
+from sealfile.model.paths import KeyPath, format_keypath, get_at, new_key, parse_keypath, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument
-from sealfile.ops.keyless_shape import container_at, keyless_shape, unfit_new_key
+from sealfile.ops.keyless_shape import container_at, keyless_shape
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
@@ -65,17 +66,24 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
         values = dict(sealed.leaves())
         # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
-        path, _ = place(shape, keypath, dict,
-                        lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
-        unfit = unfit_new_key(shape, path, _store(store))
-        if unfit is not None:
-            raise FormatError(unfit, keypath=keypath)
+        path, missing = reach(shape, keypath,
+                              lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
+        _refuse_unfit_keys(_store(store), isinstance(get_at(shape, path), list), missing, keypath)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         if replacing is not None or over is not None:
             _tell_replaced(document, keypath, replacing, over)
         document.set(keypath, value)
         return document.dump()
+
+
+def _refuse_unfit_keys(store: Store, in_list: bool, missing: KeyPath, keypath: str) -> None:
+    """The keys a ``set`` creates are written as its value is: refused where the syntax holds no such key (JSON's
+    ``a[0]`` names the integer key 0), as :meth:`~sealfile.stores.Store.first_unfit` refuses one in a value."""
+    for selector in missing[1:] if in_list else missing:  # a new list item has no key
+        reason = store.unfit(new_key(selector), key=True)
+        if reason is not None:
+            raise FormatError(reason, keypath=keypath)
 
 
 def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None] | None,

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.model.paths import ListIndex, Path, get_at, resolve
+from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.ops.document import SealedLeaf
-from sealfile.stores.base import Store
 
 
 def keyless_shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
@@ -37,19 +36,3 @@ def container_at(shape: dict[Any, Any], keypath: str) -> str | None:
     except (KeyPathError, FormatError):
         return None
     return "mapping" if isinstance(held, dict) else "list" if isinstance(held, list) else None
-
-
-def unfit_new_key(shape: dict[Any, Any], path: Path, store: Store) -> str | None:
-    """Why ``store`` cannot hold an integer key on ``path`` (as ``place`` made it in ``shape``), if it cannot.
-
-    A bracketed index where ``set`` makes a mapping (below a null or a missing key, in a new list item) is
-    an integer key, which JSON has not. Only integers are checked: every other key on the path is read
-    from the file or is text, and a key the file holds (a YAML date) must stay reachable."""
-    node: Any = shape
-    for segment in path:
-        if isinstance(node, dict) and isinstance(segment, int) and not isinstance(segment, bool):
-            reason = store.unfit(segment, key=True)
-            if reason is not None:
-                return reason
-        node = node[segment]
-    return None

@@ -7,10 +7,10 @@ driver applies the other side's changes this way before sealing the result again
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sealfile.model.paths import ListIndex, Path, get_at, has_path, place
+from sealfile.model.path_place import place
+from sealfile.model.paths import Path, format_keypath, get_at, has_path
 from sealfile.model.scalars import Styled
 from sealfile.ops.tree import plain_values
 from sealfile.stores import Store
@@ -20,19 +20,15 @@ from sealfile.stores.yaml.edit import FIRST
 from sealfile.stores.yaml.scan import scan
 
 
-def keypath_of(path: Path) -> str:
-    """A typed path as a key path every verb resolves to exactly it (``["db"][0][true]``)."""
-    return "".join(f"[{int(s)}]" if isinstance(s, ListIndex) else f"[{json.dumps(s)}]" for s in path)
-
-
 def set_path(plaintext: str, store: Store, path: Path, value: Any, *, after: Any = None) -> str:
-    """The plaintext with ``value`` at ``path``; a new key goes after the key ``after`` of its mapping
-    (:data:`FIRST`: before the others), else last."""
+    """The plaintext with ``value`` at ``path``, placed as ``set`` places it (a null on the way becomes a mapping);
+    a new key goes after the key ``after`` of its mapping (:data:`FIRST`: before the others), else last."""
     if store.name == "yaml":
         bom, body = split_bom(plaintext)
-        return bom + yaml_edit.set_value(body, scan(body), keypath_of(path), value, after=after)
+        return bom + yaml_edit.set_value(body, scan(body), path, value, after=after)
     tree = store.load_editable(plaintext)
-    placed, existed = place(tree, keypath_of(path), store.new_mapping)
+    placed, existed = place(tree, path, store.new_mapping,
+                            lambda parent: store.read_scalar(get_at(tree, parent)).value is None)
     parent = get_at(tree, placed[:-1])
     new = _to_store(value, store)
     if isinstance(parent, list):
@@ -63,7 +59,7 @@ def plain_data(plaintext: str, store: Store) -> Any:
 def remove_path(plaintext: str, store: Store, path: Path) -> str:
     if store.name == "yaml":
         bom, body = split_bom(plaintext)
-        return bom + yaml_edit.remove(body, scan(body), keypath_of(path))
+        return bom + yaml_edit.remove(body, scan(body), format_keypath(path))
     tree = store.load_editable(plaintext)
     if has_path(tree, path):
         del get_at(tree, path[:-1])[path[-1]]
@@ -81,4 +77,4 @@ def _to_store(value: Any, store: Store) -> Any:
     return store.write_scalar(Styled(value))
 
 
-__all__ = ["FIRST", "keypath_of", "plain_data", "remove_path", "set_path"]
+__all__ = ["FIRST", "plain_data", "remove_path", "set_path"]

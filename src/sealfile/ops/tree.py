@@ -19,7 +19,8 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import METADATA_KEY, Metadata
 from sealfile.model.path_fold import path_codes
-from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, place, plain_tree, resolve
+from sealfile.model.path_place import place
+from sealfile.model.paths import ListIndex, Path, encode_path, format_keypath, get_at, plain_tree, resolve
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import (
     Styled,

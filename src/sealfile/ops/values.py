@@ -48,6 +48,9 @@ def _check_expansion(value: Any, keypath: str | None) -> None:
                               "are written out as copies)", keypath=keypath)
         if not isinstance(node, (dict, list)):
             continue
+        if type(node) is not dict and isinstance(node, dict):  # ruamel's reader gives !!omap an ordered dict
+            from sealfile.stores.yaml.basics import unsupported_collection
+            raise FormatError(unsupported_collection("omap"), keypath=keypath)
         if id(node) in around:
             raise FormatError("the value holds itself (a YAML alias to a collection around it)", keypath=keypath)
         around.add(id(node))
@@ -60,26 +63,27 @@ _YAML_FLOATS.update({spelling: "nan" for spelling in (".nan", ".NaN", ".NAN")})
 """YAML 1.2's spellings of infinity and not-a-number, which Python's ``float`` does not read."""
 
 
+_TAGS = {"int": ("int",), "float": ("float", "int"), "bool": ("bool",), "null": ("null",)}
+"""The YAML 1.2 types a spelling given with ``--type`` may have: a number typed as an integer is a float too."""
+
+
 def _scalar(text: str, value_type: str) -> Any:
     if value_type == "str":
         return text
-    if value_type == "int":
-        try:
-            return int(text.strip())
-        except ValueError:  # YAML 1.2's (and Python's) hexadecimal and octal spellings: 0x1F, 0o17
-            return int(text.strip(), 0)
-    if value_type == "float":
-        return float(_YAML_FLOATS.get(text.strip(), text.strip()))
-    if value_type == "bool":
-        lowered = text.strip().lower()
-        if lowered not in ("true", "false"):
-            raise ValueError
-        return lowered == "true"
+    from sealfile.stores.yaml.plain_tags import plain_tag  # the one reading of YAML 1.2's spellings
+
+    spelled = text.strip()
+    tag = plain_tag(spelled).rsplit(":", 1)[-1] if spelled else "null"
+    if tag not in _TAGS[value_type]:  # Python reads more ('\u0661\u0662', 'inf', '0X1F'), as YAML readers never do
+        raise ValueError
     if value_type == "null":
-        if text.strip() not in ("", "null", "~"):
-            raise ValueError
         return None
-    raise AssertionError(value_type)
+    if value_type == "bool":
+        return spelled.lower() == "true"
+    if tag == "int":
+        number = int(spelled) if spelled.lstrip("+-").isdecimal() else int(spelled, 0)
+        return float(number) if value_type == "float" else number
+    return float(_YAML_FLOATS.get(spelled, spelled))
 
 
 _KEPT_BY = ((bool, "bool", "a boolean"), (int, "int", "an integer"), (float, "float", "a number"))

@@ -22,6 +22,12 @@ MAX_IMPLICIT_KEY = 1024
 The line scan leaves a longer one to ruamel (which refuses it); ``set`` writes one explicit (``? key``)."""
 
 
+def unsupported_collection(tag_name: str) -> str:
+    """Why a YAML collection of another standard type (``!!omap``, ``!!set``, ``!!pairs``) is refused, wherever
+    YAML is read: in a file, or as a value ``set --type yaml`` is given."""
+    return f"YAML !!{tag_name} collections are not supported: use a mapping or a list"
+
+
 def split_bom(text: str) -> tuple[str, str]:
     """``(byte-order mark or "", the rest)``: positions are counted in the rest (parsers disagree on the mark)."""
     return (BOM, text[1:]) if text.startswith(BOM) else ("", text)

@@ -15,7 +15,8 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.lines import line_start
-from sealfile.model.paths import Path, Segment, encode_path, find_key, list_index, new_key, parse_keypath, through_value
+from sealfile.model.path_place import reach
+from sealfile.model.paths import Path, Segment, encode_path, format_keypath, get_at, new_key, resolve
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
@@ -29,11 +30,14 @@ FIRST = object()
 """``after=FIRST``: a new key goes before every other key of its mapping."""
 
 
-def set_value(text: str, scanned: Scan, keypath: str, value: Any, *, after: Any = None) -> str:
-    """``text`` with the value at ``keypath`` set (missing mappings created, a list appended to).
+def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, after: Any = None) -> str:
+    """``text`` with the value at ``keypath`` (typed, or a typed path) set, as :func:`~sealfile.model.path_place.place`
+    places it: missing mappings created, a null on the way made one, a list appended to.
 
     A new key goes after the key ``after`` of its mapping (:data:`FIRST`: before all), else last."""
-    path, missing = written_for_set(scanned, *_resolve_for_set(scanned, keypath), keypath)
+    reached, below = reach(scanned.tree, keypath, lambda path: get_at(scanned.tree, path) is None)
+    keypath = keypath if isinstance(keypath, str) else format_keypath(keypath)
+    path, missing = written_for_set(scanned, reached, list(below), keypath)
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
     if missing and path and _container(scanned, path) is None:  # a null: it becomes the mapping a missing key would
@@ -99,8 +103,8 @@ def _anchor(scanned: Scan, path: Path, after: Any) -> Any:
 
 
 def remove(text: str, scanned: Scan, keypath: str) -> str:
-    path, missing = _resolve_for_set(scanned, keypath)
-    if missing or not path:
+    path = resolve(scanned.tree, keypath)  # as every other unset resolves it
+    if not path:
         raise KeyPathError("no such key", keypath=keypath)
     refuse_unset(scanned, path, keypath)
     parent = _container(scanned, path[:-1])
@@ -130,30 +134,6 @@ def subtree_text(text: str, scanned: Scan, path: Path) -> str:
     column = node.start_mark.column
     lines = text[start:end].splitlines(keepends=True)
     return "".join([lines[0], *(line[column:] if line[:column].isspace() else line for line in lines[1:])])
-
-
-def _resolve_for_set(scanned: Scan, keypath: str) -> tuple[Path, list[Any]]:
-    """The longest existing typed path ``keypath`` names, and the selectors that name nothing yet."""
-    selectors = list(parse_keypath(keypath))
-    path: list[Segment] = []
-    node = scanned.tree
-    for position, selector in enumerate(selectors):
-        if isinstance(node, list):
-            index = list_index(selector, len(node), keypath, append=True)
-            if index == len(node):
-                return tuple(path), selectors[position:]
-            path.append(index)
-        elif isinstance(node, dict):
-            key = find_key(node, selector, keypath)
-            if key is None:
-                return tuple(path), selectors[position:]
-            path.append(key)
-        elif node is None and path:
-            return tuple(path), selectors[position:]
-        else:
-            raise KeyPathError(through_value(tuple(path)), keypath=keypath)
-        node = node[path[-1]]
-    return tuple(path), []
 
 
 def _node_at(scanned: Scan, path: Path) -> tuple[Any, Any, tuple[int, int]]:

@@ -23,7 +23,7 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
-from sealfile.stores.yaml.basics import Engine, gc_paused
+from sealfile.stores.yaml.basics import Engine, gc_paused, unsupported_collection
 from sealfile.stores.yaml.engines import engine_yaml, release, tag_text
 from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
@@ -255,8 +255,8 @@ class _Walk:
                                               depth + 1)
             return sequence
         if tag.startswith("tag:yaml.org,2002:"):
-            raise FormatError(f"YAML !!{tag.rsplit(':', 1)[1]} collections are not supported: use a mapping or a "
-                              f"list ({where(node)})", keypath=format_keypath(path))
+            raise FormatError(f"{unsupported_collection(tag.rsplit(':', 1)[1])} ({where(node)})",
+                              keypath=format_keypath(path))
         raise FormatError(CUSTOM_TAG + f" ({where(node)})", keypath=format_keypath(path))
 
     _value = _build  # class attributes: a bound method kept on the walk would make it a reference cycle

@@ -1,0 +1,110 @@
+"""Where a ``set`` puts its value: the one walk every writer takes down a key path, over what exists, to what it
+creates (the sealed tree of ``set``, a plaintext's tree or text in the merge driver, the YAML text edit).
+
+A null on the way (``resources:`` above commented-out children, as Helm charts ship them) becomes a mapping as a
+missing key would; any other single value is refused, never dropped to make room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any
+
+from sealfile.errors import KeyPathError
+from sealfile.model.keypath_syntax import KeyPath, Selector
+from sealfile.model.path_hints import bracketed, canonical_twin_hint, dotted_key_hint
+from sealfile.model.paths import (
+    ListIndex,
+    Path,
+    Segment,
+    find_key,
+    format_keypath,
+    get_at,
+    list_index,
+    new_key,
+    parse_keypath,
+)
+
+HoldsNull = Callable[[Path], bool]
+
+
+def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -> tuple[Path, KeyPath]:
+    """The typed path of the deepest existing value ``keypath`` passes through, and the selectors below it that
+    name nothing yet (a ``set`` creates them). A value the walk goes on from must be a mapping, a list (one past its
+    end: nothing yet) or a null ``holds_null(path)`` accepts (the caller may have to decrypt it); any other is
+    refused. ``keypath`` is what a user typed, or a typed path (a merge's), which names exactly its keys: a new key
+    that the user more likely meant as another (a key holding dots, one spelled otherwise) is refused for the first
+    only."""
+    typed = not isinstance(keypath, str)
+    if isinstance(keypath, str):
+        selectors, shown = parse_keypath(keypath), keypath
+    else:
+        selectors, shown = _selectors(keypath), format_keypath(keypath)
+    path: list[Segment] = []
+    node = tree
+    for position, selector in enumerate(selectors):
+        if isinstance(node, list):
+            index = list_index(selector, len(node), shown, append=True)
+            if index == len(node):
+                return tuple(path), selectors[position:]
+            path.append(index)
+        elif isinstance(node, Mapping):
+            key = find_key(node, selector, shown)
+            if key is None:
+                if not typed:
+                    _refuse_likely_meant(node, selectors, position, shown)
+                return tuple(path), selectors[position:]
+            path.append(key)
+        elif path and holds_null is not None and holds_null(tuple(path)):
+            return tuple(path), selectors[position:]
+        else:
+            raise KeyPathError(through_value(tuple(path)), keypath=shown)
+        node = node[path[-1]]
+    return tuple(path), ()
+
+
+def _selectors(path: Path) -> KeyPath:
+    return tuple(Selector("int", int(s)) if isinstance(s, ListIndex) else
+                 Selector("str" if isinstance(s, str) else "bool" if isinstance(s, bool) else "int", s) for s in path)
+
+
+def _refuse_likely_meant(node: Mapping[Any, Any], selectors: KeyPath, position: int, keypath: str) -> None:
+    hint = dotted_key_hint(node, selectors, position)
+    if hint:  # 'a.b' would add a mapping 'a' beside the key 'a.b' the user most likely meant
+        apart = (*selectors[:position], *(Selector("str", s.value) for s in selectors[position:]))
+        raise KeyPathError(f"no such key{hint} (to add a new mapping instead: {bracketed(apart)})", keypath=keypath)
+    twin = canonical_twin_hint(node, selectors, position)
+    if twin:  # set would add a second key that reads the same, which the application never reads
+        raise KeyPathError(f"no such key{twin}", keypath=keypath)
+
+
+def place(tree: Any, keypath: str | Path, new_mapping: Callable[[], Any],
+          holds_null: HoldsNull | None = None) -> tuple[Path, bool]:
+    """Resolve ``keypath`` for a ``set`` (:func:`reach`), making what is missing: mappings with ``new_mapping`` (a
+    null on the way replaced by one), a missing last key (or the next list index) added holding ``None``. Returns
+    the typed path and whether the value existed."""
+    path, missing = reach(tree, keypath, holds_null)
+    if not missing:
+        return path, True
+    node = get_at(tree, path)
+    if not isinstance(node, (list, MutableMapping)):  # a null reach accepted
+        node = get_at(tree, path[:-1])[path[-1]] = new_mapping()
+    placed = list(path)
+    for position, selector in enumerate(missing):
+        new = None if position == len(missing) - 1 else new_mapping()
+        if isinstance(node, list):
+            placed.append(ListIndex(len(node)))
+            node.append(new)
+        else:
+            placed.append(new_key(selector))
+            node[placed[-1]] = new
+        node = new
+    return tuple(placed), False
+
+
+def through_value(path: Path) -> str:
+    """Why ``set`` cannot go on at ``path``, and the way on: an empty key holds a null, which ``set`` makes a
+    mapping; any other value is never replaced unasked."""
+    where = format_keypath(path)
+    return (f"the path goes through a value that is not a mapping or list ({where} holds a single value: to make "
+            f"it a mapping, first set {where} --type yaml '{{}}')")
