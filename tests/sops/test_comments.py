@@ -232,3 +232,43 @@ def test_comment_heading_a_list_item_that_is_a_list(plaintext: str, sops_identit
     theirs = run_sops(["decrypt", str(sealed)])
     ours = sealfile_cli("decrypt", str(sealed))
     assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+
+
+NESTED_LIST_HEADINGS = ["a:\n  - - # c\n      - x\n    - y\n", "a:\n  - z\n  - - # c\n      # d\n      - x\n",
+                        "a:\n  - # c\n    - # d\n      - x\n", "a:\n  - - - # c\n        - x\n",
+                        "a:\n  - - # c\n      - - # d\n          - k: 1\n"]
+
+
+@pytest.mark.parametrize("plaintext", NESTED_LIST_HEADINGS)
+def test_comment_heading_a_list_nested_in_a_list_item(plaintext: str, sops_identity: AgeIdentity, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a list two deep in list items is headed by a comment, sops prints it after the outer dash on its
+    line (``- # c``), in ``decrypt`` and in the file ``import-sops`` writes (it went on a line of its own
+    after a bare dash); the following comment lines, and the list, below it at the list's column."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)])
+    assert "- # " in theirs.stdout, theirs.stderr
+    ours = sealfile_cli("decrypt", str(sealed))
+    assert (ours.returncode, ours.stdout) == (0, theirs.stdout), ours.stderr
+    imported = tmp_path / "imported.enc.yaml"
+    assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
+    assert sealfile_cli("decrypt", str(imported)).stdout == theirs.stdout
+
+
+@pytest.mark.parametrize("plaintext", ["a:\n  b:\n    k: 1\n  # c\n", "a:\n  b:\n    l:\n      - x\n  # c\n"])
+def test_comment_ending_the_document_that_sops_cannot_open_itself(plaintext: str, sops_identity: AgeIdentity,
+                                                                   tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """sops binds a last comment indented to an outer mapping to that mapping, then looks for it in the
+    innermost one and prints its ciphertext; we open it and show it in the mapping it was written in."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(plaintext)
+    sealed = sops_encrypt(plain, tmp_path / "sealed.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", str(sealed)])
+    assert theirs.returncode == 0 and "#ENC[AES256_GCM," in theirs.stdout, theirs.stderr
+    ours = sealfile_cli("decrypt", str(sealed))
+    assert (ours.returncode, ours.stdout.endswith("\n    # c\n"), "ENC[" in ours.stdout) == (0, True, False)

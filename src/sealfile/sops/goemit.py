@@ -3,7 +3,8 @@
 yaml.v3 nests a block at the next multiple of the indent, not a fixed step past its parent: a
 mapping under a list item's key at column 6 starts at 8 (ruamel's fixed step gives 10). A list
 item's own block starts two columns past its dash, comments heading a list item's mapping are
-printed before the dash, and a string quoted for its ``'`` is single-quoted.
+printed before the dash (or after it, on its line, when that dash follows another), and a string
+quoted for its ``'`` is single-quoted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from ruamel.yaml.emitter import Emitter
+from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 
 from sealfile.sops.nodes import Branch, Comment
 
@@ -34,6 +36,26 @@ class GoEmitter(Emitter):
             return
         self.indents.append(self.indent, sequence)
         self.indent = self.indent + 2 if self.indents.last_seq() else nested_column(self.indent)
+
+    #: Off for a SOPS file's own text, whose comments must stay where yaml.v3 reads them back.
+    dash_line_comments = True
+
+    def write_pre_comment(self, event: Any) -> bool:
+        """A comment heading a list's first item, where that list is itself a list item (``- - # c``), is
+        printed after the outer dash on its line, as yaml.v3 prints it; ruamel breaks the line first."""
+        comments = event.comment[1] if event.comment else None
+        if not (comments and self.column and self.indention and self.dash_line_comments):
+            return bool(super().write_pre_comment(event))
+        start = isinstance(event, (MappingStartEvent, SequenceStartEvent))
+        for number, comment in enumerate(item for item in comments if not (start and getattr(item, "pre_done", None))):
+            if number:
+                self.write_comment(comment, pre=True)
+            else:  # one space after the dash, whatever the comment's own column
+                self.stream.write(" " + comment.value.lstrip(" "))
+            self.column, self.line, self.indention, self.whitespace = 0, self.line + 1, True, True
+            if start:
+                comment.pre_done = True
+        return True
 
     def choose_scalar_style(self) -> Any:
         """Single quotes (``''`` inside) for a one-line string with a ``'`` that cannot be plain, as yaml.v3
@@ -59,6 +81,12 @@ class GoEmitter(Emitter):
             super().write_double_quoted(text, split)
         finally:
             self.stream = stream
+
+
+class SopsFileEmitter(GoEmitter):
+    """For a SOPS file's text: comments stay on lines of their own, where SOPS's reader finds them."""
+
+    dash_line_comments = False
 
 
 class _BeyondBmpEscaped:

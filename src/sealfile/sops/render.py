@@ -26,7 +26,7 @@ from ruamel.yaml.tokens import CommentToken
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.sops.data import MERGE_KEY, leaf, value_text
-from sealfile.sops.goemit import BINARY_TAG, INDENT, GoEmitter, heading_comments, nested_column
+from sealfile.sops.goemit import BINARY_TAG, INDENT, GoEmitter, SopsFileEmitter, heading_comments, nested_column
 from sealfile.sops.gonum import reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
@@ -81,9 +81,9 @@ _BASE64_LINE = 70
 
 
 @per_thread  # export-sops and import-sops work on several files at once, in threads
-def _yaml() -> YAML:
+def _yaml(sops_file: bool) -> YAML:
     yaml = YAML(typ="rt")
-    yaml.Emitter = GoEmitter
+    yaml.Emitter = SopsFileEmitter if sops_file else GoEmitter
     yaml.width = 1 << 30
     yaml.indent(mapping=INDENT, sequence=2, offset=0)
     return yaml
@@ -212,7 +212,7 @@ def yaml_text(documents: list[Any], *, sops_file: bool = False, merges: bool = T
     texts = []
     for document in documents:
         stream = io.StringIO()
-        _yaml().dump(_yaml_node(document, 0, sops_file, merges), stream)
+        _yaml(sops_file).dump(_yaml_node(document, 0, sops_file, merges), stream)
         texts.append(_comments_alone(document) + stream.getvalue())
     # yaml.v3 starts each later document with "---" on a line of its own (ruamel: "--- {}" for an empty one).
     # ruamel ends a document whose last scalar keeps its trailing line breaks (``|+``) with "...";
