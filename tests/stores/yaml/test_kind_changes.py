@@ -10,6 +10,7 @@ Each case runs the library's ``set`` on the sealed file and compares the decrypt
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from sealfile.kms.age import AgeKey
 from sealfile.ops.change import set_value
 from sealfile.ops.read import decrypt_text
 from sealfile.stores import get_store
+from tests.support.cli import RunCli
 from tests.support.fast_path import age_key, seal
+from tests.support.identities import AgeIdentity
 
 __all__ = ["age_key"]
 
@@ -91,6 +94,20 @@ def test_a_value_of_another_kind_keeps_the_comment_beside_its_key(
     else:
         changed = set_value(sealed, keypath, value)
     assert decrypt_text(changed) == expected
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r"])
+def test_the_cli_keeps_the_comment_of_a_null_that_becomes_a_mapping(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path, line_break: str) -> None:
+    """The command run as a user runs it (a process of its own); the file's bytes read back as they are:
+    a process's output read as text has its CRs turned into LFs."""
+    plain = f"name: web{N}\nresources: null{N}\nreplicas: 2\n".replace("\n", line_break)
+    sealed = tmp_path / "v.enc.yaml"
+    sealed.write_bytes(seal(plain, age_identity.key).encode())
+    done = run_cli("set", sealed, "resources.limits.cpu", "100m")
+    assert done.returncode == 0, done.stderr
+    expected = f"name: web{N}\nresources:{N}\n  limits:\n    cpu: 100m\nreplicas: 2\n".replace("\n", line_break)
+    assert decrypt_text(sealed.read_bytes().decode()) == expected
 
 
 JSON = get_store("json")
