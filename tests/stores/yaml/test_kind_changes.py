@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 
 from sealfile.kms.age import AgeKey
+from sealfile.model.paths import ListIndex
 from sealfile.ops.change import set_value
 from sealfile.ops.read import decrypt_text
 from sealfile.stores import get_store
+from sealfile.stores.yaml.graft import graft
+from sealfile.stores.yaml.scan import scan
 from tests.support.cli import RunCli
 from tests.support.fast_path import age_key, seal
 from tests.support.identities import AgeIdentity
@@ -137,3 +140,21 @@ def test_a_json_value_of_another_kind_is_laid_out_as_the_file_is(
 def seal_json(plaintext: str, key: AgeKey) -> str:
     from sealfile.ops.seal import seal_text
     return seal_text(plaintext, [key], store=JSON)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "path", "expected"), [
+    (f"a: &x 1\nr: null{N}\nb: *x\n", "a: &x 1\nr:\n  q: *x\nb: *x\n", ("r",), f"a: &x 1\nr:{N}\n  q: *x\nb: *x\n"),
+    (f"a: &x 1\nr: {{}}{N}\n", "a: &x 1\nr:\n  q: *x\n", ("r",), f"a: &x 1\nr:{N}\n  q: *x\n"),
+    (f"a: &x 1\nr: null{N}\r\nb: 2\r\n", "a: &x 1\nr:\n  q: *x\n", ("r",), f"a: &x 1\nr:{N}\r\n  q: *x\r\nb: 2\r\n"),
+    (f"a: &x 1\nl:\n  - x{N}\n  - y\n", "a: &x 1\nl:\n  - q: *x\n", ("l", ListIndex(0)),
+     f"a: &x 1\nl:\n  -{N}\n    q: *x\n  - y\n"),
+    (f"a: &x 1\nr:{N}\n  q: 2\nb: *x\n", "a: &x 1\nr: *x\n", ("r",), f"a: &x 1\nr: *x{N}\nb: *x\n"),
+    (f"a: &x 1\nr: &y{N}\n  q: 2\n", "a: &x 1\nr: *x\n", ("r",), f"a: &x 1\nr: *x{N}\n"),
+    (f"a: &x 1\nr:{N}\n  q: 2\n\n# below\nb: 1\n", "a: &x 1\nr: [*x,\n  2]\n", ("r",),
+     f"a: &x 1\nr: [*x,\n  2]{N}\n\n# below\nb: 1\n"),
+])
+def test_a_grafted_value_of_another_kind_keeps_the_comment_beside_its_key(
+        ours: str, theirs: str, path: tuple[Any, ...], expected: str) -> None:
+    """The merge driver's graft (theirs' value written as theirs writes it, aliases and all) keeps ours' comment
+    beside the key, not under the new block (a scalar became a collection) nor on a line of its own."""
+    assert graft(ours, scan(ours), path, scan(theirs)) == expected
