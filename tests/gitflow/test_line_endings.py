@@ -65,6 +65,16 @@ ALIASED = {
         "a: &a 1\nm:\n  l:\n    - *a\n    - 3\n    - *a\nother: 1\n",
         "a: &a 1\nm:\n    l:\n      - *a\n      - 2\nother: 2\n",
         "a: &a 1\nm:\n    l:\n      - *a\n      - 3\n      - *a\nother: 2\n"),
+    "a null beside a comment becomes a block mapping holding an alias": (
+        "a: &a 1\nr: null  # note\nother: 1\n",
+        "a: &a 1\nr:  # note\n  q: *a\nother: 1\n",
+        "a: &a 1\nr: null  # note\nother: 2\n",
+        "a: &a 1\nr:  # note\n  q: *a\nother: 2\n"),
+    "a block mapping under a key with a comment becomes an alias": (
+        "a: &a 1\nr:  # note\n  q: 2\nother: 1\n",
+        "a: &a 1\nr: *a  # note\nother: 1\n",
+        "a: &a 1\nr:  # note\n  q: 2\nother: 2\n",
+        "a: &a 1\nr: *a  # note\nother: 2\n"),
 }
 
 

@@ -64,13 +64,14 @@ def indent_unit(text: str) -> str | None:
 def splice(text: str, root: Node, tree: Any, unit: str | None) -> str:
     """``text`` (whose layout is ``root``) holding ``tree``: see the module docstring."""
     out: list[str] = [text[:root.start]]
-    _write(text, root, tree, unit, out)
+    _write(text, root, tree, unit, out, top=True)
     out.append(text[root.end:])
     return "".join(out)
 
 
-def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str]) -> None:
-    if node.members is not None and isinstance(value, dict) and _keeps_order(node.members, value):
+def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str], top: bool = False) -> None:
+    if node.members is not None and isinstance(value, dict) and _keeps_order(node.members, value) \
+            and (top or not _opened_flat(text, node, value, unit)):
         _write_mapping(text, node, value, unit, out)
     elif node.items is not None and isinstance(value, list) and (node.items or not value):
         _write_list(text, node, node.items, value, unit, out)
@@ -78,6 +79,15 @@ def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str]) 
         out.append(_scalar(text[node.start:node.end], value))
     else:
         out.append(fresh(value, unit, _indent_at(text, node.start), line_break(text)))
+
+
+def _opened_flat(text: str, node: Node, value: Any, unit: str | None) -> bool:
+    """Whether ``value`` goes where an empty ``{}`` written on one line is, in a text laid out on lines: then
+    it is written afresh, on lines as a list given its first items is (or a null given a mapping); the
+    braces' inner spacing says nothing of how the file lays out members. (Not one written over lines: the
+    members go between its braces as the lines say; nor the document's own, which sealing gives the
+    metadata member and opening takes it from, giving its text back.)"""
+    return bool(value) and not node.members and unit is not None and not _breaks(text[node.start:node.end])
 
 
 def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit: str | None, out: list[str]) -> None:

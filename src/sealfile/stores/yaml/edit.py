@@ -154,7 +154,8 @@ def _container(scanned: Scan, path: Path) -> Any:
 
 
 def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = True) -> Edit:
-    node, key_node, (start, end) = _node_at(scanned, path)
+    node, key_node, span = _node_at(scanned, path)
+    start, end = span
     if (anchored := kept_anchor(text, node, start, end, value) if scanned.copies else None) is not None:
         return anchored
     flow = _in_flow(scanned, path)
@@ -170,6 +171,9 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     column = first - start
     key_text = text[key_node.start_mark.index:key_node.end_mark.index] if key_node is not None else None
     entry = entries.block_entry(key_text, value, column, guess_layout(text), blocks=blocks)
+    block = not isinstance(node, ScalarNode) and not node.flow_style
+    beside = spans.beside_comment(text, key_node.end_mark.index if key_node is not None else first + 1, *span, block)
+    entry = entry.replace("\n", beside + "\n", 1)  # a comment beside the key stays on its line
     if text[start:first].strip():  # on an item's '- ' line: that stays, and the entry follows it
         start, entry = first, entry[column:]
     return start, past_tab_blank_lines(text, before_blank_lines(text, first, line_after(text, node, key_node))), entry

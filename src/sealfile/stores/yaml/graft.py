@@ -14,7 +14,7 @@ from sealfile.model.paths import Path, encode_path
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml.alias_paths import alias_at
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import line_after
+from sealfile.stores.yaml.spans import beside_comment, line_after
 
 Span = tuple[int, int, int, bool]
 """``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of
@@ -51,8 +51,15 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
         own = line_start(text, start)
         indent = len(text[own:start]) - len(text[own:start].lstrip(" ")) + 2
         moved = " " * indent + _indented(written, s_column, indent, brk)
-        return text[:start].rstrip(" ") + brk + moved + text[end:].lstrip("\r\n")
+        beside = beside_comment(text, start, start, end, False)  # stays on the key's line, not under the value
+        end = text.index(beside, end) + len(beside) if beside else end
+        return text[:start].rstrip(" ") + beside + brk + moved + text[end:].lstrip("\r\n")
     if block and not s_block:
+        key_node = scanned.containers.get(encode_path(path), (None, None))[0]
+        colon = -1 if key_node is None else text.find(":", key_node.end_mark.index, start)
+        if colon >= 0:  # a block collection under its key: the value goes on the key's line, before its comment
+            beside = beside_comment(text, key_node.end_mark.index, start, end, True)
+            return text[:colon + 1] + " " + _indented(written, s_column, column, brk) + beside + brk + text[end:]
         return text[:start] + _indented(written, s_column, column, brk) + brk + text[end:]
     if ("\n" in written or "\r" in written) and not block:
         raise KeyPathError("a value written over several lines cannot be taken into a line here")

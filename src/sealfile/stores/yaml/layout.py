@@ -32,7 +32,8 @@ def guess_layout(text: str) -> Layout:
             continue
         indent = len(line) - len(line.lstrip(" "))
         if parent is not None and indent > parent:
-            if stripped.startswith("- ") and sequence is None:
+            # a dash with only a comment after it says nothing of where an item's text starts
+            if stripped.startswith("- ") and sequence is None and not stripped[2:].lstrip(" ").startswith("#"):
                 offset = indent - parent
                 content = indent + 2 + len(stripped[2:]) - len(stripped[2:].lstrip(" "))
                 sequence = content - parent

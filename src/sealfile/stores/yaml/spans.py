@@ -226,3 +226,26 @@ def past_comments(text: str, position: int, column: int) -> int:
             break
         position = line_end
     return position
+
+
+def beside_comment(text: str, after_key: int, start: int, end: int, block: bool) -> str:
+    """The comment ending the line of a block entry's key or dash (which ends at ``after_key``) with the
+    blanks before it, ``""`` if none, when it is beside the key or the value rather than inside the value
+    (``[start, end)``; ``block``: a block collection): the value starts on a later line, or on this line
+    after its properties only (a block collection's anchor or tag, a block scalar's header, an alias), or
+    starts and ends on it (a scalar, a flow collection). A value written afresh keeps it on its first line."""
+    found = line_break_from(text, after_key)
+    line_end = len(text) if found is None else found.start()
+    if start > line_end:
+        position = after_key
+    elif text.startswith(("&", "!", "|", ">", "*"), start):  # none holds a blank then '#'
+        position = start
+    elif block or end > line_end:  # compact content (``- a: 1``), or a value over several lines: its own
+        return ""
+    else:
+        position = end
+    comment = _comment_on_line().match(text, position, line_end)
+    return "" if comment is None else comment[1]
+
+
+_comment_on_line = compiled_when_used(r"[^\r\n]*?([ \t]+#[^\r\n]*)")
