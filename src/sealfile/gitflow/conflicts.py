@@ -154,8 +154,7 @@ def carried(file: FsPath, moves: Moves) -> None:
     top, records, _ = _live(file.parent.absolute())
     record = records.get(path_in_repo(file, top), (None,))[0]
     if record is not None:
-        tops = [encoded for _, encoded, _ in record.marks]
-        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, tops, moves)))
+        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, moves)))
 
 
 def _records(directory: FsPath) -> list[Record]:

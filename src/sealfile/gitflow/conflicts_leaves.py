@@ -8,12 +8,13 @@ of its key path and sealed text, and of its key path, its token's time and its l
 ``rotate`` re-encrypts every value, keeping when each was set). The conflict stays open while one of them is still
 written where it was (the second counted only once no data key the driver wrote is left, as for the fingerprints).
 
-A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, within
-the conflict's key path: ``sealfile unset`` of a list item re-seals every later item one place up (a token is bound
-to its path); ``sealfile edit`` seals afresh every value written at a place that held another one (an item removed
-or moved), as ``sealfile set`` does every value of a list or mapping it sets whole; these are followed by value, in
-memory: a value in dispute moved to the places holding the same value now. A value changed
-or removed is left behind, and resolved. Nothing decrypted is recorded.
+A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, in or
+out of the conflict's key path (moved to another key, it is still the value the merge kept, not a decision):
+``sealfile unset`` of a list item re-seals every later item one place up (a token is bound to its path); ``sealfile
+edit`` seals afresh every value written at a place that held another one (an item removed or moved), as ``sealfile
+set`` does every value of a list or mapping it sets whole; these are followed by value, in memory: a value in
+dispute moved to the places holding the same value now. A value changed or removed is left behind, and resolved.
+Nothing decrypted is recorded.
 """
 
 from __future__ import annotations
@@ -78,15 +79,12 @@ def still_disputed(text: str, file: str, hashes: Iterable[Iterable[str]], *, new
     return any(h in wanted or (new_key and d in wanted) for h, d in prints)
 
 
-def carry(disputed: Disputed, tops: Sequence[str], moves: Moves) -> Disputed:
-    """``disputed`` (per conflict, its key path ``tops`` encoded in hex) with each hash ``moves`` names replaced by
-    its new places under that conflict's key path (none there: the value left it, and is no longer in dispute)."""
-    found = []
-    for hashes, top in zip(disputed, tops, strict=False):
-        prefix = bytes.fromhex(top)  # encoded paths are self-delimiting: exactly the subtree
-        found.append(tuple(sorted({new for h in hashes for new in ([n for at, n in moves[h] if at.startswith(prefix)]
-                                                                   if h in moves else [h])})))
-    return tuple(found)
+def carry(disputed: Disputed, moves: Moves) -> Disputed:
+    """``disputed`` with each hash ``moves`` names replaced by its new places, wherever they are: a value in
+    dispute moved out of the conflict's key path (into another key, list or mapping) is still the one the merge
+    kept, not a decision, so it stays in dispute where it now stands."""
+    return tuple(tuple(sorted({new for h in hashes for new in ([n for _, n in moves[h]] if h in moves else [h])}))
+                 for hashes in disputed)
 
 
 def _moves(before: str, after: str, file: str, places: Mapping[Path, Iterable[Path]]) -> Moves:
