@@ -30,7 +30,7 @@ from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed
+from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed, undated
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
@@ -154,7 +154,8 @@ def carried(file: FsPath, moves: Moves) -> None:
     top, records, _ = _live(file.parent.absolute())
     record = records.get(path_in_repo(file, top), (None,))[0]
     if record is not None:
-        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, moves)))
+        dated = undated(record.dated, [encoded for _, encoded, _ in record.marks], moves)
+        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, moves), dated=dated))
 
 
 def _records(directory: FsPath) -> list[Record]:
