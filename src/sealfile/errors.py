@@ -71,13 +71,16 @@ class ConflictMarkersError(FormatError):
                          "sealfile merge driver did not run (is it set up in this clone? an octopus or -s resolve "
                          "merge runs none)")
         self.line = line
+        self.how: str | None = None
+        """The fix for the state git is in (:func:`sealfile.gitflow.merge_again.markers_recovery`), once asked."""
 
     def __str__(self) -> str:
-        return f"{super().__str__()}; {self.recovery(self.file)}"
+        return f"{super().__str__()}; {self.how or self.recovery(self.file)}"
 
     @staticmethod
     def recovery(file: str | None) -> str:
-        """The commands that merge ``file`` again, through the driver."""
+        """The commands that merge ``file`` again, through the driver, while git holds both sides of its merge
+        (the fix in other states needs git: :mod:`sealfile.gitflow.merge_again`)."""
         import shlex  # only here: the one error whose message is a command to paste
 
         name = shlex.quote(file) if file else "FILE"

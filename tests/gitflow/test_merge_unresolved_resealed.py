@@ -175,3 +175,16 @@ def test_setting_the_list_whole_without_an_earlier_item_leaves_it_open(hooked: S
     _refused(hooked)
     hooked.sealfile("set", "--type", "yaml", FILE, "l", "[a1, chosen, a3]")
     _accepted(hooked)
+
+
+@pytest.mark.parametrize("script", ["/- ours-2/d;$ a moved: ours-2", "/- ours-2/d;$ a kept:\\n  deep:\\n    - ours-2",
+                                    "/- ours-2/d;s/^x: 1/x: ours-2/"])
+def test_an_edit_moving_the_disputed_value_out_of_the_list_leaves_it_open(hooked: Sandbox, script: str) -> None:  # noqa: F811
+    """The value the driver kept stands elsewhere (another key, a list in a new mapping, over a sibling): it is
+    still the merge's pick, not a decision, so the conflict stays open until it is changed or removed there."""
+    _list_conflict(hooked)
+    hooked.sealfile("edit", FILE, env=_editing(hooked, script))
+    assert "ours-2" in hooked.sealfile("decrypt", FILE).stdout
+    _refused(hooked)
+    hooked.sealfile("edit", FILE, env=_editing(hooked, "s/ours-2/chosen/"))
+    _accepted(hooked)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from sealfile.cli.exit_codes import ExitCode
-from sealfile.errors import IntegrityError, SealfileError, one_line
+from sealfile.errors import ConflictMarkersError, IntegrityError, SealfileError, one_line
 
 
 class Interrupted(SystemExit):
@@ -91,6 +91,7 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
     except SealfileError as err:
         if debug:
             raise
+        explain_markers(err)
         say(f"sealfile: error: {err}{way_back(err)}")
         sys.exit(ExitCode.ERROR)
     except BrokenPipeError as err:
@@ -115,6 +116,14 @@ def reported(debug: bool, passthrough: tuple[type[BaseException], ...] = ()) -> 
             raise
         say(f"sealfile: internal error ({type(err).__name__}); rerun with --debug for details")
         sys.exit(ExitCode.INTERNAL)
+
+
+def explain_markers(err: SealfileError) -> None:
+    """Conflict markers in a file: the fix depends on what git still holds of that merge (only here: git runs)."""
+    if isinstance(err, ConflictMarkersError) and err.file and err.file != "-":
+        from sealfile.gitflow.merge_again import markers_recovery
+
+        err.how = markers_recovery(err.file)
 
 
 def way_back(err: SealfileError) -> str:

@@ -22,7 +22,15 @@ from sealfile.cli.options import (
     rule_options,
     usage_checked,
 )
-from sealfile.cli.writes import follow_moves, keep_aside, kept_anywhere, read_sealed, refuse_missing, rewrite
+from sealfile.cli.writes import (
+    follow_moves,
+    keep_aside,
+    kept_anywhere,
+    read_sealed,
+    refuse_missing,
+    rewrite,
+    write_following,
+)
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
@@ -118,8 +126,9 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             say(f"{file}: no change{wait_hint()}")
             _say_unresolved(file)
             return
-        try:
-            io.write_output(file, result, private=False, replacing=original)  # git or an editor may have changed it
+        try:  # git or an editor may have changed it; items removed or moved are sealed again where they stand now
+            write_following(file, result, original, None if original is None else follow_moves(
+                file, "edit", plaintext, edits[-1]))
         except ChangedMeanwhile:
             raise _kept_aside(file, result, store, policy) from None
         except SealfileError as err:  # a disk that filled, a mount gone read-only, while the editor was open
@@ -128,8 +137,6 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 raise
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
-        if original is not None:  # items removed or moved are sealed again where they stand now
-            follow_moves(file, "edit", plaintext, edits[-1])(original, result)
     say(f"{file}: saved")
     _say_unresolved(file)
 

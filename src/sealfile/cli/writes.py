@@ -22,9 +22,15 @@ def read_sealed(file: PathName) -> str:
     return text
 
 
-def rewrite(file: PathName, transform: Callable[[str], str], written: Callable[[str, str], None] | None = None) -> bool:
-    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed, then tell
-    ``written`` (still under the lock) the text before and after."""
+Undo = Callable[[], None]
+Follow = Callable[[str, str], Undo]
+
+
+def rewrite(file: PathName, transform: Callable[[str], str], follow: Follow | None = None) -> bool:
+    """Apply ``transform`` to a sealed file under its lock; write (atomically) only if it changed. ``follow`` is
+    told the text before and after first, still under the lock, and returns what undoes its own change: what can
+    fail (git) fails before the file is replaced, and a write that fails puts it back, so a failing command leaves
+    every file as it was."""
     if io.is_stdio(file):
         raise SealfileError("this command changes a file in place: name the file, not -", file=io.STDIO)
     with io.about(file), trust_near(file), locked(file):
@@ -32,18 +38,31 @@ def rewrite(file: PathName, transform: Callable[[str], str], written: Callable[[
         new_text = transform(text)
         if new_text == text:
             return False
-        io.write_output(file, new_text, private=False, replacing=text)
-        if written is not None:
-            written(text, new_text)
+        write_following(file, new_text, text, follow)
         return True
 
 
-def follow_moves(file: PathName, mover: str, *args: Any) -> Callable[[str, str], None]:
-    """A ``written`` for :func:`rewrite`: the record of a merge conflict in ``file`` follows the values in dispute
-    that the write sealed again elsewhere (``moved_by_MOVER(file, before, after, *args)`` of
-    :mod:`sealfile.gitflow.conflicts_leaves` says where), asked only where a record may exist (no git otherwise)."""
+def write_following(file: PathName, text: str, replacing: str | None, follow: Follow | None) -> None:
+    """Write ``text`` over ``replacing`` once ``follow`` (see :func:`rewrite`) has done its part; undone if the
+    write fails."""
+    undo = follow(replacing, text) if follow is not None and replacing is not None else _nothing
+    try:
+        io.write_output(file, text, private=False, replacing=replacing)
+    except Exception:
+        undo()
+        raise
 
-    def written(before: str, after: str) -> None:
+
+def _nothing() -> None:
+    return None
+
+
+def follow_moves(file: PathName, mover: str, *args: Any) -> Follow:
+    """A ``follow`` for :func:`rewrite`: the record of a merge conflict in ``file`` follows the values in dispute
+    that the write sealed again elsewhere, changed or removed (``moved_by_MOVER(file, before, after, *args)`` of
+    :mod:`sealfile.gitflow.conflicts_leaves` says which), asked only where a record may exist (no git otherwise)."""
+
+    def follow(before: str, after: str) -> Undo:
         from sealfile.gitflow.conflicts_seen import may_be_recorded
 
         if may_be_recorded(file):
@@ -52,9 +71,10 @@ def follow_moves(file: PathName, mover: str, *args: Any) -> Callable[[str, str],
             from sealfile.gitflow import conflicts, conflicts_leaves
 
             if moves := getattr(conflicts_leaves, f"moved_by_{mover}")(file, before, after, *args):
-                conflicts.carried(Path(file), moves)
+                return conflicts.carried(Path(file), moves)
+        return _nothing
 
-    return written
+    return follow
 
 
 def keep_aside(file: PathName, sealed: str, directory: str | None = None) -> str:

@@ -54,7 +54,9 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
     try:
         sealed = view(text, store)
     except ConflictMarkersError as err:
-        return [Finding(file, f"{err.message}; {err.recovery(file)}")]
+        from sealfile.gitflow.merge_again import markers_recovery
+
+        return [Finding(file, f"{err.message}; {markers_recovery(file)}")]
     except FormatError as err:
         return [Finding(file, _why_not_sealed(text, err, store, file))]
     findings: list[Finding] = []

@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed
+from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed, undated
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
@@ -49,14 +49,12 @@ WHOLE = "(the whole file: the driver could not merge it and kept our version, wi
 class Unresolved:
     conflicts: list[str]
     """As shown: key paths, the encryption rule, or :data:`WHOLE`."""
-    committed: bool
-    """Already committed so (HEAD moved on): the file is to be fixed in a new commit."""
+    committed: bool  # already committed so (HEAD moved on): the file is to be fixed in a new commit
 
 
 @dataclass(frozen=True)
 class Record:
-    path: str
-    """The file, relative to the top of the work tree."""
+    path: str  # the file, relative to the top of the work tree
     head: str
     ours: str
     theirs: str
@@ -66,14 +64,12 @@ class Record:
     """Per conflict: the key path as shown, its encoding in hex ("" for the encryption rule), the fingerprint of
     what the driver wrote there. Empty: the driver kept our version whole."""
     whole: str = ""
-    """Where the driver kept our version whole: the fingerprint of every value and the rule it wrote. 'git add'
-    may store another blob than the one written (an 'ident' or 'text' attribute normalizes it) with nothing
-    changed: only a change to what it holds resolves it."""
+    """Where the driver kept our version whole: the fingerprint of every value and the rule it wrote ('git add' may
+    store another blob, normalized by an 'ident' or 'text' attribute: only a change to what it holds resolves)."""
     dated: tuple[str, ...] = ()
-    """Per mark (or for :attr:`whole`), the same fingerprint with each token as when it was set and its length,
-    and the fingerprints of the wrapped data keys written: a re-encryption of every value under a new data key
-    (``rotate``, ``recipients remove --rotate``) keeps its times and lengths and changes every token."""
-    stanzas: tuple[str, ...] = ()
+    """Per mark (or for :attr:`whole`), the same fingerprint with each token's time and length (what a new data
+    key keeps, changing every token; blanked once a write changed a value there)."""
+    stanzas: tuple[str, ...] = ()  # the fingerprints of the wrapped data keys written
     disputed: tuple[tuple[str, ...], ...] = ()  # per mark: the values in dispute (:mod:`.conflicts_leaves`)
 
 
@@ -109,7 +105,7 @@ def _blob_id(content: bytes, object_format: str) -> str:
     return hashlib.new(object_format, b"blob %d\0" % len(content) + content).hexdigest()
 
 
-def _record_file(directory: FsPath, path: str) -> FsPath:
+def _record_file(directory: FsPath, path: str) -> FsPath:  # one per file, named without its path
     return directory / (hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:40] + ".json")
 
 
@@ -143,19 +139,23 @@ class Pending:
 
 def _write(directory: FsPath, record: Record) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    target = _record_file(directory, record.path)
-    partial = target.with_suffix(".tmp")
-    partial.write_text(json.dumps(record.__dict__), encoding="utf-8")
-    os.replace(partial, target)
+    (partial := _record_file(directory, record.path).with_suffix(".tmp")).write_text(json.dumps(record.__dict__))
+    os.replace(partial, partial.with_suffix(".json"))
 
 
-def carried(file: FsPath, moves: Moves) -> None:
-    """Rewrite the open record of ``file`` (if any) with each value in dispute followed where ``moves`` says."""
+def carried(file: FsPath, moves: Moves) -> Callable[[], None]:
+    """Rewrite the open record of ``file`` (if any) with each value in dispute followed where ``moves`` says, before
+    the file is written (:class:`SealfileError` if git or the directory fails); what puts it back."""
     top, records, _ = _live(file.parent.absolute())
-    record = records.get(path_in_repo(file, top), (None,))[0]
-    if record is not None:
-        tops = [encoded for _, encoded, _ in record.marks]
-        _write(_git_dir(top)[0], replace(record, disputed=carry(record.disputed, tops, moves)))
+    if (record := records.get(path_in_repo(file, top), (None,))[0]) is None:
+        return lambda: None
+    directory, dated = _git_dir(top)[0], undated(record.dated, [encoded for _, encoded, _ in record.marks], moves)
+    try:
+        _write(directory, replace(record, disputed=carry(record.disputed, moves), dated=dated))
+    except OSError as err:
+        raise SealfileError(f"cannot update the record of its merge conflict in {directory} ({err.strerror or err})"
+                            "; nothing was written", file=str(file)) from None
+    return lambda: _write(directory, record)
 
 
 def _records(directory: FsPath) -> list[Record]:

@@ -8,12 +8,13 @@ of its key path and sealed text, and of its key path, its token's time and its l
 ``rotate`` re-encrypts every value, keeping when each was set). The conflict stays open while one of them is still
 written where it was (the second counted only once no data key the driver wrote is left, as for the fingerprints).
 
-A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, within
-the conflict's key path: ``sealfile unset`` of a list item re-seals every later item one place up (a token is bound
-to its path); ``sealfile edit`` seals afresh every value written at a place that held another one (an item removed
-or moved), as ``sealfile set`` does every value of a list or mapping it sets whole; these are followed by value, in
-memory: a value in dispute moved to the places holding the same value now. A value changed
-or removed is left behind, and resolved. Nothing decrypted is recorded.
+A write that seals a value in dispute again somewhere else carries its hashes over to where it now stands, in or
+out of the conflict's key path (moved to another key, it is still the value the merge kept, not a decision):
+``sealfile unset`` of a list item re-seals every later item one place up (a token is bound to its path); ``sealfile
+edit`` seals afresh every value written at a place that held another one (an item removed or moved), as ``sealfile
+set`` does every value of a list or mapping it sets whole; these are followed by value, in memory: a value in
+dispute moved to the places holding the same value now. A value changed or removed is left behind, and resolved.
+Nothing decrypted is recorded.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from sealfile.model.scalars import comparable, is_sealed
 Disputed = tuple[tuple[str, ...], ...]
 """Per conflict, the sorted hashes of its values in dispute (both kinds together: they never coincide)."""
 Moves = dict[str, list[tuple[bytes, str]]]
-"""A value's hash where and as it was written -> (its encoded key path, its hash) at each place it stands now."""
+"""A value's hash where and as it was written -> (its encoded key path, its hash) at each place it stands now; a
+value the write changed or removed -> ``[(its old encoded key path, "")]``: it is decided, and its hash by token
+time must not match a value set in the same second, as long, once a new data key re-encrypts that."""
 
 
 def _prints(text: str, file: str) -> dict[Path, tuple[str, str]]:
@@ -78,15 +81,22 @@ def still_disputed(text: str, file: str, hashes: Iterable[Iterable[str]], *, new
     return any(h in wanted or (new_key and d in wanted) for h, d in prints)
 
 
-def carry(disputed: Disputed, tops: Sequence[str], moves: Moves) -> Disputed:
-    """``disputed`` (per conflict, its key path ``tops`` encoded in hex) with each hash ``moves`` names replaced by
-    its new places under that conflict's key path (none there: the value left it, and is no longer in dispute)."""
-    found = []
-    for hashes, top in zip(disputed, tops, strict=False):
-        prefix = bytes.fromhex(top)  # encoded paths are self-delimiting: exactly the subtree
-        found.append(tuple(sorted({new for h in hashes for new in ([n for at, n in moves[h] if at.startswith(prefix)]
-                                                                   if h in moves else [h])})))
-    return tuple(found)
+def carry(disputed: Disputed, moves: Moves) -> Disputed:
+    """``disputed`` with each hash ``moves`` names replaced by its new places, wherever they are: a value in
+    dispute moved out of the conflict's key path (into another key, list or mapping) is still the one the merge
+    kept, not a decision, so it stays in dispute where it now stands."""
+    return tuple(tuple(sorted({new for h in hashes for new in ([n for _, n in moves[h] if n] if h in moves else [h])}))
+                 for hashes in disputed)
+
+
+def undated(dated: Sequence[str], tops: Sequence[str], moves: Moves) -> tuple[str, ...]:
+    """A record's fingerprints by token time (per conflict, its key path ``tops`` encoded in hex, "" for the rule;
+    none: one for the whole file), with those of each conflict where a write changed or moved a value blanked: what
+    the driver wrote there no longer stands, and a value set in the same second, as long, would match it again
+    once a new data key re-encrypts it."""
+    places = [at for targets in moves.values() for at, _ in targets]
+    changed = [bool(top) and any(at.startswith(bytes.fromhex(top)) for at in places) for top in tops] or [bool(places)]
+    return tuple("" if index < len(changed) and changed[index] else d for index, d in enumerate(dated))
 
 
 def _moves(before: str, after: str, file: str, places: Mapping[Path, Iterable[Path]]) -> Moves:
@@ -97,9 +107,9 @@ def _moves(before: str, after: str, file: str, places: Mapping[Path, Iterable[Pa
     moves: Moves = {}
     for p, targets in places.items():
         now = [(encode_path(q), h) for q in targets if q in new for h in new[q] if h]
-        for was in old.get(p, ()) if now else ():
+        for was in old.get(p, ()):
             if was:
-                moves.setdefault(was, []).extend(now)
+                moves.setdefault(was, []).extend(now or [(encode_path(p), "")])
     return moves
 
 
@@ -113,7 +123,7 @@ def _moved_up(before: Iterable[Path], removed: Path) -> dict[Path, list[Path]]:
 
 
 def moved_by_unset(file: str | os.PathLike[str], before: str, after: str, keypath: str) -> Moves:
-    """After ``sealfile unset FILE KEYPATH`` rewrote ``before`` as ``after``: each value it moved (for
+    """After ``sealfile unset FILE KEYPATH`` rewrote ``before`` as ``after``: each value it removed or moved (for
     :func:`.conflicts.carried`)."""
     from sealfile.gitflow.sealed import view
     from sealfile.model.paths import resolve
@@ -123,7 +133,9 @@ def moved_by_unset(file: str | os.PathLike[str], before: str, after: str, keypat
     name = os.fspath(file)
     try:
         leaves = view(before, store_for(name)).leaves
-        return _moves(before, after, name, _moved_up(leaves, resolve(keyless_shape(list(leaves.items())), keypath)))
+        removed = resolve(keyless_shape(list(leaves.items())), keypath)
+        gone: dict[Path, list[Path]] = {p: [] for p in leaves if p[:len(removed)] == removed}
+        return _moves(before, after, name, gone | _moved_up(leaves, removed))
     except SealfileError:
         return {}
 
@@ -144,18 +156,21 @@ def moved_by_edit(file: str | os.PathLike[str], before: str, after: str, plain_b
 
 def moved_by_set(file: str | os.PathLike[str], before: str, after: str, keypath: str, over: Sequence[Any],
                  new: Any) -> Moves:
-    """After ``sealfile set FILE KEYPATH`` put the list or mapping ``new`` over ``over[-1]`` (none: nothing whole
-    was set over), sealed afresh: as :func:`moved_by_edit`, within it."""
+    """After ``sealfile set FILE KEYPATH`` put the list or mapping ``new`` over ``over[-1]``, sealed afresh: as
+    :func:`moved_by_edit`, within it; else (nothing whole set over) each value it changed at KEYPATH."""
     from sealfile.gitflow.sealed import view
     from sealfile.model.paths import resolve
     from sealfile.ops.keyless_shape import keyless_shape
     from sealfile.stores import store_for
 
     try:
-        if not over:
-            return {}
-        replaced = resolve(keyless_shape(list(view(before, store_for(os.fspath(file))).leaves.items())), keypath)
-        return _by_value(file, before, after, over[-1], new, replaced)
+        leaves = view(before, store_for(os.fspath(file))).leaves
+        replaced = resolve(keyless_shape(list(leaves.items())), keypath)
+        if over:
+            return _by_value(file, before, after, over[-1], new, replaced)
+        name, at = os.fspath(file), [p for p in leaves if p[:len(replaced)] == replaced]
+        old, now = _prints(before, name), _prints(after, name)
+        return _moves(before, after, name, {p: [] for p in at if now.get(p, ("",))[0] != old[p][0]})
     except (SealfileError, TypeError, ValueError):
         return {}
 

@@ -55,17 +55,17 @@ def refusing(cwd: str | os.PathLike[str] = ".") -> bool:
     revert, ``git am``), and where no merge is in progress (a replay git ended with the conflict open, a ``stash
     pop``). ``prepare-commit-msg`` runs for every commit, and a plain ``git commit --no-verify`` of a merge stays
     git's way past the hooks."""
-    there = _in_progress(cwd)
+    there = in_progress(cwd)
     return any(there[:-1]) or not there[-1]
 
 
 def merge_in_progress(cwd: str | os.PathLike[str] = ".") -> bool:
     """Whether git is merging or replaying commits: where a conflict is open, the index holds both sides, or git's
     record of them (``git checkout -m`` takes them back), so ``git checkout --ours/--theirs`` can take one."""
-    return any(_in_progress(cwd))
+    return any(in_progress(cwd))
 
 
-def _in_progress(cwd: str | os.PathLike[str]) -> list[bool]:
+def in_progress(cwd: str | os.PathLike[str]) -> list[bool]:
     """Whether a rebase, a ``git am``, a cherry-pick, a revert, a merge (in this order) is in progress."""
     names = ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD", "MERGE_HEAD")
     found = git(["rev-parse", "--path-format=absolute", *(arg for name in names for arg in ("--git-path", name))], cwd)
