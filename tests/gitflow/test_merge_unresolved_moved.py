@@ -3,6 +3,8 @@ removed or inserted before it), and is resolved by setting the value where it no
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gitflow.test_merge_unresolved import FILE, _commit, _value, hooked  # noqa: F401  (the fixture)
 from tests.support.git import Sandbox, seal_file
 from tests.support.identities import AgeIdentity
@@ -93,3 +95,30 @@ def test_following_a_list_set_whole_lists_each_place_once(age_identity: object) 
     top = encode_path(("l",)).hex()
     first = next(iter(moves))
     assert carry(((first,),), [top], moves) == (tuple(sorted({n for _, n in moves[first]})),)
+
+
+def test_recording_many_conflicts_reads_each_value_once(age_identity: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a record keeps per conflict (the fingerprint of the subtree, by sealed text and by time, and the values
+    in dispute) read every value of the file for each conflict: a merge whose branch changed 3,000 keys that ours
+    changed too took the driver 166 s. The values are now ordered once and each subtree found by bisection."""
+    from sealfile.gitflow import conflicts, conflicts_leaves, sealed
+    from sealfile.model.paths import encode_path
+    from sealfile.ops.seal import seal_text
+
+    assert isinstance(age_identity, AgeIdentity)
+    count = [0]
+
+    def counted(path: object) -> bytes:
+        count[0] += 1
+        return encode_path(path)  # type: ignore[arg-type]
+
+    for module in (conflicts, conflicts_leaves, sealed):
+        monkeypatch.setattr(module, "encode_path", counted, raising=False)
+    keys = 300
+    ours = seal_text("".join(f"k{i}: ours{i}\n" for i in range(keys)), [age_identity.key])
+    theirs = seal_text("".join(f"k{i}: theirs{i}\n" for i in range(keys)), [age_identity.key])
+    paths = [(f"k{i}",) for i in range(keys)]
+    marks = {conflicts._mark(ours, FILE, encode_path(p).hex(), dated=dated) for p in paths for dated in (False, True)}
+    held = conflicts_leaves.disputed(ours, theirs, FILE, paths)
+    assert len(marks) == 2 * keys and all(len(hashes) == 2 for hashes in held)
+    assert count[0] <= 10 * keys  # each value's path encoded a few times, never once per conflict
