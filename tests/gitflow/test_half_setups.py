@@ -101,3 +101,25 @@ def test_a_new_teammates_clone_shows_ciphertext_only_and_is_told_the_one_step_le
     clone.sealfile("git", "install", "--command", SEALFILE)
     assert _warnings(clone) == []
     assert "+a: two" in clone.git("log", "-p", "-1").stdout
+
+
+def _limited() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # a read without end fails here, not on the machine
+
+
+@pytest.mark.parametrize("committed", [".pre-commit-config.yaml", ".gitattributes", ".husky/post-rewrite"])
+def test_a_committed_symlink_to_a_device_is_not_read_by_the_set_up_check(sealed: Sandbox, committed: str) -> None:
+    """Whoever can push names the files the set-up check reads (the pre-commit configuration, the attributes, the
+    hooks a committed core.hooksPath directory holds): a symlink to /dev/zero read whole took every command that
+    reads a sealed file in that clone to a MemoryError (or all of the machine's memory)."""
+    (sealed.repo / ".husky").mkdir()
+    (sealed.repo / committed).unlink(missing_ok=True)
+    (sealed.repo / committed).symlink_to("/dev/zero")
+    sealed.commit("a symlink")
+    if committed.startswith(".husky"):
+        sealed.git("config", "core.hooksPath", ".husky")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "decrypt", FILE], cwd=sealed.repo, env=sealed.env,
+                          capture_output=True, text=True, preexec_fn=_limited, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "a: one\n"), done.stderr

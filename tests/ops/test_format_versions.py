@@ -148,6 +148,40 @@ def test_a_recipient_added_to_a_version_1_file_is_not_sealed_in(args: tuple[str,
     assert stolen.returncode == 1
 
 
+@pytest.mark.parametrize("copied", [False, True], ids=["junk", "the-other-files-stanza"])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_key_that_opened_another_file_vouches_for_no_stanza_of_a_version_1_file(
+        copied: bool, fast: str, v1_key: Path, tmp_path: Path) -> None:
+    """A stanza counted as vouched for when any stanza naming its key had opened a data key in the process: the
+    attacker, holding a key the reader also holds (a team's dev key), adds a stanza for it to the version 1 prod file
+    (junk, or the very stanza of a dev file of their own); ``rotate dev prod`` opened dev with that key and then
+    wrapped prod's new data key for it, and the attacker decrypted prod."""
+    import re
+
+    dev_key = write_identity(tmp_path / "dev-key.txt")
+    both = tmp_path / "both.txt"
+    both.write_text(v1_key.read_text() + dev_key.path.read_text())
+    both.chmod(0o600)
+    dev = tmp_path / "a-dev.enc.yaml"
+    dev.write_text(seal_text("x: 1\n", [dev_key.key]))
+    stanza = f"    - type: age\n      recipient: {dev_key.recipient}\n      wrapped: junk\n"
+    if copied:
+        armored = re.search(r"wrapped: \|\n((?:      .*\n)+)", dev.read_text())
+        assert armored is not None
+        stanza = f"    - type: age\n      recipient: {dev_key.recipient}\n      wrapped: |\n" + "".join(
+            "  " + line + "\n" for line in armored.group(1).splitlines())
+    prod = tmp_path / "prod.enc.yaml"
+    prod.write_text((V1 / "secrets.enc.yaml").read_text().replace("  unencrypted_suffix:",
+                                                                  stanza + "  unencrypted_suffix:"))
+    before = prod.read_text()
+    assert run_cli("verify", prod).returncode == 0  # the version 1 seal cannot tell
+    rotated = run_cli("rotate", dev, prod, env={"SEALFILE_AGE_KEY_FILE": str(both), "SEALFILE_FAST_PATH": fast})
+    assert rotated.returncode == 1
+    assert "version 1" in rotated.stderr and dev_key.recipient in rotated.stderr
+    assert prod.read_text() == before
+    assert run_cli("decrypt", prod, env={"SEALFILE_AGE_KEY_FILE": str(dev_key.path)}).returncode == 1
+
+
 def _with_stanza(tmp_path: Path, recipient: str) -> Path:
     """The version 1 fixture of values in blocks (string keys alone, as SOPS files have) with a stanza added."""
     sealed = tmp_path / "blocks.enc.yaml"

@@ -40,6 +40,8 @@ Groups = tuple[tuple[Stanza, ...], ...]
 KeyFor = Callable[[Stanza], MasterKey]
 
 _cache: dict[Stanza, bytes] = {}
+_wrapped: dict[Stanza, bytes] = {}
+"""Each stanza wrapped in this process -> the data key (or part) it holds: never read from, only :func:`gave`."""
 
 BUDGET_MARGIN = 5.0
 """Seconds beyond ``SEALFILE_KMS_TIMEOUT`` that all unwrap attempts of one file may take together."""
@@ -78,12 +80,18 @@ def new_data_key() -> bytes:
 
 def forget_data_keys() -> None:
     _cache.clear()
+    _wrapped.clear()
 
 
-def opened_here(key: MasterKey) -> bool:
-    """Whether a stanza naming ``key`` gave a data key in this process: whoever runs it holds that key (a key
-    only it opens: a stanza naming an age plugin recipient opens with any identity of that plugin)."""
-    return key.opens_only_its_own and any(key.same_key(known) for known in {key_for(stanza) for stanza in _cache})
+def gave(stanza: Stanza, data_key: bytes) -> bool:
+    """Whether ``stanza`` itself gave ``data_key`` in this process (unwrapped it, or was wrapped here from it): its
+    key then held that data key, which no one but the file's sealer chose. That a stanza naming the same key opened
+    another file shows nothing of this one's: a key the reader shares with whoever wrote the stanza (a team's key, a
+    cloud key anyone may decrypt with), or the very stanza copied beside a data key of the writer's own."""
+    import hmac
+
+    given = _cache.get(stanza, _wrapped.get(stanza))
+    return given is not None and hmac.compare_digest(given, data_key)
 
 
 def wrap_for(keys: Iterable[MasterKey], data_key: bytes, existing: Iterable[Stanza] = ()) -> tuple[Stanza, ...]:
@@ -282,7 +290,10 @@ def wrap_with(key: MasterKey, data_key: bytes) -> Recipient:
     unwrap is: a per-read timeout does not bound a service that answers a byte at a time, and ``encrypt``,
     ``rotate`` or ``updatekeys`` waited on it for ever."""
     if key.local:
-        return key.wrap(data_key)
-    seconds = unwrap_budget()
-    return in_time(seconds, lambda: key.wrap(data_key), lambda: key.wrap_error(
-        f"no answer within {seconds:g} s (SEALFILE_KMS_TIMEOUT + 5)"))
+        made = key.wrap(data_key)
+    else:
+        seconds = unwrap_budget()
+        made = in_time(seconds, lambda: key.wrap(data_key), lambda: key.wrap_error(
+            f"no answer within {seconds:g} s (SEALFILE_KMS_TIMEOUT + 5)"))
+    _wrapped[made.stanza] = data_key
+    return made

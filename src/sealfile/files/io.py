@@ -85,6 +85,16 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise FormatError(not_utf8(raw, err), file=os.fspath(path)) from None
 
 
+def read_quietly(path: str | os.PathLike[str]) -> str | None:
+    """A file beside the sealed ones that a check only looks into (``.gitattributes``, a hook, the pre-commit
+    configuration), read as :func:`read_bytes` reads (bounded; a device refused: whoever can push commits a
+    symlink to ``/dev/zero`` there) and decoded leniently; ``None`` when it cannot be read so."""
+    try:
+        return read_bytes(path).decode("utf-8", "replace")
+    except SealfileError:
+        return None
+
+
 _WIDE_ENCODINGS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 """Byte-order marks of text in other Unicode encodings (UTF-32's first: its little-endian mark begins with

@@ -30,7 +30,7 @@ from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
-from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed, undated
+from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed, undated, within
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.merge_plan import framed
@@ -85,10 +85,9 @@ def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | N
             if not encoded:
                 return digest.hexdigest()
         prefix = b"" if encoded == WHOLE else bytes.fromhex(encoded)
-        for at, value in sorted((encode_path(p), v) for p, v in sealed.leaves.items()):
-            if at.startswith(prefix):  # encoded paths are self-delimiting: exactly the subtree
-                said = b"%d %d" % (token_times([((), value)])[0], len(value)) if dated and is_sealed(value) else b""
-                digest.update(framed(at) + framed(said or comparable(value)))
+        for at, value in within(sealed.by_encoded_path, prefix):
+            said = b"%d %d" % (token_times([((), value)])[0], len(value)) if dated and is_sealed(value) else b""
+            digest.update(framed(at) + framed(said or comparable(value)))
     except SealfileError:
         return None
     return digest.hexdigest()

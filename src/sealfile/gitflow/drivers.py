@@ -116,11 +116,9 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 def _hook_types(root: str) -> list[str]:
     """The hooks ``pre-commit install`` sets up (``default_install_hook_types``, else ``pre-commit``) if the
     committed pre-commit configuration runs ``sealfile check``; none otherwise."""
-    try:
-        with open(os.path.join(root, PRE_COMMIT_CONFIG), encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return []
+    from sealfile.files.io import read_quietly
+
+    text = read_quietly(os.path.join(root, PRE_COMMIT_CONFIG)) or ""
     if "sealfile-check" not in text and "sealfile check" not in text:
         return []
     from sealfile.stores.yaml.reader import load_fast  # only here: repositories whose pre-commit runs sealfile
@@ -255,11 +253,10 @@ def _user_attributes() -> str:
 
 
 def _names_drivers(attributes: str) -> bool:
-    try:
-        with open(attributes, encoding="utf-8", errors="replace") as handle:
-            return any(name in handle.read() for name in _USES_DRIVER)
-    except OSError:
-        return False
+    from sealfile.files.io import read_quietly
+
+    text = read_quietly(attributes) or ""
+    return any(name in text for name in _USES_DRIVER)
 
 
 def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, then: str = "") -> str | None:

@@ -146,14 +146,10 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
+    from sealfile.files.io import read_quietly  # a hooks directory may be committed (husky): whoever pushes names it
+
+    return read_quietly(path) or ""
 
 
 def _ours(path: Path) -> bool:
-    try:
-        return MARK in path.read_text(encoding="utf-8", errors="replace").splitlines()[:3]
-    except OSError:
-        return False
+    return MARK in _read(path).splitlines()[:3]

@@ -18,7 +18,7 @@ from sealfile.errors import SealfileError, one_line
 from sealfile.gitflow.wildmatch import wildmatch
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, format_keypath
+from sealfile.model.paths import Path, encode_path, format_keypath
 from sealfile.model.remembered import Remembered
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
@@ -69,6 +69,12 @@ class SealedView:
     @property
     def recipients(self) -> list[str]:
         return recipient_ids(self.meta)
+
+    @cached_property
+    def by_encoded_path(self) -> list[tuple[bytes, Any]]:
+        """Every value with its encoded key path, in that order: a subtree is one run of it
+        (:func:`~sealfile.gitflow.conflicts_leaves.within`)."""
+        return sorted((encode_path(p), v) for p, v in self.leaves.items())
 
     @property
     def keys(self) -> list[str]:

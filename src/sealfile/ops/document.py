@@ -53,7 +53,7 @@ class Reuse(Record):
     def of_file(cls, data_key: bytes, meta: Metadata, tokens: dict[bytes, tuple[str, bytes]]) -> Reuse:
         """What a file as opened offers a re-seal, which writes the current version: so its recipients must be
         ones a version 1 file may pass on (:func:`~sealfile.ops.sealing.check_version_1_recipients`)."""
-        check_version_1_recipients(meta)
+        check_version_1_recipients(meta, data_key)
         return cls(data_key, meta.groups, tokens, meta.threshold)
 
     def strands_holders(self, keys: Iterable[MasterKey] | KeyGroups) -> bool:
@@ -109,6 +109,12 @@ class OpenDocument(ABC):
 
     store: Store
     metadata: Metadata
+    _data_key: bytes
+
+    def check_recipients_passed_on(self) -> None:
+        """Refuse to give a new data key to this file's recipients (``export-sops``) if it is a version 1 file
+        whose stanzas did not each give its data key here (:func:`~sealfile.ops.sealing.check_version_1_recipients`)."""
+        check_version_1_recipients(self.metadata, self._data_key)
 
     @abstractmethod
     def data(self, under: Path = ()) -> Any:

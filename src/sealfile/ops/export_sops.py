@@ -280,6 +280,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
         from sealfile.stores.yaml.sealed import scan_sealed_yaml
         scanned = scan_sealed_yaml(text, yaml_engine())[2]
         refuse_plaintext_copies(scanned, meta.rules.encrypts, "in a SOPS file (its rule goes by path)")
+    document.check_recipients_passed_on()  # a stanza anyone could have added to a version 1 file gets no new key
     data_key = new_data_key()
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)

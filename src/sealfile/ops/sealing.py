@@ -78,7 +78,7 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
     from sealfile.envelope.mac import compute_mac, seal_digest, signed_message  # keyless readers need none
 
     leaves = list(leaves)
-    check_version_1_recipients(meta)
+    check_version_1_recipients(meta, data_key)
     meta = meta.upgraded().with_signature(None)
     meta = meta.with_mac(compute_mac(data_key, meta, leaves))
     signer = current_signer()
@@ -90,33 +90,37 @@ def seal_metadata(meta: Metadata, data_key: bytes, leaves: Iterable[EncodedLeaf]
     return meta.with_signature(signer.sign(message, SEALFILE_NAMESPACE))
 
 
-def file_recipients(meta: Metadata) -> KeyGroups:
+def file_recipients(meta: Metadata, data_key: bytes) -> KeyGroups:
     """The keys ``meta``'s stanzas name, for a new data key (``rotate``, ``export-sops``) to be wrapped for: a
-    version 1 file's only where each is vouched for (checked before any is asked to wrap, a KMS key too)."""
+    version 1 file's (opened with ``data_key``) only where each is vouched for (checked before any is asked to
+    wrap, a KMS key too)."""
     from sealfile.kms.groups import KeyGroups
 
-    check_version_1_recipients(meta)
+    check_version_1_recipients(meta, data_key)
     return KeyGroups.from_stanzas(meta.groups, meta.threshold)
 
 
-def check_version_1_recipients(meta: Metadata) -> None:
+def check_version_1_recipients(meta: Metadata, data_key: bytes) -> None:
     """Refuse to seal in the recipients of a version 1 file that no key here vouches for.
 
     A version 1 MAC does not cover the recipients (docs/format.md §10): anyone who can write the file can
     add a stanza for a key of their own and it still verifies. A write seals the recipients into a version 2
-    file, and ``rotate`` wraps the new data key for each: so each must be a key that opened a data key in
-    this process (its holder runs this one), unless one recipient is left (the one that opened the file), a key
-    only it opens (an age plugin opens a stanza naming any recipient of the plugin with the user's identity)."""
+    file, and ``rotate`` wraps the new data key for each: so each stanza must have given this file's ``data_key``
+    here (:func:`~sealfile.envelope.datakey.gave`: its holder runs this process, and whoever sealed the file
+    chose it), unless one recipient is left (the one that opened the file), a key only it opens (an age plugin
+    opens a stanza naming any recipient of the plugin with the user's identity)."""
     if meta.version != 1:
         return
-    from sealfile.envelope.datakey import opened_here
+    from sealfile.envelope.datakey import gave
     from sealfile.errors import ConfigError
     from sealfile.kms.registry import key_for
 
-    keys = [key_for(stanza) for group in meta.groups for stanza in group]
+    stanzas = [stanza for group in meta.groups for stanza in group]
+    keys = [key_for(stanza) for stanza in stanzas]
     if len(keys) <= 1 and all(key.opens_only_its_own for key in keys):
         return
-    unvouched = [key for key in keys if not opened_here(key)]
+    unvouched = [key for key, stanza in zip(keys, stanzas, strict=True)
+                 if not (key.opens_only_its_own and gave(stanza, data_key))]
     if unvouched:
         key = unvouched[0]
         said, fix = (("opened nothing here", "write the file where each key is at hand") if key.opens_only_its_own

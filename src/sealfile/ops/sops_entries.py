@@ -115,9 +115,6 @@ def _usable(group: tuple[Stanza, ...], notes: dict[str, None]) -> list[MasterKey
 def sops_keys(meta: Metadata, data_key: bytes) -> SopsKeys:
     """The SOPS entries, grouped as ``meta`` groups its recipients, that give ``data_key`` to the
     same keys (those SOPS has a key source for); :class:`FormatError` if SOPS could not open it."""
-    from sealfile.ops.sealing import check_version_1_recipients
-
-    check_version_1_recipients(meta)  # a new data key for a stanza anyone could have added to a version 1 file
     notes: dict[str, None] = {}
     groups: list[tuple[MasterKey, ...]] = []
     for number, group in enumerate(meta.groups, 1):

@@ -227,7 +227,7 @@ class SplicedOpen(OpenDocument):
         expected = self.data()  # every token opened and checked before any is replaced
         data_key = new_data_key()
         edits, tokens, meta = *resealed(self._sealed, self._leaves(), self.payloads(), data_key), self.metadata
-        groups, threshold = wrap_groups(recipients or file_recipients(meta), data_key)
+        groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
         self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:

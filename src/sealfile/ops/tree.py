@@ -183,7 +183,7 @@ class TreeOpen(OpenDocument):
         seal_at(self._tree, data_key, [(path, payload) for (path, _), payload in zip(sealed, payloads, strict=True)],
                 token_times(sealed))
         meta = self.metadata
-        groups, threshold = wrap_groups(recipients or file_recipients(meta), data_key)
+        groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
         self.metadata = meta.with_groups(groups, threshold)
         self._data_key, self._changed = data_key, True
 
