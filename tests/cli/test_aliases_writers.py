@@ -65,7 +65,7 @@ ALIAS_SETS = [  # (command, key path, value or None, the plaintext expected afte
     ("set", "l.0", "own", ALIASED.replace("  - *a\n", "  - own\n")),
     ("set", "l.1", "own", ALIASED.replace("  - *m\n", "  - own\n")),  # an alias of a mapping: --replace below
     ("set", "f.k", "two words", ALIASED.replace("{k: *a,", "{k: two words,")),
-    ("set", "b", "multi\nline", ALIASED.replace("b: *a   # why\n", "b: |-\n  multi\n  line\n")),
+    ("set", "b", "multi\nline", ALIASED.replace("b: *a   # why\n", "b: |-   # why\n  multi\n  line\n")),
     ("unset", "b", None, ALIASED.replace("b: *a   # why\n", "")),
     ("unset", "l.0", None, ALIASED.replace("  - *a\n", "")),
     ("unset", "l.1", None, ALIASED.replace("  - *m\n", "")),

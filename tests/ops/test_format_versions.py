@@ -177,7 +177,10 @@ def test_a_key_that_opened_another_file_vouches_for_no_stanza_of_a_version_1_fil
     assert run_cli("verify", prod).returncode == 0  # the version 1 seal cannot tell
     rotated = run_cli("rotate", dev, prod, env={"SEALFILE_AGE_KEY_FILE": str(both), "SEALFILE_FAST_PATH": fast})
     assert rotated.returncode == 1
-    assert "version 1" in rotated.stderr and dev_key.recipient in rotated.stderr
+    # refused as a stanza nothing vouches for, or (dev's copied stanza, opened first from this process's keys)
+    # as the file MAC its data key does not make: never wrapped for the dev key either way
+    assert ("version 1" in rotated.stderr and dev_key.recipient in rotated.stderr) or (
+        copied and "prod.enc.yaml: the file MAC does not match" in rotated.stderr)
     assert prod.read_text() == before
     assert run_cli("decrypt", prod, env={"SEALFILE_AGE_KEY_FILE": str(dev_key.path)}).returncode == 1
 
