@@ -1,5 +1,6 @@
 """The YAML that ``decrypt`` and ``import-sops`` print from a SOPS file is read back with ``same_data``, as every
-other writer's output is: data that Python's ``==`` calls equal but that changed type, sign or zone is refused."""
+other writer's output is: data that Python's ``==`` calls equal but that changed type, sign or zone is refused.
+``export-sops`` reads its SOPS file back as Go values, a float as Go spells it."""
 
 from __future__ import annotations
 
@@ -85,3 +86,15 @@ def _first_document(edges: Path) -> Path:
     plain = edges.with_name("one.yaml")
     plain.write_text(EDGES, encoding="utf-8")
     return plain
+
+
+@pytest.mark.parametrize(("ours", "intended", "same"), [
+    (-0.0, 0.0, False), (0.0, -0.0, False), (float("nan"), float("nan"), True), (5e-324, 1e-323, False),
+    (1.5, 1.5, True), (1, 1.0, True), (-0.0, 0, False)])
+def test_export_reads_a_float_back_as_go_spells_it(ours: float, intended: float, same: bool) -> None:
+    """``export-sops``'s read-back (before the MAC): ``-0`` is not ``0`` to SOPS, though ``-0.0 == 0.0``."""
+    from sealfile.sops.nodes import Branch, Item
+    from sealfile.sops.writer import _first_difference
+
+    found = _first_difference(Branch([Item("k", [ours])]), Branch([Item("k", [intended])]), (), json_numbers=False)
+    assert found is None if same else found == ("k", 0)
