@@ -87,3 +87,13 @@ def test_an_alias_bomb_is_refused_before_any_reading_for_yaml_1_1(tmp_path: Path
                           env=cli_env(None), timeout=60)
     assert done.returncode == 0, done.stderr
     assert "re-spelled" not in done.stdout
+
+
+def test_the_two_readings_are_compared_as_sealfile_compares_data() -> None:
+    """Types and keys as values (``same_data``), not Python's ``==``: ``(1,)`` is not ``(True,)``, ``-0.0`` is not
+    ``0.0``. No text read twice gives these pairs today; the comparison is the project's one notion of "the same"."""
+    from sealfile.gitflow.read_otherwise import _differences
+
+    assert list(_differences([{(1,): "x"}], [{(True,): "x"}], ())) == [(0, (1,))]
+    assert list(_differences({"k": -0.0}, {"k": 0.0}, ())) == [("k",)]
+    assert list(_differences({"k": [1.5, float("nan")]}, {"k": [1.5, float("nan")]}, ())) == []

@@ -80,3 +80,33 @@ def test_the_rule_memo_answers_as_the_rules_do(kind: str, paths: list[list[objec
 def test_a_datetime_decodes_the_same() -> None:
     moment = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.timezone.utc)
     assert decode_value(encode_scalar(moment)) == moment
+
+
+_UTC, _PLUS_ONE = dt.timezone.utc, dt.timezone(dt.timedelta(hours=1))
+HASHABLE_EDGES = st.one_of(
+    st.sampled_from([0, 1, True, False, 1.0, 0.0, -0.0, None, "", "1", b"1",
+                     dt.datetime(2024, 1, 1, tzinfo=_UTC), dt.datetime(2024, 1, 1, 1, tzinfo=_PLUS_ONE),
+                     dt.datetime(2024, 1, 1), dt.date(2024, 1, 1)]),
+    st.integers(-2, 2), st.text(max_size=2), st.floats(allow_nan=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(HASHABLE_EDGES, HASHABLE_EDGES)
+def test_keys_compare_as_their_encodings_do(a: object, b: object) -> None:
+    """A key as a value: ``{1: x}`` is not ``{True: x}`` or ``{1.0: x}``, ``-0.0`` not ``0.0``, one instant in two
+    zones not one time, though Python's ``==`` (and so ``dict`` lookup) says they are."""
+    same = encode_scalar(a) == encode_scalar(b)
+    assert same_data({a: "v"}, {b: "v"}) == same
+    assert same_data({"outer": {(a, "x"): "v"}}, {"outer": {(b, "x"): "v"}}) == same  # ruamel reads `? [a, x]`
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ({-0.0: "v"}, {0.0: "v"}), ({(1,): "v"}, {(True,): "v"}), ({1: "v"}, {1.0: "v"}), ([-0.0], [0.0]),
+    (dt.datetime(2024, 1, 1, tzinfo=_UTC), dt.datetime(2024, 1, 1, 1, tzinfo=_PLUS_ONE))])
+def test_what_python_equality_calls_equal_is_not_the_same_data(a: object, b: object) -> None:
+    assert a == b
+    assert not same_data(a, b) and not same_data(b, a)
+
+
+def test_a_tuple_key_is_not_a_list() -> None:
+    assert same_data({(1, "x"): [1]}, {(1, "x"): [1]}) and not same_data((1,), [1]) and not same_data([1], (1,))

@@ -12,7 +12,6 @@ shell. Only key paths are named: never a value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from ruamel.yaml.error import YAMLError
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import view
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.model.scalars import is_sealed
+from sealfile.model.scalars import is_sealed, same_data
 from sealfile.stores import Store
 from sealfile.stores.dotenv_lines import SAFE_BARE, dotenv_parser, read_alone, single_quotable, where
 
@@ -135,11 +134,7 @@ def _differences(modern: Any, legacy: Any, path: Path) -> Iterator[Path]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
     try:
-        return bool(a == b)
-    except (TypeError, ValueError):
+        return same_data(a, b)
+    except FormatError:  # a value of a type no sealed file holds: view() refused the text before
         return False

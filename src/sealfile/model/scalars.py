@@ -225,14 +225,15 @@ def printed_alone(text: str, is_string: bool) -> str:
 
 
 def same_data(a: Any, b: Any) -> bool:
-    """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN)."""
+    """Equal trees, types and key order included (``1``, ``True``, ``1.0`` and ``"1"`` differ; NaN equals NaN;
+    ``-0.0`` is not ``0.0``, nor one instant in two zones the same time), keys compared as values are."""
     if type(a) is str and type(b) is str:  # most leaves: their comparable forms are equal exactly when they are
         return a == b
     if isinstance(a, dict) and isinstance(b, dict):  # equal keys in the same order: values pair up in order
-        return [(type(k), k) for k in a] == [(type(k), k) for k in b] and _same_items(a.values(), b.values())
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and _same_items(a, b)
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return len(a) == len(b) and _same_items(a, b) and _same_items(a.values(), b.values())
+    if (isinstance(a, list) and isinstance(b, list)) or (isinstance(a, tuple) and isinstance(b, tuple)):
+        return len(a) == len(b) and _same_items(a, b)  # a tuple: a YAML sequence read as a mapping key
+    if isinstance(a, (dict, list, tuple)) or isinstance(b, (dict, list, tuple)):
         return False
     return comparable(a) == comparable(b)
 

@@ -162,8 +162,8 @@ def _same_leaf(ours: Any, intended: Any, json_numbers: bool) -> bool:
     """The same Go value; in JSON a plaintext number is a float64 and a plaintext time a string,
     which SOPS hashes and prints as it does the int or the time; in YAML a whole plaintext float
     reads back as the int SOPS hashes and prints as it does the float."""
-    if type(ours) is type(intended):
-        return bool(ours == intended) or (ours != ours and intended != intended)  # NaN is NaN here
+    if type(ours) is type(intended):  # a float as Go spells it: NaN is NaN, -0.0 is not 0.0 (``==`` says both wrong)
+        return mac_bytes(ours) == mac_bytes(intended) if type(ours) is float else bool(ours == intended)
     if json_numbers and isinstance(ours, float) and isinstance(intended, int) and not isinstance(intended, bool):
         return ours == intended and json_keeps_int(intended)
     if isinstance(ours, int) and not isinstance(ours, bool) and isinstance(intended, float):
