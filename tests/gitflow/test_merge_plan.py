@@ -33,13 +33,16 @@ def test_a_merged_text_holding_what_the_plan_means_passes() -> None:
 
 
 @pytest.mark.parametrize(("merged", "named"), [
-    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "n": 1, "extra": {"k": "True"}}, r"extra\.k"),
-    ({"a": "ours", "db": {"user": "u", "pw": "p"}, "n": 1, "extra": {"k": True}}, r"db\.user"),
-    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "n": 1, "extra": {"k": True}, "z": 0}, r"\bz\b"),
-    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "extra": {"k": True}}, r"\bn\b"),
+    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "n": 1, "extra": {"k": "True"}},
+     r"extra\.k \(it holds another value there"),
+    ({"a": "ours", "db": {"user": "u", "pw": "p"}, "n": 1, "extra": {"k": True}},
+     r"db\.user \(it holds another value there"),
+    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "n": 1, "extra": {"k": True}, "z": 0},
+     r"\bz \(it is there but the merge does not mean it\)"),
+    ({"a": "ours", "db": {"user": "u2", "pw": "p"}, "extra": {"k": True}}, r"\bn \(it is missing there\)"),
 ])
-def test_a_merged_text_holding_other_data_is_refused_naming_the_key_path(merged: dict[str, object],
-                                                                          named: str) -> None:
+def test_a_merged_text_holding_other_data_is_refused_naming_the_key_path_and_how(merged: dict[str, object],
+                                                                                  named: str) -> None:
     ours, theirs = dict(BASE, a="ours"), dict(BASE, db={"user": "u2", "pw": "p"}, extra={"k": True})
     applied, _ = plan(flatten(BASE), flatten(ours), flatten(theirs))
     with pytest.raises(FormatError, match=named):

@@ -141,3 +141,31 @@ def test_a_result_a_reader_refuses_is_refused_with_the_readers_cause(age_identit
         seal.seal_text(plaintext, [age_identity.key], store=get_store("dotenv"))
     assert f"would not read back (a dotenv file of more than {MAX_LINES:,} lines" in str(caught.value)
     assert "please report it" not in str(caught.value)
+
+
+# What each syntax's reader gives back where the writer meant otherwise, the key path and the cause named.
+UNLIKE = {
+    "yaml": ({"db": {"user": "admin", "password": "zq-meant-value"}, "port": 5432, "flags": ["a", "b"]}, "db.password",
+             "the value written there reads back as another string"),
+    "json": ({"db": {"user": "admin", "password": "hunter2"}, "port": "5432", "flags": ["a", "b"]}, "port",
+             "the value written there reads back as an integer, not a string"),
+    "dotenv": ({"DB_USER": "admin", "PORT": "5432"}, "DB_PASSWORD",
+               "this key reads back but is not meant to be there"),
+}
+
+
+@pytest.mark.parametrize("syntax", sorted(UNLIKE))
+def test_a_result_holding_other_data_is_refused_naming_where_and_how(syntax: str, age_identity: AgeIdentity) -> None:
+    """Each writer's read-back (the spliced YAML one, the tree one) says where the text it was about to write
+    reads back otherwise and how, in kinds: never the value."""
+    store = get_store(syntax)
+    text = _sealed(syntax, age_identity)
+    data_key = read_document(text, store).open().reuse().data_key
+    expected, keypath, cause = UNLIKE[syntax]
+    with pytest.raises(FormatError, match="refusing to write") as caught:
+        if syntax == "yaml":
+            spliced.read_back(text, store, data_key, expected, "c")
+        else:
+            tree.read_back(text, store, data_key, expected)
+    assert caught.value.keypath == keypath and cause in caught.value.message
+    assert "hunter2" not in str(caught.value) and "zq-meant" not in str(caught.value)

@@ -22,7 +22,6 @@ taking one side whole (``git checkout --ours``/``--theirs``), by removing the fi
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ from pathlib import Path as FsPath
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import SealfileError
+from sealfile.gitflow.conflict_records import Record, blob_id, git_dir, read_records, record_file, write_record
 from sealfile.gitflow.conflicts_leaves import Moves, carry, disputed, stanza_prints, still_disputed, undated, within
 from sealfile.gitflow.conflicts_seen import may_be_recorded_under
 from sealfile.gitflow.gitcli import git, toplevel
@@ -40,7 +40,6 @@ from sealfile.model.paths import Path, encode_path
 from sealfile.model.scalars import comparable, is_sealed
 from sealfile.stores import store_for
 
-RECORDS = "sealfile/conflicts"
 WHOLE = "(the whole file: the driver could not merge it and kept our version, without theirs' changes)"
 """What is unresolved when the driver could not merge at all."""
 
@@ -50,27 +49,6 @@ class Unresolved:
     conflicts: list[str]
     """As shown: key paths, the encryption rule, or :data:`WHOLE`."""
     committed: bool  # already committed so (HEAD moved on): the file is to be fixed in a new commit
-
-
-@dataclass(frozen=True)
-class Record:
-    path: str  # the file, relative to the top of the work tree
-    head: str
-    ours: str
-    theirs: str
-    written: str
-    """The blob ids of git's two sides and of what the driver left."""
-    marks: tuple[tuple[str, str, str], ...]
-    """Per conflict: the key path as shown, its encoding in hex ("" for the encryption rule), the fingerprint of
-    what the driver wrote there. Empty: the driver kept our version whole."""
-    whole: str = ""
-    """Where the driver kept our version whole: the fingerprint of every value and the rule it wrote ('git add' may
-    store another blob, normalized by an 'ident' or 'text' attribute: only a change to what it holds resolves)."""
-    dated: tuple[str, ...] = ()
-    """Per mark (or for :attr:`whole`), the same fingerprint with each token's time and length (what a new data
-    key keeps, changing every token; blanked once a write changed a value there)."""
-    stanzas: tuple[str, ...] = ()  # the fingerprints of the wrapped data keys written
-    disputed: tuple[tuple[str, ...], ...] = ()  # per mark: the values in dispute (:mod:`.conflicts_leaves`)
 
 
 def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | None:
@@ -93,32 +71,17 @@ def _mark(text: str, file: str, encoded: str, *, dated: bool = False) -> str | N
     return digest.hexdigest()
 
 
-def _git_dir(top: str | os.PathLike[str]) -> tuple[FsPath, str, str]:
-    """The records' directory, HEAD and the object format (for blob ids)."""
-    found = git(["rev-parse", "--path-format=absolute", "--git-path", RECORDS, "--show-object-format", "HEAD"], top)
-    directory, object_format, head = found.rstrip("\n").split("\n")[-3:]
-    return FsPath(directory), head, object_format
-
-
-def _blob_id(content: bytes, object_format: str) -> str:
-    return hashlib.new(object_format, b"blob %d\0" % len(content) + content).hexdigest()
-
-
-def _record_file(directory: FsPath, path: str) -> FsPath:  # one per file, named without its path
-    return directory / (hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:40] + ".json")
-
-
 class Pending:
     """The driver's side: started before it merges (ours and theirs as git gave them), remembered if it leaves a
     conflict. The file's earlier record is removed first (others may still name a conflict committed without
     the hook)."""
 
     def __init__(self, path: str, ours: bytes, theirs: bytes, top: str | os.PathLike[str] = ".") -> None:
-        self.directory, self.head, self.object_format = _git_dir(top)
+        self.directory, self.head, self.object_format = git_dir(top)
         self.path = path
-        self.ours, self.theirs = _blob_id(ours, self.object_format), _blob_id(theirs, self.object_format)
+        self.ours, self.theirs = blob_id(ours, self.object_format), blob_id(theirs, self.object_format)
         self.theirs_text = theirs.decode("utf-8", "surrogateescape")
-        _record_file(self.directory, path).unlink(missing_ok=True)
+        record_file(self.directory, path).unlink(missing_ok=True)
 
     def remember(self, written: bytes, conflicts: Sequence[tuple[str, Path | None]] = ()) -> None:
         """``conflicts``: each conflict as shown and its key path (``None``: the rule); none: kept ours whole."""
@@ -129,17 +92,11 @@ class Pending:
             marks.append((shown, encoded, _mark(text, self.path, encoded) or ""))
             dated.append(_mark(text, self.path, encoded, dated=True) or "")
         whole = "" if marks else _mark(text, self.path, WHOLE) or ""
-        record = Record(self.path, self.head, self.ours, self.theirs, _blob_id(written, self.object_format),
+        record = Record(self.path, self.head, self.ours, self.theirs, blob_id(written, self.object_format),
                         tuple(marks), whole, tuple(dated or [_mark(text, self.path, WHOLE, dated=True) or ""]),
                         stanza_prints(text, self.path),
                         disputed(text, self.theirs_text, self.path, [p for _, p in conflicts]))
-        _write(self.directory, record)
-
-
-def _write(directory: FsPath, record: Record) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (partial := _record_file(directory, record.path).with_suffix(".tmp")).write_text(json.dumps(record.__dict__))
-    os.replace(partial, partial.with_suffix(".json"))
+        write_record(self.directory, record)
 
 
 def carried(file: FsPath, moves: Moves) -> Callable[[], None]:
@@ -148,36 +105,13 @@ def carried(file: FsPath, moves: Moves) -> Callable[[], None]:
     top, records, _ = _live(file.parent.absolute())
     if (record := records.get(path_in_repo(file, top), (None,))[0]) is None:
         return lambda: None
-    directory, dated = _git_dir(top)[0], undated(record.dated, [encoded for _, encoded, _ in record.marks], moves)
+    directory, dated = git_dir(top)[0], undated(record.dated, [encoded for _, encoded, _ in record.marks], moves)
     try:
-        _write(directory, replace(record, disputed=carry(record.disputed, moves), dated=dated))
+        write_record(directory, replace(record, disputed=carry(record.disputed, moves), dated=dated))
     except OSError as err:
         raise SealfileError(f"cannot update the record of its merge conflict in {directory} ({err.strerror or err})"
                             "; nothing was written", file=str(file)) from None
-    return lambda: _write(directory, record)
-
-
-def _records(directory: FsPath) -> list[Record]:
-    try:
-        names = sorted(n for n in os.listdir(directory) if n.endswith(".json"))
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        try:
-            fields = json.loads((directory / name).read_text(encoding="utf-8"))
-            record = Record(**{**fields, "marks": tuple(tuple(m) for m in fields["marks"]),
-                               "dated": tuple(fields.get("dated", ())), "stanzas": tuple(fields.get("stanzas", ())),
-                               "disputed": tuple(tuple(d) for d in fields.get("disputed", ()))})
-            texts = [record.path, record.head, record.ours, record.theirs, record.written, record.whole,
-                     *record.dated, *record.stanzas, *(h for d in record.disputed for h in d)]
-            if not all(isinstance(t, str) for t in texts + [f for m in record.marks for f in m]):
-                continue
-            bytes.fromhex("".join(encoded for _, encoded, _ in record.marks))
-        except (OSError, ValueError, TypeError, KeyError):
-            continue  # not one of ours, or cut short: nothing to hold a commit back for
-        found.append(record)
-    return found
+    return lambda: write_record(directory, record)
 
 
 def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, bool]], dict[str, dict[str, str]]]:
@@ -188,8 +122,8 @@ def _live(cwd: str | os.PathLike[str]) -> tuple[FsPath, dict[str, tuple[Record, 
     'commit --no-verify'), unless that blob is ours unchanged (an aborted merge leaves that too) and HEAD is not
     the merge that left it."""
     top = toplevel(cwd)
-    directory, head, _ = _git_dir(top)
-    records = {r.path: r for r in _records(directory)}
+    directory, head, _ = git_dir(top)
+    records = {r.path: r for r in read_records(directory)}
     if not records:
         return top, {}, {}
     listed = ["--literal-pathspecs", "ls-files", "-z"]
@@ -294,6 +228,6 @@ def resolve(file: str | os.PathLike[str]) -> list[str]:
     if record is None:
         raise SealfileError("no merge conflict of the sealfile merge driver is waiting to be resolved here")
     still = unresolved_in_worktree(file)
-    _record_file(_git_dir(top)[0], path).unlink(missing_ok=True)
+    record_file(git_dir(top)[0], path).unlink(missing_ok=True)
     return still
 

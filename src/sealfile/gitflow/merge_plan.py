@@ -87,9 +87,11 @@ def check_merged(merged: Items, ours: Items, theirs: Items, applied: list[Path])
     intended = {p: item for p, item in ours.items() if not from_theirs(p)}
     intended.update((p, item) for p, item in theirs.items() if from_theirs(p))
     if merged != intended:
-        differing = sorted((p for p in {*merged, *intended} if merged.get(p) != intended.get(p)), key=len)
-        raise FormatError(f"the merged text would hold other data at {keypath(differing[0])} than the merge "
-                          "means; please report it")
+        first = min((p for p in {*merged, *intended} if merged.get(p) != intended.get(p)),
+                    key=lambda p: (len(p), keypath(p)))
+        how = ("it is missing there" if first not in merged else "it is there but the merge does not mean it"
+               if first not in intended else "it holds another value there than the merge means")
+        raise FormatError(f"the merged text would hold other data at {keypath(first)} ({how}); please report it")
 
 
 def check_values(merged: Items, base: Items, ours: Items, theirs: Items, conflicts: list[Path]) -> None:

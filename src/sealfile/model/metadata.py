@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, UnsupportedVersionError
+from sealfile.model.differences import kind_in_words
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
 
@@ -130,7 +131,7 @@ class Metadata(Record):
             raise FormatError("the 'sealfile' metadata is not a mapping", keypath=METADATA_KEY)
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
-            what = f": the format version is {_kind(version)}, not an integer" if "version" in raw else ""
+            what = f": the format version is {kind_in_words(version)}, not an integer" if "version" in raw else ""
             raise FormatError(f"metadata has no integer 'version'{what}", keypath=f"{METADATA_KEY}.version")
         if version not in READABLE_VERSIONS:
             raise UnsupportedVersionError(
@@ -241,11 +242,3 @@ def _stanzas(raw: Any, where: str) -> tuple[Stanza, ...]:
         except FormatError as err:
             raise FormatError(err.message, keypath=f"{where}.{index}") from None
     return tuple(stanzas)
-
-
-def _kind(value: Any) -> str:
-    """What a value is, in words (never the value itself)."""
-    if value is None:
-        return "empty (null)"
-    kinds = {bool: "a boolean", str: "a string", float: "a number with a fraction", list: "a list", dict: "a mapping"}
-    return next((name for kind, name in kinds.items() if isinstance(value, kind)), f"a {type(value).__name__}")

@@ -23,6 +23,7 @@ from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
+from sealfile.model.differences import described_difference
 from sealfile.model.metadata import METADATA_KEY, Metadata, Stanza
 from sealfile.model.paths import Path, format_keypath, get_at, resolve
 from sealfile.model.record import Record
@@ -190,11 +191,16 @@ def sealing_key(keys: Iterable[MasterKey] | KeyGroups, reuse: Reuse | None) -> t
     return (reuse.data_key, *wrap_groups(KeyGroups.of(recipients), reuse.data_key, reuse.groups, reuse.threshold))
 
 
-def refused_read_back(err: Exception | None, otherwise: str) -> FormatError:
+def refused_read_back(err: Exception | None, otherwise: str, unlike: tuple[Any, Any] | None = None) -> FormatError:
     """Why a text about to be written is refused: the reader's own cause if it refused the text (a limit such
-    as a dotenv file's lines, a spelling; reader messages never quote a value), else ``otherwise``."""
+    as a dotenv file's lines, a spelling; reader messages never quote a value); else, given ``unlike`` (what the
+    text reads back as, what it should), ``otherwise`` with the first key path where the two differ and how (in
+    kinds, never a value); else ``otherwise``."""
     if isinstance(err, FormatError):
         return FormatError(f"refusing to write: the result would not read back ({err.message})", keypath=err.keypath)
+    if unlike is not None:
+        where, cause = described_difference(*unlike)
+        return FormatError(f"refusing to write: {cause}; {otherwise}", keypath=where)
     return FormatError(f"refusing to write: {otherwise}")
 
 

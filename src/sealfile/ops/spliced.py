@@ -291,10 +291,10 @@ def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine:
                   "place; please report it)")
     try:
         opened = SplicedSealed(sealed, store, engine).open_with(data_key)
-        same = same_data(opened.data(), expected)
+        read = opened.data()
     except (FormatError, IntegrityError) as err:  # IntegrityError: a MAC over other bytes: a splice changed a value
         raise refused_read_back(err, unsealable) from None
-    if not same:
-        raise refused_read_back(None, unsealable)
+    if not same_data(read, expected):
+        raise refused_read_back(None, unsealable, (read, expected))
     return opened
 

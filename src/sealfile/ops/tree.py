@@ -217,14 +217,14 @@ def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
                   "syntax (please report it)")
     try:
         opened = TreeSealed(text, store).open_with(data_key)
-        same = same_data(opened.data(), expected) and same_data(
-            plain_values(store.load_editable(opened.plaintext()), store), expected)
+        read = opened.data()
+        if same_data(read, expected):
+            read = plain_values(store.load_editable(opened.plaintext()), store)
     except (FormatError, IntegrityError, TypeError, ValueError) as err:  # an emitter refusing a value: Type/ValueError
         raise refused_read_back(err, unreadable) from None
-    if not same:
-        raise refused_read_back(None, unreadable)
+    if not same_data(read, expected):
+        raise refused_read_back(None, unreadable, (read, expected))
     return text
-
 
 
 def plain_values(tree: Any, store: Store) -> Any:

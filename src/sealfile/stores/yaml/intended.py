@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
+from sealfile.model.differences import described_difference
 from sealfile.model.paths import Path
 from sealfile.model.scalars import same_data
 from sealfile.stores.base import line_break
@@ -37,15 +38,17 @@ def _copy(node: Any) -> Any:
 
 
 def checked(changed: str, intended: Any, keypath: str) -> str:
-    """``changed``, refused (naming ``keypath``) unless it reads as ``intended``."""
+    """``changed``, refused unless it reads as ``intended``: naming the key path where it would not and how
+    (or ``keypath``, the edit's, when the edited text does not read at all)."""
     try:
-        same = same_data(scan(changed).tree, intended)
+        read = scan(changed).tree
     except FormatError as err:
         raise KeyPathError(f"this change cannot be written in place here ({err.message}); please report it",
-                           keypath=keypath) from None
-    if not same:
-        raise KeyPathError("this change cannot be written in place here (the edited text would hold other "
-                           "data); please report it", keypath=keypath)
+                           keypath=err.keypath or keypath) from None
+    if not same_data(read, intended):
+        where, cause = described_difference(read, intended)
+        raise KeyPathError(f"this change cannot be written in place here: in the edited text {cause}; please "
+                           "report it", keypath=where)
     return changed
 
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import Path, format_keypath, get_at, iter_leaves
+from sealfile.model.differences import first_difference
+from sealfile.model.paths import Path, format_keypath, get_at
 from sealfile.model.scalars import Styled, same_data
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import metablock
@@ -97,7 +98,8 @@ def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> N
         with tags_as_sealed_before():
             read = get_at(scan(text, engine=engine).tree, under)
         same = same_data(read, expected)
-        where = where if same else _first_difference(read, expected, under) or where
+        found = None if same else first_difference(read, expected, under)
+        where = format_keypath(found[0]) or where if found else where
     except FormatError as err:
         same, where = False, err.keypath or where
     except LookupError:  # the text lost the place ``under`` names
@@ -106,11 +108,3 @@ def ensure_same(text: str, expected: Any, engine: Engine, under: Path = ()) -> N
         raise FormatError("the decrypted text would not read back as the sealed values (a value's spelling "
                           "does not fit where it is, or an anchor or %TAG directive around the sealed values "
                           "was changed); decrypt with --output-type json", keypath=where)
-
-
-def _first_difference(read: Any, expected: Any, under: Path) -> str | None:
-    for (path, value), (expected_path, expected_value) in zip(iter_leaves(read, under), iter_leaves(expected, under),
-                                                             strict=False):
-        if path != expected_path or not same_data(value, expected_value):
-            return format_keypath(path)
-    return None
