@@ -1,6 +1,6 @@
 """Multi-document YAML streams through the merge driver (real git; docs/format.md §1, §7 for empty documents):
 documents merge by index, each as a mapping; a side that added or removed documents never has a key merged into
-another document."""
+another document; documents theirs appended or removed at the end are taken."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from sealfile.errors import FormatError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey
 from sealfile.ops.change import plaintext_for_editing, reseal_edited, set_value
@@ -53,20 +54,23 @@ def test_the_same_key_of_one_document_conflicts_at_its_path(installed: Sandbox) 
     assert installed.sealfile("decrypt", FILE, "--extract", "[1].c").stdout == "ours-c"
 
 
-def test_a_document_theirs_added_is_refused_naming_it(installed: Sandbox) -> None:
+@pytest.mark.parametrize("appended, expected", [
+    ("---\\nnew: 5\\n", "a: ours-a\n---\nc: 3\n---\nnew: 5\n"),
+    ("---\\n", "a: ours-a\n---\nc: 3\n---\n"),  # an empty document: sealed with its documents entry (§7)
+])
+def test_documents_theirs_appended_are_taken(installed: Sandbox, appended: str, expected: str) -> None:
     box = installed
     editor = box.root / "append.sh"
-    editor.write_text("#!/bin/sh\nprintf -- '---\\nnew: 5\\n' >> \"$1\"\n")
+    editor.write_text(f"#!/bin/sh\nprintf -- '{appended}' >> \"$1\"\n")
     editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
     seal_file(box, FILE, "a: 1\n---\nc: 3\n")
     box.commit("base")
     box.diverge(lambda: box.sealfile("edit", FILE, env={**box.env, "EDITOR": str(editor), "VISUAL": str(editor)}),
                 lambda: box.sealfile("set", FILE, "[0].a", "ours-a"))
     merge = box.git("merge", "--no-edit", "feature", check=False)
-    assert merge.returncode != 0
-    assert "theirs adds document 2 of the stream" in merge.stdout + merge.stderr
-    box.sealfile("verify", FILE)  # ours' version, untouched
-    assert box.sealfile("decrypt", FILE).stdout == "a: ours-a\n---\nc: 3\n"
+    assert merge.returncode == 0, merge.stdout + merge.stderr
+    box.sealfile("verify", FILE)
+    assert box.sealfile("decrypt", FILE).stdout == expected
 
 
 # --- documents moved by one side: index i is no longer the base's document i (in memory, real age) ---------
@@ -119,3 +123,24 @@ def test_a_stream_with_aliases_merges_by_document_too(key: AgeKey) -> None:
     assert result.conflicts == []
     verify_text(result.text)
     assert decrypt_text(result.text) == "a: &x two\nb: *x\n---\nc: t\n"
+
+
+@pytest.mark.parametrize("plaintext, removed, expected", [
+    ("a: 1\n---\nc: 3\n---\ne: 5\n", "---\ne: 5\n", "a: x\n---\nc: 3\n"),
+    ("a: 1\n---\nc: 3\n---\n", "---\n", "a: x\n---\nc: 3\n"),
+    ("a: 1\n---\n---\nc: 3\n---\n---\n", "---\n---\n", "a: x\n---\n---\nc: 3\n"),
+])
+def test_documents_theirs_removed_from_the_end_are_removed(key: AgeKey, plaintext: str, removed: str,
+                                                          expected: str) -> None:
+    base = seal_text(plaintext, [key])
+    theirs = reseal_edited(base, plaintext_for_editing(base).removesuffix(removed))
+    result = merge_texts(base, set_value(base, "[0].a", "x"), theirs)
+    assert result.conflicts == []
+    verify_text(result.text)
+    assert decrypt_text(result.text) == expected
+
+
+def test_a_document_theirs_emptied_is_refused_naming_it(key: AgeKey) -> None:
+    base = seal_text("a: 1\n---\nc: 3\n---\ne: 5\n", [key])
+    with pytest.raises(FormatError, match="theirs empties document 1 of the stream"):
+        merge_texts(base, set_value(base, "[0].a", "x"), _edit(base, "c: 3\n", ""))

@@ -4,18 +4,25 @@ The plan (:mod:`.merge_plan`) merges documents by index, as it merges keys. An i
 in the three versions only while no side moved documents: a side that added or removed documents may have
 inserted or dropped one before others, and its document ``i`` may then be the base's ``i + 1``, however alike
 the two read. So from the first document where such a side differs from the base, each document the other side
-changed is a conflict as a whole (never a key of one document applied to another). Theirs' documents added or
-removed are not written into ours' text (the merge edits ours' text key by key): that is refused, naming the
-document, as is a file one side turned from one document into a stream or back.
+changed is a conflict as a whole (never a key of one document applied to another). Documents theirs added after
+the base's last, or removed from the end, are written into ours' text as theirs' text has them (an empty one
+too: the seal then covers it, docs/format.md §7). Refused, naming the document: theirs emptying a document or
+writing keys into an empty one (ours' text is edited key by key), and a file turned into a stream or back.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge_plan import content_of
 from sealfile.model.paths import ListIndex, Path
+from sealfile.stores.yaml.basics import split_bom
+from sealfile.stores.yaml.scan import scan
+
+_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+"""A document start marker (YAML 1.2 §9.1.4), at the start of its line."""
 
 
 def moved_documents(base: Any, ours: Any, theirs: Any, applied: list[Path],
@@ -43,19 +50,42 @@ def moved_documents(base: Any, ours: Any, theirs: Any, applied: list[Path],
             [p for p in conflicts if int(p[0]) not in moved] + whole)
 
 
-def refuse_documents_added(applied: list[Path], ours: Any, theirs: Any) -> None:
-    """Refuse theirs' document added, removed, or turned empty or back: ours' text is edited key by key."""
+def key_by_key(applied: list[Path], ours: Any, theirs: Any) -> list[Path]:
+    """The applied paths :func:`~.merge_apply.apply_theirs` writes: all but those of documents theirs added at
+    the end or removed from it (:func:`with_theirs_documents` writes those); anything else done to a whole
+    document (emptied, or keys written into an empty one) is refused, naming it."""
     if not isinstance(ours, list) or not isinstance(theirs, list):
-        return
+        return applied
     for path in applied:
-        if len(path) != 1:
-            continue
-        index = int(path[0])
-        what = ("adds" if index >= len(ours) else "removes" if index >= len(theirs)
-                else "empties" if content_of(theirs[index]) == content_of(None) else "writes keys into the empty")
-        raise FormatError(f"theirs {what} document {index} of the stream (ours has {len(ours)} documents, theirs "
-                          f"{len(theirs)}): the merge driver merges a stream's documents key by key; combine the "
+        index = int(path[0]) if path else -1
+        if len(path) == 1 and index < min(len(ours), len(theirs)):
+            what = "empties" if content_of(theirs[index]) == content_of(None) else "writes keys into the empty"
+            raise FormatError(f"theirs {what} document {index} of the stream: the merge driver merges a "
+                              "document's keys, not the document; combine the two versions by hand ('sealfile edit')")
+    return [p for p in applied if not p or int(p[0]) < min(len(ours), len(theirs))]
+
+
+def with_theirs_documents(merged: str, theirs_text: str, ours: Any, theirs: Any, applied: list[Path]) -> str:
+    """``merged`` (ours' text, theirs' keys written in) with the documents theirs added after ours' last, or
+    without those theirs removed from the end, each as theirs' text has it."""
+    if not isinstance(ours, list) or not isinstance(theirs, list) or len(ours) == len(theirs) \
+            or not any(len(p) == 1 for p in applied):
+        return merged
+    bom, body = split_bom(merged)
+    if len(theirs) < len(ours):  # ours' documents from theirs' end on go, with what follows them
+        return bom + body[:_separator(body, scan(body).roots, len(theirs))]
+    theirs_body = split_bom(theirs_text)[1]
+    added = theirs_body[_separator(theirs_body, scan(theirs_body).roots, len(ours)):]
+    return bom + body + ("" if not body or body.endswith("\n") else "\n") + added
+
+
+def _separator(text: str, roots: list[Any], index: int) -> int:
+    """Where the ``---`` line that starts document ``index`` begins."""
+    found = list(_MARKER.finditer(text, roots[index - 1].end_mark.index, roots[index].start_mark.index))
+    if not found:
+        raise FormatError(f"document {index} of the stream starts without a '---' line of its own; combine the "
                           "two versions by hand ('sealfile edit')")
+    return found[-1].start()
 
 
 def _refuse_kind_change(base: Any, ours: Any, theirs: Any) -> None:
@@ -66,5 +96,6 @@ def _refuse_kind_change(base: Any, ours: Any, theirs: Any) -> None:
                               "shape; combine the two versions by hand ('sealfile edit')")
 
 
-def _doc(documents: list[Any], index: int, missing: bytes | None = b"") -> bytes | None:
-    return content_of(documents[index]) if index < len(documents) else missing
+def _doc(documents: list[Any], index: int) -> bytes:
+    """Document ``index`` by content; ``b""`` (no content's bytes) past the end."""
+    return content_of(documents[index]) if index < len(documents) else b""
