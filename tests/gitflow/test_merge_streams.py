@@ -73,6 +73,30 @@ def test_documents_theirs_appended_are_taken(installed: Sandbox, appended: str, 
     assert box.sealfile("decrypt", FILE).stdout == expected
 
 
+def _appending(box: Sandbox, text: str) -> dict[str, str]:
+    editor = box.root / f"append{len(text)}.sh"
+    editor.write_text(f"#!/bin/sh\nprintf -- '{text}' >> \"$1\"\n")
+    editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
+    return {**box.env, "EDITOR": str(editor), "VISUAL": str(editor)}
+
+
+def test_documents_both_appended_differently_conflict_at_the_document_in_git(installed: Sandbox) -> None:
+    box = installed
+    seal_file(box, FILE, "a: 1\n---\nc: 3\n")
+    box.commit("base")
+    box.diverge(lambda: box.sealfile("edit", FILE, env=_appending(box, "---\\ntheirs: 1\\n")),
+                lambda: box.sealfile("edit", FILE, env=_appending(box, "---\\nours: 2\\n")))
+    merge = box.git("merge", "--no-edit", "feature", check=False)
+    assert merge.returncode != 0
+    assert "CONFLICT at 2" in merge.stdout + merge.stderr
+    assert "UU manifests.enc.yaml" in box.git("status", "--porcelain").stdout
+    box.sealfile("verify", FILE)
+    assert box.sealfile("decrypt", FILE).stdout == "a: 1\n---\nc: 3\n---\nours: 2\n"
+    box.git("add", FILE)
+    found = box.sealfile("check", check=False)  # the conflict is recorded: a blind commit is refused
+    assert found.returncode == 3 and "unresolved merge conflict at 2" in found.stderr, found.stderr
+
+
 # --- documents moved by one side: index i is no longer the base's document i (in memory, real age) ---------
 
 def _edit(text: str, old: str, new: str) -> str:
