@@ -37,6 +37,7 @@ from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs, comments_not_merged
 from sealfile.gitflow.merge_keys import ids_of, kept_out, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
+from sealfile.gitflow.merge_streams import key_by_key, moved_documents, with_theirs_documents
 from sealfile.gitflow.merge_written import respelled, written_items
 from sealfile.gitflow.sealed import keypath, rules_text
 from sealfile.kms.groups import KeyGroups
@@ -96,10 +97,13 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     if written:
         o.items, t.items, by_value = respelled((b.data, b.items), (o.data, o.items), (t.data, t.items))
     applied, conflicts = plan(b.items, o.items, t.items)
+    applied, conflicts = moved_documents(None if b.meta is None and not b.sops else b.data, o.data, t.data,
+                                         applied, conflicts)
     for p in conflicts:
         result.conflicts.append(keypath(p))
         result.conflict_paths.append(p)
-    merged = apply_theirs(o, t, applied, store, by_value)
+    merged = apply_theirs(o, t, key_by_key(applied, o.data, t.data), store, by_value)
+    merged = with_theirs_documents(merged, t.plaintext, o.data, t.data, applied)
     result.warnings += [lost] if (lost := comments_not_merged(b, t, merged)) is not None else []
     check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
                  o.items, t.items, applied)

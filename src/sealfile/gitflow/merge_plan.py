@@ -12,35 +12,45 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.gitflow.sealed import keypath
-from sealfile.model.paths import Path, check_key
+from sealfile.model.paths import ListIndex, Path, check_key
 from sealfile.model.scalars import comparable
 
 MAPPING = b"\0mapping"
 """An item that is a mapping: two mappings are "the same item" whatever their keys."""
+STREAM = b"\0stream"
+"""A YAML stream's top level (its documents' list, docs/format.md §1): its documents merge by index, as keys do."""
 
 Items = dict[Path, bytes]
 
 
-def flatten(tree: Any) -> Items:
-    """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path."""
-    items: Items = {}
-    stack: list[tuple[Path, Any]] = [((), tree)]
+def flatten(tree: Any, *, subtree: bool = False) -> Items:
+    """Every mapping (as :data:`MAPPING`) and every other node (by content) under its path: of a file's data (a
+    stream's documents each an item of its own), or of the ``subtree`` of one (a list there is one item)."""
+    items, stack = ({}, [((), tree)]) if subtree else documents(tree)
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
             items[path] = MAPPING
             stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
         else:
-            items[path] = _content(node)
+            items[path] = content_of(node)
     return items
 
 
-def _content(node: Any) -> bytes:
+def documents(tree: Any) -> tuple[Items, list[tuple[Path, Any]]]:
+    """A file's top-level item, and where a walk of its items starts: each document of a stream (the only
+    file with a list at the top, docs/format.md §1) under its index, as a mapping's values under their keys."""
+    if isinstance(tree, list):
+        return {(): STREAM}, [((ListIndex(i),), document) for i, document in reversed(list(enumerate(tree)))]
+    return {}, [((), tree)]
+
+
+def content_of(node: Any) -> bytes:
     """Canonical bytes of a value: type and content, not spelling (the one notion of the same value)."""
     if isinstance(node, list):
-        return b"[" + b"".join(framed(_content(x)) for x in node) + b"]"
+        return b"[" + b"".join(framed(content_of(x)) for x in node) + b"]"
     if isinstance(node, dict):
-        return b"{" + b"".join(framed(_content(k)) + framed(_content(v)) for k, v in node.items()) + b"}"
+        return b"{" + b"".join(framed(content_of(k)) + framed(content_of(v)) for k, v in node.items()) + b"}"
     return comparable(node)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.gitflow.merge_plan import MAPPING, Items, flatten, framed
+from sealfile.gitflow.merge_plan import MAPPING, Items, documents, flatten, framed
 from sealfile.gitflow.sealed import keypath
 from sealfile.model.paths import ListIndex, Path, check_key, encode_path, get_at, has_path
 from sealfile.model.scalars import comparable, same_data
@@ -53,8 +53,7 @@ def written_items(scanned: Scan) -> Items:
                                                       for k, v in node.items() if (*path, k) not in merged) + b"}"
         return comparable(node)
 
-    items: Items = {}
-    stack: list[tuple[Path, Any]] = [((), scanned.tree)]
+    items, stack = documents(scanned.tree)
     while stack:
         path, node = stack.pop()
         if path in merged:
@@ -151,5 +150,5 @@ def respelled(base: tuple[Any, Items], ours: tuple[Any, Items], theirs: tuple[An
                 for q in [q for q in t_items if q[:len(p)] == p]:
                     del t_items[q]
                 if has_path(t_data, p):
-                    t_items.update((p + q, item) for q, item in flatten(get_at(t_data, p)).items())
+                    t_items.update((p + q, item) for q, item in flatten(get_at(t_data, p), subtree=True).items())
     return o_items, t_items, by_value
