@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sealfile.envelope.mac import signed_message
-from sealfile.errors import IntegrityError
+from sealfile.errors import IntegrityError, KeyPathError
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import read_document
@@ -144,3 +144,21 @@ def test_a_file_holding_no_value_reads_as_an_empty_mapping_however_its_document_
     for forged in ("---\n---\n" + block, "{}\n---\n" + block, block):
         verify_text(forged)
         assert read_document(forged, YAML).open().data() == {}
+
+
+@pytest.mark.parametrize("keypath", ["1.c", "[1].c", '[1]["c"]', "1['c']"])
+def test_unset_reaches_a_document_as_set_does(age_identity: AgeIdentity, keypath: str) -> None:
+    """``unset`` found its key path in a shape whose top was a mapping of document indices, so ``1.c`` (what
+    ``set`` and the docs name) was "no such key" while ``[1].c`` worked."""
+    sealed = seal_text("a: s3cret-a\n---\nc: s3cret-c\nd: 4\n", [age_identity.key])
+    assert decrypt_text(change.unset_value(sealed, keypath)) == "a: s3cret-a\n---\nd: 4\n"
+
+
+@pytest.mark.parametrize("keypath", ["0.new", "[0].new", "0.new.deeper"])
+def test_set_in_an_empty_document_is_refused_naming_it(age_identity: AgeIdentity, keypath: str) -> None:
+    """A key set in a stream's empty document was refused as "no such key", naming no key path."""
+    sealed = seal_text("---\n---\nc: s3cret-c\n", [age_identity.key])
+    with pytest.raises(KeyPathError, match=r"document 0 of the stream is empty: give it its first key with sealfile"
+                       ) as refused:
+        change.set_value(sealed, keypath, "v")
+    assert refused.value.keypath == keypath and "s3cret" not in str(refused.value)

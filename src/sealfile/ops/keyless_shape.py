@@ -11,9 +11,12 @@ from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.ops.document import SealedLeaf
 
 
-def keyless_shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
-    """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists."""
-    shape: dict[Any, Any] = {}
+def keyless_shape(leaves: Sequence[SealedLeaf]) -> Any:
+    """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists. A
+    stream's is the list of its documents (a document without values ``None``), as its data is, so a key path
+    reaches a document as ``set`` and ``load_secrets`` reach it (``1.c``, ``[1].c``)."""
+    stream = bool(leaves) and bool(leaves[0][0]) and isinstance(leaves[0][0][0], ListIndex)
+    shape: Any = [] if stream else {}
     for path, value in leaves:
         node: Any = shape
         for position, segment in enumerate(path):
@@ -21,7 +24,8 @@ def keyless_shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
             fresh: Any = type(value)() if last and isinstance(value, (dict, list)) else None
             if not last:
                 fresh = [] if isinstance(path[position + 1], ListIndex) else {}
-            if isinstance(node, list) and segment == len(node):
+            if isinstance(node, list) and int(segment) >= len(node):
+                node.extend([None] * (int(segment) - len(node)))  # a stream's documents without values
                 node.append(fresh)
             elif isinstance(node, dict) and segment not in node:
                 node[segment] = fresh
@@ -29,7 +33,7 @@ def keyless_shape(leaves: Sequence[SealedLeaf]) -> dict[Any, Any]:
     return shape
 
 
-def container_at(shape: dict[Any, Any], keypath: str) -> str | None:
+def container_at(shape: Any, keypath: str) -> str | None:
     """``"mapping"`` or ``"list"`` if ``keypath`` names one in ``shape``."""
     try:
         held = get_at(shape, resolve(shape, keypath))
