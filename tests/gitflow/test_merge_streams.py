@@ -11,7 +11,7 @@ import pytest
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey
-from sealfile.ops.change import plaintext_for_editing, reseal_edited, set_value
+from sealfile.ops.change import plaintext_for_editing, reseal_edited, set_value, unset_value
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.seal import seal_text
 from tests.support.git import Sandbox, seal_file
@@ -168,3 +168,30 @@ def test_a_document_theirs_emptied_is_refused_naming_it(key: AgeKey) -> None:
     base = seal_text("a: 1\n---\nc: 3\n---\ne: 5\n", [key])
     with pytest.raises(FormatError, match="theirs empties document 1 of the stream"):
         merge_texts(base, set_value(base, "[0].a", "x"), _edit(base, "c: 3\n", ""))
+
+
+@pytest.mark.parametrize("plaintext, expected", [
+    ("a: 1\n---\nc: 3\n---\ne: 5\n", "a: x\n---\n{}\n---\ne: 5\n"),
+    ("a: 1\r\n---\r\n# c\r\nc: 3\r\n", "a: x\r\n---\r\n# c\r\n{}\r\n"),
+])
+def test_a_documents_last_key_removed_by_either_side_merges(key: AgeKey, plaintext: str, expected: str) -> None:
+    """``unset 1.c`` leaves document 1 holding ``{}`` (the documents after it keep their indices): the merge
+    takes that removal of a key as any other, from theirs or kept from ours."""
+    base = seal_text(plaintext, [key])
+    emptied, changed = unset_value(base, "1.c"), set_value(base, "[0].a", "x")
+    for ours, theirs in ((changed, emptied), (emptied, changed)):
+        result = merge_texts(base, ours, theirs)
+        assert result.conflicts == []
+        verify_text(result.text)
+        assert decrypt_text(result.text) == expected
+
+
+def test_a_documents_last_key_unset_merges_in_git(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: 1\n---\nc: 3\n---\ne: 5\n")
+    installed.commit("base")
+    installed.diverge(lambda: installed.sealfile("unset", FILE, "1.c"),
+                      lambda: installed.sealfile("set", FILE, "[2].e", "ours-e"))
+    merge = installed.git("merge", "--no-edit", "feature", check=False)
+    assert merge.returncode == 0, merge.stdout + merge.stderr
+    installed.sealfile("verify", FILE)
+    assert installed.sealfile("decrypt", FILE).stdout == "a: 1\n---\n{}\n---\ne: ours-e\n"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sealfile.envelope.mac import signed_message
-from sealfile.errors import IntegrityError, KeyPathError
+from sealfile.errors import FormatError, IntegrityError, KeyPathError
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import read_document
@@ -162,3 +162,36 @@ def test_set_in_an_empty_document_is_refused_naming_it(age_identity: AgeIdentity
                        ) as refused:
         change.set_value(sealed, keypath, "v")
     assert refused.value.keypath == keypath and "s3cret" not in str(refused.value)
+
+
+EMPTIED = {
+    "the first document": ("a: s3cret-a\n---\nc: 3\nd: 4\n", "0.a", "{}\n---\nc: 3\nd: 4\n"),
+    "the last document": ("a: 1\n---\nc: s3cret-c\n", "1.c", "a: 1\n---\n{}\n"),
+    "CRLF": ("a: s3cret-a\r\n---\r\nc: 3\r\n", "0.a", "{}\r\n---\r\nc: 3\r\n"),
+    "CRLF, the last document": ("a: 1\r\n---\r\nc: s3cret-c\r\n", "[1].c", "a: 1\r\n---\r\n{}\r\n"),
+    "no final line break": ("a: 1\n---\nc: s3cret-c", "1.c", "a: 1\n---\n{}"),
+    "comments around it": ("# top\na: s3cret-a\n# after a\n---\nc: 3\n", "0.a", "# top\n{}\n# after a\n---\nc: 3\n"),
+    "a comment in the last document": ("a: 1\n--- # two\n# c next\nc: s3cret-c\n# end\n", "1.c",
+                                       "a: 1\n--- # two\n# c next\n{}\n# end\n"),
+    "a mapping value": ("a: 1\n---\nc:\n  k: s3cret\n  l: 2\n---\ne: 5\n", "1.c", "a: 1\n---\n{}\n---\ne: 5\n"),
+    "explicit starts and an end marker": ("---\na: s3cret-a\n...\n---\nc: 3\n", "0.a", "---\n{}\n...\n---\nc: 3\n"),
+    "a flow document": ("--- {a: s3cret-a}\n---\nc: 3\n", "0.a", "--- {}\n---\nc: 3\n"),
+    "between empty documents": ("---\n---\nc: s3cret-c\n---\n---\n", "1.c", "---\n---\n{}\n---\n---\n"),
+}
+
+
+@pytest.mark.parametrize(("plaintext", "keypath", "expected"), EMPTIED.values(), ids=EMPTIED.keys())
+def test_unset_of_a_documents_last_key_leaves_the_document_holding_an_empty_mapping(
+        age_identity: AgeIdentity, tmp_path: Path, plaintext: str, keypath: str, expected: str) -> None:
+    """It was refused ("refusing to remove the document's last value"); a nested mapping's last key leaves ``{}``,
+    and so does a document's: the document stays, so the others keep their indices, and every other byte too."""
+    sealed = seal_text(plaintext, [age_identity.key])
+    written = change.unset_value(sealed, keypath)
+    verify_text(written)  # the documents entry now covers the document holding no value (§7)
+    assert decrypt_text(written) == expected
+    path = tmp_path / "s.enc.yaml"
+    path.write_bytes(written.encode())
+    assert load_secrets(path, redacted=False) == list(yaml.safe_load_all(expected))
+    # {} made an empty document: seen (a stream of only empty documents is refused before its MAC)
+    with pytest.raises((IntegrityError, FormatError), match=r"MAC does not match|holds no YAML document"):
+        verify_text(_swap(written, "{}", ""))

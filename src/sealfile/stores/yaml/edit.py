@@ -110,9 +110,9 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
     parent = _container(scanned, path[:-1])
     if parent is None:
         raise KeyPathError("a whole document cannot be removed by a key path", keypath=keypath)
-    if len(parent.value) == 1 and len(path) > 1:  # a document's last key leaves it empty; a nested one, {} or []
-        if scanned.multi and len(path) == 2:
-            raise KeyPathError("refusing to remove the document's last value", keypath=keypath)
+    if len(parent.value) == 1 and scanned.multi and len(path) == 2:
+        edit = _emptied_document(text, parent, *_node_at(scanned, path)[:2], path[-1])
+    elif len(parent.value) == 1 and len(path) > 1:  # a nested collection's last entry leaves {} or []
         edit = _replace(text, scanned, path[:-1], {} if isinstance(parent, MappingNode) else [])
     else:
         edit = _remove(text, parent, *_node_at(scanned, path)[:2], path[-1])
@@ -123,6 +123,17 @@ def remove(text: str, scanned: Scan, keypath: str) -> str:
         return checked_edit(text, edit, intended, keypath)
     except KeyPathError:  # ...unless what stays needs one (a '...' end marker): then it holds {}
         return checked_edit(text, (edit[0], edit[1], "{}\n"), intended, keypath)
+
+
+def _emptied_document(text: str, parent: Any, node: Any, key_node: Any, slot: Any) -> Edit:
+    """The edit removing the last entry of a stream's document: the document stays, holding ``{}`` (so the
+    documents after it keep their indices, docs/format.md §7) where the entry's lines were; the comment lines
+    around them stay, and a final line break is written only where the entry had one."""
+    start, end, written = _remove(text, parent, node, key_node, slot)
+    if parent.flow_style:  # its braces stay
+        return start, end, written
+    ended = text[start:end].endswith(("\n", "\r"))
+    return start, end, "{}" + (line_break(text) if ended else "")
 
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
