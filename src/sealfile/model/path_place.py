@@ -56,7 +56,7 @@ def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -
                 return tuple(path), selectors[position:]
             path.append(key)
         elif len(path) == 1 and isinstance(tree, list) and node is None:  # only a stream's data is a list at the top
-            raise KeyPathError(f"document {int(path[0])} of the stream is empty: give it its first key with "
+            raise KeyPathError(f"document {int(path[0])} of the stream holds no value: give it its first key with "
                                "sealfile edit", keypath=shown)
         elif path and holds_null is not None and holds_null(tuple(path)):
             return tuple(path), selectors[position:]
