@@ -158,7 +158,7 @@ def test_unset_reaches_a_document_as_set_does(age_identity: AgeIdentity, keypath
 def test_set_in_an_empty_document_is_refused_naming_it(age_identity: AgeIdentity, keypath: str) -> None:
     """A key set in a stream's empty document was refused as "no such key", naming no key path."""
     sealed = seal_text("---\n---\nc: s3cret-c\n", [age_identity.key])
-    with pytest.raises(KeyPathError, match=r"document 0 of the stream holds no value: give it its first key with sealfile"
+    with pytest.raises(KeyPathError, match=r"document 0 of the stream holds no value: give it its first key with"
                        ) as refused:
         change.set_value(sealed, keypath, "v")
     assert refused.value.keypath == keypath and "s3cret" not in str(refused.value)
