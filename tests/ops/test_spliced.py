@@ -150,7 +150,7 @@ def test_a_value_set_in_place_of_a_block_scalar_keeps_the_blank_lines_after_it(v
 
 @pytest.mark.parametrize(("keypath", "value", "plaintext"), [
     ("new_key", "x", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\nnew_key: x\n"),
-    ("a", {"sub": 1}, "a:\n  sub: 1\nlist: [x, y]\nplain_unencrypted: z\n"),
+    ("a", {"sub": 1}, "a:  # first\n  sub: 1\nlist: [x, y]\nplain_unencrypted: z\n"),  # the comment stays by its key
     ("list.2", "q", "a: 1  # first\nlist: [x, y, q]\nplain_unencrypted: z\n"),
     ("plain_unencrypted", "y", "a: 1  # first\nlist: [x, y]\nplain_unencrypted: \"y\"\n"),  # YAML 1.1: y is true
     ("deep.er.key", 7, "a: 1  # first\nlist: [x, y]\nplain_unencrypted: z\ndeep:\n  er:\n    key: 7\n"),
@@ -196,7 +196,7 @@ ITEMS = "m:\n  - python: '3.6'  # c\n    env: A\n  - - x\n    - y\n"
 @pytest.mark.parametrize(("keypath", "value", "plaintext"), [
     ("m.0.python", None, "m:\n  - env: A\n  - - x\n    - y\n"),
     ("m.1.0", None, "m:\n  - python: '3.6'  # c\n    env: A\n  - - y\n"),
-    ("m.0.python", {"v": 3}, "m:\n  - python:\n      v: 3\n    env: A\n  - - x\n    - y\n"),
+    ("m.0.python", {"v": 3}, "m:\n  - python:  # c\n      v: 3\n    env: A\n  - - x\n    - y\n"),
     ("m.0.python", "two\nlines", "m:\n  - python: |-  # c\n      two\n      lines\n    env: A\n  - - x\n    - y\n"),
     ("m.1.0", ["z"], "m:\n  - python: '3.6'  # c\n    env: A\n  - -   - z\n    - y\n"),
     # an item written at its dash's column, not that column plus the emitter's own offset (a new
@@ -235,7 +235,7 @@ def test_unset_takes_the_comments_indented_under_the_entry_along(age_key: AgeKey
 
 
 @pytest.mark.parametrize(("keypath", "value", "plaintext"), [
-    ("a.0", {"k": 1}, "a:\n- k: 1\n- y\n"),
+    ("a.0", {"k": 1}, "a:\n- k: 1 # note-1\n- y\n"),  # the comment stays on its dash's line
     ("a.0", None, "a:\n- y\n"),
     ("a.1", {"k": 1}, "a:\n- # note-1\n  x: 1\n- k: 1\n"),
 ])
