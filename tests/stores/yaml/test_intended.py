@@ -19,14 +19,15 @@ def test_only_the_containers_along_the_path_are_copied() -> None:
     assert changed["c"] is tree["c"]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("a:\n  - x\n    - z\n", "would hold other data"),   # a new item read as the old one's continuation
-    ("a:\n  - x\n - z\n", "invalid YAML"),
+@pytest.mark.parametrize(("text", "keypath", "message"), [
+    # a new item read as the old one's continuation: named where the text reads otherwise
+    ("a:\n  - x\n    - z\n", "a.0", "in the edited text the value written there reads back as another string"),
+    ("a:\n  - x\n - z\n", "a.1", "invalid YAML"),
 ])
-def test_an_edit_that_means_otherwise_is_refused_naming_the_key_path(text: str, message: str) -> None:
+def test_an_edit_that_means_otherwise_is_refused_naming_the_key_path(text: str, keypath: str, message: str) -> None:
     with pytest.raises(KeyPathError, match=message) as refused:
         checked(text, {"a": ["x", "z"]}, "a.1")
-    assert refused.value.keypath == "a.1"
+    assert refused.value.keypath == keypath
 
 
 def test_an_edit_that_means_what_it_should_is_kept() -> None:
