@@ -10,9 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
+from sealfile.gitflow.conflicts_seen import RECORDS
 from sealfile.gitflow.gitcli import git
-
-RECORDS = "sealfile/conflicts"
 
 
 @dataclass(frozen=True)

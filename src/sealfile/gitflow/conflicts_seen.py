@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-_RECORDS = os.path.join("sealfile", "conflicts")
+RECORDS = "sealfile/conflicts"
+"""Where, below the git directory, the records are kept (this module is on the hot path: the one light home of
+the name)."""
 
 
 def may_be_recorded(file: str | os.PathLike[str]) -> bool:
@@ -41,6 +43,6 @@ def may_be_recorded_under(directory: str | os.PathLike[str]) -> bool:
 
 def _any(git_dir: str) -> bool:
     try:
-        return any(name.endswith(".json") for name in os.listdir(os.path.join(git_dir, _RECORDS)))
+        return any(name.endswith(".json") for name in os.listdir(os.path.join(git_dir, RECORDS)))
     except OSError:
         return False
