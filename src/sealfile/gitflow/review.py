@@ -10,6 +10,11 @@ Policy violations (the review fails, exit status 3):
   in particular a **data key replaced** by anyone but a trusted signer (:mod:`sealfile.gitflow.seals`);
 - a sealed file edited by hand, which no reader opens: a token copied to another key path, a
   ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
+- a sealed file taken from sealfile's git drivers (a ``.gitattributes`` change), or moved to a name no pattern
+  covers: git merges it as text from then on;
+- what the change's own commits wrote and later ones changed again (:mod:`~sealfile.gitflow.range_versions`):
+  any of the above, or a recipient added; whoever fetches the branch gets every commit;
+- a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
@@ -90,7 +95,7 @@ class Review:
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
-        found += self.linked_configs + self.history_recipients + self.history
+        found += self.linked_configs + self.drivers_dropped + self.history_recipients + self.history
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
@@ -226,8 +231,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
         entry.attention += [UNGUARDED] if change.path in unguarded else []
-        if change.path in moved_out:
-            entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
+        if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
+            entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
     unsealed, result.plaintext_notes = review_unsealed(

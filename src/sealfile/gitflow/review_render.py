@@ -58,7 +58,7 @@ def render(result: Review, fmt: str = "text") -> str:
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
-    attention += result.history_notes + result.drivers_dropped + ([HISTORY_CUT] if result.history_cut else [])
+    attention += result.history_notes + ([HISTORY_CUT] if result.history_cut else [])
     attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
                      "what must be sealed)" for path in result.configs_changed]
     if attention:
