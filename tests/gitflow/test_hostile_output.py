@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 
 from tests.support.git import SEALFILE, Sandbox, seal_file
+from tests.support.ssh import SshKeys, ssh_keys
+
+__all__ = ["ssh_keys"]
 
 # A line break, a terminal escape (CSI and OSC), the 8-bit CSI, a right-to-left override.
 HOSTILE = "\\n\\e[2J\\e]0;x\\a\\x9b2J\u202e"
@@ -91,3 +94,20 @@ def test_the_merge_driver_prints_a_hostile_name_as_text(installed: Sandbox) -> N
     driver = [line for line in merge.stderr.splitlines() if line.startswith("sealfile: ")]
     assert len(driver) == 4 and all(line.isprintable() for line in driver), merge.stderr
     assert "sealfile: m\\x1b]0;x\\x07\\u202e\\rforged.enc.yaml: CONFLICT at k" in driver
+
+
+def test_a_recipients_comment_written_to_spoof_the_review_is_not_shown(sandbox: Sandbox, ssh_keys: SshKeys) -> None:
+    seal_file(sandbox, "prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    key_type, body = ssh_keys.get("ed25519", "mallory").public_key.to_line().split()[:2]
+    sandbox.sealfile("recipients", "add", "prod.enc.yaml", "--ssh", f"{key_type} {body} opsMARK")
+    text = (sandbox.repo / "prod.enc.yaml").read_text()
+    spoof = r'"ops\e[2K\e[1Aprod.enc.yaml: removed age1alice \u202eevil\u200b"'  # YAML escapes, written by hand
+    (sandbox.repo / "prod.enc.yaml").write_text(text.replace(f"{key_type} {body} opsMARK",
+                                                             spoof.replace('"ops', f'"{key_type} {body} ops')))
+    assert "removed age1alice" in (sandbox.repo / "prod.enc.yaml").read_text()
+    sandbox.commit("a recipient with a crafted comment")
+    status, shown = sandbox.review_last()
+    assert status == 0 and _printable(shown), shown
+    assert "removed age1alice" not in shown and "prod.enc.yaml: ADDED ssh ssh-ed25519 SHA256:" in shown
+

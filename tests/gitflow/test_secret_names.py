@@ -38,3 +38,14 @@ def test_a_path_is_judged_by_its_last_mapping_key() -> None:
     assert not looks_secret(("jobs", "build", "permissions", "id-token"))  # a CI job's scope: id-token: write
     assert looks_secret(("permissions", "id-token", "token"))
     assert not looks_secret((ListIndex(0),))
+
+
+LOOK_ALIKES = ["p\u0430ssword", "\u0440\u0430ssword", "password\u3164", "pass\u200bword", "\uff50\uff41\uff53\uff53"
+               "\uff57\uff4f\uff52\uff44", "\U0001d429\U0001d41a\U0001d42c\U0001d42c\U0001d430\U0001d428\U0001d42b"
+               "\U0001d41d", "pa\u0301ssword", "api_\u0138ey".replace("\u0138", "\u03ba"), "t\u03bfken",
+               "DB_P\u0410SSWORD"]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES)
+def test_a_secrets_name_in_look_alike_characters_is_secret(name: str) -> None:
+    assert secret_name(name), ascii(name)

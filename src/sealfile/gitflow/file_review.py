@@ -7,11 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sealfile.errors import FormatError
+from sealfile.gitflow import seals
+from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change
+from sealfile.gitflow.leaks import added_comments
+from sealfile.gitflow.look_alike import look_alike_keys
+from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import replayed_tokens, sealed_at
-from sealfile.gitflow.sealed import keypath
-from sealfile.gitflow.semantic_diff import FileDiff
-from sealfile.gitflow.tampering import set_tokens
+from sealfile.gitflow.sealed import keypath, view
+from sealfile.gitflow.secret_names import looks_secret
+from sealfile.gitflow.secret_values import credential_in
+from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
+from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
+from sealfile.model.scalars import is_sealed
+from sealfile.ops.signatures import NO_POLICY, TrustPolicy
+from sealfile.stores import store_for
 
 
 @dataclass
@@ -52,3 +63,68 @@ def flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None
             continue
         entry.attention.append(f"{where}: set back to a ciphertext this file held before (commit "
                                f"{held.commit[:12]}): a value replayed from history?")
+
+
+def review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPolicy) -> None:
+    """Who sealed ``new`` (and ``old``), and what that means under ``policy``: a violation, or a line to check."""
+    seal = seals.review_seal(entry.path, old, new, policy)
+    if seal is None:
+        return
+    entry.sealed_by, entry.data_key_replaced = seal.sealed_by(), seal.data_key_replaced
+    if seal.problem is not None:  # check_text names a broken signature too: said once, as the seal's problem
+        entry.violations = [v for v in entry.violations if v != seal.problem]
+        entry.violations.append(f"data key replaced: {seal.problem}" if seal.data_key_replaced else seal.problem)
+    elif seal.data_key_replaced and not policy.required:
+        entry.attention.append("data key replaced, and no trusted signers are configured: a rotation and a file "
+                               "forged by someone who can push look the same (see 'signers:' in .sealfile.yaml)")
+    before = seal.before
+    if seal.problem is None and before is not None and before.verified and before.fingerprint != seal.after.fingerprint:
+        # no trusted signers to fail it, but whoever signed before vouches for this version no longer
+        now = "unsigned now" if seal.after.status == "unsigned" else f"signed by {seal.after.signer} now"
+        entry.attention.append(f"{now}, no longer by {before.signer}")
+
+
+def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
+                renamed_from: str | None = None, locations: Locations | None = None) -> FileReview:
+    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry;
+    ``locations``: the tokens of the whole change, default this file's two versions)."""
+    entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
+    if new is None:
+        return entry
+    entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
+                         for f in check_text(new, path) if f.error]
+    review_seal(entry, old, new, policy)
+    if locations is None:
+        locations = token_locations([(renamed_from or path, old), (path, new)])
+    hand_violations, hand_attention = hand_edits(path, old, new, locations, old_file=renamed_from)
+    entry.violations += hand_violations
+    entry.attention += hand_attention
+    if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
+        entry.attention += added_comments(old, new)
+    entry.attention += re_spelled(store_for(path), old, new)
+    try:
+        after = view(new, store_for(path))
+    except FormatError:
+        return entry
+    try:  # the version before may be the SOPS file this one was converted from
+        before = any_view(old, store_for(path), renamed_from or path).leaves if old is not None else {}
+    except FormatError:
+        before = {}
+    named_as, named_like = look_alike_keys(before, after.leaves)
+    entry.violations, entry.attention = entry.violations + named_as, entry.attention + named_like
+    for p in after.unencrypted():
+        if after.encrypts(p):
+            continue  # already a violation above
+        was_sealed = is_sealed(before.get(p))
+        if looks_secret(p) and (p not in before or was_sealed):
+            entry.violations.append(f"{keypath(p)}: named like a secret and left unencrypted by this change")
+        elif was_sealed:
+            entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
+        held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
+        entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
+    diff = entry.diff
+    if diff.rules_change:
+        entry.attention.append(f"encryption rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
+    if diff.version_change:
+        entry.attention.append(f"format version changed: {diff.version_change[0]} -> {diff.version_change[1]}")
+    return entry

@@ -13,6 +13,7 @@ from typing import Any
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.copy_index import SealedCopies, TooManyComparisons, reference, token
+from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.sealed import keypath
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
@@ -32,7 +33,7 @@ def data_store(path: str) -> Store | None:
     for a name that says data in another case or ``.env.*``, the one that reads what it likely holds
     (``PROD.JSON``: YAML, which ``decrypt -o`` writes there and which reads JSON too; ``.env.local``,
     ``.ENV``: dotenv)."""
-    name = PurePosixPath(path).name
+    name = skeleton(PurePosixPath(path).name)  # prod.y\u0430ml (a Cyrillic a) holds what prod.yaml would
     exact = named_store(name)
     if exact is not None:
         return exact

@@ -10,6 +10,11 @@ Policy violations (the review fails, exit status 3):
   in particular a **data key replaced** by anyone but a trusted signer (:mod:`sealfile.gitflow.seals`);
 - a sealed file edited by hand, which no reader opens: a token copied to another key path, a
   ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
+- a sealed file taken from sealfile's git drivers (a ``.gitattributes`` change), or moved to a name no pattern
+  covers: git merges it as text from then on;
+- what the change's own commits wrote and later ones changed again (:mod:`~sealfile.gitflow.range_versions`):
+  any of the above, or a recipient added; whoever fetches the branch gets every commit;
+- a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
@@ -23,6 +28,7 @@ hide a plaintext file by narrowing them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -31,29 +37,25 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
-from sealfile.gitflow.check import check_text
 from sealfile.gitflow.committed_keys import review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
+from sealfile.gitflow.file_review import review_file as review_file
 from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, is_shallow, revisions_root
-from sealfile.gitflow.leaks import added_comments, review_unsealed
+from sealfile.gitflow.leaks import review_unsealed
+from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
-from sealfile.gitflow.read_otherwise import re_spelled
+from sealfile.gitflow.range_versions import EMPTY_TREE, in_commit, transient_versions, unread_violations
 from sealfile.gitflow.returned_keys import returned_keys
 from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
-from sealfile.gitflow.sealed import keypath, view
-from sealfile.gitflow.secret_names import looks_secret
-from sealfile.gitflow.secret_values import credential_in
-from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
-from sealfile.gitflow.tampering import Locations, hand_edits, token_locations
+from sealfile.gitflow.semantic_diff import FileDiff
+from sealfile.gitflow.tampering import token_locations
 from sealfile.gitflow.unguarded import sealed_outside
 from sealfile.kms.trust import offline
-from sealfile.model.scalars import is_sealed
 from sealfile.ops.config_files import CONFIG_NAME
-from sealfile.ops.signatures import NO_POLICY, TrustPolicy
-from sealfile.stores import store_for
+from sealfile.ops.signatures import TrustPolicy
 
 
 @dataclass
@@ -83,12 +85,17 @@ class Review:
     drivers_dropped: list[str] = field(default_factory=list)
     """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
     history_cut: bool = False
+    history: list[str] = field(default_factory=list)
+    """Violations of versions the change's own commits wrote and later ones changed again (:mod:`~.range_versions`)."""
+    history_recipients: list[str] = field(default_factory=list)
+    """Recipients such a version added: removed since, they hold the data key it was sealed under."""
+    history_notes: list[str] = field(default_factory=list)
     """A shallow clone: the searches of the history for older ciphertexts and keys stop at its cut."""
 
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
-        found += self.linked_configs
+        found += self.linked_configs + self.drivers_dropped + self.history_recipients + self.history
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
@@ -116,7 +123,7 @@ class Review:
             if f.diff.groups_change:
                 before, after = f.diff.groups_change
                 lines.append(f"{f.path}: key groups changed from {before} to {after} ({rotation})")
-        return lines + self.rule_recipient_changes
+        return lines + self.rule_recipient_changes + self.history_recipients
 
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
@@ -130,30 +137,52 @@ def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
 def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_recipient_change: bool) -> Review:
     root, work_tree = revisions_root(cwd)
     fork = fork_point(base, head, root)  # a branch behind base: its own changes, not base's undone
+    budget = ReadBudget()
     with Blobs(fork, root) as old_blobs, Blobs(head, root) as new_blobs, Blobs(base, root) as trusted:
-        result = _review_versions(old_blobs, new_blobs, trusted, root, fail_on_recipient_change, work_tree)
+        result = _review_versions(old_blobs, new_blobs, trusted, root, budget, work_tree=work_tree)
+        _review_commits(result, trusted, root, budget)
     result.base, result.fork = base, (fork if fork != base else None)
+    result.fail_on_recipient_change = fail_on_recipient_change
     result.history_cut = is_shallow(root)
     return result
 
 
-def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: Path, fail_on_recipient_change: bool,
-                     work_tree: bool) -> Review:
-    """``old_blobs`` to ``new_blobs`` is the change; ``trusted`` (the base's tip) says whose seals to trust."""
+def _review_commits(result: Review, trusted: Blobs, root: Path, budget: ReadBudget) -> None:
+    """What the change's own commits wrote and a later one changed again (:mod:`~sealfile.gitflow.range_versions`):
+    each such commit reviewed for those files, what it finds that the two ends do not named with the commit."""
+    transients, unread = transient_versions(result.base, result.head, root)
+    said = set(result.violations)
+    result.history += unread_violations(unread, result.base, result.head)
+    for commit in transients:
+        with Blobs(commit.parent or EMPTY_TREE, root) as before, Blobs(commit.commit, root) as after:
+            found = _review_versions(before, after, trusted, root, budget, only=set(commit.paths))
+        result.history_recipients += [in_commit(commit.commit, f"{f.path}: ADDED {r}") for f in found.files
+                                      for r in f.diff.recipients_added]
+        result.history += [in_commit(commit.commit, line) for line in found.violations if line not in said]
+        result.history_notes += [in_commit(commit.commit, line) for line in found.plaintext_notes] + [
+            in_commit(commit.commit, f"{f.path}: {line}") for f in found.files for line in f.attention
+            if line.startswith("comment added")]
+
+
+def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: Path, budget: ReadBudget, *,
+                     work_tree: bool = False, only: set[str] | None = None) -> Review:
+    """``old_blobs`` to ``new_blobs`` is the change; ``trusted`` (the base's tip) says whose seals to trust.
+    ``only``: the files of one commit of the change to review, without the searches of the history (those of the
+    whole change cover its commits)."""
     base, head = old_blobs.rev, new_blobs.rev
     # A change must not escape review by narrowing sealed_files: the patterns of every side count.
     patterns = union(*([in_worktree(root)] if work_tree else []),
                      *(at_revision(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
-    fetch_searched(base, head, patterns.matches, root)  # a partial clone: at once, not a fetch per commit searched
-    result = Review(base, head, fail_on_recipient_change=fail_on_recipient_change)
-    changes = changed_files(base, head, [], root)
+    if only is None:
+        fetch_searched(base, head, patterns.matches, root)  # a partial clone: at once, not a fetch per commit searched
+    result = Review(base, head)
+    changes = [c for c in changed_files(base, head, [], root) if only is None or c.path in only]
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
     if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
         result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
-    budget = ReadBudget()
     outside: list[str] = []
     reviewed = moves_between_sealed_paths(changes, patterns.matches)
     unguarded = {change.path for change in sealed_outside(reviewed, new_blobs, patterns.matches, budget)}
@@ -172,6 +201,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             result.rule_recipient_changes += rules.recipients
         if not patterns.matches(change.path) and change.path not in unguarded:
             outside += [change.path] if change.status != "D" else []
+            reads_as = skeleton(change.path)
+            if change.status != "D" and patterns.matches(reads_as):
+                result.plaintext.append(f"{change.path}: named like a sealed file (it reads as {reads_as}), but no "
+                                        "sealed_files pattern covers it: nothing checks that it is sealed")
             continue
         not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
         if not_a_file is not None:
@@ -198,10 +231,22 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
         entry.attention += [UNGUARDED] if change.path in unguarded else []
-        if change.path in moved_out:
-            entry.attention.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
+        if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
+            entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    unsealed, result.plaintext_notes = review_unsealed(
+        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
+    result.plaintext += unsealed
+    if only is None:
+        _search_history(result, sealed, policies, root, patterns.matches)
+    return result
+
+
+def _search_history(result: Review, sealed: list[tuple[Change, str | None, str | None]],
+                    policies: dict[str, TrustPolicy], root: Path, is_sealed: Callable[[str], bool]) -> None:
+    """What the history up to the base, and the change's own commits, say of its sealed files' new versions."""
+    base, head = result.base, result.head
     news = {change.path: new for change, _, new in sealed if new is not None}
     broken = {f.path: broken_signature(news[f.path], f.path, policies[f.path])
               for f in result.files if f.path in news and f.violations}
@@ -212,77 +257,12 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             entry.violations = [reused_message(reused[entry.path]),
                                 *(v for v in entry.violations if v != broken[entry.path])]
     returned = returned_keys({f.path: news[f.path] for f in result.files if f.data_key_replaced}, base, root,
-                             patterns.matches)
-    flag_replayed(result.files, sealed, base, root, patterns.matches)
+                             is_sealed)
+    flag_replayed(result.files, sealed, base, root, is_sealed)
     for entry in result.files:
         if entry.path in returned:
             entry.key_returned_from = returned[entry.path].commit
             came_from = returned[entry.path].source  # the file itself, where it was before a move, or another
             entry.key_copied_from = "" if came_from in (entry.path, entry.diff.renamed_from) else came_from
-    result.plaintext, result.plaintext_notes = review_unsealed(
-        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
-    keys, key_notes = review_keys(base, head, root, {change.path: new for change, _, new in sealed}, patterns.matches)
+    keys, key_notes = review_keys(base, head, root, {change.path: new for change, _, new in sealed}, is_sealed)
     result.plaintext, result.plaintext_notes = result.plaintext + keys, result.plaintext_notes + key_notes
-    return result
-
-
-def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
-                renamed_from: str | None = None, locations: Locations | None = None) -> FileReview:
-    """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry;
-    ``locations``: the tokens of the whole change, default this file's two versions)."""
-    entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
-    if new is None:
-        return entry
-    entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
-                         for f in check_text(new, path) if f.error]
-    _review_seal(entry, old, new, policy)
-    if locations is None:
-        locations = token_locations([(renamed_from or path, old), (path, new)])
-    hand_violations, hand_attention = hand_edits(path, old, new, locations, old_file=renamed_from)
-    entry.violations += hand_violations
-    entry.attention += hand_attention
-    if store_for(path).name != "json":  # a comment is plaintext no rule seals: a value moved there shows
-        entry.attention += added_comments(old, new)
-    entry.attention += re_spelled(store_for(path), old, new)
-    try:
-        after = view(new, store_for(path))
-    except FormatError:
-        return entry
-    try:  # the version before may be the SOPS file this one was converted from
-        before = any_view(old, store_for(path), renamed_from or path).leaves if old is not None else {}
-    except FormatError:
-        before = {}
-    for p in after.unencrypted():
-        if after.encrypts(p):
-            continue  # already a violation above
-        was_sealed = is_sealed(before.get(p))
-        if looks_secret(p) and (p not in before or was_sealed):
-            entry.violations.append(f"{keypath(p)}: named like a secret and left unencrypted by this change")
-        elif was_sealed:
-            entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
-        held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
-        entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
-    diff = entry.diff
-    if diff.rules_change:
-        entry.attention.append(f"encryption rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
-    if diff.version_change:
-        entry.attention.append(f"format version changed: {diff.version_change[0]} -> {diff.version_change[1]}")
-    return entry
-
-
-def _review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPolicy) -> None:
-    seal = seals.review_seal(entry.path, old, new, policy)
-    if seal is None:
-        return
-    entry.sealed_by, entry.data_key_replaced = seal.sealed_by(), seal.data_key_replaced
-    if seal.problem is not None:  # check_text names a broken signature too: said once, as the seal's problem
-        entry.violations = [v for v in entry.violations if v != seal.problem]
-        entry.violations.append(f"data key replaced: {seal.problem}" if seal.data_key_replaced else seal.problem)
-    elif seal.data_key_replaced and not policy.required:
-        entry.attention.append("data key replaced, and no trusted signers are configured: a rotation and a file "
-                               "forged by someone who can push look the same (see 'signers:' in .sealfile.yaml)")
-    before = seal.before
-    if seal.problem is None and before is not None and before.verified and before.fingerprint != seal.after.fingerprint:
-        # no trusted signers to fail it, but whoever signed before vouches for this version no longer
-        now = "unsigned now" if seal.after.status == "unsigned" else f"signed by {seal.after.signer} now"
-        entry.attention.append(f"{now}, no longer by {before.signer}")

@@ -58,7 +58,7 @@ def render(result: Review, fmt: str = "text") -> str:
     if result.violations:
         out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
-    attention += result.drivers_dropped + ([HISTORY_CUT] if result.history_cut else [])
+    attention += result.history_notes + ([HISTORY_CUT] if result.history_cut else [])
     attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
                      "what must be sealed)" for path in result.configs_changed]
     if attention:
@@ -85,6 +85,8 @@ def _as_json(result: Review) -> dict[str, object]:
         "trust_changes": result.trust_changes,
         "plaintext_notes": result.plaintext_notes,
         "drivers_dropped": result.drivers_dropped,
+        "history": result.history + result.history_recipients,
+        "history_notes": result.history_notes,
         "history_cut": result.history_cut,
         "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from sealfile.gitflow.look_alike import skeleton
 from sealfile.model.paths import Path
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -45,7 +46,9 @@ def looks_secret(path: Path) -> bool:
 
 
 def secret_name(name: str) -> bool:
-    words = [word.lower() for word in _WORD.findall(name)]
+    """Whether ``name`` names a secret, as it reads (``p\\u0430ssword``, a Cyrillic a in it, is one:
+    :mod:`.look_alike`)."""
+    words = [word.lower() for word in _WORD.findall(skeleton(name))]
     while words and (words[-1].isdigit() or words[-1] in _AFTER):
         words.pop()
     if not words:

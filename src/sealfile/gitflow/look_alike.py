@@ -1,0 +1,72 @@
+"""Names that read as other names: key names and file names written with look-alike characters.
+
+Why: a reviewer reads names, and whoever writes a change chooses every character of them. ``p\\u0430ssword`` with a
+Cyrillic ``a`` is no secret's name to a check that compares letters, and ``db.\\u04bbost`` added where ``db.host`` was
+removed reads as nothing changed; ``prod.enc.y\\u0430ml`` reads as a sealed file that no ``sealed_files`` pattern
+covers. A name is compared by its *skeleton*: compatibility forms folded (fullwidth and mathematical letters),
+accents dropped, the Cyrillic, Greek and Latin letters drawn like ASCII ones mapped to them, and characters drawn
+as nothing removed. A name whose skeleton is another name's, or a secret's, is judged as that name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from sealfile.model.paths import Path, format_keypath
+
+_PAIRS = (
+    "\u0430a\u0441c\u0501d\u0435e\u04bbh\u0456i\u0458j\u04cfl"
+    "\u043eo\u0440p\u051bq\u0455s\u051dw\u0445x\u0443y\u044cb"
+    "\u0410A\u0412B\u0421C\u0415E\u041dH\u0406I\u0408J\u041aK"
+    "\u041cM\u041eO\u0420P\u0405S\u0422T\u051cW\u0425X\u04aeY"  # Cyrillic
+    "\u03b1a\u03bfo\u03c1p\u03bdv\u03b9i\u03bak\u03c4t\u03c5u"
+    "\u03c7x\u03b5e\u0391A\u0392B\u0395E\u0396Z\u0397H\u0399I"
+    "\u039aK\u039cM\u039dN\u039fO\u03a1P\u03a4T\u03a5Y\u03a7X"  # Greek
+    "\u0131i\u0237j\u0251a\u0261g\u0269i\u029fL\u2113l"  # Latin letters drawn as others
+)
+"""Each non-ASCII letter followed by the ASCII letter it is drawn as."""
+_LOOK_ALIKE = str.maketrans(_PAIRS[0::2], _PAIRS[1::2])
+
+_DRAWN_AS_NOTHING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180e")
+"""Letters and marks fonts draw blank (Hangul fillers, a Braille blank...) that ``str.isprintable`` accepts."""
+
+
+def skeleton(name: str) -> str:
+    """What ``name`` reads as: compared with another name's skeleton, equal when a reader cannot tell them apart."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    kept = (c for c in folded if c not in _DRAWN_AS_NOTHING and unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    return "".join(kept).translate(_LOOK_ALIKE)
+
+
+def disguised(name: str) -> bool:
+    """Whether ``name`` reads as an ASCII name it is not (a name in another script, ``пароль``, reads as itself)."""
+    if name.isascii():
+        return False
+    reads_as = skeleton(name)
+    return reads_as != name and reads_as.isascii()
+
+
+def look_alike_keys(before: Iterable[Path], after: Iterable[Path]) -> tuple[list[str], list[str]]:
+    """``(violations, attention)`` for the key paths ``after`` adds that are named with characters that read as
+    others: one that reads as another key path of either version is a violation (a reader cannot tell the two
+    apart, nor which one a change touched); any other is shown."""
+    old, new = list(before), list(after)
+    plain = {_read(p): p for p in [*old, *new] if not _disguised(p)}
+    violations, attention = [], []
+    for path in (p for p in new if p not in set(old) and _disguised(p)):
+        reads_as, other = _read(path), plain.get(_read(path))
+        line = f"{format_keypath(path)}: named with characters that look like others (it reads as {reads_as})"
+        if other is not None:
+            violations.append(f"{line}, as the key {format_keypath(other)} does: a reader cannot tell the two apart")
+        else:
+            attention.append(line)
+    return violations, attention
+
+
+def _disguised(path: Path) -> bool:
+    return any(isinstance(segment, str) and disguised(segment) for segment in path)
+
+
+def _read(path: Path) -> str:
+    return format_keypath(tuple(skeleton(s) if isinstance(s, str) else s for s in path))
