@@ -52,9 +52,10 @@ def look_alike_keys(before: Iterable[Path], after: Iterable[Path]) -> tuple[list
     others: one that reads as another key path of either version is a violation (a reader cannot tell the two
     apart, nor which one a change touched); any other is shown."""
     old, new = list(before), list(after)
+    known = set(old)
     plain = {_read(p): p for p in [*old, *new] if not _disguised(p)}
     violations, attention = [], []
-    for path in (p for p in new if p not in set(old) and _disguised(p)):
+    for path in (p for p in new if p not in known and _disguised(p)):
         reads_as, other = _read(path), plain.get(_read(path))
         line = f"{format_keypath(path)}: named with characters that look like others (it reads as {reads_as})"
         if other is not None:
