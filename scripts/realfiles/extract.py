@@ -7,6 +7,8 @@ OUT = take_workdir(sys.argv) / 'corpus'
 PAT = re.compile(r'\.(ya?ml|json)$|\.env$|(^|/)\.env([.-][A-Za-z0-9_.-]+)?$|\.env\.example$', re.I)
 # Rounds 36 used bitnami charts, nf-core, vercel examples, starter workflows, kubernetes examples, solidus,
 # stripe/OAI specs, mkdocs-material, circleci-cli, pre-commit-hooks, tsconfig bases, awesome-compose, Spring.
+# Round 38 used cfn-lint fixtures, aws-cloudformation-templates, yaml-test-suite (branch data, no error cases),
+# SchemaStore src/test, gatekeeper, flux2, CCOSTAN/Home-AssistantConfig, docker-elk.
 plans = {  # repo: (include regex, exclude regex, cap)
  'nst+JSONTestSuite': (r'^test_(parsing|transform)/', r'^$', 400),
  'joho+godotenv': (r'.', r'^$', 50),

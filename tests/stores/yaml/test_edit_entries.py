@@ -126,6 +126,23 @@ def test_a_new_entry_after_a_block_scalar_goes_before_the_blank_lines_that_part_
 
 
 @pytest.mark.parametrize(("text", "keypath", "expected"), [
+    ("foo: |\n  x\n   \n", "new", "foo: |\n  x\n   \nnew: v\n"),  # foo is "x\n \n"
+    ("foo: >\n  x\n   \n\n", "new", "foo: >\n  x\n   \nnew: v\n\n"),
+    ("a:\n  b: |-\n    x\n      \nc: 1\n", "a.z", "a:\n  b: |-\n    x\n      \n  z: v\nc: 1\n"),
+    ("l:\n- |\n  x\n   \n", "l[1]", "l:\n- |\n  x\n   \n- v\n"),
+    ("l:\n- k: |\n    x\n     \n  \n", "l[0].z", "l:\n- k: |\n    x\n     \n  \n  z: v\n"),  # may be text
+    ("foo: |\r\n  x\r\n   \r\n", "new", "foo: |\r\n  x\r\n   \r\nnew: v\r\n"),
+])
+def test_a_line_of_spaces_deeper_than_a_block_scalars_indentation_is_its_text_and_a_new_entry_follows_it(
+        text: str, keypath: str, expected: str) -> None:
+    """A line of only spaces after a block scalar's last line is its text when it holds more spaces than the
+    block's indentation (``foo: |`` then ``  x`` and ``   ``: ``"x\\n \\n"``): a new entry goes after it."""
+    added = edit.set_value(text, scan(text), keypath, "v")
+    assert added == expected
+    assert edit.remove(added, scan(added), keypath) == text
+
+
+@pytest.mark.parametrize(("text", "keypath", "expected"), [
     ("a:\n  b: 1\n  # c: 2\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n"),
     ("a:\n  b: 1\n    # deeper\n  # c: 2\nd: 3\n", "a.x", "a:\n  b: 1\n    # deeper\n  x: v\n  # c: 2\nd: 3\n"),
     ("a:\n  b: 1\n  # c: 2\n\n# top\n", "z", "a:\n  b: 1\n  # c: 2\nz: v\n\n# top\n"),

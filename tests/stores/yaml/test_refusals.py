@@ -30,6 +30,9 @@ REFUSED_PLAINTEXTS = {
                                                                  "their values would share a path"),
     "two merge keys": (f"a: &x {{b: {SECRET}}}\nd:\n  <<: *x\n  <<: *x\n", "duplicate merge key"),
     "aliased value, tag first": ("a: !!int &x 12345\nb: *x\n", "write the anchor first"),
+    "an anchor name libyaml ends before the value": (f"a: &x:y {SECRET}\n", "a: an anchor name followed by ':' (line "),
+    "an anchor name libyaml ends, tag first": (f"a: !!str &x:y {SECRET}\n", "a: an anchor name followed by ':'"),
+    "an anchor name libyaml ends, in a list": (f"l:\n  - &x?y {SECRET}\n", "l.0: an anchor name followed by '?'"),
     "duplicate key": (f"password: {SECRET}\npassword: other\n", "duplicate key"),
     "nested duplicate key": (f"a:\n  b: {SECRET}\n  b: 2\n", "duplicate key"),
     "true and 1 are one key": (f"m:\n  true: {SECRET}\n  1: other\n", "duplicate key at line 3, column 3 (true "

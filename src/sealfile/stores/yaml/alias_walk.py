@@ -22,9 +22,10 @@ from sealfile.stores.yaml.spans import where
 
 MERGE_SEGMENT = "<<"
 """The path segment under a mapping of a mapping written in its merge key (``<<: {x: 1}``)."""
-_ANCHOR = re.compile(r"&[^ \t\r\n]*[ \t\r\n]*")
-"""An anchor property and the blanks and line breaks after it, up to its node's value."""
-_TAG_THEN_ANCHOR = re.compile(r"![^ \t\r\n]*[ \t\r\n]+&[^ \t\r\n]*[ \t\r\n]*")
+_ANCHOR = re.compile(r"&[A-Za-z0-9_-]*(?:[ \t\r\n]+|(?=[^ \t\r\n]))")
+"""An anchor property (its name as libyaml reads it: ASCII letters, digits, ``-``, ``_``) and the blanks and line
+breaks after it, up to its node's value."""
+_TAG_THEN_ANCHOR = re.compile(r"![^ \t\r\n]*[ \t\r\n]+&[A-Za-z0-9_-]*(?:[ \t\r\n]+|(?=[^ \t\r\n]))")
 """A tag, then an anchor (``!!str &a``), and the blanks and line breaks up to the value."""
 
 
@@ -82,11 +83,24 @@ class AliasWalk:
         string keeps its tag outside too (``!!str &pw ENC[...]`` is a string); another type cannot."""
         text, start = self._text, leaf.start
         if text.startswith("&", start):
-            name = _ANCHOR.match(text, start)
-            leaf.start = min(name.end() if name else start, leaf.end)
+            leaf.start = min(self._past_anchor(leaf, _ANCHOR.match(text, start)), leaf.end)
         elif text.startswith("!", start) and tag_text(leaf.node.ctag) == STR_TAG:
             properties = _TAG_THEN_ANCHOR.match(text, start, leaf.end)
-            leaf.start = properties.end() if properties else start
+            leaf.start = self._past_anchor(leaf, properties) if properties else start
+
+    def _past_anchor(self, leaf: Leaf, properties: re.Match[str] | None) -> int:
+        """Where the value after ``properties`` starts; refused when libyaml ends the anchor's name right
+        before more of the value (``&a:b x`` is the anchor ``a`` on the string ``:b x``): kept outside the
+        token, that start of the value would be read as a plain scalar beside it."""
+        if properties is None:
+            return leaf.start
+        end = properties.end()
+        if end < leaf.end and not self._text[end - 1].isspace():
+            raise FormatError(f"an anchor name followed by '{self._text[end]}' ({where(leaf.node)}): libyaml "
+                              "(ruamel's C reader, PyYAML) ends the name there and reads the rest as the value; "
+                              "use only letters, digits, '-' and '_' in anchor names",
+                              keypath=format_keypath(leaf.path))
+        return end
 
     def _tag_first(self, leaf: Leaf) -> None:
         """Refuse an aliased scalar written tag first that is not a string (``!!int &a 7``): its anchor

@@ -61,9 +61,12 @@ def before_blank_lines(text: str, start: int, end: int, widest: int | None = Non
     """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
     ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
     where the value is removed or written afresh. Lines end at LF, CRLF or a CR alone. ``widest``: the
-    most spaces such a line may hold (one of more may be the block's text)."""
+    most spaces such a line may hold (one of more may be the block's text); by default
+    :func:`_surely_blank_width`."""
     if keeps_trailing_lines(text, start):
         return end
+    if widest is None:
+        widest = _surely_blank_width(text, start)
     while end > start and text[end - 1] in "\r\n":
         line = line_start(text, end - 1)
         blank = text[line:end].rstrip("\r\n")
@@ -71,6 +74,18 @@ def before_blank_lines(text: str, start: int, end: int, widest: int | None = Non
             break
         end = line
     return end
+
+
+def _surely_blank_width(text: str, start: int) -> int:
+    """The most spaces a line after the block scalar written from ``start`` (its entry's key or dash, its
+    properties or its header) may hold and still be blank, not its text: its text is indented past the
+    entry's, so past the indentation of the line the entry starts on. A header (or its properties) first
+    on its own line says nothing of the entry's indentation: then only a line without spaces is surely blank."""
+    line = line_start(text, start)
+    before = text[line:start]
+    if not before.strip(" ") and text.startswith(("|", ">", "!", "&"), start):
+        return 0
+    return len(before) - len(before.lstrip(" ")) + 1
 
 
 def keeps_trailing_lines(text: str, start: int) -> bool:
