@@ -31,7 +31,7 @@ from sealfile.errors import SealfileError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.gitflow.semantic_diff import diff_texts
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.model.paths import format_keypath, iter_leaves
+from sealfile.model.paths import encode_path, format_keypath, iter_leaves
 from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
 from sealfile.ops.reader import FAST_PATH_ENV
@@ -122,6 +122,17 @@ def _decrypt_outputs(path: Path, data: Any) -> None:
             same(decoded, flatten(data), "decrypt k8s-secret as Kubernetes")
 
 
+def _portable(path: Path, data: Any) -> None:
+    """``decrypt --portable`` is for YAML 1.1 readers: PyYAML reads the data from it."""
+    code, out, err = _cli("decrypt", "--portable", str(path))
+    if code:
+        one_line(err, "decrypt --portable")
+        return
+    # PyYAML with libyaml, as it is installed: its pure scanner refuses a tab before a comment (a: x<TAB># c)
+    documents = list(pyyaml.load_all(out, Loader=pyyaml.CSafeLoader))
+    same(documents[0] if len(documents) == 1 else documents, data, "decrypt --portable by PyYAML")
+
+
 def jsonable(data: Any) -> Any:
     """What the JSON output holds: dates as their text, binary as base64, keys as JSON spells them."""
     return json.loads(json.dumps(data, default=_json_default))
@@ -151,6 +162,8 @@ def _engines(text: str) -> None:
     """The line scan, the C parse and the pure parse read one tree (with every key's type)."""
     body = split_bom(text)[1]
     full = parsed(body, "c")
+    for leaf in full.leaves:  # each walk encodes key paths as it goes: the same bytes as the one encoder
+        assert leaf.encoded_path == encode_path(leaf.path)
     same(parsed(body, "pure").tree, full.tree, "pure parse = C parse")
     fast = fast_scan(body, parsed)
     if fast is not None:
@@ -234,6 +247,8 @@ def test_every_reader_reads_the_same_data(document: tuple[str, str], age_key: tu
     assert code == 0, err
     same(out, plaintext, "decrypt keeps the text")
     _decrypt_outputs(path, data)
+    if syntax == "yaml":
+        _portable(path, data)
     _extracts(path, data)
     _pydantic(path, data)
     _git_views(path, sealed, data, syntax)
