@@ -40,9 +40,9 @@ _SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
 _SUB_MICROSECOND = re.compile(r"\.[0-9]{7}")
 
 
-# Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator) and end
-# (end of line, a comment, ": ", or a flow indicator), after an anchor if there is one: a superset of the places a whole plain scalar
-# takes, so a text with no suspect token there needs no parse (most files: decrypt stays fast).
+# Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator, and an anchor
+# if there is one) and end (end of line, a comment, ": ", or a flow indicator): a superset of the places a
+# whole plain scalar takes, so a text with no suspect token there needs no parse (most files: decrypt stays fast).
 _TOKEN = re.compile(r"(?:^[ \t]*|[-?:][ \t]+|[\[{,][ \t]*)(?:&[^\s,\[\]{}]+\s+)?([^\s,\[\]{}#][^\s,\[\]{}]*?)"
                     r"(?=[ \t]*(?:\r?$|#|:(?:[ \t]|\r?$)|[,\]}]))", re.MULTILINE)
 # First characters some implicit type can start with, in either version: any other token is a string in both.
