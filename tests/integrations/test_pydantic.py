@@ -217,3 +217,24 @@ def test_the_source_pins_signers_and_checks_ages_as_load_secrets_does(
             return (SealedFileSettingsSource(settings_cls, max_age="90d", on_stale="raise"),)
 
     assert isinstance(_raised_by(Settings), StaleSecretError)  # arguments, as sealed_file= is one
+
+
+@pytest.mark.parametrize(("plaintext", "section", "keypath"), [
+    ("1: 0\n", None, "[1]"),
+    ("true: x\n", None, "[true]"),
+    ("false: x\nb: 1\n", None, "[false]"),
+    ("app:\n  a: 1\n  7: x\n", "app", "app[7]"),
+])
+def test_a_name_that_is_not_a_string_is_refused_naming_it(seal_file: SealFile, plaintext: str,
+                                                         section: str | None, keypath: str) -> None:
+    """A settings name is a string: a YAML key read as an integer or a boolean crashed pydantic-settings
+    (``'int' object has no attribute 'lower'``) instead of a sealfile error naming the key."""
+    from pydantic_settings import BaseSettings
+
+    class Settings(BaseSettings):
+        model_config = SealedSettingsConfigDict(sealed_file=seal_file(plaintext), sealed_file_section=section)
+
+    with pytest.raises(ConfigError) as caught:
+        SealedFileSettingsSource(Settings)
+    assert caught.value.keypath == keypath
+    assert "\n" not in str(caught.value) and "not a string" in str(caught.value)

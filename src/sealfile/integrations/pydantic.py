@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable, raises_detached, warn_caller
+from sealfile.model.paths import format_keypath
 from sealfile.runtime.loader import Files, file_names, load_secrets
 from sealfile.runtime.merge import OverriddenSecretWarning, merge_trees
 
@@ -116,6 +117,11 @@ class SealedFileSettingsSource(InitSettingsSource):
         if not isinstance(tree, dict):
             raise ConfigError("settings must come from a mapping, not a single value", file=path,
                               keypath=self.section)
+        for key in tree:  # pydantic-settings matches names as text: another key would crash it
+            if not isinstance(key, str):
+                kind = "a boolean" if isinstance(key, bool) else "an integer"
+                raise ConfigError(f"a settings name is not a string: this key is {kind} (quote it)", file=path,
+                                  keypath=f"{self.section or ''}{format_keypath((key,))}")
         return tree
 
     def __repr__(self) -> str:

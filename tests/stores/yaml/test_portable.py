@@ -187,3 +187,14 @@ def test_a_time_finer_than_a_microsecond_is_written_as_ruamel_reads_it(written: 
     text = f"at: {written}\n"
     assert portable(text) == f"at: {portable_text}\n"
     assert yaml.safe_load(portable(text)) == load_fast(text)
+
+
+@pytest.mark.parametrize("plaintext", [
+    "db: &a1 0o17\n", "db: [&a 0o17, &b yes]\n", "- &x yes\n", "a: &a1 0o17\nb: *a1\n", "&k yes: 1\n",
+    "a: &a\n  on\n", "a: &a 12:30\n",
+])
+def test_an_anchored_plain_scalar_means_the_same_to_pyyaml(plaintext: str) -> None:
+    """An anchor before a plain scalar hid it from the re-spelling: ``db: &a1 0o17`` is 15, PyYAML read '0o17'."""
+    wanted = list(YAML(typ="safe").load_all(plaintext))
+    assert list(yaml.load_all(portable(plaintext), Loader=yaml.CSafeLoader)) == wanted
+    assert list(YAML(typ="safe").load_all(portable(plaintext))) == wanted

@@ -33,16 +33,17 @@ _YAML_11 = VersionedResolver(version=(1, 1))
 _YAML_12 = VersionedResolver(version=(1, 2))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]+\s+")
 _SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
 # A fraction of a second beyond microseconds: ruamel rounds it (to the next day, even), PyYAML cuts it.
 # Looked for in the whole text: a time may hold spaces, which no token of _TOKEN does.
 _SUB_MICROSECOND = re.compile(r"\.[0-9]{7}")
 
 
-# Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator) and end
-# (end of line, a comment, ": ", or a flow indicator): a superset of the places a whole plain scalar
-# takes, so a text with no suspect token there needs no parse (most files: decrypt stays fast).
-_TOKEN = re.compile(r"(?:^[ \t]*|[-?:][ \t]+|[\[{,][ \t]*)([^\s,\[\]{}#][^\s,\[\]{}]*?)"
+# Where a plain scalar can start (after indentation, "- ", "? ", ": ", or a flow indicator, and an anchor
+# if there is one) and end (end of line, a comment, ": ", or a flow indicator): a superset of the places a
+# whole plain scalar takes, so a text with no suspect token there needs no parse (most files: decrypt stays fast).
+_TOKEN = re.compile(r"(?:^[ \t]*|[-?:][ \t]+|[\[{,][ \t]*)(?:&[^\s,\[\]{}]+\s+)?([^\s,\[\]{}#][^\s,\[\]{}]*?)"
                     r"(?=[ \t]*(?:\r?$|#|:(?:[ \t]|\r?$)|[,\]}]))", re.MULTILINE)
 # First characters some implicit type can start with, in either version: any other token is a string in both.
 _TYPED_START = frozenset(k for table in (_YAML_11, _YAML_12) for k in table.versioned_resolver if k)
@@ -114,6 +115,8 @@ def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:
 
 def _respelled(text: str, node: ScalarNode) -> tuple[int, int, str] | None:
     start, end = int(node.start_mark.index), int(node.end_mark.index)
+    if text[start:end] != node.value and _ANCHOR.fullmatch(text, start, end - len(node.value)):
+        start = end - len(node.value)  # the scalar after its anchor (&a 0o17): its spelling is read as any other
     if text[start:end] != node.value:  # a tagged or multi-line scalar: nothing a 1.1 reader reads otherwise
         return None
     if "\t" in node.value:  # PyYAML ends a plain scalar at a tab, then cannot read on
