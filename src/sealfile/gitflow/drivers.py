@@ -37,7 +37,8 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
-_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.(hookspath|attributesfile))$"
+_SET_UP = (r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.(textconv|cachetextconv)"
+           r"|core\.(hookspath|attributesfile))$")
 """The settings a clone's set-up is read from, in one ``git config`` call."""
 
 
@@ -67,28 +68,11 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
         has = "only the diff driver" if config.get("diff.sealfile.textconv", "").strip() else "none"
         return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has {has} configured: "
                 f"run '{fix}' (until then git merges sealed files as text)")
-    from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
+    from sealfile.gitflow.driver_commands import config_problem  # only here: clones with drivers
 
-    command = command_of(configured, merge_driver_command)
-    if command is None:
-        return (f"{root}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an older "
-                "sealfile set it up, or it was written by hand): run 'sealfile git install' again (until then a "
-                "merge whose driver cannot start leaves our version of a sealed file, which looks resolved: staged, "
-                "it drops their changes)")
-    program = _program(command)
-    if program is not None and not _runs(program):
-        where = ("is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
-                 else "is not on the PATH here (a virtualenv not activated?)")
-        return (f"{root}: the sealfile merge driver of this clone runs {program}, which {where}: run 'sealfile git "
-                "install' again (until then every merge of a sealed file stops in a conflict, the file merged as "
-                "text with conflict markers)")
-    if not config.get("diff.sealfile.textconv", "").strip():
-        return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
-                "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
-    if config.get("merge.sealfile.recursive", "").strip() != "binary":
-        return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
-                "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
-                "conflict silently)")
+    problem = config_problem(root, config, _gone)
+    if problem is not None:
+        return problem
     from sealfile.gitflow.guard_hooks import hooks_problem
 
     problem = hooks_problem(root, config.get("core.hookspath", "").strip(), _command_runs)
@@ -97,8 +81,16 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
 
 
 def _command_runs(command: str) -> bool:
+    return _gone(command) is None
+
+
+def _gone(command: str) -> str | None:
+    """Why the program ``command`` runs cannot run here (``PROGRAM, which is not there...``), or ``None``."""
     program = _program(command)
-    return program is None or _runs(program)
+    if program is None or _runs(program):
+        return None
+    return program + (", which is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
+                      else ", which is not on the PATH here (a virtualenv not activated?)")
 
 
 def _configured_here(root: str) -> bool:
