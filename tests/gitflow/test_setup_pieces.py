@@ -105,3 +105,32 @@ def test_an_install_a_later_config_file_overrides_is_refused_naming_it(sealed: S
     sealed.git("config", "--file", ".git/config.worktree", "--unset-all", "merge.sealfile.recursive")
     sealed.sealfile("git", "install", "--command", SEALFILE)
     assert _warnings(sealed) == []
+
+
+def test_a_sparse_checkout_leaving_gitattributes_out_is_still_told_its_drivers_are_missing(sealed: Sandbox) -> None:
+    sealed.git("commit", "-qam", "uno")
+    clone = Sandbox(sealed.root, sealed.root / "sparse", sealed.env, sealed.recipient)
+    sealed.git("clone", "-q", str(sealed.repo), str(clone.repo))
+    clone.git("sparse-checkout", "set", "--no-cone", f"/{FILE}")
+    assert not (clone.repo / ".gitattributes").exists()
+    assert clone.git("check-attr", "merge", FILE).stdout == f"{FILE}: merge: sealfile\n"  # git reads the index's
+    assert _warnings(clone) == [
+        f"sealfile: warning: {clone.repo}: .gitattributes uses the sealfile merge and diff drivers, but this clone "
+        "has none configured: run 'sealfile git install' (until then git merges sealed files as text)"]
+    clone.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(clone) == []
+
+
+def test_a_linked_worktree_reads_the_info_attributes_it_shares(sealed: Sandbox) -> None:
+    sealed.git("rm", "-q", ".gitattributes")
+    sealed.git("commit", "-qam", "attributes kept in info/attributes")
+    sealed.sealfile("git", "install", "--command", SEALFILE)
+    (sealed.repo / ".gitattributes").rename(sealed.repo / ".git" / "info" / "attributes")
+    sealed.git("worktree", "add", "-q", str(sealed.root / "wt"))
+    sealed.git("config", "--unset", "merge.sealfile.driver")
+    worktree = Sandbox(sealed.root, sealed.root / "wt", sealed.env, sealed.recipient)
+    assert worktree.git("check-attr", "merge", FILE).stdout == f"{FILE}: merge: sealfile\n"
+    [warning] = _warnings(worktree)
+    assert warning.endswith("/.git/info/attributes uses the sealfile merge and diff drivers, but this clone has only "
+                            "the diff driver configured: run 'sealfile git install' (until then git merges sealed "
+                            "files as text)")

@@ -13,9 +13,13 @@ from functools import lru_cache
 
 from sealfile.errors import SealfileError
 from sealfile.files.pathnames import exists, is_dir, parents
-
-DRIVER_NAME = "sealfile"
-_USES_DRIVER = (f"merge={DRIVER_NAME}", f"diff={DRIVER_NAME}")
+from sealfile.gitflow.attributes_files import (
+    DRIVER_NAME,
+    USES_DRIVER,
+    attributes_using_drivers,
+    user_attributes,
+    uses_drivers,
+)
 
 
 def _repository_root(start: str) -> str | None:
@@ -44,7 +48,7 @@ _SET_UP = (r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.(textconv|cac
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    drivers, hooks = _attributes_using_drivers(root), _hook_types(root)
+    drivers, hooks = attributes_using_drivers(root), _hook_types(root)
     if not drivers and not hooks:
         return None
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
@@ -54,7 +58,7 @@ def _missing_in(root: str) -> str | None:
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
-    if drivers == _user_attributes() and config.get("core.attributesfile", "").strip():
+    if drivers == user_attributes() and config.get("core.attributesfile", "").strip():
         drivers = None  # git reads the file core.attributesFile names instead, which uses no driver here
     problem = _driver_problem(root, config, drivers) if drivers else None
     return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
@@ -63,7 +67,7 @@ def _missing_in(root: str) -> str | None:
 def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str | None:
     configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
-        shown, fix = ((attributes, "sealfile git install --global") if attributes == _user_attributes()
+        shown, fix = ((attributes, "sealfile git install --global") if attributes == user_attributes()
                       else (os.path.relpath(attributes, root), "sealfile git install"))
         has = "only the diff driver" if config.get("diff.sealfile.textconv", "").strip() else "none"
         return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has {has} configured: "
@@ -181,7 +185,7 @@ def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
     ``sealfile git install``, or another attributes line overriding the sealfile block. ``where_used``: only in
     a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer."""
     root = _repository_root(os.path.abspath(cwd))
-    if not files or root is None or (where_used and not _uses_drivers(root)):
+    if not files or root is None or (where_used and not uses_drivers(root)):
         return {}
     from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
 
@@ -206,7 +210,7 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
     line by line (the ``mac`` line of one side over the values of both: a file nobody can open) and
     adjacent values go with them (a change lost, silently); git calls the merge clean either way."""
     root = _repository_root(os.path.abspath(cwd))
-    if not files or root is None or not _uses_drivers(root):
+    if not files or root is None or not uses_drivers(root):
         return {}
     from sealfile.gitflow.gitcli import git, show  # only here: few clones use drivers
     from sealfile.gitflow.staged import merged_by_git
@@ -218,37 +222,12 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
         return {}
     if not configured:
         fix = "this clone has no sealfile merge driver; run 'sealfile git install', then redo the merge"
-    elif not any(name in attributes for name in _USES_DRIVER):
+    elif not any(name in attributes for name in USES_DRIVER):
         fix = ("the branch merged into has no .gitattributes naming the sealfile driver yet; commit the one the "
                "merge brings on that branch first, then redo the merge")
     else:
         return {}
     return {path: fix for path in merged_by_git(files, cwd)}
-
-
-def _uses_drivers(root: str) -> bool:
-    return _names_drivers(os.path.join(root, ".gitattributes"))
-
-
-def _attributes_using_drivers(root: str) -> str | None:
-    """The first attributes file git reads for ``root`` that names a sealfile driver, if any: the repository's
-    ``.gitattributes`` or ``.git/info/attributes``, or the user's at git's default place (where ``install
-    --global`` writes, unless ``core.attributesFile`` names another), which dotfiles can bring without the
-    ``~/.gitconfig`` that configures the drivers."""
-    candidates = (os.path.join(root, ".gitattributes"), os.path.join(root, ".git", "info", "attributes"),
-                  _user_attributes())
-    return next((path for path in candidates if _names_drivers(path)), None)
-
-
-def _user_attributes() -> str:
-    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
-
-
-def _names_drivers(attributes: str) -> bool:
-    from sealfile.files.io import read_quietly
-
-    text = read_quietly(attributes) or ""
-    return any(name in text for name in _USES_DRIVER)
 
 
 def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, then: str = "") -> str | None:
