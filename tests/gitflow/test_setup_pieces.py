@@ -78,6 +78,9 @@ def test_our_hook_kept_by_pre_commit_as_legacy_is_rewritten_by_install(sealed: S
     assert _warnings(sealed) == []
     assert (hooks / f"{HOOKS[0]}.legacy").read_text() == hook_text(SEALFILE, HOOKS[0])
     assert "# pre-commit" in (hooks / HOOKS[0]).read_text()
+    sealed.sealfile("git", "uninstall")
+    assert not (hooks / f"{HOOKS[0]}.legacy").exists()
+    assert "# pre-commit" in (hooks / HOOKS[0]).read_text()
 
 
 def test_another_tools_hook_with_a_gone_command_is_told_to_be_edited_not_reinstalled(sealed: Sandbox) -> None:
@@ -134,3 +137,20 @@ def test_a_linked_worktree_reads_the_info_attributes_it_shares(sealed: Sandbox) 
     assert warning.endswith("/.git/info/attributes uses the sealfile merge and diff drivers, but this clone has only "
                             "the diff driver configured: run 'sealfile git install' (until then git merges sealed "
                             "files as text)")
+
+
+@pytest.mark.parametrize("attributes", ["untracked", "staged without the block"])
+def test_sealed_files_committed_without_the_attributes_block_staged_are_refused(sandbox: Sandbox,
+                                                                                attributes: str) -> None:
+    if attributes != "untracked":
+        (sandbox.repo / ".gitattributes").write_text("*.png binary\n")
+        sandbox.commit("attributes of another tool")
+    sandbox.sealfile("git", "install", "--command", SEALFILE)
+    seal_file(sandbox, FILE, "a: one\n")
+    sandbox.git("add", FILE)
+    done = sandbox.sealfile("check", check=False)
+    assert done.returncode == 3
+    assert (f"sealfile: error: {FILE}: git would merge this sealed file as text in every clone: the .gitattributes "
+            "line sending it to the sealfile drivers is not staged; git add .gitattributes") in done.stderr
+    sandbox.git("add", ".gitattributes")
+    assert sandbox.sealfile("check").stderr == ""

@@ -179,18 +179,19 @@ def _runs(program: str) -> bool:
 
 
 def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
-                        where_used: bool = True) -> dict[str, str]:
+                        where_used: bool = True, staged: bool = False) -> dict[str, str]:
     """Those of ``files`` (sealed files, relative to ``cwd``) that git would not give to both sealfile drivers,
     each with what git gives it instead (``merge: text``): a ``sealed_files`` pattern newer than the last
     ``sealfile git install``, or another attributes line overriding the sealfile block. ``where_used``: only in
-    a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer."""
+    a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer. ``staged``:
+    as the staged ``.gitattributes`` says (what a commit, and every clone of it, gets), not the work tree's."""
     root = _repository_root(os.path.abspath(cwd))
     if not files or root is None or (where_used and not uses_drivers(root)):
         return {}
     from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
 
     try:
-        out = git(["check-attr", "-z", "diff", "merge", "--", *files], cwd)
+        out = git(["check-attr", *(["--cached"] if staged else []), "-z", "diff", "merge", "--", *files], cwd)
     except SealfileError:
         return {}
     fields = out.split("\0")

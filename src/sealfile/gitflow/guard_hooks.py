@@ -95,9 +95,10 @@ def install_hooks(where: Path, command: str) -> list[str]:
 
 
 def uninstall_hooks(where: Path) -> None:
-    """Remove our hooks (only ours) from the repository's hooks directory."""
+    """Remove our hooks (only ours) from the repository's hooks directory, and where ``pre-commit install`` moved them
+    (``HOOK.legacy``, which its hook runs)."""
     directory = _hooks_directory(where)
-    for path in [directory / hook for hook in HOOKS]:
+    for path in [directory / name for hook in HOOKS for name in (hook, f"{hook}.legacy")]:
         if path.is_file() and not path.is_symlink() and _ours(path):
             path.unlink()
 
