@@ -140,6 +140,9 @@ def test_a_sealed_files_pattern_added_after_install_is_refused_until_gitattribut
     assert in_subdirectory.returncode == 3 and "db.secret: git would merge" in in_subdirectory.stderr
 
     box.sealfile("git", "install")
+    assert "the .gitattributes line sending it to the sealfile drivers is not staged; git add .gitattributes" in \
+        box.sealfile("check", check=False).stderr  # the commit would take the old one
+    box.git("add", ".gitattributes")
     assert box.sealfile("check").returncode == 0
     box.commit("a nested config and its file")
     box.git("checkout", "-q", "-b", "other")

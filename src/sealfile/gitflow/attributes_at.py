@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sealfile.errors import HistoryUnreadable, SealfileError
-from sealfile.gitflow.drivers import DRIVER_NAME
+from sealfile.gitflow.attributes_files import DRIVER_NAME
 from sealfile.gitflow.gitcli import git
 
 _ATTRIBUTES = ("diff", "merge")

@@ -234,8 +234,10 @@ def merged_as_text(files: list[Path]) -> dict[str, Finding]:
     from sealfile.gitflow.install import block_is_current, not_sent_cause
 
     wrong = not_sent_to_drivers([str(f) for f in files])
-    if not wrong:
-        return {}
+    if not wrong:  # the commit takes the staged .gitattributes: one never staged leaves every clone without it
+        return {path: Finding(path, "git would merge this sealed file as text in every clone: the .gitattributes "
+                                    "line sending it to the sealfile drivers is not staged; git add .gitattributes")
+                for path in not_sent_to_drivers([str(f) for f in files], staged=True)}
     if not block_is_current(toplevel(".")):
         return {path: Finding(path, "git would merge this sealed file as text: .gitattributes does not give it "
                                     "merge=sealfile (a sealed_files pattern newer than 'sealfile git install'); run "

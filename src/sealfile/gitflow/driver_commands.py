@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+DRIVER = "sealfile"
+
 _HOLE = "\0"
 """Stands for the command in a template: git config holds no NUL, so it splits a template in two."""
 
@@ -40,3 +42,60 @@ def command_of(configured: str, template: Callable[[str], str]) -> str | None:
     if not (configured.startswith(before) and configured.endswith(after)):
         return None
     return configured[len(before):len(configured) - len(after)].strip() or None
+
+
+def driver_settings(command: str) -> dict[str, str]:
+    """The git config ``sealfile git install`` writes for ``command``: what a set-up clone's config reads."""
+    return {
+        f"diff.{DRIVER}.textconv": textconv_command(command),
+        f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
+        f"merge.{DRIVER}.driver": merge_driver_command(command),
+        # The merge of a criss-cross merge's bases into a virtual one: the driver would settle a conflict
+        # there by keeping one side, which the outer merge then takes as the ancestor's value; the binary
+        # driver gives their own ancestor instead, so the conflict comes back where both sides meet.
+        f"merge.{DRIVER}.recursive": "binary",
+    }
+
+
+CACHE = f"diff.{DRIVER}.cachetextconv"
+"""Never set: git would keep the decrypted view of every version it diffs in its notes (``refs/notes/textconv/
+sealfile``): plaintext in the object store, pushed with ``git push origin 'refs/notes/*'``."""
+CACHE_REF = f"refs/notes/textconv/{DRIVER}"
+
+
+def caching(value: str | None) -> bool:
+    """Whether a ``diff.sealfile.cachetextconv`` value (``None``: unset) turns git's cache on, as git reads a bool."""
+    return value is not None and value.strip().lower() not in ("false", "no", "off", "0")
+
+
+def config_problem(root: str, config: dict[str, str], gone: Callable[[str], str | None]) -> str | None:
+    """What differs in ``config`` (the drivers' settings in effect, by lower-case name) from what ``sealfile git
+    install`` writes, and the fix; ``None`` when nothing does. ``gone(command)`` says why a command cannot run
+    here, or ``None``. The merge driver's config is there (else the attributes' warning says so)."""
+    again = "run 'sealfile git install' again"
+    if caching(config.get(CACHE)):
+        return (f"{root}: {CACHE} is set: git keeps the decrypted view of every sealed file it diffs in {CACHE_REF} "
+                f"(plaintext in .git, pushed with the notes): {again} (it unsets it and drops that cache)")
+    command = command_of(config.get(f"merge.{DRIVER}.driver", ""), merge_driver_command)
+    if command is None:
+        return (f"{root}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an older "
+                f"sealfile set it up, or it was written by hand): {again} (until then a merge whose driver cannot "
+                "start leaves our version of a sealed file, which looks resolved: staged, it drops their changes)")
+    why = gone(command)
+    if why is not None:
+        return (f"{root}: the sealfile merge driver of this clone runs {why}: {again} (until then every merge of a "
+                "sealed file stops in a conflict, the file merged as text with conflict markers)")
+    textconv = config.get(f"diff.{DRIVER}.textconv", "").strip()
+    if not textconv:
+        return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.{DRIVER}.textconv): "
+                f"{again} (until then git diff shows sealed files as ciphertext)")
+    shown = command_of(textconv, textconv_command)
+    why = ("a command that is not the one 'sealfile git install' writes" if shown is None else gone(shown) or
+           (None if shown == command else f"{shown}, not the command its merge driver runs ({command})"))
+    if why is not None:
+        return (f"{root}: the sealfile diff driver of this clone (diff.{DRIVER}.textconv) runs {why}: {again} "
+                "(until then git diff, git log -p and git show show sealed files as ciphertext, or fail)")
+    if config.get(f"merge.{DRIVER}.recursive", "").strip() != "binary":
+        return (f"{root}: this clone's sealfile merge driver was set up without merge.{DRIVER}.recursive=binary: "
+                f"{again} (until then a merge of branches that merged each other can settle a conflict silently)")
+    return None

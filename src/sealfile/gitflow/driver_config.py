@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from sealfile.errors import SealfileError
+from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, DRIVER, caching
 from sealfile.gitflow.gitcli import git
 
-DRIVER = "sealfile"
 SECTIONS = (f"diff.{DRIVER}", f"merge.{DRIVER}")
 
 
@@ -41,11 +41,43 @@ def config_file(scope: str, where: Path) -> str:
 
 
 def set_entries(scope: str, where: Path, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        try:
+    """Write ``values``, and turn git's cache of decrypted views (:data:`CACHE`) off: unset in ``scope``, and set
+    false there where another config file still turns it on (a repository's config is read after the user's)."""
+    try:
+        for name, value in values.items():
             git(["config", scope, name, value], where)
-        except SealfileError as err:
-            raise _cannot_write(scope, where, err.message) from None
+        git(["config", scope, "--unset-all", CACHE], where, ok=(0, 5))
+        if scope != "--global" and caching(_effective(CACHE, where)):
+            git(["config", scope, CACHE, "false"], where)
+    except SealfileError as err:
+        raise _cannot_write(scope, where, err.message) from None
+
+
+def drop_cache(where: Path) -> None:
+    """Delete the notes git cached decrypted views in (:data:`CACHE_REF`), if this repository has them."""
+    if git(["rev-parse", "-q", "--verify", CACHE_REF], where, ok=(0, 1)).strip():
+        git(["update-ref", "-d", CACHE_REF], where)
+
+
+def overridden(where: Path, values: dict[str, str]) -> str | None:
+    """Which of ``values`` git does not take here as written, because a config file it reads later (a worktree's
+    ``config.worktree``, the repository's over the user's) sets it otherwise: what to remove, or ``None``."""
+    for name, value in [*values.items(), (CACHE, None)]:
+        got = _effective(name, where)
+        if got == value or (value is None and not caching(got)):
+            continue
+        origin = git(["config", "--show-origin", "--get", name], where, ok=(0, 1)).partition("\t")[0]
+        if not origin.startswith("file:"):
+            return f"git's command line (git -c, GIT_CONFIG_PARAMETERS) sets {name} otherwise: leave it out"
+        source = origin.removeprefix("file:")
+        return (f"{source} sets {name} otherwise, and git reads it after: remove it (git config --file {source} "
+                f"--unset-all {name}), then run 'sealfile git install' again")
+    return None
+
+
+def _effective(name: str, where: Path) -> str | None:
+    got = git(["config", "--get", name], where, ok=(0, 1))
+    return got.removesuffix("\n") if got else None
 
 
 def remove(scope: str, where: Path) -> None:

@@ -13,9 +13,13 @@ from functools import lru_cache
 
 from sealfile.errors import SealfileError
 from sealfile.files.pathnames import exists, is_dir, parents
-
-DRIVER_NAME = "sealfile"
-_USES_DRIVER = (f"merge={DRIVER_NAME}", f"diff={DRIVER_NAME}")
+from sealfile.gitflow.attributes_files import (
+    DRIVER_NAME,
+    USES_DRIVER,
+    attributes_using_drivers,
+    user_attributes,
+    uses_drivers,
+)
 
 
 def _repository_root(start: str) -> str | None:
@@ -37,13 +41,14 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
-_SET_UP = r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.textconv|core\.(hookspath|attributesfile))$"
+_SET_UP = (r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.(textconv|cachetextconv)"
+           r"|core\.(hookspath|attributesfile))$")
 """The settings a clone's set-up is read from, in one ``git config`` call."""
 
 
 @lru_cache(maxsize=8)
 def _missing_in(root: str) -> str | None:
-    drivers, hooks = _attributes_using_drivers(root), _hook_types(root)
+    drivers, hooks = attributes_using_drivers(root), _hook_types(root)
     if not drivers and not hooks:
         return None
     from sealfile.gitflow.gitcli import git  # only here: every command checks, few clones use drivers or hooks
@@ -53,7 +58,7 @@ def _missing_in(root: str) -> str | None:
     except SealfileError:
         return None  # no git here: nothing it could merge or commit either
     config = dict(entry.partition("\n")[::2] for entry in listed.split("\0") if entry)
-    if drivers == _user_attributes() and config.get("core.attributesfile", "").strip():
+    if drivers == user_attributes() and config.get("core.attributesfile", "").strip():
         drivers = None  # git reads the file core.attributesFile names instead, which uses no driver here
     problem = _driver_problem(root, config, drivers) if drivers else None
     return problem or (_missing_hooks(root, hooks, config.get("core.hookspath", "").strip()) if hooks else None)
@@ -62,33 +67,16 @@ def _missing_in(root: str) -> str | None:
 def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str | None:
     configured = config.get("merge.sealfile.driver", "").strip()
     if not configured:
-        shown, fix = ((attributes, "sealfile git install --global") if attributes == _user_attributes()
+        shown, fix = ((attributes, "sealfile git install --global") if attributes == user_attributes()
                       else (os.path.relpath(attributes, root), "sealfile git install"))
         has = "only the diff driver" if config.get("diff.sealfile.textconv", "").strip() else "none"
         return (f"{root}: {shown} uses the sealfile merge and diff drivers, but this clone has {has} configured: "
                 f"run '{fix}' (until then git merges sealed files as text)")
-    from sealfile.gitflow.driver_commands import command_of, merge_driver_command  # only here: clones with drivers
+    from sealfile.gitflow.driver_commands import config_problem  # only here: clones with drivers
 
-    command = command_of(configured, merge_driver_command)
-    if command is None:
-        return (f"{root}: this clone's sealfile merge driver is not the one 'sealfile git install' writes (an older "
-                "sealfile set it up, or it was written by hand): run 'sealfile git install' again (until then a "
-                "merge whose driver cannot start leaves our version of a sealed file, which looks resolved: staged, "
-                "it drops their changes)")
-    program = _program(command)
-    if program is not None and not _runs(program):
-        where = ("is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
-                 else "is not on the PATH here (a virtualenv not activated?)")
-        return (f"{root}: the sealfile merge driver of this clone runs {program}, which {where}: run 'sealfile git "
-                "install' again (until then every merge of a sealed file stops in a conflict, the file merged as "
-                "text with conflict markers)")
-    if not config.get("diff.sealfile.textconv", "").strip():
-        return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.sealfile.textconv): "
-                "run 'sealfile git install' again (until then git diff shows sealed files as ciphertext)")
-    if config.get("merge.sealfile.recursive", "").strip() != "binary":
-        return (f"{root}: this clone's sealfile merge driver was set up without merge.sealfile.recursive=binary: run "
-                "'sealfile git install' again (until then a merge of branches that merged each other can settle a "
-                "conflict silently)")
+    problem = config_problem(root, config, _gone)
+    if problem is not None:
+        return problem
     from sealfile.gitflow.guard_hooks import hooks_problem
 
     problem = hooks_problem(root, config.get("core.hookspath", "").strip(), _command_runs)
@@ -97,8 +85,16 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
 
 
 def _command_runs(command: str) -> bool:
+    return _gone(command) is None
+
+
+def _gone(command: str) -> str | None:
+    """Why the program ``command`` runs cannot run here (``PROGRAM, which is not there...``), or ``None``."""
     program = _program(command)
-    return program is None or _runs(program)
+    if program is None or _runs(program):
+        return None
+    return program + (", which is not there (a moved or deleted virtualenv?)" if os.path.isabs(program)
+                      else ", which is not on the PATH here (a virtualenv not activated?)")
 
 
 def _configured_here(root: str) -> bool:
@@ -183,18 +179,19 @@ def _runs(program: str) -> bool:
 
 
 def not_sent_to_drivers(files: list[str], cwd: str | os.PathLike[str] = ".", *,
-                        where_used: bool = True) -> dict[str, str]:
+                        where_used: bool = True, staged: bool = False) -> dict[str, str]:
     """Those of ``files`` (sealed files, relative to ``cwd``) that git would not give to both sealfile drivers,
     each with what git gives it instead (``merge: text``): a ``sealed_files`` pattern newer than the last
     ``sealfile git install``, or another attributes line overriding the sealfile block. ``where_used``: only in
-    a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer."""
+    a repository whose ``.gitattributes`` uses the drivers (empty elsewhere). Empty if git cannot answer. ``staged``:
+    as the staged ``.gitattributes`` says (what a commit, and every clone of it, gets), not the work tree's."""
     root = _repository_root(os.path.abspath(cwd))
-    if not files or root is None or (where_used and not _uses_drivers(root)):
+    if not files or root is None or (where_used and not uses_drivers(root)):
         return {}
     from sealfile.gitflow.gitcli import git  # only here: few clones use drivers
 
     try:
-        out = git(["check-attr", "-z", "diff", "merge", "--", *files], cwd)
+        out = git(["check-attr", *(["--cached"] if staged else []), "-z", "diff", "merge", "--", *files], cwd)
     except SealfileError:
         return {}
     fields = out.split("\0")
@@ -214,7 +211,7 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
     line by line (the ``mac`` line of one side over the values of both: a file nobody can open) and
     adjacent values go with them (a change lost, silently); git calls the merge clean either way."""
     root = _repository_root(os.path.abspath(cwd))
-    if not files or root is None or not _uses_drivers(root):
+    if not files or root is None or not uses_drivers(root):
         return {}
     from sealfile.gitflow.gitcli import git, show  # only here: few clones use drivers
     from sealfile.gitflow.staged import merged_by_git
@@ -226,37 +223,12 @@ def merged_without_driver(files: list[str], cwd: str | os.PathLike[str] = ".") -
         return {}
     if not configured:
         fix = "this clone has no sealfile merge driver; run 'sealfile git install', then redo the merge"
-    elif not any(name in attributes for name in _USES_DRIVER):
+    elif not any(name in attributes for name in USES_DRIVER):
         fix = ("the branch merged into has no .gitattributes naming the sealfile driver yet; commit the one the "
                "merge brings on that branch first, then redo the merge")
     else:
         return {}
     return {path: fix for path in merged_by_git(files, cwd)}
-
-
-def _uses_drivers(root: str) -> bool:
-    return _names_drivers(os.path.join(root, ".gitattributes"))
-
-
-def _attributes_using_drivers(root: str) -> str | None:
-    """The first attributes file git reads for ``root`` that names a sealfile driver, if any: the repository's
-    ``.gitattributes`` or ``.git/info/attributes``, or the user's at git's default place (where ``install
-    --global`` writes, unless ``core.attributesFile`` names another), which dotfiles can bring without the
-    ``~/.gitconfig`` that configures the drivers."""
-    candidates = (os.path.join(root, ".gitattributes"), os.path.join(root, ".git", "info", "attributes"),
-                  _user_attributes())
-    return next((path for path in candidates if _names_drivers(path)), None)
-
-
-def _user_attributes() -> str:
-    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"), "git", "attributes")
-
-
-def _names_drivers(attributes: str) -> bool:
-    from sealfile.files.io import read_quietly
-
-    text = read_quietly(attributes) or ""
-    return any(name in text for name in _USES_DRIVER)
 
 
 def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, then: str = "") -> str | None:

@@ -84,6 +84,8 @@ def install_hooks(where: Path, command: str) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
     for hook in HOOKS:
         path = directory / hook
+        if path.exists() and not _ours(path) and _ours(directory / f"{hook}.legacy"):
+            path = directory / f"{hook}.legacy"  # where 'pre-commit install' moved ours, and runs it from
         refuse_link(path)
         if path.exists() and not _ours(path):
             notes.append(f"{path} exists and is not sealfile's: have it run '{hook_command(command, hook)}'")
@@ -93,9 +95,10 @@ def install_hooks(where: Path, command: str) -> list[str]:
 
 
 def uninstall_hooks(where: Path) -> None:
-    """Remove our hooks (only ours) from the repository's hooks directory."""
+    """Remove our hooks (only ours) from the repository's hooks directory, and where ``pre-commit install`` moved them
+    (``HOOK.legacy``, which its hook runs)."""
     directory = _hooks_directory(where)
-    for path in [directory / hook for hook in HOOKS]:
+    for path in [directory / name for hook in HOOKS for name in (hook, f"{hook}.legacy")]:
         if path.is_file() and not path.is_symlink() and _ours(path):
             path.unlink()
 
@@ -132,9 +135,12 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
             continue
         command = re.search(r"exec (.+?) git unresolved", text)
         if command and not runs(command.group(1)):
+            # install rewrites only its own hooks: another tool's is edited by hand
+            fix = ("run 'sealfile git install' again" if MARK in text.splitlines()[:3] else
+                   f"edit {directory / hook} to run 'sealfile git unresolved' with a command that runs here")
             return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
-                    "(a moved or deleted virtualenv?): run 'sealfile git install' again (until then every commit "
-                    "git replays fails while a merge conflict is recorded)")
+                    f"(a moved or deleted virtualenv?): {fix} (until then every commit git replays fails while a "
+                    "merge conflict is recorded)")
     if not missing:
         return None
     fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} there "

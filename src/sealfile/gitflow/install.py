@@ -27,8 +27,7 @@ from sealfile.errors import ChangedMeanwhile, SealfileError
 from sealfile.files.atomic import atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
 from sealfile.gitflow import driver_config
-from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
-from sealfile.gitflow.driver_config import DRIVER
+from sealfile.gitflow.driver_commands import DRIVER, driver_settings
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.guard_hooks import HOOKS, install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
@@ -70,18 +69,6 @@ def check_command(command: str, cwd: Path) -> None:
                             f"that works from a plain shell, e.g. --command {this_installation()!r}")
 
 
-def driver_settings(command: str) -> dict[str, str]:
-    return {
-        f"diff.{DRIVER}.textconv": textconv_command(command),
-        f"merge.{DRIVER}.name": "sealfile: three-way merge of sealed values",
-        f"merge.{DRIVER}.driver": merge_driver_command(command),
-        # The merge of a criss-cross merge's bases into a virtual one: the driver would settle a conflict
-        # there by keeping one side, which the outer merge then takes as the ancestor's value; the binary
-        # driver gives their own ancestor instead, so the conflict comes back where both sides meet.
-        f"merge.{DRIVER}.recursive": "binary",
-    }
-
-
 def attributes_file(cwd: Path, global_: bool) -> Path:
     """The attributes file to write; the repository's is refused if it is a symbolic link (git reads none
     that is one, and a clone's link can point anywhere: written through, it could be ~/.bashrc)."""
@@ -120,12 +107,30 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     try:
         driver_config.set_entries(scope, where, driver_settings(command))
         wrote.append(_write_block(target, block_lines(patterns)))
+        _refuse_overridden(where, driver_settings(command))
         _refuse_files_not_sent(where, global_)
         notes = (GLOBAL_WITHOUT_HOOKS,) if global_ else tuple(install_hooks(where, command))
     except BaseException as err:
         _restore(err, scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
+    _drop_cache(where)
     return Installed(target, patterns, "global" if global_ else "repository", command, notes)
+
+
+def _refuse_overridden(where: Path, wanted: dict[str, str]) -> None:
+    """Refuse an install git would not take where it runs: a setting of the drivers that another config file git
+    reads later sets otherwise, so the clone would stay half set up, said to be done."""
+    problem = driver_config.overridden(where, wanted)
+    if problem is not None:
+        raise SealfileError(f"nothing installed: {problem}")
+
+
+def _drop_cache(where: Path) -> None:
+    try:
+        top = toplevel(where)
+    except SealfileError:
+        return  # --global outside any repository: no cache here
+    driver_config.drop_cache(top)
 
 
 def block_lines(patterns: tuple[str, ...]) -> list[str]:
