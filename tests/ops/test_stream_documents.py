@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sealfile.envelope.mac import signed_message
-from sealfile.errors import FormatError, IntegrityError, KeyPathError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import read_document
