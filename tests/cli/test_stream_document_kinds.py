@@ -137,6 +137,20 @@ def test_a_key_path_naming_a_whole_document_is_refused_naming_it(age_identity: A
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("keypath", ["3.k", "[3].k", "9.k.deeper", "x.k"])
+def test_a_document_past_the_streams_end_is_refused_naming_its_documents(age_identity: AgeIdentity, tmp_path: Path,
+                                                                         keypath: str) -> None:
+    """``3.k`` was "a new document cannot be added by a key path" and ``9.k`` "use the next index to append",
+    which is ``3``: both now name the documents there are and the way to add one."""
+    path = _sealed(tmp_path, age_identity, "a: s3cret-a\n--- {}\n---\n")
+    before = path.read_bytes()
+    result = _cli("set", path, keypath, "v")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"sealfile: error: {path}: {keypath}: ")
+    assert "the stream's documents are 0 to 2 (a new document is added with sealfile edit)" in result.stderr
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("document", ["null", "~", "hello", "- 1", "!!null ''", "[]"])
 @pytest.mark.parametrize("where", ["a: 1\n---\n{}\n---\nz: 9\n", "a: 1\n---\n{}\n", "{}\n"])
 def test_a_document_that_is_not_a_mapping_is_refused_where_it_enters(age_identity: AgeIdentity, tmp_path: Path,

@@ -47,7 +47,8 @@ def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -
     node = tree
     for position, selector in enumerate(selectors):
         if isinstance(node, list):
-            index = list_index(selector, len(node), shown, append=True)
+            index = list_index(selector, len(node), shown, append=True) if position else _document(node, selector,
+                                                                                                     shown)
             if index == len(node):
                 return tuple(path), selectors[position:]
             path.append(index)
@@ -64,6 +65,15 @@ def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -
             raise KeyPathError(through_value(tuple(path)), keypath=shown)
         node = node[path[-1]]
     return tuple(path), ()
+
+
+def _document(documents: list[Any], selector: Selector, keypath: str) -> ListIndex:
+    """The stream's document ``selector`` names: only one that is there (a new one is written whole, with edit)."""
+    try:
+        return list_index(selector, len(documents), keypath)
+    except KeyPathError as err:
+        raise KeyPathError(f"{err.message}: the stream's documents are 0 to {len(documents) - 1} (a new document is "
+                           "added with sealfile edit)", keypath=keypath) from None
 
 
 def _selectors(path: Path) -> KeyPath:
