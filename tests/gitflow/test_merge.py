@@ -100,6 +100,22 @@ def test_new_keys_land_where_theirs_put_them_and_subtree_conflicts_are_caught(ke
     assert merge_texts(base, ours, theirs).conflicts == ["api.token"]
 
 
+@pytest.mark.parametrize("plaintext, under, expected", [
+    ("c: 1\nz: 2\n", "", "c: 1\nz: x\nk: t\nl: u\nm: v\n"),
+    ("e: {}\nz: 2\n", "e.", "e: {k: t, l: u, m: v}\nz: x\n"),
+    ("e:\n  c: 1\nz: 2\n", "e.", "e:\n  c: 1\n  k: t\n  l: u\n  m: v\nz: x\n"),
+])
+def test_keys_theirs_added_in_a_row_keep_theirs_order(key: AgeKey, plaintext: str, under: str, expected: str) -> None:
+    """Each new key followed the last key ours already had, so theirs' ``k, l, m`` landed as ``m, l, k``."""
+    base = seal_text(plaintext, [key])
+    theirs = base
+    for name, value in (("k", "t"), ("l", "u"), ("m", "v")):
+        theirs = editing.set_value(theirs, under + name, value)
+    merged = merge_texts(base, editing.set_value(base, "z", "x"), theirs)
+    assert merged.conflicts == []
+    assert decrypt_text(merged.text) == expected
+
+
 def test_recipients_merge_three_way_with_warnings(sandbox: Sandbox, key: AgeKey, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     other_file = tmp_path / "other.txt"

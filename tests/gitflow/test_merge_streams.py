@@ -195,3 +195,44 @@ def test_a_documents_last_key_unset_merges_in_git(installed: Sandbox) -> None:
     assert merge.returncode == 0, merge.stdout + merge.stderr
     installed.sealfile("verify", FILE)
     assert installed.sealfile("decrypt", FILE).stdout == "a: 1\n---\n{}\n---\ne: ours-e\n"
+
+
+@pytest.mark.parametrize("plaintext, expected", [
+    ("a: 1\n---\n---\ne: 5\n", "a: x\n---\nk: t\nl: u\n---\ne: 5\n"),
+    ("a: 1\r\n---\r\n# off\r\n---\r\ne: 5\r\n", "a: x\r\n---\r\n# off\r\nk: t\r\nl: u\r\n---\r\ne: 5\r\n"),
+    ("a: 1\n---\n", "a: x\n---\nk: t\nl: u\n"),
+    ("a: 1\n--- {}\n", "a: x\n--- {k: t, l: u}\n"),
+])
+def test_keys_set_into_a_document_without_values_merge_from_either_side(key: AgeKey, plaintext: str,
+                                                                        expected: str) -> None:
+    """``set 1.k`` gives an empty document its first key; the merge driver refused that from theirs ("writes keys
+    into the empty document")."""
+    base = seal_text(plaintext, [key])
+    filled, changed = set_value(set_value(base, "1.k", "t"), "1.l", "u"), set_value(base, "[0].a", "x")
+    for ours, theirs in ((changed, filled), (filled, changed)):
+        result = merge_texts(base, ours, theirs)
+        assert result.conflicts == []
+        verify_text(result.text)
+        assert decrypt_text(result.text) == expected
+
+
+def test_keys_both_sides_set_into_an_empty_document_merge_by_key(key: AgeKey) -> None:
+    base = seal_text("a: 1\n---\n---\ne: 5\n", [key])
+    result = merge_texts(base, set_value(base, "1.o", "ours"), set_value(base, "1.t", "theirs"))
+    assert result.conflicts == []
+    verify_text(result.text)
+    assert decrypt_text(result.text) == "a: 1\n---\nt: theirs\no: ours\n---\ne: 5\n"  # theirs' first, as in a mapping
+    same = merge_texts(base, set_value(base, "1.k", "ours"), set_value(base, "1.k", "theirs"))
+    assert same.conflicts == ["1.k"]
+    assert decrypt_text(same.text) == "a: 1\n---\nk: ours\n---\ne: 5\n"
+
+
+def test_a_key_set_into_an_empty_document_merges_in_git(installed: Sandbox) -> None:
+    seal_file(installed, FILE, "a: 1\n---\n---\ne: 5\n")
+    installed.commit("base")
+    installed.diverge(lambda: installed.sealfile("set", FILE, "1.k", "theirs-k"),
+                      lambda: installed.sealfile("set", FILE, "[2].e", "ours-e"))
+    merge = installed.git("merge", "--no-edit", "feature", check=False)
+    assert merge.returncode == 0, merge.stdout + merge.stderr
+    installed.sealfile("verify", FILE)
+    assert installed.sealfile("decrypt", FILE).stdout == "a: 1\n---\nk: theirs-k\n---\ne: ours-e\n"

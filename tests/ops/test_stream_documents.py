@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sealfile.envelope.mac import signed_message
-from sealfile.errors import FormatError, IntegrityError, KeyPathError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import read_document
@@ -154,14 +154,15 @@ def test_unset_reaches_a_document_as_set_does(age_identity: AgeIdentity, keypath
     assert decrypt_text(change.unset_value(sealed, keypath)) == "a: s3cret-a\n---\nd: 4\n"
 
 
-@pytest.mark.parametrize("keypath", ["0.new", "[0].new", "0.new.deeper"])
-def test_set_in_an_empty_document_is_refused_naming_it(age_identity: AgeIdentity, keypath: str) -> None:
-    """A key set in a stream's empty document was refused as "no such key", naming no key path."""
+@pytest.mark.parametrize(("keypath", "written"), [("0.new", "new: v\n"), ("[0].new", "new: v\n"),
+                                                 ("0.new.deeper", "new:\n  deeper: v\n")])
+def test_set_in_an_empty_document_gives_it_its_first_key(age_identity: AgeIdentity, keypath: str,
+                                                          written: str) -> None:
+    """It was refused ("give it its first key with sealfile edit"): the key goes where the empty document is."""
     sealed = seal_text("---\n---\nc: s3cret-c\n", [age_identity.key])
-    with pytest.raises(KeyPathError, match=r"document 0 of the stream holds no value: give it its first key with"
-                       ) as refused:
-        change.set_value(sealed, keypath, "v")
-    assert refused.value.keypath == keypath and "s3cret" not in str(refused.value)
+    changed = change.set_value(sealed, keypath, "v")
+    verify_text(changed)
+    assert decrypt_text(changed) == f"---\n{written}---\nc: s3cret-c\n"
 
 
 EMPTIED = {

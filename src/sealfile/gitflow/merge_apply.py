@@ -57,16 +57,18 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
         if theirs.scanned is not None and (anchored or theirs.scanned.copies) and not _under_any(p, by_value):
-            text, taken = as_written(text, store, theirs.scanned, theirs.items, p, _preceding_of(theirs, ours, p))
+            text, taken = as_written(text, store, theirs.scanned, theirs.items, p,
+                                     _preceding_of(theirs, ours, p, done))
             if taken:
                 done.append(p)
                 continue
         value = get_at(theirs.data, p)
         if isinstance(value, dict) and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict):
             continue  # the mapping stays; what changed inside it is applied path by path
-        if not has_path(ours.data, p[:-1]) or not isinstance(get_at(ours.data, p[:-1]), dict):
+        if not _without_values(ours.data, p) and (not has_path(ours.data, p[:-1])  # set gives that its first key
+                                                  or not isinstance(get_at(ours.data, p[:-1]), dict)):
             raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
-        text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p))
+        text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p, done))
         done.append(p)
     for p in later:
         try:
@@ -77,18 +79,24 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     return text
 
 
-def _preceding_of(theirs: Side, ours: Side, path: Path) -> Any:
+def _without_values(data: Any, path: Path) -> bool:
+    """Whether ``path`` is a key of a stream's document that holds no value (empty, or only comments)."""
+    return len(path) == 2 and isinstance(data, list) and int(path[0]) < len(data) and data[int(path[0])] is None
+
+
+def _preceding_of(theirs: Side, ours: Side, path: Path, written: list[Path]) -> Any:
     parent = get_at(theirs.data, path[:-1]) if path else None
-    return _preceding(parent, ours, path) if isinstance(parent, dict) else None
+    return _preceding(parent, ours, path, written) if isinstance(parent, dict) else None
 
 
-def _preceding(theirs_parent: dict[Any, Any], ours: Side, path: Path) -> Any:
-    """The key a new key follows in theirs' order that ours has too (:data:`FIRST` when none does), so
-    new keys land where theirs put them."""
+def _preceding(theirs_parent: dict[Any, Any], ours: Side, path: Path, written: list[Path]) -> Any:
+    """The key a new key follows in theirs' order that ours has too, or that this merge already ``written``
+    into it (:data:`FIRST` when none is), so new keys land where theirs put them, in theirs' order."""
     keys = list(theirs_parent)
     index = next(i for i, k in enumerate(keys) if type(k) is type(path[-1]) and k == path[-1])
     for key in reversed(keys[:index]):
-        if has_path(ours.data, (*path[:-1], key)):
+        beside = (*path[:-1], key)
+        if has_path(ours.data, beside) or (type(key), beside) in {(type(p[-1]), p) for p in written if p}:
             return key
     return FIRST
 

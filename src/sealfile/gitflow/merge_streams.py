@@ -6,8 +6,9 @@ inserted or dropped one before others, and its document ``i`` may then be the ba
 the two read. So from the first document where such a side differs from the base, each document the other side
 changed is a conflict as a whole (never a key of one document applied to another). Documents theirs added after
 the base's last, or removed from the end, are written into ours' text as theirs' text has them (an empty one
-too: the seal then covers it, docs/format.md §7). Refused, naming the document: theirs emptying a document or
-writing keys into an empty one (ours' text is edited key by key), and a file turned into a stream or back.
+too: the seal then covers it, docs/format.md §7); keys theirs wrote into a document without values are written
+into ours' as ``set`` writes them. Refused, naming the document: theirs emptying a document (ours' text is edited
+key by key), and a file turned into a stream or back.
 """
 
 from __future__ import annotations
@@ -52,17 +53,20 @@ def moved_documents(base: Any, ours: Any, theirs: Any, applied: list[Path],
 
 def key_by_key(applied: list[Path], ours: Any, theirs: Any) -> list[Path]:
     """The applied paths :func:`~.merge_apply.apply_theirs` writes: all but those of documents theirs added at
-    the end or removed from it (:func:`with_theirs_documents` writes those); anything else done to a whole
-    document (emptied, or keys written into an empty one) is refused, naming it."""
+    the end or removed from it (:func:`with_theirs_documents` writes those), and theirs' keys written into a
+    document ours holds without values (each written by its own path below); anything else done to a whole
+    document (emptied, or made ``{}``) is refused, naming it."""
     if not isinstance(ours, list) or not isinstance(theirs, list):
         return applied
     for path in applied:
         index = int(path[0]) if path else -1
+        if len(path) == 1 and index < min(len(ours), len(theirs)) and ours[index] is None and theirs[index]:
+            continue  # keys theirs gave a document without values: each applied under it, as set writes it
         if len(path) == 1 and index < min(len(ours), len(theirs)):
-            what = "empties" if content_of(theirs[index]) == content_of(None) else "writes keys into the empty"
+            what = "empties" if content_of(theirs[index]) == content_of(None) else "writes {} into the empty"
             raise FormatError(f"theirs {what} document {index} of the stream: the merge driver merges a "
                               "document's keys, not the document; combine the two versions by hand ('sealfile edit')")
-    return [p for p in applied if not p or int(p[0]) < min(len(ours), len(theirs))]
+    return [p for p in applied if not p or (int(p[0]) < min(len(ours), len(theirs)) and len(p) > 1)]
 
 
 def with_theirs_documents(merged: str, theirs_text: str, ours: Any, theirs: Any, applied: list[Path]) -> str:

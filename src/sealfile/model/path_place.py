@@ -31,20 +31,24 @@ HoldsNull = Callable[[Path], bool]
 def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -> tuple[Path, KeyPath]:
     """The typed path of the deepest existing value ``keypath`` passes through, and the selectors below it that
     name nothing yet (a ``set`` creates them). A value the walk goes on from must be a mapping, a list (one past its
-    end: nothing yet) or a null ``holds_null(path)`` accepts (the caller may have to decrypt it); any other is
-    refused. ``keypath`` is what a user typed, or a typed path (a merge's), which names exactly its keys: a new key
-    that the user more likely meant as another (a key holding dots, one spelled otherwise) is refused for the first
-    only."""
+    end: nothing yet) or a null ``holds_null(path)`` accepts (the caller may have to decrypt it; a stream's
+    document holding no value reads as one, and takes its first key as a null value does); any other is refused.
+    ``keypath`` is what a user typed, or a typed path (a merge's), which names exactly its keys: a new key that the
+    user more likely meant as another (a key holding dots, one spelled otherwise) is refused for the first only."""
     typed = not isinstance(keypath, str)
     if isinstance(keypath, str):
         selectors, shown = parse_keypath(keypath), keypath
     else:
         selectors, shown = _selectors(keypath), format_keypath(keypath)
+    if isinstance(tree, list) and len(selectors) == 1:  # only a stream's data is a list at the top
+        raise KeyPathError("names a whole document of the stream, whose top level must stay a mapping: set a key in "
+                           f"it ({shown}.key), or change the document with sealfile edit", keypath=shown)
     path: list[Segment] = []
     node = tree
     for position, selector in enumerate(selectors):
         if isinstance(node, list):
-            index = list_index(selector, len(node), shown, append=True)
+            index = list_index(selector, len(node), shown, append=True) if position else _document(node, selector,
+                                                                                                     shown)
             if index == len(node):
                 return tuple(path), selectors[position:]
             path.append(index)
@@ -55,15 +59,21 @@ def reach(tree: Any, keypath: str | Path, holds_null: HoldsNull | None = None) -
                     _refuse_likely_meant(node, selectors, position, shown)
                 return tuple(path), selectors[position:]
             path.append(key)
-        elif len(path) == 1 and isinstance(tree, list) and node is None:  # only a stream's data is a list at the top
-            raise KeyPathError(f"document {int(path[0])} of the stream holds no value: give it its first key with "
-                               "sealfile edit", keypath=shown)
-        elif path and holds_null is not None and holds_null(tuple(path)):
+        elif path and holds_null is not None and holds_null(tuple(path)):  # a stream's empty document is one too
             return tuple(path), selectors[position:]
         else:
             raise KeyPathError(through_value(tuple(path)), keypath=shown)
         node = node[path[-1]]
     return tuple(path), ()
+
+
+def _document(documents: list[Any], selector: Selector, keypath: str) -> ListIndex:
+    """The stream's document ``selector`` names: only one that is there (a new one is written whole, with edit)."""
+    try:
+        return list_index(selector, len(documents), keypath)
+    except KeyPathError as err:
+        raise KeyPathError(f"{err.message}: the stream's documents are 0 to {len(documents) - 1} (a new document is "
+                           "added with sealfile edit)", keypath=keypath) from None
 
 
 def _selectors(path: Path) -> KeyPath:

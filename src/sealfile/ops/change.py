@@ -59,7 +59,7 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
                                                         "." + inside))
 
     def refuse_misplaced(sealed: SealedDocument) -> None:
-        shape = keyless_shape(sealed.leaves())
+        shape = keyless_shape(sealed.leaves(), sealed.documents())
         held = None if replace or isinstance(value, (dict, list)) else container_at(shape, keypath)
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
@@ -101,7 +101,7 @@ def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[An
 def unset_value(text: str, keypath: str, store: Store | None = None, *,
                 policy: TrustPolicy | None = None, rotate: bool = False) -> str:
     def refuse_missing(sealed: SealedDocument) -> None:
-        resolve(keyless_shape(sealed.leaves()), keypath)
+        resolve(keyless_shape(sealed.leaves(), sealed.documents()), keypath)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_missing) as document:
         document.unset(keypath)

@@ -87,6 +87,11 @@ class SealedDocument(ABC):
     def open(self) -> OpenDocument:
         """Unwrap the data key and verify the MAC (before anything is decrypted)."""
 
+    def documents(self) -> list[Any] | None:
+        """A stream's documents as read (one without values ``None``, ``{}`` one holding no key), ``None`` for a
+        one-document file: what the leaves do not tell (:func:`~sealfile.ops.keyless_shape.keyless_shape`)."""
+        return None
+
     def tokens(self) -> list[tuple[Path, str]]:
         """Every sealed value's path and ``ENC[...]`` text, in document order."""
         return [(path, value) for path, value in self.leaves() if isinstance(value, str) and is_sealed(value)]

@@ -11,12 +11,14 @@ from sealfile.model.paths import ListIndex, get_at, resolve
 from sealfile.ops.document import SealedLeaf
 
 
-def keyless_shape(leaves: Sequence[SealedLeaf]) -> Any:
+def keyless_shape(leaves: Sequence[SealedLeaf], documents: Sequence[Any] | None = None) -> Any:
     """The document's keys and lists, read without a key: every value ``None`` but empty mappings and lists. A
     stream's is the list of its documents (a document without values ``None``), as its data is, so a key path
-    reaches a document as ``set`` and ``load_secrets`` reach it (``1.c``, ``[1].c``)."""
-    stream = bool(leaves) and bool(leaves[0][0]) and isinstance(leaves[0][0][0], ListIndex)
-    shape: Any = [] if stream else {}
+    reaches a document as ``set`` and ``load_secrets`` reach it (``1.c``, ``[1].c``); the leaves name no document
+    without values, which a sealed file's :meth:`~sealfile.ops.document.SealedDocument.documents` gives."""
+    stream = documents is not None or (bool(leaves) and bool(leaves[0][0]) and isinstance(leaves[0][0][0], ListIndex))
+    shape: Any = [] if documents is None else [None if document is None else {} for document in documents]
+    shape = shape if stream else {}
     for path, value in leaves:
         node: Any = shape
         for position, segment in enumerate(path):

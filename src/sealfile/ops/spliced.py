@@ -33,8 +33,7 @@ from sealfile.stores.yaml.splice import Edit, blank_lines_follow, refuse_unfit, 
 
 
 class SplicedSealed(SealedDocument):
-    def __init__(self, text: str, store: Store, engine: Engine,
-                 read: tuple[str, str, Scan, Metadata] | None = None):
+    def __init__(self, text: str, store: Store, engine: Engine, read: tuple[str, str, Scan, Metadata] | None = None):
         """``read``: :func:`~sealfile.stores.yaml.sealed.scan_sealed_yaml` of ``text``, if done already."""
         self.text, self.store, self.engine = text, store, engine
         self.bom, self.body, self.scan, self.metadata = read or scan_sealed_yaml(text, engine)
@@ -57,6 +56,9 @@ class SplicedSealed(SealedDocument):
 
     def sources(self) -> dict[Path, Path]:
         return {echo.path: echo.leaf.path for echo in self.scan.echoes}
+
+    def documents(self) -> list[Any] | None:
+        return self.scan.tree if self.scan.multi else None
 
     def release(self) -> None:
         """Let go of the parse (the text is kept): this document can no longer be read or changed."""
@@ -100,14 +102,12 @@ class SplicedOpen(OpenDocument):
         return "<SplicedOpen yaml document>"
 
     def _leaves(self) -> list[Leaf]:
-        if self._encrypted is None:
-            self._encrypted = self._sealed.encrypted_leaves()
+        self._encrypted = self._sealed.encrypted_leaves() if self._encrypted is None else self._encrypted
         return self._encrypted
 
     def payloads(self) -> list[bytes]:
         """The value payload of every encrypted leaf, in order (each authenticated, bound to its path)."""
-        if self._payloads is None:
-            self._payloads = self._open(self._leaves())
+        self._payloads = self._open(self._leaves()) if self._payloads is None else self._payloads
         return self._payloads
 
     def _open(self, leaves: list[Leaf]) -> list[bytes]:

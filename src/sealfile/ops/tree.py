@@ -54,6 +54,9 @@ class TreeSealed(SealedDocument):
     def leaves(self) -> Sequence[SealedLeaf]:
         return mac_leaves(self._tree, self.store)
 
+    def documents(self) -> list[Any] | None:
+        return self._tree if isinstance(self._tree, list) else None
+
     def digests(self) -> list[bytes]:
         return [seal_digest(self.metadata, encode_leaves(self.leaves()))]
 

@@ -20,7 +20,7 @@ from sealfile.model.paths import Path, Segment, encode_path, format_keypath, get
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
-from sealfile.stores.yaml.intended import checked_edit
+from sealfile.stores.yaml.intended import changed_tree, checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
 from sealfile.stores.yaml.scan import Scan
 from sealfile.stores.yaml.spans import before_blank_lines, entry_end, line_after
@@ -40,6 +40,8 @@ def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, afte
     path, missing = written_for_set(scanned, reached, list(below), keypath)
     for selector in reversed(missing[1:]):
         value = {new_key(selector): value}
+    if missing and scanned.multi and len(path) == 1 and scanned.tree[int(path[0])] is None:
+        return _first_in_document(text, scanned, int(path[0]), new_key(missing[0]), value, keypath)
     if missing and path and _container(scanned, path) is None:  # a null: it becomes the mapping a missing key would
         value, missing = {new_key(missing[0]): value}, []
     if not missing:
@@ -66,6 +68,15 @@ def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, afte
     # that value, so the key goes first
     first_key = container_changed(scanned, path, lambda node: _insert(node, key, value, FIRST), key)
     return checked_edit(text, _add(text, container, key, value, guess_layout(text), FIRST), first_key, keypath)
+
+
+def _first_in_document(text: str, scanned: Scan, index: int, key: Segment, value: Any, keypath: str) -> str:
+    """A stream's document holding no value (empty, comments, ``---``, ``...``) given its first key: at column 0
+    where its empty node is (after its comment lines, before the next ``---`` or ``...``), as a file with no key
+    yet takes its first; every other document, and every other byte, as it was."""
+    place = scanned.roots[index].start_mark.index
+    intended = changed_tree(scanned.tree, (), lambda documents: documents.__setitem__(index, {key: value}))
+    return _fitting(text, lambda blocks: entries.first_key(text, key, value, blocks, place), intended, keypath)
 
 
 def _fitting(text: str, edit: Callable[[bool], Edit], intended: Any, keypath: str) -> str:

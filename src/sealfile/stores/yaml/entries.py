@@ -77,11 +77,12 @@ def block_entry(key_text: str | None, value: Any, column: int, layout: Layout, *
     return "".join(pad + line if line.strip() else line for line in lines)
 
 
-def first_key(text: str, key: Segment, value: Any, blocks: bool) -> tuple[int, int, str]:
+def first_key(text: str, key: Segment, value: Any, blocks: bool, place: int | None = None) -> tuple[int, int, str]:
     """The edit that adds ``key: value`` at column 0 to a text that holds no key yet (where the
-    metadata block goes too: :func:`~sealfile.stores.yaml.spans.first_key_place`)."""
+    metadata block goes too: :func:`~sealfile.stores.yaml.spans.first_key_place`), or at ``place``, the start of
+    a line (or the text's end) inside a stream's document that holds none."""
     rendered = block_entry(key_text(key), value, 0, guess_layout(text), blocks=blocks)
-    place = first_key_place(text)
+    place = first_key_place(text) if place is None else place
     if place == len(text) and text and not text.endswith(("\n", "\r")):  # a CR alone ends a line too
         return place, place, "\n" + rendered.rstrip("\n")
     return place, place, rendered
