@@ -56,6 +56,52 @@ YAML_VALUES = """\
   lower_t: 2001-12-14t21:59:43.10-05:00
   spaced: 2001-12-14 21:59:43.10
   utc_offset: 2024-05-01T10:20:30+00:00
+  lower_z: 2001-12-14t21:59:43z
+  one_digit_hour: 2001-12-15 2:59:43.10
+  zero_fraction: 2001-12-14T21:59:43.000Z
+  past_nanoseconds: 2001-12-14T21:59:43.1234567891Z
+  upper_hex: 0X1F
+  signed_hex: +0x1F
+  negative_old_octal: -017
+  underscores: 1__0
+  underscored_float: 1_000.5
+  leading_zero_float: 09.5
+  point_only: 1.
+  plus_point: +.5
+  sexagesimal: 190:20:30
+  denormal: 5e-324
+  upper_exponent: 1E3
+  signed_exponent: 1.0e+3
+  upper_inf: +.INF
+  mixed_inf: -.Inf
+  upper_nan: .NaN
+  on_word: on
+  off_word: OFF
+  y_word: Y
+  n_word: n
+  title_null: Null
+  upper_null: NULL
+  not_null: nUll
+  empty_value:
+  binary_text: !!binary aGVsbG8=
+  str_tag: !!str 12
+  custom_tag: !custom 12
+  float_tag: !!float 1
+  int_tag: !!int 0x1F
+  keep: |+
+    kept
+
+  strip: |-
+    stripped
+  folded_strip: >-
+    a
+    b
+  folded_keep: >+
+    a
+
+  indented: |2
+      two more
+    two
   other_digits: 2\u0660\u0662\u0664-\u0660\u0661-\u0660\u0661  # Go reads no date in other scripts' digits
   base: &base_{name}
     x: 1

@@ -319,3 +319,25 @@ def test_a_wide_mapping_is_exported_in_work_linear_in_its_keys(monkeypatch: pyte
     tree = export_sops.go_tree(data, shape, "yaml", export_sops._Notes({}))
     assert [item.key for item in tree] == list(data)
     assert walked < 10 * len(data), walked
+
+
+@pytest.mark.parametrize(("plaintext", "output", "cause"), [
+    ("n_unencrypted: 9223372036854775807\n", "out.json",
+     "n_unencrypted: SOPS would read this value back differently (a JSON number is a float64 to SOPS, which does "
+     "not keep this integer's digits)"),
+    ("list_unencrypted: [1, 9007199254740993]\n", "out.json", "list_unencrypted.1: SOPS would read this value back "
+                                                              "differently (a JSON number is a float64"),
+    ("port_unencrypted: 5432\n", "out.env",
+     "port_unencrypted: SOPS would read this value back differently (a dotenv value is text to SOPS: this integer "
+     "would come back as a string)"),
+    ("on_unencrypted: true\n", "out.env", "a dotenv value is text to SOPS: this boolean would come back as a string"),
+])
+def test_a_value_sops_reads_back_otherwise_is_refused_naming_why(plaintext: str, output: str, cause: str,
+                                                                sops_identity: AgeIdentity, keys: dict[str, str],
+                                                                tmp_path: Path) -> None:
+    """The read-back check names the cause by kind and type (never the value), not only "differently"."""
+    sealed = _seal(plaintext, sops_identity, tmp_path / "s.yaml")
+    done = sealfile_cli("export-sops", str(sealed), "-o", str(tmp_path / output), env=keys)
+    assert done.returncode == 1 and cause in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert "5432" not in done.stderr and "9223372036854775807" not in done.stderr
+    assert not (tmp_path / output).exists()

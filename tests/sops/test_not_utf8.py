@@ -67,3 +67,43 @@ def test_json_readers_get_one_replacement_character_a_byte(not_utf8_json: Path) 
     expected = json.loads(theirs.stdout)
     assert expected["cut_unencrypted"] == "ok \ufffd\ufffd \ufffd\ufffd\ufffd"
     assert sealfile.load_secrets(not_utf8_json, redacted=False) == expected
+
+
+KEYS_PLAIN = "!!binary /w==: top\nnested:\n  !!binary gA==: 1\nplain_unencrypted:\n  !!binary 7aCA: x\nok: 1\n"
+NOT_UTF8_KEY = "a key that is not UTF-8 text (sops decrypt prints it as !!binary, which reads back as bytes"
+
+
+@pytest.mark.parametrize("name", ["!!binary /w==", "nested:\n  !!binary gA==", "plain_unencrypted:\n  !!binary 7aCA"])
+def test_a_key_that_is_not_utf8_is_refused_in_yaml_naming_why(name: str, sops_identity: AgeIdentity,
+                                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """yaml.v3 reads a ``!!binary`` key as a Go string of its bytes; ``sops decrypt`` prints it as ``!!binary``,
+    which YAML readers read as bytes, and keys are text here: every YAML reading refuses in one line (it gave
+    ``load_secrets`` a key of lone surrogates, and ``decrypt`` a YAML error about an escape)."""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f"{name}: 1\nok: 1\n")
+    sealed = sops_encrypt(plain, tmp_path / "keys.yaml", "--age", sops_identity.recipient,
+                          "--unencrypted-suffix", "_unencrypted")
+    assert run_sops(["decrypt", str(sealed)], {**os.environ}).returncode == 0
+    with pytest.raises(sealfile.FormatError, match="not UTF-8 text"):
+        sealfile.load_secrets(sealed)
+    for command in (["decrypt"], ["import-sops", "-o", str(tmp_path / "out.yaml")]):
+        done = sealfile_cli(*command, str(sealed), env={**os.environ})
+        assert done.returncode == 1 and NOT_UTF8_KEY in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_a_key_that_is_not_utf8_reads_as_json_prints_it(sops_identity: AgeIdentity, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    """``--output-type json`` prints the key with each such byte as U+FFFD, as Go's encoder writes it, like a
+    value. (``sops encrypt --output-type json`` of it writes a file sops cannot open: the key path, part of each
+    value's associated data, changes when Go writes U+FFFD; sealfile refuses that file too.)"""
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(sops_identity.key_file))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(KEYS_PLAIN)
+    sealed = sops_encrypt(plain, tmp_path / "keys.yaml", "--age", sops_identity.recipient)
+    theirs = run_sops(["decrypt", "--output-type", "json", str(sealed)], {**os.environ})
+    assert theirs.returncode == 0, theirs.stderr
+    ours = sealfile_cli("decrypt", "--output-type", "json", str(sealed), env={**os.environ})
+    assert ours.stdout == theirs.stdout
+    assert list(json.loads(ours.stdout)) == ["\ufffd", "nested", "plain_unencrypted", "ok"]

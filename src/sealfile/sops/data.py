@@ -54,6 +54,16 @@ def _string(value: str, syntax: Syntax) -> str | bytes:
     return "".join("\ufffd" if "\udc80" <= char <= "\udcff" else char for char in value)
 
 
+def _key(key: str, syntax: Syntax, where: Path) -> str:
+    """A key as the syntax's reader sees it. yaml.v3 prints a key that is not UTF-8 (a YAML ``!!binary`` key's
+    bytes) as ``!!binary``, which reads back as bytes, and keys here are text: refused, naming where."""
+    text = _string(key, syntax)
+    if isinstance(text, bytes):
+        raise FormatError("a key that is not UTF-8 text (sops decrypt prints it as !!binary, which reads back "
+                          "as bytes; keys are text here)", keypath=format_keypath(where) or None)
+    return text
+
+
 def leaf(value: Any, syntax: Syntax) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, int):
         return value
@@ -93,7 +103,7 @@ def to_data(node: Any, syntax: Syntax) -> Any:
 
 def _to_data(node: Any, syntax: Syntax, where: Path) -> Any:
     if isinstance(node, Branch):
-        pairs = [(key, _to_data(value, syntax, (*where, key))) for key, value in node.entries()]
+        pairs = [(_key(key, syntax, where), _to_data(value, syntax, (*where, key))) for key, value in node.entries()]
         return _merged(pairs, where) if syntax == "yaml" else dict(pairs)
     if isinstance(node, list):
         items = (item for item in node if not isinstance(item, Comment))

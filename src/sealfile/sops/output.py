@@ -33,8 +33,9 @@ def document_text(documents: list[Branch], kind: Kind) -> str | bytes:
         return dotenv_text(documents[0])
     if kind == "ini":
         return ini_text(documents[0])
+    expected = [to_data(document, "yaml") for document in documents]  # first: it names what has no data form
     text = yaml_text(documents)
-    check_yaml(text, [to_data(document, "yaml") for document in documents])
+    check_yaml(text, expected)
     return text
 
 
@@ -93,8 +94,9 @@ def extract_text(opened: Opened, keypath: str, output_type: Kind | None = None) 
         if kind != "yaml":
             raise FormatError(f"SOPS prints a single value that is not a string only as YAML, JSON or INI, not {kind}")
         if isinstance(node, list):
+            expected = to_data(node, "yaml")
             text = yaml_text([node])
-            check_yaml(text, [to_data(node, "yaml")])
+            check_yaml(text, [expected])
             return text
         return printed_alone(scalar_text(node), False)
 

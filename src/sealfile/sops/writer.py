@@ -153,8 +153,9 @@ def _read_back(text: str, kind: Kind, data_key: bytes, intended: Branch,
     opened, computed = decrypt_branches(documents, meta, data_key)
     difference = _first_difference(opened[0], intended, (), json_numbers=kind == "json")
     if difference is not None:
-        raise FormatError("SOPS would read this value back differently; it is not exported",
-                          keypath=format_keypath(difference) or None)
+        where, got, want = difference
+        raise FormatError(f"SOPS would read this value back differently ({_cause(got, want, kind)}); it is not "
+                          "exported", keypath=format_keypath(where) or None)
     verify_mac(data_key, meta.mac, computed, meta.lastmodified)
 
 
@@ -173,23 +174,40 @@ def _same_leaf(ours: Any, intended: Any, json_numbers: bool) -> bool:
     return json_numbers and isinstance(intended, GoTime) and ours == intended.text
 
 
-def _first_difference(ours: Any, intended: Any, where: Path, *, json_numbers: bool) -> Path | None:
+def _cause(got: Any, want: Any, kind: Kind) -> str:
+    """Why a value reads back otherwise, by kind and type only (never the value: it may be a secret)."""
+    if kind == "json" and isinstance(got, float) and isinstance(want, int) and not isinstance(want, bool):
+        return "a JSON number is a float64 to SOPS, which does not keep this integer's digits"
+    if kind in ("dotenv", "ini") and isinstance(got, str) and not isinstance(want, str):
+        return f"a {kind} value is text to SOPS: this {_kind_name(want)} would come back as a string"
+    return f"a {_kind_name(want)} would come back as a {_kind_name(got)}"
+
+
+def _kind_name(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", Branch: "mapping", list: "list"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+Difference = tuple[Path, Any, Any]
+
+
+def _first_difference(ours: Any, intended: Any, where: Path, *, json_numbers: bool) -> Difference | None:
     if isinstance(intended, Branch):
         if not isinstance(ours, Branch) or len(ours) != len(intended):
-            return where
+            return where, ours, intended
         for got, want in zip(ours, intended, strict=True):
             if got.key != want.key:
-                return where
+                return where, ours, intended
             found = _first_difference(got.value, want.value, (*where, str(want.key)), json_numbers=json_numbers)
             if found is not None:
                 return found
         return None
     if isinstance(intended, list):
         if not isinstance(ours, list) or len(ours) != len(intended):
-            return where
+            return where, ours, intended
         for index, (got, want) in enumerate(zip(ours, intended, strict=True)):
             found = _first_difference(got, want, (*where, ListIndex(index)), json_numbers=json_numbers)
             if found is not None:
                 return found
         return None
-    return None if _same_leaf(ours, intended, json_numbers) else where
+    return None if _same_leaf(ours, intended, json_numbers) else (where, ours, intended)
