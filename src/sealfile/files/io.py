@@ -149,7 +149,7 @@ def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> b
         try:
             raw = handle.read(limit + 1)
         except OSError as err:
-            raise SealfileError(f"cannot read: {err.strerror or type(err).__name__}", file=name) from None
+            raise SealfileError(f"reading failed: {err.strerror or type(err).__name__}", file=name) from None
         if len(raw) > limit:  # a pipe: its size was unknown until now
             raise FormatError(f"input is {too_big}", file=name)
     return raw
