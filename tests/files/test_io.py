@@ -73,7 +73,7 @@ def test_a_file_that_fails_to_read_gives_one_line_naming_it(tmp_path: Path, targ
     """Opened, then failing on the read (a link committed to ``/proc/self/mem``): was a bare ``OSError``, a
     traceback where a caller expects sealfile's errors (the set-up check's quiet read)."""
     (tmp_path / "app.enc.yaml").symlink_to(target)
-    with pytest.raises(SealfileError, match="app.enc.yaml: reading failed: "):
+    with pytest.raises(SealfileError, match=r"app\.enc\.yaml: reading failed: "):
         read_text(tmp_path / "app.enc.yaml")
     assert read_quietly(tmp_path / "app.enc.yaml") is None
 
