@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.errors import ConfigError, FormatError, SealfileError
-from sealfile.files.io import max_file_bytes, read_bytes, read_text
+from sealfile.files.io import max_file_bytes, read_bytes, read_quietly, read_text
 from tests.support.cli import cli_env
 
 DEVICES = ["/dev/zero", "/dev/null", "/dev/urandom", "/dev/tty"]
@@ -66,6 +66,29 @@ def test_other_file_kinds_give_one_line(tmp_path: Path) -> None:
             read_text(tmp_path / "sock")
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("target", ["/proc/self/mem", "/proc/self/clear_refs"])
+def test_a_file_that_fails_to_read_gives_one_line_naming_it(tmp_path: Path, target: str) -> None:
+    """Opened, then failing on the read (a link committed to ``/proc/self/mem``): was a bare ``OSError``, a
+    traceback where a caller expects sealfile's errors (the set-up check's quiet read)."""
+    (tmp_path / "app.enc.yaml").symlink_to(target)
+    with pytest.raises(SealfileError, match=r"app\.enc\.yaml: reading failed: "):
+        read_text(tmp_path / "app.enc.yaml")
+    assert read_quietly(tmp_path / "app.enc.yaml") is None
+
+
+def test_a_quiet_read_takes_nothing_from_a_pipe(tmp_path: Path) -> None:
+    """A file a check only looks into is a regular file: a link to ``/dev/stdin`` must not take what a user
+    piped to the command (a value for ``set``)."""
+    reader, writer = os.pipe()
+    os.write(writer, b"a secret")
+    os.close(writer)
+    try:
+        assert read_quietly(f"/dev/fd/{reader}") is None
+        assert os.read(reader, 100) == b"a secret"
+    finally:
+        os.close(reader)
 
 
 @pytest.mark.parametrize("command", ["verify", "decrypt", "status", "set", "check", "git textconv"])

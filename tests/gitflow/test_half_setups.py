@@ -123,3 +123,46 @@ def test_a_committed_symlink_to_a_device_is_not_read_by_the_set_up_check(sealed:
     done = subprocess.run([sys.executable, "-m", "sealfile", "decrypt", FILE], cwd=sealed.repo, env=sealed.env,
                           capture_output=True, text=True, preexec_fn=_limited, timeout=120)
     assert (done.returncode, done.stdout) == (0, "a: one\n"), done.stderr
+
+
+_SET_UP_FILES = [".pre-commit-config.yaml", ".gitattributes", ".husky/post-rewrite"]
+
+
+@pytest.mark.parametrize("committed", _SET_UP_FILES)
+@pytest.mark.parametrize("target", ["/proc/self/mem", "/proc/self/clear_refs"])
+def test_a_committed_symlink_to_a_file_that_fails_to_read_is_not_read_by_the_set_up_check(
+        sealed: Sandbox, committed: str, target: str) -> None:
+    """A regular file whose read fails (``/proc/self/mem``: EIO; ``clear_refs``: EINVAL) took every command
+    that reads a sealed file in that clone to a traceback."""
+    _commit_link(sealed, committed, target)
+    done = sealed.sealfile("decrypt", FILE, check=False)
+    assert (done.returncode, done.stdout, done.stderr.count("Traceback")) == (0, "a: one\n", 0), done.stderr
+
+
+@pytest.mark.parametrize("committed", _SET_UP_FILES)
+def test_a_committed_symlink_to_standard_input_does_not_take_a_value_piped_in(sealed: Sandbox, committed: str) -> None:
+    """A symlink to ``/dev/stdin`` (a pipe when a value is piped to ``set``) had the set-up check read the value
+    the user meant for ``set`` ('standard input is empty': a secret read by a check that only looks for names)."""
+    _commit_link(sealed, committed, "/dev/stdin")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "set", FILE, "a"], cwd=sealed.repo, env=sealed.env,
+                          input="two", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sealed.sealfile("decrypt", FILE).stdout == "a: two\n"
+
+
+def _commit_link(box: Sandbox, committed: str, target: str) -> None:
+    (box.repo / ".husky").mkdir(exist_ok=True)
+    (box.repo / committed).unlink(missing_ok=True)
+    (box.repo / committed).symlink_to(target)
+    box.commit("a symlink")
+    if committed.startswith(".husky"):
+        box.git("config", "core.hooksPath", ".husky")
+
+
+def test_check_is_not_stopped_by_a_committed_attributes_link_that_fails_to_read(sealed: Sandbox) -> None:
+    """``check`` (the pre-commit hook) reads ``.gitattributes`` to tell whether sealed files go to the drivers:
+    a link to a file that fails to read was a traceback, not the finding (git reads no linked attributes)."""
+    _commit_link(sealed, ".gitattributes", "/proc/self/mem")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "check", FILE], cwd=sealed.repo, env=sealed.env,
+                          capture_output=True, text=True, preexec_fn=_limited, timeout=120)
+    assert done.stderr.count("Traceback") == 0 and "Input/output error" not in done.stderr, done.stderr

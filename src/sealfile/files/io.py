@@ -88,9 +88,10 @@ def read_text(path: str | os.PathLike[str]) -> str:
 def read_quietly(path: str | os.PathLike[str]) -> str | None:
     """A file beside the sealed ones that a check only looks into (``.gitattributes``, a hook, the pre-commit
     configuration), read as :func:`read_bytes` reads (bounded; a device refused: whoever can push commits a
-    symlink to ``/dev/zero`` there) and decoded leniently; ``None`` when it cannot be read so."""
+    symlink to ``/dev/zero`` there) but a regular file only (a link to ``/dev/stdin`` would take the value
+    piped to ``set``) and decoded leniently; ``None`` when it cannot be read so."""
     try:
-        return read_bytes(path).decode("utf-8", "replace")
+        return read_bytes(path, regular_only=True).decode("utf-8", "replace")
     except SealfileError:
         return None
 
@@ -111,13 +112,14 @@ def not_utf8(raw: bytes, err: UnicodeDecodeError) -> str:
     return f"not UTF-8 text (line {line}, byte {err.start + 1}; a binary file, or another encoding such as Latin-1?)"
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> bytes:
     """The whole file (``-``: standard input), at most :func:`max_file_bytes` of it.
 
-    Only regular files and pipes are read (``<(cmd)`` and ``/dev/stdin`` from a pipe work): a
-    device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``, ``/dev/sda``), is
-    refused before a byte is read. The file is opened non-blocking, so a FIFO with no writer
-    reads as empty instead of hanging."""
+    Only regular files and pipes are read (``<(cmd)`` and ``/dev/stdin`` from a pipe work; not a pipe with
+    ``regular_only``): a device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``,
+    ``/dev/sda``), is refused before a byte is read. The file is opened non-blocking, so a FIFO with no
+    writer reads as empty instead of hanging. A read that fails (``/proc/self/mem``) is a
+    :class:`SealfileError` naming the file, as a failed open is."""
     if is_stdio(path):
         return _read_stdin()
     limit = max_file_bytes()
@@ -138,11 +140,16 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         raise SealfileError("is a directory", file=name)
     with os.fdopen(descriptor, "rb") as handle:
         _refuse_device(info.st_mode, name)  # again: it may have been swapped since
+        if regular_only and not stat.S_ISREG(info.st_mode):
+            raise SealfileError("not a regular file", file=name)
         if stat.S_ISREG(info.st_mode) and info.st_size > limit:
             raise FormatError(f"file is {too_big}", file=name)
         if _NONBLOCKING:
             os.set_blocking(descriptor, True)
-        raw = handle.read(limit + 1)
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as err:
+            raise SealfileError(f"reading failed: {err.strerror or type(err).__name__}", file=name) from None
         if len(raw) > limit:  # a pipe: its size was unknown until now
             raise FormatError(f"input is {too_big}", file=name)
     return raw

@@ -142,8 +142,9 @@ def block_lines(patterns: tuple[str, ...]) -> list[str]:
 def block_is_current(root: Path) -> bool:
     """Whether ``root/.gitattributes`` holds the block ``install`` would write now (else a ``sealed_files``
     pattern changed since)."""
-    target = root / ".gitattributes"
-    text = target.read_bytes().decode("utf-8", "replace") if target.is_file() else ""
+    from sealfile.files.io import read_quietly
+
+    text = read_quietly(root / ".gitattributes") or ""
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     start = lines.index(BEGIN) if BEGIN in lines else -1
     end = lines.index(END, start) + 1 if start >= 0 and END in lines[start:] else -1

@@ -35,7 +35,7 @@ from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs, comments_not_merged
-from sealfile.gitflow.merge_keys import ids_of, kept_out, same_key
+from sealfile.gitflow.merge_keys import ids_of, kept_out, refuse_unvouched_recipients, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
 from sealfile.gitflow.merge_streams import key_by_key, moved_documents, with_theirs_documents
 from sealfile.gitflow.merge_written import respelled, written_items
@@ -120,7 +120,9 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
         groups, threshold = _merge_groups(b, o, t, primary, result)
     else:
         groups, threshold = (_merge_recipients(b, o, t, primary, result),), 1
-    data_key, groups, threshold, note = kept_out(b, o, t, primary, groups, threshold)
+    signed = any(judge.signers is not None for judge in judges)  # each side then signed by a trusted signer
+    refuse_unvouched_recipients(b, o, t, groups, threshold, signed)
+    data_key, groups, threshold, note = kept_out(b, o, t, primary, groups, threshold, signed)
     result.warnings += [note] if note else []
     tokens = _tokens(o, t, data_key, applied)
     with policy.writing():

@@ -9,6 +9,12 @@ open so (each side removed someone and rotated) it seals with a new one; so too 
 a rotation's reason may lie outside the three versions (a rebase replays a removal, then the rotation that
 followed it, onto an upstream that rotated while the leaver was its recipient). When nobody rotated the
 leaver out (a side still holds the base's key), the key stays and the merge warns as ``recipients remove`` does.
+
+Without trusted signers a side may be anyone's who can push: sealed afresh under a data key of their own, for the
+recipients' public keys (and one of theirs). So a key that is neither the base's nor the other side's is never kept
+(the result gets a new one: a rotation still shuts out whom it meant to), and a recipient such a side adds, or one a
+side adds under a key that a recipient the merge drops could open (a leaver's branch from before the removal), is
+refused: either would give the merged values, ours included, to whoever wrote that side.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import hmac
 from collections.abc import Iterable
 
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
+from sealfile.errors import FormatError
 from sealfile.gitflow.merge_apply import Side
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
@@ -53,32 +60,73 @@ def _both_rotated(b: Side, o: Side, t: Side) -> bool:
         same_key(o.data_key, b.data_key) or same_key(t.data_key, b.data_key) or same_key(o.data_key, t.data_key))
 
 
+def _dropped(b: Side, o: Side, t: Side, groups: Groups) -> set[tuple[str, str]]:
+    """The recipients of any version that the merged ``groups`` leave out."""
+    dropped = set().union(*(set(ids_of(side.meta.recipients)) for side in (b, o, t) if side.meta is not None))
+    return dropped - set(ids_of(stanza for group in groups for stanza in group))
+
+
+def _writers_own(side: Side, other: Side, base: Side, signed: bool = False) -> bool:
+    """Whether ``side``'s data key may be one its writer chose (neither the base's nor the other side's), with no
+    trusted signature to say who that was."""
+    return not signed and not (same_key(side.data_key, base.data_key) or same_key(side.data_key, other.data_key))
+
+
+def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, threshold: int, signed: bool) -> None:
+    """Refuse a recipient of ``groups`` that one side adds (in neither the base nor the other side) where nothing
+    shows a holder of the file's data key wrote that side: its key may be its writer's own, or one that a recipient
+    the merge drops holds (see the module's note). Not where a version is a SOPS file: the sealed side's
+    recipients are then the merge's, unchanged (a gap: they are not compared with the SOPS file's)."""
+    if signed or any(side.sops for side in (b, o, t)):
+        return
+    dropped, wanted = _dropped(b, o, t, groups), KeyGroups.from_stanzas(groups, threshold)
+    merged = set(ids_of(stanza for group in groups for stanza in group))
+    known = {side.name: set(ids_of(side.meta.recipients)) if side.meta is not None else set() for side in (b, o, t)}
+    for side, other in ((o, t), (t, o)):
+        added = sorted(merged & known[side.name] - known[b.name] - known[other.name])
+        if side.meta is None or not added:
+            continue
+        if _writers_own(side, other, b) or _open_to_fewer(side, b, dropped, wanted):
+            why = ("a data key of its own" if _writers_own(side, other, b)
+                   else "the data key a recipient the merge removes holds")
+            raise FormatError(f"{side.name} adds the recipient {added[0][0]} {added[0][1]} under {why}: without "
+                              "trusted signers anyone who can push could have written that version, and the merged "
+                              f"values would be theirs to read; merge without it, then add it if it is right "
+                              f"(sealfile recipients add), or configure trusted signers")
+
+
 def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,
-             threshold: int) -> tuple[bytes, Groups, int, str | None]:
+             threshold: int, signed: bool = False) -> tuple[bytes, Groups, int, str | None]:
     """The data key to seal with, the stanzas that give it to ``groups``' recipients, the threshold, and a warning
     when the key changed: ``primary``'s key and ``groups`` unless someone could open it with less than ``groups``
-    asks (a recipient the merge drops, a key that opened it alone where the merge needs two groups)."""
+    asks (a recipient the merge drops, a key that opened it alone where the merge needs two groups), or, where
+    no trusted signer vouches for the sides (``signed``), it may be the key of whoever wrote ``primary``."""
     assert primary.data_key is not None
-    dropped = set().union(*(set(ids_of(side.meta.recipients)) for side in (b, o, t) if side.meta is not None))
-    dropped -= set(ids_of(stanza for group in groups for stanza in group))
-    wanted = KeyGroups.from_stanzas(groups, threshold)
+    dropped, wanted = _dropped(b, o, t, groups), KeyGroups.from_stanzas(groups, threshold)
     other = t if primary is o else o
+    if _writers_own(primary, other, b, signed):
+        return _fresh(wanted, f"data key rotated: {primary.name}' is neither the base's nor {other.name}', and "
+                              "without trusted signers it may be whoever wrote that version's; every value is sealed "
+                              "again")
     if not _open_to_fewer(primary, b, dropped, wanted):
         # each side rotated, and nothing here says whom either meant to shut out (as the other's key open to
         # someone the merge drops would): a key of neither side
         if not _both_rotated(b, o, t) or _open_to_fewer(other, b, dropped, wanted):
             return primary.data_key, groups, threshold, None
-        fresh = new_data_key()
-        regrouped, kept = wrap_groups(wanted, fresh)
-        return fresh, regrouped, kept, ("data key rotated: each side replaced the base's data key, and whom either "
-                                        "meant to shut out, its history alone tells; every value is sealed again")
-    if other.meta is not None and other.data_key is not None and not _open_to_fewer(other, b, dropped, wanted):
+        return _fresh(wanted, "data key rotated: each side replaced the base's data key, and whom either meant to "
+                              "shut out, its history alone tells; every value is sealed again")
+    if other.meta is not None and other.data_key is not None and not _open_to_fewer(other, b, dropped, wanted) \
+            and not _writers_own(other, primary, b, signed):
         regrouped, kept = wrap_groups(wanted, other.data_key, other.meta.groups, other.meta.threshold)
         return other.data_key, regrouped, kept, (f"{other.name}' data key kept: {primary.name}' opens for a "
                                                  "recipient the merge removes or with fewer key groups")
     if any(same_key(side.data_key, b.data_key) for side in (o, t)):
         return primary.data_key, groups, threshold, None  # nobody rotated the leaver out: the removal's warning
+    return _fresh(wanted, "data key rotated: each side's opens for a recipient the merge removes or with fewer key "
+                          "groups; every value is sealed again")
+
+
+def _fresh(wanted: KeyGroups, why: str) -> tuple[bytes, Groups, int, str | None]:
     fresh = new_data_key()
     regrouped, kept = wrap_groups(wanted, fresh)
-    return fresh, regrouped, kept, ("data key rotated: each side's opens for a recipient the merge removes or "
-                                    "with fewer key groups; every value is sealed again")
+    return fresh, regrouped, kept, why
