@@ -199,7 +199,8 @@ def test_a_file_changed_by_another_program_mid_command_is_kept(world: World, cas
 def test_a_signal_mid_command_leaves_each_file_as_it_was_or_done(world: World, case: Case, verb: str,
                                                                  moment: str, sig: signal.Signals) -> None:
     """Ctrl-C or a TERM from a supervisor, the instant before a write: nothing half-written, nothing left."""
-    result = _run(world, case, verb, env=_hook(world, case, moment, f"kill -{sig.name[3:]} $PPID"))
+    debug = {"SEALFILE_DEBUG": "1"} if moment == "fsync" else {}  # a traceback shown on request holds no value
+    result = _run(world, case, verb, env={**_hook(world, case, moment, f"kill -{sig.name[3:]} $PPID"), **debug})
     shown = result.stdout + result.stderr
     assert result.returncode != 0 and CANARY not in shown and "Traceback" not in shown, shown
     after = _snapshot(case.work)
@@ -262,9 +263,16 @@ def test_a_key_missing_for_the_second_file(world: World, case: Case, verb: str) 
     assert result.stderr.splitlines()[-1].endswith("1 ok, 1 failed (t.yaml)"), result.stderr
 
 
-@pytest.mark.parametrize(("editor", "cause"), [("sh -c 'exit 3'", "exit"), ("sh -c 'echo \"a: [\" >> \"$0\"'", ""),
+@pytest.mark.parametrize(("editor", "cause"), [("sh -c 'exit 3'", "exit"),
+                                               (f"sh -c 'echo \"a: [{CANARY}-typed\" >> \"$0\"'", ""),
                                                ("sh -c 'printf \"\\t\\0x\" > \"$0\"'", "")],
                          ids=["exit-3", "invalid-yaml", "binary"])
-def test_an_editor_that_fails(world: World, case: Case, editor: str, cause: str) -> None:
-    result = _run(world, case, "edit", env={"EDITOR": editor})
-    _check_failed(world, case, "edit", result, cause)
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_an_editor_that_fails(world: World, case: Case, editor: str, cause: str, debug: bool) -> None:
+    result = _run(world, case, "edit", env={"EDITOR": editor, **({"SEALFILE_DEBUG": "1"} if debug else {})})
+    if debug:  # a traceback, on request: still no value in it
+        assert result.returncode != 0 and CANARY not in result.stdout + result.stderr, result.stderr
+        assert _snapshot(case.work) == case.before
+        _check_nothing_left(case)
+    else:
+        _check_failed(world, case, "edit", result, cause)
