@@ -24,8 +24,15 @@ from sealfile.errors import SealfileError
 from sealfile.files.atomic import atomic_write
 from sealfile.files.io import read_text
 from sealfile.kms.age import AgeKey, generate_identity
-from sealfile.ops.change import (change_recipients, plaintext_for_editing, reseal_edited, rotate, seal_new,
-                                 set_value, unset_value)
+from sealfile.ops.change import (
+    change_recipients,
+    plaintext_for_editing,
+    reseal_edited,
+    rotate,
+    seal_new,
+    set_value,
+    unset_value,
+)
 from sealfile.ops.export_sops import export_sops
 from sealfile.ops.import_sops import import_sops
 from sealfile.ops.seal import seal_text
@@ -110,8 +117,7 @@ def _chain(err: BaseException) -> Iterator[BaseException]:
         yield one
         todo += [link for link in (one.__cause__, one.__context__) if link is not None]
         todo += [arg for arg in one.args if isinstance(arg, BaseException)]
-        todo += [value for value in vars(one).values() if isinstance(value, BaseException)] if hasattr(one, "__dict__") \
-            else []
+        todo += [value for value in getattr(one, "__dict__", {}).values() if isinstance(value, BaseException)]
 
 
 def _shown(err: BaseException) -> list[str]:
