@@ -28,6 +28,9 @@ class SealfileError(Exception):
         self.message = message
         self.file = file
         self.keypath = keypath
+        replaced = sys.exc_info()[1]  # becomes __context__ (``from None`` only hides it from tracebacks)
+        if replaced is not None and not isinstance(replaced, SealfileError):
+            forget_input(replaced)
 
     def in_file(self, file: str) -> SealfileError:
         """Attach the file name if no deeper layer did; returns self for ``raise err.in_file(p)``."""
@@ -39,6 +42,21 @@ class SealfileError(Exception):
         # the message too: it may quote what a file names (a recipient's key id, a plug-in's or an SDK's text)
         parts = [one_line(p) for p in (self.file, self.keypath) if p]
         return ": ".join([*parts, one_line(self.message)])
+
+
+def forget_input(err: BaseException) -> None:
+    """Drop the input a parser's exception carries: a ``JSONDecodeError``'s whole document, a
+    ``UnicodeDecodeError``'s whole file, a YAML mark's buffer. Chained to the error that replaces it, it
+    reached whatever shows an exception's chain or ``repr`` (a logger, an error reporter) with every value."""
+    if isinstance(err, UnicodeDecodeError):
+        err.object = b""
+        err.args = (err.encoding, b"", err.start, err.end, err.reason)
+    if isinstance(getattr(err, "doc", None), str):
+        err.doc = ""  # type: ignore[attr-defined]
+    for name in ("problem_mark", "context_mark"):
+        mark = getattr(err, name, None)
+        if mark is not None and getattr(mark, "buffer", None) is not None:
+            mark.buffer = None
 
 
 def one_line(text: str) -> str:

@@ -87,21 +87,22 @@ def atomic_write(
             _set_mode(fd, final_mode)
             os.fsync(fd)
             _test_pause()
-            _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
-            if os.name == "nt" and tmp is not None:  # Windows renames no file that is open; nor locks one (pending)
-                os.close(fd)
-                fd = -1
-            if replacing is None:
-                _name_new(fd, tmp, target, path)
-            else:
-                if tmp is None:
-                    tmp = pending_name(directory, name)
-                    link_unnamed(fd, tmp)
-                os.replace(tmp, target)
+            with _signals_held():  # named and recorded as one step: an interruption says what it wrote
+                _refuse_if_changed(target, replacing, path)  # before the new file has a name a kill -9 would leave
+                if os.name == "nt" and tmp is not None:  # Windows renames no open file; nor locks one (pending)
+                    os.close(fd)
+                    fd = -1
+                if replacing is None:
+                    _name_new(fd, tmp, target, path)
+                else:
+                    if tmp is None:
+                        tmp = pending_name(directory, name)
+                        link_unnamed(fd, tmp)
+                    os.replace(tmp, target)
+                REPLACED.append(os.fspath(path))
         finally:
             if fd >= 0:
                 os.close(fd)  # only now: its lock tells the next write that it is not abandoned
-        REPLACED.append(os.fspath(path))
     except BaseException as err:
         if tmp is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -197,6 +198,14 @@ def _refuse_hard_links(info: os.stat_result, path: str | os.PathLike[str]) -> No
         raise SealfileError(f"has {info.st_nlink} hard links; replacing it would leave the other names with the "
                             "old content, so nothing was written (give it a file of its own first)",
                             file=os.fspath(path))
+
+
+def _signals_held() -> contextlib.AbstractContextManager[None]:
+    """Ctrl-C or SIGTERM between the rename and its record in :data:`REPLACED` told the user no file was changed
+    while one was: held back until both are done (only the main thread receives signals)."""
+    from sealfile.files.termination import held_back, in_main_thread
+
+    return held_back() if in_main_thread() else contextlib.nullcontext()
 
 
 def _refuse_if_changed(target: str, replacing: bytes | Literal[False] | None, path: str | os.PathLike[str]) -> None:

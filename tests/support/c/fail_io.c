@@ -1,7 +1,9 @@
 /* LD_PRELOAD for a test: the system refuses one kind of file operation under one directory, as a full disk
    (ENOSPC), a spent quota (EDQUOT), an unwritable directory (EACCES, which root otherwise never sees) or a
    failing device (EIO) would. FAIL_IO_UNDER=DIR, FAIL_IO_CALL=write|fsync|create|rename|link, FAIL_IO_ERRNO=N;
-   FAIL_IO_AFTER=K lets the first K such calls through (a write that fails half-way). */
+   FAIL_IO_AFTER=K lets the first K such calls through (a write that fails half-way). FAIL_IO_RUN=COMMAND instead
+   runs COMMAND (sh -c) at the first such call of the command's processes and then lets the call through: another
+   program changing a file, or a signal, at that exact moment. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int counted;
@@ -49,6 +52,18 @@ static int path_under(int dirfd, const char *path) {
 static int fails(const char *call, int hit) {
     const char *which = getenv("FAIL_IO_CALL"), *after = getenv("FAIL_IO_AFTER"), *code = getenv("FAIL_IO_ERRNO");
     if (!hit || !which || strcmp(which, call) != 0) return 0;
+    const char *run = getenv("FAIL_IO_RUN");
+    if (run) {
+        if (!getenv("FAIL_IO_RAN")) {
+            setenv("FAIL_IO_RAN", "1", 1); /* once: the command itself (and whatever starts later) is let through */
+            pid_t child = fork(); /* not system(): it ignores SIGINT in the caller while the command runs */
+            if (child == 0) { execl("/bin/sh", "sh", "-c", run, (char *)0); _exit(127); }
+            int status = 0;
+            while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+            if (child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) _exit(99);
+        }
+        return 0;
+    }
     if (after && counted++ < atoi(after)) return 0;
     errno = code ? atoi(code) : ENOSPC;
     return 1;
