@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from sealfile.errors import SealfileError
+from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.ops.import_sops import import_sops
+from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
+from tests.sops.conftest import make_identity
 from tests.support.git import Sandbox
 
 FILE = "config/app.enc.yaml"
@@ -62,3 +67,26 @@ def test_a_branch_converted_for_an_outsider_does_not_give_them_the_sops_change(i
         done = box.git("cherry-pick", "outsider", check=False)  # ours the victim's SOPS file
     assert not [text for text in _opened_by_outsider(box, env) if "NEW-TOKEN" in text], done.stdout + done.stderr
     assert "NEW-TOKEN" not in done.stderr + done.stdout
+
+
+def test_a_conversion_that_loosens_the_sops_files_key_groups_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The SOPS file asked for a key of each of two groups; the sealed side, for the same keys in one group, lets
+    a holder of either open alone (no recipient added): the victim's change would be theirs."""
+    second = make_identity(tmp_path / "second")
+    keys = Path(sandbox.env["SEALFILE_AGE_KEY_FILE"])
+    keys.write_text(keys.read_text() + second.key_file.read_text())
+    (sandbox.repo / ".sops.yaml").write_text(
+        f"creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [{sandbox.recipient}]\n"
+        f"      - age: [{second.recipient}]\n")
+    (sandbox.repo / "grouped.yaml").write_text(PLAIN)
+    sandbox.sops("encrypt", "-i", "grouped.yaml")
+    base = (sandbox.repo / "grouped.yaml").read_text()
+    sandbox.sops("set", "grouped.yaml", '["api"]["token"]', '"NEW-TOKEN"')
+    victim = (sandbox.repo / "grouped.yaml").read_text()
+    loosened = seal_text(PLAIN, [AgeKey.from_cli(sandbox.recipient), AgeKey.from_cli(second.recipient)])
+    for ours, theirs in ((victim, loosened), (loosened, victim)):
+        with pytest.raises(SealfileError, match="opens with fewer key groups than") as refused:
+            merge_texts(base, ours, theirs)
+        assert "NEW-TOKEN" not in str(refused.value)
+    kept = import_sops(base).sealed  # a conversion keeping the groups still merges
+    assert "NEW-TOKEN" in decrypt_text(merge_texts(base, victim, kept).text)

@@ -144,13 +144,13 @@ def _open_side(text: str | None, name: str, store: Store, judges: tuple[TrustPol
         try:
             for policy in judges:
                 policy.enforce_unsignable("a SOPS file")
-            opened = open_sops(text, kind)
-            with about(opened.kind):
-                data = opened.data()
+            sops_file = open_sops(text, kind)
+            with about(sops_file.kind):
+                data = sops_file.data()
         except SealfileError as err:
             raise SealfileError(f"cannot open {_VERSION_NAMES.get(name, name)}: {err}") from None
-        return _Side(name, data, sops=True, items=flatten(data), sops_groups=opened.meta.groups,
-                     sops_threshold=opened.meta.threshold)
+        return _Side(name, data, sops=True, items=flatten(data), sops_groups=sops_file.meta.groups,
+                     sops_threshold=sops_file.meta.threshold)
     try:
         sealed = read_document(text, store)
         for policy in judges:  # ours and theirs: what the merge keeps (a data key) and signs
