@@ -17,6 +17,8 @@ side adds under a key that a recipient the merge drops could open (a leaver's br
 refused: either would give the merged values, ours included, to whoever wrote that side. A SOPS version counts as
 any other: its recipients are known, its key groups asked for, and the sealed side's key is its writer's own (a
 conversion seals afresh), so a sealed side may neither add a recipient to nor loosen the split of the SOPS ones.
+Nor may such a side loosen the split without adding anyone: a key group's member who seals afresh for one group
+(or a lower threshold) would open the merged values alone.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def _writers_own(side: Side, other: Side, base: Side, signed: bool = False) -> b
 def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, threshold: int, signed: bool) -> None:
     """Refuse a recipient of ``groups`` that one side adds (in neither the base nor the other side) where nothing
     shows a holder of the file's data key wrote that side: its key may be its writer's own, or one that a recipient
-    the merge drops holds (see the module's note); and key groups that a SOPS version's holders open with less."""
+    the merge drops holds (see the module's note); nor, from such a side, key groups or a threshold that let fewer
+    keys open the file than the base's and the other side's (a group member who seals afresh for one group)."""
     if signed:
         return
     dropped, wanted = _dropped(b, o, t, groups), KeyGroups.from_stanzas(groups, threshold)
@@ -85,21 +88,28 @@ def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, thres
     known = {side.name: _known(side) for side in (b, o, t)}
     for side, other in ((o, t), (t, o)):
         added = sorted(merged & known[side.name] - known[b.name] - known[other.name])
-        if side.meta is None or not added:
+        if side.meta is None or not (_writers_own(side, other, b) or _open_to_fewer(side, b, dropped, wanted)):
             continue
-        if _writers_own(side, other, b) or _open_to_fewer(side, b, dropped, wanted):
+        if added:
             why = ("a data key of its own" if _writers_own(side, other, b)
                    else "the data key a recipient the merge removes holds")
             raise FormatError(f"{side.name} adds the recipient {added[0][0]} {added[0][1]} under {why}: without "
                               "trusted signers anyone who can push could have written that version, and the merged "
                               f"values would be theirs to read; merge without it, then add it if it is right "
                               f"(sealfile recipients add), or configure trusted signers")
-    for version in (b, o, t):
-        if version.sops and wanted.narrowed_by(KeyGroups.from_stanzas(_usable(version.sops_groups),
-                                                                      version.sops_threshold)):
-            raise FormatError(f"the sealed version opens with fewer key groups than {version.name}' SOPS file "
-                              "asks: without trusted signers anyone who can push could have converted it so; "
-                              "convert it again keeping its key groups (sealfile import-sops)")
+        asked = [groups for groups in map(_groups_of, (b, other)) if groups is not None]
+        if asked and all(wanted.narrowed_by(groups) for groups in asked):
+            raise FormatError(f"{side.name} lets fewer keys open the file than the base and {other.name} ask (its "
+                              "key groups or threshold): without trusted signers anyone who can push could have "
+                              "written that version, and the merged values would be theirs to read; merge without "
+                              "that change, or configure trusted signers")
+
+
+def _groups_of(side: Side) -> KeyGroups | None:
+    """How a version's data key is split: a sealed one's groups, a SOPS one's entries that name a key."""
+    if side.meta is not None:
+        return KeyGroups.from_stanzas(side.meta.groups, side.meta.threshold)
+    return KeyGroups.from_stanzas(_usable(side.sops_groups), side.sops_threshold) if side.sops else None
 
 
 def _known(side: Side) -> set[tuple[str, str]]:
