@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -89,6 +90,13 @@ def test_a_quiet_read_takes_nothing_from_a_pipe(tmp_path: Path) -> None:
         assert os.read(reader, 100) == b"a secret"
     finally:
         os.close(reader)
+
+
+def test_a_quiet_read_of_dash_takes_nothing_from_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-`` names standard input to :func:`read_bytes`; a quiet read is of a file beside the sealed ones."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a secret")))
+    assert read_quietly("-") is None
+    assert sys.stdin.read() == "a secret"
 
 
 @pytest.mark.parametrize("command", ["verify", "decrypt", "status", "set", "check", "git textconv"])

@@ -13,6 +13,7 @@ import pytest
 from sealfile.errors import SealfileError
 from sealfile.gitflow.merge import merge_texts
 from sealfile.kms.age import AgeKey, add_identity, generate_identity
+from sealfile.kms.groups import KeyGroups
 from sealfile.ops import change as editing
 from sealfile.ops.keyless import describe
 from sealfile.ops.read import decrypt_text
@@ -123,3 +124,25 @@ def test_git_merge_of_an_outsiders_branch_leaves_them_unable_to_open_the_result(
     for text in ((sandbox.repo / "app.enc.yaml").read_text(), opened.stdout):
         done = sandbox.sealfile("decrypt", "-", "--input-type", "yaml", check=False, env=as_outsider, stdin=text)
         assert "NEW-TOKEN" not in done.stdout and done.returncode != 0, done.stdout
+
+
+@pytest.mark.parametrize("loosened", [((0, 1, 2),), ((0,), (1,), (2,))], ids=["one-group", "threshold-1"])
+@pytest.mark.parametrize("order", ["merge", "rebase"])
+def test_a_side_sealed_afresh_with_fewer_key_groups_is_refused(sandbox: Sandbox, key: AgeKey, order: str,
+                                                               loosened: tuple[tuple[int, ...], ...]) -> None:
+    """A member of one key group, holding nobody else's key, sealed the file afresh so that one key opens it (the
+    same keys in one group, or a threshold of 1): no recipient added, yet the merged values were theirs alone."""
+    members = [key, *(AgeKey.from_cli(add_identity(Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]))) for _ in "ab")]
+    base = seal_text(BASE, KeyGroups(tuple((member,) for member in members), threshold=2))
+    forged = seal_text(BASE, KeyGroups(forged_groups(members, loosened), threshold=1))
+    victim = _victim_changes(base)
+    ours, theirs = (victim, forged) if order == "merge" else (forged, victim)
+    with pytest.raises(SealfileError, match="lets fewer keys open the file than the base") as refused:
+        merge_texts(base, ours, theirs)
+    assert "NEW-" not in str(refused.value)
+    by_holder = editing.change_recipients(base, exact=KeyGroups(forged_groups(members, loosened), threshold=1)).text
+    assert "NEW-SECRET" in decrypt_text(merge_texts(base, victim, by_holder).text)  # the file's key: it merges
+
+
+def forged_groups(members: list[AgeKey], groups: tuple[tuple[int, ...], ...]) -> tuple[tuple[AgeKey, ...], ...]:
+    return tuple(tuple(members[i] for i in group) for group in groups)

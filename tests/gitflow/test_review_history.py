@@ -4,6 +4,9 @@ branch gets every commit, so a leak undone before the head is still pushed (``se
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +126,24 @@ def test_commits_past_those_one_review_reads_fail_it(sandbox: Sandbox, monkeypat
     assert result.violations == [f"{result.fork or result.base}..HEAD: not reviewed: 1 more of its commits write "
                                  "versions of files that neither end of the change holds than the 1 one review "
                                  "reads (review the change in parts)"]
+
+
+def test_each_commit_of_the_change_lists_the_whole_tree_at_most_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Whoever writes the change chooses how many files the tree holds and how many commits rewrite a file: each
+    commit's review listed the whole tree four times (the case check, the patterns of its parent, of itself and of
+    the base, each again per commit), 1,000 commits of a 32,000-file tree kept a review busy for over an hour."""
+    _base(sandbox)
+    for count in (4, 12):
+        for i in range(count):
+            (sandbox.repo / "notes.txt").write_text(f"step {count} {i}\n")
+            sandbox.commit(f"step {i}")
+        (sandbox.repo / "notes.txt").write_text("done\n")
+        sandbox.commit("done")
+        shim, log = tmp_path / f"shim{count}", tmp_path / f"git{count}.log"
+        shim.mkdir()
+        (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {shutil.which("git")} "$@"\n')
+        (shim / "git").chmod(0o755)
+        env = {**sandbox.keyless_env(), "PATH": f"{shim}{os.pathsep}{sandbox.env['PATH']}"}
+        sandbox.sealfile("review", f"HEAD~{count + 1}", "HEAD", check=False, env=env)
+        listings = [line for line in log.read_text().splitlines() if "ls-tree -r" in line]
+        assert len(listings) <= count + 6, len(listings)  # one per commit (its own patterns), and the ends'

@@ -5,6 +5,7 @@ judged as, nor let two keys, or a file and a sealed file, read alike."""
 from __future__ import annotations
 
 from sealfile.gitflow.look_alike import disguised, look_alike_keys, skeleton
+from sealfile.gitflow.secret_names import secret_name
 from tests.support.git import Sandbox, seal_file
 
 FILE = "prod.enc.yaml"
@@ -59,3 +60,25 @@ def test_a_skeleton_folds_what_reads_alike_and_keeps_other_scripts() -> None:
     violations, attention = look_alike_keys([("db", "host")], [("db", "host"), ("db", f"{H}ost"), (f"{A}pi",)])
     assert len(violations) == 1 and attention == [f'["{A}pi"]: named with characters that look like others (it reads '
                                                    "as api)"]
+
+
+LOOK_ALIKES = ["passw\u0585rd", "tok\u057den", "\u13aaPI_KEY", "\u13daECRET", "AP\ua4f2_KEY", "pub\u01c0ic",
+               "passw\u2c9frd", "passw\u1d0frd", "\u0570ost", "confi\u0581"]
+"""Armenian, Cherokee, Lisu, Coptic letters and Latin small capitals drawn as ASCII ones: each read as itself."""
+
+
+def test_letters_of_other_scripts_drawn_as_ascii_ones_read_as_those() -> None:
+    for name in LOOK_ALIKES:
+        assert disguised(name) and skeleton(name).isascii(), name
+    assert secret_name("passw\u0585rd") and secret_name("\u13daECRET")
+    violations, _ = look_alike_keys([("db", "password")], [("db", "password"), ("db", "passw\u0585rd")])
+    assert len(violations) == 1 and "as the key db.password does" in violations[0]
+
+
+def test_a_word_mixing_ascii_with_another_script_is_shown_whatever_its_letters_read_as() -> None:
+    """No table of look-alikes is complete (an Osage letter drawn as o): a word of ASCII letters and another
+    script's is shown; a word in one script, or Latin letters of other languages, is not."""
+    assert look_alike_keys([], [("passw\U000104ebrd",)])[1]
+    for name in ["\u043f\u0430\u0440\u043e\u043b\u044c", "user_\u540d\u524d", "stra\u00dfe",
+                 "\u043a\u043b\u044e\u0447_api", "pass\u00f8rd", "\u0395\u03bb\u03bb\u03ac\u03b4\u03b1"]:
+        assert not disguised(name), name

@@ -89,7 +89,9 @@ def read_quietly(path: str | os.PathLike[str]) -> str | None:
     """A file beside the sealed ones that a check only looks into (``.gitattributes``, a hook, the pre-commit
     configuration), read as :func:`read_bytes` reads (bounded; a device refused: whoever can push commits a
     symlink to ``/dev/zero`` there) but a regular file only (a link to ``/dev/stdin`` would take the value
-    piped to ``set``) and decoded leniently; ``None`` when it cannot be read so."""
+    piped to ``set``) and decoded leniently; ``None`` when it cannot be read so: ``-`` too, standard input's name."""
+    if is_stdio(path):
+        return None
     try:
         return read_bytes(path, regular_only=True).decode("utf-8", "replace")
     except SealfileError:

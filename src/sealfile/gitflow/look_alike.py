@@ -10,6 +10,7 @@ as nothing removed. A name whose skeleton is another name's, or a secret's, is j
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -23,7 +24,15 @@ _PAIRS = (
     "\u03b1a\u03bfo\u03c1p\u03bdv\u03b9i\u03bak\u03c4t\u03c5u"
     "\u03c7x\u03b5e\u0391A\u0392B\u0395E\u0396Z\u0397H\u0399I"
     "\u039aK\u039cM\u039dN\u039fO\u03a1P\u03a4T\u03a5Y\u03a7X"  # Greek
-    "\u0131i\u0237j\u0251a\u0261g\u0269i\u029fL\u2113l"  # Latin letters drawn as others
+    "\u0131i\u0237j\u0251a\u0261g\u0269i\u029fL\u2113l\u01c0l"  # Latin letters drawn as others
+    "\u1d00a\u0299b\u1d04c\u1d05d\u1d07e\u0262g\u029ch\u026ai\u1d0aj\u1d0bk\u1d0dm\u0274n\u1d0fo"
+    "\u1d18p\u0280r\ua731s\u1d1bt\u1d1cu\u1d20v\u1d21w\u028fy\u1d22z"  # Latin small capitals
+    "\u0585o\u057du\u0570h\u0581g\u0578n\u0566q\u054fS\u0555O\u054dU"  # Armenian
+    "\u13aaA\u13f4B\u13dfC\u13a0D\u13acE\u13c0G\u13bbH\u13abJ\u13e6K\u13deL\u13b7M\u13e2P\u13a1R"
+    "\u13daS\u13a2T\u13d9V\u13b3W\u13c3Z"  # Cherokee
+    "\ua4eeA\ua4d0B\ua4daC\ua4d3D\ua4f0E\ua4ddF\ua4d6G\ua4e7H\ua4f2I\ua4d9J\ua4d7K\ua4e1L\ua4dfM"
+    "\ua4e0N\ua4f3O\ua4d1P\ua4e3R\ua4e2S\ua4d4T\ua4f4U\ua4e6V\ua4eaW\ua4ebX\ua4ecY\ua4dcZ"  # Lisu
+    "\u2c9fo\u2c9eO"  # Coptic
 )
 """Each non-ASCII letter followed by the ASCII letter it is drawn as."""
 _LOOK_ALIKE = str.maketrans(_PAIRS[0::2], _PAIRS[1::2])
@@ -44,7 +53,19 @@ def disguised(name: str) -> bool:
     if name.isascii():
         return False
     reads_as = skeleton(name)
-    return reads_as != name and reads_as.isascii()
+    return (reads_as != name and reads_as.isascii()) or any(
+        _mixed(word) for word in _WORD.findall(unicodedata.normalize("NFKC", name)))
+
+
+def _mixed(word: str) -> bool:
+    """A word of ASCII letters and letters of another script than Latin (``passw\u0585rd``): no table of look-alikes
+    is complete, and a word is written in one script (``user_\u540d\u524d`` is two words; ``stra\u00dfe`` Latin)."""
+    return any(c.isascii() for c in word) and any(not unicodedata.name(c, "").startswith("LATIN")
+                                                  for c in word if not c.isascii())
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+"""A run of letters."""
 
 
 def look_alike_keys(before: Iterable[Path], after: Iterable[Path]) -> tuple[list[str], list[str]]:

@@ -51,7 +51,8 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.ops.sops_files import sops_kind
-from sealfile.sops import load as load_sops
+from sealfile.sops import about
+from sealfile.sops import open_text as open_sops
 from sealfile.stores import Store, get_store
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import scan
@@ -143,10 +144,13 @@ def _open_side(text: str | None, name: str, store: Store, judges: tuple[TrustPol
         try:
             for policy in judges:
                 policy.enforce_unsignable("a SOPS file")
-            data = load_sops(text, kind)
+            sops_file = open_sops(text, kind)
+            with about(sops_file.kind):
+                data = sops_file.data()
         except SealfileError as err:
             raise SealfileError(f"cannot open {_VERSION_NAMES.get(name, name)}: {err}") from None
-        return _Side(name, data, sops=True, items=flatten(data))
+        return _Side(name, data, sops=True, items=flatten(data), sops_groups=sops_file.meta.groups,
+                     sops_threshold=sops_file.meta.threshold)
     try:
         sealed = read_document(text, store)
         for policy in judges:  # ours and theirs: what the merge keeps (a data key) and signs

@@ -9,7 +9,7 @@ from typing import Any
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.gitflow.merge_written import as_written
 from sealfile.gitflow.sealed import keypath
-from sealfile.model.metadata import Metadata
+from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, get_at, has_path
 from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import FIRST, remove_path, set_path
@@ -29,6 +29,9 @@ class Side:
     items: dict[Path, bytes] = field(default_factory=dict)
     sops: bool = False
     """A SOPS file's version: data only (no sealfile metadata, data key or tokens to keep)."""
+    sops_groups: tuple[tuple[Stanza, ...], ...] = ()
+    sops_threshold: int = 1
+    """A SOPS version's key groups and threshold: whom it was for, which a sealed side may not widen unvouched."""
     scanned: Scan | None = None
     """A YAML version's plaintext read: its items are planned as written (:mod:`.merge_written`)."""
 

@@ -14,7 +14,11 @@ Without trusted signers a side may be anyone's who can push: sealed afresh under
 recipients' public keys (and one of theirs). So a key that is neither the base's nor the other side's is never kept
 (the result gets a new one: a rotation still shuts out whom it meant to), and a recipient such a side adds, or one a
 side adds under a key that a recipient the merge drops could open (a leaver's branch from before the removal), is
-refused: either would give the merged values, ours included, to whoever wrote that side.
+refused: either would give the merged values, ours included, to whoever wrote that side. A SOPS version counts as
+any other: its recipients are known, its key groups asked for, and the sealed side's key is its writer's own (a
+conversion seals afresh), so a sealed side may neither add a recipient to nor loosen the split of the SOPS ones.
+Nor may such a side loosen the split without adding anyone: a key group's member who seals afresh for one group
+(or a lower threshold) would open the merged values alone.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import hmac
 from collections.abc import Iterable
 
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side
 from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import key_for
@@ -75,24 +79,58 @@ def _writers_own(side: Side, other: Side, base: Side, signed: bool = False) -> b
 def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, threshold: int, signed: bool) -> None:
     """Refuse a recipient of ``groups`` that one side adds (in neither the base nor the other side) where nothing
     shows a holder of the file's data key wrote that side: its key may be its writer's own, or one that a recipient
-    the merge drops holds (see the module's note). Not where a version is a SOPS file: the sealed side's
-    recipients are then the merge's, unchanged (a gap: they are not compared with the SOPS file's)."""
-    if signed or any(side.sops for side in (b, o, t)):
+    the merge drops holds (see the module's note); nor, from such a side, key groups or a threshold that let fewer
+    keys open the file than the base's and the other side's (a group member who seals afresh for one group)."""
+    if signed:
         return
     dropped, wanted = _dropped(b, o, t, groups), KeyGroups.from_stanzas(groups, threshold)
     merged = set(ids_of(stanza for group in groups for stanza in group))
-    known = {side.name: set(ids_of(side.meta.recipients)) if side.meta is not None else set() for side in (b, o, t)}
+    known = {side.name: _known(side) for side in (b, o, t)}
     for side, other in ((o, t), (t, o)):
         added = sorted(merged & known[side.name] - known[b.name] - known[other.name])
-        if side.meta is None or not added:
+        if side.meta is None or not (_writers_own(side, other, b) or _open_to_fewer(side, b, dropped, wanted)):
             continue
-        if _writers_own(side, other, b) or _open_to_fewer(side, b, dropped, wanted):
+        if added:
             why = ("a data key of its own" if _writers_own(side, other, b)
                    else "the data key a recipient the merge removes holds")
             raise FormatError(f"{side.name} adds the recipient {added[0][0]} {added[0][1]} under {why}: without "
                               "trusted signers anyone who can push could have written that version, and the merged "
                               f"values would be theirs to read; merge without it, then add it if it is right "
                               f"(sealfile recipients add), or configure trusted signers")
+        asked = [groups for groups in map(_groups_of, (b, other)) if groups is not None]
+        if asked and all(wanted.narrowed_by(groups) for groups in asked):
+            raise FormatError(f"{side.name} lets fewer keys open the file than the base and {other.name} ask (its "
+                              "key groups or threshold): without trusted signers anyone who can push could have "
+                              "written that version, and the merged values would be theirs to read; merge without "
+                              "that change, or configure trusted signers")
+
+
+def _groups_of(side: Side) -> KeyGroups | None:
+    """How a version's data key is split: a sealed one's groups, a SOPS one's entries that name a key."""
+    if side.meta is not None:
+        return KeyGroups.from_stanzas(side.meta.groups, side.meta.threshold)
+    return KeyGroups.from_stanzas(_usable(side.sops_groups), side.sops_threshold) if side.sops else None
+
+
+def _known(side: Side) -> set[tuple[str, str]]:
+    """The recipients a version names: a sealed one's stanzas, a SOPS one's entries that name a key."""
+    if side.meta is not None:
+        return set(ids_of(side.meta.recipients))
+    return set(ids_of(stanza for group in _usable(side.sops_groups) for stanza in group))
+
+
+def _usable(groups: Groups) -> Groups:
+    """Each group's stanzas that name a key sealfile knows (a SOPS entry of another kind, or whose label names
+    none, names nobody a sealed side could be compared with)."""
+    return tuple(tuple(stanza for stanza in group if _names_key(stanza)) for group in groups)
+
+
+def _names_key(stanza: Stanza) -> bool:
+    try:
+        key_for(stanza)
+    except SealfileError:
+        return False
+    return True
 
 
 def kept_out(b: Side, o: Side, t: Side, primary: Side, groups: Groups,

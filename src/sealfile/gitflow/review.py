@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from sealfile.errors import FormatError
@@ -44,7 +45,14 @@ from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_poin
 from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.partial_clone import fetch_searched
-from sealfile.gitflow.patterns import UNGUARDED, at_revision, in_worktree, moves_between_sealed_paths, union
+from sealfile.gitflow.patterns import (
+    UNGUARDED,
+    SealedPatterns,
+    at_revision,
+    in_worktree,
+    moves_between_sealed_paths,
+    union,
+)
 from sealfile.gitflow.range_versions import EMPTY_TREE, in_commit, transient_versions, unread_violations
 from sealfile.gitflow.returned_keys import returned_keys
 from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reused_message
@@ -138,6 +146,7 @@ def _review(base: str, head: str, cwd: str | os.PathLike[str] | None, fail_on_re
     root, work_tree = revisions_root(cwd)
     fork = fork_point(base, head, root)  # a branch behind base: its own changes, not base's undone
     budget = ReadBudget()
+    _patterns_at.cache_clear()
     with Blobs(fork, root) as old_blobs, Blobs(head, root) as new_blobs, Blobs(base, root) as trusted:
         result = _review_versions(old_blobs, new_blobs, trusted, root, budget, work_tree=work_tree)
         _review_commits(result, trusted, root, budget)
@@ -172,12 +181,15 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     base, head = old_blobs.rev, new_blobs.rev
     # A change must not escape review by narrowing sealed_files: the patterns of every side count.
     patterns = union(*([in_worktree(root)] if work_tree else []),
-                     *(at_revision(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
+                     *(_patterns_at(rev, root) for rev in dict.fromkeys([base, trusted.rev, head])))
     if only is None:
         fetch_searched(base, head, patterns.matches, root)  # a partial clone: at once, not a fetch per commit searched
     result = Review(base, head)
     changes = [c for c in changed_files(base, head, [], root) if only is None or c.path in only]
-    result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"])
+    # a checkout reads the change's head, which the review of the two ends judged; a collision is found against
+    # the whole tree, which a commit of the change (up to range_versions.MAX_COMMITS of them) must not list again
+    result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"]) if only is None \
+        else []
     if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
         result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes
@@ -241,6 +253,13 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     if only is None:
         _search_history(result, sealed, policies, root, patterns.matches)
     return result
+
+
+@lru_cache(maxsize=8)
+def _patterns_at(rev: str, root: Path) -> SealedPatterns:
+    """:func:`at_revision`, once per revision in one review (cleared as each starts): a change's commits each name
+    their parent, and all the base, and each such listing reads the whole tree."""
+    return at_revision(rev, root)
 
 
 def _search_history(result: Review, sealed: list[tuple[Change, str | None, str | None]],
