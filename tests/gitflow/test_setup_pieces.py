@@ -124,6 +124,20 @@ def test_a_sparse_checkout_leaving_gitattributes_out_is_still_told_its_drivers_a
     assert _warnings(clone) == []
 
 
+def test_a_staged_gitattributes_larger_than_any_file_sealfile_reads_is_not_read(sealed: Sandbox) -> None:
+    attributes = sealed.repo / ".gitattributes"
+    attributes.write_text(attributes.read_text() + "# " + "x" * 4000 + "\n")
+    sealed.git("commit", "-qam", "a long comment")
+    bounded = {**sealed.env, "SEALFILE_MAX_FILE_MB": "0.002"}  # 2 KiB: smaller than the staged blob
+    clone = Sandbox(sealed.root, sealed.root / "sparse", bounded, sealed.recipient)
+    sealed.git("clone", "-q", str(sealed.repo), str(clone.repo))
+    clone.git("sparse-checkout", "set", "--no-cone", f"/{FILE}")
+    assert clone.git("check-attr", "merge", FILE).stdout == f"{FILE}: merge: sealfile\n"
+    assert _warnings(clone) == []  # the blob is past the bound: not read, so no driver is known to be asked for
+    clone.env = {**bounded, "SEALFILE_MAX_FILE_MB": "1"}
+    assert len(_warnings(clone)) == 1  # the same clone, with a bound the blob fits in
+
+
 def test_a_linked_worktree_reads_the_info_attributes_it_shares(sealed: Sandbox) -> None:
     sealed.git("rm", "-q", ".gitattributes")
     sealed.git("commit", "-qam", "attributes kept in info/attributes")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from sealfile.files.io import read_quietly
+from sealfile.files.io import max_file_bytes, read_quietly
 
 DRIVER_NAME = "sealfile"
 USES_DRIVER = (f"merge={DRIVER_NAME}", f"diff={DRIVER_NAME}")
@@ -40,7 +40,10 @@ def _staged_names_drivers(root: str) -> bool:
     from sealfile.errors import SealfileError
     from sealfile.gitflow.gitcli import git
 
-    try:
+    try:  # its size first: whoever can push chooses the blob, and a check reads no more than any file it reads
+        size = git(["cat-file", "-s", ":.gitattributes"], root, ok=(0, 128)).strip()
+        if not size.isdigit() or int(size) > max_file_bytes():
+            return False
         staged = git(["cat-file", "-p", ":.gitattributes"], root, ok=(0, 128))
     except SealfileError:
         return False
