@@ -15,7 +15,10 @@ puts a variable there), or ``$`` or a backquote in a value that must be double-q
 expand or run it, Compose would expand it); so is a name bash or zsh keeps for itself (``UID``, ``RANDOM``,
 ``COLUMNS``, ``HISTSIZE``).
 ``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
-Compose, or the Kubernetes output, there.
+Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads the same text (single
+quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
+parser). Docker Compose v2 (compose-go) is not tested here: by its rules single quotes are literal and a
+double-quoted value expands ``$`` and escapes, which the output writes only where it holds no ``$``.
 """
 
 from __future__ import annotations
