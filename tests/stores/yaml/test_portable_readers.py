@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from sealfile.stores.yaml.portable import portable
 
@@ -56,3 +59,30 @@ def test_comments_and_layout_stay_where_they_were() -> None:
     assert portable("a: main\t# note\n") == "a: main # note\n"
     assert portable("a: 'x'\t# n\t1\nb: [c\t, d]\n") == "a: 'x' # n\t1\nb: [c , d]\n"
     assert portable("a: &z !!str x\n  \ty # c\n") == 'a: &z !!str "x y" # c\n'
+
+
+# Texts of every kind of token; tabs put in at generated places (in place of a space, or added).
+BASES = [
+    "a: main # c\nb: [x, y]\nc: {d: e}\n", "k: yes\nl:\n  - 012\n  - 'q' # z\n  - \"w\"\nm: |\n  text\n  # not\n",
+    "? x\n: y\nz: &a 1\nw: *a\nv: !!str on\nu: x y z\n  t\n", "- a\n- - b # c\n  - c\n- {x: 1, y: [2, 3]}\n",
+    "a:\n  b: 12:30 # t\n  c: ~\n---\nd: e # f\nn: >-\n  a\n  b\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(BASES), st.lists(st.tuples(st.integers(0, 200), st.booleans()), min_size=1, max_size=4))
+def test_generated_tabs_read_alike_in_both_pyyaml_loaders(base: str, tabs: list[tuple[int, bool]]) -> None:
+    chars = list(base)
+    for place, replace in tabs:
+        place %= len(chars)
+        if replace and chars[place] == " ":
+            chars[place] = "\t"
+        else:
+            chars.insert(place, "\t")
+    text = "".join(chars)
+    try:
+        want = _ruamel(text)
+    except YAMLError:
+        return  # not YAML sealfile reads
+    for loader in LOADERS:
+        assert list(yaml.load_all(portable(text), Loader=loader)) == want, loader.__name__
