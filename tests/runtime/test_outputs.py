@@ -124,6 +124,17 @@ def test_k8s_secret_refuses_a_key_the_api_server_would() -> None:
                                   "hold at most 253")
 
 
+
+def test_k8s_secret_refuses_more_values_than_the_api_server_takes() -> None:
+    # The API server sums the decoded values of data (ValidateSecret: more than 1 MiB is "Too long").
+    at_limit = {"a": "x" * (1 << 19), "b": "\u00e9" * (1 << 18)}  # 512 KiB + 512 KiB of UTF-8: exactly 1 MiB
+    assert len(base64.b64decode(YAML(typ="safe").load(to_k8s_secret(at_limit, name="web"))["data"]["B"])) == 1 << 19
+    with pytest.raises(FormatError) as refused:
+        to_k8s_secret({**at_limit, "app": {"c": "y"}}, name="web")
+    assert str(refused.value) == ("app.c: brings the Secret's values to 1,048,577 bytes; Kubernetes takes at most "
+                                  "1,048,576 in one Secret (split the file, or --extract a part)")
+
+
 UTC = dt.timezone.utc
 
 

@@ -40,6 +40,8 @@ from sealfile.runtime.formats import FORMATS
 from sealfile.stores.dotenv_lines import spelled_for_all
 from sealfile.stores.yaml.portable import portable
 
+MAX_SECRET_BYTES = 1 << 20
+"""What the API server takes in one Secret's ``data``: its values' decoded bytes summed (``ValidateSecret``)."""
 # Kubernetes object names (DNS-1123 subdomain) and namespaces (DNS-1123 label).
 DNS1123_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 DNS1123_LABEL = r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -220,7 +222,16 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
         if len(key) > 253:  # what the API server accepts as a data key (as for a ConfigMap's)
             raise FormatError(f"gives a name of {len(key)} characters; a Kubernetes Secret's keys hold at most 253",
                               keypath=format_keypath(origins[key]))
-    encoded = {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in names.items()}
+    encoded = {}
+    total = 0
+    for key, value in names.items():
+        raw = value.encode("utf-8")
+        total += len(raw)
+        if total > MAX_SECRET_BYTES:
+            raise FormatError(f"brings the Secret's values to {total:,} bytes; Kubernetes takes at most "
+                              f"{MAX_SECRET_BYTES:,} in one Secret (split the file, or --extract a part)",
+                              keypath=format_keypath(origins[key]))
+        encoded[key] = base64.b64encode(raw).decode("ascii")
     manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque", "data": encoded}
     return to_yaml(manifest)
 
