@@ -211,7 +211,9 @@ def check_k8s_namespace(namespace: str | None) -> None:
 
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "",
                   allow_env: Collection[str] = ()) -> str:
-    """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
+    """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value: base64, so a
+    value reaches the container byte for byte (``stringData`` would be read as YAML); keys and names quoted
+    where YAML 1.1 readers (sigs.k8s.io/yaml) read a boolean; refused past what the API server takes."""
     check_k8s_name(name)
     check_k8s_namespace(namespace)
     metadata: dict[str, Any] = {"name": name}
