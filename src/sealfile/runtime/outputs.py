@@ -17,8 +17,8 @@ expand or run it, Compose would expand it); so is a name bash or zsh keeps for i
 ``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
 Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads the same text (single
 quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
-parser). Docker Compose v2 (compose-go) is not tested here: by its rules single quotes are literal and a
-double-quoted value expands ``$`` and escapes, which the output writes only where it holds no ``$``.
+parser). Docker Compose v2 (compose-go, checked by hand: the suite has no Go) reads single quotes literally
+and expands ``$`` and escapes in double quotes, which the output writes only where a value holds no ``$``.
 """
 
 from __future__ import annotations
