@@ -75,7 +75,10 @@ def _respelled_text(text: str) -> str:
         pure, nodes = True, _plain_scalars(text, pure=True)
     edits = [edit for node in nodes if (edit := _respelled(text, node)) is not None]
     if "\t" in text:
-        edits += [(tab, tab + 1, " ") for tab in _separating_tabs(text)]
+        try:
+            edits += [(tab, tab + 1, " ") for tab in _separating_tabs(text)]
+        except YAMLError:  # the engines disagree on this text: nothing is printed that one would misread
+            raise FormatError("cannot write this YAML so that YAML 1.1 readers read the same data") from None
     if not edits:
         return text
     pieces: list[str] = []
