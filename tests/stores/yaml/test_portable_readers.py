@@ -26,6 +26,7 @@ SEPARATING_TABS = [
     "a: foo\tbar\t# c\n", "a: '\t'\t# c\n", "a: b\r\nc: d\t# e\r\n", "a: b\rc: d\t# e\r", "\ufeffa: b\t# c\n",
     "a: b\t# c\n---\nx: y\t# z\n", "[a\t, b]\t# c\n", "{a: b}\t# c\n", "a: [x\t, y]\n", "a: {x: y\t, z: w}\n",
     "a: {b: c\t# z\n  }\n", "a: [x\t# c\n  ]\n", "a: on\t#c\n", "a: |\t# note\n  x\n", "a: >-\t\n  x\n",
+    "k: !!str \t&a >-\n  u\n", "k: !!str\t&a x\t# c\nl: *a\n",
     "a: |\t# n\t1\n  x\t\n", "a: |2\t\n   x\n", "--- \t# c\na: b\n", "a: b\n...\t# c\n", "a: [\t]\n",
 ]
 # Tabs folded into a plain scalar of several lines: the scalar is written on one line, double-quoted.
@@ -64,7 +65,8 @@ def test_comments_and_layout_stay_where_they_were() -> None:
 # Texts of every kind of token; tabs put in at generated places (in place of a space, or added).
 BASES = [
     "a: main # c\nb: [x, y]\nc: {d: e}\n", "k: yes\nl:\n  - 012\n  - 'q' # z\n  - \"w\"\nm: |\n  text\n  # not\n",
-    "? x\n: y\nz: &a 1\nw: *a\nv: !!str on\nu: x y z\n  t\n", "- a\n- - b # c\n  - c\n- {x: 1, y: [2, 3]}\n",
+    "? x\n: y\nz: &a 1\nw: *a\nv: !!str on\nu: x y z\n  t\ns: !!str &b >-\n  r\n",
+    "- a\n- - b # c\n  - c\n- {x: 1, y: [2, 3]}\n",
     "a:\n  b: 12:30 # t\n  c: ~\n---\nd: e # f\nn: >-\n  a\n  b\n",
 ]
 

@@ -23,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tokens import AnchorToken
 
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.basics import split_bom
@@ -100,6 +101,8 @@ def _separating_tabs(text: str) -> list[int]:
     end = 0
     for token in engine_yaml("pure").scan(text):  # the scanner that reads what libyaml reads
         start = int(token.start_mark.index)
+        if isinstance(token, AnchorToken):  # marked from the tag before it (as libyaml marks the node): its own &name
+            start = int(token.end_mark.index) - len(token.value) - 1
         found += _blank_tabs(text, end, start)
         if getattr(token, "style", None) in ("|", ">"):  # a block scalar's header line: | or >, then blanks
             found += _blank_tabs(text, start, min(_line_end(text, start), int(token.end_mark.index)))
