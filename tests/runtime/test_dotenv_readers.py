@@ -116,3 +116,38 @@ def test_a_name_zsh_keeps_for_itself_is_refused(key: str) -> None:
         to_dotenv({"app": "x", key: "s3cret-1"})
     assert str(refused.value) == (f"{key}: gives the name {key.upper()}, which bash or zsh keeps for itself: a "
                                   "sourced .env cannot set it (use a prefix)")
+
+
+# systemd's own parser of EnvironmentFile= (env-file.c), as its environment.d generator runs it; that
+# generator also expands $X and drops an empty value, which EnvironmentFile= does not: those are left out.
+_ENVIRONMENT_D = Path("/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator")
+_C_ESCAPE = re.compile(r"\\([0-7]{3}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_C_NAMED = {"n": "\n", "t": "\t", "v": "\v", "f": "\f", "r": "\r", "a": "\a", "b": "\b"}
+
+
+def _c_unescaped(match: re.Match[str]) -> str:
+    escape = match.group(1)
+    if len(escape) == 3 and escape.isdigit():
+        return chr(int(escape, 8))
+    return chr(int(escape[1:], 16)) if escape[0] == "x" and len(escape) == 3 else _C_NAMED.get(escape, escape)
+
+
+def _systemd_reads(path: Path, config: Path) -> dict[str, str]:
+    (config / "environment.d").mkdir(parents=True)
+    (config / "environment.d" / "10.conf").write_bytes(path.read_bytes())
+    done = subprocess.run([str(_ENVIRONMENT_D)], capture_output=True, env={"XDG_CONFIG_HOME": str(config)},
+                          text=True, check=True)
+    read = {}
+    for name, value in re.findall(r'^([A-Z0-9_]+)=("(?:\\.|[^"\\])*"|.*)$', done.stdout, re.MULTILINE):
+        read[name] = _C_ESCAPE.sub(_c_unescaped, value[1:-1]) if value.startswith('"') else value
+    return read
+
+
+@pytest.mark.skipif(not _ENVIRONMENT_D.exists(), reason="needs systemd's environment.d generator")
+def test_systemd_environment_files_read_every_value_alike(tmp_path: Path) -> None:
+    values = {f"v{i}": value for i, value in enumerate(READ_ALIKE) if value and "$" not in value}
+    path = tmp_path / "out.env"
+    path.write_bytes(to_dotenv(values).encode("utf-8"))
+    want = {name.upper(): value for name, value in values.items()}
+    read = _systemd_reads(path, tmp_path / "config")  # with the system's own environment.d settings
+    assert {name: read.get(name) for name in want} == want

@@ -124,6 +124,17 @@ def test_k8s_secret_refuses_a_key_the_api_server_would() -> None:
                                   "hold at most 253")
 
 
+
+def test_k8s_secret_refuses_more_values_than_the_api_server_takes() -> None:
+    # The API server sums the decoded values of data (ValidateSecret: more than 1 MiB is "Too long").
+    at_limit = {"a": "x" * (1 << 19), "b": "\u00e9" * (1 << 18)}  # 512 KiB + 512 KiB of UTF-8: exactly 1 MiB
+    assert len(base64.b64decode(YAML(typ="safe").load(to_k8s_secret(at_limit, name="web"))["data"]["B"])) == 1 << 19
+    with pytest.raises(FormatError) as refused:
+        to_k8s_secret({**at_limit, "app": {"c": "y"}}, name="web")
+    assert str(refused.value) == ("app.c: brings the Secret's values to 1,048,577 bytes; Kubernetes takes at most "
+                                  "1,048,576 in one Secret (split the file, or --extract a part)")
+
+
 UTC = dt.timezone.utc
 
 
@@ -144,3 +155,18 @@ def test_times_are_spelled_as_files_and_sops_spell_them(value: dt.date, spelled:
 
     assert scalar_text(value) == spelled
     assert YAML(typ="safe").load(f"at: {spelled}\n") == {"at": value}  # and YAML reads the same time back
+
+
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+def test_k8s_secret_means_the_same_to_yaml_1_1_readers(loader: str) -> None:
+    """Keys such as Y, ON or NULL and names such as yes are booleans or null to YAML 1.1 readers (PyYAML,
+    the yaml.v2 under sigs.k8s.io/yaml): written quoted; values go in data as base64, never stringData."""
+    import yaml as pyyaml
+
+    words = ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "e1", "_1"]
+    values = ["", "yes", "12:30", "\n", "\r\n", "\t", "\u2028", "\ufeff", "\x85", "'\"\\$`#", " # x ", "~"]
+    data = {**{word: f"v{i}" for i, word in enumerate(words)}, **{f"val{i}": v for i, v in enumerate(values)}}
+    manifest = pyyaml.load(to_k8s_secret(data, name="yes", namespace="on"), Loader=getattr(pyyaml, loader))
+    assert manifest["metadata"] == {"name": "yes", "namespace": "on"} and "stringData" not in manifest
+    assert {key: base64.b64decode(value).decode() for key, value in manifest["data"].items()} == {
+        key.upper(): value for key, value in data.items()}

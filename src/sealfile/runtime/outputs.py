@@ -15,7 +15,10 @@ puts a variable there), or ``$`` or a backquote in a value that must be double-q
 expand or run it, Compose would expand it); so is a name bash or zsh keeps for itself (``UID``, ``RANDOM``,
 ``COLUMNS``, ``HISTSIZE``).
 ``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
-Compose, or the Kubernetes output, there.
+Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads the same text (single
+quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
+parser). Docker Compose v2 (compose-go, checked by hand: the suite has no Go) reads single quotes literally
+and expands ``$`` and escapes in double quotes, which the output writes only where a value holds no ``$``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from sealfile.runtime.formats import FORMATS
 from sealfile.stores.dotenv_lines import spelled_for_all
 from sealfile.stores.yaml.portable import portable
 
+MAX_SECRET_BYTES = 1 << 20
+"""What the API server takes in one Secret's ``data``: its values' decoded bytes summed (``ValidateSecret``)."""
 # Kubernetes object names (DNS-1123 subdomain) and namespaces (DNS-1123 label).
 DNS1123_SUBDOMAIN = r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 DNS1123_LABEL = r"^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -206,7 +211,9 @@ def check_k8s_namespace(namespace: str | None) -> None:
 
 def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix: str = "",
                   allow_env: Collection[str] = ()) -> str:
-    """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value."""
+    """A ``v1`` ``Secret`` manifest (``type: Opaque``), one ``data`` entry per flattened value: base64, so a
+    value reaches the container byte for byte (``stringData`` would be read as YAML); keys and names quoted
+    where YAML 1.1 readers (sigs.k8s.io/yaml) read a boolean; refused past what the API server takes."""
     check_k8s_name(name)
     check_k8s_namespace(namespace)
     metadata: dict[str, Any] = {"name": name}
@@ -217,7 +224,16 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
         if len(key) > 253:  # what the API server accepts as a data key (as for a ConfigMap's)
             raise FormatError(f"gives a name of {len(key)} characters; a Kubernetes Secret's keys hold at most 253",
                               keypath=format_keypath(origins[key]))
-    encoded = {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in names.items()}
+    encoded = {}
+    total = 0
+    for key, value in names.items():
+        raw = value.encode("utf-8")
+        total += len(raw)
+        if total > MAX_SECRET_BYTES:
+            raise FormatError(f"brings the Secret's values to {total:,} bytes; Kubernetes takes at most "
+                              f"{MAX_SECRET_BYTES:,} in one Secret (split the file, or --extract a part)",
+                              keypath=format_keypath(origins[key]))
+        encoded[key] = base64.b64encode(raw).decode("ascii")
     manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque", "data": encoded}
     return to_yaml(manifest)
 

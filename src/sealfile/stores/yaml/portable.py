@@ -8,8 +8,10 @@ every plain scalar whose YAML 1.1 reading could differ is re-spelled with the sa
 a string double-quoted (as is one holding a tab, where PyYAML stops reading), an integer in plain
 decimal, a float with a dot and a signed exponent, a time as ruamel reads it (to the microsecond).
 Everything else (layout, comments, quoted and block scalars, every document of a stream) is left as
-it is, and the result is checked to hold the very same data as the input before it is used. A tab
-between a key and its value is left too: PyYAML refuses that text outright (it never reads it otherwise).
+it is, and the result is checked to hold the very same data as the input before it is used. A tab that
+separates tokens (before a comment, after a value, around ``:`` or ``,``) becomes a space: libyaml reads
+it as one, and PyYAML's pure-Python scanner, which takes only spaces there, stops at it. Where a tab
+separates is the scanner's to say (a ``#`` after a tab may be a comment or a scalar's text), never a pattern's.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tokens import AnchorToken
 
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.basics import split_bom
-from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.engines import engine_yaml, tag_text
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text
 
@@ -34,6 +37,7 @@ _YAML_12 = VersionedResolver(version=(1, 2))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 _ANCHOR = re.compile(r"&[^\s,\[\]{}]+\s+")
+_TAG_OR_ANCHOR = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*(?=[^\s!&])")
 _SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
 # A fraction of a second beyond microseconds: ruamel rounds it (to the next day, even), PyYAML cuts it.
 # Looked for in the whole text: a time may hold spaces, which no token of _TOKEN does.
@@ -71,6 +75,11 @@ def _respelled_text(text: str) -> str:
     except YAMLError:  # libyaml is stricter than ruamel's own parser (a time inside a flow list)
         pure, nodes = True, _plain_scalars(text, pure=True)
     edits = [edit for node in nodes if (edit := _respelled(text, node)) is not None]
+    if "\t" in text:
+        try:
+            edits += [(tab, tab + 1, " ") for tab in _separating_tabs(text)]
+        except YAMLError:  # the engines disagree on this text: nothing is printed that one would misread
+            raise FormatError("cannot write this YAML so that YAML 1.1 readers read the same data") from None
     if not edits:
         return text
     pieces: list[str] = []
@@ -82,6 +91,43 @@ def _respelled_text(text: str) -> str:
     if _load(result, pure) != _load(text, pure):  # never print something that means other than the file
         raise FormatError("cannot write this YAML so that YAML 1.1 readers read the same data")
     return result
+
+
+def _separating_tabs(text: str) -> list[int]:
+    """Where the tabs between tokens are: outside every token the scanner reads (a scalar with its quotes, an
+    indicator, an anchor, a tag) there is only blank space, line breaks and comments, and a comment runs from
+    the first ``#`` there to the end of its line."""
+    found: list[int] = []
+    end = 0
+    for token in engine_yaml("pure").scan(text):  # the scanner that reads what libyaml reads
+        start = int(token.start_mark.index)
+        if isinstance(token, AnchorToken):  # marked from the tag before it (as libyaml marks the node): its own &name
+            start = int(token.end_mark.index) - len(token.value) - 1
+        found += _blank_tabs(text, end, start)
+        if getattr(token, "style", None) in ("|", ">"):  # a block scalar's header line: | or >, then blanks
+            found += _blank_tabs(text, start, min(_line_end(text, start), int(token.end_mark.index)))
+        end = max(end, int(token.end_mark.index))
+    return found + _blank_tabs(text, end, len(text))
+
+
+def _blank_tabs(text: str, start: int, end: int) -> list[int]:
+    """The tabs of ``text[start:end]`` (space between tokens) before a comment on their line, if any."""
+    found: list[int] = []
+    in_comment = False
+    for index in range(start, end):
+        char = text[index]
+        if char in "\r\n":
+            in_comment = False
+        elif char == "#":
+            in_comment = True
+        elif char == "\t" and not in_comment:
+            found.append(index)
+    return found
+
+
+def _line_end(text: str, start: int) -> int:
+    ends = [end for end in (text.find("\n", start), text.find("\r", start)) if end >= 0]
+    return min(ends, default=len(text))
 
 
 def _load(text: str, pure: bool) -> Any:
@@ -118,7 +164,9 @@ def _respelled(text: str, node: ScalarNode) -> tuple[int, int, str] | None:
     if text[start:end] != node.value and _ANCHOR.fullmatch(text, start, end - len(node.value)):
         start = end - len(node.value)  # the scalar after its anchor (&a 0o17): its spelling is read as any other
     if text[start:end] != node.value:  # a tagged or multi-line scalar: nothing a 1.1 reader reads otherwise
-        return None
+        lines = _TAG_OR_ANCHOR.match(text, start, end)
+        # but PyYAML's pure scanner stops at a tab folded into a multi-line one: written on one line
+        return (lines.end(), end, double_quoted_any(node.value)) if lines and "\t" in text[lines.end():end] else None
     if "\t" in node.value:  # PyYAML ends a plain scalar at a tab, then cannot read on
         return start, end, double_quoted_any(node.value)
     spelling = _spelling(node)
