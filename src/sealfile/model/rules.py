@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sealfile.errors import ConfigError
-from sealfile.model.paths import ListIndex, Path, Segment
+from sealfile.errors import ConfigError, FormatError
+from sealfile.model.paths import ListIndex, Path, Segment, format_keypath
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -96,8 +96,35 @@ class EncryptionRules(Record):
     def _encrypts_when(self, matched: bool) -> bool:
         return matched if self.kind == "encrypted_regex" else not matched
 
+    def refuse_unread_keys(self, paths: Iterable[Path]) -> None:
+        """Refuse (for writers) a path whose integer or boolean key the rule would match as text: the rule
+        looks at string keys only (docs/format.md §6), SOPS at every key's text (it refuses other keys), and
+        ``encrypted_regex: ^(password|1)$`` would otherwise leave ``1: secret`` in plaintext unsaid.
+        Readers never call it: a file sealed so reads as it was written."""
+        seen: set[str] = set()  # by text: 1 and True are one key to a set
+        for path in paths:
+            for depth, segment in enumerate(path):
+                if isinstance(segment, (str, ListIndex)):
+                    continue
+                text = key_text(segment)
+                if text in seen:
+                    continue
+                seen.add(text)
+                if self._matches(text):
+                    raise FormatError(f"the {self.kind} rule looks at string keys only, and this key is "
+                                      f"{'a boolean' if isinstance(segment, bool) else 'an integer'} whose text "
+                                      f"{text!r} it matches: quote the key ('{text}') to have the rule read it, or "
+                                      "change the pattern", keypath=format_keypath(path[:depth + 1]))
+
     def canonical(self) -> bytes:
         return f"{self.kind}\0{self.pattern}".encode()
+
+
+def key_text(key: Segment) -> str:
+    """A non-string mapping key as YAML 1.2 (and so SOPS) writes it."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 class Placed(Protocol):
