@@ -180,3 +180,17 @@ def test_a_non_string_key_the_rule_does_not_match_seals_as_sops_reads_its_text(s
     done = run_cli("encrypt", "plain.yaml", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sealed(done.stdout) == {("password",)}
+
+
+@pytest.mark.parametrize(("plaintext", "rule"), [
+    ("db:\n  1: x\n", {"encrypted_regex": "^"}),  # "db" already seals it: the key's text changes nothing
+    ("plain_unencrypted:\n  1: x\n", {"unencrypted_regex": "_unencrypted|1"}),
+])
+def test_a_non_string_key_whose_text_changes_nothing_seals(plaintext: str, rule: dict[str, str],
+                                                           sops_identity: AgeIdentity, tmp_path: Path) -> None:
+    env = {"SEALFILE_AGE_KEY_FILE": str(sops_identity.key_file)}
+    (tmp_path / "plain.yaml").write_text(plaintext, encoding="utf-8")
+    _rule_file(tmp_path / ".sealfile.yaml", sops_identity.recipient, rule)
+    done = run_cli("encrypt", "plain.yaml", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sealed(done.stdout) == ({("db", 1)} if "db" in plaintext else set())

@@ -97,24 +97,24 @@ class EncryptionRules(Record):
         return matched if self.kind == "encrypted_regex" else not matched
 
     def refuse_unread_keys(self, paths: Iterable[Path]) -> None:
-        """Refuse (for writers) a path whose integer or boolean key the rule would match as text: the rule
-        looks at string keys only (docs/format.md §6), SOPS at every key's text (it refuses other keys), and
-        ``encrypted_regex: ^(password|1)$`` would otherwise leave ``1: secret`` in plaintext unsaid.
-        Readers never call it: a file sealed so reads as it was written."""
-        seen: set[str] = set()  # by text: 1 and True are one key to a set
+        """Refuse (for writers) a path whose answer would change if its integer or boolean keys were read as
+        text: the rule looks at string keys only (docs/format.md §6), SOPS at every key's text (it refuses
+        other keys), and ``encrypted_regex: ^(password|1)$`` would otherwise leave ``1: secret`` in plaintext
+        unsaid. Readers never call it: a file sealed so reads as it was written."""
         for path in paths:
-            for depth, segment in enumerate(path):
-                if isinstance(segment, (str, ListIndex)):
-                    continue
-                text = key_text(segment)
-                if text in seen:
-                    continue
-                seen.add(text)
-                if self._matches(text):
-                    raise FormatError(f"the {self.kind} rule looks at string keys only, and this key is "
-                                      f"{'a boolean' if isinstance(segment, bool) else 'an integer'} whose text "
-                                      f"{text!r} it matches: quote the key ('{text}') to have the rule read it, or "
-                                      "change the pattern", keypath=format_keypath(path[:depth + 1]))
+            keys = [(depth, key) for depth, key in enumerate(path) if not isinstance(key, (str, ListIndex))]
+            if not keys:
+                continue
+            as_text = self._encrypts_when(any(self._matches(key if isinstance(key, str) else key_text(key))
+                                              for key in path if not isinstance(key, ListIndex)))
+            if as_text == self.encrypts(path):
+                continue
+            depth, key = next((depth, key) for depth, key in keys if self._matches(key_text(key)))
+            text = key_text(key)
+            raise FormatError(f"the {self.kind} rule looks at string keys only, and this key is "
+                              f"{'a boolean' if isinstance(key, bool) else 'an integer'} whose text {text!r} it "
+                              f"matches: quote the key ('{text}') to have the rule read it, or change the pattern",
+                              keypath=format_keypath(path[:depth + 1]))
 
     def canonical(self) -> bytes:
         return f"{self.kind}\0{self.pattern}".encode()
