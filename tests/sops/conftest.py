@@ -51,9 +51,10 @@ def sops_identity(tmp_path_factory: pytest.TempPathFactory) -> AgeIdentity:
     return make_identity(tmp_path_factory.mktemp("sops-age"))
 
 
-def run_sops(args: list[str], env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_sops(args: list[str], env: Mapping[str, str] | None = None,
+             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([tool("sops"), *args], capture_output=True, text=True, env=dict(env or os.environ),
-                          timeout=60)
+                          timeout=60, cwd=cwd)
 
 
 def sops_encrypt(plain: Path, out: Path, *args: str, env: Mapping[str, str] | None = None) -> Path:

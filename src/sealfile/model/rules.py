@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sealfile.errors import ConfigError
-from sealfile.model.paths import ListIndex, Path, Segment
+from sealfile.errors import ConfigError, FormatError
+from sealfile.model.paths import ListIndex, Path, Segment, format_keypath
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -96,8 +96,35 @@ class EncryptionRules(Record):
     def _encrypts_when(self, matched: bool) -> bool:
         return matched if self.kind == "encrypted_regex" else not matched
 
+    def refuse_unread_keys(self, paths: Iterable[Path]) -> None:
+        """Refuse (for writers) a path whose answer would change if its integer or boolean keys were read as
+        text: the rule looks at string keys only (docs/format.md §6), SOPS at every key's text (it refuses
+        other keys), and ``encrypted_regex: ^(password|1)$`` would otherwise leave ``1: secret`` in plaintext
+        unsaid. Readers never call it: a file sealed so reads as it was written."""
+        for path in paths:
+            keys = [(depth, key) for depth, key in enumerate(path) if not isinstance(key, (str, ListIndex))]
+            if not keys:
+                continue
+            as_text = self._encrypts_when(any(self._matches(key if isinstance(key, str) else key_text(key))
+                                              for key in path if not isinstance(key, ListIndex)))
+            if as_text == self.encrypts(path):
+                continue
+            depth, key = next((depth, key) for depth, key in keys if self._matches(key_text(key)))
+            text = key_text(key)
+            raise FormatError(f"the {self.kind} rule looks at string keys only, and this key is "
+                              f"{'a boolean' if isinstance(key, bool) else 'an integer'} whose text {text!r} it "
+                              f"matches: quote the key ('{text}') to have the rule read it, or change the pattern",
+                              keypath=format_keypath(path[:depth + 1]))
+
     def canonical(self) -> bytes:
         return f"{self.kind}\0{self.pattern}".encode()
+
+
+def key_text(key: Segment) -> str:
+    """A non-string mapping key as YAML 1.2 (and so SOPS) writes it."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 class Placed(Protocol):

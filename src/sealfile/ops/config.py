@@ -1,6 +1,7 @@
 """``.sealfile.yaml``: creation rules that say who can open which files, and how to seal them.
 
-Found by walking up from the sealed file's directory (as SOPS finds ``.sops.yaml``)::
+Found by walking up from the sealed file's directory (SOPS walks up from the working directory instead:
+docs/sops-compat.md §8)::
 
     creation_rules:
       - path_regex: prod/.*\\.enc\\.yaml$

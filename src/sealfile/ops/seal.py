@@ -130,6 +130,7 @@ def seal_tree(
     rules = rules or EncryptionRules()
     old = reuse.tokens if reuse else {}
     fresh: list[tuple[Path, tuple[bytes, bytes]]] = []
+    rules.refuse_unread_keys(encoded)
     encrypts, codes = rules.encrypts_each(), path_codes()
     for path, value_bytes in encoded.items():
         if not encrypts(path):

@@ -253,6 +253,7 @@ def _to_store(value: Any, store: Store, previous: Styled | None) -> Any:
 def seal_subtree(tree: Any, path: Path, data_key: bytes, rules: EncryptionRules, store: Store) -> None:
     """Seal the plaintext value(s) just placed at ``path`` (a scalar or a whole new subtree)."""
     placed = [((*path, *leaf_path), store.read_scalar(value)) for leaf_path, value in scalar_leaves(get_at(tree, path))]
+    rules.refuse_unread_keys(full for full, _ in placed)
     encrypts = rules.encrypts_each()
     seal_at(tree, data_key, [(full, encode_scalar(scalar.value, scalar.style)) for full, scalar in placed
                              if encrypts(full)], now())

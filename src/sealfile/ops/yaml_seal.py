@@ -85,6 +85,7 @@ def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, byt
     """Leaf index -> value payload of every value the rules encrypt at any path the tree holds it
     (refusing what the format cannot hold)."""
     payloads: dict[int, bytes] = {}
+    rules.refuse_unread_keys(leaf.path for leaf in scanned.leaves)
     encrypts = RuleMemo(rules)
     echoes = echoes_of(scanned.echoes)
     for index, (leaf, encrypted) in enumerate(zip(scanned.leaves, encrypts.each(scanned.leaves), strict=True)):
