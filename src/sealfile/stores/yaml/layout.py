@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sealfile.model.record import Record
 
 
@@ -27,8 +29,9 @@ def guess_layout(text: str) -> Layout:
     mapping = sequence = offset = None
     parent: int | None = None  # indent of the last line that was a key with no value
     for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        stripped = _COMMENT.sub("", line).strip()
+        if not stripped or _PROPERTIES.fullmatch(stripped):
+            # a node's anchor or tag on its own line says nothing of where its entries start: the line after does
             continue
         indent = len(line) - len(line.lstrip(" "))
         if parent is not None and indent > parent:
@@ -44,5 +47,11 @@ def guess_layout(text: str) -> Layout:
         parent = indent if stripped.endswith(":") and not stripped.startswith("- ") else None
     mapping = mapping or 2
     if sequence is None or offset is None or sequence < offset + 2:
-        return Layout(mapping, mapping, 0)
+        # a dash and its space take two columns: ruamel's emitter, told less, writes an item's nested
+        # lines at or left of its first, which then read as another value or as invalid YAML
+        return Layout(mapping, max(mapping, 2), 0)
     return Layout(mapping, sequence, offset)
+
+
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#.*")  # a comment, so that ``key: # note`` still ends in its colon
+_PROPERTIES = re.compile(r"(?:[&!]\S*(?:[ \t]+|$))+")  # anchors and tags alone: ``&a``, ``!!map``, ``&a !t``
