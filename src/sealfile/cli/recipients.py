@@ -151,6 +151,12 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
 
     def one(file: Path, console: Console) -> None:
         _change_one(file, console, False, input_type, add=keys, group=group, retry=signatures.RETRY_ADOPT_FIRST)
+        expected = signatures.for_file(file).expected
+        unnamed = [] if expected is None else expected.unexpected(KeyGroups.of(keys))
+        if unnamed:  # the user's choice, but without signers every later write checks the rule, which lacks them
+            console.warn(f"{one_line(str(file))}: its creation rule in .sealfile.yaml does not name "
+                         f"{describe_keys(unnamed)}: add them there, or the next set, edit or rotate of the file "
+                         "refuses it ('sealfile updatekeys' would remove them)")
 
     for_each_file(files, "recipients add", one, in_flight=IN_FLIGHT)
 

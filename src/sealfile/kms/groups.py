@@ -106,6 +106,11 @@ class KeyGroups(Record):
         return self.threshold == other.threshold and len(self.groups) == len(other.groups) and all(
             any(holds(theirs, mine) for theirs in other.groups) for mine in self.groups)
 
+    def not_in(self, other: KeyGroups) -> list[MasterKey]:
+        """These keys that ``other`` does not name (whatever their settings or groups): the recipients a change
+        from these groups to ``other`` removes, or, the other way round, adds."""
+        return [key for key in self.keys if not any(key.same_key(theirs) for theirs in other.keys)]
+
     def narrowed_by(self, new: KeyGroups) -> bool:
         """Whether some keys that open a file under these groups together (one key alone, or one key of each
         of ``threshold`` groups) need more under ``new``, keys that leave aside: whoever held them kept the

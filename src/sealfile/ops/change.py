@@ -193,12 +193,14 @@ def change_recipients(
     def refuse_impossible(sealed: SealedDocument) -> None:
         if only_listed:
             remove[:] = _listed(sealed.metadata, remove)
-        _planned(sealed.metadata, add, remove, exact, group)
+        wanted = _planned(sealed.metadata, add, remove, exact, group)[0]
+        if policy.expected is not None:  # those the user names now are theirs to let in (``recipients add``)
+            policy.expected.refuse_unexpected(wanted, chosen=add)
         untrusted.append(policy.problem(sealed) is not None)
 
     # ``rotate`` on a seal not trusted: its data key cannot be kept, so the change goes under a new one whatever it is
     with policy.changing(text, _store(store), adopt=True if rotate else None, check=refuse_impossible,
-                         retry=retry) as document:
+                         retry=retry, new_recipients=True) as document:
         return _rewrap(document, text, add, remove, exact, group, rotate, rotate and untrusted[-1])
 
 
@@ -240,8 +242,7 @@ def _planned(
     resettled keys stay with other settings (an AWS key's role), so their stanzas are written again."""
     current = KeyGroups.from_stanzas(meta.groups, meta.threshold)
     wanted = KeyGroups.of(exact) if exact is not None else _edited(current, list(add), list(remove), group)
-    added = [k for k in wanted.keys if not any(k.same_key(c) for c in current.keys)]
-    removed = [c for c in current.keys if not any(c.same_key(k) for k in wanted.keys)]
+    added, removed = wanted.not_in(current), current.not_in(wanted)
     resettled = [k for k in wanted.keys if any(k.same_key(c) and not k.same_recipient(c) for c in current.keys)]
     same = not (added or removed or resettled) and (wanted.same_as(current) or not (wanted.grouped or current.grouped))
     return wanted, added, removed, resettled, same

@@ -24,6 +24,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import encode_scalar, layout_record
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
+from sealfile.ops.rule_recipients import refuse_unexpected
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, from_environment
 from sealfile.ops.sops_files import refuse_to_write
@@ -168,7 +169,9 @@ def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) ->
     """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
     its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``)."""
     sealed = read_document(text, store)
-    (policy or from_environment()).check_reuse(sealed, retry=RETRY_ADOPT_FIRST)
+    policy = policy or from_environment()
+    refuse_unexpected(policy.expected, sealed.metadata)  # whoever it was sealed for holds the data key kept
+    policy.check_reuse(sealed, retry=RETRY_ADOPT_FIRST)
     opened = sealed.open()
     opened.verify()
     return opened.reuse(), opened.metadata.rules

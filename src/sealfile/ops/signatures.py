@@ -35,6 +35,7 @@ from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedS
 from sealfile.files.pathnames import expanded
 from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
+from sealfile.ops.rule_recipients import ExpectedRecipients, expected_recipients, refuse_unexpected
 from sealfile.ops.sealing import signing_as
 from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 from sealfile.ops.signature_check import check_signature as check_signature
@@ -63,14 +64,17 @@ RETRY_WITH_ADOPT = ("refusing to sign its values and recipients as yours: --adop
 
 
 class TrustPolicy(Record):
-    _fields = ("signers", "require_signature")
+    _fields = ("signers", "require_signature", "expected")
     signers: AllowedSigners | None
     """Who may seal; ``None`` when no trusted signers are configured."""
     require_signature: bool
     """The file's creation rule requires a signature (``require_signature: true``)."""
+    expected: ExpectedRecipients | None
+    """Without signers, the recipients the file's creation rule names: writers seal for no other."""
 
-    def __init__(self, signers: AllowedSigners | None = None, require_signature: bool = False) -> None:
-        self._fill(signers, require_signature)
+    def __init__(self, signers: AllowedSigners | None = None, require_signature: bool = False,
+                 expected: ExpectedRecipients | None = None) -> None:
+        self._fill(signers, require_signature, None if signers is not None else expected)
 
     @property
     def required(self) -> bool:
@@ -181,24 +185,28 @@ class TrustPolicy(Record):
         """Open a sealed file whose change will be sealed later (``edit``): refused now, before any
         work, if that change could not be written (an untrusted seal without ``rotate``, no usable signer)."""
         sealed = read_document(text, store)
+        refuse_unexpected(self.expected, sealed.metadata)
         self.check_reuse(sealed, rotate=rotate)
         self.writer()
         return sealed.open()
 
     @contextmanager
     def changing(self, text: str, store: Store, *, rotate: bool = False, adopt: bool | None = None,
-                 check: Callable[[SealedDocument], object] | None = None,
-                 retry: str = RETRY_WITH_ROTATE) -> Iterator[OpenDocument]:
+                 check: Callable[[SealedDocument], object] | None = None, retry: str = RETRY_WITH_ROTATE,
+                 new_recipients: bool = False) -> Iterator[OpenDocument]:
         """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
         ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
         not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
         the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not.
         ``check`` refuses a change that the file's shape and recipients already rule out, before a
         key service is asked for anything (the user's mistake is named, and nothing is audit-logged). ``retry``:
-        what the refusal of an untrusted seal suggests (the command's own ``--rotate``, or another command)."""
+        what the refusal of an untrusted seal suggests (the command's own ``--rotate``, or another command).
+        ``new_recipients``: the caller changes the recipients, and checks those it leaves against the rule's."""
         sealed = read_document(text, store)
         if check is not None:
             check(sealed)
+        if not new_recipients:
+            refuse_unexpected(self.expected, sealed.metadata)
         if adopt is None:
             self.check_reuse(sealed, rotate=rotate, retry=retry)
         else:
@@ -268,11 +276,12 @@ def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.
     above it: anyone who can push can add a config, and a creation rule alone must not drop them; one
     with its own section replaces them for its directory, as ``review`` shows), and
     ``require_signature`` if any of their creation rules for ``file`` has it. ``pinned`` signers
-    replace the configs' signers."""
+    replace the configs' signers; without any, the recipients the nearest config's rule names."""
     required = any(rule.require_signature for config in configs if (rule := config.rule_for(file)) is not None)
     if pinned.signers is not None:
         return TrustPolicy(pinned.signers, required)
-    return TrustPolicy(next((config.signers for config in configs if config.signers is not None), None), required)
+    signers = next((config.signers for config in configs if config.signers is not None), None)
+    return TrustPolicy(signers, required, None if signers or not configs else expected_recipients(configs[0], file))
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:

@@ -1,0 +1,152 @@
+"""Without trusted signers, writers seal for no recipient the file's creation rule does not name: a file committed
+sealed for the rule's recipients plus an attacker's would otherwise get the next value under a data key the
+attacker opens (docs/security.md §3). Real age keys, through the ``sealfile`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sealfile.kms.age import generate_identity
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+from tests.support.signed import Team, team
+from tests.support.ssh import ssh_keys
+
+__all__ = ["ssh_keys", "team"]
+
+PLAIN = "db:\n  pw: old-secret-71\n  user: app\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    top = tmp_path / "repo"
+    top.mkdir()
+    subprocess.run(["git", "init", "-q", str(top)], check=True)
+    return top
+
+
+def rule(repo: Path, *recipients: str, path_regex: str = r"\.enc\.yaml$") -> None:
+    ages = "".join(f"\n      - {recipient}" for recipient in recipients)
+    (repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: {path_regex}\n    age:{ages}\n")
+
+
+def sealed_for(run_cli: RunCli, repo: Path, *recipients: str) -> Path:
+    """What anyone who can push can commit: a file sealed afresh, for the recipients of their choosing."""
+    (repo / "plain.yaml").write_text(PLAIN)
+    file = repo / "a.enc.yaml"
+    done = run_cli("encrypt", repo / "plain.yaml", "-o", file, *(f"--age={key}" for key in recipients))
+    assert done.returncode == 0, done.stderr
+    return file
+
+
+def editor(tmp_path: Path) -> dict[str, str]:
+    program = tmp_path / "editor.py"
+    program.write_text("import sys\np = sys.argv[1]\nopen(p, 'a').write('extra: added\\n')\n")
+    return {"EDITOR": f"{sys.executable} {program}"}
+
+
+WRITES = {
+    "set": lambda file, tmp: (["set", file, "db.pw", "new-secret-93"], None),
+    "unset": lambda file, tmp: (["unset", file, "db.user"], None),
+    "rotate": lambda file, tmp: (["rotate", file], None),
+    "edit": lambda file, tmp: (["edit", file], editor(tmp)),
+    "recipients remove --rotate": lambda file, tmp: (["recipients", "remove", "--rotate", "--age", BOB, file], None),
+}
+BOB = generate_identity()[1]
+
+
+@pytest.mark.parametrize("verb", WRITES)
+def test_a_file_sealed_also_for_a_recipient_the_rule_does_not_name_is_refused(
+        verb: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient, BOB)
+    file = sealed_for(run_cli, repo, age_identity.recipient, BOB, attacker)
+    before = file.read_bytes()
+    args, env = WRITES[verb](file, tmp_path)
+    refused = run_cli(*args, env=env)
+    assert refused.returncode != 0, refused.stderr
+    lines = refused.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0], refused.stderr
+    assert str(file) in lines[0] and f"age {attacker}" in lines[0], lines[0]
+    assert f"sealfile updatekeys {file}" in lines[0] and age_identity.recipient not in lines[0], lines[0]
+    assert "old-secret" not in refused.stderr + refused.stdout
+    assert file.read_bytes() == before
+
+
+def test_updatekeys_brings_it_to_the_rule_and_writes_go_on(run_cli: RunCli, repo: Path,
+                                                           age_identity: AgeIdentity) -> None:
+    attacker_identity, attacker = generate_identity()
+    rule(repo, age_identity.recipient)
+    file = sealed_for(run_cli, repo, age_identity.recipient, attacker)
+    assert run_cli("set", file, "db.pw", "new-secret-93").returncode != 0
+    fixed = run_cli("updatekeys", "--rotate", "-y", file)
+    assert fixed.returncode == 0, fixed.stderr
+    done = run_cli("set", file, "db.pw", "new-secret-93")
+    assert done.returncode == 0, done.stderr
+    as_attacker = run_cli("decrypt", file, env={"SEALFILE_AGE_KEY": attacker_identity, "SEALFILE_AGE_KEY_FILE": ""})
+    assert as_attacker.returncode != 0 and "new-secret-93" not in as_attacker.stdout
+
+
+def test_encrypt_previous_keeps_no_data_key_an_unnamed_recipient_holds(run_cli: RunCli, repo: Path,
+                                                                       age_identity: AgeIdentity) -> None:
+    rule(repo, age_identity.recipient)
+    previous = sealed_for(run_cli, repo, age_identity.recipient, generate_identity()[1])
+    (repo / "new.yaml").write_text("db:\n  pw: new-secret-93\n")
+    out = repo / "b.enc.yaml"
+    refused = run_cli("encrypt", "--previous", previous, repo / "new.yaml", "-o", out)
+    assert refused.returncode != 0 and "updatekeys" in refused.stderr, refused.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("verb", ["set", "unset", "rotate", "edit"])
+@pytest.mark.parametrize("case", ["no matching rule", "matching", "rule names more", "no config"])
+def test_writes_go_on_when_the_rule_names_every_recipient_or_no_rule_matches(
+        case: str, verb: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    extra = generate_identity()[1]
+    recipients: tuple[str, ...] = (age_identity.recipient, extra)
+    if case == "no matching rule":
+        rule(repo, age_identity.recipient, path_regex=r"^other/")
+    elif case == "matching":
+        rule(repo, extra, age_identity.recipient)  # the order the rule lists them in does not matter
+    elif case == "rule names more":  # a recipient the file lacks is no leak
+        rule(repo, age_identity.recipient, extra, BOB)
+    file = sealed_for(run_cli, repo, *recipients)
+    args, env = WRITES[verb](file, tmp_path)
+    done = run_cli(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "updatekeys" not in done.stderr
+
+
+def test_with_trusted_signers_the_signature_decides(run_cli: RunCli, team: Team, repo: Path) -> None:
+    team.config(repo)  # alice signs; the rule names only her recipient
+    (repo / "plain.yaml").write_text(PLAIN)
+    file = repo / "a.enc.yaml"
+    extra = generate_identity()[1]
+    done = run_cli("encrypt", repo / "plain.yaml", "-o", file, f"--age={team.age.recipient}", f"--age={extra}",
+                   env=team.as_alice())
+    assert done.returncode == 0, done.stderr
+    done = run_cli("set", file, "db.pw", "new-secret-93", env=team.as_alice())
+    assert done.returncode == 0, done.stderr
+
+
+def test_recipients_add_adds_and_says_to_name_them_in_the_rule(run_cli: RunCli, repo: Path,
+                                                               age_identity: AgeIdentity) -> None:
+    rule(repo, age_identity.recipient)
+    file = sealed_for(run_cli, repo, age_identity.recipient)
+    carol = generate_identity()[1]
+    added = run_cli("recipients", "add", "--age", carol, file)
+    assert added.returncode == 0, added.stderr
+    assert f"added age {carol}" in added.stderr
+    assert f"does not name age {carol}" in added.stderr and ".sealfile.yaml" in added.stderr
+    assert carol in run_cli("recipients", "list", file).stdout
+    refused = run_cli("set", file, "db.pw", "new-secret-93")
+    assert refused.returncode != 0 and f"age {carol}" in refused.stderr
+    rule(repo, age_identity.recipient, carol, BOB)
+    done = run_cli("set", file, "db.pw", "new-secret-93")
+    assert done.returncode == 0, done.stderr
+    named = run_cli("recipients", "add", "--age", BOB, file)
+    assert named.returncode == 0 and "does not name" not in named.stderr, named.stderr
