@@ -9,14 +9,10 @@ import pytest
 
 from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, textconv_command
 from sealfile.gitflow.guard_hooks import HOOKS, hook_text
+from tests.gitflow.test_half_setups import FILE, _warnings
 from tests.support.git import SEALFILE, Sandbox, seal_file
 
-FILE = "app.enc.yaml"
 AGAIN = "run 'sealfile git install' again"
-
-
-def _warnings(box: Sandbox) -> list[str]:
-    return [line for line in box.sealfile("check").stderr.splitlines() if line.startswith("sealfile: warning:")]
 
 
 @pytest.fixture
