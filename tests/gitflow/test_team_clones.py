@@ -209,7 +209,9 @@ def test_a_branch_opened_before_someone_left_is_reviewed_for_its_own_changes_and
     alice.git("merge", "-q", "--no-edit", "origin/feature")
     assert alice.sealfile("decrypt", FILE, "--extract", "api_token").stdout == "tok-feature"
     merged = alice.sealfile("review", before, "HEAD").stdout
-    assert "RECIPIENTS CHANGED" not in merged and "DATA KEY REPLACED" not in merged, merged
+    # no trusted signers vouch for main's rotation: the merge seals under a key of its own (docs/git.md), which
+    # review shows as replaced, and no recipient comes back
+    assert "RECIPIENTS CHANGED" not in merged and "data key replaced, unsigned (before: unsigned)" in merged, merged
     assert bob.recipient not in alice.sealfile("recipients", "list", FILE).stdout
 
 

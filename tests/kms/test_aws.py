@@ -813,5 +813,8 @@ def test_bulk_changes_wrap_once_per_new_recipient_with_files_in_flight_together(
     assert sealfile("updatekeys", "-y") == {"Encrypt": 2 * len(files)}
     assert sorted(seen.key_id or "" for seen in proxy.seen) == sorted([kms_keys.arn, kms_keys.other_arn] * len(files))
     assert sealfile("recipients", "add", "--aws-kms", kms_keys.mrk_arn) == {"Encrypt": len(files)}
+    (tmp_path / ".sealfile.yaml").write_text(  # as recipients add tells: else writers refuse the key the rule lacks
+        f"creation_rules:\n  - age: {age_identity[1].recipient}\n"
+        f"    aws_kms: {kms_keys.arn},{kms_keys.other_arn},{kms_keys.mrk_arn}\n")
     assert sealfile("rotate") == {"Encrypt": 3 * len(files)}
     assert all(load_secrets(path, redacted=False) == load_fast(PLAINTEXT) for path in files)
