@@ -4,6 +4,8 @@ attacker opens (docs/security.md §3). Real age keys, through the ``sealfile`` c
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.kms.age import generate_identity
-from tests.support.cli import RunCli
+from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
 from tests.support.signed import Team, team
 from tests.support.ssh import ssh_keys
@@ -72,7 +74,7 @@ def test_a_file_sealed_also_for_a_recipient_the_rule_does_not_name_is_refused(
     lines = refused.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in lines[0], refused.stderr
     assert str(file) in lines[0] and f"age {attacker}" in lines[0], lines[0]
-    assert f"sealfile updatekeys {file}" in lines[0] and age_identity.recipient not in lines[0], lines[0]
+    assert lines[0].endswith(f"sealfile updatekeys --rotate {file}") and age_identity.recipient not in lines[0], lines[0]
     assert "old-secret" not in refused.stderr + refused.stdout
     assert file.read_bytes() == before
 
@@ -89,6 +91,24 @@ def test_updatekeys_brings_it_to_the_rule_and_writes_go_on(run_cli: RunCli, repo
     assert done.returncode == 0, done.stderr
     as_attacker = run_cli("decrypt", file, env={"SEALFILE_AGE_KEY": attacker_identity, "SEALFILE_AGE_KEY_FILE": ""})
     assert as_attacker.returncode != 0 and "new-secret-93" not in as_attacker.stdout
+
+
+@pytest.mark.parametrize("name", ["a.enc.yaml", "my secrets.enc.yaml"])
+def test_the_command_the_refusal_names_shuts_the_extra_recipient_out(
+        name: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """Pasted as printed (a name with a space included), it leaves no data key the outsider chose."""
+    attacker_identity, attacker = generate_identity()
+    rule(repo, age_identity.recipient)
+    file = sealed_for(run_cli, repo, age_identity.recipient, attacker).rename(repo / name)
+    forged_tokens = set(re.findall(r"ENC\[[^]]*\]", file.read_text()))
+    refused = run_cli("set", file.name, "db.pw", "new-secret-93", cwd=repo)
+    command = refused.stderr.rstrip("\n").split("under a new data key: ", 1)[1]
+    followed = subprocess.run([sys.executable, "-m", *shlex.split(command)], input="y\n", capture_output=True,
+                              text=True, env=cli_env(), cwd=repo, timeout=60)
+    assert followed.returncode == 0, followed.stderr
+    assert run_cli("set", file, "db.pw", "new-secret-93").returncode == 0
+    # The outsider chose the data key they sealed with: no value may stay sealed under it.
+    assert forged_tokens.isdisjoint(re.findall(r"ENC\[[^]]*\]", file.read_text()))
 
 
 def test_encrypt_previous_keeps_no_data_key_an_unnamed_recipient_holds(run_cli: RunCli, repo: Path,

@@ -42,11 +42,15 @@ class ExpectedRecipients(Record):
         """Refuse to seal for a recipient the rule does not name (before any key is unwrapped)."""
         extra = self.unexpected(recipients, chosen)
         if extra:
+            import shlex  # only here: the message is a command to paste
+
+            # --rotate: whoever sealed the file for them chose its data key, so removing them alone leaves it
+            # theirs to open, and the next write would seal under it.
             raise UntrustedSealError(
                 f"refusing to seal for {describe_keys(extra)}, which its creation rule in .sealfile.yaml does not "
                 "name: whoever sealed the file for them could read what is written (no trusted signers say who "
-                f"did); run 'sealfile updatekeys {one_line(self.file)}' to bring it to the rule, or add them to "
-                ".sealfile.yaml if intended")
+                "did); add them to .sealfile.yaml if intended, else bring the file to the rule under a new data key: "
+                f"sealfile updatekeys --rotate {one_line(shlex.quote(self.file))}")
 
 
 def expected_recipients(config: ProjectConfig, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
