@@ -42,6 +42,17 @@ def test_every_command_and_option_has_help(name: str, command: click.Command) ->
             assert param.help, f"sealfile {name} {param.opts[0]} has no help"
 
 
+GROUPS = [(name, command) for name, command in [("", cli), *COMMANDS] if isinstance(command, click.Group)]
+
+
+@pytest.mark.parametrize(("name", "group"), GROUPS, ids=[name or "sealfile" for name, _ in GROUPS])
+def test_each_command_listed_shows_its_whole_summary(name: str, group: click.Group) -> None:
+    """The list in a group's --help shows each command's first sentence whole, not cut off at '...'."""
+    listing = group.get_help(click.Context(group, info_name=f"sealfile {name}".strip()))
+    cut = [line.strip() for line in listing.split("Commands:", 1)[1].splitlines() if line.endswith("...")]
+    assert cut == [], "shorten the first sentence of each command's docstring"
+
+
 def test_subcommands_show_their_help(tmp_path: Path) -> None:
     for args in (["recipients", "add", "--help"], ["recipients", "list", "--help"], ["recipients", "remove", "-h"]):
         done = subprocess.run([sys.executable, "-m", "sealfile", *args], capture_output=True, text=True,

@@ -116,10 +116,11 @@ def decrypt(files: tuple[Path, ...], extract: str | None, input_type: str | None
 @click.option("--print-allowed-signers", "show", flag_value="signers",
               help="Print the trusted signers for FILE as an OpenSSH allowed_signers file.")
 def verify(files: tuple[Path, ...], input_type: str | None, keyless: bool, show: str | None) -> None:
-    """Check that files were sealed by a trusted signer and nothing in them was altered.
+    """Check that nothing in files was altered, and who sealed them.
 
-    Without a key (or with --keyless) the structure and the signature are checked and the signer is
-    named (an unsigned file fails: nothing vouches for it); with a key, also the MAC and every value."""
+    With a key: the structure, the signature if any, the MAC and every value; with trusted signers
+    configured, a file they did not seal fails. Without a key (or with --keyless) the structure and the
+    signature are checked and the signer is named (an unsigned file fails: nothing vouches for it)."""
     if show is not None:
         if len(files) != 1:
             raise click.UsageError(f"--print-{'allowed-signers' if show == 'signers' else show} takes one FILE")
@@ -153,5 +154,7 @@ def _age_option(ctx: click.Context, param: click.Parameter, value: str | None) -
 @input_type_option
 @usage_checked
 def status(files: tuple[Path, ...], older_than: dt.timedelta | None, input_type: str | None, values: bool) -> None:
-    """Show recipients, rule and when values were last set, of sealed or SOPS files; no key."""
+    """Show recipients, rule and when values were last set (no key).
+
+    Sealed or SOPS files."""
     show_status(files, older_than, input_type, values)

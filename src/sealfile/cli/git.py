@@ -209,8 +209,10 @@ def review(base: str, head: str, fmt: str, fail_on_recipient_change: bool) -> No
 
     Exit status 3 on a policy violation: a file matching the sealed-file patterns that is not
     sealed, a plaintext value where the rule encrypts, a secret-named key newly left in
-    plaintext, a file the trusted signers did not seal (a replaced data key above all), or
-    (with --fail-on-recipient-change) any change to recipients, signers: or trust:.
+    plaintext, a .gitattributes change taking a sealed file from the drivers, a decrypted copy
+    or a recipient's private key committed, a file the trusted signers did not seal (a replaced
+    data key above all), or (with --fail-on-recipient-change) any change to recipients, signers:
+    or trust:. docs/git.md lists every check.
     """
     from sealfile.gitflow.review import render
     from sealfile.gitflow.review import review as run_review

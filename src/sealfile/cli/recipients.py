@@ -33,9 +33,9 @@ def recipients() -> None:
 @click.argument("files", nargs=-1, required=True, type=SEALED_FILE)
 @input_type_option
 def recipients_list(files: tuple[Path, ...], input_type: str | None) -> None:
-    """Print each file's recipients, one per line (no key), of sealed or SOPS files.
+    """Print each file's recipients, one per line (no key).
 
-    Tab-separated: FILE, kind, key id, and for files with key groups the group and its threshold.
+    Sealed or SOPS files. Tab-separated: FILE, kind, key id, and for files with key groups the group and its threshold.
     """
 
     def one(file: Path, console: Console) -> None:

@@ -33,8 +33,9 @@ keep_key_env_option = click.option(
 @usage_checked
 def exec_command(file: Path, prefix: str, extract: str | None, override: bool, allow_env: tuple[str, ...],
                  keep_key_env: bool, input_type: str | None, command: tuple[str, ...]) -> None:
-    """Run COMMAND with FILE's values as environment variables (database.password -> DATABASE_PASSWORD).
+    """Run COMMAND with FILE's values as environment variables.
 
+    Names come from key paths: database.password becomes DATABASE_PASSWORD.
     Several files: `exec base.enc.yaml prod.enc.yaml -- COMMAND...`; their values are merged in
     order (a later file's value wins; each replaced value is named on stderr, never shown).
 
@@ -64,8 +65,9 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
 @usage_checked
 def exec_file_command(file: Path, output_type: str | None, extract: str | None, filename: str | None,
                       keep_key_env: bool, input_type: str | None, command: tuple[str, ...]) -> None:
-    """Run COMMAND with {} replaced by the path of a pipe holding FILE's plaintext (as sops exec-file).
+    """Run COMMAND with {} naming a pipe of FILE's plaintext.
 
+    As sops exec-file:
     `sealfile exec-file secrets.enc.yaml -- kubectl apply -f {}`. The path names a named pipe in a
     private directory, never a file: what goes through it is never on disk. The first program that
     opens it reads the plaintext, once (as from sops exec-file); then the directory is removed.

@@ -57,7 +57,9 @@ def _each(files: tuple[Path, ...], output: Path | None, in_place: bool, verb: st
 @usage_checked
 def import_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
-    """Convert SOPS files to sealed files for the same recipients (see docs/sops-compat.md)."""
+    """Convert SOPS files to sealed files for the same recipients.
+
+    What is and is not carried over: docs/sops-compat.md."""
     _each(files, output, in_place, "import-sops",
           lambda file, tell: _import_one(file, output, in_place, input_type, output_type, tell, len(files) > 1))
 
@@ -128,7 +130,9 @@ def _import_config(file: Path, read: str, output: Path | None, in_place: bool, s
 @usage_checked
 def export_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, input_type: str | None,
                 output_type: str | None) -> None:
-    """Write SOPS files with the same data for the same recipients (the way back to SOPS)."""
+    """Write sealed files back as SOPS files.
+
+    The same data for the same recipients, the way back to SOPS: 'sops decrypt' opens what it writes."""
     _each(files, output, in_place, "export-sops",
           lambda file, tell: _export_one(file, output, in_place, input_type, output_type, tell, len(files) > 1))
 
