@@ -74,7 +74,8 @@ def test_a_file_sealed_also_for_a_recipient_the_rule_does_not_name_is_refused(
     lines = refused.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in lines[0], refused.stderr
     assert str(file) in lines[0] and f"age {attacker}" in lines[0], lines[0]
-    assert lines[0].endswith(f"sealfile updatekeys --rotate {file}") and age_identity.recipient not in lines[0], lines[0]
+    assert lines[0].endswith(f"sealfile updatekeys --rotate {file}"), lines[0]
+    assert age_identity.recipient not in lines[0], lines[0]
     assert "old-secret" not in refused.stderr + refused.stdout
     assert file.read_bytes() == before
 
@@ -97,7 +98,7 @@ def test_updatekeys_brings_it_to_the_rule_and_writes_go_on(run_cli: RunCli, repo
 def test_the_command_the_refusal_names_shuts_the_extra_recipient_out(
         name: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
     """Pasted as printed (a name with a space included), it leaves no data key the outsider chose."""
-    attacker_identity, attacker = generate_identity()
+    attacker = generate_identity()[1]
     rule(repo, age_identity.recipient)
     file = sealed_for(run_cli, repo, age_identity.recipient, attacker).rename(repo / name)
     forged_tokens = set(re.findall(r"ENC\[[^]]*\]", file.read_text()))
