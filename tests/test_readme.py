@@ -19,6 +19,7 @@ left out, and one needing the OS keyring gets the tests' private Secret Service.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -187,3 +188,26 @@ def _runs_here(line: str) -> bool:
     """A command sealfile runs (`exec FILE -- PROGRAM`) is run if it is one of the world's (``./manage.py``):
     another (``kubectl apply``) needs a world of its own."""
     return shlex.split(line.split(PROGRAM_AFTER_DASHES, 1)[1], comments=True)[0].startswith("./")
+
+
+def _shape(sealed: str) -> list[str]:
+    """A sealed YAML text with what differs from one sealing to the next masked: tokens, recipients, the MAC,
+    the wrapped key's lines."""
+    shown: list[str] = []
+    wrapped_at: int | None = None
+    for line in sealed.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if wrapped_at is not None and indent > wrapped_at:
+            continue
+        wrapped_at = indent if line.lstrip().startswith("wrapped:") else None
+        line = re.sub(r"ENC\[[^]]*\]", "ENC[]", line)
+        shown.append(re.sub(r"(recipient|mac): .*", r"\1: ...", line))
+    return shown
+
+
+def test_the_sealed_file_shown_first_is_what_sealfile_writes() -> None:
+    """The README's first YAML example, its values set to any plaintext, sealed again: the same lines."""
+    example = next(f for f in fences(README.read_text(encoding="utf-8")) if f.language == "yaml")
+    plaintext = re.sub(r"ENC\[[^]]*\]", "value", example.text.split("sealfile:\n", 1)[0])
+    sealed = seal_text(plaintext, [AgeKey(generate_identity()[1])])
+    assert _shape(example.text) == _shape(sealed)
