@@ -57,8 +57,9 @@ def one(f, out):
         p.write_bytes(sealed)
         vtext = value if isinstance(value, str) else json.dumps(value)
         typed = [] if isinstance(value, str) else ["--type", "yaml"]  # a subtree, written as JSON (which YAML reads)
-        args = ["set", *typed, base, H.kp(path), "--", vtext] if op == "set" else ["unset", base, H.kp(path)]
-        r = run(args + typ, d)
+        # options before `--`: after it they would be read as more arguments
+        args = ["set", *typed, *typ, base, H.kp(path), "--", vtext] if op == "set" else ["unset", *typ, base, H.kp(path)]
+        r = run(args, d)
         if r.returncode != 0:
             rec(file=f, cmd=ename, keypath=H.kp(path), **refusal(r, p, sealed))
             continue

@@ -9,7 +9,7 @@ import pytest
 
 from sealfile import sops
 from sealfile.errors import FormatError
-from sealfile.sops.flatstores import flat_metadata
+from sealfile.sops.flatstores import flat_metadata, read_dotenv
 from sealfile.sops.format import parse_metadata
 from sealfile.sops.goyaml import resolve
 from sealfile.stores.yaml.reader import load_fast
@@ -73,3 +73,10 @@ def test_a_key_repeated_where_go_decodes_the_metadata_is_refused(metadata: str) 
 def test_a_key_repeated_in_an_unknown_metadata_field_is_read_as_sops_reads_it() -> None:
     """Go's decoder skips a field it does not know without looking at its keys."""
     sops.parse("a: 1\nsops:\n  later: {k: v, k: w}\n  mac: x\n", "yaml")
+
+
+@pytest.mark.parametrize(("text", "line"), [("A=1\nnot a binding\n", 2), ("# c\n\n\nB=2\nbare\n", 5), ("bare", 1)])
+def test_a_sops_dotenv_line_without_equals_is_named_by_its_line(text: str, line: int) -> None:
+    with pytest.raises(FormatError) as refused:
+        read_dotenv(text)
+    assert str(refused.value) == f"invalid dotenv line {line}: no '=' (sops reads KEY=value lines only)"

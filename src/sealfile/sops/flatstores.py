@@ -88,7 +88,7 @@ def flat_metadata(flat: dict[str, str]) -> dict[str, Any]:
 def read_dotenv(text: str) -> tuple[Branch, dict[str, Any]]:
     """A SOPS dotenv file: its branch (values with ``\\n`` decoded) and its metadata mapping."""
     branch, flat = Branch(), {}
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line:
             continue
         if line.startswith("#"):
@@ -96,7 +96,7 @@ def read_dotenv(text: str) -> tuple[Branch, dict[str, Any]]:
             continue
         key, equals, value = line.partition("=")
         if not equals:
-            raise FormatError("invalid dotenv line (no '=')")
+            raise FormatError(f"invalid dotenv line {number}: no '=' (sops reads KEY=value lines only)")
         if key.startswith("sops_"):
             flat[key[len("sops_"):]] = value
         else:

@@ -36,6 +36,7 @@ from sealfile.stores.dotenv_lines import (
     value_read_from_a_file,
 )
 from sealfile.stores.dotenv_metadata import PREFIX, STANZA_FIELD, metadata_from_lines, metadata_lines
+from sealfile.stores.dotenv_refusals import entry_line, invalid_line
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 METADATA_KEY = "sealfile"
@@ -115,7 +116,7 @@ class DotenvStore(Store):
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:
-                raise FormatError(f"invalid dotenv line {binding.original.line}")
+                raise invalid_line(binding)
             raw = binding.original.string
             if binding.key is None:
                 before_header = _without_header(raw)
@@ -126,9 +127,9 @@ class DotenvStore(Store):
                 continue
             key, value = binding.key, value_read_from_a_file(raw, binding.value or "")
             if binding.value is None:
-                document.unvalued.append((key, binding.original.line))
+                document.unvalued.append((key, entry_line(binding)))
             if key in document or (key.startswith(PREFIX) and key[len(PREFIX):] in metadata):
-                raise FormatError(f"invalid dotenv line {binding.original.line}: duplicate key",
+                raise FormatError(f"invalid dotenv line {entry_line(binding)}: duplicate key",
                                   keypath=format_keypath((key,)))
             if key.startswith(PREFIX):
                 metadata[key[len(PREFIX):]] = value
