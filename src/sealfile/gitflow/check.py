@@ -96,7 +96,7 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
     kind = sops_kind(text, file)
     if kind is not None:  # encrypted, but its recipients and MAC are not what sealfile checks
         return ("a SOPS file, not a sealed file: what it holds is encrypted, but its recipients are not checked "
-                f"here and its MAC covers neither key names nor empty values; {conversion(kind, shlex.quote(file))}")
+                f"here and its MAC covers neither key names nor empty values; {conversion(kind, file)}")
     try:
         document = store.load_fast(text)
     except FormatError:

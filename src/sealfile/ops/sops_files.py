@@ -42,8 +42,7 @@ def refuse_to_write(text: str, path: str | None = None) -> None:
     if kind is not None:
         label = "a SOPS binary file: sealfile reads it (decrypt)" if kind == "binary" else \
             "a SOPS file: sealfile reads SOPS files"
-        named = "FILE" if path is None else shlex.quote(path)
-        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, named)}")
+        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, path or 'FILE')}")
 
 
 def conversion(kind: str, file: str) -> str:
@@ -52,7 +51,12 @@ def conversion(kind: str, file: str) -> str:
     if kind == "binary":
         return ("'import-sops' cannot convert it (it holds no keys and values to seal one by one): keep it in "
                 "SOPS, or seal its content as one value of a sealed file")
-    return f"convert it first with 'sealfile import-sops -i {file}'"
+    if kind == "ini":  # no sealed INI syntax: the data goes to a sealed YAML file beside it
+        from sealfile.stores import ini_alternative
+
+        return (f"convert it first with 'sealfile import-sops {shlex.quote(file)} -o "
+                f"{shlex.quote(ini_alternative(file))}' ('decrypt -o NAME.ini' prints that file as INI)")
+    return f"convert it first with 'sealfile import-sops -i {shlex.quote(file)}'"
 
 
 def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:
