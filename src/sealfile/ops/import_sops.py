@@ -26,6 +26,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
+from sealfile.ops.sops_files import SPLIT
 from sealfile.sops import Kind, Opened, about, detect, open_text, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import value_text
@@ -89,7 +90,7 @@ def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
 def plaintext_yaml(opened: Opened) -> str:
     """The plaintext as YAML sealfile seals, comments kept, read back first."""
     if len(opened.documents) != 1:
-        raise FormatError(f"it holds {len(opened.documents)} YAML documents; a sealed file holds one")
+        raise FormatError(f"it holds {len(opened.documents)} YAML documents; {SPLIT}")
     if opened.kind == "binary":
         raise FormatError("a SOPS binary file holds no keys and values to seal one by one")
     document = opened.documents[0]
