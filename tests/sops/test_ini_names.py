@@ -5,8 +5,11 @@ would hold YAML that ``sops decrypt``'s readers took for INI). Real ``sops`` wri
 from __future__ import annotations
 
 import configparser
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +99,18 @@ def test_the_conversion_a_writer_names_for_a_sops_ini_file_works(sops_ini: Path,
     shown = run_sops(["decrypt", "--output-type", "ini", str(back)], env)
     assert shown.returncode == 0, shown.stderr
     assert _sections(shown.stdout) == {**DATA, "db": {"user": "bob", "pass": "s3cr3t"}}
+
+
+def _json_sections(text: str) -> Any:
+    return {name: section for name, section in json.loads(text).items() if section}  # go-ini's empty DEFAULT
+
+
+@pytest.mark.parametrize(("name", "parsed"), [("app.ini", _sections), ("app.json", _json_sections)])
+def test_exec_file_gives_the_syntax_its_pipes_name_says(name: str, parsed: Callable[[str], Any], sops_ini: Path,
+                                                        env: dict[str, str]) -> None:
+    done = sealfile_cli("exec-file", "--filename", name, str(_sealed(sops_ini, env)), "--", "cat", "{}", env=env)
+    assert done.returncode == 0, done.stderr
+    assert parsed(done.stdout) == DATA
+    done = sealfile_cli("exec-file", "--filename", name, "--output-type", "yaml", str(_sealed(sops_ini, env)), "--",
+                        "cat", "{}", env=env)
+    assert done.returncode == 2 and "--output-type yaml" in done.stderr
