@@ -23,6 +23,7 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
     """Replace this process with ``command``, ``{}`` in it naming a pipe that holds ``file``'s plaintext."""
     from sealfile.cli.execute import replace_process
     from sealfile.cli.hot import plaintext_of, refuse_options_after_file
+    from sealfile.cli.output_names import named_syntax
     from sealfile.files.fifo import serve_once
     from sealfile.runtime.environment import child_environment
 
@@ -36,7 +37,9 @@ def exec_file(file: PathName, command: tuple[str, ...], output_type: str | None,
         raise UsageProblem("put {} in the command where the file's path goes (e.g. -- kubectl apply -f {})")
     check_option_values(extract=extract)
     name = pipe_name(str(file), output_type) if filename is None else checked_name(filename)
-    plaintext = plaintext_of(file, extract, input_type, output_type)
+    # a program reads the pipe by the name it is given, as a file: app.json must hold JSON, app.ini INI
+    named = None if filename is None else named_syntax(filename, output_type, extract)
+    plaintext = plaintext_of(file, extract, input_type, output_type, named=named)
     path = serve_once(plaintext.encode("utf-8", "surrogateescape"), name, os.getpid())
     environment = child_environment({}, override=False, keep_key_material=keep_key_env)
     replace_process([argument.replace(PLACEHOLDER, path) for argument in command], environment)

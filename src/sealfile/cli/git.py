@@ -108,7 +108,8 @@ def git_textconv(file: str, redact: bool) -> None:
         cause = err if isinstance(err, SealfileError) else type(err).__name__
         sys.stdout.write(f"# sealfile: not decrypted: {cause}\n")
     try:
-        sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file), policy=policy))
+        sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file), policy=policy,
+                                  path=file))
     except Exception:  # a failing textconv breaks 'git diff': fall back to the file as stored
         sys.stdout.write(text)
 

@@ -85,8 +85,8 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
         if fmt is None or (fmt == own and fmt != "dotenv"):  # dotenv output: load_env's names, --prefix applied
             return read.decrypt_text(text, extract=extract, store=store_for(file, input_type), policy=policy,
                                      portable_output=portable)
-        if fmt in ("ini", "binary"):
-            raise UsageProblem(f"--output-type {fmt} applies to SOPS files")
+        if fmt == "binary":  # a sealed file's data is keys and values; INI is rendered from them
+            raise UsageProblem("--output-type binary applies to SOPS files")
         from sealfile.runtime.loader import opened_values
 
         values = opened_values(text, file, policy, extract=extract, file_type=input_type)  # read once: - is a pipe

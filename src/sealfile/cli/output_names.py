@@ -21,18 +21,18 @@ def named_syntax(output: PathName | None, output_type: str | None, extract: str 
     """The store name ``output``'s file name gives (``None``: none, or the name does not decide);
     a ``UsageProblem`` if ``output_type`` writes another store's syntax."""
     from sealfile.files import io
-    from sealfile.stores import STORE_NAMES, named_store
+    from sealfile.stores import STORE_NAMES, named_store, names_ini
 
     if extract is not None or not io.names_a_file(output):
         return None
-    named = named_store(output)
+    named = "ini" if names_ini(output) else getattr(named_store(output), "name", None)
     if named is None:
         return None
     written = WRITES.get(output_type, output_type) if output_type else None
-    if written in STORE_NAMES and written != named.name:
-        raise UsageProblem(f"-o {output} names a {named.name} file, but --output-type {output_type} writes "
+    if written in (*STORE_NAMES, "ini") and written != named:
+        raise UsageProblem(f"-o {output} names a file of {named}, but --output-type {output_type} writes "
                            f"{written}: name the file for what it holds, or leave --output-type out")
-    return named.name
+    return named
 
 
 def check_destination(file: PathName, output: PathName | None, in_place: bool) -> None:

@@ -13,6 +13,10 @@ def render_noted(values: Any, fmt: str, label: str, **options: Any) -> str:
     JSON output that JavaScript's ``JSON.parse`` reads rounded."""
     from sealfile.runtime.outputs import render, rounded_by_javascript
 
+    if fmt == "ini":
+        from sealfile.ops.read import ini_plaintext
+
+        return ini_plaintext(values)
     text = render(values, fmt, **options)
     rounded = rounded_by_javascript(values) if fmt == "json" else []
     if rounded:

@@ -30,7 +30,7 @@ from sealfile.kms.trust import offline
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy, for_file
-from sealfile.ops.sops_files import conversion, sops_kind
+from sealfile.ops.sops_files import conversion, documents, sops_kind
 from sealfile.stores import Store, store_for
 
 
@@ -95,8 +95,9 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
 def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str:
     kind = sops_kind(text, file)
     if kind is not None:  # encrypted, but its recipients and MAC are not what sealfile checks
+        how = conversion(kind, file, documents(text, kind))
         return ("a SOPS file, not a sealed file: what it holds is encrypted, but its recipients are not checked "
-                f"here and its MAC covers neither key names nor empty values; {conversion(kind, shlex.quote(file))}")
+                f"here and its MAC covers neither key names nor empty values; {how}")
     try:
         document = store.load_fast(text)
     except FormatError:

@@ -31,15 +31,16 @@ from sealfile.stores.yaml.restore import redacted
 from sealfile.stores.yaml.sealed import scan_sealed_yaml
 
 
-def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, policy: TrustPolicy | None = None) -> str:
+def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, policy: TrustPolicy | None = None,
+             path: str | None = None) -> str:
     """The diffable view of one version of a sealed or SOPS file; the input unchanged if it is neither.
 
     Like every reader, it decrypts only a file whose seal ``policy`` (default: ``SEALFILE_ALLOWED_SIGNERS``)
     accepts, and it says who sealed it: a forged file is shown redacted, not as a trusted change."""
     store = store or get_store("yaml")
-    kind = sops_kind(text)
+    kind = sops_kind(text, path)  # the name picks a SOPS file's store, as for sops (git keeps it on a temp file)
     if kind is not None:
-        return _sops_view(text, kind, decrypt, policy)
+        return _sops_view(text, kind, decrypt, policy, path)
     try:
         document = keyless_read(text, store)
     except Exception:
@@ -61,13 +62,14 @@ def textconv(text: str, *, decrypt: bool = True, store: Store | None = None, pol
                  lambda: redact(text, store))
 
 
-def _sops_view(text: str, kind: Any, decrypt: bool, policy: TrustPolicy | None) -> str:
+def _sops_view(text: str, kind: Any, decrypt: bool, policy: TrustPolicy | None, path: str | None) -> str:
     """A SOPS file: what ``sops decrypt`` prints, else without its metadata (:mod:`~sealfile.gitflow.sops_view`)."""
     try:
         footer = sops_view.footer(text, kind)
     except Exception:  # not one SOPS reads: shown as it is
         return text
-    return _view(text, footer, decrypt, lambda: decrypt_text(text, policy=policy), lambda: sops_view.redact(text, kind))
+    return _view(text, footer, decrypt, lambda: decrypt_text(text, path=path, policy=policy),
+                 lambda: sops_view.redact(text, kind))
 
 
 def _view(text: str, footer: list[str], decrypt: bool, decrypted: Callable[[], str],

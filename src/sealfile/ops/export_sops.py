@@ -55,7 +55,7 @@ class Exported:
 
 
 @dataclass
-class _Notes:
+class Notes:
     found: dict[str, list[str]]
 
     def add(self, what: str, where: Path) -> None:
@@ -66,7 +66,7 @@ class _Notes:
                 for what, paths in self.found.items()]
 
 
-def _go_time(value: dt.date, where: Path, notes: _Notes) -> GoTime:
+def _go_time(value: dt.date, where: Path, notes: Notes) -> GoTime:
     if not isinstance(value, dt.datetime):
         notes.add("a date becomes a time at midnight UTC in SOPS", where)
         value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
@@ -95,7 +95,7 @@ def _printed_alike(value: str) -> bool:
         return False
 
 
-def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
+def go_value(value: Any, where: Path, kind: Kind, notes: Notes) -> Any:
     """A sealed file's value as the Go value SOPS will hold (plain ``str``/``int``/``float``, not a
     reader's subclass of them)."""
     if value is None and kind == "dotenv":  # what sealfile's dotenv output prints for one, too
@@ -138,7 +138,7 @@ def go_value(value: Any, where: Path, kind: Kind, notes: _Notes) -> Any:
     raise FormatError(f"a {type(value).__name__} value, which SOPS cannot keep", keypath=format_keypath(where))
 
 
-def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) -> Any:
+def go_tree(data: Any, shape: Any, kind: Kind, notes: Notes, where: Path = ()) -> Any:
     """``data`` as SOPS's tree; ``shape`` (the plaintext read as SOPS reads it) adds its comments and gives
     each time its written fraction (a YAML reader rounds ``.999999999`` to the next second)."""
     if isinstance(data, dict):
@@ -173,7 +173,7 @@ def go_tree(data: Any, shape: Any, kind: Kind, notes: _Notes, where: Path = ()) 
     return value.text if kind == "dotenv" else value  # sops prints a dotenv time to the second: its text is whole
 
 
-def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: _Notes, where: Path) -> list[Any]:
+def _go_list(data: list[Any], shape: list[Any], kind: Kind, notes: Notes, where: Path) -> list[Any]:
     """A list's items with the comments between them (SOPS keeps a comment in a list as an item of it)."""
     out: list[Any] = []
     done = 0
@@ -260,9 +260,9 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     data = document.data()
     if isinstance(data, list):  # a stream's documents (a file's top level is always a mapping)
         raise FormatError("a file of several YAML documents; export-sops writes one document (split the file)")
-    notes = _Notes({})
+    notes = Notes({})
     keeps_comments = kind != "json"  # SOPS's JSON store has no comments
-    go_tree(data, None, kind, _Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
+    go_tree(data, None, kind, Notes({}))  # what SOPS cannot keep is refused by key path before the text is read
     # the plaintext as SOPS reads it: its comments, and its times to the nanosecond (data() has microseconds)
     # (a text with no key yet has no document to give a shape)
     shape: Any = None

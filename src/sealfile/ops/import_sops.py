@@ -26,6 +26,7 @@ from sealfile.model.rules import EncryptionRules
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
+from sealfile.ops.sops_files import SPLIT
 from sealfile.sops import Kind, Opened, about, detect, open_text, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import value_text
@@ -35,6 +36,8 @@ from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, python_pattern
 from sealfile.stores import Store, get_store
+from sealfile.stores.dotenv_lines import checked_name
+from sealfile.stores.dotenv_metadata import PREFIX as DOTENV_PREFIX
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def sealfile_rules(rule: SopsRule) -> tuple[EncryptionRules, list[str]]:
 def plaintext_yaml(opened: Opened) -> str:
     """The plaintext as YAML sealfile seals, comments kept, read back first."""
     if len(opened.documents) != 1:
-        raise FormatError(f"it holds {len(opened.documents)} YAML documents; a sealed file holds one")
+        raise FormatError(f"it holds {len(opened.documents)} YAML documents; {SPLIT}")
     if opened.kind == "binary":
         raise FormatError("a SOPS binary file holds no keys and values to seal one by one")
     document = opened.documents[0]
@@ -141,6 +144,16 @@ def _dotenv_kept(opened: Opened, output: Store | None) -> str | None:
     return text if store.load_editable(text) == data else None
 
 
+def _dotenv_names(data: object) -> None:
+    """Every key a sealed dotenv file can hold, else one error naming the conversion that holds it."""
+    for key in data if isinstance(data, dict) else ():
+        try:
+            checked_name(key, DOTENV_PREFIX)
+        except FormatError as err:
+            raise FormatError(f"{err.message}; a sealed YAML or JSON file holds it: import to NAME.enc.yaml "
+                              "(-o), not to a dotenv name", keypath=err.keypath) from None
+
+
 def import_sops(text: str, *, path: str | None = None, input_type: str | None = None,
                 output: Store | None = None, policy: TrustPolicy | None = None) -> Imported:
     """Convert a SOPS file's text (``path`` or ``input_type`` picks its store, as in SOPS) to a sealed
@@ -159,6 +172,8 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
         rules, notes = sealfile_rules(opened.meta.rule)
         _refuse_unsealing(text, opened.kind, rules)
+        if output is not None and output.name == "dotenv":
+            _dotenv_names(opened.data())
         as_dotenv = _dotenv_kept(opened, output)
         written = get_store("dotenv") if as_dotenv is not None else output or get_store("yaml")
         if as_dotenv is not None:

@@ -132,3 +132,15 @@ def names_other_sealed_file(output: str | os.PathLike[str] | None, sources: Sequ
     except (OSError, SealfileError):
         return False  # not a sealed file that opens: an ordinary output to replace
     return True
+
+
+def ini_plaintext(values: Any) -> str:
+    """Sealed data as INI text, as ``sops decrypt --output-type ini`` prints it (sealfile seals no INI syntax:
+    a team that read INI from a SOPS file reads it so from the sealed file it imported)."""
+    from sealfile.errors import FormatError
+    from sealfile.ops.export_sops import Notes, go_tree
+    from sealfile.sops.render import ini_text
+
+    if not isinstance(values, dict):
+        raise FormatError("an INI file holds only sections (mappings) at the top, not one value")
+    return ini_text(go_tree(values, None, "ini", Notes({})))

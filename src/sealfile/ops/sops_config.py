@@ -140,16 +140,25 @@ def _flat(name: str, value: Any, profile: Any) -> list[Any]:
 
 
 def _group(group: Any, where: str) -> dict[str, Any]:
+    """A key group; its ``merge:`` groups' keys (SOPS 3.9+, at any depth) are added to it, each once."""
     if not isinstance(group, Mapping):
         raise ConfigError("a key group must be a mapping", keypath=where)
-    out: dict[str, Any] = {}
+    out: dict[str, list[Any]] = {}
     for name, value in group.items():
-        if name not in GROUPED:
+        if name == "merge":
+            if not isinstance(value, list) or not all(isinstance(inner, Mapping) for inner in value):
+                raise ConfigError("merge: a list of key groups (mappings)", keypath=where)
+            parts = [_group(inner, f"{where}.merge.{i}") for i, inner in enumerate(value)]
+        elif name not in GROUPED:
             raise ConfigError(f"{name}: a key group of a kind sealfile does not know", keypath=where)
-        if name == "age":
-            out.update(_age_and_ssh(_entries(value)))
+        elif name == "age":
+            parts = [_age_and_ssh(_entries(value))]
         else:
-            out[GROUPED[name]] = [_grouped_entry(name, entry) for entry in _entries(value)]
+            parts = [{GROUPED[name]: [_grouped_entry(name, entry) for entry in _entries(value)]}]
+        for part in parts:
+            for kind, entries in part.items():
+                kept = out.setdefault(kind, [])
+                kept.extend(entry for entry in entries if entry not in kept)
     return out
 
 

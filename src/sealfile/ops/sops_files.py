@@ -23,6 +23,9 @@ IMPORTED = ("the sealed result is only as trustworthy as the SOPS file it came f
             "names nor empty values, and whoever could write it chose them): check its recipients, keys and values "
             "before you rely on it")
 
+SPLIT = ("'import-sops' converts one YAML document: keep it in SOPS, or split it into one SOPS file per "
+         "document ('sops edit') and import each")
+
 
 def is_sops_text(text: str, path: str | None = None) -> bool:
     """Whether ``text`` is a file SOPS wrote (a cheap test first: every SOPS file holds its marker)."""
@@ -42,17 +45,34 @@ def refuse_to_write(text: str, path: str | None = None) -> None:
     if kind is not None:
         label = "a SOPS binary file: sealfile reads it (decrypt)" if kind == "binary" else \
             "a SOPS file: sealfile reads SOPS files"
-        named = "FILE" if path is None else shlex.quote(path)
-        raise FormatError(f"{label} but changes only sealed files; {conversion(kind, named)}")
+        raise FormatError(f"{label} but changes only sealed files; "
+                          f"{conversion(kind, path or 'FILE', documents(text, kind))}")
 
 
-def conversion(kind: str, file: str) -> str:
-    """How a SOPS file of store ``kind`` becomes a sealed one; a binary file (its store picked by its name, as
-    SOPS picks it) cannot."""
+def documents(text: str, kind: str) -> int:
+    """How many documents a SOPS file holds (several only in YAML); 1 if it cannot be read."""
+    from sealfile import sops
+
+    try:
+        return len(sops.parse(text, "yaml")[0]) if kind == "yaml" else 1
+    except FormatError:
+        return 1  # the conversion then names its own error
+
+
+def conversion(kind: str, file: str, count: int = 1) -> str:
+    """How a SOPS file of store ``kind`` (and ``count`` documents) becomes a sealed one; a binary file (its store
+    picked by its name, as SOPS picks it) cannot, nor one of several documents as it is."""
+    if count > 1:
+        return SPLIT
     if kind == "binary":
         return ("'import-sops' cannot convert it (it holds no keys and values to seal one by one): keep it in "
                 "SOPS, or seal its content as one value of a sealed file")
-    return f"convert it first with 'sealfile import-sops -i {file}'"
+    if kind == "ini":  # no sealed INI syntax: the data goes to a sealed YAML file beside it
+        from sealfile.stores import ini_alternative
+
+        return (f"convert it first with 'sealfile import-sops {shlex.quote(file)} -o "
+                f"{shlex.quote(ini_alternative(file))}' ('decrypt -o NAME.ini' prints that file as INI)")
+    return f"convert it first with 'sealfile import-sops -i {shlex.quote(file)}'"
 
 
 def sops_kind(text: str, path: str | None = None, input_type: str | None = None) -> Any:

@@ -18,6 +18,7 @@ _CLASSES = {"yaml": "sealfile.stores.yaml.store:YamlStore", "json": "sealfile.st
 """Each store's class, imported when a file of its syntax is first met (a YAML reader never loads the others)."""
 STORE_NAMES = tuple(_CLASSES)
 SOPS_ONLY_TYPES = ("ini", "binary")
+INI_SUFFIX = ".ini"
 """``--input-type`` values that only a SOPS file can have (read by :mod:`sealfile.sops`)."""
 DEFAULT_STORE = "yaml"
 _loaded: dict[str, Store] = {}
@@ -65,6 +66,17 @@ def named_store(path: str | os.PathLike[str] | None) -> Store | None:
     return get_store("dotenv") if name.startswith(".env.") else None
 
 
+def names_ini(path: str | os.PathLike[str] | None) -> bool:
+    """Whether the name ends with ``.ini``, exactly as ``sops`` picks its INI store by it."""
+    return path is not None and os.path.basename(os.fspath(path)).endswith(INI_SUFFIX)
+
+
+def ini_alternative(path: str | os.PathLike[str]) -> str:
+    """The sealed YAML file's name for an INI file's data: ``app.ini`` -> ``app.enc.yaml``, beside it."""
+    text = os.fspath(path)
+    return f"{text[:-len(INI_SUFFIX)] if text.endswith(INI_SUFFIX) else text}.enc{SUFFIXES['yaml'][0]}"
+
+
 def aside_name(path: str | os.PathLike[str], label: str) -> str:
     """``path`` with ``.LABEL`` put before the ending that names its syntax (``s.enc.yaml`` -> ``s.enc.LABEL.yaml``,
     ``.env.enc`` -> ``.LABEL.env.enc``; a name that names none, ``.env.prod`` or ``x.sealed``, ends with it),
@@ -81,6 +93,10 @@ def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
     (``check``, ``set``, the Git drivers, ``load_secrets``) picks the store by the name, so JSON in
     ``x.enc.yaml`` would be read, and changed, as YAML. A name that gives none (``x.sealed``) is
     read with ``--input-type``."""
+    if names_ini(path):  # sops, and every INI reader, would take the YAML or JSON written there for INI
+        raise FormatError(f"its name says INI, which sealfile does not seal, and every command reads a file by its "
+                          f"name: name it {ini_alternative(path)} ('decrypt -o NAME.ini' prints it as INI)",
+                          file=os.fspath(path))
     named = named_store(path)
     if named is not None and named.name != store.name:  # a name the default sealed_files patterns cover
         raise FormatError(f"its name says {named.name}, not {store.name}, and every command reads a file by its "
@@ -88,4 +104,5 @@ def fitting_name(path: str | os.PathLike[str], store: Store) -> None:
                           file=os.fspath(path))
 
 
-__all__ = ["STORE_NAMES", "Store", "fitting_name", "get_store", "named_store", "store_for"]
+__all__ = ["STORE_NAMES", "Store", "fitting_name", "get_store", "ini_alternative", "named_store", "names_ini",
+           "store_for"]
