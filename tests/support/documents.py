@@ -1,6 +1,6 @@
 """Random plaintexts of every syntax for the readers-agree property: YAML with every scalar type and tag (an
-application's own tags too: ``!Ref x``), anchors and aliases, comments, flow and block styles (on top of :mod:`tests.support.yaml_layouts`), JSON
-and dotenv."""
+application's own tags too: ``!Ref x``), anchors and aliases, comments, flow and block styles (on top of
+:mod:`tests.support.yaml_layouts`), JSON and dotenv."""
 
 from __future__ import annotations
 

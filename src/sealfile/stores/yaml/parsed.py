@@ -39,7 +39,7 @@ MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "binary",
                                                                   "timestamp"))
-CUSTOM_TAG = "YAML tags other than YAML's own and an application's local ones (!Ref) are not supported (quote a value that starts with '!')"
+CUSTOM_TAG = "a tag neither YAML's own nor an application's (!Ref) is refused (quote a value that starts with '!')"
 UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
               "tag:yaml.org,2002:int": "an integer of more than 4,300 digits",
               None: "a value that cannot be read as the type its spelling gives it"}
