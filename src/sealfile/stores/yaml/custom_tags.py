@@ -1,4 +1,4 @@
-"""Application tags on values (docs/format.md §1.2): ``!Ref x`` (CloudFormation), ``!secret wifi`` (Home
+"""Application tags on values (docs/format.md §1.3): ``!Ref x`` (CloudFormation), ``!secret wifi`` (Home
 Assistant, ESPHome), ``!reference [.a, b]`` (GitLab CI), ``!include f.yaml``.
 
 Such a tag means something to the application that reads the file, nothing to YAML: its node's value is what
