@@ -94,6 +94,9 @@ def yaml_cases(sealed: str, marker: Path) -> list[Case]:
         "python/object/new tag at the top": _text(
             f"!!python/object/new:os.system ['touch {marker}']\n"),
         "custom tag on metadata": _text(body + "sealfile: !!python/name:os.system\n"),
+        "application tag on metadata": _text(body + "sealfile: !secret" + meta),
+        "application tag added to a sealed value": _text(sealed.replace(whole, "!include " + whole, 1)),
+        "application tag on a key": _text("!Ref a: 1\n" + sealed),
         "duplicate keys": _text(body + body.split("\n")[0] + "\n" + "sealfile:" + meta),
         "duplicate metadata key": _text(sealed + "sealfile: {}\n"),
         "metadata is a string": _text(body + "sealfile: oops\n"),

@@ -38,6 +38,7 @@ MAY_SUCCEED = {
     ("token from nowhere", "status"),
     ("token not base64", "status"),  # no longer ENC[...]-shaped: counted as a plaintext value
     ("empty token", "status"),
+    ("application tag added", "status"),  # a tag is sealed, and status verifies nothing
     ("recipient type unknown", "status"),  # listed with key id '?'
     ("wrapped key truncated", "status"),
     ("large value (1 MB", "status"),

@@ -1,6 +1,6 @@
-"""Random plaintexts of every syntax for the readers-agree property: YAML with every scalar type and tag,
-anchors and aliases, comments, flow and block styles (on top of :mod:`tests.support.yaml_layouts`), JSON
-and dotenv."""
+"""Random plaintexts of every syntax for the readers-agree property: YAML with every scalar type and tag (an
+application's own tags too: ``!Ref x``), anchors and aliases, comments, flow and block styles (on top of
+:mod:`tests.support.yaml_layouts`), JSON and dotenv."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ SCALARS = [
 KEYS = ["a", "b", "db", "password", "api_key", "host_unencrypted", "1", "true", "null", "1.5", "with space",
         "k.dot", "ü", "a-b", "A", "x_y", "~", "2024-01-01", "'0x1F'", '"q"']
 ANCHOR_NAMES = ["a1", "base", "x"]
+APP_TAGS = ["!Ref", "!Sub", "!secret", "!reference", "!env_var", "!GetAtt", "!<!verbatim>"]
+"""Local tags, as CloudFormation, Home Assistant, GitLab CI and ESPHome files write them."""
 
 
 @st.composite
@@ -36,12 +38,15 @@ def typed_yaml(draw: st.DrawFn, depth: int = 0) -> str:
     keys = draw(st.lists(st.sampled_from(KEYS), min_size=1, max_size=5, unique=True))
     for key in keys:
         lines.extend(draw(st.sampled_from([[], [], ["# a comment"], [""]])))
-        kind = draw(st.sampled_from(["scalar"] * 4 + ["anchored", "alias", "map", "list", "flow", "block"]))
+        kind = draw(st.sampled_from(["scalar"] * 4 + ["anchored", "alias", "map", "list", "flow", "block",
+                                                      "tagged"]))
         if kind == "alias" and not anchors:
             kind = "scalar"
         comment = draw(st.sampled_from(["", "", "  # c"]))
         if kind == "scalar":
             lines.append(f"{key}: {draw(st.sampled_from(SCALARS))}".rstrip() + comment)
+        elif kind == "tagged":
+            lines += draw(_tagged(key, depth)).splitlines()
         elif kind == "anchored":
             name = draw(st.sampled_from([n for n in ANCHOR_NAMES if n not in anchors] or ["z"]))
             anchors.append(name)
@@ -63,6 +68,35 @@ def typed_yaml(draw: st.DrawFn, depth: int = 0) -> str:
             for _ in range(draw(st.integers(min_value=1, max_value=3))):
                 lines.append(f"  - {draw(st.sampled_from([s for s in SCALARS if s]))}")
     return "\n".join(lines) + "\n"
+
+
+@st.composite
+def _tagged(draw: st.DrawFn, key: str, depth: int) -> str:
+    """``key`` with a value tagged with an application's tag: a scalar, a flow or block collection, a block
+    scalar, tagged values inside a tagged collection, an anchored tagged value and its alias."""
+    tag = draw(st.sampled_from(APP_TAGS))
+    inner = [s for s in SCALARS if s and s[0] not in "!-?%@`[{" and ":" not in s and "#" not in s]
+    form = draw(st.sampled_from(["scalar", "scalar", "flow", "nested", "map", "list", "block", "anchored"]))
+    if form == "scalar":
+        return f"{key}: {tag} {draw(st.sampled_from(SCALARS))}"
+    if form == "flow":
+        return f"{key}: {tag} [{', '.join(draw(st.lists(st.sampled_from(inner), max_size=3)))}]"
+    if form == "nested":
+        return f"{key}: {tag} [{draw(st.sampled_from(inner))}, {draw(st.sampled_from(APP_TAGS))} x.y]"
+    if form == "map" and depth < 2:
+        return f"{key}: {tag}\n" + "\n".join("  " + line for line in draw(typed_yaml(depth + 1)).splitlines())
+    if form == "block":
+        return f"{key}: {tag} {draw(st.sampled_from(['|', '>-']))}\n  line one\n  line two"
+    if form == "anchored":
+        return f"{key}: &t {tag} {draw(st.sampled_from(inner))}\n{key}_alias: *t"
+    return f"{key}: {tag}\n" + "\n".join(f"  - {draw(st.sampled_from(inner))}" for _ in range(2))
+
+
+@st.composite
+def tagged_yaml(draw: st.DrawFn) -> str:
+    """A :func:`typed_yaml` text after a value tagged with an application's tag (and maybe more inside it)."""
+    key = draw(st.sampled_from(["stack", "wifi", "steps"]))
+    return draw(_tagged(key, 0)) + "\n" + draw(typed_yaml())
 
 
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
@@ -96,6 +130,7 @@ def dotenv_texts(draw: st.DrawFn) -> str:
 DOCUMENTS = st.one_of(
     st.tuples(st.just("yaml"), typed_yaml()),
     st.tuples(st.just("yaml"), yaml_texts()),
+    st.tuples(st.just("yaml"), tagged_yaml()),
     st.tuples(st.just("json"), json_texts()),
     st.tuples(st.just("dotenv"), dotenv_texts()),
 )

@@ -165,8 +165,9 @@ def _open_side(text: str | None, name: str, store: Store, judges: tuple[TrustPol
 
 
 def _as_written(sides: tuple[_Side, ...], store: Store) -> bool:
-    """Where a YAML version holds aliases or merges, every version's items as written (read again)."""
-    if store.name != "yaml" or not any(may_alias(side.plaintext) for side in sides):
+    """Where a YAML version holds aliases, merges or application tags, every version's items as written (read
+    again)."""
+    if store.name != "yaml" or not any(may_alias(side.plaintext) or "!" in side.plaintext for side in sides):
         return False
     for side in sides:
         if side.plaintext:

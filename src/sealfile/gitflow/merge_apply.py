@@ -59,7 +59,8 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
                     key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
-        if theirs.scanned is not None and (anchored or theirs.scanned.copies) and not _under_any(p, by_value):
+        if theirs.scanned is not None and (anchored or theirs.scanned.copies or "!" in text) and not _under_any(
+                p, by_value):
             text, taken = as_written(text, store, theirs.scanned, theirs.items, p,
                                      _preceding_of(theirs, ours, p, done))
             if taken:

@@ -20,6 +20,7 @@ from sealfile.model.scalars import comparable, same_data
 from sealfile.ops.plain_edit import set_path
 from sealfile.stores import Store
 from sealfile.stores.yaml.basics import split_bom
+from sealfile.stores.yaml.custom_tags import TAG_ENTRY
 from sealfile.stores.yaml.graft import graft
 from sealfile.stores.yaml.scan import Scan, scan
 
@@ -29,9 +30,11 @@ ALIAS = b"\0alias"
 
 def written_items(scanned: Scan) -> Items:
     """Every written mapping (with what it merges) and every other written node (lists by written
-    content) under its path; aliases as :data:`ALIAS` items, merged keys left out."""
-    if not scanned.copies:
+    content) under its path; aliases as :data:`ALIAS` items, merged keys left out; a node's application tag
+    (``!Ref``) is part of its item, so a tag changed is a change."""
+    if not scanned.copies and not scanned.tagged:
         return flatten(scanned.tree)
+    tags = {path: entry for _at, path, entry in scanned.refs if entry.startswith(TAG_ENTRY)}
     aliases = {copy.place: copy.source for copy in scanned.copies if not copy.merged}
     merged = {copy.place for copy in scanned.copies if copy.merged}
     merges = {place: sources for place, sources, _own in scanned.merges}
@@ -44,6 +47,11 @@ def written_items(scanned: Scan) -> Items:
                                 for s in sources)
 
     def content(path: Path, node: Any) -> bytes:
+        if tags and encode_path(path) in tags:
+            return tags[encode_path(path)] + b"\0" + untagged(path, node)
+        return untagged(path, node)
+
+    def untagged(path: Path, node: Any) -> bytes:
         if path in aliases:
             return ALIAS + encode_path(aliases[path])
         if isinstance(node, list):
@@ -59,7 +67,7 @@ def written_items(scanned: Scan) -> Items:
         if path in merged:
             continue
         if isinstance(node, dict) and path not in aliases:
-            items[path] = MAPPING + merge_part(path)
+            items[path] = MAPPING + merge_part(path) + tags.get(encode_path(path), b"")
             stack.extend(reversed([((*path, check_key(k, path)), v) for k, v in node.items()]))
         else:
             items[path] = content(path, node)
@@ -72,9 +80,11 @@ def under(items: Items, path: Path) -> Items:
 
 
 def involves_aliases(scanned: Scan, path: Path) -> bool:
-    """Whether an alias or merge is written at or below ``path``, or an anchor an alias names is."""
+    """Whether an alias or merge is written at or below ``path``, or an anchor an alias names is, or a node
+    there has an application tag (which a value written afresh from data would lose)."""
     cut = len(path)
-    return any(copy.place[:cut] == path or copy.source[:cut] == path for copy in scanned.copies)
+    return (any(copy.place[:cut] == path or copy.source[:cut] == path for copy in scanned.copies)
+            or any(tagged[:cut] == path for tagged in scanned.tagged))
 
 
 _PLACEHOLDER = "sealfile-merge-placeholder"
@@ -104,7 +114,7 @@ def as_written(text: str, store: Store, theirs: Scan, theirs_items: Items, path:
         pass
     if not involves_aliases(theirs, path):
         return text, False
-    raise FormatError(f"theirs' change at {keypath(path)} holds YAML aliases, anchors or merge keys that cannot "
+    raise FormatError(f"theirs' change at {keypath(path)} holds YAML aliases, anchors, merge keys or tags that cannot "
                       "be written into our version there; combine the two versions by hand")
 
 

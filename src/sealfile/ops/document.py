@@ -142,6 +142,20 @@ class OpenDocument(ABC):
         """The decrypted value or subtree at a user's key path, decrypting nothing else."""
         return self.data(self.locate(keypath)[0])
 
+    def tagged(self) -> Sequence[Path]:
+        """Every path holding a node written with an application tag (``!Ref x``); only YAML has them."""
+        return ()
+
+    def untagged_data(self, under: Path = (), form: str = "as plain data") -> Any:
+        """:meth:`data` for a reader that returns values without their YAML text (``form``: what it gives):
+        refused, naming the key path, where a value there is tagged, whose tag only YAML text can hold
+        (docs/format.md §1.2): its untagged value is not what the application it is written for reads."""
+        for path in self.tagged():
+            if path[:len(under)] == under:
+                raise FormatError(f"a value written with a YAML tag cannot be given {form}: only YAML output "
+                                  "keeps its tag", keypath=format_keypath(path))
+        return self.data(under)
+
     @abstractmethod
     def plaintext(self, output: Store | None = None) -> str:
         """The decrypted document as text, in ``output``'s syntax (default: its own, layout kept)."""

@@ -257,7 +257,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
         raise FormatError("already a SOPS file: export-sops converts a sealed file")
     document = (policy or from_environment()).open(text, store)
     meta: Metadata = document.metadata
-    data = document.data()
+    data = document.untagged_data((), "to SOPS, which drops tags")
     if isinstance(data, list):  # a stream's documents (a file's top level is always a mapping)
         raise FormatError("a file of several YAML documents; export-sops writes one document (split the file)")
     notes = Notes({})

@@ -45,7 +45,7 @@ def decrypt_text(
     where, container = document.locate(extract)
     if container:
         return respell(document.subtree_text(where))
-    return extracted_scalar(document.data(where))
+    return extracted_scalar(document.untagged_data(where, "as one value"))
 
 
 def _as_is(text: str) -> str:

@@ -89,8 +89,7 @@ class SplicedSealed(SealedDocument):
 class SplicedOpen(OpenDocument):
     def __init__(self, sealed: SplicedSealed, data_key: bytes):
         self._load(sealed)
-        self._data_key = data_key
-        self._original = sealed.text
+        self._data_key, self._original = data_key, sealed.text
 
     def _load(self, sealed: SplicedSealed) -> None:
         self._sealed, self.store, self.metadata = sealed, sealed.store, sealed.metadata
@@ -100,6 +99,9 @@ class SplicedOpen(OpenDocument):
 
     def __repr__(self) -> str:
         return "<SplicedOpen yaml document>"
+
+    def tagged(self) -> Sequence[Path]:
+        return self._sealed.scan.tagged_places()
 
     def _leaves(self) -> list[Leaf]:
         self._encrypted = self._sealed.encrypted_leaves() if self._encrypted is None else self._encrypted
@@ -128,9 +130,7 @@ class SplicedOpen(OpenDocument):
         echoed = {id(echo.leaf) for echo in self._sealed.scan.echoes if echo.encoded.startswith(prefix)}
         inside = [i for i, leaf in enumerate(leaves) if leaf.encoded_path.startswith(prefix) or id(leaf) in echoed]
         chosen = [leaves[index] for index in inside]
-        if self._payloads is not None:
-            return chosen, [self._payloads[index] for index in inside]
-        return chosen, self._open(chosen)
+        return chosen, self._open(chosen) if self._payloads is None else [self._payloads[index] for index in inside]
 
     def data(self, under: Path = ()) -> Any:
         if self._data is None:
@@ -154,7 +154,7 @@ class SplicedOpen(OpenDocument):
 
     def plaintext(self, output: Store | None = None) -> str:
         if output is not None and output is not self.store:
-            return output.dump(self.data())
+            return output.dump(self.untagged_data((), f"as {output.name}"))
         return self._sealed.bom + self._restored(())
 
     def _restored(self, under: Path) -> str:
@@ -171,7 +171,8 @@ class SplicedOpen(OpenDocument):
     def subtree_text(self, path: Path) -> str:
         from sealfile.stores.yaml import edit as yaml_edit  # structural edits only: off the read path
         if names_outside(self._sealed.scan, path) or "%TAG" in self._sealed.body:  # written out: an alias
-            return self.store.dump(self.data(path))  # to nothing, or a tag of a handle with no %TAG, in its text
+            return self.store.dump(self.untagged_data(path, "in YAML written afresh"))  # to nothing, or a tag
+            # of a handle with no %TAG in its text
         plain = self._restored(path)
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
@@ -242,8 +243,7 @@ class SplicedOpen(OpenDocument):
         document's), then continue from the result as read back: refused unless it opens as ``expected``. The old parse
         goes first (a write's peak memory is one parse, not two); on a refusal it is read again from its old text."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
-        metadata = self.metadata if metadata is None else metadata
-        data_key = self._data_key if data_key is None else data_key
+        metadata, data_key = self.metadata if metadata is None else metadata, data_key or self._data_key
         sealed = self._sealed
         text = rewritten(sealed, edits, tokens, metadata, data_key)
         edits.clear()
@@ -266,8 +266,7 @@ class SplicedOpen(OpenDocument):
         self._encrypted, self._payloads, self._data = opened._encrypted, opened._payloads, opened._data
 
     def reuse(self) -> Reuse:
-        leaves = self._leaves()
-        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(leaves, self.payloads(),
+        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(self._leaves(), self.payloads(),
                                                                                     strict=True)}
         return Reuse.of_file(self._data_key, self.metadata, tokens)
 

@@ -248,7 +248,7 @@ def opened_values(text: str, path: FilePath, policy: TrustPolicy, *, extract: st
         document = read_document(text, store_for(path, file_type))
         policy.enforce(document)
         opened = document.open()  # verified first: a stale verdict on a forged file would mislead
-        tree = opened.data() if extract is None else opened.value_at(extract)
+        tree = opened.untagged_data(() if extract is None else opened.locate(extract)[0])
         if max_age is not None:
             from sealfile.runtime.freshness import enforce
 

@@ -4,8 +4,9 @@ Kubernetes manifests, Compose, Ansible, OpenAPI...; see its MANIFEST.json), and 
 ``set`` changes that value's bytes and the ``mac:`` line only, ``rotate`` the tokens only, and a new
 recipient the metadata block only.
 
-A file the format refuses (custom tags) must be refused with one line, never sealed into something
-that does not open. A file with aliases and merge keys reads as ruamel's safe loader reads it.
+A file the format refuses (tags naming Python objects, as mkdocs files write) must be refused with one
+line, never sealed into something that does not open. A file with aliases and merge keys reads as ruamel's
+safe loader reads it; one with an application's tags (``!Ref``, ``!secret``) keeps them byte for byte.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _check_exact(original: str, age_identity: AgeIdentity) -> None:
     verify_text(sealed)
     assert decrypt_text(sealed) == original
     assert same_data(scan(decrypt_text(sealed)).tree, plain.tree)
-    if plain.refs:  # aliases or merge keys: expanded as the safe loader expands them
+    if plain.refs and not plain.tagged:  # aliases or merge keys: expanded as the safe loader expands them
         assert same_data(plain.tree, YAML(typ="safe").load(original))
 
 

@@ -60,7 +60,7 @@ def test_same_tree_leaves_and_paths_as_load_fast(text: str, engine: Engine) -> N
 @pytest.mark.parametrize("text", [
     "a: &x [1, *x]\n",                     # an alias of a collection around it
     "d:\n  <<: [[1]]\n",                   # a merge of a list written in place
-    "a: !custom 1\n",                      # custom tag
+    "a: !!python/name:os.system 1\n",      # a tag naming a program object
     "a: !!set {x, y}\n",                   # tagged container
     "a: 1\na: 2\n",                        # duplicate key
     "? [1, 2]\n: v\n",                     # non-scalar key

@@ -11,7 +11,7 @@ from _thread import allocate_lock, get_ident  # not threading: importing it cost
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from sealfile.stores.base import BOM
 
@@ -94,3 +94,15 @@ def _in_forked_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # Windows does not fork
     os.register_at_fork(after_in_child=_in_forked_child)
+
+
+def one_key_in_python(mapping: dict[Any, Any], key: Any) -> str:
+    """Why ``key`` repeats one of ``mapping``'s keys spelled otherwise: YAML 1.2 tells ``true`` from ``1``,
+    the dicts every reader returns do not."""
+    other = next(known for known in mapping if known == key)
+    if type(other) is type(key):
+        return ""
+
+    def spelled(one: Any) -> str:
+        return str(one).lower() if isinstance(one, bool) else str(one)
+    return f" ({spelled(other)} and {spelled(key)} are one key in Python, whose dicts readers return)"

@@ -2,7 +2,7 @@
 merge keys included, which a value written afresh from data would lose (an alias would become a copy
 that no longer follows its anchor, an anchor aliased elsewhere would leave those aliases naming nothing).
 
-Git's merge driver takes theirs' change this way where it holds aliases. What a graft gives is only
+Git's merge driver takes theirs' change this way where it holds aliases or application tags. What a graft gives is only
 a candidate: the caller reads it back and compares it with what it means to write.
 """
 
@@ -35,7 +35,8 @@ def node_span(scanned: Scan, path: Path) -> Span:
     leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
     if leaf is not None:
         block = leaf.node.style in ("|", ">")
-        return leaf.start, leaf.end, leaf.start - line_start(text, leaf.start), block
+        start = leaf.node.start_mark.index if path in scanned.tagged else leaf.start  # with its tag
+        return start, leaf.end, start - line_start(text, start), block
     _node, _key, (start, end) = alias_at(scanned, path)
     return start, end, start - line_start(text, start), False
 

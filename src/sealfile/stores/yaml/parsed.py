@@ -5,7 +5,8 @@ The meaning is the one YAML meaning of this project, YAML 1.2 as ruamel.yaml rea
 parser with its own resolver, and every scalar that is not a plain string is built by ruamel's own safe
 constructor. ``engine="c"`` uses the C parser (ruamel.yaml.clib); ``engine="pure"`` the pure-Python one, which
 gives the same nodes and marks (the test suite runs every verb through both). Refused here in one line:
-custom tags, keys not strings, integers or booleans, duplicate keys, a top level not a mapping, deep
+global tags not YAML's own (an application's local tag, ``!Ref``, is read as :mod:`.custom_tags` says), a tag on
+a key, keys not strings, integers or booleans, duplicate keys, a top level not a mapping, deep
 nesting. Aliases and merge keys are read as ruamel's safe loader reads them (:mod:`.aliases`).
 """
 
@@ -23,7 +24,8 @@ from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
-from sealfile.stores.yaml.basics import Engine, gc_paused, unsupported_collection
+from sealfile.stores.yaml.basics import Engine, gc_paused, one_key_in_python, unsupported_collection
+from sealfile.stores.yaml.custom_tags import custom_tag, tag_entry, value_start
 from sealfile.stores.yaml.engines import engine_yaml, release, tag_text
 from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
@@ -37,7 +39,7 @@ MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "binary",
                                                                   "timestamp"))
-CUSTOM_TAG = "custom YAML tags are not supported (quote a value that starts with '!')"
+CUSTOM_TAG = "a tag neither YAML's own nor an application's (!Ref) is refused (quote a value that starts with '!')"
 UNREADABLE = {"tag:yaml.org,2002:timestamp": "a date or time that does not exist",
               "tag:yaml.org,2002:int": "an integer of more than 4,300 digits",
               None: "a value that cannot be read as the type its spelling gives it"}
@@ -107,6 +109,7 @@ class _Walk:
             raise FormatError("the file holds no YAML document (it is empty or only comments)")
         scanned = Scan(self._text, [] if multi else {}, multi, roots, leaves=self._leaves,
                        containers=self._containers)
+        self._refs, self._tagged = scanned.refs, scanned.tagged
         for index, root in enumerate(roots):
             prefix: Path = (ListIndex(index),) if multi else ()
             encoded = self._segments.index(index) if multi else b""
@@ -207,7 +210,7 @@ class _Walk:
                 if replaceable and key in replaceable:  # a merged key written again: the written one
                     replaceable.discard(key)
                 else:
-                    raise FormatError(f"duplicate key at {where(key_node)}{_one_key_in_python(into, key)}",
+                    raise FormatError(f"duplicate key at {where(key_node)}{one_key_in_python(into, key)}",
                                       keypath=format_keypath((*path, key)))
             into[key] = self._value(value_node, into, key, key_node, (*path, key), encoded + segments.key(key),
                                     flow, key_node.start_mark.column if not flow else indent, depth)
@@ -220,14 +223,19 @@ class _Walk:
             if self._tags:
                 self._check_bare_tag(node)
             ctag = node.ctag
+            plain = ctag.handle is None and ctag.suffix == STR_TAG
+            custom = None if plain else custom_tag(node)
             try:
-                value = node.value if ctag.handle is None and ctag.suffix == STR_TAG else self._scalar(node)
+                value = node.value if plain or custom else self._scalar(node)
             except FormatError as err:
                 err.keypath = err.keypath or format_keypath(path)
                 raise
             start, end = node.start_mark.index, node.end_mark.index
             if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
                 start, end = value_span(self._text, node, key_node)
+            if custom:  # the tag stays outside the value's span, so outside its token
+                self._tag_ref(encoded, custom, path)
+                start = value_start(self._text, start, end, node, path)
             self._leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow, indent, start, end))
             return value
         if depth >= MAX_EDITABLE_DEPTH:
@@ -235,6 +243,9 @@ class _Walk:
         inner_flow = flow or bool(node.flow_style)
         inner_indent = indent if inner_flow else node.start_mark.column
         tag = tag_text(node.ctag)
+        if tag.startswith("!") and custom_tag(node):
+            self._tag_ref(encoded, tag, path)
+            tag = MAP_TAG if type(node) is MappingNode else SEQ_TAG
         self._containers[encoded] = (key_node, node)
         if type(node) is MappingNode and tag == MAP_TAG:
             mapping: dict[Any, Any] = {}
@@ -259,6 +270,11 @@ class _Walk:
                               keypath=format_keypath(path))
         raise FormatError(CUSTOM_TAG + f" ({where(node)})", keypath=format_keypath(path))
 
+    def _tag_ref(self, encoded: bytes, tag: str, path: Path) -> None:
+        """A tagged node's seal entry, in document order with those of aliases and merges."""
+        (self._expansion.refs if self._anchors else self._refs).append((len(self._leaves), encoded, tag_entry(tag)))
+        self._tagged.append(path)
+
     _value = _build  # class attributes: a bound method kept on the walk would make it a reference cycle
     _mapping = _walk_mapping
 
@@ -270,18 +286,6 @@ class _Walk:
                 and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
             raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({where(node)}): "
                               "quote the value, or remove the '!'")
-
-
-def _one_key_in_python(mapping: dict[Any, Any], key: Any) -> str:
-    """Why ``key`` repeats one of ``mapping``'s keys spelled otherwise: YAML 1.2 tells ``true`` from ``1``,
-    the dicts every reader returns do not."""
-    other = next(known for known in mapping if known == key)
-    if type(other) is type(key):
-        return ""
-
-    def spelled(one: Any) -> str:
-        return str(one).lower() if isinstance(one, bool) else str(one)
-    return f" ({spelled(other)} and {spelled(key)} are one key in Python, whose dicts readers return)"
 
 
 @cache

@@ -102,7 +102,9 @@ class Scan:
     merges: list[tuple[Any, list[Any], list[Any]]]
     """Each mapping with a merge key: its path, the written paths it merges, its own keys as written."""
     refs: list[tuple[int, bytes, bytes]]
-    """The seal entries of aliases and merges (:data:`~sealfile.stores.yaml.aliases.Ref`), in document order."""
+    """The seal entries of aliases, merges and tags (:data:`~sealfile.stores.yaml.aliases.Ref`), in document order."""
+    tagged: list[Path]
+    """The path of each node written with an application tag (:mod:`.custom_tags`)."""
 
     def __init__(self, text: str, tree: Any, multi: bool, roots: list[Any], *, leaves: list[Leaf],
                  containers: dict[bytes, tuple[Any, Any]]) -> None:
@@ -110,12 +112,19 @@ class Scan:
         self.metadata = self.metadata_key_node = self.metadata_node = None
         self.metadata_own_document = False
         self.leaves, self.containers = leaves, containers
-        self.echoes, self.copies, self.refs, self.merges = [], [], [], []
+        self.echoes, self.copies, self.refs, self.merges, self.tagged = [], [], [], [], []
 
     @property
     def has_metadata(self) -> bool:
         """A ``sealfile:`` block was found (a sealed file)."""
         return self.metadata_node is not None
+
+    def tagged_places(self) -> list[Path]:
+        """Every path of the value tree holding a tagged node: where it is written, and each place an alias or
+        merge holds it (or a node around it) again."""
+        held = [copy.place + path[len(copy.source):] for copy in self.copies for path in self.tagged
+                if path[:len(copy.source)] == copy.source]
+        return [*self.tagged, *held]
 
     def release(self) -> None:
         """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that

@@ -1,0 +1,57 @@
+"""Application tags on values (docs/format.md §1.3): ``!Ref x`` (CloudFormation), ``!secret wifi`` (Home
+Assistant, ESPHome), ``!reference [.a, b]`` (GitLab CI), ``!include f.yaml``.
+
+Such a tag means something to the application that reads the file, nothing to YAML: its node's value is what
+it would be untagged, a scalar always its text (a string). sealfile keeps the tag where it is written, outside
+any token (``password: !secret ENC[...]``), and seals it (an entry of its own before the node's leaves, §7), so
+changing, adding or removing a tag breaks the MAC like changing a value.
+
+Only local tags (``!name``, written with the primary handle and no ``%TAG`` directive redefining it) are
+application tags here. Every global tag outside YAML's own (``!!python/object:...``, ``!<tag:...>``, a handle a
+``%TAG`` directive names) stays refused: a loader that knows such a tag may build objects or run code from it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.model.paths import format_keypath
+from sealfile.stores.yaml.engines import tag_text
+from sealfile.stores.yaml.spans import where
+
+TAG_ENTRY = b"!"
+"""The first byte of a tag's seal entry (§7), which starts no other entry."""
+_PROPERTIES = re.compile(r"(?:(?:![^ \t\r\n,\[\]{}]*|&[^ \t\r\n,\[\]{}]*)[ \t\r\n]+)+")
+"""A node's properties (its tag and anchor, in either order) and the blanks and line breaks after each."""
+
+
+def custom_tag(node: Any) -> str | None:
+    """The node's application tag (``!Ref``), or ``None`` for a node without one."""
+    tag = node.ctag
+    if tag is None or (tag.handle is None and not str(tag.suffix).startswith("!")):
+        return None
+    text = tag_text(tag)
+    return text if text.startswith("!") and len(text) > 1 else None
+
+
+def tag_entry(tag: str) -> bytes:
+    """The seal entry of a tagged node (§7), at the node's path, before the node's own leaves."""
+    return TAG_ENTRY + tag.encode("utf-8", "surrogatepass")
+
+
+def value_start(text: str, start: int, end: int, node: Any, path: Any) -> int:
+    """Where a tagged scalar's value starts after its properties: its token's span starts there, so the
+    sealed text keeps the tag (``!secret ENC[...]``). A comment between the tag and the value is refused:
+    a token written after the tag would stand inside it."""
+    properties = _PROPERTIES.match(text, start, end)
+    if properties is None or (node.value == "" and node.style in (None, "")):
+        raise FormatError(f"a tag without a value ({where(node)}): quote a text that starts with '!'",
+                          keypath=format_keypath(path) or None)  # an unquoted '!secret' is read as a tag
+    after = properties.end()
+    if text.startswith("#", after):
+        raise FormatError(f"a comment between a tag and its value ({where(node)}): put the value on the tag's "
+                          "line", keypath=format_keypath(path) or None)
+    return after
+

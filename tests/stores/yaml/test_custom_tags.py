@@ -1,0 +1,142 @@
+"""An application's own YAML tags (docs/format.md §1.3): ``!Ref`` (CloudFormation), ``!secret`` (Home Assistant,
+ESPHome), ``!reference`` (GitLab CI) are kept byte for byte, outside tokens, and sealed; a reader that returns
+values without their YAML text refuses a tagged value, naming its key path."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import FormatError, IntegrityError
+from sealfile.model.rules import EncryptionRules
+from sealfile.ops.change import rotate, set_value, unset_value
+from sealfile.ops.export_sops import export_sops
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.reader import FAST_PATH_ENV
+from sealfile.ops.seal import seal_text
+from sealfile.runtime.loader import load_secrets
+from sealfile.stores import get_store
+from sealfile.stores.yaml.scan import parsed
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+TEMPLATE = """\
+Resources:
+  VPC:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: !Ref VpcCIDR   # a comment
+      Tags:
+        - Key: Name
+          Value: !Sub "${Env}-vpc"
+  Fn: !If [IsProd, !GetAtt A.Arn, 'b']
+  Script: !Sub |
+    echo one
+    echo two
+  Steps: !reference
+    - .setup
+    - script
+  Db: !Include
+    host: db
+    password: hunter2
+wifi:
+  password: !secret wifi_pw
+  ssid: &net !env_var SSID
+  again: *net
+  empty: !Tagged {}
+"""
+RULES = [None, EncryptionRules("encrypted_regex", "^password$"), EncryptionRules("unencrypted_regex", ".")]
+TAMPERINGS = [
+    ("CidrBlock: !Ref ", "CidrBlock: !GetAtt "),  # another tag on a scalar
+    ("CidrBlock: !Ref ", "CidrBlock: "),  # a tag removed
+    ("Type: ", "Type: !Ref "),  # a tag added
+    ("Fn: !If", "Fn: !Or"),  # another tag on a collection
+    ("Db: !Include", "Db:"),
+    ("password: !secret", "password: !include"),
+]
+
+
+@pytest.mark.parametrize("rules", RULES, ids=["every value", "one key", "no value"])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_tagged_files_come_back_byte_for_byte(age_identity: AgeIdentity, rules: EncryptionRules | None, fast: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(TEMPLATE, [age_identity.key], rules)
+    assert decrypt_text(sealed) == TEMPLATE
+    if rules is None:  # the tag stays outside the token: a reader without a key sees what the value means
+        assert re.search(r"password: !secret ENC\[", sealed) and re.search(r"Script: !Sub ENC\[", sealed)
+        assert "CidrBlock: !Ref ENC[" in sealed and "&net !env_var ENC[" in sealed
+    for engine in ("c", "pure"):
+        assert parsed(sealed, engine).tagged == parsed(TEMPLATE, engine).tagged
+    assert len(parsed(TEMPLATE, "pure").tagged) == 10
+
+
+@pytest.mark.parametrize("rules", RULES, ids=["every value", "one key", "no value"])
+@pytest.mark.parametrize(("before", "after"), TAMPERINGS)
+def test_a_changed_tag_breaks_the_seal(age_identity: AgeIdentity, rules: EncryptionRules | None, before: str,
+                                       after: str) -> None:
+    sealed = seal_text(TEMPLATE, [age_identity.key], rules)
+    tampered = sealed.replace(before, after, 1)
+    assert tampered != sealed
+    with pytest.raises((IntegrityError, FormatError)):
+        decrypt_text(tampered)
+
+
+@pytest.mark.parametrize(("extract", "keypath"), [
+    (None, "Resources.VPC.Properties.CidrBlock"), ("wifi.password", "wifi.password"),
+    ("Resources.Fn", "Resources.Fn"), ("Resources.Db", "Resources.Db"),
+    ("wifi.again", "wifi.again"),  # an alias of a tagged value holds its tag too
+])
+def test_readers_of_values_refuse_a_tagged_value_by_its_key_path(age_identity: AgeIdentity, tmp_path: Path,
+                                                                  extract: str | None, keypath: str) -> None:
+    path = tmp_path / "stack.enc.yaml"
+    path.write_text(seal_text(TEMPLATE, [age_identity.key]), encoding="utf-8")
+    with pytest.raises(FormatError) as info:
+        load_secrets(str(path), redacted=False, extract=extract)
+    assert info.value.keypath == keypath and "YAML tag" in info.value.message
+    assert "VpcCIDR" not in str(info.value) and "!" not in info.value.message
+
+
+def test_untagged_values_of_a_tagged_file_are_read(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    path = tmp_path / "stack.enc.yaml"
+    path.write_text(seal_text(TEMPLATE, [age_identity.key]), encoding="utf-8")
+    assert load_secrets(str(path), redacted=False, extract="Resources.Db.password") == "hunter2"
+    assert load_secrets(str(path), redacted=False, extract="Resources.VPC.Type") == "AWS::EC2::VPC"
+    assert load_secrets(str(path), redacted=False, extract="Resources.VPC.Properties.Tags.0.Key") == "Name"
+    assert decrypt_text(path.read_text(encoding="utf-8"), extract="Resources.Fn") == (
+        "!If [IsProd, !GetAtt A.Arn, 'b']\n")  # a YAML subtree keeps its tags
+
+
+@pytest.mark.parametrize("fmt", ["json", "dotenv"])
+def test_decrypt_to_another_syntax_and_export_sops_refuse(age_identity: AgeIdentity, fmt: str) -> None:
+    sealed = seal_text(TEMPLATE, [age_identity.key])
+    with pytest.raises(FormatError, match="YAML tag") as info:
+        decrypt_text(sealed, output=get_store(fmt))
+    assert info.value.keypath == "Resources.VPC.Properties.CidrBlock"
+    with pytest.raises(FormatError, match="YAML tag"):
+        export_sops(sealed, get_store("yaml"), kind="yaml")
+
+
+def test_the_cli_refuses_in_one_line(age_identity: AgeIdentity, tmp_path: Path, run_cli: RunCli) -> None:
+    path = tmp_path / "stack.enc.yaml"
+    path.write_text(seal_text(TEMPLATE, [age_identity.key]), encoding="utf-8")
+    for args in (["decrypt", "--output-type", "json"], ["decrypt", "--extract", "wifi.password"],
+                 ["exec", str(path), "--", "true"]):
+        result = run_cli(*args, *([] if args[0] == "exec" else [str(path)]))
+        assert result.returncode != 0
+        assert len(result.stderr.strip().splitlines()) == 1 and "YAML tag" in result.stderr
+        assert "wifi_pw" not in result.stderr
+
+
+def test_changes_keep_the_tags(age_identity: AgeIdentity) -> None:
+    sealed = seal_text(TEMPLATE, [age_identity.key])
+    sealed = set_value(sealed, "wifi.password", "line one\nline two")
+    sealed = set_value(sealed, "Resources.VPC.Properties.CidrBlock", "10.0.0.0/16")
+    sealed = unset_value(sealed, "Resources.Steps")
+    sealed = rotate(sealed)
+    assert decrypt_text(sealed) == (TEMPLATE.replace("password: !secret wifi_pw", "password: !secret |-\n"
+                                                     "    line one\n    line two")
+                                    .replace("!Ref VpcCIDR", "!Ref 10.0.0.0/16")
+                                    .replace("  Steps: !reference\n    - .setup\n    - script\n", ""))
