@@ -109,13 +109,13 @@ class SealedView:
         return f"a signature naming {claimed} (not verified here)" if claimed else "an unreadable signature"
 
     def narrowed_to(self, after: object) -> bool:
-        """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.narrowed_by`); a stanza
+        """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.looser_than`); a stanza
         no provider reads counts as changed, not narrowed (it shows as a recipient change anyway)."""
         if not isinstance(after, SealedView):
             return False
         try:
-            return KeyGroups.from_stanzas(self.meta.groups, self.meta.threshold).narrowed_by(
-                KeyGroups.from_stanzas(after.meta.groups, after.meta.threshold))
+            return bool(KeyGroups.from_stanzas(self.meta.groups, self.meta.threshold).looser_than(
+                KeyGroups.from_stanzas(after.meta.groups, after.meta.threshold)))
         except SealfileError:
             return False
 

@@ -125,7 +125,7 @@ class RecipientChange(Record):
     regrouped: bool
     """The key groups or threshold change (whether or not any recipient comes or goes)."""
     narrowed: bool
-    """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.narrowed_by`)."""
+    """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.looser_than`)."""
     resettled: list[MasterKey]
     """Keys that stay with other settings (:meth:`MasterKey.settings`: an AWS key's role, profile, context)."""
     rotated: bool
@@ -231,7 +231,7 @@ def _listed(meta: Metadata, keys: Iterable[MasterKey]) -> list[MasterKey]:
 
 
 def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
-    return not same and KeyGroups.from_stanzas(meta.groups, meta.threshold).narrowed_by(wanted)
+    return not same and bool(KeyGroups.from_stanzas(meta.groups, meta.threshold).looser_than(wanted))
 
 
 def _planned(
