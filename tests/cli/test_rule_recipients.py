@@ -72,7 +72,7 @@ def test_a_file_sealed_also_for_a_recipient_the_rule_does_not_name_is_refused(
     lines = refused.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in lines[0], refused.stderr
     assert str(file) in lines[0] and f"age {attacker}" in lines[0], lines[0]
-    assert f"sealfile updatekeys {file}" in lines[0] and age_identity.recipient not in lines[0], lines[0]
+    assert f"sealfile updatekeys --rotate {file}" in lines[0] and age_identity.recipient not in lines[0], lines[0]
     assert "old-secret" not in refused.stderr + refused.stdout
     assert file.read_bytes() == before
 

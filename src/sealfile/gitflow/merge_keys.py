@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 
@@ -98,11 +98,12 @@ def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, thres
                               f"values would be theirs to read; merge without it, then add it if it is right "
                               f"(sealfile recipients add), or configure trusted signers")
         asked = [groups for groups in map(_groups_of, (b, other)) if groups is not None]
-        if asked and all(wanted.looser_than(groups) for groups in asked):
+        fewer = [wanted.looser_than(groups) for groups in asked]
+        if fewer and all(fewer):
             raise FormatError(f"{side.name} lets fewer keys open the file than the base and {other.name} ask (its "
-                              "key groups or threshold): without trusted signers anyone who can push could have "
-                              "written that version, and the merged values would be theirs to read; merge without "
-                              "that change, or configure trusted signers")
+                              f"key groups or threshold: {who_opens(fewer[0])}): without trusted signers anyone "
+                              "who can push could have written that version, and the merged values would be theirs "
+                              "to read; merge without that change, or configure trusted signers")
 
 
 def _groups_of(side: Side) -> KeyGroups | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sealfile.errors import ConfigError, SealfileError, one_line
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.registry import key_for, keys_for
 from sealfile.model.metadata import MAX_GROUPS, Stanza
 from sealfile.model.record import Record
@@ -42,6 +42,12 @@ def listed_twice(stanzas: Sequence[Stanza]) -> tuple[int, str] | None:
                            "one stanza per key, so this one was made by hand and may wrap the data key for anyone")
         named.append(key)
     return None
+
+
+def who_opens(keys: Sequence[MasterKey]) -> str:
+    """``age age1... alone`` or ``age age1..., pgp ABCD... together``: keys that open a file
+    (:meth:`KeyGroups.looser_than`)."""
+    return f"{describe_keys(keys)} {'alone' if len(keys) == 1 else 'together'}"
 
 
 def _identity(key: MasterKey) -> tuple[str, str]:

@@ -3,8 +3,11 @@
 Without signers nothing says who sealed a file: anyone who can push can commit one sealed afresh for its usual
 recipients plus their own, and the next ``set``, ``edit`` or ``rotate`` would seal new values under a data key
 they open. A writer that keeps the file's data key, or wraps a new one for its recipients, first checks that
-the rule in ``.sealfile.yaml`` names every one of them (docs/security.md §3). Recipients the rule names but the
-file lacks are no leak and pass; so does a file no rule with recipients matches (nothing to compare).
+the rule in ``.sealfile.yaml`` names every one of them, and that the file's key groups and threshold are at least
+as strict as the rule's (:meth:`KeyGroups.looser_than`: a member of one group who splits the file afresh so that
+their group alone, or a lower threshold, opens it holds its data key just as well; docs/security.md §3).
+Recipients the rule names but the file lacks are no leak and pass; so does a file no rule with recipients matches
+(nothing to compare).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sealfile.errors import UntrustedSealError, one_line
 from sealfile.kms.base import MasterKey, describe_keys
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.model.record import Record
 
 if TYPE_CHECKING:
@@ -39,14 +42,30 @@ class ExpectedRecipients(Record):
         return [key for key in recipients.not_in(self.keys) if not any(key.same_key(mine) for mine in chosen)]
 
     def refuse_unexpected(self, recipients: KeyGroups, chosen: Iterable[MasterKey] = ()) -> None:
-        """Refuse to seal for a recipient the rule does not name (before any key is unwrapped)."""
+        """Refuse to seal for a recipient the rule does not name, or under key groups that let fewer of its keys open
+        the file than the rule asks (before any key is unwrapped)."""
         extra = self.unexpected(recipients, chosen)
         if extra:
             raise UntrustedSealError(
                 f"refusing to seal for {describe_keys(extra)}, which its creation rule in .sealfile.yaml does not "
                 "name: whoever sealed the file for them could read what is written (no trusted signers say who "
-                f"did); run 'sealfile updatekeys {one_line(self.file)}' to bring it to the rule, or add them to "
-                ".sealfile.yaml if intended")
+                f"did); run 'sealfile updatekeys --rotate {one_line(self.file)}' to bring it to the rule, or add "
+                "them to .sealfile.yaml if intended")
+        fewer = recipients.looser_than(self.keys)
+        if fewer:
+            raise UntrustedSealError(
+                f"refusing to write: its key groups let {who_opens(fewer)} open it, where its creation "
+                f"rule in .sealfile.yaml asks {self.keys.describe()}{_spelled(self.keys)}: whoever split it so "
+                "could read what is written (no trusted signers say who did); run 'sealfile updatekeys --rotate "
+                f"{one_line(self.file)}' to bring it to the rule, or change the rule if intended")
+
+
+def _spelled(groups: KeyGroups) -> str:
+    """The groups themselves, when a count alone does not say which keys go together."""
+    if not groups.grouped:
+        return ""
+    return " (" + "; ".join(f"group {number}: {describe_keys(group)}" for number, group in
+                            enumerate(groups.groups, 1)) + ")"
 
 
 def expected_recipients(config: ProjectConfig, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
