@@ -211,3 +211,52 @@ def test_ssh_keys_in_the_groups(run_cli: RunCli, repo: Path, keys: Keys, ssh_key
     rule(repo, keys, ([["s1"], ["a1", "s2"]], 2))  # the rule says so: the same file is written
     done = run_cli("set", file, "db.pw", "new-secret-93", env={**keys.env, "SEALFILE_SSH_KEY_FILE": str(alice.path)})
     assert done.returncode == 0, done.stderr
+
+
+def by_hand(text: str, how: str) -> str:
+    """A sealed file with two key groups changed as sealfile never writes one."""
+    first, second = text.index("    -   - type:"), text.index("    -   - type:", text.index("    -   - type:") + 1)
+    end = text.index("  threshold:")
+    if how == "a key in two groups":
+        return text[:end] + text[first:second].replace("    -   - type:", "        - type:") + text[end:]
+    if how == "an empty group":
+        return text[:end] + "    - []\n" + text[end:]
+    return text.replace("  threshold: 2\n", "  threshold: 3\n")  # more groups than there are
+
+
+@pytest.mark.parametrize("how", ["a key in two groups", "an empty group", "a threshold past the groups"])
+@pytest.mark.parametrize("verb", ["set", "rotate", "updatekeys"])
+def test_a_split_made_by_hand_is_refused(how: str, verb: str, run_cli: RunCli, repo: Path, keys: Keys) -> None:
+    rule(repo, keys, ALICE_AND_BOB)
+    file = sealed(run_cli, repo, keys, ALICE_AND_BOB)
+    file.write_text(by_hand(file.read_text(), how))
+    before = file.read_bytes()
+    args = {"set": ["set", file, "db.pw", "new-secret-93"], "rotate": ["rotate", file],
+            "updatekeys": ["updatekeys", "-y", "--rotate", file]}[verb]
+    assert_refused(run_cli(*args, env=keys.env), file, before)
+
+
+def test_updatekeys_shows_and_fixes_a_regrouped_file(run_cli: RunCli, repo: Path, keys: Keys) -> None:
+    rule(repo, keys, ALICE_AND_BOB)
+    file = sealed(run_cli, repo, keys, ([["a1"], ["a2", "b"]], 2))  # alice's two keys open it without bob
+    assert "old-secret-71" in run_cli("decrypt", file, env={**keys.only("a1"), "SEALFILE_AGE_KEY": "\n".join(
+        (keys.identities["a1"], keys.identities["a2"]))}).stdout
+    asked = run_cli("updatekeys", file, input="n\n", env=keys.env)
+    assert asked.returncode == 0, asked.stderr
+    assert f"! age {keys.spec('a1')}, age {keys.spec('a2')} together open it now" in asked.stderr, asked.stderr
+    assert "any 2 of 2 key groups" in asked.stderr and "skipped" in asked.stderr
+    fixed = run_cli("updatekeys", "-y", "--rotate", file, env=keys.env)
+    assert fixed.returncode == 0 and "data key rotated" in fixed.stderr, fixed.stderr
+    assert run_cli("set", file, "db.pw", "new-secret-93", env=keys.env).returncode == 0
+    alice_alone = run_cli("decrypt", file, env={**keys.only("a1"), "SEALFILE_AGE_KEY": "\n".join(
+        (keys.identities["a1"], keys.identities["a2"]))})
+    assert alice_alone.returncode != 0 and "new-secret-93" not in alice_alone.stdout
+    assert "new-secret-93" in run_cli("decrypt", file, env=keys.env).stdout
+    assert "recipients already match" in run_cli("updatekeys", file, env=keys.env).stderr
+
+
+def test_updatekeys_without_rotate_warns(run_cli: RunCli, repo: Path, keys: Keys) -> None:
+    rule(repo, keys, ALICE_AND_BOB)
+    file = sealed(run_cli, repo, keys, ([["a1", "a2", "b"]], 1))
+    done = run_cli("updatekeys", "-y", file, env=keys.env)
+    assert done.returncode == 0 and "key groups changed" in done.stderr and "run 'sealfile rotate'" in done.stderr
