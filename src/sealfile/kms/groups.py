@@ -54,8 +54,8 @@ def _identity(key: MasterKey) -> tuple[str, str]:
     return key.type_id, key.key_id  # what :meth:`MasterKey.same_key` compares
 
 
-def _identities(groups: Iterable[Iterable[MasterKey]]) -> list[set[tuple[str, str]]]:
-    return [{_identity(key) for key in group} for group in groups]
+def _identities(groups: Iterable[Iterable[MasterKey]]) -> list[list[tuple[str, str]]]:
+    return [[_identity(key) for key in group] for group in groups]  # in order: the same keys named every time
 
 
 def _in_two_groups(groups: Sequence[Sequence[MasterKey]]) -> MasterKey | None:
