@@ -260,3 +260,27 @@ def test_updatekeys_without_rotate_warns(run_cli: RunCli, repo: Path, keys: Keys
     file = sealed(run_cli, repo, keys, ([["a1", "a2", "b"]], 1))
     done = run_cli("updatekeys", "-y", file, env=keys.env)
     assert done.returncode == 0 and "key groups changed" in done.stderr and "run 'sealfile rotate'" in done.stderr
+
+
+def test_a_sops_file_split_loosely_imports_and_is_then_refused(run_cli: RunCli, repo: Path, keys: Keys) -> None:
+    """A SOPS file, written by the real sops with alice's second key moved to bob's group (sops refuses a threshold
+    of 1 with groups): ``import-sops`` keeps its key groups (under a new data key, for the plaintext its writer knew
+    anyway); the next write is refused."""
+    from tests.support.sops_binary import run_sops
+
+    rule(repo, keys, ALICE_AND_BOB)
+    (repo / ".sops.yaml").write_text(
+        "creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n"
+        f"      - age: ['{keys.spec('a1')}']\n      - age: ['{keys.spec('a2')}', '{keys.spec('b')}']\n")
+    (repo / "plain.yaml").write_text(PLAIN)
+    sops_env = {"SOPS_AGE_KEY_FILE": str(keys.file)}
+    written = run_sops(["--encrypt", "--config", str(repo / ".sops.yaml"), "--output", str(repo / "s.enc.yaml"),
+                        str(repo / "plain.yaml")], sops_env)
+    assert written.returncode == 0, written.stderr
+    file = repo / "a.enc.yaml"
+    done = run_cli("import-sops", repo / "s.enc.yaml", "-o", file, env=keys.env)
+    assert done.returncode == 0, done.stderr
+    before = file.read_bytes()
+    refused = run_cli("set", file, "db.pw", "new-secret-93", env=keys.env)
+    assert_refused(refused, file, before)
+    assert f"age {keys.spec('a1')}, age {keys.spec('a2')} together open it" in refused.stderr, refused.stderr
