@@ -22,6 +22,7 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from sealfile.stores.yaml.reader import load_fast
+from tests.support.git import Sandbox
 
 BASE = "db:\n  password: base-pw\n  user: app\napi:\n  token: base-token\n"
 
@@ -144,3 +145,56 @@ def test_review_does_not_call_a_regrouping_with_every_value_set_a_rotation(keys:
     assert any("data key NOT rotated" in line for line in review.recipient_changes)
     rotated = editing.change_recipients(base, remove=[keys[1]], rotate=True).text
     assert diff_texts("prod.enc.yaml", base, rotated).data_key_rotated  # the token keeps its time
+
+
+@pytest.mark.parametrize(("groups", "threshold", "opens"), [
+    (((0, 1, 2),), 1, [0]),  # one group of everything
+    (((0, 1), (2,)), 1, [0]),  # the threshold lowered
+    (((0,), (1, 2)), 2, [0, 1]),  # a key moved: the first group's two keys open it without the second's
+    (((0,), (1,), (2,)), 2, [0, 1]),  # the first group split, the threshold kept
+    (((2,), (1, 0)), 2, None),  # the same split
+    (((0,), (1,), (2,)), 3, None),  # split, every part needed
+])
+def test_review_fails_a_split_that_lets_fewer_keys_open_the_file_without_signers(
+        keys: list[AgeKey], groups: tuple[tuple[int, ...], ...], threshold: int, opens: list[int] | None) -> None:
+    """Whoever can push may seal the file afresh split their way, holding its data key: without trusted signers to
+    say who did, a loosening is a violation in one line naming the keys it lets open the file."""
+    from sealfile.envelope.allowed_signers import AllowedSigners
+    from sealfile.ops.signatures import TrustPolicy
+
+    base = seal_text(BASE, KeyGroups(((keys[0], keys[1]), (keys[2],)), threshold=2))
+    new = seal_text(BASE, KeyGroups(tuple(tuple(keys[i] for i in group) for group in groups), threshold))
+    found = [line for line in review_file("prod.enc.yaml", base, new).violations if "key groups loosened" in line]
+    if opens is None:
+        assert found == []
+        return
+    named = ", ".join(f"age {keys[i].recipient}" for i in opens)
+    assert found == [f"key groups loosened: {named} {'alone' if len(opens) == 1 else 'together'} open it now, which "
+                     "the version before needed more key groups for; without trusted signers anyone who can push "
+                     "could have split it so, holding its data key"]
+    signed = review_file("prod.enc.yaml", base, new, TrustPolicy(AllowedSigners([])))
+    assert not any("key groups loosened" in line for line in signed.violations)  # the seal's check decides
+    if threshold == 1:  # tightened back: nothing to fail (a key moved is looser both ways: each lets a pair in)
+        assert review_file("prod.enc.yaml", new, base).violations == []
+
+
+def test_sealfile_review_fails_a_loosened_split_and_one_a_commit_of_the_change_undid(sandbox: Sandbox) -> None:
+    """Through git and the command: the two ends, and a version only the change's own commits held (whoever
+    fetches the branch gets it, and the data key it was split under)."""
+    me = AgeKey(sandbox.recipient)
+    others = [AgeKey(add_identity(Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]))) for _ in "ab"]
+    strict = KeyGroups(((me, others[0]), (others[1],)), threshold=2)
+    (sandbox.repo / "prod.enc.yaml").write_text(seal_text(BASE, strict))
+    sandbox.commit("base")
+    (sandbox.repo / "prod.enc.yaml").write_text(seal_text(BASE, KeyGroups(((me, others[0]), (others[1],)), 1)))
+    sandbox.commit("loosen")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert [line for line in done.stdout.splitlines() if "key groups loosened" in line] == [
+        f"  prod.enc.yaml: key groups loosened: age {me.recipient} alone open it now, which the version before "
+        "needed more key groups for; without trusted signers anyone who can push could have split it so, holding "
+        "its data key"], done.stdout
+    (sandbox.repo / "prod.enc.yaml").write_text(seal_text(BASE, strict))
+    sandbox.commit("and back")
+    undone = sandbox.sealfile("review", "HEAD~2", "HEAD", check=False, env=sandbox.keyless_env())
+    assert undone.returncode == 3 and "key groups loosened" in undone.stdout, undone.stdout

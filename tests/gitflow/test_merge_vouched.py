@@ -146,3 +146,27 @@ def test_a_side_sealed_afresh_with_fewer_key_groups_is_refused(sandbox: Sandbox,
 
 def forged_groups(members: list[AgeKey], groups: tuple[tuple[int, ...], ...]) -> tuple[tuple[AgeKey, ...], ...]:
     return tuple(tuple(members[i] for i in group) for group in groups)
+
+
+@pytest.mark.parametrize(("split", "threshold", "refused"), [
+    (((0,), (1, 2)), 2, True),  # a key moved into the other group: 0 and 1, one person's keys, open it
+    (((0,), (1,), (2,)), 2, True),  # the first group split, threshold kept: the same
+    (((0, 1, 2),), 1, True),
+    (((2,), (1, 0)), 2, False),  # the same split, in another order
+    (((0,), (1,), (2,)), 3, False),  # split, and every part needed: fewer sets open it, not more
+])
+def test_a_side_split_otherwise_is_refused_only_if_fewer_keys_open_it(
+        sandbox: Sandbox, key: AgeKey, split: tuple[tuple[int, ...], ...], threshold: int, refused: bool) -> None:
+    """Told by who can open each version (:func:`sealfile.model.access.opened_with_less`), not by the shape: the
+    base is one person's two keys in a group and another's in the second, both needed."""
+    members = [key, *(AgeKey.from_cli(add_identity(Path(sandbox.env["SEALFILE_AGE_KEY_FILE"]))) for _ in "ab")]
+    base = seal_text(BASE, KeyGroups(forged_groups(members, ((0, 1), (2,))), threshold=2))
+    forged = seal_text(BASE, KeyGroups(forged_groups(members, split), threshold=threshold))
+    if refused:
+        with pytest.raises(SealfileError, match="lets fewer keys open the file than the base") as info:
+            merge_texts(base, _victim_changes(base), forged)
+        assert f"age {members[0].key_id}" in str(info.value) and "NEW-" not in str(info.value)
+        return
+    merged = merge_texts(base, _victim_changes(base), forged)
+    assert "NEW-SECRET" in decrypt_text(merged.text)
+    assert any("data key rotated" in line for line in merged.warnings)  # a key its writer chose is never kept

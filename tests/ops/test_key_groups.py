@@ -201,14 +201,14 @@ def test_narrowed_by_tells_a_change_that_makes_someone_need_more_groups(teams: l
     a, b, c, _ = (team.key for team in teams)
     flat = KeyGroups([[a, b, c]])
     split = KeyGroups([[a], [b], [c]], threshold=2)
-    assert flat.narrowed_by(split)  # each alone opened it; now two are needed
-    assert not split.narrowed_by(flat)
-    assert split.narrowed_by(KeyGroups([[a], [b], [c]], threshold=3))  # threshold raised
-    assert not split.narrowed_by(KeyGroups([[a], [b], [c]], threshold=1))
-    assert split.narrowed_by(KeyGroups([[a, b], [c]], threshold=2))  # a and b together no longer suffice
-    assert not split.narrowed_by(KeyGroups([[a], [b], [c, teams[3].key]], threshold=2))  # someone joins a group
-    assert not split.narrowed_by(KeyGroups([[c], [a], [b]], threshold=2))  # groups reordered
-    assert not split.narrowed_by(KeyGroups([[a], [b]], threshold=2))  # c leaves: a removal, told as one
+    assert flat.looser_than(split)  # each alone opened it; now two are needed
+    assert not split.looser_than(flat)
+    assert split.looser_than(KeyGroups([[a], [b], [c]], threshold=3))  # threshold raised
+    assert not split.looser_than(KeyGroups([[a], [b], [c]], threshold=1))
+    assert split.looser_than(KeyGroups([[a, b], [c]], threshold=2))  # a and b together no longer suffice
+    assert not split.looser_than(KeyGroups([[a], [b], [c, teams[3].key]], threshold=2))  # someone joins a group
+    assert not split.looser_than(KeyGroups([[c], [a], [b]], threshold=2))  # groups reordered
+    assert not split.looser_than(KeyGroups([[a], [b]], threshold=2))  # c leaves: a removal, told as one
 
 
 def test_the_same_groups_listed_in_another_order_change_nothing(teams: list[Team], use: Use) -> None:

@@ -15,7 +15,7 @@ from sealfile.cli.writes import read_sealed, rewrite
 from sealfile.errors import ChangedMeanwhile, SealfileError, one_line
 from sealfile.files import io
 from sealfile.kms.base import MasterKey, describe_keys
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.config_files import sops_rules_hint
@@ -106,7 +106,7 @@ def _refuse_unless_as_shown(shown: change.RecipientChange, now: change.Recipient
     def summary(plan: change.RecipientChange) -> tuple[object, ...]:
         return (*(tuple((key.type_id, key.key_id) for key in keys) for keys in (plan.added, plan.removed,
                                                                                plan.resettled)),
-                plan.regrouped, plan.narrowed)
+                plan.regrouped, tuple((key.type_id, key.key_id) for key in plan.narrowed))
 
     if summary(now) != summary(shown):
         raise ChangedMeanwhile("changed by another program while its recipient change awaited your answer, and now "
@@ -245,6 +245,9 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
             return
         if rule.recipients.grouped:
             console.echo(f"{shown}: key groups: {rule.recipients.describe()}", err=True)
+        if preview.narrowed:  # split more loosely than the rule: whoever split it so may hold its data key
+            console.echo(f"{shown}: ! {who_opens(preview.narrowed)} open it now, where the rule asks "
+                         f"{rule.recipients.describe()} (--rotate gives it a data key they never held)", err=True)
         for key in preview.added:
             console.echo(f"{shown}: + {key.type_id} {one_line(key.key_id)}", err=True)
         for key in preview.removed:

@@ -94,6 +94,10 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
                          for f in check_text(new, path) if f.error]
     review_seal(entry, old, new, policy)
+    if entry.diff.access_loosened and policy.signers is None:  # a signer's seal says who chose the split
+        entry.violations.append(f"key groups loosened: {entry.diff.access_loosened} open it now, which the version "
+                                "before needed more key groups for; without trusted signers anyone who can push "
+                                "could have split it so, holding its data key")
     if locations is None:
         locations = token_locations([(renamed_from or path, old), (path, new)])
     hand_violations, hand_attention = hand_edits(path, old, new, locations, old_file=renamed_from)

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 
@@ -45,12 +45,12 @@ def ids_of(stanzas: Iterable[Stanza]) -> list[tuple[str, str]]:
 
 def _open_to_fewer(side: Side, base: Side, dropped: set[tuple[str, str]], wanted: KeyGroups) -> bool:
     """Whether someone could open ``side``'s data key with less than ``wanted`` asks: a recipient the merge drops,
-    or keys that open it alone where the merge needs more groups (:meth:`KeyGroups.narrowed_by`); through its
+    or keys that open it alone where the merge needs more groups (:meth:`KeyGroups.looser_than`); through its
     version, or the base's when it is still the base's key."""
     versions = [side, base] if base.meta is not None and same_key(side.data_key, base.data_key) else [side]
     for version in versions:
         if version.meta is not None and (set(ids_of(version.meta.recipients)) & dropped or KeyGroups.from_stanzas(
-                version.meta.groups, version.meta.threshold).narrowed_by(wanted)):
+                version.meta.groups, version.meta.threshold).looser_than(wanted)):
             return True
     return False
 
@@ -98,11 +98,12 @@ def refuse_unvouched_recipients(b: Side, o: Side, t: Side, groups: Groups, thres
                               f"values would be theirs to read; merge without it, then add it if it is right "
                               f"(sealfile recipients add), or configure trusted signers")
         asked = [groups for groups in map(_groups_of, (b, other)) if groups is not None]
-        if asked and all(wanted.narrowed_by(groups) for groups in asked):
+        fewer = [wanted.looser_than(groups) for groups in asked]
+        if fewer and all(fewer):
             raise FormatError(f"{side.name} lets fewer keys open the file than the base and {other.name} ask (its "
-                              "key groups or threshold): without trusted signers anyone who can push could have "
-                              "written that version, and the merged values would be theirs to read; merge without "
-                              "that change, or configure trusted signers")
+                              f"key groups or threshold: {who_opens(fewer[0])}): without trusted signers anyone "
+                              "who can push could have written that version, and the merged values would be theirs "
+                              "to read; merge without that change, or configure trusted signers")
 
 
 def _groups_of(side: Side) -> KeyGroups | None:

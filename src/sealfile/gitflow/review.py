@@ -15,6 +15,8 @@ Policy violations (the review fails, exit status 3):
 - what the change's own commits wrote and later ones changed again (:mod:`~sealfile.gitflow.range_versions`):
   any of the above, or a recipient added; whoever fetches the branch gets every commit;
 - a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
+- without trusted signers, key groups or a threshold that let keys open a file which needed more key groups
+  before (:meth:`~sealfile.kms.groups.KeyGroups.looser_than`): whoever split it so holds its data key;
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key

@@ -16,7 +16,7 @@ from typing import Any
 
 from sealfile.errors import SealfileError, one_line
 from sealfile.gitflow.wildmatch import wildmatch
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath
 from sealfile.model.remembered import Remembered
@@ -108,16 +108,18 @@ class SealedView:
         claimed = claimed_key(self.meta.signature)  # a forger can name anyone's key: say it is not checked
         return f"a signature naming {claimed} (not verified here)" if claimed else "an unreadable signature"
 
-    def narrowed_to(self, after: object) -> bool:
-        """Whether keys that stay need more key groups under ``after`` (:meth:`KeyGroups.narrowed_by`); a stanza
-        no provider reads counts as changed, not narrowed (it shows as a recipient change anyway)."""
-        if not isinstance(after, SealedView):
-            return False
+    def opened_with_less(self, than: object) -> str | None:
+        """Keys, as messages name them, that open this version but not ``than`` (:meth:`KeyGroups.looser_than`): from
+        the old version to the new, who needs more now; from the new to the old, who needs less. A stanza no provider
+        reads counts as changed, not regrouped (it shows as a recipient change anyway)."""
+        if not isinstance(than, SealedView):
+            return None
         try:
-            return KeyGroups.from_stanzas(self.meta.groups, self.meta.threshold).narrowed_by(
-                KeyGroups.from_stanzas(after.meta.groups, after.meta.threshold))
+            fewer = KeyGroups.from_stanzas(self.meta.groups, self.meta.threshold).looser_than(
+                KeyGroups.from_stanzas(than.meta.groups, than.meta.threshold))
         except SealfileError:
-            return False
+            return None
+        return who_opens(fewer) if fewer else None
 
     @property
     def stanzas(self) -> list[Any]:

@@ -62,6 +62,9 @@ class FileDiff:
     """Recipients no group lists any more."""
     access_narrowed: bool = False
     """Keys that stay need more key groups than before (a file given groups, a threshold raised)."""
+    access_loosened: str | None = None
+    """Keys that open the new version, as messages name them, that the old one's groups held to more (a threshold
+    lowered, a key moved so that one group suffices): :meth:`SealedView.opened_with_less`."""
     seal_change: tuple[str, str] | None = None
     """Who signed each side, where that changed (``unsigned``, or the key a signature names, unverified)."""
     groups_change: tuple[str, str] | None = None
@@ -120,7 +123,8 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
             result.version_change = (before.version, after.version)
         result.data_key_rotated = data_key_rotated(before, after)
         result.keys_removed = _more(before.keys, after.keys)
-        result.access_narrowed = before.narrowed_to(after)
+        result.access_narrowed = before.opened_with_less(after) is not None
+        result.access_loosened = after.opened_with_less(before)
         if before.seal != after.seal:
             result.seal_change = (before.seal, after.seal)
     elif after:

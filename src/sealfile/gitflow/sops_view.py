@@ -73,8 +73,8 @@ class SopsView:
         return rules_text(sealfile_rules(self.sops_rule)[0])
 
     @staticmethod
-    def narrowed_to(after: object) -> bool:
-        return False
+    def opened_with_less(than: object) -> str | None:
+        return None  # a conversion seals afresh: who opens the sealed file is told by its recipients
 
     def encrypts(self, path: Path) -> bool:
         return not self.sops_rule.on_comments and self.sops_rule.encrypts(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sealfile.errors import ConfigError, SealfileError, one_line
-from sealfile.kms.base import MasterKey
+from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.registry import key_for, keys_for
 from sealfile.model.metadata import MAX_GROUPS, Stanza
 from sealfile.model.record import Record
@@ -42,6 +42,20 @@ def listed_twice(stanzas: Sequence[Stanza]) -> tuple[int, str] | None:
                            "one stanza per key, so this one was made by hand and may wrap the data key for anyone")
         named.append(key)
     return None
+
+
+def who_opens(keys: Sequence[MasterKey]) -> str:
+    """``age age1... alone`` or ``age age1..., pgp ABCD... together``: keys that open a file
+    (:meth:`KeyGroups.looser_than`)."""
+    return f"{describe_keys(keys)} {'alone' if len(keys) == 1 else 'together'}"
+
+
+def _identity(key: MasterKey) -> tuple[str, str]:
+    return key.type_id, key.key_id  # what :meth:`MasterKey.same_key` compares
+
+
+def _identities(groups: Iterable[Iterable[MasterKey]]) -> list[list[tuple[str, str]]]:
+    return [[_identity(key) for key in group] for group in groups]  # in order: the same keys named every time
 
 
 def _in_two_groups(groups: Sequence[Sequence[MasterKey]]) -> MasterKey | None:
@@ -111,27 +125,24 @@ class KeyGroups(Record):
         from these groups to ``other`` removes, or, the other way round, adds."""
         return [key for key in self.keys if not any(key.same_key(theirs) for theirs in other.keys)]
 
-    def narrowed_by(self, new: KeyGroups) -> bool:
-        """Whether some keys that open a file under these groups together (one key alone, or one key of each
-        of ``threshold`` groups) need more under ``new``, keys that leave aside: whoever held them kept the
-        data key, so a change that narrows access is a removal in all but name (docs/format.md §3.1).
+    def looser_than(self, other: KeyGroups) -> tuple[MasterKey, ...]:
+        """Keys that ``other`` names and that open a file under these groups but not under ``other`` (one of each of
+        ``threshold`` groups), or none when these groups are at least as strict as ``other``'s for every key both
+        name (:func:`sealfile.model.access.opened_with_less`; keys ``other`` lacks are left aside: a recipient
+        added or removed is told by itself). From a file's groups to a rule's: what the file lets fewer parties
+        do; from the old groups to new ones: who needs more under the new, yet held the data key (a change that
+        narrows access is a removal in all but name, docs/format.md §3.1)."""
+        from sealfile.model.access import opened_with_less
 
-        ``new`` asks no more when any one key opens it and every key stays, or when each of these groups'
-        keys still share one group of ``new``, distinct groups stay distinct, and the threshold does not rise."""
-        kept = [[key for key in group if any(key.same_key(other) for other in new.keys)] for group in self.groups]
-        if new.threshold == 1:
-            return False
-        places = [{index for index, group in enumerate(new.groups) for key in keys if
-                   any(key.same_key(other) for other in group)} for keys in kept]
-        targets = [next(iter(place)) for place in places if len(place) == 1]
-        return (any(len(place) > 1 for place in places) or len(set(targets)) < len(targets)
-                or new.threshold > self.threshold)
+        found = opened_with_less(_identities(self.groups), self.threshold, _identities(other.groups), other.threshold)
+        return () if found is None else tuple(key for key in self.keys if _identity(key) in found)
 
     def strands_holders(self, new: KeyGroups) -> bool:
         """Whether someone who opens a file under these groups may keep its data key yet not open it under ``new``:
-        a key that leaves, or keys that need more groups (:meth:`narrowed_by`). Such a change keeps the data key
+        a key that leaves, or keys that need more groups (:meth:`looser_than`). Such a change keeps the data key
         from nobody who held it, so only a new data key makes values set later theirs no more."""
-        return any(not any(key.same_key(other) for other in new.keys) for key in self.keys) or self.narrowed_by(new)
+        return any(not any(key.same_key(other) for other in new.keys) for key in self.keys) or bool(
+            self.looser_than(new))
 
     def describe(self) -> str:
         """``any one recipient`` or ``any 2 of 3 key groups``: for ``status`` and messages."""

@@ -124,15 +124,17 @@ class RecipientChange(Record):
     removed: list[MasterKey]
     regrouped: bool
     """The key groups or threshold change (whether or not any recipient comes or goes)."""
-    narrowed: bool
-    """Keys that stay need more key groups than before to open the file (:meth:`KeyGroups.narrowed_by`)."""
+    narrowed: tuple[MasterKey, ...]
+    """Keys that open the file together now and need more key groups after the change (:meth:`KeyGroups.looser_than`:
+    from a file split more loosely than its rule, for ``updatekeys``, the keys that split lets it open)."""
     resettled: list[MasterKey]
     """Keys that stay with other settings (:meth:`MasterKey.settings`: an AWS key's role, profile, context)."""
     rotated: bool
     """The new recipients got a new data key, every value re-encrypted."""
 
     def __init__(self, text: str, added: list[MasterKey], removed: list[MasterKey], regrouped: bool = False,
-                 narrowed: bool = False, resettled: list[MasterKey] | None = None, rotated: bool = False) -> None:
+                 narrowed: tuple[MasterKey, ...] = (), resettled: list[MasterKey] | None = None,
+                 rotated: bool = False) -> None:
         self._fill(text, added, removed, regrouped, narrowed, resettled or [], rotated)
 
     @property
@@ -230,8 +232,8 @@ def _listed(meta: Metadata, keys: Iterable[MasterKey]) -> list[MasterKey]:
     return [key for key in keys if any(key.same_key(listed) for listed in current)]
 
 
-def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> bool:
-    return not same and KeyGroups.from_stanzas(meta.groups, meta.threshold).narrowed_by(wanted)
+def _narrowed(meta: Metadata, wanted: KeyGroups, same: bool) -> tuple[MasterKey, ...]:
+    return () if same else KeyGroups.from_stanzas(meta.groups, meta.threshold).looser_than(wanted)
 
 
 def _planned(
