@@ -150,3 +150,38 @@ def test_recipients_add_adds_and_says_to_name_them_in_the_rule(run_cli: RunCli, 
     assert done.returncode == 0, done.stderr
     named = run_cli("recipients", "add", "--age", BOB, file)
     assert named.returncode == 0 and "does not name" not in named.stderr, named.stderr
+
+
+@pytest.mark.parametrize("out", ["stdout", "-o -", "-o a name no rule matches"])
+def test_encrypt_previous_checks_the_rule_of_the_file_the_data_key_is_kept_from(
+        out: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """``sealfile encrypt app.yaml --previous app.enc.yaml > app.enc.yaml``: the output's name (or the plaintext's,
+    on stdout) may match no rule, but the data key kept is the previous file's, and so are its recipients."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient)
+    previous = sealed_for(run_cli, repo, age_identity.recipient, attacker)
+    (repo / "new.yaml").write_text("db:\n  pw: new-secret-93\n")
+    flags = {"stdout": [], "-o -": ["-o", "-"], "-o a name no rule matches": ["-o", repo / "out.yaml"]}[out]
+    refused = run_cli("encrypt", "--previous", previous, repo / "new.yaml", *flags)
+    assert refused.returncode != 0, refused.stdout
+    assert f"age {attacker}" in refused.stderr and f"updatekeys {previous}" in refused.stderr, refused.stderr
+    assert "new-secret" not in refused.stdout + refused.stderr and not (repo / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("verb", WRITES)
+def test_a_link_no_rule_matches_does_not_take_its_target_past_the_targets_rule(
+        verb: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """Configs judge a link by its own place (``secrets.yaml -> a.enc.yaml`` matches no rule), but what is written
+    goes under the target's data key: its rule decides whom that may be sealed for."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient, BOB)
+    file = sealed_for(run_cli, repo, age_identity.recipient, BOB, attacker)
+    (repo / "secrets.yaml").symlink_to("a.enc.yaml")
+    before = file.read_bytes()
+    args, env = WRITES[verb](repo / "secrets.yaml", tmp_path)
+    refused = run_cli(*args, env=env)
+    assert refused.returncode != 0, refused.stderr
+    lines = refused.stderr.splitlines()
+    assert len(lines) == 1 and f"age {attacker}" in lines[0], refused.stderr
+    assert f"updatekeys {file.resolve()}" in lines[0], lines[0]
+    assert file.read_bytes() == before and (repo / "secrets.yaml").is_symlink()
