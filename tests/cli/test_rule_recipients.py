@@ -185,3 +185,29 @@ def test_a_link_no_rule_matches_does_not_take_its_target_past_the_targets_rule(
     assert len(lines) == 1 and f"age {attacker}" in lines[0], refused.stderr
     assert f"updatekeys {file.resolve()}" in lines[0], lines[0]
     assert file.read_bytes() == before and (repo / "secrets.yaml").is_symlink()
+
+
+def _data_key(file: Path) -> bytes:
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import get_store
+
+    return read_document(file.read_text(), get_store("yaml")).open().reuse().data_key
+
+
+@pytest.mark.parametrize("fix", [["updatekeys", "-y"], ["recipients", "remove", "--age"]])
+def test_taking_out_a_recipient_the_rule_does_not_name_takes_out_the_data_key_too(
+        fix: list[str], run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """Who sealed the file for a recipient the rule lacks may have chosen its data key: it is theirs from the
+    history whatever stanza is removed, so the next value would be sealed under a key they hold. Removing them
+    (as the refusal says: 'sealfile updatekeys FILE', no --rotate) replaces it."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient)
+    file = sealed_for(run_cli, repo, age_identity.recipient, attacker)
+    chosen_by_attacker = _data_key(file)
+    args = [*fix, attacker] if fix[0] == "recipients" else fix
+    done = run_cli(*args, file)
+    assert done.returncode == 0, done.stderr
+    assert "data key rotated" in done.stderr and "may have kept the old data key" not in done.stderr, done.stderr
+    assert run_cli("set", file, "db.pw", "new-secret-93").returncode == 0
+    assert _data_key(file) != chosen_by_attacker
+    assert attacker not in run_cli("recipients", "list", file).stdout

@@ -152,7 +152,8 @@ def test_each_commit_of_the_change_lists_the_whole_tree_at_most_once(sandbox: Sa
 
 def test_a_replace_ref_the_clone_fetched_does_not_show_the_review_another_commit(sandbox: Sandbox) -> None:
     """``refs/replace/`` is pushable, and a mirror clone fetches it: git would then read a benign commit of the
-    attacker's choosing wherever the pushed one is named, in that clone only. Every other clone merges the pushed one."""
+    attacker's choosing wherever the pushed one is named, in that clone only (every other clone merges the pushed
+    one)."""
     _base(sandbox)
     sandbox.git("checkout", "-q", "-b", "benign")
     sandbox.sealfile("set", FILE, "db.user", "app2")
