@@ -171,3 +171,64 @@ def test_recipients_add_adds_and_says_to_name_them_in_the_rule(run_cli: RunCli, 
     assert done.returncode == 0, done.stderr
     named = run_cli("recipients", "add", "--age", BOB, file)
     assert named.returncode == 0 and "does not name" not in named.stderr, named.stderr
+
+
+@pytest.mark.parametrize("out", ["stdout", "-o -", "-o a name no rule matches"])
+def test_encrypt_previous_checks_the_rule_of_the_file_the_data_key_is_kept_from(
+        out: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """``sealfile encrypt app.yaml --previous app.enc.yaml > app.enc.yaml``: the output's name (or the plaintext's,
+    on stdout) may match no rule, but the data key kept is the previous file's, and so are its recipients."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient)
+    previous = sealed_for(run_cli, repo, age_identity.recipient, attacker)
+    (repo / "new.yaml").write_text("db:\n  pw: new-secret-93\n")
+    flags = {"stdout": [], "-o -": ["-o", "-"], "-o a name no rule matches": ["-o", repo / "out.yaml"]}[out]
+    refused = run_cli("encrypt", "--previous", previous, repo / "new.yaml", *flags)
+    assert refused.returncode != 0, refused.stdout
+    assert f"age {attacker}" in refused.stderr and f"updatekeys {previous}" in refused.stderr, refused.stderr
+    assert "new-secret" not in refused.stdout + refused.stderr and not (repo / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("verb", WRITES)
+def test_a_link_no_rule_matches_does_not_take_its_target_past_the_targets_rule(
+        verb: str, run_cli: RunCli, repo: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """Configs judge a link by its own place (``secrets.yaml -> a.enc.yaml`` matches no rule), but what is written
+    goes under the target's data key: its rule decides whom that may be sealed for."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient, BOB)
+    file = sealed_for(run_cli, repo, age_identity.recipient, BOB, attacker)
+    (repo / "secrets.yaml").symlink_to("a.enc.yaml")
+    before = file.read_bytes()
+    args, env = WRITES[verb](repo / "secrets.yaml", tmp_path)
+    refused = run_cli(*args, env=env)
+    assert refused.returncode != 0, refused.stderr
+    lines = refused.stderr.splitlines()
+    assert len(lines) == 1 and f"age {attacker}" in lines[0], refused.stderr
+    assert f"updatekeys {file.resolve()}" in lines[0], lines[0]
+    assert file.read_bytes() == before and (repo / "secrets.yaml").is_symlink()
+
+
+def _data_key(file: Path) -> bytes:
+    from sealfile.ops.reader import read_document
+    from sealfile.stores import get_store
+
+    return read_document(file.read_text(), get_store("yaml")).open().reuse().data_key
+
+
+@pytest.mark.parametrize("fix", [["updatekeys", "-y"], ["recipients", "remove", "--age"]])
+def test_taking_out_a_recipient_the_rule_does_not_name_takes_out_the_data_key_too(
+        fix: list[str], run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """Who sealed the file for a recipient the rule lacks may have chosen its data key: it is theirs from the
+    history whatever stanza is removed, so the next value would be sealed under a key they hold. Removing them
+    (as the refusal says: 'sealfile updatekeys FILE', no --rotate) replaces it."""
+    attacker = generate_identity()[1]
+    rule(repo, age_identity.recipient)
+    file = sealed_for(run_cli, repo, age_identity.recipient, attacker)
+    chosen_by_attacker = _data_key(file)
+    args = [*fix, attacker] if fix[0] == "recipients" else fix
+    done = run_cli(*args, file)
+    assert done.returncode == 0, done.stderr
+    assert "data key rotated" in done.stderr and "may have kept the old data key" not in done.stderr, done.stderr
+    assert run_cli("set", file, "db.pw", "new-secret-93").returncode == 0
+    assert _data_key(file) != chosen_by_attacker
+    assert attacker not in run_cli("recipients", "list", file).stdout

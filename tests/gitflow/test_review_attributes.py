@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
+from sealfile.gitflow.attributes_at import drivers_dropped
 from tests.support.git import Sandbox, seal_file
 
 FILE = "config/prod.enc.yaml"
@@ -44,3 +46,39 @@ def test_a_merge_driver_replaced_is_shown_and_an_unrelated_attributes_change_is_
     lines = [line.strip() for line in shown.splitlines() if ".gitattributes no longer" in line]
     assert lines == ["other.enc.yaml: .gitattributes no longer gives it to sealfile's drivers (merge: union): git "
                      "merges it as text"]
+
+
+def test_the_reviewers_own_attributes_do_not_hide_what_the_change_drops(sandbox: Sandbox) -> None:
+    """What the review judges is the attributes the change commits, which every clone reads: not the reviewer's
+    ``~/.config/git/attributes`` (``git install --global`` writes the drivers there), ``info/attributes`` or
+    ``/etc/gitattributes``, which git puts over or under them only on the reviewer's machine."""
+    _installed(sandbox)
+    home = sandbox.env["HOME"]
+    (sandbox.repo / ".git" / "info").mkdir(exist_ok=True)
+    for own in (f"{home}/.config/git/attributes", f"{sandbox.repo}/.git/info/attributes"):
+        Path(own).parent.mkdir(parents=True, exist_ok=True)
+        Path(own).write_text("*.enc.yaml diff=sealfile merge=sealfile\n")
+        sandbox.git("rm", "-q", ".gitattributes")
+        sandbox.commit("no attributes")
+        status, shown = sandbox.review_last()
+        assert status == 3, (own, shown)
+        assert f"{FILE}: .gitattributes no longer gives it to sealfile's drivers (diff: unspecified, merge: " \
+               "unspecified)" in shown, (own, shown)
+        Path(own).unlink()
+        sandbox.git("revert", "--no-edit", "HEAD")
+
+
+def test_in_a_partial_clone_a_dropped_attributes_file_is_fetched_not_read_as_empty(sandbox: Sandbox) -> None:
+    """git reads the attributes in a git directory of the review's own, which cannot fetch what a partial clone
+    lacks: a ``.gitattributes`` of the base not fetched first would read as none, and the drop as no change."""
+    _installed(sandbox)
+    sandbox.git("rm", "-q", ".gitattributes")
+    sandbox.commit("no attributes")
+    bare = sandbox.root / "server.git"
+    sandbox.git("clone", "-q", "--bare", str(sandbox.repo), str(bare))
+    sandbox.git("-C", str(bare), "config", "uploadpack.allowFilter", "true")
+    partial = sandbox.root / "partial"
+    sandbox.git("clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{bare}", str(partial))
+    assert "?" in sandbox.git("-C", str(partial), "rev-list", "--objects", "--missing=print", "HEAD~1").stdout
+    dropped = drivers_dropped("HEAD~1", "HEAD", partial, lambda name: name.endswith(".enc.yaml"))
+    assert [line.split(":")[0] for line in dropped] == [FILE, "other.enc.yaml"]

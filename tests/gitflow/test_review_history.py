@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,22 @@ def test_each_commit_of_the_change_lists_the_whole_tree_at_most_once(sandbox: Sa
         sandbox.sealfile("review", f"HEAD~{count + 1}", "HEAD", check=False, env=env)
         listings = [line for line in log.read_text().splitlines() if "ls-tree -r" in line]
         assert len(listings) <= count + 6, len(listings)  # one per commit (its own patterns), and the ends'
+
+
+def test_a_replace_ref_the_clone_fetched_does_not_show_the_review_another_commit(sandbox: Sandbox) -> None:
+    """``refs/replace/`` is pushable, and a mirror clone fetches it: git would then read a benign commit of the
+    attacker's choosing wherever the pushed one is named, in that clone only (every other clone merges the pushed
+    one)."""
+    _base(sandbox)
+    sandbox.git("checkout", "-q", "-b", "benign")
+    sandbox.sealfile("set", FILE, "db.user", "app2")
+    sandbox.commit("benign")
+    sandbox.git("checkout", "-q", "-b", "evil", "HEAD~1")
+    (sandbox.repo / FILE).write_text(PLAIN)  # the secrets, decrypted
+    sandbox.commit("evil")
+    sandbox.git("replace", "evil", "benign")
+    done = sandbox.sealfile("review", "HEAD~1", "evil", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3 and f"{FILE}: NOT SEALED" in done.stdout, done.stdout
+    shown = subprocess.run(["git", "show", f"evil:{FILE}"], cwd=sandbox.repo, capture_output=True, text=True,
+                           check=True, env=sandbox.env).stdout
+    assert "s3cret-a91" not in shown  # git itself, replacements on, shows the benign commit's file

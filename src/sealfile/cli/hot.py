@@ -134,7 +134,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     reuse = None
     if previous is not None:
         with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
-            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy)
+            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy, previous)
         rules = rules or previous_rules
     else:
         keys, rules = creation_defaults(sealed_name, keys, rules)

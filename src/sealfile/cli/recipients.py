@@ -94,9 +94,9 @@ def _change_one(file: Path, console: Console, then_rotate: bool, input_type: str
     if remove and not result.removed:
         unchanged += f" (not a recipient: {describe_keys(remove)})"
     console.echo(f"{one_line(str(file))}: {'; '.join(p for p in parts if p) or unchanged}", err=True)
-    if result.removed and not then_rotate:
+    if result.removed and not result.rotated:
         console.warn_at_end(NOT_ROTATED)
-    elif result.narrowed and not then_rotate:
+    elif result.narrowed and not result.rotated:
         console.warn_at_end(NARROWED_NOT_ROTATED)
 
 

@@ -47,13 +47,41 @@ def drivers_dropped(base: str, head: str, root: Path, sealed: Callable[[str], bo
 
 
 def _attributes(rev: str, root: Path, files: list[str]) -> dict[str, dict[str, str]]:
-    """``path -> {attribute: value}`` as git gives them to ``files`` with the ``.gitattributes`` of ``rev``."""
+    """``path -> {attribute: value}`` as git gives them to ``files`` with the ``.gitattributes`` of ``rev``, and
+    nothing else: the reviewer's ``info/attributes``, ``~/.config/git/attributes`` or ``/etc/gitattributes`` (where
+    ``install --global`` gives every clone of theirs the drivers) would hide a change that drops them everywhere else.
+    So git reads the index in an empty git directory of its own, this repository's objects borrowed."""
     with tempfile.TemporaryDirectory(prefix="sealfile-attributes-") as scratch:
         env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
         git(["read-tree", rev], root, env=env)
-        out = git(["check-attr", "--cached", "-z", *_ATTRIBUTES, "--", *files], root, env=env)
+        _fetch_attributes(root, env)
+        empty = os.path.join(scratch, "attributes")
+        env |= {"GIT_DIR": _empty_git_dir(scratch), "GIT_ATTR_NOSYSTEM": "1", "GIT_ALTERNATE_OBJECT_DIRECTORIES":
+                os.path.abspath(os.path.join(root, git(["rev-parse", "--git-path", "objects"], root).strip("\n")))}
+        Path(empty).touch()
+        out = git(["-c", f"core.attributesFile={empty}", "check-attr", "--cached", "-z", *_ATTRIBUTES, "--", *files],
+                  scratch, env=env)
     fields = out.split("\0")
     found: dict[str, dict[str, str]] = {}
     for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
         found.setdefault(path, {})[attribute] = value
     return found
+
+
+def _fetch_attributes(root: Path, env: dict[str, str]) -> None:
+    """Read every ``.gitattributes`` of the index ``env`` names where a partial clone fetches what it lacks (the
+    empty git directory cannot, and would read a missing one as empty: as no attributes)."""
+    staged = git(["ls-files", "-s", "-z", "--", ":(glob)**/.gitattributes", ".gitattributes"], root, env=env)
+    blobs = [entry.split()[1] for entry in staged.split("\0") if entry]
+    if blobs:
+        git(["cat-file", "--batch-check"], root, stdin="".join(f"{blob}\n" for blob in blobs))
+
+
+def _empty_git_dir(scratch: str) -> str:
+    """A git directory with no objects, refs, config or ``info/attributes`` (what ``git init --bare`` makes, without
+    its templates or a process)."""
+    git_dir = os.path.join(scratch, "git")
+    for directory in ("objects", "refs"):
+        os.makedirs(os.path.join(git_dir, directory))
+    Path(git_dir, "HEAD").write_text("ref: refs/heads/main\n")
+    return git_dir

@@ -16,7 +16,7 @@ from typing import IO
 
 from sealfile.errors import FormatError
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.gitcli import refuse_unfetched, show, too_large
+from sealfile.gitflow.gitcli import git_env, refuse_unfetched, show, too_large
 from sealfile.kms.found_keys import stream_holds_marker
 
 
@@ -78,7 +78,7 @@ class Blobs:
 
             self._said = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the batch; close() ends both)
             self._batch = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self._cwd, stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, stderr=self._said)
+                                           stdout=subprocess.PIPE, stderr=self._said, env=git_env())
         assert self._batch.stdin is not None and self._batch.stdout is not None
         # one name, then its whole answer (git flushes each): no pipe fills up unread
         try:
@@ -116,7 +116,7 @@ def _answer(stream: IO[bytes], size: int) -> bytes:
 def blob_holds_marker(rev: str, path: str, cwd: str | os.PathLike[str]) -> bool:
     """Whether the file at ``rev``, too large to read whole, holds a private key's marker (read in chunks)."""
     with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as done:
+                          stderr=subprocess.DEVNULL, env=git_env()) as done:
         assert done.stdout is not None
         found = stream_holds_marker(done.stdout)
         done.kill()

@@ -24,7 +24,7 @@ def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
                               input=None if stdin is None else stdin.encode("utf-8", "surrogateescape"),
-                              env={**os.environ, **env} if env else None)
+                              env=git_env(env))
     except FileNotFoundError:
         raise SealfileError("git is not installed (no 'git' on PATH)") from None
     stderr = done.stderr.decode("utf-8", "replace")
@@ -34,6 +34,13 @@ def git(args: list[str], cwd: str | os.PathLike[str] | None = None, *, ok: tuple
         command = next((arg for arg in args if not arg.startswith("-") and "=" not in arg), args[0])
         raise SealfileError(f"git {command} failed: {message}")
     return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git sealfile runs. Replacement objects off: whoever can push can push a
+    ``refs/replace/`` ref, which a mirror clone fetches, and git would then show that clone's review, check and
+    diff another commit or file in place of the one every other clone merges."""
+    return {**os.environ, "GIT_NO_REPLACE_OBJECTS": "1", **(extra or {})}
 
 
 def refuse_unfetched(stderr: str, cwd: str | os.PathLike[str] | None) -> None:
@@ -115,7 +122,7 @@ def show(rev: str, path: str, cwd: str | os.PathLike[str]) -> str | None:
     named ``prod[eu].enc.yaml`` added by a change would read as an empty old version."""
     limit = max_file_bytes()
     with subprocess.Popen(["git", "cat-file", "blob", f"{rev}:{path}"], cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as done:
+                          stderr=subprocess.PIPE, env=git_env()) as done:
         assert done.stdout is not None and done.stderr is not None
         data = done.stdout.read(limit + 1)
         if len(data) > limit:

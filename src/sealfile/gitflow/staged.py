@@ -23,6 +23,7 @@ from sealfile.gitflow.gitcli import (
     SUBMODULE_MODE,
     SYMLINK_MODE,
     git,
+    git_env,
     refuse_unfetched,
     toplevel,
 )
@@ -170,13 +171,14 @@ def read_blobs(ids: list[str], top: Path) -> list[bytes | None]:
 
 def _blob_id(content: bytes, top: Path) -> str:
     """The id git gives a blob of ``content`` (in this repository's hash)."""
-    done = subprocess.run(["git", "hash-object", "--stdin"], cwd=top, input=content, capture_output=True, check=False)
+    done = subprocess.run(["git", "hash-object", "--stdin"], cwd=top, input=content, capture_output=True, check=False,
+                          env=git_env())
     return done.stdout.decode("ascii", "replace").strip()
 
 
 def _run(args: list[str], cwd: Path, lines: list[bytes]) -> bytes:
     done = subprocess.run(["git", *args], cwd=cwd, input=b"".join(line + b"\n" for line in lines),
-                          capture_output=True, check=False)
+                          capture_output=True, check=False, env=git_env())
     refuse_unfetched(done.stderr.decode("utf-8", "replace"), cwd)  # a partial clone that could not fetch one
     if done.returncode != 0:
         message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[-1]

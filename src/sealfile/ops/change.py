@@ -190,20 +190,22 @@ def change_recipients(
     add, remove = list(add), list(remove)
     exact = exact if exact is None or isinstance(exact, KeyGroups) else list(exact)
     policy = _policy(policy)
-    untrusted: list[bool] = []
+    replace: list[bool] = []  # the data key goes: ``rotate`` on a seal not trusted, or sealed for one the rule lacks
 
     def refuse_impossible(sealed: SealedDocument) -> None:
         if only_listed:
             remove[:] = _listed(sealed.metadata, remove)
-        wanted = _planned(sealed.metadata, add, remove, exact, group)[0]
-        if policy.expected is not None:  # those the user names now are theirs to let in (``recipients add``)
-            policy.expected.refuse_unexpected(wanted, chosen=add)
-        untrusted.append(policy.problem(sealed) is not None)
+        meta, expected = sealed.metadata, policy.expected
+        wanted = _planned(meta, add, remove, exact, group)[0]
+        if expected is not None:  # those the user names now are theirs to let in (``recipients add``)
+            expected.refuse_unexpected(wanted, chosen=add)
+        # who sealed the file afresh for one the rule lacks may have chosen its key: theirs without a stanza too
+        unnamed = bool(expected and expected.unexpected(KeyGroups.from_stanzas(meta.groups, meta.threshold)))
+        replace.append((rotate and policy.problem(sealed) is not None) or unnamed)
 
-    # ``rotate`` on a seal not trusted: its data key cannot be kept, so the change goes under a new one whatever it is
     with policy.changing(text, _store(store), adopt=True if rotate else None, check=refuse_impossible,
                          retry=retry, new_recipients=True) as document:
-        return _rewrap(document, text, add, remove, exact, group, rotate, rotate and untrusted[-1])
+        return _rewrap(document, text, add, remove, exact, group, rotate, replace[-1])
 
 
 def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove: Iterable[MasterKey],

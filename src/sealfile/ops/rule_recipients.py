@@ -27,36 +27,43 @@ if TYPE_CHECKING:
 
 
 class ExpectedRecipients(Record):
-    _fields = ("keys", "file")
+    _fields = ("keys", "file", "also")
     keys: KeyGroups
     """The recipients the matching creation rule names (what ``updatekeys`` would make them)."""
     file: str
     """The file as the user named it, for the command that brings it to the rule."""
+    also: tuple[ExpectedRecipients, ...]
+    """The rules of the other names the same data key goes by (where a symbolic link leads, the file ``encrypt
+    --previous`` keeps it from): a recipient any of them lacks is refused, whichever name the user gave."""
 
-    def __init__(self, keys: KeyGroups, file: str) -> None:
-        self._fill(keys, file)
+    def __init__(self, keys: KeyGroups, file: str, also: tuple[ExpectedRecipients, ...] = ()) -> None:
+        self._fill(keys, file, also)
 
     def unexpected(self, recipients: KeyGroups, chosen: Iterable[MasterKey] = ()) -> list[MasterKey]:
-        """Those of ``recipients`` the rule does not name, but for ``chosen`` (named on the command line now)."""
-        chosen = list(chosen)
-        return [key for key in recipients.not_in(self.keys) if not any(key.same_key(mine) for mine in chosen)]
+        """Those of ``recipients`` a rule does not name, but for ``chosen`` (named on the command line now)."""
+        found: list[MasterKey] = []
+        for rule in self._each():
+            found += [key for key in rule._unnamed(recipients, chosen) if not any(key.same_key(k) for k in found)]
+        return found
 
     def refuse_unexpected(self, recipients: KeyGroups, chosen: Iterable[MasterKey] = ()) -> None:
-        """Refuse to seal for a recipient the rule does not name, or under key groups that let fewer of its keys open
-        the file than the rule asks (before any key is unwrapped)."""
-        extra = self.unexpected(recipients, chosen)
-        if extra:
-            raise UntrustedSealError(
-                f"refusing to seal for {describe_keys(extra)}, which its creation rule in .sealfile.yaml does not "
-                "name: whoever sealed the file for them could read what is written (no trusted signers say who "
-                f"did); add them to .sealfile.yaml if intended, else {self._back_to_rule()}")
-        fewer = recipients.looser_than(self.keys)
-        if fewer:
-            raise UntrustedSealError(
-                f"refusing to write: its key groups let {who_opens(fewer)} open it, where its creation "
-                f"rule in .sealfile.yaml asks {self.keys.describe()}{_spelled(self.keys)}: whoever split it so "
-                f"could read what is written (no trusted signers say who did); change the rule if intended, else "
-                f"{self._back_to_rule()}")
+        """Refuse to seal for a recipient a rule does not name, or under key groups that let fewer of a rule's keys
+        open the file than it asks (before any key is unwrapped)."""
+        for rule in self._each():
+            extra = rule._unnamed(recipients, chosen)
+            if extra:
+                raise UntrustedSealError(
+                    f"refusing to seal for {describe_keys(extra)}, which its creation rule in .sealfile.yaml does not "
+                    "name: whoever sealed the file for them could read what is written (no trusted signers say who "
+                    f"did); add them to .sealfile.yaml if intended, else {rule._back_to_rule()}")
+        for rule in self._each():
+            fewer = recipients.looser_than(rule.keys)
+            if fewer:
+                raise UntrustedSealError(
+                    f"refusing to write: its key groups let {who_opens(fewer)} open it, where its creation "
+                    f"rule in .sealfile.yaml asks {rule.keys.describe()}{_spelled(rule.keys)}: whoever split it so "
+                    f"could read what is written (no trusted signers say who did); change the rule if intended, else "
+                    f"{rule._back_to_rule()}")
 
     def _back_to_rule(self) -> str:
         """The command to paste: ``--rotate``, as whoever sealed the file so chose its data key (removing them
@@ -65,6 +72,13 @@ class ExpectedRecipients(Record):
 
         command = f"sealfile updatekeys --rotate {one_line(shlex.quote(self.file))}"
         return f"bring the file to the rule under a new data key: {command}"
+
+    def _each(self) -> tuple[ExpectedRecipients, ...]:
+        return (self, *self.also)
+
+    def _unnamed(self, recipients: KeyGroups, chosen: Iterable[MasterKey]) -> list[MasterKey]:
+        chosen = list(chosen)
+        return [key for key in recipients.not_in(self.keys) if not any(key.same_key(mine) for mine in chosen)]
 
 
 def _spelled(groups: KeyGroups) -> str:
@@ -75,11 +89,33 @@ def _spelled(groups: KeyGroups) -> str:
                             enumerate(groups.groups, 1)) + ")"
 
 
+def joined(*expected: ExpectedRecipients | None) -> ExpectedRecipients | None:
+    """Every rule of ``expected`` (``None``s left out): what sealing one data key under several names expects."""
+    rules = [rule for each in expected if each is not None for rule in each._each()]
+    if not rules:
+        return None
+    return ExpectedRecipients(rules[0].keys, rules[0].file, tuple(rules[1:]))
+
+
 def expected_recipients(config: ProjectConfig, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
     """What ``config``'s creation rule for ``file`` expects (the rule ``updatekeys`` applies: the governing
     config's first match), or ``None`` if no rule with recipients matches."""
     rule = config.rule_for(file)
     return None if rule is None or rule.recipients is None else ExpectedRecipients(rule.recipients, os.fspath(file))
+
+
+def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients | None:
+    """The rule for the file a symbolic link on ``file``'s way leads to, if that is another path (configs judge the
+    link by its own place, so ``secrets.yaml -> prod.enc.yaml`` matches no rule; the data key kept is the target's)."""
+    from sealfile.ops.config_files import governing_files, named_path
+
+    real = os.path.realpath(file)
+    if real == named_path(file):  # no link on the way: most files
+        return None
+    from sealfile.ops.config import read_configs
+
+    paths = governing_files(real)
+    return expected_recipients(read_configs(paths)[0], real) if paths else None
 
 
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:

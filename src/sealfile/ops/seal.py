@@ -7,6 +7,7 @@ are kept, so a re-seal changes only what changed (docs/format.md §8); only if i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
@@ -26,7 +27,7 @@ from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.rule_recipients import refuse_unexpected
 from sealfile.ops.sealing import seal_metadata
-from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, from_environment
+from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, for_file, from_environment
 from sealfile.ops.sops_files import refuse_to_write
 from sealfile.ops.spliced import read_back as read_back_spliced
 from sealfile.ops.spliced import seal_checked
@@ -165,11 +166,15 @@ def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = Non
     return pack_payload(encoded, layout_record(spelling)) if spelling is not None else encoded
 
 
-def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None) -> tuple[Reuse, EncryptionRules]:
+def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None,
+                  name: str | os.PathLike[str] | None = None) -> tuple[Reuse, EncryptionRules]:
     """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
-    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``)."""
+    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``). ``name``: where that file is, whose
+    creation rule the data key kept answers to as well, wherever the new seal goes (stdout: no rule)."""
     sealed = read_document(text, store)
     policy = policy or from_environment()
+    if name is not None:
+        policy = policy.expecting(for_file(name).expected)
     refuse_unexpected(policy.expected, sealed.metadata)  # whoever it was sealed for holds the data key kept
     policy.check_reuse(sealed, retry=RETRY_ADOPT_FIRST)
     opened = sealed.open()

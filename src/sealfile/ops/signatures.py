@@ -1,12 +1,11 @@
 """Who sealed a file, and what readers and writers do about it: the one trust policy.
 
-A MAC keyed by the data key proves only that the writer had *a* data key: anyone who can write
-to the repository can seal a file of their own for the same (public) recipients. A signature
-(docs/format.md §9) proves who sealed it, and anyone can check it without a key.
+A MAC keyed by the data key proves only that the writer had *a* data key: anyone who can write to the repository can
+seal a file of their own for the same (public) recipients. A signature (docs/format.md §9) proves who sealed it, and
+anyone can check it without a key.
 
-:class:`TrustPolicy` holds the trusted signers (an OpenSSH ``allowed_signers`` file, or
-``signers:`` in ``.sealfile.yaml``) and whether the file's creation rule requires a signature.
-Once either is configured:
+:class:`TrustPolicy` holds the trusted signers (an OpenSSH ``allowed_signers`` file, or ``signers:`` in
+``.sealfile.yaml``) and whether the file's creation rule requires a signature. Once either is configured:
 
 - readers (:meth:`TrustPolicy.open`) refuse a file that is unsigned, signed by a key not
   trusted, or whose signature does not verify, before its data key is unwrapped;
@@ -15,10 +14,9 @@ Once either is configured:
 - writers refuse to write a file unsigned, or signed by a key readers would refuse.
 
 Where the policy comes from: :func:`for_file` (the CLI, the Git tools and ``load_secrets``:
-``SEALFILE_ALLOWED_SIGNERS``, which pins the signers for CI and deployments, else the
-``.sealfile.yaml`` that governs the file), or :func:`for_application` when an application passes
-``load_secrets(allowed_signers=...)`` itself.
-Without any, behaviour is as it was: files are read and written unsigned or signed alike.
+``SEALFILE_ALLOWED_SIGNERS``, which pins the signers for CI and deployments, else the ``.sealfile.yaml`` that governs
+the file), or :func:`for_application` when an application passes ``load_secrets(allowed_signers=...)`` itself. Without
+any, files are read and written unsigned or signed alike (writers seal for no recipient the creation rule lacks).
 
 The SSH modules are imported on first use: ``load_secrets`` pays for them only when a policy is
 configured, ``status`` only for a signed file (start-up time is measured, benchmarks/RESULTS.md).
@@ -35,7 +33,7 @@ from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedS
 from sealfile.files.pathnames import expanded
 from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
-from sealfile.ops.rule_recipients import ExpectedRecipients, expected_recipients, refuse_unexpected
+from sealfile.ops.rule_recipients import ExpectedRecipients, expected_recipients, joined, refuse_unexpected
 from sealfile.ops.sealing import signing_as
 from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 from sealfile.ops.signature_check import check_signature as check_signature
@@ -76,6 +74,10 @@ class TrustPolicy(Record):
                  expected: ExpectedRecipients | None = None) -> None:
         self._fill(signers, require_signature, None if signers is not None else expected)
 
+    def expecting(self, also: ExpectedRecipients | None) -> TrustPolicy:
+        """This policy, its writers also refusing recipients ``also``'s rules do not name (without signers)."""
+        return TrustPolicy(self.signers, self.require_signature, joined(self.expected, also))
+
     @property
     def required(self) -> bool:
         """Whether the file must carry a signature that verifies (and, given signers, is theirs)."""
@@ -110,9 +112,9 @@ class TrustPolicy(Record):
     def enforce(self, document: SealedDocument, *, writing: bool = False) -> SignatureCheck | None:
         """For a reader, before the data key is used: the check, or :class:`UntrustedSealError`.
 
-        A writer (``writing``: it keeps the data key, or signs the content as its own) refuses a
-        signature that does not verify even without a policy: ``verify`` and ``check`` refuse that
-        file, and a routine write must not turn it into one they pass."""
+        A writer (``writing``: it keeps the data key, or signs the content as its own) refuses a signature that does
+        not verify even without a policy: ``verify`` and ``check`` refuse that file, and a routine write must not turn
+        it into one they pass."""
         if not self.required and not (writing and document.metadata.signature is not None):
             return None
         check = self.check(document)
@@ -194,13 +196,12 @@ class TrustPolicy(Record):
     def changing(self, text: str, store: Store, *, rotate: bool = False, adopt: bool | None = None,
                  check: Callable[[SealedDocument], object] | None = None, retry: str = RETRY_WITH_ROTATE,
                  new_recipients: bool = False) -> Iterator[OpenDocument]:
-        """Open a sealed file to change it: its data key is kept only if its seal is trusted, else
-        ``rotate`` must replace it (done first, so every change is sealed under the new key). A seal
-        not trusted is changed only if ``adopt`` (default: ``rotate``, which the user asked for) says
-        the writer takes its values and recipients as its own: ``sealfile rotate`` alone does not.
-        ``check`` refuses a change that the file's shape and recipients already rule out, before a
-        key service is asked for anything (the user's mistake is named, and nothing is audit-logged). ``retry``:
-        what the refusal of an untrusted seal suggests (the command's own ``--rotate``, or another command).
+        """Open a sealed file to change it: its data key is kept only if its seal is trusted, else ``rotate`` must
+        replace it (done first, so every change is sealed under the new key). A seal not trusted is changed only if
+        ``adopt`` (default: ``rotate``, which the user asked for) says the writer takes its values and recipients as its
+        own: ``sealfile rotate`` alone does not. ``check`` refuses a change that the file's shape and recipients already
+        rule out, before a key service is asked for anything (the user's mistake is named, and nothing is audit-logged).
+        ``retry``: what the refusal of an untrusted seal suggests (the command's own ``--rotate``, or another command).
         ``new_recipients``: the caller changes the recipients, and checks those it leaves against the rule's."""
         sealed = read_document(text, store)
         if check is not None:
@@ -261,13 +262,14 @@ def for_file(file: str | os.PathLike[str]) -> TrustPolicy:
     deployment's pin outranks the repository), else what the ``.sealfile.yaml`` files that govern it
     say (:func:`governing`)."""
     from sealfile.ops.config_files import governing_files
+    from sealfile.ops.rule_recipients import expected_where_it_leads  # a link's writes keep its target's data key
 
-    pinned, paths = from_environment(), governing_files(file)
-    if not paths:  # most readers: no creation rules to import and read
-        return pinned
-    from sealfile.ops.config import read_configs
+    policy, paths = from_environment(), governing_files(file)
+    if paths:  # else no creation rules to import and read: most readers
+        from sealfile.ops.config import read_configs
 
-    return governing(pinned, read_configs(paths), file)
+        policy = governing(policy, read_configs(paths), file)
+    return policy if policy.signers is not None else policy.expecting(expected_where_it_leads(file))
 
 
 def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.PathLike[str]) -> TrustPolicy:
