@@ -185,7 +185,7 @@ def test_encrypt_previous_checks_the_rule_of_the_file_the_data_key_is_kept_from(
     flags = {"stdout": [], "-o -": ["-o", "-"], "-o a name no rule matches": ["-o", repo / "out.yaml"]}[out]
     refused = run_cli("encrypt", "--previous", previous, repo / "new.yaml", *flags)
     assert refused.returncode != 0, refused.stdout
-    assert f"age {attacker}" in refused.stderr and f"updatekeys {previous}" in refused.stderr, refused.stderr
+    assert f"age {attacker}" in refused.stderr and f"updatekeys --rotate {previous}" in refused.stderr, refused.stderr
     assert "new-secret" not in refused.stdout + refused.stderr and not (repo / "out.yaml").exists()
 
 
@@ -204,7 +204,7 @@ def test_a_link_no_rule_matches_does_not_take_its_target_past_the_targets_rule(
     assert refused.returncode != 0, refused.stderr
     lines = refused.stderr.splitlines()
     assert len(lines) == 1 and f"age {attacker}" in lines[0], refused.stderr
-    assert f"updatekeys {file.resolve()}" in lines[0], lines[0]
+    assert f"updatekeys --rotate {file.resolve()}" in lines[0], lines[0]
     assert file.read_bytes() == before and (repo / "secrets.yaml").is_symlink()
 
 
