@@ -54,13 +54,14 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     done: list[Path] = []
     # a value changed where it is written also changes where aliases and merges put it: those places last
     anchored = "&" in text
+    if store.name == "yaml" and theirs.scanned is None and theirs.plaintext:
+        theirs.scanned = scan(split_bom(theirs.plaintext)[1])
     places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
     for p in sorted((p for p in applied if p in theirs.items),  # a list holding an alias: last too
                     key=lambda p: (any(p[:len(place)] == place or place[:len(p)] == p for place in places), len(p))):
         if any(p[: len(d)] == d for d in done):
             continue  # inside a subtree already taken whole from theirs
-        if theirs.scanned is not None and (anchored or theirs.scanned.copies or "!" in text) and not _under_any(
-                p, by_value):
+        if theirs.scanned is not None and not _under_any(p, by_value):
             text, taken = as_written(text, store, theirs.scanned, theirs.items, p,
                                      _preceding_of(theirs, ours, p, done))
             if taken:

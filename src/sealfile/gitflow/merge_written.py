@@ -93,17 +93,15 @@ _PLACEHOLDER = "sealfile-merge-placeholder"
 
 def as_written(text: str, store: Store, theirs: Scan, theirs_items: Items, path: Path, after: Any) -> tuple[str, bool]:
     """``(text, True)``: the value at ``path`` is there as theirs writes it, already or grafted from
-    theirs' text (where it holds aliases, anchors or merges). ``(text, False)``: the caller writes it from
-    data, which keeps what theirs wrote. :class:`FormatError` (naming the key path, saying what to do):
+    theirs' text. ``(text, False)``: it cannot be grafted there; the caller writes it from data, which keeps
+    what theirs' value means. :class:`FormatError` (naming the key path, saying what to do):
     theirs' value holds aliases that cannot be written here."""
     bom, body = split_bom(text)
     current = scan(body)
     wanted = under(theirs_items, path)
     if under(written_items(current), path) == wanted:
         return text, True
-    if not (involves_aliases(theirs, path) or involves_aliases(current, path)):
-        return text, False
-    try:
+    try:  # theirs' text, not its data, so a value keeps theirs' spelling (quotes, styles) and comments
         if path not in written_items(current):
             body = split_bom(set_path(text, store, path, _PLACEHOLDER, after=after))[1]
             current = scan(body)

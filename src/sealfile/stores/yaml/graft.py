@@ -8,6 +8,8 @@ a candidate: the caller reads it back and compares it with what it means to writ
 
 from __future__ import annotations
 
+import re
+
 from sealfile.errors import KeyPathError
 from sealfile.model.lines import line_start
 from sealfile.model.paths import Path, encode_path
@@ -55,16 +57,30 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
         beside = beside_comment(text, start, start, end, False)  # stays on the key's line, not under the value
         end = text.index(beside, end) + len(beside) if beside else end
         return text[:start].rstrip(" ") + beside + brk + moved + text[end:].lstrip("\r\n")
+    # Later lines keep their place relative to the indentation of the line the value starts on (a block
+    # scalar's text is indented from its key's line, not from its '|'), in theirs and here alike.
+    s_column, column = _indentation(source.text, s_start), _indentation(text, start)
     if block and not s_block:
         key_node = scanned.containers.get(encode_path(path), (None, None))[0]
         colon = -1 if key_node is None else text.find(":", key_node.end_mark.index, start)
         if colon >= 0:  # a block collection under its key: the value goes on the key's line, before its comment
             beside = beside_comment(text, key_node.end_mark.index, start, end, True)
-            return text[:colon + 1] + " " + _indented(written, s_column, column, brk) + beside + brk + text[end:]
+            value = _indented(written, s_column, _indentation(text, colon), brk)  # a null: no space after ':'
+            return text[:colon + 1] + " " * bool(value) + value + beside + brk + text[end:]
         return text[:start] + _indented(written, s_column, column, brk) + brk + text[end:]
     if ("\n" in written or "\r" in written) and not block:
         raise KeyPathError("a value written over several lines cannot be taken into a line here")
     return text[:start] + _indented(written, s_column, column, brk) + text[end:]
+
+
+def _indentation(text: str, index: int) -> int:
+    """The indentation of the line ``index`` is on: its spaces, and the ``- `` of list entries it starts."""
+    own = line_start(text, index)
+    found = _LEADING.match(text, own, max(index, own))
+    return found.end() - own if found else 0
+
+
+_LEADING = re.compile(r"(?: *- +)* *")
 
 
 def _indented(written: str, was: int, column: int, brk: str) -> str:

