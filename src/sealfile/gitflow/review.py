@@ -64,6 +64,7 @@ from sealfile.gitflow.unguarded import sealed_outside
 from sealfile.kms.trust import offline
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import TrustPolicy
+from sealfile.ops.sops_files import sops_kind
 
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
@@ -169,8 +170,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     policies: dict[str, TrustPolicy] = {}
     for change, old, new in sealed:
         policies[change.path] = policy = seals.policy_at(trusted, change.path, root)
-        entry = review_file(change.path, old, new, policy,
-                            renamed_from=change.old_path, locations=locations)
+        entry = review_file(change.path, old, new, policy, renamed_from=change.old_path, locations=locations,
+                            guarded=change.path not in unguarded)
         gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
@@ -179,6 +180,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
+    outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
     unsealed, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     result.plaintext += unsealed
