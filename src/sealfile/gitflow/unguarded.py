@@ -11,10 +11,11 @@ hold it to being sealed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.blobs import Blobs
-from sealfile.gitflow.gitcli import SUBMODULE_MODE, Change
+from sealfile.gitflow.gitcli import SUBMODULE_MODE, Change, show, version_in_worktree
 from sealfile.gitflow.plaintext_copies import data_store
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.sealed import view
@@ -66,3 +67,20 @@ def is_sealed_text(path: str, text: str) -> bool:
     except SealfileError:
         return False
     return True
+
+
+def sealed_either_side(change: Change, base: str, head: str | None, root: Path) -> bool:
+    """Whether either version of ``change`` (``head`` ``None``: the work tree's) is a sealed or SOPS file: ``diff
+    --git`` shows such a file whatever the patterns say, each version bounded as every reader bounds it."""
+    if change.link or change.mode == SUBMODULE_MODE:
+        return False
+    sides: list[tuple[str | None, str]] = [] if change.status == "A" else [(base, change.old_path or change.path)]
+    sides += [] if change.status == "D" else [(head, change.path)]
+    for rev, path in sides:
+        try:
+            text = show(rev, path, root) if rev is not None else version_in_worktree(root / path)
+        except SealfileError:
+            continue
+        if text is not None and is_sealed_text(path, text):
+            return True
+    return False
