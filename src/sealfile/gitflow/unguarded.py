@@ -51,7 +51,8 @@ def may_be_sealed(text: str) -> bool:
 
 def is_sealed_text(path: str, text: str) -> bool:
     """Whether ``text`` (the version of ``path``) is a sealed file or a SOPS file that its reader opens the
-    metadata of: a file that only holds the markers (a document quoting them) is not. The name picks a SOPS
+    metadata of, naming at least one recipient: a file that only holds the markers (a document quoting them) is
+    not. The name picks a SOPS
     file's store, as for ``sops`` and the textconv driver; a sealed file is read in the store its name says, else
     as YAML (which reads sealed JSON too), as ``diff=sealfile`` reads any file it is given."""
     if not may_be_sealed(text):
@@ -61,8 +62,7 @@ def is_sealed_text(path: str, text: str) -> bool:
         if kind is not None:
             from sealfile.gitflow.sops_view import SopsView
 
-            SopsView.of(text, kind)
-            return True
+            return bool(SopsView.of(text, kind).recipients)  # no key group: a file no one can open, not sealed
         view(text, data_store(path) or get_store("yaml"))
     except SealfileError:
         return False
