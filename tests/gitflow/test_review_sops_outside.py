@@ -121,3 +121,17 @@ def test_a_file_that_only_looks_sealed_is_not_reviewed_as_one(sandbox: Sandbox) 
     assert "notes.yaml" not in shown and "real.sops.yaml (added)" in shown, shown
     diffed = _diff(sandbox)
     assert "notes.yaml" not in diffed and "real.sops.yaml (added)" in diffed, diffed
+
+
+def test_check_warns_of_a_sops_file_outside_the_patterns(sandbox: Sandbox) -> None:
+    """``check`` (the pre-commit and pre-push guard) tells sealed files by the same content test as ``review``:
+    a SOPS file no pattern covers is named as unguarded; one that only holds the markers is not."""
+    _sops_file(sandbox, "app.sops.yaml", "token: t-1\n")
+    (sandbox.repo / "notes.yaml").write_text("sops:\n  mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n")
+    sandbox.commit("a sops file, and notes")
+    done = sandbox.sealfile("check", check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"warning: app.sops.yaml: {ATTENTION}" in done.stderr, done.stderr
+    assert "notes.yaml" not in done.stderr, done.stderr
+    given = sandbox.sealfile("check", "app.sops.yaml", "notes.yaml", check=False)
+    assert given.returncode == 0 and f"warning: app.sops.yaml: {ATTENTION}" in given.stderr, given.stderr

@@ -108,15 +108,17 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
 
 
 def sealed_outside_patterns(files: Sequence[Path]) -> dict[str, Finding]:
-    """A warning per file of ``files`` (none of which the patterns name) that is a sealed file: a file
-    kept under its SOPS name by ``import-sops -i``, or sealed with ``encrypt -i`` under any name."""
+    """A warning per file of ``files`` (none of which the patterns name) that is a sealed or SOPS file
+    (:func:`~sealfile.gitflow.unguarded.is_sealed_text`, as ``review`` tells): a file kept under its SOPS name
+    by ``import-sops -i``, sealed with ``encrypt -i`` under any name, or a SOPS file a team keeps beside them."""
+    from sealfile.gitflow.unguarded import is_sealed_text, may_be_sealed
+
     found = {}
     for file in files:
         try:
             text = read_text(file)
-            if METADATA_KEY not in text:  # most files given to the hook: no parse
+            if not may_be_sealed(text) or not is_sealed_text(str(file), text):  # most files: no parse
                 continue
-            keyless_read(text, store_for(file))
         except (SealfileError, OSError):
             continue
         found[str(file)] = Finding(str(file), UNGUARDED, error=False)
