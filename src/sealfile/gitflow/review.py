@@ -22,7 +22,8 @@ is the attack to catch), data keys replaced, rule and format-version changes, va
 sealed before and are plaintext now, values set back to an older ciphertext (a replay), and changes
 to each ``.sealfile.yaml``. Every file's line says who sealed each side.
 The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
-hide a plaintext file by narrowing them.
+hide a plaintext file by narrowing them; a sealed or SOPS file outside them, told by its content
+(:mod:`~sealfile.gitflow.unguarded`), is reviewed as well, whatever its name.
 """
 
 from __future__ import annotations
