@@ -12,7 +12,7 @@ from sealfile.ops.seal import seal_text
 from tests.sops.conftest import make_identity
 from tests.support.git import Sandbox
 
-ATTENTION = "sealed, but no sealed_files pattern names it"
+ATTENTION = "a SOPS file, and no sealed_files pattern names it"
 
 
 def _sops_file(box: Sandbox, name: str, text: str, kind: str = "yaml") -> None:

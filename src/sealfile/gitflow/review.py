@@ -46,7 +46,6 @@ from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import (
-    UNGUARDED,
     SealedPatterns,
     at_revision,
     in_worktree,
@@ -61,7 +60,7 @@ from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.review_result import Review as Review
 from sealfile.gitflow.semantic_diff import FileDiff
 from sealfile.gitflow.tampering import token_locations
-from sealfile.gitflow.unguarded import sealed_outside
+from sealfile.gitflow.unguarded import sealed_outside, unguarded_line
 from sealfile.kms.trust import offline
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import TrustPolicy
@@ -176,7 +175,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
-        entry.attention += [UNGUARDED] if change.path in unguarded else []
+        entry.attention += [unguarded_line(change.path, new)] if change.path in unguarded else []
         if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
             entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")

@@ -16,6 +16,7 @@ from pathlib import Path
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.gitcli import SUBMODULE_MODE, Change, show, version_in_worktree
+from sealfile.gitflow.patterns import UNGUARDED, UNGUARDED_SOPS
 from sealfile.gitflow.plaintext_copies import data_store
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.sealed import view
@@ -42,6 +43,12 @@ def _sealed(path: str, blobs: Blobs, budget: ReadBudget) -> bool:
     except FormatError:
         return True
     return is_sealed_text(path, text)
+
+
+def unguarded_line(path: str, text: str | None) -> str:
+    """What to tell of a sealed or SOPS file no pattern covers: a SOPS file is converted, not renamed (a SOPS
+    file under the patterns is a violation)."""
+    return UNGUARDED_SOPS if text is not None and sops_kind(text, path) is not None else UNGUARDED
 
 
 def may_be_sealed(text: str) -> bool:
