@@ -135,3 +135,16 @@ def test_check_warns_of_a_sops_file_outside_the_patterns(sandbox: Sandbox) -> No
     assert "notes.yaml" not in done.stderr, done.stderr
     given = sandbox.sealfile("check", "app.sops.yaml", "notes.yaml", check=False)
     assert given.returncode == 0 and f"warning: app.sops.yaml: {ATTENTION}" in given.stderr, given.stderr
+
+
+def test_a_sops_rule_changed_outside_the_patterns_is_shown(sandbox: Sandbox) -> None:
+    """``sops`` re-encrypting a file under a narrower rule leaves values in plaintext from then on."""
+    _sops_file(sandbox, "app.sops.yaml", "db:\n  password: s3cret-1\n  host: h\n")
+    sandbox.commit("a sops file")
+    (sandbox.repo / "app.sops.yaml").write_text("db:\n  password: s3cret-1\n  host: h\n")
+    sandbox.sops("encrypt", "--age", sandbox.recipient, "--encrypted-regex", "^password$", "-i", "app.sops.yaml")
+    sandbox.commit("only the password is encrypted now")
+    status, shown = sandbox.review_last()
+    assert status == 0 and "app.sops.yaml: encryption rule changed:" in shown.split("NEEDS ATTENTION:")[1], shown
+    assert "encrypted_regex: ^password$" in shown, shown
+    assert "db.host: ENC#" in shown and "s3cret" not in shown, shown

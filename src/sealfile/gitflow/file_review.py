@@ -110,7 +110,7 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     sops_file = None if guarded else sops_kind(new, path)
     if sops_file is not None:  # a team's half-way state: read as SOPS reads it, not held to being sealed
         entry.violations += sops_plaintext(new, sops_file)
-        return entry
+        return _setting_changes(entry)
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
                          for f in check_text(new, path) if f.error]
     review_seal(entry, old, new, policy)
@@ -142,6 +142,11 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
             entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
         held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
         entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
+    return _setting_changes(entry)
+
+
+def _setting_changes(entry: FileReview) -> FileReview:
+    """``entry`` with a line for each change of the file's encryption rule and format version."""
     diff = entry.diff
     if diff.rules_change:
         entry.attention.append(f"encryption rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")
