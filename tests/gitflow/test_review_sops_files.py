@@ -40,8 +40,11 @@ def test_sops_files_beside_their_imports_are_not_plaintext(sandbox: Sandbox) -> 
     sandbox.commit("the sops clone changes its files")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert done.returncode == 0, done.stdout
-    assert "decrypted copy" not in done.stdout and "password" not in done.stdout, done.stdout
-    assert "API_KEY" not in done.stdout and "DB_PASS" not in done.stdout, done.stdout
+    assert "decrypted copy" not in done.stdout and "s3cret" not in done.stdout, done.stdout
+    assert "password: named like a secret" not in done.stdout and "DB_PASS: named" not in done.stdout, done.stdout
+    # each SOPS file is reviewed as the sealed file it is: its changed value shown by fingerprint
+    assert "config/app.yaml (modified)" in done.stdout and "~ db.password: ENC#" in done.stdout, done.stdout
+    assert "~ DB_PASS: ENC#" in done.stdout and "API_KEY" not in done.stdout, done.stdout
     # the value SOPS's rule left in plaintext is one, in the SOPS file as in any other
     assert ("config/app.yaml: db.api_token_unencrypted: named like a secret, in plaintext in a file no "
             "sealed_files pattern covers") in done.stdout.split("NEEDS ATTENTION:")[1]

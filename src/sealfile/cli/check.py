@@ -55,8 +55,9 @@ def check(files: tuple[Path, ...]) -> None:
     tracked = dict.fromkeys(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p) if not files else {}
     given = list(dict.fromkeys(files)) or list(tracked)
     chosen = sealed_files(given)
-    # only files that mention sealfile can be sealed ones: git finds them in a large tree at once
-    mentioning = set(files) or {Path(p) for p in git(["grep", "-z", "-l", "-I", "-F", "-e", "sealfile", "--", "."],
+    # only files that mention sealfile (or hold SOPS's token) can be sealed: git finds them in a large tree at once
+    markers = ["-e", "sealfile", "-e", "ENC[AES256_GCM,"]
+    mentioning = set(files) or {Path(p) for p in git(["grep", "-z", "-l", "-I", "-F", *markers, "--", "."],
                                                      ".", ok=(0, 1)).split("\0") if p}
     picked = set(chosen)
     unguarded = sealed_outside_patterns([f for f in given if f in mentioning and f not in picked])

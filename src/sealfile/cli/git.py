@@ -160,6 +160,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     from sealfile.gitflow.partial_clone import fetch_changed
     from sealfile.gitflow.patterns import at_revision, in_worktree, moves_between_sealed_paths, union
     from sealfile.gitflow.semantic_diff import FileDiff, diff_texts, render_text
+    from sealfile.gitflow.unguarded import sealed_either_side
     from sealfile.ops.signatures import for_file
 
     if rev is None:
@@ -180,7 +181,7 @@ def diff_command(args: tuple[str, ...], rev: str | None, reveal: bool) -> None:
     relative = [str(Path(a).resolve().relative_to(root.resolve())) if Path(a).exists() else a for a in args]
     fetch_changed(base, head, relative, patterns.matches, root)  # a partial clone: at once, not a fetch per file
     for change in moves_between_sealed_paths(changed_files(base, head, relative, root), patterns.matches):
-        if not patterns.matches(change.path):
+        if not patterns.matches(change.path) and not sealed_either_side(change, base, head, root):
             continue
         missing = governing_configs_missing(change.path, root) if reveal else None
         if missing:

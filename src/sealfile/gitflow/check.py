@@ -20,7 +20,6 @@ from sealfile.envelope.token_shape import dated
 from sealfile.errors import ConflictMarkersError, FormatError, IntegrityError, SealfileError, one_line
 from sealfile.files.io import not_utf8, read_text
 from sealfile.gitflow.gitcli import SUBMODULE_NOT_SEALED
-from sealfile.gitflow.patterns import UNGUARDED
 from sealfile.gitflow.sealed import keyless_read, keypath, view
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
@@ -108,18 +107,20 @@ def _why_not_sealed(text: str, err: FormatError, store: Store, file: str) -> str
 
 
 def sealed_outside_patterns(files: Sequence[Path]) -> dict[str, Finding]:
-    """A warning per file of ``files`` (none of which the patterns name) that is a sealed file: a file
-    kept under its SOPS name by ``import-sops -i``, or sealed with ``encrypt -i`` under any name."""
+    """A warning per file of ``files`` (none of which the patterns name) that is a sealed or SOPS file
+    (:func:`~sealfile.gitflow.unguarded.is_sealed_text`, as ``review`` tells): a file kept under its SOPS name
+    by ``import-sops -i``, sealed with ``encrypt -i`` under any name, or a SOPS file a team keeps beside them."""
+    from sealfile.gitflow.unguarded import is_sealed_text, may_be_sealed, unguarded_line
+
     found = {}
     for file in files:
         try:
             text = read_text(file)
-            if METADATA_KEY not in text:  # most files given to the hook: no parse
+            if not may_be_sealed(text) or not is_sealed_text(str(file), text):  # most files: no parse
                 continue
-            keyless_read(text, store_for(file))
         except (SealfileError, OSError):
             continue
-        found[str(file)] = Finding(str(file), UNGUARDED, error=False)
+        found[str(file)] = Finding(str(file), unguarded_line(str(file), text), error=False)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.gitflow import seals
@@ -19,9 +20,11 @@ from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
+from sealfile.gitflow.sops_view import SopsView
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
+from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
 
 
@@ -65,6 +68,17 @@ def flag_replayed(files: list[FileReview], sealed: list[tuple[Change, str | None
                                f"{held.commit[:12]}): a value replayed from history?")
 
 
+def sops_plaintext(text: str, kind: Any) -> list[str]:
+    """Each value of a SOPS file in plaintext where its own rule encrypts: written by hand, not by ``sops``."""
+    try:
+        after = SopsView.of(text, kind)
+    except FormatError as err:
+        return [f"not a readable SOPS file: {err.message}"]
+    return [f"{keypath(p)}: plaintext value where the file's SOPS rule requires encryption"
+            for p, value in after.leaves.items()
+            if after.encrypts(p) and not after.is_token(value) and value not in ("", None)]
+
+
 def review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPolicy) -> None:
     """Who sealed ``new`` (and ``old``), and what that means under ``policy``: a violation, or a line to check."""
     seal = seals.review_seal(entry.path, old, new, policy)
@@ -85,12 +99,18 @@ def review_seal(entry: FileReview, old: str | None, new: str, policy: TrustPolic
 
 
 def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy = NO_POLICY, *,
-                renamed_from: str | None = None, locations: Locations | None = None) -> FileReview:
+                renamed_from: str | None = None, locations: Locations | None = None,
+                guarded: bool = True) -> FileReview:
     """Diff one file and apply the policy to its new version (``policy``: whose seal it must carry;
-    ``locations``: the tokens of the whole change, default this file's two versions)."""
+    ``locations``: the tokens of the whole change, default this file's two versions; ``guarded``: a
+    ``sealed_files`` pattern covers it, so it must be a sealed file, not a SOPS one)."""
     entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
+    sops_file = None if guarded else sops_kind(new, path)
+    if sops_file is not None:  # a team's half-way state: read as SOPS reads it, not held to being sealed
+        entry.violations += sops_plaintext(new, sops_file)
+        return _setting_changes(entry)
     entry.violations += [f.message if not f.keypath else f"{f.keypath}: {f.message}"
                          for f in check_text(new, path) if f.error]
     review_seal(entry, old, new, policy)
@@ -126,6 +146,11 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
             entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
         held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
         entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
+    return _setting_changes(entry)
+
+
+def _setting_changes(entry: FileReview) -> FileReview:
+    """``entry`` with a line for each change of the file's encryption rule and format version."""
     diff = entry.diff
     if diff.rules_change:
         entry.attention.append(f"encryption rule changed: {diff.rules_change[0]} -> {diff.rules_change[1]}")

@@ -90,6 +90,9 @@ def for_file(file: str | os.PathLike[str]) -> SealedPatterns:
 UNGUARDED = ("sealed, but no sealed_files pattern names it: git merges it as text (leaving a file nobody can open) "
              "and check would let it be committed decrypted; name it like *.enc.yaml, or add it to sealed_files in "
              ".sealfile.yaml, then run 'sealfile git install'")
+UNGUARDED_SOPS = ("a SOPS file, and no sealed_files pattern names it: git merges it as text (leaving a file nobody can "
+                  "open) and check would let it be committed decrypted; convert it with 'sealfile import-sops' to a "
+                  "name like *.enc.yaml (docs/sops-compat.md §8)")
 
 
 def unguarded(file: str | os.PathLike[str]) -> bool:

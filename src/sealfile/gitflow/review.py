@@ -24,14 +24,14 @@ is the attack to catch), data keys replaced, rule and format-version changes, va
 sealed before and are plaintext now, values set back to an older ciphertext (a replay), and changes
 to each ``.sealfile.yaml``. Every file's line says who sealed each side.
 The ``sealed_files`` patterns of both revisions (and of the checkout) apply, so a change cannot
-hide a plaintext file by narrowing them.
+hide a plaintext file by narrowing them; a sealed or SOPS file outside them, told by its content
+(:mod:`~sealfile.gitflow.unguarded`), is reviewed as well, whatever its name.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -48,7 +48,6 @@ from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import (
-    UNGUARDED,
     SealedPatterns,
     at_revision,
     in_worktree,
@@ -60,80 +59,14 @@ from sealfile.gitflow.returned_keys import returned_keys
 from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reused_message
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
+from sealfile.gitflow.review_result import Review as Review
 from sealfile.gitflow.semantic_diff import FileDiff
 from sealfile.gitflow.tampering import token_locations
-from sealfile.gitflow.unguarded import sealed_outside
+from sealfile.gitflow.unguarded import sealed_outside, unguarded_line
 from sealfile.kms.trust import offline
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import TrustPolicy
-
-
-@dataclass
-class Review:
-    base: str
-    head: str
-    files: list[FileReview] = field(default_factory=list)
-    fork: str | None = None
-    """Where ``head`` forked from ``base``, if not at ``base`` itself: the changes are counted from there."""
-    fail_on_recipient_change: bool = False
-    configs_changed: list[str] = field(default_factory=list)
-    """Each ``.sealfile.yaml`` changed (at any depth): creation rules decide who can open future files."""
-    signer_changes: list[str] = field(default_factory=list)
-    """Trusted signers added to or removed from a ``.sealfile.yaml``."""
-    trust_changes: list[str] = field(default_factory=list)
-    """Hosts, roles and profiles added to or removed from the ``trust:`` of a ``.sealfile.yaml``."""
-    rule_recipient_changes: list[str] = field(default_factory=list)
-    """Recipients added to or removed from the creation rules of a ``.sealfile.yaml``."""
-    plaintext: list[str] = field(default_factory=list)
-    """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
-    plaintext_notes: list[str] = field(default_factory=list)
-    """Keys named like secrets in plaintext in the change's other files."""
-    collisions: list[str] = field(default_factory=list)
-    """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
-    linked_configs: list[str] = field(default_factory=list)
-    """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
-    drivers_dropped: list[str] = field(default_factory=list)
-    """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
-    history_cut: bool = False
-    history: list[str] = field(default_factory=list)
-    """Violations of versions the change's own commits wrote and later ones changed again (:mod:`~.range_versions`)."""
-    history_recipients: list[str] = field(default_factory=list)
-    """Recipients such a version added: removed since, they hold the data key it was sealed under."""
-    history_notes: list[str] = field(default_factory=list)
-    """A shallow clone: the searches of the history for older ciphertexts and keys stop at its cut."""
-
-    @property
-    def violations(self) -> list[str]:
-        found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
-        found += self.linked_configs + self.drivers_dropped + self.history_recipients + self.history
-        if self.fail_on_recipient_change:
-            found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
-            found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
-        return found
-
-    @property
-    def key_replacements(self) -> list[str]:
-        return [f"{f.path}: data key replaced, {f.sealed_by}" for f in self.files if f.data_key_replaced] + [
-            f"{f.path}: data key set back to one this file had until {f.key_returned_from[:12]} (a rotation "
-            "reverted?): whoever could open it before can open every value set now; run 'sealfile rotate'"
-            for f in self.files if f.key_returned_from and not f.key_copied_from] + [
-            f"{f.path}: a copy of {f.key_copied_from} (its data key, as of {f.key_returned_from[:12]}): it holds "
-            f"that file's values, recipients and signature, which readers accept at any path"
-            for f in self.files if f.key_copied_from]
-
-    @property
-    def recipient_changes(self) -> list[str]:
-        lines = []
-        for f in self.files:
-            lines += [f"{f.path}: ADDED {r}" for r in f.diff.recipients_added]
-            rotation = ("data key rotated" if f.diff.data_key_rotated else
-                        "data key NOT rotated: run 'sealfile rotate'" if f.diff.old_key_exposed else
-                        "no one needs more key groups than before")
-            lines += [f"{f.path}: removed {r} ({rotation})" for r in f.diff.recipients_removed]
-            if f.diff.groups_change:
-                before, after = f.diff.groups_change
-                lines.append(f"{f.path}: key groups changed from {before} to {after} ({rotation})")
-        return lines + self.rule_recipient_changes + self.history_recipients
+from sealfile.ops.sops_files import sops_kind
 
 
 def review(base: str, head: str, cwd: str | os.PathLike[str] | None = None, *,
@@ -239,16 +172,18 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     policies: dict[str, TrustPolicy] = {}
     for change, old, new in sealed:
         policies[change.path] = policy = seals.policy_at(trusted, change.path, root)
-        entry = review_file(change.path, old, new, policy,
-                            renamed_from=change.old_path, locations=locations)
+        entry = review_file(change.path, old, new, policy, renamed_from=change.old_path, locations=locations,
+                            guarded=change.path not in unguarded)
         gone = change.path if new is None else change.old_path  # readers of that path now read what replaced it
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
-        entry.attention += [UNGUARDED] if change.path in unguarded else []
+        entry.attention += [unguarded_line(change.path, new)] if change.path in unguarded else []
         if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
             entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
         result.files.append(entry)
+    # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
+    outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
     unsealed, result.plaintext_notes = review_unsealed(
         head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
     result.plaintext += unsealed

@@ -12,7 +12,7 @@ from sealfile.gitflow.sealed import fenced, markdown_text
 from sealfile.gitflow.semantic_diff import render_text
 
 if TYPE_CHECKING:
-    from sealfile.gitflow.review import Review
+    from sealfile.gitflow.review_result import Review
 
 
 HISTORY_CUT = ("a shallow clone: the history before its cut is not searched (older ciphertexts and data keys set "
