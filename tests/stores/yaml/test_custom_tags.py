@@ -140,3 +140,39 @@ def test_changes_keep_the_tags(age_identity: AgeIdentity) -> None:
                                                      "    line one\n    line two")
                                     .replace("!Ref VpcCIDR", "!Ref 10.0.0.0/16")
                                     .replace("  Steps: !reference\n    - .setup\n    - script\n", ""))
+
+
+RESPELLINGS = [  # each spells the tag !Ref otherwise: YAML resolves it to !Ref, the text is not !Ref
+    ("", "!<!Ref> "),  # verbatim
+    ("", "!R%65f "),  # a %-escape (ruamel decodes it byte by byte, PyYAML and libyaml as UTF-8)
+    ("%TAG !e! !\n---\n", "!e!Ref "),  # a named handle
+    ("%TAG !! !\n---\n", "!!Ref "),  # the secondary handle made local
+    ("%TAG ! !R\n---\n", "!ef "),  # the primary handle given a prefix
+]
+
+
+@pytest.mark.parametrize(("directive", "spelling"), RESPELLINGS)
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_tag_is_sealed_as_written_or_refused(age_identity: AgeIdentity, directive: str, spelling: str, fast: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tag spelled another way would enter the seal as the same entry: respelling it in a sealed file would keep
+    the MAC, and readers that resolve spellings differently would read another tag. Only '!name' is taken."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(TEMPLATE, [age_identity.key])
+    respelled = directive + sealed.replace("!Ref ", spelling, 1)
+    for text in (respelled, directive + TEMPLATE.replace("!Ref ", spelling, 1)):
+        with pytest.raises(FormatError, match="written as '!name'") as info:
+            decrypt_text(text) if text is respelled else seal_text(text, [age_identity.key])
+        assert info.value.keypath == "Resources.VPC.Properties.CidrBlock"
+
+
+@pytest.mark.parametrize("value", ["''", "", "1", "x", "'x'"])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_verbatim_bang_alone_is_refused(age_identity: AgeIdentity, value: str, fast: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``!<!>`` is neither the non-specific ``!`` (a string) nor an application's tag: ruamel reads ``!<!> ''`` as a
+    null, and its two engines disagree on ``!<!>`` with no value."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    with pytest.raises(FormatError, match="written as '!name'") as info:
+        seal_text(f"a: !<!> {value}\n", [age_identity.key])
+    assert info.value.keypath == "a"
