@@ -57,6 +57,9 @@ class SplicedSealed(SealedDocument):
     def sources(self) -> dict[Path, Path]:
         return {echo.path: echo.leaf.path for echo in self.scan.echoes}
 
+    def tags(self) -> dict[Path, str]:
+        return self.scan.tagged
+
     def documents(self) -> list[Any] | None:
         return self.scan.tree if self.scan.multi else None
 

@@ -273,7 +273,7 @@ class _Walk:
     def _tag_ref(self, encoded: bytes, tag: str, path: Path) -> None:
         """A tagged node's seal entry, in document order with those of aliases and merges."""
         (self._expansion.refs if self._anchors else self._refs).append((len(self._leaves), encoded, tag_entry(tag)))
-        self._tagged.append(path)
+        self._tagged[path] = tag
 
     _value = _build  # class attributes: a bound method kept on the walk would make it a reference cycle
     _mapping = _walk_mapping

@@ -103,8 +103,9 @@ class Scan:
     """Each mapping with a merge key: its path, the written paths it merges, its own keys as written."""
     refs: list[tuple[int, bytes, bytes]]
     """The seal entries of aliases, merges and tags (:data:`~sealfile.stores.yaml.aliases.Ref`), in document order."""
-    tagged: list[Path]
-    """The path of each node written with an application tag (:mod:`.custom_tags`)."""
+    tagged: dict[Path, str]
+    """The path of each node written with an application tag (:mod:`.custom_tags`) -> the tag, as its seal entry
+    holds it."""
 
     def __init__(self, text: str, tree: Any, multi: bool, roots: list[Any], *, leaves: list[Leaf],
                  containers: dict[bytes, tuple[Any, Any]]) -> None:
@@ -112,7 +113,7 @@ class Scan:
         self.metadata = self.metadata_key_node = self.metadata_node = None
         self.metadata_own_document = False
         self.leaves, self.containers = leaves, containers
-        self.echoes, self.copies, self.refs, self.merges, self.tagged = [], [], [], [], []
+        self.echoes, self.copies, self.refs, self.merges, self.tagged = [], [], [], [], {}
 
     @property
     def has_metadata(self) -> bool:
