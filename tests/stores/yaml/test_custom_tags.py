@@ -176,3 +176,18 @@ def test_a_verbatim_bang_alone_is_refused(age_identity: AgeIdentity, value: str,
     with pytest.raises(FormatError, match="written as '!name'") as info:
         seal_text(f"a: !<!> {value}\n", [age_identity.key])
     assert info.value.keypath == "a"
+
+
+@pytest.mark.parametrize("merged", ["<<: *d", "<<: [*d]", "<<: !t {x: one}", "<<: [{y: 1}, !t {x: one}]"])
+def test_a_mapping_merging_a_tagged_one_is_refused_as_the_tagged_one_is(age_identity: AgeIdentity, tmp_path: Path,
+                                                                          merged: str) -> None:
+    """A tagged mapping merged by an alias (``<<: *d``) or written in the merge key gives its keys to the merging
+    mapping: that mapping's untagged value is not what the application reads, whichever way it was merged."""
+    path = tmp_path / "app.enc.yaml"
+    path.write_text(seal_text(f"d: &d !t {{x: one}}\ne:\n  {merged}\n  y: two\n", [age_identity.key]),
+                    encoding="utf-8")
+    for extract in ("e", None):
+        with pytest.raises(FormatError, match="YAML tag") as info:
+            load_secrets(str(path), redacted=False, extract=extract)
+        assert info.value.keypath == "d" if extract is None else info.value.keypath.startswith('["e"]["<<"]')
+    assert load_secrets(str(path), redacted=False, extract="e.y") == "two"

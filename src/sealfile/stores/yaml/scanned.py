@@ -125,7 +125,11 @@ class Scan:
         merge holds it (or a node around it) again."""
         held = [copy.place + path[len(copy.source):] for copy in self.copies for path in self.tagged
                 if path[:len(copy.source)] == copy.source]
-        return [*self.tagged, *held]
+        # a tagged mapping an alias merges gives its keys, not its tag: the merge key stands for it (as one
+        # written in the merge key is at the merging mapping's path and '<<')
+        merged = [(*place, "<<") for place, sources, _ in self.merges
+                  if any(type(source) is tuple and source in self.tagged for source in sources)]
+        return [*self.tagged, *held, *merged]
 
     def release(self) -> None:
         """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that
