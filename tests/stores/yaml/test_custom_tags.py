@@ -191,3 +191,15 @@ def test_a_mapping_merging_a_tagged_one_is_refused_as_the_tagged_one_is(age_iden
             load_secrets(str(path), redacted=False, extract=extract)
         assert info.value.keypath == "d" if extract is None else info.value.keypath.startswith('["e"]["<<"]')
     assert load_secrets(str(path), redacted=False, extract="e.y") == "two"
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_portable_output_keeps_the_tags_and_respells_around_them(age_identity: AgeIdentity, fast: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``decrypt --portable`` checks that what it respells holds the file's data: a YAML loader that knows no
+    application tag failed on every tagged file that had a value to respell (an internal error)."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    text = TEMPLATE + "flags:\n  on: yes\n  tagged: !Flag no\n  list: !L [on, 012]\n"
+    sealed = seal_text(text, [age_identity.key])
+    assert decrypt_text(sealed, portable_output=True) == text.replace("on: yes", '"on": "yes"').replace(
+        "[on, 012]", '["on", 12]')
