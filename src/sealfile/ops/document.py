@@ -122,6 +122,9 @@ class OpenDocument(ABC):
     metadata: Metadata
     _data_key: bytes
 
+    def __repr__(self) -> str:  # never the values or the key
+        return f"<{type(self).__name__} {self.store.name} document>"
+
     def check_recipients_passed_on(self) -> None:
         """Refuse to give a new data key to this file's recipients (``export-sops``) if it is a version 1 file
         whose stanzas did not each give its data key here (:func:`~sealfile.ops.sealing.check_version_1_recipients`)."""

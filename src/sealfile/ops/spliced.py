@@ -100,9 +100,6 @@ class SplicedOpen(OpenDocument):
         self._payloads: list[bytes] | None = None
         self._data: Any = None
 
-    def __repr__(self) -> str:
-        return "<SplicedOpen yaml document>"
-
     def tagged(self) -> Sequence[Path]:
         return self._sealed.scan.tagged_places()
 
