@@ -65,6 +65,8 @@ class SealedView:
     meta: Metadata
     sources: dict[Path, Path] = field(default_factory=dict)
     """Each path an alias or merge puts a value at -> where the value is written."""
+    tags: dict[Path, str] = field(default_factory=dict)
+    """Each path written with an application's YAML tag -> the tag (:meth:`SealedDocument.tags`)."""
 
     @property
     def recipients(self) -> list[str]:
@@ -189,7 +191,7 @@ def view(text: str, store: Store | None = None) -> SealedView:
 def _view(text: str, store: Store) -> SealedView:
     document = keyless_read(text, store)
     return SealedView({path: _plain(value) for path, value in document.leaves()}, document.metadata,
-                      document.sources())
+                      document.sources(), document.tags())
 
 
 def _plain(value: Any) -> Any:

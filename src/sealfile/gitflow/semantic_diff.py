@@ -33,13 +33,13 @@ HIDDEN = "<plaintext, hidden>"
 class ValueChange:
     keypath: str
     kind: str
-    """``added``, ``removed`` or ``changed``."""
+    """``added``, ``removed``, ``changed``, or ``tag`` (a node's YAML tag changed; ``None`` for none)."""
     old: str | None
     new: str | None
 
     @property
     def symbol(self) -> str:
-        return {"added": "+", "removed": "-", "changed": "~"}[self.kind]
+        return {"added": "+", "removed": "-", "changed": "~", "tag": "~"}[self.kind]
 
 
 @dataclass
@@ -113,6 +113,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         elif a is not None and b is not None and a[0] != b[0]:
             result.values.append(ValueChange(keypath(p), "changed", a[1], b[1]))
     if before and after:  # counted: a second stanza for a key already listed is a recipient added too
+        result.values += _retagged(before.tags, after.tags)
         added, removed = _more(after.keys, before.keys), _more(before.keys, after.keys)
         result.recipients_added, result.recipients_removed = _placed(after, added), removed
         if isinstance(before, SealedView) and isinstance(after, SealedView):
@@ -134,6 +135,13 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
                                      or result.seal_change):
         result.status = "unchanged"
     return result
+
+
+def _retagged(old: dict[Path, str], new: dict[Path, str]) -> list[ValueChange]:
+    """A line per node whose application tag (docs/format.md §1.3) was added, removed or changed: the seal covers
+    tags, so a re-seal changing only a tag changes the file as a value would."""
+    return [ValueChange(keypath(p), "tag", old.get(p), new.get(p)) for p in _ordered(old, new)
+            if old.get(p) != new.get(p)]
 
 
 def _placed(side: SealedView | SopsView, keys: list[str]) -> list[str]:
@@ -286,6 +294,8 @@ def _lines(diff: FileDiff, seal_shown: bool) -> list[str]:
     for change in diff.values:
         if change.kind == "changed":
             lines.append(f"  ~ {change.keypath}: {change.old} -> {change.new}")
+        elif change.kind == "tag":
+            lines.append(f"  ~ {change.keypath}: tag {change.old or '(none)'} -> {change.new or '(none)'}")
         else:
             lines.append(f"  {change.symbol} {change.keypath}: {change.old if change.new is None else change.new}")
     return lines

@@ -42,6 +42,8 @@ class SopsView:
     version: object = "SOPS"
     sources: dict[Path, Path] = field(default_factory=dict)
     """None: SOPS's tree binds every value to the path it is at."""
+    tags: dict[Path, str] = field(default_factory=dict)
+    """None: sops refuses a YAML tag."""
     keys: list[str] = field(default_factory=list)
     """The recipients without their key groups, as :attr:`SealedView.keys` names them."""
 

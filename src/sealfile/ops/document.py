@@ -104,6 +104,11 @@ class SealedDocument(ABC):
         """Each path an alias or merge puts a value at -> the path where that value is written."""
         return {}
 
+    def tags(self) -> dict[Path, str]:
+        """Each path where a node is written with an application tag (``!Ref``; only YAML has them) -> the tag,
+        as the seal covers it (docs/format.md §1.3)."""
+        return {}
+
     def set_times(self) -> dict[str, int]:
         """key path -> Unix time each sealed value was last set: its token's time, read without a key."""
         tokens = self.tokens()
@@ -116,6 +121,9 @@ class OpenDocument(ABC):
     store: Store
     metadata: Metadata
     _data_key: bytes
+
+    def __repr__(self) -> str:  # never the values or the key
+        return f"<{type(self).__name__} {self.store.name} document>"
 
     def check_recipients_passed_on(self) -> None:
         """Refuse to give a new data key to this file's recipients (``export-sops``) if it is a version 1 file

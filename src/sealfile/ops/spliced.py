@@ -57,6 +57,9 @@ class SplicedSealed(SealedDocument):
     def sources(self) -> dict[Path, Path]:
         return {echo.path: echo.leaf.path for echo in self.scan.echoes}
 
+    def tags(self) -> dict[Path, str]:
+        return self.scan.tagged
+
     def documents(self) -> list[Any] | None:
         return self.scan.tree if self.scan.multi else None
 
@@ -96,9 +99,6 @@ class SplicedOpen(OpenDocument):
         self._encrypted: list[Leaf] | None = None
         self._payloads: list[bytes] | None = None
         self._data: Any = None
-
-    def __repr__(self) -> str:
-        return "<SplicedOpen yaml document>"
 
     def tagged(self) -> Sequence[Path]:
         return self._sealed.scan.tagged_places()

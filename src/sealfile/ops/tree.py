@@ -80,9 +80,6 @@ class TreeOpen(OpenDocument):
         self._expected: Any = None
         """The data a rotated document must read back as (else the data as it is when dumped)."""
 
-    def __repr__(self) -> str:
-        return f"<TreeOpen {self.store.name} document>"
-
     def _cipher(self) -> ValueCipher:
         return ValueCipher(self._data_key)
 

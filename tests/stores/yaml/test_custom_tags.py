@@ -140,3 +140,66 @@ def test_changes_keep_the_tags(age_identity: AgeIdentity) -> None:
                                                      "    line one\n    line two")
                                     .replace("!Ref VpcCIDR", "!Ref 10.0.0.0/16")
                                     .replace("  Steps: !reference\n    - .setup\n    - script\n", ""))
+
+
+RESPELLINGS = [  # each spells the tag !Ref otherwise: YAML resolves it to !Ref, the text is not !Ref
+    ("", "!<!Ref> "),  # verbatim
+    ("", "!R%65f "),  # a %-escape (ruamel decodes it byte by byte, PyYAML and libyaml as UTF-8)
+    ("%TAG !e! !\n---\n", "!e!Ref "),  # a named handle
+    ("%TAG !! !\n---\n", "!!Ref "),  # the secondary handle made local
+    ("%TAG ! !R\n---\n", "!ef "),  # the primary handle given a prefix
+]
+
+
+@pytest.mark.parametrize(("directive", "spelling"), RESPELLINGS)
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_tag_is_sealed_as_written_or_refused(age_identity: AgeIdentity, directive: str, spelling: str, fast: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tag spelled another way would enter the seal as the same entry: respelling it in a sealed file would keep
+    the MAC, and readers that resolve spellings differently would read another tag. Only '!name' is taken."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(TEMPLATE, [age_identity.key])
+    respelled = directive + sealed.replace("!Ref ", spelling, 1)
+    for text in (respelled, directive + TEMPLATE.replace("!Ref ", spelling, 1)):
+        with pytest.raises(FormatError, match="written as '!name'") as info:
+            decrypt_text(text) if text is respelled else seal_text(text, [age_identity.key])
+        assert info.value.keypath == "Resources.VPC.Properties.CidrBlock"
+
+
+@pytest.mark.parametrize("value", ["''", "", "1", "x", "'x'"])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_verbatim_bang_alone_is_refused(age_identity: AgeIdentity, value: str, fast: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``!<!>`` is neither the non-specific ``!`` (a string) nor an application's tag: ruamel reads ``!<!> ''`` as a
+    null, and its two engines disagree on ``!<!>`` with no value."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    with pytest.raises(FormatError, match="written as '!name'") as info:
+        seal_text(f"a: !<!> {value}\n", [age_identity.key])
+    assert info.value.keypath == "a"
+
+
+@pytest.mark.parametrize("merged", ["<<: *d", "<<: [*d]", "<<: !t {x: one}", "<<: [{y: 1}, !t {x: one}]"])
+def test_a_mapping_merging_a_tagged_one_is_refused_as_the_tagged_one_is(age_identity: AgeIdentity, tmp_path: Path,
+                                                                          merged: str) -> None:
+    """A tagged mapping merged by an alias (``<<: *d``) or written in the merge key gives its keys to the merging
+    mapping: that mapping's untagged value is not what the application reads, whichever way it was merged."""
+    path = tmp_path / "app.enc.yaml"
+    path.write_text(seal_text(f"d: &d !t {{x: one}}\ne:\n  {merged}\n  y: two\n", [age_identity.key]),
+                    encoding="utf-8")
+    for extract in ("e", None):
+        with pytest.raises(FormatError, match="YAML tag") as info:
+            load_secrets(str(path), redacted=False, extract=extract)
+        assert info.value.keypath == "d" if extract is None else info.value.keypath.startswith('["e"]["<<"]')
+    assert load_secrets(str(path), redacted=False, extract="e.y") == "two"
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_portable_output_keeps_the_tags_and_respells_around_them(age_identity: AgeIdentity, fast: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``decrypt --portable`` checks that what it respells holds the file's data: a YAML loader that knows no
+    application tag failed on every tagged file that had a value to respell (an internal error)."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    text = TEMPLATE + "flags:\n  on: yes\n  tagged: !Flag no\n  list: !L [on, 012]\n"
+    sealed = seal_text(text, [age_identity.key])
+    assert decrypt_text(sealed, portable_output=True) == text.replace("on: yes", '"on": "yes"').replace(
+        "[on, 012]", '["on", 12]')

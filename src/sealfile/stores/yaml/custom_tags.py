@@ -19,7 +19,8 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.paths import format_keypath
 from sealfile.stores.yaml.engines import tag_text
-from sealfile.stores.yaml.spans import where
+from sealfile.stores.yaml.plain_tags import STR_TAG
+from sealfile.stores.yaml.spans import bare_tag_at, where, written_tag
 
 TAG_ENTRY = b"!"
 """The first byte of a tag's seal entry (§7), which starts no other entry."""
@@ -27,13 +28,37 @@ _PROPERTIES = re.compile(r"(?:(?:![^ \t\r\n,\[\]{}]*|&[^ \t\r\n,\[\]{}]*)[ \t\r\
 """A node's properties (its tag and anchor, in either order) and the blanks and line breaks after each."""
 
 
-def custom_tag(node: Any) -> str | None:
-    """The node's application tag (``!Ref``), or ``None`` for a node without one."""
+def custom_tag(text: str, node: Any, path: Any) -> str | None:
+    """The node's application tag (``!Ref``), or ``None`` for a node without one.
+
+    A local tag spelled other than as it resolves (``!<!Ref>``, ``!R%65f``, a ``%TAG`` handle or prefix) is
+    refused: its seal entry is the resolved tag, so a respelling would keep the seal, and readers resolve such
+    spellings differently (ruamel decodes a %-escape byte by byte, reads ``!<!> ''`` as a null)."""
     tag = node.ctag
     if tag is None or (tag.handle is None and not str(tag.suffix).startswith("!")):
         return None
-    text = tag_text(tag)
-    return text if text.startswith("!") and len(text) > 1 else None
+    resolved = tag_text(tag)
+    if not resolved.startswith("!"):
+        return None
+    if written_tag(text, node) != resolved:
+        raise FormatError(f"a local tag not written as '!name' (verbatim, %-escaped, or through a %TAG directive) "
+                          f"is refused ({where(node)}): write the tag as it reads",
+                          keypath=format_keypath(path) or None)
+    return resolved if len(resolved) > 1 else None
+
+
+def check_bare_tag(text: str, node: Any, path: Any) -> None:
+    """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
+    scalar is a string, ruamel reads it by its spelling (``! 1`` an integer), and its two engines
+    read ``!`` with nothing after it as an empty string (C) or a null (pure). ``!<!>`` (verbatim) is refused on
+    any scalar: ruamel reads it by the spelling of a quoted value too (``!<!> ''`` a null)."""
+    if written_tag(text, node).startswith("!<!>"):
+        raise FormatError(f"a local tag not written as '!name' (verbatim '!<!>') is refused ({where(node)}): "
+                          "remove it", keypath=format_keypath(path) or None)
+    if (node.style in (None, "") and bare_tag_at(text, node)
+            and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
+        raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({where(node)}): "
+                          "quote the value, or remove the '!'", keypath=format_keypath(path) or None)
 
 
 def tag_entry(tag: str) -> bytes:

@@ -25,14 +25,14 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.basics import Engine, gc_paused, one_key_in_python, unsupported_collection
-from sealfile.stores.yaml.custom_tags import custom_tag, tag_entry, value_start
+from sealfile.stores.yaml.custom_tags import check_bare_tag, custom_tag, tag_entry, value_start
 from sealfile.stores.yaml.engines import engine_yaml, release, tag_text
 from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.plain_tags import STR_TAG
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
 from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
-from sealfile.stores.yaml.spans import bare_tag_at, may_alias, value_span, where
+from sealfile.stores.yaml.spans import may_alias, value_span, where
 
 _COLLECTION_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "set", "omap", "pairs"))
 MAP_TAG = "tag:yaml.org,2002:map"
@@ -88,7 +88,7 @@ class _Walk:
         self._anchors = may_alias(text)
         """A text without an anchor or a merge walks each node once."""
         self._tags = "!" in text
-        """Likewise a tag (:meth:`_check_bare_tag`)."""
+        """Likewise a tag (:func:`.custom_tags.check_bare_tag`)."""
         self._segments = Segments()
         self._leaves: list[Leaf] = []
         self._containers: dict[bytes, tuple[Any, Any]] = {}
@@ -196,7 +196,7 @@ class _Walk:
         segments = self._segments
         for key_node, value_node in pairs:
             if self._tags and type(key_node) is ScalarNode:
-                self._check_bare_tag(key_node)
+                check_bare_tag(self._text, key_node, path)
             tag = key_node.ctag if type(key_node) is ScalarNode else None
             if tag is not None and tag.handle is None and tag.suffix == STR_TAG:  # the common case: a string
                 key = key_node.value
@@ -221,10 +221,10 @@ class _Walk:
         text :meth:`~.alias_walk.AliasWalk._tracked`, which calls this)."""
         if type(node) is ScalarNode:
             if self._tags:
-                self._check_bare_tag(node)
+                check_bare_tag(self._text, node, path)
             ctag = node.ctag
             plain = ctag.handle is None and ctag.suffix == STR_TAG
-            custom = None if plain else custom_tag(node)
+            custom = None if plain else custom_tag(self._text, node, path)
             try:
                 value = node.value if plain or custom else self._scalar(node)
             except FormatError as err:
@@ -243,7 +243,7 @@ class _Walk:
         inner_flow = flow or bool(node.flow_style)
         inner_indent = indent if inner_flow else node.start_mark.column
         tag = tag_text(node.ctag)
-        if tag.startswith("!") and custom_tag(node):
+        if tag.startswith("!") and custom_tag(self._text, node, path):
             self._tag_ref(encoded, tag, path)
             tag = MAP_TAG if type(node) is MappingNode else SEQ_TAG
         self._containers[encoded] = (key_node, node)
@@ -273,19 +273,11 @@ class _Walk:
     def _tag_ref(self, encoded: bytes, tag: str, path: Path) -> None:
         """A tagged node's seal entry, in document order with those of aliases and merges."""
         (self._expansion.refs if self._anchors else self._refs).append((len(self._leaves), encoded, tag_entry(tag)))
-        self._tagged.append(path)
+        self._tagged[path] = tag
 
     _value = _build  # class attributes: a bound method kept on the walk would make it a reference cycle
     _mapping = _walk_mapping
 
-    def _check_bare_tag(self, node: Any) -> None:
-        """Refuse a plain scalar tagged ``!`` alone that is empty or not a string: YAML says such a
-        scalar is a string, ruamel reads it by its spelling (``! 1`` an integer), and its two engines
-        read ``!`` with nothing after it as an empty string (C) or a null (pure)."""
-        if (node.style in (None, "") and bare_tag_at(self._text, node)
-                and (node.value == "" or tag_text(node.ctag) != STR_TAG)):
-            raise FormatError(f"a plain value tagged '!' reads differently in YAML parsers ({where(node)}): "
-                              "quote the value, or remove the '!'")
 
 
 @cache

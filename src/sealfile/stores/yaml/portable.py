@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
@@ -131,8 +132,26 @@ def _line_end(text: str, start: int) -> int:
 
 
 def _load(text: str, pure: bool) -> Any:
-    """Every document of ``text`` (a Kubernetes stream has several)."""
-    return list(YAML(typ="safe", pure=pure).load_all(text))
+    """Every document of ``text`` (a Kubernetes stream has several), an application's tagged node read as it
+    would be untagged, a scalar as its text (docs/format.md §1.3)."""
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.Constructor = _Untagging
+    return list(yaml.load_all(text))
+
+
+class _Untagging(SafeConstructor):
+    """The safe constructor, with a local tag (``!Ref``) constructing what the node holds."""
+
+
+def _untagged(constructor: SafeConstructor, _suffix: str, node: Node) -> Any:
+    if isinstance(node, ScalarNode):
+        return constructor.construct_scalar(node)
+    if isinstance(node, SequenceNode):
+        return constructor.construct_sequence(node, deep=True)
+    return constructor.construct_mapping(node, deep=True)
+
+
+_Untagging.add_multi_constructor("!", _untagged)
 
 
 def _plain_scalars(text: str, *, pure: bool) -> list[ScalarNode]:

@@ -103,8 +103,9 @@ class Scan:
     """Each mapping with a merge key: its path, the written paths it merges, its own keys as written."""
     refs: list[tuple[int, bytes, bytes]]
     """The seal entries of aliases, merges and tags (:data:`~sealfile.stores.yaml.aliases.Ref`), in document order."""
-    tagged: list[Path]
-    """The path of each node written with an application tag (:mod:`.custom_tags`)."""
+    tagged: dict[Path, str]
+    """The path of each node written with an application tag (:mod:`.custom_tags`) -> the tag, as its seal entry
+    holds it."""
 
     def __init__(self, text: str, tree: Any, multi: bool, roots: list[Any], *, leaves: list[Leaf],
                  containers: dict[bytes, tuple[Any, Any]]) -> None:
@@ -112,7 +113,7 @@ class Scan:
         self.metadata = self.metadata_key_node = self.metadata_node = None
         self.metadata_own_document = False
         self.leaves, self.containers = leaves, containers
-        self.echoes, self.copies, self.refs, self.merges, self.tagged = [], [], [], [], []
+        self.echoes, self.copies, self.refs, self.merges, self.tagged = [], [], [], [], {}
 
     @property
     def has_metadata(self) -> bool:
@@ -124,7 +125,11 @@ class Scan:
         merge holds it (or a node around it) again."""
         held = [copy.place + path[len(copy.source):] for copy in self.copies for path in self.tagged
                 if path[:len(copy.source)] == copy.source]
-        return [*self.tagged, *held]
+        # a tagged mapping an alias merges gives its keys, not its tag: the merge key stands for it (as one
+        # written in the merge key is at the merging mapping's path and '<<')
+        merged = [(*place, "<<") for place, sources, _ in self.merges
+                  if any(type(source) is tuple and source in self.tagged for source in sources)]
+        return [*self.tagged, *held, *merged]
 
     def release(self) -> None:
         """Drop the parser's nodes and the leaves, keeping the text and the value tree: a writer that

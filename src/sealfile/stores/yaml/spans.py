@@ -20,6 +20,7 @@ _gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
 """Spaces, line breaks and comments: always matches."""
 _anchor = compiled_when_used(r"&[^\s,\[\]{}]*")
 _bare_tag = compiled_when_used(r"!(?:[\s,\]}]|\Z)")
+_tag = compiled_when_used(r"![^\s,\[\]{}]*")
 
 
 def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
@@ -196,6 +197,15 @@ def bare_tag_at(text: str, node: Any) -> bool:
     start = node.start_mark.index
     anchor = _anchor().match(text, start)
     return _bare_tag().match(text, gap_end(text, anchor.end()) if anchor else start) is not None
+
+
+def written_tag(text: str, node: Any) -> str:
+    """``node``'s tag as its text spells it (``!Ref``, ``!<!Ref>``, ``!e!Ref``), before or after an anchor; ``""``
+    for none."""
+    start = node.start_mark.index
+    anchor = _anchor().match(text, start)
+    found = _tag().match(text, gap_end(text, anchor.end()) if anchor else start)
+    return found.group() if found else ""
 
 
 def _after_indicator(text: str, node: Any, key_node: Any) -> int:
