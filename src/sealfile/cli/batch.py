@@ -99,6 +99,23 @@ def _distinct(files: Sequence[PathName]) -> bool:
     return len({os.path.realpath(file) for file in files}) == len(files)
 
 
+def first_namings(files: Sequence[PathName]) -> list[int]:
+    """For each file, the index of the first name given for the same file (``a.yaml ./a.yaml``, a link to it, a
+    hard link): worked on once, as a second worker on it would wait for the first's lock, then work on the result
+    (a second rotation) or, in a worker of its own, be refused as changed meanwhile. A name that cannot be
+    looked at stands for itself: its work says why."""
+    seen: dict[object, int] = {}
+    firsts = []
+    for index, file in enumerate(files):
+        try:
+            info = os.stat(file)
+            identity: object = (info.st_dev, info.st_ino)
+        except (OSError, ValueError):
+            identity = str(file)
+        firsts.append(seen.setdefault(identity, index))
+    return firsts
+
+
 class _Schedule(Generic[FileT]):
     """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads
     (over several processes when there are many files and cores: :mod:`sealfile.cli.forked`)."""
@@ -184,14 +201,23 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
     index = 0
+    firsts = first_namings(files)
+    place: dict[int, int] = {}  # a file's index among the distinct files the schedule works on
+    for at, first in enumerate(firsts):
+        if first == at:
+            place[at] = len(place)
+    distinct = [files[at] for at in place]
     # SIGTERM/SIGHUP (timeout, a CI runner, a closed terminal) unwind as Ctrl-C does: the run says which files
     # were written, whether they are shared over threads, processes or done one after another
-    with unwinding_on(Terminated), trust.one_run(), _Schedule(files, work, in_flight) as schedule:
+    with unwinding_on(Terminated), trust.one_run(), _Schedule(distinct, work, in_flight) as schedule:
         try:  # around the whole loop: Ctrl-C lands between two files' turns as well
             for index, file in enumerate(files, 1):
                 console.progress(f"[{index}/{len(files)}] {verb} {file}")
+                if firsts[index - 1] != index - 1:
+                    results.append(_named_again(console, file, files[firsts[index - 1]], results[firsts[index - 1]]))
+                    continue
                 try:
-                    results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+                    results.append(ExitCode(schedule.result(place[index - 1], console) or ExitCode.OK))
                 except BrokenPipeError as err:
                     if output_gone():  # the reader of our output is gone (| head): no file's failure
                         raise
@@ -207,7 +233,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
                     results.append(ExitCode.ERROR)
         except KeyboardInterrupt as interruption:
             done = sum(code is not ExitCode.ERROR for code in results[:max(index - 1, 0)])
-            console.error(schedule.interrupted(max(index - 1, 0), done))
+            console.error(schedule.interrupted(place[firsts[max(index - 1, 0)]], done))
             raise Interrupted(interruption) from None
     console.clear()
     for text in console.deferred:
@@ -215,6 +241,17 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     if len(files) > 1:
         console.echo(f"sealfile: {verb}: {summary(results, files)}", err=True)
     return worst(results)
+
+
+def _named_again(console: Console, file: PathName, first: PathName, result: ExitCode) -> ExitCode:
+    """A second name of a file already worked on: its result, said once more under this name."""
+    again = "named again" if str(file) == str(first) else f"the same file as {one_line(str(first))}"
+    said = f"{one_line(str(file))}: {again}, worked on once"
+    if result is ExitCode.ERROR:
+        console.error(f"{said}, which failed")
+    else:
+        console.echo(said, err=True)
+    return result
 
 
 def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:
