@@ -151,24 +151,30 @@ def test_a_file_changed_by_another_program_while_the_others_are_worked_on(world:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("written", [1, 2])
-def test_a_signal_once_some_files_are_written(world: World, case: Case, written: int, sig: signal.Signals) -> None:
-    """The signal comes the instant after the ``written``-th file took its new content: those files (and any other
-    finished meanwhile) are written whole and named, every other one is as it was, and nothing is left."""
+@pytest.mark.parametrize(("written", "count"), [(1, 3), (2, 3), (3, 20)])  # 20: shared over processes, with cores
+def test_a_signal_once_some_files_are_written(world: World, case: Case, written: int, count: int,
+                                              sig: signal.Signals) -> None:
+    """The signal comes the instant after the ``written``-th file took its new content (from the process that
+    wrote it: a worker's signal stops the command as its own does): those files (and any other finished meanwhile)
+    are written whole and named, every other one is as it was, and nothing is left."""
+    names = NAMES + [f"m{index:02d}.yaml" for index in range(count - len(NAMES))]
+    for name in names[len(NAMES):]:
+        shutil.copyfile(case.work / "s.yaml", case.work / name)
+    case.before = _snapshot(case.work)
     fired = case.work.parent / "fired"
     env = _fault(world, case.work, "renamed", FAIL_IO_AFTER=str(written - 1),
                  FAIL_IO_RUN=f"touch {fired}; kill -{sig.name[3:]} $PPID")
-    result = _run(world, case, NAMES, env)
+    result = _run(world, case, names, env)
     shown = result.stdout + result.stderr
     assert fired.exists() and result.returncode != 0, shown
     assert CANARY not in shown and "Traceback" not in shown, shown
     after = _snapshot(case.work)
     assert set(after) == set(case.before), shown
-    changed = [name for name in NAMES if after[name] != case.before[name]]
+    changed = [name for name in names if after[name] != case.before[name]]
     assert len(changed) >= written, shown
     interrupted = [line for line in result.stderr.splitlines() if "interrupted" in line]
     assert len(interrupted) == 1, shown
-    assert f"{len(changed)} of {len(NAMES)} file(s) written ({', '.join(changed)})" in interrupted[0], shown
+    assert f"{len(changed)} of {len(names)} file(s) written ({', '.join(changed)})" in interrupted[0], shown
     assert all(CANARY.encode() not in after[name] for name in changed)
 
 

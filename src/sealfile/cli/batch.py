@@ -17,6 +17,7 @@ Nothing here imports click: ``verify`` and ``status`` run on the fast path (:mod
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -148,14 +149,21 @@ class _Schedule(Generic[FileT]):
                     self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file)
                                      for file in files]
             except KeyboardInterrupt as interrupt:  # Ctrl-C while threads start: the files under way finish first
-                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._finish_under_way()
                 self._interrupted = interrupt
 
     def __enter__(self) -> _Schedule[FileT]:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+        self._finish_under_way()
+
+    def _finish_under_way(self) -> None:
+        """Wait for the files under way, a second signal (a worker's SIGTERM from its parent after the terminal's
+        SIGINT) too: cut short, what is said written (here, in a worker's report) was taken while threads wrote."""
+        if self._pool is None:
+            return
+        with contextlib.suppress(KeyboardInterrupt), held_back():  # the first signal is the one unwinding already
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def held(self, index: int) -> HeldConsole:
@@ -188,8 +196,7 @@ class _Schedule(Generic[FileT]):
             file = self._files[index]
             state = "just written" if str(file) in replaced_files()[self._replaced_before:] else "left as it was"
             return f"interrupted at {file}, which was {state}; {done_before} file(s) done before it"
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
+        self._finish_under_way()  # work under way finishes: each file whole or untouched
         written = {*replaced_files()[self._replaced_before:], *getattr(self._interrupted, "written", ())}
         done = list(dict.fromkeys(str(file) for file in self._files if str(file) in written))
         names = f" ({named(done)})" if done else ""
