@@ -251,3 +251,56 @@ def test_a_full_disk_on_one_file(world: World, case: Case) -> None:
     result = _run(world, case, files, _fault(world, case.work / "sub", "write", FAIL_IO_ERRNO="28"))
     _check(case, result, files, {"sub/t.yaml": "No space left on device"})
     assert all(stat.S_ISREG((case.work / name).stat().st_mode) for name in files)
+
+
+@pytest.fixture(scope="module")
+def kms() -> Iterator[tuple[dict[str, str], object, object]]:
+    """moto's KMS on 127.0.0.1 behind the fault-injecting proxy (the real AWS SDK reaches it), its variables, an
+    admin client and the proxy."""
+    import boto3
+
+    from tests.fakes.aws_kms_proxy import KmsProxy, start_moto
+
+    server, url = start_moto()
+    proxy = KmsProxy(url).start()
+    env = {"AWS_ENDPOINT_URL": proxy.url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"}
+    yield env, boto3.client("kms", region_name="us-east-1", endpoint_url=url, aws_access_key_id="admin",
+                            aws_secret_access_key="admin"), proxy
+    proxy.stop()
+    server.stop()
+
+
+@pytest.mark.parametrize("verb", ["rotate", "recipients add", "updatekeys"])
+def test_a_key_service_refusing_one_file(world: World, kms: tuple[dict[str, str], object, object], tmp_path: Path,
+                                         verb: str) -> None:
+    """The key service refuses to unwrap t.yaml's data key (its key disabled) while it serves s.yaml's and
+    u.yaml's, all in flight together."""
+    from sealfile.kms.aws.client import forget_clients
+    from sealfile.kms.aws.key import AwsKmsKey
+    from tests.fakes.aws_kms_proxy import KmsProxy
+
+    env, admin, proxy = kms
+    assert isinstance(proxy, KmsProxy)
+    good, bad = (admin.create_key(Description=name)["KeyMetadata"]["Arn"]  # type: ignore[attr-defined]
+                 for name in ("good", "bad"))
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        forget_clients()
+        for name in NAMES:
+            key = AwsKmsKey(bad if name == "t.yaml" else good)
+            (work / name).write_text(seal_text(f"db:\n  password: {CANARY}-{name}\n", [key]))
+        forget_clients()
+    (work / ".sealfile.yaml").write_text(f"creation_rules:\n  - aws_kms: {good},{bad}\n    age: {world.other}\n")
+    proxy.fail("Decrypt", "DisabledException", f"{bad} is disabled.", key_id=bad)
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    case = Case(work, {**world.env, **env, "HOME": str(home), "XDG_CACHE_HOME": str(home)}, verb, _snapshot(work))
+    try:
+        result = _run(world, case, NAMES)
+    finally:
+        proxy.reset()
+    _check(case, result, NAMES, {"t.yaml": "is disabled"})
