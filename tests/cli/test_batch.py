@@ -242,14 +242,27 @@ def test_files_worked_on_at_once_report_in_order_as_if_one_after_another(
                                 "summary", f"sealfile: rotate: 4 files: 2 ok, 1 with findings, 1 failed ({files[1]})"]
 
 
-def test_one_file_named_twice_is_worked_on_in_turn(tmp_path: Path) -> None:
-    threads: list[str] = []
+def test_one_file_named_twice_is_worked_on_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two spellings, a symbolic link, a hard link: one file, worked on once (two workers would contend for its
+    lock, or the second would work on the first's result); the other files still go in flight together."""
+    for name in ("a", "b", "c"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "link").symlink_to("a")
+    os.link(tmp_path / "b", tmp_path / "hard")
+    worked: list[tuple[str, str]] = []
 
     def work(file: Path, console: Console) -> None:
-        threads.append(threading.current_thread().name)
+        worked.append((file.name, threading.current_thread().name))
 
-    run_each([tmp_path / "a", tmp_path / "./a"], "rotate", work, in_flight=4)
-    assert threads == [threading.current_thread().name] * 2  # two workers would contend for its lock
+    files = [tmp_path / "a", tmp_path / "b", tmp_path / "x" / ".." / "a", tmp_path / "link", tmp_path / "hard",
+             tmp_path / "c"]
+    assert run_each(files, "rotate", work, in_flight=4) is ExitCode.OK
+    assert sorted(name for name, _ in worked) == ["a", "b", "c"]
+    assert threading.current_thread().name not in {thread for _, thread in worked}
+    said = capsys.readouterr().err.splitlines()
+    assert said[:-1] == [f"{files[index]}: the same file as {files[first]}, worked on once"
+                         for index, first in ((2, 0), (3, 0), (4, 1))], said
 
 
 def test_file_names_print_on_one_line_of_text_in_every_command_and_the_progress(

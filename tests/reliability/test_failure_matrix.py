@@ -181,7 +181,7 @@ MOMENTS = ["create", "fsync", "rename"]
 
 @pytest.mark.parametrize("moment", ["create", "fsync"])  # not at rename(2): no check can see a change then
 @pytest.mark.parametrize("verb", [verb for verb in VERBS if verb not in BULK])  # a bulk command works on its files
-# together, so which one's write comes first is not fixed; each goes through the same write as the single-file verbs
+# together, so which one's write comes first is not fixed here (test_bulk_failures.py fixes it: the others' locks held)
 def test_a_file_changed_by_another_program_mid_command_is_kept(world: World, case: Case, verb: str,
                                                               moment: str) -> None:
     """Another program (git, an editor) appends to the file the command is about to replace."""

@@ -17,6 +17,7 @@ Nothing here imports click: ``verify`` and ``status`` run on the fast path (:mod
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -99,6 +100,23 @@ def _distinct(files: Sequence[PathName]) -> bool:
     return len({os.path.realpath(file) for file in files}) == len(files)
 
 
+def first_namings(files: Sequence[PathName]) -> list[int]:
+    """For each file, the index of the first name given for the same file (``a.yaml ./a.yaml``, a link to it, a
+    hard link): worked on once, as a second worker on it would wait for the first's lock, then work on the result
+    (a second rotation) or, in a worker of its own, be refused as changed meanwhile. A name that cannot be
+    looked at stands for itself: its work says why."""
+    seen: dict[object, int] = {}
+    firsts = []
+    for index, file in enumerate(files):
+        try:
+            info = os.stat(file)
+            identity: object = (info.st_dev, info.st_ino)
+        except (OSError, ValueError):
+            identity = str(file)
+        firsts.append(seen.setdefault(identity, index))
+    return firsts
+
+
 class _Schedule(Generic[FileT]):
     """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads
     (over several processes when there are many files and cores: :mod:`sealfile.cli.forked`)."""
@@ -131,14 +149,21 @@ class _Schedule(Generic[FileT]):
                     self._futures = [self._pool.submit(contextvars.copy_context().run, _held, work, file)
                                      for file in files]
             except KeyboardInterrupt as interrupt:  # Ctrl-C while threads start: the files under way finish first
-                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._finish_under_way()
                 self._interrupted = interrupt
 
     def __enter__(self) -> _Schedule[FileT]:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+        self._finish_under_way()
+
+    def _finish_under_way(self) -> None:
+        """Wait for the files under way, a second signal (a worker's SIGTERM from its parent after the terminal's
+        SIGINT) too: cut short, what is said written (here, in a worker's report) was taken while threads wrote."""
+        if self._pool is None:
+            return
+        with contextlib.suppress(KeyboardInterrupt), held_back():  # the first signal is the one unwinding already
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def held(self, index: int) -> HeldConsole:
@@ -171,8 +196,7 @@ class _Schedule(Generic[FileT]):
             file = self._files[index]
             state = "just written" if str(file) in replaced_files()[self._replaced_before:] else "left as it was"
             return f"interrupted at {file}, which was {state}; {done_before} file(s) done before it"
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)  # work under way finishes: each file whole or untouched
+        self._finish_under_way()  # work under way finishes: each file whole or untouched
         written = {*replaced_files()[self._replaced_before:], *getattr(self._interrupted, "written", ())}
         done = list(dict.fromkeys(str(file) for file in self._files if str(file) in written))
         names = f" ({named(done)})" if done else ""
@@ -184,14 +208,23 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     console = Console(progress=len(files) > 1 and sys.stderr.isatty())
     results: list[ExitCode] = []
     index = 0
+    firsts = first_namings(files)
+    place: dict[int, int] = {}  # a file's index among the distinct files the schedule works on
+    for at, first in enumerate(firsts):
+        if first == at:
+            place[at] = len(place)
+    distinct = [files[at] for at in place]
     # SIGTERM/SIGHUP (timeout, a CI runner, a closed terminal) unwind as Ctrl-C does: the run says which files
     # were written, whether they are shared over threads, processes or done one after another
-    with unwinding_on(Terminated), trust.one_run(), _Schedule(files, work, in_flight) as schedule:
+    with unwinding_on(Terminated), trust.one_run(), _Schedule(distinct, work, in_flight) as schedule:
         try:  # around the whole loop: Ctrl-C lands between two files' turns as well
             for index, file in enumerate(files, 1):
                 console.progress(f"[{index}/{len(files)}] {verb} {file}")
+                if firsts[index - 1] != index - 1:
+                    results.append(_named_again(console, file, files[firsts[index - 1]], results[firsts[index - 1]]))
+                    continue
                 try:
-                    results.append(ExitCode(schedule.result(index - 1, console) or ExitCode.OK))
+                    results.append(ExitCode(schedule.result(place[index - 1], console) or ExitCode.OK))
                 except BrokenPipeError as err:
                     if output_gone():  # the reader of our output is gone (| head): no file's failure
                         raise
@@ -207,7 +240,7 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
                     results.append(ExitCode.ERROR)
         except KeyboardInterrupt as interruption:
             done = sum(code is not ExitCode.ERROR for code in results[:max(index - 1, 0)])
-            console.error(schedule.interrupted(max(index - 1, 0), done))
+            console.error(schedule.interrupted(place[firsts[max(index - 1, 0)]], done))
             raise Interrupted(interruption) from None
     console.clear()
     for text in console.deferred:
@@ -215,6 +248,17 @@ def run_each(files: Sequence[FileT], verb: str, work: Work[FileT], *, in_flight:
     if len(files) > 1:
         console.echo(f"sealfile: {verb}: {summary(results, files)}", err=True)
     return worst(results)
+
+
+def _named_again(console: Console, file: PathName, first: PathName, result: ExitCode) -> ExitCode:
+    """A second name of a file already worked on: its result, said once more under this name."""
+    again = "named again" if str(file) == str(first) else f"the same file as {one_line(str(first))}"
+    said = f"{one_line(str(file))}: {again}, worked on once"
+    if result is ExitCode.ERROR:
+        console.error(f"{said}, which failed")
+    else:
+        console.echo(said, err=True)
+    return result
 
 
 def _traceback_if_debugging(console: Console, trace: str | None = None) -> None:

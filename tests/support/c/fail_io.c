@@ -2,8 +2,11 @@
    (ENOSPC), a spent quota (EDQUOT), an unwritable directory (EACCES, which root otherwise never sees) or a
    failing device (EIO) would. FAIL_IO_UNDER=DIR, FAIL_IO_CALL=write|fsync|create|rename|link, FAIL_IO_ERRNO=N;
    FAIL_IO_AFTER=K lets the first K such calls through (a write that fails half-way). FAIL_IO_RUN=COMMAND instead
-   runs COMMAND (sh -c) at the first such call of the command's processes and then lets the call through: another
-   program changing a file, or a signal, at that exact moment. */
+   runs COMMAND (sh -c) at the first such call of the command's processes (with FAIL_IO_AFTER=K, the (K+1)th of
+   this process) and then lets the call through: another program changing a file, or a signal, at that exact
+   moment. Two more calls: open (a file opened without being created: a file that cannot be read, with
+   FAIL_IO_UNDER naming it) and renamed (the instant after a rename returned: a signal once K files are written).
+   Counted atomically: a command's threads meet the calls together. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -49,12 +52,15 @@ static int path_under(int dirfd, const char *path) {
     return under(full);
 }
 
+static int ran;
+
 static int fails(const char *call, int hit) {
     const char *which = getenv("FAIL_IO_CALL"), *after = getenv("FAIL_IO_AFTER"), *code = getenv("FAIL_IO_ERRNO");
     if (!hit || !which || strcmp(which, call) != 0) return 0;
     const char *run = getenv("FAIL_IO_RUN");
     if (run) {
-        if (!getenv("FAIL_IO_RAN")) {
+        if (after && __atomic_fetch_add(&counted, 1, __ATOMIC_SEQ_CST) < atoi(after)) return 0;
+        if (!getenv("FAIL_IO_RAN") && !__atomic_exchange_n(&ran, 1, __ATOMIC_SEQ_CST)) {
             setenv("FAIL_IO_RAN", "1", 1); /* once: the command itself (and whatever starts later) is let through */
             pid_t child = fork(); /* not system(): it ignores SIGINT in the caller while the command runs */
             if (child == 0) { execl("/bin/sh", "sh", "-c", run, (char *)0); _exit(127); }
@@ -64,7 +70,7 @@ static int fails(const char *call, int hit) {
         }
         return 0;
     }
-    if (after && counted++ < atoi(after)) return 0;
+    if (after && __atomic_fetch_add(&counted, 1, __ATOMIC_SEQ_CST) < atoi(after)) return 0;
     errno = code ? atoi(code) : ENOSPC;
     return 1;
 }
@@ -97,7 +103,7 @@ int openat(int dirfd, const char *path, int flags, ...) {
     va_start(args, flags);
     mode_t mode = creates(flags) ? va_arg(args, mode_t) : 0;
     va_end(args);
-    if (creates(flags) && fails("create", path_under(dirfd, path))) return -1;
+    if (fails(creates(flags) ? "create" : "open", path_under(dirfd, path))) return -1;
     return real_openat(dirfd, path, flags, mode);
 }
 
@@ -128,13 +134,17 @@ int openat64(int dirfd, const char *path, int flags, ...) {
 int rename(const char *from, const char *to) {
     REAL(rename);
     if (fails("rename", path_under(AT_FDCWD, to))) return -1;
-    return real_rename(from, to);
+    int done = real_rename(from, to);
+    if (done == 0) fails("renamed", path_under(AT_FDCWD, to));
+    return done;
 }
 
 int renameat(int fromfd, const char *from, int tofd, const char *to) {
     REAL(renameat);
     if (fails("rename", path_under(tofd, to))) return -1;
-    return real_renameat(fromfd, from, tofd, to);
+    int done = real_renameat(fromfd, from, tofd, to);
+    if (done == 0) fails("renamed", path_under(tofd, to));
+    return done;
 }
 
 int link(const char *from, const char *to) {
