@@ -45,12 +45,16 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     (a removal of what an alias still names, after the rest: theirs may replace that alias)."""
     text = ours.plaintext
     later = []
+    removed: list[Path] = []
     for p in sorted((p for p in applied if p not in theirs.items), key=len, reverse=True):
         if p in ours.items:
             try:
                 text = remove_path(text, store, p)
+                removed.append(p)
             except KeyPathError:
                 later.append(p)
+    # an alias inside a subtree theirs removes whole went with it
+    later = [p for p in later if not any(p[:len(r)] == r for r in removed)]
     done: list[Path] = []
     # a value changed where it is written also changes where aliases and merges put it: those places last
     anchored = "&" in text
