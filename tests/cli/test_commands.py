@@ -170,7 +170,7 @@ def test_a_usage_error_asking_a_question_ends_in_its_question_mark(run_cli: RunC
         ("a: &x k\nb: {*x : hunter2}\n", "alias as a mapping key"),
         ("a: 1\na: hunter2\n", "duplicate key"),
         ("- hunter2\n", "top level of a document must be a mapping"),
-        ("a: !secret hunter2\n", "custom YAML tag"),
+        ("a: !hunter2 more\n", "a value starts with '!'"),
         ("a: 'hunter2\n", "invalid YAML"),
     ],
 )

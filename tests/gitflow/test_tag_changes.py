@@ -12,16 +12,16 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from tests.support.identities import AgeIdentity
 
-BEFORE = "a: !Ref one\nb: !GetAtt two\nc: !Include\n  d: three\ne: [!p x, y]\nf: five\n"
+BEFORE = "a: !Ref one\nb: !GetAtt two\nc: !include\n  d: three\ne: [!Sub x, y]\nf: five\n"
 RETAGGINGS = [  # (the plaintext after, the lines the change shows)
     (BEFORE.replace("a: !Ref", "a: !Sub"), ["~ a: tag !Ref -> !Sub"]),
     (BEFORE.replace("f: five", "f: !secret five"), ["~ f: tag (none) -> !secret"]),
     (BEFORE.replace("a: !Ref one", "a: one"), ["~ a: tag !Ref -> (none)"]),
     (BEFORE.replace("a: !Ref one\nb: !GetAtt two", "a: !GetAtt one\nb: !Ref two"),
      ["~ a: tag !Ref -> !GetAtt", "~ b: tag !GetAtt -> !Ref"]),
-    (BEFORE.replace("c: !Include\n  d:", "c:\n  d: !Include"), ["~ c.d: tag (none) -> !Include",  # the new order
-                                                               "~ c: tag !Include -> (none)"]),
-    (BEFORE.replace("[!p x, y]", "[x, !p y]"), ["~ e.1: tag (none) -> !p", "~ e.0: tag !p -> (none)"]),
+    (BEFORE.replace("c: !include\n  d:", "c:\n  d: !include"), ["~ c.d: tag (none) -> !include",  # the new order
+                                                               "~ c: tag !include -> (none)"]),
+    (BEFORE.replace("[!Sub x, y]", "[x, !Sub y]"), ["~ e.1: tag (none) -> !Sub", "~ e.0: tag !Sub -> (none)"]),
 ]
 
 

@@ -199,7 +199,7 @@ def test_portable_output_keeps_the_tags_and_respells_around_them(age_identity: A
     """``decrypt --portable`` checks that what it respells holds the file's data: a YAML loader that knows no
     application tag failed on every tagged file that had a value to respell (an internal error)."""
     monkeypatch.setenv(FAST_PATH_ENV, fast)
-    text = TEMPLATE + "flags:\n  on: yes\n  tagged: !Flag no\n  list: !L [on, 012]\n"
+    text = TEMPLATE + "flags:\n  on: yes\n  tagged: !env_var no\n  list: !L [on, 012]\n"
     sealed = seal_text(text, [age_identity.key])
     assert decrypt_text(sealed, portable_output=True) == text.replace("on: yes", '"on": "yes"').replace(
         "[on, 012]", '["on", 12]')

@@ -54,8 +54,9 @@ REFUSED_PLAINTEXTS = {
     "an application tag on the top level": (f"!top\na: {SECRET}\n", "must be a mapping"),
     "an application tag on the metadata": ("a: 1\nsealfile: !x {}\n", "invalid YAML"),
     "an unquoted value starting with '!' (a tag without a value)": (f"password: !{SECRET}\n",
-                                                                    "password: a tag without a value (line 1"),
-    "the same in a flow list": (f"a: [!{SECRET} , b]\n", "a.0: a tag without a value"),
+        "password: a value starts with '!' and a word YAML reads as a tag"),
+    "an application's tag without a value": ("password: !secret\n", "password: a tag without a value (line 1"),
+    "the same in a flow list": (f"a: [!{SECRET} , b]\n", "a.0: a value starts with '!'"),
     "a comment between a tag and its value": (f"a: !Sub\n  # {SECRET}\n  x\n", "a comment between a tag"),
     "a set": (f"a: !!set {{{SECRET}}}\n", "!!set"),
     "a plain '=' value": (f"a: {SECRET}\nb: =\n", "b: a plain '=' is YAML 1.1's value key (no text) to ruamel and "

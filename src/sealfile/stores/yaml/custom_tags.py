@@ -61,6 +61,31 @@ def check_bare_tag(text: str, node: Any, path: Any) -> None:
                           "quote the value, or remove the '!'", keypath=format_keypath(path) or None)
 
 
+# The application tags a scalar may carry. A plain value that starts with '!' reads as a tag and the rest
+# (``password: !hunter2 more``: tag ``!hunter2``, value ``more``), and a scalar's tag stays in plaintext beside
+# its token: so a scalar's tag must be one an application defines, never text a value could have begun with.
+SCALAR_TAGS = frozenset({
+    # CloudFormation and SAM intrinsic functions
+    "!Ref", "!Sub", "!GetAtt", "!Base64", "!Cidr", "!FindInMap", "!GetAZs", "!ImportValue", "!Join", "!Select",
+    "!Split", "!Transform", "!And", "!Equals", "!If", "!Not", "!Or", "!Condition", "!Length", "!ToJsonString",
+    "!Rain::Embed", "!Rain::S3", "!Rain::Include",
+    # Home Assistant, ESPHome
+    "!secret", "!include", "!include_dir_list", "!include_dir_named", "!include_dir_merge_list",
+    "!include_dir_merge_named", "!env_var", "!input", "!lambda", "!extend", "!remove",
+    # GitLab CI, Ansible, Docker Compose, mkdocs and other loaders' environment tags
+    "!reference", "!vault", "!unsafe", "!reset", "!override", "!ENV", "!env", "!relative",
+})
+
+
+def check_scalar_tag(tag: str, node: Any, path: Any) -> None:
+    """Refuse a scalar's tag that is not an application's (:data:`SCALAR_TAGS`), without naming it: it may be
+    the first word of a value written unquoted."""
+    if tag not in SCALAR_TAGS:
+        raise FormatError(f"a value starts with '!' and a word YAML reads as a tag, which would stay in plaintext "
+                          f"({where(node)}): quote the value (tags kept on a value: docs/format.md §1.3)",
+                          keypath=format_keypath(path) or None)
+
+
 def tag_entry(tag: str) -> bytes:
     """The seal entry of a tagged node (§7), at the node's path, before the node's own leaves."""
     return TAG_ENTRY + tag.encode("utf-8", "surrogatepass")

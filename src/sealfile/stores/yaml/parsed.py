@@ -25,7 +25,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.stores.base import BOM
 from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.basics import Engine, gc_paused, one_key_in_python, unsupported_collection
-from sealfile.stores.yaml.custom_tags import check_bare_tag, custom_tag, tag_entry, value_start
+from sealfile.stores.yaml.custom_tags import check_bare_tag, check_scalar_tag, custom_tag, tag_entry, value_start
 from sealfile.stores.yaml.engines import engine_yaml, release, tag_text
 from sealfile.stores.yaml.integers import NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
@@ -234,6 +234,7 @@ class _Walk:
             if start == end or node.style in ("|", ">"):  # the spans a node's marks do not give
                 start, end = value_span(self._text, node, key_node)
             if custom:  # the tag stays outside the value's span, so outside its token
+                check_scalar_tag(custom, node, path)
                 self._tag_ref(encoded, custom, path)
                 start = value_start(self._text, start, end, node, path)
             self._leaves.append(Leaf(path, encoded, value, node, key_node, parent, slot, flow, indent, start, end))
