@@ -316,7 +316,7 @@ def test_a_wide_mapping_is_exported_in_work_linear_in_its_keys(monkeypatch: pyte
     monkeypatch.setattr(Branch, "entries", counting)
     data = {f"k{i}": {"v": i} for i in range(2000)}
     shape = Branch(Item(key, Branch([Item("v", i)])) for i, key in enumerate(data))
-    tree = export_sops.go_tree(data, shape, "yaml", export_sops._Notes({}))
+    tree = export_sops.go_tree(data, shape, "yaml", export_sops.Notes({}))
     assert [item.key for item in tree] == list(data)
     assert walked < 10 * len(data), walked
 

@@ -100,8 +100,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
     except FormatError as err:
         result.problem = f"not a readable sealed file: {err}"
         return result
-    if reveal:
-        policy = policy or from_environment()
+    policy = (policy or from_environment()) if reveal else policy
     old_leaves = _shown(before, old, reveal, store, policy)
     new_leaves = _shown(after, new, reveal, store, policy)
     for p in _ordered(old_leaves, new_leaves):
@@ -123,7 +122,7 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         if before.version != after.version:
             result.version_change = (before.version, after.version)
         result.data_key_rotated = data_key_rotated(before, after)
-        result.keys_removed = _more(before.keys, after.keys)
+        result.keys_removed = removed
         result.access_narrowed = before.opened_with_less(after) is not None
         result.access_loosened = after.opened_with_less(before)
         if before.seal != after.seal:

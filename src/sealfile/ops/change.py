@@ -216,10 +216,7 @@ def _rewrap(document: OpenDocument, text: str, add: Iterable[MasterKey], remove:
         return RecipientChange(text, [], [])
     narrowed = _narrowed(document.metadata, wanted, same)
     rotated = replace_key or bool(rotate and (removed or narrowed))
-    if rotated:
-        document.rotate(wanted)
-    else:
-        document.rewrap(wanted)
+    (document.rotate if rotated else document.rewrap)(wanted)
     return RecipientChange(document.dump(), added, removed, regrouped=not (added or removed or resettled),
                            narrowed=narrowed, resettled=resettled, rotated=rotated)
 
