@@ -18,7 +18,7 @@ from sealfile.cli.app import COMMAND_MODULE, COMMAND_MODULES, _import_commands, 
 from sealfile.kms.age import AgeKey
 from sealfile.stores.yaml.scan_check import CHECK_VARIABLE
 from tests.support.cli import cli_env, run_cli, run_python
-from tests.support.fast_path import age_key, seal
+from tests.support.fast_path import age_key, benchmark_corpus, seal
 
 __all__ = ["age_key"]
 
@@ -218,8 +218,10 @@ def test_a_hot_command_loads_only_what_it_uses(args: list[str], never: list[str]
     else:  # the general implementation reads every text with ruamel's pure-Python parser
         never = [name for name in never if name not in NO_PARSER]
     sealed, plain = tmp_path / "s.yaml", tmp_path / "p.yaml"
-    sealed.write_text(seal("a: secret-value\n", age_key))
-    plain.write_text("a: secret-value\n")
+    usual = benchmark_corpus(100) + "a: secret-value\n"  # comments, quotes, lists, a literal block scalar
+    assert ": |\n" in usual
+    sealed.write_text(seal(usual, age_key))
+    plain.write_text(usual)
     named = {"{f}": str(sealed), "{p}": str(plain), "{o}": str(tmp_path / "o.yaml"), "{r}": age_key.recipient}
     line = [named.get(arg, arg) for arg in args]
     env = cli_env()

@@ -12,8 +12,7 @@ or control character, a tab, a duplicate key, a key longer than libyaml takes, a
 it return ``None``, and the caller reads the text with ruamel.
 
 Parser nodes, roots and containers are built, by ruamel, only if something asks (a structural edit does; reading,
-sealing, rotating and setting a value do not). The suite compares this scan with ruamel's on every text it reads
-(:mod:`.scan_check`).
+sealing, rotating and setting a value do not). The suite compares this scan with ruamel's on every text it reads.
 """
 
 from __future__ import annotations
@@ -46,8 +45,8 @@ _set_key_node: Callable[[Leaf, Any], None] = _key_node_slot.__set__
 
 
 class _Nodes:
-    """ruamel's scan of a text, made once when a line scan's nodes are first asked for. Leaves and
-    their scan refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
+    """ruamel's scan of a text, made once when a line scan's nodes are first asked for. Leaves and their scan
+    refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
 
     def __init__(self, text: str, full_scan: Callable[[str], Scan]) -> None:
         self.text, self.full_scan = text, full_scan
@@ -84,6 +83,9 @@ class FastLeaf(Leaf):
     def null_spelling(self) -> str | None:
         return self._nodes.text[self.start:self.end] or None
 
+    def node_start(self) -> int:
+        return self.start  # the line scan reads no properties, and a block scalar's header only after its key
+
     @property
     def node(self) -> Any:
         try:
@@ -118,8 +120,7 @@ class FastScan(Scan):
         self._containers: dict[bytes, tuple[Any, Any]] | None = None
         self._metadata_key_node: Any = None
         self._metadata_node: Any = None
-        self._metadata_at = -1
-        """Where the ``sealfile:`` line starts while the block's nodes are not made yet, else -1."""
+        self._metadata_at = -1  # where the ``sealfile:`` line starts while its nodes are not made yet, else -1
         super().__init__(text, None, False, [], leaves=[], containers={})
         self._roots = self._containers = None  # the values above are placeholders: made when asked for
 
@@ -284,8 +285,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             value, style, length = found
             end = start + length
         mapping[key] = value
-        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start, end,
-                               style))
+        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start, end, style))
     if not stack or any(entry[5] is not _NOTHING for entry in stack):
         return None
     last = leaves[-1].end if leaves else 0

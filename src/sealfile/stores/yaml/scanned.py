@@ -50,6 +50,11 @@ class Leaf:
         """How a null value is spelled (``~``, ``null``...; ``None`` for an empty value)."""
         return self.node.value or None
 
+    def node_start(self) -> int:
+        """Where the value's node starts: its properties or a block scalar's header, below the span's
+        start when written on the line after its key."""
+        return int(self.node.start_mark.index)
+
     def __repr__(self) -> str:  # never the value: it may be a decrypted secret
         return f"<Leaf {format_keypath(self.path)!r} at {self.start}:{self.end}>"
 

@@ -61,8 +61,7 @@ def sealed_end(text: str, leaf: Leaf) -> int:
     line of more spaces than one past the key's column (the least indentation its text can have): it may be text."""
     if leaf.style not in ("|", ">"):  # a plain or quoted leaf's node is not read: the fast scan builds it when asked
         return leaf.end
-    # the header from the node's start: one under its key is below the span's start
-    return before_blank_lines(text, leaf.node.start_mark.index, leaf.end, widest=leaf.indent + 1)
+    return before_blank_lines(text, leaf.node_start(), leaf.end, widest=leaf.indent + 1)
 
 
 def seal_edit(text: str, leaf: Leaf, token: str, end: int | None = None) -> Edit:
