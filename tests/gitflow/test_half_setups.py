@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,39 @@ def test_check_is_not_stopped_by_a_committed_attributes_link_that_fails_to_read(
     done = subprocess.run([sys.executable, "-m", "sealfile", "check", FILE], cwd=sealed.repo, env=sealed.env,
                           capture_output=True, text=True, preexec_fn=_limited, timeout=120)
     assert done.stderr.count("Traceback") == 0 and "Input/output error" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("hooks_path", ["", ".husky"], ids=["git-hooks", "core.hooksPath"])
+def test_commit_hooks_of_another_tool_do_not_count_as_running_the_pre_commit_check(sealed: Sandbox,
+                                                                                     hooks_path: str) -> None:
+    """A hook being there is not the check being run: another tool's ``pre-commit`` hook (husky, lint-staged, one
+    written by hand) lets a plaintext ``*.enc.yaml`` be committed although ``.pre-commit-config.yaml`` says not."""
+    (sealed.repo / ".pre-commit-config.yaml").write_text(LOCAL)
+    sealed.commit("pre-commit configuration")
+    hooks = sealed.repo / (hooks_path or ".git/hooks")
+    hooks.mkdir(exist_ok=True)
+    if hooks_path:
+        sealed.git("config", "core.hooksPath", hooks_path)
+        for hook in HOOKS:
+            _hook(hooks / hook, f"{SEALFILE} git unresolved")
+    for hook in ("pre-commit", "pre-merge-commit"):
+        _hook(hooks / hook, "echo linted")
+    fix = (f"core.hooksPath is set ({hooks_path}), where 'pre-commit install' installs nothing: make each of these "
+           "hooks there run 'pre-commit run --hook-stage HOOK'" if hooks_path else "run 'pre-commit install'")
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: .pre-commit-config.yaml runs sealfile check, but the pre-commit and "
+        f"pre-merge-commit hook of this clone runs neither pre-commit nor sealfile: {fix} (until then nothing checks "
+        "sealed files when git commits)"]
+    if hooks_path:
+        for hook in ("pre-commit", "pre-merge-commit"):
+            _hook(hooks / hook, f"echo linted\npre-commit run --hook-stage {hook}")
+    else:  # pre-commit keeps the other tool's hooks as HOOK.legacy, and runs them
+        installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=sealed.repo, env=sealed.env,
+                                   capture_output=True, text=True, timeout=300)
+        assert installed.returncode == 0, installed.stderr
+    assert _warnings(sealed) == []
+
+
+def _hook(path: Path, body: str) -> None:
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)

@@ -143,12 +143,25 @@ def _missing_hooks(root: str, types: list[str], hooks_path: str) -> str | None:
         except SealfileError:
             return None
     missing = [t for t, hook in zip(types, where, strict=False) if not os.access(hook, os.X_OK)]
-    if not missing:
+    # a hook being there is not the check being run: another tool's (husky, one written by hand) runs its own
+    foreign = [t for t, hook in zip(types, where, strict=False) if t not in missing and not _runs_check(hook)]
+    if not missing and not foreign:
         return None
     fix = (f"core.hooksPath is set ({hooks_path}), where 'pre-commit install' installs nothing: make each of these "
            "hooks there run 'pre-commit run --hook-stage HOOK'" if hooks_path else "run 'pre-commit install'")
-    return (f"{root}: {PRE_COMMIT_CONFIG} runs sealfile check, but this clone has no {' or '.join(missing)} hook: "
+    lacks = (f"this clone has no {' or '.join(missing)} hook" if missing
+             else f"the {' and '.join(foreign)} hook of this clone runs neither pre-commit nor sealfile")
+    return (f"{root}: {PRE_COMMIT_CONFIG} runs sealfile check, but {lacks}: "
             f"{fix} (until then nothing checks sealed files when git commits)")
+
+
+def _runs_check(hook: str) -> bool:
+    """Whether the hook at ``hook`` runs pre-commit (the hook ``pre-commit install`` writes runs ``-mpre_commit``)
+    or sealfile itself; an unreadable one counts (its text cannot tell)."""
+    from sealfile.files.io import read_quietly
+
+    text = read_quietly(hook)
+    return text is None or any(word in text for word in ("pre_commit", "pre-commit run", "sealfile"))
 
 
 def _program(command: str) -> str | None:
