@@ -124,9 +124,11 @@ class FastScan(Scan):
         super().__init__(text, None, False, [], leaves=[], containers={})
         self._roots = self._containers = None  # the values above are placeholders: made when asked for
 
-    def metadata_unread(self, start: int) -> None:
-        """The metadata is read (:mod:`.metalines`); its nodes, from the block at ``start``, are made when asked for."""
+    def metadata_unread(self, start: int, end: int) -> None:
+        """The metadata is read (:mod:`.metalines`) from the block's lines ``start:end``; its nodes are made when
+        asked for."""
         self._metadata_at = self.block_at = start
+        self.block_end = end
 
     @property
     def has_metadata(self) -> bool:
@@ -295,6 +297,6 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     metadata = metadata_lines(text, metadata_at)
     if metadata is None:
         return scanned if read_metadata_block(scanned, text, metadata_at, full_scan) else None
-    scanned.metadata = metadata
-    scanned.metadata_unread(metadata_at)
+    scanned.metadata = metadata[0]
+    scanned.metadata_unread(metadata_at, metadata[1])
     return scanned

@@ -24,7 +24,8 @@ def same_scan(fast: Scan, full: Scan) -> None:
         differ("the data")
     if full.copies or full.echoes or full.refs or full.merges:
         differ("aliases")
-    if fast.block_at is not None and fast.block_at != full.metadata_key_node.start_mark.index:
+    if fast.block_at is not None and (fast.block_at != full.metadata_key_node.start_mark.index
+                                      or fast.block_end != line_after(full.text, full.metadata_node)):
         differ("where the metadata is")
     if fast.after_data is not None and (full.multi or fast.after_data != line_after(full.text, full.roots[0])):
         differ("where the data ends")

@@ -93,7 +93,9 @@ class Scan:
     metadata_own_document: bool
     """The block is a document of its own after the data's (not a key of the data's mapping)."""
     block_at: int | None = None
-    """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
+    """Where the ``sealfile:`` block starts when the line scan read it."""
+    block_end: int | None = None
+    """Where the block the line scan read ends: the text's end, or the first of the blank and comment lines after it."""
     after_data: int | None = None
     """Where the line scan found the data of a plaintext to end: the start of the line after its last value
     (where :func:`~.metablock.add_edit` puts the metadata block)."""
