@@ -57,11 +57,11 @@ def spliced_set(sealed: str, keypath: str, value: Any) -> str:
     return document.dump()
 
 
-def benchmark_corpus(values: int) -> str:
+def benchmark_corpus(values: int, seed: int = 8) -> str:
     sys.path.insert(0, str(BENCHMARKS))
     try:
         corpus = importlib.import_module("corpus")
     finally:
         sys.path.remove(str(BENCHMARKS))
-    text: str = corpus.plaintext(values)
+    text: str = corpus.plaintext(values, seed)
     return text

@@ -171,12 +171,12 @@ def parsed_config(text: str) -> Any:
     """A config's text as plain dicts and lists, within the bounds every reader of it needs: its length,
     and the values its aliases copy."""
     from sealfile.stores.node_limit import yaml_bound
-    from sealfile.stores.yaml.reader import load_fast
+    from sealfile.stores.yaml.scan import plain_data
 
     if len(text) > MAX_CONFIG_CHARS:
         raise ConfigError(f"longer than {MAX_CONFIG_CHARS // 1024} Ki characters: every reader of the files it "
                           "governs would read it whole (a real config is a few KiB)")
-    raw = load_fast(text)
+    raw = plain_data(text)
     _refuse_expansion(raw, yaml_bound(text) + ALIAS_ALLOWANCE)
     return raw
 

@@ -149,11 +149,9 @@ def _emptied_document(text: str, parent: Any, node: Any, key_node: Any, slot: An
 
 def subtree_text(text: str, scanned: Scan, path: Path) -> str:
     """The text of the mapping or list at ``path``, unindented to column 0."""
-    node = scanned.containers[encode_path(path)][1]
-    if node.flow_style:
-        return text[node.start_mark.index:node.end_mark.index] + line_break(text)
-    start, end = node.start_mark.index, line_after(text, node)
-    column = node.start_mark.column
+    start, end, column = scanned.container_span(path)
+    if column is None:
+        return text[start:end] + line_break(text)
     lines = text[start:end].splitlines(keepends=True)
     return "".join([lines[0], *(line[column:] if line[:column].isspace() else line for line in lines[1:])])
 

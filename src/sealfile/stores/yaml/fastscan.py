@@ -22,12 +22,13 @@ from collections.abc import Callable
 from typing import Any
 
 from sealfile.model.metadata import METADATA_KEY
-from sealfile.model.paths import ListIndex, Path
+from sealfile.model.paths import ListIndex, Path, encode_path
 from sealfile.stores.yaml.basics import MAX_IMPLICIT_KEY
+from sealfile.stores.yaml.fastleaf import FastLeaf, LazyNodes, set_key_node
 from sealfile.stores.yaml.linevalues import line_value, literal_block
 from sealfile.stores.yaml.metalines import metadata_lines, read_metadata_block
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
-from sealfile.stores.yaml.scanned import Leaf, Scan, Segments
+from sealfile.stores.yaml.scanned import Scan, Segments
 from sealfile.stores.yaml.spans import next_line
 
 _MAX_DEPTH = 50
@@ -36,97 +37,25 @@ _LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-
 _NOTHING = object()
 _PRINTABLE = bytes(range(32, 127)) + b"\n"  # the only characters the subset holds: no tab, CR or other control
 
-_node_slot: Any = Leaf.__dict__["node"]
-_key_node_slot: Any = Leaf.__dict__["key_node"]
-_get_node: Callable[[Leaf, type], Any] = _node_slot.__get__
-_get_key_node: Callable[[Leaf, type], Any] = _key_node_slot.__get__
-_set_node: Callable[[Leaf, Any], None] = _node_slot.__set__
-_set_key_node: Callable[[Leaf, Any], None] = _key_node_slot.__set__
-
-
-class _Nodes:
-    """ruamel's scan of a text, made once when a line scan's nodes are first asked for. Leaves and their scan
-    refer to it, it to none of them: dropping a scan frees it without the cycle collector."""
-
-    def __init__(self, text: str, full_scan: Callable[[str], Scan]) -> None:
-        self.text, self.full_scan = text, full_scan
-        self._full: Scan | None = None
-        self._places: dict[tuple[int, bytes], Leaf] = {}
-
-    def full(self) -> Scan:
-        if self._full is None:
-            self._full = self.full_scan(self.text)
-            self._places = {(leaf.start, leaf.encoded_path): leaf for leaf in self._full.leaves}
-        return self._full
-
-    def give(self, leaf: Leaf) -> None:
-        """Give ``leaf`` the nodes of ruamel's leaf at the same place."""
-        self.full()
-        theirs = self._places.get((leaf.start, leaf.encoded_path))
-        if theirs is None:
-            raise AssertionError("the line scan and ruamel's parser read a text differently")
-        _set_node(leaf, theirs.node)
-        _set_key_node(leaf, theirs.key_node)
-
-
-class FastLeaf(Leaf):
-    """A leaf whose parser nodes are made (by ruamel, for the whole text) only when asked for."""
-
-    __slots__ = ("_nodes",)
-
-    def __init__(self, nodes: _Nodes, path: Path, encoded_path: bytes, value: Any, parent: Any, slot: Any,
-                 indent: int, start: int, end: int, style: str | None) -> None:
-        self._nodes = nodes
-        self.path, self.encoded_path, self.value, self.parent, self.slot = path, encoded_path, value, parent, slot
-        self.flow, self.indent, self.start, self.end, self.style = False, indent, start, end, style
-
-    def null_spelling(self) -> str | None:
-        return self._nodes.text[self.start:self.end] or None
-
-    def node_start(self) -> int:
-        return self.start  # the line scan reads no properties, and a block scalar's header only after its key
-
-    @property
-    def node(self) -> Any:
-        try:
-            return _get_node(self, FastLeaf)
-        except AttributeError:  # not made yet
-            self._nodes.give(self)
-            return _get_node(self, FastLeaf)
-
-    @node.setter
-    def node(self, value: Any) -> None:
-        _set_node(self, value)
-
-    @property
-    def key_node(self) -> Any:
-        try:
-            return _get_key_node(self, FastLeaf)
-        except AttributeError:  # not made yet
-            self._nodes.give(self)
-            return _get_key_node(self, FastLeaf)
-
-    @key_node.setter
-    def key_node(self, value: Any) -> None:
-        _set_key_node(self, value)
-
-
 class FastScan(Scan):
     """A :class:`Scan` whose roots and containers (and leaves' nodes) come from ruamel when first asked for."""
 
-    def __init__(self, text: str, nodes: _Nodes) -> None:
+    def __init__(self, text: str, nodes: LazyNodes) -> None:
         self.nodes = nodes
         self._roots: list[Any] | None = None
         self._containers: dict[bytes, tuple[Any, Any]] | None = None
         self._metadata_key_node: Any = None
         self._metadata_node: Any = None
         self._metadata_at = -1  # where the ``sealfile:`` line starts while its nodes are not made yet, else -1
+        self.container_starts: dict[bytes, tuple[int, int]] = {}  # encoded path -> where its first entry is, column
         super().__init__(text, None, False, [], leaves=[], containers={})
         self._roots = self._containers = None  # the values above are placeholders: made when asked for
 
-    def metadata_unread(self, start: int) -> None:
-        """The metadata is read (:mod:`.metalines`); its nodes, from the block at ``start``, are made when asked for."""
+    def metadata_unread(self, start: int, end: int) -> None:
+        """The metadata is read (:mod:`.metalines`) from the block's lines ``start:end``; its nodes are made when
+        asked for."""
         self._metadata_at = self.block_at = start
+        self.block_end = end
 
     @property
     def has_metadata(self) -> bool:
@@ -156,6 +85,14 @@ class FastScan(Scan):
     def metadata_node(self, value: Any) -> None:
         self._metadata_node = value
 
+    def container_span(self, path: Path) -> tuple[int, int, int | None]:
+        found = self.container_starts.get(encode_path(path))
+        if found is None:  # the root: its mapping holds the metadata block too
+            return super().container_span(path)
+        start, column = found
+        end = next(leaf.end for leaf in reversed(self.leaves) if leaf.path[:len(path)] == path)  # never empty
+        return start, end if self.text[end - 1] == "\n" else next_line(self.text, end), column
+
     @property
     def roots(self) -> list[Any]:
         if self._roots is None:
@@ -184,7 +121,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     subset :mod:`.metalines` reads)."""
     if not text.isascii() or text.encode("ascii").translate(None, _PRINTABLE):
         return None
-    nodes = _Nodes(text, full_scan)
+    nodes = LazyNodes(text, full_scan)
     scanned = FastScan(text, nodes)
     leaves = scanned.leaves
     segments = Segments()
@@ -220,6 +157,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             top[2][opened] = container
             top = [column, dash is not None, container, (*top[3], opened), top[4] + keys[opened], _NOTHING,
                    indentless]
+            scanned.container_starts[top[4]] = match.start(1) + column, column
             stack.append(top)
             if len(stack) > _MAX_DEPTH:
                 return None
@@ -243,13 +181,14 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
                 items.append(value)
                 start = match.start(5)
                 leaf = FastLeaf(nodes, path, encoded, value, items, index, column, start, start + length, style)
-                _set_key_node(leaf, None)
+                set_key_node(leaf, None)
                 leaves.append(leaf)
                 continue
             mapping: dict[str, Any] = {}
             items.append(mapping)
             column += 1 + len(gap)
             top = [column, False, mapping, path, encoded, _NOTHING, False]
+            scanned.container_starts[encoded] = match.start(1) + column, column
             stack.append(top)
             if len(stack) > _MAX_DEPTH:
                 return None
@@ -295,6 +234,6 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     metadata = metadata_lines(text, metadata_at)
     if metadata is None:
         return scanned if read_metadata_block(scanned, text, metadata_at, full_scan) else None
-    scanned.metadata = metadata
-    scanned.metadata_unread(metadata_at)
+    scanned.metadata = metadata[0]
+    scanned.metadata_unread(metadata_at, metadata[1])
     return scanned

@@ -166,15 +166,16 @@ def _last_value(root: Any) -> Any:
 
 def cut_edit(text: str, scanned: Scan) -> Edit:
     """The edit that removes the block :func:`add_edit` added: the text before it, byte for byte."""
-    if scanned.block_at is not None:  # the line scan read the block, from its line to the text's end
-        return scanned.block_at, len(text), ""
-    key, value = scanned.metadata_key_node, scanned.metadata_node
-    if key is None or value is None:
-        raise NotSealedError
-    start = line_start(text, key.start_mark.index)
-    if text[start:key.start_mark.index].strip():
-        raise FormatError("the 'sealfile' metadata does not start on a line of its own")
-    end = line_after(text, value) if value.value else int(value.end_mark.index)
+    if scanned.block_at is not None and scanned.block_end is not None:  # the line scan read the block's lines
+        start, end = scanned.block_at, scanned.block_end
+    else:
+        key, value = scanned.metadata_key_node, scanned.metadata_node
+        if key is None or value is None:
+            raise NotSealedError
+        start = line_start(text, key.start_mark.index)
+        if text[start:key.start_mark.index].strip():
+            raise FormatError("the 'sealfile' metadata does not start on a line of its own")
+        end = line_after(text, value) if value.value else int(value.end_mark.index)
     if _leads(scanned):
         if start == 0:  # the first document's own '---' follows: ours came after the block
             end = next_line(text, end)

@@ -29,18 +29,31 @@ class _Unread(Exception):
     """The block is not in the subset: ruamel reads it."""
 
 
-def metadata_lines(text: str, start: int) -> Any:
-    """The value of the ``sealfile:`` key whose line starts at ``start`` (the last thing in ``text``),
-    or ``None`` when the block is not in the subset."""
-    lines = _Lines(text[start:])
-    if lines[0] != "sealfile:" or lines[-1] != "":
+def metadata_lines(text: str, start: int) -> tuple[Any, int] | None:
+    """The value of the ``sealfile:`` key whose line starts at ``start``, and where the block ends: the start of
+    the line after its last value (what :func:`.spans.line_after` gives for its node). Only blank lines and
+    comments at column 0 may follow it, as sealing a plaintext that ends with a comment, or without a line break,
+    writes it; ``None`` when the block is not in the subset."""
+    end = len(text)
+    while True:  # the blank and comment lines after the block are no value's: a comment at column 0 ends any
+        last = text.rfind("\n", start, end - 1) + 1  # the last line's start
+        if last <= start or (text[last:end].rstrip("\n") and text[last] != "#"):
+            break
+        end = last
+    lines = _Lines(text[start:end])
+    if lines[0] != "sealfile:":
         return None
-    lines.pop()
+    if lines[-1] == "":
+        lines.pop()
     try:
-        value, end = _collection(lines, 1, 0)
+        value, read = _collection(lines, 1, 0)
     except _Unread:
         return None
-    return value if end == len(lines) else None
+    if read != len(lines):
+        return None
+    while lines.literal_end == read and text.startswith("\n", end):
+        end += 1  # a last block scalar's node takes the blank lines after it (its chomping drops them)
+    return value, end
 
 
 class _Lines(list[str]):
@@ -49,6 +62,8 @@ class _Lines(list[str]):
     def __init__(self, text: str) -> None:
         super().__init__(text.split("\n"))
         self.text = text
+        self.literal_end = -1
+        """The index of the line after the last literal block scalar read."""
         self.starts = list(accumulate((len(line) + 1 for line in self[:-1]), initial=0))
 
 
@@ -116,7 +131,8 @@ def _literal(lines: _Lines, index: int, column: int, *, keep_break: bool) -> tup
     if found is None:
         raise _Unread
     value, end = found
-    return value, bisect_left(lines.starts, end, lo=index)
+    lines.literal_end = bisect_left(lines.starts, end, lo=index)
+    return value, lines.literal_end
 
 
 def _scalar(rest: str) -> Any:

@@ -12,6 +12,7 @@ parser (:mod:`.parsed`), which refuses in one line what the format cannot hold.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.basics import Engine, gc_paused
@@ -53,3 +54,22 @@ def parsed(text: str, engine: Engine = "c") -> Scan:
     from sealfile.stores.yaml.parsed import parsed_scan
 
     return parsed_scan(text, engine)
+
+
+def plain_data(text: str) -> Any:
+    """``text``'s values as ruamel's safe loader reads them (:func:`.reader.load_fast`, with its refusals): a text in
+    the line scan's subset without a ``sealfile:`` block (a ``.sealfile.yaml``, a plaintext) read without loading
+    ruamel."""
+    if LINE_SCAN_NODES * (text.count("\n") + 1) <= max_nodes():
+        with gc_paused():
+            fast = fast_scan(text, parsed)
+        if fast is not None and not fast.has_metadata:  # a top-level 'sealfile:' is a value here
+            if CHECK_VARIABLE in os.environ:
+                from sealfile.stores.yaml.reader import load_fast
+
+                if load_fast(text) != fast.tree:
+                    raise AssertionError("the line scan and ruamel's safe loader read a text differently")
+            return fast.tree
+    from sealfile.stores.yaml.reader import load_fast
+
+    return load_fast(text)

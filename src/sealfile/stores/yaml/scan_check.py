@@ -24,7 +24,8 @@ def same_scan(fast: Scan, full: Scan) -> None:
         differ("the data")
     if full.copies or full.echoes or full.refs or full.merges:
         differ("aliases")
-    if fast.block_at is not None and fast.block_at != full.metadata_key_node.start_mark.index:
+    if fast.block_at is not None and (fast.block_at != full.metadata_key_node.start_mark.index
+                                      or fast.block_end != line_after(full.text, full.metadata_node)):
         differ("where the metadata is")
     if fast.after_data is not None and (full.multi or fast.after_data != line_after(full.text, full.roots[0])):
         differ("where the data ends")
@@ -37,6 +38,8 @@ def same_scan(fast: Scan, full: Scan) -> None:
             if [getattr(getattr(getattr(scanned, name), mark), part) for scanned in (fast, full)
                     for part in _MARKS] != [getattr(getattr(getattr(full, name), mark), part) for part in _MARKS] * 2:
                 differ(f"the {name}'s {mark}")
+    if not _same_containers(fast, full):
+        differ("where a mapping or list is")
     if len(fast.leaves) != len(full.leaves):
         differ("the number of leaves")
     for mine, theirs in zip(fast.leaves, full.leaves, strict=True):
@@ -48,6 +51,16 @@ def same_scan(fast: Scan, full: Scan) -> None:
             differ("a leaf's style")
         if _at(fast.tree, mine.path[:-1]) is not mine.parent:
             differ("a leaf's parent")
+
+
+def _same_containers(fast: Scan, full: Scan) -> bool:
+    """Each mapping and list where ruamel has it (what extracting a subtree reads, without ruamel)."""
+    starts = getattr(fast, "container_starts", None)
+    if starts is None:  # ruamel's own scan: its nodes are the containers
+        return True
+    paths = {leaf.path[:depth] for leaf in full.leaves for depth in range(1, len(leaf.path))}
+    return set(starts) == set(full.containers) - {b""} and all(fast.container_span(path) == full.container_span(path)
+                                                       for path in paths)
 
 
 def _at(tree: Any, path: Path) -> Any:

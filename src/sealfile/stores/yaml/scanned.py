@@ -7,6 +7,7 @@ from typing import Any
 
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
+from sealfile.stores.yaml.spans import line_after
 
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
 """A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""
@@ -93,7 +94,9 @@ class Scan:
     metadata_own_document: bool
     """The block is a document of its own after the data's (not a key of the data's mapping)."""
     block_at: int | None = None
-    """Where the ``sealfile:`` block starts when the line scan read it (it runs to the end of the text)."""
+    """Where the ``sealfile:`` block starts when the line scan read it."""
+    block_end: int | None = None
+    """Where the block the line scan read ends: the text's end, or the first of the blank and comment lines after it."""
     after_data: int | None = None
     """Where the line scan found the data of a plaintext to end: the start of the line after its last value
     (where :func:`~.metablock.add_edit` puts the metadata block)."""
@@ -124,6 +127,14 @@ class Scan:
     def has_metadata(self) -> bool:
         """A ``sealfile:`` block was found (a sealed file)."""
         return self.metadata_node is not None
+
+    def container_span(self, path: Path) -> tuple[int, int, int | None]:
+        """Where the mapping or list at ``path`` is written: its start, the start of the line after its deepest last
+        value, and the column of its entries; for one in flow style, its own end and ``None``."""
+        node = self.containers[encode_path(path)][1]
+        if node.flow_style:
+            return node.start_mark.index, node.end_mark.index, None
+        return node.start_mark.index, line_after(self.text, node), node.start_mark.column
 
     def tagged_places(self) -> list[Path]:
         """Every path of the value tree holding a tagged node: where it is written, and each place an alias or

@@ -38,9 +38,9 @@ class YamlStore(Store):
             return stream_documents(text)
 
     def load_fast(self, text: str) -> Any:
-        from sealfile.stores.yaml.reader import load_fast
+        from sealfile.stores.yaml.scan import plain_data
 
-        return load_fast(text)
+        return plain_data(text)
 
     def dump(self, document: Any, like: str | None = None) -> str:
         """YAML written afresh (from another syntax): a YAML file itself is only ever spliced, so
