@@ -13,7 +13,7 @@ Recipients the rule names but the file lacks are no leak and pass; so does a fil
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sealfile.errors import UntrustedSealError, one_line
@@ -97,11 +97,16 @@ def joined(*expected: ExpectedRecipients | None) -> ExpectedRecipients | None:
     return ExpectedRecipients(rules[0].keys, rules[0].file, tuple(rules[1:]))
 
 
-def expected_recipients(config: ProjectConfig, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
-    """What ``config``'s creation rule for ``file`` expects (the rule ``updatekeys`` applies: the governing
-    config's first match), or ``None`` if no rule with recipients matches."""
-    rule = config.rule_for(file)
-    return None if rule is None or rule.recipients is None else ExpectedRecipients(rule.recipients, os.fspath(file))
+def expected_recipients(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> ExpectedRecipients | None:
+    """What the creation rule for ``file`` expects: that of the nearest of ``configs`` (nearest first) whose first
+    match names recipients (the one ``updatekeys`` applies, unless a nearer config names none), or ``None`` if no
+    rule with recipients matches. A nearer config without such a rule (none, or one without recipients: anyone
+    who can push can add it) blesses no recipient, so the rule above still judges."""
+    for config in configs:
+        rule = config.rule_for(file)
+        if rule is not None and rule.recipients is not None:
+            return ExpectedRecipients(rule.recipients, os.fspath(file))
+    return None
 
 
 def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients | None:
@@ -115,7 +120,7 @@ def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients 
     from sealfile.ops.config import read_configs
 
     paths = governing_files(real)
-    return expected_recipients(read_configs(paths)[0], real) if paths else None
+    return expected_recipients(read_configs(paths), real) if paths else None
 
 
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:
