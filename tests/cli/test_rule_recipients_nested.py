@@ -79,3 +79,17 @@ def test_a_nested_rule_that_names_the_recipients_is_the_one_that_counts(
     file = sealed_for(run_cli, repo / "prod" / "a.enc.yaml", age_identity.recipient, other)
     done = run_cli("set", file, "db.pw", "new-secret-93")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_command_the_refusal_names_works_under_a_nested_config_without_recipients(
+        run_cli: RunCli, repo: Path, age_identity: AgeIdentity) -> None:
+    """``updatekeys`` applies the rule the guard judges by, so the command to paste brings the file to it."""
+    (repo / "prod" / ".sealfile.yaml").write_text(NESTED["rule without recipients"])
+    file = sealed_for(run_cli, repo / "prod" / "a.enc.yaml", age_identity.recipient, BOB, ATTACKER)
+    refused = run_cli("set", file, "db.pw", "new-secret-93")
+    command = refused.stderr.strip().rsplit(": ", 1)[1].split()
+    assert command[:3] == ["sealfile", "updatekeys", "--rotate"], refused.stderr
+    done = run_cli(*command[1:], "--yes")
+    assert done.returncode == 0, done.stderr
+    assert ATTACKER not in file.read_text() and BOB in file.read_text()
+    assert run_cli("set", file, "db.pw", "new-secret-93").returncode == 0
