@@ -20,6 +20,7 @@ from sealfile.ops import change, keyless, signatures
 from sealfile.ops.config import load_config
 from sealfile.ops.config_files import sops_rules_hint
 from sealfile.ops.reader import read_document
+from sealfile.ops.rule_recipients import governing_rule
 from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
 
@@ -235,7 +236,7 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             text = read_sealed(file)  # a SOPS file is refused as such, whatever the rules say
-            rule = load_config(file).rule_for(file)
+            rule = governing_rule(file)
             if rule is None or rule.recipients is None:
                 raise SealfileError("no creation rule with recipients matches this file" + sops_rules_hint(file))
             preview = change.plan_recipients(text, exact=rule.recipients, store=store_for(file, input_type))

@@ -13,7 +13,7 @@ Recipients the rule names but the file lacks are no leak and pass; so does a fil
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sealfile.errors import UntrustedSealError, one_line
@@ -24,6 +24,7 @@ from sealfile.model.record import Record
 if TYPE_CHECKING:
     from sealfile.model.metadata import Metadata
     from sealfile.ops.config import ProjectConfig
+    from sealfile.ops.creation_rules import CreationRule
 
 
 class ExpectedRecipients(Record):
@@ -97,25 +98,44 @@ def joined(*expected: ExpectedRecipients | None) -> ExpectedRecipients | None:
     return ExpectedRecipients(rules[0].keys, rules[0].file, tuple(rules[1:]))
 
 
-def expected_recipients(config: ProjectConfig, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
-    """What ``config``'s creation rule for ``file`` expects (the rule ``updatekeys`` applies: the governing
-    config's first match), or ``None`` if no rule with recipients matches."""
-    rule = config.rule_for(file)
+def rule_naming_recipients(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> CreationRule | None:
+    """The first match for ``file`` of the nearest of ``configs`` (nearest first) whose first match names
+    recipients. A nearer config without such a rule (none, or one without recipients: anyone who can push can add
+    it) blesses no recipient, so the rule above still decides, for writers and ``updatekeys`` alike."""
+    for config in configs:
+        rule = config.rule_for(file)
+        if rule is not None and rule.recipients is not None:
+            return rule
+    return None
+
+
+def governing_rule(file: str | os.PathLike[str]) -> CreationRule | None:
+    """:func:`rule_naming_recipients` of the configs that govern ``file`` (what ``updatekeys`` applies)."""
+    from sealfile.ops.config import read_configs
+    from sealfile.ops.config_files import governing_files
+
+    paths = governing_files(file)
+    return rule_naming_recipients(read_configs(paths), file) if paths else None
+
+
+def expected_recipients(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> ExpectedRecipients | None:
+    """What :func:`rule_naming_recipients` expects of ``file``, or ``None`` if no rule with recipients matches."""
+    return _expecting(rule_naming_recipients(configs, file), file)
+
+
+def _expecting(rule: CreationRule | None, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
     return None if rule is None or rule.recipients is None else ExpectedRecipients(rule.recipients, os.fspath(file))
 
 
 def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients | None:
     """The rule for the file a symbolic link on ``file``'s way leads to, if that is another path (configs judge the
     link by its own place, so ``secrets.yaml -> prod.enc.yaml`` matches no rule; the data key kept is the target's)."""
-    from sealfile.ops.config_files import governing_files, named_path
+    from sealfile.ops.config_files import named_path
 
     real = os.path.realpath(file)
     if real == named_path(file):  # no link on the way: most files
         return None
-    from sealfile.ops.config import read_configs
-
-    paths = governing_files(real)
-    return expected_recipients(read_configs(paths)[0], real) if paths else None
+    return _expecting(governing_rule(real), real)
 
 
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:

@@ -278,12 +278,12 @@ def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.
     above it: anyone who can push can add a config, and a creation rule alone must not drop them; one
     with its own section replaces them for its directory, as ``review`` shows), and
     ``require_signature`` if any of their creation rules for ``file`` has it. ``pinned`` signers
-    replace the configs' signers; without any, the recipients the nearest config's rule names."""
+    replace the configs' signers; without any, the recipients the nearest rule naming some names."""
     required = any(rule.require_signature for config in configs if (rule := config.rule_for(file)) is not None)
     if pinned.signers is not None:
         return TrustPolicy(pinned.signers, required)
     signers = next((config.signers for config in configs if config.signers is not None), None)
-    return TrustPolicy(signers, required, None if signers or not configs else expected_recipients(configs[0], file))
+    return TrustPolicy(signers, required, None if signers else expected_recipients(configs, file))
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
