@@ -119,6 +119,20 @@ def test_decrypt_to_another_syntax_and_export_sops_refuse(age_identity: AgeIdent
         export_sops(sealed, get_store("yaml"), kind="yaml")
 
 
+@pytest.mark.parametrize(("tag", "value"), [
+    ("!Rain::Module", "../../RainModules/vpc.yml"),  # aws-cloudformation-templates, 7 files
+    ("!Rain::Constant", "BucketNamePrefix"),  # rain's own templates
+    ("!Rain::S3Http", "lambda-src"),
+    ("!RefAll", '"AWS::EC2::VPC::Id"'),  # a CloudFormation Rules assertion
+])
+def test_application_scalar_tags_seen_in_real_files_are_kept(age_identity: AgeIdentity, tag: str,
+                                                              value: str) -> None:
+    text = f"Resources:\n  Vpc:\n    Type: {tag} {value}  # kept\n    Name: vpc\n"
+    sealed = seal_text(text, [age_identity.key])
+    assert f"Type: {tag} ENC[" in sealed
+    assert decrypt_text(sealed) == text
+
+
 def test_the_cli_refuses_in_one_line(age_identity: AgeIdentity, tmp_path: Path, run_cli: RunCli) -> None:
     path = tmp_path / "stack.enc.yaml"
     path.write_text(seal_text(TEMPLATE, [age_identity.key]), encoding="utf-8")

@@ -68,7 +68,9 @@ SCALAR_TAGS = frozenset({
     # CloudFormation and SAM intrinsic functions
     "!Ref", "!Sub", "!GetAtt", "!Base64", "!Cidr", "!FindInMap", "!GetAZs", "!ImportValue", "!Join", "!Select",
     "!Split", "!Transform", "!And", "!Equals", "!If", "!Not", "!Or", "!Condition", "!Length", "!ToJsonString",
-    "!Rain::Embed", "!Rain::S3", "!Rain::Include",
+    "!RefAll",  # a Rules assertion's parameter type (!RefAll "AWS::EC2::VPC::Id")
+    # Rain's template directives (aws-cloudformation-templates uses !Rain::Module as a resource's Type)
+    "!Rain::Embed", "!Rain::S3", "!Rain::S3Http", "!Rain::Include", "!Rain::Module", "!Rain::Constant",
     # Home Assistant, ESPHome
     "!secret", "!include", "!include_dir_list", "!include_dir_named", "!include_dir_merge_list",
     "!include_dir_merge_named", "!env_var", "!input", "!lambda", "!extend", "!remove",
