@@ -33,11 +33,14 @@ ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".jar", ".war", ".docx", ".xlsx", ".p
 """Names of files that hold others (or a notebook's cells): one too large to open is said to be unread."""
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
 _BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_BASE64},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_BASE64},}}={{0,2}}")
+_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+"""The last line of wrapped base64, as short as it may be."""
 _SETTING = re.compile(r"\s*(?:-\s+)?[\"']?([\w.@/-]{1,256})[\"']?\s*[:=]\s*[\"']?(\S+?)[\"',]*\s*$")
 """``key: value``, ``KEY=value``, ``"key": "value",``: the value, where base64 is looked for, and its key."""
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_JSON_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|[nrtbf\"\\/])")
-_ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "\\": "\\", "/": "/"}
+_PERCENT_RUN = re.compile(r"[^\s'\"<>]*%[0-9A-Fa-f]{2}[^\s'\"<>]*")
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+"""A JSON string literal: one with an escape in it is decoded, and its text searched as any other."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ def views(path: str, data: bytes) -> Views:
     """Every text of the file ``path`` (its bytes ``data``), the file itself first when it is UTF-8 text."""
     out = Views(left=max_file_bytes())
     _expand(out, path, "", data, 0)
+    out.not_read = [note.removeprefix(f"{path}: ") for note in out.not_read]  # the caller names the file
     return out
 
 
@@ -226,25 +230,43 @@ def _notebook(out: Views, where: str, text: str) -> None:
 
 def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
     """The base64, JSON-escaped and percent-encoded texts within ``text``, each expanded in turn."""
-    inside = where or "the file"
-    if "\\" in text and _JSON_ESCAPE.search(text):
-        unescaped = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] == "u"
-                                     else _ESCAPED[m.group(1)], text)
-        if _spend(out, inside, len(unescaped)) and not _add(out, f"JSON-escaped text in {inside}", None, unescaped):
-            return
-    if "%" in text and _PERCENT.search(text):
-        from urllib.parse import unquote
-
-        unquoted = unquote(text)
-        if _spend(out, inside, len(unquoted)) and not _add(out, f"URL-encoded text in {inside}", None, unquoted):
+    for label, name, decoded in _escaped(text):
+        if not _spend(out, where or "the file", len(decoded)) or not _add(
+                out, f"{label} in {where}" if where else label, name, decoded):
             return
     for label, name, encoded in _base64_runs(text):
-        decoded = _from_base64(encoded)
-        if decoded is None or not _spend(out, inside, len(decoded)):
+        found = _from_base64(encoded)
+        if found is None or not _spend(out, where or "the file", len(found)):
             continue
-        _expand(out, name, f"{label} in {inside}" if where else label, decoded, depth + 1)
+        _expand(out, name, f"{label} in {where}" if where else label, found, depth + 1)
         if not out.left or len(out.found) >= MAX_VIEWS:
             return
+
+
+def _escaped(text: str) -> list[tuple[str, str | None, str]]:
+    """``(label, None, text)``: each JSON string literal holding an escape (``\\n``, ``\\u0070``), and each
+    percent-encoded value of a URL or form (``config=db%3A%0A...``), decoded."""
+    import json
+    from urllib.parse import unquote_plus
+
+    found: list[tuple[str, str | None, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if "\\" in line:
+            for literal in _JSON_STRING.findall(line):
+                if "\\" not in literal:
+                    continue
+                try:
+                    found.append((f"JSON string on line {number}", None, json.loads(f'"{literal}"')))
+                except ValueError:
+                    continue
+        if "%" in line:
+            for run in _PERCENT_RUN.findall(line):
+                found += [(f"URL-encoded text on line {number}", None, unquote_plus(value))
+                          for part in run.split("&") if "%" in (value := part.split("=", 1)[-1])
+                          and _PERCENT.search(value)]
+        if len(found) > MAX_VIEWS:
+            break
+    return found
 
 
 def _base64_runs(text: str) -> list[tuple[str, str | None, str]]:
@@ -256,7 +278,7 @@ def _base64_runs(text: str) -> list[tuple[str, str | None, str]]:
     first = 0
     for number, line in enumerate([*text.splitlines(), ""], 1):
         stripped = line.strip().strip("\"',")
-        if stripped and _BASE64.fullmatch(stripped):
+        if stripped and (_BASE64.fullmatch(stripped) or (run and _BASE64_TAIL.fullmatch(stripped))):
             first = first or number
             run.append(stripped)
             continue

@@ -137,17 +137,24 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
     ``said``: the findings of the file itself, not repeated for a decoded text that says the same."""
     violations: list[str] = []
     attention = list(found.not_read)
+    copied_already: set[str] = set()  # one text found twice (a notebook's output, its JSON string) said once
     for view in found.found:
         if not view.where:
             continue
         named = view.name is not None and data_store(view.name) is not None
         copied: list[str] = []
-        for name in [view.name] if named and view.name is not None else _AS_DATA:
+        for name in [view.name] if named and view.name is not None else _AS_DATA if _may_be_data(view.text) else ():
             copied, noted = plaintext_findings(name, view.text, sealed, fix)
-            violations += [f"{view.where}: {line}" for line in copied]
+            violations += [f"{view.where}: {line}" for line in copied if line not in copied_already]
             attention += [f"{view.where}: {line}" for line in noted if named and line not in said]
+            copied_already.update(copied)
             if copied:
                 break
         if not named and not copied:
             attention += [f"{view.where}: {line}" for line in credential_lines(view.name or "", view.text, None)]
     return violations, attention
+
+
+def _may_be_data(text: str) -> bool:
+    """Whether a text may hold two key paths: lines, or one line of JSON (a value alone is no copy)."""
+    return "\n" in text.strip() or text.lstrip().startswith("{")
