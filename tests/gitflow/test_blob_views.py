@@ -91,3 +91,29 @@ def test_tar_members_and_base64_of_an_archive_are_read() -> None:
 ])
 def test_names_hashes_and_paths_in_base64s_alphabet_are_no_base64(text: str) -> None:
     assert [v.where for v in views("values.yaml", text.encode()).found] == [""]
+
+
+def test_the_real_file_corpus_holds_no_decoded_copy_nor_credential() -> None:
+    """Every file under tests/ (the real configuration files of the corpus, and the tests' own sources) decoded
+    and judged against the sealed files among them: no encoded text is a copy, nor holds a credential."""
+    from pathlib import Path
+
+    from sealfile.gitflow.copy_index import SealedCopies
+    from sealfile.gitflow.leaks import sealed_leaves
+    from sealfile.gitflow.plaintext_copies import decoded_findings
+
+    files = [p for p in Path(__file__).parents[1].rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    copies = SealedCopies()
+    for path in files:
+        copies.add(str(path), sealed_leaves(str(path), path.read_bytes().decode("utf-8", "replace")))
+    found = [(str(path), decoded_findings(views(str(path), path.read_bytes()), copies)) for path in files]
+    assert len(files) > 600
+    assert [(path, lines) for path, lines in found if lines != ([], [])] == []
+
+
+def test_a_json_escaped_copy_and_a_programs_string_literal() -> None:
+    """A JSON text's escaped string is decoded (``\\u0070assword``); a program's string literals are code."""
+    escaped = '{"note": "db:\\n  \\u0070assword: s3cret-a91\\n  user: app\\n"}\n'
+    assert [v.text for v in views("log.json", escaped.encode()).found if v.where] == [
+        "db:\n  password: s3cret-a91\n  user: app\n"]
+    assert [v.where for v in views("setup.py", f"NOTE = {escaped}".encode()).found] == [""]

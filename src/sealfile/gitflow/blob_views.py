@@ -244,16 +244,17 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
 
 
 def _escaped(text: str) -> list[tuple[str, str | None, str]]:
-    """``(label, None, text)``: each JSON string literal holding an escape (``\\n``, ``\\u0070``), and each
-    percent-encoded value of a URL or form (``config=db%3A%0A...``), decoded."""
+    """``(label, None, text)``: each string literal of a JSON text holding a line break or a ``\\u0070`` escape,
+    and each percent-encoded value of a URL or form (``config=db%3A%0A...``), decoded."""
     import json
     from urllib.parse import unquote_plus
 
     found: list[tuple[str, str | None, str]] = []
+    json_text = text.lstrip()[:1] in ("{", "[")  # JSON, JSON lines: a program's string literals are code, not data
     for number, line in enumerate(text.splitlines(), 1):
-        if "\\" in line:
+        if json_text and "\\" in line:
             for literal in _JSON_STRING.findall(line):
-                if "\\" not in literal:
+                if "\\n" not in literal and "\\u" not in literal:  # the parsed value is read as it is
                     continue
                 try:
                     found.append((f"JSON string on line {number}", None, json.loads(f'"{literal}"')))
