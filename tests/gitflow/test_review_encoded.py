@@ -143,3 +143,19 @@ def test_a_zip_bomb_and_a_deep_nest_are_named_unread_not_expanded(sandbox: Sandb
     assert "bomb.zip: expands past 8 MiB (SEALFILE_MAX_FILE_MB): not opened" in attention, shown
     assert ("nest.zip: member level2.zip of member level3.zip of member level4.zip of member level5.zip of nest.zip: "
             "more than 3 archives or encodings deep: not opened") in attention
+
+
+def test_a_recipients_private_key_in_base64_fails_the_review(sandbox: Sandbox) -> None:
+    """git's search of the change's lines finds a key's armor as written; a Secret's ``data`` holds it in base64."""
+    _base(sandbox)
+    identity = (sandbox.root / "home" / "keys.txt").read_bytes()
+    (sandbox.repo / "deploy").mkdir()
+    (sandbox.repo / "deploy" / "sealfile-key.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: key\ndata:\n"
+        f"  keys.txt: {base64.b64encode(identity).decode()}\n")
+    sandbox.commit("the key for the cluster")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert any(line.strip().startswith("deploy/sealfile-key.yaml: base64 in data.keys.txt: line ")
+               and FILE in line for line in shown.splitlines()), shown
+    assert "AGE-SECRET-KEY" not in shown

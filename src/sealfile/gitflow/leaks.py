@@ -71,11 +71,13 @@ def _comments(text: str) -> list[str]:
 
 
 def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None], root: str | os.PathLike[str],
-                    covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+                    covered: Callable[[str], bool],
+                    judge_keys: Callable[[Views], tuple[list[str], list[str]]] | None = None,
+                    ) -> tuple[list[str], list[str]]:
     """``(violations, attention)``, each ``"PATH: ..."``, for the files of a change that the patterns do not
     cover (``paths``), each read as committed and as each text it encodes (:mod:`.blob_views`), compared with the
     change's sealed files (``sealed``: path -> head text) and the sealed files in their own directories at
-    ``head``."""
+    ``head``; ``judge_keys``: the private keys in a file's decoded texts (:func:`.committed_keys.encoded_keys`)."""
     violations: list[str] = []
     attention: list[str] = []
     leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
@@ -102,6 +104,8 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
                     copies.add(neighbour, leaves[neighbour])
             found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
             decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))
+            keys, key_notes = judge_keys(found) if judge_keys is not None else ([], [])
+            decoded, decoded_notes = decoded + keys, decoded_notes + key_notes
             violations += [f"{path}: {v}" for v in found_here + decoded]
             attention += [f"{path}: {n}" for n in noted + decoded_notes]
     return violations, attention

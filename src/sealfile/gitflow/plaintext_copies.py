@@ -151,7 +151,8 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
             if copied:
                 break
         if not named and not copied:
-            attention += [f"{view.where}: {line}" for line in credential_lines(view.name or "", view.text, None)]
+            attention += [f"{view.where}: {line}" for line in credential_lines(view.name or "", view.text, None)
+                          if "private key" not in line]  # a key is judged for whose it is (committed_keys)
     return violations, attention
 
 

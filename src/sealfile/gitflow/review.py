@@ -40,7 +40,7 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
-from sealfile.gitflow.committed_keys import review_keys
+from sealfile.gitflow.committed_keys import encoded_keys, known_at, review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
 from sealfile.gitflow.file_review import review_file as review_file
 from sealfile.gitflow.gitcli import (
@@ -196,8 +196,10 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         result.files.append(entry)
     # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
     outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
-    unsealed, notes = review_unsealed(
-        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
+    news = {change.path: new for change, _, new in sealed}
+    unsealed, notes = review_unsealed(head, outside, news, root, patterns.matches,
+                                      lambda found: encoded_keys(found, lambda texts: known_at(
+                                          head, root, news, patterns.matches, texts)))
     result.plaintext_notes = submodules + notes
     result.plaintext += unsealed
     if only is None:
