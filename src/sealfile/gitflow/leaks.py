@@ -9,6 +9,10 @@ data files of the change outside them (YAML, JSON, dotenv by name, ``.env.*`` to
 - a key **named like a secret**, or held in a Kubernetes Secret, with a plaintext value
   (:mod:`.plaintext_copies`, which reads every document of a file).
 
+Every file of the change outside the patterns is read as committed and as each text it encodes
+(:mod:`.blob_views`: UTF-16, base64, archive members, a notebook's outputs...), each judged as a data file is,
+so a copy encoded passes no more than one written out.
+
 In the sealed files themselves, a comment is plaintext that no rule seals: every comment line a
 change adds is shown, so a value moved into a comment is seen.
 """
