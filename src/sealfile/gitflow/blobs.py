@@ -34,7 +34,7 @@ class Blobs:
         self.rev, self._cwd = rev, cwd
         self._batch: subprocess.Popen[bytes] | None = None
         self._said: IO[bytes] | None = None  # the batch's stderr: why an object is "missing"
-        self._read: dict[str, str | None] = {}
+        self._read: dict[str, bytes | None] = {}
         self._limit = max_file_bytes()
 
     def __enter__(self) -> Blobs:
@@ -59,10 +59,19 @@ class Blobs:
     def read(self, path: str) -> str | None:
         """The file at this revision, ``None`` if it is absent or not a file; :class:`FormatError` if
         it is larger than a secrets file can be."""
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """:meth:`read`'s bytes, as committed (UTF-16 text, an archive: :mod:`.blob_views` decodes them)."""
         if path not in self._read:
             # a name's line break ends the request, and a carriage return before it is taken for a CR LF ending:
             # ``keys.txt\r`` would be asked as ``keys.txt`` (absent, or another file)
-            self._read[path] = show(self.rev, path, self._cwd) if "\n" in path or "\r" in path else self._ask(path)
+            if "\n" in path or "\r" in path:
+                shown = show(self.rev, path, self._cwd)
+                self._read[path] = None if shown is None else shown.encode("utf-8", "surrogateescape")
+            else:
+                self._read[path] = self._ask(path)
         return self._read[path]
 
     def read_or_none(self, path: str) -> str | None:
@@ -72,7 +81,7 @@ class Blobs:
         except FormatError:
             return None
 
-    def _ask(self, path: str) -> str | None:
+    def _ask(self, path: str) -> bytes | None:
         if self._batch is None:
             import tempfile
 
@@ -90,7 +99,8 @@ class Blobs:
         if not header:  # git ended without a word (not a repository, killed): what git says of this name alone
             self._batch.kill()
             self.close()
-            return show(self.rev, path, self._cwd)
+            shown = show(self.rev, path, self._cwd)
+            return None if shown is None else shown.encode("utf-8", "surrogateescape")
         if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (the name may hold spaces)
             assert self._said is not None
             self._said.seek(0)  # a partial clone that could not fetch it says so: not a file that is absent
@@ -104,7 +114,7 @@ class Blobs:
                 raise too_large(self.rev, path, self._limit)
             return None
         data = _answer(self._batch.stdout, size)
-        return data.decode("utf-8", "replace") if kind == b"blob" else None
+        return data if kind == b"blob" else None
 
 
 def _answer(stream: IO[bytes], size: int) -> bytes:

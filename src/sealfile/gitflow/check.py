@@ -186,21 +186,19 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
     """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
     file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
     is read, and the staged version too where it differs (what the commit takes)."""
+    from sealfile.files.io import read_bytes
     from sealfile.gitflow.leaks import copies_in_worktree
-    from sealfile.gitflow.plaintext_copies import data_store
     from sealfile.gitflow.staged import staged_versions
 
-    named = [f for f in files if data_store(str(f)) is not None]
-    if not named:
-        return {}
-    working: dict[str, str] = {}
-    for path in named:
+    working: dict[str, bytes] = {}
+    for path in files:  # every file, whatever its name: a copy may be encoded (UTF-16, base64, an archive)
+        if str(path) == "-":
+            continue
         try:
-            working[str(path)] = read_text(path)
+            working[str(path)] = read_bytes(path, regular_only=True)
         except SealfileError:
-            continue  # not text this check reads: nor a decrypted copy
-    staged = {str(f): content.decode("utf-8", "replace") for f, content in staged_versions(named).items()
-              if content is not None}
+            continue  # not a file this check reads (too large, a device): nor a decrypted copy it can tell
+    staged = {str(f): content for f, content in staged_versions(list(working)).items() if content is not None}
     found: dict[str, list[Finding]] = {}
     for versions, label in ((working, ""), (staged, " (staged version)")):
         for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():

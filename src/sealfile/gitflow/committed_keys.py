@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
 from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
@@ -29,7 +30,7 @@ from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
-from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, stream_holds_marker
+from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, holds_marker, stream_holds_marker
 from sealfile.kms.registry import key_for
 from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
@@ -133,15 +134,9 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     past, unread = added_then_removed(base, head, root)
     if not candidates and not past:
         return unread_violations(unread, base, head), []
-    configs = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
-               if p and os.path.basename(p) == CONFIG_NAME]
-    known = recipients_of(sealed, show_many(head, configs, root))
     now, large = read_at(head, candidates, root)
     then = show_many(base, candidates, root)
-    if past or _unknown(now.values(), known):
-        others = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0")
-                  if p and covered(p) and p not in sealed]
-        known = {**recipients_of(show_many(head, others, root), {}), **known}
+    known = known_at(head, root, sealed, covered, now.values(), everywhere=bool(past))
     violations = [f"{path}: {too_large_with_key()}" for path in large if blob_holds_marker(head, path, root)]
     attention: list[str] = []
     for path in candidates:
@@ -156,6 +151,32 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
     gone = history_findings(past, head, lambda text, before: key_findings(text, known, before), base, root,
                             too_large_with_key()) if past else ([], [])
     return violations + gone[0] + unread_violations(unread, base, head), attention + gone[1]
+
+
+def known_at(head: str, root: str | os.PathLike[str], sealed: Mapping[str, str | None], covered: Callable[[str], bool],
+             texts: Iterable[str | None], *, everywhere: bool = False) -> Recipients:
+    """The recipients keys in ``texts`` are compared with: of ``sealed`` and the creation rules, and, for a key that
+    opens none of them (or ``everywhere``), of every file ``covered`` at ``head``."""
+    listed = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0") if p]
+    known = recipients_of(sealed, show_many(head, [p for p in listed if os.path.basename(p) == CONFIG_NAME], root))
+    if everywhere or _unknown(texts, known):
+        others = [p for p in listed if covered(p) and p not in sealed]
+        known = {**recipients_of(show_many(head, others, root), {}), **known}
+    return known
+
+
+def encoded_keys(found: Views, known: Callable[[Iterable[str]], Recipients]) -> tuple[list[str], list[str]]:
+    """The private keys in the texts a file encodes (a ``tls.key`` in base64, ``keys.txt`` in a zip), which git's
+    search of the change's lines finds only as written, judged as those are against ``known(texts)``."""
+    encoded = [text for text in found.found if text.where and holds_marker(text.text)]
+    recipients = known([text.text for text in encoded]) if encoded else {}
+    errors: list[str] = []
+    notes: list[str] = []
+    for text in encoded:
+        found_errors, found_notes = key_findings(text.text, recipients)
+        errors += [f"{text.where}: {line}" for line in found_errors]
+        notes += [f"{text.where}: {line}" for line in found_notes]
+    return errors, notes
 
 
 _PATHS_AT_ONCE = 500

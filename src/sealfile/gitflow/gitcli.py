@@ -156,6 +156,8 @@ SYMLINK_MODE = "120000"
 SUBMODULE_MODE = "160000"
 SUBMODULE_NOT_SEALED = ("a submodule (another repository's commit), not a sealed file: nothing in it is reviewed or "
                         "checked here")
+SUBMODULE_UNCHECKED = ("a submodule: its files are in another repository, and were not checked for decrypted copies "
+                       "or secrets")
 
 
 LINK_SHOWN = 200

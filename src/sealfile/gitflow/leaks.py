@@ -9,6 +9,10 @@ data files of the change outside them (YAML, JSON, dotenv by name, ``.env.*`` to
 - a key **named like a secret**, or held in a Kubernetes Secret, with a plaintext value
   (:mod:`.plaintext_copies`, which reads every document of a file).
 
+Every file of the change outside the patterns is read as committed and as each text it encodes
+(:mod:`.blob_views`: UTF-16, base64, archive members, a notebook's outputs...), each judged as a data file is,
+so a copy encoded passes no more than one written out.
+
 In the sealed files themselves, a comment is plaintext that no rule seals: every comment line a
 change adds is shown, so a value moved into a comment is seen.
 """
@@ -22,12 +26,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from sealfile.errors import SealfileError
-from sealfile.files.io import read_text
-from sealfile.gitflow.blobs import show_many
+from sealfile.errors import FormatError, SealfileError
+from sealfile.files.io import max_file_bytes, read_text
+from sealfile.gitflow.blob_views import ARCHIVES, Views, views
+from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.copy_index import SealedCopies
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.plaintext_copies import data_documents, data_store, plaintext_findings
+from sealfile.gitflow.plaintext_copies import data_documents, data_store, decoded_findings, plaintext_findings
 from sealfile.gitflow.sealed import view
 from sealfile.kms.found_keys import holds_marker
 from sealfile.model.paths import Path
@@ -70,10 +75,13 @@ def _comments(text: str) -> list[str]:
 
 
 def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None], root: str | os.PathLike[str],
-                    covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
-    """``(violations, attention)``, each ``"PATH: ..."``, for the data files of a change that the
-    patterns do not cover (``paths``), compared with the change's sealed files (``sealed``: path ->
-    head text) and the sealed files in their own directories at ``head``."""
+                    covered: Callable[[str], bool],
+                    judge_keys: Callable[[Views], tuple[list[str], list[str]]] | None = None,
+                    ) -> tuple[list[str], list[str]]:
+    """``(violations, attention)``, each ``"PATH: ..."``, for the files of a change that the patterns do not
+    cover (``paths``), each read as committed and as each text it encodes (:mod:`.blob_views`), compared with the
+    change's sealed files (``sealed``: path -> head text) and the sealed files in their own directories at
+    ``head``; ``judge_keys``: the private keys in a file's decoded texts (:func:`.committed_keys.encoded_keys`)."""
     violations: list[str] = []
     attention: list[str] = []
     leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
@@ -81,23 +89,53 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     for path, held in leaves.items():
         copies.add(path, held)
     directories: set[str] = set()
-    candidates = [path for path in paths if data_store(path) is not None]
-    texts = show_many(head, candidates, root)  # one git process, not one per file
-    for path in candidates:
-        store, text = data_store(path), texts[path]
-        if store is None or text is None or not data_documents(text, store):
-            continue
-        directory = PurePosixPath(path).parent.as_posix()
-        if directory not in directories:  # each directory's sealed files read once
-            directories.add(directory)
-            neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
-            for neighbour, neighbour_text in show_many(head, neighbours, root).items():
-                leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
-                copies.add(neighbour, leaves[neighbour])
-        found, noted = plaintext_findings(path, text, copies)
-        violations += [f"{path}: {v}" for v in found]
-        attention += [f"{path}: {n}" for n in noted]
+    with Blobs(head, root) as blobs:  # one git process, not one per file
+        for path in paths:
+            found = _views_at(blobs, path)
+            if found is None:
+                attention += [f"{path}: {line}" for line in _not_read(path)]
+                continue
+            store, text = data_store(path), _as_committed(found)
+            direct = store is not None and text is not None and bool(data_documents(text, store))
+            if not direct and not any(view.where for view in found.found) and not found.not_read:
+                continue
+            directory = PurePosixPath(path).parent.as_posix()
+            if directory not in directories:  # each directory's sealed files read once
+                directories.add(directory)
+                neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
+                for neighbour, neighbour_text in show_many(head, neighbours, root).items():
+                    leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
+                    copies.add(neighbour, leaves[neighbour])
+            found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
+            decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))
+            keys, key_notes = judge_keys(found) if judge_keys is not None else ([], [])
+            decoded, decoded_notes = decoded + keys, decoded_notes + key_notes
+            violations += [f"{path}: {v}" for v in found_here + decoded]
+            attention += [f"{path}: {n}" for n in noted + decoded_notes]
     return violations, attention
+
+
+def _views_at(blobs: Blobs, path: str) -> Views | None:
+    """The texts of ``path`` at the revision, ``None`` if it is too large to read; a file absent (a submodule)
+    has none."""
+    try:
+        data = blobs.read_bytes(path)
+    except FormatError:
+        return None
+    return views(path, data) if data is not None else Views()
+
+
+def _as_committed(found: Views) -> str | None:
+    """The file's own text, as UTF-8: what the checks of data files by name read."""
+    return found.found[0].text if found.found and not found.found[0].where else None
+
+
+def _not_read(path: str) -> list[str]:
+    """Attention for a file too large to read whose name says it holds others: a secret in it was not looked for."""
+    if not path.lower().endswith(ARCHIVES):
+        return []
+    return [f"larger than {max_file_bytes() / (1024 * 1024):g} MiB (SEALFILE_MAX_FILE_MB): not opened, so nothing "
+            "in it was checked for secrets"]
 
 
 def sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
@@ -110,21 +148,23 @@ def sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
         return {}
 
 
-def copies_in_worktree(versions: Mapping[str, str], sealed: Sequence[str],
+def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str],
                        fix: Callable[[str], str]) -> dict[str, str]:
-    """For ``check``: data file -> why it must not be committed, for each of ``versions`` (data files the
-    patterns do not cover, name -> text) that is a decrypted copy of one of ``sealed`` (the sealed files
-    checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops, where
-    ``review`` would find it in CI once pushed. ``fix``: what to do about the named file."""
+    """For ``check``: file -> why it must not be committed, for each of ``versions`` (files the patterns do not
+    cover, name -> content) that is, or encodes (:mod:`.blob_views`), a decrypted copy of one of ``sealed`` (the
+    sealed files checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops,
+    where ``review`` would find it in CI once pushed. ``fix``: what to do about the named file."""
     from sealfile.gitflow.patterns import sealed_files
 
     leaves: dict[str, dict[Path, Any]] = {}
     copies = SealedCopies()
     found: dict[str, str] = {}
     listed: set[str] = set()
-    for name, text in versions.items():
-        store = data_store(name)
-        if store is None or not data_documents(text, store):
+    for name, content in versions.items():
+        store, seen = data_store(name), views(name, content)
+        text = _as_committed(seen)
+        direct = store is not None and text is not None and bool(data_documents(text, store))
+        if not direct and not any(view.where for view in seen.found):
             continue
         if not listed:  # the sealed files checked with it are read once there is a data file to compare
             leaves.update((file, _leaves_of(file)) for file in sealed)
@@ -138,7 +178,8 @@ def copies_in_worktree(versions: Mapping[str, str], sealed: Sequence[str],
                 if neighbour not in leaves:
                     leaves[neighbour] = _leaves_of(neighbour)
                     copies.add(neighbour, leaves[neighbour])
-        copied, _ = plaintext_findings(name, text, copies, fix(name))
+        copied = plaintext_findings(name, text, copies, fix(name))[0] if direct and text is not None else []
+        copied += decoded_findings(seen, copies, fix(name))[0]
         if copied:
             found[name] = copied[0]
     return found

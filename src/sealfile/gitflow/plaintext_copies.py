@@ -12,11 +12,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sealfile.errors import SealfileError
+from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.copy_index import SealedCopies, TooManyComparisons, reference, token
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.sealed import keypath
 from sealfile.gitflow.secret_names import looks_secret
-from sealfile.gitflow.secret_values import credential_in
+from sealfile.gitflow.secret_values import credential_in, credential_lines
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.ops.sops_files import sops_kind
@@ -122,3 +123,39 @@ def _secret_entries(leaves: dict[Path, Any]) -> set[Path]:
 def _filled(value: Any) -> bool:
     """A string that may be a secret: not empty, not a reference (``${DB_PASSWORD}``, ``{{ .token }}``)."""
     return isinstance(value, str) and bool(value.strip()) and not reference(value)
+
+
+_AS_DATA = ("copy.yaml", "copy.env")
+"""How a decoded text that no name says the syntax of is read for a decrypted copy: as YAML (JSON too), as dotenv."""
+
+
+def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_COPY,
+                     said: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """``(violations, attention)``, each ``"WHERE: ..."``, for the texts :func:`~.blob_views.views` decoded from a
+    file (not the file itself as UTF-8, which :func:`plaintext_findings` judges): a decrypted copy in any of them;
+    what is secret by its name in those a name says are data, credentials in the others; and what was not read.
+    ``said``: the findings of the file itself, not repeated for a decoded text that says the same."""
+    violations: list[str] = []
+    attention = list(found.not_read)
+    copied_already: set[str] = set()  # one text found twice (a notebook's output, its JSON string) said once
+    for view in found.found:
+        if not view.where:
+            continue
+        named = view.name is not None and data_store(view.name) is not None
+        copied: list[str] = []
+        for name in [view.name] if named and view.name is not None else _AS_DATA if _may_be_data(view.text) else ():
+            copied, noted = plaintext_findings(name, view.text, sealed, fix)
+            violations += [f"{view.where}: {line}" for line in copied if line not in copied_already]
+            attention += [f"{view.where}: {line}" for line in noted if named and line not in said]
+            copied_already.update(copied)
+            if copied:
+                break
+        if not named and not copied:
+            attention += [f"{view.where}: {line}" for line in credential_lines(view.name or "", view.text, None)
+                          if "private key" not in line]  # a key is judged for whose it is (committed_keys)
+    return violations, attention
+
+
+def _may_be_data(text: str) -> bool:
+    """Whether a text may hold two key paths: lines, or one line of JSON (a value alone is no copy)."""
+    return "\n" in text.strip() or text.lstrip().startswith("{")

@@ -40,10 +40,19 @@ from sealfile.gitflow import seals
 from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
-from sealfile.gitflow.committed_keys import review_keys
+from sealfile.gitflow.committed_keys import encoded_keys, known_at, review_keys
 from sealfile.gitflow.file_review import FileReview, flag_replayed
 from sealfile.gitflow.file_review import review_file as review_file
-from sealfile.gitflow.gitcli import LINK_SHOWN, Change, changed_files, fork_point, is_shallow, revisions_root
+from sealfile.gitflow.gitcli import (
+    LINK_SHOWN,
+    SUBMODULE_MODE,
+    SUBMODULE_UNCHECKED,
+    Change,
+    changed_files,
+    fork_point,
+    is_shallow,
+    revisions_root,
+)
 from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.partial_clone import fetch_searched
@@ -131,6 +140,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
                  if c.old_path is not None and patterns.matches(c.old_path) and not patterns.matches(c.path)}
     sealed: list[tuple[Change, str | None, str | None]] = []
     outside: list[str] = []
+    submodules: list[str] = []
     reviewed = moves_between_sealed_paths(changes, patterns.matches)
     unguarded = {change.path for change in sealed_outside(reviewed, new_blobs, patterns.matches, budget)}
     for change in reviewed:
@@ -148,6 +158,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             result.rule_recipient_changes += rules.recipients
         if not patterns.matches(change.path) and change.path not in unguarded:
             outside += [change.path] if change.status != "D" else []
+            if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
+                submodules.append(f"{change.path}: {SUBMODULE_UNCHECKED}")
             reads_as = skeleton(change.path)
             if change.status != "D" and patterns.matches(reads_as):
                 result.plaintext.append(f"{change.path}: named like a sealed file (it reads as {reads_as}), but no "
@@ -184,8 +196,11 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         result.files.append(entry)
     # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
     outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
-    unsealed, result.plaintext_notes = review_unsealed(
-        head, outside, {change.path: new for change, _, new in sealed}, root, patterns.matches)
+    news = {change.path: new for change, _, new in sealed}
+    unsealed, notes = review_unsealed(head, outside, news, root, patterns.matches,
+                                      lambda found: encoded_keys(found, lambda texts: known_at(
+                                          head, root, news, patterns.matches, texts)))
+    result.plaintext_notes = submodules + notes
     result.plaintext += unsealed
     if only is None:
         _search_history(result, sealed, policies, root, patterns.matches)
