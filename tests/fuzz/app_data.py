@@ -37,7 +37,7 @@ import ruamel.yaml
 import sealfile
 from sealfile.model.scalars import same_data
 from sealfile.ops.seal import seal_text
-from sealfile.runtime.environment import is_hook
+from sealfile.runtime.environment import refusal
 from sealfile.stores import get_store
 from tests.support.cli import cli_env
 from tests.support.identities import write_identity
@@ -163,7 +163,7 @@ def environment_of(tree: Any) -> dict[str, str] | None:
                 stack.append(([*path, segment], value))
             continue
         name, text = "_".join(path), env_text(node)
-        if not name or name[0].isdigit() or name in names or is_hook(name) or "\0" in text:
+        if not name or name[0].isdigit() or name in names or refusal(name) or "\0" in text:
             return None
         try:
             text.encode("utf-8")

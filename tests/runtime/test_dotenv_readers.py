@@ -13,8 +13,8 @@ import dotenv
 import pytest
 
 from sealfile.errors import FormatError
-from sealfile.runtime.environment import is_hook
-from sealfile.runtime.outputs import SHELL_OWN, to_dotenv
+from sealfile.runtime.environment import UnsafeVariableError, is_hook, is_shell_own
+from sealfile.runtime.outputs import to_dotenv
 
 READ_ALIKE = [
     "plain", "", " spaced ", "pa$$ word", "$HOME and $(id) and `id`", "it's", 'say "hi"', "back\\slash",
@@ -87,9 +87,9 @@ def test_a_name_bash_keeps_for_itself_is_refused(key: str, tmp_path: Path) -> No
     path = tmp_path / "out.env"
     path.write_text(f"{key.upper()}='s3cret-1'\n")
     assert _bash_reads(path).get(key.upper()) != "s3cret-1"  # what bash does with it
-    with pytest.raises(FormatError) as refused:
+    with pytest.raises(UnsafeVariableError) as refused:
         to_dotenv({"app": "x", key: "s3cret-1"})
-    assert str(refused.value).startswith(f"{key}: gives the name {key.upper()}, which bash or zsh keeps for itself")
+    assert str(refused.value).startswith(f"{key}: would set {key.upper()}, which a shell keeps for itself")
     assert to_dotenv({key: "s3cret-1"}, prefix="APP_") == f"APP_{key.upper()}='s3cret-1'\n"
 
 
@@ -103,7 +103,7 @@ def test_every_name_a_shell_does_not_read_back_is_refused(shell: str, tmp_path: 
     listed = subprocess.run([shell, "-c", _LISTS_ITS_NAMES[shell]], capture_output=True, text=True, env={},
                             check=True).stdout
     names = {line.split("=")[0] for line in listed.split() if re.fullmatch(r"[A-Z_][A-Z0-9_]*(=.*)?", line)}
-    written = sorted(name for name in names if name not in SHELL_OWN and not is_hook(name))
+    written = sorted(name for name in names if not is_shell_own(name) and not is_hook(name))
     path = tmp_path / "names.env"
     path.write_text(to_dotenv({name: f"v-{name.lower()}" for name in written}))  # one error would stop the rest
     by_shell = _shell_reads(path, shell)
@@ -112,10 +112,11 @@ def test_every_name_a_shell_does_not_read_back_is_refused(shell: str, tmp_path: 
 
 @pytest.mark.parametrize("key", ["columns", "histsize", "username", "gid", "keytimeout", "errno"])
 def test_a_name_zsh_keeps_for_itself_is_refused(key: str) -> None:
-    with pytest.raises(FormatError) as refused:
+    with pytest.raises(UnsafeVariableError) as refused:
         to_dotenv({"app": "x", key: "s3cret-1"})
-    assert str(refused.value) == (f"{key}: gives the name {key.upper()}, which bash or zsh keeps for itself: a "
-                                  "sourced .env cannot set it (use a prefix)")
+    assert str(refused.value) == (f"{key}: would set {key.upper()}, which a shell keeps for itself (through a .env "
+                                  f"or a shell, the value is lost or the shell stops); refused (put a prefix in "
+                                  f"front of the names, or allow {key.upper()} explicitly)")
 
 
 # systemd's own parser of EnvironmentFile= (env-file.c), as its environment.d generator runs it; that

@@ -52,14 +52,12 @@ YAML_VALUES = """\
   date: 2024-05-01
   short_date: 2024-5-1
   timestamp: 2024-05-01T10:20:30Z
-  nanoseconds: 2024-05-01T10:20:30.123456789+02:00
   lower_t: 2001-12-14t21:59:43.10-05:00
   spaced: 2001-12-14 21:59:43.10
   utc_offset: 2024-05-01T10:20:30+00:00
   lower_z: 2001-12-14t21:59:43z
   one_digit_hour: 2001-12-15 2:59:43.10
   zero_fraction: 2001-12-14T21:59:43.000Z
-  past_nanoseconds: 2001-12-14T21:59:43.1234567891Z
   upper_hex: 0X1F
   signed_hex: +0x1F
   negative_old_octal: -017

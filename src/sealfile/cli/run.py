@@ -40,8 +40,9 @@ def exec_command(file: Path, prefix: str, extract: str | None, override: bool, a
     order (a later file's value wins; each replaced value is named on stderr, never shown).
 
     Variables already set keep their value unless --override. A value whose name would change how
-    programs start or where they connect (LD_PRELOAD, BASH_ENV, PATH, PYTHON*, GIT_*...) is refused
-    unless --prefix is given or --allow-env names it. COMMAND does not inherit sealfile's own
+    programs start or where they connect (LD_PRELOAD, BASH_ENV, PATH, PYTHON*, GIT_*...), or that a
+    shell keeps for itself (UID, OPTIND, PWD, BASH_*...), is refused unless --prefix is given or
+    --allow-env names it. COMMAND does not inherit sealfile's own
     identity variables (SEALFILE_AGE_KEY, SOPS_AGE_KEY, their key files, the SSH key files,
     SEALFILE_SIGNING_KEY) unless --keep-key-env.
 

@@ -86,5 +86,15 @@ class ValueCipher:
             raise IntegrityError("a value is bound to another key path", keypath=format_keypath(path) or None)
         return payload[DIGEST_BYTES:]
 
+    def authenticates(self, sealed: str) -> bool:
+        """Whether ``sealed`` was sealed under this data key, wherever it sits (its path is not checked)."""
+        from cryptography.fernet import InvalidToken
+
+        match = ENC_RE.match(sealed)
+        try:
+            return match is not None and bool(self._fernet.decrypt(match.group(1)))
+        except InvalidToken:
+            return False
+
     def open(self, encoded_path: bytes, sealed: str) -> Styled:
         return decode_scalar(unpack_payload(self.open_payload(encoded_path, sealed))[0])

@@ -15,12 +15,14 @@ that chooses.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sealfile.envelope.datakey import Groups, new_data_key, wrap_groups
+from sealfile.envelope.datakey import Groups, gave, new_data_key, wrap_groups
+from sealfile.envelope.mac import EncodedLeaf, verify_mac
 from sealfile.envelope.token_shape import token_times
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.differences import described_difference
@@ -63,6 +65,38 @@ class Reuse(Record):
         return KeyGroups.from_stanzas(self.groups, self.threshold).strands_holders(KeyGroups.of(keys))
 
 
+_MAC_MISMATCH = "the file MAC does not match"
+
+
+@contextmanager
+def mac_explained(document: SealedDocument, data_key: bytes) -> Iterator[None]:
+    """The MAC check's failure, told apart where the data key tells: a key that opens none of the file's
+    values was sealed for another file (a stanza copied in, which a version 1 MAC does not cover, and
+    which no stanza of this file's own gives). A key that opens one of them keeps the plain message: the
+    values were changed. Tried only once the MAC failed, one token at a time, stopping at one that opens."""
+    try:
+        yield
+    except IntegrityError as err:
+        tokens = document.tokens() if str(err).startswith(_MAC_MISMATCH) else []
+        if not tokens or _opens_one(data_key, tokens):
+            raise
+        stanzas = [stanza for group in document.metadata.groups for stanza in group] \
+            if document.metadata.grouped else list(document.metadata.recipients)
+        giver = next((stanza for stanza in stanzas if gave(stanza, data_key)), None)
+        from sealfile.kms.registry import key_for
+
+        named = f"the {key_for(giver).type_id} {key_for(giver).key_id} stanza" if giver else "the recipients"
+        raise IntegrityError(f"{_MAC_MISMATCH}: the data key {named} gave opens none of its values, so it was "
+                             "sealed for another file (a recipient stanza copied in), or every value was") from None
+
+
+def _opens_one(data_key: bytes, tokens: Sequence[tuple[Path, str]]) -> bool:
+    from sealfile.envelope.cipher import ValueCipher
+
+    cipher = ValueCipher(data_key)
+    return any(cipher.authenticates(token) for _, token in tokens)
+
+
 class SealedDocument(ABC):
     """A sealed file as read: no key needed for anything here but :meth:`open`."""
 
@@ -86,6 +120,12 @@ class SealedDocument(ABC):
     @abstractmethod
     def open(self) -> OpenDocument:
         """Unwrap the data key and verify the MAC (before anything is decrypted)."""
+
+    def check_mac(self, data_key: bytes, *forms: Iterable[EncodedLeaf]) -> None:
+        """:func:`~sealfile.envelope.mac.verify_mac` over the first of ``forms`` that matches, its failure told
+        apart where the data key tells (:func:`mac_explained`)."""
+        with mac_explained(self, data_key):
+            verify_mac(data_key, self.metadata, *forms)
 
     def documents(self) -> list[Any] | None:
         """A stream's documents as read (one without values ``None``, ``{}`` one holding no key), ``None`` for a

@@ -13,7 +13,7 @@ from typing import Any
 from sealfile.envelope.bulk import open_many, seal_many
 from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
-from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest, verify_mac
+from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
@@ -81,7 +81,7 @@ class SplicedSealed(SealedDocument):
     def open_with(self, data_key: bytes) -> SplicedOpen:
         """Open with a data key already unwrapped (the MAC is checked with it before anything else)."""
         with gc_paused():
-            verify_mac(data_key, self.metadata, *seal_forms(self.mac_input, self.scan))
+            self.check_mac(data_key, *seal_forms(self.mac_input, self.scan))
         return SplicedOpen(self, data_key)
 
     def encrypted_leaves(self) -> list[Leaf]:

@@ -12,7 +12,7 @@ from typing import Any
 from sealfile.envelope.bulk import open_many, seal_many
 from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
-from sealfile.envelope.mac import encode_leaves, seal_digest, verify_mac
+from sealfile.envelope.mac import encode_leaves, seal_digest
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError, IntegrityError, NotSealedError
 from sealfile.kms.base import MasterKey
@@ -65,8 +65,7 @@ class TreeSealed(SealedDocument):
 
     def open_with(self, data_key: bytes) -> TreeOpen:
         """Open with a data key already unwrapped (and verify the MAC with it)."""
-        meta = self.metadata
-        verify_mac(data_key, meta, encode_leaves(self.leaves()))
+        self.check_mac(data_key, encode_leaves(self.leaves()))
         return TreeOpen(self, data_key)
 
 

@@ -14,6 +14,14 @@ What a caller may rely on:
   :data:`HOOK_PREFIXES` (case ignored) is refused with an error naming its key path, unless that
   name is allowed explicitly (``--allow-env NAME``, ``allow_env=[...]``). The check is on the final
   name, so a prefix such as ``APP_`` makes every name safe, and a prefix cannot make one unsafe.
+- **No name a shell keeps for itself.** A name in :data:`SHELL_OWN` or starting with one of
+  :data:`SHELL_OWN_PREFIXES` (exact case, as shells go) is refused the same way: a shell the value passes
+  through (``. ./.env``, the ``sh -c`` or script a command runs as) keeps its own value (bash's ``UID``,
+  ``RANDOM``, ``PWD``), reads it as arithmetic or a change of user (zsh's ``HISTSIZE``, ``USERNAME``), or
+  does not start at all (dash: ``OPTIND=x`` ends every ``/bin/sh`` script with "Illegal number").
+- The same check, with the same message and ``allow_env``, for every output that becomes an environment:
+  ``exec``, ``load_env``, ``load_secrets(env=True)``, the dotenv and Kubernetes Secret outputs.
+  ``exec-file`` and the pydantic integration set no variable from a file.
 - **One default for variables already set:** they are kept (as dotenvx and python-dotenv do, so
   the deployment can override a file); ``override=True`` (``exec --override``) replaces them.
 - **The child of exec does not inherit the master identity:** :data:`KEY_MATERIAL` (age identities
@@ -96,13 +104,44 @@ child of ``exec``. Spelled here, not imported, so that ``load_env`` loads no key
 against the modules that read them."""
 
 
+# Names a shell keeps for itself. Sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves bash's own value (or an
+# error); from the environment, bash replaces ``PWD``, ``OPTERR``, ``SHLVL``..., zsh ``OSTYPE``, ``TTY``...,
+# and dash stops at ``OPTIND=x``; zsh (macOS's shell) reads a sourced ``HISTSIZE='x'`` or ``COLUMNS='x'`` as
+# arithmetic and, run as root, takes ``USERNAME='x'``/``GID='x'`` as a change of user or group. bash's, then
+# zsh's; tests list every name each shell knows and check that the others pass through both ways.
+SHELL_OWN = frozenset({
+    "_", "BASH", "BASHOPTS", "BASHPID", "COMP_WORDBREAKS", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS", "EUID",
+    "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OLDPWD", "OPTERR", "OPTIND", "PIPESTATUS", "PPID", "PWD", "RANDOM",
+    "SECONDS", "SHELLOPTS", "SHLVL", "SRANDOM", "UID",
+    "ARGC", "COLUMNS", "CPUTYPE", "EGID", "ERRNO", "FUNCNEST", "GID", "HISTCHARS", "HISTSIZE", "KEYBOARD_HACK",
+    "KEYTIMEOUT", "LINES", "LISTMAX", "MACHTYPE", "MAILCHECK", "OSTYPE", "SAVEHIST", "TRY_BLOCK_ERROR",
+    "TRY_BLOCK_INTERRUPT", "TTY", "TTYIDLE", "USERNAME", "VENDOR", "ZLE_RPROMPT_INDENT",
+})
+SHELL_OWN_PREFIXES = ("BASH_", "ZSH_")  # each shell's own family (BASH_VERSION, BASH_ARGV, ZSH_NAME...)
+
+_HOOK = "changes how programs start or where they connect"
+_OWN = "which a shell keeps for itself (through a .env or a shell, the value is lost or the shell stops)"
+
+
 class UnsafeVariableError(ConfigError):
-    """A file value would set a variable that changes how programs start or where they connect."""
+    """A file value would set a variable that changes how programs start or where they connect, or one a
+    shell keeps for itself."""
 
 
 def is_hook(name: str) -> bool:
     upper = name.upper()
     return upper in HOOK_NAMES or (upper.startswith(HOOK_PREFIXES) and upper not in SETTINGS_UNDER_HOOK_PREFIXES)
+
+
+def is_shell_own(name: str) -> bool:
+    return name in SHELL_OWN or name.startswith(SHELL_OWN_PREFIXES)
+
+
+def refusal(name: str) -> str | None:
+    """Why a file may not set ``name`` (unless allowed by name), or ``None``: the one test of every output."""
+    if is_hook(name):
+        return f"which {_HOOK}"
+    return _OWN if is_shell_own(name) else None
 
 
 def allowed_names(allow: Collection[str]) -> set[str]:
@@ -131,10 +170,10 @@ def checked_variables(tree: Any, prefix: str = "",
     allowed = allowed_names(allow)
     for name in names:
         where = format_keypath(origins[name])
-        if is_hook(name) and name.upper() not in allowed:
-            raise UnsafeVariableError(
-                f"would set {name}, which changes how programs start or where they connect; refused "
-                f"(put a prefix in front of the names, or allow {name} explicitly)", keypath=where)
+        why = refusal(name)
+        if why is not None and name.upper() not in allowed:
+            raise UnsafeVariableError(f"would set {name}, {why}; refused (put a prefix in front of the names, "
+                                      f"or allow {name} explicitly)", keypath=where)
     return names, origins
 
 

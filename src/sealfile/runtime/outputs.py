@@ -4,7 +4,8 @@ Input is plain data (what ``load_secrets(..., redacted=False)`` returns). ``dote
 ``k8s-secret`` use the names of :mod:`sealfile.runtime.flatten` (``DATABASE_PASSWORD``), so a
 container gets the same variables from ``envFrom: secretRef`` as from ``load_env``, checked as
 ``load_env`` checks them (:mod:`sealfile.runtime.environment`): a name such as ``LD_PRELOAD``,
-``NODE_OPTIONS`` or ``HTTPS_PROXY`` is refused unless a prefix is given or ``allow_env`` names it.
+``NODE_OPTIONS`` or ``HTTPS_PROXY``, or one a shell keeps for itself (``UID``, ``RANDOM``, ``COLUMNS``,
+``HISTSIZE``), is refused unless a prefix is given or ``allow_env`` names it.
 
 A dotenv value is spelled so that python-dotenv (with or without ``interpolate``), Docker Compose
 and a shell (``set -a; . ./.env``) all read the same text: single-quoted where that is literal to all
@@ -12,8 +13,7 @@ three (no ``'``, no ``\\\\``, no final ``\\``), else double-quoted with only ``\
 escapes, newlines kept as they are. A value none of the spellings carries for all three is an error
 naming its key path: a carriage return (python-dotenv reads a line break), ``${...}`` (python-dotenv
 puts a variable there), or ``$`` or a backquote in a value that must be double-quoted (a shell would
-expand or run it, Compose would expand it); so is a name bash or zsh keeps for itself (``UID``, ``RANDOM``,
-``COLUMNS``, ``HISTSIZE``).
+expand or run it, Compose would expand it).
 ``docker run --env-file`` and ``kubectl create secret --from-env-file`` read no quotes at all: use
 Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads the same text (single
 quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
@@ -173,30 +173,9 @@ def dotenv_quote(value: str, keypath: str | None = None) -> str:
     return spelled_for_all(value, keypath)
 
 
-# Names a shell keeps for itself: sourcing ``UID='1000'`` or ``RANDOM='x'`` leaves its own value (or an
-# error), and zsh (macOS's shell) reads ``HISTSIZE='x'`` or ``COLUMNS='x'`` as arithmetic and, run as root,
-# takes ``USERNAME='x'``/``GID='x'`` as a change of user or group. bash's, then zsh's (dash keeps OPTIND).
-SHELL_OWN = frozenset({
-    "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0", "BASH_CMDS", "BASH_LINENO",
-    "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO", "COMP_WORDBREAKS", "DIRSTACK", "EPOCHREALTIME", "EPOCHSECONDS",
-    "EUID", "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OPTIND", "PIPESTATUS", "PPID", "RANDOM", "SECONDS",
-    "SHELLOPTS", "SHLVL", "SRANDOM", "UID",
-    "ARGC", "COLUMNS", "EGID", "ERRNO", "FUNCNEST", "GID", "HISTCHARS", "HISTSIZE", "KEYBOARD_HACK", "KEYTIMEOUT",
-    "LINES", "LISTMAX", "MAILCHECK", "SAVEHIST", "TRY_BLOCK_ERROR", "TRY_BLOCK_INTERRUPT", "TTYIDLE", "USERNAME",
-    "ZLE_RPROMPT_INDENT", "ZSH_EVAL_CONTEXT", "ZSH_SUBSHELL",
-})
-
-
 def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> str:
     names, origins = checked_variables(data, prefix, allow_env)
-    lines = []
-    for name, value in names.items():
-        where = format_keypath(origins[name])
-        if name in SHELL_OWN:
-            raise FormatError(f"gives the name {name}, which bash or zsh keeps for itself: a sourced .env cannot "
-                              "set it (use a prefix)", keypath=where)
-        lines.append(f"{name}={dotenv_quote(value, where)}\n")
-    return "".join(lines)
+    return "".join(f"{name}={dotenv_quote(value, format_keypath(origins[name]))}\n" for name, value in names.items())
 
 
 def check_k8s_name(name: str) -> None:

@@ -34,7 +34,8 @@ def _yaml_time(text: str) -> Any:
     try:
         return yaml_store.load_fast(text)
     except FormatError:
-        raise FormatError("a time Python cannot hold (in the year 0 or 10000, or 24 hours from UTC)") from None
+        raise FormatError("a time Python cannot hold (finer than a microsecond, in the year 0 or 10000, or 24 hours "
+                          "from UTC)") from None
 
 
 def _float(value: float, syntax: Syntax) -> int | float:

@@ -81,8 +81,12 @@ REFUSED_PLAINTEXTS = {
     "a date that does not exist": ("a: 1\nd: 2024-02-30\n", "d: a date or time that does not exist at line 2, "
                                                              "column 4 (quote it to keep it as text)"),
     "a time that does not exist": ("l:\n  - 1\n  - 2024-01-01 25:61:00\n", "l.1: a date or time that does not exist"),
-    # ruamel rounds the nanoseconds up a second, past datetime.max: an OverflowError, an internal error
-    "a time rounded past the year 9999": ("t: 9999-12-31T23:59:59.9999999Z\n", "t: a date or time that does not exist"),
+    # ruamel rounded the nanoseconds up a second, past datetime.max: an OverflowError, an internal error
+    "a time rounded past the year 9999": ("t: 9999-12-31T23:59:59.9999999Z\n", "t: a time finer than a microsecond"),
+    # ruamel rounded it to the next day, PyYAML cut it: never what was written
+    "a time finer than a microsecond": ("a: 1\nt: 2001-12-14 23:59:59.9999999Z\n", "t: a time finer than a "
+                                        "microsecond, which Python's datetime cannot hold (ruamel rounds it, PyYAML "
+                                        "cuts it) at line 2, column 4 (quote it to keep it as text)"),
     "an integer past Python's limit": ("n: " + "9" * 5000 + "\n", "n: an integer of more than 4,300 digits"),
     "a hexadecimal integer past it": ("n: 0x" + "f" * 3600 + "\n", "n: an integer of more than 4,300 digits"),
     "an octal integer past it": ("n: 0o" + "7" * 4800 + "\n", "n: an integer of more than 4,300 digits"),

@@ -7,6 +7,11 @@ wherever the value became text (the MAC of every reader, ``status``, every outpu
 error for every command on a file anyone who can push may write. So the readers' constructors
 refuse, as they build it, an integer whose decimal text would be too long, whatever its spelling.
 
+They refuse a time finer than a microsecond (``21:59:43.123456789Z``): Python's ``datetime`` holds
+microseconds, ruamel rounds the rest (``23:59:59.9999999`` becomes the next day) and PyYAML cuts it, so
+the value ``load_secrets``, the JSON, dotenv and Kubernetes outputs and ``exec`` would give is not the
+one written, nor the one ``decrypt`` prints or SOPS reads (Go's times hold nanoseconds). Quoted, it is text.
+
 They refuse too a scalar whose standard tag its text contradicts (``!!null x``, ``!!bool yes``): ruamel
 builds a value from it that SOPS and YAML 1.2's core schema refuse, so it would not read back alike on
 every path.
@@ -14,6 +19,7 @@ every path.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -56,6 +62,32 @@ class TooLong(ValueError):
         super().__init__(f"an integer of more than {MAX_DECIMAL_DIGITS} decimal digits")
 
 
+class FinerThanMicroseconds(ValueError):
+    """A time with a nonzero digit past the sixth of its fraction (the message quotes nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__("a time finer than a microsecond, which Python's datetime cannot hold (ruamel rounds it, "
+                         "PyYAML cuts it)")
+
+
+_FRACTION = re.compile(r":[0-9][0-9]\.[0-9]{6}([0-9]+)")
+
+
+def finer_than_microseconds(text: str) -> bool:
+    """Whether a time's spelling has a nonzero digit past the sixth of its fraction."""
+    past = _FRACTION.search(text)
+    return past is not None and bool(past.group(1).strip("0"))
+
+
+def _microseconds_at_most(build: Any) -> Any:
+    def construct(constructor: Any, node: Any) -> Any:
+        if isinstance(node.value, str) and finer_than_microseconds(node.value):
+            raise FinerThanMicroseconds()
+        return build(constructor, node)
+
+    return construct
+
+
 class NotOfItsTag(ValueError):
     """A value tagged with a standard scalar type whose text is not one (the message quotes nothing)."""
 
@@ -74,7 +106,7 @@ def _misspelled_refused(build: Any, tag: str) -> Any:
             # other YAML 1.2 readers (SOPS's) refuse: the text must be one the tag's type is spelled as
         try:
             return build(constructor, node)
-        except (NotOfItsTag, TooLong):
+        except (NotOfItsTag, TooLong, FinerThanMicroseconds):
             raise
         except ValueError:
             if tag == TIMESTAMP_TAG:  # spelled as one, but a date that does not exist: refused as that
@@ -102,7 +134,9 @@ def _limited(constructor: Any) -> Any:
     # copies: ruamel's own stay as they are
     limited.add_constructor(INT_TAG, _misspelled_refused(_checked(constructor.yaml_constructors[INT_TAG]), INT_TAG))
     for tag in _TAGGED:
-        limited.add_constructor(tag, _misspelled_refused(constructor.yaml_constructors[tag], tag))
+        build = constructor.yaml_constructors[tag]
+        build = _microseconds_at_most(build) if tag == TIMESTAMP_TAG else build
+        limited.add_constructor(tag, _misspelled_refused(build, tag))
     return limited
 
 

@@ -27,7 +27,7 @@ from sealfile.stores.yaml.aliases import MERGE_VALUE, Expansion
 from sealfile.stores.yaml.basics import Engine, gc_paused, one_key_in_python, unsupported_collection
 from sealfile.stores.yaml.custom_tags import check_bare_tag, check_scalar_tag, custom_tag, tag_entry, value_start
 from sealfile.stores.yaml.engines import engine_yaml, release, tag_text
-from sealfile.stores.yaml.integers import NotOfItsTag
+from sealfile.stores.yaml.integers import FinerThanMicroseconds, NotOfItsTag
 from sealfile.stores.yaml.metanodes import MERGE_TAG, built_metadata, check_metadata_nodes, metadata_document
 from sealfile.stores.yaml.plain_tags import STR_TAG
 from sealfile.stores.yaml.reader import MAX_DEPTH_MESSAGE, MAX_EDITABLE_DEPTH, document_reader, format_error
@@ -180,7 +180,7 @@ class _Walk:
             # be the secret); OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up past datetime.max
             if isinstance(err, NotOfItsTag):  # quoting keeps the tag: only removing it makes the value text
                 raise FormatError(f"{err} at {where(node)} (remove the tag to keep it as text)") from None
-            what = UNREADABLE.get(text, UNREADABLE[None])
+            what = str(err) if isinstance(err, FinerThanMicroseconds) else UNREADABLE.get(text, UNREADABLE[None])
             raise FormatError(f"{what} at {where(node)} (quote it to keep it as text)") from None
 
     def _not_a_key(self, node: Any) -> str:

@@ -3,7 +3,8 @@
 Why: ``decrypt`` prints the file's own text, and what ``load_secrets`` returns is YAML 1.2 as
 ruamel reads it; but the output is piped into tools that read YAML 1.1, where a plain ``yes``,
 ``on`` or ``n`` is a boolean, ``12:30`` is 750 (base 60), ``012`` is 10 (octal), ``0o12`` or
-``1e3`` stay strings, and a time's fraction beyond microseconds is cut where ruamel rounds it. So
+``1e3`` stay strings, and a time's fraction beyond microseconds is cut where ruamel rounds it (refused by
+the reader, :mod:`.integers`, unless its last digits are zeros). So
 every plain scalar whose YAML 1.1 reading could differ is re-spelled with the same YAML 1.2 meaning:
 a string double-quoted (as is one holding a tab, where PyYAML stops reading), an integer in plain
 decimal, a float with a dot and a signed exponent, a time as ruamel reads it (to the microsecond).
@@ -29,6 +30,7 @@ from ruamel.yaml.tokens import AnchorToken
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.engines import engine_yaml, tag_text
+from sealfile.stores.yaml.integers import FinerThanMicroseconds, finer_than_microseconds
 from sealfile.stores.yaml.plain_tags import plain_tag_11
 from sealfile.stores.yaml.scalars import double_quoted, double_quoted_any, float_text
 
@@ -40,7 +42,7 @@ _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?\Z|[-+]?\
 _ANCHOR = re.compile(r"&[^\s,\[\]{}]+\s+")
 _TAG_OR_ANCHOR = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*(?=[^\s!&])")
 _SAME_IN_BOTH = {_TAG + "bool", _TAG + "null"}
-# A fraction of a second beyond microseconds: ruamel rounds it (to the next day, even), PyYAML cuts it.
+# A fraction of a second beyond microseconds (zeros: the reader refuses any other digit there), respelled.
 # Looked for in the whole text: a time may hold spaces, which no token of _TOKEN does.
 _SUB_MICROSECOND = re.compile(r"\.[0-9]{7}")
 
@@ -214,6 +216,8 @@ def _spelling_of(plain: str, tag: str, node: ScalarNode | None) -> str | None:
     if tag in _SAME_IN_BOTH:
         return None
     if tag == _TAG + "timestamp":
+        if finer_than_microseconds(plain):  # the readers refuse it too: never a rounded time
+            raise FormatError(f"{FinerThanMicroseconds()} (quote it to keep it as text)")
         return None if not _SUB_MICROSECOND.search(plain) else _construct(node).isoformat() if node else plain
     if tag == _TAG + "int":
         return None if _DECIMAL.match(plain) else str(_construct(node)) if node else plain

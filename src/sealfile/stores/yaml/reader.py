@@ -21,7 +21,7 @@ from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_column, line_number
 from sealfile.model.remembered import Remembered
 from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
-from sealfile.stores.yaml.integers import NotOfItsTag, TooLong, limit_integers
+from sealfile.stores.yaml.integers import FinerThanMicroseconds, NotOfItsTag, TooLong, limit_integers
 from sealfile.stores.yaml.per_thread import per_thread
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
@@ -272,7 +272,7 @@ def load_fast(text: str) -> Any:
         raise FormatError(MAX_DEPTH_MESSAGE) from None
     except NotOfItsTag as err:  # quoting keeps the tag: only removing it makes the value text
         raise FormatError(f"{err}: remove the tag to keep it as text") from None
-    except TooLong as err:
+    except (TooLong, FinerThanMicroseconds) as err:
         raise FormatError(f"{err}: quote it to keep it as text") from None
     except (ValueError, OverflowError):  # OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up a second
         raise FormatError("a value cannot be read as the type its spelling gives it (a date that does not exist, or "
