@@ -35,6 +35,7 @@ from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs, comments_not_merged
+from sealfile.gitflow.merge_documents import align_documents
 from sealfile.gitflow.merge_keys import ids_of, kept_out, refuse_unvouched_recipients, same_key
 from sealfile.gitflow.merge_plan import check_merged, check_values, flatten, plan
 from sealfile.gitflow.merge_streams import key_by_key, moved_documents, with_theirs_documents
@@ -93,6 +94,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
                           "sealed file with a SOPS one); merge these with sops, or convert with import-sops")
     if o.meta is None or (t.meta is None and not t.sops):
         raise FormatError("ours and theirs must both be sealed files")
+    align_documents(b, o, t, store)  # documents a side inserted or removed before others: matched by index again
     written = _as_written((b, o, t), store)
     by_value: set[Path] = set()
     if written:

@@ -119,12 +119,34 @@ def comments_not_merged(base: Side, theirs: Side, merged: str) -> str | None:
     otherwise such a change is lost without a word, and a rebased commit made of it is dropped as empty. Counts
     only: a comment is plaintext, and may hold anything."""
     before, after, result = (_comment_lines(text) for text in (base.plaintext, theirs.plaintext, merged))
-    missing = sum(((after - before) - result).values()) + sum(((before - after) & result).values())
+    added = sum(((after - before) - result).values())  # where it is: written at another key, it is not theirs'
+    was, now, kept = (_texts(lines) for lines in (before, after, result))
+    missing = added + sum(((was - now) & kept).values())  # anywhere: still in the file, not removed
     if not missing:
         return None
     return (f"{theirs.name}' comment changes are not merged ({missing} comment line{'s' * (missing > 1)}): the merge "
             "keeps ours' comments and layout; make them again with 'sealfile edit'")
 
 
-def _comment_lines(text: str) -> Counter[str]:
-    return Counter(stripped for line in text.splitlines() if (stripped := line.strip()).startswith("#"))
+def _comment_lines(text: str) -> Counter[tuple[int, str, str]]:
+    """Each comment line with where it is: its document's number and the next line that is not a comment (the same
+    comment moved to another key or document is a change too)."""
+    found: Counter[tuple[int, str, str]] = Counter()
+    document, waiting = 0, []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            waiting.append(stripped)
+            continue
+        found.update((document, comment, stripped) for comment in waiting)
+        waiting = []
+        document += line.startswith("---")
+    found.update((document, comment, "") for comment in waiting)
+    return found
+
+
+def _texts(lines: Counter[tuple[int, str, str]]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for (_document, comment, _next), count in lines.items():
+        found[comment] += count
+    return found

@@ -77,8 +77,26 @@ def plan(base: Items, ours: Items, theirs: Items) -> tuple[list[Path], list[Path
     # A conflict covers its subtree: the file keeps ours' whole value there, so nothing theirs changed
     # inside it (a sibling their deletion of the subtree also removed) is applied, and it is named once.
     conflicting = set(found)
-    conflicts = [p for p in found if not _under(p, conflicting)]
+    conflicts = [where_now(base, ours, p) for p in found if not _under(p, conflicting)]
     return [p for p in applied if not _under(p, conflicting)], conflicts
+
+
+def where_now(base: Items, ours: Items, path: Path) -> Path:
+    """Where a conflict stands in ours (the file's text): ``path``, or where ours moved it, when ours took the
+    subtree holding ``path`` out of the place it had (its parent kept) and holds it, unchanged, at exactly one
+    other path. Named at its old path, the conflict would point at nothing the file holds."""
+    moved = next((path[:i] for i in range(1, len(path) + 1) if path[:i] not in ours and path[:i - 1] in ours
+                  and path[:i] in base), None)
+    if moved is None:
+        return path
+    was = _relative(base, moved)
+    places = [q for q in ours if q not in base and q[:-1] in ours and _relative(ours, q) == was]
+    return (*places[0], *path[len(moved):]) if len(places) == 1 else path
+
+
+def _relative(items: Items, top: Path) -> Items:
+    """The items at and under ``top``, by their path from it."""
+    return {p[len(top):]: item for p, item in items.items() if p[:len(top)] == top}
 
 
 def _under(path: Path, tops: set[Path]) -> bool:

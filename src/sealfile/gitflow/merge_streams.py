@@ -22,7 +22,7 @@ from sealfile.model.paths import ListIndex, Path
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import scan
 
-_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 """A document start marker (YAML 1.2 §9.1.4), at the start of its line."""
 
 
@@ -77,15 +77,15 @@ def with_theirs_documents(merged: str, theirs_text: str, ours: Any, theirs: Any,
         return merged
     bom, body = split_bom(merged)
     if len(theirs) < len(ours):  # ours' documents from theirs' end on go, with what follows them
-        return bom + body[:_separator(body, scan(body).roots, len(theirs))]
+        return bom + body[:separator(body, scan(body).roots, len(theirs))]
     theirs_body = split_bom(theirs_text)[1]
-    added = theirs_body[_separator(theirs_body, scan(theirs_body).roots, len(ours)):]
+    added = theirs_body[separator(theirs_body, scan(theirs_body).roots, len(ours)):]
     return bom + body + ("" if not body or body.endswith("\n") else "\n") + added
 
 
-def _separator(text: str, roots: list[Any], index: int) -> int:
+def separator(text: str, roots: list[Any], index: int) -> int:
     """Where the ``---`` line that starts document ``index`` begins."""
-    found = list(_MARKER.finditer(text, roots[index - 1].end_mark.index, roots[index].start_mark.index))
+    found = list(MARKER.finditer(text, roots[index - 1].end_mark.index, roots[index].start_mark.index))
     if not found:
         raise FormatError(f"document {index} of the stream starts without a '---' line of its own; combine the "
                           "two versions by hand ('sealfile edit')")

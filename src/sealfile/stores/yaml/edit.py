@@ -185,7 +185,8 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     inline = node.flow_style if not isinstance(node, ScalarNode) else not text[start:end].endswith(("\n", "\r"))
     if flow or (single and inline):
         rendered = entries.flow(value) if flow or empty else entries.scalar_text(value)
-        return start, end, (" " if start == end else "") + rendered
+        start = start if rendered else spans.empty_value_start(text, start, end)  # a null: 'key:', no space after
+        return start, end, (" " if start == end and rendered else "") + rendered
     first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first)
     column = first - start

@@ -16,7 +16,7 @@ from sealfile.model.paths import Path, encode_path
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml.alias_paths import alias_at
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import beside_comment, line_after
+from sealfile.stores.yaml.spans import beside_comment, empty_value_start, line_after
 
 Span = tuple[int, int, int, bool]
 """``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of
@@ -37,7 +37,8 @@ def node_span(scanned: Scan, path: Path) -> Span:
     leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
     if leaf is not None:
         block = leaf.node.style in ("|", ">")
-        start = leaf.node.start_mark.index if path in scanned.tagged else leaf.start  # with its tag
+        node_start = leaf.node_start()  # with its anchor and tag, which a value written otherwise may not keep
+        start = node_start if path in scanned.tagged or text.startswith("&", node_start) else leaf.start
         return start, leaf.end, start - line_start(text, start), block
     _node, _key, (start, end) = alias_at(scanned, path)
     return start, end, start - line_start(text, start), False
@@ -70,7 +71,15 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
         return text[:start] + _indented(written, s_column, column, brk) + brk + text[end:]
     if ("\n" in written or "\r" in written) and not block:
         raise KeyPathError("a value written over several lines cannot be taken into a line here")
+    if not written:  # a null: 'key:', no space after
+        return text[:empty_value_start(text, start, end)] + text[end:]
+    if start == end:  # over a null ('key:' with nothing after it): the value follows its ':' or '-' after a space
+        written, end = " " + written, len(text) - len(text[end:].lstrip(" ")) if _line_ends(text, end) else end
     return text[:start] + _indented(written, s_column, column, brk) + text[end:]
+
+
+def _line_ends(text: str, index: int) -> bool:
+    return text[index:].lstrip(" ")[:1] in ("", "\n", "\r")
 
 
 def _indentation(text: str, index: int) -> int:

@@ -274,3 +274,12 @@ def beside_comment(text: str, after_key: int, start: int, end: int, block: bool)
 
 
 _comment_on_line = compiled_when_used(r"[^\r\n]*?([ \t]+#[^\r\n]*)")
+
+
+def empty_value_start(text: str, start: int, end: int) -> int:
+    """Where a value written empty over ``[start, end)`` starts: before the spaces between it and its ``:``, ``-``
+    or properties when nothing follows it on its line, so a null is written ``key:`` as a person writes it,
+    without a space left at the line's end."""
+    if text[end:end + 1] not in ("", "\n", "\r"):
+        return start
+    return len(text[:start].rstrip(" \t"))

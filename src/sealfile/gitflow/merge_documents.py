@@ -1,0 +1,136 @@
+"""Documents a side inserted into a YAML stream, or removed from it, before its last: aligned for the three-way
+merge (:mod:`.merge`), as git's text merge follows such a change by its lines.
+
+Documents merge by index (:mod:`.merge_streams`), and a side that inserted or removed a document shifts the
+indices of those after it: its document ``i + 1`` is then the base's ``i``. Where one side changed which documents
+the stream holds and the other kept them (changing only what they hold), the documents are matched (the same
+content; a changed one where each is the other's one best match by the values they have in common), and the first
+side's inserted documents are written into the base's text and the other side's (as the first side's text has
+them; a first document without a ``---`` line gets one where it now follows another) and its removed ones taken
+out of them: the three versions then hold the same documents at the same indices and merge by index.
+
+Not aligned, so left to :func:`~.merge_streams.moved_documents` (each document a shifted index reaches is then a
+conflict as a whole, never merged into another document): both sides changing the documents, a document one side
+removed and the other changed (a document without the one best match counts as removed), a base with two documents
+alike, a document after the first without a ``---``
+line of its own, directives, or a text without a final line break.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from typing import Any
+
+from sealfile.errors import FormatError
+from sealfile.gitflow.merge_apply import Side
+from sealfile.gitflow.merge_plan import content_of, flatten
+from sealfile.gitflow.merge_streams import MARKER, separator
+from sealfile.model.paths import ListIndex, encode_path
+from sealfile.ops.document import Reuse
+from sealfile.ops.plain_edit import plain_data
+from sealfile.stores import Store
+from sealfile.stores.base import line_break
+from sealfile.stores.yaml.basics import split_bom
+from sealfile.stores.yaml.scan import scan
+
+Matches = list[int | None]
+"""For each document of a side, the base's document it is (``None``: the side inserted it)."""
+
+
+def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
+    """Where one side inserted or removed documents and the other kept the base's, write that change into the base
+    and the other side (their plaintext, data, items and kept ciphertexts), so documents match by index."""
+    sides = (base, ours, theirs)
+    if store.name != "yaml" or not all(isinstance(side.data, list) for side in sides):
+        return
+    if len({content_of(document) for document in base.data}) < len(base.data):
+        return  # two documents alike: which one a side's is would be a guess
+    for mover, other in ((ours, theirs), (theirs, ours)):
+        if len(mover.data) == len(base.data) or len(other.data) != len(base.data):
+            continue
+        matches = _matches(base.data, mover.data)
+        kept = {j for j in matches if j is not None}
+        if any(content_of(other.data[j]) != content_of(base.data[j])
+                                  for j in range(len(base.data)) if j not in kept):
+            return  # a document one side removed and the other changed: a conflict as a whole
+        chunks = [_chunks(side.plaintext) for side in (base, mover, other)]
+        if any(found is None for found in chunks):
+            return
+        (b_chunks, m_chunks, o_chunks) = chunks
+        assert b_chunks is not None and m_chunks is not None and o_chunks is not None
+        for side, own in ((base, b_chunks), (other, o_chunks)):
+            text = "".join(_placed(own[j] if j is not None else m_chunks[k], k) for k, j in enumerate(matches))
+            _rewrite(side, split_bom(side.plaintext)[0] + text, store, matches)
+        return
+
+
+def _matches(base: list[Any], side: list[Any]) -> Matches:
+    """Which base document each of ``side``'s is; where which one became which is not the one best match, none:
+    those of the base are removed and those of ``side`` new (which the other side must then not have changed)."""
+    found: Matches = []
+    contents = SequenceMatcher(None, [content_of(d) for d in base], [content_of(d) for d in side], autojunk=False)
+    for tag, i1, i2, j1, j2 in contents.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            found += list(range(i1, i2))
+        elif tag == "insert":
+            found += [None] * (j2 - j1)
+        elif tag == "replace":
+            found += [None if i is None else i1 + i for i in _best(base[i1:i2], side[j1:j2])]
+    return found
+
+
+def _best(base: list[Any], side: list[Any]) -> Matches:
+    """Changed documents in a run where documents were also inserted or removed: a base document and a side's are
+    the same where each is the other's one best match (the most values in common), in order; the others are new."""
+    common = [[len(_values(b) & _values(s)) for s in side] for b in base]
+    found: Matches = [None] * len(side)
+    last = -1
+    for i, row in enumerate(common):
+        k = _only_best(row)
+        if k is not None and k > last and _only_best([scores[k] for scores in common]) == i:
+            found[k], last = i, k
+    return found
+
+
+def _values(document: Any) -> set[tuple[Any, bytes]]:
+    """A document's items but its top (every mapping has that one)."""
+    return {(path, item) for path, item in flatten(document, subtree=True).items() if path}
+
+
+def _only_best(scores: list[int]) -> int | None:
+    best = max(scores)
+    return scores.index(best) if best > 0 and scores.count(best) == 1 else None
+
+
+def _chunks(plaintext: str) -> list[str] | None:
+    """Each document's text, from its ``---`` line to the next one's, the first given one if it has none
+    (``None``: a later document without its own ``---`` line, directives, or a text without a final line break)."""
+    body = split_bom(plaintext)[1]
+    if not body.endswith(("\n", "\r")):
+        return None
+    roots = scan(body).roots
+    try:
+        starts = [0, *(separator(body, roots, i) for i in range(1, len(roots)))]
+    except FormatError:  # a document without a '---' line of its own: left unaligned
+        return None
+    if body.lstrip().startswith("%"):
+        return None  # directives: they hold only before the stream's first document
+    return [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)], strict=True)]
+
+
+def _placed(chunk: str, index: int) -> str:
+    """A document's text at ``index`` of a stream: one after another starts with a ``---`` line."""
+    return chunk if index == 0 or MARKER.search(chunk) else "---" + line_break(chunk) + chunk
+
+
+def _rewrite(side: Side, plaintext: str, store: Store, matches: Matches) -> None:
+    """``side`` as ``plaintext``, with the ciphertexts of the documents that kept their index."""
+    side.plaintext, side.scanned = plaintext, None
+    side.data = plain_data(plaintext, store)
+    side.items = flatten(side.data)
+    if side.reuse is None:
+        return
+    # A token is bound to its key path: those of documents now at another index are sealed again.
+    kept = tuple(encode_path((ListIndex(k),)) for k, j in enumerate(matches) if j == k)
+    stay = {p: t for p, t in side.reuse.tokens.items() if p.startswith(kept)}
+    side.reuse = Reuse(side.reuse.data_key, side.reuse.groups, stay, side.reuse.threshold)
