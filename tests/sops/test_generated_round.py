@@ -144,3 +144,33 @@ def test_values_sops_prints_ambiguously_read_as_sops_holds_them(sops_keys: Path)
     imported = sops_keys / "imported.yaml"
     assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
     assert_same(sealfile.load_secrets(imported, redacted=False), theirs)
+
+
+TAGGED = {  # tags written into a SOPS file by hand (sops drops every tag it reads, and its MAC covers none)
+    "a: ENC": "a: !vault ENC", "d: ENC": "d: !!str ENC", "b_unencrypted: x": "b_unencrypted: !Ref x",
+    "c_unencrypted: hello": "c_unencrypted: !!binary aGVsbG8=", "m_unencrypted:\n": "m_unencrypted: !custom\n",
+    "t_unencrypted: 2001-12-14T00:00:00Z": "t_unencrypted: !!str 2001-12-14T00:00:00Z",
+}
+
+
+def test_tags_in_a_sops_file_mean_what_they_mean_to_sops(sops_keys: Path) -> None:
+    """Tags in a SOPS file read as ``sops`` reads them on every way in (an application's tag dropped, YAML's own
+    applied), and the import keeps that meaning: it never holds a tag sops's reading did not apply."""
+    plain = sops_keys / "plain.yaml"
+    plain.write_text("a: '123'\nb_unencrypted: x\nc_unencrypted: hello\nm_unencrypted: {k: v}\nd: 5\n"
+                     "t_unencrypted: 2001-12-14\n", encoding="utf-8")
+    sealed = sops_encrypt(plain, sops_keys / "sops.yaml", "--unencrypted-suffix", "_unencrypted")
+    text = sealed.read_text(encoding="utf-8")
+    for untagged, tagged in TAGGED.items():
+        assert untagged in text
+        text = text.replace(untagged, tagged, 1)
+    sealed.write_text(text, encoding="utf-8")
+    theirs = parse(run_sops(["decrypt", str(sealed)]).stdout, sealed)
+    assert theirs["d"] == 5 and theirs["t_unencrypted"] == "2001-12-14T00:00:00Z"  # sops: the type the MAC covers
+    assert_same(sealfile.load_secrets(sealed, redacted=False), theirs)
+    imported = sops_keys / "imported.yaml"
+    assert sealfile_cli("import-sops", str(sealed), "-o", str(imported)).returncode == 0
+    assert_same(sealfile.load_secrets(imported, redacted=False), theirs)
+    shown = sealfile_cli("decrypt", str(imported))
+    assert shown.returncode == 0 and "!" not in shown.stdout, shown.stdout
+    assert_same(parse(shown.stdout, imported), theirs)
