@@ -56,6 +56,22 @@ def test_a_decrypted_sops_file_is_still_a_decrypted_copy(sandbox: Sandbox) -> No
     sandbox.commit("oops: decrypted in place")
     shown = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert shown.returncode == 3 and "config/app.yaml: holds every key path of config/app.enc.yaml" in shown.stdout
+    # whom it was sealed for is named, as for a sealed file the patterns cover: now anyone can read it
+    recipients = shown.stdout.split("!!! RECIPIENTS CHANGED !!!")[1]
+    assert f"config/app.yaml: removed age {sandbox.recipient} (data key NOT rotated" in recipients, shown.stdout
+    assert "config/.env" not in recipients, shown.stdout
+
+
+def test_a_sops_file_deleted_beside_one_decrypted_is_not_named(sandbox: Sandbox) -> None:
+    """A SOPS file deleted removes no one's access to anything set later: only the one decrypted is named."""
+    _migrating(sandbox)
+    sandbox.sops("decrypt", "-i", "config/app.yaml")
+    sandbox.git("rm", "-q", "config/.env")
+    sandbox.commit("oops: decrypted in place, and one removed")
+    shown = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env()).stdout
+    recipients = shown.split("!!! RECIPIENTS CHANGED !!!")[1]
+    assert f"config/app.yaml: removed age {sandbox.recipient}" in recipients, shown
+    assert "config/.env" not in recipients, shown
 
 
 

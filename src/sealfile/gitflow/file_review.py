@@ -22,6 +22,7 @@ from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
 from sealfile.gitflow.sops_view import SopsView
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
+from sealfile.gitflow.unguarded import is_sealed_text
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.ops.sops_files import sops_kind
@@ -157,3 +158,18 @@ def _setting_changes(entry: FileReview) -> FileReview:
     if diff.version_change:
         entry.attention.append(f"format version changed: {diff.version_change[0]} -> {diff.version_change[1]}")
     return entry
+
+
+def decrypted_in_place(change: Change, old: str | None) -> list[FileReview]:
+    """A sealed or SOPS file no pattern covers, left in plaintext by ``change`` (``sops decrypt -i``; ``old``: its
+    version before): whom it was sealed for, each a recipient removed, as for a file the patterns cover. The
+    plaintext itself is the decrypted copy :mod:`~sealfile.gitflow.plaintext_copies` reports."""
+    old_path = change.old_path or change.path
+    if change.status == "D" or change.link or old is None or not is_sealed_text(old_path, old):
+        return []
+    try:
+        keys = any_view(old, store_for(old_path), old_path).keys
+    except FormatError:
+        return []
+    return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
+                                             renamed_from=change.old_path))]

@@ -41,7 +41,7 @@ from sealfile.gitflow.attributes_at import drivers_dropped
 from sealfile.gitflow.blobs import Blobs
 from sealfile.gitflow.changed_paths import case_collisions, not_directories
 from sealfile.gitflow.committed_keys import encoded_keys, known_at, review_keys
-from sealfile.gitflow.file_review import FileReview, flag_replayed
+from sealfile.gitflow.file_review import FileReview, decrypted_in_place, flag_replayed
 from sealfile.gitflow.file_review import review_file as review_file
 from sealfile.gitflow.gitcli import (
     LINK_SHOWN,
@@ -160,6 +160,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             outside += [change.path] if change.status != "D" else []
             if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
                 submodules.append(f"{change.path}: {SUBMODULE_UNCHECKED}")
+            result.files += decrypted_in_place(change, old_blobs.read_or_none(change.old_path or change.path))
             reads_as = skeleton(change.path)
             if change.status != "D" and patterns.matches(reads_as):
                 result.plaintext.append(f"{change.path}: named like a sealed file (it reads as {reads_as}), but no "
