@@ -9,12 +9,12 @@ import gzip
 import io
 import struct
 import tarfile
-import zipfile
 
 import pytest
 
 from sealfile.gitflow import blob_views
 from sealfile.gitflow.blob_views import MAX_MEMBERS, views
+from tests.support.archives import zip_bytes
 
 LIMIT_MB = "1"
 
@@ -22,14 +22,6 @@ LIMIT_MB = "1"
 @pytest.fixture(autouse=True)
 def _one_mebibyte(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEALFILE_MAX_FILE_MB", LIMIT_MB)
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def _decoded(found: blob_views.Views) -> int:
@@ -44,7 +36,7 @@ def test_a_gzip_bomb_is_read_up_to_the_bound_and_named() -> None:
 
 
 def test_a_zip_whose_header_lies_about_a_members_size_is_read_up_to_the_bound() -> None:
-    honest = _zip({"big.txt": b"a" * (3 * 1024 * 1024)})
+    honest = zip_bytes({"big.txt": b"a" * (3 * 1024 * 1024)})
     # the central directory's uncompressed size (offset 24 of its entry) said small: the read is bounded all the same
     at = honest.rindex(b"PK\x01\x02")
     lying = honest[:at + 24] + struct.pack("<I", 10) + honest[at + 28:]
@@ -56,7 +48,7 @@ def test_a_zip_whose_header_lies_about_a_members_size_is_read_up_to_the_bound() 
 
 
 def test_an_archive_of_too_many_members_is_not_opened() -> None:
-    found = views("many.zip", _zip({f"f{n}.txt": b"x" for n in range(MAX_MEMBERS + 1)}))
+    found = views("many.zip", zip_bytes({f"f{n}.txt": b"x" for n in range(MAX_MEMBERS + 1)}))
     assert found.not_read == [f"an archive of more than {MAX_MEMBERS} files: not opened"]
     assert found.found == []
 
@@ -64,9 +56,9 @@ def test_an_archive_of_too_many_members_is_not_opened() -> None:
 def test_nesting_past_the_depth_is_named_and_the_depth_within_is_read() -> None:
     inner = b"db:\n  password: x\n  user: y\n"
     for depth in range(blob_views.MAX_DEPTH):
-        inner = _zip({"prod.yaml" if depth == 0 else f"l{depth}.zip": inner})
+        inner = zip_bytes({"prod.yaml" if depth == 0 else f"l{depth}.zip": inner})
     assert any(v.text.startswith("db:") for v in views("ok.zip", inner).found)
-    deeper = views("deep.zip", _zip({"l9.zip": inner}))
+    deeper = views("deep.zip", zip_bytes({"l9.zip": inner}))
     assert [note.endswith("deep: not opened") for note in deeper.not_read] == [True]
 
 

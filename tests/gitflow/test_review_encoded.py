@@ -10,21 +10,13 @@ import gzip
 import io
 import json
 import tarfile
-import zipfile
 from collections.abc import Callable
 
+from tests.support.archives import zip_bytes
 from tests.support.git import Sandbox, seal_file
 
 FILE = "config/prod.enc.yaml"
 SECRET = "s3cret-a91"
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def _tar_gz(name: str, data: bytes) -> bytes:
@@ -62,7 +54,7 @@ ENCODINGS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "config/prod.b64": (_wrapped, "base64 on lines 1-"),
     "config/prod.b64url": (lambda c: base64.urlsafe_b64encode(c) + b"\n", "base64 on line 1"),
     "config/prod.yaml.gz": (gzip.compress, "gzip of config/prod.yaml.gz"),
-    "config/backup.zip": (lambda c: _zip({"readme.txt": b"hello\n", "etc/prod.yaml": c}),
+    "config/backup.zip": (lambda c: zip_bytes({"readme.txt": b"hello\n", "etc/prod.yaml": c}),
                           "member etc/prod.yaml of config/backup.zip"),
     "config/backup.tar.gz": (lambda c: _tar_gz("prod.yaml", c),
                              "member prod.yaml of gzip of config/backup.tar.gz"),
@@ -130,10 +122,10 @@ def test_an_lfs_pointer_and_a_submodule_are_named_as_not_checked(sandbox: Sandbo
 
 def test_a_zip_bomb_and_a_deep_nest_are_named_unread_not_expanded(sandbox: Sandbox) -> None:
     _base(sandbox)
-    bomb = _zip({"zeros.txt": b"\0" * (20 * 1024 * 1024)})
+    bomb = zip_bytes({"zeros.txt": b"\0" * (20 * 1024 * 1024)})
     nest = b"db:\n  password: x\n"
     for depth in range(6):
-        nest = _zip({f"level{depth}.zip" if depth else "prod.yaml": nest})
+        nest = zip_bytes({f"level{depth}.zip" if depth else "prod.yaml": nest})
     (sandbox.repo / "bomb.zip").write_bytes(bomb)
     (sandbox.repo / "nest.zip").write_bytes(nest)
     sandbox.commit("hostile archives")

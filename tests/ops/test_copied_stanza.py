@@ -14,21 +14,14 @@ from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from tests.support.cli import run_cli
+from tests.support.v1_corpus import V1, v1_key
 
-V1 = Path(__file__).resolve().parents[1] / "corpus" / "v1"
+__all__ = ["v1_key"]
+
 RECIPIENT = "age1zrsh7k3vrdh2tt86klh3wmdsn35l66q6j0j0al8udd78e28dpgwq2jr6dg"
 _STANZAS = re.compile(r"  recipients:\n(?:    .*\n)+")
 COPIED = (": the file MAC does not match: the data key the age " + RECIPIENT + " stanza gave opens none of its "
           "values, so it was sealed for another file (a recipient stanza copied in), or every value was")
-
-
-@pytest.fixture
-def v1_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    key = tmp_path / "keys.txt"
-    key.write_text((V1 / "age-key.txt").read_text())
-    key.chmod(0o600)
-    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key))
-    return key
 
 
 def _with_stanzas_of(text: str, other: str) -> str:

@@ -17,19 +17,11 @@ from sealfile.runtime.loader import load_secrets
 from sealfile.stores import get_store
 from tests.support.cli import run_cli
 from tests.support.identities import AgeIdentity, write_identity
+from tests.support.v1_corpus import V1, v1_key
 from tests.support.values import safe_load
 
-V1 = Path(__file__).resolve().parents[1] / "corpus" / "v1"
+__all__ = ["v1_key"]
 
-
-@pytest.fixture
-def v1_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """The identity the version 1 fixture was sealed for (written by sealfile 0.1's own code)."""
-    key = tmp_path / "keys.txt"
-    key.write_text((V1 / "age-key.txt").read_text())
-    key.chmod(0o600)
-    monkeypatch.setenv("SEALFILE_AGE_KEY_FILE", str(key))
-    return key
 
 
 def test_a_version_1_file_opens(v1_key: Path) -> None:

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,14 @@ from sealfile.ops.seal import seal_text
 from sealfile.runtime.environment import KEY_MATERIAL, UnsafeVariableError, is_hook, variables_for
 from sealfile.stores import get_store
 from tests.support.cli import cli_env
+from tests.support.environment import restored_environment
 from tests.support.sealing import SealFile
+
+__all__ = ["restored_environment"]
 
 pytest_plugins = ["tests.support.sealed_files"]
 
 PRINT_ENV = "import json, os, sys; json.dump(dict(os.environ), sys.stdout)"
-
-
-@pytest.fixture(autouse=True)
-def restored_environment() -> Iterator[None]:
-    """These tests set LD_PRELOAD, PATH... in this process on purpose: put everything back."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def run_exec(path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

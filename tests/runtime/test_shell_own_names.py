@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,10 @@ import sealfile
 from sealfile.runtime.environment import UnsafeVariableError, child_environment, is_hook, is_shell_own, variables_for
 from sealfile.runtime.outputs import to_dotenv, to_k8s_secret
 from tests.support.cli import cli_env
+from tests.support.environment import restored_environment
 from tests.support.sealing import SealFile
+
+__all__ = ["restored_environment"]
 
 pytest_plugins = ["tests.support.sealed_files"]
 
@@ -27,14 +30,6 @@ SHELLS = [shell for shell in ("bash", "zsh", "dash") if shutil.which(shell)]
 _LISTS_ITS_NAMES = {"bash": "compgen -v", "zsh": "print -l ${(k)parameters}", "dash": "set"}
 _REFUSED = ("which a shell keeps for itself (through a .env or a shell, the value is lost or the shell stops); "
             "refused (put a prefix in front of the names, or allow {name} explicitly)")
-
-
-@pytest.fixture(autouse=True)
-def restored_environment() -> Iterator[None]:
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def run_exec(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
