@@ -65,8 +65,8 @@ REFUSED_PLAINTEXTS = {
     "a plain '=' in a flow list": (f"a: [{SECRET}, =]\n", "a.1: a plain '=' is YAML 1.1's value key"),
     "syntax error": (f"password: '{SECRET}\n", "invalid YAML at line"),
     "a URL in a flow list": (f"a: {SECRET}\nurls: [https://example.org]\n", "invalid YAML at line 2, column 13: found "
-                             "unexpected ':' in a plain value inside [...] or {...}, which libyaml (ruamel's C reader, "
-                             "PyYAML) refuses: quote the value, as in ['https://example.com']"),
+                             "unexpected ':' in a plain value inside [...] or {...}, which ruamel's C reader refuses "
+                             "(PyYAML reads it): quote the value, as in ['https://example.com']"),
     "host:port in a flow mapping": (f"a: {{k: {SECRET}, h: db:5432}}\n", "quote the value, as in ['https://"),
     "tab indentation": (f"a:\n\tb: {SECRET}\n", "invalid YAML at line 2"),
     "a control character": (f"a: 1\nk: \"x\x7f{SECRET}\"\n", "invalid YAML at line 2, column 6: a character YAML "

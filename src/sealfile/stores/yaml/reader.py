@@ -59,8 +59,8 @@ def _scrub(problem: str) -> str:
 
 
 _FLOW_INDICATORS = {
-    f"found unexpected '{indicator}'": " in a plain value inside [...] or {...}, which libyaml (ruamel's C "
-    "reader, PyYAML) refuses: quote the value, as in ['https://example.com']"
+    f"found unexpected '{indicator}'": " in a plain value inside [...] or {...}, which ruamel's C reader "
+    "refuses (PyYAML reads it): quote the value, as in ['https://example.com']"
     for indicator in ":?"
 }
 """A URL or ``host:port`` in a flow collection: common in real files, and the way out is not obvious."""
