@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sealfile.errors import IntegrityError, NotSealedError
+from sealfile.errors import FormatError, IntegrityError, NotSealedError
+from sealfile.model.lines import line_column
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules, RuleMemo
@@ -24,7 +25,20 @@ def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadat
     scanned = scan(body, engine=engine)
     if not scanned.has_metadata:
         raise NotSealedError
+    refuse_tags_outside_tokens(body, scanned.leaves)
     return bom, body, scanned, Metadata.from_mapping(scanned.metadata)
+
+
+def refuse_tags_outside_tokens(body: str, leaves: Sequence[Leaf]) -> None:
+    """Refuse a sealed value whose span starts with a tag (``t: !!str ENC[...]``): a tag the plaintext holds is
+    sealed inside its token, and the tags kept outside one (an application's, §1.3, and a string's before its
+    anchor, §1.1) are past its span's start; any other is bytes no seal covers, which a reader would drop.
+    The node's text is checked, not the value: ``!!binary`` makes a token bytes."""
+    for leaf in leaves:
+        if body.startswith("!", leaf.start) and is_sealed(getattr(leaf.node, "value", leaf.value)):
+            raise FormatError(f"a YAML tag written outside a sealed value, which no seal covers "
+                              f"({line_column(body, leaf.start)}): remove it, or seal the value with its tag",
+                              keypath=format_keypath(leaf.path))
 
 
 def token_flags(leaves: Sequence[Leaf]) -> list[bool]:

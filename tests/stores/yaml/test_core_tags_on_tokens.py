@@ -1,0 +1,82 @@
+"""YAML's own tags (``!!str``, ``!!binary``, verbatim ``!<tag:yaml.org,2002:...>``) on sealed values
+(docs/format.md §1): a tag the plaintext holds is sealed inside its value's token; one written outside a token
+in a sealed file is covered by no seal, and is refused when the file is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sealfile.errors import FormatError
+from sealfile.ops.read import decrypt_text, verify_text
+from sealfile.ops.reader import FAST_PATH_ENV
+from sealfile.ops.seal import seal_text
+from tests.support.cli import RunCli
+from tests.support.identities import AgeIdentity
+
+CORE_TAGS = ["!!str", "!<tag:yaml.org,2002:str>", "!!binary", "!<tag:yaml.org,2002:binary>", "!!int", "!!null",
+             "!!float", "!!bool", "!!timestamp", "!!map", "!!seq"]
+PLACES = [  # (plaintext, the sealed text's start of the value at t, as written there)
+    ("t: x\nu: y\n", "t: ENC[", "t: {tag} ENC["),
+    ("t: x\nu: y\n", "t: ENC[", "t: {tag}\n  ENC["),  # the tag on its own line
+    ("t: &a x\nu: *a\n", "t: &a ENC[", "t: &a {tag} ENC["),  # after an anchor
+    ("l:\n  - x\nu: y\n", "  - ENC[", "  - {tag} ENC["),
+    ("f: {t: x}\nu: y\n", "{t: \"ENC[", "{t: {tag} \"ENC["),
+]
+
+
+@pytest.mark.parametrize("tag", CORE_TAGS)
+@pytest.mark.parametrize(("plaintext", "before", "after"), PLACES)
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_core_tag_written_outside_a_token_is_refused(age_identity: AgeIdentity, tag: str, plaintext: str,
+                                                       before: str, after: str, fast: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(plaintext, [age_identity.key])
+    tampered = sealed.replace(before, after.replace("{tag}", tag), 1)
+    assert tampered != sealed
+    for read in (verify_text, decrypt_text):
+        with pytest.raises(FormatError) as info:
+            read(tampered)
+        assert info.value.keypath in ("t", "l.0", "f.t")
+
+
+@pytest.mark.parametrize("tag", ["!!str", "!<tag:yaml.org,2002:str>"])
+def test_the_cli_refuses_in_one_line_and_leaves_the_file(age_identity: AgeIdentity, tmp_path: Path,
+                                                         run_cli: RunCli, tag: str) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text(seal_text("t: secret-value\n", [age_identity.key]).replace("t: ENC[", f"t: {tag} ENC["),
+                    encoding="utf-8")
+    written = path.read_bytes()
+    for args in (["verify", path], ["decrypt", path], ["set", path, "u", "1"], ["set", path, "t", "2"]):
+        result = run_cli(*args)
+        assert result.returncode != 0, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(path.name) in lines[0] and " t: " in lines[0] and "tag" in lines[0]
+        assert "secret-value" not in result.stderr
+        assert path.read_bytes() == written
+
+
+@pytest.mark.parametrize("text", [
+    "t: !!str x\n", "t: !!binary aGk=\n", "t: !<tag:yaml.org,2002:str> x\n", "t: !<tag:yaml.org,2002:int> 7\n",
+    "t: [!!str x, !<tag:yaml.org,2002:binary> aGk=]\n", "t: &a !!str x\nu: *a\n",
+    "t: !!str &a x\nu: *a\n",  # a string's tag before its anchor stays outside with the anchor (§1.1)
+])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_core_tags_of_the_plaintext_are_sealed_and_read_back(age_identity: AgeIdentity, text: str, fast: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(text, [age_identity.key])
+    body = sealed.split("sealfile:", 1)[0]
+    assert "!<" not in body and body.count("!!") == text.count("!!str &")
+    verify_text(sealed)
+    assert decrypt_text(sealed) == text
+
+
+@pytest.mark.parametrize("text", ["t: !<tag:yaml.org,2002:int> x\n", "t: !<tag:example.com,2000:x> x\n",
+                                  "t: !<tag:yaml.org,2002:python/name:os.system> x\n"])
+def test_verbatim_tags_other_than_a_good_standard_one_are_refused(age_identity: AgeIdentity, text: str) -> None:
+    with pytest.raises(FormatError) as info:
+        seal_text(text, [age_identity.key])
+    assert info.value.keypath == "t"
