@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from sealfile.errors import FormatError, IntegrityError
+from sealfile.gitflow.semantic_diff import diff_texts, render_text
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.change import reseal_edited, rotate, set_value, unset_value
 from sealfile.ops.read import decrypt_text
@@ -17,6 +18,7 @@ from sealfile.ops.reader import FAST_PATH_ENV
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
 from sealfile.stores.yaml.scan import parsed
+from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 
 TEMPLATE = """\
@@ -99,6 +101,13 @@ def test_changes_of_neighbours_leave_the_empty_tagged_values_as_written(age_iden
     assert "Zones: !GetAZs us-east-1\n" in decrypt_text(changed)
 
 
+def test_diff_names_a_changed_tag_on_an_empty_value(age_identity: AgeIdentity) -> None:
+    old = seal_text(TEMPLATE, [age_identity.key])
+    new = reseal_edited(old, TEMPLATE.replace("Zones: !GetAZs", "Zones: !Ref"))
+    shown = [line.strip() for line in render_text(diff_texts("stack.enc.yaml", old, new))[1:]]
+    assert shown == ["~ Resources.Subnet.Properties.Zones: tag !GetAZs -> !Ref"]
+
+
 def test_readers_of_values_refuse_an_empty_tagged_value(age_identity: AgeIdentity, tmp_path: Path) -> None:
     path = tmp_path / "stack.enc.yaml"
     path.write_text(seal_text("a:\n  z: !GetAZs\n  n: one\n", [age_identity.key]), encoding="utf-8")
@@ -119,3 +128,13 @@ def test_an_empty_value_under_another_tag_stays_refused(age_identity: AgeIdentit
     monkeypatch.setenv(FAST_PATH_ENV, fast)
     with pytest.raises(FormatError, match=message):
         seal_text(text, [age_identity.key])
+
+
+def test_the_cli_seals_and_opens_it(age_identity: AgeIdentity, tmp_path: Path, run_cli: RunCli) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("a:\n  z: !GetAZs\n", encoding="utf-8")
+    sealed = run_cli("encrypt", "-i", "--age", age_identity.recipient, str(path))
+    assert sealed.returncode == 0, sealed.stderr
+    assert run_cli("decrypt", str(path)).stdout == "a:\n  z: !GetAZs\n"
+    refused = run_cli("decrypt", "--output-type", "json", str(path))
+    assert refused.returncode != 0 and len(refused.stderr.strip().splitlines()) == 1 and "a.z" in refused.stderr
