@@ -88,7 +88,10 @@ def test_a_changed_tag_on_an_empty_value_breaks_the_seal(age_identity: AgeIdenti
         decrypt_text(sealed.replace(before, after, 1))
 
 
-def test_changes_of_neighbours_leave_the_empty_tagged_values_as_written(age_identity: AgeIdentity) -> None:
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_changes_of_neighbours_leave_the_empty_tagged_values_as_written(age_identity: AgeIdentity, fast: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
     sealed = seal_text(TEMPLATE, [age_identity.key])
     sealed = set_value(sealed, "Name", "subnet")
     sealed = unset_value(sealed, "Resources.Subnet.Properties.Again")
