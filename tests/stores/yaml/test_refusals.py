@@ -55,7 +55,7 @@ REFUSED_PLAINTEXTS = {
     "an application tag on the metadata": ("a: 1\nsealfile: !x {}\n", "invalid YAML"),
     "an unquoted value starting with '!' (a tag without a value)": (f"password: !{SECRET}\n",
         "password: a value starts with '!' and a word YAML reads as a tag"),
-    "an application's tag without a value": ("password: !secret\n", "password: a tag without a value (line 1"),
+    "'!' alone without a value": ("password: !\n", "password: a plain value tagged '!' reads differently"),
     "the same in a flow list": (f"a: [!{SECRET} , b]\n", "a.0: a value starts with '!'"),
     "a comment between a tag and its value": (f"a: !Sub\n  # {SECRET}\n  x\n", "a comment between a tag"),
     "a set": (f"a: !!set {{{SECRET}}}\n", "!!set"),

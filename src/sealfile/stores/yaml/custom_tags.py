@@ -24,8 +24,11 @@ from sealfile.stores.yaml.spans import bare_tag_at, where, written_tag
 
 TAG_ENTRY = b"!"
 """The first byte of a tag's seal entry (§7), which starts no other entry."""
-_PROPERTIES = re.compile(r"(?:(?:![^ \t\r\n,\[\]{}]*|&[^ \t\r\n,\[\]{}]*)[ \t\r\n]+)+")
+_PROPERTY = r"(?:![^ \t\r\n,\[\]{}]*|&[^ \t\r\n,\[\]{}]*)"
+_PROPERTIES = re.compile(rf"(?:{_PROPERTY}[ \t\r\n]+)+")
 """A node's properties (its tag and anchor, in either order) and the blanks and line breaks after each."""
+_ONLY_PROPERTIES = re.compile(rf"{_PROPERTY}(?:[ \t\r\n]+{_PROPERTY})*")
+"""The whole text of an empty plain scalar's node: its properties and nothing after the last."""
 
 
 def custom_tag(text: str, node: Any, path: Any) -> str | None:
@@ -95,12 +98,16 @@ def tag_entry(tag: str) -> bytes:
 
 def value_start(text: str, start: int, end: int, node: Any, path: Any) -> int:
     """Where a tagged scalar's value starts after its properties: its token's span starts there, so the
-    sealed text keeps the tag (``!secret ENC[...]``). A comment between the tag and the value is refused:
-    a token written after the tag would stand inside it."""
-    properties = _PROPERTIES.match(text, start, end)
-    if properties is None or (node.value == "" and node.style in (None, "")):
+    sealed text keeps the tag (``!secret ENC[...]``). An empty plain value (``!GetAZs`` with no argument, the
+    empty string to every YAML reader) starts right after its last property. A comment between the tag and
+    the value is refused: a token written after the tag would stand inside it."""
+    empty = node.value == "" and node.style in (None, "")
+    properties = (_ONLY_PROPERTIES.fullmatch if empty else _PROPERTIES.match)(text, start, end)
+    if properties is None:
         raise FormatError(f"a tag without a value ({where(node)}): quote a text that starts with '!'",
-                          keypath=format_keypath(path) or None)  # an unquoted '!secret' is read as a tag
+                          keypath=format_keypath(path) or None)
+    if empty:  # every engine ends the node's marks after its last property: the token goes there
+        return end
     after = properties.end()
     if text.startswith("#", after):
         raise FormatError(f"a comment between a tag and its value ({where(node)}): put the value on the tag's "
