@@ -73,7 +73,8 @@ def mac_explained(document: SealedDocument, data_key: bytes) -> Iterator[None]:
     """The MAC check's failure, told apart where the data key tells: a key that opens none of the file's
     values was sealed for another file (a stanza copied in, which a version 1 MAC does not cover, and
     which no stanza of this file's own gives). A key that opens one of them keeps the plain message: the
-    values were changed. Tried only once the MAC failed, one token at a time, stopping at one that opens."""
+    values were changed. Tried only once the MAC failed, one token's HMAC at a time (nothing is decrypted),
+    stopping at one that is the key's."""
     try:
         yield
     except IntegrityError as err:
