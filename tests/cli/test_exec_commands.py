@@ -108,3 +108,16 @@ def test_a_value_too_large_for_the_environment_is_named_not_shown(age_identity: 
     assert done.stderr == ("sealfile: error: true: Argument list too long: CERT is 200,005 bytes, more than one "
                            "environment variable may hold (131,072 bytes on Linux); pass that value another way "
                            "(exec-file)\n")
+
+
+@pytest.mark.parametrize("program", ["no-such-program-here", "/etc"])
+def test_a_command_that_does_not_start_leaves_this_process_ignoring_sigpipe(program: str) -> None:
+    """The dispositions a started program gets are set just before it replaces this process; when it does
+    not start, they are put back: a closed pipe met afterwards (a git batch that ended) must raise
+    BrokenPipeError here, not kill the process (a test run's worker died so)."""
+    from sealfile.cli.execute import replace_process
+
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN
+    with pytest.raises(SystemExit):
+        replace_process([program], {"PATH": "/nonexistent"})
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN

@@ -38,8 +38,7 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
     if program is None:
         _fail(command[0], missing + _shell_line_hint(command), ExitCode.COMMAND_NOT_FOUND)
     sys.stdout.flush()
-    for name in _IGNORED_BY_PYTHON:
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    kept = {name: signal.signal(getattr(signal, name), signal.SIG_DFL) for name in _IGNORED_BY_PYTHON}
     try:
         os.execve(program, list(command), environment)
     except OSError as err:
@@ -49,6 +48,8 @@ def replace_process(command: Sequence[str], environment: Mapping[str, str]) -> N
             os.execve(SHELL, [SHELL, program, *command[1:]], environment)
         except OSError as err:
             failure = err
+    for name, handler in kept.items():  # not run: this process writes on, and a closed pipe must not kill it
+        signal.signal(getattr(signal, name), handler)
     if failure.errno == errno.ENOENT and not os.path.lexists(program):
         _fail(command[0], "No such file or directory" + _shell_line_hint(command), ExitCode.COMMAND_NOT_FOUND)
     if failure.errno == errno.ENOENT:  # the file is there: what it needs to start is not
