@@ -47,6 +47,22 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
+_DISPOSITIONS = [getattr(signal, name) for name in ("SIGPIPE", "SIGINT", "SIGHUP", "SIGTERM", "SIGXFSZ")
+                 if hasattr(signal, name)]
+
+
+@pytest.fixture(autouse=True)
+def signals_as_found() -> Iterator[None]:
+    """Each test starts with the signal dispositions this process started with: one that ran a command in this
+    process and left SIGPIPE at its default made a later test's write to a finished git process kill the
+    worker (Python ignores SIGPIPE, and sealfile's code relies on the BrokenPipeError it then gets)."""
+    found = {sig: signal.getsignal(sig) for sig in _DISPOSITIONS}
+    yield
+    for sig, handler in found.items():
+        if signal.getsignal(sig) != handler and handler is not None:
+            signal.signal(sig, handler)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every hypothesis test ``property``, so the exploring step can select them (-m property)."""
     for item in items:
