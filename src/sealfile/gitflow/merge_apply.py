@@ -57,7 +57,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     later = [p for p in later if not any(p[:len(r)] == r for r in removed)]
     done: list[Path] = []
     # a value changed where it is written also changes where aliases and merges put it: those places last
-    anchored = "&" in text
+    anchored = store.name == "yaml" and "&" in text  # only YAML has aliases; JSON is not read as YAML
     if store.name == "yaml" and theirs.scanned is None and theirs.plaintext:
         theirs.scanned = scan(split_bom(theirs.plaintext)[1])
     places = [copy.place for copy in scan(split_bom(text)[1]).copies] if anchored else []
