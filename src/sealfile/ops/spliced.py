@@ -1,8 +1,9 @@
 """The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
 Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back the plaintext byte
-for byte. ``set`` of an encrypted value replaces its token and the MAC line; any other change edits the decrypted text
-and seals it again keeping unchanged tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
+for byte. ``set`` of an encrypted value replaces its token (of an unencrypted one-line value, its text as the structural
+edit writes it) and the MAC line; any other change edits the decrypted text and seals it again keeping unchanged
+tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
 
 from __future__ import annotations
 
@@ -201,12 +202,11 @@ class SplicedOpen(OpenDocument):
 
     def _set_plain(self, index: int, edit: Edit, value: Any) -> bool:
         """An unencrypted value written over where it is, as the structural edit writes it; the seal covers it."""
-        if self._sealed.body[edit[0]:edit[1]] == edit[2]:
-            return False
-        expected, leaf = self.data(), self._sealed.scan.leaves[index]
-        leaf.parent[leaf.slot] = value  # in the tree ``expected`` is
-        self._rewrite([edit], {index: leaf_bytes(value)}, expected)
-        return True
+        if changed := self._sealed.body[edit[0]:edit[1]] != edit[2]:
+            expected, leaf = self.data(), self._sealed.scan.leaves[index]
+            leaf.parent[leaf.slot] = value  # in the tree ``expected`` is
+            self._rewrite([edit], {index: leaf_bytes(value)}, expected)
+        return changed
 
     def unset(self, keypath: str) -> None:
         from sealfile.stores.yaml import edit as yaml_edit
