@@ -38,6 +38,7 @@ from measure import SOPS, Bench, Row, measure_pair, measure_together, sealfile_c
 import corpus  # noqa: E402  (benchmarks/ is not a package)
 
 SET_KEYPATH = ("services", "svc-00001", "password")
+SET_UNENCRYPTED = ("services", "svc-00001", "region_unencrypted")
 DEFAULT_RUNS = {10: 15, 100: 11, 1000: 11, 3000: 9, 30000: 5}
 """Runs per size: a small command's time on a shared machine is bimodal (~100 or ~150 ms from run
 to run), and three runs at 30,000 values left the median to one outlier."""
@@ -93,6 +94,18 @@ def changed_lines(before: str, after: str) -> int:
     return sum(1 for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
+def measure_set(bench: Bench, ours: tuple[Path, Path], sops: tuple[Path, Path], keypath: tuple[str, ...],
+                runs: int) -> list[tuple[float, float]]:
+    """``set`` of one value in a copy of each sealed file (made afresh before each run)."""
+    keypath_sops = "".join(f'["{part}"]' for part in keypath)
+    return measure_pair(
+        (sealfile_cmd("set", str(ours[1]), ".".join(keypath), "new-password-1"),
+         lambda: shutil.copyfile(ours[0], ours[1])),
+        ([SOPS, "set", str(sops[1]), keypath_sops, json.dumps("new-password-1")],
+         lambda: shutil.copyfile(sops[0], sops[1])),
+        bench.env, runs)
+
+
 def bench_size(bench: Bench, size: int, runs: int) -> None:
     _, ours, sops = seal_both(bench, size)
     env, add = bench.env, bench.rows.append
@@ -124,18 +137,13 @@ def bench_size(bench: Bench, size: int, runs: int) -> None:
     add(Row("CLI status (s)", size, stat_ours[0], stat_sops[0], "sealfile status vs sops filestatus"))
 
     ours_copy, sops_copy = ours.with_suffix(".set.yaml"), sops.with_suffix(".set.yaml")
-    keypath_sops = "".join(f'["{part}"]' for part in SET_KEYPATH)
-
-    set_ours, set_sops = measure_pair(
-        (sealfile_cmd("set", str(ours_copy), ".".join(SET_KEYPATH), "new-password-1"),
-         lambda: shutil.copyfile(ours, ours_copy)),
-        ([SOPS, "set", str(sops_copy), keypath_sops, json.dumps("new-password-1")],
-         lambda: shutil.copyfile(sops, sops_copy)),
-        env, runs)
+    set_ours, set_sops = measure_set(bench, (ours, ours_copy), (sops, sops_copy), SET_KEYPATH, runs)
     add(Row("CLI set, one value (s)", size, set_ours[0], set_sops[0]))
     add(Row("peak memory, set (MB)", size, set_ours[1], set_sops[1]))
     add(Row("lines changed by that set (+ and -)", size, changed_lines(ours.read_text(), ours_copy.read_text()),
             changed_lines(sops.read_text(), sops_copy.read_text())))
+    set_ours, set_sops = measure_set(bench, (ours, ours_copy), (sops, sops_copy), SET_UNENCRYPTED, runs)
+    add(Row("CLI set, one unencrypted value (s)", size, set_ours[0], set_sops[0]))
 
     inner = subprocess.run([sys.executable, __file__, "--inner-load", str(ours), str(sops), str(runs)],
                            env=env, check=True, capture_output=True, text=True)

@@ -21,8 +21,9 @@ def test_benchmark_script_writes_a_table(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     table = output.read_text()
-    for metric in ("CLI decrypt (s)", "CLI set, one value (s)", "load in a running app (s)",
-                   "peak memory, decrypt (MB)", "sealed file size (KB)", "lines changed by that set (+ and -)",
+    for metric in ("CLI decrypt (s)", "CLI set, one value (s)", "CLI set, one unencrypted value (s)",
+                   "load in a running app (s)", "peak memory, decrypt (MB)", "sealed file size (KB)",
+                   "lines changed by that set (+ and -)",
                    "import `sealfile` (s)", "process start, no work (s)", "CLI decrypt --extract (s)",
                    "CLI encrypt (s)", "CLI rotate (s)", "CLI status (s)", "rotate 3 files, one process (s)",
                    *AWS_ROWS):

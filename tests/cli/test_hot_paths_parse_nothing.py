@@ -50,17 +50,20 @@ def _texts() -> dict[str, str]:
 TEXTS = _texts()
 
 
-def _keypaths(text: str) -> tuple[list[str], list[str]]:
-    """Key paths of sealed values to read and set (the first of each style, the last), and of mappings or lists
-    holding them."""
+def _keypaths(text: str) -> tuple[list[str], list[str], list[str]]:
+    """Key paths of sealed values to read and set (the first of each style, the last), of mappings or lists
+    holding them, and of values the rules leave unencrypted written on one line (the first, the last)."""
     scanned = fast_scan(text, parsed)
     assert scanned is not None
-    leaves = [leaf for leaf in scanned.leaves if type(leaf.value) is str  # sealed: a plaintext value is not
-              and not any(str(segment).endswith("_unencrypted") for segment in leaf.path)]
+    unencrypted = [any(str(segment).endswith("_unencrypted") for segment in leaf.path) for leaf in scanned.leaves]
+    leaves = [leaf for leaf, plain in zip(scanned.leaves, unencrypted, strict=True)
+              if type(leaf.value) is str and not plain]  # sealed: a plaintext value is not
     chosen = {leaf.style: leaf for leaf in reversed(leaves)}
     values = sorted({format_keypath(leaf.path) for leaf in [*chosen.values(), *leaves[-1:]]})
     parents = sorted({format_keypath(leaf.path[:-1]) for leaf in chosen.values() if len(leaf.path) > 1})
-    return values[:3], parents[:2]
+    plains = [leaf for leaf, plain in zip(scanned.leaves, unencrypted, strict=True)
+              if plain and not isinstance(leaf.value, (dict, list)) and leaf.style not in ("|", ">")]
+    return values[:3], parents[:2], sorted({format_keypath(leaf.path) for leaf in plains[:1] + plains[-1:]})
 
 
 class Files:
@@ -69,7 +72,7 @@ class Files:
     def __init__(self, directory: Path, text: str, sealed: str, recipients: tuple[str, str]) -> None:
         self.directory, self.text, self.sealed, self.recipients = directory, text, sealed, recipients
         self.file, self.plain, self.out = directory / "s.yaml", directory / "p.yaml", directory / "o.yaml"
-        self.values, self.parents = _keypaths(text)
+        self.values, self.parents, self.unencrypted = _keypaths(text)
 
     def fresh(self, config: bool = False) -> str:
         self.file.write_text(self.sealed)
@@ -131,6 +134,8 @@ OPERATIONS: dict[str, Callable[[Files], None]] = {
                                                            for keypath in files.parents],
     "decrypt --output-type json": lambda files: _cli("decrypt", "--output-type", "json", files.fresh()),
     "set an existing value": _each_value(lambda files, keypath: _cli("set", files.fresh(), keypath, "new-value")),
+    "set an unencrypted value": lambda files: [_cli("set", files.fresh(), keypath, "new-value")
+                                               for keypath in files.unencrypted],
     "set --type int": _each_value(lambda files, keypath: _cli("set", "--type", "int", files.fresh(), keypath, "42")),
     "set --rotate": _each_value(lambda files, keypath: _cli("set", "--rotate", files.fresh(), keypath, "v w")),
     "rotate": lambda files: _cli("rotate", files.fresh()),
@@ -178,3 +183,4 @@ def test_a_hot_operation_parses_no_text_the_line_scan_reads(operation: str, work
             found[name] = dict(calls)
     assert found == {}, json.dumps(found, indent=1)
     assert sum(name.startswith("real/") for name in TEXTS) > 30  # the corpus holds texts the line scan reads
+    assert sum(bool(_keypaths(text)[2]) for text in TEXTS.values()) > 6  # and texts with unencrypted values

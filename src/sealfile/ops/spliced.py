@@ -1,8 +1,9 @@
 """The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
 
 Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back the plaintext byte
-for byte. ``set`` of an encrypted value replaces its token and the MAC line; any other change edits the decrypted text
-and seals it again keeping unchanged tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
+for byte. ``set`` of an encrypted value replaces its token (of an unencrypted one-line value, its text as the structural
+edit writes it) and the MAC line; any other change edits the decrypted text and seals it again keeping unchanged
+tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sealfile.errors import FormatError, IntegrityError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
-from sealfile.model.paths import Path, encode_path, format_keypath, get_at, resolve
+from sealfile.model.paths import Path, encode_path, format_keypath, get_at
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
@@ -177,7 +178,11 @@ class SplicedOpen(OpenDocument):
         return yaml_edit.subtree_text(plain, scan(plain, engine=self._sealed.engine), path)
 
     def set(self, keypath: str, value: Any) -> bool:
-        leaf = None if isinstance(value, (dict, list)) else self._encrypted_leaf(keypath)
+        from sealfile.ops.yaml_rewrite import leaf_at, plain_splice  # writes only: off the read path
+        leaves = self._leaves()  # each leaf the rules encrypt checked to hold a token: any other is unencrypted
+        if (plain := plain_splice(self._sealed, keypath, value)) is not None:
+            return self._set_plain(*plain, value)
+        leaf = None if isinstance(value, (dict, list)) else leaf_at(self._sealed.scan, keypath, leaves)
         encoded, layout = (b"", b"") if leaf is None else unpack_payload(
             ValueCipher(self._data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path))
         if leaf is not None and same_value((old := decode_scalar(encoded)).value, value):
@@ -188,21 +193,20 @@ class SplicedOpen(OpenDocument):
             return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
         refuse_unfit(self._sealed.body, leaf, scalar.value)
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
-        index = self._sealed.scan.leaves.index(leaf)
-        expected = self.data()
+        index, expected = self._sealed.scan.leaves.index(leaf), self.data()
         put_echoes(leaf, scalar.value, echoes_of(self._sealed.scan.echoes), written=True)
-        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: token}, expected)
+        self._rewrite([replace_token_edit(self._sealed.body, leaf, token)], {index: b"E" + token.encode()}, expected)
         if "\t" in self._sealed.body:  # a new spelling may not fit before a line of blanks with a tab: check
             self.plaintext()
         return True
 
-    def _encrypted_leaf(self, keypath: str) -> Leaf | None:
-        try:
-            path = resolve(self._sealed.scan.tree, keypath)
-        except (FormatError, LookupError):
-            return None
-        encoded = encode_path(path)
-        return next((leaf for leaf in self._leaves() if leaf.encoded_path == encoded), None)
+    def _set_plain(self, index: int, edit: Edit, value: Any) -> bool:
+        """An unencrypted value written over where it is, as the structural edit writes it; the seal covers it."""
+        if changed := self._sealed.body[edit[0]:edit[1]] != edit[2]:
+            expected, leaf = self.data(), self._sealed.scan.leaves[index]
+            leaf.parent[leaf.slot] = value  # in the tree ``expected`` is
+            self._rewrite([edit], {index: leaf_bytes(value)}, expected)
+        return changed
 
     def unset(self, keypath: str) -> None:
         from sealfile.stores.yaml import edit as yaml_edit
@@ -237,17 +241,18 @@ class SplicedOpen(OpenDocument):
         if (groups, threshold) != (meta.groups, meta.threshold):
             self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold))
 
-    def _rewrite(self, edits: list[Edit], tokens: dict[int, str], expected: Any,
+    def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any,
                  metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
-        """Apply token edits and write the metadata block again for ``metadata`` under ``data_key`` (default: this
-        document's), then continue from the result as read back: refused unless it opens as ``expected``. The old parse
-        goes first (a write's peak memory is one parse, not two); on a refusal it is read again from its old text."""
+        """Apply ``edits`` (``covered``: as ``rewritten`` takes it), write the metadata block for ``metadata`` under
+        ``data_key`` (default: this document's), continue from the result as read back: refused unless it opens as
+        ``expected``. The old parse goes first (peak memory: one parse); on a refusal it is read again from its text."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata, data_key = self.metadata if metadata is None else metadata, data_key or self._data_key
         sealed = self._sealed
-        text = rewritten(sealed, edits, tokens, metadata, data_key)
+        text = rewritten(sealed, edits, covered, metadata, data_key)
         edits.clear()
-        self._release()
+        self._sealed.release()
+        self._encrypted = self._payloads = None
         try:
             opened = read_back(text, self.store, data_key, expected, sealed.engine)
         except BaseException:
@@ -255,10 +260,6 @@ class SplicedOpen(OpenDocument):
             raise
         self._adopt(opened)
         self._data_key = data_key
-
-    def _release(self) -> None:
-        self._sealed.release()
-        self._encrypted = self._payloads = None
 
     def _adopt(self, opened: SplicedOpen) -> None:
         """Continue from a text this document wrote, as read back (parsed, checked and opened once)."""

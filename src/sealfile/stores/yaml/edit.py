@@ -184,9 +184,9 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     # a value on one line over an inline one (scalar or flow): its own span only (a comment after it is the key's)
     inline = node.flow_style if not isinstance(node, ScalarNode) else not text[start:end].endswith(("\n", "\r"))
     if flow or (single and inline):
-        rendered = entries.flow(value) if flow or empty else entries.scalar_text(value)
-        start = start if rendered else spans.empty_value_start(text, start, end)  # a null: 'key:', no space after
-        return start, end, (" " if start == end and rendered else "") + rendered
+        if isinstance(value, (dict, list)):
+            return start, end, (" " if start == end else "") + entries.flow(value)
+        return spans.scalar_edit(text, start, end, value, flow)
     first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first)
     column = first - start

@@ -13,6 +13,7 @@ from sealfile.model.paths import Segment
 from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.basics import MAX_IMPLICIT_KEY
 from sealfile.stores.yaml.layout import Layout, guess_layout
+from sealfile.stores.yaml.scalars import scalar_text as scalar_text
 from sealfile.stores.yaml.spans import first_key_place
 
 
@@ -33,11 +34,6 @@ def key_text(key: Segment, *, flow: bool = False) -> str:
     if isinstance(key, int):
         return str(key)
     return scalar_text(key, flow=flow)
-
-
-def scalar_text(value: Any, *, flow: bool = False) -> str:
-    rendered = yaml_scalars.inline(value, None, flow=flow)
-    return rendered if rendered is not None else yaml_scalars.double_quoted_any(str(value))
 
 
 def flow_entry(key: Segment | None, value: Any) -> str:

@@ -192,3 +192,9 @@ def float_text(value: float) -> str:
     if "." not in mantissa:
         mantissa += ".0"
     return mantissa + (f"e{'' if exponent[0] in '+-' else '+'}{exponent}" if e else "")
+
+
+def scalar_text(value: Any, *, flow: bool = False) -> str:
+    """``value`` on one line as ``set`` writes a new value: as sealfile writes it, else double-quoted."""
+    rendered = inline(value, None, flow=flow)
+    return rendered if rendered is not None else double_quoted_any(str(value))

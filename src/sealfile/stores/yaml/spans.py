@@ -15,6 +15,7 @@ from typing import Any
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_start
+from sealfile.stores.yaml.scalars import scalar_text
 
 _gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
 """Spaces, line breaks and comments: always matches."""
@@ -283,3 +284,11 @@ def empty_value_start(text: str, start: int, end: int) -> int:
     if text[end:end + 1] not in ("", "\n", "\r"):
         return start
     return len(text[:start].rstrip(" \t"))
+
+
+def scalar_edit(text: str, start: int, end: int, value: Any, flow: bool) -> tuple[int, int, str]:
+    """The edit writing the single-line ``value`` over the one-line value written at ``[start, end)``
+    (``flow``: inside a flow collection), as ``set`` writes it: a null as ``key:``."""
+    rendered = scalar_text(value, flow=flow)
+    start = start if rendered else empty_value_start(text, start, end)
+    return start, end, (" " if start == end and rendered else "") + rendered
