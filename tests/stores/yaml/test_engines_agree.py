@@ -46,6 +46,8 @@ def _same_on_both_engines(text: str) -> Any:
     ("k: |\t# note\n  x\n", "x\n"),      # a tab after a block scalar's header
     ("k: |-#note\n  x\n", "x"),          # a comment right after it
     ("k: |\n  \n   x\n", "\nx\n"),       # an empty line less indented than the text after it
+    ("k: |-\n  \n    \n", ""),            # a block of empty lines, each more indented than the one before:
+    ("k: >\n \n  \n   \n # c\n", ""),       # ruamel's pure reader alone refuses it (PyYAML reads "")
     ('k: ["a":1]\n', [{"a": 1}]),         # a ':' right after a quoted key inside brackets
     ("k: ! x\n", "x"),
     ("k: &a-b_1 x\n", "x"),
@@ -70,6 +72,7 @@ def test_what_libyaml_reads_the_pure_engine_reads_the_same(text: str, value: Any
     "k: [a?b]\n",             # '?' inside a plain scalar inside brackets
     "k: {a: b?}\n",
     "k: [a:b]\n",
+    "k: [C, {x: y}, AWS::NoValue]\n",  # ... after a flow mapping too (PyYAML reads it)
     "k: &a x\nj: &a y\n",     # one anchor name twice (the pure composer only warned, quoting the lines)
     "k: &a [1]\nj:\n  - &a {b: 1}\n",
 ])

@@ -245,6 +245,25 @@ def test_a_block_followed_by_comments_or_without_a_line_break_is_read_line_by_li
     same_scan(found, reference)
 
 
+@pytest.mark.parametrize("after", ["  # commented-out: setting\n", "\n    # deeper\n  # less\n# none\n\n",
+                                   "  #\n", "        # as deep as the block's text\n"])
+@pytest.mark.parametrize("last", ["  mac: m\n", "  wrapped: |\n    line\n"])
+def test_indented_comments_after_the_block_are_comments_unless_a_block_scalar_ends_it(last: str, after: str) -> None:
+    """A plaintext ending with commented-out settings (indented as they would be) gets its block before them:
+    read line by line after a one-line value; after a last block scalar, where such a line may be its text,
+    ruamel reads the block, the same way."""
+    text = f"a: {TOKEN}\nsealfile:\n  version: 2\n{last}{after}"
+    found = _line_scan(text)
+    assert found is not None  # the values, read by the line scan; the block line by line, or by ruamel:
+    assert found.block_at == (text.index("sealfile:") if last.endswith(" m\n") else None)
+    reference = _parsed(text)
+    assert found.metadata == reference.metadata
+    assert metablock.cut_edit(text, found) == metablock.cut_edit(text, reference)
+    mapping = {**reference.metadata, "mac": "new"}
+    assert metablock.replace_edit(text, found, mapping) == metablock.replace_edit(text, reference, mapping)
+    same_scan(found, reference)
+
+
 @pytest.mark.parametrize("block", [
     "sealfile:\n  text: |\n    one\n\n    two\n  mac: m\n", "sealfile:\n  text: |+\n    one\n  mac: m\n",
     "sealfile:\n  # c\n  mac: m\n", "sealfile:\n  mac: m  # c\n", "sealfile: {mac: m}\n", "sealfile:\n  a-b: c\n",

@@ -32,13 +32,15 @@ class _Unread(Exception):
 def metadata_lines(text: str, start: int) -> tuple[Any, int] | None:
     """The value of the ``sealfile:`` key whose line starts at ``start``, and where the block ends: the start of
     the line after its last value (what :func:`.spans.line_after` gives for its node). Only blank lines and
-    comments at column 0 may follow it, as sealing a plaintext that ends with a comment, or without a line break,
-    writes it; ``None`` when the block is not in the subset."""
-    end = len(text)
+    comments may follow it, as sealing a plaintext that ends with comments (commented-out settings, indented
+    as they would be), or without a line break, writes it; ``None`` when the block is not in the subset."""
+    end, indented = len(text), False
     while True:  # the blank and comment lines after the block are no value's: a comment at column 0 ends any
         last = text.rfind("\n", start, end - 1) + 1  # the last line's start
-        if last <= start or (text[last:end].rstrip("\n") and text[last] != "#"):
+        line = text[last:end].rstrip("\n")
+        if last <= start or (line and not line.lstrip(" ").startswith("#")):
             break
+        indented = indented or line.startswith(" ")
         end = last
     lines = _Lines(text[start:end])
     if lines[0] != "sealfile:":
@@ -49,8 +51,8 @@ def metadata_lines(text: str, start: int) -> tuple[Any, int] | None:
         value, read = _collection(lines, 1, 0)
     except _Unread:
         return None
-    if read != len(lines):
-        return None
+    if read != len(lines) or (indented and lines.literal_end == read):
+        return None  # an indented comment after a last block scalar may be its text: ruamel decides
     while lines.literal_end == read and text.startswith("\n", end):
         end += 1  # a last block scalar's node takes the blank lines after it (its chomping drops them)
     return value, end

@@ -70,7 +70,7 @@ def inline(value: Any, style: str | None, *, flow: bool) -> str | None:
         text = node.value
         if node.style or not isinstance(text, str) or implicit_tag(text) != tag_text(node.ctag):
             return None
-        if flow and ":" in text:  # a time: libyaml (and PyYAML) refuse a ':' inside a plain scalar there
+        if flow and ":" in text:  # a time: ruamel's C reader refuses a ':' inside a plain scalar there
             return f'!!timestamp "{text}"' if isinstance(value, dt.date) else None
         return text
     return None
