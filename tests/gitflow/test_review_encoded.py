@@ -151,3 +151,23 @@ def test_a_recipients_private_key_in_base64_fails_the_review(sandbox: Sandbox) -
     assert any(line.strip().startswith("deploy/sealfile-key.yaml: base64 in data.keys.txt: line ")
                and FILE in line for line in shown.splitlines()), shown
     assert "AGE-SECRET-KEY" not in shown
+
+
+def test_hostile_lines_end_the_review_in_time_linear_in_them(sandbox: Sandbox) -> None:
+    """Lines that made the decoding layer's patterns backtrack (minutes to hours a line): review still ends, and a
+    copy on the same commit is still found."""
+    import subprocess
+    import sys
+
+    copy = _base(sandbox)
+    (sandbox.repo / "logs").mkdir()
+    (sandbox.repo / "logs" / "app.jsonl").write_text('["' + '\\"' * 300_000 + "\n")
+    (sandbox.repo / "logs" / "curl.txt").write_text("x" + "%" * 600_000 + "\n")
+    (sandbox.repo / "values.yaml").write_text("a: " + '"' * 60_000 + "x\n")
+    (sandbox.repo / "config" / "copy.jsonl").write_bytes(json.dumps({"msg": copy.decode()}).encode() + b"\n")
+    sandbox.commit("hostile lines")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "review", "HEAD~1", "HEAD"], cwd=sandbox.repo,
+                          env=sandbox.keyless_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "config/copy.jsonl: JSON string on line 1" in done.stdout
+    assert SECRET not in done.stdout
