@@ -9,12 +9,14 @@ import gzip
 import io
 import struct
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from sealfile.gitflow import blob_views
 from sealfile.gitflow.blob_views import MAX_MEMBERS, views
 from tests.support.archives import zip_bytes
+from tests.support.cli import run_python
 
 LIMIT_MB = "1"
 
@@ -88,7 +90,6 @@ def test_names_hashes_and_paths_in_base64s_alphabet_are_no_base64(text: str) -> 
 def test_the_real_file_corpus_holds_no_decoded_copy_nor_credential() -> None:
     """Every file under tests/ (the real configuration files of the corpus, and the tests' own sources) decoded
     and judged against the sealed files among them: no encoded text is a copy, nor holds a credential."""
-    from pathlib import Path
 
     from sealfile.gitflow.copy_index import SealedCopies
     from sealfile.gitflow.leaks import sealed_leaves
@@ -109,3 +110,43 @@ def test_a_json_escaped_copy_and_a_programs_string_literal() -> None:
     assert [v.text for v in views("log.json", escaped.encode()).found if v.where] == [
         "db:\n  password: s3cret-a91\n  user: app\n"]
     assert [v.where for v in views("setup.py", f"NOTE = {escaped}".encode()).found] == [""]
+
+
+HOSTILE_LINES = {  # each line took the scans' backtracking patterns time quadratic in it: hours for these
+    "log.json": '["' + '\\"' * 300_000 + "\n",  # a quote that opens no JSON string, from every quote
+    "curl.txt": "x" + "%" * 600_000 + "\n",  # a run holding no %XX, searched from every position
+    "values.yaml": "a: " + '"' * 65_000 + "x\n" + "b: " + "," * 65_000 + "y\n",  # a value before optional quotes
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_LINES))
+def test_a_hostile_line_is_scanned_in_time_linear_in_it(name: str, tmp_path: Path) -> None:
+    """In a fresh process given a minute (the patterns took hours), which must use a few seconds of CPU."""
+    (tmp_path / name).write_text(HOSTILE_LINES[name])
+    code = ("import sys, time\nfrom sealfile.gitflow.blob_views import views\nstart = time.process_time()\n"
+            "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\n"
+            "print([view.where for view in found.found], round(time.process_time() - start, 2))")
+    done = run_python(code, tmp_path / name)
+    assert done.returncode == 0, done.stderr
+    shown, seconds = done.stdout.rsplit(" ", 1)
+    assert shown == "['']" and float(seconds) < 5
+
+
+def test_one_line_of_many_encoded_texts_gives_no_more_than_the_bound() -> None:
+    """The count of encoded texts was checked after each line: one line of 400,000 gave them all."""
+    from sealfile.gitflow.text_encodings import MAX_FOUND, escaped
+
+    assert len(escaped("curl -d '" + "%41&" * 400_000 + "'\n")) == MAX_FOUND + 1
+    assert len(escaped('["' + '\\u0041", "' * 200_000 + '"]\n')) == MAX_FOUND + 1
+
+
+def test_json_literals_are_those_the_backtracking_search_finds() -> None:
+    import random
+    import re
+
+    from sealfile.gitflow.text_encodings import json_literals
+
+    backtracking = re.compile(r'"((?:[^"\\]|\\.)*)"')
+    pick = random.Random(41)
+    lines = ["".join(pick.choice('"\\a, ') for _ in range(pick.randint(0, 12))) for _ in range(20_000)]
+    assert [json_literals(line) for line in lines] == [backtracking.findall(line) for line in lines]

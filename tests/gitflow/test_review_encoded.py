@@ -151,3 +151,43 @@ def test_a_recipients_private_key_in_base64_fails_the_review(sandbox: Sandbox) -
     assert any(line.strip().startswith("deploy/sealfile-key.yaml: base64 in data.keys.txt: line ")
                and FILE in line for line in shown.splitlines()), shown
     assert "AGE-SECRET-KEY" not in shown
+
+
+def test_hostile_lines_end_the_review_in_time_linear_in_them(sandbox: Sandbox) -> None:
+    """Lines that made the decoding layer's patterns backtrack (minutes to hours a line): review still ends, and a
+    copy on the same commit is still found."""
+    import subprocess
+    import sys
+
+    copy = _base(sandbox)
+    (sandbox.repo / "logs").mkdir()
+    (sandbox.repo / "logs" / "app.jsonl").write_text('["' + '\\"' * 300_000 + "\n")
+    (sandbox.repo / "logs" / "curl.txt").write_text("x" + "%" * 600_000 + "\n")
+    (sandbox.repo / "values.yaml").write_text("a: " + '"' * 60_000 + "x\n")
+    (sandbox.repo / "config" / "copy.jsonl").write_bytes(json.dumps({"msg": copy.decode()}).encode() + b"\n")
+    sandbox.commit("hostile lines")
+    done = subprocess.run([sys.executable, "-m", "sealfile", "review", "HEAD~1", "HEAD"], cwd=sandbox.repo,
+                          env=sandbox.keyless_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "config/copy.jsonl: JSON string on line 1" in done.stdout
+    assert SECRET not in done.stdout
+
+
+def test_a_notebook_that_does_not_read_is_named_not_a_crash(sandbox: Sandbox) -> None:
+    """A notebook nested past Python's stack (``json.loads`` raised RecursionError: review and check ended in an
+    internal error), or damaged, keeps its copy's lines in one string each: named as not read, not passed."""
+    copy = _base(sandbox)
+    text = _notebook(copy).decode()
+    (sandbox.repo / "notebooks").mkdir()
+    (sandbox.repo / "notebooks" / "deep.ipynb").write_text(text.replace('"metadata": {}', '"metadata": ' + "[" * 5000
+                                                                        + "]" * 5000, 1))
+    (sandbox.repo / "notebooks" / "damaged.ipynb").write_text(text + "}")
+    sandbox.commit("notebooks")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown  # attention, not a failure (nor a crash)
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    for name in ("deep", "damaged"):
+        assert (f"notebooks/{name}.ipynb: the notebook: does not read as a notebook (damaged, or nested too deep): "
+                "its cells were not read") in attention, shown
+    checked = sandbox.sealfile("check", "notebooks/deep.ipynb", check=False, env=sandbox.keyless_env())
+    assert "internal error" not in checked.stderr, checked.stderr

@@ -83,6 +83,22 @@ def test_makeflags_from_a_file_does_not_run_code(seal_file: SealFile, tmp_path: 
     assert not marker.exists()
 
 
+@pytest.mark.skipif(shutil.which("tar") is None, reason="needs tar")
+def test_tar_options_from_a_file_do_not_run_a_command(seal_file: SealFile, tmp_path: Path) -> None:
+    """GNU tar reads TAR_OPTIONS as options, and ``--checkpoint-action=exec=`` runs a shell command at each
+    checkpoint: ``exec -- tar czf backup.tgz data`` ran what the file said."""
+    marker = tmp_path / "CODE-RAN"
+    (tmp_path / "data.txt").write_text("x\n")
+    path = seal_file(f'tar_options: "--checkpoint=1 --checkpoint-action=exec=touch${{IFS}}{marker}"\n'
+                     "db_password: p-1\n")
+    done = run_exec(path, "--", "tar", "cf", str(tmp_path / "out.tar"), "-C", str(tmp_path), "data.txt")
+    assert (done.returncode, done.stderr) == (1, f"sealfile: error: {path}: tar_options: would set TAR_OPTIONS, "
+                                                 "which changes how programs start or where they connect; refused "
+                                                 "(put a prefix in front of the names, or allow TAR_OPTIONS "
+                                                 "explicitly)\n")
+    assert not marker.exists()
+
+
 @pytest.mark.skipif(shutil.which("make") is None or shutil.which("cc") is None, reason="needs make and a C compiler")
 @pytest.mark.parametrize("entry", ["cc: {program}", 'cflags: "-wrapper {program}"'])
 def test_a_compiler_from_a_file_does_not_run_in_a_build(entry: str, seal_file: SealFile, tmp_path: Path) -> None:
@@ -134,6 +150,13 @@ HOOKS = {
     "pkg_config_path": "PKG_CONFIG_PATH", "cgo_ldflags": "CGO_LDFLAGS", "ccache_prefix": "CCACHE_PREFIX",
     "cmake_c_compiler_launcher": "CMAKE_C_COMPILER_LAUNCHER", "rustc": "RUSTC", "rsync_rsh": "RSYNC_RSH",
     "svn_ssh": "SVN_SSH", "psqlrc": "PSQLRC", "terminfo": "TERMINFO",
+    "tar_options": "TAR_OPTIONS", "manopt": "MANOPT", "kube_editor": "KUBE_EDITOR", "psql_pager": "PSQL_PAGER",
+    "gh_browser": "GH_BROWSER", "aws_pager": "AWS_PAGER", "systemd_pager": "SYSTEMD_PAGER",
+    "gcc_exec_prefix": "GCC_EXEC_PREFIX", "compiler_path": "COMPILER_PATH", "config_site": "CONFIG_SITE",
+    "gtk_modules": "GTK_MODULES", "qt_plugin_path": "QT_PLUGIN_PATH", "vimruntime": "VIMRUNTIME",
+    "erl_aflags": "ERL_AFLAGS", "mono_env_options": "MONO_ENV_OPTIONS", "uv_index_url": "UV_INDEX_URL",
+    "poetry_repositories_x_url": "POETRY_REPOSITORIES_X_URL", "pipenv_pypi_mirror": "PIPENV_PYPI_MIRROR",
+    "conda_channels": "CONDA_CHANNELS", "ansible_config": "ANSIBLE_CONFIG",
 }
 
 

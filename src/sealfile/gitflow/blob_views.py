@@ -183,7 +183,10 @@ def _notebook(out: Views, where: str, text: str) -> None:
 
     try:
         cells = json.loads(text).get("cells", [])
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # nested past Python's stack: json.loads raises that
+        # its text was read, but not its cells, where a copy's lines are one string each
+        out.not_read.append(f"{where}: does not read as a notebook (damaged, or nested too deep): its cells "
+                            "were not read")
         return
     for number, cell in enumerate(cells if isinstance(cells, list) else [], 1):
         if not isinstance(cell, dict):

@@ -13,14 +13,15 @@ MIN_BASE64 = 16
 _BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_BASE64},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_BASE64},}}={{0,2}}")
 _BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 """The last line of wrapped base64, as short as it may be."""
-_SETTING = re.compile(r"\s*(?:-\s+)?[\"']?([\w.@/-]{1,256})[\"']?\s*[:=]\s*[\"']?(\S+?)[\"',]*\s*$")
-"""``key: value``, ``KEY=value``, ``"key": "value",``: the value, where base64 is looked for, and its key."""
+_SETTING = re.compile(r"\s*(?:-\s+)?[\"']?([\w.@/-]{1,256})[\"']?\s*[:=]\s*[\"']?(\S+)\s*")
+"""``key: value``, ``KEY=value``, ``"key": "value",``: the value (its closing quotes and comma stripped after), where
+base64 is looked for, and its key. Every pattern here reads an attacker's line once: none backtracks over it (a
+lazy value before optional quotes, or a run that ends in ``%XX``, searched from every position of a long line,
+took time quadratic in it: minutes for one line of a committed file)."""
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_PERCENT_RUN = re.compile(r"[^\s'\"<>]*%[0-9A-Fa-f]{2}[^\s'\"<>]*")
+_URL_RUN = re.compile(r"[^\s'\"<>]+")
 MAX_FOUND = 1000
 """Texts one file's lines give at most (the caller's own bound cuts them again)."""
-_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-"""A JSON string literal: one with an escape in it is decoded, and its text searched as any other."""
 
 
 def decode(data: bytes) -> tuple[str, str] | None:
@@ -44,27 +45,64 @@ def decode(data: bytes) -> tuple[str, str] | None:
 def escaped(text: str) -> list[tuple[str, str | None, str]]:
     """``(label, None, text)``: each string literal of a JSON text holding a line break or a ``\\u0070`` escape,
     and each percent-encoded value of a URL or form (``config=db%3A%0A...``), decoded."""
-    import json
-    from urllib.parse import unquote_plus
-
     found: list[tuple[str, str | None, str]] = []
     json_text = text.lstrip()[:1] in ("{", "[")  # JSON, JSON lines: a program's string literals are code, not data
     for number, line in enumerate(text.splitlines(), 1):
         if json_text and "\\" in line:
-            for literal in _JSON_STRING.findall(line):
-                if "\\n" not in literal and "\\u" not in literal:  # the parsed value is read as it is
-                    continue
-                try:
-                    found.append((f"JSON string on line {number}", None, json.loads(f'"{literal}"')))
-                except ValueError:
-                    continue
+            found += _json_escaped(line, f"JSON string on line {number}", MAX_FOUND + 1 - len(found))
         if "%" in line:
-            for run in _PERCENT_RUN.findall(line):
-                found += [(f"URL-encoded text on line {number}", None, unquote_plus(value))
-                          for part in run.split("&") if "%" in (value := part.split("=", 1)[-1])
-                          and _PERCENT.search(value)]
-        if len(found) > MAX_FOUND:
+            found += _percent_encoded(line, f"URL-encoded text on line {number}", MAX_FOUND + 1 - len(found))
+        if len(found) > MAX_FOUND:  # counted within a line too: one line of a file may hold them all
             break
+    return found
+
+
+def _json_escaped(line: str, label: str, most: int) -> list[tuple[str, str | None, str]]:
+    import json
+
+    found: list[tuple[str, str | None, str]] = []
+    for literal in json_literals(line):
+        if len(found) >= most:
+            break
+        if "\\n" not in literal and "\\u" not in literal:  # the parsed value is read as it is
+            continue
+        try:
+            found.append((label, None, json.loads(f'"{literal}"')))
+        except ValueError:
+            continue
+    return found
+
+
+def _percent_encoded(line: str, label: str, most: int) -> list[tuple[str, str | None, str]]:
+    from urllib.parse import unquote_plus
+
+    found: list[tuple[str, str | None, str]] = []
+    for run in _URL_RUN.findall(line):
+        for part in run.split("&") if _PERCENT.search(run) else ():
+            if len(found) >= most:
+                return found
+            value = part.split("=", 1)[-1]
+            if _PERCENT.search(value):
+                found.append((label, None, unquote_plus(value)))
+    return found
+
+
+def json_literals(line: str) -> list[str]:
+    """The string literals of a line of JSON, as ``re.findall(r'"((?:[^"\\\\]|\\\\.)*)"', line)`` finds them (an
+    unterminated one is skipped, and the search goes on at the next quote), in time linear in the line: that
+    search reads the rest of the line again from every quote that opens none (``"\\"\\"\\"...``)."""
+    ends = [-1] * (len(line) + 2)  # ends[i]: the quote closing a literal whose text goes on at i
+    for at in range(len(line) - 1, -1, -1):
+        ends[at] = at if line[at] == '"' else ends[at + 2] if line[at] == "\\" else ends[at + 1]
+    found: list[str] = []
+    quote = line.find('"')
+    while quote >= 0:
+        end = ends[quote + 1]
+        if end < 0:
+            quote = line.find('"', quote + 1)
+            continue
+        found.append(line[quote + 1:end])
+        quote = line.find('"', end + 1)
     return found
 
 
@@ -91,9 +129,9 @@ def base64_runs(text: str) -> list[tuple[str, str | None, str]]:
             parents.pop()
         if line.rstrip().endswith(":") and ":" not in line.strip()[:-1]:
             parents.append((indent, line.strip()[:-1].strip("\"'")))
-        elif setting and _BASE64.fullmatch(setting.group(2)):
+        elif setting and _BASE64.fullmatch(value := setting.group(2).rstrip("\"',")):
             key = ".".join([*(name for _, name in parents), setting.group(1)])
-            found.append((f"base64 in {key}", PurePosixPath(setting.group(1)).name, setting.group(2)))
+            found.append((f"base64 in {key}", PurePosixPath(setting.group(1)).name, value))
     return found
 
 

@@ -86,6 +86,14 @@ HOOK_NAMES = frozenset({
     "AZURE_AUTHORITY_HOST",
     # which display a GUI (an askpass dialog asking for a key's passphrase) appears on
     "DISPLAY", "WAYLAND_DISPLAY",
+    # options a tool reads as its own command line, and the editors, pagers and browsers one tool runs:
+    # TAR_OPTIONS='--checkpoint-action=exec=...' runs a command in every tar, MANOPT='-P cmd' man's pager
+    "TAR_OPTIONS", "MANOPT", "KUBE_EDITOR", "PSQL_EDITOR", "PSQL_PAGER", "GH_EDITOR", "GH_PAGER", "GH_BROWSER",
+    "AWS_PAGER", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "CVSEDITOR",
+    # where gcc finds the programs it runs (cc1, as, collect2), the file every ./configure sources, and the
+    # directories and lists programs load modules and start-up code from
+    "GCC_EXEC_PREFIX", "COMPILER_PATH", "CONFIG_SITE", "GTK_MODULES", "GTK_PATH", "QT_PLUGIN_PATH", "VIMRUNTIME",
+    "EMACSLOADPATH", "ELIXIR_ERL_OPTIONS", "MONO_ENV_OPTIONS", "ANSIBLE_CONFIG",
 })
 HOOK_PREFIXES = (
     "LD_", "DYLD_", "BASH_FUNC_", "PYTHON", "NODE_", "NPM_CONFIG_", "YARN_", "PERL", "RUBY", "GEM_", "BUNDLE_",
@@ -93,6 +101,8 @@ HOOK_PREFIXES = (
     "R_ENVIRON", "PIP_", "CARGO_", "GIT_", "MALLOC_", "OPENSSL_", "XDG_", "AWS_ENDPOINT_URL", "CLOUDSDK_",
     "TF_CLI_", "CGO_", "CCACHE_", "DISTCC_", "CMAKE_C",  # CMAKE_<LANG>_COMPILER_LAUNCHER runs a program
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
+    "ERL_",  # the Erlang VM's flags (-eval runs code) and library path
+    "UV_", "POETRY_", "PIPENV_", "PDM_", "CONDA_",  # where Python's package managers install code from, as PIP_
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
 """Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
