@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 from sealfile.envelope.hashing import sha256
 from sealfile.errors import IntegrityError
 from sealfile.model.paths import Path, format_keypath
-from sealfile.model.scalars import ENC_RE, Styled, decode_scalar
+from sealfile.model.scalars import ENC_RE, Styled, decode_scalar, decode_value
 
 DIGEST_BYTES = 16
 _LAYOUT_TAG = b"L"
@@ -36,6 +37,11 @@ def unpack_payload(payload: bytes) -> tuple[bytes, bytes]:
     if len(payload) < 5 + size or size == 0:
         raise IntegrityError("a sealed value is malformed")
     return payload[5:5 + size], payload[5 + size:]
+
+
+def payload_value(payload: bytes) -> Any:
+    """The value a value payload holds (its recorded layout left aside)."""
+    return decode_value(unpack_payload(payload)[0])
 
 
 def now() -> int:

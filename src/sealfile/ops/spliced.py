@@ -1,9 +1,7 @@
-"""The YAML sealed document: one parse, one MAC pass, and every change made by editing the text.
-
-Opening restores each value's recorded spelling and cuts the metadata block: ``decrypt`` gives back the plaintext byte
-for byte. ``set`` of an encrypted value replaces its token (of an unencrypted one-line value, its text as the structural
-edit writes it) and the MAC line; any other change edits the decrypted text and seals it again keeping unchanged
-tokens. The ``"c"`` engine opens tokens in bulk, the ``"pure"`` one by one."""
+"""The YAML sealed document: one parse, one MAC pass, and every change made by editing the text. Opening restores each
+value's recorded spelling and cuts the metadata block: ``decrypt`` gives back the plaintext byte for byte. ``set`` of an
+encrypted value replaces its token (of an unencrypted one-line value, its text as the structural edit writes it) and the
+MAC line; any other change edits the decrypted text and seals it again keeping unchanged tokens."""
 
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from sealfile.envelope.bulk import open_many, seal_many
-from sealfile.envelope.cipher import ValueCipher, now, unpack_payload
+from sealfile.envelope.cipher import ValueCipher, now, payload_value, unpack_payload
 from sealfile.envelope.datakey import new_data_key, open_data_key, wrap_groups
 from sealfile.envelope.mac import EncodedLeaf, leaf_bytes, seal_digest
 from sealfile.errors import FormatError, IntegrityError
@@ -21,7 +19,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import decode_scalar, decode_value, encode_scalar, same_data, same_value
+from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
@@ -29,7 +27,7 @@ from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, w
 from sealfile.stores.yaml.basics import Engine, gc_paused, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.seal_entries import seal_forms
-from sealfile.stores.yaml.sealed import encrypted_leaves, scan_sealed_yaml, token_flags
+from sealfile.stores.yaml.sealed import encrypted_leaves, refuse_retyped_strings, scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, blank_lines_follow, refuse_unfit, replace_token_edit
 
 
@@ -114,12 +112,13 @@ class SplicedOpen(OpenDocument):
         return self._payloads
 
     def _open(self, leaves: list[Leaf]) -> list[bytes]:
-        if self._sealed.engine == "c":
-            with gc_paused():
-                return open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
-                                 lambda index: format_keypath(leaves[index].path))
-        cipher = ValueCipher(self._data_key)
-        return [cipher.open_payload(leaf.encoded_path, leaf.value, leaf.path) for leaf in leaves]
+        cipher = None if self._sealed.engine == "c" else ValueCipher(self._data_key)  # else in bulk
+        with gc_paused():
+            payloads = open_many(self._data_key, [(leaf.encoded_path, leaf.value) for leaf in leaves],
+                                 lambda index: format_keypath(leaves[index].path)) if cipher is None else [
+                cipher.open_payload(leaf.encoded_path, leaf.value, leaf.path) for leaf in leaves]
+        refuse_retyped_strings(self._sealed.body, leaves, payloads, payload_value)
+        return payloads
 
     def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
         """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
@@ -146,7 +145,7 @@ class SplicedOpen(OpenDocument):
         echoes = echoes_of(self._sealed.scan.echoes)
         with gc_paused():
             for leaf, payload in zip(leaves, payloads, strict=True):
-                leaf.parent[leaf.slot] = value = decode_value(unpack_payload(payload)[0])
+                leaf.parent[leaf.slot] = value = payload_value(payload)
                 if echoes:
                     put_echoes(leaf, value, echoes)
 

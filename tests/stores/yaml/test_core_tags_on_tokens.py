@@ -12,6 +12,7 @@ from sealfile.errors import FormatError
 from sealfile.ops.read import decrypt_text, verify_text
 from sealfile.ops.reader import FAST_PATH_ENV
 from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 
@@ -80,3 +81,25 @@ def test_verbatim_tags_other_than_a_good_standard_one_are_refused(age_identity: 
     with pytest.raises(FormatError) as info:
         seal_text(text, [age_identity.key])
     assert info.value.keypath == "t"
+
+
+@pytest.mark.parametrize(("plaintext", "anchor"), [
+    ("n: &a 5432\nu: *a\n", "&a"), ("b: &a true\nu: *a\n", "&a"), ("z: &a null\nu: *a\n", "&a"),
+    ("f: &a 1.5\nu: *a\n", "&a"), ("l:\n  - &a 7\nu: *a\n", "&a"),
+])
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_a_string_tag_before_the_anchor_of_another_type_is_refused(age_identity: AgeIdentity, plaintext: str,
+                                                                   anchor: str, fast: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``!!str &a`` stays outside the token (a string's tag before its anchor, §1.1), so no seal covers it: put
+    before a number, a boolean or a null it would make every YAML reader of the decrypted text read a string
+    where ``load_secrets`` gives the sealed type. Whoever sealed the file wrote it only before a string."""
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    sealed = seal_text(plaintext, [age_identity.key])
+    tampered = sealed.replace(f"{anchor} ENC[", f"!!str {anchor} ENC[", 1)
+    assert tampered != sealed
+    for read in (decrypt_text, lambda text: decrypt_text(text, output=get_store("json"))):
+        with pytest.raises(FormatError) as info:
+            read(tampered)
+        assert info.value.keypath in ("n", "b", "z", "f", "l.0")
+        assert "!!str" in str(info.value)

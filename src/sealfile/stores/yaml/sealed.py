@@ -6,7 +6,8 @@ and the document model (:mod:`sealfile.ops.spliced`), which can take over what t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError, NotSealedError
 from sealfile.model.lines import line_column
@@ -39,6 +40,23 @@ def refuse_tags_outside_tokens(body: str, leaves: Sequence[Leaf]) -> None:
             raise FormatError(f"a YAML tag written outside a sealed value, which no seal covers "
                               f"({line_column(body, leaf.start)}): remove it, or seal the value with its tag",
                               keypath=format_keypath(leaf.path))
+
+
+def refuse_retyped_strings(body: str, leaves: Sequence[Leaf], payloads: Sequence[bytes],
+                           decode: Callable[[bytes], Any]) -> None:
+    """Refuse a sealed value written after a tag its token does not hold (``!!str &a ENC[...]``, an application's
+    ``!Ref ENC[...]``) whose ``payloads`` ``decode`` to anything but a string. Writers keep a tag outside only
+    before a string (§1.1, §1.3), and the ``!!str`` before an anchor is covered by no seal: put before a sealed
+    number, boolean or null it would make every YAML reader of the decrypted text read a string where
+    ``load_secrets`` gives the sealed type."""
+    if "!" not in body:  # one character first: memchr
+        return
+    for leaf, payload in zip(leaves, payloads, strict=True):
+        start = leaf.node_start()
+        if start < leaf.start and body.startswith("!", start) and type(decode(payload)) is not str:
+            raise FormatError(f"a value sealed as another type than a string, written after a '!!str' or other tag "
+                              f"kept outside its token ({line_column(body, start)}): the tag was added by hand; "
+                              "remove it", keypath=format_keypath(leaf.path))
 
 
 def token_flags(leaves: Sequence[Leaf]) -> list[bool]:
