@@ -35,7 +35,6 @@ from sealfile.sops.initree import strip_comment_char
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import check_yaml, yaml_text
 from sealfile.sops.rules import SopsRule, python_pattern
-from sealfile.sops.yamltree import dropped_tags
 from sealfile.stores import Store, get_store
 from sealfile.stores.dotenv_lines import checked_name
 from sealfile.stores.dotenv_metadata import PREFIX as DOTENV_PREFIX
@@ -218,6 +217,8 @@ _TAGS_NAMED = 10
 
 def _tag_notes(text: str) -> list[str]:
     """The YAML tags SOPS's reader ignored: the sealed file holds the values as SOPS reads them, untagged."""
+    from sealfile.sops.yamltree import dropped_tags  # as sops/__init__ does: the YAML reader on first use
+
     dropped = dropped_tags(text)
     if not dropped:
         return []

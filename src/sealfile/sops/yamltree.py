@@ -35,7 +35,6 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
-from sealfile.sops.tags import tag_dropped
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.reader import format_error, refuse_deep, refuse_many_nodes
 
@@ -133,7 +132,11 @@ class _Builder:
             self.value(self.alias(event.anchor), None, event.end_mark.line)
 
     def note_tag(self, event: ScalarEvent | MappingStartEvent | SequenceStartEvent) -> None:
-        if self.dropped is not None and event.tag and tag_dropped(event):
+        if self.dropped is None or not event.tag:
+            return
+        from sealfile.sops.tags import tag_dropped  # import-sops only: the cipher is not every reader's
+
+        if tag_dropped(event):
             self.dropped.append((self.here(event), event.tag))
 
     def here(self, event: Event) -> Path:
