@@ -108,6 +108,8 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
+    if not is_sealed_text(path, new):  # decrypted in place, where a pattern says it must be sealed
+        entry.diff.recipients_removed = entry.diff.keys_removed = unsealed_for(renamed_from or path, old)
     sops_file = None if guarded else sops_kind(new, path)
     if sops_file is not None:  # a team's half-way state: read as SOPS reads it, not held to being sealed
         entry.violations += sops_plaintext(new, sops_file)
@@ -162,14 +164,22 @@ def _setting_changes(entry: FileReview) -> FileReview:
 
 def decrypted_in_place(change: Change, old: str | None) -> list[FileReview]:
     """A sealed or SOPS file no pattern covers, left in plaintext by ``change`` (``sops decrypt -i``; ``old``: its
-    version before): whom it was sealed for, each a recipient removed, as for a file the patterns cover. The
-    plaintext itself is the decrypted copy :mod:`~sealfile.gitflow.plaintext_copies` reports."""
-    old_path = change.old_path or change.path
-    if change.status == "D" or change.link or old is None or not is_sealed_text(old_path, old):
+    version before): whom it was sealed for, each a recipient removed, as for a file the patterns cover
+    (:func:`unsealed_for`). The plaintext itself is the decrypted copy :mod:`~sealfile.gitflow.plaintext_copies`
+    reports."""
+    if change.status == "D" or change.link:
+        return []
+    keys = unsealed_for(change.old_path or change.path, old)
+    return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
+                                             renamed_from=change.old_path))] if keys else []
+
+
+def unsealed_for(old_path: str, old: str | None) -> list[str]:
+    """Whom ``old`` (a sealed or SOPS file's version) was sealed for, when the version after it is that file in
+    plaintext (decrypted in place): each a recipient removed, since anyone who reads the repository reads it now."""
+    if old is None or not is_sealed_text(old_path, old):
         return []
     try:
-        keys = any_view(old, store_for(old_path), old_path).keys
+        return any_view(old, store_for(old_path), old_path).keys
     except FormatError:
         return []
-    return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
-                                             renamed_from=change.old_path))]

@@ -180,6 +180,7 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
             sealed = seal_plaintext(as_dotenv, written, keys, rules, policy=policy)
         else:
             sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
+        notes += _tag_notes(text) if opened.kind == "yaml" else []
         notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
                                 target=output.name if output is not None else "yaml")
     described = (f"any {keys.threshold} of {len(keys.groups)} key groups: "
@@ -208,6 +209,30 @@ def _encrypted_paths(node: object, where: Path) -> Iterator[Path]:
             yield from _encrypted_paths(value, (*where, ListIndex(index)))
     elif is_encrypted(node):
         yield where
+
+
+_TAGS_NAMED = 10
+"""Most tagged paths a note names (a file can tag thousands of values)."""
+
+
+def _tag_notes(text: str) -> list[str]:
+    """The YAML tags SOPS's reader ignored: the sealed file holds the values as SOPS reads them, untagged."""
+    from sealfile.sops.yamltree import dropped_tags  # as sops/__init__ does: the YAML reader on first use
+
+    dropped = dropped_tags(text)
+    if not dropped:
+        return []
+    named = ", ".join(f"{format_keypath(path)} ({_short_tag(tag)})" for path, tag in dropped[:_TAGS_NAMED])
+    more = f" and {len(dropped) - _TAGS_NAMED} more" if len(dropped) > _TAGS_NAMED else ""
+    return [f"{len(dropped)} YAML tag(s) SOPS reads as if absent are not in the sealed file, whose values are "
+            f"the ones sops decrypt gives: {named}{more}"]
+
+
+def _short_tag(tag: str) -> str:
+    return f"!!{tag.removeprefix(_STANDARD)}" if tag.startswith(_STANDARD) else tag
+
+
+_STANDARD = "tag:yaml.org,2002:"
 
 
 def _comment_notes(opened: Opened, *, kept: bool, target: str) -> list[str]:

@@ -26,7 +26,7 @@ STR, BINARY, BOOL, INT, FLOAT, NULL, TIMESTAMP = (f"{_TAG}{name}" for name in (
     "str", "binary", "bool", "int", "float", "null", "timestamp"))
 INDICATOR_TAG = f"{_TAG}yaml"
 """The tag YAML readers give a lone ``*``, ``&`` or ``!`` (ruamel's, PyYAML's), which yaml.v3 single-quotes."""
-_RESOLVABLE = {None, STR, BOOL, INT, FLOAT, NULL, TIMESTAMP}
+RESOLVABLE = {None, STR, BOOL, INT, FLOAT, NULL, TIMESTAMP}
 
 _KNOWN: dict[str, tuple[str, Any]] = {}
 for _value, _tag, _spellings in (
@@ -148,7 +148,7 @@ def scalar_value(text: str, style: str | None, tag: str | None) -> Any:
             return raw.decode("utf-8", "surrogateescape")
         except binascii.Error:
             raise FormatError("a !!binary value is not base64") from None
-    if tag not in _RESOLVABLE:
+    if tag not in RESOLVABLE:
         return text
     found, value = resolve(text, tag)
     if tag is None or tag == STR:

@@ -32,7 +32,7 @@ from ruamel.yaml.events import (
 )
 
 from sealfile.errors import FormatError
-from sealfile.model.paths import format_keypath
+from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.goyaml import scalar_value
 from sealfile.sops.nodes import MAX_DEPTH, Branch, Comment, Item, too_deep
 from sealfile.stores.yaml.per_thread import per_thread
@@ -68,7 +68,7 @@ class _Comment:
 @dataclass
 class _Frame:
     node: Branch | list[Any]
-    path: tuple[str, ...]
+    path: Path
     column: int | None
     anchor: str | None
     pending: Item | None = None
@@ -88,6 +88,8 @@ class _Builder:
     next_comment: int = 0
     keys_as_text: bool = False
     """Read a plain key yaml.v3 resolves to another type as its text (a YAML 1.2 reader's string)."""
+    dropped: list[tuple[Path, str]] | None = None
+    """Where a tag is that SOPS's reader does not keep the meaning of, and the tag, when asked for."""
 
     def flush(self, before_line: int, min_column: int | None = None) -> None:
         """Place every comment above ``before_line`` in the innermost container at its indentation;
@@ -109,6 +111,7 @@ class _Builder:
         if isinstance(event, DocumentStartEvent):
             self.documents.append(Branch())
         elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            self.note_tag(event)
             self.start(event)
             self.flush(line)
         elif isinstance(event, CollectionEndEvent):
@@ -119,6 +122,7 @@ class _Builder:
             self.flush(line, self.stack[-1].column if self.stack else None)
         elif isinstance(event, ScalarEvent):
             self.flush(line)
+            self.note_tag(event)
             value = scalar_value(event.value, event.style or None, event.tag)
             if not isinstance(value, str) and self.at_key():
                 value = self.key_text(event, value)
@@ -126,6 +130,24 @@ class _Builder:
         elif isinstance(event, AliasEvent):
             self.flush(line)
             self.value(self.alias(event.anchor), None, event.end_mark.line)
+
+    def note_tag(self, event: ScalarEvent | MappingStartEvent | SequenceStartEvent) -> None:
+        if self.dropped is None or not event.tag:
+            return
+        from sealfile.sops.tags import tag_dropped  # import-sops only: the cipher is not every reader's
+
+        if tag_dropped(event):
+            self.dropped.append((self.here(event), event.tag))
+
+    def here(self, event: Event) -> Path:
+        """The path of the node ``event`` starts (a key's own path for a key)."""
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if not isinstance(frame.node, Branch):
+            return (*frame.path, ListIndex(sum(not isinstance(entry, Comment) for entry in frame.node)))
+        key = frame.pending.key if frame.pending is not None else getattr(event, "value", "")
+        return (*frame.path, str(key))
 
     def at_key(self) -> bool:
         return bool(self.stack) and isinstance(self.stack[-1].node, Branch) and self.stack[-1].pending is None
@@ -143,14 +165,9 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             raise too_deep()
         parent = self.stack[-1] if self.stack else None
-        if parent is None:
-            path: tuple[str, ...] = ()
-        elif isinstance(parent.node, Branch):
-            if parent.pending is None:
-                raise FormatError("SOPS files have only string keys (a mapping or list is used as a key)")
-            path = (*parent.path, str(parent.pending.key))
-        else:
-            path = parent.path
+        if parent is not None and isinstance(parent.node, Branch) and parent.pending is None:
+            raise FormatError("SOPS files have only string keys (a mapping or list is used as a key)")
+        path = self.here(event)
         node: Branch | list[Any] = Branch() if isinstance(event, MappingStartEvent) else []
         if parent is None and not isinstance(node, Branch):
             raise FormatError("YAML documents that are sequences are not supported by SOPS")
@@ -257,6 +274,18 @@ def read_yaml(text: str, *, comments: bool = False, keys_as_text: bool = False) 
     """Every document of ``text`` as a branch; with ``comments``, comment items placed as SOPS does.
     ``keys_as_text``: a plain key yaml.v3 would read as another type (``0X1F``) is its text, as a YAML 1.2
     reader of a sealed file's plaintext reads it (not for a SOPS file, whose reader refuses it)."""
+    return _built(text, comments=comments, keys_as_text=keys_as_text).documents
+
+
+def dropped_tags(text: str) -> list[tuple[Path, str]]:
+    """Each tag in the data of a SOPS YAML file (its ``sops`` metadata aside) whose meaning SOPS's reader
+    does not keep (:func:`sealfile.sops.tags.tag_dropped`), with its path: paths and tags, never a value."""
+    dropped = _built(text, dropped=[]).dropped or []
+    return [(path, tag) for path, tag in dropped if path[:1] != ("sops",)]
+
+
+def _built(text: str, *, comments: bool = False, keys_as_text: bool = False,
+           dropped: list[tuple[Path, str]] | None = None) -> _Builder:
     refuse_deep(text, MAX_DEPTH)  # before the C scanner, which slows quadratically with flow depth
     refuse_many_nodes(text)
     try:
@@ -264,8 +293,7 @@ def read_yaml(text: str, *, comments: bool = False, keys_as_text: bool = False) 
     except YAMLError as err:
         raise format_error(err, text) from None
     found, trailing = _scan_comments(text, events) if comments else ([], {})
-    builder = _Builder(found, trailing, keys_as_text=keys_as_text)
+    builder = _Builder(found, trailing, keys_as_text=keys_as_text, dropped=dropped)
     for event in events:
         builder.feed(event)
-    return builder.documents
-
+    return builder
