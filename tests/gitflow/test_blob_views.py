@@ -5,14 +5,17 @@ done is what the bound allows, counted in decoded bytes and views."""
 from __future__ import annotations
 
 import base64
+import bz2
 import gzip
 import io
+import lzma
 import struct
 import tarfile
+from collections.abc import Callable
 
 import pytest
 
-from sealfile.gitflow import blob_views
+from sealfile.gitflow import blob_views, text_encodings
 from sealfile.gitflow.blob_views import MAX_MEMBERS, views
 from tests.support.archives import zip_bytes
 
@@ -109,3 +112,23 @@ def test_a_json_escaped_copy_and_a_programs_string_literal() -> None:
     assert [v.text for v in views("log.json", escaped.encode()).found if v.where] == [
         "db:\n  password: s3cret-a91\n  user: app\n"]
     assert [v.where for v in views("setup.py", f"NOTE = {escaped}".encode()).found] == [""]
+
+
+@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress], ids=["bzip2", "xz"])
+def test_a_bzip2_or_xz_bomb_is_read_up_to_the_bound_and_named(compress: Callable[[bytes], bytes]) -> None:
+    kind = "bzip2" if compress is bz2.compress else "xz"
+    found = views("dump.sql.x", compress(b"a" * (50 * 1024 * 1024)))
+    assert found.not_read == [f"{kind} of dump.sql.x: expands past 1 MiB (SEALFILE_MAX_FILE_MB): not opened"]
+    assert _decoded(found) == 0
+
+
+def test_past_the_bound_on_base64_words_the_rest_is_named_as_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words that decode to nothing count too: a thousand of them before a copy must not hide it unsaid."""
+    monkeypatch.setattr(text_encodings, "MAX_WORDS", 10)
+    monkeypatch.setattr(blob_views, "MAX_WORDS", 10)
+    copy = base64.b64encode(b"db:\n  password: x\n  user: y\n").decode()
+    found = views("run.sh", (" ".join(["Abcdefgh"] * 11) + f"\necho {copy}\n").encode())
+    assert found.not_read == ["the file: more than 10 base64 words: the rest not read"]
+    assert [view.where for view in found.found] == [""]
+    within = views("run.sh", (" ".join(["Abcdefgh"] * 9) + f"\necho {copy}\n").encode())
+    assert within.not_read == [] and [view.where for view in within.found] == ["", "base64 on line 2"]

@@ -40,7 +40,7 @@ def check(files: tuple[Path, ...]) -> None:
         merged_by_git_as_text,
         sealed_outside_patterns,
     )
-    from sealfile.gitflow.committed_keys import files_with_keys
+    from sealfile.gitflow.check_keys import files_with_keys
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import links_as_files, staged_versions

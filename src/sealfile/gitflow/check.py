@@ -184,9 +184,11 @@ def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | N
 
 def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
     """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
-    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
-    is read, and the staged version too where it differs (what the commit takes)."""
+    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory; and what ``review``
+    finds in the texts each encodes (a private key: an error; credentials, what was not read: warnings). The
+    working copy is read, and the staged version too where it differs (what the commit takes)."""
     from sealfile.files.io import read_bytes
+    from sealfile.gitflow.check_keys import encoded_keys_in
     from sealfile.gitflow.leaks import copies_in_worktree
     from sealfile.gitflow.staged import staged_versions
 
@@ -201,8 +203,11 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
     staged = {str(f): content for f, content in staged_versions(list(working)).items() if content is not None}
     found: dict[str, list[Finding]] = {}
     for versions, label in ((working, ""), (staged, " (staged version)")):
-        for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():
-            found.setdefault(name, []).append(Finding(name + label, why))
+        judged = copies_in_worktree(versions, [str(s) for s in sealed], _keep_out,
+                                    lambda name, seen: encoded_keys_in(seen, name, sealed))
+        for name, (errors, warnings) in judged.items():
+            found.setdefault(name, []).extend([Finding(name + label, why) for why in errors] +
+                                              [Finding(name + label, why, error=False) for why in warnings])
     return found
 
 
