@@ -9,10 +9,12 @@ import base64
 import bz2
 import gzip
 import lzma
+import subprocess
 from collections.abc import Callable
 
 from tests.support.archives import zip_bytes
 from tests.support.git import Sandbox, seal_file
+from tests.support.ssh import generate_key
 
 FILE = "config/prod.enc.yaml"
 SECRET = "s3cret-a91"
@@ -151,3 +153,27 @@ def test_a_copy_is_found_whatever_the_order_of_the_changes_files(sandbox: Sandbo
     checked = sandbox.sealfile("check", "app/prod.yaml.gz", "config/notes.yaml", check=False,
                                env=sandbox.keyless_env())
     assert checked.returncode == 3 and "error: app/prod.yaml.gz: gzip of" in checked.stderr, checked.stderr
+
+
+def test_other_private_keys_in_decoded_texts_are_named_by_check_and_review(sandbox: Sandbox) -> None:
+    """An OpenSSH key in an xz archive, a PEM key's lines as XML character references: not a recipient's, so a
+    warning and an attention line, by kind, never shown."""
+    _base(sandbox)
+    key = generate_key(sandbox.root, "ed25519", "deploy").path.read_bytes()
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(sandbox.root / "tls.key")], check=True,
+                   capture_output=True)
+    pem = (sandbox.root / "tls.key").read_text().replace("\n", "&#10;")
+    _write(sandbox, {"backup/deploy.xz": lzma.compress(key),
+                     "deploy/tls.xml": f"<secret><key>{pem}</key></secret>\n".encode()})
+    sandbox.git("add", "-A")
+    checked = sandbox.sealfile("check", "backup/deploy.xz", "deploy/tls.xml", check=False,
+                               env=sandbox.keyless_env())
+    assert checked.returncode == 0, checked.stderr
+    assert "warning: backup/deploy.xz: xz of backup/deploy.xz: line 1: an OpenSSH private key" in checked.stderr
+    assert "warning: deploy/tls.xml: text of the markup: line 1: " in checked.stderr, checked.stderr
+    sandbox.commit("keys")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    assert "backup/deploy.xz: xz of backup/deploy.xz: line 1: an OpenSSH private key" in shown, shown
+    assert "deploy/tls.xml: text of the markup: line 1: " in shown
+    assert "PRIVATE KEY-----\n" not in shown + checked.stderr and key.decode().splitlines()[1] not in shown
