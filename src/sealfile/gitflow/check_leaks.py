@@ -1,11 +1,13 @@
-"""``check``'s search for private keys (:mod:`.committed_keys` judges them): in the files it is given, as written,
-as staged, and in the texts each encodes (:mod:`.blob_views`), the same decoding ``review`` reads a change with,
-so the pre-commit hook stops what CI would fail."""
+"""``check``'s searches of the files it is given outside the ``sealed_files`` patterns: decrypted copies
+(:mod:`.leaks`) and private keys (:mod:`.committed_keys` judges them), in each file as written, as staged, and in
+the texts it encodes (:mod:`.blob_views`), the decoding ``review`` reads a change with, so the pre-commit hook
+stops what CI would fail."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import shlex
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sealfile.errors import FormatError, SealfileError
@@ -50,6 +52,39 @@ def known_in_worktree(files: Iterable[str], sealed: Iterable[Path]) -> Callable[
 def encoded_keys_in(found: Views, name: str, sealed: Iterable[Path]) -> tuple[list[str], list[str]]:
     """The private keys in the texts ``found`` decoded from the file ``name``, judged as ``review`` judges them."""
     return encoded_keys(found, known_in_worktree([name], sealed))
+
+
+def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
+    """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
+    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory; and what ``review``
+    finds in the texts each encodes (a private key: an error; credentials, what was not read: warnings). The
+    working copy is read, and the staged version too where it differs (what the commit takes)."""
+    from sealfile.files.io import read_bytes
+    from sealfile.gitflow.leaks import copies_in_worktree
+    from sealfile.gitflow.staged import staged_versions
+
+    working: dict[str, bytes] = {}
+    for path in files:  # every file, whatever its name: a copy may be encoded (UTF-16, base64, an archive)
+        if str(path) == "-":
+            continue
+        try:
+            working[str(path)] = read_bytes(path, regular_only=True)
+        except SealfileError:
+            continue  # not a file this check reads (too large, a device): nor a decrypted copy it can tell
+    staged = {str(f): content for f, content in staged_versions(list(working)).items() if content is not None}
+    found: dict[str, list[Finding]] = {}
+    for versions, label in ((working, ""), (staged, " (staged version)")):
+        judged = copies_in_worktree(versions, [str(s) for s in sealed], _keep_out,
+                                    lambda name, seen: encoded_keys_in(seen, name, sealed))
+        for name, (errors, warnings) in judged.items():
+            found.setdefault(name, []).extend([Finding(name + label, why) for why in errors] +
+                                              [Finding(name + label, why, error=False) for why in warnings])
+    return found
+
+
+def _keep_out(file: str) -> str:
+    return (f"keep it out of git: git rm --cached {shlex.quote(file)}, and list it in .gitignore (once committed: "
+            "remove it from the history and rotate its values)")
 
 
 def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: bool) -> dict[str, list[Finding]]:
