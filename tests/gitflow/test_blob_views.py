@@ -5,15 +5,18 @@ done is what the bound allows, counted in decoded bytes and views."""
 from __future__ import annotations
 
 import base64
+import bz2
 import gzip
 import io
+import lzma
 import struct
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from sealfile.gitflow import blob_views
+from sealfile.gitflow import blob_views, text_encodings
 from sealfile.gitflow.blob_views import MAX_MEMBERS, views
 from tests.support.archives import zip_bytes
 from tests.support.cli import run_python
@@ -116,6 +119,7 @@ HOSTILE_LINES = {  # each line took the scans' backtracking patterns time quadra
     "log.json": '["' + '\\"' * 300_000 + "\n",  # a quote that opens no JSON string, from every quote
     "curl.txt": "x" + "%" * 600_000 + "\n",  # a run holding no %XX, searched from every position
     "values.yaml": "a: " + '"' * 65_000 + "x\n" + "b: " + "," * 65_000 + "y\n",  # a value before optional quotes
+    "printf.sh": "printf '\\x41\\x41\\x41\\x41' \"" + '\\"' * 300_000 + "\n",  # \\x escapes, then no closing quote
 }
 
 
@@ -129,7 +133,7 @@ def test_a_hostile_line_is_scanned_in_time_linear_in_it(name: str, tmp_path: Pat
     done = run_python(code, tmp_path / name)
     assert done.returncode == 0, done.stderr
     shown, seconds = done.stdout.rsplit(" ", 1)
-    assert shown == "['']" and float(seconds) < 5
+    assert shown == ("['', '\\\\x escapes on line 1']" if name == "printf.sh" else "['']") and float(seconds) < 5
 
 
 def test_one_line_of_many_encoded_texts_gives_no_more_than_the_bound() -> None:
@@ -150,3 +154,23 @@ def test_json_literals_are_those_the_backtracking_search_finds() -> None:
     pick = random.Random(41)
     lines = ["".join(pick.choice('"\\a, ') for _ in range(pick.randint(0, 12))) for _ in range(20_000)]
     assert [json_literals(line) for line in lines] == [backtracking.findall(line) for line in lines]
+
+
+@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress], ids=["bzip2", "xz"])
+def test_a_bzip2_or_xz_bomb_is_read_up_to_the_bound_and_named(compress: Callable[[bytes], bytes]) -> None:
+    kind = "bzip2" if compress is bz2.compress else "xz"
+    found = views("dump.sql.x", compress(b"a" * (50 * 1024 * 1024)))
+    assert found.not_read == [f"{kind} of dump.sql.x: expands past 1 MiB (SEALFILE_MAX_FILE_MB): not opened"]
+    assert _decoded(found) == 0
+
+
+def test_past_the_bound_on_base64_words_the_rest_is_named_as_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words that decode to nothing count too: a thousand of them before a copy must not hide it unsaid."""
+    monkeypatch.setattr(text_encodings, "MAX_WORDS", 10)
+    monkeypatch.setattr(blob_views, "MAX_WORDS", 10)
+    copy = base64.b64encode(b"db:\n  password: x\n  user: y\n").decode()
+    found = views("run.sh", (" ".join(["Abcdefgh"] * 11) + f"\necho {copy}\n").encode())
+    assert found.not_read == ["the file: more than 10 base64 words: the rest not read"]
+    assert [view.where for view in found.found] == [""]
+    within = views("run.sh", (" ".join(["Abcdefgh"] * 9) + f"\necho {copy}\n").encode())
+    assert within.not_read == [] and [view.where for view in within.found] == ["", "base64 on line 2"]

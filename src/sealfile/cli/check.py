@@ -33,14 +33,13 @@ def check(files: tuple[Path, ...]) -> None:
     from sealfile.gitflow.check import (
         check_file,
         check_staged,
-        decrypted_copies,
         link_checked_out_as_file,
         links_to_checked,
         merged_as_text,
         merged_by_git_as_text,
         sealed_outside_patterns,
     )
-    from sealfile.gitflow.committed_keys import files_with_keys
+    from sealfile.gitflow.check_leaks import decrypted_copies, files_with_keys
     from sealfile.gitflow.patterns import sealed_files
     from sealfile.gitflow.reused_mac import earlier_versions
     from sealfile.gitflow.staged import links_as_files, staged_versions

@@ -3,7 +3,8 @@
 A decrypted copy or a credential escapes a check that reads a blob as UTF-8 text once it is encoded: UTF-16 or
 UTF-32 (what Windows tools write), base64 (a Kubernetes Secret's ``data``, ``kubectl create secret
 --from-file``, ``base64 prod.yaml``), gzip, zip or tar members (a ``backup.tar.gz``, a ``.docx``, a ``.jar``), a
-Jupyter notebook's cells and outputs, JSON string escapes (``\\u0070assword``) or URL percent-encoding.
+Jupyter notebook's cells and outputs, JSON string escapes (``\\u0070assword``) or URL percent-encoding,
+hex, markup (a ``.docx``'s runs joined), quoted-printable, bzip2 or xz (7z and PDF are named as not checked).
 :func:`views` gives each such text as a :class:`View` named for the message (``base64 in data.prod.yaml``,
 ``member app/.env of backup.tar.gz``), and the checks judge every view as they judge a file.
 
@@ -16,9 +17,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 
 from sealfile.files.io import max_file_bytes
-from sealfile.gitflow.text_encodings import base64_runs, decode, escaped, from_base64
+from sealfile.gitflow.text_encodings import (
+    MAX_FOUND,
+    MAX_WORDS,
+    base64_runs,
+    decode,
+    escaped,
+    from_base64,
+    hex_runs,
+    markup_text,
+    quoted_printable,
+)
 
 MAX_DEPTH = 3
 """Archives (or encodings) inside one another that are opened: a backup's gzip of a tar of a zip of a text."""
@@ -26,7 +38,8 @@ MAX_MEMBERS = 1000
 """Members of one archive that are read; an archive with more is not opened at all."""
 MAX_VIEWS = 1000
 """Texts one file gives: a Kubernetes Secret of a thousand keys is read whole."""
-ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".jar", ".war", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".ipynb")
+ARCHIVES = (".zip", ".gz", ".tgz", ".tar", ".bz2", ".tbz2", ".xz", ".txz", ".7z", ".pdf", ".jar",
+            ".war", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".ipynb")
 """Names of files that hold others (or a notebook's cells): one too large to open is said to be unread."""
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
 
@@ -67,6 +80,13 @@ def _expand(out: Views, name: str | None, where: str, data: bytes, depth: int) -
         _unzip(out, name, where, data, depth)
     elif data[257:262] == b"ustar":
         _untar(out, name, where, data, depth)
+    elif data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
+        _decompress(out, name, where, data, depth)
+    elif data[:6] == b"7z\xbc\xaf\x27\x1c":
+        out.not_read.append(f"{_inside(where, name)}: a 7z archive: not opened (no reader without a dependency), "
+                            "so nothing in it was checked")
+    elif data[:5] == b"%PDF-":
+        out.not_read.append(f"{_inside(where, name)}: a PDF: its text is not read, so nothing in it was checked")
     else:
         _text(out, name, where, data, depth)
 
@@ -108,6 +128,26 @@ def _gunzip(out: Views, name: str | None, where: str, data: bytes, depth: int) -
         return
     inner = None if name is None else re.sub(r"\.t?gz$", "", name, flags=re.IGNORECASE) + (
         ".tar" if name.lower().endswith(".tgz") else "")
+    _expand(out, inner, label, plain, depth + 1)
+
+
+def _decompress(out: Views, name: str | None, where: str, data: bytes, depth: int) -> None:
+    """bzip2 or xz, read as gzip is: never more than the bound, however much it would expand."""
+    import bz2
+    import lzma
+
+    bzip2 = data[:3] == b"BZh"
+    label = f"{'bzip2' if bzip2 else 'xz'} of {_inside(where, name)}"
+    try:
+        unpacked = bz2.BZ2Decompressor() if bzip2 else lzma.LZMADecompressor()
+        plain = unpacked.decompress(data, out.left + 1)
+    except (OSError, EOFError, ValueError, lzma.LZMAError):
+        out.not_read.append(f"{label}: damaged: not read")
+        return
+    if not _spend(out, label, len(plain)):
+        return
+    inner = None if name is None else re.sub(r"\.(?:bz2|xz)$", "", re.sub(r"\.t(?:bz2|xz)$", ".tar", name, flags=re.I),
+                                             flags=re.IGNORECASE)
     _expand(out, inner, label, plain, depth + 1)
 
 
@@ -202,13 +242,21 @@ def _notebook(out: Views, where: str, text: str) -> None:
 
 
 def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
-    """The base64, JSON-escaped and percent-encoded texts within ``text``, each expanded in turn."""
-    for label, name, decoded in escaped(text):
+    """The escaped, percent-encoded, markup and quoted-printable texts within ``text``, and the base64 and hex
+    bytes, each expanded in turn; past a bound on what one text gives, the rest is named as not read."""
+    escapes, runs, hexes = escaped(text), base64_runs(text), hex_runs(text)
+    for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
+                              (hexes, MAX_FOUND, "hex runs")):
+        if len(many) > bound:
+            out.not_read.append(f"{where or 'the file'}: more than {bound:,} {kind}: the rest not read")
+    whole = [(f"text of {where or 'the markup'}", None, markup_text(text)),
+             (f"quoted-printable text{' of ' + where if where else ''}", None, quoted_printable(text))]
+    for label, name, decoded in [*escapes, *((label, name, found) for label, name, found in whole if found)]:
         if not _spend(out, where or "the file", len(decoded)) or not _add(
-                out, f"{label} in {where}" if where else label, name, decoded):
+                out, f"{label} in {where}" if where and not label.startswith(("text of", "quoted")) else label,
+                name, decoded):
             return
-    for label, name, encoded in base64_runs(text):
-        found = from_base64(encoded)
+    for label, name, found in chain(((label, name, from_base64(run)) for label, name, run in runs), hexes):
         if found is None or not _spend(out, where or "the file", len(found)):
             continue
         _expand(out, name, f"{label} in {where}" if where else label, found, depth + 1)

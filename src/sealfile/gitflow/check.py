@@ -182,30 +182,6 @@ def _check_version(text: str, file: Path, earlier: Sequence[tuple[str, bytes | N
     return [*findings, Finding(str(file), why)]
 
 
-def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
-    """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
-    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory. The working copy
-    is read, and the staged version too where it differs (what the commit takes)."""
-    from sealfile.files.io import read_bytes
-    from sealfile.gitflow.leaks import copies_in_worktree
-    from sealfile.gitflow.staged import staged_versions
-
-    working: dict[str, bytes] = {}
-    for path in files:  # every file, whatever its name: a copy may be encoded (UTF-16, base64, an archive)
-        if str(path) == "-":
-            continue
-        try:
-            working[str(path)] = read_bytes(path, regular_only=True)
-        except SealfileError:
-            continue  # not a file this check reads (too large, a device): nor a decrypted copy it can tell
-    staged = {str(f): content for f, content in staged_versions(list(working)).items() if content is not None}
-    found: dict[str, list[Finding]] = {}
-    for versions, label in ((working, ""), (staged, " (staged version)")):
-        for name, why in copies_in_worktree(versions, [str(s) for s in sealed], _keep_out).items():
-            found.setdefault(name, []).append(Finding(name + label, why))
-    return found
-
-
 def links_to_checked(files: Sequence[Path]) -> set[str]:
     """Those of ``files`` that are symbolic links to another of them: reading one reads that file, whose
     findings (and the fixes they name, ``git checkout -m FILE``) are reported once, under its own name."""
@@ -217,11 +193,6 @@ def link_checked_out_as_file(file: str, target: str) -> Finding:
     return Finding(file, f"a symbolic link in git (to {target}), which this clone (core.symlinks=false) checks out "
                          "as a file holding only that name: nothing here opens it; commit the sealed file itself, "
                          "not a link ('sealfile review' refuses a link at a sealed path)")
-
-
-def _keep_out(file: str) -> str:
-    return (f"keep it out of git: git rm --cached {shlex.quote(file)}, and list it in .gitignore (once committed: "
-            "remove it from the history and rotate its values)")
 
 
 def merged_as_text(files: list[Path]) -> dict[str, Finding]:

@@ -19,18 +19,17 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from sealfile.errors import FormatError, SealfileError
+from sealfile.errors import SealfileError
 from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
-from sealfile.gitflow.check import Finding
 from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.history_keys import added_then_removed, history_findings, unread_violations
 from sealfile.gitflow.plaintext_copies import data_documents, data_store
 from sealfile.gitflow.sealed import view
 from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
-from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, holds_marker, stream_holds_marker
+from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, holds_marker
 from sealfile.kms.registry import key_for
 from sealfile.ops.config import config_from_text
 from sealfile.ops.config_files import CONFIG_NAME
@@ -107,7 +106,7 @@ def key_findings(text: str, known: Recipients, before: str | None = None) -> tup
     return errors, notes
 
 
-def _unknown(texts: Iterable[str | None], known: Recipients) -> bool:
+def opens_unknown(texts: Iterable[str | None], known: Recipients) -> bool:
     """Whether a key in ``texts`` opens a recipient not in ``known`` (then the other sealed files are read)."""
     return any(key.opens is not None and recipient_id(key.opens) not in known
                for text in texts if text for key in found_keys(text))
@@ -159,7 +158,7 @@ def known_at(head: str, root: str | os.PathLike[str], sealed: Mapping[str, str |
     opens none of them (or ``everywhere``), of every file ``covered`` at ``head``."""
     listed = [p for p in git(["ls-tree", "-r", "-z", "--name-only", head], root).split("\0") if p]
     known = recipients_of(sealed, show_many(head, [p for p in listed if os.path.basename(p) == CONFIG_NAME], root))
-    if everywhere or _unknown(texts, known):
+    if everywhere or opens_unknown(texts, known):
         others = [p for p in listed if covered(p) and p not in sealed]
         known = {**recipients_of(show_many(head, others, root), {}), **known}
     return known
@@ -198,101 +197,3 @@ def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) ->
             ["--literal-pathspecs", "grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), rev, "--",
              *paths[at:at + _PATHS_AT_ONCE]], root, ok=(0, 1)).split("\0") if name]
     return found
-
-
-def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: bool) -> dict[str, list[Finding]]:
-    """For ``check``: file -> an error or warning per private key in it, for each of ``files``, judged against
-    the recipients of ``sealed`` (checked with them) and of the creation rules governing each. ``tracked``: the
-    files are all of git's, which ``git grep`` searches at once; else each is read (bounded)."""
-    from sealfile.files.io import read_bytes, read_text
-    from sealfile.ops.config_files import find_config
-
-    files = list(files)
-    if tracked:
-        # -a: a file git takes for binary (a NUL, a 'binary' or '-diff' attribute) may hold a key all the same
-        hits = {Path(p) for p in git(["grep", "-z", "-l", "-a", "-i", "-F", *(f"-e{m}" for m in MARKERS), "--", "."],
-                                     ".", ok=(0, 1)).split("\0") if p}
-        candidates = [f for f in files if f in hits]
-    else:
-        candidates = list(files)
-    texts: dict[str, str] = {}
-    large: dict[str, list[Finding]] = {}
-    for file in candidates:
-        try:  # a key's text is ASCII: other bytes (a NUL, Latin-1 in a comment) do not hide it
-            text = read_bytes(file).decode("utf-8", "replace")
-        except FormatError:
-            if _file_holds_marker(file):
-                large[str(file)] = [Finding(str(file), too_large_with_key())]
-            continue
-        except SealfileError:
-            continue  # unreadable, a directory, a device
-        if found_keys(text):
-            texts[str(file)] = text
-    staged = _staged_with_markers(files, large)
-    if not texts and not staged:
-        return large
-    configs: dict[str, str | None] = {}
-    for name in texts:
-        config = find_config(name)
-        if config is not None and str(config) not in configs:
-            try:
-                configs[str(config)] = read_text(config)
-            except SealfileError:
-                configs[str(config)] = None
-    sealed_texts = {str(file): _read_or_none(file) for file in sealed}
-    known = recipients_of(sealed_texts, configs)
-    if _unknown([*texts.values(), *staged.values()], known):
-        from sealfile.gitflow.patterns import sealed_files
-
-        tracked_sealed = sealed_files(Path(p) for p in git(["ls-files", "-z"], ".").split("\0") if p)
-        known = {**recipients_of({str(f): _read_or_none(f) for f in tracked_sealed if str(f) not in sealed_texts},
-                                 {}), **known}
-    found = large
-    for name, text in texts.items():
-        errors, notes = key_findings(text, known)
-        found[name] = [Finding(name, error) for error in errors] + [Finding(name, note, error=False) for note in notes]
-    for name, text in staged.items():  # what the commit takes: the keys its working copy no longer holds
-        errors, notes = key_findings(text, known, texts.get(name) or _read_or_none(Path(name)))
-        found.setdefault(name, []).extend([Finding(name, f"as staged: {error}") for error in errors] +
-                                          [Finding(name, f"as staged: {note}", error=False) for note in notes])
-    return found
-
-
-def _staged_with_markers(files: Iterable[Path], large: dict[str, list[Finding]]) -> dict[str, str]:
-    """The staged version of each of ``files`` whose index entry holds a private key's marker and differs from its
-    working copy (``git add keys.txt``, then the file deleted or emptied: the commit takes the key); one too large to
-    read is added to ``large``."""
-    from sealfile.gitflow.staged import staged_versions
-
-    try:
-        cached = {Path(p) for p in git(["grep", "--cached", "-z", "-l", "-a", "-i", "-F",
-                                        *(f"-e{m}" for m in MARKERS), "--", "."], ".", ok=(0, 1)).split("\0") if p}
-    except SealfileError:  # not in a work tree: nothing is staged
-        return {}
-    staged: dict[str, str] = {}
-    for name, content in staged_versions([f for f in files if f in cached]).items():
-        if content is None:
-            large.setdefault(str(name), []).append(Finding(str(name), f"as staged: {too_large_with_key()}"))
-        else:
-            staged[str(name)] = content.decode("utf-8", "replace")
-    return staged
-
-
-def _read_or_none(file: Path) -> str | None:
-    from sealfile.files.io import read_text
-
-    try:
-        return read_text(file)
-    except SealfileError:
-        return None
-
-
-def _file_holds_marker(file: Path) -> bool:
-    """Whether a regular file too large to read whole holds a private key's marker (read in chunks)."""
-    try:
-        if not os.path.isfile(file):
-            return False
-        with open(file, "rb") as handle:
-            return stream_holds_marker(handle)
-    except OSError:
-        return False

@@ -88,7 +88,7 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     copies = SealedCopies()
     for path, held in leaves.items():
         copies.add(path, held)
-    directories: set[str] = set()
+    judged: list[tuple[str, Views, str | None, bool]] = []
     with Blobs(head, root) as blobs:  # one git process, not one per file
         for path in paths:
             found = _views_at(blobs, path)
@@ -97,21 +97,23 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
                 continue
             store, text = data_store(path), _as_committed(found)
             direct = store is not None and text is not None and bool(data_documents(text, store))
-            if not direct and not any(view.where for view in found.found) and not found.not_read:
-                continue
-            directory = PurePosixPath(path).parent.as_posix()
-            if directory not in directories:  # each directory's sealed files read once
-                directories.add(directory)
-                neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
-                for neighbour, neighbour_text in show_many(head, neighbours, root).items():
-                    leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
-                    copies.add(neighbour, leaves[neighbour])
-            found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
-            decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))
-            keys, key_notes = judge_keys(found) if judge_keys is not None else ([], [])
-            decoded, decoded_notes = decoded + keys, decoded_notes + key_notes
-            violations += [f"{path}: {v}" for v in found_here + decoded]
-            attention += [f"{path}: {n}" for n in noted + decoded_notes]
+            if direct or any(view.where for view in found.found) or found.not_read:
+                judged.append((path, found, text, direct))
+    # the sealed files of every directory holding a file to judge, read before any is judged: a copy is found
+    # whatever the order of the change's files
+    directories = sorted({PurePosixPath(path).parent.as_posix() for path, *_ in judged})
+    for directory in directories:
+        neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
+        for neighbour, neighbour_text in show_many(head, neighbours, root).items():
+            leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
+            copies.add(neighbour, leaves[neighbour])
+    for path, found, text, direct in judged:
+        found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
+        decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))
+        keys, key_notes = judge_keys(found) if judge_keys is not None else ([], [])
+        decoded, decoded_notes = decoded + keys, decoded_notes + key_notes
+        violations += [f"{path}: {v}" for v in found_here + decoded]
+        attention += [f"{path}: {n}" for n in noted + decoded_notes]
     return violations, attention
 
 
@@ -148,41 +150,48 @@ def sealed_leaves(path: str, text: str | None) -> dict[Path, Any]:
         return {}
 
 
-def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str],
-                       fix: Callable[[str], str]) -> dict[str, str]:
-    """For ``check``: file -> why it must not be committed, for each of ``versions`` (files the patterns do not
-    cover, name -> content) that is, or encodes (:mod:`.blob_views`), a decrypted copy of one of ``sealed`` (the
-    sealed files checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops,
-    where ``review`` would find it in CI once pushed. ``fix``: what to do about the named file."""
-    from sealfile.gitflow.patterns import sealed_files
-
-    leaves: dict[str, dict[Path, Any]] = {}
-    copies = SealedCopies()
-    found: dict[str, str] = {}
-    listed: set[str] = set()
+def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str], fix: Callable[[str], str],
+                       judge_keys: Callable[[str, Views], tuple[list[str], list[str]]] | None = None,
+                       ) -> dict[str, tuple[list[str], list[str]]]:
+    """For ``check``: file -> ``(errors, warnings)`` for each of ``versions`` (files the patterns do not cover,
+    name -> content) that is, or encodes (:mod:`.blob_views`), a decrypted copy of one of ``sealed`` (the sealed
+    files checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops, where
+    ``review`` would find it in CI once pushed; and what ``review`` says of the texts it encodes (credentials, what
+    was not read; ``judge_keys``: the private keys in them). ``fix``: what to do about the named file."""
+    judged: list[tuple[str, Views, str | None, bool]] = []
     for name, content in versions.items():
         store, seen = data_store(name), views(name, content)
         text = _as_committed(seen)
         direct = store is not None and text is not None and bool(data_documents(text, store))
-        if not direct and not any(view.where for view in seen.found):
-            continue
-        if not listed:  # the sealed files checked with it are read once there is a data file to compare
-            leaves.update((file, _leaves_of(file)) for file in sealed)
-            for file, found_leaves in leaves.items():
-                copies.add(file, found_leaves)
-        directory = os.path.dirname(name)
-        if directory not in listed:  # each directory's sealed files read once
-            listed.add(directory)
-            entries = [pathlib.Path(directory, entry) for entry in _entries(directory)]
-            for neighbour in map(str, sealed_files(p for p in entries if p.is_file())):
-                if neighbour not in leaves:
-                    leaves[neighbour] = _leaves_of(neighbour)
-                    copies.add(neighbour, leaves[neighbour])
+        if direct or any(view.where for view in seen.found) or seen.not_read:
+            judged.append((name, seen, text, direct))
+    leaves: dict[str, dict[Path, Any]] = {}
+    copies = SealedCopies()
+    if judged:  # the sealed files checked with them, and those of their directories, all read before any is judged
+        leaves.update((file, _leaves_of(file)) for file in sealed)
+        for file, found_leaves in leaves.items():
+            copies.add(file, found_leaves)
+        for directory in sorted({os.path.dirname(name) for name, *_ in judged}):
+            _add_neighbours(directory, leaves, copies)
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for name, seen, text, direct in judged:
         copied = plaintext_findings(name, text, copies, fix(name))[0] if direct and text is not None else []
-        copied += decoded_findings(seen, copies, fix(name))[0]
-        if copied:
-            found[name] = copied[0]
+        decoded, notes = decoded_findings(seen, copies, fix(name))
+        keys, key_notes = judge_keys(name, seen) if judge_keys is not None else ([], [])
+        if copied + decoded + keys + notes + key_notes:
+            found[name] = ((copied + decoded)[:1] + keys, notes + key_notes)
     return found
+
+
+def _add_neighbours(directory: str, leaves: dict[str, dict[Path, Any]], copies: SealedCopies) -> None:
+    """The sealed files of ``directory`` in the working tree, each read once, as files a copy may be of."""
+    from sealfile.gitflow.patterns import sealed_files
+
+    entries = [pathlib.Path(directory, entry) for entry in _entries(directory)]
+    for neighbour in map(str, sealed_files(p for p in entries if p.is_file())):
+        if neighbour not in leaves:
+            leaves[neighbour] = _leaves_of(neighbour)
+            copies.add(neighbour, leaves[neighbour])
 
 
 def _entries(directory: str) -> list[str]:

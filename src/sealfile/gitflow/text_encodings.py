@@ -1,6 +1,10 @@
 """Text encodings a leak can hide in, each decoded on its own (:mod:`.blob_views` gives what they hold to the
-checks): UTF-16 and UTF-32 with or without a byte order mark, base64 (standard and URL-safe, a value or a wrapped
-run of lines), JSON string escapes, URL percent-encoding."""
+checks): UTF-16 and UTF-32 with or without a byte order mark, base64 (standard and URL-safe: a value, a word
+anywhere in a line, a wrapped run of lines), hex (``xxd -p``, ``\\x41`` escapes), JSON string escapes, URL
+percent-encoding, HTML/XML markup and character references (a Word document's runs joined), quoted-printable.
+
+What a decoded text holds is judged for copies, credentials and keys, not shown: a word that decodes by chance to
+text costs a search, never a finding of its own."""
 
 from __future__ import annotations
 
@@ -8,9 +12,26 @@ import re
 from pathlib import PurePosixPath
 
 MIN_BASE64 = 16
-"""Characters of the shortest base64 read (12 bytes): shorter words of its alphabet are names and numbers."""
+"""Characters of base64 read whatever it decodes to (12 bytes): shorter words of its alphabet are names and
+numbers, read only if they decode to lines or settings (:data:`MIN_SHORT`)."""
+MIN_SHORT = 8
+"""Characters of the shortest base64 word read (6 bytes: ``A=x\\nB=y\\n``, a small dotenv file's copy)."""
 
-_BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_BASE64},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_BASE64},}}={{0,2}}")
+_BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_SHORT},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_SHORT},}}={{0,2}}")
+_WORD = re.compile(rf"(?<![\w+/-])(?:[A-Za-z0-9+/]{{{MIN_SHORT},}}|[A-Za-z0-9_-]{{{MIN_SHORT},}})={{0,2}}(?![\w+/=-])")
+"""A base64 word anywhere in a line: ``"data": "..."`` in a longer line, ``ENV X=...``, an argument."""
+_HEX_LINE = re.compile(r"(?:[0-9A-Fa-f]{2}){8,}")
+_HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}.{0,8}){4,}")
+_SINGLE_QUOTED = re.compile(r"'([^'\n]*)'")
+"""A shell string literal in single quotes; one in double quotes is found as JSON's are (:func:`json_literals`):
+either's escapes are decoded apart from the code around it."""
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[ntr\\'\"])")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_BLOCK_END = re.compile(r"</(?:w:p|a:p|text:p|text:h|p|div|li|tr|h[1-6]|si|row)>"
+                        r"|<(?:w:br|w:cr|br|text:line-break)\b[^>]*>", re.IGNORECASE)
+"""Where markup ends a line of its text: a paragraph of Word (``w:p``), PowerPoint, OpenDocument, HTML, a row."""
+_TAG = re.compile(r"<[^<>]{0,4096}>")
+_SOFT_BREAK = re.compile(r"=\r?\n")
 _BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 """The last line of wrapped base64, as short as it may be."""
 _SETTING = re.compile(r"\s*(?:-\s+)?[\"']?([\w.@/-]{1,256})[\"']?\s*[:=]\s*[\"']?(\S+)\s*")
@@ -21,7 +42,10 @@ took time quadratic in it: minutes for one line of a committed file)."""
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_RUN = re.compile(r"[^\s'\"<>]+")
 MAX_FOUND = 1000
-"""Texts one file's lines give at most (the caller's own bound cuts them again)."""
+"""Escaped texts or hex runs one file's lines give at most; one more says the rest were not read."""
+MAX_WORDS = 100_000
+"""Base64 words of one file tried at most (each decoded, a few microseconds): a manifest of hashes has thousands,
+an 8 MiB file of words a million; one more says the rest were not read."""
 
 
 def decode(data: bytes) -> tuple[str, str] | None:
@@ -44,12 +68,18 @@ def decode(data: bytes) -> tuple[str, str] | None:
 
 def escaped(text: str) -> list[tuple[str, str | None, str]]:
     """``(label, None, text)``: each string literal of a JSON text holding a line break or a ``\\u0070`` escape,
-    and each percent-encoded value of a URL or form (``config=db%3A%0A...``), decoded."""
+    each line of ``\\x41`` escapes (``printf``, ``echo -e``, a C or Python literal) and each percent-encoded value
+    of a URL or form (``config=db%3A%0A...``), decoded."""
     found: list[tuple[str, str | None, str]] = []
     json_text = text.lstrip()[:1] in ("{", "[")  # JSON, JSON lines: a program's string literals are code, not data
     for number, line in enumerate(text.splitlines(), 1):
         if json_text and "\\" in line:
             found += _json_escaped(line, f"JSON string on line {number}", MAX_FOUND + 1 - len(found))
+        if "\\x" in line and _HEX_ESCAPES.search(line):
+            literals = [literal for literal in (*_SINGLE_QUOTED.findall(line), *json_literals(line))
+                        if "\\x" in literal] or [line]
+            found += [(f"\\x escapes on line {number}", None, _unescaped(literal))
+                      for literal in literals[:MAX_FOUND + 1 - len(found)]]
         if "%" in line:
             found += _percent_encoded(line, f"URL-encoded text on line {number}", MAX_FOUND + 1 - len(found))
         if len(found) > MAX_FOUND:  # counted within a line too: one line of a file may hold them all
@@ -106,9 +136,19 @@ def json_literals(line: str) -> list[str]:
     return found
 
 
+def _unescaped(line: str) -> str:
+    """A line with its ``\\xNN`` bytes (UTF-8 together) and its ``\\n``, ``\\t``, ``\\r`` and quotes decoded."""
+    simple = {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\", "'": b"'", '"': b'"'}
+    parts = _ESCAPE.split(line)  # text, escape, text, ...: the escapes at odd places
+    data = b"".join(part.encode() if at % 2 == 0 else bytes.fromhex(part[1:]) if part[0] == "x" else simple[part]
+                    for at, part in enumerate(parts))
+    return data.decode("utf-8", "replace")
+
+
 def base64_runs(text: str) -> list[tuple[str, str | None, str]]:
     """``(label, name, base64)``: each value of a ``key: value`` line in base64 (named by its key path in a block
-    mapping: ``data.password``), and each run of lines that are base64 alone (``base64`` wraps at 76 characters)."""
+    mapping: ``data.password``), each run of lines that are base64 alone (``base64`` wraps at 76 characters), and
+    each other base64 word in a line (named by the key before it: ``base64 in CONFIG on line 2``)."""
     found: list[tuple[str, str | None, str]] = []
     run: list[str] = []
     parents: list[tuple[int, str]] = []  # the block mappings the line is in: (indentation, key)
@@ -132,12 +172,44 @@ def base64_runs(text: str) -> list[tuple[str, str | None, str]]:
         elif setting and _BASE64.fullmatch(value := setting.group(2).rstrip("\"',")):
             key = ".".join([*(name for _, name in parents), setting.group(1)])
             found.append((f"base64 in {key}", PurePosixPath(setting.group(1)).name, value))
+        elif len(line) >= MIN_SHORT and not line.islower():
+            found += _words(number, line, MAX_WORDS + 1 - len(found))
+        if len(found) > MAX_WORDS:
+            break
     return found
+
+
+def _words(number: int, line: str, room: int) -> list[tuple[str, str | None, str]]:
+    """The base64 words of a line that is not a setting of one: each named by the key written before it, if any.
+    A word without a capital letter is a name (``snake_case``, ``kebab-case``), never base64 of text."""
+    found: list[tuple[str, str | None, str]] = []
+    for word in _WORD.finditer(line):
+        if word.group(0).lower() == word.group(0):
+            continue
+        name = _key_before(line, word.start())
+        label = f"base64 in {name} on line {number}" if name else f"base64 on line {number}"
+        found.append((label, None if name is None else PurePosixPath(name).name, word.group(0)))
+        if len(found) >= room:
+            break
+    return found
+
+
+def _key_before(line: str, end: int) -> str | None:
+    """The key of ``key=``, ``key: ``, ``"key": "`` ending at ``end``, read backwards (once per word, not from
+    every position of the line)."""
+    before = line[max(0, end - 300):end].rstrip(" \t\"'")
+    if not before or before[-1] not in ":=":
+        return None
+    before = before[:-1].rstrip(" \t\"'")
+    start = len(before)
+    while start > 0 and (before[start - 1].isalnum() or before[start - 1] in "_.@/-"):
+        start -= 1
+    return before[start:] or None
 
 
 def from_base64(encoded: str) -> bytes | None:
     """The bytes ``encoded`` holds if they are text or an archive (a name or a hash in base64's alphabet decodes to
-    neither), else ``None``."""
+    neither), else ``None``; a word shorter than :data:`MIN_BASE64` only if its text has lines or a setting."""
     import base64
     import binascii
 
@@ -147,10 +219,67 @@ def from_base64(encoded: str) -> bytes | None:
             base64.urlsafe_b64decode(padded)
     except (binascii.Error, ValueError):
         return None
-    if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
+    found = _text_or_archive(data)
+    if found is not None and len(encoded) < MIN_BASE64 and not any(c in found for c in b"\n=:"):
+        return None
+    return found
+
+
+def hex_runs(text: str) -> list[tuple[str, str | None, bytes]]:
+    """``(label, None, bytes)``: each run of lines that are hex alone (``xxd -p``, ``od``'s, a hex dump pasted),
+    whose bytes are text or an archive."""
+    found: list[tuple[str, str | None, bytes]] = []
+    run: list[str] = []
+    first = 0
+    for number, line in enumerate([*text.splitlines(), ""], 1):
+        stripped = line.strip()
+        if _HEX_LINE.fullmatch(stripped) or (run and stripped and len(stripped) % 2 == 0
+                                            and all(c in "0123456789abcdefABCDEF" for c in stripped)):
+            first = first or number
+            run.append(stripped)
+            continue
+        if run:
+            data = _text_or_archive(bytes.fromhex("".join(run)))
+            lines = f"line {first}" if len(run) == 1 else f"lines {first}-{number - 1}"
+            if data is not None:
+                found.append((f"hex on {lines}", None, data))
+            run, first = [], 0
+        if len(found) > MAX_FOUND:
+            break
+    return found
+
+
+def _text_or_archive(data: bytes) -> bytes | None:
+    if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
         return data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
     return data if text.isprintable() or all(c.isprintable() or c in "\n\r\t" for c in text) else None
+
+
+def markup_text(text: str) -> str | None:
+    """The text of an HTML or XML document (a Word document's ``w:t`` runs joined, a line per paragraph) or of a
+    text with character references (``&#x41;``, ``&amp;``), those decoded; ``None`` if ``text`` has neither."""
+    import html
+
+    head = text.lstrip()[:1]
+    if head != "<" and not _ENTITY.search(text):
+        return None
+    plain = _TAG.sub("", _BLOCK_END.sub("\n", text)) if head == "<" else text
+    plain = html.unescape(plain)
+    return plain if plain.strip() and plain != text else None
+
+
+def quoted_printable(text: str) -> str | None:
+    """The text of a quoted-printable body (an e-mail, a MIME part: what follows its headers), soft line breaks
+    joined, ``=3D`` decoded; ``None`` unless a header says it is one or the text has its soft line breaks."""
+    import quopri
+
+    header = text.lower().find("content-transfer-encoding: quoted-printable", 0, 1 << 20)
+    if header < 0 and len(_SOFT_BREAK.findall(text, 0, 1 << 16)) < 2:
+        return None
+    body = text if header < 0 else text[max(text.find("\n\n", header), text.find("\r\n\r\n", header)) + 1:]
+    decoded = quopri.decodestring(body.encode("utf-8", "replace")).decode("utf-8", "replace").replace("\r\n", "\n")
+    return decoded.lstrip("\r\n") if decoded != text else None
