@@ -205,7 +205,7 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
     the recipients of ``sealed`` (checked with them) and of the creation rules governing each. ``tracked``: the
     files are all of git's, which ``git grep`` searches at once; else each is read (bounded)."""
     from sealfile.files.io import read_bytes, read_text
-    from sealfile.ops.config_files import find_config
+    from sealfile.ops.config_files import governing_files
 
     files = list(files)
     if tracked:
@@ -233,12 +233,12 @@ def files_with_keys(files: Iterable[Path], sealed: Iterable[Path], *, tracked: b
         return large
     configs: dict[str, str | None] = {}
     for name in texts:
-        config = find_config(name)
-        if config is not None and str(config) not in configs:
-            try:
-                configs[str(config)] = read_text(config)
-            except SealfileError:
-                configs[str(config)] = None
+        for config in governing_files(name):  # every config above it, as its writers' rule is chosen among them
+            if str(config) not in configs:
+                try:
+                    configs[str(config)] = read_text(config)
+                except SealfileError:
+                    configs[str(config)] = None
     sealed_texts = {str(file): _read_or_none(file) for file in sealed}
     known = recipients_of(sealed_texts, configs)
     if _unknown([*texts.values(), *staged.values()], known):
