@@ -171,8 +171,8 @@ def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: 
         from sealfile.kms.age import own_recipient
         mine = own_recipient()
         example = f"--age {mine}, your own key" if mine else "--age age1..., from 'sealfile keygen'"
-        raise UsageProblem(f"{without_recipients(choice, file)}: name recipients (e.g. {example}) or add them "
-                           "to a creation rule")
+        raise UsageProblem(f"{without_recipients(choice, file)}: name recipients (e.g. {example}) or add a "
+                           "creation rule naming them")
     return rule.recipients, rules
 
 
