@@ -355,3 +355,21 @@ def test_a_key_of_no_recipient_replacing_another_is_named(sandbox: Sandbox) -> N
     assert "tls.pem" not in sandbox.review_last()[1]  # the key it held, on other lines
     for line in _secret_lines(real):
         assert line not in shown
+
+
+def test_check_knows_the_recipients_of_every_config_above_a_file_not_only_the_nearest(sandbox: Sandbox) -> None:
+    """A key named only by the root's rule, committed below a nested config: an error, as at the root (the nearest
+    config alone was read, so it was a warning)."""
+    _base(sandbox)
+    keys = subprocess.run(["age-keygen"], check=True, capture_output=True, text=True).stdout
+    recipient = next(line.split(": ")[1] for line in keys.splitlines() if "public key" in line)
+    (sandbox.repo / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: ^ops/\n    age: {recipient}\n"
+                                                 f"  - age: {sandbox.recipient}\n")
+    (sandbox.repo / "ops").mkdir()
+    (sandbox.repo / "ops" / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: ^x$\n"
+                                                         f"    age: {sandbox.recipient}\n")
+    (sandbox.repo / "ops" / "keys.txt").write_text(keys)
+    done = sandbox.sealfile("check", "ops/keys.txt", check=False)
+    assert done.returncode == 3, done.stderr
+    assert f"(of {recipient}), a recipient of the creation rules of" in done.stderr
+    assert all(line.strip() not in done.stderr for line in _secret_lines(keys))

@@ -65,7 +65,8 @@ def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bo
             output_type: str | None, **params: Any) -> None:
     """Seal a YAML, JSON or dotenv file (- reads stdin).
 
-    Recipients come from the flags, else from the first matching creation rule in .sealfile.yaml.
+    Recipients come from the flags, else from the file's creation rule: the first match of the nearest
+    .sealfile.yaml whose first match names recipients (as updatekeys and the writers' checks choose it).
     """
     hot.encrypt(file, output, in_place, input_type, output_type, recipients_from_options(params),
                 flags.flag_rules(params), previous)

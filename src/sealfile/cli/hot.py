@@ -160,19 +160,19 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
 
 def creation_defaults(file: PathName, keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None
                       ) -> tuple[list[MasterKey] | KeyGroups, EncryptionRules | None]:
-    """A new sealed file's recipients and value rule: each from the flags, else the first matching creation rule's."""
-    from sealfile.ops.config import load_config
+    """A new sealed file's recipients and value rule: each from the flags, else its rule's (``choose_rule``)."""
+    from sealfile.ops.rule_recipients import rule_for_file, without_recipients
 
-    rule = load_config(file).rule_for(file)
+    rule = choice.rule if (choice := rule_for_file(file)) is not None else None
     rules = rules or (rule.rules if rule is not None else None)
     if keys:
         return keys, rules
     if rule is None or rule.recipients is None:
         from sealfile.kms.age import own_recipient
-        from sealfile.ops.config_files import sops_rules_hint as hint
         mine = own_recipient()
         example = f"--age {mine}, your own key" if mine else "--age age1..., from 'sealfile keygen'"
-        raise UsageProblem(f"name recipients (e.g. {example}) or add a creation rule to .sealfile.yaml{hint(file)}")
+        raise UsageProblem(f"{without_recipients(choice, file)}: name recipients (e.g. {example}) or add a "
+                           "creation rule naming them")
     return rule.recipients, rules
 
 

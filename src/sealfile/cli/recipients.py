@@ -17,10 +17,8 @@ from sealfile.files import io
 from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.ops import change, keyless, signatures
-from sealfile.ops.config import load_config
-from sealfile.ops.config_files import sops_rules_hint
 from sealfile.ops.reader import read_document
-from sealfile.ops.rule_recipients import governing_rule
+from sealfile.ops.rule_recipients import rule_for_file, without_recipients
 from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import store_for
 
@@ -154,8 +152,9 @@ def recipients_add(files: tuple[Path, ...], group: int | None, input_type: str |
         _change_one(file, console, False, input_type, add=keys, group=group, retry=signatures.RETRY_ADOPT_FIRST)
         expected = signatures.for_file(file).expected
         unnamed = [] if expected is None else expected.unexpected(KeyGroups.of(keys))
-        if unnamed:  # the user's choice, but without signers every later write checks the rule, which lacks them
-            console.warn(f"{one_line(str(file))}: its creation rule in .sealfile.yaml does not name "
+        # the user's choice, but without signers every later write checks the rule, which lacks them
+        if unnamed and expected is not None:
+            console.warn(f"{one_line(str(file))}: its creation rule in {one_line(expected.config)} does not name "
                          f"{describe_keys(unnamed)}: add them there, or the next set, edit or rotate of the file "
                          "refuses it ('sealfile updatekeys' would remove them)")
 
@@ -212,13 +211,12 @@ def _refuse_listed_nowhere(files: tuple[Path, ...], keys: list[MasterKey], input
                             f"nothing was changed ({change.REMOVED_ALREADY})")
 
 
-def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, Path]]:
-    """The keys that the creation rule for ``file`` still names."""
-    config = load_config(file)
-    rule = config.rule_for(file)
-    if rule is None or config.path is None:
+def _listed_by_config(file: Path, keys: list[MasterKey]) -> list[tuple[MasterKey, str]]:
+    """The keys that the creation rule for ``file`` (the one ``updatekeys`` applies) still names, with its config."""
+    choice = rule_for_file(file)
+    if choice is None:
         return []
-    return [(key, config.path) for key in keys if any(key.same_key(listed) for listed in rule.keys)]
+    return [(key, choice.config) for key in keys if any(key.same_key(listed) for listed in choice.rule.keys)]
 
 
 @cli.command()
@@ -236,9 +234,10 @@ def updatekeys(files: tuple[Path, ...], yes: bool, then_rotate: bool, input_type
     def one(file: Path, console: Console) -> None:
         with io.about(file):
             text = read_sealed(file)  # a SOPS file is refused as such, whatever the rules say
-            rule = governing_rule(file)
+            choice = rule_for_file(file)
+            rule = choice.rule if choice is not None else None
             if rule is None or rule.recipients is None:
-                raise SealfileError("no creation rule with recipients matches this file" + sops_rules_hint(file))
+                raise SealfileError(without_recipients(choice, file))
             preview = change.plan_recipients(text, exact=rule.recipients, store=store_for(file, input_type))
         shown = one_line(str(file))
         if not preview.changes:

@@ -28,13 +28,13 @@ from sealfile.kms.found_keys import MARKERS, found_keys, stream_holds_marker
 def known_in_worktree(files: Iterable[str], sealed: Iterable[Path]) -> Callable[[Iterable[str]], Recipients]:
     """The recipients keys in texts are compared with: of ``sealed`` (checked with ``files``) and of the creation
     rules governing each of ``files``, and, for a key that opens none of them, of every tracked sealed file."""
-    from sealfile.ops.config_files import find_config
+    from sealfile.ops.config_files import governing_files
 
     configs: dict[str, str | None] = {}
     for name in files:
-        config = find_config(name)
-        if config is not None and str(config) not in configs:
-            configs[str(config)] = _read_or_none(config)
+        for config in governing_files(name):  # every config above it, as its writers' rule is chosen among them
+            if str(config) not in configs:
+                configs[str(config)] = _read_or_none(config)
     sealed_texts = {str(file): _read_or_none(file) for file in sealed}
 
     def known(texts: Iterable[str]) -> Recipients:

@@ -27,8 +27,20 @@ if TYPE_CHECKING:
     from sealfile.ops.creation_rules import CreationRule
 
 
+class RuleChoice(Record):
+    _fields = ("rule", "config", "where")
+    rule: CreationRule
+    config: str
+    """The ``.sealfile.yaml`` that decided, for messages."""
+    where: str
+    """The rule's key path in it (``creation_rules.2``)."""
+
+    def __init__(self, rule: CreationRule, config: str, where: str) -> None:
+        self._fill(rule, config, where)
+
+
 class ExpectedRecipients(Record):
-    _fields = ("keys", "file", "also")
+    _fields = ("keys", "file", "also", "config")
     keys: KeyGroups
     """The recipients the matching creation rule names (what ``updatekeys`` would make them)."""
     file: str
@@ -36,9 +48,12 @@ class ExpectedRecipients(Record):
     also: tuple[ExpectedRecipients, ...]
     """The rules of the other names the same data key goes by (where a symbolic link leads, the file ``encrypt
     --previous`` keeps it from): a recipient any of them lacks is refused, whichever name the user gave."""
+    config: str
+    """The ``.sealfile.yaml`` whose rule this is, named in refusals."""
 
-    def __init__(self, keys: KeyGroups, file: str, also: tuple[ExpectedRecipients, ...] = ()) -> None:
-        self._fill(keys, file, also)
+    def __init__(self, keys: KeyGroups, file: str, also: tuple[ExpectedRecipients, ...] = (),
+                 config: str = ".sealfile.yaml") -> None:
+        self._fill(keys, file, also, config)
 
     def unexpected(self, recipients: KeyGroups, chosen: Iterable[MasterKey] = ()) -> list[MasterKey]:
         """Those of ``recipients`` a rule does not name, but for ``chosen`` (named on the command line now)."""
@@ -54,16 +69,17 @@ class ExpectedRecipients(Record):
             extra = rule._unnamed(recipients, chosen)
             if extra:
                 raise UntrustedSealError(
-                    f"refusing to seal for {describe_keys(extra)}, which its creation rule in .sealfile.yaml does not "
-                    "name: whoever sealed the file for them could read what is written (no trusted signers say who "
-                    f"did); add them to .sealfile.yaml if intended, else {rule._back_to_rule()}")
+                    f"refusing to seal for {describe_keys(extra)}, which its creation rule in {one_line(rule.config)} "
+                    "does not name: whoever sealed the file for them could read what is written (no trusted signers "
+                    f"say who did); add them there if intended, else {rule._back_to_rule()}")
         for rule in self._each():
             fewer = recipients.looser_than(rule.keys)
             if fewer:
                 raise UntrustedSealError(
-                    f"refusing to write: its key groups let {who_opens(fewer)} open it, where its creation "
-                    f"rule in .sealfile.yaml asks {rule.keys.describe()}{_spelled(rule.keys)}: whoever split it so "
-                    f"could read what is written (no trusted signers say who did); change the rule if intended, else "
+                    f"refusing to write: its key groups let {who_opens(fewer)} open it, where its creation rule "
+                    f"in {one_line(rule.config)} asks {rule.keys.describe()}{_spelled(rule.keys)}: whoever split it "
+                    f"so could read what is written (no trusted signers say who did); change the rule if intended, "
+                    f"else "
                     f"{rule._back_to_rule()}")
 
     def _back_to_rule(self) -> str:
@@ -95,36 +111,55 @@ def joined(*expected: ExpectedRecipients | None) -> ExpectedRecipients | None:
     rules = [rule for each in expected if each is not None for rule in each._each()]
     if not rules:
         return None
-    return ExpectedRecipients(rules[0].keys, rules[0].file, tuple(rules[1:]))
+    return ExpectedRecipients(rules[0].keys, rules[0].file, tuple(rules[1:]), rules[0].config)
 
 
-def rule_naming_recipients(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> CreationRule | None:
-    """The first match for ``file`` of the nearest of ``configs`` (nearest first) whose first match names
-    recipients. A nearer config without such a rule (none, or one without recipients: anyone who can push can add
-    it) blesses no recipient, so the rule above still decides, for writers and ``updatekeys`` alike."""
+def choose_rule(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> RuleChoice | None:
+    """The rule for ``file`` of ``configs`` (nearest first), for every command alike: the first match of the nearest
+    config whose first match names recipients; if none does, the nearest first match (which names none: recipients
+    come from the command line, the rule's value rule still applies). A nearer config without such a rule (none, or
+    one without recipients: anyone who can push can add it) blesses no recipient, so the rule above still decides
+    what writers accept, what ``updatekeys`` applies and whom a new file is sealed for."""
+    fallback = None
     for config in configs:
         rule = config.rule_for(file)
-        if rule is not None and rule.recipients is not None:
-            return rule
-    return None
+        if rule is None:
+            continue
+        choice = RuleChoice(rule, str(config.path or ".sealfile.yaml"),
+                            f"creation_rules.{config.creation_rules.index(rule)}")
+        if rule.recipients is not None:
+            return choice
+        fallback = fallback or choice
+    return fallback
 
 
-def governing_rule(file: str | os.PathLike[str]) -> CreationRule | None:
-    """:func:`rule_naming_recipients` of the configs that govern ``file`` (what ``updatekeys`` applies)."""
+def rule_for_file(file: str | os.PathLike[str]) -> RuleChoice | None:
+    """:func:`choose_rule` of the configs that govern ``file``; an invalid one among them is refused, naming it."""
     from sealfile.ops.config import read_configs
     from sealfile.ops.config_files import governing_files
 
     paths = governing_files(file)
-    return rule_naming_recipients(read_configs(paths), file) if paths else None
+    return choose_rule(read_configs(paths), file) if paths else None
+
+
+def without_recipients(choice: RuleChoice | None, file: str | os.PathLike[str]) -> str:
+    """Why the rules give ``file`` no recipients, naming the config that decided (or how to convert SOPS's)."""
+    if choice is None:
+        from sealfile.ops.config_files import sops_rules_hint
+
+        return "no creation rule in .sealfile.yaml matches this file" + sops_rules_hint(file)
+    return f"its creation rule in {one_line(choice.config)} ({choice.where}) names no recipients"
 
 
 def expected_recipients(configs: Sequence[ProjectConfig], file: str | os.PathLike[str]) -> ExpectedRecipients | None:
-    """What :func:`rule_naming_recipients` expects of ``file``, or ``None`` if no rule with recipients matches."""
-    return _expecting(rule_naming_recipients(configs, file), file)
+    """What :func:`choose_rule` expects of ``file``, or ``None`` if no rule with recipients matches."""
+    return _expecting(choose_rule(configs, file), file)
 
 
-def _expecting(rule: CreationRule | None, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
-    return None if rule is None or rule.recipients is None else ExpectedRecipients(rule.recipients, os.fspath(file))
+def _expecting(choice: RuleChoice | None, file: str | os.PathLike[str]) -> ExpectedRecipients | None:
+    if choice is None or choice.rule.recipients is None:
+        return None
+    return ExpectedRecipients(choice.rule.recipients, os.fspath(file), config=choice.config)
 
 
 def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients | None:
@@ -135,7 +170,7 @@ def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients 
     real = os.path.realpath(file)
     if real == named_path(file):  # no link on the way: most files
         return None
-    return _expecting(governing_rule(real), real)
+    return _expecting(rule_for_file(real), real)
 
 
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:
