@@ -8,12 +8,10 @@ changes that value's line only.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
-from dotenv.parser import parse_stream
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +24,7 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_text
 from sealfile.stores import get_store
 from tests.support.identities import AgeIdentity
+from tests.support.json_dotenv_texts import dotenv_documents, dotenv_reading, json_documents
 
 JSON = get_store("json")
 DOTENV = get_store("dotenv")
@@ -43,60 +42,6 @@ def _data(sealed: str, store: Any) -> Any:
 
 # --- JSON -------------------------------------------------------------------------------------
 
-space = st.sampled_from(["", " ", "  ", "\n", "\n  ", "\n\t", "\r\n    ", " \n ", "\t"])
-
-
-def _spell_string(text: str, ascii_only: bool, escaped_slash: bool) -> str:
-    spelled = json.dumps(text, ensure_ascii=ascii_only)
-    return spelled.replace("/", "\\/") if escaped_slash else spelled
-
-
-strings = st.builds(_spell_string, st.text(max_size=10), st.booleans(), st.booleans())
-numbers = st.one_of(
-    st.sampled_from(["0", "-0", "1", "-12", "1.0", "1.50", "1e3", "1E+2", "2.5e-3", "0.1000", "1.0e308",
-                     "12345678901234567890123", "0.30000000000000004"]),
-    st.integers().map(str),
-    st.floats(allow_nan=False, allow_infinity=False).map(repr),
-)
-scalars = st.one_of(strings, numbers, st.sampled_from(["true", "false", "null"]))
-keys = st.text(max_size=6)
-
-
-def _array(items: list[tuple[str, str, str]], inner: str) -> str:
-    if not items:
-        return "[" + inner + "]"
-    return "[" + "".join(f"{before}{item}{after}" + ("," if i < len(items) - 1 else "")
-                         for i, (before, item, after) in enumerate(items)) + "]"
-
-
-def _object(members: list[tuple[str, str, str, str, str]], inner: str) -> str:
-    if not members:
-        return "{" + inner + "}"
-    written = [f"{before}{json.dumps(name)}{colon_before}:{colon_after}{value}{after}"
-               for name, before, colon_before, colon_after, value, after in members]
-    return "{" + ",".join(written) + "}"
-
-
-def _members(children: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
-    return st.lists(st.tuples(keys, space, st.sampled_from(["", " "]), st.sampled_from(["", " ", "\t"]),
-                              children, space), max_size=4, unique_by=lambda member: member[0])
-
-
-values = st.recursive(
-    scalars,
-    lambda children: st.one_of(
-        st.builds(_array, st.lists(st.tuples(space, children, space), max_size=4), space),
-        st.builds(_object, _members(children), space),
-    ),
-    max_leaves=12,
-)
-documents = st.builds(
-    lambda members, inner, before, after: before + _object(members, inner) + after,
-    _members(values).filter(lambda ms: all(m[0] != "sealfile" for m in ms)),
-    space, st.sampled_from(["", "\n", " \n", "\ufeff", "\ufeff\n"]), st.sampled_from(["", "\n", "\r\n", "\n\n"]),
-)
-
-
 def _scalar_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(tree, dict):
         return [found for k, v in tree.items() for found in _scalar_paths(v, (*path, k))]
@@ -106,7 +51,7 @@ def _scalar_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
 
 
 @SETTINGS
-@given(plaintext=documents)
+@given(plaintext=json_documents)
 def test_json_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> None:
     sealed = seal_text(plaintext, [key], store=JSON)
     assert decrypt_text(sealed, store=JSON) == plaintext
@@ -114,7 +59,7 @@ def test_json_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> None
 
 
 @SETTINGS
-@given(plaintext=documents, choice=st.integers(min_value=0))
+@given(plaintext=json_documents, choice=st.integers(min_value=0))
 def test_json_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -> None:
     tree = json.loads(plaintext.removeprefix("\ufeff"))
     paths = _scalar_paths(tree)
@@ -176,55 +121,10 @@ def test_json_numbers_beyond_a_float_are_refused(key: AgeKey, text: str, where: 
 
 # --- dotenv -----------------------------------------------------------------------------------
 
-names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True).filter(lambda n: not n.startswith("sealfile"))
-bare = st.from_regex(r"[A-Za-z0-9_./:@+,=-]{0,8}( [A-Za-z0-9]{1,3})?", fullmatch=True)
-single = st.from_regex(r"'[^'\\\r\n]{0,8}'", fullmatch=True)
-double = st.builds(lambda parts: '"' + "".join(parts) + '"', st.lists(
-    st.sampled_from(["a", " ", "\\n", "\\t", '\\"', "\\\\", "\n", "é", "#", "$x"]), max_size=5))
-dotenv_values = st.one_of(bare, single, double)
-names_in_lines = st.one_of(names, names.map(lambda name: "\ufeff" + name))
-"""A byte-order mark starting a line after the first is part of the name python-dotenv reads."""
-line_ends = st.sampled_from(["\n", "\n", "\r\n"])
-
-
-@st.composite
-def dotenv_lines(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["value", "value", "value", "comment", "blank", "empty"]))
-    end = draw(line_ends)
-    if kind == "comment":
-        return "# " + draw(st.text(alphabet="abc #=", max_size=6)) + end
-    if kind == "blank":
-        return draw(st.sampled_from(["", " ", "\t"])) + end
-    name = draw(names_in_lines)
-    if kind == "empty":
-        return name + "=" + end
-    lead = draw(st.sampled_from(["", "", "export ", " "]))
-    before, after = draw(st.sampled_from(["", " "])), draw(st.sampled_from(["", " ", "  "]))
-    comment = draw(st.sampled_from(["", "", " # note", "  #n"]))
-    return f"{lead}{name}{before}={after}{draw(dotenv_values)}{comment}" + end
-
-
-dotenv_texts = st.builds(lambda bom, lines, final: bom + ("".join(lines) if final else "".join(lines).rstrip("\r\n")),
-                         st.sampled_from(["", "", "\ufeff"]), st.lists(dotenv_lines(), min_size=1, max_size=8),
-                         st.booleans())
-
-
-def _dotenv_reading(text: str) -> dict[str, str] | None:
-    """What python-dotenv reads (``None`` for a text it refuses, with a name twice, or with a name
-    without a value, which sealfile refuses)."""
-    read: dict[str, str] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error or binding.key in read or (binding.key is not None and binding.value is None):
-            return None
-        if binding.key is not None:
-            read[binding.key] = binding.value or ""
-    return read
-
-
 @SETTINGS
-@given(plaintext=dotenv_texts)
+@given(plaintext=dotenv_documents)
 def test_dotenv_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> None:
-    reading = _dotenv_reading(plaintext)
+    reading = dotenv_reading(plaintext)
     assume(reading)
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert decrypt_text(sealed, store=DOTENV) == plaintext
@@ -232,9 +132,9 @@ def test_dotenv_texts_come_back_byte_for_byte(key: AgeKey, plaintext: str) -> No
 
 
 @SETTINGS
-@given(plaintext=dotenv_texts, choice=st.integers(min_value=0))
+@given(plaintext=dotenv_documents, choice=st.integers(min_value=0))
 def test_dotenv_set_changes_one_line(key: AgeKey, plaintext: str, choice: int) -> None:
-    reading = _dotenv_reading(plaintext)
+    reading = dotenv_reading(plaintext)
     assume(reading)
     assert reading is not None
     name = sorted(reading)[choice % len(reading)]
@@ -269,14 +169,14 @@ def test_dotenv_layout_examples(key: AgeKey) -> None:
     "#\n\ufeff=1\n",
 ])
 def test_dotenv_lines_as_python_dotenv_reads_them(key: AgeKey, plaintext: str) -> None:
-    reading = _dotenv_reading(plaintext)
+    reading = dotenv_reading(plaintext)
     assert reading
     sealed = seal_text(plaintext, [key], store=DOTENV)
     assert decrypt_text(sealed, store=DOTENV) == plaintext
     assert _data(sealed, DOTENV) == reading
     name = next(iter(reading))
     changed = change.set_value(sealed, format_keypath((name,)), "new value", DOTENV)
-    assert _dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}
+    assert dotenv_reading(decrypt_text(changed, store=DOTENV)) == {**reading, name: "new value"}
 
 
 @pytest.mark.parametrize("line_break", ["\r\n", "\r"])
@@ -313,7 +213,7 @@ def test_a_value_set_in_a_dotenv_file_reads_alike_to_python_dotenv_and_a_shell(
     for value in _set_read_alike(str(ran)):
         sealed = change.set_value(sealed, "K", value, DOTENV)
         plaintext = decrypt_text(sealed, store=DOTENV)
-        assert (_dotenv_reading(plaintext) or {})["K"] == value
+        assert (dotenv_reading(plaintext) or {})["K"] == value
         path = tmp_path / "out.env"
         path.write_text(plaintext + "\nNEXT=after\n")
         for shell in SHELLS:
@@ -335,7 +235,7 @@ def test_a_file_sealed_into_dotenv_from_another_syntax_reads_alike_to_python_dot
     plaintext = json.dumps(values)
     sealed = seal_plaintext(plaintext, get_store(source), [key], output=DOTENV)
     decrypted = decrypt_text(sealed, store=DOTENV)
-    assert _dotenv_reading(decrypted) == values
+    assert dotenv_reading(decrypted) == values
     path = tmp_path / "out.env"
     path.write_text(decrypted)
     for shell in SHELLS:
@@ -352,7 +252,7 @@ def _member_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
 
 
 @SETTINGS
-@given(plaintext=documents, choice=st.integers(min_value=0))
+@given(plaintext=json_documents, choice=st.integers(min_value=0))
 def test_json_unset_is_spliced(key: AgeKey, plaintext: str, choice: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever the layout (comma first or last, tabs, CRLF, nested), removing a member is spliced
     into the user's text, never written afresh (the layout lost) because a splice failed."""
@@ -380,7 +280,7 @@ def _object_paths(tree: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
 
 
 @SETTINGS
-@given(plaintext=documents, choice=st.integers(min_value=0))
+@given(plaintext=json_documents, choice=st.integers(min_value=0))
 def test_json_new_member_is_spliced(key: AgeKey, plaintext: str, choice: int,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A new member goes into its object, in any layout, spliced into the user's text."""

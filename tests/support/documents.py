@@ -1,6 +1,6 @@
 """Random plaintexts of every syntax for the readers-agree property: YAML with every scalar type and tag (an
 application's own tags too: ``!Ref x``), anchors and aliases, comments, flow and block styles (on top of
-:mod:`tests.support.yaml_layouts`), JSON and dotenv."""
+:mod:`tests.support.yaml_layouts`), JSON and dotenv (also as :mod:`tests.support.json_dotenv_texts` spells them)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 
 from hypothesis import strategies as st
 
+from tests.support.json_dotenv_texts import dotenv_documents, json_documents
 from tests.support.yaml_layouts import yaml_texts
 
 # Spellings of every YAML 1.2 core type, and look-alikes that are strings in 1.2 but not in 1.1.
@@ -133,5 +134,7 @@ DOCUMENTS = st.one_of(
     st.tuples(st.just("yaml"), tagged_yaml()),
     st.tuples(st.just("json"), json_texts()),
     st.tuples(st.just("dotenv"), dotenv_texts()),
+    st.tuples(st.just("json"), json_documents),  # spelled as people write JSON, and as YAML reads otherwise
+    st.tuples(st.just("dotenv"), dotenv_documents),
 )
 """``(syntax, plaintext)``."""

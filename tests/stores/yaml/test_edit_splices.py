@@ -106,13 +106,14 @@ def _emptied(gone: str, put: str) -> bool:
     """Whether a change is what removing a key writes: a removal, ``{}`` put where a mapping's last key went
     (what stays of it), with the comment beside the mapping's own key (``gone`` from after the ``{}``) kept."""
     value, mark, comment = put.partition("#")
-    return bool(gone) and value.strip(" \r\n") in ("", "{}") and (not mark or mark + comment in gone)
+    return bool(gone) and value.strip(" \t\r\n") in ("", "{}") and (not mark or mark + comment in gone)
 
 
 @SETTINGS
 @given(text=yaml_texts(), choice=st.integers(min_value=0))
 @example(text="a:\n a:  # note\n  a: main\n", choice=1)  # a: {}  # note
 @example(text="a:\n a: {  }\n", choice=1)  # the closing brace kept is the one written: {  } -> {}
+@example(text="a: main\n---\na: main\n---\na:\t# tab\n a: main\n", choice=0)  # a: {}<TAB># tab: the tab kept
 def test_yaml_unset_is_spliced(text: str, choice: int, age_key: AgeKey, spliced_only: None) -> None:
     scanned, sealed = _sealable(text, age_key)
     tree = scanned.tree
