@@ -31,6 +31,7 @@ def _env_sides(base: str, theirs: str) -> tuple[str, str, str]:
 EXAMPLES = {
     # theirs' value as theirs' text spells it: JSON escapes and number spellings, dotenv quotes or none
     "json escape": ("json", *_json_sides('  "a": "v1",\n', '  "a": "\\u00e9\\ud83d\\ude00",\n')),
+    "json new member": ("json", *_json_sides('  "a": 1,\n', '  "a": 1,\n  "b": "\\ud83d\\ude00",\n')),
     "json number": ("json", *_json_sides('  "a": 1,\n', '  "a": 1.5e3,\n')),
     "json list": ("json", *_json_sides('  "a": [1],\n', '  "a": [1, "\\u00e9"],\n')),
     "json mapping": ("json", *_json_sides('  "a": 1,\n', '  "a": {"x": 1E2, "y": "\\u0041"},\n')),

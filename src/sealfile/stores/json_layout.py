@@ -37,6 +37,8 @@ class Spelled:
 def fresh(value: Any, indent: str | None, line_indent: str = "", newline: str = "\n") -> str:
     """``value`` written afresh: ``indent`` per level (``None``: on one line), continuation lines
     after ``newline`` (the text's line break) and ``line_indent`` (the indentation of the line it starts on)."""
+    if isinstance(value, Spelled):  # a scalar with its source text: written as it was (an escape stays one)
+        return value.spelling
     if indent is None:
         return _ONE_LINE(plain(value))
     written = json.dumps(plain(value), indent=indent, ensure_ascii=False, allow_nan=False)
