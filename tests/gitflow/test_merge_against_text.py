@@ -10,12 +10,15 @@ Each side sealed from its plaintext as ``sealfile edit`` seals it (the base's da
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import tempfile
 from pathlib import Path as FilePath
 from typing import Any
 
 import pytest
+from dotenv.parser import parse_stream
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -28,6 +31,7 @@ from sealfile.model.paths import Path
 from sealfile.ops.change import reseal_edited
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
+from sealfile.stores import Store, get_store
 from tests.support.git import Sandbox
 from tests.support.merge_scripts import edited, render, streams
 
@@ -44,8 +48,11 @@ def plain_merge(base: str, ours: str, theirs: str) -> tuple[str, bool]:
     return done.stdout, done.returncode == 0
 
 
-def read(text: str) -> Any | None:
-    """What ruamel reads (a stream's documents as a list), or ``None`` where it cannot."""
+def read(text: str, syntax: str = "yaml") -> Any | None:
+    """What ruamel reads (a stream's documents as a list), or ``None`` where it cannot; JSON and dotenv texts as
+    Python's ``json`` and python-dotenv read them (``None`` too where a key is there twice, which no merge gives)."""
+    if syntax != "yaml":
+        return _read_flat(text, syntax)
     try:
         found = list(YAML(typ="safe", pure=True).load_all(text))
     except Exception:  # any reading error: the text is not a document
@@ -55,8 +62,29 @@ def read(text: str) -> Any | None:
     return found
 
 
+def _read_flat(text: str, syntax: str) -> Any | None:
+    if syntax == "json":
+        def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            if len({k for k, _ in pairs}) < len(pairs):
+                raise ValueError("a key twice")
+            return dict(pairs)
+        try:
+            found = json.loads(text, object_pairs_hook=unique)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+    bindings = [b for b in parse_stream(io.StringIO(text)) if b.key is not None or b.error]
+    if any(b.error for b in bindings) or len({b.key for b in bindings}) < len(bindings):
+        return None
+    return {b.key: b.value for b in bindings}
+
+
 def changed(items: dict[Path, bytes], base: dict[Path, bytes]) -> set[Path]:
     return {p for p in {*items, *base} if items.get(p) != base.get(p)}
+
+
+ANY_DOCUMENT = "\0any document"
+"""A document's index where the driver matched documents otherwise than by index."""
 
 
 def near(path: Path, paths: set[Path]) -> bool:
@@ -74,17 +102,18 @@ KNOWN = ("known: comments", "known: order", "known: documents moved", "known: em
 - emptied document: theirs taking every key out of one document of a stream is refused, naming the document."""
 
 
-def compare(key: AgeKey, base: str, ours: str, theirs: str) -> str | None:
+def compare(key: AgeKey, base: str, ours: str, theirs: str, syntax: str = "yaml") -> str | None:
     """The class of the driver's disagreement with the plaintext merge (one of :data:`KNOWN`, or another), or
     ``None``."""
-    trees = [read(text) for text in (base, ours, theirs)]
+    trees = [read(text, syntax) for text in (base, ours, theirs)]
     if any(tree is None for tree in trees):
         return None  # a script that broke its side's YAML (an alias before its anchor): not a merge to try
-    return _disagreement(key, base, ours, theirs, trees)
+    return _disagreement(key, (base, ours, theirs), trees, get_store(syntax))
 
 
 def _layout(merged: str, text: str, warnings: list[str]) -> str:
-    ours_lines, text_lines = merged.splitlines(), text.splitlines()
+    # a JSON member's comma comes with the member after it: the same members in another order differ in commas
+    ours_lines, text_lines = ([line.rstrip(",") for line in t.splitlines()] for t in (merged, text))
     if sorted(ours_lines) == sorted(text_lines):
         return "known: order"
     differing = {*ours_lines} ^ {*text_lines}
@@ -93,47 +122,52 @@ def _layout(merged: str, text: str, warnings: list[str]) -> str:
     return "other layout than the text merge"
 
 
-def _disagreement(key: AgeKey, base: str, ours: str, theirs: str, trees: list[Any]) -> str | None:
+def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], store: Store) -> str | None:
+    base, ours, theirs = texts
     try:
-        sealed_base = seal_text(base, [key])
-        sides = [reseal_edited(sealed_base, text) for text in (ours, theirs)]
+        sealed_base = seal_text(base, [key], store=store)
+        sides = [reseal_edited(sealed_base, text, store) for text in (ours, theirs)]
     except SealfileError:
         return None  # a side sealfile refuses to seal (an anchor defined twice in a document): no merge either
     b, o, t = (flatten(tree) for tree in trees)
     text, clean = plain_merge(base, ours, theirs)
-    expected = read(text) if clean else None
+    expected = read(text, store.name) if clean else None
     shifted = isinstance(trees[0], list) and len({len(tree) for tree in trees}) > 1  # documents: no match by index
     if expected is not None and not shifted and by_key(flatten(expected), b, o, t) is not None:
         expected = None  # the text merge itself is no merge of the data (a line merged where a side moved it away)
     try:
-        result = merge_texts(sealed_base, *sides)
+        result = merge_texts(sealed_base, *sides, store)
     except SealfileError as err:
         if "empties document" in str(err):
             return "known: emptied document"
         return f"refused ({'clean' if expected is not None else 'conflict'}): {err}"
-    merged = decrypt_text(result.text)
+    merged = decrypt_text(result.text, store=store)
     if shifted and any(p is not None and len(p) == 1 for p in result.conflict_paths):
         alike = len({repr(document) for document in trees[0]}) < len(trees[0])
         alike |= len(trees[1]) != len(trees[0]) and len(trees[2]) != len(trees[0])  # both: not aligned yet
         return "known: documents moved" if not clean or alike else f"whole documents in conflict: {result.conflicts}"
     if expected is not None and not result.conflicts:
-        if read(merged) != expected:
+        if read(merged, store.name) != expected:
             return "other data than the text merge"
         return None if merged == text else _layout(merged, text, result.warnings)
     ours_changed, theirs_changed = changed(o, b), changed(t, b)
+    if shifted:  # the driver matched documents a side inserted or removed: a key's path in its document counts
+        ours_changed, theirs_changed = ({(ANY_DOCUMENT, *q[1:]) for q in paths if q}
+                                        for paths in (ours_changed, theirs_changed))
     moves = moved(b, o)
-    for p in result.conflict_paths:
+    for named in result.conflict_paths:
+        p = (ANY_DOCUMENT, *named[1:]) if shifted and named else named
         if p is None:
             return "a conflict at the encryption rule"
         if any(p[:len(r)] == r for r in moves):
             return f"a conflict named under the path ours moved it from: {p}"
         if not (near(p, ours_changed) and near(p, carried(theirs_changed, moves))):
             return f"conflict at a path a side did not change: {p}"
-        if expected is not None and not any(o.get(q) != t.get(q) for q in {*o, *t} if near(q, {p})):
+        if expected is not None and not shifted and not any(o.get(q) != t.get(q) for q in {*o, *t} if near(q, {p})):
             return f"conflict where the text merges, at a path both sides changed alike: {p}"
     if result.conflicts or shifted:  # (documents matched by index, not as the driver matches them: not checked)
         return None
-    wrong = by_key(flatten(read(merged)), b, o, t)
+    wrong = by_key(flatten(read(merged, store.name)), b, o, t)
     return None if wrong is None else f"merged by key to a value no side gave: {wrong}"
 
 
@@ -221,6 +255,10 @@ CONFLICTS = {
     "inside a moved mapping": ("a:\n  x: 1\n  k:\n    m: v1\n    n: 2\nb:\n  y: 2\n",
                                "a:\n  x: 1\nb:\n  y: 2\n  k:\n    m: v1\n    n: 2\n",
                                "a:\n  x: 1\n  k:\n    m: t1\n    n: 2\nb:\n  y: 2\n"),
+    # theirs inserted a document before the one both changed: the conflict is named where the merged file has it
+    "after an inserted document": ("---\na: 1\nk: 2\n---\nc:\n  x: v1\ndb: 1\n",
+                                   "---\na: 1\nk: 2\n---\nc:\n  x: o2\ndb: 1\n",
+                                   "---\na: 1\n---\nport: t2\n---\nc:\n  x: 't s'\ndb: 1\n"),
 }
 
 

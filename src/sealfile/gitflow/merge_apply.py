@@ -14,6 +14,7 @@ from sealfile.model.paths import Path, get_at, has_path
 from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import FIRST, remove_path, set_path
 from sealfile.stores import Store
+from sealfile.stores.json_layout import grafted
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import Scan, scan
 
@@ -77,7 +78,10 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         if not _without_values(ours.data, p) and (not has_path(ours.data, p[:-1])  # set gives that its first key
                                                   or not isinstance(get_at(ours.data, p[:-1]), dict)):
             raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
-        text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p, done))
+        text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p, done),
+                        written_as=None if store.name == "yaml" or _under_any(p, by_value) else theirs.plaintext)
+        if store.name == "json" and isinstance(value, (dict, list)):
+            text = grafted(text, theirs.plaintext, p)  # as theirs writes it, not afresh
         done.append(p)
     for p in later:
         try:
@@ -85,6 +89,19 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         except KeyPathError as err:  # ours still names it by an alias that theirs replaced or removed
             raise FormatError(f"theirs removes {keypath(p)}, which our version still uses ({err.message}); "
                               "combine the two versions by hand") from None
+    return _emptied_as_theirs(text, ours, theirs, store)
+
+
+def _emptied_as_theirs(text: str, ours: Side, theirs: Side, store: Store) -> str:
+    """A JSON mapping theirs emptied, spelled as theirs' text has it (``{}``), not as removing ours' members one by
+    one leaves it (the braces on lines of their own), as the text merge takes theirs' lines."""
+    if store.name != "json":
+        return text
+    for p in theirs.items:
+        value = get_at(theirs.data, p)
+        if isinstance(value, dict) and not value and has_path(ours.data, p) and isinstance(get_at(ours.data, p), dict) \
+                and get_at(ours.data, p):
+            text = grafted(text, theirs.plaintext, p, empty=True)  # unless ours' members stay (a conflict)
     return text
 
 

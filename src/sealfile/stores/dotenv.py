@@ -225,6 +225,23 @@ class DotenvStore(Store):
                 found[(key,)] = raw
         return found
 
+    def with_line(self, text: str, source: str, key: str, after: Any) -> str:
+        """``text`` with ``key``'s line as ``source`` writes it (its quotes, ``export``, comment after the value):
+        in place of ``text``'s line for it, or, new, after the line of the key ``after`` (``FIRST``-like
+        anything else not there: before the first line that names a key), as a text merge takes the line."""
+        document, theirs = self.load_editable(text), self.load_editable(source)
+        line = next(entry for entry in theirs.entries if entry.key == key)
+        place = next((i for i, entry in enumerate(document.entries) if entry.key == key), None)
+        if place is not None:
+            document.entries[place] = line
+        else:
+            keyed = [i for i, entry in enumerate(document.entries) if entry.key is not None]
+            before = next((i + 1 for i, entry in enumerate(document.entries) if entry.key == after), None)
+            place = before if before is not None else keyed[0] if keyed else len(document.entries)
+            document.entries.insert(place, line)
+        document[key] = theirs[key]
+        return self.dump(document, like=text)
+
 
 def _spelled_line(entry: _Entry, value: Any) -> str | None:
     """The line ``value`` was read from, if it still reads as ``value`` and the sealed line around

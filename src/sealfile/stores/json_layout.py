@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from sealfile.model.scalars import same_data
+from sealfile.stores import json_spans
 from sealfile.stores.base import line_break
 from sealfile.stores.json_spans import LITERALS, Node
 
@@ -36,6 +37,8 @@ class Spelled:
 def fresh(value: Any, indent: str | None, line_indent: str = "", newline: str = "\n") -> str:
     """``value`` written afresh: ``indent`` per level (``None``: on one line), continuation lines
     after ``newline`` (the text's line break) and ``line_indent`` (the indentation of the line it starts on)."""
+    if isinstance(value, Spelled):  # a scalar with its source text: written as it was (an escape stays one)
+        return value.spelling
     if indent is None:
         return _ONE_LINE(plain(value))
     written = json.dumps(plain(value), indent=indent, ensure_ascii=False, allow_nan=False)
@@ -231,3 +234,18 @@ def _reads_as(spelling: str, value: Any) -> bool:
     except ValueError:
         return False
     return type(read) is type(value) and same_data(read, value)
+
+
+def grafted(text: str, other: str, path: tuple[Any, ...], *, empty: bool = False) -> str:
+    """``text`` with its mapping or list at ``path`` written as ``other`` writes its one there (escapes, number
+    spellings, ``{}`` on one line), where both are the same kind and start on lines indented alike (so the
+    lines inside line up), and with ``empty``, where both are empty; else ``text``. The caller checks the result
+    reads as it means."""
+    mine, theirs = json_spans.layout(text), json_spans.layout(other)
+    here = json_spans.node_at(mine, path) if mine is not None else None
+    there = json_spans.node_at(theirs, path) if theirs is not None else None
+    if here is None or there is None or text[here.start] not in "{[" or text[here.start] != other[there.start] \
+            or _indent_at(text, here.start) != _indent_at(other, there.start) \
+            or (empty and (here.members or here.items or there.members or there.items)):
+        return text
+    return text[:here.start] + other[there.start:there.end] + text[here.end:]

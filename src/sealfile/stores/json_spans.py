@@ -105,3 +105,16 @@ def _member(text: str, index: int) -> tuple[tuple[str, int, int, Node], int]:
 def _item(text: str, index: int) -> tuple[Node, int]:
     node = _value(text, index)
     return node, node.end
+
+
+def node_at(root: Node, path: tuple[Any, ...]) -> Node | None:
+    """The node at a key path (mapping keys, list indices) under ``root``, or ``None``."""
+    node: Node | None = root
+    for step in path:
+        if node is not None and node.members is not None and isinstance(step, str):
+            node = next((child for key, _start, _end, child in node.members if key == step), None)
+        elif node is not None and node.items is not None and isinstance(step, int) and 0 <= step < len(node.items):
+            node = node.items[step]
+        else:
+            return None
+    return node
