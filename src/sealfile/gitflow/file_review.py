@@ -17,12 +17,12 @@ from sealfile.gitflow.look_alike import look_alike_keys
 from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import replayed_tokens, sealed_at
 from sealfile.gitflow.sealed import keypath, view
+from sealfile.gitflow.sealing_change import NO_LONGER_SEALED, any_view, unsealed_for
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
-from sealfile.gitflow.semantic_diff import FileDiff, any_view, diff_texts
+from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
 from sealfile.gitflow.sops_view import SopsView
 from sealfile.gitflow.tampering import Locations, hand_edits, set_tokens, token_locations
-from sealfile.gitflow.unguarded import is_sealed_text
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.signatures import NO_POLICY, TrustPolicy
 from sealfile.ops.sops_files import sops_kind
@@ -108,8 +108,6 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
     entry = FileReview(path, diff_texts(path, old, new, renamed_from=renamed_from))
     if new is None:
         return entry
-    if not is_sealed_text(path, new):  # decrypted in place, where a pattern says it must be sealed
-        entry.diff.recipients_removed = entry.diff.keys_removed = unsealed_for(renamed_from or path, old)
     sops_file = None if guarded else sops_kind(new, path)
     if sops_file is not None:  # a team's half-way state: read as SOPS reads it, not held to being sealed
         entry.violations += sops_plaintext(new, sops_file)
@@ -165,21 +163,10 @@ def _setting_changes(entry: FileReview) -> FileReview:
 def decrypted_in_place(change: Change, old: str | None) -> list[FileReview]:
     """A sealed or SOPS file no pattern covers, left in plaintext by ``change`` (``sops decrypt -i``; ``old``: its
     version before): whom it was sealed for, each a recipient removed, as for a file the patterns cover
-    (:func:`unsealed_for`). The plaintext itself is the decrypted copy :mod:`~sealfile.gitflow.plaintext_copies`
-    reports."""
+    (:func:`~sealfile.gitflow.sealing_change.unsealed_for`). The plaintext itself is the decrypted copy
+    :mod:`~sealfile.gitflow.plaintext_copies` reports."""
     if change.status == "D" or change.link:
         return []
     keys = unsealed_for(change.old_path or change.path, old)
     return [FileReview(change.path, FileDiff(change.path, "modified", recipients_removed=keys, keys_removed=keys,
-                                             renamed_from=change.old_path))] if keys else []
-
-
-def unsealed_for(old_path: str, old: str | None) -> list[str]:
-    """Whom ``old`` (a sealed or SOPS file's version) was sealed for, when the version after it is that file in
-    plaintext (decrypted in place): each a recipient removed, since anyone who reads the repository reads it now."""
-    if old is None or not is_sealed_text(old_path, old):
-        return []
-    try:
-        return any_view(old, store_for(old_path), old_path).keys
-    except FormatError:
-        return []
+                                             renamed_from=change.old_path, sealing=NO_LONGER_SEALED))] if keys else []

@@ -13,17 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.envelope.mac import leaf_bytes
-from sealfile.envelope.token_shape import token_times
-from sealfile.errors import FormatError, SealfileError, one_line
-from sealfile.gitflow.sealed import SealedView, fingerprint, keypath, view
-from sealfile.gitflow.seals import key_replaced
+from sealfile.errors import FormatError, one_line
+from sealfile.gitflow.key_rotation import data_key_rotated
+from sealfile.gitflow.sealed import SealedView, fingerprint, keypath
+from sealfile.gitflow.sealing_change import any_view, sealing_change
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.sops_view import SopsView
-from sealfile.kms.groups import KeyGroups
 from sealfile.model.paths import Path, encode_path, iter_leaves
 from sealfile.model.scalars import scalar_text
 from sealfile.ops.signatures import TrustPolicy, from_environment
-from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import Store, store_for
 
 HIDDEN = "<plaintext, hidden>"
@@ -54,6 +52,9 @@ class FileDiff:
     version_change: tuple[object, object] | None = None
     problem: str | None = None
     """Why a side could not be read as a sealed file (then only the problem is reported)."""
+    sealing: str | None = None
+    """The line that says the file was sealed, or unsealed, in place (:mod:`~sealfile.gitflow.sealing_change`):
+    then its recipients are those named, and no value is compared."""
     data_key_rotated: bool = False
     """Read without a key: no wrapped data key and no ciphertext of the old version survives."""
     renamed_from: str | None = None
@@ -98,7 +99,12 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         before = any_view(old, store, path) if old is not None else None
         after = any_view(new, store, path) if new is not None else None
     except FormatError as err:
-        result.problem = f"not a readable sealed file: {err}"
+        sealing = sealing_change(path, old, new, renamed_from)
+        if sealing is None:
+            result.problem = f"not a readable sealed file: {err}"
+        else:  # the plaintext side's values are the secrets: only whom the sealed side names is told
+            result.sealing, result.recipients_added = sealing.line, sealing.added
+            result.recipients_removed = result.keys_removed = sealing.removed
         return result
     policy = (policy or from_environment()) if reveal else policy
     old_leaves = _shown(before, old, reveal, store, policy)
@@ -176,53 +182,6 @@ def _more(these: list[str], than: list[str]) -> list[str]:
     return kept
 
 
-def any_view(text: str, store: Store, path: str) -> SealedView | SopsView:
-    """A sealed file's keyless view, or a SOPS file's (:class:`~sealfile.gitflow.sops_view.SopsView`)."""
-    kind = sops_kind(text, path)
-    return view(text, store) if kind is None else SopsView.of(text, kind)
-
-
-def data_key_rotated(before: SealedView | SopsView, after: SealedView | SopsView) -> bool:
-    """Whether the data key changed, told without it: a recipient change alone keeps every other wrapped
-    stanza and every value's ciphertext; a rotation re-wraps every stanza and re-encrypts every value.
-    Two sealed versions are judged as ``review`` judges them (:func:`~sealfile.gitflow.seals.key_replaced`), but a
-    change of key groups, which wraps every stanza again with the same key, counts as a rotation only if a value
-    shows it: told from every value set anew, a leaver's key would be called gone while it still opens the file."""
-    old_tokens = {value for value in before.leaves.values() if before.is_token(value)}
-    new_tokens = (value for value in after.leaves.values() if after.is_token(value))
-    if isinstance(before, SealedView) and isinstance(after, SealedView):
-        if not key_replaced(before.meta, after.meta, old_tokens, new_tokens):
-            return False
-        return not _split_afresh(before, after) or _reencrypted(before, after)
-    kept_stanza = any(stanza in before.stanzas for stanza in after.stanzas)
-    return not kept_stanza and not any(token in old_tokens for token in new_tokens)
-
-
-def _split_afresh(before: SealedView, after: SealedView) -> bool:
-    """Whether a writer that kept the data key would still have wrapped every stanza again: the key groups
-    changed, so the same key was split afresh (docs/format.md §3.1) and no stanza survives to tell."""
-    if not (before.meta.grouped or after.meta.grouped):
-        return False
-    try:
-        return not KeyGroups.from_stanzas(before.meta.groups, before.meta.threshold).same_as(
-            KeyGroups.from_stanzas(after.meta.groups, after.meta.threshold))
-    except SealfileError:
-        return True
-
-
-def _reencrypted(before: SealedView, after: SealedView) -> bool:
-    """Whether some value was sealed again keeping when it was set, as only a rotation does (a value set anew
-    gets a new time): with no stanza left to tell, the one sign that the data key changed, not every value."""
-    pairs = [(path, before.leaves[path], token) for path, token in after.leaves.items()
-             if after.is_token(token) and before.is_token(before.leaves.get(path)) and before.leaves[path] != token]
-    try:
-        old = token_times((path, token) for path, token, _ in pairs)
-        new = token_times((path, token) for path, _, token in pairs)
-    except FormatError:
-        return False
-    return any(a == b for a, b in zip(old, new, strict=True))
-
-
 def _ordered(first: dict[Path, Any], second: dict[Path, Any]) -> list[Path]:
     """Paths of the new version in its order, then paths only the old version had."""
     return [*second, *(p for p in first if p not in second)]
@@ -276,6 +235,7 @@ def _lines(diff: FileDiff, seal_shown: bool) -> list[str]:
     lines = [f"{diff.path} ({diff.status}{moved})"]
     if diff.problem:
         return [*lines, f"  ! {diff.problem}"]
+    lines += [f"  ! {diff.sealing}"] if diff.sealing else []
     lines += [f"  ! recipient added: {r}" for r in diff.recipients_added]
     lines += [f"  ! recipient removed: {r}" for r in diff.recipients_removed]
     if diff.groups_change:
