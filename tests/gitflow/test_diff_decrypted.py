@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from sealfile.gitflow.semantic_diff import diff_texts, render_text
 from tests.gitflow.test_review_decrypted import PLAIN, _decrypt_in_place, _sealed
 from tests.support.git import Sandbox, seal_file
 
@@ -45,3 +46,34 @@ def test_a_plaintext_file_sealed_in_place_says_for_whom(sandbox: Sandbox, kind: 
         assert f"{name} (modified)" in shown and "! now sealed" in shown, shown
         assert f"! recipient added: age {sandbox.recipient}" in shown, shown
         assert "recipient removed" not in shown and "NOT rotated" not in shown, shown
+
+
+def test_a_sealed_file_no_reader_opens_is_not_called_plaintext(sandbox: Sandbox) -> None:
+    """A broken metadata block or conflict markers: the reason is told, not "no longer sealed" (nothing was
+    decrypted); whom it was sealed for is still each a recipient removed, as ``review`` lists them."""
+    old = seal_file(sandbox, "a.enc.yaml", PLAIN).read_text()
+    for broken in (old.replace("sealfile:", "sealfile: [", 1), f"<<<<<<< ours\n{old}=======\n{old}>>>>>>> theirs\n"):
+        result = diff_texts("a.enc.yaml", old, broken)
+        assert result.problem and result.problem.startswith("not a readable sealed file: "), result
+        assert result.sealing is None and result.recipients_removed == [f"age {sandbox.recipient}"], result
+    back = diff_texts("a.enc.yaml", old.replace("sealfile:", "sealfile: [", 1), old)
+    assert back.problem is not None and back.sealing is None and not back.recipients_added, back
+
+
+@pytest.mark.parametrize("name", ["config/app.ini", "config/app.env", "config/app.json"])
+def test_a_sops_file_of_any_syntax_decrypted_or_encrypted_in_place_and_renamed(sandbox: Sandbox, name: str) -> None:
+    """``sops decrypt -i`` leaves INI that no sealed syntax reads: still plaintext, not an unreadable sealed file;
+    a move with it (``renamed_from``) names the old path's recipients."""
+    plain = {"ini": "[db]\npassword = s3cret-d41\n", "env": "PASSWORD=s3cret-d41\n",
+             "json": '{"password": "s3cret-d41"}\n'}[name.rsplit(".", 1)[1]]
+    (sandbox.repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (sandbox.repo / name).write_text(plain)
+    sandbox.sops("encrypt", "--age", sandbox.recipient, "-i", name)
+    sealed = (sandbox.repo / name).read_text()
+    moved = name.replace("app", "moved")
+    for diff, line, who in ((diff_texts(moved, sealed, plain, renamed_from=name), "no longer sealed", "removed"),
+                            (diff_texts(moved, plain, sealed, renamed_from=name), "now sealed", "added")):
+        shown = "\n".join(render_text(diff))
+        assert "s3cret-d41" not in shown and "not a readable" not in shown, shown
+        assert f"(modified, renamed from {name})" in shown and f"! {line}" in shown, shown
+        assert f"! recipient {who}: age {sandbox.recipient}" in shown, shown

@@ -49,7 +49,8 @@ def test_recipient_and_rule_changes_are_marked(sandbox: Sandbox) -> None:
     assert result.values == []
     ruled = old.replace("unencrypted_suffix: _unencrypted", "encrypted_regex: ^x$")
     assert diff_texts("a", old, ruled).rules_change == ("unencrypted_suffix: _unencrypted", "encrypted_regex: ^x$")
-    assert diff_texts("a", old, "not: sealed\n").problem is not None
+    broken = old.replace("sealfile:", "sealfile: [", 1)  # a sealed file no reader opens: its problem is told
+    assert diff_texts("a", old, broken).problem is not None
 
 
 def test_diff_between_revisions_and_against_the_working_tree(sandbox: Sandbox) -> None:

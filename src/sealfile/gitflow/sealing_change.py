@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, NotSealedError
 from sealfile.gitflow.sealed import SealedView, view
 from sealfile.gitflow.sops_view import SopsView
-from sealfile.gitflow.unguarded import is_sealed_text
+from sealfile.gitflow.unguarded import is_sealed_text, may_be_sealed
 from sealfile.ops.sops_files import sops_kind
 from sealfile.stores import Store, store_for
 
@@ -23,7 +23,9 @@ NOW_SEALED = "now sealed: the version before was plaintext, which the repository
 class SealingChange:
     """A file sealed or unsealed in place: the line that says so, and the recipients it names."""
 
-    line: str
+    line: str | None
+    """``None``: the side after a sealed one is not plaintext but a sealed file no reader opens (a broken
+    metadata block, conflict markers), whose own problem is the thing to tell; its readers are lost all the same."""
     added: list[str]
     """Whom the new version is sealed for (with their key group, as :attr:`SealedView.recipients` names them)."""
     removed: list[str]
@@ -44,10 +46,25 @@ def sealing_change(path: str, old: str | None, new: str | None, old_path: str | 
     old_path = old_path or path
     was, now = is_sealed_text(old_path, old), is_sealed_text(path, new)
     if was and not now:
-        return SealingChange(NO_LONGER_SEALED, [], unsealed_for(old_path, old))
-    if now and not was:
+        return SealingChange(NO_LONGER_SEALED if _plaintext(path, new) else None, [], unsealed_for(old_path, old))
+    if now and _plaintext(old_path, old):
         return SealingChange(NOW_SEALED, _sealed_for(path, new), [])
     return None
+
+
+def _plaintext(path: str, text: str) -> bool:
+    """Whether ``text`` is no sealed or SOPS file at all, rather than a broken one: it holds neither's marker
+    (a file ``sops decrypt -i`` left in a syntax sealfile does not seal, INI or binary, included), or it reads as
+    a document without metadata."""
+    if not may_be_sealed(text):
+        return True
+    try:
+        any_view(text, store_for(path), path)
+    except NotSealedError:
+        return True
+    except FormatError:
+        return False
+    return False
 
 
 def unsealed_for(old_path: str, old: str | None) -> list[str]:

@@ -99,12 +99,12 @@ def diff_texts(path: str, old: str | None, new: str | None, *, reveal: bool = Fa
         before = any_view(old, store, path) if old is not None else None
         after = any_view(new, store, path) if new is not None else None
     except FormatError as err:
+        result.problem = f"not a readable sealed file: {err}"
         sealing = sealing_change(path, old, new, renamed_from)
-        if sealing is None:
-            result.problem = f"not a readable sealed file: {err}"
-        else:  # the plaintext side's values are the secrets: only whom the sealed side names is told
-            result.sealing, result.recipients_added = sealing.line, sealing.added
-            result.recipients_removed = result.keys_removed = sealing.removed
+        if sealing is not None:  # the plaintext side's values are the secrets: only whom the sealed side names
+            result.recipients_added, result.recipients_removed = sealing.added, sealing.removed
+            result.keys_removed = sealing.removed
+            result.problem, result.sealing = (None, sealing.line) if sealing.line else (result.problem, None)
         return result
     policy = (policy or from_environment()) if reveal else policy
     old_leaves = _shown(before, old, reveal, store, policy)
