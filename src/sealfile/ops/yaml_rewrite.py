@@ -60,13 +60,15 @@ def plain_splice(sealed: SplicedSealed, keypath: str, value: Any) -> tuple[int, 
     """Where the unencrypted value at ``keypath`` is, by position among the scan's leaves, and the edit writing
     ``value`` over it as the structural edit (:func:`~sealfile.stores.yaml.edit.set_value`) writes a single-line
     value over a one-line one; ``None`` where that edit would do more: a value on more lines, one with a property
-    (anchor, tag), or a text with an alias, merge, tag or tab (what the structural edit keeps, or checks, there)."""
+    (anchor, tag), or a text with an alias, merge, tag or tab (what the structural edit keeps, or checks, there),
+    or over an empty mapping or list (no token there says nothing of the rules: a scalar there may be encrypted)."""
     scan, body = sealed.scan, sealed.body
     if (isinstance(value, (dict, list)) or "\n" in str(value) or "\t" in body or scan.refs or scan.copies
             or scan.merges or scan.echoes or scan.tagged):
         return None
     leaf = leaf_at(scan, keypath, scan.leaves)
-    if leaf is None or leaf.style in ("|", ">") or body.startswith(("&", "!"), leaf.start):
+    if (leaf is None or isinstance(leaf.value, (dict, list)) or leaf.style in ("|", ">")
+            or body.startswith(("&", "!"), leaf.start)):
         return None
     if token_flags([leaf])[0]:
         return None
