@@ -247,6 +247,12 @@ EXAMPLES = {
     "document inserted beside a changed one": (
         "---\na: 1\n---\nb: 2\nx: 1\n---\nc: 3\n", "---\na: 1\n---\nn: o\n---\nb: 2\nx: o\n---\nc: 3\n",
         "---\na: 1\n---\nb: 2\nx: 1\n---\nc: t3\n"),
+    # theirs changed a document and inserted one like it after it: the changed one is the one with more of the
+    # base's text (here its comment), and ours' change in it follows it, as the text merge aligns them
+    "changed document beside a like one inserted": (
+        "---\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+        "---\nb: o1\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+        "---\n# note\na: &a0 t1\n---\na: t1\n---\na: &a0 v1\nb: &a1 v1\n"),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),

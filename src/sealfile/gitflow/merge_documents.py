@@ -19,6 +19,7 @@ realigned: a side inserting one and removing another is not told from one changi
 
 from __future__ import annotations
 
+from collections import Counter
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -34,6 +35,9 @@ from sealfile.stores.base import line_break
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import scan
 
+Document = tuple[Any, str]
+"""A document's data and its text in the stream (:func:`_chunks`)."""
+
 Matches = list[int | None]
 """For each document of a side, the base's document it is (``None``: the side inserted it)."""
 
@@ -48,10 +52,13 @@ def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
         return  # two documents alike: which one a side's is would be a guess
     if len(ours.data) == len(base.data) == len(theirs.data):
         return  # (a side that inserted one document and removed another is not told from one that changed both)
-    matches = [_matches(base.data, side.data) for side in (ours, theirs)]
-    order = _merged_order(base.data, (ours.data, theirs.data), matches)
     chunks = [_chunks(side.plaintext) for side in sides]
-    if order is None or any(found is None for found in chunks):
+    if any(found is None for found in chunks):
+        return
+    documents = [list(zip(side.data, found or [], strict=True)) for side, found in zip(sides, chunks, strict=True)]
+    matches = [_matches(documents[0], side) for side in documents[1:]]
+    order = _merged_order(base.data, (ours.data, theirs.data), matches)
+    if order is None:
         return
     where: list[dict[int, int]] = [{j: j for j in range(len(base.data))},
                                    *({j: k for k, j in enumerate(m) if j is not None} for m in matches)]
@@ -99,11 +106,12 @@ def _last_before(found: Matches, k: int) -> int:
     return next((j for j in reversed(found[:k]) if j is not None), -1)
 
 
-def _matches(base: list[Any], side: list[Any]) -> Matches:
+def _matches(base: list[Document], side: list[Document]) -> Matches:
     """Which base document each of ``side``'s is; where which one became which is not the one best match, none:
     those of the base are removed and those of ``side`` new (which the other side must then not have changed)."""
     found: Matches = []
-    contents = SequenceMatcher(None, [content_of(d) for d in base], [content_of(d) for d in side], autojunk=False)
+    contents = SequenceMatcher(None, [content_of(d) for d, _ in base], [content_of(d) for d, _ in side],
+                               autojunk=False)
     for tag, i1, i2, j1, j2 in contents.get_opcodes():
         if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
             found += list(range(i1, i2))
@@ -114,10 +122,12 @@ def _matches(base: list[Any], side: list[Any]) -> Matches:
     return found
 
 
-def _best(base: list[Any], side: list[Any]) -> Matches:
+def _best(base: list[Document], side: list[Document]) -> Matches:
     """Changed documents in a run where documents were also inserted or removed: a base document and a side's are
-    the same where each is the other's one best match (the most values in common), in order; the others are new."""
-    common = [[len(_values(b) & _values(s)) for s in side] for b in base]
+    the same where each is the other's one best match, in order; the others are new. Best: the most values in
+    common, then keys, then lines of text (as the text merge aligns a changed document: a side's other document
+    with as many values in common, or none, is new where its text differs more)."""
+    common = [[_in_common(b, s) for s in side] for b in base]
     found: Matches = [None] * len(side)
     last = -1
     for i, row in enumerate(common):
@@ -127,14 +137,27 @@ def _best(base: list[Any], side: list[Any]) -> Matches:
     return found
 
 
+def _in_common(base: Document, side: Document) -> tuple[int, int, int]:
+    """How alike two documents are: values, keys (a changed value keeps its key), lines of text in common."""
+    values, other = (_values(document) for document, _ in (base, side))
+    lines = Counter(_lines(base[1])) & Counter(_lines(side[1]))
+    return len(values & other), len({p for p, _ in values} & {p for p, _ in other}), sum(lines.values())
+
+
+def _lines(chunk: str) -> list[str]:
+    """A document's lines that say something (its ``---`` line and blank ones are in every document)."""
+    return [line for line in chunk.splitlines() if line.strip() not in ("", "---")]
+
+
 def _values(document: Any) -> set[tuple[Any, bytes]]:
     """A document's items but its top (every mapping has that one)."""
     return {(path, item) for path, item in flatten(document, subtree=True).items() if path}
 
 
-def _only_best(scores: list[int]) -> int | None:
+def _only_best(scores: list[tuple[int, int, int]]) -> int | None:
+    """The one best of ``scores`` (``None``: a tie, or nothing of the data in common)."""
     best = max(scores)
-    return scores.index(best) if best > 0 and scores.count(best) == 1 else None
+    return scores.index(best) if best[:2] > (0, 0) and scores.count(best) == 1 else None
 
 
 def _chunks(plaintext: str) -> list[str] | None:
