@@ -1,13 +1,14 @@
 """Documents sides inserted into a YAML stream, or removed from it, before its last: aligned for the three-way
 merge (:mod:`.merge`), as git's text merge follows such a change by its lines.
 
-Documents merge by index (:mod:`.merge_streams`), and a side that inserted or removed a document shifts the
-indices of those after it: its document ``i + 1`` is then the base's ``i``. So each side's documents are matched to
-the base's (the same content; a changed one where each is the other's one best match by the values, then the
-keys, then the lines of text they have in common), and all three versions are written as the merged stream: the base's documents both sides kept (each
-version's own text of it), and each document a side inserted, as that side's text has it, before the base document
-it came before (a first document without a ``---`` line gets one where it now follows another); a document a side
-removed goes from all three. The three versions then hold the same documents at the same indices and merge by index.
+Documents merge by index (:mod:`.merge_streams`), and a side that inserted or removed a document shifts the indices
+of those after it: its document ``i + 1`` is then the base's ``i``. So each side's documents are matched to the
+base's (the same content; a changed one where each is the other's one best match by the values, then the keys, then
+the lines of text they have in common), and all three versions are written as the merged stream: the base's
+documents both sides kept (each version's own text of it), and each document a side inserted, as that side's text
+has it, before the base document it came before (a first document without a ``---`` line gets one where it now
+follows another); a document a side removed goes from all three. The three versions then hold the same documents at
+the same indices and merge by index.
 
 Not aligned, so left to :func:`~.merge_streams.moved_documents` (each document a shifted index reaches is then a
 conflict as a whole, never merged into another document): both sides inserting documents at one place (which
