@@ -97,8 +97,9 @@ KNOWN = ("known: comments", "known: order", "known: documents moved", "known: em
 - comments: the result keeps ours' comment lines, and warns that theirs' comment changes are not merged;
 - order: keys keep ours' order (theirs reordering keys is not a change of data);
 - documents moved: where a side added or removed documents and the text merge conflicts too, or the base holds two
-  documents alike, or both sides added or removed documents (not aligned yet), documents may be conflicts as a
-  whole, never merged into another document;
+  documents alike, documents may be conflicts as a whole, never merged into another document; with two alike in the
+  base (not matched: which is which would be a guess), a clean merge is by index, its data the text merge's, its
+  layout not;
 - emptied document: theirs taking every key out of one document of a stream is refused, naming the document."""
 
 
@@ -142,13 +143,14 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
             return "known: emptied document"
         return f"refused ({'clean' if expected is not None else 'conflict'}): {err}"
     merged = decrypt_text(result.text, store=store)
+    alike = shifted and len({repr(document) for document in trees[0]}) < len(trees[0])
     if shifted and any(p is not None and len(p) == 1 for p in result.conflict_paths):
-        alike = len({repr(document) for document in trees[0]}) < len(trees[0])
-        alike |= len(trees[1]) != len(trees[0]) and len(trees[2]) != len(trees[0])  # both: not aligned yet
         return "known: documents moved" if not clean or alike else f"whole documents in conflict: {result.conflicts}"
     if expected is not None and not result.conflicts:
         if read(merged, store.name) != expected:
             return "other data than the text merge"
+        if merged != text and alike:  # documents merged by index: the same data, each side's lines where it had them
+            return "known: documents moved"
         return None if merged == text else _layout(merged, text, result.warnings)
     ours_changed, theirs_changed = changed(o, b), changed(t, b)
     if shifted:  # the driver matched documents a side inserted or removed: a key's path in its document counts
@@ -215,6 +217,9 @@ EXAMPLES = {
     "quotes kept": _sides('user:\n- true\n- "q x"\n- \'s y\'\n', 'user:\n- true\n- "q x"\n- \'s z\'\n'),
     # a block scalar grafted at its key line's indent, not the column of its indicator
     "block scalar": _sides("db: &a0 |\n  one\n", "db: &a0 |\n  same\n"),
+    # a new key whose value is a block scalar: its '|' on the key's line, as theirs writes it
+    "new block scalar": _sides("a: &a0 1\nb: *a0\n", "a: &a0 1\nb: *a0\nx: |\n  two\n"),
+    "new kept block scalar": _sides("a: &a0 1\nb: *a0\n", "a: &a0 1\nb: *a0\nx: |+\n  two\n\nc: 1\n"),
     # an anchor on its own line does not set the graft's indent
     "anchor line": _sides("key:\n  &a\n  - x\n", "key:\n  &a\n  - z\n"),
     "nested anchor line": _sides("a:\n  key: &b\n    k: x\n", "a:\n  key: &b\n    k: z\n"),
@@ -231,9 +236,23 @@ EXAMPLES = {
                                     "---\na: 1\n---\nn: t\n---\nb: 2\n---\nc: 3\n"),
     "document inserted by ours": ("---\na: 1\n---\nb: 2\n---\nc: 3\n", "---\na: 1\n---\nn: o\n---\nb: 2\n---\nc: 3\n",
                                   "---\na: 1\n---\nb: 2\n---\nc: t3\n"),
+    # both sides insert or remove documents: each side's change follows its documents, as in the text merge
+    "documents inserted by both": ("---\na: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\n",
+                                   "---\na: 1\n---\nn: o\n---\nb: 2\n---\nc: 3\n---\nd: 4\n",
+                                   "---\na: 1\n---\nb: 2\n---\nc: 3\n---\nm: t\n---\nd: 4\n"),
+    "document inserted by ours, removed by theirs": (
+        "---\na: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\nx: 1\n",
+        "---\nn: o\n---\na: 1\n---\nb: 2\n---\nc: 3\n---\nd: 4\nx: 1\n",
+        "---\na: 1\n---\nb: 2\n---\nd: 4\nx: t\n"),
     "document inserted beside a changed one": (
         "---\na: 1\n---\nb: 2\nx: 1\n---\nc: 3\n", "---\na: 1\n---\nn: o\n---\nb: 2\nx: o\n---\nc: 3\n",
         "---\na: 1\n---\nb: 2\nx: 1\n---\nc: t3\n"),
+    # theirs changed a document and inserted one like it after it: the changed one is the one with more of the
+    # base's text (here its comment), and ours' change in it follows it, as the text merge aligns them
+    "changed document beside a like one inserted": (
+        "---\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+        "---\nb: o1\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+        "---\n# note\na: &a0 t1\n---\na: t1\n---\na: &a0 v1\nb: &a1 v1\n"),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),
@@ -246,6 +265,13 @@ def test_the_driver_agrees_with_the_plaintext_merge(sandbox: Sandbox, name: str)
     base, ours, theirs = EXAMPLES[name]
     assert plain_merge(base, ours, theirs)[1], "the example is one the text merge makes cleanly"
     assert compare(key, base, ours, theirs) is None
+
+
+def test_documents_alike_in_the_base_merge_by_index(sandbox: Sandbox) -> None:
+    """Which of two alike documents a side's is would be a guess: merged by index, the data the text merge's."""
+    versions = ("---\nc: {y: 12}\n---\nc: {y: 12}\n", "---\nc: {y: 12}\n---\n# same note\nc: {y: 12}\n",
+                "---\nport: t1\n---\nc: {y: 12}\n---\nc: {y: 12}\n")
+    assert compare(AgeKey.from_cli(sandbox.recipient), *versions) == "known: documents moved"
 
 
 CONFLICTS = {
@@ -275,9 +301,7 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
     return render(base), render(ours), render(theirs)
 
 
-# derandomize: its fixed examples also when exploring, which still finds open classes (a key one side moves from
-# one document of a stream to another: laid out unlike the text merge); run it with derandomize=False to look for them
-@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(versions=three_versions())
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,

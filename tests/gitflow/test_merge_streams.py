@@ -137,6 +137,14 @@ def test_a_document_changed_beside_one_inserted_matching_two_alike_is_a_conflict
     assert decrypt_text(result.text) == "k: ours\nn: 1\n---\nk: same\nn: 2\n"
 
 
+def test_a_document_whose_one_value_both_changed_beside_one_inserted_conflicts_at_its_key(key: AgeKey) -> None:
+    # theirs inserts a document first and changes the base's 0's only value: no value in common, but its key
+    base = seal_text("a: v1\n---\nd: 1\n", [key])
+    result = merge_texts(base, set_value(base, "[0].a", "o1"), _edit(base, "a: v1\n", "n: t\n---\na: t1\n"))
+    assert [str(p[-1]) for p in result.conflict_paths if p is not None] == ["a"]
+    assert decrypt_text(result.text) == "n: t\n---\na: o1\n---\nd: 1\n"
+
+
 def test_documents_ours_appended_are_kept_with_theirs_changes(key: AgeKey) -> None:
     base = seal_text("a: 1\n---\nc: 3\n", [key])
     result = merge_texts(base, _edit(base, "c: 3\n", "c: 3\n---\n---\nd: 4\n"), set_value(base, "[1].c", "t"))

@@ -1,23 +1,26 @@
-"""Documents a side inserted into a YAML stream, or removed from it, before its last: aligned for the three-way
+"""Documents sides inserted into a YAML stream, or removed from it, before its last: aligned for the three-way
 merge (:mod:`.merge`), as git's text merge follows such a change by its lines.
 
-Documents merge by index (:mod:`.merge_streams`), and a side that inserted or removed a document shifts the
-indices of those after it: its document ``i + 1`` is then the base's ``i``. Where one side changed which documents
-the stream holds and the other kept them (changing only what they hold), the documents are matched (the same
-content; a changed one where each is the other's one best match by the values they have in common), and the first
-side's inserted documents are written into the base's text and the other side's (as the first side's text has
-them; a first document without a ``---`` line gets one where it now follows another) and its removed ones taken
-out of them: the three versions then hold the same documents at the same indices and merge by index.
+Documents merge by index (:mod:`.merge_streams`), and a side that inserted or removed a document shifts the indices
+of those after it: its document ``i + 1`` is then the base's ``i``. So each side's documents are matched to the
+base's (the same content; a changed one where each is the other's one best match by the values, then the keys, then
+the lines of text they have in common), and all three versions are written as the merged stream: the base's
+documents both sides kept (each version's own text of it), and each document a side inserted, as that side's text
+has it, before the base document it came before (a first document without a ``---`` line gets one where it now
+follows another); a document a side removed goes from all three. The three versions then hold the same documents at
+the same indices and merge by index.
 
 Not aligned, so left to :func:`~.merge_streams.moved_documents` (each document a shifted index reaches is then a
-conflict as a whole, never merged into another document): both sides changing the documents, a document one side
-removed and the other changed (a document without the one best match counts as removed), a base with two documents
-alike, a document after the first without a ``---``
-line of its own, directives, or a text without a final line break.
+conflict as a whole, never merged into another document): both sides inserting documents at one place (which
+first is the user's choice), a document one side removed and the other changed (a document without the one best
+match counts as removed), a base with two documents alike, a document after the first without a ``---`` line of
+its own, directives, or a text without a final line break. (Where all three hold as many documents, nothing is
+realigned: a side inserting one and removing another is not told from one changing both.)
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -33,42 +36,83 @@ from sealfile.stores.base import line_break
 from sealfile.stores.yaml.basics import split_bom
 from sealfile.stores.yaml.scan import scan
 
+Document = tuple[Any, str]
+"""A document's data and its text in the stream (:func:`_chunks`)."""
+
 Matches = list[int | None]
 """For each document of a side, the base's document it is (``None``: the side inserted it)."""
 
 
 def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
-    """Where one side inserted or removed documents and the other kept the base's, write that change into the base
-    and the other side (their plaintext, data, items and kept ciphertexts), so documents match by index."""
+    """Where a side inserted or removed documents, write each side's such change into the base and the other side
+    (their plaintext, data, items and kept ciphertexts), so documents match by index."""
     sides = (base, ours, theirs)
     if store.name != "yaml" or not all(isinstance(side.data, list) for side in sides):
         return
     if len({content_of(document) for document in base.data}) < len(base.data):
         return  # two documents alike: which one a side's is would be a guess
-    for mover, other in ((ours, theirs), (theirs, ours)):
-        if len(mover.data) == len(base.data) or len(other.data) != len(base.data):
-            continue
-        matches = _matches(base.data, mover.data)
-        kept = {j for j in matches if j is not None}
-        if any(content_of(other.data[j]) != content_of(base.data[j])
-                                  for j in range(len(base.data)) if j not in kept):
-            return  # a document one side removed and the other changed: a conflict as a whole
-        chunks = [_chunks(side.plaintext) for side in (base, mover, other)]
-        if any(found is None for found in chunks):
-            return
-        (b_chunks, m_chunks, o_chunks) = chunks
-        assert b_chunks is not None and m_chunks is not None and o_chunks is not None
-        for side, own in ((base, b_chunks), (other, o_chunks)):
-            text = "".join(_placed(own[j] if j is not None else m_chunks[k], k) for k, j in enumerate(matches))
-            _rewrite(side, split_bom(side.plaintext)[0] + text, store, matches)
+    if len(ours.data) == len(base.data) == len(theirs.data):
+        return  # (a side that inserted one document and removed another is not told from one that changed both)
+    chunks = [_chunks(side.plaintext) for side in sides]
+    if any(found is None for found in chunks):
         return
+    documents = [list(zip(side.data, found or [], strict=True)) for side, found in zip(sides, chunks, strict=True)]
+    matches = [_matches(documents[0], side) for side in documents[1:]]
+    order = _merged_order(base.data, (ours.data, theirs.data), matches)
+    if order is None:
+        return
+    where: list[dict[int, int]] = [{j: j for j in range(len(base.data))},
+                                   *({j: k for k, j in enumerate(m) if j is not None} for m in matches)]
+    for side, own, at in zip(sides, chunks, where, strict=True):
+        texts: list[str] = []
+        old: Matches = []  # for each document now, its index in this side before
+        for index, (from_side, n) in enumerate(order):
+            k = at[n] if from_side is None else None  # the base's document: this side's own text of it
+            written = chunks[0 if from_side is None else from_side]  # (each inserted one: its side's text)
+            assert own is not None and written is not None
+            texts.append(_placed(own[k] if k is not None else written[n], index))
+            old.append(k)
+        _rewrite(side, split_bom(side.plaintext)[0] + "".join(texts), store, old)
 
 
-def _matches(base: list[Any], side: list[Any]) -> Matches:
+def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: list[Matches]
+                  ) -> list[tuple[int | None, int]] | None:
+    """The documents of the merged stream in order: ``(None, j)`` the base's ``j``, ``(s, k)`` side ``s``'s (1:
+    ours, 2: theirs) inserted ``k``; ``None`` where no one order is (both sides inserted at one place, or a
+    document one side removed and the other changed)."""
+    inserted: list[dict[int, list[int]]] = [{}, {}]  # before base document j (len(base): at the end)
+    for s, found in enumerate(matches):
+        kept = [j for j in found if j is not None]
+        for k, j in enumerate(found):
+            if j is None:
+                inserted[s].setdefault(next((b for b in kept if b > _last_before(found, k)), len(base)), []).append(k)
+    for s, found in enumerate(matches):
+        for j in set(range(len(base))).difference(found):
+            there = next((k for k, b in enumerate(matches[1 - s]) if b == j), None)
+            if there is not None and content_of(sides[1 - s][there]) != content_of(base[j]):
+                return None  # removed by one side, changed by the other: a conflict as a whole
+    order: list[tuple[int | None, int]] = []
+    for j in range(len(base) + 1):
+        if j in inserted[0] and j in inserted[1]:
+            return None
+        for s in (0, 1):
+            order += [(s + 1, k) for k in inserted[s].get(j, [])]
+        if j < len(base) and all(j in found for found in matches):
+            order.append((None, j))
+    return order
+
+
+def _last_before(found: Matches, k: int) -> int:
+    """The base index of the last document before ``k`` that has one (-1: none)."""
+    return next((j for j in reversed(found[:k]) if j is not None), -1)
+
+
+def _matches(base: list[Document], side: list[Document]) -> Matches:
     """Which base document each of ``side``'s is; where which one became which is not the one best match, none:
     those of the base are removed and those of ``side`` new (which the other side must then not have changed)."""
     found: Matches = []
-    contents = SequenceMatcher(None, [content_of(d) for d in base], [content_of(d) for d in side], autojunk=False)
+    contents = SequenceMatcher(None, [content_of(d) for d, _ in base], [content_of(d) for d, _ in side],
+                               autojunk=False)
     for tag, i1, i2, j1, j2 in contents.get_opcodes():
         if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
             found += list(range(i1, i2))
@@ -79,10 +123,12 @@ def _matches(base: list[Any], side: list[Any]) -> Matches:
     return found
 
 
-def _best(base: list[Any], side: list[Any]) -> Matches:
+def _best(base: list[Document], side: list[Document]) -> Matches:
     """Changed documents in a run where documents were also inserted or removed: a base document and a side's are
-    the same where each is the other's one best match (the most values in common), in order; the others are new."""
-    common = [[len(_values(b) & _values(s)) for s in side] for b in base]
+    the same where each is the other's one best match, in order; the others are new. Best: the most values in
+    common, then keys, then lines of text (as the text merge aligns a changed document: a side's other document
+    with as many values in common, or none, is new where its text differs more)."""
+    common = [[_in_common(b, s) for s in side] for b in base]
     found: Matches = [None] * len(side)
     last = -1
     for i, row in enumerate(common):
@@ -92,14 +138,27 @@ def _best(base: list[Any], side: list[Any]) -> Matches:
     return found
 
 
+def _in_common(base: Document, side: Document) -> tuple[int, int, int]:
+    """How alike two documents are: values, keys (a changed value keeps its key), lines of text in common."""
+    values, other = (_values(document) for document, _ in (base, side))
+    lines = Counter(_lines(base[1])) & Counter(_lines(side[1]))
+    return len(values & other), len({p for p, _ in values} & {p for p, _ in other}), sum(lines.values())
+
+
+def _lines(chunk: str) -> list[str]:
+    """A document's lines that say something (its ``---`` line and blank ones are in every document)."""
+    return [line for line in chunk.splitlines() if line.strip() not in ("", "---")]
+
+
 def _values(document: Any) -> set[tuple[Any, bytes]]:
     """A document's items but its top (every mapping has that one)."""
     return {(path, item) for path, item in flatten(document, subtree=True).items() if path}
 
 
-def _only_best(scores: list[int]) -> int | None:
+def _only_best(scores: list[tuple[int, int, int]]) -> int | None:
+    """The one best of ``scores`` (``None``: a tie, or nothing of the data in common)."""
     best = max(scores)
-    return scores.index(best) if best > 0 and scores.count(best) == 1 else None
+    return scores.index(best) if best[:2] > (0, 0) and scores.count(best) == 1 else None
 
 
 def _chunks(plaintext: str) -> list[str] | None:

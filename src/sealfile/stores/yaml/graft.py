@@ -51,7 +51,8 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
     written = source.text[s_start:s_end]
     start, end, column, block = node_span(scanned, path)
     brk = line_break(text)  # every line moved ends as the file's own lines do, whatever theirs' ended with
-    if s_block and not block:  # a block value goes on the lines after the key or dash of the place
+    scalar = s_block and encode_path(path) not in source.containers  # a block scalar: its '|' stays on the key's line
+    if s_block and not block and not scalar:  # a block collection goes on the lines after the key or dash of the place
         own = line_start(text, start)
         indent = len(text[own:start]) - len(text[own:start].lstrip(" ")) + 2
         moved = " " * indent + _indented(written, s_column, indent, brk)
@@ -69,7 +70,9 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
             value = _indented(written, s_column, _indentation(text, colon), brk)  # a null: no space after ':'
             return text[:colon + 1] + " " * bool(value) + value + beside + brk + text[end:]
         return text[:start] + _indented(written, s_column, column, brk) + brk + text[end:]
-    if ("\n" in written or "\r" in written) and not block:
+    if scalar and not block:  # into a place on one line, whose own line break follows: not the scalar's last one too
+        written = written[:-2] if written.endswith("\r\n") else written[:-1] if written[-1:] in "\r\n" else written
+    if ("\n" in written or "\r" in written) and not block and not scalar:
         raise KeyPathError("a value written over several lines cannot be taken into a line here")
     if not written:  # a null: 'key:', no space after
         return text[:empty_value_start(text, start, end)] + text[end:]
