@@ -45,6 +45,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     """Ours' plaintext with theirs' item at each applied path: removals deepest first, then the rest
     (a removal of what an alias still names, after the rest: theirs may replace that alias)."""
     text = ours.plaintext
+    flat_text = store.name != "yaml" and not theirs.sops  # theirs' JSON or dotenv text to take values from as written
     later = []
     removed: list[Path] = []
     for p in sorted((p for p in applied if p not in theirs.items), key=len, reverse=True):
@@ -79,8 +80,8 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
                                                   or not isinstance(get_at(ours.data, p[:-1]), dict)):
             raise FormatError(f"cannot apply theirs' change at {keypath(p)}: ours has no mapping above it")
         text = set_path(text, store, p, value, after=_preceding_of(theirs, ours, p, done),
-                        written_as=None if store.name == "yaml" or _under_any(p, by_value) else theirs.plaintext)
-        if store.name == "json" and isinstance(value, (dict, list)):
+                        written_as=theirs.plaintext if flat_text and not _under_any(p, by_value) else None)
+        if flat_text and store.name == "json" and isinstance(value, (dict, list)):
             text = grafted(text, theirs.plaintext, p)  # as theirs writes it, not afresh
         done.append(p)
     for p in later:
@@ -95,7 +96,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
 def _emptied_as_theirs(text: str, ours: Side, theirs: Side, store: Store) -> str:
     """A JSON mapping theirs emptied, spelled as theirs' text has it (``{}``), not as removing ours' members one by
     one leaves it (the braces on lines of their own), as the text merge takes theirs' lines."""
-    if store.name != "json":
+    if store.name != "json" or theirs.sops:  # a SOPS side gives its data, not text to copy
         return text
     for p in theirs.items:
         value = get_at(theirs.data, p)
