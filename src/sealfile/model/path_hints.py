@@ -3,7 +3,6 @@ typo, another case, a ``/`` where key paths use ``.``). Key names are not secret
 
 from __future__ import annotations
 
-import difflib
 import json
 import unicodedata
 from collections.abc import Mapping
@@ -84,6 +83,8 @@ def near_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) ->
     if len(parts) > 1 and all(parts) and parts[0] in names:
         instead = tuple(Selector("dotted", part) for part in parts)
     else:
+        import difflib  # only when a key is missing: an error's hint
+
         folded = {name.casefold(): name for name in names}
         close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.75)
         if not close:

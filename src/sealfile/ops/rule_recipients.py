@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sealfile.errors import UntrustedSealError, one_line
-from sealfile.kms.base import MasterKey, describe_keys
-from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.model.record import Record
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the key modules only when recipients are compared: status, readers and most writes never do
+    from sealfile.kms.base import MasterKey
+    from sealfile.kms.groups import KeyGroups
     from sealfile.model.metadata import Metadata
     from sealfile.ops.config import ProjectConfig
     from sealfile.ops.creation_rules import CreationRule
@@ -65,6 +65,9 @@ class ExpectedRecipients(Record):
     def refuse_unexpected(self, recipients: KeyGroups, chosen: Iterable[MasterKey] = ()) -> None:
         """Refuse to seal for a recipient a rule does not name, or under key groups that let fewer of a rule's keys
         open the file than it asks (before any key is unwrapped)."""
+        from sealfile.kms.base import describe_keys
+        from sealfile.kms.groups import who_opens
+
         for rule in self._each():
             extra = rule._unnamed(recipients, chosen)
             if extra:
@@ -102,6 +105,8 @@ def _spelled(groups: KeyGroups) -> str:
     """The groups themselves, when a count alone does not say which keys go together."""
     if not groups.grouped:
         return ""
+    from sealfile.kms.base import describe_keys
+
     return " (" + "; ".join(f"group {number}: {describe_keys(group)}" for number, group in
                             enumerate(groups.groups, 1)) + ")"
 
@@ -176,4 +181,6 @@ def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients 
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:
     """For a writer about to seal for the recipients ``meta`` names (``expected``: the policy's, if any)."""
     if expected is not None:
+        from sealfile.kms.groups import KeyGroups
+
         expected.refuse_unexpected(KeyGroups.from_stanzas(meta.groups, meta.threshold))
