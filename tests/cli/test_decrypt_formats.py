@@ -89,6 +89,26 @@ def test_dotenv(seal_file: SealFile) -> None:
     assert dict(dotenv.dotenv_values(stream=io.StringIO(out), interpolate=False)) == FLAT
 
 
+def test_dotenv_names_the_values_nodes_dotenv_reads_otherwise(seal_file: SealFile) -> None:
+    """npm's dotenv undoes no \\\\ or \\" in double quotes (only \\n, as a line break): a Windows path with
+    an apostrophe (``C:\\Users\\O'Brien\\new``) came out to a Node application as other text, unsaid.
+    The output stays as python-dotenv and a shell read it; the key paths are named on stderr, never the values."""
+    from tests.support.node_dotenv import node_reads
+
+    plaintext = ("db:\n  path: 'C:\\Users\\O''Brien\\new'\n  quoted: 'say \"hi\" it''s'\n"
+                 "  plain: \"it's\"\ntoken: 'ends \\'\n")
+    code, out, err = run("decrypt", "--output-type", "dotenv", str(seal_file(plaintext)))
+    assert code == 0
+    written = dict(dotenv.dotenv_values(stream=io.StringIO(out), interpolate=False))
+    assert written["DB_PATH"] == "C:\\Users\\O'Brien\\new" and written["DB_PLAIN"] == "it's"
+    assert node_reads(out)["DB_PATH"] != written["DB_PATH"] and node_reads(out)["DB_PLAIN"] == "it's"
+    assert err.count("\n") == 1 and "Node's dotenv" in err
+    assert err.rstrip().endswith(": db.path, db.quoted, token (python-dotenv and a shell read them as written)")
+    assert "Brien" not in err and "hi" not in err
+    code, out, err = run("decrypt", "--output-type", "dotenv", str(seal_file("a: it's\n", name="ok.enc.yaml")))
+    assert code == 0 and err == ""
+
+
 def test_dotenv_with_prefix_and_extract(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", "--extract", "database",
                        str(seal_file(PLAINTEXT)))

@@ -10,8 +10,9 @@ from sealfile.cli.boundary import say
 
 def render_noted(values: Any, fmt: str, label: str, **options: Any) -> str:
     """:func:`sealfile.runtime.outputs.render`, naming by key path (never by value) the integers of a
-    JSON output that JavaScript's ``JSON.parse`` reads rounded."""
-    from sealfile.runtime.outputs import render, rounded_by_javascript
+    JSON output that JavaScript's ``JSON.parse`` reads rounded, and the values of a dotenv output Node's
+    ``dotenv`` reads otherwise."""
+    from sealfile.runtime.outputs import read_otherwise_by_node, render, rounded_by_javascript
 
     if fmt == "ini":
         from sealfile.ops.read import ini_plaintext
@@ -22,4 +23,9 @@ def render_noted(values: Any, fmt: str, label: str, **options: Any) -> str:
     if rounded:
         say(f"sealfile: note: {label}: integers JavaScript's JSON.parse reads rounded (beyond 2**53): "
             f"{', '.join(rounded)} (quote them to keep them as text)")
+    other = read_otherwise_by_node(values, prefix=options.get("prefix", ""),
+                                   allow_env=options.get("allow_env", ())) if fmt == "dotenv" else []
+    if other:
+        say(f"sealfile: note: {label}: values Node's dotenv (npm) reads otherwise (it undoes no \\\\ or \\\" "
+            f"escape in double quotes): {', '.join(other)} (python-dotenv and a shell read them as written)")
     return text

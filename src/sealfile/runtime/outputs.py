@@ -37,7 +37,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import time_text
 from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
-from sealfile.stores.dotenv_lines import spelled_for_all
+from sealfile.stores.dotenv_lines import single_quotable, spelled_for_all
 from sealfile.stores.yaml.portable import portable
 
 MAX_SECRET_BYTES = 1 << 20
@@ -178,6 +178,17 @@ def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -
     return "".join(f"{name}={dotenv_quote(value, format_keypath(origins[name]))}\n" for name, value in names.items())
 
 
+def read_otherwise_by_node(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> list[str]:
+    """Key paths, in document order, of the values of :func:`to_dotenv`'s output that Node's ``dotenv``
+    (npm) reads as other text: inside double quotes it undoes no ``\\\\`` or ``\\"`` escape (it turns ``\\n``
+    into a line break, nothing else), and a value single quotes cannot hold (a ``'``, a ``\\\\``, a final
+    ``\\``) that holds a backslash or ``"`` has no spelling python-dotenv, a shell and Node read alike. The
+    output stays as python-dotenv and a shell read it; a caller names these."""
+    names, origins = checked_variables(data, prefix, allow_env)
+    return [format_keypath(origins[name]) for name, value in names.items()
+            if not single_quotable(value) and ("\\" in value or '"' in value)]
+
+
 def check_k8s_name(name: str) -> None:
     if not re.fullmatch(DNS1123_SUBDOMAIN, name):  # match's "$" would take a final line break
         raise ConfigError(f"not a valid Kubernetes object name (lower-case DNS-1123 subdomain): {name!r}")
@@ -217,4 +228,5 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
     return to_yaml(manifest)
 
 
-__all__ = ["FORMATS", "render", "rounded_by_javascript", "to_dotenv", "to_json", "to_k8s_secret", "to_yaml"]
+__all__ = ["FORMATS", "read_otherwise_by_node", "render", "rounded_by_javascript", "to_dotenv", "to_json",
+           "to_k8s_secret", "to_yaml"]
