@@ -37,7 +37,8 @@ from tests.support.node_dotenv import node_reads
 
 FRAGMENTS = ["'", '"', "\\", "$", "`", "${A}", "$A", "$(id)", "\n", "\r", "\t", "\0", " ", "#", " #", "=", "\x85",
              "\u2028", "\ufeff", "\x7f", "\x1b", "é", "\U0001f600", "yes", "null", "~", "0x1F", "1e3", "---", "...",
-             ": ", "- ", "%", "!", "&a", "*a", "{", "[", "\\n", "export ", "a", "0", "12:30", "2024-01-01", "\xa0"]
+             ": ", "- ", "%", "!", "&a", "*a", "{", "[", "\\n", "export ", "a", "0", "12:30", "2024-01-01", "\xa0",
+             "\x0b", "\x0c", "\x1c", "\u3000", "\u2029", "\\r", "\\'", '\\"', "\\\\", "KEY=x", "\n#"]
 TEXT = st.lists(st.sampled_from(FRAGMENTS), max_size=5).map("".join) | st.text(max_size=8)
 SCALAR = st.one_of(
     TEXT, st.booleans(), st.none(), st.integers(min_value=-(2**70), max_value=2**70),

@@ -19,6 +19,8 @@ Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads t
 quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
 parser). Docker Compose v2 (compose-go, checked by hand: the suite has no Go) reads single quotes literally
 and expands ``$`` and escapes in double quotes, which the output writes only where a value holds no ``$``.
+Node's ``dotenv`` (npm) undoes no ``\\\\`` or ``\\"`` in double quotes: :func:`read_otherwise_by_node` names
+the values it reads otherwise, for a note (the output stays as the readers above read it).
 """
 
 from __future__ import annotations
