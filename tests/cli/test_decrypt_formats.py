@@ -109,6 +109,30 @@ def test_dotenv_names_the_values_nodes_dotenv_reads_otherwise(seal_file: SealFil
     assert code == 0 and err == ""
 
 
+def test_refusals_and_notes_of_an_extracted_subtree_name_the_files_key_paths(seal_file: SealFile,
+                                                                              run_cli: RunCli) -> None:
+    """With --extract db, a refused value was named by its path inside the subtree (``cr``, ``0`` for
+    ``db.hosts.0``, ``[""]``): a path the file does not have, or another value's (a top-level ``cr``)."""
+    path = seal_file('cr: fine\ndb:\n  hosts: [a]\n  cr: "a\\rb"\n  win: "O\'Brien\\\\x"\n  n: 9007199254740993\n')
+    cases = [
+        (["--output-type", "dotenv", "--extract", "db"], "db.cr: holds a carriage return"),
+        (["--output-type", "k8s-secret", "--name", "s", "--extract", "db.hosts"],
+         "db.hosts.0: gives the name 0, which starts with a digit"),
+    ]
+    for args, refusal in cases:
+        code, _, err = run("decrypt", *args, str(path))
+        assert code == 1 and err.startswith(f"sealfile: error: {path}: {refusal}"), err
+    code, _, err = run("decrypt", "--output-type", "dotenv", "--extract", "db", "--prefix", "X_",
+                       str(seal_file('db:\n  win: "O\'Brien\\\\x"\n', name="w.enc.yaml")))
+    assert code == 0 and err.rstrip().endswith(": db.win (python-dotenv and a shell read them as written)"), err
+    code, _, err = run("decrypt", "--output-type", "json", "--extract", "db", str(path))
+    assert code == 0 and err.rstrip().endswith(": db.n (quote them to keep them as text)"), err
+    done = run_cli("exec", "--extract", "db.hosts", path, "--", "true")
+    assert done.returncode == 1 and f"{path}: db.hosts.0: gives the name 0" in done.stderr, done.stderr
+    with pytest.raises(sealfile.SealfileError, match=r": db\.hosts\.0: gives the name 0"):
+        sealfile.load_env(path, extract="db.hosts")
+
+
 def test_dotenv_with_prefix_and_extract(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", "--extract", "database",
                        str(seal_file(PLAINTEXT)))
