@@ -49,7 +49,7 @@ SCALAR = st.one_of(
     st.binary(max_size=6),
 )
 KEY = st.one_of(st.sampled_from(["a", "b", "db", "A", "true", "1", "null", "~", "", "a.b", "a-b", "x y", "é", "yes",
-                                 "1.5", "-0", "0x1F", "password"]), st.integers(-3, 3), st.booleans())
+                                 "1.5", "-0", "0x1F", "password", "<<", "="]), st.integers(-3, 3), st.booleans())
 TREES = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEY, inner, max_size=3),
                      max_leaves=8)
 DATA = st.dictionaries(KEY, TREES, max_size=4)
