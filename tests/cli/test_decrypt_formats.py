@@ -89,6 +89,50 @@ def test_dotenv(seal_file: SealFile) -> None:
     assert dict(dotenv.dotenv_values(stream=io.StringIO(out), interpolate=False)) == FLAT
 
 
+def test_dotenv_names_the_values_nodes_dotenv_reads_otherwise(seal_file: SealFile) -> None:
+    """npm's dotenv undoes no \\\\ or \\" in double quotes (only \\n, as a line break): a Windows path with
+    an apostrophe (``C:\\Users\\O'Brien\\new``) came out to a Node application as other text, unsaid.
+    The output stays as python-dotenv and a shell read it; the key paths are named on stderr, never the values."""
+    from tests.support.node_dotenv import node_reads
+
+    plaintext = ("db:\n  path: 'C:\\Users\\O''Brien\\new'\n  quoted: 'say \"hi\" it''s'\n"
+                 "  plain: \"it's\"\ntoken: 'ends \\'\n")
+    code, out, err = run("decrypt", "--output-type", "dotenv", str(seal_file(plaintext)))
+    assert code == 0
+    written = dict(dotenv.dotenv_values(stream=io.StringIO(out), interpolate=False))
+    assert written["DB_PATH"] == "C:\\Users\\O'Brien\\new" and written["DB_PLAIN"] == "it's"
+    assert node_reads(out)["DB_PATH"] != written["DB_PATH"] and node_reads(out)["DB_PLAIN"] == "it's"
+    assert err.count("\n") == 1 and "Node's dotenv" in err
+    assert err.rstrip().endswith(": db.path, db.quoted, token (python-dotenv and a shell read them as written)")
+    assert "Brien" not in err and "hi" not in err
+    code, out, err = run("decrypt", "--output-type", "dotenv", str(seal_file("a: it's\n", name="ok.enc.yaml")))
+    assert code == 0 and err == ""
+
+
+def test_refusals_and_notes_of_an_extracted_subtree_name_the_files_key_paths(seal_file: SealFile,
+                                                                              run_cli: RunCli) -> None:
+    """With --extract db, a refused value was named by its path inside the subtree (``cr``, ``0`` for
+    ``db.hosts.0``, ``[""]``): a path the file does not have, or another value's (a top-level ``cr``)."""
+    path = seal_file('cr: fine\ndb:\n  hosts: [a]\n  cr: "a\\rb"\n  win: "O\'Brien\\\\x"\n  n: 9007199254740993\n')
+    cases = [
+        (["--output-type", "dotenv", "--extract", "db"], "db.cr: holds a carriage return"),
+        (["--output-type", "k8s-secret", "--name", "s", "--extract", "db.hosts"],
+         "db.hosts.0: gives the name 0, which starts with a digit"),
+    ]
+    for args, refusal in cases:
+        code, _, err = run("decrypt", *args, str(path))
+        assert code == 1 and err.startswith(f"sealfile: error: {path}: {refusal}"), err
+    code, _, err = run("decrypt", "--output-type", "dotenv", "--extract", "db", "--prefix", "X_",
+                       str(seal_file('db:\n  win: "O\'Brien\\\\x"\n', name="w.enc.yaml")))
+    assert code == 0 and err.rstrip().endswith(": db.win (python-dotenv and a shell read them as written)"), err
+    code, _, err = run("decrypt", "--output-type", "json", "--extract", "db", str(path))
+    assert code == 0 and err.rstrip().endswith(": db.n (quote them to keep them as text)"), err
+    done = run_cli("exec", "--extract", "db.hosts", path, "--", "true")
+    assert done.returncode == 1 and f"{path}: db.hosts.0: gives the name 0" in done.stderr, done.stderr
+    with pytest.raises(sealfile.SealfileError, match=r": db\.hosts\.0: gives the name 0"):
+        sealfile.load_env(path, extract="db.hosts")
+
+
 def test_dotenv_with_prefix_and_extract(seal_file: SealFile) -> None:
     code, out, _ = run("decrypt", "--output-type", "dotenv", "--prefix", "APP_", "--extract", "database",
                        str(seal_file(PLAINTEXT)))

@@ -170,3 +170,24 @@ def test_k8s_secret_means_the_same_to_yaml_1_1_readers(loader: str) -> None:
     assert manifest["metadata"] == {"name": "yes", "namespace": "on"} and "stringData" not in manifest
     assert {key: base64.b64decode(value).decode() for key, value in manifest["data"].items()} == {
         key.upper(): value for key, value in data.items()}
+
+
+@pytest.mark.parametrize(("data", "refusal"), [
+    ({"db": {None: "s3cret-a", "null": "s3cret-b"}}, 'db: the keys [null] and null are both the JSON key "null"'),
+    ({dt.date(2024, 1, 2): "a", "2024-01-02": "b"}, 'the keys [2024-01-02] and ["2024-01-02"] are both the JSON key '
+                                                    '"2024-01-02"'),
+    ({"a": {float("inf"): 1}}, "a: the key [.inf] has no JSON spelling (JSON has no NaN or infinity)"),
+])
+def test_json_refuses_keys_of_any_type_it_would_spell_alike_or_cannot_spell(data: dict[object, object],
+                                                                           refusal: str) -> None:
+    """``render`` takes any data (a library caller's, PyYAML's): ``{None: a, "null": b}`` was written with the JSON key
+    "null" twice (a reader kept one value), and a date or binary key crashed with a TypeError."""
+    with pytest.raises(FormatError) as refused:
+        render(data, "json")
+    assert str(refused.value) == refusal and "s3cret" not in str(refused.value)
+
+
+def test_json_spells_a_key_of_any_type_as_its_value_is_spelled() -> None:
+    data = {None: 1, dt.date(2024, 1, 2): 2, b"\x00\xff": 3, 1.5: 4, dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC): 5}
+    assert json.loads(render(data, "json")) == {"null": 1, "2024-01-02": 2, "AP8=": 3, "1.5": 4,
+                                                "2024-01-02T03:04:05Z": 5}

@@ -90,18 +90,18 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
         from sealfile.runtime.loader import opened_values
 
         values = opened_values(text, file, policy, extract=extract, file_type=input_type)  # read once: - is a pipe
-    return _rendered(values, (file,), fmt, name, namespace, prefix, allow_env)
+    return _rendered(values, (file,), fmt, name, namespace, prefix, allow_env, extract)
 
 
 def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
                       name: str | None, namespace: str | None, prefix: str, allow_env: tuple[str, ...]) -> str:
     from sealfile.cli.merged import merged_values
 
-    return _rendered(merged_values(files, extract, input_type), files, fmt, name, namespace, prefix, allow_env)
+    return _rendered(merged_values(files, extract, input_type), files, fmt, name, namespace, prefix, allow_env, extract)
 
 
 def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str | None, namespace: str | None,
-              prefix: str, allow_env: tuple[str, ...]) -> str:
+              prefix: str, allow_env: tuple[str, ...], extract: str | None) -> str:
     from sealfile.cli.rendered import render_noted
     from sealfile.files.io import about
 
@@ -110,7 +110,8 @@ def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str |
 
         return extracted_scalar(values)
     with about(label := " + ".join(map(str, files))):
-        return render_noted(values, fmt, label, name=name, namespace=namespace, prefix=prefix, allow_env=allow_env)
+        return render_noted(values, fmt, label, extract, name=name, namespace=namespace, prefix=prefix,
+                            allow_env=allow_env)
 
 
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
@@ -251,16 +252,13 @@ def exec_files(files: tuple[PathName, ...], prefix: str, extract: str | None, ov
                command: tuple[str, ...]) -> None:
     """Replace this process with ``command``, the files' merged values in its environment."""
     from sealfile.cli.execute import replace_process
-    from sealfile.cli.merged import merged_values
-    from sealfile.files.io import about
-    from sealfile.runtime.environment import child_environment, variables_for
+    from sealfile.cli.merged import merged_variables
+    from sealfile.runtime.environment import child_environment
 
     if not command:
         raise UsageProblem("name the command to run after --")
     flags.check_option_values(prefix=prefix, extract=extract)
-    secrets = merged_values(files, extract, input_type)
-    with about(" + ".join(map(str, files))):
-        variables = variables_for(secrets, prefix, allow_env)
+    variables = merged_variables(files, extract, input_type, prefix, allow_env)
     replace_process(command, child_environment(variables, override=override, keep_key_material=keep_key_env))
 
 

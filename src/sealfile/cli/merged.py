@@ -27,3 +27,15 @@ def merged_values(files: tuple[PathName, ...], extract: str | None, input_type: 
         return merged
     with about(" + ".join(map(str, files))):
         return get_path(merged, extract)
+
+
+def merged_variables(files: tuple[PathName, ...], extract: str | None, input_type: str | None, prefix: str,
+                     allow_env: tuple[str, ...]) -> dict[str, str]:
+    """``exec``'s variables of :func:`merged_values`, a refusal naming the key path from the files' top."""
+    from sealfile.files.io import about
+    from sealfile.runtime.environment import variables_for
+    from sealfile.runtime.flatten import within
+
+    secrets = merged_values(files, extract, input_type)
+    with about(" + ".join(map(str, files))), within(extract):
+        return variables_for(secrets, prefix, allow_env)

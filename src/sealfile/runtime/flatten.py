@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sealfile.errors import ConfigError, FormatError
+from sealfile.errors import ConfigError, FormatError, SealfileError
 from sealfile.model.paths import ListIndex, Path, format_keypath, iter_leaves
 from sealfile.model.scalars import scalar_text
 
@@ -102,3 +104,25 @@ def _holdable(value: str, path: Path) -> str:
         raise FormatError("holds text no environment variable can (a lone surrogate?)",
                           keypath=format_keypath(path)) from None
     return value
+
+
+def under(extract: str | None, keypath: str | None) -> str | None:
+    """``keypath``, a path inside the subtree ``extract`` names (``None``: that subtree), from the file's top."""
+    if not extract:
+        return keypath
+    from sealfile.model.keypath_syntax import parse_keypath
+    from sealfile.model.paths import format_selectors
+
+    return format_selectors((*parse_keypath(extract), *(parse_keypath(keypath) if keypath else ())))
+
+
+@contextmanager
+def within(extract: str | None) -> Iterator[None]:
+    """Errors about the values of the subtree ``extract`` names, with key paths from the file's top: a refusal
+    of ``--extract db`` named ``cr``, or ``0`` for ``db.hosts.0``, a path the file does not have."""
+    try:
+        yield
+    except SealfileError as err:
+        if err.keypath or isinstance(err, FormatError):  # not a refused prefix, say
+            err.keypath = under(extract, err.keypath)
+        raise

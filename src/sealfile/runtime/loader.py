@@ -26,7 +26,7 @@ from sealfile.ops.reader import read_document
 from sealfile.ops.signatures import TrustPolicy, for_application
 from sealfile.ops.sops_files import SOPS_MARKER
 from sealfile.runtime.environment import allowed_names, export, variables_for
-from sealfile.runtime.flatten import check_prefix
+from sealfile.runtime.flatten import check_prefix, within
 from sealfile.runtime.merge import OverriddenSecretWarning, Override, merge_trees
 from sealfile.runtime.view import Secrets
 from sealfile.runtime.view import redacted as redacted_view
@@ -120,7 +120,7 @@ def load_secrets(
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
     if env:
-        with about(_name(path)):
+        with about(_name(path)), within(extract):
             export(os.environ, variables_for(tree, check_prefix(env_prefix), env_allow), override=env_override)
     return redacted_view(tree) if redacted else tree
 
@@ -151,7 +151,7 @@ def load_env(
     _check_arguments(path, extract, prefix, allow_env, max_age, on_stale, file_type)
     tree = _open_all(path, extract=extract, max_age=max_age, on_stale=on_stale, file_type=file_type,
                      allowed_signers=allowed_signers)
-    with about(_name(path)):
+    with about(_name(path)), within(extract):
         names = variables_for(tree, check_prefix(prefix), allow_env)
     export(os.environ, names, override=override)
     return Secrets(names)

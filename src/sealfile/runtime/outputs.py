@@ -19,6 +19,8 @@ Compose, or the Kubernetes output, there. systemd's ``EnvironmentFile=`` reads t
 quotes literal; in double quotes ``\\`` and ``\"`` escapes, line breaks kept; tested with systemd's own
 parser). Docker Compose v2 (compose-go, checked by hand: the suite has no Go) reads single quotes literally
 and expands ``$`` and escapes in double quotes, which the output writes only where a value holds no ``$``.
+Node's ``dotenv`` (npm) undoes no ``\\\\`` or ``\\"`` in double quotes: :func:`read_otherwise_by_node` names
+the values it reads otherwise, for a note (the output stays as the readers above read it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import base64
 import datetime as dt
 import io
 import json
+import math
 import re
 from collections.abc import Collection
 from functools import cache
@@ -34,10 +37,10 @@ from typing import Any
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, format_keypath
-from sealfile.model.scalars import time_text
+from sealfile.model.scalars import scalar_text, time_text
 from sealfile.runtime.environment import checked_variables
 from sealfile.runtime.formats import FORMATS
-from sealfile.stores.dotenv_lines import spelled_for_all
+from sealfile.stores.dotenv_lines import single_quotable, spelled_for_all
 from sealfile.stores.yaml.portable import portable
 
 MAX_SECRET_BYTES = 1 << 20
@@ -116,10 +119,11 @@ def _json_default(value: Any) -> Any:
 def to_json(data: Any) -> str:
     """JSON any JSON reader reads: NaN and infinity are refused (as Go's encoder refuses them), not
     written as the ``NaN`` Python's encoder writes and other readers reject; so are two keys of one
-    mapping that JSON spells alike (``1`` and ``"1"``), of which a reader would keep one."""
-    _refuse_json_key_clash(data)
+    mapping that JSON spells alike (``1`` and ``"1"``, ``null`` and ``"null"``), of which a reader would
+    keep one. A key that is not a string is spelled as its value is (``null``, a date's RFC 3339 text)."""
+    keyed = _json_keyed(data, ())
     try:
-        return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
+        return json.dumps(keyed, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False) + "\n"
     except ValueError:
         from sealfile.stores.json import non_finite_path
 
@@ -151,21 +155,42 @@ def _a_double(number: int) -> bool:
         return False
 
 
-def _refuse_json_key_clash(data: Any) -> None:
-    stack: list[tuple[Path, Any]] = [((), data)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            spelled: dict[str, Any] = {}
-            for key in node:
-                text = ("true" if key else "false") if isinstance(key, bool) else str(key)
-                if text in spelled:
-                    raise FormatError(f"the keys {format_keypath((spelled[text],))} and {format_keypath((key,))} "
-                                      f"are both the JSON key {json.dumps(text)}", keypath=format_keypath(path) or None)
-                spelled[text] = key
-            stack.extend(((*path, key), child) for key, child in node.items())
-        elif isinstance(node, list):
-            stack.extend(((*path, ListIndex(index)), child) for index, child in enumerate(node))
+def _json_keyed(node: Any, path: Path) -> Any:
+    """``node`` with every mapping key as the JSON text it is written as (:func:`_json_key`); two keys
+    spelled alike in one mapping, or one JSON cannot spell, refused with the key path."""
+    if isinstance(node, list):
+        return [_json_keyed(child, (*path, ListIndex(index))) for index, child in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    keyed: dict[str, Any] = {}
+    spelled: dict[str, Any] = {}
+    for key, child in node.items():
+        text = _json_key(key, path)
+        if text in spelled:
+            raise FormatError(f"the keys {_shown_key(spelled[text])} and {_shown_key(key)} are both the JSON key "
+                              f"{json.dumps(text, ensure_ascii=False)}", keypath=format_keypath(path) or None)
+        spelled[text] = key
+        keyed[text] = _json_keyed(child, (*path, key))
+    return keyed
+
+
+def _json_key(key: Any, path: Path) -> str:
+    """The one text of a key, as :func:`~sealfile.model.scalars.scalar_text` spells its value."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float) and not math.isfinite(key):
+        raise FormatError(f"the key {_shown_key(key)} has no JSON spelling (JSON has no NaN or infinity)",
+                          keypath=format_keypath(path) or None)
+    if isinstance(key, (tuple, list, dict)):
+        raise FormatError("a key that is a list has no JSON spelling", keypath=format_keypath(path) or None)
+    return scalar_text(key)
+
+
+def _shown_key(key: Any) -> str:
+    """A key as a key path names it (``[1]``, ``["1"]``, ``[null]``, ``[.inf]``); a date or binary by its text."""
+    if isinstance(key, (str, int)):
+        return format_keypath((key,))
+    return "[null]" if key is None else f"[{scalar_text(key)}]"
 
 
 def dotenv_quote(value: str, keypath: str | None = None) -> str:
@@ -176,6 +201,17 @@ def dotenv_quote(value: str, keypath: str | None = None) -> str:
 def to_dotenv(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> str:
     names, origins = checked_variables(data, prefix, allow_env)
     return "".join(f"{name}={dotenv_quote(value, format_keypath(origins[name]))}\n" for name, value in names.items())
+
+
+def read_otherwise_by_node(data: Any, *, prefix: str = "", allow_env: Collection[str] = ()) -> list[str]:
+    """Key paths, in document order, of the values of :func:`to_dotenv`'s output that Node's ``dotenv``
+    (npm) reads as other text: inside double quotes it undoes no ``\\\\`` or ``\\"`` escape (it turns ``\\n``
+    into a line break, nothing else), and a value single quotes cannot hold (a ``'``, a ``\\\\``, a final
+    ``\\``) that holds a backslash or ``"`` has no spelling python-dotenv, a shell and Node read alike. The
+    output stays as python-dotenv and a shell read it; a caller names these."""
+    names, origins = checked_variables(data, prefix, allow_env)
+    return [format_keypath(origins[name]) for name, value in names.items()
+            if not single_quotable(value) and ("\\" in value or '"' in value)]
 
 
 def check_k8s_name(name: str) -> None:
@@ -217,4 +253,5 @@ def to_k8s_secret(data: Any, *, name: str, namespace: str | None = None, prefix:
     return to_yaml(manifest)
 
 
-__all__ = ["FORMATS", "render", "rounded_by_javascript", "to_dotenv", "to_json", "to_k8s_secret", "to_yaml"]
+__all__ = ["FORMATS", "read_otherwise_by_node", "render", "rounded_by_javascript", "to_dotenv", "to_json",
+           "to_k8s_secret", "to_yaml"]
