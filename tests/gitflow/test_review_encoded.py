@@ -13,10 +13,8 @@ import tarfile
 from collections.abc import Callable
 
 from tests.support.archives import zip_bytes
-from tests.support.git import Sandbox, seal_file
-
-FILE = "config/prod.enc.yaml"
-SECRET = "s3cret-a91"
+from tests.support.encoded_copies import FILE, SECRET, assert_copies_found, sealed_base, write_files
+from tests.support.git import Sandbox
 
 
 def _tar_gz(name: str, data: bytes) -> bytes:
@@ -66,34 +64,15 @@ ENCODINGS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 }
 
 
-def _base(box: Sandbox) -> bytes:
-    seal_file(box, FILE, f"db:\n  password: {SECRET}\n  user: app\n  host_unencrypted: db.local\n")
-    box.commit("base")
-    return box.sealfile("decrypt", FILE).stdout.encode()
-
-
 def test_a_decrypted_copy_is_found_in_every_encoding_and_never_shown(sandbox: Sandbox) -> None:
-    copy = _base(sandbox)
-    for path, (encode, _) in ENCODINGS.items():
-        target = sandbox.repo / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(encode(copy))
-    sandbox.commit("encoded copies")
-    status, shown = sandbox.review_last()
-    assert status == 3, shown
-    for path, (_, where) in ENCODINGS.items():
-        assert any(line.strip().startswith(f"{path}: {where}") and f"holds every key path of {FILE} in plaintext"
-                   in line for line in shown.splitlines()), (path, shown)
-    assert SECRET not in shown and base64.b64encode(SECRET.encode()).decode()[:8] not in shown
-    checked = sandbox.sealfile("check", *ENCODINGS, check=False, env=sandbox.keyless_env())
-    assert checked.returncode == 3, checked.stderr
-    for path, (_, where) in ENCODINGS.items():
-        assert f"error: {path}: {where}" in checked.stderr, (path, checked.stderr)
-    assert SECRET not in checked.stderr
+    copy = sealed_base(sandbox)
+    write_files(sandbox, {path: encode(copy) for path, (encode, _) in ENCODINGS.items()})
+    assert_copies_found(sandbox, {path: where for path, (_, where) in ENCODINGS.items()},
+                        [SECRET, base64.b64encode(SECRET.encode()).decode()[:8]])
 
 
 def test_a_kubernetes_secrets_base64_values_are_read_for_credentials(sandbox: Sandbox) -> None:
-    _base(sandbox)
+    sealed_base(sandbox)
     url = base64.b64encode(b"postgres://app:Tr0ub4dor-x9@db:5432/app").decode()
     (sandbox.repo / "deploy").mkdir()
     (sandbox.repo / "deploy" / "db.yaml").write_text(
@@ -107,7 +86,7 @@ def test_a_kubernetes_secrets_base64_values_are_read_for_credentials(sandbox: Sa
 
 
 def test_an_lfs_pointer_and_a_submodule_are_named_as_not_checked(sandbox: Sandbox) -> None:
-    _base(sandbox)
+    sealed_base(sandbox)
     (sandbox.repo / "backup.sql").write_text("version https://git-lfs.github.com/spec/v1\n"
                                             f"oid sha256:{'a' * 64}\nsize 123456\n")
     sandbox.git("add", "backup.sql")
@@ -121,7 +100,7 @@ def test_an_lfs_pointer_and_a_submodule_are_named_as_not_checked(sandbox: Sandbo
 
 
 def test_a_zip_bomb_and_a_deep_nest_are_named_unread_not_expanded(sandbox: Sandbox) -> None:
-    _base(sandbox)
+    sealed_base(sandbox)
     bomb = zip_bytes({"zeros.txt": b"\0" * (20 * 1024 * 1024)})
     nest = b"db:\n  password: x\n"
     for depth in range(6):
@@ -139,7 +118,7 @@ def test_a_zip_bomb_and_a_deep_nest_are_named_unread_not_expanded(sandbox: Sandb
 
 def test_a_recipients_private_key_in_base64_fails_the_review(sandbox: Sandbox) -> None:
     """git's search of the change's lines finds a key's armor as written; a Secret's ``data`` holds it in base64."""
-    _base(sandbox)
+    sealed_base(sandbox)
     identity = (sandbox.root / "home" / "keys.txt").read_bytes()
     (sandbox.repo / "deploy").mkdir()
     (sandbox.repo / "deploy" / "sealfile-key.yaml").write_text(
@@ -159,7 +138,7 @@ def test_hostile_lines_end_the_review_in_time_linear_in_them(sandbox: Sandbox) -
     import subprocess
     import sys
 
-    copy = _base(sandbox)
+    copy = sealed_base(sandbox)
     (sandbox.repo / "logs").mkdir()
     (sandbox.repo / "logs" / "app.jsonl").write_text('["' + '\\"' * 300_000 + "\n")
     (sandbox.repo / "logs" / "curl.txt").write_text("x" + "%" * 600_000 + "\n")
@@ -176,7 +155,7 @@ def test_hostile_lines_end_the_review_in_time_linear_in_them(sandbox: Sandbox) -
 def test_a_notebook_that_does_not_read_is_named_not_a_crash(sandbox: Sandbox) -> None:
     """A notebook nested past Python's stack (``json.loads`` raised RecursionError: review and check ended in an
     internal error), or damaged, keeps its copy's lines in one string each: named as not read, not passed."""
-    copy = _base(sandbox)
+    copy = sealed_base(sandbox)
     text = _notebook(copy).decode()
     (sandbox.repo / "notebooks").mkdir()
     (sandbox.repo / "notebooks" / "deep.ipynb").write_text(text.replace('"metadata": {}', '"metadata": ' + "[" * 5000

@@ -13,11 +13,9 @@ import subprocess
 from collections.abc import Callable
 
 from tests.support.archives import zip_bytes
+from tests.support.encoded_copies import FILE, SECRET, assert_copies_found, sealed_base, write_files
 from tests.support.git import Sandbox, seal_file
 from tests.support.ssh import generate_key
-
-FILE = "config/prod.enc.yaml"
-SECRET = "s3cret-a91"
 
 
 def _b64(copy: bytes) -> str:
@@ -71,34 +69,11 @@ ENCODINGS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
 }
 
 
-def _base(box: Sandbox) -> bytes:
-    seal_file(box, FILE, f"db:\n  password: {SECRET}\n  user: app\n  host_unencrypted: db.local\n")
-    box.commit("base")
-    return box.sealfile("decrypt", FILE).stdout.encode()
-
-
-def _write(box: Sandbox, files: dict[str, bytes]) -> None:
-    for path, data in files.items():
-        target = box.repo / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
 def test_a_decrypted_copy_inside_a_line_or_another_encoding_is_found_and_never_shown(sandbox: Sandbox) -> None:
-    copy = _base(sandbox)
-    _write(sandbox, {path: encode(copy) for path, (encode, _) in ENCODINGS.items()})
-    sandbox.commit("encoded copies")
-    status, shown = sandbox.review_last()
-    assert status == 3, shown
-    for path, (_, where) in ENCODINGS.items():
-        assert any(line.strip().startswith(f"{path}: {where}") and f"holds every key path of {FILE} in plaintext"
-                   in line for line in shown.splitlines()), (path, shown)
-    assert SECRET not in shown and SECRET.encode().hex() not in shown
-    checked = sandbox.sealfile("check", *ENCODINGS, check=False, env=sandbox.keyless_env())
-    assert checked.returncode == 3, checked.stderr
-    for path, (_, where) in ENCODINGS.items():
-        assert f"error: {path}: {where}" in checked.stderr, (path, checked.stderr)
-    assert SECRET not in checked.stderr
+    copy = sealed_base(sandbox)
+    write_files(sandbox, {path: encode(copy) for path, (encode, _) in ENCODINGS.items()})
+    assert_copies_found(sandbox, {path: where for path, (_, where) in ENCODINGS.items()},
+                        [SECRET, SECRET.encode().hex()])
 
 
 def test_a_short_base64_copy_of_a_small_file_is_found(sandbox: Sandbox) -> None:
@@ -107,16 +82,16 @@ def test_a_short_base64_copy_of_a_small_file_is_found(sandbox: Sandbox) -> None:
     copy = sandbox.sealfile("decrypt", ".env.enc").stdout.encode()
     encoded = _b64(copy)
     assert len(encoded) < 16, encoded
-    _write(sandbox, {"Dockerfile": f"FROM alpine:3\nRUN echo {encoded} | base64 -d > .env\n".encode()})
+    write_files(sandbox, {"Dockerfile": f"FROM alpine:3\nRUN echo {encoded} | base64 -d > .env\n".encode()})
     sandbox.commit("short")
     status, shown = sandbox.review_last()
     assert status == 3 and "Dockerfile: base64 on line 2: holds every key path of .env.enc" in shown, shown
 
 
 def test_7z_and_pdf_are_named_as_not_checked(sandbox: Sandbox) -> None:
-    _base(sandbox)
-    _write(sandbox, {"backup.7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(200)),
-                     "docs/handover.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Filter /FlateDecode >>\n"})
+    sealed_base(sandbox)
+    write_files(sandbox, {"backup.7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(200)),
+                          "docs/handover.pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Filter /FlateDecode >>\n"})
     sandbox.commit("opaque")
     status, shown = sandbox.review_last()
     assert status == 0, shown
@@ -128,11 +103,11 @@ def test_7z_and_pdf_are_named_as_not_checked(sandbox: Sandbox) -> None:
 
 def test_check_finds_a_private_key_in_a_decoded_text_as_review_does(sandbox: Sandbox) -> None:
     """The pre-commit hook stops what CI's review would fail: a recipient's identity, base64'd in a Secret."""
-    _base(sandbox)
+    sealed_base(sandbox)
     identity = (sandbox.root / "home" / "keys.txt").read_bytes()
-    _write(sandbox, {"deploy/key.yaml": ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: key\ndata:\n"
-                                         f"  keys.txt: {_b64(identity)}\n").encode(),
-                     "deploy/key.hex": _xxd(identity)})
+    write_files(sandbox, {"deploy/key.yaml": ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: key\ndata:\n"
+                                              f"  keys.txt: {_b64(identity)}\n").encode(),
+                          "deploy/key.hex": _xxd(identity)})
     sandbox.git("add", "-A")
     checked = sandbox.sealfile("check", "deploy/key.yaml", "deploy/key.hex", check=False, env=sandbox.keyless_env())
     assert checked.returncode == 3, checked.stderr
@@ -145,8 +120,8 @@ def test_check_finds_a_private_key_in_a_decoded_text_as_review_does(sandbox: San
 def test_a_copy_is_found_whatever_the_order_of_the_changes_files(sandbox: Sandbox) -> None:
     """A copy outside its sealed file's directory was compared with it only if a file of that directory came first
     in the change (``app/`` sorts before ``config/``)."""
-    copy = _base(sandbox)
-    _write(sandbox, {"app/prod.yaml.gz": gzip.compress(copy), "config/notes.yaml": b"owner: ops\n"})
+    copy = sealed_base(sandbox)
+    write_files(sandbox, {"app/prod.yaml.gz": gzip.compress(copy), "config/notes.yaml": b"owner: ops\n"})
     sandbox.commit("a copy elsewhere")
     status, shown = sandbox.review_last()
     assert status == 3 and f"app/prod.yaml.gz: gzip of app/prod.yaml.gz: holds every key path of {FILE}" in shown, shown
@@ -158,13 +133,13 @@ def test_a_copy_is_found_whatever_the_order_of_the_changes_files(sandbox: Sandbo
 def test_other_private_keys_in_decoded_texts_are_named_by_check_and_review(sandbox: Sandbox) -> None:
     """An OpenSSH key in an xz archive, a PEM key's lines as XML character references: not a recipient's, so a
     warning and an attention line, by kind, never shown."""
-    _base(sandbox)
+    sealed_base(sandbox)
     key = generate_key(sandbox.root, "ed25519", "deploy").path.read_bytes()
     subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(sandbox.root / "tls.key")], check=True,
                    capture_output=True)
     pem = (sandbox.root / "tls.key").read_text().replace("\n", "&#10;")
-    _write(sandbox, {"backup/deploy.xz": lzma.compress(key),
-                     "deploy/tls.xml": f"<secret><key>{pem}</key></secret>\n".encode()})
+    write_files(sandbox, {"backup/deploy.xz": lzma.compress(key),
+                          "deploy/tls.xml": f"<secret><key>{pem}</key></secret>\n".encode()})
     sandbox.git("add", "-A")
     checked = sandbox.sealfile("check", "backup/deploy.xz", "deploy/tls.xml", check=False,
                                env=sandbox.keyless_env())

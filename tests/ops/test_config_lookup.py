@@ -14,7 +14,7 @@ import pytest
 from sealfile.errors import ConfigError
 from sealfile.kms.age import generate_identity
 from sealfile.ops.config import load_config
-from sealfile.ops.config_files import CONFIG_NAME, find_config
+from sealfile.ops.config_files import CONFIG_NAME, config_paths_above, find_config
 from tests.support.cli import cli_env
 
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -138,3 +138,14 @@ def test_aliases_cannot_multiply_the_work_of_reading_a_config(tmp_path: Path) ->
     (tmp_path / CONFIG_NAME).write_text(bomb)
     with pytest.raises(ConfigError, match="YAML aliases here would expand"):
         load_config(tmp_path / "x.enc.yaml")
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("f.yaml", [CONFIG_NAME]),
+    ("a/b/f.yaml", [f"a/b/{CONFIG_NAME}", f"a/{CONFIG_NAME}", CONFIG_NAME]),
+    (f"a/{CONFIG_NAME}", [f"a/{CONFIG_NAME}", CONFIG_NAME]),
+])
+def test_config_paths_in_a_revision_nearest_first(path: str, expected: list[str]) -> None:
+    """The one walk of a revision's configs (review's signature policy, its signer checks, the merge driver's
+    sparse-checkout guard): the same list, nearest first."""
+    assert config_paths_above(path) == expected

@@ -26,6 +26,7 @@ from sealfile.kms.age import AgeKey, generate_identity
 from sealfile.ops.seal import seal_text
 from tests.support.cli import cli_env
 from tests.support.fail_io import fail_io_library
+from tests.support.identities import mine_and_another
 
 CANARY = "canary-value-5e0c"
 NAMES = ["s.yaml", "t.yaml", "u.yaml"]
@@ -50,11 +51,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("bulk")
-    (identity, recipient), (_, other) = generate_identity(), generate_identity()
-    key_file = root / "keys.txt"
-    key_file.write_text(identity + "\n")
-    key_file.chmod(0o600)
-    mine, both = [AgeKey(recipient)], [AgeKey(recipient), AgeKey(other)]
+    me, other = mine_and_another(root / "keys.txt")
+    key_file, recipient = me.path, me.recipient
+    mine, both = [me.key], [me.key, AgeKey(other)]
     sealed = {verb: {name: seal_text(f"db:\n  password: {CANARY}-{name}\n", both if verb.endswith("remove") else mine)
                      for name in NAMES} for verb in VERBS}
     env = {name: value for name, value in cli_env().items() if not name.startswith(("SEALFILE_", "SOPS_", "XDG_"))}

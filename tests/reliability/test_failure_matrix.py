@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from tests.support.cli import cli_env
-from tests.support.fail_io import fail_io_library
+from tests.support.fail_io import fail_io_env, fail_io_library
+from tests.support.identities import mine_and_another
 from tests.support.sops_binary import run_sops
 
 CANARY = "canary-value-7d41"
@@ -64,11 +65,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("matrix")
-    (identity, recipient), (_, other) = generate_identity(), generate_identity()
-    key_file = root / "keys.txt"
-    key_file.write_text(identity + "\n")
-    key_file.chmod(0o600)
-    mine, both = [AgeKey(recipient)], [AgeKey(recipient), AgeKey(other)]
+    me, other = mine_and_another(root / "keys.txt")
+    key_file, recipient = me.path, me.recipient
+    mine, both = [me.key], [me.key, AgeKey(other)]
     work = root / "template"
     work.mkdir()
 
@@ -221,8 +220,7 @@ def test_a_signal_mid_command_leaves_each_file_as_it_was_or_done(world: World, c
 @pytest.mark.parametrize("errno", [30, 13], ids=["EROFS", "EACCES"])
 @pytest.mark.parametrize("verb", VERBS)
 def test_a_read_only_directory(world: World, case: Case, verb: str, errno: int) -> None:
-    env = {"LD_PRELOAD": str(world.library), "FAIL_IO_UNDER": str(case.work), "FAIL_IO_CALL": "create",
-           "FAIL_IO_ERRNO": str(errno)}
+    env = {"LD_PRELOAD": str(world.library), **fail_io_env(case.work, "create", errno)}
     result = _run(world, case, verb, env=env)
     _check_failed(world, case, verb, result, os.strerror(errno))
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.kms.age import AgeKey, generate_identity
+from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from tests.reliability.forkrun import Job, Result, run_jobs
 from tests.support.fail_io import fail_io_env, fail_io_library
+from tests.support.identities import mine_and_another
 from tests.support.sops_binary import run_sops
 
 SECRET = "planted-secret-io-5d2e"
@@ -53,11 +54,9 @@ def _plain(name: str, **values: str) -> str:
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], str]:
     """The files every run starts from, the environment, and a second recipient."""
     root = tmp_path_factory.mktemp("io-faults")
-    (identity, recipient), (_, other) = generate_identity(), generate_identity()
-    key_file = root / "keys.txt"
-    key_file.write_text(identity + "\n")
-    key_file.chmod(0o600)
-    mine, both = [AgeKey(recipient)], [AgeKey(recipient), AgeKey(other)]
+    me, other = mine_and_another(root / "keys.txt")
+    key_file, recipient = me.path, me.recipient
+    mine, both = [me.key], [me.key, AgeKey(other)]
     work = root / "work"
     work.mkdir()
     files = {"s.yaml": seal_text(_plain("s", user="admin"), mine), "t.yaml": seal_text(_plain("t"), mine),

@@ -6,7 +6,9 @@ with the values Go gives (``strconv``, ``encoding/json``, ``time``, yaml.v3 ``re
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
 import re
 from typing import Any
 
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from sealfile.sops.cipher import parse_token
 from sealfile.sops.gonum import atoi, format_f, format_g, json_float, json_keeps_int, parse_bool, parse_float
-from sealfile.sops.gotime import GoTime, rfc3339_seconds, unmarshal_text, yaml_timestamp
+from sealfile.sops.gotime import GoTime, marshal_text, rfc3339_seconds, unmarshal_text, yaml_timestamp
 from sealfile.sops.goyaml import FLOAT, Unwalkable, resolve, scalar_value
 
 GO_TOKEN = re.compile(r"ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
@@ -167,3 +169,34 @@ def test_yaml_v3_tags_and_quotes() -> None:
     assert scalar_value("x", None, "!custom") == "x"
     assert resolve(".nan", None)[0] == FLOAT and math.isnan(resolve(".nan", None)[1])
     assert yaml_timestamp("2024-13-01") is None
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    dt.datetime(2024, 5, 1, 23, 30, 0, 120000, tzinfo=dt.timezone(dt.timedelta(hours=-2))),
+])
+def test_lastmodified_is_written_as_go_writes_it(moment: dt.datetime) -> None:
+    """The one writer of SOPS times (:func:`marshal_text`) serves values and ``lastmodified`` alike: the
+    metadata time was written with ``strftime``, whose ``%Y`` gives "999" for the year 999 (Go refuses it)."""
+    from sealfile.kms.age import generate_identity
+    from sealfile.sops.nodes import Branch, Item
+    from sealfile.sops.rules import rule_from_metadata
+    from sealfile.sops.writer import write_sops
+
+    _, recipient = generate_identity()
+    text = write_sops(Branch([Item("a", "b")]), kind="yaml", data_key=os.urandom(32), rule=rule_from_metadata({}),
+                      groups=[[("age", Branch([Item("recipient", recipient), Item("enc", "x")]))]], now=moment)
+    expected = rfc3339_seconds(marshal_text(moment.astimezone(dt.timezone.utc)).text)
+    assert f"lastmodified: \"{expected}\"" in text or f"lastmodified: '{expected}'" in text, text
+    assert expected.startswith(f"{moment.astimezone(dt.timezone.utc).year:04d}-")
+    assert expected.endswith("Z")
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+    dt.datetime(2024, 5, 1, 3, 4, 5, 120000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+    dt.datetime(2024, 5, 1, 3, 4, 5, 1, tzinfo=dt.timezone(-dt.timedelta(minutes=1))),
+])
+def test_marshal_text_reads_back(moment: dt.datetime) -> None:
+    assert unmarshal_text(marshal_text(moment).text) == marshal_text(moment)
+    assert dt.datetime.fromisoformat(marshal_text(moment).text.replace("Z", "+00:00")) == moment

@@ -4,6 +4,7 @@ separators and brackets as written; what is written afresh into a CRLF file uses
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -113,3 +114,13 @@ def test_rewriting_a_one_line_file_looks_for_no_line_start_when_nothing_is_new(m
     assert root is not None
     assert json_layout.splice(text, root, json.loads(text), json_layout.indent_unit(text)) == text
     assert calls == []
+
+
+@pytest.mark.parametrize("text", ["ENC[abc=]", "ENC[ab_-]", "ENC[]", "ENC[a=b]", "ENC[a b]", "ENC[ab]x", "ENC[a+/]"])
+def test_the_list_layout_takes_for_a_token_what_is_sealed_does(text: str) -> None:
+    """Items are aligned with tokens as wildcards; a plaintext item spelled like one (``ENC[]``, ``ENC[a=b]``) was
+    a wildcard too, under a second, looser pattern of a token."""
+    from sealfile.model.scalars import is_sealed
+    from sealfile.stores.json_layout import _ANY_TOKEN
+
+    assert (_ANY_TOKEN.fullmatch(json.dumps(text)) is not None) == is_sealed(text)

@@ -25,3 +25,8 @@ def write_identity(path: Path) -> AgeIdentity:
     path.write_text(f"# public key: {recipient}\n{identity}\n", encoding="utf-8")
     path.chmod(0o600)
     return AgeIdentity(identity, recipient, path)
+
+
+def mine_and_another(path: Path) -> tuple[AgeIdentity, str]:
+    """An identity written to ``path`` (the one the commands use) and a second recipient nobody here holds."""
+    return write_identity(path), generate_identity()[1]

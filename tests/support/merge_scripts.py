@@ -14,6 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.list_edits import move, shared_edit
+
 WORDS = ["v1", "v2", "12", "true", '"q x"', "'s y'", "v3"]
 KEYS = ["a", "b", "c", "db", "user", "token", "host", "port", "0", "1", "x.y"]
 """Keys as people write them, with some that look like list indices or hold a dot (a key path must spell them)."""
@@ -135,23 +137,11 @@ def edited(draw: st.DrawFn, base: Stream, side: str) -> tuple[Stream, list[str]]
                 entry.value = [*entry.value[:-1], word or "v0"]
             else:
                 entry.value = [*entry.value[:-1], word or "v0"]
-        elif edit == "unset":
-            del target[at]
-        elif edit == "add":
-            free = [k for k in [*KEYS, "new", "extra"] if k not in {e.key for e in target}]
-            if free:
-                target.insert(draw(st.integers(0, len(target))), Entry(draw(st.sampled_from(free)), "scalar", word))
-        elif edit == "reorder" and len(target) > 1:
-            at = min(at, len(target) - 2)
-            target[at], target[at + 1] = target[at + 1], target[at]
+        elif (edited_at := shared_edit(draw, target, edit, at, side, word, keys=[*KEYS, "new", "extra"],
+                                       new=lambda key, value: Entry(key, "scalar", value))) is not None:
+            at = edited_at
         elif edit == "move":
-            into = draw(st.sampled_from(_maps(stream)))
-            entry = target[at]
-            if into is not target and entry.key not in {e.key for e in into} and not _holds(entry, into):
-                del target[at]
-                into.insert(draw(st.integers(0, len(into))), entry)
-        elif edit == "comment":
-            target[at].comment = draw(st.sampled_from([None, f"{side} note", "same note"]))
+            move(draw, target, at, _maps(stream), _holds)
         elif edit == "document" and len(stream.documents) > 1:
             index = draw(st.integers(0, len(stream.documents)))
             stream.documents.insert(index, [Entry(draw(st.sampled_from(KEYS)), "scalar", word)])

@@ -14,6 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.list_edits import move, shared_edit
+
 JSON_WORDS = ['"v1"', '"v2"', "12", "true", "null", '"q x"', '"a?b=1&c=2"', '"\\ud83d\\ude00"', '"*a0"', '"&a0 x"',
               '"\\u00e9"', "[1, \"x\"]", "[]", "1.5e3"]
 """Values as JSON writes them: spellings YAML reads otherwise (surrogate escapes, ``&`` and ``*``, ``1.5e3``)."""
@@ -73,21 +75,10 @@ def edited_json(draw: st.DrawFn, base: list[Member], side: str) -> list[Member]:
         edit = draw(st.sampled_from(["set", "set", "unset", "add", "reorder", "move"])) if target else "add"
         if edit == "set" and not isinstance(target[at].value, list):
             target[at].value = word
-        elif edit == "unset":
-            del target[at]
-        elif edit == "add":
-            free = [k for k in [*JSON_KEYS, "new"] if k not in {m.key for m in target}]
-            if free:
-                target.insert(draw(st.integers(0, len(target))), Member(draw(st.sampled_from(free)), word))
-        elif edit == "reorder" and len(target) > 1:
-            at = min(at, len(target) - 2)
-            target[at], target[at + 1] = target[at + 1], target[at]
         elif edit == "move":
-            into = draw(st.sampled_from(_objects(top)))
-            member = target[at]
-            if into is not target and member.key not in {m.key for m in into} and not _inside(member, into):
-                del target[at]
-                into.insert(draw(st.integers(0, len(into))), member)
+            move(draw, target, at, _objects(top), _inside)
+        else:
+            shared_edit(draw, target, edit, at, side, word, keys=[*JSON_KEYS, "new"], new=Member)
     return top
 
 
@@ -131,17 +122,8 @@ def edited_env(draw: st.DrawFn, base: list[Line], side: str) -> list[Line]:
         edit = draw(st.sampled_from(["set", "set", "unset", "add", "reorder", "comment"])) if lines else "add"
         if edit == "set":
             lines[at].value = word
-        elif edit == "unset":
-            del lines[at]
-        elif edit == "add":
-            free = [k for k in [*ENV_KEYS, "NEW"] if k not in {line.key for line in lines}]
-            if free:
-                lines.insert(draw(st.integers(0, len(lines))), Line(draw(st.sampled_from(free)), word))
-        elif edit == "reorder" and len(lines) > 1:
-            at = min(at, len(lines) - 2)
-            lines[at], lines[at + 1] = lines[at + 1], lines[at]
-        elif edit == "comment":
-            lines[at].comment = draw(st.sampled_from([None, f"{side} note", "same note"]))
+        else:
+            shared_edit(draw, lines, edit, at, side, word, keys=[*ENV_KEYS, "NEW"], new=Line)
     return lines
 
 

@@ -15,6 +15,7 @@ from sealfile.cli.boundary import UsageProblem
 from sealfile.cli.console import Console
 from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import one_line
+from sealfile.model.utc_time import MINUTES, utc_stamp
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -107,7 +108,7 @@ def _status_lines(file: PathName, info: Status, signature: str, every_value: boo
     now = time.time()
     if every_value:
         lines.append("values last set:")
-        lines += [f"  {keypath}: {_stamp(when, '%H:%M:%S')} ({_age(now - when)} ago)"
+        lines += [f"  {keypath}: {utc_stamp(when)} ({_age(now - when)} ago)"
                   for keypath, when in info.set_at.items()]
         return lines
     return lines + _times_summary(info.times, now)
@@ -141,11 +142,9 @@ def _count(number: int, noun: str) -> str:
 
 
 def _when(unix_time: int, now: float) -> str:
-    return f"{_stamp(unix_time)} ({_age(now - unix_time)} ago)"
+    return f"{utc_stamp(unix_time, MINUTES)} ({_age(now - unix_time)} ago)"
 
 
-def _stamp(unix_time: int, clock: str = "%H:%M") -> str:
-    return time.strftime(f"%Y-%m-%d {clock}Z", time.gmtime(unix_time))
 
 
 def _recipient_lines(info: Status) -> list[str]:

@@ -23,6 +23,7 @@ from sealfile.envelope import sshsig
 from sealfile.envelope.ssh_keys import SshPublicKey
 from sealfile.errors import ConfigError, UntrustedSignerError
 from sealfile.files.io import read_text
+from sealfile.model.utc_time import utc_stamp
 
 Clock = Callable[[], float]
 """Seconds since the epoch, like :func:`time.time`."""
@@ -64,7 +65,7 @@ class AllowedSigner:
         needs_quotes = self.principals.startswith("#") or any(char in self.principals for char in " \t")
         namespaces = (self.namespaces or "").replace('"', '\\"')  # opt_dequote reads \" as a quote
         options = [f'namespaces="{namespaces}"'] if self.namespaces else []
-        options += [f'{name}="{_format_time(moment, "%Y%m%d%H%M%SZ")}"' for name, moment in (
+        options += [f'{name}="{utc_stamp(moment, "%Y%m%d%H%M%SZ")}"' for name, moment in (
             ("valid-after", self.valid_after), ("valid-before", self.valid_before)) if moment is not None]
         principals = f'"{self.principals}"' if needs_quotes else self.principals
         return " ".join([principals, *([",".join(options)] if options else []), self.key.to_line()])
@@ -147,8 +148,8 @@ class AllowedSigners:
             return f"{who}, whose key {self.source} does not allow for namespace {namespace!r}"
         signer = usable[0]
         if signer.valid_before is not None and now > signer.valid_before:
-            return f"{who}, whose key expired on {_format_time(signer.valid_before)} in {self.source}"
-        return f"{who}, whose key is not valid before {_format_time(signer.valid_after or now)} in {self.source}"
+            return f"{who}, whose key expired on {utc_stamp(signer.valid_before)} in {self.source}"
+        return f"{who}, whose key is not valid before {utc_stamp(signer.valid_after or now)} in {self.source}"
 
 
 def parse_line(line: str, number: int = 0) -> AllowedSigner | None:
@@ -274,7 +275,3 @@ def _time_option(options: dict[str, str], name: str) -> float | None:
     if seconds <= 0:
         raise ConfigError(f"{name}={text!r} is not after 1970-01-01 00:00:00 UTC, which OpenSSH does not accept")
     return seconds
-
-
-def _format_time(moment: float, fmt: str = "%Y-%m-%d %H:%M:%SZ") -> str:
-    return datetime.fromtimestamp(moment, timezone.utc).strftime(fmt)

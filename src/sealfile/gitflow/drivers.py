@@ -253,10 +253,9 @@ def governing_configs_missing(path: str, top: str | os.PathLike[str] = ".", *, t
     from pathlib import PurePosixPath
 
     from sealfile.gitflow.gitcli import git  # only here: the merge driver
-    from sealfile.ops.config_files import CONFIG_NAME
+    from sealfile.ops.config_files import CONFIG_NAME, config_paths_above
 
-    directories = [PurePosixPath(path).parents[i].as_posix() for i in range(len(PurePosixPath(path).parts))]
-    configs = [CONFIG_NAME if d == "." else f"{d}/{CONFIG_NAME}" for d in reversed(directories)]
+    configs = config_paths_above(path)[::-1]
     absent = [c for c in configs if not os.path.lexists(os.path.join(top, c))]
     if not absent:
         return None

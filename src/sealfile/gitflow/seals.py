@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
@@ -29,7 +29,7 @@ from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.config import ProjectConfig, config_from_text, parsed_config, within_budget
-from sealfile.ops.config_files import CONFIG_NAME
+from sealfile.ops.config_files import config_paths_above
 from sealfile.ops.document import SealedDocument
 from sealfile.ops.signatures import SignatureCheck, TrustPolicy, from_environment, governing
 from sealfile.ops.signers import SIGNERS_KEY, signers_from_config
@@ -105,8 +105,7 @@ def policy_at(revision: Blobs, path: str, root: Path) -> TrustPolicy:
     """The signature policy for ``path`` as of ``revision``: ``SEALFILE_ALLOWED_SIGNERS`` if set,
     else that of every ``.sealfile.yaml`` between it and the top there (:func:`governing`)."""
     texts: list[tuple[str, Path]] = []
-    for directory in PurePosixPath(path).parents:
-        config_path = (directory / CONFIG_NAME).as_posix()
+    for config_path in config_paths_above(path):
         text = revision.read(config_path)
         if text is not None:
             texts.append((text, root / config_path))
@@ -152,8 +151,7 @@ def signer_changes(config_path: str, old: str | None, new: str | None, revision:
 def _names_above(revision: Blobs, config_path: str) -> dict[str, list[tuple[str, str]]]:
     """Each signer name the configs above ``config_path`` give at ``revision``: (key fingerprint, config)."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for directory in PurePosixPath(config_path).parent.parents:
-        above = (directory / CONFIG_NAME).as_posix()
+    for above in config_paths_above(config_path)[1:]:
         for signer in _signers(revision.read_or_none(above), above):
             for name in signer.principals.split(","):
                 found.setdefault(name, []).append((signer.key.fingerprint, above))

@@ -18,7 +18,6 @@ holder would notice, when it is too late. Three such edits show from the files a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from sealfile.envelope.token_shape import token_times
@@ -26,6 +25,7 @@ from sealfile.errors import SealfileError
 from sealfile.gitflow.sealed import keyless_read, keypath
 from sealfile.gitflow.seals import data_key_replaced
 from sealfile.model.paths import Path
+from sealfile.model.utc_time import utc_stamp
 from sealfile.ops.document import SealedDocument
 from sealfile.stores import store_for
 
@@ -152,10 +152,6 @@ def _replays(before: SealedDocument, after: SealedDocument) -> list[str]:
         now = token_times((path, token) for path, _, token in pairs)
     except SealfileError:  # a damaged token: check's findings say so
         return []
-    return [f"{keypath(path)}: set back to an older ciphertext (sealed {_stamp(then)}; the one it replaces was "
-            f"sealed {_stamp(replaced)}): a value replayed from history?"
+    return [f"{keypath(path)}: set back to an older ciphertext (sealed {utc_stamp(then)}; the one it replaces was "
+            f"sealed {utc_stamp(replaced)}): a value replayed from history?"
             for (path, _, _), replaced, then in zip(pairs, was, now, strict=True) if then < replaced]
-
-
-def _stamp(unix_time: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(unix_time))

@@ -20,7 +20,9 @@ from sealfile.model.record import Record
 if TYPE_CHECKING:  # dates come from a parser that loaded datetime: it loads here only once one is met
     import datetime as dt
 
-ENC_RE = re.compile(r"ENC\[([A-Za-z0-9_\-]+=*)\]\Z")
+TOKEN_TEXT = r"ENC\[([A-Za-z0-9_\-]+=*)\]"
+"""A sealed value's spelling (a Fernet token's URL-safe base64 inside ``ENC[...]``): the one pattern of it."""
+ENC_RE = re.compile(TOKEN_TEXT + r"\Z")
 
 STRING_STYLES: dict[str, str | None] = {"s": None, '"': '"', "'": "'", "|": "|", ">": ">"}
 """Tag byte -> a string's style: plain, double-quoted, single-quoted, literal block, folded block."""

@@ -30,6 +30,16 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
     return next(iter(config_files(start) if is_dir(start) else governing_files(start)), None)
 
 
+def config_paths_above(path: str) -> list[str]:
+    """Where a ``.sealfile.yaml`` governing ``path`` (relative to a work tree's top, ``/``-separated) may be
+    in a revision, nearest first: the one list review, the merge driver and the signer checks walk (a config
+    path's own entry is first in its list)."""
+    from pathlib import PurePosixPath  # only the Git-side callers: a command's walk uses strings
+
+    directories = PurePosixPath(path).parents
+    return [CONFIG_NAME if d.as_posix() == "." else f"{d.as_posix()}/{CONFIG_NAME}" for d in directories]
+
+
 def config_files(start: str | os.PathLike[str]) -> list[Path]:
     """Every config that governs ``start``, nearest first (each adds its ``sealed_files`` patterns),
     found by the walk :func:`find_config` describes; above the nearest one, a directory another user

@@ -33,7 +33,7 @@ from sealfile.sops import LABELS, Kind, named_kind
 from sealfile.sops.data import MERGE_KEY
 from sealfile.sops.format import read_as_metadata
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
-from sealfile.sops.gotime import GoTime
+from sealfile.sops.gotime import GoTime, marshal_text
 from sealfile.sops.goyaml import printed_bare_read_otherwise
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.rules import SopsRule, rule_from_metadata
@@ -73,13 +73,7 @@ def _go_time(value: dt.date, where: Path, notes: Notes) -> GoTime:
     elif value.tzinfo is None:
         notes.add("a time without a zone is read as UTC by SOPS", where)
         value = value.replace(tzinfo=dt.timezone.utc)
-    offset = value.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    zone = "Z" if not minutes else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    fraction = f".{value.microsecond:06d}".rstrip("0") if value.microsecond else ""
-    # not strftime: glibc's %Y writes the year 999 as "999", which Go's RFC 3339 parser refuses
-    return GoTime(f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
-                  f"{value.second:02d}{fraction}{zone}")
+    return marshal_text(value)
 
 
 def _printed_alike(value: str) -> bool:

@@ -37,6 +37,7 @@ from sealfile.kms.groups import KeyGroups
 from sealfile.kms.registry import keys_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.sops.format import GCP_KMS_AAD
+from sealfile.sops.gotime import utc_seconds
 from sealfile.sops.nodes import Branch, Item
 from sealfile.sops.writer import Entry
 
@@ -130,7 +131,7 @@ def sops_keys(meta: Metadata, data_key: bytes) -> SopsKeys:
                           "with a SOPS key source", keypath="sealfile.key_groups")
     threshold = meta.threshold if len(groups) > 1 else 1
     stanzas, threshold = wrap_groups(KeyGroups(tuple(groups), threshold), data_key)
-    created_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created_at = utc_seconds(dt.datetime.now(dt.timezone.utc))
     entries = [[_KINDS[stanza.type](stanza.fields, stanza.wrapped, created_at) for stanza in group]
                for group in stanzas]
     return SopsKeys(entries, threshold, list(notes))

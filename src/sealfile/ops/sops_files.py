@@ -28,13 +28,9 @@ SPLIT = ("'import-sops' converts one YAML document: keep it in SOPS, or split it
 
 
 def is_sops_text(text: str, path: str | None = None) -> bool:
-    """Whether ``text`` is a file SOPS wrote (a cheap test first: every SOPS file holds its marker)."""
-    if SOPS_MARKER not in text:
-        return False
-    from sealfile import sops
-
+    """Whether ``text`` is a file SOPS wrote: :func:`sops_kind` names a store (one that does not read, no)."""
     try:
-        return sops.detect(text, path) is not None
+        return sops_kind(text, path) is not None
     except FormatError:
         return False
 

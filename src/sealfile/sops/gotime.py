@@ -8,6 +8,7 @@ canonical text; the parsers here accept what Go accepts and produce the text Go 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -73,6 +74,22 @@ def _canonical(fields: dict[str, str | None], offset: int) -> GoTime:
         sign = "+" if offset > 0 else "-"
         zone = f"{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
     return GoTime(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}")
+
+
+def marshal_text(moment: dt.datetime) -> GoTime:
+    """An aware ``datetime`` as Go's ``MarshalText`` writes it: the one writer of SOPS times here (values,
+    ``lastmodified``, ``created_at``). Not ``strftime``: glibc's ``%Y`` writes the year 999 as "999",
+    which Go's RFC 3339 parser (and :func:`unmarshal_text`) refuses. An offset's seconds are dropped."""
+    offset = int((moment.utcoffset() or dt.timedelta(0)).total_seconds()) // 60
+    fields: dict[str, str | None] = {"y": str(moment.year), "mo": str(moment.month), "d": str(moment.day),
+                                     "h": str(moment.hour), "mi": str(moment.minute), "s": str(moment.second),
+                                     "frac": f"{moment.microsecond:06d}"}
+    return _canonical(fields, offset)
+
+
+def utc_seconds(moment: dt.datetime) -> str:
+    """``moment`` in UTC, whole seconds (Go's ``time.RFC3339``): SOPS's ``lastmodified`` and ``created_at``."""
+    return marshal_text(moment.astimezone(dt.timezone.utc).replace(microsecond=0)).text
 
 
 def unmarshal_text(text: str) -> GoTime:

@@ -21,7 +21,7 @@ from sealfile.sops.cipher import MacHasher, encrypt_value, mac_bytes, path_aad, 
 from sealfile.sops.format import METADATA_KEY, parse_metadata
 from sealfile.sops.gojson import json_text
 from sealfile.sops.gonum import json_keeps_int
-from sealfile.sops.gotime import GoTime
+from sealfile.sops.gotime import GoTime, utc_seconds
 from sealfile.sops.nodes import Branch, Comment, Item
 from sealfile.sops.render import dotenv_text, yaml_text
 from sealfile.sops.rules import SopsRule
@@ -115,8 +115,7 @@ def write_sops(document: Branch, *, kind: Kind, data_key: bytes, rule: SopsRule,
         raise FormatError(f"export-sops writes SOPS YAML, JSON or dotenv files, not {kind}")
     hasher = MacHasher(only_encrypted=False)
     sealed = _Encrypt(rule, data_key, hasher).branch(document, (), [])
-    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    lastmodified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    lastmodified = utc_seconds(now or dt.datetime.now(dt.timezone.utc))
     meta = Branch(_key_metadata(groups, threshold))
     meta.append(Item("lastmodified", lastmodified))
     meta.append(Item("mac", encrypt_value(data_key, hasher.hexdigest(), lastmodified.encode())))

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from sealfile.model.scalars import same_data
+from sealfile.model.scalars import TOKEN_TEXT, same_data
 from sealfile.stores import json_spans
 from sealfile.stores.base import line_break
 from sealfile.stores.json_spans import LITERALS, Node
@@ -19,7 +19,7 @@ from sealfile.stores.json_spans import LITERALS, Node
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 _CANONICAL = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 _LINE_INDENT = re.compile(r"[ \t]*")
-_ANY_TOKEN = re.compile(r'"ENC\[[A-Za-z0-9_=-]*\]"')
+_ANY_TOKEN = re.compile(f'"{TOKEN_TEXT}"')  # a JSON string holding a sealed value, as is_sealed reads one
 
 
 class Spelled:
