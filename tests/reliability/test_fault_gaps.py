@@ -124,10 +124,19 @@ def _recipient(case: Case) -> str:
     return (case.work / ".sealfile.yaml").read_text().split("age: ")[1].split(",")[0]
 
 
-@pytest.mark.parametrize(("command", "said"), [("set {F} db.password", "s.yaml: db.password: standard input is"),
-                                               ("encrypt -", "-: the input is empty")], ids=["set", "encrypt -"])
-def test_standard_input_closed(world: World, case: Case, command: str, said: str) -> None:
-    result = _cli(world, case, command, "s.yaml", shell="{CMD} <&-")
+STDIN = {  # how standard input is given -> (command, shell, the error's start)
+    "set, closed": ("set {F} db.password", "{CMD} <&-", "s.yaml: db.password: standard input is empty"),
+    "encrypt -, closed": ("encrypt -", "{CMD} <&-", "-: the input is empty"),
+    # '-' is standard input to every other command: the secret piped in was dropped, '-' sealed, "set" said
+    "set -, closed": ("set {F} db.password -", "{CMD} <&-", "s.yaml: db.password: VALUE - is the text '-'"),
+    "set -, piped": ("set {F} db.password -", f"printf {CANARY} | {{CMD}}", "s.yaml: db.password: VALUE - is"),
+}
+
+
+@pytest.mark.parametrize("given", STDIN)
+def test_standard_input_closed_or_given_as_dash(world: World, case: Case, given: str) -> None:
+    command, shell, said = STDIN[given]
+    result = _cli(world, case, command, "s.yaml", shell=shell)
     lines = _no_value(result).splitlines()
     assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith(f"sealfile: error: {said}"), lines
     assert {path.name: path.read_bytes() for path in case.work.iterdir()} == \
