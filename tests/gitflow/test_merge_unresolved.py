@@ -100,6 +100,18 @@ def test_sealfile_git_resolve_keeps_the_value_the_merge_kept(hooked: Sandbox) ->
     assert again.returncode != 0 and "no merge conflict" in again.stderr
 
 
+def test_git_resolve_of_several_files_tries_each_and_names_the_one_it_could_not(hooked: Sandbox) -> None:
+    """A file with no conflict named first stopped the command: the conflicted one after it was neither
+    resolved nor named."""
+    _conflict(hooked)
+    done = hooked.sealfile("git", "resolve", ".sealfile.yaml", FILE, check=False)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1 and f"{FILE}: resolved: keeping what it holds at db.password, x" in done.stdout
+    assert lines[0].startswith("sealfile: error: .sealfile.yaml: no merge conflict"), done.stderr
+    assert lines[-1] == "sealfile: git resolve: 2 files: 1 ok, 1 failed (.sealfile.yaml)", done.stderr
+    assert "unresolved" not in hooked.sealfile("status", FILE).stdout
+
+
 @pytest.mark.parametrize("undo", [("merge", "--abort"), ("reset", "-q", "--hard"), ("reset", "-q", "--merge")])
 def test_an_aborted_merge_leaves_nothing_that_blocks_a_later_commit(hooked: Sandbox, undo: tuple[str, ...]) -> None:
     """The later merge leaves the file alone at every key the aborted one conflicted at, so the file holds what

@@ -27,6 +27,7 @@ from sealfile.cli.writes import (
     keep_aside,
     kept_anywhere,
     read_sealed,
+    refuse_dash_value,
     refuse_missing,
     rewrite,
     write_following,
@@ -193,6 +194,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     A VALUE that starts with - goes after --: sealfile set FILE KEYPATH -- -VALUE.
     """
     refuse_missing("set", file, keypath, value_given=value is not None)
+    refuse_dash_value(file, keypath, value)
     if value is None:
         value = (hidden_answer("value", about=f"{one_line(str(file))}: {keypath}") if sys.stdin.isatty()
                  else hot.read_value(value_type, file, keypath))

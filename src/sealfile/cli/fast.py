@@ -212,9 +212,10 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
             return None  # click prompts, hiding the input
 
         def set_value() -> None:  # the value is read here, inside the error boundary
-            from sealfile.cli.writes import refuse_missing
+            from sealfile.cli.writes import refuse_dash_value, refuse_missing
 
             refuse_missing("set", params["file"], params["keypath"], value_given=params["value"] is not None)
+            refuse_dash_value(params["file"], params["keypath"], params["value"])
             if params["value"] is None:
                 params["value"] = hot.read_value(params["value_type"], params["file"], params["keypath"])
             hot.set_value(**params)

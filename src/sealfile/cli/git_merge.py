@@ -18,6 +18,7 @@ from sealfile.ops.config import trust_near
 from sealfile.stores import store_for
 
 if TYPE_CHECKING:
+    from sealfile.cli.console import Console
     from sealfile.gitflow.conflicts import Pending
     from sealfile.model.paths import Path as PathTuple
 
@@ -123,10 +124,15 @@ def resolve_command(files: tuple[Path, ...]) -> None:
     rebased onto) and 'sealfile check' refuses to commit the file until that value is changed or
     taken on purpose: this takes it. Then: git add FILES.
     """
+    from sealfile.cli.batch import for_each_file
     from sealfile.gitflow.conflicts import resolve
 
-    for file in files:
+    def one(file: Path, console: Console) -> None:
         with io.about(file):
             kept = resolve(file)
         shown = f" at {', '.join(kept)}" if kept else ""
-        click.echo(one_line(f"{file}: resolved: keeping what it holds{shown}; now: git add {shlex.quote(str(file))}"))
+        console.echo(one_line(f"{file}: resolved: keeping what it holds{shown}; now: git add {shlex.quote(str(file))}"))
+
+    # every file is tried, as other commands of several files do: one with no conflict left stopped the run, and
+    # the files after it were neither resolved nor named
+    for_each_file(files, "git resolve", one)

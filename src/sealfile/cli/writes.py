@@ -142,3 +142,15 @@ def refuse_missing(command: str, file: PathName, keypath: str, value_given: bool
     meant = f"sealfile {command} {shlex.quote(keypath)} {shlex.quote(str(file))}{' VALUE' if value_given else ''}"
     raise SealfileError(f"no such file (the file comes first: {one_line(meant)})" if swapped else "no such file",
                         file=str(file))
+
+
+def refuse_dash_value(file: PathName, keypath: str, value: str | None) -> None:
+    """``printf s | sealfile set FILE KEYPATH -``: ``-`` is standard input to every other command, but VALUE is
+    the text itself, so the secret piped in was dropped and ``-`` sealed in its place, said as set. Refused
+    when standard input is not a terminal (something may be waiting there); the error says both spellings."""
+    import sys
+
+    if value == "-" and (sys.stdin is None or not sys.stdin.isatty()):
+        raise SealfileError("VALUE - is the text '-', not standard input: nothing was set (leave VALUE out to read "
+                            "it from standard input, or give --type yaml '\"-\"' to set '-')", file=str(file),
+                            keypath=keypath)

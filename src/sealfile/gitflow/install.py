@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sealfile.errors import ChangedMeanwhile, SealfileError
-from sealfile.files.atomic import atomic_write, refuse_link
+from sealfile.files.atomic import REPLACED, atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
 from sealfile.gitflow import driver_config
 from sealfile.gitflow.driver_commands import DRIVER, driver_settings
@@ -106,7 +106,11 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     wrote: list[bytes | None] = []
     try:
         driver_config.set_entries(scope, where, driver_settings(command))
-        wrote.append(_write_block(target, block_lines(patterns)))
+        read, new = _block_text(target, block_lines(patterns))
+        # said before it is written: a signal held through the write lands after it, and the block then left
+        # behind without the drivers' config has git merge sealed files as text
+        wrote.append(new)
+        _put_block(target, read, new)
         _refuse_overridden(where, driver_settings(command))
         _refuse_files_not_sent(where, global_)
         notes = (GLOBAL_WITHOUT_HOOKS,) if global_ else tuple(install_hooks(where, command))
@@ -193,8 +197,9 @@ def _restore(err: BaseException, scope: str, where: Path, entries: list[tuple[st
     try:
         if text is not None:
             atomic_write(target, text, replacing=wrote)
-        elif target.read_bytes() == wrote:
+        elif target.exists() and target.read_bytes() == wrote:  # not there: never written
             target.unlink()
+        REPLACED[:] = [name for name in REPLACED if name != str(target)]  # as it was: an interruption says so
     except ChangedMeanwhile:
         pass
     except (SealfileError, OSError) as failed:  # the disk that refused the first write: say so, not instead
@@ -244,6 +249,23 @@ def uninstall(cwd: str | os.PathLike[str] = ".", *, global_: bool = False) -> Pa
 def _write_block(target: Path, block: list[str]) -> bytes | None:
     """Replace our marked block (or append it); other lines stay as they were. A file left with
     nothing is removed, so uninstall undoes an install that created it. What was written (None: removed)."""
+    read, new = _block_text(target, block)
+    _put_block(target, read, new)
+    return new
+
+
+def _put_block(target: Path, read: bytes | None, new: bytes | None) -> None:
+    """``new`` at ``target`` (None: removed), refused if it no longer holds ``read``."""
+    if new is None:
+        if target.exists():
+            target.unlink()
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, new, replacing=read)  # a line an editor or git wrote meanwhile: refused, not lost
+
+
+def _block_text(target: Path, block: list[str]) -> tuple[bytes | None, bytes | None]:
+    """What ``target`` holds, and what it is to hold with ``block`` as our marked block (None: no file)."""
     read = target.read_bytes() if target.exists() else None
     text = read.decode("utf-8") if read is not None else ""
     # git's lines end at a line feed only; each line keeps its own carriage return, so the user's lines
@@ -273,11 +295,6 @@ def _write_block(target: Path, block: list[str]) -> bytes | None:
     if block:
         kept += ([cr] if kept else []) + [line + cr for line in block]
     if not kept:
-        if target.exists():
-            target.unlink()
-        return None
-    target.parent.mkdir(parents=True, exist_ok=True)
+        return read, None
     body = "\n".join(kept) + ("\n" if final_break or block else "")
-    written = (body[:-1] if unended and body.endswith("\r") else body).encode("utf-8")
-    atomic_write(target, written, replacing=read)  # a line an editor or git wrote meanwhile: refused, not lost
-    return written
+    return read, (body[:-1] if unended and body.endswith("\r") else body).encode("utf-8")
