@@ -33,6 +33,7 @@ from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedS
 from sealfile.files.pathnames import expanded
 from sealfile.model.record import Record
 from sealfile.ops.reader import read_document
+from sealfile.ops.rule_recipients import ExpectedRecipients, expected_recipients, joined, refuse_unexpected
 from sealfile.ops.sealing import signing_as
 from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 from sealfile.ops.signature_check import check_signature as check_signature
@@ -40,10 +41,8 @@ from sealfile.ops.signature_check import check_signature as check_signature
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.envelope.signing import Signer
-    from sealfile.model.metadata import Metadata
     from sealfile.ops.config import ProjectConfig
     from sealfile.ops.document import OpenDocument, SealedDocument
-    from sealfile.ops.rule_recipients import ExpectedRecipients
     from sealfile.stores import Store
 
 ALLOWED_SIGNERS_ENV = "SEALFILE_ALLOWED_SIGNERS"
@@ -77,10 +76,6 @@ class TrustPolicy(Record):
 
     def expecting(self, also: ExpectedRecipients | None) -> TrustPolicy:
         """This policy, its writers also refusing recipients ``also``'s rules do not name (without signers)."""
-        if also is None:
-            return self
-        from sealfile.ops.rule_recipients import joined  # only a symbolic link's target adds recipients to expect
-
         return TrustPolicy(self.signers, self.require_signature, joined(self.expected, also))
 
     @property
@@ -188,17 +183,11 @@ class TrustPolicy(Record):
         with signing_as(self.writer()):
             yield
 
-    def _refuse_unexpected(self, meta: Metadata) -> None:
-        if self.expected is not None:  # else nothing to compare: no rule module to load
-            from sealfile.ops.rule_recipients import refuse_unexpected
-
-            refuse_unexpected(self.expected, meta)
-
     def open_to_change(self, text: str, store: Store, *, rotate: bool = False) -> OpenDocument:
         """Open a sealed file whose change will be sealed later (``edit``): refused now, before any
         work, if that change could not be written (an untrusted seal without ``rotate``, no usable signer)."""
         sealed = read_document(text, store)
-        self._refuse_unexpected(sealed.metadata)
+        refuse_unexpected(self.expected, sealed.metadata)
         self.check_reuse(sealed, rotate=rotate)
         self.writer()
         return sealed.open()
@@ -218,7 +207,7 @@ class TrustPolicy(Record):
         if check is not None:
             check(sealed)
         if not new_recipients:
-            self._refuse_unexpected(sealed.metadata)
+            refuse_unexpected(self.expected, sealed.metadata)
         if adopt is None:
             self.check_reuse(sealed, rotate=rotate, retry=retry)
         else:
@@ -294,11 +283,7 @@ def governing(pinned: TrustPolicy, configs: list[ProjectConfig], file: str | os.
     if pinned.signers is not None:
         return TrustPolicy(pinned.signers, required)
     signers = next((config.signers for config in configs if config.signers is not None), None)
-    if signers:
-        return TrustPolicy(signers, required)
-    from sealfile.ops.rule_recipients import expected_recipients
-
-    return TrustPolicy(signers, required, expected_recipients(configs, file))
+    return TrustPolicy(signers, required, None if signers else expected_recipients(configs, file))
 
 
 def _read_allowed_signers(path: str, named_by: str) -> AllowedSigners:
