@@ -31,11 +31,15 @@ YAML_NULLS = ("~", "Null", "", "null", "NULL")
 YAML_STRINGS = ('"\\U0001F511 astral"', '"nul\\0in"', '"line\\u2028sep"', '"para\\u2029sep"', '"\\x85nel"', "''",
                 '""', "'it''s'", '"  lead"', '"x\\n"', '"\\r\\n"', "'2001-12-14'", "'0x1F'", "'yes'", "'~'",
                 "'1e3'", "'.inf'", '"\\t"', "plain text", '"a: b"', "'#hash'", "x" * 3000, "'" + "y " * 1500 + "'",
-                "caf\u00e9 \u65e5\u672c \U0001F511")
+                "caf\u00e9 \u65e5\u672c \U0001F511", "' '", "'x '", '"x\\n\\n"', '"\\ufeffbom"',
+                '"trail \\nline"', '"\\u00a0nb"', "1:20", "190:20:30", "1:20.5", "'@at'", "'`bt'", "'%x'")
 YAML_BLOCKS = ("|+\n  keep\n\n", "|-\n  strip\n", ">\n  folded\n  text\n\n", ">-\n  f2\n  t2\n",
-               "|\n  last\n", ">+\n  keep\n  more\n\n\n", "|\n  \U0001F511\n  \u00e9 inside\n")
+               "|\n  last\n", ">+\n  keep\n  more\n\n\n", "|\n  \U0001F511\n  \u00e9 inside\n",
+               "|-\n\n\n", "|\n  trailing   \n  x\n",
+               ">-\n  a\n   b\n  c\n")
 YAML_KEYS = ("k", "password", '"1"', '"true"', '"yes"', '"~"', '"a.b"', '"2001-12-14"', '"0x10"', '"null"',
-             "\u65e5\u672c", '"with space"', '"on"', "'-'")
+             "\u65e5\u672c", '"with space"', '"on"', "'-'", "'a: b'", "'#k'", "' lead'", "\U0001F511", "'k,l'",
+             "'[x]'")
 
 JSON_NUMBERS = ("1e3", "6.8523015e+5", "1E-7", "-0.0", "-0", "1.0", "123456789012345678901234567890",
                 "9007199254740993", "-9223372036854775809", "0.1", "1e21", "5e-324", "17", "0")
