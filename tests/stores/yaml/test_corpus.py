@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from sealfile.errors import FormatError
 from sealfile.kms.age import AgeKey
 from sealfile.model.metadata import METADATA_KEY
+from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import same_data
 from sealfile.ops.change import change_recipients, rotate, set_value
 from sealfile.ops.read import decrypt_text, verify_text
@@ -73,7 +74,8 @@ def test_the_real_corpus_is_wide() -> None:
     assert sum(1 for entry in MANIFEST if not entry["final_newline"]) >= 5
 
 
-@pytest.mark.parametrize("name", [n for n in REAL if "helm-values" in n or "kubernetes" in n][:12])
+@pytest.mark.parametrize("name", [n for n in REAL if "helm-values" in n or "kubernetes" in n][:12]
+                         + [n for n in REAL if n.startswith("cloud-init/")])
 def test_a_one_value_set_changes_that_value_and_the_mac_line_only(age_identity: AgeIdentity, name: str) -> None:
     original = _read(CORPUS / "real" / name)
     try:
@@ -97,6 +99,26 @@ def test_a_one_value_set_changes_that_value_and_the_mac_line_only(age_identity: 
     assert decrypt_text(changed) == original[:start] + leaf.value + "-changed" + original[end:]
 
 
+@pytest.mark.parametrize(("text", "keypath", "value", "expected"), [
+    ("pro: {token: <ubuntu_pro_token>}\n", '["pro"]["token"]', "<a token>", "pro: {token: <a token>}\n"),
+    ("runcmd:\n - [ sh, -c, echo hi ]\n", '["runcmd"][0][1]', "-xc", "runcmd:\n - [ sh, -xc, echo hi ]\n"),
+    ("a: [.hidden, =x, '\\d']\n", '["a"][0]', ".shown", "a: [.shown, =x, '\\d']\n"),
+    ("a: [x, y]\n", '["a"][0]', "- x", 'a: ["- x", y]\n'),  # a list item inside, as any reader reads it
+    ("a: {k: v}\n", '["a"]["k"]', "<<", 'a: {k: "<<"}\n'),  # YAML 1.1's merge key
+    ("a: [x]\n", '["a"][0]', "-1", 'a: ["-1"]\n'),  # a number
+])
+@pytest.mark.parametrize("rules", [None, EncryptionRules("encrypted_regex", "^nothing$")])
+def test_a_set_inside_brackets_keeps_a_plain_value_plain(age_identity: AgeIdentity, text: str, keypath: str,
+                                                         value: str, expected: str,
+                                                         rules: EncryptionRules | None) -> None:
+    """cloud-init writes ``{token: <ubuntu_pro_token>}`` and ``[ sh, -c, ... ]``: a new value starting with
+    ``<``, ``-`` (no space after), ``.``, ``=`` or ``\\`` that every reader reads as that text inside brackets
+    stays plain, as the same value already stays plain outside them (it was double-quoted)."""
+    changed = decrypt_text(set_value(seal_text(text, [age_identity.key], rules), keypath, value))
+    assert changed == expected
+    assert same_data(YAML(typ="safe").load(changed), YAML(typ="safe", pure=True).load(changed))
+
+
 def test_crlf_and_a_byte_order_mark_come_back(age_identity: AgeIdentity) -> None:
     original = "\ufeff# windows file\r\ndb:\r\n  password: hunter2\r\n  port: 5432\r\n"
     sealed = seal_text(original, [age_identity.key])
@@ -116,11 +138,20 @@ def test_rule_excluded_values_stay_readable_in_the_sealed_file(age_identity: Age
 _TOKEN = re.compile(r"ENC\[[^\]]*\]")
 
 
-def _body(sealed: str) -> list[str]:
-    """The sealed text's lines before its metadata block, each token masked."""
+def _outside_metadata(sealed: str) -> list[str]:
+    """The sealed text's lines around its metadata block (at the end, or at the top where the file ends
+    in a block scalar without a final line break)."""
     lines = sealed.splitlines(keepends=True)
-    end = max(i for i, line in enumerate(lines) if line.startswith(f"{METADATA_KEY}:"))
-    return [_TOKEN.sub("ENC[]", line) for line in lines[:end]]
+    start = max(i for i, line in enumerate(lines) if line.startswith(f"{METADATA_KEY}:"))
+    end = start + 1
+    while end < len(lines) and lines[end][:1] in (" ", "\t"):
+        end += 1
+    return lines[:start] + lines[end:]
+
+
+def _body(sealed: str) -> list[str]:
+    """The sealed text's lines outside its metadata block, each token masked."""
+    return [_TOKEN.sub("ENC[]", line) for line in _outside_metadata(sealed)]
 
 
 @pytest.mark.parametrize("name", REAL)
@@ -136,5 +167,5 @@ def test_rotate_and_a_new_recipient_change_tokens_and_metadata_only(age_identity
     rotated = rotate(sealed, adopt=True)
     assert _body(rotated) == _body(sealed) and decrypt_text(rotated) == original
     added = change_recipients(sealed, add=[AgeKey(str(pyrage.x25519.Identity.generate().to_public()))]).text
-    assert added.split(f"\n{METADATA_KEY}:")[0] == sealed.split(f"\n{METADATA_KEY}:")[0]
+    assert _outside_metadata(added) == _outside_metadata(sealed)
     assert decrypt_text(added) == original

@@ -25,6 +25,8 @@ NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")
 _FLOW_INDICATORS = frozenset(",[]{}:?")
 """Characters a plain scalar inside brackets never holds here (libyaml ends or refuses it at ``:`` and ``?``)."""
+_FLOW_FIRST = frozenset("-.<=\\")
+"""First characters libyaml reads as text inside brackets too (``-`` when no space follows)."""
 _BREAKS = "\n\x85\u2028\u2029"
 
 
@@ -93,10 +95,16 @@ def plain_ok(value: str, *, flow: bool) -> bool:
     something else (``yes``, ``on``, ``0o12``, ``12:30``) is never written plain by sealfile."""
     if not value or not value.isprintable():
         return False
-    quick = not (value[0] in _INDICATORS or value[0] == " " or value[-1] in " :" or ": " in value
-                 or " #" in value or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
-    if not quick and (flow or not _emitter_allows_plain(value, flow)):
-        return False  # inside brackets libyaml refuses more than ruamel's analysis does (``[a:b]``, ``[a?]``)
+    inner = not (value[0] == " " or value[-1] in " :" or ": " in value or " #" in value
+                 or (flow and not _FLOW_INDICATORS.isdisjoint(value)))
+    if flow:  # inside brackets libyaml refuses more than ruamel's analysis does (``[a:b]``, ``[a?]``):
+        # ruamel's analysis only judges the first character, and only one libyaml reads as text there
+        # (``[sh, -c]``, ``{token: <token>}`` as real files write them)
+        first = value[0] not in _INDICATORS or (value[0] in _FLOW_FIRST and _emitter_allows_plain(value, flow))
+        if not (inner and first):
+            return False
+    elif not (inner and value[0] not in _INDICATORS) and not _emitter_allows_plain(value, flow):
+        return False
     return implicit_tag(value) == STR_TAG and plain_tag_11(value) == STR_TAG
 
 
