@@ -45,6 +45,8 @@ class Installed:
     scope: str
     command: str
     hook_notes: tuple[str, ...] = ()
+    diff_note: str | None = None
+    """Where ``git diff`` will not use the diff driver installed (:func:`driver_config.external_diff`)."""
 
 
 def driver_command(command: str | None = None) -> str:
@@ -114,7 +116,8 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
         _restore(err, scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
     _drop_cache(where)
-    return Installed(target, patterns, "global" if global_ else "repository", command, notes)
+    external = driver_config.external_diff(git(["config", "--get", "diff.external"], where, ok=(0, 1)), where)
+    return Installed(target, patterns, "global" if global_ else "repository", command, notes, external)
 
 
 def _refuse_overridden(where: Path, wanted: dict[str, str]) -> None:
