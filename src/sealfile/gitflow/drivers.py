@@ -85,8 +85,8 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
         return hooks
     from sealfile.gitflow.driver_config import external_diff
 
-    shown = external_diff(config.get("diff.external"), root)
-    return None if shown is None else f"{root}: {shown}"
+    external = external_diff(config.get("diff.external"), root)
+    return None if external is None else f"{root}: {external}"
 
 
 def _command_runs(command: str) -> bool:
