@@ -106,7 +106,9 @@ def _configured_here(root: str) -> bool:
     from sealfile.gitflow.gitcli import git
 
     try:
-        return bool(git(["config", "--local", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip())
+        # with the files it includes: a team's shared config each clone includes is this clone's own set-up
+        return bool(git(["config", "--local", "--includes", "--get", "merge.sealfile.driver"], root,
+                        ok=(0, 1)).strip())
     except SealfileError:
         return False
 
