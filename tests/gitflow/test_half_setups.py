@@ -72,6 +72,27 @@ def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sa
         "git replays fails while a merge conflict is recorded)"]
 
 
+def test_our_hook_copied_into_hooks_path_with_a_gone_command_is_told_to_be_edited(sealed: Sandbox) -> None:
+    """A team moving to a committed hooks directory copies the hooks install wrote (a teammate's virtualenv in them):
+    'run sealfile git install again' was named, which writes nothing under core.hooksPath, so it never cleared."""
+    gone = sealed.root / "alices-venv" / "bin" / "python"
+    shared = sealed.repo / ".githooks"
+    shared.mkdir()
+    for hook in HOOKS:
+        (shared / hook).write_text(hook_text(f"{gone} -m sealfile", hook))
+        (shared / hook).chmod(0o755)
+    sealed.git("config", "core.hooksPath", ".githooks")
+    edit = (f"edit {shared / HOOKS[0]} to run 'sealfile git unresolved' with a command that runs here (until then "
+            "every commit git replays fails while a merge conflict is recorded)")
+    [warning] = _warnings(sealed)
+    assert warning.endswith(edit)
+    sealed.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(sealed) == [warning]  # install leaves another tool's hooks directory as it is
+    for hook in HOOKS:
+        (shared / hook).write_text(hook_text(SEALFILE, hook))
+    assert _warnings(sealed) == []
+
+
 def test_hooks_path_without_the_replay_hooks_is_told_where_to_add_them(sealed: Sandbox) -> None:
     husky = sealed.repo / ".husky"
     husky.mkdir()
