@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, textconv_command
+from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, NOT_RUN, earlier_textconv_command, textconv_command
 from sealfile.gitflow.guard_hooks import HOOKS, hook_text
 from tests.gitflow.test_half_setups import FILE, _warnings
 from tests.support.git import SEALFILE, Sandbox, seal_file
@@ -196,3 +196,22 @@ def test_an_external_diff_program_shown_ciphertext_is_told_with_the_command_that
         del sealed.env["GIT_EXTERNAL_DIFF"]
     assert _warnings(sealed) == []
     assert "+a: uno" in sealed.git("diff").stdout
+
+
+def test_a_diff_driver_that_cannot_run_says_so_in_the_diff_itself(sealed: Sandbox) -> None:
+    """A driver command a GUI's PATH lacks, or a deleted virtualenv: git diff fell back to the ciphertext with nothing
+    in the diff saying why (git's standard error, where the shell says so, is hidden by most GUIs)."""
+    wrapper = sealed.root / "sealfile-here"
+    wrapper.write_text(f'#!/bin/sh\nexec {SEALFILE} "$@"\n')
+    wrapper.chmod(0o755)
+    sealed.sealfile("git", "install", "--command", str(wrapper))
+    assert "+a: uno" in sealed.git("diff").stdout
+    wrapper.unlink()
+    shown = sealed.git("diff").stdout
+    assert "ENC[" in shown and "uno" not in shown
+    assert shown.endswith(f"\n {NOT_RUN}\n")
+
+
+def test_the_diff_driver_an_earlier_install_wrote_still_counts_as_set_up(sealed: Sandbox) -> None:
+    sealed.git("config", "diff.sealfile.textconv", earlier_textconv_command(SEALFILE))
+    assert _warnings(sealed) == []
