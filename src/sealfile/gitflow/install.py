@@ -9,9 +9,8 @@ The drivers run this very installation, ``'/abs/path/to/python' -m sealfile``, s
 git's environment whatever its PATH (a virtualenv that is not activated, pipx); ``command`` (or
 ``SEALFILE_GIT_COMMAND``) replaces it. Install first runs ``COMMAND --version`` through the shell,
 as git will, and refuses a command that does not work. The diff driver falls back to showing the
-file as stored, with a last line saying so, if the command cannot run later (a deleted virtualenv, a GUI whose PATH
-lacks it): a failing textconv would
-make every ``git diff`` fail.
+file as stored, with a last line saying so, if the command cannot run later (a deleted virtualenv, a
+GUI whose PATH lacks it): a failing textconv would make every ``git diff`` fail.
 """
 
 from __future__ import annotations
