@@ -43,6 +43,26 @@ def test_drivers_without_the_replay_hooks_are_told_to_install_again(sealed: Sand
     assert _warnings(sealed) == []
 
 
+def test_drivers_from_a_shared_file_the_clone_includes_without_the_replay_hooks_are_told(sealed: Sandbox) -> None:
+    """A team's committed git config, which each clone includes (``git config include.path ../team.gitconfig``):
+    the drivers run, the replay hooks were never written, and the check, reading only this clone's own file for
+    the drivers, said nothing."""
+    shared = sealed.repo / "team.gitconfig"
+    listed = sealed.git("config", "--local", "-z", "--get-regexp", r"^(diff|merge)\.sealfile\.").stdout
+    for entry in filter(None, listed.split("\0")):
+        sealed.git("config", "--file", str(shared), *entry.split("\n", 1))
+    sealed.sealfile("git", "uninstall")
+    sealed.git("checkout", "--", ".gitattributes")
+    sealed.git("config", "include.path", "../team.gitconfig")
+    assert "sealfile" in sealed.git("config", "--get", "merge.sealfile.driver").stdout
+    assert _warnings(sealed) == [
+        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(HOOKS)} "
+        "hook 'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue "
+        "commits, or drops, a conflict the merge driver left, unrefused)"]
+    sealed.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(sealed) == []
+
+
 def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sandbox) -> None:
     gone = sealed.root / "old-venv" / "bin" / "python"
     (sealed.repo / ".git" / "hooks" / HOOKS[0]).write_text(hook_text(f"{gone} -m sealfile"))
@@ -50,6 +70,27 @@ def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sa
         f"sealfile: warning: {sealed.repo}: the sealfile {HOOKS[0]} hook of this clone runs {gone} -m sealfile, which "
         "cannot run here (a moved or deleted virtualenv?): run 'sealfile git install' again (until then every commit "
         "git replays fails while a merge conflict is recorded)"]
+
+
+def test_our_hook_copied_into_hooks_path_with_a_gone_command_is_told_to_be_edited(sealed: Sandbox) -> None:
+    """A team moving to a committed hooks directory copies the hooks install wrote (a teammate's virtualenv in them):
+    'run sealfile git install again' was named, which writes nothing under core.hooksPath, so it never cleared."""
+    gone = sealed.root / "alices-venv" / "bin" / "python"
+    shared = sealed.repo / ".githooks"
+    shared.mkdir()
+    for hook in HOOKS:
+        (shared / hook).write_text(hook_text(f"{gone} -m sealfile", hook))
+        (shared / hook).chmod(0o755)
+    sealed.git("config", "core.hooksPath", ".githooks")
+    edit = (f"edit {shared / HOOKS[0]} to run 'sealfile git unresolved' with a command that runs here (until then "
+            "every commit git replays fails while a merge conflict is recorded)")
+    [warning] = _warnings(sealed)
+    assert warning.endswith(edit)
+    sealed.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(sealed) == [warning]  # install leaves another tool's hooks directory as it is
+    for hook in HOOKS:
+        (shared / hook).write_text(hook_text(SEALFILE, hook))
+    assert _warnings(sealed) == []
 
 
 def test_hooks_path_without_the_replay_hooks_is_told_where_to_add_them(sealed: Sandbox) -> None:

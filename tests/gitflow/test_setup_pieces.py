@@ -5,9 +5,11 @@ Each is named with the one command that repairs it, and that command does (real 
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
-from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, textconv_command
+from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, NOT_RUN, earlier_textconv_command, textconv_command
 from sealfile.gitflow.guard_hooks import HOOKS, hook_text
 from tests.gitflow.test_half_setups import FILE, _warnings
 from tests.support.git import SEALFILE, Sandbox, seal_file
@@ -164,3 +166,52 @@ def test_sealed_files_committed_without_the_attributes_block_staged_are_refused(
             "line sending it to the sealfile drivers is not staged; git add .gitattributes") in done.stderr
     sandbox.git("add", ".gitattributes")
     assert sandbox.sealfile("check").stderr == ""
+
+
+@pytest.mark.parametrize("setting", ["diff.external", "GIT_EXTERNAL_DIFF"])
+def test_an_external_diff_program_shown_ciphertext_is_told_with_the_command_that_stops_it(
+        sealed: Sandbox, setting: str) -> None:
+    """difftastic's set-up (``git config --global diff.external difft``): git gives an external diff program each
+    file as stored and runs no textconv, so ``git diff`` showed a sealed file's ciphertext and nothing said why."""
+    program = sealed.root / "ext-diff"
+    program.write_text('#!/bin/sh\ncat "$5"\n')  # as difft: the new version as it is on disk
+    program.chmod(0o755)
+    if setting == "diff.external":
+        sealed.git("config", "--global", "diff.external", str(program))
+        fix = f"git config --file {sealed.env['GIT_CONFIG_GLOBAL']} --unset diff.external"
+    else:
+        sealed.env["GIT_EXTERNAL_DIFF"] = str(program)
+        fix = "unset GIT_EXTERNAL_DIFF"
+    shown = sealed.git("diff").stdout
+    assert "ENC[" in shown and "uno" not in shown
+    told = (f"git diff hands sealed files to the external diff program {str(program)!r} as stored, ciphertext (git "
+            f"runs no textconv for an external diff program): {fix} (or see them decrypted with git diff "
+            "--no-ext-diff)")
+    assert _warnings(sealed) == [f"sealfile: warning: {sealed.repo}: {told}"]
+    assert f"sealfile: warning: {told}" in sealed.sealfile("git", "install", "--command", SEALFILE).stderr
+    assert "+a: uno" in sealed.git("diff", "--no-ext-diff").stdout
+    if setting == "diff.external":
+        sealed.git(*shlex.split(fix)[1:])
+    else:
+        del sealed.env["GIT_EXTERNAL_DIFF"]
+    assert _warnings(sealed) == []
+    assert "+a: uno" in sealed.git("diff").stdout
+
+
+def test_a_diff_driver_that_cannot_run_says_so_in_the_diff_itself(sealed: Sandbox) -> None:
+    """A driver command a GUI's PATH lacks, or a deleted virtualenv: git diff fell back to the ciphertext with nothing
+    in the diff saying why (git's standard error, where the shell says so, is hidden by most GUIs)."""
+    wrapper = sealed.root / "sealfile-here"
+    wrapper.write_text(f'#!/bin/sh\nexec {SEALFILE} "$@"\n')
+    wrapper.chmod(0o755)
+    sealed.sealfile("git", "install", "--command", str(wrapper))
+    assert "+a: uno" in sealed.git("diff").stdout
+    wrapper.unlink()
+    shown = sealed.git("diff").stdout
+    assert "ENC[" in shown and "uno" not in shown
+    assert shown.endswith(f"\n {NOT_RUN}\n")
+
+
+def test_the_diff_driver_an_earlier_install_wrote_still_counts_as_set_up(sealed: Sandbox) -> None:
+    sealed.git("config", "diff.sealfile.textconv", earlier_textconv_command(SEALFILE))
+    assert _warnings(sealed) == []

@@ -51,6 +51,8 @@ def git_install(global_: bool, command: str | None) -> None:
     for note in done.hook_notes:
         click.echo(one_line(f"sealfile: warning: {note} (so that git replaying commits cannot commit "
                             "or drop a conflict the merge driver left unnoticed)"), err=True)
+    if done.diff_note:
+        click.echo(one_line(f"sealfile: warning: {done.diff_note}"), err=True)
 
 
 @git_group.command("unresolved", hidden=True)

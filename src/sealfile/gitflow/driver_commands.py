@@ -13,8 +13,20 @@ _HOLE = "\0"
 """Stands for the command in a template: git config holds no NUL, so it splits a template in two."""
 
 
+NOT_RUN = "# (ciphertext as stored: the sealfile diff driver could not run; run git diff in a terminal to see why)"
+"""The line the diff driver's fallback ends the file with. Last: a sealed file's MAC line is last and changes with
+every value, so the line is in every diff's context, where a GUI that hides git's errors still shows it."""
+
+
 def textconv_command(command: str) -> str:
-    """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead."""
+    """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead, and says so."""
+    return f'sealfile_textconv() {{ {command} git textconv "$1" || {{ cat "$1"; echo "{NOT_RUN}"; }}; }}; ' \
+        "sealfile_textconv"
+
+
+def earlier_textconv_command(command: str) -> str:
+    """The diff driver sealfile wrote before its fallback said so: still current (it only shows ciphertext
+    unexplained where sealfile cannot run); installing again writes :func:`textconv_command`."""
     return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
 
 
@@ -89,7 +101,7 @@ def config_problem(root: str, config: dict[str, str], gone: Callable[[str], str 
     if not textconv:
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.{DRIVER}.textconv): "
                 f"{again} (until then git diff shows sealed files as ciphertext)")
-    shown = command_of(textconv, textconv_command)
+    shown = command_of(textconv, textconv_command) or command_of(textconv, earlier_textconv_command)
     why = ("a command that is not the one 'sealfile git install' writes" if shown is None else gone(shown) or
            (None if shown == command else f"{shown}, not the command its merge driver runs ({command})"))
     if why is not None:

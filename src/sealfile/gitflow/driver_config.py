@@ -9,6 +9,7 @@ A failure names the config file, not git's lock file, as every other write does.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from sealfile.errors import SealfileError
@@ -73,6 +74,25 @@ def overridden(where: Path, values: dict[str, str]) -> str | None:
         return (f"{source} sets {name} otherwise, and git reads it after: remove it (git config --file {source} "
                 f"--unset-all {name}), then run 'sealfile git install' again")
     return None
+
+
+def external_diff(configured: str | None, where: str | Path) -> str | None:
+    """What ``git diff`` here hands sealed files to instead of the diff driver, and the command that stops it; None
+    when it uses the driver. An external diff program (``GIT_EXTERNAL_DIFF``, or ``diff.external``: ``configured``,
+    difftastic's documented set-up) is given each file as stored, ciphertext: git runs no textconv for one, and says
+    nothing of it."""
+    program = os.environ.get("GIT_EXTERNAL_DIFF")
+    if program:
+        fix = "unset GIT_EXTERNAL_DIFF"
+    elif configured and configured.strip():
+        program = configured.strip()
+        origin = git(["config", "--show-origin", "--get", "diff.external"], where, ok=(0, 1)).partition("\t")[0]
+        fix = (f"git config --file {shlex.quote(origin.removeprefix('file:'))} --unset diff.external"
+               if origin.startswith("file:") else "leave out git -c diff.external (or GIT_CONFIG_PARAMETERS)")
+    else:
+        return None
+    return (f"git diff hands sealed files to the external diff program {program!r} as stored, ciphertext (git runs "
+            f"no textconv for an external diff program): {fix} (or see them decrypted with git diff --no-ext-diff)")
 
 
 def _effective(name: str, where: Path) -> str | None:

@@ -41,7 +41,7 @@ def missing_driver(path: str | os.PathLike[str]) -> str | None:
     return None if root is None else _missing_in(root)
 
 
-_SET_UP = (r"^(merge\.sealfile\.(driver|recursive)|diff\.sealfile\.(textconv|cachetextconv)"
+_SET_UP = (r"^(merge\.sealfile\.(driver|recursive)|diff\.(sealfile\.(textconv|cachetextconv)|external)"
            r"|core\.(hookspath|attributesfile))$")
 """The settings a clone's set-up is read from, in one ``git config`` call."""
 
@@ -79,9 +79,14 @@ def _driver_problem(root: str, config: dict[str, str], attributes: str) -> str |
         return problem
     from sealfile.gitflow.guard_hooks import hooks_problem
 
-    problem = hooks_problem(root, config.get("core.hookspath", "").strip(), _command_runs)
+    hooks = hooks_problem(root, config.get("core.hookspath", "").strip(), _command_runs)
     # only for drivers of this clone's own config: 'install --global' writes no repository's hooks
-    return problem if problem and _configured_here(root) else None
+    if hooks and _configured_here(root):
+        return hooks
+    from sealfile.gitflow.driver_config import external_diff
+
+    external = external_diff(config.get("diff.external"), root)
+    return None if external is None else f"{root}: {external}"
 
 
 def _command_runs(command: str) -> bool:
@@ -101,7 +106,9 @@ def _configured_here(root: str) -> bool:
     from sealfile.gitflow.gitcli import git
 
     try:
-        return bool(git(["config", "--local", "--get", "merge.sealfile.driver"], root, ok=(0, 1)).strip())
+        # with the files it includes: a team's shared config each clone includes is this clone's own set-up
+        return bool(git(["config", "--local", "--includes", "--get", "merge.sealfile.driver"], root,
+                        ok=(0, 1)).strip())
     except SealfileError:
         return False
 

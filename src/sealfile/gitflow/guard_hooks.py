@@ -135,8 +135,8 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
             continue
         command = re.search(r"exec (.+?) git unresolved", text)
         if command and not runs(command.group(1)):
-            # install rewrites only its own hooks: another tool's is edited by hand
-            fix = ("run 'sealfile git install' again" if MARK in text.splitlines()[:3] else
+            # install rewrites only its own hooks, and none under core.hooksPath: another tool's is edited by hand
+            fix = ("run 'sealfile git install' again" if MARK in text.splitlines()[:3] and not hooks_path else
                    f"edit {directory / hook} to run 'sealfile git unresolved' with a command that runs here")
             return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
                     f"(a moved or deleted virtualenv?): {fix} (until then every commit git replays fails while a "

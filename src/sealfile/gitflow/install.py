@@ -9,8 +9,8 @@ The drivers run this very installation, ``'/abs/path/to/python' -m sealfile``, s
 git's environment whatever its PATH (a virtualenv that is not activated, pipx); ``command`` (or
 ``SEALFILE_GIT_COMMAND``) replaces it. Install first runs ``COMMAND --version`` through the shell,
 as git will, and refuses a command that does not work. The diff driver falls back to showing the
-file as stored if the command cannot run later (a deleted virtualenv): a failing textconv would
-make every ``git diff`` fail.
+file as stored, with a last line saying so, if the command cannot run later (a deleted virtualenv, a
+GUI whose PATH lacks it): a failing textconv would make every ``git diff`` fail.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class Installed:
     scope: str
     command: str
     hook_notes: tuple[str, ...] = ()
+    diff_note: str | None = None
+    """Where ``git diff`` will not use the diff driver installed (:func:`driver_config.external_diff`)."""
 
 
 def driver_command(command: str | None = None) -> str:
@@ -118,7 +120,8 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
         _restore(err, scope, where, *before, target, wrote[0] if wrote else None, written=bool(wrote))
         raise
     _drop_cache(where)
-    return Installed(target, patterns, "global" if global_ else "repository", command, notes)
+    external = driver_config.external_diff(git(["config", "--get", "diff.external"], where, ok=(0, 1)), where)
+    return Installed(target, patterns, "global" if global_ else "repository", command, notes, external)
 
 
 def _refuse_overridden(where: Path, wanted: dict[str, str]) -> None:
