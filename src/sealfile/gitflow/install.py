@@ -109,9 +109,7 @@ def install(cwd: str | os.PathLike[str] = ".", *, global_: bool = False, command
     try:
         driver_config.set_entries(scope, where, driver_settings(command))
         read, new = _block_text(target, block_lines(patterns))
-        # said before it is written: a signal held through the write lands after it, and the block then left
-        # behind without the drivers' config has git merge sealed files as text
-        wrote.append(new)
+        wrote.append(new)  # noted before the write: a signal held through it lands after it (see _restore)
         _put_block(target, read, new)
         _refuse_overridden(where, driver_settings(command))
         _refuse_files_not_sent(where, global_)
@@ -260,8 +258,7 @@ def _write_block(target: Path, block: list[str]) -> bytes | None:
 def _put_block(target: Path, read: bytes | None, new: bytes | None) -> None:
     """``new`` at ``target`` (None: removed), refused if it no longer holds ``read``."""
     if new is None:
-        if target.exists():
-            target.unlink()
+        target.unlink(missing_ok=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, new, replacing=read)  # a line an editor or git wrote meanwhile: refused, not lost
