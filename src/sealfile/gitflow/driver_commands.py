@@ -44,6 +44,23 @@ def command_of(configured: str, template: Callable[[str], str]) -> str | None:
     return configured[len(before):len(configured) - len(after)].strip() or None
 
 
+def imports_from_worktree(command: str) -> bool:
+    """Whether ``command`` is ``PYTHON -m sealfile`` without ``-P`` or ``-I`` (an older ``git install`` wrote it):
+    git runs it at the top of the work tree, which ``-m`` puts first on ``sys.path``."""
+    import shlex  # only for clones with drivers
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    if "-m" not in words or words[words.index("-m") + 1:words.index("-m") + 2] != ["sealfile"]:
+        return False
+    before = words[:words.index("-m")]
+    safe = [word for word in before[1:] if word.startswith("-") and not word.startswith("--") and
+            ("P" in word or "I" in word)]
+    return not safe and not any(word.startswith("PYTHONSAFEPATH=") and word != "PYTHONSAFEPATH=" for word in before)
+
+
 def driver_settings(command: str) -> dict[str, str]:
     """The git config ``sealfile git install`` writes for ``command``: what a set-up clone's config reads."""
     return {
@@ -85,6 +102,10 @@ def config_problem(root: str, config: dict[str, str], gone: Callable[[str], str 
     if why is not None:
         return (f"{root}: the sealfile merge driver of this clone runs {why}: {again} (until then every merge of a "
                 "sealed file stops in a conflict, the file merged as text with conflict markers)")
+    if imports_from_worktree(command):
+        return (f"{root}: this clone's sealfile drivers run {command!r}, which imports sealfile from the top of the "
+                "work tree first (python -m puts git's working directory on sys.path: a committed sealfile/ "
+                f"directory would run in its place at every git diff and merge): {again}")
     textconv = config.get(f"diff.{DRIVER}.textconv", "").strip()
     if not textconv:
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.{DRIVER}.textconv): "
