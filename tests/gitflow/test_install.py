@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
+from sealfile.gitflow.driver_commands import imports_from_worktree, merge_driver_command, textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
 
@@ -40,8 +40,8 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
 
 def test_default_command_is_this_interpreter_and_the_environment_overrides_it(sandbox: Sandbox) -> None:
     sandbox.sealfile("git", "install")
-    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
-        merge_driver_command(f"{shlex.quote(sys.executable)} -m sealfile")
+    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == merge_driver_command(SEALFILE)
+    assert SEALFILE.startswith(shlex.quote(sys.executable)) and not imports_from_worktree(SEALFILE)
     wrapper = sandbox.root / "bin" / "sf"
     wrapper.parent.mkdir()
     wrapper.write_text(f"#!/bin/sh\nexec {SEALFILE} \"$@\"\n")

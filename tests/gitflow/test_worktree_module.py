@@ -62,3 +62,20 @@ def test_a_clone_set_up_with_the_old_command_is_told_to_install_again(sandbox: S
     sandbox.sealfile("set", FILE, "a", "uno")
     assert "+a: uno" in sandbox.git("diff").stdout
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(("command", "unsafe"), [
+    ("/venv/bin/python -m sealfile", True),
+    ("'/my venv/bin/python' -m sealfile", True),
+    ("/venv/bin/python -P -m sealfile", False),
+    ("/venv/bin/python -I -m sealfile", False),
+    ("/venv/bin/python -BP -m sealfile", False),
+    ("env PYTHONSAFEPATH=1 /venv/bin/python -m sealfile", False),
+    ("/venv/bin/sealfile", False),  # a console script puts its own directory on sys.path
+    ("/venv/bin/python -m other", False),
+    (installation_command("/venv/bin/python", False), False),
+])
+def test_which_commands_import_from_the_work_tree(command: str, unsafe: bool) -> None:
+    from sealfile.gitflow.driver_commands import imports_from_worktree
+
+    assert imports_from_worktree(command) is unsafe
