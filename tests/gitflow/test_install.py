@@ -219,7 +219,7 @@ def test_the_guide_shows_the_config_install_writes() -> None:
     from pathlib import Path
 
     guide = (Path(__file__).resolve().parents[2] / "docs" / "git.md").read_text(encoding="utf-8")
-    command = "/path/to/venv/bin/python -m sealfile"
+    command = "/path/to/venv/bin/python -P -m sealfile"
     textconv = textconv_command(command).replace("\\", "\\\\").replace('"', '\\"')
     assert f'    textconv = "{textconv}"\n' in guide
     assert f"    driver = {merge_driver_command(command)}\n" in guide
