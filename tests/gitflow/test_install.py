@@ -28,7 +28,7 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
     assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == textconv_command(SEALFILE)
     assert f"{SEALFILE} git textconv" in textconv_command(SEALFILE)
     assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == merge_driver_command(SEALFILE)
-    assert merge_driver_command(SEALFILE).startswith(f"{SEALFILE} git merge-driver %O %A %B %P || ")
+    assert merge_driver_command(SEALFILE).startswith(f"{SEALFILE} git merge-driver -- %O %A %B %P || ")
     assert _config(sandbox, "--get", "diff.sealfile.cachetextconv") == ""  # never cache decrypted views
     assert sandbox.git("check-attr", "diff", "merge", "--", "secrets/db.yaml").stdout.count("sealfile") == 2
 

@@ -79,3 +79,18 @@ def test_which_commands_import_from_the_work_tree(command: str, unsafe: bool) ->
     from sealfile.gitflow.driver_commands import imports_from_worktree
 
     assert imports_from_worktree(command) is unsafe
+
+
+def test_a_sealed_file_named_like_an_option_is_diffed_and_merged(installed: Sandbox) -> None:
+    """git names a work-tree file to textconv, and the merged file to the merge driver, as committed: a name
+    starting with "-" was read as an option, and 'git diff' and 'git log -p' stopped ("unable to read files")."""
+    name = "--x.enc.yaml"
+    seal_file(installed, name, "a: one\nb: two\n")
+    installed.commit("secrets")
+    installed.diverge(lambda: installed.sealfile("set", "--", name, "a", "uno"),
+                      lambda: installed.sealfile("set", "--", name, "b", "dos"))
+    assert "+a: uno" in installed.git("log", "-p", "feature").stdout
+    installed.git("merge", "-q", "--no-edit", "feature")
+    assert installed.sealfile("decrypt", "--", name).stdout == "a: uno\nb: dos\n"
+    installed.sealfile("set", "--", name, "a", "eins")
+    assert "+a: eins" in installed.git("diff").stdout

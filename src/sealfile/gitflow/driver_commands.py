@@ -15,7 +15,8 @@ _HOLE = "\0"
 
 def textconv_command(command: str) -> str:
     """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead."""
-    return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
+    # "--": a work-tree file is named as committed, and a name may start with "-" (git diff then failed)
+    return f'sealfile_textconv() {{ {command} git textconv -- "$1" || cat -- "$1"; }}; sealfile_textconv'
 
 
 MERGE_CONFLICT = 9
@@ -28,7 +29,7 @@ def merge_driver_command(command: str) -> str:
     without sealfile installed: ``No module named sealfile``, status 1), git's text merge leaves conflict
     markers in the file, which every sealfile command and ``sealfile check`` name with the fix; a file left
     as our version looks resolved, and committing it would drop their changes silently."""
-    return (f"{command} git merge-driver %O %A %B %P || {{ [ $? -eq {MERGE_CONFLICT} ] && exit 1; "
+    return (f"{command} git merge-driver -- %O %A %B %P || {{ [ $? -eq {MERGE_CONFLICT} ] && exit 1; "
             "git merge-file -q -L ours -L base -L theirs %A %O %B; exit 1; }")
 
 
