@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sealfile.gitflow.driver_commands import merge_driver_command, textconv_command
+from sealfile.gitflow.driver_commands import imports_from_worktree, merge_driver_command, textconv_command
 from tests.support.git import SEALFILE, Sandbox
 
 
@@ -28,7 +28,7 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
     assert _config(sandbox, "--local", "diff.sealfile.textconv").strip() == textconv_command(SEALFILE)
     assert f"{SEALFILE} git textconv" in textconv_command(SEALFILE)
     assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == merge_driver_command(SEALFILE)
-    assert merge_driver_command(SEALFILE).startswith(f"{SEALFILE} git merge-driver %O %A %B %P || ")
+    assert merge_driver_command(SEALFILE).startswith(f"{SEALFILE} git merge-driver -- %O %A %B %P || ")
     assert _config(sandbox, "--get", "diff.sealfile.cachetextconv") == ""  # never cache decrypted views
     assert sandbox.git("check-attr", "diff", "merge", "--", "secrets/db.yaml").stdout.count("sealfile") == 2
 
@@ -40,8 +40,8 @@ def test_install_writes_attributes_and_drivers_once(sandbox: Sandbox) -> None:
 
 def test_default_command_is_this_interpreter_and_the_environment_overrides_it(sandbox: Sandbox) -> None:
     sandbox.sealfile("git", "install")
-    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == \
-        merge_driver_command(f"{shlex.quote(sys.executable)} -m sealfile")
+    assert _config(sandbox, "--local", "merge.sealfile.driver").strip() == merge_driver_command(SEALFILE)
+    assert SEALFILE.startswith(shlex.quote(sys.executable)) and not imports_from_worktree(SEALFILE)
     wrapper = sandbox.root / "bin" / "sf"
     wrapper.parent.mkdir()
     wrapper.write_text(f"#!/bin/sh\nexec {SEALFILE} \"$@\"\n")
@@ -219,7 +219,7 @@ def test_the_guide_shows_the_config_install_writes() -> None:
     from pathlib import Path
 
     guide = (Path(__file__).resolve().parents[2] / "docs" / "git.md").read_text(encoding="utf-8")
-    command = "/path/to/venv/bin/python -m sealfile"
+    command = "/path/to/venv/bin/python -P -m sealfile"
     textconv = textconv_command(command).replace("\\", "\\\\").replace('"', '\\"')
     assert f'    textconv = "{textconv}"\n' in guide
     assert f"    driver = {merge_driver_command(command)}\n" in guide

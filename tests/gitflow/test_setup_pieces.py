@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, NOT_RUN, earlier_textconv_command, textconv_command
+from sealfile.gitflow.driver_commands import CACHE, CACHE_REF, NOT_RUN, textconv_command
 from sealfile.gitflow.guard_hooks import HOOKS, hook_text
 from tests.gitflow.test_half_setups import FILE, _warnings
 from tests.support.git import SEALFILE, Sandbox, seal_file
@@ -210,8 +210,3 @@ def test_a_diff_driver_that_cannot_run_says_so_in_the_diff_itself(sealed: Sandbo
     shown = sealed.git("diff").stdout
     assert "ENC[" in shown and "uno" not in shown
     assert shown.endswith(f"\n {NOT_RUN}\n")
-
-
-def test_the_diff_driver_an_earlier_install_wrote_still_counts_as_set_up(sealed: Sandbox) -> None:
-    sealed.git("config", "diff.sealfile.textconv", earlier_textconv_command(SEALFILE))
-    assert _warnings(sealed) == []

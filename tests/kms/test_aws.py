@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -702,14 +703,14 @@ def test_git_diff_log_and_review_never_contact_kms(
 
     keys = [AwsKmsKey.from_cli(kms_keys.arn), age_identity[1]]
     run("git", "init", "-q")
-    run(*SEALFILE.split(), "git", "install", "--command", SEALFILE)
+    run(*shlex.split(SEALFILE), "git", "install", "--command", SEALFILE)
     (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT, keys))
     run("git", "add", "-A")
     run("git", "commit", "-qm", "one")
     (repo / "app.enc.yaml").write_text(seal_text(PLAINTEXT.replace("hunter2", "hunter3"), keys))
     run("git", "commit", "-qam", "two")
     proxy.reset()
-    shown = run("git", "log", "-p") + run("git", "diff", "HEAD~1", "HEAD") + run(*SEALFILE.split(), "review",
+    shown = run("git", "log", "-p") + run("git", "diff", "HEAD~1", "HEAD") + run(*shlex.split(SEALFILE), "review",
                                                                                  "HEAD~1", "HEAD")
     assert "no local key to decrypt" in shown and "hunter" not in shown
     assert proxy.calls == {}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sealfile
+from sealfile.gitflow.install import this_installation
 
 SRC = str(Path(sealfile.__file__).resolve().parents[1])
-SEALFILE = f"{shlex.quote(sys.executable)} -m sealfile"
+SEALFILE = this_installation()
+"""As ``sealfile git install`` writes it: never a ``sealfile`` from git's working directory."""
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Sandbox:
 
     def sealfile(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
                  stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "sealfile", *args], cwd=self.repo, env=env or self.env,
+        done = subprocess.run([*shlex.split(SEALFILE), *args], cwd=self.repo, env=env or self.env,
                               capture_output=True, text=True, input=stdin)
         if check and done.returncode != 0:
             raise AssertionError(f"sealfile {' '.join(args)} failed ({done.returncode}): {done.stderr}")

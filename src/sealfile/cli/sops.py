@@ -67,6 +67,7 @@ def import_sops(files: tuple[Path, ...], output: Path | None, in_place: bool, in
 def _import_one(file: Path, output: Path | None, in_place: bool, input_type: str | None, output_type: str | None,
                 tell: Tell, several: bool) -> None:
     from sealfile.ops.import_sops import import_sops as convert
+    from sealfile.ops.rule_recipients import rule_expects
     from sealfile.ops.signatures import for_file
 
     # the written file's name picks its reader: -i writes JSON into a .json file, dotenv into a .env file
@@ -77,7 +78,8 @@ def _import_one(file: Path, output: Path | None, in_place: bool, input_type: str
         read = io.read_text(file)
         if _import_config(file, read, output, in_place, several):
             return
-        result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file))
+        result = convert(read, path=str(file), input_type=input_type, output=target, policy=for_file(output or file),
+                         expected=rule_expects(output or file))
     _write(result.sealed, file, output, in_place, read)  # first: a write that fails is its one line, no notes
     for kind in result.skipped:
         tell(f"sealfile: warning: {file}: SOPS {kind} recipients are not supported and were left out")

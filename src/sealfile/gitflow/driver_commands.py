@@ -20,14 +20,9 @@ every value, so the line is in every diff's context, where a GUI that hides git'
 
 def textconv_command(command: str) -> str:
     """The diff driver: if ``command`` cannot run at all, ``cat`` shows the file as stored instead, and says so."""
-    return f'sealfile_textconv() {{ {command} git textconv "$1" || {{ cat "$1"; echo "{NOT_RUN}"; }}; }}; ' \
+    # "--": a work-tree file is named as committed, and a name may start with "-" (git diff then failed)
+    return f'sealfile_textconv() {{ {command} git textconv -- "$1" || {{ cat -- "$1"; echo "{NOT_RUN}"; }}; }}; ' \
         "sealfile_textconv"
-
-
-def earlier_textconv_command(command: str) -> str:
-    """The diff driver sealfile wrote before its fallback said so: still current (it only shows ciphertext
-    unexplained where sealfile cannot run); installing again writes :func:`textconv_command`."""
-    return f'sealfile_textconv() {{ {command} git textconv "$1" || cat "$1"; }}; sealfile_textconv'
 
 
 MERGE_CONFLICT = 9
@@ -40,7 +35,7 @@ def merge_driver_command(command: str) -> str:
     without sealfile installed: ``No module named sealfile``, status 1), git's text merge leaves conflict
     markers in the file, which every sealfile command and ``sealfile check`` name with the fix; a file left
     as our version looks resolved, and committing it would drop their changes silently."""
-    return (f"{command} git merge-driver %O %A %B %P || {{ [ $? -eq {MERGE_CONFLICT} ] && exit 1; "
+    return (f"{command} git merge-driver -- %O %A %B %P || {{ [ $? -eq {MERGE_CONFLICT} ] && exit 1; "
             "git merge-file -q -L ours -L base -L theirs %A %O %B; exit 1; }")
 
 
@@ -54,6 +49,23 @@ def command_of(configured: str, template: Callable[[str], str]) -> str | None:
     if not (configured.startswith(before) and configured.endswith(after)):
         return None
     return configured[len(before):len(configured) - len(after)].strip() or None
+
+
+def imports_from_worktree(command: str) -> bool:
+    """Whether ``command`` is ``PYTHON -m sealfile`` without ``-P`` or ``-I`` (an older ``git install`` wrote it):
+    git runs it at the top of the work tree, which ``-m`` puts first on ``sys.path``."""
+    import shlex  # only for clones with drivers
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    if "-m" not in words or words[words.index("-m") + 1:words.index("-m") + 2] != ["sealfile"]:
+        return False
+    before = words[:words.index("-m")]
+    safe = [word for word in before[1:] if word.startswith("-") and not word.startswith("--") and
+            ("P" in word or "I" in word)]
+    return not safe and not any(word.startswith("PYTHONSAFEPATH=") and word != "PYTHONSAFEPATH=" for word in before)
 
 
 def driver_settings(command: str) -> dict[str, str]:
@@ -97,11 +109,15 @@ def config_problem(root: str, config: dict[str, str], gone: Callable[[str], str 
     if why is not None:
         return (f"{root}: the sealfile merge driver of this clone runs {why}: {again} (until then every merge of a "
                 "sealed file stops in a conflict, the file merged as text with conflict markers)")
+    if imports_from_worktree(command):
+        return (f"{root}: this clone's sealfile drivers run {command!r}, which imports sealfile from the top of the "
+                "work tree first (python -m puts git's working directory on sys.path: a committed sealfile/ "
+                f"directory would run in its place at every git diff and merge): {again}")
     textconv = config.get(f"diff.{DRIVER}.textconv", "").strip()
     if not textconv:
         return (f"{root}: this clone has the sealfile merge driver but not its diff driver (diff.{DRIVER}.textconv): "
                 f"{again} (until then git diff shows sealed files as ciphertext)")
-    shown = command_of(textconv, textconv_command) or command_of(textconv, earlier_textconv_command)
+    shown = command_of(textconv, textconv_command)
     why = ("a command that is not the one 'sealfile git install' writes" if shown is None else gone(shown) or
            (None if shown == command else f"{shown}, not the command its merge driver runs ({command})"))
     if why is not None:

@@ -16,14 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sealfile.errors import ConfigError, FormatError
+from sealfile.errors import ConfigError, FormatError, UntrustedSealError, one_line
 from sealfile.kms.base import MasterKey, describe_keys
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, who_opens
 from sealfile.kms.registry import key_for
 from sealfile.model.metadata import Stanza
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.reader import read_document
+from sealfile.ops.rule_recipients import ExpectedRecipients
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.ops.sops_files import SPLIT
@@ -155,9 +156,11 @@ def _dotenv_names(data: object) -> None:
 
 
 def import_sops(text: str, *, path: str | None = None, input_type: str | None = None,
-                output: Store | None = None, policy: TrustPolicy | None = None) -> Imported:
+                output: Store | None = None, policy: TrustPolicy | None = None,
+                expected: ExpectedRecipients | None = None) -> Imported:
     """Convert a SOPS file's text (``path`` or ``input_type`` picks its store, as in SOPS) to a sealed
-    file's text, in ``output``'s syntax (YAML by default), signed as ``policy`` wants."""
+    file's text, in ``output``'s syntax (YAML by default), signed as ``policy`` wants; refused if its recipients
+    are not those ``expected`` (the sealed file's creation rule) allows (:func:`_refuse_unruled`)."""
     kind = detect(text, path, input_type)
     if kind is None:
         raise FormatError("not a SOPS file (no top-level 'sops' mapping with a 'mac')")
@@ -170,6 +173,7 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
             raise FormatError(f"none of the SOPS file's recipients ({', '.join(meta.unsupported)}) "
                               "is a kind sealfile supports")
         keys = KeyGroups(tuple(map(tuple, groups)), meta.threshold) if len(groups) > 1 else groups[0]
+        _refuse_unruled(KeyGroups.of(keys), expected)
         rules, notes = sealfile_rules(opened.meta.rule)
         _refuse_unsealing(text, opened.kind, rules)
         if output is not None and output.name == "dotenv":
@@ -188,6 +192,27 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
                  if isinstance(keys, KeyGroups) else describe_keys(keys))
     signed = read_document(sealed, written).metadata.signature is not None
     return Imported(sealed, list(opened.meta.unsupported), notes, described, signed)
+
+
+def _refuse_unruled(keys: KeyGroups, expected: ExpectedRecipients | None) -> None:
+    """Refuse recipients the creation rule does not name, or key groups looser than its, signers or not: a SOPS
+    file's entries, groups and threshold are outside its MAC (anyone who can write the file can add an entry of
+    their own, which sops reads past), and the sealed file would open for them, signed as the user's."""
+    if expected is None:
+        return
+    extra = expected.unexpected(keys)
+    if extra:
+        raise UntrustedSealError(f"the SOPS file lists {describe_keys(extra)}, which the creation rule in "
+                                 f"{one_line(expected.config)} does not name: a SOPS file's recipients are outside its "
+                                 "MAC (anyone who can write it can add one); refusing to seal for them: remove the "
+                                 "entry, or add the recipient to the rule if intended")
+    for rule in (expected, *expected.also):
+        fewer = keys.looser_than(rule.keys)
+        if fewer:
+            raise UntrustedSealError(f"the SOPS file's key groups let {who_opens(fewer)} open it, where the creation "
+                                     f"rule in {one_line(rule.config)} asks {rule.keys.describe()}: its groups and "
+                                     "threshold are outside its MAC; refusing to seal so: restore the rule's groups "
+                                     "in the SOPS file, or change the rule if intended")
 
 
 def _refuse_unsealing(text: str, kind: Kind, rules: EncryptionRules) -> None:

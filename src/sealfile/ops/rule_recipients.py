@@ -178,6 +178,13 @@ def expected_where_it_leads(file: str | os.PathLike[str]) -> ExpectedRecipients 
     return _expecting(rule_for_file(real), real)
 
 
+def rule_expects(file: str | os.PathLike[str]) -> ExpectedRecipients | None:
+    """What the creation rule of ``file`` (and of where a link on its way leads) expects, whether or not trusted
+    signers are configured: for a writer whose recipients no signature vouches for (``import-sops`` takes a SOPS
+    file's, which its MAC does not cover)."""
+    return joined(_expecting(rule_for_file(file), file), expected_where_it_leads(file))
+
+
 def refuse_unexpected(expected: ExpectedRecipients | None, meta: Metadata) -> None:
     """For a writer about to seal for the recipients ``meta`` names (``expected``: the policy's, if any)."""
     if expected is not None:
