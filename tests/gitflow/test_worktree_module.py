@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sealfile.gitflow.install import installation_command
+from sealfile.gitflow.driver_commands import installation_command
 from tests.gitflow.test_half_setups import FILE, _warnings
 from tests.support.git import SEALFILE, Sandbox, seal_file
 

@@ -5,12 +5,35 @@ run by every command) compares the config with these templates, so it imports no
 
 from __future__ import annotations
 
+import shlex
+import sys
 from collections.abc import Callable
 
 DRIVER = "sealfile"
 
 _HOLE = "\0"
 """Stands for the command in a template: git config holds no NUL, so it splits a template in two."""
+
+
+def this_installation() -> str:
+    """This interpreter running sealfile: absolute, so it needs nothing from git's PATH, and never a ``sealfile``
+    from git's working directory, the top of a work tree whoever can push fills (:func:`installation_command`)."""
+    return installation_command(sys.executable, sys.version_info >= (3, 11))
+
+
+_WITHOUT_WORKTREE = ("import runpy, sys; del sys.path[0]; "
+                     "runpy.run_module('sealfile', run_name='__main__', alter_sys=True)")
+"""Python 3.10 has no ``-P``: its ``-c`` puts the working directory first on ``sys.path`` too, and this drops it."""
+
+
+def installation_command(python: str, safe_path_option: bool) -> str:
+    """``python`` running sealfile with the working directory kept off ``sys.path``: ``-m`` alone puts it first,
+    and git runs its drivers and hooks at the top of the work tree, so a committed ``sealfile/__main__.py`` ran in
+    place of sealfile at every ``git diff``, ``git log -p`` and merge of a sealed file (and at ``git install``'s own
+    check). ``-P`` (Python 3.11+) keeps it off; before, the ``-c`` program drops it."""
+    if safe_path_option:
+        return f"{shlex.quote(python)} -P -m sealfile"
+    return f"{shlex.quote(python)} -c {shlex.quote(_WITHOUT_WORKTREE)}"
 
 
 NOT_RUN = "# (ciphertext as stored: the sealfile diff driver could not run; run git diff in a terminal to see why)"

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from sealfile.files.atomic import REPLACED, atomic_write, refuse_link
 from sealfile.files.pathnames import expanded
 from sealfile.gitflow import driver_config
 from sealfile.gitflow.driver_commands import DRIVER, driver_settings
+from sealfile.gitflow.driver_commands import this_installation as this_installation
 from sealfile.gitflow.gitcli import git, toplevel
 from sealfile.gitflow.guard_hooks import HOOKS, install_hooks, uninstall_hooks
 from sealfile.gitflow.patterns import in_worktree
@@ -51,27 +50,6 @@ class Installed:
 
 def driver_command(command: str | None = None) -> str:
     return command or os.environ.get(COMMAND_ENV) or this_installation()
-
-
-def this_installation() -> str:
-    """This interpreter running sealfile: absolute, so it needs nothing from git's PATH, and never a ``sealfile``
-    from git's working directory, the top of a work tree whoever can push fills (:func:`installation_command`)."""
-    return installation_command(sys.executable, sys.version_info >= (3, 11))
-
-
-_WITHOUT_WORKTREE = ("import runpy, sys; del sys.path[0]; "
-                     "runpy.run_module('sealfile', run_name='__main__', alter_sys=True)")
-"""Python 3.10 has no ``-P``: its ``-c`` puts the working directory first on ``sys.path`` too, and this drops it."""
-
-
-def installation_command(python: str, safe_path_option: bool) -> str:
-    """``python`` running sealfile with the working directory kept off ``sys.path``: ``-m`` alone puts it first,
-    and git runs its drivers and hooks at the top of the work tree, so a committed ``sealfile/__main__.py`` ran in
-    place of sealfile at every ``git diff``, ``git log -p`` and merge of a sealed file (and at ``git install``'s own
-    check). ``-P`` (Python 3.11+) keeps it off; before, the ``-c`` program drops it."""
-    if safe_path_option:
-        return f"{shlex.quote(python)} -P -m sealfile"
-    return f"{shlex.quote(python)} -c {shlex.quote(_WITHOUT_WORKTREE)}"
 
 
 def check_command(command: str, cwd: Path) -> None:
