@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from dotenv.parser import parse_stream
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -253,6 +253,11 @@ EXAMPLES = {
         "---\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
         "---\nb: o1\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
         "---\n# note\na: &a0 t1\n---\na: t1\n---\na: &a0 v1\nb: &a1 v1\n"),
+    # theirs moves a key with its anchor out of a nested mapping (a new key before or after it, the old one changed):
+    # the anchor goes with the new key, as the text merge has it, though the old key still held it when the new one
+    # was written
+    "anchored key moved out, before": _sides("c:\n  k: &a1 v1\n  a: 1\n", "k: &a1 v1\nc:\n  k: t1\n  a: 1\n"),
+    "anchored key moved out, after": _sides("c:\n  k: &a1 v1\n  a: 1\n", "c:\n  k: t1\n  a: 1\nk: &a1 v1\n"),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),
@@ -306,6 +311,10 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 # examples); run it with derandomize=False to look for it
 @settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(versions=three_versions())
+# found exploring: theirs moves a key with its anchor out of a nested mapping and changes the old one
+@example(versions=("a: &a0\n  - v1\nc: &a4\n  b: &a1 v1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n",
+                   "a: &a0\n  - o1\nc: &a4\n  b: &a1 v1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n",
+                   "b: &a1 v1\na: &a0\n  - v1\nc: &a4\n  b: t1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.gitflow.merge_written import as_written
+from sealfile.gitflow.merge_written import as_written, regrafted
 from sealfile.gitflow.sealed import keypath
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, get_at, has_path
@@ -58,6 +58,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     # an alias inside a subtree theirs removes whole went with it
     later = [p for p in later if not any(p[:len(r)] == r for r in removed)]
     done: list[Path] = []
+    from_data: list[Path] = []  # theirs' text could not be grafted there when it came: tried again at the end
     # a value changed where it is written also changes where aliases and merges put it: those places last
     anchored = store.name == "yaml" and "&" in text  # only YAML has aliases; JSON is not read as YAML
     if store.name == "yaml" and theirs.scanned is None and theirs.plaintext:
@@ -83,6 +84,8 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
                         written_as=theirs.plaintext if flat_text and not _under_any(p, by_value) else None)
         if flat_text and store.name == "json" and isinstance(value, (dict, list)):
             text = grafted(text, theirs.plaintext, p)  # as theirs writes it, not afresh
+        if theirs.scanned is not None and not _under_any(p, by_value):
+            from_data.append(p)
         done.append(p)
     for p in later:
         try:
@@ -90,6 +93,9 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         except KeyPathError as err:  # ours still names it by an alias that theirs replaced or removed
             raise FormatError(f"theirs removes {keypath(p)}, which our version still uses ({err.message}); "
                               "combine the two versions by hand") from None
+    for p in from_data:
+        assert theirs.scanned is not None
+        text = regrafted(text, theirs.scanned, p)
     return _emptied_as_theirs(text, ours, theirs, store)
 
 
