@@ -279,6 +279,26 @@ def test_documents_alike_in_the_base_merge_by_index(sandbox: Sandbox) -> None:
     assert compare(AgeKey.from_cli(sandbox.recipient), *versions) == "known: documents moved"
 
 
+COMMENTS_MOVED = {
+    # theirs moves a key with its comment out of a nested mapping: the merge keeps ours' comment where it was, now
+    # above another key or at its old indentation, so it says so (it said nothing: the comment's line and the key's
+    # line read the same after the move, only their indentation and the keys above them differ)
+    "first key": _sides("c:\n  # note\n  k: v1\n  a: 1\n", "# note\nk: v1\nc:\n  a: 1\n"),
+    "last key": _sides("c:\n  a: 1\n  # note\n  k: v1\n", "c:\n  a: 1\n# note\nk: v1\n"),
+    "into a mapping beside": _sides("c:\n  # note\n  k: v1\n  a: 1\nd:\n  e: 1\n",
+                                    "c:\n  a: 1\nd:\n  # note\n  k: v1\n  e: 1\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMENTS_MOVED))
+def test_a_comment_moved_with_its_key_is_said_to_be_left_out(sandbox: Sandbox, name: str) -> None:
+    key, (base, ours, theirs) = AgeKey.from_cli(sandbox.recipient), COMMENTS_MOVED[name]
+    assert compare(key, base, ours, theirs) in KNOWN
+    sealed_base = seal_text(base, [key], store=get_store("yaml"))
+    result = merge_texts(sealed_base, *(reseal_edited(sealed_base, text, get_store("yaml")) for text in (ours, theirs)))
+    assert any("comment changes are not merged (1 comment line)" in warning for warning in result.warnings)
+
+
 CONFLICTS = {
     # ours moved a key, theirs changed it where it was: the conflict is named where the file now holds it
     "moved key": ("a:\n  x: 1\n  k: v1\nb:\n  y: 2\n", "a:\n  x: 1\nb:\n  y: 2\n  k: v1\n",
@@ -315,6 +335,9 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("a: &a0\n  - v1\nc: &a4\n  b: &a1 v1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n",
                    "a: &a0\n  - o1\nc: &a4\n  b: &a1 v1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n",
                    "b: &a1 v1\na: &a0\n  - v1\nc: &a4\n  b: t1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n"))
+# found exploring: theirs moves a key and its comment out of a nested mapping, in a file with a block scalar
+@example(versions=("c:\n  # note\n  k: v1\n  a: 1\nb: |\n  two\n", "c:\n  # note\n  k: v1\n  a: 1\nb: |\n  one\n",
+                   "# note\nk: v1\nc:\n  a: 1\nb: |\n  two\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

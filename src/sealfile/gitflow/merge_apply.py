@@ -152,25 +152,36 @@ def comments_not_merged(base: Side, theirs: Side, merged: str) -> str | None:
             "keeps ours' comments and layout; make them again with 'sealfile edit'")
 
 
-def _comment_lines(text: str) -> Counter[tuple[int, str, str]]:
-    """Each comment line with where it is: its document's number and the next line that is not a comment (the same
-    comment moved to another key or document is a change too)."""
-    found: Counter[tuple[int, str, str]] = Counter()
-    document, waiting = 0, []
+Where = tuple[int, str, str]
+"""A comment line (its indentation too) and where it is: its document's number and the next line that is not a
+comment, with the keys of the lines it is indented under."""
+
+
+def _comment_lines(text: str) -> Counter[Where]:
+    """Each comment line with where it is (the same comment moved to another key, mapping or document is a change too:
+    a key moved out of a mapping is written the same on its new line, its indentation and parents are not)."""
+    found: Counter[Where] = Counter()
+    document, waiting, parents = 0, [], []  # parents: (indentation, key) of the lines the next one is under
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
-            waiting.append(stripped)
+            waiting.append(line.rstrip())  # its indentation too: left above a key moved out, it is not where it was
             continue
-        found.update((document, comment, stripped) for comment in waiting)
-        waiting = []
+        if stripped:
+            indent = len(line) - len(line.lstrip())
+            parents = [(column, key) for column, key in parents if column < indent]
+            where = "/".join(key for _column, key in parents) + "/" + stripped
+            found.update((document, comment, where) for comment in waiting)
+            waiting = []
+            parents.append((indent, stripped.split(":", 1)[0]))
         document += line.startswith("---")
+        parents = [] if line.startswith("---") else parents
     found.update((document, comment, "") for comment in waiting)
     return found
 
 
-def _texts(lines: Counter[tuple[int, str, str]]) -> Counter[str]:
+def _texts(lines: Counter[Where]) -> Counter[str]:
     found: Counter[str] = Counter()
     for (_document, comment, _next), count in lines.items():
-        found[comment] += count
+        found[comment.strip()] += count
     return found
