@@ -161,7 +161,8 @@ def _comment_lines(text: str) -> Counter[Where]:
     """Each comment line with where it is (the same comment moved to another key, mapping or document is a change too:
     a key moved out of a mapping is written the same on its new line, its indentation and parents are not)."""
     found: Counter[Where] = Counter()
-    document, waiting, parents = 0, [], []  # parents: (indentation, key) of the lines the next one is under
+    document, waiting = 0, []
+    parents: list[tuple[int, str]] = []  # (indentation, key) of the lines the next one is under
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
