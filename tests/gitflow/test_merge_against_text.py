@@ -327,7 +327,7 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 
 
 # replayed by the test command, explored with fresh examples by the explore profile (as every property)
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(versions=three_versions())
 # found exploring: theirs moves a key with its anchor out of a nested mapping and changes the old one
 @example(versions=("a: &a0\n  - v1\nc: &a4\n  b: &a1 v1\n  a: &a2 v1\n  c: &a3 v1\ndb: &a5 v1\n",
