@@ -99,7 +99,7 @@ KNOWN = ("known: comments", "known: order", "known: documents moved", "known: em
 - documents moved: where a side added or removed documents and the text merge conflicts too, or the base holds two
   documents alike, documents may be conflicts as a whole, never merged into another document; with two alike in the
   base (not matched: which is which would be a guess), a clean merge is by index, its data the text merge's, its
-  layout not;
+  layout not; where a side changed a document and inserted one like it (a full tie), they are conflicts as a whole;
 - emptied document: theirs taking every key out of one document of a stream is refused, naming the document;
 - anchor moved: theirs moving a value whose anchor an alias names out of its mapping (``b: {k: &a v}, c: *a`` to
   ``b: {}, k: &a v, c: *a``) is refused, naming the key path and the alias (an open gap: the anchor cannot be in both
@@ -149,8 +149,11 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
         return f"refused ({'clean' if expected is not None else 'conflict'}): {err}"
     merged = decrypt_text(result.text, store=store)
     alike = shifted and len({repr(document) for document in trees[0]}) < len(trees[0])
+    # a side's changed document and one it inserted alike: which is which would be a guess, a conflict on purpose
+    tied = shifted and any(len({repr(document) for document in tree}) < len(tree) for tree in trees[1:])
     if shifted and any(p is not None and len(p) == 1 for p in result.conflict_paths):
-        return "known: documents moved" if not clean or alike else f"whole documents in conflict: {result.conflicts}"
+        return "known: documents moved" if not clean or alike or tied else \
+            f"whole documents in conflict: {result.conflicts}"
     if expected is not None and not result.conflicts:
         if read(merged, store.name) != expected:
             return "other data than the text merge"
@@ -321,6 +324,14 @@ ANCHOR_MOVED = {  # base, theirs
 def test_an_anchored_value_theirs_moves_from_under_its_alias_is_refused(sandbox: Sandbox, name: str) -> None:
     """The open gap ``known: anchor moved``: refused in one line naming the key path, never merged otherwise."""
     assert compare(AgeKey.from_cli(sandbox.recipient), *_sides(*ANCHOR_MOVED[name])) == "known: anchor moved"
+
+
+def test_a_side_changing_a_document_and_inserting_one_like_it_is_a_conflict(sandbox: Sandbox) -> None:
+    """Found exploring (on main before too): a full tie; the text merge merges it, the driver leaves conflicts."""
+    versions = ("---\nport: true\n---\nx: 1\n", "---\nport: true\n---\nport: 'o s'\n---\nx: 1\n",
+                '---\nport: "t q"\n---\nport: "t q"\n---\nx: 1\n')
+    assert plain_merge(*versions)[1]
+    assert compare(AgeKey.from_cli(sandbox.recipient), *versions) == "known: documents moved"
 
 
 CONFLICTS = {
