@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.gitflow.merge_written import as_written
+from sealfile.gitflow.merge_written import as_written, regrafted
 from sealfile.gitflow.sealed import keypath
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.paths import Path, get_at, has_path
@@ -58,6 +58,7 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     # an alias inside a subtree theirs removes whole went with it
     later = [p for p in later if not any(p[:len(r)] == r for r in removed)]
     done: list[Path] = []
+    from_data: list[Path] = []  # theirs' text could not be grafted there when it came: tried again at the end
     # a value changed where it is written also changes where aliases and merges put it: those places last
     anchored = store.name == "yaml" and "&" in text  # only YAML has aliases; JSON is not read as YAML
     if store.name == "yaml" and theirs.scanned is None and theirs.plaintext:
@@ -83,6 +84,8 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
                         written_as=theirs.plaintext if flat_text and not _under_any(p, by_value) else None)
         if flat_text and store.name == "json" and isinstance(value, (dict, list)):
             text = grafted(text, theirs.plaintext, p)  # as theirs writes it, not afresh
+        if theirs.scanned is not None and not _under_any(p, by_value):
+            from_data.append(p)
         done.append(p)
     for p in later:
         try:
@@ -90,6 +93,9 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         except KeyPathError as err:  # ours still names it by an alias that theirs replaced or removed
             raise FormatError(f"theirs removes {keypath(p)}, which our version still uses ({err.message}); "
                               "combine the two versions by hand") from None
+    for p in from_data:
+        assert theirs.scanned is not None
+        text = regrafted(text, theirs.scanned, p)
     return _emptied_as_theirs(text, ours, theirs, store)
 
 
@@ -146,25 +152,37 @@ def comments_not_merged(base: Side, theirs: Side, merged: str) -> str | None:
             "keeps ours' comments and layout; make them again with 'sealfile edit'")
 
 
-def _comment_lines(text: str) -> Counter[tuple[int, str, str]]:
-    """Each comment line with where it is: its document's number and the next line that is not a comment (the same
-    comment moved to another key or document is a change too)."""
-    found: Counter[tuple[int, str, str]] = Counter()
+Where = tuple[int, str, str]
+"""A comment line (its indentation too) and where it is: its document's number and the next line that is not a
+comment, with the keys of the lines it is indented under."""
+
+
+def _comment_lines(text: str) -> Counter[Where]:
+    """Each comment line with where it is (the same comment moved to another key, mapping or document is a change too:
+    a key moved out of a mapping is written the same on its new line, its indentation and parents are not)."""
+    found: Counter[Where] = Counter()
     document, waiting = 0, []
+    parents: list[tuple[int, str]] = []  # (indentation, key) of the lines the next one is under
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
-            waiting.append(stripped)
+            waiting.append(line.rstrip())  # its indentation too: left above a key moved out, it is not where it was
             continue
-        found.update((document, comment, stripped) for comment in waiting)
-        waiting = []
+        if stripped:
+            indent = len(line) - len(line.lstrip())
+            parents = [(column, key) for column, key in parents if column < indent]
+            where = "/".join(key for _column, key in parents) + "/" + stripped
+            found.update((document, comment, where) for comment in waiting)
+            waiting = []
+            parents.append((indent, stripped.split(":", 1)[0]))
         document += line.startswith("---")
+        parents = [] if line.startswith("---") else parents
     found.update((document, comment, "") for comment in waiting)
     return found
 
 
-def _texts(lines: Counter[tuple[int, str, str]]) -> Counter[str]:
+def _texts(lines: Counter[Where]) -> Counter[str]:
     found: Counter[str] = Counter()
     for (_document, comment, _next), count in lines.items():
-        found[comment] += count
+        found[comment.strip()] += count
     return found

@@ -116,6 +116,22 @@ def as_written(text: str, store: Store, theirs: Scan, theirs_items: Items, path:
                       "be written into our version there; combine the two versions by hand")
 
 
+def regrafted(text: str, theirs: Scan, path: Path) -> str:
+    """``text`` with the value at ``path`` grafted again from theirs' text where an earlier graft failed and the
+    value was written from data: the other changes applied since may have taken away what stood in its way (an
+    anchor theirs moved out of a mapping to a new key, still on its old place when the new key was written). Kept
+    only where every item of the text stays as it was (the graft changes the spelling, never the data)."""
+    bom, body = split_bom(text)
+    try:
+        current = scan(body)
+        again = graft(body, current, path, theirs)
+        if written_items(scan(again)) == written_items(current):
+            return bom + again
+    except (FormatError, KeyPathError):
+        pass
+    return text
+
+
 _MISSING = object()
 
 
