@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.json_records import joined_records
 from sealfile.gitflow.text_encodings import (
     MAX_FOUND,
     MAX_WORDS,
@@ -250,11 +251,11 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
         if len(many) > bound:
             out.not_read.append(f"{where or 'the file'}: more than {bound:,} {kind}: the rest not read")
     whole = [(f"text of {where or 'the markup'}", None, markup_text(text)),
-             (f"quoted-printable text{' of ' + where if where else ''}", None, quoted_printable(text))]
+             (f"quoted-printable text{' of ' + where if where else ''}", None, quoted_printable(text)),
+             (f"records of {where or 'the JSON lines'} joined", None, joined_records(text))]
     for label, name, decoded in [*escapes, *((label, name, found) for label, name, found in whole if found)]:
-        if not _spend(out, where or "the file", len(decoded)) or not _add(
-                out, f"{label} in {where}" if where and not label.startswith(("text of", "quoted")) else label,
-                name, decoded):
+        named = f"{label} in {where}" if where and not label.startswith(("text of", "quoted", "records")) else label
+        if not _spend(out, where or "the file", len(decoded)) or not _add(out, named, name, decoded):
             return
     for label, name, found in chain(((label, name, from_base64(run)) for label, name, run in runs), hexes):
         if found is None or not _spend(out, where or "the file", len(found)):

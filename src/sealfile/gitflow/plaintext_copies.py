@@ -138,6 +138,7 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
     violations: list[str] = []
     attention = list(found.not_read)
     copied_already: set[str] = set()  # one text found twice (a notebook's output, its JSON string) said once
+    credited: list[str] = []  # the lines of decoded texts a credential was said for
     for view in found.found:
         if not view.where:
             continue
@@ -151,9 +152,18 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
             if copied:
                 break
         if not named and not copied:
-            attention += [f"{view.where}: {line}" for line in credential_lines(view.name or "", view.text, None)
+            attention += [f"{view.where}: {line}" for line in _new_credentials(view.name or "", view.text, credited)
                           if "private key" not in line]  # a key is judged for whose it is (committed_keys)
     return violations, attention
+
+
+def _new_credentials(name: str, text: str, credited: list[str]) -> list[str]:
+    """:func:`credential_lines` of a decoded text, but for the lines an earlier text of the file was said for
+    (``credited``, added to): a notebook's output and its JSON string, one URL-encoded value on many lines."""
+    lines = text.splitlines()
+    found = credential_lines(name, text, "\n".join(credited))
+    credited += [lines[int(line.split(":", 1)[0].removeprefix("line ")) - 1] for line in found]
+    return found
 
 
 def _may_be_data(text: str) -> bool:
