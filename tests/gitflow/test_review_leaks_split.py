@@ -14,6 +14,7 @@ import pytest
 
 from sealfile.gitflow.copy_index import SealedCopies
 from sealfile.gitflow.hex_dumps import dump_bytes
+from sealfile.gitflow.java_escapes import properties_value
 from sealfile.gitflow.json_records import joined_records
 from tests.support.git import Sandbox, seal_file
 
@@ -62,6 +63,31 @@ def test_a_copy_pasted_as_a_byte_dump_with_offsets_is_found(sandbox: Sandbox) ->
     for path, (_, where) in DUMPS.items():
         assert f"error: {path}: {where}" in checked.stderr, (path, checked.stderr)
     assert SECRET not in checked.stderr
+
+
+def _properties(copy: bytes) -> dict[str, str]:
+    """What ``Properties.store`` writes for the copy as a value (line breaks, ``:`` and ``=`` escaped), and
+    ``native2ascii`` (every character escaped), each beside a Windows path (no escapes)."""
+    text = copy.decode()
+    stored = "".join({"\n": "\\n", ":": "\\:", "=": "\\=", "#": "\\#"}.get(c, c) for c in text)
+    every = "".join(f"\\u{ord(c):04x}" for c in text)
+    return {"config/app.properties": f"#Tue Dec 01 10:00:00 UTC 2026\nprod.yaml={stored}\nlog.dir=C:\\users\n",
+            "config/app_fr.properties": f"log.dir = C:\\users\\app\nbackup.yaml : {every}\n"}
+
+
+def test_a_copy_written_as_a_java_properties_value_is_found(sandbox: Sandbox) -> None:
+    files = _properties(_base(sandbox))
+    for path, text in files.items():
+        (sandbox.repo / path).write_text(text)
+    sandbox.commit("properties")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert _found(shown, "config/app.properties", "Java escapes on line 2"), shown
+    assert _found(shown, "config/app_fr.properties", "Java escapes on line 2"), shown
+    checked = sandbox.sealfile("check", *files, check=False, env=sandbox.keyless_env())
+    assert checked.returncode == 3 and all(f"error: {path}: Java escapes on line 2" in checked.stderr
+                                           for path in files), checked.stderr
+    assert SECRET not in shown + checked.stderr
 
 
 def _variables(copy: bytes, box: Sandbox) -> list[tuple[str, str]]:
@@ -141,6 +167,15 @@ def test_byte_dump_reading_is_linear_in_a_hostile_text(hostile: str) -> None:
     started = time.process_time()
     dump_bytes(hostile, 1000)
     assert time.process_time() - started < 5
+
+
+def test_java_escapes_reading_is_linear_in_a_hostile_line() -> None:
+    started = time.process_time()
+    for hostile in ("a=" + "\\u0041" * 300_000, "\\n\\:" * 300_000, "\\" * 600_000 + "\\u0041", "\\u" * 300_000):
+        properties_value(hostile)
+    assert time.process_time() - started < 5
+    assert properties_value("log.dir=C:\\users\\app") is None
+    assert properties_value("k\\:1 = \\u0041\\uD83D\\uDE00\\n") == "A\U0001F600\n"
 
 
 def test_json_records_reading_is_linear_in_a_hostile_text() -> None:
