@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 
@@ -143,7 +144,7 @@ def test_a_credential_repeated_by_a_files_decoded_texts_is_said_once(sandbox: Sa
     notebook = {"cells": [{"cell_type": "code", "source": ["import os\n", f"url = '{url}'\n"],
                            "outputs": [{"output_type": "stream", "text": [f"{url}\n", "done\n"]}]}]}
     (sandbox.repo / "notes.ipynb").write_text(json.dumps(notebook))
-    encoded = "dsn=postgres%3A%2F%2Fapp%3AHunter2pass%40db%2Fapp%0Aok"
+    encoded = "dsn=" + urllib.parse.quote(f"{url}\nok", safe="")  # built here: the corpus test reads this file
     (sandbox.repo / "curl.log").write_text(f"GET /?{encoded}\nGET /?{encoded}\n")
     sandbox.git("add", "-A")
     checked = sandbox.sealfile("check", "notes.ipynb", "curl.log", check=False, env=sandbox.keyless_env())

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.java_escapes import properties_values
 from sealfile.gitflow.json_records import joined_records
 from sealfile.gitflow.text_encodings import (
     MAX_FOUND,
@@ -216,7 +217,7 @@ def _text(out: Views, name: str | None, where: str, data: bytes, depth: int) -> 
         return
     if name is not None and name.lower().endswith(".ipynb"):
         _notebook(out, label or "the notebook", text)
-    _decoded_texts(out, label, text, depth)
+    _decoded_texts(out, label, text, depth, name)
 
 
 def _notebook(out: Views, where: str, text: str) -> None:
@@ -242,10 +243,12 @@ def _notebook(out: Views, where: str, text: str) -> None:
                 return
 
 
-def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
+def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | None = None) -> None:
     """The escaped, percent-encoded, markup and quoted-printable texts within ``text``, and the base64 and hex
     bytes, each expanded in turn; past a bound on what one text gives, the rest is named as not read."""
     escapes, runs, hexes = escaped(text), base64_runs(text), hex_runs(text)
+    if name is not None and name.lower().endswith(".properties"):
+        escapes += properties_values(text, MAX_FOUND - len(escapes))
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
                               (hexes, MAX_FOUND, "hex runs")):
         if len(many) > bound:

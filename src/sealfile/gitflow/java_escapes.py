@@ -1,6 +1,7 @@
 """A Java ``.properties`` value a leak can be written as: ``Properties.store`` writes a multi-line value with
 ``\\n``, its ``:`` and ``=`` as ``\\:`` and ``\\=``, and what is not ASCII as ``\\u00e9`` (``native2ascii`` writes
-every character so). Decoded apart from its key, as the program reading it gets it."""
+every character so). Decoded apart from its key, as the program reading it gets it, in a file named
+``.properties`` only (a jar's member too): a program's string literals are code, not data."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ import re
 _UNICODE = re.compile(r"\\u[0-9A-Fa-f]{4}")
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)")
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "f": "\f"}
+
+
+def properties_values(text: str, most: int) -> list[tuple[str, str | None, str]]:
+    """``(label, None, value)`` for each line of a properties file's ``text`` with escapes (at most ``most``,
+    one more to say so)."""
+    found: list[tuple[str, str | None, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if "\\" in line and (value := properties_value(line)) is not None:
+            found.append((f"Java escapes on line {number}", None, value))
+            if len(found) > most:
+                break
+    return found
 
 
 def properties_value(line: str) -> str | None:

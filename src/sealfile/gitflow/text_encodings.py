@@ -12,7 +12,6 @@ import re
 from pathlib import PurePosixPath
 
 from sealfile.gitflow.hex_dumps import dump_bytes
-from sealfile.gitflow.java_escapes import properties_value
 
 MIN_BASE64 = 16
 """Characters of base64 read whatever it decodes to (12 bytes): shorter words of its alphabet are names and
@@ -83,8 +82,6 @@ def escaped(text: str) -> list[tuple[str, str | None, str]]:
                         if "\\x" in literal] or [line]
             found += [(f"\\x escapes on line {number}", None, _unescaped(literal))
                       for literal in literals[:MAX_FOUND + 1 - len(found)]]
-        if not json_text and "\\" in line and (value := properties_value(line)) is not None:
-            found.append((f"Java escapes on line {number}", None, value))
         if "%" in line:
             found += _percent_encoded(line, f"URL-encoded text on line {number}", MAX_FOUND + 1 - len(found))
         if len(found) > MAX_FOUND:  # counted within a line too: one line of a file may hold them all
