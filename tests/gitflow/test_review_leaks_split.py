@@ -107,7 +107,11 @@ def test_a_copy_split_across_a_lists_variables_or_json_lines_records_is_found(sa
     records = "".join(json.dumps({"ts": n, "level": "debug", "db": {key: value}}) + "\n"
                       for n, (key, value) in enumerate([("password", SECRET), ("user", "app"),
                                                         ("host_unencrypted", "db.local1")]))
+    # what `sealfile decrypt --output-type json prod.enc.yaml | jq -c 'to_entries[]'` writes, split further
+    entries = "".join(json.dumps({"key": "db", "value": {key: value}}) + "\n" for key, value in
+                      [("password", SECRET), ("user", "app"), ("host_unencrypted", "db.local1")])
     files = {"config/compose.yaml": (compose, "holds every key path"),
+             "config/entries.jsonl": (entries, "records of the JSON lines joined: holds every key path"),
              "config/app.yaml": (deployment, "holds every key path"),
              "config/log.jsonl": (records, "records of the JSON lines joined: holds every key path")}
     for path, (text, _) in files.items():
@@ -134,6 +138,7 @@ def test_a_list_of_variables_whose_secrets_are_references_is_no_copy() -> None:
                              (*env, 1, "name"): "DB_USER", (*env, 1, "value"): "app"}) is None
     assert copies.copied_by({("environment", 0): "DB_PASSWORD", ("environment", 1): "DB_USER=app"}) is None
     assert copies.copied_by({("environment", 0): "DB_PASSWORD=x", ("environment", 1): "DB_USER=app"}) == ".env.enc"
+    assert copies.copied_by({("env", 0, "DB_PASSWORD"): "x", ("env", 1, "DB_USER"): "app"}) == ".env.enc"
 
 
 def test_a_credential_repeated_by_a_files_decoded_texts_is_said_once(sandbox: Sandbox) -> None:

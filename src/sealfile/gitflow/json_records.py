@@ -11,7 +11,8 @@ MIN_RECORDS = 2
 
 def joined_records(text: str) -> str | None:
     """The records of ``text`` merged into one object, as JSON (mappings key by key; where records give one key
-    path different values, a log's time, the first); ``None`` unless every line that is not blank is a JSON
+    path different values, a log's time, the first; a ``{"key": K, "value": V}`` record, what ``jq -c
+    'to_entries[]'`` writes, also as ``K: V``); ``None`` unless every line that is not blank is a JSON
     object, two of them or more. Each line is parsed once, and the first that is no object ends the reading (a
     pretty-printed JSON file at its first line)."""
     records: list[dict[str, Any]] = []
@@ -33,6 +34,9 @@ def joined_records(text: str) -> str | None:
     try:
         for record in records:
             _merge(merged, record)
+            name = record.get("key", record.get("name"))
+            if isinstance(name, str) and "value" in record:  # jq's to_entries, an export of name/value pairs
+                _merge(merged, {name: record["value"]})
         return json.dumps(merged)
     except RecursionError:  # records nested nearly as deep as json reads: read as lines only
         return None
