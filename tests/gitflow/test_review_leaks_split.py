@@ -6,6 +6,7 @@ repeat is said once. The new readers stay linear in a hostile line."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import time
@@ -89,6 +90,20 @@ def test_a_copy_written_as_a_java_properties_value_is_found(sandbox: Sandbox) ->
     assert checked.returncode == 3 and all(f"error: {path}: Java escapes on line 2" in checked.stderr
                                            for path in files), checked.stderr
     assert SECRET not in shown + checked.stderr
+
+
+def test_a_base64_copy_glued_to_a_name_by_an_equals_sign_is_found(sandbox: Sandbox) -> None:
+    """Already found (base64 anywhere in a line, last session): pinned for the shapes closing41 listed as left."""
+    encoded = base64.b64encode(_base(sandbox)).decode()
+    files = {"config/Dockerfile": (f"FROM alpine:3\nARG DB_PASSWORD={encoded}\nENV DB_PASSWORD=${{DB_PASSWORD}}\n",
+                                   "base64 in DB_PASSWORD on line 2"),
+             "config/deploy.sh": (f"#!/bin/sh\nexport PROD_YAML={encoded}\n", "base64 in PROD_YAML on line 2"),
+             "config/ci.txt": (f"KEY={encoded}\n", "base64 in KEY")}
+    for path, (text, _) in files.items():
+        (sandbox.repo / path).write_text(text)
+    sandbox.commit("glued")
+    status, shown = sandbox.review_last()
+    assert status == 3 and all(_found(shown, path, where) for path, (_, where) in files.items()), shown
 
 
 def _variables(copy: bytes, box: Sandbox) -> list[tuple[str, str]]:

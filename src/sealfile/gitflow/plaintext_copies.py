@@ -126,6 +126,10 @@ def _filled(value: Any) -> bool:
 
 
 _AS_DATA = ("copy.yaml", "copy.env")
+_AS_JSON = ("copy.json",)
+"""For a decoded text that opens as JSON (joined JSON-lines records, an escaped document): read as JSON, ten times
+faster than YAML's reader on a large one, and as YAML if it is no JSON (:func:`data_documents`); never as dotenv,
+whose reader, failing, read it as YAML again."""
 """How a decoded text that no name says the syntax of is read for a decrypted copy: as YAML (JSON too), as dotenv."""
 
 
@@ -144,7 +148,8 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
             continue
         named = view.name is not None and data_store(view.name) is not None
         copied: list[str] = []
-        for name in [view.name] if named and view.name is not None else _AS_DATA if _may_be_data(view.text) else ():
+        guesses = _AS_JSON if view.text.lstrip().startswith("{") else _AS_DATA
+        for name in [view.name] if named and view.name is not None else guesses if _may_be_data(view.text) else ():
             copied, noted = plaintext_findings(name, view.text, sealed, fix)
             violations += [f"{view.where}: {line}" for line in copied if line not in copied_already]
             attention += [f"{view.where}: {line}" for line in noted if named and line not in said]
