@@ -143,6 +143,10 @@ def test_hostile_lines_end_the_review_in_time_linear_in_them(sandbox: Sandbox) -
     (sandbox.repo / "logs" / "app.jsonl").write_text('["' + '\\"' * 300_000 + "\n")
     (sandbox.repo / "logs" / "curl.txt").write_text("x" + "%" * 600_000 + "\n")
     (sandbox.repo / "values.yaml").write_text("a: " + '"' * 60_000 + "x\n")
+    # the byte dump, Java escape and JSON-lines readers: one long line each, and many short ones
+    (sandbox.repo / "logs" / "dump.txt").write_text("00000000: " + "4141 " * 200_000 + "\n" + "0000 ab\n" * 50_000)
+    (sandbox.repo / "logs" / "app.properties").write_text("a=" + "\\u0041" * 200_000 + "\n" + "\\n\\:" * 200_000)
+    (sandbox.repo / "logs" / "many.jsonl").write_text("".join(f'{{"a": {{"b{n}": {n}}}}}\n' for n in range(50_000)))
     (sandbox.repo / "config" / "copy.jsonl").write_bytes(json.dumps({"msg": copy.decode()}).encode() + b"\n")
     sandbox.commit("hostile lines")
     done = subprocess.run([sys.executable, "-m", "sealfile", "review", "HEAD~1", "HEAD"], cwd=sandbox.repo,

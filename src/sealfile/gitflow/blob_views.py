@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.java_escapes import properties_values
+from sealfile.gitflow.json_records import joined_records
 from sealfile.gitflow.text_encodings import (
     MAX_FOUND,
     MAX_WORDS,
@@ -215,7 +217,7 @@ def _text(out: Views, name: str | None, where: str, data: bytes, depth: int) -> 
         return
     if name is not None and name.lower().endswith(".ipynb"):
         _notebook(out, label or "the notebook", text)
-    _decoded_texts(out, label, text, depth)
+    _decoded_texts(out, label, text, depth, name)
 
 
 def _notebook(out: Views, where: str, text: str) -> None:
@@ -241,20 +243,22 @@ def _notebook(out: Views, where: str, text: str) -> None:
                 return
 
 
-def _decoded_texts(out: Views, where: str, text: str, depth: int) -> None:
+def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | None = None) -> None:
     """The escaped, percent-encoded, markup and quoted-printable texts within ``text``, and the base64 and hex
     bytes, each expanded in turn; past a bound on what one text gives, the rest is named as not read."""
     escapes, runs, hexes = escaped(text), base64_runs(text), hex_runs(text)
+    if name is not None and name.lower().endswith(".properties"):
+        escapes += properties_values(text, MAX_FOUND - len(escapes))
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
                               (hexes, MAX_FOUND, "hex runs")):
         if len(many) > bound:
             out.not_read.append(f"{where or 'the file'}: more than {bound:,} {kind}: the rest not read")
     whole = [(f"text of {where or 'the markup'}", None, markup_text(text)),
-             (f"quoted-printable text{' of ' + where if where else ''}", None, quoted_printable(text))]
+             (f"quoted-printable text{' of ' + where if where else ''}", None, quoted_printable(text)),
+             (f"records of {where or 'the JSON lines'} joined", None, joined_records(text))]
     for label, name, decoded in [*escapes, *((label, name, found) for label, name, found in whole if found)]:
-        if not _spend(out, where or "the file", len(decoded)) or not _add(
-                out, f"{label} in {where}" if where and not label.startswith(("text of", "quoted")) else label,
-                name, decoded):
+        named = f"{label} in {where}" if where and not label.startswith(("text of", "quoted", "records")) else label
+        if not _spend(out, where or "the file", len(decoded)) or not _add(out, named, name, decoded):
             return
     for label, name, found in chain(((label, name, from_base64(run)) for label, name, run in runs), hexes):
         if found is None or not _spend(out, where or "the file", len(found)):

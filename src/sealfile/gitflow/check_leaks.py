@@ -77,8 +77,11 @@ def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str,
         judged = copies_in_worktree(versions, [str(s) for s in sealed], _keep_out,
                                     lambda name, seen: encoded_keys_in(seen, name, sealed))
         for name, (errors, warnings) in judged.items():
+            said = {finding.message for finding in found.get(name, ()) if not finding.error}
+            # a warning the working copy gave is said once: the staged version differs elsewhere
             found.setdefault(name, []).extend([Finding(name + label, why) for why in errors] +
-                                              [Finding(name + label, why, error=False) for why in warnings])
+                                              [Finding(name + label, why, error=False) for why in warnings
+                                               if why not in said])
     return found
 
 

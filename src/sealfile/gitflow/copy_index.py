@@ -115,12 +115,25 @@ class SealedCopies:
 
 
 def _mappings(leaves: dict[Path, Any]) -> list[dict[str, Any]]:
-    """The leaves of each mapping with string keys, by name, that holds two of them or more."""
+    """The leaves of each mapping with string keys, by name, that holds two of them or more; and each list of
+    variables, as the mapping it stands for: ``- DB_PASSWORD=...`` (a compose file's ``environment``, a CI job's
+    ``env``), ``- {name: DB_PASSWORD, value: ...}`` (a Kubernetes container's ``env``) and ``- DB_PASSWORD: ...``,
+    which split a copy across a list's items."""
     found: dict[Path, dict[str, Any]] = {}
+    listed: dict[Path, dict[str, Any]] = {}
     for path, value in leaves.items():
         if path and isinstance(path[-1], str):
             found.setdefault(path[:-1], {})[path[-1]] = value
-    return [names for names in found.values() if len(names) >= 2]
+            if len(path) >= 2 and isinstance(path[-2], int):  # - DB_PASSWORD: ..., a mapping an item
+                listed.setdefault(path[:-2], {}).setdefault(path[-1], value)
+            if path[-1] == "name" and len(path) >= 2 and isinstance(path[-2], int) and isinstance(value, str):
+                assigned = leaves.get((*path[:-1], "value"))  # none for valueFrom: a Secret's reference, no copy
+                if isinstance(assigned, str):
+                    listed.setdefault(path[:-2], {})[value] = assigned
+        elif path and isinstance(path[-1], int) and isinstance(value, str) and "=" in value:
+            name, _, assigned = value.partition("=")
+            listed.setdefault(path[:-1], {})[name.strip()] = assigned
+    return [names for names in (*found.values(), *listed.values()) if len(names) >= 2]
 
 
 def token(value: Any) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from sealfile.gitflow.hex_dumps import dump_bytes
+
 MIN_BASE64 = 16
 """Characters of base64 read whatever it decodes to (12 bytes): shorter words of its alphabet are names and
 numbers, read only if they decode to lines or settings (:data:`MIN_SHORT`)."""
@@ -226,8 +228,8 @@ def from_base64(encoded: str) -> bytes | None:
 
 
 def hex_runs(text: str) -> list[tuple[str, str | None, bytes]]:
-    """``(label, None, bytes)``: each run of lines that are hex alone (``xxd -p``, ``od``'s, a hex dump pasted),
-    whose bytes are text or an archive."""
+    """``(label, None, bytes)``: each run of lines that are hex alone (``xxd -p``, a hex dump pasted) or a dump
+    with offsets (:mod:`.hex_dumps`: ``xxd``, ``hexdump -C``, ``od``), whose bytes are text or an archive."""
     found: list[tuple[str, str | None, bytes]] = []
     run: list[str] = []
     first = 0
@@ -245,8 +247,9 @@ def hex_runs(text: str) -> list[tuple[str, str | None, bytes]]:
                 found.append((f"hex on {lines}", None, data))
             run, first = [], 0
         if len(found) > MAX_FOUND:
-            break
-    return found
+            return found
+    dumps = dump_bytes(text, MAX_FOUND - len(found)) if " " in text else []  # xxd's default layout, od -c...
+    return found + [(label, None, data) for label, dumped in dumps if (data := _text_or_archive(dumped)) is not None]
 
 
 def _text_or_archive(data: bytes) -> bytes | None:
