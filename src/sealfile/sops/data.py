@@ -141,6 +141,22 @@ def merge_key_paths(node: Any, where: Path = ()) -> list[Path]:
     return found
 
 
+_NAMED = 10
+"""Most key paths a note names (a file can hold thousands)."""
+
+
+def merge_note(node: Any, done: str) -> list[str]:
+    """One line naming (by key path, never by value) the ``<<`` merge keys of a YAML tree, for a user crossing
+    between SOPS and sealfile: ``done`` says what the conversion did with them."""
+    paths = merge_key_paths(node)
+    if not paths:
+        return []
+    named = ", ".join(format_keypath(path) for path in paths[:_NAMED])
+    more = f" and {len(paths) - _NAMED} more" if len(paths) > _NAMED else ""
+    return [f"{len(paths)} YAML '<<' key(s) {done}: sealfile reads '<<' as a merge (as ruamel.yaml does), "
+            f"sops as an ordinary key (its --output-type json prints \"<<\"): {named}{more}"]
+
+
 def to_data(node: Any, syntax: Syntax) -> Any:
     """Plain dicts and lists (comments dropped), values as the syntax's reader sees them; a value that has
     none (a time in the year 0) or a merge key that merges no mapping is refused naming its key path."""
