@@ -109,3 +109,16 @@ def test_ini_output_reads_the_merge_as_a_sealed_file_does(sops_identity: AgeIden
                        for path in (sops_file, sealed))
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == reference.stdout == "[base]\nx = 1\nz = 3\n\n[d]\nx = 1\nz = 4\ny = 2\n"
+
+
+def test_a_merge_key_spelled_with_an_escape_merges_too(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """``"\\x3c<"`` is the key ``<<`` to sops and to load_secrets (keys are outside SOPS's MAC: anyone can
+    respell one); the JSON output must not skip the merge because the text never spells ``<<``."""
+    sops_file, _ = files
+    respelled = tmp_path / "escaped.sops.yaml"
+    respelled.write_text(sops_file.read_text().replace("!!merge <<:", '"\\x3c\\x3c":'))
+    assert "<<" not in respelled.read_text()
+    shown = sealfile_cli("decrypt", "--output-type", "json", str(respelled), env={**os.environ})
+    assert shown.returncode == 0, shown.stderr
+    assert_same(json.loads(shown.stdout), MERGED)
+    assert_same(sealfile.load_secrets(respelled).to_dict(), MERGED)

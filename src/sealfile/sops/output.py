@@ -107,7 +107,8 @@ def decrypt(text: str, kind: Kind, *, extract: str | None = None, output_type: s
     prints it; a binary file's bytes kept as surrogate escapes) or one extracted value."""
     target = checked_kind(output_type) if output_type else None
     opened = open_text(text, kind, comments=kind == "yaml" and target in (None, "yaml"))
-    if opened.kind == "yaml" and (extract is not None or target not in (None, "yaml")):
+    spelled = "<<" in text or "\\" in text  # a "<<" key is written so, or through an escape: else no walk
+    if opened.kind == "yaml" and spelled and (extract is not None or target not in (None, "yaml")):
         with about(opened.kind):  # one meaning of "<<" on every path: the merge load_secrets reads
             opened = replace(opened, documents=[merged_tree(document) for document in opened.documents])
     shown = plaintext(opened, target) if extract is None else extract_text(opened, extract, target)
