@@ -151,10 +151,14 @@ def ini_plaintext(values: Any, shape: Any = None) -> str:
 def sealed_ini(text: str, store: Store, policy: TrustPolicy) -> str:
     """A sealed file as INI text (:func:`ini_plaintext`), with its comments: a SOPS INI file's, which
     ``import-sops`` wrote as YAML comments, come back where ``sops decrypt`` printed them."""
+    from sealfile.errors import FormatError
     from sealfile.sops.yamltree import read_yaml
 
     document = policy.open(text, store)
-    values = document.untagged_data()
-    comments = document.store.name == "yaml" and isinstance(values, dict)
-    shape = next(iter(read_yaml(document.plaintext(), comments=True, keys_as_text=True)), None) if comments else None
+    values, shape = document.untagged_data(), None
+    if document.store.name == "yaml" and isinstance(values, dict):
+        try:
+            shape = next(iter(read_yaml(document.plaintext(), comments=True, keys_as_text=True)), None)
+        except FormatError:  # what SOPS's reader cannot read (its budgets): the data alone, as before
+            shape = None
     return ini_plaintext(values, shape)
