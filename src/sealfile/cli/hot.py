@@ -1,12 +1,10 @@
 """What the commands run most often do: ``decrypt``, ``verify``, ``set``, ``rotate``, ``exec`` and ``encrypt``
-(``status``: :mod:`sealfile.cli.status`).
-
-Each function is a command's body, called by its click command and by the fast path
-(:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
-a start-up script that runs ``sealfile decrypt`` pays for the modules that decrypt, not for the
-command-line library. Imports sit in the functions that use them for the same reason. A wrong command
-line raises :class:`UsageProblem`; click reports it. Files come as click's ``Path`` objects or as the
-fast path's strings spelled the same way (:mod:`sealfile.files.pathnames`), so both print the same names.
+(``status``: :mod:`sealfile.cli.status`). Each function is a command's body, called by its click command and by
+the fast path (:mod:`sealfile.cli.fast`) alike, so both mean the same. Nothing here imports click: a CI job or
+a start-up script that runs ``sealfile decrypt`` pays for the modules that decrypt, not for the command-line
+library. Imports sit in the functions that use them for the same reason. A wrong command line raises
+:class:`UsageProblem`; click reports it. Files come as click's ``Path`` objects or as the fast path's strings
+spelled the same way (:mod:`sealfile.files.pathnames`), so both print the same names.
 """
 
 from __future__ import annotations
@@ -87,6 +85,8 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
                                      portable_output=portable)
         if fmt == "binary":  # a sealed file's data is keys and values; INI is rendered from them
             raise UsageProblem("--output-type binary applies to SOPS files")
+        if fmt == "ini" and extract is None:  # with the file's comments, as sops decrypt showed them
+            return read.sealed_ini(text, store_for(file, input_type), policy)
         from sealfile.runtime.loader import opened_values
 
         values = opened_values(text, file, policy, extract=extract, file_type=input_type)  # read once: - is a pipe

@@ -30,7 +30,7 @@ from sealfile.ops.sops_entries import sops_keys
 from sealfile.ops.sops_files import sops_kind
 from sealfile.ops.sops_shapes import dotenv_shape, has_comment
 from sealfile.sops import LABELS, Kind, named_kind
-from sealfile.sops.data import MERGE_KEY
+from sealfile.sops.data import MERGE_KEY, merge_note
 from sealfile.sops.format import read_as_metadata
 from sealfile.sops.gonum import INT64_MAX, INT64_MIN, json_float, json_keeps_int, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime, marshal_text
@@ -267,6 +267,7 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
         for what, names in lost.items():
             notes.found[what] = names
     tree = go_tree(data, shape, kind, notes)
+    merges = merge_note(shape, "are written merged (the SOPS file holds each merged key where it is read)")
     rule = sops_rule(meta.rules, data)
     if store.name == "yaml":
         from sealfile.ops.reader import yaml_engine
@@ -278,7 +279,8 @@ def export_sops(text: str, store: Store, *, kind: Kind, policy: TrustPolicy | No
     data_key = new_data_key()
     keys = sops_keys(meta, data_key)
     out = write_sops(tree, kind=kind, data_key=data_key, rule=rule, groups=keys.groups, threshold=keys.threshold)
-    lines = [*keys.notes, *notes.lines(), "per-value set-at times are not kept (SOPS records one lastmodified time)"]
+    lines = [*keys.notes, *merges, *notes.lines(),
+             "per-value set-at times are not kept (SOPS records one lastmodified time)"]
     if has_comment(tree) and ",type:comment]" in out:  # not under encrypted_regex: SOPS keeps them plaintext
         lines.append("comments are encrypted by SOPS: reviewers see #ENC[...] lines")
     elif kind == "json" and store.name != "json" and "#" in text:

@@ -30,7 +30,7 @@ from sealfile.ops.signatures import TrustPolicy
 from sealfile.ops.sops_files import SPLIT
 from sealfile.sops import Kind, Opened, about, detect, open_text, parse
 from sealfile.sops.cipher import is_encrypted
-from sealfile.sops.data import value_text
+from sealfile.sops.data import MERGE_KEY, merge_note, value_text
 from sealfile.sops.format import suffix_as_regex
 from sealfile.sops.initree import strip_comment_char
 from sealfile.sops.nodes import Branch, Comment, Item
@@ -184,7 +184,8 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
             sealed = seal_plaintext(as_dotenv, written, keys, rules, policy=policy)
         else:
             sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
-        notes += _tag_notes(text) if opened.kind == "yaml" else []
+        notes += [*_tag_notes(text), *merge_note(opened.documents[0], "stay merge keys in the sealed file, "
+                                                 "whose data is the merge")] if opened.kind == "yaml" else []
         notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
                                 target=output.name if output is not None else "yaml")
     described = (f"any {keys.threshold} of {len(keys.groups)} key groups: "
@@ -244,7 +245,8 @@ def _tag_notes(text: str) -> list[str]:
     """The YAML tags SOPS's reader ignored: the sealed file holds the values as SOPS reads them, untagged."""
     from sealfile.sops.yamltree import dropped_tags  # as sops/__init__ does: the YAML reader on first use
 
-    dropped = dropped_tags(text)
+    dropped = [(path, tag) for path, tag in dropped_tags(text)  # a merge key's own tag: merge_note names it
+               if not (tag == f"{_STANDARD}merge" and path[-1:] == (MERGE_KEY,))]
     if not dropped:
         return []
     named = ", ".join(f"{format_keypath(path)} ({_short_tag(tag)})" for path, tag in dropped[:_TAGS_NAMED])

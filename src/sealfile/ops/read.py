@@ -134,13 +134,31 @@ def names_other_sealed_file(output: str | os.PathLike[str] | None, sources: Sequ
     return True
 
 
-def ini_plaintext(values: Any) -> str:
+def ini_plaintext(values: Any, shape: Any = None) -> str:
     """Sealed data as INI text, as ``sops decrypt --output-type ini`` prints it (sealfile seals no INI syntax:
-    a team that read INI from a SOPS file reads it so from the sealed file it imported)."""
+    a team that read INI from a SOPS file reads it so from the sealed file it imported); ``shape`` (the YAML
+    text read as SOPS reads it) gives its comments, where go-ini keeps them."""
     from sealfile.errors import FormatError
     from sealfile.ops.export_sops import Notes, go_tree
+    from sealfile.sops.initree import ini_comments
     from sealfile.sops.render import ini_text
 
     if not isinstance(values, dict):
         raise FormatError("an INI file holds only sections (mappings) at the top, not one value")
-    return ini_text(go_tree(values, None, "ini", Notes({})))
+    return ini_text(ini_comments(go_tree(values, shape, "ini", Notes({}))))
+
+
+def sealed_ini(text: str, store: Store, policy: TrustPolicy) -> str:
+    """A sealed file as INI text (:func:`ini_plaintext`), with its comments: a SOPS INI file's, which
+    ``import-sops`` wrote as YAML comments, come back where ``sops decrypt`` printed them."""
+    from sealfile.errors import FormatError
+    from sealfile.sops.yamltree import read_yaml
+
+    document = policy.open(text, store)
+    values, shape = document.untagged_data(), None
+    if document.store.name == "yaml" and isinstance(values, dict):
+        try:
+            shape = next(iter(read_yaml(document.plaintext(), comments=True, keys_as_text=True)), None)
+        except FormatError:  # what SOPS's reader cannot read (its budgets): the data alone, as before
+            shape = None
+    return ini_plaintext(values, shape)

@@ -21,7 +21,7 @@ from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.sops.cipher import go_bytes
 from sealfile.sops.gonum import format_f, format_g, json_float, reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime, rfc3339_seconds
-from sealfile.sops.nodes import Branch, Comment
+from sealfile.sops.nodes import Branch, Comment, Item
 
 Syntax = Literal["yaml", "json"]
 MERGE_KEY = "<<"
@@ -94,6 +94,67 @@ def _merged(pairs: list[tuple[str, Any]], where: Path) -> dict[str, Any]:
         if key != MERGE_KEY:
             result[key] = value
     return result
+
+
+def merged_tree(node: Any, where: Path = ()) -> Any:
+    """A YAML SOPS tree (Go values kept) with each ``<<`` merge key merged as :func:`to_data` merges it, so
+    every output of a SOPS YAML file (JSON, INI, ``--extract``) holds the data ``load_secrets`` returns;
+    ``sops decrypt`` keeps ``<<`` as an ordinary key. A mapping without ``<<`` keeps its comments."""
+    if isinstance(node, Branch):
+        out = Branch(item if isinstance(item.key, Comment) else
+                     Item(item.key, merged_tree(item.value, (*where, item.key))) for item in node)
+        if not any(key == MERGE_KEY for key, _ in out.entries()):
+            return out
+        pairs = [(key, _as_dicts(value) if key == MERGE_KEY else value) for key, value in out.entries()]
+        return Branch(Item(key, value) for key, value in _merged(pairs, where).items())
+    if isinstance(node, list):
+        out_list: list[Any] = []
+        index = 0  # counts the data items, as to_data's key paths do
+        for item in node:
+            if not isinstance(item, Comment):
+                item, index = merged_tree(item, (*where, ListIndex(index))), index + 1
+            out_list.append(item)
+        return out_list
+    return node
+
+
+def _as_dicts(value: Any) -> Any:
+    """A merge key's mapping (or list of them) as ``_merged`` takes it: each key's last value."""
+    if isinstance(value, Branch):
+        return dict(value.entries())
+    if isinstance(value, list):
+        return [_as_dicts(item) if isinstance(item, Branch) else item for item in value]
+    return value
+
+
+def merge_key_paths(node: Any, where: Path = ()) -> list[Path]:
+    """The key paths of the ``<<`` keys of a YAML SOPS tree (paths only, never a value)."""
+    found: list[Path] = []
+    if isinstance(node, Branch):
+        for key, value in node.entries():
+            found += [(*where, key)] if key == MERGE_KEY else []
+            found += merge_key_paths(value, (*where, key))
+    elif isinstance(node, list):
+        items = (item for item in node if not isinstance(item, Comment))
+        for index, item in enumerate(items):
+            found += merge_key_paths(item, (*where, ListIndex(index)))
+    return found
+
+
+_NAMED = 10
+"""Most key paths a note names (a file can hold thousands)."""
+
+
+def merge_note(node: Any, done: str) -> list[str]:
+    """One line naming (by key path, never by value) the ``<<`` merge keys of a YAML tree, for a user crossing
+    between SOPS and sealfile: ``done`` says what the conversion did with them."""
+    paths = merge_key_paths(node)
+    if not paths:
+        return []
+    named = ", ".join(format_keypath(path) for path in paths[:_NAMED])
+    more = f" and {len(paths) - _NAMED} more" if len(paths) > _NAMED else ""
+    return [f"{len(paths)} YAML '<<' key(s) {done}: sealfile reads '<<' as a merge (as ruamel.yaml does), "
+            f"sops as an ordinary key (its --output-type json prints \"<<\"): {named}{more}"]
 
 
 def to_data(node: Any, syntax: Syntax) -> Any:

@@ -115,3 +115,35 @@ def read_ini(text: str) -> tuple[Branch, dict[str, Any]]:
     flat = {key: value for key, (value, _) in metadata.keys.items()}
     branch = Branch(Item(s.name, s.branch()) for s in sections if s.name != METADATA_SECTION)
     return branch, flat_metadata(flat)
+
+
+def ini_comments(branch: Branch) -> Branch:
+    """A tree whose comments head what follows them (a YAML file's, as export's ``go_tree`` places them) with
+    its comments where go-ini keeps them, for :func:`~sealfile.sops.render.ini_text`: those before a section
+    (and a section's last ones, or an empty DEFAULT's) as the next section's first item, those before a key
+    as the item after it; the file's last comments stay at the top level, printed after the last section."""
+    out, pending = Branch(), list[str]()
+    for item in branch:
+        if isinstance(item.key, Comment):
+            pending.append(_ini_text(item.key))
+        elif not isinstance(item.value, Branch):
+            out.append(item)  # ini_text refuses it, by its key path
+        elif item.key == INI_DEFAULT_SECTION and not any(item.value.entries()):
+            pending += [_ini_text(entry.key) for entry in item.value if isinstance(entry.key, Comment)]
+            out.append(Item(item.key, Branch()))
+        else:
+            section = Branch([Item(Comment("\n; ".join(pending)))] if pending else [])
+            pending = []
+            for entry in item.value:
+                if isinstance(entry.key, Comment):
+                    pending.append(_ini_text(entry.key))
+                else:
+                    section += [Item(entry.key, entry.value), *(Item(Comment(text)) for text in pending)]
+                    pending = []
+            out.append(Item(item.key, section))
+    return Branch([*out, *(Item(Comment(text)) for text in pending)])
+
+
+def _ini_text(comment: Comment) -> str:
+    """A YAML comment's text (after its ``#``) as ini_text writes it after ``; ``."""
+    return comment.text.removeprefix(" ")

@@ -7,13 +7,14 @@ the data. YAML output is read back before it is returned (:func:`render.check_ya
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 from sealfile.model.paths import list_index, parse_keypath
 from sealfile.model.scalars import printed_alone
 from sealfile.sops import Kind, Opened, about, binary_payload, checked_kind, open_text
-from sealfile.sops.data import to_data
+from sealfile.sops.data import merged_tree, to_data
 from sealfile.sops.gojson import go_marshal, json_text
 from sealfile.sops.gonum import yaml_float
 from sealfile.sops.gotime import GoTime
@@ -106,5 +107,9 @@ def decrypt(text: str, kind: Kind, *, extract: str | None = None, output_type: s
     prints it; a binary file's bytes kept as surrogate escapes) or one extracted value."""
     target = checked_kind(output_type) if output_type else None
     opened = open_text(text, kind, comments=kind == "yaml" and target in (None, "yaml"))
+    spelled = "<<" in text or "\\" in text  # a "<<" key is written so, or through an escape: else no walk
+    if opened.kind == "yaml" and spelled and (extract is not None or target not in (None, "yaml")):
+        with about(opened.kind):  # one meaning of "<<" on every path: the merge load_secrets reads
+            opened = replace(opened, documents=[merged_tree(document) for document in opened.documents])
     shown = plaintext(opened, target) if extract is None else extract_text(opened, extract, target)
     return shown.decode("utf-8", "surrogateescape") if isinstance(shown, bytes) else shown

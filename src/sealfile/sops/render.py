@@ -269,7 +269,8 @@ def ini_text(branch: Branch) -> str:
                 pad = " " * (width - len(item.key.encode()))
                 out.append(f"{item.key}{pad} = {_ini_value(value_text(item.value))}")
         out.append("")
-    return "\n".join(out[:-1]) + "\n" if out else ""  # a blank line between sections, none after the last
+    ending = [f"; {item.key.text}" for item in branch if isinstance(item.key, Comment)]  # after the last section
+    return "\n".join(out[:-1] + ending) + "\n" if out or ending else ""  # a blank line between sections
 
 
 def check_yaml(text: str, expected: list[Any]) -> None:
