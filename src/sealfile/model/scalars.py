@@ -51,6 +51,17 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and ENC_RE.match(value) is not None
 
 
+def all_sealed(texts: list[str]) -> bool:
+    """Whether :func:`is_sealed` holds for every one of ``texts`` (strings), in one match in C over them
+    joined: a call of ``ENC_RE`` per token was half of a 3,000-value ``status``'s check. ``False`` says
+    only that one is not: ask :func:`is_sealed` which."""
+    if not texts:
+        return True
+    # exactly one line per text: a text holding a line break makes more lines than texts
+    lines = re.compile(rf"(?>ENC\[[A-Za-z0-9_\-]++=*+\]\n){{{len(texts)}}}\Z")  # possessive: no backtracking
+    return lines.match("\n".join(texts) + "\n") is not None
+
+
 def encode_scalar(value: Any, style: str | None = None) -> bytes:
     """``tag || text`` for any scalar the format holds; ``style`` is kept for strings and nulls."""
     if isinstance(value, str):

@@ -72,6 +72,7 @@ def test_takes_the_block_yaml_sealfile_writes(text: str) -> None:
     f"a: [x]\n{METADATA}", f"a: {{b: c}}\n{METADATA}", f"a: &x y\nb: *x\n{METADATA}", f"a: !!str y\n{METADATA}",
     f"a:\nb: c\n{METADATA}", f"a:\n{METADATA}", f"a: b\n  c\n{METADATA}", f"a: b\na: c\n{METADATA}",
     f"a:\tb\n{METADATA}", f"a: b\r\n{METADATA}", f"a: é\n{METADATA}", f"a: b\x7f\n{METADATA}",
+    f"a: b\x00\n{METADATA}", f"a: b\x0b\n{METADATA}", f"a: b\x1f\n{METADATA}", f"a: b\x09c\n{METADATA}",
     f"---\na: b\n{METADATA}", f"%YAML 1.2\n---\na: b\n{METADATA}", f"a: b\n---\n{METADATA}",
     f"- a\n{METADATA}", f"a:\n  - - b\n{METADATA}", f"a:\n  -\n    b: c\n{METADATA}", f"a: b: c\n{METADATA}",
     f"a: -b\n{METADATA}", f"true: b\n{METADATA}", f"'a': b\n{METADATA}", f"a : b\n{METADATA}",

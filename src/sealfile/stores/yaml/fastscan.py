@@ -35,7 +35,9 @@ _MAX_DEPTH = 50
 # group 1 starts a line read; the blank and comment lines before it pass in C (a hostile MB holds a million)
 _LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.M)
 _NOTHING = object()
-_PRINTABLE = bytes(range(32, 127)) + b"\n"  # the only characters the subset holds: no tab, CR or other control
+_CONTROLS = [chr(code) for code in (*range(10), *range(11, 32), 127)]
+"""The ASCII characters the subset does not hold (a tab, CR or other control): looked for one by one (memchr), a
+third of the cost of deleting the printable ones from the text's bytes."""
 
 class FastScan(Scan):
     """A :class:`Scan` whose roots and containers (and leaves' nodes) come from ruamel when first asked for."""
@@ -119,7 +121,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
 
     ``full_scan``: ruamel's scan, for the nodes when asked for (and a metadata block outside the
     subset :mod:`.metalines` reads)."""
-    if not text.isascii() or text.encode("ascii").translate(None, _PRINTABLE):
+    if not text.isascii() or any(map(text.__contains__, _CONTROLS)):
         return None
     nodes = LazyNodes(text, full_scan)
     scanned = FastScan(text, nodes)

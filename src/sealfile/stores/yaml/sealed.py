@@ -7,6 +7,8 @@ and the document model (:mod:`sealfile.ops.spliced`), which can take over what t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError, NotSealedError
@@ -14,10 +16,12 @@ from sealfile.model.lines import line_column
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import is_sealed
+from sealfile.model.scalars import all_sealed, is_sealed
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.basics import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
+
+_VALUE = attrgetter("value")
 
 
 def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadata]:
@@ -60,8 +64,16 @@ def refuse_retyped_strings(body: str, leaves: Sequence[Leaf], payloads: Sequence
 
 
 def token_flags(leaves: Sequence[Leaf]) -> list[bool]:
-    """Whether each leaf holds a sealed value (an ``ENC[...]`` token)."""
-    return [type(leaf.value) is str and is_sealed(leaf.value) for leaf in leaves]
+    """Whether each leaf holds a sealed value (an ``ENC[...]`` token): the usual file's tokens checked
+    together (:func:`all_sealed`), each one only when one of them is not a token."""
+    values = list(map(_VALUE, leaves))
+    if set(map(type, values)) <= {str}:  # the usual file: no loop in Python
+        flags = list(map(str.startswith, values, repeat("ENC[")))
+    else:
+        flags = [type(value) is str and value.startswith("ENC[") for value in values]
+    if all_sealed(list(compress(values, flags))):
+        return flags
+    return [flag and is_sealed(value) for flag, value in zip(flags, values, strict=True)]
 
 
 def encrypted_leaves(scanned: Scan, tokens: list[bool], rules: EncryptionRules) -> list[Leaf]:
