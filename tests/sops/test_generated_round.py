@@ -73,7 +73,8 @@ def _round(text: str, kind: str, work: Path) -> None:
     assert_same(_sops_data(exported, kind), theirs, "exported")
     assert _without_randomness(exported.read_text(encoding="utf-8")) == _without_randomness(
         _resealed_by_sops(sealed, kind))
-    name = next(key for key in [*theirs, "added by sops"] if "\0" not in key)  # an argument holds no NUL
+    # an argument holds no NUL, and sops set's path syntax cannot name a key holding a bracket or a quote
+    name = next(key for key in [*theirs, "added by sops"] if not set(key) & set('\0[]"\\'))
     edited = run_sops(["set", "--input-type", kind, "--output-type", kind, str(exported),
                        json.dumps([name], ensure_ascii=False), '"set by sops"'])
     assert edited.returncode == 0, edited.stderr
