@@ -61,8 +61,14 @@ def forget_input(err: BaseException) -> None:
 
 def one_line(text: str) -> str:
     """``text`` with each character a terminal would not show as itself (a line break in a key, an
-    escape sequence) written as its escape, so a file name or key path never breaks or forges a line."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    escape sequence) written as its escape, so a file name or key path never breaks or forges a line, nor
+    commands a CI runner reading the log: ``##`` as ``#\\x23`` (Azure's agent acts on ``##vso[``, GitHub's on
+    ``##[``, anywhere in a line), a leading ``::`` as ``\\x3a:`` (GitHub's ``::add-mask::`` after blanks)."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = text.replace("##", "#\\x23")
+    blank = len(text) - len(text.lstrip(" "))
+    return f"{text[:blank]}\\x3a{text[blank + 1:]}" if text.startswith("::", blank) else text
 
 
 CAUSE_LIMIT = 1000

@@ -96,7 +96,7 @@ def git_textconv(file: str, redact: bool) -> None:
     try:
         raw = io.read_bytes(file)
     except SealfileError as err:  # too large, a device, unreadable: say so instead of failing 'git diff'
-        sys.stdout.write(f"# sealfile: not shown: {err.message}\n")
+        sys.stdout.write(one_line(f"# sealfile: not shown: {err.message}") + "\n")
         return
     try:
         text = raw.decode("utf-8")
@@ -108,7 +108,7 @@ def git_textconv(file: str, redact: bool) -> None:
     except Exception as err:  # a .sealfile.yaml that does not read: trust nothing, show the file redacted
         policy, redact = None, True
         cause = err if isinstance(err, SealfileError) else type(err).__name__
-        sys.stdout.write(f"# sealfile: not decrypted: {cause}\n")
+        sys.stdout.write(one_line(f"# sealfile: not decrypted: {cause}") + "\n")
     try:
         sys.stdout.write(textconv(text, decrypt=not redact, store=store_for(file), policy=policy,
                                   path=file))

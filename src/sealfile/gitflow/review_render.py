@@ -29,7 +29,8 @@ def render(result: Review, fmt: str = "text") -> str:
     character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
     than any run of backticks it holds."""
     if fmt == "json":
-        return json.dumps(_as_json(result), indent=2) + "\n"
+        # "##" only occurs inside strings here: as "#\u0023" it is the same JSON, and no CI runner's command
+        return json.dumps(_as_json(result), indent=2).replace("##", "#\\u0023") + "\n"
     markdown = fmt == "markdown"
     shown = markdown_text if markdown else one_line
 
