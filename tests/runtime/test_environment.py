@@ -157,6 +157,11 @@ HOOKS = {
     "erl_aflags": "ERL_AFLAGS", "mono_env_options": "MONO_ENV_OPTIONS", "uv_index_url": "UV_INDEX_URL",
     "poetry_repositories_x_url": "POETRY_REPOSITORIES_X_URL", "pipenv_pypi_mirror": "PIPENV_PYPI_MIRROR",
     "conda_channels": "CONDA_CHANNELS", "ansible_config": "ANSIBLE_CONFIG",
+    "less": "LESS", "lesskeyin": "LESSKEYIN", "lesskey_content": "LESSKEY_CONTENT", "lesshistfile": "LESSHISTFILE",
+    "mailpath": "MAILPATH", "goroot": "GOROOT", "gomodcache": "GOMODCACHE", "gocache": "GOCACHE", "goauth": "GOAUTH",
+    "gosumdb": "GOSUMDB", "goinsecure": "GOINSECURE", "julia_depot_path": "JULIA_DEPOT_PATH", "r_libs_user":
+    "R_LIBS_USER", "jupyter_config_dir": "JUPYTER_CONFIG_DIR", "ansible_library": "ANSIBLE_LIBRARY",
+    "ipythondir": "IPYTHONDIR", "pyenv_root": "PYENV_ROOT", "deno_dir": "DENO_DIR",
 }
 
 

@@ -48,6 +48,9 @@ HOOK_NAMES = frozenset({
     "PS0", "PS1", "PS2", "PS3", "HISTFILE",  # an interactive bash expands $(...) in prompts; where history goes
     # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
+    # less runs LESS's "+!cmd" as it opens a file, and a lesskey file's #env section sets its LESSOPEN; an
+    # interactive bash or zsh expands $(...) in a MAILPATH message when that file grows (a repo's reflog)
+    "LESS", "LESSEDIT", "LESSHISTFILE", "MAILPATH",
     "SSH_ASKPASS_REQUIRE", "SUDO_ASKPASS", "SUDO_EDITOR", "FCEDIT", "SVN_EDITOR", "HGEDITOR", "HGRCPATH",
     "VIMINIT", "GVIMINIT", "EXINIT", "MYVIMRC",
     # the C library and dynamic loader; the resolver's search domains (a host "db" looked up as "db.DOMAIN")
@@ -56,6 +59,10 @@ HOOK_NAMES = frozenset({
     # interpreters and tool chains; make reads options (--eval runs $(shell ...)) and makefiles from these,
     # and the JVM launchers of build tools pass their *_OPTS to the JVM (-javaagent loads code)
     "CLASSPATH", "TCLLIBPATH", "GOFLAGS", "GOPROXY", "GOENV", "GOTOOLCHAIN", "RUSTC_WRAPPER", "RUSTFLAGS",
+    # go runs the compiler of GOROOT, and trusts the sources and objects of its module and build caches;
+    # GOAUTH runs a command, and the others turn off where and how modules are checked
+    "GOROOT", "GOPATH", "GOBIN", "GOMODCACHE", "GOCACHE", "GOTOOLDIR", "GOAUTH", "GOVCS", "GOINSECURE",
+    "GOSUMDB", "GONOSUMDB", "GONOSUMCHECK", "GONOPROXY", "GOPRIVATE", "IPYTHONDIR", "BZR_PLUGIN_PATH", "DENO_DIR",
     "MAKEFLAGS", "GNUMAKEFLAGS", "MFLAGS", "MAKEFILES", "MAVEN_OPTS", "MAVEN_ARGS", "GRADLE_OPTS", "SBT_OPTS",
     "ANT_OPTS", "ELECTRON_RUN_AS_NODE",
     # the programs and flags C tool chains run (make's implicit rules, autoconf, cgo, CMake, cargo's build
@@ -103,6 +110,8 @@ HOOK_PREFIXES = (
     "SEALFILE_", "SOPS_",  # a file must not configure sealfile (or sops) in the child either
     "ERL_",  # the Erlang VM's flags (-eval runs code) and library path
     "UV_", "POETRY_", "PIPENV_", "PDM_", "CONDA_",  # where Python's package managers install code from, as PIP_
+    "LESSKEY",  # LESSKEY, LESSKEYIN, LESSKEY_CONTENT (the lesskey text itself: #env LESSOPEN=|cmd)
+    "JULIA_", "R_LIBS", "JUPYTER_", "ANSIBLE_", "PYENV_",  # start-up code, libraries, modules, interpreters
 )
 SETTINGS_UNDER_HOOK_PREFIXES = frozenset({"NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"})
 """Names a hook prefix covers that only set a mode (no code, path, host or trust): ``NODE_ENV`` is in most
