@@ -296,4 +296,4 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     frame, level = sys._getframe(0), 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+    warnings.warn(one_line(message), category, stacklevel=level)  # a key path may hold '##vso[' (one_line)

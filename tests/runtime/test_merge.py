@@ -121,3 +121,14 @@ def test_cli_exec_merges_files_before_the_separator(files: tuple[Path, Path]) ->
 def test_cli_exec_with_one_file_keeps_its_command_line(files: tuple[Path, Path]) -> None:
     result = run_cli("exec", files[0], "sh", "-c", 'echo "$DB_PASSWORD"')
     assert result.stdout == "base-secret\n", result.stderr
+
+
+def test_a_warning_to_the_application_commands_no_ci_runner(age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """An application's warnings reach its CI log: Azure's agent acts on '##vso[' anywhere in a line."""
+    files = [tmp_path / "a.enc.yaml", tmp_path / "b.enc.yaml"]
+    for n, file in enumerate(files):
+        file.write_text(seal_text(f'"##vso[task.prependpath]/tmp/x": v{n}\n', [age_identity.key]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sealfile.load_secrets(files)
+    assert [str(w.message).split(":")[0] for w in caught] == ['["#\\x23vso[task.prependpath]/tmp/x"]']
