@@ -46,6 +46,8 @@ HOOK_NAMES = frozenset({
     "BASH_ENV", "ENV", "PS4", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE", "FPATH",
     "ZDOTDIR", "INPUTRC", "PATH", "SHELL", "HOME", "NULLCMD", "READNULLCMD",  # zsh runs these for `> file`, `< file`
     "PS0", "PS1", "PS2", "PS3", "HISTFILE",  # an interactive bash expands $(...) in prompts; where history goes
+    # zsh's names for its prompts, expanded with $(...) under PROMPT_SUBST (set by oh-my-zsh and most themes)
+    "PROMPT", "PROMPT2", "PROMPT3", "PROMPT4", "RPROMPT", "RPROMPT2", "RPS1", "RPS2", "SPROMPT", "PROMPT_EOL_MARK",
     # programs other programs start, and commands editors run as they start
     "EDITOR", "VISUAL", "PAGER", "MANPAGER", "BROWSER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS",
     # less runs LESS's "+!cmd" as it opens a file, and a lesskey file's #env section sets its LESSOPEN; an
