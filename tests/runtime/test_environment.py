@@ -162,6 +162,9 @@ HOOKS = {
     "gosumdb": "GOSUMDB", "goinsecure": "GOINSECURE", "julia_depot_path": "JULIA_DEPOT_PATH", "r_libs_user":
     "R_LIBS_USER", "jupyter_config_dir": "JUPYTER_CONFIG_DIR", "ansible_library": "ANSIBLE_LIBRARY",
     "ipythondir": "IPYTHONDIR", "pyenv_root": "PYENV_ROOT", "deno_dir": "DENO_DIR",
+    "kubectl_external_diff": "KUBECTL_EXTERNAL_DIFF", "ripgrep_config_path": "RIPGREP_CONFIG_PATH",
+    "fzf_default_command": "FZF_DEFAULT_COMMAND", "vagrant_cwd": "VAGRANT_CWD", "tg_tf_path": "TG_TF_PATH",
+    "asdf_data_dir": "ASDF_DATA_DIR", "psql_watch_pager": "PSQL_WATCH_PAGER", "bat_pager": "BAT_PAGER",
 }
 
 

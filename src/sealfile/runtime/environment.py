@@ -98,7 +98,12 @@ HOOK_NAMES = frozenset({
     # options a tool reads as its own command line, and the editors, pagers and browsers one tool runs:
     # TAR_OPTIONS='--checkpoint-action=exec=...' runs a command in every tar, MANOPT='-P cmd' man's pager
     "TAR_OPTIONS", "MANOPT", "KUBE_EDITOR", "PSQL_EDITOR", "PSQL_PAGER", "GH_EDITOR", "GH_PAGER", "GH_BROWSER",
-    "AWS_PAGER", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "CVSEDITOR",
+    "AWS_PAGER", "SYSTEMD_PAGER", "SYSTEMD_EDITOR", "CVSEDITOR", "PSQL_WATCH_PAGER", "GLAB_PAGER", "BAT_PAGER",
+    "DELTA_PAGER", "KUBECTL_EXTERNAL_DIFF", "HGMERGE", "SVN_MERGE", "FZF_DEFAULT_COMMAND", "FZF_DEFAULT_OPTS",
+    "RIPGREP_CONFIG_PATH", "STARSHIP_CONFIG", "SCREENRC",  # rg's --pre=, fzf's --preview= and starship run commands
+    # the program or plug-ins a tool runs, the code it evaluates (a Vagrantfile is Ruby), version managers' shims
+    "TERRAGRUNT_TFPATH", "TG_TF_PATH", "PACKER_PLUGIN_PATH", "PULUMI_HOME", "VAGRANT_CWD", "VAGRANT_HOME", "NIX_PATH",
+    "ASDF_DIR", "ASDF_DATA_DIR", "ASDF_CONFIG_FILE",
     # where gcc finds the programs it runs (cc1, as, collect2), the file every ./configure sources, and the
     # directories and lists programs load modules and start-up code from
     "GCC_EXEC_PREFIX", "COMPILER_PATH", "CONFIG_SITE", "GTK_MODULES", "GTK_PATH", "QT_PLUGIN_PATH", "VIMRUNTIME",
