@@ -167,3 +167,18 @@ def test_a_replace_ref_the_clone_fetched_does_not_show_the_review_another_commit
     shown = subprocess.run(["git", "show", f"evil:{FILE}"], cwd=sandbox.repo, capture_output=True, text=True,
                            check=True, env=sandbox.env).stdout
     assert "s3cret-a91" not in shown  # git itself, replacements on, shows the benign commit's file
+
+
+def test_a_name_holding_a_colon_and_space_is_named_whole(sandbox: Sandbox) -> None:
+    """The finding's file was taken up to its first ": ": ``prod.enc.yaml: ok.enc.yaml`` read as
+    ``prod.enc.yaml``, the commit put inside the name, so the line blamed another file."""
+    _base(sandbox)
+    name = f"{FILE}: ok.enc.yaml"
+    (sandbox.repo / name).write_text(PLAIN)
+    sandbox.commit("a leak")
+    (sandbox.repo / name).unlink()
+    sandbox.commit("gone again")
+    status, shown = _review(sandbox)
+    assert status == 3, shown
+    assert f"  {name}: in commit {_commit_of(sandbox, 'HEAD~1')}, changed since but in the history this change " \
+           "pushes: NOT SEALED" in shown, shown

@@ -63,11 +63,16 @@ def unread_violations(unread: int, base: str, head: str) -> list[str]:
             ] if unread else []
 
 
-def in_commit(commit: str, finding: str) -> str:
-    """``finding`` of a transient version, named by the commit that wrote it."""
-    path, sep, rest = finding.partition(": ")
-    where = f"in commit {commit[:12]}, changed since but in the history this change pushes"
-    return f"{path}: {where}: {rest}" if sep else f"{where}: {finding}"
+def in_commit(commit: Transient, finding: str) -> str:
+    """``finding`` of a transient version, named by the commit that wrote it. The file is the longest of the
+    commit's paths the finding starts with: a name may hold ": " (split at the first, ``a: b.enc.yaml`` read
+    as ``a`` with ``in commit ...`` put inside the name)."""
+    where = f"in commit {commit.commit[:12]}, changed since but in the history this change pushes"
+    path = max((p for p in commit.paths if finding.startswith(f"{p}: ")), key=len, default=None)
+    if path is None:
+        path, sep, rest = finding.partition(": ")
+        return f"{path}: {where}: {rest}" if sep else f"{where}: {finding}"
+    return f"{path}: {where}: {finding[len(path) + 2:]}"
 
 
 def _tree(rev: str, root: str | os.PathLike[str]) -> dict[str, str]:

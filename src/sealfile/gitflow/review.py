@@ -109,11 +109,11 @@ def _review_commits(result: Review, trusted: Blobs, root: Path, budget: ReadBudg
     for commit in transients:
         with Blobs(commit.parent or EMPTY_TREE, root) as before, Blobs(commit.commit, root) as after:
             found = _review_versions(before, after, trusted, root, budget, only=set(commit.paths))
-        result.history_recipients += [in_commit(commit.commit, f"{f.path}: ADDED {r}") for f in found.files
+        result.history_recipients += [in_commit(commit, f"{f.path}: ADDED {r}") for f in found.files
                                       for r in f.diff.recipients_added]
-        result.history += [in_commit(commit.commit, line) for line in found.violations if line not in said]
-        result.history_notes += [in_commit(commit.commit, line) for line in found.plaintext_notes] + [
-            in_commit(commit.commit, f"{f.path}: {line}") for f in found.files for line in f.attention
+        result.history += [in_commit(commit, line) for line in found.violations if line not in said]
+        result.history_notes += [in_commit(commit, line) for line in found.plaintext_notes] + [
+            in_commit(commit, f"{f.path}: {line}") for f in found.files for line in f.attention
             if line.startswith("comment added")]
 
 
