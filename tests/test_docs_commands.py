@@ -1,0 +1,148 @@
+"""Every ``sealfile ...`` command line the documentation shows parses with the current command line, and every
+``--option`` it names is one of sealfile's or a named other tool's.
+
+Where docs drift from the code: a renamed or removed option, a choice that is gone (``--output-type ini``), a
+subcommand moved. tests/test_readme.py runs the README's snippets; this reads everything else the docs say
+(docs/*.md, the examples' READMEs, inline ``sealfile ...`` spans in prose) and parses each line without running
+it. A command line may leave out its arguments (prose names ``sealfile edit`` alone) and may hold placeholders
+(``FILE...``, ``age1...``, ``[-o OUT | -i]``).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from sealfile.cli.app import cli
+from tests.support.markdown import FENCE
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "examples").rglob("*.md")])
+SHELL = {"sh", "bash", "shell", "console"}
+NOT_COMMANDS = {"sealfile v2 file mac", "sealfile COMMAND --help"}
+"""Spans that start with the word and are not command lines: a MAC info string, the generic help line."""
+OTHER_TOOLS_FLAGS = {
+    # git, pre-commit, gpg, tar, make, docker, gunicorn, sops, flask, mypy, the benchmarks' and editors' own
+    "--abort", "--continue", "--skip", "--squash", "--rebase", "--hard", "--ours", "--theirs", "--no-verify",
+    "--depth", "--unshallow", "--filter", "--git-path", "--ext-diff", "--no-ext-diff", "--no-textconv",
+    "--word-diff", "--init", "--hook-stage", "--symmetric", "--throw-keyids", "--decrypt", "--checkpoint",
+    "--checkpoint-action", "--eval", "--env-file", "--preload", "--add-age", "--no-fifo", "--app", "--strict",
+    "--quick", "--wait", "--help",
+}
+
+
+def _markdown(path: Path) -> Iterator[tuple[int, str, str | None]]:
+    """(line, text, fence language) for each line, None outside fences."""
+    language: str | None = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        opening = FENCE.match(line)
+        if opening:
+            language = None if language is not None else opening.group("lang")
+            continue
+        yield number, line, language
+
+
+def _where(path: Path, line: int) -> str:
+    return f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{line}"
+
+
+def command_lines(path: Path) -> list[tuple[str, str]]:
+    """(where, command line) for each ``sealfile`` line of a shell fence and each ``sealfile ...`` code span."""
+    found: list[tuple[str, str]] = []
+    prose: list[tuple[int, str]] = []
+    for number, line, language in _markdown(path):
+        if language is None:
+            prose.append((number, line))
+        elif language in SHELL:
+            for part in re.split(r"[|;&()]", line.split(" #", 1)[0]):
+                if part.strip().startswith("sealfile "):
+                    found.append((_where(path, number), part.strip().rstrip("\\").strip()))
+    text = "\n".join(f"\x00{n}\x00{line}" for n, line in prose)
+    for span in re.finditer(r"`(\x00\d+\x00)?(sealfile [^`]*)`", text.replace("\n\x00", "\x00")):
+        number = re.findall(r"\x00(\d+)\x00", text[:span.start() + 1])
+        line = " ".join(re.sub(r"\x00\d+\x00", " ", span.group(2)).split())
+        for part in re.split(r" [|;&] ", line):
+            if part not in NOT_COMMANDS and part.startswith("sealfile "):
+                found.append((_where(path, int(number[-1]) if number else 0), part))
+    return found
+
+
+def _without_placeholders(line: str) -> list[str]:
+    """The words, with ``[...]`` groups left out, ``A|B`` as ``A`` and ``X...`` as ``X``."""
+    line = re.sub(r"\$\w+|\$\{\w+\}", "x", line)
+    while re.search(r"\[[^][]*\]", line):
+        line = re.sub(r"\s*\[[^][]*\]", "", line)
+    return [word.split("|")[0].removesuffix("...") or "x" for word in shlex.split(line, comments=True)[1:]]
+
+
+def parse_problem(words: list[str]) -> str | None:
+    """Why click refuses ``sealfile WORDS``, or None; a missing argument, a file that is not there and an
+    option named last without its value (prose: ``sealfile diff --git``) are no problem here."""
+    try:
+        ctx = cli.make_context("sealfile", list(words))
+        while isinstance(ctx.command, click.Group) and ctx._protected_args:
+            name, *rest = [*ctx._protected_args, *ctx.args]
+            command = ctx.command.get_command(ctx, name)
+            if command is None:
+                return f"no command {name!r}"
+            ctx = command.make_context(name, rest, parent=ctx)
+    except click.exceptions.Exit:
+        return None
+    except (click.MissingParameter, click.exceptions.NoArgsIsHelpError):
+        return None
+    except click.UsageError as err:
+        message = err.format_message()
+        if "does not exist" in message or (words and f"'{words[-1]}' requires an argument" in message):
+            return None
+        return message
+    return None
+
+
+ALL = [(where, line) for path in DOCS for where, line in command_lines(path)]
+
+
+def test_the_docs_show_command_lines() -> None:
+    assert len(ALL) > 150
+    shown_in = {where.split(":")[0] for where, _ in ALL}
+    assert shown_in >= {"README.md", "docs/git.md", "docs/sops-compat.md", "examples/flask_app/README.md"}
+
+
+def test_the_extractor_reads_fences_spans_and_placeholders(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("Run `sealfile diff\n--git REV` or `sealfile v2 file mac`.\n```sh\nx && sealfile check a  # c\n"
+                    "git show :3:f | sealfile decrypt -\n```\n```text\nsealfile: error: x\n```\n")
+    assert command_lines(page) == [("page.md:4", "sealfile check a"), ("page.md:5", "sealfile decrypt -"),
+                                   ("page.md:1", "sealfile diff --git REV")]
+    assert _without_placeholders("sealfile export-sops FILE... [-o OUT | -i] --output-type yaml|json") == [
+        "export-sops", "FILE", "--output-type", "yaml"]
+    assert parse_problem(["decrypt", "--output-type", "xml", "f"]) is not None
+    assert parse_problem(["decrypt", "--no-such-option", "f"]) is not None
+    assert parse_problem(["no-such-command"]) is not None
+    assert parse_problem(["git", "install", "--global"]) is None
+
+
+@pytest.mark.parametrize("where, line", ALL, ids=[f"{where} {line[:60]}" for where, line in ALL])
+def test_each_documented_command_line_parses(where: str, line: str) -> None:
+    assert parse_problem(_without_placeholders(line)) is None, f"{where}: {line}"
+
+
+def _every_option(command: click.Command, ctx: click.Context) -> Iterator[str]:
+    for param in command.params:
+        yield from (*param.opts, *param.secondary_opts)
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _every_option(sub, ctx)
+
+
+def test_every_long_option_the_docs_name_is_sealfiles_or_another_tools() -> None:
+    ours = set(_every_option(cli, click.Context(cli)))
+    unknown = sorted({f"{_where(path, n)}: {flag}" for path in DOCS for n, line, _ in _markdown(path)
+                      for flag in re.findall(r"(?<![\w-])--[a-z][\w-]*[a-z]", line)
+                      if flag not in ours and flag not in OTHER_TOOLS_FLAGS})
+    assert unknown == [], "a renamed or removed option (or add another tool's flag to OTHER_TOOLS_FLAGS)"
