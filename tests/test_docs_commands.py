@@ -146,3 +146,34 @@ def test_every_long_option_the_docs_name_is_sealfiles_or_another_tools() -> None
                       for flag in re.findall(r"(?<![\w-])--[a-z][\w-]*[a-z]", line)
                       if flag not in ours and flag not in OTHER_TOOLS_FLAGS})
     assert unknown == [], "a renamed or removed option (or add another tool's flag to OTHER_TOOLS_FLAGS)"
+
+
+def _commands(command: click.Command, ctx: click.Context, path: str = "sealfile") -> Iterator[
+        tuple[str, click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _commands(sub, ctx, f"{path} {name}")
+
+
+def test_every_command_and_option_is_named_in_the_docs() -> None:
+    """The other way round: a command or option no page names is one a reader of the docs never finds
+    (``--help`` has it, by tests/cli/test_help_and_completion.py). An option counts when any of its flags
+    (``-i`` for ``--in-place``) is named."""
+    text = "\n".join(path.read_text(encoding="utf-8") for path in DOCS)
+
+    def named(flag: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text) is not None
+
+    def command_named(path: str) -> bool:  # `edit`, sealfile git install, recipients list|add|remove
+        *parents, name = path.split()
+        listed = rf"{re.escape(parents[-1])} [\w|/`-]*\b{name}(?![\w-])"
+        return f"`{name}`" in text or re.search(listed, text) is not None
+
+    missing = [path for path, _ in _commands(cli, click.Context(cli)) if path != "sealfile" and not command_named(path)]
+    missing += [f"{path} {param.opts[0]}" for path, command in _commands(cli, click.Context(cli))
+                for param in command.params if isinstance(param, click.Option)
+                and not any(named(flag) for flag in (*param.opts, *param.secondary_opts))]
+    assert missing == []
