@@ -1,4 +1,5 @@
-"""Every ``.sealfile.yaml`` field the code reads is documented, and every field a documented config uses is read.
+"""Every ``.sealfile.yaml`` field and ``SEALFILE_*`` variable the code reads is documented, and every field a
+documented config uses, and every variable the docs name, is read.
 
 A field the docs show that the code refuses ('unknown field') breaks a reader's first config; a field the code
 reads that no page names is one nobody finds. The fields are the code's own lists (the top level, a creation
@@ -11,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 from ruamel.yaml import YAML
 
+from sealfile.cli.app import cli
 from sealfile.kms.registry import BUILTIN
 from sealfile.kms.trust import TARGET_KINDS
 from sealfile.ops.config import TOP_LEVEL
@@ -23,6 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = [ROOT / "README.md", ROOT / "docs" / "format.md"]
 """Where a reader looks a field up."""
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+VARIABLE = r"(?<![\w])SEALFILE_[A-Z0-9_]*[A-Z0-9]_?"
+TEST_SWITCHES = {"SEALFILE_CHECK_FAST_SCAN"}
+"""Read by the code, set by the test suite only."""
+READERS = ["src", "scripts", ".ci", "examples", "tests/reliability"]
+"""Where a variable the docs name may be read: the package, the scripts and CI the README describes, the examples,
+the reliability report's test."""
 RULE = {*RULE_FIELDS, *BUILTIN}
 
 
@@ -61,3 +70,33 @@ def test_every_config_the_docs_show_uses_fields_the_code_reads() -> None:
     shown = list(configs())
     assert len(shown) >= 3
     assert [(where, field) for where, config in shown for field in unknown_fields(config)] == []
+
+
+def _option_variables(command: click.Command, prefix: str = "SEALFILE") -> Iterator[str]:
+    """``SEALFILE_<COMMAND>_<OPTION>`` of every option (README: every option can come from the environment)."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.allow_from_autoenv and param.expose_value:
+            yield from (f"{prefix}_{flag[2:].replace('-', '_').upper()}" for flag in param.opts if flag[:2] == "--")
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _option_variables(sub, f"{prefix}_{name.replace('-', '_').upper()}")
+
+
+def _variables(paths: list[Path]) -> set[str]:
+    return {name for path in paths for name in re.findall(VARIABLE, path.read_text(encoding="utf-8", errors="replace"))}
+
+
+def test_every_variable_the_code_reads_is_documented_and_every_documented_one_is_read() -> None:
+    documented = _variables([*PAGES, *(ROOT / "examples").rglob("*.md")])
+    sources = [file for root in READERS for file in (ROOT / root).rglob("*") if file.is_file()
+               and file.suffix in ("", ".py", ".sh")]
+    read = _variables(sources) | set(_option_variables(cli))
+    quoted = {name for file in (ROOT / "src").rglob("*.py")
+              for name in re.findall(r"[\"'](SEALFILE_[A-Z0-9_]+)", file.read_text(encoding="utf-8"))}
+    prefixes = tuple(name for name in read if name.endswith("_"))
+    assert sorted(name for name in documented if name not in read and not name.startswith(prefixes)) == []
+    assert sorted(quoted - documented - set(_option_variables(cli)) - TEST_SWITCHES
+                  - {name for name in quoted if name.endswith("_")}) == []
