@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from sealfile.cli.app import cli
 from sealfile.kms.registry import BUILTIN
 from sealfile.kms.trust import TARGET_KINDS
-from sealfile.ops.config import TOP_LEVEL
+from sealfile.ops.config import DEFAULT_SEALED_PATTERNS, TOP_LEVEL
 from sealfile.ops.creation_rules import RULE_FIELDS
 from tests.support.markdown import fences
 
@@ -100,3 +100,26 @@ def test_every_variable_the_code_reads_is_documented_and_every_documented_one_is
     assert sorted(name for name in documented if name not in read and not name.startswith(prefixes)) == []
     assert sorted(quoted - documented - set(_option_variables(cli)) - TEST_SWITCHES
                   - {name for name in quoted if name.endswith("_")}) == []
+
+
+def _help_texts(command: click.Command) -> Iterator[str]:
+    yield command.help or ""
+    yield from (param.help or "" for param in command.params if isinstance(param, click.Option))
+    if isinstance(command, click.Group):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _help_texts(sub)
+
+
+def test_each_list_of_the_default_sealed_files_patterns_is_whole() -> None:
+    """Where a page, the pre-commit hook's definition or a command's help lists the default ``sealed_files``,
+    it lists every pattern (the hook's comment missed ``.env.*.enc`` when that default was added)."""
+    texts = {path.name: path.read_text(encoding="utf-8") for path in [*PAGES, ROOT / ".pre-commit-hooks.yaml"]}
+    texts["--help"] = "\n".join(_help_texts(cli))
+    partial = [(name, text.count("\n", 0, at) + 1) for name, text in texts.items()
+               for at in [m.start() for m in re.finditer(re.escape("*.enc.yml"), text)]
+               if not all(pattern in text[max(at - 200, 0):at + 400] for pattern in DEFAULT_SEALED_PATTERNS)]
+    assert sum(text.count("*.enc.yml") for text in texts.values()) >= 5
+    assert partial == []
