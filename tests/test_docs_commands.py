@@ -64,7 +64,7 @@ def command_lines(path: Path) -> list[tuple[str, str]]:
     text = "\n".join(f"\x00{n}\x00{line}" for n, line in prose)
     for span in re.finditer(r"`(\x00\d+\x00)?(sealfile [^`]*)`", text.replace("\n\x00", "\x00")):
         number = re.findall(r"\x00(\d+)\x00", text[:span.start() + 1])
-        line = " ".join(re.sub(r"\x00\d+\x00", " ", span.group(2)).split())
+        line = " ".join(re.sub(r"\x00\d+\x00", " ", span.group(2)).replace("\\|", "|").split())  # \| in a table
         for part in re.split(r" [|;&] ", line):
             if part not in NOT_COMMANDS and part.startswith("sealfile "):
                 found.append((_where(path, int(number[-1]) if number else 0), part))
