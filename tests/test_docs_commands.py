@@ -197,3 +197,19 @@ def test_every_module_script_and_repository_path_the_docs_name_exists() -> None:
                                                   for name in files):
                     missing.append(f"{_where(path, number)}: {named}")
     assert missing == []
+
+
+def test_every_choice_the_docs_give_an_option_is_one_it_takes() -> None:
+    """`--output-type dotenv` in prose, outside a whole command line: a choice renamed or dropped. Upper case is a
+    placeholder (`--output-type T`); README's example of a usage error gives `--type date` on purpose."""
+    choices: dict[str, set[str]] = {}
+    for _, command in _commands(cli, click.Context(cli)):
+        for param in command.params:
+            if isinstance(param.type, click.Choice):
+                for flag in param.opts:
+                    choices.setdefault(flag, set()).update(str(choice) for choice in param.type.choices)
+    assert {"--output-type", "--input-type", "--format", "--type"} <= set(choices)
+    wrong = [f"{_where(path, number)}: {flag} {value}" for path in DOCS for number, line, _ in _markdown(path)
+             for flag, value in re.findall(r"(--[\w-]+)[ =]([a-z][\w-]*)", line)
+             if flag in choices and value not in choices[flag] and f"{flag} {value}" != "--type date"]
+    assert wrong == []
