@@ -123,3 +123,28 @@ def test_each_list_of_the_default_sealed_files_patterns_is_whole() -> None:
                if not all(pattern in text[max(at - 200, 0):at + 400] for pattern in DEFAULT_SEALED_PATTERNS)]
     assert sum(text.count("*.enc.yml") for text in texts.values()) >= 5
     assert partial == []
+
+
+def test_each_numeric_setting_is_documented_with_its_default() -> None:
+    """Every limit read from the environment (files/settings.py) is named in the docs with its default nearby
+    (`SEALFILE_LOCK_WAIT`, default 10 s): a changed default fails here until the pages say the new one."""
+    from sealfile.cli.forked import MAX_WORKERS, WORKERS_ENV
+    from sealfile.files.io import DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV
+    from sealfile.files.locking import DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV
+    from sealfile.gitflow.review_budget import DEFAULT_REVIEW_MAX_MB, REVIEW_MAX_MB_ENV
+    from sealfile.kms.aws.client import DEFAULT_MAX_ATTEMPTS
+    from sealfile.kms.base import DEFAULT_KMS_TIMEOUT, KMS_TIMEOUT_ENV
+    from sealfile.stores.node_limit import DEFAULT_MAX_NODES, MAX_NODES_ENV
+
+    settings = [(MAX_WORKERS, WORKERS_ENV), (DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV), (DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV),
+                (DEFAULT_REVIEW_MAX_MB, REVIEW_MAX_MB_ENV), (DEFAULT_MAX_ATTEMPTS, "AWS_MAX_ATTEMPTS"),
+                (DEFAULT_KMS_TIMEOUT, KMS_TIMEOUT_ENV), (DEFAULT_MAX_NODES, MAX_NODES_ENV)]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    sources = (ROOT / "src" / "sealfile" / "files" / "settings.py").read_text(encoding="utf-8")
+    assert sources.count("def positive_setting") == 1
+    called = {file.name for file in (ROOT / "src").rglob("*.py") if "positive_setting(" in file.read_text()}
+    assert len(called) - 1 == len(settings), "a new numeric setting: add it here"
+    undocumented = [variable for default, variable in settings
+                    if not any(re.search(rf"(?<![\d,.]){int(default):,}(?![\d,])", text[at - 200:at + 200])
+                               for at in (m.start() for m in re.finditer(variable, text)))]
+    assert undocumented == []
