@@ -148,3 +148,23 @@ def test_each_numeric_setting_is_documented_with_its_default() -> None:
                     if not any(re.search(rf"(?<![\d,.]){int(default):,}(?![\d,])", text[at - 200:at + 200])
                                for at in (m.start() for m in re.finditer(variable, text)))]
     assert undocumented == []
+
+
+def test_the_format_names_each_metadata_field_a_reader_takes_and_stanza_fields_it_reads() -> None:
+    """docs/format.md §2's table is the metadata a reader accepts (unknown fields are refused), and each stanza
+    field §3 names for a kind (`- `hc_vault_transit`: `vault_address`...`) is one that kind's class reads."""
+    from sealfile.kms.registry import provider_class
+    from sealfile.model import metadata
+
+    page = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    table = page.split("## 2. Metadata", 1)[1].split("\n\n", 2)[1]
+    named = set(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE))
+    named |= {name for row in re.findall(r"^\| one rule .*$", table, re.MULTILINE)
+              for name in re.findall(r"`(\w+)`", row)}
+    assert named == metadata._KNOWN_FIELDS_V2
+    section = page.split("## 3. Data key", 1)[1].split("### 3.1", 1)[0]
+    bullets = re.findall(r"^- `(\w+)`: (.*?)(?=^- |\Z)", section, re.MULTILINE | re.DOTALL)
+    assert {kind for kind, _ in bullets} >= {"age", "ssh", "keyring", "pgp", "hc_vault_transit"}
+    for kind, text in bullets:
+        fields = set(re.findall(r"`([a-z]\w*)`", text.split(". ", 1)[0])) - {"wrapped"}
+        assert fields and fields <= set(provider_class(kind).config_fields or ()), kind
