@@ -213,3 +213,16 @@ def test_every_choice_the_docs_give_an_option_is_one_it_takes() -> None:
              for flag, value in re.findall(r"(--[\w-]+)[ =]([a-z][\w-]*)", line)
              if flag in choices and value not in choices[flag] and f"{flag} {value}" != "--type date"]
     assert wrong == []
+
+
+def test_every_extra_is_the_one_the_docs_and_the_registry_name() -> None:
+    """`pip install 'sealfile[NAME]'`: each extra a page names exists, each one for users (not `test`) is named,
+    and each provider's own extra (the hint when its SDK is missing) is one of them."""
+    from sealfile.kms.registry import BUILTIN
+
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = project.split("[project.optional-dependencies]\n", 1)[1].split("\n[", 1)[0]
+    extras = set(re.findall(r"^([\w-]+) = ", section, re.MULTILINE)) - {"test"}
+    named = {name for path in DOCS for name in re.findall(r"sealfile\[([\w-]+)\]", path.read_text(encoding="utf-8"))}
+    assert named == extras
+    assert {spec.extra for spec in BUILTIN.values() if spec.extra} <= extras
