@@ -18,7 +18,7 @@ import click
 import pytest
 
 from sealfile.cli.app import cli
-from tests.support.markdown import FENCE
+from tests.support.markdown import FENCE, fences
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "examples").rglob("*.md")])
@@ -226,3 +226,49 @@ def test_every_extra_is_the_one_the_docs_and_the_registry_name() -> None:
     named = {name for path in DOCS for name in re.findall(r"sealfile\[([\w-]+)\]", path.read_text(encoding="utf-8"))}
     assert named == extras
     assert {spec.extra for spec in BUILTIN.values() if spec.extra} <= extras
+
+
+def _resolves(dotted: str) -> bool:
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                return False
+            found = getattr(found, name)
+        return True
+    return False
+
+
+def _key_path_or_host(name: str) -> bool:
+    """`sealfile.recipients.0` (a metadata key path, as errors name them), `x.sealfile.vault.azure.net`."""
+    from sealfile.model import metadata
+
+    return name.split(".")[1] in metadata._KNOWN_FIELDS_V2 or name.endswith((".net", ".com"))
+
+
+def test_every_python_name_and_keyword_the_docs_give_exists() -> None:
+    """`sealfile.forget_data_keys()`, `sealfile.kms.base.MasterKey`, `load_secrets(..., allowed_signers=...)`:
+    each name a code span or Python example gives resolves, and each keyword is a parameter of its function."""
+    import inspect
+
+    import sealfile
+
+    missing = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        spans = re.findall(r"`([^`\n]+)`", text) + [f.text for f in fences(text) if f.language in ("python", "py")]
+        for span in spans:
+            missing += [f"{_where(path, 0)}: {name}" for name in re.findall(r"(?<![\w/.-])sealfile(?:\.[A-Za-z_]\w*)+",
+                                                                              span)
+                        if not _resolves(name) and not _key_path_or_host(name)]
+            for function, arguments in re.findall(r"\b(load_secrets|load_env)\(([^()]*)\)", span):
+                taken = inspect.signature(getattr(sealfile, function)).parameters
+                missing += [f"{_where(path, 0)}: {function}({keyword}=)"
+                            for keyword in re.findall(r"(\w+)=", arguments) if keyword not in taken]
+    assert missing == []
