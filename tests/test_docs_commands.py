@@ -272,3 +272,12 @@ def test_every_python_name_and_keyword_the_docs_give_exists() -> None:
                 missing += [f"{_where(path, 0)}: {function}({keyword}=)"
                             for keyword in re.findall(r"(\w+)=", arguments) if keyword not in taken]
     assert missing == []
+
+
+def test_the_readme_names_every_package_scripts_test_sh_installs() -> None:
+    """A fresh machine's set-up (needs root or sudo): the README's line says what it will install."""
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    packages = {name for group in re.findall(r"need\+=\(([^)]*)\)", script) for name in group.split()}
+    line = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("./scripts/test.sh"))
+    assert len(packages) >= 8 and sorted(name for name in packages if name not in line) == []
