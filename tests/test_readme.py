@@ -192,22 +192,37 @@ def _runs_here(line: str) -> bool:
 
 def _shape(sealed: str) -> list[str]:
     """A sealed YAML text with what differs from one sealing to the next masked: tokens, recipients, the MAC,
-    the wrapped key's lines."""
+    the wrapped key's and the signature's lines, and the metadata's comments (a page's notes)."""
     shown: list[str] = []
-    wrapped_at: int | None = None
-    for line in sealed.splitlines():
+    block_at: int | None = None
+    data, metadata = sealed.split("\nsealfile:\n", 1)
+    for line in [*data.splitlines(), "sealfile:", *(re.sub(r"\s+# .*", "", m) for m in metadata.splitlines())]:
         indent = len(line) - len(line.lstrip())
-        if wrapped_at is not None and indent > wrapped_at:
+        if block_at is not None and indent > block_at:
             continue
-        wrapped_at = indent if line.lstrip().startswith("wrapped:") else None
+        block_at = indent if line.lstrip().startswith(("wrapped:", "signature:")) else None
         line = re.sub(r"ENC\[[^]]*\]", "ENC[]", line)
         shown.append(re.sub(r"(recipient|mac): .*", r"\1: ...", line))
     return shown
 
 
-def test_the_sealed_file_shown_first_is_what_sealfile_writes() -> None:
-    """The README's first YAML example, its values set to any plaintext, sealed again: the same lines."""
-    example = next(f for f in fences(README.read_text(encoding="utf-8")) if f.language == "yaml")
+SEALED_SAMPLES = [(page, fence) for page in (README, README.parent / "docs" / "format.md")
+                  for fence in fences(page.read_text(encoding="utf-8"))
+                  if fence.language == "yaml" and "\nsealfile:\n  version:" in f"\n{fence.text}"]
+
+
+@pytest.mark.parametrize("page, example", SEALED_SAMPLES, ids=[f"{p.name}:{f.line}" for p, f in SEALED_SAMPLES])
+def test_each_sealed_file_shown_is_what_sealfile_writes(page: Path, example: Fence, tmp_path: Path) -> None:
+    """A page's sealed YAML example (the README's first, format.md's), its values set to any plaintext, sealed
+    again (signed where it shows a signature): the same lines, the metadata keys in the writer's order."""
+    from sealfile.envelope.signing import Signer
+    from sealfile.ops.sealing import signing_as
+    from tests.support.ssh import generate_key
+
+    assert len(SEALED_SAMPLES) == 2
     plaintext = re.sub(r"ENC\[[^]]*\]", "value", example.text.split("sealfile:\n", 1)[0])
-    sealed = seal_text(plaintext, [AgeKey(generate_identity()[1])])
+    signer = (Signer.from_private_key_file(generate_key(tmp_path, "ed25519", "alice").path)
+              if "\n  signature:" in example.text else None)
+    with signing_as(signer):
+        sealed = seal_text(plaintext, [AgeKey(generate_identity()[1])])
     assert _shape(example.text) == _shape(sealed)

@@ -206,3 +206,14 @@ def test_the_signal_an_interruption_came_from() -> None:
             raise Stopped(["written.enc.yaml"]) from interruption  # workers stopped: what they wrote
     except Stopped as stopped:
         assert signal_of(stopped) == signal.SIGTERM
+
+
+def test_the_readme_table_gives_every_exit_status() -> None:
+    """README.md's exit status table is what CI scripts are written against: every status sealfile uses is a
+    row of it (143 and 129 share the interrupted row; the merge driver's 9 is told below it)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = {int(code) for first in re.findall(r"^\| ([\d, ]+) \|", readme, re.MULTILINE) for code in first.split(",")}
+    assert {int(code) for code in ExitCode} <= rows

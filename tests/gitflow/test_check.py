@@ -21,6 +21,18 @@ def test_a_sealed_file_passes_without_any_key(sandbox: Sandbox) -> None:
     assert done.stderr == ""
 
 
+def test_empty_mappings_and_lists_pass_check_and_review(sandbox: Sandbox) -> None:
+    """`unset` of a mapping's last key leaves `legacy: {}` (and helm values hold `annotations: {}`): check and
+    review once ended in an internal error (an empty mapping is a leaf, and the set of tokens hashed it)."""
+    sandbox.git("commit", "--allow-empty", "-qm", "base")
+    seal_file(sandbox, "a.enc.yaml", "db:\n  password: x-81\nlegacy: {}\nhosts: []\n")
+    sandbox.git("add", "a.enc.yaml")
+    sandbox.git("commit", "-qm", "sealed")
+    for command in (("check",), ("review", "HEAD~1", "HEAD")):
+        done = sandbox.sealfile(*command, env=sandbox.keyless_env(), check=False)
+        assert (done.returncode, done.stderr) == (0, ""), command
+
+
 def test_plaintext_under_the_pattern_fails_and_other_files_are_ignored(sandbox: Sandbox) -> None:
     (sandbox.repo / "leak.enc.yaml").write_text("password: leaked-29\n")
     (sandbox.repo / "plain.yaml").write_text("password: fine-here\n")

@@ -75,3 +75,20 @@ def test_an_unknown_kind_names_the_installed_ones(tmp_path: Path, run_cli: RunCl
     done = run_cli("encrypt", "--recipient", "nope:x", tmp_path / "plain.yaml", env=plugin_env)
     assert done.returncode == 2
     assert "unknown recipient type 'nope'" in done.stderr and "demo" in done.stderr and "age" in done.stderr
+
+
+def test_the_members_and_unwrap_order_providers_md_gives_are_the_base_class_and_kinds() -> None:
+    """docs/providers.md is what a plug-in author writes against: each member its table names is the base
+    class's, and each kind's unwrap order (``age 10``) is that kind's ``cost``."""
+    import re
+
+    from sealfile.kms.base import MasterKey
+    from sealfile.kms.registry import BUILTIN, provider_class
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "providers.md").read_text(encoding="utf-8")
+    members = re.findall(r"^\| `(\w+)", page, re.MULTILINE)
+    assert len(members) >= 10
+    assert [m for m in members if not hasattr(MasterKey, m) and m not in MasterKey.__annotations__] == []
+    costs = {kind: int(cost) for kind, cost in re.findall(r"\b(age|ssh|keyring|pgp) (\d+)", page)}
+    assert costs == {kind: provider_class(kind).cost for kind in costs} and len(costs) == 4
+    assert "network calls (50)" in page and {provider_class(k).cost for k in BUILTIN if k not in costs} == {50}

@@ -73,7 +73,7 @@ def check_text(text: str, file: str, policy: TrustPolicy | None = None) -> list[
         findings.append(Finding(file, repeated[1], f"{METADATA_KEY}.recipients.{repeated[0]}"))
     for p in sealed.plaintext_secrets():
         findings.append(Finding(file, "plaintext value where the file's rule requires encryption", keypath(p)))
-    sealed_where_encrypted = {value for p, value in sealed.leaves.items() if sealed.encrypts(p)}
+    sealed_where_encrypted = {value for p, value in sealed.leaves.items() if is_sealed(value) and sealed.encrypts(p)}
     for p, value in sealed.leaves.items():
         if is_sealed(value) and not dated(value):
             findings.append(Finding(file, "an ENC[...] value that is not a valid token (damaged or hand-made)",

@@ -19,6 +19,8 @@ REQUIRE_SIGNATURE = "require_signature"
 SOPS_RENAMED = {"kms": "aws_kms", "azure_keyvault": "azure_kv", "hc_vault_transit_uri": "hc_vault_transit",
                 "shamir_threshold": "threshold"}
 """A ``.sops.yaml`` creation rule's field -> the same field in ``.sealfile.yaml``, where the names differ."""
+RULE_FIELDS = ("path_regex", *RULE_NAMES, "key_groups", "threshold", REQUIRE_SIGNATURE)
+"""A creation rule's fields besides the recipient kinds (each provider's type id)."""
 
 
 class CreationRule(Record):
@@ -52,7 +54,7 @@ def _creation_rule(entry: Any, where: str) -> CreationRule:
     from sealfile.kms.registry import all_providers
 
     providers = all_providers()
-    known = {"path_regex", REQUIRE_SIGNATURE, *RULE_NAMES, *providers, "key_groups", "threshold"}
+    known = {*RULE_FIELDS, *providers}
     unknown = sorted(str(k) for k in entry if k not in known)
     if unknown:
         renamed = [f"{name} is {SOPS_RENAMED[name]}" for name in unknown if name in SOPS_RENAMED]
