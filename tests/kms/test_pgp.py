@@ -326,17 +326,17 @@ def test_a_passphrase_prompt_nobody_sees_is_given_up_in_bounded_time(
     sealed.write_text(seal_text("a: 1\n", [PgpKey(fingerprint)]))
     before = sealed.read_bytes()
     unseen_pinentry(gnupg_home)
-    monkeypatch.setenv("SEALFILE_GPG_TIMEOUT", "1")
+    monkeypatch.setenv("SEALFILE_PROMPT_TIMEOUT", "1")
     for command in (("decrypt", str(sealed)), ("rotate", str(sealed))):
         started = time.monotonic()
         line = one_error_line(run_cli(*command))
         assert time.monotonic() - started < 20
         assert line.startswith(f"sealfile: error: {sealed}: ")
-        assert f"pgp {fingerprint}: gpg gave no answer within 1 s (SEALFILE_GPG_TIMEOUT)" in line
+        assert f"pgp {fingerprint}: gpg gave no answer within 1 s (SEALFILE_PROMPT_TIMEOUT)" in line
         assert "passphrase prompt" in line
     assert sealed.read_bytes() == before
     with pytest.raises(NoUsableKeyError, match="gpg gave no answer within 1 s"):
         load_secrets(sealed)
-    monkeypatch.setenv("SEALFILE_GPG_TIMEOUT", "soon")
-    with pytest.raises(WrapError, match="SEALFILE_GPG_TIMEOUT must be a positive number of seconds"):
+    monkeypatch.setenv("SEALFILE_PROMPT_TIMEOUT", "soon")
+    with pytest.raises(WrapError, match="SEALFILE_PROMPT_TIMEOUT must be a positive number of seconds"):
         PgpKey(fingerprint).wrap(os.urandom(32))

@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 from sealfile.errors import ConfigError, ProviderDown, ProviderError, ProviderUnavailable
 from sealfile.files.io import file_state
 from sealfile.files.programs import absolute_program
-from sealfile.files.settings import positive_setting
 from sealfile.kms import pgp_packets
 from sealfile.kms.base import MasterKey, import_sdk
+from sealfile.kms.passphrase import PROMPT_TIMEOUT_ENV, prompt_timeout
 
 _FINGERPRINT = re.compile(r"(?:[0-9A-F]{40}|[0-9A-F]{64})\Z")
 _DECRYPTION_KEY = re.compile(r"^\[GNUPG:\] DECRYPTION_KEY ([0-9A-F]+) ([0-9A-F]+)", re.MULTILINE)
@@ -40,10 +40,6 @@ MAX_OUTPUT = 1024
 """Bytes gpg may write when opening a wrapped key (a data key is 32)."""
 WRAP_OPTIONS = ["--no-auto-key-locate", "--no-encrypt-to"]
 UNWRAP_OPTIONS = ["--max-output", str(MAX_OUTPUT), "--no-auto-key-retrieve"]
-GPG_TIMEOUT_ENV = "SEALFILE_GPG_TIMEOUT"
-DEFAULT_GPG_TIMEOUT = 60.0
-"""Seconds one gpg run may take: time to type a passphrase at a prompt that shows, not for ever at one that
-does not (a desktop's pinentry while the user works over ssh, or on a locked screen, waits unseen)."""
 _T = TypeVar("_T")
 _run = threading.local()
 """The calling thread's last gpg run: whether it was stopped for taking too long (python-gnupg starts gpg in
@@ -74,7 +70,7 @@ def _gpg() -> Any:
     started = handle._open_subprocess
 
     def open_bounded(args: Any, passphrase: bool = False) -> Any:
-        seconds = gpg_timeout()  # read first: a bad setting is refused before gpg starts
+        seconds = prompt_timeout()  # gpg-agent's pinentry may ask; a bad setting is refused before gpg starts
         process = started(args, passphrase)
         _run.stopped = threading.Event()
         threading.Thread(target=_stop_after, args=(process, seconds, _run.stopped), daemon=True).start()
@@ -82,10 +78,6 @@ def _gpg() -> Any:
 
     handle._open_subprocess = open_bounded
     return handle
-
-
-def gpg_timeout() -> float:
-    return positive_setting(GPG_TIMEOUT_ENV, DEFAULT_GPG_TIMEOUT, unit="seconds", kind=float, maximum=3600.0)
 
 
 def _stop_after(process: Any, seconds: float, stopped: threading.Event) -> None:
@@ -107,9 +99,9 @@ def _bounded(call: Callable[[], _T]) -> _T:
     result = call()
     stopped = getattr(_run, "stopped", None)
     if stopped is not None and stopped.is_set():
-        raise ProviderDown(f"gpg gave no answer within {gpg_timeout():g} s ({GPG_TIMEOUT_ENV}): gpg-agent is most "
-                           "likely waiting at a passphrase prompt nobody sees (a desktop's pinentry while you work "
-                           "over ssh); unlock the key with gpg where its prompt shows, or restart the agent "
+        raise ProviderDown(f"gpg gave no answer within {prompt_timeout():g} s ({PROMPT_TIMEOUT_ENV}): gpg-agent is "
+                           "most likely waiting at a passphrase prompt nobody sees (a desktop's pinentry while you "
+                           "work over ssh); unlock the key with gpg where its prompt shows, or restart the agent "
                            "('gpgconf --kill gpg-agent')")
     return result
 
