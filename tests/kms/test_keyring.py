@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,12 @@ import pytest
 
 from sealfile.errors import ConfigError, UnwrapError
 from sealfile.kms.keyring import SERVICE, KeyringKey
+from tests.conftest import SecretServiceBus
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli, cli_env
 from tests.support.identities import AgeIdentity
 from tests.support.secret_service import locked_keyring
+from tests.support.whole_path import one_error_line
 
 FAIL_BACKEND = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -209,3 +213,26 @@ def test_a_locked_keyring_is_asked_once_per_command(secret_service: str, tmp_pat
     assert done.returncode == 1
     assert done.stderr.count(f"keyring {key.name}: the OS keyring is locked") == len(files), done.stderr
     assert len(prompts) == 1
+
+
+def test_a_keyring_that_never_answers_is_given_up_in_bounded_time(
+    secret_service_bus: SecretServiceBus, secret_service: str, keyring_name: str, tmp_path: Path,
+    run_cli: RunCli,
+) -> None:
+    """A wedged Secret Service (or its unlock dialog on a desktop nobody is at) never answers, and keyring
+    waits for its D-Bus reply for ever: ``decrypt`` hung."""
+    plain, sealed = tmp_path / "plain.yaml", tmp_path / "sealed.yaml"
+    plain.write_text("a: secret-value\n")
+    assert run_cli("encrypt", "--keyring", keyring_name, plain, "-o", sealed).returncode == 0
+    before = sealed.read_bytes()
+    os.kill(secret_service_bus.daemon.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        line = one_error_line(run_cli("decrypt", sealed, env={"SEALFILE_PROMPT_TIMEOUT": "1"}))
+        elapsed = time.monotonic() - started
+    finally:
+        os.kill(secret_service_bus.daemon.pid, signal.SIGCONT)
+    assert elapsed < 20
+    assert line.startswith(f"sealfile: error: {sealed}: ") and f"keyring {keyring_name}: " in line
+    assert "the OS keyring gave no answer within 1 s (SEALFILE_PROMPT_TIMEOUT)" in line
+    assert sealed.read_bytes() == before

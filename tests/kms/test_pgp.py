@@ -25,7 +25,16 @@ from sealfile.kms.pgp import PgpKey
 from sealfile.ops.seal import seal_text
 from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
-from tests.support.gpg import counting_pinentry, gnupg_home, gpg, make_key, prompts, refuse_pinentry, stop_agent
+from tests.support.gpg import (
+    counting_pinentry,
+    gnupg_home,
+    gpg,
+    make_key,
+    prompts,
+    refuse_pinentry,
+    stop_agent,
+    unseen_pinentry,
+)
 from tests.support.identities import AgeIdentity
 from tests.support.sealing import forged
 from tests.support.spy import spy_program
@@ -305,3 +314,29 @@ def test_a_gpg_agent_that_cannot_start_is_named_not_taken_for_a_missing_key(
         assert f"pgp {fingerprint}: gpg could not reach gpg-agent, which holds the secret keys" in line
         assert "no secret key" not in line
     assert sealed.read_bytes() == before
+
+
+def test_a_passphrase_prompt_nobody_sees_is_given_up_in_bounded_time(
+    gnupg_home: Path, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """gpg-agent waits for its pinentry for ever, and python-gnupg for gpg: with the prompt on a desktop the user
+    is not at (working over ssh), or a locked screen, ``decrypt``, ``rotate`` and ``load_secrets`` hung for ever."""
+    fingerprint = make_key(gnupg_home, "Dana <dana@example.com>", passphrase="correct horse")
+    sealed = tmp_path / "p.enc.yaml"
+    sealed.write_text(seal_text("a: 1\n", [PgpKey(fingerprint)]))
+    before = sealed.read_bytes()
+    unseen_pinentry(gnupg_home)
+    monkeypatch.setenv("SEALFILE_PROMPT_TIMEOUT", "1")
+    for command in (("decrypt", str(sealed)), ("rotate", str(sealed))):
+        started = time.monotonic()
+        line = one_error_line(run_cli(*command))
+        assert time.monotonic() - started < 20
+        assert line.startswith(f"sealfile: error: {sealed}: ")
+        assert f"pgp {fingerprint}: gpg gave no answer within 1 s (SEALFILE_PROMPT_TIMEOUT)" in line
+        assert "passphrase prompt" in line
+    assert sealed.read_bytes() == before
+    with pytest.raises(NoUsableKeyError, match="gpg gave no answer within 1 s"):
+        load_secrets(sealed)
+    monkeypatch.setenv("SEALFILE_PROMPT_TIMEOUT", "soon")
+    with pytest.raises(WrapError, match="SEALFILE_PROMPT_TIMEOUT must be a positive number of seconds"):
+        PgpKey(fingerprint).wrap(os.urandom(32))

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,24 @@ def test_ctrl_c_at_the_passphrase_prompt_ends_it_even_just_before_its_read_start
     command = [sys.executable, "-m", "sealfile", "decrypt", str(sealed)]
     status, shown = run_on_terminal(command, asking_env(**late_waits_env(tmp_path)), {PROMPT: CTRL_C}, timeout=20)
     assert (status, shown.splitlines()[-1]) == (-signal.SIGINT, "sealfile: interrupted; no file was changed"), shown
+
+
+def test_an_askpass_prompt_nobody_sees_is_given_up_in_bounded_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   run_cli: RunCli) -> None:
+    """An askpass program showing its dialog on a desktop the user is not at (working over ssh with DISPLAY set)
+    never answers: ``decrypt`` waited for it for ever."""
+    pair = protect(tmp_path, monkeypatch)
+    sealed = sealed_for(pair, tmp_path, run_cli)
+    before = sealed.read_bytes()
+    program = tmp_path / "bin" / "unseen-askpass"
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\nexec sleep 600\n")
+    program.chmod(0o700)
+    started = time.monotonic()
+    line = one_error_line(decrypt_without_terminal(sealed, SSH_ASKPASS=str(program), SSH_ASKPASS_REQUIRE="force",
+                                                   SEALFILE_PROMPT_TIMEOUT="1"))
+    assert time.monotonic() - started < 20
+    assert line.startswith(f"sealfile: error: {sealed}: ")
+    assert f"{pair.path}: the SSH_ASKPASS program {program} gave no passphrase within 1 s (SEALFILE_PROMPT_TIMEOUT)" \
+        in line
+    assert sealed.read_bytes() == before

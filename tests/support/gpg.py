@@ -42,6 +42,17 @@ def refuse_pinentry(home: Path) -> None:
     stop_agent(home)
 
 
+def unseen_pinentry(home: Path) -> None:
+    """A pinentry that shows its prompt where nobody sees it (a desktop's, while the user works over ssh): it
+    never answers a request for a passphrase, and ends when gpg-agent does."""
+    program = home / "unseen-pinentry.sh"
+    program.write_text("#!/bin/sh\necho 'OK ready'\nwhile read line; do case \"$line\" in "
+                       "GETPIN*) cat >/dev/null; exit 0;; BYE*) echo OK; exit 0;; *) echo OK;; esac; done\n")
+    program.chmod(0o755)
+    (home / "gpg-agent.conf").write_text(f"pinentry-program {program}\n")
+    stop_agent(home)
+
+
 def counting_pinentry(home: Path) -> Path:
     """A pinentry that records each time it is started (each prompt a user would see) and answers
     every request for a passphrase as a user who cancels; returns the file it records in."""

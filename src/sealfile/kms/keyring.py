@@ -14,8 +14,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from sealfile.envelope.in_time import in_time
 from sealfile.errors import ConfigError, ProviderDown
 from sealfile.kms.base import MasterKey
+from sealfile.kms.passphrase import PROMPT_TIMEOUT_ENV, prompt_timeout
 from sealfile.model.record import Record
 
 SERVICE = "sealfile"
@@ -70,6 +72,16 @@ class KeyringKey(Record, MasterKey):
         return self.name
 
     def _load_kek(self, *, create: bool) -> str | None:
+        """The key-encryption key, within :func:`prompt_timeout`: keyring waits for the Secret Service's reply
+        for ever, and a service that is stuck, or waits at its unlock dialog on a desktop nobody is at (the user
+        works over ssh), never sends one. A key being created may still be stored once the service answers."""
+        seconds = prompt_timeout()
+        return in_time(seconds, lambda: self._read_kek(create=create), lambda: ProviderDown(
+            f"the OS keyring gave no answer within {seconds:g} s ({PROMPT_TIMEOUT_ENV}): its service is stuck or "
+            "waits at an unlock dialog nobody sees (a desktop's, while you work over ssh); unlock it there, or "
+            "restart it"))
+
+    def _read_kek(self, *, create: bool) -> str | None:
         keyring = _keyring()
         try:
             kek: str | None = keyring.get_password(SERVICE, self.name)

@@ -32,11 +32,17 @@ from collections.abc import Callable
 from functools import partial
 
 from sealfile.errors import ProviderError
+from sealfile.files.settings import positive_setting
 
 ASKPASS_ENV = "SSH_ASKPASS"
 ASKPASS_REQUIRE_ENV = "SSH_ASKPASS_REQUIRE"
 MAX_PASSPHRASE_BYTES = 1023
 """What ``readpass.c`` reads of an askpass program's output at most."""
+PROMPT_TIMEOUT_ENV = "SEALFILE_PROMPT_TIMEOUT"
+DEFAULT_PROMPT_TIMEOUT = 60.0
+"""Seconds a program that asks for a passphrase (an askpass program, gpg and its agent's pinentry) may take: time
+to type one at a prompt that shows, not for ever at one that does not (a desktop's, while the user works over
+ssh, or on a locked screen). A prompt on sealfile's own terminal is not bounded: the user is there."""
 HOW_TO_PROVIDE = (f"run sealfile on a terminal, or set {ASKPASS_ENV} to a program that prints the passphrase "
                   f"and {ASKPASS_REQUIRE_ENV}=force")
 
@@ -122,14 +128,23 @@ def _from_getpass(prompt: str) -> str | None:
         return None
 
 
+def prompt_timeout() -> float:
+    return positive_setting(PROMPT_TIMEOUT_ENV, DEFAULT_PROMPT_TIMEOUT, unit="seconds", kind=float, maximum=3600.0)
+
+
 def _from_askpass(program: str, prompt: str) -> bytes:
     import subprocess  # only when an askpass program is configured
 
+    seconds = prompt_timeout()
     try:
         # stdin is not the askpass program's: it may be the data sealfile is reading
-        done = subprocess.run([program, prompt], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=False)
+        done = subprocess.run([program, prompt], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=False,
+                              timeout=seconds)
     except OSError as err:
         raise PassphraseError(f"the {ASKPASS_ENV} program {program} could not be run ({err.strerror})") from None
+    except subprocess.TimeoutExpired:
+        raise PassphraseError(f"the {ASKPASS_ENV} program {program} gave no passphrase within {seconds:g} s "
+                              f"({PROMPT_TIMEOUT_ENV}): its prompt may be where nobody sees it") from None
     if done.returncode != 0:
         raise PassphraseError(f"the {ASKPASS_ENV} program {program} exited with status {done.returncode}")
     # the passphrase ends at the first line break, as readpass.c reads it

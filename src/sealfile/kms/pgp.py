@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Mapping
+import threading
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sealfile.errors import ConfigError, ProviderDown, ProviderError, ProviderUnavailable
 from sealfile.files.io import file_state
 from sealfile.files.programs import absolute_program
 from sealfile.kms import pgp_packets
 from sealfile.kms.base import MasterKey, import_sdk
+from sealfile.kms.passphrase import PROMPT_TIMEOUT_ENV, prompt_timeout
 
 _FINGERPRINT = re.compile(r"(?:[0-9A-F]{40}|[0-9A-F]{64})\Z")
 _DECRYPTION_KEY = re.compile(r"^\[GNUPG:\] DECRYPTION_KEY ([0-9A-F]+) ([0-9A-F]+)", re.MULTILINE)
@@ -38,6 +40,10 @@ MAX_OUTPUT = 1024
 """Bytes gpg may write when opening a wrapped key (a data key is 32)."""
 WRAP_OPTIONS = ["--no-auto-key-locate", "--no-encrypt-to"]
 UNWRAP_OPTIONS = ["--max-output", str(MAX_OUTPUT), "--no-auto-key-retrieve"]
+_T = TypeVar("_T")
+_run = threading.local()
+"""The calling thread's last gpg run: whether it was stopped for taking too long (python-gnupg starts gpg in
+the caller's thread)."""
 
 
 def normalize_fingerprint(text: str) -> str:
@@ -57,10 +63,47 @@ def _gpg() -> Any:
     try:
         if program is None:
             raise OSError("gpg not found")
-        return gnupg.GPG(gpgbinary=program)
+        handle = gnupg.GPG(gpgbinary=program)
     except OSError:
         raise ProviderUnavailable("a pgp recipient needs GnuPG: install the 'gpg' program (GnuPG 2.2 or later) "
                                   "and put it on PATH") from None
+    started = handle._open_subprocess
+
+    def open_bounded(args: Any, passphrase: bool = False) -> Any:
+        seconds = prompt_timeout()  # gpg-agent's pinentry may ask; a bad setting is refused before gpg starts
+        process = started(args, passphrase)
+        _run.stopped = threading.Event()
+        threading.Thread(target=_stop_after, args=(process, seconds, _run.stopped), daemon=True).start()
+        return process
+
+    handle._open_subprocess = open_bounded
+    return handle
+
+
+def _stop_after(process: Any, seconds: float, stopped: threading.Event) -> None:
+    """Kill ``process`` (one gpg run) unless it ends within ``seconds``: python-gnupg waits for gpg for ever,
+    and gpg for gpg-agent, which waits for its pinentry."""
+    import subprocess
+
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        stopped.set()
+        process.kill()
+
+
+def _bounded(call: Callable[[], _T]) -> _T:
+    """``call()``, one python-gnupg call; :class:`ProviderDown` when its gpg run was stopped (its output, cut
+    short, would read as a missing key or a corrupt message)."""
+    _run.stopped = None
+    result = call()
+    stopped = getattr(_run, "stopped", None)
+    if stopped is not None and stopped.is_set():
+        raise ProviderDown(f"gpg gave no answer within {prompt_timeout():g} s ({PROMPT_TIMEOUT_ENV}): gpg-agent is "
+                           "most likely waiting at a passphrase prompt nobody sees (a desktop's pinentry while you "
+                           "work over ssh); unlock the key with gpg where its prompt shows, or restart the agent "
+                           "('gpgconf --kill gpg-agent')")
+    return result
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,7 +138,8 @@ class PgpKey(MasterKey):
         return self.fingerprint
 
     def _wrap(self, data_key: bytes) -> str:
-        result = _gpg().encrypt(data_key, [self.fingerprint], armor=True, always_trust=True, extra_args=WRAP_OPTIONS)
+        result = _bounded(lambda: _gpg().encrypt(data_key, [self.fingerprint], armor=True, always_trust=True,
+                                                 extra_args=WRAP_OPTIONS))
         if not result.ok:
             raise ProviderError(_wrap_failure(str(result.status), str(result.stderr)))
         primary = _KEY_CONSIDERED.findall(str(result.stderr))
@@ -114,7 +158,7 @@ class PgpKey(MasterKey):
             raise self.unwrap_error("no secret key for it in the gpg keyring (GNUPGHOME or ~/.gnupg)")
         if not addressed <= mine.keys():
             raise self.unwrap_error("the wrapped data key was not made for this OpenPGP key alone")
-        result = _gpg().decrypt(wrapped, extra_args=UNWRAP_OPTIONS)
+        result = _bounded(lambda: _gpg().decrypt(wrapped, extra_args=UNWRAP_OPTIONS))
         if not result.ok:
             where = {mine[key_id] for key_id in addressed}
             raise self.unwrap_error(_unwrap_failure(str(result.status), str(result.stderr), where))
@@ -136,7 +180,7 @@ def secret_keys() -> SecretKeys:
     state = _keyring_state()
     if not _listed or _listed[0][0] != state:
         found: SecretKeys = {}
-        listed = _gpg().list_keys(secret=True)
+        listed = _bounded(lambda: _gpg().list_keys(secret=True))
         said = str(getattr(listed, "stderr", "") or "")
         if not listed and _NO_AGENT.search(said):  # gpg lists no secret key it cannot reach: not "no secret key"
             raise ProviderDown(f"gpg could not reach gpg-agent, which holds the secret keys (gpg said: "
