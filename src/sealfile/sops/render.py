@@ -250,15 +250,16 @@ def _ini_value(text: str) -> str:
 
 def ini_text(branch: Branch) -> str:
     out: list[str] = []
-    for name, section in branch.entries():
+    for index, (name, section) in enumerate(branch.entries()):
         if not isinstance(section, Branch):  # SOPS refuses it too; leaving it out would drop data unsaid
             raise FormatError("an INI file holds only sections (mappings) at the top", keypath=format_keypath((name,)))
-        if name == "DEFAULT" and not any(section.entries()):
+        headless = index == 0 and name == "DEFAULT"  # go-ini: only a first DEFAULT goes without its header
+        if headless and not any(section.entries()):
             continue
         comments = [item.key.text for item in section[:1] if isinstance(item.key, Comment)]
         out.extend(f"; {line}" for line in comments)
-        if name != "DEFAULT":
-            out.append(f"[{name}]")
+        if not headless:  # a later [DEFAULT] (sops reads an explicit one after its own empty one) keeps it,
+            out.append(f"[{name}]")  # or its keys would join the section above
         width = max((len(key.encode()) for key, _ in section.entries()), default=0)  # go-ini aligns the "="
         for item in section[len(comments):]:
             if isinstance(item.key, Comment):
