@@ -112,14 +112,21 @@ def parse_output(kind: str, text: bytes, as_json: bytes = b"") -> Any:
     """Printed plaintext as a program reading it sees it (YAML 1.2 via ruamel, JSON via json)."""
     if kind == "binary":
         return text
-    if kind in ("dotenv", "ini"):
-        return json.loads(as_json)
+    if kind in ("dotenv", "ini"):  # an INI reader (go-ini, configparser strict=False) merges a repeated section
+        return json.loads(as_json, object_pairs_hook=_sections_merged if kind == "ini" else None)
     decoded = text.decode("utf-8")
     if kind == "json":
         return json.loads(decoded)
     if "\n---" in decoded:
         return list(YAML(typ="safe", pure=False).load_all(decoded))
     return yaml_store.load_fast(decoded)
+
+
+def _sections_merged(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out[key] = {**out[key], **value} if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def expected_data(generated: Generated) -> Any:

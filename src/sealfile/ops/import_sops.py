@@ -28,6 +28,7 @@ from sealfile.ops.rule_recipients import ExpectedRecipients
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy
 from sealfile.ops.sops_files import SPLIT
+from sealfile.ops.sops_shapes import repeated_keys
 from sealfile.sops import Kind, Opened, about, detect, open_text, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import MERGE_KEY, merge_note, value_text
@@ -186,6 +187,9 @@ def import_sops(text: str, *, path: str | None = None, input_type: str | None = 
             sealed = seal_plaintext(rendered, get_store("yaml"), keys, rules, output=output, policy=policy)
         notes += [*_tag_notes(text), *merge_note(opened.documents[0], "stay merge keys in the sealed file, "
                                                  "whose data is the merge")] if opened.kind == "yaml" else []
+        repeated = repeated_keys(opened.documents[0], ini=opened.kind == "ini")
+        notes += [f"the SOPS file repeats these keys; the sealed file holds each one's last value, as every reader of "
+                  f"sops decrypt's output does: {', '.join(map(format_keypath, repeated))}"] if repeated else []
         notes += _comment_notes(opened, kept=as_dotenv is not None or output is None or output.name == "yaml",
                                 target=output.name if output is not None else "yaml")
     described = (f"any {keys.threshold} of {len(keys.groups)} key groups: "

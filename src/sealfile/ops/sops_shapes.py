@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sealfile.model.paths import ListIndex, Path
 from sealfile.sops.nodes import Branch, Comment, Item
 
 DOTENV_TRAILING = "a comment after a value on its line is left out (SOPS keeps a dotenv file's whole-line comments)"
@@ -45,3 +46,26 @@ def has_comment(node: Any) -> bool:
     if isinstance(node, list):
         return any(isinstance(value, Comment) or has_comment(value) for value in node)
     return False
+
+
+def repeated_keys(node: Any, where: Path = (), *, ini: bool = False) -> list[Path]:
+    """The key paths a SOPS tree repeats (a JSON, dotenv or INI file can; ``sops decrypt`` prints every copy,
+    every reader of it keeps the last), in file order, each once; an INI file's repeated section is merged
+    (:func:`~sealfile.sops.data.flat_data`), so only a key repeated across its copies is."""
+    if ini:
+        sections: dict[Any, Branch] = {}
+        for key, value in node.entries():
+            sections.setdefault(key, Branch()).extend(value if isinstance(value, Branch) else [Item(key, value)])
+        node = Branch(Item(key, value) for key, value in sections.items())
+    found: list[Path] = []
+    if isinstance(node, Branch):
+        seen: set[Any] = set()
+        for key, value in node.entries():
+            if key in seen and (*where, key) not in found:
+                found.append((*where, key))
+            seen.add(key)
+            found += [path for path in repeated_keys(value, (*where, key)) if path not in found]
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += repeated_keys(value, (*where, ListIndex(index)))
+    return found

@@ -194,8 +194,11 @@ def value_text(value: Any) -> str:
 
 
 def flat_data(branch: Branch) -> dict[str, Any]:
-    """A dotenv branch as ``{name: text}``; an INI branch as ``{section: {key: text}}``."""
+    """A dotenv branch as ``{name: text}``; an INI branch as ``{section: {key: text}}``, a repeated section's keys
+    joining the first (``sops decrypt`` prints both; go-ini, configparser's ``strict=False`` and other INI readers
+    merge them: the last section alone dropped the first's keys from ``load_secrets`` and ``import-sops``)."""
     out: dict[str, Any] = {}
     for key, value in branch.entries():
-        out[key] = flat_data(value) if isinstance(value, Branch) else value_text(value)
+        inner = flat_data(value) if isinstance(value, Branch) else value_text(value)
+        out[key] = {**out[key], **inner} if isinstance(inner, dict) and isinstance(out.get(key), dict) else inner
     return out

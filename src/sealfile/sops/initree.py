@@ -74,9 +74,65 @@ def _value(raw: str, lines: Iterator[str]) -> tuple[str, str]:
     cut = min((i for i in (line.find("#"), line.find(";")) if i >= 0), default=-1)
     if cut >= 0:
         line, comment = line[:cut].strip(), line[cut:]
-    if len(line) > 1 and line[0] == line[-1] and line[0] in "'\"":
+    if len(line) > 1 and line[0] in "'\"" and line.find(line[0], 1) == len(line) - 1:  # hasSurroundedQuote
         line = line[1:-1]
     return line, comment
+
+
+def _key(line: str) -> tuple[str, str]:
+    """go-ini readKeyName: the key, its quotes (``\"\"\"``, ``"`` or a backtick, as go-ini writes a key holding
+    ``=``, ``:``, ``"`` or a backtick) taken off, and the text after the ``=`` or ``:`` that follows it."""
+    quote = '"""' if line.startswith('"""') and len(line) > 6 else line[0] if line[0] in '"`' else ""
+    close = line.find(quote, len(quote)) if quote else 0
+    if close < 0:
+        raise FormatError("an INI key's closing quote is missing")
+    after = close + len(quote)
+    cut = min((i for i in (line.find("=", after), line.find(":", after)) if i >= 0), default=-1)
+    if cut < 0 or (cut == 0 and not quote):
+        raise FormatError("an INI line is not 'key = value'")
+    return line[len(quote):close if quote else cut].strip(), line[cut + 1:]
+
+
+def ini_key_text(key: str) -> str:
+    """A key as go-ini writes it: in backticks if it holds a ``"`` or a delimiter, else in ``\"\"\"`` if it
+    holds a backtick (bare, ``r=s`` would be the key ``r``); where go-ini's spelling reads back as another key
+    (``#k`` a comment, ``"k"`` the key ``k``), the first quoting that reads back (:func:`check_ini` decides)."""
+    go = f"`{key}`" if any(c in key for c in '"=:') else f'"""{key}"""' if "`" in key else key
+    return next((text for text in (go, f"`{key}`", f'"""{key}"""') if _reads_back(text, key, True)), go)
+
+
+def ini_value_text(text: str) -> str:
+    """A value as go-ini writes it (line breaks or a backtick in ``\"\"\"``, a comment character in
+    backticks, spaces at either end in double quotes), or, where that reads back otherwise (``"x"`` as ``x``,
+    a last backslash as a continuation), the first quoting that reads back."""
+    go = (f'"""{text}"""' if "\n" in text or "`" in text else f"`{text}`" if any(c in text for c in "#;")
+          else f'"{text}"' if text != text.strip() else text)
+    return next((spelled for spelled in (go, f"`{text}`", f'"""{text}"""') if _reads_back(spelled, text, False)),
+                go)
+
+
+def _reads_back(spelled: str, meant: str, key: bool) -> bool:
+    try:
+        if key:
+            return spelled[:1] not in ("", "#", ";", "[") and _key(f"{spelled} = ")[0] == meant
+        return _value(spelled, iter(()))[0] == meant
+    except FormatError:
+        return False
+
+
+def check_ini(text: str, expected: list[tuple[str, dict[str, str]]]) -> None:
+    """The INI printed reads back (as go-ini reads it) as the sections and values meant, or names the first key
+    path it does not: go-ini's own spelling loses some (a key starting with ``#`` or ``;``, spaces at a key's
+    ends), and sops prints them anyway."""
+    read = [(s.name, {k: v for k, (v, _) in s.keys.items()}) for s in _sections(text)]
+    read = read[1:] if read[0] == (INI_DEFAULT_SECTION, {}) else read
+    for (name, keys), (found_name, found) in zip(expected, read, strict=False):
+        wrong = next((key for key in [*keys, *found] if keys.get(key) != found.get(key)), None)
+        if name != found_name or wrong is not None:
+            where = f'["{name}"]' + (f'["{wrong}"]' if wrong is not None and name == found_name else "")
+            raise FormatError(f"{where}: an INI reader would read this key or section otherwise")
+    if len(expected) != len(read):
+        raise FormatError("an INI reader would read other sections than those printed")
 
 
 def _sections(text: str) -> list[_Section]:
@@ -97,11 +153,9 @@ def _sections(text: str) -> list[_Section]:
             sections.append(_Section(line[1:close], "\n".join(pending).strip()))
             pending = []
             continue
-        cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
-        if cut <= 0:
-            raise FormatError("an INI line is not 'key = value'")
-        value, inline = _value(line[cut + 1:].rstrip("\r"), lines)
-        sections[-1].set(line[:cut].strip(), value, "\n".join([*pending, inline]).strip())
+        key, rest = _key(line)
+        value, inline = _value(rest.rstrip("\r"), lines)
+        sections[-1].set(key, value, "\n".join([*pending, inline]).strip())
         pending = []
     return sections
 

@@ -22,7 +22,7 @@ from sealfile.sops.nodes import Branch, Comment
 from sealfile.sops.render import check_yaml, dotenv_text, ini_text, yaml_text
 
 
-def document_text(documents: list[Branch], kind: Kind) -> str | bytes:
+def document_text(documents: list[Branch], kind: Kind, *, yaml_tree: bool = False) -> str | bytes:
     """The documents printed in the syntax of the SOPS store ``kind``."""
     if kind == "binary":
         return binary_payload(documents[0]).encode("utf-8", "surrogateescape")
@@ -33,7 +33,7 @@ def document_text(documents: list[Branch], kind: Kind) -> str | bytes:
     if kind == "dotenv":
         return dotenv_text(documents[0])
     if kind == "ini":
-        return ini_text(documents[0])
+        return ini_text(documents[0], yaml_tree=yaml_tree)
     expected = [to_data(document, "yaml") for document in documents]  # first: it names what has no data form
     text = yaml_text(documents)
     check_yaml(text, expected)
@@ -44,7 +44,7 @@ def plaintext(opened: Opened, output_type: Kind | None = None) -> str | bytes:
     """What ``sops decrypt [--output-type T]`` prints for the verified file."""
     kind = output_type or opened.kind
     with about(opened.kind):
-        return document_text(opened.documents, kind)
+        return document_text(opened.documents, kind, yaml_tree=opened.kind == "yaml")
 
 
 def _find(node: Any, keypath: str) -> Any:
@@ -85,7 +85,8 @@ def extract_text(opened: Opened, keypath: str, output_type: Kind | None = None) 
     with about(opened.kind):
         node = _find(opened.documents[0], keypath)
         if isinstance(node, Branch):  # in place of the first document: SOPS's YAML prints the others after it
-            return document_text([node, *(opened.documents[1:] if kind == "yaml" else [])], kind)
+            return document_text([node, *(opened.documents[1:] if kind == "yaml" else [])], kind,
+                                 yaml_tree=opened.kind == "yaml")
         if isinstance(node, str):
             return printed_alone(node, True)
         if kind == "json":
@@ -106,7 +107,7 @@ def decrypt(text: str, kind: Kind, *, extract: str | None = None, output_type: s
     """``sealfile decrypt`` of a SOPS file: its plaintext (as ``sops decrypt [--output-type]``
     prints it; a binary file's bytes kept as surrogate escapes) or one extracted value."""
     target = checked_kind(output_type) if output_type else None
-    opened = open_text(text, kind, comments=kind == "yaml" and target in (None, "yaml"))
+    opened = open_text(text, kind, comments=kind == "yaml" and target in (None, "yaml", "ini"))
     spelled = "<<" in text or "\\" in text  # a "<<" key is written so, or through an escape: else no walk
     if opened.kind == "yaml" and spelled and (extract is not None or target not in (None, "yaml")):
         with about(opened.kind):  # one meaning of "<<" on every path: the merge load_secrets reads

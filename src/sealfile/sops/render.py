@@ -30,6 +30,7 @@ from sealfile.sops.goemit import BINARY_TAG, INDENT, GoEmitter, SopsFileEmitter,
 from sealfile.sops.gonum import reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
+from sealfile.sops.initree import check_ini, ini_key_text, ini_value_text
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import plain_tag_11
@@ -240,37 +241,46 @@ def dotenv_text(branch: Branch) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _ini_value(text: str) -> str:
-    if "\n" in text or "`" in text:
-        return f'"""{text}"""'
-    if any(c in text for c in "#;") or text != text.strip():
-        return f"`{text}`"
-    return text
-
-
-def ini_text(branch: Branch) -> str:
+def ini_text(branch: Branch, *, yaml_tree: bool = False) -> str:
+    """INI as go-ini writes it; ``yaml_tree``: a SOPS YAML file's tree, its comments placed as sops's INI store
+    places them (a section's first item its comment, a later one the comment of the key before it, none at the top)."""
     out: list[str] = []
-    for name, section in branch.entries():
+    meant: list[tuple[str, dict[str, str]]] = []
+    for index, (name, section) in enumerate(branch.entries()):
         if not isinstance(section, Branch):  # SOPS refuses it too; leaving it out would drop data unsaid
             raise FormatError("an INI file holds only sections (mappings) at the top", keypath=format_keypath((name,)))
-        if name == "DEFAULT" and not any(section.entries()):
+        headless = index == 0 and name == "DEFAULT"  # go-ini: only a first DEFAULT goes without its header
+        if headless and not any(section.entries()):
             continue
+        meant.append((name, {}))
         comments = [item.key.text for item in section[:1] if isinstance(item.key, Comment)]
         out.extend(f"; {line}" for line in comments)
-        if name != "DEFAULT":
-            out.append(f"[{name}]")
-        width = max((len(key.encode()) for key, _ in section.entries()), default=0)  # go-ini aligns the "="
+        if not headless:  # a later [DEFAULT] (sops reads an explicit one after its own empty one) keeps it,
+            out.append(f"[{name}]")  # or its keys would join the section above
+        width = max((len(ini_key_text(key).encode()) for key, _ in section.entries()), default=0)  # go-ini aligns
+        keyed, commented = None, False  # a YAML tree's: the last key's line, and whether its comment is above it
         for item in section[len(comments):]:
-            if isinstance(item.key, Comment):
+            if isinstance(item.key, Comment) and not yaml_tree:
                 out.insert(len(out) - 1, f"; {item.key.text}")
+            elif isinstance(item.key, Comment):  # sops: the comment of the key before it, the last given; none before
+                line = f"; {item.key.text.strip()}"  # go-ini trims a key's comment, not a section's
+                if keyed is not None and commented:
+                    out[keyed - 1] = line
+                elif keyed is not None:
+                    out.insert(keyed, line)
+                    keyed, commented = keyed + 1, True
             elif isinstance(item.value, (Branch, list)):  # SOPS prints Go's %v of it, which no reader reads back
                 raise FormatError("an INI value cannot be a mapping or list", keypath=format_keypath((name, item.key)))
             else:
-                pad = " " * (width - len(item.key.encode()))
-                out.append(f"{item.key}{pad} = {_ini_value(value_text(item.value))}")
+                key, value = ini_key_text(item.key), value_text(item.value)
+                meant[-1][1][item.key] = value
+                out.append(f"{key}{' ' * (width - len(key.encode()))} = {ini_value_text(value)}")
+                keyed, commented = len(out) - 1, False
         out.append("")
-    ending = [f"; {item.key.text}" for item in branch if isinstance(item.key, Comment)]  # after the last section
-    return "\n".join(out[:-1] + ending) + "\n" if out or ending else ""  # a blank line between sections
+    ending = [] if yaml_tree else [f"; {item.key.text}" for item in branch if isinstance(item.key, Comment)]
+    text = "\n".join(out[:-1] + ending) + "\n" if out or ending else ""  # a blank line between sections
+    check_ini(text, meant)
+    return text
 
 
 def check_yaml(text: str, expected: list[Any]) -> None:
