@@ -134,11 +134,13 @@ def test_each_numeric_setting_is_documented_with_its_default() -> None:
     from sealfile.gitflow.review_budget import DEFAULT_REVIEW_MAX_MB, REVIEW_MAX_MB_ENV
     from sealfile.kms.aws.client import DEFAULT_MAX_ATTEMPTS
     from sealfile.kms.base import DEFAULT_KMS_TIMEOUT, KMS_TIMEOUT_ENV
+    from sealfile.kms.passphrase import DEFAULT_PROMPT_TIMEOUT, PROMPT_TIMEOUT_ENV
     from sealfile.stores.node_limit import DEFAULT_MAX_NODES, MAX_NODES_ENV
 
     settings = [(MAX_WORKERS, WORKERS_ENV), (DEFAULT_MAX_FILE_MB, MAX_FILE_MB_ENV), (DEFAULT_LOCK_WAIT, LOCK_WAIT_ENV),
                 (DEFAULT_REVIEW_MAX_MB, REVIEW_MAX_MB_ENV), (DEFAULT_MAX_ATTEMPTS, "AWS_MAX_ATTEMPTS"),
-                (DEFAULT_KMS_TIMEOUT, KMS_TIMEOUT_ENV), (DEFAULT_MAX_NODES, MAX_NODES_ENV)]
+                (DEFAULT_KMS_TIMEOUT, KMS_TIMEOUT_ENV), (DEFAULT_MAX_NODES, MAX_NODES_ENV),
+                (DEFAULT_PROMPT_TIMEOUT, PROMPT_TIMEOUT_ENV)]
     text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
     sources = (ROOT / "src" / "sealfile" / "files" / "settings.py").read_text(encoding="utf-8")
     assert sources.count("def positive_setting") == 1
