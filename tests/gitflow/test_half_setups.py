@@ -23,6 +23,16 @@ def _warnings(box: Sandbox) -> list[str]:
     return [line for line in box.sealfile("check").stderr.splitlines() if line.startswith("sealfile: warning:")]
 
 
+def _told_to_install_again(box: Sandbox, missing: tuple[str, ...]) -> None:
+    """The one line a clone with the drivers but without ``missing`` hooks is given; gone once install runs."""
+    assert _warnings(box) == [
+        f"sealfile: warning: {box.repo}: this clone has the sealfile drivers but not the {' and '.join(missing)} "
+        "hook 'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue "
+        "commits, or drops, a conflict the merge driver left, unrefused)"]
+    box.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(box) == []
+
+
 @pytest.fixture
 def sealed(installed: Sandbox) -> Sandbox:
     seal_file(installed, FILE, "a: one\n")
@@ -35,12 +45,7 @@ def sealed(installed: Sandbox) -> Sandbox:
 def test_drivers_without_the_replay_hooks_are_told_to_install_again(sealed: Sandbox, gone: tuple[str, ...]) -> None:
     for hook in gone:
         (sealed.repo / ".git" / "hooks" / hook).unlink()
-    assert _warnings(sealed) == [
-        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(gone)} hook "
-        "'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue commits, "
-        "or drops, a conflict the merge driver left, unrefused)"]
-    sealed.sealfile("git", "install", "--command", SEALFILE)
-    assert _warnings(sealed) == []
+    _told_to_install_again(sealed, gone)
 
 
 def test_drivers_from_a_shared_file_the_clone_includes_without_the_replay_hooks_are_told(sealed: Sandbox) -> None:
@@ -55,12 +60,7 @@ def test_drivers_from_a_shared_file_the_clone_includes_without_the_replay_hooks_
     sealed.git("checkout", "--", ".gitattributes")
     sealed.git("config", "include.path", "../team.gitconfig")
     assert "sealfile" in sealed.git("config", "--get", "merge.sealfile.driver").stdout
-    assert _warnings(sealed) == [
-        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(HOOKS)} "
-        "hook 'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue "
-        "commits, or drops, a conflict the merge driver left, unrefused)"]
-    sealed.sealfile("git", "install", "--command", SEALFILE)
-    assert _warnings(sealed) == []
+    _told_to_install_again(sealed, HOOKS)
 
 
 def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sandbox) -> None:
