@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sealfile.errors import SealfileError
 from sealfile.model.paths import ListIndex, Path, format_keypath, resolve
 from sealfile.model.scalars import is_sealed
 from sealfile.ops.keyless_shape import keyless_shape
@@ -25,7 +26,10 @@ def telling_aliases(edit: Callable[[str], str], keypath: str, store: Store, told
 
     def run(text: str) -> str:
         changed = edit(text)
-        told[:] = changed_through_aliases(text, changed, keypath, store, removes=removes)
+        try:
+            told[:] = changed_through_aliases(text, changed, keypath, store, removes=removes)
+        except SealfileError:  # both texts were just read and written: a note never stands in the write's way
+            told.clear()
         return changed
 
     return run
