@@ -5,6 +5,8 @@ with the drivers but without the hooks lets ``git rebase --continue`` commit or 
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,16 @@ def _warnings(box: Sandbox) -> list[str]:
     return [line for line in box.sealfile("check").stderr.splitlines() if line.startswith("sealfile: warning:")]
 
 
+def _told_to_install_again(box: Sandbox, missing: tuple[str, ...]) -> None:
+    """The one line a clone with the drivers but without ``missing`` hooks is given; gone once install runs."""
+    assert _warnings(box) == [
+        f"sealfile: warning: {box.repo}: this clone has the sealfile drivers but not the {' and '.join(missing)} "
+        "hook 'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue "
+        "commits, or drops, a conflict the merge driver left, unrefused)"]
+    box.sealfile("git", "install", "--command", SEALFILE)
+    assert _warnings(box) == []
+
+
 @pytest.fixture
 def sealed(installed: Sandbox) -> Sandbox:
     seal_file(installed, FILE, "a: one\n")
@@ -35,12 +47,7 @@ def sealed(installed: Sandbox) -> Sandbox:
 def test_drivers_without_the_replay_hooks_are_told_to_install_again(sealed: Sandbox, gone: tuple[str, ...]) -> None:
     for hook in gone:
         (sealed.repo / ".git" / "hooks" / hook).unlink()
-    assert _warnings(sealed) == [
-        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(gone)} hook "
-        "'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue commits, "
-        "or drops, a conflict the merge driver left, unrefused)"]
-    sealed.sealfile("git", "install", "--command", SEALFILE)
-    assert _warnings(sealed) == []
+    _told_to_install_again(sealed, gone)
 
 
 def test_drivers_from_a_shared_file_the_clone_includes_without_the_replay_hooks_are_told(sealed: Sandbox) -> None:
@@ -55,12 +62,7 @@ def test_drivers_from_a_shared_file_the_clone_includes_without_the_replay_hooks_
     sealed.git("checkout", "--", ".gitattributes")
     sealed.git("config", "include.path", "../team.gitconfig")
     assert "sealfile" in sealed.git("config", "--get", "merge.sealfile.driver").stdout
-    assert _warnings(sealed) == [
-        f"sealfile: warning: {sealed.repo}: this clone has the sealfile drivers but not the {' and '.join(HOOKS)} "
-        "hook 'sealfile git install' writes: run 'sealfile git install' again (until then git rebase --continue "
-        "commits, or drops, a conflict the merge driver left, unrefused)"]
-    sealed.sealfile("git", "install", "--command", SEALFILE)
-    assert _warnings(sealed) == []
+    _told_to_install_again(sealed, HOOKS)
 
 
 def test_a_replay_hook_whose_command_is_gone_is_told_to_install_again(sealed: Sandbox) -> None:
@@ -244,3 +246,25 @@ def test_commit_hooks_of_another_tool_do_not_count_as_running_the_pre_commit_che
 def _hook(path: Path, body: str) -> None:
     path.write_text(f"#!/bin/sh\n{body}\n")
     path.chmod(0o755)
+
+
+def test_a_committed_hook_naming_sealfile_from_the_path_is_checked_on_this_path(sealed: Sandbox) -> None:
+    """The hooks 'sealfile git install' names for a hooks directory in the work tree run ``sealfile`` from the PATH
+    (no path of one machine): where no ``sealfile`` is on it, the clone is told so, not told all is in place."""
+    husky = sealed.repo / ".husky"
+    husky.mkdir()
+    for hook in HOOKS:
+        (husky / hook).write_text(f"#!/bin/sh\nsealfile git unresolved{' --warn' if hook == 'post-rewrite' else ''}\n")
+        (husky / hook).chmod(0o755)
+    sealed.git("config", "core.hooksPath", ".husky")
+    bin_dir = sealed.root / "bin"
+    bin_dir.mkdir()
+    bare = {**sealed.env, "PATH": f"{bin_dir}{os.pathsep}{os.path.dirname(shutil.which('git') or '/usr/bin/git')}"}
+    told = [line for line in sealed.sealfile("check", env=bare).stderr.splitlines() if "warning:" in line]
+    assert told == [
+        f"sealfile: warning: {sealed.repo}: the sealfile {HOOKS[0]} hook of this clone runs sealfile, which cannot run "
+        "here (not on the PATH here): put it on the PATH git runs hooks with (until then every commit git replays "
+        "fails while a merge conflict is recorded)"]
+    (bin_dir / "sealfile").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "sealfile").chmod(0o755)
+    assert [line for line in sealed.sealfile("check", env=bare).stderr.splitlines() if "warning:" in line] == []

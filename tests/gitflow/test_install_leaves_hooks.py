@@ -102,10 +102,16 @@ def test_install_then_uninstall_leaves_config_and_hooks_as_they_were(sandbox: Sa
 @pytest.mark.parametrize("setup", ["husky", "global hooksPath"])
 def test_install_with_core_hooks_path_names_it_and_what_each_hook_should_run(sandbox: Sandbox, setup: str) -> None:
     _, _, (hooks,) = SETUPS[setup](sandbox)
+    """A hooks directory in the work tree is committed (husky's): the hooks it is told of name ``sealfile`` as each
+    clone's PATH finds it, never this machine's virtualenv (every teammate's commit failed on the path); one outside
+    (set globally, per machine) names this installation, which that machine runs."""
     said = sandbox.sealfile("git", "install", "--command", SEALFILE).stderr
     configured = sandbox.git("config", "core.hooksPath").stdout.strip()
+    command, where = ("sealfile", " to .husky, in the work tree (committed: so no path of this machine)"
+                      ) if setup == "husky" else (SEALFILE, "")
     for hook in HOOKS:
-        run = f"{SEALFILE} git unresolved" + (" --warn" if hook == "post-rewrite" else "")
-        assert f"core.hooksPath is set: have {configured}/{hook} run '{run}'" in said, said
+        run = f"{command} git unresolved" + (" --warn" if hook == "post-rewrite" else "")
+        assert f"core.hooksPath is set{where}: have {configured}/{hook} run '{run}' (so" in said, said
+    assert (sys.executable in said) == (setup != "husky"), said
     assert not any(MARK in text.decode() for text in _files(hooks).values())
     assert not any((sandbox.repo / ".git" / "hooks" / hook).exists() for hook in HOOKS)

@@ -30,12 +30,13 @@ def _index_corrupt(box: Sandbox) -> Callable[[], None]:
 
 
 def _record_unwritable(box: Sandbox) -> Callable[[], None]:
-    """The record's directory takes no new record (the name its next version is written under is taken)."""
-    name = hashlib.sha256(FILE.encode()).hexdigest()[:40]
-    blocker = box.repo / ".git" / "sealfile" / "conflicts" / f"{name}.tmp"
-    blocker.mkdir()
-    (blocker / "x").write_text("")
-    return lambda: ((blocker / "x").unlink(), blocker.rmdir())[0]
+    """The record cannot be replaced: another name holds it (a copy kept with ``ln``), so a new record in its place
+    would leave that name with the old one; the write refuses it, as it refuses any file with hard links. (It was a
+    directory squatting on the fixed temporary name the record was written under: there is none now.)"""
+    record = box.repo / ".git" / "sealfile" / "conflicts" / f"{hashlib.sha256(FILE.encode()).hexdigest()[:40]}.json"
+    held = record.with_suffix(".kept")
+    held.hardlink_to(record)
+    return held.unlink
 
 
 @pytest.mark.parametrize("failing", [_index_corrupt, _record_unwritable], ids=["git fails", "record unwritable"])

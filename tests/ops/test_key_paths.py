@@ -90,11 +90,19 @@ def test_the_resolver_is_the_one_every_verb_uses() -> None:
         resolve(tree, "list.x")
 
 
-@pytest.mark.parametrize("segment", ["\u00b2", "\u2460", "x", "-1"])
+@pytest.mark.parametrize("segment", ["\u00b2", "\u2460", "x"])
 def test_a_list_index_that_is_no_number_is_a_key_path_error(segment: str) -> None:
     """A superscript two or a circled one is a digit to ``str.isdigit`` but no integer: refused, not a crash."""
     with pytest.raises(KeyPathError, match="a list is indexed by a number"):
         resolve({"list": ["x", "y"]}, f"list.{segment}")
+
+
+@pytest.mark.parametrize("keypath", ["list.-1", "list[-1]", "list.-3"])
+def test_a_negative_list_index_is_named_as_one(keypath: str) -> None:
+    """``-1`` is a number: the cause is that indexes count from 0, not that a number was wanted."""
+    with pytest.raises(KeyPathError, match=r": no such list index \(list indexes count from 0, not from the end: the "
+                                           r"list holds 2 items\)$"):
+        resolve({"list": ["x", "y"]}, keypath)
 
 
 def test_a_decimal_digit_of_any_script_indexes_a_list() -> None:

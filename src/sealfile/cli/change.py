@@ -30,12 +30,14 @@ from sealfile.cli.writes import (
     refuse_dash_value,
     refuse_missing,
     rewrite,
+    tell_aliases,
     write_following,
 )
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
 from sealfile.ops import change, signatures
+from sealfile.ops.alias_effects import telling_aliases
 from sealfile.ops.config import trust_near
 from sealfile.ops.values import VALUE_TYPES
 from sealfile.stores import Store, fitting_name, store_for
@@ -212,9 +214,11 @@ def unset(file: Path, keypath: str, rotate: bool, input_type: str | None) -> Non
     store = store_for(file, input_type)
     policy = signatures.for_file(file)
     # a list's later items move up one place, sealed again there: so does a conflict's value in dispute
-    rewrite(file, lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate),
-            follow_moves(file, "unset", keypath))
+    told: list[str] = []
+    rewrite(file, telling_aliases(lambda text: change.unset_value(text, keypath, store, policy=policy, rotate=rotate),
+                                  keypath, store, told, removes=True), follow_moves(file, "unset", keypath))
     click.echo(f"{one_line(str(file))}: {one_line(keypath)} removed", err=True)
+    tell_aliases(file, keypath, told)
 
 
 @cli.command()

@@ -202,22 +202,24 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
 
     A mapping or list at ``keypath`` is replaced only with ``replace`` or by a mapping or list, so a
     ``set`` cannot drop a subtree by mistake (``--type yaml`` of ``5`` neither)."""
-    from sealfile.cli.writes import follow_moves, rewrite
+    from sealfile.cli.writes import follow_moves, rewrite, tell_aliases
     from sealfile.files import io
     from sealfile.ops import change, signatures
+    from sealfile.ops.alias_effects import telling_aliases
     from sealfile.ops.values import parse_value, set_as_text_warnings
     from sealfile.stores import store_for
 
     with io.about(file):
         typed = parse_value(value, value_type, keypath)
-    store = store_for(file, input_type)
-    policy = signatures.for_file(file)
+    store, policy = store_for(file, input_type), signatures.for_file(file)
     replaced: list[object] = []
     over: list[object] = []  # a list or mapping set whole, sealed afresh: a conflict's value in dispute follows
-    changed = rewrite(file, lambda text: change.set_value(text, keypath, typed, store, policy=policy, rotate=rotate,
-                                                          replace=replace, replacing=replaced.append, over=over.append),
-                      follow_moves(file, "set", keypath, over, typed))
+    told: list[str] = []
+    changed = rewrite(file, telling_aliases(lambda text: change.set_value(
+        text, keypath, typed, store, policy=policy, rotate=rotate, replace=replace, replacing=replaced.append,
+        over=over.append), keypath, store, told), follow_moves(file, "set", keypath, over, typed))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
+    tell_aliases(file, keypath, told)
     for warning in set_as_text_warnings(value, value_type, replaced) if changed else ():
         say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: {warning}")
     if changed and store.name == "dotenv" and isinstance(typed, str):

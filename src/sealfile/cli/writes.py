@@ -154,3 +154,14 @@ def refuse_dash_value(file: PathName, keypath: str, value: str | None) -> None:
         raise SealfileError("VALUE - is the text '-', not standard input: nothing was set (leave VALUE out to read "
                             "it from standard input, or give --type yaml '\"-\"' to set '-')", file=str(file),
                             keypath=keypath)
+
+
+def tell_aliases(file: PathName, keypath: str, told: list[str]) -> None:
+    """Name the key paths a change of ``keypath`` also changed through YAML aliases or merge keys
+    (:mod:`sealfile.ops.alias_effects`): right as YAML, and easy to miss."""
+    if told:
+        from sealfile.cli.boundary import say
+        from sealfile.errors import one_line
+
+        say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: also changed where YAML aliases or merge "
+            f"keys (<<) read it: {one_line(', '.join(told))}")

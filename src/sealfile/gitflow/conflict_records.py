@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
+from sealfile.files.atomic import atomic_write
 from sealfile.gitflow.conflicts_seen import RECORDS
 from sealfile.gitflow.gitcli import git
 
@@ -51,9 +52,11 @@ def record_file(directory: FsPath, path: str) -> FsPath:  # one per file, named 
 
 
 def write_record(directory: FsPath, record: Record) -> None:
+    """Written as every file is (:func:`~sealfile.files.atomic.atomic_write`: a temporary name of its own, synced
+    before it takes the record's name, the mode kept): a crash leaves the old record or the new one, never a
+    half. Fails with :class:`OSError` (the directory) or :class:`~sealfile.errors.SealfileError` (the record)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (partial := record_file(directory, record.path).with_suffix(".tmp")).write_text(json.dumps(record.__dict__))
-    os.replace(partial, partial.with_suffix(".json"))
+    atomic_write(record_file(directory, record.path), json.dumps(record.__dict__))
 
 
 def read_records(directory: FsPath) -> list[Record]:

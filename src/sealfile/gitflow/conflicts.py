@@ -108,9 +108,10 @@ def carried(file: FsPath, moves: Moves) -> Callable[[], None]:
     directory, dated = git_dir(top)[0], undated(record.dated, [encoded for _, encoded, _ in record.marks], moves)
     try:
         write_record(directory, replace(record, disputed=carry(record.disputed, moves), dated=dated))
-    except OSError as err:
-        raise SealfileError(f"cannot update the record of its merge conflict in {directory} ({err.strerror or err})"
-                            "; nothing was written", file=str(file)) from None
+    except (OSError, SealfileError) as err:
+        cause = err.message if isinstance(err, SealfileError) else err.strerror or err
+        raise SealfileError(f"cannot update the record of its merge conflict in {directory} ({cause}); nothing was "
+                            "written", file=str(file)) from None
     return lambda: write_record(directory, record)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from sealfile.gitflow.gitcli import git
 HOOKS = ("prepare-commit-msg", "pre-applypatch", "post-rewrite")
 WARNS = ("post-rewrite",)
 """Hooks run after git acted, which cannot refuse: they tell."""
+PORTABLE = "sealfile"
+"""The command a committed hook runs: the installed entry point, found on each clone's PATH (a script that puts no
+work-tree directory on ``sys.path``), never one machine's virtualenv."""
 MARK = "# sealfile: managed by 'sealfile git install' ('sealfile git uninstall' removes it)"
 
 
@@ -77,8 +81,12 @@ def install_hooks(where: Path, command: str) -> list[str]:
     what to add), empty when all are in place."""
     hooks_path = _hooks_path(where)
     if hooks_path:  # git runs no hook of .git/hooks: writing ours there would only look installed
-        shown = hooks_path.rstrip("/")
-        return [f"core.hooksPath is set: have {shown}/{hook} run '{hook_command(command, hook)}'" for hook in HOOKS]
+        shown, committed = hooks_path.rstrip("/"), _in_work_tree(where, hooks_path)
+        how, where_set = (PORTABLE, f" to {shown}, in the work tree (committed: so no path of this machine)"
+                          ) if committed else (command, "")
+        unfound = "" if not committed or shutil.which(PORTABLE) else f", with {PORTABLE} on the PATH (not on this one)"
+        return [f"core.hooksPath is set{where_set}: have {shown}/{hook} run '{hook_command(how, hook)}'{unfound}"
+                for hook in HOOKS]
     directory = _hooks_directory(where)
     notes = []
     directory.mkdir(parents=True, exist_ok=True)
@@ -101,6 +109,15 @@ def uninstall_hooks(where: Path) -> None:
     for path in [directory / name for hook in HOOKS for name in (hook, f"{hook}.legacy")]:
         if path.is_file() and not path.is_symlink() and _ours(path):
             path.unlink()
+
+
+def _in_work_tree(where: Path, hooks_path: str) -> bool:
+    """Whether ``core.hooksPath`` (relative: to the top of the work tree, as git reads it) lies in the work tree."""
+    top = git(["rev-parse", "--show-toplevel"], where, ok=(0, 128)).strip()
+    if not top:  # a bare repository: no work tree to commit it from
+        return False
+    directory = os.path.realpath(os.path.join(top, os.path.expanduser(hooks_path)))
+    return os.path.commonpath([directory, os.path.realpath(top)]) == os.path.realpath(top)
 
 
 def _hooks_path(where: Path) -> str:
@@ -133,14 +150,18 @@ def hooks_problem(root: str, hooks_path: str, runs: Callable[[str], bool]) -> st
         if text is None or not os.access(directory / hook, os.X_OK):
             missing.append(hook)
             continue
-        command = re.search(r"exec (.+?) git unresolved", text)
+        # ours execs it; a committed hook (husky's) runs it as its own line, ``sealfile`` from the PATH
+        command = re.search(r"exec (.+?) git unresolved", text) or re.search(r"^\s*([/\w][^#\n]*?) git unresolved",
+                                                                                text, re.M)
         if command and not runs(command.group(1)):
             # install rewrites only its own hooks, and none under core.hooksPath: another tool's is edited by hand
+            absolute = os.path.isabs(command.group(1))  # else from the PATH, as a committed hook names it
             fix = ("run 'sealfile git install' again" if MARK in text.splitlines()[:3] and not hooks_path else
-                   f"edit {directory / hook} to run 'sealfile git unresolved' with a command that runs here")
+                   f"edit {directory / hook} to run 'sealfile git unresolved' with a command that runs here"
+                   if absolute else "put it on the PATH git runs hooks with")
+            why = "a moved or deleted virtualenv?" if absolute else "not on the PATH here"
             return (f"{root}: the sealfile {hook} hook of this clone runs {command.group(1)}, which cannot run here "
-                    f"(a moved or deleted virtualenv?): {fix} (until then every commit git replays fails while a "
-                    "merge conflict is recorded)")
+                    f"({why}): {fix} (until then every commit git replays fails while a merge conflict is recorded)")
     if not missing:
         return None
     fix = (f"core.hooksPath is set ({hooks_path}), where git runs hooks instead: have {' and '.join(missing)} there "

@@ -72,7 +72,8 @@ def _document(documents: list[Any], selector: Selector, keypath: str) -> ListInd
     try:
         return list_index(selector, len(documents), keypath)
     except KeyPathError as err:
-        raise KeyPathError(f"{err.message}: the stream's documents are 0 to {len(documents) - 1} (a new document is "
+        cause = err.message.split(" (")[0]  # the count below says what the list's did
+        raise KeyPathError(f"{cause}: the stream's documents are 0 to {len(documents) - 1} (a new document is "
                            "added with sealfile edit)", keypath=keypath) from None
 
 

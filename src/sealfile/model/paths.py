@@ -133,13 +133,15 @@ def _digits_or_bool(text: Any) -> bool:
 def list_index(selector: Selector, length: int, keypath: str, *, append: bool = False) -> ListIndex:
     """The list position ``selector`` names; with ``append``, one past the end is allowed too."""
     value = selector.value
-    if selector.kind == "dotted" and isinstance(value, str) and value.isdecimal():
+    if selector.kind == "dotted" and isinstance(value, str) and (value[1:] if value[:1] == "-" else value).isdecimal():
         value = int(value)
     if selector.kind not in ("dotted", "int") or not isinstance(value, int) or isinstance(value, bool):
         raise KeyPathError("a list is indexed by a number", keypath=keypath)
     if not 0 <= value < length + (1 if append else 0):
-        hint = " (use the next index to append)" if append else ""
-        raise KeyPathError(f"no such list index{hint}", keypath=keypath)
+        held = f"the list holds {length} item{'' if length == 1 else 's'}" if length else "the list is empty"
+        held += f"; {length} appends one" if append else ""
+        counted = "list indexes count from 0, not from the end: " if value < 0 else ""
+        raise KeyPathError(f"no such list index ({counted}{held})", keypath=keypath)
     return ListIndex(value)
 
 
@@ -165,7 +167,8 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
                                                      or near_key_hint(node, selectors, position)), keypath=shown)
             path.append(key)
         else:
-            raise KeyPathError("the path goes through a value that is not a mapping or list", keypath=shown)
+            raise KeyPathError("the path goes through a value that is not a mapping or list "
+                               f"({format_keypath(tuple(path))} holds a single value)", keypath=shown)
         node = child(node, path[-1])
     return tuple(path)
 

@@ -16,9 +16,9 @@ from typing import Any
 from sealfile.errors import ConfigError, FormatError, KeyPathError
 from sealfile.kms.base import MasterKey, describe_keys
 from sealfile.kms.groups import KeyGroups
-from sealfile.model.metadata import METADATA_KEY, Metadata
+from sealfile.model.metadata import Metadata
 from sealfile.model.path_place import reach
-from sealfile.model.paths import KeyPath, format_keypath, get_at, new_key, parse_keypath, resolve
+from sealfile.model.paths import KeyPath, Path, format_keypath, get_at, resolve
 from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled
@@ -27,6 +27,7 @@ from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.keyless_shape import container_at, keyless_shape
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.set_paths import refuse_deeper_than_flat, refuse_set_path, refuse_unfit_keys
 from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
 from sealfile.stores import Store, get_store
 
@@ -48,10 +49,7 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
     must not silently drop a whole subtree. ``replacing`` is given the single value set over, if any
     (that one value decrypted); ``over``, the list or mapping set over (decrypted)."""
-    first = parse_keypath(keypath)[0]
-    if first.kind in ("dotted", "str") and first.value == METADATA_KEY:
-        raise KeyPathError(f"the top-level key '{METADATA_KEY}' holds the file's metadata and cannot be set",
-                           keypath=keypath)
+    refuse_set_path(_store(store), keypath)
     unfit = _store(store).first_unfit(value)
     if unfit is not None:  # refused before anything is opened: written, no reader would open it
         inside = format_keypath(unfit[0])
@@ -68,22 +66,20 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
         path, missing = reach(shape, keypath,
                               lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
-        _refuse_unfit_keys(_store(store), isinstance(get_at(shape, path), list), missing, keypath)
+        if missing and not isinstance(get_at(shape, path), (dict, list)):
+            reached[:] = [(path, missing)]  # a sealed value or a null: its new keys are checked once it is open
+        else:
+            refuse_unfit_keys(_store(store), get_at(shape, path), missing, keypath)
 
+    reached: list[tuple[Path, KeyPath]] = []
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         if replacing is not None or over is not None:
             _tell_replaced(document, keypath, replacing, over)
+        for path, missing in reached:
+            if document.data(path) is None:  # any other single value: ``set`` below refuses it as it is
+                refuse_unfit_keys(_store(store), None, missing, keypath, null=path)
         document.set(keypath, value)
         return document.dump()
-
-
-def _refuse_unfit_keys(store: Store, in_list: bool, missing: KeyPath, keypath: str) -> None:
-    """The keys a ``set`` creates are written as its value is: refused where the syntax holds no such key (JSON's
-    ``a[0]`` names the integer key 0), as :meth:`~sealfile.stores.Store.first_unfit` refuses one in a value."""
-    for selector in missing[1:] if in_list else missing:  # a new list item has no key
-        reason = store.unfit(new_key(selector), key=True)
-        if reason is not None:
-            raise FormatError(reason, keypath=keypath)
 
 
 def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None] | None,
@@ -102,6 +98,8 @@ def unset_value(text: str, keypath: str, store: Store | None = None, *,
                 policy: TrustPolicy | None = None, rotate: bool = False) -> str:
     def refuse_missing(sealed: SealedDocument) -> None:
         resolve(keyless_shape(sealed.leaves(), sealed.documents()), keypath)
+
+    refuse_deeper_than_flat(_store(store), keypath)
 
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_missing) as document:
         document.unset(keypath)
