@@ -9,6 +9,8 @@ PAT = re.compile(r'\.(ya?ml|json)$|\.env$|(^|/)\.env([.-][A-Za-z0-9_.-]+)?$|\.en
 # stripe/OAI specs, mkdocs-material, circleci-cli, pre-commit-hooks, tsconfig bases, awesome-compose, Spring.
 # Round 38 used cfn-lint fixtures, aws-cloudformation-templates, yaml-test-suite (branch data, no error cases),
 # SchemaStore src/test, gatekeeper, flux2, CCOSTAN/Home-AssistantConfig, docker-elk.
+# Round 43 used kubespray, devcontainers/templates, serverless/examples, laravel, dotnet/eShop, spring-petclinic
+# microservices, prometheus-community/helm-charts, tektoncd/catalog, frenck/home-assistant-config, argo-workflows.
 plans = {  # repo: (include regex, exclude regex, cap)
  'nst+JSONTestSuite': (r'^test_(parsing|transform)/', r'^$', 400),
  'joho+godotenv': (r'.', r'^$', 50),

@@ -119,6 +119,20 @@ def test_a_set_inside_brackets_keeps_a_plain_value_plain(age_identity: AgeIdenti
     assert same_data(YAML(typ="safe").load(changed), YAML(typ="safe", pure=True).load(changed))
 
 
+@pytest.mark.parametrize(("header", "written"), [("|", "|-"), (">", ">-"), ("|2", "|2-"), ("|+", "|-"), ("|-", "|-"),
+                                                 ("!Sub |", "!Sub |-")])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_an_item_appended_after_a_block_that_ends_the_text_keeps_its_value(age_identity: AgeIdentity, header: str,
+                                                                            written: str, newline: str) -> None:
+    """devcontainers' update-documentation.yml ends in its last step's ``run: |`` block with no final line
+    break: a new step was refused ("please report it"), as the line break before it would be the block's
+    (``fi`` read as ``fi\\n``). The block is written ``|-``, the same value; a new key still goes first."""
+    text = f"steps:\n  - run: {header}\n      echo hi\n      fi".replace("\n", newline)
+    changed = decrypt_text(set_value(seal_text(text, [age_identity.key]), '["steps"][1]', "v"))
+    assert changed == f"steps:\n  - run: {written}\n      echo hi\n      fi\n  - v".replace("\n", newline)
+    assert same_data(scan(changed).tree, {"steps": [scan(text).tree["steps"][0], "v"]})
+
+
 def test_crlf_and_a_byte_order_mark_come_back(age_identity: AgeIdentity) -> None:
     original = "\ufeff# windows file\r\ndb:\r\n  password: hunter2\r\n  port: 5432\r\n"
     sealed = seal_text(original, [age_identity.key])

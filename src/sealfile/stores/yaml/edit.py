@@ -224,6 +224,8 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
     if position == len(text) and text and not text.endswith(("\n", "\r")):
+        if key is None:  # an item cannot go first, as a key does (set_value): after a block, made |-
+            return entries.after_the_end(text, container, rendered)
         return position, position, "\n" + rendered.rstrip("\n")
     return position, position, rendered
 

@@ -4,9 +4,11 @@ in the styles sealfile writes (so YAML 1.1 readers read the same values)."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from sealfile.model.paths import Segment
@@ -101,3 +103,24 @@ def _literal(value: Any, blocks: bool) -> Any:
     if isinstance(value, str) and not yaml_scalars.plain_ok(value, flow=False):
         return DoubleQuotedScalarString(value)
     return value
+
+
+_HEADER = re.compile(r"(?<![^ \t])[|>]([1-9]?)\+?([1-9]?)(?=[ \t]*(?:#[^\r\n]*)?[\r\n])")
+"""A block scalar's header but for a strip indicator (after its tag or anchor), on a line of its own."""
+
+
+def after_the_end(text: str, container: Any, rendered: str) -> tuple[int, int, str]:
+    """A new entry after the last line of a text without a final line break. Where a ``|`` or ``>``
+    block whose value has no final line break ends the text (``|``, ``|+``), the break before the entry
+    would become its value's last (``x`` read as ``x\\n``), so the block is written ``|-`` (the same
+    value) in the same edit."""
+    node = container
+    while node.value and not isinstance(node, ScalarNode):
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    start = node.start_mark.index
+    line_end = min(i for i in (text.find("\n", start), text.find("\r", start), len(text)) if i >= 0)
+    header = _HEADER.search(text, start, line_end + 1) if isinstance(node, ScalarNode) else None
+    if header is None or node.style not in ("|", ">") or node.value.endswith("\n"):
+        return len(text), len(text), "\n" + rendered.rstrip("\n")
+    stripped = text[header.start()] + header.group(1) + header.group(2) + "-"
+    return header.start(), len(text), stripped + text[header.end():] + "\n" + rendered.rstrip("\n")
