@@ -16,18 +16,21 @@ _LOWER = re.compile(r"[a-z2-7]+=*")
 _LENGTHS = frozenset({0, 2, 4, 5, 7})
 """Characters of a last group of eight that base32 writes (1 to 4 bytes, or none)."""
 
+_SHORT = 32
+"""Characters of base32 read whatever text they decode to (20 bytes)."""
 _HEAD = 160
 """Characters decoded first (100 bytes): Python decodes base32 eight characters at a time, a second for 8 MiB,
 which a word of no text is not worth."""
 
 
 def from_base32(encoded: str) -> bytes | None:
-    """The bytes ``encoded`` holds if it is base32 of text or of an archive, else ``None``; a word shorter than
-    :data:`~.text_encodings.MIN_BASE64` only if its text has lines or a setting (as base64's)."""
+    """The bytes ``encoded`` holds if it is base32 of text or of an archive, else ``None``: never a word shorter than
+    :data:`~.text_encodings.MIN_BASE64` (``PASSWORD``, ``HISTSIZE`` decode to five bytes, often printable), one
+    shorter than :data:`_SHORT` only if its text has lines or a setting (``A=x\nB=y\n``: sixteen characters)."""
     import base64
     import binascii
 
-    if not (_UPPER.fullmatch(encoded) or _LOWER.fullmatch(encoded)):
+    if len(encoded) < MIN_BASE64 or not (_UPPER.fullmatch(encoded) or _LOWER.fullmatch(encoded)):
         return None
     bare = encoded.rstrip("=").upper()
     if len(bare) % 8 not in _LENGTHS or (len(bare) > _HEAD and not _text_ahead(base64.b32decode(bare[:_HEAD]))):
@@ -37,7 +40,7 @@ def from_base32(encoded: str) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     found = text_or_archive(data)
-    if found is not None and len(encoded) < MIN_BASE64 and not any(c in found for c in b"\n=:"):
+    if found is not None and len(encoded) < _SHORT and not any(c in found for c in b"\n=:"):
         return None
     return found
 
