@@ -1,10 +1,14 @@
 """``review`` and ``check`` find a decrypted copy written as a file inside another one (:mod:`sealfile.gitflow.
 embedded_texts`): a ConfigMap or Secret ``stringData`` block (what ``kubectl create configmap --from-file`` writes), a
-Helm values ``config: |``, a script's or a Dockerfile's here-document; and one in base32 (what ``base32``
-writes). Each passed both checks without a word."""
+Helm values ``config: |``, a script's or a Dockerfile's here-document; one in base32 (what ``base32``
+writes); and a Helm release's values (under ``config``, gzipped and base64'd twice). Each passed both checks
+without a word."""
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -53,6 +57,33 @@ def test_a_copy_written_as_a_file_inside_another_is_found_and_never_shown(sandbo
                                   "charts/app/values.yaml": "block config on lines 3-6",
                                   "scripts/deploy.sh": "here-document EOF on lines 5-8",
                                   "Dockerfile": "here-document EOF on lines 3-6"}, [SECRET])
+
+
+def _helm_release(values: dict[str, object]) -> str:
+    """The ``release`` Helm 3 keeps in a Secret: its JSON (``config``: the values given at install, those ``helm
+    secrets`` decrypted among them), gzipped, base64'd by Helm, then base64'd again as a Secret's data."""
+    release = {"name": "app", "namespace": "prod", "version": 3,
+               "info": {"status": "deployed", "description": "Upgrade complete"},
+               "chart": {"metadata": {"name": "app", "version": "1.4.2", "apiVersion": "v2"},
+                         "values": {"replicaCount": 1, "db": {"host_unencrypted": "", "user": ""}}},
+               "config": {"replicaCount": 2, **values},
+               "manifest": "---\n# Source: app/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\n"}
+    helm = base64.b64encode(gzip.compress(json.dumps(release).encode())).decode()
+    return base64.b64encode(helm.encode()).decode()
+
+
+def test_a_helm_release_secret_holding_the_decrypted_values_is_found(sandbox: Sandbox) -> None:
+    """``kubectl get secret sh.helm.release.v1.app.v3 -o yaml`` kept as a backup: the release's ``config`` holds
+    every key path of the sealed file under one key, which no copy check matched."""
+    sealed_base(sandbox)
+    values = {"db": {"password": SECRET, "user": "app", "host_unencrypted": "db.local"}}
+    write_files(sandbox, {"config/release-backup.yaml": (
+        "apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\nmetadata:\n  name: sh.helm.release.v1.app.v3\n"
+        "  namespace: prod\n  labels:\n    owner: helm\n    status: deployed\n"
+        f"data:\n  release: {_helm_release(values)}\n"
+    ).encode()})
+    assert_copies_found(sandbox, {"config/release-backup.yaml": "gzip of base64 on line 1 in base64 in data.release"},
+                        [SECRET])
 
 
 def test_a_base32_copy_is_found_padded_or_not_upper_or_lower_case(sandbox: Sandbox) -> None:
@@ -117,7 +148,6 @@ def test_past_the_bound_on_embedded_texts_the_rest_is_named_as_not_read() -> Non
 
 def test_base32_of_a_long_text_is_decoded_whatever_character_its_first_hundred_bytes_cut() -> None:
     """Only the first 100 bytes are decoded before the rest: a character of two bytes cut there is still text."""
-    import base64
 
     from sealfile.gitflow.blob_views import views
 
