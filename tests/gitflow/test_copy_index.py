@@ -133,3 +133,16 @@ def test_a_copy_under_one_key_path_is_found_and_a_charts_empty_form_is_not() -> 
     assert copies.copied_by({("postgresql", "auth", "username"): "", ("postgresql", "auth", "password"): ""}) is None
     assert copies.copied_by({("config", "db", "user"): "app", ("other", "db", "password"): "Zq8v",
                              ("config", "db", "port"): 5432}) is None
+
+
+def test_a_path_thousands_deep_is_cut_at_the_sealed_files_depths_only() -> None:
+    """Each path is looked up under the prefixes the sealed files' depths give (16 keys at most), not under each
+    of its thousands: a tuple hashed per cut made a deep file's lookups quadratic in its depth."""
+    import time
+
+    copies = SealedCopies()
+    copies.add("deep.enc.yaml", {tuple(f"k{n}" for n in range(1000)): TOKEN, ("b",): TOKEN})
+    deep = {(*(f"k{n}" for n in range(1000)), f"leaf{leaf}"): "x" for leaf in range(1000)}
+    start = time.process_time()
+    assert copies.copied_by(deep) is None
+    assert time.process_time() - start < 1
