@@ -142,7 +142,7 @@ def test_past_the_bound_on_embedded_texts_the_rest_is_named_as_not_read() -> Non
     from sealfile.gitflow.blob_views import views
     from sealfile.gitflow.embedded_texts import MAX_TEXTS
 
-    found = views("values.yaml", ("k: |\n  a\n  b\n" * (MAX_TEXTS + 5)).encode())
+    found = views("values.yaml", ("k: |\n  a: 1\n  b: 2\n" * (MAX_TEXTS + 5)).encode())
     assert f"the file: more than {MAX_TEXTS:,} block scalars or here-documents: the rest not read" in found.not_read
 
 

@@ -18,6 +18,8 @@ _HEREDOC = re.compile(r"<<([-~]?)[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]{0,63})\2")
 """``<<EOF``, ``<<-'EOF'``, ``<<~EOT``: the word that ends it alone on a line."""
 _TARGET = re.compile(r"(?<![<>])>>?[ \t]*[\"']?([\w.-][\w./-]{0,255})")
 """The file a here-document is written to (``cat > config/.env <<EOF``, ``tee prod.yaml``'s is not known)."""
+_SETTING = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?[\w.@/-]{1,256}[\"']?[ \t]*[:=]")
+"""A line that sets a key (``key: value``, ``KEY=value``, ``"key": value``): a copy of two values has two."""
 MAX_TEXTS = 1000
 """Texts one file gives at most (the caller names the rest as not read)."""
 
@@ -34,8 +36,9 @@ def embedded_texts(text: str) -> list[tuple[str, str | None, str]]:
         key = _block_key(line)
         if key is not None:
             end = _block_end(lines, at, len(line) - len(line.lstrip(" ")))
-            if end - at > 2:
-                found.append((f"block {key} on lines {at + 2}-{end}", key, _dedent(lines[at + 1:end])))
+            if end - at > 2:  # read once: its lines are no keys of the outer file, whether it holds data or not
+                if _may_hold_data(lines[at + 1:end]):
+                    found.append((f"block {key} on lines {at + 2}-{end}", key, _dedent(lines[at + 1:end])))
                 at = end
                 continue
         heredoc = _HEREDOC.search(line) if "<<" in line else None
@@ -43,12 +46,21 @@ def embedded_texts(text: str) -> list[tuple[str, str | None, str]]:
             closing = _next(ends.get(heredoc.group(3), []), at)
             if closing is not None and closing - at > 2:
                 target = _TARGET.search(line, 0, 4096)
-                found.append((f"here-document {heredoc.group(3)} on lines {at + 2}-{closing}",
-                              target.group(1).rsplit("/", 1)[-1] if target else None, _dedent(lines[at + 1:closing])))
+                if _may_hold_data(lines[at + 1:closing]):
+                    found.append((f"here-document {heredoc.group(3)} on lines {at + 2}-{closing}",
+                                  target.group(1).rsplit("/", 1)[-1] if target else None,
+                                  _dedent(lines[at + 1:closing])))
                 at = closing + 1
                 continue
         at += 1
     return found
+
+
+def _may_hold_data(lines: list[str]) -> bool:
+    """Two lines that set a key, or a JSON document: what a copy of two sealed values at least has (a workflow's
+    ``run: |`` of commands, a ``description: |`` of prose need no reading as data)."""
+    first = next((line.lstrip() for line in lines if line.strip()), "")
+    return first[:1] in ("{", "[") or sum(1 for line in lines if _SETTING.match(line)) >= 2
 
 
 def _block_key(line: str) -> str | None:
