@@ -119,3 +119,30 @@ def test_a_long_name_costs_comparisons_in_proportion_to_its_length(monkeypatch: 
     long = {("env", "x" * 10_000 + str(number)): "v" for number in range(100)}
     with pytest.raises(copy_index.TooManyComparisons):
         copies.copied_by(long)
+
+
+def test_a_copy_under_one_key_path_is_found_and_a_charts_empty_form_is_not() -> None:
+    """A Helm release's ``config``, an umbrella chart's ``app:``: every key path under one prefix, filled; a chart's
+    ``auth: {username: "", password: ""}`` beside a sealed ``username``/``password`` is a form, no copy."""
+    copies = SealedCopies()
+    copies.add("secrets.enc.yaml", {("username",): TOKEN, ("password",): TOKEN})
+    copies.add("db.enc.yaml", {("db", "user"): TOKEN, ("db", "password"): TOKEN, ("db", "port"): 5432})
+    assert copies.copied_by({("config", "db", "user"): "app", ("config", "db", "password"): "Zq8v",
+                             ("config", "db", "port"): 5432, ("name",): "app"}) == "db.enc.yaml"
+    assert copies.copied_by({("app", 0, "username"): "ops", ("app", 0, "password"): "Zq8v"}) == "secrets.enc.yaml"
+    assert copies.copied_by({("postgresql", "auth", "username"): "", ("postgresql", "auth", "password"): ""}) is None
+    assert copies.copied_by({("config", "db", "user"): "app", ("other", "db", "password"): "Zq8v",
+                             ("config", "db", "port"): 5432}) is None
+
+
+def test_a_path_thousands_deep_is_cut_at_the_sealed_files_depths_only() -> None:
+    """Each path is looked up under the prefixes the sealed files' depths give (16 keys at most), not under each
+    of its thousands: a tuple hashed per cut made a deep file's lookups quadratic in its depth."""
+    import time
+
+    copies = SealedCopies()
+    copies.add("deep.enc.yaml", {tuple(f"k{n}" for n in range(1000)): TOKEN, ("b",): TOKEN})
+    deep = {(*(f"k{n}" for n in range(1000)), f"leaf{leaf}"): "x" for leaf in range(1000)}
+    start = time.process_time()
+    assert copies.copied_by(deep) is None
+    assert time.process_time() - start < 1

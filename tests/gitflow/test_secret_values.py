@@ -108,3 +108,33 @@ def test_review_names_credentials_in_a_data_file_that_does_not_read_as_data(sand
     assert "chart/templates/configmap.yaml: line 4: a password in a URL, in plaintext" in shown, shown
     assert ".gitlab-ci.yml: line 2: a password in a URL, in plaintext" in shown
     assert "Zk8s9dLq2mN" not in shown and "Hk29sLq8xx" not in shown
+
+
+def test_review_names_a_netrc_password_and_npmrc_auth_lines_never_showing_them(sandbox: Sandbox) -> None:
+    """``.netrc`` (Heroku's CLI writes an entry over three lines) and ``.npmrc``'s ``_auth`` (base64 of
+    ``user:password``, Artifactory's, Nexus's) and ``_authToken`` of no well-known shape: named by neither a URL
+    nor ``password=``, so they passed without a word; a reference (``${NPM_TOKEN}``) is no credential."""
+    import base64
+
+    seal_file(sandbox, "config/prod.enc.yaml", "db:\n  password: s3cret-a91\n")
+    sandbox.commit("base")
+    password, token = "Hk29" + "sLq8xxT4", "7vq3" + "xw2kd9mz5p1r8tb6"
+    basic = base64.b64encode(f"deploy:{password}".encode()).decode()
+    (sandbox.repo / "ci").mkdir()
+    (sandbox.repo / "ci" / ".netrc").write_text(f"machine api.heroku.com\n  login ops@example.com\n  password {token}\n"
+                                                f"machine git.heroku.com login ops@example.com password {token}\n")
+    (sandbox.repo / ".npmrc").write_text(
+        "registry=https://artifactory.example.com/api/npm/npm/\n"
+        f"//artifactory.example.com/api/npm/npm/:_auth={basic}\nalways-auth=true\n"
+        f"@corp:registry=https://pkgs.example.com/npm/\n//pkgs.example.com/npm/:_authToken={token}\n"
+        "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n")
+    sandbox.commit("ci credentials")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    attention = shown.split("NEEDS ATTENTION:")[1]
+    for line in ("ci/.netrc: line 3: a .netrc password, in plaintext", "ci/.netrc: line 4: a .netrc password",
+                 ".npmrc: line 2: an npm registry credential (_auth), in plaintext",
+                 ".npmrc: line 5: an npm registry credential (_authToken), in plaintext"):
+        assert line in attention, (line, shown)
+    assert ".npmrc: line 6" not in shown
+    assert password not in shown and token not in shown and basic not in shown

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from sealfile.files.io import max_file_bytes
+from sealfile.gitflow.base32_words import from_base32
+from sealfile.gitflow.embedded_texts import MAX_TEXTS, embedded_texts
 from sealfile.gitflow.java_escapes import properties_values
 from sealfile.gitflow.json_records import joined_records
 from sealfile.gitflow.text_encodings import (
@@ -54,6 +56,8 @@ class View:
     where: str
     name: str | None
     text: str = field(repr=False)
+    as_written: bool = False
+    """Lines of the file as they are (a block scalar, a here-document): its credentials are the file's own."""
 
 
 @dataclass
@@ -93,11 +97,11 @@ def _expand(out: Views, name: str | None, where: str, data: bytes, depth: int) -
         _text(out, name, where, data, depth)
 
 
-def _add(out: Views, where: str, name: str | None, text: str) -> bool:
+def _add(out: Views, where: str, name: str | None, text: str, as_written: bool = False) -> bool:
     if len(out.found) >= MAX_VIEWS:
         out.not_read.append(f"{where or 'the file'}: more than {MAX_VIEWS} encoded texts: the rest not read")
         return False
-    out.found.append(View(where, name, text))
+    out.found.append(View(where, name, text, as_written))
     return True
 
 
@@ -246,11 +250,11 @@ def _notebook(out: Views, where: str, text: str) -> None:
 def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | None = None) -> None:
     """The escaped, percent-encoded, markup and quoted-printable texts within ``text``, and the base64 and hex
     bytes, each expanded in turn; past a bound on what one text gives, the rest is named as not read."""
-    escapes, runs, hexes = escaped(text), base64_runs(text), hex_runs(text)
+    escapes, runs, hexes, embedded = escaped(text), base64_runs(text), hex_runs(text), embedded_texts(text)
     if name is not None and name.lower().endswith(".properties"):
         escapes += properties_values(text, MAX_FOUND - len(escapes))
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
-                              (hexes, MAX_FOUND, "hex runs")):
+                              (hexes, MAX_FOUND, "hex runs"), (embedded, MAX_TEXTS, "block scalars or here-documents")):
         if len(many) > bound:
             out.not_read.append(f"{where or 'the file'}: more than {bound:,} {kind}: the rest not read")
     whole = [(f"text of {where or 'the markup'}", None, markup_text(text)),
@@ -260,9 +264,21 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | No
         named = f"{label} in {where}" if where and not label.startswith(("text of", "quoted", "records")) else label
         if not _spend(out, where or "the file", len(decoded)) or not _add(out, named, name, decoded):
             return
-    for label, name, found in chain(((label, name, from_base64(run)) for label, name, run in runs), hexes):
+    for label, name, lines in embedded:
+        if not _spend(out, where or "the file", len(lines)) or not _add(
+                out, f"{label} in {where}" if where else label, name, lines, as_written=True):
+            return
+    for label, name, found in chain((_from_base64_or_32(label, name, run) for label, name, run in runs), hexes):
         if found is None or not _spend(out, where or "the file", len(found)):
             continue
         _expand(out, name, f"{label} in {where}" if where else label, found, depth + 1)
         if not out.left or len(out.found) >= MAX_VIEWS:
             return
+
+
+def _from_base64_or_32(label: str, name: str | None, run: str) -> tuple[str, str | None, bytes | None]:
+    """A run's bytes as base64, else as base32 (its label then says so)."""
+    found = from_base64(run)
+    if found is None and (found := from_base32(run)) is not None:
+        label = label.replace("base64", "base32", 1)
+    return label, name, found

@@ -21,6 +21,10 @@ MAX_COMPARISONS = 20_000_000
 """Key paths and names compared for one review or check: a hundred times what a change of ten thousand ordinary
 files costs, a few seconds."""
 
+MAX_UNDER = 16
+"""Keys of a sealed file's first path looked for under another key path (a hostile path thousands deep is cut that
+many times, each a tuple hashed): deeper ones are found at the top only."""
+
 NAME_CHARS = 100
 """The characters of a name that count as one comparison: a name of a megabyte, cut at each of the sealed files'
 thousands of name lengths, was charged as one comparison per length (seconds of a review, charged as nothing)."""
@@ -60,6 +64,7 @@ class SealedCopies:
         self._by_name: dict[str, list[_Sealed]] = {}
         self._name_lengths: set[int] = set()
         self._work = 0
+        self._longest = 0
 
     def add(self, source: str, leaves: dict[Path, Any]) -> None:
         """Index ``source``'s leaves (key path -> value, tokens as written)."""
@@ -69,6 +74,7 @@ class SealedCopies:
         entry = self._entries[paths] = _Sealed(source, len(self._sources), paths)
         self._sources.append(source)
         self._by_path.setdefault(paths[0], []).append(entry)
+        self._longest = max(self._longest, min(len(paths[0]), MAX_UNDER))
         if all(p for p in paths):
             first = entry.variable_names()[0]
             self._by_name.setdefault(first, []).append(entry)
@@ -78,18 +84,26 @@ class SealedCopies:
         """The first added sealed file whose every key path ``leaves`` hold in plaintext: as written, or as the
         variable names ``decrypt --output-type dotenv`` and ``k8s-secret`` give them (``DATABASE_PASSWORD``),
         under any ``--prefix``, at the top or in any one mapping (a Kubernetes Secret's ``data``, a compose
-        file's ``environment``). :class:`TooManyComparisons` past the bound."""
+        file's ``environment``; as written, under any one key path too). :class:`TooManyComparisons` past the
+        bound."""
         found = [entry.order for entry in self._as_written(leaves) if all(plain(leaves[p]) for p in entry.paths)]
         if self._by_name:
             found += [entry.order for entry in self._as_variables(leaves)]
         return self._sources[min(found)] if found else None
 
     def _as_written(self, leaves: dict[Path, Any]) -> Iterator[_Sealed]:
-        for path in leaves:
-            for entry in self._by_path.get(path, ()):
-                self._charge(len(entry.paths))
-                if len(entry.paths) <= len(leaves) and all(p in leaves for p in entry.paths):
-                    yield entry
+        """The sealed files whose key paths ``leaves`` hold, at the top or under one key path: a Helm release's
+        ``config`` (the values ``helm secrets`` decrypted), an umbrella chart's ``subchart:``, an Ansible ``vars:``."""
+        for path in leaves:  # a lookup per cut, a charge per sealed file compared
+            # a sealed file's first path, under the prefix path[:cut]: one of the index's lengths, or the path whole
+            for cut in (0, *range(max(1, len(path) - self._longest), len(path))):
+                for entry in self._by_path.get(path[cut:], ()):
+                    self._charge(len(entry.paths))
+                    prefix = path[:cut]
+                    # under a prefix, every value filled: a chart's 'auth: {username: "", password: ""}' is a form
+                    if len(entry.paths) <= len(leaves) and all(prefix + p in leaves and (not cut or _filled(
+                            leaves[prefix + p])) for p in entry.paths):
+                        yield _Sealed(entry.source, entry.order, tuple(prefix + p for p in entry.paths))
 
     def _as_variables(self, leaves: dict[Path, Any]) -> Iterator[_Sealed]:
         for variables in _mappings(leaves):
@@ -134,6 +148,10 @@ def _mappings(leaves: dict[Path, Any]) -> list[dict[str, Any]]:
             name, _, assigned = value.partition("=")
             listed.setdefault(path[:-1], {})[name.strip()] = assigned
     return [names for names in (*found.values(), *listed.values()) if len(names) >= 2]
+
+
+def _filled(value: Any) -> bool:
+    return not isinstance(value, str) or bool(value.strip())
 
 
 def token(value: Any) -> bool:

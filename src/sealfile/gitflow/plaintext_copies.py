@@ -156,7 +156,7 @@ def decoded_findings(found: Views, sealed: SealedCopies, fix: str = COMMITTED_CO
             copied_already.update(copied)
             if copied:
                 break
-        if not named and not copied:
+        if not named and not copied and not view.as_written:
             attention += [f"{view.where}: {line}" for line in _new_credentials(view.name or "", view.text, credited)
                           if "private key" not in line]  # a key is judged for whose it is (committed_keys)
     return violations, attention

@@ -39,7 +39,8 @@ _KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
 _PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "example",
                            "redacted", "none", "null", "your_password", "yourpassword", "mypassword", "placeholder"})
 PICKAXE = ("(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_|glpat-|xox[abprs]-|[rs]k_live_|"
-           "AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|://[^[:space:]/@:]*:[^[:space:]/@]+@|(password|pwd)[[:space:]]*=")
+           "AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|://[^[:space:]/@:]*:[^[:space:]/@]+@|(password|pwd)[[:space:]]*=|"
+           "_auth(token)?[[:space:]]*=|(^|[[:space:]])password[[:space:]]+[^[:space:]]+[[:space:]]*$")
 """The shapes above as a POSIX extended pattern, for git's own search of a change's lines (``git diff -G``):
 the files of other syntaxes it names are read line by line (:func:`credential_lines`)."""
 MAX_LINES_SHOWN = 20
@@ -106,6 +107,16 @@ def _real(password: str) -> bool:
     return password.lower() not in _PLACEHOLDERS
 
 
+_NETRC_PASSWORD = re.compile(r"(?:^|\s)password\s+(\S{1,256})")
+"""A ``.netrc`` entry's password (``machine h login u password p``, or alone on a line as Heroku's CLI writes it):
+what curl, git, ftp, pip and Heroku read."""
+_NPM_AUTH = re.compile(r"(?:^|[\s:/])_(authToken|auth|password)\s*=\s*(\S{1,4096})")
+"""An npm registry credential (``//registry.npmjs.org/:_authToken=...``; ``_auth``: base64 of
+``user:password``; ``_password``: base64 of the password)."""
+_FILE_CREDENTIALS = (((".netrc", "_netrc"), _NETRC_PASSWORD, 1, "a .netrc password"),
+                     ((".npmrc",), _NPM_AUTH, 2, "an npm registry credential (_{0})"))
+"""Files whose own syntax names a credential: (names, pattern, its value's group, what it is)."""
+
 SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".pypirc", ".toml", ".tfvars")
 """Files whose lines are settings: there ``password=...`` is a password; elsewhere (code) an assignment."""
 
@@ -120,9 +131,20 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
         if earlier[line]:
             earlier[line] -= 1
             continue
-        kind = credential_in(line.strip(), settings=settings)
+        kind = credential_in(line.strip(), settings=settings) or _file_credential(path, line)
         if kind is not None:
             found.append(f"line {number}: {kind}, in plaintext")
             if len(found) == MAX_LINES_SHOWN:
                 break
     return found
+
+
+def _file_credential(path: str, line: str) -> str | None:
+    """What credential ``line`` holds in the syntax of the file ``path`` names (``.netrc``, ``.npmrc``), or None."""
+    name = path.rsplit("/", 1)[-1].lower()
+    for names, pattern, group, kind in _FILE_CREDENTIALS:
+        if name in names or name.endswith(names):
+            match = pattern.search(line[:MAX_CHARS])
+            if match and _real(match.group(group).strip("\"'")):
+                return kind.format(*match.groups())
+    return None

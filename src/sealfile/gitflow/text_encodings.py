@@ -19,9 +19,10 @@ numbers, read only if they decode to lines or settings (:data:`MIN_SHORT`)."""
 MIN_SHORT = 8
 """Characters of the shortest base64 word read (6 bytes: ``A=x\\nB=y\\n``, a small dotenv file's copy)."""
 
-_BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_SHORT},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_SHORT},}}={{0,2}}")
-_WORD = re.compile(rf"(?<![\w+/-])(?:[A-Za-z0-9+/]{{{MIN_SHORT},}}|[A-Za-z0-9_-]{{{MIN_SHORT},}})={{0,2}}(?![\w+/=-])")
-"""A base64 word anywhere in a line: ``"data": "..."`` in a longer line, ``ENV X=...``, an argument."""
+_BASE64 = re.compile(rf"[A-Za-z0-9+/]{{{MIN_SHORT},}}={{0,6}}|[A-Za-z0-9_-]{{{MIN_SHORT},}}={{0,6}}")
+_WORD = re.compile(rf"(?<![\w+/-])(?:[A-Za-z0-9+/]{{{MIN_SHORT},}}|[A-Za-z0-9_-]{{{MIN_SHORT},}})={{0,6}}(?![\w+/=-])")
+"""A base64 word anywhere in a line: ``"data": "..."`` in a longer line, ``ENV X=...``, an argument (padded to six
+``=``: base32's, which :mod:`.base32_words` reads)."""
 _HEX_LINE = re.compile(r"(?:[0-9A-Fa-f]{2}){8,}")
 _HEX_ESCAPES = re.compile(r"(?:\\x[0-9A-Fa-f]{2}.{0,8}){4,}")
 _SINGLE_QUOTED = re.compile(r"'([^'\n]*)'")
@@ -34,7 +35,7 @@ _BLOCK_END = re.compile(r"</(?:w:p|a:p|text:p|text:h|p|div|li|tr|h[1-6]|si|row)>
 """Where markup ends a line of its text: a paragraph of Word (``w:p``), PowerPoint, OpenDocument, HTML, a row."""
 _TAG = re.compile(r"<[^<>]{0,4096}>")
 _SOFT_BREAK = re.compile(r"=\r?\n")
-_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+_BASE64_TAIL = re.compile(r"[A-Za-z0-9+/_-]+={0,6}")
 """The last line of wrapped base64, as short as it may be."""
 _SETTING = re.compile(r"\s*(?:-\s+)?[\"']?([\w.@/-]{1,256})[\"']?\s*[:=]\s*[\"']?(\S+)\s*")
 """``key: value``, ``KEY=value``, ``"key": "value",``: the value (its closing quotes and comma stripped after), where
@@ -221,7 +222,7 @@ def from_base64(encoded: str) -> bytes | None:
             base64.urlsafe_b64decode(padded)
     except (binascii.Error, ValueError):
         return None
-    found = _text_or_archive(data)
+    found = text_or_archive(data)
     if found is not None and len(encoded) < MIN_BASE64 and not any(c in found for c in b"\n=:"):
         return None
     return found
@@ -241,7 +242,7 @@ def hex_runs(text: str) -> list[tuple[str, str | None, bytes]]:
             run.append(stripped)
             continue
         if run:
-            data = _text_or_archive(bytes.fromhex("".join(run)))
+            data = text_or_archive(bytes.fromhex("".join(run)))
             lines = f"line {first}" if len(run) == 1 else f"lines {first}-{number - 1}"
             if data is not None:
                 found.append((f"hex on {lines}", None, data))
@@ -249,10 +250,10 @@ def hex_runs(text: str) -> list[tuple[str, str | None, bytes]]:
         if len(found) > MAX_FOUND:
             return found
     dumps = dump_bytes(text, MAX_FOUND - len(found)) if " " in text else []  # xxd's default layout, od -c...
-    return found + [(label, None, data) for label, dumped in dumps if (data := _text_or_archive(dumped)) is not None]
+    return found + [(label, None, data) for label, dumped in dumps if (data := text_or_archive(dumped)) is not None]
 
 
-def _text_or_archive(data: bytes) -> bytes | None:
+def text_or_archive(data: bytes) -> bytes | None:
     if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
         return data
     try:
