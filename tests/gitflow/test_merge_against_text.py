@@ -373,6 +373,11 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 # found exploring: theirs moves a key and its comment out of a nested mapping, in a file with a block scalar
 @example(versions=("c:\n  # note\n  k: v1\n  a: 1\nb: |\n  two\n", "c:\n  # note\n  k: v1\n  a: 1\nb: |\n  one\n",
                    "# note\nk: v1\nc:\n  a: 1\nb: |\n  two\n"))
+# found exploring: theirs replaced a document by two (neither its one best match) where ours inserted one: theirs'
+# first, as the text merge has them (it conflicted as whole documents)
+@example(versions=("---\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+                   "---\na: &a0 v1\n---\na: o1\n---\na: &a0 v1\nb: &a1 v1\n",
+                   "---\na: t1\n---\na: &a0 t2\n---\na: &a0 v1\nb: &a1 v1\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

@@ -12,7 +12,8 @@ the same indices and merge by index.
 
 Not aligned, so left to :func:`~.merge_streams.moved_documents` (each document a shifted index reaches is then a
 conflict as a whole, never merged into another document): both sides inserting documents at one place (which
-first is the user's choice), a document one side removed and the other changed (a document without the one best
+first is the user's choice; but where one side removed the document before, its documents took that one's place,
+and come first as in the text merge), a document one side removed and the other changed (a document without the one best
 match counts as removed), a base with two documents alike, a document after the first without a ``---`` line of
 its own, directives, or a text without a final line break. (Where all three hold as many documents, nothing is
 realigned: a side inserting one and removing another is not told from one changing both.)
@@ -93,13 +94,24 @@ def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: 
                 return None  # removed by one side, changed by the other: a conflict as a whole
     order: list[tuple[int | None, int]] = []
     for j in range(len(base) + 1):
-        if j in inserted[0] and j in inserted[1]:
+        first = _first_inserted(j, inserted, matches)
+        if first is None:
             return None
-        for s in (0, 1):
+        for s in first:
             order += [(s + 1, k) for k in inserted[s].get(j, [])]
         if j < len(base) and all(j in found for found in matches):
             order.append((None, j))
     return order
+
+
+def _first_inserted(j: int, inserted: list[dict[int, list[int]]], matches: list[Matches]) -> tuple[int, ...] | None:
+    """Whose documents inserted before base document ``j`` come first (``None``: both sides inserted there, which
+    first is the user's choice). One exception, as the text merge orders them: a side that removed the document
+    before (it took its place) first; the other side's inserted ones come after the lines it kept."""
+    if not (j in inserted[0] and j in inserted[1]):
+        return (0, 1)
+    replaced = [s for s in (0, 1) if j > 0 and j - 1 not in matches[s]]
+    return (replaced[0], 1 - replaced[0]) if len(replaced) == 1 else None
 
 
 def _last_before(found: Matches, k: int) -> int:
