@@ -378,6 +378,12 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("---\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
                    "---\na: &a0 v1\n---\na: o1\n---\na: &a0 v1\nb: &a1 v1\n",
                    "---\na: t1\n---\na: &a0 t2\n---\na: &a0 v1\nb: &a1 v1\n"))
+# found exploring: ours changed the last line of a document (or removed it) and inserted one after it, theirs inserted
+# one there too: ours' first, its change continued, as the text merge has them (they conflicted as whole documents)
+@example(versions=("---\na: 1\nb: 2\n---\nc: 3\n", "---\na: 1\n---\nn: o\n---\nc: 3\n",
+                   "---\na: 1\nb: 2\n---\nm: t\n---\nc: 3\n"))
+@example(versions=("---\na: 1\nb: 2\n---\nc: 3\n", "---\na: 1\nb: o\n---\nn: o\n---\nc: 3\n",
+                   "---\na: 1\nb: 2\n---\nm: t\n---\nc: 3\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""
