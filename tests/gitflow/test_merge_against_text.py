@@ -237,6 +237,10 @@ EXAMPLES = {
     # an anchor on its own line does not set the graft's indent
     "anchor line": _sides("key:\n  &a\n  - x\n", "key:\n  &a\n  - z\n"),
     "nested anchor line": _sides("a:\n  key: &b\n    k: x\n", "a:\n  key: &b\n    k: z\n"),
+    # a new key whose value is a block collection: its anchor on the key's line, as theirs writes it (moved up a level)
+    "anchored list moved up": _sides("b:\n  db:\n    u: 1\n    a: &a2\n      - x\n  c: 1\n",
+                                     "b:\n  db:\n    u: 1\n  a: &a2\n    - x\n  c: 1\n"),
+    "new anchored mapping": _sides("a: 1\n", "a: 1\nb: &a0\n  k: v\n"),
     # theirs removes a subtree holding an anchor and its alias: the alias goes with it
     "subtree with alias removed": _sides("a:\n  a: &a0 v1\n  b: v1\n  c: *a0\n", ""),
     # theirs empties a value: 'key:' with nothing after it, no space left at the line's end; an anchor stays
