@@ -237,6 +237,10 @@ EXAMPLES = {
     # an anchor on its own line does not set the graft's indent
     "anchor line": _sides("key:\n  &a\n  - x\n", "key:\n  &a\n  - z\n"),
     "nested anchor line": _sides("a:\n  key: &b\n    k: x\n", "a:\n  key: &b\n    k: z\n"),
+    # a new key whose value is a block collection: its anchor on the key's line, as theirs writes it (moved up a level)
+    "anchored list moved up": _sides("b:\n  db:\n    u: 1\n    a: &a2\n      - x\n  c: 1\n",
+                                     "b:\n  db:\n    u: 1\n  a: &a2\n    - x\n  c: 1\n"),
+    "new anchored mapping": _sides("a: 1\n", "a: 1\nb: &a0\n  k: v\n"),
     # theirs removes a subtree holding an anchor and its alias: the alias goes with it
     "subtree with alias removed": _sides("a:\n  a: &a0 v1\n  b: v1\n  c: *a0\n", ""),
     # theirs empties a value: 'key:' with nothing after it, no space left at the line's end; an anchor stays
@@ -245,6 +249,9 @@ EXAMPLES = {
     "anchored null": _sides("a: &a0 v1\nb: *a0\n", "a: &a0\nb: *a0\n"),
     "anchored mapping emptied": _sides("a: &a0\n  x: 1\nb: 2\n", "a: &a0\nb: 2\n"),
     "mapping emptied": _sides("a:\n  x: 1\nb: 2\n", "a:\nb: 2\n"),
+    # theirs replaces every key of a mapping: written in its block, not emptied to '{}' and filled in flow style
+    "mapping refilled": _sides("a:\n  c: 1\n", "a:\n  d: 2\n"),
+    "document refilled": ("---\nc:\n---\nx: 1\n", "---\nc:\n---\nn: o\n---\nx: 1\n", "---\n0: same\n---\nx: 1\n"),
     # a side inserts a document before others: the other side's changes follow the documents they were made in
     "document inserted by theirs": ("---\na: 1\n---\nb: 2\n---\nc: 3\n", "---\na: 1\n---\nb: 2\n---\nc: o3\n",
                                     "---\na: 1\n---\nn: t\n---\nb: 2\n---\nc: 3\n"),
@@ -327,11 +334,21 @@ def test_an_anchored_value_theirs_moves_from_under_its_alias_is_refused(sandbox:
 
 
 def test_a_side_changing_a_document_and_inserting_one_like_it_is_a_conflict(sandbox: Sandbox) -> None:
-    """Found exploring (on main before too): a full tie; the text merge merges it, the driver leaves conflicts."""
+    """Found exploring (on main before too): a full tie; the text merge merges it, the driver leaves conflicts where
+    the other side changed that document (which of the two alike took which change would be a guess)."""
+    versions = ("---\nport: true\n---\nx: 1\n", "---\nport: o1\n---\nport: 'o s'\n---\nx: 1\n",
+                '---\nport: "t q"\n---\nport: "t q"\n---\nx: 1\n')
+    assert compare(AgeKey.from_cli(sandbox.recipient), *versions) == "known: documents moved"
+
+
+def test_a_full_tie_beside_a_document_the_other_side_only_inserted_merges(sandbox: Sandbox) -> None:
+    """Theirs' two alike documents took the place of the base's first, which ours kept as it was: nothing of ours
+    goes into either, so they come first and ours' inserted one after, as the text merge has it (a conflict
+    before)."""
     versions = ("---\nport: true\n---\nx: 1\n", "---\nport: true\n---\nport: 'o s'\n---\nx: 1\n",
                 '---\nport: "t q"\n---\nport: "t q"\n---\nx: 1\n')
     assert plain_merge(*versions)[1]
-    assert compare(AgeKey.from_cli(sandbox.recipient), *versions) == "known: documents moved"
+    assert compare(AgeKey.from_cli(sandbox.recipient), *versions) is None
 
 
 CONFLICTS = {
@@ -361,9 +378,10 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
     return render(base), render(ours), render(theirs)
 
 
-# derandomize: its fixed examples also when exploring, which still finds open classes (~1 run in 5 at 150 examples:
-# an anchor on its own line under a mapping theirs empties, laid out on the key's line; whole documents of a stream
-# in conflict where the text merge is clean); run it with derandomize=False to look for them
+# derandomize: its fixed examples also when exploring, which still finds an open class (1 failure in 49 seeds at 150
+# examples, seed 10: ours moves a key inside its mapping and inserts a document, theirs removes the key; the text merge
+# keeps ours' moved line, the driver removes the key, and this oracle cannot tell once documents shift); run it with
+# derandomize=False to look for more
 @settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(versions=three_versions())
 # found exploring: theirs moves a key with its anchor out of a nested mapping and changes the old one
@@ -373,6 +391,17 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 # found exploring: theirs moves a key and its comment out of a nested mapping, in a file with a block scalar
 @example(versions=("c:\n  # note\n  k: v1\n  a: 1\nb: |\n  two\n", "c:\n  # note\n  k: v1\n  a: 1\nb: |\n  one\n",
                    "# note\nk: v1\nc:\n  a: 1\nb: |\n  two\n"))
+# found exploring: theirs replaced a document by two (neither its one best match) where ours inserted one: theirs'
+# first, as the text merge has them (it conflicted as whole documents)
+@example(versions=("---\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n",
+                   "---\na: &a0 v1\n---\na: o1\n---\na: &a0 v1\nb: &a1 v1\n",
+                   "---\na: t1\n---\na: &a0 t2\n---\na: &a0 v1\nb: &a1 v1\n"))
+# found exploring: ours changed the last line of a document (or removed it) and inserted one after it, theirs inserted
+# one there too: ours' first, its change continued, as the text merge has them (they conflicted as whole documents)
+@example(versions=("---\na: 1\nb: 2\n---\nc: 3\n", "---\na: 1\n---\nn: o\n---\nc: 3\n",
+                   "---\na: 1\nb: 2\n---\nm: t\n---\nc: 3\n"))
+@example(versions=("---\na: 1\nb: 2\n---\nc: 3\n", "---\na: 1\nb: o\n---\nn: o\n---\nc: 3\n",
+                   "---\na: 1\nb: 2\n---\nm: t\n---\nc: 3\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

@@ -46,17 +46,11 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
     (a removal of what an alias still names, after the rest: theirs may replace that alias)."""
     text = ours.plaintext
     flat_text = store.name != "yaml" and not theirs.sops  # theirs' JSON or dotenv text to take values from as written
-    later = []
+    later: list[Path] = []
     removed: list[Path] = []
-    for p in sorted((p for p in applied if p not in theirs.items), key=len, reverse=True):
-        if p in ours.items:
-            try:
-                text = remove_path(text, store, p)
-                removed.append(p)
-            except KeyPathError:
-                later.append(p)
-    # an alias inside a subtree theirs removes whole went with it
-    later = [p for p in later if not any(p[:len(r)] == r for r in removed)]
+    removals = sorted((p for p in applied if p not in theirs.items and p in ours.items), key=len, reverse=True)
+    refilled = [p for p in removals if _refilled(ours, theirs, p)]
+    text = _removed(text, store, [p for p in removals if p not in refilled], removed, later)
     done: list[Path] = []
     from_data: list[Path] = []  # theirs' text could not be grafted there when it came: tried again at the end
     # a value changed where it is written also changes where aliases and merges put it: those places last
@@ -87,6 +81,8 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         if theirs.scanned is not None and not _under_any(p, by_value):
             from_data.append(p)
         done.append(p)
+    # those of a mapping theirs refills after its new keys: emptied first, it would be written '{}' and filled so
+    text = _removed(text, store, refilled, removed, later)
     for p in later:
         try:
             text = remove_path(text, store, p)
@@ -97,6 +93,27 @@ def apply_theirs(ours: Side, theirs: Side, applied: list[Path], store: Store, by
         assert theirs.scanned is not None
         text = regrafted(text, theirs.scanned, p)
     return _emptied_as_theirs(text, ours, theirs, store)
+
+
+def _removed(text: str, store: Store, paths: list[Path], removed: list[Path], later: list[Path]) -> str:
+    """``text`` without ``paths`` (added to ``removed``); those an alias still names are added to ``later``."""
+    for p in paths:
+        try:
+            text = remove_path(text, store, p)
+            removed.append(p)
+        except KeyPathError:
+            later.append(p)
+    # an alias inside a subtree theirs removes whole went with it
+    later[:] = [p for p in later if not any(p[:len(r)] == r for r in removed)]
+    return text
+
+
+def _refilled(ours: Side, theirs: Side, path: Path) -> bool:
+    """Whether theirs removes every key ours has in the block mapping holding ``path`` and gives it other keys."""
+    if not path or not has_path(theirs.data, path[:-1]):
+        return False
+    now, was = get_at(theirs.data, path[:-1]), get_at(ours.data, path[:-1])
+    return isinstance(now, dict) and bool(now) and isinstance(was, dict) and not set(was) & set(now)
 
 
 def _emptied_as_theirs(text: str, ours: Side, theirs: Side, store: Store) -> str:

@@ -11,12 +11,12 @@ follows another); a document a side removed goes from all three. The three versi
 the same indices and merge by index.
 
 Not aligned, so left to :func:`~.merge_streams.moved_documents` (each document a shifted index reaches is then a
-conflict as a whole, never merged into another document): both sides inserting documents at one place (which
-first is the user's choice), a document one side removed and the other changed (a document without the one best
-match counts as removed), a base with two documents alike, a document after the first without a ``---`` line of
-its own, directives, or a text without a final line break. (Where all three hold as many documents, nothing is
-realigned: a side inserting one and removing another is not told from one changing both.)
-"""
+conflict as a whole, never merged into another document): both sides inserting documents at one place (which first
+is the user's choice; but where one side changed the last line of the document before, or removed it, its documents
+continue that change and come first, as in the text merge), a document one side removed and the other changed (a
+document without the one best match counts as removed), a base with two documents alike, a document after the first
+without a ``---`` line of its own, directives, or a text without a final line break. (Where all three hold as many
+documents, nothing is realigned: a side inserting one and removing another is not told from one changing both.)"""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
         return
     documents = [list(zip(side.data, found or [], strict=True)) for side, found in zip(sides, chunks, strict=True)]
     matches = [_matches(documents[0], side) for side in documents[1:]]
-    order = _merged_order(base.data, (ours.data, theirs.data), matches)
+    order = _merged_order(base.data, (ours.data, theirs.data), matches, _ends_changed(chunks, matches))
     if order is None:
         return
     where: list[dict[int, int]] = [{j: j for j in range(len(base.data))},
@@ -75,8 +75,8 @@ def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
         _rewrite(side, split_bom(side.plaintext)[0] + "".join(texts), store, old)
 
 
-def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: list[Matches]
-                  ) -> list[tuple[int | None, int]] | None:
+def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: list[Matches],
+                  ends: list[set[int]]) -> list[tuple[int | None, int]] | None:
     """The documents of the merged stream in order: ``(None, j)`` the base's ``j``, ``(s, k)`` side ``s``'s (1:
     ours, 2: theirs) inserted ``k``; ``None`` where no one order is (both sides inserted at one place, or a
     document one side removed and the other changed)."""
@@ -93,13 +93,34 @@ def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: 
                 return None  # removed by one side, changed by the other: a conflict as a whole
     order: list[tuple[int | None, int]] = []
     for j in range(len(base) + 1):
-        if j in inserted[0] and j in inserted[1]:
+        first = _first_inserted(j, inserted, ends)
+        if first is None:
             return None
-        for s in (0, 1):
+        for s in first:
             order += [(s + 1, k) for k in inserted[s].get(j, [])]
         if j < len(base) and all(j in found for found in matches):
             order.append((None, j))
     return order
+
+
+def _first_inserted(j: int, inserted: list[dict[int, list[int]]], ends: list[set[int]]) -> tuple[int, ...] | None:
+    """Whose documents inserted before base document ``j`` come first (``None``: both sides inserted there, which
+    first is the user's choice). One exception, as the text merge orders them: where one side changed the last line
+    of the document before (or removed it), its inserted documents continue that change and come first; the other
+    side's come after the lines it kept."""
+    if not (j in inserted[0] and j in inserted[1]):
+        return (0, 1)
+    changed = [s for s in (0, 1) if j > 0 and j - 1 in ends[s]]
+    return (changed[0], 1 - changed[0]) if len(changed) == 1 else None
+
+
+def _ends_changed(chunks: list[list[str] | None], matches: list[Matches]) -> list[set[int]]:
+    """For each side, the base documents whose last line it changed, or which it removed."""
+    def last(chunk: str) -> str:
+        return next(iter(_lines(chunk)[::-1]), "")
+    base = chunks[0] or []
+    return [{j for j in range(len(base)) if j not in found or last(own[found.index(j)]) != last(base[j])}
+            for own, found in ((chunks[s + 1] or [], matches[s]) for s in (0, 1))]
 
 
 def _last_before(found: Matches, k: int) -> int:

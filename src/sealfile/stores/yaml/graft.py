@@ -55,10 +55,11 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
     if s_block and not block and not scalar:  # a block collection goes on the lines after the key or dash of the place
         own = line_start(text, start)
         indent = len(text[own:start]) - len(text[own:start].lstrip(" ")) + 2
+        properties, written, s_column = _properties(source.text, s_start, written, s_column)
         moved = " " * indent + _indented(written, s_column, indent, brk)
         beside = beside_comment(text, start, start, end, False)  # stays on the key's line, not under the value
         end = text.index(beside, end) + len(beside) if beside else end
-        return text[:start].rstrip(" ") + beside + brk + moved + text[end:].lstrip("\r\n")
+        return text[:start].rstrip(" ") + properties + beside + brk + moved + text[end:].lstrip("\r\n")
     # Later lines keep their place relative to the indentation of the line the value starts on (a block
     # scalar's text is indented from its key's line, not from its '|'), in theirs and here alike.
     s_column, column = _indentation(source.text, s_start), _indentation(text, start)
@@ -79,6 +80,18 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
     if start == end:  # over a null ('key:' with nothing after it): the value follows its ':' or '-' after a space
         written, end = " " + written, len(text) - len(text[end:].lstrip(" ")) if _line_ends(text, end) else end
     return text[:start] + _indented(written, s_column, column, brk) + text[end:]
+
+
+def _properties(source: str, start: int, written: str, column: int) -> tuple[str, str, int]:
+    """A block collection's anchor or tag written on its key's line (``key: &a``) in ``source``: ``(" &a", the lines
+    after it, their column)``, so the graft keeps it there; else ``("", written, column)`` (on a line of its own, it
+    stays on one)."""
+    first, _brk, rest = written.partition("\n")
+    if not rest or not first.strip() or not source[line_start(source, start):start].strip() \
+            or not first.lstrip().startswith(("&", "!")):
+        return "", written, column
+    body = rest.lstrip(" ")
+    return " " + first.strip(), body, len(rest) - len(body)
 
 
 def _line_ends(text: str, index: int) -> bool:
