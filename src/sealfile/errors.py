@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -60,15 +61,19 @@ def forget_input(err: BaseException) -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with each character a terminal would not show as itself (a line break in a key, an
-    escape sequence) written as its escape, so a file name or key path never breaks or forges a line, nor
-    commands a CI runner reading the log: ``##`` as ``#\\x23`` (Azure's agent acts on ``##vso[``, GitHub's on
-    ``##[``, anywhere in a line), a leading ``::`` as ``\\x3a:`` (GitHub's ``::add-mask::`` after blanks)."""
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """``text`` with each character a terminal would not show as itself (a line break in a key, an escape sequence,
+    one fonts draw blank: :data:`DRAWN_AS_NOTHING`) written as its escape, so a file name or key path never breaks
+    or forges a line, nor commands a CI runner reading the log: ``##`` as ``#\\x23`` (Azure's agent acts on
+    ``##vso[``, GitHub's on ``##[``, anywhere in a line), a leading ``::`` as ``\\x3a:`` (GitHub's ``::add-mask::``)."""
+    if not text.isprintable() or (not text.isascii() and DRAWN_AS_NOTHING.search(text)):
+        text = "".join(c if c.isprintable() and not DRAWN_AS_NOTHING.match(c) else ascii(c)[1:-1] for c in text)
     text = text.replace("##", "#\\x23")
     blank = len(text) - len(text.lstrip(" "))
     return f"{text[:blank]}\\x3a{text[blank + 1:]}" if text.startswith("::", blank) else text
+
+
+DRAWN_AS_NOTHING = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+                              "\U000e0100-\U000e01ef]")  # Hangul fillers, a Braille blank, variation selectors
 
 
 CAUSE_LIMIT = 1000
@@ -177,7 +182,6 @@ class WrapError(ProviderError):
 
 class UnwrapError(ProviderError):
     """A master key could not unwrap the data key (absent, denied, wrong key, unreachable...).
-
     ``kind_wide``: the cause concerns every key of its kind (or of its credentials) here (:class:`ProviderDown`)."""
 
     def __init__(self, message: str, *, type_id: str, key_id: str, kind_wide: bool = False):
@@ -194,11 +198,8 @@ class NoUsableKeyError(SealfileError):
 
     def __init__(self, attempts: Sequence[UnwrapError]):
         self.attempts = list(attempts)
-        if attempts:
-            message = f"no recipient could open the data key ({_grouped(self.attempts)})"
-        else:
-            message = "the file has no recipients"
-        super().__init__(message)
+        super().__init__(f"no recipient could open the data key ({_grouped(self.attempts)})" if attempts
+                         else "the file has no recipients")
 
 
 def _grouped(attempts: list[UnwrapError]) -> str:

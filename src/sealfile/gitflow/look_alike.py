@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from sealfile.errors import DRAWN_AS_NOTHING
 from sealfile.model.paths import Path, format_keypath
 
 _PAIRS = (
@@ -37,14 +38,11 @@ _PAIRS = (
 """Each non-ASCII letter followed by the ASCII letter it is drawn as."""
 _LOOK_ALIKE = str.maketrans(_PAIRS[0::2], _PAIRS[1::2])
 
-_DRAWN_AS_NOTHING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180e")
-"""Letters and marks fonts draw blank (Hangul fillers, a Braille blank...) that ``str.isprintable`` accepts."""
-
 
 def skeleton(name: str) -> str:
     """What ``name`` reads as: compared with another name's skeleton, equal when a reader cannot tell them apart."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
-    kept = (c for c in folded if c not in _DRAWN_AS_NOTHING and unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    kept = (c for c in DRAWN_AS_NOTHING.sub("", folded) if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
     return "".join(kept).translate(_LOOK_ALIKE)
 
 

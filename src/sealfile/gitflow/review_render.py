@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from sealfile.errors import one_line
-from sealfile.gitflow.sealed import fenced, markdown_text
+from sealfile.gitflow.sealed import code_span, fenced
 from sealfile.gitflow.semantic_diff import render_text
 
 if TYPE_CHECKING:
@@ -25,14 +25,14 @@ def render(result: Review, fmt: str = "text") -> str:
 
     Paths, key names, recipients and messages come from the change under review, so they are
     shown, never interpreted: every invisible or control character as an escape (a newline, a
-    terminal escape sequence, a bidirectional override), and in Markdown every punctuation
-    character backslash-escaped (no ``<!--`` can hide what follows) and the diff in a fence longer
-    than any run of backticks it holds."""
+    terminal escape sequence, a bidirectional override, a Hangul filler), and in Markdown in code: each
+    line a code span (no ``<!--`` can hide what follows, no ``@name`` notifies anyone) and the diff in a
+    fence longer than any run of backticks it holds."""
     if fmt == "json":
         # "##" only occurs inside strings here: as "#\u0023" it is the same JSON, and no CI runner's command
         return json.dumps(_as_json(result), indent=2).replace("##", "#\\u0023") + "\n"
     markdown = fmt == "markdown"
-    shown = markdown_text if markdown else one_line
+    shown = code_span if markdown else one_line
 
     def items(lines: list[str]) -> list[str]:
         return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]

@@ -198,14 +198,18 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Styled) else value
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _BACKTICKS = re.compile(r"`+")
 
 
-def markdown_text(text: str) -> str:
-    """``text`` as Markdown that renders as exactly that text (:func:`~sealfile.errors.one_line`, then every ASCII
-    punctuation character backslash-escaped, as CommonMark allows: no link, HTML or comment)."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text))
+def code_span(text: str) -> str:
+    """``text`` (:func:`~sealfile.errors.one_line`) as a Markdown code span no run of backticks in it closes. Outside
+    code, escaping is not enough: GitHub and GitLab find ``@name`` (a mention that notifies), ``#12``, ``:x:`` and
+    bare URLs in the rendered text, where ``\\@name`` is ``@name`` again; inside code they find nothing, and no
+    link, image, HTML tag or comment is read."""
+    shown = one_line(text)
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(shown)), default=0) + 1)
+    pad = " " if shown[:1] in ("`", " ") or shown[-1:] in ("`", " ") else ""  # CommonMark strips one space a side
+    return f"{fence}{pad}{shown}{pad}{fence}"
 
 
 def fenced(lines: list[str], info: str) -> list[str]:
