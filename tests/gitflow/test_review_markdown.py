@@ -81,3 +81,28 @@ def test_text_and_json_show_blank_drawn_characters(sandbox: Sandbox) -> None:
     shown = sandbox.sealfile("review", "main", BRANCH, "--format", "json", env=sandbox.keyless_env()).stdout
     assert not any(c in shown for c in INVISIBLE)  # JSON's own escapes; a bot reads the exact names
     assert [f["path"] for f in json.loads(shown)["files"]] == [NAME, "a.enc.yaml"]
+
+
+def test_a_name_of_70000_characters_pushes_no_finding_out_of_a_comment(sandbox: Sandbox) -> None:
+    """A path git stores whole (written with plumbing: no file system holds it) that gains a recipient, before a file
+    that gains the attacker's, and a key as long: each line shows both ends, the comment stays under GitHub's 65,536
+    characters with every finding in it (it was 280,000: not posted, or cut before the attacker's recipient)."""
+    seal_file(sandbox, "z.enc.yaml", "v: 1\n")
+    sandbox.commit("base")
+    _, intruder = generate_identity()
+    seal_file(sandbox, "b.enc.yaml", "w: 2\n")
+    sandbox.sealfile("recipients", "add", "b.enc.yaml", "--age", intruder)
+    blob = sandbox.git("hash-object", "-w", "b.enc.yaml").stdout.strip()
+    long = "d" * 70000 + ".enc.yaml"
+    sandbox.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{long}")
+    (sandbox.repo / "b.enc.yaml").unlink()
+    sandbox.sealfile("set", "z.enc.yaml", '["' + "k" * 70000 + '"]', "4")
+    sandbox.git("add", "z.enc.yaml")
+    sandbox.git("commit", "-q", "-m", "the change")
+    for fmt in ("text", "markdown"):
+        shown = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", fmt, env=sandbox.keyless_env()).stdout
+        assert len(shown) < 20_000 and max(map(len, shown.splitlines())) < 2100, fmt
+        assert f"dddd.enc.yaml: ADDED age {intruder}" in shown and "characters left out)... dddd" in shown, fmt
+        assert re.search(r'characters left out\)\.\.\. k+: ENC#', shown), fmt  # the fingerprint kept
+    report = sandbox.sealfile("review", "HEAD~1", "HEAD", "--format", "json", env=sandbox.keyless_env()).stdout
+    assert [f["path"] for f in json.loads(report)["files"]] == [long, "z.enc.yaml"]  # whole, for tools

@@ -35,7 +35,7 @@ def render(result: Review, fmt: str = "text") -> str:
     shown = code_span if markdown else one_line
 
     def items(lines: list[str]) -> list[str]:
-        return [f"- {shown(line)}" if markdown else f"  {shown(line)}" for line in lines]
+        return [f"- {shown(clipped(line))}" if markdown else f"  {shown(clipped(line))}" for line in lines]
 
     out: list[str] = []
     title = f"sealfile review {shown(result.base)}..{shown(result.head)}"
@@ -66,11 +66,27 @@ def render(result: Review, fmt: str = "text") -> str:
         out += ["", "### Needs attention" if markdown else "NEEDS ATTENTION:", *items(attention)]
     if result.files:
         out += ["", "### Changes" if markdown else "CHANGES:"]
-        changes = [line for f in result.files for line in [*render_text(f.diff, seal_shown=bool(f.sealed_by)),
-                                                           *([one_line(f"  @ {f.sealed_by}")] if f.sealed_by else [])]]
+        changes = [clipped(line) for f in result.files for line in [
+            *render_text(f.diff, seal_shown=bool(f.sealed_by)), *([f"  @ {f.sealed_by}"] if f.sealed_by else [])]]
         out += fenced(changes, "diff") if markdown else changes
         out.append("(ENC#... is a fingerprint of a sealed value: a new fingerprint means a new value)")
     return "\n".join(out) + "\n"
+
+
+LINE_LIMIT = 2000
+"""Characters of a line of text or Markdown (JSON has every name whole). A file or key name is the change's: one
+of 70,000 characters put every finding after it out of sight, and past the 65,536 characters of a GitHub comment
+(which then is not posted, or is cut where the findings were)."""
+
+
+def clipped(line: str) -> str:
+    """``line`` as :func:`~sealfile.errors.one_line` shows it, or, past :data:`LINE_LIMIT`, its two ends and how
+    many characters are left out between them: the file a finding names starts a line, what was found ends it."""
+    line = one_line(line)
+    if len(line) <= LINE_LIMIT:
+        return line
+    end = LINE_LIMIT // 2 - 40
+    return f"{line[:end]} ...({len(line) - 2 * end} characters left out)... {line[-end:]}"
 
 
 def _as_json(result: Review) -> dict[str, object]:
