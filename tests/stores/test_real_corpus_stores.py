@@ -60,6 +60,8 @@ KINDS = {"json": Kind("json", _read_json, re.compile(r'"sealfile"\s*:')),
          "dotenv": Kind("dotenv", _read_dotenv, re.compile(r"^# sealfile metadata", re.M))}
 PARTIAL = EncryptionRules("encrypted_regex", "(?i)(pass|secret|token|key|name|url)")
 _TOKEN = re.compile(r"ENC\[[^\]]*\]")
+_NEW = "corpus_new_key"
+_QUOTED = "a 'b' \"c\" #d $e \\f"  # quotes, a comment sign, a reference, a backslash: a writer must quote it
 
 
 def _kind(name: str) -> Kind:
@@ -110,6 +112,8 @@ def _edited(tree: Any, path: tuple[str | int, ...], value: Any = None, *, remove
         parent = parent[step]
     if remove:
         del parent[path[-1]]
+    elif isinstance(parent, list) and path[-1] == len(parent):
+        parent.append(value)
     else:
         parent[path[-1]] = value
     return copy
@@ -150,18 +154,34 @@ def test_rotate_and_a_new_recipient_change_tokens_and_metadata_only(age_identity
 
 
 def _edits(plain: Any) -> list[tuple[str, tuple[str | int, ...], Any]]:
-    """A new value for an existing one-line string, a new key at the top and beside that string, an unset of
-    it and of the top's last key."""
-    strings = [path for path, value in _leaves(plain) if isinstance(value, str) and "\n" not in value]
-    edits: list[tuple[str, tuple[str | int, ...], Any]] = [("set", ("corpus_new_key",), "new value ü")]
+    """New values for an existing one-line string and another single value (one needing quotes), new keys at
+    the top, beside that string and in an empty mapping, an item after a list's last, unsets of that string
+    and of the top's last key."""
+    leaves = [(path, value) for path, value in _leaves(plain) if not isinstance(value, (dict, list))]
+    strings = [path for path, value in leaves if isinstance(value, str) and "\n" not in value]
+    others = [path for path, value in leaves if not isinstance(value, str)]
+    edits: list[tuple[str, tuple[str | int, ...], Any]] = [("set", (_NEW,), "new value ü")]
     if strings:
         path = strings[len(strings) // 2]
-        edits += [("set", path, "changed"), ("unset", path, None)]
+        edits += [("set", path, "changed"), ("set", strings[0], _QUOTED), ("unset", path, None)]
         if len(path) > 1 and isinstance(path[-1], str):  # in a mapping below the top
-            edits.append(("set", (*path[:-1], "corpus_new_key"), "beside"))
+            edits.append(("set", (*path[:-1], _NEW), "beside"))
+    if others:
+        edits.append(("set", others[-1], "was not a string"))
+    empty = [path for path, value in _containers(plain) if value == {} and path]
+    lists = [(path, value) for path, value in _containers(plain) if isinstance(value, list) and path]
+    edits += [("set", (*path, _NEW), "in {}") for path in empty[:1]]
+    edits += [("set", (*path, len(value)), "appended") for path, value in lists[:1]]
     if plain:
         edits.append(("unset", (list(plain)[-1],), None))
     return edits
+
+
+def _containers(tree: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], Any]]:
+    if not isinstance(tree, (dict, list)):
+        return []
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree)
+    return [(path, tree)] + [found for key, value in items for found in _containers(value, (*path, key))]
 
 
 @pytest.mark.parametrize("name", READS, ids=READS)
@@ -176,10 +196,18 @@ def test_set_and_unset_read_back_in_the_real_reader(age_identity: AgeIdentity, n
         kind.read(changed)  # still a JSON / dotenv file
         text = decrypt_text(changed, store=store)
         assert _same(kind.read(text), _edited(plain, path, value, remove=op == "unset")), (op, path)
-        if op == "set" and path != ("corpus_new_key",) and path[-1] != "corpus_new_key":
+        if op == "set" and path[-1] != _NEW and _has(plain, path):
             before, after = original.splitlines(keepends=True), text.splitlines(keepends=True)
             assert len(before) == len(after)
             assert sum(1 for a, b in zip(before, after, strict=True) if a != b) == 1, path
+
+
+def _has(tree: Any, path: tuple[str | int, ...]) -> bool:
+    for step in path:
+        if not (step in tree if isinstance(tree, dict) else isinstance(step, int) and step < len(tree)):
+            return False
+        tree = tree[step]
+    return True
 
 
 @pytest.mark.parametrize("name", REFUSED, ids=REFUSED)
