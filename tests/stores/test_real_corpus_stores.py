@@ -3,8 +3,8 @@ MANIFEST.json) through their own store, by one set of properties whatever the st
 partial rule they decrypt byte for byte and the sealed text still reads in the real reader (``json``,
 python-dotenv); ``rotate`` changes the tokens only and a new recipient the metadata only; ``set`` and
 ``unset`` at existing and new key paths read back in the real reader as the same edit made to what it read
-of the original, and a one-value ``set`` changes that value's line only. A file the store refuses (JSONC,
-a list at the top) is refused in one line, by the library and by the CLI naming the file.
+of the original, and a one-value ``set`` changes that value's line only (and the metadata's MAC). A file the
+store refuses (JSONC, a list at the top) is refused in one line, by the library and by the CLI naming the file.
 
 The same properties over the YAML files are tests/stores/yaml/test_corpus.py's (with ruamel as the reader)."""
 
@@ -79,6 +79,11 @@ def _seal(name: str, identity: AgeIdentity, rules: EncryptionRules | None = None
 def _body(kind: Kind, sealed: str) -> str:
     """The sealed text before its metadata, each token masked."""
     return _TOKEN.sub("ENC[]", sealed[:list(kind.metadata.finditer(sealed))[-1].start()])
+
+
+def _data_lines(kind: Kind, sealed: str) -> list[str]:
+    """The sealed text's lines before its metadata, tokens as written."""
+    return sealed[:list(kind.metadata.finditer(sealed))[-1].start()].splitlines()
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -200,6 +205,8 @@ def test_set_and_unset_read_back_in_the_real_reader(age_identity: AgeIdentity, n
             before, after = original.splitlines(keepends=True), text.splitlines(keepends=True)
             assert len(before) == len(after)
             assert sum(1 for a, b in zip(before, after, strict=True) if a != b) == 1, path
+            sealed_before, sealed_after = _data_lines(kind, sealed), _data_lines(kind, changed)  # other tokens kept
+            assert sum(1 for a, b in zip(sealed_before, sealed_after, strict=True) if a != b) == 1, path
 
 
 def _has(tree: Any, path: tuple[str | int, ...]) -> bool:
