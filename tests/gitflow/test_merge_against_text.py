@@ -33,6 +33,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores import Store, get_store
 from tests.support.git import Sandbox
+from tests.support.merge_documents import by_documents
 from tests.support.merge_scripts import edited, render, streams
 
 
@@ -137,7 +138,7 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
     text, clean = plain_merge(base, ours, theirs)
     expected = read(text, store.name) if clean else None
     shifted = isinstance(trees[0], list) and len({len(tree) for tree in trees}) > 1  # documents: no match by index
-    if expected is not None and not shifted and by_key(flatten(expected), b, o, t) is not None:
+    if expected is not None and not _merges_by_key(expected, trees, shifted):
         expected = None  # the text merge itself is no merge of the data (a line merged where a side moved it away)
     try:
         result = merge_texts(sealed_base, *sides, store)
@@ -175,10 +176,20 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
             return f"conflict at a path a side did not change: {p}"
         if expected is not None and not shifted and not any(o.get(q) != t.get(q) for q in {*o, *t} if near(q, {p})):
             return f"conflict where the text merges, at a path both sides changed alike: {p}"
-    if result.conflicts or shifted:  # (documents matched by index, not as the driver matches them: not checked)
+    if result.conflicts:
         return None
+    if shifted:  # documents matched one to one as a side inserted or removed them, each merged by key
+        return by_documents(read(merged, store.name), trees, by_key)
     wrong = by_key(flatten(read(merged, store.name)), b, o, t)
     return None if wrong is None else f"merged by key to a value no side gave: {wrong}"
+
+
+def _merges_by_key(merged: Any, trees: list[Any], shifted: bool) -> bool:
+    """Whether ``merged`` is a merge by key of the sides' data: documents matched one to one where they ``shifted``
+    (a side inserted or removed some), else by index."""
+    if shifted:
+        return by_documents(merged, trees, by_key) is None
+    return by_key(*(flatten(tree) for tree in (merged, *trees))) is None
 
 
 def _anchor_moved(base: str, theirs: str, b: dict[Path, bytes], t: dict[Path, bytes]) -> bool:
