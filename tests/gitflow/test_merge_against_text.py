@@ -260,6 +260,9 @@ EXAMPLES = {
     "anchored null": _sides("a: &a0 v1\nb: *a0\n", "a: &a0\nb: *a0\n"),
     "anchored mapping emptied": _sides("a: &a0\n  x: 1\nb: 2\n", "a: &a0\nb: 2\n"),
     "mapping emptied": _sides("a:\n  x: 1\nb: 2\n", "a:\nb: 2\n"),
+    # found exploring: its anchor on a line of its own, where theirs left it (it was moved up to 'a: &a0')
+    "anchored mapping emptied, anchor line": _sides("a:\n  &a0\n  x: 1\nb: 2\n", "a:\n  &a0\nb: 2\n"),
+    "value moved to a line of its own": _sides("a: v1  # c\nb: 2\n", "a:  # c\n  &a0 t1\nb: 2\n"),
     # theirs replaces every key of a mapping: written in its block, not emptied to '{}' and filled in flow style
     "mapping refilled": _sides("a:\n  c: 1\n", "a:\n  d: 2\n"),
     "document refilled": ("---\nc:\n---\nx: 1\n", "---\nc:\n---\nn: o\n---\nx: 1\n", "---\n0: same\n---\nx: 1\n"),
