@@ -404,6 +404,9 @@ def test_documents_matched_one_to_one_judge_a_merge_by_key() -> None:
         assert by_documents(wrong, trees, by_key) is not None, wrong
 
 
+TWO = "a: &a0 v1\nb: &a1 v1\n# note\nc: &a2 v1\n# note\ndb: &a3 v1\n"
+
+
 @st.composite
 def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
     base = draw(streams())
@@ -441,6 +444,10 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 # where the text merge conflicts and documents shift, the driver's merge is checked key by key too (it was not: a
 # driver dropping theirs' change in a document after one ours inserted passed)
 @example(versions=("---\na: 1\n---\nc: 1\n", "---\na: 1\n---\nn: o\n---\nc: 1\n", "---\na: 1\n---\nc: t\n"))
+# found exploring: both sides empty the last document, theirs inserts one first (an emptied document is matched)
+@example(versions=("---\na: &a0\n  - v1\n---\n" + TWO + "---\na: &a0 v1\n",
+                   "---\na: &a0\n  - o1\n---\n" + TWO + "---\n",
+                   "---\na: t1\n---\na: &a0\n  - v1\n---\n" + TWO + "---\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

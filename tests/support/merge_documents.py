@@ -2,10 +2,10 @@
 
 A side's document is the base's it matches, changed (or not), or one the side inserted; a base document no side's
 matches, the side removed. Which matching a side meant can be ambiguous, so a merged stream is judged against each
-plausible matching of each side (order kept, matched documents sharing a key path, none left unmatched that could be
-matched), and is right where one of them explains it: every document matched in both sides merged by key (as
-``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge is wrong), one a side
-inserted there as it wrote it, nothing else, and each side's documents in its order.
+plausible matching of each side (order kept, matched documents sharing a key path or one of them holding none, none
+left unmatched that could be matched), and is right where one of them explains it: every document matched in both
+sides merged by key (as ``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge
+is wrong), one a side inserted there as it wrote it, nothing else, and each side's documents in its order.
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ def documents_of(tree: Any) -> list[Items]:
 
 
 def _related(x: Items, y: Items) -> bool:
+    """Whether two documents may be one changed: they share a key path, or one has none (emptied, or filled)."""
     keys_x, keys_y = ({p for p in items if p} for items in (x, y))
-    return bool(keys_x & keys_y) or x == y
+    return bool(keys_x & keys_y) or not keys_x or not keys_y
 
 
 def matchings(base: list[Items], side: list[Items]) -> Iterator[dict[int, int]]:
-    """The plausible matchings of the base's documents to a side's: order kept, pairs sharing a key path, maximal."""
+    """The plausible matchings of the base's documents to a side's: order kept, pairs related, maximal."""
     def extend(i: int, j: int, made: dict[int, int]) -> Iterator[dict[int, int]]:
         if i == len(base):
             yield made
