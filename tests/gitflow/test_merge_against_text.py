@@ -5,7 +5,10 @@ Each side sealed from its plaintext as ``sealfile edit`` seals it (the base's da
   its result decrypts to that text byte for byte (the same data, the same layout);
 - where the plaintext merge conflicts, the driver either reports conflicts, each at a key path both sides
   changed (at, above or below it), or merges by key: every value is then the one a side changed it to, and
-  where neither side changed it, the base's (git conflicts on neighbouring lines; keys merge apart).
+  where neither side changed it, the base's (git conflicts on neighbouring lines; keys merge apart);
+- where a side inserted or removed documents of a stream, by key in each document matched one to one to the base's
+  (tests/support/merge_documents.py), and a clean text merge that is no such merge (a line ours moved kept where
+  theirs moved that key to another document) is not the driver's to follow.
 """
 
 from __future__ import annotations
