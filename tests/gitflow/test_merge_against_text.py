@@ -451,6 +451,9 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("---\na: &a0\n  - v1\n---\n" + TWO + "---\na: &a0 v1\n",
                    "---\na: &a0\n  - o1\n---\n" + TWO + "---\n",
                    "---\na: t1\n---\na: &a0\n  - v1\n---\n" + TWO + "---\n"))
+# found exploring (seed 8): both sides insert the same document at the end: once, as the text merge has it
+@example(versions=("---\na: &a0 v1\n---\na: &a0 v1\n", "---\na: &a0 v1\n---\na: &a0 v1\n---\na: same\n",
+                   "---\na: &a0 v1\n---\na: &a0 v1\n---\na: same\n"))
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""

@@ -5,7 +5,8 @@ matches, the side removed. Which matching a side meant can be ambiguous, so a me
 plausible matching of each side (order kept, matched documents sharing a key path or one of them holding none, none
 left unmatched that could be matched), and is right where one of them explains it: every document matched in both
 sides merged by key (as ``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge
-is wrong), one a side inserted there as it wrote it, nothing else, and each side's documents in its order.
+is wrong), one a side inserted there as it wrote it (once where both inserted it alike), nothing else, and each
+side's documents in its order.
 """
 
 from __future__ import annotations
@@ -65,14 +66,22 @@ def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int
     return entries
 
 
-def _placed(merged: list[Items], entries: list[Entry], taken: list[Entry]) -> bool:
-    """Whether the merged documents after ``taken`` can each be one of ``entries`` left, each side's in its order."""
+def _placed(merged: list[Items], left: list[Entry], taken: list[Entry]) -> bool:
+    """Whether the merged documents after ``taken`` can each be one of the entries ``left`` (a document both sides
+    inserted alike: one of each side's), every entry used, each side's documents in its order."""
     if len(taken) == len(merged):
-        return True
-    for entry in (e for e in entries if not any(e is t for t in taken)):
-        in_order = all(_before(before[s], entry[s]) for before in taken for s in (1, 2))
-        if in_order and entry[0](merged[len(taken)]) and _placed(merged, entries, [*taken, entry]):
-            return True
+        return not left
+    document = merged[len(taken)]
+    for n, entry in enumerate(left):
+        rest = left[:n] + left[n + 1:]
+        choices = [(entry, rest)]
+        if entry[1] is not None and entry[2] is None:  # ours inserted it: theirs may have inserted it too
+            choices += [((entry[0], entry[1], other[2]), [e for e in rest if e is not other]) for other in rest
+                        if other[1] is None and other[2] is not None and other[0](document)]
+        for chosen, others in choices:
+            in_order = all(_before(before[s], chosen[s]) for before in taken for s in (1, 2))
+            if in_order and chosen[0](document) and _placed(merged, others, [*taken, chosen]):
+                return True
     return False
 
 
@@ -87,6 +96,6 @@ def by_documents(merged: Any, trees: list[Any], by_key: ByKey) -> str | None:
     for ours in matchings(b, o):
         for theirs in matchings(b, t):
             entries = _entries(b, o, t, ours, theirs, by_key)
-            if entries is not None and len(entries) == len(m) and _placed(m, entries, []):
+            if entries is not None and _placed(m, entries, []):
                 return None
     return f"{len(m)} merged document(s) no matching of the sides' documents explains as merged by key"
