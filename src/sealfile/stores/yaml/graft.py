@@ -63,6 +63,15 @@ def graft(text: str, scanned: Scan, path: Path, source: Scan) -> str:
     # Later lines keep their place relative to the indentation of the line the value starts on (a block
     # scalar's text is indented from its key's line, not from its '|'), in theirs and here alike.
     s_column, column = _indentation(source.text, s_start), _indentation(text, start)
+    offset = None if s_block else _own_line_offset(source, path, s_start)
+    colon = -1 if offset is None else _colon(text, scanned, path, start)
+    if offset is not None and colon >= 0:  # theirs writes it on a line of its own ('key:' then '  &a'): so here
+        indent = _indentation(text, colon) + offset
+        beside = beside_comment(text, colon + 1, start, end, block)  # stays on the key's line
+        tail = brk + text[end:] if block else text[end:]
+        if not block:
+            beside, tail = (beside, tail[len(beside):]) if tail.startswith(beside) else ("", tail)
+        return text[:colon + 1] + beside + brk + " " * indent + _indented(written, s_column, indent, brk) + tail
     if block and not s_block:
         key_node = scanned.containers.get(encode_path(path), (None, None))[0]
         colon = -1 if key_node is None else text.find(":", key_node.end_mark.index, start)
@@ -92,6 +101,25 @@ def _properties(source: str, start: int, written: str, column: int) -> tuple[str
         return "", written, column
     body = rest.lstrip(" ")
     return " " + first.strip(), body, len(rest) - len(body)
+
+
+def _colon(text: str, scanned: Scan, path: Path, start: int) -> int:
+    """The ``:`` after the key of the mapping value written at ``path`` from ``start`` (-1: none, a list item)."""
+    encoded = encode_path(path)
+    key_node = scanned.containers.get(encoded, (None, None))[0] or next(
+        (leaf.key_node for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
+    return -1 if key_node is None else text.find(":", key_node.end_mark.index, start)
+
+
+def _own_line_offset(source: Scan, path: Path, start: int) -> int | None:
+    """How much deeper than its key's line a mapping's value written at ``start`` in ``source`` starts a line of its
+    own (an anchor or tag alone, a null after it); ``None`` where it is on its key's line."""
+    leaf = next((leaf for leaf in source.leaves if leaf.encoded_path == encode_path(path)), None)
+    text = source.text
+    if leaf is None or leaf.key_node is None or text[line_start(text, start):start].strip():
+        return None
+    offset = _indentation(text, start) - _indentation(text, leaf.key_node.start_mark.index)
+    return offset if offset > 0 else None
 
 
 def _line_ends(text: str, index: int) -> bool:

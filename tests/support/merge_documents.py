@@ -1,0 +1,101 @@
+"""An oracle for merges of YAML streams where a side inserted or removed documents: documents matched one to one.
+
+A side's document is the base's it matches, changed (or not), or one the side inserted; a base document no side's
+matches, the side removed. Which matching a side meant can be ambiguous, so a merged stream is judged against each
+plausible matching of each side (order kept, matched documents sharing a key path or one of them holding none, none
+left unmatched that could be matched), and is right where one of them explains it: every document matched in both
+sides merged by key (as ``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge
+is wrong), one a side inserted there as it wrote it (once where both inserted it alike), nothing else, and each
+side's documents in its order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sealfile.gitflow.merge_plan import flatten
+from sealfile.model.paths import Path
+
+Items = dict[Path, bytes]
+ByKey = Callable[[Items, Items, Items, Items], "Path | None"]
+Entry = tuple[Callable[[Items], bool], "int | None", "int | None"]
+"""A document the merge must hold: a test of the merged document, and its index in ours and in theirs (if any)."""
+
+
+def documents_of(tree: Any) -> list[Items]:
+    """Each document of a file's data, flattened on its own (a file of one document: one)."""
+    return [flatten(document) for document in (tree if isinstance(tree, list) else [tree])]
+
+
+def _related(x: Items, y: Items) -> bool:
+    """Whether two documents may be one changed: they share a key path, or one has none (emptied, or filled)."""
+    keys_x, keys_y = ({p for p in items if p} for items in (x, y))
+    return bool(keys_x & keys_y) or not keys_x or not keys_y
+
+
+def matchings(base: list[Items], side: list[Items]) -> Iterator[dict[int, int]]:
+    """The plausible matchings of the base's documents to a side's: order kept, pairs related, maximal."""
+    def extend(i: int, j: int, made: dict[int, int]) -> Iterator[dict[int, int]]:
+        if i == len(base):
+            yield made
+            return
+        for k in range(j, len(side)):
+            if _related(base[i], side[k]):
+                yield from extend(i + 1, k + 1, {**made, i: k})
+        yield from extend(i + 1, j, made)
+
+    found = list(extend(0, 0, {}))
+    for made in found:
+        if not any(made.items() < other.items() for other in found):  # maximal: no matching found holds it and more
+            yield made
+
+
+def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int], theirs: dict[int, int],
+             by_key: ByKey) -> list[Entry] | None:
+    """What a merge by this matching holds, or ``None`` where it cannot merge cleanly (changed and removed)."""
+    entries: list[Entry] = []
+    for i, base in enumerate(b):
+        j, k = ours.get(i), theirs.get(i)
+        if j is not None and k is not None:
+            entries.append((lambda m, x=base, y=o[j], z=t[k]: by_key(m, x, y, z) is None, j, k))
+        elif (j is not None and o[j] != base) or (k is not None and t[k] != base):
+            return None
+    entries += [(lambda m, y=d: m == y, j, None) for j, d in enumerate(o) if j not in ours.values()]
+    entries += [(lambda m, z=d: m == z, None, k) for k, d in enumerate(t) if k not in theirs.values()]
+    return entries
+
+
+def _placed(merged: list[Items], left: list[Entry], taken: list[Entry]) -> bool:
+    """Whether the merged documents after ``taken`` can each be one of the entries ``left`` (a document both sides
+    inserted alike: one of each side's), every entry used, each side's documents in its order."""
+    if len(taken) == len(merged):
+        return not left
+    document = merged[len(taken)]
+    for n, entry in enumerate(left):
+        rest = left[:n] + left[n + 1:]
+        choices = [(entry, rest)]
+        if entry[1] is not None and entry[2] is None:  # ours inserted it: theirs may have inserted it too
+            choices += [((entry[0], entry[1], other[2]), [e for e in rest if e is not other]) for other in rest
+                        if other[1] is None and other[2] is not None and other[0](document)]
+        for chosen, others in choices:
+            in_order = all(_before(before[s], chosen[s]) for before in taken for s in (1, 2))
+            if in_order and chosen[0](document) and _placed(merged, others, [*taken, chosen]):
+                return True
+    return False
+
+
+def _before(earlier: int | None, later: int | None) -> bool:
+    return earlier is None or later is None or earlier < later
+
+
+def by_documents(merged: Any, trees: list[Any], by_key: ByKey) -> str | None:
+    """``None`` where some plausible matching of each side's documents explains ``merged`` as a merge by key, else
+    why not."""
+    m, (b, o, t) = documents_of(merged), (documents_of(tree) for tree in trees)
+    for ours in matchings(b, o):
+        for theirs in matchings(b, t):
+            entries = _entries(b, o, t, ours, theirs, by_key)
+            if entries is not None and _placed(m, entries, []):
+                return None
+    return f"{len(m)} merged document(s) no matching of the sides' documents explains as merged by key"
