@@ -26,7 +26,8 @@ SHELL = {"sh", "bash", "shell", "console"}
 NOT_COMMANDS = {"sealfile v2 file mac", "sealfile COMMAND --help"}
 """Spans that start with the word and are not command lines: a MAC info string, the generic help line."""
 OTHER_TOOLS_FLAGS = {
-    # git, pre-commit, gpg, tar, make, docker, gunicorn, sops, flask, mypy, ripgrep, kubectl, the benchmarks' and editors' own
+    # git, pre-commit, gpg, tar, make, docker, gunicorn, sops, flask, mypy, ripgrep, kubectl,
+    # the benchmarks' and editors' own
     "--abort", "--continue", "--skip", "--squash", "--rebase", "--hard", "--ours", "--theirs", "--no-verify",
     "--depth", "--unshallow", "--filter", "--git-path", "--ext-diff", "--no-ext-diff", "--no-textconv",
     "--word-diff", "--init", "--hook-stage", "--symmetric", "--throw-keyids", "--decrypt", "--checkpoint",
