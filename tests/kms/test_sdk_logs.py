@@ -21,14 +21,17 @@ from tests.support.cli import cli_env
 # record's fields) and logs at DEBUG. Sentry takes a record wherever it is logged, so the "google" logger,
 # which the Google client stops from propagating, reaches it too. The event is taken before it is sent.
 APPLICATION = """
-import base64, json, logging, os, sys
+import base64, inspect, json, logging, os, sys
 import sentry_sdk
 from sentry_sdk.integrations.logging import LoggingIntegration
 from sealfile.kms.gcp.key import GcpKmsKey
 
 events = []
+# sentry-sdk 2 keeps records as breadcrumbs from ``level``, 3 from ``breadcrumb_level``
+debug_records = {name: logging.DEBUG for name in ("level", "breadcrumb_level")
+                 if name in inspect.signature(LoggingIntegration).parameters}
 sentry_sdk.init(dsn="https://key@sentry.invalid/1", default_integrations=False,
-                integrations=[LoggingIntegration(level=logging.DEBUG, event_level=None)],
+                integrations=[LoggingIntegration(event_level=None, **debug_records)],
                 before_send=lambda event, hint: events.append(event))
 logging.basicConfig(level=logging.DEBUG)
 key, data_key = GcpKmsKey(sys.argv[1]), os.urandom(32)
