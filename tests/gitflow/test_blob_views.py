@@ -19,7 +19,7 @@ import pytest
 from sealfile.gitflow import blob_views, text_encodings
 from sealfile.gitflow.blob_views import MAX_MEMBERS, views
 from tests.support.archives import zip_bytes
-from tests.support.cli import run_python
+from tests.support.blob_views import views_in_fresh_process
 
 LIMIT_MB = "1"
 
@@ -127,13 +127,8 @@ HOSTILE_LINES = {  # each line took the scans' backtracking patterns time quadra
 def test_a_hostile_line_is_scanned_in_time_linear_in_it(name: str, tmp_path: Path) -> None:
     """In a fresh process given a minute (the patterns took hours), which must use a few seconds of CPU."""
     (tmp_path / name).write_text(HOSTILE_LINES[name])
-    code = ("import sys, time\nfrom sealfile.gitflow.blob_views import views\nstart = time.process_time()\n"
-            "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\n"
-            "print([view.where for view in found.found], round(time.process_time() - start, 2))")
-    done = run_python(code, tmp_path / name)
-    assert done.returncode == 0, done.stderr
-    shown, seconds = done.stdout.rsplit(" ", 1)
-    assert shown == ("['', '\\\\x escapes on line 1']" if name == "printf.sh" else "['']") and float(seconds) < 5
+    shown, seconds = views_in_fresh_process(tmp_path / name, "[view.where for view in found.found]")
+    assert shown == ("['', '\\\\x escapes on line 1']" if name == "printf.sh" else "['']") and seconds < 5
 
 
 def test_one_line_of_many_encoded_texts_gives_no_more_than_the_bound() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_python
+from tests.support.blob_views import views_in_fresh_process
 from tests.support.encoded_copies import FILE, SECRET, assert_copies_found, sealed_base, write_files
 from tests.support.git import Sandbox
 
@@ -130,12 +130,8 @@ HOSTILE = {  # each shape made a naive reader scan the rest of the file again fr
 def test_blocks_here_documents_and_base32_are_read_in_time_linear_in_the_file(name: str, tmp_path: Path) -> None:
     """In a fresh process given a minute, which must use a few seconds of CPU."""
     (tmp_path / name).write_text(HOSTILE[name])
-    code = ("import sys, time\nfrom sealfile.gitflow.blob_views import views\nstart = time.process_time()\n"
-            "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\n"
-            "print(len(found.found), round(time.process_time() - start, 2))")
-    done = run_python(code, tmp_path / name)
-    assert done.returncode == 0, done.stderr
-    assert float(done.stdout.split()[1]) < 5, done.stdout
+    found, seconds = views_in_fresh_process(tmp_path / name, "len(found.found)")
+    assert seconds < 5, (found, seconds)
 
 
 def test_past_the_bound_on_embedded_texts_the_rest_is_named_as_not_read() -> None:
