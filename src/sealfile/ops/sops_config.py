@@ -136,10 +136,15 @@ def _path_regex(pattern: Any, where: str) -> str:
     return compiled.pattern
 
 
-def _entries(value: Any) -> list[Any]:
+def _entries(value: Any, *, split_items: bool = True) -> list[Any]:
+    """A field's keys: SOPS splits its text at commas, and each text item of its list too (a rule's fields and a
+    group's ``age``; not a group's ``pgp``, whose item SOPS takes as one fingerprint)."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
-    return list(value) if isinstance(value, list) else [] if value is None else [value]
+    items = list(value) if isinstance(value, list) else [] if value is None else [value]
+    if not split_items:
+        return items
+    return [part for item in items for part in (_entries(item) if isinstance(item, str) else [item])]
 
 
 def _flat(name: str, value: Any, profile: Any) -> list[Any]:
@@ -169,7 +174,7 @@ def _group(group: Any, where: str) -> dict[str, Any]:
         elif name == "age":
             parts = [_age_and_ssh(_entries(value))]
         else:
-            parts = [{GROUPED[name]: [_grouped_entry(name, entry) for entry in _entries(value)]}]
+            parts = [{GROUPED[name]: [_grouped_entry(name, entry) for entry in _entries(value, split_items=False)]}]
         for part in parts:
             for kind, entries in part.items():
                 kept = out.setdefault(kind, [])

@@ -2,7 +2,8 @@
 non-empty ``key_groups`` (SOPS uses the groups alone), an empty ``key_groups`` (the recipients beside it are
 used), ``shamir_threshold: 0`` (every group) and a threshold for one group (nothing is split). ``import-sops``
 of the config gives each file the recipients, groups and threshold the real ``sops`` gives it, where it used to
-refuse the whole config, and names what it leaves out."""
+refuse the whole config, and names what it leaves out. Likewise an ``age`` or ``pgp`` list item holding several
+keys separated by commas, which SOPS splits as it splits the text form (and a key group's ``age`` items)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ CASES = {
     "empty groups": "    age: {a},{b}\n    key_groups: []\n",
     "threshold zero": "    shamir_threshold: 0\n    key_groups:\n      - age: [{a}]\n      - age: [{b}]\n",
     "threshold on flat": "    shamir_threshold: 2\n    age: [{a}, {b}]\n",
+    "commas in list items": "    age: [\"{a},{b}\", \" {c} \"]\n",
+    "commas in a group's items": "    key_groups:\n      - age: [\"{a}, {b}\"]\n      - age: [{c}]\n",
     "threshold on one group": "    shamir_threshold: 2\n    key_groups:\n      - age: [{a}, {b}]\n",
 }
 NOTED = {"flat beside groups": "creation_rules.0.age: beside key_groups",
