@@ -71,15 +71,19 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
     rule: dict[str, Any] = {}
     if entry.get("path_regex") not in (None, ""):  # SOPS: no pattern (empty, null) matches every file
         rule["path_regex"] = _path_regex(entry["path_regex"], f"{where}.path_regex")
+    grouped = bool(entry.get("key_groups"))  # SOPS: an empty or null key_groups leaves the fields beside it
     for name, value in entry.items():
-        if name == "age":
+        if grouped and (name in FLAT or name == "aws_profile"):
+            notes.append(f"{where}.{name}: beside key_groups, which SOPS uses alone; left out")
+        elif name == "age":
             rule.update(_age_and_ssh(_entries(value)))
         elif name in FLAT:
             rule[FLAT[name]] = _flat(name, value, entry.get("aws_profile"))
         elif name == "key_groups":
-            rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value or [])]
+            if grouped:
+                rule["key_groups"] = [_group(group, f"{where}.key_groups.{i}") for i, group in enumerate(value)]
         elif name == "shamir_threshold":
-            rule["threshold"] = value
+            rule.update(_threshold(value, len(entry["key_groups"]) if grouped else 1, f"{where}.{name}", notes))
         elif name in (*RULE_NAMES, "encrypted_suffix") and value == "":  # SOPS: no rule, so its default
             notes.append(f"{where}.{name}: empty, which SOPS reads as no rule; left out (the default rule applies)")
         elif name == "encrypted_suffix":
@@ -95,6 +99,17 @@ def _rule(entry: Any, where: str, notes: list[str]) -> dict[str, Any]:
         elif name not in ("path_regex", "aws_profile"):
             notes.append(f"{where}.{name}: not known to sealfile; left out")
     return rule
+
+
+def _threshold(value: Any, groups: int, where: str, notes: list[str]) -> dict[str, Any]:
+    """SOPS reads ``0`` (or none) as every group, and splits nothing for one group, whatever the threshold:
+    both are left out, as sealfile's config, refusing them, would have the whole conversion refused."""
+    if value in (0, None):
+        return {}
+    if groups <= 1:
+        notes.append(f"{where}: one key group, which SOPS keeps the data key whole for; left out")
+        return {}
+    return {"threshold": value}
 
 
 def _as_python(pattern: Any, where: str) -> Any:
@@ -121,10 +136,15 @@ def _path_regex(pattern: Any, where: str) -> str:
     return compiled.pattern
 
 
-def _entries(value: Any) -> list[Any]:
+def _entries(value: Any, *, split_items: bool = True) -> list[Any]:
+    """A field's keys: SOPS splits its text at commas, and each text item of its list too (a rule's fields and a
+    group's ``age``; not a group's ``pgp``, whose item SOPS takes as one fingerprint)."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
-    return list(value) if isinstance(value, list) else [] if value is None else [value]
+    items = list(value) if isinstance(value, list) else [] if value is None else [value]
+    if not split_items:
+        return items
+    return [part for item in items for part in (_entries(item) if isinstance(item, str) else [item])]
 
 
 def _flat(name: str, value: Any, profile: Any) -> list[Any]:
@@ -154,7 +174,7 @@ def _group(group: Any, where: str) -> dict[str, Any]:
         elif name == "age":
             parts = [_age_and_ssh(_entries(value))]
         else:
-            parts = [{GROUPED[name]: [_grouped_entry(name, entry) for entry in _entries(value)]}]
+            parts = [{GROUPED[name]: [_grouped_entry(name, entry) for entry in _entries(value, split_items=False)]}]
         for part in parts:
             for kind, entries in part.items():
                 kept = out.setdefault(kind, [])

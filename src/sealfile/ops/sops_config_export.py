@@ -32,6 +32,7 @@ from sealfile.ops.export_sops import go_pattern
 from sealfile.ops.sops_config import FLAT as SOPS_FLAT
 from sealfile.ops.sops_config import GROUPED as SOPS_GROUPED
 from sealfile.ops.sops_config import ConvertedConfig, convert_config
+from sealfile.ops.sops_entries import sops_groups
 
 _FLAT = {ours: theirs for theirs, ours in SOPS_FLAT.items()} | {"ssh": "age"}
 """Our recipient kind -> a SOPS creation rule's field, :mod:`.sops_config`'s table read the other way (SOPS keeps
@@ -90,12 +91,16 @@ def _sops_rule(rule: CreationRule, where: str, notes: list[str]) -> dict[str, An
         if not kept:
             raise ConfigError(f"key group {number} has no recipient SOPS has a key source for", keypath=where)
         groups.append(kept)
-    if len(groups) == 1 and _flat_fits(groups[0]):
-        out.update(_flat(groups[0]))
+    if len(groups) > 1 and rule.recipients.threshold == 1:
+        notes.append(f"{where}: any 1 of {len(groups)} key groups is written as one group of their recipients "
+                     "(sops encrypt refuses a threshold of 1)")
+    shaped, threshold = sops_groups(groups, rule.recipients.threshold)
+    if len(shaped) == 1 and _flat_fits(list(shaped[0])):
+        out.update(_flat(list(shaped[0])))
     else:
-        out["key_groups"] = [_group(group) for group in groups]
-        if rule.recipients.threshold != len(groups):
-            out["shamir_threshold"] = rule.recipients.threshold
+        out["key_groups"] = [_group(list(group)) for group in shaped]
+        if threshold != len(shaped):
+            out["shamir_threshold"] = threshold
     return out
 
 
@@ -178,10 +183,12 @@ def _recipients(rule: CreationRule) -> tuple[Any, ...]:
     """What a rule's recipients mean to SOPS: each group's keys SOPS has a key source for, and the threshold."""
     if rule.recipients is None:
         return ()
+    kept = [[key for key in group if key.type_id in _FLAT] for group in rule.recipients.groups]
+    shaped, threshold = sops_groups(kept, rule.recipients.threshold)
     groups = tuple(frozenset((_FLAT[key.type_id], key.key_id, tuple(sorted(_context(key).items())),
                               key.to_config().get("role"), key.to_config().get("profile"))
-                             for key in group if key.type_id in _FLAT) for group in rule.recipients.groups)
-    return groups, rule.recipients.threshold if len(groups) > 1 else 1
+                             for key in group) for group in shaped)
+    return groups, threshold
 
 
 def _files_below(root: Path) -> Iterator[str]:

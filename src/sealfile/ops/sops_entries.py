@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,7 @@ from sealfile.envelope.datakey import wrap_groups
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.gcp.key import GcpKmsKey
-from sealfile.kms.groups import KeyGroups
+from sealfile.kms.groups import KeyGroups, distinct_keys
 from sealfile.kms.registry import keys_for
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.sops.format import GCP_KMS_AAD
@@ -113,6 +113,15 @@ def _usable(group: tuple[Stanza, ...], notes: dict[str, None]) -> list[MasterKey
     return usable
 
 
+def sops_groups(groups: Sequence[Sequence[MasterKey]], threshold: int) -> tuple[list[tuple[MasterKey, ...]], int]:
+    """Key groups as SOPS can hold them. Any one of several groups (a threshold of 1) is one group of all their
+    keys: the same keys open it, where SOPS, combining at least two Shamir parts, would need two groups' keys
+    (and ``sops encrypt`` refuses a rule with that threshold). One group needs no threshold."""
+    if len(groups) > 1 and threshold == 1:
+        return [tuple(distinct_keys(key for group in groups for key in group))], 1
+    return [tuple(group) for group in groups], threshold if len(groups) > 1 else 1
+
+
 def sops_keys(meta: Metadata, data_key: bytes) -> SopsKeys:
     """The SOPS entries, grouped as ``meta`` groups its recipients, that give ``data_key`` to the
     same keys (those SOPS has a key source for); :class:`FormatError` if SOPS could not open it."""
@@ -129,7 +138,10 @@ def sops_keys(meta: Metadata, data_key: bytes) -> SopsKeys:
     if len(groups) < meta.threshold:
         raise FormatError(f"the file needs {meta.threshold} key groups, and only {len(groups)} have a recipient "
                           "with a SOPS key source", keypath="sealfile.key_groups")
-    threshold = meta.threshold if len(groups) > 1 else 1
+    if meta.threshold == 1 and len(groups) > 1:
+        notes[f"any 1 of {len(groups)} key groups is written as one group of their recipients (SOPS combines at "
+              "least two parts, so its threshold of 1 would need two groups' keys)"] = None
+    groups, threshold = sops_groups(groups, meta.threshold)
     stanzas, threshold = wrap_groups(KeyGroups(tuple(groups), threshold), data_key)
     created_at = utc_seconds(dt.datetime.now(dt.timezone.utc))
     entries = [[_KINDS[stanza.type](stanza.fields, stanza.wrapped, created_at) for stanza in group]
