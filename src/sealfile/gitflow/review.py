@@ -54,7 +54,7 @@ from sealfile.gitflow.gitcli import (
     revisions_root,
 )
 from sealfile.gitflow.leaks import review_unsealed
-from sealfile.gitflow.look_alike import skeleton
+from sealfile.gitflow.look_alike import disguised_file
 from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import (
     SealedPatterns,
@@ -161,10 +161,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
                 submodules.append(f"{change.path}: {SUBMODULE_UNCHECKED}")
             result.files += decrypted_in_place(change, old_blobs.read_or_none(change.old_path or change.path))
-            reads_as = skeleton(change.path)
-            if change.status != "D" and patterns.matches(reads_as):
-                result.plaintext.append(f"{change.path}: named like a sealed file (it reads as {reads_as}), but no "
-                                        "sealed_files pattern covers it: nothing checks that it is sealed")
+            disguise = disguised_file(change.path, patterns.matches)[0] if change.status != "D" else None
+            result.plaintext += [disguise] if disguise else []
             continue
         not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
         if not_a_file is not None:
@@ -191,6 +189,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
         entry.attention += [unguarded_line(change.path, new)] if change.path in unguarded else []
+        disguise = disguised_file(change.path, patterns.matches)[1] if new is not None else None
+        entry.attention += [disguise] if disguise else []
         if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
             entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
