@@ -60,6 +60,7 @@ from sealfile.gitflow.patterns import (
     SealedPatterns,
     at_revision,
     in_worktree,
+    left_uncovered,
     moves_between_sealed_paths,
     union,
 )
@@ -198,10 +199,16 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
     outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
     news = {change.path: new for change, _, new in sealed}
-    unsealed, notes = review_unsealed(head, outside, news, root, patterns.matches,
+    # a sealed file the change deletes is compared as it was: its plaintext added under another name (git pairs
+    # the two as a rename only when their texts are alike, which a sealed file and its plaintext never are)
+    held = {change.path: old if new is None else new for change, old, new in sealed}
+    unsealed, notes = review_unsealed(head, outside, held, root, patterns.matches,
                                       lambda found: encoded_keys(found, lambda texts: known_at(
                                           head, root, news, patterns.matches, texts)))
     result.plaintext_notes = submodules + notes
+    if result.configs_changed and only is None:  # judged by the patterns in force before, not by the union
+        before = union(*(_patterns_at(rev, root) for rev in dict.fromkeys([base, trusted.rev])))
+        result.uncovered = left_uncovered(head, root, before, _patterns_at(head, root))
     result.plaintext += unsealed
     if only is None:
         _search_history(result, sealed, policies, root, patterns.matches)
