@@ -11,7 +11,7 @@ Policy violations (the review fails, exit status 3):
 - a sealed file edited by hand, which no reader opens: a token copied to another key path, a
   ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
 - a sealed file taken from sealfile's git drivers (a ``.gitattributes`` change), or moved to a name no pattern
-  covers: git merges it as text from then on;
+  covers, or left to no pattern by a ``sealed_files`` change: git merges it as text from then on;
 - what the change's own commits wrote and later ones changed again (:mod:`~sealfile.gitflow.range_versions`):
   any of the above, or a recipient added; whoever fetches the branch gets every commit;
 - a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
