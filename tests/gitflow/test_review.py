@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sealfile.kms.age import generate_identity
-from tests.support.git import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file, section
 
 FILE = "prod.enc.yaml"
 
@@ -221,7 +221,7 @@ def test_a_recipient_added_to_a_creation_rule_is_a_recipient_change(sandbox: San
     (sandbox.repo / ".sealfile.yaml").write_text(f"{rule}, {intruder}\n")
     sandbox.commit("one more reader")
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
-    recipients = done.stdout.split("!!! RECIPIENTS CHANGED !!!")[1].split("NEEDS ATTENTION")[0]
+    recipients = section(done.stdout, "!!! RECIPIENTS CHANGED !!!")
     assert f".sealfile.yaml: creation rule recipient ADDED age {intruder} (path_regex 'prod/')" in recipients
     strict = sandbox.sealfile("review", "HEAD~1", "HEAD", "--fail-on-recipient-change", check=False)
     assert strict.returncode == 3
@@ -307,7 +307,7 @@ def test_paths_a_case_insensitive_file_system_merges_are_violations(sandbox: San
 
     done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
     assert done.returncode == 3, done.stdout + done.stderr
-    violations = done.stdout.split("POLICY VIOLATIONS:")[1].split("NEEDS ATTENTION:")[0]
+    violations = section(done.stdout, "POLICY VIOLATIONS:")
     assert ("PROD/.sealfile.yaml: on a case-insensitive file system PROD is the same as prod: a checkout there "
             "reads something else than this review") in violations
     assert ".SEALFILE.YAML: a case-insensitive file system reads it as .sealfile.yaml, which this review does " \

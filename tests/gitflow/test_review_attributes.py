@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from sealfile.gitflow.attributes_at import drivers_dropped
-from tests.support.git import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file, section
 
 FILE = "config/prod.enc.yaml"
 
@@ -32,7 +32,7 @@ def test_a_line_unsetting_the_diff_driver_is_shown(sandbox: Sandbox) -> None:
     status, shown = sandbox.review_last()
     assert status == 3, shown  # a reviewer's 'git log -p' shows nothing of it from now on
     assert (f"{FILE}: .gitattributes no longer gives it to sealfile's drivers (diff: unset): 'git diff' and "
-            "'git log -p' show none of its values") in shown.split("POLICY VIOLATIONS:")[1]
+            "'git log -p' show none of its values") in section(shown, "POLICY VIOLATIONS:")
     assert "other.enc.yaml: .gitattributes" not in shown  # outside config/: still given to the drivers
 
 

@@ -14,7 +14,7 @@ import pytest
 from sealfile.gitflow import range_versions
 from sealfile.gitflow.review import review
 from sealfile.kms.age import generate_identity
-from tests.support.git import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file, section
 
 FILE = "prod.enc.yaml"
 PLAIN = "db:\n  password: s3cret-a91\n  user: app\n  host_unencrypted: db.local\n"
@@ -45,8 +45,7 @@ def test_a_recipient_added_and_removed_again_is_named_with_its_commit(sandbox: S
     assert status == 3, shown
     line = (f"{FILE}: in commit {_commit_of(sandbox, 'HEAD~1')}, changed since but in the history this change "
             f"pushes: ADDED age {intruder}")
-    recipients = shown.split("!!! RECIPIENTS CHANGED !!!")[1].split("POLICY VIOLATIONS:")[0]
-    assert line in recipients and line in shown.split("POLICY VIOLATIONS:")[1]
+    assert line in section(shown, "!!! RECIPIENTS CHANGED !!!") and line in section(shown, "POLICY VIOLATIONS:")
     report = json.loads(sandbox.sealfile("review", "HEAD~2", "HEAD", "--format", "json", check=False).stdout)
     assert report["ok"] is False and report["history"] == [line]
 

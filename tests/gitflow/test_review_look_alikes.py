@@ -4,9 +4,9 @@ judged as, nor let two keys, or a file and a sealed file, read alike."""
 
 from __future__ import annotations
 
-from sealfile.gitflow.look_alike import disguised, look_alike_keys, skeleton
+from sealfile.gitflow.look_alike import disguised, disguised_file, look_alike_keys, skeleton
 from sealfile.gitflow.secret_names import secret_name
-from tests.support.git import Sandbox, seal_file
+from tests.support.git import Sandbox, seal_file, section
 
 FILE = "prod.enc.yaml"
 PLAIN = "db:\n  password: s3cret-a91\n  host: db.local\n"
@@ -82,3 +82,52 @@ def test_a_word_mixing_ascii_with_another_script_is_shown_whatever_its_letters_r
     for name in ["\u043f\u0430\u0440\u043e\u043b\u044c", "user_\u540d\u524d", "stra\u00dfe",
                  "\u043a\u043b\u044e\u0447_api", "pass\u00f8rd", "\u0395\u03bb\u03bb\u03ac\u03b4\u03b1"]:
         assert not disguised(name), name
+
+
+OSAGE_O = "\U000104eb"  # drawn as o, in no table of look-alikes
+E = "\u0435"  # Cyrillic ie, drawn as e
+
+
+def test_a_plain_file_named_like_a_sealed_one_in_mixed_scripts_fails_whatever_it_reads_as(sandbox: Sandbox) -> None:
+    """``prod.enc.y<Osage o>ml`` matches no pattern (its skeleton is not ASCII) and ``s<Cyrillic e>crets.yaml`` reads
+    as a name no default pattern lists: both were committed in plaintext under a sealed-looking name, unflagged."""
+    _base(sandbox)
+    (sandbox.repo / f"staging.enc.y{OSAGE_O}ml").write_text("api:\n  url: https://example.org\n")
+    (sandbox.repo / f"s{E}crets.yaml").write_text("api:\n  url: https://example.org\n")
+    sandbox.commit("sealed-looking names in mixed scripts")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    for path, reads_as in ((f"staging.enc.y{OSAGE_O}ml", f"staging.enc.y{OSAGE_O}ml"),
+                           (f"s{E}crets.yaml", "secrets.yaml")):
+        assert (f"{path}: named like a sealed file (it reads as {reads_as}), but no sealed_files pattern covers it: "
+                "nothing checks that it is sealed") in shown, shown
+
+
+def test_a_plain_file_reading_as_a_listed_sealed_file_fails(sandbox: Sandbox) -> None:
+    (sandbox.repo / ".sealfile.yaml").write_text("sealed_files: ['config/secrets.yaml']\n")
+    seal_file(sandbox, "config/secrets.yaml", PLAIN)
+    sandbox.commit("base")
+    (sandbox.repo / "config/secrets.yaml").unlink()
+    (sandbox.repo / f"config/s{E}crets.yaml").write_text("api:\n  url: https://example.org\n")
+    sandbox.commit("the same name, seemingly")
+    status, shown = sandbox.review_last()
+    assert status == 3 and f"config/s{E}crets.yaml: named like a sealed file (it reads as config/secrets.yaml)" in shown
+
+
+def test_a_sealed_file_under_a_look_alike_name_is_shown(sandbox: Sandbox) -> None:
+    _base(sandbox)
+    seal_file(sandbox, f"pr{OSAGE_O}d.enc.yaml", "api:\n  token: x\n")
+    sandbox.commit("a second prod, seemingly")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    assert (f"pr{OSAGE_O}d.enc.yaml: named with characters that look like others (it reads as "
+            f"pr{OSAGE_O}d.enc.yaml)") in section(shown, "NEEDS ATTENTION:"), shown
+
+
+def test_names_in_one_script_or_not_sealed_looking_are_not_disguised_files() -> None:
+    covered = {"prod.enc.yaml"}.__contains__
+    for name in ["\u0441\u0435\u043a\u0440\u0435\u0442\u044b.yaml", "secrets.yaml", f"r{E}adme.md",
+                 "stra\u00dfe.enc.yaml", "config/\u540d\u524d.yaml", "prod.enc.yaml"]:
+        assert disguised_file(name, covered) == (None, None), name
+    assert disguised_file(f"pr{OSAGE_O}d.enc.yaml", covered)[0] is not None
+    assert disguised_file(f"v{A}ult/db.yaml", covered)[0] is not None

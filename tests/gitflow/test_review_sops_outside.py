@@ -10,7 +10,7 @@ from pathlib import Path
 from sealfile.kms.age import AgeKey
 from sealfile.ops.seal import seal_text
 from tests.sops.conftest import make_identity
-from tests.support.git import Sandbox
+from tests.support.git import Sandbox, section
 
 ATTENTION = "a SOPS file, and no sealed_files pattern names it"
 
@@ -103,7 +103,7 @@ def test_files_renamed_out_of_the_patterns_stay_reviewed(sandbox: Sandbox, tmp_p
     assert status == 3, shown
     assert f"deploy/secrets.yml: ADDED age {stranger.recipient}" in shown, shown
     assert f"settings.yaml: ADDED age {stranger.recipient}" in shown, shown
-    assert "deploy/secrets.yml: recipients changed" in shown.split("POLICY VIOLATIONS:")[1], shown
+    assert "deploy/secrets.yml: recipients changed" in section(shown, "POLICY VIOLATIONS:"), shown
     assert f"recipient added: age {stranger.recipient}" in _diff(sandbox)
 
 

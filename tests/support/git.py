@@ -100,3 +100,11 @@ def scan_git_objects(box: Sandbox, needles: list[str]) -> list[str]:
     out = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=box.repo, env=box.env,
                          capture_output=True, check=True).stdout
     return [f"git object store: {n}" for n in needles if n.encode() in out]
+
+
+def section(shown: str, title: str) -> str:
+    """The lines of one section of a text review (``POLICY VIOLATIONS:``, ``!!! RECIPIENTS CHANGED !!!``...): from
+    its title to the blank line that ends it ("" when the review has no such section)."""
+    if f"\n{title}\n" not in shown:
+        return ""
+    return shown.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sealfile.errors import DRAWN_AS_NOTHING
 from sealfile.model.paths import Path, format_keypath
@@ -64,6 +64,26 @@ def _mixed(word: str) -> bool:
 
 _WORD = re.compile(r"[^\W\d_]+")
 """A run of letters."""
+
+
+_SEALED_WORD = re.compile(r"(?:^|[._-])(?:enc|sops|sealed?)(?:[._-]|$)|secret|credential|passw|vault")
+"""What makes a file name read as a sealed or secret file's (``prod.enc.yaml``, ``.env.enc``, ``secrets/``)."""
+
+
+def disguised_file(path: str, covered: Callable[[str], bool]) -> tuple[str | None, str | None]:
+    """``(violation, attention)`` for a file ``path`` named with characters that read as others (``covered``: a
+    ``sealed_files`` pattern names that path). Outside the patterns, one that reads as a covered name, or mixes
+    scripts and reads as a sealed or secret file's name (``pr\u043ed.enc.yaml``, ``s\u0435crets.yaml``), is a
+    violation: it looks sealed to a reviewer, and nothing checks that it is. Covered, it is checked as sealed, but
+    readers asked for the name it reads as do not open it: shown."""
+    reads_as = skeleton(path)
+    looks = any(disguised(segment) for segment in path.split("/")) and bool(_SEALED_WORD.search(reads_as.casefold()))
+    if covered(path):
+        return None, (f"named with characters that look like others (it reads as {reads_as})" if looks else None)
+    if looks or (reads_as != path and covered(reads_as)):
+        return (f"{path}: named like a sealed file (it reads as {reads_as}), but no sealed_files pattern covers it: "
+                "nothing checks that it is sealed"), None
+    return None, None
 
 
 def look_alike_keys(before: Iterable[Path], after: Iterable[Path]) -> tuple[list[str], list[str]]:

@@ -151,6 +151,22 @@ def at_revision(rev: str, root: Path) -> SealedPatterns:
                               for name, text in show_many(rev, names, root).items()})
 
 
+UNCOVERED_SHOWN = 20
+"""Files named one by one that a change to ``sealed_files`` leaves uncovered; past them, how many more."""
+
+
+def left_uncovered(rev: str, root: Path, before: SealedPatterns, after: SealedPatterns) -> list[str]:
+    """A violation for each file of ``rev`` that ``before``'s patterns covered and ``after``'s (those of ``rev``)
+    do not: a ``.sealfile.yaml`` change that drops a file from ``sealed_files`` lets the next change commit it
+    decrypted past ``check`` and a review (which then compares with these patterns), and git merge it as text."""
+    listed = git(["ls-tree", "-r", "-z", "--name-only", rev], root).split("\0")
+    gone = [name for name in listed if name and before.matches(name) and not after.matches(name)]
+    return [f"{name}: no sealed_files pattern covers it after this change: nothing checks that it stays sealed, "
+            "and git merges it as text" for name in gone[:UNCOVERED_SHOWN]] + (
+        [f"... and {len(gone) - UNCOVERED_SHOWN} more files no sealed_files pattern covers after this change"]
+        if len(gone) > UNCOVERED_SHOWN else [])
+
+
 def _bounded(names: list[str], where: str) -> list[str]:
     if len(names) > MAX_CONFIGS:
         raise SealfileError(f"{where}: {len(names):,} {CONFIG_NAME} files, more than the {MAX_CONFIGS:,} sealfile "

@@ -11,7 +11,7 @@ Policy violations (the review fails, exit status 3):
 - a sealed file edited by hand, which no reader opens: a token copied to another key path, a
   ``mac`` line that cannot match the content (:mod:`sealfile.gitflow.tampering`);
 - a sealed file taken from sealfile's git drivers (a ``.gitattributes`` change), or moved to a name no pattern
-  covers: git merges it as text from then on;
+  covers, or left to no pattern by a ``sealed_files`` change: git merges it as text from then on;
 - what the change's own commits wrote and later ones changed again (:mod:`~sealfile.gitflow.range_versions`):
   any of the above, or a recipient added; whoever fetches the branch gets every commit;
 - a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
@@ -54,12 +54,13 @@ from sealfile.gitflow.gitcli import (
     revisions_root,
 )
 from sealfile.gitflow.leaks import review_unsealed
-from sealfile.gitflow.look_alike import skeleton
+from sealfile.gitflow.look_alike import disguised_file
 from sealfile.gitflow.partial_clone import fetch_searched
 from sealfile.gitflow.patterns import (
     SealedPatterns,
     at_revision,
     in_worktree,
+    left_uncovered,
     moves_between_sealed_paths,
     union,
 )
@@ -161,10 +162,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
                 submodules.append(f"{change.path}: {SUBMODULE_UNCHECKED}")
             result.files += decrypted_in_place(change, old_blobs.read_or_none(change.old_path or change.path))
-            reads_as = skeleton(change.path)
-            if change.status != "D" and patterns.matches(reads_as):
-                result.plaintext.append(f"{change.path}: named like a sealed file (it reads as {reads_as}), but no "
-                                        "sealed_files pattern covers it: nothing checks that it is sealed")
+            disguise = disguised_file(change.path, patterns.matches)[0] if change.status != "D" else None
+            result.plaintext += [disguise] if disguise else []
             continue
         not_a_file = change.not_a_file(new_blobs.read(change.path) if change.link else None)
         if not_a_file is not None:
@@ -191,6 +190,8 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
         entry.violations += [f"replaced by {what}" for top, what in replacing.items()
                              if gone is not None and gone.startswith(f"{top}/")]
         entry.attention += [unguarded_line(change.path, new)] if change.path in unguarded else []
+        disguise = disguised_file(change.path, patterns.matches)[1] if new is not None else None
+        entry.attention += [disguise] if disguise else []
         if change.path in moved_out:  # git merges it as text from now on, and no check holds it to being sealed
             entry.violations.append(f"moved to {moved_out[change.path]}, which the sealed_files patterns do not "
                                    "cover: nothing checks that it stays sealed")
@@ -198,10 +199,16 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # a SOPS file's plaintext leaves are checked as any data file's are, its ciphertext counted as such
     outside += [c.path for c, _, new in sealed if c.path in unguarded and new and sops_kind(new, c.path)]
     news = {change.path: new for change, _, new in sealed}
-    unsealed, notes = review_unsealed(head, outside, news, root, patterns.matches,
+    # a sealed file the change deletes is compared as it was: its plaintext added under another name (git pairs
+    # the two as a rename only when their texts are alike, which a sealed file and its plaintext never are)
+    held = {change.path: old if new is None else new for change, old, new in sealed}
+    unsealed, notes = review_unsealed(head, outside, held, root, patterns.matches,
                                       lambda found: encoded_keys(found, lambda texts: known_at(
                                           head, root, news, patterns.matches, texts)))
     result.plaintext_notes = submodules + notes
+    if result.configs_changed and only is None:  # judged by the patterns in force before, not by the union
+        before = union(*(_patterns_at(rev, root) for rev in dict.fromkeys([base, trusted.rev])))
+        result.uncovered = left_uncovered(head, root, before, _patterns_at(head, root))
     result.plaintext += unsealed
     if only is None:
         _search_history(result, sealed, policies, root, patterns.matches)

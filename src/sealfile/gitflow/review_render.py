@@ -42,22 +42,25 @@ def render(result: Review, fmt: str = "text") -> str:
     out.append(f"## {title}" if markdown else title)
     if result.fork:
         out.append(f"(changes made since {shown(result.head)} forked from {shown(result.base)} at {result.fork[:12]})")
-    out.append(f"{len(result.files)} sealed file(s) changed, {len(result.violations)} policy violation(s).")
+    # most urgent first, the summary line in the order of the sections: what fails the review, who can read
+    # (recipients added or removed), who sealed it (a new data key, trusted signers and hosts), then the rest
+    out.append(f"{len(result.violations)} policy violation(s), {len(result.recipient_changes)} recipient change(s), "
+               f"{len(result.files)} sealed file(s) changed.")
+    if result.violations:
+        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     for title, text_title, advice, lines in (
         ("Recipients changed", "!!! RECIPIENTS CHANGED !!!",
          "Check that every added key belongs to someone who should read these secrets.", result.recipient_changes),
+        ("Data key replaced", "!!! DATA KEY REPLACED !!!",
+         "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
+         "signer.", result.key_replacements),
         ("Signers changed", "!!! SIGNERS CHANGED !!!",
          "Check that every added key belongs to someone who may seal these secrets.", result.signer_changes),
         ("Trust changed", "!!! TRUST CHANGED !!!", "Check that every added host, role and profile is yours: a sealed "
          "file naming one makes its readers send requests and credentials there.", result.trust_changes),
-        ("Data key replaced", "!!! DATA KEY REPLACED !!!",
-         "Whoever sealed a new data key can read every value set later: it must be a rotation by a trusted "
-         "signer.", result.key_replacements),
     ):
         if lines:
             out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
-    if result.violations:
-        out += ["", "### :x: Policy violations" if markdown else "POLICY VIOLATIONS:", *items(result.violations)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
     attention += result.history_notes + ([HISTORY_CUT] if result.history_cut else [])
     attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
@@ -90,21 +93,21 @@ def clipped(line: str) -> str:
 
 
 def _as_json(result: Review) -> dict[str, object]:
-    return {
-        "base": result.base,
-        "head": result.head,
-        "fork": result.fork,
+    return {  # the order of the text: what fails it, who can read, who sealed, then the rest
         "ok": not result.violations,
         "violations": result.violations,
         "recipient_changes": result.recipient_changes,
-        "config_changed": bool(result.configs_changed),
+        "data_key_replaced": result.key_replacements,
         "signer_changes": result.signer_changes,
         "trust_changes": result.trust_changes,
+        "base": result.base,
+        "head": result.head,
+        "fork": result.fork,
+        "config_changed": bool(result.configs_changed),
         "plaintext_notes": result.plaintext_notes,
         "drivers_dropped": result.drivers_dropped,
         "history": result.history + result.history_recipients,
         "history_notes": result.history_notes,
         "history_cut": result.history_cut,
-        "data_key_replaced": result.key_replacements,
         "files": [asdict(f) for f in result.files],
     }

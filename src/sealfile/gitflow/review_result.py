@@ -34,6 +34,8 @@ class Review:
     """Each ``.sealfile.yaml`` made a symbolic link: readers refuse it, and its text here is only a name."""
     drivers_dropped: list[str] = field(default_factory=list)
     """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
+    uncovered: list[str] = field(default_factory=list)
+    """Files a ``sealed_files`` change leaves to no pattern (:func:`~sealfile.gitflow.patterns.left_uncovered`)."""
     history_cut: bool = False
     history: list[str] = field(default_factory=list)
     """Violations of versions the change's own commits wrote and later ones changed again (:mod:`~.range_versions`)."""
@@ -45,7 +47,7 @@ class Review:
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
-        found += self.linked_configs + self.drivers_dropped + self.history_recipients + self.history
+        found += self.linked_configs + self.drivers_dropped + self.uncovered + self.history_recipients + self.history
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
