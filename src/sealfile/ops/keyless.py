@@ -9,6 +9,8 @@ document is built from the same scan). Recipients are named by their providers
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from sealfile.envelope.token_shape import token_times
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
 
     from sealfile.ops.document import SealedDocument
     from sealfile.stores import Store
+
+_VALUE = attrgetter("value")
+
 
 class Status(Record):
     _fields = ("metadata", "values", "sealed_paths", "times")
@@ -104,7 +109,8 @@ def read_keyless(text: str, store: Store) -> Described:
     bom, body, scanned, metadata = scan_sealed_yaml(text, engine)
     flags = token_flags(scanned.leaves)
     tokens = [(leaf.path, leaf.value) for leaf, token in zip(scanned.leaves, flags, strict=True) if token]
-    values = sum(not isinstance(leaf.value, (dict, list)) for leaf in scanned.leaves)
+    # the leaves that are not empty containers, counted in C (a generator over every leaf was ~2% of a status)
+    values = len(scanned.leaves) - sum(map(isinstance, map(_VALUE, scanned.leaves), repeat((dict, list))))
 
     def document() -> SealedDocument:
         from sealfile.ops.spliced import SplicedSealed
