@@ -200,7 +200,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     news = {change.path: new for change, _, new in sealed}
     unsealed, notes = review_unsealed(head, outside, news, root, patterns.matches,
                                       lambda found: encoded_keys(found, lambda texts: known_at(
-                                          head, root, news, patterns.matches, texts)))
+                                          head, root, news, patterns.matches, texts)), base)
     result.plaintext_notes = submodules + notes
     result.plaintext += unsealed
     if only is None:

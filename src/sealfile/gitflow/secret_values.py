@@ -43,6 +43,7 @@ PICKAXE = ("(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_|glpat-
            "_auth(token)?[[:space:]]*=|(^|[[:space:]])password[[:space:]]+[^[:space:]]+[[:space:]]*$")
 """The shapes above as a POSIX extended pattern, for git's own search of a change's lines (``git diff -G``):
 the files of other syntaxes it names are read line by line (:func:`credential_lines`)."""
+_PICKAXE = re.compile(PICKAXE.replace("[:space:]", r"\s"), re.IGNORECASE | re.MULTILINE)
 MAX_LINES_SHOWN = 20
 MAX_CHARS = 4096
 """Longer values are looked at up to here: a credential sits in a URL or a line, and a value is attacker-written."""
@@ -119,6 +120,12 @@ _FILE_CREDENTIALS = (((".netrc", "_netrc"), _NETRC_PASSWORD, 1, "a .netrc passwo
 
 SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".pypirc", ".toml", ".tfvars")
 """Files whose lines are settings: there ``password=...`` is a password; elsewhere (code) an assignment."""
+
+
+def may_hold_credential(text: str) -> bool:
+    """Whether a line of ``text`` has one of the shapes :func:`credential_lines` looks for (:data:`PICKAXE`, as git
+    searches a change's lines): one search of the whole text spares reading every line of most files."""
+    return _PICKAXE.search(text) is not None
 
 
 def credential_lines(path: str, text: str, before: str | None) -> list[str]:
