@@ -151,6 +151,9 @@ def judge_file(path: str, found: Views, text: str | None, direct: bool, copies: 
     decoded, decoded_notes = decoded_findings(found, copies, fix, said=frozenset(noted))
     lines = [line for line in credential_lines(path, text, before) if "private key" not in line] \
         if text is not None and by_lines(text, direct) else []  # a key is judged for whose it is (committed_keys)
+    # a kind a decoded text of the file was named for, more precisely (a notebook's cell, whose JSON is the line)
+    decoded_kinds = {note.rsplit(": ", 1)[-1] for note in decoded_notes}
+    lines = [line for line in lines if line.split(": ", 1)[1] not in decoded_kinds]
     return copied + decoded, noted + decoded_notes + lines
 
 
