@@ -6,6 +6,7 @@ data syntax and keys named like secrets in plaintext data files, which ``review`
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 from tests.support.git import Sandbox, seal_file
@@ -54,3 +55,47 @@ def test_check_and_review_agree_on_every_finding_over_the_same_tree(sandbox: San
     assert checked.returncode == 3
     for secret in ("s3cret-a91", "Zq9xLm3kP2", "Zk8s9dLq2mN", "Hk29sLq8xx", TOKEN, "Sp9ringPw1x"):
         assert secret not in reviewed and secret not in checked.stderr
+
+
+PASSWORD = "Zq9x" + "Lm3kP2w"
+SHAPES = {  # a decrypted value leaked by accident in a pull request, in shapes found by neither name nor copy before
+    "ci/build.log": (f"+ export DB_PASSWORD={PASSWORD}\n+ ./deploy.sh\n",
+                     "line 1: a variable named like a secret set to a literal value, in plaintext"),
+    "home/.bash_history": (f"ls\nexport API_TOKEN='{PASSWORD}'\n",
+                           "line 2: a variable named like a secret set to a literal value, in plaintext"),
+    "infra/terraform.tfstate": (json.dumps({"version": 4, "resources": [{"instances": [{"attributes": {
+        "username": "app", "password": PASSWORD}}]}]}, indent=2),
+        "resources.0.instances.0.attributes.password: named like a secret, in plaintext"),
+    "k8s/deploy.yaml": ("kind: Deployment\nspec:\n  containers:\n  - env:\n    - name: LOG_LEVEL\n      value: debug\n"
+                        f"    - name: DB_PASSWORD\n      value: {PASSWORD}\n"
+                        "    - name: API_KEY\n      value: <REQUIRED>\n",
+                        "spec.containers.0.env.1.value: the value of a variable named like a secret, in plaintext"),
+    "trace.har": (json.dumps({"log": {"entries": [{"request": {"headers": [
+        {"name": "Accept", "value": "text/html"}, {"name": "Authorization", "value": f"Bearer {PASSWORD}"}]}}]}}),
+        "log.entries.0.request.headers.1.value: the value of a variable named like a secret, in plaintext"),
+    ".yarnrc": (f'"//registry.npmjs.org/:_authToken" "{PASSWORD}"\n',
+                "line 1: a Yarn registry credential (_authToken), in plaintext"),
+    "app.py": ("password = request.form['password']\nPASSWORD_FILE=/run/secrets/db\nTOKEN=$(cat token)\n", None),
+}
+
+
+def test_review_and_check_name_values_leaked_in_logs_state_and_env_lists(sandbox: Sandbox) -> None:
+    """A CI log's ``set -x`` trace, a shell history, Terraform's state, a Deployment's ``env`` list, a HAR
+    capture's headers, Yarn 1's ``.yarnrc``: each named (never shown) by both; stand-ins and code are not."""
+    seal_file(sandbox, SEALED, f"db:\n  password: {PASSWORD}\n  user: app\n")
+    sandbox.commit("base")
+    for name, (text, _) in SHAPES.items():
+        (sandbox.repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (sandbox.repo / name).write_text(text)
+    sandbox.git("add", "-f", *SHAPES)
+    sandbox.git("commit", "-q", "-m", "leaks")
+    reviewed = sandbox.review_last()[1]
+    checked = sandbox.sealfile("check", *SHAPES, check=False, env=sandbox.keyless_env()).stderr
+    for name, (_, finding) in SHAPES.items():
+        if finding is None:
+            assert name not in reviewed and name not in checked
+            continue
+        assert f"{name}: {finding}" in reviewed, (name, reviewed)
+        assert f"warning: {name}: {finding}" in checked, (name, checked)
+    assert "env.2" not in reviewed and "env.0" not in reviewed  # <REQUIRED>, LOG_LEVEL
+    assert PASSWORD not in reviewed and PASSWORD not in checked

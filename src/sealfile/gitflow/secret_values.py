@@ -40,9 +40,11 @@ _PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "secret", "chang
                            "redacted", "none", "null", "your_password", "yourpassword", "mypassword", "placeholder"})
 PICKAXE = ("(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_|glpat-|xox[abprs]-|[rs]k_live_|"
            "AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|://[^[:space:]/@:]*:[^[:space:]/@]+@|(password|pwd)[[:space:]]*=|"
-           "_auth(token)?[[:space:]]*=|(^|[[:space:]])password[[:space:]]+[^[:space:]]+[[:space:]]*$")
-"""The shapes above as a POSIX extended pattern, for git's own search of a change's lines (``git diff -G``):
-the files of other syntaxes it names are read line by line (:func:`credential_lines`)."""
+           "_auth(token)?\"?[[:space:]]*=|_(auth(token)?|password)\"?[[:space:]]+\"?[^[:space:]]|"
+           "(^|[[:space:]])password[[:space:]]+[^[:space:]]+[[:space:]]*$|"
+           "(PASS(WORD|WD|PHRASE)?|PWD|SECRET|TOKEN|KEY|AUTH|CREDENTIALS?|DSN)=[^[:space:]$]")
+"""The shapes above and those of :func:`credential_lines` as one pattern (POSIX extended, as ``git diff -G`` takes
+it), searched in a file of no data syntax before its lines are read one by one (:func:`may_hold_credential`)."""
 _PICKAXE = re.compile(PICKAXE.replace("[:space:]", r"\s"), re.IGNORECASE | re.MULTILINE)
 MAX_LINES_SHOWN = 20
 MAX_CHARS = 4096
@@ -101,6 +103,11 @@ def _conninfo_password(text: str) -> str:
                 "")
 
 
+def stand_in(value: str) -> bool:
+    """Whether ``value`` is a reference, a template's stand-in or a placeholder (``<REQUIRED>``, ``changeme``)."""
+    return not _real(value.strip().strip("\"'"))
+
+
 def _real(password: str) -> bool:
     """Not a reference, a template's stand-in or a placeholder."""
     if not password or password[0] in "$<{%[*" or set(password) <= set("x*.X-_"):
@@ -114,8 +121,12 @@ what curl, git, ftp, pip and Heroku read."""
 _NPM_AUTH = re.compile(r"(?:^|[\s:/])_(authToken|auth|password)\s*=\s*(\S{1,4096})")
 """An npm registry credential (``//registry.npmjs.org/:_authToken=...``; ``_auth``: base64 of
 ``user:password``; ``_password``: base64 of the password)."""
+_YARN_AUTH = re.compile(r"(?:^|[\s:/])_(authToken|auth|password)\"?\s+\"?([^\s\"]{1,4096})")
+"""Yarn 1's ``.yarnrc`` (``"//registry.npmjs.org/:_authToken" "..."``, ``_authToken ...``): a name and a value
+separated by blanks, either quoted."""
 _FILE_CREDENTIALS = (((".netrc", "_netrc"), _NETRC_PASSWORD, 1, "a .netrc password"),
-                     ((".npmrc",), _NPM_AUTH, 2, "an npm registry credential (_{0})"))
+                     ((".npmrc",), _NPM_AUTH, 2, "an npm registry credential (_{0})"),
+                     ((".yarnrc",), _YARN_AUTH, 2, "a Yarn registry credential (_{0})"))
 """Files whose own syntax names a credential: (names, pattern, its value's group, what it is)."""
 
 SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".pypirc", ".toml", ".tfvars")
@@ -138,12 +149,30 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
         if earlier[line]:
             earlier[line] -= 1
             continue
-        kind = credential_in(line.strip(), settings=settings) or _file_credential(path, line)
+        kind = credential_in(line.strip(), settings=settings) or _file_credential(path, line) or _assigned(line)
         if kind is not None:
             found.append(f"line {number}: {kind}, in plaintext")
             if len(found) == MAX_LINES_SHOWN:
                 break
     return found
+
+
+_ASSIGNMENT = re.compile(r"\s*(?:[+$#>]+\s*)?(?:export\s+|ENV\s+|set\s+)?([A-Z][A-Z0-9_]{0,127})=(\S{1,4096})")
+"""A shell variable set at a line's start (a script, ``.bash_history``, a CI log's ``set -x`` trace ``+ export``, a
+Dockerfile's ``ENV``): in capitals, as environment variables are named; code's ``password=...`` is not one."""
+
+
+def _assigned(line: str) -> str | None:
+    """What a line setting a variable named like a secret to a literal value holds (``export DB_PASSWORD=...``)."""
+    from sealfile.gitflow.secret_names import secret_name
+
+    match = _ASSIGNMENT.match(line[:MAX_CHARS])
+    if match is None or not secret_name(match.group(1)):
+        return None
+    value = match.group(2).strip("\"'")
+    if len(value) < 6 or not _real(value) or value[0] in "`(" or "$(" in value:
+        return None
+    return "a variable named like a secret set to a literal value"
 
 
 def _file_credential(path: str, line: str) -> str | None:
