@@ -24,10 +24,8 @@ from sealfile.files.io import max_file_bytes
 from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.blobs import blob_holds_marker, read_at, show_many
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.history_keys import added_then_removed, history_findings, unread_violations
-from sealfile.gitflow.plaintext_copies import data_documents, data_store
+from sealfile.gitflow.history_keys import KEY_PICKAXE, added_then_removed, history_findings, unread_violations
 from sealfile.gitflow.sealed import view
-from sealfile.gitflow.secret_values import PICKAXE, credential_lines
 from sealfile.kms.base import MasterKey
 from sealfile.kms.found_keys import MARKERS, MAX_DERIVED, found_keys, holds_marker
 from sealfile.kms.registry import key_for
@@ -115,12 +113,12 @@ def opens_unknown(texts: Iterable[str | None], known: Recipients) -> bool:
 def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapping[str, str | None],
                 covered: Callable[[str], bool]) -> tuple[list[str], list[str]]:
     """``(violations, attention)``, each ``"PATH: line N: ..."``, for private keys that the change from
-    ``base`` to ``head`` adds to any file, and credentials it adds to a file of no data syntax (git's own
-    search of the change's lines finds the files: no file the change leaves without such a line is read).
+    ``base`` to ``head`` adds to any file (git's own search of the change's lines finds the files: no file the change
+    leaves without such a line is read; the credentials it adds are :mod:`.leaks`'s, as ``check``'s are).
     ``sealed``: the change's sealed files (path -> head text), whose recipients and those of the creation
     rules are compared first; only for a key that opens none of them are the other files ``covered`` (by the
     sealed_files patterns) read at ``head``."""
-    pickaxe = "|".join(MARKERS).replace("-----", "-{5}") + "|" + PICKAXE
+    pickaxe = KEY_PICKAXE
     changed = ["-c", "core.quotePath=false", "diff", "--no-textconv", "--no-ext-diff", "--no-renames", "--text",
                "--diff-filter=AMRCT", "--name-only", "-z"]
     candidates = [path for path in git([*changed, "--regexp-ignore-case", "-G", pickaxe, base, head, "--"],
@@ -143,8 +141,6 @@ def review_keys(base: str, head: str, root: str | os.PathLike[str], sealed: Mapp
         if text is None:
             continue
         errors, notes = key_findings(text, known, then.get(path))
-        if path not in sealed and _read_by_lines(path, text):
-            notes += [line for line in credential_lines(path, text, then.get(path)) if "private key" not in line]
         violations += [f"{path}: {error}" for error in errors]
         attention += [f"{path}: {note}" for note in notes]
     gone = history_findings(past, head, lambda text, before: key_findings(text, known, before), base, root,
@@ -180,13 +176,6 @@ def encoded_keys(found: Views, known: Callable[[Iterable[str]], Recipients]) -> 
 
 _PATHS_AT_ONCE = 500
 """Paths given to one ``git grep`` (a command line has a length limit)."""
-
-
-def _read_by_lines(path: str, text: str) -> bool:
-    """Whether the credentials in a file are looked for line by line: a file of no data syntax, or one that does
-    not read as data (a Helm template, a GitLab CI file's anchors); data is read by key path (plaintext_copies)."""
-    store = data_store(path)
-    return store is None or data_documents(text, store) is None
 
 
 def _holding_marker(rev: str, paths: list[str], root: str | os.PathLike[str]) -> list[str]:

@@ -32,8 +32,15 @@ from sealfile.gitflow.blob_views import ARCHIVES, Views, views
 from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.copy_index import SealedCopies
 from sealfile.gitflow.gitcli import git
-from sealfile.gitflow.plaintext_copies import data_documents, data_store, decoded_findings, plaintext_findings
+from sealfile.gitflow.plaintext_copies import (
+    COMMITTED_COPY,
+    data_documents,
+    data_store,
+    decoded_findings,
+    plaintext_findings,
+)
 from sealfile.gitflow.sealed import view
+from sealfile.gitflow.secret_values import credential_lines, may_hold_credential
 from sealfile.kms.found_keys import holds_marker
 from sealfile.model.paths import Path
 from sealfile.stores import store_for
@@ -77,28 +84,26 @@ def _comments(text: str) -> list[str]:
 def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None], root: str | os.PathLike[str],
                     covered: Callable[[str], bool],
                     judge_keys: Callable[[Views], tuple[list[str], list[str]]] | None = None,
-                    ) -> tuple[list[str], list[str]]:
+                    base: str | None = None) -> tuple[list[str], list[str]]:
     """``(violations, attention)``, each ``"PATH: ..."``, for the files of a change that the patterns do not
     cover (``paths``), each read as committed and as each text it encodes (:mod:`.blob_views`), compared with the
     change's sealed files (``sealed``: path -> head text) and the sealed files in their own directories at
-    ``head``; ``judge_keys``: the private keys in a file's decoded texts (:func:`.committed_keys.encoded_keys`)."""
+    ``head``; ``judge_keys``: the private keys in a file's decoded texts (:func:`.committed_keys.encoded_keys`);
+    a credential line ``base`` already held is not named again."""
     violations: list[str] = []
     attention: list[str] = []
     leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
     copies = SealedCopies()
     for path, held in leaves.items():
         copies.add(path, held)
-    judged: list[tuple[str, Views, str | None, bool]] = []
+    judged: list[Judged] = []
     with Blobs(head, root) as blobs:  # one git process, not one per file
         for path in paths:
             found = _views_at(blobs, path)
             if found is None:
                 attention += [f"{path}: {line}" for line in _not_read(path)]
                 continue
-            store, text = data_store(path), _as_committed(found)
-            direct = store is not None and text is not None and bool(data_documents(text, store))
-            if direct or any(view.where for view in found.found) or found.not_read:
-                judged.append((path, found, text, direct))
+            judged += _to_judge(path, found)
     # the sealed files of every directory holding a file to judge, read before any is judged: a copy is found
     # whatever the order of the change's files
     directories = sorted({PurePosixPath(path).parent.as_posix() for path, *_ in judged})
@@ -107,14 +112,49 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
         for neighbour, neighbour_text in show_many(head, neighbours, root).items():
             leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
             copies.add(neighbour, leaves[neighbour])
+    lined = [path for path, _, text, direct in judged if by_lines(text, direct)]
+    before = show_many(base, lined, root) if base is not None and lined else {}
     for path, found, text, direct in judged:
-        found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
-        decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))
+        copied, noted = judge_file(path, found, text, direct, copies, COMMITTED_COPY, before.get(path))
         keys, key_notes = judge_keys(found) if judge_keys is not None else ([], [])
-        decoded, decoded_notes = decoded + keys, decoded_notes + key_notes
-        violations += [f"{path}: {v}" for v in found_here + decoded]
-        attention += [f"{path}: {n}" for n in noted + decoded_notes]
+        violations += [f"{path}: {v}" for v in copied + keys]
+        attention += [f"{path}: {n}" for n in noted + key_notes]
     return violations, attention
+
+
+Judged = tuple[str, Views, "str | None", bool]
+"""A file to judge: its name, its texts, its own text as UTF-8 (if it is), whether it reads as data."""
+
+
+def _to_judge(path: str, found: Views) -> list[Judged]:
+    """``path`` as a file to judge, if anything in it may be found: it reads as data, it encodes texts, something in
+    it was not read, or a line of it has a credential's shape."""
+    store, text = data_store(path), _as_committed(found)
+    direct = store is not None and text is not None and bool(data_documents(text, store))
+    if direct or any(view.where for view in found.found) or found.not_read or by_lines(text, direct):
+        return [(path, found, text, direct)]
+    return []
+
+
+def by_lines(text: str | None, direct: bool) -> bool:
+    """Whether a file's own text is read line by line for credentials: it is no data read by key path (a script,
+    ``.npmrc``, a Helm template) and a line has a credential's shape."""
+    return text is not None and not direct and may_hold_credential(text)
+
+
+def judge_file(path: str, found: Views, text: str | None, direct: bool, copies: SealedCopies, fix: str,
+               before: str | None = None) -> tuple[list[str], list[str]]:
+    """``(copies, attention)`` for one file outside the patterns, the one judgment ``review`` and ``check`` make:
+    a decrypted copy in it or in a text it encodes; values secret by their names or shapes; credential lines of a
+    file of no data syntax (but those ``before``, its earlier version, held); what was not read."""
+    copied, noted = plaintext_findings(path, text, copies, fix) if direct and text is not None else ([], [])
+    decoded, decoded_notes = decoded_findings(found, copies, fix, said=frozenset(noted))
+    lines = [line for line in credential_lines(path, text, before) if "private key" not in line] \
+        if text is not None and by_lines(text, direct) else []  # a key is judged for whose it is (committed_keys)
+    # a kind a decoded text of the file was named for, more precisely (a notebook's cell, whose JSON is the line)
+    decoded_kinds = {note.rsplit(": ", 1)[-1] for note in decoded_notes}
+    lines = [line for line in lines if line.split(": ", 1)[1] not in decoded_kinds]
+    return copied + decoded, noted + decoded_notes + lines
 
 
 def _views_at(blobs: Blobs, path: str) -> Views | None:
@@ -156,15 +196,12 @@ def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str], fix
     """For ``check``: file -> ``(errors, warnings)`` for each of ``versions`` (files the patterns do not cover,
     name -> content) that is, or encodes (:mod:`.blob_views`), a decrypted copy of one of ``sealed`` (the sealed
     files checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops, where
-    ``review`` would find it in CI once pushed; and what ``review`` says of the texts it encodes (credentials, what
-    was not read; ``judge_keys``: the private keys in them). ``fix``: what to do about the named file."""
-    judged: list[tuple[str, Views, str | None, bool]] = []
+    ``review`` would find it in CI once pushed; and all else ``review`` says of such a file (:func:`judge_file`, the
+    one judgment: credentials, what was not read; ``judge_keys``: the private keys in its texts). ``fix``: what to
+    do about the named file."""
+    judged: list[Judged] = []
     for name, content in versions.items():
-        store, seen = data_store(name), views(name, content)
-        text = _as_committed(seen)
-        direct = store is not None and text is not None and bool(data_documents(text, store))
-        if direct or any(view.where for view in seen.found) or seen.not_read:
-            judged.append((name, seen, text, direct))
+        judged += _to_judge(name, views(name, content))
     leaves: dict[str, dict[Path, Any]] = {}
     copies = SealedCopies()
     if judged:  # the sealed files checked with them, and those of their directories, all read before any is judged
@@ -175,11 +212,10 @@ def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str], fix
             _add_neighbours(directory, leaves, copies)
     found: dict[str, tuple[list[str], list[str]]] = {}
     for name, seen, text, direct in judged:
-        copied = plaintext_findings(name, text, copies, fix(name))[0] if direct and text is not None else []
-        decoded, notes = decoded_findings(seen, copies, fix(name))
+        copied, notes = judge_file(name, seen, text, direct, copies, fix(name))
         keys, key_notes = judge_keys(name, seen) if judge_keys is not None else ([], [])
-        if copied + decoded + keys + notes + key_notes:
-            found[name] = ((copied + decoded)[:1] + keys, notes + key_notes)
+        if copied + keys + notes + key_notes:
+            found[name] = (copied[:1] + keys, notes + key_notes)
     return found
 
 

@@ -16,8 +16,8 @@ from sealfile.gitflow.blob_views import Views
 from sealfile.gitflow.copy_index import SealedCopies, TooManyComparisons, reference, token
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.gitflow.sealed import keypath
-from sealfile.gitflow.secret_names import looks_secret
-from sealfile.gitflow.secret_values import credential_in, credential_lines
+from sealfile.gitflow.secret_names import looks_secret, secret_name
+from sealfile.gitflow.secret_values import credential_in, credential_lines, stand_in
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import Path, iter_leaves
 from sealfile.ops.sops_files import sops_kind
@@ -41,7 +41,14 @@ def data_store(path: str) -> Store | None:
     lowered = name.lower()
     if lowered == ".env" or lowered.startswith(".env.") or lowered.endswith(SUFFIXES["dotenv"]):
         return get_store("dotenv")
+    if lowered.endswith(_JSON_NAMES):
+        return get_store("json")
     return store_for(name) if named_store(lowered) is not None else None
+
+
+_JSON_NAMES = (".tfstate", ".tfstate.backup", ".har")
+"""JSON by another name, holding secrets by key: Terraform's state (every resource's attributes, a database's
+``password`` among them, committed by a local backend) and a browser's HAR capture (request headers)."""
 
 
 def data_documents(text: str, store: Store) -> list[dict[Path, Any]] | None:
@@ -107,10 +114,22 @@ def plaintext_findings(path: str, text: str, sealed: SealedCopies,
             if not _filled(value) or token(value):
                 continue
             why = ("in a Kubernetes Secret" if p in secret else "named like a secret" if looks_secret(p)
+                   else "the value of a variable named like a secret" if _named_pair(leaves, p)
                    else credential_in(value))
             if why is not None:
                 attention.append(f"{which}{keypath(p)}: {why}, in plaintext in a file no sealed_files pattern covers")
     return [], attention
+
+
+_PAIR_NAMES = ("name", "key")
+"""The key naming a ``value`` beside it: a Kubernetes container's ``env``, a Postman variable, a HAR header."""
+
+
+def _named_pair(leaves: dict[Path, Any], path: Path) -> bool:
+    """Whether ``path`` is the ``value`` of a ``{name: DB_PASSWORD, value: ...}`` pair whose name names a secret."""
+    if not path or path[-1] != "value" or stand_in(str(leaves[path])):  # a chart's 'value: <REQUIRED>'
+        return False
+    return any(isinstance(named := leaves.get((*path[:-1], key)), str) and secret_name(named) for key in _PAIR_NAMES)
 
 
 def _secret_entries(leaves: dict[Path, Any]) -> set[Path]:

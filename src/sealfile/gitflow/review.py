@@ -204,7 +204,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     held = {change.path: old if new is None else new for change, old, new in sealed}
     unsealed, notes = review_unsealed(head, outside, held, root, patterns.matches,
                                       lambda found: encoded_keys(found, lambda texts: known_at(
-                                          head, root, news, patterns.matches, texts)))
+                                          head, root, news, patterns.matches, texts)), base)
     result.plaintext_notes = submodules + notes
     if result.configs_changed and only is None:  # judged by the patterns in force before, not by the union
         before = union(*(_patterns_at(rev, root) for rev in dict.fromkeys([base, trusted.rev])))

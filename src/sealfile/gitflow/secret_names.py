@@ -10,6 +10,7 @@ latter; flagging them taught reviewers to skim the list, and failed a review ove
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sealfile.gitflow.look_alike import skeleton
 from sealfile.model.paths import Path
@@ -45,6 +46,7 @@ def looks_secret(path: Path) -> bool:
     return bool(names) and secret_name(names[-1])
 
 
+@lru_cache(maxsize=4096)  # a log's thousands of lines set a few names again and again
 def secret_name(name: str) -> bool:
     """Whether ``name`` names a secret, as it reads (``p\\u0430ssword``, a Cyrillic a in it, is one:
     :mod:`.look_alike`)."""
