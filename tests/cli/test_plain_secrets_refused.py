@@ -21,8 +21,8 @@ REFUSAL = ("named like a secret, and the file's rule (unencrypted_regex: .) woul
 
 
 def _loose_rule(tmp_path: Path, recipient: str) -> None:
-    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: [{recipient}]\n"
-                                             "    unencrypted_regex: .\n")
+    (tmp_path / ".sealfile.yaml").write_text(f"creation_rules:\n  - path_regex: \\.enc\\.yaml$\n"
+                                             f"    age: [{recipient}]\n    unencrypted_regex: .\n")
 
 
 def _forged(run_cli: RunCli, tmp_path: Path, recipient: str) -> Path:
