@@ -29,36 +29,37 @@ Anchor = tuple[str, int, int]
 """An anchor's name and where its ``&name`` is written."""
 
 
-def anchor_at(scanned: Scan, path: Path) -> Anchor | None:
-    """The anchor of the node written at ``path``, or ``None`` (none, or no node written there)."""
-    encoded = encode_path(path)
-    found = scanned.containers.get(encoded)
-    if found is not None:
-        start = found[1].start_mark.index
-    else:
-        leaf = next((leaf for leaf in scanned.leaves if leaf.encoded_path == encoded), None)
-        if leaf is None:
-            return None
-        start = leaf.node_start()
-    match = _ANCHOR.match(scanned.text, start)
-    return None if match is None else (match.group(1), match.start(1) - 1, match.end())
+def anchors(scanned: Scan) -> dict[bytes, Anchor]:
+    """The anchor of each node written with one, by its encoded path."""
+    starts = {encoded: node.start_mark.index for encoded, (_key, node) in scanned.containers.items()}
+    starts.update((leaf.encoded_path, leaf.node_start()) for leaf in scanned.leaves)
+    found = {}
+    for encoded, start in starts.items():
+        match = _ANCHOR.match(scanned.text, start)
+        if match is not None:
+            found[encoded] = (match.group(1), match.start(1) - 1, match.end())
+    return found
 
 
 def carry_anchors(text: str, base: Scan, theirs: Scan, paths: Items) -> str:
     """``text`` (ours, or the merge written so far) with theirs' anchor at each of ``paths`` (items the base holds)
-    where theirs changed it and ``text`` still has the base's."""
+    where theirs changed it and ``text`` still has the base's. Read again only after a change: a file with anchors
+    may hold thousands of items."""
     if "&" not in base.text and "&" not in theirs.text:
         return text
+    was, now = anchors(base), anchors(theirs)
+    changed = [p for p in sorted(paths, key=lambda p: (len(p), repr(p)))
+               if _name(was.get(encode_path(p))) != _name(now.get(encode_path(p)))]
     bom, body = split_bom(text)
-    for path in sorted(paths, key=lambda p: (len(p), repr(p))):
+    for path in changed:
         try:
             current = scan(body)
         except SealfileError:
             break  # not read again: nothing more is changed
-        was, ours, now = (anchor_at(s, path) for s in (base, current, theirs))
-        if _name(ours) != _name(was) or _name(now) == _name(was) or path not in written_items(current):
-            continue
-        body = _changed(body, current, path, ours, now)
+        encoded = encode_path(path)
+        ours = anchors(current).get(encoded)
+        if _name(ours) == _name(was.get(encoded)) and path in written_items(current):
+            body = _changed(body, current, path, ours, now.get(encoded))
     return bom + body
 
 
