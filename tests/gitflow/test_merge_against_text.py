@@ -317,6 +317,10 @@ EXAMPLES = {
     "anchor moved to another key": _sides("a: 1\nb: &y 2\n", "a: &y 1\nb: 2\n"),
     # the anchor of a key theirs removes, taken by a key of the same value: carried once the removal is written
     "anchored key moved over one alike": _sides("a:\n  b: &a1 v1\n  c: 1\nb: &a4 v1\n", "a:\n  c: 1\nb: &a1 v1\n"),
+    # every anchor renamed (carried together, the file read once more, not once an anchor), or one clashing at first
+    "every anchor renamed": _sides("a: &x 1\nb: &y 2\nc: *x\nd: *y\n", "a: &x2 1\nb: &y2 2\nc: *x2\nd: *y2\n"),
+    "anchors renamed, one moved over one alike": _sides("a:\n  b: &a1 v1\n  c: 1\nb: &a4 v1\nd: &x 2\n",
+                                                        "a:\n  c: 1\nb: &a1 v1\nd: &z 2\n"),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),

@@ -27,14 +27,21 @@ _ANCHOR = re.compile(r"(?:![^ \t\r\n]*[ \t]+)?&([A-Za-z0-9_-]+)")
 
 Anchor = tuple[str, int, int]
 """An anchor's name and where its ``&name`` is written."""
+Edit = tuple[int, int, str]
+"""Text from ``start`` to ``end`` replaced."""
+
+
+def _starts(scanned: Scan) -> dict[bytes, int]:
+    """Where each node is written, with its properties, by its encoded path."""
+    starts = {encoded: node.start_mark.index for encoded, (_key, node) in scanned.containers.items()}
+    starts.update((leaf.encoded_path, leaf.node_start()) for leaf in scanned.leaves)
+    return starts
 
 
 def anchors(scanned: Scan) -> dict[bytes, Anchor]:
     """The anchor of each node written with one, by its encoded path."""
-    starts = {encoded: node.start_mark.index for encoded, (_key, node) in scanned.containers.items()}
-    starts.update((leaf.encoded_path, leaf.node_start()) for leaf in scanned.leaves)
     found = {}
-    for encoded, start in starts.items():
+    for encoded, start in _starts(scanned).items():
         match = _ANCHOR.match(scanned.text, start)
         if match is not None:
             found[encoded] = (match.group(1), match.start(1) - 1, match.end())
@@ -43,60 +50,74 @@ def anchors(scanned: Scan) -> dict[bytes, Anchor]:
 
 def carry_anchors(text: str, base: Scan, theirs: Scan, paths: Items) -> str:
     """``text`` (ours, or the merge written so far) with theirs' anchor at each of ``paths`` (items the base holds)
-    where theirs changed it and ``text`` still has the base's. Read again only after a change: a file with anchors
-    may hold thousands of items."""
+    where theirs changed it and ``text`` still has the base's."""
     if "&" not in base.text and "&" not in theirs.text:
         return text
     was, now = anchors(base), anchors(theirs)
-    changed = [p for p in sorted(paths, key=lambda p: (len(p), repr(p)))
+    changed = [(p, was.get(encode_path(p)), now.get(encode_path(p))) for p in sorted(paths, key=len)
                if _name(was.get(encode_path(p))) != _name(now.get(encode_path(p)))]
     bom, body = split_bom(text)
-    for path in changed:
-        try:
-            current = scan(body)
-        except SealfileError:
-            break  # not read again: nothing more is changed
-        encoded = encode_path(path)
-        ours = anchors(current).get(encoded)
-        if _name(ours) == _name(was.get(encoded)) and path in written_items(current):
-            body = _changed(body, current, path, ours, now.get(encoded))
-    return bom + body
+    return bom + _carried(body, changed)
+
+
+def _carried(body: str, changed: list[tuple[Path, Anchor | None, Anchor | None]]) -> str:
+    """``body`` with the anchors ``changed`` (path, the base's, theirs') made theirs: all at once where the text then
+    reads as it did, else each half on its own (an anchor that would clash stays ours', the others are carried, and a
+    file whose every anchor theirs renamed is read twice, not once an anchor)."""
+    if not changed:
+        return body
+    try:
+        current = scan(body)
+        ours, starts, items = anchors(current), _starts(current), written_items(current)
+        edits = [edit for path, was, now in changed
+                 if path in items and _name(ours.get(encode_path(path))) == _name(was)  # ours left it as it was
+                 for edit in _edits(body, current, starts, path, ours.get(encode_path(path)), now)]
+        edited = _applied(body, edits)
+        if edited is not None and written_items(scan(edited)) == items:
+            return edited
+    except (SealfileError, KeyPathError):
+        pass
+    if len(changed) == 1:
+        return body
+    return _carried(_carried(body, changed[:len(changed) // 2]), changed[len(changed) // 2:])
+
+
+def _applied(body: str, edits: list[Edit]) -> str | None:
+    """``body`` with ``edits`` (from the end, so earlier places stay where they are); ``None`` where two overlap."""
+    after = len(body) + 1
+    for start, end, written in sorted(edits, reverse=True):
+        if end > after:
+            return None
+        body, after = body[:start] + written + body[end:], start
+    return body
 
 
 def _name(anchor: Anchor | None) -> str | None:
     return None if anchor is None else anchor[0]
 
 
-def _changed(body: str, current: Scan, path: Path, ours: Anchor | None, theirs: Anchor | None) -> str:
-    """``body`` with the anchor at ``path`` made theirs, where it then reads the same, else ``body``."""
-    try:
-        if ours is None:
-            assert theirs is not None
-            changed = _added(body, current, path, theirs[0])
-        elif theirs is None:
-            changed = _removed(body, ours)
-        else:
-            changed = _renamed(body, current, path, ours, theirs[0])
-        if changed is not None and written_items(scan(changed)) == written_items(current):
-            return changed
-    except (SealfileError, KeyPathError):
-        pass
-    return body
+def _edits(body: str, current: Scan, starts: dict[bytes, int], path: Path, ours: Anchor | None,
+           theirs: Anchor | None) -> list[Edit]:
+    """What makes the anchor at ``path`` theirs."""
+    if ours is None:
+        assert theirs is not None
+        return _added(body, current, starts, path, theirs[0])
+    if theirs is None:
+        return [_removed(body, ours)]
+    return _renamed(current, path, ours, theirs[0])
 
 
-def _renamed(body: str, current: Scan, path: Path, ours: Anchor, name: str) -> str:
-    """The anchor and every alias of it renamed (from the end, so earlier places stay where they are)."""
-    places = [(ours[1], ours[2], "&" + name)]
+def _renamed(current: Scan, path: Path, ours: Anchor, name: str) -> list[Edit]:
+    """The anchor and every alias of it renamed."""
+    edits = [(ours[1], ours[2], "&" + name)]
     for copy in current.copies:
         if copy.source == path and not copy.merged:
             _node, _key, (start, end) = alias_at(current, copy.place)
-            places.append((start, end, "*" + name))
-    for start, end, written in sorted(places, reverse=True):
-        body = body[:start] + written + body[end:]
-    return body
+            edits.append((start, end, "*" + name))
+    return edits
 
 
-def _removed(body: str, ours: Anchor) -> str:
+def _removed(body: str, ours: Anchor) -> Edit:
     """The anchor taken off its node, with the blanks that set it apart; its line too where it stood alone."""
     start, end = ours[1:]
     own, brk = line_start(body, start), body.find("\n", end)
@@ -104,26 +125,22 @@ def _removed(body: str, ours: Anchor) -> str:
     rest = body[end:brk]
     after = len(rest) - len(rest.lstrip(" \t"))
     if not body[own:start].strip() and not rest.strip():  # on a line of its own ('db:\n  &a4\n  x: 1')
-        return body[:own] + body[brk + 1:]
+        return own, brk + 1, ""
     if not rest.strip() or rest[after:].startswith("#"):  # last on its line: the blanks before it go, a comment's stay
         before = len(body[:start]) - len(body[:start].rstrip(" \t"))
-        return body[:start - before] + body[end if rest.strip() else end + after:]
-    return body[:start] + body[end + after:]
+        return start - before, end if rest.strip() else end + after, ""
+    return start, end + after, ""
 
 
-def _added(body: str, current: Scan, path: Path, name: str) -> str | None:
+def _added(body: str, current: Scan, starts: dict[bytes, int], path: Path, name: str) -> list[Edit]:
     """The anchor put on the node: before a scalar (or a flow collection), on the key's line of a block collection
-    (``key: &a``), as theirs' text writes them; ``None`` where there is no such line (an item of a list)."""
+    (``key: &a``), as theirs' text writes them; nothing where there is no such line (an item of a list)."""
     found = current.containers.get(encode_path(path))
     if found is None or found[1].flow_style:
-        anchor = next(leaf.node_start() for leaf in current.leaves
-                      if leaf.encoded_path == encode_path(path)) if found is None else found[1].start_mark.index
-        if body[anchor - 1:anchor] == ":":  # a null written as nothing after its colon
-            return body[:anchor] + " &" + name + body[anchor:]
-        return body[:anchor] + "&" + name + " " + body[anchor:]
+        at = starts[encode_path(path)]
+        return [(at, at, " &" + name if body[at - 1:at] == ":" else "&" + name + " ")]  # a null: after its colon
     key_node = found[0]
     if key_node is None:
-        return None
+        return []
     colon = body.index(":", key_node.end_mark.index)
-    return body[:colon + 1] + " &" + name + body[colon + 1:]
-
+    return [(colon + 1, colon + 1, " &" + name)]
