@@ -321,6 +321,11 @@ EXAMPLES = {
     "every anchor renamed": _sides("a: &x 1\nb: &y 2\nc: *x\nd: *y\n", "a: &x2 1\nb: &y2 2\nc: *x2\nd: *y2\n"),
     "anchors renamed, one moved over one alike": _sides("a:\n  b: &a1 v1\n  c: 1\nb: &a4 v1\nd: &x 2\n",
                                                         "a:\n  c: 1\nb: &a1 v1\nd: &z 2\n"),
+    # renamed where merge keys name it too (found by name: a merge is no alias of the anchor's path), used anew
+    "merged anchor renamed": _sides("a: &x\n  k: 1\nc: &z\n  m: 2\nb:\n  <<: [*z, *x]\n  q: 1\nd: *x\n",
+                                    "a: &y\n  k: 1\nc: &z\n  m: 2\nb:\n  <<: [*z, *y]\n  q: 1\nd: *y\n"),
+    "merged anchor renamed, merged anew": _sides("a: &x\n  k: 1\nb:\n  <<: *x\n",
+                                                 "a: &y\n  k: 1\nb:\n  <<: *y\nc:\n  <<: *y\n"),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),

@@ -108,12 +108,20 @@ def _edits(body: str, current: Scan, starts: dict[bytes, int], path: Path, ours:
 
 
 def _renamed(current: Scan, path: Path, ours: Anchor, name: str) -> list[Edit]:
-    """The anchor and every alias of it renamed."""
+    """The anchor and every alias of it renamed: an alias in a merge key (``<<: *a``) found by its name, up to the
+    document's end or the anchor's next definition (what that finds amiss, the read-back refuses)."""
     edits = [(ours[1], ours[2], "&" + name)]
     for copy in current.copies:
         if copy.source == path and not copy.merged:
             _node, _key, (start, end) = alias_at(current, copy.place)
             edits.append((start, end, "*" + name))
+    if any(path in sources for _place, sources, _own in current.merges):
+        text, old = current.text, re.escape(ours[0])
+        stop = re.compile(rf"^---(?=[ \t\r\n]|$)|&{old}(?![A-Za-z0-9_-])", re.MULTILINE).search(text, ours[2])
+        merged = re.compile(rf"<<[ \t]*:[ \t]*(?:\[[^]]*)?\*{old}(?![A-Za-z0-9_-])")
+        for found in merged.finditer(text, ours[2], len(text) if stop is None else stop.start()):
+            at = found.end() - len(ours[0]) - 1
+            edits.append((at, found.end(), "*" + name))
     return edits
 
 
