@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from sealfile.envelope.datakey import Groups, wrap_groups, wrap_with
 from sealfile.errors import FormatError, SealfileError
+from sealfile.gitflow.merge_anchors import carry_anchors
 from sealfile.gitflow.merge_apply import Side as _Side
 from sealfile.gitflow.merge_apply import apply_theirs, comments_not_merged
 from sealfile.gitflow.merge_documents import align_documents
@@ -105,7 +106,11 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     for p in conflicts:
         result.conflicts.append(keypath(p))
         result.conflict_paths.append(p)
+    if written and b.scanned is not None and t.scanned is not None:  # before: theirs' new aliases may name them
+        o.plaintext = carry_anchors(o.plaintext, b.scanned, t.scanned, b.items)
     merged = apply_theirs(o, t, key_by_key(applied, o.data, t.data), store, by_value)
+    if written and b.scanned is not None and t.scanned is not None:  # after: those a removed key held till then
+        merged = carry_anchors(merged, b.scanned, t.scanned, b.items)
     merged = with_theirs_documents(merged, t.plaintext, o.data, t.data, applied)
     result.warnings += [lost] if (lost := comments_not_merged(b, t, merged)) is not None else []
     check_merged(written_items(scan(split_bom(merged)[1])) if written else flatten(plain_data(merged, store)),
