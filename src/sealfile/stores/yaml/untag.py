@@ -36,5 +36,8 @@ def set_over(text: str, scanned: Scan, keypath: str, value: Any, engine: Engine)
     found = scanned.containers.get(encode_path(path))
     start, end = tag_span(text, found[1] if found is not None else next(
         leaf.node for leaf in scanned.leaves if leaf.path == path))  # a tag is where its node is written
-    bare = text[:start] + text[end:].lstrip(" \t")  # the blanks after it too; a line break stays
+    rest = text[end:].lstrip(" \t")  # the blanks after it too; a line break stays
+    if rest[:1] in ("", "\n", "\r"):  # no value after it (``Zones: !GetAZs``): the blanks before it go instead
+        start = len(text[:start].rstrip(" \t"))
+    bare = text[:start] + rest
     return yaml_edit.set_value(bare, scan(bare, engine=engine), keypath, value)
