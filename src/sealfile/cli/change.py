@@ -201,6 +201,7 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
     KEYPATH is dotted (db.hosts.0) or bracketed (["db"]["hosts"][0]), mixed as in db.hosts[0].
     A VALUE that starts with - goes after --: sealfile set FILE KEYPATH -- -VALUE.
+    A YAML application tag (!secret, !Ref) on the value replaced goes with it (said on stderr).
     """
     refuse_missing("set", file, keypath, value_given=value is not None)
     refuse_dash_value(file, keypath, value)

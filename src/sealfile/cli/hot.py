@@ -213,13 +213,14 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     store, policy = store_for(file, input_type), signatures.for_file(file)
     replaced: list[object] = []
     over: list[object] = []  # a list or mapping set whole, sealed afresh: a conflict's value in dispute follows
-    told: list[str] = []
+    told, tags = list[str](), list[str]()  # key paths changed through aliases; the tag set over, if any
     changed = rewrite(file, sealing_secrets(telling_aliases(lambda text: change.set_value(
         text, keypath, typed, store, policy=policy, rotate=rotate, replace=replace, replacing=replaced.append,
-        over=over.append), keypath, store, told), store), follow_moves(file, "set", keypath, over, typed))
+        over=over.append, untag=tags.append), keypath, store, told), store),
+        follow_moves(file, "set", keypath, over, typed))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
     tell_aliases(file, keypath, told)
-    for warning in set_as_text_warnings(value, value_type, replaced) if changed else ():
+    for warning in set_as_text_warnings(value, value_type, replaced, tags) if changed else ():
         say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: {warning}")
     if changed and store.name == "dotenv" and isinstance(typed, str):
         from sealfile.stores.dotenv_lines import shared_spelling

@@ -40,15 +40,16 @@ def _policy(policy: TrustPolicy | None) -> TrustPolicy:
     return signatures.from_environment() if policy is None else policy
 
 
-def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *,
-              policy: TrustPolicy | None = None, rotate: bool = False, replace: bool = True,
-              replacing: Callable[[Any], None] | None = None, over: Callable[[Any], None] | None = None) -> str:
+def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *, policy: TrustPolicy | None = None,
+              rotate: bool = False, replace: bool = True, replacing: Callable[[Any], None] | None = None,
+              over: Callable[[Any], None] | None = None, untag: Callable[[str], None] | None = None) -> str:
     """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
     (unless ``rotate`` also replaces the data key).
 
     ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
     must not silently drop a whole subtree. ``replacing`` is given the single value set over, if any
-    (that one value decrypted); ``over``, the list or mapping set over (decrypted)."""
+    (that one value decrypted); ``over``, the list or mapping set over (decrypted); ``untag``, the application tag
+    of the node set over, which goes with it (docs/format.md §1.3)."""
     refuse_set_path(_store(store), keypath)
     unfit = _store(store).first_unfit(value)
     if unfit is not None:  # refused before anything is opened: written, no reader would open it
@@ -66,6 +67,8 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
         path, missing = reach(shape, keypath,
                               lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
+        if not missing and untag is not None and (tag := sealed.tags().get(path)) is not None:
+            untag(tag)
         if missing and not isinstance(get_at(shape, path), (dict, list)):
             reached[:] = [(path, missing)]  # a sealed value or a null: its new keys are checked once it is open
         else:

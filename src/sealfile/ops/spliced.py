@@ -29,6 +29,7 @@ from sealfile.stores.yaml.scan import Leaf, Scan, scan, styled
 from sealfile.stores.yaml.seal_entries import seal_forms
 from sealfile.stores.yaml.sealed import encrypted_leaves, refuse_retyped_strings, scan_sealed_yaml, token_flags
 from sealfile.stores.yaml.splice import Edit, blank_lines_follow, refuse_unfit, replace_token_edit
+from sealfile.stores.yaml.untag import set_over, tag_replaced
 
 
 class SplicedSealed(SealedDocument):
@@ -181,15 +182,15 @@ class SplicedOpen(OpenDocument):
         leaves = self._leaves()  # each leaf the rules encrypt checked to hold a token: any other is unencrypted
         if (plain := plain_splice(self._sealed, keypath, value)) is not None:
             return self._set_plain(*plain, value)
-        leaf = None if isinstance(value, (dict, list)) else leaf_at(self._sealed.scan, keypath, leaves)
+        leaf = None if isinstance(value, (dict, list)) or tag_replaced(self._sealed.scan, keypath) else leaf_at(
+            self._sealed.scan, keypath, leaves)  # a tagged node is written afresh, its tag gone (§1.3)
         encoded, layout = (b"", b"") if leaf is None else unpack_payload(
             ValueCipher(self._data_key).open_payload(leaf.encoded_path, leaf.value, leaf.path))
         if leaf is not None and same_value((old := decode_scalar(encoded)).value, value):
             return False
         scalar = None if leaf is None else styled_for(value, old)
         if leaf is None or scalar is None or blank_lines_follow(self._sealed.body, leaf, layout, scalar.style):
-            from sealfile.stores.yaml import edit as yaml_edit
-            return self._restructure(lambda plain, scanned: yaml_edit.set_value(plain, scanned, keypath, value))
+            return self._restructure(lambda text, read: set_over(text, read, keypath, value, self._sealed.engine))
         refuse_unfit(self._sealed.body, leaf, scalar.value)
         token, = seal_many(self._data_key, [(leaf.encoded_path, encode_scalar(scalar.value, scalar.style))], now())
         index, expected = self._sealed.scan.leaves.index(leaf), self.data()

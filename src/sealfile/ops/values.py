@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sealfile.errors import FormatError
@@ -90,13 +91,16 @@ _KEPT_BY = ((bool, "bool", "a boolean"), (int, "int", "an integer"), (float, "fl
 """A value's type -> the ``--type`` that sets one, and its name (``bool`` first: it is an ``int`` to Python)."""
 
 
-def set_as_text_warnings(text: str, value_type: str, replaced: list[Any]) -> list[str]:
+def set_as_text_warnings(text: str, value_type: str, replaced: list[Any], untagged: Sequence[str] = ()) -> list[str]:
     """Why a ``set`` of ``text`` read as ``value_type`` likely does not set what was meant, never quoting it:
-    a number or boolean that becomes a string (``set f db.port 5433`` without ``--type int``: an application
-    then reads ``"5433"``), and a value in double quotes, which ``sops set`` reads as JSON and sealfile keeps."""
+    an application tag that went with the value set over (``untagged``: ``!secret`` named a secret, the new value
+    is the secret itself; docs/format.md §1.3), a number or boolean that becomes a string (``set f db.port 5433``
+    without ``--type int``: an application then reads ``"5433"``), and a value in double quotes, which ``sops set``
+    reads as JSON and sealfile keeps."""
+    found = [f"its tag {tag} went with the value it held: set stores the value itself, untagged (to keep a tag, "
+             "use sealfile edit)" for tag in untagged]
     if value_type != "str":
-        return []
-    found = []
+        return found
     old = replaced[0] if replaced else None
     for kind, flag, name in _KEPT_BY:
         if isinstance(old, kind):

@@ -144,16 +144,42 @@ def test_the_cli_refuses_in_one_line(age_identity: AgeIdentity, tmp_path: Path, 
         assert "wifi_pw" not in result.stderr
 
 
-def test_changes_keep_the_tags(age_identity: AgeIdentity) -> None:
-    sealed = seal_text(TEMPLATE, [age_identity.key])
-    sealed = set_value(sealed, "wifi.password", "line one\nline two")
-    sealed = set_value(sealed, "Resources.VPC.Properties.CidrBlock", "10.0.0.0/16")
-    sealed = unset_value(sealed, "Resources.Steps")
-    sealed = rotate(sealed)
-    assert decrypt_text(sealed) == (TEMPLATE.replace("password: !secret wifi_pw", "password: !secret |-\n"
+def test_changes_keep_the_tags_but_of_the_node_set_over(age_identity: AgeIdentity) -> None:
+    """A value set inside a tagged collection, an unset and a rotation keep every tag; a value set over a tagged
+    node replaces it, tag and all, and says which tag went (it kept it: ``!secret wifi_pw`` set to the password
+    gave ``!secret <the password>``, Home Assistant then looking up a secret of that name)."""
+    sealed, dropped = seal_text(TEMPLATE, [age_identity.key]), list[str]()
+    for keypath, value in [("Resources.Db.password", "x"), ("Resources.Steps[0]", ".other"),
+                           ("wifi.password", "line one\nline two"),
+                           ("Resources.VPC.Properties.CidrBlock", "10.0.0.0/16"),
+                           ("Resources.Fn", "v"), ("wifi.ssid", "net2"), ("wifi.empty", {"a": 1})]:
+        sealed = set_value(sealed, keypath, value, untag=dropped.append)
+    sealed = rotate(unset_value(sealed, "Resources.Script"))
+    assert dropped == ["!secret", "!Ref", "!If", "!env_var", "!Tagged"]
+    assert decrypt_text(sealed) == (TEMPLATE.replace("password: !secret wifi_pw", "password: |-\n"
                                                      "    line one\n    line two")
-                                    .replace("!Ref VpcCIDR", "!Ref 10.0.0.0/16")
-                                    .replace("  Steps: !reference\n    - .setup\n    - script\n", ""))
+                                    .replace("!Ref VpcCIDR", "10.0.0.0/16").replace("hunter2", "x")
+                                    .replace(".setup", ".other").replace("!If [IsProd, !GetAtt A.Arn, 'b']", "v")
+                                    .replace("&net !env_var SSID", "&net net2").replace(" !Tagged {}", "\n    a: 1")
+                                    .replace("  Script: !Sub |\n    echo one\n    echo two\n", ""))
+    assert set_value(sealed, "Resources.Db.password", "x", untag=dropped.append) == sealed  # unchanged: no tag
+
+
+@pytest.mark.parametrize("fast", ["1", "0"])
+def test_set_over_a_home_assistant_secret_stores_the_password_and_says_the_tag_went(
+        age_identity: AgeIdentity, tmp_path: Path, run_cli: RunCli, fast: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FAST_PATH_ENV, fast)
+    path = tmp_path / "configuration.yaml"
+    path.write_text(seal_text("http:\n  api_password: !secret http_pw\n  port: 8123\n", [age_identity.key]),
+                    encoding="utf-8")
+    result = run_cli("set", path.name, "http.api_password", "n3wpass", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[1:] == ["sealfile: warning: configuration.yaml: http.api_password: its tag "
+                                              "!secret went with the value it held: set stores the value itself, "
+                                              "untagged (to keep a tag, use sealfile edit)"]
+    assert decrypt_text(path.read_text(encoding="utf-8")) == "http:\n  api_password: n3wpass\n  port: 8123\n"
+    assert "tag" not in run_cli("set", path.name, "http.api_password", "n4wpass", cwd=tmp_path).stderr
 
 
 RESPELLINGS = [  # each spells the tag !Ref otherwise: YAML resolves it to !Ref, the text is not !Ref

@@ -100,8 +100,8 @@ def test_changes_of_neighbours_leave_the_empty_tagged_values_as_written(age_iden
     assert decrypt_text(sealed) == expected
     edited = reseal_edited(sealed, expected.replace("subnet", "edited"))
     assert decrypt_text(edited) == expected.replace("subnet", "edited")
-    changed = set_value(edited, "Resources.Subnet.Properties.Zones", "us-east-1")  # set keeps the tag
-    assert "Zones: !GetAZs us-east-1\n" in decrypt_text(changed)
+    changed = set_value(edited, "Resources.Subnet.Properties.Zones", "us-east-1")  # the tag goes with it (§1.3)
+    assert "Zones: us-east-1\n" in decrypt_text(changed)
 
 
 def test_diff_names_a_changed_tag_on_an_empty_value(age_identity: AgeIdentity) -> None:

@@ -15,7 +15,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.lines import line_start
-from sealfile.model.path_place import reach
+from sealfile.model.path_place import built, reach
 from sealfile.model.paths import Path, Segment, encode_path, format_keypath, get_at, new_key, resolve
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
@@ -36,14 +36,13 @@ def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, afte
 
     A new key goes after the key ``after`` of its mapping (:data:`FIRST`: before all), else last."""
     reached, below = reach(scanned.tree, keypath, lambda path: get_at(scanned.tree, path) is None)
-    keypath = keypath if isinstance(keypath, str) else format_keypath(keypath)
+    keypath, lists = (keypath, True) if isinstance(keypath, str) else (format_keypath(keypath), False)
     path, missing = written_for_set(scanned, reached, list(below), keypath)
-    for selector in reversed(missing[1:]):
-        value = {new_key(selector): value}
+    value = built(missing[1:], value, keypath, lists)
     if missing and scanned.multi and len(path) == 1 and scanned.tree[int(path[0])] is None:
         return _first_in_document(text, scanned, int(path[0]), new_key(missing[0]), value, keypath)
-    if missing and path and _container(scanned, path) is None:  # a null: it becomes the mapping a missing key would
-        value, missing = {new_key(missing[0]): value}, []
+    if missing and path and _container(scanned, path) is None:  # a null: it becomes what a missing key's value would
+        value, missing = built(missing[:1], value, keypath, lists), []
     if not missing:
         alias_paths.refuse_replaced_anchors(scanned, path, keypath)
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
@@ -58,16 +57,8 @@ def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, afte
     anchor = _anchor(scanned, path, after) if key is not None and after is not None and len(missing) == 1 else None
     intended = container_changed(scanned, path, lambda node: node.append(value) if key is None
                                  else _insert(node, key, value, after if anchor is not None else None), key)
-    try:
-        return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
-                        intended, keypath)
-    except KeyPathError:
-        if key is None or anchor is not None or text.endswith(("\n", "\r")):
-            raise
-    # the text ends in a block scalar without a final line break: a key after it would add one to
-    # that value, so the key goes first
-    first_key = container_changed(scanned, path, lambda node: _insert(node, key, value, FIRST), key)
-    return checked_edit(text, _add(text, container, key, value, guess_layout(text), FIRST), first_key, keypath)
+    return _fitting(text, lambda blocks: _add(text, container, key, value, guess_layout(text), anchor, blocks),
+                    intended, keypath)
 
 
 def _first_in_document(text: str, scanned: Scan, index: int, key: Segment, value: Any, keypath: str) -> str:
@@ -223,10 +214,8 @@ def _add(text: str, container: Any, key: Segment | None, value: Any, layout: Lay
     rendered = entries.block_entry(None if key is None else entries.key_text(key), value, column, layout, blocks=blocks)
     if anchor is FIRST and key is not None and text[position:entry_start].strip():  # on a list item's '- ' line
         return entry_start, entry_start, rendered[column:] + " " * column  # the dash stays; the old first key moves
-    if position == len(text) and text and not text.endswith(("\n", "\r")):
-        if key is None:  # an item cannot go first, as a key does (set_value): after a block, made |-
-            return entries.after_the_end(text, container, rendered)
-        return position, position, "\n" + rendered.rstrip("\n")
+    if position == len(text) and text and not text.endswith(("\n", "\r")):  # after a block, made |- (the same value)
+        return entries.after_the_end(text, container, rendered)
     return position, position, rendered
 
 

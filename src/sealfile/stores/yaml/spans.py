@@ -203,10 +203,16 @@ def bare_tag_at(text: str, node: Any) -> bool:
 def written_tag(text: str, node: Any) -> str:
     """``node``'s tag as its text spells it (``!Ref``, ``!<!Ref>``, ``!e!Ref``), before or after an anchor; ``""``
     for none."""
+    start, end = tag_span(text, node)
+    return text[start:end]
+
+
+def tag_span(text: str, node: Any) -> tuple[int, int]:
+    """Where ``node``'s tag is written, before or after an anchor (empty where it has none)."""
     start = node.start_mark.index
     anchor = _anchor().match(text, start)
     found = _tag().match(text, gap_end(text, anchor.end()) if anchor else start)
-    return found.group() if found else ""
+    return found.span() if found else (start, start)
 
 
 def _after_indicator(text: str, node: Any, key_node: Any) -> int:
