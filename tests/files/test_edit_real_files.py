@@ -74,6 +74,8 @@ FILES = ([e["file"] for e in _ROUND_ROBIN if _mappings(e)] if os.environ.get("SE
          else SAMPLE)
 _METADATA = {"yaml": re.compile(r"^sealfile:", re.M), "json": re.compile(r'"sealfile"\s*:'),
              "dotenv": re.compile(r"^# sealfile metadata", re.M)}
+_TOKEN = re.compile(r"ENC\[[^\]]*\]")
+_RESEALED = {"change": 1, "delete": 1, "rename": 1, "multiline": 1}  # the value edited; a renamed key's path is new
 _MAC = re.compile(r'^\s*("mac"|mac\b|sealfile_mac\b)')
 
 
@@ -149,6 +151,9 @@ def test_an_edit_shows_in_the_sealed_diff_as_made(age_identity: AgeIdentity, tmp
     sealed_removed, sealed_added = _changed(data_before, data_after)
     # a value's token is one line however many lines its text is: never more lines than the edit's
     assert sealed_removed <= removed and sealed_added <= added, "".join(difflib.unified_diff(data_before, data_after))
+    tokens_before, tokens_after = _TOKEN.findall("".join(data_before)), set(_TOKEN.findall("".join(data_after)))
+    gone = [token for token in tokens_before if token not in tokens_after]  # the values sealed again
+    assert len(gone) <= _RESEALED.get(edit, 0), (len(gone), len(tokens_before))
     metadata_diff = [line for line in difflib.ndiff(meta_before, meta_after) if line[:1] in "+-"]
     assert all(_MAC.search(line[2:]) for line in metadata_diff), metadata_diff
 

@@ -25,6 +25,7 @@ Edit = Callable[[Lines, int], Lines | None]  # the file's lines (with their line
 
 _YAML = re.compile(r"^( *)([A-Za-z_][\w-]*):( +)([A-Za-z0-9_/.:@+=-][^#\r\n]*?)(\r?\n)?$")
 _YAML_ITEM = re.compile(r"^( *)- ([A-Za-z0-9_/.:@+=-][^#:\r\n]*?)(\r?\n)?$")
+_FLOW = re.compile(r"^( *[\w\"-]+\"?: \[[^\[\]#]*[^\[\]#\s])(\][^\r\n]*\r?\n?)$")
 _JSON = re.compile(r'^(\s*)"([^"\\]+)": ("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)(,?)(\r?\n)?$')
 _JSON_ITEM = re.compile(r'^(\s*)("(?:[^"\\]|\\.)*"|-?\d+)(\r?\n)?$')
 _DOTENV = re.compile(r"^(export +)?([A-Za-z_][A-Za-z0-9_.]*)=(.*?)(\r?\n)?$")
@@ -86,6 +87,8 @@ def _yaml_edits() -> dict[str, Edit]:
         return [*lines[:at], f"{m[1]}# reviewed: keep in step with the service{_eol(lines, at)}", *lines[at:]]
 
     def append_item(lines: Lines, at: int) -> Lines | None:
+        if flow := _FLOW.match(lines[at]):  # an item after the last of a list written on one line
+            return [*lines[:at], f"{flow[1]}, appended-item{flow[2]}", *lines[at + 1:]]
         m = _YAML_ITEM.match(lines[at])
         following = _next_content(lines, at)
         if not m or (following is not None and following.startswith(f"{m[1]}- ")):
@@ -154,6 +157,9 @@ def _json_edits() -> dict[str, Edit]:
         return [*lines[:at], *lines[at + 1:]] if m and m[4] else None
 
     def append_item(lines: Lines, at: int) -> Lines | None:
+        if flow := _FLOW.match(lines[at].lstrip("\t")):  # an item after the last of a list written on one line
+            tabs = lines[at][:len(lines[at]) - len(lines[at].lstrip("\t"))]
+            return [*lines[:at], f'{tabs}{flow[1]}, "appended-item"{flow[2]}', *lines[at + 1:]]
         m = _JSON_ITEM.match(lines[at])
         if not m:
             return None
