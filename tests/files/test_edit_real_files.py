@@ -85,9 +85,14 @@ def _store(name: str) -> str:
 
 
 def _split(store: str, sealed: str) -> tuple[list[str], list[str]]:
-    """The sealed text's data lines and metadata lines."""
-    start = list(_METADATA[store].finditer(sealed))[-1].start()
-    return sealed[:start].splitlines(keepends=True), sealed[start:].splitlines(keepends=True)
+    """The sealed text's data lines and metadata lines (a YAML block may come first, before a file's last document)."""
+    lines = sealed.splitlines(keepends=True)
+    start = sealed[:list(_METADATA[store].finditer(sealed))[-1].start()].count("\n")
+    end = start + 1
+    while store == "yaml" and end < len(lines) and lines[end][:1] in (" ", "\t"):
+        end += 1
+    end = end if store == "yaml" else len(lines)
+    return lines[:start] + lines[end:], lines[start:end]
 
 
 def _changed(before: list[str], after: list[str]) -> tuple[int, int]:

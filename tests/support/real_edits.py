@@ -248,6 +248,21 @@ def _reads(store: str, text: str) -> bool:
     return True
 
 
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*\s*(#.*)?$")
+
+
+def _in_block_scalars(lines: Lines) -> set[int]:
+    """The lines inside YAML block scalars (``key: |`` ...): text of one value, not keys to edit."""
+    inside: set[int] = set()
+    header: int | None = None
+    for at, line in enumerate(lines):
+        if header is not None and (not line.strip() or _indent(line) > header):
+            inside.add(at)
+            continue
+        header = _indent(line) if _BLOCK_HEADER.search(line.rstrip("\r\n")) else None
+    return inside
+
+
 def _candidates(lines: Lines) -> Iterator[int]:
     """Line numbers from the middle outwards: an edit in the body of a file, not at its first line."""
     middle = len(lines) // 2
@@ -263,7 +278,8 @@ def edited(store: str, text: str, edit: str) -> str | None:
     if make is None:
         return None
     lines = text.splitlines(keepends=True)
-    for at in _candidates(lines):
+    inside = _in_block_scalars(lines) if store == "yaml" else set()
+    for at in (at for at in _candidates(lines) if at not in inside):
         result = make(lines, at)
         if result is not None and "".join(result) != text:
             new = "".join(result)
