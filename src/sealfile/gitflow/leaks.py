@@ -104,7 +104,7 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
     # judged: a copy is found whatever the order of the change's files, and wherever it was put
     if judged:
         near = {PurePosixPath(path).parent.as_posix() for path, *_ in judged}
-        attention += add_sealed_tree(head, root, covered, leaves, copies, near)
+        attention += add_sealed_tree(head, root, covered, leaves, copies, near, sealed_leaves)
     for path, found, text, direct in judged:
         found_here, noted = plaintext_findings(path, text, copies) if direct and text is not None else ([], [])
         decoded, decoded_notes = decoded_findings(found, copies, said=frozenset(noted))

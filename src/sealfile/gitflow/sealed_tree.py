@@ -34,12 +34,11 @@ _BY_BLOB: dict[tuple[str, str], dict[KeyPath, Any]] = {}
 
 
 def add_sealed_tree(rev: str, root: str | os.PathLike[str], covered: Callable[[str], bool],
-                    leaves: dict[str, dict[KeyPath, Any]], copies: SealedCopies, near: Collection[str]) -> list[str]:
+                    leaves: dict[str, dict[KeyPath, Any]], copies: SealedCopies, near: Collection[str],
+                    sealed_leaves: Callable[[str, str], dict[KeyPath, Any]]) -> list[str]:
     """Add to ``copies`` (and ``leaves``, path -> leaves) each file of ``rev`` that ``covered`` names, other than
-    those ``leaves`` holds: first those in the directories ``near``, then the rest by name. Attention lines for
-    what the bound left uncompared."""
-    from sealfile.gitflow.leaks import sealed_leaves
-
+    those ``leaves`` holds: first those in the directories ``near``, then the rest by name; ``sealed_leaves``: a
+    sealed file's leaves (:func:`.leaks.sealed_leaves`). Attention lines for what the bound left uncompared."""
     listed = _listing(rev, root)
     if len(_BY_BLOB) > _CACHED:  # before choosing what to read: every file chosen is read or found here
         _BY_BLOB.clear()
