@@ -3,6 +3,8 @@ compared with every sealed file at the head, not only those of the change and of
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.git import Sandbox, seal_file
 
 FILE = "config/prod.enc.yaml"
@@ -44,3 +46,23 @@ def test_a_plain_file_that_is_no_copy_still_passes(sandbox: Sandbox) -> None:
     sandbox.commit("fine")
     status, shown = sandbox.review_last()
     assert status == 0, shown
+
+
+def test_past_the_bound_the_farthest_sealed_files_are_named_as_not_compared(sandbox: Sandbox,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sealed files nearest the data file are read first; what the bound leaves is said, not passed over."""
+    from sealfile.gitflow import sealed_tree
+    from sealfile.gitflow.review import review
+
+    near = seal_file(sandbox, "deploy/prod.enc.yaml", "db:\n  password: s3cret-a91\n  user: app\n")
+    seal_file(sandbox, "a/far.enc.yaml", "api:\n  token: t-1\n  key: k-2\n")
+    sandbox.commit("base")
+    sandbox.sealfile("decrypt", "deploy/prod.enc.yaml", "-o", "deploy/values.yaml")
+    sandbox.commit("oops")
+    monkeypatch.setattr(sealed_tree, "TREE_BYTES", len(near.read_bytes()))
+    monkeypatch.setattr(sealed_tree, "_BY_BLOB", {})
+    result = review("HEAD~1", "HEAD", sandbox.repo)
+    assert any(v.startswith("deploy/values.yaml: holds every key path of deploy/prod.enc.yaml") for v in
+               result.violations), result.violations
+    assert ("1 sealed file(s) not compared with the change's data files for a decrypted copy: past 0 MiB of sealed "
+            "files read (those nearest the data files were)") in result.plaintext_notes
