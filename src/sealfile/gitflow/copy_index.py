@@ -76,7 +76,9 @@ class SealedCopies:
         self._by_path.setdefault(paths[0], []).append(entry)
         self._longest = max(self._longest, min(len(paths[0]), MAX_UNDER))
         if all(p for p in paths):
-            first = entry.variable_names()[0]
+            from sealfile.runtime.flatten import env_name
+
+            first = env_name(paths[0])  # the others when a data file's name ends so (thousands of files indexed)
             self._by_name.setdefault(first, []).append(entry)
             self._name_lengths.add(len(first))
 

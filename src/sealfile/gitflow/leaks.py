@@ -31,7 +31,6 @@ from sealfile.files.io import max_file_bytes, read_text
 from sealfile.gitflow.blob_views import ARCHIVES, Views, views
 from sealfile.gitflow.blobs import Blobs, show_many
 from sealfile.gitflow.copy_index import SealedCopies
-from sealfile.gitflow.gitcli import git
 from sealfile.gitflow.plaintext_copies import (
     COMMITTED_COPY,
     data_documents,
@@ -40,6 +39,7 @@ from sealfile.gitflow.plaintext_copies import (
     plaintext_findings,
 )
 from sealfile.gitflow.sealed import view
+from sealfile.gitflow.sealed_tree import add_sealed_tree
 from sealfile.gitflow.secret_values import credential_lines, may_hold_credential
 from sealfile.kms.found_keys import holds_marker
 from sealfile.model.paths import Path
@@ -87,9 +87,9 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
                     base: str | None = None) -> tuple[list[str], list[str]]:
     """``(violations, attention)``, each ``"PATH: ..."``, for the files of a change that the patterns do not
     cover (``paths``), each read as committed and as each text it encodes (:mod:`.blob_views`), compared with the
-    change's sealed files (``sealed``: path -> head text) and the sealed files in their own directories at
-    ``head``; ``judge_keys``: the private keys in a file's decoded texts (:func:`.committed_keys.encoded_keys`);
-    a credential line ``base`` already held is not named again."""
+    change's sealed files (``sealed``: path -> head text) and every sealed file at ``head``
+    (:mod:`.sealed_tree`); ``judge_keys``: the private keys in a file's decoded texts
+    (:func:`.committed_keys.encoded_keys`); a credential line ``base`` already held is not named again."""
     violations: list[str] = []
     attention: list[str] = []
     leaves = {path: sealed_leaves(path, text) for path, text in sealed.items()}
@@ -104,14 +104,11 @@ def review_unsealed(head: str, paths: list[str], sealed: Mapping[str, str | None
                 attention += [f"{path}: {line}" for line in _not_read(path)]
                 continue
             judged += _to_judge(path, found)
-    # the sealed files of every directory holding a file to judge, read before any is judged: a copy is found
-    # whatever the order of the change's files
-    directories = sorted({PurePosixPath(path).parent.as_posix() for path, *_ in judged})
-    for directory in directories:
-        neighbours = [n for n in _files_in(head, directory, root) if covered(n) and n not in leaves]
-        for neighbour, neighbour_text in show_many(head, neighbours, root).items():
-            leaves[neighbour] = sealed_leaves(neighbour, neighbour_text)
-            copies.add(neighbour, leaves[neighbour])
+    # every sealed file at the head, those of the directories holding a file to judge first, read before any is
+    # judged: a copy is found whatever the order of the change's files, and wherever it was put
+    if judged:
+        near = {PurePosixPath(path).parent.as_posix() for path, *_ in judged}
+        attention += add_sealed_tree(head, root, covered, leaves, copies, near, sealed_leaves)
     lined = [path for path, _, text, direct in judged if by_lines(text, direct)]
     before = show_many(base, lined, root) if base is not None and lined else {}
     for path, found, text, direct in judged:
@@ -242,9 +239,3 @@ def _leaves_of(file: str) -> dict[Path, Any]:
         return sealed_leaves(file, read_text(file))
     except SealfileError:
         return {}
-
-
-def _files_in(rev: str, directory: str, root: str | os.PathLike[str]) -> list[str]:
-    """The files directly in ``directory`` at ``rev`` (toplevel-relative paths)."""
-    where = [] if directory == "." else ["--", f"{directory}/"]
-    return [name for name in git(["ls-tree", "-z", "--name-only", rev, *where], root).split("\0") if name]

@@ -17,6 +17,8 @@ Policy violations (the review fails, exit status 3):
 - a key or file named with characters that read as another's (:mod:`~sealfile.gitflow.look_alike`);
 - without trusted signers, key groups or a threshold that let keys open a file which needed more key groups
   before (:meth:`~sealfile.kms.groups.KeyGroups.looser_than`): whoever split it so holds its data key;
+- a CI workflow or commit hook file that ran ``sealfile review`` or ``check`` and no longer does
+  (:mod:`~sealfile.gitflow.safety_net`);
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
@@ -70,6 +72,7 @@ from sealfile.gitflow.reused_mac import broken_signature, reused_in_range, reuse
 from sealfile.gitflow.review_budget import ReadBudget
 from sealfile.gitflow.review_render import render as render
 from sealfile.gitflow.review_result import Review as Review
+from sealfile.gitflow.safety_net import guards_removed
 from sealfile.gitflow.semantic_diff import FileDiff
 from sealfile.gitflow.tampering import token_locations
 from sealfile.gitflow.unguarded import sealed_outside, unguarded_line
@@ -135,6 +138,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # the whole tree, which a commit of the change (up to range_versions.MAX_COMMITS of them) must not list again
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"]) if only is None \
         else []
+    result.guards_removed = guards_removed(changes, old_blobs, new_blobs) if only is None else []
     if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
         result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes

@@ -36,6 +36,8 @@ class Review:
     """Sealed files a ``.gitattributes`` change takes from sealfile's drivers (:mod:`~.attributes_at`)."""
     uncovered: list[str] = field(default_factory=list)
     """Files a ``sealed_files`` change leaves to no pattern (:func:`~sealfile.gitflow.patterns.left_uncovered`)."""
+    guards_removed: list[str] = field(default_factory=list)
+    """CI workflows and hook files that no longer run sealfile (:mod:`~sealfile.gitflow.safety_net`)."""
     history_cut: bool = False
     history: list[str] = field(default_factory=list)
     """Violations of versions the change's own commits wrote and later ones changed again (:mod:`~.range_versions`)."""
@@ -47,7 +49,8 @@ class Review:
     @property
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
-        found += self.linked_configs + self.drivers_dropped + self.uncovered + self.history_recipients + self.history
+        found += self.linked_configs + self.drivers_dropped + self.uncovered + self.guards_removed
+        found += self.history_recipients + self.history
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]
             found += self.signer_changes + self.trust_changes + self.rule_recipient_changes
