@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -77,6 +80,39 @@ def test_extract_missing_path_is_a_keypath_error(sealed: Path, keypath: str) -> 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SealfileError, match="no such file"):
         load_secrets(tmp_path / "absent.yaml")
+
+
+def test_a_missing_file_is_caught_as_open_s_would_be(tmp_path: Path) -> None:
+    """An application with an optional override file writes ``except FileNotFoundError``, as it would
+    around ``open``: a missing file is that (and a SealfileError); a tampered one is not."""
+    absent = str(tmp_path / "local.enc.yaml")
+    with pytest.raises(FileNotFoundError) as info:
+        load_secrets(absent)
+    assert isinstance(info.value, sealfile.NoSuchFileError)
+    assert (info.value.errno, info.value.filename, str(info.value)) == (errno.ENOENT, absent,
+                                                                        f"{absent}: no such file")
+    with pytest.raises(FileNotFoundError):
+        load_secrets([absent])
+    with pytest.raises(OSError) as directory:
+        load_secrets(tmp_path)
+    assert isinstance(directory.value, sealfile.FileAccessError)
+    assert not isinstance(directory.value, FileNotFoundError)
+    assert (directory.value.errno, str(directory.value)) == (errno.EISDIR, f"{tmp_path}: is a directory")
+
+
+def test_a_file_error_survives_a_process_pool(tmp_path: Path) -> None:
+    """A worker's failed load is pickled back to the parent: same type, same one line."""
+    err = pickle.loads(pickle.dumps(_failure(lambda: load_secrets(tmp_path / "absent.yaml"))))
+    assert isinstance(err, sealfile.NoSuchFileError)
+    assert (str(err), err.errno) == (f"{tmp_path / 'absent.yaml'}: no such file", errno.ENOENT)
+
+
+def _failure(load: Callable[[], object]) -> BaseException:
+    try:
+        load()
+    except Exception as err:
+        return err
+    raise AssertionError("loaded")
 
 
 def test_plaintext_file_is_not_a_sealed_file(tmp_path: Path) -> None:
