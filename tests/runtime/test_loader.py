@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import sealfile
 from sealfile.errors import ConfigError, FormatError, KeyPathError, SealfileError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
+from sealfile.stores import store_for
 from tests.support.identities import AgeIdentity
 
 PLAINTEXT = """\
@@ -105,6 +107,34 @@ def test_a_file_error_survives_a_process_pool(tmp_path: Path) -> None:
     err = pickle.loads(pickle.dumps(_failure(lambda: load_secrets(tmp_path / "absent.yaml"))))
     assert isinstance(err, sealfile.NoSuchFileError)
     assert (str(err), err.errno) == (f"{tmp_path / 'absent.yaml'}: no such file", errno.ENOENT)
+
+
+def _without_metadata(text: str, name: str) -> str:
+    """A sealed file as a partial copy or a hand edit leaves it: the values kept, the metadata gone."""
+    if name.endswith(".json"):
+        tree = json.loads(text)
+        del tree["sealfile"]
+        return json.dumps(tree)
+    if name.endswith(".env"):
+        return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("sealfile"))
+    return text[:text.index("\nsealfile:") + 1]
+
+
+@pytest.mark.parametrize(("name", "plaintext"), [("s.enc.yaml", "a: x1-value\nb: [y2-value]\n"),
+                                                 ("s.enc.json", '{"a": "x1-value", "b": ["y2-value"]}'),
+                                                 ("s.enc.env", "A=x1-value\nB=y2-value\n")])
+def test_a_sealed_file_without_its_metadata_is_not_offered_to_seal_again(
+    age_identity: AgeIdentity, tmp_path: Path, name: str, plaintext: str
+) -> None:
+    """Cut short (a partial copy) or stripped: its values are still ENC[...] tokens, so following the plaintext
+    hint (``encrypt -i``) would seal the tokens as the values, and the application would then read them."""
+    path = tmp_path / name
+    path.write_text(_without_metadata(seal_text(plaintext, [age_identity.key], store=store_for(name)), name))
+    err = _failure(lambda: load_secrets(path))
+    assert isinstance(err, sealfile.errors.NotSealedError)
+    assert str(err) == (f"{path}: not a sealed file (no 'sealfile' metadata key), yet it holds sealed values "
+                        "(ENC[...]): a sealed file cut short or stripped of its metadata? restore it (git), do not "
+                        "seal it again")
 
 
 def _failure(load: Callable[[], object]) -> BaseException:
