@@ -137,6 +137,13 @@ def test_a_sealed_file_without_its_metadata_is_not_offered_to_seal_again(
                         "seal it again")
 
 
+def test_a_sops_file_without_its_metadata_is_not_offered_to_seal_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text("password: ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,"
+                    "type:str]\n")
+    assert "do not seal it again" in str(_failure(lambda: load_secrets(path)))
+
+
 def _failure(load: Callable[[], object]) -> BaseException:
     try:
         load()

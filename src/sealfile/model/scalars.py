@@ -52,12 +52,12 @@ def is_sealed(value: Any) -> bool:
 
 
 def holds_token(text: str) -> bool:
-    """Whether ``text`` (a whole file) holds a sealed value anywhere: a file without metadata that does was
-    sealed, then cut short or stripped, and is not plaintext to seal."""
+    """Whether ``text`` (a whole file) holds a sealed value anywhere (sealfile's or SOPS's): a file without
+    metadata that does was sealed, then cut short or stripped, and is not plaintext to seal."""
     return "ENC[" in text and _ANY_TOKEN.search(text) is not None
 
 
-_ANY_TOKEN = re.compile(TOKEN_TEXT)
+_ANY_TOKEN = re.compile(TOKEN_TEXT + r"|ENC\[AES256_GCM,")  # or a SOPS file's value (sealfile.sops.cipher)
 
 
 def all_sealed(texts: list[str]) -> bool:
