@@ -6,7 +6,6 @@ import datetime as dt
 import errno
 import json
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,7 +103,9 @@ def test_a_missing_file_is_caught_as_open_s_would_be(tmp_path: Path) -> None:
 
 def test_a_file_error_survives_a_process_pool(tmp_path: Path) -> None:
     """A worker's failed load is pickled back to the parent: same type, same one line."""
-    err = pickle.loads(pickle.dumps(_failure(lambda: load_secrets(tmp_path / "absent.yaml"))))
+    with pytest.raises(FileNotFoundError) as info:
+        load_secrets(tmp_path / "absent.yaml")
+    err = pickle.loads(pickle.dumps(info.value))
     assert isinstance(err, sealfile.NoSuchFileError)
     assert (str(err), err.errno) == (f"{tmp_path / 'absent.yaml'}: no such file", errno.ENOENT)
 
@@ -130,9 +131,9 @@ def test_a_sealed_file_without_its_metadata_is_not_offered_to_seal_again(
     hint (``encrypt -i``) would seal the tokens as the values, and the application would then read them."""
     path = tmp_path / name
     path.write_text(_without_metadata(seal_text(plaintext, [age_identity.key], store=store_for(name)), name))
-    err = _failure(lambda: load_secrets(path))
-    assert isinstance(err, sealfile.errors.NotSealedError)
-    assert str(err) == (f"{path}: not a sealed file (no 'sealfile' metadata key), yet it holds sealed values "
+    with pytest.raises(sealfile.errors.NotSealedError) as info:
+        load_secrets(path)
+    assert str(info.value) == (f"{path}: not a sealed file (no 'sealfile' metadata key), yet it holds sealed values "
                         "(ENC[...]): a sealed file cut short or stripped of its metadata? restore it (git), do not "
                         "seal it again")
 
@@ -141,15 +142,8 @@ def test_a_sops_file_without_its_metadata_is_not_offered_to_seal_again(tmp_path:
     path = tmp_path / "s.enc.yaml"
     path.write_text("password: ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,"
                     "type:str]\n")
-    assert "do not seal it again" in str(_failure(lambda: load_secrets(path)))
-
-
-def _failure(load: Callable[[], object]) -> BaseException:
-    try:
-        load()
-    except Exception as err:
-        return err
-    raise AssertionError("loaded")
+    with pytest.raises(sealfile.errors.NotSealedError, match="do not seal it again"):
+        load_secrets(path)
 
 
 def test_plaintext_file_is_not_a_sealed_file(tmp_path: Path) -> None:
