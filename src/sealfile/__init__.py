@@ -24,6 +24,7 @@ from sealfile.errors import (
 
 if TYPE_CHECKING:
     from sealfile.envelope.datakey import forget_data_keys
+    from sealfile.files.io import FileAccessError, NoSuchFileError
     from sealfile.runtime.freshness import SecretAgeWarning, StaleSecretError
     from sealfile.runtime.loader import load_env, load_secrets
     from sealfile.runtime.merge import OverriddenSecretWarning
@@ -35,6 +36,8 @@ __version__ = "0.2.0"
 _LAZY = {
     "load_secrets": "sealfile.runtime.loader",
     "forget_data_keys": "sealfile.envelope.datakey",
+    "FileAccessError": "sealfile.files.io",
+    "NoSuchFileError": "sealfile.files.io",
     "load_env": "sealfile.runtime.loader",
     "redact_logs": "sealfile.runtime.redact",
     "RedactingFilter": "sealfile.runtime.redact",
@@ -56,9 +59,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ConfigError",
+    "FileAccessError",
     "FormatError",
     "IntegrityError",
     "KeyPathError",
+    "NoSuchFileError",
     "NoUsableKeyError",
     "OverriddenSecretWarning",
     "ProviderError",

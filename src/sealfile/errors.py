@@ -119,11 +119,15 @@ class ConflictMarkersError(FormatError):
 class NotSealedError(FormatError):
     """A document with no ``sealfile`` metadata: most often the plaintext, given where its sealed file goes."""
 
-    def __init__(self) -> None:
-        super().__init__("not a sealed file (no 'sealfile' metadata key)")
+    STRIPPED = (", yet it holds sealed values (ENC[...]): a sealed file cut short or stripped of its metadata? "
+                "restore it (git), do not seal it again")
+
+    def __init__(self, *, stripped: bool = False) -> None:
+        super().__init__("not a sealed file (no 'sealfile' metadata key)" + (self.STRIPPED if stripped else ""))
+        self.stripped = stripped  # it holds ENC[...] tokens: sealing it again would seal them as the values
 
     def __str__(self) -> str:
-        if not self.file or self.file == "-":
+        if self.stripped or not self.file or self.file == "-":
             return super().__str__()
         import shlex  # only here: a message that is a command to paste
 
@@ -175,9 +179,7 @@ class WrapError(ProviderError):
     def __init__(self, message: str, *, type_id: str, key_id: str):
         message = clipped(message)
         super().__init__(f"{type_id} {clipped(key_id, KEY_ID_LIMIT)}: {message}")
-        self.type_id = type_id
-        self.key_id = key_id
-        self.cause = message
+        self.type_id, self.key_id, self.cause = type_id, key_id, message
 
 
 class UnwrapError(ProviderError):
@@ -187,9 +189,7 @@ class UnwrapError(ProviderError):
     def __init__(self, message: str, *, type_id: str, key_id: str, kind_wide: bool = False):
         message = clipped(message)
         super().__init__(f"{type_id} {clipped(key_id, KEY_ID_LIMIT)}: {message}")
-        self.type_id = type_id
-        self.key_id = key_id
-        self.cause = message
+        self.type_id, self.key_id, self.cause = type_id, key_id, message
         self.kind_wide = kind_wide
 
 

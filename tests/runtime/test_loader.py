@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import sealfile
 from sealfile.errors import ConfigError, FormatError, KeyPathError, SealfileError
 from sealfile.ops.seal import seal_text
 from sealfile.runtime.loader import load_secrets
+from sealfile.stores import store_for
 from tests.support.identities import AgeIdentity
 
 PLAINTEXT = """\
@@ -77,6 +81,69 @@ def test_extract_missing_path_is_a_keypath_error(sealed: Path, keypath: str) -> 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SealfileError, match="no such file"):
         load_secrets(tmp_path / "absent.yaml")
+
+
+def test_a_missing_file_is_caught_as_open_s_would_be(tmp_path: Path) -> None:
+    """An application with an optional override file writes ``except FileNotFoundError``, as it would
+    around ``open``: a missing file is that (and a SealfileError); a tampered one is not."""
+    absent = str(tmp_path / "local.enc.yaml")
+    with pytest.raises(FileNotFoundError) as info:
+        load_secrets(absent)
+    assert isinstance(info.value, sealfile.NoSuchFileError)
+    assert (info.value.errno, info.value.filename, str(info.value)) == (errno.ENOENT, absent,
+                                                                        f"{absent}: no such file")
+    with pytest.raises(FileNotFoundError):
+        load_secrets([absent])
+    with pytest.raises(OSError) as directory:
+        load_secrets(tmp_path)
+    assert isinstance(directory.value, sealfile.FileAccessError)
+    assert not isinstance(directory.value, FileNotFoundError)
+    assert (directory.value.errno, str(directory.value)) == (errno.EISDIR, f"{tmp_path}: is a directory")
+
+
+def test_a_file_error_survives_a_process_pool(tmp_path: Path) -> None:
+    """A worker's failed load is pickled back to the parent: same type, same one line."""
+    with pytest.raises(FileNotFoundError) as info:
+        load_secrets(tmp_path / "absent.yaml")
+    err = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(err, sealfile.NoSuchFileError)
+    assert (str(err), err.errno) == (f"{tmp_path / 'absent.yaml'}: no such file", errno.ENOENT)
+
+
+def _without_metadata(text: str, name: str) -> str:
+    """A sealed file as a partial copy or a hand edit leaves it: the values kept, the metadata gone."""
+    if name.endswith(".json"):
+        tree = json.loads(text)
+        del tree["sealfile"]
+        return json.dumps(tree)
+    if name.endswith(".env"):
+        return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("sealfile"))
+    return text[:text.index("\nsealfile:") + 1]
+
+
+@pytest.mark.parametrize(("name", "plaintext"), [("s.enc.yaml", "a: x1-value\nb: [y2-value]\n"),
+                                                 ("s.enc.json", '{"a": "x1-value", "b": ["y2-value"]}'),
+                                                 ("s.enc.env", "A=x1-value\nB=y2-value\n")])
+def test_a_sealed_file_without_its_metadata_is_not_offered_to_seal_again(
+    age_identity: AgeIdentity, tmp_path: Path, name: str, plaintext: str
+) -> None:
+    """Cut short (a partial copy) or stripped: its values are still ENC[...] tokens, so following the plaintext
+    hint (``encrypt -i``) would seal the tokens as the values, and the application would then read them."""
+    path = tmp_path / name
+    path.write_text(_without_metadata(seal_text(plaintext, [age_identity.key], store=store_for(name)), name))
+    with pytest.raises(sealfile.errors.NotSealedError) as info:
+        load_secrets(path)
+    assert str(info.value) == (f"{path}: not a sealed file (no 'sealfile' metadata key), yet it holds sealed values "
+                        "(ENC[...]): a sealed file cut short or stripped of its metadata? restore it (git), do not "
+                        "seal it again")
+
+
+def test_a_sops_file_without_its_metadata_is_not_offered_to_seal_again(tmp_path: Path) -> None:
+    path = tmp_path / "s.enc.yaml"
+    path.write_text("password: ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,"
+                    "type:str]\n")
+    with pytest.raises(sealfile.errors.NotSealedError, match="do not seal it again"):
+        load_secrets(path)
 
 
 def test_plaintext_file_is_not_a_sealed_file(tmp_path: Path) -> None:

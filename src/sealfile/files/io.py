@@ -7,12 +7,14 @@ mistaken input cannot exhaust memory) and writes only through :func:`write_outpu
 from __future__ import annotations
 
 import codecs
+import errno
+import functools
 import os
 import stat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.settings import positive_setting
@@ -114,6 +116,22 @@ def not_utf8(raw: bytes, err: UnicodeDecodeError) -> str:
     return f"not UTF-8 text (line {line}, byte {err.start + 1}; a binary file, or another encoding such as Latin-1?)"
 
 
+class FileAccessError(SealfileError, OSError):
+    """A file could not be read (missing, not allowed, a directory, a failed read); also the ``OSError`` that
+    ``open`` raises, with ``errno`` and ``filename``, so ``except OSError`` treats it as it treats ``open``'s."""
+
+    def __init__(self, message: str, *, file: str, code: int | None = None) -> None:
+        super().__init__(message, file=file)
+        self.errno, self.filename = code, file
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by a process pool: errno is kept outside __dict__
+        return functools.partial(type(self), file=self.file or "", code=self.errno), (self.message,), vars(self)
+
+
+class NoSuchFileError(FileAccessError, FileNotFoundError):
+    """A missing file: ``except FileNotFoundError`` (an optional file) catches it, as for ``open``."""
+
+
 def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> bytes:
     """The whole file (``-``: standard input), at most :func:`max_file_bytes` of it.
 
@@ -121,7 +139,7 @@ def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> b
     ``regular_only``): a device, named or reached through a symlink (``/dev/zero``, ``/dev/tty``,
     ``/dev/sda``), is refused before a byte is read. The file is opened non-blocking, so a FIFO with no
     writer reads as empty instead of hanging. A read that fails (``/proc/self/mem``) is a
-    :class:`SealfileError` naming the file, as a failed open is."""
+    :class:`FileAccessError` naming the file, as a failed open is."""
     if is_stdio(path):
         return _read_stdin()
     limit = max_file_bytes()
@@ -131,15 +149,16 @@ def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> b
         _refuse_device(os.stat(name).st_mode, name)  # before opening: opening a device can act (a tape rewinds)
         descriptor = os.open(name, _READ_FLAGS)
     except FileNotFoundError:
-        raise SealfileError("no such file", file=name) from None
-    except PermissionError:
-        raise SealfileError("permission denied", file=name) from None
+        raise NoSuchFileError("no such file", file=name, code=errno.ENOENT) from None
+    except PermissionError as err:
+        raise FileAccessError("permission denied", file=name, code=err.errno) from None
     except OSError as err:  # a socket (ENXIO), a name too long, a loop of symlinks...
-        raise SealfileError(f"cannot open: {err.strerror or type(err).__name__}", file=name) from None
+        raise FileAccessError(f"cannot open: {err.strerror or type(err).__name__}", file=name,
+                              code=err.errno) from None
     info = os.fstat(descriptor)
     if stat.S_ISDIR(info.st_mode):
         os.close(descriptor)
-        raise SealfileError("is a directory", file=name)
+        raise FileAccessError("is a directory", file=name, code=errno.EISDIR)
     with os.fdopen(descriptor, "rb") as handle:
         _refuse_device(info.st_mode, name)  # again: it may have been swapped since
         if regular_only and not stat.S_ISREG(info.st_mode):
@@ -151,7 +170,8 @@ def read_bytes(path: str | os.PathLike[str], *, regular_only: bool = False) -> b
         try:
             raw = handle.read(limit + 1)
         except OSError as err:
-            raise SealfileError(f"reading failed: {err.strerror or type(err).__name__}", file=name) from None
+            raise FileAccessError(f"reading failed: {err.strerror or type(err).__name__}", file=name,
+                                  code=err.errno) from None
         if len(raw) > limit:  # a pipe: its size was unknown until now
             raise FormatError(f"input is {too_big}", file=name)
     return raw

@@ -51,6 +51,15 @@ def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and ENC_RE.match(value) is not None
 
 
+def holds_token(text: str) -> bool:
+    """Whether ``text`` (a whole file) holds a sealed value anywhere (sealfile's or SOPS's): a file without
+    metadata that does was sealed, then cut short or stripped, and is not plaintext to seal."""
+    return "ENC[" in text and _ANY_TOKEN.search(text) is not None
+
+
+_ANY_TOKEN = re.compile(TOKEN_TEXT + r"|ENC\[AES256_GCM,")  # or a SOPS file's value (sealfile.sops.cipher)
+
+
 def all_sealed(texts: list[str]) -> bool:
     """Whether :func:`is_sealed` holds for every one of ``texts`` (strings), in one match in C over them
     joined: a call of ``ENC_RE`` per token was half of a 3,000-value ``status``'s check. ``False`` says

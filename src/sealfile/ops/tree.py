@@ -26,6 +26,7 @@ from sealfile.model.scalars import (
     Styled,
     decode_scalar,
     encode_scalar,
+    holds_token,
     is_sealed,
     recorded_layout,
     same_data,
@@ -42,7 +43,7 @@ def parse_sealed_tree(text: str, store: Store) -> tuple[Any, Metadata]:
     if not isinstance(tree, dict):
         raise FormatError("not a sealed file (the top level is not a mapping)")
     if METADATA_KEY not in tree:
-        raise NotSealedError
+        raise NotSealedError(stripped=holds_token(text))
     return tree, Metadata.from_mapping(tree.pop(METADATA_KEY))
 
 

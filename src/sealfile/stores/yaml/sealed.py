@@ -16,7 +16,7 @@ from sealfile.model.lines import line_column
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import format_keypath
 from sealfile.model.rules import EncryptionRules, RuleMemo
-from sealfile.model.scalars import all_sealed, is_sealed
+from sealfile.model.scalars import all_sealed, holds_token, is_sealed
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.basics import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
@@ -29,7 +29,7 @@ def scan_sealed_yaml(text: str, engine: Engine) -> tuple[str, str, Scan, Metadat
     bom, body = split_bom(text)
     scanned = scan(body, engine=engine)
     if not scanned.has_metadata:
-        raise NotSealedError
+        raise NotSealedError(stripped=holds_token(body))
     refuse_tags_outside_tokens(body, scanned.leaves)
     return bom, body, scanned, Metadata.from_mapping(scanned.metadata)
 
