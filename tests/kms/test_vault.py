@@ -166,3 +166,29 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     copied.write_text(ruled.read_text())
     refused = run_cli("decrypt", copied, env={"VAULT_ADDR": "https://vault.example.com", "SEALFILE_TRUSTED_HOSTS": ""})
     assert "which is not trusted here" in one_error_line(refused)
+
+
+def test_min_decryption_version_lifecycle_status_names_each_files_version(
+    vault_env: OpenBao, run_cli: RunCli, tmp_path: Path,
+) -> None:
+    """An operator rotates the Transit key and raises min_decryption_version: before raising it, ``status``
+    shows which files are still wrapped with the old version; after, decrypting such a file says what to do;
+    ``rotate`` re-wraps with the current version."""
+    transit_key(vault_env, "lifecycle")
+    transit = vault_env.client().secrets.transit
+    sealed = tmp_path / "app.enc.yaml"
+    sealed.write_text("db: {password: hunter2}\n")
+    assert run_cli("encrypt", "-i", "--recipient", f"hc_vault_transit:{vault_env.key_uri('lifecycle')}",
+                   sealed).returncode == 0
+    transit.rotate_key(name="lifecycle")
+    shown = f"  - hc_vault_transit: {vault_env.key_uri('lifecycle')} (key version 1)"
+    assert shown in run_cli("status", sealed).stdout.splitlines()
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=2)
+    refused = one_error_line(run_cli("decrypt", sealed))
+    assert "wrapped with key version 1, below the key's min_decryption_version" in refused
+    assert "run 'sealfile rotate' on the file" in refused and "hunter2" not in refused
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=1)
+    assert run_cli("rotate", sealed).returncode == 0
+    assert shown.replace("version 1", "version 2") in run_cli("status", sealed).stdout.splitlines()
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=2)
+    assert run_cli("decrypt", sealed).stdout == "db: {password: hunter2}\n"

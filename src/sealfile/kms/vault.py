@@ -47,6 +47,7 @@ _ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?\Z|https?://\[[0-
 _SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
 _ENGINE_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*\Z")
 _KEY_NAME = re.compile(rf"{_SEGMENT}\Z")
+_WRAPPED_VERSION = re.compile(r"vault:v([1-9][0-9]{0,9}):")
 _URI = re.compile(r"(?P<address>https?://[^/]+)/v1/(?P<engine>.+)/keys/(?P<name>[^/]+)/?\Z")
 
 
@@ -175,6 +176,11 @@ class VaultTransitKey(MasterKey):
 
     def targets(self) -> tuple[Target, ...]:
         return (Target("hosts", urlsplit(self.vault_address).netloc, builtin=_user_vault(self.vault_address)),)
+
+    def wrap_version(self, wrapped: str) -> str | None:
+        # the ciphertext's own prefix, not the key_version field: it is what the vault decrypts with
+        match = _WRAPPED_VERSION.match(wrapped)
+        return match[1] if match else None
 
     def _client(self) -> Any:
         client = self.token_client()
