@@ -416,6 +416,9 @@ def test_cli_encrypt_and_decrypt(vault: FakeKeyVault, tmp_path: Path) -> None:
     opened = sealfile("decrypt", str(sealed))
     assert opened.returncode == 0, opened.stderr
     assert opened.stdout == PLAINTEXT
+    # the URL as named, and the version that wrapped: what disabling that version in the vault would close
+    version = vault.current_version("sealfile")
+    assert f"  - azure_kv: {url(vault)} (key version {version})" in sealfile("status", str(sealed)).stdout.splitlines()
 
     failed = sealfile("decrypt", str(sealed), extra={"AZURE_CLIENT_SECRET": "wrong"})
     assert failed.returncode == 1
