@@ -156,7 +156,8 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
 ) -> None:
     transit_key(vault_env, "app")
     uri = vault_env.key_uri("app")
-    ruled = sealed_every_way("hc_vault_transit", ["--hc-vault-transit", uri], f"      - {uri}\n", uri,
+    shown = f"{uri} (key version 1)"  # status names the version that wrapped
+    ruled = sealed_every_way("hc_vault_transit", ["--hc-vault-transit", uri], f"      - {uri}\n", shown,
                              run_cli=run_cli, age_identity=age_identity, directory=tmp_path, monkeypatch=monkeypatch)
     # next to the .sealfile.yaml whose rule names this vault, the file opens; copied elsewhere, the
     # address it names is not VAULT_ADDR nor trusted, and the token is not sent
