@@ -17,6 +17,7 @@ from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.openbao import OpenBao, start_openbao, stop_openbao
+from tests.support.values import safe_load
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 
@@ -188,6 +189,9 @@ def test_min_decryption_version_lifecycle_status_names_each_files_version(
     refused = one_error_line(run_cli("decrypt", sealed))
     assert "wrapped with key version 1, below the key's min_decryption_version" in refused
     assert "run 'sealfile rotate' on the file" in refused and "hunter2" not in refused
+    wrapped = safe_load(sealed.read_text())["sealfile"]["recipients"][0]["wrapped"]
+    with pytest.raises(UnwrapError, match="wrapped with key version 1, below"):  # the version is the ciphertext's:
+        VaultTransitKey.from_cli(vault_env.key_uri("lifecycle")).unwrap(wrapped)  # SOPS entries record no key_version
     transit.update_key_configuration(name="lifecycle", min_decryption_version=1)
     assert run_cli("rotate", sealed).returncode == 0
     assert shown.replace("version 1", "version 2") in run_cli("status", sealed).stdout.splitlines()

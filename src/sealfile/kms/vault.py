@@ -211,8 +211,17 @@ class VaultTransitKey(MasterKey):
     def _unwrap(self, wrapped: str) -> bytes:
         if not wrapped.startswith("vault:v"):
             raise self.unwrap_error("the wrapped data key is not a Transit ciphertext (vault:vN:...)")
-        answer = self._client().secrets.transit.decrypt_data(
-            name=self.key_name, ciphertext=wrapped, mount_point=self.engine_path)
+        try:
+            answer = self._client().secrets.transit.decrypt_data(
+                name=self.key_name, ciphertext=wrapped, mount_point=self.engine_path)
+        except _hvac().exceptions.InvalidRequest as err:
+            if "disallowed by policy (too old)" not in str(err):
+                raise
+            # the key's min_decryption_version was raised past the version in the ciphertext
+            raise self.unwrap_error(
+                f"the data key was wrapped with key version {self.wrap_version(wrapped)}, below the key's "
+                "min_decryption_version: lower it, run 'sealfile rotate' on the file, then raise it again "
+                "('sealfile status' shows each file's version)") from None
         try:
             return base64.b64decode(answer["data"]["plaintext"], validate=True)
         except (binascii.Error, KeyError, TypeError, ValueError):

@@ -31,7 +31,7 @@ def explain(error: Exception, operation: Operation, key: VaultTransitKey) -> str
     if isinstance(error, hvac.exceptions.InvalidPath):
         return f"no Transit engine is mounted at '{key.engine_path}' in this vault (or namespace)"
     if isinstance(error, hvac.exceptions.InvalidRequest):
-        return _invalid_request(error, operation, key)
+        return _invalid_request(error, operation)
     if isinstance(error, requests.exceptions.Timeout):
         return f"no answer from the vault at {key.vault_address} within {kms_timeout():g} s (SEALFILE_KMS_TIMEOUT)"
     if isinstance(error, requests.exceptions.SSLError):
@@ -41,15 +41,10 @@ def explain(error: Exception, operation: Operation, key: VaultTransitKey) -> str
     return f"Vault {verb} failed: {describe_exception(error)}"
 
 
-def _invalid_request(error: hvac.exceptions.InvalidRequest, operation: Operation, key: VaultTransitKey) -> str:
+def _invalid_request(error: hvac.exceptions.InvalidRequest, operation: Operation) -> str:
     text = describe_exception(error)
     if "encryption key not found" in text:
         return "no such Transit key in this engine"
-    if operation == "unwrap" and "disallowed by policy (too old)" in text:
-        # the key's min_decryption_version was raised past the version this file was wrapped with
-        wrapped = f"key version {key.key_version}" if key.key_version else "an older key version"
-        return (f"the data key was wrapped with {wrapped}, below the key's min_decryption_version: lower it, "
-                "run 'sealfile rotate' on the file, then raise it again ('sealfile status' shows each file's version)")
     if operation == "unwrap" and ("message authentication failed" in text or "invalid ciphertext" in text):
         return "this key cannot decrypt the wrapped data key (another key, or corrupt)"
     return f"the vault refused the request: {text}"
