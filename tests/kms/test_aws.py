@@ -295,6 +295,24 @@ def test_decrypt_names_the_key_and_sends_the_stored_context(proxy: KmsProxy, kms
     assert decrypts[0].region == REGION
 
 
+
+def test_a_re_pointed_alias_is_named_as_the_cause(proxy: KmsProxy, kms_keys: Keys, moto_url: str) -> None:
+    """An ops team points the file's alias at a new key: KMS resolves the alias on Decrypt and answers
+    IncorrectKeyException (moto answers AccessDenied instead: the real answer is injected at the wire)."""
+    admin = boto3.client("kms", region_name=REGION, endpoint_url=moto_url,
+                         aws_access_key_id="admin", aws_secret_access_key="admin")
+    name = f"alias/sealfile-moved-{uuid.uuid4().hex[:8]}"
+    admin.create_alias(AliasName=name, TargetKeyId=kms_keys.arn)
+    key = AwsKmsKey.from_cli(kms_keys.arn.split(":key/")[0] + ":" + name)
+    wrapped = key.wrap(os.urandom(32)).wrapped
+    admin.update_alias(AliasName=name, TargetKeyId=kms_keys.other_arn)
+    proxy.fail("Decrypt", "IncorrectKeyException",
+               "The key ID in the request does not identify a CMK that can perform this operation.", key_id=key.arn)
+    assert "the alias now names another KMS key than the one that wrapped the data key" in unwrap_failure(key, wrapped)
+    admin.update_alias(AliasName=name, TargetKeyId=kms_keys.arn)
+    proxy.reset()
+    assert len(key.unwrap(wrapped)) == 32  # pointed back, the file opens again
+
 def test_multi_region_key_arn_wraps(proxy: KmsProxy, kms_keys: Keys) -> None:
     # moto truncates mrk- key ids inside its ciphertext, so it cannot Decrypt them: wrap only.
     key = AwsKmsKey.from_cli(kms_keys.mrk_arn)

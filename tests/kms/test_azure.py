@@ -163,6 +163,9 @@ def test_rotation_keeps_old_files_open_and_new_wraps_use_the_new_version(vault: 
     assert isinstance(second, AzureKeyVaultKey)
     assert second.version == v2
     assert second.unwrap(wrapped_v2) == DATA_KEY
+    # 'sealfile rotate' re-wraps from the file's stanza, which recorded v1: the URL names no version, so the current one
+    rewrapped = AzureKeyVaultKey.from_config(first.to_config()).wrap(DATA_KEY).key
+    assert isinstance(rewrapped, AzureKeyVaultKey) and rewrapped.version == v2
     with pytest.raises(UnwrapError, match="cannot unwrap the data key"):
         AzureKeyVaultKey(url(vault, "rotating"), v2).unwrap(wrapped_v1)
 
@@ -416,6 +419,9 @@ def test_cli_encrypt_and_decrypt(vault: FakeKeyVault, tmp_path: Path) -> None:
     opened = sealfile("decrypt", str(sealed))
     assert opened.returncode == 0, opened.stderr
     assert opened.stdout == PLAINTEXT
+    # the URL as named, and the version that wrapped: what disabling that version in the vault would close
+    version = vault.current_version("sealfile")
+    assert f"  - azure_kv: {url(vault)} (key version {version})" in sealfile("status", str(sealed)).stdout.splitlines()
 
     failed = sealfile("decrypt", str(sealed), extra={"AZURE_CLIENT_SECRET": "wrong"})
     assert failed.returncode == 1

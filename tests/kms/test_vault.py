@@ -17,6 +17,7 @@ from tests.kms.contract import ProviderContract
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 from tests.support.openbao import OpenBao, start_openbao, stop_openbao
+from tests.support.values import safe_load
 from tests.support.whole_path import one_error_line, sealed_every_way
 
 
@@ -156,7 +157,8 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
 ) -> None:
     transit_key(vault_env, "app")
     uri = vault_env.key_uri("app")
-    ruled = sealed_every_way("hc_vault_transit", ["--hc-vault-transit", uri], f"      - {uri}\n", uri,
+    shown = f"{uri} (key version 1)"  # status names the version that wrapped
+    ruled = sealed_every_way("hc_vault_transit", ["--hc-vault-transit", uri], f"      - {uri}\n", shown,
                              run_cli=run_cli, age_identity=age_identity, directory=tmp_path, monkeypatch=monkeypatch)
     # next to the .sealfile.yaml whose rule names this vault, the file opens; copied elsewhere, the
     # address it names is not VAULT_ADDR nor trusted, and the token is not sent
@@ -166,3 +168,32 @@ def test_cli_load_secrets_and_creation_rules_next_to_age(
     copied.write_text(ruled.read_text())
     refused = run_cli("decrypt", copied, env={"VAULT_ADDR": "https://vault.example.com", "SEALFILE_TRUSTED_HOSTS": ""})
     assert "which is not trusted here" in one_error_line(refused)
+
+
+def test_min_decryption_version_lifecycle_status_names_each_files_version(
+    vault_env: OpenBao, run_cli: RunCli, tmp_path: Path,
+) -> None:
+    """An operator rotates the Transit key and raises min_decryption_version: before raising it, ``status``
+    shows which files are still wrapped with the old version; after, decrypting such a file says what to do;
+    ``rotate`` re-wraps with the current version."""
+    transit_key(vault_env, "lifecycle")
+    transit = vault_env.client().secrets.transit
+    sealed = tmp_path / "app.enc.yaml"
+    sealed.write_text("db: {password: hunter2}\n")
+    assert run_cli("encrypt", "-i", "--recipient", f"hc_vault_transit:{vault_env.key_uri('lifecycle')}",
+                   sealed).returncode == 0
+    transit.rotate_key(name="lifecycle")
+    shown = f"  - hc_vault_transit: {vault_env.key_uri('lifecycle')} (key version 1)"
+    assert shown in run_cli("status", sealed).stdout.splitlines()
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=2)
+    refused = one_error_line(run_cli("decrypt", sealed))
+    assert "wrapped with key version 1, below the key's min_decryption_version" in refused
+    assert "run 'sealfile rotate' on the file" in refused and "hunter2" not in refused
+    wrapped = safe_load(sealed.read_text())["sealfile"]["recipients"][0]["wrapped"]
+    with pytest.raises(UnwrapError, match="wrapped with key version 1, below"):  # the version is the ciphertext's:
+        VaultTransitKey.from_cli(vault_env.key_uri("lifecycle")).unwrap(wrapped)  # SOPS entries record no key_version
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=1)
+    assert run_cli("rotate", sealed).returncode == 0
+    assert shown.replace("version 1", "version 2") in run_cli("status", sealed).stdout.splitlines()
+    transit.update_key_configuration(name="lifecycle", min_decryption_version=2)
+    assert run_cli("decrypt", sealed).stdout == "db: {password: hunter2}\n"

@@ -19,8 +19,10 @@ from sealfile.model.utc_time import MINUTES, utc_stamp
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Sequence
 
     from sealfile.files.pathnames import PathName
+    from sealfile.model.metadata import Stanza
     from sealfile.ops.keyless import Status
 
 SHOWN_TIMES = 5
@@ -149,13 +151,26 @@ def _when(unix_time: int, now: float) -> str:
 
 def _recipient_lines(info: Status) -> list[str]:
     # a file names its recipients' kinds and keys: shown escaped, never as terminal control
-    if len(info.groups) == 1:
-        return ["recipients:", *(f"  - {one_line(type_id)}: {one_line(key_id)}" for type_id, key_id in info.recipients)]
-    lines = [f"recipients: any {info.threshold} of {len(info.groups)} key groups"]
-    for number, group in enumerate(info.groups, 1):
-        lines += [f"  group {number}:",
-                  *(f"    - {one_line(type_id)}: {one_line(key_id)}" for type_id, key_id in group)]
+    groups = [_named(group) for group in info.metadata.groups]
+    if len(groups) == 1:
+        return ["recipients:", *(f"  - {name}" for name in groups[0])]
+    lines = [f"recipients: any {info.threshold} of {len(groups)} key groups"]
+    for number, group in enumerate(groups, 1):
+        lines += [f"  group {number}:", *(f"    - {name}" for name in group)]
     return lines
+
+
+def _named(stanzas: Sequence[Stanza]) -> list[str]:
+    """``type: key id``, and the master-key version that wrapped the data key where the provider keeps
+    versions apart: before an old version is disabled or its decryption refused, which files still need it."""
+    from sealfile.kms.registry import stanza_name, stanza_version
+
+    named = []
+    for stanza in stanzas:
+        type_id, key_id = stanza_name(stanza)
+        version = stanza_version(stanza)
+        named.append(f"{one_line(type_id)}: {one_line(key_id)}" + (f" (key version {version})" if version else ""))
+    return named
 
 
 def _stale(file: PathName, info: Status, older_than: dt.timedelta, console: Console) -> ExitCode:

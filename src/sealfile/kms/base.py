@@ -88,6 +88,11 @@ class MasterKey(ABC):
     def key_id(self) -> str:
         """A stable, human-readable identity (recipient, ARN, resource name): no secret in it."""
 
+    def wrap_version(self, wrapped: str) -> str | None:
+        """Which version of the master key wrapped ``wrapped``, where the provider keeps versions apart
+        (``status`` shows it: which files still need an old version before it is disabled); default none."""
+        return None
+
     @abstractmethod
     def _wrap(self, data_key: bytes) -> str | Recipient:
         """The wrapped data key as text, or a :class:`Recipient` when the wrap learnt more about the key."""

@@ -155,3 +155,13 @@ def stanza_name(stanza: Stanza) -> tuple[str, str]:
         return one_line(stanza.type), "?"
     used = [f"{target.kind[:-1]} {target.value}" for target in key.targets() if target.value not in key.key_id]
     return one_line(stanza.type), one_line(key.key_id + (f" ({', '.join(used)})" if used else ""))
+
+
+def stanza_version(stanza: Stanza) -> str | None:
+    """The master-key version that wrapped a stanza's data key, shown on one line, where its provider
+    keeps versions apart (Vault Transit, Azure Key Vault); ``None`` otherwise or for an unreadable stanza."""
+    try:
+        version = key_for(stanza).wrap_version(stanza.wrapped)
+    except SealfileError:
+        return None
+    return None if version is None else one_line(version)

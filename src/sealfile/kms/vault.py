@@ -47,6 +47,7 @@ _ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?\Z|https?://\[[0-
 _SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
 _ENGINE_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*\Z")
 _KEY_NAME = re.compile(rf"{_SEGMENT}\Z")
+_WRAPPED_VERSION = re.compile(r"vault:v([1-9][0-9]{0,9}):")
 _URI = re.compile(r"(?P<address>https?://[^/]+)/v1/(?P<engine>.+)/keys/(?P<name>[^/]+)/?\Z")
 
 
@@ -176,6 +177,11 @@ class VaultTransitKey(MasterKey):
     def targets(self) -> tuple[Target, ...]:
         return (Target("hosts", urlsplit(self.vault_address).netloc, builtin=_user_vault(self.vault_address)),)
 
+    def wrap_version(self, wrapped: str) -> str | None:
+        # the ciphertext's own prefix, not the key_version field: it is what the vault decrypts with
+        match = _WRAPPED_VERSION.match(wrapped)
+        return match[1] if match else None
+
     def _client(self) -> Any:
         client = self.token_client()
         # every key's: a creation rule in a committed .sealfile.yaml names its engine path as a stanza does
@@ -205,8 +211,17 @@ class VaultTransitKey(MasterKey):
     def _unwrap(self, wrapped: str) -> bytes:
         if not wrapped.startswith("vault:v"):
             raise self.unwrap_error("the wrapped data key is not a Transit ciphertext (vault:vN:...)")
-        answer = self._client().secrets.transit.decrypt_data(
-            name=self.key_name, ciphertext=wrapped, mount_point=self.engine_path)
+        try:
+            answer = self._client().secrets.transit.decrypt_data(
+                name=self.key_name, ciphertext=wrapped, mount_point=self.engine_path)
+        except _hvac().exceptions.InvalidRequest as err:
+            if "disallowed by policy (too old)" not in str(err):
+                raise
+            # the key's min_decryption_version was raised past the version in the ciphertext
+            raise self.unwrap_error(
+                f"the data key was wrapped with key version {self.wrap_version(wrapped)}, below the key's "
+                "min_decryption_version: lower it, run 'sealfile rotate' on the file, then raise it again "
+                "('sealfile status' shows each file's version)") from None
         try:
             return base64.b64decode(answer["data"]["plaintext"], validate=True)
         except (binascii.Error, KeyError, TypeError, ValueError):

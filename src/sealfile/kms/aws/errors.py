@@ -85,6 +85,9 @@ def _client_error(key: AwsKmsKey, err: Any, operation: str) -> str:
             f"{json.dumps(dict(key.context), sort_keys=True)} differs from the one it was wrapped with"
         )
     if code == "IncorrectKeyException":
+        if ":alias/" in key.arn:  # KMS resolves the alias now: it was re-pointed since this file was sealed
+            return ("the alias now names another KMS key than the one that wrapped the data key (re-pointed?): "
+                    "point it back, run 'sealfile rotate' on the file, then re-point it")
         return "the data key was wrapped by a different KMS key"
     if code == "InvalidKeyUsageException":
         return f"the key cannot be used for {operation} (its key usage or key spec does not allow it)"

@@ -173,6 +173,9 @@ class AzureKeyVaultKey(MasterKey):
     def key_id(self) -> str:
         return self.key
 
+    def wrap_version(self, wrapped: str) -> str | None:
+        return self.version  # unwrapping names this version: disabling it in the vault closes the file
+
     def targets(self) -> tuple[Target, ...]:
         return (Target("hosts", self._id.host, builtin=KEY_VAULT_HOSTS),)
 
