@@ -144,7 +144,8 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
     Only the lines one search of the text finds a credential's shape in are judged, each distinct line once: a log
     of a million lines setting ``TOKEN=abc`` was a million judgments (seconds)."""
     settings = path.lower().endswith(SETTINGS_FILES)
-    shapes = _SHAPES_IN_FILES if _file_kind(path) else _SHAPES
+    kind = _file_kind(path)
+    shapes = _SHAPES_IN_FILES if kind else _SHAPES
     earlier = Counter((before or "").splitlines())
     lines = text.splitlines()
     ends = list(accumulate(map(len, text.splitlines(True))))  # where each line ends, its line break included
@@ -158,27 +159,30 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
             earlier[line] -= 1
             continue
         if line not in judged:
-            judged[line] = _line_credential(path, line, settings)
+            judged[line] = _line_credential(line, settings, kind)
         if judged[line] is not None:
             found.append(f"line {number + 1}: {judged[line]}, in plaintext")
     return found
 
 
-def _line_credential(path: str, line: str, settings: bool) -> str | None:
-    """What credential one line of a file of no data syntax holds, or None."""
+def _line_credential(line: str, settings: bool, kind: _FileKind | None) -> str | None:
+    """What credential one line of a file of no data syntax holds (``kind``: the file's own syntax), or None."""
     if not _HINTS.search(line.lower()) and "PRIVATE KEY" not in line:  # no credential to look for
         return None
-    return credential_in(line.strip(), settings=settings) or _file_credential(path, line) or _assigned(line)
+    in_value = credential_in(line.strip(), settings=settings) if _IN_VALUE.search(line) else None
+    return in_value or _file_credential(kind, line) or _assigned(line)
 
 
 _BLANK = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 """A blank that is no line break (as :meth:`str.splitlines` splits): a shape found never spans two lines."""
-_LINE_SHAPES = ("PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|rk_live_|sk_live_|AIza|npm_|"
-                r"://[^\s/@:]*:[^\s/@]+@|A(?i:ge-secret-key-1)|a(?i:ge-secret-key-1)|"
-                f"P(?i:assword|wd){_BLANK}*=|p(?i:assword|wd){_BLANK}*=|" r"=\S{6}")
-"""What a line :func:`_line_credential` names holds at least (a token's prefix, ``://user:pass@``, ``password=``,
-``=`` and six characters as a variable set to a literal), as one pattern searched over the whole text. Each
-alternative starts with a plain character, so the search skips any other (a few times faster)."""
+_VALUE_SHAPES = ("PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|rk_live_|sk_live_|AIza|npm_|"
+                 r"://[^\s/@:]*:[^\s/@]+@|A(?i:ge-secret-key-1)|a(?i:ge-secret-key-1)|"
+                 f"P(?i:assword|wd){_BLANK}*=|p(?i:assword|wd){_BLANK}*=")
+"""What a value :func:`credential_in` names holds at least (a token's prefix, ``://user:pass@``, ``password=``).
+Each alternative starts with a plain character, so a search skips any other (a few times faster)."""
+_IN_VALUE = re.compile(_VALUE_SHAPES)
+_LINE_SHAPES = _VALUE_SHAPES + r"|=\S{6}"
+"""And a variable set to six characters or more: what a line :func:`_line_credential` names holds at least."""
 _SHAPES = re.compile(_LINE_SHAPES)
 _SHAPES_IN_FILES = re.compile(_LINE_SHAPES + "|password" + _BLANK + "|_auth|_password")
 """With the shapes of ``.netrc``, ``.npmrc`` and ``.yarnrc`` lines."""
@@ -200,15 +204,17 @@ def _assigned(line: str) -> str | None:
     return "a variable named like a secret set to a literal value"
 
 
-def _file_kind(path: str) -> tuple[tuple[str, ...], re.Pattern[str], int, str] | None:
+_FileKind = tuple[tuple[str, ...], re.Pattern[str], int, str]
+
+
+def _file_kind(path: str) -> _FileKind | None:
     """The entry of :data:`_FILE_CREDENTIALS` the file ``path`` is of, if any."""
     name = path.rsplit("/", 1)[-1].lower()
     return next((kind for kind in _FILE_CREDENTIALS if name in kind[0] or name.endswith(kind[0])), None)
 
 
-def _file_credential(path: str, line: str) -> str | None:
-    """What credential ``line`` holds in the syntax of the file ``path`` names (``.netrc``, ``.npmrc``), or None."""
-    kind = _file_kind(path)
+def _file_credential(kind: _FileKind | None, line: str) -> str | None:
+    """What credential ``line`` holds in the syntax of its file (``kind``: ``.netrc``, ``.npmrc``), or None."""
     if kind is None:
         return None
     _, pattern, group, said = kind
