@@ -1,4 +1,4 @@
-"""``views`` of a file run in a fresh process, for the tests that a hostile file is read in time linear in it."""
+"""``views`` or the file judge run in a fresh process, for the tests that a hostile file is read in linear time."""
 
 from __future__ import annotations
 
@@ -6,11 +6,26 @@ from pathlib import Path
 
 from tests.support.cli import run_python
 
+_JUDGED = ("from sealfile.gitflow.copy_index import SealedCopies\n"
+           "from sealfile.gitflow.leaks import _to_judge, judge_file\n"
+           "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\nstart = time.process_time()\n"
+           "found = [judge_file(*judged, SealedCopies(), 'fix') for judged in _to_judge(sys.argv[1], found)]\n")
+
 
 def views_in_fresh_process(path: Path, shown: str) -> tuple[str, float]:
     """What ``shown`` (an expression of ``found``, the views) prints, and the CPU seconds ``views`` took."""
-    code = ("import sys, time\nfrom sealfile.gitflow.blob_views import views\nstart = time.process_time()\n"
-            "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\n"
+    return _in_fresh_process(path, "start = time.process_time()\n"
+                                   "found = views(sys.argv[1], open(sys.argv[1], 'rb').read())\n", shown)
+
+
+def judged_in_fresh_process(path: Path) -> tuple[str, float]:
+    """What ``check`` and ``review`` find in the file ``path`` (:func:`.leaks.judge_file`, its texts read first, beside
+    no sealed file), and the CPU seconds judging took."""
+    return _in_fresh_process(path, _JUDGED, "found")
+
+
+def _in_fresh_process(path: Path, timed: str, shown: str) -> tuple[str, float]:
+    code = ("import sys, time\nfrom sealfile.gitflow.blob_views import views\n" + timed +
             f"print({shown}, round(time.process_time() - start, 2))")
     done = run_python(code, path)
     assert done.returncode == 0, done.stderr

@@ -41,6 +41,8 @@ _LOOK_ALIKE = str.maketrans(_PAIRS[0::2], _PAIRS[1::2])
 
 def skeleton(name: str) -> str:
     """What ``name`` reads as: compared with another name's skeleton, equal when a reader cannot tell them apart."""
+    if name.isascii():  # every ASCII character reads as itself (a log's lines name thousands of variables)
+        return name
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
     kept = (c for c in DRAWN_AS_NOTHING.sub("", folded) if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
     return "".join(kept).translate(_LOOK_ALIKE)

@@ -55,11 +55,12 @@ def secret_name(name: str) -> bool:
         words.pop()
     if not words:
         return False
-    last, before = words[-1], words[-2] if len(words) > 1 else ""
+    last: str = words[-1]
+    before = words[-2] if len(words) > 1 else ""
     if last == "auth" and before == "o":  # OAuth, a protocol
         return False
     if last in _SECRET or (last == "key" and before in _KEY_KINDS):
         return True
     if last in ("string", "str") and before in ("conn", "connection"):
         return True
-    return any(last.endswith(ending) and last != ending for ending in _ENDINGS)
+    return last.endswith(_ENDINGS)  # never one of them: each is in _SECRET

@@ -11,7 +11,9 @@ value. What is found is named by kind, never shown. Stand-ins are not credential
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 from typing import Any
 
 from sealfile.gitflow.secret_names import secret_name
@@ -39,14 +41,6 @@ _KEY_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
 """A key's armor with a key in it (an empty BEGIN/END pair is a chart's stand-in)."""
 _PLACEHOLDERS = frozenset({"password", "passwd", "pass", "pwd", "secret", "changeme", "change_me", "example",
                            "redacted", "none", "null", "your_password", "yourpassword", "mypassword", "placeholder"})
-PICKAXE = ("(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_|glpat-|xox[abprs]-|[rs]k_live_|"
-           "AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|://[^[:space:]/@:]*:[^[:space:]/@]+@|(password|pwd)[[:space:]]*=|"
-           "_auth(token)?\"?[[:space:]]*=|_(auth(token)?|password)\"?[[:space:]]+\"?[^[:space:]]|"
-           "(^|[[:space:]])password[[:space:]]+[^[:space:]]+[[:space:]]*$|"
-           "(PASS(WORD|WD|PHRASE)?|PWD|SECRET|TOKEN|KEY|AUTH|CREDENTIALS?|DSN)=[^[:space:]$]")
-"""The shapes above and those of :func:`credential_lines` as one pattern (POSIX extended, as ``git diff -G`` takes
-it), searched in a file of no data syntax before its lines are read one by one (:func:`may_hold_credential`)."""
-_PICKAXE = re.compile(PICKAXE.replace("[:space:]", r"\s"), re.IGNORECASE | re.MULTILINE)
 _HINTS = re.compile("akia|asia|gh[pousr]_|github_pat_|glpat-|xox|k_live_|aiza|npm_|://|pass|pwd|secret|token|key=|auth|"
                     "credential|dsn=")
 """A literal that each shape above, and each credential but a private key, holds (in lower case): one search of
@@ -139,29 +133,59 @@ SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".py
 
 
 def may_hold_credential(text: str) -> bool:
-    """Whether a line of ``text`` has one of the shapes :func:`credential_lines` looks for (:data:`PICKAXE`, as git
-    searches a change's lines): one search of the whole text spares reading every line of most files."""
-    return _HINTS.search(text.lower()) is not None and _PICKAXE.search(text) is not None
+    """Whether ``text`` may have a line :func:`credential_lines` names: it holds a hint and a shape of one. Two
+    searches of the whole text spare reading the lines of most files."""
+    return _HINTS.search(text.lower()) is not None and _SHAPES_IN_FILES.search(text) is not None
 
 
 def credential_lines(path: str, text: str, before: str | None) -> list[str]:
     """``line N: KIND`` for each line of ``text`` (the file ``path``, of no data syntax: a script, ``.npmrc``, a
-    properties file) that ``before`` did not hold and that holds a credential; at most :data:`MAX_LINES_SHOWN`."""
+    properties file) that ``before`` did not hold and that holds a credential; at most :data:`MAX_LINES_SHOWN`.
+    Only the lines one search of the text finds a credential's shape in are judged, each distinct line once: a log
+    of a million lines setting ``TOKEN=abc`` was a million judgments (seconds)."""
     settings = path.lower().endswith(SETTINGS_FILES)
+    kind = _file_kind(path)
+    shapes = _SHAPES_IN_FILES if kind else _SHAPES
     earlier = Counter((before or "").splitlines())
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    ends = list(accumulate(map(len, text.splitlines(True))))  # where each line ends, its line break included
+    judged: dict[str, str | None] = {}
+    found: list[str] = []
+    at = 0
+    while len(found) < MAX_LINES_SHOWN and (shape := shapes.search(text, at)) is not None:
+        number = bisect_right(ends, shape.start())
+        at, line = ends[number], lines[number]
         if earlier[line]:
             earlier[line] -= 1
             continue
-        if not _HINTS.search(line.lower()) and "PRIVATE KEY" not in line:  # most lines: no credential to look for
-            continue
-        kind = credential_in(line.strip(), settings=settings) or _file_credential(path, line) or _assigned(line)
-        if kind is not None:
-            found.append(f"line {number}: {kind}, in plaintext")
-            if len(found) == MAX_LINES_SHOWN:
-                break
+        if line not in judged:
+            judged[line] = _line_credential(line, settings, kind)
+        if judged[line] is not None:
+            found.append(f"line {number + 1}: {judged[line]}, in plaintext")
     return found
+
+
+def _line_credential(line: str, settings: bool, kind: _FileKind | None) -> str | None:
+    """What credential one line of a file of no data syntax holds (``kind``: the file's own syntax), or None."""
+    if not _HINTS.search(line.lower()) and "PRIVATE KEY" not in line:  # no credential to look for
+        return None
+    in_value = credential_in(line.strip(), settings=settings) if _IN_VALUE.search(line) else None
+    return in_value or _file_credential(kind, line) or _assigned(line)
+
+
+_BLANK = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
+"""A blank that is no line break (as :meth:`str.splitlines` splits): a shape found never spans two lines."""
+_VALUE_SHAPES = ("PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|rk_live_|sk_live_|AIza|npm_|"
+                 r"://[^\s/@:]*:[^\s/@]+@|A(?i:ge-secret-key-1)|a(?i:ge-secret-key-1)|"
+                 f"P(?i:assword|wd){_BLANK}*=|p(?i:assword|wd){_BLANK}*=")
+"""What a value :func:`credential_in` names holds at least (a token's prefix, ``://user:pass@``, ``password=``).
+Each alternative starts with a plain character, so a search skips any other (a few times faster)."""
+_IN_VALUE = re.compile(_VALUE_SHAPES)
+_LINE_SHAPES = _VALUE_SHAPES + r"|=\S{6}"
+"""And a variable set to six characters or more: what a line :func:`_line_credential` names holds at least."""
+_SHAPES = re.compile(_LINE_SHAPES)
+_SHAPES_IN_FILES = re.compile(_LINE_SHAPES + "|password" + _BLANK + "|_auth|_password")
+"""With the shapes of ``.netrc``, ``.npmrc`` and ``.yarnrc`` lines."""
 
 
 _ASSIGNMENT = re.compile(r"\s*(?:[+$#>]+\s*)?(?:export\s+|ENV\s+|set\s+)?([A-Z][A-Z0-9_]{0,127})=(\S{1,4096})")
@@ -180,12 +204,19 @@ def _assigned(line: str) -> str | None:
     return "a variable named like a secret set to a literal value"
 
 
-def _file_credential(path: str, line: str) -> str | None:
-    """What credential ``line`` holds in the syntax of the file ``path`` names (``.netrc``, ``.npmrc``), or None."""
+_FileKind = tuple[tuple[str, ...], re.Pattern[str], int, str]
+
+
+def _file_kind(path: str) -> _FileKind | None:
+    """The entry of :data:`_FILE_CREDENTIALS` the file ``path`` is of, if any."""
     name = path.rsplit("/", 1)[-1].lower()
-    for names, pattern, group, kind in _FILE_CREDENTIALS:
-        if name in names or name.endswith(names):
-            match = pattern.search(line[:MAX_CHARS])
-            if match and _real(match.group(group).strip("\"'")):
-                return kind.format(*match.groups())
-    return None
+    return next((kind for kind in _FILE_CREDENTIALS if name in kind[0] or name.endswith(kind[0])), None)
+
+
+def _file_credential(kind: _FileKind | None, line: str) -> str | None:
+    """What credential ``line`` holds in the syntax of its file (``kind``: ``.netrc``, ``.npmrc``), or None."""
+    if kind is None:
+        return None
+    _, pattern, group, said = kind
+    match = pattern.search(line[:MAX_CHARS])
+    return said.format(*match.groups()) if match and _real(match.group(group).strip("\"'")) else None
