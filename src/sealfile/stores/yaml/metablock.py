@@ -208,9 +208,10 @@ def _leads(scanned: Scan) -> bool:
 def block_break(text: str, scanned: Scan) -> str | None:
     """The line break the block of a sealed text ends its first line (``sealfile:``) with, which a block written
     again keeps: not the text's last line's, which may be a line after it, added in another convention."""
+    if scanned.block_at is not None:  # the line scan's; asking for the key node would parse the text
+        return break_within(text, scanned.block_at, len(text))
     key = scanned.metadata_key_node
-    start = scanned.block_at if scanned.block_at is not None else None if key is None else key.start_mark.index
-    return None if start is None else break_within(text, start, len(text))
+    return None if key is None else break_within(text, key.start_mark.index, len(text))
 
 
 def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
