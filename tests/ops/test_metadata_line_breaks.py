@@ -27,13 +27,13 @@ __all__ = ["age_key"]
 CRLF = {"yaml": "a: 1\nb: x\n", "json": '{\n  "a": 1,\n  "b": "x"\n}\n', "dotenv": "A=1\nB=x\n"}
 CRLF = {syntax: text.replace("\n", "\r\n") for syntax, text in CRLF.items()}
 APPENDED = {"yaml": "c: 2\n", "json": None, "dotenv": "C=2\n"}  # JSON: its closing brace's line ends in LF
-_YAML_BLOCK = re.compile(r"^sealfile:.*?^  mac: [^\r\n]*(?:\r\n|\r|\n)?", re.M | re.S)
+_YAML_BLOCK = re.compile(r"(?:\A|(?<=[\r\n]))sealfile:.*?(?<=[\r\n])  mac: [^\r\n]*(?:\r\n|\r|\n)?", re.S)
 
 
-def _lf_last(syntax: str, text: str) -> str:
-    """``text`` (CRLF) with a last line ending in LF."""
+def _lf_last(syntax: str, text: str, newline: str = "\r\n") -> str:
+    """``text`` (in ``newline``) with a last line ending in LF."""
     appended = APPENDED[syntax]
-    return text[:-2] + "\n" if appended is None else text + appended
+    return text[:-len(newline)] + "\n" if appended is None else text + appended
 
 
 def _block(syntax: str, sealed: str) -> str:
@@ -50,16 +50,19 @@ def _breaks(text: str) -> set[str]:
     return set(re.findall(r"\r\n|\r|\n", text))
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["CRLF", "CR"])
 @pytest.mark.parametrize("syntax", CRLF)
-def test_an_edit_appending_a_line_in_lf_keeps_the_block_in_crlf(syntax: str, age_key: AgeKey) -> None:
+def test_an_edit_appending_a_line_in_lf_keeps_the_block_s_line_break(syntax: str, newline: str,
+                                                                     age_key: AgeKey) -> None:
     store = get_store(syntax)
-    sealed = seal_text(CRLF[syntax], [age_key], store=store)
-    edited = _lf_last(syntax, CRLF[syntax])
+    text = CRLF[syntax].replace("\r\n", newline)
+    sealed = seal_text(text, [age_key], store=store)
+    edited = _lf_last(syntax, text, newline)
     resealed = reseal_edited(sealed, edited, store)
     assert decrypt_text(resealed, store=store) == edited
     before, after = _block(syntax, sealed).splitlines(keepends=True), _block(syntax, resealed).splitlines(keepends=True)
     changed = [line for old, line in zip(before, after, strict=True) if old != line]
-    assert _breaks("".join(after)) == {"\r\n"} and all("mac" in line for line in changed), changed
+    assert _breaks("".join(after)) == {newline} and all("mac" in line for line in changed), changed
 
 
 @pytest.mark.parametrize("syntax", CRLF)

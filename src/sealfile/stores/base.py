@@ -27,9 +27,10 @@ BOM = "\ufeff"
 
 
 def line_break(text: str) -> str:
-    """The line break a text's lines end with, which every line sealfile adds to it repeats: LF,
-    CRLF (a file git's ``core.autocrlf`` checked out) or a CR alone (YAML and dotenv break lines at
-    each). The last one's, not the first's: a quoted value can hold a bare line break of its own."""
+    """The line break a text's lines end with, which every line sealfile adds to it repeats (but the metadata
+    block's: :func:`dominant_line_break`, :meth:`Store.metadata_break`): LF, CRLF (a file git's
+    ``core.autocrlf`` checked out) or a CR alone (YAML and dotenv break lines at each). The last one's, not the
+    first's: a quoted value can hold a bare line break of its own."""
     last = max(text.rfind("\n"), text.rfind("\r"))
     if last < 0:
         return "\n"
