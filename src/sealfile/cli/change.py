@@ -36,7 +36,6 @@ from sealfile.cli.writes import (
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
 from sealfile.files import io
 from sealfile.files.locking import locked
-from sealfile.gitflow.plain_secrets import refuse_plain_secrets
 from sealfile.ops import change, signatures
 from sealfile.ops.alias_effects import telling_aliases
 from sealfile.ops.config import trust_near
@@ -108,9 +107,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 if edited == plaintext and not rotate:
                     return None
                 edits[:] = [edited]
-                new_text = change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
-                refuse_plain_secrets(sealed, new_text, store)  # as the file's rule, maybe its forger's, would
-                return new_text
+                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
         else:
             original = None
             fitting_name(file, store)  # every later command reads the new file by its name
@@ -120,11 +117,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                if edited == plaintext:
-                    return None
-                new_text = change.seal_new(edited, keys, rules, store, policy=policy)
-                refuse_plain_secrets(None, new_text, store)
-                return new_text
+                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
 
         check_replaceable(file)  # now, not after the user has typed an edit that cannot be saved
         _say_unresolved(file)

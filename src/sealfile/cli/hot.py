@@ -49,10 +49,7 @@ def decrypt(files: tuple[PathName, ...], extract: str | None, input_type: str | 
         if fmt not in (None, *MERGED_OUTPUT_TYPES):
             raise UsageProblem(f"--output-type {fmt} takes one FILE")
         fmt = fmt or named or "yaml"
-        from sealfile.cli.merged import merged_values
-
-        values = merged_values(files, extract, input_type)
-        plaintext = _rendered(values, files, fmt, name, namespace, prefix, allow_env, extract)
+        plaintext = _merged_plaintext(files, extract, input_type, fmt, name, namespace, prefix, allow_env)
     else:
         plaintext = plaintext_of(files[0], extract, input_type, fmt, name, namespace, prefix, portable, allow_env,
                                  named)
@@ -96,6 +93,13 @@ def plaintext_of(file: PathName, extract: str | None, input_type: str | None, fm
     return _rendered(values, (file,), fmt, name, namespace, prefix, allow_env, extract)
 
 
+def _merged_plaintext(files: tuple[PathName, ...], extract: str | None, input_type: str | None, fmt: str,
+                      name: str | None, namespace: str | None, prefix: str, allow_env: tuple[str, ...]) -> str:
+    from sealfile.cli.merged import merged_values
+
+    return _rendered(merged_values(files, extract, input_type), files, fmt, name, namespace, prefix, allow_env, extract)
+
+
 def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str | None, namespace: str | None,
               prefix: str, allow_env: tuple[str, ...], extract: str | None) -> str:
     from sealfile.cli.rendered import render_noted
@@ -118,7 +122,6 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.cli.syntax_hint import with_dotenv_hint
     from sealfile.errors import FormatError
     from sealfile.files import io
-    from sealfile.gitflow.plain_secrets import refuse_plain_secrets
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
     from sealfile.ops.read import refuse_sealing_over
@@ -129,11 +132,10 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     refuse_sealing_over(output, previous)
     sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -': still FILE
     policy = signatures.for_file(sealed_name)
-    reuse, previous_text = None, None
+    reuse = None
     if previous is not None:
         with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
-            previous_text = io.read_text(previous)
-            reuse, previous_rules = seal.previous_seal(previous_text, store_for(previous), policy, previous)
+            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy, previous)
         rules = rules or previous_rules
     else:
         keys, rules = creation_defaults(sealed_name, keys, rules)
@@ -152,7 +154,6 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
             sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
         except FormatError as err:
             raise with_dotenv_hint(err, plaintext, store.name, input_type) from None
-        refuse_plain_secrets(previous_text, sealed, out_store, store_for(previous) if previous is not None else None)
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
     if reuse is not None and keys and reuse.strands_holders(keys):
         say(f"sealfile: warning: {one_line(str(previous))}: {KEPT_FROM_LEAVERS}")
@@ -201,7 +202,7 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
 
     A mapping or list at ``keypath`` is replaced only with ``replace`` or by a mapping or list, so a
     ``set`` cannot drop a subtree by mistake (``--type yaml`` of ``5`` neither)."""
-    from sealfile.cli.writes import follow_moves, rewrite, sealing_secrets, tell_aliases
+    from sealfile.cli.writes import follow_moves, rewrite, tell_aliases
     from sealfile.files import io
     from sealfile.ops import change, signatures
     from sealfile.ops.alias_effects import telling_aliases
@@ -214,10 +215,9 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     replaced: list[object] = []
     over: list[object] = []  # a list or mapping set whole, sealed afresh: a conflict's value in dispute follows
     told, tags = list[str](), list[str]()  # key paths changed through aliases; the tag set over, if any
-    changed = rewrite(file, sealing_secrets(telling_aliases(lambda text: change.set_value(
+    changed = rewrite(file, telling_aliases(lambda text: change.set_value(
         text, keypath, typed, store, policy=policy, rotate=rotate, replace=replace, replacing=replaced.append,
-        over=over.append, untag=tags.append), keypath, store, told), store),
-        follow_moves(file, "set", keypath, over, typed))
+        over=over.append, untag=tags.append), keypath, store, told), follow_moves(file, "set", keypath, over, typed))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
     tell_aliases(file, keypath, told)
     for warning in set_as_text_warnings(value, value_type, replaced, tags) if changed else ():

@@ -12,7 +12,6 @@ from sealfile.files.locking import locked
 from sealfile.files.pathnames import PathName
 from sealfile.ops import sops_files
 from sealfile.ops.config import trust_near
-from sealfile.stores import Store
 
 
 def read_sealed(file: PathName) -> str:
@@ -41,20 +40,6 @@ def rewrite(file: PathName, transform: Callable[[str], str], follow: Follow | No
             return False
         write_following(file, new_text, text, follow)
         return True
-
-
-def sealing_secrets(transform: Callable[[str], str], store: Store) -> Callable[[str], str]:
-    """``transform``, refusing a result that leaves a value named like a secret in plaintext where it was not
-    (:mod:`~sealfile.gitflow.plain_secrets`): the file's rule is whoever sealed it last's."""
-    def checked(text: str) -> str:
-        new_text = transform(text)
-        if new_text != text:
-            from sealfile.gitflow.plain_secrets import refuse_plain_secrets
-
-            refuse_plain_secrets(text, new_text, store)
-        return new_text
-
-    return checked
 
 
 def write_following(file: PathName, text: str, replacing: str | None, follow: Follow | None) -> None:

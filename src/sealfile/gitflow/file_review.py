@@ -14,11 +14,11 @@ from sealfile.gitflow.check import check_text
 from sealfile.gitflow.gitcli import Change
 from sealfile.gitflow.leaks import added_comments
 from sealfile.gitflow.look_alike import look_alike_keys
-from sealfile.gitflow.plain_secrets import secrets_left_plain
 from sealfile.gitflow.read_otherwise import re_spelled
 from sealfile.gitflow.returned_keys import replayed_tokens, sealed_at
 from sealfile.gitflow.sealed import keypath, view
 from sealfile.gitflow.sealing_change import NO_LONGER_SEALED, any_view, unsealed_for
+from sealfile.gitflow.secret_names import looks_secret
 from sealfile.gitflow.secret_values import credential_in
 from sealfile.gitflow.semantic_diff import FileDiff, diff_texts
 from sealfile.gitflow.sops_view import SopsView
@@ -137,12 +137,13 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
         before = {}
     named_as, named_like = look_alike_keys(before, after.leaves)
     entry.violations, entry.attention = entry.violations + named_as, entry.attention + named_like
-    left_plain = secrets_left_plain(before, after.leaves, after.encrypts)
-    entry.violations += [f"{keypath(p)}: named like a secret and left unencrypted by this change" for p in left_plain]
     for p in after.unencrypted():
         if after.encrypts(p):
             continue  # already a violation above
-        if p not in left_plain and is_sealed(before.get(p)):
+        was_sealed = is_sealed(before.get(p))
+        if looks_secret(p) and (p not in before or was_sealed):
+            entry.violations.append(f"{keypath(p)}: named like a secret and left unencrypted by this change")
+        elif was_sealed:
             entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
         held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None
         entry.attention += [f"{keypath(p)}: holds {held}, left unencrypted by the file's rule"] if held else []
