@@ -164,7 +164,8 @@ def test_a_rule_that_would_match_a_non_string_key_is_refused(plaintext: str, rul
     done = run_cli("encrypt", "plain.yaml", "-o", "f.enc.yaml", env=env, cwd=tmp_path)
     assert done.returncode == 1 and "looks at string keys only" in done.stderr, done.stderr
     assert not (tmp_path / "f.enc.yaml").exists()
-    (tmp_path / "plain.yaml").write_text("other: x\n", encoding="utf-8")
+    # mappings under x and a: below nothing, ``x[-3]`` is a list index (set then makes a list), not a key
+    (tmp_path / "plain.yaml").write_text("other: x\nx: {k: v}\na: {k: v}\n", encoding="utf-8")
     assert run_cli("encrypt", "plain.yaml", "-o", "f.enc.yaml", env=env, cwd=tmp_path).returncode == 0
     before = (tmp_path / "f.enc.yaml").read_bytes()
     placed = run_cli("set", "f.enc.yaml", keypath, "secret", env=env, cwd=tmp_path)
