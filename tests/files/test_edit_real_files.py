@@ -76,9 +76,7 @@ FILES = ([e["file"] for e in _ROUND_ROBIN if _mappings(e)] if os.environ.get("SE
 _METADATA = {"yaml": re.compile(r"^sealfile:", re.M), "json": re.compile(r'"sealfile"\s*:'),
              "dotenv": re.compile(r"^# sealfile metadata", re.M)}
 _TOKEN = re.compile(r"ENC\[[^\]]*\]")
-# the value edited; a renamed key's path is new; lf_last: a block scalar ending the file holds the last line break
-# in its spelling, recorded in its token
-_RESEALED = {"change": 1, "delete": 1, "rename": 1, "multiline": 1, "lf_last": 1}
+_RESEALED = {"change": 1, "delete": 1, "rename": 1, "multiline": 1}  # the value edited; a renamed key's path is new
 _MAC = re.compile(r'^\s*("mac"|mac\b|sealfile_mac\b)')
 
 

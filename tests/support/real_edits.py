@@ -1,7 +1,6 @@
 """Edits a person makes to a real file in ``sealfile edit``, as text: change a value, add a key at the end of a
 nested mapping, delete a key, add a comment line, append a list item, rename a key, turn a value into a multi-line
-one, swap two keys, leave a CRLF file's last line ending in LF (an editor, a script's ``>>``, an ``autocrlf``
-checkout); and the mistakes: text the format cannot read, a key written twice.
+one, swap two keys; and the mistakes: text the format cannot read, a key written twice.
 
 Each edit is tried at candidate lines of the file in order; the first result the format's real reader (ruamel
 round-trip for YAML, ``json`` with duplicate detection, python-dotenv's parser) reads as intended is the edit:
@@ -18,8 +17,7 @@ from typing import Any
 from dotenv.parser import parse_stream
 from ruamel.yaml import YAML
 
-EDITS = ["change", "add_nested", "delete", "comment", "append_item", "rename", "multiline", "swap", "lf_last",
-         "unchanged"]
+EDITS = ["change", "add_nested", "delete", "comment", "append_item", "rename", "multiline", "swap", "unchanged"]
 MISTAKES = ["invalid", "duplicate"]
 
 Lines = list[str]
@@ -276,9 +274,6 @@ def edited(store: str, text: str, edit: str) -> str | None:
     """``text`` with ``edit`` made at the first line where the real reader takes it as meant, or None."""
     if edit == "unchanged":
         return text
-    if edit == "lf_last":  # a CRLF file only
-        new = re.sub(r"\r\n\Z", "\n", text) if text.split("\n", 1)[0].endswith("\r") else text
-        return new if new != text and _reads(store, new) else None
     make = _EDITS[store].get(edit)
     if make is None:
         return None

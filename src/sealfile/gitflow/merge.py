@@ -134,8 +134,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     result.warnings += [note] if note else []
     tokens = _tokens(o, t, data_key, applied)
     with policy.writing():
-        result.text = seal_plaintext(merged, store, [], rules, reuse=Reuse(data_key, groups, tokens, threshold,
-                                                                          o.reuse.newline if o.reuse else None))
+        result.text = seal_plaintext(merged, store, [], rules, reuse=Reuse(data_key, groups, tokens, threshold))
     return result
 
 

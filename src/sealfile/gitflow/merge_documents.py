@@ -213,4 +213,4 @@ def _rewrite(side: Side, plaintext: str, store: Store, matches: Matches) -> None
     # A token is bound to its key path: those of documents now at another index are sealed again.
     kept = tuple(encode_path((ListIndex(k),)) for k, j in enumerate(matches) if j == k)
     stay = {p: t for p, t in side.reuse.tokens.items() if p.startswith(kept)}
-    side.reuse = Reuse(side.reuse.data_key, side.reuse.groups, stay, side.reuse.threshold, side.reuse.newline)
+    side.reuse = Reuse(side.reuse.data_key, side.reuse.groups, stay, side.reuse.threshold)

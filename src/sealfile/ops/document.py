@@ -40,27 +40,24 @@ SealedLeaf = tuple[Path, Any]
 class Reuse(Record):
     """What a re-seal of the same file may keep: its data key, stanzas (in key groups) and ciphertexts."""
 
-    _fields = ("data_key", "groups", "tokens", "threshold", "newline")
+    _fields = ("data_key", "groups", "tokens", "threshold")
     _hidden = frozenset({"data_key", "tokens"})
     data_key: bytes
     groups: tuple[tuple[Stanza, ...], ...]
     tokens: dict[bytes, tuple[str, bytes]]
     """encoded path -> (token, encoded plaintext ``tag || text``) of every sealed value."""
     threshold: int
-    newline: str | None
-    """The line break the file's metadata block was written in, which the new one keeps (``None``: none known)."""
 
     def __init__(self, data_key: bytes, groups: tuple[tuple[Stanza, ...], ...],
-                 tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1, newline: str | None = None) -> None:
-        self._fill(data_key, groups, tokens, threshold, newline)
+                 tokens: dict[bytes, tuple[str, bytes]], threshold: int = 1) -> None:
+        self._fill(data_key, groups, tokens, threshold)
 
     @classmethod
-    def of_file(cls, data_key: bytes, meta: Metadata, tokens: dict[bytes, tuple[str, bytes]],
-                newline: str | None = None) -> Reuse:
+    def of_file(cls, data_key: bytes, meta: Metadata, tokens: dict[bytes, tuple[str, bytes]]) -> Reuse:
         """What a file as opened offers a re-seal, which writes the current version: so its recipients must be
         ones a version 1 file may pass on (:func:`~sealfile.ops.sealing.check_version_1_recipients`)."""
         check_version_1_recipients(meta, data_key)
-        return cls(data_key, meta.groups, tokens, meta.threshold, newline)
+        return cls(data_key, meta.groups, tokens, meta.threshold)
 
     def strands_holders(self, keys: Iterable[MasterKey] | KeyGroups) -> bool:
         """Whether this data key, wrapped for ``keys`` instead, stays with someone who no longer opens the file

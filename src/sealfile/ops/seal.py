@@ -34,7 +34,6 @@ from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import dump_with_metadata, plain_values, read_back
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store, get_store
-from sealfile.stores.base import dominant_line_break
 
 
 def seal_text(
@@ -98,9 +97,7 @@ def seal_plaintext(
     with policy.writing() if policy is not None else nullcontext():
         meta, data_key = seal_tree(tree, store, keys, rules, reuse=reuse, clock=clock, spellings=spellings,
                                    written_as=target)
-    like = plaintext if target is store else None  # another syntax is written afresh, in LF
-    newline = None if like is None else (reuse.newline if reuse else None) or dominant_line_break(like)
-    text = dump_with_metadata(tree, meta, target, like, newline)
+    text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
     if target.name == "yaml":  # read back as every command reads YAML: spliced, not as a tree
         read_back_spliced(text, target, data_key, expected, yaml_engine()).plaintext()
         return text

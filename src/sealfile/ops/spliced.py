@@ -122,7 +122,8 @@ class SplicedOpen(OpenDocument):
         return payloads
 
     def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
-        """The encrypted leaves at or below ``under`` and their payloads, opening no other (the MAC vouches for all)."""
+        """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
+        MAC, checked on open, already vouches for every token's text)."""
         leaves = self._leaves()
         if not under:
             return leaves, self.payloads()
@@ -266,10 +267,9 @@ class SplicedOpen(OpenDocument):
         self._encrypted, self._payloads, self._data = opened._encrypted, opened._payloads, opened._data
 
     def reuse(self) -> Reuse:
-        from sealfile.stores.yaml.metablock import block_break  # writes only: off the read path
-        pairs = zip(self._leaves(), self.payloads(), strict=True)
-        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in pairs}
-        return Reuse.of_file(self._data_key, self.metadata, tokens, block_break(self._sealed.body, self._sealed.scan))
+        tokens = {leaf.encoded_path: (leaf.value, payload) for leaf, payload in zip(self._leaves(), self.payloads(),
+                                                                                    strict=True)}
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         return self._sealed.text

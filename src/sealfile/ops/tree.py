@@ -36,7 +36,6 @@ from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLea
 from sealfile.ops.sealing import file_recipients, seal_metadata
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store
-from sealfile.stores.base import rebroken
 
 
 def parse_sealed_tree(text: str, store: Store) -> tuple[Any, Metadata]:
@@ -198,7 +197,7 @@ class TreeOpen(OpenDocument):
         payloads = self._open_many(sealed := self._sealed())
         codes = path_codes()
         tokens = {codes(path): (token, payload) for (path, token), payload in zip(sealed, payloads, strict=True)}
-        return Reuse.of_file(self._data_key, self.metadata, tokens, self.store.metadata_break(self._text))
+        return Reuse.of_file(self._data_key, self.metadata, tokens)
 
     def dump(self) -> str:
         """The sealed text, refused unless it reads back, through the reader's path, as the data it
@@ -207,8 +206,7 @@ class TreeOpen(OpenDocument):
             return self._text
         expected = self.data() if self._expected is None else self._expected
         self.metadata = seal_metadata(self.metadata, self._data_key, encode_leaves(mac_leaves(self._tree, self.store)))
-        newline = self.store.metadata_break(self._text)  # the block keeps its line break
-        text = dump_with_metadata(self._tree, self.metadata, self.store, self._text, newline)
+        text = dump_with_metadata(self._tree, self.metadata, self.store, like=self._text)
         return read_back(text, self.store, self._data_key, expected)
 
 
@@ -266,10 +264,7 @@ def seal_at(tree: Any, data_key: bytes, items: list[tuple[Path, bytes]], times: 
         replace_leaf(tree, path, token)
 
 
-def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None,
-                       newline: str | None = None) -> str:
-    """``tree`` with ``meta`` written by ``store`` (laid out like ``like``), the metadata's lines ending in ``newline``
-    (the old file's block's, or a new file's dominant one: docs/format.md §1) whatever the lines before them end in."""
+def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None) -> str:
     mapping = meta.to_mapping()
     for group in mapping.get("key_groups") or [mapping["recipients"]]:
         for stanza in group:
@@ -278,9 +273,7 @@ def dump_with_metadata(tree: Any, meta: Metadata, store: Store, like: str | None
         mapping["signature"] = store.metadata_text(meta.signature)
     tree[METADATA_KEY] = mapping
     try:
-        text = store.dump(tree, like=like)
+        return store.dump(tree, like=like)
     finally:
         del tree[METADATA_KEY]
-    span = store.metadata_span(text) if newline is not None else None
-    return text if span is None or newline is None else rebroken(text, *span, newline)
 

@@ -77,7 +77,7 @@ def seal_yaml(
         edits, mac_input = _seal_leaves(plaintext, scanned.leaves, payloads, data_key, (clock or now)(), reuse)
         meta = seal_metadata(Metadata(FORMAT_VERSION, groups, rules, "", threshold), data_key,
                              seal_entries(mac_input, scanned))
-        edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping(), reuse.newline if reuse else None))
+        edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
 
 

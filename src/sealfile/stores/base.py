@@ -27,53 +27,15 @@ BOM = "\ufeff"
 
 
 def line_break(text: str) -> str:
-    """The line break a text's lines end with, which every line sealfile adds to it repeats (but the metadata
-    block's: :func:`dominant_line_break`, :meth:`Store.metadata_break`): LF, CRLF (a file git's
-    ``core.autocrlf`` checked out) or a CR alone (YAML and dotenv break lines at each). The last one's, not the
-    first's: a quoted value can hold a bare line break of its own."""
+    """The line break a text's lines end with, which every line sealfile adds to it repeats: LF,
+    CRLF (a file git's ``core.autocrlf`` checked out) or a CR alone (YAML and dotenv break lines at
+    each). The last one's, not the first's: a quoted value can hold a bare line break of its own."""
     last = max(text.rfind("\n"), text.rfind("\r"))
     if last < 0:
         return "\n"
     if text[last] == "\r":
         return "\r"
     return "\r\n" if text[last - 1:last] == "\r" else "\n"
-
-
-def dominant_line_break(text: str) -> str:
-    """The line break most of a text's lines end with, which a new file's metadata block is written in: one
-    line added with another (an editor or script appending with LF to a CRLF file) does not decide. A tie goes
-    to :func:`line_break`."""
-    crlf = text.count("\r\n")
-    counts = {"\r\n": crlf, "\n": text.count("\n") - crlf, "\r": text.count("\r") - crlf}
-    most = max(counts.values())
-    last = line_break(text)
-    return last if counts[last] == most else max(counts, key=lambda brk: counts[brk])
-
-
-def break_within(text: str, start: int, end: int) -> str | None:
-    """The first line break in ``text[start:end]`` that ends a line with text on it (not a blank line's),
-    ``None`` if there is none."""
-    found = _ended_line().search(text, start, end)
-    return None if found is None else found.group(1)
-
-
-def rebroken(text: str, start: int, end: int, newline: str) -> str:
-    """``text`` with every line break in ``[start, end)`` made ``newline`` (the metadata block, written in one
-    convention whatever lines it follows). A break that would join one next to it (an LF after a CR before
-    ``start``, a CR before an LF at ``end``) stays as it was: a line would be lost."""
-    part = _any_break().sub(newline, text[start:end])
-    if newline.startswith("\n") and start > 0 and text[start - 1] == "\r":
-        first = _any_break().match(text, start)
-        if first is not None:
-            part = first.group() + part[len(newline):]
-    if newline == "\r" and text[end:end + 1] == "\n" and text[end - 1:end] in ("\r", "\n"):
-        last = "\r\n" if text[end - 2:end] == "\r\n" else text[end - 1]
-        part = part[:-1] + last
-    return text[:start] + part + text[end:]
-
-
-_any_break = compiled_when_used(r"\r\n|\r|\n")
-_ended_line = compiled_when_used(r"[^\r\n](\r\n|\r|\n)")
 
 
 def has_lone_surrogate(text: str) -> bool:
@@ -172,17 +134,6 @@ class Store(ABC):
     def kind(value: Any) -> str:
         """A value's type as an error names it."""
         return "null" if value is None else type(value).__name__
-
-    def metadata_span(self, text: str) -> tuple[int, int] | None:
-        """Where the metadata block of a sealed ``text`` of a tree-written syntax is (from its first line's start),
-        so that its lines can be written in one line break (:func:`rebroken`); ``None``: none, or not so found."""
-        return None
-
-    def metadata_break(self, text: str) -> str | None:
-        """The line break the metadata block of a sealed ``text`` was written in (its first line's: a line added
-        after it in another convention does not decide), which a block written again keeps."""
-        span = self.metadata_span(text)
-        return None if span is None else break_within(text, *span)
 
     def new_mapping(self) -> Any:
         """An empty mapping of the kind this store's editable trees hold."""

@@ -171,13 +171,6 @@ class DotenvStore(Store):
             text = text[:-len(newline)]  # the file's last line had no line break: the written one has none either
         return getattr(document, "bom", "") + text
 
-    def metadata_span(self, text: str) -> tuple[int, int] | None:
-        at = text.rfind(HEADER[:-1])  # ours is the last: a line like it before the metadata is not kept
-        if at < 0:
-            return None
-        before = 2 if text[at - 2:at] == "\r\n" else 1 if text[at - 1:at] in ("\r", "\n") else 0
-        return at - before, len(text)  # and the blank line before it, ours too
-
     def _line(self, entry: _Entry, value: Any) -> str:
         if isinstance(value, str) and value == entry.value and quote_of(entry.raw) == _style_of(value):
             return entry.raw

@@ -15,7 +15,6 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lines import line_column, line_number
-from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout, json_spans
@@ -130,12 +129,6 @@ class JsonStore(Store):
         except (ValueError, TypeError):  # a file sealed before such values were refused, or forged
             unfit = self.first_unfit(value, document=True) or ((), "JSON cannot hold one of the values")
             raise FormatError(unfit[1], keypath=format_keypath(unfit[0]) or None) from None
-
-    def metadata_span(self, text: str) -> tuple[int, int] | None:
-        root = json_spans.layout(text)
-        members = root.members or [] if root is not None else []
-        found = [(start, value.end) for key, start, _, value in members if key == METADATA_KEY]
-        return found[-1] if found else None
 
     def unfit(self, value: Any, key: bool = False) -> str | None:
         value = value.value if isinstance(value, json_layout.Spelled) else value

@@ -25,7 +25,7 @@ from sealfile.errors import FormatError, NotSealedError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_start
 from sealfile.model.metadata import METADATA_KEY
-from sealfile.stores.base import break_within, dominant_line_break
+from sealfile.stores.base import line_break
 from sealfile.stores.yaml.metarender import render_plainly
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
@@ -81,10 +81,9 @@ def _literal(value: Any) -> Any:
     return value
 
 
-def add_edit(text: str, scanned: Scan, mapping: dict[str, Any], newline: str | None = None) -> Edit:
-    """The edit that adds the block to ``text`` (a document without one), its lines ending in ``newline``: the
-    old file's block's (a re-seal), else the text's dominant line break (docs/format.md §1)."""
-    newline = newline or dominant_line_break(text)
+def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
+    """The edit that adds the block to ``text`` (a document without one)."""
+    newline = line_break(text)
     if scanned.after_data is not None:  # the line scan's: a block mapping at column 0, its last line ended
         return _at(text, _after_blank_lines(text, scanned.after_data), render(mapping, 0, newline))
     if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
@@ -205,19 +204,9 @@ def _leads(scanned: Scan) -> bool:
     return scanned.multi and scanned.metadata_key_node.start_mark.index < scanned.roots[0].start_mark.index
 
 
-def block_break(text: str, scanned: Scan) -> str | None:
-    """The line break the block of a sealed text ends its first line (``sealfile:``) with, which a block written
-    again keeps: not the text's last line's, which may be a line after it, added in another convention."""
-    if scanned.block_at is not None:  # the line scan's; asking for the key node would parse the text
-        return break_within(text, scanned.block_at, len(text))
-    key = scanned.metadata_key_node
-    return None if key is None else break_within(text, key.start_mark.index, len(text))
-
-
 def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
-    """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was), in the
-    line break the block had."""
-    newline = block_break(text, scanned) or dominant_line_break(text)
+    """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was)."""
+    newline = line_break(text)
     if _leads(scanned):  # only the block itself; the '---' around it stays
         start = line_start(text, scanned.metadata_key_node.start_mark.index)
         return start, line_after(text, scanned.metadata_node), render(mapping, 0, newline)
