@@ -6,8 +6,6 @@ envelope are imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sealfile.errors import (
     ConfigError,
     FormatError,
@@ -22,7 +20,10 @@ from sealfile.errors import (
     UnwrapError,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sealfile.envelope.datakey import forget_data_keys
     from sealfile.files.io import FileAccessError, NoSuchFileError
     from sealfile.runtime.freshness import SecretAgeWarning, StaleSecretError

@@ -23,7 +23,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sealfile.cli.boundary import Interrupted, broken_pipe_line, os_error_line, output_gone, replaced_files, way_back
 from sealfile.cli.console import Console, HeldConsole
@@ -33,8 +32,10 @@ from sealfile.files.pathnames import PathName
 from sealfile.files.termination import Terminated, held_back, unwinding_on
 from sealfile.kms import trust
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+    from typing import Any, TypeVar
 
 IN_FLIGHT = 8
 """Files worked on at once by commands that wait on key services."""
@@ -63,10 +64,11 @@ def failure_line(err: SealfileError | OSError, file: PathName) -> str:
     return os_error_line(err, file)
 
 
-FileT = TypeVar("FileT", bound=PathName)
-"""A file as the command names it: a ``Path`` from click, a ``str`` from the fast path."""
-Work = Callable[[FileT, Console], "ExitCode | None"]
-"""Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
+if TYPE_CHECKING:
+    FileT = TypeVar("FileT", bound=PathName)
+    """A file as the command names it: a ``Path`` from click, a ``str`` from the fast path."""
+    Work = Callable[[FileT, Console], "ExitCode | None"]
+    """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
 
 def _held(work: Work[FileT], file: FileT) -> HeldConsole:
@@ -117,11 +119,11 @@ def first_namings(files: Sequence[PathName]) -> list[int]:
     return firsts
 
 
-class _Schedule(Generic[FileT]):
+class _Schedule:  # not Generic: typing is not imported at run time
     """Each file's work, run when its turn comes, or started ahead in up to ``in_flight`` threads
     (over several processes when there are many files and cores: :mod:`sealfile.cli.forked`)."""
 
-    def __init__(self, files: Sequence[FileT], work: Work[FileT], in_flight: int, *, processes: bool = True) -> None:
+    def __init__(self, files: Sequence[PathName], work: Work[Any], in_flight: int, *, processes: bool = True) -> None:
         self._files, self._work = files, work
         # Two workers on one file would contend for its lock: overlap distinct files only.
         self._pool: ThreadPoolExecutor | None = None
@@ -152,7 +154,7 @@ class _Schedule(Generic[FileT]):
                 self._finish_under_way()
                 self._interrupted = interrupt
 
-    def __enter__(self) -> _Schedule[FileT]:
+    def __enter__(self) -> _Schedule:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,11 +16,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from sealfile.cli import flags, hot
 from sealfile.cli.boundary import UsageProblem, reported
 from sealfile.files.pathnames import is_dir, spelled
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
+    Parsed = tuple[str, dict[str, Any]]
 
 
 class Option:
@@ -105,7 +109,6 @@ def _specs() -> dict[str, Spec]:
 
 
 HOT = ("decrypt", "verify", "status", "set", "rotate", "exec", "encrypt")
-Parsed = tuple[str, dict[str, Any]]
 PATH_PARAMS = ("file", "files", "output")
 SEALED_FILES = {"decrypt": "files", "verify": "files", "status": "files", "set": "file", "rotate": "files"}
 """The arguments click reads as sealed files (:class:`sealfile.cli.options.SealedFilePath`)."""

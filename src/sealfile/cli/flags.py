@@ -4,12 +4,14 @@ the click commands and the fast path alike. A value no key or rule can be made o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from sealfile.cli.boundary import UsageProblem
 from sealfile.errors import ConfigError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sealfile.kms.base import MasterKey
     from sealfile.model.rules import EncryptionRules
 

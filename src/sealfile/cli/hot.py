@@ -9,14 +9,13 @@ spelled the same way (:mod:`sealfile.files.pathnames`), so both print the same n
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sealfile.cli import flags
 from sealfile.cli.boundary import UsageProblem, say
 from sealfile.cli.output_names import named_syntax
 from sealfile.errors import SealfileError, one_line
 from sealfile.files.pathnames import PathName, spelled
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from sealfile.kms.base import MasterKey
     from sealfile.kms.groups import KeyGroups

@@ -8,7 +8,6 @@ value-by-value list is shown on request (``--values``), and ``--older-than`` lis
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from sealfile.cli.batch import for_each_file
 from sealfile.cli.boundary import UsageProblem
@@ -17,6 +16,7 @@ from sealfile.cli.exit_codes import ExitCode
 from sealfile.errors import one_line
 from sealfile.model.utc_time import MINUTES, utc_stamp
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Sequence

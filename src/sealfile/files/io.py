@@ -14,11 +14,14 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
 
 from sealfile.errors import FormatError, SealfileError
 from sealfile.files.settings import positive_setting
 from sealfile.model.lines import line_number
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 
 @contextmanager

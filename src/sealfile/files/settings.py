@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TypeVar
 
 from sealfile.errors import ConfigError
 
-N = TypeVar("N", int, float)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import TypeVar
+    N = TypeVar("N", int, float)
+
 
 
 def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum: N | None = None,

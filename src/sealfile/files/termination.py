@@ -17,9 +17,12 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import FrameType
-from typing import Any
 
-Handler = Callable[[int, FrameType | None], Any]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
+    Handler = Callable[[int, FrameType | None], Any]
+
 
 
 class Terminated(KeyboardInterrupt):

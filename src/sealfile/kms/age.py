@@ -9,7 +9,6 @@ keys are recipients of their own kind (:mod:`sealfile.kms.ssh`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
 
 import pyrage
 
@@ -18,8 +17,10 @@ from sealfile.kms import age_plugin
 from sealfile.kms.base import MasterKey, describe_exception
 from sealfile.model.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # keygen's path; reading keys needs no pathlib
     from pathlib import Path
+    from typing import Any
 
 
 class AgeKey(Record, MasterKey):

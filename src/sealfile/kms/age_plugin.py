@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 import pyrage
 
 from sealfile.errors import ConfigError, ProviderError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def plugin_name(recipient: str) -> str | None:

@@ -20,7 +20,6 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from sealfile.errors import ConfigError, ProviderDown, ProviderUnavailable, SealfileError, UnwrapError, WrapError
 from sealfile.files.settings import positive_setting
@@ -39,9 +38,13 @@ recipients, or for one with thousands of stanzas, would cost a trial decryption 
 SHARE_BYTES = DATA_KEY_BYTES + 1
 """A key group's part of a split data key: 32 Shamir values and the share's x (docs/format.md §3)."""
 
-Operation = Literal["wrap", "unwrap"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # a string bound compiles its text when made (the first compile of a start: ~1 ms)
+    from typing import Any, ClassVar, Literal, TypeVar
     _K = TypeVar("_K", bound="MasterKey")
+    Operation = Literal["wrap", "unwrap"]
+else:  # the names importers take; annotations are strings at run time
+    Operation = str
 
 
 class MasterKey(ABC):

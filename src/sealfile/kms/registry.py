@@ -11,13 +11,16 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
-from typing import Any
 
 from sealfile.errors import ConfigError, ProviderUnavailable, SealfileError, one_line
 from sealfile.kms.base import MasterKey
 from sealfile.kms.trust import mark_named_by_file
 from sealfile.model.metadata import Stanza
 from sealfile.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 ENTRY_POINT_GROUP = "sealfile.providers"
 

@@ -28,12 +28,14 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from sealfile.errors import ConfigError, ProviderDown, SealfileError
 from sealfile.model.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from sealfile.kms.base import MasterKey
 
 TARGET_KINDS = ("hosts", "roles", "profiles")

@@ -3,10 +3,12 @@ when a result would not read back as intended (the key path and the cause, never
 
 from __future__ import annotations
 
-from typing import Any
-
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import same_data
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _KINDS: tuple[tuple[type, str], ...] = (
     (bool, "a boolean"), (int, "an integer"), (float, "a number with a fraction"), (str, "a string"),

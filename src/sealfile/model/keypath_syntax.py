@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal
 
 from sealfile.errors import KeyPathError
 from sealfile.model.record import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Literal
 
 
 class Selector(Record):

@@ -11,12 +11,15 @@ import json
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
 
 from sealfile.errors import ConfigError, FormatError, UnsupportedVersionError
 from sealfile.model.differences import kind_in_words
 from sealfile.model.record import Record
 from sealfile.model.rules import RULE_NAMES, EncryptionRules
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)

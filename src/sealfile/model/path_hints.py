@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
 
 from sealfile.model.keypath_syntax import KeyPath, Selector
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def shown_segment(segment: Any) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
 
@@ -28,6 +27,10 @@ from sealfile.model.path_hints import canonical_twin_hint, near_key_hint
 from sealfile.model.path_hints import dotted_key_hint as _dotted_key_hint
 from sealfile.model.path_hints import shown_segment as _shown_segment
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class ListIndex(int):
     """A list position in a path (an ``int`` subclass so it indexes lists directly)."""
@@ -38,6 +41,10 @@ class ListIndex(int):
 
 Segment = str | int | bool | ListIndex
 Path = tuple[Segment, ...]
+if TYPE_CHECKING:
+    Leaf = tuple[Path, Any]
+else:  # the names importers take; annotations are strings at run time
+    Leaf = tuple
 
 
 def segment_code(segment: Segment) -> bytes:
@@ -221,7 +228,6 @@ def has_key(mapping: Mapping[Any, Any], key: Any) -> bool:
     return any(type(k) is type(key) and k == key for k in mapping)
 
 
-Leaf = tuple[Path, Any]
 
 
 def iter_leaves(tree: Any, prefix: Path = ()) -> Iterator[Leaf]:

@@ -11,9 +11,9 @@ dataclass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # a string bound compiles its text when made: ~1 ms of every start (the first compile)
+    from typing import Any, ClassVar, TypeVar
     R = TypeVar("R", bound="Record")
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, Segment, format_keypath
 from sealfile.model.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from sealfile.model.linear_regex import LinearRegex
 
 RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
@@ -127,14 +129,15 @@ def key_text(key: Segment) -> str:
     return str(key)
 
 
-class Placed(Protocol):
-    """A value's place in a document: its path, and the container holding it."""
+if TYPE_CHECKING:  # annotations only: a Protocol would load typing
+    class Placed(Protocol):
+        """A value's place in a document: its path, and the container holding it."""
 
-    @property
-    def path(self) -> Path: ...
+        @property
+        def path(self) -> Path: ...
 
-    @property
-    def parent(self) -> Any: ...
+        @property
+        def parent(self) -> Any: ...
 
 
 class RuleMemo:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from sealfile.errors import FormatError, IntegrityError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # dates come from a parser that loaded datetime: it loads here only once one is met
     import datetime as dt
+    from typing import Any
 
 TOKEN_TEXT = r"ENC\[([A-Za-z0-9_\-]+=*)\]"
 """A sealed value's spelling (a Fernet token's URL-safe base64 inside ``ENC[...]``): the one pattern of it."""

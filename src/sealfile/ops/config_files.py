@@ -7,11 +7,11 @@ rules name) so that a reader that finds no config, the usual case, imports none 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from sealfile.errors import ConfigError, one_line
 from sealfile.files.pathnames import absolute, exists, home, is_dir, is_file, parents, resolved
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import repeat
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from sealfile.envelope.token_shape import token_times
 from sealfile.model.metadata import Metadata
@@ -20,6 +19,7 @@ from sealfile.model.record import Record
 from sealfile.model.rules import EncryptionRules
 from sealfile.stores.yaml.sealed import scan_sealed_yaml, token_flags
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     import os
 

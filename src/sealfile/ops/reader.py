@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from sealfile.model.conflicts import refuse_conflict_markers
 from sealfile.stores.yaml.basics import Engine, c_parser_available
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from sealfile.ops.document import SealedDocument
     from sealfile.stores import Store

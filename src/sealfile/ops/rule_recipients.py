@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 from sealfile.errors import UntrustedSealError, one_line
 from sealfile.model.record import Record
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # the key modules only when recipients are compared: status, readers and most writes never do
     from sealfile.kms.base import MasterKey
     from sealfile.kms.groups import KeyGroups

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
 
 from sealfile.model.metadata import Metadata
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:  # the SSH modules load on the first signature: readers never need them
     from sealfile.envelope.mac import EncodedLeaf
     from sealfile.envelope.signing import Signer

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
-
 from sealfile.errors import SignatureError, UntrustedSignerError
 from sealfile.model.record import Record
 from sealfile.ops.sealing import signed_message_of
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    from typing import Literal
+
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.ops.document import SealedDocument
+    Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
 
-Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
 
 
 class SignatureCheck(Record):

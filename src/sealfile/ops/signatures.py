@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from sealfile.errors import ConfigError, SealfileError, SigningError, UntrustedSealError
 from sealfile.files.pathnames import expanded
@@ -38,6 +37,7 @@ from sealfile.ops.sealing import signing_as
 from sealfile.ops.signature_check import SignatureCheck as SignatureCheck
 from sealfile.ops.signature_check import check_signature as check_signature
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from sealfile.envelope.allowed_signers import AllowedSigners
     from sealfile.envelope.signing import Signer

@@ -9,9 +9,12 @@ renamed, by anyone who can write the file, and both SOPS and sealfile accept the
 from __future__ import annotations
 
 import shlex
-from typing import Any
 
 from sealfile.errors import FormatError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 SOPS_MARKER = "ENC[AES256_GCM,"
 """In every file SOPS writes (its MAC, at least): without it, no SOPS reader is imported."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sealfile.errors import FormatError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 VALUE_TYPES = ("str", "int", "float", "bool", "null", "yaml")
 MAX_VALUE_NODES = 1_000_000

@@ -10,11 +10,14 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
 
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
 from sealfile.model.scalars import Styled
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 _HELD = (str, int, float, bytes, type(None), dict, list)
 """What a document holds: the scalars a token encodes (a bool is an int; and dates: :func:`_a_date`) and

@@ -26,7 +26,6 @@ values they copy, so the keys and indices of the copies' paths are counted too, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from sealfile.errors import FormatError
 from sealfile.model.paths import Path, encode_path, format_keypath
@@ -34,7 +33,11 @@ from sealfile.model.rules import RuleMemo
 from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.scanned import Leaf, Scan
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+    T = TypeVar("T")
+
 
 EXPANSION_FLOOR = 100_000
 """Values aliases and merges may copy in any file (a real file's anchors copy a few hundred)."""

@@ -11,11 +11,16 @@ from _thread import allocate_lock, get_ident  # not threading: importing it cost
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, Literal
 
 from sealfile.stores.base import BOM
 
-Engine = Literal["c", "pure"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+    Engine = Literal["c", "pure"]
+else:  # the names importers take; annotations are strings at run time
+    Engine = str
+
 
 MAX_IMPLICIT_KEY = 1024
 """libyaml's (and ruamel's) limit on an implicit key: its ``:`` at most 1024 characters after its start.

@@ -4,10 +4,13 @@ something asks for them (a structural edit does; reading, sealing, rotating and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from sealfile.model.paths import Path
 from sealfile.stores.yaml.scanned import Leaf, Scan
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _node_slot: Any = Leaf.__dict__["node"]
 _key_node_slot: Any = Leaf.__dict__["key_node"]

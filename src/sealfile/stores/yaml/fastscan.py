@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from sealfile.model.metadata import METADATA_KEY
 from sealfile.model.paths import ListIndex, Path, encode_path
@@ -30,6 +29,10 @@ from sealfile.stores.yaml.metalines import metadata_lines, read_metadata_block
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
 from sealfile.stores.yaml.scanned import Scan, Segments
 from sealfile.stores.yaml.spans import next_line
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _MAX_DEPTH = 50
 # group 1 starts a line read; the blank and comment lines before it pass in C (a hostile MB holds a million)

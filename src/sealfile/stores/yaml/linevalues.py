@@ -8,9 +8,13 @@ scalar (``|``, ``|-``) whose lines are all written and more indented than its ke
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sealfile.stores.yaml.plain_tags import INDICATORS, STR_TAG, TYPED_FIRST, plain_tag
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
+    Value = tuple[Any, "str | None", int]
 
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -19,7 +23,6 @@ _FRACTION = re.compile(r"[-+]?[0-9]{1,15}\.[0-9]{1,15}\Z")
 _AFTER_QUOTE = re.compile(r"(?: +(?:#.*)?)?\Z")
 """What may follow a closing quote on its line: nothing, or spaces and maybe a comment."""
 
-Value = tuple[Any, "str | None", int]
 """``(value, style, length of its spelling on the line)``; style ``None`` for plain."""
 
 

@@ -12,12 +12,15 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from itertools import accumulate
-from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.stores.yaml.linevalues import line_value, literal_block
 from sealfile.stores.yaml.plain_tags import STR_TAG, plain_tag
 from sealfile.stores.yaml.scanned import Scan
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _ENTRY = re.compile(r"( *)(- +)?([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
 _DEEPEST = 48

@@ -7,9 +7,12 @@ from __future__ import annotations
 import functools
 from _thread import _local as thread_local  # threading.local itself; importing threading costs a start ~1 ms
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+    T = TypeVar("T")
+
 
 
 def per_thread(factory: Callable[..., T]) -> Callable[..., T]:

@@ -13,13 +13,16 @@ from __future__ import annotations
 import io
 import json
 from types import SimpleNamespace
-from typing import Any
 
 from sealfile.model.scalars import YAML_SPECIAL_FLOATS
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import STR_TAG as STR_TAG
 from sealfile.stores.yaml.plain_tags import plain_tag as implicit_tag
 from sealfile.stores.yaml.plain_tags import plain_tag_11
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 NULL_SPELLINGS = ("null", "Null", "NULL", "~")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`.<=\\")

@@ -12,7 +12,6 @@ parser (:mod:`.parsed`), which refuses in one line what the format cannot hold.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from sealfile.stores.node_limit import max_nodes
 from sealfile.stores.yaml.basics import Engine, gc_paused
@@ -22,6 +21,10 @@ from sealfile.stores.yaml.scanned import Leaf as Leaf
 from sealfile.stores.yaml.scanned import Scan as Scan
 from sealfile.stores.yaml.scanned import style_of as style_of
 from sealfile.stores.yaml.scanned import styled as styled
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 LINE_SCAN_NODES = 3
 """Nodes of one line the line scan reads, at most (``- key: value``: a mapping in a list, a key and its value;

@@ -3,11 +3,13 @@ parser must read the same data, leaves, spans and metadata from it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sealfile.model.paths import Path
 from sealfile.stores.yaml.scanned import STYLE_OF_NODE, Scan
 from sealfile.stores.yaml.spans import line_after
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 CHECK_VARIABLE = "SEALFILE_CHECK_FAST_SCAN"
 """Set (by the test suite) to read every text in the line scan's subset both ways and fail on any difference."""

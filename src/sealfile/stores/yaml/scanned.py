@@ -3,11 +3,13 @@ with its path, its node and its span in the text."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sealfile.model.paths import ListIndex, Path, Segment, encode_path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores.yaml.spans import line_after
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 STYLE_OF_NODE: dict[str | None, str | None] = {None: None, "": None, '"': '"', "'": "'", "|": "|", ">": ">"}
 """A scalar node's style as a :class:`~sealfile.model.scalars.Styled` string style (``None`` is plain)."""

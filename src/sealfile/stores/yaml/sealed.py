@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import attrgetter
-from typing import Any
 
 from sealfile.errors import FormatError, IntegrityError, NotSealedError
 from sealfile.model.lines import line_column
@@ -20,6 +19,10 @@ from sealfile.model.scalars import all_sealed, holds_token, is_sealed
 from sealfile.stores.yaml.aliases import echoes_of, encrypted_anywhere
 from sealfile.stores.yaml.basics import Engine, split_bom
 from sealfile.stores.yaml.scan import Leaf, Scan, scan
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _VALUE = attrgetter("value")
 

@@ -10,12 +10,15 @@ Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_start
 from sealfile.stores.yaml.scalars import scalar_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 _gap = compiled_when_used(r"(?:[ \t\r\n]|#[^\r\n]*)*")
 """Spaces, line breaks and comments: always matches."""

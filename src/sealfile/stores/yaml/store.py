@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sealfile.model.scalars import Styled
 from sealfile.stores.base import SUFFIXES, Store
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class YamlStore(Store):
