@@ -10,14 +10,15 @@ names exactly one type.
 
 from __future__ import annotations
 
-import json
 import re
+from functools import cache
 
 from sealfile.errors import KeyPathError
 from sealfile.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    import json
     from typing import Literal
 
 
@@ -36,9 +37,16 @@ class Selector(Record):
 KeyPath = tuple[Selector, ...]
 
 
-_JSON = json.JSONDecoder(strict=False)
-"""A bracket's selector is JSON (a key may hold control characters); read by ``json``'s C scanner, as a
-regular expression compiled on each start would cost more than the parse (``set`` and ``--extract``)."""
+@cache
+def _json() -> json.JSONDecoder:
+    """A bracket's selector is JSON (a key may hold control characters); read by ``json``'s C scanner, as a
+    regular expression compiled on each start would cost more than the parse (``set`` and ``--extract``).
+    Made on first use: ``json`` (its six expressions) is not loaded by a command that parses no key path."""
+    import json
+
+    return json.JSONDecoder(strict=False)
+
+
 _SELECTOR_FIRST = frozenset('"-0123456789tf')
 _BARE_BRACKET = re.compile(r"\[([^\[\]\"'\s]+)\]")
 """``[password]``: a bracket holding a bare name, as jq-like and templating tools write it."""
@@ -61,6 +69,8 @@ def parse_keypath(text: str) -> KeyPath:
 def _spelling_hint(text: str) -> str:
     """``write PATH`` for a spelling another tool uses (jq's leading ``.``, a trailing ``.``, a bracket without
     quotes) when the rewritten text parses; else the two spellings."""
+    import json
+
     meant = _BARE_BRACKET.sub(lambda m: m[0] if m[1].lstrip("-").isdecimal() else json.dumps([m[1]]),
                               text.strip())
     meant = meant[1:] if meant.startswith(".") and not meant.startswith("..") else meant
@@ -118,7 +128,7 @@ def _bracketed(text: str, pos: int) -> tuple[Selector, int]:
             value, end = _single_quoted(text, start)
         elif text[start:start + 1] in _SELECTOR_FIRST:  # no list or object: nothing nested to read
             try:  # a bad escape or a 5,000-digit index is the user's error
-                value, end = _JSON.raw_decode(text, start)
+                value, end = _json().raw_decode(text, start)
             except ValueError:
                 value = None
         end = _after_spaces(text, end)

@@ -7,7 +7,6 @@ a :class:`FormatError` naming the field, never a ``KeyError`` or ``TypeError`` f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from types import MappingProxyType
@@ -61,13 +60,16 @@ class Stanza(Record):
     @cached_property
     def canonical(self) -> str:
         """Every field, in a fixed order: what identifies this exact stanza (cache keys, comparisons)."""
+        import json
         return json.dumps(self.to_mapping(), sort_keys=True, ensure_ascii=False, default=str)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Stanza) and self.canonical == other.canonical
 
     def __hash__(self) -> int:
-        return hash(self.canonical)
+        # Equal stanzas have equal canonical forms, so equal types and wrapped keys; hashing those needs no
+        # JSON text, which loading ``json`` for (``status`` looks each stanza's key up in a cache) cost a start.
+        return hash((self.type, self.wrapped))
 
 
 def _plain(value: Any) -> Any:
@@ -180,6 +182,7 @@ class Metadata(Record):
     def canonical_recipients(self) -> bytes:
         """Every group, stanza and field (wrapped keys included), threshold last: what the MAC and
         the signature cover of the recipients (docs/format.md §7)."""
+        import json
         groups = [[json.loads(s.canonical) for s in group] for group in self.groups]
         return json.dumps({"groups": groups, "threshold": self.threshold}, sort_keys=True, ensure_ascii=False,
                           separators=(",", ":")).encode("utf-8")

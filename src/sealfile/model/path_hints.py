@@ -3,7 +3,6 @@ typo, another case, a ``/`` where key paths use ``.``). Key names are not secret
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Mapping
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
 def shown_segment(segment: Any) -> str:
     """JSON text of a key, with every character a terminal would not show as itself (escapes, bidi
     overrides, line breaks) as a JSON escape: readable, one line, and :func:`parse_keypath` reads it back."""
+    import json
     text = json.dumps(segment, ensure_ascii=False)
     return text if text.isprintable() else "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
@@ -37,6 +37,7 @@ def dotted_key_hint(node: Mapping[Any, Any], selectors: KeyPath, position: int) 
 
 def bracketed(selectors: KeyPath) -> str:
     """``selectors`` as typed: dotted ones dotted, the others in brackets (``a.0["b.c"].d``)."""
+    import json
     text = ""
     for selector in selectors:
         if selector.kind == "dotted":
@@ -53,6 +54,7 @@ def canonical_twin_hint(node: Mapping[Any, Any], selectors: KeyPath, position: i
     as macOS and some keyboards type it), or but for spaces around it or invisible characters (a zero-width space
     pasted with it). Two keys no reader tells apart, one of which the application never reads. The file's
     spelling is shown with ``\\u`` escapes, which key paths read, so it can be typed."""
+    import json
     value = selectors[position].value
     if not isinstance(value, str):
         return ""

@@ -13,7 +13,6 @@ compared by type and value, never by Python equality (in which ``True == 1``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 
 from sealfile.errors import FormatError, KeyPathError
@@ -181,6 +180,7 @@ def resolve(tree: Any, keypath: KeyPath | str) -> Path:
 
 
 def format_selectors(selectors: KeyPath) -> str:
+    import json
     return "".join(f"[{json.dumps(s.value)}]" if s.kind != "dotted" else f".{s.value}" for s in selectors).lstrip(".")
 
 

@@ -11,7 +11,6 @@ escapes (valid YAML with the same meaning).
 from __future__ import annotations
 
 import io
-import json
 from types import SimpleNamespace
 
 from sealfile.model.scalars import YAML_SPECIAL_FLOATS
@@ -148,6 +147,7 @@ def _emitter_allows_plain(value: str, flow: bool) -> bool:
 
 def double_quoted(value: str) -> str | None:
     """JSON's escaping is valid YAML double-quoted text; refuse characters YAML reads as breaks."""
+    import json
     if not value.isprintable() and any(not c.isprintable() and c not in "\n\t" for c in value):
         return None
     return json.dumps(value, ensure_ascii=False)
