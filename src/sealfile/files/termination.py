@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import FrameType
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
+    import signal
     from typing import Any
     Handler = Callable[[int, FrameType | None], Any]
+else:  # the C module ``signal`` wraps: the same calls, with numbers and SIG_DFL/SIG_IGN as ints rather than
+    import _signal as signal  # the wrapper's enums, whose creation cost every command ~3 M instructions
 
 
 
