@@ -10,7 +10,6 @@ import functools
 import os
 import re
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
@@ -297,4 +296,6 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     frame, level = sys._getframe(0), 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
+    import warnings  # loaded by cli (its filters) but not by every library use
+
     warnings.warn(one_line(message), category, stacklevel=level)  # a key path may hold '##vso[' (one_line)

@@ -186,7 +186,8 @@ STATUS_NEVER = [*READERS_NEVER, *NO_PARSER, "cryptography", "sealfile.envelope.c
                 "sealfile.kms.groups",  # no rule to compare recipients with
                 "typing",  # every annotation-only name is imported under TYPE_CHECKING (~11 M instructions a start)
                 "json",  # no key path to parse or print, and a stanza's hash needs no JSON text (~5 M)
-                "signal"]  # handlers are set through _signal, without the wrapper's enums (~3 M)
+                "signal",  # handlers are set through _signal, without the wrapper's enums (~3 M)
+                "base64", "struct", "shlex", "math", "unicodedata"]  # for binary values, errors' hints and settings
 
 # As the installed ``sealfile`` script runs (not ``runpy``, and no ``json`` before the command: both load modules
 # a command must not need, so a command's own eager import of one would pass unseen).

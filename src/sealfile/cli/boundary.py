@@ -6,7 +6,6 @@ Any :class:`SealfileError` becomes one line on stderr and exit 1, with no traceb
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -135,6 +134,8 @@ def way_back(err: SealfileError) -> str:
 
     if not changed_since_commit(err.file):
         return ""
+    import shlex
+
     name = shlex.quote(err.file)
     return ("; it differs from the committed version: changed outside sealfile (by hand, or 'git checkout -p' kept "
             f"part of a change)? bring that back with 'git checkout -- {name}' and make the change with 'sealfile "

@@ -9,7 +9,6 @@ reached arithmetic that had no meaning for it.
 
 from __future__ import annotations
 
-import math
 import os
 
 from sealfile.errors import ConfigError
@@ -32,6 +31,8 @@ def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum
         value = kind(raw)
     except ValueError:
         value = kind(-1)
+    import math  # only for a variable that is set
+
     if not (math.isfinite(value) and (value > 0 or (zero and value == 0)) and (maximum is None or value <= maximum)):
         number = ("a " if zero else "a positive ") + ("whole number" if kind is int else "number")
         bound = ", 0 or more" if zero else ""

@@ -15,7 +15,6 @@ works on this machine alone (no network service) says so with ``local = True``.
 
 from __future__ import annotations
 
-import importlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
@@ -222,6 +221,8 @@ class Recipient(Record):
 def import_sdk(module: str, *, extra: str, what: str) -> ModuleType:
     """Import a provider's SDK on first use, turning a missing install into a clear hint."""
     try:
+        import importlib  # only for an SDK
+
         return importlib.import_module(module)
     except ImportError:
         raise ProviderUnavailable(

@@ -8,7 +8,7 @@ module, so ``import sealfile`` never pulls in a cloud SDK.
 
 from __future__ import annotations
 
-import importlib
+import sys
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 
@@ -92,7 +92,8 @@ def provider_class(type_id: str) -> type[MasterKey]:
     spec = spec_for(type_id)
     module_name, _, class_name = spec.target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        __import__(module_name)  # importlib.import_module's work, without loading importlib
+        module = sys.modules[module_name]
     except ImportError as err:
         hint = f"; install it with: pip install 'sealfile[{spec.extra}]'" if spec.extra else ""
         raise ProviderUnavailable(f"{type_id} support is not available ({err.name or err}){hint}") from None

@@ -3,7 +3,6 @@ typo, another case, a ``/`` where key paths use ``.``). Key names are not secret
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 
 from sealfile.model.keypath_syntax import KeyPath, Selector
@@ -73,6 +72,8 @@ def _as_seen(text: str) -> str:
     """``text`` as a reader sees it: one Unicode spelling, without invisible (format) characters or spaces around."""
     if text.isascii() and text == text.strip():
         return text
+    import unicodedata  # only for a "did you mean" hint
+
     shown = "".join(char for char in text if unicodedata.category(char) != "Cf")
     return unicodedata.normalize("NFC", shown).strip()
 

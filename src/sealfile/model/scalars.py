@@ -8,7 +8,6 @@ gives the canonical ``tag || text`` bytes that tokens and the MAC hold (docs/for
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable
 
@@ -86,6 +85,8 @@ def encode_scalar(value: Any, style: str | None = None) -> bytes:
     if isinstance(value, float):
         return b"f" + repr(float(value)).encode()  # 'nan', 'inf', '-inf' for the special values
     if isinstance(value, bytes):
+        import base64  # binary values are rare: not loaded for the others
+
         return b"x" + base64.b64encode(value)
     import datetime as dt
 
@@ -170,6 +171,8 @@ def _decoded(encoded: bytes) -> tuple[Any, str | None]:
     elif tag == "f":
         value = float(text)
     elif tag == "x":
+        import base64
+
         value = base64.b64decode(text, validate=True)
     elif tag in "td":
         import datetime as dt
@@ -213,6 +216,8 @@ def scalar_text(value: Any) -> str:
         text = repr(float(value))
         return YAML_SPECIAL_FLOATS.get(text, text)
     if isinstance(value, bytes):
+        import base64
+
         return base64.b64encode(value).decode("ascii")
     import datetime as dt
 

@@ -8,8 +8,6 @@ renamed, by anyone who can write the file, and both SOPS and sealfile accept the
 
 from __future__ import annotations
 
-import shlex
-
 from sealfile.errors import FormatError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
@@ -61,6 +59,8 @@ def documents(text: str, kind: str) -> int:
 def conversion(kind: str, file: str, count: int = 1) -> str:
     """How a SOPS file of store ``kind`` (and ``count`` documents) becomes a sealed one; a binary file (its store
     picked by its name, as SOPS picks it) cannot, nor one of several documents as it is."""
+    import shlex  # only in an error's hint
+
     if count > 1:
         return SPLIT
     if kind == "binary":
