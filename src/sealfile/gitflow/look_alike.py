@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from sealfile.errors import DRAWN_AS_NOTHING
+from sealfile.errors import drawn_as_nothing
 from sealfile.model.paths import Path, format_keypath
 
 _PAIRS = (
@@ -44,7 +44,7 @@ def skeleton(name: str) -> str:
     if name.isascii():  # every ASCII character reads as itself (a log's lines name thousands of variables)
         return name
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
-    kept = (c for c in DRAWN_AS_NOTHING.sub("", folded) if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    kept = (c for c in drawn_as_nothing().sub("", folded) if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
     return "".join(kept).translate(_LOOK_ALIKE)
 
 

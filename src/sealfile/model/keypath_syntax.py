@@ -10,10 +10,10 @@ names exactly one type.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from sealfile.errors import KeyPathError
+from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
@@ -48,7 +48,7 @@ def _json() -> json.JSONDecoder:
 
 
 _SELECTOR_FIRST = frozenset('"-0123456789tf')
-_BARE_BRACKET = re.compile(r"\[([^\[\]\"'\s]+)\]")
+_bare_bracket = compiled_when_used(r"\[([^\[\]\"'\s]+)\]")
 """``[password]``: a bracket holding a bare name, as jq-like and templating tools write it."""
 
 
@@ -71,7 +71,7 @@ def _spelling_hint(text: str) -> str:
     quotes) when the rewritten text parses; else the two spellings."""
     import json
 
-    meant = _BARE_BRACKET.sub(lambda m: m[0] if m[1].lstrip("-").isdecimal() else json.dumps([m[1]]),
+    meant = _bare_bracket().sub(lambda m: m[0] if m[1].lstrip("-").isdecimal() else json.dumps([m[1]]),
                               text.strip())
     meant = meant[1:] if meant.startswith(".") and not meant.startswith("..") else meant
     meant = meant[:-1] if meant.endswith(".") and not meant.endswith("..") else meant

@@ -20,6 +20,7 @@ from itertools import islice
 
 from sealfile.errors import FormatError
 from sealfile.files.settings import positive_setting
+from sealfile.model.lazy_pattern import compiled_when_used
 
 MAX_NODES_ENV = "SEALFILE_MAX_NODES"
 DEFAULT_MAX_NODES = 250_000
@@ -67,14 +68,14 @@ def yaml_bound(text: str) -> int:
     return 1 + text.count("---") + text.count("...") + 2 * entries + items
 
 
-_JSON_NODE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s\[\]{},:"]+|[\[{]', re.DOTALL)
+_json_node = compiled_when_used(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s\[\]{},:"]+|[\[{]', re.DOTALL)
 """What starts a node in JSON text: a string (a key too), a number or literal, an array or object."""
 
 
 def json_nodes(text: str, stop: int | None = None) -> int:
     """The nodes of ``text`` read as JSON, exactly for valid JSON; counting stops past ``stop`` (the
     count is then ``stop + 1``), so its work and memory are bounded by ``stop`` whatever the text holds."""
-    found = _JSON_NODE.finditer(text)
+    found = _json_node().finditer(text)
     return sum(1 for _ in (found if stop is None else islice(found, stop + 1)))
 
 
