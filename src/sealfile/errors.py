@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
     from typing import ParamSpec, TypeVar
-
     P = ParamSpec("P")
     R = TypeVar("R")
 
@@ -65,19 +64,15 @@ def one_line(text: str) -> str:
     or forges a line, nor commands a CI runner reading the log: ``##`` as ``#\\x23`` (Azure's agent acts on
     ``##vso[``, GitHub's on ``##[``, anywhere in a line), a leading ``::`` as ``\\x3a:`` (GitHub's ``::add-mask::``)."""
     if not text.isprintable() or (not text.isascii() and drawn_as_nothing().search(text)):
-        drawn = drawn_as_nothing()
-        text = "".join(c if c.isprintable() and not drawn.match(c) else ascii(c)[1:-1] for c in text)
+        text = "".join(c if c.isprintable() and not drawn_as_nothing().match(c) else ascii(c)[1:-1] for c in text)
     text = text.replace("##", "#\\x23")
     blank = len(text) - len(text.lstrip(" "))
     return f"{text[:blank]}\\x3a{text[blank + 1:]}" if text.startswith("::", blank) else text
 
 
-@functools.cache
-def drawn_as_nothing() -> re.Pattern[str]:
-    """Hangul fillers, a Braille blank, variation selectors: compiled when first needed (a text beyond ASCII),
-    as compiling this class took ~3 M instructions, 1% of a ``status``."""
-    return re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
-                      "\U000e0100-\U000e01ef]")
+# Hangul fillers, a Braille blank, variation selectors; compiled on first use (~3 M instructions of every start else)
+drawn_as_nothing = functools.cache(functools.partial(re.compile, "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800"
+                                                     "\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"))
 
 
 CAUSE_LIMIT = 1000
@@ -295,12 +290,11 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def warn_caller(message: str, category: type[Warning]) -> None:
-    """Warn as from the first frame outside sealfile: the application's line that called it. A count of
-    frames given as ``stacklevel`` changes with every call added inside, and with Python's version (a
-    comprehension is a frame of its own before 3.12), and then names sealfile's line or the caller's caller."""
+    """Warn as from the first frame outside sealfile: the application's line that called it. A count of frames given as
+    ``stacklevel`` changes with every call added inside, and with Python's version (a comprehension is a frame of its
+    own before 3.12), and then names sealfile's line or the caller's caller."""
     frame, level = sys._getframe(0), 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     import warnings  # loaded by cli (its filters) but not by every library use
-
     warnings.warn(one_line(message), category, stacklevel=level)  # a key path may hold '##vso[' (one_line)

@@ -1,16 +1,15 @@
 """One behaviour for every command that takes several files.
 
-``verify``, ``status``, ``check``, ``rotate``, ``updatekeys`` and ``recipients`` all run through
-:func:`for_each_file`: every file is tried even after one fails (a failed file is left exactly
-as it was), a progress line is shown on a terminal only, several files end with one summary
-line on stderr, and the exit status is the worst result (see :func:`exit_codes.worst`).
+``verify``, ``status``, ``check``, ``rotate``, ``updatekeys`` and ``recipients`` all run through :func:`for_each_file`:
+every file is tried even after one fails (a failed file is left exactly as it was), a progress line is shown on a
+terminal only, several files end with one summary line on stderr, and the exit status is the worst result (see
+:func:`exit_codes.worst`).
 
-Commands whose work per file waits on key services (rotate, recipient changes) pass
-``in_flight``: up to that many files are then worked on at once, in threads, so their requests
-wait on the network together; with many files, they are also shared out over processes, one per
-core, where the work is Python that threads cannot overlap (:mod:`sealfile.cli.forked`). Each
-file's lines are held and shown in the files' order, so the output, the summary and the exit
-status are those of running the files one after another.
+Commands whose work per file waits on key services (rotate, recipient changes) pass ``in_flight``: up to that many files
+are then worked on at once, in threads, so their requests wait on the network together; with many files, they are also
+shared out over processes, one per core, where the work is Python that threads cannot overlap
+(:mod:`sealfile.cli.forked`). Each file's lines are held and shown in the files' order, so the output, the summary and
+the exit status are those of running the files one after another.
 
 Nothing here imports click: ``verify`` and ``status`` run on the fast path (:mod:`sealfile.cli.fast`).
 """
@@ -36,6 +35,10 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status l
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
     from typing import Any, TypeVar
+    FileT = TypeVar("FileT", bound=PathName)
+    """A file as the command names it: a ``Path`` from click, a ``str`` from the fast path."""
+    Work = Callable[[FileT, Console], "ExitCode | None"]
+    """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
 IN_FLIGHT = 8
 """Files worked on at once by commands that wait on key services."""
@@ -62,13 +65,6 @@ def failure_line(err: SealfileError | OSError, file: PathName) -> str:
     if isinstance(err, BrokenPipeError):
         return broken_pipe_line(err, file)
     return os_error_line(err, file)
-
-
-if TYPE_CHECKING:
-    FileT = TypeVar("FileT", bound=PathName)
-    """A file as the command names it: a ``Path`` from click, a ``str`` from the fast path."""
-    Work = Callable[[FileT, Console], "ExitCode | None"]
-    """Handle one file; return ``ExitCode.POLICY`` for a finding, ``None``/``OK`` for success, or raise."""
 
 
 def _held(work: Work[FileT], file: FileT) -> HeldConsole:

@@ -179,7 +179,6 @@ def _bind(command: str, spec: Spec, params: dict[str, Any], positionals: list[st
     return command, params
 
 
-
 def _environment_sets_options(command: str) -> bool:
     """click reads ``SEALFILE_<COMMAND>_<OPTION>`` (``auto_envvar_prefix``) and ``SEALFILE_DEBUG``."""
     prefix = f"SEALFILE_{command.upper()}_"

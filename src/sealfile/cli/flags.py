@@ -64,7 +64,6 @@ def flag_rules(params: dict[str, Any]) -> EncryptionRules | None:
         raise UsageProblem(f"Invalid value for {flags}: {err.message}") from None
 
 
-
 def check_option_values(*, prefix: str = "", extract: str | None = None,
                         k8s: tuple[str | None, str | None] | None = None) -> None:
     """``--prefix``, ``--extract`` and (``k8s``: for ``--output-type k8s-secret``) ``--name`` and

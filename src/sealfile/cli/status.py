@@ -147,8 +147,6 @@ def _when(unix_time: int, now: float) -> str:
     return f"{utc_stamp(unix_time, MINUTES)} ({_age(now - unix_time)} ago)"
 
 
-
-
 def _recipient_lines(info: Status) -> list[str]:
     # a file names its recipients' kinds and keys: shown escaped, never as terminal control
     groups = [_named(group) for group in info.metadata.groups]

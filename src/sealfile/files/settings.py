@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     N = TypeVar("N", int, float)
 
 
-
 def positive_setting(name: str, default: N, *, unit: str, kind: type[N], maximum: N | None = None,
                      zero: bool = False) -> N:
     """The value of the variable ``name``: ``unit`` words the error (``"seconds"``, ``"megabytes"``);

@@ -26,7 +26,6 @@ else:  # the C module ``signal`` wraps: the same calls, with numbers and SIG_DFL
     import _signal as signal  # the wrapper's enums, whose creation cost every command ~3 M instructions
 
 
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM, SIGHUP (or another signal of :data:`ENDING`) unwound as Ctrl-C is: the same cleanup and message,
     where a command must say what it left (which files of several were written); ``args[0]``: the signal."""

@@ -228,8 +228,6 @@ def has_key(mapping: Mapping[Any, Any], key: Any) -> bool:
     return any(type(k) is type(key) and k == key for k in mapping)
 
 
-
-
 def iter_leaves(tree: Any, prefix: Path = ()) -> Iterator[Leaf]:
     """Yield ``(path, value)`` for every scalar and every empty container, in document order.
 

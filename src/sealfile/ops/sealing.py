@@ -29,7 +29,6 @@ _FROM_ENVIRONMENT = "environment"
 _signer: ContextVar[Signer | str | None] = ContextVar("sealfile_signer", default=_FROM_ENVIRONMENT)
 
 
-
 @contextmanager
 def signing_as(signer: Signer | None) -> Iterator[None]:
     """Every write inside is signed by ``signer`` (``None``: left unsigned)."""

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     Status = Literal["unsigned", "trusted", "valid", "untrusted", "invalid"]
 
 
-
 class SignatureCheck(Record):
     """What a file's signature says, checked without any key.
 

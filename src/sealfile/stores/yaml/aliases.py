@@ -1,10 +1,9 @@
 """YAML aliases (``*name``) and merge keys (``<<: *name``) read as ruamel's safe loader reads them,
 with each value still sealed once, where it is written (docs/format.md §1, §6, §7).
 
-The scan (:mod:`sealfile.stores.yaml.scan`) walks every written node once. An alias or a merge
-puts a *copy* of what the anchored node holds where the safe loader puts it (ruamel shares one
-object between the places; a reader here never does, so an application changing one place does
-not change another), and records:
+The scan (:mod:`sealfile.stores.yaml.scan`) walks every written node once. An alias or a merge puts a *copy* of what the
+anchored node holds where the safe loader puts it (ruamel shares one object between the places; a reader here never
+does, so an application changing one place does not change another), and records:
 
 - an :class:`Echo` for every leaf the copy holds: the written leaf it repeats and the place of the
   copy, so opening a value fills every place that holds it and a rule sees every path it has;
@@ -14,13 +13,12 @@ not change another), and records:
   merging mapping's path, ``<`` and the framed written paths of the merged mappings in order: the
   MAC covers what each alias and merge refers to.
 
-Expansion is bounded: a text of a few lines can alias aliases of aliases (the "billion laughs"), so
-the values copies hold are counted before any copy is made, and refused past :data:`EXPANSION_FLOOR`
-and :data:`EXPANSION_FACTOR` times the nodes written, or past the node limit (work linear in it). Each copied value
-also has a path of its own, as long as it is deep, which every reader builds and walks (its echo, its
-rule, its line in a diff): a few aliases of a value nested 90 levels deep would cost 90 times the
-values they copy, so the keys and indices of the copies' paths are counted too, and refused past
-:data:`SEGMENTS_FLOOR` and :data:`EXPANSION_FACTOR` times those of the paths written.
+Expansion is bounded: a text of a few lines can alias aliases of aliases (the "billion laughs"), so the values copies
+hold are counted before any copy is made, and refused past :data:`EXPANSION_FLOOR` and :data:`EXPANSION_FACTOR` times
+the nodes written, or past the node limit (work linear in it). Each copied value also has a path of its own, as long as
+it is deep, which every reader builds and walks (its echo, its rule, its line in a diff): a few aliases of a value
+nested 90 levels deep would cost 90 times the values they copy, so the keys and indices of the copies' paths are counted
+too, and refused past :data:`SEGMENTS_FLOOR` and :data:`EXPANSION_FACTOR` times those of the paths written.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status l
 if TYPE_CHECKING:
     from typing import Any, TypeVar
     T = TypeVar("T")
-
 
 EXPANSION_FLOOR = 100_000
 """Values aliases and merges may copy in any file (a real file's anchors copy a few hundred)."""

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 
-
 def per_thread(factory: Callable[..., T]) -> Callable[..., T]:
     """Like :func:`functools.cache`, but each thread has its own cache."""
     local = thread_local()

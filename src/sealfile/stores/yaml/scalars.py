@@ -32,7 +32,6 @@ _FLOW_FIRST = frozenset("-.<=\\")
 _BREAKS = "\n\x85\u2028\u2029"
 
 
-
 @per_thread
 def _emitter() -> Any:
     """ruamel's emitter, for its analysis of a scalar (loaded only when the quick tests cannot decide)."""

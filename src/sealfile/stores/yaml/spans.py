@@ -1,10 +1,9 @@
 """Where a scalar's value is written, when its node's marks do not say: the spans sealing replaces.
 
-A node's ``[start, end)`` is its value's text, except for an empty value (``key:``, a bare ``-``),
-whose span is the empty place right after the ``:`` or ``-``, and a block scalar whose header sits
-under its key at the key's column or left of it (``key:`` then ``|`` on the next line, which libyaml
-reads): a token there would start a new key, so its span starts right after the key's ``:``.
-Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
+A node's ``[start, end)`` is its value's text, except for an empty value (``key:``, a bare ``-``), whose span is the
+empty place right after the ``:`` or ``-``, and a block scalar whose header sits under its key at the key's column or
+left of it (``key:`` then ``|`` on the next line, which libyaml reads): a token there would start a new key, so its span
+starts right after the key's ``:``. Node properties (anchors, tags) are also read here, for :func:`bare_tag_at`.
 """
 
 from __future__ import annotations
@@ -42,10 +41,9 @@ def value_span(text: str, node: Any, key_node: Any) -> tuple[int, int]:
 
 
 def line_after(text: str, node: Any, key_node: Any = None) -> int:
-    """The start of the line after ``node``'s text; for a block collection, after its deepest last
-    value. An empty value ends where its span is (right after its ``:``): ruamel's engines put its
-    marks in different places (the pure one at the next token, past blank and comment lines), and
-    every edit placed after it must be the same on both."""
+    """The start of the line after ``node``'s text; for a block collection, after its deepest last value. An empty value
+    ends where its span is (right after its ``:``): ruamel's engines put its marks in different places (the pure one at
+    the next token, past blank and comment lines), and every edit placed after it must be the same on both."""
     if key_node is not None and node.start_mark.index < key_node.end_mark.index:  # an alias: its anchor's node
         return next_line(text, _alias_end(text, key_node.end_mark.index))
     while isinstance(node.value, list) and node.value and not node.flow_style:
@@ -63,11 +61,10 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
 
 
 def before_blank_lines(text: str, start: int, end: int, widest: int | None = None) -> int:
-    """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not
-    ``|+``'s, which are its text): libyaml ends the scalar after them, yet they part entries, and stay
-    where the value is removed or written afresh. Lines end at LF, CRLF or a CR alone. ``widest``: the
-    most spaces such a line may hold (one of more may be the block's text); by default
-    :func:`_surely_blank_width`."""
+    """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not ``|+``'s, which are
+    its text): libyaml ends the scalar after them, yet they part entries, and stay where the value is removed or written
+    afresh. Lines end at LF, CRLF or a CR alone. ``widest``: the most spaces such a line may hold (one of more may be
+    the block's text); by default :func:`_surely_blank_width`."""
     if keeps_trailing_lines(text, start):
         return end
     if widest is None:
