@@ -32,13 +32,14 @@ _SHOWN = 5
 def guard(before: Iterable[str | None], after: str, store: Store, *, unseal: bool = False,
           plain: Callable[[str], None] | None = None, before_store: Store | None = None, hint: str = UNSEAL_HINT
           ) -> str:
-    """``after``, once it is fit to write over ``before`` (the versions it replaces: a rewritten file, a merge's
-    sides; ``None`` for none; read as ``before_store``, else ``store``). Refused (:class:`FormatError` naming the
-    first key path): a value sealed in one of them that ``after`` holds in plaintext, unless ``unseal``. ``plain``
-    is told, in one line, the values named like secrets ``after`` holds in plaintext where none held them so."""
-    texts = [text for text in before if text is not None and text != after]
-    if len(texts) < sum(text is not None for text in before):
-        return after  # unchanged: nothing new is written
+    """``after``, once it is fit to write over ``before`` (the versions it replaces: the text rewritten first, then
+    a merge's other side; ``None`` for none; read as ``before_store``, else ``store``). Refused (:class:`FormatError`
+    naming the first key path): a value sealed in one of them that ``after`` holds in plaintext, unless ``unseal``.
+    ``plain`` is told, in one line, the values named like secrets ``after`` holds in plaintext where none held them
+    so."""
+    texts = [text for text in before if text is not None]
+    if texts[:1] == [after]:
+        return after  # the text rewritten, unchanged: nothing new is written
     document = read_document(after, store)
     written = _leaves(document.leaves())
     plain_now = [path for path, value in written.items() if not is_sealed(value)]
