@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sealfile.errors import FormatError, one_line
-from sealfile.gitflow.secret_names import looks_secret
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import Styled, is_sealed
@@ -50,6 +49,8 @@ def guard(before: Iterable[str | None], after: str, store: Store, *, unseal: boo
     for text in texts:
         for path, value in _leaves(read_document(text, before_store or store).leaves()).items():
             (sealed_before if is_sealed(value) else plain_before).add(path)
+    from sealfile.gitflow.secret_names import looks_secret  # review's rule; loaded only where a value is plain
+
     rules = document.metadata.rules
     unsealed = [path for path in plain_now if path in sealed_before]
     if unsealed and not unseal:
