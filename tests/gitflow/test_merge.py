@@ -166,11 +166,13 @@ def test_a_file_added_on_both_sides_merges_taking_no_recipient_from_theirs(key: 
 
 def test_rule_changes_merge_three_way(key: AgeKey) -> None:
     base = seal_text("a: 1\nb: 2\n", [key])
-    ours = seal_text("a: 1\nb: 2\n", [], EncryptionRules("encrypted_regex", "^a$"), previous=base)
-    theirs = seal_text("a: 1\nb: 2\n", [], EncryptionRules("unencrypted_regex", "^a$"), previous=base)
-    result = merge_texts(base, ours, theirs)
+    ours = seal_text("a: 1\nb: 2\n", [], EncryptionRules("encrypted_regex", "^a$"), previous=base, unseal=True)
+    theirs = seal_text("a: 1\nb: 2\n", [], EncryptionRules("unencrypted_regex", "^a$"), previous=base, unseal=True)
+    with pytest.raises(FormatError, match="sealed in this file"):  # theirs' rule would unseal ours' a: meant, or not
+        merge_texts(base, base, theirs)
+    result = merge_texts(base, ours, theirs)  # a conflict: ours' text, rule and values kept
     assert result.conflicts == ["(encryption rule: ours encrypted_regex: ^a$, theirs unencrypted_regex: ^a$)"]
-    one_sided = merge_texts(base, base, theirs)
+    one_sided = merge_texts(base, base, theirs, unseal=True)
     assert one_sided.warnings == ["encryption rule changed by theirs: unencrypted_regex: ^a$"]
     assert "a: 1" in one_sided.text and describe(one_sided.text).encrypted == 1
 

@@ -20,6 +20,7 @@ from sealfile.cli.options import (
     recipient_options,
     recipients_from_options,
     rule_options,
+    unseal_option,
     usage_checked,
 )
 from sealfile.cli.writes import (
@@ -27,10 +28,12 @@ from sealfile.cli.writes import (
     keep_aside,
     kept_anywhere,
     read_sealed,
+    read_value,
     refuse_dash_value,
     refuse_missing,
     rewrite,
     tell_aliases,
+    tell_plain,
     write_following,
 )
 from sealfile.errors import ChangedMeanwhile, FormatError, SealfileError, one_line
@@ -66,9 +69,10 @@ ROTATE_HELP = ("Also seal under a new data key (needed when the file is not sign
 @click.option("--allow-disk", is_flag=True,
               help="Linux: use a private directory on disk if no RAM-backed one exists (macOS, Windows: always).")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
+@unseal_option
 @input_type_option
 @usage_checked
-def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **params: Any) -> None:
+def edit(file: Path, allow_disk: bool, rotate: bool, unseal: bool, input_type: str | None, **params: Any) -> None:
     """Edit a sealed file in $VISUAL/$EDITOR; re-sealed on save.
 
     The plaintext lives in a private, wiped workspace only while the editor runs (see the README
@@ -93,7 +97,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
         except EOFError:
             return False
 
-    edits: list[str] = []  # the plaintext sealed
+    edits, told = list[str](), list[str]()  # the plaintext sealed; its secrets left in plaintext (tell_plain)
     with io.about(file), trust_near(file), locked(file):
         if file.exists():
             if given:  # they would be ignored: someone meant to be let in, or left out, would not know
@@ -107,7 +111,8 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 if edited == plaintext and not rotate:
                     return None
                 edits[:] = [edited]
-                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate)
+                return change.reseal_edited(sealed, edited, store, policy=policy, rotate=rotate, unseal=unseal,
+                                            plain=told.append)
         else:
             original = None
             fitting_name(file, store)  # every later command reads the new file by its name
@@ -117,7 +122,8 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
                 plaintext = "{}\n"
 
             def accept(edited: str) -> str | None:
-                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy)
+                return None if edited == plaintext else change.seal_new(edited, keys, rules, store, policy=policy,
+                                                                        plain=told.append)
 
         check_replaceable(file)  # now, not after the user has typed an edit that cannot be saved
         _say_unresolved(file)
@@ -141,6 +147,7 @@ def edit(file: Path, allow_disk: bool, rotate: bool, input_type: str | None, **p
             raise SealfileError(f"{err.message}; your edit is kept, sealed, in {one_line(kept)}: move it over "
                                 f"{one_line(str(file))} once that can be written", file=err.file) from None
     say(f"{file}: saved")
+    tell_plain(file, told)
     _say_unresolved(file)
 
 
@@ -186,9 +193,10 @@ def _kept_aside(file: Path, edit: str, store: Store, policy: signatures.TrustPol
               help="How to read VALUE; 'yaml' parses it as YAML (a mapping or list sets a subtree).")
 @click.option("--replace", is_flag=True, help="Replace a mapping or list at KEYPATH with a single value.")
 @click.option("--rotate", is_flag=True, help=ROTATE_HELP)
+@unseal_option
 @input_type_option
 def set_command(file: Path, keypath: str, value: str | None, value_type: str, replace: bool, rotate: bool,
-                input_type: str | None) -> None:
+                unseal: bool, input_type: str | None) -> None:
     """Set one value or subtree.
 
     Without VALUE it is read from stdin (or a hidden prompt), so it stays out of shell history.
@@ -200,8 +208,8 @@ def set_command(file: Path, keypath: str, value: str | None, value_type: str, re
     refuse_dash_value(file, keypath, value)
     if value is None:
         value = (hidden_answer("value", about=f"{one_line(str(file))}: {keypath}") if sys.stdin.isatty()
-                 else hot.read_value(value_type, file, keypath))
-    hot.set_value(file, keypath, value, value_type, replace, rotate, input_type)
+                 else read_value(value_type, file, keypath))
+    hot.set_value(file, keypath, value, value_type, replace, rotate, input_type, unseal)
 
 
 @cli.command()

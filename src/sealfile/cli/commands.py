@@ -23,6 +23,7 @@ from sealfile.cli.options import (
     recipient_options,
     recipients_from_options,
     rule_options,
+    unseal_option,
     usage_checked,
 )
 from sealfile.cli.status import status as show_status
@@ -60,16 +61,17 @@ def keygen(output: Path | None) -> None:
 @input_type_option
 @click.option("--output-type", type=click.Choice(STORE_NAMES), default=None,
               help="Syntax of the sealed output [default: from the output's name, else the input's].")
+@unseal_option
 @usage_checked
 def encrypt(file: Path, previous: Path | None, output: Path | None, in_place: bool, input_type: str | None,
-            output_type: str | None, **params: Any) -> None:
+            output_type: str | None, unseal: bool, **params: Any) -> None:
     """Seal a YAML, JSON or dotenv file (- reads stdin).
 
     Recipients come from the flags, else from the file's creation rule: the first match of the nearest
     .sealfile.yaml whose first match names recipients (as updatekeys and the writers' checks choose it).
     """
     hot.encrypt(file, output, in_place, input_type, output_type, recipients_from_options(params),
-                flags.flag_rules(params), previous)
+                flags.flag_rules(params), previous, unseal)
 
 
 @cli.command()

@@ -67,9 +67,10 @@ def _encrypt_spec() -> Spec:
         "-o": Option("output", "path"), "--output": Option("output", "path"),
         "-i": Option("in_place", "flag"), "--in-place": Option("in_place", "flag"),
         "--input-type": _input_type(), "--output-type": Option("output_type", "choice", STORE_NAMES),
+        "--unseal": Option("unseal", "flag"),
     }, {**{flags.flag_param(flag): () for flag in names}, "recipient_specs": (), "aws_context": {}, "key_groups": (),
         "threshold": None, **dict.fromkeys(RULE_NAMES), "previous": None, "output": None, "in_place": False,
-        "input_type": None, "output_type": None})
+        "input_type": None, "output_type": None, "unseal": False})
 
 
 def _specs() -> dict[str, Spec]:
@@ -94,8 +95,9 @@ def _specs() -> dict[str, Spec]:
         "set": Spec(("file", "keypath", "value?"), {
             "--type": Option("value_type", "choice", VALUE_TYPES),
             "--replace": Option("replace", "flag"), "--rotate": Option("rotate", "flag"),
-            "--input-type": _input_type(),
-        }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None}),
+            "--input-type": _input_type(), "--unseal": Option("unseal", "flag"),
+        }, {"value_type": "str", "replace": False, "rotate": False, "input_type": None, "value": None,
+            "unseal": False}),
         "rotate": Spec(("files*",), {"--input-type": _input_type(), "--adopt": Option("adopt", "flag")},
                        {"input_type": None, "adopt": False}),
         "exec": Spec(("file", "command*"), {
@@ -214,12 +216,12 @@ def _runner(command: str, params: dict[str, Any]) -> Callable[[], None] | None:
             return None  # click prompts, hiding the input
 
         def set_value() -> None:  # the value is read here, inside the error boundary
-            from sealfile.cli.writes import refuse_dash_value, refuse_missing
+            from sealfile.cli.writes import read_value, refuse_dash_value, refuse_missing
 
             refuse_missing("set", params["file"], params["keypath"], value_given=params["value"] is not None)
             refuse_dash_value(params["file"], params["keypath"], params["value"])
             if params["value"] is None:
-                params["value"] = hot.read_value(params["value_type"], params["file"], params["keypath"])
+                params["value"] = read_value(params["value_type"], params["file"], params["keypath"])
             hot.set_value(**params)
 
         return set_value

@@ -114,15 +114,19 @@ def _rendered(values: object, files: tuple[PathName, ...], fmt: str, name: str |
 
 
 def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type: str | None, output_type: str | None,
-            keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None) -> None:
+            keys: list[MasterKey] | KeyGroups, rules: EncryptionRules | None, previous: PathName | None = None,
+            unseal: bool = False) -> None:
     """Seal ``file`` for ``keys`` (none: the creation rule's), keeping ``previous``'s data key and
-    unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``."""
+    unchanged tokens if given; print it, or write it to ``output`` or (``in_place``) over ``file``. A value
+    ``previous`` held sealed is not written in plaintext unless ``unseal``; a new secret in plaintext is told."""
     from sealfile.cli.output_names import check_destination
     from sealfile.cli.syntax_hint import with_dotenv_hint
+    from sealfile.cli.writes import tell_plain
     from sealfile.errors import FormatError
     from sealfile.files import io
     from sealfile.ops import seal, signatures
     from sealfile.ops.config import trust_near
+    from sealfile.ops.plain_secrets import guard
     from sealfile.ops.read import refuse_sealing_over
     from sealfile.ops.sops_files import refuse_to_write
     from sealfile.stores import fitting_name, store_for
@@ -131,10 +135,11 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     refuse_sealing_over(output, previous)
     sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -': still FILE
     policy = signatures.for_file(sealed_name)
-    reuse = None
+    reuse, before, told = None, None, list[str]()
     if previous is not None:
         with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
-            reuse, previous_rules = seal.previous_seal(io.read_text(previous), store_for(previous), policy, previous)
+            before = io.read_text(previous)
+            reuse, previous_rules = seal.previous_seal(before, store_for(previous), policy, previous)
         rules = rules or previous_rules
     else:
         keys, rules = creation_defaults(sealed_name, keys, rules)
@@ -153,7 +158,10 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
             sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
         except FormatError as err:
             raise with_dotenv_hint(err, plaintext, store.name, input_type) from None
+        guard([before], sealed, out_store, unseal=unseal, plain=told.append,
+              before_store=store_for(previous) if previous is not None else None)
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
+    tell_plain(written or file, told)
     if reuse is not None and keys and reuse.strands_holders(keys):
         say(f"sealfile: warning: {one_line(str(previous))}: {KEPT_FROM_LEAVERS}")
 
@@ -196,12 +204,12 @@ def verify(files: tuple[PathName, ...], input_type: str | None, keyless: bool) -
 
 
 def set_value(file: PathName, keypath: str, value: str, value_type: str, replace: bool, rotate: bool,
-              input_type: str | None) -> None:
+              input_type: str | None, unseal: bool = False) -> None:
     """Set one value (``value`` as the user gave it, read as ``value_type``), writing only if it changed.
 
     A mapping or list at ``keypath`` is replaced only with ``replace`` or by a mapping or list, so a
     ``set`` cannot drop a subtree by mistake (``--type yaml`` of ``5`` neither)."""
-    from sealfile.cli.writes import follow_moves, rewrite, tell_aliases
+    from sealfile.cli.writes import follow_moves, rewrite, tell_aliases, tell_plain
     from sealfile.files import io
     from sealfile.ops import change, signatures
     from sealfile.ops.alias_effects import telling_aliases
@@ -213,11 +221,13 @@ def set_value(file: PathName, keypath: str, value: str, value_type: str, replace
     store, policy = store_for(file, input_type), signatures.for_file(file)
     replaced: list[object] = []
     over: list[object] = []  # a list or mapping set whole, sealed afresh: a conflict's value in dispute follows
-    told, tags = list[str](), list[str]()  # key paths changed through aliases; the tag set over, if any
+    told, tags, plain = list[str](), list[str](), list[str]()  # paths changed through aliases; a tag set over
     changed = rewrite(file, telling_aliases(lambda text: change.set_value(
         text, keypath, typed, store, policy=policy, rotate=rotate, replace=replace, replacing=replaced.append,
-        over=over.append, untag=tags.append), keypath, store, told), follow_moves(file, "set", keypath, over, typed))
+        over=over.append, untag=tags.append, unseal=unseal, plain=plain.append), keypath, store, told),
+        follow_moves(file, "set", keypath, over, typed))
     say(f"{one_line(str(file))}: {one_line(keypath)} {'set' if changed else 'unchanged'}")
+    tell_plain(file, plain if changed else [])
     tell_aliases(file, keypath, told)
     for warning in set_as_text_warnings(value, value_type, replaced, tags) if changed else ():
         say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: {warning}")
@@ -282,18 +292,3 @@ def refuse_options_after_file(command: str, args: tuple[str, ...]) -> None:
         if arg.startswith("-") and arg not in ("-", "--"):
             raise UsageProblem(f"{arg.partition('=')[0]} after FILE: options go before it "
                                f"(sealfile {command} [OPTIONS] FILE -- COMMAND)")
-
-
-def read_value(value_type: str, file: PathName, keypath: str) -> str:
-    """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML. Read as
-    every input is, within the size limit: read whole, ``yes | sealfile set`` grew without end (a 200 MB
-    value took 4 GB and minutes before the result was refused as too large). Nothing at all is refused:
-    ``vault read ... | sealfile set`` whose producer failed would blank the secret."""
-    from sealfile.files import io
-
-    # as sys.stdin decodes: bytes that are not UTF-8 become lone surrogates, which set refuses by name
-    value = io.read_bytes(io.STDIO).decode("utf-8", "surrogateescape")
-    if not value:
-        raise SealfileError("standard input is empty (did the command before the pipe fail?): nothing was set; to "
-                            "set an empty string, give '' as VALUE", file=str(file), keypath=keypath)
-    return value[:-1] if value.endswith("\n") and value_type != "yaml" else value

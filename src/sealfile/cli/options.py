@@ -185,3 +185,11 @@ def usage_checked(func: F) -> F:
         except UsageProblem as problem:
             raise click.UsageError(str(problem)) from None
     return command  # type: ignore[return-value]
+
+
+def unseal_option(func: F) -> F:
+    """``--unseal``: the writers write in plaintext a value the file held sealed only when told to
+    (:mod:`sealfile.ops.plain_secrets`)."""
+    return click.option("--unseal", is_flag=True,
+                        help="Write in plaintext a value sealed before, where the file's rule leaves it so (refused "
+                             "otherwise: a rule someone else sealed or pushed may do it).")(func)

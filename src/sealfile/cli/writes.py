@@ -165,3 +165,28 @@ def tell_aliases(file: PathName, keypath: str, told: list[str]) -> None:
 
         say(f"sealfile: warning: {one_line(str(file))}: {one_line(keypath)}: also changed where YAML aliases or merge "
             f"keys (<<) read it: {one_line(', '.join(told))}")
+
+
+def tell_plain(file: PathName, told: list[str]) -> None:
+    """The lines :func:`sealfile.ops.plain_secrets.guard` gave (key paths written in plaintext, named like
+    secrets), once each, on stderr naming ``file``."""
+    from sealfile.cli.boundary import say
+    from sealfile.errors import one_line
+
+    for line in dict.fromkeys(told):
+        say(f"sealfile: warning: {one_line(str(file))}: {line}")
+
+
+def read_value(value_type: str, file: PathName, keypath: str) -> str:
+    """``set``'s value from stdin (not a terminal): one trailing newline dropped unless it is YAML. Read as
+    every input is, within the size limit: read whole, ``yes | sealfile set`` grew without end (a 200 MB
+    value took 4 GB and minutes before the result was refused as too large). Nothing at all is refused:
+    ``vault read ... | sealfile set`` whose producer failed would blank the secret."""
+    from sealfile.files import io
+
+    # as sys.stdin decodes: bytes that are not UTF-8 become lone surrogates, which set refuses by name
+    value = io.read_bytes(io.STDIO).decode("utf-8", "surrogateescape")
+    if not value:
+        raise SealfileError("standard input is empty (did the command before the pipe fail?): nothing was set; to "
+                            "set an empty string, give '' as VALUE", file=str(file), keypath=keypath)
+    return value[:-1] if value.endswith("\n") and value_type != "yaml" else value

@@ -49,6 +49,7 @@ from sealfile.model.paths import Path, encode_path
 from sealfile.model.rules import EncryptionRules
 from sealfile.ops.document import Reuse
 from sealfile.ops.plain_edit import plain_data
+from sealfile.ops.plain_secrets import MERGE_HINT, guard
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.signatures import TrustPolicy, from_environment
@@ -73,12 +74,14 @@ class MergeResult:
 
 
 def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = None,
-                policy: TrustPolicy | None = None, committed: tuple[TrustPolicy, ...] = ()) -> MergeResult:
+                policy: TrustPolicy | None = None, committed: tuple[TrustPolicy, ...] = (), *,
+                unseal: bool = False) -> MergeResult:
     """Merge three versions of one sealed file; ``base`` is ``None`` or empty when both sides added it.
     ``committed``: the policies of the configs as the user's commits have them (HEAD; in a replay, where it
     started and what it rebases onto), where the work tree's may already hold the merge's own change to them
     (``git checkout -m`` after a merge stopped): ours and theirs must satisfy them too, or a side could vouch
-    for itself by adding its signer in the same merge."""
+    for itself by adding its signer in the same merge. A value either side holds sealed is not merged into plaintext
+    (theirs' rule may be a forger's) unless ``unseal`` (:mod:`sealfile.ops.plain_secrets`)."""
     store = store or get_store("yaml")
     policy = policy or from_environment()
     judges = (policy, *committed)
@@ -135,6 +138,8 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     tokens = _tokens(o, t, data_key, applied)
     with policy.writing():
         result.text = seal_plaintext(merged, store, [], rules, reuse=Reuse(data_key, groups, tokens, threshold))
+    sides = [text for text in (ours, theirs) if sops_kind(text) is None]  # SOPS's tokens are not sealfile's
+    guard(sides, result.text, store, unseal=unseal, plain=result.warnings.append, hint=MERGE_HINT)
     return result
 
 

@@ -76,6 +76,7 @@ from sealfile.gitflow.safety_net import guards_removed
 from sealfile.gitflow.semantic_diff import FileDiff
 from sealfile.gitflow.tampering import token_locations
 from sealfile.gitflow.unguarded import sealed_outside, unguarded_line
+from sealfile.gitflow.value_rules import secrets_unsealed
 from sealfile.kms.trust import offline
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import TrustPolicy
@@ -160,7 +161,13 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             rules = seals.rule_changes(change.path, old_config, new_config, root)
             result.signer_changes += rules.requirements
             result.trust_changes += rules.trust
-            result.rule_recipient_changes += rules.recipients
+            result.rule_recipient_changes += rules.recipients + rules.values
+            was, now = rules.configs
+            if rules.values and now is not None:
+                unsealed, loosened = secrets_unsealed(change.path, was, now, new_blobs, result.head, root,
+                                                      patterns.matches)
+                result.rule_unsealed += unsealed
+                result.plaintext_notes += loosened
         if not patterns.matches(change.path) and change.path not in unguarded:
             outside += [change.path] if change.status != "D" else []
             if change.mode == SUBMODULE_MODE and change.status != "D":  # its files are another repository's
@@ -209,7 +216,7 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     unsealed, notes = review_unsealed(head, outside, held, root, patterns.matches,
                                       lambda found: encoded_keys(found, lambda texts: known_at(
                                           head, root, news, patterns.matches, texts)), base)
-    result.plaintext_notes = submodules + notes
+    result.plaintext_notes = submodules + notes + result.plaintext_notes  # and the rules loosened, above
     if result.configs_changed and only is None:  # judged by the patterns in force before, not by the union
         before = union(*(_patterns_at(rev, root) for rev in dict.fromkeys([base, trusted.rev])))
         result.uncovered = left_uncovered(head, root, before, _patterns_at(head, root))

@@ -23,11 +23,15 @@ class Review:
     trust_changes: list[str] = field(default_factory=list)
     """Hosts, roles and profiles added to or removed from the ``trust:`` of a ``.sealfile.yaml``."""
     rule_recipient_changes: list[str] = field(default_factory=list)
-    """Recipients added to or removed from the creation rules of a ``.sealfile.yaml``."""
+    """Recipients, and value rules (:mod:`~.value_rules`), added to or removed from the creation rules of a
+    ``.sealfile.yaml``."""
+    rule_unsealed: list[str] = field(default_factory=list)
+    """Values named like secrets, sealed in committed files, that a changed creation rule leaves in plaintext."""
     plaintext: list[str] = field(default_factory=list)
     """Decrypted copies of sealed files among the change's other files (:mod:`sealfile.gitflow.leaks`)."""
     plaintext_notes: list[str] = field(default_factory=list)
-    """Keys named like secrets in plaintext in the change's other files."""
+    """Keys named like secrets in plaintext in the change's other files; sealed values of committed files, not named
+    like secrets, that a changed creation rule leaves in plaintext (:mod:`~.value_rules`)."""
     collisions: list[str] = field(default_factory=list)
     """Paths a case-insensitive file system would merge with others (:mod:`sealfile.gitflow.changed_paths`)."""
     linked_configs: list[str] = field(default_factory=list)
@@ -50,6 +54,7 @@ class Review:
     def violations(self) -> list[str]:
         found = [f"{f.path}: {v}" for f in self.files for v in f.violations] + self.plaintext + self.collisions
         found += self.linked_configs + self.drivers_dropped + self.uncovered + self.guards_removed
+        found += self.rule_unsealed
         found += self.history_recipients + self.history
         if self.fail_on_recipient_change:
             found += [f"{f.path}: recipients changed" for f in self.files if f.diff.recipients_changed]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from sealfile.errors import SealfileError
 from sealfile.gitflow.sealed import keyless_read
+from sealfile.gitflow.value_rules import value_rule_entries
 from sealfile.kms import trust
 from sealfile.model.metadata import Metadata, Stanza
 from sealfile.model.scalars import is_sealed
@@ -204,7 +205,9 @@ def rule_changes(config_path: str, old: str | None, new: str | None, root: Path)
     return RuleChanges(
         requirements=compared("signature rule", "(creation rules that do not parse)", _requirement_entries),
         trust=compared("trust", "(a config that does not parse)", _trust_entries),
-        recipients=compared("creation rule recipient", "(creation rules that do not parse)", _creation_entries))
+        recipients=compared("creation rule recipient", "(creation rules that do not parse)", _creation_entries),
+        values=compared("creation rule encryption", "(creation rules that do not parse)", value_rule_entries),
+        configs=(_parsed_or_none(before), _parsed_or_none(after)))
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,14 @@ class RuleChanges:
     recipients: list[str]
     """Creation rule recipients added or removed: who will open every file those rules make (and, after
     ``updatekeys``, every file they match)."""
+    values: list[str]
+    """Creation rules' value rules added or removed (a changed one is both): what they leave in plaintext."""
+    configs: tuple[ProjectConfig | None, ProjectConfig | None]
+    """The config before and after, where it exists and parses."""
+
+
+def _parsed_or_none(side: ProjectConfig | SealfileError | None) -> ProjectConfig | None:
+    return side if isinstance(side, ProjectConfig) else None
 
 
 def _parsed_side(text: str | None, path: Path) -> ProjectConfig | SealfileError | None:

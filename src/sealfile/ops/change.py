@@ -1,11 +1,11 @@
 """Changing sealed files: set, unset, rotate, recipients, and re-sealing an edited plaintext.
 
-Each function maps the sealed text to the new sealed text (the same text when nothing changes),
-so callers write only when something changed, and atomically. The data key is unwrapped and the
-MAC verified before any change (by :meth:`SealedDocument.open`); untouched values keep their
-ciphertext. Each goes through a :class:`~sealfile.ops.signatures.TrustPolicy` (default: the one
-``SEALFILE_ALLOWED_SIGNERS`` names, if any), which refuses to keep the data key of a file whose
-seal it does not trust unless ``rotate`` replaces it, and signs what is written.
+Each function maps the sealed text to the new sealed text (the same text when nothing changes), so callers write
+only when something changed, and atomically. The data key is unwrapped and the MAC verified before any change (by
+:meth:`SealedDocument.open`); untouched values keep their ciphertext. Each goes through a
+:class:`~sealfile.ops.signatures.TrustPolicy` (default: the one ``SEALFILE_ALLOWED_SIGNERS`` names, if any), which
+refuses to keep the data key of a file whose seal it does not trust unless ``rotate`` replaces it, and signs what is
+written; a value sealed before is not written in plaintext unless ``unseal`` (:mod:`~sealfile.ops.plain_secrets`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sealfile.model.scalars import Styled
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.keyless_shape import container_at, keyless_shape
+from sealfile.ops.plain_secrets import guard
 from sealfile.ops.reader import read_document
 from sealfile.ops.seal import seal_plaintext
 from sealfile.ops.set_paths import refuse_deeper_than_flat, refuse_set_path, refuse_unfit_keys
@@ -42,14 +43,15 @@ def _policy(policy: TrustPolicy | None) -> TrustPolicy:
 
 def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *, policy: TrustPolicy | None = None,
               rotate: bool = False, replace: bool = True, replacing: Callable[[Any], None] | None = None,
-              over: Callable[[Any], None] | None = None, untag: Callable[[str], None] | None = None) -> str:
-    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text
-    (unless ``rotate`` also replaces the data key).
+              over: Callable[[Any], None] | None = None, untag: Callable[[str], None] | None = None,
+              unseal: bool = False, plain: Callable[[str], None] | None = None) -> str:
+    """Set one value (or a subtree), creating missing parent mappings; unchanged -> same text (unless ``rotate`` also
+    replaces the data key). ``unseal``, ``plain``: :func:`~.plain_secrets.guard`'s.
 
-    ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path
-    must not silently drop a whole subtree. ``replacing`` is given the single value set over, if any
-    (that one value decrypted); ``over``, the list or mapping set over (decrypted); ``untag``, the application tag
-    of the node set over, which goes with it (docs/format.md §1.3)."""
+    ``replace=False`` refuses to put a single value where a mapping or list is: a typo in a key path must not silently
+    drop a whole subtree. ``replacing`` is given the single value set over, if any (that one value decrypted);
+    ``over``, the list or mapping set over (decrypted); ``untag``, the application tag of the node set over, which
+    goes with it (docs/format.md §1.3)."""
     refuse_set_path(_store(store), keypath)
     unfit = _store(store).first_unfit(value)
     if unfit is not None:  # refused before anything is opened: written, no reader would open it
@@ -82,7 +84,7 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
             if document.data(path) is None:  # any other single value: ``set`` below refuses it as it is
                 refuse_unfit_keys(_store(store), None, missing, keypath, null=path)
         document.set(keypath, value)
-        return document.dump()
+        return guard([text], document.dump(), _store(store), unseal=unseal, plain=plain)
 
 
 def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None] | None,
@@ -149,17 +151,11 @@ class RecipientChange(Record):
 
 
 def plan_recipients(
-    text: str,
-    *,
-    add: Iterable[MasterKey] = (),
-    remove: Iterable[MasterKey] = (),
-    exact: Iterable[MasterKey] | KeyGroups | None = None,
-    group: int | None = None,
-    store: Store | None = None,
+    text: str, *, add: Iterable[MasterKey] = (), remove: Iterable[MasterKey] = (),
+    exact: Iterable[MasterKey] | KeyGroups | None = None, group: int | None = None, store: Store | None = None,
 ) -> RecipientChange:
-    """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata
-    alone: no key is unwrapped and no new recipient's service is contacted, so a caller can ask
-    the user first."""
+    """Who :func:`change_recipients` would add and remove (``text`` unchanged), from the metadata alone: no key is
+    unwrapped and no new recipient's service is contacted, so a caller can ask the user first."""
     meta = read_document(text, _store(store)).metadata
     wanted, added, removed, resettled, same = _planned(meta, add, remove, exact, group)
     return RecipientChange(text, added, removed, regrouped=not same and not (added or removed or resettled),
@@ -181,11 +177,11 @@ def change_recipients(
 ) -> RecipientChange:
     """Re-wrap the existing data key for a new recipient set; values and MAC are untouched.
 
-    ``exact`` names every recipient (a list, or key groups); else ``add`` joins key group ``group``
-    (counted from 1; required when the file has several) and ``remove`` leaves whichever group has it.
-    With ``rotate``, a change after which someone may hold the data key without opening the file
-    (:attr:`RecipientChange.needs_rotation`) gives the new recipients a new data key instead, every value
-    re-encrypted: never wrapped for a key that leaves, and opened once, with the keys that open it now.
+    ``exact`` names every recipient (a list, or key groups); else ``add`` joins key group ``group`` (counted from 1;
+    required when the file has several) and ``remove`` leaves whichever group has it. With ``rotate``, a change
+    after which someone may hold the data key without opening the file (:attr:`RecipientChange.needs_rotation`)
+    gives the new recipients a new data key instead, every value re-encrypted: never wrapped for a key that leaves,
+    and opened once, with the keys that open it now.
     ``retry``: what refusing a seal not trusted suggests (:meth:`TrustPolicy.changing`). ``only_listed``: a key
     of ``remove`` the file does not list is passed over (one of several files offboarded together), not refused."""
     add, remove = list(add), list(remove)
@@ -278,23 +274,23 @@ def _edited(current: KeyGroups, add: list[MasterKey], remove: list[MasterKey], g
 
 def plaintext_for_editing(text: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
                           rotate: bool = False) -> str:
-    """The decrypted document as the user wrote it (styles, comments), without the metadata.
-
-    Checked as the re-seal will be (trusted seal or ``rotate``, a usable signer), so an edit that
-    could not be saved is refused before the editor opens."""
+    """The decrypted document as the user wrote it (styles, comments), without the metadata. Checked as the re-seal
+    will be (trusted seal or ``rotate``, a usable signer), so an edit that could not be saved is refused before the
+    editor opens."""
     return _policy(policy).open_to_change(text, _store(store), rotate=rotate).plaintext()
 
 
-def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None, *,
-                  policy: TrustPolicy | None = None, rotate: bool = False) -> str:
+def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
+                  rotate: bool = False, unseal: bool = False, plain: Callable[[str], None] | None = None) -> str:
     """Seal an edited plaintext, keeping the data key (unless ``rotate``) and every unchanged ciphertext."""
     with _policy(policy).changing(old_sealed, _store(store), rotate=rotate) as previous:
-        return seal_plaintext(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
+        sealed = seal_plaintext(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
+    return guard([old_sealed], sealed, _store(store), unseal=unseal, plain=plain)
 
 
 def seal_new(
     plaintext: str, keys: Iterable[MasterKey] | KeyGroups, rules: EncryptionRules | None,
-    store: Store | None = None, *, policy: TrustPolicy | None = None,
+    store: Store | None = None, *, policy: TrustPolicy | None = None, plain: Callable[[str], None] | None = None,
 ) -> str:
     with _policy(policy).writing():
-        return seal_plaintext(plaintext, _store(store), keys, rules)
+        return guard([None], seal_plaintext(plaintext, _store(store), keys, rules), _store(store), plain=plain)

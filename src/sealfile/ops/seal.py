@@ -45,16 +45,20 @@ def seal_text(
     store: Store | None = None,
     clock: Callable[[], int] | None = None,
     output: Store | None = None,
+    unseal: bool = False,
 ) -> str:
     """Seal a plaintext document (YAML unless ``store`` says otherwise). With ``previous`` (the same
     file sealed earlier) keep its data key, rules and unchanged ciphertexts, and its recipients
-    unless ``keys`` names others."""
+    unless ``keys`` names others; a value it held sealed is not written in plaintext unless ``unseal``."""
     store = store or get_store("yaml")
     reuse = None
     if previous is not None:
         reuse, previous_rules = previous_seal(previous, store)
         rules = rules or previous_rules
-    return seal_plaintext(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
+    from sealfile.ops.plain_secrets import guard  # it reads files as this module seals them
+
+    sealed = seal_plaintext(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
+    return guard([previous], sealed, output or store, unseal=unseal, before_store=store)
 
 
 def seal_plaintext(

@@ -1,0 +1,54 @@
+"""`review` of a change to a creation rule's value rule (``encrypted_regex``, ``unencrypted_regex``,
+``unencrypted_suffix``) names it, beside the rule's recipients, and fails one that would leave values named like
+secrets of committed sealed files in plaintext.
+
+Before, the commit pushing ``unencrypted_regex: .`` showed only ``.sealfile.yaml: changed`` under attention: the
+rule that makes every later ``encrypt`` write ``db.password`` in plaintext went by unnamed."""
+
+from __future__ import annotations
+
+from tests.support.git import Sandbox, seal_file, section
+
+RULE = "creation_rules:\n  - path_regex: prod\n    age: {recipient}\n"
+
+
+def _committed(box: Sandbox) -> None:
+    (box.repo / ".sealfile.yaml").write_text(RULE.format(recipient=box.recipient))
+    seal_file(box, "prod.enc.yaml", "db:\n  password: s3cret-a91\n  host: db.local\napi:\n  token: t0k\n")
+    box.commit("base")
+
+
+def test_a_rule_leaving_committed_secrets_in_plaintext_is_named_and_fails_the_review(sandbox: Sandbox) -> None:
+    _committed(sandbox)
+    (sandbox.repo / ".sealfile.yaml").write_text(RULE.format(recipient=sandbox.recipient)
+                                                 + "    unencrypted_regex: .\n")
+    sandbox.commit("tidy the config")
+    done = sandbox.sealfile("review", "HEAD~1", "HEAD", check=False, env=sandbox.keyless_env())
+    assert done.returncode == 3, done.stdout + done.stderr
+    recipients = section(done.stdout, "!!! RECIPIENTS CHANGED !!!")
+    assert ".sealfile.yaml: creation rule encryption ADDED unencrypted_regex: . (path_regex 'prod')" in recipients
+    violations = section(done.stdout, "POLICY VIOLATIONS:")
+    assert (".sealfile.yaml: creation rule (unencrypted_regex: .) would leave prod.enc.yaml: db.password, "
+            "api.token in plaintext, named like secrets and sealed now") in violations
+    assert "db.host" not in violations  # not named like a secret: for attention
+    assert (".sealfile.yaml: creation rule (unencrypted_regex: .) would leave prod.enc.yaml: db.host in plaintext, "
+            "sealed now") in section(done.stdout, "NEEDS ATTENTION:")
+    assert "s3cret" not in done.stdout
+
+
+def test_a_narrower_rule_is_named_and_passes(sandbox: Sandbox) -> None:
+    _committed(sandbox)
+    rule = RULE.format(recipient=sandbox.recipient)
+    (sandbox.repo / ".sealfile.yaml").write_text(rule + "    encrypted_regex: ^(password|token)$\n")
+    sandbox.commit("seal only the secrets")
+    (sandbox.repo / ".sealfile.yaml").write_text(rule + "    encrypted_regex: ^(password|token|host)$\n")
+    sandbox.commit("and the host")
+    first = sandbox.sealfile("review", "HEAD~2", "HEAD~1", env=sandbox.keyless_env())
+    assert ".sealfile.yaml: creation rule encryption ADDED encrypted_regex: ^(password|token)$ (path_regex 'prod')" \
+        in section(first.stdout, "!!! RECIPIENTS CHANGED !!!")
+    second = sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env())
+    changed = [line.strip() for line in section(second.stdout, "!!! RECIPIENTS CHANGED !!!").splitlines()]
+    assert changed[1:] == [
+        ".sealfile.yaml: creation rule encryption ADDED encrypted_regex: ^(password|token|host)$ (path_regex 'prod')",
+        ".sealfile.yaml: creation rule encryption removed encrypted_regex: ^(password|token)$ (path_regex 'prod')"]
+    assert "POLICY VIOLATIONS" not in first.stdout + second.stdout
