@@ -123,7 +123,8 @@ def plain_characters(text: str) -> bool:
 
 def rest_value(text: str, line_end: int, rest: str, column: int, start: int) -> tuple[Any, str | None, int] | None:
     """The value the line scan reads from ``rest``, the rest of a ``key: ...`` line from ``start`` to ``line_end``,
-    its key at ``column``: ``(value, style, end of its span)``, or ``None`` outside the subset."""
+    its key at ``column``: ``(value, style, end of its span)``, or ``None`` outside the subset. :func:`fast_scan`
+    reads each line so, inline (tests/stores/yaml/test_fastscan.py compares the two)."""
     if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest:
         return rest, None, start + len(rest)
     if rest == "|" or rest == "|-":
@@ -230,13 +231,18 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
         start = match.start(5)
         if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest:  # most lines of a sealed file
             value, style, end = rest, None, start + len(rest)
+        elif rest == "|" or rest == "|-":  # rest_value's reading, inlined: a call a line costs ~1.5 k instructions
+            block = literal_block(text, match.end() + 1, column, rest == "|")
+            if block is None:
+                return None
+            (value, end), style = block, "|"
+            skip_to = end  # its lines are the value's
         else:
-            found = rest_value(text, match.end(), rest, column, start)
+            found = line_value(rest)
             if found is None:
                 return None
-            value, style, end = found
-            if style == "|":
-                skip_to = end  # its lines are the value's
+            value, style, length = found
+            end = start + length
         mapping[key] = value
         leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start, end, style))
     if not stack or any(entry[5] is not _NOTHING for entry in stack):

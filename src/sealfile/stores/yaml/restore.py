@@ -44,7 +44,7 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
     edits: list[Edit] = []
     exact = "%" not in text or "%TAG" not in text  # one character first: memchr, not a substring search
     in_place = exact and checkable(scanned)  # whether only recorded spellings need a check
-    spellings: list[tuple[Leaf, Edit]] = []
+    spellings: list[tuple[Leaf, int, Any]] = []
     mapping_indent: int | None = None
     newline = line_break(text)  # once: a scan of the whole text per value made opening quadratic
     tabs = "\t" in text  # a spelling written afresh is certain only where no tab may follow it
@@ -52,8 +52,8 @@ def plaintext(text: str, scanned: Scan, leaves: list[Leaf],
     for leaf, (scalar, layout) in zip(leaves, values, strict=True):
         written = recorded_spelling(layout, leaf) if layout else None
         if written is not None:  # the writer's word for what the value's text is: a forger's may lie
-            edits.append(restored := restore_edit(text, leaf, written))
-            spellings.append((leaf, restored))
+            spellings.append((leaf, len(edits), scalar.value))
+            edits.append(restore_edit(text, leaf, written))
             exact = False
             continue
         if layout or tabs:  # a spelling recorded for another place: afresh, then checked
@@ -101,20 +101,23 @@ def _double_quoted(text: str, leaf: Leaf, scalar: Styled) -> Edit:
     return one_line_edit(text, leaf, double_quoted_any(value) if isinstance(value, str) else json.dumps(str(value)))
 
 
-def ensure_same(text: str, expected: Any, engine: Engine, under: Path = (),
-                spelled: list[Spelled] | None = None) -> None:
-    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``),
-    naming the first place it differs. ``spelled``: the recorded spellings :func:`plaintext` put back, when
+def ensure_same(text: str, expected: Any, engine: Engine, under: Path = (), spelled: list[Spelled] | None = None,
+                fill: Callable[[], None] = lambda: None) -> None:
+    """Refuse a plaintext that would not read back as ``expected`` (what the sealed file holds at ``under``; a
+    mapping or list that ``fill()`` puts the values in, called for a whole read only), naming the first place
+    it differs. ``spelled``: the recorded spellings :func:`plaintext` put back, when
     they are all that needs a check; checked where they stand if :func:`.spelled.spellings_read` can tell
     (the suite's check of the line scan reads the whole text too, and compares)."""
     if spelled is not None and spellings_read(text, spelled):
         if CHECK_VARIABLE not in os.environ:
             return
         try:
+            fill()
             _ensure_read_back(text, expected, engine, under)
         except FormatError as err:
             raise AssertionError("the spellings read in place, the whole text does not read back") from err
         return
+    fill()
     _ensure_read_back(text, expected, engine, under)
 
 

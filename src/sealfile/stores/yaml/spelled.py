@@ -16,6 +16,8 @@ count past the limit) gives ``False``, and the caller reads the whole text again
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import le, sub
 from typing import Any
 
 from sealfile.model.scalars import same_data
@@ -24,9 +26,9 @@ from sealfile.stores.yaml.fastscan import LINE, FastScan, plain_characters, rest
 from sealfile.stores.yaml.linevalues import line_value
 from sealfile.stores.yaml.scan import LINE_SCAN_NODES, Leaf, Scan
 
-Spelled = tuple[Leaf, str, int, str]
+Spelled = tuple[Leaf, str, int, str, Any]
 """A leaf whose recorded spelling was put back: the start of its line in the sealed text up to its token,
-where the spelling starts in the opened text, and the spelling."""
+where the spelling starts in the opened text, the spelling, and the value its token holds."""
 
 
 def checkable(scanned: Scan) -> bool:
@@ -34,27 +36,21 @@ def checkable(scanned: Scan) -> bool:
     return isinstance(scanned, FastScan)
 
 
-def placed(leaves_edits: list[tuple[Leaf, tuple[int, int, str]]], edits: list[tuple[int, int, str]],
+def placed(spellings: list[tuple[Leaf, int, Any]], edits: list[tuple[int, int, str]],
            text: str) -> list[Spelled] | None:
-    """Where each of ``leaves_edits`` (recorded spellings, among ``edits`` of ``text`` in document order) starts
-    once ``edits`` are made; ``None`` if the edits are out of order or one moved its token's start."""
-    wanted = {id(edit): leaf for leaf, edit in leaves_edits}
+    """Where each recorded spelling (its leaf, the index of its edit among ``edits`` of ``text``, its value) starts
+    once ``edits`` are made; ``None`` if the edits are out of document order or one moved its token's start."""
+    starts, ends, written = zip(*edits, strict=True)  # in C: no Python loop over every edit
+    if not all(map(le, ends[:-1], starts[1:])):
+        return None
+    shifts = [0, *accumulate(map(sub, map(len, written), map(sub, ends, starts)))]
     found: list[Spelled] = []
-    shift = previous = 0
-    for edit in edits:
-        start, end, written = edit
-        if start < previous:
+    for leaf, index, value in spellings:
+        start = starts[index]
+        if start != leaf.start:
             return None
-        leaf = wanted.get(id(edit))
-        if leaf is not None:
-            if start != leaf.start:
-                return None
-            found.append((leaf, text[text.rfind("\n", 0, start) + 1:start], start + shift, written))
-            if len(found) == len(wanted):
-                return found
-        shift += len(written) - (end - start)
-        previous = end
-    return None
+        found.append((leaf, text[text.rfind("\n", 0, start) + 1:start], start + shifts[index], written[index], value))
+    return found
 
 
 def spellings_read(opened: str, spelled: list[Spelled]) -> bool:
@@ -65,7 +61,7 @@ def spellings_read(opened: str, spelled: list[Spelled]) -> bool:
     return all(_reads_as(opened, *one) for one in spelled)
 
 
-def _reads_as(opened: str, leaf: Leaf, before: str, at: int, written: str) -> bool:
+def _reads_as(opened: str, leaf: Leaf, before: str, at: int, written: str, expected: Any) -> bool:
     line_start = opened.rfind("\n", 0, at) + 1
     if opened[line_start:at] != before:
         return False
@@ -89,4 +85,4 @@ def _reads_as(opened: str, leaf: Leaf, before: str, at: int, written: str) -> bo
             return False
     elif "\n" in written:
         return False
-    return same_data(found[0], leaf.parent[slot])
+    return same_data(found[0], expected)
