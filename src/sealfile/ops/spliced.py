@@ -163,10 +163,10 @@ class SplicedOpen(OpenDocument):
         leaves, payloads = self._opened_under(under)
         with gc_paused():
             values = [(decode_scalar(encoded), layout) for encoded, layout in map(unpack_payload, payloads)]
-            text, checked = restore.plaintext(self._sealed.body, self._sealed.scan, leaves, values)
-        if not checked:
-            self._fill(leaves, payloads)
-            restore.ensure_same(text, get_at(self._sealed.scan.tree, under), self._sealed.engine, under)
+            text, checked, spelled = restore.plaintext(self._sealed.body, self._sealed.scan, leaves, values)
+        if not checked:  # the values go in the tree for a whole read only (spellings checked in place bring theirs)
+            restore.ensure_same(text, get_at(self._sealed.scan.tree, under), self._sealed.engine, under, spelled,
+                                lambda: self._fill(leaves, payloads))
         return text
 
     def subtree_text(self, path: Path) -> str:

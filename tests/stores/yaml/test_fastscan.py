@@ -377,7 +377,7 @@ def test_blank_and_comment_lines_cost_no_step_of_the_scan(monkeypatch: pytest.Mo
     """A hostile megabyte of blank or comment lines is a million lines: the scan passes over them in the regular
     expression, and its loop runs once a line it reads, not once a line of the text (10 s a megabyte)."""
     steps = []
-    line = fastscan._LINE
+    line = fastscan.LINE
 
     class Counted:
         def finditer(self, text: str) -> object:
@@ -385,9 +385,27 @@ def test_blank_and_comment_lines_cost_no_step_of_the_scan(monkeypatch: pytest.Mo
                 steps.append(match)
                 yield match
 
-    monkeypatch.setattr(fastscan, "_LINE", Counted())
+    monkeypatch.setattr(fastscan, "LINE", Counted())
     padding = "\n  \n# comment\n   # indented comment\n" * 2_000
     text = f"a: {TOKEN}\n{padding}b:\n{padding}  c: x\n{padding}{METADATA}{padding}"
     found = _line_scan(text)
     assert found is not None and found.tree == {"a": TOKEN, "b": {"c": "x"}}
     assert len(steps) <= 3 + METADATA.count("\n") + 1
+
+
+@pytest.mark.parametrize("value", sorted({*_EDGES, *_PLAIN} - {"", "# c"}))
+def test_rest_value_reads_a_line_as_the_line_scan_does(value: str) -> None:
+    """``rest_value``, which the spellings put back by decrypt are checked with (stores/yaml/spelled.py), reads
+    a value as ``fast_scan`` does inline."""
+    text = f"a:\n  k: {value}\n" + ("    body\n" if value in ("|", "|-") else "") + "b: 1\n"
+    if not fastscan.plain_characters(text):
+        return
+    start = text.index("k: ") + 3
+    read = fastscan.rest_value(text, text.index("\n", start), value, 2, start)
+    found = _line_scan(text)
+    if found is None:
+        assert read is None
+        return
+    leaf, = (leaf for leaf in found.leaves if leaf.path == ("a", "k"))
+    assert read is not None and (read[0], read[1], read[2]) == (leaf.value, leaf.style, leaf.end)
+    assert type(read[0]) is type(leaf.value)

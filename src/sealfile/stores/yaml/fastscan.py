@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _MAX_DEPTH = 50
 # group 1 starts a line read; the blank and comment lines before it pass in C (a hostile MB holds a million)
-_LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.M)
+LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.M)
 _NOTHING = object()
 _CONTROLS = [chr(code) for code in (*range(10), *range(11, 32), 127)]
 """The ASCII characters the subset does not hold (a tab, CR or other control): looked for one by one (memchr), a
@@ -119,12 +119,30 @@ class FastScan(Scan):
         self._containers = value
 
 
+def plain_characters(text: str) -> bool:
+    """Whether ``text`` holds only the characters the subset holds (ASCII, no tab, CR or other control)."""
+    return text.isascii() and not any(map(text.__contains__, _CONTROLS))
+
+
+def rest_value(text: str, line_end: int, rest: str, column: int, start: int) -> tuple[Any, str | None, int] | None:
+    """The value the line scan reads from ``rest``, the rest of a ``key: ...`` line from ``start`` to ``line_end``,
+    its key at ``column``: ``(value, style, end of its span)``, or ``None`` outside the subset. :func:`fast_scan`
+    reads each line so, inline (tests/stores/yaml/test_fastscan.py compares the two)."""
+    if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest:
+        return rest, None, start + len(rest)
+    if rest == "|" or rest == "|-":
+        block = literal_block(text, line_end + 1, column, rest == "|")
+        return None if block is None else (block[0], "|", block[1])
+    found = line_value(rest)
+    return None if found is None else (found[0], found[1], start + found[2])
+
+
 def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     """``text`` read by the line scan, or ``None`` when it is not in the subset (see the module).
 
     ``full_scan``: ruamel's scan, for the nodes when asked for (and a metadata block outside the
     subset :mod:`.metalines` reads)."""
-    if not text.isascii() or any(map(text.__contains__, _CONTROLS)):
+    if not plain_characters(text):
         return None
     nodes = LazyNodes(text, full_scan)
     scanned = FastScan(text, nodes)
@@ -137,7 +155,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
     stack: list[list[Any]] = []
     metadata_at = -1
     skip_to = 0
-    for match in _LINE.finditer(text):
+    for match in LINE.finditer(text):
         if skip_to and match.start(1) < skip_to:
             continue  # a line of a block scalar
         spaces, dash, gap, key, rest = match.groups()
@@ -216,7 +234,7 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
         start = match.start(5)
         if rest[:4] == "ENC[" and rest[-1] == "]" and " " not in rest:  # most lines of a sealed file
             value, style, end = rest, None, start + len(rest)
-        elif rest == "|" or rest == "|-":
+        elif rest == "|" or rest == "|-":  # rest_value's reading, inlined: a call a line costs ~1.5 k instructions
             block = literal_block(text, match.end() + 1, column, rest == "|")
             if block is None:
                 return None
