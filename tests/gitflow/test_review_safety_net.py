@@ -135,6 +135,10 @@ INERT = {
     "allow_failure": (".gitlab-ci.yml", GITLAB, GITLAB + "  allow_failure: true\n"),
     "when: manual": (".gitlab-ci.yml", GITLAB, GITLAB + "  when: manual\n"),
     "when: never": (".gitlab-ci.yml", GITLAB, GITLAB.replace("  script:", "  when: never\n  script:")),
+    "azure condition: false": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
+                               "steps:\n  - script: python -m sealfile check\n    condition: false\n"),
+    "azure continueOnError": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
+                              "steps:\n  - script: python -m sealfile check\n    continueOnError: true\n"),
     "stages: [manual]": (".pre-commit-config.yaml", PRE_COMMIT,
                          PRE_COMMIT.replace(HOOK, HOOK + "        stages: [manual]\n")),
 }

@@ -11,10 +11,11 @@ Read as text, never as YAML or as a program: comment lines (``#``, ``//``) and t
 line scanned once, what a file runs told by the words ``sealfile [flags] review|check`` or the pre-commit hook
 id ``sealfile-check``. A step kept but made inert counts as removed (:func:`runs_sealfile`): its mapping (a step, a
 job, a hook, told by indentation alone) switched off by ``if: false``, ``continue-on-error: true``, GitLab's
-``allow_failure: true`` or ``when: manual|never``, pre-commit's ``stages: [manual]``; its exit status swallowed on
-its line (``|| true``, ``; true``, ``|| :``, ``|| exit 0``); or a bare ``exit 0`` or ``set +e`` before it in the
-same script. Not told: a condition that is not a literal (``if: github.event_name == 'pull_request'`` runs), rules
-of GitLab's ``rules:`` items, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``.
+``allow_failure: true`` or ``when: manual|never``, pre-commit's ``stages: [manual]``, Azure's ``condition: false``,
+``enabled: false`` or ``continueOnError: true``; its exit status swallowed on its line (``|| true``, ``; true``,
+``|| :``, ``|| exit 0``); or a bare ``exit 0`` or ``set +e`` before it in the same script. Not told: a condition
+that is not a literal (``if: github.event_name == 'pull_request'`` runs), an ``exit 0`` inside an ``if``, GitLab's
+``rules:`` items, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def runs_guard(path: str) -> bool:
 
 
 _SWITCHED_OFF = re.compile(
-    r"(?:if:[ \t]*(?P<q1>['\"]?)(?:false|\$\{\{[ \t]*false[ \t]*\}\})(?P=q1)"
-    r"|(?:continue-on-error|allow_failure):[ \t]*(?P<q2>['\"]?)(?:true|\$\{\{[ \t]*true[ \t]*\}\})(?P=q2)"
+    r"(?:(?:if|condition|enabled):[ \t]*(?P<q1>['\"]?)(?:false|\$\{\{[ \t]*false[ \t]*\}\})(?P=q1)"
+    r"|(?:continue-on-error|continueOnError|allow_failure):"
+    r"[ \t]*(?P<q2>['\"]?)(?:true|\$\{\{[ \t]*true[ \t]*\}\})(?P=q2)"
     r"|when:[ \t]*(?P<q3>['\"]?)(?:manual|never)(?P=q3)"
     r"|stages:[ \t]*\[[ \t]*(?P<q4>['\"]?)manual(?P=q4)[ \t]*\])[ \t]*\Z")
 """A key that switches off the mapping (step, job, hook) it is in, whatever else it holds."""
