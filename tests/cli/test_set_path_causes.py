@@ -8,7 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
+from sealfile.ops.change import set_value
+from sealfile.ops.read import decrypt_text
+from sealfile.ops.seal import seal_text
+from sealfile.stores import get_store
 from tests.support.cli import RunCli
 from tests.support.identities import AgeIdentity
 
@@ -24,8 +29,11 @@ FLAT = "a dotenv file is flat: values cannot be mappings or lists: a key path th
 
 # (file, command and key path, the cause after "FILE: KEYPATH: ")
 CAUSES = [
-    ("j.json", ("set", '["x"][0]'), NULL_LIST + "set x --type yaml '[...]'"),
-    ("j.json", ("set", "x[0][1]"), NULL_LIST + "set x --type yaml '[...]'"),
+    ("j.json", ("set", '["x"][true]'), NULL_LIST.replace("not int", "not bool") + "set x --type yaml '[...]'"),
+    ("j.json", ("set", "x[0][1]"), "no such list index (the list is empty; 0 appends one)"),
+    ("j.json", ("set", "n[1]"), "no such list index (the list is empty; 0 appends one)"),
+    ("y.yaml", ("set", "x[1]"), "no such list index (the list is empty; 0 appends one)"),
+    ("y.yaml", ("set", "n[0][2]"), "no such list index (the list is empty; 0 appends one)"),
     ("j.json", ("set", "s[0]"), SINGLE.format("s")),
     ("j.json", ("set", "l[0][0]"), SINGLE.format("l.0")),
     ("j.json", ("set", "m[0]"), "JSON keys are strings, not int (quote the key)"),
@@ -60,3 +68,20 @@ def test_a_refused_key_path_names_its_true_cause(run_cli: RunCli, age_identity: 
     assert done.returncode == 1 and path.read_bytes() == before
     assert done.stderr == f"sealfile: error: {path}: {keypath}: {cause}\n"
     assert "str" not in done.stderr.replace("strings", "")  # no value is ever quoted
+
+
+# What `sops set f '["x"][0]' '"v"'` (3.11) writes, for x null or missing, in YAML and JSON alike
+CREATED = [("x[0]", ["v"]), ("x[0].a", [{"a": "v"}]), ("x.a[0]", {"a": ["v"]}), ("x[0][0]", [["v"]])]
+
+
+@pytest.mark.parametrize("name", ["y.yaml", "j.json"])
+@pytest.mark.parametrize("x", ["null", "missing"])
+@pytest.mark.parametrize(("keypath", "created"), CREATED, ids=[keypath for keypath, _ in CREATED])
+def test_an_index_below_nothing_creates_a_list_as_sops_does(age_identity: AgeIdentity, name: str, x: str,
+                                                           keypath: str, created: object) -> None:
+    """``x[0]`` where x was null or missing wrote the mapping ``x: {0: v}`` in YAML (an integer key no application
+    reading a list finds) and was refused in JSON as an integer key; ``sops set`` makes a list in both."""
+    store = get_store(name.split(".")[1])
+    plain = FILES[name] if x == "null" else FILES[name].replace('"x": null, ', "").replace("x: null\n", "")
+    changed = set_value(seal_text(plain, [age_identity.key], store=store), keypath, "v", store)
+    assert YAML(typ="safe").load(decrypt_text(changed, store=store))["x"] == created  # JSON is YAML

@@ -103,4 +103,87 @@ def test_a_hostile_workflow_is_read_in_bounded_time(sandbox: Sandbox) -> None:
     started = time.process_time()
     assert runs_sealfile(text) == set()
     assert runs_sealfile(text + "\nsealfile review x y\n") == {"review"}
+    nested = "".join(" " * depth + "- if: x\n" for depth in range(0, 1000, 2)) * 10  # mappings open and closed
+    swallowed = ("sealfile review " + ";" + " " * 1000) * 200 + "\n"
+    assert runs_sealfile(nested + nested + swallowed) == {"review"}
     assert time.process_time() - started < 2
+
+
+STEP = "      - run: sealfile review origin/main HEAD --format markdown\n"
+GITLAB = "review:\n  script:\n    - sealfile review $CI_MERGE_REQUEST_DIFF_BASE_SHA HEAD\n"
+HOOK = "      - id: sealfile-check\n"
+
+# (file, before, what the change makes of it): the step is kept but can no longer fail anything
+INERT = {
+    "step if: false": (".github/workflows/secrets.yml", WORKFLOW,
+                       WORKFLOW.replace(STEP, STEP + "        if: false\n")),
+    "step if: ${{ false }}": (".github/workflows/secrets.yml", WORKFLOW, WORKFLOW.replace(
+        STEP, "      - if: ${{ false }}\n        run: sealfile review origin/main HEAD --format markdown\n")),
+    "job if: false": (".github/workflows/secrets.yml", WORKFLOW,
+                      WORKFLOW.replace("    runs-on:", "    if: 'false'\n    runs-on:")),
+    "continue-on-error": (".github/workflows/secrets.yml", WORKFLOW,
+                          WORKFLOW.replace(STEP, STEP + "        continue-on-error: true\n")),
+    "|| true": (".github/workflows/secrets.yml", WORKFLOW, WORKFLOW.replace("markdown\n", "markdown || true\n")),
+    "; true": (".github/workflows/secrets.yml", WORKFLOW, WORKFLOW.replace("markdown\n", "markdown; true\n")),
+    "|| :": (".husky/pre-commit", "#!/bin/sh\nsealfile check\n", "#!/bin/sh\nsealfile check || :\n"),
+    "set +e": (".github/workflows/secrets.yml", WORKFLOW,
+               WORKFLOW.replace(STEP, "      - run: |\n          set +e\n          sealfile review origin/main HEAD\n"
+                                      "          echo done\n")),
+    "exit 0 before": (".husky/pre-commit", "#!/bin/sh\nsealfile check\n", "#!/bin/sh\nexit 0\nsealfile check\n"),
+    "gitlab exit 0 before": (".gitlab-ci.yml", GITLAB,
+                             GITLAB.replace("    - sealfile", "    - exit 0\n    - sealfile")),
+    "allow_failure": (".gitlab-ci.yml", GITLAB, GITLAB + "  allow_failure: true\n"),
+    "when: manual": (".gitlab-ci.yml", GITLAB, GITLAB + "  when: manual\n"),
+    "when: never": (".gitlab-ci.yml", GITLAB, GITLAB.replace("  script:", "  when: never\n  script:")),
+    "azure condition: false": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
+                               "steps:\n  - script: python -m sealfile check\n    condition: false\n"),
+    "azure continueOnError": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
+                              "steps:\n  - script: python -m sealfile check\n    continueOnError: true\n"),
+    "stages: [manual]": (".pre-commit-config.yaml", PRE_COMMIT,
+                         PRE_COMMIT.replace(HOOK, HOOK + "        stages: [manual]\n")),
+}
+
+
+@pytest.mark.parametrize(("name", "before", "after"), INERT.values(), ids=INERT.keys())
+def test_a_step_made_inert_fails_the_review_as_a_removed_one(sandbox: Sandbox, name: str, before: str,
+                                                             after: str) -> None:
+    """Kept but unable to fail (skipped, manual, its exit status thrown away): it passed unremarked (exit 0)."""
+    _write(sandbox, name, before)
+    sandbox.commit("base")
+    _write(sandbox, name, after)
+    sandbox.commit("inert")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert f"{name}: ran 'sealfile " in shown and "before this change and no longer does" in shown, shown
+
+
+LIVE = {
+    "if: a condition": (".github/workflows/secrets.yml", WORKFLOW.replace(
+        "    runs-on:", "    if: github.event_name == 'pull_request'\n    runs-on:")),
+    "another step inert": (".github/workflows/secrets.yml", WORKFLOW.replace(
+        "      - run: pip install sealfile\n", "      - run: pip install sealfile || true\n        if: false\n"
+                                              "        continue-on-error: true\n")),
+    "&& echo": (".github/workflows/secrets.yml", WORKFLOW.replace("markdown\n", "markdown && echo reviewed\n")),
+    "exit 0 in an if": (".github/workflows/secrets.yml", WORKFLOW.replace(
+        STEP, "      - run: |\n          if [ -z \"$BASE\" ]; then\n            exit 0\n          fi\n"
+              "          sealfile review origin/main HEAD\n")),
+    "exit 0 in an earlier step": (".github/workflows/secrets.yml", WORKFLOW.replace("pip install sealfile", "exit 0")),
+    "gitlab rules when: never": (".gitlab-ci.yml", GITLAB.replace(
+        "  script:", "  rules:\n    - if: $CI_PIPELINE_SOURCE == 'schedule'\n      when: never\n    - when: always\n"
+                     "  script:")),
+    "another hook manual": (".pre-commit-config.yaml", PRE_COMMIT.replace(
+        "      - id: black\n", "      - id: black\n        stages: [manual]\n")),
+}
+
+
+@pytest.mark.parametrize(("name", "after"), LIVE.values(), ids=LIVE.keys())
+def test_a_step_still_able_to_fail_passes(sandbox: Sandbox, name: str, after: str) -> None:
+    """Near misses: a condition that is not a literal, another step or hook made inert, an exit in an ``if``."""
+    before = {".gitlab-ci.yml": GITLAB, ".pre-commit-config.yaml": PRE_COMMIT}.get(name, WORKFLOW)
+    _write(sandbox, name, before)
+    sandbox.commit("base")
+    _write(sandbox, name, after)
+    sandbox.commit("edited")
+    status, shown = sandbox.review_last()
+    assert status == 0, shown
+    assert "no longer does" not in shown

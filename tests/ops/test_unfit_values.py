@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sealfile.errors import FormatError
+from sealfile.errors import FormatError, KeyPathError
 from sealfile.ops import change
 from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
@@ -140,20 +140,37 @@ def test_set_refuses_a_yaml_value_whose_tag_its_text_contradicts(age_identity: A
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize(("keypath", "quoted"), [('["n"][0]', '["n"]["0"]'), ('["missing"][0]', '["missing"]["0"]'),
-                                                ('["missing"][0]["x"]', '["missing"]["0"]["x"]'), ("[0]", '["0"]'),
-                                                ('["l"][0][1]', '["l"][0]["1"]')])
+@pytest.mark.parametrize(("keypath", "quoted"), [('["m"][0]', '["m"]["0"]'), ('["n"][true]', '["n"]["true"]'),
+                                                ('["missing"][true]["x"]', '["missing"]["true"]["x"]'),
+                                                ("[0]", '["0"]'), ('["l"][0][true]', '["l"][0]["true"]')])
 def test_set_refuses_a_key_its_path_would_make_that_json_cannot_hold(age_identity: AgeIdentity, keypath: str,
                                                                       quoted: str) -> None:
-    """A bracketed index where ``set`` makes a new mapping (below a null, a missing key, a new list item) is
-    an integer key: JSON has none, and the refusal said "please report it" instead of how to write the key."""
+    """A bracketed key that is not a string where ``set`` makes or fills a mapping (an existing one, below a null,
+    a missing key, a new list item) is an integer or boolean key: JSON has none, and the refusal said "please report
+    it" instead of how to write the key. (A bracketed index below a null or a missing key makes a list, as
+    ``sops set`` does: :func:`test_an_index_below_nothing_makes_a_list_in_json_too`.)"""
     store = get_store("json")
-    sealed = seal_text('{"n": null, "a": 1, "l": []}\n', [age_identity.key], store=store)
-    with pytest.raises(FormatError, match=r"JSON keys are strings, not int \(quote the key\)") as refused:
+    sealed = seal_text('{"n": null, "a": 1, "l": [], "m": {}}\n', [age_identity.key], store=store)
+    with pytest.raises(FormatError, match=r"JSON keys are strings, not (int|bool) \(quote the key\)") as refused:
         change.set_value(sealed, keypath, "v", store)
     assert refused.value.keypath == keypath
     assert "please report" not in str(refused.value)
     assert '"v"' in decrypt_text(change.set_value(sealed, quoted, "v", store), store=store)  # as the hint says
+
+
+@pytest.mark.parametrize(("keypath", "made"), [('["n"][0]', ("n", ["v"])), ('["missing"][0]', ("missing", ["v"])),
+                                              ('["missing"][0]["x"]', ("missing", [{"x": "v"}])),
+                                              ('["l"][0][0]', ("l", [["v"]]))])
+def test_an_index_below_nothing_makes_a_list_in_json_too(age_identity: AgeIdentity, keypath: str,
+                                                          made: tuple[str, Any]) -> None:
+    """These were refused as integer keys; ``sops set`` (3.11) writes these lists. ``["l"][0][1]`` (a new item's
+    second index) is refused as in an empty list."""
+    store = get_store("json")
+    sealed = seal_text('{"n": null, "l": []}\n', [age_identity.key], store=store)
+    key, value = made
+    assert read_back(decrypt_text(change.set_value(sealed, keypath, "v", store), store=store))[key] == value
+    with pytest.raises(KeyPathError, match=r"no such list index \(the list is empty; 0 appends one\)"):
+        change.set_value(sealed, '["l"][0][1]', "v", store)
 
 
 def read_back(text: str) -> Any:
@@ -162,8 +179,14 @@ def read_back(text: str) -> Any:
 
 
 def test_an_integer_key_is_still_made_where_the_syntax_holds_one(age_identity: AgeIdentity) -> None:
+    """In YAML an index names an integer key of a mapping that is there; below a null, a missing key or a new list
+    item it makes a list (as ``sops set`` does), and the integer key is written as a value: ``--type yaml '{0: v}'``."""
     store = get_store("yaml")
-    sealed = seal_text("n:\nl: []\n", [age_identity.key], store=store)
-    for keypath, key in (('["n"][0]', 0), ('["missing"][0]', 0), ('["l"][0][1]', 1)):
+    sealed = seal_text("n:\nl: []\nm: {}\n", [age_identity.key], store=store)
+    assert read_back(decrypt_text(change.set_value(sealed, '["m"][0]', "v", store), store=store))["m"] == {0: "v"}
+    for keypath, key in (('["n"]', "n"), ('["missing"]', "missing"), ('["l"][0]', "l")):
+        read = read_back(decrypt_text(change.set_value(sealed, keypath, {0: "v"}, store), store=store))
+        assert (read["l"][0] if key == "l" else read[key]) == {0: "v"}
+    for keypath, key in (('["n"][0]', "n"), ('["missing"][0]', "missing"), ('["l"][0][0]', "l")):
         read = read_back(decrypt_text(change.set_value(sealed, keypath, "v", store), store=store))
-        assert key in (read["l"][0] if key else read.get("n") or read["missing"])
+        assert (read["l"][0] if key == "l" else read[key]) == ["v"]

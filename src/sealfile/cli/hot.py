@@ -128,7 +128,6 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     from sealfile.ops.config import trust_near
     from sealfile.ops.plain_secrets import guard
     from sealfile.ops.read import refuse_sealing_over
-    from sealfile.ops.sops_files import refuse_to_write
     from sealfile.stores import fitting_name, store_for
 
     check_destination(file, output, in_place)
@@ -153,7 +152,7 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
         if not plaintext and not io.names_a_file(file):  # a pipe, whose producer may have failed
             raise SealfileError("the input is empty (did the command before the pipe fail?): nothing was written; "
                                 "to start an empty sealed file, encrypt an empty file")
-        refuse_to_write(plaintext, None if io.is_stdio(file) else str(file))  # as SOPS names its store
+        seal.refuse_to_seal(plaintext, store, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         try:
             sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
         except FormatError as err:

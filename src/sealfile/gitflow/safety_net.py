@@ -9,7 +9,13 @@ a required workflow); a team that moves the step to another file of the same cha
 
 Read as text, never as YAML or as a program: comment lines (``#``, ``//``) and trailing comments left out, each
 line scanned once, what a file runs told by the words ``sealfile [flags] review|check`` or the pre-commit hook
-id ``sealfile-check``. A step kept but made inert (``if: false``, ``|| true``) is not told.
+id ``sealfile-check``. A step kept but made inert counts as removed (:func:`runs_sealfile`): its mapping (a step, a
+job, a hook, told by indentation alone) switched off by ``if: false``, ``continue-on-error: true``, GitLab's
+``allow_failure: true`` or ``when: manual|never``, pre-commit's ``stages: [manual]``, Azure's ``condition: false``,
+``enabled: false`` or ``continueOnError: true``; its exit status swallowed on its line (``|| true``, ``; true``,
+``|| :``, ``|| exit 0``); or a bare ``exit 0`` or ``set +e`` before it in the same script. Not told: a condition
+that is not a literal (``if: github.event_name == 'pull_request'`` runs), an ``exit 0`` inside an ``if``, GitLab's
+``rules:`` items, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``.
 """
 
 from __future__ import annotations
@@ -41,17 +47,81 @@ def runs_guard(path: str) -> bool:
             or (path.startswith(".husky/") and not path.startswith(".husky/_/")))
 
 
+_SWITCHED_OFF = re.compile(
+    r"(?:(?:if|condition|enabled):[ \t]*(?P<q1>['\"]?)(?:false|\$\{\{[ \t]*false[ \t]*\}\})(?P=q1)"
+    r"|(?:continue-on-error|continueOnError|allow_failure):"
+    r"[ \t]*(?P<q2>['\"]?)(?:true|\$\{\{[ \t]*true[ \t]*\}\})(?P=q2)"
+    r"|when:[ \t]*(?P<q3>['\"]?)(?:manual|never)(?P=q3)"
+    r"|stages:[ \t]*\[[ \t]*(?P<q4>['\"]?)manual(?P=q4)[ \t]*\])[ \t]*\Z")
+"""A key that switches off the mapping (step, job, hook) it is in, whatever else it holds."""
+_SWALLOWED = re.compile(r"(?:\|\||;)[ \t]*(?:true|:|exit[ \t]+0)(?![\w-])")
+"""An exit status thrown away after a command: a failing check then passes."""
+_STOPPED = re.compile(r"(?:^|;|\[|,|^[\w.-]+:)[ \t]*['\"]?(?:exit[ \t]+0|set[ \t]+\+e)(?![\w-])")
+"""``exit 0`` (nothing after it runs) or ``set +e`` (a failure goes on) as a statement of its own, not one an
+``if``/``&&`` makes conditional: what follows in its script no longer fails the step."""
+_KEY = re.compile(r"[\w.-]+:(?:[ \t]|\Z)")
+
+
+class _Mapping:
+    """A mapping of a file read by indentation alone (a step, a job, a hook): what it runs, whether switched off."""
+
+    __slots__ = ("column", "found", "off")
+
+    def __init__(self, column: int) -> None:
+        self.column, self.found, self.off = column, set[str](), False
+
+
 def runs_sealfile(text: str) -> set[str]:
-    """The sealfile commands (``review``, ``check``) ``text`` runs, comments left out."""
-    found: set[str] = set()
+    """The sealfile commands (``review``, ``check``) ``text`` runs, comments left out and steps made inert too
+    (module doc): one pass over the lines, a stack of the mappings open at each."""
+    stack = [_Mapping(-1)]
+    stopped_at: int | None = None  # the indentation of a bare 'exit 0' / 'set +e': its script goes on below it
     for line in text.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("#", "//")):
+        stripped = line.lstrip(" ")
+        if not stripped.strip() or stripped.startswith(("#", "//")):
             continue
-        code = _TRAILING_COMMENT.sub("", stripped)
-        found.update(match.group(1) for match in _RUN.finditer(code))
-        if _HOOK_ID.search(code):
-            found.add("check")
+        indent = len(line) - len(stripped)
+        if stopped_at is not None and indent < stopped_at:
+            stopped_at = None
+        code = _TRAILING_COMMENT.sub("", stripped).rstrip()
+        item = code == "-" or code.startswith(("- ", "-\t"))
+        content = code[1:].lstrip() if item else code
+        column = indent + len(code) - len(content) if item else indent
+        _close(stack, column, item)
+        if stack[-1].column < column:
+            stack.append(_Mapping(column))
+        if _SWITCHED_OFF.match(content):
+            stack[-1].off = True
+        stack[-1].found.update(_live_runs(content, stopped_at is not None))
+        if stopped_at is None and not _KEY.match(content) and _STOPPED.match(content):
+            stopped_at = indent
+    _close(stack, -1, False)
+    return stack[0].found
+
+
+def _close(stack: list[_Mapping], column: int, item: bool) -> None:
+    """Close the mappings a line at ``column`` ends (deeper ones; its sibling, for a new list item), each passing
+    what it runs to the one it is in unless switched off."""
+    while stack[-1].column > column or (item and stack[-1].column == column and len(stack) > 1):
+        closed = stack.pop()
+        if not closed.off:
+            stack[-1].found |= closed.found
+
+
+def _live_runs(code: str, stopped: bool) -> set[str]:
+    """The commands ``code`` (one line) runs whose failure still fails it: none after an ``exit 0``/``set +e``."""
+    if stopped or "sealfile" not in code:
+        return set()
+    first_stop, last_swallow = len(code), -1  # each looked for only where its words are: a scan in C first
+    if "exit" in code or "+e" in code:
+        first_stop = next((match.start() for match in _STOPPED.finditer(code)), first_stop)
+    if "||" in code or ";" in code:
+        last_swallow = max((match.start() for match in _SWALLOWED.finditer(code)), default=-1)
+    found = {match.group(1) for match in _RUN.finditer(code)
+             if first_stop > match.start() and last_swallow < match.end()}
+    hook = _HOOK_ID.search(code)
+    if hook and first_stop > hook.start() and last_swallow < hook.end():
+        found.add("check")
     return found
 
 

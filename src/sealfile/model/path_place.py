@@ -7,7 +7,7 @@ missing key would; any other single value is refused, never dropped to make room
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from sealfile.errors import KeyPathError
@@ -100,12 +100,14 @@ def place(tree: Any, keypath: str | Path, new_mapping: Callable[[], Any],
     path, missing = reach(tree, keypath, holds_null)
     if not missing:
         return path, True
+    shown, lists = (keypath, True) if isinstance(keypath, str) else (format_keypath(keypath), False)
     node = get_at(tree, path)
     if not isinstance(node, (list, MutableMapping)):  # a null reach accepted
-        node = get_at(tree, path[:-1])[path[-1]] = new_mapping()
+        node = get_at(tree, path[:-1])[path[-1]] = new_container(missing[0], new_mapping, shown, lists)
     placed = list(path)
     for position, selector in enumerate(missing):
-        new = None if position == len(missing) - 1 else new_mapping()
+        last = position == len(missing) - 1
+        new = None if last else new_container(missing[position + 1], new_mapping, shown, lists)
         if isinstance(node, list):
             placed.append(ListIndex(len(node)))
             node.append(new)
@@ -114,6 +116,24 @@ def place(tree: Any, keypath: str | Path, new_mapping: Callable[[], Any],
             node[placed[-1]] = new
         node = new
     return tuple(placed), False
+
+
+def new_container(selector: Selector, new_mapping: Callable[[], Any], keypath: str, lists: bool = True) -> Any:
+    """What a ``set`` creates for ``selector`` to name something in, where nothing is (a missing key, a null): a
+    list for a bracketed index (``x[0]``, as ``sops set`` makes one), its first item, else a mapping. Not ``lists``:
+    always a mapping (a merge's typed path, whose integer may be a mapping's key)."""
+    if selector.kind != "int" or not lists:
+        return new_mapping()
+    list_index(selector, 0, keypath, append=True)  # the new list is empty: [0] appends, any other is refused
+    return []
+
+
+def built(selectors: Sequence[Selector], value: Any, keypath: str, lists: bool = True) -> Any:
+    """``value`` inside what a ``set`` creates for ``selectors`` below a new key or a null (:func:`new_container`)."""
+    for selector in reversed(selectors):
+        new = new_container(selector, dict, keypath, lists)
+        value = [value] if isinstance(new, list) else {new_key(selector): value}
+    return value
 
 
 def through_value(path: Path) -> str:

@@ -22,13 +22,13 @@ from sealfile.model.metadata import FORMAT_VERSION, Metadata
 from sealfile.model.path_fold import path_codes
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import encode_scalar, layout_record
+from sealfile.model.scalars import encode_scalar, holds_token, is_sealed, layout_record
 from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.rule_recipients import refuse_unexpected
 from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, for_file, from_environment
-from sealfile.ops.sops_files import refuse_to_write
+from sealfile.ops.sops_files import SOPS_MARKER, refuse_to_write
 from sealfile.ops.spliced import read_back as read_back_spliced
 from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import dump_with_metadata, plain_values, read_back
@@ -59,6 +59,27 @@ def seal_text(
 
     sealed = seal_plaintext(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
     return guard([previous], sealed, output or store, unseal=unseal, before_store=store)
+
+
+STRIPPED = ("the value is a sealed value (ENC[...]): the file looks sealed with its metadata missing (stripped or cut "
+            "short); restore it from Git, do not seal it again")
+
+
+def refuse_to_seal(plaintext: str, store: Store, name: str | None = None) -> None:
+    """What ``encrypt`` refuses to take for plaintext: a SOPS file (:func:`refuse_to_write`), and a value that is
+    a sealed value itself, sealfile's or SOPS's: a sealed file stripped of its metadata or cut short, whose
+    tokens would be sealed as its values, a second layer that decrypts to the tokens (``sops encrypt`` does so)."""
+    refuse_to_write(plaintext, name)
+    if not holds_token(plaintext):  # the common case: one scan of the text, nothing parsed
+        return
+    try:
+        tree = store.load_editable(plaintext)
+    except FormatError:
+        return  # the sealing names the syntax error
+    for path, value in scalar_leaves(tree):
+        text = store.read_scalar(value).value
+        if is_sealed(text) or (isinstance(text, str) and text.startswith(SOPS_MARKER) and text.endswith("]")):
+            raise FormatError(STRIPPED, keypath=format_keypath(path))
 
 
 def seal_plaintext(

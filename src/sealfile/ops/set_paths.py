@@ -4,6 +4,7 @@ the file's syntax cannot hold, a path deeper than a flat syntax holds."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
@@ -17,8 +18,10 @@ def refuse_unfit_keys(store: Store, parent: Any, missing: KeyPath, keypath: str,
                        ) -> None:
     """The keys a ``set`` creates are written as its value is: refused where the syntax holds no such key (JSON's
     ``a[0]`` names the integer key 0), as :meth:`~sealfile.stores.Store.first_unfit` refuses one in a value. Below
-    a ``null`` the first new key makes the null a mapping: said, as ``a[0]`` there likely meant a list."""
-    for selector in missing[1:] if isinstance(parent, list) else missing:  # a new list item has no key
+    a ``null`` the first new key makes the null a mapping: said, as ``a[true]`` there may have meant a list."""
+    for position, selector in enumerate(missing):
+        if selector.kind == "int" and (position or not isinstance(parent, Mapping)):  # a new list's item: no key
+            continue
         reason = store.unfit(new_key(selector), key=True)
         if reason is not None and null is not None:
             where = format_keypath(null)

@@ -15,7 +15,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from sealfile.errors import KeyPathError
 from sealfile.model.lines import line_start
-from sealfile.model.path_place import reach
+from sealfile.model.path_place import built, reach
 from sealfile.model.paths import Path, Segment, encode_path, format_keypath, get_at, new_key, resolve
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
@@ -36,14 +36,13 @@ def set_value(text: str, scanned: Scan, keypath: str | Path, value: Any, *, afte
 
     A new key goes after the key ``after`` of its mapping (:data:`FIRST`: before all), else last."""
     reached, below = reach(scanned.tree, keypath, lambda path: get_at(scanned.tree, path) is None)
-    keypath = keypath if isinstance(keypath, str) else format_keypath(keypath)
+    keypath, lists = (keypath, True) if isinstance(keypath, str) else (format_keypath(keypath), False)
     path, missing = written_for_set(scanned, reached, list(below), keypath)
-    for selector in reversed(missing[1:]):
-        value = {new_key(selector): value}
+    value = built(missing[1:], value, keypath, lists)
     if missing and scanned.multi and len(path) == 1 and scanned.tree[int(path[0])] is None:
         return _first_in_document(text, scanned, int(path[0]), new_key(missing[0]), value, keypath)
-    if missing and path and _container(scanned, path) is None:  # a null: it becomes the mapping a missing key would
-        value, missing = {new_key(missing[0]): value}, []
+    if missing and path and _container(scanned, path) is None:  # a null: it becomes what a missing key's value would
+        value, missing = built(missing[:1], value, keypath, lists), []
     if not missing:
         alias_paths.refuse_replaced_anchors(scanned, path, keypath)
         return _fitting(text, lambda blocks: _replace(text, scanned, path, value, blocks),
