@@ -5,7 +5,7 @@ MAC line; any other change edits the decrypted text and seals it again keeping u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +18,6 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at
-from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
@@ -218,6 +217,7 @@ class SplicedOpen(OpenDocument):
         changed = bom + change(plain, scan(plain, engine=self._sealed.engine))
         if changed == bom + plain:
             return False
+        from sealfile.ops.yaml_seal import seal_checked  # writes only: off the read path
         self._adopt(seal_checked(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
                                  engine=self._sealed.engine))
         return True
@@ -229,32 +229,34 @@ class SplicedOpen(OpenDocument):
     def _rotate(self, recipients: KeyGroups | None) -> None:
         from sealfile.ops.sealing import file_recipients  # writes only: off the read path
         from sealfile.ops.yaml_rewrite import resealed
-        expected = self.data()  # every token opened and checked before any is replaced
+        expected, payloads = self.data(), self.payloads()  # every token opened and checked before any is replaced
         data_key = new_data_key()
-        edits, tokens, meta = *resealed(self._sealed, self._leaves(), self.payloads(), data_key), self.metadata
+        edits, tokens, meta = *resealed(self._sealed, self._leaves(), payloads, data_key), self.metadata
         groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
-        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
+        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key, payloads)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
         if (groups, threshold) != (meta.groups, meta.threshold):
-            self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold))
+            self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold), None, self.payloads())
 
-    def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any,
-                 metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
+    def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any, metadata: Metadata | None = None,
+                 data_key: bytes | None = None, payloads: list[bytes] | None = None) -> None:
         """Apply ``edits`` (``covered``: as ``rewritten`` takes it), write the metadata block for ``metadata`` under
         ``data_key`` (default: this document's), continue from the result as read back: refused unless it opens as
-        ``expected``. The old parse goes first (peak memory: one parse); on a refusal it is read again from its text."""
+        ``expected`` (``payloads``: what its tokens hold if no value changes). The old parse goes first; on a refusal
+        it is read again from its text."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata, data_key = self.metadata if metadata is None else metadata, data_key or self._data_key
         sealed = self._sealed
-        text = rewritten(sealed, edits, covered, metadata, data_key)
+        text, mac_input = rewritten(sealed, edits, covered, metadata, data_key)
         edits.clear()
         self._sealed.release()
         self._encrypted = self._payloads = None
         try:
-            opened = read_back(text, self.store, data_key, expected, sealed.engine)
+            opened = read_back(text, self.store, data_key, expected, sealed.engine,
+                               None if payloads is None else (mac_input, payloads))
         except BaseException:
             self._load(SplicedSealed(sealed.text, self.store, sealed.engine))
             raise
@@ -275,26 +277,21 @@ class SplicedOpen(OpenDocument):
         return self._sealed.text
 
 
-def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
-                 rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
-                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
-    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data), open."""
-    from sealfile.ops.yaml_seal import seal_yaml  # writes only: off the read path
-    with gc_paused():
-        sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
-        return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
-
-
-def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:
-    """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected``."""
+def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine,
+              written: tuple[list[EncodedLeaf], list[bytes]] | None = None) -> SplicedOpen:
+    """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected`` (or
+    ``written``, :func:`~sealfile.ops.yaml_rewrite.holds`: known so without building its tree)."""
+    if written is not None:  # a rewrite's: the module is loaded
+        from sealfile.ops.yaml_rewrite import holds
     unsealable = ("the sealed result would not read back as the same data (a YAML shape sealfile cannot seal in "
                   "place; please report it)")
     try:
         opened = SplicedSealed(sealed, store, engine).open_with(data_key)
-        read = opened.data()
+        read = None if written is not None and holds(opened._sealed, opened.payloads, *written) else opened.data()
     except (FormatError, IntegrityError) as err:  # IntegrityError: a MAC over other bytes: a splice changed a value
         raise refused_read_back(err, unsealable) from None
-    if not same_data(read, expected):
+    if read is not None and not same_data(read, expected):
         raise refused_read_back(None, unsealable, (read, expected))
     return opened
+
 
