@@ -30,6 +30,7 @@ from sealfile.ops.sealing import seal_metadata
 from sealfile.ops.signatures import RETRY_ADOPT_FIRST, TrustPolicy, for_file, from_environment
 from sealfile.ops.sops_files import refuse_to_write
 from sealfile.ops.spliced import read_back as read_back_spliced
+from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import dump_with_metadata, plain_values, read_back
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store, get_store
@@ -74,7 +75,6 @@ def seal_plaintext(
     refuse_to_write(plaintext)
     if store.name == "yaml" and (output is None or output is store):
         with policy.writing() if policy is not None else nullcontext():
-            from sealfile.ops.yaml_seal import seal_checked  # writes only
             sealed = seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
         return sealed.dump()
     target = output or store

@@ -5,7 +5,7 @@ MAC line; any other change edits the decrypted text and seals it again keeping u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +18,7 @@ from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
 from sealfile.model.metadata import Metadata
 from sealfile.model.paths import Path, encode_path, format_keypath, get_at
+from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.stores import Store
@@ -121,8 +122,7 @@ class SplicedOpen(OpenDocument):
         return payloads
 
     def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
-        """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
-        MAC, checked on open, already vouches for every token's text)."""
+        """The encrypted leaves at or below ``under``, and their payloads: no other token opened (the MAC vouches)."""
         leaves = self._leaves()
         if not under:
             return leaves, self.payloads()
@@ -217,7 +217,6 @@ class SplicedOpen(OpenDocument):
         changed = bom + change(plain, scan(plain, engine=self._sealed.engine))
         if changed == bom + plain:
             return False
-        from sealfile.ops.yaml_seal import seal_checked  # writes only: off the read path
         self._adopt(seal_checked(changed, self.store, [], self.metadata.rules, reuse=self.reuse(),
                                  engine=self._sealed.engine))
         return True
@@ -243,10 +242,8 @@ class SplicedOpen(OpenDocument):
 
     def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any, metadata: Metadata | None = None,
                  data_key: bytes | None = None, payloads: list[bytes] | None = None) -> None:
-        """Apply ``edits`` (``covered``: as ``rewritten`` takes it), write the metadata block for ``metadata`` under
-        ``data_key`` (default: this document's), continue from the result as read back: refused unless it opens as
-        ``expected`` (``payloads``: what its tokens hold if no value changes). The old parse goes first; on a refusal
-        it is read again from its text."""
+        """Apply ``edits`` (``covered``: as ``rewritten`` takes it) and a metadata block for ``metadata`` under
+        ``data_key``; continue from the result read back, refused unless it opens as ``expected`` (or ``payloads``)."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata, data_key = self.metadata if metadata is None else metadata, data_key or self._data_key
         sealed = self._sealed
@@ -255,8 +252,7 @@ class SplicedOpen(OpenDocument):
         self._sealed.release()
         self._encrypted = self._payloads = None
         try:
-            opened = read_back(text, self.store, data_key, expected, sealed.engine,
-                               None if payloads is None else (mac_input, payloads))
+            opened = read_back(text, self.store, data_key, expected, sealed.engine, mac_input, payloads)
         except BaseException:
             self._load(SplicedSealed(sealed.text, self.store, sealed.engine))
             raise
@@ -277,21 +273,27 @@ class SplicedOpen(OpenDocument):
         return self._sealed.text
 
 
+def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
+                 rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
+                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
+    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data), open."""
+    from sealfile.ops.yaml_seal import seal_yaml  # writes only: off the read path
+    with gc_paused():
+        sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
+        return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
+
+
 def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine,
-              written: tuple[list[EncodedLeaf], list[bytes]] | None = None) -> SplicedOpen:
-    """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected`` (or
-    ``written``, :func:`~sealfile.ops.yaml_rewrite.holds`: known so without building its tree)."""
-    if written is not None:  # a rewrite's: the module is loaded
-        from sealfile.ops.yaml_rewrite import holds
+              written: list[EncodedLeaf] | None = None, payloads: list[bytes] | None = None) -> SplicedOpen:
+    """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected``."""
+    from sealfile.ops.yaml_rewrite import holds  # writes only: off the read path
     unsealable = ("the sealed result would not read back as the same data (a YAML shape sealfile cannot seal in "
                   "place; please report it)")
     try:
         opened = SplicedSealed(sealed, store, engine).open_with(data_key)
-        read = None if written is not None and holds(opened._sealed, opened.payloads, *written) else opened.data()
+        read = None if payloads and holds(opened._sealed, opened.payloads, written or [], payloads) else opened.data()
     except (FormatError, IntegrityError) as err:  # IntegrityError: a MAC over other bytes: a splice changed a value
         raise refused_read_back(err, unsealable) from None
     if read is not None and not same_data(read, expected):
         raise refused_read_back(None, unsealable, (read, expected))
     return opened
-
-

@@ -3,13 +3,13 @@ block is added, and nothing else of the user's text changes (docs/format.md §1)
 
 Two engines give the same bytes: ``"c"`` (ruamel's C parser, bulk-friendly) and ``"pure"`` (the
 pure-Python parser); :mod:`sealfile.ops.reader` picks one. Callers read the result back through
-the reader's own path before using it (:func:`seal_checked`).
+the reader's own path before using it (:func:`sealfile.ops.spliced.seal_checked`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sealfile.envelope.bulk import seal_many
 from sealfile.envelope.cipher import now, pack_payload, unpack_payload
@@ -39,9 +39,6 @@ from sealfile.stores.yaml.splice import (
     seal_edit,
     sealed_end,
 )
-
-if TYPE_CHECKING:
-    from sealfile.ops.spliced import SplicedOpen
 
 
 class Sealed(Record):
@@ -82,16 +79,6 @@ def seal_yaml(
                              seal_entries(mac_input, scanned))
         edits.append(metablock.add_edit(plaintext, scanned, meta.to_mapping()))
         return Sealed(bom + apply_edits(plaintext, edits), data_key, scanned.tree)
-
-
-def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
-                 rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
-                 clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
-    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data), open."""
-    from sealfile.ops.spliced import read_back
-    with gc_paused():
-        sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
-        return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
 
 
 def _payloads(text: str, scanned: Scan, rules: EncryptionRules) -> dict[int, bytes]:
