@@ -169,3 +169,43 @@ def test_a_result_holding_other_data_is_refused_naming_where_and_how(syntax: str
             tree.read_back(text, store, data_key, expected)
     assert caught.value.keypath == keypath and cause in caught.value.message
     assert "hunter2" not in str(caught.value) and "zq-meant" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("plaintext", "trees"), [
+    (PLAIN["yaml"], 0),  # every leaf and payload as written: known to hold the data without a tree
+    ("base: &b\n  password: hunter2\ncopy: *b\n", 1),  # an alias holds a value elsewhere: the trees compared
+])
+def test_a_rotate_reads_back_leaf_by_leaf(plaintext: str, trees: int, age_identity: AgeIdentity,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read-back of a rotate opens every token and checks the MAC, then compares what the seal covers and the
+    payloads with the ones written; it builds and compares the data tree only where leaves are not all it holds."""
+    store = get_store("yaml")
+    sealed = seal.seal_text(plaintext, [age_identity.key], store=store)
+    compared: list[object] = []
+    real = spliced.same_data
+
+    def counting(a: object, b: object) -> bool:
+        compared.append(a)
+        return real(a, b)
+
+    monkeypatch.setattr(spliced, "same_data", counting)
+    rotated = change.rotate(sealed, store)
+    assert len(compared) == trees
+    assert read_document(rotated, store).open().plaintext() == plaintext
+
+
+def test_a_rotate_whose_tokens_hold_other_payloads_has_its_trees_compared(age_identity: AgeIdentity,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leaf by leaf, a token holding another payload than the one it replaced is not taken as the same: the trees
+    are compared (here made to agree, to see that they were)."""
+    store = get_store("yaml")
+    sealed = seal.seal_text("a: 'x'\nb: y\n", [age_identity.key], store=store)
+    compared: list[object] = []
+    monkeypatch.setattr(spliced, "same_data", lambda a, b: compared.append(a) or True)
+
+    def respelled(data_key: bytes, items: Sequence[tuple[bytes, bytes]], times: int | Sequence[int]) -> list[str]:
+        return bulk.seal_many(data_key, [(path, payload + b"!") for path, payload in items], times)
+
+    monkeypatch.setattr(yaml_rewrite, "seal_many", respelled)
+    change.rotate(sealed, store)
+    assert len(compared) == 1

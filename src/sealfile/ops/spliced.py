@@ -122,8 +122,7 @@ class SplicedOpen(OpenDocument):
         return payloads
 
     def _opened_under(self, under: Path) -> tuple[list[Leaf], list[bytes]]:
-        """The encrypted leaves at or below ``under`` and their payloads, opening no other token (the
-        MAC, checked on open, already vouches for every token's text)."""
+        """The encrypted leaves at or below ``under``, and their payloads: no other token opened (the MAC vouches)."""
         leaves = self._leaves()
         if not under:
             return leaves, self.payloads()
@@ -229,32 +228,31 @@ class SplicedOpen(OpenDocument):
     def _rotate(self, recipients: KeyGroups | None) -> None:
         from sealfile.ops.sealing import file_recipients  # writes only: off the read path
         from sealfile.ops.yaml_rewrite import resealed
-        expected = self.data()  # every token opened and checked before any is replaced
+        expected, payloads = self.data(), self.payloads()  # every token opened and checked before any is replaced
         data_key = new_data_key()
-        edits, tokens, meta = *resealed(self._sealed, self._leaves(), self.payloads(), data_key), self.metadata
+        edits, tokens, meta = *resealed(self._sealed, self._leaves(), payloads, data_key), self.metadata
         groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
-        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key)
+        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key, payloads)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         meta = self.metadata
         groups, threshold = wrap_groups(KeyGroups.of(keys), self._data_key, meta.groups, meta.threshold)
         if (groups, threshold) != (meta.groups, meta.threshold):
-            self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold))
+            self._rewrite([], {}, self.data(), meta.with_groups(groups, threshold), None, self.payloads())
 
-    def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any,
-                 metadata: Metadata | None = None, data_key: bytes | None = None) -> None:
-        """Apply ``edits`` (``covered``: as ``rewritten`` takes it), write the metadata block for ``metadata`` under
-        ``data_key`` (default: this document's), continue from the result as read back: refused unless it opens as
-        ``expected``. The old parse goes first (peak memory: one parse); on a refusal it is read again from its text."""
+    def _rewrite(self, edits: list[Edit], covered: dict[int, bytes], expected: Any, metadata: Metadata | None = None,
+                 data_key: bytes | None = None, payloads: list[bytes] | None = None) -> None:
+        """Apply ``edits`` (``covered``: as ``rewritten`` takes it) and a metadata block for ``metadata`` under
+        ``data_key``; continue from the result read back, refused unless it opens as ``expected`` (or ``payloads``)."""
         from sealfile.ops.yaml_rewrite import rewritten  # writes only: off the read path
         metadata, data_key = self.metadata if metadata is None else metadata, data_key or self._data_key
         sealed = self._sealed
-        text = rewritten(sealed, edits, covered, metadata, data_key)
+        text, mac_input = rewritten(sealed, edits, covered, metadata, data_key)
         edits.clear()
         self._sealed.release()
         self._encrypted = self._payloads = None
         try:
-            opened = read_back(text, self.store, data_key, expected, sealed.engine)
+            opened = read_back(text, self.store, data_key, expected, sealed.engine, mac_input, payloads)
         except BaseException:
             self._load(SplicedSealed(sealed.text, self.store, sealed.engine))
             raise
@@ -285,16 +283,17 @@ def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGr
         return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
 
 
-def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine) -> SplicedOpen:
+def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine,
+              written: list[EncodedLeaf] | None = None, payloads: list[bytes] | None = None) -> SplicedOpen:
     """A sealed text about to be written, opened as readers open it: refused unless it holds ``expected``."""
+    from sealfile.ops.yaml_rewrite import holds  # writes only: off the read path
     unsealable = ("the sealed result would not read back as the same data (a YAML shape sealfile cannot seal in "
                   "place; please report it)")
     try:
         opened = SplicedSealed(sealed, store, engine).open_with(data_key)
-        read = opened.data()
+        read = None if payloads and holds(opened._sealed, opened.payloads, written or [], payloads) else opened.data()
     except (FormatError, IntegrityError) as err:  # IntegrityError: a MAC over other bytes: a splice changed a value
         raise refused_read_back(err, unsealable) from None
-    if not same_data(read, expected):
+    if read is not None and not same_data(read, expected):
         raise refused_read_back(None, unsealable, (read, expected))
     return opened
-

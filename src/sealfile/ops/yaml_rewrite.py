@@ -3,9 +3,11 @@ written again with a new MAC (and signature). Every unchanged byte of the text s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sealfile.envelope.bulk import seal_many
+from sealfile.envelope.mac import EncodedLeaf
 from sealfile.envelope.token_shape import token_times
 from sealfile.errors import FormatError
 from sealfile.model.metadata import Metadata
@@ -35,16 +37,28 @@ def resealed(sealed: SplicedSealed, leaves: list[Leaf], payloads: list[bytes],
 
 
 def rewritten(sealed: SplicedSealed, edits: list[Edit], covered: dict[int, bytes], metadata: Metadata,
-              data_key: bytes) -> str:
+              data_key: bytes) -> tuple[str, list[EncodedLeaf]]:
     """``sealed``'s text with ``edits`` applied (``covered``: what the seal covers of each leaf they change,
     by position: ``E`` and a new token, or a new unencrypted value's bytes) and its metadata block written
-    again for ``metadata``, sealed under ``data_key``."""
+    again for ``metadata``, sealed under ``data_key``; and every leaf as that seal covers it."""
     mac_input = list(sealed.mac_input)
     for index, written in covered.items():
         mac_input[index] = (mac_input[index][0], written)
     meta = seal_metadata(metadata, data_key, seal_entries(mac_input, sealed.scan))
     return sealed.bom + apply_edits(sealed.body, [*edits, metablock.replace_edit(sealed.body, sealed.scan,
-                                                                                  meta.to_mapping())])
+                                                                                  meta.to_mapping())]), mac_input
+
+
+def holds(sealed: SplicedSealed, opened: Callable[[], list[bytes]], leaves: list[EncodedLeaf],
+          payloads: list[bytes]) -> bool:
+    """Whether the seal of ``sealed`` covers exactly ``leaves`` and its tokens, ``opened``, hold exactly ``payloads``
+    (decoded already): then it holds the data of the text these were read from, when its leaves are all its tree
+    holds (no alias, merge, application tag or second document, §6), and no tree is built to compare. A rewrite
+    that changes no value (``rotate``, recipients) writes such a text: another fails here and has its tree compared."""
+    scan = sealed.scan
+    if scan.echoes or scan.copies or scan.merges or scan.refs or scan.tagged or scan.multi:
+        return False
+    return sealed.mac_input == leaves and opened() == payloads
 
 
 def leaf_at(scan: Scan, keypath: str, leaves: list[Leaf]) -> Leaf | None:
