@@ -34,10 +34,9 @@ Held = dict[Path, bool]
 
 
 def guard(before: Iterable[str | Held | None], after: str | SealedDocument, store: Store, *, unseal: bool = False,
-          plain: Callable[[str], None] | None = None, before_store: Store | None = None, hint: str = UNSEAL_HINT
-          ) -> str:
+          plain: Callable[[str], None] | None = None, hint: str = UNSEAL_HINT) -> str:
     """``after``'s text, once it is fit to write over ``before`` (the versions it replaces: the text rewritten first,
-    then a merge's other side; ``None`` for none; each its text, read as ``before_store``, else ``store``, or its
+    then a merge's other side; ``None`` for none; each its text, read as ``store``, or its
     :func:`sealed_by_path` as the writer read it). ``after``: the text, or the writer's read-back of it (not read
     again). Refused (:class:`FormatError` naming the first key path): a value sealed in one of them that ``after``
     holds in plaintext, unless ``unseal``. ``plain`` is told, in one line, the values named like secrets ``after``
@@ -50,8 +49,8 @@ def guard(before: Iterable[str | Held | None], after: str | SealedDocument, stor
     plain_now = [path for path, sealed in sealed_by_path(document.leaves()).items() if not sealed]
     if not plain_now:  # the usual file under the default rule: nothing in plaintext, no earlier version read
         return text
-    was = [version if not isinstance(version, str) else sealed_by_path(read_document(version, before_store or store)
-                                                                      .leaves()) for version in versions]
+    was = [sealed_by_path(read_document(version, store).leaves()) if isinstance(version, str) else version
+           for version in versions]
     rules = document.metadata.rules
     unsealed = [path for path in plain_now if any(version.get(path) for version in was)]
     if unsealed and not unseal:
