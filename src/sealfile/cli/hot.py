@@ -134,11 +134,11 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
     refuse_sealing_over(output, previous)
     sealed_name = output if output is not None and io.names_a_file(output) else file  # '-o -': still FILE
     policy = signatures.for_file(sealed_name)
-    reuse, before, told = None, None, list[str]()
+    reuse, was, told = None, None, list[str]()  # was: which values --previous held sealed (the guard's)
     if previous is not None:
         with io.about(previous), trust_near(previous):  # a bad --previous is named as such, not as FILE
-            before = io.read_text(previous)
-            reuse, previous_rules = seal.previous_seal(before, store_for(previous), policy, previous)
+            reuse, previous_rules, was = seal.previous_seal(io.read_text(previous), store_for(previous), policy,
+                                                            previous)
         rules = rules or previous_rules
     else:
         keys, rules = creation_defaults(sealed_name, keys, rules)
@@ -154,11 +154,10 @@ def encrypt(file: PathName, output: PathName | None, in_place: bool, input_type:
                                 "to start an empty sealed file, encrypt an empty file")
         seal.refuse_to_seal(plaintext, store, None if io.is_stdio(file) else str(file))  # as SOPS names its store
         try:
-            sealed = seal.seal_plaintext(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
+            read = seal.sealed_version(plaintext, store, keys, rules, reuse=reuse, output=out_store, policy=policy)
         except FormatError as err:
             raise with_dotenv_hint(err, plaintext, store.name, input_type) from None
-        guard([before], sealed, out_store, unseal=unseal, plain=told.append,
-              before_store=store_for(previous) if previous is not None else None)
+        sealed = guard([was], read, out_store, unseal=unseal, plain=told.append)
     io.emit(sealed, written, private=False, sources=(file,), replacing=plaintext if in_place else None)
     tell_plain(written or file, told)
     if reuse is not None and keys and reuse.strands_holders(keys):

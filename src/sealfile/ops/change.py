@@ -25,9 +25,9 @@ from sealfile.model.scalars import Styled
 from sealfile.ops import signatures
 from sealfile.ops.document import OpenDocument, SealedDocument
 from sealfile.ops.keyless_shape import container_at, keyless_shape
-from sealfile.ops.plain_secrets import guard
+from sealfile.ops.plain_secrets import Held, guard, sealed_by_path
 from sealfile.ops.reader import read_document
-from sealfile.ops.seal import seal_plaintext
+from sealfile.ops.seal import sealed_version
 from sealfile.ops.set_paths import refuse_deeper_than_flat, refuse_set_path, refuse_unfit_keys
 from sealfile.ops.signatures import RETRY_WITH_ROTATE, TrustPolicy
 from sealfile.stores import Store, get_store
@@ -65,7 +65,8 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         if held:
             raise KeyPathError(f"holds a {held}; a single value would replace all of it (use --replace to do "
                                f"that, or --type yaml to set a new {held})", keypath=keypath)
-        values = dict(sealed.leaves())
+        values = dict(leaves := sealed.leaves())
+        was.update(sealed_by_path(leaves))  # for the guard: the parse is let go once the new text is read back
         # a sealed value may be the null a new key replaces: known only once the data key opens it (``set`` does)
         path, missing = reach(shape, keypath,
                               lambda path: not isinstance(held := values.get(path), Styled) or held.value is None)
@@ -76,7 +77,7 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
         else:
             refuse_unfit_keys(_store(store), get_at(shape, path), missing, keypath)
 
-    reached: list[tuple[Path, KeyPath]] = []
+    reached, was = list[tuple[Path, KeyPath]](), Held()  # was: which values the file held sealed (the guard's)
     with _policy(policy).changing(text, _store(store), rotate=rotate, check=refuse_misplaced) as document:
         if replacing is not None or over is not None:
             _tell_replaced(document, keypath, replacing, over)
@@ -84,7 +85,8 @@ def set_value(text: str, keypath: str, value: Any, store: Store | None = None, *
             if document.data(path) is None:  # any other single value: ``set`` below refuses it as it is
                 refuse_unfit_keys(_store(store), None, missing, keypath, null=path)
         document.set(keypath, value)
-        return guard([text], document.dump(), _store(store), unseal=unseal, plain=plain)
+        return text if document.dump() == text else guard([was], document.read() or document.dump(), _store(store),
+                                                          unseal=unseal, plain=plain)
 
 
 def _tell_replaced(document: OpenDocument, keypath: str, replacing: Callable[[Any], None] | None,
@@ -283,14 +285,15 @@ def plaintext_for_editing(text: str, store: Store | None = None, *, policy: Trus
 def reseal_edited(old_sealed: str, plaintext: str, store: Store | None = None, *, policy: TrustPolicy | None = None,
                   rotate: bool = False, unseal: bool = False, plain: Callable[[str], None] | None = None) -> str:
     """Seal an edited plaintext, keeping the data key (unless ``rotate``) and every unchanged ciphertext."""
-    with _policy(policy).changing(old_sealed, _store(store), rotate=rotate) as previous:
-        sealed = seal_plaintext(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
-    return guard([old_sealed], sealed, _store(store), unseal=unseal, plain=plain)
+    was = Held()  # which values the file held sealed, read before it is opened (the guard's)
+    with _policy(policy).changing(old_sealed, _store(store), rotate=rotate,
+                                  check=lambda sealed: was.update(sealed_by_path(sealed.leaves()))) as previous:
+        sealed = sealed_version(plaintext, _store(store), [], previous.metadata.rules, reuse=previous.reuse())
+    return guard([was], sealed, _store(store), unseal=unseal, plain=plain)
 
 
-def seal_new(
-    plaintext: str, keys: Iterable[MasterKey] | KeyGroups, rules: EncryptionRules | None,
-    store: Store | None = None, *, policy: TrustPolicy | None = None, plain: Callable[[str], None] | None = None,
-) -> str:
+def seal_new(plaintext: str, keys: Iterable[MasterKey] | KeyGroups, rules: EncryptionRules | None,
+             store: Store | None = None, *, policy: TrustPolicy | None = None,
+             plain: Callable[[str], None] | None = None) -> str:
     with _policy(policy).writing():
-        return guard([None], seal_plaintext(plaintext, _store(store), keys, rules), _store(store), plain=plain)
+        return guard([None], sealed_version(plaintext, _store(store), keys, rules), _store(store), plain=plain)

@@ -240,6 +240,10 @@ class OpenDocument(ABC):
     def dump(self) -> str:
         """The sealed text with every change made so far (the input text when nothing changed)."""
 
+    def read(self) -> SealedDocument | None:
+        """:meth:`dump`'s text as read back, where this implementation keeps it (a check reads it, not the text)."""
+        return None
+
     def verify(self) -> None:
         """Authenticate every value (the MAC was checked by :meth:`SealedDocument.open`)."""
         self.data()

@@ -13,53 +13,65 @@ secret is told, by key path, never by value (docs/security.md, "A pushed rule").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sealfile.errors import FormatError, one_line
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
-from sealfile.model.scalars import Styled, is_sealed
+from sealfile.model.scalars import Styled
 from sealfile.ops.reader import read_document
 from sealfile.stores import Store
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from sealfile.ops.document import SealedDocument, SealedLeaf
 
 UNSEAL_HINT = "to mean it, add --unseal"
 MERGE_HINT = "to mean it, seal the merge by hand with --unseal"
 _SHOWN = 5
 """Key paths a warning names: the first few say what the rule leaves."""
+Held = dict[Path, bool]
+"""A version as :func:`guard` compares it: whether each value is sealed, by path."""
 
 
-def guard(before: Iterable[str | None], after: str, store: Store, *, unseal: bool = False,
-          plain: Callable[[str], None] | None = None, before_store: Store | None = None, hint: str = UNSEAL_HINT
-          ) -> str:
-    """``after``, once it is fit to write over ``before`` (the versions it replaces: the text rewritten first, then
-    a merge's other side; ``None`` for none; read as ``before_store``, else ``store``). Refused (:class:`FormatError`
-    naming the first key path): a value sealed in one of them that ``after`` holds in plaintext, unless ``unseal``.
-    ``plain`` is told, in one line, the values named like secrets ``after`` holds in plaintext where none held them
-    so."""
-    texts = [text for text in before if text is not None]
-    if texts[:1] == [after]:
-        return after  # the text rewritten, unchanged: nothing new is written
-    document = read_document(after, store)
-    written = _leaves(document.leaves())
-    plain_now = [path for path, value in written.items() if not is_sealed(value)]
-    if not plain_now:
-        return after
-    sealed_before: set[Path] = set()
-    plain_before: set[Path] = set()
-    for text in texts:
-        for path, value in _leaves(read_document(text, before_store or store).leaves()).items():
-            (sealed_before if is_sealed(value) else plain_before).add(path)
-    from sealfile.gitflow.secret_names import looks_secret  # review's rule; loaded only where a value is plain
-
+def guard(before: Iterable[str | Held | None], after: str | SealedDocument, store: Store, *, unseal: bool = False,
+          plain: Callable[[str], None] | None = None, hint: str = UNSEAL_HINT) -> str:
+    """``after``'s text, once it is fit to write over ``before`` (the versions it replaces: the text rewritten first,
+    then a merge's other side; ``None`` for none; each its text, read as ``store``, or its
+    :func:`sealed_by_path` as the writer read it). ``after``: the text, or the writer's read-back of it (not read
+    again). Refused (:class:`FormatError` naming the first key path): a value sealed in one of them that ``after``
+    holds in plaintext, unless ``unseal``. ``plain`` is told, in one line, the values named like secrets ``after``
+    holds in plaintext where none held them so."""
+    text = after if isinstance(after, str) else after.text
+    versions = [version for version in before if version is not None]
+    if versions[:1] == [text]:
+        return text  # the text rewritten, unchanged: nothing new is written
+    document = read_document(after, store) if isinstance(after, str) else after
+    plain_now = [path for path, sealed in sealed_by_path(document.leaves()).items() if not sealed]
+    if not plain_now:  # the usual file under the default rule: nothing in plaintext, no earlier version read
+        return text
+    was = [sealed_by_path(read_document(version, store).leaves()) if isinstance(version, str) else version
+           for version in versions]
     rules = document.metadata.rules
-    unsealed = [path for path in plain_now if path in sealed_before]
+    unsealed = [path for path in plain_now if any(version.get(path) for version in was)]
     if unsealed and not unseal:
         raise FormatError(f"sealed in this file, and the file's rule ({_rule(rules)}) would write it in plaintext: "
                           f"nothing written; {hint}", keypath=format_keypath(unsealed[0]) or "(top level)")
-    told = [format_keypath(path) for path in plain_now if path not in plain_before and looks_secret(path)]
-    if told and plain is not None:
+    fresh = [path for path in plain_now if not any(version.get(path) is False for version in was)]
+    if not fresh or plain is None:
+        return text
+    from sealfile.gitflow.secret_names import looks_secret  # review's rule; loaded only where a new value is plain
+
+    told = [format_keypath(path) for path in fresh if looks_secret(path)]
+    if told:
         plain(plain_warning(told, rules))
-    return after
+    return text
+
+
+def sealed_by_path(leaves: Iterable[SealedLeaf]) -> Held:
+    """Whether each value of a version is sealed, by path, in document order (a writer keeps this of the text it
+    rewrites, not the parse it lets go). A :class:`~sealfile.ops.document.SealedDocument`'s leaf is a token (a
+    string :func:`~sealfile.model.scalars.is_sealed` passed), a plaintext :class:`Styled`, or a mapping or list."""
+    return {path: not isinstance(value, Styled) for path, value in leaves if not isinstance(value, (dict, list))}
 
 
 def plain_warning(keypaths: list[str], rules: EncryptionRules) -> str:
@@ -73,7 +85,3 @@ def plain_warning(keypaths: list[str], rules: EncryptionRules) -> str:
 def _rule(rules: EncryptionRules) -> str:
     return f"{rules.kind}: {one_line(rules.pattern)}"
 
-
-def _leaves(leaves: Iterable[tuple[Path, Any]]) -> dict[Path, Any]:
-    return {path: value.value if isinstance(value, Styled) else value for path, value in leaves
-            if not isinstance(value, (dict, list))}

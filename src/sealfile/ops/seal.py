@@ -23,7 +23,7 @@ from sealfile.model.path_fold import path_codes
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import encode_scalar, holds_token, is_sealed, layout_record
-from sealfile.ops.document import Reuse, check_plaintext_root, sealing_key
+from sealfile.ops.document import Reuse, SealedDocument, check_plaintext_root, sealing_key
 from sealfile.ops.reader import read_document, yaml_engine
 from sealfile.ops.rule_recipients import refuse_unexpected
 from sealfile.ops.sealing import seal_metadata
@@ -34,6 +34,10 @@ from sealfile.ops.spliced import seal_checked
 from sealfile.ops.tree import dump_with_metadata, plain_values, read_back
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store, get_store
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from sealfile.ops.plain_secrets import Held
 
 
 def seal_text(
@@ -51,14 +55,14 @@ def seal_text(
     file sealed earlier) keep its data key, rules and unchanged ciphertexts, and its recipients
     unless ``keys`` names others; a value it held sealed is not written in plaintext unless ``unseal``."""
     store = store or get_store("yaml")
-    reuse = None
+    reuse = was = None
     if previous is not None:
-        reuse, previous_rules = previous_seal(previous, store)
+        reuse, previous_rules, was = previous_seal(previous, store)
         rules = rules or previous_rules
     from sealfile.ops.plain_secrets import guard  # it reads files as this module seals them
 
-    sealed = seal_plaintext(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
-    return guard([previous], sealed, output or store, unseal=unseal, before_store=store)
+    sealed = sealed_version(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output)
+    return guard([was], sealed, output or store, unseal=unseal)
 
 
 STRIPPED = ("the value is a sealed value (ENC[...]): the file looks sealed with its metadata missing (stripped or cut "
@@ -97,11 +101,28 @@ def seal_plaintext(
     ``policy`` wants (default: by the signer already in effect). A SOPS file is refused: sealed,
     its ciphertexts would be the data, and where SOPS's marks stay readable (an encrypted comment)
     every reader would take the result for a SOPS file and fail."""
+    sealed = sealed_version(plaintext, store, keys, rules, reuse=reuse, clock=clock, output=output, policy=policy)
+    return sealed if isinstance(sealed, str) else sealed.text
+
+
+def sealed_version(
+    plaintext: str,
+    store: Store,
+    keys: Iterable[MasterKey] | KeyGroups,
+    rules: EncryptionRules | None = None,
+    *,
+    reuse: Reuse | None = None,
+    clock: Callable[[], int] | None = None,
+    output: Store | None = None,
+    policy: TrustPolicy | None = None,
+) -> str | SealedDocument:
+    """:func:`seal_plaintext`'s result, as read back where that read is YAML's (a check of it reads it, not the
+    text again)."""
     refuse_to_write(plaintext)
     if store.name == "yaml" and (output is None or output is store):
         with policy.writing() if policy is not None else nullcontext():
             sealed = seal_checked(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=yaml_engine())
-        return sealed.dump()
+        return sealed.read()
     target = output or store
     if store.name == "yaml" and target is not store:  # a syntax without aliases (docs/format.md §6)
         from sealfile.stores.yaml.aliases import refuse_plaintext_copies
@@ -113,7 +134,7 @@ def seal_plaintext(
     check_plaintext_root(tree, store)
     store.check_sealable(tree)
     if not tree and target.name == "yaml":  # YAML's empty document, whose seal covers no leaf (not an empty root)
-        return seal_plaintext("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
+        return sealed_version("", target, keys, rules, reuse=reuse, clock=clock, policy=policy)
     expected = plain_values(tree, store)
     unfit = None if target is store else target.first_unfit(expected, document=True)
     if unfit is not None:  # another syntax: its reader must read what this one held
@@ -124,8 +145,8 @@ def seal_plaintext(
                                    written_as=target)
     text = dump_with_metadata(tree, meta, target, like=plaintext if target is store else None)
     if target.name == "yaml":  # read back as every command reads YAML: spliced, not as a tree
-        read_back_spliced(text, target, data_key, expected, yaml_engine()).plaintext()
-        return text
+        (opened := read_back_spliced(text, target, data_key, expected, yaml_engine())).plaintext()
+        return opened.read()
     return read_back(text, target, data_key, expected)
 
 
@@ -192,16 +213,20 @@ def encode_leaf(store: Store, value: Any, path: Path, spelling: str | None = Non
 
 
 def previous_seal(text: str, store: Store, policy: TrustPolicy | None = None,
-                  name: str | os.PathLike[str] | None = None) -> tuple[Reuse, EncryptionRules]:
+                  name: str | os.PathLike[str] | None = None) -> tuple[Reuse, EncryptionRules, Held]:
     """What ``encrypt --previous`` keeps of the same file sealed earlier (verified entirely first,
-    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``). ``name``: where that file is, whose
-    creation rule the data key kept answers to as well, wherever the new seal goes (stdout: no rule)."""
+    its seal trusted by ``policy``, default ``SEALFILE_ALLOWED_SIGNERS``), and which of its values were sealed (for
+    :func:`~sealfile.ops.plain_secrets.guard`). ``name``: where that file is, whose creation rule the data key kept
+    answers to as well, wherever the new seal goes (stdout: no rule)."""
+    from sealfile.ops.plain_secrets import sealed_by_path
+
     sealed = read_document(text, store)
     policy = policy or from_environment()
     if name is not None:
         policy = policy.expecting(for_file(name).expected)
     refuse_unexpected(policy.expected, sealed.metadata)  # whoever it was sealed for holds the data key kept
     policy.check_reuse(sealed, retry=RETRY_ADOPT_FIRST)
+    was = sealed_by_path(sealed.leaves())  # before it is opened: a tree's opens its values in place
     opened = sealed.open()
     opened.verify()
-    return opened.reuse(), opened.metadata.rules
+    return opened.reuse(), opened.metadata.rules, was

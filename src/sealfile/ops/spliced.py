@@ -222,17 +222,14 @@ class SplicedOpen(OpenDocument):
         return True
 
     def rotate(self, recipients: KeyGroups | None = None) -> None:
-        with gc_paused():
-            self._rotate(recipients)
-
-    def _rotate(self, recipients: KeyGroups | None) -> None:
         from sealfile.ops.sealing import file_recipients  # writes only: off the read path
         from sealfile.ops.yaml_rewrite import resealed
-        expected, payloads = self.data(), self.payloads()  # every token opened and checked before any is replaced
-        data_key = new_data_key()
-        edits, tokens, meta = *resealed(self._sealed, self._leaves(), payloads, data_key), self.metadata
-        groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
-        self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key, payloads)
+        with gc_paused():
+            expected, payloads = self.data(), self.payloads()  # every token opened and checked before any is replaced
+            data_key = new_data_key()
+            edits, tokens, meta = *resealed(self._sealed, self._leaves(), payloads, data_key), self.metadata
+            groups, threshold = wrap_groups(recipients or file_recipients(meta, self._data_key), data_key)
+            self._rewrite(edits, tokens, expected, meta.with_groups(groups, threshold), data_key, payloads)
 
     def rewrap(self, keys: Sequence[MasterKey] | KeyGroups) -> None:
         meta = self.metadata
@@ -271,6 +268,9 @@ class SplicedOpen(OpenDocument):
 
     def dump(self) -> str:
         return self._sealed.text
+
+    def read(self) -> SplicedSealed:
+        return self._sealed
 
 
 def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
