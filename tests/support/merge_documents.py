@@ -7,6 +7,9 @@ left unmatched that could be matched), and is right where one of them explains i
 sides merged by key (as ``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge
 is wrong), one a side inserted there as it wrote it (once where both inserted it alike), nothing else, and each
 side's documents in its order.
+
+Pinned (``pinned=True``): only the matchings that pair each base document with the one document of a side identical
+to it (where there is exactly one such pair), as the driver pairs them; line alignment may pair them otherwise.
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ def matchings(base: list[Items], side: list[Items]) -> Iterator[dict[int, int]]:
             yield made
 
 
+def _pinned(base: list[Items], side: list[Items], made: dict[int, int]) -> bool:
+    """Whether ``made`` pairs each base document with the side's one identical to it, where exactly one is."""
+    for i, document in enumerate(base):
+        alike = [k for k, other in enumerate(side) if other == document]
+        if len(alike) == 1 and base.count(document) == 1 and made.get(i) != alike[0]:
+            return False
+    return True
+
+
 def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int], theirs: dict[int, int],
              by_key: ByKey) -> list[Entry] | None:
     """What a merge by this matching holds, or ``None`` where it cannot merge cleanly (changed and removed)."""
@@ -89,12 +101,12 @@ def _before(earlier: int | None, later: int | None) -> bool:
     return earlier is None or later is None or earlier < later
 
 
-def by_documents(merged: Any, trees: list[Any], by_key: ByKey) -> str | None:
-    """``None`` where some plausible matching of each side's documents explains ``merged`` as a merge by key, else
-    why not."""
+def by_documents(merged: Any, trees: list[Any], by_key: ByKey, pinned: bool = False) -> str | None:
+    """``None`` where some plausible matching of each side's documents (``pinned``: pairing identical documents)
+    explains ``merged`` as a merge by key, else why not."""
     m, (b, o, t) = documents_of(merged), (documents_of(tree) for tree in trees)
-    for ours in matchings(b, o):
-        for theirs in matchings(b, t):
+    for ours in (made for made in matchings(b, o) if not pinned or _pinned(b, o, made)):
+        for theirs in (made for made in matchings(b, t) if not pinned or _pinned(b, t, made)):
             entries = _entries(b, o, t, ours, theirs, by_key)
             if entries is not None and _placed(m, entries, []):
                 return None
