@@ -8,8 +8,9 @@ sides merged by key (as ``by_key`` says), one removed by a side gone (and unchan
 is wrong), one a side inserted there as it wrote it (once where both inserted it alike), nothing else, and each
 side's documents in its order.
 
-Pinned (``pinned=True``): only the matchings that pair each base document with the one document of a side identical
-to it (where there is exactly one such pair), as the driver pairs them; line alignment may pair them otherwise.
+Pinned (``pinned=True``): only the matchings that pair a base document and a side's wherever each is the other's one
+most alike (``_alike``: an identical one first), as the driver pairs them; git's line alignment may pair them
+otherwise (a document inserted before one whose first lines it repeats).
 """
 
 from __future__ import annotations
@@ -54,11 +55,23 @@ def matchings(base: list[Items], side: list[Items]) -> Iterator[dict[int, int]]:
             yield made
 
 
+def _alike(x: Items, y: Items) -> tuple[int, int, int]:
+    """How alike two documents are: values in common, then key paths holding the same kind of value (a list, a
+    null, a string...: its content's first byte), then key paths in common."""
+    x, y = ({p: item for p, item in items.items() if p} for items in (x, y))
+    kinds = sum(1 for p in x.keys() & y.keys() if x[p][:1] == y[p][:1])
+    return len(x.items() & y.items()), kinds, len(x.keys() & y.keys())
+
+
 def _pinned(base: list[Items], side: list[Items], made: dict[int, int]) -> bool:
-    """Whether ``made`` pairs each base document with the side's one identical to it, where exactly one is."""
+    """Whether ``made`` pairs each base document with the side's where each is the other's one most alike."""
+    def best(scores: list[tuple[int, int, int]]) -> int | None:
+        top = max(scores, default=(0, 0, 0))
+        return scores.index(top) if top > (0, 0, 0) and scores.count(top) == 1 else None
+
     for i, document in enumerate(base):
-        alike = [k for k, other in enumerate(side) if other == document]
-        if len(alike) == 1 and base.count(document) == 1 and made.get(i) != alike[0]:
+        k = best([_alike(document, other) for other in side])
+        if k is not None and best([_alike(other, side[k]) for other in base]) == i and made.get(i) != k:
             return False
     return True
 
