@@ -37,7 +37,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores import Store, get_store
 from tests.support.git import Sandbox
-from tests.support.merge_documents import by_documents
+from tests.support.merge_documents import by_documents, equally_alike
 from tests.support.merge_scripts import edited, render, streams
 
 
@@ -105,6 +105,7 @@ KNOWN = ("known: comments", "known: order", "known: documents moved", "known: em
   documents alike, documents may be conflicts as a whole, never merged into another document; with two alike in the
   base (not matched: which is which would be a guess), a clean merge is by index, its data the text merge's, its
   layout not; where a side changed a document and inserted one like it (a full tie), they are conflicts as a whole;
+  where a base document has two of a side's equally most alike it, they may be conflicts as a whole too;
   where a side's document and a base one are each other's one most alike (identical, or the same kind of value at a
   key), the driver pairs the two, and the text merge's lines may pair them otherwise (theirs inserting a document
   before it): the driver's merge is then a merge by key under that pairing and the text merge's is not (``pinned``
@@ -160,6 +161,8 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
     alike = shifted and len({repr(document) for document in trees[0]}) < len(trees[0])
     # a side's changed document and one it inserted alike: which is which would be a guess, a conflict on purpose
     tied = shifted and any(len({repr(document) for document in tree}) < len(tree) for tree in trees[1:])
+    # or a base document with two of a side's equally most alike it: left conflicts as a whole, never merged wrong
+    tied = tied or (shifted and equally_alike(trees))
     if shifted and any(p is not None and len(p) == 1 for p in result.conflict_paths):
         return "known: documents moved" if not clean or alike or tied else \
             f"whole documents in conflict: {result.conflicts}"
@@ -594,6 +597,11 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("---\na: &a0 |\n  line one\n" + TAIL, "---\na: &a0 |\n  o1\n" + TAIL,
                    "---\nb: &a4 v1\na: &a0 |\n  line one\n---\nb: &a1 v1\na: &a3\n  a: &a0 v1\n  c: &a2 v1\nc: &a5 v1\n"
                    "db: &a6 v1\n"))
+# found exploring (seed 6012): theirs inserts a document, moves the base's first comment into a document whose data is
+# the base's second, and extends that one: which base document each of theirs' is would be a guess (a conflict)
+@example(versions=("---\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n---\nb: v1\n",
+                   "---\n# note\na: &a0 o1\n---\na: &a0 v1\nb: &a1 v1\n---\nb: v1\n",
+                   "---\na: t1\n---\nb: v1\n# note\na: &a0 v1\n---\nc: t1\na: &a0 v1\nb: &a1 v1\n---\n"))
 # found exploring (seed 5004, after the pinning below): theirs moves an alias 'b: *a0' into 'c', ours changes the
 # anchored value: the alias follows the anchor, a value no side wrote there by data but the one theirs named
 @example(versions=ALIAS_MOVED)

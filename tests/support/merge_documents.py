@@ -76,6 +76,18 @@ def _pinned(base: list[Items], side: list[Items], made: dict[int, int]) -> bool:
     return True
 
 
+def equally_alike(trees: list[Any]) -> bool:
+    """Whether a base document has two documents of a side equally most alike it (``_alike``): which one the side
+    changed would be a guess, so the driver may leave them conflicts as a whole."""
+    b, *sides = (documents_of(tree) for tree in trees)
+    for side in sides:
+        for document in b:
+            scores = [_alike(document, other) for other in side]
+            if max(scores, default=(0, 0, 0)) > (0, 0, 0) and scores.count(max(scores)) > 1:
+                return True
+    return False
+
+
 def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int], theirs: dict[int, int],
              by_key: ByKey) -> list[Entry] | None:
     """What a merge by this matching holds, or ``None`` where it cannot merge cleanly (changed and removed)."""
