@@ -105,7 +105,8 @@ KNOWN = ("known: comments", "known: order", "known: documents moved", "known: em
   documents alike, documents may be conflicts as a whole, never merged into another document; with two alike in the
   base (not matched: which is which would be a guess), a clean merge is by index, its data the text merge's, its
   layout not; where a side changed a document and inserted one like it (a full tie), they are conflicts as a whole;
-  where a base document has two of a side's equally most alike it, they may be conflicts as a whole too;
+  where a base document has two of a side's equally most alike it, or a side joined two into one, they may be
+  conflicts as a whole too;
   where a side's document and a base one are each other's one most alike (identical, or the same kind of value at a
   key), the driver pairs the two, and the text merge's lines may pair them otherwise (theirs inserting a document
   before it): the driver's merge is then a merge by key under that pairing and the text merge's is not (``pinned``
@@ -602,6 +603,11 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("---\n# note\na: &a0 v1\n---\na: &a0 v1\nb: &a1 v1\n---\nb: v1\n",
                    "---\n# note\na: &a0 o1\n---\na: &a0 v1\nb: &a1 v1\n---\nb: v1\n",
                    "---\na: t1\n---\nb: v1\n# note\na: &a0 v1\n---\nc: t1\na: &a0 v1\nb: &a1 v1\n---\n"))
+# found exploring (seed 6019): theirs joins the base's last two documents into one, ours changes the last: the text
+# merge takes ours' change into the joined one, the driver leaves conflicts as a whole (no one-to-one matching)
+@example(versions=("---\na: &a0 v1\n---\na: &a0 |\n  line one\n---\nb: |\n  line one\n",
+                   "---\na: &a0 v1\n---\na: &a0 |\n  line one\n---\nb: |\n  o1\n",
+                   "---\na: &a0 v1\n---\na: t1\n---\n---\na: &a0 |\n  line one\nb: |\n  line one\n"))
 # found exploring (seed 5004, after the pinning below): theirs moves an alias 'b: *a0' into 'c', ours changes the
 # anchored value: the alias follows the anchor, a value no side wrote there by data but the one theirs named
 @example(versions=ALIAS_MOVED)

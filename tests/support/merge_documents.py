@@ -77,14 +77,19 @@ def _pinned(base: list[Items], side: list[Items], made: dict[int, int]) -> bool:
 
 
 def equally_alike(trees: list[Any]) -> bool:
-    """Whether a base document has two documents of a side equally most alike it (``_alike``): which one the side
-    changed would be a guess, so the driver may leave them conflicts as a whole."""
+    """Whether a base document has two documents of a side equally most alike it (``_alike``), or two base documents
+    one of a side's (joined): which one the side changed would be a guess, so the driver may leave them conflicts as
+    a whole."""
     b, *sides = (documents_of(tree) for tree in trees)
     for side in sides:
+        bests = []
         for document in b:
             scores = [_alike(document, other) for other in side]
             if max(scores, default=(0, 0, 0)) > (0, 0, 0) and scores.count(max(scores)) > 1:
                 return True
+            bests.append(scores.index(max(scores)) if max(scores, default=(0, 0, 0)) > (0, 0, 0) else None)
+        if any(bests.count(k) > 1 and sum(1 for p in side[k] if p) > 1 for k in bests if k is not None):
+            return True  # one document most alike two of the base's, holding keys of each: the side joined them
     return False
 
 
