@@ -7,6 +7,10 @@ left unmatched that could be matched), and is right where one of them explains i
 sides merged by key (as ``by_key`` says), one removed by a side gone (and unchanged by the other: else a clean merge
 is wrong), one a side inserted there as it wrote it (once where both inserted it alike), nothing else, and each
 side's documents in its order.
+
+Pinned (``pinned=True``): only the matchings that pair a base document and a side's wherever each is the other's one
+most alike (``_alike``: an identical one first), as the driver pairs them; git's line alignment may pair them
+otherwise (a document inserted before one whose first lines it repeats).
 """
 
 from __future__ import annotations
@@ -51,6 +55,44 @@ def matchings(base: list[Items], side: list[Items]) -> Iterator[dict[int, int]]:
             yield made
 
 
+def _alike(x: Items, y: Items) -> tuple[int, int, int]:
+    """How alike two documents are: values in common, then key paths holding the same kind of value (a list, a
+    null, a string...: its content's first byte), then key paths in common."""
+    x, y = ({p: item for p, item in items.items() if p} for items in (x, y))
+    kinds = sum(1 for p in x.keys() & y.keys() if x[p][:1] == y[p][:1])
+    return len(x.items() & y.items()), kinds, len(x.keys() & y.keys())
+
+
+def _pinned(base: list[Items], side: list[Items], made: dict[int, int]) -> bool:
+    """Whether ``made`` pairs each base document with the side's where each is the other's one most alike."""
+    def best(scores: list[tuple[int, int, int]]) -> int | None:
+        top = max(scores, default=(0, 0, 0))
+        return scores.index(top) if top > (0, 0, 0) and scores.count(top) == 1 else None
+
+    for i, document in enumerate(base):
+        k = best([_alike(document, other) for other in side])
+        if k is not None and best([_alike(other, side[k]) for other in base]) == i and made.get(i) != k:
+            return False
+    return True
+
+
+def equally_alike(trees: list[Any]) -> bool:
+    """Whether a base document has two documents of a side equally most alike it (``_alike``), or two base documents
+    one of a side's (joined): which one the side changed would be a guess, so the driver may leave them conflicts as
+    a whole."""
+    b, *sides = (documents_of(tree) for tree in trees)
+    for side in sides:
+        bests = []
+        for document in b:
+            scores = [_alike(document, other) for other in side]
+            if max(scores, default=(0, 0, 0)) > (0, 0, 0) and scores.count(max(scores)) > 1:
+                return True
+            bests.append(scores.index(max(scores)) if max(scores, default=(0, 0, 0)) > (0, 0, 0) else None)
+        if any(bests.count(k) > 1 and sum(1 for p in side[k] if p) > 1 for k in bests if k is not None):
+            return True  # one document most alike two of the base's, holding keys of each: the side joined them
+    return False
+
+
 def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int], theirs: dict[int, int],
              by_key: ByKey) -> list[Entry] | None:
     """What a merge by this matching holds, or ``None`` where it cannot merge cleanly (changed and removed)."""
@@ -89,12 +131,12 @@ def _before(earlier: int | None, later: int | None) -> bool:
     return earlier is None or later is None or earlier < later
 
 
-def by_documents(merged: Any, trees: list[Any], by_key: ByKey) -> str | None:
-    """``None`` where some plausible matching of each side's documents explains ``merged`` as a merge by key, else
-    why not."""
+def by_documents(merged: Any, trees: list[Any], by_key: ByKey, pinned: bool = False) -> str | None:
+    """``None`` where some plausible matching of each side's documents (``pinned``: pairing identical documents)
+    explains ``merged`` as a merge by key, else why not."""
     m, (b, o, t) = documents_of(merged), (documents_of(tree) for tree in trees)
-    for ours in matchings(b, o):
-        for theirs in matchings(b, t):
+    for ours in (made for made in matchings(b, o) if not pinned or _pinned(b, o, made)):
+        for theirs in (made for made in matchings(b, t) if not pinned or _pinned(b, t, made)):
             entries = _entries(b, o, t, ours, theirs, by_key)
             if entries is not None and _placed(m, entries, []):
                 return None
