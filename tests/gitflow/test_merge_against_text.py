@@ -220,12 +220,14 @@ def _aliases(text: str) -> dict[Path, set[Path]]:
     """For each mapping key path of a one-document YAML text, the other paths holding the same node (anchor and
     aliases of it)."""
     at: dict[int, set[Path]] = {}
-    stack: list[tuple[Path, Any]] = [((), YAML().compose(text))]
+    yaml = YAML()
+    stack: list[tuple[Path, Any]] = [((), yaml.compose(text))]
     while stack:
         path, node = stack.pop()
         at.setdefault(id(node), set()).add(path)
-        if isinstance(node, MappingNode):
-            stack += [((*path, k.value), v) for k, v in node.value if isinstance(k, ScalarNode) and k.value != "<<"]
+        if isinstance(node, MappingNode):  # a key as the data has it: ``0:`` is the integer 0, as in the paths compared
+            stack += [((*path, yaml.constructor.construct_object(k, deep=True)), v) for k, v in node.value
+                      if isinstance(k, ScalarNode) and k.value != "<<"]
     return {p: paths - {p} for paths in at.values() for p in paths}
 
 
@@ -608,6 +610,11 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 @example(versions=("---\na: &a0 v1\n---\na: &a0 |\n  line one\n---\nb: |\n  line one\n",
                    "---\na: &a0 v1\n---\na: &a0 |\n  line one\n---\nb: |\n  o1\n",
                    "---\na: &a0 v1\n---\na: t1\n---\n---\na: &a0 |\n  line one\nb: |\n  line one\n"))
+# found exploring (seed 5004, on the lead's branch): the same below an integer key ('0:'), which the data path holds as
+# the integer 0 and the composed node as the text '0'
+@example(versions=("a: &a0 v1\nb: *a0\n0: &a2\n  a: &a1 v1\nc: *a0\n",
+                   "a: &a0 o1\nb: *a0\n0: &a2\n  a: &a1 v1\nc: *a0\n",
+                   "a: &a0 v1\n0: &a2\n  b: *a0\n  a: &a1 v1\nc: *a0\n"))
 # found exploring (seed 5004, after the pinning below): theirs moves an alias 'b: *a0' into 'c', ours changes the
 # anchored value: the alias follows the anchor, a value no side wrote there by data but the one theirs named
 @example(versions=ALIAS_MOVED)
