@@ -18,7 +18,7 @@ from sealfile.envelope.mac import encode_leaves
 from sealfile.errors import FormatError
 from sealfile.kms.base import MasterKey
 from sealfile.kms.groups import KeyGroups
-from sealfile.model.metadata import FORMAT_VERSION, Metadata
+from sealfile.model.metadata import FORMAT_VERSION, METADATA_KEY, Metadata
 from sealfile.model.path_fold import path_codes
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.rules import EncryptionRules
@@ -80,10 +80,20 @@ def refuse_to_seal(plaintext: str, store: Store, name: str | None = None) -> Non
         tree = store.load_editable(plaintext)
     except FormatError:
         return  # the sealing names the syntax error
+    if isinstance(tree, dict) and _whole_metadata(tree.get(METADATA_KEY)):
+        return  # a sealed file, metadata and all: the sealing names the reserved key
     for path, value in scalar_leaves(tree):
         text = store.read_scalar(value).value
         if is_sealed(text) or (isinstance(text, str) and text.startswith(SOPS_MARKER) and text.endswith("]")):
             raise FormatError(STRIPPED, keypath=format_keypath(path))
+
+
+def _whole_metadata(raw: Any) -> bool:
+    try:
+        Metadata.from_mapping(raw)
+    except (FormatError, TypeError, ValueError, KeyError, AttributeError):
+        return False
+    return raw is not None
 
 
 def seal_plaintext(
