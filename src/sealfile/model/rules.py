@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
+from itertools import chain
 
 from sealfile.errors import ConfigError, FormatError
 from sealfile.model.paths import ListIndex, Path, Segment, format_keypath
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
 DEFAULT_SUFFIX = "_unencrypted"
+_READ_KEYS = frozenset({str, ListIndex})
+"""The key types every rule reads as they are (a subclass of either goes through the whole check)."""
 
 
 class EncryptionRules(Record):
@@ -103,6 +106,9 @@ class EncryptionRules(Record):
         text: the rule looks at string keys only (docs/format.md §6), SOPS at every key's text (it refuses
         other keys), and ``encrypted_regex: ^(password|1)$`` would otherwise leave ``1: secret`` in plaintext
         unsaid. Readers never call it: a file sealed so reads as it was written."""
+        paths = list(paths)
+        if set(map(type, chain.from_iterable(paths))) <= _READ_KEYS:  # the usual document: one C pass, no loop
+            return
         for path in paths:
             keys = [(depth, key) for depth, key in enumerate(path) if not isinstance(key, (str, ListIndex))]
             if not keys:
