@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 RULE_NAMES = ("unencrypted_suffix", "encrypted_regex", "unencrypted_regex")
 DEFAULT_SUFFIX = "_unencrypted"
+_REMEMBERED = 4096
+"""Parent paths a :class:`RuleMemo` keeps at most (as :mod:`~sealfile.model.path_fold` does)."""
 _READ_KEYS = frozenset({str, ListIndex})
 """The key types every rule reads as they are (a subclass of either goes through the whole check)."""
 
@@ -155,26 +157,48 @@ class RuleMemo:
         self._rules = rules
         self._any = rules.kind == "encrypted_regex"
         self._parents: dict[int, bool] = {}
-        self._keys: dict[str, bool] = {}
+        self._keys: dict[Segment, bool] = {}
+        """A last key's own answer; a key that is not a string has ``_index``'s (the rules read strings only), so
+        keys equal in Python (``1``, ``True``, ``ListIndex(1)``; never a string) share their answer."""
         self._index = rules.encrypts((ListIndex(0),))
         """A list index's own answer: the rules look at string keys only, so every index has this one."""
+        self._prefixes: dict[Path, bool] = {(): False}
+        """Whether a key of a parent's path matches (paths equal in Python hold the same strings at the same
+        places, and keys that are not strings never match), each from its own parent's answer."""
 
     def each(self, places: Iterable[Placed]) -> list[bool]:
         """Whether the rules encrypt the value at each place (places in one container share ``path[:-1]``):
         one call for a document's leaves, as a call per leaf was a third of this loop's cost."""
         rules, parents, keys, index, either = self._rules, self._parents, self._keys, self._index, self._any
         answers: list[bool] = []
+        held: Any = answers  # no place's parent: the first place looks its parent up
+        parent = False
         for place in places:
-            path, held_by = place.path, id(place.parent)
-            parent = parents.get(held_by)
-            if parent is None:
-                parent = parents[held_by] = rules.encrypts(path[:-1])
-            last = path[-1]
-            if isinstance(last, str):
-                own = keys.get(last)
-                if own is None:
-                    own = keys[last] = rules.encrypts((last,))
-            else:
-                own = index
+            path = place.path
+            if place.parent is not held:  # a container's places come together: one look-up for them all
+                held = place.parent
+                found = parents.get(id(held))
+                if found is None:
+                    found = parents[id(held)] = rules._encrypts_when(self._matched(path[:-1]))
+                parent = found
+            own = keys.get(path[-1])
+            if own is None:
+                last = path[-1]
+                own = keys[last] = rules.encrypts((last,)) if isinstance(last, str) else index
             answers.append((parent or own) if either else (parent and own))
         return answers
+
+    def _matched(self, path: Path) -> bool:
+        """Whether the rule matches a key of ``path``, without recursion (a path can be deep)."""
+        prefixes, missing = self._prefixes, []
+        found = prefixes.get(path)
+        while found is None:
+            missing.append(path)
+            path = path[:-1]
+            found = prefixes.get(path)
+        if len(prefixes) + len(missing) > _REMEMBERED:  # memory bounded: a deep, wide file's paths are found again
+            prefixes.clear()
+            prefixes[()] = False
+        for prefix in reversed(missing):  # outermost first
+            found = prefixes[prefix] = found or self._rules._matches(prefix[-1])
+        return found
