@@ -77,6 +77,19 @@ def test_the_rule_memo_answers_as_the_rules_do(kind: str, paths: list[list[objec
     assert memo.each(places[::-1]) == expected[::-1]  # remembered answers, in any order
 
 
+@pytest.mark.parametrize("kind", ["unencrypted_suffix", "encrypted_regex"])
+def test_the_rule_memo_keeps_types_and_depth_apart(kind: str) -> None:
+    """Keys equal in Python (``1``, ``True``, ``ListIndex(1)``) share an answer and a string never does; a parent
+    path deeper than the memo keeps (the memo starts again) and thousands of parents answer as the rules do."""
+    rules = EncryptionRules(kind, "_unencrypted" if kind == "unencrypted_suffix" else "^(1|a_unencrypted)$")
+    deep = ("a_unencrypted", *(f"k{depth}" for depth in range(5000)))
+    paths = [("1", 1), (1, "1"), (True, "x"), (ListIndex(1), "1"), ("1", "x"), ("a_unencrypted", 1),
+             *[(*deep[:depth], "x") for depth in (4999, 3, 4998)],
+             *[("p", f"c{i}", "a_unencrypted") for i in range(5000)], *[("p", f"c{i}", "x") for i in range(10)]]
+    places = [SimpleNamespace(path=path, parent=object()) for path in paths]
+    assert RuleMemo(rules).each(places) == [rules.encrypts(path) for path in paths]  # type: ignore[arg-type]
+
+
 def test_a_datetime_decodes_the_same() -> None:
     moment = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.timezone.utc)
     assert decode_value(encode_scalar(moment)) == moment
