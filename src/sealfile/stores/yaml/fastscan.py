@@ -38,6 +38,8 @@ _MAX_DEPTH = 50
 # group 1 starts a line read; the blank and comment lines before it pass in C (a hostile MB holds a million)
 LINE = re.compile(r"(?:^ *(?:#[^\n]*)?\n)*+^( *)(?:(-)( +))?(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$))?([^\n]*)$", re.M)
 _NOTHING = object()
+new_leaf = object.__new__
+"""A leaf without its ``__init__``'s call: the scan stores what :class:`FastLeaf`'s ``__init__`` would."""
 _CONTROLS = [chr(code) for code in (*range(10), *range(11, 32), 127)]
 """The ASCII characters the subset does not hold (a tab, CR or other control): looked for one by one (memchr), a
 third of the cost of deleting the printable ones from the text's bytes."""
@@ -203,7 +205,10 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
                 value, style, length = found
                 items.append(value)
                 start = match.start(5)
-                leaf = FastLeaf(nodes, path, encoded, value, items, index, column, start, start + length, style)
+                leaf = new_leaf(FastLeaf)  # FastLeaf(...) inlined, as below
+                leaf._nodes, leaf.path, leaf.encoded_path, leaf.value, leaf.parent = nodes, path, encoded, value, items
+                leaf.slot, leaf.flow, leaf.indent = index, False, column
+                leaf.start, leaf.end, leaf.style = start, start + length, style
                 set_key_node(leaf, None)
                 leaves.append(leaf)
                 continue
@@ -247,7 +252,11 @@ def fast_scan(text: str, full_scan: Callable[[str], Scan]) -> Scan | None:
             value, style, length = found
             end = start + length
         mapping[key] = value
-        leaves.append(FastLeaf(nodes, (*top[3], key), top[4] + segment, value, mapping, key, column, start, end, style))
+        leaf = new_leaf(FastLeaf)  # FastLeaf(...) inlined: its __init__ call costs ~1.8 k instructions a value
+        leaf._nodes, leaf.path, leaf.encoded_path, leaf.value = nodes, (*top[3], key), top[4] + segment, value
+        leaf.parent, leaf.slot, leaf.flow, leaf.indent = mapping, key, False, column
+        leaf.start, leaf.end, leaf.style = start, end, style
+        leaves.append(leaf)
     if not stack or any(entry[5] is not _NOTHING for entry in stack):
         return None
     last = leaves[-1].end if leaves else 0
