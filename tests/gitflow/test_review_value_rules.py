@@ -95,3 +95,27 @@ def test_a_deleted_config_whose_files_fall_back_to_a_loose_one_above_fails_the_r
     sandbox.git("checkout", "-q", "HEAD~1", "--", "prod/.sealfile.yaml")  # added back: the nearer rule again
     sandbox.commit("two after all")
     assert "POLICY VIOLATIONS" not in sandbox.sealfile("review", "HEAD~1", "HEAD", env=sandbox.keyless_env()).stdout
+
+
+def test_a_new_plaintext_value_of_a_secret_named_key_fails_the_review(sandbox: Sandbox) -> None:
+    """Someone who can push re-sealed the file with ``db.password: changeme`` in plaintext (a violation there, unless
+    pushed unreviewed); the victim's ``set db.password`` then wrote the real password in plaintext, and the review
+    of that change passed (exit 0) with it on screen: the value was plaintext before too. A new value is judged as
+    a new key is; another key's change passes."""
+    from sealfile.kms.age import AgeKey
+    from sealfile.model.rules import EncryptionRules
+    from sealfile.ops.seal import seal_text
+
+    (sandbox.repo / "prod.enc.yaml").write_text(seal_text("db:\n  password: changeme\n  host: h\n",
+                                                          [AgeKey.from_cli(sandbox.recipient)],
+                                                          EncryptionRules("unencrypted_regex", ".")))
+    sandbox.commit("forged")
+    sandbox.sealfile("set", "prod.enc.yaml", "db.host", "h2")
+    sandbox.commit("another key")
+    assert sandbox.review_last()[0] == 0
+    sandbox.sealfile("set", "prod.enc.yaml", "db.password", "n3w-s3cret")
+    sandbox.commit("rotate the password")
+    status, shown = sandbox.review_last()
+    assert status == 3, shown
+    assert ("prod.enc.yaml: db.password: named like a secret, a new value written in plaintext by this change"
+            in section(shown, "POLICY VIOLATIONS:"))
