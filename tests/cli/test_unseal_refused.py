@@ -67,6 +67,22 @@ def test_set_of_a_new_secret_under_a_loose_rule_is_written_and_told(run_cli: Run
     assert port.stderr.splitlines() == [f"{sealed}: db.port set"]
 
 
+def test_set_over_a_plaintext_placeholder_of_a_secret_tells_the_new_value_is_plain(
+        run_cli: RunCli, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    """A forged file's ``db.password: changeme`` in plaintext (no token to refuse, no fresh key to tell): ``set
+    db.password`` wrote the new password in plaintext and said only ``db.password set``. A new value written in
+    plaintext is told, as a fresh key's is; one left as it was (another key set) is not."""
+    sealed = tmp_path / "prod.enc.yaml"
+    sealed.write_text(seal_text("db:\n  host: db.internal\n  password: changeme\n", [AgeKey(age_identity.recipient)],
+                                EncryptionRules("unencrypted_regex", ".")))
+    done = run_cli("set", sealed, "db.password", "hunter2")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"{sealed}: db.password set", f"sealfile: warning: {sealed}: db.password: "
+                                        f"{TOLD}"]
+    again = run_cli("set", sealed, "db.host", "db2.internal")
+    assert again.stderr.splitlines() == [f"{sealed}: db.host set"]
+
+
 def test_edit_refuses_to_unseal_and_keeps_the_file(run_cli: RunCli, age_identity: AgeIdentity,
                                                    tmp_path: Path) -> None:
     sealed = _forged(run_cli, tmp_path, age_identity.recipient)

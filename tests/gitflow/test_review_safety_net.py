@@ -135,6 +135,11 @@ INERT = {
     "allow_failure": (".gitlab-ci.yml", GITLAB, GITLAB + "  allow_failure: true\n"),
     "when: manual": (".gitlab-ci.yml", GITLAB, GITLAB + "  when: manual\n"),
     "when: never": (".gitlab-ci.yml", GITLAB, GITLAB.replace("  script:", "  when: never\n  script:")),
+    "gitlab hidden job": (".gitlab-ci.yml", GITLAB, "." + GITLAB),
+    "gitlab first rule when: never": (".gitlab-ci.yml", GITLAB, GITLAB.replace(
+        "  script:", "  rules:\n    - when: never\n    - if: $CI_MERGE_REQUEST_IID\n  script:")),
+    "pre-commit default_stages: [manual]": (".pre-commit-config.yaml", PRE_COMMIT,
+                                            "default_stages: [manual]\n" + PRE_COMMIT),
     "azure condition: false": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
                                "steps:\n  - script: python -m sealfile check\n    condition: false\n"),
     "azure continueOnError": ("azure-pipelines.yml", "steps:\n  - script: python -m sealfile check\n",
@@ -171,6 +176,9 @@ LIVE = {
     "gitlab rules when: never": (".gitlab-ci.yml", GITLAB.replace(
         "  script:", "  rules:\n    - if: $CI_PIPELINE_SOURCE == 'schedule'\n      when: never\n    - when: always\n"
                      "  script:")),
+    "gitlab hidden job extended": (".gitlab-ci.yml", "." + GITLAB + "review-mr:\n  extends: .review\n"),
+    "gitlab first rule conditional": (".gitlab-ci.yml", GITLAB.replace(
+        "  script:", "  rules:\n    - when: never\n      if: $CI_PIPELINE_SOURCE == 'schedule'\n  script:")),
     "another hook manual": (".pre-commit-config.yaml", PRE_COMMIT.replace(
         "      - id: black\n", "      - id: black\n        stages: [manual]\n")),
 }

@@ -143,6 +143,9 @@ def review_file(path: str, old: str | None, new: str | None, policy: TrustPolicy
         was_sealed = is_sealed(before.get(p))
         if looks_secret(p) and (p not in before or was_sealed):
             entry.violations.append(f"{keypath(p)}: named like a secret and left unencrypted by this change")
+        elif looks_secret(p) and after.leaves[p] != before.get(p):  # a forged 'changeme' the next set replaced
+            entry.violations.append(f"{keypath(p)}: named like a secret, a new value written in plaintext by this "
+                                    "change")
         elif was_sealed:
             entry.attention.append(f"{keypath(p)}: was sealed, now stored in plaintext")
         held = credential_in(after.leaves[p]) if after.leaves[p] != before.get(p) else None

@@ -76,7 +76,7 @@ from sealfile.gitflow.safety_net import guards_removed
 from sealfile.gitflow.semantic_diff import FileDiff
 from sealfile.gitflow.tampering import token_locations
 from sealfile.gitflow.unguarded import sealed_outside, unguarded_line
-from sealfile.gitflow.value_rules import secrets_unsealed
+from sealfile.gitflow.value_rules import in_force, rules_moved, secrets_unsealed
 from sealfile.kms.trust import offline
 from sealfile.ops.config_files import CONFIG_NAME
 from sealfile.ops.signatures import TrustPolicy
@@ -162,8 +162,9 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
             result.signer_changes += rules.requirements
             result.trust_changes += rules.trust
             result.rule_recipient_changes += rules.recipients + rules.values
-            was, now = rules.configs
-            if rules.values and now is not None:
+            was = in_force(change.path, rules.configs[0], old_config, old_blobs, root)
+            now = in_force(change.path, rules.configs[1], new_config, new_blobs, root)
+            if now is not None and rules_moved(was, now):
                 unsealed, loosened = secrets_unsealed(change.path, was, now, new_blobs, result.head, root,
                                                       patterns.matches)
                 result.rule_unsealed += unsealed

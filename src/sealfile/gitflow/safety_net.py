@@ -11,17 +11,22 @@ Read as text, never as YAML or as a program: comment lines (``#``, ``//``) and t
 line scanned once, what a file runs told by the words ``sealfile [flags] review|check`` or the pre-commit hook
 id ``sealfile-check``. A step kept but made inert counts as removed (:func:`runs_sealfile`): its mapping (a step, a
 job, a hook, told by indentation alone) switched off by ``if: false``, ``continue-on-error: true``, GitLab's
-``allow_failure: true`` or ``when: manual|never``, pre-commit's ``stages: [manual]``, Azure's ``condition: false``,
-``enabled: false`` or ``continueOnError: true``; its exit status swallowed on its line (``|| true``, ``; true``,
-``|| :``, ``|| exit 0``); or a bare ``exit 0`` or ``set +e`` before it in the same script. Not told: a condition
-that is not a literal (``if: github.event_name == 'pull_request'`` runs), an ``exit 0`` inside an ``if``, GitLab's
-``rules:`` items, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``.
+``allow_failure: true`` or ``when: manual|never`` (also as the first item of its ``rules:``, when that item has no
+``if``/``changes``/``exists``: no later rule is read), pre-commit's ``stages: [manual]`` or ``default_stages:
+[manual]``, Azure's ``condition: false``, ``enabled: false`` or ``continueOnError: true``; a GitLab hidden job
+(a top-level key starting with ``.``) that no job extends or aliases (its name or anchor appears nowhere else); its
+exit status swallowed on its line (``|| true``, ``; true``, ``|| :``, ``|| exit 0``); or a bare ``exit 0`` or
+``set +e`` before it in the same script. Not told: a condition that is not a literal (``if: github.event_name ==
+'pull_request'`` runs; GitLab ``rules: - if: $NO_SUCH_VARIABLE``, ``only:``/``except:``), triggers and filters
+(GitHub ``on:``, ``paths:``, pre-commit ``files:``/``exclude:``), a ``needs:`` on a job that cannot run, an ``exit
+0`` inside an ``if``, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``, Jenkins ``when {}``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 from sealfile.gitflow.blobs import Blobs
@@ -52,7 +57,7 @@ _SWITCHED_OFF = re.compile(
     r"|(?:continue-on-error|continueOnError|allow_failure):"
     r"[ \t]*(?P<q2>['\"]?)(?:true|\$\{\{[ \t]*true[ \t]*\}\})(?P=q2)"
     r"|when:[ \t]*(?P<q3>['\"]?)(?:manual|never)(?P=q3)"
-    r"|stages:[ \t]*\[[ \t]*(?P<q4>['\"]?)manual(?P=q4)[ \t]*\])[ \t]*\Z")
+    r"|(?:default_)?stages:[ \t]*\[[ \t]*(?P<q4>['\"]?)manual(?P=q4)[ \t]*\])[ \t]*\Z")
 """A key that switches off the mapping (step, job, hook) it is in, whatever else it holds."""
 _SWALLOWED = re.compile(r"(?:\|\||;)[ \t]*(?:true|:|exit[ \t]+0)(?![\w-])")
 """An exit status thrown away after a command: a failing check then passes."""
@@ -62,13 +67,23 @@ _STOPPED = re.compile(r"(?:^|;|\[|,|^[\w.-]+:)[ \t]*['\"]?(?:exit[ \t]+0|set[ \t
 _KEY = re.compile(r"[\w.-]+:(?:[ \t]|\Z)")
 
 
+_HIDDEN = re.compile(r"(\.[\w.-]+):[ \t]*(?:&([\w-]+))?\Z")
+"""A top-level key GitLab reads as a hidden job (a template): it runs only where a job extends or aliases it."""
+_NAMED = re.compile(r"[.*][\w.-]+")
+_RULES = re.compile(r"rules:\Z")
+_CONDITIONAL = re.compile(r"(?:if|changes|exists):")
+"""A GitLab rule item holding one of these applies only where it matches; one without applies always."""
+
+
 class _Mapping:
-    """A mapping of a file read by indentation alone (a step, a job, a hook): what it runs, whether switched off."""
+    """A mapping of a file read by indentation alone (a step, a job, a hook): what it runs, whether switched off.
+    ``hidden``: a GitLab hidden job's name and anchor; ``rule``: the first item of a GitLab ``rules:`` list,
+    unconditional so far (switched off, it switches off its job: no later rule is read)."""
 
-    __slots__ = ("column", "found", "off")
+    __slots__ = ("column", "found", "hidden", "off", "rule")
 
-    def __init__(self, column: int) -> None:
-        self.column, self.found, self.off = column, set[str](), False
+    def __init__(self, column: int, hidden: tuple[str, str | None] | None = None, rule: bool = False) -> None:
+        self.column, self.found, self.off, self.hidden, self.rule = column, set[str](), False, hidden, rule
 
 
 def runs_sealfile(text: str) -> set[str]:
@@ -76,6 +91,15 @@ def runs_sealfile(text: str) -> set[str]:
     (module doc): one pass over the lines, a stack of the mappings open at each."""
     stack = [_Mapping(-1)]
     stopped_at: int | None = None  # the indentation of a bare 'exit 0' / 'set +e': its script goes on below it
+    hidden: tuple[str, str | None] | None = None  # the hidden job whose key the last line was
+    rules = False  # the last line was a 'rules:' key
+
+    names: list[Counter[str]] = []  # the words naming a job or an alias, counted once, where a hidden job runs one
+
+    def used(job: tuple[str, str | None]) -> bool:  # extended (its name again) or aliased (its anchor)
+        if not names:
+            names.append(Counter(_NAMED.findall(text)))
+        return names[0][job[0]] > 1 or (job[1] is not None and names[0]["*" + job[1]] > 0)
     for line in text.splitlines():
         stripped = line.lstrip(" ")
         if not stripped.strip() or stripped.startswith(("#", "//")):
@@ -87,24 +111,31 @@ def runs_sealfile(text: str) -> set[str]:
         item = code == "-" or code.startswith(("- ", "-\t"))
         content = code[1:].lstrip() if item else code
         column = indent + len(code) - len(content) if item else indent
-        _close(stack, column, item)
+        _close(stack, column, item, used)
         if stack[-1].column < column:
-            stack.append(_Mapping(column))
+            stack.append(_Mapping(column, hidden, rules and item))
+        if stack[-1].rule and _CONDITIONAL.match(content):
+            stack[-1].rule = False
         if _SWITCHED_OFF.match(content):
             stack[-1].off = True
+        hidden = ((key := _HIDDEN.match(content)) and (key.group(1), key.group(2))) if indent == 0 else None
+        rules = _RULES.match(content) is not None
         stack[-1].found.update(_live_runs(content, stopped_at is not None))
         if stopped_at is None and not _KEY.match(content) and _STOPPED.match(content):
             stopped_at = indent
-    _close(stack, -1, False)
+    _close(stack, -1, False, used)
     return stack[0].found
 
 
-def _close(stack: list[_Mapping], column: int, item: bool) -> None:
+def _close(stack: list[_Mapping], column: int, item: bool, used: Callable[[tuple[str, str | None]], bool]) -> None:
     """Close the mappings a line at ``column`` ends (deeper ones; its sibling, for a new list item), each passing
-    what it runs to the one it is in unless switched off."""
+    what it runs to the one it is in unless switched off (a hidden job no other job ``used``; a first rule
+    switched off switches off the job it is in)."""
     while stack[-1].column > column or (item and stack[-1].column == column and len(stack) > 1):
         closed = stack.pop()
-        if not closed.off:
+        if closed.rule and closed.off:
+            stack[-1].off = True
+        elif not closed.off and closed.found and (closed.hidden is None or used(closed.hidden)):
             stack[-1].found |= closed.found
 
 

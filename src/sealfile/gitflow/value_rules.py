@@ -21,7 +21,8 @@ from sealfile.gitflow.sealed import keyless_read, keypath
 from sealfile.gitflow.secret_names import looks_secret
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import is_sealed
-from sealfile.ops.config import ProjectConfig
+from sealfile.ops.config import ProjectConfig, config_from_text
+from sealfile.ops.config_files import config_paths_above
 from sealfile.stores import store_for
 
 if TYPE_CHECKING:
@@ -36,6 +37,34 @@ def value_rule_entries(config: ProjectConfig) -> list[str]:
     """Each creation rule's value rule other than the default (``_unencrypted`` suffix), with its path_regex."""
     return [f"{rule.rules.kind}: {rule.rules.pattern} (path_regex {rule.path_regex!r})"
             for rule in config.creation_rules if rule.rules != _DEFAULT]
+
+
+def rules_moved(before: ProjectConfig | None, after: ProjectConfig | None) -> bool:
+    """Whether a file may have another creation rule's value rule after the change: the rules' path_regex and value
+    rules, in order, differ. Not only a value rule added or removed: a rule removed or moved after another, or its
+    path_regex narrowed, lets files fall through to a loose rule that was there already (listed before and after)."""
+    return _in_order(before) != _in_order(after)
+
+
+def _in_order(config: ProjectConfig | None) -> list[tuple[str, EncryptionRules]]:
+    return [] if config is None else [(rule.path_regex, rule.rules) for rule in config.creation_rules]
+
+
+def in_force(config_path: str, config: ProjectConfig | None, text: str | None, revision: Blobs,
+             root: Path) -> ProjectConfig | None:
+    """The creation rules governing ``config_path``'s files on one side of a change: its own (``config``, parsed
+    from ``text``), or where the file is absent (deleted, or not yet added) the nearest ``.sealfile.yaml`` above it
+    in ``revision`` (a deleted config's files fall back to it; one that does not parse governs nothing)."""
+    if text is not None:
+        return config
+    for above in config_paths_above(config_path)[1:]:
+        found = revision.read_or_none(above)
+        if found is not None:
+            try:
+                return config_from_text(found, root / above)
+            except SealfileError:
+                return None
+    return None
 
 
 def secrets_unsealed(config_path: str, before: ProjectConfig | None, after: ProjectConfig, revision: Blobs,

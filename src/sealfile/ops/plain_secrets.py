@@ -29,8 +29,8 @@ UNSEAL_HINT = "to mean it, add --unseal"
 MERGE_HINT = "to mean it, seal the merge by hand with --unseal"
 _SHOWN = 5
 """Key paths a warning names: the first few say what the rule leaves."""
-Held = dict[Path, bool]
-"""A version as :func:`guard` compares it: whether each value is sealed, by path."""
+Held = dict[Path, bool | Styled]
+"""A version as :func:`guard` compares it, by path: ``True`` for a sealed value, a plaintext one as written."""
 
 
 def guard(before: Iterable[str | Held | None], after: str | SealedDocument, store: Store, *, unseal: bool = False,
@@ -40,23 +40,25 @@ def guard(before: Iterable[str | Held | None], after: str | SealedDocument, stor
     :func:`sealed_by_path` as the writer read it). ``after``: the text, or the writer's read-back of it (not read
     again). Refused (:class:`FormatError` naming the first key path): a value sealed in one of them that ``after``
     holds in plaintext, unless ``unseal``. ``plain`` is told, in one line, the values named like secrets ``after``
-    holds in plaintext where none held them so."""
+    holds in plaintext where none held that same value in plaintext: a new value, or a changed one (a forged file's
+    plaintext ``db.password: changeme`` made the next ``set db.password`` write the new password unremarked)."""
     text = after if isinstance(after, str) else after.text
     versions = [version for version in before if version is not None]
     if versions[:1] == [text]:
         return text  # the text rewritten, unchanged: nothing new is written
     document = read_document(after, store) if isinstance(after, str) else after
-    plain_now = [path for path, sealed in sealed_by_path(document.leaves()).items() if not sealed]
+    now = sealed_by_path(document.leaves())
+    plain_now = [path for path, held in now.items() if held is not True]
     if not plain_now:  # the usual file under the default rule: nothing in plaintext, no earlier version read
         return text
     was = [sealed_by_path(read_document(version, store).leaves()) if isinstance(version, str) else version
            for version in versions]
     rules = document.metadata.rules
-    unsealed = [path for path in plain_now if any(version.get(path) for version in was)]
+    unsealed = [path for path in plain_now if any(version.get(path) is True for version in was)]
     if unsealed and not unseal:
         raise FormatError(f"sealed in this file, and the file's rule ({_rule(rules)}) would write it in plaintext: "
                           f"nothing written; {hint}", keypath=format_keypath(unsealed[0]) or "(top level)")
-    fresh = [path for path in plain_now if not any(version.get(path) is False for version in was)]
+    fresh = [path for path in plain_now if not any(_same(version.get(path), now[path]) for version in was)]
     if not fresh or plain is None:
         return text
     from sealfile.gitflow.secret_names import looks_secret  # review's rule; loaded only where a new value is plain
@@ -68,10 +70,18 @@ def guard(before: Iterable[str | Held | None], after: str | SealedDocument, stor
 
 
 def sealed_by_path(leaves: Iterable[SealedLeaf]) -> Held:
-    """Whether each value of a version is sealed, by path, in document order (a writer keeps this of the text it
-    rewrites, not the parse it lets go). A :class:`~sealfile.ops.document.SealedDocument`'s leaf is a token (a
-    string :func:`~sealfile.model.scalars.is_sealed` passed), a plaintext :class:`Styled`, or a mapping or list."""
-    return {path: not isinstance(value, Styled) for path, value in leaves if not isinstance(value, (dict, list))}
+    """Each value of a version, by path, in document order: ``True`` if sealed, else the plaintext (a writer keeps
+    this of the text it rewrites, not the parse it lets go). A :class:`~sealfile.ops.document.SealedDocument`'s
+    leaf is a token (a string :func:`~sealfile.model.scalars.is_sealed` passed), a plaintext :class:`Styled`, or a
+    mapping or list."""
+    return {path: value if isinstance(value, Styled) else True for path, value in leaves
+            if not isinstance(value, (dict, list))}
+
+
+def _same(was: bool | Styled | None, now: bool | Styled) -> bool:
+    """The same plaintext value (its quoting aside): nothing new is written there."""
+    return (isinstance(was, Styled) and isinstance(now, Styled) and type(was.value) is type(now.value)
+            and was.value == now.value)
 
 
 def plain_warning(keypaths: list[str], rules: EncryptionRules) -> str:
