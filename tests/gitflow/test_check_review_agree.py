@@ -84,6 +84,9 @@ SHAPES = {  # a decrypted value leaked by accident in a pull request, in shapes 
     ".yarnrc": (f'"//registry.npmjs.org/:_authToken" "{PASSWORD}"\n',
                 "line 1: a Yarn registry credential (_authToken), in plaintext"),
     "app.py": ("password = request.form['password']\nPASSWORD_FILE=/run/secrets/db\nTOKEN=$(cat token)\n", None),
+    # a shell continuation splitting the value: the shell sets API_TOKEN to the whole of it
+    "scripts/release.sh": (f"#!/bin/sh\nset -e\nexport API_TOKEN={PASSWORD[:2]}\\\n{PASSWORD[2:]}\n./release\n",
+                           "line 3: a variable named like a secret set to a literal value, in plaintext"),
 }
 
 
