@@ -24,7 +24,8 @@ def quoted_values(text: str, most: int) -> list[tuple[str, str | None, str]]:
     number = 0
     while number < len(lines) and len(found) <= most:
         line = lines[number]
-        opening = _OPENING.search(line) if '"' in line and "\\" in line else None
+        # a comment is no value the program reads (a commented-out example's 'user:pass@' is the file's own text)
+        opening = _OPENING.search(line) if '"' in line and "\\" in line and not line.lstrip().startswith("#") else None
         if opening is None:
             number += 1
             continue
