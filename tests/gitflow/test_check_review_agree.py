@@ -8,6 +8,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
+import sys
+
+import pytest
 
 from tests.support.git import Sandbox, seal_file
 
@@ -22,7 +26,9 @@ FIXTURES = {
     ".npmrc": f"//pkgs.example.com/npm/:_authToken={TOKEN}\n",
     "app.properties": "password=Sp9ringPw1x\n",
     "notes.md": "nothing here\n",
+    "tmp/other.yaml": "smtp:\n  password: m41l-pw-77\n  host: mx\n",  # a copy of a sealed file the commit leaves as is
 }
+OTHER = "secrets/other.enc.yaml"
 
 
 def _findings(lines: list[str]) -> set[tuple[str, str]]:
@@ -36,6 +42,7 @@ def _findings(lines: list[str]) -> set[tuple[str, str]]:
 
 def test_check_and_review_agree_on_every_finding_over_the_same_tree(sandbox: Sandbox) -> None:
     seal_file(sandbox, SEALED, "db:\n  password: s3cret-a91\n  user: app\napi:\n  token: t-7\n")
+    seal_file(sandbox, OTHER, "smtp:\n  password: m41l-pw-77\n  host: mx\n")  # not given to check: unchanged
     sandbox.commit("base")
     for name, text in FIXTURES.items():
         (sandbox.repo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +60,8 @@ def test_check_and_review_agree_on_every_finding_over_the_same_tree(sandbox: San
     # every class is there: a copy, an encoded copy, a secret's name, a credential's shape, a credential line
     assert {path for path, _ in in_check} == set(FIXTURES) - {"notes.md"}
     assert checked.returncode == 3
-    for secret in ("s3cret-a91", "Zq9xLm3kP2", "Zk8s9dLq2mN", "Hk29sLq8xx", TOKEN, "Sp9ringPw1x"):
+    assert any(path == "tmp/other.yaml" and OTHER in finding for path, finding in in_check), in_check
+    for secret in ("m41l-pw-77", "s3cret-a91", "Zq9xLm3kP2", "Zk8s9dLq2mN", "Hk29sLq8xx", TOKEN, "Sp9ringPw1x"):
         assert secret not in reviewed and secret not in checked.stderr
 
 
@@ -76,6 +84,9 @@ SHAPES = {  # a decrypted value leaked by accident in a pull request, in shapes 
     ".yarnrc": (f'"//registry.npmjs.org/:_authToken" "{PASSWORD}"\n',
                 "line 1: a Yarn registry credential (_authToken), in plaintext"),
     "app.py": ("password = request.form['password']\nPASSWORD_FILE=/run/secrets/db\nTOKEN=$(cat token)\n", None),
+    # a shell continuation splitting the value: the shell sets API_TOKEN to the whole of it
+    "scripts/release.sh": (f"#!/bin/sh\nset -e\nexport API_TOKEN={PASSWORD[:2]}\\\n{PASSWORD[2:]}\n./release\n",
+                           "line 3: a variable named like a secret set to a literal value, in plaintext"),
 }
 
 
@@ -99,3 +110,45 @@ def test_review_and_check_name_values_leaked_in_logs_state_and_env_lists(sandbox
         assert f"warning: {name}: {finding}" in checked, (name, checked)
     assert "env.2" not in reviewed and "env.0" not in reviewed  # <REQUIRED>, LOG_LEVEL
     assert PASSWORD not in reviewed and PASSWORD not in checked
+
+
+def _staged_files_hook(box: Sandbox) -> None:
+    """What the pre-commit framework runs: ``sealfile check`` given the staged files only."""
+    hook = box.repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\ngit diff --cached --name-only -z --diff-filter=ACMR | "
+                    f"xargs -0 '{sys.executable}' -m sealfile check\n")
+    hook.chmod(0o755)
+
+
+def test_the_hook_stops_a_copy_of_a_sealed_file_the_commit_does_not_touch(sandbox: Sandbox) -> None:
+    """``sealfile decrypt prod.enc.yaml -o tmp/prod.yaml; git add tmp``: only the copy is staged, in another
+    directory; the hook compared it with the staged sealed files (none) and its own directory's, and passed it."""
+    seal_file(sandbox, "prod.enc.yaml", "db:\n  password: h00k-pw-19\n  user: app\n")
+    sandbox.commit("base")
+    _staged_files_hook(sandbox)
+    (sandbox.repo / "tmp").mkdir()
+    (sandbox.repo / "tmp" / "prod.yaml").write_text("db:\n  password: h00k-pw-19\n  user: app\n")
+    sandbox.git("add", "-f", "tmp/prod.yaml")
+    done = sandbox.git("commit", "-q", "-m", "oops", check=False)
+    assert done.returncode != 0, done.stderr
+    assert "sealfile: error: tmp/prod.yaml: holds every key path of prod.enc.yaml in plaintext" in done.stderr
+    assert "h00k-pw-19" not in done.stderr + done.stdout
+    sub = sandbox.repo / "tmp"  # run from a subdirectory, the same copy named the same way
+    ran = subprocess.run([sys.executable, "-m", "sealfile", "check", "prod.yaml"], cwd=sub, env=sandbox.env,
+                         capture_output=True, text=True, check=False)
+    assert ran.returncode == 3 and "prod.yaml: holds every key path of prod.enc.yaml" in ran.stderr, ran.stderr
+
+
+def test_check_says_what_the_bound_left_uncompared(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded as ``review`` is (:data:`~sealfile.gitflow.sealed_tree.TREE_BYTES`): past it, a warning, never
+    silence."""
+    from sealfile.gitflow import sealed_tree
+    from sealfile.gitflow.leaks import copies_in_worktree
+
+    seal_file(sandbox, "prod.enc.yaml", "db:\n  password: b0und-pw-3\n  user: app\n")
+    sandbox.commit("base")
+    monkeypatch.setattr(sealed_tree, "TREE_BYTES", 0)
+    monkeypatch.chdir(sandbox.repo)
+    found = copies_in_worktree({"tmp/prod.yaml": b"db:\n  password: b0und-pw-3\n  user: app\n"}, [], str)
+    assert found["tmp/prod.yaml"][0] == []
+    assert any("1 sealed file(s) not compared" in line for line in found["tmp/prod.yaml"][1]), found

@@ -22,6 +22,10 @@ FLOODS: dict[str, Callable[[int], str]] = {
     "names.log": lambda size: "".join(f"TOKENX{n}=abcdefgh\n" for n in range(size // 20)),
     "letters.sh": lambda size: "pAsSwOrD x://a:" * (size // 15),
     "urls.log": lambda size: "x://a:b@c\n" * (size // 10),
+    # shell continuations (joined before the lines are judged): one line of the whole file, a run of backslashes
+    "continued.sh": lambda size: "export API_TOKEN=a\\\n" * (size // 20),
+    "assigned.sh": lambda size: "TOKEN=abcdefgh x://a: PASSWORD=x \\\n" * (size // 36),
+    "backslashes.sh": lambda size: ("\\" * 4095 + "\n") * (size // 4096) + "\\" * size + "\n",
 }
 SIZE = 256 * 1024
 

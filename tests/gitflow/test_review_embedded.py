@@ -103,6 +103,43 @@ def test_a_base32_copy_is_found_padded_or_not_upper_or_lower_case(sandbox: Sandb
                         [SECRET, wrapped.decode().splitlines()[0]])
 
 
+def test_a_base32hex_or_crockford_copy_is_found(sandbox: Sandbox) -> None:
+    """``basenc --base32hex`` (padded, wrapped) and Crockford's alphabet (a ULID's: no padding, no I L O U), in
+    capitals or not: their digits 0, 1, 8, 9 made them no base32 the reader knew."""
+    copy = sealed_base(sandbox)
+    wrapped = _coreutils(["basenc", "--base32hex"], copy)
+    assert wrapped.count(b"\n") > 1, wrapped
+    hexed = _coreutils(["basenc", "--base32hex", "-w0"], copy).rstrip(b"=\n").decode()
+    crockford = base64.b32encode(copy).decode().rstrip("=").translate(
+        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"))
+    write_files(sandbox, {
+        "config/prod.b32hex": wrapped,
+        "scripts/restore.sh": f"echo {hexed.lower()} | basenc -d --base32hex > prod.yaml\n".encode(),
+        "deploy/job.yaml": f"env:\n  - name: CONFIG_ID\n    value: {crockford}\n".encode(),
+    })
+    assert_copies_found(sandbox, {"config/prod.b32hex": "base32 on lines 1-2",
+                                  "scripts/restore.sh": "base32 on line 1",
+                                  "deploy/job.yaml": "base32 in env.value"},
+                        [SECRET, hexed, crockford])
+
+
+def test_a_copy_in_a_yaml_double_quoted_value_folded_over_lines_is_found(sandbox: Sandbox) -> None:
+    """As PyYAML (``kubectl``, Ansible) writes a text of lines ending in a blank: double-quoted, ``\\n`` escapes,
+    folded at 80 columns with escaped line breaks; or on one line. No line of the file holds a key path whole."""
+    import yaml
+
+    copy = sealed_base(sandbox).decode() + "# end \n"
+    folded = yaml.safe_dump({"kind": "ConfigMap", "data": {"prod.yaml": copy}}, width=40)
+    assert folded.count("\\\n") >= 2, folded  # folded over lines, its breaks escaped
+    write_files(sandbox, {
+        "deploy/configmap.yaml": folded.encode(),
+        "charts/values.yml": f"config:\n  - {json.dumps(copy)}\n".encode(),
+    })
+    first = folded.splitlines().index(next(line for line in folded.splitlines() if "prod.yaml" in line)) + 1
+    assert_copies_found(sandbox, {"deploy/configmap.yaml": f"double-quoted text on lines {first}-",
+                                  "charts/values.yml": "double-quoted text on line 2"}, [SECRET])
+
+
 def test_a_block_of_the_files_own_lines_is_judged_for_copies_not_again_for_credentials(sandbox: Sandbox) -> None:
     """A workflow's ``run: |`` with a URL's password is said once, for the file, not again for its block."""
     sealed_base(sandbox)
@@ -123,6 +160,12 @@ HOSTILE = {  # each shape made a naive reader scan the rest of the file again fr
     "build.sh": "cat <<EOF\n" * 200_000 + "EOF\n",  # here-documents that all end at the last line
     "run.sh": "cat <<NEVER\n" * 100_000 + "x: |\n" * 100_000,  # openers never closed, one-line blocks
     "wrapped.b32": "7" * 8_000_000 + "\n",  # base32 of no text, as long as a file may be
+    "ids.b32hex": "0" * 8_000_000 + "\n",  # base32hex and Crockford's (both decode it), of no text
+    "words.txt": "01ARZ3NDEKTSV4RR " * 400_000 + "\n",  # short words of both alphabets, each tried
+    "quoted.yaml": 'a: "\\n' + "x \\\n" * 1_000_000,  # a double-quoted value never closed, its lines escaped
+    "quotes.yaml": 'a: "\\n' + '\\"' * 3_000_000 + "\n",  # escaped quotes, each counted once
+    "many.yaml": 'k: "a\\nb"\n' * 400_000,  # more double-quoted texts than are read
+    "hashes.txt": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 " * 120_000 + "\n",  # lower case
 }
 
 

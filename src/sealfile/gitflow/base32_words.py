@@ -2,8 +2,8 @@
 seed's alphabet), with or without its padding, in capitals or in lower case: a run of lines, a value or a word that
 :func:`~.text_encodings.base64_runs` found (base32's alphabet is within base64's) and that is no base64 of text.
 
-Not read: base32hex and Crockford's alphabet (no tool writes a file in them but ``basenc``), and a lower-case word
-in the middle of a line (a name, as it is for base64)."""
+base32hex and Crockford's alphabet too, for a word RFC 4648's alphabet cannot be (:data:`_OTHERS`). Not read: a
+lower-case word in the middle of a line (a name, as it is for base64)."""
 
 from __future__ import annotations
 
@@ -27,12 +27,31 @@ def from_base32(encoded: str) -> bytes | None:
     """The bytes ``encoded`` holds if it is base32 of text or of an archive, else ``None``: never a word shorter than
     :data:`~.text_encodings.MIN_BASE64` (``PASSWORD``, ``HISTSIZE`` decode to five bytes, often printable), one
     shorter than :data:`_SHORT` only if its text has lines or a setting (``A=x\nB=y\n``: sixteen characters)."""
+    if len(encoded) < MIN_BASE64:
+        return None
+    if _UPPER.fullmatch(encoded) or _LOWER.fullmatch(encoded):
+        return _decoded(encoded.rstrip("=").upper(), encoded)
+    for word, alphabet in _OTHERS:  # a word no RFC 4648 base32 is: each other alphabet it is written in
+        if word.fullmatch(encoded) and (found := _decoded(encoded.rstrip("=").upper().translate(alphabet),
+                                                          encoded)) is not None:
+            return found
+    return None
+
+
+_STANDARD = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_OTHERS = ((re.compile(r"[0-9A-V]+=*|[0-9a-v]+=*"), str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUV", _STANDARD)),
+           (re.compile(r"[0-9A-HJKMNP-TV-Z]+|[0-9a-hjkmnp-tv-z]+"),
+            str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ", _STANDARD)))
+"""base32hex (``basenc --base32hex``: DNSSEC's NSEC3, padded) and Crockford's base32 (no padding, no I L O U: what
+ULIDs and many a tool's IDs are written in), each as the RFC 4648 alphabet it is translated to: a word in their
+digits 0, 1, 8, 9, which RFC 4648's base32 has not."""
+
+
+def _decoded(bare: str, encoded: str) -> bytes | None:
+    """The text or archive ``bare`` (in RFC 4648's alphabet, unpadded, upper case) holds, else ``None``."""
     import base64
     import binascii
 
-    if len(encoded) < MIN_BASE64 or not (_UPPER.fullmatch(encoded) or _LOWER.fullmatch(encoded)):
-        return None
-    bare = encoded.rstrip("=").upper()
     if len(bare) % 8 not in _LENGTHS or (len(bare) > _HEAD and not _text_ahead(base64.b32decode(bare[:_HEAD]))):
         return None
     try:

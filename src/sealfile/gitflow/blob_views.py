@@ -35,6 +35,7 @@ from sealfile.gitflow.text_encodings import (
     markup_text,
     quoted_printable,
 )
+from sealfile.gitflow.yaml_quoted import quoted_values
 
 MAX_DEPTH = 3
 """Archives (or encodings) inside one another that are opened: a backup's gzip of a tar of a zip of a text."""
@@ -253,6 +254,8 @@ def _decoded_texts(out: Views, where: str, text: str, depth: int, name: str | No
     escapes, runs, hexes, embedded = escaped(text), base64_runs(text), hex_runs(text), embedded_texts(text)
     if name is not None and name.lower().endswith(".properties"):
         escapes += properties_values(text, MAX_FOUND - len(escapes))
+    elif name is not None and name.lower().endswith((".yaml", ".yml")):
+        escapes += quoted_values(text, MAX_FOUND - len(escapes))
     for many, bound, kind in ((escapes, MAX_FOUND, "escaped or URL-encoded texts"), (runs, MAX_WORDS, "base64 words"),
                               (hexes, MAX_FOUND, "hex runs"), (embedded, MAX_TEXTS, "block scalars or here-documents")):
         if len(many) > bound:

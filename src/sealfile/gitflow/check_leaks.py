@@ -56,7 +56,8 @@ def encoded_keys_in(found: Views, name: str, sealed: Iterable[Path]) -> tuple[li
 
 def decrypted_copies(files: Sequence[Path], sealed: Sequence[Path]) -> dict[str, list[Finding]]:
     """Errors for those of ``files`` (none of which the patterns name) that hold every key path of a sealed
-    file in plaintext: of ``sealed`` (checked with them) or of one in their own directory; and what ``review``
+    file in plaintext: of ``sealed`` (checked with them), of one in their own directory or of any committed one
+    (as ``review`` compares them); and what ``review``
     finds in the texts each encodes (a private key: an error; credentials, what was not read: warnings). The
     working copy is read, and the staged version too where it differs (what the commit takes)."""
     from sealfile.files.io import read_bytes

@@ -192,28 +192,55 @@ def copies_in_worktree(versions: Mapping[str, bytes], sealed: Sequence[str], fix
                        ) -> dict[str, tuple[list[str], list[str]]]:
     """For ``check``: file -> ``(errors, warnings)`` for each of ``versions`` (files the patterns do not cover,
     name -> content) that is, or encodes (:mod:`.blob_views`), a decrypted copy of one of ``sealed`` (the sealed
-    files checked with it) or of a sealed file in its own directory: the commit a pre-commit hook stops, where
-    ``review`` would find it in CI once pushed; and all else ``review`` says of such a file (:func:`judge_file`, the
-    one judgment: credentials, what was not read; ``judge_keys``: the private keys in its texts). ``fix``: what to
-    do about the named file."""
+    files checked with it), of a sealed file in its own directory, or of any sealed file at ``HEAD``: the commit a
+    pre-commit hook stops, where ``review`` would find it in CI once pushed; and all else ``review`` says of such a
+    file (:func:`judge_file`, the one judgment: credentials, what was not read; ``judge_keys``: the private keys in
+    its texts). ``fix``: what to do about the named file."""
     judged: list[Judged] = []
     for name, content in versions.items():
         judged += _to_judge(name, views(name, content))
     leaves: dict[str, dict[Path, Any]] = {}
     copies = SealedCopies()
+    bounded: list[str] = []
     if judged:  # the sealed files checked with them, and those of their directories, all read before any is judged
         leaves.update((file, _leaves_of(file)) for file in sealed)
         for file, found_leaves in leaves.items():
             copies.add(file, found_leaves)
         for directory in sorted({os.path.dirname(name) for name, *_ in judged}):
             _add_neighbours(directory, leaves, copies)
+        bounded = _add_committed({os.path.dirname(name) for name, *_ in judged}, leaves, copies)
     found: dict[str, tuple[list[str], list[str]]] = {}
     for name, seen, text, direct in judged:
         copied, notes = judge_file(name, seen, text, direct, copies, fix(name))
         keys, key_notes = judge_keys(name, seen) if judge_keys is not None else ([], [])
         if copied + keys + notes + key_notes:
             found[name] = (copied[:1] + keys, notes + key_notes)
+    if judged and bounded:  # said of the first file judged: the hook names files, and these were not compared
+        first = judged[0][0]
+        errors, warnings = found.get(first, ([], []))
+        found[first] = (errors, warnings + bounded)
     return found
+
+
+def _add_committed(directories: set[str], leaves: dict[str, dict[Path, Any]], copies: SealedCopies) -> list[str]:
+    """Every sealed file of the repository at ``HEAD`` (:mod:`.sealed_tree`, as ``review`` reads them, bounded the
+    same way), as files a copy may be of: a decrypted copy put anywhere of a sealed file the commit leaves as it was
+    (``sealfile decrypt prod.enc.yaml -o tmp/prod.yaml``, then ``git add tmp``) is stopped before it is committed.
+    Outside a repository or before its first commit there are none; attention lines for what the bound left."""
+    from sealfile.gitflow.gitcli import git
+    from sealfile.gitflow.patterns import in_worktree
+
+    try:
+        top = git(["rev-parse", "--show-toplevel"], ".").rstrip("\n")
+        prefix = git(["rev-parse", "--show-prefix"], ".").rstrip("\n")
+        if git(["rev-parse", "--verify", "-q", "HEAD^{commit}"], ".", ok=(0, 1)).strip() == "":
+            return []
+        covered = in_worktree(pathlib.Path(top)).matches
+    except SealfileError:
+        return []
+    near = {os.path.normpath(prefix + directory).replace(os.sep, "/") for directory in directories}
+    named = {os.path.relpath(os.path.abspath(name), top).replace(os.sep, "/"): held for name, held in leaves.items()}
+    return add_sealed_tree("HEAD", top, covered, named, copies, near, sealed_leaves)
 
 
 def _add_neighbours(directory: str, leaves: dict[str, dict[Path, Any]], copies: SealedCopies) -> None:

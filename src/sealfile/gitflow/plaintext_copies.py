@@ -8,6 +8,7 @@ copy or a Secret in the second one is as committed as in the first.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -35,6 +36,12 @@ def data_store(path: str) -> Store | None:
     (``PROD.JSON``: YAML, which ``decrypt -o`` writes there and which reads JSON too; ``.env.local``,
     ``.ENV``: dotenv)."""
     name = skeleton(PurePosixPath(path).name)  # prod.y\u0430ml (a Cyrillic a) holds what prod.yaml would
+    found = _named_data(name)
+    stem, _, last = name.rpartition(".")  # config.json.example, settings.yml.dist: read as what they are examples of
+    return found if found is not None or not stem or last.lower() not in _TEMPLATE_WORDS else _named_data(stem)
+
+
+def _named_data(name: str) -> Store | None:
     exact = named_store(name)
     if exact is not None:
         return exact
@@ -44,6 +51,26 @@ def data_store(path: str) -> Store | None:
     if lowered.endswith(_JSON_NAMES):
         return get_store("json")
     return store_for(name) if named_store(lowered) is not None else None
+
+
+_TEMPLATE_WORDS = frozenset({"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist"})
+"""Words of a file name that say it is an example to copy (``.env.example``, ``values.sample.yaml``,
+``config.json.dist``): committed on purpose, with stand-ins where the values go."""
+
+
+def template_name(path: str) -> bool:
+    """Whether ``path``'s name says it is an example or template (a word of it, between ``.``, ``_``, ``-``)."""
+    return any(word in _TEMPLATE_WORDS for word in re.split(r"[._-]", PurePosixPath(path).name.lower()))
+
+
+def _stand_ins_as_references(leaves: dict[Path, Any]) -> dict[Path, Any]:
+    """An example file's leaves, each stand-in (``<REQUIRED>``, ``changeme``, ``xxx``, empty) read as the reference
+    it stands for: it holds no value, so an example is a copy only where every value is a real one (a decrypted
+    file copied to ``.env.example``), and a stand-in under a secret's name is no finding."""
+    return {p: _STANDS_FOR if isinstance(value, str) and stand_in(value) else value for p, value in leaves.items()}
+
+
+_STANDS_FOR = "${stand-in}"
 
 
 _JSON_NAMES = (".tfstate", ".tfstate.backup", ".har")
@@ -100,8 +127,13 @@ def plaintext_findings(path: str, text: str, sealed: SealedCopies,
     if not documents:
         return [], []
     attention = []
+    template = template_name(path)
+    if template:  # committed on purpose (not to keep out of git): its values are to be stand-ins
+        then = ", remove its values from the history and rotate them" if fix == COMMITTED_COPY else " before committing"
+        fix = f"an example file holds stand-ins, not values: put them back{then}"
     for number, leaves in enumerate(documents, 1):
         which = f"document {number}: " if len(documents) > 1 else ""
+        leaves = _stand_ins_as_references(leaves) if template else leaves
         try:
             source = sealed.copied_by(leaves)
         except TooManyComparisons as err:

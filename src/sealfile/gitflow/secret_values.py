@@ -135,6 +135,7 @@ SETTINGS_FILES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".npmrc", ".py
 def may_hold_credential(text: str) -> bool:
     """Whether ``text`` may have a line :func:`credential_lines` names: it holds a hint and a shape of one. Two
     searches of the whole text spare reading the lines of most files."""
+    text = joined_lines(text)[0]  # a value a shell continuation splits has a credential's shape only joined
     return _HINTS.search(text.lower()) is not None and _SHAPES_IN_FILES.search(text) is not None
 
 
@@ -146,7 +147,8 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
     settings = path.lower().endswith(SETTINGS_FILES)
     kind = _file_kind(path)
     shapes = _SHAPES_IN_FILES if kind else _SHAPES
-    earlier = Counter((before or "").splitlines())
+    text, first = joined_lines(text)
+    earlier = Counter(joined_lines(before or "")[0].splitlines())
     lines = text.splitlines()
     ends = list(accumulate(map(len, text.splitlines(True))))  # where each line ends, its line break included
     judged: dict[str, str | None] = {}
@@ -161,8 +163,31 @@ def credential_lines(path: str, text: str, before: str | None) -> list[str]:
         if line not in judged:
             judged[line] = _line_credential(line, settings, kind)
         if judged[line] is not None:
-            found.append(f"line {number + 1}: {judged[line]}, in plaintext")
+            found.append(f"line {first[number] + 1 if first else number + 1}: {judged[line]}, in plaintext")
     return found
+
+
+def joined_lines(text: str) -> tuple[str, list[int]]:
+    """``text`` with each line continued by a backslash joined to the next, as a shell reads it (``export
+    API_TOKEN=Zq9x\\`` then ``Lm3kP2w`` sets one variable), and the number (from 0) of each joined line's first line
+    in ``text``; ``(text, [])`` if it continues none. Linear: one pass over the lines."""
+    if "\\\n" not in text and "\\\r" not in text:
+        return text, []
+    joined: list[str] = []
+    first: list[int] = []
+    pending: list[str] = []
+    for number, line in enumerate(text.splitlines(True)):
+        if not pending:
+            first.append(number)
+        body = line.rstrip("\r\n")
+        if body != line and (len(body) - len(body.rstrip("\\"))) % 2 == 1:
+            pending.append(body[:-1])
+            continue
+        joined.append("".join(pending) + line)
+        pending = []
+    if pending:
+        joined.append("".join(pending))
+    return "".join(joined), first
 
 
 def _line_credential(line: str, settings: bool, kind: _FileKind | None) -> str | None:

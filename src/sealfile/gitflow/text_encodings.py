@@ -175,19 +175,30 @@ def base64_runs(text: str) -> list[tuple[str, str | None, str]]:
         elif setting and _BASE64.fullmatch(value := setting.group(2).rstrip("\"',")):
             key = ".".join([*(name for _, name in parents), setting.group(1)])
             found.append((f"base64 in {key}", PurePosixPath(setting.group(1)).name, value))
-        elif len(line) >= MIN_SHORT and not line.islower():
+        elif len(line) >= MIN_SHORT and (not line.islower() or _LOWER_ENCODED.search(line)):
             found += _words(number, line, MAX_WORDS + 1 - len(found))
         if len(found) > MAX_WORDS:
             break
     return found
 
 
+_LOWER_ENCODED = re.compile(r"[a-z0-9]{32}")  # no snake_case or kebab-case name has such a run
+
+
+def _lower_encoded(word: str) -> bool:
+    """Whether a word without a capital letter may be base32 (``base32 | tr A-Z a-z``) all the same: 32 letters and
+    digits or more, a digit among them (so is a hash in hex: it decodes to no text)."""
+    bare = word.rstrip("=")
+    return len(bare) >= 32 and bare.isalnum() and bare.isascii() and not bare.isalpha()
+
+
 def _words(number: int, line: str, room: int) -> list[tuple[str, str | None, str]]:
     """The base64 words of a line that is not a setting of one: each named by the key written before it, if any.
-    A word without a capital letter is a name (``snake_case``, ``kebab-case``), never base64 of text."""
+    A word without a capital letter is a name (``snake_case``, ``kebab-case``), never base64 of text, unless it may
+    be base32 (:func:`_lower_encoded`)."""
     found: list[tuple[str, str | None, str]] = []
     for word in _WORD.finditer(line):
-        if word.group(0).lower() == word.group(0):
+        if word.group(0).lower() == word.group(0) and not _lower_encoded(word.group(0)):
             continue
         name = _key_before(line, word.start())
         label = f"base64 in {name} on line {number}" if name else f"base64 on line {number}"
