@@ -185,3 +185,21 @@ def test_a_line_typed_before_a_line_of_spaces_at_the_texts_indentation_keeps_the
     assert decrypt_text(changed) == edited
     assert _token(changed, path) == _token(sealed, path)
     assert _tokens(changed) == _tokens(sealed)  # every value kept: the sealed diff shows the typed line only
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("header", ["|", "|-", "|+", ">", ">-", ">+", "|2", "|2-"])
+def test_a_comment_appended_after_a_block_ending_the_text_keeps_its_token_where_its_value_stays(
+        header: str, newline: str, age_key: AgeKey) -> None:
+    """A block ending the text with no line break, then a comment typed after it in ``sealfile edit``: its last line
+    gains a line break, which a ``|``, ``>`` or ``+`` block's value takes in (YAML 1.2 §8.1.1.2: clip and keep keep
+    the final line break; ``x`` becomes ``x\\n`` for every reader), so that value is sealed anew, as it changed; a
+    ``-`` block's value stays, and its token with it. Every other token stays."""
+    plaintext = f"b: 1\ns: {header}\n  x\n  y".replace("\n", newline)
+    sealed = seal(plaintext, age_key)
+    edited = plaintext + "\n# added\n".replace("\n", newline)
+    changed = reseal_edited(sealed, edited)
+    assert decrypt_text(changed) == edited
+    stays = "-" in header
+    assert (_token(changed, ("s",)) == _token(sealed, ("s",))) is stays
+    assert _token(changed, ("b",)) == _token(sealed, ("b",))
