@@ -66,11 +66,15 @@ def before_blank_lines(text: str, start: int, end: int, indent: int | None = Non
     (``indent``: the entry's, its key's or dash's column, if known)."""
     if keeps_trailing_lines(text, start):
         return end
-    widest = _surely_blank_width(text, start, end, indent)
+    widest = None  # read only for a line of spaces (most blocks have none after them)
     while end > start and text[end - 1] in "\r\n":
         line = line_start(text, end - 1)
         blank = text[line:end].rstrip("\r\n")
-        if line <= start or blank.strip(" ") or len(blank) > widest:
+        if line <= start or blank.strip(" "):
+            break
+        if blank and widest is None:
+            widest = _surely_blank_width(text, start, end, indent)
+        if len(blank) > (widest or 0):
             break
         end = line
     return end
