@@ -65,8 +65,12 @@ LAST_SHAPES = {
 Edit = tuple[object, ...]
 
 
+def _tokens(sealed: str) -> dict[Path, str]:
+    return dict(SplicedSealed(sealed, get_store("yaml"), "c").tokens())
+
+
 def _token(sealed: str, path: Path) -> str:
-    return dict(SplicedSealed(sealed, get_store("yaml"), "c").tokens())[path]
+    return _tokens(sealed)[path]
 
 
 def _edited(sealed: str, edit: Edit, block_end: int, newline: str = "\n") -> str:
@@ -146,3 +150,56 @@ def test_removing_the_last_entry_after_a_block_keeps_its_token(shape: str, heade
     block is written; a new key after it, or a new value for it, leaves the block as it was."""
     template, path, edits = LAST_SHAPES[shape]
     _kept_through(template.format(h=header).replace("\n", newline), path, edits, 0, newline, age_key)
+
+
+
+# A line of only spaces after a block's last line of text, no deeper than that text's indentation: a blank line, not
+# its text (libyaml reads the indentation from the first line of text, or from the header's indicator past the entry's
+# column), however far past the entry's column it is. Each shape: the text ({h}: header, {ins}: a line the user types,
+# {sp}: that line), the block's key path, the entry's column and the first text line's indentation.
+SPACED = {
+    "top": ("b: 1\ns: {h}\n    x\n{ins}{sp}\nc: 2\n", ("s",), 0, 4),
+    "nested": ("a:\n  s: {h}\n      x\n{ins}{sp}\nb: 1\n", ("a", "s"), 2, 6),
+    "in a list": ("a:\n  - k: 0\n    s: {h}\n        x\n{ins}{sp}\nb: 1\n", ("a", 0, "s"), 4, 8),
+    "list item": ("a:\n  - {h}\n      x\n{ins}{sp}\nb: 1\n", ("a", 0), 2, 6),
+    "ending the text": ("b: 1\ns: {h}\n    x\n{ins}{sp}\n", ("s",), 0, 4),
+}
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("typed", ["# added\n", "\n", "{sp}\n"])
+@pytest.mark.parametrize("header", ["|", "|-", ">", ">-", "|2", "|2-", ">1", "| # note"])
+@pytest.mark.parametrize("shape", SPACED)
+def test_a_line_typed_before_a_line_of_spaces_at_the_texts_indentation_keeps_the_token(
+        shape: str, header: str, typed: str, newline: str, age_key: AgeKey) -> None:
+    """An editor's auto-indent leaves such a line after a ``run: |`` block; a comment, a blank line or another such
+    line typed before it in ``sealfile edit`` sealed the block anew, its value unchanged: its token took in every
+    line of more spaces than one past the key's column. ``|+`` keeps its trailing lines (its text) and is not here."""
+    template, path, column, first = SPACED[shape]
+    digits = "".join(filter(str.isdigit, header))
+    spaces = " " * (column + int(digits) if digits else first)
+    plaintext = template.format(h=header, sp=spaces, ins="").replace("\n", newline)
+    sealed = seal(plaintext, age_key)
+    edited = template.format(h=header, sp=spaces, ins=typed.format(sp=spaces)).replace("\n", newline)
+    changed = reseal_edited(sealed, edited)
+    assert decrypt_text(changed) == edited
+    assert _token(changed, path) == _token(sealed, path)
+    assert _tokens(changed) == _tokens(sealed)  # every value kept: the sealed diff shows the typed line only
+
+
+@pytest.mark.parametrize("newline", NEWLINES, ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("header", ["|", "|-", "|+", ">", ">-", ">+", "|2", "|2-"])
+def test_a_comment_appended_after_a_block_ending_the_text_keeps_its_token_where_its_value_stays(
+        header: str, newline: str, age_key: AgeKey) -> None:
+    """A block ending the text with no line break, then a comment typed after it in ``sealfile edit``: its last line
+    gains a line break, which a ``|``, ``>`` or ``+`` block's value takes in (YAML 1.2 §8.1.1.2: clip and keep keep
+    the final line break; ``x`` becomes ``x\\n`` for every reader), so that value is sealed anew, as it changed; a
+    ``-`` block's value stays, and its token with it. Every other token stays."""
+    plaintext = f"b: 1\ns: {header}\n  x\n  y".replace("\n", newline)
+    sealed = seal(plaintext, age_key)
+    edited = plaintext + "\n# added\n".replace("\n", newline)
+    changed = reseal_edited(sealed, edited)
+    assert decrypt_text(changed) == edited
+    stays = "-" in header
+    assert (_token(changed, ("s",)) == _token(sealed, ("s",))) is stays
+    assert _token(changed, ("b",)) == _token(sealed, ("b",))

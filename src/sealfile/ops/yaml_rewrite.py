@@ -14,9 +14,9 @@ from sealfile.model.metadata import Metadata
 from sealfile.model.paths import encode_path, resolve
 from sealfile.ops.sealing import seal_metadata
 from sealfile.stores.yaml import metablock
+from sealfile.stores.yaml.scalars import scalar_edit
 from sealfile.stores.yaml.seal_entries import seal_entries
 from sealfile.stores.yaml.sealed import token_flags
-from sealfile.stores.yaml.spans import scalar_edit
 from sealfile.stores.yaml.splice import Edit, apply_edits, replace_token_edit
 
 if TYPE_CHECKING:

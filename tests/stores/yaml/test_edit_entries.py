@@ -115,6 +115,9 @@ def test_replacing_a_block_scalar_keeps_the_blank_lines_after_it(text: str, keyp
     ("a:\n  b:\n    c: |-\n      t\n\nd: 1\n", "a.x", "a:\n  b:\n    c: |-\n      t\n  x: v\n\nd: 1\n"),
     ("a:\r\n  b: |\r\n    t\r\n\r\nc: 1\r\n", "a.x", "a:\r\n  b: |\r\n    t\r\n  x: v\r\n\r\nc: 1\r\n"),
     ("a:\n  b: |+\n    t\n\n# top\n", "a.x", "a:\n  b: |+\n    t\n\n  x: v\n# top\n"),  # |+'s blank line is its text
+    # a line of spaces past the key's column, not past the text's (an editor's auto-indent): blank too
+    ("a:\n  b: |\n      t\n    \nc: 1\n", "a.x", "a:\n  b: |\n      t\n  x: v\n    \nc: 1\n"),
+    ("a:\n  b: |2\n      t\n    \nc: 1\n", "a.x", "a:\n  b: |2\n      t\n  x: v\n    \nc: 1\n"),
 ])
 def test_a_new_entry_after_a_block_scalar_goes_before_the_blank_lines_that_part_it_from_what_follows(
         text: str, keypath: str, expected: str) -> None:
@@ -130,7 +133,8 @@ def test_a_new_entry_after_a_block_scalar_goes_before_the_blank_lines_that_part_
     ("foo: >\n  x\n   \n\n", "new", "foo: >\n  x\n   \nnew: v\n\n"),
     ("a:\n  b: |-\n    x\n      \nc: 1\n", "a.z", "a:\n  b: |-\n    x\n      \n  z: v\nc: 1\n"),
     ("l:\n- |\n  x\n   \n", "l[1]", "l:\n- |\n  x\n   \n- v\n"),
-    ("l:\n- k: |\n    x\n     \n  \n", "l[0].z", "l:\n- k: |\n    x\n     \n  \n  z: v\n"),  # may be text
+    # its text is at column 4: the line of 5 spaces is text, the line of 2 blank (the entry goes before it)
+    ("l:\n- k: |\n    x\n     \n  \n", "l[0].z", "l:\n- k: |\n    x\n     \n  z: v\n  \n"),
     ("foo: |\r\n  x\r\n   \r\n", "new", "foo: |\r\n  x\r\n   \r\nnew: v\r\n"),
 ])
 def test_a_line_of_spaces_deeper_than_a_block_scalars_indentation_is_its_text_and_a_new_entry_follows_it(

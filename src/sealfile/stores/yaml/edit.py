@@ -19,6 +19,7 @@ from sealfile.model.path_place import built, reach
 from sealfile.model.paths import Path, Segment, encode_path, format_keypath, get_at, new_key, resolve
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml import alias_paths, entries, flow_edit, spans
+from sealfile.stores.yaml import scalars as yaml_scalars
 from sealfile.stores.yaml.alias_paths import container_changed, kept_anchor, key_changed, refuse_unset, written_for_set
 from sealfile.stores.yaml.intended import changed_tree, checked_edit
 from sealfile.stores.yaml.layout import Layout, guess_layout
@@ -185,7 +186,7 @@ def _replace(text: str, scanned: Scan, path: Path, value: Any, blocks: bool = Tr
     if flow or (single and inline):
         if isinstance(value, (dict, list)):
             return start, end, (" " if start == end else "") + entries.flow(value)
-        return spans.scalar_edit(text, start, end, value, flow)
+        return yaml_scalars.scalar_edit(text, start, end, value, flow)
     first = _entry_start(text, key_node) if key_node is not None else _dash(text, node)
     start = line_start(text, first)
     column = first - start

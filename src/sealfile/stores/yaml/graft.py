@@ -15,8 +15,9 @@ from sealfile.model.lines import line_start
 from sealfile.model.paths import Path, encode_path
 from sealfile.stores.base import line_break
 from sealfile.stores.yaml.alias_paths import alias_at
+from sealfile.stores.yaml.scalars import empty_value_start
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import beside_comment, empty_value_start, line_after
+from sealfile.stores.yaml.spans import beside_comment, line_after
 
 Span = tuple[int, int, int, bool]
 """``(start, end, column, block)`` of a value as written: a block collection's span runs to the start of

@@ -208,3 +208,20 @@ def scalar_text(value: Any, *, flow: bool = False) -> str:
     """``value`` on one line as ``set`` writes a new value: as sealfile writes it, else double-quoted."""
     rendered = inline(value, None, flow=flow)
     return rendered if rendered is not None else double_quoted_any(str(value))
+
+
+def empty_value_start(text: str, start: int, end: int) -> int:
+    """Where a value written empty over ``[start, end)`` starts: before the spaces between it and its ``:``, ``-``
+    or properties when nothing follows it on its line, so a null is written ``key:`` as a person writes it,
+    without a space left at the line's end."""
+    if text[end:end + 1] not in ("", "\n", "\r"):
+        return start
+    return len(text[:start].rstrip(" \t"))
+
+
+def scalar_edit(text: str, start: int, end: int, value: Any, flow: bool) -> tuple[int, int, str]:
+    """The edit writing the single-line ``value`` over the one-line value written at ``[start, end)``
+    (``flow``: inside a flow collection), as ``set`` writes it: a null as ``key:``."""
+    rendered = scalar_text(value, flow=flow)
+    start = start if rendered else empty_value_start(text, start, end)
+    return start, end, (" " if start == end and rendered else "") + rendered

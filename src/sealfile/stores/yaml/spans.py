@@ -13,7 +13,6 @@ import re
 from sealfile.errors import FormatError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_start
-from sealfile.stores.yaml.scalars import scalar_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (status loads none)
 if TYPE_CHECKING:
@@ -60,34 +59,48 @@ def line_after(text: str, node: Any, key_node: Any = None) -> int:
     return next_line(text, end)
 
 
-def before_blank_lines(text: str, start: int, end: int, widest: int | None = None) -> int:
+def before_blank_lines(text: str, start: int, end: int, indent: int | None = None) -> int:
     """``end`` back over the blank lines that the block scalar written from ``start`` takes in (not ``|+``'s, which are
     its text): libyaml ends the scalar after them, yet they part entries, and stay where the value is removed or written
-    afresh. Lines end at LF, CRLF or a CR alone. ``widest``: the most spaces such a line may hold (one of more may be
-    the block's text); by default :func:`_surely_blank_width`."""
+    afresh. Lines end at LF, CRLF or a CR alone. A line of more spaces than :func:`_surely_blank_width` may be text
+    (``indent``: the entry's, its key's or dash's column, if known)."""
     if keeps_trailing_lines(text, start):
         return end
-    if widest is None:
-        widest = _surely_blank_width(text, start)
+    widest = None  # read only for a line of spaces (most blocks have none after them)
     while end > start and text[end - 1] in "\r\n":
         line = line_start(text, end - 1)
         blank = text[line:end].rstrip("\r\n")
-        if line <= start or blank.strip(" ") or (widest is not None and len(blank) > widest):
+        if line <= start or blank.strip(" "):
+            break
+        if blank and widest is None:
+            widest = _surely_blank_width(text, start, end, indent)
+        if len(blank) > (widest or 0):
             break
         end = line
     return end
 
 
-def _surely_blank_width(text: str, start: int) -> int:
-    """The most spaces a line after the block scalar written from ``start`` (its entry's key or dash, its
-    properties or its header) may hold and still be blank, not its text: its text is indented past the
-    entry's, so past the indentation of the line the entry starts on. A header (or its properties) first
-    on its own line says nothing of the entry's indentation: then only a line without spaces is surely blank."""
-    line = line_start(text, start)
-    before = text[line:start]
-    if not before.strip(" ") and text.startswith(("|", ">", "!", "&"), start):
-        return 0
-    return len(before) - len(before.lstrip(" ")) + 1
+def _surely_blank_width(text: str, start: int, end: int, indent: int | None) -> int:
+    """The most spaces a line after the block scalar written over ``[start, end)`` may hold and still be blank, not
+    its text: its text's indentation. With no indentation indicator, that of its first line of text (libyaml's rule).
+    Else the indicator past the entry's indentation (libyaml's), or one past it for an empty block (its text is
+    indented past the entry's). Unknown, the line the entry starts on gives at least as little; a header first on its
+    own line gives nothing."""
+    header = gap_end(text, start)
+    indicator = _block_indicator().search(text[header:next_line(text, header)].rstrip("\r\n"))
+    digits = "".join(filter(str.isdigit, indicator.group(1))) if indicator else ""
+    first = None if digits else _text_char().search(text, next_line(text, header), end)
+    if first is not None:
+        return first.start() - line_start(text, first.start())
+    if indent is None:
+        before = text[line_start(text, start):start]
+        if not before.strip(" ") and text.startswith(("|", ">", "!", "&"), start):
+            return int(digits or 0)
+        indent = len(before) - len(before.lstrip(" "))
+    return indent + int(digits or 1)
+
+
+_text_char = compiled_when_used(r"[^ \r\n]")
 
 
 def keeps_trailing_lines(text: str, start: int) -> bool:
@@ -282,19 +295,3 @@ def beside_comment(text: str, after_key: int, start: int, end: int, block: bool)
 
 _comment_on_line = compiled_when_used(r"[^\r\n]*?([ \t]+#[^\r\n]*)")
 
-
-def empty_value_start(text: str, start: int, end: int) -> int:
-    """Where a value written empty over ``[start, end)`` starts: before the spaces between it and its ``:``, ``-``
-    or properties when nothing follows it on its line, so a null is written ``key:`` as a person writes it,
-    without a space left at the line's end."""
-    if text[end:end + 1] not in ("", "\n", "\r"):
-        return start
-    return len(text[:start].rstrip(" \t"))
-
-
-def scalar_edit(text: str, start: int, end: int, value: Any, flow: bool) -> tuple[int, int, str]:
-    """The edit writing the single-line ``value`` over the one-line value written at ``[start, end)``
-    (``flow``: inside a flow collection), as ``set`` writes it: a null as ``key:``."""
-    rendered = scalar_text(value, flow=flow)
-    start = start if rendered else empty_value_start(text, start, end)
-    return start, end, (" " if start == end and rendered else "") + rendered

@@ -58,10 +58,10 @@ def sealed_end(text: str, leaf: Leaf) -> int:
     """Where ``leaf``'s token ends: its span's end, but a block scalar's before the blank lines libyaml counts
     in after its last content line. They are not its value, so they stay lines of the text: a value that
     keeps its spelling keeps its token whatever comes to follow it. Not ``|+``'s (they are its text), nor a
-    line of more spaces than one past the key's column (the least indentation its text can have): it may be text."""
+    line of more spaces than its text's indentation: it is text."""
     if leaf.style not in ("|", ">"):  # a plain or quoted leaf's node is not read: the fast scan builds it when asked
         return leaf.end
-    return before_blank_lines(text, leaf.node_start(), leaf.end, widest=leaf.indent + 1)
+    return before_blank_lines(text, leaf.node_start(), leaf.end, leaf.indent)
 
 
 def seal_edit(text: str, leaf: Leaf, token: str, end: int | None = None) -> Edit:
