@@ -41,6 +41,17 @@ def line_break(text: str) -> str:
     return "\r\n" if text[last - 1:last] == "\r" else "\n"
 
 
+def dominant_line_break(text: str) -> str:
+    """The line break most of ``text``'s lines end with (ties: :func:`line_break`'s), for lines written in a block
+    (a metadata block): a file whose last line alone lost or gained its CR keeps the break its other lines have,
+    instead of the block's every line flipping on a one-value change."""
+    crlf = text.count("\r\n")
+    counts = {"\r\n": crlf, "\n": text.count("\n") - crlf, "\r": text.count("\r") - crlf}
+    last = line_break(text)
+    best = max(counts.values())
+    return last if counts[last] == best else max(counts, key=counts.__getitem__)
+
+
 def has_lone_surrogate(text: str) -> bool:
     """Whether ``text`` holds a UTF-16 half on its own: not text (UTF-8 cannot encode it); an undecodable
     byte on a command line reads as one."""
