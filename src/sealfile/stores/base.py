@@ -10,6 +10,7 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import lru_cache
 
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
@@ -41,6 +42,7 @@ def line_break(text: str) -> str:
     return "\r\n" if text[last - 1:last] == "\r" else "\n"
 
 
+@lru_cache(maxsize=4)  # JSON asks once per new node; a text's hash is kept, so a repeat costs no count
 def dominant_line_break(text: str) -> str:
     """The line break most of ``text``'s lines end with (ties: :func:`line_break`'s), for lines written in a block
     (a metadata block): a file whose last line alone lost or gained its CR keeps the break its other lines have,
