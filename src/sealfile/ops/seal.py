@@ -157,7 +157,7 @@ def sealed_version(
     if target.name == "yaml":  # read back as every command reads YAML: spliced, not as a tree
         (opened := read_back_spliced(text, target, data_key, expected, yaml_engine())).plaintext()
         return opened.read()
-    return read_back(text, target, data_key, expected)
+    return read_back(text, target, data_key, expected, plaintext if target is store else None)
 
 
 def seal_tree(

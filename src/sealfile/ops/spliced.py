@@ -21,6 +21,7 @@ from sealfile.model.paths import Path, encode_path, format_keypath, get_at
 from sealfile.model.rules import EncryptionRules
 from sealfile.model.scalars import decode_scalar, encode_scalar, same_data, same_value
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
+from sealfile.ops.text_read_back import decrypts_to
 from sealfile.stores import Store
 from sealfile.stores.yaml import restore
 from sealfile.stores.yaml.aliases import echoes_of, names_outside, put_echoes, with_echoes
@@ -276,11 +277,11 @@ class SplicedOpen(OpenDocument):
 def seal_checked(plaintext: str, store: Store, keys: Iterable[MasterKey] | KeyGroups,
                  rules: EncryptionRules | None = None, *, reuse: Reuse | None = None,
                  clock: Callable[[], int] | None = None, engine: Engine = "c") -> SplicedOpen:
-    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data), open."""
+    """``seal_yaml``'s result read back (refused unless it holds the plaintext's data and decrypts to it), open."""
     from sealfile.ops.yaml_seal import seal_yaml  # writes only: off the read path
     with gc_paused():
         sealed = seal_yaml(plaintext, store, keys, rules, reuse=reuse, clock=clock, engine=engine)
-        return read_back(sealed.text, store, sealed.data_key, sealed.data, engine)
+        return decrypts_to(read_back(sealed.text, store, sealed.data_key, sealed.data, engine), plaintext)
 
 
 def read_back(sealed: str, store: Store, data_key: bytes, expected: Any, engine: Engine,

@@ -34,6 +34,7 @@ from sealfile.model.scalars import (
 )
 from sealfile.ops.document import OpenDocument, Reuse, SealedDocument, SealedLeaf, refused_read_back, styled_for
 from sealfile.ops.sealing import file_recipients, seal_metadata
+from sealfile.ops.text_read_back import refuse_unless_same_text
 from sealfile.ops.tree_leaves import mac_leaves, replace_leaf, scalar_leaves
 from sealfile.stores import Store
 
@@ -210,20 +211,23 @@ class TreeOpen(OpenDocument):
         return read_back(text, self.store, self._data_key, expected)
 
 
-def read_back(text: str, store: Store, data_key: bytes, expected: Any) -> str:
+def read_back(text: str, store: Store, data_key: bytes, expected: Any, intended: str | None = None) -> str:
     """``text``, refused unless it opens, through the reader's own path, as exactly ``expected``, and so does its
-    decrypted text (a value the syntax cannot spell fails there)."""
+    decrypted text (a value the syntax cannot spell fails there), which must be ``intended`` byte for byte if given
+    (the plaintext it was sealed from)."""
     unreadable = (f"the sealed result, or its decrypted text, would not read back as the same data in {store.name} "
                   "syntax (please report it)")
     try:
         opened = TreeSealed(text, store).open_with(data_key)
         read = opened.data()
         if same_data(read, expected):
-            read = plain_values(store.load_editable(opened.plaintext()), store)
+            read = plain_values(store.load_editable(restored := opened.plaintext()), store)
     except (FormatError, IntegrityError, TypeError, ValueError) as err:  # an emitter refusing a value: Type/ValueError
         raise refused_read_back(err, unreadable) from None
     if not same_data(read, expected):
         raise refused_read_back(None, unreadable, (read, expected))
+    if intended is not None:
+        refuse_unless_same_text(restored, intended, store.name)
     return text
 
 

@@ -25,7 +25,7 @@ from sealfile.errors import FormatError
 from sealfile.model.paths import Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import dotenv_lines
-from sealfile.stores.base import BOM, SUFFIXES, Store, line_break
+from sealfile.stores.base import BOM, SUFFIXES, Store, dominant_line_break
 from sealfile.stores.dotenv_lines import (
     blank_lines_before,
     check_bounds,
@@ -112,7 +112,7 @@ class DotenvStore(Store):
         parse_stream = dotenv_lines.dotenv_parser().parse_stream
         check_bounds(text)
         document = DotenvDocument(final_newline=not text or text.endswith(("\n", "\r")), bom=text[:1] if
-                                  text.startswith(BOM) else "", newline=line_break(text))
+                                  text.startswith(BOM) else "", newline=dominant_line_break(text))
         metadata: dict[str, str] = {}
         for binding in parse_stream(io.StringIO(text)):
             if binding.error:

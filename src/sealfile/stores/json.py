@@ -18,7 +18,7 @@ from sealfile.model.lines import line_column, line_number
 from sealfile.model.paths import ListIndex, Path, format_keypath
 from sealfile.model.scalars import Styled
 from sealfile.stores import json_layout, json_spans
-from sealfile.stores.base import BOM, SUFFIXES, Store, has_lone_surrogate, line_break  # "\ud800" reads as one
+from sealfile.stores.base import BOM, SUFFIXES, Store, dominant_line_break, has_lone_surrogate  # "\ud800" reads as one
 from sealfile.stores.node_limit import refuse_many_json_nodes
 
 
@@ -124,7 +124,7 @@ class JsonStore(Store):
     def dump_part(self, value: Any, like: str | None) -> str:
         unit = json_layout.indent_unit(like) if like is not None and like.strip() else "  "
         try:
-            newline = line_break(like or "")  # the file's own, when written afresh over it
+            newline = dominant_line_break(like or "")  # the file's own, when written afresh over it
             return json_layout.fresh(value, unit, newline=newline) + newline
         except (ValueError, TypeError):  # a file sealed before such values were refused, or forged
             unfit = self.first_unfit(value, document=True) or ((), "JSON cannot hold one of the values")

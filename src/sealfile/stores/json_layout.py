@@ -13,7 +13,7 @@ from typing import Any
 
 from sealfile.model.scalars import TOKEN_TEXT, same_data
 from sealfile.stores import json_spans
-from sealfile.stores.base import line_break
+from sealfile.stores.base import dominant_line_break
 from sealfile.stores.json_spans import LITERALS, Node
 
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
@@ -81,7 +81,7 @@ def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str], 
     elif node.members is None and node.items is None and not isinstance(value, (dict, list)):
         out.append(_scalar(text[node.start:node.end], value))
     else:
-        out.append(fresh(value, unit, _indent_at(text, node.start), line_break(text)))
+        out.append(fresh(value, unit, _indent_at(text, node.start), dominant_line_break(text)))
 
 
 def _opened_flat(text: str, node: Node, value: Any, unit: str | None) -> bool:
@@ -119,7 +119,7 @@ def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit
             _write(text, items[at], item_value, unit, out)
         else:
             out.append(fresh(item_value, unit if _breaks(separator) else None, _indent_at(text, items[-1].start),
-                             line_break(text)))
+                             dominant_line_break(text)))
     out.append(text[items[-1].end:node.end])
 
 
@@ -143,7 +143,8 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
         if value and _breaks(lead):  # ``{`` and ``}`` on lines of their own: a member between, one level in
             cut = _line_start(lead, len(lead))
-            lead, trail = lead[:cut] + _indent_at(text, node.start) + (unit or "  "), line_break(text) + lead[cut:]
+            newline = dominant_line_break(text)
+            lead, trail = lead[:cut] + _indent_at(text, node.start) + (unit or "  "), newline + lead[cut:]
             separator = "," + lead[_line_start(lead, cut) - 1:]
     on_lines = _breaks(separator) or _breaks(lead)
     index_of = {member[0]: index for index, member in enumerate(members)}
@@ -155,7 +156,7 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
             # only for a new member: on a one-line file the search for the line's start runs back to the text's start
             line_indent = _indent_at(text, members[-1][1]) if members else lead[_line_start(lead, len(lead)):]
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
-                                                                             line_indent, line_break(text)))
+                                                                             line_indent, dominant_line_break(text)))
             continue
         _, key_start, _, child = members[index]
         if written:

@@ -25,11 +25,11 @@ from sealfile.errors import FormatError, NotSealedError
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.lines import line_start
 from sealfile.model.metadata import METADATA_KEY
-from sealfile.stores.base import line_break
+from sealfile.stores.base import dominant_line_break
 from sealfile.stores.yaml.metarender import render_plainly
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.scan import Scan
-from sealfile.stores.yaml.spans import first_key_place, line_after, next_line
+from sealfile.stores.yaml.spans import first_key_place, line_after, line_break_from, next_line
 from sealfile.stores.yaml.splice import Edit, past_tab_blank_lines
 
 if TYPE_CHECKING:
@@ -82,8 +82,8 @@ def _literal(value: Any) -> Any:
 
 
 def add_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
-    """The edit that adds the block to ``text`` (a document without one)."""
-    newline = line_break(text)
+    """The edit that adds the block to ``text`` (a document without one), in the text's most common line break."""
+    newline = dominant_line_break(text)
     if scanned.after_data is not None:  # the line scan's: a block mapping at column 0, its last line ended
         return _at(text, _after_blank_lines(text, scanned.after_data), render(mapping, 0, newline))
     if not scanned.roots:  # no key yet (empty, comments, '---'): the block is the first key, before a '...'
@@ -205,8 +205,11 @@ def _leads(scanned: Scan) -> bool:
 
 
 def replace_edit(text: str, scanned: Scan, mapping: dict[str, Any]) -> Edit:
-    """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was)."""
-    newline = line_break(text)
+    """The edit that writes the block of a sealed text again for ``mapping`` (the rest stays as it was), in the
+    line break its first line has (not the text's last: a last line that lost its CR flipped the whole block)."""
+    first = line_break_from(text, scanned.block_at if scanned.block_at is not None
+                            else scanned.metadata_key_node.start_mark.index)
+    newline = dominant_line_break(text) if first is None else first.group()
     if _leads(scanned):  # only the block itself; the '---' around it stays
         start = line_start(text, scanned.metadata_key_node.start_mark.index)
         return start, line_after(text, scanned.metadata_node), render(mapping, 0, newline)
