@@ -37,7 +37,7 @@ from sealfile.ops.read import decrypt_text
 from sealfile.ops.seal import seal_text
 from sealfile.stores import Store, get_store
 from tests.support.git import Sandbox
-from tests.support.merge_documents import by_documents, equally_alike
+from tests.support.merge_documents import by_documents, equally_alike, joined
 from tests.support.merge_scripts import edited, render, streams
 
 
@@ -192,6 +192,8 @@ def _disagreement(key: AgeKey, texts: tuple[str, str, str], trees: list[Any], st
     if result.conflicts:
         return None
     if shifted:  # documents matched one to one as a side inserted or removed them, each merged by key
+        if _merges_joined(read(merged, store.name), trees):
+            return None
         ours_docs, theirs_docs = (_document_aliases(text) for text in texts[1:])  # each document's own aliases
         return by_documents(read(merged, store.name), trees, by_key, pair=lambda j, k: lambda m, x, y, z:
                             _through_aliases(m, (x, y, z), ours_docs[j], theirs_docs[k]))
@@ -267,8 +269,15 @@ def _merges_by_key(merged: Any, trees: list[Any], shifted: bool) -> bool:
     """Whether ``merged`` is a merge by key of the sides' data: documents matched one to one where they ``shifted``
     (a side inserted or removed some), else by index."""
     if shifted:
-        return by_documents(merged, trees, by_key) is None
+        return by_documents(merged, trees, by_key) is None or _merges_joined(merged, trees)
     return by_key(*(flatten(tree) for tree in (merged, *trees))) is None
+
+
+def _merges_joined(merged: Any, trees: list[Any]) -> bool:
+    """Whether a side only joined two documents (:func:`~tests.support.merge_documents.joined`) and ``merged`` is
+    the merge by key of the three with those two joined in each."""
+    aligned = joined(trees)
+    return aligned is not None and by_key(*(flatten(tree) for tree in (merged, *aligned))) is None
 
 
 def _paired_alike(merged: Any, text_merged: Any, trees: list[Any]) -> bool:

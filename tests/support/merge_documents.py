@@ -145,3 +145,32 @@ def by_documents(merged: Any, trees: list[Any], by_key: ByKey, pinned: bool = Fa
             if entries is not None and _placed(m, entries, []):
                 return None
     return f"{len(m)} merged document(s) no matching of the sides' documents explains as merged by key"
+
+
+def joined(trees: list[Any]) -> list[Any] | None:
+    """Where a side's documents are the base's with two neighbours joined into one (their keys in order, none in
+    both) and nothing else changed, and the other side holds as many documents as the base, two of them mappings
+    without a key in common there: the three versions with those two joined in the base and the other side, so
+    they match by index (a merge of them by key is then a merge of the join); else ``None``."""
+    if not all(isinstance(tree, list) for tree in trees):
+        return None
+    base = trees[0]
+    for s in (1, 2):
+        side, other = trees[s], trees[3 - s]
+        if len(side) != len(base) - 1 or len(other) != len(base):
+            continue
+        for j in range(len(side)):
+            if _joinable(base, j) and _joinable(other, j) and repr(side) == repr(_join(base, j)):
+                found = [_join(base, j), side, side]
+                found[3 - s] = _join(other, j)
+                return found
+    return None
+
+
+def _joinable(documents: list[Any], j: int) -> bool:
+    pair = documents[j:j + 2]
+    return all(isinstance(d, dict) for d in pair) and not pair[0].keys() & pair[1].keys()
+
+
+def _join(documents: list[Any], j: int) -> list[Any]:
+    return [*documents[:j], {**documents[j], **documents[j + 1]}, *documents[j + 2:]]
