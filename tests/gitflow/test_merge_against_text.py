@@ -624,6 +624,26 @@ def test_a_streams_aliases_are_read_document_by_document() -> None:
     assert anchored == {(zero, "a"), (zero, "db"), (one, "a")}  # an alias holds the anchored node too
 
 
+JOIN_BASE, JOIN_CHANGED = ("---\nx: 1\n---\na: 1\nb: 2\n---\nc: 3\n---\nz: 9\n",
+                            "---\nx: 1\n---\na: 1\nb: o2\n---\nc: o3\n---\nz: o9\n")
+JOINS = [(JOIN_BASE, JOIN_CHANGED, "---\nx: 1\n---\na: 1\nb: 2\nc: 3\n---\nz: 9\n"),
+         (JOIN_BASE, "---\nx: 1\n---\na: 1\nb: 2\nc: 3\n---\nz: 9\n", JOIN_CHANGED)]
+"""Theirs joins the base's documents 1 and 2 and ours changes values in each, or the other way round."""
+
+
+def test_a_merge_following_a_join_is_judged_by_the_joined_versions(sandbox: Sandbox,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The oracle accepts the driver's merge of :data:`JOINS` (the join, with the other side's changes) and rejects
+    one that drops a change, keeps the two documents apart, or holds a value no side gave."""
+    key = AgeKey.from_cli(sandbox.recipient)
+    for versions in JOINS:
+        assert compare(key, *versions) is None
+    for wrong in ("---\nx: 1\n---\na: 1\nb: 2\nc: o3\n---\nz: o9\n", "---\nx: 1\n---\na: 1\nb: o2\nc: o3\n---\nz: 9\n",
+                  JOIN_CHANGED, "---\nx: 1\n---\na: 1\nb: o2\nc: x\n---\nz: o9\n"):
+        monkeypatch.setattr(f"{__name__}.decrypt_text", lambda *_, text=wrong, **__: text)
+        assert compare(key, *JOINS[0]) is not None, wrong
+
+
 TAIL = "---\na: &a3\n  a: &a0 v1\n  b: &a1 v1\n  c: &a2 v1\nb: &a4 v1\nc: &a5 v1\ndb: &a6 v1\n"
 TWO = "a: &a0 v1\nb: &a1 v1\n# note\nc: &a2 v1\n# note\ndb: &a3 v1\n"
 
@@ -707,6 +727,10 @@ def three_versions(draw: st.DrawFn) -> tuple[str, str, str]:
 # (and inserts a document before it, or not): the alias follows the anchor, documents matched or by index
 @example(versions=ALIAS_ACROSS)
 @example(versions=ALIAS_ACROSS_IN_PLACE)
+# a side only joined two documents, the other changed values in both and after them: the join followed (the text
+# merge conflicts; the driver left conflicts as whole documents before)
+@example(versions=JOINS[0])
+@example(versions=JOINS[1])
 def test_generated_merges_agree_with_the_plaintext_merge(sandbox: Sandbox, versions: tuple[str, str, str]) -> None:
     """Generated documents and edit scripts (tests/support/merge_scripts.py): the driver agrees with the text merge,
     or differs only as :data:`KNOWN` says."""
