@@ -94,13 +94,14 @@ def equally_alike(trees: list[Any]) -> bool:
 
 
 def _entries(b: list[Items], o: list[Items], t: list[Items], ours: dict[int, int], theirs: dict[int, int],
-             by_key: ByKey) -> list[Entry] | None:
+             pair: Callable[[int, int], ByKey]) -> list[Entry] | None:
     """What a merge by this matching holds, or ``None`` where it cannot merge cleanly (changed and removed)."""
     entries: list[Entry] = []
     for i, base in enumerate(b):
         j, k = ours.get(i), theirs.get(i)
         if j is not None and k is not None:
-            entries.append((lambda m, x=base, y=o[j], z=t[k]: by_key(m, x, y, z) is None, j, k))
+            merged_by = pair(j, k)
+            entries.append((lambda m, x=base, y=o[j], z=t[k], f=merged_by: f(m, x, y, z) is None, j, k))
         elif (j is not None and o[j] != base) or (k is not None and t[k] != base):
             return None
     entries += [(lambda m, y=d: m == y, j, None) for j, d in enumerate(o) if j not in ours.values()]
@@ -131,13 +132,45 @@ def _before(earlier: int | None, later: int | None) -> bool:
     return earlier is None or later is None or earlier < later
 
 
-def by_documents(merged: Any, trees: list[Any], by_key: ByKey, pinned: bool = False) -> str | None:
+def by_documents(merged: Any, trees: list[Any], by_key: ByKey, pinned: bool = False,
+                 pair: Callable[[int, int], ByKey] | None = None) -> str | None:
     """``None`` where some plausible matching of each side's documents (``pinned``: pairing identical documents)
-    explains ``merged`` as a merge by key, else why not."""
+    explains ``merged`` as a merge by key, else why not. ``pair``: the ``by_key`` for ours' document ``j`` matched
+    with theirs' ``k`` (one that reads each side's aliases of that document), else ``by_key`` for every pair."""
+    choose = pair or (lambda j, k: by_key)
     m, (b, o, t) = documents_of(merged), (documents_of(tree) for tree in trees)
     for ours in (made for made in matchings(b, o) if not pinned or _pinned(b, o, made)):
         for theirs in (made for made in matchings(b, t) if not pinned or _pinned(b, t, made)):
-            entries = _entries(b, o, t, ours, theirs, by_key)
+            entries = _entries(b, o, t, ours, theirs, choose)
             if entries is not None and _placed(m, entries, []):
                 return None
     return f"{len(m)} merged document(s) no matching of the sides' documents explains as merged by key"
+
+
+def joined(trees: list[Any]) -> list[Any] | None:
+    """Where a side's documents are the base's with two neighbours joined into one (their keys in order, none in
+    both) and nothing else changed, and the other side holds as many documents as the base, two of them mappings
+    without a key in common there: the three versions with those two joined in the base and the other side, so
+    they match by index (a merge of them by key is then a merge of the join); else ``None``."""
+    if not all(isinstance(tree, list) for tree in trees):
+        return None
+    base = trees[0]
+    for s in (1, 2):
+        side, other = trees[s], trees[3 - s]
+        if len(side) != len(base) - 1 or len(other) != len(base):
+            continue
+        for j in range(len(side)):
+            if _joinable(base, j) and _joinable(other, j) and repr(side) == repr(_join(base, j)):
+                found = [_join(base, j), side, side]
+                found[3 - s] = _join(other, j)
+                return found
+    return None
+
+
+def _joinable(documents: list[Any], j: int) -> bool:
+    pair = documents[j:j + 2]
+    return all(isinstance(d, dict) for d in pair) and not pair[0].keys() & pair[1].keys()
+
+
+def _join(documents: list[Any], j: int) -> list[Any]:
+    return [*documents[:j], {**documents[j], **documents[j + 1]}, *documents[j + 2:]]

@@ -123,7 +123,7 @@ def edited(draw: st.DrawFn, base: Stream, side: str) -> tuple[Stream, list[str]]
     script = []
     for _ in range(draw(st.integers(1, 3))):
         maps = [m for m in _maps(stream) if m]
-        edit = draw(st.sampled_from(["set", "set", "unset", "add", "reorder", "move", "comment", "document"]))
+        edit = draw(st.sampled_from(["set", "set", "unset", "add", "reorder", "move", "comment", "document", "join"]))
         if not maps:
             edit = "add"
         target = draw(st.sampled_from(maps)) if maps else stream.documents[0]
@@ -145,6 +145,12 @@ def edited(draw: st.DrawFn, base: Stream, side: str) -> tuple[Stream, list[str]]
         elif edit == "document" and len(stream.documents) > 1:
             index = draw(st.integers(0, len(stream.documents)))
             stream.documents.insert(index, [Entry(draw(st.sampled_from(KEYS)), "scalar", word)])
+        elif edit == "join" and len(stream.documents) > 2:  # two neighbours made one (the '---' between deleted)
+            at = draw(st.integers(0, len(stream.documents) - 2))
+            first, second = stream.documents[at:at + 2]
+            if {e.key for e in first} & {e.key for e in second}:
+                continue
+            stream.documents[at:at + 2] = [first + second]
         else:
             continue
         script.append(f"{edit}@{at}")

@@ -98,7 +98,7 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
                           "sealed file with a SOPS one); merge these with sops, or convert with import-sops")
     if o.meta is None or (t.meta is None and not t.sops):
         raise FormatError("ours and theirs must both be sealed files")
-    align_documents(b, o, t, store)  # documents a side inserted or removed before others: matched by index again
+    joined = align_documents(b, o, t, store)  # documents a side inserted, removed or joined: by index again
     written = _as_written((b, o, t), store)
     by_value: set[Path] = set()
     if written:
@@ -109,6 +109,8 @@ def merge_texts(base: str | None, ours: str, theirs: str, store: Store | None = 
     for p in conflicts:
         result.conflicts.append(keypath(p))
         result.conflict_paths.append(p)
+    if joined is not None and any(len(p) == 1 for p in conflicts):  # whole documents: say which join was not followed
+        result.warnings.append(joined)
     if written and b.scanned is not None and t.scanned is not None:  # before: theirs' new aliases may name them
         o.plaintext = carry_anchors(o.plaintext, b.scanned, t.scanned, b.items)
     merged = apply_theirs(o, t, key_by_key(applied, o.data, t.data), store, by_value)

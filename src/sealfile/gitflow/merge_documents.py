@@ -26,6 +26,7 @@ from typing import Any
 
 from sealfile.errors import FormatError
 from sealfile.gitflow.merge_apply import Side
+from sealfile.gitflow.merge_joins import JOINED, join_at, joined_text, looks_joined
 from sealfile.gitflow.merge_plan import content_of, flatten
 from sealfile.gitflow.merge_streams import MARKER, separator
 from sealfile.model.paths import ListIndex, encode_path
@@ -43,19 +44,30 @@ Matches = list[int | None]
 """For each document of a side, the base's document it is (``None``: the side inserted it)."""
 
 
-def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
-    """Where a side inserted or removed documents, write each side's such change into the base and the other side
-    (their plaintext, data, items and kept ciphertexts), so documents match by index."""
+def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> str | None:
+    """Where a side inserted or removed documents, or joined two (:mod:`.merge_joins`), write each side's such change
+    into the base and the other side (their plaintext, data, items and kept ciphertexts), so documents match by
+    index. Returns why a join seen was not followed (its documents may then be conflicts as a whole)."""
     sides = (base, ours, theirs)
     if store.name != "yaml" or not all(isinstance(side.data, list) for side in sides):
-        return
+        return None
     if len({content_of(document) for document in base.data}) < len(base.data):
-        return  # two documents alike: which one a side's is would be a guess
+        return None  # two documents alike: which one a side's is would be a guess
     if len(ours.data) == len(base.data) == len(theirs.data):
-        return  # (a side that inserted one document and removed another is not told from one that changed both)
+        return None  # (a side that inserted one document and removed another is not told from one that changed both)
     chunks = [_chunks(side.plaintext) for side in sides]
     if any(found is None for found in chunks):
-        return
+        return None
+    note = _follow_join(base, ours, theirs, chunks, store)
+    if len(ours.data) == len(base.data) == len(theirs.data):
+        return None  # the join followed: documents match by index
+    _realign((base, ours, theirs), chunks, store)
+    return note
+
+
+def _realign(sides: tuple[Side, Side, Side], chunks: list[list[str] | None], store: Store) -> None:
+    """Each side's inserted and removed documents written into the others, where one order of them is."""
+    base, ours, theirs = sides
     documents = [list(zip(side.data, found or [], strict=True)) for side, found in zip(sides, chunks, strict=True)]
     matches = [_matches(documents[0], side) for side in documents[1:]]
     order = _merged_order(base.data, (ours.data, theirs.data), matches, _ends_changed(chunks, matches))
@@ -73,6 +85,33 @@ def align_documents(base: Side, ours: Side, theirs: Side, store: Store) -> None:
             texts.append(_placed(own[k] if k is not None else written[n], index))
             old.append(k)
         _rewrite(side, split_bom(side.plaintext)[0] + "".join(texts), store, old)
+
+
+def _follow_join(base: Side, ours: Side, theirs: Side, chunks: list[list[str] | None], store: Store) -> str | None:
+    """Where one side only joined two documents and the other kept the documents where they were, the same two
+    joined in the base and the other side, each read back as the join (:mod:`.merge_joins`); else why not, where a
+    side looks joined."""
+    for joiner, other, at in ((ours, theirs, 2), (theirs, ours, 1)):
+        j = join_at(base.data, joiner.data)
+        seen = j if j is not None else looks_joined(base.data, joiner.data)
+        if seen is None:
+            continue
+        said = f"{joiner.name} joined documents {seen} and {seen + 1} of the stream into one; not followed: "
+        if j is None:
+            return said + JOINED
+        if len(other.data) != len(base.data):
+            return said + f"{other.name} inserted or removed documents too"
+        rewritten = []
+        for side, own in ((base, chunks[0]), (other, chunks[at])):
+            assert own is not None
+            found = joined_text(side.plaintext, own, j, side.data, lambda text: plain_data(text, store))
+            if isinstance(found, str):
+                return said + f"{side.name}: {found}"
+            rewritten.append((side, found[0]))
+        for side, text in rewritten:  # documents before the join keep their index, those after it move up one
+            _rewrite(side, text, store, [*range(j + 1), *(None for _ in side.data[j + 2:])])
+        return None
+    return None
 
 
 def _merged_order(base: list[Any], sides: tuple[list[Any], list[Any]], matches: list[Matches],
