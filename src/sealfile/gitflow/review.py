@@ -55,6 +55,7 @@ from sealfile.gitflow.gitcli import (
     is_shallow,
     revisions_root,
 )
+from sealfile.gitflow.guard_conditions import conditions_changed, sealed_paths
 from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import disguised_file
 from sealfile.gitflow.partial_clone import fetch_searched
@@ -139,7 +140,11 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # the whole tree, which a commit of the change (up to range_versions.MAX_COMMITS of them) must not list again
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"]) if only is None \
         else []
-    result.guards_removed = guards_removed(changes, old_blobs, new_blobs) if only is None else []
+    if only is None:
+        result.guards_removed = guards_removed(changes, old_blobs, new_blobs)
+        dead, result.guard_conditions = conditions_changed(changes, old_blobs, new_blobs,
+                                                           lambda: sealed_paths(head, root, patterns.matches))
+        result.guards_removed += dead
     if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
         result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes
