@@ -36,7 +36,8 @@ PRE_COMMIT = """repos:
       - id: black
 """
 HOOK = "      - id: sealfile-check\n"
-JENKINS = "pipeline {\n  stages {\n    stage('s') {\n      steps { sh 'sealfile review origin/main HEAD' }\n    }\n  }\n}\n"
+JENKINS = ("pipeline {\n  stages {\n    stage('s') {\n      steps { sh 'sealfile review origin/main HEAD' }\n    }\n"
+           "  }\n}\n")
 FLOW = ".github/workflows/secrets.yml"
 
 
@@ -117,14 +118,13 @@ def test_a_condition_altered_is_named_for_the_reviewer(sandbox: Sandbox, name: s
     assert f"{name}:{line}: this change alters when the sealfile step runs" in shown, shown
 
 
+FILTERED = WORKFLOW.replace("on: [pull_request]", "on:\n  pull_request:\n    paths: [docs/**]")
 QUIET = {
     "another job's if": (FLOW, WORKFLOW, WORKFLOW.replace("      - run: make lint\n",
                                                           "      - run: make lint\n        if: false\n")),
     "a step added": (FLOW, WORKFLOW, WORKFLOW + "      - run: echo done  # if: false\n"),
     "a condition removed": (FLOW, WORKFLOW.replace(STEP, STEP + "        if: github.actor != 'someone'\n"), WORKFLOW),
-    "an existing filter kept": (FLOW, WORKFLOW.replace("on: [pull_request]", "on:\n  pull_request:\n    paths: [docs/**]"),
-                                WORKFLOW.replace("on: [pull_request]", "on:\n  pull_request:\n    paths: [docs/**]")
-                                .replace("make lint", "make lint test")),
+    "an existing filter kept": (FLOW, FILTERED, FILTERED.replace("make lint", "make lint test")),
     "another hook's files": (".pre-commit-config.yaml", PRE_COMMIT, PRE_COMMIT + "        files: ^src/\n"),
     "gitlab another job's rules": (".gitlab-ci.yml", GITLAB, GITLAB.replace(
         "build:\n", "build:\n  rules:\n    - changes: [src/**/*]\n")),
