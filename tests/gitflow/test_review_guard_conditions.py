@@ -136,3 +136,21 @@ def test_edits_elsewhere_in_the_file_stay_quiet(sandbox: Sandbox, name: str, bef
     status, shown = _review(sandbox, name, before, after)
     assert status == 0, shown
     assert "when the sealfile step runs" not in shown and "no longer does" not in shown, shown
+
+
+def test_a_hostile_ci_file_is_read_in_bounded_time() -> None:
+    """Read as text: conditions nested thousands deep, thousands of ``when {`` blocks and of condition keys cost
+    no deep recursion and no rescan each (the blocks are the change's)."""
+    import time
+
+    from sealfile.gitflow.guard_conditions import _judged
+
+    job = "jobs:\n  r:\n    steps:\n" + STEP
+    nested = "on:\n" + "".join(" " * depth + "- a:\n" for depth in range(2, 6000, 2)) + job
+    flat = "".join(f"if: x{n}\n" for n in range(20000)) + job
+    whens = "when { branch 'x' } " * 20000 + "sh 'sealfile review origin/main HEAD'\n"
+    started = time.process_time()
+    for name, text in ((FLOW, nested), (FLOW, flat), ("Jenkinsfile", whens)):
+        violations, attention = _judged(name, STEP, text, {"review"}, lambda: ["config/prod.enc.yaml"])
+        assert not violations and attention
+    assert time.process_time() - started < 5

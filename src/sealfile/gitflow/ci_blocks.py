@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+_DEPTH = 16
+"""Nested blocks read: deeper ones are no condition a CI file writes (and a hostile one costs no deep recursion)."""
 _KEY = re.compile(r"(?P<q>['\"]?)(?P<key>[\w.$-]+)(?P=q):(?:[ \t]+(?P<rest>.*))?\Z")
 
 
@@ -20,11 +22,13 @@ class Unjudged(Exception):
     """A block this reader does not read as plain data."""
 
 
-def read_block(lines: list[tuple[int, str]]) -> Any:
+def read_block(lines: list[tuple[int, str]], depth: int = 0) -> Any:
     """``lines`` (indentation, text without comments) as nested dicts, lists and strings (``None`` for nothing)."""
     if not lines:
         return None
-    value, end = _node(lines, 0, lines[0][0])
+    if depth > _DEPTH:
+        raise Unjudged
+    value, end = _node(lines, 0, lines[0][0], depth)
     if end != len(lines):
         raise Unjudged
     return value
@@ -34,18 +38,18 @@ def _is_item(code: str) -> bool:
     return code == "-" or code.startswith(("- ", "-\t"))
 
 
-def _node(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
+def _node(lines: list[tuple[int, str]], i: int, indent: int, depth: int) -> tuple[Any, int]:
     code = lines[i][1]
     if _is_item(code):
-        return _sequence(lines, i, indent)
+        return _sequence(lines, i, indent, depth + 1)
     if _KEY.match(code):
-        return _mapping(lines, i, indent)
+        return _mapping(lines, i, indent, depth + 1)
     if i + 1 < len(lines) and lines[i + 1][0] > indent:  # a plain scalar on several lines
         raise Unjudged
     return scalar_or_list(code), i + 1
 
 
-def _sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[list[Any], int]:
+def _sequence(lines: list[tuple[int, str]], i: int, indent: int, depth: int) -> tuple[list[Any], int]:
     items: list[Any] = []
     while i < len(lines) and lines[i][0] == indent and _is_item(lines[i][1]):
         rest = lines[i][1][1:].lstrip(" \t")
@@ -54,17 +58,17 @@ def _sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[list[A
         while end < len(lines) and lines[end][0] > indent:
             end += 1
         if rest:  # the item's node starts on its own line, at its content's column
-            value, used = _node([(column, rest), *lines[i + 1:end]], 0, column)
+            value, used = _node([(column, rest), *lines[i + 1:end]], 0, column, depth)
             if used != end - i:
                 raise Unjudged
         else:
-            value = read_block(lines[i + 1:end]) if end > i + 1 else None
+            value = read_block(lines[i + 1:end], depth) if end > i + 1 else None
         items.append(value)
         i = end
     return items, i
 
 
-def _mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[dict[str, Any], int]:
+def _mapping(lines: list[tuple[int, str]], i: int, indent: int, depth: int) -> tuple[dict[str, Any], int]:
     found: dict[str, Any] = {}
     while i < len(lines) and lines[i][0] == indent and (key := _KEY.match(lines[i][1])):
         name, rest = key.group("key"), key.group("rest")
@@ -79,7 +83,7 @@ def _mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[dict[st
                 raise Unjudged
             found[name] = scalar_or_list(rest)
         else:
-            found[name] = read_block(lines[i + 1:end]) if end > i + 1 else None
+            found[name] = read_block(lines[i + 1:end], depth) if end > i + 1 else None
         i = end
     return found, i
 

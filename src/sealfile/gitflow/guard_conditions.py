@@ -97,15 +97,16 @@ def governing(text: str, judge: Callable[[Condition], str | None] | None = None)
 
 def _jenkins(text: str) -> list[Condition]:
     """Each ``when { ... }`` of a Jenkinsfile that runs sealfile (its braces matched): read whole, not per stage."""
-    found = []
+    found, line, counted = [], 1, 0
     for start in (m.start() for m in _WHEN_BLOCK.finditer(text)):
+        line, counted = line + text.count("\n", counted, start), start  # each part of the text counted once
         depth, end = 0, start
         for end in range(text.index("{", start), min(len(text), start + _WHEN_CHARS)):
             depth += {"{": 1, "}": -1}.get(text[end], 0)
             if depth == 0:
                 break
         block = " ".join(text[start:end + 1].split())
-        found.append(Condition("when", text.count("\n", 0, start) + 1, [(0, block)]))
+        found.append(Condition("when", line, [(0, block)]))
     return found
 
 

@@ -18,7 +18,8 @@ Policy violations (the review fails, exit status 3):
 - without trusted signers, key groups or a threshold that let keys open a file which needed more key groups
   before (:meth:`~sealfile.kms.groups.KeyGroups.looser_than`): whoever split it so holds its data key;
 - a CI workflow or commit hook file that ran ``sealfile review`` or ``check`` and no longer does
-  (:mod:`~sealfile.gitflow.safety_net`);
+  (:mod:`~sealfile.gitflow.safety_net`), or whose changed trigger or condition proves it never runs for the sealed
+  files (:mod:`~sealfile.gitflow.guard_conditions`: other such changes are flagged for attention);
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
