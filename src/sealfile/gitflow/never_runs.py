@@ -3,7 +3,8 @@
 Judged only where the text proves it (:mod:`~sealfile.gitflow.guard_conditions` reports every other condition a
 change writes for a reviewer to read): a GitHub workflow whose ``on:`` names none of ``push``, ``pull_request``,
 ``pull_request_target``, ``merge_group``, or whose ``paths:``/``paths-ignore:`` of each of those leave out every
-committed sealed file; a GitHub ``if:`` that is ``github.event_name == '<an event its on: does not name>'``; a
+committed sealed file; a GitHub ``if:`` that is ``github.event_name == 'x'``, ``x`` not among its ``on:`` events or
+not one of those; a
 GitLab ``rules:`` whose every item is ``when: never`` or has ``changes:`` that leave out every sealed file (no
 rule matches: the job is not added), an ``only: {changes: ...}`` that does; pre-commit's ``files:`` matching none
 of them, ``exclude:`` matching all, ``types``/``types_or``/``exclude_types`` that leave out all (told by their
@@ -68,6 +69,8 @@ def _github(key: str, value: Any, events: frozenset[str] | None, sealed: Sequenc
         named = _EVENT_IS.fullmatch(value.strip())
         if named and named.group("event") not in events:
             return f"if: the workflow never runs on '{named.group('event')}'"
+        if named and named.group("event") not in RUNNING_EVENTS:
+            return f"if: only on '{named.group('event')}', which no change to the files runs"
         return None
     triggers = workflow_events(value) if key == "on" else None
     if triggers is None:
