@@ -66,6 +66,9 @@ NEVER = {  # the step kept, the text proving it never runs for config/prod.enc.y
         "  review:\n    runs-on:", "  review:\n    if: github.event_name == 'nope'\n    runs-on:")),
     "if: an event no change runs": (FLOW, WORKFLOW, WORKFLOW.replace("[pull_request]", "[pull_request, schedule]")
                                      .replace(STEP, STEP + "        if: ${{ github.event_name == 'schedule' }}\n")),
+    "needs a job switched off": (FLOW, WORKFLOW, WORKFLOW.replace(
+        "      - run: make lint\n", "      - run: make lint\n    if: false\n").replace(
+        "  review:\n    runs-on:", "  review:\n    needs: [lint]\n    runs-on:")),
     "gitlab rules: changes": (".gitlab-ci.yml", GITLAB, GITLAB.replace(
         "review:\n", "review:\n  rules:\n    - changes: [docs/**/*]\n    - if: $CI_COMMIT_TAG\n      when: never\n")),
     "gitlab only: changes": (".gitlab-ci.yml", GITLAB, GITLAB.replace(

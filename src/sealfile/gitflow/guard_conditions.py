@@ -149,11 +149,12 @@ def _judged(path: str, old: str, new: str, running: set[str],
             added.append(condition)
     if not added:
         return [], []
-    events = _events(governing(new)[0])
+    events, skipped = _events(governing(new)[0]), _jobs_off(new)
     fresh = {c.line for c in added}  # a condition's line names it in each reading
 
     def judge(condition: Condition) -> str | None:
-        return dead(condition.key, condition.lines, path, events, sealed()) if condition.line in fresh else None
+        return dead(condition.key, condition.lines, path, events, sealed(), skipped) if condition.line in fresh \
+            else None
     live, judged = (running, []) if jenkins else governing(new, judge)[1:]
     said = {c.line for c, _ in judged}
     violations = [f"{path}:{judged[0][0].line}: ran 'sealfile {command}' before this change and no longer does "
@@ -174,6 +175,25 @@ def _events(conditions: list[Condition]) -> frozenset[str] | None:
             triggers = workflow_events(block.get("on") if isinstance(block, dict) else None)
             return frozenset(triggers) if triggers is not None else None
     return None
+
+
+_JOB = re.compile(r"  (?P<q>['\"]?)(?P<job>[\w-]+)(?P=q):[ \t]*\Z")
+_JOB_OFF = re.compile(r"    if:[ \t]*(?P<q>['\"]?)(?:false|\$\{\{[ \t]*false[ \t]*\}\})(?P=q)[ \t]*\Z")
+
+
+def _jobs_off(text: str) -> frozenset[str]:
+    """The jobs of a GitHub workflow (under a top-level ``jobs:``, indented two spaces) whose own ``if:`` is a
+    literal false: one that ``needs:`` such a job is skipped with it."""
+    off, job, in_jobs = set(), None, False
+    for line in text.splitlines():
+        code = _TRAILING_COMMENT.sub("", line).rstrip()
+        if code and not code.startswith((" ", "#")):
+            in_jobs, job = code == "jobs:", None
+        elif in_jobs and (named := _JOB.match(code)):
+            job = named.group("job")
+        elif in_jobs and job and _JOB_OFF.match(code):
+            off.add(job)
+    return frozenset(off)
 
 
 def sealed_paths(rev: str, root: Path, matches: Callable[[str], bool]) -> list[str]:

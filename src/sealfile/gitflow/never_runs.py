@@ -4,7 +4,7 @@ Judged only where the text proves it (:mod:`~sealfile.gitflow.guard_conditions` 
 change writes for a reviewer to read): a GitHub workflow whose ``on:`` names none of ``push``, ``pull_request``,
 ``pull_request_target``, ``merge_group``, or whose ``paths:``/``paths-ignore:`` of each of those leave out every
 committed sealed file; a GitHub ``if:`` that is ``github.event_name == 'x'``, ``x`` not among its ``on:`` events or
-not one of those; a
+not one of those; a GitHub ``needs:`` naming a job switched off by ``if: false``; a
 GitLab ``rules:`` whose every item is ``when: never`` or has ``changes:`` that leave out every sealed file (no
 rule matches: the job is not added), an ``only: {changes: ...}`` that does; pre-commit's ``files:`` matching none
 of them, ``exclude:`` matching all, ``types``/``types_or``/``exclude_types`` that leave out all (told by their
@@ -34,10 +34,10 @@ _EVENT_IS = re.compile(r"(?:\$\{\{)?[ \t]*github\.event_name[ \t]*==[ \t]*(?P<q>
 
 
 def dead(key: str, lines: list[tuple[int, str]], path: str, events: frozenset[str] | None,
-         sealed: Sequence[str]) -> str | None:
+         sealed: Sequence[str], skipped: frozenset[str] = frozenset()) -> str | None:
     """Why the condition ``key`` (its block's ``lines``) of CI file ``path`` never lets its step run for a change to
     the ``sealed`` files, or ``None`` where the text does not prove it. ``events``: the workflow's ``on:`` events,
-    where read."""
+    where read; ``skipped``: its jobs switched off by a literal ``if: false`` (a job needing one is skipped too)."""
     try:
         block = read_block(lines)
     except Unjudged:
@@ -45,7 +45,7 @@ def dead(key: str, lines: list[tuple[int, str]], path: str, events: frozenset[st
     value = block.get(key) if isinstance(block, dict) else None
     try:
         if path.startswith(".github/workflows/"):
-            return _github(key, value, events, sealed)
+            return _github(key, value, events, sealed, skipped)
         if path == ".gitlab-ci.yml":
             return _gitlab(key, value, sealed)
         if PurePosixPath(path).name.startswith(".pre-commit-config"):
@@ -64,7 +64,11 @@ def workflow_events(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _github(key: str, value: Any, events: frozenset[str] | None, sealed: Sequence[str]) -> str | None:
+def _github(key: str, value: Any, events: frozenset[str] | None, sealed: Sequence[str],
+            skipped: frozenset[str]) -> str | None:
+    if key == "needs":
+        never = sorted(set(_listed(value)) & skipped)
+        return f"needs: '{never[0]}', a job that never runs (if: false)" if never else None
     if key == "if" and isinstance(value, str) and events is not None:
         named = _EVENT_IS.fullmatch(value.strip())
         if named and named.group("event") not in events:
