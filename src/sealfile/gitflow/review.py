@@ -18,7 +18,8 @@ Policy violations (the review fails, exit status 3):
 - without trusted signers, key groups or a threshold that let keys open a file which needed more key groups
   before (:meth:`~sealfile.kms.groups.KeyGroups.looser_than`): whoever split it so holds its data key;
 - a CI workflow or commit hook file that ran ``sealfile review`` or ``check`` and no longer does
-  (:mod:`~sealfile.gitflow.safety_net`);
+  (:mod:`~sealfile.gitflow.safety_net`), or whose changed trigger or condition proves it never runs for the sealed
+  files (:mod:`~sealfile.gitflow.guard_conditions`: other such changes are flagged for attention);
 - with ``fail_on_recipient_change``: any recipient added or removed, any change to ``signers:`` or ``trust:``.
 Flagged for attention but not failing by default: recipients added or removed, trusted signers and
 trusted hosts, roles and profiles added or removed (shown first: a contributor adding their own key
@@ -55,6 +56,7 @@ from sealfile.gitflow.gitcli import (
     is_shallow,
     revisions_root,
 )
+from sealfile.gitflow.guard_conditions import conditions_changed, sealed_paths
 from sealfile.gitflow.leaks import review_unsealed
 from sealfile.gitflow.look_alike import disguised_file
 from sealfile.gitflow.partial_clone import fetch_searched
@@ -139,7 +141,11 @@ def _review_versions(old_blobs: Blobs, new_blobs: Blobs, trusted: Blobs, root: P
     # the whole tree, which a commit of the change (up to range_versions.MAX_COMMITS of them) must not list again
     result.collisions = case_collisions(head, root, [c.path for c in changes if c.status != "D"]) if only is None \
         else []
-    result.guards_removed = guards_removed(changes, old_blobs, new_blobs) if only is None else []
+    if only is None:
+        result.guards_removed = guards_removed(changes, old_blobs, new_blobs)
+        dead, result.guard_conditions = conditions_changed(changes, old_blobs, new_blobs,
+                                                           lambda: sealed_paths(head, root, patterns.matches))
+        result.guards_removed += dead
     if any(PurePosixPath(c.path).name == ".gitattributes" for c in changes):
         result.drivers_dropped = drivers_dropped(base, head, root, patterns.matches)
     moved_out = {c.old_path: c.path for c in changes

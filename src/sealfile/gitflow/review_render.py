@@ -62,6 +62,7 @@ def render(result: Review, fmt: str = "text") -> str:
         if lines:
             out += ["", f"### :warning: {title}" if markdown else text_title, advice, *items(lines)]
     attention = [f"{f.path}: {a}" for f in result.files for a in f.attention] + result.plaintext_notes
+    attention += result.guard_conditions
     attention += result.history_notes + ([HISTORY_CUT] if result.history_cut else [])
     attention[:0] = [f"{path}: changed (creation rules choose the recipients of new files; sealed_files chooses "
                      "what must be sealed)" for path in result.configs_changed]
@@ -105,6 +106,7 @@ def _as_json(result: Review) -> dict[str, object]:
         "fork": result.fork,
         "config_changed": bool(result.configs_changed),
         "plaintext_notes": result.plaintext_notes,
+        "guard_conditions": result.guard_conditions,
         "drivers_dropped": result.drivers_dropped,
         "history": result.history + result.history_recipients,
         "history_notes": result.history_notes,

@@ -41,7 +41,10 @@ class Review:
     uncovered: list[str] = field(default_factory=list)
     """Files a ``sealed_files`` change leaves to no pattern (:func:`~sealfile.gitflow.patterns.left_uncovered`)."""
     guards_removed: list[str] = field(default_factory=list)
-    """CI workflows and hook files that no longer run sealfile (:mod:`~sealfile.gitflow.safety_net`)."""
+    """CI workflows and hook files that no longer run sealfile (:mod:`~sealfile.gitflow.safety_net`), or whose
+    changed condition proves it never runs for the sealed files (:mod:`~sealfile.gitflow.guard_conditions`)."""
+    guard_conditions: list[str] = field(default_factory=list)
+    """Other conditions this change adds or alters that decide whether such a sealfile step runs."""
     history_cut: bool = False
     history: list[str] = field(default_factory=list)
     """Violations of versions the change's own commits wrote and later ones changed again (:mod:`~.range_versions`)."""

@@ -16,10 +16,10 @@ job, a hook, told by indentation alone) switched off by ``if: false``, ``continu
 [manual]``, Azure's ``condition: false``, ``enabled: false`` or ``continueOnError: true``; a GitLab hidden job
 (a top-level key starting with ``.``) that no job extends or aliases (its name or anchor appears nowhere else); its
 exit status swallowed on its line (``|| true``, ``; true``, ``|| :``, ``|| exit 0``); or a bare ``exit 0`` or
-``set +e`` before it in the same script. Not told: a condition that is not a literal (``if: github.event_name ==
-'pull_request'`` runs; GitLab ``rules: - if: $NO_SUCH_VARIABLE``, ``only:``/``except:``), triggers and filters
-(GitHub ``on:``, ``paths:``, pre-commit ``files:``/``exclude:``), a ``needs:`` on a job that cannot run, an ``exit
-0`` inside an ``if``, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``, Jenkins ``when {}``.
+``set +e`` before it in the same script. Not told here: a condition that is not a literal, triggers and filters
+(GitHub ``on:``, ``paths:``, GitLab ``rules: - if:``, ``only:``, pre-commit ``files:``, ``needs:``, Jenkins ``when
+{}``): :mod:`~sealfile.gitflow.guard_conditions` judges those a change adds or alters. Nor an ``exit 0`` inside an
+``if``, ``allow_failure: {exit_codes: ...}``, a block list of ``stages``.
 """
 
 from __future__ import annotations
