@@ -42,6 +42,18 @@ def test_existing_variables_win_unless_override(seal_file: SealFile, monkeypatch
     assert os.environ["DATABASE_PORT"] == "5432"
 
 
+def test_the_mapping_returned_is_what_the_environment_now_holds(seal_file: SealFile,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable the deployment set is kept, and the mapping says so: an application reading its settings from
+    the returned mapping runs with what ``os.environ`` holds (it returned the file's 5432 while 6000 was in use)."""
+    path = seal_file(PLAINTEXT)
+    monkeypatch.setenv("DATABASE_PORT", "6000")
+    names = sealfile.load_env(path)
+    assert dict(names) == {"DATABASE_PASSWORD": "s3cret-value", "DATABASE_PORT": "6000", "FEATURE_ON": "true"}
+    assert all(os.environ[name] == value for name, value in names.items())
+    assert dict(sealfile.load_env(path, override=True))["DATABASE_PORT"] == "5432" == os.environ["DATABASE_PORT"]
+
+
 def test_prefix(seal_file: SealFile) -> None:
     sealfile.load_env(seal_file(PLAINTEXT), prefix="APP_")
     assert os.environ["APP_DATABASE_PASSWORD"] == "s3cret-value"

@@ -21,6 +21,7 @@ from sealfile.ops.signatures import TrustPolicy, from_environment
 from sealfile.sops import LABELS, Kind, about, load, parse
 from sealfile.sops.cipher import is_encrypted
 from sealfile.sops.data import to_data
+from sealfile.sops.initree import GO_SPACE
 from sealfile.sops.rules import SopsRule, rule_from_metadata
 from sealfile.sops.status import counted_twice, groups_needed, key_groups, named_groups, recipients
 from sealfile.stores import Store
@@ -124,8 +125,8 @@ def _without_metadata(lines: list[str], kind: Kind) -> Iterator[str]:
     for line in lines:
         if kind == "dotenv":
             inside = line.startswith("sops_")
-        elif kind == "ini" and line.lstrip().startswith("["):
-            inside = line.strip() == "[sops]"
+        elif kind == "ini" and line.lstrip(GO_SPACE).startswith("["):  # as go-ini trims a line
+            inside = line.strip(GO_SPACE) == "[sops]"
         elif kind == "yaml" and line.strip() and not line[0].isspace():
             inside = line.startswith("sops:")
         if not inside:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-_OPENING = re.compile(r"""(?:^|:[ \t]|^[ \t]*-[ \t])[ \t]*"(?=[^"]*\\n|[^"]*\\$)""")
+_OPENING = re.compile(r"""(?:^|:[ \t]|^[ \t]*-[ \t])[ \t]*"(?=(?:[^"\\]|\\[^n])*\\(?:n|$))""")
 """A value opening with a double quote whose text, on its first line, holds a ``\\n`` escape or ends in a ``\\``
-(its line break escaped)."""
+(its line break escaped). Read escape by escape: any other (``\\"`` too, which PyYAML writes for a quote) may stand
+before it; each character is one step of one branch, so a line is read in time linear in it."""
 MAX_CHARS = 1 << 20
 """A longer value is not decoded (YAML's reader takes seconds for megabytes; a decrypted file is kilobytes)."""
 MAX_LINES = 10_000

@@ -203,11 +203,15 @@ def checked_variables(tree: Any, prefix: str = "",
     return names, origins
 
 
-def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> None:
-    """Set ``names`` in ``environment``; a variable already set is kept unless ``override``."""
+def export(environment: MutableMapping[str, str], names: Mapping[str, str], *, override: bool) -> dict[str, str]:
+    """Set ``names`` in ``environment``; a variable already set is kept unless ``override``. Returns what
+    ``environment`` now holds for each of ``names`` (a kept variable's own value, not the file's)."""
+    held = {}
     for name, value in names.items():
         if override or name not in environment:
             environment[name] = value
+        held[name] = environment[name]
+    return held
 
 
 def child_environment(names: Mapping[str, str], *, override: bool, keep_key_material: bool) -> dict[str, str]:

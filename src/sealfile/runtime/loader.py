@@ -143,8 +143,9 @@ def load_env(
     Variables already set keep their value unless ``override=True``, so the deployment can
     override a file. A name that changes how programs start or where they connect (``LD_PRELOAD``,
     ``BASH_ENV``, ``PATH``...: :mod:`sealfile.runtime.environment`) is refused, and nothing set,
-    unless ``prefix`` is given or ``allow_env`` names it. Returns ``NAME -> value`` of everything
-    the file holds (as a :class:`Secrets`, which does not print its values), set now or kept. ``allowed_signers``
+    unless ``prefix`` is given or ``allow_env`` names it. Returns, for each name the file gives, the value
+    ``os.environ`` now holds (as a :class:`Secrets`, which does not print its values): the file's where it was
+    set, the environment's own where it was kept, so the mapping is what the process runs with. ``allowed_signers``
     as for :func:`load_secrets`.
     """
     path = file_names(path)
@@ -153,8 +154,7 @@ def load_env(
                      allowed_signers=allowed_signers)
     with about(_name(path)), within(extract):
         names = variables_for(tree, check_prefix(prefix), allow_env)
-    export(os.environ, names, override=override)
-    return Secrets(names)
+    return Secrets(export(os.environ, names, override=override))
 
 
 def _check_arguments(path: str | list[str], extract: object, prefix: str, allow: Collection[str],

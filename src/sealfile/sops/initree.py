@@ -17,6 +17,9 @@ from sealfile.sops.flatstores import INI_DEFAULT_SECTION, flat_metadata
 from sealfile.sops.nodes import Branch, Comment, Item
 
 METADATA_SECTION = "sops"
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+"""Go's ``unicode.IsSpace``: what go-ini (``strings.TrimSpace``), so sops, takes off a line, key or value. Python's
+``str.strip()`` also takes U+001C-U+001F (``k = a\\x1c`` is ``a\\x1c`` to sops): every trim here names this set."""
 
 
 class _Section:
@@ -61,19 +64,19 @@ def _quoted(line: str, lines: Iterator[str], quote: str) -> str:
 
 def _value(raw: str, lines: Iterator[str]) -> tuple[str, str]:
     """go-ini readValue: ``(value, inline comment)``; a quoted value's further lines are taken from ``lines``."""
-    line = raw.lstrip()
+    line = raw.lstrip(GO_SPACE)
     if not line:
         return "", ""
     for quote in ('"""', "`"):
         if line.startswith(quote) and (quote == "`" or len(line) > 3):
             return _quoted(line, lines, quote), ""
-    line = line.strip()
+    line = line.strip(GO_SPACE)
     if line.endswith("\\"):
         raise FormatError("INI continuation lines are not supported in SOPS files")
     comment = ""
     cut = min((i for i in (line.find("#"), line.find(";")) if i >= 0), default=-1)
     if cut >= 0:
-        line, comment = line[:cut].strip(), line[cut:]
+        line, comment = line[:cut].strip(GO_SPACE), line[cut:]
     if len(line) > 1 and line[0] in "'\"" and line.find(line[0], 1) == len(line) - 1:  # hasSurroundedQuote
         line = line[1:-1]
     return line, comment
@@ -90,7 +93,7 @@ def _key(line: str) -> tuple[str, str]:
     cut = min((i for i in (line.find("=", after), line.find(":", after)) if i >= 0), default=-1)
     if cut < 0 or (cut == 0 and not quote):
         raise FormatError("an INI line is not 'key = value'")
-    return line[len(quote):close if quote else cut].strip(), line[cut + 1:]
+    return line[len(quote):close if quote else cut].strip(GO_SPACE), line[cut + 1:]
 
 
 def ini_key_text(key: str) -> str:
@@ -106,7 +109,7 @@ def ini_value_text(text: str) -> str:
     backticks, spaces at either end in double quotes), or, where that reads back otherwise (``"x"`` as ``x``,
     a last backslash as a continuation), the first quoting that reads back."""
     go = (f'"""{text}"""' if "\n" in text or "`" in text else f"`{text}`" if any(c in text for c in "#;")
-          else f'"{text}"' if text != text.strip() else text)
+          else f'"{text}"' if text != text.strip(GO_SPACE) else text)
     return next((spelled for spelled in (go, f"`{text}`", f'"""{text}"""') if _reads_back(spelled, text, False)),
                 go)
 
@@ -140,8 +143,8 @@ def _sections(text: str) -> list[_Section]:
     pending: list[str] = []
     lines = iter(text.removeprefix("\ufeff").split("\n"))  # one pass: a quoted value takes its further lines
     for whole in lines:
-        line = whole.lstrip()
-        if not line.strip():
+        line = whole.lstrip(GO_SPACE)
+        if not line:
             continue
         if line[0] in "#;":
             pending.append(line.rstrip("\r"))
@@ -150,12 +153,12 @@ def _sections(text: str) -> list[_Section]:
             close = line.rfind("]")
             if close < 1:
                 raise FormatError("an INI section header is not closed" if close < 0 else "empty INI section name")
-            sections.append(_Section(line[1:close], "\n".join(pending).strip()))
+            sections.append(_Section(line[1:close], "\n".join(pending).strip(GO_SPACE)))
             pending = []
             continue
         key, rest = _key(line)
         value, inline = _value(rest.rstrip("\r"), lines)
-        sections[-1].set(key, value, "\n".join([*pending, inline]).strip())
+        sections[-1].set(key, value, "\n".join([*pending, inline]).strip(GO_SPACE))
         pending = []
     return sections
 

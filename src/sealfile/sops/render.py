@@ -30,7 +30,7 @@ from sealfile.sops.goemit import BINARY_TAG, INDENT, GoEmitter, SopsFileEmitter,
 from sealfile.sops.gonum import reads_as_int, yaml_float
 from sealfile.sops.gotime import GoTime
 from sealfile.sops.goyaml import INDICATOR_TAG, double_quoted_by_go
-from sealfile.sops.initree import check_ini, ini_key_text, ini_value_text
+from sealfile.sops.initree import GO_SPACE, check_ini, ini_key_text, ini_value_text
 from sealfile.sops.nodes import Branch, Comment, Item, yaml_comment_lines
 from sealfile.stores.yaml.per_thread import per_thread
 from sealfile.stores.yaml.plain_tags import plain_tag_11
@@ -263,7 +263,7 @@ def ini_text(branch: Branch, *, yaml_tree: bool = False) -> str:
             if isinstance(item.key, Comment) and not yaml_tree:
                 out.insert(len(out) - 1, f"; {item.key.text}")
             elif isinstance(item.key, Comment):  # sops: the comment of the key before it, the last given; none before
-                line = f"; {item.key.text.strip()}"  # go-ini trims a key's comment, not a section's
+                line = f"; {item.key.text.strip(GO_SPACE)}"  # go-ini trims a key's comment, not a section's
                 if keyed is not None and commented:
                     out[keyed - 1] = line
                 elif keyed is not None:

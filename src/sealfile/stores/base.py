@@ -10,7 +10,6 @@ format's neutral :class:`~sealfile.model.scalars.Styled` values.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import lru_cache
 
 from sealfile.model.lazy_pattern import compiled_when_used
 from sealfile.model.paths import ListIndex, Path
@@ -42,11 +41,11 @@ def line_break(text: str) -> str:
     return "\r\n" if text[last - 1:last] == "\r" else "\n"
 
 
-@lru_cache(maxsize=4)  # JSON asks once per new node; a text's hash is kept, so a repeat costs no count
 def dominant_line_break(text: str) -> str:
     """The line break most of ``text``'s lines end with (ties: :func:`line_break`'s), for lines written in a block
     (a metadata block): a file whose last line alone lost or gained its CR keeps the break its other lines have,
-    instead of the block's every line flipping on a one-value change."""
+    instead of the block's every line flipping on a one-value change. Counted afresh on each call: a caller that
+    asks often keeps the answer for its own write (never a module-level cache, which would keep the plaintexts)."""
     crlf = text.count("\r\n")
     counts = {"\r\n": crlf, "\n": text.count("\n") - crlf, "\r": text.count("\r") - crlf}
     last = line_break(text)

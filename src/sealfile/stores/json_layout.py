@@ -64,15 +64,31 @@ def indent_unit(text: str) -> str | None:
     return match.group(1) if match else "  "
 
 
+class _Pieces(list[str]):
+    """The pieces of one splice's text, and the text's most common line break, counted on first use and kept
+    by this splice alone: a module-level cache of it would keep the last texts written (plaintexts) alive."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text, self._newline = text, ""
+
+    @property
+    def newline(self) -> str:
+        if not self._newline:
+            self._newline = dominant_line_break(self._text)
+        return self._newline
+
+
 def splice(text: str, root: Node, tree: Any, unit: str | None) -> str:
     """``text`` (whose layout is ``root``) holding ``tree``: see the module docstring."""
-    out: list[str] = [text[:root.start]]
+    out = _Pieces(text)
+    out.append(text[:root.start])
     _write(text, root, tree, unit, out, top=True)
     out.append(text[root.end:])
     return "".join(out)
 
 
-def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str], top: bool = False) -> None:
+def _write(text: str, node: Node, value: Any, unit: str | None, out: _Pieces, top: bool = False) -> None:
     if node.members is not None and isinstance(value, dict) and _keeps_order(node.members, value) \
             and (top or not _opened_flat(text, node, value, unit)):
         _write_mapping(text, node, value, unit, out)
@@ -81,7 +97,7 @@ def _write(text: str, node: Node, value: Any, unit: str | None, out: list[str], 
     elif node.members is None and node.items is None and not isinstance(value, (dict, list)):
         out.append(_scalar(text[node.start:node.end], value))
     else:
-        out.append(fresh(value, unit, _indent_at(text, node.start), dominant_line_break(text)))
+        out.append(fresh(value, unit, _indent_at(text, node.start), out.newline))
 
 
 def _opened_flat(text: str, node: Node, value: Any, unit: str | None) -> bool:
@@ -93,7 +109,7 @@ def _opened_flat(text: str, node: Node, value: Any, unit: str | None) -> bool:
     return bool(value) and not node.members and unit is not None and not _breaks(text[node.start:node.end])
 
 
-def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit: str | None, out: list[str]) -> None:
+def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit: str | None, out: _Pieces) -> None:
     """Items kept at their places with the separators before them: those the old list starts and ends
     with (by value) in their own text, the rest written over the old items in order; items beyond
     them written afresh after the last separator; the brackets' inner spacing kept. Tokens match any
@@ -119,7 +135,7 @@ def _write_list(text: str, node: Node, items: list[Node], value: list[Any], unit
             _write(text, items[at], item_value, unit, out)
         else:
             out.append(fresh(item_value, unit if _breaks(separator) else None, _indent_at(text, items[-1].start),
-                             dominant_line_break(text)))
+                             out.newline))
     out.append(text[items[-1].end:node.end])
 
 
@@ -129,7 +145,7 @@ def _keeps_order(members: list[tuple[str, int, int, Node]], value: dict[Any, Any
     return [member[0] for member in members if member[0] in value] == [key for key in value if key in old]
 
 
-def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | None, out: list[str]) -> None:
+def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | None, out: _Pieces) -> None:
     """Kept members with their own text and the text before them, removed ones cut with the text
     before them, new ones written afresh, separated and indented as the last two members are."""
     members = node.members or []
@@ -143,7 +159,7 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
         lead, trail, separator, colon = text[node.start + 1:node.end - 1], "", ", ", ": "
         if value and _breaks(lead):  # ``{`` and ``}`` on lines of their own: a member between, one level in
             cut = _line_start(lead, len(lead))
-            newline = dominant_line_break(text)
+            newline = out.newline
             lead, trail = lead[:cut] + _indent_at(text, node.start) + (unit or "  "), newline + lead[cut:]
             separator = "," + lead[_line_start(lead, cut) - 1:]
     on_lines = _breaks(separator) or _breaks(lead)
@@ -156,7 +172,7 @@ def _write_mapping(text: str, node: Node, value: dict[Any, Any], unit: str | Non
             # only for a new member: on a one-line file the search for the line's start runs back to the text's start
             line_indent = _indent_at(text, members[-1][1]) if members else lead[_line_start(lead, len(lead)):]
             out.append(json.dumps(key, ensure_ascii=False) + colon + fresh(value[key], unit if on_lines else None,
-                                                                             line_indent, dominant_line_break(text)))
+                                                                             line_indent, out.newline))
             continue
         _, key_start, _, child = members[index]
         if written:

@@ -14,7 +14,7 @@ from ruamel.yaml.tag import Tag
 
 from sealfile.stores.yaml.basics import Engine
 from sealfile.stores.yaml.integers import limit_integers
-from sealfile.stores.yaml.per_thread import per_thread
+from sealfile.stores.yaml.per_thread import forget_c_stream, per_thread
 
 _MEMO_LONGEST = 64
 """Plain scalars up to this length have their tag remembered for the rest of the parse (keys and
@@ -115,3 +115,5 @@ def release(yaml: YAML, parser: Any) -> None:
         reset = getattr(getattr(yaml, "_" + part, None), f"reset_{part}", None)
         if reset is not None:
             reset()
+    forget_c_stream(yaml)
+

@@ -26,3 +26,11 @@ def per_thread(factory: Callable[..., T]) -> Callable[..., T]:
         return made[args]
 
     return cached
+
+
+def forget_c_stream(yaml: Any) -> None:
+    """Drop what ruamel's C path keeps after a read (the text as ``_stream``, the C loader holding it as
+    ``_scanner``): the YAML is kept per thread, so the last text read (a plaintext) would stay alive."""
+    if getattr(yaml, "_stream", None) is not None:
+        yaml._stream = None
+        yaml.__dict__.pop("_scanner", None)

@@ -22,7 +22,7 @@ from sealfile.model.lines import line_column, line_number
 from sealfile.model.remembered import Remembered
 from sealfile.stores.node_limit import max_nodes, too_many, yaml_bound
 from sealfile.stores.yaml.integers import FinerThanMicroseconds, NotOfItsTag, TooLong, limit_integers
-from sealfile.stores.yaml.per_thread import per_thread
+from sealfile.stores.yaml.per_thread import forget_c_stream, per_thread
 
 MAX_DEPTH_MESSAGE = "nesting too deep to parse"
 MAX_EDITABLE_DEPTH = 100
@@ -154,6 +154,8 @@ def _deepest(text: str, limit: int) -> int:
                 depth -= 1
     except YAMLError:
         pass
+    finally:
+        forget_c_stream(_safe())
     return deepest
 
 
@@ -184,6 +186,8 @@ def _nodes(text: str, limit: int) -> int:
                     break
     except YAMLError:
         pass
+    finally:
+        forget_c_stream(_safe())
     return count
 
 
@@ -277,3 +281,5 @@ def load_fast(text: str) -> Any:
     except (ValueError, OverflowError):  # OverflowError: ruamel rounds 9999-12-31T23:59:59.9999995 up a second
         raise FormatError("a value cannot be read as the type its spelling gives it (a date that does not exist, or "
                           "an integer of more than 4,300 digits?): quote it to keep it as text") from None
+    finally:
+        forget_c_stream(reader)
