@@ -219,10 +219,10 @@ def test_what_is_not_taken_is_refused_with_one_line(key: AgeKey, name: str) -> N
 
 AWKWARD_TEXTS = [
     "010", "1_000", "0o17", "0x1F", "true", "True", "yes", "on", "Y", "null", "~", "1e3", "-.inf", ".nan", "-.NaN",
-    "2001-12-14", "1:20", "+1", "-0", "12", "", " a", "a ", "  ", "a b", "a: b", "a:b", "a:", ": x", "#a", "a #b", "- a",
-    "-", "?", "? a", "---", "...", "=", "<<", "|", ">", "[x]", "{x}", "*x", "&x", "!x", "%x", "@x", "`x", "'q'", '"d"',
-    "a,b", "a\\b", "\\", "\u00e9", "e\u0301", "\U0001f600", "a\tb", "\ttab", "x\ny", "multi\nline\n", "\n", "a\r\nb",
-    "\u2028", "x\x85y", "\ufeffk", "k\u00a0", "\x07bell", "line\n  indented\n",
+    "2001-12-14", "1:20", "+1", "-0", "12", "", " a", "a ", "  ", "a b", "a: b", "a:b", "a:", ": x", "#a", "a #b",
+    "- a", "-", "?", "? a", "---", "...", "=", "<<", "|", ">", "[x]", "{x}", "*x", "&x", "!x", "%x", "@x", "`x",
+    "'q'", '"d"', "a,b", "a\\b", "\\", "\u00e9", "e\u0301", "\U0001f600", "a\tb", "\ttab", "x\ny", "multi\nline\n",
+    "\n", "a\r\nb", "\u2028", "x\x85y", "\ufeffk", "k\u00a0", "\x07bell", "line\n  indented\n",
 ]
 """Strings every YAML 1.2 reader would take for something else if written plain, or that need an escape."""
 
