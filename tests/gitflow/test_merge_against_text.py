@@ -324,6 +324,16 @@ def carried(paths: set[Path], moves: dict[Path, Path]) -> set[Path]:
     return paths | {(*moves[r], *p[len(r):]) for p in paths for r in moves if p[:len(r)] == r}
 
 
+MOVED_ANCHORED = ("b: &a0\n  a: v1\n  b: v1\n  c: v1\na: &a5\n  a: &a2\n    a: &a1 v1\n  b: &a3 v1\n  c: *a0\n"
+                  "  db: &a4 v1\n",
+                  "a: &a5\n  a: &a2\n    b: &a0\n      a: v1\n      b: v1\n      c: v1\n    a: &a1 v1\n  b: &a3 v1\n"
+                  "  c: *a0\n  db: &a4 v1\n",
+                  "b: &a0\n  a: t1\n  b: v1\n  c: v1\na: &a5\n  a: &a2\n    a: &a1 v1\n  b: &a3 v1\n  c: *a0\n"
+                  "  db: &a4 v1\n")
+"""Found exploring (seed 46303): ours moves the anchored mapping ``b`` into ``a.a`` (its alias ``a.c`` kept), theirs
+changes ``b.a`` where it was."""
+
+
 GAP = "m1: 0\nm2: 0\nm3: 0\n"  # lines between the two sides' changes, so git merges them cleanly
 
 
@@ -418,6 +428,10 @@ EXAMPLES = {
                                     "a: &y\n  k: 1\nc: &z\n  m: 2\nb:\n  <<: [*z, *y]\n  q: 1\nd: *y\n"),
     "merged anchor renamed, merged anew": _sides("a: &x\n  k: 1\nb:\n  <<: *x\n",
                                                  "a: &y\n  k: 1\nb:\n  <<: *y\nc:\n  <<: *y\n"),
+    # ours moves an anchored mapping (its alias kept, naming it where it is now), theirs writes the alias out as
+    # another value: theirs' value there, the move no change of the alias (seed 46303's neighbour)
+    "moved anchored mapping, its alias replaced": (MOVED_ANCHORED[0], MOVED_ANCHORED[1],
+                                                   MOVED_ANCHORED[0].replace("c: *a0", "c: t5")),
     # theirs gives a null a value: grafted after a space, as theirs writes it
     "null graft": _sides("a: &a0 12\nb:\n", 'a: &a0 12\nb: "t q"\n'),
     "null item graft": _sides("a: &a0 12\nl:\n  - x\n  -\n", 'a: &a0 12\nl:\n  - x\n  - "t q"\n'),
@@ -488,14 +502,6 @@ def test_a_full_tie_beside_a_document_the_other_side_only_inserted_merges(sandbo
                 '---\nport: "t q"\n---\nport: "t q"\n---\nx: 1\n')
     assert plain_merge(*versions)[1]
     assert compare(AgeKey.from_cli(sandbox.recipient), *versions) is None
-
-
-MOVED_ANCHORED = ("b: &a0\n  a: v1\n  b: v1\n  c: v1\na: &a5\n  a: &a2\n    a: &a1 v1\n  b: &a3 v1\n  c: *a0\n"
-                  "  db: &a4 v1\n",
-                  "a: &a5\n  a: &a2\n    b: &a0\n      a: v1\n      b: v1\n      c: v1\n    a: &a1 v1\n  b: &a3 v1\n"
-                  "  c: *a0\n  db: &a4 v1\n",
-                  "b: &a0\n  a: t1\n  b: v1\n  c: v1\na: &a5\n  a: &a2\n    a: &a1 v1\n  b: &a3 v1\n  c: *a0\n"
-                  "  db: &a4 v1\n")
 
 
 CONFLICTS = {
