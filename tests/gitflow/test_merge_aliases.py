@@ -158,3 +158,30 @@ def test_no_merge_of_changes_around_aliases_is_sealfiles_own_mistake(age_identit
                 decrypt_text(merge_texts(sealed, ours, theirs).text)
             except SealfileError as err:
                 assert "please report" not in str(err) and "by hand" in str(err), str(err)
+
+
+# found exploring (seed 46303): ours moved an anchored mapping into another, its alias kept (naming it where it is now)
+MOVED = ("b: &m\n  a: v1\n  c: v1\nn:\n  x: 1\n  l: *m\nother: 1\n",
+         "n:\n  x: 1\n  b: &m\n    a: v1\n    c: v1\n  l: *m\nother: 1\n")
+
+
+def test_a_mapping_ours_moved_and_theirs_changed_where_it_was_is_a_conflict_where_it_is(installed: Sandbox) -> None:
+    """Theirs changed the mapping at its old place: a conflict named at its new one, the file keeping ours' (as for a
+    moved key). It was refused in one line, the alias read as ours writing out a copy ('the value at n.l is an
+    alias of n.b')."""
+    box = installed
+    _branches(box, MOVED[0], MOVED[0].replace("a: v1", "a: t1"), MOVED[1])
+    done = box.git("merge", "--no-edit", "feature", check=False)
+    assert done.returncode != 0
+    assert "CONFLICT at n.b.a" in done.stdout + done.stderr and "is an alias" not in done.stderr, done.stderr
+    assert box.sealfile("decrypt", FILE).stdout == MOVED[1]
+
+
+def test_a_mapping_ours_moved_merges_with_theirs_change_of_its_alias(age_identity: AgeIdentity) -> None:
+    """Theirs wrote the alias out as another value: theirs' value there, the moved mapping kept (no conflict: ours'
+    alias naming the mapping at its new place is no change of it)."""
+    sealed = seal_text(MOVED[0], [age_identity.key])
+    ours, theirs = (seal_text(text, [], previous=sealed) for text in (MOVED[1], MOVED[0].replace("l: *m", "l: t5")))
+    result = merge_texts(sealed, ours, theirs)
+    assert result.conflicts == []
+    assert decrypt_text(result.text) == MOVED[1].replace("l: *m", "l: t5")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sealfile.errors import FormatError, KeyPathError
-from sealfile.gitflow.merge_plan import MAPPING, Items, documents, flatten, framed
+from sealfile.gitflow.merge_plan import MAPPING, Items, documents, flatten, framed, where_now
 from sealfile.gitflow.sealed import keypath
 from sealfile.model.paths import ListIndex, Path, check_key, encode_path, get_at, has_path
 from sealfile.model.scalars import comparable, same_data
@@ -143,6 +143,18 @@ def _same(a: Any, b: Any) -> bool:
     return a is b if _MISSING in (a, b) else same_data(a, b)
 
 
+def _follows(base: Items, side: Items, path: Path) -> bool:
+    """Whether ``path`` is an alias in the base and still one on this side, of the node it named where the side
+    moved that node (unchanged, :func:`~.merge_plan.where_now`): no spelling changed, and where the other side
+    kept the alias, its change of the node is a change where the base held it (merged, or a conflict, there), not
+    one through this alias."""
+    was, now = base.get(path, b""), side.get(path, b"")
+    if not (was.startswith(ALIAS) and now.startswith(ALIAS)):
+        return False
+    named = next((q for q in base if encode_path(q) == was[len(ALIAS):]), None)
+    return named is not None and encode_path(where_now(base, side, named)) == now[len(ALIAS):]
+
+
 def respelled(base: tuple[Any, Items], ours: tuple[Any, Items], theirs: tuple[Any, Items]
               ) -> tuple[Items, Items, set[Path]]:
     """Ours' and theirs' items without the changes that only write a value otherwise (an alias made a
@@ -154,15 +166,17 @@ def respelled(base: tuple[Any, Items], ours: tuple[Any, Items], theirs: tuple[An
     o_items, t_items = dict(o_items), dict(t_items)
     by_value: set[Path] = set()
     for mine, other_data, is_ours in ((t_items, o_data, False), (o_items, t_data, True)):
-        data = o_data if is_ours else t_data
+        data, other = (o_data, t_items) if is_ours else (t_data, o_items)
         changed = sorted((p for p in {*mine, *b_items} if mine.get(p) != b_items.get(p)), key=len)
         done: list[Path] = []
         for p in changed:
             if any(p[:len(d)] == d for d in done):
                 continue
             was = _value(b_data, p)
-            if not _same(_value(data, p), was) or _same(_value(other_data, p), was):
-                continue  # a change of the value itself, or the other side left the value as it was
+            if not _same(_value(data, p), was) or _same(_value(other_data, p), was) \
+                    or (other.get(p) == b_items.get(p) and _follows(b_items, mine, p)):
+                # a change of the value itself, the other side left the value as it was, or an alias still naming
+                continue  # the node it named, which this side moved, changed by the other side only through it
             done.append(p)
             for q in [q for q in {*mine, *b_items} if q[:len(p)] == p]:
                 if q in b_items:
